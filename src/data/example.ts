@@ -1,0 +1,75 @@
+// The one shape every dataset format is parsed into (DESIGN.md, "The Example shape").
+// Owns only types and tiny pure helpers; never touches storage, the tokenizer or the GPU.
+
+/** JSON Schema subset used for function parameters (OpenAI / BFCL form). */
+export interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  default?: unknown;
+  additionalProperties?: boolean | JsonSchema;
+  [key: string]: unknown;
+}
+
+/** A tool the model may call, in the OpenAI function form (without the `{type:'function'}` wrapper). */
+export interface FunctionSchema {
+  name: string;
+  description?: string;
+  parameters: JsonSchema;
+}
+
+export interface Call {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface Message {
+  role: Role;
+  content: string;
+  /** Assistant turns earlier in the conversation may carry calls of their own. */
+  calls?: Call[];
+  /** Reasoning of an earlier assistant turn, if the source kept it. */
+  reasoning?: string;
+  /** For role 'tool': which function produced this observation. */
+  name?: string;
+}
+
+/** How the target's calls are written when rendered for training. */
+export type CallSyntax = 'json' | 'python';
+
+export interface Target {
+  /** Text inside <think>…</think>, without the tags; absent when the format has none. */
+  reasoning?: string;
+  /** Empty for an irrelevant query that needs no call. */
+  calls: Call[];
+  /** Plain assistant text when no tool applies (or text accompanying the calls). */
+  content?: string;
+  /** FunReason/BalanceSFT records keep the Python-call syntax `[f(a=1)]`. Default 'json'. */
+  callSyntax?: CallSyntax;
+}
+
+export type SourceFormat = 'openai' | 'hermes' | 'sharegpt' | 'xlam' | 'funreason' | 'bfcl';
+
+export interface Example {
+  id: string;
+  tools: FunctionSchema[];
+  /** The conversation up to (not including) the target assistant turn. */
+  messages: Message[];
+  target: Target;
+  /** Where it came from: the source format, or 'hdr' for re-sampled examples. */
+  source?: SourceFormat | 'hdr' | 'demo';
+  /** BFCL-style accepted values per call, when the source gives them (possible_answer files). */
+  possibleAnswer?: PossibleAnswer;
+  /** BFCL category when known: simple, multiple, parallel, parallel_multiple, irrelevance. */
+  category?: string;
+  /** HDR round that produced this example. */
+  hdrRound?: number;
+}
+
+/** BFCL possible_answer: a list of calls, each `{fname: {arg: [accepted values…]}}`. */
+export type PossibleAnswer = Array<Record<string, Record<string, unknown[]>>>;
