@@ -3,6 +3,7 @@
 // when the system has none. LD_LIBRARY_PATH is read by the dynamic loader at process start,
 // so callers apply this before spawning the process that loads Dawn.
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const CHROMIUM_LIB = '/usr/lib/chromium';
 const SWIFTSHADER_ICD = `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
@@ -19,5 +20,7 @@ export function dawnEnv(env = process.env) {
   if (!hasSystemVulkan && existsSync(`${CHROMIUM_LIB}/libvulkan.so.1`) && !ld.split(':').includes(CHROMIUM_LIB)) {
     out.LD_LIBRARY_PATH = ld ? `${ld}:${CHROMIUM_LIB}` : CHROMIUM_LIB;
   }
+  // SwiftShader's WSI probing complains on every start without it.
+  if (!env.XDG_RUNTIME_DIR) out.XDG_RUNTIME_DIR = tmpdir();
   return out;
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npx studio <command>`: runs the TypeScript CLI directly (tsx), with `?raw` shader imports and
+// the SwiftShader/Vulkan environment Dawn needs on GPU-less machines.
+import { spawnSync } from 'node:child_process';
+import { register } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dawnEnv } from '../scripts/dawn-env.mjs';
+
+const extra = dawnEnv();
+if (extra.LD_LIBRARY_PATH && !process.env.STUDIO_REEXEC) {
+  // The dynamic loader reads LD_LIBRARY_PATH only at start-up: run again with it set.
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...extra, STUDIO_REEXEC: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+Object.assign(process.env, extra);
+
+register('./raw-loader.mjs', import.meta.url);
+const { register: registerTsx } = await import('tsx/esm/api');
+registerTsx();
+const { main } = await import('../src/cli/main.ts');
+// Dawn keeps handles open; exit explicitly once the command is done.
+process.exit(await main(process.argv.slice(2)));

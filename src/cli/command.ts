@@ -1,0 +1,19 @@
+// The contract every `studio <command>` module implements. Commands live one per file in
+// src/cli/commands/ and are loaded by name, so adding a command never edits a shared list.
+
+export interface CliCommand {
+  /** One line for `studio help`. */
+  summary: string;
+  /** Usage text shown on `studio <command> --help` and on a usage error. */
+  usage: string;
+  /** Returns the process exit code (0 when omitted). Throw CliError for a one-line failure. */
+  run(argv: string[]): Promise<number | void>;
+}
+
+/** An error whose message is printed as one line, without a stack, before exiting non-zero. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

@@ -1,0 +1,65 @@
+// Buffer creation, upload and readback. Readback is for metrics and tests only: never call it
+// inside a training step's inner loop.
+import type { GpuContext } from './context.ts';
+import { GpuLimitError } from './errors.ts';
+
+export const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (numeric so Node needs no globals)
+const MAP_READ = 0x1;
+const COPY_DST = 0x8;
+
+/** Storage buffers are sized in whole 4-byte words; WebGPU also wants sizes ≥ 4. */
+export function alignedSize(bytes: number): number {
+  return Math.max(4, Math.ceil(bytes / 4) * 4);
+}
+
+export function createStorageBuffer(ctx: GpuContext, bytes: number, label: string): GPUBuffer {
+  const size = alignedSize(bytes);
+  if (size > ctx.limits.maxBufferSize) throw new GpuLimitError('maxBufferSize', size, ctx.limits.maxBufferSize, `buffer "${label}"`);
+  if (size > ctx.limits.maxStorageBufferBindingSize) {
+    throw new GpuLimitError('maxStorageBufferBindingSize', size, ctx.limits.maxStorageBufferBindingSize, `buffer "${label}"`);
+  }
+  ctx.throwIfLost();
+  return ctx.device.createBuffer({ label, size, usage: STORAGE });
+}
+
+/** A storage buffer holding `data` (any typed array; its bytes are copied as they are). */
+export function uploadBuffer(ctx: GpuContext, data: ArrayBufferView, label: string): GPUBuffer {
+  const buffer = createStorageBuffer(ctx, data.byteLength, label);
+  writeBuffer(ctx, buffer, data);
+  return buffer;
+}
+
+export function writeBuffer(ctx: GpuContext, buffer: GPUBuffer, data: ArrayBufferView, offsetBytes = 0): void {
+  const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  if (bytes.byteLength % 4 === 0) {
+    ctx.device.queue.writeBuffer(buffer, offsetBytes, bytes);
+  } else {
+    const padded = new Uint8Array(alignedSize(bytes.byteLength));
+    padded.set(bytes);
+    ctx.device.queue.writeBuffer(buffer, offsetBytes, padded);
+  }
+}
+
+/** Copies `bytes` from `buffer` to the CPU. Waits for all queued work first. */
+export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, bytes = buffer.size, offsetBytes = 0): Promise<ArrayBuffer> {
+  ctx.throwIfLost();
+  const size = alignedSize(bytes);
+  const staging = ctx.device.createBuffer({ label: `readback:${buffer.label}`, size, usage: MAP_READ | COPY_DST });
+  const enc = ctx.device.createCommandEncoder({ label: 'readback' });
+  enc.copyBufferToBuffer(buffer, offsetBytes, staging, 0, size);
+  ctx.device.queue.submit([enc.finish()]);
+  try {
+    await Promise.race([staging.mapAsync(MAP_READ), ctx.lost.then((e) => Promise.reject(e))]);
+    return staging.getMappedRange().slice(0, bytes);
+  } finally {
+    staging.destroy();
+  }
+}
+
+export async function readF32(ctx: GpuContext, buffer: GPUBuffer, count?: number): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(ctx, buffer, count === undefined ? buffer.size : count * 4));
+}
+
+export async function readU32(ctx: GpuContext, buffer: GPUBuffer, count?: number): Promise<Uint32Array> {
+  return new Uint32Array(await readBuffer(ctx, buffer, count === undefined ? buffer.size : count * 4));
+}

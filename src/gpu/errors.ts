@@ -1,0 +1,47 @@
+// Errors the GPU layer raises, each with a message a user can act on.
+
+/** A WGSL compile error, named by shader file and line so a broken kernel is found at once. */
+export class WgslCompileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly detail: string,
+  ) {
+    super(`shaders/${file}:${line}:${column}: ${detail}`);
+    this.name = 'WgslCompileError';
+  }
+}
+
+/** The device went away (driver reset, tab backgrounded too long, out of memory). Recoverable by
+ * acquiring a new device and resuming from the last checkpoint. */
+export class GpuDeviceLostError extends Error {
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(`the GPU device was lost (${reason}): ${detail || 'no detail'}. Work since the last checkpoint must be redone; acquire a new device to continue.`);
+    this.name = 'GpuDeviceLostError';
+  }
+}
+
+/** WebGPU is missing or refused an adapter; the message says what the user can do about it. */
+export class WebGpuUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebGpuUnavailableError';
+  }
+}
+
+/** A request larger than what the adapter allows (a buffer, a binding, a dispatch). */
+export class GpuLimitError extends Error {
+  constructor(
+    readonly limit: string,
+    readonly requested: number,
+    readonly allowed: number,
+    what: string,
+  ) {
+    super(`${what} needs ${limit} = ${requested}, but this GPU allows ${allowed}`);
+    this.name = 'GpuLimitError';
+  }
+}

@@ -1,0 +1,37 @@
+// The Node side of device acquisition: Dawn through the npm `webgpu` package. Never imported by
+// browser code. SwiftShader is chosen through VK_ICD_FILENAMES when the machine has no GPU driver
+// (see scripts/dawn-env.mjs, applied by bin/studio.mjs and the vitest config before Dawn loads).
+import { acquireGpu, type AcquireOptions, type GpuContext } from './context.ts';
+import { WebGpuUnavailableError } from './errors.ts';
+
+let gpuSingleton: GPU | null = null;
+
+export async function nodeGpu(): Promise<GPU> {
+  if (gpuSingleton) return gpuSingleton;
+  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (err) {
+    throw new WebGpuUnavailableError(`could not load Dawn (npm package "webgpu"): ${(err as Error).message}`);
+  }
+  // WebGPU's enums and classes (GPUBufferUsage, GPUShaderStage, …) as browser code expects them.
+  for (const [k, v] of Object.entries(mod.globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  gpuSingleton = mod.create([]);
+  return gpuSingleton;
+}
+
+export async function acquireNodeGpu(opts: AcquireOptions = {}): Promise<GpuContext> {
+  const gpu = await nodeGpu();
+  try {
+    return await acquireGpu(gpu, opts);
+  } catch (err) {
+    if (err instanceof WebGpuUnavailableError) {
+      throw new WebGpuUnavailableError(
+        'no WebGPU adapter in Node. On a machine without a GPU install Debian\'s chromium (for SwiftShader) and libvulkan1: apt-get install -y chromium libvulkan1',
+      );
+    }
+    throw err;
+  }
+}

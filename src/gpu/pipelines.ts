@@ -1,0 +1,84 @@
+// Compiles WGSL files into compute pipelines, once per (file, entry point, override constants).
+// A compile error becomes a WgslCompileError naming `shaders/<file>:<line>:<col>`.
+import type { GpuContext } from './context.ts';
+import { WgslCompileError } from './errors.ts';
+
+/** A WGSL source file as imported with `?raw`, with the file name used in error messages. */
+export interface ShaderFile {
+  file: string;
+  code: string;
+}
+
+export function shaderFile(file: string, code: string): ShaderFile {
+  return { file, code };
+}
+
+export type OverrideConstants = Record<string, number>;
+
+function cacheKey(shader: ShaderFile, entryPoint: string, constants?: OverrideConstants): string {
+  const c = constants ? Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',') : '';
+  return `${shader.file}#${entryPoint}#${c}`;
+}
+
+export class PipelineCache {
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(private readonly ctx: GpuContext) {}
+
+  module(shader: ShaderFile): Promise<GPUShaderModule> {
+    let m = this.modules.get(shader.file);
+    if (!m) {
+      m = compileModule(this.ctx.device, shader);
+      this.modules.set(shader.file, m);
+      m.catch(() => this.modules.delete(shader.file));
+    }
+    return m;
+  }
+
+  pipeline(shader: ShaderFile, entryPoint: string, constants?: OverrideConstants): Promise<GPUComputePipeline> {
+    const key = cacheKey(shader, entryPoint, constants);
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.createPipeline(shader, entryPoint, constants);
+      this.pipelines.set(key, p);
+      p.catch(() => this.pipelines.delete(key));
+    }
+    return p;
+  }
+
+  private async createPipeline(shader: ShaderFile, entryPoint: string, constants?: OverrideConstants): Promise<GPUComputePipeline> {
+    const device = this.ctx.device;
+    const module = await this.module(shader);
+    device.pushErrorScope('validation');
+    let pipeline: GPUComputePipeline;
+    try {
+      pipeline = await device.createComputePipelineAsync({
+        label: `${shader.file}:${entryPoint}`,
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      });
+    } catch (err) {
+      await device.popErrorScope();
+      throw new WgslCompileError(shader.file, 0, 0, `pipeline "${entryPoint}" failed: ${(err as Error).message}`);
+    }
+    const scoped = await device.popErrorScope();
+    if (scoped) throw new WgslCompileError(shader.file, 0, 0, `pipeline "${entryPoint}" failed: ${scoped.message}`);
+    return pipeline;
+  }
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+}
+
+async function compileModule(device: GPUDevice, shader: ShaderFile): Promise<GPUShaderModule> {
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ label: shader.file, code: shader.code });
+  const info = await module.getCompilationInfo();
+  const scoped = await device.popErrorScope();
+  const firstError = info.messages.find((m) => m.type === 'error');
+  if (firstError) throw new WgslCompileError(shader.file, firstError.lineNum, firstError.linePos, firstError.message);
+  if (scoped) throw new WgslCompileError(shader.file, 0, 0, scoped.message);
+  return module;
+}
