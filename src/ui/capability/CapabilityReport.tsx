@@ -1,0 +1,104 @@
+// The capability screen: adapter, features, limits, a self-test, the largest model that fits;
+// or, where WebGPU is missing, exactly what the user can do about it.
+import { useEffect } from 'react';
+import { useCapabilities } from '../../state/capabilityStore.ts';
+import { formatBytes, formatParams } from '../format.ts';
+import { webgpuAdvice } from './webgpuHelp.ts';
+import type { Capabilities } from '../../worker/protocol.ts';
+
+const SHOWN_LIMITS: Array<[keyof Capabilities['limits'], string, boolean]> = [
+  ['maxBufferSize', 'Largest buffer', true],
+  ['maxStorageBufferBindingSize', 'Largest storage binding', true],
+  ['maxComputeWorkgroupStorageSize', 'Workgroup memory', true],
+  ['maxComputeInvocationsPerWorkgroup', 'Threads per workgroup', false],
+  ['maxComputeWorkgroupsPerDimension', 'Workgroups per dimension', false],
+  ['maxStorageBuffersPerShaderStage', 'Storage buffers per shader', false],
+];
+
+export function CapabilityReport() {
+  const status = useCapabilities((s) => s.status);
+  const caps = useCapabilities((s) => s.capabilities);
+  const problem = useCapabilities((s) => s.problem);
+  const probe = useCapabilities((s) => s.probe);
+
+  useEffect(() => {
+    if (status === 'idle') void probe();
+  }, [status, probe]);
+
+  if (status === 'idle' || status === 'probing') {
+    return (
+      <section className="panel" aria-busy="true" aria-labelledby="cap-title">
+        <h2 id="cap-title">GPU</h2>
+        <p className="muted" role="status">
+          Asking the browser for a WebGPU device and running a self-test…
+        </p>
+      </section>
+    );
+  }
+  if (status === 'unavailable' || !caps) return <WebGpuMissing problem={problem} />;
+  return (
+    <section className="panel" aria-labelledby="cap-title" data-testid="capability-report">
+      <h2 id="cap-title">GPU</h2>
+      {status === 'lost' && (
+        <p className="error" role="alert">
+          {problem} <button onClick={() => void probe()}>Reconnect to the GPU</button>
+        </p>
+      )}
+      <dl className="facts">
+        <dt>Adapter</dt>
+        <dd data-testid="adapter-name">{adapterName(caps)}</dd>
+        <dt>Kind</dt>
+        <dd>{caps.adapter.isSoftware ? 'Software (CPU emulation: correct but very slow; fine for the demo model)' : 'Hardware GPU'}</dd>
+        <dt>Features</dt>
+        <dd>
+          {(['shader-f16', 'subgroups', 'timestamp-query'] as const).map((f) => (
+            <span key={f} className={caps.features.includes(f) ? 'chip on' : 'chip off'} title={caps.features.includes(f) ? 'available' : 'not available'}>
+              {f}
+            </span>
+          ))}
+        </dd>
+        <dt>Self-test</dt>
+        <dd data-testid="self-test">
+          {caps.selfTest.ok ? 'passed' : 'FAILED'}: {caps.selfTest.elements.toLocaleString()} elements, max |GPU − CPU| = {caps.selfTest.maxAbsDiff.toExponential(1)} ({caps.selfTest.millis.toFixed(0)} ms)
+        </dd>
+        <dt>Largest model</dt>
+        <dd data-testid="largest-model">
+          about {formatParams(caps.largestModelParams)} parameters for LoRA training (bf16 weights, assuming 4 GiB of GPU memory; browsers do not report it)
+        </dd>
+      </dl>
+      <table className="limits">
+        <caption>Device limits</caption>
+        <tbody>
+          {SHOWN_LIMITS.map(([key, label, bytes]) => (
+            <tr key={key}>
+              <th scope="row">{label}</th>
+              <td>{bytes ? formatBytes(caps.limits[key]) : caps.limits[key].toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function adapterName(caps: Capabilities): string {
+  const a = caps.adapter;
+  return [a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' · ') || 'unnamed adapter';
+}
+
+function WebGpuMissing({ problem }: { problem: string | null }) {
+  const advice = webgpuAdvice(navigator.userAgent, window.isSecureContext);
+  return (
+    <section className="panel warn" role="alert" aria-labelledby="nogpu-title" data-testid="webgpu-missing">
+      <h2 id="nogpu-title">WebGPU is not available</h2>
+      <p>{advice.headline}</p>
+      {problem && <p className="muted">The browser said: {problem}</p>}
+      <ol>
+        {advice.steps.map((s) => (
+          <li key={s}>{s}</li>
+        ))}
+      </ol>
+      <p className="muted">Your datasets and runs stay stored in this browser; nothing is lost while the GPU is unavailable.</p>
+    </section>
+  );
+}

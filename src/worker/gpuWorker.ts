@@ -1,0 +1,18 @@
+// Web Worker entry: owns the GPU through StudioEngine and speaks the protocol in ./protocol.ts.
+import { StudioEngine } from './engine.ts';
+import { serializeError, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+
+const post = (msg: WorkerResponse) => (self as unknown as Worker).postMessage(msg);
+const engine = new StudioEngine(self.navigator.gpu, (event) => post({ kind: 'event', event }));
+
+self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
+  const { kind, id, payload } = ev.data;
+  try {
+    const handler = engine.handlers[kind] as (p: unknown, progress: (p: unknown) => void) => Promise<unknown>;
+    if (!handler) throw new Error(`unknown request "${kind}"`);
+    const result = await handler(payload, (progress) => post({ kind: 'progress', id, progress: progress as never }));
+    post({ kind: 'return', id, result });
+  } catch (err) {
+    post({ kind: 'throw', id, error: serializeError(err) });
+  }
+};

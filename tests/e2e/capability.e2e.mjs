@@ -1,0 +1,48 @@
+// The first screen: a real adapter, its limits and a passing self-test, at both layouts and themes;
+// and, where WebGPU is missing or blocked, instructions instead of a blank page.
+import assert from 'node:assert/strict';
+import { launchContext } from './chromium.mjs';
+
+export const tests = {
+  async 'the capability report shows the real adapter and a passing GPU self-test'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    const report = page.getByTestId('capability-report');
+    await report.waitFor({ timeout: 60_000 });
+    const adapter = await page.getByTestId('adapter-name').innerText();
+    assert.match(adapter.toLowerCase(), /swiftshader|google/, `adapter shown: ${adapter}`);
+    assert.match(await page.getByTestId('self-test').innerText(), /^passed/);
+    assert.match(await report.innerText(), /Largest storage binding/);
+    await screenshot('capability-light-1280', page);
+    await page.getByRole('button', { name: /switch to dark theme/i }).click();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await screenshot('capability-dark-1920', page);
+  },
+
+  async 'a browser without navigator.gpu gets instructions, not a blank page'({ context, baseUrl, screenshot }) {
+    await context.addInitScript(() => {
+      Object.defineProperty(Object.getPrototypeOf(navigator), 'gpu', { get: () => undefined, configurable: true });
+    });
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    const missing = page.getByTestId('webgpu-missing');
+    await missing.waitFor({ timeout: 60_000 });
+    assert.match(await missing.innerText(), /navigator.gpu is undefined[\s\S]*enable-unsafe-webgpu/);
+    await screenshot('webgpu-missing', page);
+  },
+
+  async 'a browser whose WebGPU offers no adapter gets instructions naming the flags'({ baseUrl }) {
+    const blocked = await launchContext({ args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebGPU', '--disable-background-networking'] });
+    try {
+      const page = await blocked.newPage();
+      await page.goto(baseUrl);
+      const missing = page.getByTestId('webgpu-missing');
+      await missing.waitFor({ timeout: 60_000 });
+      const text = await missing.innerText();
+      assert.match(text, /no GPU adapter/);
+      assert.match(text, /enable-unsafe-webgpu/);
+    } finally {
+      await blocked.close();
+    }
+  },
+};

@@ -1,0 +1,37 @@
+// Headless Debian Chromium with WebGPU on SwiftShader, driven by playwright-core. Never downloads
+// a browser: it uses the system chromium (apt-get install -y chromium).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export function chromiumPath() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error('no chromium found: apt-get install -y chromium (or set CHROMIUM_PATH)');
+  return found;
+}
+
+/** A persistent context (real IndexedDB/OPFS that survive reloads) in a fresh profile directory. */
+export async function launchContext({ viewport = { width: 1280, height: 800 }, args = CHROMIUM_ARGS } = {}) {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'studio-chromium-'));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args,
+    viewport,
+  });
+}

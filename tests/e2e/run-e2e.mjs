@@ -1,0 +1,61 @@
+// End-to-end tests of the production build (dist/, from `npm run build`) in headless Chromium
+// with WebGPU on SwiftShader. Each tests/e2e/*.e2e.mjs exports `tests`: { name: async (t) => … }
+// where t = { context, baseUrl, screenshot(name, page) }. Screenshots go to test-results/screenshots/.
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { preview } from 'vite';
+import { launchContext } from './chromium.mjs';
+
+if (!existsSync('dist/index.html')) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+const filter = process.argv[2];
+const shotsDir = 'test-results/screenshots';
+mkdirSync(shotsDir, { recursive: true });
+
+const server = await preview({ configFile: 'vite.config.ts', preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+const baseUrl = server.resolvedUrls.local[0];
+let passed = 0;
+let failed = 0;
+try {
+  const specs = readdirSync('tests/e2e').filter((f) => f.endsWith('.e2e.mjs')).sort();
+  for (const spec of specs) {
+    const { tests } = await import(pathToFileURL(join('tests/e2e', spec)).href);
+    for (const [name, fn] of Object.entries(tests)) {
+      if (filter && !`${spec} ${name}`.includes(filter)) continue;
+      const context = await launchContext();
+      const logs = [];
+      context.on('page', (p) => {
+        p.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+        p.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+      });
+      const t0 = Date.now();
+      try {
+        await fn({
+          context,
+          baseUrl,
+          screenshot: (file, page) => page.screenshot({ path: join(shotsDir, `${file}.png`), fullPage: true }),
+        });
+        passed++;
+        console.log(`✓ [e2e] ${spec} › ${name} (${Date.now() - t0} ms)`);
+      } catch (err) {
+        failed++;
+        console.log(`✗ [e2e] ${spec} › ${name}\n    ${err?.stack ?? err}`);
+        if (logs.length) console.log('    browser console:\n      ' + logs.slice(-20).join('\n      '));
+      } finally {
+        await context.close();
+      }
+    }
+  }
+} finally {
+  await new Promise((r) => server.httpServer.close(r));
+}
+if (passed + failed === 0) {
+  console.log('no e2e tests ran');
+  process.exit(1);
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+writeFileSync('test-results/e2e.counts', `${passed} ${failed}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { webgpuAdvice } from '../../src/ui/capability/webgpuHelp.ts';
+
+describe('webgpuAdvice tells the user what to do', () => {
+  it('names the Linux flags and the Vulkan driver for Chrome on Linux', () => {
+    const a = webgpuAdvice('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36');
+    const text = a.steps.join('\n');
+    expect(text).toMatch(/Chrome 131 supports WebGPU/);
+    expect(text).toMatch(/--enable-unsafe-webgpu --enable-features=Vulkan/);
+    expect(text).toMatch(/Vulkan driver/);
+  });
+  it('asks for an update when Chrome is older than 113', () => {
+    const a = webgpuAdvice('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36');
+    expect(a.steps[0]).toMatch(/Update Chrome.*113.*110/);
+  });
+  it('explains the secure-context requirement', () => {
+    const a = webgpuAdvice('Mozilla/5.0 (Windows NT 10.0) Chrome/120.0.0.0', false);
+    expect(a.steps[0]).toMatch(/https:\/\/|localhost/);
+  });
+  it('gives Firefox and Safari their own advice', () => {
+    expect(webgpuAdvice('Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0').steps.join()).toMatch(/dom\.webgpu\.enabled/);
+    expect(webgpuAdvice('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15').steps.join()).toMatch(/Safari/);
+  });
+});
