@@ -1,0 +1,29 @@
+// A lost device becomes a clear error, later GPU calls refuse with it, and the engine recovers by
+// acquiring a new device on the next request.
+import { describe, expect, it } from 'vitest';
+import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { createStorageBuffer, GpuDeviceLostError, readBuffer } from '../../src/gpu/index.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import type { WorkerEvent } from '../../src/worker/protocol.ts';
+
+describe('device loss', () => {
+  it('turns into GpuDeviceLostError, an event, and a fresh device on the next request', async () => {
+    const events: WorkerEvent[] = [];
+    const engine = new StudioEngine(await nodeGpu(), (e) => events.push(e));
+    const first = await engine.device();
+    const buf = createStorageBuffer(first.ctx, 64, 'before-loss');
+    first.ctx.device.destroy(); // what a driver reset looks like to the page
+    const lost = await first.ctx.lost;
+    expect(lost).toBeInstanceOf(GpuDeviceLostError);
+    expect(lost.message).toMatch(/GPU device was lost.*checkpoint/);
+    expect(() => createStorageBuffer(first.ctx, 64, 'after-loss')).toThrow(GpuDeviceLostError);
+    await expect(readBuffer(first.ctx, buf)).rejects.toBeInstanceOf(GpuDeviceLostError);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events.some((e) => e.type === 'device-lost')).toBe(true);
+
+    const caps = await engine.handlers.probe({}, () => undefined);
+    expect(caps.selfTest.ok).toBe(true);
+    const second = await engine.device();
+    expect(second.ctx.device).not.toBe(first.ctx.device);
+  });
+});
