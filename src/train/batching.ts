@@ -1,0 +1,134 @@
+// Turns tokenized examples into the GPU's batch arrays: right-padded [B, T] token ids, positions,
+// attention mask, next-token targets with the segment of the token being predicted, and the
+// per-token loss weights once the optimizer batch's segment counts are known (SSB means run over
+// the whole optimizer batch, so weights are filled after all its micro-batches are built).
+// Also the seeded data order and its resumable cursor. CPU only.
+import type { LossWeights } from './ssb.ts';
+
+export const SEGMENT = { prompt: 0, cot: 1, call: 2 } as const;
+
+export interface TokenizedExample {
+  id: string;
+  inputIds: ArrayLike<number>;
+  /** One per token: 0 prompt, 1 cot, 2 call. */
+  segments: ArrayLike<number>;
+}
+
+export interface MicroBatch {
+  ids: string[];
+  B: number;
+  /** Padded length of this micro-batch (≤ the run's sequence length). */
+  T: number;
+  inputIds: Int32Array; // [B*T]
+  positions: Uint32Array; // [B*T]
+  attentionMask: Uint32Array; // [B*T], 1 real token, 0 padding
+  /** Segment of each input token (the dump's `segments`). */
+  segments: Int32Array; // [B*T]
+  /** Next-token target at each position, -1 where there is no loss. */
+  targets: Int32Array; // [B*T]
+  /** Segment of the target token at each position (0 = no loss). */
+  targetSegments: Uint32Array; // [B*T]
+  /** ∂L/∂nll per position; filled by `applyLossWeights`. */
+  weights: Float32Array; // [B*T]
+  nCot: number;
+  nCall: number;
+}
+
+export function buildMicroBatch(examples: TokenizedExample[], maxLen: number): MicroBatch {
+  const B = examples.length;
+  if (B === 0) throw new Error('a micro-batch needs at least one example');
+  let T = 0;
+  for (const ex of examples) {
+    if (ex.inputIds.length !== ex.segments.length) throw new Error(`example ${ex.id}: ${ex.inputIds.length} tokens but ${ex.segments.length} segments`);
+    if (ex.inputIds.length > maxLen) throw new Error(`example ${ex.id} has ${ex.inputIds.length} tokens, more than the sequence length ${maxLen}`);
+    T = Math.max(T, ex.inputIds.length);
+  }
+  const n = B * T;
+  const mb: MicroBatch = {
+    ids: examples.map((e) => e.id),
+    B,
+    T,
+    inputIds: new Int32Array(n),
+    positions: new Uint32Array(n),
+    attentionMask: new Uint32Array(n),
+    segments: new Int32Array(n),
+    targets: new Int32Array(n).fill(-1),
+    targetSegments: new Uint32Array(n),
+    weights: new Float32Array(n),
+    nCot: 0,
+    nCall: 0,
+  };
+  examples.forEach((ex, b) => {
+    const L = ex.inputIds.length;
+    for (let t = 0; t < L; t++) {
+      const i = b * T + t;
+      mb.inputIds[i] = ex.inputIds[t];
+      mb.positions[i] = t;
+      mb.attentionMask[i] = 1;
+      mb.segments[i] = ex.segments[t];
+      if (t + 1 < L) {
+        const seg = ex.segments[t + 1];
+        if (seg === SEGMENT.cot || seg === SEGMENT.call) {
+          mb.targets[i] = ex.inputIds[t + 1];
+          mb.targetSegments[i] = seg;
+          if (seg === SEGMENT.cot) mb.nCot++;
+          else mb.nCall++;
+        }
+      }
+    }
+  });
+  return mb;
+}
+
+/** Fills `weights` from the optimizer batch's loss weights (cot / call per token). */
+export function applyLossWeights(mb: MicroBatch, w: LossWeights): void {
+  for (let i = 0; i < mb.weights.length; i++) {
+    const s = mb.targetSegments[i];
+    mb.weights[i] = s === SEGMENT.cot ? w.cot : s === SEGMENT.call ? w.call : 0;
+  }
+}
+
+/** Where the trainer is in its data: epoch and index into that epoch's permutation. */
+export interface DataCursor {
+  epoch: number;
+  index: number;
+}
+
+/** The permutation of `n` examples for `epoch`, a pure function of (seed, epoch) so a resumed run
+ * sees exactly the order an uninterrupted one would. */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let s = (seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  return order;
+}
+
+/** Takes the next `count` example indices from the cursor, wrapping into the next epoch. */
+export function takeIndices(n: number, seed: number, cursor: DataCursor, count: number): { indices: number[]; next: DataCursor } {
+  if (n === 0) throw new Error('the training set is empty');
+  const indices: number[] = [];
+  let { epoch, index } = cursor;
+  let order = epochOrder(n, seed, epoch);
+  while (indices.length < count) {
+    if (index >= n) {
+      epoch++;
+      index = 0;
+      order = epochOrder(n, seed, epoch);
+    }
+    indices.push(order[index++]);
+  }
+  return { indices, next: { epoch, index } };
+}
