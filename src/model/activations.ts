@@ -1,0 +1,135 @@
+// Activation buffers of the LoRA transformer, planned once for the largest micro-batch
+// (maxTokens = B·T) and carved per layer, llm.c style. With recompute on, all layers share one
+// set and the backward re-runs each layer's forward from its saved input; only the layer inputs
+// are kept per layer. Gradient scratch is shared by all layers either way.
+import { createStorageBuffer, type Gpu } from '../gpu/index.ts';
+import { kvDim, qDim, type ModelSpec } from './config.ts';
+import type { LoraTarget } from './lora.ts';
+
+export interface LayerActivations {
+  h1: GPUBuffer; // [N, H] input norm out
+  rstd1: GPUBuffer; // [N]
+  qPre: GPUBuffer; // [N, qd] projection out (before q_norm and RoPE)
+  kPre: GPUBuffer; // [N, kvd]
+  q: GPUBuffer; // [N, qd] after q_norm (Qwen3) and RoPE: attention's input
+  k: GPUBuffer; // [N, kvd]
+  v: GPUBuffer; // [N, kvd]
+  qRstd: GPUBuffer; // [N·nHeads] (Qwen3)
+  kRstd: GPUBuffer; // [N·nKvHeads] (Qwen3)
+  att: GPUBuffer; // [N, qd] attention out
+  lse: GPUBuffer; // [N·nHeads]
+  xMid: GPUBuffer; // [N, H] residual after attention
+  h2: GPUBuffer; // [N, H]
+  rstd2: GPUBuffer; // [N]
+  gate: GPUBuffer; // [N, I]
+  up: GPUBuffer; // [N, I]
+  act: GPUBuffer; // [N, I] silu(gate)·up
+  /** x·Aᵀ per LoRA target [N, r], needed for dB. */
+  loraU: Partial<Record<LoraTarget, GPUBuffer>>;
+}
+
+export interface GradScratch {
+  dRes: GPUBuffer; // [N, H] gradient of the residual stream
+  dH: GPUBuffer; // [N, H] gradient of a norm output
+  dAct: GPUBuffer; // [N, I]
+  dGate: GPUBuffer; // [N, I]
+  dUp: GPUBuffer; // [N, I]
+  dAtt: GPUBuffer; // [N, qd]
+  dq: GPUBuffer; // [N, qd]
+  dk: GPUBuffer; // [N, kvd]
+  dv: GPUBuffer; // [N, kvd]
+  dqPre: GPUBuffer; // [N, qd]
+  dkPre: GPUBuffer; // [N, kvd]
+  dLoraU: GPUBuffer; // [N, r]
+  attScratch: GPUBuffer; // attention backward scratch [N·nHeads] vec2
+}
+
+export interface Activations {
+  maxTokens: number;
+  recompute: boolean;
+  /** Input of each layer [N, H], plus the final hidden state at index numLayers. */
+  layerInputs: GPUBuffer[];
+  /** One set per layer, or a single shared set when recomputing. */
+  layers: LayerActivations[];
+  finalNormOut: GPUBuffer; // [N, H]
+  finalRstd: GPUBuffer; // [N]
+  grads: GradScratch;
+  bytes: number;
+}
+
+export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, loraRank: number, targets: LoraTarget[], recompute: boolean): Activations {
+  let bytes = 0;
+  const f32 = (elements: number, label: string) => {
+    const b = createStorageBuffer(gpu.ctx, Math.max(1, elements) * 4, label);
+    bytes += b.size;
+    return b;
+  };
+  const N = maxTokens;
+  const H = spec.hiddenSize;
+  const I = spec.intermediateSize;
+  const qd = qDim(spec);
+  const kvd = kvDim(spec);
+  const layerSet = (i: number | 'shared'): LayerActivations => {
+    const p = `act.${i}`;
+    const loraU: LayerActivations['loraU'] = {};
+    for (const t of targets) loraU[t] = f32(N * loraRank, `${p}.lora.${t}`);
+    return {
+      h1: f32(N * H, `${p}.h1`),
+      rstd1: f32(N, `${p}.rstd1`),
+      qPre: f32(N * qd, `${p}.qPre`),
+      kPre: f32(N * kvd, `${p}.kPre`),
+      q: f32(N * qd, `${p}.q`),
+      k: f32(N * kvd, `${p}.k`),
+      v: f32(N * kvd, `${p}.v`),
+      qRstd: f32(spec.qkNorm ? N * spec.numHeads : 1, `${p}.qRstd`),
+      kRstd: f32(spec.qkNorm ? N * spec.numKvHeads : 1, `${p}.kRstd`),
+      att: f32(N * qd, `${p}.att`),
+      lse: f32(N * spec.numHeads, `${p}.lse`),
+      xMid: f32(N * H, `${p}.xMid`),
+      h2: f32(N * H, `${p}.h2`),
+      rstd2: f32(N, `${p}.rstd2`),
+      gate: f32(N * I, `${p}.gate`),
+      up: f32(N * I, `${p}.up`),
+      act: f32(N * I, `${p}.act`),
+      loraU,
+    };
+  };
+  const layerInputs = Array.from({ length: spec.numLayers + 1 }, (_, i) => f32(N * H, `act.input.${i}`));
+  const layers = recompute ? [layerSet('shared')] : Array.from({ length: spec.numLayers }, (_, i) => layerSet(i));
+  const grads: GradScratch = {
+    dRes: f32(N * H, 'grad.dRes'),
+    dH: f32(N * H, 'grad.dH'),
+    dAct: f32(N * I, 'grad.dAct'),
+    dGate: f32(N * I, 'grad.dGate'),
+    dUp: f32(N * I, 'grad.dUp'),
+    dAtt: f32(N * qd, 'grad.dAtt'),
+    dq: f32(N * qd, 'grad.dq'),
+    dk: f32(N * kvd, 'grad.dk'),
+    dv: f32(N * kvd, 'grad.dv'),
+    dqPre: f32(N * qd, 'grad.dqPre'),
+    dkPre: f32(N * kvd, 'grad.dkPre'),
+    dLoraU: f32(N * Math.max(1, loraRank), 'grad.dLoraU'),
+    attScratch: f32(N * spec.numHeads * 2, 'grad.attScratch'),
+  };
+  return {
+    maxTokens,
+    recompute,
+    layerInputs,
+    layers,
+    finalNormOut: f32(N * H, 'act.finalNorm'),
+    finalRstd: f32(N, 'act.finalRstd'),
+    grads,
+    bytes,
+  };
+}
+
+export function destroyActivations(a: Activations): void {
+  const all: GPUBuffer[] = [...a.layerInputs, a.finalNormOut, a.finalRstd, ...Object.values(a.grads)];
+  for (const l of a.layers) {
+    for (const [k, v] of Object.entries(l)) {
+      if (k === 'loraU') all.push(...(Object.values(v as Record<string, GPUBuffer>)));
+      else all.push(v as GPUBuffer);
+    }
+  }
+  for (const b of all) b.destroy();
+}

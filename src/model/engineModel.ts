@@ -1,0 +1,63 @@
+// Loads a model for the engine: config → spec, streamed weight upload in file dtype, the LoRA
+// adapter (new, PEFT-initialised, or imported), activations planned for the largest micro-batch,
+// and the RoPE table. Returns everything the transformer and the loss head need, and a `release`.
+import { uploadBuffer, type Gpu } from '../gpu/index.ts';
+import { openModel } from './checkpoint.ts';
+import type { ModelFiles } from './model-files.ts';
+import { uploadModelWeights, destroyWeights, type UploadProgress } from './upload.ts';
+import { arrangeWeights } from './deviceWeights.ts';
+import { createDeviceLora, destroyDeviceLora } from './deviceLora.ts';
+import { createActivations, destroyActivations } from './activations.ts';
+import { initLoraAdapter, validateLoraSettings, type LoraAdapter, type LoraSettings } from './lora.ts';
+import { ropeInverseFrequencies } from './rope.ts';
+import type { ModelState } from './transformer.ts';
+
+export interface EngineModelOptions {
+  /** LoRA settings for a new adapter; ignored when `adapter` is given. Null: no adapter. */
+  lora: LoraSettings | null;
+  adapter?: LoraAdapter;
+  seed?: number;
+  /** Largest micro-batch in tokens (batch × sequence length). */
+  maxTokens: number;
+  recompute?: boolean;
+  onProgress?: (p: UploadProgress) => void;
+}
+
+export interface EngineModel {
+  state: ModelState;
+  /** Bytes of GPU memory this model allocated, by category (measured, not planned). */
+  bytes: { weights: number; lora: number; activations: number };
+  release(): void;
+}
+
+export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineModelOptions): Promise<EngineModel> {
+  const { spec, checkpoint } = await openModel(files);
+  let uploaded;
+  try {
+    uploaded = await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress });
+  } finally {
+    await checkpoint.close();
+  }
+  const weights = await arrangeWeights(gpu, spec, uploaded);
+  let weightBytes = 0;
+  for (const w of uploaded.values()) for (const p of w.parts) weightBytes += p.buffer.size;
+  for (const b of weights.owned) weightBytes += b.size;
+
+  const adapter = opts.adapter ?? (opts.lora ? initLoraAdapter(spec, opts.lora, opts.seed ?? 0) : null);
+  if (adapter) validateLoraSettings(spec, adapter.settings);
+  const lora = adapter ? createDeviceLora(gpu, spec, adapter) : null;
+  const acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false);
+  const invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
+  gpu.recorder.submit();
+  return {
+    state: { gpu, spec, weights, lora, acts, invFreq },
+    bytes: { weights: weightBytes, lora: lora ? lora.params.size * 4 : 0, activations: acts.bytes },
+    release() {
+      destroyWeights(uploaded);
+      weights.owned.forEach((b) => b.destroy());
+      if (lora) destroyDeviceLora(lora);
+      destroyActivations(acts);
+      invFreq.destroy();
+    },
+  };
+}

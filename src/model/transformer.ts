@@ -1,0 +1,219 @@
+// The LoRA transformer on the GPU, explicit per layer like llm.c: `layerForward` is the
+// architecture read top to bottom, `layerBackward` the same list in reverse. Frozen weights stay
+// in their file dtype; only LoRA A/B receive gradients (accumulated into lora.grads across
+// micro-batches). Everything is recorded into gpu.recorder; nothing here reads back.
+//
+// Per layer (pre-norm decoder, Llama/Qwen2/Qwen3):
+//   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)]
+//   q,k = rope(q,k);  att = softmax(q·kᵀ/√d + causal/padding mask)·v
+//   x_mid = x + att·W_oᵀ (+LoRA);  h2 = rms(x_mid)·w_post
+//   x_out = x_mid + (silu(h2·W_gᵀ)·(h2·W_uᵀ))·W_dᵀ   (each projection with its LoRA path)
+import { matmul } from '../ops/matmul.ts';
+import { rmsNormBackward, rmsNormForward, headRmsNormBackward, headRmsNormForward } from '../ops/rmsNorm.ts';
+import { ropeBackward, ropeForward } from '../ops/rope.ts';
+import { attentionBackward, attentionForward, type AttentionShape } from '../ops/attention.ts';
+import { swigluBackward, swigluForward } from '../ops/swiglu.ts';
+import { embeddingForward } from '../ops/embedding.ts';
+import type { Gpu } from '../gpu/index.ts';
+import { kvDim, qDim, type ModelSpec } from './config.ts';
+import type { DeviceWeights } from './deviceWeights.ts';
+import type { DeviceLora, LoraPair } from './deviceLora.ts';
+import type { Activations, LayerActivations } from './activations.ts';
+import type { LoraTarget } from './lora.ts';
+
+/** The GPU side of one micro-batch (see train/batching.ts for how the arrays are built). */
+export interface BatchBuffers {
+  B: number;
+  T: number;
+  inputIds: GPUBuffer; // [B·T] i32/u32
+  positions: GPUBuffer; // [B·T] u32
+  /** Attention visibility ids [B·T] u32: 0 padding, equal non-zero ids = one sequence. */
+  attnSegments: GPUBuffer;
+}
+
+export interface ModelState {
+  gpu: Gpu;
+  spec: ModelSpec;
+  weights: DeviceWeights;
+  lora: DeviceLora | null;
+  acts: Activations;
+  /** RoPE inverse frequencies [headDim/2] f32 (rope scaling applied). */
+  invFreq: GPUBuffer;
+}
+
+function layerActs(m: ModelState, l: number): LayerActivations {
+  return m.acts.recompute ? m.acts.layers[0] : m.acts.layers[l];
+}
+
+function loraPair(m: ModelState, l: number, t: LoraTarget): LoraPair | undefined {
+  return m.lora?.slots[l]?.[t];
+}
+
+interface LinearArgs {
+  x: GPUBuffer;
+  W: GPUBuffer;
+  y: GPUBuffer;
+  tokens: number;
+  inF: number;
+  outF: number;
+  bias?: GPUBuffer;
+  accumulate?: boolean;
+  lora?: { pair: LoraPair; u: GPUBuffer };
+}
+
+/** y (+)= x·Wᵀ (+ b) + s·(x·Aᵀ)·Bᵀ, saving u = x·Aᵀ for the backward. */
+async function linearForward(m: ModelState, a: LinearArgs): Promise<void> {
+  const { gpu } = m;
+  await matmul(gpu, { a: a.x, b: a.W, c: a.y, M: a.tokens, N: a.outF, K: a.inF, transB: true, bDtype: m.weights.dtype, bias: a.bias, accumulate: a.accumulate });
+  if (a.lora && m.lora) {
+    const { A, B } = a.lora.pair;
+    const r = A.rows;
+    await matmul(gpu, { a: a.x, b: m.lora.params, offsetB: A.offset, c: a.lora.u, M: a.tokens, N: r, K: a.inF, transB: true });
+    await matmul(gpu, { a: a.lora.u, b: m.lora.params, offsetB: B.offset, c: a.y, M: a.tokens, N: a.outF, K: r, transB: true, alpha: m.lora.scale, accumulate: true });
+  }
+}
+
+interface LinearBackwardArgs {
+  dy: GPUBuffer;
+  x: GPUBuffer;
+  W: GPUBuffer;
+  dx: GPUBuffer;
+  tokens: number;
+  inF: number;
+  outF: number;
+  accumulateDx: boolean;
+  lora?: { pair: LoraPair; u: GPUBuffer };
+}
+
+/** dx (+)= dy·W (+ du·A);  dB += s·dyᵀ·u;  du = s·dy·B;  dA += duᵀ·x. */
+async function linearBackward(m: ModelState, a: LinearBackwardArgs): Promise<void> {
+  const { gpu } = m;
+  await matmul(gpu, { a: a.dy, b: a.W, c: a.dx, M: a.tokens, N: a.inF, K: a.outF, bDtype: m.weights.dtype, accumulate: a.accumulateDx });
+  if (a.lora && m.lora) {
+    const { A, B } = a.lora.pair;
+    const r = A.rows;
+    const s = m.lora.scale;
+    const du = m.acts.grads.dLoraU;
+    await matmul(gpu, { a: a.dy, b: a.lora.u, c: m.lora.grads, offsetC: B.offset, M: a.outF, N: r, K: a.tokens, transA: true, alpha: s, accumulate: true });
+    await matmul(gpu, { a: a.dy, b: m.lora.params, offsetB: B.offset, c: du, M: a.tokens, N: r, K: a.outF, alpha: s });
+    await matmul(gpu, { a: du, b: a.x, c: m.lora.grads, offsetC: A.offset, M: r, N: a.inF, K: a.tokens, transA: true, accumulate: true });
+    await matmul(gpu, { a: du, b: m.lora.params, offsetB: A.offset, c: a.dx, M: a.tokens, N: a.inF, K: r, accumulate: true });
+  }
+}
+
+function attentionShape(m: ModelState, batch: BatchBuffers): AttentionShape {
+  return { batch: batch.B, seqLen: batch.T, nHeads: m.spec.numHeads, nKvHeads: m.spec.numKvHeads, headDim: m.spec.headDim };
+}
+
+function withLora(m: ModelState, l: number, t: LoraTarget, a: LayerActivations): LinearArgs['lora'] {
+  const pair = loraPair(m, l, t);
+  const u = a.loraU[t];
+  return pair && u ? { pair, u } : undefined;
+}
+
+export async function layerForward(m: ModelState, l: number, batch: BatchBuffers): Promise<void> {
+  const { gpu, spec } = m;
+  const w = m.weights.layers[l];
+  const a = layerActs(m, l);
+  const x = m.acts.layerInputs[l];
+  const out = m.acts.layerInputs[l + 1];
+  const N = batch.B * batch.T;
+  const H = spec.hiddenSize;
+  const I = spec.intermediateSize;
+  const qd = qDim(spec);
+  const kvd = kvDim(spec);
+  const dt = m.weights.dtype;
+  const eps = spec.rmsNormEps;
+
+  await rmsNormForward(gpu, { x, weight: w.inputNorm, weightDtype: dt, y: a.h1, rstd: a.rstd1, rows: N, C: H, eps });
+  await linearForward(m, { x: a.h1, W: w.q, y: a.qPre, tokens: N, inF: H, outF: qd, bias: w.qBias, lora: withLora(m, l, 'q', a) });
+  await linearForward(m, { x: a.h1, W: w.k, y: a.kPre, tokens: N, inF: H, outF: kvd, bias: w.kBias, lora: withLora(m, l, 'k', a) });
+  await linearForward(m, { x: a.h1, W: w.v, y: a.v, tokens: N, inF: H, outF: kvd, bias: w.vBias, lora: withLora(m, l, 'v', a) });
+  const rope = { positions: batch.positions, invFreq: m.invFreq, tokens: N, headDim: spec.headDim };
+  if (spec.qkNorm) {
+    await headRmsNormForward(gpu, { x: a.qPre, weight: w.qNorm!, weightDtype: dt, y: a.q, rstd: a.qRstd, tokens: N, heads: spec.numHeads, headDim: spec.headDim, eps });
+    await headRmsNormForward(gpu, { x: a.kPre, weight: w.kNorm!, weightDtype: dt, y: a.k, rstd: a.kRstd, tokens: N, heads: spec.numKvHeads, headDim: spec.headDim, eps });
+    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
+    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
+  } else {
+    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.qPre, out: a.q });
+    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.kPre, out: a.k });
+  }
+  await attentionForward(gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse });
+  gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);
+  await linearForward(m, { x: a.att, W: w.o, y: a.xMid, tokens: N, inF: qd, outF: H, accumulate: true, lora: withLora(m, l, 'o', a) });
+  await rmsNormForward(gpu, { x: a.xMid, weight: w.postNorm, weightDtype: dt, y: a.h2, rstd: a.rstd2, rows: N, C: H, eps });
+  await linearForward(m, { x: a.h2, W: w.gate, y: a.gate, tokens: N, inF: H, outF: I, lora: withLora(m, l, 'gate', a) });
+  await linearForward(m, { x: a.h2, W: w.up, y: a.up, tokens: N, inF: H, outF: I, lora: withLora(m, l, 'up', a) });
+  await swigluForward(gpu, { gate: a.gate, up: a.up, out: a.act, n: N * I });
+  gpu.recorder.copy(a.xMid, 0, out, 0, N * H * 4);
+  await linearForward(m, { x: a.act, W: w.down, y: out, tokens: N, inF: I, outF: H, accumulate: true, lora: withLora(m, l, 'down', a) });
+}
+
+/** On entry grads.dRes holds ∂L/∂(layer output); on exit ∂L/∂(layer input). LoRA grads accumulate. */
+export async function layerBackward(m: ModelState, l: number, batch: BatchBuffers): Promise<void> {
+  const { gpu, spec } = m;
+  if (m.acts.recompute) await layerForward(m, l, batch);
+  const w = m.weights.layers[l];
+  const a = layerActs(m, l);
+  const g = m.acts.grads;
+  const x = m.acts.layerInputs[l];
+  const N = batch.B * batch.T;
+  const H = spec.hiddenSize;
+  const I = spec.intermediateSize;
+  const qd = qDim(spec);
+  const kvd = kvDim(spec);
+  const dt = m.weights.dtype;
+
+  // MLP block: x_out = x_mid + down(act)
+  await linearBackward(m, { dy: g.dRes, x: a.act, W: w.down, dx: g.dAct, tokens: N, inF: I, outF: H, accumulateDx: false, lora: withLora(m, l, 'down', a) });
+  await swigluBackward(gpu, { gate: a.gate, up: a.up, dy: g.dAct, dgate: g.dGate, dup: g.dUp, n: N * I });
+  await linearBackward(m, { dy: g.dGate, x: a.h2, W: w.gate, dx: g.dH, tokens: N, inF: H, outF: I, accumulateDx: false, lora: withLora(m, l, 'gate', a) });
+  await linearBackward(m, { dy: g.dUp, x: a.h2, W: w.up, dx: g.dH, tokens: N, inF: H, outF: I, accumulateDx: true, lora: withLora(m, l, 'up', a) });
+  await rmsNormBackward(gpu, { x: a.xMid, weight: w.postNorm, weightDtype: dt, rstd: a.rstd2, dy: g.dH, dx: g.dRes, rows: N, C: H, accumulate: true });
+
+  // Attention block: x_mid = x + o(att)
+  await linearBackward(m, { dy: g.dRes, x: a.att, W: w.o, dx: g.dAtt, tokens: N, inF: qd, outF: H, accumulateDx: false, lora: withLora(m, l, 'o', a) });
+  await attentionBackward(gpu, attentionShape(m, batch), {
+    q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse, dOut: g.dAtt, dq: g.dq, dk: g.dk, dv: g.dv, scratch: g.attScratch,
+  });
+  const rope = { positions: batch.positions, invFreq: m.invFreq, tokens: N, headDim: spec.headDim };
+  await ropeBackward(gpu, { ...rope, heads: spec.numHeads, dy: g.dq });
+  await ropeBackward(gpu, { ...rope, heads: spec.numKvHeads, dy: g.dk });
+  let dQ = g.dq;
+  let dK = g.dk;
+  if (spec.qkNorm) {
+    await headRmsNormBackward(gpu, { x: a.qPre, weight: w.qNorm!, weightDtype: dt, rstd: a.qRstd, dy: g.dq, dx: g.dqPre, tokens: N, heads: spec.numHeads, headDim: spec.headDim });
+    await headRmsNormBackward(gpu, { x: a.kPre, weight: w.kNorm!, weightDtype: dt, rstd: a.kRstd, dy: g.dk, dx: g.dkPre, tokens: N, heads: spec.numKvHeads, headDim: spec.headDim });
+    dQ = g.dqPre;
+    dK = g.dkPre;
+  }
+  await linearBackward(m, { dy: dQ, x: a.h1, W: w.q, dx: g.dH, tokens: N, inF: H, outF: qd, accumulateDx: false, lora: withLora(m, l, 'q', a) });
+  await linearBackward(m, { dy: dK, x: a.h1, W: w.k, dx: g.dH, tokens: N, inF: H, outF: kvd, accumulateDx: true, lora: withLora(m, l, 'k', a) });
+  await linearBackward(m, { dy: g.dv, x: a.h1, W: w.v, dx: g.dH, tokens: N, inF: H, outF: kvd, accumulateDx: true, lora: withLora(m, l, 'v', a) });
+  await rmsNormBackward(gpu, { x, weight: w.inputNorm, weightDtype: dt, rstd: a.rstd1, dy: g.dH, dx: g.dRes, rows: N, C: H, accumulate: true });
+}
+
+/** Embedding, every layer, and the final norm: acts.finalNormOut holds the LM head's input. */
+export async function modelForward(m: ModelState, batch: BatchBuffers): Promise<void> {
+  const { gpu, spec } = m;
+  const N = batch.B * batch.T;
+  if (N > m.acts.maxTokens) throw new Error(`micro-batch of ${N} tokens exceeds the planned ${m.acts.maxTokens}`);
+  await embeddingForward(gpu, { ids: batch.inputIds, table: m.weights.embed, tableDtype: m.weights.dtype, out: m.acts.layerInputs[0], tokens: N, C: spec.hiddenSize, vocab: spec.vocabSize });
+  for (let l = 0; l < spec.numLayers; l++) await layerForward(m, l, batch);
+  await rmsNormForward(gpu, {
+    x: m.acts.layerInputs[spec.numLayers], weight: m.weights.finalNorm, weightDtype: m.weights.dtype,
+    y: m.acts.finalNormOut, rstd: m.acts.finalRstd, rows: N, C: spec.hiddenSize, eps: spec.rmsNormEps,
+  });
+}
+
+/** Given ∂L/∂(final norm output) in grads.dH, back through the final norm and every layer. */
+export async function modelBackward(m: ModelState, batch: BatchBuffers): Promise<void> {
+  const { gpu, spec } = m;
+  const N = batch.B * batch.T;
+  await rmsNormBackward(gpu, {
+    x: m.acts.layerInputs[spec.numLayers], weight: m.weights.finalNorm, weightDtype: m.weights.dtype,
+    rstd: m.acts.finalRstd, dy: m.acts.grads.dH, dx: m.acts.grads.dRes, rows: N, C: spec.hiddenSize,
+  });
+  for (let l = spec.numLayers - 1; l >= 0; l--) await layerBackward(m, l, batch);
+}
