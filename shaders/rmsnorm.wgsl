@@ -1,0 +1,103 @@
+// RMSNorm over the last axis of a row-major [rows, C] f32 tensor (Llama/Qwen, and Qwen3's per-head
+// q/k norm with rows = T·n_heads, C = head_dim), forward and backward.
+//   forward:  rstd_r = 1/sqrt(mean_i x[r,i]² + eps);  y[r,i] = x[r,i]·rstd_r·w[i]
+//   backward: g = dy⊙w;  dx[r,i] = rstd_r·g[i] − x[r,i]·rstd_r³·(Σ_j g[j]·x[r,j])/C
+//   weight:   dw[i] = Σ_r dy[r,i]·x[r,i]·rstd_r
+// forward/backward: one workgroup per row; WG threads stride over C and tree-reduce in workgroup
+// memory (a row is contiguous, so consecutive threads read consecutive words). The forward saves
+// rstd [rows] for the backward. weightGrad: one thread per feature looping over rows (a column
+// reduction with no atomics, deterministic order).
+// The norm weight is bound as u32 words: f32 bits, or bf16/f16 packed two per word (element 2i in the
+// low half), chosen by the WEIGHT_DTYPE override; arithmetic is f32 throughout.
+
+struct Params {
+  rows: u32,
+  C: u32,
+  eps: f32,
+  accumulate: u32, // backward only: 1 → dx += …, dw += … (gradient accumulation); 0 → overwrite
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<u32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(5) var<storage, read> rstdSaved: array<f32>;
+@group(0) @binding(6) var<storage, read> dy: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dw: array<f32>;
+
+override WG: u32 = 64;            // threads per row (weightGrad: per workgroup); a power of two
+override WEIGHT_DTYPE: u32 = 0u;  // 0 f32, 1 bf16, 2 f16
+
+var<workgroup> red: array<f32, WG>;
+
+fn weight(i: u32) -> f32 {
+  if (WEIGHT_DTYPE == 0u) { return bitcast<f32>(w[i]); }
+  let word = w[i >> 1u];
+  if (WEIGHT_DTYPE == 1u) {
+    // bf16 is the top half of an f32: shift the low half up, mask the high half in place.
+    return select(bitcast<f32>(word << 16u), bitcast<f32>(word & 0xffff0000u), (i & 1u) == 1u);
+  }
+  return unpack2x16float(word)[i & 1u];
+}
+
+// Sums red[0..WG) into red[0]; every thread sees the total after the last barrier.
+fn reduceSum(lid: u32) {
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
+    workgroupBarrier();
+  }
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x; // uniform per workgroup, so the early return keeps barriers uniform
+  if (row >= p.rows) { return; }
+  let base = row * p.C;
+  var ss = 0.0;
+  for (var i = lid; i < p.C; i += WG) {
+    let v = x[base + i];
+    ss += v * v;
+  }
+  red[lid] = ss;
+  reduceSum(lid);
+  let r = inverseSqrt(red[0] / f32(p.C) + p.eps);
+  for (var i = lid; i < p.C; i += WG) {
+    y[base + i] = x[base + i] * r * weight(i);
+  }
+  if (lid == 0u) { rstd[row] = r; }
+}
+
+@compute @workgroup_size(WG)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.rows) { return; }
+  let base = row * p.C;
+  var gx = 0.0;
+  for (var i = lid; i < p.C; i += WG) {
+    gx += dy[base + i] * weight(i) * x[base + i];
+  }
+  red[lid] = gx;
+  reduceSum(lid);
+  let r = rstdSaved[row];
+  let k = r * r * r * red[0] / f32(p.C); // rstd³·(Σ g·x)/C
+  for (var i = lid; i < p.C; i += WG) {
+    let d = r * dy[base + i] * weight(i) - x[base + i] * k;
+    dx[base + i] = select(d, dx[base + i] + d, p.accumulate == 1u);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn weightGrad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= p.C) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < p.rows; r++) {
+    s += dy[r * p.C + i] * x[r * p.C + i] * rstdSaved[r];
+  }
+  dw[i] = select(s, dw[i] + s, p.accumulate == 1u);
+}

@@ -1,0 +1,105 @@
+// RMSNorm launches (shaders/rmsnorm.wgsl): the model's pre-attention, pre-MLP and final norms, and
+// Qwen3's per-head q/k norm (the same kernel over rows = tokens·heads, C = head_dim).
+// Only records into gpu.recorder; never submits or reads back. Outputs must not alias inputs
+// (WebGPU forbids binding one buffer as read and read_write in a dispatch).
+import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
+import code from '../../shaders/rmsnorm.wgsl?raw';
+
+export const RMSNORM = shaderFile('rmsnorm.wgsl', code);
+
+/** Storage dtype of a frozen weight: f32, or bf16/f16 packed two per u32 (element 2i in the low half).
+ * The same literal union as matmul's `bDtype`. */
+export type WeightDtype = 'f32' | 'bf16' | 'f16';
+const DTYPE_CODE: Record<WeightDtype, number> = { f32: 0, bf16: 1, f16: 2 };
+
+/** Threads per row: about four elements each (C = 896 → 256 threads, head_dim 128 → 32), at least a
+ * 32-wide warp and at most 256; a power of two for the tree reduction. */
+function threadsPerRow(C: number): number {
+  let wg = 32;
+  while (wg < 256 && wg * 4 < C) wg *= 2;
+  return wg;
+}
+
+export interface RmsNormForwardArgs {
+  /** [rows, C] f32 */
+  x: GPUBuffer;
+  /** [C], f32 or packed bf16/f16 (see weightDtype) */
+  weight: GPUBuffer;
+  weightDtype?: WeightDtype;
+  /** [rows, C] f32, written */
+  y: GPUBuffer;
+  /** [rows] f32, written: 1/sqrt(mean x² + eps), kept for the backward */
+  rstd: GPUBuffer;
+  rows: number;
+  C: number;
+  eps: number;
+}
+
+export interface RmsNormBackwardArgs {
+  /** [rows, C] f32, the forward input */
+  x: GPUBuffer;
+  weight: GPUBuffer;
+  weightDtype?: WeightDtype;
+  /** [rows] f32 from the forward */
+  rstd: GPUBuffer;
+  /** [rows, C] f32 */
+  dy: GPUBuffer;
+  /** [rows, C] f32, written (or added to with accumulate) */
+  dx: GPUBuffer;
+  /** [C] f32, optional: the weight gradient (frozen norms do not need it) */
+  dw?: GPUBuffer;
+  rows: number;
+  C: number;
+  /** dx += …, dw += … instead of overwriting (residual-stream gradients, micro-batches) */
+  accumulate?: boolean;
+}
+
+function params(rows: number, C: number, eps: number, accumulate: boolean): ArrayBuffer {
+  return packParams([{ u32: rows }, { u32: C }, { f32: eps }, { u32: accumulate ? 1 : 0 }]);
+}
+
+function constants(C: number, weightDtype: WeightDtype = 'f32') {
+  return { WG: threadsPerRow(C), WEIGHT_DTYPE: DTYPE_CODE[weightDtype] };
+}
+
+/** y = x·rstd·w per row, rstd = 1/sqrt(mean(x²) + eps); saves rstd. */
+export async function rmsNormForward(gpu: Gpu, a: RmsNormForwardArgs): Promise<void> {
+  const pipeline = await gpu.pipelines.pipeline(RMSNORM, 'forward', constants(a.C, a.weightDtype));
+  const wg = splitWorkgroups(a.rows, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  gpu.recorder.dispatch(pipeline, params(a.rows, a.C, a.eps, false), { 1: a.x, 2: a.weight, 3: a.y, 4: a.rstd }, wg);
+}
+
+/** dx = rstd·(dy⊙w) − x·rstd³·Σ(dy⊙w⊙x)/C per row; with `dw`, also dw = Σ_rows dy⊙x·rstd. */
+export async function rmsNormBackward(gpu: Gpu, a: RmsNormBackwardArgs): Promise<void> {
+  const accumulate = a.accumulate ?? false;
+  const pipeline = await gpu.pipelines.pipeline(RMSNORM, 'backward', constants(a.C, a.weightDtype));
+  const wg = splitWorkgroups(a.rows, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  const u = params(a.rows, a.C, 0, accumulate);
+  gpu.recorder.dispatch(pipeline, u, { 1: a.x, 2: a.weight, 5: a.rstd, 6: a.dy, 7: a.dx }, wg);
+  if (a.dw) {
+    // One thread per feature, 64 to a workgroup.
+    const wgPipeline = await gpu.pipelines.pipeline(RMSNORM, 'weightGrad', { WG: 64 });
+    gpu.recorder.dispatch(wgPipeline, u, { 1: a.x, 5: a.rstd, 6: a.dy, 8: a.dw }, [Math.ceil(a.C / 64)]);
+  }
+}
+
+/** Qwen3's q_norm / k_norm: RMSNorm over head_dim of every head of a [tokens, heads, headDim] tensor,
+ * one weight [headDim] shared by all heads. It is rmsNormForward with rows = tokens·heads. */
+export interface HeadNormForwardArgs extends Omit<RmsNormForwardArgs, 'rows' | 'C'> {
+  tokens: number;
+  heads: number;
+  headDim: number;
+}
+export interface HeadNormBackwardArgs extends Omit<RmsNormBackwardArgs, 'rows' | 'C'> {
+  tokens: number;
+  heads: number;
+  headDim: number;
+}
+
+export function headRmsNormForward(gpu: Gpu, a: HeadNormForwardArgs): Promise<void> {
+  return rmsNormForward(gpu, { ...a, rows: a.tokens * a.heads, C: a.headDim });
+}
+
+export function headRmsNormBackward(gpu: Gpu, a: HeadNormBackwardArgs): Promise<void> {
+  return rmsNormBackward(gpu, { ...a, rows: a.tokens * a.heads, C: a.headDim });
+}
