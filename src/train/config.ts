@@ -1,0 +1,82 @@
+// The run configuration: everything that determines a training run, stored with it and in
+// snapshots, validated with messages naming the field.
+import { LORA_TARGETS, type LoraSettings } from '../model/lora.ts';
+import { parseLossMode, SSB_DEFAULTS } from './ssb.ts';
+import type { ScheduleKind } from './schedule.ts';
+
+export interface RunConfig {
+  /** `ssb`, `sft` or `fixed:<α>` */
+  loss: string;
+  lora: LoraSettings;
+  lr: number;
+  /** Learning rate of the SSB balance parameter θ (default: the LoRA lr). */
+  balanceLr?: number;
+  schedule: ScheduleKind;
+  warmupSteps: number;
+  /** Optimizer steps of the run (the CLI turns --epochs into steps). */
+  steps: number;
+  /** Examples per micro-batch. */
+  batchSize: number;
+  gradAccum: number;
+  seqLen: number;
+  maxGradNorm: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  seed: number;
+  recompute: boolean;
+  /** Evaluate the held-out loss every N optimizer steps (0: never). */
+  evalEvery: number;
+  /** Held-out examples used for the eval loss. */
+  evalExamples: number;
+  /** Save a checkpoint every N optimizer steps (0: only on pause/stop). */
+  checkpointEvery: number;
+  /** α bounds and start for SSB (DESIGN.md defaults). */
+  alpha0: number;
+  alphaMin: number;
+  alphaMax: number;
+}
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  loss: 'ssb',
+  lora: { rank: 8, alpha: 16, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] },
+  lr: 2e-4,
+  schedule: 'cosine',
+  warmupSteps: 5,
+  steps: 100,
+  batchSize: 4,
+  gradAccum: 1,
+  seqLen: 256,
+  maxGradNorm: 1,
+  weightDecay: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  seed: 42,
+  recompute: false,
+  evalEvery: 20,
+  evalExamples: 16,
+  checkpointEvery: 20,
+  alpha0: SSB_DEFAULTS.alpha0,
+  alphaMin: SSB_DEFAULTS.alphaMin,
+  alphaMax: SSB_DEFAULTS.alphaMax,
+};
+
+export function validateRunConfig(c: RunConfig): void {
+  parseLossMode(c.loss);
+  const positive: Array<keyof RunConfig> = ['lr', 'steps', 'batchSize', 'gradAccum', 'seqLen'];
+  for (const k of positive) {
+    const v = c[k] as number;
+    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`run config: ${k} must be a positive number, got ${v}`);
+  }
+  for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen', 'warmupSteps', 'evalEvery', 'checkpointEvery', 'seed'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
+  }
+  if (!(c.alphaMin < c.alpha0 && c.alpha0 < c.alphaMax && c.alphaMin >= 0 && c.alphaMax <= 1)) {
+    throw new Error(`run config: need 0 ≤ alphaMin < alpha0 < alphaMax ≤ 1, got ${c.alphaMin}, ${c.alpha0}, ${c.alphaMax}`);
+  }
+  if (c.lora.dropout !== 0) throw new Error(`run config: LoRA dropout ${c.lora.dropout} is not supported by the GPU trainer yet; use 0`);
+  if (!(c.lora.rank >= 1 && Number.isInteger(c.lora.rank))) throw new Error(`run config: LoRA rank must be a whole number ≥ 1, got ${c.lora.rank}`);
+  if (c.lora.targets.length === 0) throw new Error('run config: LoRA needs at least one target module');
+}

@@ -1,0 +1,239 @@
+// The training loop: for each optimizer step, micro-batches from the seeded data order, the SSB
+// (or SFT / fixed) loss weights from the whole step's segment counts, forward + fused LM-head
+// cross-entropy + backward per micro-batch, then global-norm clipping and AdamW on the GPU. One
+// small readback per step (segment sums and the gradient norm) feeds the metrics and the balance
+// parameter θ, whose gradient L_cot − L_call is exactly what that readback holds.
+// Owns no UI and no storage: metrics and checkpoints leave through the returned values.
+import { readBuffer, readF32, createStorageBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { adamWUpdate } from '../ops/adamw.ts';
+import { gradNorm, gradNormPartialCount, GRAD_NORM_INDEX, GRAD_NORM_RESULT_BYTES } from '../ops/gradNorm.ts';
+import { modelBackward, modelForward, type ModelState } from '../model/transformer.ts';
+import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuffers.ts';
+import { createLossHead, lossBackward, lossForward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
+import { unflattenLora } from '../model/deviceLora.ts';
+import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
+import { lossValue, lossWeights, parseLossMode, ssbInitialTheta, type LossMode } from './ssb.ts';
+import { learningRate } from './schedule.ts';
+import { scalarAdamWStep, type ScalarAdamState } from './scalarAdamW.ts';
+import type { RunConfig } from './config.ts';
+
+export interface StepMetrics {
+  step: number; // 1-based optimizer step just taken
+  epoch: number;
+  loss: number;
+  lossCot: number;
+  lossCall: number;
+  /** α used in this step (the balance weight on the reasoning loss). */
+  alpha: number;
+  gradAlpha: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSecond: number;
+  cotTokens: number;
+  callTokens: number;
+  tokens: number;
+  millis: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  evalLoss: number;
+  evalLossCot: number;
+  evalLossCall: number;
+}
+
+/** Everything needed to continue a run exactly: the adapter, its moments, θ, step and cursor. */
+export interface TrainerState {
+  step: number;
+  cursor: DataCursor;
+  theta: ScalarAdamState;
+  loraParams: Float32Array;
+  adamM: Float32Array;
+  adamV: Float32Array;
+}
+
+export interface DumpedStep {
+  batches: MicroBatch[];
+  loss: number;
+  lossCot: number;
+  lossCall: number;
+  alpha: number;
+  gradAlpha: number;
+  grads: Map<string, Float32Array>;
+}
+
+/** The loss or gradient went non-finite: the adapter is no longer trustworthy after this step. */
+export class TrainingDivergedError extends Error {
+  constructor(readonly step: number, gradNorm: number, loss: number) {
+    super(`training diverged at step ${step} (loss ${loss}, gradient norm ${gradNorm}); resume from the last checkpoint with a lower learning rate or a tighter gradient clip`);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+export class Trainer {
+  readonly mode: LossMode;
+  step = 0;
+  cursor: DataCursor = { epoch: 0, index: 0 };
+  theta: ScalarAdamState;
+  private readonly gpu: Gpu;
+  private readonly head: LossHead;
+  private readonly slots: BatchSlots;
+  private readonly partials: GPUBuffer;
+  private readonly normResult: GPUBuffer;
+  private readonly maxTokens: number;
+
+  constructor(
+    private readonly model: ModelState,
+    private readonly train: TokenizedExample[],
+    readonly config: RunConfig,
+  ) {
+    if (!model.lora) throw new Error('the trainer needs a model with a LoRA adapter');
+    if (train.length === 0) throw new Error('the training set is empty');
+    this.gpu = model.gpu;
+    this.mode = parseLossMode(config.loss);
+    if (this.mode.kind === 'ssb') this.mode = { kind: 'ssb', alpha0: config.alpha0, alphaMin: config.alphaMin, alphaMax: config.alphaMax };
+    this.theta = { value: this.mode.kind === 'ssb' ? ssbInitialTheta(this.mode) : 0, m: 0, v: 0, step: 0 };
+    this.maxTokens = config.batchSize * config.seqLen;
+    if (this.maxTokens > model.acts.maxTokens) throw new Error(`batch ${config.batchSize} × sequence ${config.seqLen} exceeds the model's planned ${model.acts.maxTokens} tokens`);
+    this.head = createLossHead(this.gpu, model, this.maxTokens);
+    this.slots = createBatchSlots(this.gpu, this.maxTokens);
+    const lora = model.lora;
+    this.partials = createStorageBuffer(this.gpu.ctx, gradNormPartialCount([lora.size]) * 4, 'train.gradNormPartials');
+    this.normResult = createStorageBuffer(this.gpu.ctx, GRAD_NORM_RESULT_BYTES, 'train.gradNorm');
+  }
+
+  /** Builds the optimizer step's micro-batches with loss weights from the whole step's counts. */
+  private nextBatches(): MicroBatch[] {
+    const { batchSize, gradAccum, seqLen, seed } = this.config;
+    const { indices, next } = takeIndices(this.train.length, seed, this.cursor, batchSize * gradAccum);
+    this.cursor = next;
+    const batches: MicroBatch[] = [];
+    for (let i = 0; i < gradAccum; i++) {
+      batches.push(buildMicroBatch(indices.slice(i * batchSize, (i + 1) * batchSize).map((j) => this.train[j]), seqLen));
+    }
+    return batches;
+  }
+
+  private async runMicroBatch(mb: MicroBatch, backward: boolean): Promise<void> {
+    const N = mb.B * mb.T;
+    writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
+    writeLossInputs(this.gpu, this.head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: mb.weights });
+    await modelForward(this.model, this.slots);
+    await lossForward(this.model, this.head, N);
+    if (backward) {
+      await lossBackward(this.model, this.head, N);
+      await modelBackward(this.model, this.slots);
+    }
+    // Submit before the next micro-batch's uploads, which the queue orders after this work.
+    this.gpu.recorder.submit();
+  }
+
+  private async readSegmentTotals(): Promise<{ nllCot: number; nllCall: number; nCot: number; nCall: number }> {
+    const nll = await readF32(this.gpu.ctx, this.head.segmentNll, 3);
+    const counts = new Uint32Array(await readBuffer(this.gpu.ctx, this.head.segmentCount, 12));
+    return { nllCot: nll[1], nllCall: nll[2], nCot: counts[1], nCall: counts[2] };
+  }
+
+  /** Forward + backward over the next optimizer batch, leaving its gradient in lora.grads. */
+  private async accumulateGradients(batches: MicroBatch[]): Promise<void> {
+    const nCot = batches.reduce((n, b) => n + b.nCot, 0);
+    const nCall = batches.reduce((n, b) => n + b.nCall, 0);
+    const w = lossWeights(this.mode, this.theta.value, nCot, nCall);
+    for (const mb of batches) applyLossWeights(mb, w);
+    resetSegmentSums(this.gpu, this.head);
+    this.gpu.recorder.clear(this.model.lora!.grads);
+    for (const mb of batches) await this.runMicroBatch(mb, true);
+  }
+
+  /** One optimizer step. */
+  async trainStep(): Promise<StepMetrics> {
+    const t0 = performance.now();
+    const epoch = this.cursor.epoch;
+    const batches = this.nextBatches();
+    await this.accumulateGradients(batches);
+    const lora = this.model.lora!;
+    const lr = learningRate({ kind: this.config.schedule, lr: this.config.lr, warmupSteps: this.config.warmupSteps, totalSteps: this.config.steps }, this.step);
+    await gradNorm(this.gpu, { grads: [{ buffer: lora.grads, length: lora.size }], partials: this.partials, result: this.normResult, maxNorm: this.config.maxGradNorm });
+    await adamWUpdate(this.gpu, {
+      param: lora.params, grad: lora.grads, m: lora.adamM, v: lora.adamV, n: lora.size, step: this.step + 1,
+      lr, beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, weightDecay: this.config.weightDecay, clip: this.normResult,
+    });
+    this.gpu.recorder.submit();
+    const totals = await this.readSegmentTotals();
+    const norm = (await readF32(this.gpu.ctx, this.normResult, 2))[GRAD_NORM_INDEX.norm];
+    const value = lossValue(this.mode, this.theta.value, totals);
+    if (!Number.isFinite(norm) || !Number.isFinite(value.loss)) {
+      throw new TrainingDivergedError(this.step + 1, norm, value.loss);
+    }
+    if (this.mode.kind === 'ssb') {
+      const thetaLr = learningRate({ kind: this.config.schedule, lr: this.config.balanceLr ?? this.config.lr, warmupSteps: this.config.warmupSteps, totalSteps: this.config.steps }, this.step);
+      this.theta = scalarAdamWStep(this.theta, value.gradTheta, { lr: thetaLr, beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, weightDecay: 0 });
+    }
+    this.step++;
+    const millis = performance.now() - t0;
+    const tokens = batches.reduce((n, b) => n + b.attentionMask.reduce((s, x) => s + x, 0), 0);
+    return {
+      step: this.step, epoch, loss: value.loss, lossCot: value.lossCot, lossCall: value.lossCall, alpha: value.alpha, gradAlpha: value.gradAlpha,
+      lr, gradNorm: norm, tokensPerSecond: tokens / (millis / 1000), cotTokens: totals.nCot, callTokens: totals.nCall, tokens, millis,
+    };
+  }
+
+  /** Held-out loss under the current adapter and balance: forward only. */
+  async evalLoss(examples: TokenizedExample[]): Promise<EvalMetrics> {
+    const totals = { nllCot: 0, nllCall: 0, nCot: 0, nCall: 0 };
+    resetSegmentSums(this.gpu, this.head);
+    for (let i = 0; i < examples.length; i += this.config.batchSize) {
+      const mb = buildMicroBatch(examples.slice(i, i + this.config.batchSize), this.config.seqLen);
+      await this.runMicroBatch(mb, false);
+    }
+    Object.assign(totals, await this.readSegmentTotals());
+    const v = lossValue(this.mode, this.theta.value, totals);
+    return { step: this.step, evalLoss: v.loss, evalLossCot: v.lossCot, evalLossCall: v.lossCall };
+  }
+
+  /** The gradient of the next optimizer batch without updating anything (for `--dump-step`). */
+  async dumpNextStep(): Promise<DumpedStep> {
+    const saved = { ...this.cursor };
+    const batches = this.nextBatches();
+    this.cursor = saved;
+    await this.accumulateGradients(batches);
+    const totals = await this.readSegmentTotals();
+    const v = lossValue(this.mode, this.theta.value, totals);
+    const lora = this.model.lora!;
+    const grads = unflattenLora(lora, await readF32(this.gpu.ctx, lora.grads, lora.size));
+    return { batches, loss: v.loss, lossCot: v.lossCot, lossCall: v.lossCall, alpha: v.alpha, gradAlpha: v.gradAlpha, grads };
+  }
+
+  async saveState(): Promise<TrainerState> {
+    const lora = this.model.lora!;
+    this.gpu.recorder.submit();
+    return {
+      step: this.step,
+      cursor: { ...this.cursor },
+      theta: { ...this.theta },
+      loraParams: await readF32(this.gpu.ctx, lora.params, lora.size),
+      adamM: await readF32(this.gpu.ctx, lora.adamM, lora.size),
+      adamV: await readF32(this.gpu.ctx, lora.adamV, lora.size),
+    };
+  }
+
+  restoreState(s: TrainerState): void {
+    const lora = this.model.lora!;
+    for (const [name, arr] of [['loraParams', s.loraParams], ['adamM', s.adamM], ['adamV', s.adamV]] as const) {
+      if (arr.length !== lora.size) throw new Error(`checkpoint ${name} has ${arr.length} values, this adapter has ${lora.size}`);
+    }
+    writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
+    writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);
+    writeBuffer(this.gpu.ctx, lora.adamV, s.adamV);
+    this.step = s.step;
+    this.cursor = { ...s.cursor };
+    this.theta = { ...s.theta };
+  }
+
+  destroy(): void {
+    this.head.destroy();
+    this.slots.destroy();
+    this.partials.destroy();
+    this.normResult.destroy();
+  }
+}
