@@ -1,0 +1,47 @@
+// One model answer, end to end: decode the calls out of the generated text, then run the AST
+// checker, with BFCL's runner semantics around decoding (eval_runner.py's ast_file_runner and
+// relevance_file_runner). This is the entry point evaluation runs and HDR's quality gate use.
+// Owns only the decode-then-check glue; never generates text and never touches storage.
+import type { Call, FunctionSchema, PossibleAnswer } from '../data/example.ts';
+import { astCheck, categoryKind, type AstCheckResult } from './ast-checker.ts';
+import { parseGeneratedCalls, type ParsedGeneration } from './parse-generated-calls.ts';
+
+export interface GenerationCheckInput {
+  functions: FunctionSchema[];
+  possibleAnswer: PossibleAnswer;
+  category: string;
+  /** Generated text, or calls that were already decoded. */
+  output: string | Call[];
+  underscoreDots?: boolean;
+}
+
+export interface GenerationCheckResult extends AstCheckResult {
+  /** The decoded generation, when `output` was text. */
+  parsed?: ParsedGeneration;
+}
+
+export function checkGeneratedOutput({ functions, possibleAnswer, category, output, underscoreDots }: GenerationCheckInput): GenerationCheckResult {
+  const kind = categoryKind(category);
+  if (typeof output !== 'string') return astCheck({ functions, possibleAnswer, calls: output, category, underscoreDots });
+
+  const parsed = parseGeneratedCalls(output);
+  // BFCL: for irrelevance, output that fails to decode is "no call", i.e. a pass.
+  const decodedNoCall = parsed.error !== undefined || parsed.format === 'text';
+  if (kind === 'irrelevance' || kind === 'relevance') {
+    const calls = decodedNoCall ? [] : parsed.calls;
+    return { ...astCheck({ functions, possibleAnswer, calls, category, underscoreDots }), parsed };
+  }
+  if (parsed.error) {
+    const where = parsed.error.offset === undefined ? 'output' : `output@${parsed.error.offset}`;
+    return { valid: false, errors: [{ rule: 'ast_decoder:decoder_failed', where, message: `Invalid syntax. Failed to decode AST. ${parsed.error.message}` }], parsed };
+  }
+  if (parsed.format === 'text') {
+    const preview = parsed.content.length > 80 ? `${parsed.content.slice(0, 80)}…` : parsed.content;
+    return {
+      valid: false,
+      errors: [{ rule: 'ast_decoder:decoder_failed', where: 'output', message: `Invalid syntax. No function call found in the output: ${JSON.stringify(preview)}` }],
+      parsed,
+    };
+  }
+  return { ...astCheck({ functions, possibleAnswer, calls: parsed.calls, category, underscoreDots }), parsed };
+}

@@ -1,0 +1,34 @@
+// Ground truth for examples that carry target calls but no BFCL possible_answer (most training
+// sets): the accepted-values form the AST checker wants, and the BFCL category the call shape
+// implies. Used by evaluation runs and HDR's quality gate. Owns only these two derivations;
+// never checks anything itself.
+import type { Call, Example, FunctionSchema, PossibleAnswer } from '../data/example.ts';
+
+/**
+ * `[{name, arguments}]` → `[{name: {arg: [value]}}]`: each given argument is the one accepted
+ * value, and an argument the target left out is not expected (the checker then flags it as
+ * unexpected if the model adds it). Strings are still compared after BFCL's normalisation.
+ */
+export function possibleAnswerFromCalls(calls: Call[]): PossibleAnswer {
+  return calls.map((call) => ({
+    [call.name]: Object.fromEntries(Object.entries(call.arguments).map(([arg, value]) => [arg, [value]])),
+  }));
+}
+
+/**
+ * BFCL's category for a target: no call → irrelevance; one call → simple (one tool offered) or
+ * multiple (several); several calls → parallel (all to the only tool) or parallel_multiple.
+ */
+export function categoryForCalls(tools: FunctionSchema[], calls: Call[]): 'simple' | 'multiple' | 'parallel' | 'parallel_multiple' | 'irrelevance' {
+  if (calls.length === 0) return 'irrelevance';
+  if (calls.length === 1) return tools.length > 1 ? 'multiple' : 'simple';
+  return tools.length === 1 && calls.every((c) => c.name === tools[0].name) ? 'parallel' : 'parallel_multiple';
+}
+
+/** The possible answer and category to check an example's generations against. */
+export function groundTruthOf(example: Pick<Example, 'tools' | 'target' | 'possibleAnswer' | 'category'>): { possibleAnswer: PossibleAnswer; category: string } {
+  return {
+    possibleAnswer: example.possibleAnswer ?? possibleAnswerFromCalls(example.target.calls),
+    category: example.category ?? categoryForCalls(example.tools, example.target.calls),
+  };
+}

@@ -1,0 +1,211 @@
+// The per-parameter half of BFCL's AST checker (ast_checker.py: type_checker, string_checker,
+// list_checker, dict_checker, list_dict_checker and the value step of simple_function_checker):
+// is one argument value of the right type and among the ground truth's accepted values?
+// Owns those rules and their BFCL error types; never looks at function names or call counts
+// (ast-checker.ts does) and never throws on model output.
+// Deviations from BFCL, all because JSON-like JS values cannot carry the difference: an integral
+// float (5.0) passes as an int (also as array items where BFCL wants floats), a tuple passes where
+// a list is wanted, and JSON-Schema type names ("object", "number") are accepted beside BFCL's
+// Python ones ("dict", "float").
+import type { AstCheckError } from './ast-checker.ts';
+import type { JsonSchema } from '../data/example.ts';
+import { isPlainObject, isPyType, pyIn, pyRepr, pyTypeOf, standardizeString, type PyType } from './python-values.ts';
+
+type Failure = AstCheckError;
+
+// BFCL's PYTHON_TYPE_MAPPING, plus the JSON-Schema names its FC handlers convert to.
+const PYTHON_TYPE_MAPPING: Record<string, PyType> = {
+  string: 'str',
+  integer: 'int',
+  float: 'float',
+  number: 'float',
+  boolean: 'bool',
+  array: 'list',
+  tuple: 'list',
+  dict: 'dict',
+  object: 'dict',
+  any: 'str',
+};
+const NESTED_TYPE_CHECK = new Set(['array', 'tuple']);
+
+/** One argument against its schema and accepted values; `at` names it in the failure. */
+export function checkParameter(param: string, value: unknown, paramSchema: JsonSchema, accepted: unknown[], at: string): Failure | null {
+  const typeDescription = typeof paramSchema?.type === 'string' ? paramSchema.type : undefined;
+  const expected = typeDescription !== undefined ? PYTHON_TYPE_MAPPING[typeDescription] : undefined;
+  if (!typeDescription || !expected) {
+    return {
+      rule: 'checker:bad_schema',
+      where: at,
+      message: `Parameter ${pyRepr(param)} has schema type ${JSON.stringify(paramSchema?.type)}; expected one of ${Object.keys(PYTHON_TYPE_MAPPING).join(', ')}.`,
+    };
+  }
+  // One level of item types, only for array/tuple; a schema without items.type skips it.
+  const itemsType = NESTED_TYPE_CHECK.has(typeDescription) ? paramSchema.items?.type : undefined;
+  const nested = typeof itemsType === 'string' ? (PYTHON_TYPE_MAPPING[itemsType] ?? null) : null;
+
+  // (BFCL converts a tuple to a list and an int to a float here; both are no-ops on JS values.)
+  const typeResult = typeChecker(param, value, accepted, typeDescription, expected, nested, at);
+  if ('failure' in typeResult) return typeResult.failure;
+
+  // A "variable" (ground truth of a different type than the schema, e.g. a name as a string) skips
+  // the special comparisons and is compared as is.
+  if (!typeResult.isVariable) {
+    if (expected === 'dict') return dictChecker(param, value, accepted, at);
+    if (expected === 'list' && nested === 'dict') return listDictChecker(param, value as unknown[], accepted, at);
+    if (expected === 'str') return stringChecker(param, value as string, accepted, at);
+    if (expected === 'list') return listChecker(param, value as unknown[], accepted, at);
+  }
+  if (!pyIn(value, accepted)) {
+    return { rule: 'value_error:others', where: at, message: `Invalid value for parameter ${pyRepr(param)}: ${pyRepr(value)}. Expected one of ${pyRepr(accepted)}.` };
+  }
+  return null;
+}
+
+function firstNonOptional(accepted: unknown[]): unknown {
+  return accepted.find((a) => a !== '');
+}
+
+/** BFCL's type_checker, including its "variable" escape and one-level nested check. */
+function typeChecker(
+  param: string,
+  value: unknown,
+  accepted: unknown,
+  typeDescription: string,
+  expected: PyType,
+  nested: PyType | null,
+  at: string,
+): { isVariable: boolean } | { failure: Failure } {
+  // A nested check passes a non-list answer item through here; BFCL's loop over it finds no type.
+  const acceptedList = Array.isArray(accepted) ? accepted : [];
+  const sample = firstNonOptional(acceptedList);
+  const hasSample = sample !== undefined;
+  const isVariable = hasSample && !isPyType(sample, expected);
+  let nestedFailure: Failure | null = null;
+
+  // isPyType accepts an int where a float is expected, as BFCL's int → float conversion does.
+  if (isPyType(value, expected)) {
+    if (nested === null) return { isVariable };
+    for (const answerItem of acceptedList) {
+      // Each answer that is a list must type-check element by element; a non-list answer ("") passes.
+      let ok = true;
+      if (Array.isArray(answerItem)) {
+        for (const item of value as unknown[]) {
+          if ('failure' in typeChecker(param, item, answerItem, nested, nested, null, at)) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      if (ok) return { isVariable };
+    }
+    nestedFailure = {
+      rule: 'type_error:nested',
+      where: at,
+      message: `Nested type checking failed for parameter ${pyRepr(param)}. Expected outer type ${typeDescription} with inner type ${nested}. Parameter value: ${pyRepr(value)}.`,
+    };
+  }
+  if (hasSample && pyTypeOf(value) === pyTypeOf(sample)) {
+    return nestedFailure ? { failure: nestedFailure } : { isVariable: true };
+  }
+  return {
+    failure: {
+      rule: 'type_error:simple',
+      where: at,
+      message: `Incorrect type for parameter ${pyRepr(param)}. Expected type ${typeDescription}, got ${pyTypeOf(value)}. Parameter value: ${pyRepr(value)}.`,
+    },
+  };
+}
+
+const standardizeIfString = (v: unknown) => (typeof v === 'string' ? standardizeString(v) : v);
+
+function stringChecker(param: string, value: string, accepted: unknown[], at: string): Failure | null {
+  const candidates = accepted.filter((a): a is string => typeof a === 'string').map(standardizeString);
+  if (candidates.includes(standardizeString(value))) return null;
+  return {
+    rule: 'value_error:string',
+    where: at,
+    message: `Invalid value for parameter ${pyRepr(param)}: ${pyRepr(value)}. Expected one of ${pyRepr(accepted)}. Case insensitive.`,
+  };
+}
+
+/** Lists match in order, element by element, with top-level strings standardized. */
+function listChecker(param: string, value: unknown[], accepted: unknown[], at: string): Failure | null {
+  const standardized = value.map(standardizeIfString);
+  // BFCL iterates each answer; the optional marker "" iterates as an empty list, so [] matches it.
+  const candidates = accepted.map((a) => (Array.isArray(a) ? a.map(standardizeIfString) : a === '' ? [] : null));
+  if (candidates.some((c) => c !== null && pyIn(standardized, [c]))) return null;
+  return {
+    rule: 'value_error:list/tuple',
+    where: at,
+    message: `Invalid value for parameter ${pyRepr(param)}: ${pyRepr(value)}. Expected one of ${pyRepr(accepted)}.`,
+  };
+}
+
+/** Dicts match key by key against any one accepted dict; omitted keys need "" among their values. */
+function dictChecker(param: string, value: unknown, accepted: unknown[], at: string): Failure | null {
+  if (!isPlainObject(value)) {
+    return { rule: 'type_error:simple', where: at, message: `Incorrect type for ${pyRepr(param)}. Expected type dict, got ${pyTypeOf(value)}. Parameter value: ${pyRepr(value)}.` };
+  }
+  let last: Failure = { rule: 'dict_checker:unclear', where: at, message: `No accepted value to compare ${pyRepr(param)} with.` };
+  for (const candidate of accepted) {
+    if (candidate === '') continue;
+    if (!isPlainObject(candidate)) {
+      last = { rule: 'value_error:dict_value', where: at, message: `Accepted value ${pyRepr(candidate)} for ${pyRepr(param)} is not a dict.` };
+      continue;
+    }
+    const failure = dictAgainstCandidate(value, candidate, at);
+    if (!failure) return null;
+    last = failure;
+  }
+  return last;
+}
+
+function dictAgainstCandidate(value: Record<string, unknown>, candidate: Record<string, unknown>, at: string): Failure | null {
+  // BFCL runs the missing-key pass even after the value pass failed, and its result wins.
+  return missingDictKey(value, candidate, at) ?? dictValueMismatch(value, candidate, at);
+}
+
+function dictValueMismatch(value: Record<string, unknown>, candidate: Record<string, unknown>, at: string): Failure | null {
+  for (const [key, v] of Object.entries(value)) {
+    if (!Object.hasOwn(candidate, key)) return { rule: 'value_error:dict_key', where: `${at}.${key}`, message: `Unexpected dict key parameter: ${pyRepr(key)}.` };
+    const acceptedForKey = Array.isArray(candidate[key]) ? (candidate[key] as unknown[]) : [candidate[key]];
+    const standardizedAccepted = acceptedForKey.map(standardizeIfString);
+    if (!pyIn(standardizeIfString(v), standardizedAccepted)) {
+      return {
+        rule: 'value_error:dict_value',
+        where: `${at}.${key}`,
+        message: `Invalid value for parameter ${pyRepr(key)}: ${pyRepr(v)}. Expected one of ${pyRepr(standardizedAccepted)}.`,
+      };
+    }
+  }
+  return null;
+}
+
+function missingDictKey(value: Record<string, unknown>, candidate: Record<string, unknown>, at: string): Failure | null {
+  for (const [key, values] of Object.entries(candidate)) {
+    if (!Object.hasOwn(value, key) && !(Array.isArray(values) && values.includes(''))) {
+      return { rule: 'value_error:dict_key', where: `${at}.${key}`, message: `Missing dict key parameter: ${pyRepr(key)}.` };
+    }
+  }
+  return null;
+}
+
+/** A list of dicts matches an accepted list of the same length, dict by dict, in order. */
+function listDictChecker(param: string, value: unknown[], accepted: unknown[], at: string): Failure | null {
+  let last: Failure = { rule: 'list_dict_checker:unclear', where: at, message: `No accepted value to compare ${pyRepr(param)} with.` };
+  for (const candidate of accepted) {
+    // The optional marker "" has length 0 in BFCL, so only an empty list matches it.
+    const candidateList = Array.isArray(candidate) ? candidate : candidate === '' ? [] : null;
+    if (candidateList === null || candidateList.length !== value.length) {
+      last = { rule: 'value_error:list_dict_count', where: at, message: `Wrong number of dictionaries in the list for ${pyRepr(param)}.` };
+      continue;
+    }
+    let failure: Failure | null = null;
+    for (let i = 0; i < value.length && !failure; i++) {
+      failure = dictChecker(param, value[i], [candidateList[i]], `${at}[${i}]`);
+    }
+    if (!failure) return null;
+    last = failure;
+  }
+  return last;
+}

@@ -1,0 +1,212 @@
+// Reads the calls out of a model's generated text. Owns the recognised output formats:
+//   - Qwen/Hermes: `<tool_call>{"name": …, "arguments": {…}}</tool_call>` blocks, several = parallel;
+//   - bare JSON: one `{name, arguments}` object or an array of them (also inside a ``` fence);
+//   - Python-call syntax as BFCL/ToolACE/FunReason write it: `[f(a=1, b="x"), g()]`;
+//   - anything else is a plain-text answer with no calls (a legitimate answer to an irrelevant query).
+// `<think>…</think>` is split off as reasoning first. Malformed call syntax gives a structured
+// `error` in the result; this module never throws on model output and never evaluates code.
+import type { Call } from '../data/example.ts';
+import { looksLikePythonCalls, parsePythonCalls, PySyntaxError } from './python-call-syntax.ts';
+
+export type GeneratedCallFormat = 'tool_call' | 'json' | 'python' | 'text';
+
+export type CallParseErrorKind =
+  | 'unterminated_think'
+  | 'unterminated_tool_call'
+  | 'unmatched_tool_call_close'
+  | 'invalid_json'
+  | 'invalid_call_shape'
+  | 'invalid_python';
+
+export interface CallParseError {
+  kind: CallParseErrorKind;
+  message: string;
+  /** Character offset in the text passed to parseGeneratedCalls, when known. */
+  offset?: number;
+}
+
+export interface ParsedGeneration {
+  /** Text inside <think>…</think> (trimmed); absent when there were no think tags. */
+  reasoning?: string;
+  /** The calls, in the order written. Empty when there are none or when `error` is set. */
+  calls: Call[];
+  /** Text that is neither reasoning nor call syntax (trimmed). */
+  content: string;
+  /** Which syntax the calls were found in; 'text' when there were none. */
+  format: GeneratedCallFormat;
+  error?: CallParseError;
+}
+
+// Deeper JSON would make the checker's recursive comparisons overflow the stack; no call needs it.
+const MAX_JSON_NESTING = 100;
+const THINK_OPEN = '<think>';
+const THINK_CLOSE = '</think>';
+const TOOL_OPEN = '<tool_call>';
+const TOOL_CLOSE = '</tool_call>';
+
+// End-of-turn markers a decoder may leave when special tokens are kept (Qwen, SmolLM, Llama, others).
+const END_OF_TURN_MARKERS = ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>'];
+
+/** Cuts trailing end-of-turn markers (a loop, not a regex, so long whitespace cannot backtrack). */
+function withoutTrailingEndOfTurn(text: string): string {
+  let out = text.trimEnd();
+  for (let marker = END_OF_TURN_MARKERS.find((m) => out.endsWith(m)); marker; marker = END_OF_TURN_MARKERS.find((m) => out.endsWith(m))) {
+    out = out.slice(0, -marker.length).trimEnd();
+  }
+  return out;
+}
+
+export function parseGeneratedCalls(generated: string): ParsedGeneration {
+  // Only a trailing suffix is cut, so offsets into `text` are offsets into `generated`.
+  const text = withoutTrailingEndOfTurn(generated);
+  const split = splitReasoning(text);
+  if ('error' in split) return { reasoning: split.reasoning, calls: [], content: '', format: 'text', error: split.error };
+  const { reasoning, prefix, rest, restOffset } = split;
+  const withReasoning = (r: Omit<ParsedGeneration, 'reasoning'>): ParsedGeneration => {
+    // Text before <think> is unusual; it stays visible as content, ahead of what followed </think>.
+    const content = prefix ? [prefix, r.content].filter(Boolean).join('\n') : r.content;
+    return reasoning === undefined ? { ...r, content } : { reasoning, ...r, content };
+  };
+
+  if (rest.includes(TOOL_OPEN) || rest.includes(TOOL_CLOSE)) return withReasoning(parseToolCallBlocks(rest, restOffset));
+
+  const trimmed = rest.trim();
+  const leading = restOffset + rest.indexOf(trimmed);
+  const fenced = /^```[A-Za-z]*[ \t]*\r?\n([\s\S]*?)\r?\n?```$/.exec(trimmed);
+  const body = fenced ? fenced[1].trim() : trimmed;
+  const bodyOffset = fenced ? leading + trimmed.indexOf(body) : leading;
+
+  if (/^(\{|\[\s*\{)/.test(body)) {
+    const parsed = parseJsonCalls(body, bodyOffset);
+    return withReasoning('error' in parsed ? { calls: [], content: trimmed, format: 'json', error: parsed.error } : { calls: parsed.calls, content: '', format: 'json' });
+  }
+  if (looksLikePythonCalls(body)) {
+    try {
+      return withReasoning({ calls: parsePythonCalls(body), content: '', format: 'python' });
+    } catch (err) {
+      if (!(err instanceof PySyntaxError)) throw err;
+      const error: CallParseError = { kind: 'invalid_python', message: `Python-call syntax: ${err.message}`, offset: bodyOffset + err.offset };
+      return withReasoning({ calls: [], content: trimmed, format: 'python', error });
+    }
+  }
+  return withReasoning({ calls: [], content: trimmed, format: 'text' });
+}
+
+type ReasoningSplit = { reasoning?: string; prefix: string; rest: string; restOffset: number } | { reasoning: string; error: CallParseError };
+
+function splitReasoning(text: string): ReasoningSplit {
+  const open = text.indexOf(THINK_OPEN);
+  const close = text.indexOf(THINK_CLOSE, open < 0 ? 0 : open);
+  if (open >= 0 && close < 0) {
+    return {
+      reasoning: text.slice(open + THINK_OPEN.length).trim(),
+      error: { kind: 'unterminated_think', message: '<think> is never closed by </think> (generation cut off?)', offset: open },
+    };
+  }
+  if (close < 0) return { prefix: '', rest: text, restOffset: 0 };
+  // Qwen3's template can open <think> in the prompt, so the output may start inside it: a lone
+  // </think> closes reasoning that began at the start of the text.
+  const start = open >= 0 ? open + THINK_OPEN.length : 0;
+  const prefix = open >= 0 ? text.slice(0, open).trim() : '';
+  const restOffset = close + THINK_CLOSE.length;
+  return { reasoning: text.slice(start, close).trim(), prefix, rest: text.slice(restOffset), restOffset };
+}
+
+function parseToolCallBlocks(text: string, baseOffset: number): Omit<ParsedGeneration, 'reasoning'> {
+  const calls: Call[] = [];
+  const outside: string[] = [];
+  let i = 0;
+  const fail = (error: CallParseError) => ({ calls: [], content: text.trim(), format: 'tool_call' as const, error });
+  while (i < text.length) {
+    const open = text.indexOf(TOOL_OPEN, i);
+    const strayClose = text.indexOf(TOOL_CLOSE, i);
+    if (strayClose >= 0 && (open < 0 || strayClose < open)) {
+      return fail({ kind: 'unmatched_tool_call_close', message: '</tool_call> without a matching <tool_call>', offset: baseOffset + strayClose });
+    }
+    if (open < 0) {
+      outside.push(text.slice(i));
+      break;
+    }
+    outside.push(text.slice(i, open));
+    const bodyStart = open + TOOL_OPEN.length;
+    const close = text.indexOf(TOOL_CLOSE, bodyStart);
+    if (close < 0) {
+      return fail({ kind: 'unterminated_tool_call', message: `<tool_call> number ${calls.length} is never closed by </tool_call> (generation cut off?)`, offset: baseOffset + open });
+    }
+    const body = text.slice(bodyStart, close);
+    const bodyOffset = baseOffset + bodyStart + (body.length - body.trimStart().length);
+    const parsed = parseJsonCalls(body.trim(), bodyOffset, `<tool_call> number ${calls.length}`);
+    if ('error' in parsed) return fail(parsed.error);
+    if (parsed.calls.length !== 1) {
+      return fail({ kind: 'invalid_call_shape', message: `<tool_call> number ${calls.length} must hold one {"name", "arguments"} object`, offset: bodyOffset });
+    }
+    calls.push(parsed.calls[0]);
+    i = close + TOOL_CLOSE.length;
+  }
+  return { calls, content: outside.join('').trim(), format: 'tool_call' };
+}
+
+/** One `{name, arguments}` object or an array of them. `where` names the block in messages. */
+function parseJsonCalls(body: string, offset: number, where = 'JSON'): { calls: Call[] } | { error: CallParseError } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (err) {
+    return { error: { kind: 'invalid_json', message: `${where}: ${(err as Error).message}`, offset } };
+  }
+  if (nestingDepth(value) > MAX_JSON_NESTING) {
+    return { error: { kind: 'invalid_json', message: `${where}: nesting deeper than ${MAX_JSON_NESTING} levels`, offset } };
+  }
+  const items = Array.isArray(value) ? value : [value];
+  const calls: Call[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const call = jsonToCall(items[index]);
+    if (typeof call === 'string') {
+      const at = Array.isArray(value) ? `${where} element ${index}` : where;
+      return { error: { kind: 'invalid_call_shape', message: `${at}: ${call}`, offset } };
+    }
+    calls.push(call);
+  }
+  return { calls };
+}
+
+/** `{name, arguments}` (Hermes/OpenAI; `parameters` is accepted as Llama writes it) → Call, or why not. */
+export function jsonToCall(item: unknown): Call | string {
+  if (!isPlainObject(item)) return `expected an object with "name" and "arguments", got ${describeJson(item)}`;
+  if (typeof item.name !== 'string' || item.name === '') return 'missing a non-empty string "name"';
+  let args: unknown = Object.hasOwn(item, 'arguments') ? item.arguments : Object.hasOwn(item, 'parameters') ? item.parameters : {};
+  // OpenAI's wire format carries arguments as a JSON string; some models copy that.
+  if (typeof args === 'string') {
+    try {
+      args = JSON.parse(args);
+    } catch {
+      return `"arguments" of ${item.name} is a string that is not valid JSON`;
+    }
+  }
+  if (!isPlainObject(args)) return `"arguments" of ${item.name} must be an object, got ${describeJson(args)}`;
+  return { name: item.name, arguments: args };
+}
+
+/** Depth of nested arrays/objects, computed without recursion so hostile input cannot overflow it. */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_JSON_NESTING) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
