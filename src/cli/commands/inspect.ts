@@ -1,0 +1,113 @@
+// `studio inspect <model dir | repo id>`: the model's architecture, parameter count and the memory
+// plan for a training setting, with the verdict the studio would give before allocating anything.
+// Owns argument handling and printing only; the numbers come from src/model. Starts a GPU only
+// with --gpu (to plan against this machine's real limits).
+import { ASSUMED_GPU_MEMORY_BYTES } from '../../gpu/context.ts';
+import { openModel } from '../../model/checkpoint.ts';
+import { parameterCount, type ModelSpec } from '../../model/config.ts';
+import { DEFAULT_LORA, loraParameterCount, parseLoraTargets } from '../../model/lora.ts';
+import { formatBytes, planMemory, type MemoryPlan, type PlanLimits } from '../../model/memory-plan.ts';
+import { parseFlags } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { resolveModel } from '../modelSource.ts';
+
+/** WebGPU's default limits: what every adapter grants, so a plan that fits these fits anywhere. */
+const WEBGPU_DEFAULT_LIMITS = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+
+const usage = `studio inspect <model dir | owner/name> [options]
+  --batch N          micro-batch size (default 1)
+  --seq N            sequence length in tokens (default 1024)
+  --rank N           LoRA rank (default ${DEFAULT_LORA.rank})
+  --targets LIST     LoRA targets: q,k,v,o,gate,up,down or all (default all)
+  --recompute        recompute each layer's activations in backward (keeps only layer inputs)
+  --memory-gib N     GPU memory to plan against (default ${ASSUMED_GPU_MEMORY_BYTES / 2 ** 30}, assumed)
+  --gpu              plan against this machine's WebGPU adapter limits instead of WebGPU defaults
+  --hub-base URL     hub base URL (default $HF_ENDPOINT or https://huggingface.co)
+  --cache DIR        download cache (default $STUDIO_CACHE or ~/.cache/balancesft-studio/models)
+  --json             print one JSON object
+Exit code 0 when the plan fits, 3 when it does not.`;
+
+const command: CliCommand = {
+  summary: 'show a model’s architecture, parameter count and memory plan',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, {
+      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number',
+      gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
+    });
+    if (f._.length !== 1) throw new CliError(`expected one model directory or repo id\n${usage}`, 2);
+    let targets;
+    try {
+      targets = f.targets ? parseLoraTargets(f.targets) : [...DEFAULT_LORA.targets];
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false };
+    for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank })) {
+      if (!Number.isInteger(v) || v < 1) throw new CliError(`--${k} must be a positive integer, got ${v}`, 2);
+    }
+
+    // The same resolution (folder or repo id, cache location, progress line) as every other command.
+    const files = await resolveModel(f._[0], { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.json });
+    const { spec, checkpoint } = await openModel(files);
+    const weightFiles = checkpoint.files;
+    await checkpoint.close();
+
+    let limits: PlanLimits & { source: string };
+    if (f.gpu) {
+      const { acquireNodeGpu } = await import('../../gpu/nodeGpu.ts');
+      const ctx = await acquireNodeGpu();
+      limits = { maxBufferSize: ctx.limits.maxBufferSize, maxStorageBufferBindingSize: ctx.limits.maxStorageBufferBindingSize, source: 'this adapter' };
+      ctx.destroy();
+    } else {
+      limits = { ...WEBGPU_DEFAULT_LIMITS, source: 'WebGPU defaults' };
+    }
+    limits.memoryBytes = Math.round((f['memory-gib'] ?? ASSUMED_GPU_MEMORY_BYTES / 2 ** 30) * 2 ** 30);
+    const plan = planMemory(spec, shape, limits);
+    const loraParams = loraParameterCount(spec, { ...DEFAULT_LORA, rank: shape.rank, targets });
+
+    if (f.json) {
+      console.log(JSON.stringify({ model: files.label, spec, parameters: parameterCount(spec), weightFiles, loraParameters: loraParams, settings: shape, limits, plan }));
+    } else {
+      printReport(files.label, spec, weightFiles, loraParams, shape, limits, plan);
+    }
+    return plan.fits ? 0 : 3;
+  },
+};
+export default command;
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function printReport(label: string, s: ModelSpec, weightFiles: string[], loraParams: number, shape: { batch: number; seqLen: number; rank: number; targets: string[]; recompute: boolean }, limits: PlanLimits & { source: string }, plan: MemoryPlan): void {
+  const rope = s.ropeScaling ? `llama3 scaling ×${s.ropeScaling.factor} from ${s.ropeScaling.originalMaxPositionEmbeddings}` : 'no scaling';
+  const parts = [s.tieWordEmbeddings ? 'tied LM head' : 'separate LM head', s.qkvBias ? 'q/k/v bias' : '', s.qkNorm ? 'q/k norm' : ''].filter(Boolean);
+  const lines = [
+    `model        ${label}`,
+    `architecture ${s.architecture} (${s.family}): ${s.numLayers} layers, hidden ${s.hiddenSize}, ${s.numHeads} heads / ${s.numKvHeads} KV heads × ${s.headDim}, MLP ${s.intermediateSize}, vocab ${n(s.vocabSize)}`,
+    `             RoPE θ ${s.ropeTheta} (${rope}), RMSNorm ε ${s.rmsNormEps}, ${parts.join(', ')}, ${s.dtype}`,
+    `parameters   ${n(parameterCount(s))} (${formatBytes(plan.categories.weights)} in ${weightFiles.join(', ')})`,
+    `LoRA         r=${shape.rank} on ${shape.targets.join(',')}: ${n(loraParams)} trainable parameters`,
+    '',
+    `memory plan  batch ${shape.batch} × seq ${shape.seqLen} = ${n(plan.tokens)} tokens, recompute ${shape.recompute ? 'on' : 'off'}, LM-head chunk ${plan.lmHeadChunk}`,
+  ];
+  const c = plan.categories;
+  const rows: Array<[string, number]> = [
+    ['weights', c.weights], ['LoRA params', c.loraParams], ['LoRA grads', c.loraGrads], ['AdamW moments', c.optimizer],
+    ['activations', c.activations], ['scratch', c.scratch], ['LM head + loss', c.lmHead], ['inputs', c.inputs],
+  ];
+  for (const [name, bytes] of rows) lines.push(`  ${name.padEnd(16)} ${formatBytes(bytes).padStart(10)}`);
+  lines.push(`  ${'training total'.padEnd(16)} ${formatBytes(plan.trainingBytes).padStart(10)}`);
+  lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (weights + adapter + KV cache ${formatBytes(c.kvCache)})`);
+  lines.push(`  largest buffer   ${formatBytes(plan.largestBuffer.bytes).padStart(10)}  (${plan.largestBuffer.label})`);
+  lines.push(`  limits           binding ${formatBytes(limits.maxStorageBufferBindingSize)}, buffer ${formatBytes(limits.maxBufferSize)} (${limits.source}), memory ${formatBytes(limits.memoryBytes ?? 0)}`);
+  lines.push('');
+  if (plan.fits) {
+    lines.push('verdict      fits');
+  } else {
+    lines.push('verdict      does NOT fit');
+    for (const p of plan.problems) lines.push(`  - ${p}`);
+    lines.push('try');
+    for (const sg of plan.suggestions) lines.push(`  - ${sg}`);
+  }
+  console.log(lines.join('\n'));
+}

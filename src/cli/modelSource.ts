@@ -1,0 +1,41 @@
+// Resolves the CLI's `--model` argument: a local folder in the Hugging Face layout, or a hub repo
+// id (`owner/name`) downloaded into a local cache with a progress line. The hub base URL comes
+// from --hub-base or HF_ENDPOINT, so tests point it at a local server.
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { downloadHubModel, DEFAULT_HUB_BASE_URL } from '../model/hub.ts';
+import { nodeDirectoryModelCache } from '../model/model-cache-node.ts';
+import { nodeDirectoryModelFiles } from '../model/model-files-node.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import { CliError } from './command.ts';
+import { ProgressLine } from './progress.ts';
+
+export interface ModelSourceOptions {
+  hubBase?: string;
+  cacheDir?: string;
+  quiet?: boolean;
+}
+
+export function defaultCacheDir(): string {
+  return process.env.STUDIO_CACHE ?? join(homedir(), '.cache', 'balancesft-studio', 'models');
+}
+
+export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): Promise<ModelFiles> {
+  if (existsSync(arg)) {
+    if (!statSync(arg).isDirectory()) throw new CliError(`--model ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+    return nodeDirectoryModelFiles(arg);
+  }
+  if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`--model ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
+  const progress = new ProgressLine(opts.quiet);
+  try {
+    return await downloadHubModel(arg, {
+      cache: nodeDirectoryModelCache(opts.cacheDir ?? defaultCacheDir()),
+      baseUrl: opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL,
+      onProgress: (p) =>
+        progress.update(`${arg}: ${p.file} ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB ${(p.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s`),
+    });
+  } finally {
+    progress.done();
+  }
+}

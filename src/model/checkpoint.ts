@@ -1,0 +1,130 @@
+// A model checkpoint: config.json → spec, plus the tensors of model.safetensors or of the shards
+// listed in model.safetensors.index.json, validated against the spec's weight manifest.
+// Owns finding each tensor and checking names/shapes/dtypes with errors that name file and
+// tensor. Never reads tensor data except when streaming, one tensor (or chunk) at a time.
+import type { ByteSource } from './byte-source.ts';
+import { parseModelConfig, weightManifest, type ModelSpec } from './config.ts';
+import { readModelText, MissingModelFileError, type ModelFiles } from './model-files.ts';
+import { readSafetensorsHeader, readTensorRange, type TensorBytes, type TensorInfo } from './safetensors.ts';
+
+export const INDEX_FILE = 'model.safetensors.index.json';
+export const SINGLE_FILE = 'model.safetensors';
+
+export interface CheckpointTensor extends TensorInfo {
+  file: string;
+  source: ByteSource;
+}
+
+export interface Checkpoint {
+  label: string;
+  files: string[];
+  tensors: Map<string, CheckpointTensor>;
+  close(): Promise<void>;
+}
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** The weight files of a model: the shards named by the index, or the single file. */
+export async function checkpointFileNames(files: ModelFiles): Promise<string[]> {
+  const indexText = await readModelText(files, INDEX_FILE, true);
+  if (indexText === null) return [SINGLE_FILE];
+  return shardNamesFromIndex(indexText, `${files.label}/${INDEX_FILE}`);
+}
+
+export function shardNamesFromIndex(indexText: string, where: string): string[] {
+  let index: { weight_map?: Record<string, string> };
+  try {
+    index = JSON.parse(indexText);
+  } catch (err) {
+    throw new CheckpointError(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!index.weight_map || typeof index.weight_map !== 'object') throw new CheckpointError(`${where}: has no "weight_map"`);
+  const names = [...new Set(Object.values(index.weight_map))];
+  for (const n of names) {
+    if (typeof n !== 'string' || n.includes('/') || n.includes('..')) throw new CheckpointError(`${where}: shard name ${JSON.stringify(n)} is not a plain file name`);
+  }
+  return names.sort();
+}
+
+export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
+  const indexText = await readModelText(files, INDEX_FILE, true);
+  // shardNamesFromIndex validates the JSON, so the parse below cannot throw a bare SyntaxError.
+  const fileNames = indexText === null ? [SINGLE_FILE] : shardNamesFromIndex(indexText, `${files.label}/${INDEX_FILE}`);
+  const weightMap = indexText === null ? null : (JSON.parse(indexText).weight_map as Record<string, string>);
+  const sources: ByteSource[] = [];
+  const tensors = new Map<string, CheckpointTensor>();
+  const close = async () => {
+    await Promise.all(sources.map((s) => s.close()));
+  };
+  try {
+    for (const file of fileNames) {
+      const source = await files.open(file);
+      if (!source) throw new MissingModelFileError(file, files.label);
+      sources.push(source);
+      const header = await readSafetensorsHeader(source);
+      for (const t of header.tensors) {
+        if (tensors.has(t.name)) throw new CheckpointError(`${files.label}: tensor "${t.name}" is in both ${tensors.get(t.name)!.file} and ${file}`);
+        if (weightMap && weightMap[t.name] !== file) {
+          throw new CheckpointError(`${files.label}/${file}: tensor "${t.name}" is listed in ${INDEX_FILE} under ${JSON.stringify(weightMap[t.name] ?? null)}`);
+        }
+        tensors.set(t.name, { ...t, file, source });
+      }
+    }
+    if (weightMap) {
+      for (const [name, file] of Object.entries(weightMap)) {
+        if (!tensors.has(name)) throw new CheckpointError(`${files.label}: ${INDEX_FILE} lists "${name}" in ${file}, but that shard does not contain it`);
+      }
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { label: files.label, files: fileNames, tensors, close };
+}
+
+/** Checks that every tensor the spec needs is present with its shape and a float dtype. Extra
+ * tensors (a saved `lm_head.weight` beside tied embeddings, old `rotary_emb.inv_freq`) are ignored. */
+export function validateCheckpoint(spec: ModelSpec, ckpt: Checkpoint): void {
+  for (const w of weightManifest(spec)) {
+    const t = ckpt.tensors.get(w.name);
+    if (!t) throw new CheckpointError(`${ckpt.label}: tensor "${w.name}" is missing (${spec.architecture} with ${spec.numLayers} layers needs it)`);
+    if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) {
+      throw new CheckpointError(`${ckpt.label}/${t.file}: tensor "${w.name}" has shape [${t.shape.join(', ')}], config.json implies [${w.shape.join(', ')}]`);
+    }
+    if (t.dtype !== 'BF16' && t.dtype !== 'F16' && t.dtype !== 'F32') {
+      throw new CheckpointError(`${ckpt.label}/${t.file}: tensor "${w.name}" has dtype ${t.dtype}; weights must be BF16, F16 or F32`);
+    }
+  }
+}
+
+export interface LoadedModel {
+  spec: ModelSpec;
+  checkpoint: Checkpoint;
+}
+
+/** config.json → spec, then open and validate the checkpoint against it. */
+export async function openModel(files: ModelFiles): Promise<LoadedModel> {
+  const spec = parseModelConfig(await readModelText(files, 'config.json'), `${files.label}/config.json`);
+  const checkpoint = await openCheckpoint(files);
+  try {
+    validateCheckpoint(spec, checkpoint);
+  } catch (err) {
+    await checkpoint.close();
+    throw err;
+  }
+  return { spec, checkpoint };
+}
+
+/** The spec's tensors one at a time, in manifest order (the uploader drops each after writing it). */
+export async function* streamModelWeights(spec: ModelSpec, ckpt: Checkpoint): AsyncGenerator<TensorBytes> {
+  for (const w of weightManifest(spec)) {
+    const t = ckpt.tensors.get(w.name);
+    if (!t) throw new CheckpointError(`${ckpt.label}: tensor "${w.name}" is missing`);
+    yield { name: t.name, dtype: t.dtype, shape: t.shape, bytes: await readTensorRange(t.source, t) };
+  }
+}

@@ -1,0 +1,250 @@
+// Downloads a Hugging Face model repo into a ModelCache over HTTP, with progress, size checks and
+// resume, then serves it as ModelFiles. URLs are `${baseUrl}/${repo}/resolve/${revision}/${file}`;
+// the base URL is configurable so tests serve a fixture model from a local server.
+// Owns the file list (config, generation config, tokenizer, weights or index + shards) and the
+// errors: a missing file names the file and repo, a dropped connection says so, a short body is
+// reported as truncated. Never parses weights (checkpoint.ts does) and never writes outside the cache.
+import type { ModelCache } from './model-cache.ts';
+import type { ModelFiles } from './model-files.ts';
+import { INDEX_FILE, SINGLE_FILE, shardNamesFromIndex } from './checkpoint.ts';
+
+export const DEFAULT_HUB_BASE_URL = 'https://huggingface.co';
+
+export interface DownloadProgress {
+  file: string;
+  fileBytesDone: number;
+  fileBytesTotal: number;
+  /** Over all files of the model, counting cached files as done. */
+  bytesDone: number;
+  bytesTotal: number;
+  /** Network throughput of this download session (cached bytes excluded). */
+  bytesPerSecond: number;
+  /** `cached`: already complete in the cache; `resumed`: continuing a partial file. */
+  status: 'cached' | 'downloading' | 'resumed' | 'done';
+}
+
+export interface HubOptions {
+  cache: ModelCache;
+  baseUrl?: string;
+  revision?: string;
+  onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
+  /** Injected for tests or proxies; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export class HubError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+export class HubFileNotFoundError extends HubError {
+  constructor(readonly file: string, readonly repo: string, url: string) {
+    super(`${file} was not found in ${repo} (404 from ${url}); check the repo id and revision, or whether the repo is gated`);
+    this.name = 'HubFileNotFoundError';
+  }
+}
+export class HubNetworkError extends HubError {
+  constructor(file: string, repo: string, url: string, cause: unknown) {
+    super(`could not download ${file} of ${repo} from ${url}: ${(cause as Error)?.message ?? String(cause)}${(cause as { cause?: Error })?.cause ? ` (${(cause as { cause: Error }).cause.message})` : ''}`);
+    this.name = 'HubNetworkError';
+  }
+}
+export class HubTruncatedError extends HubError {
+  constructor(readonly file: string, repo: string, received: number, expected: number) {
+    super(`download of ${file} from ${repo} was truncated: got ${received} of ${expected} bytes; run again to resume`);
+    this.name = 'HubTruncatedError';
+  }
+}
+
+/** Files every model needs besides weights; `optional` ones may be absent from the repo. */
+export const MODEL_FILES: Array<{ file: string; optional: boolean }> = [
+  { file: 'config.json', optional: false },
+  { file: 'generation_config.json', optional: true },
+  { file: 'tokenizer.json', optional: false },
+  { file: 'tokenizer_config.json', optional: false },
+];
+
+export function hubFileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
+}
+
+interface Ctx {
+  repo: string;
+  revision: string;
+  baseUrl: string;
+  cache: ModelCache;
+  fetch: typeof fetch;
+  signal?: AbortSignal;
+}
+
+async function request(c: Ctx, file: string, init: RequestInit): Promise<Response | null> {
+  const url = hubFileUrl(c.baseUrl, c.repo, c.revision, file);
+  let res: Response;
+  try {
+    // identity: a compressed body would not match the sizes we verify against.
+    res = await c.fetch(url, { ...init, signal: c.signal, headers: { 'accept-encoding': 'identity', ...(init.headers as Record<string, string>) } });
+  } catch (err) {
+    if (c.signal?.aborted) throw err;
+    throw new HubNetworkError(file, c.repo, url, err);
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok && res.status !== 206) {
+    await res.body?.cancel();
+    const hint = res.status === 401 || res.status === 403 ? ' (the repo may be gated or private)' : '';
+    throw new HubError(`could not download ${file} of ${c.repo}: HTTP ${res.status} ${res.statusText} from ${url}${hint}`);
+  }
+  return res;
+}
+
+/** Size of a file on the hub, or null when it does not exist. LFS files report `x-linked-size`. */
+async function remoteSize(c: Ctx, file: string): Promise<number | null> {
+  const res = await request(c, file, { method: 'HEAD' });
+  if (!res) return null;
+  const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
+  if (!Number.isSafeInteger(size) || size < 0) throw new HubError(`${c.repo}: the server did not report the size of ${file}`);
+  return size;
+}
+
+/** Downloads (or finds in the cache) every file of `repo` and returns them as ModelFiles. When the
+ * hub cannot be reached but a complete earlier download is cached, that copy is used (offline). */
+export async function downloadHubModel(repo: string, opts: HubOptions): Promise<ModelFiles> {
+  try {
+    return await downloadOnline(repo, opts);
+  } catch (err) {
+    if (!(err instanceof HubNetworkError)) throw err;
+    const revision = opts.revision ?? 'main';
+    if (await isCompletelyCached(opts.cache, repo, revision)) return cachedHubModelFiles(opts.cache, repo, revision);
+    throw err;
+  }
+}
+
+/** Every required file and all weight files are complete in the cache (sizes were verified when stored). */
+async function isCompletelyCached(cache: ModelCache, repo: string, revision: string): Promise<boolean> {
+  for (const { file, optional } of MODEL_FILES) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
+  const index = await cache.open(repo, revision, INDEX_FILE);
+  if (!index) return (await cache.completeSize(repo, revision, SINGLE_FILE)) !== null;
+  const text = new TextDecoder().decode(await index.read(0, index.size));
+  await index.close();
+  for (const shard of shardNamesFromIndex(text, `${repo}/${INDEX_FILE}`)) if ((await cache.completeSize(repo, revision, shard)) === null) return false;
+  return true;
+}
+
+async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFiles> {
+  const c: Ctx = {
+    repo,
+    revision: opts.revision ?? 'main',
+    baseUrl: opts.baseUrl ?? DEFAULT_HUB_BASE_URL,
+    cache: opts.cache,
+    fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+    signal: opts.signal,
+  };
+  // 1. Which files, and how big: sizes first, so progress has a true total from the start.
+  const plan: Array<{ file: string; size: number }> = [];
+  for (const { file, optional } of [...MODEL_FILES, { file: INDEX_FILE, optional: true }]) {
+    const size = await remoteSize(c, file);
+    if (size === null) {
+      if (optional) continue;
+      throw new HubFileNotFoundError(file, repo, hubFileUrl(c.baseUrl, repo, c.revision, file));
+    }
+    plan.push({ file, size });
+  }
+  const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set() };
+  const indexEntry = plan.find((p) => p.file === INDEX_FILE);
+  if (indexEntry) {
+    // The index names the shards: fetch it (silently, it is reported with the rest) before sizing them.
+    await fetchIntoCache(c, indexEntry.file, indexEntry.size, session);
+    const src = await c.cache.open(repo, c.revision, INDEX_FILE);
+    const text = new TextDecoder().decode(await src!.read(0, src!.size));
+    await src!.close();
+    for (const shard of shardNamesFromIndex(text, `${repo}/${INDEX_FILE}`)) {
+      const size = await remoteSize(c, shard);
+      if (size === null) throw new HubFileNotFoundError(shard, repo, hubFileUrl(c.baseUrl, repo, c.revision, shard));
+      plan.push({ file: shard, size });
+    }
+  } else {
+    const size = await remoteSize(c, SINGLE_FILE);
+    if (size === null) {
+      throw new HubFileNotFoundError(`${SINGLE_FILE} (nor ${INDEX_FILE})`, repo, hubFileUrl(c.baseUrl, repo, c.revision, SINGLE_FILE));
+    }
+    plan.push({ file: SINGLE_FILE, size });
+  }
+  // 2. Fetch what is not already complete in the cache; the total is known from the first event.
+  session.bytesTotal = plan.reduce((a, p) => a + p.size, 0);
+  for (const { file, size } of plan) await fetchIntoCache(c, file, size, session, opts.onProgress);
+  return cachedHubModelFiles(c.cache, repo, c.revision);
+}
+
+interface Session {
+  bytesDone: number;
+  bytesTotal: number;
+  networkBytes: number;
+  started: number;
+  /** Files downloaded in this session (the index is fetched early, reported later). */
+  fetched: Set<string>;
+}
+
+/** Makes `file` complete in the cache. Without `onProgress` (the early index fetch) it is not
+ * counted in the session's bytesDone; the later reported call counts it. */
+async function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
+  const report = (fileBytesDone: number, status: DownloadProgress['status']) => {
+    const seconds = Math.max(1e-3, (Date.now() - s.started) / 1000);
+    onProgress?.({ file, fileBytesDone, fileBytesTotal: size, bytesDone: s.bytesDone + fileBytesDone, bytesTotal: s.bytesTotal, bytesPerSecond: s.networkBytes / seconds, status });
+  };
+  if ((await c.cache.completeSize(c.repo, c.revision, file)) === size) {
+    report(size, s.fetched.has(file) ? 'done' : 'cached');
+    if (onProgress) s.bytesDone += size;
+    return;
+  }
+  let have = await c.cache.partialSize(c.repo, c.revision, file);
+  if (have > size) have = 0; // the remote file changed; start over
+  const res = await request(c, file, { method: 'GET', headers: have > 0 ? { range: `bytes=${have}-` } : {} });
+  if (!res) throw new HubFileNotFoundError(file, c.repo, hubFileUrl(c.baseUrl, c.repo, c.revision, file));
+  const resumed = have > 0 && res.status === 206;
+  if (!resumed) have = 0; // the server ignored the range: take the whole body
+  const writer = await c.cache.openWriter(c.repo, c.revision, file, resumed);
+  let got = have;
+  report(got, resumed ? 'resumed' : 'downloading');
+  try {
+    const reader = res.body!.getReader();
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (c.signal?.aborted) throw err;
+        throw new HubTruncatedError(file, c.repo, got, size);
+      }
+      if (chunk.done) break;
+      if (got + chunk.value.byteLength > size) throw new HubError(`${c.repo}: ${file} is larger than the ${size} bytes the server announced`);
+      await writer.write(chunk.value);
+      got += chunk.value.byteLength;
+      s.networkBytes += chunk.value.byteLength;
+      report(got, resumed ? 'resumed' : 'downloading');
+    }
+    if (got !== size) throw new HubTruncatedError(file, c.repo, got, size);
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  await writer.commit();
+  const stored = await c.cache.completeSize(c.repo, c.revision, file);
+  if (stored !== size) throw new HubError(`${c.repo}: ${file} was stored with ${stored} bytes in ${c.cache.description}, expected ${size}`);
+  s.fetched.add(file);
+  if (onProgress) {
+    report(size, 'done');
+    s.bytesDone += size;
+  }
+}
+
+/** A model already in the cache, with no network access (offline use after a download). */
+export function cachedHubModelFiles(cache: ModelCache, repo: string, revision = 'main'): ModelFiles {
+  return {
+    label: `${repo}@${revision}`,
+    open: (name) => cache.open(repo, revision, name),
+  };
+}

@@ -1,0 +1,55 @@
+// ModelCache over a Node directory: `<root>/<owner>/<name>/<revision>/<file>`, with unfinished
+// downloads in `<file>.part` and renamed into place on commit (rename is atomic, so a complete
+// file is always whole). Node-only.
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { nodeFileSource } from './byte-source-node.ts';
+import { cachePathSegments, type ModelCache } from './model-cache.ts';
+
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export function nodeDirectoryModelCache(root: string): ModelCache {
+  const pathOf = (repo: string, revision: string, file: string) => join(root, ...cachePathSegments(repo, revision, file));
+  return {
+    description: `the directory ${root}`,
+    completeSize: (repo, revision, file) => sizeOf(pathOf(repo, revision, file)),
+    async partialSize(repo, revision, file) {
+      return (await sizeOf(pathOf(repo, revision, file) + '.part')) ?? 0;
+    },
+    async openWriter(repo, revision, file, append) {
+      const path = pathOf(repo, revision, file);
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(path + '.part', append ? 'a' : 'w');
+      let closed = false;
+      const close = async () => {
+        if (!closed) {
+          closed = true;
+          await handle.close();
+        }
+      };
+      return {
+        async write(chunk) {
+          await handle.write(chunk);
+        },
+        async commit() {
+          await close();
+          await rm(path, { force: true });
+          await rename(path + '.part', path);
+        },
+        abort: close,
+      };
+    },
+    async open(repo, revision, file) {
+      const path = pathOf(repo, revision, file);
+      return (await sizeOf(path)) === null ? null : nodeFileSource(path, `${repo}/${file}`);
+    },
+  };
+}

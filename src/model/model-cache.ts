@@ -1,0 +1,117 @@
+// Where downloaded model files live: an interface with an OPFS implementation (browser) here and a
+// Node directory implementation in model-cache-node.ts. Files are keyed by (repo, revision, file).
+// A download writes a partial file that only becomes "complete" on commit, so an interrupted
+// download is resumed (or restarted) and never mistaken for a finished one.
+// Never fetches anything; hub.ts decides what to download.
+import { blobSource, type ByteSource } from './byte-source.ts';
+
+export interface CacheWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Marks the file complete (it is then served by `open`). */
+  commit(): Promise<void>;
+  /** Stops writing, keeping what was written as a partial file to resume from. */
+  abort(): Promise<void>;
+}
+
+export interface ModelCache {
+  readonly description: string;
+  /** Size of the complete cached file, or null when it is absent or partial. */
+  completeSize(repo: string, revision: string, file: string): Promise<number | null>;
+  /** Bytes of an unfinished download (0 when none). */
+  partialSize(repo: string, revision: string, file: string): Promise<number>;
+  /** `append` continues a partial file; otherwise any partial data is discarded. */
+  openWriter(repo: string, revision: string, file: string, append: boolean): Promise<CacheWriter>;
+  /** A complete file, or null. */
+  open(repo: string, revision: string, file: string): Promise<ByteSource | null>;
+}
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Splits a repo id / revision / file name into safe path segments (no `..`, no absolute paths). */
+export function cachePathSegments(repo: string, revision: string, file: string): string[] {
+  const repoParts = repo.split('/');
+  if (repoParts.length > 2 || !repoParts.every((p) => SEGMENT.test(p) && !p.includes('..'))) throw new Error(`"${repo}" is not a valid Hugging Face repo id (owner/name)`);
+  // Branch names may contain "/"; encode them into one segment.
+  const rev = encodeURIComponent(revision);
+  if (!rev || rev === '.' || rev === '..') throw new Error(`"${revision}" is not a valid revision`);
+  if (!SEGMENT.test(file) || file.includes('..')) throw new Error(`"${file}" is not a valid model file name`);
+  return [...repoParts, rev, file];
+}
+
+/** OPFS layout: `models/<owner>/<name>/<revision>/<file>` plus `<file>.complete` holding the size. */
+export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
+  const rootDir = async () => root ?? (await navigator.storage.getDirectory());
+  const dirFor = async (segments: string[], create: boolean): Promise<FileSystemDirectoryHandle | null> => {
+    let dir = await (await rootDir()).getDirectoryHandle('models', { create });
+    for (const s of segments.slice(0, -1)) {
+      try {
+        dir = await dir.getDirectoryHandle(s, { create });
+      } catch (err) {
+        if ((err as DOMException)?.name === 'NotFoundError') return null;
+        throw err;
+      }
+    }
+    return dir;
+  };
+  const fileIn = async (dir: FileSystemDirectoryHandle, name: string): Promise<File | null> => {
+    try {
+      return await (await dir.getFileHandle(name)).getFile();
+    } catch (err) {
+      if ((err as DOMException)?.name === 'NotFoundError') return null;
+      throw err;
+    }
+  };
+  const state = async (repo: string, revision: string, file: string) => {
+    const seg = cachePathSegments(repo, revision, file);
+    const dir = await dirFor(seg, false).catch((err) => {
+      if ((err as DOMException)?.name === 'NotFoundError') return null;
+      throw err;
+    });
+    if (!dir) return { data: null, marker: null as number | null };
+    const data = await fileIn(dir, file);
+    const markerFile = await fileIn(dir, `${file}.complete`);
+    const marker = markerFile ? Number(await markerFile.text()) : null;
+    return { data, marker };
+  };
+  return {
+    description: 'the browser Origin Private File System',
+    async completeSize(repo, revision, file) {
+      const { data, marker } = await state(repo, revision, file);
+      return data && marker !== null && data.size === marker ? marker : null;
+    },
+    async partialSize(repo, revision, file) {
+      const { data, marker } = await state(repo, revision, file);
+      return data && marker === null ? data.size : 0;
+    },
+    async openWriter(repo, revision, file, append) {
+      const seg = cachePathSegments(repo, revision, file);
+      const dir = (await dirFor(seg, true))!;
+      await dir.removeEntry(`${file}.complete`).catch(() => undefined);
+      const handle = await dir.getFileHandle(file, { create: true });
+      const existing = append ? (await handle.getFile()).size : 0;
+      const writable = await handle.createWritable({ keepExistingData: append });
+      if (append) await writable.seek(existing);
+      let written = existing;
+      return {
+        async write(chunk) {
+          await writable.write(chunk as Uint8Array<ArrayBuffer>);
+          written += chunk.byteLength;
+        },
+        async commit() {
+          await writable.close();
+          const marker = await (await dir.getFileHandle(`${file}.complete`, { create: true })).createWritable();
+          await marker.write(String(written));
+          await marker.close();
+        },
+        async abort() {
+          await writable.close();
+        },
+      };
+    },
+    async open(repo, revision, file) {
+      const { data, marker } = await state(repo, revision, file);
+      if (!data || marker === null || data.size !== marker) return null;
+      return blobSource(data, `${repo}/${file}`);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Where a model's files come from: a dropped folder or File System Access directory (browser),
+// the hub cache (OPFS or a Node directory), or a plain Node directory (model-files-node.ts).
+// Owns the `ModelFiles` interface and the browser-safe implementation over `File`s; every reader
+// above it (config, tokenizer, checkpoint) asks for files by their hub name only.
+import { blobSource, readAllText, type ByteSource } from './byte-source.ts';
+
+export interface ModelFiles {
+  /** For messages: a folder path, or `repo@revision`. */
+  readonly label: string;
+  /** A source for the named file, or null when the model has no such file. */
+  open(name: string): Promise<ByteSource | null>;
+}
+
+export class MissingModelFileError extends Error {
+  constructor(file: string, label: string) {
+    super(`${label}: required file ${file} is missing`);
+    this.name = 'MissingModelFileError';
+  }
+}
+
+export async function readModelText(files: ModelFiles, name: string): Promise<string>;
+export async function readModelText(files: ModelFiles, name: string, optional: true): Promise<string | null>;
+export async function readModelText(files: ModelFiles, name: string, optional = false): Promise<string | null> {
+  const src = await files.open(name);
+  if (!src) {
+    if (optional) return null;
+    throw new MissingModelFileError(name, files.label);
+  }
+  try {
+    return await readAllText(src);
+  } finally {
+    await src.close();
+  }
+}
+
+/** Dropped files or a directory read through File System Access. Files are matched by base name,
+ * so a dropped folder (`webkitRelativePath` = `folder/config.json`) works as well as loose files. */
+export function fileListModelFiles(files: Iterable<File>, label = 'dropped files'): ModelFiles {
+  const byName = new Map<string, File>();
+  for (const f of files) byName.set(f.name.split('/').pop() ?? f.name, f);
+  return {
+    label,
+    async open(name) {
+      const f = byName.get(name);
+      return f ? blobSource(f, `${label}/${name}`) : null;
+    },
+  };
+}
+
+/** A File System Access directory handle (showDirectoryPicker). */
+export function directoryHandleModelFiles(dir: FileSystemDirectoryHandle): ModelFiles {
+  return {
+    label: dir.name,
+    async open(name) {
+      try {
+        const handle = await dir.getFileHandle(name);
+        return blobSource(await handle.getFile(), `${dir.name}/${name}`);
+      } catch (err) {
+        if ((err as DOMException)?.name === 'NotFoundError') return null;
+        throw err;
+      }
+    },
+  };
+}
+
+/** In-memory files (tests, the tiny model generator's output). */
+export function memoryModelFiles(files: Map<string, string | Uint8Array>, label = 'memory'): ModelFiles {
+  return {
+    label,
+    async open(name) {
+      const v = files.get(name);
+      if (v === undefined) return null;
+      const bytes = typeof v === 'string' ? new TextEncoder().encode(v) : v;
+      return blobSource(new Blob([bytes as Uint8Array<ArrayBuffer>]), `${label}/${name}`);
+    },
+  };
+}

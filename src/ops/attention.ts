@@ -1,0 +1,218 @@
+// Causal grouped-query attention, forward and backward (flash-style), and KV-cache decode.
+// Owns the launches of shaders/attention_fwd.wgsl, attention_bwd.wgsl and attention_decode.wgsl.
+// Only records into gpu.recorder (the caller submits); never reads back, never allocates: every
+// buffer, including the backward's scratch, comes from the caller's memory plan.
+//
+// Layouts (row-major, f32):
+//   q, out, dOut, dq      [B·T, nHeads, headDim]
+//   k, v, dk, dv          [B·T, nKvHeads, headDim]      head h uses kv head h / (nHeads / nKvHeads)
+//   segments              [B·T] u32: 0 = padding, equal non-zero ids = one sequence
+//   lse                   [B·T, nHeads]   logsumexp of each row's scaled scores (0 on padded rows)
+// Visibility: query i sees key j of the same batch row iff j ≤ i and segments[j] = segments[i] ≠ 0.
+// This one rule covers both needs: an attention mask [B, T] (1 = token, 0 = padding, left or right)
+// is passed as `segments` unchanged, and packed sequences number their tokens 1, 2, 3, …
+// Padded query rows output zeros and get zero gradients; padded keys are never attended.
+import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
+import fwdCode from '../../shaders/attention_fwd.wgsl?raw';
+import bwdCode from '../../shaders/attention_bwd.wgsl?raw';
+import decodeCode from '../../shaders/attention_decode.wgsl?raw';
+
+export const ATTENTION_FWD = shaderFile('attention_fwd.wgsl', fwdCode);
+export const ATTENTION_BWD = shaderFile('attention_bwd.wgsl', bwdCode);
+export const ATTENTION_DECODE = shaderFile('attention_decode.wgsl', decodeCode);
+
+/** Largest head_dim the kernels hold in registers (MAX_D4 = 32 vec4s in the WGSL). */
+export const MAX_HEAD_DIM = 128;
+/** Rows owned by one workgroup (one per thread) in every tiled pass. */
+const ROWS_PER_WORKGROUP = 64;
+/** Rows per staged tile are capped here and by TILE_BUDGET_BYTES (≤ MAX_BC in attention_fwd.wgsl). */
+const MAX_TILE_ROWS = 32;
+/** Workgroup memory for the two staged tiles. 8 KiB keeps several workgroups resident per compute
+ * unit on real GPUs; larger tiles also made SwiftShader's compile time grow with the array size
+ * (32 KiB: ~8 s per pipeline). */
+const TILE_BUDGET_BYTES = 8 * 1024;
+const DELTA_WG = 256;
+const DECODE_WG = 64;
+/** Keys scored per decode chunk (CH in attention_decode.wgsl). */
+const DECODE_CHUNK = 256;
+
+/** How key (or query) tiles reach the threads that use them. */
+export interface AttentionOptions {
+  /** true: staged in workgroup memory (what real GPUs want); false: read straight from storage.
+   * Default: staged unless the adapter is a CPU implementation, where the barriers cost more than
+   * they save (SwiftShader, forward T=256, 14/2 heads, d=64: direct reads 2–5× faster). */
+  stageTiles?: boolean;
+}
+
+export interface AttentionShape {
+  batch: number; // B sequences
+  seqLen: number; // T tokens per sequence
+  nHeads: number;
+  nKvHeads: number; // divides nHeads
+  headDim: number; // multiple of 4, ≤ 128
+  /** Defaults to 1/√headDim. */
+  scale?: number;
+}
+
+export interface AttentionForwardBuffers {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+  segments: GPUBuffer;
+  /** written: [B·T, nHeads, headDim] */
+  out: GPUBuffer;
+  /** written: [B·T, nHeads], kept for the backward */
+  lse: GPUBuffer;
+}
+
+export interface AttentionBackwardBuffers {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+  segments: GPUBuffer;
+  out: GPUBuffer;
+  lse: GPUBuffer;
+  dOut: GPUBuffer;
+  /** written (overwritten, not accumulated) */
+  dq: GPUBuffer;
+  dk: GPUBuffer;
+  dv: GPUBuffer;
+  /** scratch of attentionBackwardScratchBytes(shape) bytes: per row (lse, rowsum(dO∘O)) */
+  scratch: GPUBuffer;
+}
+
+export function attentionScale(shape: AttentionShape): number {
+  return shape.scale ?? 1 / Math.sqrt(shape.headDim);
+}
+
+/** Bytes of the backward's scratch: a vec2 f32 per (token, head). */
+export function attentionBackwardScratchBytes(shape: AttentionShape): number {
+  return shape.batch * shape.seqLen * shape.nHeads * 8;
+}
+
+function checkHeads(nHeads: number, nKvHeads: number, headDim: number): void {
+  if (!Number.isInteger(nHeads / nKvHeads) || nKvHeads < 1) throw new Error(`attention: nHeads ${nHeads} is not a multiple of nKvHeads ${nKvHeads}`);
+  if (headDim % 4 !== 0 || headDim < 4 || headDim > MAX_HEAD_DIM) {
+    throw new Error(`attention: headDim ${headDim} must be a multiple of 4 in [4, ${MAX_HEAD_DIM}]`);
+  }
+}
+
+function checkShape(s: AttentionShape): void {
+  checkHeads(s.nHeads, s.nKvHeads, s.headDim);
+  if (s.batch < 1 || s.seqLen < 1) throw new Error(`attention: empty batch ${s.batch}×${s.seqLen}`);
+}
+
+/** A buffer smaller than its tensor would be read out of range (WGSL clamps, so silently wrong). */
+function checkSizes(op: string, want: Record<string, [GPUBuffer, number]>): void {
+  for (const [name, [buffer, bytes]] of Object.entries(want)) {
+    if (buffer.size < bytes) throw new Error(`${op}: buffer "${name}" holds ${buffer.size} bytes, the shape needs ${bytes}`);
+  }
+}
+
+function forwardSizes(s: AttentionShape, b: AttentionForwardBuffers): Record<string, [GPUBuffer, number]> {
+  const N = s.batch * s.seqLen;
+  const qBytes = N * s.nHeads * s.headDim * 4;
+  const kvBytes = N * s.nKvHeads * s.headDim * 4;
+  return { q: [b.q, qBytes], k: [b.k, kvBytes], v: [b.v, kvBytes], segments: [b.segments, N * 4], out: [b.out, qBytes], lse: [b.lse, N * s.nHeads * 4] };
+}
+
+/** Rows per staged tile: two tiles of rows × headDim f32 within the budget and the device limit. */
+export function attentionTileRows(gpu: Gpu, headDim: number): number {
+  const bytesPerRow = 2 * headDim * 4;
+  const budget = Math.min(TILE_BUDGET_BYTES, gpu.ctx.limits.maxComputeWorkgroupStorageSize);
+  return Math.max(1, Math.min(MAX_TILE_ROWS, Math.floor(budget / bytesPerRow)));
+}
+
+function tiledConstants(gpu: Gpu, headDim: number, opts: AttentionOptions): Record<string, number> {
+  const stage = opts.stageTiles ?? !gpu.ctx.adapter.isSoftware;
+  return { BR: ROWS_PER_WORKGROUP, BC: attentionTileRows(gpu, headDim), HD4: headDim / 4, SHARED_KV: stage ? 1 : 0 };
+}
+
+function tiledParams(s: AttentionShape, rows = 0): ArrayBuffer {
+  return packParams([{ u32: s.seqLen }, { u32: s.nHeads }, { u32: s.nKvHeads }, { f32: attentionScale(s) }, { u32: rows }]);
+}
+
+/**
+ * Records out = softmax(scale·q·kᵀ + mask)·v per head and the row logsumexp into `lse`.
+ * Signature for callers such as the benchmark: (gpu, shape, {q, k, v, segments, out, lse}).
+ * Memory: at most two tiles of ≤32 key rows per workgroup (8 KiB); nothing of size T².
+ */
+export async function attentionForward(gpu: Gpu, shape: AttentionShape, b: AttentionForwardBuffers, opts: AttentionOptions = {}): Promise<void> {
+  checkShape(shape);
+  checkSizes('attentionForward', forwardSizes(shape, b));
+  const pipeline = await gpu.pipelines.pipeline(ATTENTION_FWD, 'attention_forward', tiledConstants(gpu, shape.headDim, opts));
+  gpu.recorder.dispatch(
+    pipeline,
+    tiledParams(shape),
+    { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 5: b.out, 6: b.lse },
+    [Math.ceil(shape.seqLen / ROWS_PER_WORKGROUP), shape.nHeads, shape.batch],
+  );
+}
+
+/**
+ * Records dq, dk, dv (overwritten) for the loss gradient dOut, recomputing P from q, k and the
+ * forward's lse. Three dispatches: D = rowsum(dO∘O) into scratch, then dQ, then dK/dV (each kv
+ * head sums over its query heads inside one thread, so no float atomics).
+ */
+export async function attentionBackward(gpu: Gpu, shape: AttentionShape, b: AttentionBackwardBuffers, opts: AttentionOptions = {}): Promise<void> {
+  checkShape(shape);
+  const rows = shape.batch * shape.seqLen * shape.nHeads;
+  const qBytes = rows * shape.headDim * 4;
+  const kvBytes = (qBytes / shape.nHeads) * shape.nKvHeads;
+  checkSizes('attentionBackward', {
+    ...forwardSizes(shape, b),
+    dOut: [b.dOut, qBytes],
+    dq: [b.dq, qBytes],
+    dk: [b.dk, kvBytes],
+    dv: [b.dv, kvBytes],
+    scratch: [b.scratch, attentionBackwardScratchBytes(shape)],
+  });
+  const consts = tiledConstants(gpu, shape.headDim, opts);
+  const [delta, dq, dkv] = await Promise.all([
+    gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_delta', { WG: DELTA_WG, HD4: shape.headDim / 4 }),
+    gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_bwd_dq', consts),
+    gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_bwd_dkv', consts),
+  ]);
+  const params = tiledParams(shape, rows);
+  const blocks = Math.ceil(shape.seqLen / ROWS_PER_WORKGROUP);
+  gpu.recorder.dispatch(delta, params, { 5: b.dOut, 6: b.out, 7: b.lse, 8: b.scratch }, splitWorkgroups(Math.ceil(rows / DELTA_WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension));
+  gpu.recorder.dispatch(dq, params, { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 5: b.dOut, 9: b.scratch, 10: b.dq }, [blocks, shape.nHeads, shape.batch]);
+  gpu.recorder.dispatch(dkv, params, { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 5: b.dOut, 9: b.scratch, 11: b.dk, 12: b.dv }, [blocks, shape.nKvHeads, shape.batch]);
+}
+
+export interface AttentionDecodeShape {
+  batch: number; // B sequences, one new query token each
+  maxSeqLen: number; // cache capacity per sequence
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  scale?: number;
+}
+
+export interface AttentionDecodeBuffers {
+  /** [B, nHeads, headDim] */
+  q: GPUBuffer;
+  /** [B, maxSeqLen, nKvHeads, headDim]; positions < lengths[b] are valid (the new token included) */
+  kCache: GPUBuffer;
+  vCache: GPUBuffer;
+  /** [B] u32 */
+  lengths: GPUBuffer;
+  /** written: [B, nHeads, headDim]; zeros for a sequence of length 0 */
+  out: GPUBuffer;
+}
+
+/** Records one decode step: each sequence's new query against its first lengths[b] cached keys. */
+export async function attentionDecode(gpu: Gpu, shape: AttentionDecodeShape, b: AttentionDecodeBuffers): Promise<void> {
+  checkHeads(shape.nHeads, shape.nKvHeads, shape.headDim);
+  const qBytes = shape.batch * shape.nHeads * shape.headDim * 4;
+  const cacheBytes = shape.batch * shape.maxSeqLen * shape.nKvHeads * shape.headDim * 4;
+  checkSizes('attentionDecode', { q: [b.q, qBytes], kCache: [b.kCache, cacheBytes], vCache: [b.vCache, cacheBytes], lengths: [b.lengths, shape.batch * 4], out: [b.out, qBytes] });
+  const pipeline = await gpu.pipelines.pipeline(ATTENTION_DECODE, 'attention_decode', { WG: DECODE_WG, CH: DECODE_CHUNK, HD4: shape.headDim / 4 });
+  const scale = shape.scale ?? 1 / Math.sqrt(shape.headDim);
+  gpu.recorder.dispatch(
+    pipeline,
+    packParams([{ u32: shape.maxSeqLen }, { u32: shape.nHeads }, { u32: shape.nKvHeads }, { f32: scale }]),
+    { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 5: b.out },
+    [shape.nHeads, shape.batch],
+  );
+}

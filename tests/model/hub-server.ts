@@ -1,0 +1,64 @@
+// A static Hugging Face–style file server for tests: `${base}/${repo}/resolve/${rev}/${file}`, with
+// weights (*.safetensors) behind a 302 to `/cdn/…` carrying `x-linked-size` (as HF's LFS CDN does),
+// HEAD, `Range: bytes=N-` and a switch to cut a file's next body in half. Listens on 127.0.0.1:0.
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export interface Served {
+  server: Server;
+  base: string;
+  /** Requests seen, as `METHOD path [range]`. */
+  log: string[];
+  /** Files whose next GET is cut after half the bytes (socket destroyed). */
+  truncateNext: Set<string>;
+}
+
+/** `repos` maps repo id → directory; it is read on every request, so tests may add repos later. */
+export async function startHub(repos: Record<string, string>): Promise<Served> {
+  const served: Served = { server: null as unknown as Server, base: '', log: [], truncateNext: new Set() };
+  served.server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    served.log.push(`${req.method} ${url.pathname}${req.headers.range ? ` ${req.headers.range}` : ''}`);
+    // /cdn/<repo...>/<file>: the redirect target for weights, like HF's LFS CDN.
+    const cdn = /^\/cdn\/(.+)\/([^/]+)$/.exec(url.pathname);
+    const resolve = /^\/(.+)\/resolve\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const repo = cdn ? cdn[1] : resolve?.[1];
+    const file = cdn ? cdn[2] : resolve?.[3];
+    const dir = repo ? repos[repo] : undefined;
+    const data = dir && file ? await readFile(join(dir, file)).catch(() => null) : null;
+    if (!data) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    if (resolve && file!.endsWith('.safetensors')) {
+      res.writeHead(302, { location: `/cdn/${repo}/${file}`, 'x-linked-size': String(data.byteLength) }).end();
+      return;
+    }
+    let body = data;
+    let status = 200;
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range && req.method === 'GET') {
+      const from = Number(range[1]);
+      body = data.subarray(from);
+      status = 206;
+      headers['content-range'] = `bytes ${from}-${data.byteLength - 1}/${data.byteLength}`;
+    }
+    headers['content-length'] = String(body.byteLength);
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    if (served.truncateNext.delete(file!)) {
+      res.write(body.subarray(0, Math.floor(body.byteLength / 2)), () => res.socket?.destroy());
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((ok) => served.server.listen(0, '127.0.0.1', ok));
+  served.base = `http://127.0.0.1:${(served.server.address() as AddressInfo).port}`;
+  return served;
+}

@@ -1,0 +1,147 @@
+// Hub download over real HTTP: a Node server on 127.0.0.1 serves a generated model in the
+// `${base}/${repo}/resolve/${revision}/${file}` layout (weights behind a redirect, like HF's CDN,
+// with Range support). Checks progress, the cache (skip and resume), and the errors for a 404, a
+// dropped connection and a truncated body.
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openModel } from '../../src/model/checkpoint.ts';
+import { downloadHubModel, HubFileNotFoundError, HubNetworkError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
+import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
+import { tinyTestOptions } from '../../src/model/tiny-model.ts';
+import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
+import { startHub, type Served } from './hub-server.ts';
+
+const REPOS: Record<string, string> = {}; // repo id → directory
+const dirs: string[] = [];
+let hub: Served;
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'studio-hub-'));
+  dirs.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  const sharded = await tempDir();
+  await writeTinyModel(sharded, tinyTestOptions('qwen2', { maxShardBytes: 24_000 })); // real Qwen3 tokenizer files
+  REPOS['test-org/tiny-sharded'] = sharded;
+  const single = await tempDir();
+  await writeTinyModel(single, tinyTestOptions('llama'));
+  await rm(join(single, 'generation_config.json')); // optional: its absence is fine
+  REPOS['test-org/tiny-single'] = single;
+  hub = await startHub(REPOS);
+});
+
+afterAll(async () => {
+  await new Promise((ok) => hub.server.close(ok));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function sameFiles(cacheDir: string, repo: string): Promise<void> {
+  const src = REPOS[repo];
+  const cached = join(cacheDir, ...repo.split('/'), 'main');
+  const names = (await readdir(src)).sort();
+  expect((await readdir(cached)).sort()).toEqual(names);
+  for (const n of names) expect(Buffer.compare(await readFile(join(cached, n)), await readFile(join(src, n)))).toBe(0);
+}
+
+describe('hub download', () => {
+  it('downloads a sharded model with progress, then serves it from the cache without refetching', async () => {
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    const events: DownloadProgress[] = [];
+    hub.log.length = 0;
+    const files = await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: hub.base, onProgress: (p) => events.push({ ...p }) });
+    await sameFiles(cacheDir, 'test-org/tiny-sharded');
+    const src = REPOS['test-org/tiny-sharded'];
+    let total = 0;
+    for (const n of await readdir(src)) total += (await stat(join(src, n))).size;
+    // Progress: a true total from the first event, monotonic, ending at the total, one `done` per file.
+    expect(events.every((e) => e.bytesTotal === total)).toBe(true);
+    for (let i = 1; i < events.length; i++) expect(events[i].bytesDone).toBeGreaterThanOrEqual(events[i - 1].bytesDone);
+    expect(events.at(-1)!.bytesDone).toBe(total);
+    expect(events.filter((e) => e.status === 'done').map((e) => e.file).sort()).toEqual((await readdir(src)).sort());
+    expect(events.some((e) => e.file === 'tokenizer.json' && e.fileBytesDone > 0 && e.fileBytesDone < e.fileBytesTotal)).toBe(true);
+    expect(events.at(-1)!.bytesPerSecond).toBeGreaterThan(0);
+    expect(hub.log.some((l) => l.startsWith('GET /cdn/test-org/tiny-sharded/model-00001-of-'))).toBe(true); // followed the redirect
+    const { spec, checkpoint } = await openModel(files);
+    expect(spec.family).toBe('qwen2');
+    expect(checkpoint.files.length).toBeGreaterThan(1);
+    await checkpoint.close();
+
+    hub.log.length = 0;
+    const again: DownloadProgress[] = [];
+    await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: hub.base, onProgress: (p) => again.push(p) });
+    expect(again.every((e) => e.status === 'cached')).toBe(true);
+    expect(hub.log.filter((l) => l.startsWith('GET'))).toEqual([]);
+  });
+
+  it('downloads a single-file model whose optional generation_config.json is absent', async () => {
+    const cacheDir = await tempDir();
+    const files = await downloadHubModel('test-org/tiny-single', { cache: nodeDirectoryModelCache(cacheDir), baseUrl: hub.base + '/' });
+    await sameFiles(cacheDir, 'test-org/tiny-single');
+    expect(await files.open('generation_config.json')).toBeNull();
+    const { spec, checkpoint } = await openModel(files);
+    expect(spec.ropeScaling?.type).toBe('llama3');
+    await checkpoint.close();
+  });
+
+  it('names the file and the repo on a 404', async () => {
+    const cache = nodeDirectoryModelCache(await tempDir());
+    const p = downloadHubModel('nobody/missing', { cache, baseUrl: hub.base });
+    await expect(p).rejects.toThrow(HubFileNotFoundError);
+    await expect(downloadHubModel('nobody/missing', { cache, baseUrl: hub.base })).rejects.toThrow(
+      new RegExp(`config\\.json was not found in nobody/missing \\(404 from ${hub.base}/nobody/missing/resolve/main/config\\.json\\)`),
+    );
+  });
+
+  it('reports a truncated download, keeps the partial file and resumes it with a Range request', async () => {
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    const size = (await stat(join(REPOS['test-org/tiny-single'], 'model.safetensors'))).size;
+    hub.truncateNext.add('model.safetensors');
+    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toThrow(HubTruncatedError);
+    hub.truncateNext.add('model.safetensors');
+    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toThrow(
+      /download of model\.safetensors from test-org\/tiny-single was truncated: got \d+ of \d+ bytes; run again to resume/,
+    );
+    expect(await cache.completeSize('test-org/tiny-single', 'main', 'model.safetensors')).toBeNull();
+    const partial = await cache.partialSize('test-org/tiny-single', 'main', 'model.safetensors');
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(size);
+
+    hub.log.length = 0;
+    const events: DownloadProgress[] = [];
+    await downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, onProgress: (e) => events.push(e) });
+    expect(hub.log).toContain(`GET /cdn/test-org/tiny-single/model.safetensors bytes=${partial}-`);
+    expect(events.some((e) => e.file === 'model.safetensors' && e.status === 'resumed')).toBe(true);
+    await sameFiles(cacheDir, 'test-org/tiny-single');
+  });
+
+  it('names the file, repo and URL when the server cannot be reached, unless a complete copy is cached', async () => {
+    const closed = await startHub({});
+    const base = closed.base;
+    await new Promise((ok) => closed.server.close(ok));
+    const cache = nodeDirectoryModelCache(await tempDir());
+    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: base })).rejects.toThrow(HubNetworkError);
+    // Offline after a complete download: the cached copy is used without the network.
+    const cacheDir = await tempDir();
+    const warm = nodeDirectoryModelCache(cacheDir);
+    await downloadHubModel('test-org/tiny-sharded', { cache: warm, baseUrl: hub.base });
+    const offline = await downloadHubModel('test-org/tiny-sharded', { cache: warm, baseUrl: base });
+    expect(offline.label).toBe('test-org/tiny-sharded@main');
+    const { checkpoint } = await openModel(offline);
+    await checkpoint.close();
+    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: base })).rejects.toThrow(
+      new RegExp(`could not download config\\.json of test-org/tiny-single from ${base}/test-org/tiny-single/resolve/main/config\\.json: fetch failed`),
+    );
+  });
+
+  it('refuses repo ids that would escape the cache directory', async () => {
+    const cache = nodeDirectoryModelCache(await tempDir());
+    await expect(cache.openWriter('../etc', 'main', 'config.json', false)).rejects.toThrow(/not a valid Hugging Face repo id/);
+    await expect(cache.openWriter('a/b', 'main', '../x', false)).rejects.toThrow(/not a valid model file name/);
+  });
+});

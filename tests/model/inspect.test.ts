@@ -1,0 +1,77 @@
+// `studio inspect`: a model folder or a repo id (through the local hub server) → architecture,
+// parameter count and memory plan; exit code 3 when the plan does not fit; one-line errors.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import inspect from '../../src/cli/commands/inspect.ts';
+import { CliError } from '../../src/cli/command.ts';
+import { parameterCount } from '../../src/model/config.ts';
+import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
+import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
+import { startHub, type Served } from './hub-server.ts';
+
+const dirs: string[] = [];
+let modelDir: string;
+let hub: Served;
+const options = tinyTestOptions('qwen2');
+
+beforeAll(async () => {
+  modelDir = await mkdtemp(join(tmpdir(), 'studio-inspect-'));
+  dirs.push(modelDir);
+  await writeTinyModel(modelDir, options); // with the real tokenizer files, as a hub repo has them
+  hub = await startHub({ 'org/tiny': modelDir });
+});
+afterAll(async () => {
+  await new Promise((ok) => hub.server.close(ok));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function runCaptured(argv: string[]): Promise<{ code: number | void; out: string }> {
+  const lines: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  const code = await inspect.run(argv);
+  return { code, out: lines.join('\n') };
+}
+
+describe('studio inspect', () => {
+  it('prints architecture, parameter count and a fitting plan for a model folder', async () => {
+    const { code, out } = await runCaptured([modelDir, '--batch', '2', '--seq', '64', '--rank', '8', '--targets', 'q,v']);
+    expect(code).toBe(0);
+    const params = parameterCount(generateTinyModel(options).spec);
+    expect(out).toContain('Qwen2ForCausalLM (qwen2): 2 layers, hidden 64, 4 heads / 2 KV heads × 16, MLP 128, vocab 97');
+    expect(out).toContain(`parameters   ${params.toLocaleString('en-US')}`);
+    expect(out).toMatch(/q\/k\/v bias/);
+    expect(out).toMatch(/batch 2 × seq 64 = 128 tokens, recompute off/);
+    expect(out).toMatch(/verdict {6}fits/);
+  });
+
+  it('reads a repo id through the hub and reports JSON with the plan', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'studio-inspect-cache-'));
+    dirs.push(cache);
+    const { code, out } = await runCaptured(['org/tiny', '--hub-base', hub.base, '--cache', cache, '--json', '--recompute']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.model).toBe('org/tiny@main');
+    expect(report.spec.family).toBe('qwen2');
+    expect(report.settings).toMatchObject({ batch: 1, seqLen: 1024, recompute: true });
+    expect(report.plan.fits).toBe(true);
+    expect(report.plan.categories.weights).toBe(report.parameters * 2);
+  });
+
+  it('exits 3 with problems and suggestions when the plan does not fit', async () => {
+    const { code, out } = await runCaptured([modelDir, '--batch', '64', '--seq', '65536', '--memory-gib', '1']);
+    expect(code).toBe(3);
+    expect(out).toMatch(/verdict {6}does NOT fit/);
+    expect(out).toMatch(/over the 1\.00 GiB of GPU memory available/);
+    expect(out).toMatch(/try\n {2}- /);
+  });
+
+  it('fails with one-line errors for bad arguments', async () => {
+    await expect(inspect.run([])).rejects.toThrow(CliError);
+    await expect(inspect.run([modelDir, '--targets', 'q,attn'])).rejects.toThrow(/unknown LoRA target "attn"/);
+    await expect(inspect.run([modelDir, '--seq', '0'])).rejects.toThrow(/--seq must be a positive integer/);
+    await expect(inspect.run(['not a model'])).rejects.toThrow(/not a model: no such folder, and not a hub repo id/);
+  });
+});

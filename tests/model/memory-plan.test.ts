@@ -1,0 +1,80 @@
+// The memory plan: exact bytes for known shapes, the recompute trade, and refusals that say what
+// does not fit and what would.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parameterCount, parseModelConfig } from '../../src/model/config.ts';
+import { loraParameterCount, LORA_TARGETS } from '../../src/model/lora.ts';
+import { planMemory } from '../../src/model/memory-plan.ts';
+import { tinyModelSpec, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+
+const spec = (name: string) => parseModelConfig(readFileSync(new URL(`../fixtures/models/configs/${name}.json`, import.meta.url), 'utf8'));
+const GiB = 2 ** 30;
+const roomy = { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB - 4, memoryBytes: 16 * GiB };
+
+describe('memory plan', () => {
+  it('counts the weights in file dtype and PEFT’s trainable-parameter number for LoRA', () => {
+    const s = spec('Qwen2.5-0.5B-Instruct');
+    // PEFT prints "trainable params: 8,798,208" for Qwen2.5-0.5B, r=16, all seven projections.
+    expect(loraParameterCount(s, { rank: 16, alpha: 32, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] })).toBe(8_798_208);
+    const plan = planMemory(s, { batch: 1, seqLen: 512, rank: 16, targets: [...LORA_TARGETS], recompute: false }, roomy);
+    expect(plan.categories.weights).toBe(parameterCount(s) * 2);
+    expect(plan.categories.loraParams).toBe(8_798_208 * 4);
+    expect(plan.categories.loraGrads).toBe(8_798_208 * 4);
+    expect(plan.categories.optimizer).toBe(2 * 8_798_208 * 4);
+    expect(plan.fits).toBe(true);
+    expect(plan.suggestions).toEqual([]);
+  });
+
+  it('keeps every per-layer activation without recompute and only layer inputs with it', () => {
+    const tiny = tinyModelSpec(TINY_QWEN3_DEFAULT); // H 64, 2 layers, 4 heads, 2 KV heads, d 16, I 128
+    const shape = { batch: 2, seqLen: 8, rank: 4, targets: ['q', 'v'] as const, recompute: false };
+    const T = 16;
+    // floats per layer: x, rms1, q, attnOut, residual, rms2 (T·64 each) + rstd1, rstd2 (T) + k, v (T·32)
+    // + q/k-norm rstd (T·6) + logsumexp (T·4) + gate, up, swiglu (T·128) + x·Aᵀ for q and v (T·4 each)
+    const perLayer = 4 * (6 * T * 64 + 2 * T + 2 * T * 32 + T * 6 + T * 4 + 3 * T * 128 + 2 * T * 4);
+    expect(perLayer).toBe(54_528);
+    const full = planMemory(tiny, { ...shape, targets: [...shape.targets] }, roomy);
+    expect(full.layerActivations.reduce((a, b) => a + b.bytes, 0)).toBe(perLayer);
+    expect(full.categories.activations).toBe(2 * perLayer + T * 64 * 4); // + the final hidden state
+    const re = planMemory(tiny, { ...shape, targets: [...shape.targets], recompute: true }, roomy);
+    expect(re.categories.activations).toBe(3 * T * 64 * 4);
+    expect(re.categories.scratch - full.categories.scratch).toBe(perLayer); // one layer refilled in backward
+    expect(re.categories.kvCache).toBe(2 * 2 * T * 32 * 4);
+  });
+
+  it('splits weights larger than one binding and reports the largest single buffer', () => {
+    const s = spec('Qwen3-1.7B'); // embedding 151936 × 2048 bf16 = 594 MiB
+    const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+    const plan = planMemory(s, { batch: 1, seqLen: 256, rank: 8, targets: ['q', 'v'], recompute: true }, limits);
+    expect(plan.largestBuffer.bytes).toBeLessThanOrEqual(128 * 2 ** 20);
+    expect(plan.largestBuffer.label).toBe('model.embed_tokens.weight');
+    expect(plan.largestBuffer.bytes).toBe(Math.floor((128 * 2 ** 20) / 4096) * 4096);
+    expect(plan.fits).toBe(true); // memory unknown: only per-buffer limits are checked
+  });
+
+  it('refuses a setting that does not fit, saying why and what would fit', () => {
+    const s = spec('Qwen2.5-1.5B-Instruct');
+    const limits = { maxBufferSize: 1 * GiB, maxStorageBufferBindingSize: 1 * GiB, memoryBytes: 8 * GiB };
+    const plan = planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: false }, limits);
+    expect(plan.fits).toBe(false);
+    expect(plan.problems.join('\n')).toMatch(/needs [\d.]+ GiB in total, over the 8.00 GiB of GPU memory available/);
+    expect(plan.suggestions[0]).toMatch(/turn recompute on/);
+    for (const text of plan.suggestions) expect(text).toMatch(/recompute|sequence to \d+|micro-batch \d+|rank \(\d+\)/);
+    // Each suggestion really fits: recompute on.
+    expect(planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: true }, limits).fits).toBe(true);
+  });
+
+  it('refuses an activation buffer over the binding limit and suggests a shorter sequence', () => {
+    const s = spec('SmolLM2-135M-Instruct');
+    const limits = { maxBufferSize: 128 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+    // gate [T, 1536] f32 at T = 32768 is 192 MiB.
+    const plan = planMemory(s, { batch: 8, seqLen: 4096, rank: 8, targets: ['q', 'v'], recompute: true }, limits);
+    expect(plan.fits).toBe(false);
+    expect(plan.problems.some((p) => /layer activation gate needs 192 MiB in one buffer, over this GPU's 128 MiB binding limit/.test(p))).toBe(true);
+    expect(plan.suggestions.some((t) => /shorten the sequence to 2048 tokens/.test(t))).toBe(true);
+  });
+
+  it('rejects nonsense settings', () => {
+    expect(() => planMemory(spec('Qwen3-0.6B'), { batch: 0, seqLen: 8, rank: 4, targets: ['q'], recompute: false }, roomy)).toThrow(/batch must be a positive integer/);
+  });
+});

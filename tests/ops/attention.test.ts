@@ -1,0 +1,238 @@
+// Causal GQA attention: the f64 reference's backward against finite differences, then the GPU
+// forward, backward and decode against the reference at shapes that are not multiples of the tiles
+// (tiles: 64 rows per workgroup, ≤32 rows per shared tile), T = 1, GQA ratios 1, 2 and 7, left and
+// right padding, and two packed sequences in one row. Every GPU check runs both tile paths: staged in
+// workgroup memory (the real-GPU default) and read straight from storage (the CPU default).
+import { describe, expect, it } from 'vitest';
+import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { attentionBackward, attentionBackwardScratchBytes, attentionDecode, attentionForward, type AttentionOptions, type AttentionShape } from '../../src/ops/attention.ts';
+import { attentionBackwardRef, attentionDecodeRef, attentionForwardRef, type AttentionRefShape } from '../reference/attention.ts';
+import { expectClose, randomArray } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+// f32 GPU vs f64 reference on inputs in [-1, 1]: dot products of ≤128 terms and softmax sums of
+// ≤300 terms each lose a few ulps (~1e-7 relative) per step; 2e-5 absolute leaves ~100× headroom
+// yet catches any masking or indexing error (those move values by ~1e-2 or more).
+const FWD_TOL = { atol: 2e-5, rtol: 1e-4 };
+// The backward sums T·group products of such terms per gradient element, with magnitudes up to ~T.
+const BWD_TOL = { atol: 1e-4, rtol: 5e-4 };
+
+interface Case {
+  name: string;
+  B: number;
+  T: number;
+  H: number;
+  Hkv: number;
+  d: number;
+  seg: (b: number, t: number) => number;
+  /** multiplies q, to make the softmax peaked (scores spread over ~±8) */
+  qScale?: number;
+}
+
+const full = () => 1;
+const modes: Array<{ label: string; opts: AttentionOptions }> = [
+  { label: 'staged tiles', opts: { stageTiles: true } },
+  { label: 'direct reads', opts: { stageTiles: false } },
+];
+const cases: Case[] = [
+  { name: 'T=1, GQA 2', B: 1, T: 1, H: 2, Hkv: 1, d: 8, seg: full },
+  { name: 'T=37 (not a tile multiple), B=2, GQA 2', B: 2, T: 37, H: 4, Hkv: 2, d: 16, seg: full },
+  { name: 'GQA 7 like Qwen2.5-0.5B (14/2), T=20', B: 1, T: 20, H: 14, Hkv: 2, d: 8, seg: full },
+  { name: 'left padding (row 0) and right padding (row 1)', B: 2, T: 19, H: 2, Hkv: 1, d: 16, seg: (b, t) => (b === 0 ? (t >= 5 ? 1 : 0) : t < 12 ? 1 : 0) },
+  { name: 'two packed sequences then padding, GQA 1', B: 1, T: 30, H: 4, Hkv: 4, d: 8, seg: (_b, t) => (t < 12 ? 1 : t < 27 ? 2 : 0) },
+  { name: 'T=70 spans two row blocks, head_dim 64', B: 1, T: 70, H: 2, Hkv: 1, d: 64, seg: full },
+  { name: 'head_dim 128, T=33 (a staged tile of 8 rows with a tail of 1)', B: 1, T: 33, H: 2, Hkv: 2, d: 128, seg: (_b, t) => (t < 3 ? 0 : 1) },
+  { name: 'T=65: a row block with a tail of 1, B=2, GQA 2', B: 2, T: 65, H: 2, Hkv: 1, d: 8, seg: full },
+  { name: 'peaked softmax (q×8): the running max moves across tiles', B: 1, T: 50, H: 2, Hkv: 1, d: 16, seg: full, qScale: 8 },
+];
+
+function makeInputs(c: Case, seed: number) {
+  const N = c.B * c.T;
+  const seg = new Uint32Array(N);
+  for (let b = 0; b < c.B; b++) for (let t = 0; t < c.T; t++) seg[b * c.T + t] = c.seg(b, t);
+  return {
+    q: randomArray(N * c.H * c.d, seed + 1, c.qScale ?? 1),
+    k: randomArray(N * c.Hkv * c.d, seed + 2),
+    v: randomArray(N * c.Hkv * c.d, seed + 3),
+    dOut: randomArray(N * c.H * c.d, seed + 4),
+    seg,
+  };
+}
+
+function shapes(c: Case): { gpuShape: AttentionShape; refShape: AttentionRefShape } {
+  const scale = 1 / Math.sqrt(c.d);
+  return {
+    gpuShape: { batch: c.B, seqLen: c.T, nHeads: c.H, nKvHeads: c.Hkv, headDim: c.d },
+    refShape: { B: c.B, T: c.T, H: c.H, Hkv: c.Hkv, d: c.d, scale },
+  };
+}
+
+async function runForward(gpu: Gpu, shape: AttentionShape, x: ReturnType<typeof makeInputs>, opts: AttentionOptions = {}) {
+  const N = shape.batch * shape.seqLen;
+  const b = {
+    q: uploadBuffer(gpu.ctx, x.q, 'q'),
+    k: uploadBuffer(gpu.ctx, x.k, 'k'),
+    v: uploadBuffer(gpu.ctx, x.v, 'v'),
+    segments: uploadBuffer(gpu.ctx, x.seg, 'seg'),
+    // outputs start as garbage, so padded rows must really be written as zeros
+    out: uploadBuffer(gpu.ctx, randomArray(N * shape.nHeads * shape.headDim, 9, 100), 'out'),
+    lse: uploadBuffer(gpu.ctx, randomArray(N * shape.nHeads, 10, 100), 'lse'),
+  };
+  await attentionForward(gpu, shape, b, opts);
+  gpu.recorder.submit();
+  return b;
+}
+
+describe('attention reference', () => {
+  it('backward matches central finite differences of the forward in f64 (GQA, padding, packing)', () => {
+    // loss = Σ dOut∘out; every input element is perturbed by ±h.
+    const c: Case = { name: 'fd', B: 2, T: 6, H: 4, Hkv: 2, d: 4, seg: (b, t) => (b === 0 ? (t < 1 ? 0 : t < 4 ? 1 : 2) : t < 5 ? 3 : 0) };
+    const { refShape } = shapes(c);
+    const x = makeInputs(c, 11);
+    const q = Float64Array.from(x.q);
+    const k = Float64Array.from(x.k);
+    const v = Float64Array.from(x.v);
+    const loss = () => {
+      const { out } = attentionForwardRef(refShape, q, k, v, x.seg);
+      let s = 0;
+      for (let i = 0; i < out.length; i++) s += out[i] * x.dOut[i];
+      return s;
+    };
+    const g = attentionBackwardRef(refShape, q, k, v, x.seg, x.dOut);
+    const h = 1e-6;
+    for (const [name, arr, grad] of [['q', q, g.dq], ['k', k, g.dk], ['v', v, g.dv]] as const) {
+      const fd = new Float64Array(arr.length);
+      for (let i = 0; i < arr.length; i++) {
+        const keep = arr[i];
+        arr[i] = keep + h;
+        const up = loss();
+        arr[i] = keep - h;
+        const down = loss();
+        arr[i] = keep;
+        fd[i] = (up - down) / (2 * h);
+      }
+      // central differences in f64 are accurate to ~h² + ε/h ≈ 1e-10; 1e-7 is a tight bound.
+      expectClose(grad, fd, { atol: 1e-7, rtol: 1e-6 }, `d${name} vs finite differences`);
+      // padded tokens (b=0,t=0 and b=1,t=5) get exactly zero gradient
+      const width = name === 'q' ? c.H * c.d : c.Hkv * c.d;
+      for (const tok of [0, 11]) for (let e = 0; e < width; e++) expect(grad[tok * width + e]).toBe(0);
+    }
+  });
+});
+
+describe('attention forward on the GPU', () => {
+  for (const [ci, c] of cases.entries()) for (const mode of modes) {
+    it(`matches the reference (${mode.label}): ${c.name}`, async () => {
+      const gpu = await testGpu();
+      const { gpuShape, refShape } = shapes(c);
+      const x = makeInputs(c, 100 * ci);
+      const b = await runForward(gpu, gpuShape, x, mode.opts);
+      const want = attentionForwardRef(refShape, x.q, x.k, x.v, x.seg);
+      const out = await readF32(gpu.ctx, b.out);
+      expectClose(out, want.out, FWD_TOL, `out (${c.name})`);
+      expectClose(await readF32(gpu.ctx, b.lse), want.lse, FWD_TOL, `lse (${c.name})`);
+      // padded query rows are exactly zero, not merely small
+      const width = c.H * c.d;
+      x.seg.forEach((s, n) => {
+        if (s === 0) for (let e = 0; e < width; e++) expect(out[n * width + e]).toBe(0);
+      });
+      Object.values(b).forEach((buf) => buf.destroy());
+    });
+  }
+
+  it('uses a caller-supplied scale', async () => {
+    const gpu = await testGpu();
+    const c = cases[1];
+    const { gpuShape, refShape } = shapes(c);
+    const x = makeInputs(c, 7);
+    const b = await runForward(gpu, { ...gpuShape, scale: 0.9 }, x);
+    const want = attentionForwardRef({ ...refShape, scale: 0.9 }, x.q, x.k, x.v, x.seg);
+    expectClose(await readF32(gpu.ctx, b.out), want.out, FWD_TOL, 'out with scale 0.9');
+    Object.values(b).forEach((buf) => buf.destroy());
+  });
+
+  it('rejects head dims the kernels cannot hold and head counts that do not group', async () => {
+    const gpu = await testGpu();
+    const x = { q: new Float32Array(4), k: new Float32Array(4), v: new Float32Array(4), dOut: new Float32Array(4), seg: new Uint32Array(1) };
+    await expect(runForward(gpu, { batch: 1, seqLen: 1, nHeads: 1, nKvHeads: 1, headDim: 6 }, x)).rejects.toThrow(/multiple of 4/);
+    await expect(runForward(gpu, { batch: 1, seqLen: 1, nHeads: 3, nKvHeads: 2, headDim: 4 }, x)).rejects.toThrow(/multiple of nKvHeads/);
+  });
+
+  it('rejects a buffer smaller than the shape needs instead of reading out of range', async () => {
+    const gpu = await testGpu();
+    // q for 2 tokens × 2 heads × 8 dims needs 128 bytes; this one holds 64
+    const x = { q: new Float32Array(16), k: new Float32Array(16), v: new Float32Array(16), dOut: new Float32Array(16), seg: new Uint32Array([1, 1]) };
+    await expect(runForward(gpu, { batch: 1, seqLen: 2, nHeads: 2, nKvHeads: 1, headDim: 8 }, x)).rejects.toThrow(/buffer "q" holds 64 bytes, the shape needs 128/);
+  });
+});
+
+describe('attention backward on the GPU', () => {
+  for (const [ci, c] of cases.entries()) for (const mode of modes) {
+    it(`matches the reference (${mode.label}): ${c.name}`, async () => {
+      const gpu = await testGpu();
+      const { gpuShape, refShape } = shapes(c);
+      const x = makeInputs(c, 100 * ci + 50);
+      const f = await runForward(gpu, gpuShape, x, mode.opts);
+      const N = c.B * c.T;
+      // gradient buffers start as garbage: the backward overwrites them, it does not accumulate
+      const g = {
+        dOut: uploadBuffer(gpu.ctx, x.dOut, 'dOut'),
+        dq: uploadBuffer(gpu.ctx, randomArray(N * c.H * c.d, 5, 100), 'dq'),
+        dk: uploadBuffer(gpu.ctx, randomArray(N * c.Hkv * c.d, 6, 100), 'dk'),
+        dv: uploadBuffer(gpu.ctx, randomArray(N * c.Hkv * c.d, 7, 100), 'dv'),
+        scratch: uploadBuffer(gpu.ctx, randomArray(attentionBackwardScratchBytes(gpuShape) / 4, 8, 100), 'scratch'),
+      };
+      await attentionBackward(gpu, gpuShape, { ...f, ...g }, mode.opts);
+      gpu.recorder.submit();
+      const want = attentionBackwardRef(refShape, x.q, x.k, x.v, x.seg, x.dOut);
+      expectClose(await readF32(gpu.ctx, g.dq), want.dq, BWD_TOL, `dq (${c.name})`);
+      expectClose(await readF32(gpu.ctx, g.dk), want.dk, BWD_TOL, `dk (${c.name})`);
+      expectClose(await readF32(gpu.ctx, g.dv), want.dv, BWD_TOL, `dv (${c.name})`);
+      [...Object.values(f), ...Object.values(g)].forEach((buf) => buf.destroy());
+    });
+  }
+});
+
+describe('attention decode on the GPU', () => {
+  it('matches the reference across a chunk border, with lengths 0, 1, 280 and 17 (GQA 7)', async () => {
+    const gpu = await testGpu();
+    const B = 4, maxT = 300, H = 14, Hkv = 2, d = 16;
+    const lengths = new Uint32Array([0, 1, 280, 17]);
+    const q = randomArray(B * H * d, 901);
+    const kCache = randomArray(B * maxT * Hkv * d, 902);
+    const vCache = randomArray(B * maxT * Hkv * d, 903);
+    const b = {
+      q: uploadBuffer(gpu.ctx, q, 'q'),
+      kCache: uploadBuffer(gpu.ctx, kCache, 'kCache'),
+      vCache: uploadBuffer(gpu.ctx, vCache, 'vCache'),
+      lengths: uploadBuffer(gpu.ctx, lengths, 'lengths'),
+      out: createStorageBuffer(gpu.ctx, B * H * d * 4, 'out'),
+    };
+    await attentionDecode(gpu, { batch: B, maxSeqLen: maxT, nHeads: H, nKvHeads: Hkv, headDim: d }, b);
+    gpu.recorder.submit();
+    const want = attentionDecodeRef({ B, maxT, H, Hkv, d, scale: 1 / Math.sqrt(d) }, q, kCache, vCache, lengths);
+    expectClose(await readF32(gpu.ctx, b.out), want, FWD_TOL, 'decode out');
+    Object.values(b).forEach((buf) => buf.destroy());
+  });
+
+  it('equals the last row of the causal forward when the cache holds the same keys', async () => {
+    const gpu = await testGpu();
+    const c: Case = { name: 'decode-vs-forward', B: 1, T: 23, H: 4, Hkv: 2, d: 8, seg: full };
+    const { gpuShape } = shapes(c);
+    const x = makeInputs(c, 77);
+    const f = await runForward(gpu, gpuShape, x);
+    const lastQ = x.q.slice((c.T - 1) * c.H * c.d);
+    const b = {
+      q: uploadBuffer(gpu.ctx, lastQ, 'q'),
+      kCache: f.k,
+      vCache: f.v,
+      lengths: uploadBuffer(gpu.ctx, new Uint32Array([c.T]), 'lengths'),
+      out: createStorageBuffer(gpu.ctx, c.H * c.d * 4, 'out'),
+    };
+    await attentionDecode(gpu, { batch: 1, maxSeqLen: c.T, nHeads: c.H, nKvHeads: c.Hkv, headDim: c.d }, b);
+    gpu.recorder.submit();
+    const forwardOut = await readF32(gpu.ctx, f.out);
+    expectClose(await readF32(gpu.ctx, b.out), forwardOut.slice((c.T - 1) * c.H * c.d), FWD_TOL, 'decode vs forward last row');
+    [b.q, b.lengths, b.out, ...Object.values(f)].forEach((buf) => buf.destroy());
+  });
+});
