@@ -1,7 +1,11 @@
 // The LM head + cross-entropy for a micro-batch, on the final-norm output: per-token NLL, per-
 // segment NLL sums and counts accumulated over the optimizer batch on the GPU, and the backward
 // that writes ∂L/∂(final norm output) into grads.dH from per-token loss weights.
+// Only positions with a target go through the LM head: their hidden rows are gathered into a
+// compact [M, H] block first (prompt tokens carry no loss, and with a 150k vocabulary the head
+// dominates a small model's step), and the backward scatters the gradient rows back.
 import { createStorageBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { embeddingBackward, embeddingForward, uploadEmbeddingBackwardPlan, type EmbeddingGradPlanBuffers } from '../ops/embedding.ts';
 import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyChunk, crossEntropyForward, SEGMENT_COUNT, type CrossEntropyScratch } from '../ops/crossEntropy.ts';
 import type { ModelState } from './transformer.ts';
 
@@ -15,6 +19,14 @@ export interface LossInputs {
 }
 
 export interface LossHead {
+  /** [M] u32 positions (rows of the micro-batch) that carry a loss, and M itself. */
+  rows: GPUBuffer;
+  lossRows: Uint32Array;
+  /** [M, H] gathered final-norm rows and their gradient. */
+  compactHidden: GPUBuffer;
+  compactGrad: GPUBuffer;
+  /** The scatter plan of the current micro-batch (destroyed when the next one is written). */
+  plan: EmbeddingGradPlanBuffers | null;
   targets: GPUBuffer;
   segments: GPUBuffer;
   tokenWeights: GPUBuffer;
@@ -31,7 +43,11 @@ export interface LossHead {
 
 export function createLossHead(gpu: Gpu, m: ModelState, maxTokens: number): LossHead {
   const chunk = crossEntropyChunk(gpu, maxTokens, m.spec.vocabSize);
+  const H = m.spec.hiddenSize;
   const bufs = {
+    rows: createStorageBuffer(gpu.ctx, maxTokens * 4, 'loss.rows'),
+    compactHidden: createStorageBuffer(gpu.ctx, maxTokens * H * 4, 'loss.compactHidden'),
+    compactGrad: createStorageBuffer(gpu.ctx, maxTokens * H * 4, 'loss.compactGrad'),
     targets: createStorageBuffer(gpu.ctx, maxTokens * 4, 'loss.targets'),
     segments: createStorageBuffer(gpu.ctx, maxTokens * 4, 'loss.segments'),
     tokenWeights: createStorageBuffer(gpu.ctx, maxTokens * 4, 'loss.weights'),
@@ -42,13 +58,19 @@ export function createLossHead(gpu: Gpu, m: ModelState, maxTokens: number): Loss
   };
   const scratch = createCrossEntropyScratch(gpu, maxTokens, chunk);
   const all = [...Object.values(bufs), scratch.logits, scratch.stats];
-  return {
+  const head: LossHead = {
     ...bufs,
+    lossRows: new Uint32Array(0),
+    plan: null,
     scratch,
     chunk,
     bytes: all.reduce((n, b) => n + b.size, 0),
-    destroy: () => all.forEach((b) => b.destroy()),
+    destroy: () => {
+      all.forEach((b) => b.destroy());
+      head.plan?.destroy();
+    },
   };
+  return head;
 }
 
 function lmHead(m: ModelState): GPUBuffer {
@@ -58,11 +80,22 @@ function lmHead(m: ModelState): GPUBuffer {
   return m.weights.lmHead[0].buffer;
 }
 
-/** Uploads targets, their segments and loss weights for a micro-batch of N tokens. */
-export function writeLossInputs(gpu: Gpu, head: LossHead, inputs: LossInputs): void {
-  writeBuffer(gpu.ctx, head.targets, inputs.targets);
-  writeBuffer(gpu.ctx, head.segments, inputs.targetSegments);
-  writeBuffer(gpu.ctx, head.tokenWeights, inputs.weights);
+/** Uploads the loss positions of a micro-batch of N tokens with their targets, segments and loss
+ * weights, compacted to the M positions that have a target. Call after the previous micro-batch
+ * was submitted. Returns M. */
+export function writeLossInputs(gpu: Gpu, head: LossHead, inputs: LossInputs): number {
+  const rows: number[] = [];
+  for (let i = 0; i < inputs.targets.length; i++) if (inputs.targets[i] >= 0) rows.push(i);
+  const M = rows.length;
+  head.lossRows = Uint32Array.from(rows);
+  head.plan?.destroy();
+  head.plan = M > 0 ? uploadEmbeddingBackwardPlan(gpu.ctx, head.lossRows) : null;
+  if (M === 0) return 0;
+  writeBuffer(gpu.ctx, head.rows, head.lossRows);
+  writeBuffer(gpu.ctx, head.targets, Int32Array.from(rows, (i) => inputs.targets[i]));
+  writeBuffer(gpu.ctx, head.segments, Uint32Array.from(rows, (i) => inputs.targetSegments[i]));
+  writeBuffer(gpu.ctx, head.tokenWeights, Float32Array.from(rows, (i) => inputs.weights[i]));
+  return M;
 }
 
 /** Clears the per-segment sums at the start of an optimizer batch (or an evaluation). */
@@ -71,9 +104,14 @@ export function resetSegmentSums(gpu: Gpu, head: LossHead): void {
   gpu.recorder.clear(head.segmentCount);
 }
 
+/** NLL of the loss positions (head.nll holds them in head.lossRows order). N: micro-batch tokens. */
 export async function lossForward(m: ModelState, head: LossHead, N: number): Promise<void> {
-  await crossEntropyForward(m.gpu, { T: N, H: m.spec.hiddenSize, V: m.spec.vocabSize, chunk: head.chunk }, {
-    hidden: m.acts.finalNormOut,
+  const M = head.lossRows.length;
+  if (M === 0) return;
+  const H = m.spec.hiddenSize;
+  await embeddingForward(m.gpu, { ids: head.rows, table: [{ buffer: m.acts.finalNormOut, firstRow: 0, rows: N }], out: head.compactHidden, tokens: M, C: H, vocab: N });
+  await crossEntropyForward(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
+    hidden: head.compactHidden,
     weight: lmHead(m),
     weightDtype: m.weights.dtype,
     targets: head.targets,
@@ -87,17 +125,22 @@ export async function lossForward(m: ModelState, head: LossHead, N: number): Pro
   });
 }
 
-/** Writes ∂L/∂(final norm output) into grads.dH (overwriting it). */
+/** Writes ∂L/∂(final norm output) into grads.dH (overwriting it; rows without a loss get 0). */
 export async function lossBackward(m: ModelState, head: LossHead, N: number): Promise<void> {
-  await crossEntropyBackward(m.gpu, { T: N, H: m.spec.hiddenSize, V: m.spec.vocabSize, chunk: head.chunk }, {
-    hidden: m.acts.finalNormOut,
+  const M = head.lossRows.length;
+  const H = m.spec.hiddenSize;
+  m.gpu.recorder.clear(m.acts.grads.dH, 0, N * H * 4);
+  if (M === 0) return;
+  await crossEntropyBackward(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
+    hidden: head.compactHidden,
     weight: lmHead(m),
     weightDtype: m.weights.dtype,
     targets: head.targets,
     lse: head.lse,
     tokenWeight: head.tokenWeights,
-    dHidden: m.acts.grads.dH,
+    dHidden: head.compactGrad,
     scratch: head.scratch,
     accumulate: false,
   });
+  await embeddingBackward(m.gpu, { plan: head.plan!, dy: head.compactGrad, dTable: [{ buffer: m.acts.grads.dH, firstRow: 0, rows: N }], C: H, vocab: N });
 }

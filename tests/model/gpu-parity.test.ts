@@ -71,7 +71,10 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('GPU transformer parity: %s'
     await modelBackward(m, slots);
     gpu.recorder.submit();
     const logits = await readF32(gpu.ctx, logitsBuf, N * V);
-    const nll = await readF32(gpu.ctx, head.nll, N);
+    // head.nll is compact (loss positions only, in head.lossRows order): spread it back per position.
+    const compactNll = await readF32(gpu.ctx, head.nll, head.lossRows.length);
+    const nll = new Float32Array(N);
+    head.lossRows.forEach((row, i) => (nll[row] = compactNll[i]));
     const grads = await readLoraGrads(gpu, m.lora!);
 
     const { checkpoint } = await openModel(files);
