@@ -69,6 +69,17 @@ export interface Example {
   category?: string;
   /** HDR round that produced this example. */
   hdrRound?: number;
+  /**
+   * Problems the parser recovered from instead of rejecting the record (e.g. a `<tool_call>` whose
+   * JSON does not parse, an unclosed `<think>`); the quality check reports each under its `rule`.
+   */
+  parseIssues?: ParseIssue[];
+}
+
+/** A recoverable problem found while parsing; `rule` names the quality rule it breaks. */
+export interface ParseIssue {
+  rule: string;
+  detail: string;
 }
 
 /** BFCL possible_answer: a list of calls, each `{fname: {arg: [accepted values…]}}`. */

@@ -1,0 +1,117 @@
+// `studio tokenize`: dataset file(s) → JSONL of token ids with a segment per token (0 prompt,
+// 1 cot, 2 call), rendered with the model folder's own chat template. The same code path the app
+// uses (import → quality check → render → segments), so its output is what training sees.
+// Never downloads anything: the model folder must hold tokenizer.json and tokenizer_config.json.
+import { createWriteStream, existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { isSourceFormat } from '../../data/formats/registry.ts';
+import { importDatasetFiles } from '../../data/import-dataset.ts';
+import { lengthStats, type ExampleLength } from '../../data/length-stats.ts';
+import { checkExample, summarizeQuality, type QualityReport } from '../../data/quality-check.ts';
+import { formatIssue } from '../../data/record-error.ts';
+import { ExampleTooLongError, tokenizeExample } from '../../data/tokenize-example.ts';
+import { loadTokenizer } from '../../data/tokenizer-load.ts';
+
+const usage = `usage: studio tokenize --model <dir> --data <file>[,<file>…] --out <file.jsonl> [options]
+
+Renders each example with the model's chat template and writes one JSON line per example:
+  {"id": "...", "input_ids": [...], "segments": [...]}   segments: 0 prompt, 1 cot, 2 call
+
+options:
+  --model <dir>        folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
+  --data <files>       .json / .jsonl dataset files (comma-separated or repeated)
+  --out <file>         output JSONL
+  --format <name>      force the format: openai, hermes, sharegpt, xlam, funreason, bfcl
+  --max-len <n>        token limit: the prompt is cut from the left; longer targets are skipped
+  --only-passing       skip examples that fail the quality check`;
+
+function readJsonFile(path: string): unknown {
+  if (!existsSync(path)) throw new CliError(`missing ${path} (the --model folder must hold tokenizer.json and tokenizer_config.json)`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CliError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const tokenize: CliCommand = {
+  summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
+  usage,
+  async run(argv) {
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean' });
+    const modelDir = requireFlag(flags.model, 'model');
+    const dataFiles = requireFlag(flags.data, 'data');
+    const outPath = requireFlag(flags.out, 'out');
+    const maxLen = flags['max-len'];
+    if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`);
+    const format = flags.format;
+    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: openai, hermes, sharegpt, xlam, funreason, bfcl)`);
+
+    let tokenizer;
+    try {
+      tokenizer = loadTokenizer(readJsonFile(join(modelDir, 'tokenizer.json')), readJsonFile(join(modelDir, 'tokenizer_config.json')));
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`cannot load the tokenizer from ${modelDir}: ${(err as Error).message}`);
+    }
+
+    const files = await Promise.all(
+      dataFiles.map(async (path) => {
+        if (!existsSync(path)) throw new CliError(`no such data file: ${path}`);
+        return { name: path, blob: await openAsBlob(path) };
+      }),
+    );
+    const imported = await importDatasetFiles(files, format ? { format } : {});
+    for (const f of imported.files) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
+    for (const issue of imported.issues.slice(0, 20)) console.error(`  skipped ${formatIssue(issue)}`);
+    if (imported.issues.length > 20) console.error(`  … and ${imported.issues.length - 20} more skipped records`);
+    if (imported.examples.length === 0) throw new CliError('no examples could be imported from the data files');
+
+    const out = createWriteStream(outPath);
+    const reports: QualityReport[] = [];
+    const lengths: ExampleLength[] = [];
+    let written = 0;
+    let tooLong = 0;
+    let failedRender = 0;
+    let failedQuality = 0;
+    for (const example of imported.examples) {
+      const report = checkExample(example);
+      reports.push(report);
+      if (!report.passed && flags['only-passing']) {
+        failedQuality++;
+        continue;
+      }
+      let t;
+      try {
+        t = tokenizeExample(tokenizer, example, { maxLen });
+      } catch (err) {
+        if (err instanceof ExampleTooLongError) tooLong++;
+        else failedRender++;
+        console.error(`  ${err instanceof ExampleTooLongError ? 'too long' : 'cannot render'}: ${(err as Error).message}`);
+        continue;
+      }
+      lengths.push({ total: t.inputIds.length, ...t.counts });
+      if (!out.write(JSON.stringify({ id: t.id, input_ids: t.inputIds, segments: t.segments }) + '\n')) await once(out, 'drain');
+      written++;
+    }
+    out.end();
+    await once(out, 'finish');
+
+    const q = summarizeQuality(reports);
+    const failing = Object.entries(q).filter(([k, v]) => k !== 'passed' && k !== 'total' && v > 0);
+    console.error(`quality: ${q.passed}/${q.total} pass${failing.length ? '; ' + failing.map(([k, v]) => `${k}: ${v}`).join(', ') : ''}`);
+    const s = lengthStats(lengths);
+    console.log(
+      `wrote ${written} examples to ${outPath}` +
+        (tooLong ? `, ${tooLong} too long` : '') +
+        (failedRender ? `, ${failedRender} could not be rendered` : '') +
+        (failedQuality ? `, ${failedQuality} failing quality skipped` : '') +
+        `; tokens/example mean ${s.totalTokens.mean.toFixed(1)}, max ${s.totalTokens.max}; cot ${s.cotTokens}, call ${s.callTokens} (call share ${(100 * s.callShare).toFixed(1)}%)`,
+    );
+    return 0;
+  },
+};
+export default tokenize;

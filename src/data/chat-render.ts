@@ -1,0 +1,159 @@
+// Renders an Example with the model's own chat template (transformers.js `apply_chat_template`
+// with `tools`) and finds the character borders DESIGN.md's segment rule needs: the end of the
+// final assistant header, the `<think>…</think>` span, and the end-of-turn token.
+// Never writes template text of its own: the rendered text is exactly the template's output for
+// the messages passed, and borders are found in that text, so a different model's template works
+// the same way (or fails with a clear error naming the example).
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { bfclSystemPrompt, functionsFromSystemPrompt } from './bfcl-prompt.ts';
+import type { Call, Example, Message } from './example.ts';
+import { formatPythonCalls } from './python-literal.ts';
+
+export const THINK_OPEN = '<think>';
+export const THINK_CLOSE = '</think>';
+
+/** A message in the shape chat templates read (OpenAI style, plus Qwen3's `reasoning_content`). */
+export interface TemplateMessage {
+  role: string;
+  content: string;
+  tool_calls?: Array<{ type: 'function'; function: { name: string; arguments: Record<string, unknown> } }>;
+  reasoning_content?: string;
+  name?: string;
+}
+
+export interface TemplateInput {
+  messages: TemplateMessage[];
+  /** Tools in the OpenAI wrapper, or null in BFCL prompt mode (the system prompt lists them). */
+  tools: Array<{ type: 'function'; function: Example['tools'][number] }> | null;
+}
+
+/** One assistant turn in the rendered text: [start,cotEnd) cot (empty when no <think>), [cotEnd,callEnd) call. */
+export interface TurnSpan {
+  start: number;
+  cotEnd: number;
+  callEnd: number;
+}
+
+/** Character borders in the rendered text: [0,promptEnd) prompt, [promptEnd,cotEnd) cot, [cotEnd,callEnd) call, rest prompt. */
+export interface RenderedExample {
+  text: string;
+  promptEnd: number;
+  cotEnd: number;
+  callEnd: number;
+  /** Earlier assistant turns, in order; only filled when asked for (training on every turn). */
+  earlierTurns: TurnSpan[];
+}
+
+export interface RenderOptions {
+  /** Also locate earlier assistant turns, so they can be trained on too (DESIGN.md: opt-in). */
+  allTurns?: boolean;
+}
+
+export class RenderError extends Error {
+  constructor(exampleId: string, reason: string) {
+    super(`example "${exampleId}": ${reason}`);
+    this.name = 'RenderError';
+  }
+}
+
+function toolCalls(calls: Call[]): TemplateMessage['tool_calls'] {
+  return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: c.arguments } }));
+}
+
+/** Whether the template reads `reasoning_content` itself (Qwen3) or reasoning must go inline in `content`. */
+export function templateReadsReasoning(tokenizer: PreTrainedTokenizer): boolean {
+  const t = tokenizer.chat_template;
+  return typeof t === 'string' ? t.includes('reasoning_content') : JSON.stringify(t ?? '').includes('reasoning_content');
+}
+
+function assistantMessage(content: string, calls: Call[] | undefined, reasoning: string | undefined, readsReasoning: boolean): TemplateMessage {
+  const m: TemplateMessage = { role: 'assistant', content };
+  if (calls?.length) m.tool_calls = toolCalls(calls);
+  if (reasoning !== undefined) {
+    if (readsReasoning) m.reasoning_content = reasoning;
+    else m.content = `${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE}\n\n${content}`;
+  }
+  return m;
+}
+
+function promptMessage(m: Message, readsReasoning: boolean): TemplateMessage {
+  if (m.role === 'assistant') return assistantMessage(m.content, m.calls, m.reasoning, readsReasoning);
+  const out: TemplateMessage = { role: m.role, content: m.content };
+  if (m.name) out.name = m.name;
+  return out;
+}
+
+/**
+ * The template input for an example. Python-syntax targets (FunReason/BalanceSFT, BFCL prompt mode)
+ * are rendered as text `[f(a=1)]` with the functions listed in the system prompt and no native tools;
+ * JSON targets become native `tool_calls` with `tools` passed to the template.
+ */
+export function templateInput(example: Example, readsReasoning: boolean): TemplateInput {
+  const python = example.target.callSyntax === 'python';
+  const messages = example.messages.map((m) => promptMessage(m, readsReasoning));
+  if (python && !(messages[0]?.role === 'system' && functionsFromSystemPrompt(messages[0].content))) {
+    const sys = bfclSystemPrompt(example.tools);
+    if (messages[0]?.role === 'system') messages[0] = { ...messages[0], content: `${messages[0].content}\n\n${sys}` };
+    else messages.unshift({ role: 'system', content: sys });
+  }
+  const { target } = example;
+  let content = target.content ?? '';
+  if (python && target.calls.length) content = content ? `${content}\n${formatPythonCalls(target.calls)}` : formatPythonCalls(target.calls);
+  else if (python && content === '') content = formatPythonCalls([]); // "[]": no function applies
+  messages.push(assistantMessage(content, python ? undefined : target.calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning));
+  return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })) };
+}
+
+function render(tokenizer: PreTrainedTokenizer, input: TemplateInput, messages: TemplateMessage[], addGenerationPrompt: boolean): string {
+  return tokenizer.apply_chat_template(messages, {
+    tools: input.tools?.length ? input.tools : null,
+    tokenize: false,
+    add_generation_prompt: addGenerationPrompt,
+  }) as string;
+}
+
+export function endOfTurnToken(tokenizer: PreTrainedTokenizer): string {
+  const eos = tokenizer.eos_token;
+  if (typeof eos !== 'string' || eos === '') throw new Error('tokenizer_config.json has no eos_token, so the end of the assistant turn cannot be found');
+  return eos;
+}
+
+/**
+ * The assistant turn that starts after messages[0..k): its start is where the template's own
+ * generation prompt for that prefix ends, its end the next end-of-turn token.
+ */
+function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: string, k: number, exampleId: string, from: number): TurnSpan {
+  const prompt = render(tokenizer, input, input.messages.slice(0, k), true);
+  if (!text.startsWith(prompt) || prompt.length < from) {
+    throw new RenderError(exampleId, `the chat template renders the conversation differently once assistant turn ${k} is added; its prompt border cannot be found`);
+  }
+  const start = prompt.length;
+  let cotEnd = start;
+  if (text.startsWith(THINK_OPEN, start)) {
+    const close = text.indexOf(THINK_CLOSE, start);
+    if (close < 0) throw new RenderError(exampleId, 'rendered <think> is never closed');
+    cotEnd = close + THINK_CLOSE.length;
+  }
+  const eos = endOfTurnToken(tokenizer);
+  const eot = text.indexOf(eos, cotEnd);
+  if (eot < 0) throw new RenderError(exampleId, `no end-of-turn token ${eos} after assistant turn ${k}`);
+  return { start, cotEnd, callEnd: eot + eos.length };
+}
+
+export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
+  const input = templateInput(example, templateReadsReasoning(tokenizer));
+  const text = render(tokenizer, input, input.messages, false);
+  const earlierTurns: TurnSpan[] = [];
+  if (options.allTurns) {
+    let from = 0;
+    input.messages.slice(0, -1).forEach((m, k) => {
+      if (m.role !== 'assistant') return;
+      const span = locateTurn(tokenizer, input, text, k, example.id, from);
+      earlierTurns.push(span);
+      from = span.callEnd;
+    });
+  }
+  // The prompt is what the template writes for the same conversation asking for a reply.
+  const target = locateTurn(tokenizer, input, text, input.messages.length - 1, example.id, earlierTurns.at(-1)?.callEnd ?? 0);
+  return { text, promptEnd: target.start, cotEnd: target.cotEnd, callEnd: target.callEnd, earlierTurns };
+}

@@ -1,0 +1,141 @@
+// Reads and writes datasets in the Dexie database: saving an import (quality check, seeded split,
+// fingerprint, all rows in one transaction), listing, training/eval queries, including a flagged
+// example, re-splitting, and deleting a dataset in two steps (describe → confirm with the token).
+// Never deletes without the confirmation token, and never leaves a dataset half written or half
+// deleted: each of those is one transaction.
+import type { DatasetRow, ExampleRow, StudioDb } from './db.ts';
+import type { Example } from './example.ts';
+import { datasetFingerprint } from './fingerprint.ts';
+import type { ImportedFile } from './import-dataset.ts';
+import { checkExample, type ReasoningPromise } from './quality-check.ts';
+import type { ImportIssue } from './record-error.ts';
+import { DEFAULT_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
+
+/** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
+export const MAX_STORED_ISSUES = 1000;
+const WRITE_BATCH = 2000;
+
+export interface SaveDatasetInput {
+  id?: string;
+  name: string;
+  examples: Example[];
+  issues?: ImportIssue[];
+  files?: ImportedFile[];
+  split?: SplitSettings;
+  /** Override the per-format reasoning promise for the quality check. */
+  reasoning?: ReasoningPromise;
+}
+
+function newId(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `ds-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function exampleRows(datasetId: string, examples: Example[], split: SplitSettings, reasoning?: ReasoningPromise): ExampleRow[] {
+  return examples.map((example, ord) => {
+    const quality = checkExample(example, reasoning);
+    return { datasetId, id: example.id, ord, example, quality, split: splitOf(example.id, split), included: quality.passed ? 1 : 0 };
+  });
+}
+
+export async function saveDataset(db: StudioDb, input: SaveDatasetInput): Promise<DatasetRow> {
+  const ids = new Set<string>();
+  for (const e of input.examples) {
+    if (ids.has(e.id)) throw new Error(`dataset "${input.name}" has two examples with id "${e.id}"`);
+    ids.add(e.id);
+  }
+  const id = input.id ?? newId();
+  const split = input.split ?? { ...DEFAULT_SPLIT };
+  splitOf('', split); // validates the settings before anything is written
+  const issues = input.issues ?? [];
+  const row: DatasetRow = {
+    id,
+    name: input.name,
+    createdAt: Date.now(),
+    files: (input.files ?? []).map((f) => ({ name: f.name, format: f.format, imported: f.imported, rejected: f.rejected })),
+    exampleCount: input.examples.length,
+    fingerprint: await datasetFingerprint(input.examples),
+    split,
+    issues: issues.slice(0, MAX_STORED_ISSUES),
+    issueCount: issues.length,
+  };
+  const rows = exampleRows(id, input.examples, split, input.reasoning);
+  await db.transaction('rw', db.datasets, db.examples, async () => {
+    if (await db.datasets.get(id)) throw new Error(`a dataset with id "${id}" already exists`);
+    await db.datasets.add(row);
+    for (let i = 0; i < rows.length; i += WRITE_BATCH) await db.examples.bulkAdd(rows.slice(i, i + WRITE_BATCH));
+  });
+  return row;
+}
+
+export function listDatasets(db: StudioDb): Promise<DatasetRow[]> {
+  return db.datasets.orderBy('createdAt').toArray();
+}
+
+/** Examples in import order, optionally only one side of the split. */
+export async function loadExampleRows(db: StudioDb, datasetId: string, split?: SplitName): Promise<ExampleRow[]> {
+  const rows = await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).toArray();
+  return split ? rows.filter((r) => r.split === split) : rows;
+}
+
+/** What training uses: the train side, only examples that passed the check or that the user included. */
+export async function trainingExamples(db: StudioDb, datasetId: string): Promise<Example[]> {
+  const rows = await db.examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).toArray();
+  return rows.sort((a, b) => a.ord - b.ord).map((r) => r.example);
+}
+
+export async function evalExamples(db: StudioDb, datasetId: string): Promise<Example[]> {
+  const rows = await db.examples.where('[datasetId+split+included]').equals([datasetId, 'eval', 1]).toArray();
+  return rows.sort((a, b) => a.ord - b.ord).map((r) => r.example);
+}
+
+/** The user's choice to train on a flagged example (or to leave a passing one out). */
+export async function setExampleIncluded(db: StudioDb, datasetId: string, exampleId: string, included: boolean): Promise<void> {
+  const n = await db.examples.where('[datasetId+id]').equals([datasetId, exampleId]).modify({ included: included ? 1 : 0 });
+  if (n === 0) throw new Error(`dataset "${datasetId}" has no example "${exampleId}"`);
+}
+
+/** Recomputes and stores every example's side for new split settings, in one transaction. */
+export async function resplitDataset(db: StudioDb, datasetId: string, split: SplitSettings): Promise<void> {
+  splitOf('', split);
+  await db.transaction('rw', db.datasets, db.examples, async () => {
+    const n = await db.datasets.update(datasetId, { split });
+    if (n === 0) throw new Error(`no dataset "${datasetId}"`);
+    await db.examples.where('datasetId').equals(datasetId).modify((r) => {
+      r.split = splitOf(r.id, split);
+    });
+  });
+}
+
+export interface DatasetDeletionPlan {
+  datasetId: string;
+  name: string;
+  exampleCount: number;
+  hardCaseCount: number;
+  /** Runs that used this dataset; they stay, but can no longer be resumed with its data. */
+  runCount: number;
+  /** Pass back to deleteDataset to confirm; tied to the counts the user was shown. */
+  confirmToken: string;
+}
+
+/** Step one of deleting: what would be removed, and the token that confirms it. */
+export async function describeDatasetDeletion(db: StudioDb, datasetId: string): Promise<DatasetDeletionPlan> {
+  const d = await db.datasets.get(datasetId);
+  if (!d) throw new Error(`no dataset "${datasetId}"`);
+  const exampleCount = await db.examples.where('datasetId').equals(datasetId).count();
+  const hardCaseCount = await db.hardCases.where('datasetId').equals(datasetId).count();
+  const runCount = await db.runs.where('datasetId').equals(datasetId).count();
+  return { datasetId, name: d.name, exampleCount, hardCaseCount, runCount, confirmToken: `delete:${datasetId}:${exampleCount}:${hardCaseCount}` };
+}
+
+/** Step two: removes the dataset, its examples and its hard cases in one transaction. */
+export async function deleteDataset(db: StudioDb, datasetId: string, confirmToken: string): Promise<void> {
+  await db.transaction('rw', db.datasets, db.examples, db.hardCases, db.runs, async () => {
+    const plan = await describeDatasetDeletion(db, datasetId);
+    if (confirmToken !== plan.confirmToken) {
+      throw new Error(`deleting dataset "${plan.name}" was not confirmed: call describeDatasetDeletion and pass its confirmToken (the dataset may have changed since)`);
+    }
+    await db.examples.where('datasetId').equals(datasetId).delete();
+    await db.hardCases.where('datasetId').equals(datasetId).delete();
+    await db.datasets.delete(datasetId);
+  });
+}

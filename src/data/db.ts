@@ -1,0 +1,152 @@
+// The one Dexie database: every table and index, version by version. A schema change is a new
+// version with an upgrade function; old versions stay declared so any older database upgrades
+// step by step. `stores()` lists only primary keys and indexed fields; big values (examples,
+// checkpoint blobs) are unindexed properties.
+// Never wipes data on a schema change, and never holds business logic beyond the upgraders
+// (dataset-store.ts owns reads and writes).
+import Dexie, { type DexieOptions, type Table, type Transaction } from 'dexie';
+import type { Example } from './example.ts';
+import type { QualityReport } from './quality-check.ts';
+import type { ImportIssue } from './record-error.ts';
+import { DEFAULT_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
+
+export const DB_NAME = 'balancesft-studio';
+
+export interface DatasetRow {
+  id: string;
+  name: string;
+  createdAt: number;
+  /** Source format per file (detected or chosen). */
+  files: Array<{ name: string; format: string | undefined; imported: number; rejected: number }>;
+  exampleCount: number;
+  /** `sha256:…` of the normalised examples (fingerprint.ts). Added in v2. */
+  fingerprint: string;
+  /** Seeded split settings; every example's side is stored on its row. Added in v2. */
+  split: SplitSettings;
+  /** Records that were not imported (capped; `issueCount` has the full number). */
+  issues: ImportIssue[];
+  issueCount: number;
+}
+
+export interface ExampleRow {
+  datasetId: string;
+  id: string;
+  /** Position in the imported files, so training order is reproducible. */
+  ord: number;
+  example: Example;
+  quality: QualityReport;
+  /** Added in v2. */
+  split: SplitName;
+  /** Used for training: defaults to quality.passed; the user may include a flagged example. Added in v2. */
+  included: 0 | 1;
+}
+
+export interface HardCaseRow {
+  id: string;
+  datasetId: string;
+  exampleId: string;
+  /** HDR round in which the example last failed. */
+  round: number;
+  /** The model's failed outputs, newest last. */
+  failedOutputs: string[];
+  status: 'open' | 'solved' | 'dropped';
+  createdAt: number;
+}
+
+export interface RunRow {
+  id: string;
+  datasetId: string;
+  status: 'created' | 'running' | 'paused' | 'done' | 'failed';
+  createdAt: number;
+  updatedAt: number;
+  /** The full run configuration as JSON-compatible data. */
+  config: unknown;
+}
+
+export interface MetricRow {
+  runId: string;
+  step: number;
+  values: Record<string, number>;
+}
+
+export interface CheckpointRow {
+  runId: string;
+  step: number;
+  createdAt: number;
+  /** Named binary parts: adapter weights, optimizer moments, RNG state… (unindexed). */
+  blobs: Record<string, Blob | ArrayBuffer>;
+  meta?: unknown;
+}
+
+/** Version 1: datasets and examples only, no split, inclusion or fingerprint. */
+const V1_STORES = {
+  datasets: 'id, createdAt',
+  examples: '[datasetId+id], datasetId',
+};
+
+/** Version 2: split and inclusion per example (indexed for training queries), HDR and run tables. */
+const V2_STORES = {
+  datasets: 'id, createdAt, fingerprint',
+  examples: '[datasetId+id], datasetId, [datasetId+split+included], [datasetId+ord]',
+  hardCases: 'id, datasetId, exampleId, [datasetId+status], [datasetId+round]',
+  runs: 'id, datasetId, status, createdAt',
+  metrics: '[runId+step], runId',
+  checkpoints: '[runId+step], runId',
+};
+
+export const LATEST_DB_VERSION = 2;
+
+/**
+ * v1 → v2: every example gets its seeded split and an inclusion flag from its quality report,
+ * every dataset gets split settings, a fingerprint placeholder ('' until recomputed) and issue counts.
+ */
+async function upgradeToV2(tx: Transaction): Promise<void> {
+  const datasets = tx.table('datasets');
+  await datasets.toCollection().modify((d: Partial<DatasetRow>) => {
+    d.split ??= { ...DEFAULT_SPLIT };
+    d.fingerprint ??= '';
+    d.issues ??= [];
+    d.issueCount ??= d.issues.length;
+    d.files ??= [];
+  });
+  const settings = new Map<string, SplitSettings>();
+  for (const d of (await datasets.toArray()) as DatasetRow[]) settings.set(d.id, d.split);
+  let ord = 0;
+  await tx
+    .table('examples')
+    .toCollection()
+    .modify((row: Partial<ExampleRow> & { datasetId: string; id: string }) => {
+      row.split ??= splitOf(row.id, settings.get(row.datasetId) ?? DEFAULT_SPLIT);
+      row.included ??= row.quality?.passed === false ? 0 : 1;
+      row.ord ??= ord++;
+    });
+}
+
+/** Declares versions 1..upTo on a Dexie instance; tests use upTo=1 to build a previous-version database. */
+export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void {
+  db.version(1).stores(V1_STORES);
+  if (upTo >= 2) db.version(2).stores(V2_STORES).upgrade(upgradeToV2);
+}
+
+export class StudioDb extends Dexie {
+  datasets!: Table<DatasetRow, string>;
+  examples!: Table<ExampleRow, [string, string]>;
+  hardCases!: Table<HardCaseRow, string>;
+  runs!: Table<RunRow, string>;
+  metrics!: Table<MetricRow, [string, number]>;
+  checkpoints!: Table<CheckpointRow, [string, number]>;
+
+  /**
+   * `onOutdated` runs when another tab opens a newer schema: this connection is closed so the
+   * upgrade can proceed, and the page should ask the user to reload.
+   */
+  constructor(name: string = DB_NAME, options?: DexieOptions & { onOutdated?: () => void }) {
+    super(name, options);
+    declareSchema(this);
+    this.on('versionchange', () => {
+      this.close();
+      options?.onOutdated?.();
+      return false;
+    });
+  }
+}

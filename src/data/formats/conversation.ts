@@ -1,0 +1,84 @@
+// Turns a normalised list of chat turns into an Example: picks the target assistant turn, reads
+// its text (reasoning, calls, content) and keeps the turns before it as the prompt messages.
+// Shared by the OpenAI, ShareGPT, Hermes and FunReason parsers so "which turn is the target" is
+// decided once. Never reads files or guesses formats.
+import type { Call, Example, FunctionSchema, Message, Role, SourceFormat, Target } from '../example.ts';
+import { parseAssistantText } from '../assistant-text.ts';
+import { RecordError } from '../record-error.ts';
+
+export interface RawTurn {
+  role: Role;
+  content: string;
+  /** Structured calls (OpenAI `tool_calls`, ShareGPT `function_call`); text calls are read from content. */
+  calls?: Call[];
+  reasoning?: string;
+  name?: string;
+}
+
+/**
+ * The target is the last assistant turn that makes calls (the function-calling skill we train);
+ * when no turn calls a tool, the last assistant turn (an answer without a call, e.g. irrelevance).
+ * Turns after the target are dropped: they depend on tool results the model never saw.
+ */
+export function exampleFromTurns(id: string, tools: FunctionSchema[], turns: RawTurn[], source: SourceFormat): Example {
+  const read = turns.map((t) => {
+    if (t.role !== 'assistant') return { turn: t, parsed: undefined };
+    const parsed = parseAssistantText(t.content);
+    if (t.calls?.length) parsed.calls = [...t.calls, ...parsed.calls];
+    if (t.reasoning !== undefined && t.reasoning.trim() !== '') parsed.reasoning = t.reasoning.trim();
+    return { turn: t, parsed };
+  });
+  let targetIndex = -1;
+  for (let i = read.length - 1; i >= 0 && targetIndex < 0; i--) if (read[i].parsed?.calls.length) targetIndex = i;
+  for (let i = read.length - 1; i >= 0 && targetIndex < 0; i--) if (read[i].parsed) targetIndex = i;
+  if (targetIndex < 0) throw new RecordError('no assistant turn to learn from');
+  if (!turns.slice(0, targetIndex).some((t) => t.role === 'user')) throw new RecordError('no user turn before the assistant turn');
+
+  const messages: Message[] = read.slice(0, targetIndex).map(({ turn, parsed }) => {
+    const m: Message = { role: turn.role, content: turn.content };
+    if (turn.name) m.name = turn.name;
+    if (parsed) {
+      // Earlier assistant turns keep their calls structured so the template renders them natively.
+      m.content = parsed.content ?? '';
+      if (parsed.calls.length) m.calls = parsed.calls;
+      if (parsed.reasoning) m.reasoning = parsed.reasoning;
+    }
+    return m;
+  });
+  const parsed = read[targetIndex].parsed!;
+  const target: Target = { calls: parsed.calls };
+  if (parsed.reasoning !== undefined) target.reasoning = parsed.reasoning;
+  if (parsed.content !== undefined) target.content = parsed.content;
+  if (parsed.callSyntax === 'python') target.callSyntax = 'python';
+  const example: Example = { id, tools, messages, target, source };
+  if (parsed.issues.length) example.parseIssues = parsed.issues;
+  return example;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Record ids may be numbers or strings; anything else falls back to the file position. */
+export function recordId(record: Record<string, unknown>, fallbackId: string): string {
+  const id = record.id ?? record.idx ?? record.conversation_id;
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  return fallbackId;
+}
+
+/** Message content may be a string or OpenAI content parts `[{type:'text', text}]`. */
+export function contentText(content: unknown, where: string): string {
+  if (content === null || content === undefined) return '';
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part, i) => {
+        if (typeof part === 'string') return part;
+        if (isObject(part) && typeof part.text === 'string') return part.text;
+        throw new RecordError(`${where}[${i}] is not a text part`);
+      })
+      .join('');
+  }
+  throw new RecordError(`${where} is a ${typeof content}, expected text`);
+}

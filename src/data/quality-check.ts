@@ -1,0 +1,168 @@
+// The base quality check, one named rule at a time, so the UI can report "12 examples call an
+// unknown tool" rather than a bare pass/fail. Examples that fail are kept and flagged; training
+// excludes them unless the user includes them (dataset-store.ts stores that choice).
+// Never modifies an example and never throws for one: every finding is a QualityFailure.
+import type { Call, Example, JsonSchema } from './example.ts';
+
+export const QUALITY_RULES = [
+  'tools_valid_schema',
+  'call_names_known_tool',
+  'required_args_present',
+  'arg_types_match',
+  'no_unknown_args',
+  'reasoning_as_promised',
+  'target_json_parses',
+] as const;
+export type QualityRule = (typeof QUALITY_RULES)[number];
+
+export interface QualityFailure {
+  rule: QualityRule;
+  detail: string;
+}
+
+export interface QualityReport {
+  passed: boolean;
+  failures: QualityFailure[];
+}
+
+export type ReasoningPromise = 'required' | 'absent' | 'optional';
+
+/** What each source format promises about `<think>` reasoning. */
+export function reasoningPromiseOf(example: Example): ReasoningPromise {
+  switch (example.source) {
+    case 'funreason':
+    case 'demo':
+      return 'required';
+    case 'xlam':
+    case 'bfcl':
+      return 'absent';
+    default:
+      return 'optional';
+  }
+}
+
+const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Problems with one (sub)schema, as path-prefixed strings; empty when it is valid. */
+export function schemaProblems(schema: unknown, path: string): string[] {
+  if (!isObject(schema)) return [`${path} is not a schema object`];
+  const out: string[] = [];
+  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
+  for (const t of types) if (typeof t !== 'string' || !JSON_TYPES.has(t)) out.push(`${path}.type ${JSON.stringify(t)} is not a JSON Schema type`);
+  if (schema.properties !== undefined) {
+    if (!isObject(schema.properties)) out.push(`${path}.properties is not an object`);
+    else for (const [k, v] of Object.entries(schema.properties)) out.push(...schemaProblems(v, `${path}.properties.${k}`));
+  }
+  if (schema.required !== undefined) {
+    if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) out.push(`${path}.required is not a list of names`);
+    else if (isObject(schema.properties)) {
+      for (const r of schema.required) if (!(r in schema.properties)) out.push(`${path}.required names "${r}", which is not a property`);
+    }
+  }
+  if (schema.items !== undefined && !Array.isArray(schema.items)) out.push(...schemaProblems(schema.items, `${path}.items`));
+  if (schema.enum !== undefined && !Array.isArray(schema.enum)) out.push(`${path}.enum is not a list`);
+  return out;
+}
+
+function toolProblems(example: Example): string[] {
+  const out: string[] = [];
+  const names = new Set<string>();
+  example.tools.forEach((tool, i) => {
+    const where = `tool ${i} (${tool.name})`;
+    if (!/^[A-Za-z_][\w.-]*$/.test(tool.name)) out.push(`${where}: name is not a valid function name`);
+    if (names.has(tool.name)) out.push(`${where}: defined twice`);
+    names.add(tool.name);
+    const p = tool.parameters;
+    if (!isObject(p)) out.push(`${where}: parameters is not an object schema`);
+    else {
+      if (p.type !== undefined && p.type !== 'object') out.push(`${where}: parameters.type is ${JSON.stringify(p.type)}, expected "object"`);
+      out.push(...schemaProblems(p, `${where}: parameters`));
+    }
+  });
+  return out;
+}
+
+/** Whether `value` fits `schema` (integers are allowed where a number is expected). */
+export function typeMismatch(value: unknown, schema: JsonSchema | undefined, path: string): string | undefined {
+  if (!isObject(schema)) return undefined;
+  if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
+    return `${path} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`;
+  }
+  // Unknown type names are the schema rule's finding; judging values against them would double-count.
+  const types = (schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t) => JSON_TYPES.has(t as string));
+  if (types.length === 0) return undefined;
+  const fits = (t: unknown) =>
+    (t === 'string' && typeof value === 'string') ||
+    (t === 'integer' && Number.isInteger(value)) ||
+    (t === 'number' && typeof value === 'number' && Number.isFinite(value)) ||
+    (t === 'boolean' && typeof value === 'boolean') ||
+    (t === 'array' && Array.isArray(value)) ||
+    (t === 'object' && isObject(value)) ||
+    (t === 'null' && value === null);
+  if (!types.some(fits)) return `${path} = ${JSON.stringify(value)?.slice(0, 40)} is not ${types.join(' or ')}`;
+  if (Array.isArray(value) && isObject(schema.items)) {
+    for (let i = 0; i < value.length; i++) {
+      const m = typeMismatch(value[i], schema.items as JsonSchema, `${path}[${i}]`);
+      if (m) return m;
+    }
+  }
+  if (isObject(value) && isObject(schema.properties)) {
+    for (const [k, v] of Object.entries(value)) {
+      const m = typeMismatch(v, (schema.properties as Record<string, JsonSchema>)[k], `${path}.${k}`);
+      if (m) return m;
+    }
+  }
+  return undefined;
+}
+
+function checkCall(call: Call, example: Example, add: (rule: QualityRule, detail: string) => void): void {
+  const tool = example.tools.find((t) => t.name === call.name);
+  if (!tool) {
+    add('call_names_known_tool', `call to "${call.name}", which is not among the tools (${example.tools.map((t) => t.name).join(', ') || 'none'})`);
+    return;
+  }
+  const props = isObject(tool.parameters?.properties) ? (tool.parameters.properties as Record<string, JsonSchema>) : undefined;
+  const required = Array.isArray(tool.parameters?.required) ? tool.parameters.required : [];
+  for (const r of required) if (!(r in call.arguments)) add('required_args_present', `${call.name}: required argument "${r}" is missing`);
+  for (const [k, v] of Object.entries(call.arguments)) {
+    if (props && !(k in props)) {
+      if (tool.parameters.additionalProperties !== true) add('no_unknown_args', `${call.name}: unknown argument "${k}"`);
+      continue;
+    }
+    const m = typeMismatch(v, props?.[k], `${call.name}.${k}`);
+    if (m) add('arg_types_match', m);
+  }
+}
+
+export function checkExample(example: Example, promise: ReasoningPromise = reasoningPromiseOf(example)): QualityReport {
+  const failures: QualityFailure[] = [];
+  const add = (rule: QualityRule, detail: string) => failures.push({ rule, detail });
+  for (const p of toolProblems(example)) add('tools_valid_schema', p);
+  for (const call of example.target.calls) checkCall(call, example, add);
+
+  const reasoning = example.target.reasoning;
+  if (promise === 'required' && (reasoning === undefined || reasoning.trim() === '')) add('reasoning_as_promised', 'reasoning is missing but this format always has <think> reasoning');
+  if (promise === 'absent' && reasoning !== undefined && reasoning.trim() !== '') add('reasoning_as_promised', 'reasoning is present but this format has none');
+  if (reasoning !== undefined && /<\/?think>/.test(reasoning)) add('reasoning_as_promised', 'reasoning contains a stray <think> tag');
+
+  for (const issue of example.parseIssues ?? []) {
+    const rule: QualityRule = issue.rule === 'reasoning_format' ? 'reasoning_as_promised' : (QUALITY_RULES as readonly string[]).includes(issue.rule) ? (issue.rule as QualityRule) : 'target_json_parses';
+    add(rule, issue.detail);
+  }
+  return { passed: failures.length === 0, failures };
+}
+
+/** Per-rule counts of failing examples (an example counts once per rule it breaks). */
+export function summarizeQuality(reports: QualityReport[]): Record<QualityRule, number> & { passed: number; total: number } {
+  const out = Object.fromEntries(QUALITY_RULES.map((r) => [r, 0])) as Record<QualityRule, number>;
+  let passed = 0;
+  for (const r of reports) {
+    if (r.passed) passed++;
+    for (const rule of new Set(r.failures.map((f) => f.rule))) out[rule]++;
+  }
+  return { ...out, passed, total: reports.length };
+}

@@ -1,0 +1,33 @@
+// The train/eval split: each example's side is a pure function of (seed, example id), so the split
+// is the same on every device and after re-import, and adding examples never moves existing ones.
+// Never depends on record order or on Math.random.
+
+export type SplitName = 'train' | 'eval';
+
+export interface SplitSettings {
+  seed: number;
+  /** Share of examples held out for evaluation, in [0, 1). */
+  evalFraction: number;
+}
+
+export const DEFAULT_SPLIT: SplitSettings = { seed: 1234, evalFraction: 0.1 };
+
+/** cyrb53: a fast 53-bit string hash with good avalanche, enough to spread ids uniformly. */
+export function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+export function splitOf(exampleId: string, settings: SplitSettings): SplitName {
+  if (!(settings.evalFraction >= 0 && settings.evalFraction < 1)) throw new Error(`evalFraction must be in [0, 1), got ${settings.evalFraction}`);
+  const u = hash53(exampleId, settings.seed) / 2 ** 53;
+  return u < settings.evalFraction ? 'eval' : 'train';
+}

@@ -1,0 +1,161 @@
+// The Dexie schema and dataset store on fake-indexeddb (the real-IndexedDB run is
+// tests/browser/dexie-persist.browser.ts). Protects: data survives closing and reopening, the
+// v1 → v2 upgrade keeps every row and fills the new fields, the split is seeded and stored,
+// flagged examples stay out of training until included, and deletion needs its confirmation token
+// and removes examples and hard cases in one transaction.
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import Dexie from 'dexie';
+import { describe, expect, it } from 'vitest';
+import { declareSchema, StudioDb, type ExampleRow } from '../../src/data/db.ts';
+import {
+  deleteDataset,
+  describeDatasetDeletion,
+  evalExamples,
+  listDatasets,
+  loadExampleRows,
+  resplitDataset,
+  saveDataset,
+  setExampleIncluded,
+  trainingExamples,
+} from '../../src/data/dataset-store.ts';
+import type { Example } from '../../src/data/example.ts';
+import { datasetFingerprint } from '../../src/data/fingerprint.ts';
+import { splitOf } from '../../src/data/split.ts';
+
+const idb = { indexedDB, IDBKeyRange };
+let dbCounter = 0;
+const freshName = () => `studio-test-${++dbCounter}-${Date.now()}`;
+
+function example(i: number, ok = true): Example {
+  return {
+    id: `ex-${i}`,
+    tools: [{ name: 'add', parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] } }],
+    messages: [{ role: 'user', content: `add ${i} and 1` }],
+    // A failing example calls a tool that does not exist.
+    target: { reasoning: 'Add them.', calls: [{ name: ok ? 'add' : 'sum', arguments: { a: i, b: 1 } }] },
+    source: 'openai',
+  };
+}
+
+describe('dataset store on IndexedDB', () => {
+  it('keeps datasets and examples after the database is closed and reopened', async () => {
+    const name = freshName();
+    const db = new StudioDb(name, idb);
+    const saved = await saveDataset(db, { name: 'adds', examples: [example(1), example(2), example(3, false)] });
+    db.close();
+    const reopened = new StudioDb(name, idb);
+    const [d] = await listDatasets(reopened);
+    expect(d).toMatchObject({ id: saved.id, name: 'adds', exampleCount: 3 });
+    expect(d.fingerprint).toBe(await datasetFingerprint([example(3, false), example(1), example(2)]));
+    const rows = await loadExampleRows(reopened, saved.id);
+    expect(rows.map((r) => r.id)).toEqual(['ex-1', 'ex-2', 'ex-3']);
+    expect(rows[2].quality.failures.map((f) => f.rule)).toEqual(['call_names_known_tool']);
+    reopened.close();
+  });
+
+  it('stores a seeded split that depends only on the seed and the id, and re-splits on request', async () => {
+    const db = new StudioDb(freshName(), idb);
+    const examples = Array.from({ length: 400 }, (_, i) => example(i));
+    const d = await saveDataset(db, { name: 's', examples, split: { seed: 7, evalFraction: 0.25 } });
+    const rows = await loadExampleRows(db, d.id);
+    for (const r of rows) expect(r.split).toBe(splitOf(r.id, { seed: 7, evalFraction: 0.25 }));
+    const evalCount = rows.filter((r) => r.split === 'eval').length;
+    expect(evalCount).toBeGreaterThan(70); // 100 expected; binomial sd ≈ 8.7, so ±3.5 sd
+    expect(evalCount).toBeLessThan(130);
+    // Same ids in reverse order, another dataset: identical sides.
+    const d2 = await saveDataset(db, { name: 's2', examples: [...examples].reverse(), split: { seed: 7, evalFraction: 0.25 } });
+    const sides2 = new Map((await loadExampleRows(db, d2.id)).map((r) => [r.id, r.split]));
+    for (const r of rows) expect(sides2.get(r.id)).toBe(r.split);
+    expect((await evalExamples(db, d.id)).length).toBe(evalCount);
+    await resplitDataset(db, d.id, { seed: 8, evalFraction: 0.25 });
+    const resplit = await loadExampleRows(db, d.id);
+    expect(resplit.some((r, i) => r.split !== rows[i].split)).toBe(true);
+    for (const r of resplit) expect(r.split).toBe(splitOf(r.id, { seed: 8, evalFraction: 0.25 }));
+    db.close();
+  });
+
+  it('excludes flagged examples from training until the user includes them', async () => {
+    const db = new StudioDb(freshName(), idb);
+    const d = await saveDataset(db, { name: 'f', examples: [example(1), example(2, false)], split: { seed: 1, evalFraction: 0 } });
+    expect((await trainingExamples(db, d.id)).map((e) => e.id)).toEqual(['ex-1']);
+    await setExampleIncluded(db, d.id, 'ex-2', true);
+    expect((await trainingExamples(db, d.id)).map((e) => e.id)).toEqual(['ex-1', 'ex-2']);
+    await expect(setExampleIncluded(db, d.id, 'nope', true)).rejects.toThrow(`dataset "${d.id}" has no example "nope"`);
+    db.close();
+  });
+
+  it('deletes a dataset only with the confirmation token, removing its examples and hard cases together', async () => {
+    const db = new StudioDb(freshName(), idb);
+    const keep = await saveDataset(db, { name: 'keep', examples: [example(1)] });
+    const d = await saveDataset(db, { name: 'gone', examples: [example(1), example(2)] });
+    await db.hardCases.add({ id: 'h1', datasetId: d.id, exampleId: 'ex-1', round: 1, failedOutputs: ['[add(a=1)]'], status: 'open', createdAt: 0 });
+    const plan = await describeDatasetDeletion(db, d.id);
+    expect(plan).toMatchObject({ name: 'gone', exampleCount: 2, hardCaseCount: 1, runCount: 0 });
+    await expect(deleteDataset(db, d.id, 'yes')).rejects.toThrow('deleting dataset "gone" was not confirmed');
+    expect(await db.examples.where('datasetId').equals(d.id).count()).toBe(2);
+    // A token from before the dataset changed no longer confirms.
+    await db.hardCases.add({ id: 'h2', datasetId: d.id, exampleId: 'ex-2', round: 1, failedOutputs: [], status: 'open', createdAt: 0 });
+    await expect(deleteDataset(db, d.id, plan.confirmToken)).rejects.toThrow('not confirmed');
+    const fresh = await describeDatasetDeletion(db, d.id);
+    await deleteDataset(db, d.id, fresh.confirmToken);
+    expect(await db.datasets.get(d.id)).toBeUndefined();
+    expect(await db.examples.where('datasetId').equals(d.id).count()).toBe(0);
+    expect(await db.hardCases.where('datasetId').equals(d.id).count()).toBe(0);
+    expect(await db.examples.where('datasetId').equals(keep.id).count()).toBe(1);
+    db.close();
+  });
+
+  it('writes nothing when a save fails inside its transaction', async () => {
+    const db = new StudioDb(freshName(), idb);
+    await saveDataset(db, { id: 'fixed', name: 'a', examples: [example(1)] });
+    await expect(saveDataset(db, { id: 'fixed', name: 'b', examples: [example(5), example(6)] })).rejects.toThrow('a dataset with id "fixed" already exists');
+    expect(await db.examples.count()).toBe(1);
+    await expect(saveDataset(db, { name: 'dup', examples: [example(1), example(1)] })).rejects.toThrow('has two examples with id "ex-1"');
+    db.close();
+  });
+
+  it('declares all six tables with the indexes later issues need', async () => {
+    const db = new StudioDb(freshName(), idb);
+    await db.open();
+    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'runs']);
+    await db.runs.add({ id: 'r1', datasetId: 'd', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
+    await db.metrics.bulkAdd([
+      { runId: 'r1', step: 2, values: { loss: 1.5 } },
+      { runId: 'r1', step: 1, values: { loss: 2 } },
+    ]);
+    await db.checkpoints.add({ runId: 'r1', step: 2, createdAt: 1, blobs: { adapter: new Uint8Array([1, 2, 3]).buffer } });
+    const metrics = await db.metrics.where('[runId+step]').between(['r1', 0], ['r1', Infinity]).toArray();
+    expect(metrics.map((m) => m.step)).toEqual([1, 2]);
+    expect(new Uint8Array((await db.checkpoints.get(['r1', 2]))!.blobs.adapter as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3]));
+    db.close();
+  });
+});
+
+describe('schema upgrade', () => {
+  it('upgrades a version-1 database to version 2 keeping every row and filling split, inclusion and order', async () => {
+    const name = freshName();
+    const v1 = new Dexie(name, idb);
+    declareSchema(v1, 1);
+    await v1.table('datasets').add({ id: 'old', name: 'from v1', createdAt: 5, exampleCount: 2 });
+    await v1.table('examples').bulkAdd([
+      { datasetId: 'old', id: 'ex-1', example: example(1), quality: { passed: true, failures: [] } },
+      { datasetId: 'old', id: 'ex-2', example: example(2, false), quality: { passed: false, failures: [{ rule: 'call_names_known_tool', detail: 'x' }] } },
+    ]);
+    expect(v1.verno).toBe(1);
+    v1.close();
+
+    const db = new StudioDb(name, idb);
+    await db.open();
+    expect(db.verno).toBe(2);
+    const d = (await db.datasets.get('old'))!;
+    expect(d).toMatchObject({ name: 'from v1', exampleCount: 2, fingerprint: '', issues: [], issueCount: 0 });
+    expect(d.split).toEqual({ seed: 1234, evalFraction: 0.1 });
+    const rows: ExampleRow[] = await loadExampleRows(db, 'old');
+    expect(rows.map((r) => [r.id, r.included, r.split])).toEqual([
+      ['ex-1', 1, splitOf('ex-1', d.split)],
+      ['ex-2', 0, splitOf('ex-2', d.split)],
+    ]);
+    expect(rows[0].example).toEqual(example(1));
+    db.close();
+  });
+});

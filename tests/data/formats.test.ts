@@ -1,0 +1,214 @@
+// One test per dataset format, on hand-written records shaped like the public format descriptions
+// (tests/fixtures/data). Each checks the exact Example the importer produces, so a parser change
+// that moves a call, loses reasoning or mistypes a schema fails here.
+import { openAsBlob } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../../src/data/example.ts';
+import { detectDatasetFileFormat, importDatasetFiles, type DatasetFile } from '../../src/data/import-dataset.ts';
+import { checkExample } from '../../src/data/quality-check.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url));
+
+async function fileOf(name: string): Promise<DatasetFile> {
+  return { name, blob: await openAsBlob(fixture(name)) };
+}
+
+function byId(examples: Example[]): Record<string, Example> {
+  return Object.fromEntries(examples.map((e) => [e.id, e]));
+}
+
+describe('OpenAI messages with tools and tool_calls', () => {
+  it('reads reasoning_content, inline <think>, JSON-string and object arguments, content parts, multi-turn', async () => {
+    const r = await importDatasetFiles([await fileOf('openai-tools.jsonl')]);
+    expect(r.issues).toEqual([]);
+    expect(r.files[0]).toMatchObject({ format: 'openai', detected: true, imported: 4, rejected: 0 });
+    const ex = byId(r.examples);
+    expect(ex['oa-1'].messages).toEqual([
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: "What's the weather like in Boston today?" },
+    ]);
+    expect(ex['oa-1'].target).toEqual({
+      reasoning: 'The user asks for today\'s weather in Boston, so I call get_current_weather with location Boston, MA.',
+      calls: [{ name: 'get_current_weather', arguments: { location: 'Boston, MA' } }],
+    });
+    expect(ex['oa-1'].tools[0].parameters.required).toEqual(['location']);
+    expect(ex['oa-2'].messages[0].content).toBe('Weather in Paris and Tokyo, in celsius?');
+    expect(ex['oa-2'].target.reasoning).toBe('Two cities, so two parallel calls with unit celsius.');
+    expect(ex['oa-2'].target.calls).toEqual([
+      { name: 'get_current_weather', arguments: { location: 'Paris', unit: 'celsius' } },
+      { name: 'get_current_weather', arguments: { location: 'Tokyo', unit: 'celsius' } },
+    ]);
+    // The target is the last turn that calls a tool; the final plain answer after it is dropped.
+    expect(ex['oa-3'].target.calls).toEqual([{ name: 'book_flight', arguments: { flight_id: 'UA100', seats: 2 } }]);
+    expect(ex['oa-3'].messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(ex['oa-3'].messages[2]).toEqual({ role: 'tool', content: '[{"flight_id": "UA100", "price": 320}]', name: 'search_flights' }); // named via tool_call_id
+    expect(ex['oa-3'].messages[1].calls).toEqual([{ name: 'search_flights', arguments: { origin: 'SFO', destination: 'JFK', date: '2024-05-03' } }]);
+    // No call anywhere: the plain answer is the target.
+    expect(ex['oa-4'].target).toEqual({
+      reasoning: 'No tool fits a joke request.',
+      calls: [],
+      content: 'Why did the cat sit on the computer? To keep an eye on the mouse.',
+    });
+    for (const e of r.examples) expect(checkExample(e).failures).toEqual([]);
+  });
+});
+
+describe('Qwen/Hermes ChatML text', () => {
+  it('lifts <tools> (JSON lines and Python list), parses JSON and single-quoted <tool_call> blocks', async () => {
+    const r = await importDatasetFiles([await fileOf('hermes-text.jsonl')]);
+    expect(r.issues).toEqual([]);
+    expect(r.files[0].format).toBe('hermes');
+    const ex = byId(r.examples);
+    expect(ex['qwen-1'].tools.map((t) => t.name)).toEqual(['get_current_temperature', 'get_temperature_date']);
+    // The user's own system text survives; the tool boilerplate does not (the template writes it).
+    expect(ex['qwen-1'].messages).toEqual([
+      { role: 'system', content: 'You are Qwen, a helpful assistant.' },
+      { role: 'user', content: "What's the temperature in San Francisco now? How about tomorrow (2024-09-01)?" },
+    ]);
+    expect(ex['qwen-1'].target.reasoning).toBe('Now needs get_current_temperature; tomorrow needs get_temperature_date.');
+    expect(ex['qwen-1'].target.calls).toEqual([
+      { name: 'get_current_temperature', arguments: { location: 'San Francisco, CA, USA' } },
+      { name: 'get_temperature_date', arguments: { location: 'San Francisco, CA, USA', date: '2024-09-01' } },
+    ]);
+    expect(ex['hermes-1'].tools).toEqual([
+      {
+        name: 'get_stock_fundamentals',
+        description: 'Get fundamental data for a given stock symbol.',
+        parameters: { type: 'object', properties: { symbol: { type: 'string', description: 'The stock symbol.' } }, required: ['symbol'] },
+      },
+    ]);
+    expect(ex['hermes-1'].messages).toEqual([{ role: 'user', content: 'Fetch the fundamental data for Tesla (TSLA).' }]);
+    expect(ex['hermes-1'].target).toEqual({ calls: [{ name: 'get_stock_fundamentals', arguments: { symbol: 'TSLA' } }] });
+  });
+});
+
+describe('ShareGPT conversations', () => {
+  it('reads Hermes-style system tools and the function_call/observation roles with a JSON-string tools field', async () => {
+    const r = await importDatasetFiles([await fileOf('sharegpt.json')]);
+    expect(r.issues).toEqual([]);
+    expect(r.files[0]).toMatchObject({ format: 'sharegpt', imported: 2 });
+    const [hermes, factory] = r.examples;
+    expect(hermes.id).toBe('85f6c398-69c7-4df2-aed1-29d614a93a26');
+    expect(hermes.tools[0].name).toBe('get_stock_price');
+    expect(hermes.messages).toEqual([{ role: 'user', content: 'Hi, can you tell me the current stock price of Apple?' }]);
+    expect(hermes.target.calls).toEqual([{ name: 'get_stock_price', arguments: { company_symbol: 'AAPL' } }]);
+    // No id in the record: a stable id from the file name and index.
+    expect(factory.id).toBe('sharegpt-1');
+    expect(factory.messages).toEqual([
+      { role: 'system', content: 'You are a careful assistant.' },
+      { role: 'user', content: 'I want to convert 100 US dollars to euros.' },
+    ]);
+    expect(factory.target.calls).toEqual([{ name: 'convert_currency', arguments: { amount: 100, from_currency: 'USD', to_currency: 'EUR' } }]);
+    expect(factory.tools[0].parameters.required).toEqual(['amount', 'from_currency', 'to_currency']);
+  });
+});
+
+describe('xLAM / APIGen', () => {
+  it('parses JSON-string tools/answers and converts flat types to JSON Schema', async () => {
+    const r = await importDatasetFiles([await fileOf('xlam.json')]);
+    expect(r.issues).toEqual([]);
+    expect(r.files[0].format).toBe('xlam');
+    const ex = byId(r.examples);
+    expect(ex['6'].messages).toEqual([{ role: 'user', content: 'Where can I find live giveaways for beta access and games?' }]);
+    expect(ex['6'].target.calls.map((c) => c.arguments.type)).toEqual(['beta', 'game']);
+    expect(ex['6'].tools[0].parameters).toEqual({
+      type: 'object',
+      properties: { type: { type: 'string', description: 'The type of giveaways to retrieve (e.g., game, loot, beta).', default: 'game' } },
+      required: ['type'],
+    });
+    const [largest, average, search] = ex['17'].tools;
+    expect(largest.parameters.properties).toEqual({
+      nums: { type: 'array', items: { type: 'integer' }, description: 'The list of numbers.' },
+      n: { type: 'integer', description: 'The number of largest numbers to find.' },
+    });
+    expect(average.parameters.properties!.numbers).toEqual({ type: 'array', items: { type: 'number' }, description: 'The list of numbers.' });
+    expect(search.parameters.required).toEqual([]);
+    expect(search.parameters.properties!.filters).toEqual({ type: 'object', additionalProperties: {}, description: 'Filters.' });
+    expect(search.parameters.properties!.limit.type).toBe('integer');
+    // Empty answers: an irrelevant query that needs no call.
+    expect(ex['42'].target).toEqual({ calls: [] });
+    expect(ex['42'].category).toBe('irrelevance');
+    for (const e of r.examples) expect(checkExample(e).failures).toEqual([]);
+  });
+});
+
+describe('FunReason / BalanceSFT', () => {
+  it('reads the BFCL prompt-mode system prompt, <think> reasoning and Python-call targets in three record shapes', async () => {
+    const r = await importDatasetFiles([await fileOf('funreason.jsonl')]);
+    expect(r.issues).toEqual([]);
+    expect(r.files[0].format).toBe('funreason');
+    const ex = byId(r.examples);
+    expect(ex['fr-1'].tools[0]).toMatchObject({ name: 'calculate_triangle_area', parameters: { type: 'object', required: ['base', 'height'] } });
+    expect(ex['fr-1'].messages[0].role).toBe('system');
+    expect(ex['fr-1'].messages[0].content).toContain('Here is a list of functions in JSON format');
+    expect(ex['fr-1'].target).toEqual({
+      reasoning:
+        "The user gives base 10 and height 5; calculate_triangle_area takes both as integers, and unit is optional, so I pass unit='units'.",
+      calls: [{ name: 'calculate_triangle_area', arguments: { base: 10, height: 5, unit: 'units' } }],
+      callSyntax: 'python',
+    });
+    expect(ex['fr-2'].target.calls).toEqual([
+      { name: 'spotify.play', arguments: { artist: 'Taylor Swift', duration: 20 } },
+      { name: 'spotify.play', arguments: { artist: 'Maroon 5', duration: 15 } },
+    ]);
+    expect(ex['fr-3'].target).toMatchObject({ calls: [], callSyntax: 'python' });
+    expect(ex['fr-3'].target.reasoning).toContain('no call applies');
+    for (const e of r.examples) expect(checkExample(e).failures).toEqual([]);
+  });
+});
+
+describe('BFCL question + possible_answer files', () => {
+  it('joins answers by id, takes the first accepted value, keeps irrelevance without an answer and reports a question with none', async () => {
+    const questions = { name: 'bfcl/BFCL_v3_simple.json', blob: await openAsBlob(fixture('bfcl/BFCL_v3_simple.json')) };
+    const answers = { name: 'bfcl/possible_answer/BFCL_v3_simple.json', blob: await openAsBlob(fixture('bfcl/possible_answer/BFCL_v3_simple.json')) };
+    const r = await importDatasetFiles([questions, answers]);
+    expect(r.files.map((f) => f.format)).toEqual(['bfcl', 'possible_answer']);
+    const ex = byId(r.examples);
+    expect(Object.keys(ex).sort()).toEqual(['irrelevance_0', 'parallel_0', 'simple_0']);
+    expect(ex.simple_0.target.calls).toEqual([{ name: 'calculate_triangle_area', arguments: { base: 10, height: 5, unit: 'units' } }]);
+    expect(ex.simple_0.possibleAnswer).toEqual([{ calculate_triangle_area: { base: [10], height: [5], unit: ['units', ''] } }]);
+    expect(ex.simple_0.tools[0].parameters.type).toBe('object'); // BFCL's "dict"
+    expect(ex.irrelevance_0.tools[0].parameters.properties!.weight.type).toBe('number'); // BFCL's "float"
+    expect(ex.parallel_0.category).toBe('parallel');
+    expect(ex.parallel_0.target.calls.map((c) => c.arguments.artist)).toEqual(['Taylor Swift', 'Maroon 5']);
+    expect(ex.irrelevance_0.target.calls).toEqual([]);
+    expect(r.issues).toEqual([
+      { file: 'bfcl/BFCL_v3_simple.json', line: 4, index: 3, reason: 'no possible_answer for BFCL question "simple_1" (import its possible_answer file with it)' },
+    ]);
+  });
+});
+
+describe('format override', () => {
+  it('uses the chosen parser instead of detection, and reports records that do not fit it', async () => {
+    const r = await importDatasetFiles([await fileOf('xlam.json')], { format: 'openai' });
+    expect(r.examples).toEqual([]);
+    expect(r.files[0]).toMatchObject({ format: 'openai', detected: false, rejected: 3 });
+    expect(r.issues[0]).toEqual({ file: 'xlam.json', line: 2, index: 0, reason: '"messages" is missing, expected a list of messages' });
+  });
+});
+
+describe('format detection', () => {
+  it('names each fixture file\'s format from its first records, before importing', async () => {
+    const expected: Record<string, string> = {
+      'openai-tools.jsonl': 'openai',
+      'hermes-text.jsonl': 'hermes',
+      'sharegpt.json': 'sharegpt',
+      'xlam.json': 'xlam',
+      'funreason.jsonl': 'funreason',
+      'bfcl/BFCL_v3_simple.json': 'bfcl',
+      'bfcl/possible_answer/BFCL_v3_simple.json': 'possible_answer',
+    };
+    for (const [name, format] of Object.entries(expected)) expect(await detectDatasetFileFormat(await fileOf(name)), name).toBe(format);
+    expect(await detectDatasetFileFormat({ name: 'x.jsonl', blob: new Blob(['{"foo": 1}\n{"bar": 2}\n']) })).toBeUndefined();
+  });
+
+  it('reports every record of an unrecognised file instead of guessing', async () => {
+    const r = await importDatasetFiles([{ name: 'odd.jsonl', blob: new Blob(['{"foo": 1}\n{"bar": 2}\n']) }]);
+    expect(r.examples).toEqual([]);
+    expect(r.issues.map((i) => [i.line, i.reason])).toEqual([
+      [1, 'format not recognised (choose one with the format override)'],
+      [2, 'format not recognised (choose one with the format override)'],
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+// `studio tokenize` end to end on the real Qwen3 tokenizer folder: one JSON line per example with
+// ids and segments equal to the library's tokenization, the format override and length limit
+// honoured, and bad usage reported as one clear CliError line.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import tokenizeCommand from '../../src/cli/commands/tokenize.ts';
+import { CliError } from '../../src/cli/command.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'studio-tokenize-'));
+const readLines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; input_ids: number[]; segments: number[] });
+
+beforeAll(() => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterAll(() => vi.restoreAllMocks());
+
+describe('studio tokenize', () => {
+  it('writes {id, input_ids, segments} per example, equal to tokenizeExample, skipping bad records', async () => {
+    const out = join(dir, 'out.jsonl');
+    const files = ['openai-tools.jsonl', 'funreason.jsonl', 'malformed.jsonl'].map(fixture);
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', files.join(','), '--out', out])).toBe(0);
+    const lines = readLines(out);
+    const { examples } = await importDatasetFiles(await Promise.all(files.map(async (f) => ({ name: f, blob: await (await import('node:fs')).openAsBlob(f) }))));
+    expect(lines.map((l) => l.id)).toEqual(examples.map((e) => e.id));
+    const tok = qwen3Tokenizer();
+    for (const [i, e] of examples.entries()) {
+      const t = tokenizeExample(tok, e);
+      expect(lines[i].input_ids).toEqual(t.inputIds);
+      expect(lines[i].segments).toEqual(t.segments);
+      expect(new Set(lines[i].segments)).toEqual(new Set([0, 1, 2]));
+    }
+  });
+
+  it('applies --max-len (too-long targets skipped) and --only-passing', async () => {
+    const out = join(dir, 'short.jsonl');
+    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60']);
+    const lines = readLines(out);
+    expect(lines.map((l) => l.id)).toEqual(['m-1']); // m-11 and m-12 fail the quality check
+    expect(lines[0].input_ids.length).toBe(60);
+    expect(lines[0].segments[0]).toBe(0);
+    expect(lines[0].segments.at(-1)).toBe(0); // the newline after <|im_end|>
+  });
+
+  it('honours --format and reports usage errors as CliError', async () => {
+    const out = join(dir, 'forced.jsonl');
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'openai'])).rejects.toThrow(
+      new CliError('no examples could be imported from the data files'),
+    );
+    await expect(tokenizeCommand.run(['--model', dir, '--data', fixture('xlam.json'), '--out', out])).rejects.toThrow(/missing .*tokenizer\.json/);
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'csv'])).rejects.toThrow('unknown --format "csv"');
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--out', out])).rejects.toThrow('missing required option --data');
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow('no such data file');
+  });
+});

@@ -1,0 +1,267 @@
+// Rendering and tokenization against the real Qwen3 tokenizer and chat template. Protects:
+// the rendered text is the template's own output for the equivalent OpenAI messages; segment
+// borders fall exactly on <think>, </think> and the <tool_call> block; <|im_end|> counts as call and
+// the newline after it as prompt; the offset fallback gives a straddling token the later segment;
+// truncation cuts the prompt from the left and never the target.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderExample, templateInput } from '../../src/data/chat-render.ts';
+import type { Example } from '../../src/data/example.ts';
+import { lengthStats } from '../../src/data/length-stats.ts';
+import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens } from '../../src/data/token-segments.ts';
+import { ExampleTooLongError, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
+import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+const tok = qwen3Tokenizer();
+const THINK = 151667; // <think>
+const THINK_END = 151668; // </think>
+const IM_END = 151645; // <|im_end|>
+const NEWLINE = 198;
+
+const weatherTool = {
+  name: 'get_weather',
+  description: 'Get the weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+};
+
+const weather: Example = {
+  id: 'w1',
+  tools: [weatherTool],
+  messages: [{ role: 'user', content: 'Weather in Paris and Oslo, in celsius?' }],
+  target: {
+    reasoning: 'Two cities, so two calls to get_weather with unit c.',
+    calls: [
+      { name: 'get_weather', arguments: { city: 'Paris', unit: 'c' } },
+      { name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } },
+    ],
+  },
+};
+
+const decode = (ids: number[]) => tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+const segmentText = (ids: number[], segs: number[], s: number) => decode(ids.filter((_, i) => segs[i] === s));
+
+describe('rendering with the Qwen3 chat template', () => {
+  it('equals the template output for the same conversation written as OpenAI messages, with reasoning_content or inline <think>', () => {
+    const rendered = renderExample(tok, weather).text;
+    const tools = [{ type: 'function', function: weatherTool }];
+    const tool_calls = weather.target.calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    // transformers.js types messages as {role, content}; templates read any extra field.
+    type ChatMessages = Parameters<typeof tok.apply_chat_template>[0];
+    const viaReasoningField = tok.apply_chat_template(
+      [{ role: 'user', content: 'Weather in Paris and Oslo, in celsius?' }, { role: 'assistant', content: '', reasoning_content: weather.target.reasoning, tool_calls }] as ChatMessages,
+      { tools, tokenize: false },
+    );
+    const viaInlineThink = tok.apply_chat_template(
+      [{ role: 'user', content: 'Weather in Paris and Oslo, in celsius?' }, { role: 'assistant', content: `<think>\n${weather.target.reasoning}\n</think>\n\n`, tool_calls }] as ChatMessages,
+      { tools, tokenize: false },
+    );
+    expect(rendered).toBe(viaReasoningField);
+    expect(rendered).toBe(viaInlineThink);
+    expect(rendered.endsWith(
+      '<|im_start|>assistant\n<think>\nTwo cities, so two calls to get_weather with unit c.\n</think>\n\n' +
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}\n</tool_call>\n' +
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo", "unit": "c"}}\n</tool_call><|im_end|>\n',
+    )).toBe(true);
+  });
+
+  it('keeps Python-call syntax for FunReason-style targets and lists the functions in a BFCL system prompt', () => {
+    const py: Example = { ...weather, id: 'py', target: { ...weather.target, callSyntax: 'python' } };
+    const input = templateInput(py, true);
+    expect(input.tools).toBeNull();
+    expect(input.messages[0].role).toBe('system');
+    expect(input.messages[0].content).toContain('"name": "get_weather"');
+    const r = renderExample(tok, py);
+    expect(r.text.slice(r.cotEnd, r.callEnd)).toBe("\n\n[get_weather(city='Paris', unit='c'), get_weather(city='Oslo', unit='c')]<|im_end|>");
+  });
+});
+
+describe('segments per token (Qwen3 tokenizer)', () => {
+  it('puts the header in prompt, <think>…</think> in cot, the tool calls and <|im_end|> in call, the final newline in prompt', () => {
+    const t = tokenizeExample(tok, weather);
+    const { inputIds: ids, segments: segs } = t;
+    const r = renderExample(tok, weather);
+    expect(ids).toEqual(tok.encode(r.text, { add_special_tokens: false }));
+    const firstCot = segs.indexOf(SEGMENT_COT);
+    const firstCall = segs.indexOf(SEGMENT_CALL);
+    const lastCall = segs.lastIndexOf(SEGMENT_CALL);
+    expect(ids[firstCot]).toBe(THINK);
+    expect(ids[firstCall - 1]).toBe(THINK_END);
+    expect(ids[lastCall]).toBe(IM_END);
+    expect(ids[lastCall + 1]).toBe(NEWLINE);
+    expect(segs.slice(lastCall + 1)).toEqual([SEGMENT_PROMPT]);
+    expect(decode(ids.slice(0, firstCot)).endsWith('<|im_start|>assistant\n')).toBe(true);
+    expect(segmentText(ids, segs, SEGMENT_COT)).toBe('<think>\nTwo cities, so two calls to get_weather with unit c.\n</think>');
+    const call = segmentText(ids, segs, SEGMENT_CALL);
+    expect(call.startsWith('\n\n<tool_call>\n{"name": "get_weather"')).toBe(true);
+    expect(call.endsWith('</tool_call><|im_end|>')).toBe(true);
+    // Segments are contiguous: prompt, cot, call, prompt.
+    const runs = segs.filter((s, i) => i === 0 || s !== segs[i - 1]);
+    expect(runs).toEqual([SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
+    expect(t.counts).toEqual({ prompt: segs.filter((s) => s === 0).length, cot: segs.filter((s) => s === 1).length, call: segs.filter((s) => s === 2).length });
+  });
+
+  it('keeps earlier assistant turns (and their calls) in prompt in a multi-turn example', () => {
+    const multi: Example = {
+      id: 'm',
+      tools: [weatherTool],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+        { role: 'tool', content: '{"temp": 21}', name: 'get_weather' },
+      ],
+      target: { reasoning: 'Paris is 21; the user asked only Paris, but check Oslo too.', calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] },
+    };
+    const { inputIds: ids, segments: segs } = tokenizeExample(tok, multi);
+    const prompt = segmentText(ids, segs, SEGMENT_PROMPT);
+    expect(prompt).toContain('{"name": "get_weather", "arguments": {"city": "Paris"}}');
+    expect(prompt).toContain('<tool_response>\n{"temp": 21}\n</tool_response>');
+    expect(ids.filter((id, i) => id === THINK && segs[i] === SEGMENT_COT)).toHaveLength(1);
+    expect(segmentText(ids, segs, SEGMENT_CALL)).toBe('\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>');
+
+    // Opt-in: train on every assistant turn. The earlier call turn becomes call tokens; the tool
+    // response between the turns stays prompt; the ids do not change.
+    const all = tokenizeExample(tok, multi, { allTurns: true });
+    expect(all.inputIds).toEqual(ids);
+    expect(all.segments.filter((s, i) => i === 0 || s !== all.segments[i - 1])).toEqual([SEGMENT_PROMPT, SEGMENT_CALL, SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
+    expect(segmentText(ids, all.segments, SEGMENT_CALL)).toBe(
+      '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>' +
+        '\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>',
+    );
+    // Cutting to the final target's length drops the earlier turn like prompt, never the target.
+    const finalTarget = all.counts.cot + tokenizeExample(tok, multi).counts.call;
+    const cut = tokenizeExample(tok, multi, { allTurns: true, maxLen: finalTarget + 1 });
+    expect(cut.segments.filter((s) => s !== SEGMENT_PROMPT)).toHaveLength(finalTarget);
+  });
+
+  it('renders an empty <think></think> as cot for a target without reasoning (the template writes one) and a plain answer as call', () => {
+    const plain: Example = { id: 'p', tools: [weatherTool], messages: [{ role: 'user', content: 'Tell me a joke.' }], target: { calls: [], content: 'No tool needed: why did the cloud stay home? It was feeling under the weather.' } };
+    const { inputIds: ids, segments: segs } = tokenizeExample(tok, plain);
+    expect(segmentText(ids, segs, SEGMENT_COT)).toBe('<think>\n\n</think>');
+    expect(segmentText(ids, segs, SEGMENT_CALL)).toBe('\n\nNo tool needed: why did the cloud stay home? It was feeling under the weather.<|im_end|>');
+  });
+
+  it('gives a token that straddles a border the later segment (offset fallback)', () => {
+    const text = 'hello world';
+    const ids = tok.encode(text, { add_special_tokens: false });
+    expect(ids.map((id) => decode([id]))).toEqual(['hello', ' world']);
+    // Border inside "hello": that token crosses it, so it takes the later (call) segment.
+    const straddle = segmentTokens(tok, text, [{ start: 0, end: 2, segment: SEGMENT_PROMPT }, { start: 2, end: 11, segment: SEGMENT_CALL }]);
+    expect(straddle.method).toBe('offsets');
+    expect(straddle.segments).toEqual([SEGMENT_CALL, SEGMENT_CALL]);
+    // Border inside " world": "hello" stays prompt.
+    const second = segmentTokens(tok, text, [{ start: 0, end: 7, segment: SEGMENT_PROMPT }, { start: 7, end: 11, segment: SEGMENT_COT }]);
+    expect(second.segments).toEqual([SEGMENT_PROMPT, SEGMENT_COT]);
+    // One border exactly at a token end, another inside the next token: the first token keeps
+    // its own segment, the straddling one takes the later segment (cot is skipped entirely).
+    const mixed = segmentTokens(tok, text, [
+      { start: 0, end: 5, segment: SEGMENT_PROMPT },
+      { start: 5, end: 8, segment: SEGMENT_COT },
+      { start: 8, end: 11, segment: SEGMENT_CALL },
+    ]);
+    expect(mixed.method).toBe('offsets');
+    expect(mixed.segments).toEqual([SEGMENT_PROMPT, SEGMENT_CALL]);
+    // Border on a token boundary: the exact piecewise method applies.
+    const exact = segmentTokens(tok, text, [{ start: 0, end: 5, segment: SEGMENT_PROMPT }, { start: 5, end: 11, segment: SEGMENT_CALL }]);
+    expect(exact).toEqual({ ids, segments: [SEGMENT_PROMPT, SEGMENT_CALL], method: 'pieces' });
+  });
+});
+
+describe('length limit', () => {
+  it('cuts the prompt from the left and keeps the whole target', () => {
+    const full = tokenizeExample(tok, weather);
+    const targetLen = full.counts.cot + full.counts.call + 1; // + the trailing newline
+    const t = tokenizeExample(tok, weather, { maxLen: targetLen + 10 });
+    expect(t.inputIds).toEqual(full.inputIds.slice(full.inputIds.length - (targetLen + 10)));
+    expect(t.truncatedTokens).toBe(full.inputIds.length - (targetLen + 10));
+    expect(t.counts.cot).toBe(full.counts.cot);
+    expect(t.counts.call).toBe(full.counts.call);
+    expect(tokenizeExample(tok, weather, { maxLen: full.inputIds.length }).truncatedTokens).toBe(0);
+  });
+
+  it('reports an example whose target alone is over the limit as too long', () => {
+    const full = tokenizeExample(tok, weather);
+    const target = full.counts.cot + full.counts.call;
+    expect(() => tokenizeExample(tok, weather, { maxLen: target - 1 })).toThrow(ExampleTooLongError);
+    expect(() => tokenizeExample(tok, weather, { maxLen: target - 1 })).toThrow(`example "w1": the target alone is ${target} tokens, over the ${target - 1}-token limit`);
+    // Exactly the target fits: the trailing prompt newline is dropped, never a target token.
+    const t = tokenizeExample(tok, weather, { maxLen: target });
+    expect(t.segments.every((s) => s !== SEGMENT_PROMPT)).toBe(true);
+  });
+});
+
+describe('tokenizing a dataset', () => {
+  it('works in slices with progress and collects too-long examples instead of throwing', async () => {
+    const short: Example = { ...weather, id: 'short', target: { calls: [], content: 'ok' } };
+    const examples = [weather, short, { ...weather, id: 'w3' }];
+    const progress: number[] = [];
+    const limit = tokenizeExample(tok, short).counts.cot + tokenizeExample(tok, short).counts.call + 5;
+    const r = await tokenizeDataset(tok, examples, { maxLen: limit, sliceSize: 2, onProgress: (p) => progress.push(p.examplesDone) });
+    expect(progress).toEqual([2, 3]);
+    expect(r.tokenized.map((t) => t.id)).toEqual(['short']);
+    expect(r.tooLong.map((e) => e.exampleId)).toEqual(['w1', 'w3']);
+    expect(r.failed).toEqual([]);
+  });
+
+  it('tokenizes text that is not NFC-normalised exactly (the Qwen tokenizer normalises to NFC)', () => {
+    const decomposed: Example = { ...weather, id: 'nfd', messages: [{ role: 'user', content: 'Weather at the cafe\u0301 in Malmo\u0308?' }] };
+    const t = tokenizeExample(tok, decomposed);
+    expect(t.inputIds).toEqual(tok.encode(renderExample(tok, decomposed).text, { add_special_tokens: false }));
+    expect(t.counts.cot).toBe(tokenizeExample(tok, weather).counts.cot);
+  });
+});
+
+describe('templates without reasoning_content', () => {
+  it('puts the reasoning inline as <think>…</think> so segments still find it (ChatML template without reasoning support)', () => {
+    const config = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8'));
+    config.chat_template =
+      "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}" +
+      "{%- if message.tool_calls %}{%- for tc in message.tool_calls %}{{- '<tool_call>\\n' + (tc.function | tojson) + '\\n</tool_call>' }}{%- endfor %}{%- endif %}" +
+      "{{- '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+    const plainTok = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), config);
+    const t = tokenizeExample(plainTok, weather);
+    const d = (ids: number[]) => plainTok.decode(ids, { skip_special_tokens: false });
+    expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT))).toBe('<think>\nTwo cities, so two calls to get_weather with unit c.\n</think>');
+    expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_CALL))).toMatch(/^\n\n<tool_call>\n\{"name":\s*"get_weather".*<\|im_end\|>$/s);
+  });
+});
+
+describe('length statistics', () => {
+  it('sums cot and call tokens, computes the call share and a histogram covering every example', () => {
+    const examples = [weather, { ...weather, id: 'w2', target: { ...weather.target, reasoning: 'Short.' } }];
+    const lengths = examples.map((e) => {
+      const t = tokenizeExample(tok, e);
+      return { total: t.inputIds.length, ...t.counts };
+    });
+    const s = lengthStats(lengths, 4);
+    expect(s.cotTokens).toBe(lengths[0].cot + lengths[1].cot);
+    expect(s.callTokens).toBe(lengths[0].call + lengths[1].call);
+    expect(s.callShare).toBeCloseTo(s.callTokens / (s.callTokens + s.cotTokens), 12);
+    expect(s.histogram.counts.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(s.totalTokens.max).toBe(Math.max(...lengths.map((l) => l.total)));
+    expect(s.histogram.edges.at(-1)!).toBeGreaterThan(s.totalTokens.max);
+  });
+});
+
+describe('every fixture format through the real template', () => {
+  it('renders and segments each imported example with the border invariants', async () => {
+    const { openAsBlob } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const { importDatasetFiles } = await import('../../src/data/import-dataset.ts');
+    const names = ['openai-tools.jsonl', 'hermes-text.jsonl', 'sharegpt.json', 'xlam.json', 'funreason.jsonl', 'bfcl/BFCL_v3_simple.json', 'bfcl/possible_answer/BFCL_v3_simple.json'];
+    const files = await Promise.all(names.map(async (name) => ({ name, blob: await openAsBlob(fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url))) })));
+    const { examples } = await importDatasetFiles(files);
+    expect(examples.length).toBe(17);
+    for (const e of examples) {
+      const { inputIds: ids, segments: segs } = tokenizeExample(tok, e);
+      const firstCot = segs.indexOf(SEGMENT_COT);
+      const lastCall = segs.lastIndexOf(SEGMENT_CALL);
+      expect(ids[firstCot], e.id).toBe(THINK);
+      expect(ids[segs.lastIndexOf(SEGMENT_COT)], e.id).toBe(THINK_END);
+      expect(ids[lastCall], e.id).toBe(IM_END);
+      expect(segs.filter((s, i) => i === 0 || s !== segs[i - 1]), e.id).toEqual([SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
+      if (e.target.reasoning) expect(segmentText(ids, segs, SEGMENT_COT), e.id).toBe(`<think>\n${e.target.reasoning}\n</think>`);
+    }
+  });
+});
