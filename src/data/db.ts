@@ -61,6 +61,14 @@ export interface RunRow {
   updatedAt: number;
   /** The full run configuration as JSON-compatible data. */
   config: unknown;
+  /** Unindexed run facts (no schema version needed): shown in the runs list and snapshots. */
+  name?: string;
+  modelRef?: string;
+  /** Last optimizer step written, and why the run stopped when it did. */
+  lastStep?: number;
+  message?: string;
+  /** Opened from a snapshot: never trained further in this browser unless resumed on purpose. */
+  readOnly?: boolean;
 }
 
 export interface MetricRow {

@@ -80,21 +80,21 @@ export function writeLoraParams(gpu: Gpu, lora: DeviceLora, adapter: LoraAdapter
   writeBuffer(gpu.ctx, lora.params, flat);
 }
 
-/** Splits a flat buffer readback into tensors by key. */
-export function unflattenLora(lora: DeviceLora, flat: Float32Array): Map<string, Float32Array> {
+/** Splits a flat parameter (or gradient) array into tensors by key, in layout order. */
+export function unflattenLora(order: readonly LoraSlot[], flat: Float32Array): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
-  for (const slot of lora.order) out.set(slot.key, flat.slice(slot.offset, slot.offset + slot.rows * slot.cols));
+  for (const slot of order) out.set(slot.key, flat.slice(slot.offset, slot.offset + slot.rows * slot.cols));
   return out;
 }
 
 export async function readLoraParams(gpu: Gpu, lora: DeviceLora): Promise<LoraAdapter> {
   gpu.recorder.submit();
-  return { settings: lora.settings, tensors: unflattenLora(lora, await readF32(gpu.ctx, lora.params, lora.size)) };
+  return { settings: lora.settings, tensors: unflattenLora(lora.order, await readF32(gpu.ctx, lora.params, lora.size)) };
 }
 
 export async function readLoraGrads(gpu: Gpu, lora: DeviceLora): Promise<Map<string, Float32Array>> {
   gpu.recorder.submit();
-  return unflattenLora(lora, await readF32(gpu.ctx, lora.grads, lora.size));
+  return unflattenLora(lora.order, await readF32(gpu.ctx, lora.grads, lora.size));
 }
 
 export function destroyDeviceLora(lora: DeviceLora): void {

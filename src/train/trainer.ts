@@ -200,7 +200,7 @@ export class Trainer {
     const totals = await this.readSegmentTotals();
     const v = lossValue(this.mode, this.theta.value, totals);
     const lora = this.model.lora!;
-    const grads = unflattenLora(lora, await readF32(this.gpu.ctx, lora.grads, lora.size));
+    const grads = unflattenLora(lora.order, await readF32(this.gpu.ctx, lora.grads, lora.size));
     return { batches, loss: v.loss, lossCot: v.lossCot, lossCall: v.lossCall, alpha: v.alpha, gradAlpha: v.gradAlpha, grads };
   }
 

@@ -1,18 +1,45 @@
-// The worker-side engine: owns the GPU device and answers requests. Also usable in-thread (tests,
-// CLI) since it only needs a `GPU` object and a way to post events. Never touches the DOM.
+// The worker-side engine: owns the GPU device, the current model and the running job, and answers
+// requests. Also usable in-thread (tests, CLI) since it only needs a `GPU` object, a database and a
+// way to post events. Never touches the DOM.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { acquireGpu, estimateLargestModelParams, type GpuContext } from '../gpu/context.ts';
 import { createGpu, readF32, uploadBuffer, createStorageBuffer, type Gpu } from '../gpu/index.ts';
 import { addForward } from '../ops/elementwise.ts';
-import type { Capabilities, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
+import { openModel } from '../model/checkpoint.ts';
+import type { ModelSpec } from '../model/config.ts';
+import { parameterCount } from '../model/config.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import { planMemory } from '../model/memory-plan.ts';
+import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
+import { exportPeftAdapter } from '../model/peft.ts';
+import type { StudioDb } from '../data/db.ts';
+import { tokenizerFromModel } from '../train/prepareData.ts';
+import type { RunConfig } from '../train/config.ts';
+import { modelRef, openModelSource } from './modelSource.ts';
+import { RunStore } from './runStore.ts';
+import { runTraining, type RunControl } from './trainRun.ts';
+import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
 
+interface CurrentModel {
+  ref: string;
+  files: ModelFiles;
+  spec: ModelSpec;
+  tokenizer: PreTrainedTokenizer;
+}
+
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
+  private model: CurrentModel | null = null;
+  private readonly runs = new Map<string, RunControl>();
 
   constructor(
     private readonly gpuApi: GPU | undefined,
     private readonly emit: (event: WorkerEvent) => void,
+    private readonly db: StudioDb | null = null,
+    /** Base URL the embedded model is served from (the app's origin in the browser). */
+    private readonly appBaseUrl = typeof location !== 'undefined' ? location.origin + '/' : 'http://localhost/',
   ) {}
 
   /** The device, acquired on first use and again after a loss. */
@@ -35,8 +62,92 @@ export class StudioEngine {
     ctx.onUncapturedError((message) => this.emit({ type: 'gpu-error', message }));
   }
 
+  private requireDb(): StudioDb {
+    if (!this.db) throw new Error('this engine has no database');
+    return this.db;
+  }
+
+  private requireModel(): CurrentModel {
+    if (!this.model) throw new Error('no model is loaded; choose a model first');
+    return this.model;
+  }
+
   readonly handlers: { [K in RequestKind]: Handler<K> } = {
     probe: async () => probe(await this.device()),
+
+    loadModel: async ({ source }, progress) => {
+      const files = await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond }));
+      const { spec, checkpoint } = await openModel(files);
+      await checkpoint.close();
+      const tokenizer = await tokenizerFromModel(files);
+      this.model = { ref: modelRef(source), files, spec, tokenizer };
+      return modelInfo(this.model.ref, spec);
+    },
+
+    planMemory: async (shape) => {
+      const gpu = await this.device();
+      return planMemory(this.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize });
+    },
+
+    startRun: async ({ runId, resume }, progress) => {
+      if (this.runs.size > 0) throw new Error('another run is training; pause or stop it first');
+      const model = this.requireModel();
+      const control: RunControl = { pause: false, stop: false };
+      this.runs.set(runId, control);
+      try {
+        return await runTraining(
+          { gpu: await this.device(), db: this.requireDb(), files: model.files, modelRef: model.ref, tokenizer: model.tokenizer, emit: this.emit, progress },
+          runId,
+          resume,
+          control,
+        );
+      } finally {
+        this.runs.delete(runId);
+      }
+    },
+
+    pauseRun: async ({ runId }) => {
+      const c = this.runs.get(runId);
+      if (!c) throw new Error(`run ${runId} is not training`);
+      c.pause = true;
+    },
+
+    stopRun: async ({ runId }) => {
+      const c = this.runs.get(runId);
+      if (!c) throw new Error(`run ${runId} is not training`);
+      c.stop = true;
+    },
+
+    exportAdapter: async ({ runId }) => {
+      const db = this.requireDb();
+      const run = await db.runs.get(runId);
+      if (!run) throw new Error(`run ${runId} does not exist`);
+      const model = this.requireModel();
+      const state = await new RunStore(db, runId).latestCheckpointReadOnly();
+      if (!state) throw new Error(`run ${runId} has no checkpoint yet; train at least one checkpoint interval first`);
+      const settings = (run.config as RunConfig).lora;
+      const layout = loraLayout(model.spec, settings);
+      if (layout.size !== state.loraParams.length) throw new Error(`run ${runId}'s checkpoint does not match the loaded model ${model.ref}`);
+      const tensors = unflattenLora(layout.order, state.loraParams);
+      const peft = exportPeftAdapter(model.spec, { settings, tensors }, run.modelRef ?? model.ref);
+      return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+    },
+  };
+}
+
+function modelInfo(ref: string, spec: ModelSpec): ModelInfo {
+  return {
+    ref,
+    architecture: spec.architecture,
+    family: spec.family,
+    parameters: parameterCount(spec),
+    hiddenSize: spec.hiddenSize,
+    layers: spec.numLayers,
+    heads: spec.numHeads,
+    kvHeads: spec.numKvHeads,
+    vocabSize: spec.vocabSize,
+    dtype: spec.dtype,
+    tiedEmbeddings: spec.tieWordEmbeddings,
   };
 }
 

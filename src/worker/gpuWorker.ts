@@ -1,9 +1,10 @@
 // Web Worker entry: owns the GPU through StudioEngine and speaks the protocol in ./protocol.ts.
+import { StudioDb } from '../data/db.ts';
 import { StudioEngine } from './engine.ts';
 import { serializeError, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 
 const post = (msg: WorkerResponse) => (self as unknown as Worker).postMessage(msg);
-const engine = new StudioEngine(self.navigator.gpu, (event) => post({ kind: 'event', event }));
+const engine = new StudioEngine(self.navigator.gpu, (event) => post({ kind: 'event', event }), new StudioDb());
 
 self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
   const { kind, id, payload } = ev.data;

@@ -1,7 +1,11 @@
 // The typed message protocol between the page and the GPU worker, defined once and imported by
 // both sides (WebLLM style): requests carry an id; the worker answers each with `return` or
-// `throw`, and may send `progress` for it and `event`s at any time.
+// `throw`, may send `progress` for it, and sends `event`s (metrics, status) at any time.
 import type { AdapterSummary, LimitName, OptionalFeature } from '../gpu/context.ts';
+import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
+import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
+import type { RunRow } from '../data/db.ts';
+import type { ModelSource } from './modelSource.ts';
 
 export interface Capabilities {
   adapter: AdapterSummary;
@@ -13,9 +17,40 @@ export interface Capabilities {
   selfTest: { ok: boolean; elements: number; maxAbsDiff: number; millis: number };
 }
 
-/** Request name → [payload, result]. Later issues add training, evaluation and HDR jobs here. */
+export interface ModelInfo {
+  ref: string;
+  architecture: string;
+  family: string;
+  parameters: number;
+  hiddenSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  vocabSize: number;
+  dtype: string;
+  tiedEmbeddings: boolean;
+}
+
+export interface AdapterFiles {
+  configJson: string;
+  /** adapter_model.safetensors bytes */
+  weights: Uint8Array;
+}
+
+/** Request name → [payload, result]. */
 export interface RequestMap {
   probe: [Record<string, never>, Capabilities];
+  /** Opens (downloads if needed) and validates a model; the worker keeps it as the current model. */
+  loadModel: [{ source: ModelSource }, ModelInfo];
+  /** The memory plan of the current model for a training shape, against this device's limits. */
+  planMemory: [TrainShape, MemoryPlan];
+  /** Trains run `runId` (its row and dataset are in IndexedDB) on the current model; resolves when
+   * the run ends (done, paused, stopped or failed) with its final status. */
+  startRun: [{ runId: string; resume: boolean }, { status: RunRow['status']; step: number; message?: string }];
+  pauseRun: [{ runId: string }, void];
+  stopRun: [{ runId: string }, void];
+  /** The run's adapter from its newest checkpoint, in PEFT's file format. */
+  exportAdapter: [{ runId: string }, AdapterFiles];
 }
 
 export type RequestKind = keyof RequestMap;
@@ -33,9 +68,16 @@ export interface ProgressInfo {
   label: string;
   done: number;
   total: number;
+  /** Optional rate for downloads (bytes/s) or training (tokens/s). */
+  rate?: number;
 }
 
-export type WorkerEvent = { type: 'device-lost'; message: string } | { type: 'gpu-error'; message: string };
+export type WorkerEvent =
+  | { type: 'device-lost'; message: string }
+  | { type: 'gpu-error'; message: string }
+  | { type: 'run-metric'; runId: string; metric: StepMetrics }
+  | { type: 'run-eval'; runId: string; metric: EvalMetrics }
+  | { type: 'run-status'; runId: string; status: RunRow['status']; step: number; message?: string };
 
 export type WorkerResponse =
   | { kind: 'return'; id: number; result: unknown }

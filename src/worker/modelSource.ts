@@ -1,0 +1,54 @@
+// Where the worker gets a model: the embedded tiny default (served with the app, no download), a
+// Hugging Face repo (downloaded with progress into the OPFS cache), or files the user dropped.
+import { downloadHubModel, DEFAULT_HUB_BASE_URL, type DownloadProgress } from '../model/hub.ts';
+import { opfsModelCache } from '../model/model-cache.ts';
+import { fileListModelFiles, memoryModelFiles, type ModelFiles } from '../model/model-files.ts';
+
+export type ModelSource = { kind: 'embedded' } | { kind: 'hub'; repo: string; baseUrl?: string; revision?: string } | { kind: 'files'; files: File[]; label?: string };
+
+export const EMBEDDED_MODEL_REF = 'embedded:tiny-qwen3';
+const EMBEDDED_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+
+export interface SourceProgress {
+  label: string;
+  bytesDone: number;
+  bytesTotal: number;
+  bytesPerSecond?: number;
+}
+
+export function modelRef(source: ModelSource): string {
+  if (source.kind === 'embedded') return EMBEDDED_MODEL_REF;
+  if (source.kind === 'hub') return source.repo;
+  return `local:${source.label ?? source.files[0]?.webkitRelativePath?.split('/')[0] ?? 'dropped files'}`;
+}
+
+/** The embedded model's files, fetched from the app's own origin (public/models/tiny-qwen3/). */
+async function embeddedFiles(baseUrl: string, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
+  const files = new Map<string, Uint8Array>();
+  let done = 0;
+  for (const name of EMBEDDED_FILES) {
+    const res = await fetch(new URL(`models/tiny-qwen3/${name}`, baseUrl));
+    if (!res.ok) throw new Error(`the embedded model file ${name} is missing (HTTP ${res.status}); run \`npm run build\` or \`npm start\`, which generate it`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    files.set(name, bytes);
+    done += bytes.byteLength;
+    onProgress?.({ label: name, bytesDone: done, bytesTotal: done });
+  }
+  return memoryModelFiles(files, EMBEDDED_MODEL_REF);
+}
+
+export async function openModelSource(source: ModelSource, appBaseUrl: string, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
+  switch (source.kind) {
+    case 'embedded':
+      return embeddedFiles(appBaseUrl, onProgress);
+    case 'files':
+      return fileListModelFiles(source.files, modelRef(source));
+    case 'hub':
+      return downloadHubModel(source.repo, {
+        cache: opfsModelCache(),
+        baseUrl: source.baseUrl ?? DEFAULT_HUB_BASE_URL,
+        revision: source.revision,
+        onProgress: (p: DownloadProgress) => onProgress?.({ label: p.file, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesPerSecond: p.bytesPerSecond }),
+      });
+  }
+}
