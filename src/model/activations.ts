@@ -69,17 +69,20 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
   const I = spec.intermediateSize;
   const qd = qDim(spec);
   const kvd = kvDim(spec);
+  // Without q/k norm, RoPE rotates the projection output in place: qPre and q are one buffer.
   const layerSet = (i: number | 'shared'): LayerActivations => {
     const p = `act.${i}`;
     const loraU: LayerActivations['loraU'] = {};
     for (const t of targets) loraU[t] = f32(N * loraRank, `${p}.lora.${t}`);
+    const q = f32(N * qd, `${p}.q`);
+    const k = f32(N * kvd, `${p}.k`);
     return {
       h1: f32(N * H, `${p}.h1`),
       rstd1: f32(N, `${p}.rstd1`),
-      qPre: f32(N * qd, `${p}.qPre`),
-      kPre: f32(N * kvd, `${p}.kPre`),
-      q: f32(N * qd, `${p}.q`),
-      k: f32(N * kvd, `${p}.k`),
+      qPre: spec.qkNorm ? f32(N * qd, `${p}.qPre`) : q,
+      kPre: spec.qkNorm ? f32(N * kvd, `${p}.kPre`) : k,
+      q,
+      k,
       v: f32(N * kvd, `${p}.v`),
       qRstd: f32(spec.qkNorm ? N * spec.numHeads : 1, `${p}.qRstd`),
       kRstd: f32(spec.qkNorm ? N * spec.numKvHeads : 1, `${p}.kRstd`),
@@ -106,8 +109,8 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
     dq: f32(N * qd, 'grad.dq'),
     dk: f32(N * kvd, 'grad.dk'),
     dv: f32(N * kvd, 'grad.dv'),
-    dqPre: f32(N * qd, 'grad.dqPre'),
-    dkPre: f32(N * kvd, 'grad.dkPre'),
+    dqPre: f32(spec.qkNorm ? N * qd : 1, 'grad.dqPre'),
+    dkPre: f32(spec.qkNorm ? N * kvd : 1, 'grad.dkPre'),
     dLoraU: f32(N * Math.max(1, loraRank), 'grad.dLoraU'),
     attScratch: f32(N * spec.numHeads * 2, 'grad.attScratch'),
   };
@@ -131,5 +134,5 @@ export function destroyActivations(a: Activations): void {
       else all.push(v as GPUBuffer);
     }
   }
-  for (const b of all) b.destroy();
+  for (const b of new Set(all)) b.destroy();
 }

@@ -36,6 +36,8 @@ export interface DeviceWeights {
   layers: LayerWeights[];
   /** Buffers this module allocated itself (the f32 biases), freed with the weights. */
   owned: GPUBuffer[];
+  /** Only needed until the recorded widening ran: destroy after the next submit. */
+  temporary: GPUBuffer[];
 }
 
 const OP_DTYPE = { F32: 'f32', BF16: 'bf16', F16: 'f16' } as const;
@@ -59,9 +61,10 @@ export async function arrangeWeights(gpu: Gpu, spec: ModelSpec, weights: Map<str
   if (!embedW) throw new Error('weight model.embed_tokens.weight was not uploaded');
   const dtype = OP_DTYPE[embedW.dtype];
   const owned: GPUBuffer[] = [];
-  const zeroId = uploadBuffer(gpu.ctx, new Uint32Array([0]), 'bias-row-id');
-  owned.push(zeroId);
+  const temporary: GPUBuffer[] = [];
+  let zeroId: GPUBuffer | null = null;
   const widen = async (name: string): Promise<GPUBuffer> => {
+    if (!zeroId) temporary.push((zeroId = uploadBuffer(gpu.ctx, new Uint32Array([0]), 'bias-row-id')));
     const w = weights.get(name)!;
     const n = w.shape[0];
     const out = createStorageBuffer(gpu.ctx, n * 4, `${name}.f32`);
@@ -105,5 +108,6 @@ export async function arrangeWeights(gpu: Gpu, spec: ModelSpec, weights: Map<str
     finalNorm: single(weights, 'model.norm.weight'),
     layers,
     owned,
+    temporary,
   };
 }

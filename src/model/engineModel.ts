@@ -49,6 +49,7 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
   const acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false);
   const invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
   gpu.recorder.submit();
+  weights.temporary.forEach((b) => b.destroy());
   return {
     state: { gpu, spec, weights, lora, acts, invFreq },
     bytes: { weights: weightBytes, lora: lora ? lora.params.size * 4 : 0, activations: acts.bytes },

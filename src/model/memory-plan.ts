@@ -3,11 +3,13 @@
 // Pure function of (spec, settings, limits); the engine's measured allocations are checked
 // against it. Never allocates, never touches the GPU.
 //
-// Activations are f32 and kept per layer for an llm.c-style backward (no autograd):
+// It mirrors what the engine allocates (src/model/activations.ts, lossHead.ts, deviceLora.ts,
+// batchBuffers.ts), buffer by buffer; tests compare the two. Activations are f32, kept per layer
+// for an llm.c-style backward (no autograd):
 //   x (layer input) [T,H], rms1 out [T,H], rstd1 [T], q [T,qd], k [T,kvd], v [T,kvd] (post-RoPE),
-//   q/k-norm rstd [T,nH+nKV] (Qwen3 only), attn out = o-proj input [T,qd], attn logsumexp [T,nH],
-//   residual after attention [T,H], rms2 out [T,H], rstd2 [T], gate [T,I], up [T,I], swiglu out [T,I],
-//   and per LoRA target the rank-r intermediate x·Aᵀ [T,r].
+//   Qwen3 only: q/k before their norm and the norm's rstd [T,nH+nKV]; attn out = o-proj input
+//   [T,qd], attn logsumexp [T,nH], residual after attention [T,H], rms2 out [T,H], rstd2 [T],
+//   gate [T,I], up [T,I], swiglu out [T,I], and per LoRA target the rank-r intermediate x·Aᵀ [T,r].
 // With recompute only x is kept per layer, plus one layer's worth of the rest as scratch, refilled
 // by re-running that layer's forward during backward.
 import { DTYPE_BYTES } from './dtype.ts';
@@ -88,7 +90,15 @@ function layerActivationBuffers(spec: ModelSpec, s: TrainShape, T: number): Buff
     { label: 'k', bytes: T * kvDim(spec) * F32 },
     { label: 'v', bytes: T * kvDim(spec) * F32 },
   ];
-  if (spec.qkNorm) out.push({ label: 'qkNormRstd', bytes: T * (spec.numHeads + spec.numKvHeads) * F32 });
+  // Qwen3 keeps the projections before q/k norm too (the norm's backward needs them); without
+  // q/k norm RoPE rotates the projection in place and there is no separate copy.
+  if (spec.qkNorm) {
+    out.push(
+      { label: 'qPreNorm', bytes: T * qDim(spec) * F32 },
+      { label: 'kPreNorm', bytes: T * kvDim(spec) * F32 },
+      { label: 'qkNormRstd', bytes: T * (spec.numHeads + spec.numKvHeads) * F32 },
+    );
+  }
   out.push(
     { label: 'attnOut', bytes: T * qDim(spec) * F32 },
     { label: 'attnLse', bytes: T * spec.numHeads * F32 },
@@ -103,11 +113,32 @@ function layerActivationBuffers(spec: ModelSpec, s: TrainShape, T: number): Buff
   return out;
 }
 
+/** Gradient scratch shared by all layers in the backward (src/model/activations.ts GradScratch). */
+function gradScratchBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSize[] {
+  const H = spec.hiddenSize;
+  const I = spec.intermediateSize;
+  const out: BufferSize[] = [
+    { label: 'd residual', bytes: T * H * F32 },
+    { label: 'd norm out', bytes: T * H * F32 },
+    { label: 'd swiglu', bytes: T * I * F32 },
+    { label: 'd gate', bytes: T * I * F32 },
+    { label: 'd up', bytes: T * I * F32 },
+    { label: 'd attn out', bytes: T * qDim(spec) * F32 },
+    { label: 'd q', bytes: T * qDim(spec) * F32 },
+    { label: 'd k', bytes: T * kvDim(spec) * F32 },
+    { label: 'd v', bytes: T * kvDim(spec) * F32 },
+    { label: 'd x·Aᵀ', bytes: T * s.rank * F32 },
+    { label: 'attention backward scratch', bytes: T * spec.numHeads * 2 * F32 },
+  ];
+  if (spec.qkNorm) out.push({ label: 'd q before norm', bytes: T * qDim(spec) * F32 }, { label: 'd k before norm', bytes: T * kvDim(spec) * F32 });
+  return out;
+}
+
+/** Vocabulary rows per LM-head chunk, as src/ops/crossEntropy.ts crossEntropyChunk chooses them:
+ * at most 8192 rows and a 64 MiB (or one binding, if smaller) [T, chunk] scratch. */
 function defaultChunk(spec: ModelSpec, T: number, maxBinding: number): number {
-  // Wide chunks mean fewer passes over the LM head; 8192 columns keep [T, chunk] modest.
-  let chunk = Math.min(spec.vocabSize, 8192);
-  while (chunk > 256 && T * chunk * F32 > maxBinding) chunk = Math.ceil(chunk / 2);
-  return chunk;
+  const budget = Math.min(64 * 2 ** 20, maxBinding);
+  return Math.max(1, Math.min(8192, spec.vocabSize, Math.floor(budget / (T * F32))));
 }
 
 const sum = (xs: BufferSize[]) => xs.reduce((a, b) => a + b.bytes, 0);
@@ -140,6 +171,8 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     if (rowsPerPart < 1) problems.push(`one row of ${w.name} (${rowBytes} bytes) exceeds the binding limit ${maxBinding}`);
     buffers.push({ label: w.name, bytes: Math.min(bytes, Math.max(1, rowsPerPart) * rowBytes) });
   }
+  // Qwen2's q/k/v biases are also kept widened to f32 for the matmul's fused bias.
+  if (spec.qkvBias) weights += spec.numLayers * (qDim(spec) + 2 * kvDim(spec)) * F32;
 
   const loraCount = loraParameterCount(spec, { rank: s.rank, alpha: 1, useRsLora: false, dropout: 0, targets: s.targets });
   const loraParams = loraCount * F32;
@@ -147,18 +180,22 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const layer = layerActivationBuffers(spec, s, T);
   const layerBytes = sum(layer);
   const inputBytes = layer[0].bytes;
-  const activations = s.recompute ? spec.numLayers * inputBytes + inputBytes /* final hidden state */ : spec.numLayers * layerBytes + inputBytes;
-  // Backward scratch: the residual-stream gradient twice (in/out), plus two of the widest per-op
-  // gradients (d gate and d up, or d q and d k/v packed).
-  const widest = T * Math.max(spec.intermediateSize, qDim(spec) + 2 * kvDim(spec), H) * F32;
-  const scratch = (s.recompute ? layerBytes : 0) + 2 * T * H * F32 + 2 * widest;
+  // Per layer (or only its input, with recompute), plus the final hidden state.
+  const activations = s.recompute ? (spec.numLayers + 1) * inputBytes : spec.numLayers * layerBytes + inputBytes;
+  const grads = gradScratchBuffers(spec, s, T);
+  // With recompute one layer's set (all but its input, which stays per layer) is refilled in the backward.
+  const scratch = (s.recompute ? layerBytes - inputBytes : 0) + sum(grads);
   buffers.push(...layer.map((b) => ({ label: `layer activation ${b.label}`, bytes: b.bytes })));
-  buffers.push({ label: 'backward scratch (widest gradient)', bytes: widest });
+  buffers.push(...grads.map((b) => ({ label: `backward scratch ${b.label}`, bytes: b.bytes })));
 
+  // LM head: the final norm out and rstd, the rows with a loss gathered [T, H] and their gradient,
+  // six per-token vectors (rows, targets, segments, weights, nll, logsumexp), the [T, chunk] logits
+  // chunk and the running stats [T, 3].
   const lmChunk = T * chunk * F32;
-  const lmHead = lmChunk + T * H * F32 /* final norm out */ + 3 * T * F32; /* rstd, logsumexp, loss */
+  const lmHead = T * H * F32 + T * F32 + 2 * T * H * F32 + 6 * T * F32 + lmChunk + 3 * T * F32 + 2 * 16;
   buffers.push({ label: `LM-head chunk [${T}, ${chunk}]`, bytes: lmChunk });
-  const inputs = 4 * T * 4;
+  // Token ids, positions and attention ids of the micro-batch.
+  const inputs = 3 * T * 4;
 
   const kvCache = 2 * spec.numLayers * T * kvDim(spec) * F32;
   buffers.push({ label: 'KV cache (one layer, K)', bytes: T * kvDim(spec) * F32 });

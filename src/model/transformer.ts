@@ -136,8 +136,9 @@ export async function layerForward(m: ModelState, l: number, batch: BatchBuffers
     await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
     await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
   } else {
-    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.qPre, out: a.q });
-    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.kPre, out: a.k });
+    // qPre and q are one buffer here (activations.ts): rotate in place.
+    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
+    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
   }
   await attentionForward(gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse });
   gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);

@@ -17,7 +17,8 @@ describe('memory plan', () => {
     // PEFT prints "trainable params: 8,798,208" for Qwen2.5-0.5B, r=16, all seven projections.
     expect(loraParameterCount(s, { rank: 16, alpha: 32, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] })).toBe(8_798_208);
     const plan = planMemory(s, { batch: 1, seqLen: 512, rank: 16, targets: [...LORA_TARGETS], recompute: false }, roomy);
-    expect(plan.categories.weights).toBe(parameterCount(s) * 2);
+    // bf16 weights, plus Qwen2's q/k/v biases widened to f32 for the matmul's fused bias.
+    expect(plan.categories.weights).toBe(parameterCount(s) * 2 + 24 * (896 + 2 * 128) * 4);
     expect(plan.categories.loraParams).toBe(8_798_208 * 4);
     expect(plan.categories.loraGrads).toBe(8_798_208 * 4);
     expect(plan.categories.optimizer).toBe(2 * 8_798_208 * 4);
@@ -29,16 +30,17 @@ describe('memory plan', () => {
     const tiny = tinyModelSpec(TINY_QWEN3_DEFAULT); // H 64, 2 layers, 4 heads, 2 KV heads, d 16, I 128
     const shape = { batch: 2, seqLen: 8, rank: 4, targets: ['q', 'v'] as const, recompute: false };
     const T = 16;
-    // floats per layer: x, rms1, q, attnOut, residual, rms2 (T·64 each) + rstd1, rstd2 (T) + k, v (T·32)
-    // + q/k-norm rstd (T·6) + logsumexp (T·4) + gate, up, swiglu (T·128) + x·Aᵀ for q and v (T·4 each)
-    const perLayer = 4 * (6 * T * 64 + 2 * T + 2 * T * 32 + T * 6 + T * 4 + 3 * T * 128 + 2 * T * 4);
-    expect(perLayer).toBe(54_528);
+    // floats per layer: x, rms1, q, q before norm, attnOut, residual, rms2 (T·64 each) + rstd1, rstd2 (T)
+    // + k, v, k before norm (T·32) + q/k-norm rstd (T·6) + logsumexp (T·4) + gate, up, swiglu (T·128)
+    // + x·Aᵀ for q and v (T·4 each)
+    const perLayer = 4 * (7 * T * 64 + 2 * T + 3 * T * 32 + T * 6 + T * 4 + 3 * T * 128 + 2 * T * 4);
+    expect(perLayer).toBe(60_672);
     const full = planMemory(tiny, { ...shape, targets: [...shape.targets] }, roomy);
     expect(full.layerActivations.reduce((a, b) => a + b.bytes, 0)).toBe(perLayer);
     expect(full.categories.activations).toBe(2 * perLayer + T * 64 * 4); // + the final hidden state
     const re = planMemory(tiny, { ...shape, targets: [...shape.targets], recompute: true }, roomy);
     expect(re.categories.activations).toBe(3 * T * 64 * 4);
-    expect(re.categories.scratch - full.categories.scratch).toBe(perLayer); // one layer refilled in backward
+    expect(re.categories.scratch - full.categories.scratch).toBe(perLayer - T * 64 * 4); // one layer (but its input) refilled in backward
     expect(re.categories.kvCache).toBe(2 * 2 * T * 32 * 4);
   });
 
