@@ -2,7 +2,6 @@
 // `npx studio <command>`: runs the TypeScript CLI directly (tsx), with `?raw` shader imports and
 // the SwiftShader/Vulkan environment Dawn needs on GPU-less machines.
 import { spawnSync } from 'node:child_process';
-import { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dawnEnv } from '../scripts/dawn-env.mjs';
 
@@ -15,11 +14,7 @@ if (extra.LD_LIBRARY_PATH && !process.env.STUDIO_REEXEC) {
   });
   process.exit(r.status ?? 1);
 }
-Object.assign(process.env, extra);
-
-register('./raw-loader.mjs', import.meta.url);
-const { register: registerTsx } = await import('tsx/esm/api');
-registerTsx();
+await import('./register.mjs');
 const { main } = await import('../src/cli/main.ts');
 // Dawn keeps handles open; exit explicitly once the command is done.
 process.exit(await main(process.argv.slice(2)));

@@ -24,8 +24,13 @@ const SUPPORTED_SCALING = ['default', 'linear', 'llama3'];
  *  linear: invFreq / factor.
  *  llama3: wavelength λ = 2π/invFreq; λ > L/low → invFreq/factor; λ < L/high → unchanged; between,
  *  s = (L/λ − low)/(high − low), invFreq·((1 − s)/factor + s), with L = original_max_position_embeddings.
- * Computed in f64 and rounded once to f32. */
+ * Computed in f64 and rounded once to f32 (the table the kernel reads). */
 export function ropeInverseFrequencies(headDim: number, theta: number, scaling?: RopeScaling | null): Float32Array {
+  return Float32Array.from(ropeInverseFrequencies64(headDim, theta, scaling));
+}
+
+/** The same frequencies in f64 (the CPU reference uses them unrounded). */
+export function ropeInverseFrequencies64(headDim: number, theta: number, scaling?: RopeScaling | null): Float64Array {
   if (headDim % 2 !== 0) throw new Error(`RoPE needs an even head_dim, got ${headDim}`);
   const kind = scaling ? (scaling.rope_type ?? scaling.type ?? 'default') : 'default';
   if (!SUPPORTED_SCALING.includes(kind)) {
@@ -35,7 +40,7 @@ export function ropeInverseFrequencies(headDim: number, theta: number, scaling?:
   const inv = Array.from({ length: half }, (_, i) => 1 / theta ** ((2 * i) / headDim));
   if (kind === 'linear') {
     const factor = requireField(scaling!, 'factor');
-    return Float32Array.from(inv, (f) => f / factor);
+    return Float64Array.from(inv, (f) => f / factor);
   }
   if (kind === 'llama3') {
     const factor = requireField(scaling!, 'factor');
@@ -44,7 +49,7 @@ export function ropeInverseFrequencies(headDim: number, theta: number, scaling?:
     const L = requireField(scaling!, 'original_max_position_embeddings');
     const lowFreqWavelen = L / low;
     const highFreqWavelen = L / high;
-    return Float32Array.from(inv, (f) => {
+    return Float64Array.from(inv, (f) => {
       const wavelen = (2 * Math.PI) / f;
       if (wavelen > lowFreqWavelen) return f / factor;
       if (wavelen < highFreqWavelen) return f;
@@ -52,7 +57,7 @@ export function ropeInverseFrequencies(headDim: number, theta: number, scaling?:
       return f * ((1 - s) / factor + s);
     });
   }
-  return Float32Array.from(inv);
+  return Float64Array.from(inv);
 }
 
 function requireField(scaling: RopeScaling, key: 'factor' | 'low_freq_factor' | 'high_freq_factor' | 'original_max_position_embeddings'): number {

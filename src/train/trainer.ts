@@ -230,6 +230,11 @@ export class Trainer {
     this.theta = { ...s.theta };
   }
 
+  /** Bytes of the loss head's buffers (for the memory check against the plan). */
+  get lossHeadBytes(): number {
+    return this.head.bytes;
+  }
+
   destroy(): void {
     this.head.destroy();
     this.slots.destroy();

@@ -1,0 +1,108 @@
+// Measures one training step of a model shape on the current adapter: wall time of forward +
+// backward + optimizer, the matmul FLOPs the step performs, the memory plan and the bytes really
+// allocated. `npm run bench` reports it next to the adapter's best matmul rate (our MFU).
+import type { Gpu } from '../gpu/index.ts';
+import { kvDim, qDim, type ModelSpec } from '../model/config.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import { loadEngineModel } from '../model/engineModel.ts';
+import { planMemory, type MemoryPlan } from '../model/memory-plan.ts';
+import { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
+import { targetShape } from '../model/lora.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from './config.ts';
+import { Trainer } from './trainer.ts';
+import type { TokenizedExample } from './batching.ts';
+
+export interface StepBenchResult {
+  /** Median wall time of the measured steps (ms), the first (pipeline compilation) excluded. */
+  stepMillis: number;
+  firstStepMillis: number;
+  loadMillis: number;
+  /** Matmul FLOPs of one step (frozen base: no weight gradients), and attention FLOPs. */
+  matmulFlops: number;
+  attentionFlops: number;
+  tokens: number;
+  lossTokens: number;
+  plan: MemoryPlan;
+  /** Bytes the engine allocated for the step (weights, adapter + moments, activations, loss head, inputs). */
+  measuredBytes: number;
+}
+
+/** FLOPs of the linear layers of one forward over T tokens with M loss rows (2·in·out per token). */
+export function stepMatmulFlops(spec: ModelSpec, T: number, M: number, rank: number, targets: LoraTarget[]): number {
+  const H = spec.hiddenSize;
+  const I = spec.intermediateSize;
+  const perToken = 2 * (H * qDim(spec) + 2 * H * kvDim(spec) + qDim(spec) * H + 3 * H * I);
+  let lora = 0;
+  for (const t of targets) {
+    const { inFeatures, outFeatures } = targetShape(spec, t);
+    lora += 2 * rank * (inFeatures + outFeatures);
+  }
+  const layersForward = spec.numLayers * T * (perToken + lora);
+  // Backward: the input gradient of every frozen linear (same FLOPs as its forward) plus LoRA's
+  // dA, dB, du and its input gradient (about 2× its forward).
+  const layersBackward = spec.numLayers * T * (perToken + 2 * lora);
+  const head = 2 * spec.vocabSize * H * M;
+  // LM head: forward logits, then recomputed logits and dH in the backward.
+  return layersForward + layersBackward + 3 * head;
+}
+
+export function stepAttentionFlops(spec: ModelSpec, batch: number, seqLen: number): number {
+  // Causal: about half of the T×T scores; QKᵀ and PV are 2·d each; backward about 2.5× forward.
+  const perHead = batch * seqLen * seqLen * 0.5 * 4 * spec.headDim;
+  return spec.numLayers * spec.numHeads * perHead * 3.5;
+}
+
+export async function benchTrainingStep(
+  gpu: Gpu,
+  files: ModelFiles,
+  spec: ModelSpec,
+  opts: { batch: number; seqLen: number; rank: number; steps: number; recompute?: boolean; targets?: LoraTarget[] },
+): Promise<StepBenchResult> {
+  const targets = opts.targets ?? [...LORA_TARGETS];
+  const config: RunConfig = {
+    ...DEFAULT_RUN_CONFIG,
+    lora: { rank: opts.rank, alpha: 2 * opts.rank, useRsLora: false, dropout: 0, targets },
+    batchSize: opts.batch,
+    seqLen: opts.seqLen,
+    steps: opts.steps + 1,
+    warmupSteps: 0,
+    recompute: opts.recompute ?? false,
+  };
+  const t0 = performance.now();
+  const model = await loadEngineModel(gpu, files, { lora: config.lora, seed: 1, maxTokens: opts.batch * opts.seqLen, recompute: config.recompute });
+  const loadMillis = performance.now() - t0;
+  // Synthetic sequences of the full length: the first quarter prompt, then reasoning, then the call.
+  const examples: TokenizedExample[] = Array.from({ length: opts.batch * 4 }, (_, e) => {
+    const ids = Array.from({ length: opts.seqLen }, (_, t) => (e * 7919 + t * 104729) % Math.min(spec.vocabSize, 50000));
+    const segments = ids.map((_, t) => (t < opts.seqLen / 4 ? 0 : t < (opts.seqLen * 3) / 4 ? 1 : 2));
+    return { id: `bench-${e}`, inputIds: ids, segments };
+  });
+  const trainer = new Trainer(model.state, examples, config);
+  const times: number[] = [];
+  let first = 0;
+  for (let i = 0; i < opts.steps + 1; i++) {
+    const s = performance.now();
+    await trainer.trainStep();
+    const ms = performance.now() - s;
+    if (i === 0) first = ms;
+    else times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  const T = opts.batch * opts.seqLen;
+  const lossTokens = opts.batch * (opts.seqLen - Math.ceil(opts.seqLen / 4));
+  const plan = planMemory(spec, { batch: opts.batch, seqLen: opts.seqLen, rank: opts.rank, targets, recompute: config.recompute }, gpu.ctx.limits);
+  const measuredBytes = model.bytes.weights + model.bytes.lora + model.bytes.activations + trainer.lossHeadBytes + 3 * T * 4;
+  trainer.destroy();
+  model.release();
+  return {
+    stepMillis: times[Math.floor(times.length / 2)] ?? first,
+    firstStepMillis: first,
+    loadMillis,
+    matmulFlops: stepMatmulFlops(spec, T, lossTokens, opts.rank, targets),
+    attentionFlops: stepAttentionFlops(spec, opts.batch, opts.seqLen),
+    tokens: T,
+    lossTokens,
+    plan,
+    measuredBytes,
+  };
+}
