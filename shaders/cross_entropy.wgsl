@@ -1,0 +1,152 @@
+// Cross-entropy over the LM head, one vocabulary chunk at a time (src/ops/crossEntropy.ts drives it;
+// the chunk's logits [T, C] come from matmul.wgsl). Never sees the whole [T, V] logits.
+//   forward   lse[t] = log Σ_v exp(z[t,v])     nll[t] = lse[t] − z[t, target[t]]   (0 if ignored)
+//   backward  dz[t,v] = (exp(z[t,v] − lse[t]) − [v = target[t]]) · w[t]             (0 if ignored)
+// A target is ignored when it is outside [0, V) (−1 by convention: prompt, padding).
+// Per chunk, `ce_chunk_stats` folds the chunk into a running (max m, Σ exp(z − m), target logit) per
+// token: m' = max(m, m_c), s' = s·e^(m−m') + s_c·e^(m_c−m'). `ce_finalize` turns those into lse, nll
+// and the per-segment NLL sums and token counts (segment 0 prompt, 1 cot, 2 call).
+
+// One parameter block for every entry point (each uses the fields it needs).
+struct Params {
+  T: u32,
+  C: u32,     // columns in this chunk (row stride of the logits buffer)
+  v0: u32,    // vocabulary index of column 0
+  V: u32,
+  flag: u32,  // stats: 1 on the first chunk (start instead of fold); finalize: 1 to accumulate segment sums
+}
+
+// Bindings (layout 'auto': each entry point's layout holds only what it uses).
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;          // [T, C]        stats
+@group(0) @binding(2) var<storage, read> targets: array<i32>;         // [T]           all
+@group(0) @binding(3) var<storage, read_write> stats: array<f32>;     // [T, 3] m, s, target logit
+@group(0) @binding(4) var<storage, read> segments: array<u32>;        // [T]           finalize
+@group(0) @binding(5) var<storage, read_write> lse: array<f32>;       // [T]           finalize (w), dlogits (r)
+@group(0) @binding(6) var<storage, read_write> nll: array<f32>;       // [T]           finalize
+@group(0) @binding(7) var<storage, read_write> segNll: array<f32>;    // [3]           finalize
+@group(0) @binding(8) var<storage, read_write> segCount: array<u32>;  // [3]           finalize
+@group(0) @binding(9) var<storage, read_write> dz: array<f32>;        // [T, C]        dlogits: logits in, dlogits out
+@group(0) @binding(10) var<storage, read> tokenWeight: array<f32>;    // [T]           dlogits
+
+override WG: u32 = 64;
+const LOWEST: f32 = -3.402823e38; // finite stand-in for −∞: e^(LOWEST−LOWEST) stays 1, never NaN
+
+fn isTarget(tgt: i32, V: u32) -> bool {
+  return tgt >= 0 && u32(tgt) < V;
+}
+
+// ---- ce_chunk_stats: one workgroup per token row (rows folded over x and y) ----
+
+var<workgroup> redM: array<f32, WG>;
+var<workgroup> redS: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn ce_chunk_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.T) { return; } // uniform per workgroup, so the barriers below stay uniform
+  let row = t * p.C;
+  var m = LOWEST;
+  var s = 0.0;
+  for (var j = lid; j < p.C; j += WG) {
+    let z = logits[row + j];
+    let mNew = max(m, z);
+    s = s * exp(m - mNew) + exp(z - mNew);
+    m = mNew;
+  }
+  redM[lid] = m;
+  redS[lid] = s;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      let m1 = redM[lid];
+      let m2 = redM[lid + half];
+      let mm = max(m1, m2);
+      redS[lid] = redS[lid] * exp(m1 - mm) + redS[lid + half] * exp(m2 - mm);
+      redM[lid] = mm;
+    }
+  }
+  if (lid == 0u) {
+    let mc = redM[0];
+    let sc = redS[0];
+    var mOld = LOWEST;
+    var sOld = 0.0;
+    var tl = 0.0;
+    if (p.flag == 0u) {
+      mOld = stats[t * 3u];
+      sOld = stats[t * 3u + 1u];
+      tl = stats[t * 3u + 2u];
+    }
+    let mNew = max(mOld, mc);
+    stats[t * 3u] = mNew;
+    stats[t * 3u + 1u] = sOld * exp(mOld - mNew) + sc * exp(mc - mNew);
+    let tgt = targets[t];
+    if (isTarget(tgt, p.V) && u32(tgt) >= p.v0 && u32(tgt) < p.v0 + p.C) {
+      tl = logits[row + u32(tgt) - p.v0];
+    }
+    stats[t * 3u + 2u] = tl;
+  }
+}
+
+// ---- ce_finalize: one workgroup for the whole batch (T is at most a few thousand tokens) ----
+
+var<workgroup> redSeg: array<vec3<f32>, WG>;
+var<workgroup> redCnt: array<vec3<u32>, WG>;
+
+@compute @workgroup_size(WG)
+fn ce_finalize(@builtin(local_invocation_index) lid: u32) {
+  var sums = vec3<f32>(0.0);
+  var counts = vec3<u32>(0u);
+  for (var t = lid; t < p.T; t += WG) {
+    let l = stats[t * 3u] + log(stats[t * 3u + 1u]);
+    var n = 0.0;
+    if (isTarget(targets[t], p.V)) {
+      n = l - stats[t * 3u + 2u];
+      let seg = segments[t];
+      let hit = vec3<bool>(seg == 0u, seg == 1u, seg == 2u);
+      sums += select(vec3<f32>(0.0), vec3<f32>(n), hit);
+      counts += select(vec3<u32>(0u), vec3<u32>(1u), hit);
+    }
+    lse[t] = l;
+    nll[t] = n;
+  }
+  redSeg[lid] = sums;
+  redCnt[lid] = counts;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      redSeg[lid] += redSeg[lid + half];
+      redCnt[lid] += redCnt[lid + half];
+    }
+  }
+  workgroupBarrier(); // lanes 1 and 2 read what lane 0 wrote in the last step
+  if (lid < 3u) {
+    let s = redSeg[0][lid];
+    let c = redCnt[0][lid];
+    if (p.flag == 1u) {
+      segNll[lid] += s;
+      segCount[lid] += c;
+    } else {
+      segNll[lid] = s;
+      segCount[lid] = c;
+    }
+  }
+}
+
+// ---- ce_dlogits: in place over the chunk's logits, one invocation per element (folded 1-D) ----
+
+@compute @workgroup_size(WG)
+fn ce_dlogits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.T * p.C) { return; }
+  let t = i / p.C;
+  let v = p.v0 + i % p.C;
+  let tgt = targets[t];
+  var g = 0.0;
+  if (isTarget(tgt, p.V)) {
+    let onehot = select(0.0, 1.0, u32(tgt) == v);
+    g = (exp(dz[i] - lse[t]) - onehot) * tokenWeight[t];
+  }
+  dz[i] = g;
+}

@@ -1,0 +1,157 @@
+// LM head + cross-entropy, fused and chunked over the vocabulary (shaders/cross_entropy.wgsl with
+// shaders/matmul.wgsl): for each chunk of `chunk` vocabulary rows the logits [T, chunk] are computed
+// into a scratch buffer, folded into running log-sum-exp stats, and dropped; the [T, V] logits never
+// exist. The backward recomputes each chunk, turns it into dlogits in place and adds dlogits·W_chunk
+// straight into the hidden-state gradient. Tied embeddings work unchanged: pass embed_tokens as W.
+// Records into gpu.recorder only: never submits, never reads back, never allocates (the scratch comes
+// from the caller's memory plan; createCrossEntropyScratch is a convenience for tests and tools).
+//
+//   nll[t] = logsumexp_v(h[t]·W[v]) − h[t]·W[target[t]]          (0 where target ∉ [0, V))
+//   dH[t]  = Σ_v (softmax(z[t])_v − [v = target[t]]) · w[t] · W[v]
+import { createStorageBuffer, packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
+import { matmul, type WeightDtype } from './matmul.ts';
+import code from '../../shaders/cross_entropy.wgsl?raw';
+
+export const CROSS_ENTROPY = shaderFile('cross_entropy.wgsl', code);
+
+/** Invocations per workgroup for every cross-entropy entry point. */
+const WG = 64;
+/** Upper bound on vocabulary rows per chunk; more rows only add scratch memory. */
+export const MAX_CHUNK = 8192;
+/** Scratch budget for one chunk's logits when the binding limit is larger. */
+const CHUNK_SCRATCH_BYTES = 64 * 2 ** 20;
+/** Segments with their own NLL sum and token count: 0 prompt/pad, 1 cot, 2 call. */
+export const SEGMENT_COUNT = 3;
+
+export interface CrossEntropyShape {
+  T: number; // tokens
+  H: number; // hidden size
+  V: number; // vocabulary size (rows of W)
+  /** Vocabulary rows per chunk; default crossEntropyChunk(gpu, T, V). */
+  chunk?: number;
+}
+
+export interface CrossEntropyScratch {
+  /** [T, chunk] f32: one chunk's logits, then its dlogits. */
+  logits: GPUBuffer;
+  /** [T, 3] f32: running max, running Σexp, target logit. */
+  stats: GPUBuffer;
+}
+
+export interface CrossEntropyForwardBuffers {
+  hidden: GPUBuffer; // [T, H] f32 (after the final norm)
+  weight: GPUBuffer; // [V, H] lm_head (or tied embed_tokens), f32 or packed bf16/f16
+  weightDtype: WeightDtype;
+  targets: GPUBuffer; // [T] i32, outside [0, V) = ignored
+  segments: GPUBuffer; // [T] u32: 0 prompt/pad, 1 cot, 2 call; other ids are left out of the sums
+  /** written: [T] per-token NLL (0 where ignored) */
+  nll: GPUBuffer;
+  /** written: [T] logsumexp, kept for the backward */
+  lse: GPUBuffer;
+  /** written (or added to, with accumulateSegments): [3] f32 NLL sums per segment */
+  segmentNll: GPUBuffer;
+  /** written (or added to): [3] u32 counts of non-ignored tokens per segment */
+  segmentCount: GPUBuffer;
+  scratch: CrossEntropyScratch;
+  /** Add into segmentNll/segmentCount (micro-batch accumulation) instead of overwriting. */
+  accumulateSegments?: boolean;
+}
+
+export interface CrossEntropyBackwardBuffers {
+  hidden: GPUBuffer;
+  weight: GPUBuffer;
+  weightDtype: WeightDtype;
+  targets: GPUBuffer;
+  /** [T] from the forward */
+  lse: GPUBuffer;
+  /** [T] f32: ∂loss/∂nll[t] (e.g. α/N_cot on cot tokens, (1−α)/N_call on call tokens) */
+  tokenWeight: GPUBuffer;
+  /** [T, H] f32: written, or added to with accumulate */
+  dHidden: GPUBuffer;
+  scratch: CrossEntropyScratch;
+  accumulate?: boolean;
+}
+
+/** Vocabulary rows per chunk: as many as fit MAX_CHUNK, the scratch budget and one binding. */
+export function crossEntropyChunk(gpu: Gpu, T: number, V: number): number {
+  const budget = Math.min(CHUNK_SCRATCH_BYTES, gpu.ctx.limits.maxStorageBufferBindingSize);
+  const byBudget = Math.floor(budget / (Math.max(1, T) * 4));
+  const chunk = Math.min(MAX_CHUNK, V, byBudget);
+  if (chunk < 1) throw new Error(`cross-entropy: ${T} tokens do not fit one logits row in ${budget} bytes`);
+  return chunk;
+}
+
+export function crossEntropyScratchBytes(T: number, chunk: number): { logits: number; stats: number } {
+  return { logits: T * chunk * 4, stats: T * 3 * 4 };
+}
+
+export function createCrossEntropyScratch(gpu: Gpu, T: number, chunk: number): CrossEntropyScratch {
+  const bytes = crossEntropyScratchBytes(T, chunk);
+  return {
+    logits: createStorageBuffer(gpu.ctx, bytes.logits, 'ce:logits-chunk'),
+    stats: createStorageBuffer(gpu.ctx, bytes.stats, 'ce:stats'),
+  };
+}
+
+function resolveChunk(gpu: Gpu, s: CrossEntropyShape, scratch: CrossEntropyScratch): number {
+  const chunk = s.chunk ?? crossEntropyChunk(gpu, s.T, s.V);
+  const need = crossEntropyScratchBytes(s.T, chunk);
+  if (scratch.logits.size < need.logits || scratch.stats.size < need.stats) {
+    throw new RangeError(`cross-entropy scratch too small for T=${s.T}, chunk=${chunk}: need ${need.logits} + ${need.stats} bytes`);
+  }
+  return chunk;
+}
+
+function params(T: number, C: number, v0: number, V: number, flag: number): ArrayBuffer {
+  return packParams([{ u32: T }, { u32: C }, { u32: v0 }, { u32: V }, { u32: flag }]);
+}
+
+/** Logits of vocabulary rows v0..v0+C into scratch.logits: z = h·W[v0:v0+C]ᵀ. */
+function chunkLogits(gpu: Gpu, s: CrossEntropyShape, hidden: GPUBuffer, weight: GPUBuffer, dtype: WeightDtype, logits: GPUBuffer, v0: number, C: number): Promise<void> {
+  return matmul(gpu, { a: hidden, b: weight, c: logits, M: s.T, N: C, K: s.H, transB: true, bDtype: dtype, offsetB: v0 * s.H });
+}
+
+/** Records the forward: per-token NLL and logsumexp, and per-segment NLL sums and counts. */
+export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyForwardBuffers): Promise<void> {
+  if (s.T === 0) return;
+  const chunk = resolveChunk(gpu, s, b.scratch);
+  const stats = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_chunk_stats', { WG });
+  const rows = splitWorkgroups(s.T, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  for (let v0 = 0; v0 < s.V; v0 += chunk) {
+    const C = Math.min(chunk, s.V - v0);
+    await chunkLogits(gpu, s, b.hidden, b.weight, b.weightDtype, b.scratch.logits, v0, C);
+    gpu.recorder.dispatch(stats, params(s.T, C, v0, s.V, v0 === 0 ? 1 : 0), { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats }, rows);
+  }
+  const finalize = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_finalize', { WG });
+  gpu.recorder.dispatch(
+    finalize,
+    params(s.T, 0, 0, s.V, b.accumulateSegments ? 1 : 0),
+    { 2: b.targets, 3: b.scratch.stats, 4: b.segments, 5: b.lse, 6: b.nll, 7: b.segmentNll, 8: b.segmentCount },
+    [1],
+  );
+}
+
+/** Records the backward into dHidden: dH (+)= Σ_chunks dlogits_chunk · W_chunk. */
+export async function crossEntropyBackward(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyBackwardBuffers): Promise<void> {
+  if (s.T === 0) return;
+  const chunk = resolveChunk(gpu, s, b.scratch);
+  const dlogits = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_dlogits', { WG });
+  for (let v0 = 0; v0 < s.V; v0 += chunk) {
+    const C = Math.min(chunk, s.V - v0);
+    await chunkLogits(gpu, s, b.hidden, b.weight, b.weightDtype, b.scratch.logits, v0, C);
+    const groups = splitWorkgroups(Math.ceil((s.T * C) / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+    gpu.recorder.dispatch(dlogits, params(s.T, C, v0, s.V, 0), { 2: b.targets, 5: b.lse, 9: b.scratch.logits, 10: b.tokenWeight }, groups);
+    // dH[T,H] (+)= dz[T,C] · W[v0:v0+C, :]  (W rows are the chunk's [C, H], not transposed)
+    await matmul(gpu, {
+      a: b.scratch.logits,
+      b: b.weight,
+      c: b.dHidden,
+      M: s.T,
+      N: s.H,
+      K: C,
+      bDtype: b.weightDtype,
+      offsetB: v0 * s.H,
+      accumulate: b.accumulate || v0 > 0,
+    });
+  }
+}

@@ -1,0 +1,62 @@
+// Proof that shaders/matmul.wgsl and shaders/cross_entropy.wgsl compile and compute correctly in
+// Chrome's WebGPU (Tint), checked against the same CPU references as the Node tests.
+import { createStorageBuffer, readF32, readU32, uploadBuffer } from '../../src/gpu/index.ts';
+import { matmul } from '../../src/ops/matmul.ts';
+import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyForward } from '../../src/ops/crossEntropy.ts';
+import { matmulRef } from '../reference/matmul.ts';
+import { crossEntropyBackwardRef, crossEntropyForwardRef } from '../reference/crossEntropy.ts';
+import { expectClose, randomArray } from '../helpers/compare.ts';
+import { packHalves } from '../helpers/halfPack.ts';
+import { browserGpu } from './browser-gpu.ts';
+
+export const tests = {
+  async 'matmul y = x·Wᵀ with bf16 W and dW = dyᵀ·x match the reference in Chromium'() {
+    const gpu = await browserGpu();
+    const [M, N, K] = [67, 33, 70];
+    const x = randomArray(M * K, 1);
+    const w = packHalves(randomArray(N * K, 2), 'bf16');
+    const y = createStorageBuffer(gpu.ctx, M * N * 4, 'y');
+    await matmul(gpu, { a: uploadBuffer(gpu.ctx, x, 'x'), b: uploadBuffer(gpu.ctx, w.packed, 'W'), c: y, M, N, K, transB: true, bDtype: 'bf16' });
+    gpu.recorder.submit();
+    expectClose(await readF32(gpu.ctx, y, M * N), matmulRef({ a: x, b: w.values, M, N, K, transB: true }), { atol: 2e-5, rtol: 1e-5 }, 'y');
+
+    const dy = randomArray(M * N, 3);
+    const dW = createStorageBuffer(gpu.ctx, N * K * 4, 'dW');
+    await matmul(gpu, { a: uploadBuffer(gpu.ctx, dy, 'dy'), b: uploadBuffer(gpu.ctx, x, 'x'), c: dW, M: N, N: K, K: M, transA: true });
+    gpu.recorder.submit();
+    expectClose(await readF32(gpu.ctx, dW, N * K), matmulRef({ a: dy, b: x, M: N, N: K, K: M, transA: true }), { atol: 2e-5, rtol: 1e-5 }, 'dW');
+  },
+
+  async 'chunked LM-head cross-entropy forward and backward match the reference in Chromium'() {
+    const gpu = await browserGpu();
+    const [T, H, V, chunk] = [6, 7, 37, 16];
+    const hidden = randomArray(T * H, 4);
+    const w = packHalves(randomArray(V * H, 5, 1.5), 'bf16');
+    const targets = Int32Array.from({ length: T }, (_, t) => (t === 0 ? -1 : (t * 11) % V));
+    const segments = Uint32Array.from({ length: T }, (_, t) => t % 3);
+    const tokenWeight = Float32Array.from({ length: T }, (_, t) => 0.5 + t / 10);
+    const bufs = {
+      hidden: uploadBuffer(gpu.ctx, hidden, 'hidden'),
+      weight: uploadBuffer(gpu.ctx, w.packed, 'W'),
+      weightDtype: 'bf16' as const,
+      targets: uploadBuffer(gpu.ctx, targets, 'targets'),
+      segments: uploadBuffer(gpu.ctx, segments, 'segments'),
+      nll: createStorageBuffer(gpu.ctx, T * 4, 'nll'),
+      lse: createStorageBuffer(gpu.ctx, T * 4, 'lse'),
+      segmentNll: createStorageBuffer(gpu.ctx, 12, 'segNll'),
+      segmentCount: createStorageBuffer(gpu.ctx, 12, 'segCount'),
+      scratch: createCrossEntropyScratch(gpu, T, chunk),
+    };
+    const dHidden = createStorageBuffer(gpu.ctx, T * H * 4, 'dH');
+    await crossEntropyForward(gpu, { T, H, V, chunk }, bufs);
+    await crossEntropyBackward(gpu, { T, H, V, chunk }, { ...bufs, tokenWeight: uploadBuffer(gpu.ctx, tokenWeight, 'w'), dHidden });
+    gpu.recorder.submit();
+    const ref = { hidden, weight: w.values, targets, segments, T, H, V };
+    const want = crossEntropyForwardRef(ref);
+    expectClose(await readF32(gpu.ctx, bufs.nll, T), want.nll, { atol: 2e-5, rtol: 2e-5 }, 'nll');
+    expectClose(await readF32(gpu.ctx, bufs.segmentNll, 3), want.segmentNll, { atol: 1e-4, rtol: 1e-5 }, 'segment sums');
+    const counts = await readU32(gpu.ctx, bufs.segmentCount, 3);
+    if (counts.join() !== Array.from(want.segmentCount).join()) throw new Error(`segment counts ${counts.join()} != ${want.segmentCount.join()}`);
+    expectClose(await readF32(gpu.ctx, dHidden, T * H), crossEntropyBackwardRef(ref, tokenWeight), { atol: 2e-5, rtol: 1e-4 }, 'dH');
+  },
+};

@@ -1,0 +1,190 @@
+// Fused LM-head cross-entropy (src/ops/crossEntropy.ts) against the f64 reference: chunk tails,
+// ignored targets, segment sums with accumulation, bf16/f16/f32 weights, tied embeddings, the
+// backward (finite differences on the reference, then GPU vs reference), and a 151,936-row head.
+import { describe, expect, it } from 'vitest';
+import { createStorageBuffer, readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyChunk, crossEntropyForward } from '../../src/ops/crossEntropy.ts';
+import type { WeightDtype } from '../../src/ops/matmul.ts';
+import { crossEntropyBackwardRef, crossEntropyForwardRef, weightedLossRef, type CrossEntropyRefInputs } from '../reference/crossEntropy.ts';
+import { numericGradient } from '../reference/finiteDifference.ts';
+import { expectClose, randomArray, seededRandom } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { packHalves } from '../helpers/halfPack.ts';
+
+// Logits are f32 dot products of length H ≤ 64 (error ~1e-6), then exp/log in f32: lse and nll
+// carry ~1e-6 relative error; dH sums V terms of size ≤ |W| — 2e-5 absolute covers V ≤ 200 here.
+const NLL_TOL = { atol: 2e-5, rtol: 2e-5 };
+const GRAD_TOL = { atol: 2e-5, rtol: 1e-4 };
+
+interface Problem extends CrossEntropyRefInputs {
+  tokenWeight: Float32Array;
+  weightPacked: Uint32Array | Float32Array;
+  dtype: WeightDtype;
+}
+
+function makeProblem(T: number, H: number, V: number, dtype: WeightDtype, seed: number): Problem {
+  const rnd = seededRandom(seed);
+  const hidden = randomArray(T * H, seed + 1, 1);
+  const raw = randomArray(V * H, seed + 2, 1.5);
+  const half = dtype === 'f32' ? null : packHalves(raw, dtype);
+  const targets = new Int32Array(T);
+  const segments = new Uint32Array(T);
+  const tokenWeight = new Float32Array(T);
+  for (let t = 0; t < T; t++) {
+    // Every third token is ignored (−1), one is out of range (≥ V): both must contribute nothing.
+    targets[t] = t % 3 === 0 ? -1 : t === 4 ? V + 5 : Math.floor(rnd() * V);
+    segments[t] = t % 3;
+    tokenWeight[t] = 0.25 + rnd();
+  }
+  return { T, H, V, hidden, weight: half ? half.values : raw, weightPacked: half ? half.packed : raw, dtype, targets, segments, tokenWeight };
+}
+
+async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array } } = {}) {
+  const { T, H, V } = pr;
+  const used = chunk ?? crossEntropyChunk(gpu, T, V);
+  const hidden = uploadBuffer(gpu.ctx, pr.hidden as Float32Array, 'hidden');
+  const weight = uploadBuffer(gpu.ctx, pr.weightPacked, 'W');
+  const targets = uploadBuffer(gpu.ctx, pr.targets as Int32Array, 'targets');
+  const segments = uploadBuffer(gpu.ctx, pr.segments as Uint32Array, 'segments');
+  const nll = createStorageBuffer(gpu.ctx, T * 4, 'nll');
+  const lse = createStorageBuffer(gpu.ctx, T * 4, 'lse');
+  const segmentNll = uploadBuffer(gpu.ctx, opts.accumulateFrom?.nll ?? new Float32Array(3), 'segNll');
+  const segmentCount = uploadBuffer(gpu.ctx, opts.accumulateFrom?.count ?? new Uint32Array(3), 'segCount');
+  const scratch = createCrossEntropyScratch(gpu, T, used);
+  await crossEntropyForward(gpu, { T, H, V, chunk }, { hidden, weight, weightDtype: pr.dtype, targets, segments, nll, lse, segmentNll, segmentCount, scratch, accumulateSegments: !!opts.accumulateFrom });
+  gpu.recorder.submit();
+  const out = {
+    nll: await readF32(gpu.ctx, nll, T),
+    lse: await readF32(gpu.ctx, lse, T),
+    segmentNll: await readF32(gpu.ctx, segmentNll, 3),
+    segmentCount: await readU32(gpu.ctx, segmentCount, 3),
+  };
+  return { out, bufs: { hidden, weight, targets, segments, nll, lse, segmentNll, segmentCount, scratch } };
+}
+
+async function runBackward(gpu: Gpu, pr: Problem, chunk: number | undefined, dH0?: Float32Array): Promise<Float32Array> {
+  const { T, H, V } = pr;
+  const { bufs } = await runForward(gpu, pr, chunk);
+  const tokenWeight = uploadBuffer(gpu.ctx, pr.tokenWeight, 'tokenWeight');
+  const dHidden = dH0 ? uploadBuffer(gpu.ctx, dH0, 'dH') : createStorageBuffer(gpu.ctx, T * H * 4, 'dH');
+  await crossEntropyBackward(gpu, { T, H, V, chunk }, { ...bufs, weightDtype: pr.dtype, tokenWeight, dHidden, accumulate: !!dH0 });
+  gpu.recorder.submit();
+  const got = await readF32(gpu.ctx, dHidden, T * H);
+  destroyAll(bufs);
+  [tokenWeight, dHidden].forEach((b) => b.destroy());
+  return got;
+}
+
+function destroyAll(bufs: Record<string, GPUBuffer | { logits: GPUBuffer; stats: GPUBuffer }>): void {
+  for (const b of Object.values(bufs)) {
+    if ('destroy' in b) b.destroy();
+    else [b.logits, b.stats].forEach((x) => x.destroy());
+  }
+}
+
+function checkForward(got: Awaited<ReturnType<typeof runForward>>['out'], pr: Problem, label: string): void {
+  const want = crossEntropyForwardRef(pr);
+  expectClose(got.lse, want.lse, NLL_TOL, `${label} lse`);
+  expectClose(got.nll, want.nll, NLL_TOL, `${label} nll`);
+  expectClose(got.segmentNll, want.segmentNll, { atol: 1e-4, rtol: 1e-5 }, `${label} segment sums`);
+  expect(Array.from(got.segmentCount), `${label} segment counts`).toEqual(Array.from(want.segmentCount));
+}
+
+describe('LM-head cross-entropy forward', () => {
+  it('matches the reference with a chunk that does not divide V (37 = 16 + 16 + 5) and ignored targets', async () => {
+    const gpu = await testGpu();
+    for (const [T, chunk] of [[7, 16], [1, 16], [7, 37], [5, 1]] as const) {
+      const pr = makeProblem(T, 5, 37, 'f32', 10 + T + chunk);
+      const { out, bufs } = await runForward(gpu, pr, chunk);
+      checkForward(out, pr, `T=${T} chunk=${chunk}`);
+      destroyAll(bufs);
+    }
+  });
+
+  it('unpacks bf16 and f16 head weights (odd H, so rows straddle u32 words)', async () => {
+    const gpu = await testGpu();
+    for (const dtype of ['bf16', 'f16'] as const) {
+      const pr = makeProblem(9, 7, 41, dtype, 3);
+      const { out, bufs } = await runForward(gpu, pr, 16);
+      checkForward(out, pr, dtype);
+      destroyAll(bufs);
+    }
+  });
+
+  it('adds segment sums and counts into existing totals when accumulating micro-batches', async () => {
+    const gpu = await testGpu();
+    const pr = makeProblem(11, 6, 29, 'f32', 4);
+    const prior = { nll: new Float32Array([1.5, 2.25, -3]), count: new Uint32Array([4, 5, 6]) };
+    const { out, bufs } = await runForward(gpu, pr, 8, { accumulateFrom: prior });
+    const want = crossEntropyForwardRef(pr);
+    expectClose(out.segmentNll, want.segmentNll.map((s, i) => s + prior.nll[i]), { atol: 1e-4, rtol: 1e-5 }, 'accumulated sums');
+    expect(Array.from(out.segmentCount)).toEqual(Array.from(want.segmentCount).map((c, i) => c + prior.count[i]));
+    destroyAll(bufs);
+  });
+
+  it('works with tied embeddings: the embedding table is the head, hidden states are its own rows', async () => {
+    const gpu = await testGpu();
+    const pr = makeProblem(6, 8, 33, 'bf16', 5);
+    // Hidden state t = embedding row of token (t·5 mod V), as in a model whose last layer is identity.
+    const hidden = new Float32Array(pr.T * pr.H);
+    for (let t = 0; t < pr.T; t++) hidden.set((pr.weight as Float32Array).subarray(((t * 5) % pr.V) * pr.H, ((t * 5) % pr.V + 1) * pr.H), t * pr.H);
+    const tied = { ...pr, hidden };
+    const { out, bufs } = await runForward(gpu, tied, 16);
+    checkForward(out, tied, 'tied');
+    destroyAll(bufs);
+    const dH = await runBackward(gpu, tied, 16);
+    expectClose(dH, crossEntropyBackwardRef(tied, tied.tokenWeight), GRAD_TOL, 'tied dH');
+  });
+});
+
+describe('LM-head cross-entropy backward', () => {
+  it('reference backward equals central finite differences of Σ w[t]·nll[t] (f64)', () => {
+    const pr = makeProblem(5, 4, 11, 'f32', 6);
+    const analytic = crossEntropyBackwardRef(pr, pr.tokenWeight);
+    const numeric = numericGradient((h) => weightedLossRef({ ...pr, hidden: h }, pr.tokenWeight), Float64Array.from(pr.hidden));
+    expectClose(analytic, numeric, { atol: 1e-7, rtol: 1e-6 }, 'finite differences');
+    // Ignored tokens get exactly zero gradient.
+    for (let h = 0; h < pr.H; h++) expect(analytic[0 * pr.H + h]).toBe(0);
+  });
+
+  it('matches the reference backward across chunk tails, for f32 and bf16 weights', async () => {
+    const gpu = await testGpu();
+    for (const [dtype, chunk] of [['f32', 16], ['bf16', 16], ['f16', 37], ['f32', 5]] as const) {
+      const pr = makeProblem(7, 6, 37, dtype, 20 + chunk);
+      const got = await runBackward(gpu, pr, chunk);
+      expectClose(got, crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} chunk=${chunk}`);
+    }
+  });
+
+  it('adds into an existing hidden-state gradient when accumulate is set', async () => {
+    const gpu = await testGpu();
+    const pr = makeProblem(4, 5, 23, 'f32', 7);
+    const dH0 = randomArray(pr.T * pr.H, 8);
+    const got = await runBackward(gpu, pr, 8, dH0);
+    expectClose(got, crossEntropyBackwardRef(pr, pr.tokenWeight).map((g, i) => g + dH0[i]), GRAD_TOL, 'accumulated dH');
+  });
+});
+
+describe('LM-head cross-entropy limits', () => {
+  it('sizes vocabulary chunks so one chunk of logits fits the binding limit', () => {
+    const withLimit = (bytes: number) => ({ ctx: { limits: { maxStorageBufferBindingSize: bytes } } }) as unknown as Gpu;
+    // 1 MiB binding, 1000 tokens: ⌊2²⁰ / 4000⌋ = 262 rows per chunk, 262·1000·4 ≤ 2²⁰.
+    expect(crossEntropyChunk(withLimit(2 ** 20), 1000, 151_936)).toBe(262);
+    expect(crossEntropyChunk(withLimit(2 ** 30), 16, 151_936)).toBe(8192); // capped by MAX_CHUNK
+    expect(crossEntropyChunk(withLimit(2 ** 30), 16, 37)).toBe(37); // never more than V
+    expect(() => crossEntropyChunk(withLimit(1024), 1000, 100)).toThrow(/do not fit/);
+  });
+
+  it('runs a 151,936-row vocabulary (Qwen) in chunks within the dispatch and binding limits', async () => {
+    const gpu = await testGpu();
+    const pr = makeProblem(2, 8, 151_936, 'bf16', 9);
+    (pr.targets as Int32Array)[0] = 151_935; // the last row of the last (partial) chunk
+    (pr.targets as Int32Array)[1] = 8_192; // the first row of the second chunk
+    const { out, bufs } = await runForward(gpu, pr);
+    checkForward(out, pr, 'V=151936');
+    destroyAll(bufs);
+    const dH = await runBackward(gpu, pr, undefined);
+    // dH sums 151,936 terms: f32 accumulation error grows to ~1e-4 here.
+    expectClose(dH, crossEntropyBackwardRef(pr, pr.tokenWeight), { atol: 2e-4, rtol: 1e-3 }, 'V=151936 dH');
+  });
+});

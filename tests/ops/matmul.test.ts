@@ -1,0 +1,183 @@
+// matmul (shaders/matmul.wgsl) against the f64 reference: every transpose combination, packed
+// bf16/f16 weights at odd element offsets, bias + accumulate + alpha, batches with strides, slices
+// of a larger weight, shapes that are not multiples of the 4×4 block or the 64×64 tile, a tail of 1,
+// and a 151,936-column product that must fit the dispatch limit.
+import { describe, expect, it } from 'vitest';
+import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { matmul, type WeightDtype } from '../../src/ops/matmul.ts';
+import { matmulRef, type MatmulRefArgs } from '../reference/matmul.ts';
+import { expectClose, randomArray } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { dot, numericGradient } from '../reference/finiteDifference.ts';
+import { packHalves } from '../helpers/halfPack.ts';
+
+// f32 accumulation over K terms of size ≤ 1 against f64: error ≲ K·2⁻²⁴·Σ|aᵢbᵢ| ≈ 1e-5 for K ≤ 100.
+const F32_TOL = { atol: 2e-5, rtol: 1e-5 };
+
+interface Case extends Omit<MatmulRefArgs, 'a' | 'b' | 'c' | 'bias'> {
+  bDtype?: WeightDtype;
+  /** Elements in the B buffer (defaults to exactly what the product reads). */
+  bElements?: number;
+  withBias?: boolean;
+  seed?: number;
+}
+
+async function runCase(gpu: Gpu, k: Case): Promise<void> {
+  const { M, N, K } = k;
+  const batch = k.batch ?? 1;
+  const seed = k.seed ?? M * 1000 + N * 10 + K;
+  // Stored shapes and leading dimensions, as the op derives them.
+  const [aRows, aCols] = k.transA ? [K, M] : [M, K];
+  const [bRows, bCols] = k.transB ? [N, K] : [K, N];
+  const lda = k.rowStrideA ?? aCols;
+  const ldb = k.rowStrideB ?? bCols;
+  const ldc = k.rowStrideC ?? N;
+  const aLen = (k.offsetA ?? 0) + (batch - 1) * (k.strideA ?? aRows * lda) + (aRows - 1) * lda + aCols;
+  const bLen = k.bElements ?? (k.offsetB ?? 0) + (batch - 1) * (k.strideB ?? bRows * ldb) + (bRows - 1) * ldb + bCols;
+  const cLen = (k.offsetC ?? 0) + (batch - 1) * (k.strideC ?? M * ldc) + (M - 1) * ldc + N;
+  const a = randomArray(aLen, seed);
+  const bRaw = randomArray(bLen, seed + 1);
+  const c0 = randomArray(cLen, seed + 2);
+  const bias = k.withBias ? randomArray(N, seed + 3) : undefined;
+  const dtype = k.bDtype ?? 'f32';
+  const half = dtype === 'f32' ? null : packHalves(bRaw, dtype);
+  const bValues = half ? half.values : bRaw;
+
+  const ga = uploadBuffer(gpu.ctx, a, 'A');
+  const gb = uploadBuffer(gpu.ctx, half ? half.packed : bRaw, 'B');
+  const gc = uploadBuffer(gpu.ctx, c0, 'C');
+  const gbias = bias ? uploadBuffer(gpu.ctx, bias, 'bias') : undefined;
+  await matmul(gpu, { ...k, a: ga, b: gb, c: gc, bias: gbias, bDtype: dtype });
+  gpu.recorder.submit();
+  const got = await readF32(gpu.ctx, gc, cLen);
+  const want = matmulRef({ ...k, a, b: bValues, c: c0, bias });
+  const label = `M=${M} N=${N} K=${K} tA=${!!k.transA} tB=${!!k.transB} ${dtype}${batch > 1 ? ` batch=${batch}` : ''}`;
+  expectClose(got, want, F32_TOL, label);
+  [ga, gb, gc, gbias].forEach((b) => b?.destroy());
+}
+
+const SHAPES: Array<[number, number, number]> = [
+  [1, 1, 1],
+  [5, 7, 3],
+  [64, 64, 64],
+  [67, 33, 70], // past one 64×64 tile in M, odd N, K with a tail of 2
+  [2, 130, 9], // M ≤ 4 selects the flat 64×4 workgroup; N past 2×64
+  [17, 5, 1], // K = 1: only the masked tail step runs
+  [12, 8, 8], // multiples of 4 (vector loads) where an 8-row invocation's second block starts past M
+  [16, 12, 8], // vector loads where an 8-column invocation's second block starts past N
+];
+
+describe('matmul f32', () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`matches the reference for transA=${transA} transB=${transB} at tile and non-tile shapes`, async () => {
+        const gpu = await testGpu();
+        for (const [M, N, K] of SHAPES) await runCase(gpu, { M, N, K, transA, transB });
+      });
+    }
+  }
+});
+
+describe('matmul as a linear layer backward', () => {
+  it('dx = dy·W and dW = dyᵀ·x (the transA/transB forms) equal finite differences of Σ dy⊙(x·Wᵀ)', () => {
+    const [T, IN, OUT] = [3, 5, 4];
+    const x = Float64Array.from(randomArray(T * IN, 31));
+    const w = Float64Array.from(randomArray(OUT * IN, 32));
+    const dy = randomArray(T * OUT, 33);
+    const loss = (xv: Float64Array, wv: Float64Array) => dot(matmulRef({ a: xv, b: wv, M: T, N: OUT, K: IN, transB: true }), dy);
+    const dx = matmulRef({ a: dy, b: w, M: T, N: IN, K: OUT });
+    const dW = matmulRef({ a: dy, b: x, M: OUT, N: IN, K: T, transA: true });
+    // Central differences of a bilinear loss are exact up to rounding (~1e-10 at h = 1e-5).
+    expectClose(dx, numericGradient((xv) => loss(xv, w), x), { atol: 1e-8, rtol: 1e-8 }, 'dx');
+    expectClose(dW, numericGradient((wv) => loss(x, wv), w), { atol: 1e-8, rtol: 1e-8 }, 'dW');
+  });
+
+  it('computes dx = dy·W (bf16 W) and dW += dyᵀ·x on the GPU like the reference', async () => {
+    const gpu = await testGpu();
+    await runCase(gpu, { M: 37, N: 29, K: 21, bDtype: 'bf16' }); // dx[T=37, in=29] = dy[37, out=21]·W[21, 29]
+    await runCase(gpu, { M: 21, N: 29, K: 37, transA: true, accumulate: true }); // dW[out, in] += dyᵀ·x
+  });
+});
+
+describe('matmul with packed 16-bit weights', () => {
+  for (const bDtype of ['bf16', 'f16'] as const) {
+    it(`unpacks ${bDtype} weights for y = x·Wᵀ and dx = dy·W, odd sizes so halves straddle words`, async () => {
+      const gpu = await testGpu();
+      for (const [M, N, K] of [[9, 13, 11], [3, 6, 5], [70, 66, 37], [1, 1, 1], [12, 8, 16]] as const) {
+        await runCase(gpu, { M, N, K, transB: true, bDtype }); // forward: W is [out=N, in=K]
+        await runCase(gpu, { M, N, K, transB: false, bDtype }); // input grad: W is [out=K, in=N]
+      }
+    });
+  }
+
+  it('reads a slice of rows of a bigger weight at an odd, unaligned element offset (LM-head chunk)', async () => {
+    const gpu = await testGpu();
+    // W [V=301, H=19] bf16; use rows 117..117+53 as the B of y = x·W_chunkᵀ.
+    await runCase(gpu, { M: 6, N: 53, K: 19, transB: true, bDtype: 'bf16', offsetB: 117 * 19, bElements: 301 * 19 });
+    // Backward direction: dH += dlogits[6,53]·W_chunk[53,19].
+    await runCase(gpu, { M: 6, N: 19, K: 53, transB: false, bDtype: 'bf16', offsetB: 117 * 19, bElements: 301 * 19, accumulate: true });
+    await runCase(gpu, { M: 6, N: 53, K: 19, transB: true, offsetB: 71 * 19, bElements: 301 * 19 });
+  });
+});
+
+describe('matmul epilogue and batching', () => {
+  it('applies alpha, bias and accumulate together: C = C + alpha·A·Bᵀ + bias', async () => {
+    const gpu = await testGpu();
+    await runCase(gpu, { M: 13, N: 10, K: 7, transB: true, alpha: 0.37, withBias: true, accumulate: true });
+    await runCase(gpu, { M: 5, N: 67, K: 6, alpha: -2, withBias: true });
+    await runCase(gpu, { M: 4, N: 9, K: 8, bDtype: 'bf16', transB: true, accumulate: true });
+  });
+
+  it('runs a batch of independent products with strides and offsets (attention heads)', async () => {
+    const gpu = await testGpu();
+    // Scores S[h] = Q[h]·K[h]ᵀ over 3 heads, then O[h] = P[h]·V[h] with padded strides.
+    await runCase(gpu, { M: 5, N: 6, K: 7, transB: true, batch: 3, alpha: 0.5 });
+    await runCase(gpu, { M: 5, N: 7, K: 6, batch: 3, strideA: 40, strideB: 50, strideC: 41, offsetA: 3, offsetB: 1, offsetC: 2 });
+    await runCase(gpu, { M: 9, N: 4, K: 5, transA: true, batch: 2, accumulate: true });
+  });
+
+  it('reads heads out of [T, heads, d] activations with row strides (no transposes materialised)', async () => {
+    const gpu = await testGpu();
+    // Q, K: [T=10, heads=3, d=8] → S[h] = Q[:,h,:]·K[:,h,:]ᵀ: row stride 24, batch stride 8.
+    await runCase(gpu, { M: 10, N: 10, K: 8, transB: true, batch: 3, rowStrideA: 24, rowStrideB: 24, strideA: 8, strideB: 8, alpha: 0.35 });
+    // O[:,h,:] = P[h]·V[:,h,:] written into [T, heads, d]: row stride 24 on B and C.
+    await runCase(gpu, { M: 10, N: 8, K: 10, batch: 3, rowStrideB: 24, strideB: 8, rowStrideC: 24, strideC: 8 });
+    // Transposed A slice with an odd leading dimension (scalar loads) and a vector-aligned one.
+    await runCase(gpu, { M: 6, N: 5, K: 7, transA: true, rowStrideA: 9 });
+    await runCase(gpu, { M: 13, N: 12, K: 9, transA: true, rowStrideA: 16, transB: true, rowStrideB: 12, bDtype: 'bf16' });
+  });
+});
+
+describe('matmul limits', () => {
+  it('runs a 151,936-column product (an LM head over the whole vocabulary) within the dispatch limit', async () => {
+    const gpu = await testGpu();
+    await runCase(gpu, { M: 2, N: 151_936, K: 8, transB: true, bDtype: 'bf16' });
+  });
+
+  it('refuses an operand range past the end of its buffer instead of reading garbage', async () => {
+    const gpu = await testGpu();
+    const a = createStorageBuffer(gpu.ctx, 4 * 4, 'a');
+    const b = createStorageBuffer(gpu.ctx, 4 * 4, 'b');
+    const c = createStorageBuffer(gpu.ctx, 4 * 4, 'c');
+    let err: unknown = null;
+    await matmul(gpu, { a, b, c, M: 2, N: 2, K: 3 }).catch((e) => (err = e));
+    if (!(err instanceof RangeError) || !/matmul A/.test(err.message)) throw new Error(`expected a RangeError naming A, got ${err}`);
+    [a, b, c].forEach((x) => x.destroy());
+  });
+});
+
+describe('matmul benchmark harness', () => {
+  it('times ours and tfjs-backend-webgpu on the same device, and their outputs agree', async () => {
+    const gpu = await testGpu();
+    const { createTfjsPeer } = await import('../../src/bench/tfjsPeer.ts');
+    const { MATMUL_CASES } = await import('../../src/bench/cases.ts');
+    const { runCase, formatTable } = await import('../../src/bench/run.ts');
+    const peer = await createTfjsPeer(gpu.ctx);
+    const row = await runCase(gpu, peer, MATMUL_CASES[0](), { warmup: 0, reps: 1, inner: 1 });
+    expect(row.oursGflops).toBeGreaterThan(0);
+    expect(row.tfjsGflops).toBeGreaterThan(0);
+    // Same f32 inputs, different summation order: agreement to ~1e-6 of the output scale.
+    expect(row.maxRelDiff).toBeLessThan(1e-5);
+    expect(formatTable([row])).toMatch(/matmul 256³ .*×/);
+  });
+});
