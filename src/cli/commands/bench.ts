@@ -5,31 +5,36 @@ import { CliError } from '../command.ts';
 import { parseFlags } from '../args.ts';
 
 const bench: CliCommand = {
-  summary: 'benchmark our matmul/attention kernels against tfjs-backend-webgpu',
+  summary: 'benchmark kernels against tfjs-backend-webgpu, training steps (MFU) and generation',
   usage: [
-    'studio bench [--only <substring>] [--group matmul|attention] [--no-tfjs] [--json]',
+    'studio bench [--only <substring>] [--group matmul|attention|train] [--no-tfjs] [--quick] [--json]',
+    '  --quick    skip the Qwen2.5-0.5B-shaped training step (minutes on a software adapter)',
     '  --only     run only cases whose name contains the text (repeatable, comma-separated)',
     '  --group    run one group of cases',
     '  --no-tfjs  skip the tfjs peer (ours only)',
     '  --json     print one JSON object per case instead of the table',
   ].join('\n'),
   async run(argv) {
-    const flags = parseFlags(argv, { only: 'strings', group: 'string', 'no-tfjs': 'boolean', json: 'boolean' });
+    const flags = parseFlags(argv, { only: 'strings', group: 'string', 'no-tfjs': 'boolean', json: 'boolean', quick: 'boolean' });
     const { acquireNodeGpu } = await import('../../gpu/nodeGpu.ts');
     const { createGpu } = await import('../../gpu/index.ts');
     const { ALL_CASE_GROUPS } = await import('../../bench/cases.ts');
     const { runCase, formatTable } = await import('../../bench/run.ts');
     const { createTfjsPeer } = await import('../../bench/tfjsPeer.ts');
 
+    const { TRAINING_CASES, runTrainingCase, formatTrainingRows } = await import('../../bench/training.ts');
     const groups = Object.keys(ALL_CASE_GROUPS) as Array<keyof typeof ALL_CASE_GROUPS>;
-    if (flags.group && !groups.includes(flags.group as (typeof groups)[number])) {
-      throw new CliError(`unknown --group "${flags.group}" (known: ${groups.join(', ')})`, 2);
+    if (flags.group && flags.group !== 'train' && !groups.includes(flags.group as (typeof groups)[number])) {
+      throw new CliError(`unknown --group "${flags.group}" (known: ${[...groups, 'train'].join(', ')})`, 2);
     }
+    const trainingCases = TRAINING_CASES.filter((c) => (!flags.group || flags.group === 'train') && !(flags.quick && c.large)).filter(
+      (c) => !flags.only || flags.only.some((s) => c.name.includes(s)),
+    );
     const cases = groups
       .filter((g) => !flags.group || g === flags.group)
       .flatMap((g) => ALL_CASE_GROUPS[g].map((make) => make()))
       .filter((c) => !flags.only || flags.only.some((s) => c.name.includes(s)));
-    if (cases.length === 0) throw new CliError('no benchmark case matches the filters', 2);
+    if (cases.length === 0 && trainingCases.length === 0) throw new CliError('no benchmark case matches the filters', 2);
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);
@@ -43,7 +48,18 @@ const bench: CliCommand = {
       if (flags.json) console.log(JSON.stringify({ ...row, adapter: a.description || a.architecture }));
       else console.error(`  done: ${c.name}`);
     }
-    if (!flags.json) console.log(formatTable(rows));
+    if (!flags.json && rows.length) console.log(formatTable(rows));
+    // MFU is measured against the best matmul rate of this run on this adapter.
+    const matmulRates = rows.filter((r) => r.group === 'matmul').map((r) => r.oursGflops);
+    const best = matmulRates.length ? Math.max(...matmulRates) : null;
+    const trainingRows = [];
+    for (const c of trainingCases) {
+      if (!flags.json) console.error(`  running: ${c.name}`);
+      const row = await runTrainingCase(gpu, c, best);
+      trainingRows.push(row);
+      if (flags.json) console.log(JSON.stringify({ name: row.name, ...row.result, plan: row.result.plan.trainingBytes, matmulGflops: row.matmulGflops, mfu: row.mfu }));
+    }
+    if (!flags.json && trainingRows.length) console.log('\n' + formatTrainingRows(trainingRows));
     return 0;
   },
 };

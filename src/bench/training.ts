@@ -1,0 +1,70 @@
+// Training-step benchmark: wall time of one optimizer step (forward, fused LM head, backward,
+// clipping, AdamW) for the embedded tiny model and a Qwen2.5-0.5B-shaped model with random
+// weights, the matmul FLOPs it performs, and the share of the adapter's best matmul rate that
+// represents (MFU against our own kernel's peak on this adapter), plus plan vs allocated bytes.
+import type { Gpu } from '../gpu/index.ts';
+import { generateTinyModel, TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
+import { memoryModelFiles } from '../model/model-files.ts';
+import { formatBytes } from '../model/memory-plan.ts';
+import { benchTrainingStep, type StepBenchResult } from '../train/stepBench.ts';
+
+export interface TrainingCase {
+  name: string;
+  model: TinyModelOptions;
+  batch: number;
+  seqLen: number;
+  rank: number;
+  steps: number;
+  /** Minutes on a software adapter; skipped by --quick. */
+  large: boolean;
+}
+
+export const QWEN25_05B_SHAPE: TinyModelOptions = {
+  ...TINY_QWEN3_DEFAULT,
+  family: 'qwen2',
+  hiddenSize: 896,
+  numLayers: 24,
+  numHeads: 14,
+  numKvHeads: 2,
+  headDim: 64,
+  intermediateSize: 4864,
+  tieWordEmbeddings: true,
+  initStd: 0.02,
+};
+
+export const TRAINING_CASES: TrainingCase[] = [
+  { name: 'train step: embedded tiny Qwen3 (vocab 151,936), B=2 T=128, r=8', model: TINY_QWEN3_DEFAULT, batch: 2, seqLen: 128, rank: 8, steps: 3, large: false },
+  { name: 'train step: Qwen2.5-0.5B shape (bf16, random), B=1 T=64, r=16', model: QWEN25_05B_SHAPE, batch: 1, seqLen: 64, rank: 16, steps: 2, large: true },
+];
+
+export interface TrainingRow {
+  name: string;
+  result: StepBenchResult;
+  matmulGflops: number;
+  /** matmul rate in the step ÷ the best matmul rate measured in this run. */
+  mfu: number | null;
+}
+
+export async function runTrainingCase(gpu: Gpu, c: TrainingCase, bestMatmulGflops: number | null): Promise<TrainingRow> {
+  const { spec, files } = generateTinyModel(c.model);
+  const result = await benchTrainingStep(gpu, memoryModelFiles(files, c.name), spec, { batch: c.batch, seqLen: c.seqLen, rank: c.rank, steps: c.steps });
+  const matmulGflops = result.matmulFlops / (result.stepMillis * 1e6);
+  return { name: c.name, result, matmulGflops, mfu: bestMatmulGflops ? matmulGflops / bestMatmulGflops : null };
+}
+
+export function formatTrainingRows(rows: TrainingRow[]): string {
+  const lines: string[] = [];
+  for (const r of rows) {
+    const x = r.result;
+    const planned = x.plan.trainingBytes;
+    lines.push(
+      `${r.name}`,
+      `  step ${(x.stepMillis / 1000).toFixed(2)} s (first step, with pipeline compilation: ${(x.firstStepMillis / 1000).toFixed(2)} s; load ${(x.loadMillis / 1000).toFixed(1)} s)` +
+        `  ${(x.tokens / (x.stepMillis / 1000)).toFixed(1)} tokens/s`,
+      `  matmul work ${(x.matmulFlops / 1e9).toFixed(2)} GFLOP/step → ${r.matmulGflops.toFixed(3)} GFLOP/s` +
+        (r.mfu === null ? '' : `, ${(r.mfu * 100).toFixed(1)}% of this adapter's best matmul rate (MFU)`),
+      `  memory: planned ${formatBytes(planned)}, allocated ${formatBytes(x.measuredBytes)} (${(((x.measuredBytes - planned) / planned) * 100).toFixed(2)}%)`,
+    );
+  }
+  return lines.join('\n');
+}
