@@ -1,0 +1,120 @@
+// `studio generate`: one chat turn from a model (optionally with a PEFT LoRA adapter) on the
+// headless engine. Renders the user message (and an optional system message) with the model's own
+// chat template plus its generation prompt, generates with the KV cache and streams the text to
+// stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
+// printing only; generation is src/model/generate.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { resolveModel } from '../modelSource.ts';
+import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
+import { createGpu } from '../../gpu/index.ts';
+import { openModel } from '../../model/checkpoint.ts';
+import { loadEngineModel } from '../../model/engineModel.ts';
+import { defaultStopTokenIds, generate } from '../../model/generate.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
+import { nodeFileSource } from '../../model/byte-source-node.ts';
+import { tokenizerFromModel } from '../../train/prepareData.ts';
+
+const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
+
+Generates the assistant's reply to one user message with a KV cache on the GPU (WebGPU through
+Dawn; SwiftShader when there is no GPU) and streams it to stdout.
+
+options:
+  --adapter <dir>       a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
+  --system <text>       a system message before the user message
+  --max-tokens <n>      new tokens at most (default 256)
+  --temperature <t>     0 = greedy (default 0)
+  --top-p <p>           nucleus mass in (0, 1] (default 1)
+  --seed <n>            sampling seed (default 0)
+  --hub-base <url>      Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
+  --cache <dir>         model download cache
+  --quiet               no download progress and no statistics line`;
+
+const flagsSpec = {
+  model: 'string', adapter: 'string', prompt: 'string', system: 'string', 'max-tokens': 'number', temperature: 'number',
+  'top-p': 'number', seed: 'number', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+} as const;
+
+/** Text of ids, with a trailing partial UTF-8 character (decoded as U+FFFD) held back until complete. */
+function stableText(decode: (ids: number[]) => string, ids: number[]): string {
+  const text = decode(ids);
+  return text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
+}
+
+const command: CliCommand = {
+  summary: 'generate a reply to a prompt with the chat template and a KV cache, streamed',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flagsSpec);
+    const modelArg = requireFlag(f.model, 'model');
+    const prompt = requireFlag(f.prompt, 'prompt');
+    const maxNewTokens = f['max-tokens'] ?? 256;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new CliError(`--max-tokens must be a positive integer, got ${maxNewTokens}`, 2);
+    const temperature = f.temperature ?? 0;
+    if (!(temperature >= 0)) throw new CliError(`--temperature must be ≥ 0, got ${temperature}`, 2);
+    const topP = f['top-p'];
+    if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`, 2);
+    const quiet = f.quiet ?? false;
+
+    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
+    const tokenizer = await tokenizerFromModel(files);
+    const { spec, checkpoint } = await openModel(files);
+    await checkpoint.close();
+    let adapter;
+    if (f.adapter) {
+      const cfgPath = join(f.adapter, ADAPTER_CONFIG_FILE);
+      if (!existsSync(cfgPath)) throw new CliError(`--adapter ${f.adapter}: no ${ADAPTER_CONFIG_FILE}`);
+      adapter = await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(f.adapter, ADAPTER_WEIGHTS_FILE)));
+    }
+
+    const messages = [...(f.system !== undefined ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: prompt }];
+    const rendered = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
+    const ids = tokenizer.encode(rendered, { add_special_tokens: false });
+    const decode = (t: number[]) => tokenizer.decode(t, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+
+    const gpu = createGpu(await acquireNodeGpu());
+    // The prefill runs the whole prompt (but its last token) through the model's activations at once.
+    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, ids.length - 1) });
+    try {
+      // Streaming: after each token print the part of the decoded text that became stable.
+      const tokens: number[] = [];
+      let printed = '';
+      const flush = (text: string) => {
+        if (text.length > printed.length) process.stdout.write(text.slice(printed.length));
+        printed = text;
+      };
+      const started = performance.now();
+      let firstTokenMs = 0;
+      const [result] = await generate(model.state, [ids], {
+        maxNewTokens,
+        temperature,
+        topP,
+        seed: f.seed ?? 0,
+        stopTokenIds: await defaultStopTokenIds(files, spec),
+        onToken: (_seq, token) => {
+          if (tokens.length === 0) firstTokenMs = performance.now() - started;
+          tokens.push(token);
+          flush(stableText(decode, tokens));
+        },
+      });
+      flush(decode(result.tokens));
+      process.stdout.write('\n');
+      const seconds = (performance.now() - started) / 1000;
+      const decodeSeconds = seconds - firstTokenMs / 1000;
+      if (!quiet) {
+        const tps = result.tokens.length > 1 && decodeSeconds > 0 ? (result.tokens.length - 1) / decodeSeconds : 0;
+        console.error(
+          `${result.tokens.length} tokens (${result.finishReason}) from a ${ids.length}-token prompt in ${seconds.toFixed(2)} s; ` +
+            `first token ${(firstTokenMs / 1000).toFixed(2)} s, then ${tps.toFixed(1)} tokens/s`,
+        );
+      }
+      return 0;
+    } finally {
+      model.release();
+    }
+  },
+};
+export default command;

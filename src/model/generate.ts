@@ -1,0 +1,187 @@
+// Batched text generation with a KV cache: prefill the prompts, then one decode step per new token
+// for every unfinished sequence (one submit and one [B, V] logits readback per step), sampling on
+// the CPU (greedy, temperature, top-p), stopping on eos ids, stop strings, max tokens or abort,
+// and streaming each token as it is chosen. Token ids in, token ids out: rendering prompts with
+// the chat template and decoding text belong to the caller (its tokenizer), except that stop
+// strings need the caller's `decode`. Never changes weights, LoRA parameters or optimizer state;
+// overwrites the model's activation scratch (m.acts) during the prefill.
+import type { ModelFiles } from './model-files.ts';
+import { readModelText } from './model-files.ts';
+import type { ModelSpec } from './config.ts';
+import type { ModelState } from './transformer.ts';
+import { createGenerator, decodeStep, prefill, type PrefillItem } from './kvCache.ts';
+import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** 0 or undefined = greedy */
+  temperature?: number;
+  topP?: number;
+  /** stop when the decoded text of a sequence ends with one of these (the stop string is kept out of `text`).
+   * Checked after every token against the whole decoded text, so a token that carries the stop
+   * string and more (`")]\n"` for `"]"`) also stops; `text` is cut at the first occurrence. */
+  stopStrings?: string[];
+  /** stop on these token ids (default: the model's eos ids from config/generation_config) */
+  stopTokenIds?: number[];
+  seed?: number;
+  /** streaming: called for each new token of each sequence */
+  onToken?: (sequence: number, tokenId: number) => void;
+  signal?: AbortSignal;
+  /** Text of token ids (the tokenizer's decode); needed for stop strings, and fills `text`. */
+  decode?: (ids: number[]) => string;
+  /** The raw next-token logits [V] of a sequence, each time a token is chosen for it (tests, log-probs).
+   * A view into the step's readback of all rows: copy what you keep. */
+  onLogits?: (sequence: number, logits: Float32Array) => void;
+}
+
+export interface GenerationResult {
+  /** Generated ids, without the prompt and without the stop token id that ended it (if any). A stop
+   * string's tokens stay in `tokens` (a token may hold more than the stop string); `text` is cut. */
+  tokens: number[];
+  finishReason: 'stop' | 'eos' | 'length' | 'aborted';
+  /** decode(tokens), cut before the stop string; present when `decode` was given. */
+  text?: string;
+}
+
+interface SequenceState {
+  prompt: readonly number[];
+  /** Tokens already in this sequence's cache. */
+  cached: number;
+  /** The token to feed next (a prompt token until the prompt is in, then the last one chosen). */
+  next: number;
+  tokens: number[];
+  finish: GenerationResult['finishReason'] | null;
+  /** Where the stop string starts in the decoded text (only for finish = 'stop'). */
+  stopAt?: number;
+  rand: () => number;
+}
+
+/** Where the first stop string starts in `text`, or −1. */
+function findStopString(text: string, stops: readonly string[]): number {
+  let at = -1;
+  for (const s of stops) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
+/** Generates for every prompt (token ids, already rendered with the chat template), batched. */
+export async function generate(m: ModelState, prompts: number[][], opts: GenerateOptions): Promise<GenerationResult[]> {
+  const { spec } = m;
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 0) throw new RangeError(`maxNewTokens must be an integer ≥ 0, got ${opts.maxNewTokens}`);
+  validateSampling(opts);
+  const stopStrings = (opts.stopStrings ?? []).filter((s) => s.length > 0);
+  if (stopStrings.length > 0 && !opts.decode) throw new Error('stop strings need a decode function (token ids → text) in GenerateOptions.decode');
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new RangeError(`prompt ${i} is empty; generation needs at least one token to condition on`);
+    for (const id of p) if (!Number.isInteger(id) || id < 0 || id >= spec.vocabSize) throw new RangeError(`prompt ${i} has token id ${id}, outside the vocabulary [0, ${spec.vocabSize})`);
+  });
+  const stopIds = new Set(opts.stopTokenIds ?? spec.eosTokenIds);
+  const seqs: SequenceState[] = prompts.map((prompt, i) => ({
+    prompt,
+    cached: 0,
+    next: prompt[0],
+    tokens: [],
+    finish: null,
+    rand: sequenceRng(opts.seed ?? 0, i),
+  }));
+  const results = () => seqs.map((s): GenerationResult => {
+    const r: GenerationResult = { tokens: s.tokens, finishReason: s.finish ?? 'aborted' };
+    if (opts.decode) {
+      const text = opts.decode(s.tokens);
+      r.text = s.stopAt !== undefined ? text.slice(0, s.stopAt) : text;
+    }
+    return r;
+  });
+  if (prompts.length === 0) return [];
+  if (opts.maxNewTokens === 0) {
+    seqs.forEach((s) => (s.finish = 'length'));
+    return results();
+  }
+  if (opts.signal?.aborted) return results();
+
+  // The last generated token is never fed back, so a row needs prompt + maxNewTokens − 1 positions.
+  const maxSeq = Math.max(...prompts.map((p) => p.length)) + opts.maxNewTokens - 1;
+  const g = createGenerator(m, prompts.length, maxSeq);
+  try {
+    // All but the last prompt token go through the batched prefill (as much as one chunk holds);
+    // the last one is fed by the first decode step, which yields the first new token's logits.
+    const items: PrefillItem[] = seqs.map((s, seq) => ({ seq, ids: s.prompt.slice(0, Math.min(s.prompt.length - 1, m.acts.maxTokens)) }));
+    await prefill(g, items);
+    seqs.forEach((s, i) => {
+      s.cached = items[i].ids.length;
+      s.next = s.prompt[s.cached];
+    });
+
+    const B = seqs.length;
+    const active = new Array<boolean>(B).fill(false);
+    const ids = new Array<number>(B).fill(0);
+    const positions = new Array<number>(B).fill(0);
+    const sampling = new Array<boolean>(B).fill(false);
+    for (;;) {
+      if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
+      let any = false;
+      let wantLogits = false;
+      for (let b = 0; b < B; b++) {
+        const s = seqs[b];
+        active[b] = s.finish === null;
+        if (!active[b]) continue;
+        any = true;
+        ids[b] = s.next;
+        positions[b] = s.cached;
+        // The fed token yields a new token when it is the prompt's last or a generated one.
+        sampling[b] = s.cached + 1 >= s.prompt.length;
+        wantLogits ||= sampling[b];
+      }
+      if (!any) break;
+      const logits = await decodeStep(g, { ids, positions, active, wantLogits });
+      const V = spec.vocabSize;
+      for (let b = 0; b < B; b++) {
+        if (!active[b]) continue;
+        const s = seqs[b];
+        s.cached++;
+        if (!sampling[b]) {
+          s.next = s.prompt[s.cached];
+          continue;
+        }
+        const row = logits!.subarray(b * V, (b + 1) * V);
+        opts.onLogits?.(b, row);
+        const tok = sampleToken(row, opts, s.rand);
+        if (stopIds.has(tok)) {
+          s.finish = 'eos';
+          continue;
+        }
+        s.tokens.push(tok);
+        s.next = tok;
+        opts.onToken?.(b, tok);
+        if (stopStrings.length > 0) {
+          const at = findStopString(opts.decode!(s.tokens), stopStrings);
+          if (at >= 0) {
+            s.finish = 'stop';
+            s.stopAt = at;
+            continue;
+          }
+        }
+        if (s.tokens.length >= opts.maxNewTokens) s.finish = 'length';
+      }
+    }
+    return results();
+  } finally {
+    g.destroy();
+  }
+}
+
+/**
+ * The ids that end a generation by default: config.json's eos ids plus generation_config.json's
+ * (instruct models often list the end-of-turn token only there, e.g. Qwen's <|im_end|>).
+ */
+export async function defaultStopTokenIds(files: ModelFiles, spec: ModelSpec): Promise<number[]> {
+  const ids = new Set(spec.eosTokenIds);
+  const text = await readModelText(files, 'generation_config.json', true);
+  if (text !== null) {
+    const eos = (JSON.parse(text) as { eos_token_id?: unknown }).eos_token_id;
+    for (const id of Array.isArray(eos) ? eos : [eos]) if (typeof id === 'number') ids.add(id);
+  }
+  return [...ids];
+}

@@ -1,0 +1,309 @@
+// The KV cache and the GPU side of generation: per-layer caches [B, maxSeq, nKv, headDim] f32
+// (K after q/k norm and RoPE, V as projected), a prompt prefill through the training
+// transformer's own layerForward, and a one-token-per-sequence decode step built from the same
+// ops (llm.c style, one layer read top to bottom). Only records GPU work and submits once per
+// call; the single readback is the [B, V] logits of a decode step, and only when asked for.
+// Never touches LoRA gradients or optimizer state; the prefill overwrites m.acts (activations are
+// scratch between training steps, never state).
+//
+// Decode layer, for the B new tokens x [B, H] at positions pos_b:
+//   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)];  q,k = rope(q,k)
+//   cache[b, pos_b] = k_b, v_b;  att_b = softmax(q_b·cache_k[b, ≤pos_b]ᵀ/√d)·cache_v[b, ≤pos_b]
+//   x_mid = x + att·W_oᵀ;  x = x_mid + (silu(rms(x_mid)·W_gᵀ)·(rms(x_mid)·W_uᵀ))·W_dᵀ
+import { createStorageBuffer, readF32, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { matmul } from '../ops/matmul.ts';
+import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
+import { ropeForward } from '../ops/rope.ts';
+import { attentionDecode } from '../ops/attention.ts';
+import { swigluForward } from '../ops/swiglu.ts';
+import { embeddingForward } from '../ops/embedding.ts';
+import { kvDim, qDim, type ModelSpec } from './config.ts';
+import { createBatchSlots, writeBatch } from './batchBuffers.ts';
+import { layerForward, type ModelState } from './transformer.ts';
+import type { LoraPair } from './deviceLora.ts';
+import type { LoraTarget } from './lora.ts';
+
+export interface KvCache {
+  /** Sequences (batch rows). */
+  B: number;
+  /** Positions per sequence. */
+  maxSeq: number;
+  /** Per layer [B, maxSeq, nKv, headDim] f32. */
+  k: GPUBuffer[];
+  v: GPUBuffer[];
+  bytes: number;
+}
+
+/** Scratch for one decode step of B tokens (one per sequence); all f32 unless noted. */
+interface DecodeBuffers {
+  ids: GPUBuffer; // [B] u32
+  positions: GPUBuffer; // [B] u32
+  lengths: GPUBuffer; // [B] u32: valid cache entries after this step's write (0 = inactive row)
+  x: GPUBuffer; // [B, H] residual stream
+  h: GPUBuffer; // [B, H] norm out (h1, h2 and the final norm in turn)
+  rstd: GPUBuffer; // [B]
+  qPre: GPUBuffer; // [B, qd]
+  kPre: GPUBuffer; // [B, kvd]
+  q: GPUBuffer; // [B, qd]
+  k: GPUBuffer; // [B, kvd]
+  v: GPUBuffer; // [B, kvd]
+  headRstd: GPUBuffer; // [B·nHeads]
+  att: GPUBuffer; // [B, qd]
+  xMid: GPUBuffer; // [B, H]
+  gate: GPUBuffer; // [B, I]
+  up: GPUBuffer; // [B, I]
+  act: GPUBuffer; // [B, I]
+  loraU: GPUBuffer; // [B, r] x·Aᵀ, reused by every target in turn
+  logits: GPUBuffer; // [B, V]
+}
+
+export interface Generator {
+  m: ModelState;
+  cache: KvCache;
+  buffers: DecodeBuffers;
+  destroy(): void;
+}
+
+/** GPU bytes of the KV cache for B sequences of maxSeq positions (K and V, every layer, f32), so
+ * callers can pick a batch size before allocating: 2·layers·B·maxSeq·nKv·headDim·4. */
+export function kvCacheBytes(spec: ModelSpec, B: number, maxSeq: number): number {
+  return 2 * spec.numLayers * B * maxSeq * kvDim(spec) * 4;
+}
+
+/** Allocates the cache for B sequences of up to maxSeq positions, and the decode scratch. */
+export function createGenerator(m: ModelState, B: number, maxSeq: number): Generator {
+  const { gpu, spec } = m;
+  if (!(B >= 1 && maxSeq >= 1)) throw new RangeError(`generation needs at least one sequence and one position (B ${B}, maxSeq ${maxSeq})`);
+  const H = spec.hiddenSize;
+  const qd = qDim(spec);
+  const kvd = kvDim(spec);
+  const I = spec.intermediateSize;
+  const owned: GPUBuffer[] = [];
+  const f32 = (elements: number, label: string) => {
+    const b = createStorageBuffer(gpu.ctx, Math.max(1, elements) * 4, label);
+    owned.push(b);
+    return b;
+  };
+  const cacheElems = B * maxSeq * kvd;
+  const cacheBytes = cacheElems * 4;
+  const limit = gpu.ctx.limits.maxStorageBufferBindingSize;
+  if (cacheBytes > limit) {
+    throw new RangeError(`KV cache of one layer needs ${B}×${maxSeq}×${kvd}×4 = ${cacheBytes} bytes, over this GPU's binding limit of ${limit}; generate fewer sequences at once or fewer tokens`);
+  }
+  const cache: KvCache = { B, maxSeq, k: [], v: [], bytes: 0 };
+  try {
+    for (let l = 0; l < spec.numLayers; l++) {
+      cache.k.push(f32(cacheElems, `kv.${l}.k`));
+      cache.v.push(f32(cacheElems, `kv.${l}.v`));
+    }
+    cache.bytes = kvCacheBytes(spec, B, maxSeq);
+    const buffers: DecodeBuffers = {
+      ids: f32(B, 'decode.ids'),
+      positions: f32(B, 'decode.positions'),
+      lengths: f32(B, 'decode.lengths'),
+      x: f32(B * H, 'decode.x'),
+      h: f32(B * H, 'decode.h'),
+      rstd: f32(B, 'decode.rstd'),
+      qPre: f32(B * qd, 'decode.qPre'),
+      kPre: f32(B * kvd, 'decode.kPre'),
+      q: f32(B * qd, 'decode.q'),
+      k: f32(B * kvd, 'decode.k'),
+      v: f32(B * kvd, 'decode.v'),
+      headRstd: f32(B * spec.numHeads, 'decode.headRstd'),
+      att: f32(B * qd, 'decode.att'),
+      xMid: f32(B * H, 'decode.xMid'),
+      gate: f32(B * I, 'decode.gate'),
+      up: f32(B * I, 'decode.up'),
+      act: f32(B * I, 'decode.act'),
+      loraU: f32(B * (m.lora?.settings.rank ?? 1), 'decode.loraU'),
+      logits: f32(B * spec.vocabSize, 'decode.logits'),
+    };
+    return { m, cache, buffers, destroy: () => owned.forEach((b) => b.destroy()) };
+  } catch (err) {
+    owned.forEach((b) => b.destroy());
+    throw err;
+  }
+}
+
+/** A run of prompt tokens to put into sequence `seq`'s cache at positions 0..ids.length. */
+export interface PrefillItem {
+  seq: number;
+  ids: ArrayLike<number>;
+}
+
+/**
+ * Runs the prompts through the training layers, packed into one row of at most m.acts.maxTokens
+ * tokens per chunk (equal attention ids = one sequence, positions from 0), and copies each layer's
+ * post-RoPE K and V rows into the cache. Every item must fit one chunk; callers feed the rest of a
+ * longer prompt through decode steps. Produces no logits: the last prompt token goes through decode.
+ */
+export async function prefill(g: Generator, items: PrefillItem[]): Promise<void> {
+  const { m, cache } = g;
+  const { gpu, spec } = m;
+  const cap = m.acts.maxTokens;
+  const kvBytes = kvDim(spec) * 4;
+  const chunks: PrefillItem[][] = [];
+  let used = cap;
+  for (const it of items) {
+    if (it.ids.length === 0) continue;
+    if (it.ids.length > cap) throw new RangeError(`prefill of ${it.ids.length} tokens exceeds the planned ${cap} (split it first)`);
+    if (it.ids.length > cache.maxSeq) throw new RangeError(`prefill of ${it.ids.length} tokens exceeds the cache's ${cache.maxSeq} positions`);
+    if (used + it.ids.length > cap) {
+      chunks.push([]);
+      used = 0;
+    }
+    chunks[chunks.length - 1].push(it);
+    used += it.ids.length;
+  }
+  if (chunks.length === 0) return;
+  const slots = createBatchSlots(gpu, cap);
+  try {
+    for (const chunk of chunks) {
+      const T = chunk.reduce((n, it) => n + it.ids.length, 0);
+      const inputIds = new Uint32Array(T);
+      const positions = new Uint32Array(T);
+      const attnSegments = new Uint32Array(T);
+      let off = 0;
+      chunk.forEach((it, i) => {
+        for (let t = 0; t < it.ids.length; t++) {
+          inputIds[off + t] = it.ids[t];
+          positions[off + t] = t;
+          attnSegments[off + t] = i + 1;
+        }
+        off += it.ids.length;
+      });
+      writeBatch(gpu, slots, { B: 1, T, inputIds, positions, attnSegments });
+      await embeddingForward(gpu, { ids: slots.inputIds, table: m.weights.embed, tableDtype: m.weights.dtype, out: m.acts.layerInputs[0], tokens: T, C: spec.hiddenSize, vocab: spec.vocabSize });
+      for (let l = 0; l < spec.numLayers; l++) {
+        await layerForward(m, l, slots);
+        // With recompute every layer shares acts.layers[0]; copies are ordered before the next layer overwrites it.
+        const a = m.acts.recompute ? m.acts.layers[0] : m.acts.layers[l];
+        let row = 0;
+        for (const it of chunk) {
+          const n = it.ids.length;
+          const dst = it.seq * cache.maxSeq * kvBytes;
+          gpu.recorder.copy(a.k, row * kvBytes, cache.k[l], dst, n * kvBytes);
+          gpu.recorder.copy(a.v, row * kvBytes, cache.v[l], dst, n * kvBytes);
+          row += n;
+        }
+      }
+      gpu.recorder.submit();
+    }
+  } finally {
+    // Destroying after submit is safe: WebGPU keeps buffers alive for work already submitted.
+    slots.destroy();
+  }
+}
+
+/** One decode step's inputs, per sequence (row) b of the generator. */
+export interface DecodeStepInput {
+  /** Token fed at this step (ignored for inactive rows). */
+  ids: ArrayLike<number>;
+  /** Its position = the number of tokens already in that row's cache. */
+  positions: ArrayLike<number>;
+  /** Rows that take part; inactive rows write nothing to the cache. */
+  active: ArrayLike<boolean>;
+  /** Read back the [B, V] logits of the fed tokens. */
+  wantLogits: boolean;
+}
+
+function loraOf(m: ModelState, l: number, t: LoraTarget): LoraPair | undefined {
+  return m.lora?.slots[l]?.[t];
+}
+
+/** y (+)= x·Wᵀ (+ b) + s·(x·Aᵀ)·Bᵀ for the B decode rows — the same launches as transformer.ts. */
+async function linear(g: Generator, x: GPUBuffer, W: GPUBuffer, y: GPUBuffer, inF: number, outF: number, pair: LoraPair | undefined, bias?: GPUBuffer, accumulate = false): Promise<void> {
+  const { m, cache, buffers: d } = g;
+  const { gpu } = m;
+  const M = cache.B;
+  await matmul(gpu, { a: x, b: W, c: y, M, N: outF, K: inF, transB: true, bDtype: m.weights.dtype, bias, accumulate });
+  if (pair && m.lora) {
+    const r = pair.A.rows;
+    await matmul(gpu, { a: x, b: m.lora.params, offsetB: pair.A.offset, c: d.loraU, M, N: r, K: inF, transB: true });
+    await matmul(gpu, { a: d.loraU, b: m.lora.params, offsetB: pair.B.offset, c: y, M, N: outF, K: r, transB: true, alpha: m.lora.scale, accumulate: true });
+  }
+}
+
+async function decodeLayer(g: Generator, l: number, input: DecodeStepInput): Promise<void> {
+  const { m, cache, buffers: d } = g;
+  const { gpu, spec } = m;
+  const w = m.weights.layers[l];
+  const B = cache.B;
+  const H = spec.hiddenSize;
+  const I = spec.intermediateSize;
+  const qd = qDim(spec);
+  const kvd = kvDim(spec);
+  const dt = m.weights.dtype;
+  const eps = spec.rmsNormEps;
+
+  await rmsNormForward(gpu, { x: d.x, weight: w.inputNorm, weightDtype: dt, y: d.h, rstd: d.rstd, rows: B, C: H, eps });
+  await linear(g, d.h, w.q, d.qPre, H, qd, loraOf(m, l, 'q'), w.qBias);
+  await linear(g, d.h, w.k, d.kPre, H, kvd, loraOf(m, l, 'k'), w.kBias);
+  await linear(g, d.h, w.v, d.v, H, kvd, loraOf(m, l, 'v'), w.vBias);
+  const rope = { positions: d.positions, invFreq: m.invFreq, tokens: B, headDim: spec.headDim };
+  if (spec.qkNorm) {
+    await headRmsNormForward(gpu, { x: d.qPre, weight: w.qNorm!, weightDtype: dt, y: d.q, rstd: d.headRstd, tokens: B, heads: spec.numHeads, headDim: spec.headDim, eps });
+    await headRmsNormForward(gpu, { x: d.kPre, weight: w.kNorm!, weightDtype: dt, y: d.k, rstd: d.headRstd, tokens: B, heads: spec.numKvHeads, headDim: spec.headDim, eps });
+    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: d.q });
+    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: d.k });
+  } else {
+    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: d.qPre, out: d.q });
+    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: d.kPre, out: d.k });
+  }
+  // Each row writes at its own position, so the scatter is one small copy per active row.
+  const rowBytes = kvd * 4;
+  for (let b = 0; b < B; b++) {
+    if (!input.active[b]) continue;
+    const dst = (b * cache.maxSeq + input.positions[b]) * rowBytes;
+    gpu.recorder.copy(d.k, b * rowBytes, cache.k[l], dst, rowBytes);
+    gpu.recorder.copy(d.v, b * rowBytes, cache.v[l], dst, rowBytes);
+  }
+  await attentionDecode(gpu, { batch: B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim }, { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att });
+  gpu.recorder.copy(d.x, 0, d.xMid, 0, B * H * 4);
+  await linear(g, d.att, w.o, d.xMid, qd, H, loraOf(m, l, 'o'), undefined, true);
+  await rmsNormForward(gpu, { x: d.xMid, weight: w.postNorm, weightDtype: dt, y: d.h, rstd: d.rstd, rows: B, C: H, eps });
+  await linear(g, d.h, w.gate, d.gate, H, I, loraOf(m, l, 'gate'));
+  await linear(g, d.h, w.up, d.up, H, I, loraOf(m, l, 'up'));
+  await swigluForward(gpu, { gate: d.gate, up: d.up, out: d.act, n: B * I });
+  gpu.recorder.copy(d.xMid, 0, d.x, 0, B * H * 4);
+  await linear(g, d.act, w.down, d.x, I, H, loraOf(m, l, 'down'), undefined, true);
+}
+
+/**
+ * Feeds one token per active row, appends its K/V to the row's cache, and (when asked) returns the
+ * next-token logits [B, V] (rows of inactive sequences are meaningless). One submit; one readback.
+ */
+export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<Float32Array | null> {
+  const { m, cache, buffers: d } = g;
+  const { gpu, spec } = m;
+  const B = cache.B;
+  const V = spec.vocabSize;
+  const ids = new Uint32Array(B);
+  const positions = new Uint32Array(B);
+  const lengths = new Uint32Array(B);
+  for (let b = 0; b < B; b++) {
+    if (!input.active[b]) continue; // id 0, position 0, length 0: attention writes zeros for the row
+    const pos = input.positions[b];
+    if (pos >= cache.maxSeq) throw new RangeError(`sequence ${b}: position ${pos} is past the KV cache's ${cache.maxSeq} positions`);
+    ids[b] = input.ids[b];
+    positions[b] = pos;
+    lengths[b] = pos + 1;
+  }
+  writeBuffer(gpu.ctx, d.ids, ids);
+  writeBuffer(gpu.ctx, d.positions, positions);
+  writeBuffer(gpu.ctx, d.lengths, lengths);
+  await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
+  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, input);
+  if (!input.wantLogits) {
+    gpu.recorder.submit();
+    return null;
+  }
+  await rmsNormForward(gpu, { x: d.x, weight: m.weights.finalNorm, weightDtype: m.weights.dtype, y: d.h, rstd: d.rstd, rows: B, C: spec.hiddenSize, eps: spec.rmsNormEps });
+  // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
+  // writes its columns of the [B, V] logits.
+  for (const chunk of m.weights.lmHead) {
+    await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
+  }
+  gpu.recorder.submit();
+  return readF32(gpu.ctx, d.logits, B * V);
+}

@@ -1,0 +1,86 @@
+// `dataset.jsonl` inside a snapshot: the run's examples in the studio's own Example shape, one per
+// line. Owns writing and the strict line-by-line check on import (errors name the line and field).
+// Unlike a dataset import, a snapshot's dataset is all or nothing: one bad line refuses the whole
+// snapshot, because it must reproduce the dataset fingerprint recorded in run.json.
+// Never renders the text it carries.
+import type { Example } from '../data/example.ts';
+import { DATASET_LIMITS as L } from './limits.ts';
+import { arr, FieldError, int, jsonValue, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
+
+export const DATASET_FILE = 'dataset.jsonl';
+
+export function encodeDatasetJsonl(examples: Iterable<Example>): Uint8Array {
+  const lines: string[] = [];
+  for (const e of examples) lines.push(JSON.stringify(e));
+  return new TextEncoder().encode(lines.join('\n') + (lines.length ? '\n' : ''));
+}
+
+const text = str({ max: L.textChars });
+const anyJson = jsonValue({ maxDepth: 32, maxString: L.textChars, maxItems: 10_000 });
+const jsonObject: Check<Record<string, unknown>> = (v, path) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FieldError(path, 'must be an object');
+  return anyJson(v, path) as Record<string, unknown>;
+};
+const call = obj({ name: str({ max: 1000, min: 1 }), arguments: jsonObject });
+const functionSchema = obj({ name: str({ max: 1000, min: 1 }), description: opt(text), parameters: jsonObject });
+const message = obj({
+  role: oneOf(['system', 'user', 'assistant', 'tool'] as const),
+  content: text,
+  calls: opt(arr(call, { max: L.maxCalls })),
+  reasoning: opt(text),
+  name: opt(str({ max: 1000 })),
+});
+
+const example = obj({
+  id: str({ max: 1000, min: 1 }),
+  tools: arr(functionSchema, { max: L.maxTools }),
+  messages: arr(message, { max: L.maxMessages }),
+  target: obj({
+    reasoning: opt(text),
+    calls: arr(call, { max: L.maxCalls }),
+    content: opt(text),
+    callSyntax: opt(oneOf(['json', 'python'] as const)),
+  }),
+  source: opt(oneOf(['openai', 'hermes', 'sharegpt', 'xlam', 'funreason', 'bfcl', 'hdr', 'demo'] as const)),
+  possibleAnswer: opt((v, path) => arr(jsonObject, { max: L.maxCalls })(v, path) as Example['possibleAnswer'] & object),
+  category: opt(str({ max: 100 })),
+  hdrRound: opt(int({ min: 0, max: 10_000 })),
+  parseIssues: opt(arr(obj({ rule: str({ max: 100 }), detail: str({ max: 10_000 }) }), { max: 100 })),
+});
+
+/** Every line as an Example, or one SnapshotError naming the line and field. */
+export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Example[] {
+  let textContent: string;
+  try {
+    textContent = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SnapshotError(`${entry}: not valid UTF-8 text`);
+  }
+  const out: Example[] = [];
+  const ids = new Set<string>();
+  let lineNo = 0;
+  for (const line of textContent.split('\n')) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    const where = `${entry} line ${lineNo}`;
+    if (line.length > L.maxLineChars) throw new SnapshotError(`${where}: ${line.length} characters; the limit is ${L.maxLineChars}`);
+    if (out.length >= L.maxExamples) throw new SnapshotError(`${entry}: more than ${L.maxExamples} examples`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (err) {
+      throw new SnapshotError(`${where}: not valid JSON (${(err as Error).message})`);
+    }
+    let e: Example;
+    try {
+      e = example(parsed, '') as Example;
+    } catch (err) {
+      if (err instanceof FieldError) throw new SnapshotError(`${where}: ${err.message}`);
+      throw err;
+    }
+    if (ids.has(e.id)) throw new SnapshotError(`${where}: example id ${JSON.stringify(e.id)} appears twice`);
+    ids.add(e.id);
+    out.push(e);
+  }
+  return out;
+}

@@ -1,0 +1,232 @@
+// Snapshots and the Dexie tables: gathering a stored run into a SnapshotInput (snapshotFromDb), and
+// writing a validated ImportedSnapshot back as a run (saveImportedSnapshot), read-only or resumable.
+// Row shapes follow src/data/db.ts. Facts a snapshot carries that RunRow has no field for yet (the
+// model's shape summary, the dataset summary, HDR rounds, evaluation, provenance) are kept as extra
+// unindexed properties on the run row (SnapshotRunRow), which IndexedDB stores as they are.
+// Imported adapter files live in the checkpoint row's blobs next to the trainer checkpoint.
+// Never validates untrusted bytes itself (snapshot-file.ts has already done that) and never
+// touches the GPU.
+import type { CheckpointRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
+import { loadExampleRows, saveDataset } from '../data/dataset-store.ts';
+import { datasetFingerprint } from '../data/fingerprint.ts';
+import type { ModelSpec } from '../model/config.ts';
+import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
+import { decodeCheckpoint } from '../train/checkpointFile.ts';
+import type { RunConfig } from '../train/config.ts';
+import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type MetricPoint, type ModelSpecSummary, type RunJson } from './run-json.ts';
+import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
+import { SnapshotError } from './validate.ts';
+
+/** RunRow plus the snapshot facts kept on it (unindexed; see the file comment). */
+export type SnapshotRunRow = RunRow & {
+  modelSpec?: ModelSpecSummary;
+  datasetSummary?: RunJson['dataset'];
+  hdrRounds?: HdrRoundSummary[];
+  evaluation?: EvaluationSummary;
+  importedFrom?: { runId: string; exportedAt: number; mode: ImportMode };
+};
+
+export type ImportMode = 'read-only' | 'resume';
+
+/** Metric names the trainer's eval writes into the row of their step (worker/runStore.ts addEval). */
+const EVAL_KEYS = ['evalLoss', 'evalLossCot', 'evalLossCall'] as const;
+const CHECKPOINT_BLOB = 'checkpoint';
+
+async function blobBytes(b: Blob | ArrayBuffer | undefined): Promise<Uint8Array | undefined> {
+  if (b === undefined) return undefined;
+  return new Uint8Array(b instanceof Blob ? await b.arrayBuffer() : b);
+}
+
+const toArrayBuffer = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+
+async function newestCheckpoint(db: StudioDb, runId: string): Promise<CheckpointRow | undefined> {
+  return (await db.checkpoints.where('runId').equals(runId).sortBy('step')).at(-1);
+}
+
+/** Splits stored metric rows into run.json's per-step metrics and eval points. */
+function splitMetricRows(rows: MetricRow[]): { metrics: MetricPoint[]; evalMetrics: EvalPoint[] } {
+  const metrics: MetricPoint[] = [];
+  const evalMetrics: EvalPoint[] = [];
+  for (const row of rows.sort((a, b) => a.step - b.step)) {
+    const train: Record<string, number> = {};
+    for (const [k, v] of Object.entries(row.values)) {
+      if (k !== 'step' && !(EVAL_KEYS as readonly string[]).includes(k)) train[k] = v;
+    }
+    if (Object.keys(train).length > 0) metrics.push({ ...train, step: row.step } as MetricPoint);
+    if (row.values.evalLoss !== undefined) {
+      evalMetrics.push({ step: row.step, evalLoss: row.values.evalLoss, evalLossCot: row.values.evalLossCot, evalLossCall: row.values.evalLossCall });
+    }
+  }
+  return { metrics, evalMetrics };
+}
+
+export interface SnapshotFromDbOptions {
+  /** The loaded model's spec; without it the spec summary stored on an imported run is used. */
+  spec?: ModelSpec;
+  /** Model reference when the run row has none yet. */
+  modelRef?: string;
+  /** Adapter files already exported (e.g. by the worker's exportAdapter); otherwise taken from the newest checkpoint. */
+  adapterFiles?: AdapterFiles;
+  /** Include the PEFT adapter (default true). A share link needs neither adapter nor checkpoint, and
+   * skipping them avoids decoding the checkpoint. */
+  includeAdapter?: boolean;
+  /** Include checkpoint.safetensors so the snapshot can be resumed (default true). */
+  includeCheckpoint?: boolean;
+  /** Include dataset.jsonl (default false: datasets can be large or private). */
+  includeDataset?: boolean;
+  hdrRounds?: HdrRoundSummary[];
+  evaluation?: EvaluationSummary;
+}
+
+/** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
+export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
+  const row = (await db.runs.get(runId)) as SnapshotRunRow | undefined;
+  if (!row) throw new SnapshotError(`run ${runId} does not exist`);
+  const config = row.config as RunConfig;
+  const modelRef = row.modelRef ?? options.modelRef;
+  if (!modelRef) throw new SnapshotError(`run ${runId} has no model reference yet; load its model and pass modelRef`);
+  const summary = options.spec ? specSummary(options.spec) : row.modelSpec;
+  if (!summary) throw new SnapshotError(`run ${runId}: the model's spec is needed to describe the adapter; load the model first`);
+  const spec = options.spec ?? specFromSummary(summary);
+
+  const dataset = await db.datasets.get(row.datasetId);
+  let datasetInfo: RunJson['dataset'];
+  let examples: SnapshotInput['dataset'];
+  if (dataset) {
+    const count = (split: 'train' | 'eval') => db.examples.where('[datasetId+split+included]').equals([dataset.id, split, 1]).count();
+    datasetInfo = { name: dataset.name, fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await count('train'), eval: await count('eval'), split: dataset.split };
+    if (options.includeDataset) {
+      examples = (await loadExampleRows(db, dataset.id)).map((r) => r.example);
+      // Recomputed: a database upgraded from v1 keeps '' until then, and import checks this value.
+      datasetInfo.fingerprint = await datasetFingerprint(examples);
+      datasetInfo.examples = examples.length;
+    }
+  } else if (row.datasetSummary) {
+    if (options.includeDataset) throw new SnapshotError(`run ${runId}: its dataset is not in this browser, so it cannot be included`);
+    datasetInfo = row.datasetSummary;
+  } else {
+    throw new SnapshotError(`run ${runId}: its dataset ${row.datasetId} is not in this browser`);
+  }
+
+  const { metrics, evalMetrics } = splitMetricRows(await db.metrics.where('runId').equals(runId).toArray());
+  const newest = options.includeAdapter === false && options.includeCheckpoint === false ? undefined : await newestCheckpoint(db, runId);
+  const checkpointBytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
+  let adapter: SnapshotInput['adapter'];
+  const storedConfig = await blobBytes(newest?.blobs[ADAPTER_CONFIG_FILE]);
+  const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
+  if (options.includeAdapter === false) adapter = undefined;
+  else if (options.adapterFiles) adapter = { files: options.adapterFiles };
+  else if (storedConfig && storedWeights) adapter = { files: { configJson: new TextDecoder().decode(storedConfig), weights: storedWeights } };
+  else if (checkpointBytes) {
+    const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of run ${runId} at step ${newest?.step}`);
+    const layout = loraLayout(spec, config.lora);
+    if (layout.size !== state.loraParams.length) throw new SnapshotError(`run ${runId}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${modelRef} needs ${layout.size}`);
+    adapter = { spec, adapter: { settings: config.lora, tensors: unflattenLora(layout.order, state.loraParams) } };
+  }
+
+  return {
+    run: {
+      run: { id: row.id, name: row.name ?? `run ${row.id.slice(0, 8)}`, createdAt: row.createdAt, status: row.status, lastStep: row.lastStep, message: row.message },
+      config,
+      model: { ref: modelRef, spec: summary },
+      dataset: datasetInfo,
+      metrics,
+      evalMetrics,
+      hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
+      evaluation: options.evaluation ?? row.evaluation,
+    },
+    adapter,
+    checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,
+    dataset: examples,
+  };
+}
+
+/** The zip for a stored run (snapshotFromDb + exportSnapshot). */
+export async function exportRunSnapshot(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<Uint8Array> {
+  return exportSnapshot(await snapshotFromDb(db, runId, options));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import into the database
+
+function newRunId(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** Training and eval metrics of one step share a row, as the worker writes them; null (non-finite) becomes NaN. */
+function metricRows(runId: string, run: RunJson): MetricRow[] {
+  const byStep = new Map<number, Record<string, number>>();
+  const at = (step: number) => byStep.get(step) ?? byStep.set(step, {}).get(step)!;
+  for (const m of run.metrics) {
+    const values = at(m.step);
+    for (const [k, v] of Object.entries(m)) values[k] = v ?? NaN;
+  }
+  for (const e of run.evalMetrics) {
+    const values = at(e.step);
+    for (const k of EVAL_KEYS) if (e[k] !== undefined) values[k] = e[k] ?? NaN;
+  }
+  return [...byStep].sort(([a], [b]) => a - b).map(([step, values]) => ({ runId, step, values }));
+}
+
+async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<string> {
+  const { dataset: info } = snapshot.run;
+  const existing = info.fingerprint ? await db.datasets.where('fingerprint').equals(info.fingerprint).first() : undefined;
+  if (existing) return existing.id;
+  if (snapshot.dataset) {
+    const saved = await saveDataset(db, { name: info.name, examples: snapshot.dataset, split: info.split });
+    return saved.id;
+  }
+  if (mode === 'resume') {
+    throw new SnapshotError(`resuming needs the run's dataset: the snapshot has no dataset.jsonl and no dataset with fingerprint ${info.fingerprint || '(none)'} is in this browser; import the dataset first`);
+  }
+  return '';
+}
+
+/**
+ * Stores a validated snapshot as a run. `read-only` opens it for viewing (never trained further);
+ * `resume` needs the checkpoint and the dataset and leaves the run paused at the checkpoint's step.
+ * The run keeps its id unless this browser already has a run with that id.
+ */
+export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<SnapshotRunRow> {
+  const { run } = snapshot;
+  if (mode === 'resume' && !snapshot.checkpoint) throw new SnapshotError('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
+  const datasetId = await datasetFor(db, snapshot, mode);
+  const now = Date.now();
+  const checkpointStep = snapshot.checkpoint?.state.step;
+  return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
+    const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
+    const row: SnapshotRunRow = {
+      id,
+      datasetId,
+      // A run that was training when exported is not training here.
+      status: mode === 'resume' ? 'paused' : run.run.status === 'running' ? 'paused' : run.run.status,
+      createdAt: run.run.createdAt,
+      updatedAt: now,
+      config: run.config,
+      name: run.run.name,
+      modelRef: run.model.ref,
+      lastStep: mode === 'resume' ? checkpointStep : run.run.lastStep,
+      message: run.run.message,
+      readOnly: mode === 'read-only',
+      modelSpec: run.model.spec,
+      datasetSummary: run.dataset,
+      hdrRounds: run.hdrRounds,
+      evaluation: run.evaluation,
+      importedFrom: { runId: run.run.id, exportedAt: run.exportedAt, mode },
+    };
+    await db.runs.add(row);
+    await db.metrics.bulkPut(metricRows(id, run));
+    const blobs: CheckpointRow['blobs'] = {};
+    if (snapshot.checkpoint) blobs[CHECKPOINT_BLOB] = toArrayBuffer(snapshot.checkpoint.bytes);
+    if (snapshot.adapter) {
+      blobs[ADAPTER_CONFIG_FILE] = toArrayBuffer(new TextEncoder().encode(snapshot.adapter.files.configJson));
+      blobs[ADAPTER_WEIGHTS_FILE] = toArrayBuffer(snapshot.adapter.files.weights);
+    }
+    if (Object.keys(blobs).length > 0) {
+      const step = checkpointStep ?? run.run.lastStep ?? run.metrics.at(-1)?.step ?? 0;
+      await db.checkpoints.put({ runId: id, step, createdAt: now, blobs, meta: { importedFrom: run.run.id, adapterOnly: !snapshot.checkpoint } });
+    }
+    return row;
+  });
+}

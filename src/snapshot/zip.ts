@@ -1,0 +1,174 @@
+// Zip writing (fflate) and a defensive zip reader for snapshot files dropped by users.
+// The reader trusts nothing: it reads the central directory first and refuses the archive before
+// inflating anything if the entry count, a name, a method or a declared size is out of bounds; then
+// inflates each entry in small slices, stopping the moment the output exceeds its declared size
+// (a lying header cannot become a zip bomb), and checks the size and CRC-32 of what came out.
+// Never writes to disk, never follows paths: entries are only looked up by exact known names.
+import { Inflate, zipSync, type ZipOptions } from 'fflate';
+import type { ZipLimits } from './limits.ts';
+import { SnapshotError } from './validate.ts';
+
+export interface ZipEntryToWrite {
+  name: string;
+  data: Uint8Array;
+  /** Deflate level; 0 stores (for data that does not compress, such as f32 tensors). */
+  level: 0 | 1 | 6 | 9;
+}
+
+/** Deterministic: same entries and mtime give the same bytes. */
+export function writeZip(entries: ZipEntryToWrite[], mtime: Date): Uint8Array {
+  const files: Record<string, [Uint8Array, ZipOptions]> = {};
+  for (const e of entries) {
+    if (files[e.name]) throw new Error(`zip entry ${e.name} given twice`);
+    files[e.name] = [e.data, { level: e.level, mtime }];
+  }
+  return zipSync(files);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+const EOCD_SIGNATURE = 0x06054b50;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const LOCAL_SIGNATURE = 0x04034b50;
+const EOCD_MIN_BYTES = 22;
+const MAX_COMMENT_BYTES = 0xffff;
+/** Compressed bytes fed to the inflater per push: bounds the output produced before each size check to ~1000× this. */
+const INFLATE_SLICE_BYTES = 16 * 1024;
+
+interface CentralEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc32: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+function findEndOfCentralDirectory(bytes: Uint8Array, dv: DataView, label: string): number {
+  const lowest = Math.max(0, bytes.byteLength - EOCD_MIN_BYTES - MAX_COMMENT_BYTES);
+  for (let at = bytes.byteLength - EOCD_MIN_BYTES; at >= lowest; at--) {
+    if (dv.getUint32(at, true) === EOCD_SIGNATURE) return at;
+  }
+  throw new SnapshotError(`${label}: not a zip file (no end-of-central-directory record)`);
+}
+
+function readCentralDirectory(bytes: Uint8Array, limits: ZipLimits, label: string): CentralEntry[] {
+  if (bytes.byteLength < EOCD_MIN_BYTES) throw new SnapshotError(`${label}: not a zip file (only ${bytes.byteLength} bytes)`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const eocd = findEndOfCentralDirectory(bytes, dv, label);
+  const count = dv.getUint16(eocd + 10, true);
+  const cdSize = dv.getUint32(eocd + 12, true);
+  const cdOffset = dv.getUint32(eocd + 16, true);
+  if (count === 0xffff || cdOffset === 0xffffffff) throw new SnapshotError(`${label}: ZIP64 archives are not supported (snapshots are far smaller than 4 GB)`);
+  if (count > limits.maxEntries) throw new SnapshotError(`${label}: ${count} entries; a snapshot has at most ${limits.maxEntries}`);
+  if (cdOffset + cdSize > eocd) throw new SnapshotError(`${label}: central directory runs past its end record (truncated or corrupt)`);
+  const entries: CentralEntry[] = [];
+  let at = cdOffset;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > eocd || dv.getUint32(at, true) !== CENTRAL_SIGNATURE) throw new SnapshotError(`${label}: central directory entry ${i} is corrupt`);
+    const nameLength = dv.getUint16(at + 28, true);
+    const extraLength = dv.getUint16(at + 30, true);
+    const commentLength = dv.getUint16(at + 32, true);
+    if (at + 46 + nameLength > eocd) throw new SnapshotError(`${label}: central directory entry ${i} is truncated`);
+    const name = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    const entry: CentralEntry = {
+      name,
+      flags: dv.getUint16(at + 8, true),
+      method: dv.getUint16(at + 10, true),
+      crc32: dv.getUint32(at + 16, true),
+      compressedSize: dv.getUint32(at + 20, true),
+      size: dv.getUint32(at + 24, true),
+      localOffset: dv.getUint32(at + 42, true),
+    };
+    const cap = limits.maxEntryBytes[name];
+    if (cap === undefined) {
+      throw new SnapshotError(`${label}: unexpected entry ${JSON.stringify(name.slice(0, 100))}; a snapshot holds only ${Object.keys(limits.maxEntryBytes).join(', ')}`);
+    }
+    if (entries.some((e) => e.name === name)) throw new SnapshotError(`${label}: entry ${name} appears twice`);
+    if (entry.flags & 0x1) throw new SnapshotError(`${label}: entry ${name} is encrypted`);
+    if (entry.method !== 0 && entry.method !== 8) throw new SnapshotError(`${label}: entry ${name} uses compression method ${entry.method} (only stored and deflate are supported)`);
+    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff) throw new SnapshotError(`${label}: entry ${name} uses ZIP64 sizes, which snapshots never need`);
+    if (entry.size > cap) throw new SnapshotError(`${label}: entry ${name} declares ${entry.size} bytes uncompressed; the limit is ${cap}`);
+    if (entry.method === 0 && entry.compressedSize !== entry.size) throw new SnapshotError(`${label}: stored entry ${name} has different compressed and uncompressed sizes`);
+    total += entry.size;
+    if (total > limits.maxTotalBytes) throw new SnapshotError(`${label}: entries declare more than ${limits.maxTotalBytes} bytes uncompressed in total`);
+    entries.push(entry);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+class OutputTooLarge extends Error {}
+
+/**
+ * Inflates raw DEFLATE data into at most `maxBytes`, throwing `tooLarge()` as soon as more would
+ * come out. Used for zip entries (cap = declared size) and share links (cap = a fixed budget).
+ */
+export function inflateCapped(data: Uint8Array, maxBytes: number, tooLarge: () => Error): Uint8Array {
+  const out = new Uint8Array(maxBytes);
+  let length = 0;
+  const inflater = new Inflate((chunk) => {
+    if (length + chunk.length > maxBytes) throw new OutputTooLarge();
+    out.set(chunk, length);
+    length += chunk.length;
+  });
+  try {
+    if (data.length === 0) inflater.push(data, true);
+    for (let at = 0; at < data.length; at += INFLATE_SLICE_BYTES) {
+      inflater.push(data.subarray(at, at + INFLATE_SLICE_BYTES), at + INFLATE_SLICE_BYTES >= data.length);
+    }
+  } catch (err) {
+    if (err instanceof OutputTooLarge) throw tooLarge();
+    throw err;
+  }
+  return out.subarray(0, length);
+}
+
+function readEntry(bytes: Uint8Array, e: CentralEntry, label: string): Uint8Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const where = `${label}: entry ${e.name}`;
+  if (e.localOffset + 30 > bytes.byteLength || dv.getUint32(e.localOffset, true) !== LOCAL_SIGNATURE) throw new SnapshotError(`${where}: local header missing (corrupt archive)`);
+  const dataStart = e.localOffset + 30 + dv.getUint16(e.localOffset + 26, true) + dv.getUint16(e.localOffset + 28, true);
+  if (dataStart + e.compressedSize > bytes.byteLength) throw new SnapshotError(`${where}: data runs past the end of the file (truncated)`);
+  const raw = bytes.subarray(dataStart, dataStart + e.compressedSize);
+  let data: Uint8Array;
+  if (e.method === 0) {
+    data = raw;
+  } else {
+    try {
+      data = inflateCapped(raw, e.size, () => new SnapshotError(`${where}: inflates to more than its declared ${e.size} bytes (refusing a zip bomb)`));
+    } catch (err) {
+      if (err instanceof SnapshotError) throw err;
+      throw new SnapshotError(`${where}: corrupt compressed data (${(err as Error).message})`);
+    }
+  }
+  if (data.length !== e.size) throw new SnapshotError(`${where}: ${data.length} bytes after inflating, but ${e.size} declared (corrupt)`);
+  if (crc32(data) !== e.crc32) throw new SnapshotError(`${where}: CRC-32 mismatch (corrupt)`);
+  return data;
+}
+
+/** The archive's entries by name, all checked against `limits`, or one SnapshotError naming the problem. */
+export function readZip(bytes: Uint8Array, limits: ZipLimits, label: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const e of readCentralDirectory(bytes, limits, label)) out.set(e.name, readEntry(bytes, e, label));
+  return out;
+}

@@ -1,0 +1,272 @@
+// Generation with the KV cache on tiny vocab-97 models of each family, against the f64 reference
+// transformer (tests/reference/transformer.ts) run on the growing sequence: greedy tokens equal the
+// reference argmax step by step and the decode logits match the reference's last row, for a batch
+// of prompts of different lengths, with and without LoRA, through the packed prefill and through
+// the token-by-token path a prompt longer than the prefill chunk takes. Then the sampling and
+// stopping contract (seeded temperature, top-p, stop ids, stop strings, max tokens, abort) and the
+// CPU sampler's distribution.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { openModel } from '../../src/model/checkpoint.ts';
+import { loadEngineModel, type EngineModel } from '../../src/model/engineModel.ts';
+import { initLoraAdapter, type LoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
+import { defaultStopTokenIds, generate, type GenerationResult } from '../../src/model/generate.ts';
+import { argmax, nucleus, sampleToken, sequenceRng } from '../../src/model/sampling.ts';
+import { createGenerator, kvCacheBytes } from '../../src/model/kvCache.ts';
+import type { ModelSpec } from '../../src/model/config.ts';
+import { loadReferenceWeights, referenceForward, refLoraFromAdapter, type RefLora, type RefWeights } from '../reference/transformer.ts';
+import { expectClose, maxAbsDiff, seededRandom } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+const LORA: LoraSettings = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
+// f32 GPU vs f64 reference through 2 layers, as in gpu-parity.test.ts: logits O(1), errors ~1e-5.
+const LOGIT_TOL = { atol: 2e-4, rtol: 1e-3 };
+
+function randomAdapter(spec: ModelSpec, seed: number): LoraAdapter {
+  // PEFT init leaves B = 0 (a no-op adapter); a random B makes the LoRA path change the logits.
+  const adapter = initLoraAdapter(spec, LORA, seed);
+  const rand = seededRandom(seed + 1);
+  for (const [k, t] of adapter.tensors) if (k.includes('lora_B')) for (let i = 0; i < t.length; i++) t[i] = (rand() * 2 - 1) * 0.3;
+  return adapter;
+}
+
+function randomPrompt(V: number, n: number, seed: number): number[] {
+  const rand = seededRandom(seed);
+  return Array.from({ length: n }, () => 3 + Math.floor(rand() * (V - 3))); // avoid bos/eos ids 1, 2
+}
+
+/** Checks each sequence's greedy tokens and logits against the reference on the growing sequence. */
+function expectMatchesReference(spec: ModelSpec, refW: RefWeights, refLora: RefLora | null, prompts: number[][], results: GenerationResult[], logits: Float32Array[][], what: string): void {
+  const V = spec.vocabSize;
+  prompts.forEach((prompt, b) => {
+    const { tokens } = results[b];
+    expect(logits[b].length, `${what} seq ${b}: one logits row per chosen token`).toBe(tokens.length);
+    for (let i = 0; i < tokens.length; i++) {
+      const seq = [...prompt, ...tokens.slice(0, i)];
+      const ref = referenceForward(spec, refW, refLora, seq).logits.subarray((seq.length - 1) * V, seq.length * V);
+      expectClose(logits[b][i], ref, LOGIT_TOL, `${what} seq ${b} step ${i} logits`);
+      const sorted = Array.from(ref).sort((x, y) => y - x);
+      // The choice is only meaningful if the reference's top two are further apart than the tolerance.
+      expect(sorted[0] - sorted[1], `${what} seq ${b} step ${i}: reference top-2 gap`).toBeGreaterThan(1e-3);
+      expect(tokens[i], `${what} seq ${b} step ${i}: greedy token vs reference argmax`).toBe(argmax(ref));
+    }
+  });
+}
+
+async function greedyWithLogits(m: EngineModel, prompts: number[][], maxNewTokens: number) {
+  const logits: Float32Array[][] = prompts.map(() => []);
+  const results = await generate(m.state, prompts, {
+    maxNewTokens,
+    stopTokenIds: [], // run to the length limit so every step is compared
+    onLogits: (b, row) => logits[b].push(row.slice()),
+  });
+  return { results, logits };
+}
+
+describe.each(['qwen3', 'qwen2', 'llama'] as const)('greedy generation matches the reference: %s', (family) => {
+  it('token by token, batch of 2 prompts of different lengths, with and without LoRA', async () => {
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions(family));
+    const files = memoryModelFiles(tiny.files, `tiny-${family}`);
+    const spec = tiny.spec;
+    const { checkpoint } = await openModel(files);
+    const refW = await loadReferenceWeights(spec, checkpoint);
+    await checkpoint.close();
+    const prompts = [randomPrompt(spec.vocabSize, 6, 101), randomPrompt(spec.vocabSize, 3, 102)];
+    const steps = 5;
+
+    const adapter = randomAdapter(spec, 21);
+    const withLora = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: 16 });
+    const a = await greedyWithLogits(withLora, prompts, steps);
+    expect(a.results.map((r) => r.finishReason)).toEqual(['length', 'length']);
+    expect(a.results.map((r) => r.tokens.length)).toEqual([steps, steps]);
+    expectMatchesReference(spec, refW, refLoraFromAdapter(adapter), prompts, a.results, a.logits, `${family} LoRA`);
+    withLora.release();
+
+    // No adapter, recomputed activations (one shared set the prefill copies K/V out of layer by
+    // layer), and a prefill chunk (maxTokens 4) smaller than the first prompt: its fifth token goes
+    // through a decode step without sampling while the other sequences already generate.
+    const plain = await loadEngineModel(gpu, files, { lora: null, maxTokens: 4, recompute: true });
+    const longPrompts = [...prompts, randomPrompt(spec.vocabSize, 1, 103)];
+    const p = await greedyWithLogits(plain, longPrompts, steps);
+    expectMatchesReference(spec, refW, null, longPrompts, p.results, p.logits, `${family} base`);
+    // The adapter changes the output: otherwise the LoRA comparison above proves nothing about LoRA.
+    expect(maxAbsDiff(a.logits[0][0], p.logits[0][0])).toBeGreaterThan(1e-2);
+    plain.release();
+  });
+});
+
+describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
+  let model: EngineModel;
+  let spec: ModelSpec;
+  let files: ReturnType<typeof memoryModelFiles>;
+  let prompts: number[][];
+  let greedy: GenerationResult[];
+  const N = 8;
+  const decode = (ids: number[]) => ids.map((i) => `<${i}>`).join('');
+
+  beforeAll(async () => {
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    spec = tiny.spec;
+    files = memoryModelFiles(tiny.files, 'tiny-qwen3');
+    model = await loadEngineModel(gpu, files, { lora: null, adapter: randomAdapter(spec, 31), maxTokens: 32 });
+    prompts = [randomPrompt(spec.vocabSize, 5, 201), randomPrompt(spec.vocabSize, 9, 202)];
+    greedy = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [] });
+  });
+  afterAll(() => model?.release());
+
+  it('greedy decoding is deterministic across runs and respects maxNewTokens', async () => {
+    const again = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [] });
+    expect(again).toEqual(greedy);
+    expect(greedy.map((r) => [r.tokens.length, r.finishReason])).toEqual([[N, 'length'], [N, 'length']]);
+    const short = await generate(model.state, prompts, { maxNewTokens: 3, stopTokenIds: [] });
+    expect(short.map((r) => r.tokens)).toEqual(greedy.map((r) => r.tokens.slice(0, 3)));
+    const none = await generate(model.state, prompts, { maxNewTokens: 0 });
+    expect(none).toEqual([{ tokens: [], finishReason: 'length' }, { tokens: [], finishReason: 'length' }]);
+  });
+
+  it('a batched sequence gets the same tokens as when generated alone', async () => {
+    const alone = await generate(model.state, [prompts[1]], { maxNewTokens: N, stopTokenIds: [] });
+    expect(alone[0]).toEqual(greedy[1]);
+  });
+
+  it('seeded temperature sampling is reproducible, differs from greedy when hot, and per-sequence streams do not depend on the batch', async () => {
+    const opts = { maxNewTokens: N, stopTokenIds: [], temperature: 5, seed: 1234 };
+    const a = await generate(model.state, prompts, opts);
+    const b = await generate(model.state, prompts, opts);
+    expect(a).toEqual(b);
+    // At T = 5 on 97 tokens the distribution is near uniform: 8 greedy picks in a row would be ~1e-15.
+    expect(a[0].tokens).not.toEqual(greedy[0].tokens);
+    expect(a[1].tokens).not.toEqual(greedy[1].tokens);
+    const otherSeed = await generate(model.state, prompts, { ...opts, seed: 99 });
+    expect(otherSeed[0].tokens).not.toEqual(a[0].tokens);
+    const alone = await generate(model.state, [prompts[0]], opts);
+    expect(alone[0]).toEqual(a[0]);
+  });
+
+  it('top-p with a tiny p keeps only the most likely token, i.e. equals greedy', async () => {
+    const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], temperature: 1, topP: 1e-6, seed: 5 });
+    expect(r).toEqual(greedy);
+  });
+
+  it('stop token ids end a sequence without emitting the stop id; the default is the model eos', async () => {
+    // Stop on the first token of sequence 1 (the one that does not repeat itself) not seen earlier in it.
+    const g1 = greedy[1].tokens;
+    const k = g1.findIndex((t, i) => i >= 2 && !g1.slice(0, i).includes(t));
+    expect(k, 'greedy output has a fresh token after index 2').toBeGreaterThan(0);
+    const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [g1[k]] });
+    expect(r[1]).toEqual({ tokens: g1.slice(0, k), finishReason: 'eos' });
+    expect(greedy[0].tokens).not.toContain(g1[k]);
+    expect(r[0]).toEqual(greedy[0]);
+    expect(await defaultStopTokenIds(files, spec)).toEqual(spec.eosTokenIds);
+    const withDefault = await generate(model.state, prompts, { maxNewTokens: N });
+    prompts.forEach((_, b) => {
+      const eosAt = greedy[b].tokens.findIndex((t) => spec.eosTokenIds.includes(t));
+      const want = eosAt < 0 ? greedy[b] : { tokens: greedy[b].tokens.slice(0, eosAt), finishReason: 'eos' };
+      expect(withDefault[b]).toEqual(want);
+    });
+  });
+
+  it('stop strings end a sequence; the returned text stops before the stop string', async () => {
+    const g1 = greedy[1].tokens;
+    const stop = decode(g1.slice(2, 4)); // spans two tokens
+    const first = decode(g1).indexOf(stop);
+    const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], stopStrings: [stop], decode });
+    const endTok = g1.findIndex((_, i) => decode(g1.slice(0, i + 1)).includes(stop));
+    expect(r[1].finishReason).toBe('stop');
+    expect(r[1].tokens).toEqual(g1.slice(0, endTok + 1));
+    expect(r[1].text).toBe(decode(g1).slice(0, first));
+    expect(r[0].text).toBe(decode(r[0].tokens));
+    await expect(generate(model.state, prompts, { maxNewTokens: N, stopStrings: ['x'] })).rejects.toThrow(/decode/);
+  });
+
+  it('streams every token once, in order, per sequence', async () => {
+    const streamed: number[][] = [[], []];
+    const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], onToken: (b, t) => streamed[b].push(t) });
+    expect(streamed).toEqual(r.map((x) => x.tokens));
+  });
+
+  it('abort stops after the current step and reports aborted', async () => {
+    const ctrl = new AbortController();
+    const r = await generate(model.state, prompts, {
+      maxNewTokens: N,
+      stopTokenIds: [],
+      signal: ctrl.signal,
+      onToken: (b, _t) => {
+        if (b === 1 && greedy[1].tokens.length > 0) ctrl.abort();
+      },
+    });
+    expect(r.map((x) => x.finishReason)).toEqual(['aborted', 'aborted']);
+    expect(r.map((x) => x.tokens)).toEqual(greedy.map((x) => x.tokens.slice(0, 1)));
+    const pre = await generate(model.state, prompts, { maxNewTokens: N, signal: AbortSignal.abort() });
+    expect(pre).toEqual([{ tokens: [], finishReason: 'aborted' }, { tokens: [], finishReason: 'aborted' }]);
+  });
+
+  it('the KV cache plan equals what is allocated', () => {
+    const g = createGenerator(model.state, 3, 11);
+    const allocated = [...g.cache.k, ...g.cache.v].reduce((n, b) => n + b.size, 0);
+    expect(g.cache.bytes).toBe(kvCacheBytes(spec, 3, 11));
+    expect(allocated).toBe(kvCacheBytes(spec, 3, 11));
+    g.destroy();
+  });
+
+  it('rejects bad prompts and settings with clear errors', async () => {
+    await expect(generate(model.state, [[]], { maxNewTokens: 2 })).rejects.toThrow(/empty/);
+    await expect(generate(model.state, [[spec.vocabSize]], { maxNewTokens: 2 })).rejects.toThrow(/outside the vocabulary/);
+    await expect(generate(model.state, prompts, { maxNewTokens: 2, topP: 0 })).rejects.toThrow(/topP/);
+    await expect(generate(model.state, prompts, { maxNewTokens: -1 })).rejects.toThrow(/maxNewTokens/);
+  });
+});
+
+describe('CPU sampler', () => {
+  const logits = Float32Array.from([1.0, 3.0, 2.5, -1.0, 3.0, 0.0]);
+
+  it('greedy is the argmax with ties to the lowest index', () => {
+    expect(argmax(logits)).toBe(1);
+    expect(sampleToken(logits, {}, () => 0.99)).toBe(1);
+    expect(sampleToken(logits, { temperature: 0 }, () => 0.99)).toBe(1);
+  });
+
+  it('temperature sampling follows softmax(l / T)', () => {
+    const T = 0.7;
+    const w = Array.from(logits, (l) => Math.exp(l / T));
+    const Z = w.reduce((a, b) => a + b, 0);
+    const n = 40000;
+    const counts = new Array(logits.length).fill(0);
+    const rand = sequenceRng(7, 0);
+    for (let i = 0; i < n; i++) counts[sampleToken(logits, { temperature: T }, rand)]++;
+    for (let i = 0; i < logits.length; i++) {
+      const p = w[i] / Z;
+      // 5 binomial standard deviations (+ a floor for p ≈ 0): a correct sampler fails ~1e-6 of the time.
+      expect(Math.abs(counts[i] / n - p), `token ${i}`).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n) + 1e-3);
+    }
+  });
+
+  it('top-p keeps the smallest most-likely prefix reaching p and renormalises', () => {
+    const w = Float64Array.from([0.1, 0.4, 0.05, 0.3, 0.15]);
+    expect(nucleus(w, 0.4)).toEqual([1]);
+    expect(nucleus(w, 0.5)).toEqual([1, 3]);
+    expect(nucleus(w, 0.71)).toEqual([1, 3, 4]);
+    expect(nucleus(w, 1)).toEqual([1, 3, 4, 0, 2]);
+    // Threshold lowering: most mass in many tiny weights far below the first threshold.
+    const flat = new Float64Array(1000).fill(1e-6);
+    flat[0] = 1;
+    expect(nucleus(flat, 1.0004999).length).toBe(501); // 1 + 500·1e-6 is the first prefix to reach it
+    const rand = sequenceRng(3, 1);
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) seen.add(sampleToken(logits, { temperature: 1, topP: 0.8 }, rand));
+    // softmax: tokens 1 and 4 (e^3 each) hold ~0.62, with token 2 (e^2.5) ~0.81 ≥ 0.8.
+    expect([...seen].sort()).toEqual([1, 2, 4]);
+  });
+
+  it('sequence RNG streams are reproducible and distinct', () => {
+    const a = sequenceRng(42, 0);
+    const b = sequenceRng(42, 0);
+    const c = sequenceRng(42, 1);
+    const xs = [a(), a(), a()];
+    expect([b(), b(), b()]).toEqual(xs);
+    expect([c(), c(), c()]).not.toEqual(xs);
+  });
+});

@@ -1,0 +1,137 @@
+// Share links: the summary and curves round-trip through the URL fragment; a 10,000-step run still
+// fits in the ~8 KB budget with its curves' shape kept (LTTB keeps first/last points and the
+// spikes); and hostile fragments (bad base64, inflate bombs, wrong schema, unknown keys,
+// `__proto__`) are refused, while script-looking text comes back as the same plain string.
+import { deflateSync, inflateSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { downsampleCurve } from '../../src/snapshot/downsample.ts';
+import { SHARE_LIMITS } from '../../src/snapshot/limits.ts';
+import { validateRunJson } from '../../src/snapshot/run-json.ts';
+import { decodeShareLink, encodeShareLink, SHARE_PREFIX, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
+import { SnapshotError } from '../../src/snapshot/validate.ts';
+import { runJson } from './fixtures.ts';
+
+const toB64Url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+/** A fragment holding exactly this JSON, bypassing the encoder (as an attacker would). */
+const fragmentOfJson = (value: unknown) => SHARE_PREFIX + toB64Url(deflateSync(new TextEncoder().encode(JSON.stringify(value))));
+
+async function summaryOf(steps: number) {
+  const run = await runJson(steps);
+  return shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' }))));
+}
+
+/** The refusal message, or 'accepted' when the fragment decodes. */
+function refusal(fragment: string): string {
+  try {
+    decodeShareLink(fragment);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SnapshotError);
+    return (err as Error).message;
+  }
+  return 'accepted';
+}
+
+describe('share link encoding', () => {
+  it('round-trips the summary (values rounded to 4 significant digits)', async () => {
+    const summary = await summaryOf(50);
+    const fragment = encodeShareLink(summary);
+    expect(fragment.startsWith('#share=')).toBe(true);
+    const back = decodeShareLink(`https://studio.example/#${fragment.slice(1)}`);
+    expect({ ...back, curves: undefined }).toEqual({ ...summary, curves: undefined });
+    expect(back.curves.loss!.steps).toEqual(summary.curves.loss!.steps);
+    back.curves.loss!.values.forEach((v, i) => expect(Math.abs(v - summary.curves.loss!.values[i])).toBeLessThanOrEqual(Math.abs(v) * 5e-4));
+    expect(back.headline.finalAlpha).toBeCloseTo(0.4, 10);
+    expect(back.headline.bestEvalLoss).toBeCloseTo(1.46, 10);
+    expect(back.hdrRounds).toHaveLength(2);
+    // The bare payload (what a `#share=(.+)` match yields) decodes the same.
+    expect(decodeShareLink(fragment.slice(SHARE_PREFIX.length))).toEqual(back);
+  });
+
+  it('keeps a 10,000-step run under the size budget with curves of at most 200 points', async () => {
+    const summary = await summaryOf(10_000);
+    for (const c of Object.values(summary.curves)) expect(c.steps.length).toBeLessThanOrEqual(200);
+    const fragment = encodeShareLink(summary);
+    expect(fragment.length).toBeLessThanOrEqual(SHARE_LIMITS.targetFragmentChars);
+    const back = decodeShareLink(fragment);
+    const loss = back.curves.loss!;
+    expect(loss.steps[0]).toBe(1);
+    expect(loss.steps.at(-1)).toBe(10_000);
+    expect(loss.steps.length).toBe(200); // delta-encoded steps and 4-digit values let all 200 points fit
+    expect(Object.keys(back.curves).sort()).toEqual(['alpha', 'evalLoss', 'loss', 'lossCall', 'lossCot', 'lr']);
+  });
+
+  it('refuses a summary that breaks its own schema instead of writing it', async () => {
+    const summary = await summaryOf(10);
+    expect(() => encodeShareLink({ ...summary, name: 'n'.repeat(500) })).toThrow(/share link: name is 500 characters long/);
+  });
+});
+
+describe('share link decoding refuses hostile input', () => {
+  it('bad base64 and wrong prefixes', () => {
+    expect(refusal('#share=abc$def')).toBe('share link: not base64url text');
+    expect(refusal('#share=abcde')).toBe('share link: base64url text has an impossible length');
+    expect(refusal('#other=abc')).toBe('share link: the URL fragment does not start with #share=');
+    expect(refusal('https://x.example/page#shared=abc')).toBe('share link: the URL fragment does not start with #share=');
+    expect(refusal('<script>')).toBe('share link: not base64url text');
+  });
+
+  it('fragments longer than the cap, before decoding them', () => {
+    expect(refusal(SHARE_PREFIX + 'A'.repeat(SHARE_LIMITS.maxFragmentChars))).toMatch(/^share link: \d+ characters; the limit is 16384$/);
+  });
+
+  it('a small payload that inflates past the cap', () => {
+    const bomb = deflateSync(new Uint8Array(5_000_000).fill(0x20), { level: 9 });
+    const fragment = SHARE_PREFIX + toB64Url(bomb);
+    expect(fragment.length).toBeLessThan(SHARE_LIMITS.maxFragmentChars);
+    expect(refusal(fragment)).toBe(`share link: inflates to more than ${SHARE_LIMITS.maxInflatedBytes} bytes`);
+  });
+
+  it('corrupt deflate data and non-JSON content', () => {
+    expect(refusal(SHARE_PREFIX + toB64Url(new Uint8Array([0xff, 0xff, 0xff, 0x00, 0x13])))).toMatch(/^share link: corrupt compressed data/);
+    expect(refusal(SHARE_PREFIX + toB64Url(deflateSync(new TextEncoder().encode('{not json'))))).toMatch(/^share link: not valid JSON/);
+  });
+
+  it('the wrong schema, unknown keys, __proto__ and bad curve shapes, naming the field', async () => {
+    // The wire form of a valid summary, decoded from a real link so only the edited field is wrong.
+    const wire = new TextDecoder().decode(inflateSync(Buffer.from(encodeShareLink(await summaryOf(20)).slice(SHARE_PREFIX.length), 'base64url')));
+    const good = JSON.parse(wire);
+    expect(refusal(fragmentOfJson(good))).toBe('accepted');
+    expect(refusal(fragmentOfJson({ ...good, schema: 'balancesft-run/1' }))).toMatch(/^share link: schema must be "balancesft-share\/1"/);
+    expect(refusal(fragmentOfJson({ ...good, onload: 'x' }))).toBe('share link: onload is not a known field');
+    const withProto = JSON.stringify(good).replace('{"schema"', '{"__proto__":{"polluted":true},"schema"');
+    expect(refusal(SHARE_PREFIX + toB64Url(deflateSync(new TextEncoder().encode(withProto))))).toBe('share link: __proto__ is not a known field');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const lopsided = { ...good, curves: { ...good.curves, loss: { stepDeltas: [1, 2], values: [1] } } };
+    expect(refusal(fragmentOfJson(lopsided))).toBe('share link: curves.loss has 2 steps but 1 values');
+    const backwards = { ...good, curves: { ...good.curves, loss: { stepDeltas: [5, 0], values: [1, 2] } } };
+    expect(refusal(fragmentOfJson(backwards))).toBe('share link: curves.loss.stepDeltas[1] must be ≥ 1 (steps increase)');
+    const absolute = { ...good, curves: { ...good.curves, loss: { steps: [1, 2], values: [1, 2] } } };
+    expect(refusal(fragmentOfJson(absolute))).toBe('share link: curves.loss.steps is not a known field');
+    expect(refusal(fragmentOfJson({ ...good, headline: { finalLoss: 'NaN' } }))).toMatch(/^share link: headline\.finalLoss must be a finite number/);
+  });
+
+  it('keeps script-looking strings as the same plain strings', async () => {
+    const summary = await summaryOf(10);
+    const hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
+    const back = decodeShareLink(encodeShareLink({ ...summary, name: hostile, dataset: { ...summary.dataset, name: '"><svg/onload=alert(3)>' } }));
+    expect(back.name).toBe(hostile);
+    expect(back.dataset.name).toBe('"><svg/onload=alert(3)>');
+  });
+});
+
+describe('LTTB downsampling', () => {
+  it('keeps the first and last points and a lone spike', () => {
+    const steps = Array.from({ length: 5000 }, (_, i) => i + 1);
+    const values = steps.map((s) => (s === 2500 ? 50 : 1 / s));
+    const d = downsampleCurve({ steps, values }, 100);
+    expect(d.steps).toHaveLength(100);
+    expect(d.steps[0]).toBe(1);
+    expect(d.steps.at(-1)).toBe(5000);
+    expect(d.values).toContain(50);
+    expect(d.steps.every((s, i) => i === 0 || s > d.steps[i - 1])).toBe(true);
+  });
+
+  it('returns short curves unchanged', () => {
+    expect(downsampleCurve({ steps: [1, 2, 3], values: [3, 2, 1] }, 200)).toEqual({ steps: [1, 2, 3], values: [3, 2, 1] });
+  });
+});

@@ -1,0 +1,159 @@
+// Snapshots and Dexie on fake-indexeddb (the real-IndexedDB run is
+// tests/browser/snapshot.browser.ts). Protects: a stored run (rows as the worker's RunStore writes
+// them) exports with its metrics, eval points, adapter and checkpoint; importing into another
+// browser's database as read-only or resume recreates the run, its metric rows and checkpoint;
+// resume refuses without a checkpoint or dataset; an existing run id is never overwritten; and an
+// imported read-only run exports again without the model loaded.
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
+import { exportPeftAdapter } from '../../src/model/peft.ts';
+import { specSummary } from '../../src/snapshot/run-json.ts';
+import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
+import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
+import { SnapshotError } from '../../src/snapshot/validate.ts';
+import { checkpointFor, config, examples, metricHistory, spec, trainedAdapter } from './fixtures.ts';
+
+const idb = { indexedDB, IDBKeyRange };
+let dbCounter = 0;
+const freshDb = () => new StudioDb(`snapshot-test-${++dbCounter}-${Date.now()}`, idb);
+
+/** A finished run stored the way the worker stores one: run row, per-step metric rows with eval
+ * values joined into their step's row, and the newest checkpoint as a blob. */
+async function storedRun(db: StudioDb): Promise<string> {
+  const dataset = await saveDataset(db, { name: 'adds', examples: examples(8) });
+  await db.runs.add({ id: 'run-a', datasetId: dataset.id, status: 'done', createdAt: 1_763_000_000_000, updatedAt: 1_763_000_500_000, config, name: 'first run', modelRef: 'embedded:tiny-qwen3', lastStep: 30 });
+  const rows = metricHistory(30).map((m) => ({ runId: 'run-a', step: m.step, values: { ...m } as Record<string, number> }));
+  for (const r of rows) if (r.step % 10 === 0) Object.assign(r.values, { evalLoss: 2 - r.step / 100, evalLossCot: 1.5, evalLossCall: 2.5 });
+  rows[4].values.loss = NaN;
+  await db.metrics.bulkPut(rows);
+  const bytes = checkpointFor(trainedAdapter(), 30);
+  await db.checkpoints.put({ runId: 'run-a', step: 30, createdAt: 1, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer } });
+  return 'run-a';
+}
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SnapshotError);
+  return (err as Error).message;
+}
+
+describe('snapshots from and into IndexedDB', () => {
+  it('exports a stored run with metrics, eval points, the adapter from its checkpoint, and the dataset', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const input = await snapshotFromDb(db, runId, { spec, includeDataset: true });
+    expect(input.run.metrics).toHaveLength(30);
+    expect(input.run.metrics[0]).not.toHaveProperty('evalLoss');
+    expect(input.run.evalMetrics.map((e) => e.step)).toEqual([10, 20, 30]);
+    expect(input.run.dataset).toMatchObject({ name: 'adds', examples: 8 });
+    const snap = await importSnapshot(exportSnapshot(input), { spec });
+    expect(snap.run.metrics[4].loss).toBeNull();
+    expect(snap.run.metrics[5].loss).toBe(metricHistory(30)[5].loss);
+    expect(snap.adapter!.files.configJson).toBe(exportPeftAdapter(spec, trainedAdapter(), 'embedded:tiny-qwen3').adapterConfigJson);
+    expect(snap.checkpoint!.state.step).toBe(30);
+    expect(snap.dataset!.map((e) => e.id)).toEqual(examples(8).map((e) => e.id));
+    db.close();
+  });
+
+  it('opens a snapshot read-only in another database, and exports it again without the model', async () => {
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: false });
+    const target = freshDb();
+    const snap = await importSnapshot(zip);
+    const row = await saveImportedSnapshot(target, snap, 'read-only');
+    expect(row).toMatchObject({ id: 'run-a', datasetId: '', readOnly: true, status: 'done', name: 'first run', modelRef: 'embedded:tiny-qwen3' });
+    const metrics = await target.metrics.where('runId').equals('run-a').sortBy('step');
+    expect(metrics).toHaveLength(30);
+    expect(metrics[9].values).toMatchObject({ step: 10, evalLoss: 1.9, evalLossCot: 1.5 });
+    expect(Number.isNaN(metrics[4].values.loss)).toBe(true);
+    const [checkpoint] = await target.checkpoints.where('runId').equals('run-a').toArray();
+    expect(Object.keys(checkpoint.blobs).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'checkpoint']);
+
+    // Re-exported from the imported copy with no model loaded: the stored spec summary and adapter files suffice.
+    const again = await importSnapshot(await exportRunSnapshot(target, 'run-a'));
+    expect(again.run.metrics).toEqual(snap.run.metrics);
+    expect(again.run.dataset).toEqual(snap.run.dataset);
+    expect(again.adapter!.files.weights).toEqual(snap.adapter!.files.weights);
+    source.close();
+    target.close();
+  });
+
+  it('resumes a snapshot: dataset restored with its split, run paused at the checkpoint step', async () => {
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
+    expect(row).toMatchObject({ status: 'paused', readOnly: false, lastStep: 30 });
+    const dataset = await target.datasets.get(row.datasetId);
+    expect(dataset).toMatchObject({ name: 'adds', exampleCount: 8 });
+    const sourceDataset = (await source.datasets.toArray())[0];
+    expect(dataset!.fingerprint).toBe(sourceDataset.fingerprint);
+    expect((await loadExampleRows(target, row.datasetId)).map((r) => `${r.id}:${r.split}`)).toEqual((await loadExampleRows(source, sourceDataset.id)).map((r) => `${r.id}:${r.split}`));
+    source.close();
+    target.close();
+  });
+
+  it('links a resumed run to a dataset already in the browser by fingerprint', async () => {
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec });
+    const target = freshDb();
+    const local = await saveDataset(target, { name: 'my copy', examples: examples(8) });
+    const row = await saveImportedSnapshot(target, await importSnapshot(zip), 'resume');
+    expect(row.datasetId).toBe(local.id);
+    expect(await target.datasets.count()).toBe(1);
+    source.close();
+    target.close();
+  });
+
+  it('refuses to resume without the dataset or without a checkpoint, writing nothing', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const target = freshDb();
+    const noDataset = await importSnapshot(await exportRunSnapshot(source, runId, { spec }));
+    expect(await refusal(saveImportedSnapshot(target, noDataset, 'resume'))).toMatch(/^resuming needs the run's dataset: .*fingerprint sha256:/);
+    const noCheckpoint = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeCheckpoint: false, includeDataset: true }));
+    expect(await refusal(saveImportedSnapshot(target, noCheckpoint, 'resume'))).toBe('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
+    expect(await target.runs.count()).toBe(0);
+    expect(await target.datasets.count()).toBe(0);
+    source.close();
+    target.close();
+  });
+
+  it('gives an imported run a new id when the browser already has that run', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const row = await saveImportedSnapshot(db, await importSnapshot(await exportRunSnapshot(db, runId, { spec })), 'read-only');
+    expect(row.id).not.toBe('run-a');
+    expect(row.importedFrom).toMatchObject({ runId: 'run-a', mode: 'read-only' });
+    expect((await db.runs.get('run-a'))!.readOnly).toBeUndefined();
+    expect(await db.metrics.where('runId').equals(row.id).count()).toBe(30);
+    expect(await db.metrics.where('runId').equals('run-a').count()).toBe(30);
+    db.close();
+  });
+
+  it('leaves the adapter and checkpoint out when asked (share links), without needing the model', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    // As on an imported run: the spec summary is stored, so no loaded model is needed.
+    const row: SnapshotRunRow = { ...(await db.runs.get(runId))!, modelSpec: specSummary(spec) };
+    await db.runs.put(row);
+    const input = await snapshotFromDb(db, runId, { includeAdapter: false, includeCheckpoint: false });
+    expect(input.adapter).toBeUndefined();
+    expect(input.checkpoint).toBeUndefined();
+    expect(input.run.metrics).toHaveLength(30);
+    db.close();
+  });
+
+  it('names what is missing when a run cannot be exported', async () => {
+    const db = freshDb();
+    await storedRun(db);
+    expect(await refusal(snapshotFromDb(db, 'nope'))).toBe('run nope does not exist');
+    expect(await refusal(snapshotFromDb(db, 'run-a'))).toBe("run run-a: the model's spec is needed to describe the adapter; load the model first");
+    db.close();
+  });
+});

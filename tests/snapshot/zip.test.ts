@@ -1,0 +1,99 @@
+// The defensive zip reader: reads what writeZip writes (stored and deflated), and refuses zip bombs
+// and corrupt archives before or while inflating: too many entries, unknown names, declared sizes
+// over the caps, entries that inflate to more than they declare (a lying header), CRC mismatches
+// and truncation. Limits here are tiny so the hostile cases cost kilobytes, not gigabytes.
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import type { ZipLimits } from '../../src/snapshot/limits.ts';
+import { SnapshotError } from '../../src/snapshot/validate.ts';
+import { crc32, readZip, writeZip } from '../../src/snapshot/zip.ts';
+
+const limits: ZipLimits = { maxEntries: 3, maxTotalBytes: 300_000, maxEntryBytes: { 'a.txt': 200_000, 'b.bin': 200_000, 'c.json': 1000 } };
+const when = new Date(Date.UTC(2025, 5, 1));
+
+function refused(bytes: Uint8Array, l: ZipLimits = limits): string {
+  try {
+    readZip(bytes, l, 'test.zip');
+  } catch (err) {
+    expect(err).toBeInstanceOf(SnapshotError);
+    return (err as Error).message;
+  }
+  throw new Error('the archive was accepted');
+}
+
+/** Rewrites the uncompressed size of `name` in the central directory (as a hostile writer would). */
+function lieAboutSize(zip: Uint8Array, name: string, size: number): Uint8Array {
+  const out = zip.slice();
+  const dv = new DataView(out.buffer);
+  for (let at = 0; at + 46 < out.length; at++) {
+    if (dv.getUint32(at, true) !== 0x02014b50) continue;
+    const nameLength = dv.getUint16(at + 28, true);
+    if (new TextDecoder().decode(out.subarray(at + 46, at + 46 + nameLength)) === name) {
+      dv.setUint32(at + 24, size, true);
+      return out;
+    }
+  }
+  throw new Error(`no central entry ${name}`);
+}
+
+describe('zip reader', () => {
+  it('reads back stored and deflated entries exactly', () => {
+    const text = new TextEncoder().encode('hello snapshot '.repeat(1000));
+    const floats = new Uint8Array(new Float32Array([1.5, -2, 3e-8, NaN]).buffer);
+    const zip = writeZip(
+      [
+        { name: 'a.txt', data: text, level: 9 },
+        { name: 'b.bin', data: floats, level: 0 },
+      ],
+      when,
+    );
+    const entries = readZip(zip, limits, 'test.zip');
+    expect(entries.get('a.txt')).toEqual(text);
+    expect(entries.get('b.bin')).toEqual(floats);
+    expect(zip.length).toBeLessThan(text.length / 10); // it really was deflated
+  });
+
+  it('matches the standard CRC-32 check value', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('refuses more entries than allowed before inflating anything', () => {
+    const zip = zipSync({ 'a.txt': new Uint8Array(1), 'b.bin': new Uint8Array(1), 'c.json': new Uint8Array(1), 'd.txt': new Uint8Array(1) });
+    expect(refused(zip)).toBe('test.zip: 4 entries; a snapshot has at most 3');
+  });
+
+  it('refuses unknown entry names, including path tricks', () => {
+    expect(refused(zipSync({ '../evil.sh': new Uint8Array(1) }))).toMatch(/^test\.zip: unexpected entry "\.\.\/evil\.sh"; a snapshot holds only a\.txt, b\.bin, c\.json$/);
+  });
+
+  it('refuses an entry whose declared size is over its cap', () => {
+    expect(refused(zipSync({ 'c.json': new Uint8Array(1001) }))).toBe('test.zip: entry c.json declares 1001 bytes uncompressed; the limit is 1000');
+  });
+
+  it('refuses archives whose declared sizes add up past the total cap', () => {
+    const zip = zipSync({ 'a.txt': new Uint8Array(180_000), 'b.bin': new Uint8Array(180_000) });
+    expect(refused(zip)).toBe('test.zip: entries declare more than 300000 bytes uncompressed in total');
+  });
+
+  it('stops inflating a zip bomb whose header lies about its size', () => {
+    // 190 KB of zeros deflate to a few hundred bytes; the header claims 100 bytes.
+    const bomb = lieAboutSize(zipSync({ 'a.txt': new Uint8Array(190_000) }, { level: 9 }), 'a.txt', 100);
+    expect(refused(bomb)).toBe('test.zip: entry a.txt: inflates to more than its declared 100 bytes (refusing a zip bomb)');
+  });
+
+  it('refuses an entry that inflates to less than declared, and a CRC mismatch', () => {
+    const short = lieAboutSize(zipSync({ 'a.txt': new Uint8Array(500).fill(7) }), 'a.txt', 600);
+    expect(refused(short)).toBe('test.zip: entry a.txt: 500 bytes after inflating, but 600 declared (corrupt)');
+    const zip = zipSync({ 'b.bin': [new Uint8Array(64).fill(1), { level: 0 }] });
+    const flipped = zip.slice();
+    flipped[30 + 'b.bin'.length + 10] ^= 0xff; // a byte inside the stored data
+    expect(refused(flipped)).toBe('test.zip: entry b.bin: CRC-32 mismatch (corrupt)');
+  });
+
+  it('refuses truncated archives and garbage', () => {
+    const zip = writeZip([{ name: 'a.txt', data: new Uint8Array(5000).map((_, i) => i * 7), level: 6 }], when);
+    expect(refused(zip.subarray(0, zip.length - 30))).toMatch(/^test\.zip: /);
+    expect(refused(zip.subarray(200))).toMatch(/^test\.zip: /);
+    expect(refused(new Uint8Array(100).fill(0x50))).toBe('test.zip: not a zip file (no end-of-central-directory record)');
+  });
+});
