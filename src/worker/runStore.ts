@@ -56,7 +56,8 @@ export class RunStore {
 
   /** The newest checkpoint, or null, without changing anything. */
   async latestCheckpointReadOnly(): Promise<TrainerState | null> {
-    const all = await this.db.checkpoints.where('runId').equals(this.runId).sortBy('step');
+    // Rows without trainer state (an imported snapshot's adapter-only row) cannot be resumed from.
+    const all = (await this.db.checkpoints.where('runId').equals(this.runId).sortBy('step')).filter((r) => r.blobs.checkpoint !== undefined);
     const last = all.at(-1);
     if (!last) return null;
     const blob = last.blobs.checkpoint;
