@@ -42,6 +42,9 @@ export interface GradScratch {
   dkPre: GPUBuffer; // [N, kvd]
   dLoraU: GPUBuffer; // [N, r]
   attScratch: GPUBuffer; // attention backward scratch [N·nHeads] vec2
+  /** LoRA dropout (absent without it): the dropped LoRA input, and du·A before its mask [N, widest in]. */
+  dropX?: GPUBuffer;
+  dropG?: GPUBuffer;
 }
 
 export interface Activations {
@@ -57,7 +60,7 @@ export interface Activations {
   bytes: number;
 }
 
-export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, loraRank: number, targets: LoraTarget[], recompute: boolean): Activations {
+export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, loraRank: number, targets: LoraTarget[], recompute: boolean, loraDropout = 0): Activations {
   let bytes = 0;
   const f32 = (elements: number, label: string) => {
     const b = createStorageBuffer(gpu.ctx, Math.max(1, elements) * 4, label);
@@ -114,6 +117,11 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
     dLoraU: f32(N * Math.max(1, loraRank), 'grad.dLoraU'),
     attScratch: f32(N * spec.numHeads * 2, 'grad.attScratch'),
   };
+  if (loraDropout > 0 && targets.length > 0) {
+    const widestIn = Math.max(H, I, qd);
+    grads.dropX = f32(N * widestIn, 'grad.loraDropX');
+    grads.dropG = f32(N * widestIn, 'grad.loraDropG');
+  }
   return {
     maxTokens,
     recompute,
@@ -127,7 +135,7 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
 }
 
 export function destroyActivations(a: Activations): void {
-  const all: GPUBuffer[] = [...a.layerInputs, a.finalNormOut, a.finalRstd, ...Object.values(a.grads)];
+  const all: GPUBuffer[] = [...a.layerInputs, a.finalNormOut, a.finalRstd, ...Object.values(a.grads).filter((b): b is GPUBuffer => !!b)];
   for (const l of a.layers) {
     for (const [k, v] of Object.entries(l)) {
       if (k === 'loraU') all.push(...(Object.values(v as Record<string, GPUBuffer>)));

@@ -46,7 +46,7 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
   const adapter = opts.adapter ?? (opts.lora ? initLoraAdapter(spec, opts.lora, opts.seed ?? 0) : null);
   if (adapter) validateLoraSettings(spec, adapter.settings);
   const lora = adapter ? createDeviceLora(gpu, spec, adapter) : null;
-  const acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false);
+  const acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false, adapter?.settings.dropout ?? 0);
   const invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
   gpu.recorder.submit();
   weights.temporary.forEach((b) => b.destroy());

@@ -31,6 +31,14 @@ export interface LoraSettings {
 
 export const DEFAULT_LORA: LoraSettings = { rank: 16, alpha: 32, useRsLora: false, dropout: 0.05, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
 
+/** The dropout mask seed of one adapter in one micro-batch: distinct per layer and target (PEFT
+ * gives every LoRA module its own nn.Dropout), reproducible from the micro-batch seed alone. */
+export function loraDropoutSeed(batchSeed: number, layer: number, target: LoraTarget): number {
+  let x = (batchSeed ^ Math.imul(layer * 8 + LORA_TARGETS.indexOf(target) + 1, 0x9e3779b1)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  return (x ^ (x >>> 13)) >>> 0;
+}
+
 export function loraScale(s: Pick<LoraSettings, 'rank' | 'alpha' | 'useRsLora'>): number {
   return s.useRsLora ? s.alpha / Math.sqrt(s.rank) : s.alpha / s.rank;
 }

@@ -24,6 +24,8 @@ export interface TrainShape {
   recompute: boolean;
   /** Vocabulary columns per LM-head/cross-entropy chunk; chosen automatically when absent. */
   lmHeadChunk?: number;
+  /** LoRA dropout probability (0 when absent): two [T, widest input] scratch buffers when on. */
+  loraDropout?: number;
 }
 
 export interface PlanLimits {
@@ -131,6 +133,10 @@ function gradScratchBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSi
     { label: 'attention backward scratch', bytes: T * spec.numHeads * 2 * F32 },
   ];
   if (spec.qkNorm) out.push({ label: 'd q before norm', bytes: T * qDim(spec) * F32 }, { label: 'd k before norm', bytes: T * kvDim(spec) * F32 });
+  if ((s.loraDropout ?? 0) > 0 && s.targets.length > 0) {
+    const widestIn = Math.max(H, I, qDim(spec));
+    out.push({ label: 'dropped LoRA input', bytes: T * widestIn * F32 }, { label: 'LoRA input gradient before its mask', bytes: T * widestIn * F32 });
+  }
   return out;
 }
 

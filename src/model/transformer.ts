@@ -14,12 +14,13 @@ import { ropeBackward, ropeForward } from '../ops/rope.ts';
 import { attentionBackward, attentionForward, type AttentionShape } from '../ops/attention.ts';
 import { swigluBackward, swigluForward } from '../ops/swiglu.ts';
 import { embeddingForward } from '../ops/embedding.ts';
+import { dropout } from '../ops/dropout.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import type { DeviceWeights } from './deviceWeights.ts';
 import type { DeviceLora, LoraPair } from './deviceLora.ts';
 import type { Activations, LayerActivations } from './activations.ts';
-import type { LoraTarget } from './lora.ts';
+import { loraDropoutSeed, type LoraTarget } from './lora.ts';
 
 /** The GPU side of one micro-batch (see train/batching.ts for how the arrays are built). */
 export interface BatchBuffers {
@@ -39,6 +40,8 @@ export interface ModelState {
   acts: Activations;
   /** RoPE inverse frequencies [headDim/2] f32 (rope scaling applied). */
   invFreq: GPUBuffer;
+  /** LoRA dropout of the current training micro-batch; null in evaluation and generation. */
+  dropout?: { p: number; batchSeed: number } | null;
 }
 
 function layerActs(m: ModelState, l: number): LayerActivations {
@@ -58,17 +61,33 @@ interface LinearArgs {
   outF: number;
   bias?: GPUBuffer;
   accumulate?: boolean;
-  lora?: { pair: LoraPair; u: GPUBuffer };
+  lora?: LoraUse;
 }
 
-/** y (+)= x·Wᵀ (+ b) + s·(x·Aᵀ)·Bᵀ, saving u = x·Aᵀ for the backward. */
+interface LoraUse {
+  pair: LoraPair;
+  u: GPUBuffer;
+  /** Dropout mask seed of this layer and target in this micro-batch (when dropout is on). */
+  dropSeed: number | null;
+}
+
+/** The LoRA input: x itself, or x with this adapter's dropout mask applied (into grads.dropX). */
+async function loraInput(m: ModelState, x: GPUBuffer, n: number, lora: LoraUse): Promise<GPUBuffer> {
+  if (lora.dropSeed === null || !m.dropout) return x;
+  const dropX = m.acts.grads.dropX!;
+  await dropout(m.gpu, { src: x, dst: dropX, n, p: m.dropout.p, seed: lora.dropSeed });
+  return dropX;
+}
+
+/** y (+)= x·Wᵀ (+ b) + s·(drop(x)·Aᵀ)·Bᵀ, saving u = drop(x)·Aᵀ for the backward. */
 async function linearForward(m: ModelState, a: LinearArgs): Promise<void> {
   const { gpu } = m;
   await matmul(gpu, { a: a.x, b: a.W, c: a.y, M: a.tokens, N: a.outF, K: a.inF, transB: true, bDtype: m.weights.dtype, bias: a.bias, accumulate: a.accumulate });
   if (a.lora && m.lora) {
     const { A, B } = a.lora.pair;
     const r = A.rows;
-    await matmul(gpu, { a: a.x, b: m.lora.params, offsetB: A.offset, c: a.lora.u, M: a.tokens, N: r, K: a.inF, transB: true });
+    const xl = await loraInput(m, a.x, a.tokens * a.inF, a.lora);
+    await matmul(gpu, { a: xl, b: m.lora.params, offsetB: A.offset, c: a.lora.u, M: a.tokens, N: r, K: a.inF, transB: true });
     await matmul(gpu, { a: a.lora.u, b: m.lora.params, offsetB: B.offset, c: a.y, M: a.tokens, N: a.outF, K: r, transB: true, alpha: m.lora.scale, accumulate: true });
   }
 }
@@ -82,10 +101,10 @@ interface LinearBackwardArgs {
   inF: number;
   outF: number;
   accumulateDx: boolean;
-  lora?: { pair: LoraPair; u: GPUBuffer };
+  lora?: LoraUse;
 }
 
-/** dx (+)= dy·W (+ du·A);  dB += s·dyᵀ·u;  du = s·dy·B;  dA += duᵀ·x. */
+/** dx (+)= dy·W (+ drop(du·A));  dB += s·dyᵀ·u;  du = s·dy·B;  dA += duᵀ·drop(x). */
 async function linearBackward(m: ModelState, a: LinearBackwardArgs): Promise<void> {
   const { gpu } = m;
   await matmul(gpu, { a: a.dy, b: a.W, c: a.dx, M: a.tokens, N: a.inF, K: a.outF, bDtype: m.weights.dtype, accumulate: a.accumulateDx });
@@ -96,8 +115,16 @@ async function linearBackward(m: ModelState, a: LinearBackwardArgs): Promise<voi
     const du = m.acts.grads.dLoraU;
     await matmul(gpu, { a: a.dy, b: a.lora.u, c: m.lora.grads, offsetC: B.offset, M: a.outF, N: r, K: a.tokens, transA: true, alpha: s, accumulate: true });
     await matmul(gpu, { a: a.dy, b: m.lora.params, offsetB: B.offset, c: du, M: a.tokens, N: r, K: a.outF, alpha: s });
-    await matmul(gpu, { a: du, b: a.x, c: m.lora.grads, offsetC: A.offset, M: r, N: a.inF, K: a.tokens, transA: true, accumulate: true });
-    await matmul(gpu, { a: du, b: m.lora.params, offsetB: A.offset, c: a.dx, M: a.tokens, N: a.inF, K: r, accumulate: true });
+    // The mask is regenerated from its seed rather than stored.
+    const xl = await loraInput(m, a.x, a.tokens * a.inF, a.lora);
+    await matmul(gpu, { a: du, b: xl, c: m.lora.grads, offsetC: A.offset, M: r, N: a.inF, K: a.tokens, transA: true, accumulate: true });
+    if (a.lora.dropSeed !== null && m.dropout) {
+      const dropG = m.acts.grads.dropG!;
+      await matmul(gpu, { a: du, b: m.lora.params, offsetB: A.offset, c: dropG, M: a.tokens, N: a.inF, K: r });
+      await dropout(gpu, { src: dropG, dst: a.dx, n: a.tokens * a.inF, p: m.dropout.p, seed: a.lora.dropSeed, accumulate: true });
+    } else {
+      await matmul(gpu, { a: du, b: m.lora.params, offsetB: A.offset, c: a.dx, M: a.tokens, N: a.inF, K: r, accumulate: true });
+    }
   }
 }
 
@@ -105,10 +132,12 @@ function attentionShape(m: ModelState, batch: BatchBuffers): AttentionShape {
   return { batch: batch.B, seqLen: batch.T, nHeads: m.spec.numHeads, nKvHeads: m.spec.numKvHeads, headDim: m.spec.headDim };
 }
 
-function withLora(m: ModelState, l: number, t: LoraTarget, a: LayerActivations): LinearArgs['lora'] {
+function withLora(m: ModelState, l: number, t: LoraTarget, a: LayerActivations): LoraUse | undefined {
   const pair = loraPair(m, l, t);
   const u = a.loraU[t];
-  return pair && u ? { pair, u } : undefined;
+  if (!pair || !u) return undefined;
+  const dropSeed = m.dropout && m.dropout.p > 0 ? loraDropoutSeed(m.dropout.batchSeed, l, t) : null;
+  return { pair, u, dropSeed };
 }
 
 export async function layerForward(m: ModelState, l: number, batch: BatchBuffers): Promise<void> {

@@ -76,7 +76,7 @@ export function validateRunConfig(c: RunConfig): void {
   if (!(c.alphaMin < c.alpha0 && c.alpha0 < c.alphaMax && c.alphaMin >= 0 && c.alphaMax <= 1)) {
     throw new Error(`run config: need 0 ≤ alphaMin < alpha0 < alphaMax ≤ 1, got ${c.alphaMin}, ${c.alpha0}, ${c.alphaMax}`);
   }
-  if (c.lora.dropout !== 0) throw new Error(`run config: LoRA dropout ${c.lora.dropout} is not supported by the GPU trainer yet; use 0`);
+  if (!(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new Error(`run config: LoRA dropout must be in [0, 1), got ${c.lora.dropout}`);
   if (!(c.lora.rank >= 1 && Number.isInteger(c.lora.rank))) throw new Error(`run config: LoRA rank must be a whole number ≥ 1, got ${c.lora.rank}`);
   if (c.lora.targets.length === 0) throw new Error('run config: LoRA needs at least one target module');
 }

@@ -114,8 +114,12 @@ export class Trainer {
     return batches;
   }
 
-  private async runMicroBatch(mb: MicroBatch, backward: boolean): Promise<void> {
+  private async runMicroBatch(mb: MicroBatch, backward: boolean, microIndex = 0): Promise<void> {
     const N = mb.B * mb.T;
+    // LoRA dropout only while training; its masks follow from (seed, step, micro-batch), so a
+    // resumed run draws the same masks as an uninterrupted one.
+    const p = this.model.lora!.settings.dropout;
+    this.model.dropout = backward && p > 0 ? { p, batchSeed: (Math.imul(this.config.seed + 1, 0x9e3779b1) ^ Math.imul(this.step * 64 + microIndex + 1, 0x85ebca6b)) >>> 0 } : null;
     writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
     writeLossInputs(this.gpu, this.head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: mb.weights });
     await modelForward(this.model, this.slots);
@@ -142,7 +146,7 @@ export class Trainer {
     for (const mb of batches) applyLossWeights(mb, w);
     resetSegmentSums(this.gpu, this.head);
     this.gpu.recorder.clear(this.model.lora!.grads);
-    for (const mb of batches) await this.runMicroBatch(mb, true);
+    for (const [i, mb] of batches.entries()) await this.runMicroBatch(mb, true, i);
   }
 
   /** One optimizer step. */

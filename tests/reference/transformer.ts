@@ -11,8 +11,9 @@
 import { kvDim, qDim, weightManifest, type ModelSpec } from '../../src/model/config.ts';
 import type { Checkpoint } from '../../src/model/checkpoint.ts';
 import { decodeToFloat64 } from '../../src/model/dtype.ts';
-import { LORA_TARGETS, TARGET_MODULES, loraScale, peftKey, type LoraAdapter, type LoraTarget } from '../../src/model/lora.ts';
+import { LORA_TARGETS, TARGET_MODULES, loraDropoutSeed, loraScale, peftKey, type LoraAdapter, type LoraTarget } from '../../src/model/lora.ts';
 import { ropeInverseFrequencies } from '../../src/model/rope.ts';
+import { dropoutMaskValue } from '../../src/ops/dropout.ts';
 import { readTensorRange } from '../../src/model/safetensors.ts';
 
 /** HF tensor name → values (f64, row-major, [out, in] for linears). */
@@ -21,6 +22,8 @@ export type RefWeights = Map<string, Float64Array>;
 export interface RefLora {
   scale: number;
   rank: number;
+  /** LoRA dropout with the engine's counter-based mask (src/ops/dropout.ts), when training with it. */
+  dropout?: { p: number; batchSeed: number };
   /** PEFT key → A [r, in] or B [out, r]; a target is active in a layer when both keys exist. */
   tensors: Map<string, Float64Array>;
 }
@@ -276,12 +279,20 @@ function projForward(weights: RefWeights, lora: RefLora | null, layer: number, t
   const cache: ProjCache = { h: null };
   if (pair && lora) {
     const r = lora.rank;
-    const h = linearForward(x, T, I, pair.A, r); // [T, r]
+    const h = linearForward(dropped(lora, layer, target, x), T, I, pair.A, r); // [T, r]
     const delta = linearForward(h, T, r, pair.B, O); // [T, O]
     for (let i = 0; i < y.length; i++) y[i] += lora.scale * delta[i];
     cache.h = h;
   }
   return { y, cache };
+}
+
+/** x ⊙ mask/(1−p) with the engine's mask for this layer and target (x itself without dropout). */
+function dropped(lora: RefLora, layer: number, target: LoraTarget, x: Float64Array): Float64Array {
+  if (!lora.dropout) return x;
+  const { p, batchSeed } = lora.dropout;
+  const seed = loraDropoutSeed(batchSeed, layer, target);
+  return x.map((v, i) => v * dropoutMaskValue(i, seed, p));
 }
 
 /** Returns dx; adds dA = (scale·dy·B)ᵀ·x and dB = scale·dyᵀ·h into `grads`. */
@@ -295,8 +306,8 @@ function projBackward(
     const r = lora.rank;
     const dB = weightGrad(dy, T, O, cache.h, r).map((g) => g * lora.scale); // [O, r]
     const dh = linearBackwardInput(dy, T, O, pair.B, r).map((g) => g * lora.scale); // [T, r]
-    const dA = weightGrad(dh, T, r, x, I); // [r, I]
-    const dxLora = linearBackwardInput(dh, T, r, pair.A, I);
+    const dA = weightGrad(dh, T, r, dropped(lora, layer, target, x), I); // [r, I]
+    const dxLora = dropped(lora, layer, target, linearBackwardInput(dh, T, r, pair.A, I));
     for (let i = 0; i < dx.length; i++) dx[i] += dxLora[i];
     grads.set(peftKey(layer, target, 'A'), dA);
     grads.set(peftKey(layer, target, 'B'), dB);
