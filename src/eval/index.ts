@@ -18,3 +18,17 @@ export {
   type BfclPrediction,
 } from './bfcl-files.ts';
 export { possibleAnswerFromCalls, categoryForCalls, groundTruthOf } from './ground-truth.ts';
+export { bindGenerator, type FinishReason, type GeneratedSequence, type GenerateFn, type ModelGenerate, type SamplingSettings } from './generator.ts';
+export {
+  checkPrediction,
+  evaluateExamples,
+  formatEvalSummary,
+  summarizePredictions,
+  type CategoryTally,
+  type EvalOptions,
+  type EvalReport,
+  type EvalSummary,
+  type ModelAccess,
+  type Prediction,
+} from './evaluate.ts';
+export { tokenizerModelAccess } from './model-access.ts';

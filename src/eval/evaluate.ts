@@ -1,0 +1,151 @@
+// Evaluation runs: generate an answer for every example (greedy by default), decode the calls,
+// check them against the example's ground truth with the BFCL AST checker, and report accuracy
+// overall, per category and per failure rule, keeping every prediction so it can be stored with
+// the run. Model access comes in as functions (generate, prompt encoder, decoder), so the same
+// code runs on the GPU engine, in the worker and in pure-logic tests.
+// Never touches storage and never changes the model: it only reads generations.
+import type { Call, Example } from '../data/example.ts';
+import type { AstCheckError } from './ast-checker.ts';
+import { checkGeneratedOutput } from './check-generation.ts';
+import type { FinishReason, GenerateFn } from './generator.ts';
+import { groundTruthOf } from './ground-truth.ts';
+
+export interface Prediction {
+  exampleId: string;
+  category: string;
+  /** The decoded generation, exactly as checked. */
+  output: string;
+  valid: boolean;
+  /** The checker's errors (empty when valid); the first one is the failure's rule. */
+  errors: AstCheckError[];
+  /** Calls and reasoning read out of the output, when it decoded. */
+  calls?: Call[];
+  reasoning?: string;
+  finishReason: FinishReason;
+  generatedTokens: number;
+}
+
+export interface CategoryTally {
+  total: number;
+  correct: number;
+  accuracy: number;
+}
+
+export interface EvalSummary extends CategoryTally {
+  byCategory: Record<string, CategoryTally>;
+  /** Failing predictions per rule (each failure counts once, under its first error's rule). */
+  failureRules: Record<string, number>;
+  finishReasons: Partial<Record<FinishReason, number>>;
+}
+
+export interface EvalReport extends EvalSummary {
+  predictions: Prediction[];
+  /** True when the signal stopped the run early; the report covers the examples done so far. */
+  aborted: boolean;
+}
+
+/** How to reach the model: the generator and the tokenizer's two directions. */
+export interface ModelAccess {
+  generate: GenerateFn;
+  /** The example's conversation as a generation prompt (src/data/render-prompt.ts). */
+  encodePrompt(example: Example): number[];
+  decode(ids: number[]): string;
+  /** End-of-turn / EOS ids that end a generation. */
+  stopTokenIds?: number[];
+}
+
+export interface EvalOptions {
+  maxNewTokens: number;
+  /** Prompts per generate call (bounded by the model's planned batch). Default 8. */
+  batchSize?: number;
+  /** Default greedy (undefined). */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number; correct: number }) => void;
+}
+
+/** Checks one generated output against an example's ground truth. */
+export function checkPrediction(example: Example, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
+  const { possibleAnswer, category } = groundTruthOf(example);
+  const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
+  const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors: result.errors, finishReason, generatedTokens };
+  if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
+  if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
+  return p;
+}
+
+const tally = (total: number, correct: number): CategoryTally => ({ total, correct, accuracy: total === 0 ? 0 : correct / total });
+
+export function summarizePredictions(predictions: Prediction[]): EvalSummary {
+  const perCategory = new Map<string, { total: number; correct: number }>();
+  const failureRules: Record<string, number> = {};
+  const finishReasons: EvalSummary['finishReasons'] = {};
+  let correct = 0;
+  for (const p of predictions) {
+    const c = perCategory.get(p.category) ?? { total: 0, correct: 0 };
+    c.total++;
+    if (p.valid) {
+      c.correct++;
+      correct++;
+    } else {
+      const rule = p.errors[0]?.rule ?? 'unknown';
+      failureRules[rule] = (failureRules[rule] ?? 0) + 1;
+    }
+    perCategory.set(p.category, c);
+    finishReasons[p.finishReason] = (finishReasons[p.finishReason] ?? 0) + 1;
+  }
+  const byCategory = Object.fromEntries([...perCategory].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, tally(v.total, v.correct)]));
+  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons };
+}
+
+/** Generates for every example in batches and checks each answer. */
+export async function evaluateExamples(examples: Example[], model: ModelAccess, opts: EvalOptions): Promise<EvalReport> {
+  const batchSize = opts.batchSize ?? 8;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`evaluation batch size must be a whole number ≥ 1, got ${batchSize}`);
+  const predictions: Prediction[] = [];
+  let correct = 0;
+  let aborted = false;
+  for (let i = 0; i < examples.length && !aborted; i += batchSize) {
+    if (opts.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+    const batch = examples.slice(i, i + batchSize);
+    const prompts = batch.map((e) => model.encodePrompt(e));
+    const outs = await model.generate(prompts, {
+      maxNewTokens: opts.maxNewTokens,
+      temperature: opts.temperature,
+      topP: opts.topP,
+      seed: opts.seed === undefined ? undefined : opts.seed + i,
+      stopTokenIds: model.stopTokenIds,
+      signal: opts.signal,
+    });
+    if (outs.length !== batch.length) throw new Error(`the generator returned ${outs.length} sequences for ${batch.length} prompts`);
+    for (let j = 0; j < batch.length; j++) {
+      if (outs[j].finishReason === 'aborted') {
+        aborted = true;
+        break;
+      }
+      const p = checkPrediction(batch[j], model.decode(outs[j].tokens), outs[j].finishReason, outs[j].tokens.length);
+      if (p.valid) correct++;
+      predictions.push(p);
+    }
+    opts.onProgress?.({ done: predictions.length, total: examples.length, correct });
+  }
+  return { ...summarizePredictions(predictions), predictions, aborted };
+}
+
+/** A few lines for a terminal or a log: overall, per category, per failure rule. */
+export function formatEvalSummary(s: EvalSummary): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const lines = [`accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
+  for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
+  const rules = Object.entries(s.failureRules).sort((a, b) => b[1] - a[1]);
+  if (rules.length) {
+    lines.push('failures by rule:');
+    for (const [rule, n] of rules) lines.push(`  ${rule.padEnd(44)} ${n}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,37 @@
+// Public API of src/hdr/: the quality gate, sample de-duplication, the round loop, GPU
+// retraining between rounds and the Dexie helpers. The worker and the CLI import from here.
+export { GATE_RULES, candidateExample, qualityGate, type GateFailure, type GateRule, type GateVerdict } from './gate.ts';
+export { SampleDeduper, canonicalJson, sampleKey } from './dedupe.ts';
+export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
+export {
+  mineHardCases,
+  runHdrRounds,
+  type HardCase,
+  type HdrEngine,
+  type HdrHooks,
+  type HdrResult,
+  type HdrRoundReport,
+  type HdrRunInput,
+  type HdrSample,
+  type HdrStopReason,
+  type RoundTraining,
+} from './rounds.ts';
+export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
+export {
+  addHdrExamples,
+  createHdrRun,
+  dexieHdrHooks,
+  finishHdrRun,
+  hardCaseId,
+  loadEvalRun,
+  loadHardCasePool,
+  markHardCasesSolved,
+  nextHdrRound,
+  openHardCases,
+  recordHdrRound,
+  roundMetricValues,
+  saveEvalRun,
+  saveHardCases,
+  type EvalRunRow,
+  type HdrRunRow,
+} from './store.ts';

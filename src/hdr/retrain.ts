@@ -1,0 +1,72 @@
+// Retraining between HDR rounds on the GPU trainer, "from the current adapter": the model's LoRA
+// buffers are the adapter, so each round builds a new Trainer over the round's training set on
+// the same ModelState and takes the configured number of steps.
+// What carries over between rounds: the LoRA parameters (they live in the model) and the SSB
+// balance θ with its scalar Adam moments (copied from the previous round's trainer, so α keeps
+// drifting where the loss pushed it). What resets: the LoRA AdamW moments and step count, because
+// each round is a fresh optimisation over a different data set (its lr schedule restarts with
+// its warm-up, and stale moments from a smaller set would bias the first steps).
+// Never evaluates and never stores anything; the round loop does.
+import type { Example } from '../data/example.ts';
+import type { ModelState } from '../model/transformer.ts';
+import type { TokenizedExample } from '../train/batching.ts';
+import type { RunConfig } from '../train/config.ts';
+import { Trainer, type StepMetrics } from '../train/trainer.ts';
+import type { ScalarAdamState } from '../train/scalarAdamW.ts';
+import type { RoundTraining } from './rounds.ts';
+
+export interface RetrainOptions {
+  /** The run configuration; `steps` is replaced by `stepsPerRound` and `seed` varies by round. */
+  config: RunConfig;
+  stepsPerRound: number;
+  /** Example → token ids with segments (tokenizeExample with the model's tokenizer, in the app). */
+  tokenize(example: Example): TokenizedExample;
+  onStep?(round: number, metrics: StepMetrics): void;
+}
+
+export interface Retrainer {
+  train(examples: Example[], round: number, signal?: AbortSignal): Promise<RoundTraining>;
+  /** SSB balance state after the last round (null before any). */
+  readonly theta: ScalarAdamState | null;
+}
+
+export function trainerRetraining(model: ModelState, opts: RetrainOptions): Retrainer {
+  if (!(Number.isInteger(opts.stepsPerRound) && opts.stepsPerRound >= 1)) throw new Error(`steps per round must be a whole number ≥ 1, got ${opts.stepsPerRound}`);
+  let theta: ScalarAdamState | null = null;
+  return {
+    get theta() {
+      return theta;
+    },
+    async train(examples, round, signal) {
+      const skipped: string[] = [];
+      const tokenized: TokenizedExample[] = [];
+      for (const e of examples) {
+        try {
+          tokenized.push(opts.tokenize(e));
+        } catch (err) {
+          skipped.push(`example "${e.id}": ${(err as Error).message}`);
+        }
+      }
+      if (tokenized.length === 0) return { steps: 0, examples: 0, lossFirst: NaN, lossLast: NaN, skipped };
+      const config: RunConfig = { ...opts.config, steps: opts.stepsPerRound, seed: opts.config.seed + round };
+      const trainer = new Trainer(model, tokenized, config);
+      try {
+        if (theta && trainer.mode.kind === 'ssb') trainer.theta = { ...theta };
+        let lossFirst = NaN;
+        let lossLast = NaN;
+        let steps = 0;
+        for (let i = 0; i < config.steps && !signal?.aborted; i++) {
+          const m = await trainer.trainStep();
+          steps++;
+          if (i === 0) lossFirst = m.loss;
+          lossLast = m.loss;
+          opts.onStep?.(round, m);
+        }
+        theta = { ...trainer.theta };
+        return { steps, examples: tokenized.length, lossFirst, lossLast, skipped };
+      } finally {
+        trainer.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,270 @@
+// HDR rounds (DESIGN.md, "HDR"): mine hard cases (examples the current model answers wrongly),
+// then per round sample k answers per open hard case at the configured temperature / top-p, pass
+// each through the quality gate, de-duplicate, add the accepted samples as training examples
+// (source 'hdr', round r), retrain from the current adapter on everything accepted so far plus a
+// replay share of qualified data, and re-evaluate. A hard case with an accepted sample is solved
+// and leaves the pool; the others keep their failed outputs. Rounds stop when the pool is empty,
+// when a round does not shrink it, or at the round limit.
+// Model access (generation, training) and persistence come in as an engine and hooks, so this
+// file is the procedure only: it never touches the GPU or the database directly.
+import type { Example } from '../data/example.ts';
+import { checkExample } from '../data/quality-check.ts';
+import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
+import { epochOrder } from '../train/batching.ts';
+import { SampleDeduper } from './dedupe.ts';
+import { qualityGate, type GateFailure, type GateRule } from './gate.ts';
+import { replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
+
+export interface HardCase {
+  example: Example;
+  /** The model's failed outputs, newest last. */
+  failedOutputs: string[];
+  /** Round in which it last failed (0: the mining evaluation). */
+  round: number;
+  status: 'open' | 'solved';
+}
+
+export interface RoundTraining {
+  steps: number;
+  examples: number;
+  lossFirst: number;
+  lossLast: number;
+  /** Examples that could not be tokenized (e.g. too long), with the reason. */
+  skipped: string[];
+}
+
+export interface HdrEngine extends ModelAccess {
+  /** Retrains the current adapter on `examples` (the caller chose them) for the configured steps,
+   * stopping early (with the steps taken so far) once `signal` aborts. */
+  train(examples: Example[], round: number, signal?: AbortSignal): Promise<RoundTraining>;
+}
+
+export interface HdrSample {
+  hardCaseId: string;
+  output: string;
+  accepted: boolean;
+  answerCorrect: boolean;
+  failures: GateFailure[];
+  /** Accepted and new: became a training example (its id). */
+  addedAs?: string;
+}
+
+export interface HdrRoundReport {
+  round: number;
+  poolBefore: number;
+  poolAfter: number;
+  samples: number;
+  /** Share of the round's hard cases with at least one sample passing the answer check. */
+  passAtK: number;
+  /** Samples that passed the gate, before de-duplication. */
+  gatePassed: number;
+  /** New training examples this round (gate passed, not a duplicate). */
+  accepted: number;
+  duplicates: number;
+  /** Samples rejected by the gate, per rule (a sample counts once per rule it broke). */
+  rejectedByRule: Partial<Record<GateRule, number>>;
+  solved: string[];
+  evalAccuracyBefore: number | null;
+  evalAccuracyAfter: number | null;
+  training: RoundTraining | null;
+  replayed: number;
+  millis: number;
+}
+
+export type HdrStopReason = 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
+
+export interface HdrResult {
+  rounds: HdrRoundReport[];
+  pool: HardCase[];
+  /** Every example HDR added, in order. */
+  added: Example[];
+  stopReason: HdrStopReason;
+}
+
+/** Persistence and progress; every hook may be async and is awaited, so a store stays in step. */
+export interface HdrHooks {
+  onHardCases?(round: number, cases: HardCase[]): void | Promise<void>;
+  onSamples?(round: number, samples: HdrSample[]): void | Promise<void>;
+  onAccepted?(round: number, examples: Example[]): void | Promise<void>;
+  onSolved?(round: number, exampleIds: string[]): void | Promise<void>;
+  onRound?(report: HdrRoundReport): void | Promise<void>;
+  onEval?(round: number, phase: 'before' | 'after', report: EvalReport): void | Promise<void>;
+  onProgress?(text: string): void;
+}
+
+function evalAccess(engine: HdrEngine): ModelAccess {
+  return { generate: engine.generate, encodePrompt: engine.encodePrompt, decode: engine.decode, stopTokenIds: engine.stopTokenIds };
+}
+
+/**
+ * Greedy answers for `examples`; the ones that fail the answer check become hard cases. Examples
+ * that fail the base quality check are not eligible (the paper discards them instead).
+ */
+export async function mineHardCases(examples: Example[], engine: HdrEngine, settings: HdrSettings, signal?: AbortSignal): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
+  const ineligible: string[] = [];
+  const eligible = examples.filter((e) => {
+    const ok = checkExample(e).passed;
+    if (!ok) ineligible.push(e.id);
+    return ok;
+  });
+  const report = await evaluateExamples(eligible, evalAccess(engine), { maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal });
+  const byId = new Map(eligible.map((e) => [e.id, e]));
+  const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
+  return { pool, report, ineligible };
+}
+
+export interface HdrRunInput {
+  pool: HardCase[];
+  /** Held-out examples for accuracy before/after each round (may be empty). */
+  evalSet: Example[];
+  /** Qualified training data to replay beside the HDR examples. */
+  replayPool: Example[];
+  engine: HdrEngine;
+  settings: HdrSettings;
+  hooks?: HdrHooks;
+  signal?: AbortSignal;
+  /** Accuracy on evalSet before the first round, when the caller already measured it. */
+  initialEvalAccuracy?: number;
+  /** Number of the first round (default 1); a resumed pool continues after its last round so
+   * example ids (`<id>#hdr<round>.<n>`) stay unique. `maxRounds` counts from here. */
+  firstRound?: number;
+}
+
+export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
+  const { engine, settings, hooks = {}, signal } = input;
+  validateHdrSettings(settings);
+  const pool = input.pool.map((c) => ({ ...c, failedOutputs: [...c.failedOutputs] }));
+  const added: Example[] = [];
+  const rounds: HdrRoundReport[] = [];
+  const deduper = new SampleDeduper();
+  const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
+    if (input.evalSet.length === 0) return null;
+    const report = await evaluateExamples(input.evalSet, evalAccess(engine), { maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal });
+    // A partial evaluation is not an accuracy; the loop notices the abort at the next check.
+    if (report.aborted) return null;
+    await hooks.onEval?.(round, phase, report);
+    return report.accuracy;
+  };
+  let accuracy: number | null = input.initialEvalAccuracy ?? null;
+  const firstRound = input.firstRound ?? 1;
+  if (!(Number.isInteger(firstRound) && firstRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${firstRound}`);
+  await hooks.onHardCases?.(firstRound - 1, pool.filter((c) => c.status === 'open'));
+
+  for (let round = firstRound; round < firstRound + settings.maxRounds; round++) {
+    const open = pool.filter((c) => c.status === 'open');
+    if (open.length === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
+    if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
+    const t0 = performance.now();
+    if (accuracy === null && input.evalSet.length > 0) accuracy = await evaluate(round, 'before');
+    const evalAccuracyBefore = accuracy;
+
+    hooks.onProgress?.(`round ${round}: sampling ${settings.samplesPerCase} answers for ${open.length} hard cases`);
+    const outputs = await sampleAnswers(open, engine, settings, round, signal);
+    if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
+
+    const samples: HdrSample[] = [];
+    const roundExamples: Example[] = [];
+    const rejectedByRule: HdrRoundReport['rejectedByRule'] = {};
+    const solved: string[] = [];
+    let answeredCases = 0;
+    let gatePassed = 0;
+    let duplicates = 0;
+    open.forEach((hardCase, c) => {
+      let anyCorrect = false;
+      let anyAccepted = false;
+      const failed: string[] = [];
+      for (const output of outputs[c]) {
+        const verdict = qualityGate(hardCase.example, output, round);
+        const sample: HdrSample = { hardCaseId: hardCase.example.id, output, accepted: verdict.accepted, answerCorrect: verdict.answerCorrect, failures: verdict.failures };
+        anyCorrect ||= verdict.answerCorrect;
+        if (verdict.accepted && verdict.candidate) {
+          gatePassed++;
+          anyAccepted = true;
+          if (deduper.add(hardCase.example.id, verdict.candidate)) {
+            const example = { ...verdict.candidate, id: `${verdict.candidate.id}.${roundExamples.length}` };
+            roundExamples.push(example);
+            sample.addedAs = example.id;
+          } else duplicates++;
+        } else {
+          failed.push(output);
+          for (const rule of new Set(verdict.failures.map((f) => f.rule))) rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1;
+        }
+        samples.push(sample);
+      }
+      if (anyCorrect) answeredCases++;
+      if (anyAccepted) {
+        hardCase.status = 'solved';
+        solved.push(hardCase.example.id);
+      } else {
+        hardCase.failedOutputs = [...hardCase.failedOutputs, ...failed].slice(-settings.maxFailedOutputs);
+        hardCase.round = round;
+      }
+    });
+    await hooks.onSamples?.(round, samples);
+    added.push(...roundExamples);
+    if (roundExamples.length) await hooks.onAccepted?.(round, roundExamples);
+    if (solved.length) await hooks.onSolved?.(round, solved);
+    await hooks.onHardCases?.(round, pool.filter((c) => c.status === 'open'));
+
+    let training: RoundTraining | null = null;
+    let replayed = 0;
+    if (roundExamples.length > 0) {
+      // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
+      replayed = replayCount(added.length, settings.replayShare, input.replayPool.length);
+      const order = epochOrder(input.replayPool.length, settings.seed, round);
+      const replay = Array.from(order.subarray(0, replayed), (i) => input.replayPool[i]);
+      hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${added.length} HDR + ${replayed} replayed examples`);
+      training = await engine.train([...added, ...replay], round, signal);
+      accuracy = await evaluate(round, 'after');
+    }
+    const poolAfter = pool.filter((c) => c.status === 'open').length;
+    const report: HdrRoundReport = {
+      round,
+      poolBefore: open.length,
+      poolAfter,
+      samples: samples.length,
+      passAtK: answeredCases / open.length,
+      gatePassed,
+      accepted: roundExamples.length,
+      duplicates,
+      rejectedByRule,
+      solved,
+      evalAccuracyBefore,
+      evalAccuracyAfter: accuracy,
+      training,
+      replayed,
+      millis: performance.now() - t0,
+    };
+    rounds.push(report);
+    await hooks.onRound?.(report);
+    if (poolAfter === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
+    if (poolAfter >= open.length) return { rounds, pool, added, stopReason: 'pool_stopped_shrinking' };
+  }
+  return { rounds, pool, added, stopReason: 'round_limit' };
+}
+
+/**
+ * k decoded answers per open case. Each sample index is its own generate pass with its own seed,
+ * so the k answers to one prompt never share a random stream even if the generator seeds per
+ * batch slot.
+ */
+async function sampleAnswers(open: HardCase[], engine: HdrEngine, settings: HdrSettings, round: number, signal?: AbortSignal): Promise<string[][]> {
+  const prompts = open.map((c) => engine.encodePrompt(c.example));
+  const outputs: string[][] = open.map(() => []);
+  for (let s = 0; s < settings.samplesPerCase; s++) {
+    for (let i = 0; i < prompts.length; i += settings.batchSize) {
+      const seed = (settings.seed + round * 1_000_003 + s * 7_919 + i) >>> 0;
+      const outs = await engine.generate(prompts.slice(i, i + settings.batchSize), {
+        maxNewTokens: settings.maxNewTokens,
+        temperature: settings.temperature,
+        topP: settings.topP,
+        seed,
+        stopTokenIds: engine.stopTokenIds,
+        signal,
+      });
+      outs.forEach((o, j) => outputs[i + j].push(engine.decode(o.tokens)));
+      if (signal?.aborted) return outputs;
+    }
+  }
+  return outputs;
+}

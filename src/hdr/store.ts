@@ -1,0 +1,158 @@
+// HDR and evaluation runs in the Dexie database, on the existing tables (no schema change):
+//   hardCases — one row per (dataset, example): status, last failing round, failed outputs;
+//   examples  — accepted HDR samples as new train-side rows (source 'hdr', hdrRound r);
+//   runs      — an eval run's row carries its summary and every prediction; an HDR run's row its
+//               settings and round reports (unindexed properties of RunRow subtypes);
+//   metrics   — one row per HDR round (step = round) with the round's numbers, for charts.
+// Writes that belong together share one transaction. Never deletes examples or hard cases.
+import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
+import type { Example } from '../data/example.ts';
+import { checkExample } from '../data/quality-check.ts';
+import type { EvalReport, EvalSummary, Prediction } from '../eval/index.ts';
+import type { HardCase, HdrHooks, HdrRoundReport } from './rounds.ts';
+import type { HdrSettings } from './settings.ts';
+
+export function hardCaseId(datasetId: string, exampleId: string): string {
+  return `${datasetId}:${exampleId}`;
+}
+
+/** Adds or refreshes open hard cases: their round and newest failed outputs (at most `keep`). */
+export async function saveHardCases(db: StudioDb, datasetId: string, round: number, cases: HardCase[], keep = 4): Promise<void> {
+  await db.transaction('rw', db.hardCases, async () => {
+    for (const c of cases) {
+      const id = hardCaseId(datasetId, c.example.id);
+      const old = await db.hardCases.get(id);
+      const outputs = [...(old?.failedOutputs ?? []), ...c.failedOutputs.filter((o) => !old?.failedOutputs.includes(o))].slice(-keep);
+      const row: HardCaseRow = { id, datasetId, exampleId: c.example.id, round, failedOutputs: outputs, status: 'open', createdAt: old?.createdAt ?? Date.now() };
+      await db.hardCases.put(row);
+    }
+  });
+}
+
+export async function markHardCasesSolved(db: StudioDb, datasetId: string, exampleIds: string[], round: number): Promise<void> {
+  await db.transaction('rw', db.hardCases, async () => {
+    for (const exampleId of exampleIds) {
+      const n = await db.hardCases.update(hardCaseId(datasetId, exampleId), { status: 'solved', round });
+      if (n === 0) throw new Error(`dataset "${datasetId}" has no hard case for example "${exampleId}"`);
+    }
+  });
+}
+
+export function openHardCases(db: StudioDb, datasetId: string): Promise<HardCaseRow[]> {
+  return db.hardCases.where('[datasetId+status]').equals([datasetId, 'open']).toArray();
+}
+
+/** The round a new HDR run on this dataset starts at: one after the last round any run recorded. */
+export async function nextHdrRound(db: StudioDb, datasetId: string): Promise<number> {
+  const last = await db.hardCases.where('[datasetId+round]').between([datasetId, -Infinity], [datasetId, Infinity]).last();
+  return (last?.round ?? 0) + 1;
+}
+
+/** The open pool as the round loop wants it: each row joined with its example. */
+export async function loadHardCasePool(db: StudioDb, datasetId: string): Promise<HardCase[]> {
+  const rows = await openHardCases(db, datasetId);
+  const out: HardCase[] = [];
+  for (const r of rows) {
+    const ex = await db.examples.get([datasetId, r.exampleId]);
+    if (!ex) throw new Error(`hard case ${r.id} points at example "${r.exampleId}", which dataset "${datasetId}" no longer has`);
+    out.push({ example: ex.example, failedOutputs: r.failedOutputs, round: r.round, status: 'open' });
+  }
+  return out;
+}
+
+/** Accepted samples become train-side, included example rows after the dataset's last one. */
+export async function addHdrExamples(db: StudioDb, datasetId: string, examples: Example[]): Promise<void> {
+  await db.transaction('rw', db.datasets, db.examples, async () => {
+    const last = await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).last();
+    let ord = (last?.ord ?? -1) + 1;
+    const rows: ExampleRow[] = examples.map((example) => {
+      if (example.source !== 'hdr' || example.hdrRound === undefined) throw new Error(`example "${example.id}" is not an HDR sample (source 'hdr' with a round)`);
+      const quality = checkExample(example, 'required');
+      return { datasetId, id: example.id, ord: ord++, example, quality, split: 'train', included: quality.passed ? 1 : 0 };
+    });
+    const dataset = await db.datasets.get(datasetId);
+    if (!dataset) throw new Error(`no dataset "${datasetId}"`);
+    const clash = (await db.examples.bulkGet(rows.map((r) => [datasetId, r.id] as [string, string]))).find((r) => r !== undefined);
+    if (clash) throw new Error(`dataset "${datasetId}" already has an example "${clash.id}"; start HDR at nextHdrRound() so new samples get new ids`);
+    await db.examples.bulkAdd(rows);
+    await db.datasets.update(datasetId, { exampleCount: dataset.exampleCount + rows.length });
+  });
+}
+
+export interface EvalRunRow extends RunRow {
+  kind: 'eval';
+  summary: EvalSummary;
+  predictions: Prediction[];
+}
+
+export interface HdrRunRow extends RunRow {
+  kind: 'hdr';
+  settings: HdrSettings;
+  rounds: HdrRoundReport[];
+  stopReason?: string;
+}
+
+/** One evaluation run: its summary and every prediction, on its run row. */
+export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; config: unknown; report: EvalReport }): Promise<EvalRunRow> {
+  const { predictions, aborted, ...summary } = run.report;
+  const now = Date.now();
+  const row: EvalRunRow = {
+    id: run.id, datasetId: run.datasetId, status: aborted ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef,
+    message: aborted ? 'stopped before every example was evaluated' : undefined, kind: 'eval', summary, predictions,
+  };
+  await db.runs.put(row);
+  return row;
+}
+
+export async function loadEvalRun(db: StudioDb, runId: string): Promise<EvalRunRow> {
+  const row = (await db.runs.get(runId)) as Partial<EvalRunRow> | undefined;
+  if (!row || row.kind !== 'eval') throw new Error(`no evaluation run "${runId}"`);
+  return row as EvalRunRow;
+}
+
+export async function createHdrRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; settings: HdrSettings; config?: unknown }): Promise<HdrRunRow> {
+  const now = Date.now();
+  const row: HdrRunRow = {
+    id: run.id, datasetId: run.datasetId, status: 'running', createdAt: now, updatedAt: now, config: run.config ?? run.settings, modelRef: run.modelRef,
+    kind: 'hdr', settings: run.settings, rounds: [],
+  };
+  await db.runs.add(row);
+  return row;
+}
+
+/** The round's numbers as a metrics row (NaN-free: a missing accuracy is left out). */
+export function roundMetricValues(r: HdrRoundReport): Record<string, number> {
+  const v: Record<string, number> = {
+    poolBefore: r.poolBefore, poolAfter: r.poolAfter, samples: r.samples, passAtK: r.passAtK, gatePassed: r.gatePassed,
+    accepted: r.accepted, duplicates: r.duplicates, replayed: r.replayed, millis: r.millis,
+  };
+  if (r.evalAccuracyBefore !== null) v.evalAccuracyBefore = r.evalAccuracyBefore;
+  if (r.evalAccuracyAfter !== null) v.evalAccuracyAfter = r.evalAccuracyAfter;
+  if (r.training && Number.isFinite(r.training.lossLast)) v.trainLoss = r.training.lossLast;
+  return v;
+}
+
+export async function recordHdrRound(db: StudioDb, runId: string, report: HdrRoundReport): Promise<void> {
+  await db.transaction('rw', db.runs, db.metrics, async () => {
+    const row = (await db.runs.get(runId)) as HdrRunRow | undefined;
+    if (!row || row.kind !== 'hdr') throw new Error(`no HDR run "${runId}"`);
+    const updated: HdrRunRow = { ...row, rounds: [...row.rounds.filter((r) => r.round !== report.round), report], updatedAt: Date.now(), lastStep: report.round };
+    await db.runs.put(updated);
+    await db.metrics.put({ runId, step: report.round, values: roundMetricValues(report) });
+  });
+}
+
+export async function finishHdrRun(db: StudioDb, runId: string, stopReason: string, failed = false): Promise<void> {
+  const n = await db.runs.update(runId, { status: failed ? 'failed' : 'done', updatedAt: Date.now(), message: stopReason, stopReason } as Partial<HdrRunRow>);
+  if (n === 0) throw new Error(`no HDR run "${runId}"`);
+}
+
+/** Hooks that keep the database in step with a running HDR loop. */
+export function dexieHdrHooks(db: StudioDb, datasetId: string, runId: string, keepOutputs = 4): HdrHooks {
+  return {
+    onHardCases: (round, cases) => saveHardCases(db, datasetId, round, cases, keepOutputs),
+    onAccepted: (_round, examples) => addHdrExamples(db, datasetId, examples),
+    onSolved: (round, ids) => markHardCasesSolved(db, datasetId, ids, round),
+    onRound: (report) => recordHdrRound(db, runId, report),
+  };
+}

@@ -1,0 +1,108 @@
+// Evaluation runs over a scripted generator (the GPU path runs in tests/hdr/hdr-proof.test.ts),
+// and generation prompts rendered with the real Qwen3 chat template. Protects: accuracy overall,
+// per category and per failure rule; every prediction kept with its output and finish reason;
+// prompts batched to the batch size; greedy unless asked; an abort returns what was done; and the
+// prompt is exactly the training text's prefix up to the assistant header, tools included.
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../../src/data/example.ts';
+import { renderExample } from '../../src/data/chat-render.ts';
+import { renderPrompt } from '../../src/data/render-prompt.ts';
+import { tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { evaluateExamples, formatEvalSummary, type GenerateFn, type ModelAccess, type SamplingSettings } from '../../src/eval/index.ts';
+import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
+
+const weatherTool = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const timeTool = { name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const ex = (id: string, tools = [weatherTool], calls = [{ name: 'get_weather', arguments: { city: id } }]): Example => ({
+  id, tools, messages: [{ role: 'user', content: `weather in ${id}?` }], target: { reasoning: `get_weather for ${id}`, calls }, source: 'openai',
+});
+const call = (name: string, city: string) => `<think>use ${name}</think><tool_call>{"name":"${name}","arguments":{"city":"${city}"}}</tool_call>`;
+
+/** Prompts are example indices; answers come from a table of texts, as char codes. */
+function scripted(answers: string[], log: Array<{ size: number; settings: SamplingSettings }> = []): ModelAccess {
+  const generate: GenerateFn = async (prompts, settings) => {
+    log.push({ size: prompts.length, settings });
+    return prompts.map(([i]) => ({ tokens: Array.from(answers[i], (c) => c.charCodeAt(0)), finishReason: answers[i].endsWith('…') ? 'length' : 'eos' }));
+  };
+  return { generate, encodePrompt: (e) => [Number(e.id.slice(1))], decode: (ids) => String.fromCharCode(...ids), stopTokenIds: [7] };
+}
+
+describe('evaluation runs', () => {
+  const examples = [
+    ex('e0'),
+    ex('e1'),
+    ex('e2', [weatherTool, timeTool]),
+    ex('e3', [weatherTool, timeTool]),
+    ex('e4', [weatherTool], [{ name: 'get_weather', arguments: { city: 'e4' } }, { name: 'get_weather', arguments: { city: 'x' } }]),
+  ];
+  const answers = [call('get_weather', 'e0'), call('get_weather', 'Oslo'), call('get_weather', 'e2'), call('get_time', 'e3'), '<think>use get_weather</think><tool_call>{"name":"get_weat…'];
+
+  it('reports accuracy overall, per category and per failure rule, keeping every prediction', async () => {
+    const log: Array<{ size: number; settings: SamplingSettings }> = [];
+    const progress: number[] = [];
+    const r = await evaluateExamples(examples, scripted(answers, log), { maxNewTokens: 40, batchSize: 2, onProgress: (p) => progress.push(p.done) });
+    expect(r.total).toBe(5);
+    expect(r.correct).toBe(2);
+    expect(r.accuracy).toBeCloseTo(0.4, 12);
+    expect(r.byCategory).toEqual({
+      multiple: { total: 2, correct: 1, accuracy: 0.5 },
+      parallel: { total: 1, correct: 0, accuracy: 0 },
+      simple: { total: 2, correct: 1, accuracy: 0.5 },
+    });
+    expect(r.failureRules).toEqual({ 'value_error:string': 1, 'simple_function_checker:wrong_func_name': 1, 'ast_decoder:decoder_failed': 1 });
+    expect(r.finishReasons).toEqual({ eos: 4, length: 1 });
+    expect(r.predictions.map((p) => [p.exampleId, p.valid, p.finishReason])).toEqual([
+      ['e0', true, 'eos'], ['e1', false, 'eos'], ['e2', true, 'eos'], ['e3', false, 'eos'], ['e4', false, 'length'],
+    ]);
+    expect(r.predictions[0]).toMatchObject({ output: answers[0], reasoning: 'use get_weather', calls: [{ name: 'get_weather', arguments: { city: 'e0' } }], generatedTokens: answers[0].length });
+    expect(r.predictions[4].calls).toBeUndefined();
+    expect(r.aborted).toBe(false);
+    expect(log.map((l) => l.size)).toEqual([2, 2, 1]);
+    // Greedy by default, with the model's stop ids.
+    expect(log[0].settings).toMatchObject({ maxNewTokens: 40, temperature: undefined, stopTokenIds: [7] });
+    expect(progress).toEqual([2, 4, 5]);
+    const text = formatEvalSummary(r);
+    expect(text).toContain('accuracy 40.0% (2/5)');
+    expect(text).toMatch(/multiple\s+50\.0% \(1\/2\)/);
+    expect(text).toMatch(/ast_decoder:decoder_failed\s+1/);
+  });
+
+  it('stops at an abort and reports the examples done so far', async () => {
+    const controller = new AbortController();
+    const access = scripted(answers);
+    const r = await evaluateExamples(examples, access, { maxNewTokens: 40, batchSize: 2, signal: controller.signal, onProgress: () => controller.abort() });
+    expect(r.aborted).toBe(true);
+    expect(r.total).toBe(2);
+  });
+
+  it('rejects a generator that drops prompts and a bad batch size', async () => {
+    const short: ModelAccess = { ...scripted(answers), generate: async () => [] };
+    await expect(evaluateExamples(examples, short, { maxNewTokens: 4 })).rejects.toThrow(/returned 0 sequences for 5 prompts/);
+    await expect(evaluateExamples(examples, scripted(answers), { maxNewTokens: 4, batchSize: 0 })).rejects.toThrow(/batch size/);
+  });
+});
+
+describe('generation prompts', () => {
+  const tok = qwen3Tokenizer();
+  const weather = { ...ex('Paris'), messages: [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Weather in Paris?' }] };
+
+  it('is the training text up to the assistant header, tools included, as token ids', () => {
+    const p = renderPrompt(tok, weather);
+    const train = renderExample(tok, weather);
+    expect(p.text).toBe(train.text.slice(0, train.promptEnd));
+    expect(p.text.endsWith('<|im_start|>assistant\n')).toBe(true);
+    expect(p.text).toContain('"name": "get_weather"');
+    expect(p.text).toContain('Be brief.');
+    expect(p.ids).toEqual(tok.encode(p.text, { add_special_tokens: false }));
+    // The training sequence starts with exactly these ids, so the model continues what it learned.
+    expect(tokenizeExample(tok, weather).inputIds.slice(0, p.ids.length)).toEqual(p.ids);
+  });
+
+  it('lists the functions in the system prompt for Python-syntax targets', () => {
+    const py: Example = { ...weather, target: { ...weather.target, callSyntax: 'python' } };
+    const p = renderPrompt(tok, py);
+    expect(p.text).toBe(renderExample(tok, py).text.slice(0, renderExample(tok, py).promptEnd));
+    expect(p.text).not.toContain('<tools>');
+    expect(p.text).toContain('get_weather');
+  });
+});

@@ -1,0 +1,72 @@
+// `studio eval` and `studio hdr` as a user runs them (bin/studio.mjs), on the embedded tiny Qwen3
+// model (real vocabulary and chat template) with a few examples and a handful of tokens, so the
+// run stays short on SwiftShader. The untrained model answers nothing correctly; what these tests
+// protect is the plumbing: predictions and summaries written and consistent, the round record and
+// adapter written by hdr, that adapter loadable by eval, and one-line errors for bad flags.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const MODEL = 'public/models/tiny-qwen3';
+const DATA = 'tests/fixtures/data/openai-tools.jsonl';
+
+function studio(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args, '--quiet'], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('studio eval and studio hdr', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-hdr-cli-'));
+
+  it('eval writes one prediction per example and a summary that agrees with it', () => {
+    const preds = join(dir, 'preds.jsonl');
+    const summaryPath = join(dir, 'summary.json');
+    const r = studio('eval', '--model', MODEL, '--data', DATA, '--split', 'all', '--limit', '3', '--max-tokens', '4', '--out', preds, '--summary', summaryPath);
+    expect(r.code, r.err).toBe(0);
+    const lines = readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['oa-1', 'oa-2', 'oa-3']);
+    for (const l of lines) {
+      expect(typeof l.output).toBe('string');
+      expect(l.generated_tokens).toBeLessThanOrEqual(4);
+      expect(l.valid).toBe(l.error_type === undefined);
+    }
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    expect(summary.total).toBe(3);
+    expect(summary.correct).toBe(lines.filter((l) => l.valid).length);
+    const failures = Object.values(summary.failureRules as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(failures).toBe(3 - summary.correct);
+    expect(Object.values(summary.byCategory as Record<string, { total: number }>).reduce((a, c) => a + c.total, 0)).toBe(3);
+    expect(r.out).toContain(`accuracy ${(100 * summary.accuracy).toFixed(1)}% (${summary.correct}/3)`);
+  }, 300_000);
+
+  it('hdr writes its rounds, pool and adapter, and eval loads that adapter', () => {
+    const out = join(dir, 'hdr');
+    const r = studio('hdr', '--model', MODEL, '--data', DATA, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '4', '--steps-per-round', '1', '--batch', '2', '--seq', '512', '--mine-limit', '2', '--eval-limit', '1');
+    expect(r.code, r.err).toBe(0);
+    const rounds = readFileSync(join(out, 'rounds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const summary = JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8'));
+    expect(summary.poolStart).toBeGreaterThan(0);
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0]).toMatchObject({ round: 1, poolBefore: summary.poolStart, samples: summary.poolStart });
+    expect(summary.poolEnd).toBe(rounds[0].poolAfter);
+    expect(readFileSync(join(out, 'hard-cases.jsonl'), 'utf8').trim().split('\n').filter(Boolean)).toHaveLength(summary.poolEnd);
+    expect(r.out).toMatch(/round 1: pool \d+ → \d+ {2}pass@k/);
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'mine-predictions.jsonl', 'hdr-examples.jsonl']) expect(existsSync(join(out, f)), f).toBe(true);
+
+    const again = studio('eval', '--model', MODEL, '--adapter', out, '--data', DATA, '--split', 'all', '--limit', '1', '--max-tokens', '2', '--out', join(dir, 'p2.jsonl'));
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/accuracy \d+\.\d% \(\d\/1\)/);
+  }, 300_000);
+
+  it('bad options fail with one line naming them', () => {
+    const r = studio('eval', '--model', MODEL, '--data', DATA, '--split', 'test', '--out', join(dir, 'x.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/--split must be eval, train or all/);
+    const h = studio('hdr', '--model', MODEL, '--data', DATA, '--out', join(dir, 'y'), '--replay', '1');
+    expect(h.code).toBe(2);
+    expect(h.err).toMatch(/replayShare must be in \[0, 1\)/);
+  }, 60_000);
+});

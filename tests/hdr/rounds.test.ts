@@ -1,0 +1,170 @@
+// The HDR round procedure with a scripted model (pure logic; the GPU run is hdr-proof.test.ts).
+// The script decides each output from (hard case, sample index, rounds trained so far), so each
+// test states exactly what the "model" says. Protects: solved cases leave the pool, duplicates
+// are counted once, training sees everything accepted so far plus the replay share, a round that
+// solves nothing stops the loop without training, the round limit holds, failed outputs are kept
+// (capped), pass@k counts cases, and mining only admits examples that pass the base check.
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../../src/data/example.ts';
+import type { GenerateFn } from '../../src/eval/index.ts';
+import { mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSettings } from '../../src/hdr/index.ts';
+
+const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
+const ex = (id: string): Example => ({
+  id,
+  tools,
+  messages: [{ role: 'user', content: `find ${id}` }],
+  target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: id } }] },
+  source: 'openai',
+});
+const right = (id: string, note = '') => `<think>use lookup for ${id}${note}</think><tool_call>{"name":"lookup","arguments":{"q":"${id}"}}</tool_call>`;
+const wrong = (id: string) => `<think>use lookup</think><tool_call>{"name":"lookup","arguments":{"q":"not-${id}"}}</tool_call>`;
+
+type Script = (caseId: string, sample: number | 'greedy', trainedRounds: number) => string;
+
+/** A scripted engine: prompts are example indices, outputs are char codes of the script's text. */
+function scripted(examples: Example[], script: Script) {
+  const calls = { train: [] as Array<{ round: number; ids: string[]; aborted: boolean }>, generate: 0 };
+  const samplesSeen = new Map<string, number>();
+  let trained = 0;
+  const generate: GenerateFn = async (prompts, settings) => {
+    calls.generate++;
+    return prompts.map(([i]) => {
+      const id = examples[i].id;
+      let sample: number | 'greedy' = 'greedy';
+      if (settings.temperature) {
+        const key = `${trained}:${id}`;
+        sample = samplesSeen.get(key) ?? 0;
+        samplesSeen.set(key, sample + 1);
+      }
+      return { tokens: Array.from(script(id, sample, trained), (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const };
+    });
+  };
+  const engine: HdrEngine = {
+    generate,
+    encodePrompt: (e) => [examples.findIndex((x) => x.id === e.id)],
+    decode: (ids) => String.fromCharCode(...ids),
+    async train(batch, round, signal) {
+      calls.train.push({ round, ids: batch.map((e) => e.id), aborted: signal?.aborted ?? false });
+      trained++;
+      return { steps: 5, examples: batch.length, lossFirst: 2, lossLast: 1, skipped: [] };
+    },
+  };
+  return { engine, calls };
+}
+
+const settings = (over: Partial<HdrSettings> = {}): HdrSettings => ({ ...DEFAULT_HDR_SETTINGS, samplesPerCase: 3, batchSize: 2, maxNewTokens: 64, replayShare: 0.5, ...over });
+const open = (e: Example): HardCase => ({ example: e, failedOutputs: ['first failure'], round: 0, status: 'open' });
+
+describe('HDR rounds', () => {
+  it('solves cases by sampling, dedupes, trains on accepted + replay, and stops when the pool is empty', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map(ex);
+    const replayPool = ['r1', 'r2', 'r3', 'r4', 'r5'].map(ex);
+    const all = [a, b, c, ...replayPool];
+    const { engine, calls } = scripted(all, (id, sample, trained) => {
+      if (sample === 'greedy') return trained >= 2 || (trained === 1 && id !== 'c') ? right(id) : wrong(id);
+      if (id === 'a') return sample === 1 ? right('a') : wrong('a');
+      if (id === 'b') return right('b'); // the same sample three times
+      return trained >= 1 ? right('c', ` (${sample})`) : `<think></think><tool_call>{"name":"lookup","arguments":{"q":"c"}}</tool_call>`;
+    });
+    const evalSet = [a, b, c];
+    const order: string[] = [];
+    const r = await runHdrRounds({
+      pool: [open(a), open(b), open(c)], evalSet, replayPool, engine, settings: settings(),
+      hooks: {
+        onSamples: (round) => void order.push(`samples${round}`),
+        onAccepted: (round, e) => void order.push(`accepted${round}:${e.map((x) => x.id).join(',')}`),
+        onSolved: (round, ids) => void order.push(`solved${round}:${ids.join(',')}`),
+        onRound: (rep) => void order.push(`round${rep.round}`),
+      },
+    });
+    expect(r.stopReason).toBe('pool_empty');
+    expect(r.rounds.map((x) => [x.poolBefore, x.poolAfter])).toEqual([[3, 1], [1, 0]]);
+    const [r1, r2] = r.rounds;
+    expect(r1).toMatchObject({ samples: 9, gatePassed: 4, accepted: 2, duplicates: 2, solved: ['a', 'b'], passAtK: 1, replayed: 2 });
+    // c's round-1 samples are correct calls with empty reasoning: answer right, gate says no.
+    expect(r1.rejectedByRule).toEqual({ answer: 2, reasoning_missing: 3 });
+    expect(r1.evalAccuracyBefore).toBe(0);
+    expect(r1.evalAccuracyAfter).toBeCloseTo(2 / 3, 12);
+    expect(r2).toMatchObject({ accepted: 3, duplicates: 0, solved: ['c'], evalAccuracyBefore: r1.evalAccuracyAfter, evalAccuracyAfter: 1 });
+    expect(r.added.map((e) => e.id)).toEqual(['a#hdr1.0', 'b#hdr1.1', 'c#hdr2.0', 'c#hdr2.1', 'c#hdr2.2']);
+    for (const e of r.added) expect(e).toMatchObject({ source: 'hdr', hdrRound: Number(e.id.split('#hdr')[1][0]) });
+    // Round 1 trains on 2 HDR + 2 replayed (share 0.5); round 2 on all 5 HDR so far + 5 replayed.
+    expect(calls.train.map((t) => t.round)).toEqual([1, 2]);
+    expect(calls.train[0].ids.slice(0, 2)).toEqual(['a#hdr1.0', 'b#hdr1.1']);
+    expect(calls.train[0].ids.slice(2).every((id) => id.startsWith('r'))).toBe(true);
+    expect(calls.train[0].ids).toHaveLength(4);
+    expect(calls.train[1].ids).toHaveLength(10);
+    expect(new Set(calls.train[1].ids.slice(5)).size).toBe(5);
+    expect(order).toEqual(['samples1', 'accepted1:a#hdr1.0,b#hdr1.1', 'solved1:a,b', 'round1', 'samples2', 'accepted2:c#hdr2.0,c#hdr2.1,c#hdr2.2', 'solved2:c', 'round2']);
+    expect(r.pool.map((x) => x.status)).toEqual(['solved', 'solved', 'solved']);
+  });
+
+  it('stops without training when a round solves nothing, keeping the newest failed outputs', async () => {
+    const a = ex('a');
+    const { engine, calls } = scripted([a], (id, sample) => (sample === 'greedy' ? wrong(id) : `${wrong(id)}#${sample}`));
+    const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [], engine, settings: settings({ maxFailedOutputs: 2 }) });
+    expect(r.stopReason).toBe('pool_stopped_shrinking');
+    expect(r.rounds).toHaveLength(1);
+    expect(r.rounds[0]).toMatchObject({ poolBefore: 1, poolAfter: 1, accepted: 0, passAtK: 0, training: null, evalAccuracyBefore: null, evalAccuracyAfter: null });
+    expect(calls.train).toEqual([]);
+    expect(r.pool[0]).toMatchObject({ status: 'open', round: 1, failedOutputs: [`${wrong('a')}#1`, `${wrong('a')}#2`] });
+  });
+
+  it('stops at the round limit even while the pool still shrinks', async () => {
+    const cases = ['a', 'b', 'c'].map(ex);
+    // Each round solves exactly one more case (the n-th after n trainings).
+    const { engine } = scripted(cases, (id, _s, trained) => (cases.findIndex((e) => e.id === id) <= trained ? right(id) : wrong(id)));
+    const r = await runHdrRounds({ pool: cases.map(open), evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 2, replayShare: 0 }) });
+    expect(r.stopReason).toBe('round_limit');
+    expect(r.rounds.map((x) => x.solved)).toEqual([['a'], ['b']]);
+    expect(r.rounds.every((x) => x.replayed === 0)).toBe(true);
+  });
+
+  it('continues round numbering from firstRound, so ids of a resumed pool stay unique', async () => {
+    const a = ex('a');
+    const { engine } = scripted([a], (id) => right(id));
+    const rounds: number[] = [];
+    const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [], engine, settings: settings(), firstRound: 4, hooks: { onHardCases: (round) => void rounds.push(round) } });
+    expect(r.rounds.map((x) => x.round)).toEqual([4]);
+    expect(r.added.map((e) => [e.id, e.hdrRound])).toEqual([['a#hdr4.0', 4]]);
+    expect(rounds).toEqual([3, 4]);
+    await expect(runHdrRounds({ pool: [], evalSet: [], replayPool: [], engine, settings: settings(), firstRound: 0 })).rejects.toThrow(/firstRound/);
+  });
+
+  it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
+    const cases = ['a', 'b'].map(ex);
+    const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' || id === 'a' ? right(id) : wrong(id)));
+    const controller = new AbortController();
+    const r = await runHdrRounds({
+      pool: cases.map(open), evalSet: cases, replayPool: [], engine, settings: settings(), signal: controller.signal, initialEvalAccuracy: 0.5,
+      hooks: { onSamples: () => controller.abort() },
+    });
+    expect(r.stopReason).toBe('aborted');
+    expect(r.rounds).toHaveLength(1);
+    expect(r.rounds[0]).toMatchObject({ solved: ['a'], evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
+    expect(calls.train.map((t) => t.aborted)).toEqual([true]);
+  });
+
+  it('mines greedy failures as round-0 hard cases, leaving out examples that fail the base check', async () => {
+    const good = ex('good');
+    const bad = ex('bad');
+    const broken: Example = { ...ex('broken'), target: { reasoning: 'x', calls: [{ name: 'nope', arguments: {} }] } };
+    const { engine } = scripted([good, bad, broken], (id) => (id === 'good' ? right(id) : wrong(id)));
+    const m = await mineHardCases([good, bad, broken], engine, settings());
+    expect(m.ineligible).toEqual(['broken']);
+    expect(m.report.total).toBe(2);
+    expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
+  });
+
+  it('computes the replay count from the share and validates settings', () => {
+    expect(replayCount(10, 0.5, 100)).toBe(10);
+    expect(replayCount(10, 0.2, 100)).toBe(3); // 10·0.2/0.8 = 2.5 → 3 (rounded half up)
+    expect(replayCount(10, 0.5, 4)).toBe(4);
+    expect(replayCount(0, 0.5, 4)).toBe(0);
+    expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, replayShare: 1 })).toThrow(/replayShare/);
+    expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, temperature: 0 })).toThrow(/temperature/);
+    expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, samplesPerCase: 0 })).toThrow(/samplesPerCase/);
+    expect(() => validateHdrSettings(DEFAULT_HDR_SETTINGS)).not.toThrow();
+  });
+});

@@ -1,0 +1,118 @@
+// HDR and evaluation runs in Dexie (fake-indexeddb). Protects: hard cases are upserted per
+// (dataset, example) with their newest failed outputs and marked solved; accepted samples become
+// included train-side example rows after the dataset's last one; an evaluation run keeps every
+// prediction; each HDR round lands on the run row and as a metrics row; the hooks wire a round
+// loop to all of it.
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import type { Example } from '../../src/data/example.ts';
+import { summarizePredictions, type EvalReport, type Prediction } from '../../src/eval/index.ts';
+import {
+  addHdrExamples,
+  createHdrRun,
+  dexieHdrHooks,
+  finishHdrRun,
+  loadEvalRun,
+  loadHardCasePool,
+  markHardCasesSolved,
+  nextHdrRound,
+  openHardCases,
+  recordHdrRound,
+  saveEvalRun,
+  saveHardCases,
+  DEFAULT_HDR_SETTINGS,
+  type HdrRoundReport,
+  type HdrRunRow,
+} from '../../src/hdr/index.ts';
+
+let n = 0;
+const freshDb = () => new StudioDb(`hdr-store-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
+const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
+const ex = (id: string, extra: Partial<Example> = {}): Example => ({
+  id, tools, messages: [{ role: 'user', content: id }], target: { reasoning: 'use lookup', calls: [{ name: 'lookup', arguments: { q: id } }] }, source: 'openai', ...extra,
+});
+
+async function dataset(db: StudioDb) {
+  // evalFraction 0: every example on the train side, so training queries are easy to read.
+  return saveDataset(db, { id: 'ds', name: 'd', examples: ['a', 'b', 'c'].map((id) => ex(id)), split: { seed: 1, evalFraction: 0 } });
+}
+
+const round = (r: number, over: Partial<HdrRoundReport> = {}): HdrRoundReport => ({
+  round: r, poolBefore: 3, poolAfter: 2, samples: 9, passAtK: 1 / 3, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: { answer: 8 }, solved: ['a'],
+  evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.75, training: { steps: 5, examples: 3, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 2, millis: 10, ...over,
+});
+
+describe('HDR store', () => {
+  it('keeps one hard case per example with its newest failed outputs, and marks solved ones', async () => {
+    const db = freshDb();
+    await dataset(db);
+    await saveHardCases(db, 'ds', 0, [{ example: ex('a'), failedOutputs: ['o1'], round: 0, status: 'open' }, { example: ex('b'), failedOutputs: ['p1'], round: 0, status: 'open' }], 2);
+    await saveHardCases(db, 'ds', 1, [{ example: ex('a'), failedOutputs: ['o1', 'o2', 'o3'], round: 1, status: 'open' }], 2);
+    const rows = await openHardCases(db, 'ds');
+    expect(rows.map((r) => [r.exampleId, r.round, r.failedOutputs])).toEqual([['a', 1, ['o2', 'o3']], ['b', 0, ['p1']]]);
+    const pool = await loadHardCasePool(db, 'ds');
+    expect(pool.map((c) => c.example)).toEqual([ex('a'), ex('b')]);
+    expect(await nextHdrRound(db, 'ds')).toBe(2);
+    await markHardCasesSolved(db, 'ds', ['a'], 2);
+    expect(await nextHdrRound(db, 'ds')).toBe(3);
+    expect((await openHardCases(db, 'ds')).map((r) => r.exampleId)).toEqual(['b']);
+    expect(await db.hardCases.get('ds:a')).toMatchObject({ status: 'solved', round: 2 });
+    await expect(markHardCasesSolved(db, 'ds', ['zzz'], 2)).rejects.toThrow(/no hard case for example "zzz"/);
+    db.close();
+  });
+
+  it('adds accepted samples as included train rows after the last example', async () => {
+    const db = freshDb();
+    await dataset(db);
+    const sample = ex('a#hdr1.0', { source: 'hdr', hdrRound: 1, messages: ex('a').messages });
+    await addHdrExamples(db, 'ds', [sample]);
+    const row = await db.examples.get(['ds', 'a#hdr1.0']);
+    expect(row).toMatchObject({ ord: 3, split: 'train', included: 1, quality: { passed: true } });
+    expect((await trainingExamples(db, 'ds')).map((e) => e.id)).toEqual(['a', 'b', 'c', 'a#hdr1.0']);
+    expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    await expect(addHdrExamples(db, 'ds', [ex('x')])).rejects.toThrow(/not an HDR sample/);
+    await expect(addHdrExamples(db, 'ds', [sample])).rejects.toThrow(/already has an example "a#hdr1.0"; start HDR at nextHdrRound/);
+    expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    db.close();
+  });
+
+  it('stores an evaluation run with every prediction', async () => {
+    const db = freshDb();
+    const predictions: Prediction[] = [
+      { exampleId: 'a', category: 'simple', output: 'ok', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
+      { exampleId: 'b', category: 'simple', output: 'bad', valid: false, errors: [{ rule: 'ast_decoder:decoder_failed', where: 'output', message: 'm' }], finishReason: 'length', generatedTokens: 9 },
+    ];
+    const report: EvalReport = { ...summarizePredictions(predictions), predictions, aborted: false };
+    await saveEvalRun(db, { id: 'eval-1', datasetId: 'ds', modelRef: 'tiny', config: { maxNewTokens: 9 }, report });
+    const run = await loadEvalRun(db, 'eval-1');
+    expect(run).toMatchObject({ kind: 'eval', status: 'done', summary: { accuracy: 0.5, failureRules: { 'ast_decoder:decoder_failed': 1 } } });
+    expect(run.predictions).toEqual(predictions);
+    await expect(loadEvalRun(db, 'nope')).rejects.toThrow(/no evaluation run/);
+    db.close();
+  });
+
+  it('records each HDR round on the run and as metrics, through the hooks', async () => {
+    const db = freshDb();
+    await dataset(db);
+    await createHdrRun(db, { id: 'hdr-1', datasetId: 'ds', settings: DEFAULT_HDR_SETTINGS });
+    const hooks = dexieHdrHooks(db, 'ds', 'hdr-1');
+    await hooks.onHardCases!(0, [{ example: ex('a'), failedOutputs: ['f'], round: 0, status: 'open' }]);
+    await hooks.onAccepted!(1, [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1 })]);
+    await hooks.onSolved!(1, ['a']);
+    await hooks.onRound!(round(1));
+    await recordHdrRound(db, 'hdr-1', round(2, { evalAccuracyAfter: null, training: null }));
+    await finishHdrRun(db, 'hdr-1', 'pool_empty');
+    const run = (await db.runs.get('hdr-1')) as HdrRunRow;
+    expect(run).toMatchObject({ kind: 'hdr', status: 'done', stopReason: 'pool_empty', lastStep: 2 });
+    expect(run.rounds.map((r) => r.round)).toEqual([1, 2]);
+    const metrics = await db.metrics.where('runId').equals('hdr-1').toArray();
+    expect(metrics.map((m) => m.step)).toEqual([1, 2]);
+    expect(metrics[0].values).toMatchObject({ poolBefore: 3, poolAfter: 2, accepted: 1, passAtK: 1 / 3, evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.75, trainLoss: 1 });
+    expect('evalAccuracyAfter' in metrics[1].values).toBe(false);
+    expect(await db.hardCases.get('ds:a')).toMatchObject({ status: 'solved' });
+    expect(await db.examples.get(['ds', 'a#hdr1.0'])).toBeTruthy();
+    db.close();
+  });
+});
