@@ -1,0 +1,122 @@
+// `studio export-onnx`: merges a PEFT LoRA adapter into a model on the GPU and writes the ONNX
+// folder transformers.js loads for text-generation, then checks it by running it with
+// onnxruntime-web (WASM) against our engine on a few prompts and writes the report beside it.
+// Owns argument handling, writing files and printing; the export is src/export/.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { resolveModel } from '../modelSource.ts';
+import { ProgressLine } from '../progress.ts';
+import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
+import { createGpu } from '../../gpu/index.ts';
+import { openModel } from '../../model/checkpoint.ts';
+import type { ModelSpec } from '../../model/config.ts';
+import type { ModelFiles } from '../../model/model-files.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
+import { nodeFileSource } from '../../model/byte-source-node.ts';
+import type { LoraAdapter } from '../../model/lora.ts';
+import { exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
+import { verifyOnnxExport, type ExportCheckReport } from '../../export/verifyExport.ts';
+
+export const EXPORT_CHECK_FILE = 'export_check.json';
+
+const DEFAULT_PROMPTS = ['What is the weather in Paris?', 'Book a table for two at 7pm.', 'Convert 12 inches to centimetres.'];
+
+const usage = `usage: studio export-onnx --model <dir|repo> --out <dir> [options]
+
+Merges the adapter into the weights (W + scale·B·A, on the GPU) and writes config.json,
+generation_config.json, the tokenizer files and onnx/model.onnx (fp32) or onnx/model_fp16.onnx
+(fp16), with onnx/<file>_data when the weights exceed 2 GB. Then runs the export with
+onnxruntime-web (WASM) and our engine on a few prompts and writes ${EXPORT_CHECK_FILE}.
+
+options:
+  --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
+  --dtype fp32|fp16      weight type of the export (default fp32)
+  --prompt <text>        a check prompt (repeatable; default: three short requests)
+  --steps <n>            greedy tokens compared per prompt (default 8)
+  --no-check             skip running the export
+  --hub-base <url>       Hugging Face endpoint for repo ids
+  --cache <dir>          model download cache
+  --json                 print the check report as one JSON object
+  --quiet                no progress line
+Exit code 0 when the check passes (or is skipped), 3 when it fails.`;
+
+const flagsSpec = {
+  model: 'string', adapter: 'string', out: 'string', dtype: 'string', prompt: 'strings', steps: 'number',
+  'no-check': 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean', quiet: 'boolean',
+} as const;
+
+const command: CliCommand = {
+  summary: 'export the model with its LoRA merged to ONNX for transformers.js, and check it',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flagsSpec);
+    const modelArg = requireFlag(f.model, 'model');
+    const out = requireFlag(f.out, 'out');
+    const dtype = (f.dtype ?? 'fp32') as OnnxExportDtype;
+    if (dtype !== 'fp32' && dtype !== 'fp16') throw new CliError(`--dtype must be fp32 or fp16, got ${f.dtype}`, 2);
+    const steps = f.steps ?? 8;
+    if (!Number.isInteger(steps) || steps < 1) throw new CliError(`--steps must be a positive integer, got ${steps}`, 2);
+    const quiet = f.quiet ?? false;
+    const progress = new ProgressLine(quiet || f.json);
+
+    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
+    const { spec, checkpoint } = await openModel(files);
+    await checkpoint.close();
+    let adapter: LoraAdapter | null = null;
+    if (f.adapter) {
+      const cfgPath = join(f.adapter, ADAPTER_CONFIG_FILE);
+      if (!existsSync(cfgPath)) throw new CliError(`--adapter ${f.adapter}: no ${ADAPTER_CONFIG_FILE}`);
+      adapter = await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(f.adapter, ADAPTER_WEIGHTS_FILE)));
+    }
+
+    const ctx = await acquireNodeGpu();
+    const gpu = createGpu(ctx);
+    try {
+      const started = Date.now();
+      const result = await exportOnnxModel(gpu, files, {
+        dtype,
+        adapter,
+        onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
+      });
+      progress.done();
+      for (const [path, bytes] of result.files) {
+        mkdirSync(dirname(join(out, path)), { recursive: true });
+        writeFileSync(join(out, path), bytes);
+      }
+      if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (f['no-check']) return 0;
+
+      const prompts = await checkPrompts(files, spec, f.prompt ?? DEFAULT_PROMPTS);
+      progress.update('checking the export with onnxruntime-web (wasm) against the engine…', true);
+      const report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
+      progress.done();
+      writeFileSync(join(out, EXPORT_CHECK_FILE), JSON.stringify(report, null, 2) + '\n');
+      if (f.json) console.log(JSON.stringify(report));
+      else printReport(report);
+      return report.passed ? 0 : 3;
+    } finally {
+      ctx.destroy();
+    }
+  },
+};
+export default command;
+
+/** Prompt texts → ids with the model's tokenizer; a model without one (tiny test models) gets
+ * fixed pseudo-random ids so the check still runs. */
+async function checkPrompts(files: ModelFiles, spec: ModelSpec, texts: string[]): Promise<number[][]> {
+  if (await files.open('tokenizer.json').then((s) => (s ? (s.close(), true) : false))) {
+    const { tokenizerFromModel } = await import('../../train/prepareData.ts');
+    const tokenizer = await tokenizerFromModel(files);
+    return texts.map((t) => tokenizer.encode(t));
+  }
+  return texts.map((_, p) => Array.from({ length: 6 + p }, (_, i) => (7919 * (p + 1) + 104729 * i) % spec.vocabSize));
+}
+
+function printReport(r: ExportCheckReport): void {
+  console.log(`check (${r.executionProvider}, ${r.dtype}): max |logit diff| ${r.maxAbsDiff.toExponential(2)} (tolerance ${r.tolerance}), KV-cache vs full ${r.kvCacheMaxAbsDiff.toExponential(2)}, greedy tokens ${r.greedyEqual ? 'equal' : 'DIFFER'} → ${r.passed ? 'passed' : 'FAILED'}`);
+  for (const p of r.prompts) {
+    console.log(`  prompt of ${p.promptIds.length} tokens: max diff ${p.maxAbsDiff.toExponential(2)}; engine [${p.engineTokens.join(' ')}] onnx [${p.onnxTokens.join(' ')}]`);
+  }
+}

@@ -1,0 +1,58 @@
+// `studio export-onnx` as a user runs it (bin/studio.mjs in a child process): a tiny Qwen3 folder
+// and a trained PEFT adapter folder in, the transformers.js folder and export_check.json out.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { trainedTiny } from './trained-adapter.ts';
+
+function studio(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('studio export-onnx', () => {
+  it('merges a PEFT adapter, writes the folder and a passing check report', async () => {
+    const gpu = await testGpu();
+    const { tiny, adapter } = await trainedTiny(gpu, 'qwen3');
+    const root = mkdtempSync(join(tmpdir(), 'studio-export-cli-'));
+    try {
+      const modelDir = join(root, 'tiny-qwen3');
+      mkdirSync(modelDir);
+      for (const [name, data] of tiny.files) writeFileSync(join(modelDir, name), data);
+      const adapterDir = join(root, 'adapter');
+      mkdirSync(adapterDir);
+      const peft = exportPeftAdapter(tiny.spec, adapter, modelDir);
+      writeFileSync(join(adapterDir, ADAPTER_CONFIG_FILE), peft.adapterConfigJson);
+      writeFileSync(join(adapterDir, ADAPTER_WEIGHTS_FILE), peft.adapterSafetensors);
+      const out = join(root, 'onnx-export');
+
+      const r = await studio(['export-onnx', '--model', modelDir, '--adapter', adapterDir, '--out', out, '--dtype', 'fp16', '--steps', '5', '--json']);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.out.trim().split('\n').at(-1)!);
+      expect(report.passed).toBe(true);
+      expect(report.dtype).toBe('fp16');
+      expect(report.prompts).toHaveLength(3);
+      for (const f of ['config.json', 'generation_config.json', 'onnx/model_fp16.onnx', 'export_check.json']) expect(existsSync(join(out, f)), f).toBe(true);
+      expect(JSON.parse(readFileSync(join(out, 'export_check.json'), 'utf8')).maxAbsDiff).toBe(report.maxAbsDiff);
+      expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))['transformers.js_config'].dtype).toBe('fp16');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('names the missing option without starting a GPU', async () => {
+    const r = await studio(['export-onnx', '--model', 'somewhere']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out/);
+  });
+});

@@ -1,0 +1,110 @@
+// ONNX export, verified by running it: tiny Qwen2 (q/k/v bias, untied head), Qwen3 (q/k norm,
+// tied head) and Llama (llama3 rope scaling) with an adapter trained by the real Trainer, merged on the GPU and exported in fp32
+// and fp16; onnxruntime-web (WASM, in Node) must give our engine's logits within the stated
+// tolerance, the same greedy tokens, and the KV-cache path must match the no-cache path.
+import { describe, expect, it } from 'vitest';
+import { exportOnnxModel } from '../../src/export/onnxExport.ts';
+import { DEFAULT_LOGIT_TOLERANCE, verifyOnnxExport } from '../../src/export/verifyExport.ts';
+import { openOrtDecoder, runDecoderStep } from '../../src/export/onnxRuntime.ts';
+import { openEngineRunner } from '../../src/export/engineLogits.ts';
+import { onnx } from '../../src/export/onnxBuilder.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { trainedTiny } from './trained-adapter.ts';
+
+const PROMPTS = [
+  [1, 11, 40, 41, 20, 21],
+  [1, 12, 7, 93, 5, 60, 61, 62, 30],
+];
+
+describe.each(['qwen2', 'qwen3', 'llama'] as const)('ONNX export of tiny %s with a trained adapter', (family) => {
+  it('fp32 and fp16: ORT-web logits match the engine, greedy tokens equal, KV cache matches no-cache', async () => {
+    const gpu = await testGpu();
+    const { files, adapter } = await trainedTiny(gpu, family);
+    // The adapter really was trained: every B moved away from its zero init.
+    for (const [k, t] of adapter.tensors) if (k.includes('lora_B')) expect(Math.max(...t.map(Math.abs)), k).toBeGreaterThan(1e-3);
+
+    for (const dtype of ['fp32', 'fp16'] as const) {
+      const exported = await exportOnnxModel(gpu, files, { dtype, adapter });
+      expect(exported.externalDataPath).toBeNull();
+      expect([...exported.files.keys()].sort()).toEqual(['config.json', 'generation_config.json', dtype === 'fp32' ? 'onnx/model.onnx' : 'onnx/model_fp16.onnx'].sort());
+      const report = await verifyOnnxExport(gpu, files, adapter, exported, { prompts: PROMPTS, steps: 6 });
+      // Measured on these models: fp32 ≤ 1e-5, fp16 ≤ 6e-3 (see DEFAULT_LOGIT_TOLERANCE).
+      expect(report.tolerance).toBe(DEFAULT_LOGIT_TOLERANCE[dtype]);
+      expect(report.maxAbsDiff, `${family} ${dtype} max |logit diff|`).toBeLessThanOrEqual(report.tolerance);
+      // The cache path and the full run are the same ORT kernels on the same weights: f32 noise only.
+      expect(report.kvCacheMaxAbsDiff, `${family} ${dtype} KV cache vs full`).toBeLessThanOrEqual(1e-4);
+      for (const p of report.prompts) {
+        expect(p.onnxTokens, `${family} ${dtype} greedy tokens`).toEqual(p.engineTokens);
+        expect(p.engineTokens).toHaveLength(6);
+      }
+      expect(report.passed).toBe(true);
+    }
+  }, 300_000); // the first test of the file compiles every training and inference pipeline on SwiftShader
+});
+
+describe('export check sensitivity', () => {
+  it('an export without the merged adapter is caught: its logits differ from the engine with the adapter', async () => {
+    const gpu = await testGpu();
+    const { files, adapter } = await trainedTiny(gpu, 'qwen3');
+    const base = await exportOnnxModel(gpu, files, { dtype: 'fp32', adapter: null });
+    const report = await verifyOnnxExport(gpu, files, adapter, base, { prompts: PROMPTS, steps: 4 });
+    // The trained adapter moves logits by far more than the fp32 tolerance.
+    expect(report.maxAbsDiff).toBeGreaterThan(100 * report.tolerance);
+    expect(report.passed).toBe(false);
+  });
+});
+
+describe('ONNX graph interface', () => {
+  it('declares the names and dims transformers.js builds its first-step cache from', async () => {
+    const gpu = await testGpu();
+    const { tiny, files } = await trainedTiny(gpu, 'qwen2');
+    const exported = await exportOnnxModel(gpu, files, { dtype: 'fp32', adapter: null });
+    const model = onnx.ModelProto.decode(exported.files.get('onnx/model.onnx')!);
+    const dims = (v: { type?: { tensorType?: { shape?: { dim?: Array<{ dimValue?: unknown; dimParam?: string | null }> | null } | null } | null } | null }) =>
+      (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
+    const s = tiny.spec;
+    const inputs = Object.fromEntries(model.graph!.input!.map((v) => [v.name, dims(v)]));
+    const outputs = Object.fromEntries(model.graph!.output!.map((v) => [v.name, dims(v)]));
+    expect(inputs.input_ids).toEqual(['batch_size', 'sequence_length']);
+    expect(inputs.attention_mask).toEqual(['batch_size', 'total_sequence_length']);
+    expect(inputs.position_ids).toEqual(['batch_size', 'sequence_length']);
+    expect(outputs.logits).toEqual(['batch_size', 'sequence_length', s.vocabSize]);
+    for (let l = 0; l < s.numLayers; l++) {
+      for (const w of ['key', 'value']) {
+        expect(inputs[`past_key_values.${l}.${w}`]).toEqual(['batch_size', s.numKvHeads, 'past_sequence_length', s.headDim]);
+        expect(outputs[`present.${l}.${w}`]).toEqual(['batch_size', s.numKvHeads, 'total_sequence_length', s.headDim]);
+      }
+    }
+    expect(Object.keys(inputs)).toHaveLength(3 + 2 * s.numLayers);
+    expect(Number(model.opsetImport![0].version)).toBe(17);
+  });
+
+  it('a left-padded batch (mask and positions as transformers.js builds them) gives each sequence its own logits', async () => {
+    const gpu = await testGpu();
+    const { files, adapter } = await trainedTiny(gpu, 'qwen3');
+    const exported = await exportOnnxModel(gpu, files, { dtype: 'fp32', adapter });
+    const V = exported.spec.vocabSize;
+    const dec = await openOrtDecoder(exported.spec, exported.files, exported.modelPath);
+    const engine = await openEngineRunner(gpu, files, adapter, 16);
+    const long = PROMPTS[1];
+    const short = PROMPTS[0];
+    const pad = long.length - short.length;
+    // transformers.js: position_ids = cumsum(mask) − 1, padded positions set to 1.
+    const batch = await runDecoderStep(
+      dec,
+      [long, [...Array(pad).fill(0), ...short]],
+      null,
+      [long.map(() => 1), [...Array(pad).fill(0), ...short.map(() => 1)]],
+      [long.map((_, i) => i), [...Array(pad).fill(1), ...short.map((_, i) => i)]],
+    );
+    const wantLong = await engine.logits(long);
+    const wantShort = await engine.logits(short);
+    const T = long.length;
+    let maxDiff = 0;
+    for (let i = 0; i < T * V; i++) maxDiff = Math.max(maxDiff, Math.abs(batch.logits[i] - wantLong[i]));
+    for (let i = 0; i < short.length * V; i++) maxDiff = Math.max(maxDiff, Math.abs(batch.logits[(T + pad) * V + i] - wantShort[i]));
+    expect(maxDiff).toBeLessThanOrEqual(DEFAULT_LOGIT_TOLERANCE.fp32);
+    engine.release();
+    await dec.release();
+  });
+});
