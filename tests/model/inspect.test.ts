@@ -57,7 +57,8 @@ describe('studio inspect', () => {
     expect(report.spec.family).toBe('qwen2');
     expect(report.settings).toMatchObject({ batch: 1, seqLen: 1024, recompute: true });
     expect(report.plan.fits).toBe(true);
-    expect(report.plan.categories.weights).toBe(report.parameters * 2);
+    // bf16 weights, plus the q/k/v biases the engine keeps widened to f32: 2 layers × (64 + 2·32) floats.
+    expect(report.plan.categories.weights).toBe(report.parameters * 2 + 2 * (64 + 2 * 32) * 4);
   });
 
   it('exits 3 with problems and suggestions when the plan does not fit', async () => {
