@@ -1,3 +1,5 @@
+// transformers.js must find onnxruntime-web before its module is evaluated (src/export/ortGlobal.ts).
+import '../../src/export/ortGlobal.ts';
 // Runs every tests/browser/*.browser.ts in this page (headless Chromium, real WebGPU and
 // IndexedDB). Phase "before" runs plain tests; phase "after" (the runner reloads the page) runs
 // the tests named "… [after reload]". Results go to window.__browserTests for the runner.
