@@ -4,7 +4,7 @@
 // Never throws for malformed call text: it records a ParseIssue and keeps the rest of the turn,
 // so the example survives to be flagged by the quality check.
 import type { Call, CallSyntax, ParseIssue } from './example.ts';
-import { parsePythonCalls, parsePythonLiteral } from './python-literal.ts';
+import { parsePythonCalls, parsePythonLiteral } from './python/call-syntax.ts';
 
 export interface AssistantTurn {
   reasoning?: string;

@@ -2,7 +2,7 @@
 // answers `[f(a=1)]` (used by FunReason/BalanceSFT records), and reading the function list back out.
 // Never renders chat templates; it only builds or reads this one piece of text.
 import type { FunctionSchema } from './example.ts';
-import { parsePythonLiteral } from './python-literal.ts';
+import { parsePythonLiteral } from './python/call-syntax.ts';
 
 export const BFCL_PROMPT_PREAMBLE =
   'You are an expert in composing functions. You are given a question and a set of possible functions. ' +

@@ -7,7 +7,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { bfclSystemPrompt, functionsFromSystemPrompt } from './bfcl-prompt.ts';
 import type { Call, Example, Message } from './example.ts';
-import { formatPythonCalls } from './python-literal.ts';
+import { formatCallsPython } from './python/format.ts';
 
 export const THINK_OPEN = '<think>';
 export const THINK_CLOSE = '</think>';
@@ -98,8 +98,8 @@ export function templateInput(example: Example, readsReasoning: boolean): Templa
   }
   const { target } = example;
   let content = target.content ?? '';
-  if (python && target.calls.length) content = content ? `${content}\n${formatPythonCalls(target.calls)}` : formatPythonCalls(target.calls);
-  else if (python && content === '') content = formatPythonCalls([]); // "[]": no function applies
+  if (python && target.calls.length) content = content ? `${content}\n${formatCallsPython(target.calls)}` : formatCallsPython(target.calls);
+  else if (python && content === '') content = formatCallsPython([]); // "[]": no function applies
   messages.push(assistantMessage(content, python ? undefined : target.calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning));
   return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })) };
 }

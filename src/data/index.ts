@@ -28,4 +28,5 @@ export { renderExample, templateInput, type RenderedExample } from './chat-rende
 export { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, type SegmentId } from './token-segments.ts';
 export { ExampleTooLongError, tokenizeDataset, tokenizeExample, type TokenizedExample, type TokenizeOptions } from './tokenize-example.ts';
 export { histogram, lengthStats, type ExampleLength, type Histogram, type LengthStats } from './length-stats.ts';
-export { formatPythonCalls, parsePythonCalls } from './python-literal.ts';
+export { formatCallsPython, formatCallsPython as formatPythonCalls } from './python/format.ts';
+export { parsePythonCalls, parsePythonLiteral, PySyntaxError } from './python/call-syntax.ts';

@@ -2,8 +2,8 @@
 // syntax, and checking calls against BFCL ground truth. Evaluation runs (with the model engine)
 // and HDR's quality gate import from here, never from the files behind it.
 export { parseGeneratedCalls, type ParsedGeneration, type CallParseError, type CallParseErrorKind, type GeneratedCallFormat } from './parse-generated-calls.ts';
-export { parsePythonCalls, parsePythonLiteral, looksLikePythonCalls, PySyntaxError } from './python-call-syntax.ts';
-export { formatCallsPython, formatPythonValue, pythonStringRepr } from './format-python-calls.ts';
+export { parsePythonCalls, parsePythonLiteral, looksLikePythonCalls, PySyntaxError } from '../data/python/call-syntax.ts';
+export { formatCallsPython, formatPythonValue, pythonStringRepr } from '../data/python/format.ts';
 export { astCheck, categoryKind, type AstCheckInput, type AstCheckResult, type AstCheckError, type AstCategoryKind } from './ast-checker.ts';
 export { checkGeneratedOutput, type GenerationCheckInput, type GenerationCheckResult } from './check-generation.ts';
 export { standardizeString } from './python-values.ts';

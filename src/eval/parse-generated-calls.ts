@@ -6,7 +6,7 @@
 // `<think>…</think>` is split off as reasoning first. Malformed call syntax gives a structured
 // `error` in the result; this module never throws on model output and never evaluates code.
 import type { Call } from '../data/example.ts';
-import { looksLikePythonCalls, parsePythonCalls, PySyntaxError } from './python-call-syntax.ts';
+import { looksLikePythonCalls, parsePythonCalls, PySyntaxError } from '../data/python/call-syntax.ts';
 
 export type GeneratedCallFormat = 'tool_call' | 'json' | 'python' | 'text';
 

@@ -5,7 +5,7 @@
 // One gap JS cannot close: JSON.parse turns `5.0` into 5, so an integral float is indistinguishable
 // from an int. We call integral numbers `int` (pyTypeOf) but let them pass wherever a float is
 // expected (isPyType); BFCL would reject `5.0` for an integer parameter, we accept it.
-import { formatPythonValue } from './format-python-calls.ts';
+import { formatPythonValue } from '../data/python/format.ts';
 
 export type PyType = 'NoneType' | 'bool' | 'int' | 'float' | 'str' | 'list' | 'dict';
 

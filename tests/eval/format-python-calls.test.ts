@@ -2,8 +2,8 @@
 // literal are refused rather than written in a form that reads back differently.
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/data/example.ts';
-import { formatCallsPython, formatPythonValue, pythonStringRepr } from '../../src/eval/format-python-calls.ts';
-import { parsePythonCalls } from '../../src/eval/python-call-syntax.ts';
+import { formatCallsPython, formatPythonValue, pythonStringRepr } from '../../src/data/python/format.ts';
+import { parsePythonCalls } from '../../src/data/python/call-syntax.ts';
 
 describe('formatCallsPython', () => {
   it('writes calls the way FunReason targets and BFCL prompt mode do', () => {

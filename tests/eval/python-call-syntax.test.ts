@@ -2,7 +2,7 @@
 // (names → strings, nested calls → source text), and clear errors with offsets for everything
 // outside the subset — code is rejected, never run.
 import { describe, expect, it } from 'vitest';
-import { parsePythonCalls, parsePythonLiteral, PySyntaxError, looksLikePythonCalls } from '../../src/eval/python-call-syntax.ts';
+import { parsePythonCalls, parsePythonLiteral, PySyntaxError, looksLikePythonCalls } from '../../src/data/python/call-syntax.ts';
 
 function errorOf(src: string): PySyntaxError {
   try {

@@ -4,7 +4,7 @@
 // `<tool_call>` blocks. Also owns reading `<tools>` out of any system prompt (ShareGPT uses it).
 // Never keeps the tool-instruction boilerplate as a system message: the chat template writes its own.
 import type { FunctionSchema, Role } from '../example.ts';
-import { parsePythonLiteral } from '../python-literal.ts';
+import { parsePythonLiteral } from '../python/call-syntax.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';

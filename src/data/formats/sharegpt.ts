@@ -5,7 +5,7 @@
 // Never guesses an unknown role: it names it in the error.
 import type { Call, Role } from '../example.ts';
 import { callFromObject } from '../assistant-text.ts';
-import { parsePythonLiteral } from '../python-literal.ts';
+import { parsePythonLiteral } from '../python/call-syntax.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';

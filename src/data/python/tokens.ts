@@ -1,7 +1,7 @@
 // Tokenizer for the Python literal/call subset that BFCL and ToolACE write calls in:
 // `[f(a=1, b="x"), mod.g(c=[1, 2.5e-3], d={'k': None})]`.
 // Owns turning text into tokens with their source offsets; never evaluates anything and never
-// builds values (that is python-call-syntax.ts's job).
+// builds values (that is call-syntax.ts's job).
 
 export type PyTokenKind = 'name' | 'int' | 'float' | 'string' | 'op' | 'end';
 

@@ -3,7 +3,7 @@
 // Owns Python's `repr` for JSON-like values (strings in single quotes unless that needs escaping,
 // True/False/None, lists and dicts with ", " and ": "). Never writes something the parser would
 // read back differently: values with no Python literal (NaN, undefined, functions) are errors.
-import type { Call } from '../data/example.ts';
+import type { Call } from '../example.ts';
 
 const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -17,11 +17,11 @@
 // Rejected with a PySyntaxError: positional arguments in a top-level call (BFCL silently drops them),
 // arithmetic on anything but literals, comparisons and bit operators, sets, subscripts, lambdas,
 // f-strings, bytes.
-import type { Call } from '../data/example.ts';
-import { formatPythonValue } from './format-python-calls.ts';
-import { PySyntaxError, tokenizePython, type PyToken } from './python-tokens.ts';
+import type { Call } from '../example.ts';
+import { formatPythonValue } from './format.ts';
+import { PySyntaxError, tokenizePython, type PyToken } from './tokens.ts';
 
-export { PySyntaxError } from './python-tokens.ts';
+export { PySyntaxError } from './tokens.ts';
 
 type PyNode =
   | { kind: 'const'; value: string | number | boolean | null; offset: number }
