@@ -15,6 +15,7 @@ import type { Call, FunctionSchema } from '../src/data/example.ts';
 import { openaiParser } from '../src/data/formats/openai.ts';
 import { tokenizeExample } from '../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../src/data/tokenizer-load.ts';
+import { seededUniform } from '../src/model/random.ts';
 
 export const DEMO_PATH = fileURLToPath(new URL('../public/demo/demo-dataset.jsonl', import.meta.url));
 export const DEMO_SEED = 20250527;
@@ -26,17 +27,8 @@ export function demoTokenBudget(toolCount: number): number {
   return toolCount <= 1 ? DEMO_MAX_TOKENS_ONE_TOOL : DEMO_MAX_TOKENS;
 }
 
-/** mulberry32: tiny, fast, good enough for picking templates; fully determined by the seed. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so the demo set is fully determined by its seed. */
+export const seededRng = seededUniform;
 
 const fn = (name: string, description: string, properties: FunctionSchema['parameters']['properties'], required: string[]): FunctionSchema => ({
   name,

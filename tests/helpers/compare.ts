@@ -1,5 +1,7 @@
 // Tolerance checks in the form `|got − want| ≤ atol + rtol·|want|`, element by element. On failure
 // the message gives the worst element, where it is, and the first values of both arrays.
+import { seededUniform } from '../../src/model/random.ts';
+
 export interface Tolerance {
   atol: number;
   rtol: number;
@@ -39,17 +41,8 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
   }
 }
 
-/** Deterministic pseudo-random numbers for test inputs (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers for test inputs: the project's mulberry32. */
+export const seededRandom = seededUniform;
 
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const r = seededRandom(seed);

@@ -2,66 +2,12 @@
 // the files store them (little-endian, element 2i in the low half), plus the exact f32 values the
 // packed data decodes to, so references compute with what the GPU really sees. Tests only.
 
+import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from '../../src/model/dtype.ts';
+
 export type HalfDtype = 'bf16' | 'f16';
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** f32 → bf16 bits, round to nearest even (what torch's .to(bfloat16) does). */
-export function f32ToBf16Bits(x: number): number {
-  f32[0] = x;
-  const bits = u32[0];
-  if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0; // NaN
-  const rounded = bits + 0x7fff + ((bits >>> 16) & 1);
-  return (rounded >>> 16) & 0xffff;
-}
-
-export function bf16BitsToF32(h: number): number {
-  u32[0] = (h & 0xffff) << 16;
-  return f32[0];
-}
-
-/** f32 → IEEE half bits, round to nearest even, with subnormals and overflow to ±inf. */
-export function f32ToF16Bits(x: number): number {
-  f32[0] = x;
-  const bits = u32[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let m = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (m & 1))) m++;
-    return sign | m;
-  }
-  let m = mant >>> 13;
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1))) {
-    m++;
-    if (m === 0x400) {
-      m = 0;
-      e++;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | m;
-}
-
-export function f16BitsToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
+// The conversions are the engine's own (src/model/dtype.ts), so tests pack exactly as files do.
+export { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits };
 
 export interface PackedHalves {
   /** ceil(n/2) words; an odd tail leaves the last high half zero. */
