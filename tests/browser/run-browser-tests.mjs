@@ -4,10 +4,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'vite';
 import { launchContext } from '../e2e/chromium.mjs';
+import { localHubPlugin } from './hub-middleware.mjs';
 
 const only = process.argv[2];
 mkdirSync('test-results', { recursive: true });
-const server = await createServer({ configFile: 'vite.config.ts', server: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+const server = await createServer({ configFile: 'vite.config.ts', plugins: [localHubPlugin()], server: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
 await server.listen();
 const base = server.resolvedUrls.local[0];
 const context = await launchContext();

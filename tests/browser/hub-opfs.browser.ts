@@ -1,0 +1,46 @@
+// The hub path in the browser: a repo downloaded over HTTP (from the test server's local hub, the
+// same URL layout as huggingface.co) with progress into the Origin Private File System, opened as a
+// model, and served from OPFS the second time without a single download. Throws to fail.
+import { downloadHubModel, type DownloadProgress } from '../../src/model/hub.ts';
+import { opfsModelCache } from '../../src/model/model-cache.ts';
+import { openModel } from '../../src/model/checkpoint.ts';
+import { readModelText } from '../../src/model/model-files.ts';
+
+async function hubGets(): Promise<number> {
+  return (await (await fetch('/hub-stats')).json()).gets;
+}
+
+async function clearOpfs(): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  await root.removeEntry('models', { recursive: true }).catch(() => undefined);
+}
+
+export const tests = {
+  async 'a hub repo downloads into OPFS with progress, then loads from OPFS without downloading'() {
+    await clearOpfs();
+    const base = `${location.origin}/hub`;
+    const events: DownloadProgress[] = [];
+    const before = await hubGets();
+    const files = await downloadHubModel('local/tiny-qwen3', { cache: opfsModelCache(), baseUrl: base, onProgress: (p) => events.push(p) });
+    const downloaded = (await hubGets()) - before;
+    if (downloaded < 4) throw new Error(`expected the model files to be downloaded, saw ${downloaded} GETs`);
+    const last = events.at(-1)!;
+    if (!(last.bytesTotal > 19_000_000 && last.bytesDone === last.bytesTotal)) throw new Error(`progress did not reach the total: ${JSON.stringify(last)}`);
+    const { spec, checkpoint } = await openModel(files);
+    await checkpoint.close();
+    if (spec.architecture !== 'Qwen3ForCausalLM' || spec.vocabSize !== 151936) throw new Error(`unexpected spec ${spec.architecture} ${spec.vocabSize}`);
+    if (!(await readModelText(files, 'tokenizer_config.json')).includes('chat_template')) throw new Error('tokenizer_config.json lost its chat template');
+
+    const again: DownloadProgress[] = [];
+    const before2 = await hubGets();
+    await downloadHubModel('local/tiny-qwen3', { cache: opfsModelCache(), baseUrl: base, onProgress: (p) => again.push(p) });
+    const second = (await hubGets()) - before2;
+    if (second !== 0) throw new Error(`the cached model was downloaded again (${second} GETs)`);
+    if (!again.every((p) => p.status === 'cached')) throw new Error(`expected every file reported as cached, got ${again.map((p) => p.status).join(',')}`);
+    await clearOpfs();
+  },
+  async 'a missing repo names the file and the repo'() {
+    const err = await downloadHubModel('local/nope', { cache: opfsModelCache(), baseUrl: `${location.origin}/hub` }).catch((e) => e);
+    if (!(err instanceof Error) || !/config\.json/.test(err.message) || !/local\/nope/.test(err.message)) throw new Error(`unexpected: ${err?.message ?? err}`);
+  },
+};
