@@ -7,8 +7,8 @@ import { parseFlags } from '../args.ts';
 const bench: CliCommand = {
   summary: 'benchmark kernels against tfjs-backend-webgpu, training steps (MFU) and generation',
   usage: [
-    'studio bench [--only <substring>] [--group matmul|attention|train] [--no-tfjs] [--quick] [--json]',
-    '  --quick    skip the Qwen2.5-0.5B-shaped training step (minutes on a software adapter)',
+    'studio bench [--only <substring>] [--group matmul|attention|train|generate] [--no-tfjs] [--quick] [--json]',
+    '  --quick    skip the Qwen2.5-0.5B-shaped cases (minutes on a software adapter)',
     '  --only     run only cases whose name contains the text (repeatable, comma-separated)',
     '  --group    run one group of cases',
     '  --no-tfjs  skip the tfjs peer (ours only)',
@@ -23,10 +23,14 @@ const bench: CliCommand = {
     const { createTfjsPeer } = await import('../../bench/tfjsPeer.ts');
 
     const { TRAINING_CASES, runTrainingCase, formatTrainingRows } = await import('../../bench/training.ts');
+    const { GENERATION_CASES, runGenerationCase, formatGenerationRows } = await import('../../bench/generation.ts');
     const groups = Object.keys(ALL_CASE_GROUPS) as Array<keyof typeof ALL_CASE_GROUPS>;
-    if (flags.group && flags.group !== 'train' && !groups.includes(flags.group as (typeof groups)[number])) {
-      throw new CliError(`unknown --group "${flags.group}" (known: ${[...groups, 'train'].join(', ')})`, 2);
+    if (flags.group && !['train', 'generate'].includes(flags.group) && !groups.includes(flags.group as (typeof groups)[number])) {
+      throw new CliError(`unknown --group "${flags.group}" (known: ${[...groups, 'train', 'generate'].join(', ')})`, 2);
     }
+    const generationCases = GENERATION_CASES.filter((c) => (!flags.group || flags.group === 'generate') && !(flags.quick && c.large)).filter(
+      (c) => !flags.only || flags.only.some((s) => c.name.includes(s)),
+    );
     const trainingCases = TRAINING_CASES.filter((c) => (!flags.group || flags.group === 'train') && !(flags.quick && c.large)).filter(
       (c) => !flags.only || flags.only.some((s) => c.name.includes(s)),
     );
@@ -34,7 +38,7 @@ const bench: CliCommand = {
       .filter((g) => !flags.group || g === flags.group)
       .flatMap((g) => ALL_CASE_GROUPS[g].map((make) => make()))
       .filter((c) => !flags.only || flags.only.some((s) => c.name.includes(s)));
-    if (cases.length === 0 && trainingCases.length === 0) throw new CliError('no benchmark case matches the filters', 2);
+    if (cases.length === 0 && trainingCases.length === 0 && generationCases.length === 0) throw new CliError('no benchmark case matches the filters', 2);
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);
@@ -60,6 +64,14 @@ const bench: CliCommand = {
       if (flags.json) console.log(JSON.stringify({ name: row.name, ...row.result, plan: row.result.plan.trainingBytes, matmulGflops: row.matmulGflops, mfu: row.mfu }));
     }
     if (!flags.json && trainingRows.length) console.log('\n' + formatTrainingRows(trainingRows));
+    const generationRows = [];
+    for (const c of generationCases) {
+      if (!flags.json) console.error(`  running: ${c.name}`);
+      const row = await runGenerationCase(gpu, c);
+      generationRows.push(row);
+      if (flags.json) console.log(JSON.stringify(row));
+    }
+    if (!flags.json && generationRows.length) console.log('\n' + formatGenerationRows(generationRows));
     return 0;
   },
 };
