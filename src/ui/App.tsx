@@ -1,38 +1,120 @@
-// The studio's shell: header with the theme switch, then the panels.
+// The studio's shell: header with the theme switch, a left nav of panels, the active panel, a
+// run-status strip visible from every panel, and drag-drop of datasets/snapshots anywhere on the page.
 import { useEffect, useState } from 'react';
 import { CapabilityReport } from './capability/CapabilityReport.tsx';
+import { Nav, PANELS, type PanelId } from './shell/Nav.tsx';
+import { PageDrop } from './shell/PageDrop.tsx';
+import { RunStrip } from './shell/RunStrip.tsx';
+import { ModelPanel } from './model/ModelPanel.tsx';
+import { DatasetPanel } from './dataset/DatasetPanel.tsx';
+import { TrainingPanel } from './training/TrainingPanel.tsx';
+import { DashboardPanel } from './dashboard/DashboardPanel.tsx';
+import { RunsPanel } from './runs/RunsPanel.tsx';
+import { EvalPanel } from './eval/EvalPanel.tsx';
+import { PlaygroundPanel } from './playground/PlaygroundPanel.tsx';
+import { SharedRunView } from './snapshot/SharedRunView.tsx';
+import { shareFragmentOf } from './snapshot/shareFragment.ts';
+import { installWorkerEvents } from '../state/workerEvents.ts';
+import { useDatasets } from '../state/datasetStore.ts';
+import { useRuns } from '../state/runStore.ts';
+import { onDatabaseOutdated } from '../state/db.ts';
+import { readPref, writePref } from '../state/localPrefs.ts';
+import { useCapabilities } from '../state/capabilityStore.ts';
 
-type Theme = 'light' | 'dark';
+export type Theme = 'light' | 'dark';
+
+/** Sets the theme on <html> at once: charts read the CSS variables when their effects run, which
+ * is before any effect of App, so the attribute must not wait for an effect. */
+function applyTheme(theme: Theme): Theme {
+  document.documentElement.dataset.theme = theme;
+  return theme;
+}
 
 function initialTheme(): Theme {
-  const saved = localStorage.getItem('theme');
-  if (saved === 'light' || saved === 'dark') return saved;
-  return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  const saved = readPref('theme');
+  if (saved === 'light' || saved === 'dark') return applyTheme(saved);
+  return applyTheme(window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+}
+
+function initialPanel(): PanelId {
+  const saved = readPref('studio.panel');
+  // First visit: the GPU report, so the user learns at once whether this browser can train.
+  return PANELS.some((p) => p.id === saved) ? (saved as PanelId) : 'gpu';
 }
 
 export function App() {
   const [theme, setTheme] = useState<Theme>(initialTheme);
+  const [panel, setPanel] = useState<PanelId>(initialPanel);
+  const [share] = useState(() => shareFragmentOf(location.hash));
+  const [outdated, setOutdated] = useState(false);
+  const gpuLost = useCapabilities((s) => (s.status === 'lost' ? s.problem : null));
+  useEffect(() => writePref('theme', theme), [theme]);
+  useEffect(() => writePref('studio.panel', panel), [panel]);
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem('theme', theme);
-  }, [theme]);
+    // Pasting a share link into an open studio changes only the hash: switch views by reloading.
+    const onHash = () => {
+      if ((shareFragmentOf(location.hash) ?? '') !== (share ?? '')) location.reload();
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [share]);
+  useEffect(() => {
+    if (share) return; // a share link is view-only: no worker, no database
+    installWorkerEvents();
+    void useDatasets.getState().refreshDatasets();
+    void useRuns.getState().refreshRuns();
+    return onDatabaseOutdated(() => setOutdated(true));
+  }, [share]);
+
+  const header = (
+    <header className="topbar">
+      <h1>BalanceSFT Studio</h1>
+      <p className="tagline">Fine-tune function-calling models with LoRA on your own GPU. Nothing leaves this browser.</p>
+      <button className="theme-toggle" aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => setTheme(applyTheme(theme === 'dark' ? 'light' : 'dark'))}>
+        {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+      </button>
+    </header>
+  );
+
+  if (share) {
+    return (
+      <div className="app">
+        {header}
+        <main>
+          <SharedRunView fragment={share} theme={theme} />
+        </main>
+      </div>
+    );
+  }
 
   return (
     <div className="app">
-      <header className="topbar">
-        <h1>BalanceSFT Studio</h1>
-        <p className="tagline">Fine-tune function-calling models with LoRA on your own GPU. Nothing leaves this browser.</p>
-        <button
-          className="theme-toggle"
-          aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
-          onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
-        >
-          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
-        </button>
-      </header>
-      <main>
-        <CapabilityReport />
-      </main>
+      {header}
+      {outdated && (
+        <p className="error banner" role="alert">
+          Another tab upgraded the studio database. Reload this page to keep working. <button onClick={() => location.reload()}>Reload</button>
+        </p>
+      )}
+      {gpuLost && (
+        <p className="error banner" role="alert" data-testid="gpu-lost">
+          The GPU device was lost ({gpuLost}). Training stopped at its last checkpoint; open the GPU panel to reconnect, then resume the run.
+        </p>
+      )}
+      <div className="layout">
+        <Nav current={panel} onChange={setPanel} />
+        <main className="panels" id="main">
+          <RunStrip onOpenDashboard={() => setPanel('dashboard')} />
+          {panel === 'gpu' && <CapabilityReport />}
+          {panel === 'model' && <ModelPanel />}
+          {panel === 'dataset' && <DatasetPanel />}
+          {panel === 'training' && <TrainingPanel onOpenDashboard={() => setPanel('dashboard')} />}
+          {panel === 'dashboard' && <DashboardPanel theme={theme} />}
+          {panel === 'eval' && <EvalPanel />}
+          {panel === 'playground' && <PlaygroundPanel />}
+          {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => setPanel('dashboard')} />}
+        </main>
+      </div>
+      <PageDrop onDataset={() => setPanel('dataset')} onSnapshot={() => setPanel('runs')} />
     </div>
   );
 }

@@ -18,6 +18,7 @@ import type { RunConfig } from '../train/config.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { RunStore } from './runStore.ts';
 import { runTraining, type RunControl } from './trainRun.ts';
+import { runEvaluation, runGenerate, runHdr, type GenerationContext } from './generationJobs.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
@@ -33,6 +34,8 @@ export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
   private model: CurrentModel | null = null;
   private readonly runs = new Map<string, RunControl>();
+  /** The evaluation / HDR / generation job holding the GPU, if any (one at a time, never beside training). */
+  private job: { label: string; abort: AbortController } | null = null;
 
   constructor(
     private readonly gpuApi: GPU | undefined,
@@ -72,6 +75,21 @@ export class StudioEngine {
     return this.model;
   }
 
+  /** Runs a generation job exclusively: not beside training, not beside another job. */
+  private async exclusiveJob<T>(label: string, progress: (p: ProgressInfo) => void, work: (ctx: GenerationContext, signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.runs.size > 0) throw new Error(`a training run is using the GPU; pause it before starting ${label}`);
+    if (this.job) throw new Error(`${this.job.label} is running; wait for it or cancel it first`);
+    const model = this.requireModel();
+    const abort = new AbortController();
+    this.job = { label, abort };
+    try {
+      const ctx: GenerationContext = { gpu: await this.device(), db: this.requireDb(), files: model.files, spec: model.spec, modelRef: model.ref, tokenizer: model.tokenizer, emit: this.emit, progress };
+      return await work(ctx, abort.signal);
+    } finally {
+      this.job = null;
+    }
+  }
+
   readonly handlers: { [K in RequestKind]: Handler<K> } = {
     probe: async () => probe(await this.device()),
 
@@ -84,6 +102,11 @@ export class StudioEngine {
       return modelInfo(this.model.ref, spec);
     },
 
+    modelSpec: async () => {
+      const model = this.requireModel();
+      return { ref: model.ref, spec: model.spec };
+    },
+
     planMemory: async (shape) => {
       const gpu = await this.device();
       return planMemory(this.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize });
@@ -91,6 +114,7 @@ export class StudioEngine {
 
     startRun: async ({ runId, resume }, progress) => {
       if (this.runs.size > 0) throw new Error('another run is training; pause or stop it first');
+      if (this.job) throw new Error(`${this.job.label} is using the GPU; wait for it or cancel it first`);
       const model = this.requireModel();
       const control: RunControl = { pause: false, stop: false };
       this.runs.set(runId, control);
@@ -116,6 +140,16 @@ export class StudioEngine {
       const c = this.runs.get(runId);
       if (!c) throw new Error(`run ${runId} is not training`);
       c.stop = true;
+    },
+
+    evaluate: (req, progress) => this.exclusiveJob('an evaluation', progress, (ctx, signal) => runEvaluation(ctx, req, signal)),
+
+    startHdr: (req, progress) => this.exclusiveJob('an HDR run', progress, (ctx, signal) => runHdr(ctx, req, signal)),
+
+    generate: (req, progress) => this.exclusiveJob('a playground answer', progress, (ctx, signal) => runGenerate(ctx, req, signal)),
+
+    cancelJob: async () => {
+      this.job?.abort.abort();
     },
 
     exportAdapter: async ({ runId }) => {

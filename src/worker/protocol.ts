@@ -3,9 +3,13 @@
 // `throw`, may send `progress` for it, and sends `event`s (metrics, status) at any time.
 import type { AdapterSummary, LimitName, OptionalFeature } from '../gpu/context.ts';
 import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
+import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import type { RunRow } from '../data/db.ts';
 import type { ModelSource } from './modelSource.ts';
+import type { EvaluateRequest, GenerateRequest, GenerateResult, HdrRequest } from './generationJobs.ts';
+import type { EvalSummary } from '../eval/index.ts';
+import type { TokenLossStrip } from './tokenLoss.ts';
 
 export interface Capabilities {
   adapter: AdapterSummary;
@@ -42,6 +46,8 @@ export interface RequestMap {
   probe: [Record<string, never>, Capabilities];
   /** Opens (downloads if needed) and validates a model; the worker keeps it as the current model. */
   loadModel: [{ source: ModelSource }, ModelInfo];
+  /** The current model's spec (plain data): the page needs it to describe an adapter in a snapshot. */
+  modelSpec: [Record<string, never>, { ref: string; spec: ModelSpec }];
   /** The memory plan of the current model for a training shape, against this device's limits. */
   planMemory: [TrainShape, MemoryPlan];
   /** Trains run `runId` (its row and dataset are in IndexedDB) on the current model; resolves when
@@ -51,6 +57,15 @@ export interface RequestMap {
   stopRun: [{ runId: string }, void];
   /** The run's adapter from its newest checkpoint, in PEFT's file format. */
   exportAdapter: [{ runId: string }, AdapterFiles];
+  /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
+   * the AST checker and stores an eval run with every prediction. Progress: examples done. */
+  evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary }];
+  /** HDR: mine hard cases, then sample / gate / retrain round by round; rounds are stored as they end. */
+  startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number }];
+  /** One answer to a playground query, streamed as `generation` events tagged with streamId. */
+  generate: [GenerateRequest, GenerateResult];
+  /** Aborts the running evaluation, HDR or generation (it ends with what it has). */
+  cancelJob: [Record<string, never>, void];
 }
 
 export type RequestKind = keyof RequestMap;
@@ -77,7 +92,9 @@ export type WorkerEvent =
   | { type: 'gpu-error'; message: string }
   | { type: 'run-metric'; runId: string; metric: StepMetrics }
   | { type: 'run-eval'; runId: string; metric: EvalMetrics }
-  | { type: 'run-status'; runId: string; status: RunRow['status']; step: number; message?: string };
+  | { type: 'run-status'; runId: string; status: RunRow['status']; step: number; message?: string }
+  | { type: 'generation'; streamId: string; text: string }
+  | { type: 'run-token-loss'; runId: string; strip: TokenLossStrip };
 
 export type WorkerResponse =
   | { kind: 'return'; id: number; result: unknown }

@@ -3,7 +3,7 @@
 // Dexie, checkpoints every N steps and on pause/stop, and resumes from the newest checkpoint.
 // A lost GPU device ends the run as `failed` with a message; the checkpoint stays for a resume.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { StudioDb } from '../data/db.ts';
+import type { RunRow, StudioDb } from '../data/db.ts';
 import { trainingExamples, evalExamples } from '../data/dataset-store.ts';
 import { ExampleTooLongError, tokenizeExample } from '../data/tokenize-example.ts';
 import type { Example } from '../data/example.ts';
@@ -16,6 +16,7 @@ import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { RunStore } from './runStore.ts';
 import type { ProgressInfo, RequestMap, WorkerEvent } from './protocol.ts';
+import { tokenLossStrip, type TokenLossStrip } from './tokenLoss.ts';
 
 export interface RunControl {
   pause: boolean;
@@ -33,6 +34,9 @@ export interface RunContext {
 }
 
 type RunResult = RequestMap['startRun'][1];
+
+/** The run row with the latest per-token loss strip (an unindexed extra property). */
+export type RunRowWithStrip = RunRow & { tokenLoss?: TokenLossStrip };
 
 function tokenizeAll(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number): { out: TokenizedExample[]; tooLong: number } {
   const out: TokenizedExample[] = [];
@@ -94,6 +98,10 @@ export async function runTraining(ctx: RunContext, runId: string, resume: boolea
         const e = await trainer.evalLoss(held.out);
         await store.addEval(e);
         emit({ type: 'run-eval', runId, metric: e });
+        // The dashboard's per-token strip: the first held-out example, kept on the run row (latest only).
+        const strip = await tokenLossStrip(gpu, model.state, held.out[0], config.seqLen, m.step, (ids) => ctx.tokenizer.decode(ids, { skip_special_tokens: false }));
+        await db.runs.update(runId, { tokenLoss: strip } as Partial<RunRowWithStrip>);
+        emit({ type: 'run-token-loss', runId, strip });
       }
       if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) await store.saveCheckpoint(await trainer.saveState());
     }

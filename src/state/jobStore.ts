@@ -1,0 +1,142 @@
+// Evaluation, HDR and playground jobs: at most one holds the GPU at a time (the worker enforces it
+// too). Starts them, shows their progress, cancels them, and streams the playground's answer.
+// Results live in IndexedDB (eval and HDR runs in the runs table); this store keeps only what is
+// in flight and the last playground answer.
+import { create } from 'zustand';
+import type { EvalSummary } from '../eval/index.ts';
+import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../hdr/index.ts';
+import type { FunctionSchema } from '../data/example.ts';
+import type { GenerateResult } from '../worker/generationJobs.ts';
+import type { ProgressInfo } from '../worker/protocol.ts';
+import { engineClient } from './engine.ts';
+import { useModel } from './modelStore.ts';
+import { useRuns } from './runStore.ts';
+
+export type JobKind = 'evaluate' | 'hdr' | 'generate';
+
+export interface EvalDraft {
+  adapterRunId: string;
+  limit: number;
+  maxNewTokens: number;
+  batchSize: number;
+}
+
+export interface HdrDraft {
+  adapterRunId: string;
+  mineLimit: number;
+  evalLimit: number;
+  settings: HdrSettings;
+}
+
+/** Small enough to finish on a software GPU in minutes; raise them on real hardware. */
+export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: '', limit: 8, maxNewTokens: 64, batchSize: 4 };
+export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: '', mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, maxNewTokens: 64, batchSize: 4 } };
+
+interface JobState {
+  running: { kind: JobKind; progress: ProgressInfo | null } | null;
+  error: string | null;
+  notice: string | null;
+  evalDraft: EvalDraft;
+  hdrDraft: HdrDraft;
+  lastEval: { evalRunId: string; summary: EvalSummary } | null;
+  /** The playground's answer: streamed text while generating, then the parsed result. */
+  streamId: string | null;
+  streamText: string;
+  answer: GenerateResult | null;
+  setEvalDraft(p: Partial<EvalDraft>): void;
+  setHdrDraft(p: Partial<HdrDraft>): void;
+  runEvaluation(datasetId: string): Promise<void>;
+  startHdr(datasetId: string): Promise<void>;
+  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number }): Promise<void>;
+  cancelJob(): Promise<void>;
+  /** From the worker-event adapter. */
+  noteGeneration(streamId: string, text: string): void;
+  dismiss(): void;
+}
+
+export const useJobs = create<JobState>((set, get) => {
+  /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
+  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
+    if (get().running) return set({ error: `Another job is running (${get().running!.kind}); wait for it or cancel it first.` });
+    if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.` });
+    if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.` });
+    set({ running: { kind, progress: null }, error: null, notice: null });
+    try {
+      const notice = await work((progress) => set({ running: { kind, progress } }));
+      set({ notice });
+    } catch (err) {
+      set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.` });
+    } finally {
+      set({ running: null });
+      await useRuns.getState().refreshRuns();
+    }
+  }
+
+  return {
+    running: null,
+    error: null,
+    notice: null,
+    evalDraft: DEFAULT_EVAL_DRAFT,
+    hdrDraft: DEFAULT_HDR_DRAFT,
+    lastEval: null,
+    streamId: null,
+    streamText: '',
+    answer: null,
+
+    setEvalDraft(p) {
+      set({ evalDraft: { ...get().evalDraft, ...p } });
+    },
+    setHdrDraft(p) {
+      set({ hdrDraft: { ...get().hdrDraft, ...p } });
+    },
+
+    runEvaluation(datasetId) {
+      const d = get().evalDraft;
+      return job('evaluate', 'the evaluation', async (onProgress) => {
+        const result = await engineClient().request('evaluate', { datasetId, runId: d.adapterRunId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
+        set({ lastEval: result });
+        return `Evaluated ${result.summary.total} examples: ${(result.summary.accuracy * 100).toFixed(1)}% correct.`;
+      });
+    },
+
+    startHdr(datasetId) {
+      const d = get().hdrDraft;
+      return job('hdr', 'the HDR run', async (onProgress) => {
+        // Rounds are written to the run row as they end; re-reading the runs every few seconds
+        // lets the rounds table fill in while HDR is still running.
+        let lastRefresh = 0;
+        const progress = (p: ProgressInfo) => {
+          onProgress(p);
+          if (Date.now() - lastRefresh > 2000) {
+            lastRefresh = Date.now();
+            void useRuns.getState().refreshRuns();
+          }
+        };
+        const r = await engineClient().request('startHdr', { datasetId, runId: d.adapterRunId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
+        return `HDR stopped (${r.stopReason}) after ${r.rounds} rounds: ${r.poolStart} hard cases mined, ${r.added} examples added to the dataset.`;
+      });
+    },
+
+    generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature }) {
+      const streamId = `gen-${Date.now()}`;
+      set({ streamId, streamText: '', answer: null });
+      return job('generate', 'the playground answer', async (onProgress) => {
+        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature }, onProgress);
+        set({ answer, streamText: answer.text });
+        return `${answer.tokens} tokens (${answer.finishReason}).`;
+      });
+    },
+
+    async cancelJob() {
+      await engineClient().request('cancelJob', {}).catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
+    },
+
+    noteGeneration(streamId, text) {
+      if (streamId === get().streamId) set({ streamText: text });
+    },
+
+    dismiss() {
+      set({ error: null, notice: null });
+    },
+  };
+});

@@ -1,0 +1,113 @@
+// The model the worker holds: which source the user chose (embedded, a hub preset or repo id, or
+// dropped files), loading progress with bytes and speed, the loaded model's facts, the memory plan
+// for the current training shape, and the models cached in OPFS.
+// Never reads model weights in the page: the worker downloads, verifies and keeps them.
+import { create } from 'zustand';
+import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
+import type { ModelInfo, ProgressInfo } from '../worker/protocol.ts';
+import type { ModelSource } from '../worker/modelSource.ts';
+import { engineClient } from './engine.ts';
+import { deleteCachedModel, listCachedModels, type CachedModel } from './cachedModels.ts';
+
+export const EMBEDDED_REF = 'embedded:tiny-qwen3';
+
+export interface ModelPreset {
+  repo: string;
+  label: string;
+  /** Parameters and the approximate bf16 download, as published on the model card. */
+  parameters: string;
+  downloadBytes: number;
+}
+
+export const MODEL_PRESETS: ModelPreset[] = [
+  { repo: 'HuggingFaceTB/SmolLM2-135M-Instruct', label: 'SmolLM2 135M Instruct', parameters: '135M', downloadBytes: 269e6 },
+  { repo: 'Qwen/Qwen2.5-0.5B-Instruct', label: 'Qwen2.5 0.5B Instruct', parameters: '494M', downloadBytes: 988e6 },
+  { repo: 'Qwen/Qwen3-0.6B', label: 'Qwen3 0.6B', parameters: '596M', downloadBytes: 1.5e9 },
+  { repo: 'Qwen/Qwen2.5-1.5B-Instruct', label: 'Qwen2.5 1.5B Instruct', parameters: '1.5B', downloadBytes: 3.09e9 },
+];
+
+/** The source a stored run reference can be reopened from without asking the user for files. */
+export function sourceForRef(ref: string): ModelSource | null {
+  if (ref === EMBEDDED_REF) return { kind: 'embedded' };
+  if (ref.startsWith('local:')) return null;
+  if (/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(ref)) return { kind: 'hub', repo: ref };
+  return null;
+}
+
+interface ModelState {
+  info: ModelInfo | null;
+  loading: { source: string; progress: ProgressInfo | null; startedAt: number } | null;
+  error: string | null;
+  plan: MemoryPlan | null;
+  planShape: TrainShape | null;
+  planError: string | null;
+  cached: CachedModel[];
+  cacheError: string | null;
+  loadModel(source: ModelSource): Promise<ModelInfo | null>;
+  planMemory(shape: TrainShape): Promise<void>;
+  refreshCachedModels(): Promise<void>;
+  deleteCachedModel(repo: string): Promise<void>;
+}
+
+function describeSource(source: ModelSource): string {
+  if (source.kind === 'embedded') return 'the embedded tiny Qwen3';
+  if (source.kind === 'hub') return source.repo;
+  return `${source.files.length} dropped files`;
+}
+
+export const useModel = create<ModelState>((set, get) => ({
+  info: null,
+  loading: null,
+  error: null,
+  plan: null,
+  planShape: null,
+  planError: null,
+  cached: [],
+  cacheError: null,
+
+  async loadModel(source) {
+    const label = describeSource(source);
+    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, plan: null, planError: null });
+    try {
+      const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
+      set({ info });
+      if (source.kind === 'hub') void get().refreshCachedModels();
+      const shape = get().planShape;
+      if (shape) void get().planMemory(shape);
+      return info;
+    } catch (err) {
+      const hint = source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
+      set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
+      return null;
+    } finally {
+      set({ loading: null });
+    }
+  },
+
+  async planMemory(shape) {
+    set({ planShape: shape });
+    if (!get().info) return;
+    try {
+      set({ plan: await engineClient().request('planMemory', shape), planError: null });
+    } catch (err) {
+      set({ plan: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
+    }
+  },
+
+  async refreshCachedModels() {
+    try {
+      set({ cached: await listCachedModels(), cacheError: null });
+    } catch (err) {
+      set({ cacheError: `Could not list cached models: ${(err as Error).message}. The browser may block storage for this site.` });
+    }
+  },
+
+  async deleteCachedModel(repo) {
+    try {
+      await deleteCachedModel(repo);
+    } catch (err) {
+      set({ cacheError: `Could not delete ${repo}: ${(err as Error).message}. Close other tabs of the studio and try again.` });
+    }
+    await get().refreshCachedModels();
+  },
+}));

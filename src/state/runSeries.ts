@@ -1,0 +1,127 @@
+// Columnar metric history of one run, for charts: loaded once from Dexie, then extended by the
+// worker's live `run-metric` / `run-eval` events. Charts subscribe here and redraw themselves;
+// React never re-renders per point (the tldraw/excalidraw rule for high-frequency data).
+// Owns no DOM and no chart: only arrays and a subscriber list.
+import type { MetricRow } from '../data/db.ts';
+import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
+import { studioDb } from './db.ts';
+
+/** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
+export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall'] as const;
+export type MetricKey = (typeof METRIC_KEYS)[number];
+
+export class RunSeries {
+  readonly steps: number[] = [];
+  readonly values: Record<MetricKey, Array<number | null>> = Object.fromEntries(METRIC_KEYS.map((k) => [k, []])) as unknown as Record<MetricKey, Array<number | null>>;
+  private readonly listeners = new Set<() => void>();
+  loaded = false;
+  /** Live events that arrived while the Dexie rows were loading; replayed after them. */
+  private queued: Array<{ metric?: StepMetrics; evalMetric?: EvalMetrics }> = [];
+
+  constructor(readonly runId: string) {}
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  subscribe(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private notify(): void {
+    for (const cb of this.listeners) cb();
+  }
+
+  /** Replaces everything with stored rows (sorted by step). */
+  setRows(rows: Array<Pick<MetricRow, 'step' | 'values'>>): void {
+    this.steps.length = 0;
+    for (const k of METRIC_KEYS) this.values[k].length = 0;
+    for (const r of [...rows].sort((a, b) => a.step - b.step)) this.push(r.step, r.values);
+    this.loaded = true;
+    const lastStored = this.steps.at(-1) ?? 0;
+    for (const q of this.queued.splice(0)) {
+      if (q.metric && q.metric.step > lastStored) this.addStep(q.metric, false);
+      if (q.evalMetric) this.addEval(q.evalMetric, false);
+    }
+    this.notify();
+  }
+
+  /** Keeps a live event until the stored rows are in. */
+  enqueue(q: { metric?: StepMetrics; evalMetric?: EvalMetrics }): void {
+    this.queued.push(q);
+  }
+
+  private push(step: number, values: Record<string, number | undefined>): void {
+    this.steps.push(step);
+    for (const k of METRIC_KEYS) {
+      const v = values[k];
+      this.values[k].push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+    }
+  }
+
+  /** A live step. A step at or before the last one means the run resumed from an earlier
+   * checkpoint (the worker deleted the later rows), so the tail is cut first: one line, no loop. */
+  addStep(m: StepMetrics, notify = true): void {
+    let keep = this.steps.length;
+    while (keep > 0 && this.steps[keep - 1] >= m.step) keep--;
+    if (keep < this.steps.length) {
+      this.steps.length = keep;
+      for (const k of METRIC_KEYS) this.values[k].length = keep;
+    }
+    this.push(m.step, m as unknown as Record<string, number>);
+    if (notify) this.notify();
+  }
+
+  addEval(m: EvalMetrics, notify = true): void {
+    const i = this.steps.lastIndexOf(m.step);
+    if (i < 0) return; // the eval's step row is not here (should not happen: metrics precede evals)
+    this.values.evalLoss[i] = m.evalLoss;
+    this.values.evalLossCot[i] = m.evalLossCot;
+    this.values.evalLossCall[i] = m.evalLossCall;
+    if (notify) this.notify();
+  }
+
+  last(key: MetricKey): number | null {
+    for (let i = this.steps.length - 1; i >= 0; i--) if (this.values[key][i] !== null) return this.values[key][i];
+    return null;
+  }
+}
+
+const cache = new Map<string, RunSeries>();
+
+/** The shared series of a run; its Dexie rows are loaded on first request. */
+export function runSeries(runId: string): RunSeries {
+  let s = cache.get(runId);
+  if (!s) {
+    s = new RunSeries(runId);
+    cache.set(runId, s);
+    const series = s;
+    void studioDb()
+      .metrics.where('runId')
+      .equals(runId)
+      .toArray()
+      .then((rows) => series.setRows(rows))
+      .catch((err) => console.error(`could not read the metrics of run ${runId}:`, err));
+  }
+  return s;
+}
+
+/** Forget a run's series (after it is deleted or replaced by an import). */
+export function dropRunSeries(runId: string): void {
+  cache.delete(runId);
+}
+
+/** Live events from the worker: applied at once to a loaded series, queued while it loads, and
+ * ignored for runs no chart has asked for (their Dexie rows are read when one does). */
+export function routeMetricEvent(runId: string, metric: StepMetrics): void {
+  const s = cache.get(runId);
+  if (s?.loaded) s.addStep(metric);
+  else s?.enqueue({ metric });
+}
+
+export function routeEvalEvent(runId: string, metric: EvalMetrics): void {
+  const s = cache.get(runId);
+  if (s?.loaded) s.addEval(metric);
+  else s?.enqueue({ evalMetric: metric });
+}

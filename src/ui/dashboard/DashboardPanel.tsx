@@ -1,0 +1,34 @@
+// The dashboard: the reasoning-vs-call picture of one run. Losses (total, CoT, call) on one chart,
+// the balance weight α, eval losses, learning rate, grad norm and tokens/s, live while training and
+// read back from IndexedDB after a reload. Charts are re-created when the theme changes.
+import type { Theme } from '../App.tsx';
+import { useRuns } from '../../state/runStore.ts';
+import { RunPicker } from './RunPicker.tsx';
+import { RunCharts } from './RunCharts.tsx';
+import { Headline } from './Headline.tsx';
+import { Alert } from '../shell/Alert.tsx';
+
+export function DashboardPanel({ theme }: { theme: Theme }) {
+  const runId = useRuns((s) => s.selectedRunId);
+  const run = useRuns((s) => s.runs.find((r) => r.id === runId));
+  const error = useRuns((s) => s.error);
+  const dismissError = useRuns((s) => s.dismissError);
+  return (
+    <section className="panel" aria-labelledby="dash-title" data-testid="dashboard">
+      <div className="row spread">
+        <h2 id="dash-title">Dashboard</h2>
+        <RunPicker />
+      </div>
+      {error && <Alert message={error} onDismiss={dismissError} testId="dashboard-run-error" />}
+      {run?.readOnly && <p className="muted">Read-only: opened from a snapshot. Resume it from the Runs panel to train it further here.</p>}
+      {!run ? (
+        <p className="muted">No run yet. Start one in the Training panel; its curves appear here as it trains and stay after a reload.</p>
+      ) : (
+        <>
+          <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} />
+          <RunCharts key={`${run.id}:${theme}`} runId={run.id} />
+        </>
+      )}
+    </section>
+  );
+}

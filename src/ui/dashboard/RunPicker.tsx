@@ -1,0 +1,24 @@
+// Which run the dashboard shows.
+import { effectiveStatus, isTrainingRun, useRuns } from '../../state/runStore.ts';
+
+export function RunPicker() {
+  const all = useRuns((s) => s.runs);
+  const runs = all.filter(isTrainingRun);
+  const selected = useRuns((s) => s.selectedRunId);
+  const active = useRuns((s) => s.active?.runId ?? null);
+  const selectRun = useRuns((s) => s.selectRun);
+  if (runs.length === 0) return null;
+  return (
+    <div className="field inline">
+      <label htmlFor="dash-run">Run</label>
+      <select id="dash-run" value={selected ?? ''} onChange={(e) => selectRun(e.target.value)}>
+        {runs.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name ?? r.id} · {effectiveStatus(r, active)}
+            {r.readOnly ? ' · read-only' : ''}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

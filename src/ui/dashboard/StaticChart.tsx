@@ -1,0 +1,65 @@
+// A uPlot chart of fixed curves (a shared link's downsampled curves): drawn once, no live data.
+// Writes data-points / data-digest like MetricChart so tests can read what it shows.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { chartColors, type ChartColors } from './chartTheme.ts';
+import { seriesDigest } from './seriesDigest.ts';
+import { formatTicks } from './tickFormat.ts';
+
+export interface StaticLine {
+  label: string;
+  color: (c: ChartColors) => string;
+  steps: number[];
+  values: number[];
+}
+
+/** The union of the lines' steps as x, each line's values at those steps (null where it has none). */
+export function alignCurves(lines: Array<Pick<StaticLine, 'steps' | 'values'>>): { x: number[]; ys: Array<Array<number | null>> } {
+  const x = [...new Set(lines.flatMap((l) => l.steps))].sort((a, b) => a - b);
+  const ys = lines.map((l) => {
+    const at = new Map(l.steps.map((s, i) => [s, l.values[i]]));
+    return x.map((s) => at.get(s) ?? null);
+  });
+  return { x, ys };
+}
+
+export function StaticChart({ title, lines, height = 220, testId }: { title: string; lines: StaticLine[]; height?: number; testId?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || lines.length === 0) return;
+    const colors = chartColors();
+    const { x, ys } = alignCurves(lines);
+    const plot = new uPlot(
+      {
+        width: Math.max(280, el.clientWidth),
+        height,
+        scales: { x: { time: false } },
+        axes: [
+          { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, label: 'step' },
+          { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, size: 70, values: (_u: uPlot, splits: number[]) => formatTicks(splits) },
+        ],
+        series: [{ label: 'step' }, ...lines.map((l) => ({ label: l.label, stroke: l.color(colors), width: 2, spanGaps: true }))],
+      },
+      [x, ...ys] as uPlot.AlignedData,
+      el,
+    );
+    el.dataset.points = String(x.length);
+    el.dataset.lastStep = String(x.at(-1) ?? 0);
+    el.dataset.digest = seriesDigest([x, ...ys]);
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [lines, height]);
+  if (lines.length === 0) return null;
+  return (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={`${title}: ${lines.map((l) => l.label).join(', ')} over training steps`} />
+    </figure>
+  );
+}

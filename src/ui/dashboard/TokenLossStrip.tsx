@@ -1,0 +1,61 @@
+// The per-token loss strip: every target token of one held-out example, coloured by segment (CoT
+// purple, call orange) with the colour's strength showing its loss, updated at each eval step and
+// read back from the run row after a reload. Token text is rendered as text.
+import { useEffect, useState } from 'react';
+import { studioDb } from '../../state/db.ts';
+import { onTokenLoss } from '../../state/tokenLossStream.ts';
+import type { TokenLossStrip as Strip } from '../../worker/tokenLoss.ts';
+import type { RunRowWithStrip } from '../../worker/trainRun.ts';
+
+const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
+
+function mean(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+export function TokenLossStrip({ runId }: { runId: string }) {
+  const [strip, setStrip] = useState<Strip | null>(null);
+  useEffect(() => {
+    let live = true;
+    void studioDb()
+      .runs.get(runId)
+      .then((r) => live && (r as RunRowWithStrip | undefined)?.tokenLoss && setStrip((r as RunRowWithStrip).tokenLoss!));
+    const off = onTokenLoss(runId, setStrip);
+    return () => {
+      live = false;
+      off();
+    };
+  }, [runId]);
+  if (!strip) {
+    return (
+      <div className="chart note" data-testid="token-strip">
+        <p className="muted">Per-token loss of a held-out example appears here at the first eval step.</p>
+      </div>
+    );
+  }
+  // Scaled between this example's lowest and highest loss, so differences show even when every
+  // token is near ln(vocab) (an untrained model) or near 0 (a converged one).
+  const max = Math.max(...strip.nll);
+  const min = Math.min(...strip.nll);
+  const strength = (v: number) => 0.1 + (0.8 * (v - min)) / Math.max(1e-6, max - min);
+  const cot = strip.nll.filter((_, i) => strip.segments[i] === 1);
+  const call = strip.nll.filter((_, i) => strip.segments[i] === 2);
+  return (
+    <figure className="chart" data-testid="token-strip" data-step={strip.step} data-tokens={strip.tokens.length}>
+      <figcaption>
+        Per-token loss · example {strip.exampleId} · step {strip.step}
+      </figcaption>
+      <p className="legend small">
+        <span className="seg-cot">CoT mean {mean(cot).toFixed(3)}</span> <span className="seg-call">call mean {mean(call).toFixed(3)}</span>
+        <span className="muted"> · stronger colour = higher loss ({min.toFixed(2)} to {max.toFixed(2)})</span>
+      </p>
+      <pre className="tokens wrap strip">
+        {strip.tokens.map((t, i) => (
+          <span key={i} className={SEGMENT[strip.segments[i]] ?? 'seg-prompt'} style={{ ['--loss' as string]: String(strength(strip.nll[i])) }} title={`${JSON.stringify(t)}: loss ${strip.nll[i].toFixed(3)}`}>
+            {t}
+          </span>
+        ))}
+      </pre>
+    </figure>
+  );
+}

@@ -1,0 +1,73 @@
+// Importing files: the picker, the format override next to what was detected, progress while
+// reading, and what happened (imported/rejected per file, each rejected record with its reason).
+import { useDatasets, type FormatChoice } from '../../state/datasetStore.ts';
+import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
+import { formatIssue } from '../../data/record-error.ts';
+import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { formatBytes } from '../format.ts';
+
+export function DatasetImport() {
+  const { formatChoice, setFormatChoice, progress, detected, lastImport, importDataset } = useDatasets();
+  return (
+    <div className="stack" data-testid="dataset-import">
+      <h3>Import</h3>
+      <p className="muted">Drop .json / .jsonl files anywhere on this page (OpenAI tools, Hermes, ShareGPT, xLAM, FunReason/BalanceSFT, BFCL with its possible_answer file), or:</p>
+      <div className="row">
+        <label className="filebutton">
+          Choose dataset files…
+          <input type="file" accept=".json,.jsonl,.ndjson,application/json" multiple aria-label="Choose dataset files" disabled={!!progress} onChange={(e) => void importDataset(Array.from(e.target.files ?? [])).then(() => (e.target.value = ''))} />
+        </label>
+        <a href={`${import.meta.env.BASE_URL}demo/demo-dataset.jsonl`} download>
+          Download the demo dataset
+        </a>
+      </div>
+      <div className="field inline">
+        <label htmlFor="format-choice">Format</label>
+        <select id="format-choice" value={formatChoice} onChange={(e) => setFormatChoice(e.target.value as FormatChoice)}>
+          <option value="auto">detect automatically</option>
+          {FORMAT_PARSERS.map((p) => (
+            <option key={p.format} value={p.format}>
+              {p.format}
+            </option>
+          ))}
+        </select>
+      </div>
+      {Object.keys(detected).length > 0 && (
+        <p className="muted" data-testid="detected-format">
+          Detected: {Object.entries(detected).map(([f, fmt]) => `${f} → ${fmt}`).join(', ')}
+        </p>
+      )}
+      {progress && (
+        <div role="status" aria-live="polite">
+          <ProgressBar label={`Importing ${progress.file}`} done={progress.bytesDone} total={progress.bytesTotal} detail={`${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />
+        </div>
+      )}
+      {lastImport && (
+        <div data-testid="import-result">
+          <p>
+            {lastImport.imported.toLocaleString()} examples imported
+            {lastImport.issues.length > 0 ? `, ${lastImport.issues.length.toLocaleString()} records skipped` : ''}.
+          </p>
+          <ul className="plain">
+            {lastImport.files.map((f) => (
+              <li key={f.name}>
+                {f.name}: {f.format ?? 'format not recognised'}
+                {f.detected ? ' (detected)' : ''} · {f.imported} imported · {f.rejected} rejected
+              </li>
+            ))}
+          </ul>
+          {lastImport.issues.length > 0 && (
+            <details>
+              <summary>Skipped records ({lastImport.issues.length})</summary>
+              <ul className="issues">
+                {lastImport.issues.slice(0, 200).map((i, n) => (
+                  <li key={n}>{formatIssue(i)}</li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

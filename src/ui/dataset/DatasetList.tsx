@@ -1,0 +1,44 @@
+// The stored datasets: select one, or delete it after confirming what goes with it.
+import { useDatasets } from '../../state/datasetStore.ts';
+
+export function DatasetList() {
+  const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset } = useDatasets();
+  return (
+    <div className="stack" data-testid="dataset-list">
+      <h3>Stored datasets</h3>
+      {datasets.length === 0 && <p className="muted">None yet. Your datasets stay in this browser (IndexedDB).</p>}
+      <ul className="plain">
+        {datasets.map((d) => (
+          <li key={d.id} className={d.id === selectedId ? 'row selected' : 'row'}>
+            <label className="check">
+              <input type="radio" name="dataset" checked={d.id === selectedId} onChange={() => selectDataset(d.id)} /> {d.name}
+            </label>
+            <span className="muted">
+              {d.exampleCount.toLocaleString()} examples · {d.files.map((f) => f.format ?? '?').join(', ')}
+              {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
+            </span>
+            <button aria-label={`Delete dataset ${d.name}`} onClick={() => void askToDeleteDataset(d.id)}>
+              Delete
+            </button>
+          </li>
+        ))}
+      </ul>
+      {pendingDeletion && (
+        <div className="confirm" role="alertdialog" aria-labelledby="del-title">
+          <p id="del-title">
+            Delete “{pendingDeletion.name}”? This removes {pendingDeletion.exampleCount} examples and {pendingDeletion.hardCaseCount} hard cases.
+            {pendingDeletion.runCount > 0 ? ` ${pendingDeletion.runCount} runs used it; they stay, but cannot be resumed without it.` : ''}
+          </p>
+          <div className="row">
+            <button className="danger" onClick={() => void confirmDeleteDataset()}>
+              Delete
+            </button>
+            <button onClick={cancelDeleteDataset} autoFocus>
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+// The Dataset panel: import (drop anywhere, or the picker; detected format with an override),
+// the stored datasets, and for the selected one: its quality report, a searchable table of
+// examples with the conversation, reasoning, calls and coloured token segments, and its lengths.
+import { useState } from 'react';
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useExampleRows } from '../../state/exampleRows.ts';
+import type { QualityRule } from '../../data/quality-check.ts';
+import { Alert } from '../shell/Alert.tsx';
+import { DatasetImport } from './DatasetImport.tsx';
+import { DatasetList } from './DatasetList.tsx';
+import { QualityReportView } from './QualityReportView.tsx';
+import { ExampleBrowser } from './ExampleBrowser.tsx';
+import { LengthHistogram } from './LengthHistogram.tsx';
+
+export function DatasetPanel() {
+  const error = useDatasets((s) => s.error);
+  const dismissError = useDatasets((s) => s.dismissError);
+  const selectedId = useDatasets((s) => s.selectedId);
+  const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
+  const { rows, error: rowsError } = useExampleRows(selectedId);
+  const [ruleFilter, setRuleFilter] = useState<QualityRule | null>(null);
+  return (
+    <section className="panel" aria-labelledby="data-title" data-testid="dataset-panel">
+      <h2 id="data-title">Dataset</h2>
+      {error && <Alert message={error} onDismiss={dismissError} testId="dataset-error" />}
+      <div className="grid2">
+        <DatasetImport />
+        <DatasetList />
+      </div>
+      {dataset && (
+        <>
+          {rowsError && <Alert message={rowsError} />}
+          {!rows ? (
+            <p className="muted" role="status">
+              Reading {dataset.exampleCount} examples…
+            </p>
+          ) : (
+            <>
+              <div className="grid2">
+                <QualityReportView rows={rows} dataset={dataset} onShowFailing={setRuleFilter} activeRule={ruleFilter} />
+                <LengthHistogram rows={rows} />
+              </div>
+              <ExampleBrowser key={dataset.id} rows={rows} ruleFilter={ruleFilter} onClearRule={() => setRuleFilter(null)} />
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

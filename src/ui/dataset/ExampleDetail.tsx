@@ -1,0 +1,66 @@
+// One example in full: its tools, the conversation, the reasoning and the calls, the quality
+// findings, and the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
+import type { ExampleRow } from '../../data/db.ts';
+import { callText } from './exampleText.ts';
+import { TokenView } from './TokenView.tsx';
+
+export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () => void }) {
+  const e = row.example;
+  return (
+    <article className="detail" aria-labelledby="detail-title" data-testid="example-detail">
+      <div className="row spread">
+        <h3 id="detail-title">Example {e.id}</h3>
+        <button onClick={onClose} aria-label="Close the example">
+          Close
+        </button>
+      </div>
+      {!row.quality.passed && (
+        <ul className="error">
+          {row.quality.failures.map((f, i) => (
+            <li key={i}>
+              {f.rule}: {f.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="grid2">
+        <div>
+          <h4>Tools ({e.tools.length})</h4>
+          {e.tools.map((t) => (
+            <details key={t.name}>
+              <summary>
+                {t.name}
+                {t.description ? ` — ${t.description}` : ''}
+              </summary>
+              <pre>{JSON.stringify(t.parameters, null, 2)}</pre>
+            </details>
+          ))}
+          <h4>Conversation</h4>
+          <ol className="messages">
+            {e.messages.map((m, i) => (
+              <li key={i} className={`msg ${m.role}`}>
+                <strong>{m.role}</strong>
+                <pre className="wrap">{m.content}</pre>
+              </li>
+            ))}
+          </ol>
+        </div>
+        <div>
+          <h4>Reasoning</h4>
+          {e.target.reasoning ? <pre className="wrap seg-cot-text">{e.target.reasoning}</pre> : <p className="muted">none</p>}
+          <h4>Calls</h4>
+          {e.target.calls.length ? (
+            <ul className="mono seg-call-text">
+              {e.target.calls.map((c, i) => (
+                <li key={i}>{callText(c)}</li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">no call{e.target.content ? `: ${e.target.content}` : ''}</p>
+          )}
+        </div>
+      </div>
+      <TokenView example={e} />
+    </article>
+  );
+}

@@ -1,0 +1,84 @@
+// Token lengths of the dataset: CoT tokens vs call tokens per example as two histograms on shared
+// bins, and the call's share of the target signal (what plain SFT gives it; what SSB rebalances).
+import { useEffect, useState } from 'react';
+import type { ExampleRow } from '../../data/db.ts';
+import { lengthStats, type LengthStats } from '../../data/length-stats.ts';
+import { PAGE_TOKENIZER_NAME, pageTokenizer } from '../../state/pageTokenizer.ts';
+import { ProgressBar } from '../shell/ProgressBar.tsx';
+
+interface Lengths {
+  stats: LengthStats;
+  cot: number[];
+  call: number[];
+  failed: number;
+}
+
+const BINS = 16;
+
+export function LengthHistogram({ rows }: { rows: ExampleRow[] }) {
+  const [lengths, setLengths] = useState<Lengths | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number }>({ done: 0, total: rows.length });
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    setLengths(null);
+    (async () => {
+      const [tokenizer, { tokenizeDataset }] = await Promise.all([pageTokenizer(), import('../../data/tokenize-example.ts')]);
+      const r = await tokenizeDataset(
+        tokenizer,
+        rows.map((x) => x.example),
+        { onProgress: (p) => live && setProgress({ done: p.examplesDone, total: p.examplesTotal }) },
+      );
+      const ls = r.tokenized.map((t) => ({ total: t.inputIds.length, ...t.counts }));
+      if (live) setLengths({ stats: lengthStats(ls, BINS), cot: ls.map((l) => l.cot), call: ls.map((l) => l.call), failed: r.failed.length });
+    })().catch((err) => live && setError(`Could not count tokens: ${(err as Error).message}.`));
+    return () => {
+      live = false;
+    };
+  }, [rows]);
+  if (error) return <p className="error">{error}</p>;
+  if (!lengths) return <ProgressBar label={`Counting tokens (${PAGE_TOKENIZER_NAME})`} done={progress.done} total={progress.total} />;
+  const { stats } = lengths;
+  const max = Math.max(1, ...lengths.cot, ...lengths.call);
+  const width = Math.ceil((max + 1) / BINS);
+  // Both histograms over the same range so the bars line up.
+  const edges = Array.from({ length: BINS + 1 }, (_, i) => i * width);
+  const countIn = (values: number[], i: number) => values.filter((v) => v >= edges[i] && (i === BINS - 1 ? v <= edges[i + 1] : v < edges[i + 1])).length;
+  const cot = edges.slice(0, -1).map((_, i) => countIn(lengths.cot, i));
+  const call = edges.slice(0, -1).map((_, i) => countIn(lengths.call, i));
+  const top = Math.max(1, ...cot, ...call);
+  const W = 420;
+  const H = 140;
+  const bw = W / BINS;
+  return (
+    <div className="stack" data-testid="length-histogram">
+      <h3>Lengths</h3>
+      <p>
+        Per example: <span className="seg-cot">CoT {stats.meanCotPerExample.toFixed(0)}</span> vs <span className="seg-call">call {stats.meanCallPerExample.toFixed(0)}</span> tokens on average; the call gets{' '}
+        <strong data-testid="call-share">{(stats.callShare * 100).toFixed(1)}%</strong> of the target tokens (plain SFT's weight on it). Sequence length median {stats.totalTokens.median}, p95 {stats.totalTokens.p95}, max {stats.totalTokens.max}.
+        {lengths.failed ? ` ${lengths.failed} examples could not be tokenized.` : ''}
+      </p>
+      <svg viewBox={`0 0 ${W} ${H + 20}`} className="histogram" role="img" aria-label={`Histogram of CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
+        {cot.map((c, i) => (
+          <rect key={`cot${i}`} className="bar-cot" x={i * bw + 1} width={bw / 2 - 1} y={H - (c / top) * H} height={(c / top) * H}>
+            <title>{`CoT ${edges[i]}–${edges[i + 1]} tokens: ${c} examples`}</title>
+          </rect>
+        ))}
+        {call.map((c, i) => (
+          <rect key={`call${i}`} className="bar-call" x={i * bw + bw / 2} width={bw / 2 - 1} y={H - (c / top) * H} height={(c / top) * H}>
+            <title>{`call ${edges[i]}–${edges[i + 1]} tokens: ${c} examples`}</title>
+          </rect>
+        ))}
+        <text x={0} y={H + 16} className="axis">
+          0
+        </text>
+        <text x={W} y={H + 16} className="axis" textAnchor="end">
+          {edges[BINS]} tokens
+        </text>
+      </svg>
+      <p className="legend muted">
+        <span className="seg-cot">■ CoT tokens</span> <span className="seg-call">■ call tokens</span> · counted with the {PAGE_TOKENIZER_NAME}
+      </p>
+    </div>
+  );
+}

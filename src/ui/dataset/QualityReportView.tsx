@@ -1,0 +1,53 @@
+// The quality report: how many examples break each rule, with the failing ones one click away.
+import type { DatasetRow, ExampleRow } from '../../data/db.ts';
+import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../data/quality-check.ts';
+
+const RULE_TEXT: Record<QualityRule, string> = {
+  tools_valid_schema: 'tool schemas are valid JSON Schema',
+  call_names_known_tool: 'calls name a provided tool',
+  required_args_present: 'required arguments are present',
+  arg_types_match: 'argument types match the schema',
+  no_unknown_args: 'no arguments outside the schema',
+  reasoning_as_promised: 'reasoning present as the format promises',
+  target_json_parses: 'the target parses',
+};
+
+export function QualityReportView({ rows, dataset, onShowFailing, activeRule }: { rows: ExampleRow[]; dataset: DatasetRow; onShowFailing: (r: QualityRule | null) => void; activeRule: QualityRule | null }) {
+  const summary = summarizeQuality(rows.map((r) => r.quality));
+  const train = rows.filter((r) => r.split === 'train').length;
+  const included = rows.filter((r) => r.included === 1).length;
+  return (
+    <div className="stack" data-testid="quality-report">
+      <h3>Quality</h3>
+      <p>
+        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} used for training · split {train} train / {rows.length - train} eval (seed {dataset.split.seed})
+      </p>
+      <table className="rules">
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            <th scope="col">Failing</th>
+            <th scope="col">
+              <span className="sr-only">Show</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {QUALITY_RULES.map((rule) => (
+            <tr key={rule} className={summary[rule] ? 'bad' : ''}>
+              <td title={rule}>{RULE_TEXT[rule]}</td>
+              <td>{summary[rule]}</td>
+              <td>
+                {summary[rule] > 0 && (
+                  <button aria-pressed={activeRule === rule} aria-label={`Show the ${summary[rule]} examples failing: ${RULE_TEXT[rule]}`} onClick={() => onShowFailing(activeRule === rule ? null : rule)}>
+                    {activeRule === rule ? 'Showing' : 'Show'}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

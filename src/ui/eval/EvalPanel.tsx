@@ -1,0 +1,34 @@
+// Evaluation and HDR: run an evaluation (accuracy per category and per failed rule, every failure
+// with the model's output beside the expected calls), start HDR rounds and watch pool size,
+// pass@k and accepted per round, and open any hard case.
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
+import { useModel } from '../../state/modelStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+import { JobProgress } from '../shell/JobProgress.tsx';
+import { EvalForm } from './EvalForm.tsx';
+import { EvalResults } from './EvalResults.tsx';
+import { HdrForm } from './HdrForm.tsx';
+import { HdrResults } from './HdrResults.tsx';
+
+export function EvalPanel() {
+  const { error, notice, dismiss } = useJobs();
+  const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
+  const model = useModel((s) => s.info);
+  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : null;
+  return (
+    <section className="panel" aria-labelledby="eval-title" data-testid="eval-panel">
+      <h2 id="eval-title">Evaluation &amp; HDR</h2>
+      {error && <Alert message={error} onDismiss={dismiss} testId="job-error" />}
+      {notice && <Alert kind="notice" message={notice} onDismiss={dismiss} testId="job-notice" />}
+      {missing && <p className="muted">{missing}</p>}
+      <JobProgress kinds={['evaluate', 'hdr']} />
+      <div className="grid2">
+        <EvalForm datasetId={dataset?.id ?? null} disabled={!!missing} />
+        <HdrForm datasetId={dataset?.id ?? null} disabled={!!missing} />
+      </div>
+      <EvalResults />
+      <HdrResults datasetId={dataset?.id ?? null} />
+    </section>
+  );
+}

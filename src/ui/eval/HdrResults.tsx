@@ -1,0 +1,123 @@
+// HDR runs: per round the pool before/after, samples, pass@k, gate passes and accepted examples,
+// eval accuracy before/after; and the open hard cases, each openable with its failed outputs.
+import { useEffect, useState } from 'react';
+import type { ExampleRow, HardCaseRow } from '../../data/db.ts';
+import type { HdrRunRow } from '../../hdr/index.ts';
+import { studioDb } from '../../state/db.ts';
+import { runKind, useRuns } from '../../state/runStore.ts';
+import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
+import { visibleOutput } from '../dataset/exampleText.ts';
+import { useRunRow } from './useRunRow.ts';
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
+
+export function HdrResults({ datasetId }: { datasetId: string | null }) {
+  const runs = useRuns((s) => s.runs).filter((r) => runKind(r) === 'hdr');
+  const [chosen, setChosen] = useState<string | null>(null);
+  const runId = chosen && runs.some((r) => r.id === chosen) ? chosen : (runs[0]?.id ?? null);
+  const row = useRunRow<HdrRunRow>(runId);
+  return (
+    <div className="stack" data-testid="hdr-results">
+      {runs.length > 0 && (
+        <div className="row">
+          <h3>HDR rounds</h3>
+          <div className="field inline">
+            <label htmlFor="hdr-run">HDR run</label>
+            <select id="hdr-run" value={runId ?? ''} onChange={(e) => setChosen(e.target.value)}>
+              {runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name ?? r.id} · {r.status}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      )}
+      {row && (
+        <div className="tablewrap">
+          <table className="runs">
+            <thead>
+              <tr>
+                <th scope="col">Round</th>
+                <th scope="col">Pool before → after</th>
+                <th scope="col">Samples</th>
+                <th scope="col">pass@k</th>
+                <th scope="col">Gate passed</th>
+                <th scope="col">Accepted</th>
+                <th scope="col">Duplicates</th>
+                <th scope="col">Eval acc. before → after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {row.rounds.length === 0 && (
+                <tr>
+                  <td colSpan={8}>{row.status === 'running' ? 'mining hard cases…' : (row.message ?? 'no rounds')}</td>
+                </tr>
+              )}
+              {row.rounds.map((r) => (
+                <tr key={r.round}>
+                  <td>{r.round}</td>
+                  <td>
+                    {r.poolBefore} → {r.poolAfter}
+                  </td>
+                  <td>{r.samples}</td>
+                  <td>{pct(r.passAtK)}</td>
+                  <td>{r.gatePassed}</td>
+                  <td>{r.accepted}</td>
+                  <td>{r.duplicates}</td>
+                  <td>
+                    {pct(r.evalAccuracyBefore)} → {pct(r.evalAccuracyAfter)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {row.message && <p className="muted">Stopped: {row.message}</p>}
+        </div>
+      )}
+      {datasetId && <HardCases datasetId={datasetId} />}
+    </div>
+  );
+}
+
+function HardCases({ datasetId }: { datasetId: string }) {
+  const stamp = useRuns((s) => s.runs.map((r) => r.updatedAt).join());
+  const [cases, setCases] = useState<HardCaseRow[]>([]);
+  const [open, setOpen] = useState<{ row: ExampleRow; hard: HardCaseRow } | null>(null);
+  useEffect(() => {
+    void studioDb().hardCases.where('datasetId').equals(datasetId).toArray().then(setCases);
+  }, [datasetId, stamp]);
+  if (cases.length === 0) return <p className="muted">No hard cases in this dataset yet (HDR mines them from failed answers).</p>;
+  const openCase = async (hard: HardCaseRow) => {
+    const row = await studioDb().examples.get([datasetId, hard.exampleId]);
+    if (row) setOpen({ row, hard });
+  };
+  return (
+    <div className="stack">
+      <h3>Hard cases ({cases.filter((c) => c.status === 'open').length} open of {cases.length})</h3>
+      <ul className="plain">
+        {cases.map((c) => (
+          <li key={c.id} className="row">
+            <button className="link" onClick={() => void openCase(c)} aria-label={`Open hard case ${c.exampleId}`}>
+              {c.exampleId}
+            </button>
+            <span className="muted">
+              {c.status} · round {c.round} · {c.failedOutputs.length} failed outputs
+            </span>
+          </li>
+        ))}
+      </ul>
+      {open && (
+        <>
+          <h4>Failed outputs of {open.hard.exampleId}</h4>
+          {open.hard.failedOutputs.map((o, i) => (
+            <pre key={i} className="wrap">
+              {visibleOutput(o)}
+            </pre>
+          ))}
+          <ExampleDetail row={open.row} onClose={() => setOpen(null)} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+// Where the model comes from: the embedded tiny model (offline), a hub preset, any repo id, or a
+// local folder (picker or drop). Loading is one click; the worker does the rest.
+import { useState, type DragEvent } from 'react';
+import { MODEL_PRESETS, useModel } from '../../state/modelStore.ts';
+import { formatBytes } from '../format.ts';
+
+export function ModelSourcePicker() {
+  const loadModel = useModel((s) => s.loadModel);
+  const loading = useModel((s) => s.loading);
+  const [repo, setRepo] = useState('');
+  const [over, setOver] = useState(false);
+  const busy = loading !== null;
+
+  const loadFiles = (files: File[]) => {
+    if (files.length) void loadModel({ kind: 'files', files, label: files[0].webkitRelativePath?.split('/')[0] || undefined });
+  };
+  const onDrop = async (e: DragEvent<HTMLDivElement>) => {
+    e.preventDefault();
+    e.stopPropagation(); // a model folder is not a dataset: keep the page-level drop out of it
+    setOver(false);
+    loadFiles(await filesFromDrop(e.dataTransfer));
+  };
+
+  return (
+    <div className="stack">
+      <h3>Choose a model</h3>
+      <div className="choice">
+        <button className="primary" disabled={busy} onClick={() => void loadModel({ kind: 'embedded' })} data-testid="load-embedded">
+          Use the embedded model
+        </button>
+        <span className="muted">tiny Qwen3 (2 layers, real Qwen3 tokenizer), served with the app: works offline, trains in seconds per step even on a software GPU.</span>
+      </div>
+      <fieldset className="stack">
+        <legend>Hugging Face presets</legend>
+        {MODEL_PRESETS.map((p) => (
+          <div className="choice" key={p.repo}>
+            <button disabled={busy} onClick={() => void loadModel({ kind: 'hub', repo: p.repo })} aria-label={`Download and load ${p.repo}`}>
+              {p.label}
+            </button>
+            <span className="muted">
+              {p.repo} · {p.parameters} parameters · about {formatBytes(p.downloadBytes)} download (cached after the first time)
+            </span>
+          </div>
+        ))}
+      </fieldset>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (repo.trim()) void loadModel({ kind: 'hub', repo: repo.trim() });
+        }}
+      >
+        <label htmlFor="repo-id">Repo id</label>
+        <input id="repo-id" placeholder="owner/name" value={repo} onChange={(e) => setRepo(e.target.value)} pattern="[A-Za-z0-9][\w.\-]*/[A-Za-z0-9][\w.\-]*" title="owner/name, e.g. Qwen/Qwen3-0.6B" />
+        <button type="submit" disabled={busy || !repo.trim()}>
+          Load
+        </button>
+      </form>
+      <div
+        className={over ? 'dropzone over' : 'dropzone'}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.stopPropagation();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => void onDrop(e)}
+        data-testid="model-dropzone"
+      >
+        <p>Drop a local model folder here (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), or</p>
+        <label className="filebutton">
+          choose a folder…
+          <input
+            type="file"
+            aria-label="Choose a local model folder"
+            // @ts-expect-error webkitdirectory is not in React's input attributes but every Chromium supports it
+            webkitdirectory=""
+            multiple
+            disabled={busy}
+            onChange={(e) => loadFiles(Array.from(e.target.files ?? []))}
+          />
+        </label>
+      </div>
+    </div>
+  );
+}
+
+/** Every file of a dropped folder (walks directory entries; plain files pass through). */
+async function filesFromDrop(dt: DataTransfer): Promise<File[]> {
+  const entries = Array.from(dt.items)
+    .map((i) => i.webkitGetAsEntry?.())
+    .filter((e): e is FileSystemEntry => !!e);
+  if (entries.length === 0) return Array.from(dt.files);
+  const out: File[] = [];
+  const walk = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) out.push(await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej)));
+    else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+        if (batch.length === 0) break;
+        for (const e of batch) await walk(e);
+      }
+    }
+  };
+  for (const e of entries) await walk(e);
+  return out;
+}

@@ -1,0 +1,69 @@
+// The playground: type a query, pick tools from the dataset, and watch the current adapter answer:
+// the streamed text, then the reasoning and the calls parsed out of it.
+import { useMemo, useState } from 'react';
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useExampleRows } from '../../state/exampleRows.ts';
+import { useJobs } from '../../state/jobStore.ts';
+import { useModel } from '../../state/modelStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+import { AdapterPicker } from '../shell/AdapterPicker.tsx';
+import { JobProgress } from '../shell/JobProgress.tsx';
+import { NumberField } from '../training/NumberField.tsx';
+import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
+import { datasetTools } from './datasetTools.ts';
+
+export function PlaygroundPanel() {
+  const selectedId = useDatasets((s) => s.selectedId);
+  const { rows } = useExampleRows(selectedId);
+  const model = useModel((s) => s.info);
+  const { running, error, dismiss, generateAnswer } = useJobs();
+  const tools = useMemo(() => datasetTools((rows ?? []).map((r) => r.example)), [rows]);
+  const [picked, setPicked] = useState<string[] | null>(null);
+  const chosen = picked ?? tools.slice(0, 3).map((t) => t.name);
+  const [query, setQuery] = useState('');
+  const [adapter, setAdapter] = useState('');
+  const [maxNewTokens, setMaxNewTokens] = useState(96);
+  const [temperature, setTemperature] = useState(0);
+  const toggle = (name: string) => setPicked(chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name]);
+  const missing = !model ? 'Load a model first (Model panel).' : null;
+  return (
+    <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
+      <h2 id="play-title">Playground</h2>
+      {error && <Alert message={error} onDismiss={dismiss} testId="playground-error" />}
+      {missing && <p className="muted">{missing}</p>}
+      <div className="grid2">
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature });
+          }}
+        >
+          <label htmlFor="play-query">Query</label>
+          <textarea id="play-query" rows={3} value={query} onChange={(e) => setQuery(e.target.value)} placeholder="What's the weather in Paris in celsius?" />
+          <fieldset className="targets">
+            <legend>Tools offered ({chosen.length})</legend>
+            {tools.length === 0 && <span className="muted">Import a dataset to pick its tools.</span>}
+            {tools.map((t) => (
+              <label key={t.name} className="check" title={t.description}>
+                <input type="checkbox" checked={chosen.includes(t.name)} onChange={() => toggle(t.name)} /> {t.name}
+              </label>
+            ))}
+          </fieldset>
+          <div className="row">
+            <AdapterPicker id="play-adapter" value={adapter} onChange={setAdapter} />
+            <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} step={1} onChange={setMaxNewTokens} />
+            <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={setTemperature} />
+          </div>
+          <div className="row">
+            <button className="primary" type="submit" disabled={!!missing || !!running || !query.trim()} data-testid="play-generate">
+              Generate
+            </button>
+          </div>
+          <JobProgress kinds={['generate']} />
+        </form>
+        <PlaygroundAnswer />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+// Actions on one run: show it on the dashboard, resume it, export a snapshot, copy a share link, delete.
+import { useState } from 'react';
+import type { RunRow } from '../../data/db.ts';
+import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
+import { useSnapshots } from '../../state/snapshotStore.ts';
+
+export function RunActions({ run, onOpenDashboard }: { run: RunRow; onOpenDashboard: () => void }) {
+  const { active, selectRun, resumeRun, deleteRun } = useRuns();
+  const { exportSnapshot, copyShareLink, busy } = useSnapshots();
+  const [confirming, setConfirming] = useState(false);
+  const status = effectiveStatus(run, active?.runId ?? null);
+  const train = runKind(run) === 'train';
+  const name = run.name ?? run.id;
+  const resumable = canResume(run, active?.runId ?? null);
+  return (
+    <div className="row actions">
+      {train && (
+        <button
+          aria-label={`Show ${name} on the dashboard`}
+          onClick={() => {
+            selectRun(run.id);
+            onOpenDashboard();
+          }}
+        >
+          Open
+        </button>
+      )}
+      {resumable && (
+        <button
+          aria-label={`Resume ${name}`}
+          data-testid="runs-resume"
+          onClick={() => {
+            onOpenDashboard();
+            void resumeRun(run.id);
+          }}
+        >
+          Resume
+        </button>
+      )}
+      {train && (
+        <button aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || status === 'running'} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
+          Export
+        </button>
+      )}
+      {train && (
+        <button aria-label={`Export ${name} with its dataset`} disabled={!!busy || status === 'running'} onClick={() => void exportSnapshot(run.id, true)}>
+          Export + data
+        </button>
+      )}
+      {train && (
+        <button aria-label={`Copy a share link for ${name}`} disabled={!!busy} onClick={() => void copyShareLink(run.id)} data-testid="copy-share-link">
+          Share link
+        </button>
+      )}
+      {confirming ? (
+        <>
+          <button className="danger" onClick={() => void deleteRun(run.id)} aria-label={`Really delete ${name}, its metrics and checkpoints`}>
+            Really delete
+          </button>
+          <button onClick={() => setConfirming(false)}>Keep</button>
+        </>
+      ) : (
+        <button aria-label={`Delete ${name}`} disabled={active?.runId === run.id} onClick={() => setConfirming(true)}>
+          Delete
+        </button>
+      )}
+    </div>
+  );
+}

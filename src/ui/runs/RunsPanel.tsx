@@ -1,0 +1,33 @@
+// Every run with its status and headline numbers; open one on the dashboard, resume it, export it
+// as a snapshot, copy a share link, delete it; pick two training runs to compare their curves.
+import { useState } from 'react';
+import type { Theme } from '../App.tsx';
+import { useRuns } from '../../state/runStore.ts';
+import { useSnapshots } from '../../state/snapshotStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+import { RunsTable } from './RunsTable.tsx';
+import { CompareRuns } from './CompareRuns.tsx';
+import { SnapshotImport } from '../snapshot/SnapshotImport.tsx';
+import { ShareLinkBox } from '../snapshot/ShareLinkBox.tsx';
+
+export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDashboard: () => void }) {
+  const error = useRuns((s) => s.error);
+  const dismissError = useRuns((s) => s.dismissError);
+  const snapshotError = useSnapshots((s) => s.error);
+  const snapshotNotice = useSnapshots((s) => s.notice);
+  const dismissSnapshot = useSnapshots((s) => s.dismiss);
+  const [compare, setCompare] = useState<string[]>([]);
+  const toggleCompare = (id: string) => setCompare((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id].slice(-2)));
+  return (
+    <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
+      <h2 id="runs-title">Runs &amp; snapshots</h2>
+      {error && <Alert message={error} onDismiss={dismissError} />}
+      {snapshotError && <Alert message={snapshotError} onDismiss={dismissSnapshot} testId="snapshot-error" />}
+      {snapshotNotice && <Alert kind="notice" message={snapshotNotice} onDismiss={dismissSnapshot} testId="snapshot-notice" />}
+      <SnapshotImport />
+      <ShareLinkBox />
+      <RunsTable compare={compare} onToggleCompare={toggleCompare} onOpenDashboard={onOpenDashboard} />
+      {compare.length === 2 ? <CompareRuns key={`${compare.join('+')}:${theme}`} runIds={compare as [string, string]} /> : <p className="muted">Tick two training runs to compare their curves.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,20 @@
+// Progress of the running evaluation / HDR / playground job, with a cancel button.
+import { useJobs, type JobKind } from '../../state/jobStore.ts';
+import { ProgressBar } from './ProgressBar.tsx';
+
+const NAMES: Record<JobKind, string> = { evaluate: 'Evaluation', hdr: 'HDR', generate: 'Generating' };
+
+export function JobProgress({ kinds }: { kinds: JobKind[] }) {
+  const running = useJobs((s) => s.running);
+  const cancelJob = useJobs((s) => s.cancelJob);
+  if (!running || !kinds.includes(running.kind)) return null;
+  const p = running.progress;
+  return (
+    <div className="row" role="status" aria-live="polite" data-testid={`job-${running.kind}`}>
+      <ProgressBar label={NAMES[running.kind]} done={p?.done ?? 0} total={p?.total ?? 0} detail={p ? `${p.label}${p.total ? ` · ${p.done} / ${p.total}` : ''}` : 'starting…'} />
+      <button onClick={() => void cancelJob()} aria-label={`Cancel the ${NAMES[running.kind].toLowerCase()} job`}>
+        Cancel
+      </button>
+    </div>
+  );
+}

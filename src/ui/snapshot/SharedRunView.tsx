@@ -1,0 +1,113 @@
+// A shared run, opened from a link: the summary and curves decoded (and validated) from the URL
+// fragment, shown read-only. Nothing is uploaded or stored: the worker and the database are never
+// started on this page. All text from the link is rendered as text.
+import { useMemo } from 'react';
+import type { Theme } from '../App.tsx';
+import { decodeShareLink, type ShareSummary } from '../../snapshot/index.ts';
+import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
+import type { ChartColors } from '../dashboard/chartTheme.ts';
+import { formatMetric } from '../format.ts';
+
+function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
+  const c = s.curves[key];
+  return c ? [{ label, color, steps: c.steps, values: c.values }] : [];
+}
+
+export function SharedRunView({ fragment, theme }: { fragment: string; theme: Theme }) {
+  const decoded = useMemo(() => {
+    try {
+      return { summary: decodeShareLink(fragment), error: null };
+    } catch (err) {
+      return { summary: null, error: (err as Error).message };
+    }
+  }, [fragment]);
+  if (!decoded.summary) {
+    return (
+      <section className="panel" data-testid="shared-run-error">
+        <h2>Shared run</h2>
+        <p className="error" role="alert">
+          This share link cannot be shown: {decoded.error}. Ask for a new link (Runs panel → Share link); the link may have been cut off when it was pasted.
+        </p>
+        <p>
+          <a href={location.pathname}>Open the studio instead</a>
+        </p>
+      </section>
+    );
+  }
+  const s = decoded.summary;
+  const h = s.headline;
+  return (
+    <section className="panel" aria-labelledby="shared-title" data-testid="shared-run">
+      <div className="row spread">
+        <h2 id="shared-title">Shared run: {s.name}</h2>
+        <span className="chip">read-only · from a link, nothing stored</span>
+      </div>
+      <dl className="facts">
+        <dt>Model</dt>
+        <dd>{s.modelRef}</dd>
+        <dt>Dataset</dt>
+        <dd>
+          {s.dataset.name} ({s.dataset.examples} examples, {s.dataset.fingerprint.slice(0, 19)}…)
+        </dd>
+        <dt>Status</dt>
+        <dd>
+          {s.status} at step {s.lastStep ?? '—'} of {s.config.steps}
+        </dd>
+        <dt>Config</dt>
+        <dd>
+          loss {s.config.loss} · lr {s.config.lr} ({s.config.schedule}) · LoRA r{s.config.rank} α{s.config.alpha} on {s.config.targets.join(',')} · batch {s.config.batchSize}×{s.config.gradAccum} · seq {s.config.seqLen} · seed {s.config.seed}
+        </dd>
+      </dl>
+      <dl className="headline" data-testid="shared-headline">
+        {(
+          [
+            ['finalLoss', 'loss', h.finalLoss],
+            ['finalLossCot', 'CoT loss', h.finalLossCot],
+            ['finalLossCall', 'call loss', h.finalLossCall],
+            ['finalAlpha', 'α', h.finalAlpha],
+            ['bestEvalLoss', 'best eval loss', h.bestEvalLoss],
+          ] as const
+        ).map(([key, label, v]) => (
+          <div key={key}>
+            <dt>{label}</dt>
+            <dd data-testid={`shared-${key}`}>{formatMetric(v)}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="charts" key={theme}>
+        <StaticChart title="Loss: total, reasoning (CoT) and call" testId="shared-chart-loss" lines={[...line(s, 'loss', 'total loss', (c) => c.text), ...line(s, 'lossCot', 'CoT loss', (c) => c.cot), ...line(s, 'lossCall', 'call loss', (c) => c.call)]} />
+        <StaticChart title="Balance weight α (SSB)" testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} />
+        <StaticChart title="Eval loss" lines={line(s, 'evalLoss', 'eval loss', (c) => c.ok)} />
+        <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
+      </div>
+      {s.hdrRounds.length > 0 && (
+        <table className="rules">
+          <caption>HDR rounds</caption>
+          <thead>
+            <tr>
+              <th scope="col">Round</th>
+              <th scope="col">Pool</th>
+              <th scope="col">Sampled</th>
+              <th scope="col">Pass rate</th>
+              <th scope="col">Accepted</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.hdrRounds.map((r) => (
+              <tr key={r.round}>
+                <td>{r.round}</td>
+                <td>{r.poolSize}</td>
+                <td>{r.sampled ?? '—'}</td>
+                <td>{(r.passRate * 100).toFixed(0)}%</td>
+                <td>{r.accepted}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="muted">
+        This page shows only what the link carries (curves downsampled to fit a URL). <a href={location.pathname}>Open the studio</a> to train your own.
+      </p>
+    </section>
+  );
+}

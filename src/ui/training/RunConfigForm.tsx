@@ -1,0 +1,70 @@
+// The run configuration form: loss (ssb / sft / fixed weight), LoRA rank/alpha/targets, learning
+// rate and schedule, batch, sequence length, recompute, steps, eval and checkpoint cadence, seed.
+// Every field has a label; values are validated by validateRunConfig when the run starts.
+import { LORA_TARGETS, type LoraTarget } from '../../model/lora.ts';
+import { useRuns } from '../../state/runStore.ts';
+import type { ScheduleKind } from '../../train/schedule.ts';
+import { NumberField } from './NumberField.tsx';
+
+const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
+
+export function RunConfigForm({ disabled }: { disabled: boolean }) {
+  const draft = useRuns((s) => s.draft);
+  const update = useRuns((s) => s.updateDraft);
+  const lossKind = draft.loss.startsWith('fixed:') ? 'fixed' : draft.loss;
+  const fixedAlpha = draft.loss.startsWith('fixed:') ? Number(draft.loss.slice(6)) : 0.5;
+  const toggleTarget = (t: LoraTarget) => {
+    const has = draft.lora.targets.includes(t);
+    const targets = has ? draft.lora.targets.filter((x) => x !== t) : LORA_TARGETS.filter((x) => x === t || draft.lora.targets.includes(x));
+    update({ lora: { ...draft.lora, targets } });
+  };
+  return (
+    <fieldset className="configform" disabled={disabled} data-testid="run-config">
+      <legend>Run configuration</legend>
+      <div className="field">
+        <label htmlFor="cfg-loss">Loss</label>
+        <select id="cfg-loss" value={lossKind} onChange={(e) => update({ loss: e.target.value === 'fixed' ? `fixed:${fixedAlpha}` : e.target.value })}>
+          <option value="ssb">SSB: learnable balance α (BalanceSFT)</option>
+          <option value="sft">SFT: plain token mean</option>
+          <option value="fixed">Fixed weight α</option>
+        </select>
+      </div>
+      {lossKind === 'fixed' && <NumberField id="cfg-fixed" label="Fixed α (weight on reasoning)" value={fixedAlpha} step={0.05} min={0} max={1} onChange={(v) => update({ loss: `fixed:${v}` })} />}
+      <NumberField id="cfg-steps" label="Steps" value={draft.steps} min={1} step={1} onChange={(steps) => update({ steps })} />
+      <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} step={1} onChange={(batchSize) => update({ batchSize })} />
+      <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} step={1} onChange={(gradAccum) => update({ gradAccum })} />
+      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} step={16} onChange={(seqLen) => update({ seqLen })} />
+      <NumberField id="cfg-lr" label="Learning rate" value={draft.lr} min={0} step="any" onChange={(lr) => update({ lr })} />
+      <div className="field">
+        <label htmlFor="cfg-schedule">Schedule</label>
+        <select id="cfg-schedule" value={draft.schedule} onChange={(e) => update({ schedule: e.target.value as ScheduleKind })}>
+          {SCHEDULES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <NumberField id="cfg-warmup" label="Warm-up steps" value={draft.warmupSteps} min={0} step={1} onChange={(warmupSteps) => update({ warmupSteps })} />
+      <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} step={1} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
+      <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} min={0} step={1} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
+      <fieldset className="field targets">
+        <legend>LoRA targets</legend>
+        {LORA_TARGETS.map((t) => (
+          <label key={t} className="check">
+            <input type="checkbox" checked={draft.lora.targets.includes(t)} onChange={() => toggleTarget(t)} /> {t}
+          </label>
+        ))}
+      </fieldset>
+      <div className="field">
+        <label className="check">
+          <input type="checkbox" checked={draft.recompute} onChange={(e) => update({ recompute: e.target.checked })} /> Recompute activations (less memory, slower)
+        </label>
+      </div>
+      <NumberField id="cfg-eval" label="Eval loss every (steps, 0 = never)" value={draft.evalEvery} min={0} step={1} onChange={(evalEvery) => update({ evalEvery })} />
+      <NumberField id="cfg-evaln" label="Eval examples" value={draft.evalExamples} min={1} step={1} onChange={(evalExamples) => update({ evalExamples })} />
+      <NumberField id="cfg-ckpt" label="Checkpoint every (steps)" value={draft.checkpointEvery} min={0} step={1} onChange={(checkpointEvery) => update({ checkpointEvery })} />
+      <NumberField id="cfg-seed" label="Seed" value={draft.seed} min={0} step={1} onChange={(seed) => update({ seed })} />
+    </fieldset>
+  );
+}

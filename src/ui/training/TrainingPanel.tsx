@@ -1,0 +1,67 @@
+// The Training panel: the run configuration, what will be trained on what, and start / resume.
+// Pause and stop live in the run strip above every panel while a run trains.
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useModel } from '../../state/modelStore.ts';
+import { canResume, useRuns } from '../../state/runStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+import { formatBytes } from '../format.ts';
+import { RunConfigForm } from './RunConfigForm.tsx';
+import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
+
+export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
+  const datasets = useDatasets((s) => s.datasets);
+  const datasetId = useDatasets((s) => s.selectedId);
+  const model = useModel((s) => s.info);
+  const plan = useModel((s) => s.plan);
+  const { active, error, notice, runs, selectedRunId, startRun, resumeRun, dismissError } = useRuns();
+  usePlanFollowsDraft();
+  const dataset = datasets.find((d) => d.id === datasetId);
+  const selected = runs.find((r) => r.id === selectedRunId);
+  const resumable = selected && canResume(selected, active?.runId ?? null);
+
+  const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
+
+  return (
+    <section className="panel" aria-labelledby="train-title" data-testid="training-panel">
+      <h2 id="train-title">Training</h2>
+      {error && <Alert message={error} onDismiss={dismissError} testId="run-error" />}
+      {notice && <Alert kind="notice" message={notice} onDismiss={dismissError} />}
+      <p>
+        Dataset: <strong>{dataset ? `${dataset.name} (${dataset.exampleCount} examples)` : 'none'}</strong> · Model: <strong>{model?.ref ?? 'none'}</strong>
+        {plan && model && (
+          <span className={plan.fits ? 'ok' : 'error'} data-testid="training-memory">
+            {' '}
+            · memory: {plan.fits ? `fits (about ${formatBytes(plan.peakBytes)} at peak)` : `does not fit: ${plan.problems[0] ?? 'see the Model panel'}`}
+          </span>
+        )}
+      </p>
+      <RunConfigForm disabled={!!active} />
+      <div className="row">
+        <button
+          className="primary"
+          data-testid="start-run"
+          disabled={!!active || !!missing}
+          onClick={() => {
+            onOpenDashboard();
+            void startRun(dataset!.id);
+          }}
+        >
+          Start training
+        </button>
+        {resumable && (
+          <button
+            data-testid="resume-run"
+            disabled={!!active}
+            onClick={() => {
+              onOpenDashboard();
+              void resumeRun(selected.id);
+            }}
+          >
+            Resume {selected.name ?? selected.id} (step {selected.lastStep ?? 0})
+          </button>
+        )}
+        {missing && <span className="muted">{missing}</span>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+// Evaluation, HDR and the playground on the embedded model, against the production build: each
+// runs on the GPU worker and shows its real result (accuracy and failures with the model's output,
+// HDR rounds, a streamed answer with parsed calls).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dropFiles, openPanel } from './studioHelpers.mjs';
+
+const DEMO_LINES = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').filter(Boolean);
+
+async function prepare(page, baseUrl) {
+  await page.goto(baseUrl);
+  await openPanel(page, 'Dataset');
+  // 60 examples: the seeded split leaves a few on the eval side.
+  await dropFiles(page, [{ name: 'demo-60.jsonl', bytes: Buffer.from(DEMO_LINES.slice(0, 60).join('\n')) }]);
+  await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
+  await openPanel(page, 'Model');
+  await page.getByTestId('load-embedded').click();
+  await page.getByTestId('loaded-model').waitFor({ timeout: 60_000 });
+}
+
+export const tests = {
+  async 'an evaluation answers eval examples and shows accuracy and each failure beside the expected calls'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await prepare(page, baseUrl);
+    await openPanel(page, 'Evaluation & HDR');
+    await page.getByLabel('Eval examples', { exact: true }).fill('2');
+    await page.getByLabel('Max new tokens').first().fill('12');
+    await page.getByTestId('run-eval').click();
+    await page.getByTestId('job-notice').waitFor({ timeout: 300_000 });
+    assert.match(await page.getByTestId('job-notice').innerText(), /Evaluated 2 examples: \d+\.\d% correct/);
+    const results = page.getByTestId('eval-results');
+    await results.waitFor();
+    assert.match(await page.getByTestId('eval-accuracy').innerText(), /^\d+\.\d%$/);
+    const text = await results.innerText();
+    assert.match(text, /Per category/);
+    // The random tiny model does not answer correctly in 12 tokens: its failures are listed with output and expectation.
+    assert.match(text, /Model output \(\d+ tokens, (length|eos|stop)\)/i);
+    assert.match(text, /Expected/i);
+    await screenshot('eval-panel', page);
+  },
+
+  async 'the playground streams an answer from the GPU and shows what parsed out of it'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await prepare(page, baseUrl);
+    await openPanel(page, 'Playground');
+    await page.getByLabel('Query').fill('What is the weather in Paris?');
+    await page.getByLabel('Max new tokens').fill('10');
+    await page.getByTestId('play-generate').click();
+    await page.waitForFunction(() => /tokens · finished by/.test(document.querySelector('[data-testid="playground-answer"]')?.textContent ?? '') || document.querySelector('[data-testid="playground-error"]'), null, { timeout: 300_000 }).catch(() => undefined);
+    await screenshot('playground-panel', page);
+    if (await page.getByTestId('playground-error').count()) assert.fail(await page.getByTestId('playground-error').innerText());
+    const answer = await page.getByTestId('playground-answer').innerText();
+    assert.match(answer, /10 tokens · finished by length|\d+ tokens · finished by (eos|stop)/);
+    assert.ok((await page.getByTestId('playground-text').innerText()).length > 0, 'the generated text is shown');
+    await screenshot('playground-panel', page);
+  },
+};
+
+tests['HDR mines hard cases, runs a round and shows pool, pass@k and accepted per round'] = async ({ context, baseUrl, screenshot }) => {
+  const page = await context.newPage();
+  await prepare(page, baseUrl);
+  await openPanel(page, 'Evaluation & HDR');
+  // The smallest real HDR run: 2 examples mined, 2 samples each, 8 tokens, 1 round, 1 retraining step.
+  await page.getByLabel('Examples to mine').fill('2');
+  await page.getByLabel('Eval examples (0 = skip)').fill('0');
+  await page.getByLabel('Samples per hard case (N)').fill('2');
+  await page.getByLabel('Max rounds').fill('1');
+  await page.getByLabel('Retraining steps per round').fill('1');
+  await page.getByLabel('Max new tokens').nth(1).fill('8');
+  await page.getByTestId('start-hdr').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-notice"], [data-testid="job-error"]'), null, { timeout: 300_000 });
+  if (await page.getByTestId('job-error').count()) assert.fail(await page.getByTestId('job-error').innerText());
+  const notice = await page.getByTestId('job-notice').innerText();
+  assert.match(notice, /HDR stopped \(\w+\) after 1 rounds: 2 hard cases mined/);
+  const rounds = await page.getByTestId('hdr-results').innerText();
+  assert.match(rounds, /Pool before → after/);
+  assert.match(rounds, /\n1\t2 → \d\t4\t\d+%/, `round 1 row: ${rounds}`);
+  assert.match(rounds, /Hard cases \(\d open of 2\)/);
+  await page.getByRole('button', { name: /^Open hard case / }).first().click();
+  await page.getByTestId('example-detail').waitFor();
+  await screenshot('hdr-panel', page);
+};

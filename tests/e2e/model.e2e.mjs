@@ -1,0 +1,69 @@
+// The Model panel against a hub: a repo id is downloaded with progress (bytes and speed) into the
+// browser's cache, listed there with its size, and deleted. The "hub" is Playwright routing
+// https://huggingface.co/<repo>/resolve/main/<file> to the embedded model's files (no internet in CI).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { openPanel } from './studioHelpers.mjs';
+
+const REPO = 'studio-test/tiny-qwen3';
+const DIR = 'public/models/tiny-qwen3';
+
+async function serveHub(context) {
+  const served = [];
+  await context.route(`https://huggingface.co/${REPO}/resolve/main/**`, async (route) => {
+    const file = decodeURIComponent(new URL(route.request().url()).pathname.split('/').pop());
+    const path = `${DIR}/${file}`;
+    if (!existsSync(path)) return route.fulfill({ status: 404, body: 'Entry not found' });
+    const size = statSync(path).size;
+    served.push(`${route.request().method()} ${file}`);
+    if (route.request().method() === 'HEAD') return route.fulfill({ status: 200, headers: { 'x-linked-size': String(size), 'content-length': String(size) }, body: '' });
+    return route.fulfill({ status: 200, headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(path) });
+  });
+  return served;
+}
+
+export const tests = {
+  async 'a hub model downloads with progress, is listed in the cache with its size, and can be deleted'({ context, baseUrl, screenshot }) {
+    const served = await serveHub(context);
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Model');
+    // Remember every progress text shown, since a local download is over quickly.
+    await page.evaluate(() => {
+      window.__progressSeen = [];
+      new MutationObserver(() => {
+        const p = document.querySelector('[data-testid="model-progress"]');
+        if (p) window.__progressSeen.push(p.textContent);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByLabel('Repo id').fill(REPO);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await page.getByTestId('loaded-model').waitFor({ timeout: 120_000 });
+    assert.match(await page.getByTestId('loaded-model').innerText(), new RegExp(`Loaded: ${REPO}`));
+    assert.ok(served.some((s) => s === 'GET model.safetensors'), `weights fetched through the hub route: ${served.join(', ')}`);
+    const seen = await page.evaluate(() => window.__progressSeen.join('\n'));
+    assert.match(seen, /model\.safetensors: [\d.]+ (KiB|MiB)( of [\d.]+ MiB)? · [\d.]+ (B|KiB|MiB|GiB)\/s/, `progress with bytes and speed: ${seen.slice(0, 400)}`);
+    const cached = page.getByTestId('cached-models');
+    await page.waitForFunction((repo) => document.querySelector('[data-testid="cached-models"]')?.textContent?.includes(repo), REPO, { timeout: 30_000 });
+    // The listed size is the sum of the files the hub served (every one is cached, each verified by size).
+    const files = [...new Set(served.filter((s) => s.startsWith('GET ')).map((s) => s.slice(4)))];
+    const mib = (files.reduce((sum, f) => sum + statSync(`${DIR}/${f}`).size, 0) / 1024 ** 2).toFixed(1);
+    assert.match(await cached.innerText(), new RegExp(`${REPO} · ${files.length} files · ${mib.replace('.', '\\.')} MiB`));
+    await screenshot('model-hub-cached', page);
+    await page.getByRole('button', { name: `Delete the cached files of ${REPO}` }).click();
+    await page.waitForFunction((repo) => !document.querySelector('[data-testid="cached-models"]')?.textContent?.includes(repo), REPO, { timeout: 30_000 });
+  },
+
+  async 'a repo that does not exist says so and what to check'({ context, baseUrl }) {
+    await serveHub(context);
+    await context.route('https://huggingface.co/studio-test/missing/**', (route) => route.fulfill({ status: 404, body: 'Repository not found' }));
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Model');
+    await page.getByLabel('Repo id').fill('studio-test/missing');
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    const error = page.getByTestId('model-error');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.innerText(), /Could not load studio-test\/missing: .*config\.json.*Check the repo id/);
+  },
+};

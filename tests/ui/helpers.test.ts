@@ -1,0 +1,60 @@
+// Small pure helpers of the UI: example text for the table and search, generated output that is
+// only whitespace, the playground's tool list, snapshot file names and share-link detection.
+import { describe, expect, it } from 'vitest';
+import { callText, lastUserMessage, searchableText, visibleOutput } from '../../src/ui/dataset/exampleText.ts';
+import { datasetTools } from '../../src/ui/playground/datasetTools.ts';
+import { snapshotFileName } from '../../src/state/snapshotStore.ts';
+import { shareFragmentOf } from '../../src/ui/snapshot/shareFragment.ts';
+import type { Example } from '../../src/data/example.ts';
+
+const example: Example = {
+  id: 'ex-1',
+  tools: [{ name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+  messages: [
+    { role: 'system', content: 'be brief' },
+    { role: 'user', content: 'Weather in Paris?' },
+  ],
+  target: { reasoning: 'The user wants the weather.', calls: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }] },
+};
+
+describe('example text', () => {
+  it('writes calls as name(arg=json) and finds the last user message', () => {
+    expect(callText(example.target.calls[0])).toBe('get_weather(city="Paris", days=2)');
+    expect(lastUserMessage(example)).toBe('Weather in Paris?');
+  });
+
+  it('searches ids, messages, tools, calls and reasoning, case-insensitively', () => {
+    const text = searchableText(example);
+    for (const needle of ['ex-1', 'paris', 'get_weather', 'days=2', 'wants the weather']) expect(text).toContain(needle);
+  });
+
+  it('says when generated output is only whitespace instead of showing an empty box', () => {
+    expect(visibleOutput('')).toBe('(empty)');
+    expect(visibleOutput('\n\n ')).toBe('(only whitespace: 3 characters, 2 line breaks)');
+    expect(visibleOutput('[f(a=1)]')).toBe('[f(a=1)]');
+  });
+});
+
+describe('datasetTools', () => {
+  it('keeps one tool per name, first definition wins, sorted', () => {
+    const other = { ...example, tools: [{ name: 'get_weather', parameters: {} }, { name: 'calc', parameters: {} }] };
+    const tools = datasetTools([example, other]);
+    expect(tools.map((t) => t.name)).toEqual(['calc', 'get_weather']);
+    expect(tools[1].description).toBe('Weather now');
+  });
+});
+
+describe('snapshot names and links', () => {
+  it('makes a safe file name from the run name and step', () => {
+    expect(snapshotFileName({ id: 'r', name: 'ssb r4 lr 0.001', lastStep: 24 })).toBe('ssb-r4-lr-0.001-step24.zip');
+    expect(snapshotFileName({ id: 'run-1', name: '../../etc/passwd' })).toBe('..-..-etc-passwd-step0.zip');
+    expect(snapshotFileName({ id: 'r', name: '///' })).toBe('run-step0.zip');
+  });
+
+  it('recognises only a non-empty #share= fragment', () => {
+    expect(shareFragmentOf('#share=abc')).toBe('#share=abc');
+    expect(shareFragmentOf('#share=')).toBeNull();
+    expect(shareFragmentOf('#other')).toBeNull();
+    expect(shareFragmentOf('')).toBeNull();
+  });
+});

@@ -1,0 +1,61 @@
+// The chart data model: stored rows then live points, the resume rule (a step at or before the
+// last one cuts the tail, so a resumed run stays one line), evals joining their step, and live
+// events that arrive while the stored rows load.
+import { describe, expect, it } from 'vitest';
+import { RunSeries } from '../../src/state/runSeries.ts';
+import type { StepMetrics } from '../../src/train/trainer.ts';
+
+function step(n: number, loss = 10 - n): StepMetrics {
+  return { step: n, epoch: 0, loss, lossCot: loss + 1, lossCall: loss - 1, alpha: 0.7 - n / 100, gradAlpha: 0.1, lr: 1e-3, gradNorm: 1, tokensPerSecond: 100, cotTokens: 50, callTokens: 10, tokens: 300, millis: 5 };
+}
+
+describe('RunSeries', () => {
+  it('loads stored rows sorted by step and appends live steps', () => {
+    const s = new RunSeries('r');
+    s.setRows([{ step: 2, values: { loss: 8, alpha: 0.68 } }, { step: 1, values: { loss: 9, alpha: 0.69 } }]);
+    s.addStep(step(3));
+    expect(s.steps).toEqual([1, 2, 3]);
+    expect(s.values.loss).toEqual([9, 8, 7]);
+    expect(s.values.lossCot).toEqual([null, null, 8]);
+    expect(s.last('alpha')).toBeCloseTo(0.67);
+  });
+
+  it('cuts the tail when a resumed run reports a step it already had', () => {
+    const s = new RunSeries('r');
+    s.setRows([1, 2, 3, 4, 5].map((n) => ({ step: n, values: { loss: 10 - n } })));
+    s.addStep(step(4, 42)); // resumed from the step-3 checkpoint
+    expect(s.steps).toEqual([1, 2, 3, 4]);
+    expect(s.values.loss).toEqual([9, 8, 7, 42]);
+  });
+
+  it('puts an eval on the row of its step and notifies subscribers', () => {
+    const s = new RunSeries('r');
+    let calls = 0;
+    s.subscribe(() => calls++);
+    s.setRows([]);
+    s.addStep(step(1));
+    s.addStep(step(2));
+    s.addEval({ step: 2, evalLoss: 3, evalLossCot: 4, evalLossCall: 2 });
+    expect(s.values.evalLoss).toEqual([null, 3]);
+    expect(s.values.evalLossCall).toEqual([null, 2]);
+    expect(calls).toBe(4);
+  });
+
+  it('replays live events that arrived during the load, skipping steps the rows already have', () => {
+    const s = new RunSeries('r');
+    s.enqueue({ metric: step(2) });
+    s.enqueue({ metric: step(3) });
+    s.enqueue({ evalMetric: { step: 3, evalLoss: 1, evalLossCot: 1, evalLossCall: 1 } });
+    s.setRows([{ step: 1, values: { loss: 9 } }, { step: 2, values: { loss: 8 } }]);
+    expect(s.steps).toEqual([1, 2, 3]);
+    expect(s.values.loss).toEqual([9, 8, 7]);
+    expect(s.values.evalLoss).toEqual([null, null, 1]);
+  });
+
+  it('treats non-finite stored values as gaps', () => {
+    const s = new RunSeries('r');
+    s.setRows([{ step: 1, values: { loss: Number.NaN, alpha: Infinity } }]);
+    expect(s.values.loss).toEqual([null]);
+    expect(s.values.alpha).toEqual([null]);
+  });
+});

