@@ -9,6 +9,7 @@ import { openModel } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { parameterCount } from '../model/config.ts';
 import type { ModelFiles } from '../model/model-files.ts';
+import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
@@ -17,6 +18,7 @@ import { tokenizerFromModel } from '../train/prepareData.ts';
 import type { RunConfig } from '../train/config.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { RunStore } from './runStore.ts';
+import { runOnnxExport } from './onnxExportJob.ts';
 import { runTraining, type RunControl } from './trainRun.ts';
 import { runEvaluation, runGenerate, runHdr, type GenerationContext } from './generationJobs.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
@@ -90,6 +92,21 @@ export class StudioEngine {
     }
   }
 
+  /** A run's adapter from its newest checkpoint, checked against the loaded model. */
+  private async runAdapter(runId: string): Promise<{ adapter: LoraAdapter; spec: ModelSpec; baseRef: string }> {
+    const db = this.requireDb();
+    const run = await db.runs.get(runId);
+    if (!run) throw new Error(`run ${runId} does not exist`);
+    const model = this.requireModel();
+    if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+    const state = await new RunStore(db, runId).latestCheckpointReadOnly();
+    if (!state) throw new Error(`run ${runId} has no checkpoint yet; train at least one checkpoint interval first`);
+    const settings = (run.config as RunConfig).lora;
+    const layout = loraLayout(model.spec, settings);
+    if (layout.size !== state.loraParams.length) throw new Error(`run ${runId}'s checkpoint does not match the loaded model ${model.ref}`);
+    return { adapter: { settings, tensors: unflattenLora(layout.order, state.loraParams) }, spec: model.spec, baseRef: run.modelRef ?? model.ref };
+  }
+
   readonly handlers: { [K in RequestKind]: Handler<K> } = {
     probe: async () => probe(await this.device()),
 
@@ -153,19 +170,16 @@ export class StudioEngine {
     },
 
     exportAdapter: async ({ runId }) => {
-      const db = this.requireDb();
-      const run = await db.runs.get(runId);
-      if (!run) throw new Error(`run ${runId} does not exist`);
-      const model = this.requireModel();
-      const state = await new RunStore(db, runId).latestCheckpointReadOnly();
-      if (!state) throw new Error(`run ${runId} has no checkpoint yet; train at least one checkpoint interval first`);
-      const settings = (run.config as RunConfig).lora;
-      const layout = loraLayout(model.spec, settings);
-      if (layout.size !== state.loraParams.length) throw new Error(`run ${runId}'s checkpoint does not match the loaded model ${model.ref}`);
-      const tensors = unflattenLora(layout.order, state.loraParams);
-      const peft = exportPeftAdapter(model.spec, { settings, tensors }, run.modelRef ?? model.ref);
+      const { adapter, spec, baseRef } = await this.runAdapter(runId);
+      const peft = exportPeftAdapter(spec, adapter, baseRef);
       return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
     },
+
+    exportOnnx: ({ runId, dtype }, progress) =>
+      this.exclusiveJob('an ONNX export', progress, async (ctx) => {
+        const { adapter } = await this.runAdapter(runId);
+        return runOnnxExport({ gpu: ctx.gpu, db: ctx.db, files: ctx.files, spec: ctx.spec, encode: (t) => ctx.tokenizer.encode(t), progress }, runId, adapter, dtype);
+      }),
   };
 }
 

