@@ -47,7 +47,7 @@ interface JobState {
   setHdrDraft(p: Partial<HdrDraft>): void;
   runEvaluation(datasetId: string): Promise<void>;
   startHdr(datasetId: string): Promise<void>;
-  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number }): Promise<void>;
+  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx' }): Promise<void>;
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
@@ -117,13 +117,13 @@ export const useJobs = create<JobState>((set, get) => {
       });
     },
 
-    generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature }) {
+    generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature, backend = 'engine' }) {
       const streamId = `gen-${Date.now()}`;
       set({ streamId, streamText: '', answer: null });
       return job('generate', 'the playground answer', async (onProgress) => {
-        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature }, onProgress);
+        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature, backend }, onProgress);
         set({ answer, streamText: answer.text });
-        return `${answer.tokens} tokens (${answer.finishReason}).`;
+        return `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
       });
     },
 

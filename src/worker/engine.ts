@@ -19,6 +19,7 @@ import type { RunConfig } from '../train/config.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { RunStore } from './runStore.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
+import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
 import { runTraining, type RunControl } from './trainRun.ts';
 import { runEvaluation, runGenerate, runHdr, type GenerationContext } from './generationJobs.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
@@ -36,6 +37,7 @@ export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
   private model: CurrentModel | null = null;
   private readonly runs = new Map<string, RunControl>();
+  private readonly onnxExports = new Map<string, HeldExport>();
   /** The evaluation / HDR / generation job holding the GPU, if any (one at a time, never beside training). */
   private job: { label: string; abort: AbortController } | null = null;
 
@@ -163,7 +165,12 @@ export class StudioEngine {
 
     startHdr: (req, progress) => this.exclusiveJob('an HDR run', progress, (ctx, signal) => runHdr(ctx, req, signal)),
 
-    generate: (req, progress) => this.exclusiveJob('a playground answer', progress, (ctx, signal) => runGenerate(ctx, req, signal)),
+    generate: (req, progress) => {
+      if (req.backend !== 'onnx') return this.exclusiveJob('a playground answer', progress, (ctx, signal) => runGenerate(ctx, req, signal));
+      const held = req.runId ? this.onnxExports.get(req.runId) : undefined;
+      if (!held) return Promise.reject(new Error('export this run to ONNX first (Runs panel, "ONNX"); the playground runs the export it just made'));
+      return this.exclusiveJob('a playground answer (ONNX)', progress, (ctx) => runGenerateOnnx(ctx, req, held));
+    },
 
     cancelJob: async () => {
       this.job?.abort.abort();
@@ -178,7 +185,10 @@ export class StudioEngine {
     exportOnnx: ({ runId, dtype }, progress) =>
       this.exclusiveJob('an ONNX export', progress, async (ctx) => {
         const { adapter } = await this.runAdapter(runId);
-        return runOnnxExport({ gpu: ctx.gpu, db: ctx.db, files: ctx.files, spec: ctx.spec, encode: (t) => ctx.tokenizer.encode(t), progress }, runId, adapter, dtype);
+        const out = await runOnnxExport({ gpu: ctx.gpu, db: ctx.db, files: ctx.files, spec: ctx.spec, encode: (t) => ctx.tokenizer.encode(t), progress }, runId, adapter, dtype);
+        // Kept for the playground's ONNX backend (the latest export of each run, this session).
+        this.onnxExports.set(runId, { files: new Map(out.files), dtype });
+        return out;
       }),
   };
 }

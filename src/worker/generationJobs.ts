@@ -175,6 +175,8 @@ export interface GenerateRequest extends AdapterChoice {
   maxNewTokens: number;
   /** 0: greedy. */
   temperature: number;
+  /** Our WebGPU engine (default), or the run's exported ONNX model through transformers.js (greedy). */
+  backend?: 'engine' | 'onnx';
 }
 
 export interface GenerateResult {

@@ -36,5 +36,10 @@ describe('worker: Export ONNX', () => {
     expect(labels.some((l) => /checking/.test(l))).toBe(true);
     const row = (await db.runs.get('run-onnx')) as unknown as { onnxExportCheck?: { passed: boolean } };
     expect(row.onnxExportCheck?.passed).toBe(true);
+
+    // The playground's ONNX backend is exercised in Chromium (tests/browser/onnx-playground.browser.ts):
+    // transformers.js reads in-memory files through its browser cache hook.
+    const ask = { streamId: 's', tools: [], messages: [{ role: 'user' as const, content: 'hi' }], maxNewTokens: 4, temperature: 0 };
+    await expect(engine.handlers.generate({ ...ask, backend: 'onnx' }, () => undefined)).rejects.toThrow(/export this run to ONNX first/);
   });
 });

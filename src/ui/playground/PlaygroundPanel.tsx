@@ -11,6 +11,7 @@ import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
 import { datasetTools } from './datasetTools.ts';
+import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
 export function PlaygroundPanel() {
   const selectedId = useDatasets((s) => s.selectedId);
@@ -24,6 +25,11 @@ export function PlaygroundPanel() {
   const [adapter, setAdapter] = useState('');
   const [maxNewTokens, setMaxNewTokens] = useState(96);
   const [temperature, setTemperature] = useState(0);
+  const [backend, setBackend] = useState<'engine' | 'onnx'>('engine');
+  // The ONNX backend runs the export made this session for the chosen run (Runs panel, "ONNX").
+  const exportedRun = useOnnxExport((s) => s.report?.runId ?? null);
+  const onnxReady = !!adapter && exportedRun === adapter;
+  const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setPicked(chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name]);
   const missing = !model ? 'Load a model first (Model panel).' : null;
   return (
@@ -36,7 +42,7 @@ export function PlaygroundPanel() {
           className="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature });
+            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend });
           }}
         >
           <label htmlFor="play-query">Query</label>
@@ -54,6 +60,13 @@ export function PlaygroundPanel() {
             <AdapterPicker id="play-adapter" value={adapter} onChange={setAdapter} />
             <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} step={1} onChange={setMaxNewTokens} />
             <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={setTemperature} />
+            <label htmlFor="play-backend">Run with</label>
+            <select id="play-backend" value={useBackend} onChange={(e) => setBackend(e.target.value as 'engine' | 'onnx')} data-testid="play-backend">
+              <option value="engine">this studio's engine (WebGPU)</option>
+              <option value="onnx" disabled={!onnxReady}>
+                the exported ONNX model (transformers.js, greedy){onnxReady ? '' : ': export this run first'}
+              </option>
+            </select>
           </div>
           <div className="row">
             <button className="primary" type="submit" disabled={!!missing || !!running || !query.trim()} data-testid="play-generate">
