@@ -5,6 +5,7 @@ import { writeZip } from '../snapshot/zip.ts';
 import type { ExportCheckReport } from '../export/verifyExport.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
+import { downloadBytes } from './download.ts';
 
 interface OnnxExportState {
   busy: { runId: string; label: string; done: number; total: number } | null;
@@ -13,16 +14,6 @@ interface OnnxExportState {
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
 }
 
-function saveZip(bytes: Uint8Array, name: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   busy: null,
@@ -36,7 +27,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       // Weights do not compress; store them so the zip is written quickly.
       const zip = writeZip(files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
-      saveZip(zip, fileName);
+      downloadBytes(zip, fileName);
       set({ report: { runId, report, fileName, bytes: zip.byteLength } });
     } catch (err) {
       set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}. Load the run's model in the Model panel and make sure the run has a checkpoint.` });

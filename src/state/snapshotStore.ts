@@ -12,6 +12,7 @@ import { useRuns } from './runStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
+import { downloadBytes } from './download.ts';
 
 export type SnapshotOpenMode = 'read-only' | 'resume';
 
@@ -64,16 +65,6 @@ async function runRow(runId: string): Promise<SnapshotRunRow> {
   return row;
 }
 
-function download(bytes: Uint8Array, name: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 export const useSnapshots = create<SnapshotState>((set, get) => ({
   busy: null,
@@ -114,7 +105,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
       const row = await runRow(runId);
       const bytes = await exportRunSnapshot(studioDb(), runId, { spec: await specFor(row), includeDataset: withDataset });
       const name = snapshotFileName(row);
-      download(bytes, name);
+      downloadBytes(bytes, name);
       set({ notice: `Saved ${name} (${formatBytesShort(bytes.byteLength)}): PEFT adapter, run.json with config and metrics${withDataset ? ', and the dataset' : ''}.` });
     } catch (err) {
       set({ error: `Could not export ${runId}: ${(err as Error).message}.` });
