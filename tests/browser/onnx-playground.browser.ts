@@ -19,7 +19,7 @@ async function fetchFile(url: string, name: string): Promise<File> {
 export const tests = {
   async 'the exported ONNX model answers in the playground exactly as the engine does'() {
     const db = new StudioDb(`onnx-playground-${Date.now()}`);
-    const demo = await fetchFile('/public/demo/demo-dataset.jsonl', 'demo.jsonl');
+    const demo = await fetchFile('/demo/demo-dataset.jsonl', 'demo.jsonl');
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: demo }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 8), files: imported.files });
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 1, warmupSteps: 0, lr: 1e-2, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
