@@ -3,10 +3,11 @@
 // checker, prints accuracy overall / per category / per failure rule and writes every prediction
 // as JSONL. Also exports the model-loading helpers `studio hdr` shares. Owns only files, flags and
 // output; generation, checking and counting live in src/model and src/eval.
-import { appendFileSync, existsSync, openAsBlob, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { parseFlags, requireFlag } from '../args.ts';
+import { datasetFiles, readAdapter } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
 import { ProgressLine } from '../progress.ts';
@@ -14,17 +15,15 @@ import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import type { Example, SourceFormat } from '../../data/example.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
-import { importDatasetFiles, type DatasetFile } from '../../data/import-dataset.ts';
+import { importDatasetFiles } from '../../data/import-dataset.ts';
 import { formatIssue } from '../../data/record-error.ts';
 import { splitOf } from '../../data/split.ts';
 import { renderPrompt } from '../../data/render-prompt.ts';
 import { openModel } from '../../model/checkpoint.ts';
-import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { loadEngineModel, type EngineModel } from '../../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../../model/generate.ts';
 import type { LoraAdapter, LoraSettings } from '../../model/lora.ts';
 import type { ModelFiles } from '../../model/model-files.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { bindGenerator, evaluateExamples, formatEvalSummary, tokenizerModelAccess, type ModelAccess, type Prediction } from '../../eval/index.ts';
@@ -54,25 +53,6 @@ const flagsSpec = {
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', summary: 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
-/** Dataset files as blobs, with a clear error for a missing path. */
-export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
-  return Promise.all(
-    paths.map(async (p) => {
-      if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
-      return { name: basename(p), blob: await openAsBlob(p) };
-    }),
-  );
-}
-
-/** A PEFT adapter folder for this model, or undefined without --adapter. */
-export async function readAdapter(files: ModelFiles, dir: string | undefined): Promise<LoraAdapter | undefined> {
-  if (!dir) return undefined;
-  const { spec, checkpoint } = await openModel(files);
-  await checkpoint.close();
-  const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
-  if (!existsSync(cfgPath)) throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}`);
-  return importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(dir, ADAPTER_WEIGHTS_FILE)));
-}
 
 export interface LoadedForGeneration {
   model: EngineModel;

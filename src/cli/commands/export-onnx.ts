@@ -2,20 +2,18 @@
 // folder transformers.js loads for text-generation, then checks it by running it with
 // onnxruntime-web (WASM) against our engine on a few prompts and writes the report beside it.
 // Owns argument handling, writing files and printing; the export is src/export/.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
+import { readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import type { ModelFiles } from '../../model/model-files.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
-import { nodeFileSource } from '../../model/byte-source-node.ts';
-import type { LoraAdapter } from '../../model/lora.ts';
 import { exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
 import { verifyOnnxExport, type ExportCheckReport } from '../../export/verifyExport.ts';
 
@@ -64,12 +62,7 @@ const command: CliCommand = {
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
     const { spec, checkpoint } = await openModel(files);
     await checkpoint.close();
-    let adapter: LoraAdapter | null = null;
-    if (f.adapter) {
-      const cfgPath = join(f.adapter, ADAPTER_CONFIG_FILE);
-      if (!existsSync(cfgPath)) throw new CliError(`--adapter ${f.adapter}: no ${ADAPTER_CONFIG_FILE}`);
-      adapter = await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(f.adapter, ADAPTER_WEIGHTS_FILE)));
-    }
+    const adapter = (await readAdapter(files, f.adapter)) ?? null;
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);

@@ -3,18 +3,15 @@
 // chat template plus its generation prompt, generates with the KV cache and streams the text to
 // stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
 // printing only; generation is src/model/generate.ts.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
+import { readAdapter } from '../localFiles.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../../model/generate.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
-import { nodeFileSource } from '../../model/byte-source-node.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 
 const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
@@ -63,12 +60,7 @@ const command: CliCommand = {
     const tokenizer = await tokenizerFromModel(files);
     const { spec, checkpoint } = await openModel(files);
     await checkpoint.close();
-    let adapter;
-    if (f.adapter) {
-      const cfgPath = join(f.adapter, ADAPTER_CONFIG_FILE);
-      if (!existsSync(cfgPath)) throw new CliError(`--adapter ${f.adapter}: no ${ADAPTER_CONFIG_FILE}`);
-      adapter = await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(f.adapter, ADAPTER_WEIGHTS_FILE)));
-    }
+    const adapter = await readAdapter(files, f.adapter);
 
     const messages = [...(f.system !== undefined ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: prompt }];
     const rendered = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;

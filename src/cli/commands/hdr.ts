@@ -19,7 +19,8 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeftAdapter } from '..
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../../train/config.ts';
 import { prepareTrainingData, tokenizerFromModel } from '../../train/prepareData.ts';
 import { DEFAULT_HDR_SETTINGS, mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
-import { datasetFiles, loadForGeneration, positiveInt, predictionLine, prefillTokens, readAdapter } from './eval.ts';
+import { loadForGeneration, positiveInt, predictionLine, prefillTokens } from './eval.ts';
+import { datasetFiles, readAdapter } from '../localFiles.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
 const usage = `usage: studio hdr --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]

@@ -1,19 +1,18 @@
 // `studio train`: LoRA fine-tuning with the SSB loss (or SFT / fixed weight) on the headless
 // engine. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable checkpoint to --out.
-import { existsSync, mkdirSync, openAsBlob, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
+import { datasetFiles, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
-import { parseLoraTargets, type LoraAdapter } from '../../model/lora.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeftAdapter, importPeftAdapter } from '../../model/peft.ts';
-import { openModel } from '../../model/checkpoint.ts';
-import { nodeFileSource } from '../../model/byte-source-node.ts';
+import { parseLoraTargets } from '../../model/lora.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeftAdapter } from '../../model/peft.ts';
 import { readLoraParams } from '../../model/deviceLora.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../../train/config.ts';
@@ -146,27 +145,15 @@ const train: CliCommand = {
     const progress = new ProgressLine(quiet);
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const tokenizer = await tokenizerFromModel(files);
-    const datasets = await Promise.all(
-      dataFiles.map(async (p) => {
-        if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
-        return { name: basename(p), blob: await openAsBlob(p) };
-      }),
-    );
+    const datasets = await datasetFiles(dataFiles);
     const data = await prepareTrainingData(tokenizer, datasets, { seqLen: config.seqLen, format: f.format as never, includeFailing: f['include-failing'], split: { seed: config.seed, evalFraction: 0.1 } });
     for (const p of data.problems.slice(0, 20)) console.error(`note: ${p}`);
     if (data.problems.length > 20) console.error(`note: … and ${data.problems.length - 20} more`);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check, ${data.counts.tooLong} too long)`);
     if (f.epochs !== undefined) config.steps = Math.max(1, Math.ceil((f.epochs * data.train.length) / (config.batchSize * config.gradAccum)));
 
-    let adapter: LoraAdapter | undefined;
-    if (f.adapter) {
-      const { spec, checkpoint } = await openModel(files);
-      await checkpoint.close();
-      const cfgPath = join(f.adapter, ADAPTER_CONFIG_FILE);
-      if (!existsSync(cfgPath)) throw new CliError(`--adapter ${f.adapter}: no ${ADAPTER_CONFIG_FILE}`);
-      adapter = await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(f.adapter, ADAPTER_WEIGHTS_FILE)));
-      config.lora = adapter.settings;
-    }
+    const adapter = await readAdapter(files, f.adapter);
+    if (adapter) config.lora = adapter.settings;
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);
