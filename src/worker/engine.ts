@@ -11,17 +11,14 @@ import { parameterCount } from '../model/config.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
-import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
 import { tokenizerFromModel } from '../train/prepareData.ts';
-import type { RunConfig } from '../train/config.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
-import { RunStore } from './runStore.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
 import { runTraining, type RunControl } from './trainRun.ts';
-import { runEvaluation, runGenerate, runHdr, type GenerationContext } from './generationJobs.ts';
+import { adapterOfRun, runEvaluation, runGenerate, runHdr, type GenerationContext } from './generationJobs.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
@@ -94,19 +91,14 @@ export class StudioEngine {
     }
   }
 
-  /** A run's adapter from its newest checkpoint, checked against the loaded model. */
+  /** A run's adapter (newest checkpoint, or an imported snapshot's PEFT files) for the loaded model. */
   private async runAdapter(runId: string): Promise<{ adapter: LoraAdapter; spec: ModelSpec; baseRef: string }> {
     const db = this.requireDb();
-    const run = await db.runs.get(runId);
-    if (!run) throw new Error(`run ${runId} does not exist`);
     const model = this.requireModel();
-    if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
-    const state = await new RunStore(db, runId).latestCheckpointReadOnly();
-    if (!state) throw new Error(`run ${runId} has no checkpoint yet; train at least one checkpoint interval first`);
-    const settings = (run.config as RunConfig).lora;
-    const layout = loraLayout(model.spec, settings);
-    if (layout.size !== state.loraParams.length) throw new Error(`run ${runId}'s checkpoint does not match the loaded model ${model.ref}`);
-    return { adapter: { settings, tensors: unflattenLora(layout.order, state.loraParams) }, spec: model.spec, baseRef: run.modelRef ?? model.ref };
+    const run = await db.runs.get(runId);
+    if (run?.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+    const { adapter } = await adapterOfRun(db, model.spec, runId);
+    return { adapter, spec: model.spec, baseRef: run?.modelRef ?? model.ref };
   }
 
   readonly handlers: { [K in RequestKind]: Handler<K> } = {
