@@ -39,13 +39,19 @@ function matchingBracket(text: string, start: number): number {
   return -1;
 }
 
+/** Candidates tried before giving up: a prompt is not a place to search exhaustively. */
+const MAX_CANDIDATES = 32;
+
 /**
  * Finds the function list in a prompt-mode system prompt: the first `[{…}]` (JSON or Python
  * literal) whose elements have a `name`. Returns undefined when there is none.
+ * At most MAX_CANDIDATES are tried, so the work stays linear in the prompt's length: text like
+ * `[{[{[{…}]}]}]` would otherwise be scanned and parsed once per bracket (quadratic).
  */
 export function functionsFromSystemPrompt(system: string): unknown[] | undefined {
   const re = /\[\s*\{/g;
-  for (let m = re.exec(system); m; m = re.exec(system)) {
+  let tried = 0;
+  for (let m = re.exec(system); m && tried < MAX_CANDIDATES; m = re.exec(system), tried++) {
     const end = matchingBracket(system, m.index);
     if (end < 0) return undefined;
     const body = system.slice(m.index, end);

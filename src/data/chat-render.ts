@@ -140,7 +140,18 @@ function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: 
   return { start, cotEnd, callEnd: eot + eos.length };
 }
 
+/** Any failure while rendering names the example: a template error alone ("Cannot convert to JSON")
+ * does not say which of 400,000 examples caused it. */
 export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
+  try {
+    return renderExampleUnnamed(tokenizer, example, options);
+  } catch (err) {
+    if (err instanceof RenderError) throw err;
+    throw new RenderError(example.id, `cannot be rendered with the chat template: ${(err as Error).message}`);
+  }
+}
+
+function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {
   const input = templateInput(example, templateReadsReasoning(tokenizer));
   const text = render(tokenizer, input, input.messages, false);
   const earlierTurns: TurnSpan[] = [];

@@ -1,14 +1,21 @@
 // Imports one or more dataset files into Examples: reads records chunk by chunk, detects each
-// file's format from its first records (or uses the user's override), parses, joins BFCL question
-// files with their possible_answer files, and reports every rejected record with file, line,
-// index and reason. Between chunks it yields to the event loop and reports progress, so a page
-// importing 50,000 records stays responsive.
+// file's format from its first records (or uses the user's override), parses, quality-checks,
+// joins BFCL question files with their possible_answer files, and reports every rejected record
+// with file, line, index, id and reason. `streamDatasetFiles` hands the examples back one chunk
+// at a time, so a caller that stores or tokenizes them as they come keeps memory flat however big
+// the file is; `importDatasetFiles` collects them all (small files, tests). Between chunks it
+// yields to the event loop and reports progress, so a page importing 50,000 records stays responsive.
+// Every record is judged alone, inside its own guard: its nesting is checked before any recursive
+// code sees it, and whatever a parser or the quality check throws (a RangeError included) rejects
+// that record by name, never the file.
 // Never stores anything and never stops at a bad record: storage is dataset-store.ts's job.
 import type { Example, PossibleAnswer, SourceFormat } from './example.ts';
 import { callsFromPossibleAnswer, isIrrelevanceId, isPossibleAnswerRecord, readPossibleAnswer } from './formats/bfcl.ts';
 import type { FormatParser } from './formats/format-parser.ts';
 import { detectFileFormat, parserFor } from './formats/registry.ts';
+import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import { RecordError, type ImportIssue } from './record-error.ts';
+import { recordShapeProblem } from './record-limits.ts';
 import { readRecords, type RawRecord, type ReadOptions } from './record-reader.ts';
 
 export interface DatasetFile {
@@ -31,6 +38,8 @@ export interface ImportOptions extends ReadOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Records looked at before deciding a file's format (default 32). */
   detectSample?: number;
+  /** Override the per-format reasoning promise for the quality check. */
+  reasoning?: ReasoningPromise;
 }
 
 export interface ImportedFile {
@@ -49,6 +58,24 @@ export interface ImportResult {
   files: ImportedFile[];
 }
 
+/** One imported example with its quality verdict and where it came from. */
+export interface ImportedExample {
+  example: Example;
+  quality: QualityReport;
+  file: string;
+  line: number;
+  index: number;
+}
+
+/** What one chunk of input produced. */
+export interface ImportBatch {
+  examples: ImportedExample[];
+  issues: ImportIssue[];
+  /** Per-file reports so far; final in the last batch. */
+  files: ImportedFile[];
+  progress: ImportProgress;
+}
+
 /** A macrotask, not a microtask: lets the browser paint and handle input between chunks. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -58,6 +85,27 @@ function baseName(name: string): string {
   return name.replace(/^.*[\\/]/, '').replace(/\.(jsonl|ndjson|json)$/i, '');
 }
 
+/** A record that parsed as JSON and is shallow enough for the format detectors to look at. */
+function isReadable(r: RawRecord): boolean {
+  return r.error === undefined && recordShapeProblem(r.value) === undefined;
+}
+
+/** The id a raw record carries, for naming it in a rejection before (or without) parsing it. */
+function rawRecordId(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const r = value as Record<string, unknown>;
+  const id = Object.hasOwn(r, 'id') ? r.id : Object.hasOwn(r, 'idx') ? r.idx : r.conversation_id;
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  return undefined;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof RecordError) return err.message;
+  // A RangeError here would be a walk the nesting check missed: still this record's problem only.
+  return `could not be read (${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)})`;
+}
+
 /**
  * What format a file looks like, from its first records, without importing it: lets the UI show
  * the detected format next to the override picker before the import starts.
@@ -65,7 +113,7 @@ function baseName(name: string): string {
 export async function detectDatasetFileFormat(file: DatasetFile, sampleSize = 32): Promise<SourceFormat | 'possible_answer' | undefined> {
   const sample: unknown[] = [];
   for await (const chunk of readRecords(file.blob, file.name, { chunkBytes: 256 << 10 })) {
-    for (const r of chunk.records) if (r.error === undefined) sample.push(r.value);
+    for (const r of chunk.records) if (isReadable(r)) sample.push(r.value);
     if (sample.length >= sampleSize) break;
   }
   const detected = detectFileFormat(sample.slice(0, sampleSize));
@@ -75,14 +123,37 @@ export async function detectDatasetFileFormat(file: DatasetFile, sampleSize = 32
 export async function importDatasetFiles(files: DatasetFile[], options: ImportOptions = {}): Promise<ImportResult> {
   const examples: Example[] = [];
   const issues: ImportIssue[] = [];
+  let fileReports: ImportedFile[] = [];
+  for await (const batch of streamDatasetFiles(files, options)) {
+    for (const e of batch.examples) examples.push(e.example);
+    for (const i of batch.issues) issues.push(i);
+    fileReports = batch.files;
+  }
+  if (fileReports.length === 0) fileReports = files.map((f) => ({ name: f.name, format: options.format, detected: false, records: 0, imported: 0, rejected: 0 }));
+  return { examples, issues, files: fileReports };
+}
+
+interface PendingQuestion {
+  example: Example;
+  file: string;
+  report: ImportedFile;
+  line: number;
+  index: number;
+}
+
+export async function* streamDatasetFiles(files: DatasetFile[], options: ImportOptions = {}): AsyncGenerator<ImportBatch> {
   const fileReports: ImportedFile[] = [];
-  const seenIds = new Map<string, string>();
+  // id → where it was first seen, packed as fileIndex·2³² + line (a number per id, not a string).
+  const seenIds = new Map<string, number>();
   const answers = new Map<string, PossibleAnswer>();
-  const bfclPending: Array<{ example: Example; file: string; line: number; index: number }> = [];
+  // BFCL questions wait for their possible_answer file, which may come later in the list; BFCL
+  // files are small (hundreds of questions), so holding them does not break the memory bound.
+  const bfclPending: PendingQuestion[] = [];
   const bytesTotal = files.reduce((s, f) => s + f.blob.size, 0);
   const sampleSize = options.detectSample ?? 32;
   let bytesBefore = 0;
   let recordsDone = 0;
+  const quality = (example: Example) => checkExample(example, options.reasoning ?? reasoningPromiseOf(example));
 
   for (const [fileIndex, file] of files.entries()) {
     const report: ImportedFile = { name: file.name, format: options.format, detected: false, records: 0, imported: 0, rejected: 0 };
@@ -93,13 +164,9 @@ export async function importDatasetFiles(files: DatasetFile[], options: ImportOp
     let decided = false;
     const held: RawRecord[] = [];
 
-    const reject = (r: { line: number; index: number }, reason: string) => {
-      report.rejected++;
-      issues.push({ file: file.name, line: r.line, index: r.index, reason });
-    };
     const decide = () => {
       decided = true;
-      const sample = held.filter((r) => r.error === undefined).map((r) => r.value);
+      const sample = held.filter(isReadable).map((r) => r.value);
       if (sample.length && sample.filter(isPossibleAnswerRecord).length > sample.length / 2) {
         answerFile = true;
         report.format = 'possible_answer';
@@ -113,66 +180,107 @@ export async function importDatasetFiles(files: DatasetFile[], options: ImportOp
         report.detected = true;
       }
     };
-    const handle = (r: RawRecord) => {
+    /** One record, start to end, inside its own guard. */
+    const handle = (r: RawRecord, batch: ImportBatch) => {
       report.records++;
       recordsDone++;
-      if (r.error !== undefined) return reject(r, r.error);
+      const reject = (reason: string, id?: string) => {
+        report.rejected++;
+        const issue: ImportIssue = { file: file.name, line: r.line, index: r.index, reason };
+        if (id !== undefined) issue.id = id;
+        batch.issues.push(issue);
+      };
+      if (r.error !== undefined) return reject(r.error);
+      const id = rawRecordId(r.value);
+      const tooDeep = recordShapeProblem(r.value);
+      if (tooDeep) return reject(`record ${tooDeep}`, id);
       try {
         if (answerFile) {
-          const { id, answer } = readPossibleAnswer(r.value);
-          answers.set(id, answer);
+          const { id: questionId, answer } = readPossibleAnswer(r.value);
+          answers.set(questionId, answer);
           report.imported++;
           return;
         }
-        if (!parser) return reject(r, 'format not recognised (choose one with the format override)');
+        if (!parser) return reject('format not recognised (choose one with the format override)', id);
         const example = parser.parse(r.value, { fallbackId: `${stem}-${r.index}` });
-        const where = `${file.name} line ${r.line}`;
+        // Strings inside a record (xLAM's tools/answers, JSON arguments) are parsed too: check again.
+        const shape = recordShapeProblem(example, { jsonOnly: true });
+        if (shape) return reject(`the parsed example ${shape}`, example.id);
         const first = seenIds.get(example.id);
-        if (first !== undefined) return reject(r, `duplicate id "${example.id}" (first seen at ${first})`);
-        seenIds.set(example.id, where);
+        if (first !== undefined) {
+          return reject(`duplicate id "${example.id}" (first seen at ${files[Math.floor(first / 2 ** 32)].name} line ${first % 2 ** 32})`, example.id);
+        }
+        if (example.source === 'bfcl') {
+          seenIds.set(example.id, fileIndex * 2 ** 32 + r.line);
+          report.imported++;
+          bfclPending.push({ example, file: file.name, report, line: r.line, index: r.index });
+          return;
+        }
+        const verdict = quality(example);
+        seenIds.set(example.id, fileIndex * 2 ** 32 + r.line);
         report.imported++;
-        if (example.source === 'bfcl') bfclPending.push({ example, file: file.name, line: r.line, index: r.index });
-        else examples.push(example);
+        batch.examples.push({ example, quality: verdict, file: file.name, line: r.line, index: r.index });
       } catch (err) {
-        if (err instanceof RecordError) return reject(r, err.message);
-        reject(r, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
+        reject(describeError(err), id);
       }
     };
+    const newBatch = (): ImportBatch => ({ examples: [], issues: [], files: fileReports, progress: undefined as unknown as ImportProgress });
 
     for await (const chunk of readRecords(file.blob, file.name, options)) {
+      const batch = newBatch();
       if (!decided) {
-        held.push(...chunk.records);
-        if (held.filter((r) => r.error === undefined).length >= sampleSize) {
+        for (const r of chunk.records) held.push(r); // a loop: spreading 300k records overflows the stack
+        if (held.filter(isReadable).length >= sampleSize) {
           decide();
-          held.splice(0).forEach(handle);
+          for (const r of held.splice(0)) handle(r, batch);
         }
-      } else chunk.records.forEach(handle);
-      options.onProgress?.({ file: file.name, filesDone: fileIndex, filesTotal: files.length, recordsDone, bytesDone: bytesBefore + chunk.bytesDone, bytesTotal });
+      } else for (const r of chunk.records) handle(r, batch);
+      batch.progress = { file: file.name, filesDone: fileIndex, filesTotal: files.length, recordsDone, bytesDone: bytesBefore + chunk.bytesDone, bytesTotal };
+      options.onProgress?.(batch.progress);
+      yield batch;
       await yieldToEventLoop();
     }
     if (!decided) {
       decide();
-      held.splice(0).forEach(handle);
+      const batch = newBatch();
+      for (const r of held.splice(0)) handle(r, batch);
+      batch.progress = { file: file.name, filesDone: fileIndex, filesTotal: files.length, recordsDone, bytesDone: bytesBefore + file.blob.size, bytesTotal };
+      yield batch;
     }
     bytesBefore += file.blob.size;
   }
 
   // BFCL: the target calls come from the possible_answer file, joined by question id.
+  const last = newFinalBatch(fileReports, { file: files.at(-1)?.name ?? '', filesDone: files.length, filesTotal: files.length, recordsDone, bytesDone: bytesTotal, bytesTotal });
   for (const p of bfclPending) {
-    const answer = answers.get(p.example.id);
-    if (answer) {
-      p.example.possibleAnswer = answer;
-      p.example.target.calls = callsFromPossibleAnswer(answer);
-      examples.push(p.example);
-    } else if (isIrrelevanceId(p.example.id)) {
-      examples.push(p.example);
-    } else {
-      const report = fileReports.find((f) => f.name === p.file)!;
-      report.imported--;
-      report.rejected++;
-      issues.push({ file: p.file, line: p.line, index: p.index, reason: `no possible_answer for BFCL question "${p.example.id}" (import its possible_answer file with it)` });
+    const reject = (reason: string) => {
+      p.report.imported--;
+      p.report.rejected++;
+      last.issues.push({ file: p.file, line: p.line, index: p.index, id: p.example.id, reason });
+    };
+    try {
+      const answer = answers.get(p.example.id);
+      if (answer) {
+        p.example.possibleAnswer = answer;
+        p.example.target.calls = callsFromPossibleAnswer(answer);
+        const shape = recordShapeProblem(p.example, { jsonOnly: true });
+        if (shape) {
+          reject(`the example joined with its possible_answer ${shape}`);
+          continue;
+        }
+      } else if (!isIrrelevanceId(p.example.id)) {
+        reject(`no possible_answer for BFCL question "${p.example.id}" (import its possible_answer file with it)`);
+        continue;
+      }
+      last.examples.push({ example: p.example, quality: quality(p.example), file: p.file, line: p.line, index: p.index });
+    } catch (err) {
+      reject(describeError(err));
     }
   }
-  options.onProgress?.({ file: files.at(-1)?.name ?? '', filesDone: files.length, filesTotal: files.length, recordsDone, bytesDone: bytesTotal, bytesTotal });
-  return { examples, issues, files: fileReports };
+  options.onProgress?.(last.progress);
+  yield last;
+}
+
+function newFinalBatch(files: ImportedFile[], progress: ImportProgress): ImportBatch {
+  return { examples: [], issues: [], files, progress };
 }

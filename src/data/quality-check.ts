@@ -2,7 +2,12 @@
 // unknown tool" rather than a bare pass/fail. Examples that fail are kept and flagged; training
 // excludes them unless the user includes them (dataset-store.ts stores that choice).
 // Never modifies an example and never throws for one: every finding is a QualityFailure.
+// Names from the data are looked up as own keys only (own-keys.ts), so a parameter or argument
+// named "constructor" or "__proto__" is judged like any other name. The walks over schemas and
+// values stop at RECORD_LIMITS.maxDepth (a backstop; importers refuse deeper records first).
 import type { Call, Example, JsonSchema } from './example.ts';
+import { hasOwn, ownValue } from './own-keys.ts';
+import { RECORD_LIMITS } from './record-limits.ts';
 
 export const QUALITY_RULES = [
   'tools_valid_schema',
@@ -48,22 +53,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Problems with one (sub)schema, as path-prefixed strings; empty when it is valid. */
-export function schemaProblems(schema: unknown, path: string): string[] {
-  if (!isObject(schema)) return [`${path} is not a schema object`];
-  const out: string[] = [];
+export function schemaProblems(schema: unknown, path: string, depth = 0, out: string[] = []): string[] {
+  if (!isObject(schema)) {
+    out.push(`${path} is not a schema object`);
+    return out;
+  }
+  if (depth > RECORD_LIMITS.maxDepth) {
+    out.push(`${path} nests deeper than ${RECORD_LIMITS.maxDepth} levels`);
+    return out;
+  }
   const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
   for (const t of types) if (typeof t !== 'string' || !JSON_TYPES.has(t)) out.push(`${path}.type ${JSON.stringify(t)} is not a JSON Schema type`);
   if (schema.properties !== undefined) {
     if (!isObject(schema.properties)) out.push(`${path}.properties is not an object`);
-    else for (const [k, v] of Object.entries(schema.properties)) out.push(...schemaProblems(v, `${path}.properties.${k}`));
+    else for (const [k, v] of Object.entries(schema.properties)) schemaProblems(v, `${path}.properties.${k}`, depth + 1, out);
   }
   if (schema.required !== undefined) {
     if (!Array.isArray(schema.required) || !schema.required.every((r) => typeof r === 'string')) out.push(`${path}.required is not a list of names`);
     else if (isObject(schema.properties)) {
-      for (const r of schema.required) if (!(r in schema.properties)) out.push(`${path}.required names "${r}", which is not a property`);
+      for (const r of schema.required) if (!hasOwn(schema.properties, r)) out.push(`${path}.required names "${r}", which is not a property`);
     }
   }
-  if (schema.items !== undefined && !Array.isArray(schema.items)) out.push(...schemaProblems(schema.items, `${path}.items`));
+  if (schema.items !== undefined && !Array.isArray(schema.items)) schemaProblems(schema.items, `${path}.items`, depth + 1, out);
   if (schema.enum !== undefined && !Array.isArray(schema.enum)) out.push(`${path}.enum is not a list`);
   return out;
 }
@@ -80,15 +91,16 @@ function toolProblems(example: Example): string[] {
     if (!isObject(p)) out.push(`${where}: parameters is not an object schema`);
     else {
       if (p.type !== undefined && p.type !== 'object') out.push(`${where}: parameters.type is ${JSON.stringify(p.type)}, expected "object"`);
-      out.push(...schemaProblems(p, `${where}: parameters`));
+      schemaProblems(p, `${where}: parameters`, 0, out);
     }
   });
   return out;
 }
 
 /** Whether `value` fits `schema` (integers are allowed where a number is expected). */
-export function typeMismatch(value: unknown, schema: JsonSchema | undefined, path: string): string | undefined {
+export function typeMismatch(value: unknown, schema: JsonSchema | undefined, path: string, depth = 0): string | undefined {
   if (!isObject(schema)) return undefined;
+  if (depth > RECORD_LIMITS.maxDepth) return `${path} nests deeper than ${RECORD_LIMITS.maxDepth} levels`;
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     return `${path} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`;
   }
@@ -106,13 +118,13 @@ export function typeMismatch(value: unknown, schema: JsonSchema | undefined, pat
   if (!types.some(fits)) return `${path} = ${JSON.stringify(value)?.slice(0, 40)} is not ${types.join(' or ')}`;
   if (Array.isArray(value) && isObject(schema.items)) {
     for (let i = 0; i < value.length; i++) {
-      const m = typeMismatch(value[i], schema.items as JsonSchema, `${path}[${i}]`);
+      const m = typeMismatch(value[i], schema.items as JsonSchema, `${path}[${i}]`, depth + 1);
       if (m) return m;
     }
   }
   if (isObject(value) && isObject(schema.properties)) {
     for (const [k, v] of Object.entries(value)) {
-      const m = typeMismatch(v, (schema.properties as Record<string, JsonSchema>)[k], `${path}.${k}`);
+      const m = typeMismatch(v, ownValue(schema.properties as Record<string, JsonSchema>, k), `${path}.${k}`, depth + 1);
       if (m) return m;
     }
   }
@@ -127,13 +139,13 @@ function checkCall(call: Call, example: Example, add: (rule: QualityRule, detail
   }
   const props = isObject(tool.parameters?.properties) ? (tool.parameters.properties as Record<string, JsonSchema>) : undefined;
   const required = Array.isArray(tool.parameters?.required) ? tool.parameters.required : [];
-  for (const r of required) if (!(r in call.arguments)) add('required_args_present', `${call.name}: required argument "${r}" is missing`);
+  for (const r of required) if (!hasOwn(call.arguments, String(r))) add('required_args_present', `${call.name}: required argument "${r}" is missing`);
   for (const [k, v] of Object.entries(call.arguments)) {
-    if (props && !(k in props)) {
+    if (props && !hasOwn(props, k)) {
       if (tool.parameters.additionalProperties !== true) add('no_unknown_args', `${call.name}: unknown argument "${k}"`);
       continue;
     }
-    const m = typeMismatch(v, props?.[k], `${call.name}.${k}`);
+    const m = typeMismatch(v, props && ownValue(props, k), `${call.name}.${k}`);
     if (m) add('arg_types_match', m);
   }
 }

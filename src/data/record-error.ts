@@ -16,11 +16,18 @@ export interface ImportIssue {
   line?: number;
   /** 0-based record index within the file. */
   index?: number;
+  /** The record's own id, when it has one that could be read. */
+  id?: string;
   reason: string;
 }
 
 export function formatIssue(issue: ImportIssue): string {
-  const where = [issue.file, issue.line !== undefined ? `line ${issue.line}` : '', issue.index !== undefined ? `record ${issue.index}` : '']
+  const where = [
+    issue.file,
+    issue.line !== undefined ? `line ${issue.line}` : '',
+    issue.index !== undefined ? `record ${issue.index}` : '',
+    issue.id !== undefined ? `id ${JSON.stringify(issue.id.length > 80 ? `${issue.id.slice(0, 80)}…` : issue.id)}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `${where}: ${issue.reason}`;

@@ -4,7 +4,10 @@
 // whole (one record, or the list found in it). Each record carries its 1-based
 // line and 0-based index so every problem can be reported where it is.
 // Never throws for bad content: undecodable bytes, broken JSON, oversized records and truncation
-// become per-record errors, and reading goes on with the next record.
+// become per-record errors, and reading goes on with the next record. Memory is bounded by the
+// chunk size plus one record, except for a JSON object that is not a streamable wrapper: that is
+// parsed whole, so it has a size cap of its own.
+import { RECORD_LIMITS } from './record-limits.ts';
 
 export type RawRecord =
   | { line: number; index: number; value: unknown; error?: undefined }
@@ -21,18 +24,23 @@ export type FileLayout = 'jsonl' | 'json-array' | 'json-object';
 export interface ReadOptions {
   /** Bytes read per step; each step is one chunk handed back (default 1 MiB). */
   chunkBytes?: number;
-  /** A record bigger than this is reported and skipped without being held in memory (default 8 MiB). */
+  /** A record bigger than this is reported and skipped without being held in memory (default 256 KiB, record-limits.ts). */
   maxRecordBytes?: number;
 }
 
 const DEFAULT_CHUNK_BYTES = 1 << 20;
-const DEFAULT_MAX_RECORD_BYTES = 8 << 20;
+/** A JSON object file whose list cannot be streamed is decoded and parsed whole; above this size it is refused. */
+export const MAX_WHOLE_OBJECT_BYTES = 64 << 20;
 const NEWLINE = 0x0a;
 
 export function formatBytes(n: number): string {
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
   if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
   return `${n} B`;
+}
+
+function overLimit(limit: number, bytes: number): string {
+  return `record is over the ${formatBytes(limit)} per-record limit (${formatBytes(bytes)}); skipped`;
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
@@ -139,7 +147,7 @@ async function* readJsonl(blob: Blob, opts: Required<ReadOptions>): AsyncGenerat
   let index = 0;
   const finishLine = (records: RawRecord[]) => {
     if (skipping) {
-      records.push({ line: lineStart, index: index++, error: `record is over the ${formatBytes(opts.maxRecordBytes)} per-record limit (${formatBytes(partBytes)}); skipped` });
+      records.push({ line: lineStart, index: index++, error: overLimit(opts.maxRecordBytes, partBytes) });
     } else if (partBytes > 0) {
       const bytes = concat(parts, partBytes);
       if (!isBlank(bytes)) records.push(decodeRecord(bytes, lineStart, index++));
@@ -204,7 +212,7 @@ async function* readJsonArray(blob: Blob, opts: Required<ReadOptions>, from = 0,
   let index = 0;
   let trailing = false; // non-space bytes after the closing ']'
   const emit = (records: RawRecord[]) => {
-    if (skipping) records.push({ line: elementLine, index: index++, error: `record is over the ${formatBytes(opts.maxRecordBytes)} per-record limit (${formatBytes(partBytes)}); skipped` });
+    if (skipping) records.push({ line: elementLine, index: index++, error: overLimit(opts.maxRecordBytes, partBytes) });
     else if (partBytes > 0) {
       const bytes = concat(parts, partBytes);
       if (!isBlank(bytes)) records.push(decodeRecord(bytes, elementLine, index++));
@@ -290,7 +298,12 @@ async function* readJsonArray(blob: Blob, opts: Required<ReadOptions>, from = 0,
 }
 
 /** A JSON object: either one record, or a wrapper whose list property holds the records. */
-async function* readJsonObject(blob: Blob): AsyncGenerator<RecordChunk> {
+async function* readJsonObject(blob: Blob, opts: Required<ReadOptions>): AsyncGenerator<RecordChunk> {
+  if (blob.size > MAX_WHOLE_OBJECT_BYTES) {
+    const error = `a JSON object of ${formatBytes(blob.size)} whose record list is not its first field after plain values cannot be streamed (limit ${formatBytes(MAX_WHOLE_OBJECT_BYTES)}); write the records as JSONL or as a top-level JSON array`;
+    yield { records: [{ line: 1, index: 0, error }], bytesDone: blob.size, bytesTotal: blob.size };
+    return;
+  }
   const whole = decodeRecord(await readSlice(blob, 0, blob.size), 1, 0);
   if (whole.error !== undefined) {
     yield { records: [whole], bytesDone: blob.size, bytesTotal: blob.size };
@@ -300,14 +313,28 @@ async function* readJsonObject(blob: Blob): AsyncGenerator<RecordChunk> {
   const isList = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object' && x !== null);
   const key = LIST_KEYS.find((k) => isList(obj[k])) ?? (Object.keys(obj).length === 1 ? Object.keys(obj).find((k) => isList(obj[k])) : undefined);
   const list = key ? (obj[key] as unknown[]) : [obj];
-  yield { records: list.map((value, index) => ({ line: 1, index, value })), bytesDone: blob.size, bytesTotal: blob.size };
+  // Elements parsed whole still get the per-record limit, measured as their JSON text; one too deep
+  // to stringify is passed on for the importer's nesting check to name.
+  const sizeOf = (value: unknown) => {
+    try {
+      return list.length === 1 ? blob.size : new TextEncoder().encode(JSON.stringify(value)).length;
+    } catch {
+      return 0;
+    }
+  };
+  const records = list.map((value, index): RawRecord => {
+    const bytes = sizeOf(value);
+    if (bytes <= opts.maxRecordBytes) return { line: 1, index, value };
+    return { line: 1, index, error: overLimit(opts.maxRecordBytes, bytes) };
+  });
+  yield { records, bytesDone: blob.size, bytesTotal: blob.size };
 }
 
 export async function* readRecords(blob: Blob, fileName: string, options: ReadOptions = {}): AsyncGenerator<RecordChunk> {
-  const opts: Required<ReadOptions> = { chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES, maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
+  const opts: Required<ReadOptions> = { chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES, maxRecordBytes: options.maxRecordBytes ?? RECORD_LIMITS.maxRecordBytes };
   if (blob.size === 0) return;
   const sniffed = await sniffLayout(blob, fileName);
   if (sniffed.layout === 'jsonl') yield* readJsonl(blob, opts);
   else if (sniffed.layout === 'json-array') yield* readJsonArray(blob, opts, sniffed.arrayStart ?? 0, sniffed.arrayLine ?? 1);
-  else yield* readJsonObject(blob);
+  else yield* readJsonObject(blob, opts);
 }

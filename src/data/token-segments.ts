@@ -54,9 +54,11 @@ export function segmentTokens(tokenizer: PreTrainedTokenizer, text: string, piec
   const pieceIds: number[] = [];
   const pieceSegments: SegmentId[] = [];
   for (const p of pieces) {
-    const ids = encodePlain(tokenizer, text.slice(p.start, p.end));
-    pieceIds.push(...ids);
-    for (let i = 0; i < ids.length; i++) pieceSegments.push(p.segment);
+    // A loop, not push(...ids): spreading 100k+ ids as arguments overflows the stack.
+    for (const id of encodePlain(tokenizer, text.slice(p.start, p.end))) {
+      pieceIds.push(id);
+      pieceSegments.push(p.segment);
+    }
   }
   if (sameIds(whole, pieceIds)) return { ids: whole, segments: pieceSegments, method: 'pieces' };
 

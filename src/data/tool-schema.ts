@@ -2,9 +2,13 @@
 // Owns the type-name conversions: BFCL's Python-flavoured types (`dict`, `float`, `tuple`, `any`)
 // and xLAM's flat parameter maps with type strings like `str, optional` or `List[int]`.
 // Never rejects a schema for being odd: structure it cannot read raises a RecordError, but
-// questionable content is kept as written so the quality check can report it per rule.
+// questionable content is kept as written so the quality check can report it per rule. Names from
+// the data (parameter names, type names) are own keys only (own-keys.ts): "__proto__" stays a
+// parameter and "constructor" stays an unknown type name, never Object.prototype's function.
 import type { FunctionSchema, JsonSchema } from './example.ts';
+import { hasOwn, ownValue, setOwn } from './own-keys.ts';
 import { RecordError } from './record-error.ts';
+import { RECORD_LIMITS } from './record-limits.ts';
 
 /** The names BFCL documents besides JSON Schema's own; anything else (e.g. `str`) is left for the check to flag. */
 const BFCL_TYPE_NAMES: Record<string, string | undefined> = {
@@ -18,20 +22,25 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Maps BFCL type names to JSON Schema names, recursively; leaves everything else untouched. */
-export function normalizeJsonSchema(schema: unknown): JsonSchema {
+/**
+ * Maps BFCL type names to JSON Schema names, recursively; leaves everything else untouched.
+ * The depth cap is a backstop: importers check a record's nesting before parsing it.
+ */
+export function normalizeJsonSchema(schema: unknown, depth = 0): JsonSchema {
   if (!isObject(schema)) return schema as JsonSchema;
+  if (depth > RECORD_LIMITS.maxDepth) throw new RecordError(`a tool schema nests deeper than ${RECORD_LIMITS.maxDepth} levels`);
+  // Spread and fromEntries define own properties, so a property named "__proto__" survives the copy.
   const out: JsonSchema = { ...schema };
-  if (typeof out.type === 'string' && out.type in BFCL_TYPE_NAMES) {
+  if (typeof out.type === 'string' && hasOwn(BFCL_TYPE_NAMES, out.type)) {
     const mapped = BFCL_TYPE_NAMES[out.type];
     if (mapped === undefined) delete out.type;
     else out.type = mapped;
   }
   if (isObject(out.properties)) {
-    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, normalizeJsonSchema(v)]));
+    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, normalizeJsonSchema(v, depth + 1)]));
   }
-  if (isObject(out.items)) out.items = normalizeJsonSchema(out.items);
-  if (isObject(out.additionalProperties)) out.additionalProperties = normalizeJsonSchema(out.additionalProperties);
+  if (isObject(out.items)) out.items = normalizeJsonSchema(out.items, depth + 1);
+  if (isObject(out.additionalProperties)) out.additionalProperties = normalizeJsonSchema(out.additionalProperties, depth + 1);
   return out;
 }
 
@@ -112,31 +121,38 @@ function splitTopLevel(text: string): string[] {
   return parts.filter((p) => p !== '');
 }
 
+const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+/** Generic type arguments deeper than this are refused: each level re-scans the text, so a
+ * hostile `List[List[…` would cost quadratic time and then overflow the stack. */
+const MAX_TYPE_NESTING = 16;
+
 /** `List[int]` → `{type:'array', items:{type:'integer'}}`; unknown names throw. */
-export function xlamTypeToSchema(typeText: string): JsonSchema {
+export function xlamTypeToSchema(typeText: string, depth = 0): JsonSchema {
   const t = typeText.trim();
+  if (depth > MAX_TYPE_NESTING) throw new Error(`type nests deeper than ${MAX_TYPE_NESTING} levels`);
   const generic = /^([A-Za-z_.]+)\s*\[(.*)\]$/s.exec(t);
   if (!generic) {
-    const scalar = XLAM_SCALARS[t.toLowerCase().replace(/^typing\./, '')];
-    if (!scalar) throw new Error(`unknown type "${t}"`);
+    const scalar = ownValue(XLAM_SCALARS, t.toLowerCase().replace(/^typing\./, ''));
+    if (!scalar) throw new Error(`unknown type "${clip(t)}"`);
     return { ...scalar };
   }
   const head = generic[1].toLowerCase().replace(/^typing\./, '');
   const args = splitTopLevel(generic[2]);
   if (head === 'list' || head === 'set' || head === 'sequence' || head === 'iterable') {
-    return args.length ? { type: 'array', items: xlamTypeToSchema(args[0]) } : { type: 'array' };
+    return args.length ? { type: 'array', items: xlamTypeToSchema(args[0], depth + 1) } : { type: 'array' };
   }
   if (head === 'tuple') return { type: 'array' };
   if (head === 'dict' || head === 'mapping') {
-    return args.length === 2 ? { type: 'object', additionalProperties: xlamTypeToSchema(args[1]) } : { type: 'object' };
+    return args.length === 2 ? { type: 'object', additionalProperties: xlamTypeToSchema(args[1], depth + 1) } : { type: 'object' };
   }
-  if (head === 'optional') return xlamTypeToSchema(args[0] ?? 'any');
+  if (head === 'optional') return xlamTypeToSchema(args[0] ?? 'any', depth + 1);
   if (head === 'union') {
-    const types = args.map((a) => xlamTypeToSchema(a).type).filter((x): x is string => typeof x === 'string' && x !== 'null');
+    const types = args.map((a) => xlamTypeToSchema(a, depth + 1).type).filter((x): x is string => typeof x === 'string' && x !== 'null');
     return types.length ? { type: [...new Set(types)] } : {};
   }
   if (head === 'literal') return { enum: args.map((a) => a.replace(/^['"]|['"]$/g, '')) };
-  throw new Error(`unknown generic type "${t}"`);
+  throw new Error(`unknown generic type "${clip(t)}"`);
 }
 
 /** Parses `str, optional`, `int, default=5` or `List[str]` into a schema and whether it is optional. */
@@ -174,8 +190,8 @@ export function xlamParametersToSchema(params: unknown, where: string): JsonSche
     }
     const prop: JsonSchema = { ...parsed.schema };
     if (typeof spec.description === 'string') prop.description = spec.description;
-    if ('default' in spec && spec.default !== '' && spec.default !== undefined) prop.default = spec.default;
-    properties[name] = prop;
+    if (hasOwn(spec, 'default') && spec.default !== '' && spec.default !== undefined) prop.default = spec.default;
+    setOwn(properties, name, prop);
     if (!parsed.optional) required.push(name);
   }
   return { type: 'object', properties, required };

@@ -174,7 +174,7 @@ describe('BFCL question + possible_answer files', () => {
     expect(ex.parallel_0.target.calls.map((c) => c.arguments.artist)).toEqual(['Taylor Swift', 'Maroon 5']);
     expect(ex.irrelevance_0.target.calls).toEqual([]);
     expect(r.issues).toEqual([
-      { file: 'bfcl/BFCL_v3_simple.json', line: 4, index: 3, reason: 'no possible_answer for BFCL question "simple_1" (import its possible_answer file with it)' },
+      { file: 'bfcl/BFCL_v3_simple.json', line: 4, index: 3, id: 'simple_1', reason: 'no possible_answer for BFCL question "simple_1" (import its possible_answer file with it)' },
     ]);
   });
 });
@@ -184,7 +184,7 @@ describe('format override', () => {
     const r = await importDatasetFiles([await fileOf('xlam.json')], { format: 'openai' });
     expect(r.examples).toEqual([]);
     expect(r.files[0]).toMatchObject({ format: 'openai', detected: false, rejected: 3 });
-    expect(r.issues[0]).toEqual({ file: 'xlam.json', line: 2, index: 0, reason: '"messages" is missing, expected a list of messages' });
+    expect(r.issues[0]).toEqual({ file: 'xlam.json', line: 2, index: 0, id: '6', reason: '"messages" is missing, expected a list of messages' });
   });
 });
 

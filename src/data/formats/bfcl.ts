@@ -4,7 +4,9 @@
 // target calls from the first accepted value of each argument (`""` first means "omit").
 // Never executes anything: multi-turn categories that need a live environment are rejected.
 import type { Call, Example, PossibleAnswer } from '../example.ts';
+import { setOwn } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
+import { RECORD_LIMITS } from '../record-limits.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { contentText, isObject, recordId } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
@@ -76,19 +78,23 @@ export function readPossibleAnswer(record: unknown): { id: string; answer: Possi
   return { id: record.id, answer: gt as PossibleAnswer };
 }
 
-/** First accepted value; nested dicts in BFCL answers hold accepted-value lists of their own. */
-function firstAccepted(accepted: unknown[]): { value: unknown; omit: boolean } {
+/**
+ * First accepted value; nested dicts in BFCL answers hold accepted-value lists of their own.
+ * Argument names are set as own keys, so one named "__proto__" stays an argument (at any level).
+ */
+function firstAccepted(accepted: unknown[], depth = 0): { value: unknown; omit: boolean } {
   if (accepted.length === 0 || accepted[0] === '') return { value: undefined, omit: true };
+  if (depth > RECORD_LIMITS.maxDepth) throw new RecordError(`possible_answer nests deeper than ${RECORD_LIMITS.maxDepth} levels`);
   const v = accepted[0];
   if (isObject(v)) {
     const obj: Record<string, unknown> = {};
     for (const [k, inner] of Object.entries(v)) {
       if (!Array.isArray(inner)) {
-        obj[k] = inner;
+        setOwn(obj, k, inner);
         continue;
       }
-      const picked = firstAccepted(inner);
-      if (!picked.omit) obj[k] = picked.value;
+      const picked = firstAccepted(inner, depth + 1);
+      if (!picked.omit) setOwn(obj, k, picked.value);
     }
     return { value: obj, omit: false };
   }
@@ -101,7 +107,7 @@ export function callsFromPossibleAnswer(answer: PossibleAnswer): Call[] {
     const out: Record<string, unknown> = {};
     for (const [k, accepted] of Object.entries(args)) {
       const picked = firstAccepted(accepted);
-      if (!picked.omit) out[k] = picked.value;
+      if (!picked.omit) setOwn(out, k, picked.value);
     }
     return { name, arguments: out };
   });

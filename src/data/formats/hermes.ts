@@ -5,6 +5,7 @@
 // Never keeps the tool-instruction boilerplate as a system message: the chat template writes its own.
 import type { FunctionSchema, Role } from '../example.ts';
 import { parsePythonLiteral } from '../python/call-syntax.ts';
+import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';
@@ -60,7 +61,7 @@ export function chatmlTurns(text: string): RawTurn[] {
   const turns: RawTurn[] = [];
   const re = /<\|im_start\|>([a-z_]+)\n([\s\S]*?)(?:<\|im_end\|>|$)/g;
   for (const m of text.matchAll(re)) {
-    const role = CHATML_ROLES[m[1]];
+    const role = ownValue(CHATML_ROLES, m[1]);
     if (!role) throw new RecordError(`ChatML turn with unknown role "${m[1]}"`);
     turns.push({ role, content: m[2] });
   }

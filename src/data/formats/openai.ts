@@ -3,6 +3,7 @@
 // Never accepts roles outside system/user/assistant/tool (function → tool is the one alias).
 import type { Call, Role } from '../example.ts';
 import { callFromObject } from '../assistant-text.ts';
+import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { contentText, exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';
@@ -16,7 +17,7 @@ export function openaiTurns(messages: unknown, where = 'messages'): RawTurn[] {
   return messages.map((m, i): RawTurn => {
     const at = `${where}[${i}]`;
     if (!isObject(m)) throw new RecordError(`${at} is ${describe(m)}, expected a message object`);
-    const role = typeof m.role === 'string' ? ROLES[m.role] : undefined;
+    const role = typeof m.role === 'string' ? ownValue(ROLES, m.role) : undefined;
     if (!role) throw new RecordError(`${at} has unknown role ${JSON.stringify(m.role)}`);
     const turn: RawTurn = { role, content: contentText(m.content, `${at}.content`) };
     if (typeof m.name === 'string') turn.name = m.name;

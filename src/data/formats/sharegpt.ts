@@ -6,6 +6,7 @@
 import type { Call, Role } from '../example.ts';
 import { callFromObject } from '../assistant-text.ts';
 import { parsePythonLiteral } from '../python/call-syntax.ts';
+import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 import { exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';
@@ -54,7 +55,7 @@ export function sharegptTurns(conversations: unknown, where = 'conversations'): 
     const at = `${where}[${i}]`;
     if (!isObject(t)) throw new RecordError(`${at} is ${describe(t)}, expected {from, value}`);
     const from = t.from ?? t.role;
-    const role = typeof from === 'string' ? FROM_ROLES[from] : undefined;
+    const role = typeof from === 'string' ? ownValue(FROM_ROLES, from) : undefined;
     if (!role) throw new RecordError(`${at} has unknown "from" ${JSON.stringify(from)}`);
     const value = t.value ?? t.content;
     if (typeof value !== 'string') throw new RecordError(`${at}.value is ${describe(value)}, expected text`);

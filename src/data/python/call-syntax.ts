@@ -18,6 +18,7 @@
 // arithmetic on anything but literals, comparisons and bit operators, sets, subscripts, lambdas,
 // f-strings, bytes.
 import type { Call } from '../example.ts';
+import { setOwn } from '../own-keys.ts';
 import { formatPythonValue } from './format.ts';
 import { PySyntaxError, tokenizePython, type PyToken } from './tokens.ts';
 
@@ -86,11 +87,6 @@ function toValue(node: PyNode): unknown {
     case 'call':
       return unparse(node);
   }
-}
-
-/** `obj[key] = value` that stays an own property even for "__proto__" (model text is untrusted). */
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Canonical source text of a node, the way Python's `ast.unparse` writes it. */
