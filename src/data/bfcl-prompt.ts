@@ -45,8 +45,10 @@ const MAX_CANDIDATES = 32;
 /**
  * Finds the function list in a prompt-mode system prompt: the first `[{…}]` (JSON or Python
  * literal) whose elements have a `name`. Returns undefined when there is none.
- * At most MAX_CANDIDATES are tried, so the work stays linear in the prompt's length: text like
- * `[{[{[{…}]}]}]` would otherwise be scanned and parsed once per bracket (quadratic).
+ * The work stays linear in the prompt's length (text like `[{[{[{…}]}]}]` would otherwise be
+ * scanned and parsed once per bracket): after a candidate that parses as neither JSON nor a Python
+ * literal the search goes on after its end, and at most MAX_CANDIDATES are tried. A candidate
+ * that parses but is not a function list is still searched inside (it may hold one).
  */
 export function functionsFromSystemPrompt(system: string): unknown[] | undefined {
   const re = /\[\s*\{/g;
@@ -62,6 +64,7 @@ export function functionsFromSystemPrompt(system: string): unknown[] | undefined
       try {
         value = parsePythonLiteral(body);
       } catch {
+        re.lastIndex = end;
         continue;
       }
     }

@@ -24,19 +24,55 @@ export function normalisedExampleContent(example: Example): string {
   return canonicalJson({ id: example.id, tools: example.tools, messages: example.messages, target: example.target });
 }
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
 export async function exampleHash(example: Example): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(normalisedExampleContent(example)));
+  return hex(await sha256(new TextEncoder().encode(normalisedExampleContent(example))));
+}
+
+export interface FingerprintBuilder {
+  add(example: Example): Promise<void>;
+  /** `sha256:<hex>` over the sorted per-example hashes, one hex hash per line. */
+  digest(): Promise<string>;
+}
+
+/**
+ * The fingerprint built one example at a time, for imports that never hold every example: it keeps
+ * 32 bytes per example (the raw digests; sorting them as bytes sorts their hex the same way).
+ */
+export function fingerprintBuilder(): FingerprintBuilder {
+  let digests = new Uint8Array(32 * 1024);
+  let count = 0;
+  return {
+    async add(example) {
+      if ((count + 1) * 32 > digests.length) {
+        const grown = new Uint8Array(digests.length * 2);
+        grown.set(digests);
+        digests = grown;
+      }
+      digests.set(await sha256(new TextEncoder().encode(normalisedExampleContent(example))), count * 32);
+      count++;
+    },
+    async digest() {
+      const order = Array.from({ length: count }, (_, i) => i);
+      const compare = (a: number, b: number) => {
+        for (let k = 0; k < 32; k++) if (digests[a * 32 + k] !== digests[b * 32 + k]) return digests[a * 32 + k] - digests[b * 32 + k];
+        return 0;
+      };
+      order.sort(compare);
+      const lines = order.map((i) => hex(digests.subarray(i * 32, i * 32 + 32))).join('\n');
+      return 'sha256:' + hex(await sha256(new TextEncoder().encode(lines)));
+    },
+  };
 }
 
 /** `sha256:<hex>` of the sorted per-example hashes. */
 export async function datasetFingerprint(examples: Iterable<Example>): Promise<string> {
-  const hashes: string[] = [];
-  for (const e of examples) hashes.push(await exampleHash(e));
-  hashes.sort();
-  return 'sha256:' + (await sha256Hex(new TextEncoder().encode(hashes.join('\n'))));
+  const builder = fingerprintBuilder();
+  for (const e of examples) await builder.add(e);
+  return builder.digest();
 }

@@ -44,10 +44,31 @@ export function histogram(values: number[], bins = 20): Histogram {
 }
 
 export function lengthStats(lengths: ExampleLength[], bins = 20): LengthStats {
-  const totals = lengths.map((l) => l.total).sort((a, b) => a - b);
-  const cot = lengths.reduce((s, l) => s + l.cot, 0);
-  const call = lengths.reduce((s, l) => s + l.call, 0);
-  const n = lengths.length;
+  const acc = lengthAccumulator();
+  for (const l of lengths) acc.add(l);
+  return acc.stats(bins);
+}
+
+/**
+ * The same statistics gathered one example at a time, for streams that never hold every example:
+ * it keeps one number per example (the total, for the median and p95) and two sums.
+ */
+export function lengthAccumulator(): { add(l: ExampleLength): void; stats(bins?: number): LengthStats } {
+  const totals: number[] = [];
+  let cot = 0;
+  let call = 0;
+  return {
+    add(l) {
+      totals.push(l.total);
+      cot += l.cot;
+      call += l.call;
+    },
+    stats: (bins = 20) => summarize(totals.slice().sort((a, b) => a - b), cot, call, bins),
+  };
+}
+
+function summarize(totals: number[], cot: number, call: number, bins: number): LengthStats {
+  const n = totals.length;
   return {
     examples: n,
     totalTokens: {

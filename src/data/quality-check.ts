@@ -168,13 +168,26 @@ export function checkExample(example: Example, promise: ReasoningPromise = reaso
   return { passed: failures.length === 0, failures };
 }
 
+export type QualitySummary = Record<QualityRule, number> & { passed: number; total: number };
+
 /** Per-rule counts of failing examples (an example counts once per rule it breaks). */
-export function summarizeQuality(reports: QualityReport[]): Record<QualityRule, number> & { passed: number; total: number } {
+export function summarizeQuality(reports: QualityReport[]): QualitySummary {
+  const tally = qualityTally();
+  for (const r of reports) tally.add(r);
+  return tally.summary();
+}
+
+/** The same counts kept as reports arrive, for streams that never hold every report. */
+export function qualityTally(): { add(report: QualityReport): void; summary(): QualitySummary } {
   const out = Object.fromEntries(QUALITY_RULES.map((r) => [r, 0])) as Record<QualityRule, number>;
   let passed = 0;
-  for (const r of reports) {
-    if (r.passed) passed++;
-    for (const rule of new Set(r.failures.map((f) => f.rule))) out[rule]++;
-  }
-  return { ...out, passed, total: reports.length };
+  let total = 0;
+  return {
+    add(r) {
+      total++;
+      if (r.passed) passed++;
+      for (const rule of new Set(r.failures.map((f) => f.rule))) out[rule]++;
+    },
+    summary: () => ({ ...out, passed, total }),
+  };
 }

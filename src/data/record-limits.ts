@@ -30,7 +30,7 @@ function pathOf(v: Visit): string {
   const keys: Array<string | number> = [];
   for (let at: Visit | undefined = v; at?.parent; at = at.parent) keys.push(at.key);
   keys.reverse();
-  const shown = keys.length > 10 ? [...keys.slice(0, 6), '…', ...keys.slice(-2)] : keys;
+  const shown = keys.length > 12 ? [...keys.slice(0, 8), '…', ...keys.slice(-2)] : keys;
   let out = '';
   for (const k of shown) out += typeof k === 'number' ? `[${k}]` : k === '…' ? '…' : /^[A-Za-z_$][\w$]*$/.test(k) ? (out ? `.${k}` : k) : `[${JSON.stringify(k)}]`;
   return out || '(the record itself)';

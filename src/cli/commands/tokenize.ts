@@ -1,6 +1,9 @@
 // `studio tokenize`: dataset file(s) → JSONL of token ids with a segment per token (0 prompt,
 // 1 cot, 2 call), rendered with the model folder's own chat template. The same code path the app
 // uses (import → quality check → render → segments), so its output is what training sees.
+// Streams: each chunk of records is imported, checked, tokenized and written before the next is
+// read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
+// Every skipped record or example is named by file, line, record index and id.
 // Never downloads anything: the model folder must hold tokenizer.json and tokenizer_config.json.
 import { createWriteStream, existsSync, openAsBlob, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,10 +11,11 @@ import { once } from 'node:events';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
-import { importDatasetFiles } from '../../data/import-dataset.ts';
-import { lengthStats, type ExampleLength } from '../../data/length-stats.ts';
-import { checkExample, summarizeQuality, type QualityReport } from '../../data/quality-check.ts';
-import { formatIssue } from '../../data/record-error.ts';
+import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
+import { lengthAccumulator } from '../../data/length-stats.ts';
+import { qualityTally } from '../../data/quality-check.ts';
+import { formatIssue, type ImportIssue } from '../../data/record-error.ts';
+import { RECORD_LIMITS } from '../../data/record-limits.ts';
 import { ExampleTooLongError, tokenizeExample } from '../../data/tokenize-example.ts';
 import { loadTokenizer } from '../../data/tokenizer-load.ts';
 
@@ -26,7 +30,11 @@ options:
   --out <file>         output JSONL
   --format <name>      force the format: openai, hermes, sharegpt, xlam, funreason, bfcl
   --max-len <n>        token limit: the prompt is cut from the left; longer targets are skipped
-  --only-passing       skip examples that fail the quality check`;
+  --only-passing       skip examples that fail the quality check
+  --max-record-kib <n> per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
+
+/** Notes printed per kind before the rest are only counted. */
+const NOTES_SHOWN = 20;
 
 function readJsonFile(path: string): unknown {
   if (!existsSync(path)) throw new CliError(`missing ${path} (the --model folder must hold tokenizer.json and tokenizer_config.json)`);
@@ -41,7 +49,7 @@ const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean' });
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'max-record-kib': 'number' });
     const modelDir = requireFlag(flags.model, 'model');
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
@@ -49,6 +57,8 @@ const tokenize: CliCommand = {
     if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`);
     const format = flags.format;
     if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: openai, hermes, sharegpt, xlam, funreason, bfcl)`);
+    const maxRecordKib = flags['max-record-kib'];
+    if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`);
 
     let tokenizer;
     try {
@@ -64,46 +74,54 @@ const tokenize: CliCommand = {
         return { name: path, blob: await openAsBlob(path) };
       }),
     );
-    const imported = await importDatasetFiles(files, format ? { format } : {});
-    for (const f of imported.files) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
-    for (const issue of imported.issues.slice(0, 20)) console.error(`  skipped ${formatIssue(issue)}`);
-    if (imported.issues.length > 20) console.error(`  … and ${imported.issues.length - 20} more skipped records`);
-    if (imported.examples.length === 0) throw new CliError('no examples could be imported from the data files');
-
     const out = createWriteStream(outPath);
-    const reports: QualityReport[] = [];
-    const lengths: ExampleLength[] = [];
+    const quality = qualityTally();
+    const lengths = lengthAccumulator();
+    let skippedRecords = 0;
     let written = 0;
     let tooLong = 0;
     let failedRender = 0;
     let failedQuality = 0;
-    for (const example of imported.examples) {
-      const report = checkExample(example);
-      reports.push(report);
-      if (!report.passed && flags['only-passing']) {
-        failedQuality++;
-        continue;
+    let fileReports: ImportedFile[] = [];
+    const note = (count: number, text: string) => {
+      if (count <= NOTES_SHOWN) console.error(`  ${text}`);
+    };
+    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib << 10 };
+    for await (const batch of streamDatasetFiles(files, options)) {
+      fileReports = batch.files;
+      for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
+      for (const { example, quality: report, file, line, index } of batch.examples) {
+        quality.add(report);
+        if (!report.passed && flags['only-passing']) {
+          failedQuality++;
+          continue;
+        }
+        let t;
+        try {
+          t = tokenizeExample(tokenizer, example, { maxLen });
+        } catch (err) {
+          const where: ImportIssue = { file, line, index, id: example.id, reason: (err as Error).message };
+          if (err instanceof ExampleTooLongError) note(++tooLong, `too long: ${formatIssue(where)}`);
+          else note(++failedRender, `cannot render: ${formatIssue(where)}`);
+          continue;
+        }
+        lengths.add({ total: t.inputIds.length, ...t.counts });
+        if (!out.write(JSON.stringify({ id: t.id, input_ids: t.inputIds, segments: t.segments }) + '\n')) await once(out, 'drain');
+        written++;
       }
-      let t;
-      try {
-        t = tokenizeExample(tokenizer, example, { maxLen });
-      } catch (err) {
-        if (err instanceof ExampleTooLongError) tooLong++;
-        else failedRender++;
-        console.error(`  ${err instanceof ExampleTooLongError ? 'too long' : 'cannot render'}: ${(err as Error).message}`);
-        continue;
-      }
-      lengths.push({ total: t.inputIds.length, ...t.counts });
-      if (!out.write(JSON.stringify({ id: t.id, input_ids: t.inputIds, segments: t.segments }) + '\n')) await once(out, 'drain');
-      written++;
     }
     out.end();
     await once(out, 'finish');
+    for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
+    for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered']] as const) {
+      if (count > NOTES_SHOWN) console.error(`  … and ${count - NOTES_SHOWN} more ${what}`);
+    }
+    if (written + tooLong + failedRender + failedQuality === 0) throw new CliError('no examples could be imported from the data files');
 
-    const q = summarizeQuality(reports);
+    const q = quality.summary();
     const failing = Object.entries(q).filter(([k, v]) => k !== 'passed' && k !== 'total' && v > 0);
     console.error(`quality: ${q.passed}/${q.total} pass${failing.length ? '; ' + failing.map(([k, v]) => `${k}: ${v}`).join(', ') : ''}`);
-    const s = lengthStats(lengths);
+    const s = lengths.stats();
     console.log(
       `wrote ${written} examples to ${outPath}` +
         (tooLong ? `, ${tooLong} too long` : '') +

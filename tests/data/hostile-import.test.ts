@@ -1,0 +1,145 @@
+// The generated hostile corpus (hostile-corpus.ts) through the importer and the quality check.
+// Protects issue 17's promises: every file imports its good records, every bad record is named by
+// line, index, id and reason (never the whole file), a record nesting 10,000 deep never reaches
+// recursive code, names such as "__proto__" and "constructor" are kept exactly as given (never
+// dropped, never turned into Object.prototype's functions), and a record just under the size
+// limit imports and renders in seconds.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Example } from '../../src/data/example.ts';
+import { importDatasetFiles, streamDatasetFiles, type ImportResult } from '../../src/data/import-dataset.ts';
+import { checkExample } from '../../src/data/quality-check.ts';
+import { formatIssue } from '../../src/data/record-error.ts';
+import { recordShapeProblem } from '../../src/data/record-limits.ts';
+import { tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { hostileCorpus, rejectedCount, type HostileFile } from './hostile-corpus.ts';
+import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+const corpus = hostileCorpus();
+const asFiles = (files: HostileFile[]) => files.map((f) => ({ name: f.name, blob: new Blob([f.text]) }));
+
+/** The promises every file of the corpus must keep, checked on one import result. */
+export function expectCorpusKept(r: ImportResult, files: HostileFile[]): void {
+  for (const f of files) {
+    const report = r.files.find((x) => x.name === f.name)!;
+    expect(report, f.name).toBeDefined();
+    const issues = r.issues.filter((i) => i.file === f.name);
+    expect(issues.length, `${f.name}: rejected records`).toBe(rejectedCount(f));
+    expect(report.rejected, f.name).toBe(rejectedCount(f));
+    for (const want of f.rejected) {
+      const got = issues.find((i) => i.index === want.index);
+      expect(got, `${f.name} record ${want.index} must be rejected`).toBeDefined();
+      expect(got!.reason, `${f.name} record ${want.index}`).toMatch(want.reason);
+      expect(got!.line, `${f.name} record ${want.index} line`).toBeGreaterThan(0);
+      if (want.id) expect(got!.id, `${f.name} record ${want.index} id`).toBe(want.id);
+      expect(formatIssue(got!)).toContain(`${f.name}, line ${got!.line}, record ${want.index}`);
+    }
+  }
+  const ids = r.examples.map((e) => e.id);
+  expect(ids).toEqual(files.flatMap((f) => f.imported));
+  for (const e of r.examples) {
+    // Nothing that is not JSON data (a function, Infinity) and nothing too deep reaches storage.
+    expect(recordShapeProblem(e, { jsonOnly: true }), e.id).toBeUndefined();
+    const flaggedRule = files.find((f) => f.imported.includes(e.id))!.flagged[e.id];
+    const report = checkExample(e);
+    if (flaggedRule) expect(report.failures.map((x) => x.rule), e.id).toContain(flaggedRule);
+    else expect(report.failures, e.id).toEqual([]);
+  }
+}
+
+/** The names that collide with Object.prototype are own data, with the values the file gave. */
+export function expectPrototypeNamesKept(examples: Example[]): void {
+  const byId = new Map(examples.map((e) => [e.id, e]));
+  for (const id of ['o-proto-args', 'h-proto-args', 's-proto-args', 'f-proto-kwargs']) {
+    const e = byId.get(id)!;
+    const props = e.tools[0].parameters.properties!;
+    expect(Object.keys(props), id).toEqual(['__proto__', 'constructor', 'toString', 'host']);
+    expect(Object.getPrototypeOf(props)).toBe(Object.prototype);
+    expect(props.constructor, id).toEqual({ type: 'string' });
+    const args = e.target.calls[0].arguments;
+    expect(Object.keys(args), id).toEqual(['__proto__', 'constructor', 'toString', 'host']);
+    expect(Object.getOwnPropertyDescriptor(args, '__proto__')?.value, id).toEqual(id === 'f-proto-kwargs' ? { k: 1 } : { polluted: true });
+    expect(args.constructor, id).toBe('c');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  }
+  const xlam = byId.get('x-proto-params')!;
+  expect(Object.keys(xlam.tools[0].parameters.properties!)).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'host']);
+  expect(xlam.tools[0].parameters.required).toEqual(['__proto__', 'constructor', 'host']);
+  expect(Object.getOwnPropertyDescriptor(xlam.target.calls[0].arguments, '__proto__')?.value).toEqual({ k: 1 });
+  const bfcl = byId.get('simple_1')!;
+  const answerArg = Object.getOwnPropertyDescriptor(bfcl.target.calls[0].arguments, '__proto__')?.value as Record<string, unknown>;
+  expect(Object.keys(answerArg)).toEqual(['__proto__', 'depth']);
+  expect(Object.getOwnPropertyDescriptor(answerArg, '__proto__')?.value).toBe('inner');
+  const typed = byId.get('o-type-constructor')!.tools[0].parameters.properties!;
+  expect([typed.host.type, typed.port.type, typed.tag.type]).toEqual(['constructor', 'toString', 'hasOwnProperty']);
+  expect(byId.get('simple_2')!.tools[0].parameters.properties!.host.type).toBe('constructor');
+}
+
+describe('hostile corpus through the importer', () => {
+  let r: ImportResult;
+  beforeAll(async () => {
+    r = await importDatasetFiles(asFiles(corpus));
+  });
+
+  it('imports every good record and names every bad one by file, line, index, id and reason', () => {
+    expectCorpusKept(r, corpus);
+  });
+
+  it('keeps __proto__, constructor, toString and hasOwnProperty as the names they are', () => {
+    expectPrototypeNamesKept(r.examples);
+    // Through JSON and structured clone (what IndexedDB does) the names stay the same.
+    for (const e of r.examples) {
+      expect(JSON.parse(JSON.stringify(e))).toEqual(e);
+      expect(structuredClone(e)).toEqual(e);
+    }
+  });
+
+  it('streams: the 300,000 tiny records come back over batches with the quality verdict of each example', async () => {
+    const tiny = corpus.find((f) => f.name === 'hostile-many-tiny.jsonl')!;
+    let batches = 0;
+    let issues = 0;
+    const got: string[] = [];
+    for await (const b of streamDatasetFiles(asFiles([tiny]))) {
+      batches++;
+      issues += b.issues.length;
+      for (const e of b.examples) {
+        expect(e.quality.passed).toBe(true);
+        expect(e).toMatchObject({ file: tiny.name, line: got.length + 1, index: got.length });
+        got.push(e.example.id);
+      }
+    }
+    expect(got).toEqual(tiny.imported);
+    expect(issues).toBe(rejectedCount(tiny));
+    expect(batches).toBeGreaterThan(1);
+  });
+
+  it('renders every imported hostile example with the Qwen3 template (names kept in the text), each in seconds', () => {
+    const tok = qwen3Tokenizer();
+    for (const e of r.examples) {
+      const t0 = performance.now();
+      const t = tokenizeExample(tok, e);
+      const seconds = (performance.now() - t0) / 1000;
+      // The 250 KiB record is the slowest (~1 s here); 20 s leaves room for a loaded CI machine.
+      expect(seconds, e.id).toBeLessThan(20);
+      expect(t.inputIds.length).toBeGreaterThan(0);
+    }
+    const text = tok.decode(tokenizeExample(tok, r.examples.find((e) => e.id === 'o-proto-args')!).inputIds);
+    expect(text).toContain('"__proto__": {"polluted": true}');
+    expect(text).toContain('"constructor": "c"');
+  });
+});
+
+describe('the per-record limit', () => {
+  it('a record of one repeated letter at the limit (the tokenizer\'s worst case) still imports and tokenizes in seconds', async () => {
+    const filler = 'x'.repeat((256 << 10) - 400);
+    const line = JSON.stringify({ id: 'worst', messages: [{ role: 'user', content: filler }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'f', arguments: {} } }] }], tools: [{ type: 'function', function: { name: 'f' } }] });
+    expect(line.length).toBeLessThanOrEqual(256 << 10);
+    const t0 = performance.now();
+    const r = await importDatasetFiles([{ name: 'worst.jsonl', blob: new Blob([line]) }]);
+    expect(r.issues).toEqual([]);
+    tokenizeExample(qwen3Tokenizer(), r.examples[0]);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`worst-case record at the 256 KiB limit: imported and tokenized in ${seconds.toFixed(1)} s`);
+    // ~4 s on an idle 2-core machine; the bound allows for a loaded one.
+    expect(seconds).toBeLessThan(30);
+  });
+});
