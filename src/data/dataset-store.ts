@@ -7,13 +7,13 @@ import type { DatasetRow, ExampleRow, StudioDb } from './db.ts';
 import type { Example } from './example.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
-import { checkExample, type ReasoningPromise } from './quality-check.ts';
+import { checkExample, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
 import { DEFAULT_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
 
 /** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
 export const MAX_STORED_ISSUES = 1000;
-const WRITE_BATCH = 2000;
+export const WRITE_BATCH = 2000;
 
 export interface SaveDatasetInput {
   id?: string;
@@ -26,15 +26,17 @@ export interface SaveDatasetInput {
   reasoning?: ReasoningPromise;
 }
 
-function newId(): string {
+export function newDatasetId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `ds-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
+/** One stored row: its side of the split, and included by default exactly when it passed the check. */
+export function exampleRow(datasetId: string, ord: number, example: Example, quality: QualityReport, split: SplitSettings): ExampleRow {
+  return { datasetId, id: example.id, ord, example, quality, split: splitOf(example.id, split), included: quality.passed ? 1 : 0 };
+}
+
 export function exampleRows(datasetId: string, examples: Example[], split: SplitSettings, reasoning?: ReasoningPromise): ExampleRow[] {
-  return examples.map((example, ord) => {
-    const quality = checkExample(example, reasoning);
-    return { datasetId, id: example.id, ord, example, quality, split: splitOf(example.id, split), included: quality.passed ? 1 : 0 };
-  });
+  return examples.map((example, ord) => exampleRow(datasetId, ord, example, checkExample(example, reasoning), split));
 }
 
 export async function saveDataset(db: StudioDb, input: SaveDatasetInput): Promise<DatasetRow> {
@@ -43,7 +45,7 @@ export async function saveDataset(db: StudioDb, input: SaveDatasetInput): Promis
     if (ids.has(e.id)) throw new Error(`dataset "${input.name}" has two examples with id "${e.id}"`);
     ids.add(e.id);
   }
-  const id = input.id ?? newId();
+  const id = input.id ?? newDatasetId();
   const split = input.split ?? { ...DEFAULT_SPLIT };
   splitOf('', split); // validates the settings before anything is written
   const issues = input.issues ?? [];
