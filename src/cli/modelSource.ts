@@ -1,6 +1,7 @@
 // Resolves the CLI's `--model` argument: a local folder in the Hugging Face layout, or a hub repo
 // id (`owner/name`) downloaded into a local cache with a progress line. The hub base URL comes
-// from --hub-base or HF_ENDPOINT, so tests point it at a local server.
+// from --hub-base or HF_ENDPOINT, so tests point it at a local server; the read timeout from
+// HF_HUB_DOWNLOAD_TIMEOUT (seconds, as Python's huggingface_hub reads it).
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,15 @@ export function defaultCacheDir(): string {
   return process.env.STUDIO_CACHE ?? join(homedir(), '.cache', 'balancesft-studio', 'models');
 }
 
+/** HF_HUB_DOWNLOAD_TIMEOUT in milliseconds, or undefined for the hub module's default. */
+function hubTimeoutMs(): number | undefined {
+  const raw = process.env.HF_HUB_DOWNLOAD_TIMEOUT;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!(seconds > 0)) throw new CliError(`HF_HUB_DOWNLOAD_TIMEOUT must be a positive number of seconds, got "${raw}"`, 2);
+  return seconds * 1000;
+}
+
 export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): Promise<ModelFiles> {
   if (existsSync(arg)) {
     if (!statSync(arg).isDirectory()) throw new CliError(`--model ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
@@ -32,6 +42,7 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
     return await downloadHubModel(arg, {
       cache: nodeDirectoryModelCache(opts.cacheDir ?? defaultCacheDir()),
       baseUrl: opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL,
+      timeoutMs: hubTimeoutMs(),
       onProgress: (p) =>
         progress.update(`${arg}: ${p.file} ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB ${(p.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s`),
     });

@@ -4,8 +4,22 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { checkRange, type ByteSource } from './byte-source.ts';
 
+/** A file that is not there, named by its path (not Node's bare `ENOENT: no such file or directory, open …`). */
+export class MissingFileError extends Error {
+  constructor(readonly path: string) {
+    super(`${path}: no such file`);
+    this.name = 'MissingFileError';
+  }
+}
+
 export async function nodeFileSource(path: string, name = basename(path)): Promise<ByteSource> {
-  const handle = await open(path, 'r');
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFileError(path);
+    throw err;
+  }
   const { size } = await handle.stat();
   let closed = false;
   return {

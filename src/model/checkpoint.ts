@@ -1,9 +1,14 @@
 // A model checkpoint: config.json → spec, plus the tensors of model.safetensors or of the shards
 // listed in model.safetensors.index.json, validated against the spec's weight manifest.
 // Owns finding each tensor and checking names/shapes/dtypes with errors that name file and
-// tensor. Never reads tensor data except when streaming, one tensor (or chunk) at a time.
+// tensor, and checking values as they are read: every range read from a float tensor is scanned
+// for NaN/±Infinity (finite.ts), so uploading, merging and exporting all refuse corrupt weights by
+// name without reading the file a second time.
+// Never reads tensor data except when streaming, one tensor (or chunk) at a time.
 import type { ByteSource } from './byte-source.ts';
 import { parseModelConfig, weightManifest, type ModelSpec } from './config.ts';
+import { DTYPE_BYTES } from './dtype.ts';
+import { firstNonFinite } from './finite.ts';
 import { readModelText, MissingModelFileError, type ModelFiles } from './model-files.ts';
 import { readSafetensorsHeader, readTensorRange, type TensorBytes, type TensorInfo } from './safetensors.ts';
 
@@ -51,6 +56,44 @@ export function shardNamesFromIndex(indexText: string, where: string): string[] 
   return names.sort();
 }
 
+/**
+ * `source` whose reads are checked for non-finite values in every float tensor they overlap (the
+ * header and integer tensors pass through). Tensors are sorted by offset (readSafetensorsHeader).
+ */
+function finiteCheckedSource(source: ByteSource, tensors: TensorInfo[], where: string): ByteSource {
+  return {
+    name: source.name,
+    size: source.size,
+    close: () => source.close(),
+    async read(offset, length) {
+      const bytes = await source.read(offset, length);
+      const end = offset + length;
+      // First tensor ending after `offset` (binary search), then every tensor starting before `end`.
+      let lo = 0;
+      let hi = tensors.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (tensors[mid].byteOffset + tensors[mid].byteLength <= offset) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < tensors.length && tensors[i].byteOffset < end; i++) {
+        const t = tensors[i];
+        const size = DTYPE_BYTES[t.dtype];
+        let from = Math.max(offset, t.byteOffset);
+        from += (size - ((from - t.byteOffset) % size)) % size; // whole elements only
+        const to = Math.min(end, t.byteOffset + t.byteLength);
+        if (to <= from) continue;
+        const hit = firstNonFinite(bytes.subarray(from - offset, to - offset), t.dtype);
+        if (hit) {
+          const element = (from - t.byteOffset) / size + hit.index;
+          throw new CheckpointError(`${where}: tensor "${t.name}" holds ${hit.what} at element ${element} (shape [${t.shape.join(', ')}]); the weights are corrupt, so every output would be too: download or export them again`);
+        }
+      }
+      return bytes;
+    },
+  };
+}
+
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
   const indexText = await readModelText(files, INDEX_FILE, true);
   // shardNamesFromIndex validates the JSON, so the parse below cannot throw a bare SyntaxError.
@@ -63,10 +106,11 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
   };
   try {
     for (const file of fileNames) {
-      const source = await files.open(file);
-      if (!source) throw new MissingModelFileError(file, files.label);
-      sources.push(source);
-      const header = await readSafetensorsHeader(source);
+      const raw = await files.open(file);
+      if (!raw) throw new MissingModelFileError(file, files.label);
+      sources.push(raw);
+      const header = await readSafetensorsHeader(raw);
+      const source = finiteCheckedSource(raw, header.tensors, `${files.label}/${file}`);
       for (const t of header.tensors) {
         if (tensors.has(t.name)) throw new CheckpointError(`${files.label}: tensor "${t.name}" is in both ${tensors.get(t.name)!.file} and ${file}`);
         if (weightMap && weightMap[t.name] !== file) {

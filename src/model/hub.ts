@@ -3,7 +3,12 @@
 // the base URL is configurable so tests serve a fixture model from a local server.
 // Owns the file list (config, generation config, tokenizer, weights or index + shards) and the
 // errors: a missing file names the file and repo, a dropped connection says so, a short body is
-// reported as truncated. Never parses weights (checkpoint.ts does) and never writes outside the cache.
+// reported as truncated. Every request has a read timeout: no response headers, or no body bytes,
+// for `timeoutMs` ends the attempt (a server that sends headers and one byte would otherwise hang
+// forever); a timed-out, dropped or truncated attempt is retried, resuming from the bytes already
+// cached, `retries` times. Defaults (10 s like Python's huggingface_hub, 2 retries) end a stalled
+// download with a HubTimeoutError within ~33 s.
+// Never parses weights (checkpoint.ts does) and never writes outside the cache.
 import type { ModelCache } from './model-cache.ts';
 import type { ModelFiles } from './model-files.ts';
 import { INDEX_FILE, SINGLE_FILE, shardNamesFromIndex } from './checkpoint.ts';
@@ -31,7 +36,16 @@ export interface HubOptions {
   signal?: AbortSignal;
   /** Injected for tests or proxies; defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** Longest wait for response headers or for the next body bytes (default 10 s). */
+  timeoutMs?: number;
+  /** Further attempts after a timeout, a dropped connection or a truncated body (default 2). */
+  retries?: number;
 }
+
+export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
+export const DEFAULT_HUB_RETRIES = 2;
+/** Pause before retry k (1-based) is k × this. */
+const RETRY_PAUSE_MS = 500;
 
 export class HubError extends Error {
   constructor(message: string) {
@@ -49,6 +63,12 @@ export class HubNetworkError extends HubError {
   constructor(file: string, repo: string, url: string, cause: unknown) {
     super(`could not download ${file} of ${repo} from ${url}: ${(cause as Error)?.message ?? String(cause)}${(cause as { cause?: Error })?.cause ? ` (${(cause as { cause: Error }).cause.message})` : ''}`);
     this.name = 'HubNetworkError';
+  }
+}
+export class HubTimeoutError extends HubError {
+  constructor(readonly file: string, repo: string, url: string, waitedMs: number, phase: 'headers' | 'body') {
+    super(`download of ${file} from ${repo} stalled: no ${phase === 'headers' ? 'response' : 'data'} for ${(waitedMs / 1000).toFixed(waitedMs < 1000 ? 1 : 0)} s from ${url}`);
+    this.name = 'HubTimeoutError';
   }
 }
 export class HubTruncatedError extends HubError {
@@ -77,18 +97,67 @@ interface Ctx {
   cache: ModelCache;
   fetch: typeof fetch;
   signal?: AbortSignal;
+  timeoutMs: number;
+  retries: number;
 }
 
-async function request(c: Ctx, file: string, init: RequestInit): Promise<Response | null> {
+/** One request's deadline: aborts the fetch (and its body stream) after `ms` without progress. */
+class Deadline {
+  readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  expired = false;
+  private readonly onOuterAbort: () => void;
+  constructor(private readonly ms: number, private readonly outer: AbortSignal | undefined) {
+    this.onOuterAbort = () => this.controller.abort(outer?.reason);
+    outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+    this.restart();
+  }
+  /** Progress was made (headers arrived, bytes came): the wait starts again. */
+  restart(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort(new Error('read timeout'));
+    }, this.ms);
+  }
+  /** Not waiting on the network (writing to the cache, or done). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Runs `attempt` again after a timeout, a dropped connection or a truncated body (never after the caller aborted). */
+async function withRetries<T>(c: Ctx, attempt: () => Promise<T>): Promise<T> {
+  for (let k = 0; ; k++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const transient = err instanceof HubTimeoutError || err instanceof HubNetworkError || err instanceof HubTruncatedError;
+      if (!transient || k >= c.retries || c.signal?.aborted) {
+        if (transient && k > 0) (err as Error).message += ` (after ${k + 1} attempts)`;
+        throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS * (k + 1)));
+    }
+  }
+}
+
+async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadline): Promise<Response | null> {
   const url = hubFileUrl(c.baseUrl, c.repo, c.revision, file);
   let res: Response;
   try {
     // identity: a compressed body would not match the sizes we verify against.
-    res = await c.fetch(url, { ...init, signal: c.signal, headers: { 'accept-encoding': 'identity', ...(init.headers as Record<string, string>) } });
+    res = await c.fetch(url, { ...init, signal: deadline.controller.signal, headers: { 'accept-encoding': 'identity', ...(init.headers as Record<string, string>) } });
   } catch (err) {
     if (c.signal?.aborted) throw err;
+    if (deadline.expired) throw new HubTimeoutError(file, c.repo, url, c.timeoutMs, 'headers');
     throw new HubNetworkError(file, c.repo, url, err);
   }
+  deadline.restart();
   if (res.status === 404) {
     await res.body?.cancel();
     return null;
@@ -102,12 +171,19 @@ async function request(c: Ctx, file: string, init: RequestInit): Promise<Respons
 }
 
 /** Size of a file on the hub, or null when it does not exist. LFS files report `x-linked-size`. */
-async function remoteSize(c: Ctx, file: string): Promise<number | null> {
-  const res = await request(c, file, { method: 'HEAD' });
-  if (!res) return null;
-  const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
-  if (!Number.isSafeInteger(size) || size < 0) throw new HubError(`${c.repo}: the server did not report the size of ${file}`);
-  return size;
+function remoteSize(c: Ctx, file: string): Promise<number | null> {
+  return withRetries(c, async () => {
+    const deadline = new Deadline(c.timeoutMs, c.signal);
+    try {
+      const res = await request(c, file, { method: 'HEAD' }, deadline);
+      if (!res) return null;
+      const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
+      if (!Number.isSafeInteger(size) || size < 0) throw new HubError(`${c.repo}: the server did not report the size of ${file}`);
+      return size;
+    } finally {
+      deadline.stop();
+    }
+  });
 }
 
 /** Downloads (or finds in the cache) every file of `repo` and returns them as ModelFiles. When the
@@ -116,7 +192,7 @@ export async function downloadHubModel(repo: string, opts: HubOptions): Promise<
   try {
     return await downloadOnline(repo, opts);
   } catch (err) {
-    if (!(err instanceof HubNetworkError)) throw err;
+    if (!(err instanceof HubNetworkError) && !(err instanceof HubTimeoutError)) throw err;
     const revision = opts.revision ?? 'main';
     if (await isCompletelyCached(opts.cache, repo, revision)) return cachedHubModelFiles(opts.cache, repo, revision);
     throw err;
@@ -142,6 +218,8 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
     cache: opts.cache,
     fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
     signal: opts.signal,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS,
+    retries: opts.retries ?? DEFAULT_HUB_RETRIES,
   };
   // 1. Which files, and how big: sizes first, so progress has a true total from the start.
   const plan: Array<{ file: string; size: number }> = [];
@@ -188,9 +266,14 @@ interface Session {
   fetched: Set<string>;
 }
 
-/** Makes `file` complete in the cache. Without `onProgress` (the early index fetch) it is not
+/** Makes `file` complete in the cache, retrying (from what is cached) as `c.retries` allows. */
+function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
+  return withRetries(c, () => fetchOnce(c, file, size, s, onProgress));
+}
+
+/** One attempt at `fetchIntoCache`. Without `onProgress` (the early index fetch) it is not
  * counted in the session's bytesDone; the later reported call counts it. */
-async function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
+async function fetchOnce(c: Ctx, file: string, size: number, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
   const report = (fileBytesDone: number, status: DownloadProgress['status']) => {
     const seconds = Math.max(1e-3, (Date.now() - s.started) / 1000);
     onProgress?.({ file, fileBytesDone, fileBytesTotal: size, bytesDone: s.bytesDone + fileBytesDone, bytesTotal: s.bytesTotal, bytesPerSecond: s.networkBytes / seconds, status });
@@ -202,8 +285,26 @@ async function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, on
   }
   let have = await c.cache.partialSize(c.repo, c.revision, file);
   if (have > size) have = 0; // the remote file changed; start over
-  const res = await request(c, file, { method: 'GET', headers: have > 0 ? { range: `bytes=${have}-` } : {} });
-  if (!res) throw new HubFileNotFoundError(file, c.repo, hubFileUrl(c.baseUrl, c.repo, c.revision, file));
+  const deadline = new Deadline(c.timeoutMs, c.signal);
+  try {
+    await receive(c, file, size, s, have, deadline, report);
+  } finally {
+    deadline.stop();
+  }
+  const stored = await c.cache.completeSize(c.repo, c.revision, file);
+  if (stored !== size) throw new HubError(`${c.repo}: ${file} was stored with ${stored} bytes in ${c.cache.description}, expected ${size}`);
+  s.fetched.add(file);
+  if (onProgress) {
+    report(size, 'done');
+    s.bytesDone += size;
+  }
+}
+
+/** The GET and its body into the cache writer; every chunk restarts the deadline. */
+async function receive(c: Ctx, file: string, size: number, s: Session, have: number, deadline: Deadline, report: (done: number, status: DownloadProgress['status']) => void): Promise<void> {
+  const url = hubFileUrl(c.baseUrl, c.repo, c.revision, file);
+  const res = await request(c, file, { method: 'GET', headers: have > 0 ? { range: `bytes=${have}-` } : {} }, deadline);
+  if (!res) throw new HubFileNotFoundError(file, c.repo, url);
   const resumed = have > 0 && res.status === 206;
   if (!resumed) have = 0; // the server ignored the range: take the whole body
   const writer = await c.cache.openWriter(c.repo, c.revision, file, resumed);
@@ -217,11 +318,15 @@ async function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, on
         chunk = await reader.read();
       } catch (err) {
         if (c.signal?.aborted) throw err;
+        if (deadline.expired) throw new HubTimeoutError(file, c.repo, url, c.timeoutMs, 'body');
         throw new HubTruncatedError(file, c.repo, got, size);
       }
+      deadline.restart();
       if (chunk.done) break;
       if (got + chunk.value.byteLength > size) throw new HubError(`${c.repo}: ${file} is larger than the ${size} bytes the server announced`);
+      deadline.pause(); // a slow disk is not a stalled server
       await writer.write(chunk.value);
+      deadline.restart();
       got += chunk.value.byteLength;
       s.networkBytes += chunk.value.byteLength;
       report(got, resumed ? 'resumed' : 'downloading');
@@ -232,13 +337,6 @@ async function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, on
     throw err;
   }
   await writer.commit();
-  const stored = await c.cache.completeSize(c.repo, c.revision, file);
-  if (stored !== size) throw new HubError(`${c.repo}: ${file} was stored with ${stored} bytes in ${c.cache.description}, expected ${size}`);
-  s.fetched.add(file);
-  if (onProgress) {
-    report(size, 'done');
-    s.bytesDone += size;
-  }
 }
 
 /** A model already in the cache, with no network access (offline use after a download). */

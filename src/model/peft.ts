@@ -6,6 +6,7 @@
 import type { ByteSource } from './byte-source.ts';
 import type { ModelSpec } from './config.ts';
 import { decodeToFloat32 } from './dtype.ts';
+import { firstNonFiniteValue } from './finite.ts';
 import { LORA_TARGETS, TARGET_MODULES, loraManifest, peftKey, validateLoraSettings, type LoraAdapter, type LoraSettings, type LoraTarget } from './lora.ts';
 import { encodeSafetensors, readSafetensorsHeader, readTensorRange } from './safetensors.ts';
 
@@ -133,7 +134,7 @@ export function parsePeftAdapterConfig(text: string, spec: ModelSpec, file = ADA
 
 const KEY_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(q|k|v|o|gate|up|down)_proj\.lora_(A|B)(?:\.default)?\.weight$/;
 
-/** Reads a PEFT adapter, validating every key, dtype and shape against `spec`. */
+/** Reads a PEFT adapter, validating every key, dtype, shape and value against `spec`. */
 export async function importPeftAdapter(spec: ModelSpec, adapterConfigText: string, weights: ByteSource): Promise<LoraAdapter> {
   const settings = parsePeftAdapterConfig(adapterConfigText, spec);
   const header = await readSafetensorsHeader(weights);
@@ -155,7 +156,11 @@ export async function importPeftAdapter(spec: ModelSpec, adapterConfigText: stri
     }
     if (t.dtype !== 'F32' && t.dtype !== 'BF16' && t.dtype !== 'F16') throw new PeftAdapterError(`${file}: tensor "${t.name}" has dtype ${t.dtype}; LoRA weights must be F32, BF16 or F16`);
     if (tensors.has(key)) throw new PeftAdapterError(`${file}: tensor ${key} appears twice`);
-    tensors.set(key, decodeToFloat32(await readTensorRange(weights, t), t.dtype));
+    const values = decodeToFloat32(await readTensorRange(weights, t), t.dtype);
+    // A NaN in A or B turns every output of the layer into NaN: refuse the file, do not generate "!!!".
+    const bad = firstNonFiniteValue(values);
+    if (bad) throw new PeftAdapterError(`${file}: tensor "${t.name}" holds ${bad.what} at element ${bad.index}; the adapter is corrupt`);
+    tensors.set(key, values);
   }
   const missing = [...expected.keys()].filter((k) => !tensors.has(k));
   if (missing.length > 0) throw new PeftAdapterError(`${file}: ${missing.length} LoRA tensors are missing, first ${missing[0]}`);

@@ -7,6 +7,9 @@
 import { Inflate, zipSync, type ZipOptions } from 'fflate';
 import type { ZipLimits } from './limits.ts';
 import { SnapshotError } from './validate.ts';
+import { crc32 } from '../model/crc32.ts';
+
+export { crc32 };
 
 export interface ZipEntryToWrite {
   name: string;
@@ -99,22 +102,6 @@ function readCentralDirectory(bytes: Uint8Array, limits: ZipLimits, label: strin
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 class OutputTooLarge extends Error {}

@@ -1,43 +1,96 @@
 // A trainer checkpoint as one safetensors file: the flat LoRA parameters and AdamW moments as F32
 // tensors, and step, data cursor and the balance parameter's state as metadata. The same bytes
 // go to a file (CLI) or a Dexie blob (browser).
-import { encodeSafetensors, readSafetensorsHeader, readTensorRange } from '../model/safetensors.ts';
+// Reading refuses, by the checkpoint's name, anything that would make a resumed run wrong: a CRC-32
+// mismatch (a bit flip or a partial write; written since checksums were added, older files have
+// none), a non-finite parameter, moment or balance value (a resumed run would "diverge" with
+// advice about the learning rate), and metadata that does not parse. Never repairs anything.
+import { crc32 } from '../model/crc32.ts';
+import { firstNonFiniteValue } from '../model/finite.ts';
 import { memorySource } from '../model/byte-source.ts';
+import { encodeSafetensors, readSafetensorsHeader, readTensorRange } from '../model/safetensors.ts';
+import type { DataCursor } from './batching.ts';
+import type { ScalarAdamState } from './scalarAdamW.ts';
 import type { TrainerState } from './trainer.ts';
 
 const f32Bytes = (a: Float32Array) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+const TENSORS = ['lora.params', 'adam.m', 'adam.v'] as const;
+
+export class CheckpointFileError extends Error {
+  constructor(label: string, detail: string) {
+    super(`${label}: ${detail}; refusing to resume from it (an earlier checkpoint, or starting again, is safe)`);
+    this.name = 'CheckpointFileError';
+  }
+}
+
+/** `crc32:<8 hex>` over the three tensors' bytes in TENSORS order. */
+function checksumOf(parts: Uint8Array[]): string {
+  let c = 0;
+  for (const p of parts) c = crc32(p, c);
+  return `crc32:${c.toString(16).padStart(8, '0')}`;
+}
 
 export function encodeCheckpoint(s: TrainerState, extra: Record<string, string> = {}): Uint8Array {
   const n = s.loraParams.length;
+  const data = [f32Bytes(s.loraParams), f32Bytes(s.adamM), f32Bytes(s.adamV)];
   return encodeSafetensors(
-    [
-      { name: 'lora.params', dtype: 'F32', shape: [n], data: f32Bytes(s.loraParams) },
-      { name: 'adam.m', dtype: 'F32', shape: [n], data: f32Bytes(s.adamM) },
-      { name: 'adam.v', dtype: 'F32', shape: [n], data: f32Bytes(s.adamV) },
-    ],
-    { ...extra, format: 'balancesft-checkpoint', step: String(s.step), cursor: JSON.stringify(s.cursor), theta: JSON.stringify(s.theta) },
+    TENSORS.map((name, i) => ({ name, dtype: 'F32' as const, shape: [n], data: data[i] })),
+    { ...extra, format: 'balancesft-checkpoint', step: String(s.step), cursor: JSON.stringify(s.cursor), theta: JSON.stringify(s.theta), checksum: checksumOf(data) },
   );
 }
+
+function parseMeta<T>(label: string, meta: Record<string, string>, key: string, check: (v: unknown) => v is T, shape: string): T {
+  let v: unknown;
+  try {
+    v = JSON.parse(meta[key] ?? '');
+  } catch {
+    throw new CheckpointFileError(label, `metadata "${key}" is ${JSON.stringify(meta[key] ?? null)}, not JSON`);
+  }
+  if (!check(v)) throw new CheckpointFileError(label, `metadata "${key}" is ${JSON.stringify(meta[key])}, expected ${shape}`);
+  return v;
+}
+
+const isCursor = (v: unknown): v is DataCursor => {
+  const c = v as DataCursor;
+  return typeof c === 'object' && c !== null && Number.isInteger(c.epoch) && c.epoch >= 0 && Number.isInteger(c.index) && c.index >= 0;
+};
+// JSON writes NaN and Infinity as null, so a diverged balance state fails the number test here.
+const isTheta = (v: unknown): v is ScalarAdamState => {
+  const t = v as ScalarAdamState;
+  return typeof t === 'object' && t !== null && [t.value, t.m, t.v].every(Number.isFinite) && Number.isInteger(t.step) && t.step >= 0;
+};
 
 export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Promise<{ state: TrainerState; metadata: Record<string, string> }> {
   const source = memorySource(bytes, label);
   const header = await readSafetensorsHeader(source);
   const meta = header.metadata ?? {};
   if (meta.format !== 'balancesft-checkpoint') throw new Error(`${label}: not a BalanceSFT Studio checkpoint`);
-  const tensor = async (name: string) => {
+  const raw: Uint8Array[] = [];
+  for (const name of TENSORS) {
     const t = header.tensors.find((x) => x.name === name);
-    if (!t || t.dtype !== 'F32') throw new Error(`${label}: tensor ${name} missing or not F32`);
-    const b = await readTensorRange(source, t);
-    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
+    if (!t || t.dtype !== 'F32') throw new CheckpointFileError(label, `tensor ${name} is missing or not F32`);
+    raw.push(await readTensorRange(source, t));
+  }
+  if (meta.checksum !== undefined && meta.checksum !== checksumOf(raw)) {
+    throw new CheckpointFileError(label, `its data does not match its checksum (${meta.checksum} stored, ${checksumOf(raw)} read): the file is corrupt`);
+  }
+  const [loraParams, adamM, adamV] = raw.map((b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+  if (adamM.length !== loraParams.length || adamV.length !== loraParams.length) {
+    throw new CheckpointFileError(label, `the moments have ${adamM.length} and ${adamV.length} values for ${loraParams.length} parameters`);
+  }
+  for (const [i, values] of [loraParams, adamM, adamV].entries()) {
+    const bad = firstNonFiniteValue(values);
+    if (bad) throw new CheckpointFileError(label, `tensor ${TENSORS[i]} holds ${bad.what} at element ${bad.index}`);
+  }
+  const step = Number(meta.step);
+  if (!Number.isInteger(step) || step < 0) throw new CheckpointFileError(label, `bad step ${JSON.stringify(meta.step ?? null)}`);
   const state: TrainerState = {
-    step: Number(meta.step),
-    cursor: JSON.parse(meta.cursor),
-    theta: JSON.parse(meta.theta),
-    loraParams: await tensor('lora.params'),
-    adamM: await tensor('adam.m'),
-    adamV: await tensor('adam.v'),
+    step,
+    cursor: parseMeta(label, meta, 'cursor', isCursor, '{epoch, index} of whole numbers'),
+    theta: parseMeta(label, meta, 'theta', isTheta, '{value, m, v} finite and a whole step'),
+    loraParams,
+    adamM,
+    adamV,
   };
-  if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`${label}: bad step ${meta.step}`);
   return { state, metadata: meta };
 }

@@ -101,10 +101,11 @@ describe('hub download', () => {
     const cacheDir = await tempDir();
     const cache = nodeDirectoryModelCache(cacheDir);
     const size = (await stat(join(REPOS['test-org/tiny-single'], 'model.safetensors'))).size;
+    // retries: 0, so the truncation surfaces (hub-stall.test.ts covers the retry that resumes by itself).
     hub.truncateNext.add('model.safetensors');
-    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toThrow(HubTruncatedError);
+    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, retries: 0 })).rejects.toThrow(HubTruncatedError);
     hub.truncateNext.add('model.safetensors');
-    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toThrow(
+    await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, retries: 0 })).rejects.toThrow(
       /download of model\.safetensors from test-org\/tiny-single was truncated: got \d+ of \d+ bytes; run again to resume/,
     );
     expect(await cache.completeSize('test-org/tiny-single', 'main', 'model.safetensors')).toBeNull();
