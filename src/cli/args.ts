@@ -50,3 +50,10 @@ export function requireFlag<T>(value: T | undefined, name: string): T {
   if (value === undefined || value === null || value === '') throw new CliError(`missing required option --${name}`, 2);
   return value;
 }
+
+/** A whole-number option ≥ 1 (or the fallback), with a usage error naming the flag. */
+export function positiveInt(value: number | undefined, flag: string, fallback: number): number {
+  const v = value ?? fallback;
+  if (!(Number.isInteger(v) && v >= 1)) throw new CliError(`--${flag} must be a whole number ≥ 1, got ${v}`, 2);
+  return v;
+}

@@ -53,14 +53,22 @@ export interface HardCaseRow {
   createdAt: number;
 }
 
-export interface RunRow {
+/** What a run row records: a training run, an evaluation or an HDR run. Added in v3 (older rows are
+ * training runs unless they already said otherwise). */
+export type RunKind = 'train' | 'eval' | 'hdr';
+export type RunStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
+
+/** A run row as stored. `Config` is the kind's configuration; the jobs layer's schema
+ * (src/jobs/store/schema.ts) names each kind's row with its config and extra facts. */
+export interface RunRow<Kind extends RunKind = RunKind, Config = unknown> {
   id: string;
   datasetId: string;
-  status: 'created' | 'running' | 'paused' | 'done' | 'failed';
+  kind: Kind;
+  status: RunStatus;
   createdAt: number;
   updatedAt: number;
   /** The full run configuration as JSON-compatible data. */
-  config: unknown;
+  config: Config;
   /** Unindexed run facts (no schema version needed): shown in the runs list and snapshots. */
   name?: string;
   modelRef?: string;
@@ -102,7 +110,7 @@ const V2_STORES = {
   checkpoints: '[runId+step], runId',
 };
 
-export const LATEST_DB_VERSION = 2;
+export const LATEST_DB_VERSION = 3;
 
 /**
  * v1 → v2: every example gets its seeded split and an inclusion flag from its quality report,
@@ -130,10 +138,25 @@ async function upgradeToV2(tx: Transaction): Promise<void> {
     });
 }
 
+/** v2 → v3: every run row names its kind. Rows without one were written by training (evaluation and
+ * HDR rows always carried `kind`). Indexed, so the page can list one kind without reading the rest. */
+async function upgradeToV3(tx: Transaction): Promise<void> {
+  await tx
+    .table('runs')
+    .toCollection()
+    .modify((run: { kind?: RunKind }) => {
+      run.kind ??= 'train';
+    });
+}
+
+/** Version 3: run rows carry their kind (indexed). */
+const V3_STORES = { ...V2_STORES, runs: 'id, datasetId, status, createdAt, kind' };
+
 /** Declares versions 1..upTo on a Dexie instance; tests use upTo=1 to build a previous-version database. */
 export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void {
   db.version(1).stores(V1_STORES);
   if (upTo >= 2) db.version(2).stores(V2_STORES).upgrade(upgradeToV2);
+  if (upTo >= 3) db.version(3).stores(V3_STORES).upgrade(upgradeToV3);
 }
 
 export class StudioDb extends Dexie {

@@ -32,6 +32,9 @@ export {
   roundMetricValues,
   saveEvalRun,
   saveHardCases,
+  isEvalRun,
+  isHdrRun,
+  type EvalRunConfig,
   type EvalRunRow,
   type HdrRunRow,
 } from './store.ts';

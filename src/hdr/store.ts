@@ -9,6 +9,8 @@ import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import type { EvalReport, EvalSummary, Prediction } from '../eval/index.ts';
+import type { LoraSettings } from '../model/lora.ts';
+import type { RunConfig } from '../train/config.ts';
 import type { HardCase, HdrHooks, HdrRoundReport } from './rounds.ts';
 import type { HdrSettings } from './settings.ts';
 
@@ -79,41 +81,54 @@ export async function addHdrExamples(db: StudioDb, datasetId: string, examples: 
   });
 }
 
-export interface EvalRunRow extends RunRow {
-  kind: 'eval';
+/** What an evaluation run answered with: the adapter's run (null: the base model) and the decoding. */
+export interface EvalRunConfig {
+  adapterRunId: string | null;
+  limit: number;
+  maxNewTokens: number;
+  lora: LoraSettings | null;
+}
+
+export interface EvalRunRow extends RunRow<'eval', EvalRunConfig> {
   summary: EvalSummary;
   predictions: Prediction[];
 }
 
-export interface HdrRunRow extends RunRow {
-  kind: 'hdr';
+/** An HDR run: `config` is the retraining configuration, `settings` the rounds'. */
+export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
   settings: HdrSettings;
   rounds: HdrRoundReport[];
   stopReason?: string;
+  /** The mining evaluation: examples answered, answered correctly, hard cases it left. */
+  mined?: { examples: number; correct: number; hardCases: number };
 }
 
 /** One evaluation run: its summary and every prediction, on its run row. */
-export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; config: unknown; report: EvalReport }): Promise<EvalRunRow> {
+export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; config: EvalRunConfig; report: EvalReport }): Promise<EvalRunRow> {
   const { predictions, aborted, ...summary } = run.report;
   const now = Date.now();
   const row: EvalRunRow = {
-    id: run.id, datasetId: run.datasetId, status: aborted ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef,
+    id: run.id, datasetId: run.datasetId, status: aborted ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
     message: aborted ? 'stopped before every example was evaluated' : undefined, kind: 'eval', summary, predictions,
   };
   await db.runs.put(row);
   return row;
 }
 
+/** The kind tells the row's shape (every writer sets it; the v3 upgrade filled older rows). */
+export const isEvalRun = (row: RunRow): row is EvalRunRow => row.kind === 'eval';
+export const isHdrRun = (row: RunRow): row is HdrRunRow => row.kind === 'hdr';
+
 export async function loadEvalRun(db: StudioDb, runId: string): Promise<EvalRunRow> {
-  const row = (await db.runs.get(runId)) as Partial<EvalRunRow> | undefined;
-  if (!row || row.kind !== 'eval') throw new Error(`no evaluation run "${runId}"`);
-  return row as EvalRunRow;
+  const row = await db.runs.get(runId);
+  if (!row || !isEvalRun(row)) throw new Error(`no evaluation run "${runId}"`);
+  return row;
 }
 
-export async function createHdrRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; settings: HdrSettings; config?: unknown }): Promise<HdrRunRow> {
+export async function createHdrRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; settings: HdrSettings; config: RunConfig }): Promise<HdrRunRow> {
   const now = Date.now();
   const row: HdrRunRow = {
-    id: run.id, datasetId: run.datasetId, status: 'running', createdAt: now, updatedAt: now, config: run.config ?? run.settings, modelRef: run.modelRef,
+    id: run.id, datasetId: run.datasetId, status: 'running', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
     kind: 'hdr', settings: run.settings, rounds: [],
   };
   await db.runs.add(row);
@@ -134,8 +149,8 @@ export function roundMetricValues(r: HdrRoundReport): Record<string, number> {
 
 export async function recordHdrRound(db: StudioDb, runId: string, report: HdrRoundReport): Promise<void> {
   await db.transaction('rw', db.runs, db.metrics, async () => {
-    const row = (await db.runs.get(runId)) as HdrRunRow | undefined;
-    if (!row || row.kind !== 'hdr') throw new Error(`no HDR run "${runId}"`);
+    const row = await db.runs.get(runId);
+    if (!row || !isHdrRun(row)) throw new Error(`no HDR run "${runId}"`);
     const updated: HdrRunRow = { ...row, rounds: [...row.rounds.filter((r) => r.round !== report.round), report], updatedAt: Date.now(), lastStep: report.round };
     await db.runs.put(updated);
     await db.metrics.put({ runId, step: report.round, values: roundMetricValues(report) });

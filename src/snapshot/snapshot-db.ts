@@ -18,14 +18,17 @@ import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, t
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
 
-/** RunRow plus the snapshot facts kept on it (unindexed; see the file comment). */
-export type SnapshotRunRow = RunRow & {
+/** The snapshot facts a training run's row may carry (unindexed; see the file comment). */
+export interface SnapshotFacts {
   modelSpec?: ModelSpecSummary;
   datasetSummary?: RunJson['dataset'];
   hdrRounds?: HdrRoundSummary[];
   evaluation?: EvaluationSummary;
   importedFrom?: { runId: string; exportedAt: number; mode: ImportMode };
-};
+}
+
+/** A training run's row plus the snapshot facts kept on it. */
+export type SnapshotRunRow = RunRow<'train', RunConfig> & SnapshotFacts;
 
 export type ImportMode = 'read-only' | 'resume';
 
@@ -81,9 +84,11 @@ export interface SnapshotFromDbOptions {
 
 /** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
-  const row = (await db.runs.get(runId)) as SnapshotRunRow | undefined;
-  if (!row) throw new SnapshotError(`run ${runId} does not exist`);
-  const config = row.config as RunConfig;
+  const stored = await db.runs.get(runId);
+  if (!stored) throw new SnapshotError(`run ${runId} does not exist`);
+  if (stored.kind !== 'train') throw new SnapshotError(`run ${runId} is an ${stored.kind} run; snapshots hold training runs`);
+  const row = stored as SnapshotRunRow;
+  const config = row.config;
   const modelRef = row.modelRef ?? options.modelRef;
   if (!modelRef) throw new SnapshotError(`run ${runId} has no model reference yet; load its model and pass modelRef`);
   const summary = options.spec ? specSummary(options.spec) : row.modelSpec;
@@ -199,6 +204,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
     const row: SnapshotRunRow = {
       id,
       datasetId,
+      kind: 'train',
       // A run that was training when exported is not training here.
       status: mode === 'resume' ? 'paused' : run.run.status === 'running' ? 'paused' : run.run.status,
       createdAt: run.run.createdAt,

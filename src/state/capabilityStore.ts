@@ -1,6 +1,8 @@
 // What this browser's GPU can do, as the worker reported it. Fed only by worker responses/events.
 import { create } from 'zustand';
 import type { Capabilities } from '../worker/protocol.ts';
+
+export type { Capabilities };
 import { engineClient } from './engine.ts';
 
 export type CapabilityStatus = 'idle' | 'probing' | 'ready' | 'unavailable' | 'lost';

@@ -1,15 +1,12 @@
 // Datasets as the page sees them: the stored list, the selected one, and an import in progress
-// (detected formats, progress, the result with every rejected record). Imports run on the main
-// thread; the importer yields between chunks, so the page stays responsive.
+// (detected formats, progress, the result with every rejected record). Imports and deletions run
+// in the worker (off the page's thread); this store reads the list back and keeps what to show.
 // Never writes a dataset that imported nothing: a file with no usable record is an error and the
-// stored data stays as it was.
+// stored data stays as it was (the worker saves nothing then).
 import { create } from 'zustand';
-import type { DatasetRow } from '../data/db.ts';
-import type { SourceFormat } from '../data/example.ts';
-import { detectDatasetFileFormat, importDatasetFiles, type ImportedFile, type ImportProgress } from '../data/import-dataset.ts';
-import { formatIssue, type ImportIssue } from '../data/record-error.ts';
-import { deleteDataset, describeDatasetDeletion, listDatasets, saveDataset, type DatasetDeletionPlan } from '../data/dataset-store.ts';
-import { studioDb } from './db.ts';
+import type { DatasetDeletionPlan, ImportedFile, SourceFormat } from '../worker/protocol.ts';
+import { engineClient } from './engine.ts';
+import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
@@ -17,8 +14,16 @@ export type FormatChoice = SourceFormat | 'auto';
 export interface LastImport {
   datasetId: string | null;
   files: ImportedFile[];
-  issues: ImportIssue[];
+  /** Each rejected record as one line naming the file, the line and the reason. */
+  issues: string[];
   imported: number;
+}
+
+export interface ImportProgressView {
+  file: string;
+  recordsDone: number;
+  bytesDone: number;
+  bytesTotal: number;
 }
 
 interface DatasetState {
@@ -27,14 +32,14 @@ interface DatasetState {
   formatChoice: FormatChoice;
   /** Formats detected for the files being imported, by file name (shown beside the override). */
   detected: Record<string, string>;
-  progress: ImportProgress | null;
+  progress: ImportProgressView | null;
   lastImport: LastImport | null;
   error: string | null;
   pendingDeletion: DatasetDeletionPlan | null;
   refreshDatasets(): Promise<void>;
   selectDataset(id: string | null): void;
   setFormatChoice(f: FormatChoice): void;
-  importDataset(files: File[]): Promise<DatasetRow | null>;
+  importDataset(files: File[]): Promise<string | null>;
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
   cancelDeleteDataset(): void;
@@ -50,9 +55,9 @@ export function datasetNameOf(files: Array<{ name: string }>): string {
 }
 
 /** The error shown when nothing could be imported: names the first problems so the user can fix them. */
-export function nothingImportedMessage(files: ImportedFile[], issues: ImportIssue[]): string {
+export function nothingImportedMessage(files: Array<{ name: string }>, issues: string[]): string {
   const names = files.map((f) => f.name).join(', ');
-  const shown = issues.slice(0, 3).map(formatIssue);
+  const shown = issues.slice(0, 3);
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
   const why = shown.length ? `: ${shown.join('; ')}${more}` : ': the files contain no records';
   return `No example could be imported from ${names}${why}. Nothing was saved; your existing datasets are unchanged. Fix the file or choose its format with the override, then drop it again.`;
@@ -69,7 +74,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   pendingDeletion: null,
 
   async refreshDatasets() {
-    const datasets = await listDatasets(studioDb());
+    const datasets = await listDatasets();
     const selectedId = get().selectedId;
     set({ datasets, selectedId: datasets.some((d) => d.id === selectedId) ? selectedId : (datasets.at(-1)?.id ?? null) });
   },
@@ -88,24 +93,23 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
       return null;
     }
-    const inputs = files.map((f) => ({ name: f.name, blob: f as Blob }));
     const bytesTotal = files.reduce((s, f) => s + f.size, 0);
-    set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', filesDone: 0, filesTotal: files.length, recordsDone: 0, bytesDone: 0, bytesTotal } });
+    set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
     try {
-      const detected: Record<string, string> = {};
-      for (const f of inputs) detected[f.name] = (await detectDatasetFileFormat(f)) ?? 'not recognised';
-      set({ detected });
+      const client = engineClient();
+      set({ detected: await client.request('detectFormats', { files }) });
       const choice = get().formatChoice;
-      const result = await importDatasetFiles(inputs, { format: choice === 'auto' ? undefined : choice, onProgress: (progress) => set({ progress }) });
-      if (result.examples.length === 0) {
-        set({ error: nothingImportedMessage(result.files, result.issues), lastImport: { datasetId: null, files: result.files, issues: result.issues, imported: 0 } });
+      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice }, (p) =>
+        set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+      );
+      set({ lastImport: result });
+      if (result.datasetId === null) {
+        set({ error: nothingImportedMessage(result.files, result.issues) });
         return null;
       }
-      const row = await saveDataset(studioDb(), { name: datasetNameOf(files), examples: result.examples, issues: result.issues, files: result.files });
-      set({ lastImport: { datasetId: row.id, files: result.files, issues: result.issues, imported: result.examples.length } });
       await get().refreshDatasets();
-      get().selectDataset(row.id);
-      return row;
+      get().selectDataset(result.datasetId);
+      return result.datasetId;
     } catch (err) {
       set({ error: `Importing ${datasetNameOf(files)} failed: ${(err as Error).message}. Nothing was saved; your existing datasets are unchanged.` });
       return null;
@@ -116,7 +120,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
 
   async askToDeleteDataset(id) {
     try {
-      set({ pendingDeletion: await describeDatasetDeletion(studioDb(), id) });
+      set({ pendingDeletion: await engineClient().request('describeDatasetDeletion', { datasetId: id }) });
     } catch (err) {
       set({ error: `Could not prepare the deletion: ${(err as Error).message}. Reload the page and try again.` });
     }
@@ -126,7 +130,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     const plan = get().pendingDeletion;
     if (!plan) return;
     try {
-      await deleteDataset(studioDb(), plan.datasetId, plan.confirmToken);
+      await engineClient().request('deleteDataset', { datasetId: plan.datasetId, confirmToken: plan.confirmToken });
       set({ pendingDeletion: null });
       if (get().selectedId === plan.datasetId) get().selectDataset(null);
       await get().refreshDatasets();

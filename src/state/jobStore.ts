@@ -3,11 +3,7 @@
 // Results live in IndexedDB (eval and HDR runs in the runs table); this store keeps only what is
 // in flight and the last playground answer.
 import { create } from 'zustand';
-import type { EvalSummary } from '../eval/index.ts';
-import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../hdr/index.ts';
-import type { FunctionSchema } from '../data/example.ts';
-import type { GenerateResult } from '../worker/generationJobs.ts';
-import type { ProgressInfo } from '../worker/protocol.ts';
+import { DEFAULT_HDR_SETTINGS, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useRuns } from './runStore.ts';

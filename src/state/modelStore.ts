@@ -3,9 +3,7 @@
 // for the current training shape, and the models cached in OPFS.
 // Never reads model weights in the page: the worker downloads, verifies and keeps them.
 import { create } from 'zustand';
-import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
-import type { ModelInfo, ProgressInfo } from '../worker/protocol.ts';
-import type { ModelSource } from '../worker/modelSource.ts';
+import type { MemoryPlan, ModelInfo, ModelSource, ProgressInfo, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { deleteCachedModel, listCachedModels, type CachedModel } from './cachedModels.ts';
 

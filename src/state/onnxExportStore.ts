@@ -1,8 +1,7 @@
 // The "Export ONNX" action: asks the worker to merge the run's adapter and write a transformers.js
 // folder, downloads it as one .zip, and keeps the check report (also stored on the run row) to show.
 import { create } from 'zustand';
-import { writeZip } from '../snapshot/zip.ts';
-import type { ExportCheckReport } from '../export/verifyExport.ts';
+import type { ExportCheckReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
@@ -23,9 +22,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     if (get().busy) return;
     set({ busy: { runId, label: 'starting', done: 0, total: 1 }, error: null });
     try {
-      const { files, report } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
-      // Weights do not compress; store them so the zip is written quickly.
-      const zip = writeZip(files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
+      const { zip, report } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
       downloadBytes(zip, fileName);
       set({ report: { runId, report, fileName, bytes: zip.byteLength } });

@@ -2,9 +2,8 @@
 // worker's live `run-metric` / `run-eval` events. Charts subscribe here and redraw themselves;
 // React never re-renders per point (the tldraw/excalidraw rule for high-frequency data).
 // Owns no DOM and no chart: only arrays and a subscriber list.
-import type { MetricRow } from '../data/db.ts';
-import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
-import { studioDb } from './db.ts';
+import type { EvalMetrics, StepMetrics } from '../worker/protocol.ts';
+import { runMetrics, type MetricRow } from './queries.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
 export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall'] as const;
@@ -97,10 +96,7 @@ export function runSeries(runId: string): RunSeries {
     s = new RunSeries(runId);
     cache.set(runId, s);
     const series = s;
-    void studioDb()
-      .metrics.where('runId')
-      .equals(runId)
-      .toArray()
+    void runMetrics(runId)
       .then((rows) => series.setRows(rows))
       .catch((err) => console.error(`could not read the metrics of run ${runId}:`, err));
   }

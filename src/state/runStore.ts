@@ -1,13 +1,14 @@
-// Training runs as the page sees them: the stored runs, the draft configuration, the selected run,
-// and the one active run with its progress and ETA. Starting creates the run row (the worker reads
-// it from IndexedDB) and asks the worker to train; pause/resume/stop are requests to the same worker.
+// Runs as the page sees them: the stored runs (training, evaluation and HDR rows, typed by kind)
+// with each one's newest metrics, the draft configuration, the selected run, and the one active run
+// with its progress and ETA. Creating, training, pausing, stopping and deleting are requests to the
+// worker, which writes the run; this store reads the runs table back (one query, queries.ts).
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { create } from 'zustand';
-import type { RunRow } from '../data/db.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
-import type { ProgressInfo } from '../worker/protocol.ts';
-import { studioDb } from './db.ts';
+import { DEFAULT_RUN_CONFIG, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
+import { runsTable, type RunKind, type StoredRun } from './queries.ts';
+
+export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 
@@ -45,41 +46,34 @@ export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number
   return Math.max(0, ((totalSteps - last.step) * perStep) / 1000);
 }
 
-/** Evaluation and HDR runs share the runs table (src/hdr/store.ts marks them with `kind`). */
-export function runKind(run: RunRow): 'train' | 'eval' | 'hdr' {
-  const kind = (run as RunRow & { kind?: string }).kind;
-  return kind === 'eval' || kind === 'hdr' ? kind : 'train';
+/** Evaluation and HDR runs share the runs table; every row says its kind. */
+export function runKind(run: StoredRun): RunKind {
+  return run.kind;
 }
 
-export function isTrainingRun(run: RunRow): boolean {
-  return runKind(run) === 'train';
-}
-
-export function runConfigOf(run: RunRow): RunConfig {
-  return run.config as RunConfig;
+export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind: 'train' }> {
+  return run.kind === 'train';
 }
 
 /** A run row left as `running` by a closed page is not training: it can be resumed. */
-export function effectiveStatus(run: RunRow, activeRunId: string | null): RunRow['status'] | 'interrupted' {
+export function effectiveStatus(run: StoredRun, activeRunId: string | null): RunStatus | 'interrupted' {
   if (run.status === 'running' && run.id !== activeRunId) return 'interrupted';
   return run.status;
 }
 
 /** Whether resuming would train anything: a run that is not training and has steps left. */
-export function canResume(run: RunRow, activeRunId: string | null): boolean {
+export function canResume(run: StoredRun, activeRunId: string | null): boolean {
   if (!isTrainingRun(run) || activeRunId !== null) return false;
   const status = effectiveStatus(run, activeRunId);
-  const steps = (run.config as RunConfig | undefined)?.steps ?? 0;
+  const steps = run.config.steps;
   const left = (run.lastStep ?? 0) < steps;
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));
 }
 
-function newRunId(): string {
-  return `run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
 interface RunState {
-  runs: RunRow[];
+  runs: StoredRun[];
+  /** Each run's newest metric values, for the runs table. */
+  lastMetrics: Map<string, Record<string, number>>;
   selectedRunId: string | null;
   draft: RunConfig;
   active: ActiveRun | null;
@@ -94,7 +88,7 @@ interface RunState {
   stopRun(): Promise<void>;
   deleteRun(runId: string): Promise<void>;
   /** Called by the event adapter on `run-status`. */
-  noteStatus(runId: string, status: RunRow['status'], message?: string): void;
+  noteStatus(runId: string, status: RunStatus, message?: string): void;
   dismissError(): void;
 }
 
@@ -124,6 +118,7 @@ export const useRuns = create<RunState>((set, get) => {
 
   return {
     runs: [],
+    lastMetrics: new Map(),
     selectedRunId: readPref(SELECTED_RUN_KEY),
     draft: STUDIO_DEFAULT_CONFIG,
     active: null,
@@ -131,9 +126,9 @@ export const useRuns = create<RunState>((set, get) => {
     notice: null,
 
     async refreshRuns() {
-      const runs = await studioDb().runs.orderBy('createdAt').reverse().toArray();
+      const { runs, lastMetrics } = await runsTable();
       const sel = get().selectedRunId;
-      set({ runs, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
+      set({ runs, lastMetrics, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
     },
 
     selectRun(id) {
@@ -149,22 +144,20 @@ export const useRuns = create<RunState>((set, get) => {
       if (get().active) return set({ error: 'A run is already training; pause or stop it before starting another.' });
       const model = useModel.getState().info;
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
-      const config = get().draft;
+      let runId: string;
       try {
-        validateRunConfig(config);
+        ({ runId } = await engineClient().request('createRun', { datasetId, config: get().draft, name }));
       } catch (err) {
         return set({ error: `The configuration is not valid: ${(err as Error).message}. Fix it in the Training panel.` });
       }
-      const id = newRunId();
-      const now = Date.now();
-      await studioDb().runs.put({ id, datasetId, status: 'created', createdAt: now, updatedAt: now, config, name: name || `${config.loss} r${config.lora.rank} lr ${config.lr}`, modelRef: model.ref });
       await get().refreshRuns();
-      await train(id, false);
+      await train(runId, false);
     },
 
     async resumeRun(runId) {
       if (get().active) return set({ error: 'A run is already training; pause or stop it before resuming another.' });
-      const run = await studioDb().runs.get(runId);
+      await get().refreshRuns();
+      const run = get().runs.find((r) => r.id === runId);
       if (!run) return set({ error: `Run ${runId} no longer exists. Pick another run in the Runs panel.` });
       const model = useModel.getState();
       if (run.modelRef && model.info?.ref !== run.modelRef) {
@@ -173,7 +166,6 @@ export const useRuns = create<RunState>((set, get) => {
         const loaded = await model.loadModel(source);
         if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
       }
-      if (run.readOnly) await studioDb().runs.update(runId, { readOnly: false });
       await train(runId, true);
     },
 
@@ -193,12 +185,11 @@ export const useRuns = create<RunState>((set, get) => {
 
     async deleteRun(runId) {
       if (get().active?.runId === runId) return set({ error: 'This run is training; stop it before deleting it.' });
-      const db = studioDb();
-      await db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
-        await db.metrics.where('runId').equals(runId).delete();
-        await db.checkpoints.where('runId').equals(runId).delete();
-        await db.runs.delete(runId);
-      });
+      try {
+        await engineClient().request('deleteRun', { runId });
+      } catch (err) {
+        return set({ error: `Deleting run ${runId} failed: ${(err as Error).message}. Nothing was removed.` });
+      }
       if (get().selectedRunId === runId) get().selectRun(null);
       await get().refreshRuns();
     },

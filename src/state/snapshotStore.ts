@@ -3,9 +3,7 @@
 // make a share link (summary + curves, compressed into the URL fragment; nothing is uploaded).
 // Never renders snapshot text as HTML and never writes a snapshot that failed validation.
 import { create } from 'zustand';
-import type { ModelSpec } from '../model/config.ts';
-import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson, type SnapshotRunRow } from '../snapshot/index.ts';
-import { studioDb } from './db.ts';
+import type { ImportMode } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { useRuns } from './runStore.ts';
@@ -13,8 +11,9 @@ import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
+import type { TrainRunRow } from './queries.ts';
 
-export type SnapshotOpenMode = 'read-only' | 'resume';
+export type SnapshotOpenMode = ImportMode;
 
 export interface ShareLink {
   runId: string;
@@ -41,30 +40,29 @@ export function snapshotFileName(run: { name?: string; id: string; lastStep?: nu
   return `${base}-step${run.lastStep ?? 0}.zip`;
 }
 
-/**
- * The model spec a snapshot of this run needs. An imported run carries its own summary; otherwise
- * the run's model must be the loaded one (loaded here if it can be reopened without the user).
- */
-async function specFor(row: SnapshotRunRow): Promise<ModelSpec | undefined> {
-  if (row.modelSpec) return undefined; // snapshotFromDb uses the stored summary
-  const ref = row.modelRef;
-  if (!ref) throw new Error(`run ${row.id} has no model reference`);
-  if (useModel.getState().info?.ref !== ref) {
-    const source = sourceForRef(ref);
-    if (!source) throw new Error(`run ${row.id} was trained on ${ref}; drop that model's folder in the Model panel first`);
-    if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${ref} could not be loaded (see the Model panel)`);
-  }
-  const { ref: loaded, spec } = await engineClient().request('modelSpec', {});
-  if (loaded !== ref) throw new Error(`the loaded model is ${loaded}, not the run's ${ref}`);
-  return spec;
-}
-
-async function runRow(runId: string): Promise<SnapshotRunRow> {
-  const row = (await studioDb().runs.get(runId)) as SnapshotRunRow | undefined;
+/** A stored training run, read back fresh (its last step may have moved since the list was read). */
+async function trainRun(runId: string): Promise<TrainRunRow> {
+  await useRuns.getState().refreshRuns();
+  const row = useRuns.getState().runs.find((r) => r.id === runId);
   if (!row) throw new Error(`run ${runId} no longer exists`);
+  if (row.kind !== 'train') throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs`);
   return row;
 }
 
+/**
+ * A snapshot describes the adapter with the model's spec. An imported run carries its own summary;
+ * otherwise the run's model must be the one the worker holds (loaded here if it can be reopened
+ * without the user).
+ */
+async function ensureModelFor(row: TrainRunRow): Promise<void> {
+  if (row.modelSpec) return;
+  const ref = row.modelRef;
+  if (!ref) throw new Error(`run ${row.id} has no model reference`);
+  if (useModel.getState().info?.ref === ref) return;
+  const source = sourceForRef(ref);
+  if (!source) throw new Error(`run ${row.id} was trained on ${ref}; drop that model's folder in the Model panel first`);
+  if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${ref} could not be loaded (see the Model panel)`);
+}
 
 export const useSnapshots = create<SnapshotState>((set, get) => ({
   busy: null,
@@ -83,14 +81,13 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     set({ busy: `Opening ${file.name}`, error: null, notice: null });
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const snapshot = await importSnapshot(bytes, { label: file.name });
-      const row = await saveImportedSnapshot(studioDb(), snapshot, mode);
-      dropRunSeries(row.id);
+      const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
+      dropRunSeries(opened.runId);
       await useRuns.getState().refreshRuns();
       await useDatasets.getState().refreshDatasets();
-      useRuns.getState().selectRun(row.id);
+      useRuns.getState().selectRun(opened.runId);
       const what = mode === 'resume' ? 'ready to resume from its checkpoint' : 'read-only';
-      set({ notice: `Opened “${row.name ?? row.id}” from ${file.name} (${snapshot.run.metrics.length} steps of metrics), ${what}.` });
+      set({ notice: `Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.` });
     } catch (err) {
       set({ error: `Could not open ${file.name}: ${(err as Error).message}. Nothing was imported; your runs and datasets are unchanged.` });
     } finally {
@@ -102,8 +99,9 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Exporting ${runId}`, error: null, notice: null });
     try {
-      const row = await runRow(runId);
-      const bytes = await exportRunSnapshot(studioDb(), runId, { spec: await specFor(row), includeDataset: withDataset });
+      const row = await trainRun(runId);
+      await ensureModelFor(row);
+      const { zip: bytes } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
       const name = snapshotFileName(row);
       downloadBytes(bytes, name);
       set({ notice: `Saved ${name} (${formatBytesShort(bytes.byteLength)}): PEFT adapter, run.json with config and metrics${withDataset ? ', and the dataset' : ''}.` });
@@ -118,10 +116,9 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Making a share link for ${runId}`, error: null, notice: null });
     try {
-      const row = await runRow(runId);
-      const input = await snapshotFromDb(studioDb(), runId, { spec: await specFor(row), includeCheckpoint: false });
-      const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
-      const url = `${location.origin}${location.pathname}${encodeShareLink(shareSummaryFromRun(run))}`;
+      await ensureModelFor(await trainRun(runId));
+      const { fragment } = await engineClient().request('shareLink', { runId });
+      const url = `${location.origin}${location.pathname}${fragment}`;
       let copied = false;
       try {
         await navigator.clipboard.writeText(url);

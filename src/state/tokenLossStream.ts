@@ -1,6 +1,8 @@
 // Live per-token loss strips from the worker (one per eval step), for the dashboard strip of a run.
 // The latest strip is also stored on the run row, which the strip reads after a reload.
-import type { TokenLossStrip } from '../worker/tokenLoss.ts';
+import type { TokenLossStrip } from '../worker/protocol.ts';
+
+export type { TokenLossStrip };
 
 const listeners = new Map<string, Set<(s: TokenLossStrip) => void>>();
 

@@ -1,37 +1,13 @@
-// From dataset files and a model's tokenizer to the trainer's inputs: import (any supported
-// format), quality check (failing examples are excluded unless asked for), the stable seeded
-// train/eval split, and tokenization with segments at the run's sequence length. Examples whose
-// target alone exceeds the length are reported, not silently dropped. Shared by the CLI and the
-// worker; never touches the GPU or storage.
+// From examples and a model's tokenizer to the trainer's inputs: tokenization with segments at the
+// run's sequence length. Examples whose target alone exceeds the length are reported by id and
+// reason, never silently dropped. Also opens a model's tokenizer from its files. Used by the jobs
+// layer (training, HDR retraining) in the worker and the CLI; never touches the GPU or storage.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { Example, SourceFormat } from '../data/example.ts';
-import { importDatasetFiles, type DatasetFile, type ImportProgress } from '../data/import-dataset.ts';
-import { checkExample } from '../data/quality-check.ts';
-import { formatIssue } from '../data/record-error.ts';
-import { splitOf, type SplitSettings, DEFAULT_SPLIT } from '../data/split.ts';
+import type { Example } from '../data/example.ts';
 import { ExampleTooLongError, tokenizeExample } from '../data/tokenize-example.ts';
 import { readModelText, type ModelFiles } from '../model/model-files.ts';
 import { loadTokenizer } from '../data/tokenizer-load.ts';
 import type { TokenizedExample } from './batching.ts';
-
-export interface PreparedData {
-  examples: Example[];
-  train: TokenizedExample[];
-  eval: TokenizedExample[];
-  trainExamples: Example[];
-  evalExamples: Example[];
-  /** One line per rejected record or excluded example, naming it and the reason. */
-  problems: string[];
-  counts: { records: number; imported: number; failedQuality: number; tooLong: number };
-}
-
-export interface PrepareOptions {
-  seqLen: number;
-  format?: SourceFormat;
-  split?: SplitSettings;
-  includeFailing?: boolean;
-  onProgress?: (p: ImportProgress) => void;
-}
 
 export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedTokenizer> {
   const json = JSON.parse(await readModelText(files, 'tokenizer.json'));
@@ -39,44 +15,26 @@ export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedT
   return loadTokenizer(json, config);
 }
 
-export async function prepareTrainingData(tokenizer: PreTrainedTokenizer, files: DatasetFile[], opts: PrepareOptions): Promise<PreparedData> {
-  const imported = await importDatasetFiles(files, { format: opts.format, onProgress: opts.onProgress });
-  const problems = imported.issues.map(formatIssue);
-  const split = opts.split ?? DEFAULT_SPLIT;
-  const out: PreparedData = {
-    examples: imported.examples,
-    train: [],
-    eval: [],
-    trainExamples: [],
-    evalExamples: [],
-    problems,
-    counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality: 0, tooLong: 0 },
-  };
-  for (const ex of imported.examples) {
-    const quality = checkExample(ex);
-    if (!quality.passed && !opts.includeFailing) {
-      out.counts.failedQuality++;
-      problems.push(`example "${ex.id}": excluded, fails the quality check (${quality.failures.map((f) => `${f.rule}: ${f.detail}`).join('; ')})`);
-      continue;
-    }
-    let tok;
+/** One example as the trainer takes it; throws ExampleTooLongError when its target cannot fit. */
+export function tokenizeForTraining(tokenizer: PreTrainedTokenizer, example: Example, seqLen: number): TokenizedExample {
+  const t = tokenizeExample(tokenizer, example, { maxLen: seqLen });
+  return { id: t.id, inputIds: t.inputIds, segments: t.segments };
+}
+
+export interface TokenizedSet {
+  examples: TokenizedExample[];
+  /** One message per example that does not fit `seqLen` (ExampleTooLongError's, naming it). */
+  tooLong: string[];
+}
+
+export function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number): TokenizedSet {
+  const out: TokenizedSet = { examples: [], tooLong: [] };
+  for (const ex of examples) {
     try {
-      tok = tokenizeExample(tokenizer, ex, { maxLen: opts.seqLen });
+      out.examples.push(tokenizeForTraining(tokenizer, ex, seqLen));
     } catch (err) {
-      if (err instanceof ExampleTooLongError) {
-        out.counts.tooLong++;
-        problems.push(err.message);
-        continue;
-      }
-      throw err;
-    }
-    const t: TokenizedExample = { id: tok.id, inputIds: tok.inputIds, segments: tok.segments };
-    if (splitOf(ex.id, split) === 'eval') {
-      out.eval.push(t);
-      out.evalExamples.push(ex);
-    } else {
-      out.train.push(t);
-      out.trainExamples.push(ex);
+      if (err instanceof ExampleTooLongError) out.tooLong.push(err.message);
+      else throw err;
     }
   }
   return out;

@@ -1,42 +1,43 @@
-// The worker-side engine: owns the GPU device, the current model and the running job, and answers
-// requests. Also usable in-thread (tests, CLI) since it only needs a `GPU` object, a database and a
-// way to post events. Never touches the DOM.
-import type { PreTrainedTokenizer } from '@huggingface/transformers';
+// The worker-side engine: owns the GPU device and answers the protocol's requests. Jobs (training,
+// evaluation, HDR, the playground, ONNX export) run through the job engine (src/jobs/engine.ts,
+// the same one the CLI drives in-thread) with Dexie run stores; requests without a GPU are in
+// dataRequests.ts. Also usable in-thread (tests) since it only needs a `GPU` object, a database
+// and a way to post events. Never touches the DOM.
 import { acquireGpu, estimateLargestModelParams, type GpuContext } from '../gpu/context.ts';
 import { createGpu, readF32, uploadBuffer, createStorageBuffer, type Gpu } from '../gpu/index.ts';
 import { addForward } from '../ops/elementwise.ts';
-import { openModel } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { parameterCount } from '../model/config.ts';
-import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
-import { tokenizerFromModel } from '../train/prepareData.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
+import { validateHdrSettings } from '../hdr/index.ts';
+import { writeZip } from '../snapshot/zip.ts';
+import { openLoadedModel } from '../jobs/context.ts';
+import { JobEngine } from '../jobs/engine.ts';
+import { evaluateJob } from '../jobs/evaluate.ts';
+import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
+import { trainJob, type TrainEvents } from '../jobs/train.ts';
+import { createHdrRunStore, createTrainRun, deleteRun, DexieRunStore, newRunId, requireRun, requireTrainRun, storedExamples, updateRun } from '../jobs/store/dexie.ts';
+import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
-import { runTraining, type RunControl } from './trainRun.ts';
-import { adapterOfRun, runEvaluation, runGenerate, runHdr, type GenerationContext } from './generationJobs.ts';
+import { runGenerate } from './playground.ts';
+import { dataRequests } from './dataRequests.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
 
-interface CurrentModel {
-  ref: string;
-  files: ModelFiles;
-  spec: ModelSpec;
-  tokenizer: PreTrainedTokenizer;
-}
+/** Studio runs that start from the base model train with these shapes (the studio's small defaults). */
+const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 };
 
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
-  private model: CurrentModel | null = null;
-  private readonly runs = new Map<string, RunControl>();
+  readonly jobs = new JobEngine(() => this.device());
   private readonly onnxExports = new Map<string, HeldExport>();
-  /** The evaluation / HDR / generation job holding the GPU, if any (one at a time, never beside training). */
-  private job: { label: string; abort: AbortController } | null = null;
 
   constructor(
     private readonly gpuApi: GPU | undefined,
@@ -71,34 +72,24 @@ export class StudioEngine {
     return this.db;
   }
 
-  private requireModel(): CurrentModel {
-    if (!this.model) throw new Error('no model is loaded; choose a model first');
-    return this.model;
-  }
-
-  /** Runs a generation job exclusively: not beside training, not beside another job. */
-  private async exclusiveJob<T>(label: string, progress: (p: ProgressInfo) => void, work: (ctx: GenerationContext, signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.runs.size > 0) throw new Error(`a training run is using the GPU; pause it before starting ${label}`);
-    if (this.job) throw new Error(`${this.job.label} is running; wait for it or cancel it first`);
-    const model = this.requireModel();
-    const abort = new AbortController();
-    this.job = { label, abort };
-    try {
-      const ctx: GenerationContext = { gpu: await this.device(), db: this.requireDb(), files: model.files, spec: model.spec, modelRef: model.ref, tokenizer: model.tokenizer, emit: this.emit, progress };
-      return await work(ctx, abort.signal);
-    } finally {
-      this.job = null;
-    }
-  }
-
-  /** A run's adapter (newest checkpoint, or an imported snapshot's PEFT files) for the loaded model. */
-  private async runAdapter(runId: string): Promise<{ adapter: LoraAdapter; spec: ModelSpec; baseRef: string }> {
+  /** A run's adapter for the loaded model (newest checkpoint, or PEFT files a snapshot or HDR left). */
+  private async adapterOf(runId: string): Promise<{ adapter: LoraAdapter; spec: ModelSpec; baseRef: string; run: StoredRun }> {
     const db = this.requireDb();
-    const model = this.requireModel();
-    const run = await db.runs.get(runId);
-    if (run?.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
-    const { adapter } = await adapterOfRun(db, model.spec, runId);
-    return { adapter, spec: model.spec, baseRef: run?.modelRef ?? model.ref };
+    const model = this.jobs.requireModel();
+    const run = await requireRun(db, runId);
+    if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+    const adapter = await new DexieRunStore(db, runId).readAdapter(model.spec);
+    return { adapter, spec: model.spec, baseRef: run.modelRef ?? model.ref, run };
+  }
+
+  /** A training run's progress as worker events. */
+  private runEvents(runId: string): TrainEvents {
+    return {
+      onStatus: (status, step, message) => this.emit({ type: 'run-status', runId, status, step, message }),
+      onStep: (metric) => this.emit({ type: 'run-metric', runId, metric }),
+      onEval: (metric) => this.emit({ type: 'run-eval', runId, metric }),
+      onTokenLoss: (strip) => this.emit({ type: 'run-token-loss', runId, strip }),
+    };
   }
 
   readonly handlers: { [K in RequestKind]: Handler<K> } = {
@@ -106,82 +97,127 @@ export class StudioEngine {
 
     loadModel: async ({ source }, progress) => {
       const files = await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond }));
-      const { spec, checkpoint } = await openModel(files);
-      await checkpoint.close();
-      const tokenizer = await tokenizerFromModel(files);
-      this.model = { ref: modelRef(source), files, spec, tokenizer };
-      return modelInfo(this.model.ref, spec);
+      const model = await openLoadedModel(files, modelRef(source));
+      this.jobs.useModel(model);
+      return modelInfo(model.ref, model.spec);
     },
 
     modelSpec: async () => {
-      const model = this.requireModel();
+      const model = this.jobs.requireModel();
       return { ref: model.ref, spec: model.spec };
     },
 
     planMemory: async (shape) => {
       const gpu = await this.device();
-      return planMemory(this.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize });
+      return planMemory(this.jobs.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize });
+    },
+
+    createRun: async ({ datasetId, config, name }) => {
+      const model = this.jobs.requireModel();
+      validateRunConfig(config);
+      const row = await createTrainRun(this.requireDb(), { datasetId, config, name: name || `${config.loss} r${config.lora.rank} lr ${config.lr}`, modelRef: model.ref });
+      return { runId: row.id };
     },
 
     startRun: async ({ runId, resume }, progress) => {
-      if (this.runs.size > 0) throw new Error('another run is training; pause or stop it first');
-      if (this.job) throw new Error(`${this.job.label} is using the GPU; wait for it or cancel it first`);
-      const model = this.requireModel();
-      const control: RunControl = { pause: false, stop: false };
-      this.runs.set(runId, control);
-      try {
-        return await runTraining(
-          { gpu: await this.device(), db: this.requireDb(), files: model.files, modelRef: model.ref, tokenizer: model.tokenizer, emit: this.emit, progress },
-          runId,
-          resume,
-          control,
-        );
-      } finally {
-        this.runs.delete(runId);
+      const db = this.requireDb();
+      const model = this.jobs.requireModel();
+      const run = await requireTrainRun(db, runId);
+      if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
+      if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+      const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
+      const outcome = await this.jobs.run(
+        'a training run',
+        async (ctx, input: typeof job) => {
+          // Resuming a read-only snapshot on purpose makes it an ordinary run.
+          if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
+          return trainJob(ctx, input);
+        },
+        job,
+        progress,
+        runId,
+      );
+      return { status: outcome.status, step: outcome.step, message: outcome.message };
+    },
+
+    pauseRun: async ({ runId }) => this.jobs.interrupt(runId, 'pause'),
+
+    stopRun: async ({ runId }) => this.jobs.interrupt(runId, 'stop'),
+
+    deleteRun: async ({ runId }) => deleteRun(this.requireDb(), runId),
+
+    evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
+      const db = this.requireDb();
+      const model = this.jobs.requireModel();
+      const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
+      if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
+      const adapter = runId ? (await this.adapterOf(runId)).adapter : null;
+      const evalRunId = newRunId('eval');
+      const store = new DexieRunStore(db, evalRunId, {
+        datasetId,
+        modelRef: model.ref,
+        name: `eval of ${runId ?? 'the base model'} on ${examples.length} examples`,
+        config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
+      });
+      const { predictions: _p, aborted: _a, ...summary } = await this.jobs.run('an evaluation', evaluateJob, { store, examples, adapter, decoding: { maxNewTokens, batchSize } }, progress);
+      return { evalRunId, summary };
+    },
+
+    startHdr: async ({ datasetId, runId, settings, mineLimit, evalLimit }, progress) => {
+      const db = this.requireDb();
+      const model = this.jobs.requireModel();
+      validateHdrSettings(settings);
+      const data = await storedExamples(db, datasetId);
+      const mineSet = data.train.slice(0, mineLimit);
+      if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
+      const from = runId ? await this.adapterOf(runId) : null;
+      const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
+      const config = { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora };
+      validateRunConfig(config);
+      const input = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null };
+      return this.jobs.run(
+        'an HDR run',
+        async (ctx, job: typeof input) => {
+          // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
+          const store = await createHdrRunStore(db, { datasetId, modelRef: model.ref, name: `HDR from ${runId ?? 'the base model'}`, settings, config });
+          const r = await hdrJob(ctx, { ...job, store });
+          return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
+        },
+        input,
+        progress,
+      );
+    },
+
+    generate: async (req, progress) => {
+      if (req.backend !== 'onnx') {
+        const adapter = req.runId ? (await this.adapterOf(req.runId)).adapter : null;
+        return this.jobs.run('a playground answer', runGenerate, { ...req, adapter, emit: this.emit }, progress);
       }
-    },
-
-    pauseRun: async ({ runId }) => {
-      const c = this.runs.get(runId);
-      if (!c) throw new Error(`run ${runId} is not training`);
-      c.pause = true;
-    },
-
-    stopRun: async ({ runId }) => {
-      const c = this.runs.get(runId);
-      if (!c) throw new Error(`run ${runId} is not training`);
-      c.stop = true;
-    },
-
-    evaluate: (req, progress) => this.exclusiveJob('an evaluation', progress, (ctx, signal) => runEvaluation(ctx, req, signal)),
-
-    startHdr: (req, progress) => this.exclusiveJob('an HDR run', progress, (ctx, signal) => runHdr(ctx, req, signal)),
-
-    generate: (req, progress) => {
-      if (req.backend !== 'onnx') return this.exclusiveJob('a playground answer', progress, (ctx, signal) => runGenerate(ctx, req, signal));
       const held = req.runId ? this.onnxExports.get(req.runId) : undefined;
-      if (!held) return Promise.reject(new Error('export this run to ONNX first (Runs panel, "ONNX"); the playground runs the export it just made'));
-      return this.exclusiveJob('a playground answer (ONNX)', progress, (ctx) => runGenerateOnnx(ctx, req, held));
+      if (!held) throw new Error('export this run to ONNX first (Runs panel, "ONNX"); the playground runs the export it just made');
+      return this.jobs.run('a playground answer (ONNX)', runGenerateOnnx, { ...req, held, emit: this.emit }, progress);
     },
 
-    cancelJob: async () => {
-      this.job?.abort.abort();
-    },
+    cancelJob: async () => this.jobs.cancel(),
 
     exportAdapter: async ({ runId }) => {
-      const { adapter, spec, baseRef } = await this.runAdapter(runId);
+      const { adapter, spec, baseRef } = await this.adapterOf(runId);
       const peft = exportPeftAdapter(spec, adapter, baseRef);
       return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
     },
 
-    exportOnnx: ({ runId, dtype }, progress) =>
-      this.exclusiveJob('an ONNX export', progress, async (ctx) => {
-        const { adapter } = await this.runAdapter(runId);
-        const out = await runOnnxExport({ gpu: ctx.gpu, db: ctx.db, files: ctx.files, spec: ctx.spec, encode: (t) => ctx.tokenizer.encode(t), progress }, runId, adapter, dtype);
-        // Kept for the playground's ONNX backend (the latest export of each run, this session).
-        this.onnxExports.set(runId, { files: new Map(out.files), dtype });
-        return out;
-      }),
+    exportOnnx: async ({ runId, dtype }, progress) => {
+      const db = this.requireDb();
+      const { adapter } = await this.adapterOf(runId);
+      const out = await this.jobs.run('an ONNX export', runOnnxExport, { db, runId, adapter, dtype }, progress);
+      // Kept for the playground's ONNX backend (the latest export of each run, this session).
+      this.onnxExports.set(runId, { files: new Map(out.files), dtype });
+      // Weights do not compress; store them so the zip is written quickly.
+      const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
+      return { zip, files: out.files.map(([name]) => name), report: out.report };
+    },
+
+    ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl }),
   };
 }
 

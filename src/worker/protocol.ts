@@ -1,16 +1,36 @@
 // The typed message protocol between the page and the GPU worker, defined once and imported by
 // both sides (WebLLM style): requests carry an id; the worker answers each with `return` or
 // `throw`, may send `progress` for it, and sends `event`s (metrics, status) at any time.
+// The page does its engine work (training, evaluation, HDR, dataset import, snapshots, zips,
+// tokenizing) and every write to IndexedDB through these requests; it reads the tables itself
+// (src/state/queries.ts). The types a request or answer mentions are re-exported here, with the
+// defaults a request is filled from, so the page needs no engine module.
 import type { AdapterSummary, LimitName, OptionalFeature } from '../gpu/context.ts';
 import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
-import type { RunRow } from '../data/db.ts';
+import type { RunConfig } from '../train/config.ts';
+import type { RunStatus } from '../data/db.ts';
+import type { Call, Example, FunctionSchema, SourceFormat } from '../data/example.ts';
+import type { ImportedFile } from '../data/import-dataset.ts';
+import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
+import type { LengthStats } from '../data/length-stats.ts';
 import type { ExportCheckReport } from '../export/verifyExport.ts';
-import type { ModelSource } from './modelSource.ts';
-import type { EvaluateRequest, GenerateRequest, GenerateResult, HdrRequest } from './generationJobs.ts';
 import type { EvalSummary } from '../eval/index.ts';
-import type { TokenLossStrip } from './tokenLoss.ts';
+import type { HdrSettings } from '../hdr/index.ts';
+import type { ImportMode } from '../snapshot/snapshot-db.ts';
+import type { ProgressInfo } from '../jobs/context.ts';
+import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
+import type { ModelSource } from './modelSource.ts';
+import type { GenerateRequest, GenerateResult } from './playground.ts';
+
+export type { AdapterSummary, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
+export type { LengthStats, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
+/** Defaults a request is filled from, and the LoRA target names (plain data). */
+export { DEFAULT_RUN_CONFIG } from '../train/config.ts';
+export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
+export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
+export type { ScheduleKind } from '../train/schedule.ts';
 
 export interface Capabilities {
   adapter: AdapterSummary;
@@ -42,25 +62,76 @@ export interface AdapterFiles {
   weights: Uint8Array;
 }
 
+export interface EvaluateRequest {
+  datasetId: string;
+  /** Answer with this run's adapter; none: the base model. */
+  runId?: string;
+  /** Examples of the dataset's eval split to answer (the first N). */
+  limit: number;
+  maxNewTokens: number;
+  batchSize: number;
+}
+
+export interface HdrRequest {
+  datasetId: string;
+  /** Start from this run's adapter; none: a fresh LoRA on the base model. */
+  runId?: string;
+  settings: HdrSettings;
+  /** Train-split examples to mine hard cases from (the first N). */
+  mineLimit: number;
+  /** Eval-split examples for accuracy before/after each round (the first N; 0 skips it). */
+  evalLimit: number;
+}
+
+export interface DatasetImportResult {
+  /** The new dataset, or null when nothing could be imported (nothing was saved). */
+  datasetId: string | null;
+  files: ImportedFile[];
+  /** Every record that was not imported, as one line naming the file, the line and the reason. */
+  issues: string[];
+  imported: number;
+}
+
+/** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */
+export interface ExampleTokens {
+  tokenizer: string;
+  pieces: Array<{ text: string; segment: number }>;
+  counts: { prompt: number; cot: number; call: number };
+}
+
+export interface DatasetLengths {
+  tokenizer: string;
+  stats: LengthStats;
+  cot: number[];
+  call: number[];
+  /** Examples that could not be tokenized. */
+  failed: number;
+}
+
 /** Request name → [payload, result]. */
 export interface RequestMap {
   probe: [Record<string, never>, Capabilities];
   /** Opens (downloads if needed) and validates a model; the worker keeps it as the current model. */
   loadModel: [{ source: ModelSource }, ModelInfo];
-  /** The current model's spec (plain data): the page needs it to describe an adapter in a snapshot. */
+  /** The current model's spec (plain data). */
   modelSpec: [Record<string, never>, { ref: string; spec: ModelSpec }];
   /** The memory plan of the current model for a training shape, against this device's limits. */
   planMemory: [TrainShape, MemoryPlan];
-  /** Trains run `runId` (its row and dataset are in IndexedDB) on the current model; resolves when
-   * the run ends (done, paused, stopped or failed) with its final status. */
-  startRun: [{ runId: string; resume: boolean }, { status: RunRow['status']; step: number; message?: string }];
+  /** Stores a new training run for the dataset on the current model (config validated first). */
+  createRun: [{ datasetId: string; config: RunConfig; name?: string }, { runId: string }];
+  /** Trains run `runId` on the current model; resolves when the run ends (done, paused, stopped or
+   * failed) with its final status. Resuming a read-only snapshot makes it trainable. */
+  startRun: [{ runId: string; resume: boolean }, { status: RunStatus; step: number; message?: string }];
   pauseRun: [{ runId: string }, void];
   stopRun: [{ runId: string }, void];
+  /** Removes a run with its metrics and checkpoints. */
+  deleteRun: [{ runId: string }, void];
   /** The run's adapter from its newest checkpoint, in PEFT's file format. */
   exportAdapter: [{ runId: string }, AdapterFiles];
-  /** The run's adapter merged into the loaded model, as a transformers.js ONNX folder (path → bytes),
-   * with the check report (logits vs our engine on onnxruntime-web), also stored on the run row. */
-  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { files: Array<[string, Uint8Array]>; report: ExportCheckReport | null }];
+  /** The run's adapter merged into the loaded model, as a transformers.js ONNX folder zipped
+   * (the file names listed), with the check report (logits vs our engine on onnxruntime-web),
+   * also stored on the run row. */
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Uint8Array; files: string[]; report: ExportCheckReport | null }];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
   evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary }];
@@ -70,6 +141,24 @@ export interface RequestMap {
   generate: [GenerateRequest, GenerateResult];
   /** Aborts the running evaluation, HDR or generation (it ends with what it has). */
   cancelJob: [Record<string, never>, void];
+  /** The format each file would be read as (before importing), by file name. */
+  detectFormats: [{ files: File[] }, Record<string, string>];
+  /** Imports dataset files (quality check, seeded split) as one new dataset. Progress: bytes read,
+   * `items` records. */
+  importDataset: [{ files: File[]; name: string; format?: SourceFormat }, DatasetImportResult];
+  /** What deleting a dataset would remove, and the token that confirms it. */
+  describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
+  deleteDataset: [{ datasetId: string; confirmToken: string }, void];
+  /** A stored run as a snapshot .zip (PEFT adapter, run.json, checkpoint, optionally the dataset). */
+  exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array }];
+  /** Validates a snapshot .zip and stores it as a run (read-only or resumable). */
+  importSnapshot: [{ bytes: Uint8Array; label: string; mode: ImportMode }, { runId: string; name: string; metricSteps: number }];
+  /** A run's summary and curves as a share-link fragment (`#share=…`). */
+  shareLink: [{ runId: string }, { fragment: string }];
+  /** One example's tokens by segment, with the embedded model's tokenizer (no model needs loading). */
+  exampleTokens: [{ example: Example }, ExampleTokens];
+  /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
+  datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
 }
 
 export type RequestKind = keyof RequestMap;
@@ -83,20 +172,12 @@ export interface SerializedError {
   message: string;
 }
 
-export interface ProgressInfo {
-  label: string;
-  done: number;
-  total: number;
-  /** Optional rate for downloads (bytes/s) or training (tokens/s). */
-  rate?: number;
-}
-
 export type WorkerEvent =
   | { type: 'device-lost'; message: string }
   | { type: 'gpu-error'; message: string }
   | { type: 'run-metric'; runId: string; metric: StepMetrics }
   | { type: 'run-eval'; runId: string; metric: EvalMetrics }
-  | { type: 'run-status'; runId: string; status: RunRow['status']; step: number; message?: string }
+  | { type: 'run-status'; runId: string; status: RunStatus; step: number; message?: string }
   | { type: 'generation'; streamId: string; text: string }
   | { type: 'run-token-loss'; runId: string; strip: TokenLossStrip };
 

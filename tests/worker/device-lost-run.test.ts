@@ -27,7 +27,7 @@ describe('device loss during a run', () => {
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files });
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 1, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    await db.runs.put({ id: 'run-lost', datasetId: dataset.id, status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
+    await db.runs.put({ id: 'run-lost', datasetId: dataset.id, kind: 'train', status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
 
     const events: WorkerEvent[] = [];
     let lostOnce = false;

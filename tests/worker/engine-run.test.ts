@@ -32,7 +32,7 @@ describe('worker engine: a training run', () => {
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 40), files: imported.files });
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 4, batchSize: 1, seqLen: 320, evalEvery: 2, evalExamples: 2, checkpointEvery: 2, warmupSteps: 1, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    await db.runs.put({ id: 'run-1', datasetId: dataset.id, status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config, name: 'test run' });
+    await db.runs.put({ id: 'run-1', datasetId: dataset.id, kind: 'train', status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config, name: 'test run' });
 
     const events: WorkerEvent[] = [];
     // Pause as soon as step 1 is reported, as the Pause button would.

@@ -10,7 +10,7 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { adapterOfRun } from '../../src/worker/generationJobs.ts';
+import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { EvalRunRow } from '../../src/hdr/index.ts';
@@ -36,7 +36,7 @@ describe('worker engine: generation jobs', () => {
 
     // A one-step run leaves a checkpoint whose adapter the evaluation loads.
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 1, evalExamples: 1, checkpointEvery: 1, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    await db.runs.put({ id: 'run-1', datasetId: dataset.id, status: 'created', createdAt: 1, updatedAt: 1, config, name: 'one step' });
+    await db.runs.put({ id: 'run-1', datasetId: dataset.id, kind: 'train', status: 'created', createdAt: 1, updatedAt: 1, config, name: 'one step' });
     expect(await engine.handlers.startRun({ runId: 'run-1', resume: false }, () => undefined)).toMatchObject({ status: 'done', step: 1 });
     // The eval step also measured the per-token loss strip of a held-out example.
     const strip = events.find((e) => e.type === 'run-token-loss');
@@ -50,7 +50,7 @@ describe('worker engine: generation jobs', () => {
     expect(s.nll.every((x) => x > 5 && x < 20)).toBe(true);
     expect(((await db.runs.get('run-1')) as { tokenLoss?: unknown }).tokenLoss).toEqual(s);
     const { spec } = generateTinyModel(SHAPE);
-    const { adapter } = await adapterOfRun(db, spec, 'run-1');
+    const adapter = await new DexieRunStore(db, 'run-1').readAdapter(spec);
     expect(adapter.settings.rank).toBe(2);
     expect([...adapter.tensors.values()].some((t) => t.some((x) => x !== 0))).toBe(true);
 

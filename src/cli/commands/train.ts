@@ -1,30 +1,26 @@
 // `studio train`: LoRA fine-tuning with the SSB loss (or SFT / fixed weight) on the headless
-// engine. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable checkpoint to --out.
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { parseFlags, requireFlag } from '../args.ts';
+// engine. Owns flags, the run folder and printing; the training loop is src/jobs/train.ts, the same
+// one the studio's worker runs. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable
+// checkpoint to --out (src/jobs/store/folder.ts).
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { resolveModel } from '../modelSource.ts';
-import { datasetFiles, readAdapter } from '../localFiles.ts';
+import { cliEngine } from '../engine.ts';
+import { dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
-import { createGpu } from '../../gpu/index.ts';
-import { isSourceFormat } from '../../data/formats/registry.ts';
-import { loadEngineModel } from '../../model/engineModel.ts';
-import { parseLoraTargets } from '../../model/lora.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeftAdapter } from '../../model/peft.ts';
-import { readLoraParams } from '../../model/deviceLora.ts';
+import { runConfigFromFlags, runTarget } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../../train/config.ts';
-import { prepareTrainingData, tokenizerFromModel } from '../../train/prepareData.ts';
-import { Trainer, type DumpedStep } from '../../train/trainer.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
-import type { ScheduleKind } from '../../train/schedule.ts';
+import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
+import type { DumpedStep } from '../../train/trainer.ts';
+import { dumpFirstStep } from '../../jobs/train.ts';
+import { CHECKPOINT_FILE, RunFolderStore } from '../../jobs/store/folder.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
 Fine-tunes a LoRA adapter on the GPU (WebGPU through Dawn; SwiftShader when there is no GPU).
-Writes <out>/adapter_config.json + adapter_model.safetensors (PEFT), metrics.jsonl, run.json and
+Writes <out>/adapter_config.json + adapter_model.safetensors (PEFT), metrics.jsonl, run.json,
+token-loss.json (per-token loss of a held-out example at the last eval step) and
 checkpoint.safetensors (resume with --resume).
 
 options:
@@ -105,114 +101,40 @@ const train: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const modelArg = requireFlag(f.model, 'model');
-    const dataFiles = requireFlag(f.data, 'data');
-    const out = requireFlag(f.out, 'out');
-    if (f.format && !isSourceFormat(f.format)) throw new CliError(`unknown --format ${f.format}`);
-    if (f.schedule && !['cosine', 'linear', 'constant'].includes(f.schedule)) throw new CliError(`--schedule must be cosine, linear or constant, not ${f.schedule}`);
-    const config: RunConfig = {
-      ...DEFAULT_RUN_CONFIG,
-      loss: f.loss ?? DEFAULT_RUN_CONFIG.loss,
-      lora: {
-        ...DEFAULT_RUN_CONFIG.lora,
-        rank: f.rank ?? DEFAULT_RUN_CONFIG.lora.rank,
-        alpha: f.alpha ?? DEFAULT_RUN_CONFIG.lora.alpha,
-        useRsLora: f.rslora ?? false,
-        targets: f.targets ? parseLoraTargets(f.targets) : DEFAULT_RUN_CONFIG.lora.targets,
-      },
-      lr: f.lr ?? DEFAULT_RUN_CONFIG.lr,
-      balanceLr: f['balance-lr'],
-      schedule: (f.schedule as ScheduleKind) ?? DEFAULT_RUN_CONFIG.schedule,
-      warmupSteps: f.warmup ?? DEFAULT_RUN_CONFIG.warmupSteps,
-      batchSize: f.batch ?? DEFAULT_RUN_CONFIG.batchSize,
-      gradAccum: f['grad-accum'] ?? 1,
-      seqLen: f.seq ?? DEFAULT_RUN_CONFIG.seqLen,
-      maxGradNorm: f['max-grad-norm'] ?? DEFAULT_RUN_CONFIG.maxGradNorm,
-      weightDecay: f['weight-decay'] ?? 0,
-      seed: f.seed ?? DEFAULT_RUN_CONFIG.seed,
-      recompute: f.recompute ?? false,
-      evalEvery: f['eval-every'] ?? DEFAULT_RUN_CONFIG.evalEvery,
-      evalExamples: f['eval-examples'] ?? DEFAULT_RUN_CONFIG.evalExamples,
-      checkpointEvery: f['checkpoint-every'] ?? DEFAULT_RUN_CONFIG.checkpointEvery,
-      steps: f.steps ?? DEFAULT_RUN_CONFIG.steps,
-    };
-    try {
-      validateRunConfig(config);
-    } catch (err) {
-      throw new CliError((err as Error).message, 2);
-    }
+    const { modelArg, dataPaths: dataFiles, out, format } = runTarget(f);
+    const config = runConfigFromFlags(f);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
-    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
-    const tokenizer = await tokenizerFromModel(files);
-    const datasets = await datasetFiles(dataFiles);
-    const data = await prepareTrainingData(tokenizer, datasets, { seqLen: config.seqLen, format: f.format as never, includeFailing: f['include-failing'], split: { seed: config.seed, evalFraction: 0.1 } });
-    for (const p of data.problems.slice(0, 20)) console.error(`note: ${p}`);
-    if (data.problems.length > 20) console.error(`note: … and ${data.problems.length - 20} more`);
-    if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check, ${data.counts.tooLong} too long)`);
-    if (f.epochs !== undefined) config.steps = Math.max(1, Math.ceil((f.epochs * data.train.length) / (config.batchSize * config.gradAccum)));
-
-    const adapter = await readAdapter(files, f.adapter);
-    if (adapter) config.lora = adapter.settings;
-
-    const ctx = await acquireNodeGpu();
-    const gpu = createGpu(ctx);
-    const model = await loadEngineModel(gpu, files, { lora: config.lora, adapter, seed: config.seed, maxTokens: config.batchSize * config.seqLen, recompute: config.recompute });
-    const trainer = new Trainer(model.state, data.train, config);
-    mkdirSync(out, { recursive: true });
+    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
+    const data = await dataExamples(dataFiles, { seed: config.seed, format, includeFailing: f['include-failing'] });
+    if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
+    const adapter = await readAdapter(model.spec, f.adapter);
+    const start = { config, examples: data, epochs: f.epochs, adapter };
 
     if (f['dump-step']) {
-      writeFileSync(f['dump-step'], encodeDumpStep(await trainer.dumpNextStep()));
+      writeFileSync(f['dump-step'], encodeDumpStep(await engine.run('a step dump', dumpFirstStep, start)));
       console.log(`wrote ${f['dump-step']}`);
       return 0;
     }
 
-    const metricsPath = join(out, 'metrics.jsonl');
-    const ckptPath = join(out, 'checkpoint.safetensors');
-    if (f.resume) {
-      if (!existsSync(ckptPath)) throw new CliError(`--resume: ${ckptPath} does not exist`);
-      const { state } = await decodeCheckpoint(new Uint8Array(readFileSync(ckptPath)), ckptPath);
-      trainer.restoreState(state);
-      // Metrics after the checkpoint's step are replayed; drop them so the history stays one curve.
-      if (existsSync(metricsPath)) {
-        const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= state.step);
-        writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
-      }
-    } else {
-      writeFileSync(metricsPath, '');
-    }
-    const runJson = {
-      model: modelArg,
-      data: dataFiles.map((p) => basename(p)),
-      config,
-      examples: { train: data.train.length, eval: data.eval.length, ...data.counts },
-      memory: model.bytes,
-      adapter: ctx.adapter,
-    };
-    writeFileSync(join(out, 'run.json'), JSON.stringify(runJson, null, 2) + '\n');
-    const evalSet = data.eval.slice(0, config.evalExamples);
-    const saveCheckpoint = async () => writeFileSync(ckptPath, encodeCheckpoint(await trainer.saveState(), { model: modelArg }));
-
-    while (trainer.step < config.steps) {
-      const m = await trainer.trainStep();
-      appendFileSync(metricsPath, JSON.stringify({ kind: 'train', ...m }) + '\n');
-      progress.update(
-        `step ${m.step}/${config.steps}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
-        m.step === config.steps,
-      );
-      if (config.evalEvery > 0 && evalSet.length > 0 && (m.step % config.evalEvery === 0 || m.step === config.steps)) {
-        appendFileSync(metricsPath, JSON.stringify({ kind: 'eval', ...(await trainer.evalLoss(evalSet)) }) + '\n');
-      }
-      if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) await saveCheckpoint();
-    }
+    const store = new RunFolderStore(out, { model: modelArg, data: dataFiles.map((p) => basename(p)), counts: data.counts });
+    if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);
+    const outcome = await engine.train({
+      ...start,
+      store,
+      resume: f.resume ?? false,
+      events: {
+        onSkipped: printNotes,
+        onStep: (m, steps) =>
+          progress.update(
+            `step ${m.step}/${steps}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
+            m.step === steps,
+          ),
+      },
+    });
     progress.done();
-    await saveCheckpoint();
-    const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), modelArg);
-    writeFileSync(join(out, ADAPTER_CONFIG_FILE), peft.adapterConfigJson);
-    writeFileSync(join(out, ADAPTER_WEIGHTS_FILE), peft.adapterSafetensors);
-    console.log(`trained ${config.steps} steps on ${data.train.length} examples; adapter written to ${out}`);
-    trainer.destroy();
-    model.release();
+    if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
+    console.log(`trained ${outcome.steps} steps on ${outcome.trainExamples} examples; adapter written to ${out}`);
     return 0;
   },
 };

@@ -1,10 +1,10 @@
 // The capability screen: adapter, features, limits, a self-test, the largest model that fits;
 // or, where WebGPU is missing, exactly what the user can do about it.
 import { useEffect } from 'react';
-import { useCapabilities } from '../../state/capabilityStore.ts';
+import { useCapabilities, type Capabilities } from '../../state/capabilityStore.ts';
 import { formatBytes, formatParams } from '../format.ts';
 import { webgpuAdvice } from './webgpuHelp.ts';
-import type { Capabilities } from '../../worker/protocol.ts';
+
 
 const SHOWN_LIMITS: Array<[keyof Capabilities['limits'], string, boolean]> = [
   ['maxBufferSize', 'Largest buffer', true],

@@ -2,10 +2,8 @@
 // purple, call orange) with the colour's strength showing its loss, updated at each eval step and
 // read back from the run row after a reload. Token text is rendered as text.
 import { useEffect, useState } from 'react';
-import { studioDb } from '../../state/db.ts';
-import { onTokenLoss } from '../../state/tokenLossStream.ts';
-import type { TokenLossStrip as Strip } from '../../worker/tokenLoss.ts';
-import type { RunRowWithStrip } from '../../worker/trainRun.ts';
+import { useRuns } from '../../state/runStore.ts';
+import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLossStream.ts';
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
 
@@ -14,18 +12,14 @@ function mean(values: number[]): number {
 }
 
 export function TokenLossStrip({ runId }: { runId: string }) {
-  const [strip, setStrip] = useState<Strip | null>(null);
-  useEffect(() => {
-    let live = true;
-    void studioDb()
-      .runs.get(runId)
-      .then((r) => live && (r as RunRowWithStrip | undefined)?.tokenLoss && setStrip((r as RunRowWithStrip).tokenLoss!));
-    const off = onTokenLoss(runId, setStrip);
-    return () => {
-      live = false;
-      off();
-    };
-  }, [runId]);
+  // The stored strip (the runs list carries each run's row), replaced by live ones as they come.
+  const stored = useRuns((s) => {
+    const run = s.runs.find((r) => r.id === runId);
+    return run?.kind === 'train' ? (run.tokenLoss ?? null) : null;
+  });
+  const [live, setLive] = useState<{ runId: string; strip: Strip } | null>(null);
+  useEffect(() => onTokenLoss(runId, (strip) => setLive({ runId, strip })), [runId]);
+  const strip = live?.runId === runId ? live.strip : stored;
   if (!strip) {
     return (
       <div className="chart note" data-testid="token-strip">

@@ -2,7 +2,6 @@
 // reading, and what happened (imported/rejected per file, each rejected record with its reason).
 import { useDatasets, type FormatChoice } from '../../state/datasetStore.ts';
 import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
-import { formatIssue } from '../../data/record-error.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { formatBytes } from '../format.ts';
 
@@ -61,7 +60,7 @@ export function DatasetImport() {
               <summary>Skipped records ({lastImport.issues.length})</summary>
               <ul className="issues">
                 {lastImport.issues.slice(0, 200).map((i, n) => (
-                  <li key={n}>{formatIssue(i)}</li>
+                  <li key={n}>{i}</li>
                 ))}
               </ul>
             </details>

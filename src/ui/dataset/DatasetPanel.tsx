@@ -38,7 +38,7 @@ export function DatasetPanel() {
             <>
               <div className="grid2">
                 <QualityReportView rows={rows} dataset={dataset} onShowFailing={setRuleFilter} activeRule={ruleFilter} />
-                <LengthHistogram rows={rows} />
+                <LengthHistogram key={`${dataset.id}:${dataset.exampleCount}`} datasetId={dataset.id} examples={dataset.exampleCount} />
               </div>
               <ExampleBrowser key={dataset.id} rows={rows} ruleFilter={ruleFilter} onClearRule={() => setRuleFilter(null)} />
             </>

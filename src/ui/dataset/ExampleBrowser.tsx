@@ -1,6 +1,6 @@
 // A searchable, paged table of examples (tools, query, calls, quality) and the chosen example in full.
 import { useMemo, useState } from 'react';
-import type { ExampleRow } from '../../data/db.ts';
+import type { ExampleRow } from '../../state/queries.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
 import { callText, lastUserMessage, searchableText } from './exampleText.ts';
 import { ExampleDetail } from './ExampleDetail.tsx';

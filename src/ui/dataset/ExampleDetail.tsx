@@ -1,6 +1,6 @@
 // One example in full: its tools, the conversation, the reasoning and the calls, the quality
 // findings, and the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
-import type { ExampleRow } from '../../data/db.ts';
+import type { ExampleRow } from '../../state/queries.ts';
 import { callText } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
 

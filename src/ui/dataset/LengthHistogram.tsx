@@ -1,43 +1,17 @@
 // Token lengths of the dataset: CoT tokens vs call tokens per example as two histograms on shared
 // bins, and the call's share of the target signal (what plain SFT gives it; what SSB rebalances).
-import { useEffect, useState } from 'react';
-import type { ExampleRow } from '../../data/db.ts';
-import { lengthStats, type LengthStats } from '../../data/length-stats.ts';
-import { PAGE_TOKENIZER_NAME, pageTokenizer } from '../../state/pageTokenizer.ts';
+// The worker counts the tokens; this draws them.
+import { useState } from 'react';
+import { useDatasetLengths, VIEW_TOKENIZER_NAME } from '../../state/datasetViews.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
-
-interface Lengths {
-  stats: LengthStats;
-  cot: number[];
-  call: number[];
-  failed: number;
-}
 
 const BINS = 16;
 
-export function LengthHistogram({ rows }: { rows: ExampleRow[] }) {
-  const [lengths, setLengths] = useState<Lengths | null>(null);
-  const [progress, setProgress] = useState<{ done: number; total: number }>({ done: 0, total: rows.length });
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    setLengths(null);
-    (async () => {
-      const [tokenizer, { tokenizeDataset }] = await Promise.all([pageTokenizer(), import('../../data/tokenize-example.ts')]);
-      const r = await tokenizeDataset(
-        tokenizer,
-        rows.map((x) => x.example),
-        { onProgress: (p) => live && setProgress({ done: p.examplesDone, total: p.examplesTotal }) },
-      );
-      const ls = r.tokenized.map((t) => ({ total: t.inputIds.length, ...t.counts }));
-      if (live) setLengths({ stats: lengthStats(ls, BINS), cot: ls.map((l) => l.cot), call: ls.map((l) => l.call), failed: r.failed.length });
-    })().catch((err) => live && setError(`Could not count tokens: ${(err as Error).message}.`));
-    return () => {
-      live = false;
-    };
-  }, [rows]);
+export function LengthHistogram({ datasetId, examples }: { datasetId: string; examples: number }) {
+  const [progress, setProgress] = useState<{ done: number; total: number }>({ done: 0, total: examples });
+  const { value: lengths, error } = useDatasetLengths(datasetId, BINS, setProgress);
   if (error) return <p className="error">{error}</p>;
-  if (!lengths) return <ProgressBar label={`Counting tokens (${PAGE_TOKENIZER_NAME})`} done={progress.done} total={progress.total} />;
+  if (!lengths) return <ProgressBar label={`Counting tokens (${VIEW_TOKENIZER_NAME})`} done={progress.done} total={progress.total} />;
   const { stats } = lengths;
   const max = Math.max(1, ...lengths.cot, ...lengths.call);
   const width = Math.ceil((max + 1) / BINS);
@@ -77,7 +51,7 @@ export function LengthHistogram({ rows }: { rows: ExampleRow[] }) {
         </text>
       </svg>
       <p className="legend muted">
-        <span className="seg-cot">■ CoT tokens</span> <span className="seg-call">■ call tokens</span> · counted with the {PAGE_TOKENIZER_NAME}
+        <span className="seg-cot">■ CoT tokens</span> <span className="seg-call">■ call tokens</span> · counted with the {lengths.tokenizer}
       </p>
     </div>
   );

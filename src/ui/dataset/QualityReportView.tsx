@@ -1,5 +1,5 @@
 // The quality report: how many examples break each rule, with the failing ones one click away.
-import type { DatasetRow, ExampleRow } from '../../data/db.ts';
+import type { DatasetRow, ExampleRow } from '../../state/queries.ts';
 import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../data/quality-check.ts';
 
 const RULE_TEXT: Record<QualityRule, string> = {

@@ -1,5 +1,5 @@
 // Plain-text views of an example for the table and the search box. Text only, never HTML.
-import type { Call, Example } from '../../data/example.ts';
+import type { Call, Example } from '../../state/queries.ts';
 
 export function lastUserMessage(e: Example): string {
   for (let i = e.messages.length - 1; i >= 0; i--) if (e.messages[i].role === 'user') return e.messages[i].content;

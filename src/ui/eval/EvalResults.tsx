@@ -1,18 +1,16 @@
 // Results of an evaluation run: accuracy overall, per category and per failed rule, and every
 // failure with the model's output beside the expected calls (all shown as text).
-import { useEffect, useState } from 'react';
-import type { Example } from '../../data/example.ts';
-import type { EvalRunRow } from '../../hdr/index.ts';
-import { studioDb } from '../../state/db.ts';
-import { runKind, useRuns } from '../../state/runStore.ts';
+import { useState } from 'react';
+import { useExampleRow } from '../../state/datasetViews.ts';
+import type { EvalRunRow } from '../../state/queries.ts';
+import { useRuns } from '../../state/runStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
-import { useRunRow } from './useRunRow.ts';
 
 export function EvalResults() {
-  const runs = useRuns((s) => s.runs).filter((r) => runKind(r) === 'eval');
+  const runs = useRuns((s) => s.runs).filter((r): r is EvalRunRow => r.kind === 'eval');
   const [chosen, setChosen] = useState<string | null>(null);
-  const runId = chosen && runs.some((r) => r.id === chosen) ? chosen : (runs[0]?.id ?? null);
-  const row = useRunRow<EvalRunRow>(runId);
+  const row = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
+  const runId = row?.id ?? null;
   if (runs.length === 0) return <p className="muted">No evaluation yet.</p>;
   return (
     <div className="stack" data-testid="eval-results">
@@ -94,12 +92,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
 }
 
 function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: EvalRunRow['predictions'][number] }) {
-  const [example, setExample] = useState<Example | null>(null);
-  useEffect(() => {
-    void studioDb()
-      .examples.get([datasetId, p.exampleId])
-      .then((r) => setExample(r?.example ?? null));
-  }, [datasetId, p.exampleId]);
+  const example = useExampleRow(datasetId, p.exampleId).value?.example ?? null;
   return (
     <li className="detail">
       <div className="row spread">

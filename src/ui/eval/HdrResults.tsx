@@ -1,21 +1,19 @@
 // HDR runs: per round the pool before/after, samples, pass@k, gate passes and accepted examples,
 // eval accuracy before/after; and the open hard cases, each openable with its failed outputs.
-import { useEffect, useState } from 'react';
-import type { ExampleRow, HardCaseRow } from '../../data/db.ts';
-import type { HdrRunRow } from '../../hdr/index.ts';
-import { studioDb } from '../../state/db.ts';
-import { runKind, useRuns } from '../../state/runStore.ts';
+import { useState } from 'react';
+import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
+import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
+import { useRuns } from '../../state/runStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
-import { useRunRow } from './useRunRow.ts';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
 
 export function HdrResults({ datasetId }: { datasetId: string | null }) {
-  const runs = useRuns((s) => s.runs).filter((r) => runKind(r) === 'hdr');
+  const runs = useRuns((s) => s.runs).filter((r): r is HdrRunRow => r.kind === 'hdr');
   const [chosen, setChosen] = useState<string | null>(null);
-  const runId = chosen && runs.some((r) => r.id === chosen) ? chosen : (runs[0]?.id ?? null);
-  const row = useRunRow<HdrRunRow>(runId);
+  const row = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
+  const runId = row?.id ?? null;
   return (
     <div className="stack" data-testid="hdr-results">
       {runs.length > 0 && (
@@ -82,14 +80,11 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
 
 function HardCases({ datasetId }: { datasetId: string }) {
   const stamp = useRuns((s) => s.runs.map((r) => r.updatedAt).join());
-  const [cases, setCases] = useState<HardCaseRow[]>([]);
+  const cases = useHardCases(datasetId, stamp);
   const [open, setOpen] = useState<{ row: ExampleRow; hard: HardCaseRow } | null>(null);
-  useEffect(() => {
-    void studioDb().hardCases.where('datasetId').equals(datasetId).toArray().then(setCases);
-  }, [datasetId, stamp]);
   if (cases.length === 0) return <p className="muted">No hard cases in this dataset yet (HDR mines them from failed answers).</p>;
   const openCase = async (hard: HardCaseRow) => {
-    const row = await studioDb().examples.get([datasetId, hard.exampleId]);
+    const row = await exampleRow(datasetId, hard.exampleId);
     if (row) setOpen({ row, hard });
   };
   return (

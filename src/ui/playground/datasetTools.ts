@@ -1,5 +1,5 @@
 // The tools a playground query can offer: every distinct tool of the dataset.
-import type { FunctionSchema } from '../../data/example.ts';
+import type { FunctionSchema } from '../../state/queries.ts';
 
 /** Every distinct tool of the dataset (by name, first definition wins), sorted by name. */
 export function datasetTools(examples: Array<{ tools: FunctionSchema[] }>): FunctionSchema[] {

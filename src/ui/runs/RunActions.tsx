@@ -1,11 +1,11 @@
 // Actions on one run: show it on the dashboard, resume it, export a snapshot, copy a share link, delete.
 import { useState } from 'react';
-import type { RunRow } from '../../data/db.ts';
+import type { StoredRun } from '../../state/queries.ts';
 import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
-export function RunActions({ run, onOpenDashboard }: { run: RunRow; onOpenDashboard: () => void }) {
+export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDashboard: () => void }) {
   const { active, selectRun, resumeRun, deleteRun } = useRuns();
   const { exportSnapshot, copyShareLink, busy } = useSnapshots();
   const [confirming, setConfirming] = useState(false);

@@ -1,36 +1,12 @@
 // The runs table: name, kind, status, steps, last losses and α, model, and the actions per run.
-import { useEffect, useState } from 'react';
-import type { RunRow } from '../../data/db.ts';
-import { effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
-import { studioDb } from '../../state/db.ts';
+import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
-
-/** The newest metric row of each run, read once per change of the runs list. */
-function useLastMetrics(runs: RunRow[]): Map<string, Record<string, number>> {
-  const [last, setLast] = useState(new Map<string, Record<string, number>>());
-  const key = runs.map((r) => `${r.id}:${r.updatedAt}`).join('|');
-  useEffect(() => {
-    let live = true;
-    void Promise.all(
-      runs.map(async (r) => {
-        const row = await studioDb().metrics.where('[runId+step]').between([r.id, -Infinity], [r.id, Infinity]).last();
-        return [r.id, row?.values ?? {}] as const;
-      }),
-    ).then((pairs) => live && setLast(new Map(pairs)));
-    return () => {
-      live = false;
-    };
-    // key summarises runs
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
-  return last;
-}
 
 export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compare: string[]; onToggleCompare: (id: string) => void; onOpenDashboard: () => void }) {
   const runs = useRuns((s) => s.runs);
   const active = useRuns((s) => s.active?.runId ?? null);
-  const last = useLastMetrics(runs);
+  const last = useRuns((s) => s.lastMetrics);
   if (runs.length === 0) return <p className="muted">No runs yet. Train one, or drop a snapshot (.zip) on the page to open it.</p>;
   return (
     <div className="tablewrap">
@@ -55,8 +31,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
         <tbody>
           {runs.map((r) => {
             const m = last.get(r.id) ?? {};
-            const kind = runKind(r);
-            const steps = (r.config as { steps?: number } | undefined)?.steps;
+            const kind = r.kind;
+            const steps = r.kind === 'eval' ? undefined : r.config.steps;
             return (
               <tr key={r.id} data-testid={`run-row-${r.id}`}>
                 <td>{kind === 'train' && <input type="checkbox" aria-label={`Compare ${r.name ?? r.id}`} checked={compare.includes(r.id)} onChange={() => onToggleCompare(r.id)} />}</td>

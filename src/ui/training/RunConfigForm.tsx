@@ -1,9 +1,7 @@
 // The run configuration form: loss (ssb / sft / fixed weight), LoRA rank/alpha/targets, learning
 // rate and schedule, batch, sequence length, recompute, steps, eval and checkpoint cadence, seed.
 // Every field has a label; values are validated by validateRunConfig when the run starts.
-import { LORA_TARGETS, type LoraTarget } from '../../model/lora.ts';
-import { useRuns } from '../../state/runStore.ts';
-import type { ScheduleKind } from '../../train/schedule.ts';
+import { LORA_TARGETS, useRuns, type LoraTarget, type ScheduleKind } from '../../state/runStore.ts';
 import { NumberField } from './NumberField.tsx';
 
 const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];

@@ -1,0 +1,84 @@
+// What every run command (train, eval, hdr) reads the same way: --model, --data and --out with
+// --format, and the training flags that make a RunConfig (a flag a command does not offer keeps
+// its default). Errors are one-line usage errors naming the flag.
+import { requireFlag } from './args.ts';
+import { CliError } from './command.ts';
+import type { SourceFormat } from '../data/example.ts';
+import { isSourceFormat } from '../data/formats/registry.ts';
+import { parseLoraTargets } from '../model/lora.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
+import type { ScheduleKind } from '../train/schedule.ts';
+
+export interface RunTarget {
+  modelArg: string;
+  dataPaths: string[];
+  out: string;
+  format?: SourceFormat;
+}
+
+export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string }): RunTarget {
+  const target = { modelArg: requireFlag(f.model, 'model'), dataPaths: requireFlag(f.data, 'data'), out: requireFlag(f.out, 'out') };
+  if (f.format !== undefined && !isSourceFormat(f.format)) throw new CliError(`unknown --format ${f.format}`, 2);
+  return { ...target, format: f.format as SourceFormat | undefined };
+}
+
+/** The training flags, as parsed (`--rank 4` → rank: 4). */
+export interface RunConfigFlags {
+  loss?: string;
+  rank?: number;
+  alpha?: number;
+  rslora?: boolean;
+  targets?: string;
+  lr?: number;
+  'balance-lr'?: number;
+  schedule?: string;
+  warmup?: number;
+  batch?: number;
+  'grad-accum'?: number;
+  seq?: number;
+  'max-grad-norm'?: number;
+  'weight-decay'?: number;
+  seed?: number;
+  recompute?: boolean;
+  'eval-every'?: number;
+  'eval-examples'?: number;
+  'checkpoint-every'?: number;
+  steps?: number;
+}
+
+export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
+  const d = DEFAULT_RUN_CONFIG;
+  if (f.schedule !== undefined && !['cosine', 'linear', 'constant'].includes(f.schedule)) throw new CliError(`--schedule must be cosine, linear or constant, not ${f.schedule}`, 2);
+  let targets = d.lora.targets;
+  try {
+    if (f.targets) targets = parseLoraTargets(f.targets);
+  } catch (err) {
+    throw new CliError(`--targets: ${(err as Error).message}`, 2);
+  }
+  const config: RunConfig = {
+    ...d,
+    loss: f.loss ?? d.loss,
+    lora: { ...d.lora, rank: f.rank ?? d.lora.rank, alpha: f.alpha ?? d.lora.alpha, useRsLora: f.rslora ?? false, targets },
+    lr: f.lr ?? d.lr,
+    balanceLr: f['balance-lr'],
+    schedule: (f.schedule as ScheduleKind | undefined) ?? d.schedule,
+    warmupSteps: f.warmup ?? d.warmupSteps,
+    batchSize: f.batch ?? d.batchSize,
+    gradAccum: f['grad-accum'] ?? 1,
+    seqLen: f.seq ?? d.seqLen,
+    maxGradNorm: f['max-grad-norm'] ?? d.maxGradNorm,
+    weightDecay: f['weight-decay'] ?? 0,
+    seed: f.seed ?? d.seed,
+    recompute: f.recompute ?? false,
+    evalEvery: f['eval-every'] ?? d.evalEvery,
+    evalExamples: f['eval-examples'] ?? d.evalExamples,
+    checkpointEvery: f['checkpoint-every'] ?? d.checkpointEvery,
+    steps: f.steps ?? d.steps,
+  };
+  try {
+    validateRunConfig(config);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  return config;
+}

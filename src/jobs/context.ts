@@ -1,0 +1,76 @@
+// What every job runs with, in the worker and in the CLI alike: the GPU, the current model (files,
+// spec, tokenizer), a progress callback and an abort signal (a training run reads the signal's
+// reason: 'pause' keeps it resumable, anything else stops it). Also the one way a generating job
+// loads the model with an adapter. Never touches storage: jobs write through a RunStore.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { Example } from '../data/example.ts';
+import { renderPrompt } from '../data/render-prompt.ts';
+import type { Gpu } from '../gpu/index.ts';
+import { openModel } from '../model/checkpoint.ts';
+import type { ModelSpec } from '../model/config.ts';
+import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
+import { defaultStopTokenIds, generate } from '../model/generate.ts';
+import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import { tokenizerFromModel } from '../train/prepareData.ts';
+import { bindGenerator, tokenizerModelAccess, type ModelAccess } from '../eval/index.ts';
+
+export interface ProgressInfo {
+  label: string;
+  done: number;
+  total: number;
+  /** Optional rate for downloads (bytes/s) or training (tokens/s). */
+  rate?: number;
+  /** Items behind `done` when it counts something else (records read while `done` counts bytes). */
+  items?: number;
+}
+
+/** A model the engine holds between jobs: its files, spec and tokenizer (weights are loaded per job). */
+export interface LoadedModel {
+  /** How runs name the model: `embedded:tiny-qwen3`, a hub repo id, `local:…`, or the CLI's --model. */
+  ref: string;
+  files: ModelFiles;
+  spec: ModelSpec;
+  tokenizer: PreTrainedTokenizer;
+}
+
+export interface JobContext {
+  gpu: Gpu;
+  model: LoadedModel;
+  progress(p: ProgressInfo): void;
+  /** Aborts the job; a training run pauses when the reason is 'pause' and stops otherwise. */
+  signal: AbortSignal;
+}
+
+/** Why a training run was asked to end early (the abort reason JobEngine gives). */
+export type RunInterruption = 'pause' | 'stop';
+
+export async function openLoadedModel(files: ModelFiles, ref: string): Promise<LoadedModel> {
+  const { spec, checkpoint } = await openModel(files);
+  await checkpoint.close();
+  return { ref, files, spec, tokenizer: await tokenizerFromModel(files) };
+}
+
+/** Activation rows for generation: the longest prompt (bounded), so one prefill chunk holds it. */
+export function promptTokens(tokenizer: PreTrainedTokenizer, examples: Example[]): number {
+  let longest = 16;
+  for (const e of examples) longest = Math.max(longest, renderPrompt(tokenizer, e).ids.length);
+  return Math.min(longest, 4096);
+}
+
+export interface GenerationModelOptions {
+  /** The adapter to answer with; without one, a fresh LoRA from `lora` (HDR trains it) or none. */
+  adapter: LoraAdapter | null;
+  lora: LoraSettings | null;
+  seed: number;
+  maxTokens: number;
+}
+
+/** The model on the GPU with its adapter, and the generate/encode/decode functions evaluation uses. */
+export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
+  ctx.progress({ label: 'loading the model onto the GPU', done: 0, total: 1 });
+  const { files, spec, tokenizer } = ctx.model;
+  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens });
+  const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec));
+  return { model, access };
+}

@@ -1,0 +1,62 @@
+// The examples a job works on, chosen by one rule wherever they come from: the seeded split puts
+// each example on the train or eval side, and an example is used when it passed the quality check
+// or the user included it. In the browser the rule is stored on the dataset's rows (src/data's
+// dataset store); the CLI applies it to the files it was given, the same way, per run.
+// Never tokenizes (that depends on the model) and never writes anything.
+import type { ExampleRow } from '../data/db.ts';
+import { exampleRows } from '../data/dataset-store.ts';
+import type { Example, SourceFormat } from '../data/example.ts';
+import { importDatasetFiles, type DatasetFile } from '../data/import-dataset.ts';
+import { formatIssue } from '../data/record-error.ts';
+import type { SplitSettings } from '../data/split.ts';
+
+export interface JobExamples {
+  /** Train side, used examples, in import order. */
+  train: Example[];
+  /** Eval side, used examples, in import order. */
+  eval: Example[];
+}
+
+/** The stored-split rule over example rows (what `trainingExamples` / `evalExamples` query in Dexie). */
+export function usedExamples(rows: ExampleRow[]): JobExamples {
+  const used = rows.filter((r) => r.included === 1);
+  return { train: used.filter((r) => r.split === 'train').map((r) => r.example), eval: used.filter((r) => r.split === 'eval').map((r) => r.example) };
+}
+
+export interface FileExamples extends JobExamples {
+  /** Every imported example, whatever its side or quality. */
+  all: Example[];
+  /** One line per rejected record or excluded example, naming it and the reason. */
+  problems: string[];
+  counts: { records: number; imported: number; failedQuality: number };
+}
+
+export interface FileExampleOptions {
+  split: SplitSettings;
+  format?: SourceFormat;
+  /** Use examples that fail the quality check too (they are reported either way). */
+  includeFailing?: boolean;
+}
+
+/** Dataset files → examples by the same rule the browser stores: import, quality check, seeded split. */
+export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
+  const imported = await importDatasetFiles(files, { format: opts.format });
+  const problems = imported.issues.map(formatIssue);
+  const rows = exampleRows('files', imported.examples, opts.split);
+  let failedQuality = 0;
+  for (const r of rows) {
+    if (r.quality.passed) continue;
+    if (opts.includeFailing) {
+      r.included = 1;
+      continue;
+    }
+    failedQuality++;
+    problems.push(`example "${r.id}": excluded, fails the quality check (${r.quality.failures.map((f) => `${f.rule}: ${f.detail}`).join('; ')})`);
+  }
+  return {
+    ...usedExamples(rows),
+    all: imported.examples,
+    problems,
+    counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality },
+  };
+}

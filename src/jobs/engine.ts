@@ -1,0 +1,84 @@
+// The job engine: the one interface that runs jobs on the GPU, used in-thread by the CLI and served
+// by the Web Worker (WebLLM's pattern: one engine, in-thread or behind a message protocol). It holds
+// the current model between jobs and lets one job hold the GPU at a time: a training run (which can
+// be paused or stopped) or another job (which can be cancelled). A new kind of job is a function
+// `(ctx: JobContext, input) => Promise<result>` given to `run`; it gets the GPU, the model, progress
+// and the abort signal, and keeps what it makes in the RunStore its input names.
+// Never chooses a store and never reads flags or messages: its callers do.
+import type { Gpu } from '../gpu/index.ts';
+import type { JobContext, LoadedModel, ProgressInfo, RunInterruption } from './context.ts';
+import { evaluateJob, type EvalJob } from './evaluate.ts';
+import { hdrJob, type HdrJob, type HdrJobResult } from './hdr.ts';
+import { trainJob, type TrainJob, type TrainOutcome } from './train.ts';
+import type { EvalReport } from '../eval/index.ts';
+
+export type Job<Input, Result> = (ctx: JobContext, input: Input) => Promise<Result>;
+
+interface Running {
+  /** How messages name it: "an evaluation", "an HDR run", … */
+  label: string;
+  /** Set for a training run: pause and stop address it by run id. */
+  trainingRunId?: string;
+  abort: AbortController;
+}
+
+export class JobEngine {
+  private current: LoadedModel | null = null;
+  private running: Running | null = null;
+
+  constructor(private readonly device: () => Promise<Gpu>) {}
+
+  get model(): LoadedModel | null {
+    return this.current;
+  }
+
+  /** The model later jobs use (a job already running keeps the one it started with). */
+  useModel(model: LoadedModel): void {
+    this.current = model;
+  }
+
+  requireModel(): LoadedModel {
+    if (!this.current) throw new Error('no model is loaded; choose a model first');
+    return this.current;
+  }
+
+  /** Runs `job` holding the GPU alone. `trainingRunId` marks a training run (pause/stop reach it). */
+  async run<I, R>(label: string, job: Job<I, R>, input: I, progress: (p: ProgressInfo) => void = () => undefined, trainingRunId?: string): Promise<R> {
+    const busy = this.running;
+    if (busy?.trainingRunId !== undefined) {
+      throw new Error(trainingRunId !== undefined ? 'another run is training; pause or stop it first' : `a training run is using the GPU; pause it before starting ${label}`);
+    }
+    if (busy) throw new Error(trainingRunId !== undefined ? `${busy.label} is using the GPU; wait for it or cancel it first` : `${busy.label} is running; wait for it or cancel it first`);
+    const model = this.requireModel();
+    const running: Running = { label, trainingRunId, abort: new AbortController() };
+    this.running = running;
+    try {
+      return await job({ gpu: await this.device(), model, progress, signal: running.abort.signal }, input);
+    } finally {
+      this.running = null;
+    }
+  }
+
+  train(job: TrainJob, progress?: (p: ProgressInfo) => void, runId = job.store.label): Promise<TrainOutcome> {
+    return this.run('a training run', trainJob, job, progress, runId);
+  }
+
+  evaluate(job: EvalJob, progress?: (p: ProgressInfo) => void): Promise<EvalReport> {
+    return this.run('an evaluation', evaluateJob, job, progress);
+  }
+
+  hdr(job: HdrJob, progress?: (p: ProgressInfo) => void): Promise<HdrJobResult> {
+    return this.run('an HDR run', hdrJob, job, progress);
+  }
+
+  /** Asks the training run to end at the next step with a checkpoint: paused (resumable) or stopped. */
+  interrupt(runId: string, how: RunInterruption): void {
+    if (this.running?.trainingRunId !== runId) throw new Error(`run ${runId} is not training`);
+    this.running.abort.abort(how);
+  }
+
+  /** Aborts the running job that is not a training run (it ends with what it has). */
+  cancel(): void {
+    if (this.running && this.running.trainingRunId === undefined) this.running.abort.abort();
+  }
+}

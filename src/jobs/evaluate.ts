@@ -1,0 +1,49 @@
+// The evaluation job, one for the studio and the CLI: load the model with an adapter (or none),
+// answer every example, check each answer with the AST checker, and keep the report (every
+// prediction and the summary) in the run's store. Decoding is greedy unless a temperature is given.
+// An aborted evaluation is kept as what it has (the report says `aborted`).
+import type { Example } from '../data/example.ts';
+import { evaluateExamples, type EvalReport } from '../eval/index.ts';
+import type { LoraAdapter } from '../model/lora.ts';
+import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
+import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
+import type { RunStore } from './store/runStore.ts';
+
+export interface Decoding {
+  maxNewTokens: number;
+  /** Prompts generated together. */
+  batchSize: number;
+  /** Default greedy. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+}
+
+export interface EvalJob {
+  store: RunStore;
+  examples: Example[];
+  adapter: LoraAdapter | null;
+  decoding: Decoding;
+  onProgress?(p: { done: number; total: number; correct: number }): void;
+}
+
+export async function evaluateJob(ctx: JobContext, job: EvalJob): Promise<EvalReport> {
+  if (job.examples.length === 0) throw new Error('there are no examples to evaluate');
+  const seed = job.decoding.seed ?? DEFAULT_RUN_CONFIG.seed;
+  const { model, access } = await loadForGeneration(ctx, { adapter: job.adapter, lora: null, seed, maxTokens: promptTokens(ctx.model.tokenizer, job.examples) });
+  try {
+    const report = await evaluateExamples(job.examples, access, {
+      ...job.decoding,
+      seed,
+      signal: ctx.signal,
+      onProgress: (p) => {
+        ctx.progress({ label: `evaluating (${p.correct} correct so far)`, done: p.done, total: p.total });
+        job.onProgress?.(p);
+      },
+    });
+    await job.store.saveEvaluation(report);
+    return report;
+  } finally {
+    model.release();
+  }
+}

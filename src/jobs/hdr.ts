@@ -1,0 +1,124 @@
+// The HDR job, one for the studio and the CLI: load the model with the starting adapter (or a
+// fresh LoRA), mine hard cases from the mining set, then run src/hdr's rounds (sample, gate,
+// retrain from the current adapter, re-evaluate) with the run's store keeping the pool, the
+// accepted samples and every round; at the end the retrained adapter is kept with the run.
+// The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
+import type { Example } from '../data/example.ts';
+import type { EvalReport } from '../eval/index.ts';
+import { mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings, type HdrStopReason } from '../hdr/index.ts';
+import { readLoraParams } from '../model/deviceLora.ts';
+import type { LoraAdapter } from '../model/lora.ts';
+import { exportPeftAdapter } from '../model/peft.ts';
+import { validateRunConfig, type RunConfig } from '../train/config.ts';
+import { tokenizeForTraining } from '../train/prepareData.ts';
+import type { StepMetrics } from '../train/trainer.ts';
+import type { EngineModel } from '../model/engineModel.ts';
+import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
+import type { RunStore } from './store/runStore.ts';
+
+export interface HdrJob {
+  store: RunStore;
+  settings: HdrSettings;
+  /** Retraining configuration (see retrainConfig); its LoRA settings give a fresh adapter's shape. */
+  config: RunConfig;
+  /** Examples to mine hard cases from. */
+  mineSet: Example[];
+  /** Held-out examples for accuracy before/after each round (may be empty). */
+  evalSet: Example[];
+  /** Qualified training data replayed beside the HDR samples. */
+  replayPool: Example[];
+  /** Start from this adapter; null: a fresh LoRA from config.lora. */
+  adapter: LoraAdapter | null;
+  events?: HdrEvents;
+}
+
+export interface HdrEvents {
+  onMined?(report: EvalReport, pool: HardCase[]): void;
+  onRound?(report: HdrRoundReport): void;
+  onStep?(round: number, m: StepMetrics): void;
+  onProgress?(text: string): void;
+}
+
+export interface HdrJobResult {
+  stopReason: HdrStopReason;
+  rounds: number;
+  poolStart: number;
+  poolEnd: number;
+  added: number;
+}
+
+/** Retraining between rounds: the run's config with a round's steps, a warm-up that fits in them,
+ * and the HDR seed. */
+export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig {
+  return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
+}
+
+export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
+  const { settings, config, store, events = {} } = job;
+  validateHdrSettings(settings);
+  validateRunConfig(config);
+  if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
+  const maxTokens = Math.max(config.batchSize * config.seqLen, promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet]));
+  const pool = await store.hdrPool(settings);
+  const outcome = { settings, config, stopReason: '', failed: false, rounds: 0, poolStart: 0, poolEnd: 0, added: 0 };
+  let model: EngineModel | null = null;
+  try {
+    const loaded = await loadForGeneration(ctx, { adapter: job.adapter, lora: config.lora, seed: config.seed, maxTokens });
+    model = loaded.model;
+    const { state } = model;
+    const access = loaded.access;
+    const firstRound = await pool.firstRound();
+    const retrain = trainerRetraining(state, {
+      config,
+      stepsPerRound: settings.stepsPerRound,
+      tokenize: (e) => tokenizeForTraining(ctx.model.tokenizer, e, config.seqLen),
+      onStep: (round, m) => {
+        ctx.progress({ label: `round ${round}: retraining`, done: m.step, total: settings.stepsPerRound });
+        events.onStep?.(round, m);
+      },
+    });
+    const engine: HdrEngine = { ...access, train: (examples, round, signal) => retrain.train(examples, round, signal) };
+    ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
+    const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal);
+    await pool.saveMined(mined.report, mined.pool);
+    events.onMined?.(mined.report, mined.pool);
+    const result = await runHdrRounds({
+      pool: mined.pool,
+      evalSet: job.evalSet,
+      replayPool: job.replayPool,
+      engine,
+      settings,
+      signal: ctx.signal,
+      firstRound,
+      hooks: {
+        ...pool.hooks,
+        onRound: async (r) => {
+          await pool.hooks.onRound?.(r);
+          events.onRound?.(r);
+        },
+        onProgress: (text) => {
+          ctx.progress({ label: text, done: 0, total: 0 });
+          events.onProgress?.(text);
+        },
+      },
+    });
+    await store.saveAdapter(result.rounds.at(-1)?.round ?? 0, async () => {
+      const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), ctx.model.ref);
+      return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+    });
+    Object.assign(outcome, {
+      stopReason: result.stopReason,
+      rounds: result.rounds.length,
+      poolStart: mined.pool.length,
+      poolEnd: result.pool.filter((c) => c.status === 'open').length,
+      added: result.added.length,
+    });
+    await pool.finish(outcome);
+    return { stopReason: result.stopReason, rounds: outcome.rounds, poolStart: outcome.poolStart, poolEnd: outcome.poolEnd, added: outcome.added };
+  } catch (err) {
+    await pool.finish({ ...outcome, stopReason: (err as Error).message, failed: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    model?.release();
+  }
+}

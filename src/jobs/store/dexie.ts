@@ -1,0 +1,240 @@
+// The browser's RunStore: one run's row, metric rows, checkpoints and hard cases in IndexedDB
+// (tables in src/data/db.ts, row types in ./schema.ts). Metric rows are buffered and written in
+// batches (a reload loses at most the last second); eval values join the row of their step; the
+// newest two checkpoints are kept; a run's adapter is its newest trainer checkpoint, or the PEFT
+// files an imported snapshot or an HDR run left. Also the worker's typed reads and the writes that
+// create and delete runs. Dexie works in a worker; the page reads the same tables.
+// Never deletes anything of another run, and never leaves a run half deleted (one transaction).
+import type { CheckpointRow, RunStatus, StudioDb } from '../../data/db.ts';
+import { evalExamples, trainingExamples } from '../../data/dataset-store.ts';
+import type { EvalReport } from '../../eval/index.ts';
+import {
+  createHdrRun,
+  dexieHdrHooks,
+  finishHdrRun,
+  nextHdrRound,
+  saveEvalRun,
+  type EvalRunConfig,
+  type HdrRunRow,
+  type HdrSettings,
+} from '../../hdr/index.ts';
+import { memorySource } from '../../model/byte-source.ts';
+import type { ModelSpec } from '../../model/config.ts';
+import { loraLayout, unflattenLora } from '../../model/deviceLora.ts';
+import type { LoraAdapter } from '../../model/lora.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
+import type { RunConfig } from '../../train/config.ts';
+import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
+import type { JobExamples } from '../data.ts';
+import type { TokenLossStrip } from '../tokenLoss.ts';
+import type { AdapterFiles, HdrPool, RunStore, StatusPatch, TrainingSetup } from './runStore.ts';
+import { storedRun, type StoredRun, type TrainRunRow } from './schema.ts';
+
+const FLUSH_MS = 1000;
+const CHECKPOINTS_KEPT = 2;
+const CHECKPOINT_BLOB = 'checkpoint';
+
+const toArrayBuffer = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+
+async function blobBytes(b: Blob | ArrayBuffer | undefined): Promise<Uint8Array | undefined> {
+  if (b === undefined) return undefined;
+  return new Uint8Array(b instanceof Blob ? await b.arrayBuffer() : b);
+}
+
+/** Sets fields of a run row, typed by the row's kind (`db.runs.update` knows only the base row). */
+export function updateRun<R extends StoredRun>(db: StudioDb, runId: string, patch: Partial<R>): Promise<number> {
+  return db.runs.update(runId, (row) => {
+    Object.assign(row, patch);
+  });
+}
+
+/** A run row by id, typed by its kind (undefined when there is none). */
+export async function readRun(db: StudioDb, runId: string): Promise<StoredRun | undefined> {
+  const row = await db.runs.get(runId);
+  return row && storedRun(row);
+}
+
+export async function requireRun(db: StudioDb, runId: string): Promise<StoredRun> {
+  const row = await readRun(db, runId);
+  if (!row) throw new Error(`run ${runId} does not exist`);
+  return row;
+}
+
+/** A training run's row, or an error naming what the run is instead. */
+export async function requireTrainRun(db: StudioDb, runId: string): Promise<TrainRunRow> {
+  const row = await requireRun(db, runId);
+  if (row.kind !== 'train') throw new Error(`run ${runId} is an ${row.kind} run, not a training run`);
+  return row;
+}
+
+/** The used examples of a stored dataset (its stored split and inclusion flags). */
+export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
+  return { train: await trainingExamples(db, datasetId), eval: await evalExamples(db, datasetId) };
+}
+
+export function newRunId(prefix: string): string {
+  return `${prefix}-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** A new training run's row, validated config and all (status `created`; the worker trains it). */
+export async function createTrainRun(db: StudioDb, run: { datasetId: string; config: RunConfig; name: string; modelRef: string }): Promise<TrainRunRow> {
+  const now = Date.now();
+  const row: TrainRunRow = { id: newRunId('run'), datasetId: run.datasetId, kind: 'train', status: 'created', createdAt: now, updatedAt: now, config: run.config, name: run.name, modelRef: run.modelRef };
+  await db.runs.add(row);
+  return row;
+}
+
+/** A run, its metric rows and its checkpoints, in one transaction. */
+export async function deleteRun(db: StudioDb, runId: string): Promise<void> {
+  await db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
+    await db.metrics.where('runId').equals(runId).delete();
+    await db.checkpoints.where('runId').equals(runId).delete();
+    await db.runs.delete(runId);
+  });
+}
+
+/** What an evaluation run's row is written with, besides its report. */
+export interface NewEvaluation {
+  datasetId: string;
+  modelRef: string;
+  name: string;
+  config: EvalRunConfig;
+}
+
+export class DexieRunStore implements RunStore {
+  private pending: Array<{ step: number; values: Record<string, number> }> = [];
+  private lastFlush = 0;
+
+  /** `evaluation`: the row an evaluation writes (evaluation rows are written whole, at the end). */
+  constructor(
+    private readonly db: StudioDb,
+    readonly runId: string,
+    private readonly evaluation?: NewEvaluation,
+  ) {}
+
+  get label(): string {
+    return `run ${this.runId}`;
+  }
+
+  async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
+    await this.db.runs.update(this.runId, { ...patch, status, updatedAt: Date.now() });
+  }
+
+  async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<void> {
+    await updateRun<TrainRunRow>(this.db, this.runId, { setup });
+  }
+
+  async addMetric(m: StepMetrics): Promise<void> {
+    this.pending.push({ step: m.step, values: { ...m } as unknown as Record<string, number> });
+    if (Date.now() - this.lastFlush > FLUSH_MS) await this.flush();
+  }
+
+  /** Eval values join the row of their step (the metrics key is [runId+step]). */
+  async addEval(m: EvalMetrics): Promise<void> {
+    await this.flush();
+    const key: [string, number] = [this.runId, m.step];
+    const row = await this.db.metrics.get(key);
+    const values = { ...(row?.values ?? {}), evalLoss: m.evalLoss, evalLossCot: m.evalLossCot, evalLossCall: m.evalLossCall };
+    await this.db.metrics.put({ runId: this.runId, step: m.step, values });
+  }
+
+  async setTokenLoss(strip: TokenLossStrip): Promise<void> {
+    await updateRun<TrainRunRow>(this.db, this.runId, { tokenLoss: strip });
+  }
+
+  async flush(): Promise<void> {
+    this.lastFlush = Date.now();
+    if (this.pending.length === 0) return;
+    const rows = this.pending.splice(0).map((p) => ({ runId: this.runId, step: p.step, values: p.values }));
+    await this.db.metrics.bulkPut(rows);
+  }
+
+  private checkpointRows(): Promise<CheckpointRow[]> {
+    return this.db.checkpoints.where('runId').equals(this.runId).sortBy('step');
+  }
+
+  async openHistory(resume: boolean): Promise<TrainerState | null> {
+    if (!resume) {
+      await this.db.transaction('rw', this.db.metrics, this.db.checkpoints, async () => {
+        await this.db.metrics.where('runId').equals(this.runId).delete();
+        await this.db.checkpoints.where('runId').equals(this.runId).delete();
+      });
+      return null;
+    }
+    const state = await this.newestTrainerState();
+    if (state) await this.db.metrics.where('[runId+step]').between([this.runId, state.step + 1], [this.runId, Infinity]).delete();
+    return state;
+  }
+
+  /** The newest checkpoint with trainer state (an imported snapshot's adapter-only row has none). */
+  private async newestTrainerState(): Promise<TrainerState | null> {
+    const last = (await this.checkpointRows()).filter((r) => r.blobs[CHECKPOINT_BLOB] !== undefined).at(-1);
+    if (!last) return null;
+    const bytes = (await blobBytes(last.blobs[CHECKPOINT_BLOB]))!;
+    return (await decodeCheckpoint(bytes, `checkpoint of run ${this.runId} at step ${last.step}`)).state;
+  }
+
+  async saveCheckpoint(state: TrainerState): Promise<void> {
+    await this.flush();
+    const bytes = encodeCheckpoint(state, { run: this.runId });
+    await this.db.transaction('rw', this.db.checkpoints, async () => {
+      await this.db.checkpoints.put({ runId: this.runId, step: state.step, createdAt: Date.now(), blobs: { [CHECKPOINT_BLOB]: toArrayBuffer(bytes) } });
+      const all = await this.checkpointRows();
+      for (const old of all.slice(0, Math.max(0, all.length - CHECKPOINTS_KEPT))) await this.db.checkpoints.delete([old.runId, old.step]);
+    });
+  }
+
+  async readAdapter(spec: ModelSpec): Promise<LoraAdapter> {
+    const run = await requireRun(this.db, this.runId);
+    const newest = (await this.checkpointRows()).at(-1);
+    if (!newest) throw new Error(`run ${this.runId} has no checkpoint yet; train it for at least one checkpoint interval (or pause it) first`);
+    const checkpoint = await blobBytes(newest.blobs[CHECKPOINT_BLOB]);
+    if (checkpoint) {
+      if (run.kind === 'eval') throw new Error(`run ${this.runId} is an evaluation; it has no trainer checkpoint`);
+      const { state } = await decodeCheckpoint(checkpoint, `checkpoint of run ${this.runId} at step ${newest.step}`);
+      const layout = loraLayout(spec, run.config.lora);
+      if (layout.size !== state.loraParams.length) throw new Error(`run ${this.runId}'s checkpoint does not fit the loaded model; load the model it was trained on`);
+      return { settings: run.config.lora, tensors: unflattenLora(layout.order, state.loraParams) };
+    }
+    const cfg = await blobBytes(newest.blobs[ADAPTER_CONFIG_FILE]);
+    const weights = await blobBytes(newest.blobs[ADAPTER_WEIGHTS_FILE]);
+    if (!cfg || !weights) throw new Error(`run ${this.runId}'s newest checkpoint holds no adapter`);
+    return importPeftAdapter(spec, new TextDecoder().decode(cfg), memorySource(weights, ADAPTER_WEIGHTS_FILE));
+  }
+
+  /** A trainer checkpoint of that step already holds the adapter (readAdapter derives it); otherwise
+   * the PEFT files join that step's checkpoint row, or make an adapter-only one. */
+  async saveAdapter(step: number, files: () => Promise<AdapterFiles>): Promise<void> {
+    const existing = await this.db.checkpoints.get([this.runId, step]);
+    if (existing?.blobs[CHECKPOINT_BLOB] !== undefined) return;
+    const peft = await files();
+    const blobs = { ...(existing?.blobs ?? {}), [ADAPTER_CONFIG_FILE]: toArrayBuffer(new TextEncoder().encode(peft.configJson)), [ADAPTER_WEIGHTS_FILE]: toArrayBuffer(peft.weights) };
+    await this.db.checkpoints.put({ runId: this.runId, step, createdAt: Date.now(), blobs, meta: { adapterOnly: true } });
+  }
+
+  async saveEvaluation(report: EvalReport): Promise<void> {
+    if (!this.evaluation) throw new Error(`${this.label} was not opened as a new evaluation`);
+    await saveEvalRun(this.db, { id: this.runId, ...this.evaluation, report });
+  }
+
+  async hdrPool(settings: HdrSettings): Promise<HdrPool> {
+    const { db, runId } = this;
+    const { datasetId } = await requireRun(db, runId);
+    return {
+      firstRound: () => nextHdrRound(db, datasetId),
+      hooks: dexieHdrHooks(db, datasetId, runId, settings.maxFailedOutputs),
+      saveMined: async (report, pool) => {
+        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length } });
+      },
+      finish: (outcome) => finishHdrRun(db, runId, outcome.stopReason, outcome.failed),
+    };
+  }
+}
+
+/** A new HDR run's row (status `running`) and its store. */
+export async function createHdrRunStore(db: StudioDb, run: { datasetId: string; modelRef: string; name: string; settings: HdrSettings; config: RunConfig }): Promise<DexieRunStore> {
+  const id = newRunId('hdr');
+  await createHdrRun(db, { id, ...run });
+  return new DexieRunStore(db, id);
+}

@@ -1,0 +1,201 @@
+// The CLI's RunStore: one run as a folder of plain files, the formats `studio train|eval|hdr` have
+// always written:
+//   run.json                  model, data files, config, example counts, GPU memory and adapter,
+//                             status, last step and message (rewritten on every status change)
+//   metrics.jsonl             {"kind":"train",…StepMetrics} per step, {"kind":"eval",…} per eval
+//   checkpoint.safetensors    the newest trainer checkpoint (resume with --resume)
+//   adapter_config.json + adapter_model.safetensors   the PEFT adapter
+//   token-loss.json           per-token loss of one held-out example at the latest eval step
+//   HDR: mine-predictions.jsonl, hard-cases.jsonl (the open pool), hdr-examples.jsonl (accepted
+//        samples as Examples), rounds.jsonl (one report per round), hdr.json (the summary)
+// An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
+// command names. Node only (node:fs); never imported by the worker.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RunStatus } from '../../data/db.ts';
+import type { EvalReport, Prediction } from '../../eval/index.ts';
+import type { HardCase, HdrSettings } from '../../hdr/index.ts';
+import { nodeFileSource } from '../../model/byte-source-node.ts';
+import type { ModelSpec } from '../../model/config.ts';
+import type { LoraAdapter } from '../../model/lora.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
+import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
+import type { TokenLossStrip } from '../tokenLoss.ts';
+import type { AdapterFiles, HdrPool, RunStore, StatusPatch, TrainingSetup } from './runStore.ts';
+
+export const RUN_JSON = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+export const TOKEN_LOSS_FILE = 'token-loss.json';
+export const HDR_FILES = { rounds: 'rounds.jsonl', examples: 'hdr-examples.jsonl', hardCases: 'hard-cases.jsonl', mined: 'mine-predictions.jsonl', summary: 'hdr.json' } as const;
+
+/** What the command knows about the run before any job starts. */
+export interface RunFolderFacts {
+  /** The --model argument (also the adapter's base model name). */
+  model: string;
+  /** The data files' names. */
+  data: string[];
+  /** The adapter folder a job started from (--adapter), or null. */
+  adapter?: string | null;
+  /** Record counts of the data files, listed in run.json's `examples`. */
+  counts?: Record<string, number>;
+  /** More summary fields an evaluation or HDR summary starts with (e.g. split, mine). */
+  summary?: Record<string, unknown>;
+}
+
+/** An evaluation's output paths (`studio eval --out … --summary …`). */
+export interface EvaluationFiles {
+  predictions: string;
+  summary?: string;
+}
+
+/** One prediction as a JSON line (the format `studio eval` and HDR mining have always written). */
+export function predictionLine(p: Prediction): string {
+  return JSON.stringify({
+    id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: p.errors[0]?.message,
+    finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
+  });
+}
+
+/** A folder's PEFT adapter (adapter_config.json + adapter_model.safetensors) for a model of this spec. */
+export async function readPeftAdapter(dir: string, spec: ModelSpec): Promise<LoraAdapter> {
+  const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
+  if (!existsSync(cfgPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
+  return importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(dir, ADAPTER_WEIGHTS_FILE)));
+}
+
+function hardCaseLines(cases: HardCase[]): string {
+  return cases.map((c) => JSON.stringify({ id: c.example.id, round: c.round, failed_outputs: c.failedOutputs }) + '\n').join('');
+}
+
+export class RunFolderStore implements RunStore {
+  /** run.json as written last; keys in the order the file has always had. */
+  private runJson: Record<string, unknown>;
+
+  constructor(
+    readonly dir: string,
+    private readonly facts: RunFolderFacts,
+    private readonly evaluationFiles?: EvaluationFiles,
+  ) {
+    this.runJson = { model: facts.model, data: facts.data };
+  }
+
+  /** A store for `studio eval`: its files are wherever the command was told to put them. */
+  static forEvaluation(files: EvaluationFiles, facts: RunFolderFacts): RunFolderStore {
+    return new RunFolderStore(dirname(files.predictions), facts, files);
+  }
+
+  get label(): string {
+    return this.dir;
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  hasCheckpoint(): boolean {
+    return existsSync(this.path(CHECKPOINT_FILE));
+  }
+
+  private write(file: string, text: string | Uint8Array): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(this.path(file), text);
+  }
+
+  private append(file: string, text: string): void {
+    mkdirSync(this.dir, { recursive: true });
+    appendFileSync(this.path(file), text);
+  }
+
+  private writeRunJson(): void {
+    this.write(RUN_JSON, JSON.stringify(this.runJson, null, 2) + '\n');
+  }
+
+  async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
+    this.runJson = { ...this.runJson, status, lastStep: patch.lastStep, message: patch.message };
+    this.writeRunJson();
+  }
+
+  async recordSetup(setup: TrainingSetup): Promise<void> {
+    const { train, eval: held, tooLong } = setup.examples;
+    this.runJson = { ...this.runJson, config: setup.config, examples: { train, eval: held, ...this.facts.counts, tooLong }, memory: setup.memory, adapter: setup.gpuAdapter };
+    this.writeRunJson();
+  }
+
+  async addMetric(m: StepMetrics): Promise<void> {
+    this.append(METRICS_FILE, JSON.stringify({ kind: 'train', ...m }) + '\n');
+  }
+
+  async addEval(m: EvalMetrics): Promise<void> {
+    this.append(METRICS_FILE, JSON.stringify({ kind: 'eval', ...m }) + '\n');
+  }
+
+  async setTokenLoss(strip: TokenLossStrip): Promise<void> {
+    this.write(TOKEN_LOSS_FILE, JSON.stringify(strip) + '\n');
+  }
+
+  async flush(): Promise<void> {
+    // Every write above is synchronous and unbuffered.
+  }
+
+  async openHistory(resume: boolean): Promise<TrainerState | null> {
+    const metricsPath = this.path(METRICS_FILE);
+    if (!resume) {
+      this.write(METRICS_FILE, '');
+      return null;
+    }
+    if (!this.hasCheckpoint()) throw new Error(`${this.path(CHECKPOINT_FILE)} does not exist; there is nothing to resume`);
+    const { state } = await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE));
+    // Metrics after the checkpoint's step are trained again; drop them so the history stays one curve.
+    if (existsSync(metricsPath)) {
+      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= state.step);
+      this.write(METRICS_FILE, kept.map((l) => l + '\n').join(''));
+    }
+    return state;
+  }
+
+  async saveCheckpoint(state: TrainerState): Promise<void> {
+    this.write(CHECKPOINT_FILE, encodeCheckpoint(state, { model: this.facts.model }));
+  }
+
+  readAdapter(spec: ModelSpec): Promise<LoraAdapter> {
+    return readPeftAdapter(this.dir, spec);
+  }
+
+  async saveAdapter(_step: number, files: () => Promise<AdapterFiles>): Promise<void> {
+    const peft = await files();
+    this.write(ADAPTER_CONFIG_FILE, peft.configJson);
+    this.write(ADAPTER_WEIGHTS_FILE, peft.weights);
+  }
+
+  async saveEvaluation(report: EvalReport): Promise<void> {
+    const files = this.evaluationFiles;
+    if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
+    writeFileSync(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
+    const { predictions: _predictions, aborted: _aborted, ...summary } = report;
+    if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary }, null, 2) + '\n');
+  }
+
+  async hdrPool(_settings: HdrSettings): Promise<HdrPool> {
+    // A new HDR run in this folder starts its files afresh.
+    this.write(HDR_FILES.rounds, '');
+    this.write(HDR_FILES.examples, '');
+    return {
+      firstRound: async () => 1,
+      hooks: {
+        onHardCases: (_round, open) => this.write(HDR_FILES.hardCases, hardCaseLines(open)),
+        onAccepted: (_round, examples) => this.append(HDR_FILES.examples, examples.map((e) => JSON.stringify(e) + '\n').join('')),
+        // Solved cases leave the pool; onHardCases rewrites the open ones right after.
+        onSolved: () => undefined,
+        onRound: (r) => this.append(HDR_FILES.rounds, JSON.stringify(r) + '\n'),
+      },
+      saveMined: async (report) => this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p) + '\n').join('')),
+      finish: async (o) => {
+        const { model, adapter = null, data, summary } = this.facts;
+        const out = { model, adapter, data, settings: o.settings, config: o.config, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
+        this.write(HDR_FILES.summary, JSON.stringify(o.failed ? { ...out, failed: true } : out, null, 2) + '\n');
+      },
+    };
+  }
+}

@@ -1,0 +1,100 @@
+// The RunStore: everything a job keeps about one run, behind one interface with two homes —
+// IndexedDB through Dexie in the browser (./dexie.ts) and a run folder in Node (./folder.ts:
+// run.json, metrics.jsonl, checkpoint.safetensors, the PEFT adapter, HDR files). Training,
+// evaluation and HDR are written once against it (../train.ts, ../evaluate.ts, ../hdr.ts).
+// The groups below are what a job may ask for; every store implements all of them.
+// A store never runs the model and never decides anything a job decides (when to checkpoint,
+// what to evaluate): it only keeps what it is given and reads back what it kept.
+import type { RunStatus } from '../../data/db.ts';
+import type { EvalReport } from '../../eval/index.ts';
+import type { AdapterSummary } from '../../gpu/context.ts';
+import type { HardCase, HdrHooks, HdrSettings } from '../../hdr/index.ts';
+import type { ModelSpec } from '../../model/config.ts';
+import type { LoraAdapter } from '../../model/lora.ts';
+import type { RunConfig } from '../../train/config.ts';
+import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
+import type { TokenLossStrip } from '../tokenLoss.ts';
+
+/** A PEFT adapter as its two files (adapter_config.json text, adapter_model.safetensors bytes). */
+export interface AdapterFiles {
+  configJson: string;
+  weights: Uint8Array;
+}
+
+export interface StatusPatch {
+  /** The last optimizer step (training) or round (HDR) written. */
+  lastStep?: number;
+  /** Why the run is where it is (a failure, a stop, skipped examples). */
+  message?: string;
+  modelRef?: string;
+}
+
+/** Facts of a training run known once its data is tokenized and its model is on the GPU. */
+export interface TrainingSetup {
+  config: RunConfig;
+  examples: { train: number; eval: number; tooLong: number };
+  /** GPU memory the model allocated, by category (measured). */
+  memory: { weights: number; lora: number; activations: number };
+  gpuAdapter: AdapterSummary;
+}
+
+/** What an HDR run reports when it ends (a failed one carries the error as its stop reason). */
+export interface HdrOutcome {
+  settings: HdrSettings;
+  config: RunConfig;
+  stopReason: string;
+  failed: boolean;
+  rounds: number;
+  poolStart: number;
+  poolEnd: number;
+  added: number;
+}
+
+/** The hard-case pool of an HDR run: where its rounds start, the hooks that keep the pool, the
+ * mining evaluation, and the end. */
+export interface HdrPool {
+  /** The first round's number: after any round an earlier HDR run on the same data recorded, so
+   * new sample ids never clash with stored ones. */
+  firstRound(): Promise<number>;
+  /** Persistence hooks for src/hdr's round loop (open cases, accepted samples, solved, rounds). */
+  hooks: Pick<HdrHooks, 'onHardCases' | 'onAccepted' | 'onSolved' | 'onRound'>;
+  saveMined(report: EvalReport, pool: HardCase[]): Promise<void>;
+  finish(outcome: HdrOutcome): Promise<void>;
+}
+
+export interface RunStore {
+  /** How messages name the run (its id, or its folder). */
+  readonly label: string;
+
+  // Status
+  setStatus(status: RunStatus, patch?: StatusPatch): Promise<void>;
+  recordSetup(setup: TrainingSetup): Promise<void>;
+
+  // Metrics (per optimizer step; eval values join their step; the latest per-token loss strip)
+  addMetric(m: StepMetrics): Promise<void>;
+  addEval(m: EvalMetrics): Promise<void>;
+  setTokenLoss(strip: TokenLossStrip): Promise<void>;
+  /** Writes anything buffered (a store may batch metric writes). */
+  flush(): Promise<void>;
+
+  // Checkpoints
+  /** Resume: the newest checkpoint (null when there is none), with metrics past its step dropped so
+   * the resumed curve stays one line. Fresh start: an empty history, and null. */
+  openHistory(resume: boolean): Promise<TrainerState | null>;
+  saveCheckpoint(state: TrainerState): Promise<void>;
+
+  // Adapters
+  /** The run's adapter for a model of this spec (its newest checkpoint or its PEFT files); throws
+   * with what is missing when the run has none. */
+  readAdapter(spec: ModelSpec): Promise<LoraAdapter>;
+  /** Keeps the adapter as of `step` in PEFT's format. `files` is called only when the store has no
+   * other way to give it back (a trainer checkpoint of that step already holds it). */
+  saveAdapter(step: number, files: () => Promise<AdapterFiles>): Promise<void>;
+
+  // Evaluations
+  saveEvaluation(report: EvalReport): Promise<void>;
+
+  // HDR pool
+  /** The run's hard-case pool, opened for an HDR run with these settings. */
+  hdrPool(settings: HdrSettings): Promise<HdrPool>;
+}

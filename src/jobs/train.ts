@@ -1,0 +1,154 @@
+// The training job, one loop for the studio and the CLI: tokenize the examples with the model's
+// template, load the model with a LoRA (fresh, or a given adapter), open the run's history (resume
+// from its newest checkpoint, or start afresh), then train step by step: every step's metrics into
+// the store and out as an event, the held-out loss and the per-token loss strip at eval steps, a
+// checkpoint every N steps, on pause or stop and at the end, and the PEFT adapter at the end.
+// A lost GPU device or any error ends the run as `failed` with a message; the checkpoint stays for
+// a resume. Where the run is kept (Dexie or a folder) is the RunStore's business, never this file's.
+import { GpuDeviceLostError } from '../gpu/errors.ts';
+import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
+import { readLoraParams } from '../model/deviceLora.ts';
+import type { LoraAdapter } from '../model/lora.ts';
+import { exportPeftAdapter } from '../model/peft.ts';
+import type { RunStatus } from '../data/db.ts';
+import type { TokenizedExample } from '../train/batching.ts';
+import { validateRunConfig, type RunConfig } from '../train/config.ts';
+import { tokenizeAllForTraining } from '../train/prepareData.ts';
+import { Trainer, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import type { JobContext, RunInterruption } from './context.ts';
+import type { JobExamples } from './data.ts';
+import type { RunStore } from './store/runStore.ts';
+import { tokenLossStrip, type TokenLossStrip } from './tokenLoss.ts';
+
+export interface TrainJob {
+  store: RunStore;
+  config: RunConfig;
+  examples: JobExamples;
+  /** Continue from the store's newest checkpoint (a run without one starts from step 0). */
+  resume: boolean;
+  /** Steps from epochs over the tokenized training set instead of config.steps. */
+  epochs?: number;
+  /** Start from this adapter; its settings replace config.lora. */
+  adapter?: LoraAdapter;
+  events?: TrainEvents;
+}
+
+export interface TrainEvents {
+  onStatus?(status: RunStatus, step: number, message?: string): void;
+  onStep?(m: StepMetrics, totalSteps: number): void;
+  onEval?(m: EvalMetrics): void;
+  onTokenLoss?(strip: TokenLossStrip): void;
+  /** Examples that did not fit the sequence length, one message each (before training starts). */
+  onSkipped?(messages: string[]): void;
+}
+
+export interface TrainOutcome {
+  status: RunStatus;
+  step: number;
+  message?: string;
+  /** The run's total steps (config.steps, or from --epochs) and training examples used. */
+  steps: number;
+  trainExamples: number;
+}
+
+interface Prepared {
+  config: RunConfig;
+  train: TokenizedExample[];
+  held: TokenizedExample[];
+  tooLong: string[];
+}
+
+/** What a training run starts from, whether it then trains or only dumps its first step. */
+type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter'>;
+
+/** Tokenized train and held-out sets, and the config with its final steps and LoRA settings. */
+function prepare(ctx: JobContext, job: TrainingStart): Prepared {
+  const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
+  validateRunConfig(config);
+  ctx.progress({ label: 'tokenizing', done: 0, total: 1 });
+  const train = tokenizeAllForTraining(ctx.model.tokenizer, job.examples.train, config.seqLen);
+  const held = tokenizeAllForTraining(ctx.model.tokenizer, job.examples.eval.slice(0, config.evalExamples), config.seqLen);
+  if (job.epochs !== undefined && train.examples.length > 0) {
+    config.steps = Math.max(1, Math.ceil((job.epochs * train.examples.length) / (config.batchSize * config.gradAccum)));
+  }
+  return { config, train: train.examples, held: held.examples, tooLong: train.tooLong };
+}
+
+function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Promise<EngineModel> {
+  return loadEngineModel(ctx.gpu, ctx.model.files, { lora: config.lora, adapter: job.adapter, seed: config.seed, maxTokens: config.batchSize * config.seqLen, recompute: config.recompute });
+}
+
+export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOutcome> {
+  const { store, events = {} } = job;
+  const { gpu } = ctx;
+  const { config, train, held, tooLong } = prepare(ctx, job);
+  const status = async (s: RunStatus, step: number, message?: string): Promise<TrainOutcome> => {
+    await store.setStatus(s, { lastStep: step, message, modelRef: ctx.model.ref });
+    events.onStatus?.(s, step, message);
+    return { status: s, step, message, steps: config.steps, trainExamples: train.length };
+  };
+  if (tooLong.length) events.onSkipped?.(tooLong);
+  if (train.length === 0) {
+    return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
+  }
+
+  const model = await loadModel(ctx, job, config);
+  const trainer = new Trainer(model.state, train, config);
+  try {
+    const state = await store.openHistory(job.resume);
+    if (state) trainer.restoreState(state);
+    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter });
+    await status('running', trainer.step, tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined);
+    const decode = (ids: number[]) => ctx.model.tokenizer.decode(ids, { skip_special_tokens: false });
+    while (trainer.step < config.steps) {
+      if (ctx.signal.aborted) {
+        await store.saveCheckpoint(await trainer.saveState());
+        const pause = (ctx.signal.reason as RunInterruption) === 'pause';
+        return await status(pause ? 'paused' : 'done', trainer.step, pause ? undefined : 'stopped by the user');
+      }
+      const m = await trainer.trainStep();
+      await store.addMetric(m);
+      events.onStep?.(m, config.steps);
+      ctx.progress({ label: 'training', done: m.step, total: config.steps, rate: m.tokensPerSecond });
+      if (config.evalEvery > 0 && held.length > 0 && (m.step % config.evalEvery === 0 || m.step === config.steps)) {
+        const e = await trainer.evalLoss(held);
+        await store.addEval(e);
+        events.onEval?.(e);
+        // The dashboard's per-token strip: the first held-out example (the store keeps the latest).
+        const strip = await tokenLossStrip(gpu, model.state, held[0], config.seqLen, m.step, decode);
+        await store.setTokenLoss(strip);
+        events.onTokenLoss?.(strip);
+      }
+      if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) await store.saveCheckpoint(await trainer.saveState());
+    }
+    await store.saveCheckpoint(await trainer.saveState());
+    await store.saveAdapter(trainer.step, async () => {
+      const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), ctx.model.ref);
+      return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+    });
+    return await status('done', trainer.step);
+  } catch (err) {
+    await store.flush().catch(() => undefined);
+    const lost = err instanceof GpuDeviceLostError || gpu.ctx.lostError;
+    const message = lost ? `${(err as Error).message} Resume the run to continue from its last checkpoint.` : `${(err as Error).name}: ${(err as Error).message}`;
+    return await status('failed', trainer.step, message);
+  } finally {
+    trainer.destroy();
+    if (!gpu.ctx.lostError) model.release();
+  }
+}
+
+/** The first optimizer step's inputs, losses and LoRA gradients (DESIGN.md's dump), without training
+ * or storing anything: the same data and model a training run would start with. */
+export async function dumpFirstStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
+  const { config, train } = prepare(ctx, job);
+  if (train.length === 0) throw new Error(`no training examples fit the sequence length ${config.seqLen}`);
+  const model = await loadModel(ctx, job, config);
+  const trainer = new Trainer(model.state, train, config);
+  try {
+    return await trainer.dumpNextStep();
+  } finally {
+    trainer.destroy();
+    model.release();
+  }
+}

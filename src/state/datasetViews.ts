@@ -1,0 +1,59 @@
+// What the dataset and HDR views show beyond the stored rows, as React hooks with loading and error:
+// an example's tokens by segment and a dataset's token lengths (both counted in the worker with the
+// embedded model's tokenizer, so they work before any model is loaded), the hard cases of a dataset
+// and one example row. Re-read when `stamp` changes (a job wrote something).
+import { useEffect, useState } from 'react';
+import type { DatasetLengths, Example, ExampleTokens } from '../worker/protocol.ts';
+import { engineClient } from './engine.ts';
+import { exampleRow, hardCases, type ExampleRow, type HardCaseRow } from './queries.ts';
+
+export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
+
+/** The tokenizer the views name while they wait for the worker's answer. */
+export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
+
+interface Loaded<T> {
+  value: T | null;
+  error: string | null;
+}
+
+/** A value from an async read keyed by `key`; null while it loads, the error text when it fails. */
+function useLoaded<T>(key: string | null, load: () => Promise<T>, what: string): Loaded<T> {
+  const [state, setState] = useState<{ key: string | null } & Loaded<T>>({ key: null, value: null, error: null });
+  useEffect(() => {
+    if (key === null) return;
+    let live = true;
+    load().then(
+      (value) => live && setState({ key, value, error: null }),
+      (err) => live && setState({ key, value: null, error: `Could not ${what}: ${(err as Error).message}.` }),
+    );
+    return () => {
+      live = false;
+    };
+    // `key` names everything `load` reads.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return state.key === key ? state : { value: null, error: null };
+}
+
+const exampleKeys = new WeakMap<Example, string>();
+let nextExampleKey = 0;
+const keyOf = (e: Example) => exampleKeys.get(e) ?? (exampleKeys.set(e, `ex${nextExampleKey++}`), exampleKeys.get(e)!);
+
+export function useExampleTokens(example: Example): Loaded<ExampleTokens> {
+  return useLoaded(keyOf(example), () => engineClient().request('exampleTokens', { example }), 'tokenize this example');
+}
+
+export function useDatasetLengths(datasetId: string, bins: number, onProgress: (p: { done: number; total: number }) => void): Loaded<DatasetLengths> {
+  return useLoaded(`${datasetId}:${bins}`, () => engineClient().request('datasetLengths', { datasetId, bins }, onProgress), 'count tokens');
+}
+
+export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] {
+  return useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases').value ?? [];
+}
+
+export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {
+  return useLoaded(`${datasetId}:${exampleId}`, () => exampleRow(datasetId, exampleId), 'read the example');
+}
+
+export { exampleRow };

@@ -1,0 +1,50 @@
+// The page's typed reads of IndexedDB: datasets, a dataset's example rows, the runs table with each
+// run's newest metrics, a run's metric rows, hard cases. Each is one function the stores and views
+// call; none writes (the worker does every write). Row types come from the stores' schema.
+import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type StoredRun } from '../jobs/store/schema.ts';
+import { studioDb } from './db.ts';
+
+export type { Call, Example, FunctionSchema } from '../worker/protocol.ts';
+export type { DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, HdrRunRow, MetricRow, RunKind, StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
+
+export function listDatasets(): Promise<DatasetRow[]> {
+  return studioDb().datasets.orderBy('createdAt').toArray();
+}
+
+/** A dataset's examples in import order. */
+export function exampleRows(datasetId: string): Promise<ExampleRow[]> {
+  return studioDb().examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).toArray();
+}
+
+export async function exampleRow(datasetId: string, exampleId: string): Promise<ExampleRow | undefined> {
+  return studioDb().examples.get([datasetId, exampleId]);
+}
+
+export interface RunsTable {
+  /** Newest first. */
+  runs: StoredRun[];
+  /** Each run's newest metric row's values (runs without metrics are absent). */
+  lastMetrics: Map<string, Record<string, number>>;
+}
+
+/** The runs table in one read, whatever the number of runs: every run row, the metric keys (small
+ * [runId, step] pairs, in key order, so each run's newest is the last of its block), and the newest
+ * row of each run by those keys. */
+export async function runsTable(): Promise<RunsTable> {
+  const db = studioDb();
+  return db.transaction('r', db.runs, db.metrics, async () => {
+    const rows = (await db.runs.orderBy('createdAt').reverse().toArray()).map(storedRun);
+    const keys = (await db.metrics.toCollection().primaryKeys()) as Array<[string, number]>;
+    const newest = keys.filter((k, i) => keys[i + 1]?.[0] !== k[0]);
+    const last = await db.metrics.bulkGet(newest);
+    return { runs: rows, lastMetrics: new Map(last.filter((r): r is MetricRow => !!r).map((r) => [r.runId, r.values])) };
+  });
+}
+
+export function runMetrics(runId: string): Promise<MetricRow[]> {
+  return studioDb().metrics.where('runId').equals(runId).toArray();
+}
+
+export function hardCases(datasetId: string): Promise<HardCaseRow[]> {
+  return studioDb().hardCases.where('datasetId').equals(datasetId).toArray();
+}

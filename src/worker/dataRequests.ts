@@ -1,0 +1,115 @@
+// The worker's requests that need no GPU: dataset import and deletion, run snapshots (export,
+// import, share links), and tokens for the dataset views with the embedded model's tokenizer. They
+// run here, off the page's thread, so the page only reads the tables and renders.
+// Never trains or generates (engine.ts does, through the job engine).
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { StudioDb } from '../data/db.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows } from '../data/dataset-store.ts';
+import { detectDatasetFileFormat } from '../data/import-dataset.ts';
+import { importDatasetIntoDb } from '../data/import-into-db.ts';
+import { lengthStats } from '../data/length-stats.ts';
+import { formatIssue } from '../data/record-error.ts';
+import { loadTokenizer } from '../data/tokenizer-load.ts';
+import { tokenizeDataset, tokenizeExample } from '../data/tokenize-example.ts';
+import type { ModelSpec } from '../model/config.ts';
+import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
+import type { LoadedModel } from '../jobs/context.ts';
+import { requireTrainRun } from '../jobs/store/dexie.ts';
+import type { Handler } from './engine.ts';
+import type { RequestKind } from './protocol.ts';
+
+/** The tokenizer the dataset views count with, whatever model is loaded (or none). */
+export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
+
+type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths';
+
+export interface DataRequestContext {
+  db(): StudioDb;
+  /** The model the worker holds now, if any (snapshots of runs without a stored spec need it). */
+  model(): LoadedModel | null;
+  /** Where the app (and its embedded model) is served from. */
+  appBaseUrl(): string;
+}
+
+export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Handler<K> } & Partial<Record<Exclude<RequestKind, DataRequest>, never>> {
+  let viewTokenizer: Promise<PreTrainedTokenizer> | null = null;
+  const tokenizer = () => {
+    viewTokenizer ??= (async () => {
+      const json = async (name: string) => {
+        const res = await fetch(new URL(`models/tiny-qwen3/${name}`, ctx.appBaseUrl()));
+        if (!res.ok) throw new Error(`${name} could not be fetched (HTTP ${res.status}); rebuild the app with npm run build`);
+        return res.json();
+      };
+      return loadTokenizer(await json('tokenizer.json'), await json('tokenizer_config.json'));
+    })();
+    viewTokenizer.catch(() => (viewTokenizer = null));
+    return viewTokenizer;
+  };
+
+  /** The spec a snapshot describes the adapter with: the run's stored summary, or the loaded model. */
+  const snapshotSpec = (row: { id: string; modelRef?: string; modelSpec?: unknown }): ModelSpec | undefined => {
+    if (row.modelSpec) return undefined;
+    if (!row.modelRef) throw new Error(`run ${row.id} has no model reference`);
+    const model = ctx.model();
+    if (model?.ref !== row.modelRef) throw new Error(`run ${row.id} was trained on ${row.modelRef}, but the loaded model is ${model?.ref ?? 'none'}; load that model first`);
+    return model.spec;
+  };
+
+  return {
+    detectFormats: async ({ files }) => {
+      const detected: Record<string, string> = {};
+      for (const f of files) detected[f.name] = (await detectDatasetFileFormat({ name: f.name, blob: f })) ?? 'not recognised';
+      return detected;
+    },
+
+    importDataset: async ({ files, name, format }, progress) => {
+      // Written to the database a batch at a time (memory stays flat with file size); a file with
+      // no usable record saves nothing, and the stored datasets stay as they were.
+      const result = await importDatasetIntoDb(ctx.db(), files.map((f) => ({ name: f.name, blob: f })), {
+        name,
+        format,
+        onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
+      });
+      return { datasetId: result.row?.id ?? null, files: result.files, issues: result.issues.map(formatIssue), imported: result.imported };
+    },
+
+    describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),
+
+    deleteDataset: ({ datasetId, confirmToken }) => deleteDataset(ctx.db(), datasetId, confirmToken),
+
+    exportSnapshot: async ({ runId, includeDataset }) => {
+      const row = await requireTrainRun(ctx.db(), runId);
+      return { zip: await exportRunSnapshot(ctx.db(), runId, { spec: snapshotSpec(row), includeDataset }) };
+    },
+
+    importSnapshot: async ({ bytes, label, mode }) => {
+      const snapshot = await importSnapshot(bytes, { label });
+      const row = await saveImportedSnapshot(ctx.db(), snapshot, mode);
+      return { runId: row.id, name: row.name ?? row.id, metricSteps: snapshot.run.metrics.length };
+    },
+
+    shareLink: async ({ runId }) => {
+      const row = await requireTrainRun(ctx.db(), runId);
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeCheckpoint: false });
+      const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
+      return { fragment: encodeShareLink(shareSummaryFromRun(run)) };
+    },
+
+    exampleTokens: async ({ example }) => {
+      const tok = await tokenizer();
+      const t = tokenizeExample(tok, example);
+      return { tokenizer: VIEW_TOKENIZER_NAME, pieces: t.inputIds.map((id, i) => ({ text: tok.decode([id]), segment: t.segments[i] })), counts: t.counts };
+    },
+
+    datasetLengths: async ({ datasetId, bins }, progress) => {
+      const rows = await loadExampleRows(ctx.db(), datasetId);
+      const r = await tokenizeDataset(
+        await tokenizer(),
+        rows.map((x) => x.example),
+        { onProgress: (p) => progress({ label: 'counting tokens', done: p.examplesDone, total: p.examplesTotal }) },
+      );
+      const lengths = r.tokenized.map((t) => ({ total: t.inputIds.length, ...t.counts }));
+      return { tokenizer: VIEW_TOKENIZER_NAME, stats: lengthStats(lengths, bins), cot: lengths.map((l) => l.cot), call: lengths.map((l) => l.call), failed: r.failed.length };
+    },
+  };
+}

