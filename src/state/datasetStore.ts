@@ -14,8 +14,9 @@ export type FormatChoice = SourceFormat | 'auto';
 export interface LastImport {
   datasetId: string | null;
   files: ImportedFile[];
-  /** Each rejected record as one line naming the file, the line and the reason. */
+  /** Rejected records as lines naming the file, the line and the reason (the first thousand). */
   issues: string[];
+  issueCount: number;
   imported: number;
 }
 
@@ -55,10 +56,10 @@ export function datasetNameOf(files: Array<{ name: string }>): string {
 }
 
 /** The error shown when nothing could be imported: names the first problems so the user can fix them. */
-export function nothingImportedMessage(files: Array<{ name: string }>, issues: string[]): string {
+export function nothingImportedMessage(files: Array<{ name: string }>, issues: string[], issueCount = issues.length): string {
   const names = files.map((f) => f.name).join(', ');
   const shown = issues.slice(0, 3);
-  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  const more = issueCount > 3 ? ` (and ${issueCount - 3} more)` : '';
   const why = shown.length ? `: ${shown.join('; ')}${more}` : ': the files contain no records';
   return `No example could be imported from ${names}${why}. Nothing was saved; your existing datasets are unchanged. Fix the file or choose its format with the override, then drop it again.`;
 }
@@ -104,7 +105,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       );
       set({ lastImport: result });
       if (result.datasetId === null) {
-        set({ error: nothingImportedMessage(result.files, result.issues) });
+        set({ error: nothingImportedMessage(result.files, result.issues, result.issueCount) });
         return null;
       }
       await get().refreshDatasets();

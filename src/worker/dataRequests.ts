@@ -70,7 +70,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
         format,
         onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
       });
-      return { datasetId: result.row?.id ?? null, files: result.files, issues: result.issues.map(formatIssue), imported: result.imported };
+      return { datasetId: result.row?.id ?? null, files: result.files, issues: result.issues.map(formatIssue), issueCount: result.issueCount, imported: result.imported };
     },
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),

@@ -87,8 +87,10 @@ export interface DatasetImportResult {
   /** The new dataset, or null when nothing could be imported (nothing was saved). */
   datasetId: string | null;
   files: ImportedFile[];
-  /** Every record that was not imported, as one line naming the file, the line and the reason. */
+  /** Records that were not imported, each as one line naming the file, the line and the reason
+   * (the first thousand; `issueCount` has them all). */
   issues: string[];
+  issueCount: number;
   imported: number;
 }
 

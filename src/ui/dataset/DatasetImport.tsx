@@ -45,7 +45,7 @@ export function DatasetImport() {
         <div data-testid="import-result">
           <p>
             {lastImport.imported.toLocaleString()} examples imported
-            {lastImport.issues.length > 0 ? `, ${lastImport.issues.length.toLocaleString()} records skipped` : ''}.
+            {lastImport.issueCount > 0 ? `, ${lastImport.issueCount.toLocaleString()} records skipped` : ''}.
           </p>
           <ul className="plain">
             {lastImport.files.map((f) => (
@@ -57,7 +57,7 @@ export function DatasetImport() {
           </ul>
           {lastImport.issues.length > 0 && (
             <details>
-              <summary>Skipped records ({lastImport.issues.length})</summary>
+              <summary>Skipped records ({lastImport.issueCount})</summary>
               <ul className="issues">
                 {lastImport.issues.slice(0, 200).map((i, n) => (
                   <li key={n}>{i}</li>
