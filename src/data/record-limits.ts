@@ -11,11 +11,12 @@ export const RECORD_LIMITS = {
   /** Bytes of one record in the file (JSONL line or array element); larger ones are skipped unread. */
   maxRecordBytes: 256 << 10,
   /**
-   * Nesting levels of a record or an Example. The record or Example wrapper takes about 6 levels
-   * above call arguments and tool parameters, which may then nest 32 deep: what a run snapshot
-   * accepts (snapshot/dataset-jsonl.ts), so every imported dataset can also be exported.
+   * Nesting levels of a record or an Example (objects and lists; a value inside the deepest one
+   * sits one level further). The Example wraps possible answers 2 levels down, tool parameters 3
+   * and call arguments 4, and a run snapshot accepts 32 levels inside each (snapshot/dataset-jsonl.ts):
+   * 34 keeps every imported example exportable. Real schemas and arguments nest under 10.
    */
-  maxDepth: 38,
+  maxDepth: 34,
 } as const;
 
 interface Visit {

@@ -3,6 +3,7 @@
 // naming the path (`metrics[12].loss`). Objects are rebuilt from known keys only, so unknown keys
 // (including `__proto__`) are refused rather than carried along.
 // Owns the checks and SnapshotError; never renders, escapes or interprets strings: text stays text.
+import { setOwn } from '../data/own-keys.ts';
 
 /** The one error every snapshot/share-link import throws: names the entry (file) and the problem. */
 export class SnapshotError extends Error {
@@ -167,7 +168,8 @@ export function checkEntry<T>(entry: string, value: unknown, check: Check<T>): T
 }
 
 /** Any JSON value (tool schemas, call arguments), bounded in depth, size and string length and
- * rebuilt without `__proto__` keys. */
+ * rebuilt key by key. A key named `__proto__` is data here (a legal parameter name): it is kept
+ * as an own property, never assigned (which would set the rebuilt object's prototype). */
 export function jsonValue(opts: { maxDepth: number; maxString: number; maxItems: number }): Check<unknown> {
   const walk = (v: unknown, path: string, depth: number): unknown => {
     if (depth > opts.maxDepth) throw new FieldError(path, `nests deeper than ${opts.maxDepth} levels`);
@@ -182,10 +184,7 @@ export function jsonValue(opts: { maxDepth: number; maxString: number; maxItems:
       const keys = Object.keys(v);
       if (keys.length > opts.maxItems) throw new FieldError(path, `has ${keys.length} keys; the limit is ${opts.maxItems}`);
       const out: Record<string, unknown> = {};
-      for (const k of keys) {
-        if (k === '__proto__') throw new FieldError(join(path, k), 'is not an allowed name');
-        out[k] = walk(v[k], join(path, k), depth + 1);
-      }
+      for (const k of keys) setOwn(out, k, walk(v[k], join(path, k), depth + 1));
       return out;
     }
     throw new FieldError(path, `is not a JSON value (${describe(v)})`);

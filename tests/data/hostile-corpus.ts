@@ -70,9 +70,9 @@ function openaiFile(): HostileFile {
     text: lines.join('\n') + '\n',
     imported: ['o-ok-1', 'o-proto-args', 'o-type-constructor', 'o-required-constructor', 'o-near-limit', 'o-ok-2'],
     rejected: [
-      { index: 1, id: 'o-deep-args', reason: /^record nests deeper than 38 levels \(at messages\[1\]\.tool_calls\[0\]\.function\.arguments\.host\.a…/ },
-      { index: 2, id: 'o-deep-args-string', reason: /^the parsed example nests deeper than 38 levels \(at target\.calls\[0\]\.arguments\.host/ },
-      { index: 3, id: 'o-deep-schema', reason: /^record nests deeper than 38 levels \(at tools\[0\]\.function\.parameters\.properties/ },
+      { index: 1, id: 'o-deep-args', reason: /^record nests deeper than 34 levels \(at messages\[1\]\.tool_calls\[0\]\.function\.arguments\.host\.a…/ },
+      { index: 2, id: 'o-deep-args-string', reason: /^the parsed example nests deeper than 34 levels \(at target\.calls\[0\]\.arguments\.host/ },
+      { index: 3, id: 'o-deep-schema', reason: /^record nests deeper than 34 levels \(at tools\[0\]\.function\.parameters\.properties/ },
       { index: 6, id: 'o-role-constructor', reason: /^messages\[0\] has unknown role "constructor"$/ },
       { index: 8, id: 'o-infinity', reason: /^the parsed example target\.calls\[0\]\.arguments\.host is Infinity, not a finite number$/ },
       { index: 9, reason: /^record is over the 256\.0 KiB per-record limit \(300\.\d KiB\); skipped$/ },
@@ -103,7 +103,7 @@ function xlamFile(): HostileFile {
     text: '[\n' + records.join(',\n') + '\n]\n',
     imported: ['x-ok-1', 'x-proto-params', 'x-ok-2'],
     rejected: [
-      { index: 2, id: 'x-deep-answers', reason: /^the parsed example nests deeper than 38 levels \(at target\.calls\[0\]\.arguments\.host/ },
+      { index: 2, id: 'x-deep-answers', reason: /^the parsed example nests deeper than 34 levels \(at target\.calls\[0\]\.arguments\.host/ },
       { index: 3, id: 'x-deep-type', reason: /^tools\[0\]\.parameters\.host: type nests deeper than 16 levels$/ },
       { index: 4, id: 'x-type-constructor', reason: /^tools\[0\]\.parameters\.host: unknown type "constructor"$/ },
     ],
@@ -134,7 +134,7 @@ function hermesFile(): HostileFile {
     imported: ['h-ok-1', 'h-proto-args', 'h-ok-2'],
     rejected: [
       { index: 1, id: 'h-role-constructor', reason: /^ChatML turn with unknown role "constructor"$/ },
-      { index: 2, id: 'h-deep-call', reason: /^the parsed example nests deeper than 38 levels \(at target\.calls\[0\]\.arguments\.host/ },
+      { index: 2, id: 'h-deep-call', reason: /^the parsed example nests deeper than 34 levels \(at target\.calls\[0\]\.arguments\.host/ },
     ],
     flagged: {},
   };
@@ -162,7 +162,7 @@ function sharegptFile(): HostileFile {
     rejected: [
       { index: 1, id: 's-from-constructor', reason: /^conversations\[0\] has unknown "from" "constructor"$/ },
       { index: 2, id: 's-from-tostring', reason: /^conversations\[0\] has unknown "from" "toString"$/ },
-      { index: 3, id: 's-deep-call', reason: /^the parsed example nests deeper than 38 levels \(at target\.calls\[0\]\.arguments\.host/ },
+      { index: 3, id: 's-deep-call', reason: /^the parsed example nests deeper than 34 levels \(at target\.calls\[0\]\.arguments\.host/ },
     ],
     flagged: {},
   };
@@ -225,7 +225,7 @@ function bfclFiles(): [HostileFile, HostileFile] {
       imported: ['simple_0', 'simple_1', 'simple_2'],
       rejected: [
         { index: 3, id: 'simple_3', reason: /^no possible_answer for BFCL question "simple_3"/ },
-        { index: 4, id: 'simple_4', reason: /^record nests deeper than 38 levels \(at function\[0\]\.parameters\.properties/ },
+        { index: 4, id: 'simple_4', reason: /^record nests deeper than 34 levels \(at function\[0\]\.parameters\.properties/ },
       ],
       flagged: { simple_2: 'tools_valid_schema' },
     },
@@ -233,7 +233,7 @@ function bfclFiles(): [HostileFile, HostileFile] {
       name: 'possible_answer/BFCL_v3_hostile.json',
       text: answers.join('\n') + '\n',
       imported: [],
-      rejected: [{ index: 3, id: 'simple_3', reason: /^record nests deeper than 38 levels \(at ground_truth\[0\]\.ping\.host\[0\]\.a/ }],
+      rejected: [{ index: 3, id: 'simple_3', reason: /^record nests deeper than 34 levels \(at ground_truth\[0\]\.ping\.host\[0\]\.a/ }],
       flagged: {},
     },
   ];

@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importDatasetFiles, streamDatasetFiles, type ImportResult } from '../../src/data/import-dataset.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
-import { hostileCorpus, rejectedCount, type HostileFile } from './hostile-corpus.ts';
+import { encodeDatasetJsonl, parseDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
+import { deepObjectText, hostileCorpus, rejectedCount, type HostileFile } from './hostile-corpus.ts';
 import { expectCorpusKept, expectPrototypeNamesKept } from './hostile-checks.ts';
 import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
@@ -81,5 +82,25 @@ describe('the per-record limit', () => {
     console.log(`worst-case record at the 256 KiB limit: imported and tokenized in ${seconds.toFixed(1)} s`);
     // ~4 s on an idle 2-core machine; the bound allows for a loaded one.
     expect(seconds).toBeLessThan(30);
+  });
+});
+
+describe('what imports can be exported', () => {
+  it('every imported hostile example goes through a run snapshot\'s dataset.jsonl with its names', async () => {
+    const r = await importDatasetFiles(hostileCorpus().map((f) => ({ name: f.name, blob: new Blob([f.text]) })));
+    const back = parseDatasetJsonl(encodeDatasetJsonl(r.examples));
+    expect(back).toEqual(r.examples);
+    expectPrototypeNamesKept(back);
+  });
+
+  it('arguments nested to the import limit still fit a snapshot; one level more is refused at import', async () => {
+    const record = (depth: number) =>
+      `{"id": "d${depth}", "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "object"}}}}}], "messages": [{"role": "user", "content": "go"}, {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": ${JSON.stringify(`{"a": ${deepObjectText(depth)}}`)}}}]}]}`;
+    const r = await importDatasetFiles([{ name: 'depths.jsonl', blob: new Blob([Array.from({ length: 16 }, (_, k) => record(20 + k)).join('\n')]) }]);
+    expect(r.examples.length).toBeGreaterThan(5);
+    expect(r.issues.length).toBeGreaterThan(0);
+    const deepest = r.examples.at(-1)!;
+    expect(r.issues[0].id).toBe(`d${Number(deepest.id.slice(1)) + 1}`);
+    expect(parseDatasetJsonl(encodeDatasetJsonl([deepest]))).toEqual([deepest]);
   });
 });

@@ -116,10 +116,11 @@ describe('snapshot import refuses bad snapshots', () => {
     expect(await refusal(await runWith((r) => (r.evaluation.byCategory = JSON.parse('{"__proto__": 0.5}'))))).toBe('run.json: evaluation.byCategory."__proto__" is not an allowed name');
   });
 
-  it('with a dataset line whose call arguments try to set __proto__', async () => {
+  it('with a dataset line whose call arguments gained a __proto__ argument (kept as data, so the fingerprint no longer matches)', async () => {
     const lines = examples().map((e) => JSON.stringify(e));
     lines[1] = lines[1].replace('"arguments":{"a":1', '"arguments":{"__proto__":{"x":1},"a":1');
-    expect(await refusal(await tampered({ 'dataset.jsonl': enc(lines.join('\n')) }))).toBe('dataset.jsonl line 2: target.calls[0].arguments.__proto__ is not an allowed name');
+    expect(await refusal(await tampered({ 'dataset.jsonl': enc(lines.join('\n')) }))).toMatch(/^dataset\.jsonl: fingerprint sha256:\w+ differs from run\.json dataset\.fingerprint/);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
   it('with adapter weights that do not match adapter_config.json', async () => {
