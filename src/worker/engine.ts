@@ -20,7 +20,7 @@ import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
-import { createHdrRunStore, createTrainRun, deleteRun, DexieRunStore, newRunId, requireRun, requireTrainRun, storedExamples, updateRun } from '../jobs/store/dexie.ts';
+import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun } from '../jobs/store/dexie.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
@@ -115,8 +115,8 @@ export class StudioEngine {
     createRun: async ({ datasetId, config, name }) => {
       const model = this.jobs.requireModel();
       validateRunConfig(config);
-      const row = await createTrainRun(this.requireDb(), { datasetId, config, name: name || `${config.loss} r${config.lora.rank} lr ${config.lr}`, modelRef: model.ref });
-      return { runId: row.id };
+      const store = await new DexieWorkspace(this.requireDb(), { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: name || `${config.loss} r${config.lora.rank} lr ${config.lr}` });
+      return { runId: store.runId };
     },
 
     startRun: async ({ runId, resume }, progress) => {
@@ -152,15 +152,13 @@ export class StudioEngine {
       const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
       if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
       const adapter = runId ? (await this.adapterOf(runId)).adapter : null;
-      const evalRunId = newRunId('eval');
-      const store = new DexieRunStore(db, evalRunId, {
-        datasetId,
-        modelRef: model.ref,
+      const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
+        kind: 'eval',
         name: `eval of ${runId ?? 'the base model'} on ${examples.length} examples`,
         config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
       });
       const { predictions: _p, aborted: _a, ...summary } = await this.jobs.run('an evaluation', evaluateJob, { store, examples, adapter, decoding: { maxNewTokens, batchSize } }, progress);
-      return { evalRunId, summary };
+      return { evalRunId: store.runId, summary };
     },
 
     startHdr: async ({ datasetId, runId, settings, mineLimit, evalLimit }, progress) => {
@@ -179,7 +177,7 @@ export class StudioEngine {
         'an HDR run',
         async (ctx, job: typeof input) => {
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-          const store = await createHdrRunStore(db, { datasetId, modelRef: model.ref, name: `HDR from ${runId ?? 'the base model'}`, settings, config });
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: `HDR from ${runId ?? 'the base model'}`, settings, config });
           const r = await hdrJob(ctx, { ...job, store });
           return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
         },

@@ -4,7 +4,9 @@
 // one metric history in either store, and both stores hold the same curve for the same job (the
 // loop is the same code, the store only keeps what it is given); the final adapter comes back from
 // either store; HDR keeps its pool, rounds and retrained adapter in either store and a second HDR
-// run on the same Dexie dataset starts after the rounds already recorded.
+// run on the same Dexie dataset starts after the rounds already recorded; an evaluation of the
+// trained adapter keeps the same predictions in either store. Stores come from each home's
+// workspace (the way a job that makes several runs gets them).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +24,10 @@ import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { JobEngine } from '../../src/jobs/engine.ts';
 import { retrainConfig } from '../../src/jobs/hdr.ts';
-import { createHdrRunStore, createTrainRun, DexieRunStore, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
-import { HDR_FILES, METRICS_FILE, RunFolderStore } from '../../src/jobs/store/folder.ts';
+import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
+import { HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
 import type { RunStore } from '../../src/jobs/store/runStore.ts';
+import type { LoraAdapter } from '../../src/model/lora.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
@@ -66,20 +69,22 @@ describe('jobs against both run stores', () => {
     // Dexie: the dataset's stored split decides the examples.
     const db = freshDb();
     const dataset = await saveDataset(db, { name: 'demo', examples: await demoExamples(40) });
-    const run = await createTrainRun(db, { datasetId: dataset.id, config: CONFIG, name: 'both stores', modelRef: 'tiny' });
+    const workspace = new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' });
+    const dexie = await workspace.createRun({ kind: 'train', name: 'both stores', config: CONFIG });
     const examples = await storedExamples(db, dataset.id);
-    const dexie = new DexieRunStore(db, run.id);
     const dexieSteps = await pausedAndResumed(engine, dexie, examples);
-    const rows = await db.metrics.where('runId').equals(run.id).sortBy('step');
+    const rows = await db.metrics.where('runId').equals(dexie.runId).sortBy('step');
     expect(rows.map((r) => r.step)).toEqual([1, 2, 3]);
     expect(rows[2].values.evalLoss).toBeGreaterThan(0);
-    const stored = await readRun(db, run.id);
+    const stored = await readRun(db, dexie.runId);
     expect(stored).toMatchObject({ kind: 'train', status: 'done', lastStep: 3, modelRef: 'tiny', setup: { examples: { train: examples.train.length, eval: 1, tooLong: 0 } } });
     expect(stored?.kind === 'train' && stored.tokenLoss?.step).toBe(3);
 
     // The run folder, given the same examples.
-    const dir = mkdtempSync(join(tmpdir(), 'jobs-folder-'));
-    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'], counts: { records: 40 } });
+    const folders = new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-folder-')), { model: 'tiny', data: ['demo.jsonl'], counts: { records: 40 } });
+    const folder = await folders.createRun({ kind: 'train', name: 'both stores', config: CONFIG });
+    const dir = folder.dir;
+    expect(dir).toBe(join(folders.root, 'both-stores'));
     const folderSteps = await pausedAndResumed(engine, folder, examples);
     const lines = readFileSync(join(dir, METRICS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => `${l.kind}:${l.step}`)).toEqual(['train:1', 'train:2', 'train:3', 'eval:3']);
@@ -107,6 +112,22 @@ describe('jobs against both run stores', () => {
       for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(other[i] - t[i]));
       expect(worst, key).toBeLessThan(1e-4); // two runs of the same 3 steps; Adam's first step moves by lr
     }
+
+    // Evaluating each store's adapter on the same examples: the Dexie eval row and the folder's
+    // predictions.jsonl hold the same answers (greedy, same adapter).
+    const answer = (store: RunStore, adapter: LoraAdapter) =>
+      engine.evaluate({ store, examples: examples.eval.slice(0, 2), adapter, decoding: { maxNewTokens: 4, batchSize: 2 } });
+    const evalConfig = { adapterRunId: dexie.runId, limit: 2, maxNewTokens: 4, lora: fromDexie.settings };
+    const dexieEval = await workspace.createRun({ kind: 'eval', name: 'eval', config: evalConfig });
+    const inDexie = await answer(dexieEval, fromDexie);
+    const evalRow = await readRun(db, dexieEval.runId);
+    expect(evalRow).toMatchObject({ kind: 'eval', status: 'done', name: 'eval', summary: { total: 2 } });
+    const folderEval = await folders.createRun({ kind: 'eval', name: 'eval', config: evalConfig });
+    await answer(folderEval, fromFolder);
+    const predictions = readFileSync(join(folders.root, 'eval', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(predictions.map((p) => [p.id, p.output])).toEqual(inDexie.predictions.map((p) => [p.exampleId, p.output]));
+    expect(evalRow?.kind === 'eval' && evalRow.predictions.map((p) => p.output)).toEqual(predictions.map((p) => p.output));
+    expect(JSON.parse(readFileSync(join(folders.root, 'eval', 'summary.json'), 'utf8'))).toMatchObject({ model: 'tiny', total: 2, correct: inDexie.correct });
     db.close();
   });
 
@@ -120,7 +141,8 @@ describe('jobs against both run stores', () => {
     const data = await storedExamples(db, dataset.id);
     const job = { settings, config, mineSet: data.train.slice(0, 2), evalSet: [], replayPool: data.train, adapter: null };
 
-    const dexie = await createHdrRunStore(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'hdr', settings, config });
+    const workspace = new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' });
+    const dexie = await workspace.createRun({ kind: 'hdr', name: 'hdr', settings, config });
     const inDexie = await engine.hdr({ ...job, store: dexie });
     // An untrained model answers nothing right: both mined examples are hard cases.
     expect(inDexie.poolStart).toBe(2);
@@ -133,8 +155,8 @@ describe('jobs against both run stores', () => {
     const dexieAdapter = await dexie.readAdapter(spec);
     expect(dexieAdapter.settings.rank).toBe(2);
 
-    const dir = mkdtempSync(join(tmpdir(), 'jobs-hdr-'));
-    const folder = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } });
+    const folder = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    const dir = folder.dir;
     const inFolder = await engine.hdr({ ...job, store: folder });
     const read = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(read(HDR_FILES.mined)).toHaveLength(2);
@@ -146,7 +168,7 @@ describe('jobs against both run stores', () => {
     expect((await folder.readAdapter(spec)).settings).toEqual(dexieAdapter.settings);
 
     // The Dexie pool remembers its rounds: the next HDR run on this dataset starts at round 2.
-    const next = await createHdrRunStore(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'hdr 2', settings, config });
+    const next = await workspace.createRun({ kind: 'hdr', name: 'hdr 2', settings, config });
     expect(await (await next.hdrPool(settings)).firstRound()).toBe(2);
     db.close();
   });

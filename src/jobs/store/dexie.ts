@@ -28,7 +28,7 @@ import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { JobExamples } from '../data.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
-import type { AdapterFiles, HdrPool, RunStore, StatusPatch, TrainingSetup } from './runStore.ts';
+import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
 import { storedRun, type StoredRun, type TrainRunRow } from './schema.ts';
 
 const FLUSH_MS = 1000;
@@ -237,4 +237,25 @@ export async function createHdrRunStore(db: StudioDb, run: { datasetId: string; 
   const id = newRunId('hdr');
   await createHdrRun(db, { id, ...run });
   return new DexieRunStore(db, id);
+}
+
+/** New runs in the database, of one dataset on one model. */
+export class DexieWorkspace implements RunWorkspace {
+  constructor(
+    private readonly db: StudioDb,
+    private readonly on: { datasetId: string; modelRef: string },
+  ) {}
+
+  async createRun(run: NewRun): Promise<DexieRunStore> {
+    const { db, on } = this;
+    switch (run.kind) {
+      case 'train':
+        return new DexieRunStore(db, (await createTrainRun(db, { ...on, name: run.name, config: run.config })).id);
+      case 'eval':
+        // An evaluation's row is written whole when its report is saved.
+        return new DexieRunStore(db, newRunId('eval'), { ...on, name: run.name, config: run.config });
+      case 'hdr':
+        return createHdrRunStore(db, { ...on, name: run.name, settings: run.settings, config: run.config });
+    }
+  }
 }

@@ -22,7 +22,7 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '..
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
-import type { AdapterFiles, HdrPool, RunStore, StatusPatch, TrainingSetup } from './runStore.ts';
+import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -197,5 +197,25 @@ export class RunFolderStore implements RunStore {
         this.write(HDR_FILES.summary, JSON.stringify(o.failed ? { ...out, failed: true } : out, null, 2) + '\n');
       },
     };
+  }
+}
+
+/** A folder name from a run name: letters, digits, dot, dash and underscore only. */
+export function runFolderName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'run';
+}
+
+/** New runs as folders under `root` (an evaluation's predictions and summary inside its folder). */
+export class RunFolderWorkspace implements RunWorkspace {
+  constructor(
+    readonly root: string,
+    private readonly facts: RunFolderFacts,
+  ) {}
+
+  async createRun(run: NewRun): Promise<RunFolderStore> {
+    const dir = join(this.root, runFolderName(run.name));
+    if (run.kind !== 'eval') return new RunFolderStore(dir, this.facts);
+    mkdirSync(dir, { recursive: true });
+    return RunFolderStore.forEvaluation({ predictions: join(dir, 'predictions.jsonl'), summary: join(dir, 'summary.json') }, this.facts);
   }
 }

@@ -8,7 +8,7 @@
 import type { RunStatus } from '../../data/db.ts';
 import type { EvalReport } from '../../eval/index.ts';
 import type { AdapterSummary } from '../../gpu/context.ts';
-import type { HardCase, HdrHooks, HdrSettings } from '../../hdr/index.ts';
+import type { EvalRunConfig, HardCase, HdrHooks, HdrSettings } from '../../hdr/index.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
 import type { RunConfig } from '../../train/config.ts';
@@ -97,4 +97,17 @@ export interface RunStore {
   // HDR pool
   /** The run's hard-case pool, opened for an HDR run with these settings. */
   hdrPool(settings: HdrSettings): Promise<HdrPool>;
+}
+
+/** A run a job starts, by kind (the kind's configuration, and an HDR run's settings). */
+export type NewRun =
+  | { kind: 'train'; name: string; config: RunConfig }
+  | { kind: 'eval'; name: string; config: EvalRunConfig }
+  | { kind: 'hdr'; name: string; config: RunConfig; settings: HdrSettings };
+
+/** Where new runs go: the browser's database (runs of one dataset and model) or a folder of run
+ * folders. A job that makes several runs (an ablation: one per arm, then an evaluation of each)
+ * asks its workspace for each run's store, so it is written once for both homes. */
+export interface RunWorkspace {
+  createRun(run: NewRun): Promise<RunStore>;
 }
