@@ -3,12 +3,17 @@
 // add a case to MATMUL_CASES / ATTENTION_CASES (or a new list in ALL_CASE_GROUPS); nothing else changes.
 // Bench only: allocates its own buffers and destroys them in dispose().
 import { uploadBuffer, createStorageBuffer, readF32, type Gpu } from '../gpu/index.ts';
-import { matmul } from '../ops/matmul.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../model/dtype.ts';
+import { describeVariant, matmul } from '../ops/matmul.ts';
+import { chooseMatmulVariant } from '../ops/matmulChoice.ts';
+import { matmulOperands } from '../ops/matmulOperands.ts';
 import { attentionForward } from '../ops/attention.ts';
 import type { TfjsPeer } from './tfjsPeer.ts';
 
 export interface Runner {
   launch(): Promise<void> | void;
+  /** The kernel variant our side runs now (after any tuning), for the report. */
+  variant?(): string;
   /** The result as f32 on the CPU, for the ours-vs-tfjs check (called after timing). */
   read(): Promise<Float32Array>;
   dispose(): void;
@@ -21,6 +26,8 @@ export interface BenchCase {
   flop: number;
   /** A short note on what differs between the two sides (e.g. weight dtype). */
   note?: string;
+  /** GPU-sized: run on hardware adapters only (minutes each on a software adapter). */
+  gpuOnly?: boolean;
   ours(gpu: Gpu): Promise<Runner>;
   tfjs(peer: TfjsPeer): Runner;
 }
@@ -50,22 +57,37 @@ function toBf16(x: Float32Array): { packed: Uint32Array; values: Float32Array } 
   return { packed: new Uint32Array(halves.buffer), values };
 }
 
-function matmulCase(M: number, N: number, K: number, weight: 'f32' | 'bf16'): BenchCase {
+/** f32 → f16 (round to nearest even) packed two per u32, and the values it decodes to. */
+function toF16(x: Float32Array): { packed: Uint32Array; values: Float32Array } {
+  const halves = new Uint16Array(x.length + (x.length & 1));
+  const values = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    halves[i] = f32ToF16Bits(x[i]);
+    values[i] = f16BitsToF32(halves[i]);
+  }
+  return { packed: new Uint32Array(halves.buffer), values };
+}
+
+function matmulCase(M: number, N: number, K: number, weight: 'f32' | 'bf16' | 'f16', gpuOnly = false, label = ''): BenchCase {
   // Linear-layer shape: x [M,K] · Wᵀ with W [N,K] as HF stores it. Scale keeps sums O(1).
   const x = inputs(M * K, 1, 1);
   const w = inputs(N * K, 2, 1 / Math.sqrt(K));
-  const bf = weight === 'bf16' ? toBf16(w) : null;
+  const half = weight === 'bf16' ? toBf16(w) : weight === 'f16' ? toF16(w) : null;
+  const shape = M === N && N === K ? `matmul ${M}³` : `matmul ${M}×${K}·(${N}×${K})ᵀ`;
   return {
-    name: M === N && N === K ? `matmul ${M}³` : `matmul ${M}×${K}·(${N}×${K})ᵀ`,
+    name: `${shape}${weight === 'f32' ? '' : ` ${weight}`}${label ? ` (${label})` : ''}`,
     group: 'matmul',
     flop: 2 * M * N * K,
-    note: bf ? 'ours: W bf16 packed; tfjs: W f32 (no bf16 support)' : 'f32, y = x·Wᵀ',
+    gpuOnly,
+    note: half ? `ours: W ${weight} packed (tensor cores where offered: f16 inputs, f32 results); tfjs: W f32 (no 16-bit weights)` : 'f32, y = x·Wᵀ',
     async ours(gpu) {
       const a = uploadBuffer(gpu.ctx, x, 'bench:x');
-      const b = uploadBuffer(gpu.ctx, bf ? bf.packed : w, 'bench:W');
+      const b = uploadBuffer(gpu.ctx, half ? half.packed : w, 'bench:W');
       const c = createStorageBuffer(gpu.ctx, M * N * 4, 'bench:y');
+      const args = { a, b, c, M, N, K, transB: true, bDtype: weight };
       return {
-        launch: () => matmul(gpu, { a, b, c, M, N, K, transB: true, bDtype: weight }),
+        launch: () => matmul(gpu, args),
+        variant: () => describeVariant(chooseMatmulVariant(gpu, matmulOperands(gpu, args)!)),
         read: async () => {
           gpu.recorder.submit();
           return readF32(gpu.ctx, c, M * N);
@@ -75,7 +97,7 @@ function matmulCase(M: number, N: number, K: number, weight: 'f32' | 'bf16'): Be
     },
     tfjs({ tf }) {
       const a = tf.tensor2d(x, [M, K]);
-      const b = tf.tensor2d(bf ? bf.values : w, [N, K]);
+      const b = tf.tensor2d(half ? half.values : w, [N, K]);
       let y: ReturnType<typeof tf.matMul> | null = null;
       return {
         launch() {
@@ -90,7 +112,7 @@ function matmulCase(M: number, N: number, K: number, weight: 'f32' | 'bf16'): Be
 }
 
 /** Qwen2.5-0.5B attention: 14 query heads, 2 KV heads, head_dim 64, one causal sequence. */
-function attentionCase(T: number): BenchCase {
+function attentionCase(T: number, gpuOnly = false): BenchCase {
   const H = 14;
   const Hkv = 2;
   const D = 64;
@@ -100,6 +122,7 @@ function attentionCase(T: number): BenchCase {
   return {
     name: `attention fwd T=${T}`,
     group: 'attention',
+    gpuOnly,
     // QKᵀ and PV, counted dense (the causal half is skipped by both, or by neither, equally).
     flop: 4 * H * T * T * D,
     note: 'H=14, KV=2, d=64, causal; tfjs: batched matMul + mask + softmax',
@@ -158,9 +181,18 @@ export const MATMUL_CASES: Array<() => BenchCase> = [
   // An LM-head chunk of the embedded tiny model (192 loss rows × 8192 vocabulary rows, H=64): the
   // shape that dominates its training step, so the MFU reference includes it.
   () => matmulCase(192, 8192, 64, 'bf16'),
+  // GPU-sized (hardware adapters only): the Qwen2.5-0.5B step's products at 2,048 tokens, f32 as the
+  // peer computes them, and 16-bit weights as the engine holds them (tensor cores where offered).
+  () => matmulCase(4096, 4096, 4096, 'f32', true),
+  () => matmulCase(2048, 896, 4864, 'f32', true, 'down proj. shape'),
+  () => matmulCase(2048, 4864, 896, 'f32', true, 'gate/up shape'),
+  () => matmulCase(2048, 32768, 896, 'f32', true, 'LM-head chunk'),
+  () => matmulCase(4096, 4096, 4096, 'f16', true),
+  () => matmulCase(2048, 4864, 896, 'f16', true, 'gate/up shape'),
+  () => matmulCase(2048, 32768, 896, 'f16', true, 'LM-head chunk'),
 ];
 
-export const ATTENTION_CASES: Array<() => BenchCase> = [() => attentionCase(128), () => attentionCase(256)];
+export const ATTENTION_CASES: Array<() => BenchCase> = [() => attentionCase(128), () => attentionCase(256), () => attentionCase(1024, true)];
 
 export const ALL_CASE_GROUPS: Record<BenchCase['group'], Array<() => BenchCase>> = {
   matmul: MATMUL_CASES,

@@ -2,7 +2,8 @@
 // tokens) for the embedded tiny model and the Qwen2.5-0.5B shape, at batch 1 and 4, prefill timed
 // apart from decoding.
 import type { Gpu } from '../gpu/index.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
+import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
+import { benchModel } from './benchModel.ts';
 import { memoryModelFiles } from '../model/model-files.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
 import { generate } from '../model/generate.ts';
@@ -15,6 +16,7 @@ export interface GenerationCase {
   promptTokens: number;
   newTokens: number;
   large: boolean;
+  gpuOnly?: boolean;
 }
 
 export const GENERATION_CASES: GenerationCase[] = [
@@ -31,7 +33,7 @@ export interface GenerationRow {
 }
 
 export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<GenerationRow> {
-  const { files } = generateTinyModel(c.model);
+  const { files } = benchModel(c.model);
   const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora: null, maxTokens: c.batch * c.promptTokens });
   const prompts = Array.from({ length: c.batch }, (_, b) => Array.from({ length: c.promptTokens }, (_, t) => (b * 7919 + t * 104729) % 50000));
   const run = async () => {

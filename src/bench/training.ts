@@ -3,7 +3,8 @@
 // weights, the matmul FLOPs it performs, and the share of the adapter's best matmul rate that
 // represents (MFU against our own kernel's peak on this adapter), plus plan vs allocated bytes.
 import type { Gpu } from '../gpu/index.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
+import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
+import { benchModel } from './benchModel.ts';
 import { memoryModelFiles } from '../model/model-files.ts';
 import { formatBytes } from '../model/memory-plan.ts';
 import { benchTrainingStep, type StepBenchResult } from '../train/stepBench.ts';
@@ -17,6 +18,8 @@ export interface TrainingCase {
   steps: number;
   /** Minutes on a software adapter; skipped by --quick. */
   large: boolean;
+  /** Hardware adapters only (hours on a software adapter). */
+  gpuOnly?: boolean;
 }
 
 export const QWEN25_05B_SHAPE: TinyModelOptions = {
@@ -35,6 +38,9 @@ export const QWEN25_05B_SHAPE: TinyModelOptions = {
 export const TRAINING_CASES: TrainingCase[] = [
   { name: 'train step: embedded tiny Qwen3 (vocab 151,936), B=2 T=128, r=8', model: TINY_QWEN3_DEFAULT, batch: 2, seqLen: 128, rank: 8, steps: 3, large: false },
   { name: 'train step: Qwen2.5-0.5B shape (bf16, random), B=1 T=64, r=16', model: QWEN25_05B_SHAPE, batch: 1, seqLen: 64, rank: 16, steps: 2, large: true },
+  // The shapes PyTorch + PEFT was measured at on the same GPU (../shared/gpu/README.md).
+  { name: 'train step: Qwen2.5-0.5B shape (bf16, random), B=4 T=512, r=16', model: QWEN25_05B_SHAPE, batch: 4, seqLen: 512, rank: 16, steps: 3, large: true, gpuOnly: true },
+  { name: 'train step: Qwen2.5-0.5B shape (bf16, random), B=8 T=1024, r=16', model: QWEN25_05B_SHAPE, batch: 8, seqLen: 1024, rank: 16, steps: 3, large: true, gpuOnly: true },
 ];
 
 export interface TrainingRow {
@@ -46,7 +52,7 @@ export interface TrainingRow {
 }
 
 export async function runTrainingCase(gpu: Gpu, c: TrainingCase, bestMatmulGflops: number | null): Promise<TrainingRow> {
-  const { spec, files } = generateTinyModel(c.model);
+  const { spec, files } = benchModel(c.model);
   const result = await benchTrainingStep(gpu, memoryModelFiles(files, c.name), spec, { batch: c.batch, seqLen: c.seqLen, rank: c.rank, steps: c.steps });
   const matmulGflops = result.matmulFlops / (result.stepMillis * 1e6);
   return { name: c.name, result, matmulGflops, mfu: bestMatmulGflops ? matmulGflops / bestMatmulGflops : null };
@@ -59,12 +65,19 @@ export function formatTrainingRows(rows: TrainingRow[]): string {
     const planned = x.plan.trainingBytes;
     lines.push(
       `${r.name}`,
-      `  step ${(x.stepMillis / 1000).toFixed(2)} s (first step, with pipeline compilation: ${(x.firstStepMillis / 1000).toFixed(2)} s; load ${(x.loadMillis / 1000).toFixed(1)} s)` +
-        `  ${(x.tokens / (x.stepMillis / 1000)).toFixed(1)} tokens/s`,
+      `  step ${(x.stepMillis / 1000).toFixed(3)} s  ${(x.tokens / (x.stepMillis / 1000)).toFixed(1)} tokens/s  (first step ${(x.firstStepMillis / 1000).toFixed(3)} s;` +
+        ` before it: load ${(x.loadMillis / 1000).toFixed(1)} s, ${x.prepare.pipelines} pipelines + ${x.prepare.tuned.length} matmul shapes tuned in ${(x.prepare.millis / 1000).toFixed(1)} s)`,
+      `  ${x.dispatchesPerStep} dispatches per step; weights ${x.weightDtype}${x.weightNote ? ` (${x.weightNote})` : ''}`,
       `  matmul work ${(x.matmulFlops / 1e9).toFixed(2)} GFLOP/step → ${r.matmulGflops.toFixed(3)} GFLOP/s` +
         (r.mfu === null ? '' : `, ${(r.mfu * 100).toFixed(1)}% of this adapter's best matmul rate (MFU)`),
-      `  memory: planned ${formatBytes(planned)}, allocated ${formatBytes(x.measuredBytes)} (${(((x.measuredBytes - planned) / planned) * 100).toFixed(2)}%)`,
+      `  memory: planned ${formatBytes(planned)}, allocated ${formatBytes(x.measuredBytes)} (${(((x.measuredBytes - planned) / planned) * 100).toFixed(2)}%)` +
+        (x.scratchBytes ? `, kernel scratch ${formatBytes(x.scratchBytes)}` : ''),
     );
+    if (x.profile?.length) {
+      const total = x.profile.reduce((n, k) => n + k.millis, 0);
+      lines.push(`  GPU time by kernel (one step, each dispatch timed alone: ${total.toFixed(1)} ms):`);
+      for (const k of x.profile.slice(0, 10)) lines.push(`    ${k.label.padEnd(48)} ${k.millis.toFixed(2).padStart(9)} ms  ${((k.millis / total) * 100).toFixed(1).padStart(5)}%  ×${k.dispatches}`);
+    }
   }
   return lines.join('\n');
 }

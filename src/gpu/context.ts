@@ -2,6 +2,7 @@
 // the caller hands in the `GPU` object, so this module never imports Node-only code.
 // Owns: adapter choice, the limits and optional features we request, device-loss routing.
 import { GpuDeviceLostError, WebGpuUnavailableError } from './errors.ts';
+import type { TuningStore } from './tuning.ts';
 
 /** Limits the engine cares about; we request the adapter's own maxima for each. */
 export const REQUESTED_LIMITS = [
@@ -19,8 +20,19 @@ export const REQUESTED_LIMITS = [
 ] as const;
 export type LimitName = (typeof REQUESTED_LIMITS)[number];
 
-export const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;
+/** `chromium-experimental-subgroup-matrix` is tensor-core matrix multiply (Chrome behind its unsafe-WebGPU
+ * flag, Dawn with `allow_unsafe_apis`); the engine uses it only with `shader-f16` and an f16×f16→f32 config. */
+export const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query', 'chromium-experimental-subgroup-matrix'] as const;
 export type OptionalFeature = (typeof OPTIONAL_FEATURES)[number];
+
+/** One matrix shape the adapter multiplies in hardware (`adapter.info.subgroupMatrixConfigs`). */
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
 
 export interface AdapterSummary {
   vendor: string;
@@ -29,6 +41,11 @@ export interface AdapterSummary {
   description: string;
   /** True for CPU implementations (SwiftShader, lavapipe, WARP): correct but slow. */
   isSoftware: boolean;
+  /** Subgroup sizes the adapter may run (0 when it does not say). */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
+  /** Hardware matrix shapes offered with `chromium-experimental-subgroup-matrix` (empty otherwise). */
+  subgroupMatrixConfigs: SubgroupMatrixConfig[];
 }
 
 export interface GpuContext {
@@ -36,11 +53,15 @@ export interface GpuContext {
   adapter: AdapterSummary;
   limits: Record<LimitName, number>;
   features: Set<OptionalFeature>;
+  /** WGSL language features the platform offers (e.g. `buffer_view`). */
+  wgslFeatures: Set<string>;
   /** Resolves when the device is lost; rejects never. */
   lost: Promise<GpuDeviceLostError>;
   /** Set once the device is lost; every later GPU call should check `throwIfLost`. */
   lostError: GpuDeviceLostError | null;
   throwIfLost(): void;
+  /** Where this adapter's kernel tuning is kept between runs (null: in memory only). */
+  tuningStore: TuningStore | null;
   /** Validation errors nobody captured (routed here instead of only the console). */
   onUncapturedError(cb: (message: string) => void): () => void;
   destroy(): void;
@@ -52,9 +73,12 @@ export interface AcquireOptions {
   limitOverrides?: Partial<Record<LimitName, number>>;
   /** Leave optional features off even when available (tests of the fallback paths). */
   disableFeatures?: OptionalFeature[];
+  /** Persistence for kernel tuning results (a file in Node, IndexedDB in the browser). */
+  tuningStore?: TuningStore | null;
 }
 
 function summarize(info: GPUAdapterInfo | undefined): AdapterSummary {
+  const extra = (info ?? {}) as { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: Iterable<SubgroupMatrixConfig> };
   const vendor = info?.vendor ?? '';
   const architecture = info?.architecture ?? '';
   const device = info?.device ?? '';
@@ -66,6 +90,15 @@ function summarize(info: GPUAdapterInfo | undefined): AdapterSummary {
     device,
     description,
     isSoftware: /swiftshader|lavapipe|llvmpipe|warp|software|cpu/.test(all),
+    subgroupMinSize: extra.subgroupMinSize ?? 0,
+    subgroupMaxSize: extra.subgroupMaxSize ?? 0,
+    subgroupMatrixConfigs: [...(extra.subgroupMatrixConfigs ?? [])].map((c) => ({
+      componentType: String(c.componentType),
+      resultComponentType: String(c.resultComponentType),
+      M: c.M,
+      N: c.N,
+      K: c.K,
+    })),
   };
 }
 
@@ -89,6 +122,10 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
     requiredLimits[name] = wanted !== undefined ? Math.min(wanted, max) : max;
   }
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f) && !opts.disableFeatures?.includes(f));
+  // Subgroup matrices are useful here only with f16 inputs; never request one without the other.
+  if (features.includes('chromium-experimental-subgroup-matrix') && !features.includes('shader-f16')) {
+    features.splice(features.indexOf('chromium-experimental-subgroup-matrix'), 1);
+  }
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: features as GPUFeatureName[] });
 
   const limits = {} as Record<LimitName, number>;
@@ -106,6 +143,8 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
     adapter: summarize(adapter.info),
     limits,
     features: new Set(features),
+    wgslFeatures: new Set((gpu as { wgslLanguageFeatures?: Iterable<string> }).wgslLanguageFeatures ?? []),
+    tuningStore: opts.tuningStore ?? null,
     lostError: null,
     lost: device.lost.then((info) => {
       const err = new GpuDeviceLostError(info.reason ?? 'unknown', info.message);

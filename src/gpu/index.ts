@@ -5,3 +5,5 @@ export * from './buffers.ts';
 export * from './pipelines.ts';
 export * from './recorder.ts';
 export * from './engine.ts';
+export * from './scratch.ts';
+export * from './tuning.ts';

@@ -3,6 +3,7 @@
 // (see scripts/dawn-env.mjs, applied by bin/studio.mjs and the vitest config before Dawn loads).
 import { acquireGpu, type AcquireOptions, type GpuContext } from './context.ts';
 import { WebGpuUnavailableError } from './errors.ts';
+import { fileTuningStore } from './tuningStoreNode.ts';
 
 let gpuSingleton: GPU | null = null;
 
@@ -18,14 +19,18 @@ export async function nodeGpu(): Promise<GPU> {
   for (const [k, v] of Object.entries(mod.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
-  gpuSingleton = mod.create([]);
+  // Dawn toggles: NVIDIA's Vulkan driver offers shader-f16 to Dawn only with
+  // vulkan_enable_f16_on_nvidia; allow_unsafe_apis exposes chromium-experimental-subgroup-matrix
+  // (tensor cores), as Chrome's --enable-unsafe-webgpu does. Neither changes a software adapter.
+  // Timestamps unquantized: the autotune and the profiler time kernels of a few microseconds.
+  gpuSingleton = mod.create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia', 'disable-dawn-features=timestamp_quantization']);
   return gpuSingleton;
 }
 
 export async function acquireNodeGpu(opts: AcquireOptions = {}): Promise<GpuContext> {
   const gpu = await nodeGpu();
   try {
-    return await acquireGpu(gpu, opts);
+    return await acquireGpu(gpu, { tuningStore: fileTuningStore(), ...opts });
   } catch (err) {
     if (err instanceof WebGpuUnavailableError) {
       throw new WebGpuUnavailableError(

@@ -20,9 +20,14 @@ function cacheKey(shader: ShaderFile, entryPoint: string, constants?: OverrideCo
   return `${shader.file}#${entryPoint}#${c}`;
 }
 
+/** Handed out instead of a pipeline while compiling ahead; the recorder drops its dispatches. */
+const DEFERRED = Object.freeze({ label: 'deferred' }) as unknown as GPUComputePipeline;
+
 export class PipelineCache {
   private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  /** While set, pipeline() starts compiling and returns at once (see compileAhead). */
+  private collecting: Array<Promise<GPUComputePipeline>> | null = null;
 
   constructor(private readonly ctx: GpuContext) {}
 
@@ -44,7 +49,24 @@ export class PipelineCache {
       this.pipelines.set(key, p);
       p.catch(() => this.pipelines.delete(key));
     }
+    if (this.collecting) {
+      this.collecting.push(p);
+      return Promise.resolve(DEFERRED);
+    }
     return p;
+  }
+
+  /** Starts collecting: pipelines requested until `endCollecting` compile concurrently. */
+  beginCollecting(): void {
+    this.collecting ??= [];
+  }
+
+  /** Stops collecting and waits for every pipeline requested meanwhile (rejects on a compile error). */
+  async endCollecting(): Promise<number> {
+    const all = this.collecting ?? [];
+    this.collecting = null;
+    await Promise.all(all);
+    return new Set(all).size;
   }
 
   private async createPipeline(shader: ShaderFile, entryPoint: string, constants?: OverrideConstants): Promise<GPUComputePipeline> {

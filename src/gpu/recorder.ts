@@ -10,7 +10,15 @@ import { GpuLimitError } from './errors.ts';
 
 const UNIFORM = 0x40;
 const COPY_DST = 0x8;
+const COPY_SRC = 0x4;
+const MAP_READ = 0x1;
+const QUERY_RESOLVE = 0x200;
 const SLAB_BYTES = 64 * 1024;
+/** A long recording (a whole training step is thousands of dispatches) is submitted in pieces of this
+ * many dispatches, so the GPU starts on the first layers while the CPU still encodes the last ones. */
+const DISPATCHES_PER_SUBMIT = 256;
+/** Dispatches per timestamp query set while profiling (two queries each; Dawn allows 4096 per set). */
+const PROFILE_SET_DISPATCHES = 2048;
 
 export type Binding = GPUBuffer | GPUBufferBinding;
 export type Workgroups = readonly [number, number?, number?];
@@ -21,7 +29,14 @@ export class Recorder {
   private slab: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | null = null;
   private readonly pendingSlabs: GPUBuffer[] = [];
   private readonly slotAlign: number;
+  private sinceSubmit = 0;
+  private timestamps: { querySet: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer } | null = null;
+  private timedPass: 'off' | 'armed' | 'open' | 'broken' = 'off';
   dispatchCount = 0;
+  /** While true, dispatches, copies and clears are dropped (a dry run that only creates pipelines). */
+  discarding = false;
+  /** Per-dispatch GPU timestamps while set (see startProfile): one compute pass per dispatch. */
+  private profile: { sets: GPUQuerySet[]; labels: string[] } | null = null;
 
   constructor(readonly ctx: GpuContext) {
     this.slotAlign = Math.max(256, ctx.device.limits.minUniformBufferOffsetAlignment ?? 256);
@@ -29,7 +44,16 @@ export class Recorder {
 
   private ensurePass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.ctx.device.createCommandEncoder({ label: 'recorder' });
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (!this.pass) {
+      if (this.timedPass === 'armed') {
+        const t = this.timestamps!;
+        this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet: t.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+        this.timedPass = 'open';
+      } else {
+        if (this.timedPass === 'open') this.timedPass = 'broken';
+        this.pass = this.encoder.beginComputePass();
+      }
+    }
     return this.pass;
   }
 
@@ -60,7 +84,7 @@ export class Recorder {
     for (const n of [x, y, z]) {
       if (n > maxPerDim) throw new GpuLimitError('maxComputeWorkgroupsPerDimension', n, maxPerDim, `dispatch of ${pipeline.label}`);
     }
-    if (x === 0 || y === 0 || z === 0) return;
+    if (x === 0 || y === 0 || z === 0 || this.discarding) return;
     this.ctx.throwIfLost();
     const entries: GPUBindGroupEntry[] = [];
     if (params) entries.push({ binding: 0, resource: this.uniformSlot(params) });
@@ -68,15 +92,78 @@ export class Recorder {
       entries.push({ binding: Number(binding), resource: 'buffer' in b ? b : { buffer: b } });
     }
     const bindGroup = this.ctx.device.createBindGroup({ label: pipeline.label, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profile) this.openProfiledPass(pipeline.label);
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profile) {
+      pass.end();
+      this.pass = null;
+    }
     this.dispatchCount++;
+    if (++this.sinceSubmit >= DISPATCHES_PER_SUBMIT && this.timedPass === 'off') this.submit();
+  }
+
+  private openProfiledPass(label: string): void {
+    const p = this.profile!;
+    const slot = p.labels.length % PROFILE_SET_DISPATCHES;
+    if (slot === 0) p.sets.push(this.ctx.device.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_SET_DISPATCHES }));
+    p.labels.push(label);
+    if (!this.encoder) this.encoder = this.ctx.device.createCommandEncoder({ label: 'recorder' });
+    if (this.pass) this.pass.end();
+    const querySet = p.sets[p.sets.length - 1];
+    this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * slot, endOfPassWriteIndex: 2 * slot + 1 } });
+  }
+
+  /** Starts timing every dispatch recorded from now on, each in its own compute pass (which costs a
+   * little: use it to see where a step's time goes, not to time the step). Needs timestamp-query. */
+  startProfile(): boolean {
+    if (!this.ctx.features.has('timestamp-query')) return false;
+    this.submit();
+    this.profile = { sets: [], labels: [] };
+    return true;
+  }
+
+  /** Stops profiling and returns GPU milliseconds per pipeline label, largest first. */
+  async endProfile(): Promise<Array<{ label: string; millis: number; dispatches: number }>> {
+    const p = this.profile;
+    this.profile = null;
+    if (!p) return [];
+    this.submit();
+    const device = this.ctx.device;
+    const totals = new Map<string, { millis: number; dispatches: number }>();
+    for (const [i, set] of p.sets.entries()) {
+      const n = Math.min(PROFILE_SET_DISPATCHES, p.labels.length - i * PROFILE_SET_DISPATCHES);
+      const bytes = 2 * n * 8;
+      const resolve = device.createBuffer({ size: bytes, usage: QUERY_RESOLVE | COPY_SRC });
+      const read = device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+      const enc = device.createCommandEncoder();
+      enc.resolveQuerySet(set, 0, 2 * n, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, read, 0, bytes);
+      device.queue.submit([enc.finish()]);
+      await read.mapAsync(MAP_READ);
+      const ns = new BigInt64Array(read.getMappedRange().slice(0));
+      for (let d = 0; d < n; d++) {
+        const label = p.labels[i * PROFILE_SET_DISPATCHES + d];
+        const t = totals.get(label) ?? { millis: 0, dispatches: 0 };
+        t.millis += Math.max(0, Number(ns[2 * d + 1] - ns[2 * d])) / 1e6;
+        t.dispatches++;
+        totals.set(label, t);
+      }
+      [resolve, read, set].forEach((b) => b.destroy());
+    }
+    return [...totals].map(([label, t]) => ({ label, ...t })).sort((a, b) => b.millis - a.millis);
+  }
+
+  /** Destroys `buffer` once the work recorded so far has been submitted and has run. */
+  retire(buffer: GPUBuffer): void {
+    this.pendingSlabs.push(buffer);
   }
 
   /** A buffer-to-buffer copy between dispatches (ends the current compute pass). */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    if (this.discarding) return;
     this.ensurePass();
     this.pass!.end();
     this.pass = null;
@@ -85,10 +172,53 @@ export class Recorder {
 
   /** Zero-fills a buffer range (ends the current compute pass). */
   clear(buffer: GPUBuffer, offset = 0, size?: number): void {
+    if (this.discarding) return;
     this.ensurePass();
     this.pass!.end();
     this.pass = null;
     this.encoder!.clearBuffer(buffer, offset, size);
+  }
+
+  /** See timeRecorded. A copy or clear inside `record` splits the pass; the time is then wall-clock. */
+  async timed(record: () => Promise<void> | void): Promise<{ millis: number; source: 'timestamps' | 'wall' }> {
+    this.submit();
+    await this.ctx.device.queue.onSubmittedWorkDone();
+    const useTimestamps = this.ctx.features.has('timestamp-query');
+    if (useTimestamps && !this.timestamps) {
+      const device = this.ctx.device;
+      this.timestamps = {
+        querySet: device.createQuerySet({ type: 'timestamp', count: 2 }),
+        resolve: device.createBuffer({ label: 'timestamps:resolve', size: 16, usage: QUERY_RESOLVE | COPY_SRC }),
+        read: device.createBuffer({ label: 'timestamps:read', size: 16, usage: MAP_READ | COPY_DST }),
+      };
+    }
+    this.timedPass = useTimestamps ? 'armed' : 'off';
+    const t0 = performance.now();
+    try {
+      await record();
+    } catch (err) {
+      this.timedPass = 'off';
+      throw err;
+    }
+    // record() moves the state on (ensurePass), which TypeScript's narrowing cannot see.
+    const state = this.timedPass as Recorder['timedPass'];
+    this.timedPass = 'off';
+    if (state === 'open' && this.encoder && this.pass) {
+      const t = this.timestamps!;
+      this.pass.end();
+      this.pass = null;
+      this.encoder.resolveQuerySet(t.querySet, 0, 2, t.resolve, 0);
+      this.encoder.copyBufferToBuffer(t.resolve, 0, t.read, 0, 16);
+      this.submit();
+      await t.read.mapAsync(MAP_READ);
+      const ns = new BigInt64Array(t.read.getMappedRange().slice(0));
+      t.read.unmap();
+      const millis = Number(ns[1] - ns[0]) / 1e6;
+      if (millis > 0) return { millis, source: 'timestamps' };
+    }
+    this.submit();
+    await this.ctx.device.queue.onSubmittedWorkDone();
+    return { millis: performance.now() - t0, source: 'wall' };
   }
 
   /** Submits everything recorded so far. Uniform slabs are freed once the GPU is done with them. */
@@ -99,6 +229,7 @@ export class Recorder {
     this.ctx.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.pass = null;
+    this.sinceSubmit = 0;
     const done = this.pendingSlabs.splice(0);
     if (done.length) {
       this.ctx.device.queue.onSubmittedWorkDone().then(
@@ -107,6 +238,14 @@ export class Recorder {
       );
     }
   }
+}
+
+/** GPU time of the dispatches `record` adds, in milliseconds, from the adapter's timestamps when it
+ * has `timestamp-query` (one compute pass with timestamps at its ends), else wall-clock time from
+ * submit to completion. Submits what was recorded before, and waits for the GPU. For tuning and the
+ * benchmark; never inside a training step. */
+export async function timeRecorded(rec: Recorder, record: () => Promise<void> | void): Promise<{ millis: number; source: 'timestamps' | 'wall' }> {
+  return rec.timed(record);
 }
 
 /** Splits a 1-D workgroup count over x and y when it exceeds the per-dimension limit; kernels

@@ -11,6 +11,8 @@ import { createActivations, destroyActivations } from './activations.ts';
 import { initLoraAdapter, validateLoraSettings, type LoraAdapter, type LoraSettings } from './lora.ts';
 import { ropeInverseFrequencies } from './rope.ts';
 import type { ModelState } from './transformer.ts';
+import { F16RangeError } from './f16Weights.ts';
+import { subgroupMatrixLanes } from '../ops/matmulKernels.ts';
 
 export interface EngineModelOptions {
   /** LoRA settings for a new adapter; ignored when `adapter` is given. Null: no adapter. */
@@ -21,20 +23,34 @@ export interface EngineModelOptions {
   maxTokens: number;
   recompute?: boolean;
   onProgress?: (p: UploadProgress) => void;
+  /** 'auto' (default): bf16 weights become f16 where the adapter multiplies f16 on tensor cores;
+   * 'file': keep the checkpoint's dtype. */
+  weightPrecision?: 'auto' | 'file';
 }
 
 export interface EngineModel {
   state: ModelState;
   /** Bytes of GPU memory this model allocated, by category (measured, not planned). */
   bytes: { weights: number; lora: number; activations: number };
+  /** Why the weights are not in the dtype 'auto' wanted (e.g. a weight beyond f16's range), if so. */
+  weightNote: string | null;
   release(): void;
 }
 
 export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineModelOptions): Promise<EngineModel> {
   const { spec, checkpoint } = await openModel(files);
   let uploaded;
+  let weightNote: string | null = null;
   try {
-    uploaded = await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress });
+    const toF16 = (opts.weightPrecision ?? 'auto') === 'auto' && subgroupMatrixLanes(gpu) > 0;
+    try {
+      uploaded = await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress, bf16AsF16: toF16 });
+    } catch (err) {
+      if (!(err instanceof F16RangeError)) throw err;
+      // Tensor cores need f16; a weight f16 cannot hold keeps the whole model in bf16 (f32 math).
+      weightNote = `${err.message}; the model stays in bf16 and its products run without tensor cores`;
+      uploaded = await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress });
+    }
   } finally {
     await checkpoint.close();
   }
@@ -53,6 +69,7 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
   return {
     state: { gpu, spec, weights, lora, acts, invFreq },
     bytes: { weights: weightBytes, lora: lora ? lora.params.size * 4 : 0, activations: acts.bytes },
+    weightNote,
     release() {
       destroyWeights(uploaded);
       weights.owned.forEach((b) => b.destroy());

@@ -15,6 +15,7 @@
 import { DTYPE_BYTES } from './dtype.ts';
 import { kvDim, qDim, weightManifest, type ModelSpec } from './config.ts';
 import { LORA_TARGETS, loraParameterCount, type LoraTarget } from './lora.ts';
+import { vocabChunkRows } from '../ops/crossEntropy.ts';
 
 export interface TrainShape {
   batch: number;
@@ -140,11 +141,9 @@ function gradScratchBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSi
   return out;
 }
 
-/** Vocabulary rows per LM-head chunk, as src/ops/crossEntropy.ts crossEntropyChunk chooses them:
- * at most 8192 rows and a 64 MiB (or one binding, if smaller) [T, chunk] scratch. */
+/** Vocabulary rows per LM-head chunk: the cross-entropy op's own rule. */
 function defaultChunk(spec: ModelSpec, T: number, maxBinding: number): number {
-  const budget = Math.min(64 * 2 ** 20, maxBinding);
-  return Math.max(1, Math.min(8192, spec.vocabSize, Math.floor(budget / (T * F32))));
+  return vocabChunkRows(T, spec.vocabSize, maxBinding);
 }
 
 const sum = (xs: BufferSize[]) => xs.reduce((a, b) => a + b.bytes, 0);

@@ -3,7 +3,7 @@
 // (at most one chunk). Weights keep their file dtype and packing (bf16/f16: two per u32, element
 // 2i in the low half, i.e. the file bytes as they are). A tensor larger than one storage binding is
 // split by rows into parts, each its own buffer (DESIGN: anything larger is split).
-// Never converts dtypes and never reads back.
+// Never reads back. Converts dtypes only when asked: bf16 → f16 (f16Weights.ts), for tensor cores.
 import type { GpuContext } from '../gpu/context.ts';
 import { createStorageBuffer, writeBuffer } from '../gpu/buffers.ts';
 import { GpuLimitError } from '../gpu/errors.ts';
@@ -11,6 +11,7 @@ import { weightManifest, type ModelSpec } from './config.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DTYPE_BYTES, type WeightDtype } from './dtype.ts';
 import { readTensorRange } from './safetensors.ts';
+import { bf16BytesToF16 } from './f16Weights.ts';
 
 export interface GpuWeightPart {
   buffer: GPUBuffer;
@@ -39,6 +40,8 @@ export interface UploadOptions {
   /** Largest slice read from the file at once (default 16 MiB). Must be a multiple of 4. */
   chunkBytes?: number;
   onProgress?: (p: UploadProgress) => void;
+  /** Store bf16 tensors as f16 (throws F16RangeError naming a tensor that does not fit). */
+  bf16AsF16?: boolean;
 }
 
 /** Rows per part so each part fits both maxBufferSize and maxStorageBufferBindingSize. */
@@ -61,7 +64,8 @@ export async function uploadModelWeights(ctx: GpuContext, spec: ModelSpec, ckpt:
     for (const [i, w] of manifest.entries()) {
       const t = ckpt.tensors.get(w.name);
       if (!t) throw new Error(`${ckpt.label}: tensor "${w.name}" is missing`);
-      const dtype = t.dtype as WeightDtype;
+      const convert = opts.bf16AsF16 === true && t.dtype === 'BF16';
+      const dtype = (convert ? 'F16' : t.dtype) as WeightDtype;
       const shape = t.shape;
       const rowBytes = shape.length > 1 ? t.byteLength / shape[0] : t.byteLength;
       const perPart = rowsPerPart(w.name, shape, dtype, ctx);
@@ -76,8 +80,8 @@ export async function uploadModelWeights(ctx: GpuContext, spec: ModelSpec, ckpt:
         weight.parts.push({ buffer, firstRow, rows });
         for (let off = 0; off < partBytes; off += chunkBytes) {
           const len = Math.min(chunkBytes, partBytes - off);
-          const bytes = await readTensorRange(t.source, t, firstRow * rowBytes + off, len);
-          writeBuffer(ctx, buffer, bytes, off);
+          const read = await readTensorRange(t.source, t, firstRow * rowBytes + off, len);
+          writeBuffer(ctx, buffer, convert ? bf16BytesToF16(read, w.name) : read, off);
         }
       }
       bytesDone += t.byteLength;

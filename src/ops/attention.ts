@@ -16,10 +16,15 @@ import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.
 import fwdCode from '../../shaders/attention_fwd.wgsl?raw';
 import bwdCode from '../../shaders/attention_bwd.wgsl?raw';
 import decodeCode from '../../shaders/attention_decode.wgsl?raw';
+import tiledCode from '../../shaders/attention_tiled.wgsl?raw';
 
 export const ATTENTION_FWD = shaderFile('attention_fwd.wgsl', fwdCode);
 export const ATTENTION_BWD = shaderFile('attention_bwd.wgsl', bwdCode);
 export const ATTENTION_DECODE = shaderFile('attention_decode.wgsl', decodeCode);
+export const ATTENTION_TILED = shaderFile('attention_tiled.wgsl', tiledCode);
+/** Rows of a block in attention_tiled.wgsl (BR): queries forward and for dQ, keys for dK/dV. */
+const TILED_ROWS = 64;
+const TILED_KEY_ROWS = 32;
 
 /** Largest head_dim the kernels hold in registers (MAX_D4 = 32 vec4s in the WGSL). */
 export const MAX_HEAD_DIM = 128;
@@ -38,10 +43,21 @@ const DECODE_CHUNK = 256;
 
 /** How key (or query) tiles reach the threads that use them. */
 export interface AttentionOptions {
-  /** true: staged in workgroup memory (what real GPUs want); false: read straight from storage.
-   * Default: staged unless the adapter is a CPU implementation, where the barriers cost more than
-   * they save (SwiftShader, forward T=256, 14/2 heads, d=64: direct reads 2–5× faster). */
+  /** 'rows' (attention_fwd/bwd.wgsl: a query or key row per thread) or 'tiled' (attention_tiled.wgsl:
+   * 4×4 register blocks of tile products, for GPUs; head_dim a multiple of 32, ≤ 128 forward and ≤ 64
+   * backward). Default: tiled on hardware adapters where the head fits, rows elsewhere. */
+  kernel?: 'rows' | 'tiled';
+  /** Rows kernel only. true: staged in workgroup memory (what real GPUs want); false: read straight
+   * from storage. Default: staged unless the adapter is a CPU implementation, where the barriers cost
+   * more than they save (SwiftShader, forward T=256, 14/2 heads, d=64: direct reads 2–5× faster). */
   stageTiles?: boolean;
+}
+
+/** Which attention kernel runs (the GPU panel and the bench say it). */
+export function attentionKernel(gpu: Gpu, headDim: number, pass: 'forward' | 'backward', opts: AttentionOptions = {}): 'rows' | 'tiled' {
+  const fits = headDim % 32 === 0 && headDim <= (pass === 'forward' ? 128 : 64);
+  if (opts.kernel === 'tiled' && !fits) throw new Error(`attention: the tiled kernel needs head_dim a multiple of 32, ≤ ${pass === 'forward' ? 128 : 64} (got ${headDim})`);
+  return opts.kernel ?? (fits && !gpu.ctx.adapter.isSoftware ? 'tiled' : 'rows');
 }
 
 export interface AttentionShape {
@@ -140,6 +156,11 @@ function tiledParams(s: AttentionShape, rows = 0): ArrayBuffer {
 export async function attentionForward(gpu: Gpu, shape: AttentionShape, b: AttentionForwardBuffers, opts: AttentionOptions = {}): Promise<void> {
   checkShape(shape);
   checkSizes('attentionForward', forwardSizes(shape, b));
+  if (attentionKernel(gpu, shape.headDim, 'forward', opts) === 'tiled') {
+    const pipe = await gpu.pipelines.pipeline(ATTENTION_TILED, 'attn_fwd_tiled', { HD4: shape.headDim / 4 });
+    gpu.recorder.dispatch(pipe, tiledParams(shape), { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 5: b.out, 6: b.lse }, [Math.ceil(shape.seqLen / TILED_ROWS), shape.nHeads, shape.batch]);
+    return;
+  }
   const pipeline = await gpu.pipelines.pipeline(ATTENTION_FWD, 'attention_forward', tiledConstants(gpu, shape.headDim, opts));
   gpu.recorder.dispatch(
     pipeline,
@@ -167,13 +188,26 @@ export async function attentionBackward(gpu: Gpu, shape: AttentionShape, b: Atte
     dv: [b.dv, kvBytes],
     scratch: [b.scratch, attentionBackwardScratchBytes(shape)],
   });
+  const params = tiledParams(shape, rows);
+  if (attentionKernel(gpu, shape.headDim, 'backward', opts) === 'tiled') {
+    const [delta, dq, dkv] = await Promise.all([
+      gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_delta', { WG: DELTA_WG, HD4: shape.headDim / 4 }),
+      gpu.pipelines.pipeline(ATTENTION_TILED, 'attn_dq_tiled', { HD4: shape.headDim / 4 }),
+      gpu.pipelines.pipeline(ATTENTION_TILED, 'attn_dkv_tiled', { HD4: shape.headDim / 4, BR: TILED_KEY_ROWS }),
+    ]);
+    const blocks = Math.ceil(shape.seqLen / TILED_ROWS);
+    const keyBlocks = Math.ceil(shape.seqLen / TILED_KEY_ROWS);
+    gpu.recorder.dispatch(delta, params, { 5: b.dOut, 6: b.out, 7: b.lse, 8: b.scratch }, splitWorkgroups(Math.ceil(rows / DELTA_WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension));
+    gpu.recorder.dispatch(dq, params, { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 7: b.dOut, 9: b.scratch, 10: b.dq }, [blocks, shape.nHeads, shape.batch]);
+    gpu.recorder.dispatch(dkv, params, { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 7: b.dOut, 9: b.scratch, 11: b.dk, 12: b.dv }, [keyBlocks, shape.nKvHeads, shape.batch]);
+    return;
+  }
   const consts = tiledConstants(gpu, shape.headDim, opts);
   const [delta, dq, dkv] = await Promise.all([
     gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_delta', { WG: DELTA_WG, HD4: shape.headDim / 4 }),
     gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_bwd_dq', consts),
     gpu.pipelines.pipeline(ATTENTION_BWD, 'attention_bwd_dkv', consts),
   ]);
-  const params = tiledParams(shape, rows);
   const blocks = Math.ceil(shape.seqLen / ROWS_PER_WORKGROUP);
   gpu.recorder.dispatch(delta, params, { 5: b.dOut, 6: b.out, 7: b.lse, 8: b.scratch }, splitWorkgroups(Math.ceil(rows / DELTA_WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension));
   gpu.recorder.dispatch(dq, params, { 1: b.q, 2: b.k, 3: b.v, 4: b.segments, 5: b.dOut, 9: b.scratch, 10: b.dq }, [blocks, shape.nHeads, shape.batch]);

@@ -72,13 +72,20 @@ export interface CrossEntropyBackwardBuffers {
   accumulate?: boolean;
 }
 
-/** Vocabulary rows per chunk: as many as fit MAX_CHUNK, the scratch budget and one binding. */
-export function crossEntropyChunk(gpu: Gpu, T: number, V: number): number {
-  const budget = Math.min(CHUNK_SCRATCH_BYTES, gpu.ctx.limits.maxStorageBufferBindingSize);
+/** Vocabulary rows per chunk: as many as fit MAX_CHUNK, the scratch budget and one binding, in whole
+ * 16-row fragments (so every chunk but the last runs on the tensor-core kernels where offered).
+ * Pure, so the memory plan sizes the scratch with the same rule. */
+export function vocabChunkRows(T: number, V: number, maxStorageBufferBindingSize: number): number {
+  const budget = Math.min(CHUNK_SCRATCH_BYTES, maxStorageBufferBindingSize);
   const byBudget = Math.floor(budget / (Math.max(1, T) * 4));
-  const chunk = Math.min(MAX_CHUNK, V, byBudget);
+  let chunk = Math.min(MAX_CHUNK, V, byBudget);
   if (chunk < 1) throw new Error(`cross-entropy: ${T} tokens do not fit one logits row in ${budget} bytes`);
+  if (chunk > 16 && chunk < V) chunk -= chunk % 16;
   return chunk;
+}
+
+export function crossEntropyChunk(gpu: Gpu, T: number, V: number): number {
+  return vocabChunkRows(T, V, gpu.ctx.limits.maxStorageBufferBindingSize);
 }
 
 export function crossEntropyScratchBytes(T: number, chunk: number): { logits: number; stats: number } {

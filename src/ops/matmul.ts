@@ -1,194 +1,48 @@
-// Matrix multiply launches (shaders/matmul.wgsl): C[M,N] (+)= alpha·op(A)·op(B) (+ bias[N]), with
-// transpose flags instead of materialised transposes, a frozen B operand in f32 or packed bf16/f16,
-// batches with element strides, and element offsets so a slice of a big weight (rows v0..v1 of the
-// LM head) is used in place. Records into gpu.recorder only: never submits, never reads back.
+// Matrix multiply launches: C[M,N] (+)= alpha·op(A)·op(B) (+ bias[N]), with transpose flags instead
+// of materialised transposes, a frozen B operand in f32 or packed bf16/f16, batches with element
+// strides, and element offsets so a slice of a big weight (rows v0..v1 of the LM head) is used in
+// place. Records into gpu.recorder only: never submits, never reads back.
 //
 // Linear layer with weight W [out,in] (HF layout), x [T,in], y [T,out]:
 //   forward   y  = x·Wᵀ            matmul({ a: x,  b: W,  M: T,   N: out, K: in,  transB: true })
 //   input grad dx = dy·W           matmul({ a: dy, b: W,  M: T,   N: in,  K: out })
 //   weight grad dW += dyᵀ·x        matmul({ a: dy, b: x,  M: out, N: in,  K: T, transA: true, accumulate: true })
 // Per-head products on [T, heads, d] activations use batch = heads, strideX = d, rowStrideX = heads·d.
-import { GpuLimitError, createStorageBuffer, packParams, shaderFile, type Gpu } from '../gpu/index.ts';
-import code from '../../shaders/matmul.wgsl?raw';
+//
+// Which kernel runs (matmulKernels.ts) is chosen per adapter and shape class (matmulChoice.ts): the
+// register-tiled kernel on software adapters, workgroup-tiled f32 / split-K / tensor cores on GPUs,
+// as the autotune (matmulTune.ts) measured. `variant` forces one (tests and the tuner).
+import type { Gpu } from '../gpu/index.ts';
+import { matmulOperands, type MatmulArgs } from './matmulOperands.ts';
+import { recordMatmul, type MatmulVariant } from './matmulKernels.ts';
+import { chooseMatmulVariant, matmulShapeClass, variantApplies } from './matmulChoice.ts';
 
-export const MATMUL = shaderFile('matmul.wgsl', code);
+export { bindWindow, type MatmulArgs, type WeightDtype } from './matmulOperands.ts';
+export { MATMUL, matmulWorkgroup, describeVariant, type MatmulVariant } from './matmulKernels.ts';
 
-export type WeightDtype = 'f32' | 'bf16' | 'f16';
-const DTYPE_CODE: Record<WeightDtype, number> = { f32: 0, bf16: 1, f16: 2 };
-const DTYPE_BYTES: Record<WeightDtype, number> = { f32: 4, bf16: 2, f16: 2 };
+/** Shape classes met while recording, with one call of each (what a tuning pass measures). */
+const seen = new WeakMap<Gpu, Map<string, MatmulArgs>>();
 
-/** Side of one accumulator block; an invocation holds up to 2×2 of them (see the shader). */
-const BLOCK = 4;
-const INVOCATIONS = 256;
-
-export interface MatmulArgs {
-  /** op(A) is [M,K]: A is [M,K] row-major, or [K,M] when transA. f32. */
-  a: GPUBuffer;
-  /** op(B) is [K,N]: B is [K,N], or [N,K] when transB (a HF weight [out,in]). */
-  b: GPUBuffer;
-  /** Output [M,N] f32; read too when `accumulate`. Must not overlap A, B or bias. */
-  c: GPUBuffer;
-  M: number;
-  N: number;
-  K: number;
-  transA?: boolean;
-  transB?: boolean;
-  /** Element type of B; halves are packed two per u32, low half first (the file bytes as they are). */
-  bDtype?: WeightDtype;
-  /** f32 [N], added after scaling. */
-  bias?: GPUBuffer;
-  /** C += … instead of C = … (LoRA side path, gradient accumulation). */
-  accumulate?: boolean;
-  alpha?: number;
-  /** Independent products in one dispatch (attention heads); item z uses offsets + z·stride. */
-  batch?: number;
-  /** Element offsets (in elements of that operand's dtype) and batch strides. Strides default to
-   * the stored matrix size (rows × row stride), i.e. densely stacked batches. */
-  offsetA?: number;
-  offsetB?: number;
-  offsetC?: number;
-  offsetBias?: number;
-  strideA?: number;
-  strideB?: number;
-  strideC?: number;
-  /** Elements between consecutive stored rows (leading dimension), when an operand is a slice of a
-   * wider matrix (one head of [T, heads, d]); default: dense (the stored row length). */
-  rowStrideA?: number;
-  rowStrideB?: number;
-  rowStrideC?: number;
-}
-
-interface Window {
-  binding: GPUBufferBinding;
-  /** The operand's element offset relative to the window start. */
-  offset: number;
-  /** Bytes of the window the operand uses (from the window start to its last element's end). */
-  usedBytes: number;
-}
-
-/** A vector view of `bytes`-wide elements sees the last element only if the window covers it whole. */
-function coversVectors(w: Window, bytes: number): boolean {
-  return (w.binding.size ?? 0) >= Math.ceil(w.usedBytes / bytes) * bytes;
-}
-
-/** Binds only the part of `buffer` an operand touches, starting at a 256-byte-aligned offset (the
- * storage offset alignment), so slices of a buffer larger than one binding still work and the
- * remainder travels as an element offset in the uniform. `elements` is the touched extent. */
-export function bindWindow(gpu: Gpu, buffer: GPUBuffer, offsetElems: number, elements: number, elemBytes: number, what: string): Window {
-  const align = gpu.ctx.device.limits.minStorageBufferOffsetAlignment ?? 256;
-  const startByte = offsetElems * elemBytes;
-  const bindOffset = Math.floor(startByte / align) * align;
-  // +16 bytes: 4-wide loads at the end of a row may read up to 3 elements past it (values unused).
-  const endByte = Math.min(buffer.size, Math.ceil((startByte + elements * elemBytes) / 4) * 4 + 16);
-  const size = Math.max(4, endByte - bindOffset);
-  if (startByte + elements * elemBytes > buffer.size) {
-    throw new RangeError(`matmul ${what}: needs bytes [${startByte}, ${startByte + elements * elemBytes}) but the buffer "${buffer.label}" has ${buffer.size}`);
-  }
-  const max = gpu.ctx.limits.maxStorageBufferBindingSize;
-  if (size > max) throw new GpuLimitError('maxStorageBufferBindingSize', size, max, `matmul operand ${what}`);
-  return { binding: { buffer, offset: bindOffset, size }, offset: (startByte - bindOffset) / elemBytes, usedBytes: startByte - bindOffset + elements * elemBytes };
-}
-
-const placeholders = new WeakMap<GPUDevice, GPUBuffer>();
-
-/** One 16-byte buffer per device for vector-view bindings the chosen pipeline never reads. */
-function placeholder(gpu: Gpu): GPUBuffer {
-  let b = placeholders.get(gpu.ctx.device);
-  if (!b) {
-    b = createStorageBuffer(gpu.ctx, 16, 'matmul:placeholder');
-    placeholders.set(gpu.ctx.device, b);
-  }
-  return b;
-}
-
-/** Block of C per invocation (8×8, or 4 on a side when M or N ≤ 8 so tiny products don't compute
- * mostly clamped rows) and workgroup shape: 16×16 invocations normally, flatter when M is small so no
- * invocation row is spent on rows that do not exist (M ≤ 4 → 256×1). */
-export function matmulWorkgroup(M: number, N: number): { x: number; y: number; rows: number; cols: number } {
-  const rows = M > 2 * BLOCK ? 2 * BLOCK : BLOCK;
-  const cols = N > 2 * BLOCK ? 2 * BLOCK : BLOCK;
-  const rowsOfBlocks = Math.ceil(M / rows);
-  let y = 16;
-  while (y > 1 && y / 2 >= rowsOfBlocks) y /= 2;
-  return { x: INVOCATIONS / y, y, rows, cols };
+export function seenMatmulClasses(gpu: Gpu): Map<string, MatmulArgs> {
+  let m = seen.get(gpu);
+  if (!m) seen.set(gpu, (m = new Map()));
+  return m;
 }
 
 /** Records C (+)= alpha·op(A)·op(B) (+ bias). */
-export async function matmul(gpu: Gpu, args: MatmulArgs): Promise<void> {
-  const { M, N, K } = args;
-  const batch = args.batch ?? 1;
-  if (M === 0 || N === 0 || batch === 0) return;
-  const dtype = args.bDtype ?? 'f32';
-  // Stored shapes: A is [M,K] ([K,M] if transA), B is [K,N] ([N,K] if transB), C is [M,N].
-  const [aRows, aCols] = args.transA ? [K, M] : [M, K];
-  const [bRows, bCols] = args.transB ? [N, K] : [K, N];
-  const lda = args.rowStrideA ?? aCols;
-  const ldb = args.rowStrideB ?? bCols;
-  const ldc = args.rowStrideC ?? N;
-  if (lda < aCols || ldb < bCols || ldc < N) throw new RangeError(`matmul: a row stride is shorter than its row (lda ${lda}, ldb ${ldb}, ldc ${ldc})`);
-  const strideA = args.strideA ?? aRows * lda;
-  const strideB = args.strideB ?? bRows * ldb;
-  const strideC = args.strideC ?? M * ldc;
-  // Touched extent of an operand: up to the last batch item's last row end.
-  const extent = (stride: number, rows: number, ld: number, cols: number) => (batch - 1) * stride + (rows - 1) * ld + cols;
-  const wa = bindWindow(gpu, args.a, args.offsetA ?? 0, extent(strideA, aRows, lda, aCols), 4, 'A');
-  const wb = bindWindow(gpu, args.b, args.offsetB ?? 0, extent(strideB, bRows, ldb, bCols), DTYPE_BYTES[dtype], 'B');
-  const wc = bindWindow(gpu, args.c, args.offsetC ?? 0, extent(strideC, M, ldc, N), 4, 'C');
-  const wbias = args.bias ? bindWindow(gpu, args.bias, args.offsetBias ?? 0, N, 4, 'bias') : null;
-
-  // Every 4-wide B read starts at offB + row·ldb + a multiple of 4: even for all rows iff the
-  // offset, the row stride and the batch stride are even.
-  const even = (x: number) => x % 2 === 0;
-  const bPairAligned = dtype !== 'f32' && even(wb.offset) && even(ldb) && (batch === 1 || even(strideB));
-  // Vector loads need every 4-wide read to start at a multiple of 4 elements, and the window to hold
-  // the whole last vector (a vector past the binding's end reads as zeros, even its valid lanes).
-  const four = (x: number) => x % 4 === 0;
-  const vecA = four(wa.offset) && four(lda) && (batch === 1 || four(strideA)) && coversVectors(wa, 16);
-  const vecB = four(wb.offset) && four(ldb) && (batch === 1 || four(strideB)) && coversVectors(wb, 4 * DTYPE_BYTES[dtype]);
-  const wg = matmulWorkgroup(M, N);
-  const pipeline = await gpu.pipelines.pipeline(MATMUL, 'matmul', {
-    WG_X: wg.x,
-    WG_Y: wg.y,
-    TRANS_A: args.transA ? 1 : 0,
-    TRANS_B: args.transB ? 1 : 0,
-    B_DTYPE: DTYPE_CODE[dtype],
-    HAS_BIAS: wbias ? 1 : 0,
-    ACCUMULATE: args.accumulate ? 1 : 0,
-    B_PAIR_ALIGNED: bPairAligned ? 1 : 0,
-    TALL: wg.rows === 2 * BLOCK ? 1 : 0,
-    WIDE: wg.cols === 2 * BLOCK ? 1 : 0,
-    VEC_A: vecA ? 1 : 0,
-    VEC_B: vecB ? 1 : 0,
-  });
-  const params = packParams([
-    { u32: M },
-    { u32: N },
-    { u32: K },
-    { u32: wa.offset },
-    { u32: wb.offset },
-    { u32: wc.offset },
-    { u32: wbias?.offset ?? 0 },
-    { u32: strideA },
-    { u32: strideB },
-    { u32: strideC },
-    { u32: lda },
-    { u32: ldb },
-    { u32: ldc },
-    { f32: args.alpha ?? 1 },
-  ]);
-  // With no bias the shader still declares binding 4; it reads it only when HAS_BIAS, so A stands in.
-  // The vector views (5–7) alias the A/B windows when used, else a 16-byte placeholder (their
-  // declared types need ≥ 16 bytes bound even when the kernel never reads them).
-  const spare = placeholder(gpu);
-  const storage = {
-    1: wa.binding,
-    2: wb.binding,
-    3: wc.binding,
-    4: wbias?.binding ?? wa.binding,
-    5: vecA ? wa.binding : spare,
-    6: vecB && dtype === 'f32' ? wb.binding : spare,
-    7: vecB && dtype !== 'f32' ? wb.binding : spare,
-  };
-  const workgroups = [Math.ceil(N / (wg.cols * wg.x)), Math.ceil(M / (wg.rows * wg.y)), batch] as const;
-  gpu.recorder.dispatch(pipeline, params, storage, workgroups);
+export async function matmul(gpu: Gpu, args: MatmulArgs & { variant?: MatmulVariant }): Promise<void> {
+  const o = matmulOperands(gpu, args);
+  if (!o) return;
+  let v = args.variant;
+  if (v) {
+    if (!variantApplies(gpu, o, v)) throw new Error(`matmul: the ${v.kind} kernel cannot run this product on this adapter`);
+  } else {
+    v = chooseMatmulVariant(gpu, o);
+    if (!gpu.ctx.adapter.isSoftware) {
+      const classes = seenMatmulClasses(gpu);
+      const key = matmulShapeClass(o);
+      if (!classes.has(key)) classes.set(key, { ...args });
+    }
+  }
+  await recordMatmul(gpu, o, v);
 }

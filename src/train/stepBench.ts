@@ -9,7 +9,7 @@ import { planMemory, type MemoryPlan } from '../model/memory-plan.ts';
 import { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 import { targetShape } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from './config.ts';
-import { Trainer } from './trainer.ts';
+import { Trainer, type PrepareReport } from './trainer.ts';
 import type { TokenizedExample } from './batching.ts';
 
 export interface StepBenchResult {
@@ -25,6 +25,16 @@ export interface StepBenchResult {
   plan: MemoryPlan;
   /** Bytes the engine allocated for the step (weights, adapter + moments, activations, loss head, inputs). */
   measuredBytes: number;
+  /** Pipelines compiled and matmul shapes tuned before the first step. */
+  prepare: PrepareReport;
+  dispatchesPerStep: number;
+  /** Frozen weights as held on the GPU ('f16' where tensor cores read them), and why not, if not. */
+  weightDtype: string;
+  weightNote: string | null;
+  /** Kernel scratch (split-K partials, f16 copies of A, row scales) held after the steps. */
+  scratchBytes: number;
+  /** GPU milliseconds by kernel over one more step, each dispatch timed alone (null without timestamps). */
+  profile: Array<{ label: string; millis: number; dispatches: number }> | null;
 }
 
 /** FLOPs of the linear layers of one forward over T tokens with M loss rows (2·in·out per token). */
@@ -78,16 +88,28 @@ export async function benchTrainingStep(
     return { id: `bench-${e}`, inputIds: ids, segments };
   });
   const trainer = new Trainer(model.state, examples, config);
+  const prepare = await trainer.prepare();
   const times: number[] = [];
   let first = 0;
+  let dispatchesPerStep = 0;
   for (let i = 0; i < opts.steps + 1; i++) {
     const s = performance.now();
+    const d0 = gpu.recorder.dispatchCount;
     await trainer.trainStep();
     const ms = performance.now() - s;
+    dispatchesPerStep = gpu.recorder.dispatchCount - d0;
     if (i === 0) first = ms;
     else times.push(ms);
   }
   times.sort((a, b) => a - b);
+  let profile: StepBenchResult['profile'] = null;
+  if (gpu.recorder.startProfile()) {
+    try {
+      await trainer.trainStep();
+    } finally {
+      profile = await gpu.recorder.endProfile();
+    }
+  }
   const T = opts.batch * opts.seqLen;
   const lossTokens = opts.batch * (opts.seqLen - Math.ceil(opts.seqLen / 4));
   const plan = planMemory(spec, { batch: opts.batch, seqLen: opts.seqLen, rank: opts.rank, targets, recompute: config.recompute }, gpu.ctx.limits);
@@ -104,5 +126,11 @@ export async function benchTrainingStep(
     lossTokens,
     plan,
     measuredBytes,
+    prepare,
+    dispatchesPerStep,
+    weightDtype: model.state.weights.dtype,
+    weightNote: model.weightNote,
+    scratchBytes: gpu.scratch.bytes,
+    profile,
   };
 }

@@ -16,6 +16,8 @@ import { lossValue, lossWeights, parseLossMode, ssbInitialTheta, type LossMode }
 import { learningRate } from './schedule.ts';
 import { scalarAdamWStep, type ScalarAdamState } from './scalarAdamW.ts';
 import type { RunConfig } from './config.ts';
+import { compileAhead } from '../gpu/index.ts';
+import { tuneMatmuls, type TunedClass } from '../ops/matmulTune.ts';
 
 export interface StepMetrics {
   step: number; // 1-based optimizer step just taken
@@ -70,9 +72,20 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** What Trainer.prepare did before the first step. */
+export interface PrepareReport {
+  millis: number;
+  /** Distinct pipelines a step uses, all created before it. */
+  pipelines: number;
+  /** Matmul shape classes tuned on this adapter now (empty when they were cached or on software). */
+  tuned: TunedClass[];
+}
+
 export class Trainer {
   readonly mode: LossMode;
   step = 0;
+  /** Set once prepare() ran (the first trainStep runs it when nobody did). */
+  prepared: PrepareReport | null = null;
   cursor: DataCursor = { epoch: 0, index: 0 };
   theta: ScalarAdamState;
   private readonly gpu: Gpu;
@@ -149,8 +162,46 @@ export class Trainer {
     for (const [i, mb] of batches.entries()) await this.runMicroBatch(mb, true, i);
   }
 
+  /** A micro-batch of the largest shape this run records (B × seqLen), for compiling ahead. */
+  private largestMicroBatch(): MicroBatch {
+    const { batchSize, seqLen } = this.config;
+    const ids = Array.from({ length: seqLen }, (_, t) => t % 100);
+    // Prompt, then reasoning, then the call: every loss path (and the LM head's gather) is used.
+    const segments = ids.map((_, t) => (t < seqLen / 4 ? 0 : t < (seqLen * 3) / 4 ? 1 : 2));
+    return buildMicroBatch(Array.from({ length: batchSize }, (_, i) => ({ id: `prepare-${i}`, inputIds: ids, segments })), seqLen);
+  }
+
+  /** The step's GPU work recorded with dispatches dropped (see compileAhead). */
+  private async recordStepShapes(): Promise<void> {
+    const lora = this.model.lora!;
+    await this.runMicroBatch(this.largestMicroBatch(), true);
+    await gradNorm(this.gpu, { grads: [{ buffer: lora.grads, length: lora.size }], partials: this.partials, result: this.normResult, maxNorm: this.config.maxGradNorm });
+    await adamWUpdate(this.gpu, {
+      param: lora.params, grad: lora.grads, m: lora.adamM, v: lora.adamV, n: lora.size, step: 1,
+      lr: 0, beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, weightDecay: 0, clip: this.normResult,
+    });
+  }
+
+  /**
+   * Creates every pipeline a step uses, concurrently, and tunes this run's matmul shapes on this
+   * adapter (cached per adapter, so only a first run pays), so the first step costs what later ones
+   * do. Touches no trainable state: the tuner's timed products write activations and gradients that
+   * every step overwrites or clears first.
+   */
+  async prepare(): Promise<PrepareReport> {
+    if (this.prepared) return this.prepared;
+    const t0 = performance.now();
+    let pipelines = await compileAhead(this.gpu, () => this.recordStepShapes());
+    const tuned = await tuneMatmuls(this.gpu);
+    // Tuned variants were compiled while timing; this only picks up anything left.
+    if (tuned.length) pipelines = await compileAhead(this.gpu, () => this.recordStepShapes());
+    this.prepared = { millis: performance.now() - t0, pipelines, tuned };
+    return this.prepared;
+  }
+
   /** One optimizer step. */
   async trainStep(): Promise<StepMetrics> {
+    if (!this.prepared) await this.prepare();
     const t0 = performance.now();
     const epoch = this.cursor.epoch;
     const batches = this.nextBatches();

@@ -31,9 +31,12 @@ interface Case {
 
 const full = () => 1;
 const modes: Array<{ label: string; opts: AttentionOptions }> = [
-  { label: 'staged tiles', opts: { stageTiles: true } },
-  { label: 'direct reads', opts: { stageTiles: false } },
+  { label: 'staged tiles', opts: { kernel: 'rows', stageTiles: true } },
+  { label: 'direct reads', opts: { kernel: 'rows', stageTiles: false } },
 ];
+// The GPU kernel (attention_tiled.wgsl) runs head dims that are multiples of 32 (≤ 64 backward):
+// the same situations again at those widths, plus its own tile borders (64-row blocks, 32-column tiles).
+const tiledMode = { label: 'tiled', opts: { kernel: 'tiled' } as AttentionOptions };
 const cases: Case[] = [
   { name: 'T=1, GQA 2', B: 1, T: 1, H: 2, Hkv: 1, d: 8, seg: full },
   { name: 'T=37 (not a tile multiple), B=2, GQA 2', B: 2, T: 37, H: 4, Hkv: 2, d: 16, seg: full },
@@ -45,6 +48,17 @@ const cases: Case[] = [
   { name: 'T=65: a row block with a tail of 1, B=2, GQA 2', B: 2, T: 65, H: 2, Hkv: 1, d: 8, seg: full },
   { name: 'peaked softmax (q×8): the running max moves across tiles', B: 1, T: 50, H: 2, Hkv: 1, d: 16, seg: full, qScale: 8 },
 ];
+
+const tiledCases: Case[] = [
+  { name: 'T=1, GQA 2, d=32', B: 1, T: 1, H: 2, Hkv: 1, d: 32, seg: full },
+  { name: 'T=37, B=2, GQA 2, d=32', B: 2, T: 37, H: 4, Hkv: 2, d: 32, seg: full },
+  { name: 'GQA 7 (14/2), T=20, d=64', B: 1, T: 20, H: 14, Hkv: 2, d: 64, seg: full },
+  { name: 'left and right padding, d=32', B: 2, T: 19, H: 2, Hkv: 1, d: 32, seg: (b, t) => (b === 0 ? (t >= 5 ? 1 : 0) : t < 12 ? 1 : 0) },
+  { name: 'two packed sequences then padding across a block border, d=64', B: 1, T: 100, H: 2, Hkv: 2, d: 64, seg: (_b, t) => (t < 45 ? 1 : t < 90 ? 2 : 0) },
+  { name: 'T=130: three row blocks, tails of 2, B=2, GQA 2, d=64', B: 2, T: 130, H: 2, Hkv: 1, d: 64, seg: full },
+  { name: 'peaked softmax (q×8) over five key tiles, d=32', B: 1, T: 150, H: 2, Hkv: 1, d: 32, seg: full, qScale: 8 },
+];
+const tiledForwardOnly: Case[] = [{ name: 'head_dim 128, T=70 (forward only)', B: 1, T: 70, H: 2, Hkv: 1, d: 128, seg: (_b, t) => (t < 3 ? 0 : 1) }];
 
 function makeInputs(c: Case, seed: number) {
   const N = c.B * c.T;
@@ -120,8 +134,17 @@ describe('attention reference', () => {
   });
 });
 
+const forwardRuns = [
+  ...cases.flatMap((c, ci) => modes.map((mode) => ({ c, ci, mode }))),
+  ...[...tiledCases, ...tiledForwardOnly].map((c, ci) => ({ c, ci: 50 + ci, mode: tiledMode })),
+];
+const backwardRuns = [
+  ...cases.flatMap((c, ci) => modes.map((mode) => ({ c, ci, mode }))),
+  ...tiledCases.map((c, ci) => ({ c, ci: 50 + ci, mode: tiledMode })),
+];
+
 describe('attention forward on the GPU', () => {
-  for (const [ci, c] of cases.entries()) for (const mode of modes) {
+  for (const { c, ci, mode } of forwardRuns) {
     it(`matches the reference (${mode.label}): ${c.name}`, async () => {
       const gpu = await testGpu();
       const { gpuShape, refShape } = shapes(c);
@@ -167,7 +190,7 @@ describe('attention forward on the GPU', () => {
 });
 
 describe('attention backward on the GPU', () => {
-  for (const [ci, c] of cases.entries()) for (const mode of modes) {
+  for (const { c, ci, mode } of backwardRuns) {
     it(`matches the reference (${mode.label}): ${c.name}`, async () => {
       const gpu = await testGpu();
       const { gpuShape, refShape } = shapes(c);

@@ -168,8 +168,8 @@ describe('LM-head cross-entropy backward', () => {
 describe('LM-head cross-entropy limits', () => {
   it('sizes vocabulary chunks so one chunk of logits fits the binding limit', () => {
     const withLimit = (bytes: number) => ({ ctx: { limits: { maxStorageBufferBindingSize: bytes } } }) as unknown as Gpu;
-    // 1 MiB binding, 1000 tokens: ⌊2²⁰ / 4000⌋ = 262 rows per chunk, 262·1000·4 ≤ 2²⁰.
-    expect(crossEntropyChunk(withLimit(2 ** 20), 1000, 151_936)).toBe(262);
+    // 1 MiB binding, 1000 tokens: ⌊2²⁰ / 4000⌋ = 262 rows fit, rounded down to whole 16-row fragments.
+    expect(crossEntropyChunk(withLimit(2 ** 20), 1000, 151_936)).toBe(256);
     expect(crossEntropyChunk(withLimit(2 ** 30), 16, 151_936)).toBe(8192); // capped by MAX_CHUNK
     expect(crossEntropyChunk(withLimit(2 ** 30), 16, 37)).toBe(37); // never more than V
     expect(() => crossEntropyChunk(withLimit(1024), 1000, 100)).toThrow(/do not fit/);

@@ -3,69 +3,14 @@
 // of a larger weight, shapes that are not multiples of the 4×4 block or the 64×64 tile, a tail of 1,
 // and a 151,936-column product that must fit the dispatch limit.
 import { describe, expect, it } from 'vitest';
-import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { matmul, type WeightDtype } from '../../src/ops/matmul.ts';
-import { matmulRef, type MatmulRefArgs } from '../reference/matmul.ts';
+import { createStorageBuffer } from '../../src/gpu/index.ts';
+import { matmul } from '../../src/ops/matmul.ts';
+import { matmulRef } from '../reference/matmul.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { dot, numericGradient } from '../reference/finiteDifference.ts';
-import { packHalves } from '../helpers/halfPack.ts';
+import { runMatmulCase as runCase, MATMUL_SHAPES as SHAPES } from '../helpers/matmulCase.ts';
 
-// f32 accumulation over K terms of size ≤ 1 against f64: error ≲ K·2⁻²⁴·Σ|aᵢbᵢ| ≈ 1e-5 for K ≤ 100.
-const F32_TOL = { atol: 2e-5, rtol: 1e-5 };
-
-interface Case extends Omit<MatmulRefArgs, 'a' | 'b' | 'c' | 'bias'> {
-  bDtype?: WeightDtype;
-  /** Elements in the B buffer (defaults to exactly what the product reads). */
-  bElements?: number;
-  withBias?: boolean;
-  seed?: number;
-}
-
-async function runCase(gpu: Gpu, k: Case): Promise<void> {
-  const { M, N, K } = k;
-  const batch = k.batch ?? 1;
-  const seed = k.seed ?? M * 1000 + N * 10 + K;
-  // Stored shapes and leading dimensions, as the op derives them.
-  const [aRows, aCols] = k.transA ? [K, M] : [M, K];
-  const [bRows, bCols] = k.transB ? [N, K] : [K, N];
-  const lda = k.rowStrideA ?? aCols;
-  const ldb = k.rowStrideB ?? bCols;
-  const ldc = k.rowStrideC ?? N;
-  const aLen = (k.offsetA ?? 0) + (batch - 1) * (k.strideA ?? aRows * lda) + (aRows - 1) * lda + aCols;
-  const bLen = k.bElements ?? (k.offsetB ?? 0) + (batch - 1) * (k.strideB ?? bRows * ldb) + (bRows - 1) * ldb + bCols;
-  const cLen = (k.offsetC ?? 0) + (batch - 1) * (k.strideC ?? M * ldc) + (M - 1) * ldc + N;
-  const a = randomArray(aLen, seed);
-  const bRaw = randomArray(bLen, seed + 1);
-  const c0 = randomArray(cLen, seed + 2);
-  const bias = k.withBias ? randomArray(N, seed + 3) : undefined;
-  const dtype = k.bDtype ?? 'f32';
-  const half = dtype === 'f32' ? null : packHalves(bRaw, dtype);
-  const bValues = half ? half.values : bRaw;
-
-  const ga = uploadBuffer(gpu.ctx, a, 'A');
-  const gb = uploadBuffer(gpu.ctx, half ? half.packed : bRaw, 'B');
-  const gc = uploadBuffer(gpu.ctx, c0, 'C');
-  const gbias = bias ? uploadBuffer(gpu.ctx, bias, 'bias') : undefined;
-  await matmul(gpu, { ...k, a: ga, b: gb, c: gc, bias: gbias, bDtype: dtype });
-  gpu.recorder.submit();
-  const got = await readF32(gpu.ctx, gc, cLen);
-  const want = matmulRef({ ...k, a, b: bValues, c: c0, bias });
-  const label = `M=${M} N=${N} K=${K} tA=${!!k.transA} tB=${!!k.transB} ${dtype}${batch > 1 ? ` batch=${batch}` : ''}`;
-  expectClose(got, want, F32_TOL, label);
-  [ga, gb, gc, gbias].forEach((b) => b?.destroy());
-}
-
-const SHAPES: Array<[number, number, number]> = [
-  [1, 1, 1],
-  [5, 7, 3],
-  [64, 64, 64],
-  [67, 33, 70], // past one 64×64 tile in M, odd N, K with a tail of 2
-  [2, 130, 9], // M ≤ 4 selects the flat 64×4 workgroup; N past 2×64
-  [17, 5, 1], // K = 1: only the masked tail step runs
-  [12, 8, 8], // multiples of 4 (vector loads) where an 8-row invocation's second block starts past M
-  [16, 12, 8], // vector loads where an 8-column invocation's second block starts past N
-];
 
 describe('matmul f32', () => {
   for (const transA of [false, true]) {

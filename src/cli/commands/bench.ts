@@ -38,15 +38,19 @@ const bench: CliCommand = {
       .filter((g) => !flags.group || g === flags.group)
       .flatMap((g) => ALL_CASE_GROUPS[g].map((make) => make()))
       .filter((c) => !flags.only || flags.only.some((s) => c.name.includes(s)));
+    // Lazily-built case inputs are cheap; GPU-sized ones are dropped below on software adapters.
     if (cases.length === 0 && trainingCases.length === 0 && generationCases.length === 0) throw new CliError('no benchmark case matches the filters', 2);
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);
+    await gpu.tuning.load();
+    const software = ctx.adapter.isSoftware;
+    const runnable = <T extends { gpuOnly?: boolean }>(list: T[]): T[] => list.filter((c) => !(software && c.gpuOnly));
     const peer = flags['no-tfjs'] ? null : await createTfjsPeer(ctx);
     const a = ctx.adapter;
     if (!flags.json) console.log(`adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ' (software)' : ''}\n`);
     const rows = [];
-    for (const c of cases) {
+    for (const c of runnable(cases)) {
       const row = await runCase(gpu, peer, c);
       rows.push(row);
       if (flags.json) console.log(JSON.stringify({ ...row, adapter: a.description || a.architecture }));
@@ -57,7 +61,7 @@ const bench: CliCommand = {
     const matmulRates = rows.filter((r) => r.group === 'matmul').map((r) => r.oursGflops);
     const best = matmulRates.length ? Math.max(...matmulRates) : null;
     const trainingRows = [];
-    for (const c of trainingCases) {
+    for (const c of runnable(trainingCases)) {
       if (!flags.json) console.error(`  running: ${c.name}`);
       const row = await runTrainingCase(gpu, c, best);
       trainingRows.push(row);
@@ -65,7 +69,7 @@ const bench: CliCommand = {
     }
     if (!flags.json && trainingRows.length) console.log('\n' + formatTrainingRows(trainingRows));
     const generationRows = [];
-    for (const c of generationCases) {
+    for (const c of runnable(generationCases)) {
       if (!flags.json) console.error(`  running: ${c.name}`);
       const row = await runGenerationCase(gpu, c);
       generationRows.push(row);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The device check for a GPU machine (../shared/gpu/README.md), run from the project root through
+#   bash .gpu/run.sh bash scripts/gpu-check.sh [tests|bench|all]
+# It runs the tests of kernel variants that only a GPU can run (f16, subgroup matrices, the tuned
+# paths), then the benchmark, writing everything under $OUT (logs, JSON rows). One prepared script:
+# GPU time is scarce, so nothing here waits on anything but the GPU work itself.
+set -uo pipefail
+export OUT=${OUT:-/tmp/gpu-out}
+mkdir -p "$OUT"
+mode=${1:-all}
+groups=${2:-matmul attention train}
+export STUDIO_KERNEL_TUNING="$OUT/kernel-tuning.json"
+vitest() { node node_modules/vitest/vitest.mjs run "$@"; }
+
+node bin/studio.mjs gpu --json > "$OUT/gpu.json" 2>&1
+head -c 1500 "$OUT/gpu.json"; echo
+
+if [ "$mode" = tests ] || [ "$mode" = all ]; then
+  timeout ${TEST_TIMEOUT:-200} node node_modules/vitest/vitest.mjs run ${TESTS:-tests/ops tests/model/gpu-parity.test.ts tests/train/trainer.test.ts} \
+    > "$OUT/tests.log" 2>&1
+  echo "tests exit $?"
+  grep -E "✓|×|↓|FAIL|Tests |not available|AssertionError|Error:" "$OUT/tests.log" | sed 's/\x1b\[[0-9;]*m//g' | head -80
+fi
+
+if [ "$mode" = bench ] || [ "$mode" = all ]; then
+  for g in $groups; do
+    timeout ${BENCH_TIMEOUT:-200} node bin/studio.mjs bench --group "$g" --json > "$OUT/bench-$g.jsonl" 2> "$OUT/bench-$g.err"
+    echo "bench $g exit $?"
+    tail -c 3000 "$OUT/bench-$g.err"
+  done
+  node -e '
+    const fs = require("fs");
+    const read = (g) => { try { return fs.readFileSync(process.env.OUT + "/bench-" + g + ".jsonl", "utf8").split("\n"); } catch { return []; } };
+    for (const g of ["matmul", "attention"]) {
+      for (const line of read(g)) {
+        if (!line.startsWith("{")) continue;
+        const r = JSON.parse(line);
+        console.log([r.name, (r.oursGflops/1000).toFixed(2) + " TF/s", r.tfjsGflops ? (r.tfjsGflops/1000).toFixed(2) + " TF/s" : "-", r.ratio ? r.ratio.toFixed(2) + "x" : "-", r.maxRelDiff?.toExponential(1), r.oursGpuMs?.toFixed(3), r.variant].join(" | "));
+      }
+    }
+    for (const line of read("train")) {
+      if (!line.startsWith("{")) continue;
+      const r = JSON.parse(line);
+      console.log([r.name, (r.tokens / (r.stepMillis / 1000)).toFixed(0) + " tok/s", "step " + r.stepMillis.toFixed(0) + " ms", "first " + r.firstStepMillis.toFixed(0) + " ms", "prepare " + r.prepare.millis.toFixed(0) + " ms", r.dispatchesPerStep + " dispatches", "plan " + (r.plan/1e9).toFixed(2) + " GB", "alloc " + (r.measuredBytes/1e9).toFixed(2) + " GB", "scratch " + (r.scratchBytes/1e6).toFixed(0) + " MB", r.weightDtype].join(" | "));
+      if (r.profile) { const tot = r.profile.reduce((n, k) => n + k.millis, 0); console.log("   profile total " + tot.toFixed(1) + " ms: " + r.profile.slice(0, 12).map((k) => k.label.replace(".wgsl", "") + " " + k.millis.toFixed(1)).join(", ")); }
+    }
+  ' 2>&1
+fi

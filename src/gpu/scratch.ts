@@ -1,0 +1,41 @@
+// Short-lived work buffers that kernels need between two of their own dispatches (split-K partial
+// sums, per-row scales), shared by every op on a device: one buffer per purpose, grown when a larger
+// request comes and never shrunk. A buffer that grows is destroyed only after the work recorded
+// against it has been submitted (Recorder.retire), so dispatches already recorded stay valid.
+// Dispatches are ordered, so reusing one buffer for consecutive products is safe.
+import { createStorageBuffer } from './buffers.ts';
+import type { GpuContext } from './context.ts';
+import type { Recorder } from './recorder.ts';
+
+export class ScratchBuffers {
+  private readonly buffers = new Map<string, GPUBuffer>();
+
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly recorder: Recorder,
+  ) {}
+
+  /** A buffer of at least `bytes` for `purpose` (contents undefined). */
+  get(purpose: string, bytes: number): GPUBuffer {
+    const have = this.buffers.get(purpose);
+    if (have && have.size >= bytes) return have;
+    if (have) this.recorder.retire(have);
+    // Grow by at least 1.5× so a slowly rising size does not reallocate on every call.
+    const size = Math.max(bytes, have ? Math.ceil(have.size * 1.5) : 0);
+    const b = createStorageBuffer(this.ctx, Math.min(size, this.ctx.limits.maxStorageBufferBindingSize), `scratch:${purpose}`);
+    this.buffers.set(purpose, b);
+    return b;
+  }
+
+  /** Bytes held now (reported next to the memory plan). */
+  get bytes(): number {
+    let n = 0;
+    for (const b of this.buffers.values()) n += b.size;
+    return n;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers.values()) b.destroy();
+    this.buffers.clear();
+  }
+}

@@ -1,0 +1,83 @@
+// Kernel choices measured on this adapter (the autotune's results), kept per adapter and per kernel
+// source so a driver change or an edited shader retunes by itself. Ops read choices synchronously
+// while recording; the table is loaded from its store once, when the device is acquired, and saved
+// after a tuning pass. Owns no GPU state and never times anything itself (see ops/matmulTune.ts).
+import type { AdapterSummary } from './context.ts';
+
+/** Where tuning tables live between runs: a file in Node, IndexedDB in the browser. */
+export interface TuningStore {
+  load(adapterKey: string): Promise<TuningTable | null>;
+  save(adapterKey: string, table: TuningTable): Promise<void>;
+}
+
+/** op → shape class → the chosen configuration (as JSON), plus the source hash it was measured with. */
+export interface TuningTable {
+  version: 1;
+  ops: Record<string, { sourceHash: string; choices: Record<string, unknown> }>;
+}
+
+/** A stable key for an adapter: what it is and which driver runs it. */
+export function adapterKey(a: AdapterSummary, features: Iterable<string>): string {
+  return [a.vendor, a.architecture, a.device, a.description, [...features].sort().join('+')].join('|');
+}
+
+/** FNV-1a of a string, as 8 hex digits: a cheap fingerprint of shader sources. */
+export function sourceHash(...sources: string[]): string {
+  let h = 0x811c9dc5;
+  for (const s of sources) {
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+export class KernelTuning {
+  private table: TuningTable = { version: 1, ops: {} };
+  private loaded: Promise<void> | null = null;
+  private dirty = false;
+
+  constructor(
+    readonly adapterKey: string,
+    private readonly store: TuningStore | null,
+  ) {}
+
+  /** Reads the stored table once; a missing or unreadable one starts empty (tuning is an optimisation). */
+  load(): Promise<void> {
+    this.loaded ??= (this.store?.load(this.adapterKey) ?? Promise.resolve(null)).then(
+      (t) => {
+        if (t && t.version === 1 && t.ops && typeof t.ops === 'object') this.table = t;
+      },
+      () => undefined,
+    );
+    return this.loaded;
+  }
+
+  get<T>(op: string, hash: string, shapeClass: string): T | undefined {
+    const entry = this.table.ops[op];
+    if (!entry || entry.sourceHash !== hash) return undefined;
+    return entry.choices[shapeClass] as T | undefined;
+  }
+
+  set(op: string, hash: string, shapeClass: string, choice: unknown): void {
+    let entry = this.table.ops[op];
+    if (!entry || entry.sourceHash !== hash) entry = this.table.ops[op] = { sourceHash: hash, choices: {} };
+    entry.choices[shapeClass] = choice;
+    this.dirty = true;
+  }
+
+  /** Every choice of one op (for reports: which variant each shape class runs). */
+  choices(op: string, hash: string): Record<string, unknown> {
+    const entry = this.table.ops[op];
+    return entry && entry.sourceHash === hash ? { ...entry.choices } : {};
+  }
+
+  async save(): Promise<void> {
+    if (!this.dirty || !this.store) return;
+    this.dirty = false;
+    await this.store.save(this.adapterKey, this.table).catch(() => {
+      this.dirty = true;
+    });
+  }
+}

@@ -1,0 +1,124 @@
+// Which matmul variant a product runs on this adapter: the tuned choice for its shape class when the
+// autotune (matmulTune.ts) has measured one, else a rule of thumb. Software adapters always run the
+// register kernel (what SwiftShader is fastest at; CI must not get slower). The candidates the
+// autotune times per class are listed here too, so the rule and the search stay side by side.
+import { sourceHash } from '../gpu/tuning.ts';
+import type { Gpu } from '../gpu/index.ts';
+import {
+  MATMUL, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED,
+  stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
+  type MatmulVariant, type SubgroupMatrixConfig, type TiledConfig,
+} from './matmulKernels.ts';
+import type { Operands } from './matmulOperands.ts';
+
+export const MATMUL_TUNING_OP = 'matmul';
+/** Tuning results are invalidated whenever any matmul kernel source changes. */
+export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code);
+
+type ShapeFacts = Pick<Operands, 'M' | 'N' | 'K' | 'batch' | 'dtype' | 'transA' | 'transB'> & Partial<Pick<Operands, 'wb' | 'ldb'>>;
+
+/** Sizes that tune alike: exact below 16, then by octave (⌈log2⌉). */
+function bucket(x: number): string {
+  return x < 16 ? `${x}` : `2^${Math.ceil(Math.log2(x))}`;
+}
+
+/** The key under which a tuned choice is stored: layout, dtype and the sizes by octave. */
+export function matmulShapeClass(o: ShapeFacts): string {
+  return [`tA${+o.transA}`, `tB${+o.transB}`, o.dtype, `M${bucket(o.M)}`, `N${bucket(o.N)}`, `K${bucket(o.K)}`, o.batch > 1 ? 'batched' : 'single'].join(' ');
+}
+
+/** Products this small are decode rows or per-head slivers: the register kernel's flat workgroups
+ * waste nothing on them, where a 64-row tile would be mostly empty. */
+function tiny(o: ShapeFacts): boolean {
+  return o.M < 16 || o.N < 16;
+}
+
+const TILED: TiledConfig[] = [
+  { BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, splitK: 1 },
+  { BM: 128, BN: 64, BK: 8, TM: 8, TN: 4, splitK: 1 },
+  { BM: 64, BN: 128, BK: 8, TM: 4, TN: 8, splitK: 1 },
+  { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, splitK: 1 },
+  { BM: 32, BN: 64, BK: 16, TM: 4, TN: 4, splitK: 1 },
+  { BM: 64, BN: 32, BK: 16, TM: 4, TN: 4, splitK: 1 },
+];
+
+/** Tile shapes (rows × columns per workgroup, subgroups) tried with both kernels. */
+const SUBGROUP_MATRIX_TILES: Array<Omit<SubgroupMatrixConfig, 'staged' | 'BK'>> = [
+  { SGM: 2, SGN: 2, FM: 2, FN: 2 }, // 64×64, 4 subgroups
+  { SGM: 2, SGN: 2, FM: 4, FN: 2 }, // 128×64
+  { SGM: 2, SGN: 2, FM: 2, FN: 4 }, // 64×128
+  { SGM: 2, SGN: 2, FM: 4, FN: 4 }, // 128×128, 4 subgroups
+  { SGM: 4, SGN: 2, FM: 2, FN: 4 }, // 128×128, 8 subgroups
+  { SGM: 2, SGN: 4, FM: 4, FN: 2 }, // 128×128, 8 subgroups
+];
+const SUBGROUP_MATRIX: SubgroupMatrixConfig[] = SUBGROUP_MATRIX_TILES.flatMap((t) => [
+  { ...t, staged: false, BK: 16 },
+  { ...t, staged: true, BK: 32 },
+]);
+
+/** Output tiles of a configuration over the product (batch items included). */
+function tiles(o: ShapeFacts, BM: number, BN: number): number {
+  return Math.ceil(o.M / BM) * Math.ceil(o.N / BN) * o.batch;
+}
+
+/** Enough workgroups to fill a large GPU (a few per compute unit on ~100 units). */
+const FILL = 256;
+
+/** Split-K factors worth trying: only for a long K over few tiles (LoRA's rank-r gradients). */
+function splitFactors(o: ShapeFacts, c: TiledConfig): number[] {
+  const t = tiles(o, c.BM, c.BN);
+  if (o.batch > 1 || t >= FILL || o.K < 16 * c.BK) return [1];
+  const ideal = Math.min(64, Math.ceil(FILL / t), Math.floor(o.K / (4 * c.BK)));
+  const out = new Set([1, Math.max(2, Math.floor(ideal / 2)), Math.max(2, ideal)]);
+  return [...out].filter((s) => s === 1 || s <= ideal);
+}
+
+/** Everything the autotune times for this product on this adapter (the rule's pick among them). */
+export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
+  if (gpu.ctx.adapter.isSoftware) return [{ kind: 'register' }];
+  const out: MatmulVariant[] = [{ kind: 'register' }];
+  if (tiny(o)) return out;
+  if (subgroupMatrixApplies(gpu, o)) {
+    for (const c of SUBGROUP_MATRIX) {
+      if (subgroupMatrixFits(gpu, c) && (!c.staged || (o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })))) out.push({ kind: 'subgroupMatrix', ...c });
+    }
+  }
+  for (const c of TILED) {
+    for (const prefetch of [true, false]) {
+      if (!tiledFits(gpu, { ...c, prefetch })) continue;
+      for (const splitK of splitFactors(o, c)) out.push({ kind: 'tiled', ...c, splitK, ...(prefetch ? {} : { prefetch }) });
+    }
+  }
+  return out;
+}
+
+/** The rule of thumb used until a class is tuned. */
+export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
+  if (gpu.ctx.adapter.isSoftware || tiny(o)) return { kind: 'register' };
+  if (subgroupMatrixApplies(gpu, o)) {
+    const big = o.M >= 128 && o.N >= 128 ? SUBGROUP_MATRIX[8] : SUBGROUP_MATRIX[0];
+    if (subgroupMatrixFits(gpu, big)) return { kind: 'subgroupMatrix', ...big };
+  }
+  const c = o.M >= 128 && o.N >= 128 && tiles(o, 128, 128) >= FILL / 2 ? TILED[0] : TILED[3];
+  if (!tiledFits(gpu, c)) return { kind: 'register' };
+  const splits = splitFactors(o, c);
+  return { kind: 'tiled', ...c, splitK: splits[splits.length - 1] };
+}
+
+/** The variant this product runs: tuned for its class on this adapter, else the rule of thumb. */
+export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
+  if (gpu.ctx.adapter.isSoftware) return { kind: 'register' };
+  const tuned = gpu.tuning.get<MatmulVariant>(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o));
+  if (tuned && variantApplies(gpu, o, tuned)) return tuned;
+  return defaultMatmulVariant(gpu, o);
+}
+
+/** Whether a (possibly stored) variant can run this product on this device. */
+export function variantApplies(gpu: Gpu, o: ShapeFacts, v: MatmulVariant): boolean {
+  if (v.kind === 'register') return true;
+  if (v.kind === 'tiled') return tiledFits(gpu, v);
+  if (v.kind === 'subgroupMatrix') {
+    return subgroupMatrixApplies(gpu, o) && subgroupMatrixFits(gpu, v) && (!v.staged || (!!o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })));
+  }
+  return false;
+}

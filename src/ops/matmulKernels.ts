@@ -1,0 +1,248 @@
+// The matmul kernel variants and how each is launched. Every variant computes the same product for
+// the same operands (matmulOperands.ts); they differ in how the work is cut up:
+//   register        shaders/matmul.wgsl: 8×8 register blocks, no workgroup memory. Software adapters
+//                   (SwiftShader), and tiny products (decode rows) on any adapter.
+//   tiled           shaders/matmul_tiled.wgsl: workgroup-memory tiles BM×BN×BK, TM×TN per thread, and
+//                   split-K (partials + reduce) for products with few output tiles and a long K.
+//   subgroupMatrix  shaders/matmul_subgroup_matrix(_staged).wgsl: tensor cores, f16 inputs (A copied to
+//                   f16 scaled per row), f32 results; f16 B only, A not transposed, one batch item.
+// Records into gpu.recorder only; scratch (split-K partials, row scales) comes from gpu.scratch.
+import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
+import registerCode from '../../shaders/matmul.wgsl?raw';
+import tiledCode from '../../shaders/matmul_tiled.wgsl?raw';
+import subgroupMatrixCode from '../../shaders/matmul_subgroup_matrix.wgsl?raw';
+import subgroupMatrixStagedCode from '../../shaders/matmul_subgroup_matrix_staged.wgsl?raw';
+import { layoutConstants, operandBindings, type Operands } from './matmulOperands.ts';
+
+export const MATMUL = shaderFile('matmul.wgsl', registerCode);
+export const MATMUL_TILED = shaderFile('matmul_tiled.wgsl', tiledCode);
+export const MATMUL_SUBGROUP_MATRIX = shaderFile('matmul_subgroup_matrix.wgsl', subgroupMatrixCode);
+export const MATMUL_SUBGROUP_MATRIX_STAGED = shaderFile('matmul_subgroup_matrix_staged.wgsl', subgroupMatrixStagedCode);
+
+export interface TiledConfig {
+  BM: number;
+  BN: number;
+  BK: number;
+  TM: number;
+  TN: number;
+  /** Slices of K computed by separate workgroups and summed by matmul_reduce (1 = no split). */
+  splitK: number;
+  /** Double-buffered K tiles (default) or one buffer with two barriers a step. */
+  prefetch?: boolean;
+}
+
+export interface SubgroupMatrixConfig {
+  /** Subgroups along m and n, and 16×16 fragments per subgroup along m and n. */
+  SGM: number;
+  SGN: number;
+  FM: number;
+  FN: number;
+  /** Workgroup-memory staging of K steps of BK (matmul_subgroup_matrix_staged.wgsl), or fragments
+   * loaded straight from storage (mma_direct). */
+  staged: boolean;
+  BK: number;
+}
+
+export type MatmulVariant =
+  | { kind: 'register' }
+  | ({ kind: 'tiled' } & TiledConfig)
+  | ({ kind: 'subgroupMatrix' } & SubgroupMatrixConfig);
+
+/** A short human-readable name ("tiled 128×128×16/8×8 split 4"). */
+export function describeVariant(v: MatmulVariant): string {
+  if (v.kind === 'register') return 'register 8×8';
+  if (v.kind === 'tiled') return `tiled ${v.BM}×${v.BN}×${v.BK}/${v.TM}×${v.TN}${v.prefetch === false ? ' single-buffered' : ''}${v.splitK > 1 ? ` split-K ${v.splitK}` : ''}`;
+  return `tensor-core f16 ${v.staged ? 'staged' : 'direct'} ${v.SGM * v.FM * 16}×${v.SGN * v.FN * 16}${v.staged ? `×${v.BK}` : ''} (${v.SGM * v.SGN} subgroups)`;
+}
+
+/** Split-K partial sums are capped here; a split that would need more is reduced. */
+export const SPLIT_SCRATCH_BYTES = 16 * 2 ** 20;
+
+// ---------------------------------------------------------------- register (shaders/matmul.wgsl)
+
+const BLOCK = 4;
+const INVOCATIONS = 256;
+
+/** Block of C per invocation (8×8, or 4 on a side when M or N ≤ 8 so tiny products don't compute
+ * mostly clamped rows) and workgroup shape: 16×16 invocations normally, flatter when M is small so no
+ * invocation row is spent on rows that do not exist (M ≤ 4 → 256×1). */
+export function matmulWorkgroup(M: number, N: number): { x: number; y: number; rows: number; cols: number } {
+  const rows = M > 2 * BLOCK ? 2 * BLOCK : BLOCK;
+  const cols = N > 2 * BLOCK ? 2 * BLOCK : BLOCK;
+  const rowsOfBlocks = Math.ceil(M / rows);
+  let y = 16;
+  while (y > 1 && y / 2 >= rowsOfBlocks) y /= 2;
+  return { x: INVOCATIONS / y, y, rows, cols };
+}
+
+function commonParams(o: Operands, extra: Array<{ u32: number } | { f32: number }> = []): ArrayBuffer {
+  return packParams([
+    { u32: o.M }, { u32: o.N }, { u32: o.K },
+    { u32: o.wa.offset }, { u32: o.wb.offset }, { u32: o.wc.offset }, { u32: o.wbias?.offset ?? 0 },
+    { u32: o.strideA }, { u32: o.strideB }, { u32: o.strideC },
+    { u32: o.lda }, { u32: o.ldb }, { u32: o.ldc },
+    { f32: o.alpha },
+    ...extra,
+  ]);
+}
+
+async function recordRegister(gpu: Gpu, o: Operands): Promise<void> {
+  const wg = matmulWorkgroup(o.M, o.N);
+  const pipeline = await gpu.pipelines.pipeline(MATMUL, 'matmul', {
+    ...layoutConstants(o),
+    WG_X: wg.x,
+    WG_Y: wg.y,
+    TALL: wg.rows === 2 * BLOCK ? 1 : 0,
+    WIDE: wg.cols === 2 * BLOCK ? 1 : 0,
+  });
+  const workgroups = [Math.ceil(o.N / (wg.cols * wg.x)), Math.ceil(o.M / (wg.rows * wg.y)), o.batch] as const;
+  gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), workgroups);
+}
+
+// ---------------------------------------------------------------- tiled (shaders/matmul_tiled.wgsl)
+
+/** Slices of K actually used: each a multiple of BK, partials within the scratch cap, batch 1 only. */
+export function effectiveSplit(o: Pick<Operands, 'M' | 'N' | 'K' | 'batch'>, c: TiledConfig): { splits: number; kPerSplit: number } {
+  if (c.splitK <= 1 || o.batch > 1) return { splits: 1, kPerSplit: o.K };
+  const byScratch = Math.floor(SPLIT_SCRATCH_BYTES / (o.M * o.N * 4));
+  const kSteps = Math.ceil(o.K / c.BK);
+  const wanted = Math.min(c.splitK, byScratch, kSteps);
+  if (wanted <= 1) return { splits: 1, kPerSplit: o.K };
+  const kPerSplit = Math.ceil(kSteps / wanted) * c.BK;
+  return { splits: Math.ceil(o.K / kPerSplit), kPerSplit };
+}
+
+/** Tile configurations whose staging (two buffers of BK×(BM+BN) f32) fits the workgroup memory. */
+export function tiledFits(gpu: Gpu, c: TiledConfig): boolean {
+  const wg = (c.BM / c.TM) * (c.BN / c.TN);
+  const stageBytes = (c.prefetch === false ? 1 : 2) * c.BK * (c.BM + c.BN) * 4;
+  const perThread = Math.max((c.BM * c.BK) / 4, (c.BN * c.BK) / 4) / wg;
+  return (
+    wg <= gpu.ctx.limits.maxComputeInvocationsPerWorkgroup &&
+    stageBytes <= gpu.ctx.limits.maxComputeWorkgroupStorageSize &&
+    perThread <= 8 &&
+    [4, 8].includes(c.TM) && [4, 8].includes(c.TN)
+  );
+}
+
+async function recordTiled(gpu: Gpu, o: Operands, c: TiledConfig): Promise<void> {
+  const { splits, kPerSplit } = effectiveSplit(o, c);
+  const aligned = o.M % c.BM === 0 && o.N % c.BN === 0 && kPerSplit % c.BK === 0 && o.K % c.BK === 0;
+  const WG = (c.BM / c.TM) * (c.BN / c.TN);
+  const base = { BM: c.BM, BN: c.BN, BK: c.BK, TM: c.TM, TN: c.TN, WG, CHECKED: aligned ? 0 : 1, PREFETCH: c.prefetch === false ? 0 : 1 };
+  const grid = [Math.ceil(o.N / c.BN), Math.ceil(o.M / c.BM)] as const;
+  const bindings = operandBindings(gpu, o);
+  if (splits === 1) {
+    const pipeline = await gpu.pipelines.pipeline(MATMUL_TILED, 'matmul_tiled', { ...layoutConstants(o), ...base, SPLIT: 0 });
+    gpu.recorder.dispatch(pipeline, commonParams(o, [{ u32: o.K }]), bindings, [grid[0], grid[1], o.batch]);
+    return;
+  }
+  // Partials [split][M][N] in scratch; their epilogue (alpha, bias, accumulate) runs in the reduce.
+  const MN = o.M * o.N;
+  const partial = gpu.scratch.get('matmul-split-k', splits * MN * 4);
+  const layout = { ...layoutConstants(o), HAS_BIAS: 0, ACCUMULATE: 0 };
+  const [tiles, reduce] = await Promise.all([
+    gpu.pipelines.pipeline(MATMUL_TILED, 'matmul_tiled', { ...layout, ...base, SPLIT: 1 }),
+    gpu.pipelines.pipeline(MATMUL_TILED, 'matmul_reduce', { HAS_BIAS: o.wbias ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0, RWG: 256 }),
+  ]);
+  const splitParams = packParams([
+    { u32: o.M }, { u32: o.N }, { u32: o.K },
+    { u32: o.wa.offset }, { u32: o.wb.offset }, { u32: 0 }, { u32: 0 },
+    { u32: o.strideA }, { u32: o.strideB }, { u32: MN },
+    { u32: o.lda }, { u32: o.ldb }, { u32: o.N },
+    { f32: 1 },
+    { u32: kPerSplit },
+  ]);
+  gpu.recorder.dispatch(tiles, splitParams, { ...bindings, 3: { buffer: partial, offset: 0, size: splits * MN * 4 } }, [grid[0], grid[1], splits]);
+  const reduceParams = packParams([
+    { u32: o.M }, { u32: o.N }, { u32: splits }, { u32: o.wc.offset }, { u32: o.ldc }, { u32: o.wbias?.offset ?? 0 }, { f32: o.alpha },
+  ]);
+  const groups = splitWorkgroups(Math.ceil(MN / 256), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  gpu.recorder.dispatch(reduce, reduceParams, { 3: o.wc.binding, 4: o.wbias?.binding ?? { buffer: partial, offset: 0, size: 16 }, 8: { buffer: partial, offset: 0, size: splits * MN * 4 } }, groups);
+}
+
+// ---------------------------------------------------------------- subgroup matrix (tensor cores)
+
+/** The adapter's fixed subgroup size when it multiplies f16×f16→f32 16×16×16 in hardware, else 0. */
+export function subgroupMatrixLanes(gpu: Gpu): number {
+  const { features, adapter } = gpu.ctx;
+  if (!features.has('chromium-experimental-subgroup-matrix') || !features.has('shader-f16') || !features.has('subgroups')) return 0;
+  const ok = adapter.subgroupMatrixConfigs.some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);
+  // The kernels map subgroups to tiles by subgroup_id, which needs one known subgroup size.
+  if (!ok || adapter.subgroupMinSize === 0 || adapter.subgroupMinSize !== adapter.subgroupMaxSize) return 0;
+  return adapter.subgroupMinSize;
+}
+
+/** Whether this product can run on tensor cores at all (independent of whether it should). A B
+ * fragment partly past the end of its binding reads as all zeros (robust access), so N and K must be
+ * whole fragments: then every fragment is either inside B or wholly past K, where A is zero. */
+export function subgroupMatrixApplies(gpu: Gpu, o: Pick<Operands, 'dtype' | 'transA' | 'batch' | 'N' | 'K'>): boolean {
+  return o.dtype === 'f16' && !o.transA && o.batch === 1 && o.N % 16 === 0 && o.K % 16 === 0 && subgroupMatrixLanes(gpu) > 0;
+}
+
+/** The staged kernel copies B in 8-half runs and needs the buffer_view WGSL feature. */
+export function stagedApplies(gpu: Gpu, o: Pick<Operands, 'wb' | 'ldb'>): boolean {
+  return gpu.ctx.wgslFeatures.has('buffer_view') && o.wb.offset % 8 === 0 && o.ldb % 8 === 0;
+}
+
+/** Rows of the f16 copy of A are padded to the largest tile, columns to a whole K step. */
+const PAD_ROWS = 128;
+const PAD_K = 32;
+
+export function subgroupMatrixFits(gpu: Gpu, c: SubgroupMatrixConfig): boolean {
+  const lanes = subgroupMatrixLanes(gpu);
+  const BM = c.SGM * c.FM * 16;
+  const BN = c.SGN * c.FN * 16;
+  const wg = lanes * c.SGM * c.SGN;
+  if (!(lanes > 0 && c.FM <= 4 && c.FN <= 4 && BM <= PAD_ROWS && wg <= gpu.ctx.limits.maxComputeInvocationsPerWorkgroup)) return false;
+  const squares = c.SGM * c.SGN * 256 * 4;
+  if (!c.staged) return squares <= gpu.ctx.limits.maxComputeWorkgroupStorageSize;
+  const stageHalves = BM * (c.BK + 8) + Math.max(BN * (c.BK + 8), c.BK * (BN + 8));
+  const units = ((BM + BN) * c.BK) / 8;
+  return c.BK % 16 === 0 && PAD_K % c.BK === 0 && units <= 8 * wg && 2 * stageHalves * 2 <= 40960 && 40960 + squares <= gpu.ctx.limits.maxComputeWorkgroupStorageSize;
+}
+
+const CONVERT_WG = 64;
+
+async function recordSubgroupMatrix(gpu: Gpu, o: Operands, c: SubgroupMatrixConfig): Promise<void> {
+  const lanes = subgroupMatrixLanes(gpu);
+  const BM = c.SGM * c.FM * 16;
+  const BN = c.SGN * c.FN * 16;
+  const Mp = Math.ceil(o.M / PAD_ROWS) * PAD_ROWS;
+  const Kp = Math.ceil(o.K / PAD_K) * PAD_K;
+  const ah = gpu.scratch.get('matmul-a-f16', Mp * Kp * 2);
+  const scales = gpu.scratch.get('matmul-row-scale', o.M * 4);
+  const ahBinding = { buffer: ah, offset: 0, size: Mp * Kp * 2 };
+  const scaleBinding = { buffer: scales, offset: 0, size: Math.max(16, o.M * 4) };
+  const shared = { SG_SIZE: lanes, SGM: c.SGM, SGN: c.SGN, FM: c.FM, FN: c.FN, WG: lanes * c.SGM * c.SGN, TRANS_B: o.transB ? 1 : 0, HAS_BIAS: o.wbias ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0 };
+  const [convert, mma] = await Promise.all([
+    gpu.pipelines.pipeline(MATMUL_SUBGROUP_MATRIX, 'a_to_f16', { CWG: CONVERT_WG }),
+    c.staged
+      ? gpu.pipelines.pipeline(MATMUL_SUBGROUP_MATRIX_STAGED, 'mma_staged', { ...shared, BK: c.BK })
+      : gpu.pipelines.pipeline(MATMUL_SUBGROUP_MATRIX, 'mma_direct', shared),
+  ]);
+  gpu.recorder.dispatch(
+    convert,
+    packParams([{ u32: o.M }, { u32: o.K }, { u32: o.wa.offset }, { u32: o.lda }, { u32: Mp }, { u32: Kp }]),
+    { 1: o.wa.binding, 10: ahBinding, 11: scaleBinding },
+    splitWorkgroups(Mp, gpu.ctx.limits.maxComputeWorkgroupsPerDimension),
+  );
+  const params = packParams([
+    { u32: o.M }, { u32: o.N }, { u32: Kp }, { u32: o.wb.offset }, { u32: o.ldb }, { u32: o.wc.offset }, { u32: o.ldc }, { u32: o.wbias?.offset ?? 0 }, { f32: o.alpha }, { u32: o.K },
+  ]);
+  // The B window as f16 (direct) or 16-byte runs (staged): whole elements of either view.
+  const bSize = Math.floor((o.wb.binding.size ?? 0) / (c.staged ? 16 : 4)) * (c.staged ? 16 : 4);
+  gpu.recorder.dispatch(
+    mma,
+    params,
+    { 2: { ...o.wb.binding, size: bSize }, 3: o.wc.binding, 4: o.wbias?.binding ?? scaleBinding, 8: ahBinding, 9: scaleBinding },
+    [Math.ceil(o.N / BN), Math.ceil(o.M / BM), 1],
+  );
+}
+
+/** Records the product with the given variant (the caller checked that it applies). */
+export function recordMatmul(gpu: Gpu, o: Operands, v: MatmulVariant): Promise<void> {
+  if (v.kind === 'register') return recordRegister(gpu, o);
+  if (v.kind === 'tiled') return recordTiled(gpu, o, v);
+  return recordSubgroupMatrix(gpu, o, v);
+}

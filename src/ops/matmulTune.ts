@@ -1,0 +1,107 @@
+// The matmul autotune: for each shape class met while recording (ops/matmul.ts keeps one call of
+// each), time every candidate variant on that call's own buffers and keep the fastest for this
+// adapter (gpu.tuning, saved to its store). Runs once per class per adapter and kernel source, before
+// a job's first step (Trainer.prepare, the benchmark), never inside one: it submits and waits.
+// Overwrites the output buffers of the calls it times; callers tune before those buffers hold data.
+import type { Gpu } from '../gpu/index.ts';
+import { compileAhead } from '../gpu/index.ts';
+import { matmul, seenMatmulClasses, type MatmulArgs } from './matmul.ts';
+import { describeVariant, type MatmulVariant } from './matmulKernels.ts';
+import { matmulCandidates, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from './matmulChoice.ts';
+import { matmulOperands } from './matmulOperands.ts';
+
+export interface TunedClass {
+  shapeClass: string;
+  /** The call it was measured on. */
+  M: number;
+  N: number;
+  K: number;
+  chosen: MatmulVariant;
+  /** Milliseconds per product for every candidate, fastest first. */
+  timings: Array<{ variant: string; millis: number }>;
+}
+
+/** Aim for about this much GPU time per measurement, so timer resolution and submit cost vanish. */
+const TARGET_MS = 2;
+const MAX_REPS = 64;
+const WARM_MS = 300;
+
+/** CPU cost of recording one more dispatch (bind group, uniforms), charged to variants that use
+ * two (split-K, tensor cores): GPU time alone would favour them for products of a few microseconds. */
+const DISPATCH_COST_MS = 0.006;
+
+function dispatches(v: MatmulVariant): number {
+  return v.kind === 'subgroupMatrix' || (v.kind === 'tiled' && v.splitK > 1) ? 2 : 1;
+}
+
+async function timeVariant(gpu: Gpu, args: MatmulArgs, v: MatmulVariant, reps: number): Promise<number> {
+  const { millis } = await gpu.recorder.timed(async () => {
+    for (let i = 0; i < reps; i++) await matmul(gpu, { ...args, variant: v });
+  });
+  return millis / reps + DISPATCH_COST_MS * dispatches(v);
+}
+
+/**
+ * Tunes every shape class recorded since the last call that this adapter has no choice for yet.
+ * Pipelines of all candidates are compiled first, together (creating pipelines between readbacks
+ * has been seen to destabilise Dawn), then each candidate is timed: one warm-up, then enough
+ * repetitions for ~2 ms, best of two.
+ */
+export interface TuneOptions {
+  onProgress?: (done: number, total: number) => void;
+  /** The variants to race (default: matmulCandidates, every configuration the adapter can run). */
+  candidates?: (gpu: Gpu, args: MatmulArgs) => MatmulVariant[];
+}
+
+export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<TunedClass[]> {
+  const classes = seenMatmulClasses(gpu);
+  const todo = [...classes].filter(([key]) => gpu.tuning.get(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key) === undefined);
+  classes.clear();
+  if (gpu.ctx.adapter.isSoftware || todo.length === 0) return [];
+  const candidatesOf = opts.candidates ?? ((g: Gpu, args: MatmulArgs) => matmulCandidates(g, matmulOperands(g, args)!));
+  const plans = todo.map(([shapeClass, args]) => ({ shapeClass, args, candidates: candidatesOf(gpu, args) }));
+  try {
+    await compileAhead(gpu, async () => {
+      for (const p of plans) for (const v of p.candidates) await matmul(gpu, { ...p.args, variant: v });
+    });
+  } catch {
+    // A variant the driver refuses (an experimental feature, say) drops out of the race; the rest run.
+    for (const p of plans) {
+      const ok: MatmulVariant[] = [];
+      for (const v of p.candidates) {
+        const compiled = await compileAhead(gpu, () => matmul(gpu, { ...p.args, variant: v })).then(() => true, () => false);
+        if (compiled) ok.push(v);
+      }
+      p.candidates = ok.length ? ok : [{ kind: 'register' }];
+    }
+  }
+  // An idle GPU runs at low clocks for a while: keep it busy first, or the first classes timed
+  // look slower than they are and may get the wrong kernel.
+  const warmUntil = performance.now() + WARM_MS;
+  while (performance.now() < warmUntil) await timeVariant(gpu, plans[0].args, plans[0].candidates[plans[0].candidates.length - 1], 8);
+  const out: TunedClass[] = [];
+  for (const [i, p] of plans.entries()) {
+    const timings: Array<{ variant: MatmulVariant; millis: number }> = [];
+    for (const v of p.candidates) {
+      const first = await timeVariant(gpu, p.args, v, 1); // warm-up, and a first estimate
+      const reps = Math.max(1, Math.min(MAX_REPS, Math.ceil(TARGET_MS / Math.max(first, 1e-3))));
+      const a = await timeVariant(gpu, p.args, v, reps);
+      const b = await timeVariant(gpu, p.args, v, reps);
+      timings.push({ variant: v, millis: Math.min(a, b) });
+    }
+    timings.sort((x, y) => x.millis - y.millis);
+    const chosen = timings[0].variant;
+    gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, p.shapeClass, chosen);
+    out.push({
+      shapeClass: p.shapeClass,
+      M: p.args.M,
+      N: p.args.N,
+      K: p.args.K,
+      chosen,
+      timings: timings.map((t) => ({ variant: describeVariant(t.variant), millis: t.millis })),
+    });
+    opts.onProgress?.(i + 1, plans.length);
+  }
+  await gpu.tuning.save();
+  return out;
+}

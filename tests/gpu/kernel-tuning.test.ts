@@ -1,0 +1,131 @@
+// What the per-adapter kernel choice rests on: GPU timing (timestamp queries, which SwiftShader has),
+// the per-dispatch profile, compiling every pipeline of a job ahead of its first step, the tuning
+// table kept per adapter and kernel source in a file, and the autotune racing variants on a call and
+// keeping the fastest. Software adapters never tune, so the tuner runs here on the same device
+// presented as a hardware adapter.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileAhead, createStorageBuffer, KernelTuning, sourceHash, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { fileTuningStore } from '../../src/gpu/tuningStoreNode.ts';
+import { matmul, seenMatmulClasses, type MatmulVariant } from '../../src/ops/matmul.ts';
+import { chooseMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
+import { matmulOperands } from '../../src/ops/matmulOperands.ts';
+import { tuneMatmuls } from '../../src/ops/matmulTune.ts';
+import { addForward } from '../../src/ops/elementwise.ts';
+import { randomArray } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+function asHardware(gpu: Gpu): Gpu {
+  return { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } } };
+}
+
+describe('GPU timing and profiling', () => {
+  it('times recorded work with timestamp queries and attributes a profile to kernels', async () => {
+    const gpu = await testGpu();
+    if (!gpu.ctx.features.has('timestamp-query')) {
+      console.log('timing: not available on this adapter (no timestamp-query); the tuner falls back to wall-clock time');
+      return;
+    }
+    const n = 1 << 16;
+    const a = uploadBuffer(gpu.ctx, randomArray(n, 1), 'a');
+    const b = uploadBuffer(gpu.ctx, randomArray(n, 2), 'b');
+    const out = createStorageBuffer(gpu.ctx, n * 4, 'out');
+    const t = await gpu.recorder.timed(async () => {
+      for (let i = 0; i < 4; i++) await addForward(gpu, a, b, out, n);
+    });
+    expect(t.source).toBe('timestamps');
+    expect(t.millis).toBeGreaterThan(0);
+
+    expect(gpu.recorder.startProfile()).toBe(true);
+    for (let i = 0; i < 3; i++) await addForward(gpu, a, b, out, n);
+    await matmul(gpu, { a, b, c: out, M: 16, N: 16, K: 16 });
+    const profile = await gpu.recorder.endProfile();
+    const add = profile.find((p) => p.label.startsWith('elementwise.wgsl'));
+    const mm = profile.find((p) => p.label.startsWith('matmul.wgsl'));
+    expect(add?.dispatches).toBe(3);
+    expect(mm?.dispatches).toBe(1);
+    expect(profile.every((p) => p.millis >= 0)).toBe(true);
+    [a, b, out].forEach((x) => x.destroy());
+  });
+});
+
+describe('compiling ahead', () => {
+  it('creates every pipeline a recording would use without running it, so the real run compiles nothing', async () => {
+    const gpu = await testGpu();
+    const a = uploadBuffer(gpu.ctx, randomArray(64 * 48, 3), 'a');
+    const b = uploadBuffer(gpu.ctx, randomArray(48 * 40, 4), 'b');
+    const c = createStorageBuffer(gpu.ctx, 64 * 40 * 4, 'c');
+    const record = async () => {
+      await matmul(gpu, { a, b, c, M: 64, N: 40, K: 48, alpha: 0.5 });
+      await matmul(gpu, { a, b, c, M: 64, N: 40, K: 48, accumulate: true });
+    };
+    gpu.recorder.submit();
+    const dispatched = gpu.recorder.dispatchCount;
+    const before = gpu.pipelines.size;
+    const created = await compileAhead(gpu, record);
+    expect(created).toBe(2);
+    expect(gpu.recorder.dispatchCount).toBe(dispatched); // nothing ran
+    expect(gpu.pipelines.size).toBe(before + 2);
+    await record();
+    expect(gpu.pipelines.size).toBe(before + 2);
+    expect(gpu.recorder.dispatchCount).toBe(dispatched + 2);
+    gpu.recorder.submit();
+    [a, b, c].forEach((x) => x.destroy());
+  });
+});
+
+describe('the tuning table', () => {
+  it('keeps choices per adapter in a file and forgets them when the kernel source changes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tuning-'));
+    try {
+      const path = join(dir, 'kernel-tuning.json');
+      const store = fileTuningStore(path);
+      const t = new KernelTuning('adapter-A', store);
+      await t.load();
+      t.set('matmul', 'hash1', 'M2^10 N2^10', { kind: 'register' });
+      await t.save();
+      expect(JSON.parse(await readFile(path, 'utf8'))['adapter-A'].ops.matmul.choices['M2^10 N2^10']).toEqual({ kind: 'register' });
+      const again = new KernelTuning('adapter-A', fileTuningStore(path));
+      await again.load();
+      expect(again.get('matmul', 'hash1', 'M2^10 N2^10')).toEqual({ kind: 'register' });
+      expect(again.get('matmul', 'hash2', 'M2^10 N2^10')).toBeUndefined(); // edited kernel: retune
+      const other = new KernelTuning('adapter-B', fileTuningStore(path));
+      await other.load();
+      expect(other.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
+      // A corrupt file is a cache miss, not an error.
+      await (await import('node:fs/promises')).writeFile(path, '{not json');
+      const fresh = new KernelTuning('adapter-A', fileTuningStore(path));
+      await fresh.load();
+      expect(fresh.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(sourceHash('a', 'b')).not.toBe(sourceHash('ab', 'c'));
+  });
+
+  it('the autotune races the variants on a recorded call, keeps the fastest, and the product then runs it', async () => {
+    const gpu = asHardware(await testGpu());
+    gpu.tuning = new KernelTuning('test-hardware', null);
+    const M = 96, N = 80, K = 64;
+    const a = uploadBuffer(gpu.ctx, randomArray(M * K, 5), 'a');
+    const b = uploadBuffer(gpu.ctx, randomArray(N * K, 6), 'b');
+    const c = createStorageBuffer(gpu.ctx, M * N * 4, 'c');
+    const args = { a, b, c, M, N, K, transB: true };
+    seenMatmulClasses(gpu).clear();
+    await compileAhead(gpu, () => matmul(gpu, args)); // records the class, as a job's dry run does
+    const racers: MatmulVariant[] = [{ kind: 'register' }, { kind: 'tiled', BM: 32, BN: 32, BK: 8, TM: 4, TN: 4, splitK: 1 }];
+    const tuned = await tuneMatmuls(gpu, { candidates: () => racers });
+    expect(tuned).toHaveLength(1);
+    const key = matmulShapeClass(matmulOperands(gpu, args)!);
+    expect(tuned[0].shapeClass).toBe(key);
+    expect(tuned[0].timings.map((t) => t.millis)).toEqual([...tuned[0].timings.map((t) => t.millis)].sort((x, y) => x - y));
+    expect(gpu.tuning.get(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key)).toEqual(tuned[0].chosen);
+    expect(chooseMatmulVariant(gpu, matmulOperands(gpu, args)!)).toEqual(tuned[0].chosen);
+    // Tuned classes are not raced again.
+    await compileAhead(gpu, () => matmul(gpu, args));
+    expect(await tuneMatmuls(gpu, { candidates: () => racers })).toEqual([]);
+    [a, b, c].forEach((x) => x.destroy());
+  });
+});

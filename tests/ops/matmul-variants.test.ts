@@ -1,0 +1,153 @@
+// Every matmul kernel variant against the same f64 reference as the default path: the workgroup-tiled
+// kernel (checked and unchecked, several tile shapes, every transpose form, packed halves, epilogue,
+// batches, strides), split-K with its reduce, and the tensor-core kernel where the adapter has
+// subgroup matrices (a visible "not available" line elsewhere). The choice logic is tested too:
+// software adapters keep the register kernel, and a tuned choice is what runs.
+import { describe, expect, it } from 'vitest';
+import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
+import { effectiveSplit, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { MATMUL_SHAPES, runMatmulCase } from '../helpers/matmulCase.ts';
+
+const TILED: MatmulVariant[] = [
+  { kind: 'tiled', BM: 32, BN: 32, BK: 8, TM: 4, TN: 4, splitK: 1 },
+  { kind: 'tiled', BM: 64, BN: 32, BK: 16, TM: 8, TN: 4, splitK: 1 },
+  { kind: 'tiled', BM: 32, BN: 64, BK: 8, TM: 4, TN: 8, splitK: 1 },
+  { kind: 'tiled', BM: 32, BN: 32, BK: 8, TM: 4, TN: 4, splitK: 1, prefetch: false },
+];
+const SPLIT: MatmulVariant = { kind: 'tiled', BM: 32, BN: 32, BK: 8, TM: 4, TN: 4, splitK: 3 };
+
+// Each (variant, layout) is a pipeline of its own, and SwiftShader compiles slowly: one tile shape
+// covers every transpose form and shape, the others the two linear-layer forms.
+describe('tiled matmul (workgroup-memory tiles, hardware adapters)', () => {
+  it('32×32×8: every transpose form at tile and non-tile shapes', async () => {
+    const gpu = await testGpu();
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const [M, N, K] of MATMUL_SHAPES) await runMatmulCase(gpu, { M, N, K, transA, transB, variant: TILED[0] });
+      }
+    }
+  });
+
+  it('TM ≠ TN tiles (64×32×16 with 8×4 per thread, 32×64×8 with 4×8) and single-buffered tiles: forward and input-gradient forms', async () => {
+    const gpu = await testGpu();
+    for (const variant of TILED.slice(1)) {
+      for (const [M, N, K] of [[67, 33, 70], [5, 7, 3], [64, 64, 64]] as const) {
+        await runMatmulCase(gpu, { M, N, K, transB: true, variant });
+        await runMatmulCase(gpu, { M, N, K, variant });
+      }
+    }
+  });
+
+  it('unchecked (aligned) shapes: M, N, K multiples of the tile skip every bound check and still match', async () => {
+    const gpu = await testGpu();
+    const variant = TILED[0];
+    for (const [transA, transB] of [[false, true], [false, false], [true, false]] as const) {
+      await runMatmulCase(gpu, { M: 64, N: 96, K: 48, transA, transB, variant });
+    }
+  });
+
+  it('packed bf16/f16 weights at odd sizes and offsets, bias + alpha + accumulate, batches, row strides', async () => {
+    const gpu = await testGpu();
+    const variant = TILED[0];
+    for (const bDtype of ['bf16', 'f16'] as const) {
+      await runMatmulCase(gpu, { M: 37, N: 29, K: 21, transB: true, bDtype, variant });
+      await runMatmulCase(gpu, { M: 9, N: 13, K: 11, bDtype, variant });
+      // LM-head chunk: rows 117.. of a [301, 19] weight at an odd element offset.
+      await runMatmulCase(gpu, { M: 6, N: 53, K: 19, transB: true, bDtype, offsetB: 117 * 19, bElements: 301 * 19, variant });
+    }
+    await runMatmulCase(gpu, { M: 13, N: 10, K: 7, transB: true, alpha: 0.37, withBias: true, accumulate: true, variant });
+    await runMatmulCase(gpu, { M: 5, N: 67, K: 6, alpha: -2, withBias: true, variant });
+    await runMatmulCase(gpu, { M: 5, N: 7, K: 6, batch: 3, strideA: 40, strideB: 50, strideC: 41, offsetA: 3, offsetB: 1, offsetC: 2, variant });
+    await runMatmulCase(gpu, { M: 10, N: 10, K: 8, transB: true, batch: 3, rowStrideA: 24, rowStrideB: 24, strideA: 8, strideB: 8, alpha: 0.35, variant });
+    await runMatmulCase(gpu, { M: 13, N: 12, K: 9, transA: true, rowStrideA: 16, transB: true, rowStrideB: 12, bDtype: 'bf16', variant });
+  });
+});
+
+describe('split-K matmul (partial sums + reduce)', () => {
+  it('LoRA gradient shapes dA += duᵀ·x and dB += s·dyᵀ·u with a long K, bias and accumulate, non-multiple tails', async () => {
+    const gpu = await testGpu();
+    // dA[r=5, in=37] += du[T=203, r]ᵀ · x[T, in]
+    await runMatmulCase(gpu, { M: 5, N: 37, K: 203, transA: true, accumulate: true, variant: SPLIT });
+    // dB[out=41, r=6] += 0.5 · dy[T=150, out]ᵀ · u[T, r]
+    await runMatmulCase(gpu, { M: 41, N: 6, K: 150, transA: true, alpha: 0.5, accumulate: true, variant: SPLIT });
+    await runMatmulCase(gpu, { M: 7, N: 9, K: 100, transB: true, withBias: true, bDtype: 'bf16', variant: SPLIT });
+    await runMatmulCase(gpu, { M: 33, N: 35, K: 64, variant: SPLIT });
+  });
+
+  it('slices K in whole tiles and falls back to one slice for batches or a tiny K', () => {
+    const c = { BM: 32, BN: 32, BK: 8, TM: 4, TN: 4, splitK: 3 };
+    expect(effectiveSplit({ M: 5, N: 37, K: 203, batch: 1 }, c)).toEqual({ splits: 3, kPerSplit: 72 });
+    expect(effectiveSplit({ M: 5, N: 37, K: 203, batch: 2 }, c).splits).toBe(1);
+    expect(effectiveSplit({ M: 5, N: 37, K: 8, batch: 1 }, c).splits).toBe(1);
+  });
+});
+
+describe('tensor-core matmul (subgroup matrices, f16 inputs, f32 results)', () => {
+  const SGM: MatmulVariant[] = [
+    { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: false, BK: 16 },
+    { kind: 'subgroupMatrix', SGM: 4, SGN: 2, FM: 2, FN: 4, staged: false, BK: 16 },
+    { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: true, BK: 32 },
+    { kind: 'subgroupMatrix', SGM: 4, SGN: 2, FM: 2, FN: 4, staged: true, BK: 32 },
+  ];
+  it('forward y = x·Wᵀ and input gradient dx = dy·W with f16 weights, tiny gradients, bias, accumulate, tails', async (ctx) => {
+    const gpu = await testGpu();
+    if (!subgroupMatrixLanes(gpu)) {
+      console.log(`tensor-core matmul: not available on this adapter (${gpu.ctx.adapter.description || gpu.ctx.adapter.architecture}); tested where chromium-experimental-subgroup-matrix and shader-f16 exist`);
+      ctx.skip();
+      return;
+    }
+    // Tensor cores add in f32 but round each step's partial sums toward zero, so the error grows
+    // with K: ~1e-7 per term of size ≤ 1 (seen: 6.8e-5 at K = 1000 against f64).
+    const tolFor = (K: number) => ({ atol: 2e-5 + 2e-7 * K, rtol: 1e-5 });
+    for (const variant of SGM) {
+      if (variant.kind === 'subgroupMatrix' && variant.staged && !gpu.ctx.wgslFeatures.has('buffer_view')) {
+        console.log('staged tensor-core matmul: not available (no buffer_view WGSL feature)');
+        continue;
+      }
+      // Staged copies run in 8-half units: shapes with K, offsets and strides that are multiples of 8.
+      const staged = variant.kind === 'subgroupMatrix' && variant.staged;
+      const shapes = staged ? [[64, 64, 64], [67, 40, 72], [17, 136, 8], [128, 256, 96], [200, 72, 1000]] : [[64, 64, 64], [67, 33, 70], [17, 130, 9], [128, 256, 96], [200, 72, 1000]];
+      for (const [M, N, K] of shapes) {
+        await runMatmulCase(gpu, { M, N, K, transB: true, bDtype: 'f16', variant }, tolFor(K));
+        await runMatmulCase(gpu, { M, N, K, transB: false, bDtype: 'f16', variant }, tolFor(K));
+      }
+      // Gradients far below f16's normal range: per-row scaling keeps full relative precision.
+      await runMatmulCase(gpu, { M: 70, N: 40, K: 304, bDtype: 'f16', aScale: 1e-7, variant }, tolFor(304));
+      await runMatmulCase(gpu, { M: 33, N: 29, K: 48, transB: true, bDtype: 'f16', withBias: true, alpha: 0.5, accumulate: true, variant }, tolFor(48));
+      // LM-head chunk: rows 117.. of a [301, K] weight (offset a multiple of 8 halves for the staged copy).
+      const K = staged ? 24 : 19;
+      await runMatmulCase(gpu, { M: 40, N: 53, K, transB: true, bDtype: 'f16', offsetB: 117 * K, bElements: 301 * K, variant }, tolFor(K));
+      await runMatmulCase(gpu, { M: 64, N: 48, K: 32, rowStrideA: 36, offsetA: 3, transB: true, bDtype: 'f16', variant }, tolFor(32));
+    }
+  });
+});
+
+describe('matmul variant choice', () => {
+  it('software adapters run the register kernel for every product and tune nothing', async () => {
+    const gpu = await testGpu();
+    if (!gpu.ctx.adapter.isSoftware) return;
+    const o = { M: 2048, N: 4864, K: 896, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
+    expect(chooseMatmulVariant(gpu, o)).toEqual({ kind: 'register' });
+    expect(matmulCandidates(gpu, o)).toEqual([{ kind: 'register' }]);
+  });
+
+  it('a tuned choice for a shape class is what a hardware adapter runs; decode-sized products stay on the register kernel', async () => {
+    const base = await testGpu();
+    // The same device, presented as a hardware adapter, to exercise the choice logic here.
+    const gpu = { ...base, ctx: { ...base.ctx, adapter: { ...base.ctx.adapter, isSoftware: false } } };
+    const o = { M: 300, N: 200, K: 96, batch: 1, dtype: 'f32' as const, transA: false, transB: true };
+    expect(defaultMatmulVariant(gpu, { ...o, M: 1 })).toEqual({ kind: 'register' });
+    expect(chooseMatmulVariant(gpu, o).kind).toBe('tiled');
+    const pick: MatmulVariant = { kind: 'tiled', BM: 32, BN: 64, BK: 8, TM: 4, TN: 8, splitK: 1 };
+    gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o), pick);
+    expect(chooseMatmulVariant(gpu, o)).toEqual(pick);
+    // A stored choice the device cannot run (a tensor-core kernel here) falls back to the rule.
+    // (an f32 B never runs on tensor cores, whatever the adapter).
+    gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o), { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: false, BK: 16 });
+    expect(chooseMatmulVariant(gpu, o).kind).toBe('tiled');
+    // Long K over few output tiles: split-K is among the candidates.
+    const skinny = { M: 16, N: 896, K: 8192, batch: 1, dtype: 'f32' as const, transA: true, transB: false };
+    expect(matmulCandidates(gpu, skinny).some((v) => v.kind === 'tiled' && v.splitK > 1)).toBe(true);
+  });
+});
