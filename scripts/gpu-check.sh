@@ -22,6 +22,12 @@ if [ "$mode" = tests ] || [ "$mode" = all ]; then
   grep -E "✓|×|↓|FAIL|Tests |not available|AssertionError|Error:" "$OUT/tests.log" | sed 's/\x1b\[[0-9;]*m//g' | head -80
 fi
 
+if [ -n "${EXPERIMENT:-}" ]; then
+  # What Dawn's bounds checks cost the tensor-core kernels (robustness off: the kernels stay in bounds).
+  STUDIO_DAWN_TOGGLES=disable_robustness STUDIO_KERNEL_TUNING="$OUT/tuning-norobust.json" timeout 120 node bin/studio.mjs bench --group matmul --only f16 --no-tfjs --json > "$OUT/bench-norobust.jsonl" 2>&1
+  node -e 'for (const l of require("fs").readFileSync(process.env.OUT + "/bench-norobust.jsonl", "utf8").split("\n")) if (l.startsWith("{")) { const r = JSON.parse(l); console.log("no robustness:", r.name, (r.oursGflops / 1000).toFixed(1) + " TF/s", r.variant); }'
+fi
+
 if [ "$mode" = bench ] || [ "$mode" = all ]; then
   for g in $groups; do
     timeout ${BENCH_TIMEOUT:-200} node bin/studio.mjs bench --group "$g" --json > "$OUT/bench-$g.jsonl" 2> "$OUT/bench-$g.err"

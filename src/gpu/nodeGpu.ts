@@ -23,7 +23,10 @@ export async function nodeGpu(): Promise<GPU> {
   // vulkan_enable_f16_on_nvidia; allow_unsafe_apis exposes chromium-experimental-subgroup-matrix
   // (tensor cores), as Chrome's --enable-unsafe-webgpu does. Neither changes a software adapter.
   // Timestamps unquantized: the autotune and the profiler time kernels of a few microseconds.
-  gpuSingleton = mod.create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia', 'disable-dawn-features=timestamp_quantization']);
+  // $STUDIO_DAWN_TOGGLES adds toggles for experiments (e.g. disable_robustness, to measure what bounds
+  // checks cost); nothing the engine relies on.
+  const extra = process.env.STUDIO_DAWN_TOGGLES ? `,${process.env.STUDIO_DAWN_TOGGLES}` : '';
+  gpuSingleton = mod.create([`enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia${extra}`, 'disable-dawn-features=timestamp_quantization']);
   return gpuSingleton;
 }
 

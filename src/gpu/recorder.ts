@@ -1,6 +1,7 @@
 // Records compute dispatches into one command encoder and submits them together, so a training
-// step is a handful of submits, not hundreds. Uniform parameters of every dispatch are packed into
-// shared uniform slabs (256-byte aligned slots) instead of one tiny buffer each.
+// step is a handful of submits, not hundreds. Bind groups, with a small uniform buffer each holding
+// the dispatch's parameters, are cached by (pipeline, parameters, buffers), so the thousands of
+// dispatches a training step repeats every step create nothing after the first.
 //
 // Binding convention for every kernel: `@group(0) @binding(0) var<uniform> params` when the kernel
 // has parameters, storage buffers from binding 1 up. Pipelines use layout 'auto', whose bind group
@@ -13,7 +14,6 @@ const COPY_DST = 0x8;
 const COPY_SRC = 0x4;
 const MAP_READ = 0x1;
 const QUERY_RESOLVE = 0x200;
-const SLAB_BYTES = 64 * 1024;
 /** A long recording (a whole training step is thousands of dispatches) is submitted in pieces of this
  * many dispatches, so the GPU starts on the first layers while the CPU still encodes the last ones. */
 const DISPATCHES_PER_SUBMIT = 256;
@@ -26,21 +26,21 @@ export type Workgroups = readonly [number, number?, number?];
 export class Recorder {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  private slab: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | null = null;
-  private readonly pendingSlabs: GPUBuffer[] = [];
-  private readonly slotAlign: number;
+  private readonly retired: GPUBuffer[] = [];
   private sinceSubmit = 0;
   private timestamps: { querySet: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer } | null = null;
   private timedPass: 'off' | 'armed' | 'open' | 'broken' = 'off';
   dispatchCount = 0;
   /** While true, dispatches, copies and clears are dropped (a dry run that only creates pipelines). */
   discarding = false;
+  /** Bind groups (with their uniforms) of dispatches seen before: a training step repeats the same
+   * dispatches with the same parameters and buffers every step, and creating a bind group costs more
+   * CPU time than everything else about a dispatch. */
+  private readonly bindGroups = new BindGroupCache(this);
   /** Per-dispatch GPU timestamps while set (see startProfile): one compute pass per dispatch. */
   private profile: { sets: GPUQuerySet[]; labels: string[] } | null = null;
 
-  constructor(readonly ctx: GpuContext) {
-    this.slotAlign = Math.max(256, ctx.device.limits.minUniformBufferOffsetAlignment ?? 256);
-  }
+  constructor(readonly ctx: GpuContext) {}
 
   private ensurePass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.ctx.device.createCommandEncoder({ label: 'recorder' });
@@ -57,26 +57,6 @@ export class Recorder {
     return this.pass;
   }
 
-  private uniformSlot(data: ArrayBuffer): GPUBufferBinding {
-    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
-    if (!this.slab || this.slab.used + size > SLAB_BYTES) {
-      if (this.slab) this.closeSlab();
-      const buffer = this.ctx.device.createBuffer({ label: 'uniform-slab', size: SLAB_BYTES, usage: UNIFORM | COPY_DST, mappedAtCreation: true });
-      this.slab = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
-    }
-    const offset = this.slab.used;
-    this.slab.bytes.set(new Uint8Array(data), offset);
-    this.slab.used = Math.ceil((offset + size) / this.slotAlign) * this.slotAlign;
-    return { buffer: this.slab.buffer, offset, size };
-  }
-
-  private closeSlab(): void {
-    if (!this.slab) return;
-    this.slab.buffer.unmap();
-    this.pendingSlabs.push(this.slab.buffer);
-    this.slab = null;
-  }
-
   /** Records one dispatch. `bindings[i]` goes to binding i (0 is the uniform, filled from `params`). */
   dispatch(pipeline: GPUComputePipeline, params: ArrayBuffer | null, storage: Record<number, Binding>, workgroups: Workgroups): void {
     const [x, y = 1, z = 1] = workgroups;
@@ -86,12 +66,7 @@ export class Recorder {
     }
     if (x === 0 || y === 0 || z === 0 || this.discarding) return;
     this.ctx.throwIfLost();
-    const entries: GPUBindGroupEntry[] = [];
-    if (params) entries.push({ binding: 0, resource: this.uniformSlot(params) });
-    for (const [binding, b] of Object.entries(storage)) {
-      entries.push({ binding: Number(binding), resource: 'buffer' in b ? b : { buffer: b } });
-    }
-    const bindGroup = this.ctx.device.createBindGroup({ label: pipeline.label, layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.bindGroups.get(pipeline, params, storage);
     if (this.profile) this.openProfiledPass(pipeline.label);
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
@@ -158,7 +133,7 @@ export class Recorder {
 
   /** Destroys `buffer` once the work recorded so far has been submitted and has run. */
   retire(buffer: GPUBuffer): void {
-    this.pendingSlabs.push(buffer);
+    this.retired.push(buffer);
   }
 
   /** A buffer-to-buffer copy between dispatches (ends the current compute pass). */
@@ -221,22 +196,71 @@ export class Recorder {
     return { millis: performance.now() - t0, source: 'wall' };
   }
 
-  /** Submits everything recorded so far. Uniform slabs are freed once the GPU is done with them. */
+  /** Submits everything recorded so far. Retired buffers are freed once the GPU is done with them. */
   submit(): void {
-    this.closeSlab();
     if (!this.encoder) return;
     if (this.pass) this.pass.end();
     this.ctx.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.pass = null;
     this.sinceSubmit = 0;
-    const done = this.pendingSlabs.splice(0);
+    const done = this.retired.splice(0);
     if (done.length) {
       this.ctx.device.queue.onSubmittedWorkDone().then(
         () => done.forEach((b) => b.destroy()),
         () => undefined,
       );
     }
+  }
+}
+
+/** Bounded, least-recently-used cache of bind groups. An entry owns its uniform buffer; an evicted one
+ * is destroyed only after the work recorded so far is submitted (it may be in that work). */
+class BindGroupCache {
+  private static readonly LIMIT = 16384;
+  private readonly entries = new Map<string, { group: GPUBindGroup; uniform: GPUBuffer | null }>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 1;
+
+  constructor(private readonly rec: Recorder) {}
+
+  private id(o: object): number {
+    let n = this.ids.get(o);
+    if (n === undefined) this.ids.set(o, (n = this.nextId++));
+    return n;
+  }
+
+  get(pipeline: GPUComputePipeline, params: ArrayBuffer | null, storage: Record<number, Binding>): GPUBindGroup {
+    let key = `${this.id(pipeline)}|`;
+    if (params) key += new Uint32Array(params).join(',');
+    for (const [binding, b] of Object.entries(storage)) {
+      key += 'buffer' in b ? `|${binding}:${this.id(b.buffer)}@${b.offset ?? 0}+${b.size ?? -1}` : `|${binding}:${this.id(b)}`;
+    }
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.group;
+    }
+    const device = this.rec.ctx.device;
+    const entries: GPUBindGroupEntry[] = [];
+    let uniform: GPUBuffer | null = null;
+    if (params) {
+      uniform = device.createBuffer({ label: `uniforms:${pipeline.label}`, size: Math.max(16, Math.ceil(params.byteLength / 16) * 16), usage: UNIFORM | COPY_DST, mappedAtCreation: true });
+      new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(params));
+      uniform.unmap();
+      entries.push({ binding: 0, resource: { buffer: uniform } });
+    }
+    for (const [binding, b] of Object.entries(storage)) entries.push({ binding: Number(binding), resource: 'buffer' in b ? b : { buffer: b } });
+    const group = device.createBindGroup({ label: pipeline.label, layout: pipeline.getBindGroupLayout(0), entries });
+    this.entries.set(key, { group, uniform });
+    if (this.entries.size > BindGroupCache.LIMIT) {
+      const [oldest, entry] = this.entries.entries().next().value!;
+      this.entries.delete(oldest);
+      if (entry.uniform) this.rec.retire(entry.uniform);
+    }
+    return group;
   }
 }
 

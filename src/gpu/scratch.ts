@@ -34,6 +34,13 @@ export class ScratchBuffers {
     return n;
   }
 
+  /** Gives every buffer back (after the work recorded so far); later requests allocate afresh. The
+   * autotune calls this so scratch of kernels it tried but did not choose does not stay allocated. */
+  release(): void {
+    for (const b of this.buffers.values()) this.recorder.retire(b);
+    this.buffers.clear();
+  }
+
   destroy(): void {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();

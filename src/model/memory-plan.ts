@@ -16,6 +16,7 @@ import { DTYPE_BYTES } from './dtype.ts';
 import { kvDim, qDim, weightManifest, type ModelSpec } from './config.ts';
 import { LORA_TARGETS, loraParameterCount, type LoraTarget } from './lora.ts';
 import { vocabChunkRows } from '../ops/crossEntropy.ts';
+import { matmulScratchBytes, type MatmulScratchKind } from '../ops/matmulKernels.ts';
 
 export interface TrainShape {
   batch: number;
@@ -34,6 +35,9 @@ export interface PlanLimits {
   maxStorageBufferBindingSize: number;
   /** Total GPU memory to plan against; WebGPU does not report it, so it may be unknown. */
   memoryBytes?: number;
+  /** Which matmul kernels the adapter runs, for their scratch (ops/matmulKernels matmulScratchKind);
+   * 'none' (software adapters) when absent. */
+  matmulScratch?: MatmulScratchKind;
 }
 
 export interface MemoryCategories {
@@ -51,6 +55,9 @@ export interface MemoryCategories {
   lmHead: number;
   /** Token ids, positions, labels, loss weights. */
   inputs: number;
+  /** Matmul kernels' scratch on GPUs: split-K partial sums, and with tensor cores an f16 copy of the
+   * widest activation operand. */
+  kernelScratch: number;
   /** K and V for generation at batch × seqLen (f32); not live during training (see generationBytes). */
   kvCache: number;
 }
@@ -205,8 +212,10 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const kvCache = 2 * spec.numLayers * T * kvDim(spec) * F32;
   buffers.push({ label: 'KV cache (one layer, K)', bytes: T * kvDim(spec) * F32 });
 
-  const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache };
-  const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs;
+  const widestK = Math.max(H, qDim(spec), spec.intermediateSize, chunk);
+  const kernelScratch = matmulScratchBytes(limits.matmulScratch ?? 'none', T, widestK);
+  const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache, kernelScratch };
+  const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs + kernelScratch;
   // Generation: same weights and adapter, the KV cache, one layer of prefill scratch and only the
   // last position's logits per sequence; no grads, moments or saved activations.
   const generationBytes = weights + loraParams + kvCache + layerBytes + s.batch * spec.vocabSize * F32 + inputs;

@@ -35,6 +35,10 @@ function tiny(o: ShapeFacts): boolean {
 
 const TILED: TiledConfig[] = [
   { BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, splitK: 1 },
+  { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, splitK: 1 },
+  { BM: 128, BN: 64, BK: 16, TM: 8, TN: 8, splitK: 1 },
+  { BM: 64, BN: 128, BK: 16, TM: 8, TN: 8, splitK: 1 },
+  { BM: 64, BN: 64, BK: 16, TM: 8, TN: 8, splitK: 1 },
   { BM: 128, BN: 64, BK: 8, TM: 8, TN: 4, splitK: 1 },
   { BM: 64, BN: 128, BK: 8, TM: 4, TN: 8, splitK: 1 },
   { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, splitK: 1 },
@@ -99,7 +103,7 @@ export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
     const big = o.M >= 128 && o.N >= 128 ? SUBGROUP_MATRIX[8] : SUBGROUP_MATRIX[0];
     if (subgroupMatrixFits(gpu, big)) return { kind: 'subgroupMatrix', ...big };
   }
-  const c = o.M >= 128 && o.N >= 128 && tiles(o, 128, 128) >= FILL / 2 ? TILED[0] : TILED[3];
+  const c = o.M >= 128 && o.N >= 128 && tiles(o, 128, 128) >= FILL / 2 ? TILED[0] : TILED[7];
   if (!tiledFits(gpu, c)) return { kind: 'register' };
   const splits = splitFactors(o, c);
   return { kind: 'tiled', ...c, splitK: splits[splits.length - 1] };

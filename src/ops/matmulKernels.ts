@@ -58,6 +58,24 @@ export function describeVariant(v: MatmulVariant): string {
 /** Split-K partial sums are capped here; a split that would need more is reduced. */
 export const SPLIT_SCRATCH_BYTES = 16 * 2 ** 20;
 
+/** What the matmul kernels may add in scratch on an adapter (for the memory plan): split-K partials
+ * on GPUs, and with tensor cores the f16 copy of the widest A operand (rows × K, padded) and its
+ * per-row scales. `rows` = tokens of a micro-batch, `widestK` = the longest contraction over a
+ * frozen weight (hidden, intermediate, or an LM-head chunk in the backward). */
+export type MatmulScratchKind = 'none' | 'gpu' | 'tensorCores';
+
+export function matmulScratchKind(gpu: Gpu): MatmulScratchKind {
+  if (gpu.ctx.adapter.isSoftware) return 'none';
+  return subgroupMatrixLanes(gpu) > 0 ? 'tensorCores' : 'gpu';
+}
+
+export function matmulScratchBytes(kind: MatmulScratchKind, rows: number, widestK: number): number {
+  if (kind === 'none') return 0;
+  const split = SPLIT_SCRATCH_BYTES;
+  if (kind === 'gpu') return split;
+  return split + Math.ceil(rows / PAD_ROWS) * PAD_ROWS * Math.ceil(widestK / PAD_K) * PAD_K * 2 + rows * 4;
+}
+
 // ---------------------------------------------------------------- register (shaders/matmul.wgsl)
 
 const BLOCK = 4;

@@ -102,6 +102,8 @@ export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<Tun
     });
     opts.onProgress?.(i + 1, plans.length);
   }
+  // Scratch of kernels that raced but lost (an f16 copy of A, say) need not stay allocated.
+  gpu.scratch.release();
   await gpu.tuning.save();
   return out;
 }

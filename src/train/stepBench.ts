@@ -10,6 +10,7 @@ import { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 import { targetShape } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from './config.ts';
 import { Trainer, type PrepareReport } from './trainer.ts';
+import { matmulScratchKind } from '../ops/matmulKernels.ts';
 import type { TokenizedExample } from './batching.ts';
 
 export interface StepBenchResult {
@@ -112,8 +113,8 @@ export async function benchTrainingStep(
   }
   const T = opts.batch * opts.seqLen;
   const lossTokens = opts.batch * (opts.seqLen - Math.ceil(opts.seqLen / 4));
-  const plan = planMemory(spec, { batch: opts.batch, seqLen: opts.seqLen, rank: opts.rank, targets, recompute: config.recompute }, gpu.ctx.limits);
-  const measuredBytes = model.bytes.weights + model.bytes.lora + model.bytes.activations + trainer.lossHeadBytes + 3 * T * 4;
+  const plan = planMemory(spec, { batch: opts.batch, seqLen: opts.seqLen, rank: opts.rank, targets, recompute: config.recompute }, { ...gpu.ctx.limits, matmulScratch: matmulScratchKind(gpu) });
+  const measuredBytes = model.bytes.weights + model.bytes.lora + model.bytes.activations + trainer.lossHeadBytes + 3 * T * 4 + gpu.scratch.bytes;
   trainer.destroy();
   model.release();
   return {

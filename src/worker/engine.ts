@@ -4,6 +4,9 @@
 // dataRequests.ts. Also usable in-thread (tests) since it only needs a `GPU` object, a database
 // and a way to post events. Never touches the DOM.
 import { acquireGpu, estimateLargestModelParams, type GpuContext } from '../gpu/context.ts';
+import { indexedDbTuningStore } from '../gpu/tuningStoreBrowser.ts';
+import { kernelPaths } from '../ops/kernelPaths.ts';
+import { matmulScratchKind } from '../ops/matmulKernels.ts';
 import { createGpu, readF32, uploadBuffer, createStorageBuffer, type Gpu } from '../gpu/index.ts';
 import { addForward } from '../ops/elementwise.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -50,7 +53,7 @@ export class StudioEngine {
   /** The device, acquired on first use and again after a loss. */
   device(): Promise<Gpu> {
     if (!this.gpu) {
-      this.gpu = acquireGpu(this.gpuApi).then((ctx) => {
+      this.gpu = acquireGpu(this.gpuApi, { tuningStore: indexedDbTuningStore() }).then((ctx) => {
         this.watch(ctx);
         return createGpu(ctx);
       });
@@ -109,7 +112,7 @@ export class StudioEngine {
 
     planMemory: async (shape) => {
       const gpu = await this.device();
-      return planMemory(this.jobs.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize });
+      return planMemory(this.jobs.requireModel().spec, shape, { maxBufferSize: gpu.ctx.limits.maxBufferSize, maxStorageBufferBindingSize: gpu.ctx.limits.maxStorageBufferBindingSize, matmulScratch: matmulScratchKind(gpu) });
     },
 
     createRun: async ({ datasetId, config, name }) => {
@@ -256,5 +259,6 @@ async function probe(gpu: Gpu): Promise<Capabilities> {
     features: [...gpu.ctx.features],
     largestModelParams: estimateLargestModelParams(),
     selfTest: { ok: maxAbsDiff <= 1e-6, elements: n, maxAbsDiff, millis },
+    kernels: kernelPaths(gpu),
   };
 }

@@ -32,6 +32,9 @@ export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
+export type { KernelPath } from '../ops/kernelPaths.ts';
+import type { KernelPath } from '../ops/kernelPaths.ts';
+
 export interface Capabilities {
   adapter: AdapterSummary;
   limits: Record<LimitName, number>;
@@ -40,6 +43,8 @@ export interface Capabilities {
   largestModelParams: number;
   /** A small kernel run on this device and checked against the CPU. */
   selfTest: { ok: boolean; elements: number; maxAbsDiff: number; millis: number };
+  /** Which kernel each heavy op runs here, and why. */
+  kernels: KernelPath[];
 }
 
 export interface ModelInfo {

@@ -13,6 +13,8 @@ export const tests = {
     assert.match(adapter.toLowerCase(), /swiftshader|google/, `adapter shown: ${adapter}`);
     assert.match(await page.getByTestId('self-test').innerText(), /^passed/);
     assert.match(await report.innerText(), /Largest storage binding/);
+    // Which kernel each op runs on this adapter (SwiftShader: the software paths).
+    assert.match(await page.getByTestId('kernel-paths').innerText(), /matrix multiply: register-tiled f32[\s\S]*attention: a row per thread/);
     await screenshot('capability-light-1280', page);
     await page.getByRole('button', { name: /switch to dark theme/i }).click();
     await page.setViewportSize({ width: 1920, height: 1080 });

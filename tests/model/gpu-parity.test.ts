@@ -60,11 +60,14 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('GPU transformer parity: %s'
     const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: N });
     const m = model.state;
     // Tensor cores take f16 inputs (11-bit mantissas, activations rounded per row): where the adapter
-    // has them the products carry ~2^-11 relative rounding per input, like bf16 autocast in PyTorch
-    // but finer, so logits and gradients are held to 1e-2 instead of f32's 1e-3.
+    // has them every product carries ~2^-11 relative rounding per input, like bf16 autocast in
+    // PyTorch but finer; through two layers and the head that is a few 1e-3 of the logits' scale (seen
+    // on an H200: 5e-3 at logits of ±5). So there: 1e-2 relative and 2e-3 of the largest |value|.
     const f16Inputs = subgroupMatrixLanes(gpu) > 0 && m.weights.dtype === 'f16';
     const loose = f16Inputs ? 10 : 1;
-    if (f16Inputs) console.log(`${family}: products on tensor cores (f16 inputs, f32 results); tolerances 10× f32's`);
+    const maxAbs = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, x) => Math.max(a, Math.abs(x)), 0);
+    const headTol = (ref: ArrayLike<number>) => (f16Inputs ? { atol: 2e-3 * maxAbs(ref), rtol: 1e-2 } : { atol: 2e-4, rtol: 1e-3 });
+    if (f16Inputs) console.log(`${family}: products on tensor cores (f16 inputs, f32 results); tolerances for f16 inputs`);
     const slots = createBatchSlots(gpu, N);
     writeBatch(gpu, slots, { B, T, inputIds: ids, positions, attnSegments: mask });
     const head = createLossHead(gpu, m, N);
@@ -94,10 +97,10 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('GPU transformer parity: %s'
       const seqIds = Array.from(ids.subarray(b * T, b * T + L));
       const ref = referenceForward(spec, refW, refLora, seqIds);
       // f32 GPU vs f64 reference through 2 layers: logits are O(1), errors ~1e-5 relative.
-      expectClose(logits.subarray(b * T * V, (b * T + L) * V), ref.logits, { atol: 2e-4 * loose, rtol: 1e-3 * loose }, `${family} logits seq ${b}`);
+      expectClose(logits.subarray(b * T * V, (b * T + L) * V), ref.logits, headTol(ref.logits), `${family} logits seq ${b}`);
       const r = referenceLoraGrads(spec, refW, refLora, seqIds, Array.from(targets.subarray(b * T, b * T + L)), Array.from(weights.subarray(b * T, b * T + L)));
       const gpuNll = Array.from(nll.subarray(b * T, b * T + L));
-      expectClose(gpuNll, Array.from(r.nll), { atol: 2e-4 * loose, rtol: 1e-3 * loose }, `${family} nll seq ${b}`);
+      expectClose(gpuNll, Array.from(r.nll), headTol(r.nll), `${family} nll seq ${b}`);
       for (const [k, g] of r.grads) {
         const acc = refGrads.get(k) ?? new Float64Array(g.length);
         for (let i = 0; i < g.length; i++) acc[i] += g[i];
@@ -112,7 +115,7 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('GPU transformer parity: %s'
       for (const v of want) scale = Math.max(scale, Math.abs(v));
       // Gradients accumulate over tokens and layers in f32; 1e-3 of the tensor's largest entry.
       expect(scale, `reference gradient of ${k} is all zero`).toBeGreaterThan(0);
-      expectClose(got, want, { atol: (1e-3 * scale + 1e-7) * loose, rtol: 1e-3 * loose }, `${family} grad ${k}`);
+      expectClose(got, want, { atol: (1e-3 * scale + 1e-7) * loose * (f16Inputs ? 2 : 1), rtol: 1e-3 * loose }, `${family} grad ${k}`);
     }
     expect(grads.size).toBe(refGrads.size);
     model.release();

@@ -5,7 +5,7 @@
 // software adapters keep the register kernel, and a tuned choice is what runs.
 import { describe, expect, it } from 'vitest';
 import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
-import { effectiveSplit, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
+import { effectiveSplit, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { MATMUL_SHAPES, runMatmulCase } from '../helpers/matmulCase.ts';
 
@@ -105,25 +105,33 @@ describe('tensor-core matmul (subgroup matrices, f16 inputs, f32 results)', () =
         console.log('staged tensor-core matmul: not available (no buffer_view WGSL feature)');
         continue;
       }
-      // Staged copies run in 8-half units: shapes with K, offsets and strides that are multiples of 8.
-      const staged = variant.kind === 'subgroupMatrix' && variant.staged;
-      const shapes = staged ? [[64, 64, 64], [67, 40, 72], [17, 136, 8], [128, 256, 96], [200, 72, 1000]] : [[64, 64, 64], [67, 33, 70], [17, 130, 9], [128, 256, 96], [200, 72, 1000]];
-      for (const [M, N, K] of shapes) {
+      // Tensor cores take N and K in whole 16-wide fragments (the op sends other shapes elsewhere);
+      // M, offsets and strides are free.
+      for (const [M, N, K] of [[64, 64, 64], [67, 48, 80], [17, 128, 16], [128, 256, 96], [200, 64, 1008]]) {
         await runMatmulCase(gpu, { M, N, K, transB: true, bDtype: 'f16', variant }, tolFor(K));
         await runMatmulCase(gpu, { M, N, K, transB: false, bDtype: 'f16', variant }, tolFor(K));
       }
       // Gradients far below f16's normal range: per-row scaling keeps full relative precision.
-      await runMatmulCase(gpu, { M: 70, N: 40, K: 304, bDtype: 'f16', aScale: 1e-7, variant }, tolFor(304));
-      await runMatmulCase(gpu, { M: 33, N: 29, K: 48, transB: true, bDtype: 'f16', withBias: true, alpha: 0.5, accumulate: true, variant }, tolFor(48));
-      // LM-head chunk: rows 117.. of a [301, K] weight (offset a multiple of 8 halves for the staged copy).
-      const K = staged ? 24 : 19;
-      await runMatmulCase(gpu, { M: 40, N: 53, K, transB: true, bDtype: 'f16', offsetB: 117 * K, bElements: 301 * K, variant }, tolFor(K));
+      await runMatmulCase(gpu, { M: 70, N: 48, K: 304, bDtype: 'f16', aScale: 1e-7, variant }, tolFor(304));
+      await runMatmulCase(gpu, { M: 33, N: 32, K: 48, transB: true, bDtype: 'f16', withBias: true, alpha: 0.5, accumulate: true, variant }, tolFor(48));
+      // LM-head chunk: rows 117.. of a [301, 16] weight (an offset of whole 8-half runs for the staged copy).
+      await runMatmulCase(gpu, { M: 40, N: 48, K: 16, transB: true, bDtype: 'f16', offsetB: 117 * 16, bElements: 301 * 16, variant }, tolFor(16));
       await runMatmulCase(gpu, { M: 64, N: 48, K: 32, rowStrideA: 36, offsetA: 3, transB: true, bDtype: 'f16', variant }, tolFor(32));
     }
   });
 });
 
 describe('matmul variant choice', () => {
+  it('sends products whose N or K is not whole 16-wide fragments away from the tensor cores', async () => {
+    const gpu = await testGpu();
+    const lanes = subgroupMatrixLanes(gpu);
+    const o = { M: 64, N: 48, K: 32, batch: 1, dtype: 'f16' as const, transA: false, transB: true };
+    expect(subgroupMatrixApplies(gpu, o)).toBe(lanes > 0);
+    expect(subgroupMatrixApplies(gpu, { ...o, N: 40 })).toBe(false);
+    expect(subgroupMatrixApplies(gpu, { ...o, K: 40 })).toBe(false);
+    expect(subgroupMatrixApplies(gpu, { ...o, dtype: 'bf16' })).toBe(false);
+  });
+
   it('software adapters run the register kernel for every product and tune nothing', async () => {
     const gpu = await testGpu();
     if (!gpu.ctx.adapter.isSoftware) return;

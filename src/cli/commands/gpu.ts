@@ -3,6 +3,7 @@ import { estimateLargestModelParams, REQUESTED_LIMITS } from '../../gpu/context.
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu, createStorageBuffer, readF32, uploadBuffer } from '../../gpu/index.ts';
 import { addForward } from '../../ops/elementwise.ts';
+import { kernelPaths } from '../../ops/kernelPaths.ts';
 import { parseFlags } from '../args.ts';
 import type { CliCommand } from '../command.ts';
 
@@ -13,6 +14,7 @@ const command: CliCommand = {
     const flags = parseFlags(argv, { json: 'boolean' });
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);
+    await gpu.tuning.load();
     const n = 4099;
     const a = new Float32Array(n).map((_, i) => Math.sin(i));
     const b = new Float32Array(n).map((_, i) => Math.cos(i));
@@ -28,6 +30,7 @@ const command: CliCommand = {
       limits: ctx.limits,
       largestModelParams: estimateLargestModelParams(),
       selfTest: { ok: maxAbsDiff <= 1e-6, maxAbsDiff },
+      kernels: kernelPaths(gpu),
     };
     if (flags.json) {
       console.log(JSON.stringify(report));
@@ -37,6 +40,7 @@ const command: CliCommand = {
       console.log(`features  ${report.features.join(', ') || '(none of shader-f16, subgroups, timestamp-query)'}`);
       for (const name of REQUESTED_LIMITS) console.log(`${name.padEnd(36)} ${ctx.limits[name]}`);
       console.log(`self-test ${report.selfTest.ok ? 'passed' : 'FAILED'} (max |GPU-CPU| ${maxAbsDiff.toExponential(2)})`);
+      for (const k of report.kernels) console.log(`${k.op.padEnd(16)} ${k.path}\n${''.padEnd(16)} (${k.why})`);
       console.log(`largest model for LoRA training ≈ ${(report.largestModelParams / 1e9).toFixed(2)}B params (bf16, assuming 4 GiB)`);
     }
     ctx.destroy();

@@ -51,7 +51,7 @@ export function CapabilityReport() {
         <dd>{caps.adapter.isSoftware ? 'Software (CPU emulation: correct but very slow; fine for the demo model)' : 'Hardware GPU'}</dd>
         <dt>Features</dt>
         <dd>
-          {(['shader-f16', 'subgroups', 'timestamp-query'] as const).map((f) => (
+          {(['shader-f16', 'subgroups', 'timestamp-query', 'chromium-experimental-subgroup-matrix'] as const).map((f) => (
             <span key={f} className={caps.features.includes(f) ? 'chip on' : 'chip off'} title={caps.features.includes(f) ? 'available' : 'not available'}>
               {f}
             </span>
@@ -60,6 +60,16 @@ export function CapabilityReport() {
         <dt>Self-test</dt>
         <dd data-testid="self-test">
           {caps.selfTest.ok ? 'passed' : 'FAILED'}: {caps.selfTest.elements.toLocaleString()} elements, max |GPU − CPU| = {caps.selfTest.maxAbsDiff.toExponential(1)} ({caps.selfTest.millis.toFixed(0)} ms)
+        </dd>
+        <dt>Kernels</dt>
+        <dd data-testid="kernel-paths">
+          <ul className="plain">
+            {caps.kernels.map((k) => (
+              <li key={k.op} title={k.why}>
+                <strong>{k.op}</strong>: {k.path} <span className="muted">({k.why})</span>
+              </li>
+            ))}
+          </ul>
         </dd>
         <dt>Largest model</dt>
         <dd data-testid="largest-model">

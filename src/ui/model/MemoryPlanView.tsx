@@ -2,6 +2,21 @@
 // why, with what to change), then the breakdown, before anything starts.
 import { useModel } from '../../state/modelStore.ts';
 import { formatBytes } from '../format.ts';
+import type { MemoryPlan } from '../../worker/protocol.ts';
+
+/** The plan's parts in words a user knows. */
+const CATEGORY_LABELS: Record<keyof MemoryPlan['categories'], string> = {
+  weights: 'Frozen model weights',
+  loraParams: 'LoRA adapter',
+  loraGrads: 'LoRA gradients',
+  optimizer: 'Optimizer state (AdamW moments)',
+  activations: 'Activations kept for the backward pass',
+  scratch: 'Backward-pass scratch',
+  lmHead: 'Output layer and loss',
+  inputs: 'Batch inputs',
+  kvCache: 'Generation cache (evaluation, HDR)',
+  kernelScratch: 'GPU kernel scratch',
+};
 
 export function MemoryPlanView() {
   const plan = useModel((s) => s.plan);
@@ -40,7 +55,7 @@ export function MemoryPlanView() {
         <tbody>
           {Object.entries(plan.categories).map(([k, v]) => (
             <tr key={k}>
-              <th scope="row">{k}</th>
+              <th scope="row">{CATEGORY_LABELS[k as keyof MemoryPlan['categories']] ?? k}</th>
               <td>{typeof v === 'number' ? formatBytes(v) : String(v)}</td>
             </tr>
           ))}

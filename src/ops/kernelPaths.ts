@@ -1,0 +1,46 @@
+// Which kernel each heavy op runs on this adapter, in words for the GPU panel and `studio gpu`: the
+// same decisions the ops make (matmulChoice.ts, attention.ts, engineModel's weight dtype), stated
+// once so what the user reads is what runs. Tuned choices per shape class are listed by the bench.
+import type { Gpu } from '../gpu/index.ts';
+import { subgroupMatrixLanes } from './matmulKernels.ts';
+import { MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from './matmulChoice.ts';
+
+export interface KernelPath {
+  op: string;
+  path: string;
+  /** Why this path (and what would change it), in a user's words. */
+  why: string;
+}
+
+export function kernelPaths(gpu: Gpu): KernelPath[] {
+  const { adapter, features, wgslFeatures } = gpu.ctx;
+  if (adapter.isSoftware) {
+    return [
+      { op: 'matrix multiply', path: 'register-tiled f32 (no workgroup memory)', why: 'a software adapter (CPU): barriers cost more than the loads they save' },
+      { op: 'attention', path: 'a row per thread', why: 'a software adapter (CPU)' },
+      { op: 'frozen weights', path: 'the checkpoint’s dtype (bf16/f16), math in f32', why: 'no tensor cores on a software adapter' },
+    ];
+  }
+  const lanes = subgroupMatrixLanes(gpu);
+  const tuned = Object.keys(gpu.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH)).length;
+  const matmul: KernelPath = lanes
+    ? {
+        op: 'matrix multiply',
+        path: `tensor cores for frozen-weight products (f16 inputs, f32 results${wgslFeatures.has('buffer_view') ? '; direct and staged kernels' : ''}), workgroup-tiled f32 and split-K for the rest`,
+        why: `subgroup matrices with ${lanes}-lane subgroups; the fastest kernel per shape is measured on this GPU (${tuned} shape classes tuned so far)`,
+      }
+    : {
+        op: 'matrix multiply',
+        path: 'workgroup-tiled f32 (double- or single-buffered), split-K for long, narrow products, register-tiled for tiny ones',
+        why: `${features.has('chromium-experimental-subgroup-matrix') ? 'subgroup matrices without an f16×f16→f32 16×16 shape or with a variable subgroup size' : 'no subgroup matrices (Chrome exposes them behind --enable-unsafe-webgpu)'}; ${tuned} shape classes tuned on this GPU so far`,
+      };
+  return [
+    matmul,
+    { op: 'attention', path: 'tiled (64-row blocks, 4×4 register blocks) for head_dim a multiple of 32 (≤ 128 forward, ≤ 64 backward), a row per thread otherwise', why: 'a hardware GPU' },
+    {
+      op: 'frozen weights',
+      path: lanes ? 'bf16 checkpoints held as f16 (exact in f16’s range; a weight beyond ±65504 keeps the model in bf16)' : 'the checkpoint’s dtype (bf16/f16), math in f32',
+      why: lanes ? 'tensor cores read f16' : features.has('shader-f16') ? 'f16 alone would not make the products faster' : 'no shader-f16',
+    },
+  ];
+}
