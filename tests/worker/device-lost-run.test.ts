@@ -21,8 +21,9 @@ function modelFiles(): File[] {
   return files;
 }
 
+// Two devices, each compiling its pipelines on SwiftShader: minutes when the CPU is shared, so a long timeout.
 describe('device loss during a run', () => {
-  it('fails the run with a resume hint, keeps the checkpoint, and a resume on a new device completes it', async () => {
+  it('fails the run with a resume hint, keeps the checkpoint, and a resume on a new device completes it', { timeout: 600_000 }, async () => {
     const db = new StudioDb(`lost-run-${Date.now()}`, { indexedDB, IDBKeyRange });
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files });

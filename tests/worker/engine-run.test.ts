@@ -26,8 +26,9 @@ function tinyModelFiles(): File[] {
   return files;
 }
 
+// Training on SwiftShader takes minutes when the CPU is shared: a long timeout, as the ONNX job test has.
 describe('worker engine: a training run', () => {
-  it('trains, stores metrics, pauses with a checkpoint, resumes the same curve and exports the adapter', async () => {
+  it('trains, stores metrics, pauses with a checkpoint, resumes the same curve and exports the adapter', { timeout: 600_000 }, async () => {
     const db = new StudioDb(`engine-run-${Date.now()}`, { indexedDB, IDBKeyRange });
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 40), files: imported.files });

@@ -25,8 +25,9 @@ function tinyModelFiles(): File[] {
   return files;
 }
 
+// Training on SwiftShader takes minutes when the CPU is shared: a long timeout, as the ONNX job test has.
 describe('worker engine: generation jobs', () => {
-  it('evaluates with a run adapter, streams a playground answer, and keeps jobs exclusive', async () => {
+  it('evaluates with a run adapter, streams a playground answer, and keeps jobs exclusive', { timeout: 600_000 }, async () => {
     const db = new StudioDb(`gen-jobs-${Date.now()}`, { indexedDB, IDBKeyRange });
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
     const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 60), files: imported.files });
