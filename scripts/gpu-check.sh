@@ -44,6 +44,11 @@ if [ "$mode" = bench ] || [ "$mode" = all ]; then
         console.log([r.name, (r.oursGflops/1000).toFixed(2) + " TF/s", r.tfjsGflops ? (r.tfjsGflops/1000).toFixed(2) + " TF/s" : "-", r.ratio ? r.ratio.toFixed(2) + "x" : "-", r.maxRelDiff?.toExponential(1), r.oursGpuMs?.toFixed(3), r.variant].join(" | "));
       }
     }
+    for (const line of read("generate")) {
+      if (!line.startsWith("{")) continue;
+      const r = JSON.parse(line);
+      console.log([r.name, r.decodeTokensPerSecond.toFixed(1) + " tok/s decode", "TTFT " + r.prefillMillis.toFixed(0) + " ms"].join(" | "));
+    }
     for (const line of read("train")) {
       if (!line.startsWith("{")) continue;
       const r = JSON.parse(line);

@@ -23,12 +23,17 @@ export const GENERATION_CASES: GenerationCase[] = [
   { name: 'generate: embedded tiny Qwen3, B=1', model: TINY_QWEN3_DEFAULT, batch: 1, promptTokens: 64, newTokens: 16, large: false },
   { name: 'generate: embedded tiny Qwen3, B=4', model: TINY_QWEN3_DEFAULT, batch: 4, promptTokens: 64, newTokens: 16, large: false },
   { name: 'generate: Qwen2.5-0.5B shape, B=1', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 32, newTokens: 8, large: true },
+  // GPU-sized: the batch sizes of the issue's targets, enough tokens for a steady rate.
+  { name: 'generate: Qwen2.5-0.5B shape, B=1, 64 new', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
+  { name: 'generate: Qwen2.5-0.5B shape, B=4, 64 new', model: QWEN25_05B_SHAPE, batch: 4, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
+  { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
 ];
 
 export interface GenerationRow {
   name: string;
   /** New tokens per second over all sequences, decode only (the first token, from prefill, excluded). */
   decodeTokensPerSecond: number;
+  /** Time to the first new token: the prefill and the first decode step. */
   prefillMillis: number;
 }
 
@@ -55,5 +60,5 @@ export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<Ge
 }
 
 export function formatGenerationRows(rows: GenerationRow[]): string {
-  return rows.map((r) => `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (prefill ${(r.prefillMillis / 1000).toFixed(2)} s)`).join('\n');
+  return rows.map((r) => `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s)`).join('\n');
 }

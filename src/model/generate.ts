@@ -1,6 +1,7 @@
 // Batched text generation with a KV cache: prefill the prompts, then one decode step per new token
-// for every unfinished sequence (one submit and one [B, V] logits readback per step), sampling on
-// the CPU (greedy, temperature, top-p), stopping on eos ids, stop strings, max tokens or abort,
+// for every unfinished sequence (one submit and one readback per step): greedy decoding picks the
+// tokens on the GPU and reads back only their ids; temperature and top-p sample on the CPU from the
+// step's [B, V] logits, stopping on eos ids, stop strings, max tokens or abort,
 // and streaming each token as it is chosen. Token ids in, token ids out: rendering prompts with
 // the chat template and decoding text belong to the caller (its tokenizer), except that stop
 // strings need the caller's `decode`. Never changes weights, LoRA parameters or optimizer state;
@@ -119,6 +120,9 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     const ids = new Array<number>(B).fill(0);
     const positions = new Array<number>(B).fill(0);
     const sampling = new Array<boolean>(B).fill(false);
+    // Greedy needs only each row's argmax, which the GPU finds; logits come back only for sampling
+    // or for a caller that asked to see them.
+    const greedyOnGpu = !((opts.temperature ?? 0) > 0) && !opts.onLogits;
     for (;;) {
       if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
       let any = false;
@@ -135,7 +139,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         wantLogits ||= sampling[b];
       }
       if (!any) break;
-      const logits = await decodeStep(g, { ids, positions, active, wantLogits });
+      const out = await decodeStep(g, { ids, positions, active, output: wantLogits ? (greedyOnGpu ? 'greedy' : 'logits') : 'none' });
       const V = spec.vocabSize;
       for (let b = 0; b < B; b++) {
         if (!active[b]) continue;
@@ -145,9 +149,14 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
           s.next = s.prompt[s.cached];
           continue;
         }
-        const row = logits!.subarray(b * V, (b + 1) * V);
-        opts.onLogits?.(b, row);
-        const tok = sampleToken(row, opts, s.rand);
+        let tok: number;
+        if (out && 'greedy' in out) {
+          tok = out.greedy[b];
+        } else {
+          const row = (out as { logits: Float32Array }).logits.subarray(b * V, (b + 1) * V);
+          opts.onLogits?.(b, row);
+          tok = sampleToken(row, opts, s.rand);
+        }
         if (stopIds.has(tok)) {
           s.finish = 'eos';
           continue;

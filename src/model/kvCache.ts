@@ -2,7 +2,8 @@
 // (K after q/k norm and RoPE, V as projected), a prompt prefill through the training
 // transformer's own layerForward, and a one-token-per-sequence decode step built from the same
 // ops (llm.c style, one layer read top to bottom). Only records GPU work and submits once per
-// call; the single readback is the [B, V] logits of a decode step, and only when asked for.
+// call; the single readback is either the B greedy token ids (argmax on the GPU) or, for sampling
+// on the CPU, the [B, V] logits of a decode step, and only when asked for.
 // Never touches LoRA gradients or optimizer state; the prefill overwrites m.acts (activations are
 // scratch between training steps, never state).
 //
@@ -10,13 +11,14 @@
 //   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)];  q,k = rope(q,k)
 //   cache[b, pos_b] = k_b, v_b;  att_b = softmax(q_b·cache_k[b, ≤pos_b]ᵀ/√d)·cache_v[b, ≤pos_b]
 //   x_mid = x + att·W_oᵀ;  x = x_mid + (silu(rms(x_mid)·W_gᵀ)·(rms(x_mid)·W_uᵀ))·W_dᵀ
-import { createStorageBuffer, readF32, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { createStorageBuffer, readF32, readU32, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { matmul } from '../ops/matmul.ts';
 import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeForward } from '../ops/rope.ts';
 import { attentionDecode } from '../ops/attention.ts';
 import { swigluForward } from '../ops/swiglu.ts';
 import { embeddingForward } from '../ops/embedding.ts';
+import { argmaxRows, kvAppend } from '../ops/decode.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import { createBatchSlots, writeBatch } from './batchBuffers.ts';
 import { layerForward, type ModelState } from './transformer.ts';
@@ -55,6 +57,7 @@ interface DecodeBuffers {
   act: GPUBuffer; // [B, I]
   loraU: GPUBuffer; // [B, r] x·Aᵀ, reused by every target in turn
   logits: GPUBuffer; // [B, V]
+  chosen: GPUBuffer; // [B] u32 greedy ids
 }
 
 export interface Generator {
@@ -117,6 +120,7 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       act: f32(B * I, 'decode.act'),
       loraU: f32(B * (m.lora?.settings.rank ?? 1), 'decode.loraU'),
       logits: f32(B * spec.vocabSize, 'decode.logits'),
+      chosen: f32(B, 'decode.chosen'),
     };
     return { m, cache, buffers, destroy: () => owned.forEach((b) => b.destroy()) };
   } catch (err) {
@@ -203,9 +207,12 @@ export interface DecodeStepInput {
   positions: ArrayLike<number>;
   /** Rows that take part; inactive rows write nothing to the cache. */
   active: ArrayLike<boolean>;
-  /** Read back the [B, V] logits of the fed tokens. */
-  wantLogits: boolean;
+  /** What to read back: nothing (prompt tokens only), the [B, V] logits of the fed tokens (sampling on
+   * the CPU), or only each row's greedy next token (argmax on the GPU: B ids instead of B·V floats). */
+  output: 'none' | 'logits' | 'greedy';
 }
+
+export type DecodeStepOutput = { logits: Float32Array } | { greedy: Uint32Array } | null;
 
 function loraOf(m: ModelState, l: number, t: LoraTarget): LoraPair | undefined {
   return m.lora?.slots[l]?.[t];
@@ -224,7 +231,7 @@ async function linear(g: Generator, x: GPUBuffer, W: GPUBuffer, y: GPUBuffer, in
   }
 }
 
-async function decodeLayer(g: Generator, l: number, input: DecodeStepInput): Promise<void> {
+async function decodeLayer(g: Generator, l: number): Promise<void> {
   const { m, cache, buffers: d } = g;
   const { gpu, spec } = m;
   const w = m.weights.layers[l];
@@ -250,14 +257,8 @@ async function decodeLayer(g: Generator, l: number, input: DecodeStepInput): Pro
     await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: d.qPre, out: d.q });
     await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: d.kPre, out: d.k });
   }
-  // Each row writes at its own position, so the scatter is one small copy per active row.
-  const rowBytes = kvd * 4;
-  for (let b = 0; b < B; b++) {
-    if (!input.active[b]) continue;
-    const dst = (b * cache.maxSeq + input.positions[b]) * rowBytes;
-    gpu.recorder.copy(d.k, b * rowBytes, cache.k[l], dst, rowBytes);
-    gpu.recorder.copy(d.v, b * rowBytes, cache.v[l], dst, rowBytes);
-  }
+  // Every active row writes at its own position (lengths = position + 1), in one dispatch.
+  await kvAppend(gpu, { kNew: d.k, vNew: d.v, lengths: d.lengths, kCache: cache.k[l], vCache: cache.v[l], B, maxT: cache.maxSeq, width: kvd });
   await attentionDecode(gpu, { batch: B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim }, { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att });
   gpu.recorder.copy(d.x, 0, d.xMid, 0, B * H * 4);
   await linear(g, d.att, w.o, d.xMid, qd, H, loraOf(m, l, 'o'), undefined, true);
@@ -271,9 +272,10 @@ async function decodeLayer(g: Generator, l: number, input: DecodeStepInput): Pro
 
 /**
  * Feeds one token per active row, appends its K/V to the row's cache, and (when asked) returns the
- * next-token logits [B, V] (rows of inactive sequences are meaningless). One submit; one readback.
+ * next-token logits [B, V] or greedy ids [B] (rows of inactive sequences are meaningless). One
+ * submit; one readback.
  */
-export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<Float32Array | null> {
+export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<DecodeStepOutput> {
   const { m, cache, buffers: d } = g;
   const { gpu, spec } = m;
   const B = cache.B;
@@ -293,8 +295,8 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
   writeBuffer(gpu.ctx, d.positions, positions);
   writeBuffer(gpu.ctx, d.lengths, lengths);
   await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
-  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, input);
-  if (!input.wantLogits) {
+  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l);
+  if (input.output === 'none') {
     gpu.recorder.submit();
     return null;
   }
@@ -304,6 +306,11 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
   for (const chunk of m.weights.lmHead) {
     await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
   }
+  if (input.output === 'greedy') {
+    await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });
+    gpu.recorder.submit();
+    return { greedy: await readU32(gpu.ctx, d.chosen, B) };
+  }
   gpu.recorder.submit();
-  return readF32(gpu.ctx, d.logits, B * V);
+  return { logits: await readF32(gpu.ctx, d.logits, B * V) };
 }

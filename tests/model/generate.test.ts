@@ -82,6 +82,9 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('greedy generation matches t
     expect(a.results.map((r) => r.finishReason)).toEqual(['length', 'length']);
     expect(a.results.map((r) => r.tokens.length)).toEqual([steps, steps]);
     expectMatchesReference(spec, refW, refLoraFromAdapter(adapter), prompts, a.results, a.logits, `${family} LoRA`);
+    // Without a logits callback greedy picks on the GPU (only ids come back): the same tokens.
+    const onGpu = await generate(withLora.state, prompts, { maxNewTokens: steps, stopTokenIds: [] });
+    expect(onGpu.map((r) => r.tokens)).toEqual(a.results.map((r) => r.tokens));
     withLora.release();
 
     // No adapter, recomputed activations (one shared set the prefill copies K/V out of layer by
