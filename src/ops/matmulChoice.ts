@@ -5,17 +5,19 @@
 import { sourceHash } from '../gpu/tuning.ts';
 import type { Gpu } from '../gpu/index.ts';
 import {
-  MATMUL, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED,
-  stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
+  MATMUL, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED, MATVEC,
+  matvecApplies, stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
   type MatmulVariant, type SubgroupMatrixConfig, type TiledConfig,
 } from './matmulKernels.ts';
 import type { Operands } from './matmulOperands.ts';
 
 export const MATMUL_TUNING_OP = 'matmul';
 /** Tuning results are invalidated whenever any matmul kernel source changes. */
-export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code);
+export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code, MATVEC.code);
 
 type ShapeFacts = Pick<Operands, 'M' | 'N' | 'K' | 'batch' | 'dtype' | 'transA' | 'transB'> & Partial<Pick<Operands, 'wb' | 'ldb'>>;
+
+const MATVEC_THREADS = [16, 32, 64];
 
 /** Sizes that tune alike: exact below 16, then by octave (⌈log2⌉). */
 function bucket(x: number): string {
@@ -81,6 +83,7 @@ function splitFactors(o: ShapeFacts, c: TiledConfig): number[] {
 export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
   if (gpu.ctx.adapter.isSoftware) return [{ kind: 'register' }];
   const out: MatmulVariant[] = [{ kind: 'register' }];
+  for (const G of MATVEC_THREADS) if (matvecApplies(gpu, o, G)) out.push({ kind: 'matvec', G });
   if (tiny(o)) return out;
   if (subgroupMatrixApplies(gpu, o)) {
     for (const c of SUBGROUP_MATRIX) {
@@ -98,7 +101,10 @@ export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
 
 /** The rule of thumb used until a class is tuned. */
 export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
-  if (gpu.ctx.adapter.isSoftware || tiny(o)) return { kind: 'register' };
+  if (gpu.ctx.adapter.isSoftware) return { kind: 'register' };
+  // Decode rows against a weight: K split over 32 threads a column, so even one row fills the GPU.
+  if (o.M <= 8 && o.N >= 64 && matvecApplies(gpu, o)) return { kind: 'matvec', G: 32 };
+  if (tiny(o)) return { kind: 'register' };
   if (subgroupMatrixApplies(gpu, o)) {
     const big = o.M >= 128 && o.N >= 128 ? SUBGROUP_MATRIX[8] : SUBGROUP_MATRIX[0];
     if (subgroupMatrixFits(gpu, big)) return { kind: 'subgroupMatrix', ...big };
@@ -120,6 +126,7 @@ export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
 /** Whether a (possibly stored) variant can run this product on this device. */
 export function variantApplies(gpu: Gpu, o: ShapeFacts, v: MatmulVariant): boolean {
   if (v.kind === 'register') return true;
+  if (v.kind === 'matvec') return MATVEC_THREADS.includes(v.G) && matvecApplies(gpu, o, v.G);
   if (v.kind === 'tiled') return tiledFits(gpu, v);
   if (v.kind === 'subgroupMatrix') {
     return subgroupMatrixApplies(gpu, o) && subgroupMatrixFits(gpu, v) && (!v.staged || (!!o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })));

@@ -12,12 +12,14 @@ import registerCode from '../../shaders/matmul.wgsl?raw';
 import tiledCode from '../../shaders/matmul_tiled.wgsl?raw';
 import subgroupMatrixCode from '../../shaders/matmul_subgroup_matrix.wgsl?raw';
 import subgroupMatrixStagedCode from '../../shaders/matmul_subgroup_matrix_staged.wgsl?raw';
+import matvecCode from '../../shaders/matvec.wgsl?raw';
 import { layoutConstants, operandBindings, type Operands } from './matmulOperands.ts';
 
 export const MATMUL = shaderFile('matmul.wgsl', registerCode);
 export const MATMUL_TILED = shaderFile('matmul_tiled.wgsl', tiledCode);
 export const MATMUL_SUBGROUP_MATRIX = shaderFile('matmul_subgroup_matrix.wgsl', subgroupMatrixCode);
 export const MATMUL_SUBGROUP_MATRIX_STAGED = shaderFile('matmul_subgroup_matrix_staged.wgsl', subgroupMatrixStagedCode);
+export const MATVEC = shaderFile('matvec.wgsl', matvecCode);
 
 export interface TiledConfig {
   BM: number;
@@ -45,12 +47,15 @@ export interface SubgroupMatrixConfig {
 
 export type MatmulVariant =
   | { kind: 'register' }
+  /** shaders/matvec.wgsl: G threads per output column split K (decode rows, M ≤ 8, B = a weight [N, K]). */
+  | { kind: 'matvec'; G: number }
   | ({ kind: 'tiled' } & TiledConfig)
   | ({ kind: 'subgroupMatrix' } & SubgroupMatrixConfig);
 
 /** A short human-readable name ("tiled 128×128×16/8×8 split 4"). */
 export function describeVariant(v: MatmulVariant): string {
   if (v.kind === 'register') return 'register 8×8';
+  if (v.kind === 'matvec') return `matrix–vector, ${v.G} threads a column`;
   if (v.kind === 'tiled') return `tiled ${v.BM}×${v.BN}×${v.BK}/${v.TM}×${v.TN}${v.prefetch === false ? ' single-buffered' : ''}${v.splitK > 1 ? ` split-K ${v.splitK}` : ''}`;
   return `tensor-core f16 ${v.staged ? 'staged' : 'direct'} ${v.SGM * v.FM * 16}×${v.SGN * v.FN * 16}${v.staged ? `×${v.BK}` : ''} (${v.SGM * v.SGN} subgroups)`;
 }
@@ -258,9 +263,26 @@ async function recordSubgroupMatrix(gpu: Gpu, o: Operands, c: SubgroupMatrixConf
   );
 }
 
+// ---------------------------------------------------------------- matrix–vector (decode rows)
+
+const MATVEC_WG = 256;
+export const MATVEC_MAX_ROWS = 8;
+
+/** A few rows against a weight stored [N, K]: the decode products (linear layers, LoRA, LM head). */
+export function matvecApplies(gpu: Gpu, o: Pick<Operands, 'M' | 'N' | 'transA' | 'transB' | 'batch'>, G = 32): boolean {
+  return o.M <= MATVEC_MAX_ROWS && !o.transA && o.transB && o.batch === 1 && Math.ceil(o.N / (MATVEC_WG / G)) <= gpu.ctx.limits.maxComputeWorkgroupsPerDimension;
+}
+
+async function recordMatvec(gpu: Gpu, o: Operands, G: number): Promise<void> {
+  const { TRANS_A: _a, TRANS_B: _b, ...layout } = layoutConstants(o);
+  const pipeline = await gpu.pipelines.pipeline(MATVEC, 'matvec', { ...layout, WG: MATVEC_WG, G });
+  gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), [Math.ceil(o.N / (MATVEC_WG / G))]);
+}
+
 /** Records the product with the given variant (the caller checked that it applies). */
 export function recordMatmul(gpu: Gpu, o: Operands, v: MatmulVariant): Promise<void> {
   if (v.kind === 'register') return recordRegister(gpu, o);
+  if (v.kind === 'matvec') return recordMatvec(gpu, o, v.G);
   if (v.kind === 'tiled') return recordTiled(gpu, o, v);
   return recordSubgroupMatrix(gpu, o, v);
 }

@@ -5,7 +5,7 @@
 // software adapters keep the register kernel, and a tuned choice is what runs.
 import { describe, expect, it } from 'vitest';
 import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
-import { effectiveSplit, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
+import { effectiveSplit, matvecApplies, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { MATMUL_SHAPES, runMatmulCase } from '../helpers/matmulCase.ts';
 
@@ -83,6 +83,31 @@ describe('split-K matmul (partial sums + reduce)', () => {
   });
 });
 
+describe('matrix–vector products (decode rows)', () => {
+  it('M ≤ 8 rows against a weight [N, K]: f32 and packed halves, K tails, bias + alpha + accumulate, LM-head slices', async () => {
+    const gpu = await testGpu();
+    // Each (G, layout) is a pipeline and SwiftShader compiles slowly: G = 32 covers the dtypes and
+    // shapes, 16 and 64 one shape each (their reduction depth differs).
+    const variant: MatmulVariant = { kind: 'matvec', G: 32 };
+    for (const [M, N, K] of [[1, 70, 37], [3, 5, 130], [8, 64, 64]] as const) {
+      for (const bDtype of ['f32', 'bf16', 'f16'] as const) await runMatmulCase(gpu, { M, N, K, transB: true, bDtype, variant });
+    }
+    for (const G of [16, 64]) await runMatmulCase(gpu, { M: 3, N: 70, K: 130, transB: true, bDtype: 'bf16', variant: { kind: 'matvec', G } });
+    await runMatmulCase(gpu, { M: 2, N: 33, K: 19, transB: true, withBias: true, alpha: 0.5, accumulate: true, variant });
+    await runMatmulCase(gpu, { M: 4, N: 53, K: 19, transB: true, bDtype: 'bf16', offsetB: 117 * 19, bElements: 301 * 19, variant });
+    await runMatmulCase(gpu, { M: 3, N: 9, K: 12, transB: true, rowStrideA: 13, offsetA: 1, rowStrideB: 14, variant });
+  });
+
+  it('applies only to a few rows against a transposed weight, one batch item', async () => {
+    const gpu = await testGpu();
+    const o = { M: 8, N: 4864, K: 896, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
+    expect(matvecApplies(gpu, o)).toBe(true);
+    expect(matvecApplies(gpu, { ...o, M: 9 })).toBe(false);
+    expect(matvecApplies(gpu, { ...o, transB: false })).toBe(false);
+    expect(matvecApplies(gpu, { ...o, batch: 2 })).toBe(false);
+  });
+});
+
 describe('tensor-core matmul (subgroup matrices, f16 inputs, f32 results)', () => {
   const SGM: MatmulVariant[] = [
     { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: false, BK: 16 },
@@ -140,12 +165,14 @@ describe('matmul variant choice', () => {
     expect(matmulCandidates(gpu, o)).toEqual([{ kind: 'register' }]);
   });
 
-  it('a tuned choice for a shape class is what a hardware adapter runs; decode-sized products stay on the register kernel', async () => {
+  it('a tuned choice for a shape class is what a hardware adapter runs; decode rows go to the matrix–vector kernel', async () => {
     const base = await testGpu();
     // The same device, presented as a hardware adapter, to exercise the choice logic here.
     const gpu = { ...base, ctx: { ...base.ctx, adapter: { ...base.ctx.adapter, isSoftware: false } } };
     const o = { M: 300, N: 200, K: 96, batch: 1, dtype: 'f32' as const, transA: false, transB: true };
-    expect(defaultMatmulVariant(gpu, { ...o, M: 1 })).toEqual({ kind: 'register' });
+    // Decode rows against a weight: the matrix–vector kernel; a sliver of N stays on the register one.
+    expect(defaultMatmulVariant(gpu, { ...o, M: 1 })).toEqual({ kind: 'matvec', G: 32 });
+    expect(defaultMatmulVariant(gpu, { ...o, M: 1, N: 8 })).toEqual({ kind: 'register' });
     expect(chooseMatmulVariant(gpu, o).kind).toBe('tiled');
     const pick: MatmulVariant = { kind: 'tiled', BM: 32, BN: 64, BK: 8, TM: 4, TN: 8, splitK: 1 };
     gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o), pick);
