@@ -21,9 +21,7 @@ import { embeddingForward } from '../ops/embedding.ts';
 import { argmaxRows, kvAppend } from '../ops/decode.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import { createBatchSlots, writeBatch } from './batchBuffers.ts';
-import { layerForward, type ModelState } from './transformer.ts';
-import type { LoraPair } from './deviceLora.ts';
-import type { LoraTarget } from './lora.ts';
+import { layerForward, layerForwardPass, type LayerBuffers, type ModelState } from './transformer.ts';
 
 export interface KvCache {
   /** Sequences (batch rows). */
@@ -76,6 +74,8 @@ export function kvCacheBytes(spec: ModelSpec, B: number, maxSeq: number): number
 /** Allocates the cache for B sequences of up to maxSeq positions, and the decode scratch. */
 export function createGenerator(m: ModelState, B: number, maxSeq: number): Generator {
   const { gpu, spec } = m;
+  // Generation never drops LoRA inputs; a training step leaves its micro-batch's dropout set.
+  m.dropout = null;
   if (!(B >= 1 && maxSeq >= 1)) throw new RangeError(`generation needs at least one sequence and one position (B ${B}, maxSeq ${maxSeq})`);
   const H = spec.hiddenSize;
   const qd = qDim(spec);
@@ -109,8 +109,8 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       rstd: f32(B, 'decode.rstd'),
       qPre: f32(B * qd, 'decode.qPre'),
       kPre: f32(B * kvd, 'decode.kPre'),
-      q: f32(B * qd, 'decode.q'),
-      k: f32(B * kvd, 'decode.k'),
+      q: null as unknown as GPUBuffer,
+      k: null as unknown as GPUBuffer,
       v: f32(B * kvd, 'decode.v'),
       headRstd: f32(B * spec.numHeads, 'decode.headRstd'),
       att: f32(B * qd, 'decode.att'),
@@ -122,6 +122,9 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       logits: f32(B * spec.vocabSize, 'decode.logits'),
       chosen: f32(B, 'decode.chosen'),
     };
+    // As in activations.ts: without q/k norm RoPE rotates the projection output in place.
+    buffers.q = spec.qkNorm ? f32(B * qd, 'decode.q') : buffers.qPre;
+    buffers.k = spec.qkNorm ? f32(B * kvd, 'decode.k') : buffers.kPre;
     return { m, cache, buffers, destroy: () => owned.forEach((b) => b.destroy()) };
   } catch (err) {
     owned.forEach((b) => b.destroy());
@@ -214,60 +217,35 @@ export interface DecodeStepInput {
 
 export type DecodeStepOutput = { logits: Float32Array } | { greedy: Uint32Array } | null;
 
-function loraOf(m: ModelState, l: number, t: LoraTarget): LoraPair | undefined {
-  return m.lora?.slots[l]?.[t];
+/** The decode step's scratch seen as one layer's buffers: every norm output in `h`, one rstd, one
+ * head-norm rstd, and one LoRA u buffer shared by every target in turn. */
+function decodeLayerBuffers(g: Generator): LayerBuffers {
+  const d = g.buffers;
+  const loraU: LayerBuffers['loraU'] = {};
+  for (const t of g.m.lora?.settings.targets ?? []) loraU[t] = d.loraU;
+  return {
+    h1: d.h, rstd1: d.rstd, qPre: d.qPre, kPre: d.kPre, q: d.q, k: d.k, v: d.v, qRstd: d.headRstd, kRstd: d.headRstd,
+    att: d.att, xMid: d.xMid, h2: d.h, rstd2: d.rstd, gate: d.gate, up: d.up, act: d.act, loraU,
+  };
 }
 
-/** y (+)= x·Wᵀ (+ b) + s·(x·Aᵀ)·Bᵀ for the B decode rows — the same launches as transformer.ts. */
-async function linear(g: Generator, x: GPUBuffer, W: GPUBuffer, y: GPUBuffer, inF: number, outF: number, pair: LoraPair | undefined, bias?: GPUBuffer, accumulate = false): Promise<void> {
-  const { m, cache, buffers: d } = g;
-  const { gpu } = m;
-  const M = cache.B;
-  await matmul(gpu, { a: x, b: W, c: y, M, N: outF, K: inF, transB: true, bDtype: m.weights.dtype, bias, accumulate });
-  if (pair && m.lora) {
-    const r = pair.A.rows;
-    await matmul(gpu, { a: x, b: m.lora.params, offsetB: pair.A.offset, c: d.loraU, M, N: r, K: inF, transB: true });
-    await matmul(gpu, { a: d.loraU, b: m.lora.params, offsetB: pair.B.offset, c: y, M, N: outF, K: r, transB: true, alpha: m.lora.scale, accumulate: true });
-  }
-}
-
-async function decodeLayer(g: Generator, l: number): Promise<void> {
+/** One layer for the B new tokens: the training layer's own code, with the cache's attention. */
+async function decodeLayer(g: Generator, l: number, buf: LayerBuffers): Promise<void> {
   const { m, cache, buffers: d } = g;
   const { gpu, spec } = m;
-  const w = m.weights.layers[l];
   const B = cache.B;
-  const H = spec.hiddenSize;
-  const I = spec.intermediateSize;
-  const qd = qDim(spec);
-  const kvd = kvDim(spec);
-  const dt = m.weights.dtype;
-  const eps = spec.rmsNormEps;
-
-  await rmsNormForward(gpu, { x: d.x, weight: w.inputNorm, weightDtype: dt, y: d.h, rstd: d.rstd, rows: B, C: H, eps });
-  await linear(g, d.h, w.q, d.qPre, H, qd, loraOf(m, l, 'q'), w.qBias);
-  await linear(g, d.h, w.k, d.kPre, H, kvd, loraOf(m, l, 'k'), w.kBias);
-  await linear(g, d.h, w.v, d.v, H, kvd, loraOf(m, l, 'v'), w.vBias);
-  const rope = { positions: d.positions, invFreq: m.invFreq, tokens: B, headDim: spec.headDim };
-  if (spec.qkNorm) {
-    await headRmsNormForward(gpu, { x: d.qPre, weight: w.qNorm!, weightDtype: dt, y: d.q, rstd: d.headRstd, tokens: B, heads: spec.numHeads, headDim: spec.headDim, eps });
-    await headRmsNormForward(gpu, { x: d.kPre, weight: w.kNorm!, weightDtype: dt, y: d.k, rstd: d.headRstd, tokens: B, heads: spec.numKvHeads, headDim: spec.headDim, eps });
-    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: d.q });
-    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: d.k });
-  } else {
-    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: d.qPre, out: d.q });
-    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: d.kPre, out: d.k });
-  }
-  // Every active row writes at its own position (lengths = position + 1), in one dispatch.
-  await kvAppend(gpu, { kNew: d.k, vNew: d.v, lengths: d.lengths, kCache: cache.k[l], vCache: cache.v[l], B, maxT: cache.maxSeq, width: kvd });
-  await attentionDecode(gpu, { batch: B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim }, { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att });
-  gpu.recorder.copy(d.x, 0, d.xMid, 0, B * H * 4);
-  await linear(g, d.att, w.o, d.xMid, qd, H, loraOf(m, l, 'o'), undefined, true);
-  await rmsNormForward(gpu, { x: d.xMid, weight: w.postNorm, weightDtype: dt, y: d.h, rstd: d.rstd, rows: B, C: H, eps });
-  await linear(g, d.h, w.gate, d.gate, H, I, loraOf(m, l, 'gate'));
-  await linear(g, d.h, w.up, d.up, H, I, loraOf(m, l, 'up'));
-  await swigluForward(gpu, { gate: d.gate, up: d.up, out: d.act, n: B * I });
-  gpu.recorder.copy(d.xMid, 0, d.x, 0, B * H * 4);
-  await linear(g, d.act, w.down, d.x, I, H, loraOf(m, l, 'down'), undefined, true);
+  await layerForwardPass(m, l, {
+    rows: B,
+    x: d.x,
+    out: d.x,
+    buf,
+    positions: d.positions,
+    async attend() {
+      // Every active row writes at its own position (lengths = position + 1), in one dispatch.
+      await kvAppend(gpu, { kNew: d.k, vNew: d.v, lengths: d.lengths, kCache: cache.k[l], vCache: cache.v[l], B, maxT: cache.maxSeq, width: kvDim(spec) });
+      await attentionDecode(gpu, { batch: B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim }, { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att });
+    },
+  });
 }
 
 /**
@@ -295,7 +273,8 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
   writeBuffer(gpu.ctx, d.positions, positions);
   writeBuffer(gpu.ctx, d.lengths, lengths);
   await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
-  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l);
+  const buf = decodeLayerBuffers(g);
+  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, buf);
   if (input.output === 'none') {
     gpu.recorder.submit();
     return null;

@@ -132,7 +132,7 @@ function attentionShape(m: ModelState, batch: BatchBuffers): AttentionShape {
   return { batch: batch.B, seqLen: batch.T, nHeads: m.spec.numHeads, nKvHeads: m.spec.numKvHeads, headDim: m.spec.headDim };
 }
 
-function withLora(m: ModelState, l: number, t: LoraTarget, a: LayerActivations): LoraUse | undefined {
+function withLora(m: ModelState, l: number, t: LoraTarget, a: Pick<LayerActivations, 'loraU'>): LoraUse | undefined {
   const pair = loraPair(m, l, t);
   const u = a.loraU[t];
   if (!pair || !u) return undefined;
@@ -140,13 +140,29 @@ function withLora(m: ModelState, l: number, t: LoraTarget, a: LayerActivations):
   return { pair, u, dropSeed };
 }
 
-export async function layerForward(m: ModelState, l: number, batch: BatchBuffers): Promise<void> {
+/** The buffers one pass through a layer writes: a training layer's saved activations, or a decode
+ * step's scratch (one set shared by every layer, with one LoRA u buffer for every target). */
+export type LayerBuffers = Omit<LayerActivations, 'lse'>;
+
+/** Everything a layer needs besides the model: rows, where the residual stream comes from and goes,
+ * its buffers, the positions for RoPE, and the attention that turns q, k, v into `att` (full causal
+ * attention over the micro-batch when training or prefilling; a KV-cache append and decode
+ * attention when generating). One layer function serves both. */
+export interface LayerPass {
+  rows: number;
+  x: GPUBuffer;
+  out: GPUBuffer;
+  buf: LayerBuffers;
+  positions: GPUBuffer;
+  attend(): Promise<void>;
+}
+
+export async function layerForwardPass(m: ModelState, l: number, io: LayerPass): Promise<void> {
   const { gpu, spec } = m;
   const w = m.weights.layers[l];
-  const a = layerActs(m, l);
-  const x = m.acts.layerInputs[l];
-  const out = m.acts.layerInputs[l + 1];
-  const N = batch.B * batch.T;
+  const a = io.buf;
+  const { x, out } = io;
+  const N = io.rows;
   const H = spec.hiddenSize;
   const I = spec.intermediateSize;
   const qd = qDim(spec);
@@ -158,18 +174,15 @@ export async function layerForward(m: ModelState, l: number, batch: BatchBuffers
   await linearForward(m, { x: a.h1, W: w.q, y: a.qPre, tokens: N, inF: H, outF: qd, bias: w.qBias, lora: withLora(m, l, 'q', a) });
   await linearForward(m, { x: a.h1, W: w.k, y: a.kPre, tokens: N, inF: H, outF: kvd, bias: w.kBias, lora: withLora(m, l, 'k', a) });
   await linearForward(m, { x: a.h1, W: w.v, y: a.v, tokens: N, inF: H, outF: kvd, bias: w.vBias, lora: withLora(m, l, 'v', a) });
-  const rope = { positions: batch.positions, invFreq: m.invFreq, tokens: N, headDim: spec.headDim };
+  const rope = { positions: io.positions, invFreq: m.invFreq, tokens: N, headDim: spec.headDim };
   if (spec.qkNorm) {
     await headRmsNormForward(gpu, { x: a.qPre, weight: w.qNorm!, weightDtype: dt, y: a.q, rstd: a.qRstd, tokens: N, heads: spec.numHeads, headDim: spec.headDim, eps });
     await headRmsNormForward(gpu, { x: a.kPre, weight: w.kNorm!, weightDtype: dt, y: a.k, rstd: a.kRstd, tokens: N, heads: spec.numKvHeads, headDim: spec.headDim, eps });
-    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
-    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
-  } else {
-    // qPre and q are one buffer here (activations.ts): rotate in place.
-    await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
-    await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
   }
-  await attentionForward(gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse });
+  // Without q/k norm, qPre and q are one buffer (activations.ts, kvCache.ts): rotate in place.
+  await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
+  await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
+  await io.attend();
   gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);
   await linearForward(m, { x: a.att, W: w.o, y: a.xMid, tokens: N, inF: qd, outF: H, accumulate: true, lora: withLora(m, l, 'o', a) });
   await rmsNormForward(gpu, { x: a.xMid, weight: w.postNorm, weightDtype: dt, y: a.h2, rstd: a.rstd2, rows: N, C: H, eps });
@@ -178,6 +191,19 @@ export async function layerForward(m: ModelState, l: number, batch: BatchBuffers
   await swigluForward(gpu, { gate: a.gate, up: a.up, out: a.act, n: N * I });
   gpu.recorder.copy(a.xMid, 0, out, 0, N * H * 4);
   await linearForward(m, { x: a.act, W: w.down, y: out, tokens: N, inF: I, outF: H, accumulate: true, lora: withLora(m, l, 'down', a) });
+}
+
+/** A training (or prefill) layer: its saved activations, causal attention over the micro-batch. */
+export async function layerForward(m: ModelState, l: number, batch: BatchBuffers): Promise<void> {
+  const a = layerActs(m, l);
+  await layerForwardPass(m, l, {
+    rows: batch.B * batch.T,
+    x: m.acts.layerInputs[l],
+    out: m.acts.layerInputs[l + 1],
+    buf: a,
+    positions: batch.positions,
+    attend: () => attentionForward(m.gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse }),
+  });
 }
 
 /** On entry grads.dRes holds ∂L/∂(layer output); on exit ∂L/∂(layer input). LoRA grads accumulate. */
