@@ -2,8 +2,9 @@
 // buffers are the adapter, so each round builds a new Trainer over the round's training set on
 // the same ModelState and takes the configured number of steps.
 // What carries over between rounds: the LoRA parameters (they live in the model) and the SSB
-// balance θ with its scalar Adam moments (copied from the previous round's trainer, so α keeps
-// drifting where the loss pushed it). What resets: the LoRA AdamW moments and step count, because
+// balance rule's state (θ with its scalar Adam moments, the log-variances, or DWA's loss history),
+// copied from the previous round's trainer, or for the first round from the run HDR starts from,
+// so α continues where training left it. What resets: the LoRA AdamW moments and step count, because
 // each round is a fresh optimisation over a different data set (its lr schedule restarts with
 // its warm-up, and stale moments from a smaller set would bias the first steps).
 // Never evaluates and never stores anything; the round loop does.
@@ -12,7 +13,7 @@ import type { ModelState } from '../model/transformer.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import type { RunConfig } from '../train/config.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
-import type { ScalarAdamState } from '../train/scalarAdamW.ts';
+import type { BalanceState } from '../train/balance.ts';
 import type { RoundTraining } from './rounds.ts';
 
 export interface RetrainOptions {
@@ -22,20 +23,23 @@ export interface RetrainOptions {
   /** Example → token ids with segments (tokenizeExample with the model's tokenizer, in the app). */
   tokenize(example: Example): TokenizedExample;
   onStep?(round: number, metrics: StepMetrics): void;
+  /** The balance state the first round continues from (the starting run's); null: α₀. A state of
+   * another rule than the config's is ignored (that rule starts at α₀). */
+  initialBalance?: BalanceState | null;
 }
 
 export interface Retrainer {
   train(examples: Example[], round: number, signal?: AbortSignal): Promise<RoundTraining>;
-  /** SSB balance state after the last round (null before any). */
-  readonly theta: ScalarAdamState | null;
+  /** The balance state after the last round (the initial one before any). */
+  readonly balance: BalanceState | null;
 }
 
 export function trainerRetraining(model: ModelState, opts: RetrainOptions): Retrainer {
   if (!(Number.isInteger(opts.stepsPerRound) && opts.stepsPerRound >= 1)) throw new Error(`steps per round must be a whole number ≥ 1, got ${opts.stepsPerRound}`);
-  let theta: ScalarAdamState | null = null;
+  let balance: BalanceState | null = opts.initialBalance ?? null;
   return {
-    get theta() {
-      return theta;
+    get balance() {
+      return balance;
     },
     async train(examples, round, signal) {
       const skipped: string[] = [];
@@ -51,7 +55,7 @@ export function trainerRetraining(model: ModelState, opts: RetrainOptions): Retr
       const config: RunConfig = { ...opts.config, steps: opts.stepsPerRound, seed: opts.config.seed + round };
       const trainer = new Trainer(model, tokenized, config);
       try {
-        if (theta && trainer.mode.kind === 'ssb') trainer.theta = { ...theta };
+        if (balance && balance.rule === trainer.balanceSettings.rule) trainer.useBalance(balance);
         let lossFirst = NaN;
         let lossLast = NaN;
         let steps = 0;
@@ -62,7 +66,7 @@ export function trainerRetraining(model: ModelState, opts: RetrainOptions): Retr
           lossLast = m.loss;
           opts.onStep?.(round, m);
         }
-        theta = { ...trainer.theta };
+        balance = structuredClone(trainer.balance);
         return { steps, examples: tokenized.length, lossFirst, lossLast, skipped };
       } finally {
         trainer.destroy();

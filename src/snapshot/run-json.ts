@@ -6,6 +6,7 @@
 import type { ModelFamily, ModelSpec } from '../model/config.ts';
 import type { WeightDtype } from '../model/dtype.ts';
 import { LORA_TARGETS } from '../model/lora.ts';
+import { BALANCE_RULES } from '../train/balance.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { RunRow } from '../data/db.ts';
 import { RUN_JSON_LIMITS as L } from './limits.ts';
@@ -135,7 +136,10 @@ const runConfig: Check<RunConfig> = obj({
   loss: str({ max: 40 }),
   lora: loraSettings,
   lr: num({ min: 0 }),
+  balanceRule: opt(oneOf(BALANCE_RULES)),
   balanceLr: opt(num({ min: 0 })),
+  balanceTemperature: opt(num({ min: 0 })),
+  balanceWindow: opt(positiveInt),
   schedule: oneOf(['cosine', 'linear', 'constant'] as const),
   warmupSteps: count,
   steps: count,

@@ -145,10 +145,13 @@ async function importCheckpoint(bytes: Uint8Array, run: RunJson, spec: ModelSpec
     if (values.length !== layout.size) throw new SnapshotError(`${CHECKPOINT_FILE}: tensor ${name} has ${values.length} values, but run.json's LoRA settings on this model need ${layout.size}`);
     checkFinite(CHECKPOINT_FILE, `tensor ${name}`, values);
   }
-  const { cursor, theta } = state;
+  const { cursor } = state;
   const wholeNumber = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   if (!cursor || !wholeNumber(cursor.epoch) || !wholeNumber(cursor.index)) throw new SnapshotError(`${CHECKPOINT_FILE}: metadata cursor must be {epoch, index} whole numbers`);
-  if (!theta || ![theta.value, theta.m, theta.v].every(Number.isFinite) || !wholeNumber(theta.step)) throw new SnapshotError(`${CHECKPOINT_FILE}: metadata theta must be {value, m, v, step} finite numbers`);
+  // The balance state (or an older checkpoint's theta) was checked by decodeCheckpoint; it must be
+  // the rule the run's config names, or resuming would refuse it later.
+  const rule = run.config.balanceRule ?? 'grad';
+  if (run.config.loss === 'ssb' && state.balance.rule !== rule) throw new SnapshotError(`${CHECKPOINT_FILE}: its balance state is of rule "${state.balance.rule}", but run.json config.balanceRule is "${rule}"`);
   if (adapter) {
     // Both come from the same checkpoint on export; a mismatch means the zip was assembled by hand.
     const fromCheckpoint = unflattenLora(layout.order, state.loraParams);

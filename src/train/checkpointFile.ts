@@ -1,5 +1,7 @@
 // A trainer checkpoint as one safetensors file: the flat LoRA parameters and AdamW moments as F32
-// tensors, and step, data cursor and the balance parameter's state as metadata. The same bytes
+// tensors, and step, data cursor and the balance rule's state as metadata (`balance`; the grad
+// rule's θ also as `theta`, the one key checkpoints had before there were rules, which is how an
+// older checkpoint is read). The same bytes
 // go to a file (CLI) or a Dexie blob (browser).
 // Reading refuses, by the checkpoint's name, anything that would make a resumed run wrong: a CRC-32
 // mismatch (a bit flip or a partial write; written since checksums were added, older files have
@@ -11,6 +13,7 @@ import { memorySource } from '../model/byte-source.ts';
 import { encodeSafetensors, readSafetensorsHeader, readTensorRange } from '../model/safetensors.ts';
 import type { DataCursor } from './batching.ts';
 import type { ScalarAdamState } from './scalarAdamW.ts';
+import { parseBalanceState, type BalanceState } from './balance.ts';
 import type { TrainerState } from './trainer.ts';
 
 const f32Bytes = (a: Float32Array) => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
@@ -35,7 +38,15 @@ export function encodeCheckpoint(s: TrainerState, extra: Record<string, string> 
   const data = [f32Bytes(s.loraParams), f32Bytes(s.adamM), f32Bytes(s.adamV)];
   return encodeSafetensors(
     TENSORS.map((name, i) => ({ name, dtype: 'F32' as const, shape: [n], data: data[i] })),
-    { ...extra, format: 'balancesft-checkpoint', step: String(s.step), cursor: JSON.stringify(s.cursor), theta: JSON.stringify(s.theta), checksum: checksumOf(data) },
+    {
+      ...extra,
+      format: 'balancesft-checkpoint',
+      step: String(s.step),
+      cursor: JSON.stringify(s.cursor),
+      theta: JSON.stringify(s.balance.rule === 'grad' ? s.balance.theta : { value: 0, m: 0, v: 0, step: 0 }),
+      balance: JSON.stringify(s.balance),
+      checksum: checksumOf(data),
+    },
   );
 }
 
@@ -59,6 +70,21 @@ const isTheta = (v: unknown): v is ScalarAdamState => {
   const t = v as ScalarAdamState;
   return typeof t === 'object' && t !== null && [t.value, t.m, t.v].every(Number.isFinite) && Number.isInteger(t.step) && t.step >= 0;
 };
+
+/** `balance` when the checkpoint has one; an older checkpoint's `theta` is the grad rule's state. */
+function readBalance(label: string, meta: Record<string, string>): BalanceState {
+  if (meta.balance === undefined) return { rule: 'grad', theta: parseMeta(label, meta, 'theta', isTheta, '{value, m, v} finite and a whole step') };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(meta.balance);
+  } catch {
+    throw new CheckpointFileError(label, `metadata "balance" is ${JSON.stringify(meta.balance)}, not JSON`);
+  }
+  // JSON writes NaN and Infinity as null, so a diverged state fails the number checks here.
+  const state = parseBalanceState(raw);
+  if (typeof state === 'string') throw new CheckpointFileError(label, `metadata "balance": ${state}`);
+  return state;
+}
 
 export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Promise<{ state: TrainerState; metadata: Record<string, string> }> {
   const source = memorySource(bytes, label);
@@ -87,7 +113,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'):
   const state: TrainerState = {
     step,
     cursor: parseMeta(label, meta, 'cursor', isCursor, '{epoch, index} of whole numbers'),
-    theta: parseMeta(label, meta, 'theta', isTheta, '{value, m, v} finite and a whole step'),
+    balance: readBalance(label, meta),
     loraParams,
     adamM,
     adamV,

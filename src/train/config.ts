@@ -1,7 +1,8 @@
 // The run configuration: everything that determines a training run, stored with it and in
 // snapshots, validated with messages naming the field.
 import { LORA_TARGETS, type LoraSettings } from '../model/lora.ts';
-import { parseLossMode, SSB_DEFAULTS } from './ssb.ts';
+import { BALANCE_DEFAULTS, balanceSettingsProblems, type BalanceRule, type BalanceSettings } from './balance.ts';
+import { parseLossMode } from './ssb.ts';
 import type { ScheduleKind } from './schedule.ts';
 
 export interface RunConfig {
@@ -9,8 +10,14 @@ export interface RunConfig {
   loss: string;
   lora: LoraSettings;
   lr: number;
-  /** Learning rate of the SSB balance parameter θ (default: the LoRA lr). */
+  /** How SSB learns α (balance.ts); absent in runs made before there were rules: `grad`. */
+  balanceRule?: BalanceRule;
+  /** The rule's rate: θ's learning rate (grad) or the log-variance step (uncertainty). Absent:
+   * the LoRA lr for grad (what older runs trained with), the rule's default otherwise. */
   balanceLr?: number;
+  /** dwa: softmax temperature T and the window W in steps (absent: the defaults). */
+  balanceTemperature?: number;
+  balanceWindow?: number;
   schedule: ScheduleKind;
   warmupSteps: number;
   /** Optimizer steps of the run (the CLI turns --epochs into steps). */
@@ -32,7 +39,7 @@ export interface RunConfig {
   evalExamples: number;
   /** Save a checkpoint every N optimizer steps (0: only on pause/stop). */
   checkpointEvery: number;
-  /** α bounds and start for SSB (DESIGN.md defaults). */
+  /** α's start and bounds, for every balance rule (DESIGN.md defaults). */
   alpha0: number;
   alphaMin: number;
   alphaMax: number;
@@ -58,10 +65,33 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   evalEvery: 20,
   evalExamples: 16,
   checkpointEvery: 20,
-  alpha0: SSB_DEFAULTS.alpha0,
-  alphaMin: SSB_DEFAULTS.alphaMin,
-  alphaMax: SSB_DEFAULTS.alphaMax,
+  alpha0: BALANCE_DEFAULTS.alpha0,
+  alphaMin: BALANCE_DEFAULTS.alphaMin,
+  alphaMax: BALANCE_DEFAULTS.alphaMax,
+  balanceRule: 'grad',
+  balanceLr: BALANCE_DEFAULTS.gradLr,
+  balanceTemperature: BALANCE_DEFAULTS.dwaTemperature,
+  balanceWindow: BALANCE_DEFAULTS.dwaWindow,
 };
+
+/** The balance rule and its settings a run trains with (defaults filled for older configs). */
+export function balanceSettingsOf(c: RunConfig): BalanceSettings {
+  const rule = c.balanceRule ?? 'grad';
+  return {
+    rule,
+    alpha0: c.alpha0,
+    alphaMin: c.alphaMin,
+    alphaMax: c.alphaMax,
+    lr: c.balanceLr ?? (rule === 'grad' ? c.lr : BALANCE_DEFAULTS.uncertaintyLr),
+    temperature: c.balanceTemperature ?? BALANCE_DEFAULTS.dwaTemperature,
+    window: c.balanceWindow ?? BALANCE_DEFAULTS.dwaWindow,
+  };
+}
+
+/** How a run names its loss: `sft`, `fixed:0.7`, `ssb:grad`, `ssb:uncertainty`, `ssb:dwa`. */
+export function lossLabel(c: Pick<RunConfig, 'loss' | 'balanceRule'>): string {
+  return c.loss === 'ssb' ? `ssb:${c.balanceRule ?? 'grad'}` : c.loss;
+}
 
 export function validateRunConfig(c: RunConfig): void {
   parseLossMode(c.loss);
@@ -73,9 +103,8 @@ export function validateRunConfig(c: RunConfig): void {
   for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen', 'warmupSteps', 'evalEvery', 'checkpointEvery', 'seed'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
-  if (!(c.alphaMin < c.alpha0 && c.alpha0 < c.alphaMax && c.alphaMin >= 0 && c.alphaMax <= 1)) {
-    throw new Error(`run config: need 0 ≤ alphaMin < alpha0 < alphaMax ≤ 1, got ${c.alphaMin}, ${c.alpha0}, ${c.alphaMax}`);
-  }
+  const balance = balanceSettingsProblems(balanceSettingsOf(c));
+  if (balance.length) throw new Error(`run config: ${balance[0]}`);
   if (!(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new Error(`run config: LoRA dropout must be in [0, 1), got ${c.lora.dropout}`);
   if (!(c.lora.rank >= 1 && Number.isInteger(c.lora.rank))) throw new Error(`run config: LoRA rank must be a whole number ≥ 1, got ${c.lora.rank}`);
   if (c.lora.targets.length === 0) throw new Error('run config: LoRA needs at least one target module');

@@ -2,7 +2,7 @@
 // (or SFT / fixed) loss weights from the whole step's segment counts, forward + fused LM-head
 // cross-entropy + backward per micro-batch, then global-norm clipping and AdamW on the GPU. One
 // small readback per step (segment sums and the gradient norm) feeds the metrics and the balance
-// parameter θ, whose gradient L_cot − L_call is exactly what that readback holds.
+// rule (balance.ts), which needs only the segment means L_cot and L_call that readback holds.
 // Owns no UI and no storage: metrics and checkpoints leave through the returned values.
 import { readBuffer, readF32, createStorageBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { adamWUpdate } from '../ops/adamw.ts';
@@ -12,10 +12,10 @@ import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuf
 import { createLossHead, lossBackward, lossForward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
 import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
-import { lossValue, lossWeights, parseLossMode, ssbInitialTheta, type LossMode } from './ssb.ts';
+import { lossValue, lossWeights, parseLossMode, type LossMode } from './ssb.ts';
 import { learningRate } from './schedule.ts';
-import { scalarAdamWStep, type ScalarAdamState } from './scalarAdamW.ts';
-import type { RunConfig } from './config.ts';
+import { balanceAlpha, initialBalanceState, stepBalance, type BalanceSettings, type BalanceState } from './balance.ts';
+import { balanceSettingsOf, type RunConfig } from './config.ts';
 import { compileAhead } from '../gpu/index.ts';
 import { tuneMatmuls, type TunedClass } from '../ops/matmulTune.ts';
 
@@ -44,11 +44,12 @@ export interface EvalMetrics {
   evalLossCall: number;
 }
 
-/** Everything needed to continue a run exactly: the adapter, its moments, θ, step and cursor. */
+/** Everything needed to continue a run exactly: the adapter, its moments, the balance rule's
+ * state, step and cursor. */
 export interface TrainerState {
   step: number;
   cursor: DataCursor;
-  theta: ScalarAdamState;
+  balance: BalanceState;
   loraParams: Float32Array;
   adamM: Float32Array;
   adamV: Float32Array;
@@ -87,7 +88,9 @@ export class Trainer {
   /** Set once prepare() ran (the first trainStep runs it when nobody did). */
   prepared: PrepareReport | null = null;
   cursor: DataCursor = { epoch: 0, index: 0 };
-  theta: ScalarAdamState;
+  /** How α is learned (used when the loss is SSB) and where the rule stands. */
+  readonly balanceSettings: BalanceSettings;
+  balance: BalanceState;
   private readonly gpu: Gpu;
   private readonly head: LossHead;
   private readonly slots: BatchSlots;
@@ -104,8 +107,8 @@ export class Trainer {
     if (train.length === 0) throw new Error('the training set is empty');
     this.gpu = model.gpu;
     this.mode = parseLossMode(config.loss);
-    if (this.mode.kind === 'ssb') this.mode = { kind: 'ssb', alpha0: config.alpha0, alphaMin: config.alphaMin, alphaMax: config.alphaMax };
-    this.theta = { value: this.mode.kind === 'ssb' ? ssbInitialTheta(this.mode) : 0, m: 0, v: 0, step: 0 };
+    this.balanceSettings = balanceSettingsOf(config);
+    this.balance = initialBalanceState(this.balanceSettings);
     this.maxTokens = config.batchSize * config.seqLen;
     if (this.maxTokens > model.acts.maxTokens) throw new Error(`batch ${config.batchSize} × sequence ${config.seqLen} exceeds the model's planned ${model.acts.maxTokens} tokens`);
     this.head = createLossHead(this.gpu, model, this.maxTokens);
@@ -155,7 +158,7 @@ export class Trainer {
   private async accumulateGradients(batches: MicroBatch[]): Promise<void> {
     const nCot = batches.reduce((n, b) => n + b.nCot, 0);
     const nCall = batches.reduce((n, b) => n + b.nCall, 0);
-    const w = lossWeights(this.mode, this.theta.value, nCot, nCall);
+    const w = lossWeights(this.mode, this.alpha, nCot, nCall);
     for (const mb of batches) applyLossWeights(mb, w);
     resetSegmentSums(this.gpu, this.head);
     this.gpu.recorder.clear(this.model.lora!.grads);
@@ -216,13 +219,14 @@ export class Trainer {
     this.gpu.recorder.submit();
     const totals = await this.readSegmentTotals();
     const norm = (await readF32(this.gpu.ctx, this.normResult, 2))[GRAD_NORM_INDEX.norm];
-    const value = lossValue(this.mode, this.theta.value, totals);
+    const value = lossValue(this.mode, this.alpha, totals);
     if (!Number.isFinite(norm) || !Number.isFinite(value.loss)) {
       throw new TrainingDivergedError(this.step + 1, norm, value.loss);
     }
     if (this.mode.kind === 'ssb') {
-      const thetaLr = learningRate({ kind: this.config.schedule, lr: this.config.balanceLr ?? this.config.lr, warmupSteps: this.config.warmupSteps, totalSteps: this.config.steps }, this.step);
-      this.theta = scalarAdamWStep(this.theta, value.gradTheta, { lr: thetaLr, beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, weightDecay: 0 });
+      const { schedule, warmupSteps, steps, beta1, beta2, eps } = this.config;
+      const scheduledLr = learningRate({ kind: schedule, lr: this.balanceSettings.lr, warmupSteps, totalSteps: steps }, this.step);
+      this.balance = stepBalance(this.balanceSettings, this.balance, value, { scheduledLr, beta1, beta2, eps });
     }
     this.step++;
     const millis = performance.now() - t0;
@@ -242,7 +246,7 @@ export class Trainer {
       await this.runMicroBatch(mb, false);
     }
     Object.assign(totals, await this.readSegmentTotals());
-    const v = lossValue(this.mode, this.theta.value, totals);
+    const v = lossValue(this.mode, this.alpha, totals);
     return { step: this.step, evalLoss: v.loss, evalLossCot: v.lossCot, evalLossCall: v.lossCall };
   }
 
@@ -253,7 +257,7 @@ export class Trainer {
     this.cursor = saved;
     await this.accumulateGradients(batches);
     const totals = await this.readSegmentTotals();
-    const v = lossValue(this.mode, this.theta.value, totals);
+    const v = lossValue(this.mode, this.alpha, totals);
     const lora = this.model.lora!;
     const grads = unflattenLora(lora.order, await readF32(this.gpu.ctx, lora.grads, lora.size));
     return { batches, loss: v.loss, lossCot: v.lossCot, lossCall: v.lossCall, alpha: v.alpha, gradAlpha: v.gradAlpha, grads };
@@ -265,7 +269,7 @@ export class Trainer {
     return {
       step: this.step,
       cursor: { ...this.cursor },
-      theta: { ...this.theta },
+      balance: structuredClone(this.balance),
       loraParams: await readF32(this.gpu.ctx, lora.params, lora.size),
       adamM: await readF32(this.gpu.ctx, lora.adamM, lora.size),
       adamV: await readF32(this.gpu.ctx, lora.adamV, lora.size),
@@ -282,7 +286,21 @@ export class Trainer {
     writeBuffer(this.gpu.ctx, lora.adamV, s.adamV);
     this.step = s.step;
     this.cursor = { ...s.cursor };
-    this.theta = { ...s.theta };
+    this.useBalance(s.balance);
+  }
+
+  /** The α the next step uses: the balance rule's (SSB), otherwise unused by the loss. */
+  get alpha(): number {
+    return balanceAlpha(this.balanceSettings, this.balance);
+  }
+
+  /** Continues with a balance state learned elsewhere (a checkpoint, an earlier HDR round, the run
+   * HDR starts from). A state of another rule cannot continue this one: it is refused by name. */
+  useBalance(state: BalanceState): void {
+    if (state.rule !== this.balanceSettings.rule) {
+      throw new Error(`the balance state is of rule "${state.rule}", but this run learns α with "${this.balanceSettings.rule}"`);
+    }
+    this.balance = structuredClone(state);
   }
 
   /** Bytes of the loss head's buffers (for the memory check against the plan). */

@@ -2,7 +2,9 @@
 // whose training run has no `kind` upgrades and resumes from its checkpoint with the metric rows
 // past it dropped, its adapter derived from that checkpoint; a run folder as `studio train` wrote
 // it (run.json without status, metrics.jsonl, checkpoint.safetensors, the PEFT adapter) resumes the
-// same way, gives back its adapter, and keeps its file formats when written again.
+// same way, gives back its adapter, and keeps its file formats when written again. Both hold a
+// checkpoint as it was written before balance rules (the grad rule's θ as `theta`, no `balance`,
+// no checksum), which resumes as the grad rule with that θ.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +16,7 @@ import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-mode
 import { loraLayout } from '../../src/model/deviceLora.ts';
 import { initLoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
-import { encodeCheckpoint } from '../../src/train/checkpointFile.ts';
+import { encodeSafetensors } from '../../src/model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { TrainerState } from '../../src/train/trainer.ts';
 import { DexieRunStore, readRun } from '../../src/jobs/store/dexie.ts';
@@ -27,7 +29,17 @@ const config = { ...DEFAULT_RUN_CONFIG, steps: 4, lora };
 /** A trainer state at step 2 whose LoRA parameters count up (so the adapter read back is checkable). */
 function stateAtStep2(): TrainerState {
   const n = loraLayout(spec, lora).size;
-  return { step: 2, cursor: { epoch: 0, index: 2 }, theta: { value: 0.8, m: 0.01, v: 0.001, step: 2 }, loraParams: Float32Array.from({ length: n }, (_, i) => i / n), adamM: new Float32Array(n), adamV: new Float32Array(n) };
+  return { step: 2, cursor: { epoch: 0, index: 2 }, balance: { rule: 'grad', theta: { value: 0.8, m: 0.01, v: 0.001, step: 2 } }, loraParams: Float32Array.from({ length: n }, (_, i) => i / n), adamM: new Float32Array(n), adamV: new Float32Array(n) };
+}
+
+/** The checkpoint format before balance rules and checksums: θ alone under "theta". */
+function olderCheckpoint(s: TrainerState): Uint8Array {
+  const f32 = (a: Float32Array) => new Uint8Array(a.buffer.slice(0));
+  const theta = s.balance.rule === 'grad' ? s.balance.theta : null;
+  return encodeSafetensors(
+    [['lora.params', s.loraParams], ['adam.m', s.adamM], ['adam.v', s.adamV]].map(([name, a]) => ({ name: name as string, dtype: 'F32' as const, shape: [(a as Float32Array).length], data: f32(a as Float32Array) })),
+    { format: 'balancesft-checkpoint', step: String(s.step), cursor: JSON.stringify(s.cursor), theta: JSON.stringify(theta) },
+  );
 }
 
 const metric = (step: number) => ({ step, loss: 3 - step / 10, lossCot: 3, lossCall: 2, alpha: 0.7 });
@@ -39,7 +51,7 @@ describe('older runs in the run stores', () => {
     declareSchema(v2, 2);
     await v2.table('runs').add({ id: 'old-run', datasetId: 'd', status: 'paused', createdAt: 1, updatedAt: 1, config, name: 'before v3', lastStep: 4 });
     await v2.table('metrics').bulkAdd([1, 2, 3, 4].map((step) => ({ runId: 'old-run', step, values: metric(step) })));
-    const bytes = encodeCheckpoint(stateAtStep2(), { run: 'old-run' });
+    const bytes = olderCheckpoint(stateAtStep2());
     await v2.table('checkpoints').add({ runId: 'old-run', step: 2, createdAt: 1, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) } });
     v2.close();
 
@@ -48,7 +60,7 @@ describe('older runs in the run stores', () => {
     const store = new DexieRunStore(db, 'old-run');
     const state = await store.openHistory(true);
     expect(state?.step).toBe(2);
-    expect(state?.theta.value).toBeCloseTo(0.8, 6);
+    expect(state?.balance).toMatchObject({ rule: 'grad', theta: { value: expect.closeTo(0.8, 6) } });
     expect((await db.metrics.where('runId').equals('old-run').sortBy('step')).map((r) => r.step)).toEqual([1, 2]);
     const adapter = await store.readAdapter(spec);
     expect(adapter.settings).toEqual(lora);
@@ -61,14 +73,16 @@ describe('older runs in the run stores', () => {
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ model: 'tiny', data: ['demo.jsonl'], config, examples: { train: 10, eval: 1 } }, null, 2) + '\n');
     const lines = [1, 2, 3].flatMap((step) => [JSON.stringify({ kind: 'train', ...metric(step) }), ...(step === 2 ? [JSON.stringify({ kind: 'eval', step, evalLoss: 2.5, evalLossCot: 2.6, evalLossCall: 2.4 })] : [])]);
     writeFileSync(join(dir, METRICS_FILE), lines.join('\n') + '\n');
-    writeFileSync(join(dir, CHECKPOINT_FILE), encodeCheckpoint(stateAtStep2(), { model: 'tiny' }));
+    writeFileSync(join(dir, CHECKPOINT_FILE), olderCheckpoint(stateAtStep2()));
     const peft = exportPeftAdapter(spec, initLoraAdapter(spec, lora, 7), 'tiny');
     writeFileSync(join(dir, ADAPTER_CONFIG_FILE), peft.adapterConfigJson);
     writeFileSync(join(dir, ADAPTER_WEIGHTS_FILE), peft.adapterSafetensors);
 
     const store = new RunFolderStore(dir, { model: 'tiny', data: ['demo.jsonl'] });
     expect(store.hasCheckpoint()).toBe(true);
-    expect((await store.openHistory(true))?.step).toBe(2);
+    const resumed = await store.openHistory(true);
+    expect(resumed?.step).toBe(2);
+    expect(resumed?.balance).toEqual({ rule: 'grad', theta: { value: 0.8, m: 0.01, v: 0.001, step: 2 } });
     const kept = readFileSync(join(dir, METRICS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(kept.map((l) => `${l.kind}:${l.step}`)).toEqual(['train:1', 'train:2', 'eval:2']);
     expect((await store.readAdapter(spec)).settings).toEqual(lora);

@@ -20,7 +20,7 @@ import type { TrainerState } from '../../src/train/trainer.ts';
 
 function state(n = 16): TrainerState {
   const ramp = (k: number) => Float32Array.from({ length: n }, (_, i) => (i + 1) * k);
-  return { step: 5, cursor: { epoch: 0, index: 10 }, theta: { value: 0.8, m: 0.01, v: 0.001, step: 5 }, loraParams: ramp(0.01), adamM: ramp(1e-4), adamV: ramp(1e-6) };
+  return { step: 5, cursor: { epoch: 0, index: 10 }, balance: { rule: 'grad', theta: { value: 0.8, m: 0.01, v: 0.001, step: 5 } }, loraParams: ramp(0.01), adamM: ramp(1e-4), adamV: ramp(1e-6) };
 }
 
 /** Byte offset of element `i` of tensor `name` in a safetensors file. */
@@ -62,8 +62,11 @@ describe('trainer checkpoints on resume', () => {
 
   it('refuses a non-finite balance state and metadata that does not parse', async () => {
     const s = state();
-    s.theta.value = NaN;
-    await expect(decodeCheckpoint(encodeCheckpoint(s), 'ckpt')).rejects.toThrow(/^ckpt: metadata "theta" is "\{\\"value\\":null,.*expected \{value, m, v\} finite/);
+    if (s.balance.rule === 'grad') s.balance.theta.value = NaN;
+    await expect(decodeCheckpoint(encodeCheckpoint(s), 'ckpt')).rejects.toThrow(/^ckpt: metadata "balance": grad: theta must be \{value, m, v\} finite/);
+    const u = state();
+    u.balance = { rule: 'uncertainty', logVarCot: 0.3, logVarCall: Infinity };
+    await expect(decodeCheckpoint(encodeCheckpoint(u), 'ckpt')).rejects.toThrow(/metadata "balance": uncertainty: logVarCot and logVarCall must be finite/);
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: -1, index: 0 } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
   });
 });

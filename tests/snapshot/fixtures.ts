@@ -32,7 +32,7 @@ export function checkpointFor(adapter: LoraAdapter, step = 40): Uint8Array {
   for (const slot of layout.order) loraParams.set(adapter.tensors.get(slot.key)!, slot.offset);
   const adamM = loraParams.map((v) => v * 0.1);
   const adamV = loraParams.map((v) => v * v);
-  return encodeCheckpoint({ step, cursor: { epoch: 1, index: 3 }, theta: { value: 0.84, m: 0.01, v: 0.0001, step }, loraParams, adamM, adamV });
+  return encodeCheckpoint({ step, cursor: { epoch: 1, index: 3 }, balance: { rule: 'grad', theta: { value: 0.84, m: 0.01, v: 0.0001, step } }, loraParams, adamM, adamV });
 }
 
 export function examples(n = 5): Example[] {

@@ -1,66 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { lossValue, lossWeights, parseLossMode, ssbAlpha, ssbInitialTheta, SSB_DEFAULTS, type LossMode } from '../../src/train/ssb.ts';
+import { lossValue, lossWeights, parseLossMode, type LossMode } from '../../src/train/ssb.ts';
 import { learningRate } from '../../src/train/schedule.ts';
-import { scalarAdamWStep } from '../../src/train/scalarAdamW.ts';
 
-const ssb = { kind: 'ssb', ...SSB_DEFAULTS } as Extract<LossMode, { kind: 'ssb' }>;
+const ssb: LossMode = { kind: 'ssb' };
 const totals = { nllCot: 350 * 2.0, nllCall: 30 * 0.5, nCot: 350, nCall: 30 };
 
 describe('SSB loss', () => {
-  it('starts at α₀ = 0.7 and combines the segment means with it', () => {
-    const theta = ssbInitialTheta(ssb);
-    expect(ssbAlpha(theta, ssb)).toBeCloseTo(0.7, 12);
-    const v = lossValue(ssb, theta, totals);
+  it('combines the segment means with the balance rule’s α', () => {
+    const v = lossValue(ssb, 0.7, totals);
     expect(v.lossCot).toBeCloseTo(2.0, 12);
     expect(v.lossCall).toBeCloseTo(0.5, 12);
     expect(v.loss).toBeCloseTo(0.7 * 2.0 + 0.3 * 0.5, 12);
+    expect(v.gradAlpha).toBeCloseTo(2.0 - 0.5, 12);
   });
 
   it('gives the call far more weight than plain SFT does with long reasoning', () => {
-    const sft = lossWeights({ kind: 'sft' }, 0, 350, 30);
-    const bal = lossWeights(ssb, ssbInitialTheta(ssb), 350, 30);
+    const sft = lossWeights({ kind: 'sft' }, 0.7, 350, 30);
+    const bal = lossWeights(ssb, 0.7, 350, 30);
     expect(sft.call * 30).toBeCloseTo(30 / 380, 12); // <10% of the signal
     expect(bal.call * 30).toBeCloseTo(0.3, 12);
   });
 
   it('per-token weights reproduce the loss as Σ w_t·nll_t', () => {
     for (const mode of [ssb, { kind: 'sft' } as LossMode, parseLossMode('fixed:0.4')]) {
-      const theta = 0.3;
-      const w = lossWeights(mode, theta, totals.nCot, totals.nCall);
-      expect(w.cot * totals.nllCot + w.call * totals.nllCall).toBeCloseTo(lossValue(mode, theta, totals).loss, 12);
+      const w = lossWeights(mode, 0.55, totals.nCot, totals.nCall);
+      expect(w.cot * totals.nllCot + w.call * totals.nllCall).toBeCloseTo(lossValue(mode, 0.55, totals).loss, 12);
     }
   });
 
-  it('∂L/∂θ matches a central finite difference in f64', () => {
-    for (const theta of [-2, -0.1, 0.5, 3]) {
+  it('∂L/∂α matches a central finite difference in f64', () => {
+    for (const alpha of [0.1, 0.5, 0.9]) {
       const h = 1e-6;
-      const fd = (lossValue(ssb, theta + h, totals).loss - lossValue(ssb, theta - h, totals).loss) / (2 * h);
-      expect(lossValue(ssb, theta, totals).gradTheta).toBeCloseTo(fd, 7);
+      const fd = (lossValue(ssb, alpha + h, totals).loss - lossValue(ssb, alpha - h, totals).loss) / (2 * h);
+      expect(lossValue(ssb, alpha, totals).gradAlpha).toBeCloseTo(fd, 7);
     }
-  });
-
-  it('lowers α while the reasoning loss is the higher one, and stays within its bounds', () => {
-    let s = { value: ssbInitialTheta(ssb), m: 0, v: 0, step: 0 };
-    const alphas: number[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const g = lossValue(ssb, s.value, totals).gradTheta;
-      s = scalarAdamWStep(s, g, { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-      alphas.push(ssbAlpha(s.value, ssb));
-    }
-    expect(alphas[0]).toBeLessThan(0.7);
-    expect(alphas.at(-1)!).toBeLessThan(0.1);
-    expect(Math.min(...alphas)).toBeGreaterThanOrEqual(ssb.alphaMin);
   });
 
   it('a batch without call tokens puts all weight on the reasoning (and vice versa)', () => {
-    const noCall = lossWeights(ssb, 0, 10, 0);
+    const noCall = lossWeights(ssb, 0.7, 10, 0);
     expect(noCall).toEqual({ cot: 0.1, call: 0, alpha: 1 });
-    const noCot = lossWeights(ssb, 0, 0, 4);
+    const noCot = lossWeights(ssb, 0.7, 0, 4);
     expect(noCot).toEqual({ cot: 0, call: 0.25, alpha: 0 });
-    expect(lossValue(ssb, 0, { nllCot: 0, nllCall: 4, nCot: 0, nCall: 4 }).gradTheta).toBe(0);
+    expect(lossValue(ssb, 0.7, { nllCot: 0, nllCall: 4, nCot: 0, nCall: 4 })).toMatchObject({ gradAlpha: 0, both: false });
   });
 
   it('parses the run-config spelling and refuses nonsense', () => {
+    expect(parseLossMode('ssb')).toEqual({ kind: 'ssb' });
     expect(parseLossMode('sft')).toEqual({ kind: 'sft' });
     expect(parseLossMode('fixed:0.25')).toEqual({ kind: 'fixed', alpha: 0.25 });
     expect(() => parseLossMode('fixed:1.5')).toThrow(/between 0 and 1/);
