@@ -44,16 +44,25 @@ export function normalizeJsonSchema(schema: unknown, depth = 0): JsonSchema {
   return out;
 }
 
-/** One tool, wrapped (`{type:'function', function:{…}}`) or bare (`{name, parameters}`). */
+/**
+ * One tool, wrapped (`{type:'function', function:{…}}`) or bare (`{name, parameters}`). Its keys
+ * keep the input's order (and keys beyond name/description/parameters are kept): a chat template
+ * prints the tool as JSON in the order it is given, as transformers' `apply_chat_template` does
+ * when the model is served, so training text must see the same order.
+ */
 export function normalizeTool(raw: unknown, where: string): FunctionSchema {
   if (!isObject(raw)) throw new RecordError(`${where} is ${describe(raw)}, expected a tool object`);
   const fn = isObject(raw.function) ? raw.function : raw;
   if (typeof fn.name !== 'string' || fn.name === '') throw new RecordError(`${where} has no "name"`);
-  const tool: FunctionSchema = {
-    name: fn.name,
-    parameters: fn.parameters === undefined ? { type: 'object', properties: {} } : normalizeJsonSchema(fn.parameters),
-  };
-  if (typeof fn.description === 'string') tool.description = fn.description;
+  const tool = {} as FunctionSchema;
+  for (const [key, value] of Object.entries(fn)) {
+    if (key === 'parameters') {
+      if (value !== undefined) tool.parameters = normalizeJsonSchema(value);
+    } else if (key === 'description') {
+      if (typeof value === 'string') tool.description = value;
+    } else setOwn(tool as unknown as Record<string, unknown>, key, value);
+  }
+  tool.parameters ??= { type: 'object', properties: {} };
   return tool;
 }
 

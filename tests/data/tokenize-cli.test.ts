@@ -1,6 +1,8 @@
 // `studio tokenize` end to end on the real Qwen3 tokenizer folder: one JSON line per example with
 // ids and segments equal to the library's tokenization, the format override and length limit
-// honoured, and bad usage reported as one clear CliError line.
+// honoured, bad usage reported as one clear CliError line, and OpenAI-format records tokenized
+// exactly as transformers.js `apply_chat_template` does with their messages and tools (tool keys in
+// the input's order, as a served model sees them).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,9 @@ import { CliError } from '../../src/cli/command.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+type Message = { role: string; content: string };
+type Tool = Record<string, unknown>;
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'studio-tokenize-'));
@@ -58,5 +63,20 @@ describe('studio tokenize', () => {
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'csv'])).rejects.toThrow('unknown --format "csv"');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--out', out])).rejects.toThrow('missing required option --data');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow('no such data file');
+  });
+
+  it('equals transformers.js apply_chat_template token for token on OpenAI-format records', async () => {
+    const out = join(dir, 'template.jsonl');
+    const file = fixture('openai-template.jsonl');
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', file, '--out', out])).toBe(0);
+    const lines = readLines(out);
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; messages: Message[]; tools: Tool[] });
+    expect(lines.map((l) => l.id)).toEqual(records.map((r) => r.id));
+    const tok = qwen3Tokenizer();
+    for (const [i, r] of records.entries()) {
+      // The fixture's tools list description after parameters, or before name, and carry `strict`.
+      const ids = tok.apply_chat_template(r.messages, { tools: r.tools, tokenize: true, return_tensor: false, return_dict: false }) as number[];
+      expect(lines[i].input_ids, r.id).toEqual(ids);
+    }
   });
 });
