@@ -24,8 +24,8 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split). Import problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: { seed: number; format?: SourceFormat; includeFailing?: boolean }): Promise<FileExamples> {
-  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: 0.1 }, format: opts.format, includeFailing: opts.includeFailing });
+export async function dataExamples(paths: string[], opts: { seed: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean }): Promise<FileExamples> {
+  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: 0.1 }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
   printNotes(data.problems);
   return data;
 }

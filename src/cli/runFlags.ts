@@ -8,18 +8,27 @@ import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { ScheduleKind } from '../train/schedule.ts';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { Example } from '../data/example.ts';
+import { defaultSeqLen } from '../jobs/data.ts';
 
 export interface RunTarget {
   modelArg: string;
   dataPaths: string[];
   out: string;
   format?: SourceFormat;
+  /** --bfcl-prompt: BFCL question files in BFCL's prompt mode. */
+  bfclPromptMode: boolean;
 }
 
-export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string }): RunTarget {
+/** The option every run command offers for BFCL files, with its help line. */
+export const BFCL_PROMPT_HELP = `  --bfcl-prompt           BFCL question files in BFCL's prompt mode (functions listed in its system prompt,
+                          answers as Python calls), as the leaderboard prompts models without native tools`;
+
+export function runTarget(f: { model?: string; data?: string[]; out?: string; format?: string; 'bfcl-prompt'?: boolean }): RunTarget {
   const target = { modelArg: requireFlag(f.model, 'model'), dataPaths: requireFlag(f.data, 'data'), out: requireFlag(f.out, 'out') };
   if (f.format !== undefined && !isSourceFormat(f.format)) throw new CliError(`unknown --format ${f.format}`, 2);
-  return { ...target, format: f.format as SourceFormat | undefined };
+  return { ...target, format: f.format as SourceFormat | undefined, bfclPromptMode: f['bfcl-prompt'] ?? false };
 }
 
 /** The training flags, as parsed (`--rank 4` → rank: 4). */
@@ -81,4 +90,16 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
     throw new CliError((err as Error).message, 2);
   }
   return config;
+}
+
+/** Without --seq, the sequence length comes from the training examples (the 95th percentile of
+ * their tokens, rounded up to 64); one line on stderr says so and what it does to them. */
+export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, tokenizer: PreTrainedTokenizer, train: Example[]): void {
+  if (f.seq !== undefined || train.length === 0) return;
+  const { seqLen, report } = defaultSeqLen(tokenizer, train);
+  config.seqLen = seqLen;
+  if (!f.quiet) {
+    const rest = [report.shortened && `${report.shortened} lose earlier turns`, report.skipped && `${report.skipped} do not fit and are skipped`].filter(Boolean).join(', ');
+    console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
+  }
 }

@@ -40,6 +40,10 @@ export interface ImportOptions extends ReadOptions {
   detectSample?: number;
   /** Override the per-format reasoning promise for the quality check. */
   reasoning?: ReasoningPromise;
+  /** BFCL question files in BFCL's prompt mode: the functions listed in its system prompt and the
+   * answer as Python calls `[f(a=1)]` (what FunReason trains on and how the leaderboard prompts
+   * models without native tools), instead of native tools and JSON tool calls. */
+  bfclPromptMode?: boolean;
 }
 
 export interface ImportedFile {
@@ -272,6 +276,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         reject(`no possible_answer for BFCL question "${p.example.id}" (import its possible_answer file with it)`);
         continue;
       }
+      if (options.bfclPromptMode) p.example.target.callSyntax = 'python';
       last.examples.push({ example: p.example, quality: quality(p.example), file: p.file, line: p.line, index: p.index });
     } catch (err) {
       reject(describeError(err));

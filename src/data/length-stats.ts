@@ -1,5 +1,6 @@
 // Length statistics for the dataset page: tokens per example, cot vs call tokens and the share of
-// call tokens (the imbalance SSB corrects), plus a histogram of sequence lengths.
+// call tokens (the imbalance SSB corrects), a histogram of sequence lengths, the sequence length a
+// run on this data should default to, and how many examples a given length fits.
 // Never tokenizes: it summarises counts that tokenize-example.ts produced.
 
 export interface ExampleLength {
@@ -25,6 +26,50 @@ export interface LengthStats {
   meanCotPerExample: number;
   meanCallPerExample: number;
   histogram: Histogram;
+  /** The default sequence length for training on these examples (suggestSeqLen). */
+  suggestedSeqLen: number;
+}
+
+/** The share of examples the default sequence length fits whole, and what it is rounded up to. */
+export const SEQ_LEN_PERCENTILE = 0.95;
+export const SEQ_LEN_MULTIPLE = 64;
+
+/**
+ * A sequence length for these token counts: their 95th percentile rounded up to a multiple of 64
+ * (kernels and memory plans like round shapes; the rest of the 5 % lose earlier turns or are
+ * skipped, see tokenize-example.ts). At least 64; 0 examples give 64.
+ */
+export function suggestSeqLen(totals: number[]): number {
+  const sorted = [...totals].sort((a, b) => a - b);
+  const p = quantile(sorted, SEQ_LEN_PERCENTILE);
+  return Math.max(SEQ_LEN_MULTIPLE, Math.ceil(p / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE);
+}
+
+/** An example's tokens whole, and with every earlier turn left out (the least it can take). */
+export interface ExampleFit {
+  total: number;
+  minimum: number;
+}
+
+export interface TruncationReport {
+  examples: number;
+  /** Fit whole. */
+  whole: number;
+  /** Fit once earlier turns are left out. */
+  shortened: number;
+  /** Do not fit even then: reported and skipped. */
+  skipped: number;
+}
+
+/** What a sequence length does to these examples (DESIGN.md's rule, as tokenizeExample applies it). */
+export function truncationReport(fits: ExampleFit[], seqLen: number): TruncationReport {
+  const r = { examples: fits.length, whole: 0, shortened: 0, skipped: 0 };
+  for (const f of fits) {
+    if (f.total <= seqLen) r.whole++;
+    else if (f.minimum <= seqLen) r.shortened++;
+    else r.skipped++;
+  }
+  return r;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -84,5 +129,6 @@ function summarize(totals: number[], cot: number, call: number, bins: number): L
     meanCotPerExample: n ? cot / n : 0,
     meanCallPerExample: n ? call / n : 0,
     histogram: histogram(totals, bins),
+    suggestedSeqLen: suggestSeqLen(totals),
   };
 }

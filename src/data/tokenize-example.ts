@@ -1,26 +1,31 @@
 // One Example → token ids with a segment per token (0 prompt, 1 cot, 2 call), using the model's
-// chat template and tokenizer, with DESIGN.md's length rule: a sequence over the limit loses tokens
-// from the left of the prompt (then the prompt tail after the end-of-turn token), never inside the
-// target; if the target alone does not fit, the example is reported as too long. Earlier
-// assistant turns are prompt unless `allTurns` asks to train on them too.
+// chat template and tokenizer, with DESIGN.md's length rule: a sequence over the limit loses earlier
+// turns first, whole (then the prompt tail after the final end-of-turn token), never the system
+// prompt, the tool list or the final turn; an example that still does not fit is reported as too
+// long and skipped. Earlier assistant turns are prompt unless `allTurns` asks to train on them too.
 // Never pads or batches: packing is the batcher's job.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { renderExample } from './chat-render.ts';
 import type { Example } from './example.ts';
+import type { ExampleFit } from './length-stats.ts';
 import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens, type SegmentId, type TextPiece } from './token-segments.ts';
 
 export interface TokenizedExample {
   id: string;
   inputIds: number[];
   segments: SegmentId[];
-  /** Tokens removed to fit the limit (0 when none). */
+  /** Tokens removed to fit the limit (0 when none): earlier turns, then the prompt tail after the
+   * final end-of-turn token. */
   truncatedTokens: number;
+  /** Earlier conversation turns left out to fit the limit (0 when none). */
+  droppedTurns: number;
   counts: { prompt: number; cot: number; call: number };
 }
 
 export class ExampleTooLongError extends Error {
-  constructor(readonly exampleId: string, readonly targetTokens: number, readonly maxLen: number) {
-    super(`example "${exampleId}": the target alone is ${targetTokens} tokens, over the ${maxLen}-token limit`);
+  /** `tokens`: what the example still needs with every earlier turn left out. */
+  constructor(readonly exampleId: string, readonly tokens: number, readonly maxLen: number) {
+    super(`example "${exampleId}": ${tokens} tokens even with earlier turns left out (system prompt, tools and the final turn are never cut), over the ${maxLen}-token limit; skipped`);
     this.name = 'ExampleTooLongError';
   }
 }
@@ -42,8 +47,9 @@ export function countSegments(segments: SegmentId[]): TokenizedExample['counts']
   return counts;
 }
 
-export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example, options: TokenizeOptions = {}): TokenizedExample {
-  const r = renderExample(tokenizer, example, { allTurns: options.allTurns });
+/** Token ids and segments of the whole rendered example, with no length limit. */
+function tokenizeWhole(tokenizer: PreTrainedTokenizer, example: Example, allTurns: boolean | undefined): { ids: number[]; segments: SegmentId[] } {
+  const r = renderExample(tokenizer, example, { allTurns });
   const pieces: TextPiece[] = [];
   let at = 0;
   for (const turn of [...r.earlierTurns, { start: r.promptEnd, cotEnd: r.cotEnd, callEnd: r.callEnd }]) {
@@ -55,24 +61,68 @@ export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example
     at = turn.callEnd;
   }
   pieces.push({ start: at, end: r.text.length, segment: SEGMENT_PROMPT });
-  let { ids, segments } = segmentTokens(tokenizer, r.text, pieces.filter((p) => p.end > p.start), example.id);
-  let truncatedTokens = 0;
+  const { ids, segments } = segmentTokens(tokenizer, r.text, pieces.filter((p) => p.end > p.start), example.id);
+  return { ids, segments };
+}
+
+/**
+ * Where the conversation can be shortened: after the leading system messages, whole earlier turns
+ * (a user message and what follows it up to the next user message) before the final user message.
+ * Returns the message lists with 1, 2, … earlier turns left out, shortest loss first.
+ */
+export function shorterConversations(messages: Example['messages']): Array<Example['messages']> {
+  let head = 0;
+  while (head < messages.length && messages[head].role === 'system') head++;
+  let lastUser = messages.length - 1;
+  while (lastUser >= head && messages[lastUser].role !== 'user') lastUser--;
+  if (lastUser <= head) return [];
+  const starts: number[] = [head];
+  for (let i = head + 1; i < lastUser; i++) if (messages[i].role === 'user') starts.push(i);
+  starts.push(lastUser);
+  return starts.slice(1).map((from) => [...messages.slice(0, head), ...messages.slice(from)]);
+}
+
+export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example, options: TokenizeOptions = {}): TokenizedExample {
   const maxLen = options.maxLen;
-  if (maxLen !== undefined && ids.length > maxLen) {
-    // The final target is the last run of non-prompt tokens; earlier turns may be cut like prompt.
-    let targetEnd = segments.length;
-    while (targetEnd > 0 && segments[targetEnd - 1] === SEGMENT_PROMPT) targetEnd--;
-    let targetStart = targetEnd;
-    while (targetStart > 0 && segments[targetStart - 1] !== SEGMENT_PROMPT) targetStart--;
-    const targetTokens = targetEnd - targetStart;
-    if (targetTokens > maxLen) throw new ExampleTooLongError(example.id, targetTokens, maxLen);
-    const start = Math.max(0, Math.min(ids.length - maxLen, targetStart));
-    const end = start + maxLen;
-    truncatedTokens = ids.length - maxLen;
-    ids = ids.slice(start, end);
-    segments = segments.slice(start, end);
+  const full = tokenizeWhole(tokenizer, example, options.allTurns);
+  let { ids, segments } = full;
+  let droppedTurns = 0;
+  // DESIGN.md's rule: earlier turns go first, whole; the system prompt, the tool list and the
+  // final turn (its user message, any calls and tool results, and the target) are never cut.
+  const fits = (n: number, segs: SegmentId[]) => maxLen === undefined || n - promptTail(segs) <= maxLen;
+  if (!fits(ids.length, segments)) {
+    const shorter = shorterConversations(example.messages);
+    for (const [k, messages] of shorter.entries()) {
+      ({ ids, segments } = tokenizeWhole(tokenizer, { ...example, messages }, options.allTurns));
+      droppedTurns = k + 1;
+      if (fits(ids.length, segments)) break;
+    }
+    if (!fits(ids.length, segments)) throw new ExampleTooLongError(example.id, ids.length - promptTail(segments), maxLen!);
   }
-  return { id: example.id, inputIds: ids, segments, truncatedTokens, counts: countSegments(segments) };
+  // What is left over may only be the prompt tail after the final end-of-turn token (a newline).
+  if (maxLen !== undefined && ids.length > maxLen) {
+    ids = ids.slice(0, maxLen);
+    segments = segments.slice(0, maxLen);
+  }
+  return { id: example.id, inputIds: ids, segments, truncatedTokens: full.ids.length - ids.length, droppedTurns, counts: countSegments(segments) };
+}
+
+/**
+ * The example's tokens whole and the least it can take under the length rule (every earlier turn
+ * left out, without the prompt tail), for truncation reports (length-stats.ts).
+ */
+export function exampleFit(tokenizer: PreTrainedTokenizer, example: Example, options: Pick<TokenizeOptions, 'allTurns'> = {}): ExampleFit {
+  const full = tokenizeWhole(tokenizer, example, options.allTurns);
+  const shortest = shorterConversations(example.messages).at(-1);
+  const least = shortest ? tokenizeWhole(tokenizer, { ...example, messages: shortest }, options.allTurns) : full;
+  return { total: full.ids.length, minimum: least.ids.length - promptTail(least.segments) };
+}
+
+/** Prompt tokens after the last target token (the template's newline after the end-of-turn token). */
+function promptTail(segments: SegmentId[]): number {
+  let n = 0;
+  while (n < segments.length && segments[segments.length - 1 - n] === SEGMENT_PROMPT) n++;
+  return n === segments.length ? 0 : n;
 }
 
 export interface TokenizeDatasetResult {

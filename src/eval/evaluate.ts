@@ -9,6 +9,7 @@ import type { AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput } from './check-generation.ts';
 import type { FinishReason, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
+import { bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
 
 export interface Prediction {
   exampleId: string;
@@ -36,6 +37,8 @@ export interface EvalSummary extends CategoryTally {
   /** Failing predictions per rule (each failure counts once, under its first error's rule). */
   failureRules: Record<string, number>;
   finishReasons: Partial<Record<FinishReason, number>>;
+  /** BFCL's aggregate of the categories (bfcl-score.ts). Evaluations stored before it have none. */
+  bfcl?: BfclScore;
 }
 
 export interface EvalReport extends EvalSummary {
@@ -97,7 +100,7 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
     finishReasons[p.finishReason] = (finishReasons[p.finishReason] ?? 0) + 1;
   }
   const byCategory = Object.fromEntries([...perCategory].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, tally(v.total, v.correct)]));
-  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons };
+  return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory) };
 }
 
 /** Generates for every example in batches and checks each answer. */
@@ -137,11 +140,12 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
   return { ...summarizePredictions(predictions), predictions, aborted };
 }
 
-/** A few lines for a terminal or a log: overall, per category, per failure rule. */
+/** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */
 export function formatEvalSummary(s: EvalSummary): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [`accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
+  lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const rules = Object.entries(s.failureRules).sort((a, b) => b[1] - a[1]);
   if (rules.length) {
     lines.push('failures by rule:');

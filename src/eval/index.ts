@@ -32,3 +32,4 @@ export {
   type Prediction,
 } from './evaluate.ts';
 export { tokenizerModelAccess } from './model-access.ts';
+export { bfclScore, formatBfclScore, BFCL_HALLUCINATION, BFCL_LIVE, BFCL_NON_LIVE, type BfclBucket, type BfclScore } from './bfcl-score.ts';

@@ -28,7 +28,7 @@ export const DEFAULT_HDR_SETTINGS: HdrSettings = {
   maxRounds: 10,
   stepsPerRound: 20,
   replayShare: 0.25,
-  maxNewTokens: 256,
+  maxNewTokens: 512,
   batchSize: 8,
   seed: 42,
   maxFailedOutputs: 4,

@@ -2,13 +2,17 @@
 // each example on the train or eval side, and an example is used when it passed the quality check
 // or the user included it. In the browser the rule is stored on the dataset's rows (src/data's
 // dataset store); the CLI applies it to the files it was given, the same way, per run.
-// Never tokenizes (that depends on the model) and never writes anything.
+// Also the default sequence length for a run on the examples (the only place here that tokenizes,
+// with the model's tokenizer it is given). Never writes anything.
 import type { ExampleRow } from '../data/db.ts';
 import { exampleRows } from '../data/dataset-store.ts';
 import type { Example, SourceFormat } from '../data/example.ts';
 import { importDatasetFiles, type DatasetFile } from '../data/import-dataset.ts';
 import { formatIssue } from '../data/record-error.ts';
 import type { SplitSettings } from '../data/split.ts';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
+import { exampleFit } from '../data/tokenize-example.ts';
 
 export interface JobExamples {
   /** Train side, used examples, in import order. */
@@ -36,11 +40,13 @@ export interface FileExampleOptions {
   format?: SourceFormat;
   /** Use examples that fail the quality check too (they are reported either way). */
   includeFailing?: boolean;
+  /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
+  bfclPromptMode?: boolean;
 }
 
 /** Dataset files → examples by the same rule the browser stores: import, quality check, seeded split. */
 export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
-  const imported = await importDatasetFiles(files, { format: opts.format });
+  const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode });
   const problems = imported.issues.map(formatIssue);
   const rows = exampleRows('files', imported.examples, opts.split);
   let failedQuality = 0;
@@ -59,4 +65,20 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     problems,
     counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality },
   };
+}
+
+/** The sequence length a run on `examples` defaults to (length-stats.ts's rule over their token
+ * counts with this tokenizer), and what it does to them. Examples the template cannot render are
+ * left out here; training names them. */
+export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[]): { seqLen: number; report: TruncationReport } {
+  const fits: ExampleFit[] = [];
+  for (const e of examples) {
+    try {
+      fits.push(exampleFit(tokenizer, e));
+    } catch {
+      // Reported by the training job, which renders every example again.
+    }
+  }
+  const seqLen = suggestSeqLen(fits.map((f) => f.total));
+  return { seqLen, report: truncationReport(fits, seqLen) };
 }

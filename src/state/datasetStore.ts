@@ -31,6 +31,8 @@ interface DatasetState {
   datasets: DatasetRow[];
   selectedId: string | null;
   formatChoice: FormatChoice;
+  /** Import BFCL question files in BFCL's prompt mode (system prompt, Python-call answers). */
+  bfclPromptMode: boolean;
   /** Formats detected for the files being imported, by file name (shown beside the override). */
   detected: Record<string, string>;
   progress: ImportProgressView | null;
@@ -40,6 +42,7 @@ interface DatasetState {
   refreshDatasets(): Promise<void>;
   selectDataset(id: string | null): void;
   setFormatChoice(f: FormatChoice): void;
+  setBfclPromptMode(on: boolean): void;
   importDataset(files: File[]): Promise<string | null>;
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
@@ -68,6 +71,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   datasets: [],
   selectedId: readPref(SELECTED_KEY),
   formatChoice: 'auto',
+  bfclPromptMode: false,
   detected: {},
   progress: null,
   lastImport: null,
@@ -89,6 +93,10 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ formatChoice });
   },
 
+  setBfclPromptMode(bfclPromptMode) {
+    set({ bfclPromptMode });
+  },
+
   async importDataset(files) {
     if (get().progress) {
       set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
@@ -100,7 +108,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       const client = engineClient();
       set({ detected: await client.request('detectFormats', { files }) });
       const choice = get().formatChoice;
-      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice }, (p) =>
+      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
         set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
       );
       set({ lastImport: result });

@@ -24,9 +24,10 @@ export interface HdrDraft {
   settings: HdrSettings;
 }
 
-/** Small enough to finish on a software GPU in minutes; raise them on real hardware. */
-export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: '', limit: 8, maxNewTokens: 64, batchSize: 4 };
-export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: '', mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, maxNewTokens: 64, batchSize: 4 } };
+/** Few examples, so a software GPU finishes in minutes (raise them on real hardware); room for the
+ * reasoning before the call (max new tokens ≥ 512: a cut-off <think> scores as a decode failure). */
+export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: '', limit: 8, maxNewTokens: 512, batchSize: 4 };
+export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: '', mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, batchSize: 4 } };
 
 interface JobState {
   running: { kind: JobKind; progress: ProgressInfo | null } | null;

@@ -62,12 +62,13 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       return detected;
     },
 
-    importDataset: async ({ files, name, format }, progress) => {
+    importDataset: async ({ files, name, format, bfclPromptMode }, progress) => {
       // Written to the database a batch at a time (memory stays flat with file size); a file with
       // no usable record saves nothing, and the stored datasets stay as they were.
       const result = await importDatasetIntoDb(ctx.db(), files.map((f) => ({ name: f.name, blob: f })), {
         name,
         format,
+        bfclPromptMode,
         onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
       });
       return { datasetId: result.row?.id ?? null, files: result.files, issues: result.issues.map(formatIssue), issueCount: result.issueCount, imported: result.imported };

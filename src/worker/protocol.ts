@@ -16,7 +16,7 @@ import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
 import type { LengthStats } from '../data/length-stats.ts';
 import type { ExportCheckReport } from '../export/verifyExport.ts';
-import type { EvalSummary } from '../eval/index.ts';
+import type { BfclBucket, BfclScore, EvalSummary } from '../eval/index.ts';
 import type { HdrSettings } from '../hdr/index.ts';
 import type { ImportMode } from '../snapshot/snapshot-db.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
@@ -24,7 +24,7 @@ import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
 import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
-export type { AdapterSummary, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
+export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
 export type { LengthStats, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { DEFAULT_RUN_CONFIG } from '../train/config.ts';
@@ -152,7 +152,7 @@ export interface RequestMap {
   detectFormats: [{ files: File[] }, Record<string, string>];
   /** Imports dataset files (quality check, seeded split) as one new dataset. Progress: bytes read,
    * `items` records. */
-  importDataset: [{ files: File[]; name: string; format?: SourceFormat }, DatasetImportResult];
+  importDataset: [{ files: File[]; name: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult];
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];

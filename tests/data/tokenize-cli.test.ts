@@ -46,12 +46,17 @@ describe('studio tokenize', () => {
 
   it('applies --max-len (too-long targets skipped) and --only-passing', async () => {
     const out = join(dir, 'short.jsonl');
-    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60']);
+    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing']);
+    const [whole] = readLines(out);
+    expect(whole.id).toBe('m-1'); // m-11 and m-12 fail the quality check
+    // One token short: only the newline after <|im_end|> may go.
+    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', String(whole.input_ids.length - 1)]);
     const lines = readLines(out);
-    expect(lines.map((l) => l.id)).toEqual(['m-1']); // m-11 and m-12 fail the quality check
-    expect(lines[0].input_ids.length).toBe(60);
-    expect(lines[0].segments[0]).toBe(0);
-    expect(lines[0].segments.at(-1)).toBe(0); // the newline after <|im_end|>
+    expect(lines[0].input_ids).toEqual(whole.input_ids.slice(0, -1));
+    expect(lines[0].segments.at(-1)).toBe(2);
+    // Shorter still: m-1 is a single turn, and its system prompt and tools are never cut.
+    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60']);
+    expect(readFileSync(out, 'utf8')).toBe('');
   });
 
   it('honours --format and reports usage errors as CliError', async () => {

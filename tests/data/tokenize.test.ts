@@ -2,15 +2,15 @@
 // the rendered text is the template's own output for the equivalent OpenAI messages; segment
 // borders fall exactly on <think>, </think> and the <tool_call> block; <|im_end|> counts as call and
 // the newline after it as prompt; the offset fallback gives a straddling token the later segment;
-// truncation cuts the prompt from the left and never the target.
+// over-long examples lose earlier turns, whole, and never the system prompt, tools or final turn.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderExample, templateInput } from '../../src/data/chat-render.ts';
 import type { Example } from '../../src/data/example.ts';
-import { lengthStats } from '../../src/data/length-stats.ts';
+import { lengthStats, suggestSeqLen, truncationReport } from '../../src/data/length-stats.ts';
 import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens } from '../../src/data/token-segments.ts';
-import { ExampleTooLongError, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { ExampleTooLongError, exampleFit, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
@@ -129,10 +129,9 @@ describe('segments per token (Qwen3 tokenizer)', () => {
       '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>' +
         '\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>',
     );
-    // Cutting to the final target's length drops the earlier turn like prompt, never the target.
-    const finalTarget = all.counts.cot + tokenizeExample(tok, multi).counts.call;
-    const cut = tokenizeExample(tok, multi, { allTurns: true, maxLen: finalTarget + 1 });
-    expect(cut.segments.filter((s) => s !== SEGMENT_PROMPT)).toHaveLength(finalTarget);
+    // The earlier call and its tool response come after the final user message: they are part of
+    // the final turn, so a limit that would need them cut skips the example instead.
+    expect(() => tokenizeExample(tok, multi, { allTurns: true, maxLen: all.inputIds.length - 2 })).toThrow(ExampleTooLongError);
   });
 
   it('renders an empty <think></think> as cot for a target without reasoning (the template writes one) and a plain answer as call', () => {
@@ -169,25 +168,54 @@ describe('segments per token (Qwen3 tokenizer)', () => {
 });
 
 describe('length limit', () => {
-  it('cuts the prompt from the left and keeps the whole target', () => {
-    const full = tokenizeExample(tok, weather);
-    const targetLen = full.counts.cot + full.counts.call + 1; // + the trailing newline
-    const t = tokenizeExample(tok, weather, { maxLen: targetLen + 10 });
-    expect(t.inputIds).toEqual(full.inputIds.slice(full.inputIds.length - (targetLen + 10)));
-    expect(t.truncatedTokens).toBe(full.inputIds.length - (targetLen + 10));
-    expect(t.counts.cot).toBe(full.counts.cot);
-    expect(t.counts.call).toBe(full.counts.call);
-    expect(tokenizeExample(tok, weather, { maxLen: full.inputIds.length }).truncatedTokens).toBe(0);
+  // Two earlier exchanges before the final question, with a system prompt and the tool list.
+  const chat: Example = {
+    ...weather,
+    id: 'chat',
+    messages: [
+      { role: 'system', content: 'You answer weather questions with the tools you have.' },
+      { role: 'user', content: 'Is it cold in Tromsø right now? I am packing for a trip next week.' },
+      { role: 'assistant', content: '', calls: [{ name: 'get_weather', arguments: { city: 'Tromsø', unit: 'c' } }] },
+      { role: 'tool', content: '{"temperature": -7, "sky": "clear"}', name: 'get_weather' },
+      { role: 'assistant', content: 'It is −7 °C and clear in Tromsø.' },
+      { role: 'user', content: 'And in Bergen, where I land first?' },
+      { role: 'assistant', content: 'Bergen is 4 °C with rain.' },
+      { role: 'user', content: 'Weather in Paris and Oslo, in celsius?' },
+    ],
+  };
+
+  it('leaves out earlier turns, whole and oldest first, keeping the system prompt, the tools and the final turn', () => {
+    const full = tokenizeExample(tok, chat);
+    const lastTurnOnly = tokenizeExample(tok, { ...chat, messages: [chat.messages[0], chat.messages[7]] });
+    const oneEarlier = tokenizeExample(tok, { ...chat, messages: [chat.messages[0], ...chat.messages.slice(5)] });
+    // A limit between the two: the first exchange goes, the second stays.
+    const t = tokenizeExample(tok, chat, { maxLen: oneEarlier.inputIds.length });
+    expect(t.inputIds).toEqual(oneEarlier.inputIds);
+    expect(t.droppedTurns).toBe(1);
+    expect(t.truncatedTokens).toBe(full.inputIds.length - oneEarlier.inputIds.length);
+    expect(decode(t.inputIds)).toContain('You answer weather questions');
+    expect(decode(t.inputIds)).toContain('"name": "get_weather"');
+    expect(decode(t.inputIds)).not.toContain('Tromsø');
+    // Tighter: only the final turn is left after the system prompt.
+    const u = tokenizeExample(tok, chat, { maxLen: lastTurnOnly.inputIds.length });
+    expect(u.inputIds).toEqual(lastTurnOnly.inputIds);
+    expect(u.droppedTurns).toBe(2);
+    expect(u.counts.cot).toBe(full.counts.cot);
+    expect(u.counts.call).toBe(full.counts.call);
+    expect(tokenizeExample(tok, chat, { maxLen: full.inputIds.length })).toMatchObject({ truncatedTokens: 0, droppedTurns: 0 });
   });
 
-  it('reports an example whose target alone is over the limit as too long', () => {
+  it('never cuts inside the system prompt or tool list: what does not fit then is reported and skipped', () => {
     const full = tokenizeExample(tok, weather);
-    const target = full.counts.cot + full.counts.call;
-    expect(() => tokenizeExample(tok, weather, { maxLen: target - 1 })).toThrow(ExampleTooLongError);
-    expect(() => tokenizeExample(tok, weather, { maxLen: target - 1 })).toThrow(`example "w1": the target alone is ${target} tokens, over the ${target - 1}-token limit`);
-    // Exactly the target fits: the trailing prompt newline is dropped, never a target token.
-    const t = tokenizeExample(tok, weather, { maxLen: target });
-    expect(t.segments.every((s) => s !== SEGMENT_PROMPT)).toBe(true);
+    const tail = 1; // the newline after <|im_end|>
+    expect(() => tokenizeExample(tok, weather, { maxLen: full.inputIds.length - tail - 1 })).toThrow(ExampleTooLongError);
+    expect(() => tokenizeExample(tok, weather, { maxLen: 50 })).toThrow(
+      `example "w1": ${full.inputIds.length - tail} tokens even with earlier turns left out (system prompt, tools and the final turn are never cut), over the 50-token limit; skipped`,
+    );
+    // Only the prompt tail after the final end-of-turn token may go: never a target token.
+    const t = tokenizeExample(tok, weather, { maxLen: full.inputIds.length - tail });
+    expect(t.inputIds).toEqual(full.inputIds.slice(0, -tail));
+    expect(t.inputIds.at(-1)).toBe(IM_END);
   });
 });
 
@@ -196,7 +224,7 @@ describe('tokenizing a dataset', () => {
     const short: Example = { ...weather, id: 'short', target: { calls: [], content: 'ok' } };
     const examples = [weather, short, { ...weather, id: 'w3' }];
     const progress: number[] = [];
-    const limit = tokenizeExample(tok, short).counts.cot + tokenizeExample(tok, short).counts.call + 5;
+    const limit = tokenizeExample(tok, short).inputIds.length;
     const r = await tokenizeDataset(tok, examples, { maxLen: limit, sliceSize: 2, onProgress: (p) => progress.push(p.examplesDone) });
     expect(progress).toEqual([2, 3]);
     expect(r.tokenized.map((t) => t.id)).toEqual(['short']);
@@ -241,6 +269,25 @@ describe('length statistics', () => {
     expect(s.histogram.counts.reduce((a, b) => a + b, 0)).toBe(2);
     expect(s.totalTokens.max).toBe(Math.max(...lengths.map((l) => l.total)));
     expect(s.histogram.edges.at(-1)!).toBeGreaterThan(s.totalTokens.max);
+    expect(s.suggestedSeqLen).toBe(suggestSeqLen(lengths.map((l) => l.total)));
+  });
+
+  it('suggests the 95th percentile of the lengths rounded up to 64, and reports what a length fits', () => {
+    const totals = Array.from({ length: 100 }, (_, i) => 100 + 3 * i); // 100 … 397; p95 = 382
+    expect(suggestSeqLen(totals)).toBe(384);
+    expect(suggestSeqLen([10])).toBe(64);
+    expect(suggestSeqLen([])).toBe(64);
+    const fits = [{ total: 90, minimum: 80 }, { total: 300, minimum: 120 }, { total: 400, minimum: 390 }];
+    expect(truncationReport(fits, 256)).toEqual({ examples: 3, whole: 1, shortened: 1, skipped: 1 });
+  });
+
+  it('exampleFit gives what tokenizeExample needs whole and at the least', () => {
+    const chatFit = exampleFit(tok, { ...weather, messages: [{ role: 'user', content: 'Hi there, a question first.' }, { role: 'assistant', content: 'Ask away.' }, ...weather.messages] });
+    const single = exampleFit(tok, weather);
+    expect(single.total).toBe(tokenizeExample(tok, weather).inputIds.length);
+    expect(single.minimum).toBe(single.total - 1); // only the newline after <|im_end|> can go
+    expect(chatFit.minimum).toBe(single.minimum);
+    expect(chatFit.total).toBeGreaterThan(single.total);
   });
 });
 
@@ -263,5 +310,32 @@ describe('every fixture format through the real template', () => {
       expect(segs.filter((s, i) => i === 0 || s !== segs[i - 1]), e.id).toEqual([SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
       if (e.target.reasoning) expect(segmentText(ids, segs, SEGMENT_COT), e.id).toBe(`<think>\n${e.target.reasoning}\n</think>`);
     }
+  });
+});
+
+describe('BFCL prompt mode', () => {
+  it('renders BFCL questions with BFCL’s system prompt and a Python-call answer when asked, native tools otherwise', async () => {
+    const { openAsBlob } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const { importDatasetFiles } = await import('../../src/data/import-dataset.ts');
+    const { BFCL_PROMPT_PREAMBLE } = await import('../../src/data/bfcl-prompt.ts');
+    const names = ['bfcl/BFCL_v3_simple.json', 'bfcl/possible_answer/BFCL_v3_simple.json'];
+    const files = await Promise.all(names.map(async (name) => ({ name, blob: await openAsBlob(fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url))) })));
+    const native = (await importDatasetFiles(files)).examples[0];
+    const prompt = (await importDatasetFiles(files, { bfclPromptMode: true })).examples[0];
+    const text = (e: Example) => renderExample(tok, e).text;
+    expect(text(native)).toContain('<tools>');
+    expect(text(native)).toContain('<tool_call>');
+    expect(text(prompt)).not.toContain('<tools>');
+    expect(text(prompt)).toContain(BFCL_PROMPT_PREAMBLE);
+    expect(text(prompt)).toMatch(/<\/think>\n\n\[calculate_triangle_area\(base=10, height=5, unit='units'\)\]<\|im_end\|>/);
+    expect(prompt.category).toBe('simple');
+  });
+
+  it('keeps live categories apart from non-live ones', async () => {
+    const { bfclCategory } = await import('../../src/data/formats/bfcl.ts');
+    expect(['simple_3', 'live_simple_3-2-0', 'live_parallel_multiple_1-1-0', 'parallel_multiple_9', 'live_irrelevance_4-0-4', 'live_relevance_1'].map(bfclCategory)).toEqual([
+      'simple', 'live_simple', 'live_parallel_multiple', 'parallel_multiple', 'live_irrelevance', 'live_relevance',
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { runTarget } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, runTarget } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { formatEvalSummary } from '../../eval/index.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
@@ -26,17 +26,18 @@ options:
                          that studio train uses with the same --seed; use all for a BFCL file)
   --seed <n>             split seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
   --limit <n>            evaluate at most n examples
-  --max-tokens <n>       new tokens per answer (default 256)
+  --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
   --batch <n>            prompts generated together (default 8)
   --temperature <t>      sample instead of greedy decoding (default greedy); --top-p <p>
   --format <name>        force the dataset format
+${BFCL_PROMPT_HELP}
   --summary <file>       also write the summary (accuracy, per category, per rule) as JSON
   --hub-base <url>       Hugging Face endpoint for repo ids; --cache <dir> download cache
   --quiet                no progress line`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', seed: 'number', limit: 'number', 'max-tokens': 'number',
-  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', summary: 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 const evalCommand: CliCommand = {
@@ -44,16 +45,16 @@ const evalCommand: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const { modelArg, dataPaths, out, format } = runTarget(f);
+    const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
     const split = f.split ?? 'eval';
     if (split !== 'eval' && split !== 'train' && split !== 'all') throw new CliError(`--split must be eval, train or all, not ${split}`, 2);
-    const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 256);
+    const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 512);
     const batchSize = positiveInt(f.batch, 'batch', 8);
     const seed = f.seed ?? DEFAULT_RUN_CONFIG.seed;
     const progress = new ProgressLine(f.quiet ?? false);
 
     // Every example answers, whatever the quality check says (BFCL files have no reasoning to check).
-    const data = await dataExamples(dataPaths, { seed, format, includeFailing: true });
+    const data = await dataExamples(dataPaths, { seed, format, includeFailing: true, bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = examples.slice(0, positiveInt(f.limit, 'limit', 1));
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);

@@ -11,7 +11,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { runConfigFromFlags, runTarget } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig } from '../../train/config.ts';
 import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { retrainConfig } from '../../jobs/hdr.ts';
@@ -37,18 +37,20 @@ options:
   --gen-batch <n>         prompts generated together (default ${d.batchSize})
   --mine train|eval       where hard cases come from (default train; eval leaks into the eval score)
   --mine-limit <n>        mine at most n examples; --eval-limit <n> evaluate on at most n
-  --batch <n> --seq <n>   training micro-batch and sequence length (default ${DEFAULT_RUN_CONFIG.batchSize}, ${DEFAULT_RUN_CONFIG.seqLen})
+  --batch <n> --seq <n>   training micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize}) and sequence length (default: from the
+                          data, as studio train)
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
   --seed <n>              split, sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
   --format <name>         force the dataset format
+${BFCL_PROMPT_HELP}
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
 
 const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', adapter: 'string', rounds: 'number', samples: 'number', temperature: 'number', 'top-p': 'number',
   'steps-per-round': 'number', replay: 'number', 'max-tokens': 'number', 'gen-batch': 'number', mine: 'string', 'mine-limit': 'number', 'eval-limit': 'number',
-  batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', format: 'string',
+  batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', format: 'string', 'bfcl-prompt': 'boolean',
   'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -62,7 +64,7 @@ const hdr: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const { modelArg, dataPaths, out, format } = runTarget(f);
+    const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
     const mine = f.mine ?? 'train';
     if (mine !== 'train' && mine !== 'eval') throw new CliError(`--mine must be train or eval, not ${mine}`, 2);
     const seed = f.seed ?? DEFAULT_RUN_CONFIG.seed;
@@ -88,13 +90,14 @@ const hdr: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const data = await dataExamples(dataPaths, { seed, format });
+    const data = await dataExamples(dataPaths, { seed, format, bfclPromptMode });
     let mineSet = mine === 'train' ? data.train : data.eval;
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
     let evalSet = data.eval;
     if (f['eval-limit'] !== undefined) evalSet = evalSet.slice(0, positiveInt(f['eval-limit'], 'eval-limit', 1));
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
+    seqLenFromData(config, f, model.tokenizer, [...mineSet, ...data.train]);
     const adapter = (await readAdapter(model.spec, f.adapter)) ?? null;
     if (adapter) config.lora = adapter.settings;
     const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });

@@ -29,8 +29,10 @@ options:
   --data <files>       .json / .jsonl dataset files (comma-separated or repeated)
   --out <file>         output JSONL
   --format <name>      force the format: openai, hermes, sharegpt, xlam, funreason, bfcl
-  --max-len <n>        token limit: the prompt is cut from the left; longer targets are skipped
+  --max-len <n>        token limit: earlier turns are left out, whole; an example that still does not fit
+                       is skipped (its system prompt, tools and final turn are never cut)
   --only-passing       skip examples that fail the quality check
+  --bfcl-prompt        BFCL question files in BFCL's prompt mode (system prompt, Python-call answers)
   --max-record-kib <n> per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
 
 /** Notes printed per kind before the rest are only counted. */
@@ -49,7 +51,7 @@ const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'max-record-kib': 'number' });
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean' });
     const modelDir = requireFlag(flags.model, 'model');
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
@@ -86,7 +88,7 @@ const tokenize: CliCommand = {
     const note = (count: number, text: string) => {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
     };
-    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib << 10 };
+    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib << 10, bfclPromptMode: flags['bfcl-prompt'] };
     for await (const batch of streamDatasetFiles(files, options)) {
       fileReports = batch.files;
       for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);

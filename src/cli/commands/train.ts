@@ -9,7 +9,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { runConfigFromFlags, runTarget } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
@@ -28,7 +28,9 @@ options:
   --steps <n>             optimizer steps (default ${DEFAULT_RUN_CONFIG.steps}); or --epochs <n>
   --batch <n>             examples per micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize})
   --grad-accum <n>        micro-batches per optimizer step (default 1)
-  --seq <n>               sequence length in tokens (default ${DEFAULT_RUN_CONFIG.seqLen})
+  --seq <n>               sequence length in tokens (default: the 95th percentile of the training
+                          examples' tokens, rounded up to 64); longer examples lose earlier turns,
+                          whole, or are skipped (system prompt, tools and final turn are never cut)
   --lr <x>                learning rate (default ${DEFAULT_RUN_CONFIG.lr}); --balance-lr for SSB's θ
   --schedule <s>          cosine | linear | constant (default cosine); --warmup <steps>
   --rank <n> --alpha <x>  LoRA rank and alpha (default 8, 16); --rslora
@@ -42,6 +44,7 @@ options:
   --checkpoint-every <n>  checkpoint every n steps (default 20; always at the end)
   --resume                continue from <out>/checkpoint.safetensors
   --format <name>         force the dataset format
+${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too
   --dump-step <file>      write the first optimizer step's inputs, losses and LoRA gradients as safetensors, then stop
   --hub-base <url>        Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
@@ -52,7 +55,7 @@ const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', adapter: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', 'balance-lr': 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', recompute: 'boolean',
-  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', resume: 'boolean', format: 'string',
+  'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -101,13 +104,14 @@ const train: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
-    const { modelArg, dataPaths: dataFiles, out, format } = runTarget(f);
+    const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
     const config = runConfigFromFlags(f);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
-    const data = await dataExamples(dataFiles, { seed: config.seed, format, includeFailing: f['include-failing'] });
+    const data = await dataExamples(dataFiles, { seed: config.seed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
+    seqLenFromData(config, f, model.tokenizer, data.train);
     const adapter = await readAdapter(model.spec, f.adapter);
     const start = { config, examples: data, epochs: f.epochs, adapter };
 

@@ -31,8 +31,10 @@ export function isIrrelevanceId(id: string): boolean {
   return /(^|_)irrelevance/.test(id);
 }
 
+/** `live_simple_3-2-0` → "live_simple", `parallel_12` → "parallel": live and non-live categories
+ * stay apart, as BFCL reports (and aggregates) them. */
 export function bfclCategory(id: string): string | undefined {
-  const m = /^(?:live_)?(simple|multiple|parallel_multiple|parallel|irrelevance|relevance)/.exec(id);
+  const m = /^((?:live_)?(?:simple|multiple|parallel_multiple|parallel|irrelevance|relevance))/.exec(id);
   return m?.[1];
 }
 

@@ -6,7 +6,7 @@ import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { formatBytes } from '../format.ts';
 
 export function DatasetImport() {
-  const { formatChoice, setFormatChoice, progress, detected, lastImport, importDataset } = useDatasets();
+  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset } = useDatasets();
   return (
     <div className="stack" data-testid="dataset-import">
       <h3>Import</h3>
@@ -31,6 +31,9 @@ export function DatasetImport() {
           ))}
         </select>
       </div>
+      <label className="check" title="The functions listed as JSON in BFCL's system prompt and answers as Python calls [f(a=1)]: how the leaderboard prompts models without native tools, and what FunReason trains on. Off: native tools and JSON tool calls.">
+        <input type="checkbox" checked={bfclPromptMode} onChange={(e) => setBfclPromptMode(e.target.checked)} /> BFCL files in BFCL's prompt mode (system prompt, Python-call answers)
+      </label>
       {Object.keys(detected).length > 0 && (
         <p className="muted" data-testid="detected-format">
           Detected: {Object.entries(detected).map(([f, fmt]) => `${f} → ${fmt}`).join(', ')}

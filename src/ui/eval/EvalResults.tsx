@@ -1,10 +1,12 @@
-// Results of an evaluation run: accuracy overall, per category and per failed rule, and every
+// Results of an evaluation run: accuracy overall, BFCL's aggregate (live and non-live apart), per
+// category and per failed rule, and every
 // failure with the model's output beside the expected calls (all shown as text).
 import { useState } from 'react';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow } from '../../state/queries.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
+import { BfclScoreView } from './BfclScoreView.tsx';
 
 export function EvalResults() {
   const runs = useRuns((s) => s.runs).filter((r): r is EvalRunRow => r.kind === 'eval');
@@ -41,6 +43,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
         <strong data-testid="eval-accuracy">{(s.accuracy * 100).toFixed(1)}%</strong> correct ({s.correct} of {s.total}){row.message ? ` · ${row.message}` : ''}
       </p>
       <div className="grid2">
+        <BfclScoreView score={s.bfcl} />
         <table className="rules">
           <caption>Per category</caption>
           <thead>
