@@ -8,6 +8,7 @@ import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { ScheduleKind } from '../train/schedule.ts';
+import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from '../train/balance.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
@@ -31,9 +32,30 @@ export function runTarget(f: { model?: string; data?: string[]; out?: string; fo
   return { ...target, format: f.format as SourceFormat | undefined, bfclPromptMode: f['bfcl-prompt'] ?? false };
 }
 
+/** How SSB learns α, for every command that trains (train, hdr, ablate). */
+export const BALANCE_FLAGS = {
+  rule: 'string', 'alpha0': 'number', 'alpha-min': 'number', 'alpha-max': 'number', 'balance-lr': 'number', 'balance-temperature': 'number', 'balance-window': 'number',
+} as const;
+
+export const BALANCE_HELP = `  --rule <r>              how SSB learns α: grad | uncertainty | dwa (default grad; also --loss ssb:<r>)
+                            grad: descent on α itself, the paper's literal rule; degenerate (α slides
+                                  toward the segment whose loss is lower, or barely moves)
+                            uncertainty: learned per-segment log-variances (Kendall et al. 2018)
+                            dwa: weights from how fast each segment's loss falls (Liu et al. 2019)
+  --alpha0 <x>            α's start (default ${BALANCE_DEFAULTS.alpha0}); --alpha-min, --alpha-max its bounds (${BALANCE_DEFAULTS.alphaMin}, ${BALANCE_DEFAULTS.alphaMax})
+  --balance-lr <x>        the rule's rate: θ's learning rate for grad (default ${BALANCE_DEFAULTS.gradLr}), the
+                          log-variance step for uncertainty (default ${BALANCE_DEFAULTS.uncertaintyLr})
+  --balance-temperature <T> --balance-window <W>   dwa's temperature (default ${BALANCE_DEFAULTS.dwaTemperature}) and window in steps (${BALANCE_DEFAULTS.dwaWindow})`;
+
 /** The training flags, as parsed (`--rank 4` → rank: 4). */
 export interface RunConfigFlags {
   loss?: string;
+  rule?: string;
+  alpha0?: number;
+  'alpha-min'?: number;
+  'alpha-max'?: number;
+  'balance-temperature'?: number;
+  'balance-window'?: number;
   rank?: number;
   alpha?: number;
   rslora?: boolean;
@@ -64,12 +86,24 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
   } catch (err) {
     throw new CliError(`--targets: ${(err as Error).message}`, 2);
   }
+  // `ssb:<rule>` is shorthand for --loss ssb --rule <rule>.
+  const lossFlag = f.loss ?? d.loss;
+  const ruleInLoss = lossFlag.startsWith('ssb:') ? lossFlag.slice(4) : undefined;
+  const loss = ruleInLoss === undefined ? lossFlag : 'ssb';
+  const ruleName = f.rule ?? ruleInLoss ?? d.balanceRule ?? 'grad';
+  if (!isBalanceRule(ruleName)) throw new CliError(`--rule must be one of ${BALANCE_RULES.join(', ')}, not ${ruleName}`, 2);
   const config: RunConfig = {
     ...d,
-    loss: f.loss ?? d.loss,
+    loss,
+    balanceRule: ruleName,
+    alpha0: f.alpha0 ?? d.alpha0,
+    alphaMin: f['alpha-min'] ?? d.alphaMin,
+    alphaMax: f['alpha-max'] ?? d.alphaMax,
+    balanceTemperature: f['balance-temperature'] ?? d.balanceTemperature,
+    balanceWindow: f['balance-window'] ?? d.balanceWindow,
     lora: { ...d.lora, rank: f.rank ?? d.lora.rank, alpha: f.alpha ?? d.lora.alpha, useRsLora: f.rslora ?? false, targets },
     lr: f.lr ?? d.lr,
-    balanceLr: f['balance-lr'],
+    balanceLr: f['balance-lr'] ?? defaultBalanceLr(ruleName),
     schedule: (f.schedule as ScheduleKind | undefined) ?? d.schedule,
     warmupSteps: f.warmup ?? d.warmupSteps,
     batchSize: f.batch ?? d.batchSize,

@@ -1,7 +1,9 @@
 // The HDR job, one for the studio and the CLI: load the model with the starting adapter (or a
 // fresh LoRA), mine hard cases from the mining set, then run src/hdr's rounds (sample, gate,
 // retrain from the current adapter, re-evaluate) with the run's store keeping the pool, the
-// accepted samples and every round; at the end the retrained adapter is kept with the run.
+// accepted samples and every round; at the end the retrained adapter is kept with the run, with the
+// balance rule's state, so evaluation, export and a later HDR run can start from it. Retraining
+// continues α from the run HDR starts from (its balance state), not from α₀.
 // The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
 import type { Example } from '../data/example.ts';
 import type { EvalReport } from '../eval/index.ts';
@@ -12,6 +14,7 @@ import { exportPeftAdapter } from '../model/peft.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import { tokenizeForTraining } from '../train/prepareData.ts';
 import type { StepMetrics } from '../train/trainer.ts';
+import type { BalanceState } from '../train/balance.ts';
 import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -29,6 +32,8 @@ export interface HdrJob {
   replayPool: Example[];
   /** Start from this adapter; null: a fresh LoRA from config.lora. */
   adapter: LoraAdapter | null;
+  /** The balance state of the run the adapter comes from (its rule must be config's); null: α₀. */
+  balance?: BalanceState | null;
   events?: HdrEvents;
 }
 
@@ -72,6 +77,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       config,
       stepsPerRound: settings.stepsPerRound,
       tokenize: (e) => tokenizeForTraining(ctx.model.tokenizer, e, config.seqLen),
+      initialBalance: job.balance ?? null,
       onStep: (round, m) => {
         ctx.progress({ label: `round ${round}: retraining`, done: m.step, total: settings.stepsPerRound });
         events.onStep?.(round, m);
@@ -102,10 +108,14 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         },
       },
     });
-    await store.saveAdapter(result.rounds.at(-1)?.round ?? 0, async () => {
-      const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), ctx.model.ref);
-      return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
-    });
+    await store.saveAdapter(
+      result.rounds.at(-1)?.round ?? 0,
+      async () => {
+        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), ctx.model.ref);
+        return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+      },
+      retrain.balance ?? undefined,
+    );
     Object.assign(outcome, {
       stopReason: result.stopReason,
       rounds: result.rounds.length,

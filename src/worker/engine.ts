@@ -175,7 +175,9 @@ export class StudioEngine {
       const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
       const config = { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora };
       validateRunConfig(config);
-      const input = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null };
+      // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
+      const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
+      const input = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
       return this.jobs.run(
         'an HDR run',
         async (ctx, job: typeof input) => {

@@ -135,11 +135,13 @@ describe('jobs against both run stores', () => {
     const engine = await tinyEngine();
     const spec = engine.requireModel().spec;
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 4, batchSize: 2 };
-    const config = retrainConfig(CONFIG, settings);
+    const config = { ...retrainConfig(CONFIG, settings), balanceRule: 'uncertainty' as const };
     const db = freshDb();
     const dataset = await saveDataset(db, { name: 'demo', examples: await demoExamples(30) });
     const data = await storedExamples(db, dataset.id);
-    const job = { settings, config, mineSet: data.train.slice(0, 2), evalSet: [], replayPool: data.train, adapter: null };
+    // The balance state of the run HDR starts from: retraining continues it, and it is kept with the adapter.
+    const balance = { rule: 'uncertainty' as const, logVarCot: 0.1, logVarCall: 1.3 };
+    const job = { settings, config, mineSet: data.train.slice(0, 2), evalSet: [], replayPool: data.train, adapter: null, balance };
 
     const workspace = new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' });
     const dexie = await workspace.createRun({ kind: 'hdr', name: 'hdr', settings, config });
@@ -166,6 +168,10 @@ describe('jobs against both run stores', () => {
     // Same job, same seeds: the same pool and the same outcome in either store.
     expect(inFolder).toEqual(inDexie);
     expect((await folder.readAdapter(spec)).settings).toEqual(dexieAdapter.settings);
+    const kept = await dexie.readBalance();
+    expect(kept?.rule).toBe('uncertainty');
+    expect(await folder.readBalance()).toEqual(kept);
+    if (inDexie.added === 0) expect(kept).toEqual(balance); // no round retrained: α is where the start run left it
 
     // The Dexie pool remembers its rounds: the next HDR run on this dataset starts at round 2.
     const next = await workspace.createRun({ kind: 'hdr', name: 'hdr 2', settings, config });

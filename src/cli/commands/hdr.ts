@@ -11,8 +11,8 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfig } from '../../train/config.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
+import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
@@ -27,7 +27,8 @@ base quality check), de-duplicates them, retrains the adapter on them plus repla
 re-evaluates on the held-out split. Stops when the pool is empty, stops shrinking, or at --rounds.
 
 options:
-  --adapter <dir>         start from this PEFT adapter (else a fresh LoRA: --rank, --alpha, --targets)
+  --adapter <dir>         start from this PEFT adapter (else a fresh LoRA: --rank, --alpha, --targets);
+                          a run folder's balance state comes along, so α continues where it was
   --rounds <n>            round limit (default ${d.maxRounds})
   --samples <k>           answers sampled per hard case and round (default ${d.samplesPerCase})
   --temperature <t>       sampling temperature (default ${d.temperature}); --top-p <p> (default ${d.topP})
@@ -40,6 +41,7 @@ options:
   --batch <n> --seq <n>   training micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize}) and sequence length (default: from the
                           data, as studio train)
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
+${BALANCE_HELP}
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
   --seed <n>              split, sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
   --format <name>         force the dataset format
@@ -48,6 +50,7 @@ ${BFCL_PROMPT_HELP}
   --quiet                 no progress line`;
 
 const flagsSpec = {
+  ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', rounds: 'number', samples: 'number', temperature: 'number', 'top-p': 'number',
   'steps-per-round': 'number', replay: 'number', 'max-tokens': 'number', 'gen-batch': 'number', mine: 'string', 'mine-limit': 'number', 'eval-limit': 'number',
   batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', format: 'string', 'bfcl-prompt': 'boolean',
@@ -100,6 +103,11 @@ const hdr: CliCommand = {
     seqLenFromData(config, f, model.tokenizer, [...mineSet, ...data.train]);
     const adapter = (await readAdapter(model.spec, f.adapter)) ?? null;
     if (adapter) config.lora = adapter.settings;
+    // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues.
+    const balance = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
+    if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
+      console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
+    }
     const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });
     progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
     const result = await engine.hdr({
@@ -110,6 +118,7 @@ const hdr: CliCommand = {
       evalSet,
       replayPool: data.train,
       adapter,
+      balance,
       events: {
         onMined: (report, pool) => console.log(`mined ${pool.length} hard cases from ${report.total} ${mine} examples (accuracy ${(100 * report.accuracy).toFixed(1)}%)`),
         onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),

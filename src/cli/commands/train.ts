@@ -9,7 +9,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
@@ -31,11 +31,12 @@ options:
   --seq <n>               sequence length in tokens (default: the 95th percentile of the training
                           examples' tokens, rounded up to 64); longer examples lose earlier turns,
                           whole, or are skipped (system prompt, tools and final turn are never cut)
-  --lr <x>                learning rate (default ${DEFAULT_RUN_CONFIG.lr}); --balance-lr for SSB's θ
+  --lr <x>                learning rate (default ${DEFAULT_RUN_CONFIG.lr})
   --schedule <s>          cosine | linear | constant (default cosine); --warmup <steps>
   --rank <n> --alpha <x>  LoRA rank and alpha (default 8, 16); --rslora
   --targets <list>        q,k,v,o,gate,up,down or all (default all)
   --loss <l>              ssb | sft | fixed:<α> (default ssb)
+${BALANCE_HELP}
   --max-grad-norm <x>     global-norm clip (default 1; 0 disables)
   --weight-decay <x>      AdamW decoupled weight decay (default 0)
   --seed <n>              data order, LoRA init and split seed (default 42)
@@ -52,8 +53,9 @@ ${BFCL_PROMPT_HELP}
   --quiet                 no progress line`;
 
 const flagsSpec = {
+  ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
-  seq: 'number', lr: 'number', 'balance-lr': 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
+  seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', recompute: 'boolean',
   'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',

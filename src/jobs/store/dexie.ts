@@ -24,6 +24,7 @@ import { loraLayout, unflattenLora } from '../../model/deviceLora.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
+import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { JobExamples } from '../data.ts';
@@ -205,12 +206,23 @@ export class DexieRunStore implements RunStore {
 
   /** A trainer checkpoint of that step already holds the adapter (readAdapter derives it); otherwise
    * the PEFT files join that step's checkpoint row, or make an adapter-only one. */
-  async saveAdapter(step: number, files: () => Promise<AdapterFiles>): Promise<void> {
+  async saveAdapter(step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void> {
     const existing = await this.db.checkpoints.get([this.runId, step]);
     if (existing?.blobs[CHECKPOINT_BLOB] !== undefined) return;
     const peft = await files();
     const blobs = { ...(existing?.blobs ?? {}), [ADAPTER_CONFIG_FILE]: toArrayBuffer(new TextEncoder().encode(peft.configJson)), [ADAPTER_WEIGHTS_FILE]: toArrayBuffer(peft.weights) };
-    await this.db.checkpoints.put({ runId: this.runId, step, createdAt: Date.now(), blobs, meta: { adapterOnly: true } });
+    await this.db.checkpoints.put({ runId: this.runId, step, createdAt: Date.now(), blobs, meta: balance ? { adapterOnly: true, balance } : { adapterOnly: true } });
+  }
+
+  /** The newest trainer checkpoint's balance state, else the state kept with an adapter-only row. */
+  async readBalance(): Promise<BalanceState | null> {
+    const state = await this.newestTrainerState();
+    if (state) return state.balance;
+    const meta = (await this.checkpointRows()).at(-1)?.meta as { balance?: unknown } | undefined;
+    if (meta?.balance === undefined) return null;
+    const parsed = parseBalanceState(meta.balance);
+    if (typeof parsed === 'string') throw new Error(`run ${this.runId}: the balance state kept with its adapter is broken (${parsed})`);
+    return parsed;
   }
 
   async saveEvaluation(report: EvalReport): Promise<void> {

@@ -5,6 +5,8 @@
 //   metrics.jsonl             {"kind":"train",…StepMetrics} per step, {"kind":"eval",…} per eval
 //   checkpoint.safetensors    the newest trainer checkpoint (resume with --resume)
 //   adapter_config.json + adapter_model.safetensors   the PEFT adapter
+//   balance.json              the balance rule's state kept with an adapter that has no checkpoint
+//                             (an HDR run's), so a run started from it continues its α
 //   token-loss.json           per-token loss of one held-out example at the latest eval step
 //   HDR: mine-predictions.jsonl, hard-cases.jsonl (the open pool), hdr-examples.jsonl (accepted
 //        samples as Examples), rounds.jsonl (one report per round), hdr.json (the summary)
@@ -20,6 +22,7 @@ import type { ModelSpec } from '../../model/config.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
+import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
@@ -28,6 +31,7 @@ export const RUN_JSON = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const TOKEN_LOSS_FILE = 'token-loss.json';
+export const BALANCE_FILE = 'balance.json';
 export const HDR_FILES = { rounds: 'rounds.jsonl', examples: 'hdr-examples.jsonl', hardCases: 'hard-cases.jsonl', mined: 'mine-predictions.jsonl', summary: 'hdr.json' } as const;
 
 /** What the command knows about the run before any job starts. */
@@ -163,10 +167,25 @@ export class RunFolderStore implements RunStore {
     return readPeftAdapter(this.dir, spec);
   }
 
-  async saveAdapter(_step: number, files: () => Promise<AdapterFiles>): Promise<void> {
+  async saveAdapter(_step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void> {
     const peft = await files();
     this.write(ADAPTER_CONFIG_FILE, peft.configJson);
     this.write(ADAPTER_WEIGHTS_FILE, peft.weights);
+    if (balance) this.write(BALANCE_FILE, JSON.stringify(balance) + '\n');
+  }
+
+  /** checkpoint.safetensors's balance state, else balance.json's, else null. */
+  async readBalance(): Promise<BalanceState | null> {
+    if (this.hasCheckpoint()) return (await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE))).state.balance;
+    if (!existsSync(this.path(BALANCE_FILE))) return null;
+    let parsed: BalanceState | string;
+    try {
+      parsed = parseBalanceState(JSON.parse(readFileSync(this.path(BALANCE_FILE), 'utf8')));
+    } catch (err) {
+      parsed = (err as Error).message;
+    }
+    if (typeof parsed === 'string') throw new Error(`${this.path(BALANCE_FILE)}: ${parsed}`);
+    return parsed;
   }
 
   async saveEvaluation(report: EvalReport): Promise<void> {

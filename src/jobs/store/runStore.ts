@@ -13,6 +13,7 @@ import type { ModelSpec } from '../../model/config.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
+import type { BalanceState } from '../../train/balance.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 
 /** A PEFT adapter as its two files (adapter_config.json text, adapter_model.safetensors bytes). */
@@ -88,8 +89,12 @@ export interface RunStore {
    * with what is missing when the run has none. */
   readAdapter(spec: ModelSpec): Promise<LoraAdapter>;
   /** Keeps the adapter as of `step` in PEFT's format. `files` is called only when the store has no
-   * other way to give it back (a trainer checkpoint of that step already holds it). */
-  saveAdapter(step: number, files: () => Promise<AdapterFiles>): Promise<void>;
+   * other way to give it back (a trainer checkpoint of that step already holds it). `balance`: the
+   * balance rule's state that goes with it (an HDR run's, so a later run can continue its α). */
+  saveAdapter(step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void>;
+  /** The balance rule's state the run ended with (its newest trainer checkpoint's, or what was kept
+   * with its adapter); null when it has none. HDR continues α from it. */
+  readBalance(): Promise<BalanceState | null>;
 
   // Evaluations
   saveEvaluation(report: EvalReport): Promise<void>;
