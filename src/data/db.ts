@@ -77,6 +77,9 @@ export interface RunRow<Kind extends RunKind = RunKind, Config = unknown> {
   message?: string;
   /** Opened from a snapshot: never trained further in this browser unless resumed on purpose. */
   readOnly?: boolean;
+  /** The user's labels and notes (the runs table edits them). */
+  tags?: string[];
+  notes?: string;
 }
 
 export interface MetricRow {

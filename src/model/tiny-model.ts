@@ -1,13 +1,15 @@
 // Generates tiny decoder checkpoints in the exact Hugging Face layout (config.json,
 // generation_config.json, model.safetensors or an index + shards), from a fixed seed.
 // Used by scripts/gen-tiny-model.ts for the embedded default model (real Qwen3 vocabulary and
-// tokenizer) and by tests for small-vocabulary Llama / Qwen2 / Qwen3 parity models.
+// tokenizer; its weights pre-trained, see pretrainedTinyModel) and by tests for small-vocabulary
+// Llama / Qwen2 / Qwen3 parity models (random weights from a seed).
 // Pure: returns file contents; never writes files, never touches the GPU.
 import { specToConfigJson, weightManifest, type ModelSpec } from './config.ts';
 import type { WeightDtype } from './dtype.ts';
-import { encodeFromNumbers } from './dtype.ts';
+import { DTYPE_BYTES, encodeFromNumbers } from './dtype.ts';
+import { memorySource } from './byte-source.ts';
 import { hashString, seededNormal } from './random.ts';
-import { elementCount, encodeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { elementCount, encodeSafetensors, readSafetensorsHeader, streamTensors, type TensorToWrite } from './safetensors.ts';
 
 export interface TinyModelOptions {
   family: 'qwen3' | 'qwen2' | 'llama';
@@ -156,5 +158,38 @@ export function generateTinyModel(o: TinyModelOptions): TinyModelFiles {
   });
   const totalSize = tensors.reduce((a, t) => a + t.data.byteLength, 0);
   files.set('model.safetensors.index.json', JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2) + '\n');
+  return { spec, files };
+}
+
+/** The embedded default as shipped: TINY_QWEN3_DEFAULT's architecture with weights pre-trained by
+ * scripts/demo-model/ on synthetic function-calling data. The committed artifact holds the layer
+ * weights and only the embedding rows of the tokens that data uses (`used_token_ids`); every other
+ * row of the tied embedding is zero, so its logit is exactly 0 — the pre-training computed its
+ * softmax over the full vocabulary on that assumption, so losses here equal those it measured. */
+export async function pretrainedTinyModel(artifact: Uint8Array, o: TinyModelOptions = TINY_QWEN3_DEFAULT): Promise<TinyModelFiles> {
+  const source = memorySource(artifact, 'pretrained.safetensors');
+  const header = await readSafetensorsHeader(source);
+  const stored = new Map<string, { dtype: string; shape: number[]; bytes: Uint8Array }>();
+  for await (const t of streamTensors(source, header)) stored.set(t.name, t);
+  const ids = stored.get('used_token_ids');
+  if (!ids || ids.dtype !== 'I32') throw new Error('pretrained.safetensors: no I32 tensor "used_token_ids"');
+  const view = new DataView(ids.bytes.buffer, ids.bytes.byteOffset, ids.bytes.byteLength);
+  const used = Array.from({ length: ids.bytes.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
+  const { spec, files } = generateTinyModel(o);
+  const tensors: TensorToWrite[] = weightManifest(spec).map((w) => {
+    const t = stored.get(w.name);
+    if (!t || t.dtype !== o.dtype) throw new Error(`pretrained.safetensors: tensor "${w.name}" is missing or not ${o.dtype}`);
+    if (w.name !== 'model.embed_tokens.weight') {
+      if (t.shape.join() !== w.shape.join()) throw new Error(`pretrained.safetensors: "${w.name}" is [${t.shape}], the model needs [${w.shape}]`);
+      return { name: w.name, dtype: o.dtype, shape: w.shape, data: t.bytes };
+    }
+    const H = w.shape[1];
+    const rowBytes = H * DTYPE_BYTES[o.dtype];
+    if (t.shape[0] !== used.length || t.shape[1] !== H) throw new Error(`pretrained.safetensors: the embedding rows are [${t.shape}], expected [${used.length}, ${H}]`);
+    const full = new Uint8Array(w.shape[0] * rowBytes); // zero rows: logit 0 for every unused token
+    used.forEach((id, i) => full.set(t.bytes.subarray(i * rowBytes, (i + 1) * rowBytes), id * rowBytes));
+    return { name: w.name, dtype: o.dtype, shape: w.shape, data: full };
+  });
+  files.set('model.safetensors', encodeSafetensors(tensors, { format: 'pt', what: header.metadata?.what ?? 'pre-trained tiny Qwen3' }));
   return { spec, files };
 }

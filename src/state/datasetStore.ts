@@ -8,6 +8,7 @@ import type { DatasetDeletionPlan, ImportedFile, SourceFormat } from '../worker/
 import { engineClient } from './engine.ts';
 import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
+import { nonDatasetMessage } from './fileKinds.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
 
@@ -100,6 +101,11 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   async importDataset(files) {
     if (get().progress) {
       set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
+      return null;
+    }
+    const wrongKind = await nonDatasetMessage(files);
+    if (wrongKind) {
+      set({ error: wrongKind, lastImport: null });
       return null;
     }
     const bytesTotal = files.reduce((s, f) => s + f.size, 0);

@@ -3,7 +3,7 @@
 // embedded model's tokenizer, so they work before any model is loaded), the hard cases of a dataset
 // and one example row. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useState } from 'react';
-import type { DatasetLengths, Example, ExampleTokens } from '../worker/protocol.ts';
+import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { exampleRow, hardCases, type ExampleRow, type HardCaseRow } from './queries.ts';
 
@@ -46,6 +46,15 @@ export function useExampleTokens(example: Example): Loaded<ExampleTokens> {
 
 export function useDatasetLengths(datasetId: string, bins: number, onProgress: (p: { done: number; total: number }) => void): Loaded<DatasetLengths> {
   return useLoaded(`${datasetId}:${bins}`, () => engineClient().request('datasetLengths', { datasetId, bins }, onProgress), 'count tokens');
+}
+
+/** What the sequence length does to a dataset's training examples before a run starts (fit whole,
+ * lose earlier turns, skipped), and the length the data suggests. Tokens are counted once per
+ * dataset; the report follows the length as it is edited. */
+export function useTruncation(datasetId: string | null, seqLen: number): Loaded<{ report: TruncationReport; suggestedSeqLen: number; tokenizer: string }> {
+  const fits = useLoaded(datasetId, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+  if (!fits.value) return { value: null, error: fits.error };
+  return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
 export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] {

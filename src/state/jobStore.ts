@@ -6,19 +6,20 @@ import { create } from 'zustand';
 import { DEFAULT_HDR_SETTINGS, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
-import { useRuns } from './runStore.ts';
+import { resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'generate';
 
 export interface EvalDraft {
-  adapterRunId: string;
+  /** null: the latest trained run; '': the base model. */
+  adapterRunId: AdapterChoice;
   limit: number;
   maxNewTokens: number;
   batchSize: number;
 }
 
 export interface HdrDraft {
-  adapterRunId: string;
+  adapterRunId: AdapterChoice;
   mineLimit: number;
   evalLimit: number;
   settings: HdrSettings;
@@ -26,8 +27,8 @@ export interface HdrDraft {
 
 /** Few examples, so a software GPU finishes in minutes (raise them on real hardware); room for the
  * reasoning before the call (max new tokens ≥ 512: a cut-off <think> scores as a decode failure). */
-export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: '', limit: 8, maxNewTokens: 512, batchSize: 4 };
-export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: '', mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, batchSize: 4 } };
+export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: null, limit: 8, maxNewTokens: 512, batchSize: 4 };
+export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: null, mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, batchSize: 4 } };
 
 interface JobState {
   running: { kind: JobKind; progress: ProgressInfo | null } | null;
@@ -42,13 +43,30 @@ interface JobState {
   answer: GenerateResult | null;
   setEvalDraft(p: Partial<EvalDraft>): void;
   setHdrDraft(p: Partial<HdrDraft>): void;
-  runEvaluation(datasetId: string): Promise<void>;
-  startHdr(datasetId: string): Promise<void>;
+  /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. */
+  runEvaluation(datasetId: string, draft?: EvalDraft): Promise<void>;
+  startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
   generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx' }): Promise<void>;
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
   dismiss(): void;
+}
+
+/** "1 round", "2 rounds". */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Why HDR stopped, in words (the run row keeps the reason's code). */
+export function hdrStopText(reason: string | undefined): string {
+  const words: Record<string, string> = {
+    pool_empty: 'every hard case was solved',
+    pool_stopped_shrinking: 'the pool stopped shrinking',
+    round_limit: 'the round limit was reached',
+    aborted: 'cancelled',
+  };
+  return reason ? (words[reason] ?? reason) : 'not stopped yet';
 }
 
 export const useJobs = create<JobState>((set, get) => {
@@ -87,17 +105,17 @@ export const useJobs = create<JobState>((set, get) => {
       set({ hdrDraft: { ...get().hdrDraft, ...p } });
     },
 
-    runEvaluation(datasetId) {
-      const d = get().evalDraft;
+    runEvaluation(datasetId, d = get().evalDraft) {
+      const runId = resolveAdapterRun(d.adapterRunId, useRuns.getState().runs);
       return job('evaluate', 'the evaluation', async (onProgress) => {
-        const result = await engineClient().request('evaluate', { datasetId, runId: d.adapterRunId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
+        const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
         set({ lastEval: result });
-        return `Evaluated ${result.summary.total} examples: ${(result.summary.accuracy * 100).toFixed(1)}% correct.`;
+        return `Evaluated ${plural(result.summary.total, 'example')}: ${(result.summary.accuracy * 100).toFixed(1)}% correct.`;
       });
     },
 
-    startHdr(datasetId) {
-      const d = get().hdrDraft;
+    startHdr(datasetId, d = get().hdrDraft) {
+      const runId = resolveAdapterRun(d.adapterRunId, useRuns.getState().runs);
       return job('hdr', 'the HDR run', async (onProgress) => {
         // Rounds are written to the run row as they end; re-reading the runs every few seconds
         // lets the rounds table fill in while HDR is still running.
@@ -109,8 +127,8 @@ export const useJobs = create<JobState>((set, get) => {
             void useRuns.getState().refreshRuns();
           }
         };
-        const r = await engineClient().request('startHdr', { datasetId, runId: d.adapterRunId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
-        return `HDR stopped (${r.stopReason}) after ${r.rounds} rounds: ${r.poolStart} hard cases mined, ${r.added} examples added to the dataset.`;
+        const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
+        return `HDR stopped after ${plural(r.rounds, 'round')} (${hdrStopText(r.stopReason)}): ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
       });
     },
 

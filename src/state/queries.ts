@@ -1,5 +1,5 @@
 // The page's typed reads of IndexedDB: datasets, a dataset's example rows, the runs table with each
-// run's newest metrics, a run's metric rows, hard cases. Each is one function the stores and views
+// run's newest metrics and checkpoint step, a run's metric rows, hard cases. Each is one function the stores and views
 // call; none writes (the worker does every write). Row types come from the stores' schema.
 import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type StoredRun } from '../jobs/store/schema.ts';
 import { studioDb } from './db.ts';
@@ -25,6 +25,8 @@ export interface RunsTable {
   runs: StoredRun[];
   /** Each run's newest metric row's values (runs without metrics are absent). */
   lastMetrics: Map<string, Record<string, number>>;
+  /** Each run's newest checkpoint step: where a resume continues (runs without one are absent). */
+  checkpointSteps: Map<string, number>;
 }
 
 /** The runs table in one read, whatever the number of runs: every run row, the metric keys (small
@@ -32,12 +34,18 @@ export interface RunsTable {
  * row of each run by those keys. */
 export async function runsTable(): Promise<RunsTable> {
   const db = studioDb();
-  return db.transaction('r', db.runs, db.metrics, async () => {
+  return db.transaction('r', db.runs, db.metrics, db.checkpoints, async () => {
     const rows = (await db.runs.orderBy('createdAt').reverse().toArray()).map(storedRun);
     const keys = (await db.metrics.toCollection().primaryKeys()) as Array<[string, number]>;
     const newest = keys.filter((k, i) => keys[i + 1]?.[0] !== k[0]);
     const last = await db.metrics.bulkGet(newest);
-    return { runs: rows, lastMetrics: new Map(last.filter((r): r is MetricRow => !!r).map((r) => [r.runId, r.values])) };
+    // Checkpoint keys are [runId, step] in key order too: each run's last key is its newest.
+    const checkpointKeys = (await db.checkpoints.toCollection().primaryKeys()) as Array<[string, number]>;
+    return {
+      runs: rows,
+      lastMetrics: new Map(last.filter((r): r is MetricRow => !!r).map((r) => [r.runId, r.values])),
+      checkpointSteps: new Map(checkpointKeys.map(([runId, step]) => [runId, step])),
+    };
   });
 }
 

@@ -2,11 +2,13 @@
 // worker's live `run-metric` / `run-eval` events. Charts subscribe here and redraw themselves;
 // React never re-renders per point (the tldraw/excalidraw rule for high-frequency data).
 // Owns no DOM and no chart: only arrays and a subscriber list.
+import { useCallback, useSyncExternalStore } from 'react';
 import type { EvalMetrics, StepMetrics } from '../worker/protocol.ts';
 import { runMetrics, type MetricRow } from './queries.ts';
+import { downloadBytes } from './download.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
-export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall'] as const;
+export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall', 'cotTokens', 'callTokens'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
 export class RunSeries {
@@ -81,6 +83,18 @@ export class RunSeries {
     if (notify) this.notify();
   }
 
+  /** The call's weight under plain SFT on the batches this run trained on: its share of the
+   * target tokens (SFT averages over every target token alike). Null before the first step. */
+  sftCallShare(): number | null {
+    let cot = 0;
+    let call = 0;
+    for (let i = 0; i < this.steps.length; i++) {
+      cot += this.values.cotTokens[i] ?? 0;
+      call += this.values.callTokens[i] ?? 0;
+    }
+    return cot + call > 0 ? call / (cot + call) : null;
+  }
+
   last(key: MetricKey): number | null {
     for (let i = this.steps.length - 1; i >= 0; i--) if (this.values[key][i] !== null) return this.values[key][i];
     return null;
@@ -120,4 +134,26 @@ export function routeEvalEvent(runId: string, metric: EvalMetrics): void {
   const s = cache.get(runId);
   if (s?.loaded) s.addEval(metric);
   else s?.enqueue({ evalMetric: metric });
+}
+
+/** A run's metrics as CSV (one row per step, a column per metric, empty where a step has none),
+ * for a spreadsheet or pandas. */
+export function runSeriesCsv(s: Pick<RunSeries, 'steps' | 'values'>): string {
+  const lines = [['step', ...METRIC_KEYS].join(',')];
+  s.steps.forEach((step, i) => lines.push([step, ...METRIC_KEYS.map((k) => s.values[k][i] ?? '')].join(',')));
+  return lines.join('\n') + '\n';
+}
+
+/** Downloads a run's metrics as `<name>-metrics.csv`. */
+export function downloadRunCsv(runId: string, name: string): void {
+  const safe = name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || runId;
+  downloadBytes(new TextEncoder().encode(runSeriesCsv(runSeries(runId))), `${safe}-metrics.csv`, 'text/csv');
+}
+
+/** A number read from a run's series, re-read when the series changes (a React hook). */
+export function useRunSeriesNumber(runId: string, read: (s: RunSeries) => number | null): number | null {
+  const subscribe = useCallback((cb: () => void) => runSeries(runId).subscribe(cb), [runId]);
+  // `read` is a plain accessor; the series it reads is what the subscription follows.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useSyncExternalStore(subscribe, () => read(runSeries(runId)));
 }

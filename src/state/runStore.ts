@@ -11,6 +11,7 @@ import { runsTable, type RunKind, type StoredRun } from './queries.ts';
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
+import { askToNotify, notifyRunEnded } from './notify.ts';
 
 /** Defaults for the embedded model on a software GPU: short sequences of the demo fit in 320
  * tokens, batch 1 keeps a step to seconds. */
@@ -46,6 +47,56 @@ export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number
   return Math.max(0, ((totalSteps - last.step) * perStep) / 1000);
 }
 
+/** The draft as the user left it (kept across reloads), over today's defaults so a field added
+ * since is filled in; an unreadable saved draft is ignored. */
+const DRAFT_KEY = 'studio.runDraft';
+function savedDraft(): RunConfig {
+  try {
+    const saved = JSON.parse(readPref(DRAFT_KEY) ?? 'null') as Partial<RunConfig> | null;
+    if (!saved || typeof saved !== 'object') return STUDIO_DEFAULT_CONFIG;
+    return { ...STUDIO_DEFAULT_CONFIG, ...saved, lora: { ...STUDIO_DEFAULT_CONFIG.lora, ...saved.lora } };
+  } catch {
+    return STUDIO_DEFAULT_CONFIG;
+  }
+}
+
+/** The newest training run that has trained (newest first in `runs`): what evaluation, HDR and the
+ * playground use unless the user picks another adapter or the base model. */
+export function latestTrainedRun(runs: StoredRun[]): StoredRun | null {
+  return runs.find((r) => r.kind === 'train' && (r.lastStep ?? 0) > 0) ?? null;
+}
+
+/** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */
+export type AdapterChoice = string | null;
+
+/** The run id an adapter choice stands for now ('' = the base model). */
+export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): string {
+  if (choice !== null) return choice;
+  return latestTrainedRun(runs)?.id ?? '';
+}
+
+/** The settings two runs differ in, flattened (`lora.rank`), plus their dataset and model, for the
+ * compare view's table. Values are shown as text; a setting one run lacks shows as "—". */
+export function configDifferences(a: StoredRun, b: StoredRun, datasetName: (id: string) => string): Array<{ setting: string; a: string; b: string }> {
+  const flat = (prefix: string, v: unknown, out: Map<string, string>) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) flat(prefix ? `${prefix}.${k}` : k, x, out);
+    else out.set(prefix, Array.isArray(v) ? v.join(', ') : String(v));
+    return out;
+  };
+  const fa = flat('', a.config, new Map([['dataset', datasetName(a.datasetId)], ['model', a.modelRef ?? '—']]));
+  const fb = flat('', b.config, new Map([['dataset', datasetName(b.datasetId)], ['model', b.modelRef ?? '—']]));
+  const keys = [...new Set([...fa.keys(), ...fb.keys()])];
+  return keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => ({ setting: k, a: fa.get(k) ?? '—', b: fb.get(k) ?? '—' }));
+}
+
+/** The newest evaluation of each adapter (null: the base model) among `evals` (newest first), the
+ * base model first: the rows of a base-vs-adapter comparison. */
+export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown }>(evals: R[]): R[] {
+  const seen = new Set<string | null>();
+  const out = evals.filter((r) => r.summary && !seen.has(r.config.adapterRunId) && (seen.add(r.config.adapterRunId), true));
+  return [...out.filter((r) => r.config.adapterRunId === null), ...out.filter((r) => r.config.adapterRunId !== null)];
+}
+
 /** Evaluation and HDR runs share the runs table; every row says its kind. */
 export function runKind(run: StoredRun): RunKind {
   return run.kind;
@@ -74,6 +125,8 @@ interface RunState {
   runs: StoredRun[];
   /** Each run's newest metric values, for the runs table. */
   lastMetrics: Map<string, Record<string, number>>;
+  /** Each run's newest checkpoint step: where resuming continues. */
+  checkpointSteps: Map<string, number>;
   selectedRunId: string | null;
   draft: RunConfig;
   active: ActiveRun | null;
@@ -87,6 +140,8 @@ interface RunState {
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
   deleteRun(runId: string): Promise<void>;
+  /** Renames a run or sets its tags and notes; true when saved. */
+  updateRunInfo(runId: string, info: { name?: string; tags?: string[]; notes?: string }): Promise<boolean>;
   /** Called by the event adapter on `run-status`. */
   noteStatus(runId: string, status: RunStatus, message?: string): void;
   dismissError(): void;
@@ -97,6 +152,7 @@ const SELECTED_RUN_KEY = 'studio.selectedRun';
 export const useRuns = create<RunState>((set, get) => {
   /** Trains a run in the worker until it ends, keeping `active` up to date. */
   async function train(runId: string, resume: boolean): Promise<void> {
+    askToNotify();
     set({ active: { runId, progress: null, stepTimes: [], pausing: false, stopping: false }, error: null, notice: null, selectedRunId: runId });
     writePref(SELECTED_RUN_KEY, runId);
     try {
@@ -106,10 +162,12 @@ export const useRuns = create<RunState>((set, get) => {
         const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: performance.now() }] : a.stepTimes;
         set({ active: { ...a, progress, stepTimes } });
       });
-      if (result.status === 'failed') set({ error: `Run ${runId} failed at step ${result.step}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
+      const name = get().runs.find((r) => r.id === runId)?.name ?? runId;
+      notifyRunEnded(name, result.status, result.step);
+      if (result.status === 'failed') set({ error: `Run “${name}” failed at step ${result.step}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
       else if (result.message) set({ notice: result.message });
     } catch (err) {
-      set({ error: `Training run ${runId} could not run: ${(err as Error).message}.` });
+      set({ error: `Training run ${get().runs.find((r) => r.id === runId)?.name ?? runId} could not run: ${(err as Error).message}.` });
     } finally {
       set({ active: null });
       await get().refreshRuns();
@@ -119,16 +177,17 @@ export const useRuns = create<RunState>((set, get) => {
   return {
     runs: [],
     lastMetrics: new Map(),
+    checkpointSteps: new Map(),
     selectedRunId: readPref(SELECTED_RUN_KEY),
-    draft: STUDIO_DEFAULT_CONFIG,
+    draft: savedDraft(),
     active: null,
     error: null,
     notice: null,
 
     async refreshRuns() {
-      const { runs, lastMetrics } = await runsTable();
+      const { runs, lastMetrics, checkpointSteps } = await runsTable();
       const sel = get().selectedRunId;
-      set({ runs, lastMetrics, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
+      set({ runs, lastMetrics, checkpointSteps, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
     },
 
     selectRun(id) {
@@ -137,7 +196,9 @@ export const useRuns = create<RunState>((set, get) => {
     },
 
     updateDraft(patch) {
-      set({ draft: { ...get().draft, ...patch } });
+      const draft = { ...get().draft, ...patch };
+      writePref(DRAFT_KEY, JSON.stringify(draft));
+      set({ draft });
     },
 
     async startRun(datasetId, name) {
@@ -192,6 +253,17 @@ export const useRuns = create<RunState>((set, get) => {
       }
       if (get().selectedRunId === runId) get().selectRun(null);
       await get().refreshRuns();
+    },
+
+    async updateRunInfo(runId, info) {
+      try {
+        await engineClient().request('updateRunInfo', { runId, ...info });
+      } catch (err) {
+        set({ error: `Saving the run's details failed: ${(err as Error).message}.` });
+        return false;
+      }
+      await get().refreshRuns();
+      return true;
     },
 
     noteStatus(runId, status) {

@@ -13,6 +13,7 @@ import { RunsPanel } from './runs/RunsPanel.tsx';
 import { EvalPanel } from './eval/EvalPanel.tsx';
 import { PlaygroundPanel } from './playground/PlaygroundPanel.tsx';
 import { SharedRunView } from './snapshot/SharedRunView.tsx';
+import { DemoGuide } from './demo/DemoGuide.tsx';
 import { shareFragmentOf } from './snapshot/shareFragment.ts';
 import { installWorkerEvents } from '../state/workerEvents.ts';
 import { useDatasets } from '../state/datasetStore.ts';
@@ -38,8 +39,8 @@ function initialTheme(): Theme {
 
 function initialPanel(): PanelId {
   const saved = readPref('studio.panel');
-  // First visit: the GPU report, so the user learns at once whether this browser can train.
-  return PANELS.some((p) => p.id === saved) ? (saved as PanelId) : 'gpu';
+  // First visit: the guided demo (it says whether this browser's GPU is a software one).
+  return PANELS.some((p) => p.id === saved) ? (saved as PanelId) : 'start';
 }
 
 export function App() {
@@ -104,6 +105,7 @@ export function App() {
         <Nav current={panel} onChange={setPanel} />
         <main className="panels" id="main">
           <RunStrip onOpenDashboard={() => setPanel('dashboard')} />
+          {panel === 'start' && <DemoGuide onOpen={setPanel} />}
           {panel === 'gpu' && <CapabilityReport />}
           {panel === 'model' && <ModelPanel />}
           {panel === 'dataset' && <DatasetPanel />}

@@ -29,3 +29,6 @@ export function formatMetric(v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(digits);
 }
+
+/** "1 example", "2 examples". */
+export { plural } from '../state/jobStore.ts';

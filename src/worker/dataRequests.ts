@@ -7,10 +7,10 @@ import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, loadExampleRows } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
-import { lengthStats } from '../data/length-stats.ts';
+import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
 import { loadTokenizer } from '../data/tokenizer-load.ts';
-import { tokenizeDataset, tokenizeExample } from '../data/tokenize-example.ts';
+import { exampleFit, tokenizeDataset, tokenizeExample } from '../data/tokenize-example.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
@@ -21,7 +21,7 @@ import type { RequestKind } from './protocol.ts';
 /** The tokenizer the dataset views count with, whatever model is loaded (or none). */
 export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths';
+type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits';
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -100,6 +100,21 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const tok = await tokenizer();
       const t = tokenizeExample(tok, example);
       return { tokenizer: VIEW_TOKENIZER_NAME, pieces: t.inputIds.map((id, i) => ({ text: tok.decode([id]), segment: t.segments[i] })), counts: t.counts };
+    },
+
+    datasetFits: async ({ datasetId }, progress) => {
+      const rows = (await loadExampleRows(ctx.db(), datasetId)).filter((r) => r.included === 1 && r.split === 'train');
+      const tok = await tokenizer();
+      const fits: ExampleFit[] = [];
+      for (const [i, r] of rows.entries()) {
+        try {
+          fits.push(exampleFit(tok, r.example));
+        } catch {
+          // The template cannot render it: training names it; it fits nothing.
+        }
+        if (i % 50 === 0) progress({ label: 'counting tokens', done: i, total: rows.length });
+      }
+      return { tokenizer: VIEW_TOKENIZER_NAME, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.total)) };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {

@@ -147,6 +147,19 @@ export class StudioEngine {
 
     stopRun: async ({ runId }) => this.jobs.interrupt(runId, 'stop'),
 
+    updateRunInfo: async ({ runId, name, tags, notes }) => {
+      const db = this.requireDb();
+      await requireRun(db, runId);
+      const patch: { name?: string; tags?: string[]; notes?: string } = {};
+      if (name !== undefined) {
+        if (!name.trim()) throw new Error('a run needs a name; type one, or keep the old one');
+        patch.name = name.trim().slice(0, 200);
+      }
+      if (tags !== undefined) patch.tags = [...new Set(tags.map((t) => t.trim()).filter(Boolean))].slice(0, 20);
+      if (notes !== undefined) patch.notes = notes.slice(0, 10_000);
+      await updateRun(db, runId, patch);
+    },
+
     deleteRun: async ({ runId }) => deleteRun(this.requireDb(), runId),
 
     evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
@@ -154,10 +167,11 @@ export class StudioEngine {
       const model = this.jobs.requireModel();
       const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
       if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
-      const adapter = runId ? (await this.adapterOf(runId)).adapter : null;
+      const from = runId ? await this.adapterOf(runId) : null;
+      const adapter = from?.adapter ?? null;
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
         kind: 'eval',
-        name: `eval of ${runId ?? 'the base model'} on ${examples.length} examples`,
+        name: `eval of ${from ? `“${from.run.name ?? runId}”` : 'the base model'} on ${examples.length} examples`,
         config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
       });
       const { predictions: _p, aborted: _a, ...summary } = await this.jobs.run('an evaluation', evaluateJob, { store, examples, adapter, decoding: { maxNewTokens, batchSize } }, progress);
@@ -182,7 +196,7 @@ export class StudioEngine {
         'an HDR run',
         async (ctx, job: typeof input) => {
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: `HDR from ${runId ?? 'the base model'}`, settings, config });
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: `HDR from ${from ? `“${from.run.name ?? runId}”` : 'the base model'}`, settings, config });
           const r = await hdrJob(ctx, { ...job, store });
           return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
         },

@@ -14,7 +14,7 @@ import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
-import type { LengthStats } from '../data/length-stats.ts';
+import type { ExampleFit, LengthStats, TruncationReport } from '../data/length-stats.ts';
 import type { ExportCheckReport } from '../export/verifyExport.ts';
 import type { BfclBucket, BfclScore, EvalSummary } from '../eval/index.ts';
 import type { HdrSettings } from '../hdr/index.ts';
@@ -25,11 +25,13 @@ import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
 export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
-export type { LengthStats, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
+export type { ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
+/** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
+export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
 export type { KernelPath } from '../ops/kernelPaths.ts';
@@ -131,6 +133,8 @@ export interface RequestMap {
   startRun: [{ runId: string; resume: boolean }, { status: RunStatus; step: number; message?: string }];
   pauseRun: [{ runId: string }, void];
   stopRun: [{ runId: string }, void];
+  /** Renames a run, or sets its tags and notes (only what is given changes). */
+  updateRunInfo: [{ runId: string; name?: string; tags?: string[]; notes?: string }, void];
   /** Removes a run with its metrics and checkpoints. */
   deleteRun: [{ runId: string }, void];
   /** The run's adapter from its newest checkpoint, in PEFT's file format. */
@@ -164,6 +168,9 @@ export interface RequestMap {
   shareLink: [{ runId: string }, { fragment: string }];
   /** One example's tokens by segment, with the embedded model's tokenizer (no model needs loading). */
   exampleTokens: [{ example: Example }, ExampleTokens];
+  /** Each example of a stored dataset as its token count whole and with earlier turns left out
+   * (the embedded model's tokenizer), and the sequence length the data suggests. Progress: examples. */
+  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number }];
   /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
   datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
 }

@@ -71,7 +71,7 @@ tests['HDR mines hard cases, runs a round and shows pool, pass@k and accepted pe
   await page.waitForFunction(() => document.querySelector('[data-testid="job-notice"], [data-testid="job-error"]'), null, { timeout: 300_000 });
   if (await page.getByTestId('job-error').count()) assert.fail(await page.getByTestId('job-error').innerText());
   const notice = await page.getByTestId('job-notice').innerText();
-  assert.match(notice, /HDR stopped \(\w+\) after 1 rounds: 2 hard cases mined/);
+  assert.match(notice, /HDR stopped after 1 round \([a-z ]+\): 2 hard cases mined/);
   const rounds = await page.getByTestId('hdr-results').innerText();
   assert.match(rounds, /Pool before → after/);
   assert.match(rounds, /\n1\t2 → \d\t4\t\d+%/, `round 1 row: ${rounds}`);

@@ -4,9 +4,10 @@
 import type { Theme } from '../App.tsx';
 import { useRuns } from '../../state/runStore.ts';
 import { RunPicker } from './RunPicker.tsx';
-import { RunCharts } from './RunCharts.tsx';
+import { ChartToolbar, RunCharts } from './RunCharts.tsx';
 import { Headline } from './Headline.tsx';
 import { Alert } from '../shell/Alert.tsx';
+import { RunControls } from './RunControls.tsx';
 
 export function DashboardPanel({ theme }: { theme: Theme }) {
   const runId = useRuns((s) => s.selectedRunId);
@@ -20,13 +21,14 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <RunPicker />
       </div>
       {error && <Alert message={error} onDismiss={dismissError} testId="dashboard-run-error" />}
-      {run?.readOnly && <p className="muted">Read-only: opened from a snapshot. Resume it from the Runs panel to train it further here.</p>}
+      {run && <RunControls run={run} />}
       {!run ? (
         <p className="muted">No run yet. Start one in the Training panel; its curves appear here as it trains and stay after a reload.</p>
       ) : (
         <>
-          <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} />
-          <RunCharts key={`${run.id}:${theme}`} runId={run.id} />
+          <ChartToolbar runId={run.id} name={run.name ?? run.id} />
+          <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} />
+          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} finished={run.status === 'done'} />
         </>
       )}
     </section>

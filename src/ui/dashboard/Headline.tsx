@@ -12,8 +12,10 @@ const SHOWN: Array<[MetricKey, string]> = [
   ['evalLoss', 'eval loss'],
 ];
 
-export function Headline({ runId, totalSteps }: { runId: string; totalSteps: number }) {
+export function Headline({ runId, totalSteps, loss = 'ssb' }: { runId: string; totalSteps: number; loss?: string }) {
   const box = useRef<HTMLDListElement>(null);
+  // Plain SFT has no balance weight (the logged value is the call's token share, not a weight).
+  const shown = loss === 'sft' ? SHOWN.filter(([k]) => k !== 'alpha') : SHOWN;
   useEffect(() => {
     const s = runSeries(runId);
     const draw = () => {
@@ -24,18 +26,20 @@ export function Headline({ runId, totalSteps }: { runId: string; totalSteps: num
         if (dd) dd.textContent = text;
       };
       set('step', `${s.steps.at(-1) ?? 0} / ${totalSteps}`);
-      for (const [k] of SHOWN) set(k, formatMetric(s.last(k)));
+      for (const [k] of shown) set(k, formatMetric(s.last(k)));
     };
     draw();
     return s.subscribe(draw);
-  }, [runId, totalSteps]);
+    // `shown` follows `loss`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runId, totalSteps, loss]);
   return (
     <dl className="headline" ref={box} data-testid="headline">
       <div>
         <dt>step</dt>
         <dd data-k="step">—</dd>
       </div>
-      {SHOWN.map(([k, label]) => (
+      {shown.map(([k, label]) => (
         <div key={k}>
           <dt>{label}</dt>
           <dd data-k={k} data-testid={`headline-${k}`}>

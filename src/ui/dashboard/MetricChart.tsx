@@ -1,7 +1,8 @@
 // One uPlot chart of some metrics of one or more runs. Mounts the chart once, draws what the run
 // series hold (read from Dexie), and redraws on every live point by calling setData directly:
-// no React render per point. Writes data-points / data-last-step / data-digest on its element
-// so the curve's identity is visible to tests.
+// no React render per point. Writes data-points / data-last-step / data-digest (of the stored
+// values, before any smoothing) on its element so the curve's identity is visible to tests.
+// Options: smoothing, a log y axis, a minimum y span (chartShape.ts).
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -10,6 +11,8 @@ import { alignColumns } from './alignColumns.ts';
 import { chartColors, type ChartColors } from './chartTheme.ts';
 import { seriesDigest } from './seriesDigest.ts';
 import { formatTicks } from './tickFormat.ts';
+import { lastValue, smoothSeries, spanAtLeast, STEP_INCREMENTS } from './chartShape.ts';
+import { formatMetric } from '../format.ts';
 
 export interface ChartLine {
   runId: string;
@@ -21,9 +24,20 @@ export interface ChartLine {
   spanGaps?: boolean;
 }
 
-export function MetricChart({ title, lines, height = 220, testId, yLabel }: { title: string; lines: ChartLine[]; height?: number; testId?: string; yLabel?: string }) {
+export interface ChartOptions {
+  /** W&B-style smoothing weight, 0 (raw) to 0.99. */
+  smoothing?: number;
+  /** A logarithmic y axis (losses). */
+  logY?: boolean;
+  /** The y range is at least this wide (and within yBounds): small moves look small. */
+  yMinSpan?: number;
+  yBounds?: [number, number];
+}
+
+export function MetricChart({ title, lines, height = 220, testId, yLabel, options = {}, note }: { title: string; lines: ChartLine[]; height?: number; testId?: string; yLabel?: string; options?: ChartOptions; note?: React.ReactNode }) {
   const box = useRef<HTMLDivElement>(null);
   const linesKey = lines.map((l) => `${l.runId}:${l.key}`).join('|');
+  const { smoothing = 0, logY = false, yMinSpan, yBounds } = options;
 
   useEffect(() => {
     const el = box.current;
@@ -35,18 +49,35 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel }: { ti
       height,
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false } },
+      scales: {
+        x: { time: false },
+        y: logY ? { distr: 3 } : yMinSpan ? { range: (_u: uPlot, min: number, max: number) => spanAtLeast(min, max, yMinSpan, yBounds) } : {},
+      },
       axes: [
-        { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: 'step' },
+        { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: 'step', incrs: STEP_INCREMENTS, values: (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
         { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: yLabel, size: 70, values: (_u: uPlot, splits: number[]) => formatTicks(splits) },
       ],
-      series: [{ label: 'step' }, ...lines.map((l) => ({ label: l.label, stroke: l.color(colors), width: 2, dash: l.dash, spanGaps: l.spanGaps, points: { show: l.spanGaps ?? false } }))],
+      // Off the chart, the legend shows each line's latest value (not "--").
+      series: [
+        { label: 'step', value: (u: uPlot, v: number | null, _s: number, idx: number | null) => String(idx === null ? (lastValue(u.data[0]) ?? '—') : v) },
+        ...lines.map((l) => ({
+          label: l.label,
+          stroke: l.color(colors),
+          width: 2,
+          dash: l.dash,
+          spanGaps: l.spanGaps,
+          points: { show: l.spanGaps ?? false },
+          value: (u: uPlot, v: number | null, s: number, idx: number | null) => formatMetric(idx === null ? lastValue(u.data[s] as Array<number | null>) : v),
+        })),
+      ],
     };
     const empty: uPlot.AlignedData = [[], ...lines.map(() => [])];
     const plot = new uPlot(opts, empty, el);
     const draw = () => {
       const { x, ys } = alignColumns(lines, series);
-      plot.setData([x, ...ys] as uPlot.AlignedData);
+      // A log axis cannot show 0 or less: such points become gaps.
+      const shown = ys.map((y) => smoothSeries(logY ? y.map((v) => (v !== null && v > 0 ? v : null)) : y, smoothing));
+      plot.setData([x, ...shown] as uPlot.AlignedData);
       el.dataset.points = String(x.length);
       el.dataset.lastStep = String(x.at(-1) ?? 0);
       el.dataset.digest = seriesDigest([x, ...ys]);
@@ -63,11 +94,12 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel }: { ti
     };
     // linesKey captures lines' identity; the colour functions are static.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [linesKey, height, yLabel]);
+  }, [linesKey, height, yLabel, smoothing, logY, yMinSpan, yBounds?.[0], yBounds?.[1]]);
 
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
+      {note}
       <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={`${title}: ${lines.map((l) => l.label).join(', ')} over training steps`} />
     </figure>
   );

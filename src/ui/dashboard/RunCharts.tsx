@@ -1,4 +1,9 @@
 // The chart grid of one run. Line colours follow the token segments: CoT purple, call orange.
+// α is charted for the losses that weigh the two segments (SSB and a fixed weight), on an axis at
+// least 0.1 wide so a move in the fourth decimal looks like what it is, with a note relating it to
+// plain SFT's weight on the call for this data. A plain-SFT run has no α: the note says why.
+import { useChartPrefs } from '../../state/chartPrefs.ts';
+import { downloadRunCsv, runSeries, useRunSeriesNumber } from '../../state/runSeries.ts';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { TokenLossStrip } from './TokenLossStrip.tsx';
 
@@ -18,17 +23,72 @@ export function runChartLines(runId: string) {
   };
 }
 
-export function RunCharts({ runId }: { runId: string }) {
+/** α's axis: at least 0.1 wide, inside [0, 1]. */
+export const ALPHA_AXIS = { yMinSpan: 0.1, yBounds: [0, 1] as [number, number] };
+
+const pct = (v: number | null) => (v === null ? '…' : `${(v * 100).toFixed(1)}%`);
+
+export function AlphaNote({ runId, loss }: { runId: string; loss: string }) {
+  const share = useRunSeriesNumber(runId, (s) => s.sftCallShare());
+  const first = useRunSeriesNumber(runId, (s) => s.values.alpha.find((v) => v !== null) ?? null);
+  const last = useRunSeriesNumber(runId, (s) => s.last('alpha'));
+  if (loss === 'sft') {
+    return (
+      <p className="note small" data-testid="alpha-note">
+        Plain SFT has no balance weight: every target token counts alike, so the call gets its share of the target tokens, <strong>{pct(share)}</strong> on the batches of this run. SSB or a fixed weight set that share
+        themselves.
+      </p>
+    );
+  }
+  const moved = first !== null && last !== null ? last - first : null;
+  return (
+    <p className="small muted" data-testid="alpha-note">
+      α weighs the reasoning (CoT) loss and 1 − α the call loss. Plain SFT would give the call {pct(share)} of the weight on this run's batches (its share of the target tokens); here the call gets {last === null ? '…' : `${((1 - last) * 100).toFixed(1)}%`}.
+      {loss === 'ssb' && moved !== null && ` α has moved ${moved >= 0 ? '+' : '−'}${Math.abs(moved).toFixed(4)} since step 1${Math.abs(moved) < 0.005 ? ' (barely: SSB’s gradient on α is the CoT loss minus the call loss, small at this learning rate)' : ''}.`}
+    </p>
+  );
+}
+
+export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
+  const { smoothing, logScale, setSmoothing, setLogScale } = useChartPrefs();
+  return (
+    <div className="row charttools" data-testid="chart-tools">
+      <label className="field inline" htmlFor="chart-smoothing">
+        Smoothing
+        <input id="chart-smoothing" type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+        <span className="small">{smoothing.toFixed(2)}</span>
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> Log scale (losses)
+      </label>
+      <button data-testid="download-csv" onClick={() => downloadRunCsv(runId, name)}>
+        Download CSV
+      </button>
+    </div>
+  );
+}
+
+export function RunCharts({ runId, loss = 'ssb', finished = false }: { runId: string; loss?: string; finished?: boolean }) {
   const l = runChartLines(runId);
+  const { smoothing, logScale } = useChartPrefs();
+  const lossOptions = { smoothing, logY: logScale };
+  runSeries(runId); // starts loading the stored metrics before the first chart mounts
   return (
     <div className="charts">
-      <MetricChart title="Loss: total, reasoning (CoT) and call" lines={l.losses} testId="chart-loss" height={260} />
-      <MetricChart title="Balance weight α (SSB)" lines={l.alpha} testId="chart-alpha" height={260} />
-      <MetricChart title="Eval loss (held-out)" lines={l.evalLoss} testId="chart-eval" />
+      <MetricChart title="Loss: total, reasoning (CoT) and call" lines={l.losses} testId="chart-loss" height={260} options={lossOptions} />
+      {loss === 'sft' ? (
+        <figure className="chart">
+          <figcaption>Balance weight α</figcaption>
+          <AlphaNote runId={runId} loss={loss} />
+        </figure>
+      ) : (
+        <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} />} />
+      )}
+      <MetricChart title="Eval loss (held-out)" lines={l.evalLoss} testId="chart-eval" options={lossOptions} />
       <MetricChart title="Learning rate" lines={l.lr} testId="chart-lr" />
-      <MetricChart title="Gradient norm (before clipping)" lines={l.gradNorm} testId="chart-gradnorm" />
-      <MetricChart title="Throughput" lines={l.tokensPerSecond} testId="chart-tps" yLabel="tokens/s" />
-      <TokenLossStrip runId={runId} />
+      <MetricChart title="Gradient norm (before clipping)" lines={l.gradNorm} testId="chart-gradnorm" options={{ smoothing }} />
+      <MetricChart title="Throughput" lines={l.tokensPerSecond} testId="chart-tps" yLabel="tokens/s" options={{ smoothing }} />
+      <TokenLossStrip runId={runId} finished={finished} />
     </div>
   );
 }

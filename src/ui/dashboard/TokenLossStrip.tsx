@@ -11,7 +11,7 @@ function mean(values: number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
 
-export function TokenLossStrip({ runId }: { runId: string }) {
+export function TokenLossStrip({ runId, finished = false }: { runId: string; finished?: boolean }) {
   // The stored strip (the runs list carries each run's row), replaced by live ones as they come.
   const stored = useRuns((s) => {
     const run = s.runs.find((r) => r.id === runId);
@@ -23,7 +23,7 @@ export function TokenLossStrip({ runId }: { runId: string }) {
   if (!strip) {
     return (
       <div className="chart note" data-testid="token-strip">
-        <p className="muted">Per-token loss of a held-out example appears here at the first eval step.</p>
+        <p className="muted">{finished ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).' : 'Per-token loss of a held-out example appears here at the first eval step.'}</p>
       </div>
     );
   }

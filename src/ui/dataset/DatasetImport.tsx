@@ -3,7 +3,7 @@
 import { useDatasets, type FormatChoice } from '../../state/datasetStore.ts';
 import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
-import { formatBytes } from '../format.ts';
+import { formatBytes, plural } from '../format.ts';
 
 export function DatasetImport() {
   const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset } = useDatasets();
@@ -47,8 +47,8 @@ export function DatasetImport() {
       {lastImport && (
         <div data-testid="import-result">
           <p>
-            {lastImport.imported.toLocaleString()} examples imported
-            {lastImport.issueCount > 0 ? `, ${lastImport.issueCount.toLocaleString()} records skipped` : ''}.
+            {plural(lastImport.imported, 'example')} imported
+            {lastImport.issueCount > 0 ? `, ${plural(lastImport.issueCount, 'record')} skipped` : ''}.
           </p>
           <ul className="plain">
             {lastImport.files.map((f) => (

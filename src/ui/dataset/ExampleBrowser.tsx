@@ -4,6 +4,7 @@ import type { ExampleRow } from '../../state/queries.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
 import { callText, lastUserMessage, searchableText } from './exampleText.ts';
 import { ExampleDetail } from './ExampleDetail.tsx';
+import { RULE_TEXT } from './QualityReportView.tsx';
 
 const PAGE = 25;
 
@@ -39,7 +40,7 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
         </span>
         {ruleFilter && (
           <button onClick={onClearRule} aria-label={`Stop filtering by rule ${ruleFilter}`}>
-            rule: {ruleFilter} ✕
+            only: {RULE_TEXT[ruleFilter]} fails ✕
           </button>
         )}
       </div>
@@ -65,7 +66,7 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
                 <td>{r.example.tools.map((t) => t.name).join(', ')}</td>
                 <td className="clip">{lastUserMessage(r.example)}</td>
                 <td className="clip mono">{r.example.target.calls.map(callText).join('; ') || '(no call)'}</td>
-                <td className={r.quality.passed ? 'ok' : 'error'}>{r.quality.passed ? 'ok' : r.quality.failures.map((f) => f.rule).join(', ')}</td>
+                <td className={r.quality.passed ? 'ok' : 'error'}>{r.quality.passed ? 'ok' : r.quality.failures.map((f) => RULE_TEXT[f.rule as QualityRule] ?? f.rule).join('; ')}</td>
               </tr>
             ))}
           </tbody>

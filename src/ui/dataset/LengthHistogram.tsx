@@ -23,6 +23,7 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
   const top = Math.max(1, ...cot, ...call);
   const W = 420;
   const H = 140;
+  const L = 34; // room for the y axis labels
   const bw = W / BINS;
   return (
     <div className="stack" data-testid="length-histogram">
@@ -32,22 +33,39 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
         <strong data-testid="call-share">{(stats.callShare * 100).toFixed(1)}%</strong> of the target tokens (plain SFT's weight on it). Sequence length median {stats.totalTokens.median}, p95 {stats.totalTokens.p95}, max {stats.totalTokens.max}.
         {lengths.failed ? ` ${lengths.failed} examples could not be tokenized.` : ''}
       </p>
-      <svg viewBox={`0 0 ${W} ${H + 20}`} className="histogram" role="img" aria-label={`Histogram of CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
+      <svg viewBox={`0 0 ${W + L} ${H + 34}`} className="histogram" role="img" aria-label={`Histogram of CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
+        {/* y axis: examples per bin */}
+        {[0, Math.ceil(top / 2), top].map((v) => (
+          <g key={`y${v}`}>
+            <line x1={L - 3} x2={L + W} y1={H - (v / top) * H + 4} y2={H - (v / top) * H + 4} className="gridline" />
+            <text x={L - 6} y={H - (v / top) * H + 8} className="axis" textAnchor="end">
+              {v}
+            </text>
+          </g>
+        ))}
+        <text x={0} y={10} className="axis">
+          examples
+        </text>
         {cot.map((c, i) => (
-          <rect key={`cot${i}`} className="bar-cot" x={i * bw + 1} width={bw / 2 - 1} y={H - (c / top) * H} height={(c / top) * H}>
+          <rect key={`cot${i}`} className="bar-cot" x={L + i * bw + 1} width={bw / 2 - 1} y={H - (c / top) * H + 4} height={(c / top) * H}>
             <title>{`CoT ${edges[i]}–${edges[i + 1]} tokens: ${c} examples`}</title>
           </rect>
         ))}
         {call.map((c, i) => (
-          <rect key={`call${i}`} className="bar-call" x={i * bw + bw / 2} width={bw / 2 - 1} y={H - (c / top) * H} height={(c / top) * H}>
+          <rect key={`call${i}`} className="bar-call" x={L + i * bw + bw / 2} width={bw / 2 - 1} y={H - (c / top) * H + 4} height={(c / top) * H}>
             <title>{`call ${edges[i]}–${edges[i + 1]} tokens: ${c} examples`}</title>
           </rect>
         ))}
-        <text x={0} y={H + 16} className="axis">
-          0
-        </text>
-        <text x={W} y={H + 16} className="axis" textAnchor="end">
-          {edges[BINS]} tokens
+        {/* x axis: tokens per example, a label every 4 bins */}
+        {edges
+          .filter((_, i) => i % 4 === 0)
+          .map((e, j) => (
+            <text key={`x${e}`} x={L + j * 4 * bw} y={H + 18} className="axis" textAnchor={j === 0 ? 'start' : 'middle'}>
+              {e}
+            </text>
+          ))}
+        <text x={L + W} y={H + 32} className="axis" textAnchor="end">
+          tokens per example
         </text>
       </svg>
       <p className="legend muted">

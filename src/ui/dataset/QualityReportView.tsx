@@ -2,7 +2,7 @@
 import type { DatasetRow, ExampleRow } from '../../state/queries.ts';
 import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../data/quality-check.ts';
 
-const RULE_TEXT: Record<QualityRule, string> = {
+export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
   call_names_known_tool: 'calls name a provided tool',
   required_args_present: 'required arguments are present',
@@ -21,6 +21,12 @@ export function QualityReportView({ rows, dataset, onShowFailing, activeRule }: 
       <h3>Quality</h3>
       <p>
         <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} used for training · split {train} train / {rows.length - train} eval (seed {dataset.split.seed})
+        {rows.length > 0 && rows.length - train === 0 && (
+          <span data-testid="no-eval-split">
+            {' '}
+            — no held-out examples: the split sets aside about {Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of their id, and with {rows.length} examples none landed there. Evaluation and HDR need some; import more examples.
+          </span>
+        )}
       </p>
       <table className="rules">
         <thead>

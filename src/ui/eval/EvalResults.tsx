@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow } from '../../state/queries.ts';
-import { useRuns } from '../../state/runStore.ts';
+import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 
@@ -29,7 +29,51 @@ export function EvalResults() {
           </select>
         </div>
       </div>
+      <AccuracyByAdapter runs={runs.filter((r) => r.datasetId === row?.datasetId)} />
       {row?.summary && <EvalSummaryView row={row} />}
+    </div>
+  );
+}
+
+/** Every evaluation of a dataset side by side, newest per adapter: base model against the trained
+ * adapters on the same held-out examples. */
+function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
+  const all = useRuns((s) => s.runs);
+  const rows = latestEvalPerAdapter(runs);
+  if (rows.length < 2) return null;
+  const adapterName = (id: string | null) => (id === null ? 'base model (no adapter)' : (all.find((r) => r.id === id)?.name ?? 'a deleted run'));
+  const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
+  return (
+    <div className="tablewrap">
+      <table className="rules accuracy-compare" data-testid="accuracy-compare">
+        <caption>Accuracy by adapter (each adapter's latest evaluation)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Adapter</th>
+            <th scope="col">Examples</th>
+            <th scope="col">Accuracy</th>
+            {categories.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id}>
+              <td>{adapterName(r.config.adapterRunId)}</td>
+              <td>{r.summary.total}</td>
+              <td>
+                <strong>{(r.summary.accuracy * 100).toFixed(1)}%</strong>
+              </td>
+              {categories.map((c) => (
+                <td key={c}>{r.summary.byCategory[c] ? `${r.summary.byCategory[c].correct} / ${r.summary.byCategory[c].total}` : '—'}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { useRuns } from '../../state/runStore.ts';
+import { hdrStopText } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -70,7 +71,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
               ))}
             </tbody>
           </table>
-          {row.message && <p className="muted">Stopped: {row.message}</p>}
+          {row.message && row.status !== 'running' && <p className="muted">Stopped: {hdrStopText(row.message)}.</p>}
         </div>
       )}
       {datasetId && <HardCases datasetId={datasetId} />}

@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useExampleRows } from '../../state/exampleRows.ts';
 import { useJobs } from '../../state/jobStore.ts';
+import { resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
@@ -22,7 +23,8 @@ export function PlaygroundPanel() {
   const [picked, setPicked] = useState<string[] | null>(null);
   const chosen = picked ?? tools.slice(0, 3).map((t) => t.name);
   const [query, setQuery] = useState('');
-  const [adapter, setAdapter] = useState('');
+  const [choice, setAdapter] = useState<AdapterChoice>(null);
+  const adapter = resolveAdapterRun(choice, useRuns((s) => s.runs));
   const [maxNewTokens, setMaxNewTokens] = useState(96);
   const [temperature, setTemperature] = useState(0);
   const [backend, setBackend] = useState<'engine' | 'onnx'>('engine');
@@ -57,7 +59,7 @@ export function PlaygroundPanel() {
             ))}
           </fieldset>
           <div className="row">
-            <AdapterPicker id="play-adapter" value={adapter} onChange={setAdapter} />
+            <AdapterPicker id="play-adapter" value={choice} onChange={setAdapter} />
             <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} step={1} onChange={setMaxNewTokens} />
             <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={setTemperature} />
             <label htmlFor="play-backend">Run with</label>

@@ -1,11 +1,18 @@
-// Two runs' curves on the same axes: total, CoT and call loss, and α. Run A solid, run B dashed.
-import { useRuns } from '../../state/runStore.ts';
+// Two runs' curves on the same axes: total, CoT and call loss, and α (run A solid, run B dashed),
+// and a table of the settings they differ in (W&B's config diff).
+import { useDatasets } from '../../state/datasetStore.ts';
+import { configDifferences, useRuns } from '../../state/runStore.ts';
 import { MetricChart, type ChartLine } from '../dashboard/MetricChart.tsx';
+import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 
 export function CompareRuns({ runIds }: { runIds: [string, string] }) {
   const runs = useRuns((s) => s.runs);
   const name = (id: string) => runs.find((r) => r.id === id)?.name ?? id;
+  const datasets = useDatasets((s) => s.datasets);
   const [a, b] = runIds;
+  const runA = runs.find((r) => r.id === a);
+  const runB = runs.find((r) => r.id === b);
+  const diff = runA && runB ? configDifferences(runA, runB, (id) => datasets.find((d) => d.id === id)?.name ?? (id ? 'another browser’s dataset' : 'not stored here')) : [];
   const pair = (key: ChartLine['key'], label: string, color: ChartLine['color']): ChartLine[] => [
     { runId: a, key, label: `${label} · ${name(a)}`, color },
     { runId: b, key, label: `${label} · ${name(b)}`, color, dash: [6, 4] },
@@ -15,9 +22,32 @@ export function CompareRuns({ runIds }: { runIds: [string, string] }) {
       <h3>
         Compare: {name(a)} (solid) vs {name(b)} (dashed)
       </h3>
+      <div className="tablewrap">
+        <table className="rules" data-testid="compare-config">
+          <caption>{diff.length ? 'Settings that differ' : 'Both runs have the same settings, dataset and model'}</caption>
+          {diff.length > 0 && (
+            <thead>
+              <tr>
+                <th scope="col">Setting</th>
+                <th scope="col">{name(a)}</th>
+                <th scope="col">{name(b)}</th>
+              </tr>
+            </thead>
+          )}
+          <tbody>
+            {diff.map((d) => (
+              <tr key={d.setting}>
+                <td>{d.setting}</td>
+                <td>{d.a}</td>
+                <td>{d.b}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <div className="charts">
         <MetricChart title="CoT and call loss" lines={[...pair('lossCot', 'CoT', (c) => c.cot), ...pair('lossCall', 'call', (c) => c.call)]} testId="compare-loss" height={260} />
-        <MetricChart title="Balance weight α" lines={pair('alpha', 'α', (c) => c.accent)} testId="compare-alpha" height={260} />
+        <MetricChart title="Balance weight α" lines={pair('alpha', 'α', (c) => c.accent)} testId="compare-alpha" height={260} options={ALPHA_AXIS} />
         <MetricChart title="Total loss" lines={pair('loss', 'total', (c) => c.text)} />
         <MetricChart title="Eval loss" lines={pair('evalLoss', 'eval', (c) => c.ok).map((l) => ({ ...l, spanGaps: true }))} />
       </div>

@@ -1,12 +1,54 @@
-// The runs table: name, kind, status, steps, last losses and α, model, and the actions per run.
+// The runs table: name (with tags and notes, editable), kind, dataset, status, steps, last losses
+// and α (an evaluation shows its accuracy instead), model, and the actions per run.
+import { useState } from 'react';
+import { useDatasets } from '../../state/datasetStore.ts';
+import type { StoredRun } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
+
+function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) {
+  const save = useRuns((s) => s.updateRunInfo);
+  const [name, setName] = useState(run.name ?? run.id);
+  const [tags, setTags] = useState((run.tags ?? []).join(', '));
+  const [notes, setNotes] = useState(run.notes ?? '');
+  return (
+    <form
+      className="stack runinfo"
+      data-testid="run-info-editor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save(run.id, { name, tags: tags.split(','), notes }).then((ok) => ok && onDone());
+      }}
+    >
+      <label>
+        Name <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Tags (comma-separated) <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="baseline, lr sweep" />
+      </label>
+      <label>
+        Notes <textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+      </label>
+      <div className="row">
+        <button className="primary" type="submit">
+          Save
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
 
 export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compare: string[]; onToggleCompare: (id: string) => void; onOpenDashboard: () => void }) {
   const runs = useRuns((s) => s.runs);
   const active = useRuns((s) => s.active?.runId ?? null);
   const last = useRuns((s) => s.lastMetrics);
+  const datasets = useDatasets((s) => s.datasets);
+  const [editing, setEditing] = useState<string | null>(null);
+  const datasetName = (id: string) => datasets.find((d) => d.id === id)?.name ?? (id ? 'deleted' : '—');
   if (runs.length === 0) return <p className="muted">No runs yet. Train one, or drop a snapshot (.zip) on the page to open it.</p>;
   return (
     <div className="tablewrap">
@@ -18,6 +60,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
             </th>
             <th scope="col">Run</th>
             <th scope="col">Kind</th>
+            <th scope="col">Dataset</th>
             <th scope="col">Status</th>
             <th scope="col">Step</th>
             <th scope="col">Loss</th>
@@ -32,27 +75,53 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
           {runs.map((r) => {
             const m = last.get(r.id) ?? {};
             const kind = r.kind;
-            const steps = r.kind === 'eval' ? undefined : r.config.steps;
+            const steps = r.kind === 'train' ? r.config.steps : r.kind === 'hdr' ? r.settings.maxRounds : undefined;
             return (
               <tr key={r.id} data-testid={`run-row-${r.id}`}>
                 <td>{kind === 'train' && <input type="checkbox" aria-label={`Compare ${r.name ?? r.id}`} checked={compare.includes(r.id)} onChange={() => onToggleCompare(r.id)} />}</td>
                 <td>
-                  {r.name ?? r.id}
-                  {r.readOnly && <span className="chip">read-only</span>}
-                  <div className="muted small">{new Date(r.createdAt).toLocaleString()}</div>
+                  {editing === r.id ? (
+                    <RunInfoEditor run={r} onDone={() => setEditing(null)} />
+                  ) : (
+                    <>
+                      {r.name ?? r.id}
+                      {r.readOnly && <span className="chip">read-only</span>}
+                      {(r.tags ?? []).map((t) => (
+                        <span key={t} className="chip tag">
+                          {t}
+                        </span>
+                      ))}
+                      <button className="link small" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
+                        edit
+                      </button>
+                      {r.notes && <div className="small notes">{r.notes}</div>}
+                      <div className="muted small">{new Date(r.createdAt).toLocaleString()}</div>
+                    </>
+                  )}
                 </td>
-                <td>{kind}</td>
+                <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : 'HDR'}</td>
+                <td className="small">{datasetName(r.datasetId)}</td>
                 <td className={`status-${effectiveStatus(r, active)}`} title={r.message}>
                   {effectiveStatus(r, active)}
                 </td>
-                <td>
-                  {r.lastStep ?? 0}
-                  {steps ? ` / ${steps}` : ''}
-                </td>
-                <td>{formatMetric(m.loss)}</td>
-                <td>{formatMetric(m.lossCot)}</td>
-                <td>{formatMetric(m.lossCall)}</td>
-                <td>{formatMetric(m.alpha, 3)}</td>
+                {r.kind === 'eval' ? (
+                  <td colSpan={5}>
+                    {r.summary ? `${(r.summary.accuracy * 100).toFixed(1)}% correct (${r.summary.correct} of ${r.summary.total})` : '—'}
+                    {r.config.adapterRunId === null ? ' · base model' : ''}
+                  </td>
+                ) : (
+                  <>
+                    <td>
+                      {r.lastStep ?? 0}
+                      {steps ? ` / ${steps}` : ''}
+                      {r.kind === 'hdr' ? ' rounds' : ''}
+                    </td>
+                    <td>{formatMetric(m.loss)}</td>
+                    <td>{formatMetric(m.lossCot)}</td>
+                    <td>{formatMetric(m.lossCall)}</td>
+                    <td>{r.kind === 'train' && r.config.loss === 'sft' ? '—' : formatMetric(m.alpha, 3)}</td>
+                  </>
+                )}
                 <td className="small">{r.modelRef ?? '—'}</td>
                 <td>
                   <RunActions run={r} onOpenDashboard={onOpenDashboard} />

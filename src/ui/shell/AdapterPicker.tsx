@@ -1,12 +1,15 @@
-// Which adapter a generation job uses: the base model, or a training run's newest checkpoint.
-import { isTrainingRun, useRuns } from '../../state/runStore.ts';
+// Which adapter a generation job uses: a training run's newest checkpoint (by default the run that
+// trained last) or the base model. Runs are named by their names, with their step.
+import { isTrainingRun, resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
 
-export function AdapterPicker({ id, value, onChange }: { id: string; value: string; onChange: (runId: string) => void }) {
-  const runs = useRuns((s) => s.runs).filter(isTrainingRun);
+export function AdapterPicker({ id, value, onChange }: { id: string; value: AdapterChoice; onChange: (runId: string) => void }) {
+  const all = useRuns((s) => s.runs);
+  const runs = all.filter(isTrainingRun);
+  const shown = resolveAdapterRun(value, all);
   return (
     <div className="field">
       <label htmlFor={id}>Adapter</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select id={id} value={shown} onChange={(e) => onChange(e.target.value)}>
         <option value="">base model (no adapter)</option>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>

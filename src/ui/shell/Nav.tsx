@@ -2,6 +2,7 @@
 import type { KeyboardEvent } from 'react';
 
 export const PANELS = [
+  { id: 'start', label: 'Start here' },
   { id: 'gpu', label: 'GPU' },
   { id: 'model', label: 'Model' },
   { id: 'dataset', label: 'Dataset' },

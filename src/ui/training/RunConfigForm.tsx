@@ -20,11 +20,13 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
     <fieldset className="configform" disabled={disabled} data-testid="run-config">
       <legend>Run configuration</legend>
       <div className="field">
-        <label htmlFor="cfg-loss">Loss</label>
+        <label htmlFor="cfg-loss" title="SSB: BalanceSFT's loss, α·(reasoning loss) + (1 − α)·(call loss) with α learned. SFT: the plain mean over all target tokens. Fixed α: SSB's mix with α held.">
+          Loss
+        </label>
         <select id="cfg-loss" value={lossKind} onChange={(e) => update({ loss: e.target.value === 'fixed' ? `fixed:${fixedAlpha}` : e.target.value })}>
-          <option value="ssb">SSB: learnable balance α (BalanceSFT)</option>
-          <option value="sft">SFT: plain token mean</option>
-          <option value="fixed">Fixed weight α</option>
+          <option value="ssb">SSB (learned α)</option>
+          <option value="sft">SFT (plain mean)</option>
+          <option value="fixed">Fixed α</option>
         </select>
       </div>
       {lossKind === 'fixed' && <NumberField id="cfg-fixed" label="Fixed α (weight on reasoning)" value={fixedAlpha} step={0.05} min={0} max={1} onChange={(v) => update({ loss: `fixed:${v}` })} />}

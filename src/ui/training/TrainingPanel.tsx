@@ -6,6 +6,7 @@ import { canResume, useRuns } from '../../state/runStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { formatBytes } from '../format.ts';
 import { RunConfigForm } from './RunConfigForm.tsx';
+import { TruncationNote } from './TruncationNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
@@ -13,7 +14,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const datasetId = useDatasets((s) => s.selectedId);
   const model = useModel((s) => s.info);
   const plan = useModel((s) => s.plan);
-  const { active, error, notice, runs, selectedRunId, startRun, resumeRun, dismissError } = useRuns();
+  const { active, error, notice, runs, selectedRunId, startRun, resumeRun, dismissError, checkpointSteps } = useRuns();
   usePlanFollowsDraft();
   const dataset = datasets.find((d) => d.id === datasetId);
   const selected = runs.find((r) => r.id === selectedRunId);
@@ -36,6 +37,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         )}
       </p>
       <RunConfigForm disabled={!!active} />
+      {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       <div className="row">
         <button
           className="primary"
@@ -57,7 +59,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
               void resumeRun(selected.id);
             }}
           >
-            Resume {selected.name ?? selected.id} (step {selected.lastStep ?? 0})
+            Resume “{selected.name ?? selected.id}” from step {checkpointSteps.get(selected.id) ?? 0} (its last checkpoint)
           </button>
         )}
         {missing && <span className="muted">{missing}</span>}

@@ -1,0 +1,204 @@
+// The guided demo: model → data → train → evaluate → HDR on the embedded model and the demo
+// dataset, with settings under which a software GPU shows the learning within minutes. Each step is
+// an ordinary action of the other stores (the same requests a user makes by hand) with the demo's
+// settings; this store keeps only which step is busy and its error, and reads back what the steps
+// left (the run, its metrics, the evaluations, the HDR rounds) as the guide's numbers.
+import { useEffect, useState } from 'react';
+import { create } from 'zustand';
+import { DEFAULT_HDR_SETTINGS, type RunConfig } from '../worker/protocol.ts';
+import { useDatasets } from './datasetStore.ts';
+import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
+import { EMBEDDED_REF, useModel } from './modelStore.ts';
+import type { EvalRunRow, HdrRunRow, StoredRun, TrainRunRow } from './queries.ts';
+import { runSeries } from './runSeries.ts';
+import { STUDIO_DEFAULT_CONFIG, useRuns } from './runStore.ts';
+
+export const DEMO_DATASET_URL = `${import.meta.env?.BASE_URL ?? '/'}demo/demo-dataset.jsonl`;
+export const DEMO_DATASET_FILE = 'demo-dataset.jsonl';
+export const DEMO_DATASET_NAME = 'demo-dataset';
+export const DEMO_RUN_NAME = 'demo: SSB on the demo data';
+
+/** The demo's training: few steps of a larger learning rate than a real model would take (the
+ * tiny model and its small LoRA need it to move within minutes), α's own rate high enough for the
+ * balance to visibly move, held-out loss every 5 steps. */
+export const DEMO_RUN_CONFIG: RunConfig = {
+  ...STUDIO_DEFAULT_CONFIG,
+  loss: 'ssb',
+  steps: 30,
+  batchSize: 2,
+  seqLen: 320,
+  lr: 5e-3,
+  balanceLr: 0.05,
+  schedule: 'constant',
+  warmupSteps: 2,
+  evalEvery: 5,
+  evalExamples: 4,
+  checkpointEvery: 5,
+  lora: { ...STUDIO_DEFAULT_CONFIG.lora, rank: 8, alpha: 16 },
+};
+
+/** Base model and trained adapter answer the same held-out examples. */
+export const DEMO_EVAL: Omit<EvalDraft, 'adapterRunId'> = { ...DEFAULT_EVAL_DRAFT, limit: 12, maxNewTokens: 96, batchSize: 6 };
+
+/** One HDR round from the trained adapter: mine its failures on training examples, sample three
+ * answers per hard case, keep those that pass, retrain a few steps. */
+export const DEMO_HDR: Omit<HdrDraft, 'adapterRunId'> = {
+  mineLimit: 8,
+  evalLimit: 0,
+  settings: { ...DEFAULT_HDR_SETTINGS, samplesPerCase: 3, temperature: 0.7, maxRounds: 1, stepsPerRound: 2, maxNewTokens: 96, batchSize: 4 },
+};
+
+export type DemoStep = 'model' | 'data' | 'train' | 'evaluate' | 'hdr';
+
+interface DemoState {
+  busy: DemoStep | null;
+  error: string | null;
+  loadModel(): Promise<void>;
+  useDemoData(): Promise<void>;
+  train(): Promise<void>;
+  evaluate(): Promise<void>;
+  runHdr(): Promise<void>;
+  dismiss(): void;
+}
+
+/** The demo dataset if it is stored (the newest import of it). */
+function demoDatasetId(): string | null {
+  return useDatasets.getState().datasets.filter((d) => d.name === DEMO_DATASET_NAME).at(-1)?.id ?? null;
+}
+
+export function demoRunOf(runs: StoredRun[], datasetId: string | null): TrainRunRow | null {
+  return (runs.find((r) => r.kind === 'train' && r.name === DEMO_RUN_NAME && r.datasetId === datasetId) as TrainRunRow | undefined) ?? null;
+}
+
+export const useDemo = create<DemoState>((set, get) => {
+  async function step(name: DemoStep, work: () => Promise<string | null>): Promise<void> {
+    if (get().busy) return;
+    set({ busy: name, error: null });
+    try {
+      const problem = await work();
+      if (problem) set({ error: problem });
+    } catch (err) {
+      set({ error: (err as Error).message });
+    } finally {
+      set({ busy: null });
+    }
+  }
+
+  const needModel = () => (useModel.getState().info?.ref === EMBEDDED_REF ? null : 'Load the embedded model first (step 1).');
+  /** The demo's dataset and trained run, or what is missing for the steps that need them. */
+  const trainedDemo = (): { datasetId: string; runId: string } | string => {
+    const datasetId = demoDatasetId();
+    const run = demoRunOf(useRuns.getState().runs, datasetId);
+    if (!datasetId || !run) return 'Train the demo run first (step 3).';
+    return needModel() ?? { datasetId, runId: run.id };
+  };
+
+  return {
+    busy: null,
+    error: null,
+
+    loadModel: () => step('model', async () => ((await useModel.getState().loadModel({ kind: 'embedded' })) ? null : (useModel.getState().error ?? 'The embedded model did not load.'))),
+
+    useDemoData: () =>
+      step('data', async () => {
+        const stored = demoDatasetId();
+        if (stored) {
+          useDatasets.getState().selectDataset(stored);
+          return null;
+        }
+        const response = await fetch(DEMO_DATASET_URL);
+        if (!response.ok) return `The demo dataset could not be read from this site (${response.status} ${response.statusText}); reload the page.`;
+        const file = new File([await response.blob()], DEMO_DATASET_FILE, { type: 'application/jsonl' });
+        const id = await useDatasets.getState().importDataset([file]);
+        return id ? null : (useDatasets.getState().error ?? 'The demo dataset could not be imported.');
+      }),
+
+    train: () =>
+      step('train', async () => {
+        const datasetId = demoDatasetId();
+        if (!datasetId) return 'Use the demo dataset first (step 2).';
+        const noModel = needModel();
+        if (noModel) return noModel;
+        useDatasets.getState().selectDataset(datasetId);
+        useRuns.getState().updateDraft(DEMO_RUN_CONFIG);
+        await useRuns.getState().startRun(datasetId, DEMO_RUN_NAME);
+        return useRuns.getState().error;
+      }),
+
+    evaluate: () =>
+      step('evaluate', async () => {
+        const demo = trainedDemo();
+        if (typeof demo === 'string') return demo;
+        const jobs = useJobs.getState();
+        for (const adapterRunId of ['', demo.runId]) {
+          await jobs.runEvaluation(demo.datasetId, { ...DEMO_EVAL, adapterRunId });
+          if (useJobs.getState().error) return useJobs.getState().error;
+        }
+        return null;
+      }),
+
+    runHdr: () =>
+      step('hdr', async () => {
+        const demo = trainedDemo();
+        if (typeof demo === 'string') return demo;
+        await useJobs.getState().startHdr(demo.datasetId, { ...DEMO_HDR, adapterRunId: demo.runId });
+        return useJobs.getState().error;
+      }),
+
+    dismiss() {
+      set({ error: null });
+    },
+  };
+});
+
+/** What the demo has shown so far, for the guide: each step's outcome once it has one. */
+export interface DemoProgress {
+  modelLoaded: boolean;
+  dataset: { id: string; examples: number } | null;
+  run: TrainRunRow | null;
+  /** Loss and α at the first and the latest step of the demo run. */
+  curve: { steps: number; firstLoss: number; lastLoss: number; firstAlpha: number; lastAlpha: number } | null;
+  accuracy: { base: EvalRunRow | null; trained: EvalRunRow | null };
+  hdr: { row: HdrRunRow; poolBefore: number; poolAfter: number } | null;
+}
+
+function curveOf(runId: string | null): DemoProgress['curve'] {
+  if (!runId) return null;
+  const s = runSeries(runId);
+  if (s.length === 0) return null;
+  const firstAlpha = s.values.alpha.find((v) => v !== null) ?? null;
+  const firstLoss = s.values.loss.find((v) => v !== null) ?? null;
+  const lastLoss = s.last('loss');
+  const lastAlpha = s.last('alpha');
+  if (firstLoss === null || lastLoss === null || firstAlpha === null || lastAlpha === null) return null;
+  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, firstAlpha, lastAlpha };
+}
+
+/** The guide's view of the demo, live while the run trains. */
+export function useDemoProgress(): DemoProgress {
+  const modelLoaded = useModel((s) => s.info?.ref === EMBEDDED_REF);
+  const datasets = useDatasets((s) => s.datasets);
+  const runs = useRuns((s) => s.runs);
+  const stored = datasets.filter((d) => d.name === DEMO_DATASET_NAME).at(-1) ?? null;
+  const run = demoRunOf(runs, stored?.id ?? null);
+  const [curve, setCurve] = useState<DemoProgress['curve']>(null);
+  useEffect(() => {
+    if (!run) return setCurve(null);
+    const update = () => setCurve(curveOf(run.id));
+    update();
+    return runSeries(run.id).subscribe(update);
+  }, [run?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  const evals = runs.filter((r): r is EvalRunRow => r.kind === 'eval' && r.datasetId === stored?.id);
+  const hdrRow = runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.datasetId === stored?.id && r.rounds.length > 0) ?? null;
+  return {
+    modelLoaded,
+    dataset: stored ? { id: stored.id, examples: stored.exampleCount } : null,
+    run,
+    curve,
+    accuracy: {
+      base: evals.find((r) => r.config.adapterRunId === null) ?? null,
+      trained: run ? (evals.find((r) => r.config.adapterRunId === run.id) ?? null) : null,
+    },
+    hdr: hdrRow ? { row: hdrRow, poolBefore: hdrRow.rounds[0].poolBefore, poolAfter: hdrRow.rounds.at(-1)!.poolAfter } : null,
+  };
+}

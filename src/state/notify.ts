@@ -1,0 +1,34 @@
+// Telling the user a training run ended while they looked elsewhere: a system notification when the
+// browser allows it (asked for when a run starts, which is a click), and the tab's title always,
+// until the page is looked at again. Never required: without permission only the title changes.
+const TITLE = typeof document === 'undefined' ? '' : document.title;
+
+export function askToNotify(): void {
+  try {
+    if (typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission();
+  } catch {
+    // Notifications unavailable (an iframe, an old browser): the title still says it.
+  }
+}
+
+export function runEndedText(runName: string, status: string, step: number): string {
+  const how = status === 'done' ? 'finished' : status === 'paused' ? 'paused' : status === 'failed' ? 'failed' : status;
+  return `Training “${runName}” ${how} at step ${step}`;
+}
+
+export function notifyRunEnded(runName: string, status: string, step: number): void {
+  if (typeof document === 'undefined' || !document.hidden) return;
+  const text = runEndedText(runName, status, step);
+  document.title = `✓ ${text} · ${TITLE}`;
+  const restore = () => {
+    if (document.hidden) return;
+    document.title = TITLE;
+    document.removeEventListener('visibilitychange', restore);
+  };
+  document.addEventListener('visibilitychange', restore);
+  try {
+    if (typeof Notification !== 'undefined' && Notification.permission === 'granted') new Notification('BalanceSFT Studio', { body: text });
+  } catch {
+    // A browser that refuses page notifications: the title says it.
+  }
+}

@@ -1,0 +1,38 @@
+// The selected run's status on the dashboard itself, with what can be done from here: while it
+// trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
+// continues from its newest checkpoint (named, with its step), with the run's own config and model.
+import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
+import type { StoredRun } from '../../state/queries.ts';
+
+export function RunControls({ run }: { run: StoredRun }) {
+  const active = useRuns((s) => s.active?.runId ?? null);
+  const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id) ?? null);
+  const resumeRun = useRuns((s) => s.resumeRun);
+  if (run.kind !== 'train' || run.id === active) return null;
+  const status = effectiveStatus(run, active);
+  const steps = run.config.steps;
+  const resumable = canResume(run, active);
+  const from = checkpointStep ?? 0;
+  const where =
+    status === 'done'
+      ? run.readOnly
+        ? `Opened read-only from a snapshot: it trained all ${steps} steps${run.lastStep && run.lastStep < steps ? '' : ', so there is nothing left to resume'}. Evaluate it, export it or compare it with your runs.`
+        : `Finished: ${run.lastStep ?? steps} of ${steps} steps.`
+      : status === 'paused'
+        ? `Paused at step ${run.lastStep ?? 0} of ${steps}.`
+        : status === 'interrupted'
+          ? `Interrupted at step ${run.lastStep ?? 0} of ${steps} (the page was closed while it trained).`
+          : status === 'failed'
+            ? `Failed at step ${run.lastStep ?? 0} of ${steps}${run.message ? `: ${run.message}` : ''}.`
+            : `Not started yet (${steps} steps planned).`;
+  return (
+    <div className="row runcontrols" data-testid="run-controls" data-status={status}>
+      <span>{where}</span>
+      {resumable && (
+        <button className="primary" data-testid="dashboard-resume" disabled={active !== null} onClick={() => void resumeRun(run.id)}>
+          {from > 0 ? `Resume from step ${from} (last checkpoint)` : 'Start from step 0'}
+        </button>
+      )}
+    </div>
+  );
+}

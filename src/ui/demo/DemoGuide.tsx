@@ -1,0 +1,120 @@
+// "Start here": the guided first path (model → data → train → evaluate → HDR) with the embedded
+// model and the demo dataset, each step one click, each finished step showing what it did. Says
+// plainly what the embedded model is and what a real model needs.
+import { useEffect } from 'react';
+import { useCapabilities } from '../../state/capabilityStore.ts';
+import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
+import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+
+function Step({ n, title, done, children, action }: { n: number; title: string; done: boolean; children: React.ReactNode; action: React.ReactNode }) {
+  return (
+    <li className={`demo-step${done ? ' done' : ''}`} data-testid={`demo-step-${n}`}>
+      <div className="demo-step-head">
+        <span className="demo-mark" aria-hidden="true">
+          {done ? '✓' : n}
+        </span>
+        <h3>{title}</h3>
+        {action}
+      </div>
+      <div className="demo-step-body">{children}</div>
+    </li>
+  );
+}
+
+export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset') => void }) {
+  const { busy, error, dismiss, loadModel, useDemoData, train, evaluate, runHdr } = useDemo();
+  const p = useDemoProgress();
+  const active = useRuns((s) => s.active?.runId ?? null);
+  const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
+  const capabilityStatus = useCapabilities((s) => s.status);
+  const probe = useCapabilities((s) => s.probe);
+  useEffect(() => {
+    if (capabilityStatus === 'idle') void probe();
+  }, [capabilityStatus, probe]);
+  const button = (step: DemoStep, label: string, run: () => void, blocked: boolean) => (
+    <button className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked} onClick={run}>
+      {busy === step ? 'Working…' : label}
+    </button>
+  );
+  const runStatus = p.run ? effectiveStatus(p.run, active) : null;
+  const trained = runStatus === 'done';
+  const c = p.curve;
+  const cfg = DEMO_RUN_CONFIG;
+  return (
+    <section className="panel" aria-labelledby="demo-title" data-testid="demo-guide">
+      <h2 id="demo-title">Try the demo</h2>
+      <p>
+        Watch a small model learn to call functions, in this browser, in a few minutes: load the embedded model, use the demo dataset, train a LoRA adapter with the SSB loss, then compare its answers with the base model's and let HDR
+        re-sample what it still gets wrong.
+        {software && ' This browser uses a software GPU (the CPU): the demo is sized for it; a real model needs a hardware GPU.'}
+      </p>
+      <div className="note" data-testid="demo-model-note">
+        <strong>The embedded model</strong> is a tiny Qwen3 (2 layers, hidden size 64; 9.8 M parameters, 9.7 M of them the 151,936-token vocabulary table) that this project pre-trained from scratch on its own synthetic
+        function-calling examples (weather, calendar, arithmetic, web search, unit conversion), none of them a question of the demo dataset. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but knows only
+        those few tools and often picks the wrong one or the wrong argument; it cannot chat. <strong>A real model</strong> (Qwen2.5 0.5B Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free
+        and a 1–1.5 GB download, cached after the first time.
+      </div>
+      {error && <Alert message={error} onDismiss={dismiss} testId="demo-error" />}
+      <ol className="demo-steps">
+        <Step n={1} title="Model" done={p.modelLoaded} action={button('model', p.modelLoaded ? 'Loaded' : 'Load the embedded model', () => void loadModel(), p.modelLoaded)}>
+          {p.modelLoaded ? 'The embedded tiny Qwen3 is loaded on the GPU.' : 'No download: it ships with the studio.'}
+        </Step>
+        <Step n={2} title="Data" done={!!p.dataset} action={button('data', p.dataset ? 'In use' : 'Use the demo dataset', () => void useDemoData(), false)}>
+          {p.dataset ? (
+            <>
+              <span data-testid="demo-dataset">demo-dataset: {p.dataset.examples} examples</span>, split by the studio into training and held-out examples (the held-out ones are never trained on).{' '}
+              <button className="link" onClick={() => onOpen('dataset')}>
+                Look at them
+              </button>
+            </>
+          ) : (
+            'Tool-use examples in OpenAI format: one tool or several, parallel calls, and questions that need no call; each answer reasons briefly first.'
+          )}
+        </Step>
+        <Step n={3} title="Train" done={trained} action={button('train', p.run ? 'Train again' : 'Train', () => { onOpen('dashboard'); void train(); }, !p.modelLoaded || !p.dataset || !!active)}>
+          <p>
+            {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr}.
+          </p>
+          {c && (
+            <p data-testid="demo-curve" data-first-loss={c.firstLoss} data-last-loss={c.lastLoss} data-first-alpha={c.firstAlpha} data-last-alpha={c.lastAlpha} data-steps={c.steps}>
+              Step {c.steps}: loss {c.firstLoss.toFixed(2)} → <strong>{c.lastLoss.toFixed(2)}</strong>, α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>
+              {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
+              <button className="link" onClick={() => onOpen('dashboard')}>
+                Open the dashboard
+              </button>
+            </p>
+          )}
+        </Step>
+        <Step n={4} title="Evaluate" done={!!p.accuracy.trained} action={button('evaluate', 'Compare base and trained', () => void evaluate(), !trained)}>
+          <p>Both answer the same held-out examples; a call counts as right when the AST checker finds the function and every argument right.</p>
+          {(p.accuracy.base || p.accuracy.trained) && (
+            <p data-testid="demo-accuracy" data-base={p.accuracy.base?.summary.accuracy} data-trained={p.accuracy.trained?.summary.accuracy}>
+              Held-out accuracy: base model {p.accuracy.base ? `${pct(p.accuracy.base.summary.accuracy)} (${p.accuracy.base.summary.correct} of ${p.accuracy.base.summary.total})` : '—'} → trained{' '}
+              <strong>{p.accuracy.trained ? `${pct(p.accuracy.trained.summary.accuracy)} (${p.accuracy.trained.summary.correct} of ${p.accuracy.trained.summary.total})` : '—'}</strong>.{' '}
+              <button className="link" onClick={() => onOpen('eval')}>
+                See every answer
+              </button>
+            </p>
+          )}
+        </Step>
+        <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), !trained)}>
+          <p>
+            The trained adapter answers {DEMO_HDR.mineLimit} training examples; each it gets wrong joins the hard-case pool. It then samples {DEMO_HDR.settings.samplesPerCase} answers per hard case at temperature {DEMO_HDR.settings.temperature}; answers that pass the
+            checks become new training data and their cases leave the pool.
+          </p>
+          {p.hdr && (
+            <p data-testid="demo-hdr" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter}>
+              Hard-case pool: {p.hdr.poolBefore} → <strong>{p.hdr.poolAfter}</strong> after {p.hdr.row.rounds.length === 1 ? 'one round' : `${p.hdr.row.rounds.length} rounds`}.{' '}
+              <button className="link" onClick={() => onOpen('eval')}>
+                See the rounds
+              </button>
+            </p>
+          )}
+        </Step>
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,119 @@
+// Pure helpers behind a new user's first hour: which adapter evaluation, HDR and the playground
+// use by default, the compare view's config diff, the base-vs-adapter rows, the charts' smoothing,
+// α axis and legend value, the CSV export and SFT's call share, a dropped image named as an image,
+// HDR's stop reasons and counts in words, and the demo's settings.
+import { describe, expect, it } from 'vitest';
+import { configDifferences, latestEvalPerAdapter, latestTrainedRun, resolveAdapterRun } from '../../src/state/runStore.ts';
+import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
+import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
+import { hdrStopText, plural } from '../../src/state/jobStore.ts';
+import { DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
+import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
+import { validateRunConfig } from '../../src/train/config.ts';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+
+const run = (over: Record<string, unknown> = {}): StoredRun => ({ id: 'r1', datasetId: 'd', kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config: {}, ...over }) as StoredRun;
+
+describe('the adapter a job uses by default', () => {
+  const runs = [run({ id: 'new', lastStep: 0 }), run({ id: 'eval', kind: 'eval', lastStep: 3 }), run({ id: 'trained', lastStep: 30 }), run({ id: 'older', lastStep: 10 })];
+  it('is the newest training run that has trained, until the user picks one', () => {
+    expect(latestTrainedRun(runs)?.id).toBe('trained');
+    expect(resolveAdapterRun(null, runs)).toBe('trained');
+    expect(resolveAdapterRun('', runs)).toBe(''); // the base model, chosen on purpose
+    expect(resolveAdapterRun('older', runs)).toBe('older');
+    expect(resolveAdapterRun(null, [])).toBe('');
+  });
+});
+
+describe('comparing runs', () => {
+  it('lists only the settings that differ, flattened, with dataset and model', () => {
+    const a = run({ id: 'a', datasetId: 'd1', modelRef: 'embedded:tiny-qwen3', config: { loss: 'ssb', lr: 0.001, lora: { rank: 8, targets: ['q', 'v'] } } });
+    const b = run({ id: 'b', datasetId: 'd2', modelRef: 'embedded:tiny-qwen3', config: { loss: 'sft', lr: 0.001, lora: { rank: 4, targets: ['q', 'v'] } } });
+    const names: Record<string, string> = { d1: 'demo', d2: 'bfcl' };
+    expect(configDifferences(a, b, (id) => names[id])).toEqual([
+      { setting: 'dataset', a: 'demo', b: 'bfcl' },
+      { setting: 'loss', a: 'ssb', b: 'sft' },
+      { setting: 'lora.rank', a: '8', b: '4' },
+    ]);
+    expect(configDifferences(a, a, (id) => names[id])).toEqual([]);
+  });
+
+  it('puts the base model first and keeps each adapter’s newest evaluation', () => {
+    const evals = [
+      { id: 'e4', config: { adapterRunId: 'r' }, summary: {} },
+      { id: 'e3', config: { adapterRunId: null }, summary: {} },
+      { id: 'e2', config: { adapterRunId: 'r' }, summary: {} },
+      { id: 'e1', config: { adapterRunId: null }, summary: {} },
+      { id: 'e0', config: { adapterRunId: 'x' } }, // still running: no summary
+    ];
+    expect(latestEvalPerAdapter(evals).map((e) => e.id)).toEqual(['e3', 'e4']);
+  });
+});
+
+describe('charts', () => {
+  it('smooths like W&B (debiased EMA), keeps gaps, and leaves weight 0 raw', () => {
+    expect(smoothSeries([1, 2, 3], 0)).toEqual([1, 2, 3]);
+    const s = smoothSeries([4, null, 2], 0.5) as number[];
+    expect(s[0]).toBeCloseTo(4); // debiased: the first point is itself
+    expect(s[1]).toBeNull();
+    expect(s[2]).toBeCloseTo((0.5 * 0.5 * 4 + 0.5 * 2) / (1 - 0.25)); // 2.667
+  });
+
+  it('gives α an axis at least 0.1 wide inside [0, 1], so 0.7000 → 0.7007 looks flat', () => {
+    const [lo, hi] = spanAtLeast(0.7, 0.7007, 0.1, [0, 1]);
+    expect(hi - lo).toBeCloseTo(0.1);
+    expect(lo).toBeLessThan(0.7);
+    expect(hi).toBeGreaterThan(0.7007);
+    expect(spanAtLeast(0.01, 0.02, 0.1, [0, 1])).toEqual([0, 0.1]);
+    const [wlo, whi] = spanAtLeast(0.2, 0.9, 0.1, [0, 1]); // a real move keeps its own range
+    expect(wlo).toBeLessThan(0.2);
+    expect(whi).toBeGreaterThan(0.9);
+  });
+
+  it('shows the latest value in the legend when the pointer is off the chart', () => {
+    expect(lastValue([1, 2, null])).toBe(2);
+    expect(lastValue([])).toBeNull();
+  });
+
+  it('exports a run’s metrics as CSV and knows plain SFT’s weight on the call', () => {
+    const s = new RunSeries('r');
+    s.setRows([
+      { step: 1, values: { loss: 2, cotTokens: 30, callTokens: 10 } },
+      { step: 2, values: { loss: 1.5, cotTokens: 50, callTokens: 10 } },
+    ]);
+    expect(s.sftCallShare()).toBeCloseTo(20 / 100);
+    const csv = runSeriesCsv(s).split('\n');
+    expect(csv[0].split(',').slice(0, 3)).toEqual(['step', 'loss', 'lossCot']);
+    expect(csv[1].split(',').slice(0, 3)).toEqual(['1', '2', '']);
+    expect(csv).toHaveLength(4); // header, two steps, final newline
+  });
+});
+
+describe('files that are not datasets', () => {
+  it('names a PNG an image by its bytes, whatever its name, and leaves JSON alone', async () => {
+    const png = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])], 'data.jsonl');
+    expect(await notADataset(png)).toBe('a PNG image');
+    expect(await notADataset(new File(['{"messages": []}'], 'x.jsonl'))).toBeNull();
+    expect(await notADataset(new File(['<svg/>'], 'chart.svg'))).toBe('an image');
+    const text = await nonDatasetMessage([png]);
+    expect(text).toMatch(/^data\.jsonl is a PNG image, not a dataset\. Drop a \.json or \.jsonl file/);
+    expect(text).not.toMatch(/UTF-8|0x89/);
+  });
+});
+
+describe('words on screen', () => {
+  it('says why HDR stopped and counts in the singular', () => {
+    expect(hdrStopText('pool_stopped_shrinking')).toBe('the pool stopped shrinking');
+    expect(hdrStopText('pool_empty')).toBe('every hard case was solved');
+    expect(plural(1, 'round')).toBe('1 round');
+    expect(plural(2, 'example')).toBe('2 examples');
+  });
+});
+
+describe('the demo', () => {
+  it('trains with settings that validate and balance α with a visible rate', () => {
+    expect(() => validateRunConfig(DEMO_RUN_CONFIG)).not.toThrow();
+    expect(DEMO_RUN_CONFIG.loss).toBe('ssb');
+    expect(DEMO_RUN_CONFIG.steps).toBeLessThanOrEqual(40);
+  });
+});
