@@ -53,9 +53,10 @@ export interface HardCaseRow {
   createdAt: number;
 }
 
-/** What a run row records: a training run, an evaluation or an HDR run. Added in v3 (older rows are
- * training runs unless they already said otherwise). */
-export type RunKind = 'train' | 'eval' | 'hdr';
+/** What a run row records: a training run, an evaluation, an HDR run, or an ablation (the runs of
+ * its arms and their comparison). Added in v3 (older rows are training runs unless they already said
+ * otherwise); `ablation` rows came later and need no schema change (the kind is the same index). */
+export type RunKind = 'train' | 'eval' | 'hdr' | 'ablation';
 export type RunStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
 
 /** A run row as stored. `Config` is the kind's configuration; the jobs layer's schema

@@ -10,6 +10,7 @@ import type { JobContext, LoadedModel, ProgressInfo, RunInterruption } from './c
 import { evaluateJob, type EvalJob } from './evaluate.ts';
 import { hdrJob, type HdrJob, type HdrJobResult } from './hdr.ts';
 import { trainJob, type TrainJob, type TrainOutcome } from './train.ts';
+import { ablationJob, type AblationJob, type AblationResult } from './ablate.ts';
 import type { EvalReport } from '../eval/index.ts';
 
 export type Job<Input, Result> = (ctx: JobContext, input: Input) => Promise<Result>;
@@ -69,6 +70,11 @@ export class JobEngine {
 
   hdr(job: HdrJob, progress?: (p: ProgressInfo) => void): Promise<HdrJobResult> {
     return this.run('an HDR run', hdrJob, job, progress);
+  }
+
+  /** An ablation holds the GPU for all its arms; cancelling it ends it after the current step. */
+  ablate(job: AblationJob, progress?: (p: ProgressInfo) => void): Promise<AblationResult> {
+    return this.run('an ablation', ablationJob, job, progress);
   }
 
   /** Asks the training run to end at the next step with a checkpoint: paused (resumable) or stopped. */

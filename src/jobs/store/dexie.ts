@@ -30,7 +30,8 @@ import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer
 import type { JobExamples } from '../data.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
-import { storedRun, type StoredRun, type TrainRunRow } from './schema.ts';
+import { storedRun, type AblationRunRow, type StoredRun, type TrainRunRow } from './schema.ts';
+import type { AblationResult } from '../ablate.ts';
 
 const FLUSH_MS = 1000;
 const CHECKPOINTS_KEPT = 2;
@@ -116,6 +117,10 @@ export class DexieRunStore implements RunStore {
 
   get label(): string {
     return `run ${this.runId}`;
+  }
+
+  get id(): string {
+    return this.runId;
   }
 
   async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
@@ -230,6 +235,12 @@ export class DexieRunStore implements RunStore {
     await saveEvalRun(this.db, { id: this.runId, ...this.evaluation, report });
   }
 
+  async saveAblation(result: AblationResult): Promise<void> {
+    const row = await requireRun(this.db, this.runId);
+    if (row.kind !== 'ablation') throw new Error(`run ${this.runId} is an ${row.kind} run, not an ablation`);
+    await updateRun<AblationRunRow>(this.db, this.runId, { result, updatedAt: Date.now() });
+  }
+
   async hdrPool(settings: HdrSettings): Promise<HdrPool> {
     const { db, runId } = this;
     const { datasetId } = await requireRun(db, runId);
@@ -268,6 +279,12 @@ export class DexieWorkspace implements RunWorkspace {
         return new DexieRunStore(db, newRunId('eval'), { ...on, name: run.name, config: run.config });
       case 'hdr':
         return createHdrRunStore(db, { ...on, name: run.name, settings: run.settings, config: run.config });
+      case 'ablation': {
+        const now = Date.now();
+        const row: AblationRunRow = { id: newRunId('ablation'), datasetId: on.datasetId, kind: 'ablation', status: 'created', createdAt: now, updatedAt: now, config: run.config, name: run.name, modelRef: on.modelRef };
+        await db.runs.add(row);
+        return new DexieRunStore(db, row.id);
+      }
     }
   }
 }

@@ -10,10 +10,12 @@
 //   token-loss.json           per-token loss of one held-out example at the latest eval step
 //   HDR: mine-predictions.jsonl, hard-cases.jsonl (the open pool), hdr-examples.jsonl (accepted
 //        samples as Examples), rounds.jsonl (one report per round), hdr.json (the summary)
+//   ablation: report.md, results.csv, loss-call.png, loss-cot.png, alpha.png, ablation.json (its arms' runs are
+//        folders of the workspace it was given)
 // An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
 // command names. Node only (node:fs); never imported by the worker.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
 import type { EvalReport, Prediction } from '../../eval/index.ts';
 import type { HardCase, HdrSettings } from '../../hdr/index.ts';
@@ -26,6 +28,8 @@ import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
+import type { AblationResult } from '../ablate.ts';
+import { ablationReportFiles } from '../ablationReport.ts';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -66,7 +70,12 @@ export function predictionLine(p: Prediction): string {
 export async function readPeftAdapter(dir: string, spec: ModelSpec): Promise<LoraAdapter> {
   const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
   if (!existsSync(cfgPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
-  return importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), await nodeFileSource(join(dir, ADAPTER_WEIGHTS_FILE)));
+  const weights = await nodeFileSource(join(dir, ADAPTER_WEIGHTS_FILE));
+  try {
+    return await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), weights);
+  } finally {
+    await weights.close();
+  }
 }
 
 function hardCaseLines(cases: HardCase[]): string {
@@ -92,6 +101,10 @@ export class RunFolderStore implements RunStore {
 
   get label(): string {
     return this.dir;
+  }
+
+  get id(): string {
+    return basename(this.dir);
   }
 
   path(file: string): string {
@@ -194,6 +207,11 @@ export class RunFolderStore implements RunStore {
     writeFileSync(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
     const { predictions: _predictions, aborted: _aborted, ...summary } = report;
     if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary }, null, 2) + '\n');
+  }
+
+  /** report.md, results.csv, the charts as PNG and ablation.json (ablationReport.ts). */
+  async saveAblation(result: AblationResult): Promise<void> {
+    for (const f of ablationReportFiles(result)) this.write(f.name, f.bytes);
   }
 
   async hdrPool(_settings: HdrSettings): Promise<HdrPool> {

@@ -14,6 +14,7 @@ import type { LoraAdapter } from '../../model/lora.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { BalanceState } from '../../train/balance.ts';
+import type { AblationConfig, AblationResult } from '../ablate.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 
 /** A PEFT adapter as its two files (adapter_config.json text, adapter_model.safetensors bytes). */
@@ -66,6 +67,8 @@ export interface HdrPool {
 export interface RunStore {
   /** How messages name the run (its id, or its folder). */
   readonly label: string;
+  /** How other runs refer to it (a database row id, or the folder's name). */
+  readonly id: string;
 
   // Status
   setStatus(status: RunStatus, patch?: StatusPatch): Promise<void>;
@@ -102,13 +105,18 @@ export interface RunStore {
   // HDR pool
   /** The run's hard-case pool, opened for an HDR run with these settings. */
   hdrPool(settings: HdrSettings): Promise<HdrPool>;
+
+  // Ablations
+  /** Keeps an ablation's result (and where the home keeps files, its report). */
+  saveAblation(result: AblationResult): Promise<void>;
 }
 
 /** A run a job starts, by kind (the kind's configuration, and an HDR run's settings). */
 export type NewRun =
   | { kind: 'train'; name: string; config: RunConfig }
   | { kind: 'eval'; name: string; config: EvalRunConfig }
-  | { kind: 'hdr'; name: string; config: RunConfig; settings: HdrSettings };
+  | { kind: 'hdr'; name: string; config: RunConfig; settings: HdrSettings }
+  | { kind: 'ablation'; name: string; config: AblationConfig };
 
 /** Where new runs go: the browser's database (runs of one dataset and model) or a folder of run
  * folders. A job that makes several runs (an ablation: one per arm, then an evaluation of each)

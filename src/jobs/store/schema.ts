@@ -10,6 +10,7 @@ import type { SnapshotFacts } from '../../snapshot/snapshot-db.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { TrainingSetup } from './runStore.ts';
+import type { AblationConfig, AblationResult } from '../ablate.ts';
 
 export { StudioDb, DB_NAME, LATEST_DB_VERSION } from '../../data/db.ts';
 export type { CheckpointRow, DatasetRow, ExampleRow, HardCaseRow, MetricRow, RunKind, RunRow, RunStatus } from '../../data/db.ts';
@@ -26,7 +27,10 @@ export type TrainRunRow = RunRow<'train', RunConfig> &
     setup?: Omit<TrainingSetup, 'config'>;
   };
 
-export type StoredRun = TrainRunRow | EvalRunRow | HdrRunRow;
+/** An ablation: what it compares (its config) and, once arms have finished, their comparison. */
+export type AblationRunRow = RunRow<'ablation', AblationConfig> & { result?: AblationResult };
+
+export type StoredRun = TrainRunRow | EvalRunRow | HdrRunRow | AblationRunRow;
 
 /** A stored row as its kind's type. Every writer of the runs table writes one of these shapes, and
  * the v3 upgrade gave older rows their kind, so the kind is the row's shape. */

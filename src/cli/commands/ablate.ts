@@ -1,0 +1,131 @@
+// `studio ablate`: the paper's ablation on the user's data with the headless engine. Owns flags, the
+// output folder and printing; the job is src/jobs/ablate.ts (the studio's too). Writes every arm's
+// runs as run folders under <out>/runs/ (the formats of studio train, hdr and eval) and the report
+// (report.md, results.csv, loss-call.png, loss-cot.png, alpha.png, ablation.json) to <out>.
+import { basename, join } from 'node:path';
+import { parseFlags, positiveInt } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { cliEngine } from '../engine.ts';
+import { dataExamples, printNotes } from '../localFiles.ts';
+import { ProgressLine } from '../progress.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
+import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
+import { ablationArms, validateAblationConfig, type AblationConfig } from '../../jobs/ablate.ts';
+import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
+import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
+
+const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
+
+Trains one arm per loss on the same split, seed, steps and LoRA settings — sft, fixed:<α₀>, ssb with
+each balance rule, and ssb + HDR — evaluates every adapter on the same held-out examples with the
+same decoding, and writes the comparison to <out>: report.md (accuracy per BFCL category, BFCL's
+aggregate, failures by rule, how α moved), results.csv, loss-call.png, loss-cot.png and alpha.png
+(the arms' curves overlaid) and ablation.json. Each arm's runs are ordinary run folders under
+<out>/runs/.
+
+options:
+  --rules <list>          SSB rules compared, one arm each (default ${BALANCE_RULES.join(',')})
+  --hdr-rule <r>|none     the SSB + HDR arm runs HDR from this rule's arm (default uncertainty, or
+                          the first rule listed; none: no HDR arm)
+  --grad-lr <x> --uncertainty-lr <x>   the rules' rates (defaults as studio train --balance-lr)
+  --eval-limit <n>        held-out examples every arm answers (default 32)
+  --max-tokens <n>        new tokens per answer (default 512); --gen-batch <n> prompts together (default 8)
+  --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-mine <n> --hdr-temperature <t>
+                          HDR arm: rounds (default 2), samples per hard case (${DEFAULT_HDR_SETTINGS.samplesPerCase}), retraining steps per
+                          round (default: a fifth of --steps), training examples mined (default 32), temperature
+  --steps <n> --batch <n> --grad-accum <n> --seq <n> --lr <x> --schedule <s> --warmup <n>
+  --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train
+${BALANCE_HELP}
+  --name <text>           the ablation's name in the report (default: the --out folder's name)
+  --format <name>         force the dataset format
+${BFCL_PROMPT_HELP}
+  --hub-base <url> --cache <dir>   model download
+  --quiet                 no progress line`;
+
+const flagsSpec = {
+  ...BALANCE_FLAGS,
+  model: 'string', data: 'strings', out: 'string', rules: 'string', 'hdr-rule': 'string', 'grad-lr': 'number', 'uncertainty-lr': 'number',
+  'eval-limit': 'number', 'max-tokens': 'number', 'gen-batch': 'number', 'hdr-rounds': 'number', 'hdr-samples': 'number', 'hdr-steps': 'number',
+  'hdr-mine': 'number', 'hdr-temperature': 'number', steps: 'number', batch: 'number', 'grad-accum': 'number', seq: 'number', lr: 'number',
+  schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', name: 'string', format: 'string',
+  'bfcl-prompt': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+} as const;
+
+function ruleList(text: string | undefined): BalanceRule[] {
+  if (text === undefined) return [...BALANCE_RULES];
+  const rules = text.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of rules) if (!isBalanceRule(r)) throw new CliError(`--rules: unknown rule "${r}" (use ${BALANCE_RULES.join(', ')})`, 2);
+  return rules as BalanceRule[];
+}
+
+const ablate: CliCommand = {
+  summary: 'the ablation: sft, fixed α, each SSB rule and SSB + HDR on one split, evaluated alike; writes a report',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flagsSpec);
+    const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
+    // Checkpoints only at the end, no held-out loss: the arms are compared by their evaluation.
+    const base = runConfigFromFlags({ ...f, 'eval-every': 0, 'checkpoint-every': 0 });
+    const rules = ruleList(f.rules);
+    const hdrRuleFlag = f['hdr-rule'] ?? (rules.includes('uncertainty') ? 'uncertainty' : rules[0]);
+    if (hdrRuleFlag !== 'none' && hdrRuleFlag !== undefined && !isBalanceRule(hdrRuleFlag)) throw new CliError(`--hdr-rule must be one of ${BALANCE_RULES.join(', ')} or none, not ${hdrRuleFlag}`, 2);
+    const config: AblationConfig = {
+      ...base,
+      rules,
+      ruleRates: { ...(f['grad-lr'] !== undefined ? { grad: f['grad-lr'] } : {}), ...(f['uncertainty-lr'] !== undefined ? { uncertainty: f['uncertainty-lr'] } : {}) },
+      hdrRule: hdrRuleFlag === 'none' || hdrRuleFlag === undefined ? null : hdrRuleFlag,
+      hdr: {
+        ...DEFAULT_HDR_SETTINGS,
+        maxRounds: f['hdr-rounds'] ?? 2,
+        samplesPerCase: f['hdr-samples'] ?? DEFAULT_HDR_SETTINGS.samplesPerCase,
+        stepsPerRound: f['hdr-steps'] ?? Math.max(1, Math.round(base.steps / 5)),
+        temperature: f['hdr-temperature'] ?? DEFAULT_HDR_SETTINGS.temperature,
+        maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', 512),
+        batchSize: positiveInt(f['gen-batch'], 'gen-batch', 8),
+        seed: base.seed,
+      },
+      hdrMineLimit: positiveInt(f['hdr-mine'], 'hdr-mine', 32),
+      evalLimit: positiveInt(f['eval-limit'], 'eval-limit', 32),
+      decoding: { maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', 512), batchSize: positiveInt(f['gen-batch'], 'gen-batch', 8), seed: base.seed },
+    };
+    try {
+      validateAblationConfig(config);
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    const progress = new ProgressLine(f.quiet ?? false);
+    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    const data = await dataExamples(dataPaths, { seed: config.seed, format, bfclPromptMode });
+    if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
+    if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --seed`);
+    seqLenFromData(config, f, model.tokenizer, data.train);
+    const name = f.name ?? basename(out);
+    const facts = { model: modelArg, data: dataPaths.map((p) => basename(p)), counts: data.counts };
+    const arms = ablationArms(config);
+    if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
+    const result = await engine.ablate(
+      {
+        store: new RunFolderStore(out, facts),
+        workspace: new RunFolderWorkspace(join(out, 'runs'), facts),
+        name,
+        config,
+        examples: data,
+        events: {
+          onSkipped: printNotes,
+          onStep: (armId, m) => progress.update(`${armId}: step ${m.step}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
+          onArmDone: (a) => {
+            progress.done();
+            console.log(`${a.id.padEnd(22)} accuracy ${(100 * a.summary.accuracy).toFixed(1)}% (${a.summary.correct}/${a.summary.total})  ${alphaMove(a)}`);
+          },
+        },
+      },
+      (p) => progress.update(p.total ? `${p.label} ${p.done}/${p.total}` : p.label),
+    );
+    progress.done();
+    if (result.stopped) console.log(`stopped after ${result.arms.length} of ${arms.length} arms`);
+    console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, 'runs')}`);
+    return 0;
+  },
+};
+export default ablate;

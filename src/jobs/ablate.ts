@@ -1,0 +1,263 @@
+// The ablation job, one for the studio and the CLI: the paper's comparison on the user's data.
+// Arms share the split, seed, steps, LoRA settings and learning rate and differ only in how the
+// loss balances reasoning and call tokens: `sft` (token mean), `fixed:<α₀>`, `ssb:<rule>` for each
+// balance rule compared, and `ssb:<rule>+hdr` (HDR rounds starting from that SSB arm's adapter and
+// balance state). Every arm is a normal run of its workspace (a training run, or an HDR run for the
+// HDR arm), then its adapter is evaluated on the same held-out examples with the same decoding (an
+// evaluation run). The result (accuracy per category, BFCL's aggregate, failures by rule, the
+// loss and α curves, which run is which) is kept by the ablation's own store, which writes the
+// report (./ablationReport.ts) where its home keeps files.
+// Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
+import type { EvalSummary } from '../eval/index.ts';
+import { validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
+import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
+import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from '../train/config.ts';
+import type { StepMetrics } from '../train/trainer.ts';
+import type { JobContext } from './context.ts';
+import type { JobExamples } from './data.ts';
+import { evaluateJob, type Decoding } from './evaluate.ts';
+import { hdrJob, retrainConfig } from './hdr.ts';
+import type { RunStore, RunWorkspace } from './store/runStore.ts';
+import { trainJob } from './train.ts';
+
+/** What an ablation compares and how: the run configuration every arm shares (its `loss` and
+ * `balanceRule` are each arm's own), the rules, the HDR arm, and the evaluation. */
+export interface AblationConfig extends RunConfig {
+  /** The SSB rules compared, one arm each, in this order. */
+  rules: BalanceRule[];
+  /** Each rule's rate (grad: θ's learning rate, uncertainty: the log-variance step); absent: the
+   * rule's default. DWA takes balanceTemperature and balanceWindow. */
+  ruleRates: Partial<Record<BalanceRule, number>>;
+  /** The SSB + HDR arm starts from the arm of this rule; null: no HDR arm. */
+  hdrRule: BalanceRule | null;
+  hdr: HdrSettings;
+  /** Training examples HDR mines hard cases from (the first N). */
+  hdrMineLimit: number;
+  /** Held-out examples every arm is evaluated on (the first N of the eval split). */
+  evalLimit: number;
+  decoding: Decoding;
+}
+
+export interface AblationArm {
+  /** `sft`, `fixed:0.7`, `ssb:grad`, `ssb:uncertainty+hdr`, … */
+  id: string;
+  /** What the arm changes, in words. */
+  label: string;
+  config: RunConfig;
+  /** The HDR arm: the id of the arm whose adapter and balance state it starts from. */
+  hdrFrom?: string;
+}
+
+/** One point of an arm's curves (an optimizer step; the HDR arm's retraining steps follow its
+ * SSB arm's steps, numbered on). */
+export interface AblationPoint {
+  step: number;
+  loss: number;
+  lossCot: number;
+  lossCall: number;
+  alpha: number;
+}
+
+export interface AblationArmResult {
+  id: string;
+  label: string;
+  /** The loss as runs name it (`ssb:uncertainty`, `fixed:0.7`, `sft`). */
+  loss: string;
+  /** The run that holds the arm's adapter (the training run, or the HDR run), and the evaluation. */
+  run: { id: string; name: string; kind: 'train' | 'hdr' };
+  evalRun: { id: string; name: string };
+  summary: EvalSummary;
+  curve: AblationPoint[];
+  /** α the arm started at and ended with (the balance rule's, after its last update); null for SFT,
+   * whose α is only the token share. */
+  alpha0: number | null;
+  finalAlpha: number | null;
+  hdr?: { rounds: number; poolStart: number; poolEnd: number; added: number; stopReason: string };
+}
+
+export interface AblationResult {
+  name: string;
+  arms: AblationArmResult[];
+  /** Held-out examples each arm answered. */
+  heldOut: number;
+  /** What every arm shared. */
+  shared: { steps: number; seed: number; batchSize: number; seqLen: number; lr: number; lora: RunConfig['lora']; alpha0: number; alphaMin: number; alphaMax: number; decoding: Decoding };
+  /** The ablation was cancelled: the arms finished so far. */
+  stopped: boolean;
+  /** Examples that did not fit the sequence length (the same for every arm). */
+  skipped: number;
+}
+
+export interface AblationEvents {
+  /** An arm starts a phase. */
+  onPhase?(arm: AblationArm, phase: 'training' | 'hdr' | 'evaluating', index: number, arms: number): void;
+  onStep?(armId: string, m: StepMetrics): void;
+  onArmDone?(arm: AblationArmResult): void;
+  /** Examples that do not fit the sequence length, one message each (once, before the first arm). */
+  onSkipped?(messages: string[]): void;
+}
+
+export interface AblationJob {
+  /** The ablation's own record (status, result, report). */
+  store: RunStore;
+  /** Where each arm's runs are created. */
+  workspace: RunWorkspace;
+  name: string;
+  config: AblationConfig;
+  examples: JobExamples;
+  events?: AblationEvents;
+}
+
+export function validateAblationConfig(c: AblationConfig): void {
+  validateRunConfig({ ...c, loss: 'sft' });
+  if (c.rules.length === 0 && c.hdrRule === null) throw new Error('ablation: choose at least one SSB rule');
+  for (const r of c.rules) if (!(BALANCE_RULES as readonly string[]).includes(r)) throw new Error(`ablation: unknown rule "${r}" (use ${BALANCE_RULES.join(', ')})`);
+  if (new Set(c.rules).size !== c.rules.length) throw new Error('ablation: a rule is listed twice');
+  if (c.hdrRule !== null && !c.rules.includes(c.hdrRule)) throw new Error(`ablation: the HDR arm starts from the ssb:${c.hdrRule} arm, which is not among the rules (${c.rules.join(', ')})`);
+  for (const [rule, rate] of Object.entries(c.ruleRates)) if (!(rate !== undefined && rate > 0 && Number.isFinite(rate))) throw new Error(`ablation: the rate of ${rule} must be a positive number, got ${rate}`);
+  if (c.hdrRule !== null) {
+    validateHdrSettings(c.hdr);
+    if (!(Number.isInteger(c.hdrMineLimit) && c.hdrMineLimit >= 1)) throw new Error(`ablation: hdrMineLimit must be a whole number ≥ 1, got ${c.hdrMineLimit}`);
+  }
+  if (!(Number.isInteger(c.evalLimit) && c.evalLimit >= 1)) throw new Error(`ablation: evalLimit must be a whole number ≥ 1, got ${c.evalLimit}`);
+  if (!(Number.isInteger(c.decoding.maxNewTokens) && c.decoding.maxNewTokens >= 1)) throw new Error(`ablation: maxNewTokens must be a whole number ≥ 1, got ${c.decoding.maxNewTokens}`);
+  if (!(Number.isInteger(c.decoding.batchSize) && c.decoding.batchSize >= 1)) throw new Error(`ablation: the decoding batch must be a whole number ≥ 1, got ${c.decoding.batchSize}`);
+}
+
+/** The arms, in the order they run (an HDR arm after the arm it starts from). */
+export function ablationArms(c: AblationConfig): AblationArm[] {
+  const shared: RunConfig = { ...c };
+  for (const k of ['rules', 'ruleRates', 'hdrRule', 'hdr', 'hdrMineLimit', 'evalLimit', 'decoding'] as const) delete (shared as Partial<AblationConfig>)[k];
+  const ssb = (rule: BalanceRule): RunConfig => ({ ...shared, loss: 'ssb', balanceRule: rule, balanceLr: c.ruleRates[rule] ?? defaultBalanceLr(rule) });
+  const arms: AblationArm[] = [
+    { id: 'sft', label: 'SFT: every target token weighs the same', config: { ...shared, loss: 'sft' } },
+    { id: `fixed:${c.alpha0}`, label: `fixed α = ${c.alpha0} on the reasoning loss`, config: { ...shared, loss: `fixed:${c.alpha0}` } },
+    ...c.rules.map((rule) => ({ id: `ssb:${rule}`, label: `SSB, α learned by the ${rule} rule`, config: ssb(rule) })),
+  ];
+  if (c.hdrRule !== null) {
+    arms.push({ id: `ssb:${c.hdrRule}+hdr`, label: `SSB (${c.hdrRule}) then HDR rounds`, config: retrainConfig(ssb(c.hdrRule), c.hdr), hdrFrom: `ssb:${c.hdrRule}` });
+  }
+  return arms;
+}
+
+const point = (m: StepMetrics, step = m.step): AblationPoint => ({ step, loss: m.loss, lossCot: m.lossCot, lossCall: m.lossCall, alpha: m.alpha });
+
+export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
+  const { config: c, workspace, store, events = {} } = job;
+  validateAblationConfig(c);
+  const heldOut = job.examples.eval.slice(0, c.evalLimit);
+  if (heldOut.length === 0) throw new Error('the data has no held-out examples to evaluate the arms on (its split put every example on the train side)');
+  if (job.examples.train.length === 0) throw new Error('the data has no training examples');
+  const arms = ablationArms(c);
+  const result: AblationResult = {
+    name: job.name,
+    arms: [],
+    heldOut: heldOut.length,
+    shared: { steps: c.steps, seed: c.seed, batchSize: c.batchSize, seqLen: c.seqLen, lr: c.lr, lora: c.lora, alpha0: c.alpha0, alphaMin: c.alphaMin, alphaMax: c.alphaMax, decoding: c.decoding },
+    stopped: false,
+    skipped: 0,
+  };
+  await store.setStatus('running', { lastStep: 0, modelRef: ctx.model.ref });
+  const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
+  try {
+    for (const [index, arm] of arms.entries()) {
+      if (ctx.signal.aborted) break;
+      const name = `${job.name} · ${arm.id}`;
+      // Progress names the arm: "arm 3 of 6, ssb:grad: training".
+      const armCtx: JobContext = { ...ctx, progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
+      let armStore: RunStore;
+      let curve: AblationPoint[] = [];
+      let hdr: AblationArmResult['hdr'];
+      if (!arm.hdrFrom) {
+        events.onPhase?.(arm, 'training', index, arms.length);
+        armStore = await workspace.createRun({ kind: 'train', name, config: arm.config });
+        const outcome = await trainJob(armCtx, {
+          store: armStore,
+          config: arm.config,
+          examples: job.examples,
+          resume: false,
+          events: {
+            onStep: (m) => {
+              curve.push(point(m));
+              events.onStep?.(arm.id, m);
+            },
+            onSkipped: (messages) => {
+              result.skipped = messages.length;
+              if (index === 0) events.onSkipped?.(messages);
+            },
+          },
+        });
+        if (ctx.signal.aborted) break;
+        if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
+      } else {
+        events.onPhase?.(arm, 'hdr', index, arms.length);
+        const from = done.get(arm.hdrFrom)!;
+        armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
+        curve = [...from.curve];
+        const offset = from.curve.at(-1)?.step ?? 0;
+        let retrainSteps = 0;
+        const r = await hdrJob(armCtx, {
+          store: armStore,
+          settings: c.hdr,
+          config: arm.config,
+          mineSet: job.examples.train.slice(0, c.hdrMineLimit),
+          // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
+          evalSet: [],
+          replayPool: job.examples.train,
+          adapter: await from.store.readAdapter(ctx.model.spec),
+          balance: await from.store.readBalance(),
+          events: {
+            onStep: (_round, m) => {
+              const p = point(m, offset + ++retrainSteps);
+              curve.push(p);
+              events.onStep?.(arm.id, { ...m, step: p.step });
+            },
+          },
+        });
+        hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason };
+        if (ctx.signal.aborted) break;
+      }
+      done.set(arm.id, { store: armStore, curve });
+
+      events.onPhase?.(arm, 'evaluating', index, arms.length);
+      const adapter = await armStore.readAdapter(ctx.model.spec);
+      const evalStore = await workspace.createRun({
+        kind: 'eval',
+        name: `${job.name} · eval ${arm.id}`,
+        config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
+      });
+      const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
+      if (report.aborted) break;
+      const { predictions: _p, aborted: _a, ...summary } = report;
+      const balance = arm.config.loss === 'ssb' ? await armStore.readBalance() : null;
+      const learned = balance && balance.rule === (arm.config.balanceRule ?? 'grad') ? balanceAlpha(balanceSettingsOf(arm.config), balance) : null;
+      const fixed = arm.config.loss.startsWith('fixed:') ? Number(arm.config.loss.slice(6)) : null;
+      const armResult: AblationArmResult = {
+        id: arm.id,
+        label: arm.label,
+        loss: lossLabel(arm.config),
+        run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
+        evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
+        summary,
+        curve,
+        alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
+        finalAlpha: learned ?? fixed,
+        ...(hdr ? { hdr } : {}),
+      };
+      result.arms.push(armResult);
+      events.onArmDone?.(armResult);
+      // Kept after every arm, so a long ablation shows (and keeps) what it has so far.
+      await store.saveAblation({ ...result, stopped: result.arms.length < arms.length });
+      await store.setStatus('running', { lastStep: result.arms.length, modelRef: ctx.model.ref });
+    }
+    result.stopped = result.arms.length < arms.length;
+    await store.saveAblation(result);
+    await store.setStatus('done', { lastStep: result.arms.length, message: result.stopped ? `stopped after ${result.arms.length} of ${arms.length} arms` : undefined, modelRef: ctx.model.ref });
+    return result;
+  } catch (err) {
+    result.stopped = true;
+    if (result.arms.length) await store.saveAblation(result).catch(() => undefined);
+    await store.setStatus('failed', { lastStep: result.arms.length, message: (err as Error).message, modelRef: ctx.model.ref }).catch(() => undefined);
+    throw err;
+  }
+}

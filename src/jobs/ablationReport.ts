@@ -1,0 +1,151 @@
+// An ablation's report, written once for both homes: report.md (the table of accuracy per BFCL
+// category and BFCL's aggregate, failures by rule, how α moved, which run is which), results.csv
+// (one row per arm), the arms' loss and α curves overlaid as PNG, and ablation.json (the result).
+// The CLI's run folder writes these files; the worker zips them for the studio's download.
+// Pure: from an AblationResult to bytes; never reads a store.
+import { bfclScore, type BfclBucket } from '../eval/index.ts';
+import type { AblationArmResult, AblationResult } from './ablate.ts';
+import { lineChartPng, type ChartSeries } from './report/lineChart.ts';
+
+/** One colour per arm, in arm order (the studio's charts use the same). */
+export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
+
+export const ABLATION_FILES = { report: 'report.md', csv: 'results.csv', lossCall: 'loss-call.png', lossCot: 'loss-cot.png', alpha: 'alpha.png', json: 'ablation.json' } as const;
+
+export interface ReportFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const pct = (x: number | undefined | null) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(1)}%`);
+const bucketPct = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
+const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+/** Every category any arm was evaluated on, BFCL's order first. */
+export function reportCategories(r: AblationResult): string[] {
+  const order = ['simple', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance', 'live_simple', 'live_multiple', 'live_parallel', 'live_parallel_multiple', 'live_irrelevance', 'live_relevance'];
+  const seen = new Set(r.arms.flatMap((a) => Object.keys(a.summary.byCategory)));
+  return [...order.filter((c) => seen.has(c)), ...[...seen].filter((c) => !order.includes(c)).sort()];
+}
+
+export function failureRules(r: AblationResult): string[] {
+  return [...new Set(r.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort();
+}
+
+const score = (a: AblationArmResult) => a.summary.bfcl ?? bfclScore(a.summary.byCategory);
+const finalLoss = (a: AblationArmResult) => a.curve.at(-1)?.loss ?? null;
+
+/** α's move from α₀ in words: the point of a learned rule, and what the issue measures (> 0.02). */
+export function alphaMove(a: AblationArmResult): string {
+  if (a.alpha0 === null || a.finalAlpha === null) return 'α is the token share (no weight to learn)';
+  const d = a.finalAlpha - a.alpha0;
+  if (!a.loss.startsWith('ssb')) return `α fixed at ${a.alpha0}`;
+  return `α ${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})`;
+}
+
+export function ablationMarkdown(r: AblationResult): string {
+  const cats = reportCategories(r);
+  const s = r.shared;
+  const lines = [
+    `# Ablation: ${r.name}`,
+    '',
+    `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
+    `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
+    ...(r.skipped ? [`${r.skipped} training examples did not fit the sequence length and were skipped in every arm.`] : []),
+    ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arms finished.`] : []),
+    '',
+    '## Accuracy',
+    '',
+    `| arm | accuracy | BFCL overall | non-live AST | live AST | hallucination | ${cats.join(' | ')} | α₀ → final α |`,
+    `|---|---|---|---|---|---|${cats.map(() => '---|').join('')}---|`,
+    ...r.arms.map((a) => {
+      const b = score(a);
+      const byCat = cats.map((c) => {
+        const t = a.summary.byCategory[c];
+        return t ? `${pct(t.accuracy)} (${t.correct}/${t.total})` : '—';
+      });
+      return `| ${a.id} | ${pct(a.summary.accuracy)} (${a.summary.correct}/${a.summary.total}) | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} | ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} |`;
+    }),
+    '',
+    'BFCL overall: the mean of the non-live AST (unweighted over its categories), live AST (weighted by examples) and hallucination buckets that were evaluated, as the leaderboard combines its single-turn buckets.',
+    '',
+    '## Failures by rule',
+    '',
+  ];
+  const rules = failureRules(r);
+  if (rules.length === 0) lines.push('No failures.');
+  else {
+    lines.push(`| arm | ${rules.join(' | ')} |`, `|---|${rules.map(() => '---|').join('')}`);
+    for (const a of r.arms) lines.push(`| ${a.id} | ${rules.map((rule) => a.summary.failureRules[rule] ?? 0).join(' | ')} |`);
+  }
+  lines.push('', '## The arms', '');
+  for (const a of r.arms) {
+    const hdr = a.hdr ? `; HDR: ${a.hdr.rounds} rounds, hard cases ${a.hdr.poolStart} → ${a.hdr.poolEnd}, ${a.hdr.added} examples added (${a.hdr.stopReason})` : '';
+    lines.push(`- **${a.id}**: ${a.label}. ${alphaMove(a)}; final training loss ${num(finalLoss(a))}${hdr}. Run \`${a.run.name}\` (${a.run.kind}, ${a.run.id}), evaluation \`${a.evalRun.id}\`.`);
+  }
+  lines.push(
+    '',
+    '## Curves',
+    '',
+    'Per-segment training losses (each arm weighs them differently, so its total loss is not comparable across arms; the segment means are).',
+    '',
+    `![Call-token loss per arm](${ABLATION_FILES.lossCall})`,
+    '',
+    `![Reasoning-token loss per arm](${ABLATION_FILES.lossCot})`,
+    '',
+    `![α per arm](${ABLATION_FILES.alpha})`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+const csvCell = (v: string | number | null | undefined) => {
+  if (v === null || v === undefined) return '';
+  const t = String(v);
+  return /[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+};
+
+export function ablationCsv(r: AblationResult): string {
+  const cats = reportCategories(r);
+  const rules = failureRules(r);
+  const header = ['arm', 'loss', 'examples', 'correct', 'accuracy', 'bfcl_overall', 'bfcl_non_live', 'bfcl_live', 'bfcl_hallucination', ...cats.map((c) => `acc_${c}`), ...rules.map((f) => `fail_${f}`), 'alpha0', 'final_alpha', 'final_loss', 'run', 'eval_run'];
+  const rows = r.arms.map((a) => {
+    const b = score(a);
+    const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
+    return [
+      a.id, a.loss, a.summary.total, a.summary.correct, f4(a.summary.accuracy), f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
+      ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)), ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
+      a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.run.id, a.evalRun.id,
+    ];
+  });
+  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+/** The overlaid curves as the charts draw them (the studio shows the same lines). */
+export function ablationCurves(r: AblationResult): { lossCall: ChartSeries[]; lossCot: ChartSeries[]; alpha: ChartSeries[] } {
+  const line = (a: AblationArmResult, i: number, key: 'lossCall' | 'lossCot' | 'alpha'): ChartSeries => ({
+    label: a.id,
+    color: ARM_COLORS[i % ARM_COLORS.length],
+    points: a.curve.map((p) => [p.step, p[key]]),
+    dashed: a.hdr !== undefined,
+  });
+  return {
+    lossCall: r.arms.map((a, i) => line(a, i, 'lossCall')),
+    lossCot: r.arms.map((a, i) => line(a, i, 'lossCot')),
+    // SFT's α is only the share of reasoning tokens, not a weight: left out of the α chart.
+    alpha: r.arms.flatMap((a, i) => (a.alpha0 === null ? [] : [line(a, i, 'alpha')])),
+  };
+}
+
+export function ablationReportFiles(r: AblationResult): ReportFile[] {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const curves = ablationCurves(r);
+  return [
+    { name: ABLATION_FILES.report, bytes: text(ablationMarkdown(r)) },
+    { name: ABLATION_FILES.csv, bytes: text(ablationCsv(r)) },
+    { name: ABLATION_FILES.lossCall, bytes: lineChartPng({ title: `${r.name}: call-token loss`, xLabel: 'step', yLabel: 'loss', series: curves.lossCall }) },
+    { name: ABLATION_FILES.lossCot, bytes: lineChartPng({ title: `${r.name}: reasoning-token loss`, xLabel: 'step', yLabel: 'loss', series: curves.lossCot }) },
+    { name: ABLATION_FILES.alpha, bytes: lineChartPng({ title: `${r.name}: α (weight on the reasoning loss)`, xLabel: 'step', yLabel: 'α', series: curves.alpha }) },
+    { name: ABLATION_FILES.json, bytes: text(JSON.stringify(r, null, 2) + '\n') },
+  ];
+}
