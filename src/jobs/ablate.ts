@@ -9,7 +9,7 @@
 // report (./ablationReport.ts) where its home keeps files.
 // Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
 import type { EvalSummary } from '../eval/index.ts';
-import { validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
 import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { StepMetrics } from '../train/trainer.ts';
@@ -106,6 +106,22 @@ export interface AblationJob {
   config: AblationConfig;
   examples: JobExamples;
   events?: AblationEvents;
+}
+
+/** An ablation of `base` (the training form's or the flags' configuration) with every rule, HDR
+ * from the uncertainty arm, and room for reasoning when answering (512 new tokens). */
+export function defaultAblationConfig(base: RunConfig, over: Partial<AblationConfig> = {}): AblationConfig {
+  return {
+    ...base,
+    rules: [...BALANCE_RULES],
+    ruleRates: {},
+    hdrRule: 'uncertainty',
+    hdr: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: Math.max(1, Math.round(base.steps / 5)), seed: base.seed },
+    hdrMineLimit: 32,
+    evalLimit: 32,
+    decoding: { maxNewTokens: 512, batchSize: 8, seed: base.seed },
+    ...over,
+  };
 }
 
 export function validateAblationConfig(c: AblationConfig): void {

@@ -15,7 +15,8 @@ export const SHARE_SCHEMA = 'balancesft-share/1';
 export const SHARE_PREFIX = '#share=';
 const ENTRY = 'share link';
 
-export const CURVE_NAMES = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'evalLoss'] as const;
+/** Every curve a link may carry (each optional: links made before a curve was added still open). */
+export const CURVE_NAMES = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'evalLoss', 'evalLossCot', 'evalLossCall', 'gradNorm', 'tokensPerSecond'] as const;
 export type CurveName = (typeof CURVE_NAMES)[number];
 
 export interface ShareSummary {
@@ -61,7 +62,7 @@ const last = (c: Curve): number | undefined => c.values.at(-1);
 export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultPointsPerCurve): ShareSummary {
   const curves: Partial<Record<CurveName, Curve>> = {};
   for (const name of CURVE_NAMES) {
-    const full = name === 'evalLoss' ? metricCurve(run.evalMetrics, name) : metricCurve(run.metrics, name);
+    const full = name.startsWith('evalLoss') ? metricCurve(run.evalMetrics, name) : metricCurve(run.metrics, name);
     if (full.steps.length > 0) curves[name] = downsampleCurve(full, maxPoints);
   }
   const full = (k: string) => metricCurve(run.metrics, k);

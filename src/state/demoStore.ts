@@ -18,21 +18,23 @@ export const DEMO_DATASET_FILE = 'demo-dataset.jsonl';
 export const DEMO_DATASET_NAME = 'demo-dataset';
 export const DEMO_RUN_NAME = 'demo: SSB on the demo data';
 
-/** The demo's training: few steps of a larger learning rate than a real model would take (the
+/** The demo's training: few steps at a larger learning rate than a real model would take (the
  * tiny model and its small LoRA need it to move within minutes), α's own rate high enough for the
- * balance to visibly move, held-out loss every 5 steps. */
+ * balance to visibly move, the held-out loss of 12 examples every 5 steps (with fewer, the few
+ * questions unlike anything the model was pre-trained on may all be missing from it). Measured
+ * with the CLI on the same split: held-out accuracy 35.5% → 38.7% (31 examples). */
 export const DEMO_RUN_CONFIG: RunConfig = {
   ...STUDIO_DEFAULT_CONFIG,
   loss: 'ssb',
   steps: 30,
   batchSize: 2,
   seqLen: 320,
-  lr: 5e-3,
+  lr: 2e-3,
   balanceLr: 0.05,
   schedule: 'constant',
   warmupSteps: 2,
   evalEvery: 5,
-  evalExamples: 4,
+  evalExamples: 12,
   checkpointEvery: 5,
   lora: { ...STUDIO_DEFAULT_CONFIG.lora, rank: 8, alpha: 16 },
 };
@@ -156,8 +158,8 @@ export interface DemoProgress {
   modelLoaded: boolean;
   dataset: { id: string; examples: number } | null;
   run: TrainRunRow | null;
-  /** Loss and α at the first and the latest step of the demo run. */
-  curve: { steps: number; firstLoss: number; lastLoss: number; firstAlpha: number; lastAlpha: number } | null;
+  /** Loss, held-out loss and α at the first and the latest step that has them. */
+  curve: { steps: number; firstLoss: number; lastLoss: number; firstEvalLoss: number | null; lastEvalLoss: number | null; firstAlpha: number; lastAlpha: number } | null;
   accuracy: { base: EvalRunRow | null; trained: EvalRunRow | null };
   hdr: { row: HdrRunRow; poolBefore: number; poolAfter: number } | null;
 }
@@ -168,10 +170,11 @@ function curveOf(runId: string | null): DemoProgress['curve'] {
   if (s.length === 0) return null;
   const firstAlpha = s.values.alpha.find((v) => v !== null) ?? null;
   const firstLoss = s.values.loss.find((v) => v !== null) ?? null;
+  const firstEvalLoss = s.values.evalLoss.find((v) => v !== null) ?? null;
   const lastLoss = s.last('loss');
   const lastAlpha = s.last('alpha');
   if (firstLoss === null || lastLoss === null || firstAlpha === null || lastAlpha === null) return null;
-  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, firstAlpha, lastAlpha };
+  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, firstEvalLoss, lastEvalLoss: s.last('evalLoss'), firstAlpha, lastAlpha };
 }
 
 /** The guide's view of the demo, live while the run trains. */

@@ -1,14 +1,17 @@
-// Evaluation, HDR and playground jobs: at most one holds the GPU at a time (the worker enforces it
-// too). Starts them, shows their progress, cancels them, and streams the playground's answer.
-// Results live in IndexedDB (eval and HDR runs in the runs table); this store keeps only what is
-// in flight and the last playground answer.
+// Evaluation, HDR, ablation and playground jobs: at most one holds the GPU at a time (the worker
+// enforces it too). Starts them, shows their progress, cancels them, and streams the playground's
+// answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
+// keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { DEFAULT_HDR_SETTINGS, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { downloadBytes } from './download.ts';
+
+export { ARM_COLORS } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
 
-export type JobKind = 'evaluate' | 'hdr' | 'generate';
+export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
 export interface EvalDraft {
   /** null: the latest trained run; '': the base model. */
@@ -25,6 +28,57 @@ export interface HdrDraft {
   settings: HdrSettings;
 }
 
+/** What the ablation form sets; the rest (steps, LoRA, learning rate, seed, α₀, bounds, rates) is
+ * the Training panel's configuration, shared by every arm. */
+export interface AblationDraft {
+  name: string;
+  rules: BalanceRule[];
+  /** The SSB + HDR arm starts from this rule's arm; null: no HDR arm. */
+  hdrRule: BalanceRule | null;
+  evalLimit: number;
+  maxNewTokens: number;
+  batchSize: number;
+  hdrRounds: number;
+  hdrSamples: number;
+  hdrStepsPerRound: number;
+  hdrMineLimit: number;
+}
+
+/** Small enough for a software GPU (raise on real hardware), with room for reasoning (512 tokens). */
+export const DEFAULT_ABLATION_DRAFT: AblationDraft = {
+  name: 'ablation',
+  rules: [...BALANCE_RULES],
+  hdrRule: 'uncertainty',
+  evalLimit: 8,
+  maxNewTokens: 512,
+  batchSize: 4,
+  hdrRounds: 1,
+  hdrSamples: 2,
+  hdrStepsPerRound: 2,
+  hdrMineLimit: 8,
+};
+
+/** The ablation's configuration: the training form's run config for every arm, and the draft's. */
+export function ablationConfigOf(d: AblationDraft, training: RunConfig): AblationConfig {
+  const base = defaultAblationConfig(training);
+  return {
+    ...base,
+    rules: d.rules,
+    // The training form's rate belongs to its rule; the other rules keep their defaults.
+    ruleRates: training.loss === 'ssb' && training.balanceRule && training.balanceLr !== undefined && training.balanceRule !== 'dwa' ? { [training.balanceRule]: training.balanceLr } : {},
+    hdrRule: d.hdrRule,
+    hdr: { ...base.hdr, maxRounds: d.hdrRounds, samplesPerCase: d.hdrSamples, stepsPerRound: d.hdrStepsPerRound, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize },
+    hdrMineLimit: d.hdrMineLimit,
+    evalLimit: d.evalLimit,
+    decoding: { ...base.decoding, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize },
+  };
+}
+
+/** The arms an ablation with this draft would run, by id (`sft`, `fixed:0.7`, `ssb:grad`, …). */
+export function ablationArmIds(d: AblationDraft, training: RunConfig): string[] {
+  return ablationArms(ablationConfigOf(d, training)).map((a) => a.id);
+}
+
 /** Few examples, so a software GPU finishes in minutes (raise them on real hardware); room for the
  * reasoning before the call (max new tokens ≥ 512: a cut-off <think> scores as a decode failure). */
 export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: null, limit: 8, maxNewTokens: 512, batchSize: 4 };
@@ -36,6 +90,7 @@ interface JobState {
   notice: string | null;
   evalDraft: EvalDraft;
   hdrDraft: HdrDraft;
+  ablationDraft: AblationDraft;
   lastEval: { evalRunId: string; summary: EvalSummary } | null;
   /** The playground's answer: streamed text while generating, then the parsed result. */
   streamId: string | null;
@@ -43,6 +98,11 @@ interface JobState {
   answer: GenerateResult | null;
   setEvalDraft(p: Partial<EvalDraft>): void;
   setHdrDraft(p: Partial<HdrDraft>): void;
+  setAblationDraft(p: Partial<AblationDraft>): void;
+  /** Runs the ablation of the dataset with the draft and the training form's configuration. */
+  startAblation(datasetId: string): Promise<void>;
+  /** Saves an ablation's report (report.md, results.csv, charts, ablation.json) as a .zip. */
+  downloadAblationReport(runId: string): Promise<void>;
   /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. */
   runEvaluation(datasetId: string, draft?: EvalDraft): Promise<void>;
   startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
@@ -69,6 +129,19 @@ export function hdrStopText(reason: string | undefined): string {
   return reason ? (words[reason] ?? reason) : 'not stopped yet';
 }
 
+/** A progress callback that also re-reads the runs every few seconds, for jobs that write their
+ * rows as they go (HDR rounds, ablation arms). */
+function refreshingRuns(onProgress: (p: ProgressInfo) => void, everyMs = 2000): (p: ProgressInfo) => void {
+  let last = 0;
+  return (p) => {
+    onProgress(p);
+    if (Date.now() - last > everyMs) {
+      last = Date.now();
+      void useRuns.getState().refreshRuns();
+    }
+  };
+}
+
 export const useJobs = create<JobState>((set, get) => {
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
@@ -93,6 +166,7 @@ export const useJobs = create<JobState>((set, get) => {
     notice: null,
     evalDraft: DEFAULT_EVAL_DRAFT,
     hdrDraft: DEFAULT_HDR_DRAFT,
+    ablationDraft: DEFAULT_ABLATION_DRAFT,
     lastEval: null,
     streamId: null,
     streamText: '',
@@ -103,6 +177,29 @@ export const useJobs = create<JobState>((set, get) => {
     },
     setHdrDraft(p) {
       set({ hdrDraft: { ...get().hdrDraft, ...p } });
+    },
+    setAblationDraft(p) {
+      set({ ablationDraft: { ...get().ablationDraft, ...p } });
+    },
+
+    startAblation(datasetId) {
+      const d = get().ablationDraft;
+      const config = ablationConfigOf(d, useRuns.getState().draft);
+      return job('ablation', 'the ablation', async (onProgress) => {
+        // Each arm's result is written to the ablation's row as it ends: the table fills in as it goes.
+        const progress = refreshingRuns(onProgress);
+        const r = await engineClient().request('startAblation', { datasetId, name: d.name.trim() || 'ablation', config }, progress);
+        return r.stopped ? `The ablation stopped after ${plural(r.arms, 'arm')}; their results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
+      });
+    },
+
+    async downloadAblationReport(runId) {
+      try {
+        const { zip, fileName } = await engineClient().request('ablationReport', { runId });
+        downloadBytes(zip, fileName);
+      } catch (err) {
+        set({ error: `The report could not be made: ${(err as Error).message}.` });
+      }
     },
 
     runEvaluation(datasetId, d = get().evalDraft) {
@@ -117,16 +214,8 @@ export const useJobs = create<JobState>((set, get) => {
     startHdr(datasetId, d = get().hdrDraft) {
       const runId = resolveAdapterRun(d.adapterRunId, useRuns.getState().runs);
       return job('hdr', 'the HDR run', async (onProgress) => {
-        // Rounds are written to the run row as they end; re-reading the runs every few seconds
-        // lets the rounds table fill in while HDR is still running.
-        let lastRefresh = 0;
-        const progress = (p: ProgressInfo) => {
-          onProgress(p);
-          if (Date.now() - lastRefresh > 2000) {
-            lastRefresh = Date.now();
-            void useRuns.getState().refreshRuns();
-          }
-        };
+        // Rounds are written to the run row as they end: the rounds table fills in while HDR runs.
+        const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR stopped after ${plural(r.rounds, 'round')} (${hdrStopText(r.stopReason)}): ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
       });

@@ -5,7 +5,7 @@ import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type Met
 import { studioDb } from './db.ts';
 
 export type { Call, Example, FunctionSchema } from '../worker/protocol.ts';
-export type { DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, HdrRunRow, MetricRow, RunKind, StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
+export type { AblationRunRow, DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, HdrRunRow, MetricRow, RunKind, StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 
 export function listDatasets(): Promise<DatasetRow[]> {
   return studioDb().datasets.orderBy('createdAt').toArray();

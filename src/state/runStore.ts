@@ -9,6 +9,7 @@ import { engineClient } from './engine.ts';
 import { runsTable, type RunKind, type StoredRun } from './queries.ts';
 
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
+export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
@@ -64,6 +65,12 @@ function savedDraft(): RunConfig {
  * playground use unless the user picks another adapter or the base model. */
 export function latestTrainedRun(runs: StoredRun[]): StoredRun | null {
   return runs.find((r) => r.kind === 'train' && (r.lastStep ?? 0) > 0) ?? null;
+}
+
+/** Runs whose adapter a job can use: training runs, and finished HDR runs (they keep their
+ * retrained adapter, e.g. an ablation's SSB + HDR arm). */
+export function hasAdapter(run: StoredRun): boolean {
+  return run.kind === 'train' || (run.kind === 'hdr' && run.status === 'done');
 }
 
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */

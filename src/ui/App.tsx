@@ -1,7 +1,7 @@
 // The studio's shell: header with the theme switch, a left nav of panels, the active panel, a
 // run-status strip visible from every panel, and drag-drop of datasets/snapshots anywhere on the page.
 import { useEffect, useState } from 'react';
-import { CapabilityReport } from './capability/CapabilityReport.tsx';
+import { CapabilityReport, WebGpuMissing } from './capability/CapabilityReport.tsx';
 import { Nav, PANELS, type PanelId } from './shell/Nav.tsx';
 import { PageDrop } from './shell/PageDrop.tsx';
 import { RunStrip } from './shell/RunStrip.tsx';
@@ -11,6 +11,7 @@ import { TrainingPanel } from './training/TrainingPanel.tsx';
 import { DashboardPanel } from './dashboard/DashboardPanel.tsx';
 import { RunsPanel } from './runs/RunsPanel.tsx';
 import { EvalPanel } from './eval/EvalPanel.tsx';
+import { AblationPanel } from './ablation/AblationPanel.tsx';
 import { PlaygroundPanel } from './playground/PlaygroundPanel.tsx';
 import { SharedRunView } from './snapshot/SharedRunView.tsx';
 import { DemoGuide } from './demo/DemoGuide.tsx';
@@ -49,6 +50,8 @@ export function App() {
   const [share] = useState(() => shareFragmentOf(location.hash));
   const [outdated, setOutdated] = useState(false);
   const gpuLost = useCapabilities((s) => (s.status === 'lost' ? s.problem : null));
+  const noWebGpu = useCapabilities((s) => s.status === 'unavailable');
+  const gpuProblem = useCapabilities((s) => s.problem);
   useEffect(() => writePref('theme', theme), [theme]);
   useEffect(() => writePref('studio.panel', panel), [panel]);
   useEffect(() => {
@@ -62,6 +65,8 @@ export function App() {
   useEffect(() => {
     if (share) return; // a share link is view-only: no worker, no database
     installWorkerEvents();
+    // Asked at once, so a browser without WebGPU is told what to do on whichever panel it opens.
+    if (useCapabilities.getState().status === 'idle') void useCapabilities.getState().probe();
     void useDatasets.getState().refreshDatasets();
     void useRuns.getState().refreshRuns();
     return onDatabaseOutdated(() => setOutdated(true));
@@ -105,6 +110,7 @@ export function App() {
         <Nav current={panel} onChange={setPanel} />
         <main className="panels" id="main">
           <RunStrip onOpenDashboard={() => setPanel('dashboard')} />
+          {noWebGpu && panel !== 'gpu' && <WebGpuMissing problem={gpuProblem} />}
           {panel === 'start' && <DemoGuide onOpen={setPanel} />}
           {panel === 'gpu' && <CapabilityReport />}
           {panel === 'model' && <ModelPanel />}
@@ -112,6 +118,7 @@ export function App() {
           {panel === 'training' && <TrainingPanel onOpenDashboard={() => setPanel('dashboard')} />}
           {panel === 'dashboard' && <DashboardPanel theme={theme} />}
           {panel === 'eval' && <EvalPanel />}
+          {panel === 'ablation' && <AblationPanel />}
           {panel === 'playground' && <PlaygroundPanel />}
           {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => setPanel('dashboard')} />}
         </main>

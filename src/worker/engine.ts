@@ -23,6 +23,9 @@ import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
+import { ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
+import { ablationReportFiles } from '../jobs/ablationReport.ts';
+import { runFolderName } from '../jobs/store/fileName.ts';
 import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun } from '../jobs/store/dexie.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
@@ -203,6 +206,34 @@ export class StudioEngine {
         input,
         progress,
       );
+    },
+
+    startAblation: async ({ datasetId, name, config }, progress) => {
+      const db = this.requireDb();
+      const model = this.jobs.requireModel();
+      validateAblationConfig(config);
+      const examples = await storedExamples(db, datasetId);
+      return this.jobs.run(
+        'an ablation',
+        async (ctx, input: typeof examples) => {
+          // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
+          const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
+          const store = await workspace.createRun({ kind: 'ablation', name, config });
+          const r = await ablationJob(ctx, { store, workspace, name, config, examples: input });
+          return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped };
+        },
+        examples,
+        progress,
+      );
+    },
+
+    ablationReport: async ({ runId }) => {
+      const row = await requireRun(this.requireDb(), runId);
+      if (row.kind !== 'ablation') throw new Error(`run ${runId} is an ${row.kind} run, not an ablation`);
+      if (!row.result) throw new Error(`ablation ${row.name ?? runId} has no finished arm yet`);
+      // PNGs do not compress; store them so the zip is written quickly.
+      const files = ablationReportFiles(row.result).map((f) => ({ name: f.name, data: f.bytes, level: f.name.endsWith('.png') ? (0 as const) : (6 as const) }));
+      return { zip: writeZip(files, new Date()), fileName: `${runFolderName(row.name ?? runId)}-ablation.zip` };
     },
 
     generate: async (req, progress) => {

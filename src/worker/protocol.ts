@@ -21,15 +21,20 @@ import type { HdrSettings } from '../hdr/index.ts';
 import type { ImportMode } from '../snapshot/snapshot-db.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
+import type { AblationArmResult, AblationConfig, AblationPoint, AblationResult } from '../jobs/ablate.ts';
 import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
 export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
 export type { ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
+export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
+export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
+export { ablationArms, defaultAblationConfig } from '../jobs/ablate.ts';
+export { ARM_COLORS } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
@@ -148,6 +153,11 @@ export interface RequestMap {
   evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary }];
   /** HDR: mine hard cases, then sample / gate / retrain round by round; rounds are stored as they end. */
   startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number }];
+  /** The ablation (ablate.ts) of the dataset on the current model: a run row of kind `ablation` that
+   * keeps its result after every arm, and each arm's runs. Progress names the arm and its phase. */
+  startAblation: [{ datasetId: string; name: string; config: AblationConfig }, { ablationId: string; arms: number; stopped: boolean }];
+  /** An ablation's report as a zip (report.md, results.csv, the charts as PNG, ablation.json). */
+  ablationReport: [{ runId: string }, { zip: Uint8Array; fileName: string }];
   /** One answer to a playground query, streamed as `generation` events tagged with streamId. */
   generate: [GenerateRequest, GenerateResult];
   /** Aborts the running evaluation, HDR or generation (it ends with what it has). */

@@ -2,11 +2,13 @@
 // and, where WebGPU is missing or blocked, instructions instead of a blank page.
 import assert from 'node:assert/strict';
 import { launchContext } from './chromium.mjs';
+import { openPanel } from './studioHelpers.mjs';
 
 export const tests = {
   async 'the capability report shows the real adapter and a passing GPU self-test'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);
+    await openPanel(page, 'GPU');
     const report = page.getByTestId('capability-report');
     await report.waitFor({ timeout: 60_000 });
     const adapter = await page.getByTestId('adapter-name').innerText();

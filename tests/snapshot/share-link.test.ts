@@ -57,7 +57,8 @@ describe('share link encoding', () => {
     expect(loss.steps[0]).toBe(1);
     expect(loss.steps.at(-1)).toBe(10_000);
     expect(loss.steps.length).toBe(200); // delta-encoded steps and 4-digit values let all 200 points fit
-    expect(Object.keys(back.curves).sort()).toEqual(['alpha', 'evalLoss', 'loss', 'lossCall', 'lossCot', 'lr']);
+    // Grad norm, throughput and the eval CoT/call split travel too.
+    expect(Object.keys(back.curves).sort()).toEqual(['alpha', 'evalLoss', 'evalLossCall', 'evalLossCot', 'gradNorm', 'loss', 'lossCall', 'lossCot', 'lr', 'tokensPerSecond']);
   });
 
   it('refuses a summary that breaks its own schema instead of writing it', async () => {

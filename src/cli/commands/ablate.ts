@@ -11,7 +11,7 @@ import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
-import { ablationArms, validateAblationConfig, type AblationConfig } from '../../jobs/ablate.ts';
+import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablate.ts';
 import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 
@@ -70,8 +70,7 @@ const ablate: CliCommand = {
     const rules = ruleList(f.rules);
     const hdrRuleFlag = f['hdr-rule'] ?? (rules.includes('uncertainty') ? 'uncertainty' : rules[0]);
     if (hdrRuleFlag !== 'none' && hdrRuleFlag !== undefined && !isBalanceRule(hdrRuleFlag)) throw new CliError(`--hdr-rule must be one of ${BALANCE_RULES.join(', ')} or none, not ${hdrRuleFlag}`, 2);
-    const config: AblationConfig = {
-      ...base,
+    const config: AblationConfig = defaultAblationConfig(base, {
       rules,
       ruleRates: { ...(f['grad-lr'] !== undefined ? { grad: f['grad-lr'] } : {}), ...(f['uncertainty-lr'] !== undefined ? { uncertainty: f['uncertainty-lr'] } : {}) },
       hdrRule: hdrRuleFlag === 'none' || hdrRuleFlag === undefined ? null : hdrRuleFlag,
@@ -88,7 +87,7 @@ const ablate: CliCommand = {
       hdrMineLimit: positiveInt(f['hdr-mine'], 'hdr-mine', 32),
       evalLimit: positiveInt(f['eval-limit'], 'eval-limit', 32),
       decoding: { maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', 512), batchSize: positiveInt(f['gen-batch'], 'gen-batch', 8), seed: base.seed },
-    };
+    });
     try {
       validateAblationConfig(config);
     } catch (err) {

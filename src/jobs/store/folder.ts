@@ -30,6 +30,7 @@ import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
 import type { AblationResult } from '../ablate.ts';
 import { ablationReportFiles } from '../ablationReport.ts';
+import { runFolderName } from './fileName.ts';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -237,10 +238,7 @@ export class RunFolderStore implements RunStore {
   }
 }
 
-/** A folder name from a run name: letters, digits, dot, dash and underscore only. */
-export function runFolderName(name: string): string {
-  return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'run';
-}
+export { runFolderName } from './fileName.ts';
 
 /** New runs as folders under `root` (an evaluation's predictions and summary inside its folder). */
 export class RunFolderWorkspace implements RunWorkspace {

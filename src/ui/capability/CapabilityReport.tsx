@@ -96,7 +96,8 @@ function adapterName(caps: Capabilities): string {
   return [a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' · ') || 'unnamed adapter';
 }
 
-function WebGpuMissing({ problem }: { problem: string | null }) {
+/** What to do when this browser offers no WebGPU: shown on whichever panel is open. */
+export function WebGpuMissing({ problem }: { problem: string | null }) {
   const advice = webgpuAdvice(navigator.userAgent, window.isSecureContext);
   return (
     <section className="panel warn" role="alert" aria-labelledby="nogpu-title" data-testid="webgpu-missing">

@@ -53,9 +53,9 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       </p>
       <div className="note" data-testid="demo-model-note">
         <strong>The embedded model</strong> is a tiny Qwen3 (2 layers, hidden size 64; 9.8 M parameters, 9.7 M of them the 151,936-token vocabulary table) that this project pre-trained from scratch on its own synthetic
-        function-calling examples (weather, calendar, arithmetic, web search, unit conversion), none of them a question of the demo dataset. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but knows only
-        those few tools and often picks the wrong one or the wrong argument; it cannot chat. <strong>A real model</strong> (Qwen2.5 0.5B Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free
-        and a 1–1.5 GB download, cached after the first time.
+        function-calling examples (weather and forecasts, calendar lookups, arithmetic, web search, unit conversion, stock prices), none of them a question of the demo dataset; it never saw an event being created or a question
+        that needs no call. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but often picks the wrong function or copies the wrong argument, and it cannot chat. <strong>A real model</strong> (Qwen2.5 0.5B
+        Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free and a 1–1.5 GB download, cached after the first time.
       </div>
       {error && <Alert message={error} onDismiss={dismiss} testId="demo-error" />}
       <ol className="demo-steps">
@@ -79,8 +79,23 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr}.
           </p>
           {c && (
-            <p data-testid="demo-curve" data-first-loss={c.firstLoss} data-last-loss={c.lastLoss} data-first-alpha={c.firstAlpha} data-last-alpha={c.lastAlpha} data-steps={c.steps}>
-              Step {c.steps}: loss {c.firstLoss.toFixed(2)} → <strong>{c.lastLoss.toFixed(2)}</strong>, α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>
+            <p
+              data-testid="demo-curve"
+              data-first-loss={c.firstLoss}
+              data-last-loss={c.lastLoss}
+              data-first-eval-loss={c.firstEvalLoss ?? undefined}
+              data-last-eval-loss={c.lastEvalLoss ?? undefined}
+              data-first-alpha={c.firstAlpha}
+              data-last-alpha={c.lastAlpha}
+              data-steps={c.steps}
+            >
+              Step {c.steps}: training loss {c.firstLoss.toFixed(2)} → <strong>{c.lastLoss.toFixed(2)}</strong>
+              {c.firstEvalLoss !== null && c.lastEvalLoss !== null && (
+                <>
+                  , held-out loss {c.firstEvalLoss.toFixed(2)} → <strong>{c.lastEvalLoss.toFixed(2)}</strong>
+                </>
+              )}
+              , α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>
               {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
               <button className="link" onClick={() => onOpen('dashboard')}>
                 Open the dashboard

@@ -99,12 +99,16 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                     </>
                   )}
                 </td>
-                <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : 'HDR'}</td>
+                <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
                 <td className={`status-${effectiveStatus(r, active)}`} title={r.message}>
                   {effectiveStatus(r, active)}
                 </td>
-                {r.kind === 'eval' ? (
+                {r.kind === 'ablation' ? (
+                  <td colSpan={5}>
+                    {r.result ? `${r.result.arms.length} arms evaluated on ${r.result.heldOut} held-out examples` : 'no arm finished yet'} · results in the Ablation panel
+                  </td>
+                ) : r.kind === 'eval' ? (
                   <td colSpan={5}>
                     {r.summary ? `${(r.summary.accuracy * 100).toFixed(1)}% correct (${r.summary.correct} of ${r.summary.total})` : '—'}
                     {r.config.adapterRunId === null ? ' · base model' : ''}

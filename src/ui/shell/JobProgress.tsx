@@ -1,8 +1,8 @@
-// Progress of the running evaluation / HDR / playground job, with a cancel button.
+// Progress of the running evaluation / HDR / ablation / playground job, with a cancel button.
 import { useJobs, type JobKind } from '../../state/jobStore.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 
-const NAMES: Record<JobKind, string> = { evaluate: 'Evaluation', hdr: 'HDR', generate: 'Generating' };
+const NAMES: Record<JobKind, string> = { evaluate: 'Evaluation', hdr: 'HDR', ablation: 'Ablation', generate: 'Generating' };
 
 export function JobProgress({ kinds }: { kinds: JobKind[] }) {
   const running = useJobs((s) => s.running);

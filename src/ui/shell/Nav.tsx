@@ -9,6 +9,7 @@ export const PANELS = [
   { id: 'training', label: 'Training' },
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'eval', label: 'Evaluation & HDR' },
+  { id: 'ablation', label: 'Ablation' },
   { id: 'playground', label: 'Playground' },
   { id: 'runs', label: 'Runs & snapshots' },
 ] as const;

@@ -77,8 +77,10 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
       <div className="charts" key={theme}>
         <StaticChart title="Loss: total, reasoning (CoT) and call" testId="shared-chart-loss" lines={[...line(s, 'loss', 'total loss', (c) => c.text), ...line(s, 'lossCot', 'CoT loss', (c) => c.cot), ...line(s, 'lossCall', 'call loss', (c) => c.call)]} />
         <StaticChart title="Balance weight α (SSB)" testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} />
-        <StaticChart title="Eval loss" lines={line(s, 'evalLoss', 'eval loss', (c) => c.ok)} />
+        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
         <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
+        <StaticChart title="Gradient norm (before clipping)" testId="shared-chart-gradnorm" lines={line(s, 'gradNorm', 'grad norm', (c) => c.bad)} />
+        <StaticChart title="Throughput (tokens/s)" testId="shared-chart-tps" lines={line(s, 'tokensPerSecond', 'tokens/s', (c) => c.ok)} />
       </div>
       {s.hdrRounds.length > 0 && (
         <table className="rules">

@@ -1,8 +1,9 @@
-// The run configuration form: loss (ssb / sft / fixed weight), LoRA rank/alpha/targets, learning
+// The run configuration form: loss (ssb with its balance rule / sft / fixed weight), LoRA rank/alpha/targets, learning
 // rate and schedule, batch, sequence length, recompute, steps, eval and checkpoint cadence, seed.
 // Every field has a label; values are validated by validateRunConfig when the run starts.
 import { LORA_TARGETS, useRuns, type LoraTarget, type ScheduleKind } from '../../state/runStore.ts';
 import { NumberField } from './NumberField.tsx';
+import { BalanceFields } from './BalanceFields.tsx';
 
 const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 
@@ -30,6 +31,7 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
         </select>
       </div>
       {lossKind === 'fixed' && <NumberField id="cfg-fixed" label="Fixed α (weight on reasoning)" value={fixedAlpha} step={0.05} min={0} max={1} onChange={(v) => update({ loss: `fixed:${v}` })} />}
+      {lossKind === 'ssb' && <BalanceFields />}
       <NumberField id="cfg-steps" label="Steps" value={draft.steps} min={1} step={1} onChange={(steps) => update({ steps })} />
       <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} step={1} onChange={(batchSize) => update({ batchSize })} />
       <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} step={1} onChange={(gradAccum) => update({ gradAccum })} />

@@ -1,0 +1,71 @@
+// The ablation's settings: its name, the rules compared, the SSB + HDR arm, the evaluation and the
+// HDR arm's rounds. What every arm shares comes from the Training panel and is shown here.
+import { ablationArmIds, useJobs } from '../../state/jobStore.ts';
+import { BALANCE_RULES, useRuns, type BalanceRule } from '../../state/runStore.ts';
+import { NumberField } from '../training/NumberField.tsx';
+
+export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
+  const d = useJobs((s) => s.ablationDraft);
+  const set = useJobs((s) => s.setAblationDraft);
+  const start = useJobs((s) => s.startAblation);
+  const running = useJobs((s) => s.running);
+  const training = useRuns((s) => s.draft);
+  const toggle = (rule: BalanceRule) => {
+    const rules = d.rules.includes(rule) ? d.rules.filter((r) => r !== rule) : BALANCE_RULES.filter((r) => r === rule || d.rules.includes(r));
+    set({ rules, hdrRule: d.hdrRule && rules.includes(d.hdrRule) ? d.hdrRule : null });
+  };
+  const arms = ablationArmIds(d, training);
+  return (
+    <fieldset className="stack" disabled={disabled || !!running} data-testid="ablation-form">
+      <legend>Arms and evaluation</legend>
+      <p className="muted" data-testid="ablation-shared">
+        Every arm: {training.steps} steps, batch {training.batchSize}, sequence {training.seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
+        α₀ = {training.alpha0} within [{training.alphaMin}, {training.alphaMax}] (set in the Training panel).
+      </p>
+      <div className="configform">
+        <div className="field">
+          <label htmlFor="abl-name">Name</label>
+          <input id="abl-name" value={d.name} onChange={(e) => set({ name: e.target.value })} />
+        </div>
+        <fieldset className="field targets">
+          <legend>SSB rules compared</legend>
+          {BALANCE_RULES.map((r) => (
+            <label key={r} className="check">
+              <input type="checkbox" checked={d.rules.includes(r)} onChange={() => toggle(r)} /> {r}
+            </label>
+          ))}
+        </fieldset>
+        <div className="field">
+          <label htmlFor="abl-hdr-rule">SSB + HDR arm from</label>
+          <select id="abl-hdr-rule" value={d.hdrRule ?? ''} onChange={(e) => set({ hdrRule: (e.target.value || null) as BalanceRule | null })}>
+            <option value="">no HDR arm</option>
+            {d.rules.map((r) => (
+              <option key={r} value={r}>
+                ssb:{r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <NumberField id="abl-eval" label="Held-out examples" value={d.evalLimit} min={1} step={1} onChange={(evalLimit) => set({ evalLimit })} />
+        <NumberField id="abl-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} step={1} onChange={(maxNewTokens) => set({ maxNewTokens })} />
+        <NumberField id="abl-batch" label="Prompts per batch" value={d.batchSize} min={1} step={1} onChange={(batchSize) => set({ batchSize })} />
+        {d.hdrRule && (
+          <>
+            <NumberField id="abl-hdr-rounds" label="HDR rounds" value={d.hdrRounds} min={1} step={1} onChange={(hdrRounds) => set({ hdrRounds })} />
+            <NumberField id="abl-hdr-samples" label="Samples per hard case" value={d.hdrSamples} min={1} step={1} onChange={(hdrSamples) => set({ hdrSamples })} />
+            <NumberField id="abl-hdr-steps" label="Retraining steps per round" value={d.hdrStepsPerRound} min={1} step={1} onChange={(hdrStepsPerRound) => set({ hdrStepsPerRound })} />
+            <NumberField id="abl-hdr-mine" label="Examples to mine" value={d.hdrMineLimit} min={1} step={1} onChange={(hdrMineLimit) => set({ hdrMineLimit })} />
+          </>
+        )}
+      </div>
+      <p className="muted" data-testid="ablation-arms">
+        {arms.length} arms: {arms.join(', ')}
+      </p>
+      <div className="row">
+        <button className="primary" data-testid="start-ablation" onClick={() => datasetId && void start(datasetId)}>
+          Run the ablation
+        </button>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,151 @@
+// An ablation's results as the worker stored them: accuracy per arm overall, by BFCL's aggregate
+// and per category (live and non-live apart), how α moved, failures by rule, the arms' call loss,
+// reasoning loss and α curves overlaid (colours as in the report's PNGs), which run is which, and
+// the report as a download.
+import { useMemo, useState } from 'react';
+import { ARM_COLORS, useJobs } from '../../state/jobStore.ts';
+import type { AblationRunRow } from '../../state/queries.ts';
+import { useRuns } from '../../state/runStore.ts';
+import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
+import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
+
+const pct = (x: number | undefined | null) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(1)}%`);
+const bucket = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
+const color = (i: number) => ARM_COLORS[i % ARM_COLORS.length];
+
+export function AblationResults() {
+  const rows = useRuns((s) => s.runs).filter((r): r is AblationRunRow => r.kind === 'ablation');
+  const [chosen, setChosen] = useState<string | null>(null);
+  const download = useJobs((s) => s.downloadAblationReport);
+  const row = rows.find((r) => r.id === chosen) ?? rows[0] ?? null;
+  if (!row) return <p className="muted">No ablation yet.</p>;
+  return (
+    <div className="stack" data-testid="ablation-results">
+      <div className="row">
+        <h3>Results</h3>
+        <div className="field inline">
+          <label htmlFor="abl-run">Ablation</label>
+          <select id="abl-run" value={row.id} onChange={(e) => setChosen(e.target.value)}>
+            {rows.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name ?? r.id} · {r.status} · {new Date(r.createdAt).toLocaleString()}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button disabled={!row.result} onClick={() => void download(row.id)} data-testid="download-ablation">
+          Download the report (.zip)
+        </button>
+      </div>
+      {row.message && <p className="muted">{row.message}</p>}
+      {row.result ? <AblationView result={row.result} /> : <p className="muted">The first arm has not finished yet.</p>}
+    </div>
+  );
+}
+
+function AblationView({ result }: { result: AblationResult }) {
+  const categories = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.byCategory)))].sort(), [result]);
+  const rules = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort(), [result]);
+  const curves = useMemo(() => {
+    const lines = (key: 'lossCall' | 'lossCot' | 'alpha', arms: Array<[AblationArmResult, number]>): StaticLine[] =>
+      arms.map(([a, i]) => ({ label: a.id, color: () => color(i), steps: a.curve.map((p) => p.step), values: a.curve.map((p) => p[key]) }));
+    const all = result.arms.map((a, i) => [a, i] as [AblationArmResult, number]);
+    return { call: lines('lossCall', all), cot: lines('lossCot', all), alpha: lines('alpha', all.filter(([a]) => a.alpha0 !== null)) };
+  }, [result]);
+  const s = result.shared;
+  return (
+    <>
+      <p className="muted">
+        {result.arms.length} arms · {s.steps} steps each, seed {s.seed}, LoRA r={s.lora.rank} · {result.heldOut} held-out examples per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
+        {result.stopped ? ' · stopped before every arm finished' : ''}
+      </p>
+      <div className="table-scroll">
+        <table className="ablation-table" data-testid="ablation-table">
+          <caption>Accuracy on the held-out examples</caption>
+          <thead>
+            <tr>
+              <th scope="col">Arm</th>
+              <th scope="col">Accuracy</th>
+              <th scope="col">α₀ → final α</th>
+              <th scope="col" title="BFCL's single-turn buckets combined as the leaderboard does">BFCL overall</th>
+              <th scope="col">Non-live AST</th>
+              <th scope="col">Live AST</th>
+              <th scope="col">Hallucination</th>
+              {categories.map((c) => (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {result.arms.map((a, i) => {
+              const b = a.summary.bfcl;
+              return (
+                <tr key={a.id} data-testid={`ablation-arm-${a.id}`} title={a.label}>
+                  <th scope="row">
+                    <span className="swatch" style={{ background: color(i) }} />
+                    {a.id}
+                  </th>
+                  <td>
+                    {pct(a.summary.accuracy)} ({a.summary.correct}/{a.summary.total})
+                  </td>
+                  <td>{a.alpha0 === null || a.finalAlpha === null ? '—' : `${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)}`}</td>
+                  <td>{bucket(b?.overall)}</td>
+                  <td>{bucket(b?.nonLive)}</td>
+                  <td>{bucket(b?.live)}</td>
+                  <td>{bucket(b?.hallucination)}</td>
+                  {categories.map((c) => {
+                    const t = a.summary.byCategory[c];
+                    return <td key={c}>{t ? `${pct(t.accuracy)} (${t.correct}/${t.total})` : '—'}</td>;
+                  })}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <div className="table-scroll">
+        <table className="ablation-table" data-testid="ablation-failures">
+          <caption>Failures by rule</caption>
+          <thead>
+            <tr>
+              <th scope="col">Arm</th>
+              {rules.map((r) => (
+                <th key={r} scope="col">
+                  {r}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {result.arms.map((a) => (
+              <tr key={a.id}>
+                <th scope="row">{a.id}</th>
+                {rules.map((r) => (
+                  <td key={r}>{a.summary.failureRules[r] ?? 0}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="charts">
+        <StaticChart title="Call-token loss per arm" lines={curves.call} testId="ablation-chart-call" />
+        <StaticChart title="Reasoning-token loss per arm" lines={curves.cot} testId="ablation-chart-cot" />
+        <StaticChart title="α per arm (SFT has none)" lines={curves.alpha} testId="ablation-chart-alpha" />
+      </div>
+      <details>
+        <summary>Which run is which</summary>
+        <ul className="plain">
+          {result.arms.map((a) => (
+            <li key={a.id}>
+              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}), evaluation {a.evalRun.id}
+              {a.hdr ? ` · HDR ${a.hdr.rounds} rounds, hard cases ${a.hdr.poolStart} → ${a.hdr.poolEnd}, ${a.hdr.added} examples added` : ''}
+            </li>
+          ))}
+        </ul>
+      </details>
+    </>
+  );
+}

@@ -1,0 +1,245 @@
+// A new user's first hour, against the production build in headless Chromium (SwiftShader WebGPU):
+// the guided demo from "Start here" — load the embedded model, use the demo dataset, train — with
+// the learning asserted (held-out loss falls, α moves, the trained adapter answers held-out
+// examples right, HDR shrinks its pool); pause and resume from the dashboard, a reload that keeps
+// the form and resumes from the newest checkpoint with the run's own model; evaluation and HDR
+// defaulting to the run just trained, named by name; the runs table (rename, tags, notes, dataset,
+// an evaluation's accuracy); a snapshot exported, imported read-only and resumable, compared with
+// a config diff; the share link; and every panel in light and dark.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchContext } from './chromium.mjs';
+import { assertSameChart, chartState, dropFiles, openPanel, waitForChartStep } from './studioHelpers.mjs';
+
+// SwiftShader trains a demo step (2 examples) in ~5–15 s on a shared 2-core CPU.
+const STEP_BUDGET_MS = 30_000;
+const DEMO_STEPS = 30;
+const PAUSE_AT = 12;
+
+async function demoData(page, attr) {
+  return page.getByTestId(`demo-${attr}`).evaluate((e) => ({ ...e.dataset }));
+}
+
+async function screenshotsOfEveryPanel(page, screenshot, theme) {
+  const panels = await page.getByRole('tab').allInnerTexts(); // every panel the nav lists
+  assert.ok(panels.length >= 9, `the nav lists the panels: ${panels}`);
+  for (const name of panels) {
+    await openPanel(page, name);
+    await page.waitForTimeout(300); // charts draw on the next frame
+    await screenshot(`panel-${name.toLowerCase().replace(/[^a-z]+/g, '-')}-${theme}`, page);
+  }
+}
+
+export const tests = {
+  async 'the guided demo: a new user trains the embedded model and sees it learn, then pauses, reloads, resumes, evaluates, runs HDR and shares'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    // First visit: the guide, saying what the embedded model is and what a real model needs.
+    await page.getByTestId('demo-guide').waitFor();
+    const note = await page.getByTestId('demo-model-note').innerText();
+    assert.match(note, /pre-trained from scratch on its own synthetic function-calling examples/);
+    assert.match(note, /A real model .* needs a hardware GPU/);
+    await screenshot('start-here', page);
+
+    await page.getByTestId('demo-model').click();
+    await page.getByTestId('demo-step-1').locator('.demo-mark', { hasText: '✓' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('demo-data').click();
+    await page.getByTestId('demo-dataset').waitFor({ timeout: 120_000 });
+    assert.match(await page.getByTestId('demo-dataset').innerText(), /320 examples/);
+
+    // Item 2: before training, how many examples the sequence length fits and what happens to the rest.
+    await openPanel(page, 'Training');
+    const trunc = page.getByTestId('truncation-note');
+    await trunc.waitFor({ timeout: 60_000 });
+    assert.match(await trunc.innerText(), /Sequence length \d+: .*fit whole.*The data suggests \d+/);
+    await page.getByLabel('Sequence length (tokens)').fill('200');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="truncation-note"]')?.dataset.skipped ?? 0) > 0, null, { timeout: 10_000 });
+    assert.match(await trunc.innerText(), /too long even so and will be skipped, not cut/);
+    await screenshot('training-truncation', page);
+    // The form keeps what the user typed across a reload (item 3).
+    await page.reload();
+    await openPanel(page, 'Training');
+    assert.equal(await page.getByLabel('Sequence length (tokens)').inputValue(), '200');
+
+    // Train from the guide: its settings replace the draft; the dashboard opens.
+    await openPanel(page, 'Start here');
+    await page.getByTestId('demo-model').click(); // the reload dropped the model; the guide reloads it
+    await page.getByTestId('demo-step-1').locator('.demo-mark', { hasText: '✓' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('demo-train').click();
+    await page.getByTestId('dashboard').waitFor();
+    await waitForChartStep(page, 'chart-loss', 2, 180_000);
+    await screenshot('dashboard-training', page);
+    await waitForChartStep(page, 'chart-loss', PAUSE_AT, PAUSE_AT * STEP_BUDGET_MS);
+    await page.getByRole('button', { name: /Pause training/ }).click();
+    // Item 3: pausing leaves status and a Resume on the dashboard itself.
+    const controls = page.getByTestId('run-controls');
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.dataset.status === 'paused', null, { timeout: 2 * STEP_BUDGET_MS });
+    const pausedAt = (await chartState(page, 'chart-loss')).lastStep;
+    assert.match(await controls.innerText(), new RegExp(`Paused at step ${pausedAt} of ${DEMO_STEPS}`));
+    assert.match(await page.getByTestId('dashboard-resume').innerText(), new RegExp(`Resume from step ${pausedAt} \\(last checkpoint\\)`));
+    await screenshot('dashboard-paused', page);
+    // A reload shows the very same curves, read back from IndexedDB.
+    const pausedLoss = await chartState(page, 'chart-loss');
+    const pausedAlpha = await chartState(page, 'chart-alpha');
+    await page.reload();
+    await page.getByTestId('dashboard').waitFor();
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.dataset.points ?? 0) === n, pausedLoss.points, { timeout: 30_000 });
+    assertSameChart(pausedLoss, await chartState(page, 'chart-loss'), 'loss chart after reload');
+    assertSameChart(pausedAlpha, await chartState(page, 'chart-alpha'), 'α chart after reload');
+
+    // Resume from the dashboard (the reload dropped the model: resume loads the run's own), let it
+    // pass a checkpoint (every 5 steps), then close the page mid-run.
+    await page.getByTestId('dashboard-resume').click();
+    const checkpointAfter = Math.ceil((pausedAt + 1) / 5) * 5;
+    await waitForChartStep(page, 'chart-loss', checkpointAfter + 1, (checkpointAfter - pausedAt + 2) * STEP_BUDGET_MS);
+    const beforeReload = await chartState(page, 'chart-loss');
+    await page.reload();
+    await page.getByTestId('dashboard').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.dataset.status === 'interrupted', null, { timeout: 30_000 });
+    // Resume continues from the newest checkpoint (not the pause), with the run's own model: the
+    // page has no model loaded after the reload, resume loads the one the run trained on.
+    const resumeText = await page.getByTestId('dashboard-resume').innerText();
+    const resumeFrom = Number(/from step (\d+)/.exec(resumeText)?.[1]);
+    assert.ok(resumeFrom >= checkpointAfter && resumeFrom > pausedAt, `resumes from the newest checkpoint: ${resumeText} (paused at ${pausedAt}, ${beforeReload.lastStep} steps reached)`);
+    await page.getByTestId('dashboard-resume').click();
+    await waitForChartStep(page, 'chart-loss', DEMO_STEPS, (DEMO_STEPS - resumeFrom + 4) * STEP_BUDGET_MS);
+    await page.getByTestId('run-strip').waitFor({ state: 'detached', timeout: STEP_BUDGET_MS });
+    const loss = await chartState(page, 'chart-loss');
+    assert.equal(loss.points, DEMO_STEPS, 'one point per step: the resumed curve continues the paused one');
+    assert.deepEqual(loss.nonNull, [DEMO_STEPS, DEMO_STEPS, DEMO_STEPS], 'total, CoT and call loss at every step');
+    const alpha = await chartState(page, 'chart-alpha');
+    assert.equal(alpha.nonNull[0], DEMO_STEPS, 'α at every step');
+    assert.match(await page.getByTestId('alpha-note').innerText(), /Plain SFT would give the call \d+\.\d% of the weight/);
+    await page.getByTestId('token-strip').waitFor();
+    await screenshot('dashboard-done', page);
+
+    // The learning (item 1): the held-out loss falls and α moves, as the guide reports.
+    await openPanel(page, 'Start here');
+    const curve = await demoData(page, 'curve');
+    assert.equal(Number(curve.steps), DEMO_STEPS);
+    const [firstEval, lastEval] = [Number(curve.firstEvalLoss), Number(curve.lastEvalLoss)];
+    assert.ok(lastEval < firstEval * 0.95, `held-out loss falls: ${firstEval} → ${lastEval}`);
+    const alphaMove = Math.abs(Number(curve.lastAlpha) - Number(curve.firstAlpha));
+    assert.ok(alphaMove > 0.005, `α moves: ${curve.firstAlpha} → ${curve.lastAlpha}`);
+    console.log(`    demo: loss ${Number(curve.firstLoss).toFixed(3)} → ${Number(curve.lastLoss).toFixed(3)}, held-out loss ${firstEval.toFixed(3)} → ${lastEval.toFixed(3)}, α ${curve.firstAlpha} → ${curve.lastAlpha}`);
+
+    // Base model and trained adapter on the same held-out examples, side by side.
+    await page.getByTestId('demo-evaluate').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="demo-accuracy"]')?.dataset.trained !== undefined, null, { timeout: 600_000 });
+    const acc = await demoData(page, 'accuracy');
+    assert.ok(Number(acc.trained) > 0, `the trained adapter answers held-out examples right: ${acc.trained}`);
+    console.log(`    demo: held-out accuracy base ${acc.base} → trained ${acc.trained}`);
+
+    // HDR from the trained adapter shrinks its pool.
+    await page.getByTestId('demo-hdr').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="demo-hdr"]')?.dataset.poolAfter !== undefined, null, { timeout: 600_000 });
+    const hdr = await demoData(page, 'hdr');
+    assert.ok(Number(hdr.poolAfter) < Number(hdr.poolBefore), `HDR shrinks the pool: ${hdr.poolBefore} → ${hdr.poolAfter}`);
+    console.log(`    demo: hard-case pool ${hdr.poolBefore} → ${hdr.poolAfter}`);
+    await screenshot('start-here-done', page);
+
+    // Item 6: evaluation, HDR and the playground default to the run just trained, by name; the
+    // results name runs by name and show both accuracies side by side.
+    await openPanel(page, 'Evaluation & HDR');
+    for (const id of ['eval-adapter', 'hdr-adapter']) assert.match(await page.locator(`#${id} option:checked`).innerText(), /^demo: SSB on the demo data \(step 30\)/);
+    assert.match(await page.getByTestId('accuracy-compare').innerText(), /base model \(no adapter\)[\s\S]*demo: SSB on the demo data/);
+    assert.match(await page.locator('#eval-run').innerText(), /eval of “demo: SSB on the demo data”/);
+    // Item 7: HDR says why it stopped in words.
+    assert.doesNotMatch(await page.getByTestId('hdr-results').innerText(), /pool_|round_limit|\d rounds\b(?<=1 rounds)/);
+    await openPanel(page, 'Playground');
+    assert.match(await page.locator('#play-adapter option:checked').innerText(), /^demo: SSB on the demo data/);
+
+    // Item 9 and 6: the runs table — dataset column, an evaluation's accuracy (not "step 0"), rename, tags, notes.
+    await openPanel(page, 'Runs & snapshots');
+    const table = page.getByTestId('runs-table');
+    assert.match(await table.innerText(), /demo-dataset/);
+    assert.match(await table.innerText(), /evaluation[\s\S]*\d+\.\d% correct \(\d+ of \d+\)/);
+    await page.getByRole('button', { name: 'Rename, tag or annotate demo: SSB on the demo data' }).click();
+    const editor = page.getByTestId('run-info-editor');
+    await editor.getByLabel('Name').fill('my first run');
+    await editor.getByLabel('Tags (comma-separated)').fill('demo, ssb');
+    await editor.getByLabel('Notes').fill('30 steps on SwiftShader');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await page.waitForFunction(() => /my first run/.test(document.querySelector('[data-testid="runs-table"]')?.textContent ?? ''));
+    assert.match(await table.innerText(), /my first run\s*demo\s*ssb[\s\S]*30 steps on SwiftShader/);
+
+    // Export the run with its dataset and make a share link.
+    const downloading = page.waitForEvent('download', { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Export my first run with its dataset' }).click();
+    const download = await downloading;
+    assert.match(download.suggestedFilename(), /-step30\.zip$/);
+    const zipPath = join(mkdtempSync(join(tmpdir(), 'studio-snapshot-')), download.suggestedFilename());
+    await download.saveAs(zipPath);
+    await page.getByTestId('snapshot-notice').waitFor();
+    await page.getByRole('button', { name: 'Copy a share link for my first run' }).click();
+    const shareUrl = await page.locator('#share-url').inputValue({ timeout: 30_000 });
+    await screenshot('runs-panel', page);
+
+    // Every panel, light and dark, with a trained run, evaluations and HDR in them.
+    await screenshotsOfEveryPanel(page, screenshot, 'light');
+    await page.getByRole('button', { name: /switch to dark theme/i }).click();
+    await screenshotsOfEveryPanel(page, screenshot, 'dark');
+    const finalAlphaText = await (async () => {
+      await openPanel(page, 'Dashboard');
+      return page.getByTestId('headline-alpha').innerText();
+    })();
+
+    // A fresh browser profile: the snapshot opens read-only (item 4: the dashboard says what can be
+    // done with a finished imported run), then again resumable, and the two compare with a config diff.
+    const fresh = await launchContext();
+    try {
+      const other = await fresh.newPage();
+      await other.goto(baseUrl);
+      await openPanel(other, 'Runs & snapshots');
+      await dropFiles(other, [{ name: download.suggestedFilename(), type: 'application/zip', bytes: readFileSync(zipPath) }]);
+      await other.getByTestId('snapshot-notice').waitFor({ timeout: 60_000 });
+      assert.match(await other.getByTestId('snapshot-notice').innerText(), /30 steps of metrics/);
+      await openPanel(other, 'Dashboard');
+      await other.waitForFunction(() => Number(document.querySelector('[data-testid="chart-loss"]')?.dataset.points ?? 0) > 0, null, { timeout: 30_000 });
+      assertSameChart(loss, await chartState(other, 'chart-loss'), 'loss chart of the imported snapshot');
+      const imported = await other.getByTestId('run-controls').innerText();
+      assert.match(imported, /Opened read-only from a snapshot: it trained all 30 steps, so there is nothing left to resume/);
+      assert.doesNotMatch(imported, /Runs panel/);
+      assert.doesNotMatch(await other.getByTestId('token-strip').innerText(), /appears here at the first eval step/);
+      await screenshot('snapshot-dashboard', other);
+
+      await openPanel(other, 'Runs & snapshots');
+      await other.getByLabel('Open as').selectOption('resume');
+      await dropFiles(other, [{ name: download.suggestedFilename(), type: 'application/zip', bytes: readFileSync(zipPath) }]);
+      await other.waitForFunction(() => document.querySelectorAll('[data-testid^="run-row-"]').length === 2, null, { timeout: 60_000 });
+      for (const box of await other.getByRole('checkbox', { name: /^Compare / }).all()) await box.check();
+      await other.getByTestId('compare-alpha').waitFor();
+      assert.match(await other.getByTestId('compare-config').innerText(), /same settings, dataset and model|Settings that differ/);
+      await screenshot('runs-compare', other);
+
+      // The share link: a read-only dashboard from the URL alone.
+      const shared = await fresh.newPage();
+      await shared.goto(shareUrl);
+      await shared.getByTestId('shared-run').waitFor({ timeout: 30_000 });
+      assert.equal(await shared.getByTestId('shared-finalAlpha').innerText(), finalAlphaText, 'the same final α');
+      // Item 10: the share page carries grad norm, throughput and the eval CoT/call split too.
+      for (const id of ['shared-chart-loss', 'shared-chart-alpha', 'shared-chart-eval', 'shared-chart-gradnorm', 'shared-chart-tps']) {
+        assert.ok(Number(await shared.getByTestId(id).getAttribute('data-points')) > 0, `${id} is drawn`);
+      }
+      await screenshot('share-link-view', shared);
+    } finally {
+      await fresh.close();
+    }
+  },
+
+  async 'a dropped picture is called a picture, not a broken dataset'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    const png = readFileSync('public/favicon.svg'); // any bytes: the PNG signature decides
+    await dropFiles(page, [{ name: 'screenshot.png', type: 'image/png', bytes: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), png]) }]);
+    const error = page.getByTestId('dataset-error');
+    await error.waitFor({ timeout: 30_000 });
+    const text = await error.innerText();
+    assert.match(text, /screenshot\.png is a PNG image, not a dataset\. Drop a \.json or \.jsonl file/);
+    assert.doesNotMatch(text, /UTF-8|0x89|override/);
+    await screenshot('dataset-png-dropped', page);
+  },
+};
