@@ -9,11 +9,12 @@ import { GpuDeviceLostError } from '../gpu/errors.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
+import type { BalanceState } from '../train/balance.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { RunStatus } from '../data/db.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
-import { tokenizeAllForTraining } from '../train/prepareData.ts';
+import { trainingSets } from '../train/prepareData.ts';
 import { Trainer, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import type { JobContext, RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
@@ -30,6 +31,9 @@ export interface TrainJob {
   epochs?: number;
   /** Start from this adapter; its settings replace config.lora. */
   adapter?: LoraAdapter;
+  /** Start α from this balance state (one a recipe's train.py or an HDR run kept in balance.json)
+   * instead of α₀; a resumed checkpoint's own state wins. Its rule must be the config's. */
+  balance?: BalanceState;
   events?: TrainEvents;
 }
 
@@ -59,19 +63,18 @@ interface Prepared {
 }
 
 /** What a training run starts from, whether it then trains or only dumps its first step. */
-type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter'>;
+type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter' | 'balance'>;
 
 /** Tokenized train and held-out sets, and the config with its final steps and LoRA settings. */
 function prepare(ctx: JobContext, job: TrainingStart): Prepared {
   const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
   validateRunConfig(config);
   ctx.progress({ label: 'tokenizing', done: 0, total: 1 });
-  const train = tokenizeAllForTraining(ctx.model.tokenizer, job.examples.train, config.seqLen);
-  const held = tokenizeAllForTraining(ctx.model.tokenizer, job.examples.eval.slice(0, config.evalExamples), config.seqLen);
-  if (job.epochs !== undefined && train.examples.length > 0) {
-    config.steps = Math.max(1, Math.ceil((job.epochs * train.examples.length) / (config.batchSize * config.gradAccum)));
+  const { train, held, tooLong } = trainingSets(ctx.model.tokenizer, job.examples, config);
+  if (job.epochs !== undefined && train.length > 0) {
+    config.steps = Math.max(1, Math.ceil((job.epochs * train.length) / (config.batchSize * config.gradAccum)));
   }
-  return { config, train: train.examples, held: held.examples, tooLong: train.tooLong };
+  return { config, train, held, tooLong };
 }
 
 function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Promise<EngineModel> {
@@ -95,6 +98,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   const model = await loadModel(ctx, job, config);
   const trainer = new Trainer(model.state, train, config);
   try {
+    if (job.balance) trainer.useBalance(job.balance);
     const state = await store.openHistory(job.resume);
     if (state) trainer.restoreState(state);
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter });
@@ -138,14 +142,16 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   }
 }
 
-/** The first optimizer step's inputs, losses and LoRA gradients (DESIGN.md's dump), without training
- * or storing anything: the same data and model a training run would start with. */
-export async function dumpFirstStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
+/** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the
+ * balance state before and after, and LoRA gradients, without training or storing anything: the
+ * same data, model and balance state a training run would start with. */
+export async function dumpStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
   const { config, train } = prepare(ctx, job);
   if (train.length === 0) throw new Error(`no training examples fit the sequence length ${config.seqLen}`);
   const model = await loadModel(ctx, job, config);
   const trainer = new Trainer(model.state, train, config);
   try {
+    if (job.balance) trainer.useBalance(job.balance);
     return await trainer.dumpNextStep();
   } finally {
     trainer.destroy();

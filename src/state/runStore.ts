@@ -13,6 +13,7 @@ export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } f
 import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
+import { downloadBytes } from './download.ts';
 
 /** Defaults for the embedded model on a software GPU: short sequences of the demo fit in 320
  * tokens, batch 1 keeps a step to seconds. */
@@ -149,6 +150,12 @@ interface RunState {
   deleteRun(runId: string): Promise<void>;
   /** Renames a run or sets its tags and notes; true when saved. */
   updateRunInfo(runId: string, info: { name?: string; tags?: string[]; notes?: string }): Promise<boolean>;
+  /** The run whose recipe is being exported, if any, and what the last export saved. */
+  recipeBusy: string | null;
+  recipeNotice: string | null;
+  /** Downloads a training run as a transformers + PEFT recipe (.zip) for one or many GPUs; the
+   * run's model must be the loaded one (its tokenizer writes the recipe's token ids). */
+  exportRecipe(runId: string): Promise<void>;
   /** Called by the event adapter on `run-status`. */
   noteStatus(runId: string, status: RunStatus, message?: string): void;
   dismissError(): void;
@@ -190,6 +197,8 @@ export const useRuns = create<RunState>((set, get) => {
     active: null,
     error: null,
     notice: null,
+    recipeBusy: null,
+    recipeNotice: null,
 
     async refreshRuns() {
       const { runs, lastMetrics, checkpointSteps } = await runsTable();
@@ -273,12 +282,34 @@ export const useRuns = create<RunState>((set, get) => {
       return true;
     },
 
+    async exportRecipe(runId) {
+      if (get().recipeBusy) return;
+      const run = get().runs.find((r) => r.id === runId);
+      const name = run?.name ?? runId;
+      set({ recipeBusy: runId, error: null, recipeNotice: null });
+      try {
+        if (run?.modelRef && useModel.getState().info?.ref !== run.modelRef) {
+          const source = sourceForRef(run.modelRef);
+          if (!source) throw new Error(`it was trained on ${run.modelRef}; drop that model's folder in the Model panel first`);
+          if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${run.modelRef} could not be loaded (see the Model panel)`);
+        }
+        const r = await engineClient().request('exportRecipe', { runId });
+        downloadBytes(r.zip, r.fileName);
+        const notes = r.notes.length ? ` Note: ${r.notes.join('; ')}.` : '';
+        set({ recipeNotice: `Saved ${r.fileName}: ${r.trainExamples} training and ${r.evalExamples} held-out examples tokenized as this run saw them, its settings, and train.py for transformers + PEFT on one GPU or several (see its README.md).${notes}` });
+      } catch (err) {
+        set({ error: `Could not export “${name}” as a recipe: ${(err as Error).message}.` });
+      } finally {
+        set({ recipeBusy: null });
+      }
+    },
+
     noteStatus(runId, status) {
       set({ runs: get().runs.map((r) => (r.id === runId ? { ...r, status, updatedAt: Date.now() } : r)) });
     },
 
     dismissError() {
-      set({ error: null, notice: null });
+      set({ error: null, notice: null, recipeNotice: null });
     },
   };
 });

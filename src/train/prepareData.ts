@@ -27,6 +27,15 @@ export interface TokenizedSet {
   tooLong: string[];
 }
 
+/** The sets a training run tokenizes from its examples at `seqLen`: every training example that
+ * fits (in order: the data order indexes this list), and the held-out loss set, the first
+ * `evalExamples` of the eval side that fit. The trainer and the recipe export both use this. */
+export function trainingSets(tokenizer: PreTrainedTokenizer, examples: { train: Example[]; eval: Example[] }, config: { seqLen: number; evalExamples: number }): { train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[] } {
+  const train = tokenizeAllForTraining(tokenizer, examples.train, config.seqLen);
+  const held = tokenizeAllForTraining(tokenizer, examples.eval.slice(0, config.evalExamples), config.seqLen);
+  return { train: train.examples, held: held.examples, tooLong: train.tooLong };
+}
+
 export function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number): TokenizedSet {
   const out: TokenizedSet = { examples: [], tooLong: [] };
   for (const ex of examples) {

@@ -12,7 +12,7 @@ import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuf
 import { createLossHead, lossBackward, lossForward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
 import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
-import { lossValue, lossWeights, parseLossMode, type LossMode } from './ssb.ts';
+import { lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
 import { learningRate } from './schedule.ts';
 import { balanceAlpha, initialBalanceState, stepBalance, type BalanceSettings, type BalanceState } from './balance.ts';
 import { balanceSettingsOf, type RunConfig } from './config.ts';
@@ -56,7 +56,16 @@ export interface TrainerState {
 }
 
 export interface DumpedStep {
+  /** The optimizer step dumped (1-based) and the run's configuration. */
+  step: number;
+  config: RunConfig;
   batches: MicroBatch[];
+  /** Per micro-batch, the NLL at each position [B*T] (the loss of predicting the next token;
+   * 0 where there is no target), exactly the values the segment sums added. */
+  tokenNll: Float32Array[];
+  /** The balance rule's state the step used, and the state its update would leave. */
+  balanceBefore: BalanceState;
+  balanceAfter: BalanceState;
   loss: number;
   lossCot: number;
   lossCall: number;
@@ -154,15 +163,28 @@ export class Trainer {
     return { nllCot: nll[1], nllCall: nll[2], nCot: counts[1], nCall: counts[2] };
   }
 
-  /** Forward + backward over the next optimizer batch, leaving its gradient in lora.grads. */
-  private async accumulateGradients(batches: MicroBatch[]): Promise<void> {
+  /** Forward + backward over the next optimizer batch, leaving its gradient in lora.grads.
+   * `afterMicroBatch` (the step dump only) runs once each micro-batch is submitted. */
+  private async accumulateGradients(batches: MicroBatch[], afterMicroBatch?: (i: number) => Promise<void>): Promise<void> {
     const nCot = batches.reduce((n, b) => n + b.nCot, 0);
     const nCall = batches.reduce((n, b) => n + b.nCall, 0);
     const w = lossWeights(this.mode, this.alpha, nCot, nCall);
     for (const mb of batches) applyLossWeights(mb, w);
     resetSegmentSums(this.gpu, this.head);
     this.gpu.recorder.clear(this.model.lora!.grads);
-    for (const [i, mb] of batches.entries()) await this.runMicroBatch(mb, true, i);
+    for (const [i, mb] of batches.entries()) {
+      await this.runMicroBatch(mb, true, i);
+      await afterMicroBatch?.(i);
+    }
+  }
+
+  /** The balance state after a step with this loss value (SSB only; other losses keep theirs).
+   * grad's θ follows the run's schedule with the rule's own rate. */
+  private balanceAfter(value: LossValue): BalanceState {
+    if (this.mode.kind !== 'ssb') return this.balance;
+    const { schedule, warmupSteps, steps, beta1, beta2, eps } = this.config;
+    const scheduledLr = learningRate({ kind: schedule, lr: this.balanceSettings.lr, warmupSteps, totalSteps: steps }, this.step);
+    return stepBalance(this.balanceSettings, this.balance, value, { scheduledLr, beta1, beta2, eps });
   }
 
   /** A micro-batch of the largest shape this run records (B × seqLen), for compiling ahead. */
@@ -223,11 +245,7 @@ export class Trainer {
     if (!Number.isFinite(norm) || !Number.isFinite(value.loss)) {
       throw new TrainingDivergedError(this.step + 1, norm, value.loss);
     }
-    if (this.mode.kind === 'ssb') {
-      const { schedule, warmupSteps, steps, beta1, beta2, eps } = this.config;
-      const scheduledLr = learningRate({ kind: schedule, lr: this.balanceSettings.lr, warmupSteps, totalSteps: steps }, this.step);
-      this.balance = stepBalance(this.balanceSettings, this.balance, value, { scheduledLr, beta1, beta2, eps });
-    }
+    this.balance = this.balanceAfter(value);
     this.step++;
     const millis = performance.now() - t0;
     const tokens = batches.reduce((n, b) => n + b.attentionMask.reduce((s, x) => s + x, 0), 0);
@@ -250,17 +268,31 @@ export class Trainer {
     return { step: this.step, evalLoss: v.loss, evalLossCot: v.lossCot, evalLossCall: v.lossCall };
   }
 
-  /** The gradient of the next optimizer batch without updating anything (for `--dump-step`). */
+  /** The gradient of the next optimizer batch without updating anything (for `--dump-step`), with
+   * each micro-batch's per-token NLL (read back after each one: a dump is no training step). */
   async dumpNextStep(): Promise<DumpedStep> {
     const saved = { ...this.cursor };
     const batches = this.nextBatches();
     this.cursor = saved;
-    await this.accumulateGradients(batches);
+    const tokenNll: Float32Array[] = [];
+    await this.accumulateGradients(batches, async (i) => {
+      const mb = batches[i];
+      const rows = this.head.lossRows;
+      const nll = new Float32Array(mb.B * mb.T);
+      if (rows.length > 0) {
+        const values = await readF32(this.gpu.ctx, this.head.nll, rows.length);
+        rows.forEach((r, k) => (nll[r] = values[k]));
+      }
+      tokenNll.push(nll);
+    });
     const totals = await this.readSegmentTotals();
     const v = lossValue(this.mode, this.alpha, totals);
     const lora = this.model.lora!;
     const grads = unflattenLora(lora.order, await readF32(this.gpu.ctx, lora.grads, lora.size));
-    return { batches, loss: v.loss, lossCot: v.lossCot, lossCall: v.lossCall, alpha: v.alpha, gradAlpha: v.gradAlpha, grads };
+    return {
+      step: this.step + 1, config: this.config, batches, tokenNll, balanceBefore: structuredClone(this.balance), balanceAfter: this.balanceAfter(v),
+      loss: v.loss, lossCot: v.lossCot, lossCall: v.lossCall, alpha: v.alpha, gradAlpha: v.gradAlpha, grads,
+    };
   }
 
   async saveState(): Promise<TrainerState> {

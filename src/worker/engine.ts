@@ -28,6 +28,8 @@ import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun } from '../jobs/store/dexie.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
+import { trainingSets } from '../train/prepareData.ts';
+import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
@@ -234,6 +236,27 @@ export class StudioEngine {
       // PNGs do not compress; store them so the zip is written quickly.
       const files = ablationReportFiles(row.result).map((f) => ({ name: f.name, data: f.bytes, level: f.name.endsWith('.png') ? (0 as const) : (6 as const) }));
       return { zip: writeZip(files, new Date()), fileName: `${runFolderName(row.name ?? runId)}-ablation.zip` };
+    },
+
+    exportRecipe: async ({ runId }) => {
+      const db = this.requireDb();
+      const row = await requireTrainRun(db, runId);
+      const model = this.jobs.requireModel();
+      // The recipe's token ids are the run's tokenizer's: tokenize with the run's own model.
+      if (row.modelRef && row.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${row.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+      const refusal = recipeRefusal(row.config);
+      if (refusal) throw new Error(`run “${row.name ?? runId}” cannot be exported as a recipe: ${refusal}`);
+      const sets = trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
+      const notes: string[] = [];
+      const was = row.setup?.examples;
+      if (was && (was.train !== sets.train.length || was.eval !== sets.held.length)) {
+        notes.push(`the dataset now gives ${sets.train.length} training and ${sets.held.length} held-out examples; the run started with ${was.train} and ${was.eval} (examples were included, excluded or re-split since)`);
+      }
+      const name = row.name ?? runId;
+      const folder = `${runFolderName(name)}-recipe`;
+      const files = recipeFiles({ run: { name, from: `studio run ${runId}`, model: model.ref }, baseModel: baseModelOf(model.ref), config: row.config, ...sets });
+      const zip = writeZip(files.map((f) => ({ name: `${folder}/${f.name}`, data: f.bytes, level: 6 as const })), new Date());
+      return { zip, fileName: `${folder}.zip`, trainExamples: sets.train.length, evalExamples: sets.held.length, notes };
     },
 
     generate: async (req, progress) => {

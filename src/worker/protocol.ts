@@ -158,6 +158,10 @@ export interface RequestMap {
   startAblation: [{ datasetId: string; name: string; config: AblationConfig }, { ablationId: string; arms: number; stopped: boolean }];
   /** An ablation's report as a zip (report.md, results.csv, the charts as PNG, ablation.json). */
   ablationReport: [{ runId: string }, { zip: Uint8Array; fileName: string }];
+  /** A training run as a transformers + PEFT recipe zipped in one folder (src/recipe/recipe.ts): its
+   * examples tokenized with the loaded model (which must be the run's), config, train.py and the
+   * Accelerate configs. `notes`: what the export could not match (e.g. the dataset changed since). */
+  exportRecipe: [{ runId: string }, { zip: Uint8Array; fileName: string; trainExamples: number; evalExamples: number; notes: string[] }];
   /** One answer to a playground query, streamed as `generation` events tagged with streamId. */
   generate: [GenerateRequest, GenerateResult];
   /** Aborts the running evaluation, HDR or generation (it ends with what it has). */

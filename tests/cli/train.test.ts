@@ -48,7 +48,7 @@ describe('studio train', () => {
     expect(run.config.loss).toBe('ssb');
   });
 
-  it('--dump-step writes the first step’s inputs, losses, α and every LoRA gradient', { timeout: 600_000 }, async () => {
+  it('--dump-step writes the first step’s inputs, per-token NLL, losses, α and every LoRA gradient', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-dump-'));
     const file = join(out, 'step.safetensors');
     const r = studio('train', '--model', model, '--out', out, '--grad-accum', '2', '--dump-step', file, ...common);
@@ -66,6 +66,12 @@ describe('studio train', () => {
     expect(byName.get('segments')!.shape).toEqual([2, T]);
     const segs = new Int32Array((await readTensorRange(src, byName.get('segments')!)).slice().buffer);
     expect(new Set(segs)).toEqual(new Set([0, 1, 2]));
+    // Per-token NLL beside the inputs, and the step, config and balance state as metadata (the recipe's parity test reads them).
+    expect(byName.get('token_nll')).toMatchObject({ dtype: 'F32', shape: [2, T] });
+    expect(header.metadata).toMatchObject({ format: 'balancesft-dump-step', step: '1' });
+    expect(JSON.parse(header.metadata!.balance_before)).toMatchObject({ rule: 'grad', theta: { step: 0 } });
+    expect(JSON.parse(header.metadata!.balance_after)).toMatchObject({ rule: 'grad', theta: { step: 1 } });
+    expect(JSON.parse(header.metadata!.config)).toMatchObject({ loss: 'ssb', gradAccum: 2 });
     const [loss, cot, call, alpha] = [await scalar('loss'), await scalar('loss_cot'), await scalar('loss_call'), await scalar('ssb_alpha')];
     expect(alpha).toBeCloseTo(0.7, 6);
     expect(loss).toBeCloseTo(alpha * cot + (1 - alpha) * call, 4);

@@ -2,8 +2,8 @@
 // engine. Owns flags, the run folder and printing; the training loop is src/jobs/train.ts, the same
 // one the studio's worker runs. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable
 // checkpoint to --out (src/jobs/store/folder.ts).
-import { writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
@@ -11,10 +11,11 @@ import { dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
-import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
+import type { BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
-import { dumpFirstStep } from '../../jobs/train.ts';
-import { CHECKPOINT_FILE, RunFolderStore } from '../../jobs/store/folder.ts';
+import { dumpStep } from '../../jobs/train.ts';
+import { CHECKPOINT_FILE, readBalanceFile, RunFolderStore, type RunFolderFacts, type RunSource } from '../../jobs/store/folder.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -25,6 +26,8 @@ checkpoint.safetensors (resume with --resume).
 
 options:
   --adapter <dir>         start from an existing PEFT adapter (its rank/alpha/targets win)
+  --balance <file>        start α from a balance state (balance.json of a recipe's train.py output or
+                          an HDR run) instead of α₀; its rule must be this run's
   --steps <n>             optimizer steps (default ${DEFAULT_RUN_CONFIG.steps}); or --epochs <n>
   --batch <n>             examples per micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize})
   --grad-accum <n>        micro-batches per optimizer step (default 1)
@@ -47,14 +50,15 @@ ${BALANCE_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too
-  --dump-step <file>      write the first optimizer step's inputs, losses and LoRA gradients as safetensors, then stop
+  --dump-step <file>      write the first optimizer step's inputs, per-token NLL, losses, α (with the
+                          balance state before and after) and LoRA gradients as safetensors, then stop
   --hub-base <url>        Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
   --cache <dir>           model download cache
   --quiet                 no progress line`;
 
 const flagsSpec = {
   ...BALANCE_FLAGS,
-  model: 'string', data: 'strings', out: 'string', adapter: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
+  model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', recompute: 'boolean',
   'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
@@ -70,20 +74,23 @@ function f32Tensor(name: string, shape: number[], values: ArrayLike<number>): Te
   return { name, dtype: 'F32', shape, data: new Uint8Array(a.buffer) };
 }
 
-/** DESIGN.md's dump layout: the optimizer batch's rows padded to its longest micro-batch. */
+/** DESIGN.md's dump layout: the optimizer batch's rows padded to its longest micro-batch; the
+ * step, the run config and the balance state before and after the step as JSON metadata. */
 export function encodeDumpStep(d: DumpedStep): Uint8Array {
   const T = Math.max(...d.batches.map((b) => b.T));
   const rows = d.batches.reduce((n, b) => n + b.B, 0);
   const ids = new Int32Array(rows * T);
   const mask = new Int32Array(rows * T);
   const segs = new Int32Array(rows * T);
+  const nll = new Float32Array(rows * T);
   let r = 0;
-  for (const b of d.batches) {
+  for (const [k, b] of d.batches.entries()) {
     for (let i = 0; i < b.B; i++, r++) {
       for (let t = 0; t < b.T; t++) {
         ids[r * T + t] = b.inputIds[i * b.T + t];
         mask[r * T + t] = b.attentionMask[i * b.T + t];
         segs[r * T + t] = b.attentionMask[i * b.T + t] ? b.segments[i * b.T + t] : 0;
+        nll[r * T + t] = d.tokenNll[k][i * b.T + t];
       }
     }
   }
@@ -91,6 +98,8 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
     i32Tensor('input_ids', [rows, T], ids),
     i32Tensor('attention_mask', [rows, T], mask),
     i32Tensor('segments', [rows, T], segs),
+    // NLL of predicting token t + 1 at position t (0 where t + 1 is no cot/call token).
+    f32Tensor('token_nll', [rows, T], nll),
     f32Tensor('loss', [], [d.loss]),
     f32Tensor('loss_cot', [], [d.lossCot]),
     f32Tensor('loss_call', [], [d.lossCall]),
@@ -98,7 +107,35 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
     f32Tensor('grad.ssb_alpha', [], [d.gradAlpha]),
   ];
   for (const [key, g] of d.grads) tensors.push(f32Tensor(`grad.${key}`, [g.length], g));
-  return encodeSafetensors(tensors, { format: 'balancesft-dump-step' });
+  return encodeSafetensors(tensors, {
+    format: 'balancesft-dump-step',
+    step: String(d.step),
+    config: JSON.stringify(d.config),
+    balance_before: JSON.stringify(d.balanceBefore),
+    balance_after: JSON.stringify(d.balanceAfter),
+  });
+}
+
+/** run.json's facts for a training run of this model and these data files: as given, with their
+ * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
+ * read the run's examples again. */
+export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
+  const source: RunSource = { model: existsSync(modelArg) ? resolve(modelArg) : modelArg, data: dataFiles.map((p) => resolve(p)), ...opts };
+  return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };
+}
+
+/** --balance: a balance state as studio's balance.json holds it, for this run's rule. */
+function balanceFromFlag(path: string, config: RunConfig): BalanceState {
+  if (!existsSync(path)) throw new CliError(`--balance ${path}: no such file`);
+  let state: BalanceState;
+  try {
+    state = readBalanceFile(path);
+  } catch (err) {
+    throw new CliError(`--balance ${(err as Error).message}`);
+  }
+  if (config.loss !== 'ssb') throw new CliError(`--balance: the loss ${config.loss} learns no α; a balance state is for --loss ssb`, 2);
+  if (state.rule !== (config.balanceRule ?? 'grad')) throw new CliError(`--balance ${path} is a state of the ${state.rule} rule, but this run learns α with ${config.balanceRule ?? 'grad'} (--rule)`, 2);
+  return state;
 }
 
 const train: CliCommand = {
@@ -115,15 +152,15 @@ const train: CliCommand = {
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
     const adapter = await readAdapter(model.spec, f.adapter);
-    const start = { config, examples: data, epochs: f.epochs, adapter };
+    const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
 
     if (f['dump-step']) {
-      writeFileSync(f['dump-step'], encodeDumpStep(await engine.run('a step dump', dumpFirstStep, start)));
+      writeFileSync(f['dump-step'], encodeDumpStep(await engine.run('a step dump', dumpStep, start)));
       console.log(`wrote ${f['dump-step']}`);
       return 0;
     }
 
-    const store = new RunFolderStore(out, { model: modelArg, data: dataFiles.map((p) => basename(p)), counts: data.counts });
+    const store = new RunFolderStore(out, runFolderFacts(modelArg, dataFiles, data.counts, { format, bfclPromptMode, includeFailing: f['include-failing'] ?? false }));
     if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);
     const outcome = await engine.train({
       ...start,

@@ -1,6 +1,7 @@
 // The CLI's RunStore: one run as a folder of plain files, the formats `studio train|eval|hdr` have
 // always written:
-//   run.json                  model, data files, config, example counts, GPU memory and adapter,
+//   run.json                  model, data files (and a training run's `source`: absolute paths and
+//                             import options), config, example counts, GPU memory and adapter,
 //                             status, last step and message (rewritten on every status change)
 //   metrics.jsonl             {"kind":"train",…StepMetrics} per step, {"kind":"eval",…} per eval
 //   checkpoint.safetensors    the newest trainer checkpoint (resume with --resume)
@@ -51,6 +52,19 @@ export interface RunFolderFacts {
   counts?: Record<string, number>;
   /** More summary fields an evaluation or HDR summary starts with (e.g. split, mine). */
   summary?: Record<string, unknown>;
+  /** A training run's inputs as run.json's `source` (absolute paths and the import options), so
+   * the run can be rebuilt from its folder (`studio recipe`). */
+  source?: RunSource;
+}
+
+/** run.json's `source`: the model (absolute folder or hub repo id), the data files (absolute) and
+ * the options they were imported with. Runs written before it existed have none. */
+export interface RunSource {
+  model: string;
+  data: string[];
+  format?: string;
+  bfclPromptMode: boolean;
+  includeFailing: boolean;
 }
 
 /** An evaluation's output paths (`studio eval --out … --summary …`). */
@@ -77,6 +91,19 @@ export async function readPeftAdapter(dir: string, spec: ModelSpec): Promise<Lor
   } finally {
     await weights.close();
   }
+}
+
+/** A balance state file (balance.json, as run folders and a recipe's train.py keep it), or an
+ * error naming the file and what is wrong with it. */
+export function readBalanceFile(path: string): BalanceState {
+  let parsed: BalanceState | string;
+  try {
+    parsed = parseBalanceState(JSON.parse(readFileSync(path, 'utf8')));
+  } catch (err) {
+    parsed = (err as Error).message;
+  }
+  if (typeof parsed === 'string') throw new Error(`${path}: ${parsed}`);
+  return parsed;
 }
 
 function hardCaseLines(cases: HardCase[]): string {
@@ -127,7 +154,9 @@ export class RunFolderStore implements RunStore {
   }
 
   private writeRunJson(): void {
-    this.write(RUN_JSON, JSON.stringify(this.runJson, null, 2) + '\n');
+    // `source` goes last, after the keys run.json has always started with.
+    const json = this.facts.source ? { ...this.runJson, source: this.facts.source } : this.runJson;
+    this.write(RUN_JSON, JSON.stringify(json, null, 2) + '\n');
   }
 
   async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
@@ -192,14 +221,7 @@ export class RunFolderStore implements RunStore {
   async readBalance(): Promise<BalanceState | null> {
     if (this.hasCheckpoint()) return (await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE))).state.balance;
     if (!existsSync(this.path(BALANCE_FILE))) return null;
-    let parsed: BalanceState | string;
-    try {
-      parsed = parseBalanceState(JSON.parse(readFileSync(this.path(BALANCE_FILE), 'utf8')));
-    } catch (err) {
-      parsed = (err as Error).message;
-    }
-    if (typeof parsed === 'string') throw new Error(`${this.path(BALANCE_FILE)}: ${parsed}`);
-    return parsed;
+    return readBalanceFile(this.path(BALANCE_FILE));
   }
 
   async saveEvaluation(report: EvalReport): Promise<void> {

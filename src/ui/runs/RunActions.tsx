@@ -1,4 +1,5 @@
-// Actions on one run: show it on the dashboard, resume it, export a snapshot, copy a share link, delete.
+// Actions on one run: show it on the dashboard, resume it, export a snapshot, an ONNX model or a
+// transformers + PEFT recipe, copy a share link, delete.
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
 import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
@@ -6,7 +7,7 @@ import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
 export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDashboard: () => void }) {
-  const { active, selectRun, resumeRun, deleteRun } = useRuns();
+  const { active, selectRun, resumeRun, deleteRun, exportRecipe, recipeBusy } = useRuns();
   const { exportSnapshot, copyShareLink, busy } = useSnapshots();
   const [confirming, setConfirming] = useState(false);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
@@ -58,6 +59,16 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           data-testid="export-onnx"
         >
           ONNX
+        </button>
+      )}
+      {train && (
+        <button
+          aria-label={`Export ${name} as a recipe that trains the same run with transformers + PEFT on one GPU or a cluster (.zip)`}
+          disabled={!!recipeBusy || status === 'running'}
+          onClick={() => void exportRecipe(run.id)}
+          data-testid="export-recipe"
+        >
+          {recipeBusy === run.id ? 'Exporting…' : 'Recipe'}
         </button>
       )}
       {train && (

@@ -1,5 +1,6 @@
 // Every run with its status and headline numbers; open one on the dashboard, resume it, export it
-// as a snapshot, copy a share link, delete it; pick two training runs to compare their curves.
+// as a snapshot or a training recipe, copy a share link, delete it; pick two training runs to
+// compare their curves.
 import { useState } from 'react';
 import type { Theme } from '../App.tsx';
 import { useRuns } from '../../state/runStore.ts';
@@ -14,6 +15,7 @@ import { OnnxExportStatus } from './OnnxExportStatus.tsx';
 export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDashboard: () => void }) {
   const error = useRuns((s) => s.error);
   const dismissError = useRuns((s) => s.dismissError);
+  const recipeNotice = useRuns((s) => s.recipeNotice);
   const snapshotError = useSnapshots((s) => s.error);
   const snapshotNotice = useSnapshots((s) => s.notice);
   const dismissSnapshot = useSnapshots((s) => s.dismiss);
@@ -23,6 +25,7 @@ export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDash
     <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
       <h2 id="runs-title">Runs &amp; snapshots</h2>
       {error && <Alert message={error} onDismiss={dismissError} />}
+      {recipeNotice && <Alert kind="notice" message={recipeNotice} onDismiss={dismissError} testId="recipe-notice" />}
       {snapshotError && <Alert message={snapshotError} onDismiss={dismissSnapshot} testId="snapshot-error" />}
       {snapshotNotice && <Alert kind="notice" message={snapshotNotice} onDismiss={dismissSnapshot} testId="snapshot-notice" />}
       <OnnxExportStatus />

@@ -1,0 +1,121 @@
+// `studio recipe`: a training run's folder (as `studio train` writes it) → a folder that trains the
+// same thing with transformers + PEFT on one GPU or a cluster (src/recipe/recipe.ts). Re-reads the
+// run's data files (run.json's `source`, or --data) with the run's split and length rule, checks
+// that they give the run's example counts, and writes the tokenized examples beside the trainer.
+// Never starts a GPU; reads only the model's tokenizer files.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { dataExamples } from '../localFiles.ts';
+import { resolveModel } from '../modelSource.ts';
+import { isSourceFormat } from '../../data/formats/registry.ts';
+import type { SourceFormat } from '../../data/example.ts';
+import { HDR_FILES, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
+import type { RunConfig } from '../../train/config.ts';
+import { trainingSets, tokenizerFromModel } from '../../train/prepareData.ts';
+import { baseModelOf, recipeFiles, recipeRefusal, launchLines } from '../../recipe/recipe.ts';
+
+const usage = `usage: studio recipe --run <dir> --out <dir> [options]
+
+Exports a training run (a folder written by studio train) as a recipe that trains the same thing
+with Hugging Face transformers + PEFT, on one GPU or several (Accelerate with DeepSpeed ZeRO-3 or
+FSDP): data/train.jsonl and data/eval.jsonl (the run's examples tokenized as studio tokenize does,
+with the run's split and length rule), recipe.json (the run's config), train.py with its modules,
+the Accelerate configs, requirements.txt and README.md with the launch lines.
+
+options:
+  --data <files>          the run's data files (default: the paths run.json recorded)
+  --model <dir|repo>      where the run's tokenizer is (default: the model run.json recorded)
+  --base-model <repo>     the model train.py loads (default: the run's model, if a repo id or folder)
+  --format <name>         force the dataset format (default: as the run was trained)
+  --bfcl-prompt           BFCL question files in BFCL's prompt mode (default: as the run was trained)
+  --include-failing       use examples that fail the quality check (default: as the run was trained)
+  --hub-base <url>        Hugging Face endpoint for a repo id (default https://huggingface.co or $HF_ENDPOINT)
+  --cache <dir>           model download cache`;
+
+const flagsSpec = {
+  run: 'string', out: 'string', data: 'strings', model: 'string', 'base-model': 'string', format: 'string', 'bfcl-prompt': 'boolean',
+  'include-failing': 'boolean', 'hub-base': 'string', cache: 'string',
+} as const;
+
+interface RunFolderJson {
+  model?: string;
+  data?: string[];
+  config?: RunConfig;
+  examples?: { train?: number; eval?: number; tooLong?: number };
+  status?: string;
+  source?: RunSource;
+}
+
+/** run.json of a training run folder, or a CliError naming the path and what is missing. */
+function readTrainingRun(dir: string): RunFolderJson {
+  if (!existsSync(dir)) throw new CliError(`--run ${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new CliError(`--run ${dir} is a file; give the run's folder (the --out of studio train)`);
+  const path = join(dir, RUN_JSON);
+  if (!existsSync(path)) throw new CliError(`--run ${dir} is not a run folder: it has no ${RUN_JSON} (studio train writes one in its --out folder)`);
+  let run: RunFolderJson;
+  try {
+    run = JSON.parse(readFileSync(path, 'utf8')) as RunFolderJson;
+  } catch (err) {
+    throw new CliError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (existsSync(join(dir, HDR_FILES.summary))) throw new CliError(`${dir} is an HDR run (it has ${HDR_FILES.summary}); its data are sampled rounds, not a dataset: export the training run it started from`);
+  if (existsSync(join(dir, 'ablation.json'))) throw new CliError(`${dir} is an ablation (it has ablation.json); export one of its arms' run folders`);
+  if (!run.config) throw new CliError(`${path} has no "config": the run stopped before training started (status ${run.status ?? 'unknown'}); there is nothing to export`);
+  if (!run.examples || typeof run.examples.train !== 'number') throw new CliError(`${path} has no "examples" counts; it was not written by studio train`);
+  return run;
+}
+
+const recipe: CliCommand = {
+  summary: 'export a training run as a transformers + PEFT recipe (tokenized data, config, train.py) for one or many GPUs',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flagsSpec);
+    const runDir = requireFlag(f.run, 'run');
+    const out = requireFlag(f.out, 'out');
+    const run = readTrainingRun(runDir);
+    const config = run.config!;
+    const refusal = recipeRefusal(config);
+    if (refusal) throw new CliError(`${join(runDir, RUN_JSON)}: cannot export this run as a recipe: ${refusal}`);
+
+    const source = run.source;
+    const dataPaths = f.data ?? source?.data;
+    if (!dataPaths?.length) {
+      throw new CliError(`${join(runDir, RUN_JSON)} does not say where its data files are (runs trained before run.json kept a "source"); pass --data <files> (it names ${(run.data ?? []).join(', ') || 'none'})`);
+    }
+    const format = f.format ?? source?.format;
+    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format ${format}`, 2);
+    const modelArg = f.model ?? source?.model ?? run.model;
+    if (!modelArg) throw new CliError(`${join(runDir, RUN_JSON)} names no model; pass --model <dir|repo>`);
+
+    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: true });
+    const tokenizer = await tokenizerFromModel(files);
+    const data = await dataExamples(dataPaths, {
+      seed: config.seed,
+      format: format as SourceFormat | undefined,
+      includeFailing: f['include-failing'] ?? source?.includeFailing,
+      bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
+    });
+    const sets = trainingSets(tokenizer, data, config);
+    const want = run.examples!;
+    const got = { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length };
+    if (got.train !== want.train || got.eval !== want.eval || got.tooLong !== (want.tooLong ?? 0)) {
+      throw new CliError(
+        `${dataPaths.join(', ')} give ${got.train} training, ${got.eval} held-out and ${got.tooLong} too-long examples, but the run had ${want.train}, ${want.eval} and ${want.tooLong ?? 0}; pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
+      );
+    }
+
+    const baseModel = f['base-model'] ?? baseModelOf(existsSync(modelArg) ? resolve(modelArg) : modelArg);
+    const written = recipeFiles({ run: { name: runDir.replace(/\/+$/, '').split('/').pop() || runDir, from: resolve(runDir), model: run.model ?? modelArg }, baseModel, config, ...sets });
+    for (const file of written) {
+      const path = join(out, file.name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, file.bytes);
+    }
+    const lines = launchLines(baseModel);
+    console.log(`wrote ${out}: ${got.train} training and ${got.eval} held-out examples, recipe.json, train.py; run it with\n  cd ${out} && ${lines.oneGpu}\n  cd ${out} && ${lines.zero3}`);
+    return 0;
+  },
+};
+export default recipe;

@@ -1,0 +1,343 @@
+// The training recipe (src/recipe): its loss is the studio's, and `studio recipe` writes what the
+// studio trained. One file and one engine for both, so their GPU work (the step dumps, one training
+// step) compiles its pipelines once and never fights over the CPU's cores.
+//
+// Loss parity. ssb_loss.py, exactly as a recipe folder ships it, runs with Debian's python3-torch
+// (/usr/bin/python3) on optimizer steps the studio dumped (`studio train --dump-step <file>
+// [--balance <file>]`: dumpStep + encodeDumpStep, called here in one process so the engine compiles
+// its pipelines once), for every balance rule from a state with α away from α₀ and for sft and
+// fixed:α. From the
+// dump's per-token NLL and segments alone it must give the studio's loss, L_cot, L_call, α, ∂L/∂α
+// (by autograd) and the rule's next state (θ's AdamW moments, the log-variances, DWA's windows).
+// Model: the embedded tiny Qwen3 (pre-trained, so L_cot and L_call differ and ∂L/∂α = L_cot − L_call
+// is no cancellation of two near-equal numbers); data: 14 demo examples with few target tokens, so
+// each step's 151,936-row LM head stays cheap on SwiftShader.
+//
+// The folder. `studio recipe` on a training run's folder: the exported data are
+// `studio tokenize`'s rows for the run's train and held-out examples, recipe.json carries the run's
+// config, the Python compiles, train.py's parser accepts the README's launch lines (--check-args:
+// no transformers needed), its transformers-free parts run under torch (loop_check.py: order,
+// schedule, data, the batch arithmetic of a step with a stand-in network), the LoraConfig it passes
+// to PEFT saves an adapter_config.json the studio reads back as the run's LoRA; refusals name the
+// path or the loss; and the worker's "Export recipe" zips the same files from a stored run.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { unzipSync } from 'fflate';
+import { cliEngine } from '../../src/cli/engine.ts';
+import { dataExamples } from '../../src/cli/localFiles.ts';
+import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
+import trainCommand, { encodeDumpStep, runFolderFacts } from '../../src/cli/commands/train.ts';
+import { RunFolderStore } from '../../src/jobs/store/folder.ts';
+import recipeCommand from '../../src/cli/commands/recipe.ts';
+import tokenizeCommand from '../../src/cli/commands/tokenize.ts';
+import { CliError } from '../../src/cli/command.ts';
+import { dumpStep } from '../../src/jobs/train.ts';
+import { storedExamples } from '../../src/jobs/store/dexie.ts';
+import { parsePeftAdapterConfig, peftAdapterConfig } from '../../src/model/peft.ts';
+import { TINY_QWEN3_DEFAULT, tinyModelSpec } from '../../src/model/tiny-model.ts';
+import { epochOrder, takeIndices } from '../../src/train/batching.ts';
+import { learningRate, type ScheduleKind } from '../../src/train/schedule.ts';
+import { BALANCE_RULES, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import { trainingSets } from '../../src/train/prepareData.ts';
+import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal } from '../../src/recipe/recipe.ts';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import { python, studio } from './helpers.ts';
+
+const EMBEDDED = 'public/models/tiny-qwen3';
+const DATA = 'tests/fixtures/data/recipe-demo.jsonl';
+/** Relative tolerance: the studio sums f32 NLLs on the GPU in its own order, Python adds the same
+ * f32 values in f64; over ~100 tokens the sums agree to ~1e-7 relative. 1e-5 is the issue's bar. */
+const RTOL = 1e-5;
+
+interface Case {
+  name: string;
+  flags: RunConfigFlags;
+  /** The balance state the run starts from (`studio train --balance`), away from α₀: grad's θ
+   * with AdamW moments three steps in, uncertainty's log-variances, DWA's last two windows. */
+  balance?: BalanceState;
+}
+
+// Batch 1; the sft case accumulates 2 micro-batches, so its segment means run over both.
+const common: RunConfigFlags = { batch: 1, seq: 320, rank: 2, alpha: 4, warmup: 1, steps: 4 };
+const CASES: Case[] = [
+  { name: 'ssb:grad', flags: { ...common, rule: 'grad', 'balance-lr': 0.05 }, balance: { rule: 'grad', theta: { value: 0.4, m: 0.02, v: 3e-4, step: 3 } } },
+  { name: 'ssb:uncertainty', flags: { ...common, rule: 'uncertainty' }, balance: { rule: 'uncertainty', logVarCot: 1.2, logVarCall: 0.4 } },
+  // Window 2: α from the last four steps' losses, the reasoning loss falling slower than the call's.
+  { name: 'ssb:dwa', flags: { ...common, rule: 'dwa', 'balance-window': 2 }, balance: { rule: 'dwa', cot: [5.6, 5.4, 5.3, 5.25], call: [1.2, 0.95, 0.9, 0.85] } },
+  { name: 'sft', flags: { ...common, 'grad-accum': 2, loss: 'sft' } },
+  { name: 'fixed:0.3', flags: { ...common, loss: 'fixed:0.3' } },
+];
+
+interface Result {
+  name: string;
+  step: number;
+  rule: string;
+  alpha0: number;
+  n_cot: number;
+  n_call: number;
+  pairs: Record<string, [number, number]>;
+}
+const jsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean);
+
+// One engine on the embedded model for the whole file: the step dumps and the training run that
+// makes the run folder share its compiled pipelines.
+const cli = cliEngine(EMBEDDED, { quiet: true });
+
+describe('recipe loss parity with the studio', () => {
+  it('ssb_loss.py reproduces dumped steps: loss, L_cot, L_call, α, ∂L/∂α and the next balance state, for grad, uncertainty, dwa, sft and fixed', { timeout: 240_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipe-parity-'));
+    const { engine } = await cli;
+    const data = await dataExamples([DATA], { seed: 42 });
+    const cases = [];
+    for (const c of CASES) {
+      const config = runConfigFromFlags(c.flags);
+      const dump = join(dir, `${c.name.replace(':', '-')}.safetensors`);
+      writeFileSync(dump, encodeDumpStep(await engine.run('a step dump', dumpStep, { config, examples: data, balance: c.balance })));
+      // The balance settings as recipe.json hands them to train.py.
+      const balance = recipeJson({ run: { name: c.name, from: c.name, model: EMBEDDED }, baseModel: null, config, train: [], held: [], tooLong: [] }).balance;
+      cases.push({ name: c.name, dump, balance, fresh: !c.balance });
+    }
+    // A recipe folder as `studio recipe` writes it; only its Python matters here.
+    const recipeDir = join(dir, 'recipe');
+    const config = runConfigFromFlags(common);
+    for (const f of recipeFiles({ run: { name: 'parity', from: 'parity', model: EMBEDDED }, baseModel: null, config, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: [] })) {
+      mkdirSync(join(recipeDir, f.name, '..'), { recursive: true });
+      writeFileSync(join(recipeDir, f.name), f.bytes);
+    }
+    writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
+    const r = python(['tests/recipe/dump_parity.py', recipeDir, join(dir, 'cases.json')]);
+    expect(r.code, r.err).toBe(0);
+    const results = JSON.parse(r.out) as Result[];
+
+    const table: string[] = [];
+    for (const res of results) {
+      const worst = Object.entries(res.pairs).map(([k, [mine, studio]]) => ({ k, mine, studio, rel: Math.abs(mine - studio) / Math.max(Math.abs(studio), 1e-30) }));
+      for (const w of worst) {
+        // atol 1e-12 only for quantities that are exactly 0 in both (a fresh AdamW moment).
+        expect(Math.abs(w.mine - w.studio) <= RTOL * Math.abs(w.studio) + 1e-12, `${res.name} step ${res.step}: ${w.k} recipe ${w.mine}, studio ${w.studio} (rel ${w.rel.toExponential(2)})`).toBe(true);
+      }
+      for (const k of ['loss', 'loss_cot', 'loss_call', 'ssb_alpha', 'grad.ssb_alpha']) expect(res.pairs[k], `${res.name}: ${k}`).toBeDefined();
+      const [alpha] = res.pairs.ssb_alpha;
+      // The rules start from states past α₀, so the rule's α (not just α₀) is what matched.
+      if (res.name.startsWith('ssb:')) expect(Math.abs(alpha - res.alpha0), `${res.name}: α still at α₀`).toBeGreaterThan(1e-4);
+      expect(res.n_cot > 0 && res.n_call > 0).toBe(true);
+      const rel = (k: string) => Math.max(...worst.filter((w) => w.k === k || w.k.startsWith(`${k} (`) || w.k.startsWith(`${k}.`)).map((w) => w.rel)).toExponential(1);
+      table.push(`${res.name.padEnd(16)} step ${res.step}  α ${alpha.toFixed(4)}  L_cot ${res.pairs.loss_cot[1].toFixed(4)}  L_call ${res.pairs.loss_call[1].toFixed(4)}  rel diff: loss ${rel('loss')}  cot ${rel('loss_cot')}  call ${rel('loss_call')}  α ${rel('ssb_alpha')}  ∂L/∂α ${rel('grad.ssb_alpha')}  next state ${rel('balance_after')}`);
+    }
+    expect(results.map((x) => x.name)).toEqual(CASES.map((c) => c.name));
+    console.log(table.join('\n'));
+  });
+});
+
+describe('studio recipe', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recipe-folder-'));
+  const model = join(process.cwd(), EMBEDDED);
+  const run = join(dir, 'run');
+  const out = join(dir, 'recipe');
+  let runJson: { config: RunConfig; examples: { train: number; eval: number; tooLong: number } };
+
+  // The run folder: one real training step of `studio train --steps 1 --batch 1 --grad-accum 2
+  // --rule dwa --balance-window 3 …`, through the command's own run folder (runFolderFacts) and
+  // training job on this file's engine; then `studio recipe` as a user runs it.
+  beforeAll(async () => {
+    const { engine } = await cli;
+    const config = runConfigFromFlags({ steps: 1, batch: 1, 'grad-accum': 2, seq: 320, rank: 2, alpha: 4, rule: 'dwa', 'balance-window': 3, 'eval-every': 0, 'checkpoint-every': 0 });
+    const data = await dataExamples([DATA], { seed: config.seed });
+    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false }));
+    const outcome = await engine.train({ config, examples: data, store, resume: false });
+    if (outcome.status !== 'done') throw new Error(`training ${outcome.status}: ${outcome.message}`);
+    runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    const r = studio('recipe', '--run', run, '--out', out);
+    if (r.code !== 0) throw new Error(`studio recipe failed: ${r.err}`);
+  }, 180_000);
+
+  it('writes studio tokenize’s rows for the run’s training and held-out examples, and the run’s config', async () => {
+    const tokens = join(dir, 'tokens.jsonl');
+    // studio tokenize, in this process (its command module, as bin/studio.mjs runs it).
+    expect(await tokenizeCommand.run(['--model', model, '--data', DATA, '--max-len', '320', '--only-passing', '--out', tokens])).toBe(0);
+    const byId = new Map(jsonl(tokens).map((line) => [JSON.parse(line).id as string, line]));
+    const train = jsonl(join(out, 'data/train.jsonl'));
+    const held = jsonl(join(out, 'data/eval.jsonl'));
+    expect([train.length, held.length]).toEqual([runJson.examples.train, runJson.examples.eval]);
+    expect(held.length).toBeGreaterThan(0);
+    // Each row is the very line studio tokenize writes for that example.
+    for (const line of [...train, ...held]) expect(line).toBe(byId.get(JSON.parse(line).id));
+    const trainIds = train.map((l) => JSON.parse(l).id);
+    const heldIds = held.map((l) => JSON.parse(l).id);
+    expect(trainIds.filter((id) => heldIds.includes(id))).toEqual([]);
+    // Training rows keep the import order (the order the studio's seeded permutation indexes).
+    const order = [...byId.keys()];
+    expect(trainIds).toEqual(order.filter((id) => trainIds.includes(id)));
+
+    const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8'));
+    expect(recipe.config).toEqual(runJson.config);
+    expect(recipe.base_model).toBe(model);
+    expect(recipe.balance).toMatchObject({ rule: 'dwa', window: 3, alpha0: runJson.config.alpha0 });
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'accelerate_fsdp.yaml', 'accelerate_zero3.yaml', 'data', 'recipe.json', 'recipe_data.py', 'recipe_loop.py', 'requirements.txt', 'ssb_loss.py', 'train.py']);
+    for (const [name, text] of Object.entries(RECIPE_PYTHON)) expect(readFileSync(join(out, name), 'utf8')).toBe(text);
+    const zero3 = readFileSync(join(out, 'accelerate_zero3.yaml'), 'utf8');
+    expect(zero3).toMatch(/distributed_type: DEEPSPEED/);
+    expect(zero3).toMatch(/zero_stage: 3/);
+    expect(zero3).toMatch(new RegExp(`gradient_clipping: ${runJson.config.maxGradNorm}\\n`));
+    expect(readFileSync(join(out, 'accelerate_fsdp.yaml'), 'utf8')).toMatch(/distributed_type: FSDP/);
+  });
+
+  it('train.py compiles and its parser accepts the README’s launch lines; the Python runs under torch', () => {
+    const work = join(dir, 'compile');
+    cpSync(out, work, { recursive: true });
+    for (const name of Object.keys(RECIPE_PYTHON)) {
+      const c = python(['-m', 'py_compile', join(work, name)]);
+      expect(c.code, `${name}: ${c.err}`).toBe(0);
+    }
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    const launches = readme.split('\n').filter((l) => /^(python train\.py|accelerate launch)/.test(l));
+    expect(launches).toHaveLength(4); // --check-args, one GPU, ZeRO-3, FSDP
+    for (const line of launches) {
+      const args = line.replace(/#.*$/, '').trim().split(/\s+/);
+      const script = args.indexOf('train.py');
+      // `accelerate launch` sets WORLD_SIZE; the run's step of 2 examples splits over 2 processes.
+      const world = line.startsWith('accelerate') ? '2' : '1';
+      const r = python(['train.py', ...args.slice(script + 1), '--check-args'], { cwd: out, env: { WORLD_SIZE: world } });
+      expect(r.code, `${line}: ${r.err}`).toBe(0);
+      const plan = JSON.parse(r.out);
+      expect(plan).toMatchObject({ examples_per_step: 2, world_size: Number(world), steps: 1, loss: 'ssb', train_examples: runJson.examples.train });
+      expect(plan.per_device_batch * plan.world_size * plan.accumulation_per_process).toBe(2);
+    }
+    const eight = python(['train.py', '--config', 'recipe.json', '--check-args'], { cwd: out, env: { WORLD_SIZE: '8' } });
+    expect(eight.code).not.toBe(0);
+    expect(eight.err).toMatch(/2 is not a multiple of 1 × 8/);
+    expect(python(['train.py', '--config', 'recipe.json', '--per-device-batch', '0', '--check-args'], { cwd: out }).code).not.toBe(0);
+
+    // The transformers-free parts against the studio's own order, cursor and schedule.
+    const orders = [[11, 42, 0], [11, 42, 1], [300, 7, 3], [5, 2 ** 31 + 5, 0]].map(([n, seed, epoch]) => ({ n, seed, epoch, order: [...epochOrder(n, seed, epoch)] }));
+    const takes = [[11, 42, [0, 0], 25], [11, 42, [0, 9], 4], [300, 1, [2, 290], 40]].map(([n, seed, cursor, count]) => {
+      const r = takeIndices(n as number, seed as number, { epoch: (cursor as number[])[0], index: (cursor as number[])[1] }, count as number);
+      return { n, seed, cursor, count, indices: r.indices, next: [r.next.epoch, r.next.index] };
+    });
+    const schedules = (['cosine', 'linear', 'constant'] as ScheduleKind[]).flatMap((kind) =>
+      [0, 3].map((warmup) => ({ kind, lr: 2e-4, warmup, total: 17, lrs: Array.from({ length: 20 }, (_, s) => learningRate({ kind, lr: 2e-4, warmupSteps: warmup, totalSteps: 17 }, s)) })),
+    );
+    // adapter_config.json as PEFT's save_pretrained writes it for the LoraConfig train.py builds:
+    // its LoraConfig fields (including ones newer PEFT versions add) and target_modules in set order.
+    const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8'));
+    const peftWritten = {
+      ...peftAdapterConfig(runJson.config.lora, recipe.base_model), ...recipe.peft, target_modules: [...recipe.peft.target_modules].reverse(),
+      exclude_modules: null, lora_bias: false, eva_config: null, corda_config: null, trainable_token_indices: null, use_qalora: false,
+    };
+    writeFileSync(join(dir, 'reference.json'), JSON.stringify({ orders, takes, schedules, peftWritten }));
+    const check = python(['tests/recipe/loop_check.py', out, join(dir, 'reference.json')]);
+    expect(check.code, check.out + check.err).toBe(0);
+    expect(check.out).toMatch(/averaged gradient = the whole step's/);
+    // …and the studio reads that adapter_config.json as the run's LoRA settings.
+    const spec = tinyModelSpec(TINY_QWEN3_DEFAULT);
+    expect(parsePeftAdapterConfig(JSON.stringify(peftWritten), spec)).toEqual({ ...runJson.config.lora, layers: undefined });
+  });
+
+  it('train.py runs end to end on the exported folder with stand-ins for accelerate, transformers and peft, writing what the studio reads', () => {
+    // A copy with token ids taken mod 97 and a 97-token stand-in model (train_smoke.py says what is
+    // stood in), 2 steps with an eval and a checkpoint after each, so every branch of train() runs.
+    const smoke = join(dir, 'smoke');
+    cpSync(out, smoke, { recursive: true });
+    for (const name of ['data/train.jsonl', 'data/eval.jsonl']) {
+      const rows = jsonl(join(out, name)).map((l) => JSON.parse(l));
+      writeFileSync(join(smoke, name), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97) }) + '\n').join(''));
+    }
+    const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8'));
+    writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, config: { ...recipe.config, steps: 2, evalEvery: 1, checkpointEvery: 1 } }));
+    mkdirSync(join(smoke, 'standin-model'));
+    writeFileSync(join(smoke, 'standin-model/config.json'), JSON.stringify({ vocab_size: 97 }));
+    const adapter = join(dir, 'smoke-adapter');
+    const r = python(['tests/recipe/train_smoke.py', smoke, adapter, '--base-model', join(smoke, 'standin-model')]);
+    expect(r.code, r.out + r.err).toBe(0);
+    const metrics = jsonl(join(adapter, 'metrics.jsonl')).map((l) => JSON.parse(l));
+    expect(metrics.map((m) => `${m.kind}@${m.step}`)).toEqual(['train@1', 'eval@1', 'train@2', 'eval@2']);
+    for (const k of ['loss', 'lossCot', 'lossCall', 'alpha', 'gradAlpha', 'lr', 'gradNorm']) expect(Number.isFinite(metrics[0][k]), k).toBe(true);
+    expect(existsSync(join(adapter, 'checkpoint-1', 'adapter_config.json'))).toBe(true);
+    // balance.json is a state the studio continues (studio hdr --adapter, studio train --balance).
+    const balance = parseBalanceState(JSON.parse(readFileSync(join(adapter, 'balance.json'), 'utf8')));
+    expect(balance).toMatchObject({ rule: 'dwa', cot: [metrics[0].lossCot, metrics[2].lossCot] });
+    expect(parsePeftAdapterConfig(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'), tinyModelSpec(TINY_QWEN3_DEFAULT))).toEqual({ ...runJson.config.lora, layers: undefined });
+  });
+
+  it('names the path and what is missing for a folder that is not a training run, and the loss or rule it cannot express', async () => {
+    const fails = async (...argv: string[]) => {
+      try {
+        await recipeCommand.run(argv);
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliError);
+        return (err as Error).message;
+      }
+      throw new Error(`studio recipe ${argv.join(' ')} did not fail`);
+    };
+    const elsewhere = join(dir, 'no-such-run');
+    expect(await fails('--run', elsewhere, '--out', join(dir, 'x'))).toBe(`--run ${elsewhere}: no such folder`);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    expect(await fails('--run', empty, '--out', join(dir, 'x'))).toMatch(`--run ${empty} is not a run folder: it has no run.json`);
+    const variant = (name: string, patch: (j: Record<string, unknown>) => void, extra: string[] = []) => {
+      const d = join(dir, name);
+      cpSync(run, d, { recursive: true });
+      for (const f of extra) writeFileSync(join(d, f), '{}');
+      const j = JSON.parse(readFileSync(join(d, 'run.json'), 'utf8'));
+      patch(j);
+      writeFileSync(join(d, 'run.json'), JSON.stringify(j));
+      return d;
+    };
+    const hdr = variant('hdr', () => undefined, ['hdr.json']);
+    expect(await fails('--run', hdr, '--out', join(dir, 'x'))).toMatch(`${hdr} is an HDR run`);
+    const unstarted = variant('unstarted', (j) => delete j.config);
+    expect(await fails('--run', unstarted, '--out', join(dir, 'x'))).toMatch(`${join(unstarted, 'run.json')} has no "config"`);
+    const focal = variant('focal', (j) => ((j.config as RunConfig).loss = 'focal'));
+    expect(await fails('--run', focal, '--out', join(dir, 'x'))).toMatch(/cannot export this run as a recipe: the loss "focal" is not one train\.py knows/);
+    const magic = variant('magic', (j) => ((j.config as RunConfig).balanceRule = 'magic' as never));
+    expect(await fails('--run', magic, '--out', join(dir, 'x'))).toMatch(/the balance rule "magic", which ssb_loss\.py does not implement/);
+    const old = variant('old', (j) => delete j.source);
+    expect(await fails('--run', old, '--out', join(dir, 'x'))).toMatch(/does not say where its data files are .* pass --data <files> \(it names recipe-demo\.jsonl\)/);
+    // Other data than the run's: the counts disagree and the export stops.
+    expect(await fails('--run', run, '--out', join(dir, 'x'), '--data', 'tests/fixtures/data/openai-tools.jsonl')).toMatch(/but the run had \d+, \d+ and 0; pass the data files/);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+    // studio train --balance refuses a state of another rule, naming both.
+    const state = join(dir, 'balance.json');
+    writeFileSync(state, JSON.stringify({ rule: 'uncertainty', logVarCot: 0.3, logVarCall: 1 }));
+    await expect(trainCommand.run(['--model', EMBEDDED, '--data', DATA, '--out', join(dir, 'x'), '--seq', '320', '--rule', 'dwa', '--balance', state, '--quiet'])).rejects.toThrow(
+      `--balance ${state} is a state of the uncertainty rule, but this run learns α with dwa (--rule)`,
+    );
+    // Every rule the studio has is one the recipe implements (a new rule fails here until ported).
+    expect([...RECIPE_BALANCE_RULES].sort()).toEqual([...BALANCE_RULES].sort());
+    expect(RECIPE_PYTHON['ssb_loss.py']).toContain(`BALANCE_RULES = (${BALANCE_RULES.map((r) => `'${r}'`).join(', ')})`);
+    expect(recipeRefusal({ ...DEFAULT_RUN_CONFIG, loss: 'fixed:1.5' })).toMatch(/fixed:1\.5/);
+  });
+
+  it('the worker’s exportRecipe zips the same recipe for a stored run, tokenized with the loaded model', async () => {
+    const db = new StudioDb(`recipe-export-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const imported = await importDatasetFiles([{ name: 'recipe-demo.jsonl', blob: new Blob([readFileSync(DATA)]) }]);
+    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples, files: imported.files });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 1, seqLen: 320, evalExamples: 4, loss: 'fixed:0.4' };
+    await db.runs.put({ id: 'run-r', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config, name: 'fixed run', modelRef: 'local:tiny' });
+    const engine = new StudioEngine(undefined, () => undefined, db);
+    const files = readdirSync(model).map((n) => new File([readFileSync(join(model, n))], n));
+    await expect(engine.handlers.exportRecipe({ runId: 'run-r' }, () => undefined)).rejects.toThrow(/no model/i);
+    await engine.handlers.loadModel({ source: { kind: 'files', files, label: 'tiny' } }, () => undefined);
+    const r = await engine.handlers.exportRecipe({ runId: 'run-r' }, () => undefined);
+    expect(r.fileName).toBe('fixed-run-recipe.zip');
+    const entries = unzipSync(r.zip);
+    const zip = new Map(Object.entries(entries));
+    const recipe = JSON.parse(new TextDecoder().decode(zip.get('fixed-run-recipe/recipe.json')));
+    expect(recipe.config).toEqual(config);
+    // A model dropped as files is no hub repo: train.py will ask for --base-model.
+    expect(recipe.base_model).toBeNull();
+    const sets = trainingSets(engine.jobs.requireModel().tokenizer, await storedExamples(db, dataset.id), config);
+    const rows = new TextDecoder().decode(zip.get('fixed-run-recipe/data/train.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toEqual(sets.train.map((e) => ({ id: e.id, input_ids: Array.from(e.inputIds), segments: Array.from(e.segments) })));
+    expect([r.trainExamples, r.evalExamples]).toEqual([sets.train.length, sets.held.length]);
+    expect(new TextDecoder().decode(zip.get('fixed-run-recipe/train.py'))).toBe(RECIPE_PYTHON['train.py']);
+    expect(new TextDecoder().decode(zip.get('fixed-run-recipe/README.md'))).toMatch(/--base-model <repo id or folder>/);
+  });
+});
