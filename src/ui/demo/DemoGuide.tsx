@@ -121,7 +121,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             checks become new training data and their cases leave the pool.
           </p>
           {p.hdr && (
-            <p data-testid="demo-hdr" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter}>
+            <p data-testid="demo-hdr-result" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter}>
               Hard-case pool: {p.hdr.poolBefore} → <strong>{p.hdr.poolAfter}</strong> after {p.hdr.row.rounds.length === 1 ? 'one round' : `${p.hdr.row.rounds.length} rounds`}.{' '}
               <button className="link" onClick={() => onOpen('eval')}>
                 See the rounds
