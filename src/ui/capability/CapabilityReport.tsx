@@ -1,6 +1,5 @@
 // The capability screen: adapter, features, limits, a self-test, the largest model that fits;
 // or, where WebGPU is missing, exactly what the user can do about it.
-import { useEffect } from 'react';
 import { useCapabilities, type Capabilities } from '../../state/capabilityStore.ts';
 import { formatBytes, formatParams } from '../format.ts';
 import { webgpuAdvice } from './webgpuHelp.ts';
@@ -21,9 +20,6 @@ export function CapabilityReport() {
   const problem = useCapabilities((s) => s.problem);
   const probe = useCapabilities((s) => s.probe);
 
-  useEffect(() => {
-    if (status === 'idle') void probe();
-  }, [status, probe]);
 
   if (status === 'idle' || status === 'probing') {
     return (

@@ -1,7 +1,6 @@
 // "Start here": the guided first path (model → data → train → evaluate → HDR) with the embedded
 // model and the demo dataset, each step one click, each finished step showing what it did. Says
 // plainly what the embedded model is and what a real model needs.
-import { useEffect } from 'react';
 import { useCapabilities } from '../../state/capabilityStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
@@ -29,11 +28,6 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const p = useDemoProgress();
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
-  const capabilityStatus = useCapabilities((s) => s.status);
-  const probe = useCapabilities((s) => s.probe);
-  useEffect(() => {
-    if (capabilityStatus === 'idle') void probe();
-  }, [capabilityStatus, probe]);
   const button = (step: DemoStep, label: string, run: () => void, blocked: boolean) => (
     <button className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked} onClick={run}>
       {busy === step ? 'Working…' : label}
