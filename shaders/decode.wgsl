@@ -5,6 +5,7 @@
 //   argmax_rows  the greedy token of each row of logits [B, V]: the index of the largest value, ties to
 //                the lowest index (src/model/sampling.ts argmax), so only B ids are read back, not B·V
 //                logits. One workgroup per row; each thread scans a strided slice, then a tree reduce.
+//   sample_rows  a temperature / top-p draw per row, also reading back only B ids (below).
 // Layouts: new rows [B, W] and caches [B, maxT, W] as vec4 (W = nKv·headDim, a multiple of 4).
 
 struct AppendParams {
@@ -44,19 +45,17 @@ struct ArgmaxParams {
 @group(0) @binding(6) var<storage, read> logits: array<f32>;
 @group(0) @binding(7) var<storage, read_write> chosen: array<u32>;
 
-override AWG: u32 = 256;
+override AWG: u32 = 256; // a power of two (the halving trees)
 const NONE = 0xffffffffu;
 var<workgroup> bestValue: array<f32, AWG>;
 var<workgroup> bestIndex: array<u32, AWG>;
 
-@compute @workgroup_size(AWG)
-fn argmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = xp.offset + wid.x * xp.V;
-  // NONE until a non-NaN value is seen (as the CPU scan, which never takes a NaN and keeps the
-  // first of equal values: −∞ everywhere gives index 0).
+// The first index of the largest of the V values from `row` (NaN never wins), or NONE for a row of
+// NaN only, as the CPU scan that keeps the first of equal values: −∞ everywhere gives index 0.
+fn rowArgmax(lid: u32, row: u32, V: u32) -> u32 {
   var bv = 0.0;
   var bi = NONE;
-  for (var i = lid; i < xp.V; i += AWG) {
+  for (var i = lid; i < V; i += AWG) {
     let x = logits[row + i];
     if (x == x && (bi == NONE || x > bv)) { bv = x; bi = i; } // strided: the first index wins in a thread
   }
@@ -75,6 +74,154 @@ fn argmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     }
     workgroupBarrier();
   }
+  return bestIndex[0];
+}
+
+@compute @workgroup_size(AWG)
+fn argmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let best = rowArgmax(lid, xp.offset + wid.x * xp.V, xp.V);
   // A row of NaN only: token 0, as the CPU argmax gives.
-  if (lid == 0u) { chosen[wid.x] = select(bestIndex[0], 0u, bestIndex[0] == NONE); }
+  if (lid == 0u) { chosen[wid.x] = select(best, 0u, best == NONE); }
+}
+
+// sample_rows: temperature and top-p (nucleus) sampling of one token per row of logits [B, V], one
+// workgroup (AWG threads) per row. The CPU sampler (src/model/sampling.ts sampleRowExact) repeats every operation below in the same order with f32
+// rounding, and the two must pick the same token for the same logits and draw, so only operations
+// whose f32 result WGSL defines exactly are used: +, −, × (correctly rounded), comparisons, integer
+// ops, bitcasts and table lookups. No exp() (its precision is the implementation's), no division,
+// and no sum of a rounded product (a driver may fuse x·y + z into one fma): weights go through
+// the scratch buffer before they are summed.
+//
+//   z' = z with |z| < 2^-126 taken as 0 (subnormals: a GPU may flush them, the CPU does not)
+//   m  = (max z)' (NaN skipped; = max z', as z ↦ z' never decreases); d = (z' − m), subnormal d as 0
+//   w  = 0 if !(d > dCut), else 2^y with y = d·scale (scale = log2(e)/T, dCut = −125/scale: w ≥ 2^-126
+//        stays normal), as 2^y = 2^-n · Thi[j] · Tlo[k] for −y = n + j/2^10 + k/2^20 (−y·2^20 truncated)
+//   top-p: mass(t) = Σ_{w_i ≥ t, w_i > 0} w_i (each thread sums i = lid, lid + AWG, … in order, then a
+//          halving tree); t* = the largest f32 t with mass(t) ≥ f32(topP · mass(0)), found by a
+//          binary search over t's bit pattern (positive floats order as their bits; mass(t) never
+//          rises with t, since rounding is monotone); kept = {i : w_i ≥ t*, w_i > 0}. Tokens tied
+//          at t* are all kept. topP ≥ 1 keeps every w_i > 0 without a search.
+//   draw: the row is cut into AWG contiguous chunks of L = ⌈V/AWG⌉; s_c = kept weights of chunk c
+//          summed in index order; P_0 = 0, P_{c+1} = P_c + s_c; r = u·P_AWG; the token is the first
+//          kept i (index order) with r < P_c + (chunk c's kept weights up to i), which is monotone in
+//          i, so the chunk is the first with r < P_{c+1}. When rounding leaves r ≥ P_AWG: the last
+//          kept token. A row with nothing kept (only NaN/±∞ logits): its first maximum (argmax).
+
+struct SampleParams {
+  V: u32,
+  scale: f32, // f32(log2(e) / T)
+  dCut: f32,  // f32(−125 / scale)
+  topP: f32,  // f32(topP); ≥ 1: no nucleus
+}
+
+// logits (6, [B, V]) and chosen (7, [B]) as argmax_rows.
+@group(0) @binding(0) var<uniform> sp: SampleParams;
+@group(0) @binding(8) var<storage, read> draws: array<f32>;           // [B] u in [0, 1)
+@group(0) @binding(9) var<storage, read> exp2Table: array<f32>;       // [2^10 + 2^10]: 2^(−j/2^10), 2^(−k/2^20)
+@group(0) @binding(10) var<storage, read_write> weights: array<f32>;  // [B, V] scratch
+
+const MIN_NORMAL = 1.17549435e-38; // 2^-126
+const ONE_BITS = 0x3f800000u; // bits of 1.0, the largest weight
+const SEARCH_STEPS = 30u; // ⌈log2(ONE_BITS + 1)⌉: the bisection of [0, ONE_BITS + 1) ends at width 1
+
+fn flushSubnormal(x: f32) -> f32 {
+  return select(x, 0.0, abs(x) < MIN_NORMAL);
+}
+
+fn weightOf(z: f32, zMax: f32) -> f32 {
+  let d = flushSubnormal(flushSubnormal(z) - zMax);
+  if (!(d > sp.dCut)) { return 0.0; } // also NaN and −∞
+  let y = d * sp.scale; // in (−125·(1 + 2^-23), 0]
+  let a = u32(-y * 1048576.0);
+  let n = a >> 20u; // ≤ 125
+  let m = exp2Table[(a >> 10u) & 1023u] * exp2Table[1024u + (a & 1023u)];
+  return m * bitcast<f32>((127u - n) << 23u);
+}
+
+// Σ x over the workgroup by the halving tree; every thread gets the sum.
+fn sumAll(lid: u32, x: f32) -> f32 {
+  workgroupBarrier(); // everyone has read the previous bestValue[0]
+  bestValue[lid] = x;
+  workgroupBarrier();
+  for (var s = AWG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { bestValue[lid] = bestValue[lid] + bestValue[lid + s]; }
+    workgroupBarrier();
+  }
+  return bestValue[0];
+}
+
+// mass(t): kept weights at threshold t, strided partial sums then the tree.
+fn massAbove(lid: u32, row: u32, t: f32) -> f32 {
+  var acc = 0.0;
+  for (var i = lid; i < sp.V; i += AWG) {
+    let w = weights[row + i];
+    if (w >= t && w > 0.0) { acc = acc + w; }
+  }
+  return sumAll(lid, acc);
+}
+
+@compute @workgroup_size(AWG)
+fn sample_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x * sp.V;
+  let best = rowArgmax(lid, row, sp.V);
+  let fallback = select(best, 0u, best == NONE);
+  let zMax = flushSubnormal(select(logits[row + fallback], 0.0, best == NONE));
+
+  // Weights, each written and (in the mass sums) read back by the same thread.
+  for (var i = lid; i < sp.V; i += AWG) {
+    weights[row + i] = weightOf(logits[row + i], zMax);
+  }
+  var t = 0.0;
+  if (sp.topP < 1.0) {
+    let goal = sp.topP * massAbove(lid, row, 0.0);
+    var lo = 0u; // mass(lo) ≥ goal (lo = 0: every kept weight)
+    var hi = ONE_BITS + 1u; // mass(hi) < goal (no weight exceeds 1)
+    for (var step = 0u; step < SEARCH_STEPS; step++) {
+      let mid = lo + (hi - lo) / 2u;
+      if (massAbove(lid, row, bitcast<f32>(mid)) >= goal) { lo = mid; } else { hi = mid; }
+    }
+    t = bitcast<f32>(lo);
+  }
+
+  // The draw reads other threads' weights: their stores must be visible.
+  storageBarrier();
+  let L = (sp.V + AWG - 1u) / AWG;
+  let begin = min(lid * L, sp.V);
+  let end = min(begin + L, sp.V);
+  var sum = 0.0;
+  var last = NONE;
+  for (var i = begin; i < end; i++) {
+    let w = weights[row + i];
+    if (w >= t && w > 0.0) { sum = sum + w; last = i; }
+  }
+  workgroupBarrier(); // the reductions' last reads of bestValue are done
+  bestValue[lid] = sum;
+  bestIndex[lid] = last;
+  workgroupBarrier();
+  if (lid != 0u) { return; }
+  var total = 0.0;
+  var lastKept = NONE;
+  for (var c = 0u; c < AWG; c++) {
+    total = total + bestValue[c];
+    if (bestIndex[c] != NONE) { lastKept = bestIndex[c]; }
+  }
+  if (lastKept == NONE) { chosen[wid.x] = fallback; return; }
+  let r = draws[wid.x] * total;
+  var p = 0.0;
+  for (var c = 0u; c < AWG; c++) {
+    let next = p + bestValue[c];
+    if (r < next) {
+      var local = 0.0;
+      let cEnd = min(c * L + L, sp.V);
+      for (var i = c * L; i < cEnd; i++) {
+        let w = weights[row + i];
+        if (w >= t && w > 0.0) {
+          local = local + w;
+          if (r < p + local) { chosen[wid.x] = i; return; }
+        }
+      }
+    }
+    p = next;
+  }
+  chosen[wid.x] = lastKept;
 }

@@ -1,7 +1,8 @@
 // Batched text generation with a KV cache: prefill the prompts, then one decode step per new token
-// for every unfinished sequence (one submit and one readback per step): greedy decoding picks the
-// tokens on the GPU and reads back only their ids; temperature and top-p sample on the CPU from the
-// step's [B, V] logits, stopping on eos ids, stop strings, max tokens or abort,
+// for every unfinished sequence (one submit and one readback per step): greedy, temperature and
+// top-p choose the tokens on the GPU and read back only their ids (each sequence's seeded RNG
+// supplies the draw), unless the caller asks for the logits (`onLogits`), when the same choice is
+// made on the CPU from the step's [B, V] logits; stopping on eos ids, stop strings, max tokens or abort,
 // and streaming each token as it is chosen. Token ids in, token ids out: rendering prompts with
 // the chat template and decoding text belong to the caller (its tokenizer), except that stop
 // strings need the caller's `decode`. Never changes weights, LoRA parameters or optimizer state;
@@ -12,6 +13,7 @@ import type { ModelSpec } from './config.ts';
 import type { ModelState } from './transformer.ts';
 import { createGenerator, decodeStep, prefill, type PrefillItem } from './kvCache.ts';
 import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
+import { drawToF32, samplingParams } from '../ops/sampling.ts';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -120,9 +122,11 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     const ids = new Array<number>(B).fill(0);
     const positions = new Array<number>(B).fill(0);
     const sampling = new Array<boolean>(B).fill(false);
-    // Greedy needs only each row's argmax, which the GPU finds; logits come back only for sampling
-    // or for a caller that asked to see them.
-    const greedyOnGpu = !((opts.temperature ?? 0) > 0) && !opts.onLogits;
+    // The GPU picks each row's token (argmax, or a draw with the CPU sampler's exact arithmetic);
+    // logits come back only for a caller that asked to see them.
+    const params = samplingParams(opts.temperature, opts.topP);
+    const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
+    const draws = new Float32Array(B);
     for (;;) {
       if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
       let any = false;
@@ -137,9 +141,12 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         // The fed token yields a new token when it is the prompt's last or a generated one.
         sampling[b] = s.cached + 1 >= s.prompt.length;
         wantLogits ||= sampling[b];
+        // One draw per sampled token, as the CPU sampler takes it, so both paths use the same stream.
+        if (sampling[b] && onGpu === 'sample') draws[b] = drawToF32(s.rand());
       }
       if (!any) break;
-      const out = await decodeStep(g, { ids, positions, active, output: wantLogits ? (greedyOnGpu ? 'greedy' : 'logits') : 'none' });
+      const output = wantLogits ? (onGpu ?? 'logits') : 'none';
+      const out = await decodeStep(g, { ids, positions, active, output, sample: params ? { params, draws } : undefined });
       const V = spec.vocabSize;
       for (let b = 0; b < B; b++) {
         if (!active[b]) continue;
@@ -150,8 +157,8 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
           continue;
         }
         let tok: number;
-        if (out && 'greedy' in out) {
-          tok = out.greedy[b];
+        if (out && 'chosen' in out) {
+          tok = out.chosen[b];
         } else {
           const row = (out as { logits: Float32Array }).logits.subarray(b * V, (b + 1) * V);
           opts.onLogits?.(b, row);

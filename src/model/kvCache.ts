@@ -2,8 +2,8 @@
 // (K after q/k norm and RoPE, V as projected), a prompt prefill through the training
 // transformer's own layerForward, and a one-token-per-sequence decode step built from the same
 // ops (llm.c style, one layer read top to bottom). Only records GPU work and submits once per
-// call; the single readback is either the B greedy token ids (argmax on the GPU) or, for sampling
-// on the CPU, the [B, V] logits of a decode step, and only when asked for.
+// call; the single readback is either the B chosen token ids (argmax or temperature/top-p sampling
+// on the GPU) or, for a caller that wants them, the [B, V] logits of a decode step.
 // Never touches LoRA gradients or optimizer state; the prefill overwrites m.acts (activations are
 // scratch between training steps, never state).
 //
@@ -11,7 +11,7 @@
 //   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)];  q,k = rope(q,k)
 //   cache[b, pos_b] = k_b, v_b;  att_b = softmax(q_b·cache_k[b, ≤pos_b]ᵀ/√d)·cache_v[b, ≤pos_b]
 //   x_mid = x + att·W_oᵀ;  x = x_mid + (silu(rms(x_mid)·W_gᵀ)·(rms(x_mid)·W_uᵀ))·W_dᵀ
-import { createStorageBuffer, readF32, readU32, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { createStorageBuffer, readF32, readU32, uploadBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { matmul } from '../ops/matmul.ts';
 import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeForward } from '../ops/rope.ts';
@@ -19,6 +19,7 @@ import { attentionDecode } from '../ops/attention.ts';
 import { swigluForward } from '../ops/swiglu.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { argmaxRows, kvAppend } from '../ops/decode.ts';
+import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import { createBatchSlots, writeBatch } from './batchBuffers.ts';
 import { layerForward, layerForwardPass, type LayerBuffers, type ModelState } from './transformer.ts';
@@ -55,7 +56,9 @@ interface DecodeBuffers {
   act: GPUBuffer; // [B, I]
   loraU: GPUBuffer; // [B, r] x·Aᵀ, reused by every target in turn
   logits: GPUBuffer; // [B, V]
-  chosen: GPUBuffer; // [B] u32 greedy ids
+  chosen: GPUBuffer; // [B] u32 chosen ids
+  /** Made on the first sampled step (greedy generation never needs them). */
+  sampler: { draws: GPUBuffer; table: GPUBuffer; weights: GPUBuffer } | null;
 }
 
 export interface Generator {
@@ -121,11 +124,17 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       loraU: f32(B * (m.lora?.settings.rank ?? 1), 'decode.loraU'),
       logits: f32(B * spec.vocabSize, 'decode.logits'),
       chosen: f32(B, 'decode.chosen'),
+      sampler: null,
     };
     // As in activations.ts: without q/k norm RoPE rotates the projection output in place.
     buffers.q = spec.qkNorm ? f32(B * qd, 'decode.q') : buffers.qPre;
     buffers.k = spec.qkNorm ? f32(B * kvd, 'decode.k') : buffers.kPre;
-    return { m, cache, buffers, destroy: () => owned.forEach((b) => b.destroy()) };
+    return {
+      m,
+      cache,
+      buffers,
+      destroy: () => [...owned, ...Object.values(buffers.sampler ?? {})].forEach((b) => b.destroy()),
+    };
   } catch (err) {
     owned.forEach((b) => b.destroy());
     throw err;
@@ -210,12 +219,16 @@ export interface DecodeStepInput {
   positions: ArrayLike<number>;
   /** Rows that take part; inactive rows write nothing to the cache. */
   active: ArrayLike<boolean>;
-  /** What to read back: nothing (prompt tokens only), the [B, V] logits of the fed tokens (sampling on
-   * the CPU), or only each row's greedy next token (argmax on the GPU: B ids instead of B·V floats). */
-  output: 'none' | 'logits' | 'greedy';
+  /** What to read back: nothing (prompt tokens only), the [B, V] logits of the fed tokens, or only
+   * each row's next token chosen on the GPU (B ids instead of B·V floats): its argmax ('greedy') or
+   * a draw ('sample', with `sample`). */
+  output: 'none' | 'logits' | 'greedy' | 'sample';
+  /** For 'sample': the kernel's parameters and one uniform draw per row (drawToF32; any value for
+   * rows that do not sample). */
+  sample?: { params: SamplingParams; draws: Float32Array };
 }
 
-export type DecodeStepOutput = { logits: Float32Array } | { greedy: Uint32Array } | null;
+export type DecodeStepOutput = { logits: Float32Array } | { chosen: Uint32Array } | null;
 
 /** The decode step's scratch seen as one layer's buffers: every norm output in `h`, one rstd, one
  * head-norm rstd, and one LoRA u buffer shared by every target in turn. */
@@ -288,8 +301,29 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
   if (input.output === 'greedy') {
     await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });
     gpu.recorder.submit();
-    return { greedy: await readU32(gpu.ctx, d.chosen, B) };
+    return { chosen: await readU32(gpu.ctx, d.chosen, B) };
+  }
+  if (input.output === 'sample') {
+    if (!input.sample || input.sample.draws.length !== B) throw new Error(`decodeStep: 'sample' needs sampling parameters and ${B} draws`);
+    const s = samplerBuffers(g);
+    writeBuffer(gpu.ctx, s.draws, input.sample.draws);
+    await sampleRows(gpu, { logits: d.logits, draws: s.draws, table: s.table, weights: s.weights, chosen: d.chosen, rows: B, V, params: input.sample.params });
+    gpu.recorder.submit();
+    return { chosen: await readU32(gpu.ctx, d.chosen, B) };
   }
   gpu.recorder.submit();
   return { logits: await readF32(gpu.ctx, d.logits, B * V) };
+}
+
+function samplerBuffers(g: Generator): NonNullable<DecodeBuffers['sampler']> {
+  const d = g.buffers;
+  if (!d.sampler) {
+    const { ctx } = g.m.gpu;
+    d.sampler = {
+      draws: createStorageBuffer(ctx, g.cache.B * 4, 'decode.draws'),
+      table: uploadBuffer(ctx, exp2Table(), 'decode.exp2Table'),
+      weights: createStorageBuffer(ctx, g.cache.B * g.m.spec.vocabSize * 4, 'decode.weights'),
+    };
+  }
+  return d.sampler;
 }

@@ -1,11 +1,12 @@
 // Launches of shaders/decode.wgsl: the KV-cache append of a decode step and the greedy argmax over
-// rows of logits. Records into gpu.recorder only; never submits, never reads back.
+// rows of logits (its sampling kernel is launched by ./sampling.ts). Records into gpu.recorder only; never submits, never reads back.
 import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
 import code from '../../shaders/decode.wgsl?raw';
 
 export const DECODE = shaderFile('decode.wgsl', code);
 const WG = 64;
-const ARGMAX_WG = 256;
+/** Threads per row of argmax_rows and sample_rows (a power of two). */
+export const ARGMAX_WG = 256;
 
 export interface KvAppendArgs {
   /** [B, width] f32: this step's K and V rows (after q/k norm and RoPE for K). */

@@ -48,11 +48,15 @@ async function greedyMatchesReference(): Promise<void> {
     const a = JSON.stringify(await generate(model.state, prompts, opts));
     const b = JSON.stringify(await generate(model.state, prompts, opts));
     check(a === b, `seeded sampling differs between runs:\n${a}\n${b}`);
+    // The GPU's draw (Chromium's shader compiler) equals the CPU sampler on the read-back logits.
+    const c = JSON.stringify(await generate(model.state, prompts, { ...opts, topP: 0.9, onLogits: () => undefined }));
+    const d = JSON.stringify(await generate(model.state, prompts, { ...opts, topP: 0.9 }));
+    check(c === d, `GPU sampling differs from the CPU sampler:\n${d}\n${c}`);
   } finally {
     model.release();
   }
 }
 
 export const tests = {
-  'greedy generation with a KV cache matches the reference; seeded sampling repeats': greedyMatchesReference,
+  'greedy generation with a KV cache matches the reference; seeded sampling repeats and the GPU draw equals the CPU sampler': greedyMatchesReference,
 };

@@ -3,8 +3,9 @@
 // reference argmax step by step and the decode logits match the reference's last row, for a batch
 // of prompts of different lengths, with and without LoRA, through the packed prefill and through
 // the token-by-token path a prompt longer than the prefill chunk takes. Then the sampling and
-// stopping contract (seeded temperature, top-p, stop ids, stop strings, max tokens, abort) and the
-// CPU sampler's distribution.
+// stopping contract (seeded temperature, top-p, stop ids, stop strings, max tokens, abort), the GPU
+// sampler giving the CPU sampler's tokens, seeded sampling on the embedded model (full Qwen
+// vocabulary), and the CPU sampler's distribution.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
@@ -12,7 +13,8 @@ import { openModel } from '../../src/model/checkpoint.ts';
 import { loadEngineModel, type EngineModel } from '../../src/model/engineModel.ts';
 import { initLoraAdapter, type LoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
 import { defaultStopTokenIds, generate, type GenerationResult } from '../../src/model/generate.ts';
-import { argmax, nucleus, sampleToken, sequenceRng } from '../../src/model/sampling.ts';
+import { argmax, nucleusThreshold, sampleToken, sequenceRng } from '../../src/model/sampling.ts';
+import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
 import { createGenerator, kvCacheBytes } from '../../src/model/kvCache.ts';
 import type { ModelSpec } from '../../src/model/config.ts';
 import { loadReferenceWeights, referenceForward, refLoraFromAdapter, type RefLora, type RefWeights } from '../reference/transformer.ts';
@@ -149,6 +151,16 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(alone[0]).toEqual(a[0]);
   });
 
+  it('sampling on the GPU gives the tokens the CPU sampler picks from the read-back logits, same seed', async () => {
+    for (const [temperature, topP] of [[0.8, 1], [1.5, 0.9], [1, 0.5]] as const) {
+      const opts = { maxNewTokens: N, stopTokenIds: [], temperature, topP, seed: 77 };
+      const onGpu = await generate(model.state, prompts, opts);
+      // onLogits reads every row back and samples on the CPU (the fallback path), same draws.
+      const onCpu = await generate(model.state, prompts, { ...opts, onLogits: () => undefined });
+      expect(onGpu, `T=${temperature} top-p=${topP}`).toEqual(onCpu);
+    }
+  });
+
   it('top-p with a tiny p keeps only the most likely token, i.e. equals greedy', async () => {
     const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], temperature: 1, topP: 1e-6, seed: 5 });
     expect(r).toEqual(greedy);
@@ -223,6 +235,24 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
   });
 });
 
+describe('seeded sampling on the embedded model (151,936-token vocabulary)', () => {
+  it('reproduces with the same seed, differs with another, and the GPU equals the CPU sampler', async () => {
+    const gpu = await testGpu();
+    const model = await loadEngineModel(gpu, nodeDirectoryModelFiles('public/models/tiny-qwen3'), { lora: null, maxTokens: 32 });
+    try {
+      const prompts = [randomPrompt(1000, 7, 301), randomPrompt(1000, 4, 302)];
+      const opts = { maxNewTokens: 6, stopTokenIds: [], temperature: 1, topP: 0.95, seed: 2024 };
+      const a = await generate(model.state, prompts, opts);
+      expect(await generate(model.state, prompts, opts)).toEqual(a);
+      expect(await generate(model.state, prompts, { ...opts, onLogits: () => undefined })).toEqual(a);
+      const other = await generate(model.state, prompts, { ...opts, seed: 2025 });
+      expect(other.map((r) => r.tokens)).not.toEqual(a.map((r) => r.tokens));
+    } finally {
+      model.release();
+    }
+  });
+});
+
 describe('CPU sampler', () => {
   const logits = Float32Array.from([1.0, 3.0, 2.5, -1.0, 3.0, 0.0]);
 
@@ -247,16 +277,34 @@ describe('CPU sampler', () => {
     }
   });
 
-  it('top-p keeps the smallest most-likely prefix reaching p and renormalises', () => {
-    const w = Float64Array.from([0.1, 0.4, 0.05, 0.3, 0.15]);
-    expect(nucleus(w, 0.4)).toEqual([1]);
-    expect(nucleus(w, 0.5)).toEqual([1, 3]);
-    expect(nucleus(w, 0.71)).toEqual([1, 3, 4]);
-    expect(nucleus(w, 1)).toEqual([1, 3, 4, 0, 2]);
-    // Threshold lowering: most mass in many tiny weights far below the first threshold.
-    const flat = new Float64Array(1000).fill(1e-6);
-    flat[0] = 1;
-    expect(nucleus(flat, 1.0004999).length).toBe(501); // 1 + 500·1e-6 is the first prefix to reach it
+  it('top-p keeps the smallest most-likely prefix reaching p (all ties at the cut) and renormalises', () => {
+    const kept = (w: Float32Array, p: number) => {
+      const t = nucleusThreshold(w, Math.fround(p));
+      return [...w.keys()].filter((i) => w[i] >= t && w[i] > 0).sort((a, b) => w[b] - w[a] || a - b);
+    };
+    // p away from the prefix masses (0.4, 0.7, 0.85, 0.95, 1) so f32 rounding cannot move the cut.
+    const w = Float32Array.from([0.1, 0.4, 0.05, 0.3, 0.15]);
+    expect(kept(w, 0.35)).toEqual([1]);
+    expect(kept(w, 0.5)).toEqual([1, 3]);
+    expect(kept(w, 0.8)).toEqual([1, 3, 4]);
+    expect(kept(w, 0.9)).toEqual([1, 3, 4, 0]);
+    expect(kept(w, 1)).toEqual([1, 3, 4, 0, 2]);
+    // Most mass in many tiny, distinct weights: the cut lands deep in the tail, exactly where the
+    // sorted prefix first reaches p·Σw (f64, checked away from the boundary).
+    const r = sequenceRng(11, 0);
+    const tail = Float32Array.from({ length: 1000 }, (_, i) => (i === 0 ? 1 : 1e-3 * (0.5 + r())));
+    const order = [...tail.keys()].sort((a, b) => tail[b] - tail[a]);
+    const total = tail.reduce((a, b) => a + b, 0);
+    for (const p of [0.3, 0.6, 0.75, 0.97]) {
+      let n = 0;
+      let mass = 0;
+      while (mass < p * total) mass += tail[order[n++]];
+      expect(mass - p * total, 'the f64 prefix is not at the boundary').toBeGreaterThan(1e-6);
+      expect(kept(tail, p), `p=${p}`).toEqual(order.slice(0, n));
+    }
+    // Tied weights at the cut are all kept (the GPU cannot order ties without a sort).
+    const tied = Float32Array.from([0.5, 0.25, 0.25]);
+    expect(kept(tied, 0.6)).toEqual([0, 1, 2]);
     const rand = sequenceRng(3, 1);
     const seen = new Set<number>();
     for (let i = 0; i < 2000; i++) seen.add(sampleToken(logits, { temperature: 1, topP: 0.8 }, rand));
