@@ -10,6 +10,8 @@ export interface SamplingSettings {
   temperature?: number;
   topP?: number;
   seed?: number;
+  /** One seed per prompt, so each sequence's draws do not depend on its batch (overrides `seed`). */
+  seeds?: number[];
   stopTokenIds?: number[];
   signal?: AbortSignal;
 }

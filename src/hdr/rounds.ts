@@ -11,6 +11,7 @@ import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
+import { hashString } from '../model/random.ts';
 import { SampleDeduper } from './dedupe.ts';
 import { qualityGate, type GateFailure, type GateRule } from './gate.ts';
 import { replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
@@ -244,27 +245,37 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 }
 
 /**
- * k decoded answers per open case. Each sample index is its own generate pass with its own seed,
- * so the k answers to one prompt never share a random stream even if the generator seeds per
- * batch slot.
+ * The seed of sample s of a hard case in a round: fixed by (HDR seed, round, case id, s), so the
+ * sample is the same whichever batch, batch slot or pool order it is generated in.
+ */
+export function hdrSampleSeed(seed: number, round: number, caseId: string, s: number): number {
+  return hashString(`${seed}:${round}:${caseId}:${s}`);
+}
+
+/**
+ * k decoded answers per open case, generated as batches of `batchSize` sequences: the k samples of
+ * a case side by side (case-major order), several cases per batch, each sequence with its own seed
+ * (hdrSampleSeed), so batching changes how many generate calls there are, never the answers.
  */
 async function sampleAnswers(open: HardCase[], engine: HdrEngine, settings: HdrSettings, round: number, signal?: AbortSignal): Promise<string[][]> {
   const prompts = open.map((c) => engine.encodePrompt(c.example));
   const outputs: string[][] = open.map(() => []);
-  for (let s = 0; s < settings.samplesPerCase; s++) {
-    for (let i = 0; i < prompts.length; i += settings.batchSize) {
-      const seed = (settings.seed + round * 1_000_003 + s * 7_919 + i) >>> 0;
-      const outs = await engine.generate(prompts.slice(i, i + settings.batchSize), {
+  const jobs = open.flatMap((c, i) => Array.from({ length: settings.samplesPerCase }, (_, s) => ({ i, seed: hdrSampleSeed(settings.seed, round, c.example.id, s) })));
+  for (let at = 0; at < jobs.length; at += settings.batchSize) {
+    const batch = jobs.slice(at, at + settings.batchSize);
+    const outs = await engine.generate(
+      batch.map((j) => prompts[j.i]),
+      {
         maxNewTokens: settings.maxNewTokens,
         temperature: settings.temperature,
         topP: settings.topP,
-        seed,
+        seeds: batch.map((j) => j.seed),
         stopTokenIds: engine.stopTokenIds,
         signal,
-      });
-      outs.forEach((o, j) => outputs[i + j].push(engine.decode(o.tokens)));
-      if (signal?.aborted) return outputs;
-    }
+      },
+    );
+    outs.forEach((o, j) => outputs[batch[j].i].push(engine.decode(o.tokens)));
+    if (signal?.aborted) return outputs;
   }
   return outputs;
 }

@@ -13,7 +13,7 @@ export interface HdrSettings {
   /** Share in [0, 1) of each round's training set drawn from qualified (non-HDR) data. */
   replayShare: number;
   maxNewTokens: number;
-  /** Prompts per generate call. */
+  /** Sequences per generate call: a round's samples (k per case, side by side) and evaluation prompts. */
   batchSize: number;
   seed: number;
   /** Failed outputs kept per hard case (newest win). */

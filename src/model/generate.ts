@@ -27,6 +27,10 @@ export interface GenerateOptions {
   /** stop on these token ids (default: the model's eos ids from config/generation_config) */
   stopTokenIds?: number[];
   seed?: number;
+  /** One seed per prompt: sequence i draws from its own stream, sequenceRng(seeds[i], 0), whatever
+   * else the batch holds, so a sample is reproducible alone or batched (HDR's k samples of a case).
+   * Overrides `seed`. */
+  seeds?: number[];
   /** streaming: called for each new token of each sequence */
   onToken?: (sequence: number, tokenId: number) => void;
   signal?: AbortSignal;
@@ -80,6 +84,9 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     if (p.length === 0) throw new RangeError(`prompt ${i} is empty; generation needs at least one token to condition on`);
     for (const id of p) if (!Number.isInteger(id) || id < 0 || id >= spec.vocabSize) throw new RangeError(`prompt ${i} has token id ${id}, outside the vocabulary [0, ${spec.vocabSize})`);
   });
+  if (opts.seeds && (opts.seeds.length !== prompts.length || !opts.seeds.every(Number.isInteger))) {
+    throw new RangeError(`seeds must hold one whole number per prompt (${prompts.length}), got ${opts.seeds.length}`);
+  }
   const stopIds = new Set(opts.stopTokenIds ?? spec.eosTokenIds);
   const seqs: SequenceState[] = prompts.map((prompt, i) => ({
     prompt,
@@ -87,7 +94,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     next: prompt[0],
     tokens: [],
     finish: null,
-    rand: sequenceRng(opts.seed ?? 0, i),
+    rand: opts.seeds ? sequenceRng(opts.seeds[i], 0) : sequenceRng(opts.seed ?? 0, i),
   }));
   const results = () => seqs.map((s): GenerationResult => {
     const r: GenerationResult = { tokens: s.tokens, finishReason: s.finish ?? 'aborted' };

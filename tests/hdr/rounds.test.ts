@@ -3,11 +3,12 @@
 // test states exactly what the "model" says. Protects: solved cases leave the pool, duplicates
 // are counted once, training sees everything accepted so far plus the replay share, a round that
 // solves nothing stops the loop without training, the round limit holds, failed outputs are kept
-// (capped), pass@k counts cases, and mining only admits examples that pass the base check.
+// (capped), pass@k counts cases, mining only admits examples that pass the base check, and a round's
+// samples are generated in batches whose size never changes the answers.
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import type { GenerateFn } from '../../src/eval/index.ts';
-import { mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSettings } from '../../src/hdr/index.ts';
+import { hdrSampleSeed, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -144,6 +145,49 @@ describe('HDR rounds', () => {
     expect(r.rounds).toHaveLength(1);
     expect(r.rounds[0]).toMatchObject({ solved: ['a'], evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
     expect(calls.train.map((t) => t.aborted)).toEqual([true]);
+  });
+
+  it('generates a round as batches of batchSize sequences, a case\'s k samples side by side, each with its own seed: any batch size gives the same samples', async () => {
+    const cases = ['a', 'b', 'c', 'd', 'e'].map(ex);
+    const k = 3;
+    /** A "model" whose answer depends only on the prompt and the sequence's seed, as the engine's is. */
+    const seeded = (log: Array<{ ids: string[]; seeds: number[] }>): HdrEngine => ({
+      generate: async (prompts, gen) => {
+        if (gen.temperature) log.push({ ids: prompts.map(([i]) => cases[i].id), seeds: gen.seeds! });
+        return prompts.map(([i], j) => {
+          const id = cases[i].id;
+          const text = !gen.temperature ? wrong(id) : gen.seeds![j] % 4 === 0 ? right(id) : `${wrong(id)}#${gen.seeds![j]}`;
+          return { tokens: Array.from(text, (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const };
+        });
+      },
+      encodePrompt: (e) => [cases.findIndex((x) => x.id === e.id)],
+      decode: (ids) => String.fromCharCode(...ids),
+      train: async (batch) => ({ steps: 1, examples: batch.length, lossFirst: 1, lossLast: 1, skipped: [] }),
+    });
+    const runWith = async (batchSize: number) => {
+      const log: Array<{ ids: string[]; seeds: number[] }> = [];
+      const samples: HdrSample[] = [];
+      await runHdrRounds({
+        pool: cases.map(open), evalSet: [], replayPool: [], engine: seeded(log), settings: settings({ samplesPerCase: k, batchSize, maxRounds: 1, replayShare: 0 }),
+        hooks: { onSamples: (_r, s) => void samples.push(...s) },
+      });
+      return { log, samples };
+    };
+    const one = await runWith(1);
+    const four = await runWith(4);
+    const all = await runWith(64);
+    // ⌈5 cases · 3 samples / batch⌉ generate calls; full batches except the last.
+    expect([one, four, all].map((r) => r.log.length)).toEqual([15, 4, 1]);
+    expect(four.log.map((c) => c.ids.length)).toEqual([4, 4, 4, 3]);
+    // Case-major: a case's samples are adjacent, in sample order.
+    expect(all.log[0].ids).toEqual(cases.flatMap((c) => [c.id, c.id, c.id]));
+    const seeds = all.log[0].seeds;
+    expect(seeds).toEqual(cases.flatMap((c) => [0, 1, 2].map((s) => hdrSampleSeed(DEFAULT_HDR_SETTINGS.seed, 1, c.id, s))));
+    expect(new Set(seeds).size).toBe(seeds.length);
+    expect(four.log.flatMap((c) => c.seeds)).toEqual(seeds);
+    expect(one.samples).toEqual(all.samples);
+    expect(four.samples).toEqual(all.samples);
+    expect(all.samples.some((x) => x.accepted) && all.samples.some((x) => !x.accepted), 'the seeds decide: some samples pass, some fail').toBe(true);
   });
 
   it('mines greedy failures as round-0 hard cases, leaving out examples that fail the base check', async () => {

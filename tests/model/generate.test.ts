@@ -161,6 +161,21 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     }
   });
 
+  it('per-sequence seeds: each sample is the same alone as in a batch (HDR batches a case\'s k samples)', async () => {
+    const opts = { maxNewTokens: N, stopTokenIds: [], temperature: 1.5, topP: 0.9 };
+    // The same prompt with different seeds, beside another prompt; 12 rows are past the 8 the
+    // matrix–vector kernel takes, so the batch may run other matmul variants than a lone row.
+    const batch = Array.from({ length: 12 }, (_, i) => prompts[i % 4 === 3 ? 1 : 0]);
+    const seeds = batch.map((_, i) => 1000 + i);
+    const together = await generate(model.state, batch, { ...opts, seeds });
+    expect(new Set(together.slice(0, 3).map((r) => r.tokens.join())).size, 'three seeds, three samples of one prompt').toBe(3);
+    for (const i of [0, 1, 2, 3, 11]) {
+      const [alone] = await generate(model.state, [batch[i]], { ...opts, seeds: [seeds[i]] });
+      expect(alone, `sample ${i}`).toEqual(together[i]);
+    }
+    await expect(generate(model.state, prompts, { ...opts, seeds: [1] })).rejects.toThrow(/seeds/);
+  });
+
   it('top-p with a tiny p keeps only the most likely token, i.e. equals greedy', async () => {
     const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], temperature: 1, topP: 1e-6, seed: 5 });
     expect(r).toEqual(greedy);
