@@ -13,6 +13,7 @@ const bench: CliCommand = {
     '  --group    run one group of cases',
     '  --no-tfjs  skip the tfjs peer (ours only)',
     '  --json     print one JSON object per case instead of the table',
+    'Decoding against transformers.js (our ONNX export, onnxruntime-web) runs in Chromium: npm run bench:browser',
   ].join('\n'),
   async run(argv) {
     const flags = parseFlags(argv, { only: 'strings', group: 'string', 'no-tfjs': 'boolean', json: 'boolean', quick: 'boolean' });
