@@ -12,8 +12,11 @@
 # which this script computes exactly from the used rows alone; the exported model (zero rows
 # included) therefore has the very losses measured here.
 #
-# It stops short of convergence on purpose (STEPS): the base model writes the format and gets
-# part of the held-out demo calls right, so a short LoRA run in the studio visibly improves it.
+# STEPS is long enough for the model to copy values it has not seen in that combination: at 600
+# steps it had memorised the corpus's queries and got 5 of the 31 held-out demo calls exactly right
+# (token for token), 18 after 1,800 steps (measured by continuing the 600-step model). What it has
+# never seen stays out of reach of the demo's short LoRA run: the corpus has no question the demo
+# dataset asks, so no stock-quote question ("What's NVDA trading at?") and no small talk.
 import json, math, random, struct, sys
 from pathlib import Path
 import torch
@@ -26,7 +29,7 @@ torch.set_num_threads(2)
 H, LAYERS, HEADS, KV, D, I = 64, 2, 4, 2, 16, 128
 V = 151936
 EPS, THETA = 1e-6, 1_000_000.0
-STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 600
+STEPS = int(sys.argv[2]) if len(sys.argv) > 2 else 1800
 BATCH = 16
 LR = 3e-3
 PROMPT_WEIGHT = 0.1  # prompt tokens teach the language of queries and tool lists, at a tenth of the weight
@@ -197,7 +200,7 @@ for step in range(1, STEPS + 1):
         with torch.no_grad():
             cot, call = segment_losses(P, held)
         print(f'step {step}  loss {loss.item():.3f}  held-out demo: cot {cot:.3f} call {call:.3f}', flush=True)
-    if step % 100 == 0 and step < STEPS:
+    if step % 300 == 0 and step < STEPS:
         write_artifact(src / f'pretrained-step{step}.bin', step)  # for choosing where to stop
 
 Q = bf16_round(P)
