@@ -64,6 +64,8 @@ describe('studio ablate', () => {
         for (const m of steps) expect(Number.isFinite(m.alpha), `${arm.id} step ${m.step}`).toBe(true);
         expect(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).config.steps).toBe(2);
       }
+      // The evaluation's summary names the adapter it evaluated: this arm's run folder.
+      expect(JSON.parse(readFileSync(join(out, 'runs', arm.evalRun.id, 'summary.json'), 'utf8')).adapter, arm.id).toBe(join(out, 'runs', arm.run.id));
       const predictions = lines(join(out, 'runs', arm.evalRun.id, 'predictions.jsonl'));
       expect(predictions).toHaveLength(2);
       for (const p of predictions) heldOutIds.add(p.id);

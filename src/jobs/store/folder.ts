@@ -273,6 +273,8 @@ export class RunFolderWorkspace implements RunWorkspace {
     const dir = join(this.root, runFolderName(run.name));
     if (run.kind !== 'eval') return new RunFolderStore(dir, this.facts);
     mkdirSync(dir, { recursive: true });
-    return RunFolderStore.forEvaluation({ predictions: join(dir, 'predictions.jsonl'), summary: join(dir, 'summary.json') }, this.facts);
+    // The evaluated adapter is a run of this workspace (an ablation arm), not the workspace's own.
+    const adapter = run.config.adapterRunId ? join(this.root, run.config.adapterRunId) : (this.facts.adapter ?? null);
+    return RunFolderStore.forEvaluation({ predictions: join(dir, 'predictions.jsonl'), summary: join(dir, 'summary.json') }, { ...this.facts, adapter });
   }
 }
