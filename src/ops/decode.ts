@@ -1,5 +1,6 @@
 // Launches of shaders/decode.wgsl: the KV-cache append of a decode step and the greedy argmax over
-// rows of logits (its sampling kernel is launched by ./sampling.ts). Records into gpu.recorder only; never submits, never reads back.
+// rows of logits (its sampling kernel is launched by ./sampling.ts). Records into gpu.recorder
+// only; never submits, never reads back.
 import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
 import code from '../../shaders/decode.wgsl?raw';
 
