@@ -125,3 +125,86 @@ fn matvec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     }
   }
 }
+
+// ---------------------------------------------------------------- matvec_columns
+// The same product with no workgroup memory and no barriers: each invocation owns 8 output columns
+// for ROWS rows (1, 2 or 4; more rows go in workgroup y) and walks all of K four at a time. For CPU
+// adapters (SwiftShader), where a barrier costs a coroutine switch per invocation and the register
+// kernel's 4×8 blocks would compute 3 clamped rows of 4 at M = 1. Each k step reads the 8 weights rows'
+// next 4 values once and applies them to every row: acc += a · mat4x4(w0..w3) is four dot products.
+override ROWS: u32 = 1u;
+
+fn loadBMasked(e: u32, kv: vec4<bool>) -> vec4<f32> {
+  // K tail: lanes past K read the row's last element (in bounds) and are zeroed.
+  let x = vec4<f32>(loadB1(e), loadB1(e + select(0u, 1u, kv.y)), loadB1(e + select(0u, 2u, kv.z)), loadB1(e + select(0u, 3u, kv.w)));
+  return select(vec4<f32>(0.0), x, kv);
+}
+
+fn loadAMasked(e: u32, kv: vec4<bool>) -> vec4<f32> {
+  let x = vec4<f32>(a[e], a[e + select(0u, 1u, kv.y)], a[e + select(0u, 2u, kv.z)], a[e + select(0u, 3u, kv.w)]);
+  return select(vec4<f32>(0.0), x, kv);
+}
+
+fn storeColumns(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>) {
+  if (m >= p.M) { return; }
+  let row = p.offC + m * p.ldc;
+  for (var j = 0u; j < 8u; j++) {
+    let n = n0 + j;
+    if (n >= p.N) { break; }
+    var v = p.alpha * select(lo[j & 3u], hi[j & 3u], j >= 4u);
+    if (HAS_BIAS) { v += bias[p.offBias + n]; }
+    if (ACCUMULATE) { c[row + n] = c[row + n] + v; } else { c[row + n] = v; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn matvec_columns(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let n0 = gid.x * 8u;
+  if (n0 >= p.N) { return; }
+  let m0 = wid.y * ROWS;
+  let last = p.N - 1u;
+  let b0 = p.offB + min(n0, last) * p.ldb;
+  let b1 = p.offB + min(n0 + 1u, last) * p.ldb;
+  let b2r = p.offB + min(n0 + 2u, last) * p.ldb;
+  let b3 = p.offB + min(n0 + 3u, last) * p.ldb;
+  let b4r = p.offB + min(n0 + 4u, last) * p.ldb;
+  let b5 = p.offB + min(n0 + 5u, last) * p.ldb;
+  let b6 = p.offB + min(n0 + 6u, last) * p.ldb;
+  let b7 = p.offB + min(n0 + 7u, last) * p.ldb;
+  let lastRow = p.M - 1u;
+  let a0 = p.offA + min(m0, lastRow) * p.lda;
+  let a1 = p.offA + min(m0 + 1u, lastRow) * p.lda;
+  let a2 = p.offA + min(m0 + 2u, lastRow) * p.lda;
+  let a3 = p.offA + min(m0 + 3u, lastRow) * p.lda;
+  var lo0 = vec4<f32>(0.0); var hi0 = vec4<f32>(0.0);
+  var lo1 = vec4<f32>(0.0); var hi1 = vec4<f32>(0.0);
+  var lo2 = vec4<f32>(0.0); var hi2 = vec4<f32>(0.0);
+  var lo3 = vec4<f32>(0.0); var hi3 = vec4<f32>(0.0);
+  let K4 = p.K & ~3u;
+  for (var k = 0u; k < K4; k += 4u) {
+    let wl = mat4x4<f32>(loadB4(b0 + k), loadB4(b1 + k), loadB4(b2r + k), loadB4(b3 + k));
+    let wh = mat4x4<f32>(loadB4(b4r + k), loadB4(b5 + k), loadB4(b6 + k), loadB4(b7 + k));
+    let x0 = loadA4(a0 + k);
+    lo0 += x0 * wl; hi0 += x0 * wh;
+    if (ROWS > 1u) { let x1 = loadA4(a1 + k); lo1 += x1 * wl; hi1 += x1 * wh; }
+    if (ROWS > 2u) {
+      let x2 = loadA4(a2 + k); lo2 += x2 * wl; hi2 += x2 * wh;
+      let x3 = loadA4(a3 + k); lo3 += x3 * wl; hi3 += x3 * wh;
+    }
+  }
+  if (K4 < p.K) {
+    let kv = vec4<u32>(K4, K4 + 1u, K4 + 2u, K4 + 3u) < vec4<u32>(p.K);
+    let wl = mat4x4<f32>(loadBMasked(b0 + K4, kv), loadBMasked(b1 + K4, kv), loadBMasked(b2r + K4, kv), loadBMasked(b3 + K4, kv));
+    let wh = mat4x4<f32>(loadBMasked(b4r + K4, kv), loadBMasked(b5 + K4, kv), loadBMasked(b6 + K4, kv), loadBMasked(b7 + K4, kv));
+    let x0 = loadAMasked(a0 + K4, kv);
+    lo0 += x0 * wl; hi0 += x0 * wh;
+    if (ROWS > 1u) { let x1 = loadAMasked(a1 + K4, kv); lo1 += x1 * wl; hi1 += x1 * wh; }
+    if (ROWS > 2u) {
+      let x2 = loadAMasked(a2 + K4, kv); lo2 += x2 * wl; hi2 += x2 * wh;
+      let x3 = loadAMasked(a3 + K4, kv); lo3 += x3 * wl; hi3 += x3 * wh;
+    }
+  }
+  storeColumns(m0, n0, lo0, hi0);
+  if (ROWS > 1u) { storeColumns(m0 + 1u, n0, lo1, hi1); }
+  if (ROWS > 2u) { storeColumns(m0 + 2u, n0, lo2, hi2); storeColumns(m0 + 3u, n0, lo3, hi3); }
+}

@@ -1,6 +1,7 @@
 // Which matmul variant a product runs on this adapter: the tuned choice for its shape class when the
-// autotune (matmulTune.ts) has measured one, else a rule of thumb. Software adapters always run the
-// register kernel (what SwiftShader is fastest at; CI must not get slower). The candidates the
+// autotune (matmulTune.ts) has measured one, else a rule of thumb. Software adapters are never tuned:
+// they run the register kernel (what SwiftShader is fastest at; CI must not get slower) and, for one
+// or two decode rows, the matrix–vector columns kernel. The candidates the
 // autotune times per class are listed here too, so the rule and the search stay side by side.
 import { sourceHash } from '../gpu/tuning.ts';
 import type { Gpu } from '../gpu/index.ts';
@@ -81,9 +82,10 @@ function splitFactors(o: ShapeFacts, c: TiledConfig): number[] {
 
 /** Everything the autotune times for this product on this adapter (the rule's pick among them). */
 export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
-  if (gpu.ctx.adapter.isSoftware) return [{ kind: 'register' }];
+  if (gpu.ctx.adapter.isSoftware) return [softwareVariant(gpu, o)];
   const out: MatmulVariant[] = [{ kind: 'register' }];
   for (const G of MATVEC_THREADS) if (matvecApplies(gpu, o, G)) out.push({ kind: 'matvec', G });
+  if (matvecApplies(gpu, o, 1)) out.push({ kind: 'matvecColumns' });
   if (tiny(o)) return out;
   if (subgroupMatrixApplies(gpu, o)) {
     for (const c of SUBGROUP_MATRIX) {
@@ -99,9 +101,17 @@ export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
   return out;
 }
 
+/** CPU adapters (SwiftShader) are not tuned: one or two decode rows against a weight go to the
+ * 8-columns-a-thread kernel (the register kernel's 4×8 blocks would be 3/4 clamped rows; measured at
+ * the LM head 151,936×64 bf16: 25 ms against 51 at M = 1, 32 against 44 at M = 2, no gain from
+ * M = 3), everything else to the register kernel. */
+function softwareVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
+  return o.M <= 2 && matvecApplies(gpu, o, 1) ? { kind: 'matvecColumns' } : { kind: 'register' };
+}
+
 /** The rule of thumb used until a class is tuned. */
 export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
-  if (gpu.ctx.adapter.isSoftware) return { kind: 'register' };
+  if (gpu.ctx.adapter.isSoftware) return softwareVariant(gpu, o);
   // Decode rows against a weight: K split over 32 threads a column, so even one row fills the GPU.
   if (o.M <= 8 && o.N >= 64 && matvecApplies(gpu, o)) return { kind: 'matvec', G: 32 };
   if (tiny(o)) return { kind: 'register' };
@@ -117,7 +127,7 @@ export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
 
 /** The variant this product runs: tuned for its class on this adapter, else the rule of thumb. */
 export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
-  if (gpu.ctx.adapter.isSoftware) return { kind: 'register' };
+  if (gpu.ctx.adapter.isSoftware) return softwareVariant(gpu, o);
   const tuned = gpu.tuning.get<MatmulVariant>(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o));
   if (tuned && variantApplies(gpu, o, tuned)) return tuned;
   return defaultMatmulVariant(gpu, o);
@@ -127,6 +137,7 @@ export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
 export function variantApplies(gpu: Gpu, o: ShapeFacts, v: MatmulVariant): boolean {
   if (v.kind === 'register') return true;
   if (v.kind === 'matvec') return MATVEC_THREADS.includes(v.G) && matvecApplies(gpu, o, v.G);
+  if (v.kind === 'matvecColumns') return matvecApplies(gpu, o, 1);
   if (v.kind === 'tiled') return tiledFits(gpu, v);
   if (v.kind === 'subgroupMatrix') {
     return subgroupMatrixApplies(gpu, o) && subgroupMatrixFits(gpu, v) && (!v.staged || (!!o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })));

@@ -2,6 +2,9 @@
 // the same operands (matmulOperands.ts); they differ in how the work is cut up:
 //   register        shaders/matmul.wgsl: 8×8 register blocks, no workgroup memory. Software adapters
 //                   (SwiftShader), and tiny products (decode rows) on any adapter.
+//   matvec          shaders/matvec.wgsl: G threads share an output column (decode rows on GPUs).
+//   matvecColumns   shaders/matvec.wgsl matvec_columns: 8 output columns a thread, no workgroup memory
+//                   (one or two decode rows on CPU adapters: the LM head of every generated token).
 //   tiled           shaders/matmul_tiled.wgsl: workgroup-memory tiles BM×BN×BK, TM×TN per thread, and
 //                   split-K (partials + reduce) for products with few output tiles and a long K.
 //   subgroupMatrix  shaders/matmul_subgroup_matrix(_staged).wgsl: tensor cores, f16 inputs (A copied to
@@ -49,6 +52,8 @@ export type MatmulVariant =
   | { kind: 'register' }
   /** shaders/matvec.wgsl: G threads per output column split K (decode rows, M ≤ 8, B = a weight [N, K]). */
   | { kind: 'matvec'; G: number }
+  /** shaders/matvec.wgsl matvec_columns: 8 columns per invocation, no workgroup memory (CPU adapters). */
+  | { kind: 'matvecColumns' }
   | ({ kind: 'tiled' } & TiledConfig)
   | ({ kind: 'subgroupMatrix' } & SubgroupMatrixConfig);
 
@@ -56,6 +61,7 @@ export type MatmulVariant =
 export function describeVariant(v: MatmulVariant): string {
   if (v.kind === 'register') return 'register 8×8';
   if (v.kind === 'matvec') return `matrix–vector, ${v.G} threads a column`;
+  if (v.kind === 'matvecColumns') return 'matrix–vector, 8 columns a thread';
   if (v.kind === 'tiled') return `tiled ${v.BM}×${v.BN}×${v.BK}/${v.TM}×${v.TN}${v.prefetch === false ? ' single-buffered' : ''}${v.splitK > 1 ? ` split-K ${v.splitK}` : ''}`;
   return `tensor-core f16 ${v.staged ? 'staged' : 'direct'} ${v.SGM * v.FM * 16}×${v.SGN * v.FN * 16}${v.staged ? `×${v.BK}` : ''} (${v.SGM * v.SGN} subgroups)`;
 }
@@ -279,10 +285,23 @@ async function recordMatvec(gpu: Gpu, o: Operands, G: number): Promise<void> {
   gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), [Math.ceil(o.N / (MATVEC_WG / G))]);
 }
 
+/** Rows a matvec_columns invocation computes for an M-row product (1, 2 or 4; M > 4 takes several). */
+export function matvecColumnRows(M: number): number {
+  return M <= 2 ? M : 4;
+}
+
+async function recordMatvecColumns(gpu: Gpu, o: Operands): Promise<void> {
+  const { TRANS_A: _a, TRANS_B: _b, ...layout } = layoutConstants(o);
+  const rows = matvecColumnRows(o.M);
+  const pipeline = await gpu.pipelines.pipeline(MATVEC, 'matvec_columns', { ...layout, WG: MATVEC_WG, ROWS: rows });
+  gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), [Math.ceil(o.N / (8 * MATVEC_WG)), Math.ceil(o.M / rows)]);
+}
+
 /** Records the product with the given variant (the caller checked that it applies). */
 export function recordMatmul(gpu: Gpu, o: Operands, v: MatmulVariant): Promise<void> {
   if (v.kind === 'register') return recordRegister(gpu, o);
   if (v.kind === 'matvec') return recordMatvec(gpu, o, v.G);
+  if (v.kind === 'matvecColumns') return recordMatvecColumns(gpu, o);
   if (v.kind === 'tiled') return recordTiled(gpu, o, v);
   return recordSubgroupMatrix(gpu, o, v);
 }

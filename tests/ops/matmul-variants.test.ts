@@ -98,6 +98,27 @@ describe('matrix–vector products (decode rows)', () => {
     await runMatmulCase(gpu, { M: 3, N: 9, K: 12, transB: true, rowStrideA: 13, offsetA: 1, rowStrideB: 14, variant });
   });
 
+  it('8 columns a thread (CPU adapters): 1, 2, 3–4 and 5–8 rows, f32 and packed halves, K tails, column tails, bias + alpha + accumulate, slices and strides', async () => {
+    const gpu = await testGpu();
+    const variant: MatmulVariant = { kind: 'matvecColumns' };
+    for (const [M, N, K] of [[1, 70, 37], [2, 5, 130], [3, 17, 64], [7, 64, 66]] as const) {
+      for (const bDtype of ['f32', 'bf16', 'f16'] as const) await runMatmulCase(gpu, { M, N, K, transB: true, bDtype, variant });
+    }
+    await runMatmulCase(gpu, { M: 1, N: 33, K: 19, transB: true, withBias: true, alpha: 0.5, accumulate: true, variant });
+    await runMatmulCase(gpu, { M: 2, N: 53, K: 19, transB: true, bDtype: 'bf16', offsetB: 117 * 19, bElements: 301 * 19, variant });
+    await runMatmulCase(gpu, { M: 4, N: 9, K: 12, transB: true, rowStrideA: 13, offsetA: 1, rowStrideB: 14, withBias: true, variant });
+    // Software adapters pick it for one or two rows (the decode LM head), the register kernel above.
+    const o = { M: 1, N: 151936, K: 64, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
+    if (gpu.ctx.adapter.isSoftware) {
+      expect(chooseMatmulVariant(gpu, o)).toEqual(variant);
+      expect(chooseMatmulVariant(gpu, { ...o, M: 2 })).toEqual(variant);
+      expect(chooseMatmulVariant(gpu, { ...o, M: 3 })).toEqual({ kind: 'register' });
+      expect(chooseMatmulVariant(gpu, { ...o, transB: false })).toEqual({ kind: 'register' });
+    } else {
+      expect(matmulCandidates(gpu, o)).toContainEqual(variant);
+    }
+  });
+
   it('applies only to a few rows against a transposed weight, one batch item', async () => {
     const gpu = await testGpu();
     const o = { M: 8, N: 4864, K: 896, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
@@ -157,7 +178,7 @@ describe('matmul variant choice', () => {
     expect(subgroupMatrixApplies(gpu, { ...o, dtype: 'bf16' })).toBe(false);
   });
 
-  it('software adapters run the register kernel for every product and tune nothing', async () => {
+  it('software adapters run the register kernel for every product but decode rows, and tune nothing', async () => {
     const gpu = await testGpu();
     if (!gpu.ctx.adapter.isSoftware) return;
     const o = { M: 2048, N: 4864, K: 896, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
