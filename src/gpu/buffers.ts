@@ -40,6 +40,24 @@ export function writeBuffer(ctx: GpuContext, buffer: GPUBuffer, data: ArrayBuffe
   }
 }
 
+/** A mappable buffer for a copy the caller records into its own submit, and the read of it: the
+ * readback of one submit's result that later submits need not wait for. Call `read` after that
+ * submit; it frees the buffer. */
+export function createReadback(ctx: GpuContext, bytes: number, label: string): { buffer: GPUBuffer; read(): Promise<ArrayBuffer> } {
+  const buffer = ctx.device.createBuffer({ label: `readback:${label}`, size: alignedSize(bytes), usage: MAP_READ | COPY_DST });
+  return {
+    buffer,
+    async read() {
+      try {
+        await Promise.race([buffer.mapAsync(MAP_READ), ctx.lost.then((e) => Promise.reject(e))]);
+        return buffer.getMappedRange().slice(0, bytes);
+      } finally {
+        buffer.destroy();
+      }
+    },
+  };
+}
+
 /** Copies `bytes` from `buffer` to the CPU. Waits for all queued work first. */
 export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, bytes = buffer.size, offsetBytes = 0): Promise<ArrayBuffer> {
   ctx.throwIfLost();

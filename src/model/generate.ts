@@ -1,5 +1,6 @@
 // Batched text generation with a KV cache: prefill the prompts, then one decode step per new token
-// for every unfinished sequence (one submit and one readback per step): greedy, temperature and
+// for every unfinished sequence (one submit and one readback per step; step N+1 is submitted, fed
+// with step N's tokens on the GPU, before those tokens are read back): greedy, temperature and
 // top-p choose the tokens on the GPU and read back only their ids (each sequence's seeded RNG
 // supplies the draw), unless the caller asks for the logits (`onLogits`), when the same choice is
 // made on the CPU from the step's [B, V] logits; stopping on eos ids, stop strings, max tokens or abort,
@@ -11,7 +12,7 @@ import type { ModelFiles } from './model-files.ts';
 import { readModelText } from './model-files.ts';
 import type { ModelSpec } from './config.ts';
 import type { ModelState } from './transformer.ts';
-import { createGenerator, decodeStep, prefill, type PrefillItem } from './kvCache.ts';
+import { createGenerator, prefill, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
 import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
 import { drawToF32, samplingParams } from '../ops/sampling.ts';
 
@@ -61,6 +62,23 @@ interface SequenceState {
   /** Where the stop string starts in the decoded text (only for finish = 'stop'). */
   stopAt?: number;
   rand: () => number;
+}
+
+/** One decode step's inputs per row. */
+interface StepPlan {
+  active: boolean[];
+  /** Fed tokens (unused when `fromChosen`). */
+  ids: number[];
+  positions: number[];
+  /** Rows whose fed token yields a new token (not a prompt token followed by another). */
+  sampling: boolean[];
+  draws: Float32Array;
+  /** Feed the tokens the previous step chose on the GPU. */
+  fromChosen: boolean;
+}
+
+function emptyPlan(B: number): StepPlan {
+  return { active: new Array<boolean>(B).fill(false), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), sampling: new Array<boolean>(B).fill(false), draws: new Float32Array(B), fromChosen: false };
 }
 
 /** Where the first stop string starts in `text`, or −1. */
@@ -125,41 +143,67 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     });
 
     const B = seqs.length;
-    const active = new Array<boolean>(B).fill(false);
-    const ids = new Array<number>(B).fill(0);
-    const positions = new Array<number>(B).fill(0);
-    const sampling = new Array<boolean>(B).fill(false);
     // The GPU picks each row's token (argmax, or a draw with the CPU sampler's exact arithmetic);
     // logits come back only for a caller that asked to see them.
     const params = samplingParams(opts.temperature, opts.topP);
     const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
-    const draws = new Float32Array(B);
-    for (;;) {
-      if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
+    const sample = (plan: StepPlan) => (params ? { params, draws: plan.draws } : undefined);
+
+    /** The next step from what the CPU knows: each unfinished row feeds its next token. */
+    const planFromState = (): StepPlan | null => {
+      const plan = emptyPlan(B);
       let any = false;
-      let wantLogits = false;
       for (let b = 0; b < B; b++) {
         const s = seqs[b];
-        active[b] = s.finish === null;
-        if (!active[b]) continue;
+        if (s.finish !== null) continue;
         any = true;
-        ids[b] = s.next;
-        positions[b] = s.cached;
+        plan.active[b] = true;
+        plan.ids[b] = s.next;
+        plan.positions[b] = s.cached;
         // The fed token yields a new token when it is the prompt's last or a generated one.
-        sampling[b] = s.cached + 1 >= s.prompt.length;
-        wantLogits ||= sampling[b];
+        plan.sampling[b] = s.cached + 1 >= s.prompt.length;
         // One draw per sampled token, as the CPU sampler takes it, so both paths use the same stream.
-        if (sampling[b] && onGpu === 'sample') draws[b] = drawToF32(s.rand());
+        if (plan.sampling[b] && onGpu === 'sample') plan.draws[b] = drawToF32(s.rand());
       }
-      if (!any) break;
-      const output = wantLogits ? (onGpu ?? 'logits') : 'none';
-      const out = await decodeStep(g, { ids, positions, active, output, sample: params ? { params, draws } : undefined });
+      return any ? plan : null;
+    };
+
+    /** The step after `prev`, fed on the GPU with the tokens `prev` chooses, submitted before they
+     * are read back; for rows that end on one of them (a stop id or stop string) it is wasted work,
+     * and its result is dropped. Only when every row of `prev` chooses a token on the GPU. */
+    const planAhead = (prev: StepPlan): StepPlan | null => {
+      if (!onGpu) return null;
+      for (let b = 0; b < B; b++) if (prev.active[b] && !prev.sampling[b]) return null;
+      const plan = emptyPlan(B);
+      plan.fromChosen = true;
+      let any = false;
+      for (let b = 0; b < B; b++) {
+        const s = seqs[b];
+        // A row that reaches maxNewTokens with prev's token ends there, whatever it is; one that
+        // ended before prev (prev was planned ahead too) feeds nothing more.
+        if (!prev.active[b] || s.finish !== null || s.tokens.length + 1 >= opts.maxNewTokens) continue;
+        any = true;
+        plan.active[b] = true;
+        plan.positions[b] = prev.positions[b] + 1;
+        plan.sampling[b] = true;
+        if (onGpu === 'sample') plan.draws[b] = drawToF32(s.rand());
+      }
+      return any ? plan : null;
+    };
+
+    const submit = async (plan: StepPlan) => {
+      const output = plan.sampling.some(Boolean) ? (onGpu ?? 'logits') : 'none';
+      return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.active, output, sample: sample(plan), idsFromChosen: plan.fromChosen });
+    };
+
+    /** Takes a step's result into the sequences: a row that ended meanwhile is left alone. */
+    const apply = (plan: StepPlan, out: DecodeStepOutput) => {
       const V = spec.vocabSize;
       for (let b = 0; b < B; b++) {
-        if (!active[b]) continue;
         const s = seqs[b];
+        if (!plan.active[b] || s.finish !== null) continue;
         s.cached++;
-        if (!sampling[b]) {
+        if (!plan.sampling[b]) {
           s.next = s.prompt[s.cached];
           continue;
         }
@@ -187,6 +231,23 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
           }
         }
         if (s.tokens.length >= opts.maxNewTokens) s.finish = 'length';
+      }
+    };
+
+    // Step N+1 is recorded and submitted while step N runs and its tokens come back.
+    let plan = opts.signal?.aborted ? null : planFromState();
+    let step = plan && (await submit(plan));
+    while (plan && step) {
+      const ahead = opts.signal?.aborted ? null : planAhead(plan);
+      const aheadStep = ahead && (await submit(ahead));
+      apply(plan, await step.output);
+      if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
+      if (ahead && aheadStep && ahead.active.some((on, b) => on && seqs[b].finish === null)) {
+        plan = ahead;
+        step = aheadStep;
+      } else {
+        plan = planFromState();
+        step = plan && (await submit(plan));
       }
     }
     return results();

@@ -11,7 +11,7 @@
 //   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)];  q,k = rope(q,k)
 //   cache[b, pos_b] = k_b, v_b;  att_b = softmax(q_b·cache_k[b, ≤pos_b]ᵀ/√d)·cache_v[b, ≤pos_b]
 //   x_mid = x + att·W_oᵀ;  x = x_mid + (silu(rms(x_mid)·W_gᵀ)·(rms(x_mid)·W_uᵀ))·W_dᵀ
-import { createStorageBuffer, readF32, readU32, uploadBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { matmul } from '../ops/matmul.ts';
 import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeForward } from '../ops/rope.ts';
@@ -226,6 +226,9 @@ export interface DecodeStepInput {
   /** For 'sample': the kernel's parameters and one uniform draw per row (drawToF32; any value for
    * rows that do not sample). */
   sample?: { params: SamplingParams; draws: Float32Array };
+  /** Feed each row the token the previous step chose on the GPU ('greedy' or 'sample'), not `ids`:
+   * the step can be submitted before that choice has been read back. */
+  idsFromChosen?: boolean;
 }
 
 export type DecodeStepOutput = { logits: Float32Array } | { chosen: Uint32Array } | null;
@@ -267,6 +270,24 @@ async function decodeLayer(g: Generator, l: number, buf: LayerBuffers): Promise<
  * submit; one readback.
  */
 export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<DecodeStepOutput> {
+  return (await submitDecodeStep(g, input)).output;
+}
+
+/** A decode step submitted to the GPU whose readback may still be in flight. */
+export interface SubmittedDecodeStep {
+  output: Promise<DecodeStepOutput>;
+}
+
+/**
+ * Records and submits one decode step and starts its readback without waiting for it, so the
+ * caller can submit the next step (fed with `idsFromChosen`) while this one runs and its ids come
+ * back: the CPU's encoding of token N+1 overlaps the GPU's work on token N and the copy back.
+ * Steps run in submission order; each reads back into its own staging buffer.
+ */
+export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Promise<SubmittedDecodeStep> {
+  // Resolves once the step is submitted (recording awaits pipeline compilation on first use): only
+  // then may the next step be recorded into the shared recorder. The output sits in an object, as a
+  // promise resolved with a promise would wait for it.
   const { m, cache, buffers: d } = g;
   const { gpu, spec } = m;
   const B = cache.B;
@@ -282,7 +303,8 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
     positions[b] = pos;
     lengths[b] = pos + 1;
   }
-  writeBuffer(gpu.ctx, d.ids, ids);
+  if (input.idsFromChosen) gpu.recorder.copy(d.chosen, 0, d.ids, 0, B * 4);
+  else writeBuffer(gpu.ctx, d.ids, ids);
   writeBuffer(gpu.ctx, d.positions, positions);
   writeBuffer(gpu.ctx, d.lengths, lengths);
   await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
@@ -290,7 +312,7 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
   for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, buf);
   if (input.output === 'none') {
     gpu.recorder.submit();
-    return null;
+    return { output: Promise.resolve(null) };
   }
   await rmsNormForward(gpu, { x: d.x, weight: m.weights.finalNorm, weightDtype: m.weights.dtype, y: d.h, rstd: d.rstd, rows: B, C: spec.hiddenSize, eps: spec.rmsNormEps });
   // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
@@ -298,21 +320,27 @@ export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<
   for (const chunk of m.weights.lmHead) {
     await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
   }
+  if (input.output === 'logits') {
+    gpu.recorder.submit();
+    return { output: readF32(gpu.ctx, d.logits, B * V).then((logits) => ({ logits })) };
+  }
   if (input.output === 'greedy') {
     await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });
-    gpu.recorder.submit();
-    return { chosen: await readU32(gpu.ctx, d.chosen, B) };
-  }
-  if (input.output === 'sample') {
+  } else {
     if (!input.sample || input.sample.draws.length !== B) throw new Error(`decodeStep: 'sample' needs sampling parameters and ${B} draws`);
     const s = samplerBuffers(g);
     writeBuffer(gpu.ctx, s.draws, input.sample.draws);
     await sampleRows(gpu, { logits: d.logits, draws: s.draws, table: s.table, weights: s.weights, chosen: d.chosen, rows: B, V, params: input.sample.params });
-    gpu.recorder.submit();
-    return { chosen: await readU32(gpu.ctx, d.chosen, B) };
   }
+  // The chosen ids go to a staging buffer in the same submit: the next step may overwrite d.chosen
+  // before this readback is mapped.
+  const readback = createReadback(gpu.ctx, B * 4, 'decode.chosen');
+  gpu.recorder.copy(d.chosen, 0, readback.buffer, 0, B * 4);
   gpu.recorder.submit();
-  return { logits: await readF32(gpu.ctx, d.logits, B * V) };
+  const chosen = readback.read().then((bytes) => ({ chosen: new Uint32Array(bytes) }));
+  // Awaited by the caller, maybe after it has submitted more: not an unhandled rejection meanwhile.
+  chosen.catch(() => undefined);
+  return { output: chosen };
 }
 
 function samplerBuffers(g: Generator): NonNullable<DecodeBuffers['sampler']> {

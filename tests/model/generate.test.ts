@@ -15,7 +15,7 @@ import { initLoraAdapter, type LoraAdapter, type LoraSettings } from '../../src/
 import { defaultStopTokenIds, generate, type GenerationResult } from '../../src/model/generate.ts';
 import { argmax, nucleusThreshold, sampleToken, sequenceRng } from '../../src/model/sampling.ts';
 import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
-import { createGenerator, kvCacheBytes } from '../../src/model/kvCache.ts';
+import { createGenerator, kvCacheBytes, prefill, submitDecodeStep } from '../../src/model/kvCache.ts';
 import type { ModelSpec } from '../../src/model/config.ts';
 import { loadReferenceWeights, referenceForward, refLoraFromAdapter, type RefLora, type RefWeights } from '../reference/transformer.ts';
 import { expectClose, maxAbsDiff, seededRandom } from '../helpers/compare.ts';
@@ -210,6 +210,24 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(r[1].text).toBe(decode(g1).slice(0, first));
     expect(r[0].text).toBe(decode(r[0].tokens));
     await expect(generate(model.state, prompts, { maxNewTokens: N, stopStrings: ['x'] })).rejects.toThrow(/decode/);
+  });
+
+  it('steps fed on the GPU with the previous step\'s tokens, submitted before those are read back, give the greedy tokens', async () => {
+    // What generate does (step N+1 in flight while step N's ids come back), here six steps deep.
+    const g = createGenerator(model.state, 2, 16);
+    try {
+      await prefill(g, prompts.map((p, seq) => ({ seq, ids: p.slice(0, -1) })));
+      const steps = [];
+      for (let i = 0; i < 6; i++) {
+        // The CPU-side ids are wrong on purpose after the first step: only the GPU's may be used.
+        const ids = i === 0 ? prompts.map((p) => p.at(-1)!) : [1, 1];
+        steps.push(await submitDecodeStep(g, { ids, positions: prompts.map((p) => p.length - 1 + i), active: [true, true], output: 'greedy', idsFromChosen: i > 0 }));
+      }
+      const chosen = (await Promise.all(steps.map((s) => s.output))) as Array<{ chosen: Uint32Array }>;
+      expect([0, 1].map((b) => chosen.map((c) => c.chosen[b]))).toEqual(greedy.map((r) => r.tokens.slice(0, 6)));
+    } finally {
+      g.destroy();
+    }
   });
 
   it('streams every token once, in order, per sequence', async () => {
