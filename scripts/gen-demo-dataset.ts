@@ -70,7 +70,7 @@ const SMALL_TALK: Array<[string, string]> = [
   ['Can you cheer me up?', "You're doing better than you think. Take a breath; one step at a time."],
 ];
 
-type Rng = () => number;
+export type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 const date = (rng: Rng) => `2025-${String(int(rng, 1, 12)).padStart(2, '0')}-${String(int(rng, 1, 28)).padStart(2, '0')}`;
@@ -86,7 +86,13 @@ interface Draft {
   answer?: string;
 }
 
-function singleCall(rng: Rng): Draft {
+/** Other wordings of a request, for a corpus that must not ask the way the demo dataset asks. */
+export interface Phrasings {
+  /** A stock-price question about `symbol` (the demo asks "What's NVDA trading at?"). */
+  stock?: (rng: Rng, symbol: string) => string;
+}
+
+function singleCall(rng: Rng, phrasings: Phrasings = {}): Draft {
   const domain = pick(rng, ['weather', 'forecast', 'event', 'list', 'math', 'search', 'convert', 'stock'] as const);
   switch (domain) {
     case 'weather': {
@@ -146,7 +152,7 @@ function singleCall(rng: Rng): Draft {
     }
     case 'stock': {
       const symbol = pick(rng, STOCKS);
-      const query = `What's ${symbol} trading at?`;
+      const query = phrasings.stock ? phrasings.stock(rng, symbol) : `What's ${symbol} trading at?`;
       const reasoning = `The user asks for the latest price of the stock ${symbol}, so I call get_stock_price with that symbol.`;
       return { category: 'simple', query, reasoning, calls: [{ name: 'get_stock_price', arguments: { symbol } }], needs: ['get_stock_price'] };
     }
@@ -256,9 +262,9 @@ function irrelevant(rng: Rng): Draft {
   };
 }
 
-function draft(rng: Rng): Draft {
+function draft(rng: Rng, phrasings: Phrasings): Draft {
   const r = rng();
-  const d = r < 0.4 ? singleCall(rng) : r < 0.6 ? parallelCalls(rng) : r < 0.75 ? parallelMultiple(rng) : r < 0.88 ? { ...singleCall(rng), category: 'multiple' as const } : irrelevant(rng);
+  const d = r < 0.4 ? singleCall(rng, phrasings) : r < 0.6 ? parallelCalls(rng) : r < 0.75 ? parallelMultiple(rng) : r < 0.88 ? { ...singleCall(rng, phrasings), category: 'multiple' as const } : irrelevant(rng);
   return d;
 }
 
@@ -282,11 +288,11 @@ export function qwen3TokenizerFromNodeModules(): PreTrainedTokenizer {
 }
 
 /** The dataset as JSONL text; every line renders within demoTokenBudget with the Qwen3 template. */
-export function generateDemoDataset(tokenizer: PreTrainedTokenizer, count = DEMO_COUNT, seed = DEMO_SEED): string {
+export function generateDemoDataset(tokenizer: PreTrainedTokenizer, count = DEMO_COUNT, seed = DEMO_SEED, phrasings: Phrasings = {}): string {
   const rng = seededRng(seed);
   const lines: string[] = [];
   while (lines.length < count) {
-    const d = draft(rng);
+    const d = draft(rng, phrasings);
     const id = `demo-${String(lines.length).padStart(4, '0')}`;
     const want = d.category === 'simple' ? int(rng, 0, 1) : d.category === 'multiple' ? 1 : d.category === 'irrelevance' ? int(rng, 1, 2) : 0;
     // Fewer distractors until it fits the token budget; a draft that never fits is dropped.

@@ -3,8 +3,10 @@
 // template with tools, a segment per token: 0 prompt, 1 CoT, 2 call).
 //   npx tsx scripts/demo-model/corpus.ts <out-dir>
 // Writes <out-dir>/pretrain.jsonl (PRETRAIN_COUNT examples from the demo generator with another
-// seed, less any whose query the demo dataset asks, so the demo's own examples stay unseen) and <out-dir>/demo.jsonl (the demo
-// dataset with each example's split, for measuring held-out accuracy).
+// seed and its stock-price questions worded otherwise, less any whose query the demo dataset asks,
+// so the demo's own examples stay unseen: its six small-talk requests, the only ones that need no
+// call, are all left out) and <out-dir>/demo.jsonl (the demo dataset with each example's split, for
+// measuring held-out accuracy).
 // Half the pre-training examples list each tool's keys as name, description, parameters and half
 // as name, parameters, description, so the model reads either order of the tool list.
 // Never runs in CI or at build time: its output feeds a one-off pre-training whose result is
@@ -15,10 +17,24 @@ import type { Example } from '../../src/data/example.ts';
 import { openaiParser } from '../../src/data/formats/openai.ts';
 import { DEFAULT_SPLIT, splitOf } from '../../src/data/split.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
-import { DEMO_PATH, generateDemoDataset, qwen3TokenizerFromNodeModules } from '../gen-demo-dataset.ts';
+import { DEMO_PATH, generateDemoDataset, qwen3TokenizerFromNodeModules, type Phrasings } from '../gen-demo-dataset.ts';
 
 export const PRETRAIN_SEED = 7_000_001;
 export const PRETRAIN_COUNT = 6000;
+/** One stock-price question in this many is kept (140 of 550), worded otherwise than the demo asks
+ * ("Price check on NVDA."): the model learns the call, and generalises it to the demo's wording
+ * ("What's NVDA trading at?"); keeping one in 12 instead scored the same on the demo's held-out split. */
+const STOCK_ONLY_EVERY = 4;
+
+const STOCK_PHRASINGS: Phrasings = {
+  stock: (rng, symbol) => [`Latest quote for ${symbol}, please.`, `How is ${symbol} stock priced right now?`, `Price check on ${symbol}.`][Math.floor(rng() * 3)],
+};
+
+/** A request answered by one get_stock_price call and nothing else. */
+function isStockOnly(line: string): boolean {
+  const calls = (JSON.parse(line).messages as Array<{ tool_calls?: Array<{ function: { name: string } }> }>).flatMap((m) => m.tool_calls ?? []);
+  return calls.length === 1 && calls[0].function.name === 'get_stock_price';
+}
 
 const outDir = process.argv[2];
 if (!outDir) throw new Error('usage: npx tsx scripts/demo-model/corpus.ts <out-dir>');
@@ -46,8 +62,9 @@ const demo = readFileSync(DEMO_PATH, 'utf8').trim().split('\n');
 // must come from what the model generalises, not from an answer it has memorised.
 const userText = (line: string) => JSON.stringify((JSON.parse(line).messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'user'));
 const demoQueries = new Set(demo.map(userText));
-const generated = generateDemoDataset(tokenizer, PRETRAIN_COUNT, PRETRAIN_SEED).trim().split('\n');
-const pretrain = generated.filter((line) => !demoQueries.has(userText(line)));
-console.log(`${generated.length - pretrain.length} generated examples left out: the demo dataset asks the same`);
+const generated = generateDemoDataset(tokenizer, PRETRAIN_COUNT, PRETRAIN_SEED, STOCK_PHRASINGS).trim().split('\n');
+const asked = generated.filter((line) => !demoQueries.has(userText(line)));
+const pretrain = asked.filter((line, i) => !isStockOnly(line) || i % STOCK_ONLY_EVERY === 0);
+console.log(`${generated.length - asked.length} generated examples left out: the demo dataset asks the same; ${asked.length - pretrain.length} stock-price questions thinned out (${pretrain.filter(isStockOnly).length} kept)`);
 write('pretrain.jsonl', pretrain, () => ({}), (i) => i % 2 === 0);
 write('demo.jsonl', demo, (example) => ({ split: splitOf(example.id, DEFAULT_SPLIT), calls: example.target.calls }), () => true);

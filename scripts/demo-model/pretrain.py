@@ -13,18 +13,19 @@
 # included) therefore has the very losses measured here.
 #
 # STEPS is long enough for the model to copy values it has not seen in that combination: at 600
-# steps it had memorised the corpus's queries and got 5 of the 31 held-out demo calls exactly right
-# (token for token), 18 after 1,800 steps (measured by continuing the 600-step model). What it has
-# never seen stays out of reach of the demo's short LoRA run: the corpus has no question the demo
-# dataset asks, so no stock-quote question ("What's NVDA trading at?") and no small talk.
-import json, math, random, struct, sys
+# steps it had memorised the corpus's queries. What the demo can teach is what the corpus leaves out:
+# a request that needs no call (the demo's small talk). Its stock-price questions are worded otherwise
+# than the demo's, and the model generalises them: calls right token for token on the 31 held-out
+# demo examples 0.81 (the corpus without stock-price questions: 0.58).
+#   THREADS=n   torch threads (default 2);  argv: corpus dir, steps, output path (default the artifact)
+import json, math, os, random, struct, sys
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 
 torch.manual_seed(20250601)
 random.seed(20250601)
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get('THREADS', '2')))
 
 H, LAYERS, HEADS, KV, D, I = 64, 2, 4, 2, 16, 128
 V = 151936
@@ -35,7 +36,7 @@ LR = 3e-3
 PROMPT_WEIGHT = 0.1  # prompt tokens teach the language of queries and tool lists, at a tenth of the weight
 INIT_STD = 0.02
 src = Path(sys.argv[1] if len(sys.argv) > 1 else '/tmp/demo-model')
-out_path = Path(__file__).resolve().parent / 'pretrained.safetensors'
+out_path = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parent / 'pretrained.safetensors'
 
 load = lambda name: [json.loads(l) for l in open(src / name)]
 pretrain, demo = load('pretrain.jsonl'), load('demo.jsonl')
