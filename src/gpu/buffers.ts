@@ -61,17 +61,11 @@ export function createReadback(ctx: GpuContext, bytes: number, label: string): {
 /** Copies `bytes` from `buffer` to the CPU. Waits for all queued work first. */
 export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, bytes = buffer.size, offsetBytes = 0): Promise<ArrayBuffer> {
   ctx.throwIfLost();
-  const size = alignedSize(bytes);
-  const staging = ctx.device.createBuffer({ label: `readback:${buffer.label}`, size, usage: MAP_READ | COPY_DST });
+  const readback = createReadback(ctx, bytes, buffer.label);
   const enc = ctx.device.createCommandEncoder({ label: 'readback' });
-  enc.copyBufferToBuffer(buffer, offsetBytes, staging, 0, size);
+  enc.copyBufferToBuffer(buffer, offsetBytes, readback.buffer, 0, alignedSize(bytes));
   ctx.device.queue.submit([enc.finish()]);
-  try {
-    await Promise.race([staging.mapAsync(MAP_READ), ctx.lost.then((e) => Promise.reject(e))]);
-    return staging.getMappedRange().slice(0, bytes);
-  } finally {
-    staging.destroy();
-  }
+  return readback.read();
 }
 
 export async function readF32(ctx: GpuContext, buffer: GPUBuffer, count?: number): Promise<Float32Array> {

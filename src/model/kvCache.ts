@@ -264,24 +264,17 @@ async function decodeLayer(g: Generator, l: number, buf: LayerBuffers): Promise<
   });
 }
 
-/**
- * Feeds one token per active row, appends its K/V to the row's cache, and (when asked) returns the
- * next-token logits [B, V] or greedy ids [B] (rows of inactive sequences are meaningless). One
- * submit; one readback.
- */
-export async function decodeStep(g: Generator, input: DecodeStepInput): Promise<DecodeStepOutput> {
-  return (await submitDecodeStep(g, input)).output;
-}
-
 /** A decode step submitted to the GPU whose readback may still be in flight. */
 export interface SubmittedDecodeStep {
   output: Promise<DecodeStepOutput>;
 }
 
 /**
- * Records and submits one decode step and starts its readback without waiting for it, so the
- * caller can submit the next step (fed with `idsFromChosen`) while this one runs and its ids come
- * back: the CPU's encoding of token N+1 overlaps the GPU's work on token N and the copy back.
+ * Feeds one token per active row and appends its K/V to the row's cache; when asked, reads back the
+ * next-token logits [B, V] or the ids [B] chosen on the GPU (rows of inactive sequences are
+ * meaningless). One submit, one readback. Returns once submitted, without waiting for the readback,
+ * so the caller can submit the next step (fed with `idsFromChosen`) while this one runs and its ids
+ * come back: the CPU's encoding of token N+1 overlaps the GPU's work on token N and the copy back.
  * Steps run in submission order; each reads back into its own staging buffer.
  */
 export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Promise<SubmittedDecodeStep> {
@@ -327,7 +320,7 @@ export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Pr
   if (input.output === 'greedy') {
     await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });
   } else {
-    if (!input.sample || input.sample.draws.length !== B) throw new Error(`decodeStep: 'sample' needs sampling parameters and ${B} draws`);
+    if (!input.sample || input.sample.draws.length !== B) throw new Error(`submitDecodeStep: 'sample' needs sampling parameters and ${B} draws`);
     const s = samplerBuffers(g);
     writeBuffer(gpu.ctx, s.draws, input.sample.draws);
     await sampleRows(gpu, { logits: d.logits, draws: s.draws, table: s.table, weights: s.weights, chosen: d.chosen, rows: B, V, params: input.sample.params });

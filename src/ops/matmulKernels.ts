@@ -286,7 +286,7 @@ async function recordMatvec(gpu: Gpu, o: Operands, G: number): Promise<void> {
 }
 
 /** Rows a matvec_columns invocation computes for an M-row product (1, 2 or 4; M > 4 takes several). */
-export function matvecColumnRows(M: number): number {
+function matvecColumnRows(M: number): number {
   return M <= 2 ? M : 4;
 }
 
