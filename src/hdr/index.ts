@@ -6,6 +6,7 @@ export { SampleDeduper, canonicalJson, sampleKey } from './dedupe.ts';
 export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 export {
   hdrSampleSeed,
+  hdrStopText,
   mineHardCases,
   runHdrRounds,
   type HardCase,

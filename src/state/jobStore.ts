@@ -3,7 +3,8 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { plural } from '../data/plural.ts';
 import { downloadBytes } from './download.ts';
 
 export { ARM_COLORS } from '../worker/protocol.ts';
@@ -113,21 +114,7 @@ interface JobState {
   dismiss(): void;
 }
 
-/** "1 round", "2 rounds". */
-export function plural(n: number, word: string): string {
-  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Why HDR stopped, in words (the run row keeps the reason's code). */
-export function hdrStopText(reason: string | undefined): string {
-  const words: Record<string, string> = {
-    pool_empty: 'every hard case was solved',
-    pool_stopped_shrinking: 'the pool stopped shrinking',
-    round_limit: 'the round limit was reached',
-    aborted: 'cancelled',
-  };
-  return reason ? (words[reason] ?? reason) : 'not stopped yet';
-}
+export { hdrStopText, plural };
 
 /** A progress callback that also re-reads the runs every few seconds, for jobs that write their
  * rows as they go (HDR rounds, ablation arms). */

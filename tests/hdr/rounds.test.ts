@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import type { GenerateFn } from '../../src/eval/index.ts';
-import { hdrSampleSeed, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { hdrSampleSeed, hdrStopText, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -106,6 +106,8 @@ describe('HDR rounds', () => {
     const { engine, calls } = scripted([a], (id, sample) => (sample === 'greedy' ? wrong(id) : `${wrong(id)}#${sample}`));
     const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [], engine, settings: settings({ maxFailedOutputs: 2 }) });
     expect(r.stopReason).toBe('pool_stopped_shrinking');
+    // What the studio and the CLI print: words, not the code.
+    expect(hdrStopText(r.stopReason)).toBe('the pool stopped shrinking');
     expect(r.rounds).toHaveLength(1);
     expect(r.rounds[0]).toMatchObject({ poolBefore: 1, poolAfter: 1, accepted: 0, passAtK: 0, training: null, evalAccuracyBefore: null, evalAccuracyAfter: null });
     expect(calls.train).toEqual([]);

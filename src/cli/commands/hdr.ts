@@ -13,7 +13,8 @@ import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
-import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { plural } from '../../data/plural.ts';
+import { DEFAULT_HDR_SETTINGS, hdrStopText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 
@@ -130,7 +131,7 @@ const hdr: CliCommand = {
       },
     });
     progress.done();
-    console.log(`stopped: ${result.stopReason} after ${result.rounds} rounds; pool ${result.poolStart} → ${result.poolEnd}; ${result.added} examples added; adapter written to ${out}`);
+    console.log(`stopped after ${plural(result.rounds, 'round')} (${hdrStopText(result.stopReason)}): pool ${result.poolStart} → ${result.poolEnd}; ${plural(result.added, 'example')} added; adapter written to ${out}`);
     return 0;
   },
 };
