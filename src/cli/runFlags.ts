@@ -12,6 +12,7 @@ import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
+import { DEFAULT_SPLIT } from '../data/split.ts';
 
 export interface RunTarget {
   modelArg: string;
@@ -136,4 +137,16 @@ export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boo
     const rest = [report.shortened && `${report.shortened} lose earlier turns`, report.skipped && `${report.skipped} do not fit and are skipped`].filter(Boolean).join(', ');
     console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
   }
+}
+
+/** --split-seed, offered by every command that splits data files into train and held-out sides. */
+export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's seed (default: --seed); the studio splits the datasets
+                          it imports with ${DEFAULT_SPLIT.seed}, so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out`;
+
+/** The split seed: --split-seed, else `seed` (the command's --seed or its default). */
+export function splitSeedFrom(f: { 'split-seed'?: number }, seed: number): number {
+  const s = f['split-seed'];
+  if (s === undefined) return seed;
+  if (!Number.isInteger(s) || s < 0) throw new CliError(`--split-seed must be a whole number ≥ 0, got ${s}`, 2);
+  return s;
 }

@@ -142,6 +142,8 @@ describe('studio recipe', () => {
   const run = join(dir, 'run');
   const out = join(dir, 'recipe');
   let runJson: { config: RunConfig; examples: { train: number; eval: number; tooLong: number } };
+  const SPLIT_SEED = 1234;
+  let splitEval: Set<string>;
 
   // The run folder: one real training step of `studio train --steps 1 --batch 1 --grad-accum 2
   // --rule dwa --balance-window 3 …`, through the command's own run folder (runFolderFacts) and
@@ -149,8 +151,10 @@ describe('studio recipe', () => {
   beforeAll(async () => {
     const { engine } = await cli;
     const config = runConfigFromFlags({ steps: 1, batch: 1, 'grad-accum': 2, seq: 320, rank: 2, alpha: 4, rule: 'dwa', 'balance-window': 3, 'eval-every': 0, 'checkpoint-every': 0 });
-    const data = await dataExamples([DATA], { seed: config.seed });
-    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false }));
+    // Split as the studio splits its datasets (--split-seed 1234), not with the run's seed (42).
+    const data = await dataExamples([DATA], { seed: SPLIT_SEED });
+    splitEval = new Set(data.eval.map((e) => e.id));
+    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false, splitSeed: SPLIT_SEED }));
     const outcome = await engine.train({ config, examples: data, store, resume: false });
     if (outcome.status !== 'done') throw new Error(`training ${outcome.status}: ${outcome.message}`);
     runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
@@ -172,6 +176,10 @@ describe('studio recipe', () => {
     const trainIds = train.map((l) => JSON.parse(l).id);
     const heldIds = held.map((l) => JSON.parse(l).id);
     expect(trainIds.filter((id) => heldIds.includes(id))).toEqual([]);
+    // The held-out side is the run's own split (run.json's source.splitSeed), which the run's seed would not give.
+    expect(heldIds.every((id) => splitEval.has(id))).toBe(true);
+    const bySeed = new Set((await dataExamples([DATA], { seed: runJson.config.seed })).eval.map((e) => e.id));
+    expect(heldIds.some((id) => !bySeed.has(id))).toBe(true);
     // Training rows keep the import order (the order the studio's seeded permutation indexes).
     const order = [...byId.keys()];
     expect(trainIds).toEqual(order.filter((id) => trainIds.includes(id)));

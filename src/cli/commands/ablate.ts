@@ -8,7 +8,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, printNotes } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablate.ts';
@@ -36,6 +36,7 @@ options:
                           round (default: a fifth of --steps), training examples mined (default 32), temperature
   --steps <n> --batch <n> --grad-accum <n> --seq <n> --lr <x> --schedule <s> --warmup <n>
   --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train
+${SPLIT_SEED_HELP}
 ${BALANCE_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
   --format <name>         force the dataset format
@@ -48,7 +49,7 @@ const flagsSpec = {
   model: 'string', data: 'strings', out: 'string', rules: 'string', 'hdr-rule': 'string', 'grad-lr': 'number', 'uncertainty-lr': 'number',
   'eval-limit': 'number', 'max-tokens': 'number', 'gen-batch': 'number', 'hdr-rounds': 'number', 'hdr-samples': 'number', 'hdr-steps': 'number',
   'hdr-mine': 'number', 'hdr-temperature': 'number', steps: 'number', batch: 'number', 'grad-accum': 'number', seq: 'number', lr: 'number',
-  schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', name: 'string', format: 'string',
+  schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', name: 'string', format: 'string',
   'bfcl-prompt': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -95,7 +96,7 @@ const ablate: CliCommand = {
     }
     const progress = new ProgressLine(f.quiet ?? false);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const data = await dataExamples(dataPaths, { seed: config.seed, format, bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, config.seed), format, bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --seed`);
     seqLenFromData(config, f, model.tokenizer, data.train);

@@ -9,7 +9,8 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, runTarget } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, runTarget, splitSeedFrom } from '../runFlags.ts';
+import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { formatEvalSummary } from '../../eval/index.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
@@ -24,7 +25,8 @@ options:
   --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
   --split <s>            eval | train | all (default eval: the held-out side of the seeded split
                          that studio train uses with the same --seed; use all for a BFCL file)
-  --seed <n>             split seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --seed <n>             split seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train) and sampling seed
+  --split-seed <n>       the split's seed, when it differs from --seed (the studio's datasets: ${DEFAULT_SPLIT.seed})
   --limit <n>            evaluate at most n examples
   --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
   --batch <n>            prompts generated together (default 8)
@@ -36,7 +38,7 @@ ${BFCL_PROMPT_HELP}
   --quiet                no progress line`;
 
 const flagsSpec = {
-  model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', seed: 'number', limit: 'number', 'max-tokens': 'number',
+  model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -54,7 +56,7 @@ const evalCommand: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     // Every example answers, whatever the quality check says (BFCL files have no reasoning to check).
-    const data = await dataExamples(dataPaths, { seed, format, includeFailing: true, bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, includeFailing: true, bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = examples.slice(0, positiveInt(f.limit, 'limit', 1));
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);

@@ -11,7 +11,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStopText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
@@ -45,6 +45,7 @@ options:
 ${BALANCE_HELP}
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
   --seed <n>              split, sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
   --hub-base <url> --cache <dir>   model download
@@ -54,7 +55,7 @@ const flagsSpec = {
   ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', rounds: 'number', samples: 'number', temperature: 'number', 'top-p': 'number',
   'steps-per-round': 'number', replay: 'number', 'max-tokens': 'number', 'gen-batch': 'number', mine: 'string', 'mine-limit': 'number', 'eval-limit': 'number',
-  batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', format: 'string', 'bfcl-prompt': 'boolean',
+  batch: 'number', seq: 'number', lr: 'number', loss: 'string', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', format: 'string', 'bfcl-prompt': 'boolean',
   'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -94,7 +95,7 @@ const hdr: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const data = await dataExamples(dataPaths, { seed, format, bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, bfclPromptMode });
     let mineSet = mine === 'train' ? data.train : data.eval;
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
     let evalSet = data.eval;

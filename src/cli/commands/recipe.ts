@@ -92,7 +92,7 @@ const recipe: CliCommand = {
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: true });
     const tokenizer = await tokenizerFromModel(files);
     const data = await dataExamples(dataPaths, {
-      seed: config.seed,
+      seed: source?.splitSeed ?? config.seed,
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,

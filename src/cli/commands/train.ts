@@ -9,7 +9,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import type { BalanceState } from '../../train/balance.ts';
@@ -43,6 +43,7 @@ ${BALANCE_HELP}
   --max-grad-norm <x>     global-norm clip (default 1; 0 disables)
   --weight-decay <x>      AdamW decoupled weight decay (default 0)
   --seed <n>              data order, LoRA init and split seed (default 42)
+${SPLIT_SEED_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default 20, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default 20; always at the end)
@@ -60,7 +61,7 @@ const flagsSpec = {
   ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
-  targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', recompute: 'boolean',
+  targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', recompute: 'boolean',
   'eval-every': 'number', 'eval-examples': 'number', 'checkpoint-every': 'number', resume: 'boolean', format: 'string', 'bfcl-prompt': 'boolean',
   'include-failing': 'boolean', 'dump-step': 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
@@ -148,7 +149,8 @@ const train: CliCommand = {
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
-    const data = await dataExamples(dataFiles, { seed: config.seed, format, includeFailing: f['include-failing'], bfclPromptMode });
+    const splitSeed = splitSeedFrom(f, config.seed);
+    const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
     const adapter = await readAdapter(model.spec, f.adapter);
@@ -160,7 +162,7 @@ const train: CliCommand = {
       return 0;
     }
 
-    const store = new RunFolderStore(out, runFolderFacts(modelArg, dataFiles, data.counts, { format, bfclPromptMode, includeFailing: f['include-failing'] ?? false }));
+    const store = new RunFolderStore(out, runFolderFacts(modelArg, dataFiles, data.counts, { format, bfclPromptMode, includeFailing: f['include-failing'] ?? false, splitSeed }));
     if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);
     const outcome = await engine.train({
       ...start,

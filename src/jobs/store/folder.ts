@@ -65,6 +65,8 @@ export interface RunSource {
   format?: string;
   bfclPromptMode: boolean;
   includeFailing: boolean;
+  /** The held-out split's seed (`--split-seed`); absent in folders written before it, where it was the run's seed. */
+  splitSeed?: number;
 }
 
 /** An evaluation's output paths (`studio eval --out … --summary …`). */
