@@ -14,17 +14,19 @@ export interface SamplingSettings {
   topP?: number;
 }
 
-/** Index of the largest logit; ties go to the lowest index (what the reference's argmax does). */
+/** Index of the largest logit; ties go to the lowest index (what the reference's argmax does). NaN
+ * never wins (a row of NaN only gives 0), as the GPU's argmax_rows. */
 export function argmax(logits: ArrayLike<number>): number {
-  let best = 0;
+  let best = -1;
   let bestValue = -Infinity;
   for (let i = 0; i < logits.length; i++) {
-    if (logits[i] > bestValue) {
-      bestValue = logits[i];
+    const x = logits[i];
+    if (x > bestValue || (best < 0 && x === -Infinity)) {
+      bestValue = x;
       best = i;
     }
   }
-  return best;
+  return Math.max(best, 0);
 }
 
 /** The RNG of sequence `index` under run seed `seed`: independent streams, fixed per (seed, index). */
