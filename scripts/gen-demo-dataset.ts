@@ -90,6 +90,8 @@ interface Draft {
 export interface Phrasings {
   /** A stock-price question about `symbol` (the demo asks "What's NVDA trading at?"). */
   stock?: (rng: Rng, symbol: string) => string;
+  /** A request that needs no call, and its answer (the demo asks six of its own, SMALL_TALK). */
+  smallTalk?: (rng: Rng) => [string, string];
 }
 
 function singleCall(rng: Rng, phrasings: Phrasings = {}): Draft {
@@ -247,8 +249,8 @@ function parallelMultiple(rng: Rng): Draft {
   };
 }
 
-function irrelevant(rng: Rng): Draft {
-  const [query, answer] = pick(rng, SMALL_TALK);
+function irrelevant(rng: Rng, phrasings: Phrasings): Draft {
+  const [query, answer] = phrasings.smallTalk ? phrasings.smallTalk(rng) : pick(rng, SMALL_TALK);
   return {
     category: 'irrelevance',
     query,
@@ -264,7 +266,7 @@ function irrelevant(rng: Rng): Draft {
 
 function draft(rng: Rng, phrasings: Phrasings): Draft {
   const r = rng();
-  const d = r < 0.4 ? singleCall(rng, phrasings) : r < 0.6 ? parallelCalls(rng) : r < 0.75 ? parallelMultiple(rng) : r < 0.88 ? { ...singleCall(rng, phrasings), category: 'multiple' as const } : irrelevant(rng);
+  const d = r < 0.4 ? singleCall(rng, phrasings) : r < 0.6 ? parallelCalls(rng) : r < 0.75 ? parallelMultiple(rng) : r < 0.88 ? { ...singleCall(rng, phrasings), category: 'multiple' as const } : irrelevant(rng, phrasings);
   return d;
 }
 

@@ -3,10 +3,10 @@
 // template with tools, a segment per token: 0 prompt, 1 CoT, 2 call).
 //   npx tsx scripts/demo-model/corpus.ts <out-dir>
 // Writes <out-dir>/pretrain.jsonl (PRETRAIN_COUNT examples from the demo generator with another
-// seed and its stock-price questions worded otherwise, less any whose query the demo dataset asks,
-// so the demo's own examples stay unseen: its six small-talk requests, the only ones that need no
-// call, are all left out) and <out-dir>/demo.jsonl (the demo dataset with each example's split, for
-// measuring held-out accuracy).
+// seed, its stock-price questions and its requests that need no call worded otherwise, both thinned
+// out, less any whose query the demo dataset asks, so the demo's own examples stay unseen: its six
+// small-talk requests never appear) and <out-dir>/demo.jsonl (the demo dataset with each example's
+// split, for measuring held-out accuracy).
 // Half the pre-training examples list each tool's keys as name, description, parameters and half
 // as name, parameters, description, so the model reads either order of the tool list.
 // Never runs in CI or at build time: its output feeds a one-off pre-training whose result is
@@ -26,9 +26,33 @@ export const PRETRAIN_COUNT = 6000;
  * ("What's NVDA trading at?"); keeping one in 12 instead scored the same on the demo's held-out split. */
 const STOCK_ONLY_EVERY = 4;
 
-const STOCK_PHRASINGS: Phrasings = {
+/** One request that needs no call in this many is kept (74), worded otherwise than the demo's six
+ * small-talk requests, which stay unseen. With none, the model answered every request with a call
+ * (small talk included) and collapsed onto a stock-price call for anything new, so HDR's samples for
+ * the demo's hard cases never passed; with one in 4 the demo's training unlearned calls (80.6% →
+ * 77.4% held out); one in 12: 74.2% → 83.9% with `studio train`, and HDR solves a hard case. */
+const SMALL_TALK_EVERY = 12;
+
+const OTHER_SMALL_TALK: Array<[string, string]> = [
+  ['Tell me a fun fact about owls.', 'Owls can turn their heads about 270 degrees.'],
+  ['Write a limerick about a frog.', 'A frog with a taste for the blues / sang songs in his green rubber shoes.'],
+  ['Say good night in Spanish.', 'Buenas noches!'],
+  ['Suggest a name for a puppy.', 'How about Biscuit, or Pepper?'],
+  ['Thanks a lot, that helps.', 'Glad it helped!'],
+  ['I feel a bit tired today.', 'Be kind to yourself; a short walk and some water can help.'],
+  ['Give me a riddle.', 'What has keys but opens no locks? A piano.'],
+  ['Write one line of a poem about the sea.', 'The sea keeps every secret the moon tells it.'],
+];
+
+const PHRASINGS: Phrasings = {
   stock: (rng, symbol) => [`Latest quote for ${symbol}, please.`, `How is ${symbol} stock priced right now?`, `Price check on ${symbol}.`][Math.floor(rng() * 3)],
+  smallTalk: (rng) => OTHER_SMALL_TALK[Math.floor(rng() * OTHER_SMALL_TALK.length)],
 };
+
+/** A request that needs no call. */
+function isSmallTalk(line: string): boolean {
+  return JSON.parse(line).category === 'irrelevance';
+}
 
 /** A request answered by one get_stock_price call and nothing else. */
 function isStockOnly(line: string): boolean {
@@ -62,9 +86,10 @@ const demo = readFileSync(DEMO_PATH, 'utf8').trim().split('\n');
 // must come from what the model generalises, not from an answer it has memorised.
 const userText = (line: string) => JSON.stringify((JSON.parse(line).messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'user'));
 const demoQueries = new Set(demo.map(userText));
-const generated = generateDemoDataset(tokenizer, PRETRAIN_COUNT, PRETRAIN_SEED, STOCK_PHRASINGS).trim().split('\n');
+const generated = generateDemoDataset(tokenizer, PRETRAIN_COUNT, PRETRAIN_SEED, PHRASINGS).trim().split('\n');
 const asked = generated.filter((line) => !demoQueries.has(userText(line)));
-const pretrain = asked.filter((line, i) => !isStockOnly(line) || i % STOCK_ONLY_EVERY === 0);
-console.log(`${generated.length - asked.length} generated examples left out: the demo dataset asks the same; ${asked.length - pretrain.length} stock-price questions thinned out (${pretrain.filter(isStockOnly).length} kept)`);
+let smallTalkSeen = 0;
+const pretrain = asked.filter((line, i) => (isSmallTalk(line) ? smallTalkSeen++ % SMALL_TALK_EVERY === 0 : !isStockOnly(line) || i % STOCK_ONLY_EVERY === 0));
+console.log(`${generated.length - asked.length} generated examples left out: the demo dataset asks the same; ${asked.length - pretrain.length} stock-price questions and requests that need no call thinned out (${pretrain.filter(isStockOnly).length} and ${pretrain.filter(isSmallTalk).length} kept)`);
 write('pretrain.jsonl', pretrain, () => ({}), (i) => i % 2 === 0);
 write('demo.jsonl', demo, (example) => ({ split: splitOf(example.id, DEFAULT_SPLIT), calls: example.target.calls }), () => true);

@@ -130,8 +130,9 @@ export const tests = {
     await page.waitForFunction(() => document.querySelector('[data-testid="demo-accuracy"]')?.dataset.trained !== undefined, null, { timeout: 600_000 });
     const acc = await demoData(page, 'accuracy');
     assert.ok(Number(acc.trained) > 0, `the trained adapter answers held-out examples right: ${acc.trained}`);
-    // Measured: 80.6% → 87.1% (no call needed 0 → 3 of 6, one call 10 → 9 of 10); the demo must never leave the model worse.
-    assert.ok(Number(acc.trained) >= Number(acc.base), `the demo's training does not make the model worse: ${acc.base} → ${acc.trained}`);
+    // What the demo teaches: the adapter answers more held-out examples right than the base model
+    // (measured: 74.2% → 83.9%, 23 → 26 of 31).
+    assert.ok(Number(acc.trained) > Number(acc.base), `the demo's training improves held-out accuracy: ${acc.base} → ${acc.trained}`);
     console.log(`    demo: held-out accuracy base ${acc.base} → trained ${acc.trained}`);
     // Per category, base beside trained, with the counts of the same examples on both sides.
     const categories = await page.getByTestId('demo-categories').locator('tbody tr').evaluateAll((rows) => rows.map((r) => ({ ...r.dataset, text: r.textContent })));
@@ -139,17 +140,14 @@ export const tests = {
     for (const c of categories) assert.match(c.text, /\d+ of (\d+)\d+ of \1$/, `one category's counts: ${c.text}`);
     assert.ok(categories.some((c) => /no call needed/.test(c.text)), 'categories in words a newcomer reads');
     console.log(`    demo: by category ${categories.map((c) => `${c.category} ${c.base} → ${c.trained}`).join(', ')}`);
-    // What the demo teaches: requests that need no call, which pre-training never showed (measured 0 → 3 of 6).
-    const noCall = categories.find((c) => c.category === 'irrelevance');
-    assert.ok(noCall && Number(noCall.trained) > Number(noCall.base), `the adapter learns to answer without a call: ${noCall?.base} → ${noCall?.trained}`);
 
     // HDR from the trained adapter.
     await page.getByTestId('demo-hdr').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="demo-hdr-result"]')?.dataset.poolAfter !== undefined, null, { timeout: 300_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="demo-hdr-result"]')?.dataset.poolAfter !== undefined, null, { timeout: 600_000 });
     const hdr = await demoData(page, 'hdr-result');
-    // One round from the demo's adapter: mined, sampled, gated and retrained. On the tiny model the
-    // pool does not always shrink in one round (measured: 1 → 1, a haiku request); it must never grow.
-    assert.ok(Number(hdr.poolBefore) > 0 && Number(hdr.poolAfter) <= Number(hdr.poolBefore), `HDR pool: ${hdr.poolBefore} → ${hdr.poolAfter}`);
+    // One round from the demo's adapter: mined, sampled, gated and retrained; a hard case with a
+    // sample that passes the checks leaves the pool (measured: 3 → 2, a call that did not parse).
+    assert.ok(Number(hdr.poolBefore) > 0 && Number(hdr.poolAfter) < Number(hdr.poolBefore), `HDR shrinks the pool: ${hdr.poolBefore} → ${hdr.poolAfter}`);
     console.log(`    demo: hard-case pool ${hdr.poolBefore} → ${hdr.poolAfter}`);
     await screenshot('start-here-done', page);
 

@@ -122,7 +122,7 @@ const hdr: CliCommand = {
       adapter,
       balance,
       events: {
-        onMined: (report, pool) => console.log(`mined ${pool.length} hard cases from ${report.total} ${mine} examples (accuracy ${(100 * report.accuracy).toFixed(1)}%)`),
+        onMined: (report, pool) => console.log(`mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`),
         onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
         onRound: (r) => {
           progress.done();
