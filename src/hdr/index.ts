@@ -6,7 +6,6 @@ export { SampleDeduper, canonicalJson, sampleKey } from './dedupe.ts';
 export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 export {
   hdrSampleSeed,
-  hdrStopText,
   mineHardCases,
   runHdrRounds,
   type HardCase,
@@ -16,9 +15,9 @@ export {
   type HdrRoundReport,
   type HdrRunInput,
   type HdrSample,
-  type HdrStopReason,
   type RoundTraining,
 } from './rounds.ts';
+export { hdrStopText, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,

@@ -15,6 +15,7 @@ import { hashString } from '../model/random.ts';
 import { SampleDeduper } from './dedupe.ts';
 import { qualityGate, type GateFailure, type GateRule } from './gate.ts';
 import { replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
+import type { HdrStopReason } from './stopReason.ts';
 
 export interface HardCase {
   example: Example;
@@ -70,20 +71,6 @@ export interface HdrRoundReport {
   training: RoundTraining | null;
   replayed: number;
   millis: number;
-}
-
-export type HdrStopReason = 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
-
-const STOP_WORDS: Record<HdrStopReason, string> = {
-  pool_empty: 'every hard case was solved',
-  pool_stopped_shrinking: 'the pool stopped shrinking',
-  round_limit: 'the round limit was reached',
-  aborted: 'cancelled',
-};
-
-/** Why HDR stopped, in words: what the studio and the CLI say (run rows and folders keep the code). */
-export function hdrStopText(reason: string | undefined): string {
-  return reason ? (STOP_WORDS[reason as HdrStopReason] ?? reason) : 'not stopped yet';
 }
 
 export interface HdrResult {

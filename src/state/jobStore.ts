@@ -3,8 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
-import { plural } from '../data/plural.ts';
+import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 
 export { ARM_COLORS } from '../worker/protocol.ts';

@@ -31,7 +31,8 @@ export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult }
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
-export { hdrStopText } from '../hdr/rounds.ts';
+export { hdrStopText } from '../hdr/stopReason.ts';
+export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { ablationArms, defaultAblationConfig } from '../jobs/ablate.ts';
