@@ -98,7 +98,7 @@ const ablate: CliCommand = {
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, config.seed), format, bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
-    if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --seed`);
+    if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
     seqLenFromData(config, f, model.tokenizer, data.train);
     const name = f.name ?? basename(out);
     const facts = { model: modelArg, data: dataPaths.map((p) => basename(p)), counts: data.counts };
