@@ -1,12 +1,17 @@
 // Generation benchmark: decode tokens per second with the KV cache (greedy, fixed length, no stop
-// tokens) for the embedded tiny model and the Qwen2.5-0.5B shape, at batch 1 and 4, prefill timed
-// apart from decoding.
+// tokens) for the embedded tiny model and the Qwen2.5-0.5B shape, at batch 1, 4 and 16, with and
+// without a LoRA adapter (evaluation, HDR and the playground always decode with one), prefill timed
+// apart from decoding. Each case also reports what a decode step costs the CPU: recording it through
+// the ops, and replaying its captured program (gpu/recorder.ts), with its dispatch count.
 import type { Gpu } from '../gpu/index.ts';
 import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
 import { benchModel } from './benchModel.ts';
 import { memoryModelFiles } from '../model/model-files.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
 import { generate } from '../model/generate.ts';
+import { createGenerator, prefill, submitDecodeStep } from '../model/kvCache.ts';
+import { DEFAULT_LORA } from '../model/lora.ts';
+import type { ModelState } from '../model/transformer.ts';
 import { QWEN25_05B_SHAPE } from './training.ts';
 
 export interface GenerationCase {
@@ -17,16 +22,21 @@ export interface GenerationCase {
   newTokens: number;
   large: boolean;
   gpuOnly?: boolean;
+  /** Decode with a rank-16 adapter on all seven targets (as after training with the defaults). */
+  lora?: boolean;
 }
 
 export const GENERATION_CASES: GenerationCase[] = [
   { name: 'generate: embedded tiny Qwen3, B=1', model: TINY_QWEN3_DEFAULT, batch: 1, promptTokens: 64, newTokens: 16, large: false },
   { name: 'generate: embedded tiny Qwen3, B=4', model: TINY_QWEN3_DEFAULT, batch: 4, promptTokens: 64, newTokens: 16, large: false },
+  { name: 'generate: embedded tiny Qwen3, B=1, LoRA r16', model: TINY_QWEN3_DEFAULT, batch: 1, promptTokens: 64, newTokens: 16, large: false, lora: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=1', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 32, newTokens: 8, large: true },
   // GPU-sized: the batch sizes of the issue's targets, enough tokens for a steady rate.
   { name: 'generate: Qwen2.5-0.5B shape, B=1, 64 new', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
+  { name: 'generate: Qwen2.5-0.5B shape, B=1, 64 new, LoRA r16', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true, lora: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=4, 64 new', model: QWEN25_05B_SHAPE, batch: 4, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
+  { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new, LoRA r16', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true, lora: true },
 ];
 
 export interface GenerationRow {
@@ -35,30 +45,80 @@ export interface GenerationRow {
   decodeTokensPerSecond: number;
   /** Time to the first new token: the prefill and the first decode step. */
   prefillMillis: number;
+  /** CPU milliseconds to put one greedy decode step on the GPU's queue: recorded through the ops,
+   * and replayed from its captured program (what every step after the first two does). */
+  stepCpuMillis: { recorded: number; replayed: number };
+  dispatchesPerStep: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** CPU time of submitting greedy decode steps, each awaited before the next so the GPU is idle. */
+async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep'>> {
+  const steps = 12;
+  const B = prompts.length;
+  const g = createGenerator(m, B, prompts[0].length + steps);
+  try {
+    await prefill(g, prompts.map((p, seq) => ({ seq, ids: p.slice(0, -1) })));
+    const recorded: number[] = [];
+    const replayed: number[] = [];
+    let dispatches = 0;
+    for (let i = 0; i < steps; i++) {
+      // Steps 0–1 make bind groups and capture; the even steps after them record again, the odd replay.
+      const record = i >= 2 && i % 2 === 0;
+      if (record) {
+        g.programs.forEach((p) => p.release());
+        g.programs.clear();
+      }
+      const before = m.gpu.recorder.dispatchCount;
+      const t0 = performance.now();
+      const step = await submitDecodeStep(g, { ids: prompts.map((p) => p.at(-1)!), positions: prompts.map((p) => p.length - 1 + i), active: prompts.map(() => true), output: 'greedy', idsFromChosen: i > 0 });
+      const ms = performance.now() - t0;
+      dispatches = m.gpu.recorder.dispatchCount - before;
+      await step.output;
+      if (i >= 2) (record ? recorded : replayed).push(ms);
+    }
+    return { stepCpuMillis: { recorded: median(recorded), replayed: median(replayed) }, dispatchesPerStep: dispatches };
+  } finally {
+    g.destroy();
+  }
 }
 
 export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<GenerationRow> {
   const { files } = benchModel(c.model);
-  const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora: null, maxTokens: c.batch * c.promptTokens });
-  const prompts = Array.from({ length: c.batch }, (_, b) => Array.from({ length: c.promptTokens }, (_, t) => (b * 7919 + t * 104729) % 50000));
-  const run = async () => {
-    const t0 = performance.now();
-    let firstTokenAt = 0;
-    await generate(model.state, prompts, {
-      maxNewTokens: c.newTokens,
-      stopTokenIds: [],
-      onToken: () => {
-        if (!firstTokenAt) firstTokenAt = performance.now();
-      },
-    });
-    return { prefill: firstTokenAt - t0, decode: performance.now() - firstTokenAt };
-  };
-  await run(); // pipeline compilation
-  const { prefill, decode } = await run();
-  model.release();
-  return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill };
+  const lora = c.lora ? { ...DEFAULT_LORA, dropout: 0 } : null;
+  const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora, maxTokens: c.batch * c.promptTokens });
+  try {
+    const prompts = Array.from({ length: c.batch }, (_, b) => Array.from({ length: c.promptTokens }, (_, t) => (b * 7919 + t * 104729) % 50000));
+    const run = async () => {
+      const t0 = performance.now();
+      let firstTokenAt = 0;
+      await generate(model.state, prompts, {
+        maxNewTokens: c.newTokens,
+        stopTokenIds: [],
+        onToken: () => {
+          if (!firstTokenAt) firstTokenAt = performance.now();
+        },
+      });
+      return { prefill: firstTokenAt - t0, decode: performance.now() - firstTokenAt };
+    };
+    await run(); // pipeline compilation
+    const { prefill, decode } = await run();
+    const cpu = await stepCpuCost(model.state, prompts);
+    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, ...cpu };
+  } finally {
+    model.release();
+  }
 }
 
 export function formatGenerationRows(rows: GenerationRow[]): string {
-  return rows.map((r) => `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s)`).join('\n');
+  return rows
+    .map((r) => {
+      const cpu = `CPU per step ${r.stepCpuMillis.recorded.toFixed(2)} ms recorded, ${r.stepCpuMillis.replayed.toFixed(2)} ms replayed, ${r.dispatchesPerStep} dispatches`;
+      return `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu})`;
+    })
+    .join('\n');
 }

@@ -3,6 +3,10 @@
 // the dispatch's parameters, are cached by (pipeline, parameters, buffers), so the thousands of
 // dispatches a training step repeats every step create nothing after the first.
 //
+// A decode step records the same dispatches with the same bind groups every token; `capture` keeps
+// such a recording as a program that `replay` emits again with three encoder calls per dispatch,
+// skipping the ops' JavaScript (about 90% of a dispatch's CPU cost), like a CUDA graph.
+//
 // Binding convention for every kernel: `@group(0) @binding(0) var<uniform> params` when the kernel
 // has parameters, storage buffers from binding 1 up. Pipelines use layout 'auto', whose bind group
 // layout holds only the bindings an entry point uses, so ops pass exactly those.
@@ -23,6 +27,48 @@ const PROFILE_SET_DISPATCHES = 2048;
 export type Binding = GPUBuffer | GPUBufferBinding;
 export type Workgroups = readonly [number, number?, number?];
 
+type ProgramOp =
+  | { kind: 'dispatch'; pipeline: GPUComputePipeline; group: GPUBindGroup; x: number; y: number; z: number }
+  | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; bytes: number }
+  | { kind: 'clear'; buffer: GPUBuffer; offset: number; size: number | undefined };
+
+/** A recording kept for replay (see Recorder.capture). Its bind groups stay cached while it lives. */
+export interface RecordedProgram {
+  readonly dispatches: number;
+  /** False once released; replaying it then records nothing. */
+  readonly live: boolean;
+  release(): void;
+}
+
+class Program implements RecordedProgram {
+  live = true;
+  constructor(
+    readonly ops: ProgramOp[],
+    private readonly pins: string[],
+    private readonly cache: BindGroupCache,
+    /** The recorder's retire count when captured: a buffer retired since may be one it uses. */
+    readonly retiredAt: number,
+  ) {}
+
+  get dispatches(): number {
+    return this.ops.filter((o) => o.kind === 'dispatch').length;
+  }
+
+  release(): void {
+    if (!this.live) return;
+    this.live = false;
+    this.cache.unpin(this.pins);
+  }
+}
+
+/** What a capture saw: its commands, the bind groups they use, and whether it may be replayed. */
+interface Capture {
+  ops: ProgramOp[];
+  keys: string[];
+  /** Why the recording cannot be replayed as it stands, if it cannot. */
+  spoiled: string | null;
+}
+
 export class Recorder {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -36,11 +82,19 @@ export class Recorder {
   /** Bind groups (with their uniforms) of dispatches seen before: a training step repeats the same
    * dispatches with the same parameters and buffers every step, and creating a bind group costs more
    * CPU time than everything else about a dispatch. */
-  private readonly bindGroups = new BindGroupCache(this);
+  private readonly bindGroups: BindGroupCache;
   /** Per-dispatch GPU timestamps while set (see startProfile): one compute pass per dispatch. */
   private profile: { sets: GPUQuerySet[]; labels: string[] } | null = null;
+  private capturing: Capture | null = null;
+  private retiredCount = 0;
 
-  constructor(readonly ctx: GpuContext) {}
+  /** `bindGroupLimit`: cached bind groups kept before the least recently used go (tests lower it). */
+  constructor(
+    readonly ctx: GpuContext,
+    opts: { bindGroupLimit?: number } = {},
+  ) {
+    this.bindGroups = new BindGroupCache(this, opts.bindGroupLimit ?? 16384);
+  }
 
   private ensurePass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.ctx.device.createCommandEncoder({ label: 'recorder' });
@@ -66,11 +120,22 @@ export class Recorder {
     }
     if (x === 0 || y === 0 || z === 0 || this.discarding) return;
     this.ctx.throwIfLost();
-    const bindGroup = this.bindGroups.get(pipeline, params, storage);
+    const { group, key, created } = this.bindGroups.get(pipeline, params, storage);
+    if (this.capturing) {
+      // A bind group made now may be evicted or rebuilt later: only a recording that made none is
+      // steady enough to replay (the first decode step makes them, the second reuses them).
+      if (created) this.capturing.spoiled ??= 'it created bind groups';
+      this.capturing.ops.push({ kind: 'dispatch', pipeline, group, x, y, z });
+      this.capturing.keys.push(key);
+    }
+    this.emit(pipeline, group, x, y, z);
+  }
+
+  private emit(pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number, z: number): void {
     if (this.profile) this.openProfiledPass(pipeline.label);
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     if (this.profile) {
       pass.end();
@@ -78,6 +143,47 @@ export class Recorder {
     }
     this.dispatchCount++;
     if (++this.sinceSubmit >= DISPATCHES_PER_SUBMIT && this.timedPass === 'off') this.submit();
+  }
+
+  /**
+   * Runs `record` and keeps what it recorded as a program `replay` can emit again, when that is
+   * safe: the recording made no new bind group, retired no buffer, and was neither timed, profiled
+   * nor discarded. Returns null otherwise (record again next time). What `record` does besides
+   * recording (queue writes, new buffers) is not part of the program: callers keep that outside.
+   */
+  async capture(record: () => Promise<void>): Promise<RecordedProgram | null> {
+    if (this.capturing) throw new Error('Recorder.capture: a capture is already running');
+    const cap: Capture = { ops: [], keys: [], spoiled: null };
+    if (this.discarding) cap.spoiled = 'dispatches are being discarded';
+    if (this.profile || this.timedPass !== 'off') cap.spoiled = 'the recording is timed';
+    const retiredBefore = this.retiredCount;
+    this.capturing = cap;
+    try {
+      await record();
+    } finally {
+      this.capturing = null;
+    }
+    if (this.retiredCount !== retiredBefore) cap.spoiled ??= 'it retired a buffer';
+    if (cap.spoiled) return null;
+    this.bindGroups.pin(cap.keys);
+    return new Program(cap.ops, cap.keys, this.bindGroups, this.retiredCount);
+  }
+
+  /**
+   * Emits a captured program's commands again, in order, into the current recording. Returns false,
+   * recording nothing, when the program may no longer be valid (released, or a buffer was retired
+   * since it was captured: scratch that grew, say); the caller then records afresh.
+   */
+  replay(program: RecordedProgram): boolean {
+    const p = program as Program;
+    if (!p.live || p.retiredAt !== this.retiredCount || this.discarding) return false;
+    this.ctx.throwIfLost();
+    for (const op of p.ops) {
+      if (op.kind === 'dispatch') this.emit(op.pipeline, op.group, op.x, op.y, op.z);
+      else if (op.kind === 'copy') this.copy(op.src, op.srcOffset, op.dst, op.dstOffset, op.bytes);
+      else this.clear(op.buffer, op.offset, op.size);
+    }
+    return true;
   }
 
   private openProfiledPass(label: string): void {
@@ -95,6 +201,7 @@ export class Recorder {
    * little: use it to see where a step's time goes, not to time the step). Needs timestamp-query. */
   startProfile(): boolean {
     if (!this.ctx.features.has('timestamp-query')) return false;
+    if (this.capturing) this.capturing.spoiled ??= 'the recording is timed';
     this.submit();
     this.profile = { sets: [], labels: [] };
     return true;
@@ -133,12 +240,20 @@ export class Recorder {
 
   /** Destroys `buffer` once the work recorded so far has been submitted and has run. */
   retire(buffer: GPUBuffer): void {
+    this.retiredCount++;
+    this.retired.push(buffer);
+  }
+
+  /** Retires an evicted bind group's uniform: never one a program uses (those are pinned), so
+   * programs stay valid. */
+  retireUniform(buffer: GPUBuffer): void {
     this.retired.push(buffer);
   }
 
   /** A buffer-to-buffer copy between dispatches (ends the current compute pass). */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     if (this.discarding) return;
+    this.capturing?.ops.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
     this.ensurePass();
     this.pass!.end();
     this.pass = null;
@@ -148,6 +263,7 @@ export class Recorder {
   /** Zero-fills a buffer range (ends the current compute pass). */
   clear(buffer: GPUBuffer, offset = 0, size?: number): void {
     if (this.discarding) return;
+    this.capturing?.ops.push({ kind: 'clear', buffer, offset, size });
     this.ensurePass();
     this.pass!.end();
     this.pass = null;
@@ -156,6 +272,7 @@ export class Recorder {
 
   /** See timeRecorded. A copy or clear inside `record` splits the pass; the time is then wall-clock. */
   async timed(record: () => Promise<void> | void): Promise<{ millis: number; source: 'timestamps' | 'wall' }> {
+    if (this.capturing) this.capturing.spoiled ??= 'the recording is timed';
     this.submit();
     await this.ctx.device.queue.onSubmittedWorkDone();
     const useTimestamps = this.ctx.features.has('timestamp-query');
@@ -215,14 +332,18 @@ export class Recorder {
 }
 
 /** Bounded, least-recently-used cache of bind groups. An entry owns its uniform buffer; an evicted one
- * is destroyed only after the work recorded so far is submitted (it may be in that work). */
+ * is destroyed only after the work recorded so far is submitted (it may be in that work). Entries a
+ * captured program uses are pinned: never evicted while it lives. */
 class BindGroupCache {
-  private static readonly LIMIT = 16384;
   private readonly entries = new Map<string, { group: GPUBindGroup; uniform: GPUBuffer | null }>();
+  private readonly pins = new Map<string, number>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
 
-  constructor(private readonly rec: Recorder) {}
+  constructor(
+    private readonly rec: Recorder,
+    private readonly limit: number,
+  ) {}
 
   private id(o: object): number {
     let n = this.ids.get(o);
@@ -230,7 +351,7 @@ class BindGroupCache {
     return n;
   }
 
-  get(pipeline: GPUComputePipeline, params: ArrayBuffer | null, storage: Record<number, Binding>): GPUBindGroup {
+  get(pipeline: GPUComputePipeline, params: ArrayBuffer | null, storage: Record<number, Binding>): { group: GPUBindGroup; key: string; created: boolean } {
     let key = `${this.id(pipeline)}|`;
     if (params) key += new Uint32Array(params).join(',');
     for (const [binding, b] of Object.entries(storage)) {
@@ -241,7 +362,7 @@ class BindGroupCache {
       // Most recently used last.
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return hit.group;
+      return { group: hit.group, key, created: false };
     }
     const device = this.rec.ctx.device;
     const entries: GPUBindGroupEntry[] = [];
@@ -255,13 +376,31 @@ class BindGroupCache {
     for (const [binding, b] of Object.entries(storage)) entries.push({ binding: Number(binding), resource: 'buffer' in b ? b : { buffer: b } });
     const group = device.createBindGroup({ label: pipeline.label, layout: pipeline.getBindGroupLayout(0), entries });
     this.entries.set(key, { group, uniform });
-    if (this.entries.size > BindGroupCache.LIMIT) {
-      const [oldest, entry] = this.entries.entries().next().value!;
-      this.entries.delete(oldest);
-      if (entry.uniform) this.rec.retire(entry.uniform);
-    }
-    return group;
+    if (this.entries.size > this.limit) this.evictOldest();
+    return { group, key, created: true };
   }
+
+  private evictOldest(): void {
+    for (const [key, entry] of this.entries) {
+      if (this.pins.has(key)) continue;
+      this.entries.delete(key);
+      if (entry.uniform) this.rec.retireUniform(entry.uniform);
+      return;
+    }
+  }
+
+  pin(keys: readonly string[]): void {
+    for (const k of keys) this.pins.set(k, (this.pins.get(k) ?? 0) + 1);
+  }
+
+  unpin(keys: readonly string[]): void {
+    for (const k of keys) {
+      const n = (this.pins.get(k) ?? 0) - 1;
+      if (n > 0) this.pins.set(k, n);
+      else this.pins.delete(k);
+    }
+  }
+
 }
 
 /** GPU time of the dispatches `record` adds, in milliseconds, from the adapter's timestamps when it

@@ -3,7 +3,10 @@
 // transformer's own layerForward, and a one-token-per-sequence decode step built from the same
 // ops (llm.c style, one layer read top to bottom). Only records GPU work and submits once per
 // call; the single readback is either the B chosen token ids (argmax or temperature/top-p sampling
-// on the GPU) or, for a caller that wants them, the [B, V] logits of a decode step.
+// on the GPU) or, for a caller that wants them, the [B, V] logits of a decode step. Every step of a
+// generation records the same dispatches on the same buffers (what changes per token, ids and
+// positions, is written into buffers first), so after the first steps a step replays its captured
+// program instead of recording again (gpu/recorder.ts): the CPU cost of a token drops ~10×.
 // Never touches LoRA gradients or optimizer state; the prefill overwrites m.acts (activations are
 // scratch between training steps, never state).
 //
@@ -11,7 +14,7 @@
 //   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)];  q,k = rope(q,k)
 //   cache[b, pos_b] = k_b, v_b;  att_b = softmax(q_b·cache_k[b, ≤pos_b]ᵀ/√d)·cache_v[b, ≤pos_b]
 //   x_mid = x + att·W_oᵀ;  x = x_mid + (silu(rms(x_mid)·W_gᵀ)·(rms(x_mid)·W_uᵀ))·W_dᵀ
-import { createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
+import { createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu, type RecordedProgram } from '../gpu/index.ts';
 import { matmul } from '../ops/matmul.ts';
 import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeForward } from '../ops/rope.ts';
@@ -50,7 +53,6 @@ interface DecodeBuffers {
   v: GPUBuffer; // [B, kvd]
   headRstd: GPUBuffer; // [B·nHeads]
   att: GPUBuffer; // [B, qd]
-  xMid: GPUBuffer; // [B, H]
   gate: GPUBuffer; // [B, I]
   up: GPUBuffer; // [B, I]
   act: GPUBuffer; // [B, I]
@@ -65,6 +67,8 @@ export interface Generator {
   m: ModelState;
   cache: KvCache;
   buffers: DecodeBuffers;
+  /** Captured decode steps by what they compute (programKey). */
+  programs: Map<string, RecordedProgram>;
   destroy(): void;
 }
 
@@ -117,7 +121,6 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       v: f32(B * kvd, 'decode.v'),
       headRstd: f32(B * spec.numHeads, 'decode.headRstd'),
       att: f32(B * qd, 'decode.att'),
-      xMid: f32(B * H, 'decode.xMid'),
       gate: f32(B * I, 'decode.gate'),
       up: f32(B * I, 'decode.up'),
       act: f32(B * I, 'decode.act'),
@@ -129,11 +132,17 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
     // As in activations.ts: without q/k norm RoPE rotates the projection output in place.
     buffers.q = spec.qkNorm ? f32(B * qd, 'decode.q') : buffers.qPre;
     buffers.k = spec.qkNorm ? f32(B * kvd, 'decode.k') : buffers.kPre;
+    const programs = new Map<string, RecordedProgram>();
     return {
       m,
       cache,
       buffers,
-      destroy: () => [...owned, ...Object.values(buffers.sampler ?? {})].forEach((b) => b.destroy()),
+      programs,
+      destroy: () => {
+        programs.forEach((p) => p.release());
+        programs.clear();
+        [...owned, ...Object.values(buffers.sampler ?? {})].forEach((b) => b.destroy());
+      },
     };
   } catch (err) {
     owned.forEach((b) => b.destroy());
@@ -234,14 +243,15 @@ export interface DecodeStepInput {
 export type DecodeStepOutput = { logits: Float32Array } | { chosen: Uint32Array } | null;
 
 /** The decode step's scratch seen as one layer's buffers: every norm output in `h`, one rstd, one
- * head-norm rstd, and one LoRA u buffer shared by every target in turn. */
+ * head-norm rstd, one LoRA u buffer shared by every target in turn, and the residual stream `x` as
+ * its own x_mid (the layer then adds to it in place). */
 function decodeLayerBuffers(g: Generator): LayerBuffers {
   const d = g.buffers;
   const loraU: LayerBuffers['loraU'] = {};
   for (const t of g.m.lora?.settings.targets ?? []) loraU[t] = d.loraU;
   return {
     h1: d.h, rstd1: d.rstd, qPre: d.qPre, kPre: d.kPre, q: d.q, k: d.k, v: d.v, qRstd: d.headRstd, kRstd: d.headRstd,
-    att: d.att, xMid: d.xMid, h2: d.h, rstd2: d.rstd, gate: d.gate, up: d.up, act: d.act, loraU,
+    att: d.att, xMid: d.x, h2: d.h, rstd2: d.rstd, gate: d.gate, up: d.up, act: d.act, loraU,
   };
 }
 
@@ -296,34 +306,28 @@ export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Pr
     positions[b] = pos;
     lengths[b] = pos + 1;
   }
-  if (input.idsFromChosen) gpu.recorder.copy(d.chosen, 0, d.ids, 0, B * 4);
-  else writeBuffer(gpu.ctx, d.ids, ids);
+  if (!input.idsFromChosen) writeBuffer(gpu.ctx, d.ids, ids);
   writeBuffer(gpu.ctx, d.positions, positions);
   writeBuffer(gpu.ctx, d.lengths, lengths);
-  await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
-  const buf = decodeLayerBuffers(g);
-  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, buf);
+  if (input.output === 'sample') {
+    if (!input.sample || input.sample.draws.length !== B) throw new Error(`submitDecodeStep: 'sample' needs sampling parameters and ${B} draws`);
+    writeBuffer(gpu.ctx, samplerBuffers(g).draws, input.sample.draws);
+  }
+  const key = programKey(input);
+  const program = g.programs.get(key);
+  if (!program || !gpu.recorder.replay(program)) {
+    program?.release();
+    g.programs.delete(key);
+    const captured = await gpu.recorder.capture(() => recordDecodeStep(g, input));
+    if (captured) g.programs.set(key, captured);
+  }
   if (input.output === 'none') {
     gpu.recorder.submit();
     return { output: Promise.resolve(null) };
   }
-  await rmsNormForward(gpu, { x: d.x, weight: m.weights.finalNorm, weightDtype: m.weights.dtype, y: d.h, rstd: d.rstd, rows: B, C: spec.hiddenSize, eps: spec.rmsNormEps });
-  // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
-  // writes its columns of the [B, V] logits.
-  for (const chunk of m.weights.lmHead) {
-    await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
-  }
   if (input.output === 'logits') {
     gpu.recorder.submit();
     return { output: readF32(gpu.ctx, d.logits, B * V).then((logits) => ({ logits })) };
-  }
-  if (input.output === 'greedy') {
-    await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });
-  } else {
-    if (!input.sample || input.sample.draws.length !== B) throw new Error(`submitDecodeStep: 'sample' needs sampling parameters and ${B} draws`);
-    const s = samplerBuffers(g);
-    writeBuffer(gpu.ctx, s.draws, input.sample.draws);
-    await sampleRows(gpu, { logits: d.logits, draws: s.draws, table: s.table, weights: s.weights, chosen: d.chosen, rows: B, V, params: input.sample.params });
   }
   // The chosen ids go to a staging buffer in the same submit: the next step may overwrite d.chosen
   // before this readback is mapped.
@@ -334,6 +338,38 @@ export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Pr
   // Awaited by the caller, maybe after it has submitted more: not an unhandled rejection meanwhile.
   chosen.catch(() => undefined);
   return { output: chosen };
+}
+
+/** What a decode step records depends on these and nothing else (ids, positions and draws are
+ * buffer contents): equal keys, equal programs. */
+function programKey(input: DecodeStepInput): string {
+  const sample = input.output === 'sample' ? JSON.stringify(input.sample!.params) : '';
+  return `${input.output}|${input.idsFromChosen ? 'chosen' : 'ids'}|${sample}`;
+}
+
+/** The GPU work of one decode step, up to the chosen ids (or logits): recorded, not submitted. */
+async function recordDecodeStep(g: Generator, input: DecodeStepInput): Promise<void> {
+  const { m, cache, buffers: d } = g;
+  const { gpu, spec } = m;
+  const B = cache.B;
+  const V = spec.vocabSize;
+  if (input.idsFromChosen) gpu.recorder.copy(d.chosen, 0, d.ids, 0, B * 4);
+  await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
+  const buf = decodeLayerBuffers(g);
+  for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, buf);
+  if (input.output === 'none') return;
+  await rmsNormForward(gpu, { x: d.x, weight: m.weights.finalNorm, weightDtype: m.weights.dtype, y: d.h, rstd: d.rstd, rows: B, C: spec.hiddenSize, eps: spec.rmsNormEps });
+  // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
+  // writes its columns of the [B, V] logits.
+  for (const chunk of m.weights.lmHead) {
+    await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
+  }
+  if (input.output === 'greedy') {
+    await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });
+  } else if (input.output === 'sample') {
+    const s = samplerBuffers(g);
+    await sampleRows(gpu, { logits: d.logits, draws: s.draws, table: s.table, weights: s.weights, chosen: d.chosen, rows: B, V, params: input.sample!.params });
+  }
 }
 
 function samplerBuffers(g: Generator): NonNullable<DecodeBuffers['sampler']> {

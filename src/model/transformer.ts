@@ -183,13 +183,14 @@ export async function layerForwardPass(m: ModelState, l: number, io: LayerPass):
   await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
   await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
   await io.attend();
-  gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);
+  // A decode step keeps one residual buffer (x = xMid = out) and adds to it in place: no copies.
+  if (a.xMid !== x) gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);
   await linearForward(m, { x: a.att, W: w.o, y: a.xMid, tokens: N, inF: qd, outF: H, accumulate: true, lora: withLora(m, l, 'o', a) });
   await rmsNormForward(gpu, { x: a.xMid, weight: w.postNorm, weightDtype: dt, y: a.h2, rstd: a.rstd2, rows: N, C: H, eps });
   await linearForward(m, { x: a.h2, W: w.gate, y: a.gate, tokens: N, inF: H, outF: I, lora: withLora(m, l, 'gate', a) });
   await linearForward(m, { x: a.h2, W: w.up, y: a.up, tokens: N, inF: H, outF: I, lora: withLora(m, l, 'up', a) });
   await swigluForward(gpu, { gate: a.gate, up: a.up, out: a.act, n: N * I });
-  gpu.recorder.copy(a.xMid, 0, out, 0, N * H * 4);
+  if (out !== a.xMid) gpu.recorder.copy(a.xMid, 0, out, 0, N * H * 4);
   await linearForward(m, { x: a.act, W: w.down, y: out, tokens: N, inF: I, outF: H, accumulate: true, lora: withLora(m, l, 'down', a) });
 }
 

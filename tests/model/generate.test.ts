@@ -6,7 +6,7 @@
 // stopping contract (seeded temperature, top-p, stop ids, stop strings, max tokens, abort), the GPU
 // sampler giving the CPU sampler's tokens, seeded sampling on the embedded model (full Qwen
 // vocabulary), and the CPU sampler's distribution.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { openModel } from '../../src/model/checkpoint.ts';
@@ -215,6 +215,7 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
   it('steps fed on the GPU with the previous step\'s tokens, submitted before those are read back, give the greedy tokens', async () => {
     // What generate does (step N+1 in flight while step N's ids come back), here six steps deep.
     const g = createGenerator(model.state, 2, 16);
+    const replay = vi.spyOn(model.state.gpu.recorder, 'replay');
     try {
       await prefill(g, prompts.map((p, seq) => ({ seq, ids: p.slice(0, -1) })));
       const steps = [];
@@ -225,9 +226,14 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
       }
       const chosen = (await Promise.all(steps.map((s) => s.output))) as Array<{ chosen: Uint32Array }>;
       expect([0, 1].map((b) => chosen.map((c) => c.chosen[b]))).toEqual(greedy.map((r) => r.tokens.slice(0, 6)));
+      // Step 1 (the first fed on the GPU) made no bind group and was kept; steps 2–5 replayed it.
+      expect(replay.mock.results.map((r) => r.value)).toEqual([true, true, true, true]);
+      expect([...g.programs.keys()]).toEqual(['greedy|chosen|']);
     } finally {
       g.destroy();
+      replay.mockRestore();
     }
+    expect(g.programs.size).toBe(0);
   });
 
   it('streams every token once, in order, per sequence', async () => {
