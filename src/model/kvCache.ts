@@ -266,6 +266,7 @@ async function decodeLayer(g: Generator, l: number, buf: LayerBuffers): Promise<
     out: d.x,
     buf,
     positions: d.positions,
+    fuseLora: true,
     async attend() {
       // Every active row writes at its own position (lengths = position + 1), in one dispatch.
       await kvAppend(gpu, { kNew: d.k, vNew: d.v, lengths: d.lengths, kCache: cache.k[l], vCache: cache.v[l], B, maxT: cache.maxSeq, width: kvDim(spec) });

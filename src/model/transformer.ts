@@ -15,6 +15,7 @@ import { attentionBackward, attentionForward, type AttentionShape } from '../ops
 import { swigluBackward, swigluForward } from '../ops/swiglu.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { dropout } from '../ops/dropout.ts';
+import { loraDecode, loraDecodeFits } from '../ops/loraDecode.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import type { DeviceWeights } from './deviceWeights.ts';
@@ -128,6 +129,36 @@ async function linearBackward(m: ModelState, a: LinearBackwardArgs): Promise<voi
   }
 }
 
+/** One projection of a group that reads the same input (q, k, v; gate, up; o; down). */
+interface GroupMember {
+  target: LoraTarget;
+  W: GPUBuffer;
+  y: GPUBuffer;
+  outF: number;
+  bias?: GPUBuffer;
+  accumulate?: boolean;
+}
+
+/**
+ * The projections of one input: each base product, each with its LoRA path (u kept for the
+ * backward). With `fuseLora` (a pass no backward follows, a decode step's few rows) the base products
+ * come first and every member's LoRA share is then added by one dispatch (ops/loraDecode.ts).
+ */
+async function projectionsForward(m: ModelState, l: number, a: LayerBuffers, x: GPUBuffer, tokens: number, inF: number, members: GroupMember[], fuseLora: boolean): Promise<void> {
+  const lora = m.lora;
+  const fused = fuseLora && lora !== null && (!m.dropout || m.dropout.p === 0) ? members.filter((g) => loraPair(m, l, g.target)) : [];
+  if (fused.length === 0 || !loraDecodeFits(tokens, lora!.settings.rank, fused.length)) {
+    for (const g of members) await linearForward(m, { x, W: g.W, y: g.y, tokens, inF, outF: g.outF, bias: g.bias, accumulate: g.accumulate, lora: withLora(m, l, g.target, a) });
+    return;
+  }
+  for (const g of members) await linearForward(m, { x, W: g.W, y: g.y, tokens, inF, outF: g.outF, bias: g.bias, accumulate: g.accumulate });
+  const targets = fused.map((g) => {
+    const pair = loraPair(m, l, g.target)!;
+    return { offA: pair.A.offset, offB: pair.B.offset, outF: g.outF, y: g.y };
+  });
+  await loraDecode(m.gpu, { x, lora: lora!.params, scale: lora!.scale, M: tokens, K: inF, r: lora!.settings.rank, targets });
+}
+
 function attentionShape(m: ModelState, batch: BatchBuffers): AttentionShape {
   return { batch: batch.B, seqLen: batch.T, nHeads: m.spec.numHeads, nKvHeads: m.spec.numKvHeads, headDim: m.spec.headDim };
 }
@@ -155,6 +186,8 @@ export interface LayerPass {
   buf: LayerBuffers;
   positions: GPUBuffer;
   attend(): Promise<void>;
+  /** No backward follows (decoding): each input's LoRA shares may run as one fused dispatch. */
+  fuseLora?: boolean;
 }
 
 export async function layerForwardPass(m: ModelState, l: number, io: LayerPass): Promise<void> {
@@ -171,9 +204,12 @@ export async function layerForwardPass(m: ModelState, l: number, io: LayerPass):
   const eps = spec.rmsNormEps;
 
   await rmsNormForward(gpu, { x, weight: w.inputNorm, weightDtype: dt, y: a.h1, rstd: a.rstd1, rows: N, C: H, eps });
-  await linearForward(m, { x: a.h1, W: w.q, y: a.qPre, tokens: N, inF: H, outF: qd, bias: w.qBias, lora: withLora(m, l, 'q', a) });
-  await linearForward(m, { x: a.h1, W: w.k, y: a.kPre, tokens: N, inF: H, outF: kvd, bias: w.kBias, lora: withLora(m, l, 'k', a) });
-  await linearForward(m, { x: a.h1, W: w.v, y: a.v, tokens: N, inF: H, outF: kvd, bias: w.vBias, lora: withLora(m, l, 'v', a) });
+  const fuse = io.fuseLora ?? false;
+  await projectionsForward(m, l, a, a.h1, N, H, [
+    { target: 'q', W: w.q, y: a.qPre, outF: qd, bias: w.qBias },
+    { target: 'k', W: w.k, y: a.kPre, outF: kvd, bias: w.kBias },
+    { target: 'v', W: w.v, y: a.v, outF: kvd, bias: w.vBias },
+  ], fuse);
   const rope = { positions: io.positions, invFreq: m.invFreq, tokens: N, headDim: spec.headDim };
   if (spec.qkNorm) {
     await headRmsNormForward(gpu, { x: a.qPre, weight: w.qNorm!, weightDtype: dt, y: a.q, rstd: a.qRstd, tokens: N, heads: spec.numHeads, headDim: spec.headDim, eps });
@@ -185,13 +221,15 @@ export async function layerForwardPass(m: ModelState, l: number, io: LayerPass):
   await io.attend();
   // A decode step keeps one residual buffer (x = xMid = out) and adds to it in place: no copies.
   if (a.xMid !== x) gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);
-  await linearForward(m, { x: a.att, W: w.o, y: a.xMid, tokens: N, inF: qd, outF: H, accumulate: true, lora: withLora(m, l, 'o', a) });
+  await projectionsForward(m, l, a, a.att, N, qd, [{ target: 'o', W: w.o, y: a.xMid, outF: H, accumulate: true }], fuse);
   await rmsNormForward(gpu, { x: a.xMid, weight: w.postNorm, weightDtype: dt, y: a.h2, rstd: a.rstd2, rows: N, C: H, eps });
-  await linearForward(m, { x: a.h2, W: w.gate, y: a.gate, tokens: N, inF: H, outF: I, lora: withLora(m, l, 'gate', a) });
-  await linearForward(m, { x: a.h2, W: w.up, y: a.up, tokens: N, inF: H, outF: I, lora: withLora(m, l, 'up', a) });
+  await projectionsForward(m, l, a, a.h2, N, H, [
+    { target: 'gate', W: w.gate, y: a.gate, outF: I },
+    { target: 'up', W: w.up, y: a.up, outF: I },
+  ], fuse);
   await swigluForward(gpu, { gate: a.gate, up: a.up, out: a.act, n: N * I });
   if (out !== a.xMid) gpu.recorder.copy(a.xMid, 0, out, 0, N * H * 4);
-  await linearForward(m, { x: a.act, W: w.down, y: out, tokens: N, inF: I, outF: H, accumulate: true, lora: withLora(m, l, 'down', a) });
+  await projectionsForward(m, l, a, a.act, N, I, [{ target: 'down', W: w.down, y: out, outF: H, accumulate: true }], fuse);
 }
 
 /** A training (or prefill) layer: its saved activations, causal attention over the micro-batch. */
