@@ -16,7 +16,7 @@ node bin/studio.mjs gpu --json > "$OUT/gpu.json" 2>&1
 head -c 1500 "$OUT/gpu.json"; echo
 
 if [ "$mode" = tests ] || [ "$mode" = all ]; then
-  timeout ${TEST_TIMEOUT:-200} node node_modules/vitest/vitest.mjs run ${TESTS:-tests/ops tests/model/gpu-parity.test.ts tests/train/trainer.test.ts} \
+  timeout ${TEST_TIMEOUT:-200} node node_modules/vitest/vitest.mjs run ${TESTS:-tests/ops tests/gpu/recorded-program.test.ts tests/model/gpu-parity.test.ts tests/model/generate.test.ts tests/train/trainer.test.ts} \
     > "$OUT/tests.log" 2>&1
   echo "tests exit $?"
   grep -E "✓|×|↓|FAIL|Tests |not available|AssertionError|Error:" "$OUT/tests.log" | sed 's/\x1b\[[0-9;]*m//g' | head -80
@@ -47,7 +47,7 @@ if [ "$mode" = bench ] || [ "$mode" = all ]; then
     for (const line of read("generate")) {
       if (!line.startsWith("{")) continue;
       const r = JSON.parse(line);
-      console.log([r.name, r.decodeTokensPerSecond.toFixed(1) + " tok/s decode", "TTFT " + r.prefillMillis.toFixed(0) + " ms"].join(" | "));
+      console.log([r.name, r.decodeTokensPerSecond.toFixed(1) + " tok/s decode", "TTFT " + r.prefillMillis.toFixed(0) + " ms", "CPU/step " + r.stepCpuMillis.recorded.toFixed(2) + " ms recorded, " + r.stepCpuMillis.replayed.toFixed(2) + " ms replayed", r.dispatchesPerStep + " dispatches"].join(" | "));
     }
     for (const line of read("train")) {
       if (!line.startsWith("{")) continue;
