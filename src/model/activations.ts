@@ -45,6 +45,8 @@ export interface GradScratch {
   /** LoRA dropout (absent without it): the dropped LoRA input, and du·A before its mask [N, widest in]. */
   dropX?: GPUBuffer;
   dropG?: GPUBuffer;
+  /** [1] u32: the micro-batch's dropout seed, from which the kernels derive each module's. */
+  dropSeed?: GPUBuffer;
 }
 
 export interface Activations {
@@ -121,6 +123,7 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
     const widestIn = Math.max(H, I, qd);
     grads.dropX = f32(N * widestIn, 'grad.loraDropX');
     grads.dropG = f32(N * widestIn, 'grad.loraDropG');
+    grads.dropSeed = f32(1, 'grad.loraDropSeed');
   }
   return {
     maxTokens,

@@ -34,9 +34,14 @@ export const DEFAULT_LORA: LoraSettings = { rank: 16, alpha: 32, useRsLora: fals
 /** The dropout mask seed of one adapter in one micro-batch: distinct per layer and target (PEFT
  * gives every LoRA module its own nn.Dropout), reproducible from the micro-batch seed alone. */
 export function loraDropoutSeed(batchSeed: number, layer: number, target: LoraTarget): number {
-  let x = (batchSeed ^ Math.imul(layer * 8 + LORA_TARGETS.indexOf(target) + 1, 0x9e3779b1)) >>> 0;
+  let x = (batchSeed ^ Math.imul(loraDropoutModule(layer, target), 0x9e3779b1)) >>> 0;
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
   return (x ^ (x >>> 13)) >>> 0;
+}
+
+/** A LoRA module's number in loraDropoutSeed (the GPU derives the seed from it: ops/dropout.ts). */
+export function loraDropoutModule(layer: number, target: LoraTarget): number {
+  return layer * 8 + LORA_TARGETS.indexOf(target) + 1;
 }
 
 export function loraScale(s: Pick<LoraSettings, 'rank' | 'alpha' | 'useRsLora'>): number {

@@ -143,7 +143,11 @@ function gradScratchBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSi
   if (spec.qkNorm) out.push({ label: 'd q before norm', bytes: T * qDim(spec) * F32 }, { label: 'd k before norm', bytes: T * kvDim(spec) * F32 });
   if ((s.loraDropout ?? 0) > 0 && s.targets.length > 0) {
     const widestIn = Math.max(H, I, qDim(spec));
-    out.push({ label: 'dropped LoRA input', bytes: T * widestIn * F32 }, { label: 'LoRA input gradient before its mask', bytes: T * widestIn * F32 });
+    out.push(
+      { label: 'dropped LoRA input', bytes: T * widestIn * F32 },
+      { label: 'LoRA input gradient before its mask', bytes: T * widestIn * F32 },
+      { label: 'dropout seed of the micro-batch', bytes: 4 },
+    );
   }
   return out;
 }

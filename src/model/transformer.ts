@@ -21,7 +21,9 @@ import { kvDim, qDim, type ModelSpec } from './config.ts';
 import type { DeviceWeights } from './deviceWeights.ts';
 import type { DeviceLora, LoraPair } from './deviceLora.ts';
 import type { Activations, LayerActivations } from './activations.ts';
-import { loraDropoutSeed, type LoraTarget } from './lora.ts';
+import { loraDropoutModule, type LoraTarget } from './lora.ts';
+
+const COPY_SRC = 0x4;
 
 /** The GPU side of one micro-batch (see train/batching.ts for how the arrays are built). */
 export interface BatchBuffers {
@@ -68,15 +70,35 @@ interface LinearArgs {
 interface LoraUse {
   pair: LoraPair;
   u: GPUBuffer;
-  /** Dropout mask seed of this layer and target in this micro-batch (when dropout is on). */
-  dropSeed: number | null;
+  /** This layer and target's number for its dropout mask seed (when dropout is on). */
+  dropModule: number | null;
+}
+
+/** One module's mask seed: loraDropoutSeed(m.dropout.batchSeed, layer, target), derived by the kernel
+ * from the micro-batch seed that recordDropoutSeed put in grads.dropSeed. */
+function dropoutSeed(m: ModelState, module: number): { batchSeed: GPUBuffer; module: number } {
+  const batchSeed = m.acts.grads.dropSeed;
+  if (!batchSeed) throw new Error('LoRA dropout is on, but the activations were planned without it');
+  return { batchSeed, module };
+}
+
+/** Puts the micro-batch's dropout seed where the kernels read it, through the command stream: a queue
+ * write would land before earlier micro-batches' work that is recorded but not yet submitted. */
+function recordDropoutSeed(m: ModelState): void {
+  if (!m.dropout || m.dropout.p === 0) return;
+  const dst = dropoutSeed(m, 0).batchSeed;
+  const src = m.gpu.ctx.device.createBuffer({ label: 'dropout.batchSeed', size: 4, usage: COPY_SRC, mappedAtCreation: true });
+  new Uint32Array(src.getMappedRange()).set([m.dropout.batchSeed >>> 0]);
+  src.unmap();
+  m.gpu.recorder.copy(src, 0, dst, 0, 4);
+  m.gpu.recorder.retire(src);
 }
 
 /** The LoRA input: x itself, or x with this adapter's dropout mask applied (into grads.dropX). */
 async function loraInput(m: ModelState, x: GPUBuffer, n: number, lora: LoraUse): Promise<GPUBuffer> {
-  if (lora.dropSeed === null || !m.dropout) return x;
+  if (lora.dropModule === null || !m.dropout) return x;
   const dropX = m.acts.grads.dropX!;
-  await dropout(m.gpu, { src: x, dst: dropX, n, p: m.dropout.p, seed: lora.dropSeed });
+  await dropout(m.gpu, { src: x, dst: dropX, n, p: m.dropout.p, seed: dropoutSeed(m, lora.dropModule) });
   return dropX;
 }
 
@@ -119,10 +141,10 @@ async function linearBackward(m: ModelState, a: LinearBackwardArgs): Promise<voi
     // The mask is regenerated from its seed rather than stored.
     const xl = await loraInput(m, a.x, a.tokens * a.inF, a.lora);
     await matmul(gpu, { a: du, b: xl, c: m.lora.grads, offsetC: A.offset, M: r, N: a.inF, K: a.tokens, transA: true, accumulate: true });
-    if (a.lora.dropSeed !== null && m.dropout) {
+    if (a.lora.dropModule !== null && m.dropout) {
       const dropG = m.acts.grads.dropG!;
       await matmul(gpu, { a: du, b: m.lora.params, offsetB: A.offset, c: dropG, M: a.tokens, N: a.inF, K: r });
-      await dropout(gpu, { src: dropG, dst: a.dx, n: a.tokens * a.inF, p: m.dropout.p, seed: a.lora.dropSeed, accumulate: true });
+      await dropout(gpu, { src: dropG, dst: a.dx, n: a.tokens * a.inF, p: m.dropout.p, seed: dropoutSeed(m, a.lora.dropModule), accumulate: true });
     } else {
       await matmul(gpu, { a: du, b: m.lora.params, offsetB: A.offset, c: a.dx, M: a.tokens, N: a.inF, K: r, accumulate: true });
     }
@@ -167,8 +189,8 @@ function withLora(m: ModelState, l: number, t: LoraTarget, a: Pick<LayerActivati
   const pair = loraPair(m, l, t);
   const u = a.loraU[t];
   if (!pair || !u) return undefined;
-  const dropSeed = m.dropout && m.dropout.p > 0 ? loraDropoutSeed(m.dropout.batchSeed, l, t) : null;
-  return { pair, u, dropSeed };
+  const dropModule = m.dropout && m.dropout.p > 0 ? loraDropoutModule(l, t) : null;
+  return { pair, u, dropModule };
 }
 
 /** The buffers one pass through a layer writes: a training layer's saved activations, or a decode
@@ -294,6 +316,7 @@ export async function modelForward(m: ModelState, batch: BatchBuffers): Promise<
   const { gpu, spec } = m;
   const N = batch.B * batch.T;
   if (N > m.acts.maxTokens) throw new Error(`micro-batch of ${N} tokens exceeds the planned ${m.acts.maxTokens}`);
+  recordDropoutSeed(m);
   await embeddingForward(gpu, { ids: batch.inputIds, table: m.weights.embed, tableDtype: m.weights.dtype, out: m.acts.layerInputs[0], tokens: N, C: spec.hiddenSize, vocab: spec.vocabSize });
   for (let l = 0; l < spec.numLayers; l++) await layerForward(m, l, batch);
   await rmsNormForward(gpu, {

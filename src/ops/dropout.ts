@@ -13,7 +13,10 @@ export interface DropoutArgs {
   n: number;
   /** Drop probability in [0, 1). */
   p: number;
-  seed: number;
+  /** The mask seed, or one LoRA module's seed in a micro-batch: loraDropoutSeed(batchSeed[0], …)
+   * derived on the GPU from a buffer holding the micro-batch seed and the module number
+   * (loraDropoutModule), so the dispatch's uniforms do not change from one micro-batch to the next. */
+  seed: number | { batchSeed: GPUBuffer; module: number };
   /** dst += mask·src/(1−p) instead of dst = … (the backward into a gradient). */
   accumulate?: boolean;
 }
@@ -25,10 +28,15 @@ export function dropoutThreshold(p: number): number {
 }
 
 export async function dropout(gpu: Gpu, a: DropoutArgs): Promise<void> {
-  const pipeline = await gpu.pipelines.pipeline(DROPOUT, a.accumulate ? 'accumulate' : 'apply', { WG });
+  const perModule = typeof a.seed !== 'number';
+  const entry = `${a.accumulate ? 'accumulate' : 'apply'}${perModule ? '_module' : ''}`;
+  const pipeline = await gpu.pipelines.pipeline(DROPOUT, entry, { WG });
   const wg = splitWorkgroups(Math.ceil(a.n / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
-  const params = packParams([{ u32: a.n }, { u32: a.seed >>> 0 }, { u32: dropoutThreshold(a.p) }, { f32: 1 / (1 - a.p) }]);
-  gpu.recorder.dispatch(pipeline, params, { 1: a.src, 2: a.dst }, wg);
+  const seed = typeof a.seed === 'number' ? a.seed : a.seed.module;
+  const params = packParams([{ u32: a.n }, { u32: seed >>> 0 }, { u32: dropoutThreshold(a.p) }, { f32: 1 / (1 - a.p) }]);
+  const buffers: Record<number, GPUBuffer> = { 1: a.src, 2: a.dst };
+  if (typeof a.seed !== 'number') buffers[3] = a.seed.batchSeed;
+  gpu.recorder.dispatch(pipeline, params, buffers, wg);
 }
 
 /** The same mask on the CPU (tests and references): 1/(1−p) where kept, else 0. */

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/gpu/index.ts';
 import { dropout, dropoutMaskValue } from '../../src/ops/dropout.ts';
+import { LORA_TARGETS, loraDropoutModule, loraDropoutSeed } from '../../src/model/lora.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { randomArray } from '../helpers/compare.ts';
 
@@ -42,5 +43,34 @@ describe('dropout', () => {
     let same = 0;
     for (let i = 0; i < n; i++) if ((dropoutMaskValue(i, 11, 0.25) === 0) === (dropoutMaskValue(i, 12, 0.25) === 0)) same++;
     expect(same / n).toBeLessThan(0.75); // independent masks agree on ~62.5% of elements
+  });
+
+  it('a LoRA module\'s mask, its seed derived on the GPU from the micro-batch seed, is the one loraDropoutSeed gives', async () => {
+    const gpu = await testGpu();
+    const n = 513;
+    const x = randomArray(n, 4);
+    const src = uploadBuffer(gpu.ctx, x, 'x');
+    const dst = createStorageBuffer(gpu.ctx, n * 4, 'y');
+    const acc = createStorageBuffer(gpu.ctx, n * 4, 'acc');
+    for (const batchSeed of [0, 12345, 0xffffffff, 0x9e3779b9]) {
+      const seedBuf = uploadBuffer(gpu.ctx, Uint32Array.of(batchSeed), 'batchSeed');
+      for (const [layer, target] of [[0, 'q'], [3, 'down'], [95, 'up']] as const) {
+        const seed = { batchSeed: seedBuf, module: loraDropoutModule(layer, target) };
+        gpu.recorder.clear(acc);
+        await dropout(gpu, { src, dst, n, p: 0.3, seed });
+        await dropout(gpu, { src, dst: acc, n, p: 0.3, seed, accumulate: true });
+        gpu.recorder.submit();
+        const want = loraDropoutSeed(batchSeed, layer, target);
+        const y = await readF32(gpu.ctx, dst, n);
+        const a = await readF32(gpu.ctx, acc, n);
+        for (let i = 0; i < n; i++) {
+          const v = Math.fround(Math.fround(dropoutMaskValue(i, want, 0.3)) * x[i]);
+          if (y[i] !== v || a[i] !== v) throw new Error(`batch seed ${batchSeed}, layer ${layer} ${target}, element ${i}: got ${y[i]} / ${a[i]}, want ${v}`);
+        }
+      }
+      seedBuf.destroy();
+    }
+    expect(new Set(LORA_TARGETS.map((t) => loraDropoutModule(2, t))).size).toBe(LORA_TARGETS.length);
+    [src, dst, acc].forEach((b) => b.destroy());
   });
 });

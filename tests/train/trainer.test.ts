@@ -66,6 +66,34 @@ describe('trainer', () => {
     m.release();
   });
 
+  it('a steady step reuses its bind groups: new ones only for its own data (a gather plan per micro-batch, the step size)', async () => {
+    // With LoRA dropout on: its masks change every micro-batch, but through a seed buffer, not uniforms.
+    const c = config({ lora: { rank: 4, alpha: 8, useRsLora: false, dropout: 0.1, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, gradAccum: 2, steps: 4 });
+    const m = await model(c);
+    const t = new Trainer(m.state, dataset(32, 'learnable', 'learnable'), c);
+    const device = m.state.gpu.ctx.device;
+    const made: string[] = [];
+    const create = device.createBindGroup.bind(device);
+    device.createBindGroup = (d: GPUBindGroupDescriptor) => {
+      made.push(d.label ?? '');
+      return create(d);
+    };
+    try {
+      await t.trainStep();
+      expect(made.length).toBeGreaterThan(100); // the first step makes them all
+      for (let i = 0; i < 2; i++) {
+        made.length = 0;
+        const s = await t.trainStep();
+        expect(Number.isFinite(s.loss)).toBe(true);
+        expect(made.sort()).toEqual(['adamw.wgsl:updateClipped', 'embedding.wgsl:scatterAdd', 'embedding.wgsl:scatterAdd']);
+      }
+    } finally {
+      device.createBindGroup = create;
+      t.destroy();
+      m.release();
+    }
+  });
+
   it('moves α toward the call when reasoning is the harder segment, and away when the call is', async () => {
     for (const [cot, call, direction] of [['noisy', 'learnable', -1], ['learnable', 'noisy', 1]] as const) {
       const c = config({ steps: 12, lr: 1e-2, balanceLr: 0.05 });
