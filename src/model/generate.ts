@@ -12,7 +12,7 @@ import type { ModelFiles } from './model-files.ts';
 import { readModelText } from './model-files.ts';
 import type { ModelSpec } from './config.ts';
 import type { ModelState } from './transformer.ts';
-import { createGenerator, prefill, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
+import { createGenerator, prefill, prepareGenerator, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
 import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
 import { drawToF32, samplingParams } from '../ops/sampling.ts';
 
@@ -136,6 +136,9 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     // All but the last prompt token go through the batched prefill (as much as one chunk holds);
     // the last one is fed by the first decode step, which yields the first new token's logits.
     const items: PrefillItem[] = seqs.map((s, seq) => ({ seq, ids: s.prompt.slice(0, Math.min(s.prompt.length - 1, m.acts.maxTokens)) }));
+    const params = samplingParams(opts.temperature, opts.topP);
+    const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
+    await prepareGenerator(g, items, { output: onGpu ?? 'logits', sample: params ? { params, draws: new Float32Array(prompts.length) } : undefined });
     await prefill(g, items);
     seqs.forEach((s, i) => {
       s.cached = items[i].ids.length;
@@ -145,8 +148,6 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     const B = seqs.length;
     // The GPU picks each row's token (argmax, or a draw with the CPU sampler's exact arithmetic);
     // logits come back only for a caller that asked to see them.
-    const params = samplingParams(opts.temperature, opts.topP);
-    const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
     const sample = (plan: StepPlan) => (params ? { params, draws: plan.draws } : undefined);
 
     /** The next step from what the CPU knows: each unfinished row feeds its next token. */

@@ -14,8 +14,9 @@
 //   h1 = rms(x)·w_in;  q,k,v = h1·Wᵀ (+b) + s·(h1·Aᵀ)·Bᵀ;  [Qwen3: q,k = rms_head(q,k)];  q,k = rope(q,k)
 //   cache[b, pos_b] = k_b, v_b;  att_b = softmax(q_b·cache_k[b, ≤pos_b]ᵀ/√d)·cache_v[b, ≤pos_b]
 //   x_mid = x + att·W_oᵀ;  x = x_mid + (silu(rms(x_mid)·W_gᵀ)·(rms(x_mid)·W_uᵀ))·W_dᵀ
-import { createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu, type RecordedProgram } from '../gpu/index.ts';
-import { matmul } from '../ops/matmul.ts';
+import { compileAhead, createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu, type RecordedProgram } from '../gpu/index.ts';
+import { matmul, seenMatmulClasses } from '../ops/matmul.ts';
+import { tuneMatmuls } from '../ops/matmulTune.ts';
 import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeForward } from '../ops/rope.ts';
 import { attentionDecode } from '../ops/attention.ts';
@@ -218,6 +219,28 @@ export async function prefill(g: Generator, items: PrefillItem[]): Promise<void>
     // Destroying after submit is safe: WebGPU keeps buffers alive for work already submitted.
     slots.destroy();
   }
+}
+
+/**
+ * On a GPU, before a generation's first prefill: compiles every pipeline the prefill of `items` and
+ * a decode step with this `output` use, concurrently, and tunes the products they meet that this
+ * adapter has no choice for yet (ops/matmulTune.ts; cached per adapter, so only a first generation
+ * of a shape pays), so decode rows run the kernel measured fastest rather than a rule of thumb.
+ * The timed products overwrite prefill and decode scratch, which holds nothing yet. Software
+ * adapters are never tuned: there it does nothing.
+ */
+export async function prepareGenerator(g: Generator, items: PrefillItem[], step: Pick<DecodeStepInput, 'output' | 'sample'>): Promise<void> {
+  const { gpu } = g.m;
+  if (gpu.ctx.adapter.isSoftware) return;
+  // Only this generation's products: classes left from other work may name buffers since freed.
+  seenMatmulClasses(gpu).clear();
+  const B = g.cache.B;
+  const input: DecodeStepInput = { ids: new Array(B).fill(0), positions: new Array(B).fill(0), active: new Array(B).fill(true), ...step };
+  await compileAhead(gpu, async () => {
+    await prefill(g, items);
+    await recordDecodeStep(g, input);
+  });
+  await tuneMatmuls(gpu);
 }
 
 /** One decode step's inputs, per sequence (row) b of the generator. */

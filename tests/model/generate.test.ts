@@ -20,6 +20,8 @@ import type { ModelSpec } from '../../src/model/config.ts';
 import { loadReferenceWeights, referenceForward, refLoraFromAdapter, type RefLora, type RefWeights } from '../reference/transformer.ts';
 import { expectClose, maxAbsDiff, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { KernelTuning, type Gpu } from '../../src/gpu/index.ts';
+import { MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from '../../src/ops/matmulChoice.ts';
 
 const LORA: LoraSettings = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
 // f32 GPU vs f64 reference through 2 layers, as in gpu-parity.test.ts: logits O(1), errors ~1e-5.
@@ -130,6 +132,23 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(short.map((r) => r.tokens)).toEqual(greedy.map((r) => r.tokens.slice(0, 3)));
     const none = await generate(model.state, prompts, { maxNewTokens: 0 });
     expect(none).toEqual([{ tokens: [], finishReason: 'length' }, { tokens: [], finishReason: 'length' }]);
+  });
+
+  it('on a GPU the first generation tunes its products, and the tuned kernels give the same tokens', async () => {
+    // The same device presented as a hardware adapter (software ones are never tuned), with a table of its own.
+    const gpu = model.state.gpu;
+    const hw: Gpu = { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } }, tuning: new KernelTuning('generation-test', null) };
+    const state = { ...model.state, gpu: hw };
+    const tuned = await generate(state, prompts, { maxNewTokens: N, stopTokenIds: [] });
+    expect(tuned).toEqual(greedy);
+    const classes = Object.keys(hw.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH));
+    // Decode rows (M = 2 sequences) against every weight, the LM head among them, and the prefill's.
+    expect(classes.filter((c) => c.includes(' M2 ')).length).toBeGreaterThanOrEqual(3);
+    expect(classes.some((c) => c.includes(`N${spec.vocabSize < 16 ? spec.vocabSize : `2^${Math.ceil(Math.log2(spec.vocabSize))}`} `))).toBe(true);
+    // Sampling too, and a second generation finds everything tuned.
+    const hot = { maxNewTokens: N, stopTokenIds: [], temperature: 1.3, topP: 0.9, seed: 5 };
+    expect(await generate(state, prompts, hot)).toEqual(await generate(model.state, prompts, hot));
+    expect(Object.keys(hw.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH))).toEqual(classes);
   });
 
   it('a batched sequence gets the same tokens as when generated alone', async () => {
