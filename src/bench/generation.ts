@@ -49,6 +49,8 @@ export interface GenerationRow {
    * and replayed from its captured program (what every step after the first two does). */
   stepCpuMillis: { recorded: number; replayed: number };
   dispatchesPerStep: number;
+  /** Command buffers submitted per decode step (the readback's copy rides in the last). */
+  submitsPerStep: number;
 }
 
 function median(xs: number[]): number {
@@ -57,7 +59,7 @@ function median(xs: number[]): number {
 }
 
 /** CPU time of submitting greedy decode steps, each awaited before the next so the GPU is idle. */
-async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep'>> {
+async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep' | 'submitsPerStep'>> {
   const steps = 12;
   const B = prompts.length;
   const g = createGenerator(m, B, prompts[0].length + steps);
@@ -66,6 +68,7 @@ async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<Gen
     const recorded: number[] = [];
     const replayed: number[] = [];
     let dispatches = 0;
+    let submits = 0;
     for (let i = 0; i < steps; i++) {
       // Steps 0–1 make bind groups and capture; the even steps after them record again, the odd replay.
       const record = i >= 2 && i % 2 === 0;
@@ -74,14 +77,16 @@ async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<Gen
         g.programs.clear();
       }
       const before = m.gpu.recorder.dispatchCount;
+      const submitsBefore = m.gpu.recorder.submitCount;
       const t0 = performance.now();
       const step = await submitDecodeStep(g, { ids: prompts.map((p) => p.at(-1)!), positions: prompts.map((p) => p.length - 1 + i), active: prompts.map(() => true), output: 'greedy', idsFromChosen: i > 0 });
       const ms = performance.now() - t0;
       dispatches = m.gpu.recorder.dispatchCount - before;
+      submits = m.gpu.recorder.submitCount - submitsBefore;
       await step.output;
       if (i >= 2) (record ? recorded : replayed).push(ms);
     }
-    return { stepCpuMillis: { recorded: median(recorded), replayed: median(replayed) }, dispatchesPerStep: dispatches };
+    return { stepCpuMillis: { recorded: median(recorded), replayed: median(replayed) }, dispatchesPerStep: dispatches, submitsPerStep: submits };
   } finally {
     g.destroy();
   }
@@ -117,7 +122,7 @@ export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<Ge
 export function formatGenerationRows(rows: GenerationRow[]): string {
   return rows
     .map((r) => {
-      const cpu = `CPU per step ${r.stepCpuMillis.recorded.toFixed(2)} ms recorded, ${r.stepCpuMillis.replayed.toFixed(2)} ms replayed, ${r.dispatchesPerStep} dispatches`;
+      const cpu = `CPU per step ${r.stepCpuMillis.recorded.toFixed(2)} ms recorded, ${r.stepCpuMillis.replayed.toFixed(2)} ms replayed, ${r.dispatchesPerStep} dispatches in ${r.submitsPerStep} submit${r.submitsPerStep === 1 ? '' : 's'}`;
       return `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu})`;
     })
     .join('\n');

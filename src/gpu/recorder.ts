@@ -77,6 +77,10 @@ export class Recorder {
   private timestamps: { querySet: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer } | null = null;
   private timedPass: 'off' | 'armed' | 'open' | 'broken' = 'off';
   dispatchCount = 0;
+  /** Command buffers submitted so far. */
+  submitCount = 0;
+  /** While false, a long recording is not split into several submits (one decode step is one submit). */
+  splitLongRecordings = true;
   /** While true, dispatches, copies and clears are dropped (a dry run that only creates pipelines). */
   discarding = false;
   /** Bind groups (with their uniforms) of dispatches seen before: a training step repeats the same
@@ -142,7 +146,7 @@ export class Recorder {
       this.pass = null;
     }
     this.dispatchCount++;
-    if (++this.sinceSubmit >= DISPATCHES_PER_SUBMIT && this.timedPass === 'off') this.submit();
+    if (++this.sinceSubmit >= DISPATCHES_PER_SUBMIT && this.timedPass === 'off' && this.splitLongRecordings) this.submit();
   }
 
   /**
@@ -318,6 +322,7 @@ export class Recorder {
     if (!this.encoder) return;
     if (this.pass) this.pass.end();
     this.ctx.device.queue.submit([this.encoder.finish()]);
+    this.submitCount++;
     this.encoder = null;
     this.pass = null;
     this.sinceSubmit = 0;

@@ -339,11 +339,18 @@ export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Pr
   }
   const key = programKey(input);
   const program = g.programs.get(key);
-  if (!program || !gpu.recorder.replay(program)) {
-    program?.release();
-    g.programs.delete(key);
-    const captured = await gpu.recorder.capture(() => recordDecodeStep(g, input));
-    if (captured) g.programs.set(key, captured);
+  // One command buffer a token: with the next step submitted before this one's ids are read back,
+  // the GPU always has work queued, so splitting a long step gains nothing.
+  gpu.recorder.splitLongRecordings = false;
+  try {
+    if (!program || !gpu.recorder.replay(program)) {
+      program?.release();
+      g.programs.delete(key);
+      const captured = await gpu.recorder.capture(() => recordDecodeStep(g, input));
+      if (captured) g.programs.set(key, captured);
+    }
+  } finally {
+    gpu.recorder.splitLongRecordings = true;
   }
   if (input.output === 'none') {
     gpu.recorder.submit();

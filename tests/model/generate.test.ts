@@ -255,6 +255,30 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(g.programs.size).toBe(0);
   });
 
+  it('a decode step of a deep model with LoRA on every target is one submit, however many dispatches', async () => {
+    // 24 layers (Qwen2.5-0.5B's count) at toy width: past the recorder's 256-dispatch split.
+    const deep = generateTinyModel({ ...tinyTestOptions('qwen2'), numLayers: 24 });
+    const gpu = await testGpu();
+    const lora: LoraSettings = { ...LORA, rank: 4 };
+    const m = await loadEngineModel(gpu, memoryModelFiles(deep.files, 'deep'), { lora: null, adapter: initLoraAdapter(deep.spec, lora, 3), maxTokens: 8 });
+    const g = createGenerator(m.state, 2, 8);
+    try {
+      await prefill(g, [{ seq: 0, ids: [1, 2] }, { seq: 1, ids: [3] }]);
+      for (let i = 0; i < 4; i++) {
+        const d0 = gpu.recorder.dispatchCount;
+        const s0 = gpu.recorder.submitCount;
+        const step = await submitDecodeStep(g, { ids: [4, 5], positions: [2 + i, 1 + i], active: [true, true], output: 'greedy', idsFromChosen: i > 0 });
+        expect(gpu.recorder.dispatchCount - d0).toBeGreaterThan(256);
+        expect(gpu.recorder.submitCount - s0).toBe(1);
+        await step.output;
+      }
+      expect(gpu.recorder.splitLongRecordings).toBe(true);
+    } finally {
+      g.destroy();
+      m.release();
+    }
+  });
+
   it('streams every token once, in order, per sequence', async () => {
     const streamed: number[][] = [[], []];
     const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], onToken: (b, t) => streamed[b].push(t) });
