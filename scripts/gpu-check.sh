@@ -47,7 +47,7 @@ if [ "$mode" = bench ] || [ "$mode" = all ]; then
     for (const line of read("generate")) {
       if (!line.startsWith("{")) continue;
       const r = JSON.parse(line);
-      console.log([r.name, r.decodeTokensPerSecond.toFixed(1) + " tok/s decode", "TTFT " + r.prefillMillis.toFixed(0) + " ms", "CPU/step " + r.stepCpuMillis.recorded.toFixed(2) + " ms recorded, " + r.stepCpuMillis.replayed.toFixed(2) + " ms replayed", r.dispatchesPerStep + " dispatches"].join(" | "));
+      console.log([r.name, r.decodeTokensPerSecond.toFixed(1) + " tok/s decode", "TTFT " + r.prefillMillis.toFixed(0) + " ms", "CPU/step " + r.stepCpuMillis.recorded.toFixed(2) + " ms recorded, " + r.stepCpuMillis.replayed.toFixed(2) + " ms replayed", r.dispatchesPerStep + " dispatches in " + r.submitsPerStep + " submits"].join(" | "));
     }
     for (const line of read("train")) {
       if (!line.startsWith("{")) continue;
