@@ -4,12 +4,22 @@
 import type { Gpu } from '../gpu/index.ts';
 import { subgroupMatrixLanes } from './matmulKernels.ts';
 import { MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from './matmulChoice.ts';
+import { LORA_DECODE_MAX_RANK, LORA_DECODE_MAX_ROWS } from './loraDecode.ts';
 
 export interface KernelPath {
   op: string;
   path: string;
   /** Why this path (and what would change it), in a user's words. */
   why: string;
+}
+
+/** Generation: the same on every adapter but for the kernel of its few rows. */
+function decoding(rows: string): KernelPath {
+  return {
+    op: 'generation',
+    path: `${rows}; the LoRA shares of one input in one dispatch (to ${LORA_DECODE_MAX_ROWS} sequences and rank ${LORA_DECODE_MAX_RANK}); from the third token, each step replays its recorded commands in one submit`,
+    why: 'a token is hundreds of small products: recording them costs the CPU as much as running them costs the GPU',
+  };
 }
 
 export function kernelPaths(gpu: Gpu): KernelPath[] {
@@ -19,6 +29,7 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
       { op: 'matrix multiply', path: 'register-tiled f32 (no workgroup memory)', why: 'a software adapter (CPU): barriers cost more than the loads they save' },
       { op: 'attention', path: 'a row per thread', why: 'a software adapter (CPU)' },
       { op: 'frozen weights', path: 'the checkpoint’s dtype (bf16/f16), math in f32', why: 'no tensor cores on a software adapter' },
+      decoding('1 or 2 sequences: 8 output columns a thread, more: register-tiled'),
     ];
   }
   const lanes = subgroupMatrixLanes(gpu);
@@ -42,5 +53,6 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
       path: lanes ? 'bf16 checkpoints held as f16 (exact in f16’s range; a weight beyond ±65504 keeps the model in bf16)' : 'the checkpoint’s dtype (bf16/f16), math in f32',
       why: lanes ? 'tensor cores read f16' : features.has('shader-f16') ? 'f16 alone would not make the products faster' : 'no shader-f16',
     },
+    decoding('up to 8 sequences: matrix–vector kernels (threads share each output’s sum), the one measured fastest on a first generation'),
   ];
 }
