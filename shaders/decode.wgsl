@@ -1,40 +1,9 @@
-// The small kernels that keep a decode step on the GPU:
-//   kv_append    every active sequence's new K and V row into its cache at its position, in one
-//                dispatch (instead of 2·B buffer copies per layer, each of which also splits the pass):
-//                cache[b, pos_b, :] = new[b, :] for b with lengths[b] > 0 (lengths = pos_b + 1).
+// The small kernels that keep a decode step's choice on the GPU (RoPE and the KV-cache append are
+// one dispatch in rope.wgsl, rotate_append):
 //   argmax_rows  the greedy token of each row of logits [B, V]: the index of the largest value, ties to
 //                the lowest index (src/model/sampling.ts argmax), so only B ids are read back, not B·V
 //                logits. One workgroup per row; each thread scans a strided slice, then a tree reduce.
 //   sample_rows  a temperature / top-p draw per row, also reading back only B ids (below).
-// Layouts: new rows [B, W] and caches [B, maxT, W] as vec4 (W = nKv·headDim, a multiple of 4).
-
-struct AppendParams {
-  B: u32,
-  maxT: u32,
-  W4: u32,  // row width in vec4s
-}
-
-@group(0) @binding(0) var<uniform> ap: AppendParams;
-@group(0) @binding(1) var<storage, read> kNew: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> vNew: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> lengths: array<u32>;
-@group(0) @binding(4) var<storage, read_write> kCache: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> vCache: array<vec4<f32>>;
-
-override WG: u32 = 64;
-
-@compute @workgroup_size(WG)
-fn kv_append(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let e = gid.x;
-  if (e >= ap.B * ap.W4) { return; }
-  let b = e / ap.W4;
-  let c = e % ap.W4;
-  let len = lengths[b];
-  if (len == 0u) { return; } // inactive row: its cache is left as it is
-  let dst = (b * ap.maxT + len - 1u) * ap.W4 + c;
-  kCache[dst] = kNew[e];
-  vCache[dst] = vNew[e];
-}
 
 struct ArgmaxParams {
   V: u32,

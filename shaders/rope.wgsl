@@ -83,3 +83,56 @@ fn rotateInPlace(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   dst[r.a] = x1 * r.c - x2 * r.s;
   dst[r.b] = x2 * r.c + x1 * r.s;
 }
+
+// ---------------------------------------------------------------- rotate_append (decode)
+// A decode step's q and k rotated and its K and V rows put in the cache, in one dispatch: for B rows
+// (one new token each, at position lengths[b] − 1) of q [B, HQ, D] (rotated in place) and
+// k, v [B, HK, D]: cache[b, lengths[b] − 1, h] = rope(k[b, h]) and v[b, h]. Inactive rows
+// (lengths[b] = 0) write no cache entry. One thread per (row, head, pair), q heads first.
+struct AppendParams {
+  B: u32,
+  HQ: u32,
+  HK: u32,
+  D: u32,
+  maxT: u32,
+}
+
+@group(0) @binding(0) var<uniform> ap: AppendParams;
+@group(0) @binding(5) var<storage, read_write> q: array<f32>;
+@group(0) @binding(6) var<storage, read> kNew: array<f32>;
+@group(0) @binding(7) var<storage, read> vNew: array<f32>;
+@group(0) @binding(8) var<storage, read> lengths: array<u32>;
+@group(0) @binding(9) var<storage, read_write> kCache: array<f32>;
+@group(0) @binding(10) var<storage, read_write> vCache: array<f32>;
+
+@compute @workgroup_size(WG)
+fn rotate_append(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let j = flat(gid, nwg);
+  let half = ap.D / 2u;
+  let perRow = (ap.HQ + ap.HK) * half;
+  if (j >= ap.B * perRow) { return; }
+  let b = j / perRow;
+  let hh = (j % perRow) / half;
+  let i = j % half;
+  let len = lengths[b];
+  let pos = select(0u, len - 1u, len > 0u); // an inactive row's q is rotated as at 0 and never read
+  let sc = sinCos(f32(pos) * invFreq[i]); // θ rounded to f32 as HF does, as in pairAt
+  if (hh < ap.HQ) {
+    let a = (b * ap.HQ + hh) * ap.D + i;
+    let x1 = q[a];
+    let x2 = q[a + half];
+    q[a] = x1 * sc.y - x2 * sc.x;
+    q[a + half] = x2 * sc.y + x1 * sc.x;
+    return;
+  }
+  if (len == 0u) { return; }
+  let h = hh - ap.HQ;
+  let a = (b * ap.HK + h) * ap.D + i;
+  let x1 = kNew[a];
+  let x2 = kNew[a + half];
+  let c = ((b * ap.maxT + pos) * ap.HK + h) * ap.D + i;
+  kCache[c] = x1 * sc.y - x2 * sc.x;
+  kCache[c + half] = x2 * sc.y + x1 * sc.x;
+  vCache[c] = vNew[a];
+  vCache[c + half] = vNew[a + half];
+}

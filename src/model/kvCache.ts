@@ -4,8 +4,8 @@
 // ops (llm.c style, one layer read top to bottom). Only records GPU work and submits once per
 // call; the single readback is either the B chosen token ids (argmax or temperature/top-p sampling
 // on the GPU) or, for a caller that wants them, the [B, V] logits of a decode step. Every step of a
-// generation records the same dispatches on the same buffers (what changes per token, ids and
-// positions, is written into buffers first), so after the first steps a step replays its captured
+// generation records the same dispatches on the same buffers (what changes per token, the ids and
+// cache lengths, is written into buffers first), so after the first steps a step replays its captured
 // program instead of recording again (gpu/recorder.ts): the CPU cost of a token drops ~10×.
 // Never touches LoRA gradients or optimizer state; the prefill overwrites m.acts (activations are
 // scratch between training steps, never state).
@@ -18,11 +18,11 @@ import { compileAhead, createReadback, createStorageBuffer, readF32, uploadBuffe
 import { matmul, seenMatmulClasses } from '../ops/matmul.ts';
 import { tuneMatmuls } from '../ops/matmulTune.ts';
 import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
-import { ropeForward } from '../ops/rope.ts';
+import { ropeAppend } from '../ops/rope.ts';
 import { attentionDecode } from '../ops/attention.ts';
 import { swigluForward } from '../ops/swiglu.ts';
 import { embeddingForward } from '../ops/embedding.ts';
-import { argmaxRows, kvAppend } from '../ops/decode.ts';
+import { argmaxRows } from '../ops/decode.ts';
 import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import { createBatchSlots, writeBatch } from './batchBuffers.ts';
@@ -42,7 +42,6 @@ export interface KvCache {
 /** Scratch for one decode step of B tokens (one per sequence); all f32 unless noted. */
 interface DecodeBuffers {
   ids: GPUBuffer; // [B] u32
-  positions: GPUBuffer; // [B] u32
   lengths: GPUBuffer; // [B] u32: valid cache entries after this step's write (0 = inactive row)
   x: GPUBuffer; // [B, H] residual stream
   h: GPUBuffer; // [B, H] norm out (h1, h2 and the final norm in turn)
@@ -110,7 +109,6 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
     cache.bytes = kvCacheBytes(spec, B, maxSeq);
     const buffers: DecodeBuffers = {
       ids: f32(B, 'decode.ids'),
-      positions: f32(B, 'decode.positions'),
       lengths: f32(B, 'decode.lengths'),
       x: f32(B * H, 'decode.x'),
       h: f32(B * H, 'decode.h'),
@@ -288,11 +286,13 @@ async function decodeLayer(g: Generator, l: number, buf: LayerBuffers): Promise<
     x: d.x,
     out: d.x,
     buf,
-    positions: d.positions,
     fuseLora: true,
     async attend() {
-      // Every active row writes at its own position (lengths = position + 1), in one dispatch.
-      await kvAppend(gpu, { kNew: d.k, vNew: d.v, lengths: d.lengths, kCache: cache.k[l], vCache: cache.v[l], B, maxT: cache.maxSeq, width: kvDim(spec) });
+      // q and k rotated at each row's position and every active row's K, V in its cache: one dispatch.
+      await ropeAppend(gpu, {
+        invFreq: m.invFreq, lengths: d.lengths, q: d.q, k: d.k, v: d.v, kCache: cache.k[l], vCache: cache.v[l],
+        B, maxT: cache.maxSeq, qHeads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim,
+      });
       await attentionDecode(gpu, { batch: B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim }, { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att });
     },
   });
@@ -320,18 +320,15 @@ export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Pr
   const B = cache.B;
   const V = spec.vocabSize;
   const ids = new Uint32Array(B);
-  const positions = new Uint32Array(B);
   const lengths = new Uint32Array(B);
   for (let b = 0; b < B; b++) {
     if (!input.active[b]) continue; // id 0, position 0, length 0: attention writes zeros for the row
     const pos = input.positions[b];
     if (pos >= cache.maxSeq) throw new RangeError(`sequence ${b}: position ${pos} is past the KV cache's ${cache.maxSeq} positions`);
     ids[b] = input.ids[b];
-    positions[b] = pos;
     lengths[b] = pos + 1;
   }
   if (!input.idsFromChosen) writeBuffer(gpu.ctx, d.ids, ids);
-  writeBuffer(gpu.ctx, d.positions, positions);
   writeBuffer(gpu.ctx, d.lengths, lengths);
   if (input.output === 'sample') {
     if (!input.sample || input.sample.draws.length !== B) throw new Error(`submitDecodeStep: 'sample' needs sampling parameters and ${B} draws`);

@@ -198,15 +198,14 @@ function withLora(m: ModelState, l: number, t: LoraTarget, a: Pick<LayerActivati
 export type LayerBuffers = Omit<LayerActivations, 'lse'>;
 
 /** Everything a layer needs besides the model: rows, where the residual stream comes from and goes,
- * its buffers, the positions for RoPE, and the attention that turns q, k, v into `att` (full causal
- * attention over the micro-batch when training or prefilling; a KV-cache append and decode
- * attention when generating). One layer function serves both. */
+ * its buffers, and the attention that rotates q and k (RoPE) and turns q, k, v into `att` (full
+ * causal attention over the micro-batch when training or prefilling; one dispatch that rotates and
+ * appends to the KV cache, then decode attention, when generating). One layer function serves both. */
 export interface LayerPass {
   rows: number;
   x: GPUBuffer;
   out: GPUBuffer;
   buf: LayerBuffers;
-  positions: GPUBuffer;
   attend(): Promise<void>;
   /** No backward follows (decoding): each input's LoRA shares may run as one fused dispatch. */
   fuseLora?: boolean;
@@ -232,14 +231,10 @@ export async function layerForwardPass(m: ModelState, l: number, io: LayerPass):
     { target: 'k', W: w.k, y: a.kPre, outF: kvd, bias: w.kBias },
     { target: 'v', W: w.v, y: a.v, outF: kvd, bias: w.vBias },
   ], fuse);
-  const rope = { positions: io.positions, invFreq: m.invFreq, tokens: N, headDim: spec.headDim };
   if (spec.qkNorm) {
     await headRmsNormForward(gpu, { x: a.qPre, weight: w.qNorm!, weightDtype: dt, y: a.q, rstd: a.qRstd, tokens: N, heads: spec.numHeads, headDim: spec.headDim, eps });
     await headRmsNormForward(gpu, { x: a.kPre, weight: w.kNorm!, weightDtype: dt, y: a.k, rstd: a.kRstd, tokens: N, heads: spec.numKvHeads, headDim: spec.headDim, eps });
   }
-  // Without q/k norm, qPre and q are one buffer (activations.ts, kvCache.ts): rotate in place.
-  await ropeForward(gpu, { ...rope, heads: spec.numHeads, x: a.q });
-  await ropeForward(gpu, { ...rope, heads: spec.numKvHeads, x: a.k });
   await io.attend();
   // A decode step keeps one residual buffer (x = xMid = out) and adds to it in place: no copies.
   if (a.xMid !== x) gpu.recorder.copy(x, 0, a.xMid, 0, N * H * 4);
@@ -262,8 +257,13 @@ export async function layerForward(m: ModelState, l: number, batch: BatchBuffers
     x: m.acts.layerInputs[l],
     out: m.acts.layerInputs[l + 1],
     buf: a,
-    positions: batch.positions,
-    attend: () => attentionForward(m.gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse }),
+    async attend() {
+      // Without q/k norm, qPre and q are one buffer (activations.ts): rotate in place.
+      const rope = { positions: batch.positions, invFreq: m.invFreq, tokens: batch.B * batch.T, headDim: m.spec.headDim };
+      await ropeForward(m.gpu, { ...rope, heads: m.spec.numHeads, x: a.q });
+      await ropeForward(m.gpu, { ...rope, heads: m.spec.numKvHeads, x: a.k });
+      await attentionForward(m.gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse });
+    },
   });
 }
 

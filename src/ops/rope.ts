@@ -107,3 +107,38 @@ export function ropeForward(gpu: Gpu, a: RopeForwardArgs): Promise<void> {
 export function ropeBackward(gpu: Gpu, a: RopeBackwardArgs): Promise<void> {
   return rotate(gpu, a, a.dy, a.dx, -1);
 }
+
+export interface RopeAppendArgs {
+  /** [headDim/2] f32 from ropeInverseFrequencies */
+  invFreq: GPUBuffer;
+  /** [B] u32: each row's cache length after this step (its position + 1); 0 = an inactive row. */
+  lengths: GPUBuffer;
+  /** [B, qHeads, headDim] f32, rotated in place. */
+  q: GPUBuffer;
+  /** [B, kvHeads, headDim] f32: this step's K (before RoPE) and V. */
+  k: GPUBuffer;
+  v: GPUBuffer;
+  /** [B, maxT, kvHeads, headDim] f32. */
+  kCache: GPUBuffer;
+  vCache: GPUBuffer;
+  B: number;
+  maxT: number;
+  qHeads: number;
+  kvHeads: number;
+  headDim: number;
+}
+
+/** A decode step's rotation and cache write in one dispatch: q rotated in place at each row's
+ * position (lengths − 1), and cache[b, position] = (rotated k, v) for every active row. */
+export async function ropeAppend(gpu: Gpu, a: RopeAppendArgs): Promise<void> {
+  if (a.headDim % 2 !== 0) throw new Error(`RoPE needs an even head_dim, got ${a.headDim}`);
+  const need = a.B * a.maxT * a.kvHeads * a.headDim * 4;
+  for (const [name, buf] of [['kCache', a.kCache], ['vCache', a.vCache]] as const) {
+    if (buf.size < need) throw new RangeError(`ropeAppend: buffer "${name}" holds ${buf.size} bytes, the cache needs ${need}`);
+  }
+  const n = a.B * (a.qHeads + a.kvHeads) * (a.headDim / 2);
+  const pipeline = await gpu.pipelines.pipeline(ROPE, 'rotate_append', { WG });
+  const wg = splitWorkgroups(Math.ceil(n / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  const params = packParams([{ u32: a.B }, { u32: a.qHeads }, { u32: a.kvHeads }, { u32: a.headDim }, { u32: a.maxT }]);
+  gpu.recorder.dispatch(pipeline, params, { 2: a.invFreq, 5: a.q, 6: a.k, 7: a.v, 8: a.lengths, 9: a.kCache, 10: a.vCache }, wg);
+}

@@ -3,7 +3,7 @@
 // backward) against the reference with packed-sequence positions.
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/gpu/index.ts';
-import { ropeBackward, ropeForward, ropeInverseFrequencies } from '../../src/ops/rope.ts';
+import { ropeAppend, ropeBackward, ropeForward, ropeInverseFrequencies } from '../../src/ops/rope.ts';
 import { expectClose, randomArray, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { dot, numericGradient } from '../reference/finiteDifference.ts';
@@ -117,5 +117,41 @@ describe('rope on the GPU', () => {
     await ropeForward(gpu, { ...shape, x: src, out });
     gpu.recorder.submit();
     expectClose(await readF32(gpu.ctx, out, T * H * D), ropeForwardRef(x, positions, invFreq, T, H, D), TOL, 'far positions');
+  });
+
+  it('a decode step\'s rotate-and-append rotates q in place and writes each active row\'s rotated K and its V at its position, touching nothing else', async () => {
+    const gpu = await testGpu();
+    const [B, maxT, HQ, HK, D] = [3, 6, 4, 2, 16];
+    const lengths = new Uint32Array([1, 0, 6]); // position 0; an inactive row; the cache's last position
+    const invFreq = ropeInverseFrequencies(D, 1e6);
+    const q = randomArray(B * HQ * D, 71);
+    const k = randomArray(B * HK * D, 72);
+    const v = randomArray(B * HK * D, 73);
+    const kCache0 = randomArray(B * maxT * HK * D, 74);
+    const vCache0 = randomArray(B * maxT * HK * D, 75);
+    const bufs = {
+      invFreq: uploadBuffer(gpu.ctx, invFreq, 'invFreq'), lengths: uploadBuffer(gpu.ctx, lengths, 'lengths'),
+      q: uploadBuffer(gpu.ctx, q, 'q'), k: uploadBuffer(gpu.ctx, k, 'k'), v: uploadBuffer(gpu.ctx, v, 'v'),
+      kCache: uploadBuffer(gpu.ctx, kCache0, 'kCache'), vCache: uploadBuffer(gpu.ctx, vCache0, 'vCache'),
+    };
+    await ropeAppend(gpu, { ...bufs, B, maxT, qHeads: HQ, kvHeads: HK, headDim: D });
+    gpu.recorder.submit();
+    // Each row as one token at position lengths − 1 (an inactive row's q is never read: not checked).
+    const wantK = Float64Array.from(kCache0);
+    const wantV = Float64Array.from(vCache0);
+    const gotQ = await readF32(gpu.ctx, bufs.q, B * HQ * D);
+    for (let b = 0; b < B; b++) {
+      if (lengths[b] === 0) continue;
+      const pos = [lengths[b] - 1];
+      const rq = ropeForwardRef(q.subarray(b * HQ * D, (b + 1) * HQ * D), pos, invFreq, 1, HQ, D);
+      expectClose(gotQ.subarray(b * HQ * D, (b + 1) * HQ * D), rq, TOL, `q of row ${b}`);
+      const at = (b * maxT + lengths[b] - 1) * HK * D;
+      wantK.set(ropeForwardRef(k.subarray(b * HK * D, (b + 1) * HK * D), pos, invFreq, 1, HK, D), at);
+      wantV.set(v.subarray(b * HK * D, (b + 1) * HK * D), at);
+    }
+    expectClose(await readF32(gpu.ctx, bufs.kCache), wantK, TOL, 'K cache');
+    expect(Array.from(await readF32(gpu.ctx, bufs.vCache))).toEqual(Array.from(wantV, Math.fround));
+    await expect(ropeAppend(gpu, { ...bufs, B, maxT: maxT + 1, qHeads: HQ, kvHeads: HK, headDim: D })).rejects.toThrow(/buffer "kCache" holds \d+ bytes, the cache needs/);
+    Object.values(bufs).forEach((b) => b.destroy());
   });
 });
