@@ -5,6 +5,12 @@
 # paths), then the benchmark, then a recipe's train.py under the machine's real transformers + PEFT
 # + Accelerate, writing everything under $OUT (logs, JSON rows). One prepared script: GPU time is
 # scarce, so nothing here waits on anything but the GPU work itself.
+# A command may run 10 minutes and a session has 15 of device time, start-up included, so `all` is too
+# long for one call. In order of what the open issues still lack:
+#   bash .gpu/run.sh bash scripts/gpu-check.sh bench "generate train"   decode and training figures
+#   bash .gpu/run.sh bash scripts/gpu-check.sh recipe                    train.py under real PEFT
+#   bash .gpu/run.sh bash scripts/gpu-check.sh tests                     variants only a GPU runs
+#   bash .gpu/run.sh bash scripts/gpu-check.sh bench matmul              kernels against tfjs
 set -uo pipefail
 export OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
