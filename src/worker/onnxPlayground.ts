@@ -23,12 +23,14 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
   try {
     ctx.progress({ label: 'generating with transformers.js (greedy)', done: 0, total: 1 });
     const stops = new Set(await defaultStopTokenIds(ctx.model.files, ctx.model.spec));
+    const t0 = performance.now();
     const out = await lm.greedy(prompt, req.maxNewTokens);
+    const millis = performance.now() - t0;
     const end = out.findIndex((id) => stops.has(id));
     const tokens = end >= 0 ? out.slice(0, end) : out;
     const text = tokens.length ? ctx.model.tokenizer.decode(tokens, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '';
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, end >= 0 ? 'eos' : 'length', tokens.length);
+    return playgroundResult(text, end >= 0 ? 'eos' : 'length', tokens.length, { millis });
   } finally {
     await lm.dispose();
   }

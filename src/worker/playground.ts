@@ -32,6 +32,10 @@ export interface GenerateResult {
   parseError?: string;
   finishReason: string;
   tokens: number;
+  /** Wall time of the generation itself (the prompt and every new token), model loading excluded. */
+  millis: number;
+  /** When the first new token came, from the same start (our engine streams; the ONNX backend does not). */
+  firstTokenMillis?: number;
 }
 
 /** The query as the example the prompt renderer takes (no target: the model writes it). */
@@ -42,9 +46,9 @@ export function playgroundPrompt(ctx: JobContext, req: GenerateRequest): number[
 }
 
 /** The answer's parsed calls and reasoning, as both backends return them. */
-export function playgroundResult(text: string, finishReason: string, tokens: number): GenerateResult {
+export function playgroundResult(text: string, finishReason: string, tokens: number, timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>): GenerateResult {
   const parsed = parseGeneratedCalls(text);
-  return { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError: parsed.error?.message, finishReason, tokens };
+  return { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError: parsed.error?.message, finishReason, tokens, ...timing };
 }
 
 export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
@@ -53,6 +57,8 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
   try {
     const ids: number[] = [];
     let lastSent = 0;
+    const t0 = performance.now();
+    let firstTokenMillis: number | undefined;
     const [out] = await generate(model.state, [prompt], {
       maxNewTokens: req.maxNewTokens,
       temperature: req.temperature > 0 ? req.temperature : undefined,
@@ -60,6 +66,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
       signal: ctx.signal,
       decode: access.decode,
       onToken: (_seq, id) => {
+        firstTokenMillis ??= performance.now() - t0;
         ids.push(id);
         // Stream the decoded text a few times a second, not per token: decoding is cheap, messages are not.
         if (performance.now() - lastSent > 150) {
@@ -68,9 +75,10 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
         }
       },
     });
+    const millis = performance.now() - t0;
     const text = out.text ?? access.decode(out.tokens);
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, out.finishReason, out.tokens.length);
+    return playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis });
   } finally {
     model.release();
   }

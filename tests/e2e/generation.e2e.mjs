@@ -51,6 +51,8 @@ export const tests = {
     if (await page.getByTestId('playground-error').count()) assert.fail(await page.getByTestId('playground-error').innerText());
     const answer = await page.getByTestId('playground-answer').innerText();
     assert.match(answer, /10 tokens · finished by length|\d+ tokens · finished by (eos|stop)/);
+    // How long the generation took and its rate, model loading left out.
+    assert.match(await page.getByTestId('playground-stats').innerText(), /finished by \w+ · first token after \d+(\.\d)? s, then \d+(\.\d)? tokens\/s$/);
     assert.ok((await page.getByTestId('playground-text').innerText()).length > 0, 'the generated text is shown');
     await screenshot('playground-panel', page);
   },

@@ -62,13 +62,15 @@ export function PlaygroundPanel() {
             <AdapterPicker id="play-adapter" value={choice} onChange={setAdapter} />
             <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} step={1} onChange={setMaxNewTokens} />
             <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={setTemperature} />
-            <label htmlFor="play-backend">Run with</label>
-            <select id="play-backend" value={useBackend} onChange={(e) => setBackend(e.target.value as 'engine' | 'onnx')} data-testid="play-backend">
-              <option value="engine">this studio's engine (WebGPU)</option>
-              <option value="onnx" disabled={!onnxReady}>
-                the exported ONNX model (transformers.js, greedy){onnxReady ? '' : ': export this run first'}
-              </option>
-            </select>
+            <div className="field wide">
+              <label htmlFor="play-backend">Run with</label>
+              <select id="play-backend" value={useBackend} onChange={(e) => setBackend(e.target.value as 'engine' | 'onnx')} data-testid="play-backend">
+                <option value="engine">this studio's engine (WebGPU)</option>
+                <option value="onnx" disabled={!onnxReady}>
+                  the exported ONNX model (transformers.js, greedy){onnxReady ? '' : ': export this run first'}
+                </option>
+              </select>
+            </div>
           </div>
           <div className="row">
             <button className="primary" type="submit" disabled={!!missing || !!running || !query.trim()} data-testid="play-generate">
