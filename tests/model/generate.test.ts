@@ -279,6 +279,18 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     }
   });
 
+  it('the generation benchmark reports its rate, and a step\'s dispatches in one submit, recorded and replayed', async () => {
+    const { GENERATION_CASES, runGenerationCase, formatGenerationRows } = await import('../../src/bench/generation.ts');
+    const c = GENERATION_CASES.find((x) => x.lora && !x.large)!;
+    const row = await runGenerationCase(await testGpu(), { ...c, promptTokens: 8, newTokens: 4 });
+    expect(row.decodeTokensPerSecond).toBeGreaterThan(0);
+    expect(row.stepCpuMillis.recorded).toBeGreaterThan(0);
+    expect(row.stepCpuMillis.replayed).toBeGreaterThan(0);
+    expect(row.submitsPerStep).toBe(1);
+    expect(row.dispatchesPerStep).toBeGreaterThan(20);
+    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit\)$/);
+  });
+
   it('streams every token once, in order, per sequence', async () => {
     const streamed: number[][] = [[], []];
     const r = await generate(model.state, prompts, { maxNewTokens: N, stopTokenIds: [], onToken: (b, t) => streamed[b].push(t) });
