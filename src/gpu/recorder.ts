@@ -1,7 +1,8 @@
 // Records compute dispatches into one command encoder and submits them together, so a training
 // step is a handful of submits, not hundreds. Bind groups, with a small uniform buffer each holding
 // the dispatch's parameters, are cached by (pipeline, parameters, buffers), so the thousands of
-// dispatches a training step repeats every step create nothing after the first.
+// dispatches a training step repeats every step create nothing after the first (as long as its
+// shapes repeat: a micro-batch of a new length makes new ones, since the parameters hold the shape).
 //
 // A decode step records the same dispatches with the same bind groups every token; `capture` keeps
 // such a recording as a program that `replay` emits again with three encoder calls per dispatch,
