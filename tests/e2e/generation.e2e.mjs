@@ -54,7 +54,15 @@ export const tests = {
     // How long the generation took and its rate, model loading left out.
     assert.match(await page.getByTestId('playground-stats').innerText(), /finished by \w+ · first token after \d+(\.\d)? s, then \d+(\.\d)? tokens\/s$/);
     assert.ok((await page.getByTestId('playground-text').innerText()).length > 0, 'the generated text is shown');
+    // A held-out question fills the query and its tools, and says what the dataset expects.
+    await page.getByTestId('play-sample').click();
+    assert.match(await page.getByTestId('play-expected').innerText(), /^demo-\d+ \(1 of \d+\) · the dataset expects (\w+\(.*\)|a plain answer, no call)/);
+    assert.ok((await page.getByLabel('Query').inputValue()).trim().length > 0, 'the query is the example\'s question');
+    await page.getByTestId('play-sample').click();
+    assert.match(await page.getByTestId('play-expected').innerText(), /\(2 of \d+\)/);
     await screenshot('playground-panel', page);
+    await page.getByLabel('Query').fill('Something else entirely');
+    assert.equal(await page.getByTestId('play-expected').count(), 0, 'an edited query no longer claims the example\'s answer');
   },
 };
 

@@ -1,8 +1,9 @@
 // Small pure helpers of the UI: example text for the table and search, generated output that is
-// only whitespace, the playground's tool list, snapshot file names and share-link detection.
+// only whitespace, the playground's tool list and held-out questions, snapshot file names and share-link
+// detection.
 import { describe, expect, it } from 'vitest';
 import { callText, lastUserMessage, searchableText, visibleOutput } from '../../src/ui/dataset/exampleText.ts';
-import { datasetTools } from '../../src/ui/playground/datasetTools.ts';
+import { datasetTools, heldOutSamples } from '../../src/ui/playground/datasetTools.ts';
 import { snapshotFileName } from '../../src/state/snapshotStore.ts';
 import { shareFragmentOf } from '../../src/ui/snapshot/shareFragment.ts';
 import type { Example } from '../../src/data/example.ts';
@@ -41,6 +42,21 @@ describe('datasetTools', () => {
     const tools = datasetTools([example, other]);
     expect(tools.map((t) => t.name)).toEqual(['calc', 'get_weather']);
     expect(tools[1].description).toBe('Weather now');
+  });
+
+  it('offers the held-out single questions with their tools and expected calls, nothing from training or multi-turn chats', () => {
+    const chat: Example = { ...example, id: 'chat', messages: [...example.messages, { role: 'assistant', content: 'Which units?' }, { role: 'user', content: 'Celsius' }] };
+    const smallTalk: Example = { ...example, id: 'hi', messages: [{ role: 'user', content: 'Tell me a joke.' }], target: { calls: [] } };
+    const samples = heldOutSamples([
+      { example, split: 'train' },
+      { example: { ...example, id: 'ex-2' }, split: 'eval' },
+      { example: chat, split: 'eval' },
+      { example: smallTalk, split: 'eval' },
+    ]);
+    expect(samples).toEqual([
+      { id: 'ex-2', query: 'Weather in Paris?', toolNames: ['get_weather'], expected: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }] },
+      { id: 'hi', query: 'Tell me a joke.', toolNames: ['get_weather'], expected: [] },
+    ]);
   });
 });
 

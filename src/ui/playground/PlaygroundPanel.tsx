@@ -11,7 +11,8 @@ import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
-import { datasetTools } from './datasetTools.ts';
+import { datasetTools, heldOutSamples, type PlaygroundSample } from './datasetTools.ts';
+import { callText } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
 export function PlaygroundPanel() {
@@ -20,9 +21,19 @@ export function PlaygroundPanel() {
   const model = useModel((s) => s.info);
   const { running, error, dismiss, generateAnswer } = useJobs();
   const tools = useMemo(() => datasetTools((rows ?? []).map((r) => r.example)), [rows]);
+  const samples = useMemo(() => heldOutSamples(rows ?? []), [rows]);
   const [picked, setPicked] = useState<string[] | null>(null);
   const chosen = picked ?? tools.slice(0, 3).map((t) => t.name);
   const [query, setQuery] = useState('');
+  // The held-out question on show (its query and tools filled in), until the query is edited.
+  const [sample, setSample] = useState<{ at: number; s: PlaygroundSample } | null>(null);
+  const takeSample = () => {
+    const at = sample ? (sample.at + 1) % samples.length : 0;
+    const s = samples[at];
+    setSample({ at, s });
+    setQuery(s.query);
+    setPicked(s.toolNames);
+  };
   const [choice, setAdapter] = useState<AdapterChoice>(null);
   const adapter = resolveAdapterRun(choice, useRuns((s) => s.runs));
   const [maxNewTokens, setMaxNewTokens] = useState(96);
@@ -48,7 +59,28 @@ export function PlaygroundPanel() {
           }}
         >
           <label htmlFor="play-query">Query</label>
-          <textarea id="play-query" rows={3} value={query} onChange={(e) => setQuery(e.target.value)} placeholder="What's the weather in Paris in celsius?" />
+          <textarea
+            id="play-query"
+            rows={3}
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              if (sample && e.target.value !== sample.s.query) setSample(null);
+            }}
+            placeholder="Ask something one of the offered tools can answer, or take a held-out example"
+          />
+          <div className="row">
+            <button type="button" onClick={takeSample} disabled={samples.length === 0} data-testid="play-sample">
+              {sample ? 'Next held-out example' : 'Take a held-out example'}
+            </button>
+            {sample ? (
+              <span className="small muted" data-testid="play-expected">
+                {sample.s.id} ({sample.at + 1} of {samples.length}) · the dataset expects {sample.s.expected.length ? sample.s.expected.map(callText).join('; ') : 'a plain answer, no call'}
+              </span>
+            ) : (
+              samples.length === 0 && rows && <span className="small muted">The dataset holds out no single-question example.</span>
+            )}
+          </div>
           <fieldset className="targets">
             <legend>Tools offered ({chosen.length})</legend>
             {tools.length === 0 && <span className="muted">Import a dataset to pick its tools.</span>}
