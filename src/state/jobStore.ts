@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 
 export { ARM_COLORS } from '../worker/protocol.ts';
@@ -106,7 +106,7 @@ interface JobState {
   /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. */
   runEvaluation(datasetId: string, draft?: EvalDraft): Promise<void>;
   startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
-  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx' }): Promise<void>;
+  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation'] }): Promise<void>;
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
@@ -207,11 +207,11 @@ export const useJobs = create<JobState>((set, get) => {
       });
     },
 
-    generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature, backend = 'engine' }) {
+    generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature, backend = 'engine', expectation }) {
       const streamId = `gen-${Date.now()}`;
       set({ streamId, streamText: '', answer: null });
       return job('generate', 'the playground answer', async (onProgress) => {
-        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature, backend }, onProgress);
+        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature, backend, expectation }, onProgress);
         set({ answer, streamText: answer.text });
         return `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
       });

@@ -6,7 +6,7 @@ import type { Example, FunctionSchema, Message } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { parseGeneratedCalls } from '../eval/index.ts';
+import { checkGeneratedOutput, groundTruthOf, parseGeneratedCalls } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
 import type { WorkerEvent } from './protocol.ts';
@@ -23,6 +23,8 @@ export interface GenerateRequest {
   temperature: number;
   /** Our WebGPU engine (default), or the run's exported ONNX model through transformers.js (greedy). */
   backend?: 'engine' | 'onnx';
+  /** The dataset example the query was taken from: the answer is then checked against it. */
+  expectation?: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'>;
 }
 
 export interface GenerateResult {
@@ -36,6 +38,9 @@ export interface GenerateResult {
   millis: number;
   /** When the first new token came, from the same start (our engine streams; the ONNX backend does not). */
   firstTokenMillis?: number;
+  /** With an expectation: whether the answer passes the evaluation's AST check against the example,
+   * and the checker's first complaint when it does not. */
+  check?: { exampleId: string; correct: boolean; why?: string };
 }
 
 /** The query as the example the prompt renderer takes (no target: the model writes it). */
@@ -45,10 +50,16 @@ export function playgroundPrompt(ctx: JobContext, req: GenerateRequest): number[
   return renderPrompt(ctx.model.tokenizer, example).ids;
 }
 
-/** The answer's parsed calls and reasoning, as both backends return them. */
-export function playgroundResult(text: string, finishReason: string, tokens: number, timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>): GenerateResult {
+/** The answer's parsed calls and reasoning, as both backends return them, checked against the
+ * example it was asked from (the evaluation's own check) when there is one. */
+export function playgroundResult(text: string, finishReason: string, tokens: number, timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>, expectation?: GenerateRequest['expectation']): GenerateResult {
   const parsed = parseGeneratedCalls(text);
-  return { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError: parsed.error?.message, finishReason, tokens, ...timing };
+  const result: GenerateResult = { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError: parsed.error?.message, finishReason, tokens, ...timing };
+  if (expectation) {
+    const checked = checkGeneratedOutput({ functions: expectation.tools, ...groundTruthOf(expectation), output: text });
+    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : checked.errors[0]?.message };
+  }
+  return result;
 }
 
 export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
@@ -78,7 +89,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
     const millis = performance.now() - t0;
     const text = out.text ?? access.decode(out.tokens);
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis });
+    return playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis }, req.expectation);
   } finally {
     model.release();
   }

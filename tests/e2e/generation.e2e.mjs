@@ -60,6 +60,10 @@ export const tests = {
     assert.ok((await page.getByLabel('Query').inputValue()).trim().length > 0, 'the query is the example\'s question');
     await page.getByTestId('play-sample').click();
     assert.match(await page.getByTestId('play-expected').innerText(), /\(2 of \d+\)/);
+    // Its answer is checked as the evaluation checks it (10 tokens: cut off, so counted wrong).
+    await page.getByTestId('play-generate').click();
+    await page.getByTestId('playground-check').waitFor({ timeout: 300_000 });
+    assert.match(await page.getByTestId('playground-check').innerText(), /^(✓ The evaluation would count this right|✗ The evaluation would count this wrong against demo-\d+: .+)/);
     await screenshot('playground-panel', page);
     await page.getByLabel('Query').fill('Something else entirely');
     assert.equal(await page.getByTestId('play-expected').count(), 0, 'an edited query no longer claims the example\'s answer');

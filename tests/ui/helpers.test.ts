@@ -53,9 +53,9 @@ describe('datasetTools', () => {
       { example: chat, split: 'eval' },
       { example: smallTalk, split: 'eval' },
     ]);
-    expect(samples).toEqual([
-      { id: 'ex-2', query: 'Weather in Paris?', toolNames: ['get_weather'], expected: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }] },
-      { id: 'hi', query: 'Tell me a joke.', toolNames: ['get_weather'], expected: [] },
+    expect(samples.map(({ example: e, ...rest }) => ({ ...rest, from: e.id }))).toEqual([
+      { id: 'ex-2', query: 'Weather in Paris?', toolNames: ['get_weather'], expected: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }], from: 'ex-2' },
+      { id: 'hi', query: 'Tell me a joke.', toolNames: ['get_weather'], expected: [], from: 'hi' },
     ]);
   });
 });

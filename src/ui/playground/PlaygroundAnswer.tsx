@@ -30,6 +30,13 @@ export function PlaygroundAnswer() {
           ) : (
             <p className="muted">no calls</p>
           )}
+          {answer.check && (
+            <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
+              {answer.check.correct
+                ? `✓ The evaluation would count this right: it matches ${answer.check.exampleId}'s answer.`
+                : `✗ The evaluation would count this wrong against ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
+            </p>
+          )}
           <p className="muted" data-testid="playground-stats">
             {answer.tokens} tokens · finished by {answer.finishReason} · {generationSpeed(answer)}
           </p>

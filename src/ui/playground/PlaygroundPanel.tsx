@@ -55,7 +55,7 @@ export function PlaygroundPanel() {
           className="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend });
+            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend, expectation: sample?.s.example });
           }}
         >
           <label htmlFor="play-query">Query</label>
