@@ -13,6 +13,7 @@ import { createGenerator, prefill, submitDecodeStep } from '../model/kvCache.ts'
 import { DEFAULT_LORA } from '../model/lora.ts';
 import type { ModelState } from '../model/transformer.ts';
 import { QWEN25_05B_SHAPE } from './training.ts';
+import { median } from './timing.ts';
 
 export interface GenerationCase {
   name: string;
@@ -51,11 +52,6 @@ export interface GenerationRow {
   dispatchesPerStep: number;
   /** Command buffers submitted per decode step (the readback's copy rides in the last). */
   submitsPerStep: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** CPU time of submitting greedy decode steps, each awaited before the next so the GPU is idle. */

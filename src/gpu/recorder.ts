@@ -66,8 +66,7 @@ class Program implements RecordedProgram {
 interface Capture {
   ops: ProgramOp[];
   keys: string[];
-  /** Why the recording cannot be replayed as it stands, if it cannot. */
-  spoiled: string | null;
+  spoiled: boolean;
 }
 
 export class Recorder {
@@ -129,7 +128,7 @@ export class Recorder {
     if (this.capturing) {
       // A bind group made now may be evicted or rebuilt later: only a recording that made none is
       // steady enough to replay (the first decode step makes them, the second reuses them).
-      if (created) this.capturing.spoiled ??= 'it created bind groups';
+      if (created) this.capturing.spoiled = true;
       this.capturing.ops.push({ kind: 'dispatch', pipeline, group, x, y, z });
       this.capturing.keys.push(key);
     }
@@ -158,9 +157,7 @@ export class Recorder {
    */
   async capture(record: () => Promise<void>): Promise<RecordedProgram | null> {
     if (this.capturing) throw new Error('Recorder.capture: a capture is already running');
-    const cap: Capture = { ops: [], keys: [], spoiled: null };
-    if (this.discarding) cap.spoiled = 'dispatches are being discarded';
-    if (this.profile || this.timedPass !== 'off') cap.spoiled = 'the recording is timed';
+    const cap: Capture = { ops: [], keys: [], spoiled: this.discarding || !!this.profile || this.timedPass !== 'off' };
     const retiredBefore = this.retiredCount;
     this.capturing = cap;
     try {
@@ -168,8 +165,7 @@ export class Recorder {
     } finally {
       this.capturing = null;
     }
-    if (this.retiredCount !== retiredBefore) cap.spoiled ??= 'it retired a buffer';
-    if (cap.spoiled) return null;
+    if (cap.spoiled || this.retiredCount !== retiredBefore) return null;
     this.bindGroups.pin(cap.keys);
     return new Program(cap.ops, cap.keys, this.bindGroups, this.retiredCount);
   }
@@ -206,7 +202,7 @@ export class Recorder {
    * little: use it to see where a step's time goes, not to time the step). Needs timestamp-query. */
   startProfile(): boolean {
     if (!this.ctx.features.has('timestamp-query')) return false;
-    if (this.capturing) this.capturing.spoiled ??= 'the recording is timed';
+    if (this.capturing) this.capturing.spoiled = true;
     this.submit();
     this.profile = { sets: [], labels: [] };
     return true;
@@ -277,7 +273,7 @@ export class Recorder {
 
   /** See timeRecorded. A copy or clear inside `record` splits the pass; the time is then wall-clock. */
   async timed(record: () => Promise<void> | void): Promise<{ millis: number; source: 'timestamps' | 'wall' }> {
-    if (this.capturing) this.capturing.spoiled ??= 'the recording is timed';
+    if (this.capturing) this.capturing.spoiled = true;
     this.submit();
     await this.ctx.device.queue.onSubmittedWorkDone();
     const useTimestamps = this.ctx.features.has('timestamp-query');

@@ -17,10 +17,9 @@
 import { compileAhead, createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu, type RecordedProgram } from '../gpu/index.ts';
 import { matmul, seenMatmulClasses } from '../ops/matmul.ts';
 import { tuneMatmuls } from '../ops/matmulTune.ts';
-import { headRmsNormForward, rmsNormForward } from '../ops/rmsNorm.ts';
+import { rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeAppend } from '../ops/rope.ts';
 import { attentionDecode } from '../ops/attention.ts';
-import { swigluForward } from '../ops/swiglu.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { argmaxRows } from '../ops/decode.ts';
 import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
