@@ -2,7 +2,7 @@
 // an example's tokens by segment and a dataset's token lengths (both counted in the worker with the
 // embedded model's tokenizer, so they work before any model is loaded), the hard cases of a dataset
 // and one example row. Re-read when `stamp` changes (a job wrote something).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { exampleRow, hardCases, type ExampleRow, type HardCaseRow } from './queries.ts';
@@ -57,8 +57,13 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
-export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] {
-  return useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases').value ?? [];
+/** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a
+ * re-read runs, the last list read for this dataset stays: a refresh is not an empty pool. */
+export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] | null {
+  const loaded = useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases').value;
+  const last = useRef<{ datasetId: string; rows: HardCaseRow[] } | null>(null);
+  if (loaded) last.current = { datasetId, rows: loaded };
+  return loaded ?? (last.current?.datasetId === datasetId ? last.current.rows : null);
 }
 
 export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {

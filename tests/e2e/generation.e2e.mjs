@@ -86,6 +86,8 @@ tests['HDR mines hard cases, runs a round and shows pool, pass@k and accepted pe
   if (await page.getByTestId('job-error').count()) assert.fail(await page.getByTestId('job-error').innerText());
   const notice = await page.getByTestId('job-notice').innerText();
   assert.match(notice, /HDR stopped after 1 round \([a-z ]+\): 2 hard cases mined/);
+  // The runs, then the hard cases, are re-read after the job's notice shows: wait for the list.
+  await page.getByRole('heading', { name: /^Hard cases \(/ }).waitFor({ timeout: 30_000 });
   const rounds = await page.getByTestId('hdr-results').innerText();
   assert.match(rounds, /Pool before → after/);
   assert.match(rounds, /\n1\t2 → \d\t4\t\d+%/, `round 1 row: ${rounds}`);

@@ -83,6 +83,7 @@ function HardCases({ datasetId }: { datasetId: string }) {
   const stamp = useRuns((s) => s.runs.map((r) => r.updatedAt).join());
   const cases = useHardCases(datasetId, stamp);
   const [open, setOpen] = useState<{ row: ExampleRow; hard: HardCaseRow } | null>(null);
+  if (cases === null) return null;
   if (cases.length === 0) return <p className="muted">No hard cases in this dataset yet (HDR mines them from failed answers).</p>;
   const openCase = async (hard: HardCaseRow) => {
     const row = await exampleRow(datasetId, hard.exampleId);
