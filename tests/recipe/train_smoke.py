@@ -56,12 +56,13 @@ class StandInCausalLM(torch.nn.Module):
 
 class AutoModelForCausalLM:
     @staticmethod
-    def from_pretrained(path, torch_dtype=None, **kw):
+    def from_pretrained(path, dtype=None, **kw):
+        assert isinstance(dtype, torch.dtype) and 'torch_dtype' not in kw, 'train.py names the dtype as transformers >= 4.56 does'
         config = json.loads((Path(path) / 'config.json').read_text())
         return StandInCausalLM(config['vocab_size'])
 
 
-module('transformers', AutoModelForCausalLM=AutoModelForCausalLM)
+module('transformers', AutoModelForCausalLM=AutoModelForCausalLM, __version__='5.0.0')
 
 
 # --- peft (stand-in) ---------------------------------------------------------------------------

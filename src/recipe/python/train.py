@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -47,6 +48,13 @@ def parse_args(argv=None):
         if v is not None and v < 1:
             p.error(f'--{name.replace("_", "-")} must be at least 1, got {v}')
     return args
+
+
+def dtype_keyword(transformers_version):
+    """from_pretrained's name for the weights' dtype: transformers 4.56 renamed torch_dtype to dtype
+    (5.x still takes torch_dtype, with a warning on every load)."""
+    m = re.match(r'(\d+)\.(\d+)', transformers_version)
+    return 'dtype' if m and (int(m.group(1)), int(m.group(2))) >= (4, 56) else 'torch_dtype'
 
 
 def load_recipe(path):
@@ -118,6 +126,7 @@ def train(args, recipe, p, rows, held):
     from accelerate import Accelerator
     from accelerate.utils import DistributedType
     from peft import LoraConfig, get_peft_model
+    import transformers
     from transformers import AutoModelForCausalLM
 
     from recipe_loop import Stopwatch, eval_loss, train_step
@@ -135,7 +144,8 @@ def train(args, recipe, p, rows, held):
     out = Path(args.output_dir)
 
     extra = {'attn_implementation': args.attn_implementation} if args.attn_implementation else {}
-    model = AutoModelForCausalLM.from_pretrained(p['base_model'], torch_dtype=getattr(torch, args.dtype), **extra)
+    extra[dtype_keyword(transformers.__version__)] = getattr(torch, args.dtype)
+    model = AutoModelForCausalLM.from_pretrained(p['base_model'], **extra)
     model.config.use_cache = False
     vocab = model.get_input_embeddings().num_embeddings
     top = max(max(r['input_ids']) for r in rows + held)
