@@ -34,6 +34,7 @@ export const DEMO_RUN_CONFIG: RunConfig = {
   batchSize: 2,
   seqLen: 320,
   lr: 5e-4,
+  balanceRule: 'grad',
   balanceLr: 0.2,
   schedule: 'constant',
   warmupSteps: 2,
@@ -169,7 +170,8 @@ export interface DemoProgress {
   /** Loss, held-out loss and α at the first and the latest step that has them. */
   curve: { steps: number; firstLoss: number; lastLoss: number; firstEvalLoss: number | null; lastEvalLoss: number | null; firstAlpha: number; lastAlpha: number } | null;
   accuracy: { base: EvalRunRow | null; trained: EvalRunRow | null };
-  hdr: { row: HdrRunRow; poolBefore: number; poolAfter: number } | null;
+  /** added: the examples its rounds accepted into the dataset. */
+  hdr: { row: HdrRunRow; poolBefore: number; poolAfter: number; added: number } | null;
 }
 
 function curveOf(runId: string | null): DemoProgress['curve'] {
@@ -210,6 +212,6 @@ export function useDemoProgress(): DemoProgress {
       base: evals.find((r) => r.config.adapterRunId === null) ?? null,
       trained: run ? (evals.find((r) => r.config.adapterRunId === run.id) ?? null) : null,
     },
-    hdr: hdrRow ? { row: hdrRow, poolBefore: hdrRow.rounds[0].poolBefore, poolAfter: hdrRow.rounds.at(-1)!.poolAfter } : null,
+    hdr: hdrRow ? { row: hdrRow, poolBefore: hdrRow.rounds[0].poolBefore, poolAfter: hdrRow.rounds.at(-1)!.poolAfter, added: hdrRow.rounds.reduce((n, r) => n + r.accepted, 0) } : null,
   };
 }

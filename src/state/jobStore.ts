@@ -8,6 +8,7 @@ import { downloadBytes } from './download.ts';
 
 export { ARM_COLORS } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
+import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
 import { resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
 
@@ -88,6 +89,8 @@ interface JobState {
   running: { kind: JobKind; progress: ProgressInfo | null } | null;
   error: string | null;
   notice: string | null;
+  /** The job the notice is about: each panel shows the notices of its own jobs. */
+  noticeKind: JobKind | null;
   evalDraft: EvalDraft;
   hdrDraft: HdrDraft;
   ablationDraft: AblationDraft;
@@ -134,15 +137,17 @@ export const useJobs = create<JobState>((set, get) => {
     if (get().running) return set({ error: `Another job is running (${get().running!.kind}); wait for it or cancel it first.` });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.` });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.` });
-    set({ running: { kind, progress: null }, error: null, notice: null });
+    set({ running: { kind, progress: null }, error: null, notice: null, noticeKind: null });
     try {
       const notice = await work((progress) => set({ running: { kind, progress } }));
-      set({ notice });
+      set({ notice, noticeKind: kind });
     } catch (err) {
       set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.` });
     } finally {
       set({ running: null });
       await useRuns.getState().refreshRuns();
+      // HDR (alone or as an ablation arm) adds the samples it accepted to the dataset.
+      if (kind === 'hdr' || kind === 'ablation') await useDatasets.getState().refreshDatasets();
     }
   }
 
@@ -150,6 +155,7 @@ export const useJobs = create<JobState>((set, get) => {
     running: null,
     error: null,
     notice: null,
+    noticeKind: null,
     evalDraft: DEFAULT_EVAL_DRAFT,
     hdrDraft: DEFAULT_HDR_DRAFT,
     ablationDraft: DEFAULT_ABLATION_DRAFT,
@@ -226,7 +232,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     dismiss() {
-      set({ error: null, notice: null });
+      set({ error: null, notice: null, noticeKind: null });
     },
   };
 });

@@ -95,6 +95,23 @@ export class RunSeries {
     return cot + call > 0 ? call / (cot + call) : null;
   }
 
+  /** A segment's mean loss per token over the run's steps (each step's mean weighted by its
+   * token count). Null before a step has tokens of that segment. */
+  segmentLossMean(segment: 'cot' | 'call'): number | null {
+    const [lossKey, countKey] = segment === 'cot' ? (['lossCot', 'cotTokens'] as const) : (['lossCall', 'callTokens'] as const);
+    let sum = 0;
+    let tokens = 0;
+    for (let i = 0; i < this.steps.length; i++) {
+      const l = this.values[lossKey][i];
+      const n = this.values[countKey][i];
+      if (l !== null && n !== null && n > 0) {
+        sum += l * n;
+        tokens += n;
+      }
+    }
+    return tokens > 0 ? sum / tokens : null;
+  }
+
   last(key: MetricKey): number | null {
     for (let i = this.steps.length - 1; i >= 0; i--) if (this.values[key][i] !== null) return this.values[key][i];
     return null;

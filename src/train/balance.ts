@@ -12,7 +12,7 @@
 //                would move both s at the same normalised speed and leave α at α₀ until one reached
 //                its optimum). α = e^{−s_cot} / (e^{−s_cot} + e^{−s_call}); s₀ gives α₀. The fixed point
 //                e^{s_k} = L_k weights each segment by 1/L_k: α* = L_call / (L_cot + L_call), inside
-//                the bounds, stable, whichever segment is harder.
+//                the bounds, stable whichever segment is harder; the one with the lower loss weighs more.
 //   dwa          Dynamic Weight Average (Liu, Johns & Davison 2019): the segment whose loss falls
 //                slower gets more weight. r_k = mean L_k over the last W steps / mean over the W
 //                before; α = α₀e^{r_cot/T} / (α₀e^{r_cot/T} + (1 − α₀)e^{r_call/T}) (the paper's

@@ -111,7 +111,11 @@ export const tests = {
     assert.deepEqual(loss.nonNull, [DEMO_STEPS, DEMO_STEPS, DEMO_STEPS], 'total, CoT and call loss at every step');
     const alpha = await chartState(page, 'chart-alpha');
     assert.equal(alpha.nonNull[0], DEMO_STEPS, 'α at every step');
-    assert.match(await page.getByTestId('alpha-note').innerText(), /Plain SFT would give the call \d+\.\d% of the weight/);
+    const alphaNote = await page.getByTestId('alpha-note').innerText();
+    assert.match(alphaNote, /Plain SFT would give the call \d+\.\d% of the weight/);
+    // Why α went where it went, with this run's losses, and why SSB's premise is weak on this data.
+    assert.match(alphaNote, /The grad rule \(the paper’s\) moves α toward the segment whose loss is lower: over this run the reasoning tokens’ loss averaged [\d.]+ and the call tokens’ [\d.]+/);
+    assert.match(alphaNote, /Here the reasoning is short: plain SFT already gives the call/);
     await page.getByTestId('token-strip').waitFor();
     await screenshot('dashboard-done', page);
 
@@ -148,12 +152,23 @@ export const tests = {
     // One round from the demo's adapter: mined, sampled, gated and retrained; a hard case with a
     // sample that passes the checks leaves the pool (measured: 3 → 2, a call that did not parse).
     assert.ok(Number(hdr.poolBefore) > 0 && Number(hdr.poolAfter) < Number(hdr.poolBefore), `HDR shrinks the pool: ${hdr.poolBefore} → ${hdr.poolAfter}`);
-    console.log(`    demo: hard-case pool ${hdr.poolBefore} → ${hdr.poolAfter}`);
+    console.log(`    demo: hard-case pool ${hdr.poolBefore} → ${hdr.poolAfter}, ${hdr.added} example(s) added`);
+    // What HDR accepted is in the dataset, and the guide and the dataset list count it (they kept
+    // saying 320 once).
+    const withAdded = `${320 + Number(hdr.added)} examples`;
+    assert.match(await page.getByTestId('demo-hdr-result').innerText(), new RegExp(`${hdr.added} new training examples? in the dataset`));
+    await page.waitForFunction((want) => document.querySelector('[data-testid="demo-dataset"]')?.textContent?.includes(want), withAdded, { timeout: 10_000 });
     await screenshot('start-here-done', page);
+    await openPanel(page, 'Dataset');
+    assert.match(await page.getByTestId('dataset-list').innerText(), new RegExp(`demo-dataset\\s+${withAdded}`));
+    // HDR's notice is for the Evaluation & HDR panel, not every panel that runs jobs.
+    await openPanel(page, 'Ablation');
+    assert.equal(await page.getByTestId('job-notice').count(), 0, 'no HDR notice in the Ablation panel');
 
     // Item 6: evaluation, HDR and the playground default to the run just trained, by name; the
     // results name runs by name and show both accuracies side by side.
     await openPanel(page, 'Evaluation & HDR');
+    assert.match(await page.getByTestId('job-notice').innerText(), /^HDR stopped after 1 round/);
     for (const id of ['eval-adapter', 'hdr-adapter']) assert.match(await page.locator(`#${id} option:checked`).innerText(), /^demo: SSB on the demo data \(step 30\)/);
     assert.match(await page.getByTestId('accuracy-compare').innerText(), /base model \(no adapter\)[\s\S]*demo: SSB on the demo data/);
     assert.match(await page.locator('#eval-run').innerText(), /eval of “demo: SSB on the demo data”/);

@@ -12,7 +12,7 @@ import { AblationResults } from './AblationResults.tsx';
 
 export function AblationPanel() {
   const error = useJobs((s) => s.error);
-  const notice = useJobs((s) => s.notice);
+  const notice = useJobs((s) => (s.noticeKind === 'ablation' ? s.notice : null));
   const dismiss = useJobs((s) => s.dismiss);
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);

@@ -5,6 +5,7 @@ import type { Theme } from '../App.tsx';
 import { useRuns } from '../../state/runStore.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { ChartToolbar, RunCharts } from './RunCharts.tsx';
+import type { AlphaFacts } from './alphaStory.ts';
 import { Headline } from './Headline.tsx';
 import { Alert } from '../shell/Alert.tsx';
 import { RunControls } from './RunControls.tsx';
@@ -28,7 +29,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <>
           <ChartToolbar runId={run.id} name={run.name ?? run.id} />
           <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} />
-          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} finished={run.status === 'done'} />
+          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} />
         </>
       )}
     </section>

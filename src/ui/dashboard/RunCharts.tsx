@@ -6,6 +6,7 @@ import { useChartPrefs } from '../../state/chartPrefs.ts';
 import { downloadRunCsv, runSeries, useRunSeriesNumber } from '../../state/runSeries.ts';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { TokenLossStrip } from './TokenLossStrip.tsx';
+import { alphaStory, type AlphaFacts } from './alphaStory.ts';
 
 export function runChartLines(runId: string) {
   const line = (key: ChartLine['key'], label: string, color: ChartLine['color'], extra: Partial<ChartLine> = {}): ChartLine => ({ runId, key, label, color, ...extra });
@@ -28,10 +29,12 @@ export const ALPHA_AXIS = { yMinSpan: 0.1, yBounds: [0, 1] as [number, number] }
 
 const pct = (v: number | null) => (v === null ? '…' : `${(v * 100).toFixed(1)}%`);
 
-export function AlphaNote({ runId, loss }: { runId: string; loss: string }) {
+export function AlphaNote({ runId, loss, rule = 'grad' }: { runId: string; loss: string; rule?: AlphaFacts['rule'] }) {
   const share = useRunSeriesNumber(runId, (s) => s.sftCallShare());
   const first = useRunSeriesNumber(runId, (s) => s.values.alpha.find((v) => v !== null) ?? null);
   const last = useRunSeriesNumber(runId, (s) => s.last('alpha'));
+  const meanCot = useRunSeriesNumber(runId, (s) => s.segmentLossMean('cot'));
+  const meanCall = useRunSeriesNumber(runId, (s) => s.segmentLossMean('call'));
   if (loss === 'sft') {
     return (
       <p className="note small" data-testid="alpha-note">
@@ -40,12 +43,17 @@ export function AlphaNote({ runId, loss }: { runId: string; loss: string }) {
       </p>
     );
   }
-  const moved = first !== null && last !== null ? last - first : null;
+  const [moved, ...why] = loss === 'ssb' && first !== null && last !== null ? alphaStory({ rule, first, last, sftCallShare: share, meanCot, meanCall }) : [];
   return (
-    <p className="small muted" data-testid="alpha-note">
-      α weighs the reasoning (CoT) loss and 1 − α the call loss. Plain SFT would give the call {pct(share)} of the weight on this run's batches (its share of the target tokens); here the call gets {last === null ? '…' : `${((1 - last) * 100).toFixed(1)}%`}.
-      {loss === 'ssb' && moved !== null && ` α has moved ${moved >= 0 ? '+' : '−'}${Math.abs(moved).toFixed(4)} since step 1${Math.abs(moved) < 0.005 ? ' (barely: SSB’s gradient on α is the CoT loss minus the call loss, small at this learning rate)' : ''}.`}
-    </p>
+    <div className="small muted" data-testid="alpha-note">
+      <p>
+        α weighs the reasoning (CoT) loss and 1 − α the call loss. Plain SFT would give the call {pct(share)} of the weight on this run's batches (its share of the target tokens); here the call gets {last === null ? '…' : `${((1 - last) * 100).toFixed(1)}%`}.
+        {moved && ` ${moved}`}
+      </p>
+      {why.map((sentence) => (
+        <p key={sentence.slice(0, 24)}>{sentence}</p>
+      ))}
+    </div>
   );
 }
 
@@ -68,7 +76,7 @@ export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
   );
 }
 
-export function RunCharts({ runId, loss = 'ssb', finished = false }: { runId: string; loss?: string; finished?: boolean }) {
+export function RunCharts({ runId, loss = 'ssb', rule, finished = false }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean }) {
   const l = runChartLines(runId);
   const { smoothing, logScale } = useChartPrefs();
   const lossOptions = { smoothing, logY: logScale };
@@ -82,7 +90,7 @@ export function RunCharts({ runId, loss = 'ssb', finished = false }: { runId: st
           <AlphaNote runId={runId} loss={loss} />
         </figure>
       ) : (
-        <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} />} />
+        <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} rule={rule} />} />
       )}
       <MetricChart title="Eval loss (held-out)" lines={l.evalLoss} testId="chart-eval" options={lossOptions} />
       <MetricChart title="Learning rate" lines={l.lr} testId="chart-lr" />

@@ -4,6 +4,7 @@
 import { useCapabilities } from '../../state/capabilityStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
@@ -107,7 +108,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         </Step>
         <Step n={3} title="Train" done={trained} action={button('train', p.run ? 'Train again' : 'Train', () => { onOpen('dashboard'); void train(); }, !p.modelLoaded || !p.dataset || !!active)}>
           <p>
-            {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr}.
+            {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr} by the paper’s rule, which moves it toward whichever part the model already predicts better (the dashboard says which, and why).
           </p>
           {c && (
             <p
@@ -153,8 +154,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             checks become new training data and their cases leave the pool.
           </p>
           {p.hdr && (
-            <p data-testid="demo-hdr-result" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter}>
-              Hard-case pool: {p.hdr.poolBefore} → <strong>{p.hdr.poolAfter}</strong> after {p.hdr.row.rounds.length === 1 ? 'one round' : `${p.hdr.row.rounds.length} rounds`}.{' '}
+            <p data-testid="demo-hdr-result" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter} data-added={p.hdr.added}>
+              Hard-case pool: {p.hdr.poolBefore} → <strong>{p.hdr.poolAfter}</strong> after {p.hdr.row.rounds.length === 1 ? 'one round' : `${p.hdr.row.rounds.length} rounds`}, {plural(p.hdr.added, 'new training example')} in the dataset.{' '}
               <button className="link" onClick={() => onOpen('eval')}>
                 See the rounds
               </button>

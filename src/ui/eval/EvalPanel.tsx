@@ -12,7 +12,8 @@ import { HdrForm } from './HdrForm.tsx';
 import { HdrResults } from './HdrResults.tsx';
 
 export function EvalPanel() {
-  const { error, notice, dismiss } = useJobs();
+  const { error, dismiss } = useJobs();
+  const notice = useJobs((s) => (s.noticeKind === 'evaluate' || s.noticeKind === 'hdr' ? s.notice : null));
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);
   const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : null;

@@ -91,7 +91,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                           {t}
                         </span>
                       ))}
-                      <button className="link small" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
+                      <button className="link small after-text" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
                         edit
                       </button>
                       {r.notes && <div className="small notes">{r.notes}</div>}

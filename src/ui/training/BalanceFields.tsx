@@ -7,11 +7,11 @@ import { NumberField } from './NumberField.tsx';
 const RULES: Record<BalanceRule, { label: string; help: string }> = {
   grad: {
     label: 'grad: descent on α (the paper’s literal rule)',
-    help: 'Degenerate: ∂L/∂α = L_cot − L_call, so α always drifts toward the segment whose loss is already lower (to a bound at a large rate) and hardly moves at the LoRA learning rate. Kept for comparison.',
+    help: 'The default, as the paper states it, and degenerate: ∂L/∂α = L_cot − L_call, so α always drifts toward the segment whose loss is already lower (to a bound at a large rate) and hardly moves at the LoRA learning rate. It does not by itself favour the call; the Ablation panel compares the rules on your data.',
   },
   uncertainty: {
     label: 'uncertainty: learned per-segment variances',
-    help: 'Kendall et al. 2018: a log-variance per segment is learned with Kendall’s objective; α settles where each segment weighs 1/its loss (α = L_call / (L_cot + L_call)), inside the bounds, whichever segment is harder.',
+    help: 'Kendall et al. 2018: a log-variance per segment is learned with Kendall’s objective; α settles where each segment weighs 1/its loss (α = L_call / (L_cot + L_call)), inside the bounds: the segment the model predicts better gets more weight, and α stays put once the losses are steady.',
   },
   dwa: {
     label: 'DWA: weight the segment that learns slower',

@@ -1,0 +1,57 @@
+// The dashboard's words on α: the direction each balance rule pushes it, with the run's own
+// segment losses, and SSB's premise when this data's reasoning is short. The segment means are
+// weighted by each step's token counts.
+import { describe, expect, it } from 'vitest';
+import { RunSeries } from '../../src/state/runSeries.ts';
+import { alphaStory, type AlphaFacts } from '../../src/ui/dashboard/alphaStory.ts';
+
+// The guided demo's run, rounded: short reasoning, α pushed up by a rarely wrong call.
+const demo: AlphaFacts = { rule: 'grad', first: 0.7, last: 0.9085, sftCallShare: 0.523, meanCot: 0.021, meanCall: 1.31 };
+
+describe('alphaStory', () => {
+  it('says which segment the grad rule favoured, from this run’s losses, and that the premise does not hold for short reasoning', () => {
+    const text = alphaStory(demo).join(' ');
+    expect(text).toContain('α has moved +0.2085 since step 1.');
+    expect(text).toContain('moves α toward the segment whose loss is lower: over this run the reasoning tokens’ loss averaged 0.021 and the call tokens’ 1.31 (lower: the reasoning), so α rose: more weight on the reasoning.');
+    expect(text).toContain('plain SFT already gives the call 52.3%, more than α₀ = 0.70 does');
+    expect(text).toContain('Ablation panel');
+  });
+
+  it('says nothing of the premise where the reasoning is long (SFT leaves the call less than 1 − α₀)', () => {
+    const text = alphaStory({ ...demo, sftCallShare: 0.08, meanCot: 2.4, meanCall: 0.9, last: 0.55 }).join(' ');
+    expect(text).not.toContain('meant for long reasoning');
+    expect(text).toContain('(lower: the call), so α fell: more weight on the call.');
+    expect(text).toContain('α has moved −0.1500');
+  });
+
+  it('calls a move under 0.005 barely, whatever the losses', () => {
+    const text = alphaStory({ ...demo, last: 0.7012, sftCallShare: 0.1 }).join(' ');
+    expect(text).toBe('α has moved +0.0012 since step 1. Barely: the grad rule’s gradient on α is the reasoning loss minus the call loss, small at this learning rate.');
+  });
+
+  it('explains the uncertainty and DWA rules in their own terms', () => {
+    expect(alphaStory({ ...demo, rule: 'uncertainty' }).join(' ')).toContain('weighs each segment by 1 / its loss, so the segment the model already predicts better gets more weight: over this run');
+    const dwa = alphaStory({ ...demo, rule: 'dwa', last: 0.62 }).join(' ');
+    expect(dwa).toContain('DWA gives more weight to the segment whose loss falls more slowly, so α fell: more weight on the call.');
+  });
+
+  it('leaves the losses out before a step has both segments', () => {
+    const text = alphaStory({ ...demo, meanCall: null }).join(' ');
+    expect(text).toContain('moves α toward the segment whose loss is lower, so α rose');
+    expect(text).not.toContain('averaged');
+  });
+});
+
+describe('RunSeries.segmentLossMean', () => {
+  it('weights each step’s segment mean by its token count and skips steps without that segment', () => {
+    const s = new RunSeries('r');
+    s.setRows([
+      { step: 1, values: { lossCot: 1, cotTokens: 30, lossCall: 4, callTokens: 10 } },
+      { step: 2, values: { lossCot: 3, cotTokens: 10, callTokens: 0 } },
+      { step: 3, values: { lossCot: 0.5, cotTokens: 10, lossCall: 1, callTokens: 30 } },
+    ]);
+    expect(s.segmentLossMean('cot')).toBeCloseTo((30 + 30 + 5) / 50, 12);
+    expect(s.segmentLossMean('call')).toBeCloseTo((40 + 30) / 40, 12);
+    expect(new RunSeries('empty').segmentLossMean('call')).toBeNull();
+  });
+});
