@@ -101,6 +101,8 @@ export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
   stopReason?: string;
   /** The mining evaluation: examples answered, answered correctly, hard cases it left. */
   mined?: { examples: number; correct: number; hardCases: number };
+  /** The run whose adapter HDR started from (none: the base model, or a row written before this was kept). */
+  fromRunId?: string;
 }
 
 /** One evaluation run: its summary and every prediction, on its run row. */
@@ -125,11 +127,11 @@ export async function loadEvalRun(db: StudioDb, runId: string): Promise<EvalRunR
   return row;
 }
 
-export async function createHdrRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; settings: HdrSettings; config: RunConfig }): Promise<HdrRunRow> {
+export async function createHdrRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; settings: HdrSettings; config: RunConfig; fromRunId?: string }): Promise<HdrRunRow> {
   const now = Date.now();
   const row: HdrRunRow = {
     id: run.id, datasetId: run.datasetId, status: 'running', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
-    kind: 'hdr', settings: run.settings, rounds: [],
+    kind: 'hdr', settings: run.settings, rounds: [], ...(run.fromRunId ? { fromRunId: run.fromRunId } : {}),
   };
   await db.runs.add(row);
   return row;

@@ -26,7 +26,8 @@ import { trainJob, type TrainEvents } from '../jobs/train.ts';
 import { ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
-import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun } from '../jobs/store/dexie.ts';
+import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
+import { derivedRunName } from '../jobs/store/runNames.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
@@ -162,7 +163,7 @@ export class StudioEngine {
       }
       if (tags !== undefined) patch.tags = [...new Set(tags.map((t) => t.trim()).filter(Boolean))].slice(0, 20);
       if (notes !== undefined) patch.notes = notes.slice(0, 10_000);
-      await updateRun(db, runId, patch);
+      await updateRunInfo(db, runId, patch);
     },
 
     deleteRun: async ({ runId }) => deleteRun(this.requireDb(), runId),
@@ -176,7 +177,7 @@ export class StudioEngine {
       const adapter = from?.adapter ?? null;
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
         kind: 'eval',
-        name: `eval of ${from ? `“${from.run.name ?? runId}”` : 'the base model'} on ${examples.length} examples`,
+        name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, examples.length),
         config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
       });
       const { predictions: _p, aborted: _a, ...summary } = await this.jobs.run('an evaluation', evaluateJob, { store, examples, adapter, decoding: { maxNewTokens, batchSize } }, progress);
@@ -201,7 +202,7 @@ export class StudioEngine {
         'an HDR run',
         async (ctx, job: typeof input) => {
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: `HDR from ${from ? `“${from.run.name ?? runId}”` : 'the base model'}`, settings, config });
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
           const r = await hdrJob(ctx, { ...job, store });
           return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
         },

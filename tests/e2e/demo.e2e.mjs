@@ -190,6 +190,8 @@ export const tests = {
     await editor.getByRole('button', { name: 'Save' }).click();
     await page.waitForFunction(() => /my first run/.test(document.querySelector('[data-testid="runs-table"]')?.textContent ?? ''));
     assert.match(await table.innerText(), /my first run\s*demo\s*ssb[\s\S]*30 steps on SwiftShader/);
+    // The runs the studio named after it follow the rename.
+    assert.match(await table.innerText(), /HDR from “my first run”[\s\S]*eval of “my first run” on 31 examples/);
 
     // Export the run with its dataset and make a share link.
     const downloading = page.waitForEvent('download', { timeout: 60_000 });

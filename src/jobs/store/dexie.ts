@@ -32,6 +32,7 @@ import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
 import { storedRun, type AblationRunRow, type StoredRun, type TrainRunRow } from './schema.ts';
 import type { AblationResult } from '../ablate.ts';
+import { renamedDerivedName } from './runNames.ts';
 
 const FLUSH_MS = 1000;
 const CHECKPOINTS_KEPT = 2;
@@ -48,6 +49,25 @@ async function blobBytes(b: Blob | ArrayBuffer | undefined): Promise<Uint8Array 
 export function updateRun<R extends StoredRun>(db: StudioDb, runId: string, patch: Partial<R>): Promise<number> {
   return db.runs.update(runId, (row) => {
     Object.assign(row, patch);
+  });
+}
+
+/** A run's name, tags and notes. A new name is carried into the names the studio gave the runs
+ * derived from it (its evaluations, HDR from it), in the same transaction. */
+export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: string; tags?: string[]; notes?: string }): Promise<void> {
+  return db.transaction('rw', db.runs, async () => {
+    const row = await db.runs.get(runId);
+    if (!row) return;
+    const before = row.name ?? runId;
+    await db.runs.update(runId, patch);
+    if (patch.name === undefined || patch.name === before) return;
+    const derived = await db.runs
+      .filter((r) => (r.kind === 'eval' && (r.config as { adapterRunId?: string | null }).adapterRunId === runId) || (r.kind === 'hdr' && (r as { fromRunId?: string }).fromRunId === runId))
+      .toArray();
+    for (const r of derived) {
+      const name = renamedDerivedName(r.kind as 'eval' | 'hdr', r.name, before, patch.name);
+      if (name !== null) await db.runs.update(r.id, { name });
+    }
   });
 }
 
@@ -256,7 +276,7 @@ export class DexieRunStore implements RunStore {
 }
 
 /** A new HDR run's row (status `running`) and its store. */
-export async function createHdrRunStore(db: StudioDb, run: { datasetId: string; modelRef: string; name: string; settings: HdrSettings; config: RunConfig }): Promise<DexieRunStore> {
+export async function createHdrRunStore(db: StudioDb, run: { datasetId: string; modelRef: string; name: string; settings: HdrSettings; config: RunConfig; fromRunId?: string }): Promise<DexieRunStore> {
   const id = newRunId('hdr');
   await createHdrRun(db, { id, ...run });
   return new DexieRunStore(db, id);
@@ -278,7 +298,7 @@ export class DexieWorkspace implements RunWorkspace {
         // An evaluation's row is written whole when its report is saved.
         return new DexieRunStore(db, newRunId('eval'), { ...on, name: run.name, config: run.config });
       case 'hdr':
-        return createHdrRunStore(db, { ...on, name: run.name, settings: run.settings, config: run.config });
+        return createHdrRunStore(db, { ...on, name: run.name, settings: run.settings, config: run.config, fromRunId: run.fromRunId });
       case 'ablation': {
         const now = Date.now();
         const row: AblationRunRow = { id: newRunId('ablation'), datasetId: on.datasetId, kind: 'ablation', status: 'created', createdAt: now, updatedAt: now, config: run.config, name: run.name, modelRef: on.modelRef };

@@ -115,7 +115,7 @@ export interface RunStore {
 export type NewRun =
   | { kind: 'train'; name: string; config: RunConfig }
   | { kind: 'eval'; name: string; config: EvalRunConfig }
-  | { kind: 'hdr'; name: string; config: RunConfig; settings: HdrSettings }
+  | { kind: 'hdr'; name: string; config: RunConfig; settings: HdrSettings; fromRunId?: string }
   | { kind: 'ablation'; name: string; config: AblationConfig };
 
 /** Where new runs go: the browser's database (runs of one dataset and model) or a folder of run

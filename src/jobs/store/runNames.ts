@@ -1,0 +1,18 @@
+// The names the studio gives the runs it derives from another run (an evaluation of its adapter,
+// HDR from it), and the same names after that run is renamed: a derived name that still reads as
+// the studio wrote it follows the rename; one the user edited is theirs and stays.
+
+/** `eval of “<run>” on N examples` / `HDR from “<run>”`; null `from`: the base model. */
+export function derivedRunName(kind: 'eval' | 'hdr', from: string | null, examples = 0): string {
+  const source = from === null ? 'the base model' : `“${from}”`;
+  return kind === 'eval' ? `eval of ${source} on ${examples} examples` : `HDR from ${source}`;
+}
+
+/** A derived run's name once its source is renamed from `before` to `after`; null when the name is
+ * not the one the studio gave it (the user's own, or another source's). */
+export function renamedDerivedName(kind: 'eval' | 'hdr', name: string | undefined, before: string, after: string): string | null {
+  if (name === undefined) return null;
+  if (kind === 'hdr') return name === derivedRunName('hdr', before) ? derivedRunName('hdr', after) : null;
+  const m = /^eval of “(.*)” on (\d+) examples$/s.exec(name);
+  return m && m[1] === before ? derivedRunName('eval', after, Number(m[2])) : null;
+}

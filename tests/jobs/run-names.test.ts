@@ -1,0 +1,64 @@
+// Renaming a training run carries the new name into the names the studio gave the runs derived
+// from it (its evaluations, HDR from it) and leaves alone what the user named, other runs'
+// evaluations, and the base model's.
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { createHdrRun, saveEvalRun } from '../../src/hdr/store.ts';
+import { createTrainRun, updateRunInfo } from '../../src/jobs/store/dexie.ts';
+import { derivedRunName, renamedDerivedName } from '../../src/jobs/store/runNames.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { EvalReport } from '../../src/eval/index.ts';
+
+describe('derived run names', () => {
+  it('follow a rename only while they read as the studio wrote them', () => {
+    expect(derivedRunName('eval', 'demo', 31)).toBe('eval of “demo” on 31 examples');
+    expect(derivedRunName('eval', null, 8)).toBe('eval of the base model on 8 examples');
+    expect(derivedRunName('hdr', 'demo')).toBe('HDR from “demo”');
+    expect(renamedDerivedName('eval', 'eval of “demo” on 31 examples', 'demo', 'my run')).toBe('eval of “my run” on 31 examples');
+    expect(renamedDerivedName('hdr', 'HDR from “demo”', 'demo', 'my run')).toBe('HDR from “my run”');
+    // A name with quotes of its own, and one that only starts like the old name.
+    expect(renamedDerivedName('eval', 'eval of “a “b”” on 2 examples', 'a “b”', 'c')).toBe('eval of “c” on 2 examples');
+    expect(renamedDerivedName('eval', 'eval of “demo 2” on 31 examples', 'demo', 'x')).toBeNull();
+    expect(renamedDerivedName('eval', 'my careful eval', 'demo', 'x')).toBeNull();
+    expect(renamedDerivedName('hdr', 'HDR from “demo” (kept)', 'demo', 'x')).toBeNull();
+    expect(renamedDerivedName('eval', undefined, 'demo', 'x')).toBeNull();
+  });
+});
+
+const report = (n: number): EvalReport => ({ total: n, correct: 0, accuracy: 0, byCategory: {}, byRule: {}, predictions: [] }) as unknown as EvalReport;
+
+describe('updateRunInfo', () => {
+  it('renames the run and the studio-named evaluations and HDR runs of its adapter, in one go', async () => {
+    const db = new StudioDb(`run-names-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const on = { datasetId: 'd', modelRef: 'embedded:tiny-qwen3' };
+    const run = await createTrainRun(db, { ...on, name: 'demo', config: DEFAULT_RUN_CONFIG });
+    const other = await createTrainRun(db, { ...on, name: 'demo', config: DEFAULT_RUN_CONFIG });
+    const evalConfig = (adapterRunId: string | null) => ({ adapterRunId, limit: 31, maxNewTokens: 96, lora: null });
+    await saveEvalRun(db, { id: 'e1', ...on, name: derivedRunName('eval', 'demo', 31), config: evalConfig(run.id), report: report(31) });
+    await saveEvalRun(db, { id: 'e2', ...on, name: 'before the fix', config: evalConfig(run.id), report: report(31) });
+    await saveEvalRun(db, { id: 'e3', ...on, name: derivedRunName('eval', 'demo', 31), config: evalConfig(other.id), report: report(31) });
+    await saveEvalRun(db, { id: 'e4', ...on, name: derivedRunName('eval', null, 31), config: evalConfig(null), report: report(31) });
+    await createHdrRun(db, { id: 'h1', ...on, name: derivedRunName('hdr', 'demo'), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG, fromRunId: run.id });
+    await createHdrRun(db, { id: 'h2', ...on, name: derivedRunName('hdr', 'demo'), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
+
+    await updateRunInfo(db, run.id, { name: 'my first run', tags: ['demo'] });
+    const names = Object.fromEntries((await db.runs.toArray()).map((r) => [r.id, r.name]));
+    expect(names[run.id]).toBe('my first run');
+    expect((await db.runs.get(run.id))!.tags).toEqual(['demo']);
+    expect(names.e1).toBe('eval of “my first run” on 31 examples');
+    expect(names.h1).toBe('HDR from “my first run”');
+    // The user's name, the same-named other run's evaluation, the base model's, and an HDR row
+    // that does not say where it came from: unchanged.
+    expect(names.e2).toBe('before the fix');
+    expect(names.e3).toBe('eval of “demo” on 31 examples');
+    expect(names.e4).toBe('eval of the base model on 31 examples');
+    expect(names.h2).toBe('HDR from “demo”');
+
+    // Tags or notes alone rename nothing.
+    await updateRunInfo(db, run.id, { notes: 'lr 5e-4' });
+    expect((await db.runs.get('e1'))!.name).toBe('eval of “my first run” on 31 examples');
+    db.close();
+  });
+});
