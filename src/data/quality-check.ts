@@ -161,6 +161,14 @@ export function checkExample(example: Example, promise: ReasoningPromise = reaso
   if (promise === 'absent' && reasoning !== undefined && reasoning.trim() !== '') add('reasoning_as_promised', 'reasoning is present but this format has none');
   if (reasoning !== undefined && /<\/?think>/.test(reasoning)) add('reasoning_as_promised', 'reasoning contains a stray <think> tag');
 
+  // An answer with neither a call nor a word teaches the model to say nothing. Formats where an empty
+  // answer means "no function applies" (BFCL's [], xLAM's empty answers) say so in their own way.
+  const t = example.target;
+  const unreadable = (example.parseIssues ?? []).some((i) => i.rule === 'target_json_parses'); // said below, better
+  if (t.calls.length === 0 && (t.content ?? '').trim() === '' && !unreadable && t.callSyntax !== 'python' && example.source !== 'xlam' && example.source !== 'bfcl') {
+    add('target_json_parses', 'the answer is empty: no call and no text');
+  }
+
   for (const issue of example.parseIssues ?? []) {
     const rule: QualityRule = issue.rule === 'reasoning_format' ? 'reasoning_as_promised' : (QUALITY_RULES as readonly string[]).includes(issue.rule) ? (issue.rule as QualityRule) : 'target_json_parses';
     add(rule, issue.detail);

@@ -88,7 +88,7 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'string') return v.length > 30 ? `the string "${v.slice(0, 30)}…"` : `the string "${v}"`;
-  return `a ${typeof v}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 // ---- xLAM / APIGen flat types -------------------------------------------------------------

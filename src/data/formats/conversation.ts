@@ -4,7 +4,9 @@
 // decided once. Never reads files or guesses formats.
 import type { Call, Example, FunctionSchema, Message, Role, SourceFormat, Target } from '../example.ts';
 import { parseAssistantText } from '../assistant-text.ts';
+import { functionsFromSystemPrompt } from '../bfcl-prompt.ts';
 import { RecordError } from '../record-error.ts';
+import { describe, normalizeToolList } from '../tool-schema.ts';
 
 export interface RawTurn {
   role: Role;
@@ -20,11 +22,13 @@ export interface RawTurn {
  * when no turn calls a tool, the last assistant turn (an answer without a call, e.g. irrelevance).
  * Turns after the target are dropped: they depend on tool results the model never saw.
  */
-export function exampleFromTurns(id: string, tools: FunctionSchema[], turns: RawTurn[], source: SourceFormat): Example {
+export function exampleFromTurns(id: string, tools: FunctionSchema[], rawTurns: RawTurn[], source: SourceFormat): Example {
+  const turns = mergeAssistantRuns(rawTurns);
   const read = turns.map((t) => {
     if (t.role !== 'assistant') return { turn: t, parsed: undefined };
     const parsed = parseAssistantText(t.content);
-    if (t.calls?.length) parsed.calls = [...t.calls, ...parsed.calls];
+    // A call given both structured and in the text is one call.
+    if (t.calls?.length) parsed.calls = [...t.calls, ...parsed.calls.filter((c) => !t.calls!.some((s) => sameCall(s, c)))];
     if (t.reasoning !== undefined && t.reasoning.trim() !== '') parsed.reasoning = t.reasoning.trim();
     return { turn: t, parsed };
   });
@@ -55,6 +59,43 @@ export function exampleFromTurns(id: string, tools: FunctionSchema[], turns: Raw
   return example;
 }
 
+/** The tools a record declares, else the functions its system prompt lists as JSON (BFCL's prompt
+ * mode, ToolACE): without them every call would name an unknown tool. */
+export function toolsOrListedInSystem(tools: FunctionSchema[], turns: RawTurn[]): FunctionSchema[] {
+  if (tools.length) return tools;
+  const system = turns.find((t) => t.role === 'system');
+  const listed = system ? functionsFromSystemPrompt(system.content) : undefined;
+  return listed ? normalizeToolList(listed, 'system prompt functions') : tools;
+}
+
+/** A top-level `system` beside the conversation (LLaMA-Factory's layout), as its first turn. */
+export function withRecordSystem(record: Record<string, unknown>, turns: RawTurn[]): RawTurn[] {
+  if (typeof record.system !== 'string' || record.system.trim() === '') return turns;
+  return [{ role: 'system', content: record.system }, ...turns];
+}
+
+/** Assistant turns in a row are one reply (ShareGPT writes reasoning or a remark in a `gpt` turn
+ * and the call in the `function_call` turn after it): their texts joined, their calls in order. */
+function mergeAssistantRuns(turns: RawTurn[]): RawTurn[] {
+  const out: RawTurn[] = [];
+  for (const t of turns) {
+    const prev = out.at(-1);
+    if (t.role === 'assistant' && prev?.role === 'assistant') {
+      const merged: RawTurn = { ...prev, content: [prev.content, t.content].filter((c) => c.trim() !== '').join('\n') };
+      const calls = [...(prev.calls ?? []), ...(t.calls ?? [])];
+      if (calls.length) merged.calls = calls;
+      const reasoning = [prev.reasoning, t.reasoning].filter((r) => r !== undefined && r.trim() !== '');
+      if (reasoning.length) merged.reasoning = reasoning.join('\n');
+      out[out.length - 1] = merged;
+    } else out.push(t);
+  }
+  return out;
+}
+
+function sameCall(a: Call, b: Call): boolean {
+  return a.name === b.name && JSON.stringify(a.arguments) === JSON.stringify(b.arguments);
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -80,5 +121,5 @@ export function contentText(content: unknown, where: string): string {
       })
       .join('');
   }
-  throw new RecordError(`${where} is a ${typeof content}, expected text`);
+  throw new RecordError(`${where} is ${describe(content)}, expected text`);
 }

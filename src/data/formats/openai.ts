@@ -6,7 +6,7 @@ import { callFromObject } from '../assistant-text.ts';
 import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
-import { contentText, exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';
+import { contentText, exampleFromTurns, isObject, recordId, toolsOrListedInSystem, withRecordSystem, type RawTurn } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
 
 const ROLES: Record<string, Role> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool', function: 'tool' };
@@ -19,7 +19,9 @@ export function openaiTurns(messages: unknown, where = 'messages'): RawTurn[] {
     if (!isObject(m)) throw new RecordError(`${at} is ${describe(m)}, expected a message object`);
     const role = typeof m.role === 'string' ? ownValue(ROLES, m.role) : undefined;
     if (!role) throw new RecordError(`${at} has unknown role ${JSON.stringify(m.role)}`);
-    const turn: RawTurn = { role, content: contentText(m.content, `${at}.content`) };
+    // A tool's result may be given as the JSON it returned; the template shows it as text.
+    const content = role === 'tool' && typeof m.content === 'object' && m.content !== null && !Array.isArray(m.content) ? JSON.stringify(m.content) : m.content;
+    const turn: RawTurn = { role, content: contentText(content, `${at}.content`) };
     if (typeof m.name === 'string') turn.name = m.name;
     else if (role === 'tool' && typeof m.tool_call_id === 'string' && callNames.has(m.tool_call_id)) turn.name = callNames.get(m.tool_call_id);
     const reasoning = m.reasoning_content ?? m.reasoning;
@@ -50,7 +52,8 @@ export const openaiParser: FormatParser = {
   },
   parse(record, ctx) {
     if (!isObject(record)) throw new RecordError(`record is ${describe(record)}, expected an object`);
-    const tools = normalizeToolList(record.tools ?? record.functions, 'tools');
-    return exampleFromTurns(recordId(record, ctx.fallbackId), tools, openaiTurns(record.messages), 'openai');
+    const turns = withRecordSystem(record, openaiTurns(record.messages));
+    const tools = toolsOrListedInSystem(normalizeToolList(record.tools ?? record.functions, 'tools'), turns);
+    return exampleFromTurns(recordId(record, ctx.fallbackId), tools, turns, 'openai');
   },
 };

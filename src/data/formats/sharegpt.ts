@@ -5,11 +5,11 @@
 // Never guesses an unknown role: it names it in the error.
 import type { Call, Role } from '../example.ts';
 import { callFromObject } from '../assistant-text.ts';
-import { parsePythonLiteral } from '../python/call-syntax.ts';
+import { looksLikePythonCalls, parsePythonCalls, parsePythonLiteral } from '../python/call-syntax.ts';
 import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
-import { exampleFromTurns, isObject, recordId, type RawTurn } from './conversation.ts';
+import { exampleFromTurns, isObject, recordId, toolsOrListedInSystem, withRecordSystem, type RawTurn } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
 import { liftToolsAndResponses } from './hermes.ts';
 
@@ -33,6 +33,14 @@ function functionCallValue(value: string, where: string): Call[] {
   try {
     parsed = JSON.parse(value);
   } catch (err) {
+    // Some datasets write the call itself in Python syntax: get_weather(city='Paris').
+    if (looksLikePythonCalls(value)) {
+      try {
+        return parsePythonCalls(value);
+      } catch (pyErr) {
+        throw new RecordError(`${where} is neither a JSON call nor a Python call: ${(pyErr as Error).message}`);
+      }
+    }
     try {
       parsed = parsePythonLiteral(value);
     } catch {
@@ -75,9 +83,8 @@ export const sharegptParser: FormatParser = {
   },
   parse(record, ctx) {
     if (!isObject(record)) throw new RecordError(`record is ${describe(record)}, expected an object`);
-    let turns = sharegptTurns(record.conversations ?? record.conversation);
-    if (typeof record.system === 'string' && record.system.trim() !== '') turns = [{ role: 'system', content: record.system }, ...turns];
+    const turns = withRecordSystem(record, sharegptTurns(record.conversations ?? record.conversation));
     const lifted = liftToolsAndResponses(turns, normalizeToolList(record.tools, 'tools'));
-    return exampleFromTurns(recordId(record, ctx.fallbackId), lifted.tools, lifted.turns, 'sharegpt');
+    return exampleFromTurns(recordId(record, ctx.fallbackId), toolsOrListedInSystem(lifted.tools, lifted.turns), lifted.turns, 'sharegpt');
   },
 };

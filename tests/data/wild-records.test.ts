@@ -1,0 +1,111 @@
+// Records as public datasets write them, beyond the format descriptions: LLaMA-Factory's system
+// prompt beside the conversation, ToolACE's BFCL-style prompt with Python calls and no <tools>,
+// ShareGPT replies split over a `gpt` and a `function_call` turn, a call given twice, Python calls
+// in a function_call turn, a tool result given as JSON, an empty answer, a FunReason call list in
+// a code fence. Each was once read wrongly without a word (tools lost, reasoning put in the prompt,
+// a call doubled, nothing to learn) or refused for a reason that did not say why.
+import { describe, expect, it } from 'vitest';
+import { tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { SEGMENT_CALL, SEGMENT_COT } from '../../src/data/token-segments.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { checkExample } from '../../src/data/quality-check.ts';
+import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+async function importRecords(records: unknown[], name = 'wild.jsonl') {
+  return importDatasetFiles([{ name, blob: new Blob([records.map((r) => JSON.stringify(r)).join('\n') + '\n']) }]);
+}
+
+const TRIANGLE = [{ name: 'calculate_triangle_area', description: 'Area of a triangle.', parameters: { type: 'dict', properties: { base: { type: 'integer' }, height: { type: 'integer' } }, required: ['base', 'height'] } }];
+const BFCL_SYSTEM = `You are an expert in composing functions.\nHere is a list of functions in JSON format that you can invoke.\n${JSON.stringify(TRIANGLE, null, 4)}\n`;
+const WEATHER_TOOL = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+
+describe('records found in public datasets', () => {
+  it('FunReason in LLaMA-Factory’s layout keeps the system prompt beside the conversation, and the functions it lists', async () => {
+    const r = await importRecords([
+      { id: 'fr', system: BFCL_SYSTEM, conversations: [{ from: 'human', value: 'Area for base 10, height 5?' }, { from: 'gpt', value: '<think>\nBase 10, height 5.\n</think>\n\n[calculate_triangle_area(base=10, height=5)]' }] },
+      { id: 'fr-none', conversations: [{ from: 'human', value: 'Area?' }, { from: 'gpt', value: '<think>\nok\n</think>\n\n[calculate_triangle_area(base=1, height=2)]' }] },
+    ]);
+    expect(r.files[0].format).toBe('funreason');
+    const [ex] = r.examples;
+    expect(ex.tools.map((t) => t.name)).toEqual(['calculate_triangle_area']);
+    expect(ex.messages[0]).toEqual({ role: 'system', content: BFCL_SYSTEM });
+    expect(checkExample(ex).failures).toEqual([]);
+    // Without a system prompt or tools there is nothing to call: refused, by name.
+    expect(r.issues.map((i) => [i.index, i.reason])).toEqual([[1, 'record lists no functions: no tools field and no system prompt listing them']]);
+  });
+
+  it('ToolACE-style ShareGPT reads its functions from the BFCL-style system prompt', async () => {
+    const r = await importRecords([
+      { id: 'ta', system: BFCL_SYSTEM, conversations: [{ from: 'user', value: 'Area for base 3, height 4?' }, { from: 'assistant', value: '[calculate_triangle_area(base=3, height=4)]' }, { from: 'tool', value: '[{"area": 6}]' }, { from: 'assistant', value: 'The area is 6.' }] },
+    ]);
+    expect(r.files[0].format).toBe('sharegpt');
+    const [ex] = r.examples;
+    expect(ex.tools.map((t) => t.name)).toEqual(['calculate_triangle_area']);
+    expect(ex.target).toMatchObject({ calls: [{ name: 'calculate_triangle_area', arguments: { base: 3, height: 4 } }], callSyntax: 'python' });
+    expect(checkExample(ex).failures).toEqual([]);
+  });
+
+  it('a reply split over a gpt turn and a function_call turn is one target: its reasoning is reasoning, its remark content', async () => {
+    const r = await importRecords([
+      { id: 'split-think', tools: [WEATHER_TOOL], conversations: [{ from: 'human', value: 'Weather in Paris?' }, { from: 'gpt', value: '<think>One city.</think>' }, { from: 'function_call', value: '{"name": "get_weather", "arguments": {"city": "Paris"}}' }] },
+      { id: 'split-text', tools: [WEATHER_TOOL], conversations: [{ from: 'human', value: 'Weather in Oslo?' }, { from: 'gpt', value: 'Let me look that up.' }, { from: 'function_call', value: "get_weather(city='Oslo')" }] },
+    ]);
+    expect(r.issues).toEqual([]);
+    const [think, text] = r.examples;
+    expect(think.messages).toEqual([{ role: 'user', content: 'Weather in Paris?' }]);
+    expect(think.target).toEqual({ reasoning: 'One city.', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] });
+    // The function_call turn in Python syntax is read as the call it is.
+    expect(text.target).toEqual({ content: 'Let me look that up.', calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] });
+    // Both render and segment: the reasoning is trained as reasoning, the call as call.
+    const tok = qwen3Tokenizer();
+    const t = tokenizeExample(tok, think);
+    const cot = t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT).length;
+    expect(cot).toBeGreaterThan(2);
+    expect(tok.decode(Array.from(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_CALL)))).toContain('"city": "Paris"');
+    expect(() => tokenizeExample(tok, text)).not.toThrow();
+    for (const e of r.examples) expect(checkExample(e).failures).toEqual([]);
+  });
+
+  it('one call given both as tool_calls and in the content is one call; a tool result given as JSON is its text', async () => {
+    const call = { type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } };
+    const r = await importRecords([
+      { id: 'twice', tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Paris?' }, { role: 'assistant', content: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>', tool_calls: [call] }] },
+      {
+        id: 'json-result',
+        tools: [WEATHER_TOOL],
+        messages: [{ role: 'user', content: 'Paris, then Oslo?' }, { role: 'assistant', content: '', tool_calls: [call] }, { role: 'tool', content: { temp: 21 } }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: { city: 'Oslo' } } }] }],
+      },
+      { id: 'user-object', messages: [{ role: 'user', content: { text: 'hi' } }, { role: 'assistant', content: 'Hello!' }] },
+    ]);
+    const [twice, result] = r.examples;
+    expect(twice.target.calls).toEqual([{ name: 'get_weather', arguments: { city: 'Paris' } }]);
+    expect(result.messages[2]).toEqual({ role: 'tool', content: '{"temp":21}' });
+    expect(r.issues.map((i) => i.reason)).toEqual(['messages[0].content is an object, expected text']);
+  });
+
+  it('flags an answer with no call and no text, but not the formats’ own “no function applies”', async () => {
+    const r = await importRecords([
+      { id: 'null', tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: null }] },
+      { id: 'think-only', tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: '<think>Nothing to do.</think>' }] },
+      { id: 'reply', tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello! Ask me about the weather.' }] },
+    ]);
+    const findings = r.examples.map((e) => checkExample(e).failures);
+    expect(findings[0]).toEqual([{ rule: 'target_json_parses', detail: 'the answer is empty: no call and no text' }]);
+    expect(findings[1]).toEqual([{ rule: 'target_json_parses', detail: 'the answer is empty: no call and no text' }]);
+    expect(findings[2]).toEqual([]);
+    const none = await importRecords([{ id: 'fr-none', system: BFCL_SYSTEM, query: 'Tell me a joke.', output: '<think>\nNo function fits.\n</think>\n\n[]' }]);
+    expect(checkExample(none.examples[0]).failures).toEqual([]);
+  });
+
+  it('flags a FunReason call list wrapped in a code fence or words instead of reading it as a reply', async () => {
+    const r = await importRecords([
+      { id: 'bare', system: BFCL_SYSTEM, query: 'Area for 1 and 2?', output: '<think>\nok\n</think>\n\n[calculate_triangle_area(base=1, height=2)]' },
+      { id: 'fenced', system: BFCL_SYSTEM, query: 'Area for 2 and 3?', output: '<think>\nok\n</think>\n\n```python\n[calculate_triangle_area(base=2, height=3)]\n```' },
+    ]);
+    expect(r.files[0].format).toBe('funreason');
+    expect(checkExample(r.examples[0]).failures).toEqual([]);
+    expect(checkExample(r.examples[1]).failures).toEqual([
+      { rule: 'target_json_parses', detail: 'the answer after </think> holds a call list with text or a code fence around it; only a bare list like [f(a=1)] is read as calls' },
+    ]);
+  });
+});
