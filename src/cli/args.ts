@@ -10,11 +10,26 @@ export type ParsedFlags<S extends FlagSpec> = {
   [K in keyof S]?: S[K] extends 'number' ? number : S[K] extends 'boolean' ? boolean : S[K] extends 'strings' ? string[] : string;
 } & { _: string[] };
 
-export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): ParsedFlags<S> {
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
+/** A decimal number as people write one (no 0x/0b/0o, no empty text). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/** `--help` or `-h` where an option or argument would be: the command prints its usage. */
+export class HelpRequested extends Error {}
+
+/**
+ * Parses `--name value`, `--name=value` and `--switch`. A value is never taken from the next
+ * option (`--prompt --max-tokens 1` is an error, not the prompt "--max-tokens"; write
+ * `--prompt=--max-tokens` to mean it). Words outside options are refused unless the command takes
+ * them (`positionals`).
+ */
+export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options: { positionals?: boolean } = {}): ParsedFlags<S> {
   const out: Record<string, unknown> & { _: string[] } = { _: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--help' || arg === '-h') throw new HelpRequested();
     if (!arg.startsWith('--')) {
+      if (!options.positionals) throw new CliError(`unexpected argument "${arg}" (every value follows its option; quote a value with spaces: --prompt "a b")`, 2);
       out._.push(arg);
       continue;
     }
@@ -25,21 +40,31 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): ParsedF
       inline = name.slice(eq + 1);
       name = name.slice(0, eq);
     }
-    const kind = spec[name];
+    const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!kind) throw new CliError(`unknown option --${name} (known: ${Object.keys(spec).map((k) => '--' + k).join(', ')})`, 2);
     if (kind === 'boolean') {
-      out[name] = inline === undefined ? true : inline !== 'false';
+      if (inline === undefined) out[name] = true;
+      else if (Object.hasOwn(BOOLEAN_WORDS, inline.toLowerCase())) out[name] = BOOLEAN_WORDS[inline.toLowerCase()];
+      else throw new CliError(`option --${name} is a switch: give it alone, or --${name}=true / --${name}=false, not "${inline}"`, 2);
       continue;
     }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new CliError(`option --${name} needs a value`, 2);
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new CliError(`option --${name} needs a value${next === undefined ? '' : ` (found the option ${next}; write --${name}=${next} if that is the value)`}`, 2);
+      value = next;
+      i++;
+    }
     if (kind === 'number') {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new CliError(`option --${name} expects a number, got "${value}"`, 2);
+      if (!DECIMAL.test(value.trim()) || !Number.isFinite(n)) throw new CliError(`option --${name} expects a number, got "${value}"`, 2);
       out[name] = n;
     } else if (kind === 'strings') {
-      out[name] = [...((out[name] as string[]) ?? []), ...value.split(',').filter(Boolean)];
+      const items = value.split(',').filter((v) => v.trim() !== '');
+      if (items.length === 0) throw new CliError(`option --${name} needs at least one value, got "${value}"`, 2);
+      out[name] = [...((out[name] as string[]) ?? []), ...items];
     } else {
+      if (value === '') throw new CliError(`option --${name} needs a value, got an empty one`, 2);
       out[name] = value;
     }
   }

@@ -1,15 +1,15 @@
 // Local files the CLI commands read the same way: dataset paths as blobs (and the examples in them,
 // chosen by the studio's split and quality rule) and a PEFT adapter folder, each with a one-line
 // error naming the missing path.
-import { existsSync, openAsBlob } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, openAsBlob, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceFormat } from '../data/example.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE } from '../model/peft.ts';
 import { fileExamples, type FileExamples } from '../jobs/data.ts';
-import { readPeftAdapter } from '../jobs/store/folder.ts';
+import { readPeftAdapter, RUN_JSON } from '../jobs/store/folder.ts';
 import { CliError } from './command.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path. */
@@ -17,6 +17,7 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
   return Promise.all(
     paths.map(async (p) => {
       if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
+      if (statSync(p).isDirectory()) throw new CliError(`--data ${p} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
       return { name: basename(p), blob: await openAsBlob(p) };
     }),
   );
@@ -39,6 +40,33 @@ export function printNotes(notes: string[]): void {
 /** A PEFT adapter folder for this model, or undefined without --adapter. */
 export async function readAdapter(spec: ModelSpec, dir: string | undefined): Promise<LoraAdapter | undefined> {
   if (!dir) return undefined;
+  if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`);
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}`);
   return readPeftAdapter(dir, spec);
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+  return real(a) === real(b);
+}
+
+/** Before any work: an output file that can be written and is none of the inputs (writing it would
+ * destroy them), in a folder that exists. */
+export function checkOutputFile(path: string, flag: string, inputs: Array<{ path: string; flag: string }>): void {
+  for (const input of inputs) {
+    if (samePath(path, input.path)) throw new CliError(`--${flag} ${path} is also the ${input.flag} file; writing it would destroy it: choose another --${flag}`, 2);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`--${flag} ${path} is a folder; give a file path`, 2);
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
+}
+
+/** Before any work: a run folder to write into. A run already there is continued only with
+ * --resume (training into it would truncate its metrics), and never the folder a run starts from. */
+export function checkRunFolder(out: string, opts: { resume?: boolean; adapter?: string }): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the run`, 2);
+  if (opts.adapter !== undefined && samePath(out, opts.adapter)) throw new CliError(`--out ${out} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`, 2);
+  if (!opts.resume && existsSync(join(out, RUN_JSON))) {
+    throw new CliError(`--out ${out} already holds a run (run.json)${opts.resume === false ? '; continue it with --resume, or choose another folder' : '; choose another folder'}`, 2);
+  }
 }

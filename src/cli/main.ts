@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HelpRequested } from './args.ts';
 import { CliError, type CliCommand } from './command.ts';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
@@ -31,6 +32,8 @@ async function printHelp(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
+const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'InternalError']);
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
@@ -39,14 +42,18 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const cmd = await loadCommand(name);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    try {
+      return (await cmd.run(rest)) ?? 0;
+    } catch (err) {
+      // Raised by the flag parser where --help stands as an option, not as an option's value.
+      if (!(err instanceof HelpRequested)) throw err;
       console.log(cmd.usage);
       return 0;
     }
-    return (await cmd.run(rest)) ?? 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const prefix = err instanceof CliError ? '' : `${(err as Error)?.name ?? 'Error'}: `;
+    // The project's own errors say what went wrong in words; a class name only helps for a bug.
+    const prefix = err instanceof Error && BUG_ERRORS.has(err.name) ? `${err.name}: ` : '';
     console.error(`studio ${name ?? ''}: ${prefix}${message.split('\n')[0]}`);
     if (process.env.STUDIO_DEBUG && err instanceof Error) console.error(err.stack);
     return err instanceof CliError ? err.exitCode : 1;

@@ -92,6 +92,7 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
   const ruleInLoss = lossFlag.startsWith('ssb:') ? lossFlag.slice(4) : undefined;
   const loss = ruleInLoss === undefined ? lossFlag : 'ssb';
   const ruleName = f.rule ?? ruleInLoss ?? d.balanceRule ?? 'grad';
+  if (loss !== 'ssb' && (f.rule !== undefined || f['balance-lr'] !== undefined)) throw new CliError(`--${f.rule !== undefined ? 'rule' : 'balance-lr'} sets how SSB learns α; it does nothing with --loss ${loss}`, 2);
   if (!isBalanceRule(ruleName)) throw new CliError(`--rule must be one of ${BALANCE_RULES.join(', ')}, not ${ruleName}`, 2);
   const config: RunConfig = {
     ...d,
@@ -112,7 +113,7 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
     seqLen: f.seq ?? d.seqLen,
     maxGradNorm: f['max-grad-norm'] ?? d.maxGradNorm,
     weightDecay: f['weight-decay'] ?? 0,
-    seed: f.seed ?? d.seed,
+    seed: seedFlag(f.seed, 'seed') ?? d.seed,
     recompute: f.recompute ?? false,
     evalEvery: f['eval-every'] ?? d.evalEvery,
     evalExamples: f['eval-examples'] ?? d.evalExamples,
@@ -122,9 +123,30 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
   try {
     validateRunConfig(config);
   } catch (err) {
-    throw new CliError((err as Error).message, 2);
+    throw new CliError(inFlagWords((err as Error).message), 2);
   }
+  if (config.warmupSteps > config.steps) console.error(`note: --warmup ${config.warmupSteps} is longer than the run's ${config.steps} steps; the learning rate never reaches --lr ${config.lr}`);
   return config;
+}
+
+/** The config's field names as the flags that set them. */
+const RUN_FLAGS: Record<string, string> = {
+  lr: '--lr', steps: '--steps', batchSize: '--batch', gradAccum: '--grad-accum', seqLen: '--seq', warmupSteps: '--warmup', evalEvery: '--eval-every',
+  evalExamples: '--eval-examples', checkpointEvery: '--checkpoint-every', seed: '--seed', maxGradNorm: '--max-grad-norm', weightDecay: '--weight-decay',
+  alphaMin: '--alpha-min', alpha0: '--alpha0', alphaMax: '--alpha-max', balanceLr: '--balance-lr', balanceTemperature: '--balance-temperature',
+  balanceWindow: '--balance-window', balanceRule: '--rule', 'LoRA rank': '--rank', 'LoRA alpha': '--alpha',
+};
+
+/** A run-config or settings message in the words of the command line. */
+export function inFlagWords(message: string, flagOf: Record<string, string> = RUN_FLAGS): string {
+  const names = Object.keys(flagOf).sort((a, b) => b.length - a.length).map((k) => k.replace(/ /g, '\\s'));
+  return message.replace(/^(run config|HDR settings): /, '').replace(new RegExp(`(?<![\\w-])(${names.join('|')})(?![\\w])`, 'g'), (k) => flagOf[k.replace(/\s/g, ' ')] ?? k);
+}
+
+/** --seed: a whole number ≥ 0 (undefined when not given). */
+export function seedFlag(value: number | undefined, flag: string): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new CliError(`--${flag} must be a whole number ≥ 0, got ${value}`, 2);
+  return value;
 }
 
 /** Without --seq, the sequence length comes from the training examples (the 95th percentile of

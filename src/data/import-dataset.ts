@@ -205,7 +205,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
           report.imported++;
           return;
         }
-        if (!parser) return reject('format not recognised (choose one with the format override)', id);
+        if (!parser) return reject('format not recognised (choose it: the Format select in the studio, --format for studio commands)', id);
         const example = parser.parse(r.value, { fallbackId: `${stem}-${r.index}` });
         // Strings inside a record (xLAM's tools/answers, JSON arguments) are parsed too: check again.
         const shape = recordShapeProblem(example, { jsonOnly: true });

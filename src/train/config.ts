@@ -100,9 +100,15 @@ export function validateRunConfig(c: RunConfig): void {
     const v = c[k] as number;
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`run config: ${k} must be a positive number, got ${v}`);
   }
-  for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen', 'warmupSteps', 'evalEvery', 'checkpointEvery', 'seed'] as const) {
+  for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen', 'warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery', 'seed'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
+  for (const k of ['maxGradNorm', 'weightDecay'] as const) {
+    if (!(c[k] >= 0 && Number.isFinite(c[k]))) throw new Error(`run config: ${k} must be a number ≥ 0, got ${c[k]}`);
+  }
+  if (!(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1)) throw new Error(`run config: beta1 and beta2 must be in [0, 1), got ${c.beta1}, ${c.beta2}`);
+  if (!(c.eps > 0 && Number.isFinite(c.eps))) throw new Error(`run config: eps must be a positive number, got ${c.eps}`);
+  if (!(c.lora.alpha > 0 && Number.isFinite(c.lora.alpha))) throw new Error(`run config: LoRA alpha must be a positive number, got ${c.lora.alpha}`);
   const balance = balanceSettingsProblems(balanceSettingsOf(c));
   if (balance.length) throw new Error(`run config: ${balance[0]}`);
   if (!(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new Error(`run config: LoRA dropout must be in [0, 1), got ${c.lora.dropout}`);

@@ -46,6 +46,17 @@ describe('studio train', () => {
     expect(adapter.settings).toMatchObject({ rank: 2, alpha: 4 });
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(run.config.loss).toBe('ssb');
+
+    // Training into the run again without --resume would truncate its metrics: refused up front.
+    const again = studio('train', '--model', model, '--out', out, '--steps', '1', ...common);
+    expect(again.code).toBe(2);
+    expect(again.err.trim().split('\n').at(-1)).toBe(`studio train: --out ${out} already holds a run (run.json); continue it with --resume, or choose another folder`);
+    // A resume that cannot go on (another rank) fails, and the run keeps its config and examples.
+    const other = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', ...common.filter((a, i, all) => all[i - 1] !== '--rank' && a !== '--rank'), '--rank', '4');
+    expect(other.code).toBe(1);
+    const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(after).toMatchObject({ status: 'failed', config: run.config, examples: run.examples });
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('--dump-step writes the first step’s inputs, per-token NLL, losses, α and every LoRA gradient', { timeout: 600_000 }, async () => {

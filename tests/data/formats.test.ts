@@ -207,8 +207,8 @@ describe('format detection', () => {
     const r = await importDatasetFiles([{ name: 'odd.jsonl', blob: new Blob(['{"foo": 1}\n{"bar": 2}\n']) }]);
     expect(r.examples).toEqual([]);
     expect(r.issues.map((i) => [i.line, i.reason])).toEqual([
-      [1, 'format not recognised (choose one with the format override)'],
-      [2, 'format not recognised (choose one with the format override)'],
+      [1, 'format not recognised (choose it: the Format select in the studio, --format for studio commands)'],
+      [2, 'format not recognised (choose it: the Format select in the studio, --format for studio commands)'],
     ]);
   });
 });

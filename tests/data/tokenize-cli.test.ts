@@ -3,7 +3,7 @@
 // honoured, bad usage reported as one clear CliError line, and OpenAI-format records tokenized
 // exactly as transformers.js `apply_chat_template` does with their messages and tools (tool keys in
 // the input's order, as a served model sees them).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,9 +54,13 @@ describe('studio tokenize', () => {
     const lines = readLines(out);
     expect(lines[0].input_ids).toEqual(whole.input_ids.slice(0, -1));
     expect(lines[0].segments.at(-1)).toBe(2);
-    // Shorter still: m-1 is a single turn, and its system prompt and tools are never cut.
-    await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60']);
-    expect(readFileSync(out, 'utf8')).toBe('');
+    // Shorter still: m-1 is a single turn, and its system prompt and tools are never cut. Nothing
+    // is written, which is an error that leaves the last output as it was.
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60'])).rejects.toThrow(
+      new CliError(`no example was written (1 longer than --max-len 60, 2 failed the quality check); ${out} is unchanged`),
+    );
+    expect(readLines(out)[0].input_ids).toEqual(whole.input_ids.slice(0, -1));
+    expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
   it('honours --format and reports usage errors as CliError', async () => {

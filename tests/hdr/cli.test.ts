@@ -67,6 +67,6 @@ describe('studio eval and studio hdr', () => {
     expect(r.err).toMatch(/--split must be eval, train or all/);
     const h = studio('hdr', '--model', MODEL, '--data', DATA, '--out', join(dir, 'y'), '--replay', '1');
     expect(h.code).toBe(2);
-    expect(h.err).toMatch(/replayShare must be in \[0, 1\)/);
+    expect(h.err.trim()).toBe('studio hdr: --replay must be in [0, 1), got 1');
   }, 60_000);
 });

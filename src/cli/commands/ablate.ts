@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { dataExamples, printNotes } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, printNotes } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
@@ -66,6 +66,7 @@ const ablate: CliCommand = {
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
+    checkRunFolder(out, {});
     // Checkpoints only at the end, no held-out loss: the arms are compared by their evaluation.
     const base = runConfigFromFlags({ ...f, 'eval-every': 0, 'checkpoint-every': 0 });
     const rules = ruleList(f.rules);

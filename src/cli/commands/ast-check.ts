@@ -60,6 +60,7 @@ const astCheckCommand: CliCommand = {
     const fromFile = categoryFromFileName(questionsPath);
 
     const questions = parseOrFail(() => parseBfclQuestions(readText(questionsPath, 'questions'), questionsPath));
+    if (questions.length === 0) throw new CliError(`${questionsPath} holds no questions; there is nothing to check`);
     const answers = flags.answers === undefined ? new Map() : parseOrFail(() => parseBfclAnswers(readText(flags.answers!, 'answers'), flags.answers!));
     const predictions = parseOrFail(() => parsePredictions(readText(predictionsPath, 'predictions'), predictionsPath));
 

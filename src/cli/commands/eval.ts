@@ -7,9 +7,9 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { dataExamples, readAdapter } from '../localFiles.ts';
+import { checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, runTarget, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, runTarget, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { formatEvalSummary } from '../../eval/index.ts';
@@ -52,7 +52,13 @@ const evalCommand: CliCommand = {
     if (split !== 'eval' && split !== 'train' && split !== 'all') throw new CliError(`--split must be eval, train or all, not ${split}`, 2);
     const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 512);
     const batchSize = positiveInt(f.batch, 'batch', 8);
-    const seed = f.seed ?? DEFAULT_RUN_CONFIG.seed;
+    const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
+    if (f.temperature !== undefined && !(f.temperature >= 0)) throw new CliError(`--temperature must be ≥ 0 (0: greedy), got ${f.temperature}`, 2);
+    if (f['top-p'] !== undefined && !(f['top-p'] > 0 && f['top-p'] <= 1)) throw new CliError(`--top-p must be above 0 and at most 1, got ${f['top-p']}`, 2);
+    // The outputs are checked before hours of generation, and never overwrite an input.
+    const inputs = dataPaths.map((path) => ({ path, flag: '--data' }));
+    checkOutputFile(out, 'out', inputs);
+    if (f.summary !== undefined) checkOutputFile(f.summary, 'summary', [...inputs, { path: out, flag: '--out' }]);
     const progress = new ProgressLine(f.quiet ?? false);
 
     // Every example answers, whatever the quality check says (BFCL files have no reasoning to check).

@@ -7,6 +7,7 @@ import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
 import { readAdapter } from '../localFiles.ts';
+import { seedFlag } from '../runFlags.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
@@ -54,6 +55,7 @@ const command: CliCommand = {
     if (!(temperature >= 0)) throw new CliError(`--temperature must be ≥ 0, got ${temperature}`, 2);
     const topP = f['top-p'];
     if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`, 2);
+    const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;
 
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
@@ -84,7 +86,7 @@ const command: CliCommand = {
         maxNewTokens,
         temperature,
         topP,
-        seed: f.seed ?? 0,
+        seed,
         stopTokenIds: await defaultStopTokenIds(files, spec),
         onToken: (_seq, token) => {
           if (tokens.length === 0) firstTokenMs = performance.now() - started;

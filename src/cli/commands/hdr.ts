@@ -9,9 +9,9 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { dataExamples, readAdapter } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStopText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
@@ -59,6 +59,11 @@ const flagsSpec = {
   'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
+/** HDR's settings as the flags that set them, for its messages. */
+const HDR_FLAGS: Record<string, string> = {
+  maxRounds: '--rounds', samplesPerCase: '--samples', replayShare: '--replay', stepsPerRound: '--steps-per-round', batchSize: '--gen-batch', temperature: '--temperature', topP: '--top-p', maxNewTokens: '--max-tokens',
+};
+
 function roundLine(r: HdrRoundReport): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
   return `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}`;
@@ -72,7 +77,7 @@ const hdr: CliCommand = {
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
     const mine = f.mine ?? 'train';
     if (mine !== 'train' && mine !== 'eval') throw new CliError(`--mine must be train or eval, not ${mine}`, 2);
-    const seed = f.seed ?? DEFAULT_RUN_CONFIG.seed;
+    const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
     const settings: HdrSettings = {
       ...d,
       samplesPerCase: f.samples ?? d.samplesPerCase,
@@ -88,10 +93,15 @@ const hdr: CliCommand = {
     const config = retrainConfig(runConfigFromFlags(f), settings);
     try {
       validateHdrSettings(settings);
+    } catch (err) {
+      throw new CliError(inFlagWords((err as Error).message, HDR_FLAGS), 2);
+    }
+    try {
       validateRunConfig(config);
     } catch (err) {
-      throw new CliError((err as Error).message, 2);
+      throw new CliError(inFlagWords((err as Error).message), 2);
     }
+    checkRunFolder(out, { adapter: f.adapter });
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });

@@ -34,7 +34,7 @@ const command: CliCommand = {
     const f = parseFlags(argv, {
       batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number',
       gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
-    });
+    }, { positionals: true });
     if (f._.length !== 1) throw new CliError(`expected one model directory or repo id\n${usage}`, 2);
     let targets;
     try {
@@ -62,7 +62,9 @@ const command: CliCommand = {
     } else {
       limits = { ...WEBGPU_DEFAULT_LIMITS, source: 'WebGPU defaults' };
     }
-    limits.memoryBytes = Math.round((f['memory-gib'] ?? ASSUMED_GPU_MEMORY_BYTES / 2 ** 30) * 2 ** 30);
+    const memoryGib = f['memory-gib'] ?? ASSUMED_GPU_MEMORY_BYTES / 2 ** 30;
+    if (!(memoryGib > 0)) throw new CliError(`--memory-gib must be above 0, got ${memoryGib}`, 2);
+    limits.memoryBytes = Math.round(memoryGib * 2 ** 30);
     const plan = planMemory(spec, shape, limits);
     const loraParams = loraParameterCount(spec, { ...DEFAULT_LORA, rank: shape.rank, targets });
 

@@ -74,6 +74,7 @@ const recipe: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const runDir = requireFlag(f.run, 'run');
     const out = requireFlag(f.out, 'out');
+    if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the recipe`, 2);
     const run = readTrainingRun(runDir);
     const config = run.config!;
     const refusal = recipeRefusal(config);

@@ -5,10 +5,11 @@
 // read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
 // Every skipped record or example is named by file, line, record index and id.
 // Never downloads anything: the model folder must hold tokenizer.json and tokenizer_config.json.
-import { createWriteStream, existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, openAsBlob, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseFlags, requireFlag } from '../args.ts';
+import { checkOutputFile } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
@@ -70,13 +71,25 @@ const tokenize: CliCommand = {
       throw new CliError(`cannot load the tokenizer from ${modelDir}: ${(err as Error).message}`);
     }
 
+    checkOutputFile(outPath, 'out', dataFiles.map((path) => ({ path, flag: '--data' })));
     const files = await Promise.all(
       dataFiles.map(async (path) => {
         if (!existsSync(path)) throw new CliError(`no such data file: ${path}`);
+        if (statSync(path).isDirectory()) throw new CliError(`--data ${path} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
         return { name: path, blob: await openAsBlob(path) };
       }),
     );
-    const out = createWriteStream(outPath);
+    // Written beside the output and renamed over it at the end: a run that fails leaves an
+    // earlier output as it was.
+    const partPath = `${outPath}.partial`;
+    const out = createWriteStream(partPath);
+    let streamError: Error | null = null;
+    out.on('error', (err) => (streamError = err));
+    try {
+      await once(out, 'open');
+    } catch (err) {
+      throw new CliError(`cannot write ${partPath}: ${(err as Error).message}`);
+    }
     const quality = qualityTally();
     const lengths = lengthAccumulator();
     let skippedRecords = 0;
@@ -89,36 +102,54 @@ const tokenize: CliCommand = {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
     };
     const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib << 10, bfclPromptMode: flags['bfcl-prompt'] };
-    for await (const batch of streamDatasetFiles(files, options)) {
-      fileReports = batch.files;
-      for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
-      for (const { example, quality: report, file, line, index } of batch.examples) {
-        quality.add(report);
-        if (!report.passed && flags['only-passing']) {
-          failedQuality++;
-          continue;
+    try {
+      for await (const batch of streamDatasetFiles(files, options)) {
+        fileReports = batch.files;
+        for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
+        for (const { example, quality: report, file, line, index } of batch.examples) {
+          quality.add(report);
+          if (!report.passed && flags['only-passing']) {
+            failedQuality++;
+            continue;
+          }
+          let t;
+          try {
+            t = tokenizeExample(tokenizer, example, { maxLen });
+          } catch (err) {
+            const where: ImportIssue = { file, line, index, id: example.id, reason: (err as Error).message };
+            if (err instanceof ExampleTooLongError) note(++tooLong, `too long: ${formatIssue(where)}`);
+            else note(++failedRender, `cannot render: ${formatIssue(where)}`);
+            continue;
+          }
+          lengths.add({ total: t.inputIds.length, ...t.counts });
+          if (!out.write(JSON.stringify({ id: t.id, input_ids: t.inputIds, segments: t.segments }) + '\n')) await once(out, 'drain');
+          written++;
         }
-        let t;
-        try {
-          t = tokenizeExample(tokenizer, example, { maxLen });
-        } catch (err) {
-          const where: ImportIssue = { file, line, index, id: example.id, reason: (err as Error).message };
-          if (err instanceof ExampleTooLongError) note(++tooLong, `too long: ${formatIssue(where)}`);
-          else note(++failedRender, `cannot render: ${formatIssue(where)}`);
-          continue;
-        }
-        lengths.add({ total: t.inputIds.length, ...t.counts });
-        if (!out.write(JSON.stringify({ id: t.id, input_ids: t.inputIds, segments: t.segments }) + '\n')) await once(out, 'drain');
-        written++;
       }
+    } catch (err) {
+      out.destroy();
+      rmSync(partPath, { force: true });
+      throw err;
     }
     out.end();
-    await once(out, 'finish');
+    if (!streamError) await Promise.race([once(out, 'finish'), once(out, 'error')]).catch(() => undefined);
+    if (streamError) {
+      rmSync(partPath, { force: true });
+      throw new CliError(`writing ${outPath} failed: ${(streamError as Error).message}`);
+    }
     for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
     for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered']] as const) {
       if (count > NOTES_SHOWN) console.error(`  … and ${count - NOTES_SHOWN} more ${what}`);
     }
-    if (written + tooLong + failedRender + failedQuality === 0) throw new CliError('no examples could be imported from the data files');
+    if (written + tooLong + failedRender + failedQuality === 0) {
+      rmSync(partPath, { force: true });
+      throw new CliError('no examples could be imported from the data files');
+    }
+    if (written === 0) {
+      rmSync(partPath, { force: true });
+      throw new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check`].filter(Boolean).join(', ')}); ${outPath} is unchanged`);
+    }
+    renameSync(partPath, outPath);
 
     const q = quality.summary();
     const failing = Object.entries(q).filter(([k, v]) => k !== 'passed' && k !== 'total' && v > 0);

@@ -7,7 +7,7 @@ import { basename, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { dataExamples, printNotes, readAdapter } from '../localFiles.ts';
+import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
@@ -22,7 +22,8 @@ const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] 
 Fine-tunes a LoRA adapter on the GPU (WebGPU through Dawn; SwiftShader when there is no GPU).
 Writes <out>/adapter_config.json + adapter_model.safetensors (PEFT), metrics.jsonl, run.json,
 token-loss.json (per-token loss of a held-out example at the last eval step) and
-checkpoint.safetensors (resume with --resume).
+checkpoint.safetensors (resume with --resume). A folder that already holds a run is only
+continued (--resume), never trained over.
 
 options:
   --adapter <dir>         start from an existing PEFT adapter (its rank/alpha/targets win)
@@ -146,6 +147,9 @@ const train: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
     const config = runConfigFromFlags(f);
+    if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
+    if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
+    else checkRunFolder(out, { resume: f.resume ?? false, adapter: f.adapter });
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });

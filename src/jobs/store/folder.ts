@@ -112,6 +112,16 @@ function hardCaseLines(cases: HardCase[]): string {
   return cases.map((c) => JSON.stringify({ id: c.example.id, round: c.round, failed_outputs: c.failedOutputs }) + '\n').join('');
 }
 
+function existingRunJson(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  try {
+    const json: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 export class RunFolderStore implements RunStore {
   /** run.json as written last; keys in the order the file has always had. */
   private runJson: Record<string, unknown>;
@@ -121,7 +131,9 @@ export class RunFolderStore implements RunStore {
     private readonly facts: RunFolderFacts,
     private readonly evaluationFiles?: EvaluationFiles,
   ) {
-    this.runJson = { model: facts.model, data: facts.data };
+    // A run resumed here keeps what its run.json holds (its config, its examples) whatever happens
+    // next: a resume that fails only changes its status.
+    this.runJson = { ...existingRunJson(join(dir, RUN_JSON)), model: facts.model, data: facts.data };
   }
 
   /** A store for `studio eval`: its files are wherever the command was told to put them. */

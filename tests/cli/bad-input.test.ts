@@ -1,0 +1,126 @@
+// The CLI on bad input, as a user types it: flags parsed strictly (no value taken from the next
+// option, no prototype names, no 0x numbers, switches that say no), outputs checked before any
+// work and never written over an input, a folder where a file belongs named as such. Each of these
+// once destroyed a dataset, printed a stack trace or ran with nonsense.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
+import { inFlagWords } from '../../src/cli/runFlags.ts';
+
+function studio(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr.trim() };
+}
+
+const SPEC = { prompt: 'string', steps: 'number', json: 'boolean', data: 'strings' } as const;
+const fails = (argv: string[], message: string | RegExp) => expect(() => parseFlags(argv, SPEC)).toThrow(message);
+
+describe('parseFlags', () => {
+  it('reads values, switches and lists as before', () => {
+    expect(parseFlags(['--prompt', 'hi there', '--steps=3', '--json', '--data', 'a.jsonl,b.jsonl', '--data', 'c.jsonl'], SPEC)).toEqual({ _: [], prompt: 'hi there', steps: 3, json: true, data: ['a.jsonl', 'b.jsonl', 'c.jsonl'] });
+    expect(parseFlags(['--steps', '-2', '--json=no', '--prompt=--steps'], SPEC)).toEqual({ _: [], steps: -2, json: false, prompt: '--steps' });
+    expect(parseFlags(['--steps', '1e3', '--json=TRUE'], SPEC)).toMatchObject({ steps: 1000, json: true });
+  });
+
+  it('never takes the next option as a value', () => {
+    fails(['--prompt', '--steps', '1'], 'option --prompt needs a value (found the option --steps; write --prompt=--steps if that is the value)');
+    fails(['--steps'], 'option --steps needs a value');
+  });
+
+  it('refuses names from Object.prototype, words outside options, and switches given other words', () => {
+    for (const name of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) fails([`--${name}`, 'x'], `unknown option --${name}`);
+    fails(['--prompt', 'hi', 'world'], 'unexpected argument "world" (every value follows its option; quote a value with spaces: --prompt "a b")');
+    expect(parseFlags(['model-dir'], SPEC, { positionals: true })._).toEqual(['model-dir']);
+    fails(['--json=maybe'], 'option --json is a switch: give it alone, or --json=true / --json=false, not "maybe"');
+  });
+
+  it('refuses numbers people do not write, empty values and empty lists', () => {
+    for (const v of ['0x10', '0b1', '', ' ', '1,5', 'NaN', 'Infinity']) fails([`--steps=${v}`], `option --steps expects a number, got "${v}"`);
+    fails(['--prompt='], 'option --prompt needs a value, got an empty one');
+    fails(['--data', ','], 'option --data needs at least one value, got ","');
+  });
+
+  it('asks for help only where --help or -h stands as an option', () => {
+    expect(() => parseFlags(['--steps', '1', '-h'], SPEC)).toThrow(HelpRequested);
+    expect(parseFlags(['--prompt', '-h'], SPEC).prompt).toBe('-h');
+  });
+
+  it('says the config’s names as the flags that set them', () => {
+    expect(inFlagWords('run config: need 0 ≤ alphaMin < alpha0 < alphaMax ≤ 1, got 0.05, 2, 0.95')).toBe('need 0 ≤ --alpha-min < --alpha0 < --alpha-max ≤ 1, got 0.05, 2, 0.95');
+    expect(inFlagWords('run config: LoRA alpha must be a positive number, got -3')).toBe('--alpha must be a positive number, got -3');
+    expect(inFlagWords('HDR settings: batchSize must be a whole number ≥ 1, got 0', { batchSize: '--gen-batch' })).toBe('--gen-batch must be a whole number ≥ 1, got 0');
+  });
+});
+
+describe('studio on bad input (before any GPU work)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-bad-input-'));
+  const data = join(dir, 'data.jsonl');
+  copyFileSync('public/demo/demo-dataset.jsonl', data);
+  const original = readFileSync(data, 'utf8');
+  const model = 'public/models/tiny-qwen3';
+
+  it('never writes an output over an input, and checks outputs before the work', () => {
+    const tok = studio('tokenize', '--model', model, '--data', data, '--out', data);
+    expect(tok.code).toBe(2);
+    expect(tok.err).toBe(`studio tokenize: --out ${data} is also the --data file; writing it would destroy it: choose another --out`);
+    const ev = studio('eval', '--model', model, '--data', data, '--out', data, '--limit', '1');
+    expect(ev.code).toBe(2);
+    expect(ev.err).toContain('is also the --data file');
+    const summary = studio('eval', '--model', model, '--data', data, '--out', join(dir, 'p.jsonl'), '--summary', join(dir, 'p.jsonl'));
+    expect(summary.err).toBe(`studio eval: --summary ${join(dir, 'p.jsonl')} is also the --out file; writing it would destroy it: choose another --summary`);
+    expect(readFileSync(data, 'utf8')).toBe(original);
+    expect(studio('eval', '--model', model, '--data', data, '--out', dir).err).toBe(`studio eval: --out ${dir} is a folder; give a file path`);
+    expect(studio('eval', '--model', model, '--data', data, '--out', join(dir, 'no', 'p.jsonl')).err).toBe(`studio eval: --out ${join(dir, 'no', 'p.jsonl')}: the folder ${join(dir, 'no')} does not exist`);
+    expect(studio('tokenize', '--model', model, '--data', data, '--out', dir).err).toBe(`studio tokenize: --out ${dir} is a folder; give a file path`);
+  });
+
+  it('a failed tokenize leaves an earlier output as it was', () => {
+    const out = join(dir, 'tokens.jsonl');
+    writeFileSync(out, 'earlier output\n');
+    const r = studio('tokenize', '--model', model, '--data', data, '--out', out, '--max-len', '5');
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n').at(-1)).toBe(`studio tokenize: no example was written (320 longer than --max-len 5); ${out} is unchanged`);
+    expect(readFileSync(out, 'utf8')).toBe('earlier output\n');
+  });
+
+  it('names a folder given as a dataset, a file given as a run folder, and a run folder that is in use', () => {
+    mkdirSync(join(dir, 'folder'));
+    expect(studio('train', '--model', model, '--data', join(dir, 'folder'), '--out', join(dir, 'run')).err).toBe(`studio train: --data ${join(dir, 'folder')} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`);
+    expect(studio('tokenize', '--model', model, '--data', join(dir, 'folder'), '--out', join(dir, 't.jsonl')).err).toContain('is a folder; give the dataset files in it');
+    const run = join(dir, 'hdr-run');
+    mkdirSync(run);
+    writeFileSync(join(run, 'run.json'), '{}');
+    expect(studio('hdr', '--model', model, '--data', data, '--adapter', run, '--out', run).err).toBe(`studio hdr: --out ${run} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`);
+    expect(studio('hdr', '--model', model, '--data', data, '--out', run).err).toBe(`studio hdr: --out ${run} already holds a run (run.json); choose another folder`);
+    expect(studio('train', '--model', model, '--data', data, '--out', data).err).toBe(`studio train: --out ${data} is a file; give a folder for the run`);
+  });
+
+  it('refuses nonsense training and sampling settings by their flags', () => {
+    const train = (...a: string[]) => studio('train', '--model', model, '--data', data, '--out', join(dir, 'never'), ...a).err;
+    expect(train('--epochs', '-5')).toBe('studio train: --epochs must be a number above 0, got -5');
+    expect(train('--max-grad-norm', '-1')).toBe('studio train: --max-grad-norm must be a number ≥ 0, got -1');
+    expect(train('--weight-decay', '-1')).toBe('studio train: --weight-decay must be a number ≥ 0, got -1');
+    expect(train('--eval-examples', '-2')).toBe('studio train: --eval-examples must be a whole number ≥ 0, got -2');
+    expect(train('--alpha', '-3')).toBe('studio train: --alpha must be a positive number, got -3');
+    expect(train('--seed', '1.5')).toBe('studio train: --seed must be a whole number ≥ 0, got 1.5');
+    expect(train('--loss', 'sft', '--rule', 'dwa')).toBe('studio train: --rule sets how SSB learns α; it does nothing with --loss sft');
+    expect(train('--batch', '0')).toBe('studio train: --batch must be a positive number, got 0');
+    expect(studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--temperature', '-1').err).toBe('studio eval: --temperature must be ≥ 0 (0: greedy), got -1');
+    expect(studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1').err).toBe('studio generate: --seed must be a whole number ≥ 0, got -1');
+    expect(studio('generate', '--model', model, '--prompt', 'hi', 'world').err).toMatch(/^studio generate: unexpected argument "world"/);
+    expect(studio('inspect', model, '--memory-gib', '-5').err).toBe('studio inspect: --memory-gib must be above 0, got -5');
+    expect(studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h2'), '--gen-batch', '0').err).toMatch(/^studio hdr: --gen-batch /);
+  });
+
+  it('prints a command’s usage for --help, but not for a value that reads -h', () => {
+    const help = studio('generate', '--model', model, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: studio generate/);
+    const value = studio('generate', '--prompt', '-h');
+    expect(value.code).toBe(2);
+    expect(value.err).toBe('studio generate: missing required option --model');
+  });
+});
