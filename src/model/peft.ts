@@ -75,6 +75,31 @@ export function exportPeftAdapter(spec: ModelSpec, adapter: LoraAdapter, baseMod
 // ---------------------------------------------------------------------------------------------
 // Import
 
+/** Why a target_modules regex is not run: too long, or a repetition inside a repeated or
+ * alternating group ((.+)+, (a|aa)*), the shapes whose matching time grows exponentially. PEFT's
+ * own patterns (".*\\.(q_proj|v_proj)", "model.layers.0.self_attn.q_proj") have neither. */
+export function unsafeRegexReason(pattern: string): string | null {
+  if (pattern.length > 300) return `is ${pattern.length} characters long (at most 300)`;
+  // Innermost groups first: a group with a quantifier or an alternation inside, itself quantified.
+  const quantifiedGroup = /\((?:\?:)?([^()]*)\)(?:[*+]|\{\d+,\d*\})/g;
+  let source = pattern.replace(/\\./g, '_'); // escaped characters are plain text here
+  // Repetitions in a row (.*.*.*…) multiply the ways to match: a handful is plenty for module paths.
+  const repeats = source.match(/[*+]|\{\d+,\d*\}/g)?.length ?? 0;
+  if (repeats > 6) return `has ${repeats} repetitions (at most 6)`;
+  for (let depth = 0; depth < 20; depth++) {
+    let found: string | null = null;
+    source = source.replace(quantifiedGroup, (_m, body: string) => {
+      if (/[*+]|\{\d+,\d*\}|\|/.test(body)) found = body;
+      return '_+'; // a quantified group is a repetition for the group around it
+    });
+    if (found !== null) return 'repeats a group that itself repeats or alternates, which can take for ever to match';
+    const inner = source.replace(/\(([^()]*)\)/g, '$1');
+    if (inner === source) return null;
+    source = inner;
+  }
+  return null;
+}
+
 /** Settings from adapter_config.json, refusing features the engine does not implement. */
 export function parsePeftAdapterConfig(text: string, spec: ModelSpec, file = ADAPTER_CONFIG_FILE): LoraSettings {
   let c: Record<string, unknown>;
@@ -84,6 +109,7 @@ export function parsePeftAdapterConfig(text: string, spec: ModelSpec, file = ADA
     throw new PeftAdapterError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   const refuse = (detail: string) => new PeftAdapterError(`${file}: ${detail}`);
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw refuse('is not a JSON object of LoRA settings');
   if (c.peft_type !== 'LORA') throw refuse(`peft_type ${JSON.stringify(c.peft_type)} is not supported (only "LORA")`);
   if (c.task_type != null && c.task_type !== 'CAUSAL_LM') throw refuse(`task_type ${JSON.stringify(c.task_type)} is not supported (only "CAUSAL_LM")`);
   if (c.bias != null && c.bias !== 'none') throw refuse(`bias "${String(c.bias)}" is not supported (only "none")`);
@@ -109,8 +135,16 @@ export function parsePeftAdapterConfig(text: string, spec: ModelSpec, file = ADA
       if (!targets.includes(t)) targets.push(t);
     }
   } else if (typeof modules === 'string') {
-    // PEFT treats a string as a regex that must fully match the module path.
-    const re = new RegExp(`^(?:${modules})$`);
+    // PEFT treats a string as a regex that must fully match the module path. It comes from a file,
+    // so one that could backtrack for ever is refused before it runs.
+    const unsafe = unsafeRegexReason(modules);
+    if (unsafe) throw refuse(`target_modules ${JSON.stringify(modules.slice(0, 80))} ${unsafe}; list the module names instead`);
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${modules})$`);
+    } catch (err) {
+      throw refuse(`target_modules ${JSON.stringify(modules.slice(0, 80))} is not a regular expression (${(err as Error).message})`);
+    }
     targets = LORA_TARGETS.filter((t) => re.test(`model.layers.0.${TARGET_MODULES[t].block}.${TARGET_MODULES[t].module}`) || re.test(TARGET_MODULES[t].module));
   } else {
     throw refuse('target_modules is missing');

@@ -174,18 +174,32 @@ function metricRows(runId: string, run: RunJson): MetricRow[] {
   return [...byStep].sort(([a], [b]) => a - b).map(([step, values]) => ({ runId, step, values }));
 }
 
-async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<string> {
+/** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
+ * another split would train on other examples than the checkpoint's data order expects), else the
+ * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
+async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<{ id: string; created: boolean }> {
   const { dataset: info } = snapshot.run;
-  const existing = info.fingerprint ? await db.datasets.where('fingerprint').equals(info.fingerprint).first() : undefined;
-  if (existing) return existing.id;
+  // A snapshot that does not say its fingerprint is matched by its examples' own.
+  const fingerprint = info.fingerprint || (snapshot.dataset ? await datasetFingerprint(snapshot.dataset) : '');
+  const same = fingerprint ? await db.datasets.where('fingerprint').equals(fingerprint).toArray() : [];
+  const sameSplit = (split: { seed: number; evalFraction: number }) => !info.split || (split.seed === info.split.seed && split.evalFraction === info.split.evalFraction);
+  const existing = same.find((d) => sameSplit(d.split)) ?? (mode === 'read-only' ? same[0] : undefined);
+  if (existing) return { id: existing.id, created: false };
   if (snapshot.dataset) {
-    const saved = await saveDataset(db, { name: info.name, examples: snapshot.dataset, split: info.split });
-    return saved.id;
+    const name = same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
+    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split });
+    return { id: saved.id, created: true };
   }
   if (mode === 'resume') {
+    if (same.length > 0 && info.split) {
+      const d = same[0];
+      throw new SnapshotError(
+        `resuming needs the run's split: "${d.name}" in this browser holds its examples but holds out ${d.split.evalFraction} with seed ${d.split.seed}, the run ${info.split.evalFraction} with seed ${info.split.seed}; export the run with its dataset, or open it read-only`,
+      );
+    }
     throw new SnapshotError(`resuming needs the run's dataset: the snapshot has no dataset.jsonl and no dataset with fingerprint ${info.fingerprint || '(none)'} is in this browser; import the dataset first`);
   }
-  return '';
+  return { id: '', created: false };
 }
 
 /**
@@ -196,9 +210,19 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
 export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<SnapshotRunRow> {
   const { run } = snapshot;
   if (mode === 'resume' && !snapshot.checkpoint) throw new SnapshotError('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
-  const datasetId = await datasetFor(db, snapshot, mode);
+  const dataset = await datasetFor(db, snapshot, mode);
+  const datasetId = dataset.id;
   const now = Date.now();
   const checkpointStep = snapshot.checkpoint?.state.step;
+  // The dataset is written first (its fingerprint is computed outside any transaction); a run
+  // that then cannot be stored (a full disk) takes it back out, so a failed import adds nothing.
+  const undoDataset = async () => {
+    if (!dataset.created) return;
+    await db.transaction('rw', db.datasets, db.examples, async () => {
+      await db.examples.where('datasetId').equals(datasetId).delete();
+      await db.datasets.delete(datasetId);
+    });
+  };
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
     const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
     const row: SnapshotRunRow = {
@@ -234,5 +258,8 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       await db.checkpoints.put({ runId: id, step, createdAt: now, blobs, meta: { importedFrom: run.run.id, adapterOnly: !snapshot.checkpoint } });
     }
     return row;
+  }).catch(async (err: unknown) => {
+    await undoDataset().catch(() => undefined);
+    throw err;
   });
 }

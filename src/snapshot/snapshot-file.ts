@@ -131,8 +131,8 @@ async function importAdapter(entries: Map<string, Uint8Array>, run: RunJson, spe
   const configJson = new TextDecoder().decode(configBytes);
   const adapter = await asSnapshotError(ADAPTER_WEIGHTS_FILE, () => importPeftAdapter(spec, configJson, memorySource(weights, ADAPTER_WEIGHTS_FILE)));
   if (!sameLora(adapter.settings, run.config.lora)) {
-    const s = adapter.settings;
-    throw new SnapshotError(`${ADAPTER_CONFIG_FILE}: r=${s.rank}, lora_alpha=${s.alpha}, targets ${s.targets.join(',')} differ from run.json config.lora (r=${run.config.lora.rank}, alpha=${run.config.lora.alpha}, targets ${run.config.lora.targets.join(',')})`);
+    const said = (s: LoraSettings) => `r=${s.rank}, alpha=${s.alpha}, targets ${s.targets.join(',')}, rsLoRA ${s.useRsLora ? 'on' : 'off'}, layers ${s.layers ? s.layers.join(',') : 'all'}`;
+    throw new SnapshotError(`${ADAPTER_CONFIG_FILE}: ${said(adapter.settings)} differ from run.json config.lora (${said(run.config.lora)})`);
   }
   for (const [key, values] of adapter.tensors) checkFinite(ADAPTER_WEIGHTS_FILE, `tensor ${key}`, values);
   return { adapter, files: { configJson, weights } };
@@ -179,11 +179,17 @@ export async function importSnapshot(bytes: Uint8Array, options: ImportOptions =
   const entries = readZip(bytes, options.limits ?? SNAPSHOT_ZIP_LIMITS, label);
   const runBytes = entries.get(RUN_JSON_FILE);
   if (!runBytes) throw new SnapshotError(`${label}: ${RUN_JSON_FILE} is missing; this is not a BalanceSFT Studio snapshot`);
+  let runText: string;
+  try {
+    runText = new TextDecoder('utf-8', { fatal: true }).decode(runBytes);
+  } catch {
+    throw new SnapshotError(`${RUN_JSON_FILE}: not UTF-8 text`);
+  }
   let runValue: unknown;
   try {
-    runValue = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(runBytes));
+    runValue = JSON.parse(runText);
   } catch (err) {
-    throw new SnapshotError(`${RUN_JSON_FILE}: not valid UTF-8 JSON (${(err as Error).message})`);
+    throw new SnapshotError(`${RUN_JSON_FILE}: not valid JSON (${(err as Error).message})`);
   }
   const run = validateRunJson(runValue);
   if (options.spec) checkSpecMatches(run.model.spec, options.spec);

@@ -124,6 +124,58 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('takes back the dataset it stored when the run cannot be stored (a full disk), so a failed import adds nothing', async () => {
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+    const target = freshDb();
+    const put = target.checkpoints.put.bind(target.checkpoints);
+    target.checkpoints.put = () => Promise.reject(new DOMException('the disk is full', 'QuotaExceededError'));
+    await expect(saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume')).rejects.toThrow('the disk is full');
+    expect([await target.runs.count(), await target.datasets.count(), await target.examples.count()]).toEqual([0, 0, 0]);
+    target.checkpoints.put = put;
+    await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
+    expect([await target.runs.count(), await target.datasets.count()]).toEqual([1, 1]);
+    source.close();
+    target.close();
+  });
+
+  it('resumes only on the run’s split: a local copy split otherwise is not used', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const target = freshDb();
+    const local = await saveDataset(target, { name: 'my copy', examples: examples(8), split: { seed: 1, evalFraction: 0.5 } });
+    // Without the dataset in the snapshot: refused, naming both splits.
+    const bare = await importSnapshot(await exportRunSnapshot(source, runId, { spec }));
+    expect(await refusal(saveImportedSnapshot(target, bare, 'resume'))).toMatch(/^resuming needs the run's split: "my copy" in this browser holds its examples but holds out 0\.5 with seed 1, the run 0\.1 with seed 1234;/);
+    // With it: the run gets the snapshot's dataset, split as the run split it; the local copy stays.
+    const whole = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    const row = await saveImportedSnapshot(target, whole, 'resume');
+    expect(row.datasetId).not.toBe(local.id);
+    expect(await target.datasets.get(row.datasetId)).toMatchObject({ name: 'adds (split as the run split it)', split: { seed: 1234, evalFraction: 0.1 } });
+    expect(await target.datasets.get(local.id)).toMatchObject({ name: 'my copy', split: { seed: 1, evalFraction: 0.5 } });
+    // Read-only links a dataset with its examples, the run's split first; nothing is stored again.
+    expect((await saveImportedSnapshot(target, bare, 'read-only')).datasetId).toBe(row.datasetId);
+    expect(await target.datasets.count()).toBe(2);
+    const other = freshDb();
+    const onlyLocal = await saveDataset(other, { name: 'my copy', examples: examples(8), split: { seed: 1, evalFraction: 0.5 } });
+    expect((await saveImportedSnapshot(other, bare, 'read-only')).datasetId).toBe(onlyLocal.id);
+    other.close();
+    source.close();
+    target.close();
+  });
+
+  it('matches a snapshot that does not say its fingerprint by its examples, instead of storing them again', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const snap = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    snap.run.dataset.fingerprint = '';
+    const target = freshDb();
+    for (let i = 0; i < 3; i++) await saveImportedSnapshot(target, snap, 'read-only');
+    expect(await target.datasets.count()).toBe(1);
+    source.close();
+    target.close();
+  });
+
   it('gives an imported run a new id when the browser already has that run', async () => {
     const db = freshDb();
     const runId = await storedRun(db);

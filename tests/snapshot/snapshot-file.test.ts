@@ -135,7 +135,7 @@ describe('snapshot import refuses bad snapshots', () => {
     const config = JSON.parse(exportPeftAdapter(spec, trainedAdapter(), 'x').adapterConfigJson);
     config.lora_alpha = 32;
     const message = await refusal(await tampered({ 'adapter_config.json': enc(JSON.stringify(config)) }));
-    expect(message).toMatch(/^adapter_config\.json: r=4, lora_alpha=32, .* differ from run\.json config\.lora/);
+    expect(message).toMatch(/^adapter_config\.json: r=4, alpha=32, .* differ from run\.json config\.lora \(r=4, alpha=8,/);
   });
 
   it('with an adapter_config.json PEFT features the engine does not run, naming that file', async () => {
@@ -143,6 +143,32 @@ describe('snapshot import refuses bad snapshots', () => {
     config.use_dora = true;
     expect(await refusal(await tampered({ 'adapter_config.json': enc(JSON.stringify(config)) }))).toBe('adapter_config.json: DoRA adapters (use_dora=true) are not supported');
     expect(await refusal(await tampered({ 'adapter_config.json': enc('{oops') }))).toMatch(/^adapter_config\.json: not valid JSON/);
+  });
+
+  it('with a target_modules regex that could backtrack for ever, or one that is no regex, quickly and naming the config', async () => {
+    const config = JSON.parse(exportPeftAdapter(spec, trainedAdapter(), 'x').adapterConfigJson);
+    const t0 = performance.now();
+    for (const pattern of ['(.+)+Z', '((.+)+)+Z', '(a|aa)+b']) {
+      config.target_modules = pattern;
+      expect(await refusal(await tampered({ 'adapter_config.json': enc(JSON.stringify(config)) }))).toBe(
+        `adapter_config.json: target_modules ${JSON.stringify(pattern)} repeats a group that itself repeats or alternates, which can take for ever to match; list the module names instead`,
+      );
+    }
+    expect(performance.now() - t0).toBeLessThan(5000); // (.+)+Z alone took 31 s to fail, ((.+)+)+Z never ended
+    config.target_modules = '(';
+    expect(await refusal(await tampered({ 'adapter_config.json': enc(JSON.stringify(config)) }))).toMatch(/^adapter_config\.json: target_modules "\(" is not a regular expression/);
+    expect(await refusal(await tampered({ 'adapter_config.json': enc('null') }))).toBe('adapter_config.json: is not a JSON object of LoRA settings');
+  });
+
+  it('with rsLoRA on in the adapter only, saying so instead of listing equal numbers', async () => {
+    const config = JSON.parse(exportPeftAdapter(spec, trainedAdapter(), 'x').adapterConfigJson);
+    config.use_rslora = true;
+    expect(await refusal(await tampered({ 'adapter_config.json': enc(JSON.stringify(config)) }))).toMatch(/rsLoRA on, layers all differ from run\.json config\.lora \(r=4, alpha=\d+, targets [\w,]+, rsLoRA off, layers all\)$/);
+  });
+
+  it('with a run.json that is not JSON, calling it that', async () => {
+    const zip = await tampered({ 'run.json': enc('{"loss": NaN}') });
+    expect(await refusal(zip)).toMatch(/^run\.json: not valid JSON \(/);
   });
 
   it('with only half of the adapter', async () => {
