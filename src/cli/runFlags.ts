@@ -6,7 +6,7 @@ import { CliError } from './command.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { ScheduleKind } from '../train/schedule.ts';
 import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from '../train/balance.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -139,8 +139,7 @@ const RUN_FLAGS: Record<string, string> = {
 
 /** A run-config or settings message in the words of the command line. */
 export function inFlagWords(message: string, flagOf: Record<string, string> = RUN_FLAGS): string {
-  const names = Object.keys(flagOf).sort((a, b) => b.length - a.length).map((k) => k.replace(/ /g, '\\s'));
-  return message.replace(/^(run config|HDR settings): /, '').replace(new RegExp(`(?<![\\w-])(${names.join('|')})(?![\\w])`, 'g'), (k) => flagOf[k.replace(/\s/g, ' ')] ?? k);
+  return configMessageIn(message, flagOf);
 }
 
 /** --seed: a whole number ≥ 0 (undefined when not given). */

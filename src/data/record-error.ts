@@ -25,7 +25,8 @@ export function formatIssue(issue: ImportIssue): string {
   const where = [
     issue.file,
     issue.line !== undefined ? `line ${issue.line}` : '',
-    issue.index !== undefined ? `record ${issue.index}` : '',
+    // Counted from 1, as people count records (and as lines are).
+    issue.index !== undefined ? `record ${issue.index + 1}` : '',
     issue.id !== undefined ? `id ${JSON.stringify(issue.id.length > 80 ? `${issue.id.slice(0, 80)}…` : issue.id)}` : '',
   ]
     .filter(Boolean)

@@ -88,6 +88,8 @@ export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: null, mineLimit: 8, e
 interface JobState {
   running: { kind: JobKind; progress: ProgressInfo | null } | null;
   error: string | null;
+  /** The job the error is about (null: any panel with jobs shows it). */
+  errorKind: JobKind | null;
   notice: string | null;
   /** The job the notice is about: each panel shows the notices of its own jobs. */
   noticeKind: JobKind | null;
@@ -118,6 +120,11 @@ interface JobState {
 
 export { hdrStopText, plural };
 
+/** The error for a panel that runs `kinds` of jobs (one about no job in particular shows everywhere). */
+export function errorFor(s: { error: string | null; errorKind: JobKind | null }, kinds: JobKind[]): string | null {
+  return s.error !== null && (s.errorKind === null || kinds.includes(s.errorKind)) ? s.error : null;
+}
+
 /** A progress callback that also re-reads the runs every few seconds, for jobs that write their
  * rows as they go (HDR rounds, ablation arms). */
 function refreshingRuns(onProgress: (p: ProgressInfo) => void, everyMs = 2000): (p: ProgressInfo) => void {
@@ -134,15 +141,15 @@ function refreshingRuns(onProgress: (p: ProgressInfo) => void, everyMs = 2000): 
 export const useJobs = create<JobState>((set, get) => {
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
-    if (get().running) return set({ error: `Another job is running (${get().running!.kind}); wait for it or cancel it first.` });
-    if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.` });
-    if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.` });
-    set({ running: { kind, progress: null }, error: null, notice: null, noticeKind: null });
+    if (get().running) return set({ error: `Another job is running (${get().running!.kind}); wait for it or cancel it first.`, errorKind: kind });
+    if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
+    if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
+    set({ running: { kind, progress: null }, error: null, errorKind: null, notice: null, noticeKind: null });
     try {
       const notice = await work((progress) => set({ running: { kind, progress } }));
       set({ notice, noticeKind: kind });
     } catch (err) {
-      set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.` });
+      set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.`, errorKind: kind });
     } finally {
       set({ running: null });
       await useRuns.getState().refreshRuns();
@@ -154,6 +161,7 @@ export const useJobs = create<JobState>((set, get) => {
   return {
     running: null,
     error: null,
+    errorKind: null,
     notice: null,
     noticeKind: null,
     evalDraft: DEFAULT_EVAL_DRAFT,
@@ -190,7 +198,7 @@ export const useJobs = create<JobState>((set, get) => {
         const { zip, fileName } = await engineClient().request('ablationReport', { runId });
         downloadBytes(zip, fileName);
       } catch (err) {
-        set({ error: `The report could not be made: ${(err as Error).message}.` });
+        set({ error: `The report could not be made: ${(err as Error).message}.`, errorKind: 'ablation' });
       }
     },
 
@@ -232,7 +240,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     dismiss() {
-      set({ error: null, notice: null, noticeKind: null });
+      set({ error: null, errorKind: null, notice: null, noticeKind: null });
     },
   };
 });

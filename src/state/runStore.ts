@@ -4,7 +4,7 @@
 // worker, which writes the run; this store reads the runs table back (one query, queries.ts).
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { create } from 'zustand';
-import { DEFAULT_RUN_CONFIG, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { runsTable, type RunKind, type StoredRun } from './queries.ts';
 
@@ -40,6 +40,24 @@ export interface ActiveRun {
 }
 
 /** Seconds left, from the pace of the last steps (null until two steps are seen). */
+/** The Training form's labels for the config's fields, for its messages. */
+const FORM_LABELS: Record<string, string> = {
+  lr: 'Learning rate', steps: 'Steps', batchSize: 'Batch', gradAccum: 'Gradient accumulation', seqLen: 'Sequence length', warmupSteps: 'Warm-up steps',
+  evalEvery: 'Eval loss every', evalExamples: 'Eval examples', checkpointEvery: 'Checkpoint every', seed: 'Seed', alphaMin: 'α min', alpha0: 'α₀', alphaMax: 'α max',
+  balanceLr: 'the rule’s rate', balanceTemperature: 'Temperature T', balanceWindow: 'Window W', 'LoRA rank': 'LoRA rank', 'LoRA alpha': 'LoRA alpha',
+};
+
+/** What keeps the Training form's configuration from starting a run, in the form's words (null:
+ * nothing), checked as the run itself will check it, before the panel sends the user away. */
+export function draftProblem(draft: RunConfig): string | null {
+  try {
+    validateRunConfig(draft);
+    return null;
+  } catch (err) {
+    return configMessageIn((err as Error).message, FORM_LABELS);
+  }
+}
+
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
   const recent = stepTimes.slice(-10);
   if (recent.length < 2) return null;

@@ -89,7 +89,9 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
       const what = mode === 'resume' ? 'ready to resume from its checkpoint' : 'read-only';
       set({ notice: `Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.` });
     } catch (err) {
-      set({ error: `Could not open ${file.name}: ${(err as Error).message}. Nothing was imported; your runs and datasets are unchanged.` });
+      // The importer names the file itself when the problem is the file (not one of its entries).
+      const why = (err as Error).message.replace(new RegExp(`^${file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
+      set({ error: `Could not open ${file.name}: ${why}. Nothing was imported; your runs and datasets are unchanged.` });
     } finally {
       set({ busy: null });
     }

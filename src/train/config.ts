@@ -115,3 +115,10 @@ export function validateRunConfig(c: RunConfig): void {
   if (!(c.lora.rank >= 1 && Number.isInteger(c.lora.rank))) throw new Error(`run config: LoRA rank must be a whole number ≥ 1, got ${c.lora.rank}`);
   if (c.lora.targets.length === 0) throw new Error('run config: LoRA needs at least one target module');
 }
+
+/** A config or settings message with its field names in the words of where it was typed (the
+ * CLI's flags, the Training form's labels) and without its "run config: " prefix. */
+export function configMessageIn(message: string, names: Record<string, string>): string {
+  const keys = Object.keys(names).sort((a, b) => b.length - a.length).map((k) => k.replace(/ /g, '\\s'));
+  return message.replace(/^(run config|HDR settings): /, '').replace(new RegExp(`(?<![\\w-])(${keys.join('|')})(?![\\w])`, 'g'), (k) => names[k.replace(/\s/g, ' ')] ?? k);
+}

@@ -47,8 +47,19 @@ export interface GenerateResult {
 export function playgroundPrompt(ctx: JobContext, req: GenerateRequest): number[] {
   if (!req.messages.some((m) => m.role === 'user' && m.content.trim())) throw new Error('type a question first');
   const example: Example = { id: 'playground', tools: req.tools, messages: req.messages, target: { calls: [] } };
-  return renderPrompt(ctx.model.tokenizer, example).ids;
+  const ids = renderPrompt(ctx.model.tokenizer, example).ids;
+  // Past its context the model reads positions it was never trained on and writes nonsense.
+  const context = Math.min(ctx.model.spec.maxPositionEmbeddings, PLAYGROUND_MAX_PROMPT);
+  if (ids.length + req.maxNewTokens > context) {
+    throw new Error(
+      `the question with its ${req.tools.length} tools is ${ids.length} tokens; with ${req.maxNewTokens} new tokens that is over the ${context} tokens the model reads at once here: shorten the question, offer fewer tools or ask for fewer new tokens`,
+    );
+  }
+  return ids;
 }
+
+/** The longest prompt plus answer the playground runs (the model's context, at most this). */
+export const PLAYGROUND_MAX_PROMPT = 4096;
 
 /** The answer's parsed calls and reasoning, as both backends return them, checked against the
  * example it was asked from (the evaluation's own check) when there is one. */
@@ -64,7 +75,7 @@ export function playgroundResult(text: string, finishReason: string, tokens: num
 
 export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
   const prompt = playgroundPrompt(ctx, req);
-  const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(4096, prompt.length + 16) });
+  const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(PLAYGROUND_MAX_PROMPT, prompt.length + 16) });
   try {
     const ids: number[] = [];
     let lastSent = 0;

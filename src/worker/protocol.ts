@@ -29,7 +29,7 @@ export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, 
 export type { ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
-export { DEFAULT_RUN_CONFIG } from '../train/config.ts';
+export { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig } from '../train/config.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { hdrStopText } from '../hdr/stopReason.ts';
 export { plural } from '../data/plural.ts';

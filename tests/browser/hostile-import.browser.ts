@@ -62,7 +62,7 @@ export const tests: Record<string, () => Promise<void>> = {
     const rejected = corpus.reduce((n, f) => n + (f.name.includes('many-tiny') ? 300_000 : f.rejected.length), 0);
     assert(last.issueCount === rejected, `${last.issueCount} rejections reported, expected ${rejected}`);
     for (const [file, index, id] of [['hostile-openai.jsonl', 1, 'o-deep-args'], ['hostile-openai.jsonl', 5, ''], ['hostile-xlam.json', 4, 'x-type-constructor'], ['hostile-sharegpt.json', 1, 's-from-constructor']] as const) {
-      const line = last.issues.find((l) => l.startsWith(`${file}, line `) && l.includes(`, record ${index}`));
+      const line = last.issues.find((l) => l.startsWith(`${file}, line `) && l.includes(`, record ${index + 1}`));
       if (index === 5) assert(!line, 'o-type-constructor must import (flagged), not be rejected');
       else assert(line?.includes(`id "${id}"`), `${file} record ${index} not named: ${line}`);
     }

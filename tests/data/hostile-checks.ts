@@ -22,7 +22,7 @@ export function expectCorpusKept(r: ImportResult, files: HostileFile[]): void {
       expect(got!.reason, `${f.name} record ${want.index}`).toMatch(want.reason);
       expect(got!.line, `${f.name} record ${want.index} line`).toBeGreaterThan(0);
       if (want.id) expect(got!.id, `${f.name} record ${want.index} id`).toBe(want.id);
-      expect(formatIssue(got!)).toContain(`${f.name}, line ${got!.line}, record ${want.index}`);
+      expect(formatIssue(got!)).toContain(`${f.name}, line ${got!.line}, record ${want.index + 1}`);
     }
   }
   const ids = r.examples.map((e) => e.id);

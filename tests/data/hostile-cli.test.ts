@@ -52,7 +52,7 @@ describe('studio tokenize on hostile input', () => {
     expect(skipped).toHaveLength(corpus.reduce((n, f) => n + rejectedCount(f), 0));
     for (const f of corpus) {
       for (const want of f.rejected) {
-        const line = skipped.find((l) => l.startsWith(`  skipped ${join(dir, f.name)}, line `) && l.includes(`, record ${want.index}`));
+        const line = skipped.find((l) => l.startsWith(`  skipped ${join(dir, f.name)}, line `) && l.includes(`, record ${want.index + 1}`));
         expect(line, `${f.name} record ${want.index} named on stderr`).toBeDefined();
         if (want.id) expect(line).toContain(`id ${JSON.stringify(want.id)}: `);
         expect(line!.replace(/^.*?: /, '')).toMatch(new RegExp(want.reason.source.replace(/^\^/, '')));
@@ -68,7 +68,7 @@ describe('studio tokenize on hostile input', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(idsOf(out)).toEqual(['t-ok-1', 't-ok-2']);
     expect(r.stderr).toContain(`hostile-many-tiny.jsonl: openai (detected), 2 imported, ${TINY_RECORDS} rejected`);
-    expect(r.stderr).toContain('hostile-many-tiny.jsonl, line 3, record 2: record is a number, expected an object');
+    expect(r.stderr).toContain('hostile-many-tiny.jsonl, line 3, record 3: record is a number, expected an object');
     expect(r.stderr).toContain(`… and ${TINY_RECORDS - 20} more skipped records`);
   });
 

@@ -46,7 +46,7 @@ describe('malformed JSONL corpus', () => {
     expect(reasons[5]).toBe('messages[0] has unknown role "robot"');
     expect(reasons[6]).toBe('record is null, expected an object');
     expect(reasons[7]).toBe('record is a list, expected an object');
-    expect(formatIssue(r.issues[0])).toMatch(/^malformed\.jsonl, line 2, record 1: truncated JSON/);
+    expect(formatIssue(r.issues[0])).toMatch(/^malformed\.jsonl, line 2, record 2: truncated JSON/);
     expect(r.files[0]).toMatchObject({ records: 11, imported: 3, rejected: 8 });
 
     // Recoverable problems are kept and flagged by the rule they break, not dropped.

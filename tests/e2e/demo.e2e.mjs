@@ -58,6 +58,20 @@ export const tests = {
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="truncation-note"]')?.dataset.skipped ?? 0) > 0, null, { timeout: 10_000 });
     assert.match(await trunc.innerText(), /too long even so and will be skipped, not cut/);
     await screenshot('training-truncation', page);
+    // A value the run cannot take is said beside its field and holds Start; the value shown is
+    // never silently replaced by the last good one.
+    await page.getByLabel('Steps', { exact: true }).fill('0');
+    assert.equal(await page.getByTestId('field-problem').innerText(), 'a whole number, at least 1');
+    assert.equal(await page.getByTestId('start-run').isDisabled(), true);
+    assert.equal(await page.getByTestId('start-blocked').innerText(), 'Fix Steps: a whole number, at least 1 first.');
+    await page.getByLabel('Steps', { exact: true }).fill('1.5');
+    assert.equal(await page.getByTestId('field-problem').innerText(), 'a whole number, at least 1');
+    await page.getByLabel('Steps', { exact: true }).fill('20');
+    // Fields that are fine alone but not together: checked as the run will check them.
+    await page.getByLabel('α min', { exact: true }).fill('0.9');
+    assert.match(await page.getByTestId('start-blocked').innerText(), /^Fix the configuration first: need 0 ≤ α min < α₀ < α max ≤ 1, got 0\.9, 0\.7, 0\.95\.$/);
+    await page.getByLabel('α min', { exact: true }).fill('0.05');
+    await page.getByTestId('start-blocked').waitFor({ state: 'detached' });
     // The form keeps what the user typed across a reload (item 3).
     await page.reload();
     await openPanel(page, 'Training');

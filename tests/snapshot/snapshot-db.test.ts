@@ -129,7 +129,7 @@ describe('snapshots from and into IndexedDB', () => {
     const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
     const target = freshDb();
     const put = target.checkpoints.put.bind(target.checkpoints);
-    target.checkpoints.put = () => Promise.reject(new DOMException('the disk is full', 'QuotaExceededError'));
+    target.checkpoints.put = (() => Promise.reject(new DOMException('the disk is full', 'QuotaExceededError'))) as unknown as typeof put;
     await expect(saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume')).rejects.toThrow('the disk is full');
     expect([await target.runs.count(), await target.datasets.count(), await target.examples.count()]).toEqual([0, 0, 0]);
     target.checkpoints.put = put;

@@ -55,7 +55,7 @@ describe('dataset import messages', () => {
     const files = [{ name: 'bad.jsonl', format: undefined, detected: false, records: 5, imported: 0, rejected: 5 }];
     const issues = [1, 2, 3, 4, 5].map((line) => ({ file: 'bad.jsonl', line, index: line - 1, reason: `invalid JSON ${line}` }));
     const msg = nothingImportedMessage(files, issues.map(formatIssue));
-    expect(msg).toContain('bad.jsonl, line 1, record 0: invalid JSON 1');
+    expect(msg).toContain('bad.jsonl, line 1, record 1: invalid JSON 1');
     expect(msg).toContain('line 3');
     expect(msg).not.toContain('line 4');
     expect(msg).toContain('(and 2 more)');

@@ -78,6 +78,13 @@ describe('worker engine: generation jobs', () => {
     const streamed = events.filter((e) => e.type === 'generation' && e.streamId === 's1');
     expect(streamed.length).toBeGreaterThan(0);
     expect((streamed.at(-1) as { text: string }).text).toBe(answer.text);
+
+    // A question past what the model reads at once is refused before any GPU work, saying why
+    // (it used to answer nonsense after minutes on "loading the model").
+    const long = 'Please find the weather in Paris. '.repeat(600);
+    await expect(
+      engine.handlers.generate({ streamId: 's2', tools: imported.examples[0].tools, messages: [{ role: 'user', content: long }], maxNewTokens: 64, temperature: 0 }, () => undefined),
+    ).rejects.toThrow(/^the question with its \d+ tools is \d+ tokens; with 64 new tokens that is over the 4096 tokens the model reads at once here: shorten the question/);
   });
 
   it('a playground answer to a dataset example is checked as the evaluation checks it', () => {

@@ -1,7 +1,8 @@
 // The ablation's settings: its name, the rules compared, the SSB + HDR arm, the evaluation and the
 // HDR arm's rounds. What every arm shares comes from the Training panel and is shown here.
 import { ablationArmIds, useJobs } from '../../state/jobStore.ts';
-import { BALANCE_RULES, useRuns, type BalanceRule } from '../../state/runStore.ts';
+import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../state/runStore.ts';
+import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
@@ -15,6 +16,9 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
     set({ rules, hdrRule: d.hdrRule && rules.includes(d.hdrRule) ? d.hdrRule : null });
   };
   const arms = ablationArmIds(d, training);
+  const fieldProblem = useFirstFieldProblem(['abl-']);
+  const configProblem = draftProblem(training);
+  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : null;
   return (
     <fieldset className="stack" disabled={disabled || !!running} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
@@ -46,15 +50,15 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
             ))}
           </select>
         </div>
-        <NumberField id="abl-eval" label="Held-out examples" value={d.evalLimit} min={1} step={1} onChange={(evalLimit) => set({ evalLimit })} />
-        <NumberField id="abl-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} step={1} onChange={(maxNewTokens) => set({ maxNewTokens })} />
-        <NumberField id="abl-batch" label="Prompts per batch" value={d.batchSize} min={1} step={1} onChange={(batchSize) => set({ batchSize })} />
+        <NumberField id="abl-eval" label="Held-out examples" value={d.evalLimit} min={1} integer step={1} onChange={(evalLimit) => set({ evalLimit })} />
+        <NumberField id="abl-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => set({ maxNewTokens })} />
+        <NumberField id="abl-batch" label="Prompts per batch" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => set({ batchSize })} />
         {d.hdrRule && (
           <>
-            <NumberField id="abl-hdr-rounds" label="HDR rounds" value={d.hdrRounds} min={1} step={1} onChange={(hdrRounds) => set({ hdrRounds })} />
-            <NumberField id="abl-hdr-samples" label="Samples per hard case" value={d.hdrSamples} min={1} step={1} onChange={(hdrSamples) => set({ hdrSamples })} />
-            <NumberField id="abl-hdr-steps" label="Retraining steps per round" value={d.hdrStepsPerRound} min={1} step={1} onChange={(hdrStepsPerRound) => set({ hdrStepsPerRound })} />
-            <NumberField id="abl-hdr-mine" label="Examples to mine" value={d.hdrMineLimit} min={1} step={1} onChange={(hdrMineLimit) => set({ hdrMineLimit })} />
+            <NumberField id="abl-hdr-rounds" label="HDR rounds" value={d.hdrRounds} min={1} integer step={1} onChange={(hdrRounds) => set({ hdrRounds })} />
+            <NumberField id="abl-hdr-samples" label="Samples per hard case" value={d.hdrSamples} min={1} integer step={1} onChange={(hdrSamples) => set({ hdrSamples })} />
+            <NumberField id="abl-hdr-steps" label="Retraining steps per round" value={d.hdrStepsPerRound} min={1} integer step={1} onChange={(hdrStepsPerRound) => set({ hdrStepsPerRound })} />
+            <NumberField id="abl-hdr-mine" label="Examples to mine" value={d.hdrMineLimit} min={1} integer step={1} onChange={(hdrMineLimit) => set({ hdrMineLimit })} />
           </>
         )}
       </div>
@@ -62,9 +66,10 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
         {arms.length} arms: {arms.join(', ')}
       </p>
       <div className="row">
-        <button className="primary" data-testid="start-ablation" onClick={() => datasetId && void start(datasetId)}>
+        <button className="primary" data-testid="start-ablation" disabled={!!problem} onClick={() => datasetId && void start(datasetId)}>
           Run the ablation
         </button>
+        {problem && <span className="error">{problem}</span>}
       </div>
     </fieldset>
   );

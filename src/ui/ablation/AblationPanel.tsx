@@ -3,7 +3,7 @@
 // arm; the results (table, failures by rule, overlaid curves) fill in arm by arm, and the report
 // downloads as a .zip (the same files `studio ablate` writes).
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { errorFor, useJobs } from '../../state/jobStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
@@ -11,7 +11,7 @@ import { AblationForm } from './AblationForm.tsx';
 import { AblationResults } from './AblationResults.tsx';
 
 export function AblationPanel() {
-  const error = useJobs((s) => s.error);
+  const error = useJobs((s) => errorFor(s, ['ablation']));
   const notice = useJobs((s) => (s.noticeKind === 'ablation' ? s.notice : null));
   const dismiss = useJobs((s) => s.dismiss);
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));

@@ -66,7 +66,8 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
           width: 2,
           dash: l.dash,
           spanGaps: l.spanGaps,
-          points: { show: l.spanGaps ?? false },
+          // A line needs two points: a run's first step (or a lone eval) is drawn as a dot.
+          points: { show: (u: uPlot, s: number) => (l.spanGaps ?? false) || (u.data[s] as Array<number | null>).filter((v) => v !== null).length < 2 },
           value: (u: uPlot, v: number | null, s: number, idx: number | null) => formatMetric(idx === null ? lastValue(u.data[s] as Array<number | null>) : v),
         })),
       ],

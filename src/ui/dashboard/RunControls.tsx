@@ -17,7 +17,9 @@ export function RunControls({ run }: { run: StoredRun }) {
     status === 'done'
       ? run.readOnly
         ? `Opened read-only from a snapshot: it trained all ${steps} steps${run.lastStep && run.lastStep < steps ? '' : ', so there is nothing left to resume'}. Evaluate it, export it or compare it with your runs.`
-        : `Finished: ${run.lastStep ?? steps} of ${steps} steps.`
+        : run.lastStep !== undefined && run.lastStep < steps
+          ? `Stopped at step ${run.lastStep} of ${steps}${run.message ? ` (${run.message})` : ''}; the adapter of that step is kept.`
+          : `Finished: ${run.lastStep ?? steps} of ${steps} steps.`
       : status === 'paused'
         ? `Paused at step ${run.lastStep ?? 0} of ${steps}.`
         : status === 'interrupted'

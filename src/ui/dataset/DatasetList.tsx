@@ -1,8 +1,12 @@
 // The stored datasets: select one, or delete it after confirming what goes with it.
 import { useDatasets } from '../../state/datasetStore.ts';
+import { useRuns } from '../../state/runStore.ts';
+import { plural } from '../format.ts';
 
 export function DatasetList() {
   const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset } = useDatasets();
+  // A run training on the dataset reads its examples and writes its hard cases: not while it runs.
+  const trainingOn = useRuns((s) => (s.active ? (s.runs.find((r) => r.id === s.active!.runId)?.datasetId ?? null) : null));
   return (
     <div className="stack" data-testid="dataset-list">
       <h3>Stored datasets</h3>
@@ -27,10 +31,15 @@ export function DatasetList() {
         <div className="confirm" role="alertdialog" aria-labelledby="del-title">
           <p id="del-title">
             Delete “{pendingDeletion.name}”? This removes {pendingDeletion.exampleCount} examples and {pendingDeletion.hardCaseCount} hard cases.
-            {pendingDeletion.runCount > 0 ? ` ${pendingDeletion.runCount} runs used it; they stay, but cannot be resumed without it.` : ''}
+            {pendingDeletion.runCount > 0 ? ` ${plural(pendingDeletion.runCount, 'run')} used it; they stay, but cannot be resumed without it.` : ''}
           </p>
+          {trainingOn === pendingDeletion.datasetId && (
+            <p className="error" data-testid="delete-blocked">
+              A run is training on it now: pause or stop it first.
+            </p>
+          )}
           <div className="row">
-            <button className="danger" onClick={() => void confirmDeleteDataset()}>
+            <button className="danger" disabled={trainingOn === pendingDeletion.datasetId} onClick={() => void confirmDeleteDataset()}>
               Delete
             </button>
             <button onClick={cancelDeleteDataset} autoFocus>

@@ -1,21 +1,24 @@
 // Settings of an evaluation and its start button.
+import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 
 export function EvalForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const { evalDraft: d, setEvalDraft, runEvaluation, running } = useJobs();
+  const problem = useFirstFieldProblem(['eval-']);
   return (
     <fieldset className="stack" disabled={disabled || !!running}>
       <legend>Evaluate</legend>
       <p className="muted">Greedy answers to the dataset's held-out examples, checked with the BFCL AST checker.</p>
       <AdapterPicker id="eval-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setEvalDraft({ adapterRunId })} />
-      <NumberField id="eval-limit" label="Eval examples" value={d.limit} min={1} step={1} onChange={(limit) => setEvalDraft({ limit })} />
-      <NumberField id="eval-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} step={1} onChange={(maxNewTokens) => setEvalDraft({ maxNewTokens })} />
-      <NumberField id="eval-batch" label="Prompts per batch" value={d.batchSize} min={1} step={1} onChange={(batchSize) => setEvalDraft({ batchSize })} />
-      <button className="primary" data-testid="run-eval" onClick={() => datasetId && void runEvaluation(datasetId)}>
+      <NumberField id="eval-limit" label="Eval examples" value={d.limit} min={1} integer step={1} onChange={(limit) => setEvalDraft({ limit })} />
+      <NumberField id="eval-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setEvalDraft({ maxNewTokens })} />
+      <NumberField id="eval-batch" label="Prompts per batch" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => setEvalDraft({ batchSize })} />
+      <button className="primary" data-testid="run-eval" disabled={!!problem} onClick={() => datasetId && void runEvaluation(datasetId)}>
         Run evaluation
       </button>
+      {problem && <span className="error">Fix {problem} first.</span>}
     </fieldset>
   );
 }

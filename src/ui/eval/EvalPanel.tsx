@@ -2,7 +2,7 @@
 // with the model's output beside the expected calls), start HDR rounds and watch pool size,
 // pass@k and accepted per round, and open any hard case.
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { errorFor, useJobs } from '../../state/jobStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
@@ -12,7 +12,8 @@ import { HdrForm } from './HdrForm.tsx';
 import { HdrResults } from './HdrResults.tsx';
 
 export function EvalPanel() {
-  const { error, dismiss } = useJobs();
+  const dismiss = useJobs((s) => s.dismiss);
+  const error = useJobs((s) => errorFor(s, ['evaluate', 'hdr']));
   const notice = useJobs((s) => (s.noticeKind === 'evaluate' || s.noticeKind === 'hdr' ? s.notice : null));
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);

@@ -1,5 +1,6 @@
 // Settings of an HDR run (the paper's N samples at temperature T, rounds, retraining steps, replay)
 // and its start button.
+import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { NumberField } from '../training/NumberField.tsx';
@@ -7,6 +8,7 @@ import { NumberField } from '../training/NumberField.tsx';
 export function HdrForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const { hdrDraft: d, setHdrDraft, startHdr, running } = useJobs();
   const s = d.settings;
+  const problem = useFirstFieldProblem(['hdr-']);
   const setS = (p: Partial<typeof s>) => setHdrDraft({ settings: { ...s, ...p } });
   return (
     <fieldset className="stack" disabled={disabled || !!running}>
@@ -14,18 +16,19 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
       <p className="muted">Mine failures, sample N answers per hard case, keep those passing the gate, retrain, repeat.</p>
       <AdapterPicker id="hdr-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setHdrDraft({ adapterRunId })} />
       <div className="configform">
-        <NumberField id="hdr-mine" label="Examples to mine" value={d.mineLimit} min={1} step={1} onChange={(mineLimit) => setHdrDraft({ mineLimit })} />
-        <NumberField id="hdr-eval" label="Eval examples (0 = skip)" value={d.evalLimit} min={0} step={1} onChange={(evalLimit) => setHdrDraft({ evalLimit })} />
-        <NumberField id="hdr-n" label="Samples per hard case (N)" value={s.samplesPerCase} min={1} step={1} onChange={(samplesPerCase) => setS({ samplesPerCase })} />
+        <NumberField id="hdr-mine" label="Examples to mine" value={d.mineLimit} min={1} integer step={1} onChange={(mineLimit) => setHdrDraft({ mineLimit })} />
+        <NumberField id="hdr-eval" label="Eval examples (0 = skip)" value={d.evalLimit} min={0} integer step={1} onChange={(evalLimit) => setHdrDraft({ evalLimit })} />
+        <NumberField id="hdr-n" label="Samples per hard case (N)" value={s.samplesPerCase} min={1} integer step={1} onChange={(samplesPerCase) => setS({ samplesPerCase })} />
         <NumberField id="hdr-temp" label="Temperature" value={s.temperature} min={0.05} step={0.05} onChange={(temperature) => setS({ temperature })} />
-        <NumberField id="hdr-rounds" label="Max rounds" value={s.maxRounds} min={1} step={1} onChange={(maxRounds) => setS({ maxRounds })} />
-        <NumberField id="hdr-steps" label="Retraining steps per round" value={s.stepsPerRound} min={1} step={1} onChange={(stepsPerRound) => setS({ stepsPerRound })} />
+        <NumberField id="hdr-rounds" label="Max rounds" value={s.maxRounds} min={1} integer step={1} onChange={(maxRounds) => setS({ maxRounds })} />
+        <NumberField id="hdr-steps" label="Retraining steps per round" value={s.stepsPerRound} min={1} integer step={1} onChange={(stepsPerRound) => setS({ stepsPerRound })} />
         <NumberField id="hdr-replay" label="Replay share" value={s.replayShare} min={0} max={0.95} step={0.05} onChange={(replayShare) => setS({ replayShare })} />
-        <NumberField id="hdr-tokens" label="Max new tokens" value={s.maxNewTokens} min={1} step={1} onChange={(maxNewTokens) => setS({ maxNewTokens })} />
+        <NumberField id="hdr-tokens" label="Max new tokens" value={s.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setS({ maxNewTokens })} />
       </div>
-      <button className="primary" data-testid="start-hdr" onClick={() => datasetId && void startHdr(datasetId)}>
+      <button className="primary" data-testid="start-hdr" disabled={!!problem} onClick={() => datasetId && void startHdr(datasetId)}>
         Start HDR
       </button>
+      {problem && <span className="error">Fix {problem} first.</span>}
     </fieldset>
   );
 }

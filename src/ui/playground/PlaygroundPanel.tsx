@@ -3,9 +3,10 @@
 import { useMemo, useState } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useExampleRows } from '../../state/exampleRows.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { errorFor, useJobs } from '../../state/jobStore.ts';
 import { resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
 import { useModel } from '../../state/modelStore.ts';
+import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
@@ -19,7 +20,10 @@ export function PlaygroundPanel() {
   const selectedId = useDatasets((s) => s.selectedId);
   const { rows } = useExampleRows(selectedId);
   const model = useModel((s) => s.info);
-  const { running, error, dismiss, generateAnswer } = useJobs();
+  const { running, dismiss, generateAnswer } = useJobs();
+  const error = useJobs((s) => errorFor(s, ['generate']));
+  const training = useRuns((s) => !!s.active);
+  const fieldProblem = useFirstFieldProblem(['play-']);
   const tools = useMemo(() => datasetTools((rows ?? []).map((r) => r.example)), [rows]);
   const samples = useMemo(() => heldOutSamples(rows ?? []), [rows]);
   const [picked, setPicked] = useState<string[] | null>(null);
@@ -44,7 +48,7 @@ export function PlaygroundPanel() {
   const onnxReady = !!adapter && exportedRun === adapter;
   const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setPicked(chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name]);
-  const missing = !model ? 'Load a model first (Model panel).' : null;
+  const missing = !model ? 'Load a model first (Model panel).' : training ? 'A training run is using the GPU; pause it to try the model here.' : fieldProblem ? `Fix ${fieldProblem} first.` : null;
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
       <h2 id="play-title">Playground</h2>
@@ -92,7 +96,7 @@ export function PlaygroundPanel() {
           </fieldset>
           <div className="row">
             <AdapterPicker id="play-adapter" value={choice} onChange={setAdapter} />
-            <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} step={1} onChange={setMaxNewTokens} />
+            <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} integer step={1} onChange={setMaxNewTokens} />
             <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={setTemperature} />
             <div className="field wide">
               <label htmlFor="play-backend">Run with</label>

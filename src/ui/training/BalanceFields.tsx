@@ -44,15 +44,15 @@ export function BalanceFields() {
       <NumberField id="cfg-alphamax" label="α max" value={draft.alphaMax} min={0} max={1} step={0.05} onChange={(alphaMax) => update({ alphaMax })} />
       {rule === 'dwa' ? (
         <>
-          <NumberField id="cfg-dwa-t" label="Temperature T" value={draft.balanceTemperature ?? BALANCE_DEFAULTS.dwaTemperature} min={0.01} step={0.05} onChange={(balanceTemperature) => update({ balanceTemperature })} />
-          <NumberField id="cfg-dwa-w" label="Window W (steps)" value={draft.balanceWindow ?? BALANCE_DEFAULTS.dwaWindow} min={1} step={1} onChange={(balanceWindow) => update({ balanceWindow })} />
+          <NumberField id="cfg-dwa-t" label="Temperature T" value={draft.balanceTemperature ?? BALANCE_DEFAULTS.dwaTemperature} above={0} step={0.05} onChange={(balanceTemperature) => update({ balanceTemperature })} />
+          <NumberField id="cfg-dwa-w" label="Window W (steps)" value={draft.balanceWindow ?? BALANCE_DEFAULTS.dwaWindow} min={1} integer step={1} onChange={(balanceWindow) => update({ balanceWindow })} />
         </>
       ) : (
         <NumberField
           id="cfg-balance-lr"
           label={rule === 'grad' ? 'θ learning rate' : 'Log-variance step'}
           value={draft.balanceLr ?? defaultBalanceLr(rule)}
-          min={0}
+          above={0}
           step="any"
           onChange={(balanceLr) => update({ balanceLr })}
         />

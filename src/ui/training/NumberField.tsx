@@ -1,10 +1,40 @@
-// A labelled number input that reports only valid numbers (an empty or partial entry keeps the
-// last value until it parses), so the draft config never holds NaN.
+// A labelled number input. It reports only valid numbers (so the draft never holds NaN or a value
+// out of range), and when the text is not one it says what is wrong beside the field and registers
+// the problem (src/state/fieldProblems.ts) so the panel holds its button: the value shown is
+// always the value used.
 import { useEffect, useState } from 'react';
+import { numberProblem, useFieldProblems } from '../../state/fieldProblems.ts';
 
-export function NumberField({ id, label, value, onChange, min, max, step }: { id: string; label: string; value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number | "any" }) {
+export function NumberField({
+  id,
+  label,
+  value,
+  onChange,
+  min,
+  max,
+  above,
+  integer,
+  step,
+}: {
+  id: string;
+  label: string;
+  value: number;
+  onChange: (v: number) => void;
+  min?: number;
+  max?: number;
+  /** Exclusive lower bound. */
+  above?: number;
+  integer?: boolean;
+  step?: number | 'any';
+}) {
   const [text, setText] = useState(String(value));
   useEffect(() => setText(String(value)), [value]);
+  const problem = numberProblem(text, { min, max, above, integer });
+  const setProblem = useFieldProblems((s) => s.setProblem);
+  useEffect(() => {
+    setProblem(id, label, problem);
+    return () => setProblem(id, label, null);
+  }, [id, label, problem, setProblem]);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -13,15 +43,21 @@ export function NumberField({ id, label, value, onChange, min, max, step }: { id
         type="number"
         inputMode="decimal"
         value={text}
-        min={min}
+        min={above ?? min}
         max={max}
         step={step}
+        aria-invalid={problem !== null}
+        aria-describedby={problem ? `${id}-problem` : undefined}
         onChange={(e) => {
           setText(e.target.value);
-          const v = Number(e.target.value);
-          if (e.target.value.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (max === undefined || v <= max)) onChange(v);
+          if (numberProblem(e.target.value, { min, max, above, integer }) === null) onChange(Number(e.target.value));
         }}
       />
+      {problem && (
+        <span id={`${id}-problem`} className="field-problem" data-testid="field-problem">
+          {problem}
+        </span>
+      )}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 // The run configuration form: loss (ssb with its balance rule / sft / fixed weight), LoRA rank/alpha/targets, learning
 // rate and schedule, batch, sequence length, recompute, steps, eval and checkpoint cadence, seed.
-// Every field has a label; values are validated by validateRunConfig when the run starts.
+// Every field has a label and says beside it what is wrong with what was typed; the panel checks
+// the whole configuration (as the run will) before it starts one.
 import { LORA_TARGETS, useRuns, type LoraTarget, type ScheduleKind } from '../../state/runStore.ts';
 import { NumberField } from './NumberField.tsx';
 import { BalanceFields } from './BalanceFields.tsx';
@@ -32,11 +33,11 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
       </div>
       {lossKind === 'fixed' && <NumberField id="cfg-fixed" label="Fixed α (weight on reasoning)" value={fixedAlpha} step={0.05} min={0} max={1} onChange={(v) => update({ loss: `fixed:${v}` })} />}
       {lossKind === 'ssb' && <BalanceFields />}
-      <NumberField id="cfg-steps" label="Steps" value={draft.steps} min={1} step={1} onChange={(steps) => update({ steps })} />
-      <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} step={1} onChange={(batchSize) => update({ batchSize })} />
-      <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} step={1} onChange={(gradAccum) => update({ gradAccum })} />
-      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} step={16} onChange={(seqLen) => update({ seqLen })} />
-      <NumberField id="cfg-lr" label="Learning rate" value={draft.lr} min={0} step="any" onChange={(lr) => update({ lr })} />
+      <NumberField id="cfg-steps" label="Steps" value={draft.steps} min={1} integer step={1} onChange={(steps) => update({ steps })} />
+      <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} integer step={1} onChange={(batchSize) => update({ batchSize })} />
+      <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} integer step={1} onChange={(gradAccum) => update({ gradAccum })} />
+      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} integer step={16} onChange={(seqLen) => update({ seqLen })} />
+      <NumberField id="cfg-lr" label="Learning rate" value={draft.lr} above={0} step="any" onChange={(lr) => update({ lr })} />
       <div className="field">
         <label htmlFor="cfg-schedule">Schedule</label>
         <select id="cfg-schedule" value={draft.schedule} onChange={(e) => update({ schedule: e.target.value as ScheduleKind })}>
@@ -47,9 +48,9 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
           ))}
         </select>
       </div>
-      <NumberField id="cfg-warmup" label="Warm-up steps" value={draft.warmupSteps} min={0} step={1} onChange={(warmupSteps) => update({ warmupSteps })} />
-      <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} step={1} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
-      <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} min={0} step={1} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
+      <NumberField id="cfg-warmup" label="Warm-up steps" value={draft.warmupSteps} min={0} integer step={1} onChange={(warmupSteps) => update({ warmupSteps })} />
+      <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} integer step={1} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
+      <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} above={0} step={1} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
       <fieldset className="field targets">
         <legend>LoRA targets</legend>
         {LORA_TARGETS.map((t) => (
@@ -63,10 +64,10 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
           <input type="checkbox" checked={draft.recompute} onChange={(e) => update({ recompute: e.target.checked })} /> Recompute activations (less memory, slower)
         </label>
       </div>
-      <NumberField id="cfg-eval" label="Eval loss every (steps, 0 = never)" value={draft.evalEvery} min={0} step={1} onChange={(evalEvery) => update({ evalEvery })} />
-      <NumberField id="cfg-evaln" label="Eval examples" value={draft.evalExamples} min={1} step={1} onChange={(evalExamples) => update({ evalExamples })} />
-      <NumberField id="cfg-ckpt" label="Checkpoint every (steps)" value={draft.checkpointEvery} min={0} step={1} onChange={(checkpointEvery) => update({ checkpointEvery })} />
-      <NumberField id="cfg-seed" label="Seed" value={draft.seed} min={0} step={1} onChange={(seed) => update({ seed })} />
+      <NumberField id="cfg-eval" label="Eval loss every (steps, 0 = never)" value={draft.evalEvery} min={0} integer step={1} onChange={(evalEvery) => update({ evalEvery })} />
+      <NumberField id="cfg-evaln" label="Eval examples" value={draft.evalExamples} min={1} integer step={1} onChange={(evalExamples) => update({ evalExamples })} />
+      <NumberField id="cfg-ckpt" label="Checkpoint every (steps)" value={draft.checkpointEvery} min={0} integer step={1} onChange={(checkpointEvery) => update({ checkpointEvery })} />
+      <NumberField id="cfg-seed" label="Seed" value={draft.seed} min={0} integer step={1} onChange={(seed) => update({ seed })} />
     </fieldset>
   );
 }

@@ -2,7 +2,8 @@
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useModel } from '../../state/modelStore.ts';
-import { canResume, useRuns } from '../../state/runStore.ts';
+import { canResume, draftProblem, useRuns } from '../../state/runStore.ts';
+import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { formatBytes } from '../format.ts';
 import { RunConfigForm } from './RunConfigForm.tsx';
@@ -20,7 +21,10 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const selected = runs.find((r) => r.id === selectedRunId);
   const resumable = selected && canResume(selected, active?.runId ?? null);
 
+  const fieldProblem = useFirstFieldProblem(['cfg-']);
+  const configProblem = useRuns((s) => draftProblem(s.draft));
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
+  const blocked = missing ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
 
   return (
     <section className="panel" aria-labelledby="train-title" data-testid="training-panel">
@@ -42,7 +46,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         <button
           className="primary"
           data-testid="start-run"
-          disabled={!!active || !!missing}
+          disabled={!!active || !!blocked}
           onClick={() => {
             onOpenDashboard();
             void startRun(dataset!.id);
@@ -62,7 +66,11 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
             Resume “{selected.name ?? selected.id}” from step {checkpointSteps.get(selected.id) ?? 0} (its last checkpoint)
           </button>
         )}
-        {missing && <span className="muted">{missing}</span>}
+        {blocked && (
+          <span className={missing ? 'muted' : 'error'} data-testid="start-blocked">
+            {blocked}
+          </span>
+        )}
       </div>
     </section>
   );

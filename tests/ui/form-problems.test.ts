@@ -1,0 +1,54 @@
+// What the forms say before a button is pressed: a typed number that is not one the field takes,
+// a configuration the run would refuse (in the form's labels), and whose job an error belongs to.
+// A field that kept its last good value while showing another used to start a run with settings
+// the user never saw; a config error used to appear on the Dashboard in field names.
+import { describe, expect, it } from 'vitest';
+import { numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
+import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
+import { errorFor } from '../../src/state/jobStore.ts';
+
+describe('numberProblem', () => {
+  it('says what a field wants, in words', () => {
+    expect(numberProblem('20', { min: 1, integer: true })).toBeNull();
+    expect(numberProblem('0', { min: 1, integer: true })).toBe('a whole number, at least 1');
+    expect(numberProblem('1.5', { min: 1, integer: true })).toBe('a whole number, at least 1');
+    expect(numberProblem('', { min: 1 })).toBe('enter a number');
+    expect(numberProblem('  ', {})).toBe('enter a number');
+    expect(numberProblem('abc', {})).toBe('not a number');
+    expect(numberProblem('0', { above: 0 })).toBe('a number, above 0');
+    expect(numberProblem('-0.01', { above: 0 })).toBe('a number, above 0');
+    expect(numberProblem('1e-4', { above: 0 })).toBeNull();
+    expect(numberProblem('1.2', { min: 0, max: 1 })).toBe('a number, at least 0 and at most 1');
+  });
+
+  it('keeps one problem per field, and forgets it when the field is fine or gone', () => {
+    const { setProblem } = useFieldProblems.getState();
+    setProblem('cfg-steps', 'Steps', 'a whole number, at least 1');
+    setProblem('eval-limit', 'Eval examples', 'enter a number');
+    expect(useFieldProblems.getState().problems).toEqual({ 'cfg-steps': { label: 'Steps', problem: 'a whole number, at least 1' }, 'eval-limit': { label: 'Eval examples', problem: 'enter a number' } });
+    setProblem('cfg-steps', 'Steps', null);
+    setProblem('eval-limit', 'Eval examples', null);
+    expect(useFieldProblems.getState().problems).toEqual({});
+  });
+});
+
+describe('draftProblem', () => {
+  it('checks the whole configuration as the run will, in the form’s labels', () => {
+    expect(draftProblem(STUDIO_DEFAULT_CONFIG)).toBeNull();
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, alphaMin: 0.9 })).toBe(`need 0 ≤ α min < α₀ < α max ≤ 1, got 0.9, ${STUDIO_DEFAULT_CONFIG.alpha0}, ${STUDIO_DEFAULT_CONFIG.alphaMax}`);
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lr: 0 })).toBe('Learning rate must be a positive number, got 0');
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, alpha: 0 } })).toBe('LoRA alpha must be a positive number, got 0');
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets: [] } })).toBe('LoRA needs at least one target module');
+  });
+});
+
+describe('errorFor', () => {
+  it('shows a job’s error in the panels of that job only, and a general one everywhere', () => {
+    const playground = { error: 'A training run is using the GPU; pause it before the playground answer.', errorKind: 'generate' as const };
+    expect(errorFor(playground, ['generate'])).toBe(playground.error);
+    expect(errorFor(playground, ['evaluate', 'hdr'])).toBeNull();
+    expect(errorFor(playground, ['ablation'])).toBeNull();
+    expect(errorFor({ error: 'Cancel failed: gone.', errorKind: null }, ['ablation'])).toBe('Cancel failed: gone.');
+    expect(errorFor({ error: null, errorKind: null }, ['generate'])).toBeNull();
+  });
+});
