@@ -166,5 +166,15 @@ function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, 
   }
   // The prompt is what the template writes for the same conversation asking for a reply.
   const target = locateTurn(tokenizer, input, text, input.messages.length - 1, example.id, earlierTurns.at(-1)?.callEnd ?? 0);
+  // A template that ignores `tools` / `tool_calls` (plain ChatML) renders neither: the example would
+  // teach the model to answer with nothing. Python-syntax calls are text, so they always render.
+  if (example.target.callSyntax !== 'python') {
+    const answer = text.slice(target.start, target.callEnd);
+    const lost = example.target.calls.find((c) => !answer.includes(c.name));
+    if (lost) throw new RenderError(example.id, `the model's chat template does not write tool calls (the call to ${lost.name} is not in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+    const prompt = text.slice(0, target.start);
+    const unseen = example.tools.find((t) => !prompt.includes(t.name));
+    if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+  }
   return { text, promptEnd: target.start, cotEnd: target.cotEnd, callEnd: target.callEnd, earlierTurns };
 }

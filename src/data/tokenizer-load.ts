@@ -10,7 +10,7 @@ export function loadTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown):
   if (typeof tokenizerConfig !== 'object' || tokenizerConfig === null) throw new Error('tokenizer_config.json is not an object');
   const config = tokenizerConfig as Record<string, unknown>;
   if (config.chat_template === undefined || config.chat_template === null) {
-    throw new Error('tokenizer_config.json has no chat_template; the model\'s own template is needed to render examples');
+    throw new Error('tokenizer_config.json has no chat_template and there is no chat_template.jinja beside it; the model\'s own template is needed to render examples');
   }
   return new PreTrainedTokenizer(tokenizerJson, config);
 }

@@ -7,6 +7,7 @@
 // Never reads tensor data except when streaming, one tensor (or chunk) at a time.
 import type { ByteSource } from './byte-source.ts';
 import { parseModelConfig, weightManifest, type ModelSpec } from './config.ts';
+import type { WeightDtype } from './dtype.ts';
 import { DTYPE_BYTES } from './dtype.ts';
 import { firstNonFinite } from './finite.ts';
 import { readModelText, MissingModelFileError, type ModelFiles } from './model-files.ts';
@@ -133,7 +134,11 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
 
 /** Checks that every tensor the spec needs is present with its shape and a float dtype. Extra
  * tensors (a saved `lm_head.weight` beside tied embeddings, old `rotary_emb.inv_freq`) are ignored. */
-export function validateCheckpoint(spec: ModelSpec, ckpt: Checkpoint): void {
+/** Checks every weight against the spec; returns the one dtype they share. The engine reads all
+ * weights with one dtype (a float32 norm read as bfloat16 pairs would be nonsense), so a checkpoint
+ * that mixes them is refused by the first tensor that differs. */
+export function validateCheckpoint(spec: ModelSpec, ckpt: Checkpoint): WeightDtype {
+  let common: { dtype: WeightDtype; name: string } | undefined;
   for (const w of weightManifest(spec)) {
     const t = ckpt.tensors.get(w.name);
     if (!t) throw new CheckpointError(`${ckpt.label}: tensor "${w.name}" is missing (${spec.architecture} with ${spec.numLayers} layers needs it)`);
@@ -143,7 +148,12 @@ export function validateCheckpoint(spec: ModelSpec, ckpt: Checkpoint): void {
     if (t.dtype !== 'BF16' && t.dtype !== 'F16' && t.dtype !== 'F32') {
       throw new CheckpointError(`${ckpt.label}/${t.file}: tensor "${w.name}" has dtype ${t.dtype}; weights must be BF16, F16 or F32`);
     }
+    common ??= { dtype: t.dtype, name: w.name };
+    if (t.dtype !== common.dtype) {
+      throw new CheckpointError(`${ckpt.label}/${t.file}: tensor "${w.name}" is ${t.dtype} but "${common.name}" is ${common.dtype}; checkpoints that mix weight dtypes are not supported (save the model in one dtype)`);
+    }
   }
+  return common?.dtype ?? spec.dtype;
 }
 
 export interface LoadedModel {
@@ -156,12 +166,13 @@ export async function openModel(files: ModelFiles): Promise<LoadedModel> {
   const spec = parseModelConfig(await readModelText(files, 'config.json'), `${files.label}/config.json`);
   const checkpoint = await openCheckpoint(files);
   try {
-    validateCheckpoint(spec, checkpoint);
+    // The files' dtype, not config.json's torch_dtype, is what is uploaded and planned for.
+    const dtype = validateCheckpoint(spec, checkpoint);
+    return { spec: dtype === spec.dtype ? spec : { ...spec, dtype }, checkpoint };
   } catch (err) {
     await checkpoint.close();
     throw err;
   }
-  return { spec, checkpoint };
 }
 
 /** The spec's tensors one at a time, in manifest order (the uploader drops each after writing it). */

@@ -81,7 +81,9 @@ export function parseModelConfig(config: string | Json, source = 'config.json'):
   if (!c || typeof c !== 'object' || Array.isArray(c)) throw new ModelConfigError(`${source}: expected a JSON object`);
 
   const archs = c.architectures;
-  const architecture = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : typeof c.model_type === 'string' ? `model_type=${c.model_type}` : '(none)';
+  // Without `architectures`, transformers picks the class from model_type, and so does this.
+  const byType = typeof c.model_type === 'string' ? Object.keys(SUPPORTED_ARCHITECTURES).find((a) => SUPPORTED_ARCHITECTURES[a] === c.model_type) : undefined;
+  const architecture = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : (byType ?? (typeof c.model_type === 'string' ? `model_type=${c.model_type}` : '(none)'));
   const family = SUPPORTED_ARCHITECTURES[architecture];
   if (!family) throw new UnsupportedArchitectureError(architecture, source);
 
@@ -124,6 +126,19 @@ export function parseModelConfig(config: string | Json, source = 'config.json'):
   const dtype = ({ bfloat16: 'BF16', float16: 'F16', float32: 'F32' } as Record<string, WeightDtype>)[String(dtypeName)];
   if (!dtype) throw new ModelConfigError(`${source}: torch_dtype "${String(dtypeName)}" is not supported (bfloat16, float16 or float32)`);
 
+  if (c.quantization_config != null) {
+    throw new ModelConfigError(`${source}: quantization_config is set: quantized checkpoints (GPTQ, AWQ, FP8, bitsandbytes) are not supported; use the model's bfloat16 or float16 release`);
+  }
+  // transformers v5 writes the rotary settings as rope_parameters {rope_type, rope_theta, …} in
+  // place of rope_theta and rope_scaling; read as theta 10000 they would rotate every position wrongly.
+  const rp = c.rope_parameters;
+  if (rp != null && (typeof rp !== 'object' || Array.isArray(rp))) throw new ModelConfigError(`${source}: rope_parameters must be an object`);
+  const rope = rp as Json | undefined;
+  if (rope && rope.rope_theta === undefined && rope.rope_type === undefined) {
+    throw new ModelConfigError(`${source}: rope_parameters per attention type (${Object.keys(rope).join(', ')}) is not supported`);
+  }
+  const ropeTheta = rope ? ropeThetaOf(rope.rope_theta, `${source}: rope_parameters.rope_theta`) : num('rope_theta', 10000);
+
   const eos = c.eos_token_id;
   const eosTokenIds = Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : [];
 
@@ -138,8 +153,8 @@ export function parseModelConfig(config: string | Json, source = 'config.json'):
     intermediateSize: int('intermediate_size'),
     vocabSize: int('vocab_size'),
     rmsNormEps: num('rms_norm_eps', 1e-6),
-    ropeTheta: num('rope_theta', 10000),
-    ropeScaling: parseRopeScaling(c.rope_scaling, source),
+    ropeTheta,
+    ropeScaling: rope ? parseRopeScaling(rope, source, 'rope_parameters') : parseRopeScaling(c.rope_scaling, source),
     maxPositionEmbeddings: int('max_position_embeddings', 2048),
     tieWordEmbeddings: c.tie_word_embeddings === undefined ? false : c.tie_word_embeddings === true,
     qkvBias,
@@ -150,18 +165,24 @@ export function parseModelConfig(config: string | Json, source = 'config.json'):
   };
 }
 
-function parseRopeScaling(raw: unknown, source: string): Llama3RopeScaling | null {
+function ropeThetaOf(v: unknown, where: string): number {
+  if (v === undefined) return 10000;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ModelConfigError(`${where} must be a positive number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseRopeScaling(raw: unknown, source: string, field = 'rope_scaling'): Llama3RopeScaling | null {
   if (raw == null) return null;
-  if (typeof raw !== 'object') throw new ModelConfigError(`${source}: rope_scaling must be an object or null`);
+  if (typeof raw !== 'object') throw new ModelConfigError(`${source}: ${field} must be an object or null`);
   const r = raw as Json;
-  const type = r.rope_type ?? r.type;
+  const type = r.rope_type ?? r.type ?? (field === 'rope_parameters' ? 'default' : undefined);
   if (type === 'default') return null;
   if (type !== 'llama3') {
-    throw new ModelConfigError(`${source}: rope_scaling type "${String(type)}" is not supported (only "llama3" or none)`);
+    throw new ModelConfigError(`${source}: ${field} type "${String(type)}" is not supported (only "llama3" or none)`);
   }
   const need = (key: string): number => {
     const v = r[key];
-    if (typeof v !== 'number' || !(v > 0)) throw new ModelConfigError(`${source}: rope_scaling.${key} must be a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v > 0)) throw new ModelConfigError(`${source}: ${field}.${key} must be a positive number, got ${JSON.stringify(v)}`);
     return v;
   };
   const scaling: Llama3RopeScaling = {
@@ -172,7 +193,7 @@ function parseRopeScaling(raw: unknown, source: string): Llama3RopeScaling | nul
     originalMaxPositionEmbeddings: need('original_max_position_embeddings'),
   };
   if (scaling.highFreqFactor <= scaling.lowFreqFactor) {
-    throw new ModelConfigError(`${source}: rope_scaling.high_freq_factor (${scaling.highFreqFactor}) must exceed low_freq_factor (${scaling.lowFreqFactor})`);
+    throw new ModelConfigError(`${source}: ${field}.high_freq_factor (${scaling.highFreqFactor}) must exceed low_freq_factor (${scaling.lowFreqFactor})`);
   }
   return scaling;
 }

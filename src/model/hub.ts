@@ -84,6 +84,8 @@ export const MODEL_FILES: Array<{ file: string; optional: boolean }> = [
   { file: 'generation_config.json', optional: true },
   { file: 'tokenizer.json', optional: false },
   { file: 'tokenizer_config.json', optional: false },
+  // Where transformers ≥ 4.43 saves the chat template (tokenizer_config.json then has none).
+  { file: 'chat_template.jinja', optional: true },
 ];
 
 export function hubFileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
@@ -170,8 +172,14 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
   return res;
 }
 
-/** Size of a file on the hub, or null when it does not exist. LFS files report `x-linked-size`. */
-function remoteSize(c: Ctx, file: string): Promise<number | null> {
+/** A file as the hub has it now: its size and version (ETag; LFS files report `x-linked-size` and
+ * `x-linked-etag`, the content's hash). Null when it does not exist. */
+interface RemoteFile {
+  size: number;
+  version: string | null;
+}
+
+function remoteFile(c: Ctx, file: string): Promise<RemoteFile | null> {
   return withRetries(c, async () => {
     const deadline = new Deadline(c.timeoutMs, c.signal);
     try {
@@ -179,7 +187,8 @@ function remoteSize(c: Ctx, file: string): Promise<number | null> {
       if (!res) return null;
       const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
       if (!Number.isSafeInteger(size) || size < 0) throw new HubError(`${c.repo}: the server did not report the size of ${file}`);
-      return size;
+      const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag');
+      return { size, version: etag ? etag.replace(/^W\//, '') : null };
     } finally {
       deadline.stop();
     }
@@ -222,38 +231,38 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
     retries: opts.retries ?? DEFAULT_HUB_RETRIES,
   };
   // 1. Which files, and how big: sizes first, so progress has a true total from the start.
-  const plan: Array<{ file: string; size: number }> = [];
+  const plan: Array<{ file: string } & RemoteFile> = [];
   for (const { file, optional } of [...MODEL_FILES, { file: INDEX_FILE, optional: true }]) {
-    const size = await remoteSize(c, file);
-    if (size === null) {
+    const remote = await remoteFile(c, file);
+    if (remote === null) {
       if (optional) continue;
       throw new HubFileNotFoundError(file, repo, hubFileUrl(c.baseUrl, repo, c.revision, file));
     }
-    plan.push({ file, size });
+    plan.push({ file, ...remote });
   }
   const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set() };
   const indexEntry = plan.find((p) => p.file === INDEX_FILE);
   if (indexEntry) {
     // The index names the shards: fetch it (silently, it is reported with the rest) before sizing them.
-    await fetchIntoCache(c, indexEntry.file, indexEntry.size, session);
+    await fetchIntoCache(c, indexEntry, session);
     const src = await c.cache.open(repo, c.revision, INDEX_FILE);
     const text = new TextDecoder().decode(await src!.read(0, src!.size));
     await src!.close();
     for (const shard of shardNamesFromIndex(text, `${repo}/${INDEX_FILE}`)) {
-      const size = await remoteSize(c, shard);
-      if (size === null) throw new HubFileNotFoundError(shard, repo, hubFileUrl(c.baseUrl, repo, c.revision, shard));
-      plan.push({ file: shard, size });
+      const remote = await remoteFile(c, shard);
+      if (remote === null) throw new HubFileNotFoundError(shard, repo, hubFileUrl(c.baseUrl, repo, c.revision, shard));
+      plan.push({ file: shard, ...remote });
     }
   } else {
-    const size = await remoteSize(c, SINGLE_FILE);
-    if (size === null) {
+    const remote = await remoteFile(c, SINGLE_FILE);
+    if (remote === null) {
       throw new HubFileNotFoundError(`${SINGLE_FILE} (nor ${INDEX_FILE})`, repo, hubFileUrl(c.baseUrl, repo, c.revision, SINGLE_FILE));
     }
-    plan.push({ file: SINGLE_FILE, size });
+    plan.push({ file: SINGLE_FILE, ...remote });
   }
   // 2. Fetch what is not already complete in the cache; the total is known from the first event.
   session.bytesTotal = plan.reduce((a, p) => a + p.size, 0);
-  for (const { file, size } of plan) await fetchIntoCache(c, file, size, session, opts.onProgress);
+  for (const entry of plan) await fetchIntoCache(c, entry, session, opts.onProgress);
   return cachedHubModelFiles(c.cache, repo, c.revision);
 }
 
@@ -267,27 +276,31 @@ interface Session {
 }
 
 /** Makes `file` complete in the cache, retrying (from what is cached) as `c.retries` allows. */
-function fetchIntoCache(c: Ctx, file: string, size: number, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
-  return withRetries(c, () => fetchOnce(c, file, size, s, onProgress));
+function fetchIntoCache(c: Ctx, remote: { file: string } & RemoteFile, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
+  return withRetries(c, () => fetchOnce(c, remote, s, onProgress));
 }
 
 /** One attempt at `fetchIntoCache`. Without `onProgress` (the early index fetch) it is not
  * counted in the session's bytesDone; the later reported call counts it. */
-async function fetchOnce(c: Ctx, file: string, size: number, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
+async function fetchOnce(c: Ctx, { file, size, version }: { file: string } & RemoteFile, s: Session, onProgress?: (p: DownloadProgress) => void): Promise<void> {
   const report = (fileBytesDone: number, status: DownloadProgress['status']) => {
     const seconds = Math.max(1e-3, (Date.now() - s.started) / 1000);
     onProgress?.({ file, fileBytesDone, fileBytesTotal: size, bytesDone: s.bytesDone + fileBytesDone, bytesTotal: s.bytesTotal, bytesPerSecond: s.networkBytes / seconds, status });
   };
-  if ((await c.cache.completeSize(c.repo, c.revision, file)) === size) {
+  // The same size is not the same file: a new revision of a weight keeps its size and its header.
+  // A copy is current when the hub's version of it is the one recorded (or the hub reports none).
+  const current = async (which: 'complete' | 'partial') => version === null || (await c.cache.version(c.repo, c.revision, file, which)) === version;
+  if ((await c.cache.completeSize(c.repo, c.revision, file)) === size && (await current('complete'))) {
     report(size, s.fetched.has(file) ? 'done' : 'cached');
     if (onProgress) s.bytesDone += size;
     return;
   }
   let have = await c.cache.partialSize(c.repo, c.revision, file);
-  if (have > size) have = 0; // the remote file changed; start over
+  // Resume only the bytes of this version; If-Range has the server send it whole otherwise.
+  if (have > size || !(await current('partial'))) have = 0;
   const deadline = new Deadline(c.timeoutMs, c.signal);
   try {
-    await receive(c, file, size, s, have, deadline, report);
+    await receive(c, file, size, version, s, have, deadline, report);
   } finally {
     deadline.stop();
   }
@@ -301,13 +314,14 @@ async function fetchOnce(c: Ctx, file: string, size: number, s: Session, onProgr
 }
 
 /** The GET and its body into the cache writer; every chunk restarts the deadline. */
-async function receive(c: Ctx, file: string, size: number, s: Session, have: number, deadline: Deadline, report: (done: number, status: DownloadProgress['status']) => void): Promise<void> {
+async function receive(c: Ctx, file: string, size: number, version: string | null, s: Session, have: number, deadline: Deadline, report: (done: number, status: DownloadProgress['status']) => void): Promise<void> {
   const url = hubFileUrl(c.baseUrl, c.repo, c.revision, file);
-  const res = await request(c, file, { method: 'GET', headers: have > 0 ? { range: `bytes=${have}-` } : {} }, deadline);
+  const range = have > 0 ? { range: `bytes=${have}-`, ...(version ? { 'if-range': version } : {}) } : {};
+  const res = await request(c, file, { method: 'GET', headers: range }, deadline);
   if (!res) throw new HubFileNotFoundError(file, c.repo, url);
   const resumed = have > 0 && res.status === 206;
-  if (!resumed) have = 0; // the server ignored the range: take the whole body
-  const writer = await c.cache.openWriter(c.repo, c.revision, file, resumed);
+  if (!resumed) have = 0; // the server ignored the range (or the file changed): take the whole body
+  const writer = await c.cache.openWriter(c.repo, c.revision, file, resumed, version);
   let got = have;
   report(got, resumed ? 'resumed' : 'downloading');
   try {

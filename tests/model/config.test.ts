@@ -111,5 +111,35 @@ describe('parseModelConfig refusals', () => {
     expect(() => parseModelConfig({ ...base, torch_dtype: 'int8' })).toThrow(/torch_dtype "int8"/);
     expect(() => parseModelConfig({ ...base, attention_bias: true })).toThrow(/attention_bias=true/);
     expect(() => parseModelConfig('{not json')).toThrow(/config\.json: not valid JSON/);
+    expect(() => parseModelConfig({ ...base, quantization_config: { quant_method: 'fp8' } })).toThrow(/quantization_config is set: quantized checkpoints .* are not supported/);
+  });
+});
+
+describe('configs as transformers v5 writes them', () => {
+  // v5 moved rope_theta and rope_scaling into rope_parameters; read as before, every position
+  // would have been rotated with theta 10000.
+  const v5 = (name: string, rope: Record<string, unknown>) => {
+    const { rope_theta: _t, rope_scaling: _s, ...rest } = JSON.parse(fixture(name));
+    return { ...rest, rope_parameters: rope };
+  };
+
+  it('reads rope_parameters as the old fields: the same spec, the same frequencies', () => {
+    const qwen = parseModelConfig(v5('Qwen3-0.6B', { rope_type: 'default', rope_theta: 1_000_000 }));
+    expect(qwen).toEqual(parseModelConfig(fixture('Qwen3-0.6B')));
+    const llama = parseModelConfig(v5('Llama-3.2-1B-Instruct', { rope_type: 'llama3', rope_theta: 500_000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 }));
+    expect(llama).toEqual(parseModelConfig(fixture('Llama-3.2-1B-Instruct')));
+    expect(ropeInverseFrequencies(llama)).toEqual(ropeInverseFrequencies(parseModelConfig(fixture('Llama-3.2-1B-Instruct'))));
+  });
+
+  it('refuses what it does not run, naming rope_parameters', () => {
+    expect(() => parseModelConfig(v5('Qwen3-0.6B', { rope_type: 'yarn', rope_theta: 1e6, factor: 4 }))).toThrow(/rope_parameters type "yarn" is not supported/);
+    expect(() => parseModelConfig(v5('Qwen3-0.6B', { full_attention: { rope_type: 'default' }, sliding_attention: { rope_type: 'default' } }))).toThrow(/rope_parameters per attention type \(full_attention, sliding_attention\) is not supported/);
+    expect(() => parseModelConfig(v5('Qwen3-0.6B', { rope_type: 'default', rope_theta: -1 }))).toThrow(/rope_parameters\.rope_theta must be a positive number, got -1/);
+  });
+
+  it('takes the architecture from model_type when architectures is absent, as transformers does', () => {
+    const { architectures: _a, ...rest } = JSON.parse(fixture('SmolLM2-135M-Instruct'));
+    expect(parseModelConfig(rest).architecture).toBe('LlamaForCausalLM');
+    expect(() => parseModelConfig({ ...rest, model_type: 'mistral' })).toThrow(/architecture "model_type=mistral" is not supported/);
   });
 });

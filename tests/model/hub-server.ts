@@ -1,6 +1,8 @@
 // A static Hugging Face–style file server for tests: `${base}/${repo}/resolve/${rev}/${file}`, with
-// weights (*.safetensors) behind a 302 to `/cdn/…` carrying `x-linked-size` (as HF's LFS CDN does),
-// HEAD, `Range: bytes=N-` and a switch to cut a file's next body in half. Listens on 127.0.0.1:0.
+// weights (*.safetensors) behind a 302 to `/cdn/…` carrying `x-linked-size` and `x-linked-etag` (as
+// HF's LFS CDN does), ETags (the content's sha256), HEAD, `Range: bytes=N-` honoured only while an
+// `If-Range` ETag still matches, and a switch to cut a file's next body in half. Listens on 127.0.0.1:0.
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -32,15 +34,17 @@ export async function startHub(repos: Record<string, string>): Promise<Served> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
       return;
     }
+    const etag = `"${createHash('sha256').update(data).digest('hex')}"`;
     if (resolve && file!.endsWith('.safetensors')) {
-      res.writeHead(302, { location: `/cdn/${repo}/${file}`, 'x-linked-size': String(data.byteLength) }).end();
+      res.writeHead(302, { location: `/cdn/${repo}/${file}`, 'x-linked-size': String(data.byteLength), 'x-linked-etag': etag }).end();
       return;
     }
     let body = data;
     let status = 200;
-    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', etag };
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (range && req.method === 'GET') {
+    const ifRange = req.headers['if-range'];
+    if (range && req.method === 'GET' && (ifRange === undefined || ifRange === etag)) {
       const from = Number(range[1]);
       body = data.subarray(from);
       status = 206;

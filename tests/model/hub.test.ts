@@ -2,7 +2,7 @@
 // `${base}/${repo}/resolve/${revision}/${file}` layout (weights behind a redirect, like HF's CDN,
 // with Range support). Checks progress, the cache (skip and resume), and the errors for a 404, a
 // dropped connection and a truncated body.
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ async function sameFiles(cacheDir: string, repo: string): Promise<void> {
   const src = REPOS[repo];
   const cached = join(cacheDir, ...repo.split('/'), 'main');
   const names = (await readdir(src)).sort();
-  expect((await readdir(cached)).sort()).toEqual(names);
+  expect((await readdir(cached)).filter((n) => !n.endsWith('.version')).sort()).toEqual(names);
   for (const n of names) expect(Buffer.compare(await readFile(join(cached, n)), await readFile(join(src, n)))).toBe(0);
 }
 
@@ -119,6 +119,46 @@ describe('hub download', () => {
     expect(hub.log).toContain(`GET /cdn/test-org/tiny-single/model.safetensors bytes=${partial}-`);
     expect(events.some((e) => e.file === 'model.safetensors' && e.status === 'resumed')).toBe(true);
     await sameFiles(cacheDir, 'test-org/tiny-single');
+  });
+
+  it('fetches a file again when the hub has a new version of the same size, and never resumes across versions', async () => {
+    // A new revision of a weight keeps its size and its header: only the ETag tells them apart.
+    const repo = 'test-org/tiny-changing';
+    const dir = await tempDir();
+    await cp(REPOS['test-org/tiny-single'], dir, { recursive: true });
+    REPOS[repo] = dir;
+    const weights = join(dir, 'model.safetensors');
+    const version = async (fill: number) => {
+      const bytes = await readFile(weights);
+      bytes.fill(fill, bytes.byteLength - 64); // the last values, after the header
+      await writeFile(weights, bytes);
+    };
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    await version(0xaa);
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    await sameFiles(cacheDir, repo);
+    // Complete in the cache, changed on the hub: fetched again, not served stale.
+    await version(0xbb);
+    hub.log.length = 0;
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    expect(hub.log).toContain(`GET /cdn/${repo}/model.safetensors`);
+    await sameFiles(cacheDir, repo);
+    // Cut off half way through version 0xcc, then 0xdd appears: the rerun starts over instead of
+    // joining 0xcc's first half to 0xdd's second.
+    await version(0xcc);
+    hub.truncateNext.add('model.safetensors');
+    await expect(downloadHubModel(repo, { cache, baseUrl: hub.base, retries: 0 })).rejects.toThrow(HubTruncatedError);
+    expect(await cache.partialSize(repo, 'main', 'model.safetensors')).toBeGreaterThan(0);
+    await version(0xdd);
+    hub.log.length = 0;
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    expect(hub.log).toContain(`GET /cdn/${repo}/model.safetensors`);
+    await sameFiles(cacheDir, repo);
+    // And unchanged, it is served from the cache.
+    hub.log.length = 0;
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    expect(hub.log.filter((l) => l.startsWith('GET'))).toEqual([]);
   });
 
   it('names the file, repo and URL when the server cannot be reached, unless a complete copy is cached', async () => {

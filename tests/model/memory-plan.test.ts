@@ -54,6 +54,17 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(true); // memory unknown: only per-buffer limits are checked
   });
 
+  it('plans every weight but the embedding and LM head whole, as the engine binds them', () => {
+    // Qwen2.5-1.5B's gate_proj is 8960 × 1536 bf16 = 26.25 MiB: over a 16 MiB binding it cannot be
+    // split (only the table is), so the plan refuses instead of failing after the upload.
+    const s = spec('Qwen2.5-1.5B-Instruct');
+    const limits = { maxBufferSize: 16 * 2 ** 20, maxStorageBufferBindingSize: 16 * 2 ** 20 };
+    const plan = planMemory(s, { batch: 1, seqLen: 64, rank: 8, targets: ['q', 'v'], recompute: true }, limits);
+    expect(plan.fits).toBe(false);
+    expect(plan.problems).toContain('model.layers.0.mlp.gate_proj.weight needs 26.3 MiB in one buffer, over this GPU\'s 16.0 MiB binding limit');
+    expect(plan.problems.some((p) => p.startsWith('model.embed_tokens.weight'))).toBe(false);
+  });
+
   it('refuses a setting that does not fit, saying why and what would fit', () => {
     const s = spec('Qwen2.5-1.5B-Instruct');
     const limits = { maxBufferSize: 1 * GiB, maxStorageBufferBindingSize: 1 * GiB, memoryBytes: 8 * GiB };

@@ -65,7 +65,11 @@ const tokenize: CliCommand = {
 
     let tokenizer;
     try {
-      tokenizer = loadTokenizer(readJsonFile(join(modelDir, 'tokenizer.json')), readJsonFile(join(modelDir, 'tokenizer_config.json')));
+      const config = readJsonFile(join(modelDir, 'tokenizer_config.json')) as Record<string, unknown>;
+      // Recent transformers saves the chat template beside tokenizer_config.json, not in it.
+      const jinja = join(modelDir, 'chat_template.jinja');
+      if (config.chat_template == null && existsSync(jinja)) config.chat_template = readFileSync(jinja, 'utf8');
+      tokenizer = loadTokenizer(readJsonFile(join(modelDir, 'tokenizer.json')), config);
     } catch (err) {
       if (err instanceof CliError) throw err;
       throw new CliError(`cannot load the tokenizer from ${modelDir}: ${(err as Error).message}`);
