@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
+import { readPref, writePref } from './localPrefs.ts';
 
 export { ARM_COLORS } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
@@ -85,6 +86,23 @@ export function ablationArmIds(d: AblationDraft, training: RunConfig): string[] 
 export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: null, limit: 8, maxNewTokens: 512, batchSize: 4 };
 export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: null, mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, batchSize: 4 } };
 
+/** A form's draft as the user left it (kept across reloads, as the Training form's is), over today's
+ * defaults; its adapter choice is not kept (the run may be gone), nor an unreadable draft. */
+export function savedJobDraft<T extends object>(key: string, defaults: T): T {
+  try {
+    const saved = JSON.parse(readPref(key) ?? 'null') as Partial<T> | null;
+    if (!saved || typeof saved !== 'object') return defaults;
+    const merged = { ...defaults, ...saved } as T & { settings?: object };
+    const nested = (defaults as { settings?: object }).settings;
+    if (nested) merged.settings = { ...nested, ...(saved as { settings?: object }).settings };
+    return 'adapterRunId' in defaults ? { ...merged, adapterRunId: (defaults as { adapterRunId: AdapterChoice }).adapterRunId } : merged;
+  } catch {
+    return defaults;
+  }
+}
+
+const DRAFT_KEYS = { eval: 'studio.evalDraft', hdr: 'studio.hdrDraft', ablation: 'studio.ablationDraft' } as const;
+
 interface JobState {
   running: { kind: JobKind; progress: ProgressInfo | null } | null;
   error: string | null;
@@ -164,9 +182,9 @@ export const useJobs = create<JobState>((set, get) => {
     errorKind: null,
     notice: null,
     noticeKind: null,
-    evalDraft: DEFAULT_EVAL_DRAFT,
-    hdrDraft: DEFAULT_HDR_DRAFT,
-    ablationDraft: DEFAULT_ABLATION_DRAFT,
+    evalDraft: savedJobDraft(DRAFT_KEYS.eval, DEFAULT_EVAL_DRAFT),
+    hdrDraft: savedJobDraft(DRAFT_KEYS.hdr, DEFAULT_HDR_DRAFT),
+    ablationDraft: savedJobDraft(DRAFT_KEYS.ablation, DEFAULT_ABLATION_DRAFT),
     lastEval: null,
     streamId: null,
     streamText: '',
@@ -174,12 +192,15 @@ export const useJobs = create<JobState>((set, get) => {
 
     setEvalDraft(p) {
       set({ evalDraft: { ...get().evalDraft, ...p } });
+      writePref(DRAFT_KEYS.eval, JSON.stringify(get().evalDraft));
     },
     setHdrDraft(p) {
       set({ hdrDraft: { ...get().hdrDraft, ...p } });
+      writePref(DRAFT_KEYS.hdr, JSON.stringify(get().hdrDraft));
     },
     setAblationDraft(p) {
       set({ ablationDraft: { ...get().ablationDraft, ...p } });
+      writePref(DRAFT_KEYS.ablation, JSON.stringify(get().ablationDraft));
     },
 
     startAblation(datasetId) {

@@ -27,7 +27,7 @@ import { ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
-import { derivedRunName } from '../jobs/store/runNames.ts';
+import { derivedRunName, uniqueRunName } from '../jobs/store/runNames.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
@@ -124,7 +124,10 @@ export class StudioEngine {
     createRun: async ({ datasetId, config, name }) => {
       const model = this.jobs.requireModel();
       validateRunConfig(config);
-      const store = await new DexieWorkspace(this.requireDb(), { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: name || `${config.loss} r${config.lora.rank} lr ${config.lr}` });
+      const db = this.requireDb();
+      // A name the user gave is theirs (the guide finds its run by it); one made up here is told apart.
+      const named = name || uniqueRunName(`${config.loss} r${config.lora.rank} lr ${config.lr}`, (await db.runs.toArray()).map((r) => r.name));
+      const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: named });
       return { runId: store.runId };
     },
 

@@ -97,6 +97,25 @@ describe('records found in public datasets', () => {
     expect(checkExample(none.examples[0]).failures).toEqual([]);
   });
 
+  it('keeps a persona written before Hermes boilerplate, and says when two reasonings disagree', async () => {
+    const tools = '<tools>\n{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}\n</tools>';
+    const hermes = `You are Bob, a weather bot for Oslo.\nYou are a function calling AI model. You are provided with function signatures within <tools></tools> XML tags. Here are the available tools: ${tools}`;
+    const r = await importRecords([
+      { id: 'bob', conversations: [{ from: 'system', value: hermes }, { from: 'human', value: 'Oslo?' }, { from: 'gpt', value: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>' }] },
+      { id: 'plain', conversations: [{ from: 'system', value: `You are a function calling AI model. ${tools}` }, { from: 'human', value: 'Oslo?' }, { from: 'gpt', value: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>' }] },
+    ]);
+    const [bob, plain] = r.examples;
+    const openai = await importRecords([
+      { id: 'two', tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Paris?' }, { role: 'assistant', reasoning_content: 'One city.', content: '<think>Two cities?</think>', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }] }] },
+    ]);
+    const [two] = openai.examples;
+    expect(bob.messages[0]).toEqual({ role: 'system', content: 'You are Bob, a weather bot for Oslo.' });
+    expect(bob.tools.map((t) => t.name)).toEqual(['get_weather']);
+    expect(plain.messages.map((m) => m.role)).toEqual(['user']);
+    expect(two.target.reasoning).toBe('One city.');
+    expect(checkExample(two).failures).toEqual([{ rule: 'reasoning_as_promised', detail: 'the turn has reasoning_content and a different inline <think>; reasoning_content is kept' }]);
+  });
+
   it('flags a FunReason call list wrapped in a code fence or words instead of reading it as a reply', async () => {
     const r = await importRecords([
       { id: 'bare', system: BFCL_SYSTEM, query: 'Area for 1 and 2?', output: '<think>\nok\n</think>\n\n[calculate_triangle_area(base=1, height=2)]' },

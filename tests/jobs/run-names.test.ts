@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { createHdrRun, saveEvalRun } from '../../src/hdr/store.ts';
 import { createTrainRun, updateRunInfo } from '../../src/jobs/store/dexie.ts';
-import { derivedRunName, renamedDerivedName } from '../../src/jobs/store/runNames.ts';
+import { derivedRunName, renamedDerivedName, uniqueRunName } from '../../src/jobs/store/runNames.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { EvalReport } from '../../src/eval/index.ts';
@@ -28,6 +28,14 @@ describe('derived run names', () => {
 });
 
 const report = (n: number): EvalReport => ({ total: n, correct: 0, accuracy: 0, byCategory: {}, byRule: {}, predictions: [] }) as unknown as EvalReport;
+
+describe('uniqueRunName', () => {
+  it('tells a made-up name apart from the runs already named so', () => {
+    expect(uniqueRunName('ssb r4 lr 0.001', ['other', undefined])).toBe('ssb r4 lr 0.001');
+    expect(uniqueRunName('ssb r4 lr 0.001', ['ssb r4 lr 0.001'])).toBe('ssb r4 lr 0.001 (2)');
+    expect(uniqueRunName('ssb r4 lr 0.001', ['ssb r4 lr 0.001', 'ssb r4 lr 0.001 (2)'])).toBe('ssb r4 lr 0.001 (3)');
+  });
+});
 
 describe('updateRunInfo', () => {
   it('renames the run and the studio-named evaluations and HDR runs of its adapter, in one go', async () => {

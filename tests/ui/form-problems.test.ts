@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
-import { errorFor } from '../../src/state/jobStore.ts';
+import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';
 
 describe('numberProblem', () => {
   it('says what a field wants, in words', () => {
@@ -50,5 +50,24 @@ describe('errorFor', () => {
     expect(errorFor(playground, ['ablation'])).toBeNull();
     expect(errorFor({ error: 'Cancel failed: gone.', errorKind: null }, ['ablation'])).toBe('Cancel failed: gone.');
     expect(errorFor({ error: null, errorKind: null }, ['generate'])).toBeNull();
+  });
+});
+
+describe('savedJobDraft', () => {
+  it('brings back what the user left in a job form over today’s defaults, but not its adapter choice', () => {
+    const store = new Map<string, string>();
+    const g = globalThis as { localStorage?: unknown };
+    const before = g.localStorage;
+    g.localStorage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) };
+    try {
+      const defaults = { adapterRunId: null as string | null, limit: 8, maxNewTokens: 512, settings: { temperature: 0.7, maxRounds: 2 } };
+      expect(savedJobDraft('k', defaults)).toEqual(defaults);
+      store.set('k', JSON.stringify({ adapterRunId: 'run-gone', limit: 31, settings: { maxRounds: 5 } }));
+      expect(savedJobDraft('k', defaults)).toEqual({ adapterRunId: null, limit: 31, maxNewTokens: 512, settings: { temperature: 0.7, maxRounds: 5 } });
+      store.set('k', '{not json');
+      expect(savedJobDraft('k', defaults)).toEqual(defaults);
+    } finally {
+      g.localStorage = before;
+    }
   });
 });

@@ -29,7 +29,12 @@ export function exampleFromTurns(id: string, tools: FunctionSchema[], rawTurns: 
     const parsed = parseAssistantText(t.content);
     // A call given both structured and in the text is one call.
     if (t.calls?.length) parsed.calls = [...t.calls, ...parsed.calls.filter((c) => !t.calls!.some((s) => sameCall(s, c)))];
-    if (t.reasoning !== undefined && t.reasoning.trim() !== '') parsed.reasoning = t.reasoning.trim();
+    if (t.reasoning !== undefined && t.reasoning.trim() !== '') {
+      if (parsed.reasoning !== undefined && parsed.reasoning !== t.reasoning.trim()) {
+        parsed.issues.push({ rule: 'reasoning_format', detail: 'the turn has reasoning_content and a different inline <think>; reasoning_content is kept' });
+      }
+      parsed.reasoning = t.reasoning.trim();
+    }
     return { turn: t, parsed };
   });
   let targetIndex = -1;

@@ -36,8 +36,8 @@ function parseToolsBlock(body: string): unknown {
 
 /**
  * Splits a system prompt into the tools it declares and the instructions that are not about tools.
- * Qwen's template puts the user's own system text before "# Tools"; Hermes prompts are all tool
- * boilerplate, so nothing is kept from them.
+ * Qwen's template puts the user's own system text before "# Tools"; Hermes prompts are tool
+ * boilerplate, so only what precedes their opening sentence is kept.
  */
 export function toolsFromSystemPrompt(system: string): { tools: FunctionSchema[]; rest: string } | undefined {
   // Instructions mention the tags themselves ("within <tools></tools> XML tags"): skip empty blocks.
@@ -45,7 +45,11 @@ export function toolsFromSystemPrompt(system: string): { tools: FunctionSchema[]
   if (!m) return undefined;
   const tools = normalizeToolList(parseToolsBlock(m[1]), '<tools>');
   const qwenHeader = system.indexOf('# Tools');
-  const rest = qwenHeader >= 0 ? system.slice(0, qwenHeader).trim() : '';
+  // Hermes prompts open with their function-calling boilerplate; a persona written before it is
+  // the user's own and stays.
+  const hermesOpener = system.search(/You are a function[- ]calling AI model|You are provided with function signatures/);
+  const end = qwenHeader >= 0 ? qwenHeader : hermesOpener;
+  const rest = end > 0 ? system.slice(0, end).trim() : '';
   return { tools, rest };
 }
 

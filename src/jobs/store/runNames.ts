@@ -16,3 +16,11 @@ export function renamedDerivedName(kind: 'eval' | 'hdr', name: string | undefine
   const m = /^eval of “(.*)” on (\d+) examples$/s.exec(name);
   return m && m[1] === before ? derivedRunName('eval', after, Number(m[2])) : null;
 }
+
+/** A name the studio makes up for a new run, told apart from the runs already named so ("… (2)"):
+ * two runs with the same settings are otherwise two identical rows in every list. */
+export function uniqueRunName(base: string, taken: Iterable<string | undefined>): string {
+  const names = new Set(taken);
+  if (!names.has(base)) return base;
+  for (let k = 2; ; k++) if (!names.has(`${base} (${k})`)) return `${base} (${k})`;
+}
