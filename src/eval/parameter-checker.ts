@@ -6,7 +6,8 @@
 // Deviations from BFCL, all because JSON-like JS values cannot carry the difference: an integral
 // float (5.0) passes as an int (also as array items where BFCL wants floats), a tuple passes where
 // a list is wanted, and JSON-Schema type names ("object", "number") are accepted beside BFCL's
-// Python ones ("dict", "float").
+// Python ones ("dict", "float"); a parameter without a type (BFCL's "any" once imported, enum-only
+// schemas) is checked by its value alone, a type list by its first non-null type.
 import type { AstCheckError } from './ast-checker.ts';
 import type { JsonSchema } from '../data/example.ts';
 import { isPlainObject, isPyType, pyIn, pyRepr, pyTypeOf, standardizeString, type PyType } from './python-values.ts';
@@ -30,7 +31,16 @@ const NESTED_TYPE_CHECK = new Set(['array', 'tuple']);
 
 /** One argument against its schema and accepted values; `at` names it in the failure. */
 export function checkParameter(param: string, value: unknown, paramSchema: JsonSchema, accepted: unknown[], at: string): Failure | null {
-  const typeDescription = typeof paramSchema?.type === 'string' ? paramSchema.type : undefined;
+  const t = paramSchema?.type;
+  // A type list (["string", "null"]) is its first non-null type.
+  const typeDescription = typeof t === 'string' ? t : Array.isArray(t) ? t.find((x): x is string => typeof x === 'string' && x !== 'null') : undefined;
+  if (t === undefined || (Array.isArray(t) && typeDescription === undefined)) {
+    // No type at all: BFCL's "any" (which the importer drops, JSON Schema having no such type), or
+    // an enum-only / anyOf schema. The value alone is checked, a string as BFCL checks strings.
+    if (typeof value === 'string' && accepted.some((a) => typeof a === 'string')) return stringChecker(param, value, accepted, at);
+    if (pyIn(value, accepted)) return null;
+    return { rule: 'value_error:others', where: at, message: `Invalid value for parameter ${pyRepr(param)}: ${pyRepr(value)}. Expected one of ${pyRepr(accepted)}.` };
+  }
   const expected = typeDescription !== undefined ? PYTHON_TYPE_MAPPING[typeDescription] : undefined;
   if (!typeDescription || !expected) {
     return {

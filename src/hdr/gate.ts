@@ -31,6 +31,8 @@ export interface GateVerdict {
   candidate?: Example;
 }
 
+const TOOL_CLOSE = '</tool_call>';
+
 function countOf(text: string, needle: string): number {
   let n = 0;
   for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
@@ -62,10 +64,19 @@ export function qualityGate(hardCase: Example, output: string, round: number): G
   const answerCorrect = check.valid;
 
   const expectsCalls = categoryKind(category) !== 'irrelevance';
+  const python = hardCase.target.callSyntax === 'python';
   if (expectsCalls) {
-    const python = hardCase.target.callSyntax === 'python';
     const okFormat = python ? parsed.format === 'python' : parsed.format === 'tool_call' || parsed.format === 'json';
     if (!okFormat) fail('format', `calls written as ${parsed.format}, expected ${python ? 'a Python-call list' : '<tool_call> JSON blocks'}`);
+    // The chat template writes a reply's text before its calls: words after them would be trained
+    // in front of the call, which is not what the model wrote (special tokens like <|im_end|> aside).
+    if (parsed.format === 'tool_call') {
+      const tail = output.slice(output.lastIndexOf(TOOL_CLOSE) + TOOL_CLOSE.length).replace(/<\|[^|>]*\|>/g, '').trim();
+      if (tail) fail('format', `text after the calls ("${tail.slice(0, 40)}${tail.length > 40 ? '…' : ''}")`);
+    }
+  } else if (python && !hardCase.target.content?.trim() && parsed.format !== 'python') {
+    // The dataset says "no function applies" as [] (BFCL's prompt mode), not in words.
+    fail('format', 'answered in words; this dataset answers a question no function fits with []');
   }
 
   const reasoning = parsed.reasoning?.trim() ?? '';
@@ -78,7 +89,9 @@ export function qualityGate(hardCase: Example, output: string, round: number): G
     else if (opens === 1 && output.slice(0, output.indexOf('<think>')).trim() !== '') fail('reasoning_malformed', 'text before the <think> block');
     if (/<\/?tool_call>/.test(reasoning)) fail('reasoning_malformed', 'a <tool_call> tag inside the reasoning');
     for (const name of new Set(parsed.calls.map((c) => c.name))) {
-      if (!reasoning.includes(name)) fail('reasoning_no_function', `the reasoning never names "${name}", the function it calls`);
+      // The name as a word: "get_weathering" does not name get_weather.
+      const named = new RegExp(`(?<![\\w.])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`).test(reasoning);
+      if (!named) fail('reasoning_no_function', `the reasoning never names "${name}", the function it calls`);
     }
   }
 

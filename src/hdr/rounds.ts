@@ -12,7 +12,7 @@ import { checkExample } from '../data/quality-check.ts';
 import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
-import { SampleDeduper } from './dedupe.ts';
+import { SampleDeduper, sampleKey } from './dedupe.ts';
 import { qualityGate, type GateFailure, type GateRule } from './gate.ts';
 import { replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 import type { HdrStopReason } from './stopReason.ts';
@@ -125,6 +125,9 @@ export interface HdrRunInput {
   signal?: AbortSignal;
   /** Accuracy on evalSet before the first round, when the caller already measured it. */
   initialEvalAccuracy?: number;
+  /** Examples earlier HDR runs added to the data (`<case>#hdr<round>.<n>`): a sample equal to one of
+   * them is a duplicate, not a new example (default: the HDR examples among replayPool). */
+  earlierHdr?: Example[];
   /** Number of the first round (default 1); a resumed pool continues after its last round so
    * example ids (`<id>#hdr<round>.<n>`) stay unique. `maxRounds` counts from here. */
   firstRound?: number;
@@ -136,7 +139,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const pool = input.pool.map((c) => ({ ...c, failedOutputs: [...c.failedOutputs] }));
   const added: Example[] = [];
   const rounds: HdrRoundReport[] = [];
-  const deduper = new SampleDeduper();
+  const earlier = input.earlierHdr ?? input.replayPool.filter((e) => e.source === 'hdr');
+  const deduper = new SampleDeduper(earlier.map((e) => sampleKey(e.id.replace(/#hdr\d+(\.\d+)?$/, ''), e)));
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
     const report = await evaluateExamples(input.evalSet, evalAccess(engine), { maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal });

@@ -149,6 +149,19 @@ describe('simple: types', () => {
     expect(rule(simple(triangle, { base: ['n'], height: [5] }, { base: 'N', height: 5 }))).toBe('value_error:others');
   });
 
+  it('checks a parameter without a type by its value (BFCL’s "any" once imported), and a type list by its first non-null type', () => {
+    // The importer drops "any" (JSON Schema has no such type): the exact answer used to fail as
+    // checker:bad_schema, so HDR mined cases no answer could solve.
+    const untyped = fn('set_value', { key: { type: 'string' }, value: {} }, ['key', 'value']);
+    expect(simple(untyped, { key: ['x'], value: ['5'] }, { key: 'x', value: '5' }).valid).toBe(true);
+    expect(rule(simple(untyped, { key: ['x'], value: ['5'] }, { key: 'x', value: '6' }))).toBe('value_error:string');
+    expect(simple(untyped, { key: ['x'], value: [[1, 2]] }, { key: 'x', value: [1, 2] }).valid).toBe(true);
+    const enumOnly = fn('pick', { color: { enum: ['red', 'blue'] } }, ['color']);
+    expect(simple(enumOnly, { color: ['red'] }, { color: 'Red' }).valid).toBe(true);
+    const nullable = fn('find', { name: { type: ['string', 'null'] } }, ['name']);
+    expect(simple(nullable, { name: ['Ann'] }, { name: 'ann' }).valid).toBe(true);
+  });
+
   it('reports an unknown schema type as a schema problem, not a model failure', () => {
     const odd = fn('f', { x: { type: 'datetime' } }, ['x']);
     expect(simple(odd, { x: ['2024-01-01'] }, { x: '2024-01-01' }).errors[0]).toMatchObject({ rule: 'checker:bad_schema', where: 'calls[0].arguments.x' });

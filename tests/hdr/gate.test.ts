@@ -46,8 +46,22 @@ describe('quality gate', () => {
     expect(rules(call('get_weather', { city: 'Paris', unit: 'c' }))).toEqual(['reasoning_missing']);
   });
 
-  it('rejects reasoning that never names the function it calls', () => {
+  it('rejects reasoning that never names the function it calls, as a word', () => {
     expect(rules(`<think>Look it up for Paris.</think>${call('get_weather', { city: 'Paris', unit: 'c' })}`)).toEqual(['reasoning_no_function']);
+    expect(rules(`<think>get_weathering for Paris.</think>${call('get_weather', { city: 'Paris', unit: 'c' })}`)).toEqual(['reasoning_no_function']);
+    expect(rules(`<think>Call get_weather.</think>${call('get_weather', { city: 'Paris', unit: 'c' })}`)).toEqual([]);
+  });
+
+  it('rejects text after the calls (the template would train it in front of them), not the end-of-turn token', () => {
+    const chatter = `${good}\nLet me know if you need anything else!`;
+    expect(qualityGate(weather, chatter, 1).failures).toEqual([{ rule: 'format', detail: 'text after the calls ("Let me know if you need anything else!")' }]);
+    expect(rules(`${good}<|im_end|>`)).toEqual([]);
+  });
+
+  it('in a dataset that says "no function applies" as [], rejects a no-call answer in words', () => {
+    const none: Example = { ...weather, id: 'n1', category: 'irrelevance', messages: [{ role: 'user', content: 'Tell me a joke.' }], target: { reasoning: 'No function fits.', calls: [], callSyntax: 'python' } };
+    expect(rules('<think>No function tells jokes.</think>\n[]', none)).toEqual([]);
+    expect(qualityGate(none, '<think>No function tells jokes.</think>\nSorry, I cannot.', 1).failures).toContainEqual({ rule: 'format', detail: 'answered in words; this dataset answers a question no function fits with []' });
   });
 
   it('rejects a wrong function or wrong value under the answer rule', () => {

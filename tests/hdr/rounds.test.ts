@@ -135,6 +135,18 @@ describe('HDR rounds', () => {
     await expect(runHdrRounds({ pool: [], evalSet: [], replayPool: [], engine, settings: settings(), firstRound: 0 })).rejects.toThrow(/firstRound/);
   });
 
+  it('counts a sample an earlier HDR run already added as a duplicate, not a new example', async () => {
+    // Every studio HDR run mines the training side again and appends what it accepts: the same
+    // answer to the same case used to be added once per run.
+    const a = ex('a');
+    const { engine } = scripted([a], (id) => right(id));
+    const first = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], engine, settings: settings({ maxRounds: 1 }) });
+    expect(first.added.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    const second = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, ...first.added], engine, settings: settings({ maxRounds: 1 }), firstRound: 2 });
+    expect(second.added).toEqual([]);
+    expect(second.rounds[0]).toMatchObject({ gatePassed: 3, accepted: 0, duplicates: 3 });
+  });
+
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
     const cases = ['a', 'b'].map(ex);
     const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' || id === 'a' ? right(id) : wrong(id)));
