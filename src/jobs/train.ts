@@ -15,7 +15,7 @@ import type { RunStatus } from '../data/db.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
-import { Trainer, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import type { JobContext, RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -134,7 +134,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   } catch (err) {
     await store.flush().catch(() => undefined);
     const lost = err instanceof GpuDeviceLostError || gpu.ctx.lostError;
-    const message = lost ? `${(err as Error).message} Resume the run to continue from its last checkpoint.` : `${(err as Error).name}: ${(err as Error).message}`;
+    // A divergence says what happened in words; other errors keep their class for the bug report.
+    const message = lost ? `${(err as Error).message} Resume the run to continue from its last checkpoint.` : err instanceof TrainingDivergedError ? (err as Error).message : `${(err as Error).name}: ${(err as Error).message}`;
     return await status('failed', trainer.step, message);
   } finally {
     trainer.destroy();

@@ -242,7 +242,10 @@ export class Trainer {
     const totals = await this.readSegmentTotals();
     const norm = (await readF32(this.gpu.ctx, this.normResult, 2))[GRAD_NORM_INDEX.norm];
     const value = lossValue(this.mode, this.alpha, totals);
-    if (!Number.isFinite(norm) || !Number.isFinite(value.loss)) {
+    // Non-finite, or collapsed: an overflow can saturate the model into the same logits for every
+    // token (loss ≈ ln V) with a gradient of exactly zero, where nothing will ever train again.
+    const collapsed = norm === 0 && value.loss > 0.5 * Math.log(this.model.spec.vocabSize);
+    if (!Number.isFinite(norm) || !Number.isFinite(value.loss) || collapsed) {
       throw new TrainingDivergedError(this.step + 1, norm, value.loss);
     }
     this.balance = this.balanceAfter(value);

@@ -51,12 +51,31 @@ describe('studio train', () => {
     const again = studio('train', '--model', model, '--out', out, '--steps', '1', ...common);
     expect(again.code).toBe(2);
     expect(again.err.trim().split('\n').at(-1)).toBe(`studio train: --out ${out} already holds a run (run.json); continue it with --resume, or choose another folder`);
-    // A resume that cannot go on (another rank) fails, and the run keeps its config and examples.
-    const other = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', ...common.filter((a, i, all) => all[i - 1] !== '--rank' && a !== '--rank'), '--rank', '4');
-    expect(other.code).toBe(1);
+    // A resume keeps the run's own settings: other ones (another rank, lr or split) are refused, only
+    // --steps may grow (it used to go on with the new lr and split as if the run had always had them).
+    const other = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
+    expect(other.code).toBe(2);
+    expect(other.err.trim().split('\n').at(-1)).toBe(
+      `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7; --split-seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
+    );
+    // A resume that cannot go on (a truncated checkpoint) fails, and the run keeps its config and examples.
+    const checkpoint = join(out, 'checkpoint.safetensors');
+    writeFileSync(checkpoint, readFileSync(checkpoint).subarray(0, 200));
+    const broken = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', ...common);
+    expect(broken.code).toBe(1);
     const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(after).toMatchObject({ status: 'failed', config: run.config, examples: run.examples });
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('stops a run whose model collapsed (loss ln V, gradient exactly 0) instead of saving a dead adapter as done', { timeout: 300_000 }, () => {
+    // At lr 100 the embedded model saturates into the same logits for every token by step 3: no
+    // NaN ever appears, and the run used to finish "done" with a useless adapter.
+    const out = mkdtempSync(join(tmpdir(), 'studio-diverge-'));
+    const r = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '100', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', ...common.slice(0, 2), '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n').at(-1)).toMatch(/^studio train: training failed at step \d: training diverged at step \d \(loss 11\.93\d+, gradient norm 0\); resume from the last checkpoint with a lower learning rate/);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status).toBe('failed');
   });
 
   it('--dump-step writes the first step’s inputs, per-token NLL, losses, α and every LoRA gradient', { timeout: 600_000 }, async () => {

@@ -2,20 +2,20 @@
 // engine. Owns flags, the run folder and printing; the training loop is src/jobs/train.ts, the same
 // one the studio's worker runs. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable
 // checkpoint to --out (src/jobs/store/folder.ts).
-import { existsSync, writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import type { BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep } from '../../jobs/train.ts';
-import { CHECKPOINT_FILE, readBalanceFile, RunFolderStore, type RunFolderFacts, type RunSource } from '../../jobs/store/folder.ts';
+import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunFolderFacts, type RunSource } from '../../jobs/store/folder.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -140,6 +140,31 @@ function balanceFromFlag(path: string, config: RunConfig): BalanceState {
   return state;
 }
 
+/** Settings a resumed run may change: how long it runs, and how often it evaluates and checkpoints.
+ * Anything else would silently mix two runs in one curve (another lr from the next step on, another
+ * split under the same data cursor). */
+const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples']);
+
+function checkResumeMatches(out: string, config: RunConfig, splitSeed: number): void {
+  const path = join(out, RUN_JSON);
+  if (!existsSync(path)) return; // the checkpoint check below names what is missing
+  let stored: { config?: Record<string, unknown>; source?: { splitSeed?: number } };
+  try {
+    stored = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return;
+  }
+  if (!stored.config) return;
+  const now = config as unknown as Record<string, unknown>;
+  const differ = Object.keys(stored.config).filter((k) => !RESUME_MAY_CHANGE.has(k) && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]));
+  const said = differ.map((k) => (k === 'lora' ? `LoRA ${JSON.stringify(stored.config![k])} → ${JSON.stringify(now[k])}` : `${inFlagWords(k)} ${JSON.stringify(stored.config![k])} → ${JSON.stringify(now[k])}`));
+  const storedSplit = stored.source?.splitSeed ?? (stored.config.seed as number | undefined);
+  if (storedSplit !== undefined && storedSplit !== splitSeed) said.push(`--split-seed ${storedSplit} → ${splitSeed}`);
+  if (said.length) {
+    throw new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`, 2);
+  }
+}
+
 const train: CliCommand = {
   summary: 'fine-tune a LoRA adapter with the SSB loss; writes a PEFT adapter and metrics',
   usage,
@@ -157,6 +182,7 @@ const train: CliCommand = {
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
+    if (f.resume) checkResumeMatches(out, config, splitSeed);
     const adapter = await readAdapter(model.spec, f.adapter);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
 
