@@ -125,9 +125,6 @@ export interface HdrRunInput {
   signal?: AbortSignal;
   /** Accuracy on evalSet before the first round, when the caller already measured it. */
   initialEvalAccuracy?: number;
-  /** Examples earlier HDR runs added to the data (`<case>#hdr<round>.<n>`): a sample equal to one of
-   * them is a duplicate, not a new example (default: the HDR examples among replayPool). */
-  earlierHdr?: Example[];
   /** Number of the first round (default 1); a resumed pool continues after its last round so
    * example ids (`<id>#hdr<round>.<n>`) stay unique. `maxRounds` counts from here. */
   firstRound?: number;
@@ -139,7 +136,9 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const pool = input.pool.map((c) => ({ ...c, failedOutputs: [...c.failedOutputs] }));
   const added: Example[] = [];
   const rounds: HdrRoundReport[] = [];
-  const earlier = input.earlierHdr ?? input.replayPool.filter((e) => e.source === 'hdr');
+  // Earlier HDR runs' examples are in the data (`<case>#hdr<round>.<n>`): a sample equal to one of
+  // them is a duplicate, not a new example.
+  const earlier = input.replayPool.filter((e) => e.source === 'hdr');
   const deduper = new SampleDeduper(earlier.map((e) => sampleKey(e.id.replace(/#hdr\d+(\.\d+)?$/, ''), e)));
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;

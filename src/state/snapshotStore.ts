@@ -90,7 +90,8 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
       set({ notice: `Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.` });
     } catch (err) {
       // The importer names the file itself when the problem is the file (not one of its entries).
-      const why = (err as Error).message.replace(new RegExp(`^${file.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
+      const message = (err as Error).message;
+      const why = message.startsWith(`${file.name}: `) ? message.slice(file.name.length + 2) : message;
       set({ error: `Could not open ${file.name}: ${why}. Nothing was imported; your runs and datasets are unchanged.` });
     } finally {
       set({ busy: null });

@@ -87,13 +87,19 @@ const tokenize: CliCommand = {
     // earlier output as it was.
     const partPath = `${outPath}.partial`;
     const out = createWriteStream(partPath);
-    let streamError: Error | null = null;
-    out.on('error', (err) => (streamError = err));
+    const stream: { error?: Error } = {};
+    out.on('error', (err) => (stream.error = err));
     try {
       await once(out, 'open');
     } catch (err) {
       throw new CliError(`cannot write ${partPath}: ${(err as Error).message}`);
     }
+    /** Anything that ends the run before the rename takes the partial file with it. */
+    const discard = (err: unknown): never => {
+      out.destroy();
+      rmSync(partPath, { force: true });
+      throw stream.error ? new CliError(`writing ${outPath} failed: ${stream.error.message}`) : err;
+    };
     const quality = qualityTally();
     const lengths = lengthAccumulator();
     let skippedRecords = 0;
@@ -130,28 +136,18 @@ const tokenize: CliCommand = {
           written++;
         }
       }
+      out.end();
+      await once(out, 'finish');
     } catch (err) {
-      out.destroy();
-      rmSync(partPath, { force: true });
-      throw err;
-    }
-    out.end();
-    if (!streamError) await Promise.race([once(out, 'finish'), once(out, 'error')]).catch(() => undefined);
-    if (streamError) {
-      rmSync(partPath, { force: true });
-      throw new CliError(`writing ${outPath} failed: ${(streamError as Error).message}`);
+      discard(err);
     }
     for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
     for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered']] as const) {
       if (count > NOTES_SHOWN) console.error(`  … and ${count - NOTES_SHOWN} more ${what}`);
     }
-    if (written + tooLong + failedRender + failedQuality === 0) {
-      rmSync(partPath, { force: true });
-      throw new CliError('no examples could be imported from the data files');
-    }
+    if (written + tooLong + failedRender + failedQuality === 0) discard(new CliError('no examples could be imported from the data files'));
     if (written === 0) {
-      rmSync(partPath, { force: true });
-      throw new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check`].filter(Boolean).join(', ')}); ${outPath} is unchanged`);
+      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
     }
     renameSync(partPath, outPath);
 

@@ -1,7 +1,8 @@
 // FunReason / BalanceSFT records: a BFCL prompt-mode system prompt listing the functions as JSON,
 // a user query, and an assistant target `<think>…</think>\n\n[func(a=1, b='x')]`. The record may
 // be shaped as OpenAI `messages`, ShareGPT `conversations` (either with the system prompt beside
-// them in `system`, as LLaMA-Factory keeps it), or flat `{system, query|instruction, output|response}`. The system prompt is kept (it is the prompt the model trains on) and the calls
+// them in `system`, as LLaMA-Factory keeps it), or flat `{system, query|instruction,
+// output|response}`. The system prompt is kept (it is the prompt the model trains on) and the calls
 // keep their Python syntax when rendered.
 // Never rewrites the system prompt into native tool declarations.
 import type { Example } from '../example.ts';
