@@ -92,6 +92,9 @@ export function applyLossWeights(mb: MicroBatch, w: LossWeights): void {
 export interface DataCursor {
   epoch: number;
   index: number;
+  /** This epoch's examples passed over because the step that crossed into the epoch already held
+   * them (from the previous one); taken at the epoch's end. Absent when none. */
+  deferred?: number[];
 }
 
 /** The permutation of `n` examples for `epoch`, a pure function of (seed, epoch) so a resumed run
@@ -116,19 +119,41 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
   return order;
 }
 
-/** Takes the next `count` example indices from the cursor, wrapping into the next epoch. */
+/**
+ * Takes the next `count` example indices from the cursor, wrapping into the next epoch. Every
+ * example comes once per epoch, and a step that crosses into a new epoch never holds an example
+ * twice: the new epoch's copies of the previous epoch's last examples wait for the epoch's end
+ * (unless the step is larger than the training set, where repeats cannot be avoided).
+ */
 export function takeIndices(n: number, seed: number, cursor: DataCursor, count: number): { indices: number[]; next: DataCursor } {
   if (n === 0) throw new Error('the training set is empty');
   const indices: number[] = [];
+  const inStep = new Set<number>();
+  const distinct = count <= n;
   let { epoch, index } = cursor;
+  const deferred = [...(cursor.deferred ?? [])];
   let order = epochOrder(n, seed, epoch);
   while (indices.length < count) {
     if (index >= n) {
+      if (deferred.length) {
+        const j = deferred.shift()!;
+        indices.push(j);
+        inStep.add(j);
+        continue;
+      }
       epoch++;
       index = 0;
       order = epochOrder(n, seed, epoch);
     }
-    indices.push(order[index++]);
+    const j = order[index++];
+    if (distinct && inStep.has(j)) {
+      deferred.push(j);
+      continue;
+    }
+    indices.push(j);
+    inStep.add(j);
   }
-  return { indices, next: { epoch, index } };
+  // At an epoch's exact end the cursor moves on, so the next step reports the epoch it is in.
+  if (index >= n && deferred.length === 0) return { indices, next: { epoch: epoch + 1, index: 0 } };
+  return { indices, next: deferred.length ? { epoch, index, deferred } : { epoch, index } };
 }

@@ -63,7 +63,8 @@ function parseMeta<T>(label: string, meta: Record<string, string>, key: string, 
 
 const isCursor = (v: unknown): v is DataCursor => {
   const c = v as DataCursor;
-  return typeof c === 'object' && c !== null && Number.isInteger(c.epoch) && c.epoch >= 0 && Number.isInteger(c.index) && c.index >= 0;
+  const whole = (x: unknown) => Number.isInteger(x) && (x as number) >= 0;
+  return typeof c === 'object' && c !== null && whole(c.epoch) && whole(c.index) && (c.deferred === undefined || (Array.isArray(c.deferred) && c.deferred.every(whole)));
 };
 // JSON writes NaN and Infinity as null, so a diverged balance state fails the number test here.
 const isTheta = (v: unknown): v is ScalarAdamState => {
@@ -112,7 +113,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'):
   if (!Number.isInteger(step) || step < 0) throw new CheckpointFileError(label, `bad step ${JSON.stringify(meta.step ?? null)}`);
   const state: TrainerState = {
     step,
-    cursor: parseMeta(label, meta, 'cursor', isCursor, '{epoch, index} of whole numbers'),
+    cursor: parseMeta(label, meta, 'cursor', isCursor, '{epoch, index, deferred?} of whole numbers'),
     balance: readBalance(label, meta),
     loraParams,
     adamM,

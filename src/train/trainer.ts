@@ -319,6 +319,8 @@ export class Trainer {
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);
     writeBuffer(this.gpu.ctx, lora.adamV, s.adamV);
+    const outside = s.cursor.deferred?.find((j) => j >= this.train.length);
+    if (outside !== undefined) throw new Error(`checkpoint's data cursor names example ${outside + 1}, but the training set has ${this.train.length}`);
     this.step = s.step;
     this.cursor = { ...s.cursor };
     this.useBalance(s.balance);

@@ -68,6 +68,9 @@ describe('trainer checkpoints on resume', () => {
     u.balance = { rule: 'uncertainty', logVarCot: 0.3, logVarCall: Infinity };
     await expect(decodeCheckpoint(encodeCheckpoint(u), 'ckpt')).rejects.toThrow(/metadata "balance": uncertainty: logVarCot and logVarCall must be finite/);
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: -1, index: 0 } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
+    await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: 1, index: 3, deferred: [2, -1] } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
+    const deferred = { ...state(), cursor: { epoch: 1, index: 3, deferred: [7, 2] } };
+    expect((await decodeCheckpoint(encodeCheckpoint(deferred), 'ckpt')).state.cursor).toEqual(deferred.cursor);
   });
 });
 

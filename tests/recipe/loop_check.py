@@ -42,7 +42,7 @@ for c in ref['orders']:
     ok(f'epoch_order n={c["n"]} seed={c["seed"]} epoch={c["epoch"]}', D.epoch_order(c['n'], c['seed'], c['epoch']) == c['order'], c['order'][:8])
 for c in ref['takes']:
     got, cursor = D.take_indices(c['n'], c['seed'], tuple(c['cursor']), c['count'])
-    ok(f'take_indices n={c["n"]} from {c["cursor"]}', got == c['indices'] and list(cursor) == c['next'], (got[:8], cursor))
+    ok(f'take_indices n={c["n"]} from {c["cursor"]}', got == c['indices'] and [cursor[0], cursor[1], list(cursor[2])] == c['next'], (got[:8], cursor))
 for c in ref['schedules']:
     got = [D.learning_rate(c['kind'], c['lr'], c['warmup'], c['total'], s) for s in range(len(c['lrs']))]
     ok(f'learning_rate {c["kind"]} warmup {c["warmup"]}', all(abs(a - b) <= 1e-15 + 1e-12 * abs(b) for a, b in zip(got, c['lrs'])), (got[:4], c['lrs'][:4]))

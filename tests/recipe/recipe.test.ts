@@ -38,7 +38,7 @@ import { dumpStep } from '../../src/jobs/train.ts';
 import { storedExamples } from '../../src/jobs/store/dexie.ts';
 import { parsePeftAdapterConfig, peftAdapterConfig } from '../../src/model/peft.ts';
 import { TINY_QWEN3_DEFAULT, tinyModelSpec } from '../../src/model/tiny-model.ts';
-import { epochOrder, takeIndices } from '../../src/train/batching.ts';
+import { epochOrder, takeIndices, type DataCursor } from '../../src/train/batching.ts';
 import { learningRate, type ScheduleKind } from '../../src/train/schedule.ts';
 import { BALANCE_RULES, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
@@ -225,10 +225,20 @@ describe('studio recipe', () => {
 
     // The transformers-free parts against the studio's own order, cursor and schedule.
     const orders = [[11, 42, 0], [11, 42, 1], [300, 7, 3], [5, 2 ** 31 + 5, 0]].map(([n, seed, epoch]) => ({ n, seed, epoch, order: [...epochOrder(n, seed, epoch)] }));
+    // Steps that cross an epoch (some deferring a repeat to the epoch's end), one larger than the set,
+    // and a run of 4-example steps over 10 examples taken step by step through its deferred cursors.
+    const asList = (c: DataCursor) => [c.epoch, c.index, c.deferred ?? []];
     const takes = [[11, 42, [0, 0], 25], [11, 42, [0, 9], 4], [300, 1, [2, 290], 40]].map(([n, seed, cursor, count]) => {
       const r = takeIndices(n as number, seed as number, { epoch: (cursor as number[])[0], index: (cursor as number[])[1] }, count as number);
-      return { n, seed, cursor, count, indices: r.indices, next: [r.next.epoch, r.next.index] };
+      return { n, seed, cursor: [...(cursor as number[]), []] as (number | number[])[], count, indices: r.indices, next: asList(r.next) };
     });
+    let walk: DataCursor = { epoch: 0, index: 0 };
+    for (let step = 0; step < 12; step++) {
+      const r = takeIndices(10, 5, walk, 4);
+      takes.push({ n: 10, seed: 5, cursor: asList(walk), count: 4, indices: r.indices, next: asList(r.next) });
+      walk = r.next;
+    }
+    expect(takes.some((t) => (t.next[2] as number[]).length > 0), 'some step defers a repeat').toBe(true);
     const schedules = (['cosine', 'linear', 'constant'] as ScheduleKind[]).flatMap((kind) =>
       [0, 3].map((warmup) => ({ kind, lr: 2e-4, warmup, total: 17, lrs: Array.from({ length: 20 }, (_, s) => learningRate({ kind, lr: 2e-4, warmupSteps: warmup, totalSteps: 17 }, s)) })),
     );

@@ -32,10 +32,47 @@ describe('data order', () => {
   });
 
   it('a resumed cursor continues exactly where an uninterrupted run would be', () => {
-    const straight = takeIndices(7, 3, { epoch: 0, index: 0 }, 12).indices;
-    const first = takeIndices(7, 3, { epoch: 0, index: 0 }, 5);
-    const second = takeIndices(7, 3, first.next, 7);
-    expect([...first.indices, ...second.indices]).toEqual(straight);
-    expect(second.next).toEqual({ epoch: 1, index: 5 });
+    // The trainer takes a step's worth each time; a resume restores the cursor between two steps.
+    const steps = (from: { epoch: number; index: number }, k: number) => {
+      const out: number[][] = [];
+      let c = from;
+      for (let i = 0; i < k; i++) {
+        const r = takeIndices(7, 3, c, 5);
+        out.push(r.indices);
+        c = r.next;
+      }
+      return { out, cursor: c };
+    };
+    const straight = steps({ epoch: 0, index: 0 }, 9).out;
+    const first = steps({ epoch: 0, index: 0 }, 4);
+    const resumed = steps(JSON.parse(JSON.stringify(first.cursor)), 5);
+    expect([...first.out, ...resumed.out]).toEqual(straight);
+  });
+
+  it('gives every example once per epoch and never twice in a step that crosses epochs', () => {
+    for (const [n, count] of [[10, 4], [7, 5], [13, 13], [9, 2]]) {
+      let c = { epoch: 0, index: 0 } as Parameters<typeof takeIndices>[2];
+      const seen: number[] = [];
+      for (let step = 0; step < 40; step++) {
+        const r = takeIndices(n, 11, c, count);
+        expect(new Set(r.indices).size, `n=${n} step ${step}: ${r.indices}`).toBe(count);
+        seen.push(...r.indices);
+        c = r.next;
+      }
+      for (let e = 0; (e + 1) * n <= seen.length; e++) {
+        expect([...seen.slice(e * n, (e + 1) * n)].sort((a, b) => a - b), `n=${n} epoch ${e}`).toEqual([...Array(n).keys()]);
+      }
+    }
+  });
+
+  it('moves the cursor to the next epoch at an exact epoch end', () => {
+    expect(takeIndices(6, 1, { epoch: 0, index: 0 }, 3).next).toEqual({ epoch: 0, index: 3 });
+    expect(takeIndices(6, 1, { epoch: 0, index: 3 }, 3).next).toEqual({ epoch: 1, index: 0 });
+  });
+
+  it('repeats within a step only when the step is larger than the training set', () => {
+    const r = takeIndices(3, 1, { epoch: 0, index: 0 }, 7);
+    expect(r.indices).toHaveLength(7);
+    expect(r.next).toEqual({ epoch: 2, index: 1 });
   });
 });

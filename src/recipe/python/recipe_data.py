@@ -63,19 +63,36 @@ def epoch_order(n, seed, epoch):
 
 
 def take_indices(n, seed, cursor, count):
-    """The next `count` example indices from cursor (epoch, index), wrapping into the next epoch."""
+    """The next `count` example indices from cursor (epoch, index, deferred), wrapping into the next
+    epoch: the studio's takeIndices. Every example comes once per epoch; a step that crosses into a
+    new epoch holds no example twice (the new epoch's copies wait in `deferred` for its end) unless
+    the step is larger than the training set."""
     if n == 0:
         raise ValueError('the training set is empty')
-    epoch, index = cursor
+    epoch, index = cursor[0], cursor[1]
+    deferred = list(cursor[2]) if len(cursor) > 2 else []
+    distinct = count <= n
     order = epoch_order(n, seed, epoch)
-    out = []
+    out, in_step = [], set()
     while len(out) < count:
         if index >= n:
+            if deferred:
+                j = deferred.pop(0)
+                out.append(j)
+                in_step.add(j)
+                continue
             epoch, index = epoch + 1, 0
             order = epoch_order(n, seed, epoch)
-        out.append(order[index])
+        j = order[index]
         index += 1
-    return out, (epoch, index)
+        if distinct and j in in_step:
+            deferred.append(j)
+            continue
+        out.append(j)
+        in_step.add(j)
+    if index >= n and not deferred:
+        return out, (epoch + 1, 0, ())
+    return out, (epoch, index, tuple(deferred))
 
 
 def step_plan(examples_per_step, per_device_batch, world_size):
