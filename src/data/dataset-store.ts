@@ -3,7 +3,7 @@
 // example, re-splitting, and deleting a dataset in two steps (describe → confirm with the token).
 // Never deletes without the confirmation token, and never leaves a dataset half written or half
 // deleted: each of those is one transaction.
-import type { DatasetRow, ExampleRow, StudioDb } from './db.ts';
+import type { DatasetRow, ExampleRow, RunRow, StudioDb } from './db.ts';
 import type { Example } from './example.ts';
 import { datasetFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
@@ -129,13 +129,24 @@ export async function describeDatasetDeletion(db: StudioDb, datasetId: string): 
   return { datasetId, name: d.name, exampleCount, hardCaseCount, runCount, confirmToken: `delete:${datasetId}:${exampleCount}:${hardCaseCount}` };
 }
 
-/** Step two: removes the dataset, its examples and its hard cases in one transaction. */
+/** Step two: removes the dataset, its examples and its hard cases in one transaction. Training runs
+ * that used it keep a summary of it (name, fingerprint, counts, split), as a snapshot's runs do, so
+ * they can still be exported, shared and compared. */
 export async function deleteDataset(db: StudioDb, datasetId: string, confirmToken: string): Promise<void> {
   await db.transaction('rw', db.datasets, db.examples, db.hardCases, db.runs, async () => {
     const plan = await describeDatasetDeletion(db, datasetId);
     if (confirmToken !== plan.confirmToken) {
       throw new Error(`deleting dataset "${plan.name}" was not confirmed: call describeDatasetDeletion and pass its confirmToken (the dataset may have changed since)`);
     }
+    const d = (await db.datasets.get(datasetId))!;
+    const side = (split: 'train' | 'eval') => db.examples.where('[datasetId+split+included]').equals([datasetId, split, 1]).count();
+    const datasetSummary = { name: d.name, fingerprint: d.fingerprint, examples: d.exampleCount, train: await side('train'), eval: await side('eval'), split: d.split };
+    await db.runs
+      .where('datasetId')
+      .equals(datasetId)
+      .modify((r: RunRow & { datasetSummary?: unknown }) => {
+        if (r.kind === 'train' && !r.datasetSummary) r.datasetSummary = datasetSummary;
+      });
     await db.examples.where('datasetId').equals(datasetId).delete();
     await db.hardCases.where('datasetId').equals(datasetId).delete();
     await db.datasets.delete(datasetId);

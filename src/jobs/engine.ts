@@ -21,6 +21,8 @@ interface Running {
   /** Set for a training run: pause and stop address it by run id. */
   trainingRunId?: string;
   abort: AbortController;
+  /** When it started (ms): the rows it set running since are the ones it writes. */
+  since: number;
 }
 
 export class JobEngine {
@@ -51,7 +53,7 @@ export class JobEngine {
     }
     if (busy) throw new Error(trainingRunId !== undefined ? `${busy.label} is using the GPU; wait for it or cancel it first` : `${busy.label} is running; wait for it or cancel it first`);
     const model = this.requireModel();
-    const running: Running = { label, trainingRunId, abort: new AbortController() };
+    const running: Running = { label, trainingRunId, abort: new AbortController(), since: Date.now() };
     this.running = running;
     try {
       return await job({ gpu: await this.device(), model, progress, signal: running.abort.signal }, input);
@@ -81,6 +83,14 @@ export class JobEngine {
   interrupt(runId: string, how: RunInterruption): void {
     if (this.running?.trainingRunId !== runId) throw new Error(`run ${runId} is not training`);
     this.running.abort.abort(how);
+  }
+
+  /** How the running job is named when it is writing this run row (its training run, or a row it
+   * set running since it started: an HDR run, an ablation and its arms), else null. */
+  writing(row: { id: string; status: string; updatedAt: number }): string | null {
+    const r = this.running;
+    if (!r || row.status !== 'running') return null;
+    return r.trainingRunId === row.id || row.updatedAt >= r.since ? r.label : null;
   }
 
   /** Aborts the running job that is not a training run (it ends with what it has). */

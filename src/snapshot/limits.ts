@@ -36,6 +36,10 @@ export const RUN_JSON_LIMITS = {
   nameChars: 200,
   idChars: 200,
   messageChars: 10_000,
+  /** A run's own tags and notes (the Runs panel's editor refuses more). */
+  maxTags: 20,
+  tagChars: 100,
+  notesChars: 10_000,
 };
 
 export const DATASET_LIMITS = {

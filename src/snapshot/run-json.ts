@@ -71,7 +71,7 @@ export interface EvaluationSummary {
 export interface RunJson {
   schema: typeof RUN_SCHEMA;
   exportedAt: number;
-  run: { id: string; name: string; createdAt: number; status: RunStatus; lastStep?: number; message?: string };
+  run: { id: string; name: string; createdAt: number; status: RunStatus; lastStep?: number; message?: string; tags?: string[]; notes?: string };
   config: RunConfig;
   model: { ref: string; spec: ModelSpecSummary };
   dataset: { name: string; fingerprint: string; examples: number; train?: number; eval?: number; split?: { seed: number; evalFraction: number } };
@@ -204,7 +204,16 @@ export const evaluationSummary: Check<EvaluationSummary> = obj({
 const runJsonShape = obj({
   schema: literal(RUN_SCHEMA),
   exportedAt: timestamp,
-  run: obj({ id, name, createdAt: timestamp, status: oneOf(RUN_STATUSES), lastStep: opt(count), message: opt(str({ max: L.messageChars })) }),
+  run: obj({
+    id,
+    name,
+    createdAt: timestamp,
+    status: oneOf(RUN_STATUSES),
+    lastStep: opt(count),
+    message: opt(str({ max: L.messageChars })),
+    tags: opt(arr(str({ max: L.tagChars, min: 1 }), { max: L.maxTags })),
+    notes: opt(str({ max: L.notesChars })),
+  }),
   config: runConfig,
   model: obj({ ref: str({ max: 300, min: 1 }), spec: modelSpecSummary }),
   dataset: obj({

@@ -10,6 +10,7 @@ import { SHARE_LIMITS as L } from './limits.ts';
 import { evaluationSummary, RUN_STATUSES, type EvaluationSummary, type HdrRoundSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { arr, checkEntry, FieldError, int, literal, num, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
 import { inflateCapped } from './zip.ts';
+import { balanceSettingsOf, type RunConfig } from '../train/config.ts';
 
 export const SHARE_SCHEMA = 'balancesft-share/1';
 export const SHARE_PREFIX = '#share=';
@@ -26,7 +27,24 @@ export interface ShareSummary {
   status: RunStatus;
   createdAt: number;
   lastStep?: number;
-  config: { loss: string; lr: number; steps: number; rank: number; alpha: number; targets: string[]; batchSize: number; gradAccum: number; seqLen: number; schedule: string; seed: number };
+  config: {
+    loss: string;
+    lr: number;
+    steps: number;
+    rank: number;
+    alpha: number;
+    targets: string[];
+    batchSize: number;
+    gradAccum: number;
+    seqLen: number;
+    schedule: string;
+    seed: number;
+    /** SSB's balance rule and α's start and bounds (links made before they were carried have none). */
+    balanceRule?: string;
+    alpha0?: number;
+    alphaMin?: number;
+    alphaMax?: number;
+  };
   dataset: { name: string; fingerprint: string; examples: number };
   headline: {
     finalLoss?: number;
@@ -57,6 +75,13 @@ function metricCurve(points: ReadonlyArray<{ step: number }>, key: string): Curv
 }
 
 const last = (c: Curve): number | undefined => c.values.at(-1);
+
+/** The balance settings an SSB run learns α with; none for a loss that learns no α. */
+function balanceOf(c: RunConfig): Pick<ShareSummary['config'], 'balanceRule' | 'alpha0' | 'alphaMin' | 'alphaMax'> {
+  if (c.loss !== 'ssb') return {};
+  const b = balanceSettingsOf(c);
+  return { balanceRule: b.rule, alpha0: b.alpha0, alphaMin: b.alphaMin, alphaMax: b.alphaMax };
+}
 
 /** The summary a share link carries, with every curve downsampled to `maxPoints`. */
 export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultPointsPerCurve): ShareSummary {
@@ -89,7 +114,7 @@ export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultP
     status: run.run.status,
     createdAt: run.run.createdAt,
     lastStep: run.run.lastStep,
-    config: { loss: c.loss, lr: c.lr, steps: c.steps, rank: c.lora.rank, alpha: c.lora.alpha, targets: [...c.lora.targets], batchSize: c.batchSize, gradAccum: c.gradAccum, seqLen: c.seqLen, schedule: c.schedule, seed: c.seed },
+    config: { loss: c.loss, lr: c.lr, steps: c.steps, rank: c.lora.rank, alpha: c.lora.alpha, targets: [...c.lora.targets], batchSize: c.batchSize, gradAccum: c.gradAccum, seqLen: c.seqLen, schedule: c.schedule, seed: c.seed, ...balanceOf(c) },
     dataset: { name: run.dataset.name, fingerprint: run.dataset.fingerprint, examples: run.dataset.examples },
     headline: Object.fromEntries(Object.entries(headline).filter(([, v]) => v !== undefined)),
     evaluation: run.evaluation,
@@ -147,6 +172,10 @@ const shareSummary: Check<ShareSummary> = obj({
     seqLen: count,
     schedule: str({ max: 20 }),
     seed: count,
+    balanceRule: opt(str({ max: 20 })),
+    alpha0: opt(finite),
+    alphaMin: opt(finite),
+    alphaMax: opt(finite),
   }),
   dataset: obj({ name: str({ max: 200 }), fingerprint: str({ max: 80 }), examples: count }),
   headline: obj({
@@ -218,6 +247,7 @@ export function decodeShareLink(fragmentOrUrl: string): ShareSummary {
   const fragment = hashAt >= 0 ? fragmentOrUrl.slice(hashAt) : fragmentOrUrl.startsWith('share=') ? '#' + fragmentOrUrl : SHARE_PREFIX + fragmentOrUrl;
   if (!fragment.startsWith(SHARE_PREFIX)) throw new SnapshotError(`${ENTRY}: the URL fragment does not start with ${SHARE_PREFIX}`);
   if (fragment.length > L.maxFragmentChars) throw new SnapshotError(`${ENTRY}: ${fragment.length} characters; the limit is ${L.maxFragmentChars}`);
+  if (fragment.length === SHARE_PREFIX.length) throw new SnapshotError(`${ENTRY}: it ends right after ${SHARE_PREFIX}, with no run in it`);
   const compressed = fromBase64Url(fragment.slice(SHARE_PREFIX.length));
   let json: Uint8Array;
   try {

@@ -12,11 +12,13 @@ import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
+import { isEvalRun } from '../hdr/store.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type MetricPoint, type ModelSpecSummary, type RunJson } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
+import { RUN_JSON_LIMITS } from './limits.ts';
 
 /** The snapshot facts a training run's row may carry (unindexed; see the file comment). */
 export interface SnapshotFacts {
@@ -45,6 +47,20 @@ const toArrayBuffer = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffse
 
 async function newestCheckpoint(db: StudioDb, runId: string): Promise<CheckpointRow | undefined> {
   return (await db.checkpoints.where('runId').equals(runId).sortBy('step')).at(-1);
+}
+
+/** The newest finished evaluation of the run's newest adapter, as run.json summarizes one (an
+ * evaluation older than the newest checkpoint scored an earlier adapter: left out). */
+async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
+  const newest = await newestCheckpoint(db, row.id);
+  const evals = (await db.runs.where('datasetId').equals(row.datasetId).toArray())
+    .filter(isEvalRun)
+    .filter((e) => e.config.adapterRunId === row.id && e.status === 'done' && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
+    .sort((a, b) => b.createdAt - a.createdAt);
+  const s = evals[0]?.summary;
+  if (!s) return undefined;
+  const byCategory = Object.fromEntries(Object.entries(s.byCategory).filter(([, t]) => t.total > 0).map(([k, t]) => [k, t.accuracy]));
+  return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}) };
 }
 
 /** Splits stored metric rows into run.json's per-step metrics and eval points. */
@@ -82,6 +98,9 @@ export interface SnapshotFromDbOptions {
   evaluation?: EvaluationSummary;
 }
 
+/** A name stored before the limits existed (a long file name) still fits run.json's. */
+const clip = (name: string) => (name.length > RUN_JSON_LIMITS.nameChars ? `${name.slice(0, RUN_JSON_LIMITS.nameChars - 1)}…` : name);
+
 /** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
   const stored = await db.runs.get(runId);
@@ -100,7 +119,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   let examples: SnapshotInput['dataset'];
   if (dataset) {
     const count = (split: 'train' | 'eval') => db.examples.where('[datasetId+split+included]').equals([dataset.id, split, 1]).count();
-    datasetInfo = { name: dataset.name, fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await count('train'), eval: await count('eval'), split: dataset.split };
+    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await count('train'), eval: await count('eval'), split: dataset.split };
     if (options.includeDataset) {
       examples = (await loadExampleRows(db, dataset.id)).map((r) => r.example);
       // Recomputed: a database upgraded from v1 keeps '' until then, and import checks this value.
@@ -109,9 +128,9 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
     }
   } else if (row.datasetSummary) {
     if (options.includeDataset) throw new SnapshotError(`run ${runId}: its dataset is not in this browser, so it cannot be included`);
-    datasetInfo = row.datasetSummary;
+    datasetInfo = { ...row.datasetSummary, name: clip(row.datasetSummary.name) };
   } else {
-    throw new SnapshotError(`run ${runId}: its dataset ${row.datasetId} is not in this browser`);
+    throw new SnapshotError(`run “${row.name ?? runId}”: its dataset was deleted before the studio kept a summary of deleted datasets, so run.json cannot describe it`);
   }
 
   const { metrics, evalMetrics } = splitMetricRows(await db.metrics.where('runId').equals(runId).toArray());
@@ -132,14 +151,23 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
 
   return {
     run: {
-      run: { id: row.id, name: row.name ?? `run ${row.id.slice(0, 8)}`, createdAt: row.createdAt, status: row.status, lastStep: row.lastStep, message: row.message },
+      run: {
+        id: row.id,
+        name: clip(row.name ?? `run ${row.id.slice(0, 8)}`),
+        createdAt: row.createdAt,
+        status: row.status,
+        lastStep: row.lastStep,
+        message: row.message,
+        ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => t.slice(0, RUN_JSON_LIMITS.tagChars)) } : {}),
+        ...(row.notes ? { notes: row.notes } : {}),
+      },
       config,
       model: { ref: modelRef, spec: summary },
       dataset: datasetInfo,
       metrics,
       evalMetrics,
       hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
-      evaluation: options.evaluation ?? row.evaluation,
+      evaluation: options.evaluation ?? row.evaluation ?? (await latestEvaluation(db, row)),
     },
     adapter,
     checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,
@@ -238,6 +266,8 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       modelRef: run.model.ref,
       lastStep: mode === 'resume' ? checkpointStep : run.run.lastStep,
       message: run.run.message,
+      tags: run.run.tags,
+      notes: run.run.notes,
       readOnly: mode === 'read-only',
       modelSpec: run.model.spec,
       datasetSummary: run.dataset,

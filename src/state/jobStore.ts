@@ -104,7 +104,8 @@ export function savedJobDraft<T extends object>(key: string, defaults: T): T {
 const DRAFT_KEYS = { eval: 'studio.evalDraft', hdr: 'studio.hdrDraft', ablation: 'studio.ablationDraft' } as const;
 
 interface JobState {
-  running: { kind: JobKind; progress: ProgressInfo | null } | null;
+  /** `since`: when it started (ms), so rows it writes show as running (effectiveStatus). */
+  running: { kind: JobKind; progress: ProgressInfo | null; since: number } | null;
   error: string | null;
   /** The job the error is about (null: any panel with jobs shows it). */
   errorKind: JobKind | null;
@@ -162,9 +163,10 @@ export const useJobs = create<JobState>((set, get) => {
     if (get().running) return set({ error: `Another job is running (${get().running!.kind}); wait for it or cancel it first.`, errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
-    set({ running: { kind, progress: null }, error: null, errorKind: null, notice: null, noticeKind: null });
+    const since = Date.now();
+    set({ running: { kind, progress: null, since }, error: null, errorKind: null, notice: null, noticeKind: null });
     try {
-      const notice = await work((progress) => set({ running: { kind, progress } }));
+      const notice = await work((progress) => set({ running: { kind, progress, since } }));
       set({ notice, noticeKind: kind });
     } catch (err) {
       set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.`, errorKind: kind });

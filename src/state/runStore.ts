@@ -101,20 +101,6 @@ export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): str
   return latestTrainedRun(runs)?.id ?? '';
 }
 
-/** The settings two runs differ in, flattened (`lora.rank`), plus their dataset and model, for the
- * compare view's table. Values are shown as text; a setting one run lacks shows as "—". */
-export function configDifferences(a: StoredRun, b: StoredRun, datasetName: (id: string) => string): Array<{ setting: string; a: string; b: string }> {
-  const flat = (prefix: string, v: unknown, out: Map<string, string>) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) flat(prefix ? `${prefix}.${k}` : k, x, out);
-    else out.set(prefix, Array.isArray(v) ? v.join(', ') : String(v));
-    return out;
-  };
-  const fa = flat('', a.config, new Map([['dataset', datasetName(a.datasetId)], ['model', a.modelRef ?? '—']]));
-  const fb = flat('', b.config, new Map([['dataset', datasetName(b.datasetId)], ['model', b.modelRef ?? '—']]));
-  const keys = [...new Set([...fa.keys(), ...fb.keys()])];
-  return keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => ({ setting: k, a: fa.get(k) ?? '—', b: fb.get(k) ?? '—' }));
-}
-
 /** The newest evaluation of each adapter (null: the base model) among `evals` (newest first), the
  * base model first: the rows of a base-vs-adapter comparison. */
 export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown }>(evals: R[]): R[] {
@@ -132,16 +118,18 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
   return run.kind === 'train';
 }
 
-/** A run row left as `running` by a closed page is not training: it can be resumed. */
-export function effectiveStatus(run: StoredRun, activeRunId: string | null): RunStatus | 'interrupted' {
-  if (run.status === 'running' && run.id !== activeRunId) return 'interrupted';
+/** A run row left as `running` by a closed page is not training: it can be resumed. A row the
+ * running job (HDR, an ablation's arms, an evaluation) wrote since it started (`jobSince`, ms) is
+ * being written now. */
+export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobSince: number | null = null): RunStatus | 'interrupted' {
+  if (run.status === 'running' && run.id !== activeRunId && !(jobSince !== null && run.updatedAt >= jobSince)) return 'interrupted';
   return run.status;
 }
 
 /** Whether resuming would train anything: a run that is not training and has steps left. */
-export function canResume(run: StoredRun, activeRunId: string | null): boolean {
+export function canResume(run: StoredRun, activeRunId: string | null, jobSince: number | null = null): boolean {
   if (!isTrainingRun(run) || activeRunId !== null) return false;
-  const status = effectiveStatus(run, activeRunId);
+  const status = effectiveStatus(run, activeRunId, jobSince);
   const steps = run.config.steps;
   const left = (run.lastStep ?? 0) < steps;
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));

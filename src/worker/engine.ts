@@ -26,6 +26,7 @@ import { trainJob, type TrainEvents } from '../jobs/train.ts';
 import { ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
+import { runInfoPatch } from '../jobs/store/runInfo.ts';
 import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
 import { derivedRunName, uniqueRunName } from '../jobs/store/runNames.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
@@ -159,17 +160,17 @@ export class StudioEngine {
     updateRunInfo: async ({ runId, name, tags, notes }) => {
       const db = this.requireDb();
       await requireRun(db, runId);
-      const patch: { name?: string; tags?: string[]; notes?: string } = {};
-      if (name !== undefined) {
-        if (!name.trim()) throw new Error('a run needs a name; type one, or keep the old one');
-        patch.name = name.trim().slice(0, 200);
-      }
-      if (tags !== undefined) patch.tags = [...new Set(tags.map((t) => t.trim()).filter(Boolean))].slice(0, 20);
-      if (notes !== undefined) patch.notes = notes.slice(0, 10_000);
-      await updateRunInfo(db, runId, patch);
+      await updateRunInfo(db, runId, runInfoPatch({ name, tags, notes }));
     },
 
-    deleteRun: async ({ runId }) => deleteRun(this.requireDb(), runId),
+    deleteRun: async ({ runId }) => {
+      const db = this.requireDb();
+      const row = await requireRun(db, runId);
+      const by = this.jobs.writing(row);
+      // Its job would go on writing metrics and checkpoints under an id nothing lists any more.
+      if (by) throw new Error(`“${row.name ?? runId}” is being written by ${by}; delete it once that ends, or cancel it first`);
+      await deleteRun(db, runId);
+    },
 
     evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
       const db = this.requireDb();

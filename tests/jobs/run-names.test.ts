@@ -50,6 +50,8 @@ describe('updateRunInfo', () => {
     await saveEvalRun(db, { id: 'e4', ...on, name: derivedRunName('eval', null, 31), config: evalConfig(null), report: report(31) });
     await createHdrRun(db, { id: 'h1', ...on, name: derivedRunName('hdr', 'demo'), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG, fromRunId: run.id });
     await createHdrRun(db, { id: 'h2', ...on, name: derivedRunName('hdr', 'demo'), settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
+    // The evaluation of the HDR run's adapter: named after the HDR run's name.
+    await saveEvalRun(db, { id: 'e5', ...on, name: derivedRunName('eval', derivedRunName('hdr', 'demo'), 8), config: evalConfig('h1'), report: report(8) });
 
     await updateRunInfo(db, run.id, { name: 'my first run', tags: ['demo'] });
     const names = Object.fromEntries((await db.runs.toArray()).map((r) => [r.id, r.name]));
@@ -57,6 +59,7 @@ describe('updateRunInfo', () => {
     expect((await db.runs.get(run.id))!.tags).toEqual(['demo']);
     expect(names.e1).toBe('eval of “my first run” on 31 examples');
     expect(names.h1).toBe('HDR from “my first run”');
+    expect(names.e5).toBe('eval of “HDR from “my first run”” on 8 examples');
     // The user's name, the same-named other run's evaluation, the base model's, and an HDR row
     // that does not say where it came from: unchanged.
     expect(names.e2).toBe('before the fix');
@@ -68,5 +71,17 @@ describe('updateRunInfo', () => {
     await updateRunInfo(db, run.id, { notes: 'lr 5e-4' });
     expect((await db.runs.get('e1'))!.name).toBe('eval of “my first run” on 31 examples');
     db.close();
+  });
+});
+
+describe('run details the user edits', () => {
+  it('are refused over their limits in words, never cut short', async () => {
+    const { runInfoPatch, runInfoProblem } = await import('../../src/jobs/store/runInfo.ts');
+    expect(runInfoPatch({ name: '  kept  ', tags: [' a', 'a ', '', 'b'], notes: 'n' })).toEqual({ name: 'kept', tags: ['a', 'b'], notes: 'n' });
+    expect(runInfoProblem({ name: '   ' })).toBe('a run needs a name; type one, or keep the old one');
+    expect(runInfoProblem({ name: 'n'.repeat(201) })).toBe('the name has 201 characters; the limit is 200');
+    expect(runInfoProblem({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toBe('21 tags; the limit is 20');
+    expect(runInfoProblem({ tags: ['t'.repeat(101)] })).toMatch(/has 101 characters; the limit is 100$/);
+    expect(() => runInfoPatch({ notes: 'x'.repeat(12_000) })).toThrow('the notes have 12,000 characters; the limit is 10,000');
   });
 });

@@ -7,9 +7,10 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { exportPeftAdapter } from '../../src/model/peft.ts';
-import { specSummary } from '../../src/snapshot/run-json.ts';
+import { specSummary, validateRunJson } from '../../src/snapshot/run-json.ts';
+import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
 import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
@@ -199,6 +200,38 @@ describe('snapshots from and into IndexedDB', () => {
     expect(input.checkpoint).toBeUndefined();
     expect(input.run.metrics).toHaveLength(30);
     db.close();
+  });
+
+  it('carries what the Runs panel adds (tags, notes, the adapter’s latest evaluation) and outlives its dataset', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const datasetId = (await db.runs.get(runId))!.datasetId;
+    await db.runs.update(runId, { tags: ['baseline', 'lr sweep'], notes: 'why this run' });
+    const evaluation = (id: string, createdAt: number, accuracy: number) => ({
+      id, datasetId, kind: 'eval' as const, status: 'done' as const, createdAt, updatedAt: createdAt, config: { adapterRunId: runId, limit: 8, maxNewTokens: 96, lora: null },
+      summary: { total: 8, correct: accuracy * 8, accuracy, byCategory: { simple: { total: 8, correct: accuracy * 8, accuracy } }, failureRules: {}, finishReasons: {} }, predictions: [],
+    });
+    // The one from before the newest checkpoint (createdAt 1) scored an older adapter.
+    await db.runs.bulkPut([evaluation('eval-old', 0, 0.25), evaluation('eval-new', 2, 0.75)]);
+    // A name from before names had a limit (a long file name), then the dataset is deleted.
+    await db.datasets.update(datasetId, { name: 'x'.repeat(250) });
+    const fingerprint = (await db.datasets.get(datasetId))!.fingerprint;
+    await deleteDataset(db, datasetId, (await describeDatasetDeletion(db, datasetId)).confirmToken);
+
+    const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(snap.run.run).toMatchObject({ tags: ['baseline', 'lr sweep'], notes: 'why this run' });
+    expect(snap.run.evaluation).toEqual({ step: 30, split: 'eval', examples: 8, astAccuracy: 0.75, byCategory: { simple: 0.75 } });
+    expect(snap.run.dataset).toMatchObject({ fingerprint, examples: 8 });
+    expect(snap.run.dataset.name).toBe(`${'x'.repeat(199)}…`);
+    const target = freshDb();
+    expect(await saveImportedSnapshot(target, snap, 'read-only')).toMatchObject({ tags: ['baseline', 'lr sweep'], notes: 'why this run' });
+
+    // The share link says how α was learned and how well the adapter did.
+    const shared = decodeShareLink(encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...snap.run, schema: 'balancesft-run/1' }))))));
+    expect(shared.config).toMatchObject({ loss: 'ssb', balanceRule: 'grad', alpha0: config.alpha0, alphaMin: config.alphaMin, alphaMax: config.alphaMax });
+    expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8 });
+    db.close();
+    target.close();
   });
 
   it('names what is missing when a run cannot be exported', async () => {

@@ -3,7 +3,9 @@
 // α axis and legend value, the CSV export and SFT's call share, a dropped image named as an image,
 // HDR's stop reasons and counts in words, and the demo's settings.
 import { describe, expect, it } from 'vitest';
-import { configDifferences, latestEvalPerAdapter, latestTrainedRun, resolveAdapterRun } from '../../src/state/runStore.ts';
+import { latestEvalPerAdapter, latestTrainedRun, resolveAdapterRun } from '../../src/state/runStore.ts';
+import { configDifferences, datasetIdentity } from '../../src/state/runDifferences.ts';
+import type { DatasetRow } from '../../src/data/db.ts';
 import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
 import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
 import { hdrStopText, plural } from '../../src/state/jobStore.ts';
@@ -26,16 +28,45 @@ describe('the adapter a job uses by default', () => {
 });
 
 describe('comparing runs', () => {
+  const fp = (c: string) => `sha256:${c.repeat(64)}`;
+  const stored = (id: string, name: string, fingerprint: string, seed = 1234) => ({ id, name, fingerprint, split: { seed, evalFraction: 0.1 } }) as DatasetRow;
+  const datasets = [stored('d1', 'demo', fp('a')), stored('d2', 'bfcl', fp('b')), stored('d3', 'demo', fp('c')), stored('d4', 'demo', fp('a'), 7), stored('d5', 'demo', fp('a'))];
+  const diff = (a: StoredRun, b: StoredRun) => configDifferences(a, b, (r) => datasetIdentity(r, datasets));
+
   it('lists only the settings that differ, flattened, with dataset and model', () => {
-    const a = run({ id: 'a', datasetId: 'd1', modelRef: 'embedded:tiny-qwen3', config: { loss: 'ssb', lr: 0.001, lora: { rank: 8, targets: ['q', 'v'] } } });
+    const a = run({ id: 'a', datasetId: 'd1', modelRef: 'embedded:tiny-qwen3', config: { loss: 'fixed:0.5', lr: 0.001, lora: { rank: 8, targets: ['q', 'v'] } } });
     const b = run({ id: 'b', datasetId: 'd2', modelRef: 'embedded:tiny-qwen3', config: { loss: 'sft', lr: 0.001, lora: { rank: 4, targets: ['q', 'v'] } } });
-    const names: Record<string, string> = { d1: 'demo', d2: 'bfcl' };
-    expect(configDifferences(a, b, (id) => names[id])).toEqual([
-      { setting: 'dataset', a: 'demo', b: 'bfcl' },
-      { setting: 'loss', a: 'ssb', b: 'sft' },
+    expect(diff(a, b)).toEqual([
+      { setting: 'dataset', a: 'demo · aaaaaaaa', b: 'bfcl · bbbbbbbb' },
+      { setting: 'loss', a: 'fixed:0.5', b: 'sft' },
       { setting: 'lora.rank', a: '8', b: '4' },
     ]);
-    expect(configDifferences(a, a, (id) => names[id])).toEqual([]);
+    expect(diff(a, a)).toEqual([]);
+  });
+
+  it('tells datasets apart by content and split, not by name; the same examples imported twice are the same', () => {
+    const on = (datasetId: string, over: Record<string, unknown> = {}) => run({ datasetId, config: { loss: 'sft' }, ...over });
+    expect(diff(on('d1'), on('d3'))).toEqual([{ setting: 'dataset', a: 'demo · aaaaaaaa', b: 'demo · cccccccc' }]);
+    expect(diff(on('d1'), on('d4'))).toEqual([{ setting: 'dataset', a: 'demo · aaaaaaaa (another split or copy)', b: 'demo · aaaaaaaa (another split or copy)' }]);
+    expect(diff(on('d1'), on('d5'))).toEqual([]);
+    // Read-only snapshots whose data is not stored here: their summaries tell them apart.
+    const snap = (name: string, c: string) => on('gone', { datasetSummary: { name, fingerprint: fp(c), examples: 10 } });
+    expect(diff(snap('x', 'a'), snap('y', 'b'))).toEqual([{ setting: 'dataset', a: 'x · aaaaaaaa (not stored here)', b: 'y · bbbbbbbb (not stored here)' }]);
+    expect(diff(snap('x', 'a'), on('d1'))).toEqual([]);
+    expect(diff(on('gone-1'), on('gone-2'))[0]).toEqual({ setting: 'dataset', a: 'not in this browser (deleted, or imported without its data; id gone-1)', b: 'not in this browser (deleted, or imported without its data; id gone-2)' });
+  });
+
+  it('compares the balance settings runs train with: defaults for older rows, none when no α is learned', () => {
+    const older = run({ datasetId: 'd1', config: { loss: 'ssb', lr: 0.001, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95 } });
+    const now = run({ datasetId: 'd1', config: { loss: 'ssb', lr: 0.001, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95, balanceRule: 'grad', balanceLr: 0.001, balanceTemperature: 2, balanceWindow: 10 } });
+    expect(diff(older, now)).toEqual([]);
+    const uncertainty = run({ datasetId: 'd1', config: { ...now.config, balanceRule: 'uncertainty', balanceLr: 0.01 } });
+    expect(diff(now, uncertainty)).toEqual([
+      { setting: 'balanceRule', a: 'grad', b: 'uncertainty' },
+      { setting: 'balanceLr', a: '0.001', b: '0.01' },
+    ]);
+    const sft = (over: Record<string, unknown>) => run({ datasetId: 'd1', config: { loss: 'sft', lr: 0.001, ...over } });
+    expect(diff(sft({ balanceRule: 'grad', alpha0: 0.7 }), sft({ balanceRule: 'dwa' }))).toEqual([]);
   });
 
   it('puts the base model first and keeps each adapter’s newest evaluation', () => {

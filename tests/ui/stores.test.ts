@@ -22,6 +22,10 @@ describe('run helpers', () => {
     expect(effectiveStatus(run(), null)).toBe('interrupted');
     expect(effectiveStatus(run(), 'r1')).toBe('running');
     expect(effectiveStatus(run({ status: 'paused' }), null)).toBe('paused');
+    // An HDR run or ablation arm its job set running after the job started is being written now.
+    expect(effectiveStatus(run({ updatedAt: 5000 }), null, 4000)).toBe('running');
+    expect(effectiveStatus(run({ updatedAt: 3000 }), null, 4000)).toBe('interrupted');
+    expect(canResume(run({ updatedAt: 5000, lastStep: 2, config: { steps: 10 } }), null, 4000)).toBe(false);
   });
 
   it('tells training runs from evaluation and HDR rows in the same table', () => {

@@ -58,15 +58,21 @@ export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: strin
   return db.transaction('rw', db.runs, async () => {
     const row = await db.runs.get(runId);
     if (!row) return;
-    const before = row.name ?? runId;
     await db.runs.update(runId, patch);
-    if (patch.name === undefined || patch.name === before) return;
-    const derived = await db.runs
-      .filter((r) => (r.kind === 'eval' && (r.config as { adapterRunId?: string | null }).adapterRunId === runId) || (r.kind === 'hdr' && (r as { fromRunId?: string }).fromRunId === runId))
-      .toArray();
-    for (const r of derived) {
-      const name = renamedDerivedName(r.kind as 'eval' | 'hdr', r.name, before, patch.name);
-      if (name !== null) await db.runs.update(r.id, { name });
+    if (patch.name === undefined || patch.name === (row.name ?? runId)) return;
+    // A renamed derived run renames its own (the evaluation of an HDR run from this one), and so on.
+    const renamed = [{ id: runId, before: row.name ?? runId, after: patch.name }];
+    for (let k = 0; k < renamed.length; k++) {
+      const { id, before, after } = renamed[k];
+      const derived = await db.runs
+        .filter((r) => (r.kind === 'eval' && (r.config as { adapterRunId?: string | null }).adapterRunId === id) || (r.kind === 'hdr' && (r as { fromRunId?: string }).fromRunId === id))
+        .toArray();
+      for (const r of derived) {
+        const name = renamedDerivedName(r.kind as 'eval' | 'hdr', r.name, before, after);
+        if (name === null || renamed.some((x) => x.id === r.id)) continue;
+        await db.runs.update(r.id, { name });
+        renamed.push({ id: r.id, before: r.name!, after: name });
+      }
     }
   });
 }

@@ -2,16 +2,18 @@
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
 import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 
 export function RunControls({ run }: { run: StoredRun }) {
   const active = useRuns((s) => s.active?.runId ?? null);
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id) ?? null);
   const resumeRun = useRuns((s) => s.resumeRun);
+  const jobSince = useJobs((s) => s.running?.since ?? null);
   if (run.kind !== 'train' || run.id === active) return null;
-  const status = effectiveStatus(run, active);
+  const status = effectiveStatus(run, active, jobSince);
   const steps = run.config.steps;
-  const resumable = canResume(run, active);
+  const resumable = canResume(run, active, jobSince);
   const from = checkpointStep ?? 0;
   const where =
     status === 'done'

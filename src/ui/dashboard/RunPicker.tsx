@@ -1,5 +1,6 @@
 // Which run the dashboard shows.
 import { effectiveStatus, isTrainingRun, useRuns } from '../../state/runStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 
 export function RunPicker() {
   const all = useRuns((s) => s.runs);
@@ -7,6 +8,7 @@ export function RunPicker() {
   const selected = useRuns((s) => s.selectedRunId);
   const active = useRuns((s) => s.active?.runId ?? null);
   const selectRun = useRuns((s) => s.selectRun);
+  const jobSince = useJobs((s) => s.running?.since ?? null);
   if (runs.length === 0) return null;
   return (
     <div className="field inline">
@@ -14,7 +16,7 @@ export function RunPicker() {
       <select id="dash-run" value={selected ?? ''} onChange={(e) => selectRun(e.target.value)}>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name ?? r.id} · {effectiveStatus(r, active)}
+            {r.name ?? r.id} · {effectiveStatus(r, active, jobSince)}
             {r.readOnly ? ' · read-only' : ''}
           </option>
         ))}

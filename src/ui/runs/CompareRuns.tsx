@@ -1,7 +1,8 @@
 // Two runs' curves on the same axes: total, CoT and call loss, and α (run A solid, run B dashed),
 // and a table of the settings they differ in (W&B's config diff).
 import { useDatasets } from '../../state/datasetStore.ts';
-import { configDifferences, useRuns } from '../../state/runStore.ts';
+import { useRuns } from '../../state/runStore.ts';
+import { configDifferences, datasetIdentity } from '../../state/runDifferences.ts';
 import { MetricChart, type ChartLine } from '../dashboard/MetricChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 
@@ -12,7 +13,7 @@ export function CompareRuns({ runIds }: { runIds: [string, string] }) {
   const [a, b] = runIds;
   const runA = runs.find((r) => r.id === a);
   const runB = runs.find((r) => r.id === b);
-  const diff = runA && runB ? configDifferences(runA, runB, (id) => datasets.find((d) => d.id === id)?.name ?? (id ? 'another browser’s dataset' : 'not stored here')) : [];
+  const diff = runA && runB ? configDifferences(runA, runB, (r) => datasetIdentity(r, datasets)) : [];
   const pair = (key: ChartLine['key'], label: string, color: ChartLine['color']): ChartLine[] => [
     { runId: a, key, label: `${label} · ${name(a)}`, color },
     { runId: b, key, label: `${label} · ${name(b)}`, color, dash: [6, 4] },

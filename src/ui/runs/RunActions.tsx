@@ -5,6 +5,7 @@ import type { StoredRun } from '../../state/queries.ts';
 import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 
 export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDashboard: () => void }) {
   const { active, selectRun, resumeRun, deleteRun, exportRecipe, recipeBusy } = useRuns();
@@ -12,10 +13,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const [confirming, setConfirming] = useState(false);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const onnxBusy = useOnnxExport((s) => s.busy);
-  const status = effectiveStatus(run, active?.runId ?? null);
+  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const status = effectiveStatus(run, active?.runId ?? null, jobSince);
   const train = runKind(run) === 'train';
   const name = run.name ?? run.id;
-  const resumable = canResume(run, active?.runId ?? null);
+  const resumable = canResume(run, active?.runId ?? null, jobSince);
   return (
     <div className="row actions">
       {train && (
@@ -84,7 +86,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           <button onClick={() => setConfirming(false)}>Keep</button>
         </>
       ) : (
-        <button aria-label={`Delete ${name}`} disabled={active?.runId === run.id} onClick={() => setConfirming(true)}>
+        <button aria-label={`Delete ${name}`} disabled={status === 'running'} title={status === 'running' ? 'It is being written now; delete it once its job ends' : undefined} onClick={() => setConfirming(true)}>
           Delete
         </button>
       )}

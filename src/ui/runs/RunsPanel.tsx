@@ -19,8 +19,11 @@ export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDash
   const snapshotError = useSnapshots((s) => s.error);
   const snapshotNotice = useSnapshots((s) => s.notice);
   const dismissSnapshot = useSnapshots((s) => s.dismiss);
-  const [compare, setCompare] = useState<string[]>([]);
-  const toggleCompare = (id: string) => setCompare((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id].slice(-2)));
+  const runs = useRuns((s) => s.runs);
+  const [ticked, setCompare] = useState<string[]>([]);
+  // A ticked run that was deleted since is no longer compared (its curves and settings are gone).
+  const compare = ticked.filter((id) => runs.some((r) => r.id === id));
+  const toggleCompare = (id: string) => setCompare(() => (compare.includes(id) ? compare.filter((x) => x !== id) : [...compare, id].slice(-2)));
   return (
     <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
       <h2 id="runs-title">Runs &amp; snapshots</h2>

@@ -4,14 +4,18 @@ import { useState } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
+import { runInfoProblem } from '../../jobs/store/runInfo.ts';
+import { RUN_JSON_LIMITS } from '../../snapshot/limits.ts';
 
 function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) {
   const save = useRuns((s) => s.updateRunInfo);
   const [name, setName] = useState(run.name ?? run.id);
   const [tags, setTags] = useState((run.tags ?? []).join(', '));
   const [notes, setNotes] = useState(run.notes ?? '');
+  const problem = runInfoProblem({ name, tags: tags.split(','), notes });
   return (
     <form
       className="stack runinfo"
@@ -28,10 +32,19 @@ function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) 
         Tags (comma-separated) <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="baseline, lr sweep" />
       </label>
       <label>
-        Notes <textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+        Notes{' '}
+        <span className="muted">
+          ({notes.length.toLocaleString('en-US')} of {RUN_JSON_LIMITS.notesChars.toLocaleString('en-US')} characters)
+        </span>
+        <textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} aria-invalid={problem !== null} />
       </label>
+      {problem && (
+        <span className="field-problem" data-testid="field-problem">
+          {problem[0].toUpperCase() + problem.slice(1)}.
+        </span>
+      )}
       <div className="row">
-        <button className="primary" type="submit">
+        <button className="primary" type="submit" disabled={problem !== null}>
           Save
         </button>
         <button type="button" onClick={onDone}>
@@ -45,6 +58,7 @@ function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) 
 export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compare: string[]; onToggleCompare: (id: string) => void; onOpenDashboard: () => void }) {
   const runs = useRuns((s) => s.runs);
   const active = useRuns((s) => s.active?.runId ?? null);
+  const jobSince = useJobs((s) => s.running?.since ?? null);
   const last = useRuns((s) => s.lastMetrics);
   const datasets = useDatasets((s) => s.datasets);
   const [editing, setEditing] = useState<string | null>(null);
@@ -101,8 +115,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 </td>
                 <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
-                <td className={`status-${effectiveStatus(r, active)}`} title={r.message}>
-                  {effectiveStatus(r, active)}
+                <td className={`status-${effectiveStatus(r, active, jobSince)}`} title={r.message}>
+                  {effectiveStatus(r, active, jobSince)}
                 </td>
                 {r.kind === 'ablation' ? (
                   <td colSpan={5}>

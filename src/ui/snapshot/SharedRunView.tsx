@@ -13,6 +13,21 @@ function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string,
   return c ? [{ label, color, steps: c.steps, values: c.values }] : [];
 }
 
+/** `ssb:grad (α from 0.7, within [0.05, 0.95])`; older links carry only the loss. */
+function lossText(c: ShareSummary['config']): string {
+  if (c.loss !== 'ssb' || c.balanceRule === undefined) return c.loss;
+  const bounds = c.alphaMin !== undefined && c.alphaMax !== undefined ? `, within [${c.alphaMin}, ${c.alphaMax}]` : '';
+  return `ssb:${c.balanceRule} (α from ${c.alpha0}${bounds})`;
+}
+
+function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const where = `${e.examples} ${e.split === 'eval' || e.split === undefined ? 'held-out ' : ''}example${e.examples === 1 ? '' : 's'}${e.step !== undefined ? ` at step ${e.step}` : ''}`;
+  const categories = Object.entries(e.byCategory ?? {});
+  const by = categories.length > 1 ? ` (${categories.map(([k, v]) => `${k} ${pct(v)}`).join(', ')})` : '';
+  return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${by}`;
+}
+
 export function SharedRunView({ fragment, theme }: { fragment: string; theme: Theme }) {
   const decoded = useMemo(() => {
     try {
@@ -55,8 +70,21 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         </dd>
         <dt>Config</dt>
         <dd>
-          loss {s.config.loss} · lr {s.config.lr} ({s.config.schedule}) · LoRA r{s.config.rank} α{s.config.alpha} on {s.config.targets.join(',')} · batch {s.config.batchSize}×{s.config.gradAccum} · seq {s.config.seqLen} · seed {s.config.seed}
+          loss {lossText(s.config)} · lr {s.config.lr} ({s.config.schedule}) · LoRA r{s.config.rank} α{s.config.alpha} on {s.config.targets.join(',')} · batch {s.config.batchSize}×{s.config.gradAccum} · seq {s.config.seqLen} · seed{' '}
+          {s.config.seed}
         </dd>
+        {s.evaluation && (
+          <>
+            <dt>Evaluation</dt>
+            <dd data-testid="shared-evaluation">{evaluationText(s.evaluation)}</dd>
+          </>
+        )}
+        {h.meanTokensPerSecond !== undefined && (
+          <>
+            <dt>Throughput</dt>
+            <dd>{Math.round(h.meanTokensPerSecond).toLocaleString('en-US')} tokens/s on average, on the sharer’s GPU</dd>
+          </>
+        )}
       </dl>
       <dl className="headline" data-testid="shared-headline">
         {(
@@ -65,7 +93,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
             ['finalLossCot', 'CoT loss', h.finalLossCot],
             ['finalLossCall', 'call loss', h.finalLossCall],
             ['finalAlpha', 'α', h.finalAlpha],
-            ['bestEvalLoss', 'best eval loss', h.bestEvalLoss],
+            ['bestEvalLoss', h.bestEvalStep !== undefined ? `best eval loss (step ${h.bestEvalStep})` : 'best eval loss', h.bestEvalLoss],
           ] as const
         ).map(([key, label, v]) => (
           <div key={key}>

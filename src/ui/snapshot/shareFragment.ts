@@ -1,6 +1,7 @@
 // Whether the page was opened from a share link: its `#share=…` fragment, or null.
 import { SHARE_PREFIX } from '../../snapshot/index.ts';
 
+/** A link cut right after `#share=` is still a share link: it opens the "cut off" message. */
 export function shareFragmentOf(hash: string): string | null {
-  return hash.startsWith(SHARE_PREFIX) && hash.length > SHARE_PREFIX.length ? hash : null;
+  return hash.startsWith(SHARE_PREFIX) ? hash : null;
 }

@@ -1,0 +1,61 @@
+// What two runs differ in, for the Runs panel's compare table: the settings each run trains with
+// (an older row's missing balance settings filled in as training fills them, and no balance
+// settings at all when neither run learns α), its dataset by content and split rather than by name
+// (names come from file names and clash), and its model.
+import type { DatasetRow } from '../data/db.ts';
+import { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
+import { balanceSettingsOf, type RunConfig } from '../train/config.ts';
+import type { StoredRun } from './queries.ts';
+
+/** A run's dataset as the compare table tells it apart (`key`) and names it (`label`). */
+export interface DatasetIdentity {
+  key: string;
+  label: string;
+}
+
+const splitKey = (s: SplitSettings | undefined) => `${(s ?? DEFAULT_SPLIT).seed}/${(s ?? DEFAULT_SPLIT).evalFraction}`;
+/** The fingerprint's first hex digits, enough to tell two same-named datasets apart. */
+const shortPrint = (fingerprint: string) => (fingerprint ? ` · ${fingerprint.replace(/^sha256:/, '').slice(0, 8)}` : '');
+
+export function datasetIdentity(run: StoredRun, datasets: DatasetRow[]): DatasetIdentity {
+  const stored = datasets.find((d) => d.id === run.datasetId);
+  if (stored) {
+    return { key: stored.fingerprint ? `${stored.fingerprint}|${splitKey(stored.split)}` : `id:${stored.id}`, label: `${stored.name}${shortPrint(stored.fingerprint)}` };
+  }
+  const summary = run.kind === 'train' ? run.datasetSummary : undefined;
+  if (summary) {
+    return { key: summary.fingerprint ? `${summary.fingerprint}|${splitKey(summary.split)}` : `name:${summary.name}`, label: `${summary.name}${shortPrint(summary.fingerprint)} (not stored here)` };
+  }
+  return { key: `id:${run.datasetId}`, label: `not in this browser (deleted, or imported without its data; id ${run.datasetId.slice(0, 8)})` };
+}
+
+/** The settings a run trains with, as the compare table lists them: balance settings with the
+ * defaults training uses for rows stored before there were rules, and none for a plain-SFT run. */
+function effectiveSettings(run: StoredRun): Record<string, unknown> {
+  const config = run.config as Partial<RunConfig> & Record<string, unknown>;
+  if (run.kind !== 'train' && run.kind !== 'hdr') return config;
+  const { balanceRule: _r, balanceLr: _l, balanceTemperature: _t, balanceWindow: _w, alpha0: _a, alphaMin: _n, alphaMax: _x, ...rest } = config;
+  // sft and fixed:α (whose α is in the loss's name) learn no α.
+  if (config.loss !== 'ssb') return rest;
+  const b = balanceSettingsOf(config as RunConfig);
+  return { ...rest, balanceRule: b.rule, alpha0: b.alpha0, alphaMin: b.alphaMin, alphaMax: b.alphaMax, balanceLr: b.lr, ...(b.rule === 'dwa' ? { balanceTemperature: b.temperature, balanceWindow: b.window } : {}) };
+}
+
+/** The settings two runs differ in, flattened (`lora.rank`), plus their dataset and model. Values
+ * are shown as text; a setting one run lacks shows as "—". */
+export function configDifferences(a: StoredRun, b: StoredRun, datasetOf: (run: StoredRun) => DatasetIdentity): Array<{ setting: string; a: string; b: string }> {
+  const flat = (prefix: string, v: unknown, out: Map<string, string>) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) flat(prefix ? `${prefix}.${k}` : k, x, out);
+    else if (v !== undefined) out.set(prefix, Array.isArray(v) ? v.join(', ') : String(v));
+    return out;
+  };
+  const [da, db] = [datasetOf(a), datasetOf(b)];
+  const fa = flat('', effectiveSettings(a), new Map([['model', a.modelRef ?? '—']]));
+  const fb = flat('', effectiveSettings(b), new Map([['model', b.modelRef ?? '—']]));
+  const keys = [...new Set([...fa.keys(), ...fb.keys()])];
+  const rows = keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => ({ setting: k, a: fa.get(k) ?? '—', b: fb.get(k) ?? '—' }));
+  if (da.key === db.key) return rows;
+  // Same examples under another split still trains on other examples: say which part differs.
+  const sameLabel = da.label === db.label;
+  return [{ setting: 'dataset', a: sameLabel ? `${da.label} (another split or copy)` : da.label, b: sameLabel ? `${db.label} (another split or copy)` : db.label }, ...rows];
+}

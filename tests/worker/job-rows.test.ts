@@ -1,0 +1,35 @@
+// A run row the running job writes (an ablation's arm, an HDR run) cannot be deleted under it: the
+// job would go on writing metrics and checkpoints under an id nothing lists. Rows left `running` by
+// an earlier page, and the same row once its job ended, delete as before.
+import { describe, expect, it } from 'vitest';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { StudioDb } from '../../src/data/db.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import type { Gpu } from '../../src/gpu/index.ts';
+import type { LoadedModel } from '../../src/jobs/context.ts';
+import { STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
+
+describe('deleting a run a job is writing', () => {
+  it('is refused while the job runs, naming the job; stale and finished rows delete', async () => {
+    const db = new StudioDb(`job-rows-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const engine = new StudioEngine(undefined, () => undefined, db);
+    // The engine's job slot without a GPU: these jobs only write rows.
+    const jobs = new JobEngine(async () => ({}) as Gpu);
+    jobs.useModel({} as LoadedModel);
+    Object.assign(engine, { jobs });
+    const row = (id: string, updatedAt: number) => ({ id, datasetId: 'd', kind: 'train' as const, status: 'running' as const, createdAt: updatedAt, updatedAt, config: STUDIO_DEFAULT_CONFIG, name: id });
+    await db.runs.put(row('left by an earlier page', Date.now() - 60_000));
+    const del = (runId: string) => engine.handlers.deleteRun({ runId }, () => undefined);
+
+    await jobs.run('an ablation', async () => {
+      await db.runs.put(row('arm', Date.now()));
+      await expect(del('arm')).rejects.toThrow('“arm” is being written by an ablation; delete it once that ends, or cancel it first');
+      expect(await db.runs.get('arm')).toBeDefined();
+      await del('left by an earlier page');
+    }, null);
+    expect(await db.runs.get('left by an earlier page')).toBeUndefined();
+    await del('arm');
+    expect(await db.runs.get('arm')).toBeUndefined();
+  });
+});
