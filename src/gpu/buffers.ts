@@ -49,7 +49,13 @@ export function createReadback(ctx: GpuContext, bytes: number, label: string): {
     buffer,
     async read() {
       try {
-        await Promise.race([buffer.mapAsync(MAP_READ), ctx.lost.then((e) => Promise.reject(e))]);
+        try {
+          await Promise.race([buffer.mapAsync(MAP_READ), ctx.lost.then((e) => Promise.reject(e))]);
+        } catch (err) {
+          // Chrome fails the map before it reports the device lost: wait a moment for the real cause.
+          throw (await Promise.race([ctx.lost, new Promise<null>((r) => setTimeout(() => r(null), 250))])) ?? err;
+        }
+        ctx.throwIfRefused();
         return buffer.getMappedRange().slice(0, bytes);
       } finally {
         buffer.destroy();

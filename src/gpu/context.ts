@@ -1,7 +1,7 @@
 // One way to get a GPUDevice, in the browser (navigator.gpu) and in Node (Dawn, see nodeGpu.ts):
 // the caller hands in the `GPU` object, so this module never imports Node-only code.
 // Owns: adapter choice, the limits and optional features we request, device-loss routing.
-import { GpuDeviceLostError, WebGpuUnavailableError } from './errors.ts';
+import { GpuDeviceLostError, GpuRefusedWorkError, WebGpuUnavailableError } from './errors.ts';
 import type { TuningStore } from './tuning.ts';
 
 /** Limits the engine cares about; we request the adapter's own maxima for each. */
@@ -64,6 +64,13 @@ export interface GpuContext {
   tuningStore: TuningStore | null;
   /** Validation errors nobody captured (routed here instead of only the console). */
   onUncapturedError(cb: (message: string) => void): () => void;
+  /** The first error nobody captured since `clearRefusal` (null: none). Work recorded after one
+   * may have been dropped, so every readback checks it (`throwIfRefused`) rather than returning
+   * numbers that look right. */
+  refusal: GpuRefusedWorkError | null;
+  throwIfRefused(): void;
+  /** A new job starts clean: an earlier job's refusal was already reported by that job. */
+  clearRefusal(): void;
   destroy(): void;
 }
 
@@ -133,7 +140,10 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
 
   const listeners = new Set<(message: string) => void>();
   device.addEventListener?.('uncapturederror', (ev) => {
-    const message = (ev as GPUUncapturedErrorEvent).error?.message ?? 'unknown GPU error';
+    const error = (ev as GPUUncapturedErrorEvent).error;
+    const message = error?.message ?? 'unknown GPU error';
+    const outOfMemory = /OutOfMemory/.test(error?.constructor?.name ?? '') || /out of memory/i.test(message);
+    ctx.refusal ??= new GpuRefusedWorkError(outOfMemory ? 'out-of-memory' : 'validation', message.split('\n')[0].slice(0, 400));
     if (listeners.size === 0) console.error(`[gpu] uncaptured error: ${message}`);
     for (const cb of listeners) cb(message);
   });
@@ -153,6 +163,13 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
     }),
     throwIfLost() {
       if (ctx.lostError) throw ctx.lostError;
+    },
+    refusal: null,
+    throwIfRefused() {
+      if (ctx.refusal) throw ctx.refusal;
+    },
+    clearRefusal() {
+      ctx.refusal = null;
     },
     onUncapturedError(cb) {
       listeners.add(cb);

@@ -25,6 +25,22 @@ export class GpuDeviceLostError extends Error {
   }
 }
 
+/** The GPU refused work nobody was checking for errors (a validation error, or memory it could not
+ * give): the commands after it may have been skipped, so nothing read back since can be trusted. */
+export class GpuRefusedWorkError extends Error {
+  constructor(
+    readonly kind: 'validation' | 'out-of-memory',
+    readonly detail: string,
+  ) {
+    super(
+      kind === 'out-of-memory'
+        ? `the GPU ran out of memory (${detail}); results since then cannot be trusted, so the job stopped without keeping them. Lower the batch or the sequence length, or close other tabs that use the GPU, and try again`
+        : `the GPU refused the studio's work (${detail}); results since then cannot be trusted, so the job stopped without keeping them. This is a bug in the studio: please report it with this message`,
+    );
+    this.name = 'GpuRefusedWorkError';
+  }
+}
+
 /** WebGPU is missing or refused an adapter; the message says what the user can do about it. */
 export class WebGpuUnavailableError extends Error {
   constructor(message: string) {

@@ -72,19 +72,23 @@ export class PipelineCache {
   private async createPipeline(shader: ShaderFile, entryPoint: string, constants?: OverrideConstants): Promise<GPUComputePipeline> {
     const device = this.ctx.device;
     const module = await this.module(shader);
+    // Error scopes are one stack per device and pipelines compile concurrently: the scope is
+    // popped before any await, or another pipeline's error would be reported under this one.
     device.pushErrorScope('validation');
+    const creating = device.createComputePipelineAsync({
+      label: `${shader.file}:${entryPoint}`,
+      layout: 'auto',
+      compute: { module, entryPoint, constants },
+    });
+    const scope = device.popErrorScope();
     let pipeline: GPUComputePipeline;
     try {
-      pipeline = await device.createComputePipelineAsync({
-        label: `${shader.file}:${entryPoint}`,
-        layout: 'auto',
-        compute: { module, entryPoint, constants },
-      });
+      pipeline = await creating;
     } catch (err) {
-      await device.popErrorScope();
+      await scope;
       throw new WgslCompileError(shader.file, 0, 0, `pipeline "${entryPoint}" failed: ${(err as Error).message}`);
     }
-    const scoped = await device.popErrorScope();
+    const scoped = await scope;
     if (scoped) throw new WgslCompileError(shader.file, 0, 0, `pipeline "${entryPoint}" failed: ${scoped.message}`);
     return pipeline;
   }
@@ -97,8 +101,9 @@ export class PipelineCache {
 async function compileModule(device: GPUDevice, shader: ShaderFile): Promise<GPUShaderModule> {
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: shader.file, code: shader.code });
+  const scope = device.popErrorScope();
   const info = await module.getCompilationInfo();
-  const scoped = await device.popErrorScope();
+  const scoped = await scope;
   const firstError = info.messages.find((m) => m.type === 'error');
   if (firstError) throw new WgslCompileError(shader.file, firstError.lineNum, firstError.linePos, firstError.message);
   if (scoped) throw new WgslCompileError(shader.file, 0, 0, scoped.message);

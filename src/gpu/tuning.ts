@@ -47,7 +47,10 @@ export class KernelTuning {
   load(): Promise<void> {
     this.loaded ??= (this.store?.load(this.adapterKey) ?? Promise.resolve(null)).then(
       (t) => {
-        if (t && t.version === 1 && t.ops && typeof t.ops === 'object') this.table = t;
+        if (!t || t.version !== 1 || !isPlainObject(t.ops)) return;
+        // A damaged entry (hand-edited, half-written) is dropped; the others still save a retune.
+        const ops = Object.entries(t.ops).filter(([, e]) => isPlainObject(e) && typeof e.sourceHash === 'string' && isPlainObject(e.choices));
+        this.table = { ...t, ops: Object.fromEntries(ops) };
       },
       () => undefined,
     );
@@ -80,4 +83,8 @@ export class KernelTuning {
       this.dirty = true;
     });
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

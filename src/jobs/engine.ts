@@ -56,7 +56,9 @@ export class JobEngine {
     const running: Running = { label, trainingRunId, abort: new AbortController(), since: Date.now() };
     this.running = running;
     try {
-      return await job({ gpu: await this.device(), model, progress, signal: running.abort.signal }, input);
+      const gpu = await this.device();
+      gpu.ctx.clearRefusal();
+      return await job({ gpu, model, progress, signal: running.abort.signal }, input);
     } finally {
       this.running = null;
     }

@@ -5,7 +5,7 @@
 // checkpoint every N steps, on pause or stop and at the end, and the PEFT adapter at the end.
 // A lost GPU device or any error ends the run as `failed` with a message; the checkpoint stays for
 // a resume. Where the run is kept (Dexie or a folder) is the RunStore's business, never this file's.
-import { GpuDeviceLostError } from '../gpu/errors.ts';
+import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
@@ -85,21 +85,36 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   const { store, events = {} } = job;
   const { gpu } = ctx;
   const { config, train, held, tooLong } = prepare(ctx, job);
-  const status = async (s: RunStatus, step: number, message?: string): Promise<TrainOutcome> => {
-    await store.setStatus(s, { lastStep: step, message, modelRef: ctx.model.ref });
-    events.onStatus?.(s, step, message);
-    return { status: s, step, message, steps: config.steps, trainExamples: train.length };
+  /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had. */
+  const status = async (s: RunStatus, step: number | undefined, message?: string): Promise<TrainOutcome> => {
+    await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
+    events.onStatus?.(s, step ?? 0, message);
+    return { status: s, step: step ?? 0, message, steps: config.steps, trainExamples: train.length };
+  };
+  const failed = async (err: unknown, step: number | undefined): Promise<TrainOutcome> => {
+    await store.flush().catch(() => undefined);
+    return status('failed', step, failureMessage(err, ctx));
   };
   if (tooLong.length) events.onSkipped?.(tooLong);
   if (train.length === 0) {
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
   }
 
-  const model = await loadModel(ctx, job, config);
-  const trainer = new Trainer(model.state, train, config);
+  // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
+  // the run failed at the step it had reached, and frees what was loaded.
+  let state: Awaited<ReturnType<RunStore['openHistory']>> = null;
+  let model: EngineModel | undefined;
+  let trainer: Trainer;
+  try {
+    state = await store.openHistory(job.resume);
+    model = await loadModel(ctx, job, config);
+    trainer = new Trainer(model.state, train, config);
+  } catch (err) {
+    if (model && !gpu.ctx.lostError) model.release();
+    return failed(err, job.resume ? state?.step : 0);
+  }
   try {
     if (job.balance) trainer.useBalance(job.balance);
-    const state = await store.openHistory(job.resume);
     if (state) trainer.restoreState(state);
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter });
     await status('running', trainer.step, tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined);
@@ -132,15 +147,20 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     });
     return await status('done', trainer.step);
   } catch (err) {
-    await store.flush().catch(() => undefined);
-    const lost = err instanceof GpuDeviceLostError || gpu.ctx.lostError;
-    // A divergence says what happened in words; other errors keep their class for the bug report.
-    const message = lost ? `${(err as Error).message} Resume the run to continue from its last checkpoint.` : err instanceof TrainingDivergedError ? (err as Error).message : `${(err as Error).name}: ${(err as Error).message}`;
-    return await status('failed', trainer.step, message);
+    return await failed(err, Math.max(trainer.step, state?.step ?? 0));
   } finally {
     trainer.destroy();
     if (!gpu.ctx.lostError) model.release();
   }
+}
+
+/** Why a run failed, in the words it keeps: a lost device says to resume; errors that already say
+ * what happened in words stand alone; others keep their class for the bug report. */
+function failureMessage(err: unknown, ctx: JobContext): string {
+  const lost = err instanceof GpuDeviceLostError ? err : ctx.gpu.ctx.lostError;
+  if (lost) return `${lost.message} Resume the run to continue from its last checkpoint.`;
+  const e = err as Error;
+  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? e.message : `${e.name}: ${e.message}`;
 }
 
 /** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the

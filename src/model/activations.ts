@@ -64,77 +64,86 @@ export interface Activations {
 
 export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, loraRank: number, targets: LoraTarget[], recompute: boolean, loraDropout = 0): Activations {
   let bytes = 0;
+  const made: GPUBuffer[] = [];
   const f32 = (elements: number, label: string) => {
     const b = createStorageBuffer(gpu.ctx, Math.max(1, elements) * 4, label);
+    made.push(b);
     bytes += b.size;
     return b;
   };
-  const N = maxTokens;
-  const H = spec.hiddenSize;
-  const I = spec.intermediateSize;
-  const qd = qDim(spec);
-  const kvd = kvDim(spec);
-  // Without q/k norm, RoPE rotates the projection output in place: qPre and q are one buffer.
-  const layerSet = (i: number | 'shared'): LayerActivations => {
-    const p = `act.${i}`;
-    const loraU: LayerActivations['loraU'] = {};
-    for (const t of targets) loraU[t] = f32(N * loraRank, `${p}.lora.${t}`);
-    const q = f32(N * qd, `${p}.q`);
-    const k = f32(N * kvd, `${p}.k`);
-    return {
-      h1: f32(N * H, `${p}.h1`),
-      rstd1: f32(N, `${p}.rstd1`),
-      qPre: spec.qkNorm ? f32(N * qd, `${p}.qPre`) : q,
-      kPre: spec.qkNorm ? f32(N * kvd, `${p}.kPre`) : k,
-      q,
-      k,
-      v: f32(N * kvd, `${p}.v`),
-      qRstd: f32(spec.qkNorm ? N * spec.numHeads : 1, `${p}.qRstd`),
-      kRstd: f32(spec.qkNorm ? N * spec.numKvHeads : 1, `${p}.kRstd`),
-      att: f32(N * qd, `${p}.att`),
-      lse: f32(N * spec.numHeads, `${p}.lse`),
-      xMid: f32(N * H, `${p}.xMid`),
-      h2: f32(N * H, `${p}.h2`),
-      rstd2: f32(N, `${p}.rstd2`),
-      gate: f32(N * I, `${p}.gate`),
-      up: f32(N * I, `${p}.up`),
-      act: f32(N * I, `${p}.act`),
-      loraU,
+  // A buffer over the adapter's limits throws part-way: what was made before it is freed, or a
+  // long-lived worker keeps it for good.
+  try {
+    const N = maxTokens;
+    const H = spec.hiddenSize;
+    const I = spec.intermediateSize;
+    const qd = qDim(spec);
+    const kvd = kvDim(spec);
+    // Without q/k norm, RoPE rotates the projection output in place: qPre and q are one buffer.
+    const layerSet = (i: number | 'shared'): LayerActivations => {
+      const p = `act.${i}`;
+      const loraU: LayerActivations['loraU'] = {};
+      for (const t of targets) loraU[t] = f32(N * loraRank, `${p}.lora.${t}`);
+      const q = f32(N * qd, `${p}.q`);
+      const k = f32(N * kvd, `${p}.k`);
+      return {
+        h1: f32(N * H, `${p}.h1`),
+        rstd1: f32(N, `${p}.rstd1`),
+        qPre: spec.qkNorm ? f32(N * qd, `${p}.qPre`) : q,
+        kPre: spec.qkNorm ? f32(N * kvd, `${p}.kPre`) : k,
+        q,
+        k,
+        v: f32(N * kvd, `${p}.v`),
+        qRstd: f32(spec.qkNorm ? N * spec.numHeads : 1, `${p}.qRstd`),
+        kRstd: f32(spec.qkNorm ? N * spec.numKvHeads : 1, `${p}.kRstd`),
+        att: f32(N * qd, `${p}.att`),
+        lse: f32(N * spec.numHeads, `${p}.lse`),
+        xMid: f32(N * H, `${p}.xMid`),
+        h2: f32(N * H, `${p}.h2`),
+        rstd2: f32(N, `${p}.rstd2`),
+        gate: f32(N * I, `${p}.gate`),
+        up: f32(N * I, `${p}.up`),
+        act: f32(N * I, `${p}.act`),
+        loraU,
+      };
     };
-  };
-  const layerInputs = Array.from({ length: spec.numLayers + 1 }, (_, i) => f32(N * H, `act.input.${i}`));
-  const layers = recompute ? [layerSet('shared')] : Array.from({ length: spec.numLayers }, (_, i) => layerSet(i));
-  const grads: GradScratch = {
-    dRes: f32(N * H, 'grad.dRes'),
-    dH: f32(N * H, 'grad.dH'),
-    dAct: f32(N * I, 'grad.dAct'),
-    dGate: f32(N * I, 'grad.dGate'),
-    dUp: f32(N * I, 'grad.dUp'),
-    dAtt: f32(N * qd, 'grad.dAtt'),
-    dq: f32(N * qd, 'grad.dq'),
-    dk: f32(N * kvd, 'grad.dk'),
-    dv: f32(N * kvd, 'grad.dv'),
-    dqPre: f32(spec.qkNorm ? N * qd : 1, 'grad.dqPre'),
-    dkPre: f32(spec.qkNorm ? N * kvd : 1, 'grad.dkPre'),
-    dLoraU: f32(N * Math.max(1, loraRank), 'grad.dLoraU'),
-    attScratch: f32(N * spec.numHeads * 2, 'grad.attScratch'),
-  };
-  if (loraDropout > 0 && targets.length > 0) {
-    const widestIn = Math.max(H, I, qd);
-    grads.dropX = f32(N * widestIn, 'grad.loraDropX');
-    grads.dropG = f32(N * widestIn, 'grad.loraDropG');
-    grads.dropSeed = f32(1, 'grad.loraDropSeed');
+    const layerInputs = Array.from({ length: spec.numLayers + 1 }, (_, i) => f32(N * H, `act.input.${i}`));
+    const layers = recompute ? [layerSet('shared')] : Array.from({ length: spec.numLayers }, (_, i) => layerSet(i));
+    const grads: GradScratch = {
+      dRes: f32(N * H, 'grad.dRes'),
+      dH: f32(N * H, 'grad.dH'),
+      dAct: f32(N * I, 'grad.dAct'),
+      dGate: f32(N * I, 'grad.dGate'),
+      dUp: f32(N * I, 'grad.dUp'),
+      dAtt: f32(N * qd, 'grad.dAtt'),
+      dq: f32(N * qd, 'grad.dq'),
+      dk: f32(N * kvd, 'grad.dk'),
+      dv: f32(N * kvd, 'grad.dv'),
+      dqPre: f32(spec.qkNorm ? N * qd : 1, 'grad.dqPre'),
+      dkPre: f32(spec.qkNorm ? N * kvd : 1, 'grad.dkPre'),
+      dLoraU: f32(N * Math.max(1, loraRank), 'grad.dLoraU'),
+      attScratch: f32(N * spec.numHeads * 2, 'grad.attScratch'),
+    };
+    if (loraDropout > 0 && targets.length > 0) {
+      const widestIn = Math.max(H, I, qd);
+      grads.dropX = f32(N * widestIn, 'grad.loraDropX');
+      grads.dropG = f32(N * widestIn, 'grad.loraDropG');
+      grads.dropSeed = f32(1, 'grad.loraDropSeed');
+    }
+    return {
+      maxTokens,
+      recompute,
+      layerInputs,
+      layers,
+      finalNormOut: f32(N * H, 'act.finalNorm'),
+      finalRstd: f32(N, 'act.finalRstd'),
+      grads,
+      bytes,
+    };
+  } catch (err) {
+    made.forEach((b) => b.destroy());
+    throw err;
   }
-  return {
-    maxTokens,
-    recompute,
-    layerInputs,
-    layers,
-    finalNormOut: f32(N * H, 'act.finalNorm'),
-    finalRstd: f32(N, 'act.finalRstd'),
-    grads,
-    bytes,
-  };
 }
 
 export function destroyActivations(a: Activations): void {

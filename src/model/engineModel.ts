@@ -54,18 +54,32 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
   } finally {
     await checkpoint.close();
   }
-  const weights = await arrangeWeights(gpu, spec, uploaded);
+  // What is made below is freed again when a later part throws (an adapter that does not fit, a
+  // batch over the adapter's limits): the worker lives on, and so would the memory.
+  let weights: Awaited<ReturnType<typeof arrangeWeights>> | undefined;
+  let lora: ReturnType<typeof createDeviceLora> | null = null;
+  let acts: ReturnType<typeof createActivations>;
+  let invFreq: GPUBuffer;
+  let adapter: LoraAdapter | null;
+  try {
+    weights = await arrangeWeights(gpu, spec, uploaded);
+    adapter = opts.adapter ?? (opts.lora ? initLoraAdapter(spec, opts.lora, opts.seed ?? 0) : null);
+    if (adapter) validateLoraSettings(spec, adapter.settings);
+    lora = adapter ? createDeviceLora(gpu, spec, adapter) : null;
+    acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false, adapter?.settings.dropout ?? 0);
+    invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
+  } catch (err) {
+    destroyWeights(uploaded);
+    weights?.owned.forEach((b) => b.destroy());
+    weights?.temporary.forEach((b) => b.destroy());
+    if (lora) destroyDeviceLora(lora);
+    throw err;
+  }
+  gpu.recorder.submit();
+  weights.temporary.forEach((b) => b.destroy());
   let weightBytes = 0;
   for (const w of uploaded.values()) for (const p of w.parts) weightBytes += p.buffer.size;
   for (const b of weights.owned) weightBytes += b.size;
-
-  const adapter = opts.adapter ?? (opts.lora ? initLoraAdapter(spec, opts.lora, opts.seed ?? 0) : null);
-  if (adapter) validateLoraSettings(spec, adapter.settings);
-  const lora = adapter ? createDeviceLora(gpu, spec, adapter) : null;
-  const acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false, adapter?.settings.dropout ?? 0);
-  const invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
-  gpu.recorder.submit();
-  weights.temporary.forEach((b) => b.destroy());
   return {
     state: { gpu, spec, weights, lora, acts, invFreq },
     bytes: { weights: weightBytes, lora: lora ? lora.params.size * 4 : 0, activations: acts.bytes },

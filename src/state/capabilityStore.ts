@@ -1,11 +1,12 @@
 // What this browser's GPU can do, as the worker reported it. Fed only by worker responses/events.
 import { create } from 'zustand';
-import type { Capabilities } from '../worker/protocol.ts';
+import type { Capabilities, WorkerEvent } from '../worker/protocol.ts';
 
 export type { Capabilities };
 import { engineClient } from './engine.ts';
 
-export type CapabilityStatus = 'idle' | 'probing' | 'ready' | 'unavailable' | 'lost';
+/** `crashed`: the studio's own worker died, which is not the same as a browser without WebGPU. */
+export type CapabilityStatus = 'idle' | 'probing' | 'ready' | 'unavailable' | 'lost' | 'crashed';
 
 interface CapabilityState {
   status: CapabilityStatus;
@@ -14,7 +15,12 @@ interface CapabilityState {
   problem: string | null;
   /** Whether the page itself sees navigator.gpu (the worker may differ). */
   pageHasWebGpu: boolean;
+  /** Errors the GPU or the worker raised outside any request, each kind once (newest last). */
+  strayErrors: string[];
   probe(): Promise<void>;
+  /** From the worker-event adapter: device and worker health. */
+  noteHealth(e: WorkerEvent): void;
+  dismissStrayErrors(): void;
 }
 
 export const useCapabilities = create<CapabilityState>((set, get) => ({
@@ -30,15 +36,25 @@ export const useCapabilities = create<CapabilityState>((set, get) => ({
       return;
     }
     set({ status: 'probing', problem: null });
-    const client = engineClient();
-    client.onEvent((e) => {
-      if (e.type === 'device-lost') set({ status: 'lost', problem: e.message });
-    });
     try {
-      const capabilities = await client.request('probe', {});
+      const capabilities = await engineClient().request('probe', {});
       set({ status: 'ready', capabilities });
     } catch (err) {
-      set({ status: 'unavailable', problem: (err as Error).message });
+      set({ status: (err as Error).name === 'WorkerCrashed' ? 'crashed' : 'unavailable', problem: (err as Error).message });
     }
+  },
+  strayErrors: [],
+  noteHealth(e) {
+    if (e.type === 'device-lost') set({ status: 'lost', problem: e.message });
+    // A new device after a loss: training works again, so the loss is no longer news.
+    else if (e.type === 'device-ready' && get().status === 'lost') set({ status: get().capabilities ? 'ready' : 'idle', problem: null });
+    else if (e.type === 'worker-crashed') set({ status: 'crashed', problem: e.message });
+    else if (e.type === 'worker-error' || e.type === 'gpu-error') {
+      const text = e.type === 'gpu-error' ? `GPU error: ${e.message}` : `The GPU worker hit an error outside any task: ${e.message}`;
+      if (!get().strayErrors.includes(text)) set({ strayErrors: [...get().strayErrors.slice(-4), text] });
+    }
+  },
+  dismissStrayErrors() {
+    set({ strayErrors: [] });
   },
 }));

@@ -18,7 +18,6 @@ export function installWorkerEvents(): void {
     else if (e.type === 'run-status') useRuns.getState().noteStatus(e.runId, e.status, e.message);
     else if (e.type === 'run-token-loss') routeTokenLoss(e.runId, e.strip);
     else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
-    // The capability store listens too once it has probed; this covers pages that never opened the GPU panel.
-    else if (e.type === 'device-lost') useCapabilities.setState({ status: 'lost', problem: e.message });
+    else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
   });
 }

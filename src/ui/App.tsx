@@ -52,6 +52,9 @@ export function App() {
   const gpuLost = useCapabilities((s) => (s.status === 'lost' ? s.problem : null));
   const noWebGpu = useCapabilities((s) => s.status === 'unavailable');
   const gpuProblem = useCapabilities((s) => s.problem);
+  const workerCrashed = useCapabilities((s) => (s.status === 'crashed' ? s.problem : null));
+  const strayErrors = useCapabilities((s) => s.strayErrors);
+  const dismissStrayErrors = useCapabilities((s) => s.dismissStrayErrors);
   useEffect(() => writePref('theme', theme), [theme]);
   useEffect(() => writePref('studio.panel', panel), [panel]);
   useEffect(() => {
@@ -103,8 +106,24 @@ export function App() {
       )}
       {gpuLost && (
         <p className="error banner" role="alert" data-testid="gpu-lost">
-          The GPU device was lost ({gpuLost}). Training stopped at its last checkpoint; open the GPU panel to reconnect, then resume the run.
+          {gpuLost[0].toUpperCase() + gpuLost.slice(1)} Open the GPU panel to reconnect, then resume the run.
         </p>
+      )}
+      {workerCrashed && (
+        <p className="error banner" role="alert" data-testid="worker-crashed">
+          {workerCrashed[0].toUpperCase() + workerCrashed.slice(1)}. <button onClick={() => location.reload()}>Reload</button>
+        </p>
+      )}
+      {strayErrors.length > 0 && (
+        <div className="error banner" role="alert" data-testid="stray-errors">
+          {strayErrors.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+          <p>
+            Work that was running goes on; if a result looks wrong or something stops responding, reload the page.{' '}
+            <button onClick={dismissStrayErrors}>Dismiss</button>
+          </p>
+        </div>
       )}
       <div className="layout">
         <Nav current={panel} onChange={setPanel} />

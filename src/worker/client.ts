@@ -19,13 +19,25 @@ export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: WorkerEvent) => void>();
+  /** Set by the worker's `worker-ready` event once its module has loaded. */
+  private ready = false;
+  /** Why the worker is gone: every request fails with it at once instead of waiting forever. */
+  private dead: WorkerError | null = null;
 
   constructor(private readonly worker: Worker) {
     worker.onmessage = (ev: MessageEvent<WorkerResponse>) => this.receive(ev.data);
     worker.onerror = (ev) => {
-      const err = new WorkerError('WorkerError', ev.message || 'the GPU worker failed to start');
-      for (const p of this.pending.values()) p.reject(err);
+      const message = ev.message || 'no detail';
+      if (this.ready) {
+        // Thrown from a timer or callback in the worker, outside any request: the worker and its
+        // requests (a run training) go on, so nothing is rejected; the page is told.
+        this.tell({ type: 'worker-error', message });
+        return;
+      }
+      this.dead = new WorkerError('WorkerCrashed', `the studio's GPU worker could not start (${message}). Reload the page; if it happens again, report it with this message`);
+      for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
+      this.tell({ type: 'worker-crashed', message: this.dead.message });
     };
   }
 
@@ -34,6 +46,7 @@ export class EngineClient {
   }
 
   request<K extends RequestKind>(kind: K, payload: RequestMap[K][0], onProgress?: (p: ProgressInfo) => void): Promise<RequestMap[K][1]> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
@@ -46,9 +59,14 @@ export class EngineClient {
     return () => this.listeners.delete(cb);
   }
 
+  private tell(e: WorkerEvent): void {
+    for (const cb of this.listeners) cb(e);
+  }
+
   private receive(msg: WorkerResponse): void {
     if (msg.kind === 'event') {
-      for (const cb of this.listeners) cb(msg.event);
+      if (msg.event.type === 'worker-ready') this.ready = true;
+      this.tell(msg.event);
       return;
     }
     const p = this.pending.get(msg.id);

@@ -70,11 +70,20 @@ export class StudioEngine {
   }
 
   private watch(ctx: GpuContext): void {
+    this.emit({ type: 'device-ready' });
     ctx.lost.then((err) => {
       this.gpu = null;
       this.emit({ type: 'device-lost', message: err.message });
     });
-    ctx.onUncapturedError((message) => this.emit({ type: 'gpu-error', message }));
+    // One failing op repeats its error for every dispatch after it: the page hears each kind once.
+    const told = new Set<string>();
+    ctx.onUncapturedError((message) => {
+      const first = message.split('\n')[0];
+      if (told.size < 20 && !told.has(first)) {
+        told.add(first);
+        this.emit({ type: 'gpu-error', message: first });
+      }
+    });
   }
 
   private requireDb(): StudioDb {

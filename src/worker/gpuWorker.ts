@@ -19,3 +19,5 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     post({ kind: 'throw', id, error: serializeError(err) });
   }
 };
+
+post({ kind: 'event', event: { type: 'worker-ready' } });

@@ -204,6 +204,14 @@ export interface SerializedError {
 
 export type WorkerEvent =
   | { type: 'device-lost'; message: string }
+  /** A device was acquired (first use, or again after a loss). */
+  | { type: 'device-ready' }
+  /** The worker's module loaded and it takes requests. */
+  | { type: 'worker-ready' }
+  /** Raised by the page's client, not the worker: the worker died before it was ready (every
+   * request fails at once from then on), or an error escaped it outside any request (it lives on). */
+  | { type: 'worker-crashed'; message: string }
+  | { type: 'worker-error'; message: string }
   | { type: 'gpu-error'; message: string }
   | { type: 'run-metric'; runId: string; metric: StepMetrics }
   | { type: 'run-eval'; runId: string; metric: EvalMetrics }

@@ -1,7 +1,7 @@
 // The foundation: a real WebGPU adapter in Node, compute results checked against the CPU,
 // shader errors that name file and line, limits enforced before the GPU sees a request.
 import { describe, expect, it } from 'vitest';
-import { readF32, uploadBuffer, createStorageBuffer, shaderFile, WgslCompileError, GpuLimitError, splitWorkgroups } from '../../src/gpu/index.ts';
+import { readF32, uploadBuffer, createStorageBuffer, shaderFile, WgslCompileError, GpuLimitError, GpuRefusedWorkError, splitWorkgroups } from '../../src/gpu/index.ts';
 import { addForward, axpy, scaleForward } from '../../src/ops/elementwise.ts';
 import brokenCode from '../fixtures/shaders/broken.wgsl?raw';
 import { testGpu } from '../helpers/gpu.ts';
@@ -53,6 +53,38 @@ describe('gpu device', () => {
     expect(err).toBeInstanceOf(WgslCompileError);
     expect(err.message).toMatch(/^shaders\/broken\.wgsl:6:\d+: .*undefined_symbol/);
     expect(err.line).toBe(6);
+  });
+
+  it('names the right file when shaders compile concurrently (one error-scope stack per device)', async () => {
+    const gpu = await testGpu();
+    const { ELEMENTWISE } = await import('../../src/ops/elementwise.ts');
+    // Another copy of the broken shader under a new name, so neither is cached from the test above.
+    const broken = shaderFile('broken-concurrent.wgsl', brokenCode);
+    const [bad, good] = await Promise.allSettled([gpu.pipelines.pipeline(broken, 'main'), gpu.pipelines.pipeline(ELEMENTWISE, 'add', { WG: 32 })]);
+    expect(good.status, good.status === 'rejected' ? String(good.reason) : '').toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason.message)).toMatch(/^shaders\/broken-concurrent\.wgsl:6:\d+: .*undefined_symbol/);
+  });
+
+  it('fails every readback after work the GPU refused unchecked, until a new job clears it', async () => {
+    const gpu = await testGpu();
+    const good = uploadBuffer(gpu.ctx, new Float32Array([1, 2, 3, 4]), 'good');
+    const gone = createStorageBuffer(gpu.ctx, 16, 'gone');
+    gone.destroy();
+    // Work that uses a destroyed buffer is dropped with an error nobody scoped, as a bug would be.
+    const enc = gpu.ctx.device.createCommandEncoder();
+    enc.copyBufferToBuffer(gone, 0, good, 0, 16);
+    gpu.ctx.device.queue.submit([enc.finish()]);
+    try {
+      const err = await readF32(gpu.ctx, good, 4).catch((e) => e);
+      expect(err).toBeInstanceOf(GpuRefusedWorkError);
+      expect(err.message).toMatch(/^the GPU refused the studio's work \(.+\); results since then cannot be trusted/);
+      await expect(readF32(gpu.ctx, good, 4)).rejects.toBe(err);
+    } finally {
+      gpu.ctx.clearRefusal();
+    }
+    expect([...(await readF32(gpu.ctx, good, 4))]).toEqual([1, 2, 3, 4]);
+    good.destroy();
   });
 
   it('refuses a buffer larger than the binding limit with a message naming the limit', async () => {

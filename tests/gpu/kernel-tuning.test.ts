@@ -99,6 +99,15 @@ describe('the tuning table', () => {
       const fresh = new KernelTuning('adapter-A', fileTuningStore(path));
       await fresh.load();
       expect(fresh.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
+      // A damaged entry is dropped and the good ones kept; get and set work on either.
+      const table = { version: 1, ops: { matmul: { sourceHash: 'hash1' }, attention: { sourceHash: 'h', choices: { c: 1 } }, norm: null, softmax: { sourceHash: 'h', choices: [] } } };
+      await (await import('node:fs/promises')).writeFile(path, JSON.stringify({ 'adapter-A': table }));
+      const damaged = new KernelTuning('adapter-A', fileTuningStore(path));
+      await damaged.load();
+      expect(damaged.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
+      expect(damaged.get('attention', 'h', 'c')).toBe(1);
+      for (const op of ['matmul', 'norm', 'softmax']) damaged.set(op, 'hash1', 'k', 2);
+      expect(damaged.get('norm', 'hash1', 'k')).toBe(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

