@@ -1,7 +1,7 @@
 // Local files the CLI commands read the same way: dataset paths as blobs (and the examples in them,
 // chosen by the studio's split and quality rule) and a PEFT adapter folder, each with a one-line
 // error naming the missing path.
-import { existsSync, openAsBlob, realpathSync, statSync } from 'node:fs';
+import { existsSync, openAsBlob, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceFormat } from '../data/example.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
@@ -37,12 +37,24 @@ export function printNotes(notes: string[]): void {
   if (notes.length > 20) console.error(`note: … and ${notes.length - 20} more`);
 }
 
-/** A PEFT adapter folder for this model, or undefined without --adapter. */
-export async function readAdapter(spec: ModelSpec, dir: string | undefined): Promise<LoraAdapter | undefined> {
+/** A PEFT adapter folder for this model, or undefined without --adapter. An adapter whose config
+ * names another base model is loaded when its shapes fit (a renamed folder is common), with a note:
+ * the shapes of two models of one family match, and the answers of the wrong one are noise. */
+export async function readAdapter(spec: ModelSpec, dir: string | undefined, modelArg: string): Promise<LoraAdapter | undefined> {
   if (!dir) return undefined;
   if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`);
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}`);
-  return readPeftAdapter(dir, spec);
+  const adapter = await readPeftAdapter(dir, spec);
+  const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
+  if (typeof base === 'string' && base && modelName(base) !== modelName(modelArg)) {
+    console.error(`note: --adapter ${dir} was trained on "${base}", and --model is "${modelArg}"; its shapes fit, but if these are different models its answers are meaningless`);
+  }
+  return adapter;
+}
+
+/** A model's name without its folder, hub owner or `embedded:` prefix, for comparing references. */
+function modelName(ref: string): string {
+  return ref.replace(/[\\/]+$/, '').split(/[\\/:]/).at(-1)!.toLowerCase();
 }
 
 function samePath(a: string, b: string): boolean {

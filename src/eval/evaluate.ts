@@ -5,7 +5,7 @@
 // code runs on the GPU engine, in the worker and in pure-logic tests.
 // Never touches storage and never changes the model: it only reads generations.
 import type { Call, Example } from '../data/example.ts';
-import type { AstCheckError } from './ast-checker.ts';
+import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput } from './check-generation.ts';
 import type { FinishReason, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
@@ -73,6 +73,12 @@ export interface EvalOptions {
 export function checkPrediction(example: Example, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const { possibleAnswer, category } = groundTruthOf(example);
   const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
+  // BFCL counts "no call" as right when no call is wanted; an answer the token limit cut off has
+  // not said that yet (it may have been about to call), so it does not pass.
+  if (result.valid && finishReason === 'length' && categoryKind(category) === 'irrelevance') {
+    result.valid = false;
+    result.errors = [{ rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` }];
+  }
   const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors: result.errors, finishReason, generatedTokens };
   if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
   if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
@@ -141,11 +147,20 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
 }
 
 /** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */
+/** How many answers stopped at the token limit, in words, or null when none did. */
+export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>): string | null {
+  const n = s.finishReasons.length ?? 0;
+  if (n === 0) return null;
+  return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the max-new-tokens limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
+}
+
 export function formatEvalSummary(s: EvalSummary): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const lines = [`accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
+  const cut = cutOffNote(s);
+  if (cut) lines.push(cut);
   const rules = Object.entries(s.failureRules).sort((a, b) => b[1] - a[1]);
   if (rules.length) {
     lines.push('failures by rule:');

@@ -13,6 +13,7 @@ import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrSettings } from '../
 import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { StepMetrics } from '../train/trainer.ts';
+import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext } from './context.ts';
 import type { JobExamples } from './data.ts';
 import { evaluateJob, type Decoding } from './evaluate.ts';
@@ -82,8 +83,10 @@ export interface AblationResult {
   heldOut: number;
   /** What every arm shared. */
   shared: { steps: number; seed: number; batchSize: number; seqLen: number; lr: number; lora: RunConfig['lora']; alpha0: number; alphaMin: number; alphaMax: number; decoding: Decoding };
-  /** The ablation was cancelled: the arms finished so far. */
+  /** The ablation was cancelled, or arms failed: the arms finished so far. */
   stopped: boolean;
+  /** Arms that failed, and why; the others still ran (absent in results made before). */
+  failed?: Array<{ id: string; message: string }>;
   /** Examples that did not fit the sequence length (the same for every arm). */
   skipped: number;
 }
@@ -162,8 +165,6 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
   const { config: c, workspace, store, events = {} } = job;
   validateAblationConfig(c);
   const heldOut = job.examples.eval.slice(0, c.evalLimit);
-  if (heldOut.length === 0) throw new Error('the data has no held-out examples to evaluate the arms on (its split put every example on the train side)');
-  if (job.examples.train.length === 0) throw new Error('the data has no training examples');
   const arms = ablationArms(c);
   const result: AblationResult = {
     name: job.name,
@@ -172,103 +173,119 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     shared: { steps: c.steps, seed: c.seed, batchSize: c.batchSize, seqLen: c.seqLen, lr: c.lr, lora: c.lora, alpha0: c.alpha0, alphaMin: c.alphaMin, alphaMax: c.alphaMax, decoding: c.decoding },
     stopped: false,
     skipped: 0,
+    failed: [],
   };
-  await store.setStatus('running', { lastStep: 0, modelRef: ctx.model.ref });
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
   try {
+    // Inside the try: the ablation's row says why it could not start instead of staying "created".
+    if (heldOut.length === 0) throw new Error('the data has no held-out examples to evaluate the arms on (its split put every example on the train side)');
+    if (job.examples.train.length === 0) throw new Error('the data has no training examples');
+    await store.setStatus('running', { lastStep: 0, modelRef: ctx.model.ref });
     for (const [index, arm] of arms.entries()) {
       if (ctx.signal.aborted) break;
-      const name = `${job.name} · ${arm.id}`;
-      // Progress names the arm: "arm 3 of 6, ssb:grad: training".
-      const armCtx: JobContext = { ...ctx, progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
-      let armStore: RunStore;
-      let curve: AblationPoint[] = [];
-      let hdr: AblationArmResult['hdr'];
-      if (!arm.hdrFrom) {
-        events.onPhase?.(arm, 'training', index, arms.length);
-        armStore = await workspace.createRun({ kind: 'train', name, config: arm.config });
-        const outcome = await trainJob(armCtx, {
-          store: armStore,
-          config: arm.config,
-          examples: job.examples,
-          resume: false,
-          events: {
-            onStep: (m) => {
-              curve.push(point(m));
-              events.onStep?.(arm.id, m);
-            },
-            onSkipped: (messages) => {
-              result.skipped = messages.length;
-              if (index === 0) events.onSkipped?.(messages);
-            },
-          },
-        });
-        if (ctx.signal.aborted) break;
-        if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
-      } else {
-        events.onPhase?.(arm, 'hdr', index, arms.length);
-        const from = done.get(arm.hdrFrom)!;
-        armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
-        curve = [...from.curve];
-        const offset = from.curve.at(-1)?.step ?? 0;
-        let retrainSteps = 0;
-        const r = await hdrJob(armCtx, {
-          store: armStore,
-          settings: c.hdr,
-          config: arm.config,
-          mineSet: job.examples.train.slice(0, c.hdrMineLimit),
-          // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
-          evalSet: [],
-          replayPool: job.examples.train,
-          adapter: await from.store.readAdapter(ctx.model.spec),
-          balance: await from.store.readBalance(),
-          events: {
-            onStep: (_round, m) => {
-              const p = point(m, offset + ++retrainSteps);
-              curve.push(p);
-              events.onStep?.(arm.id, { ...m, step: p.step });
-            },
-          },
-        });
-        hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason };
-        if (ctx.signal.aborted) break;
+      if (arm.hdrFrom && !done.has(arm.hdrFrom)) {
+        result.failed!.push({ id: arm.id, message: `the ${arm.hdrFrom} arm it starts from did not finish` });
+        continue;
       }
-      done.set(arm.id, { store: armStore, curve });
+      // One arm that fails (a full disk, a diverged run) leaves the others to run; a lost device or
+      // a refused GPU would fail them all, so those end the ablation.
+      try {
+        const name = `${job.name} · ${arm.id}`;
+        // Progress names the arm: "arm 3 of 6, ssb:grad: training".
+        const armCtx: JobContext = { ...ctx, progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
+        let armStore: RunStore;
+        let curve: AblationPoint[] = [];
+        let hdr: AblationArmResult['hdr'];
+        if (!arm.hdrFrom) {
+          events.onPhase?.(arm, 'training', index, arms.length);
+          armStore = await workspace.createRun({ kind: 'train', name, config: arm.config });
+          const outcome = await trainJob(armCtx, {
+            store: armStore,
+            config: arm.config,
+            examples: job.examples,
+            resume: false,
+            events: {
+              onStep: (m) => {
+                curve.push(point(m));
+                events.onStep?.(arm.id, m);
+              },
+              onSkipped: (messages) => {
+                result.skipped = messages.length;
+                if (index === 0) events.onSkipped?.(messages);
+              },
+            },
+          });
+          if (ctx.signal.aborted) break;
+          if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
+        } else {
+          events.onPhase?.(arm, 'hdr', index, arms.length);
+          const from = done.get(arm.hdrFrom)!;
+          armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
+          curve = [...from.curve];
+          const offset = from.curve.at(-1)?.step ?? 0;
+          let retrainSteps = 0;
+          const r = await hdrJob(armCtx, {
+            store: armStore,
+            settings: c.hdr,
+            config: arm.config,
+            mineSet: job.examples.train.slice(0, c.hdrMineLimit),
+            // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
+            evalSet: [],
+            replayPool: job.examples.train,
+            adapter: await from.store.readAdapter(ctx.model.spec),
+            balance: await from.store.readBalance(),
+            events: {
+              onStep: (_round, m) => {
+                const p = point(m, offset + ++retrainSteps);
+                curve.push(p);
+                events.onStep?.(arm.id, { ...m, step: p.step });
+              },
+            },
+          });
+          hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason };
+          if (ctx.signal.aborted) break;
+        }
+        done.set(arm.id, { store: armStore, curve });
 
-      events.onPhase?.(arm, 'evaluating', index, arms.length);
-      const adapter = await armStore.readAdapter(ctx.model.spec);
-      const evalStore = await workspace.createRun({
-        kind: 'eval',
-        name: `${job.name} · eval ${arm.id}`,
-        config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
-      });
-      const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
-      if (report.aborted) break;
-      const { predictions: _p, aborted: _a, ...summary } = report;
-      const balance = arm.config.loss === 'ssb' ? await armStore.readBalance() : null;
-      const learned = balance && balance.rule === (arm.config.balanceRule ?? 'grad') ? balanceAlpha(balanceSettingsOf(arm.config), balance) : null;
-      const fixed = arm.config.loss.startsWith('fixed:') ? Number(arm.config.loss.slice(6)) : null;
-      const armResult: AblationArmResult = {
-        id: arm.id,
-        label: arm.label,
-        loss: lossLabel(arm.config),
-        run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
-        evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
-        summary,
-        curve,
-        alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
-        finalAlpha: learned ?? fixed,
-        ...(hdr ? { hdr } : {}),
-      };
-      result.arms.push(armResult);
-      events.onArmDone?.(armResult);
+        events.onPhase?.(arm, 'evaluating', index, arms.length);
+        const adapter = await armStore.readAdapter(ctx.model.spec);
+        const evalStore = await workspace.createRun({
+          kind: 'eval',
+          name: `${job.name} · eval ${arm.id}`,
+          config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
+        });
+        const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
+        if (report.aborted) break;
+        const { predictions: _p, aborted: _a, ...summary } = report;
+        const balance = arm.config.loss === 'ssb' ? await armStore.readBalance() : null;
+        const learned = balance && balance.rule === (arm.config.balanceRule ?? 'grad') ? balanceAlpha(balanceSettingsOf(arm.config), balance) : null;
+        const fixed = arm.config.loss.startsWith('fixed:') ? Number(arm.config.loss.slice(6)) : null;
+        const armResult: AblationArmResult = {
+          id: arm.id,
+          label: arm.label,
+          loss: lossLabel(arm.config),
+          run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
+          evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
+          summary,
+          curve,
+          alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
+          finalAlpha: learned ?? fixed,
+          ...(hdr ? { hdr } : {}),
+        };
+        result.arms.push(armResult);
+        events.onArmDone?.(armResult);
+      } catch (err) {
+        if (err instanceof GpuDeviceLostError || err instanceof GpuRefusedWorkError || ctx.gpu.ctx.lostError || ctx.gpu.ctx.refusal) throw err;
+        result.failed!.push({ id: arm.id, message: (err as Error).message });
+      }
       // Kept after every arm, so a long ablation shows (and keeps) what it has so far.
       await store.saveAblation({ ...result, stopped: result.arms.length < arms.length });
       await store.setStatus('running', { lastStep: result.arms.length, modelRef: ctx.model.ref });
     }
     result.stopped = result.arms.length < arms.length;
     await store.saveAblation(result);
-    await store.setStatus('done', { lastStep: result.arms.length, message: result.stopped ? `stopped after ${result.arms.length} of ${arms.length} arms` : undefined, modelRef: ctx.model.ref });
+    const failedText = result.failed!.length ? `; failed: ${result.failed!.map((f) => `${f.id} (${f.message})`).join('; ')}` : '';
+    await store.setStatus('done', { lastStep: result.arms.length, message: result.stopped ? `stopped after ${result.arms.length} of ${arms.length} arms${failedText}` : undefined, modelRef: ctx.model.ref });
     return result;
   } catch (err) {
     result.stopped = true;

@@ -52,7 +52,8 @@ export function ablationMarkdown(r: AblationResult): string {
     `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(r.skipped ? [`${r.skipped} training examples did not fit the sequence length and were skipped in every arm.`] : []),
-    ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arms finished.`] : []),
+    ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
+    ...(r.failed ?? []).map((f) => `- **${f.id} failed**: ${f.message}`),
     '',
     '## Accuracy',
     '',
@@ -77,6 +78,10 @@ export function ablationMarkdown(r: AblationResult): string {
   else {
     lines.push(`| arm | ${rules.join(' | ')} |`, `|---|${rules.map(() => '---|').join('')}`);
     for (const a of r.arms) lines.push(`| ${a.id} | ${rules.map((rule) => a.summary.failureRules[rule] ?? 0).join(' | ')} |`);
+  }
+  const cut = r.arms.filter((a) => (a.summary.finishReasons?.length ?? 0) > 0);
+  if (cut.length) {
+    lines.push('', `Answers that stopped at the ${s.decoding.maxNewTokens}-token limit: ${cut.map((a) => `${a.id} ${a.summary.finishReasons.length}`).join(', ')}. Raise the limit if they were cut off mid-answer: a cut-off answer fails.`);
   }
   lines.push('', '## The arms', '');
   for (const a of r.arms) {

@@ -101,11 +101,12 @@ export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): str
   return latestTrainedRun(runs)?.id ?? '';
 }
 
-/** The newest evaluation of each adapter (null: the base model) among `evals` (newest first), the
- * base model first: the rows of a base-vs-adapter comparison. */
-export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown }>(evals: R[]): R[] {
+/** The newest finished evaluation of each adapter (null: the base model) among `evals` (newest
+ * first), the base model first: the rows of a base-vs-adapter comparison. One stopped part-way
+ * scored only some examples, so it is not a row. */
+export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown; status?: string }>(evals: R[]): R[] {
   const seen = new Set<string | null>();
-  const out = evals.filter((r) => r.summary && !seen.has(r.config.adapterRunId) && (seen.add(r.config.adapterRunId), true));
+  const out = evals.filter((r) => r.summary && r.status !== 'failed' && !seen.has(r.config.adapterRunId) && (seen.add(r.config.adapterRunId), true));
   return [...out.filter((r) => r.config.adapterRunId === null), ...out.filter((r) => r.config.adapterRunId !== null)];
 }
 

@@ -124,3 +124,34 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(value.err).toBe('studio generate: missing required option --model');
   });
 });
+
+describe('an adapter for another model', () => {
+  it('loads when its shapes fit, with a note naming both models; the same model under another path says nothing', async () => {
+    const { readAdapter } = await import('../../src/cli/localFiles.ts');
+    const { exportPeftAdapter } = await import('../../src/model/peft.ts');
+    const { generateTinyModel, TINY_QWEN3_DEFAULT } = await import('../../src/model/tiny-model.ts');
+    const { initLoraAdapter } = await import('../../src/model/lora.ts');
+    const { spec } = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const adapterFor = (base: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'adapter-base-'));
+      const peft = exportPeftAdapter(spec, initLoraAdapter(spec, { rank: 2, alpha: 4, dropout: 0, useRsLora: false, targets: ['q', 'v'] }, 1), base);
+      writeFileSync(join(dir, 'adapter_config.json'), peft.adapterConfigJson);
+      writeFileSync(join(dir, 'adapter_model.safetensors'), peft.adapterSafetensors);
+      return dir;
+    };
+    const notes: string[] = [];
+    const error = console.error;
+    console.error = (m: string) => notes.push(m);
+    try {
+      const other = adapterFor('repro/modelB');
+      expect(await readAdapter(spec, other, 'public/models/tiny-qwen3')).toBeDefined();
+      expect(notes).toEqual([`note: --adapter ${other} was trained on "repro/modelB", and --model is "public/models/tiny-qwen3"; its shapes fit, but if these are different models its answers are meaningless`]);
+      notes.length = 0;
+      await readAdapter(spec, adapterFor('embedded:tiny-qwen3'), '/work/main/public/models/tiny-qwen3/');
+      await readAdapter(spec, adapterFor('Qwen/Tiny-Qwen3'), 'tiny-qwen3');
+      expect(notes).toEqual([]);
+    } finally {
+      console.error = error;
+    }
+  });
+});

@@ -65,6 +65,15 @@ describe('evaluation runs', () => {
     expect(text).toContain('accuracy 40.0% (2/5)');
     expect(text).toMatch(/multiple\s+50\.0% \(1\/2\)/);
     expect(text).toMatch(/ast_decoder:decoder_failed\s+1/);
+    expect(text).toContain('1 of 5 answers stopped at the max-new-tokens limit; raise it if that answer was cut off mid-answer');
+  });
+
+  it('fails a no-call answer to an irrelevance question that the token limit cut off (it had not declined yet)', async () => {
+    const irrelevant = (id: string): Example => ({ ...ex(id), target: { reasoning: 'no tool fits', calls: [] } });
+    const r = await evaluateExamples([irrelevant('e0'), irrelevant('e1')], scripted(['<think>no tool fits</think>Sorry, I cannot.', '<think>the user wants the weather, so I sho…']), { maxNewTokens: 12 });
+    expect(r.predictions.map((p) => [p.category, p.valid, p.finishReason])).toEqual([['irrelevance', true, 'eos'], ['irrelevance', false, 'length']]);
+    expect(r.predictions[1].errors[0]).toMatchObject({ rule: 'length:cut_off' });
+    expect(r.failureRules).toEqual({ 'length:cut_off': 1 });
   });
 
   it('stops at an abort and reports the examples done so far', async () => {

@@ -69,8 +69,9 @@ describe('comparing runs', () => {
     expect(diff(sft({ balanceRule: 'grad', alpha0: 0.7 }), sft({ balanceRule: 'dwa' }))).toEqual([]);
   });
 
-  it('puts the base model first and keeps each adapter’s newest evaluation', () => {
+  it('puts the base model first and keeps each adapter’s newest finished evaluation', () => {
     const evals = [
+      { id: 'e5', config: { adapterRunId: null }, summary: {}, status: 'failed' }, // stopped part-way
       { id: 'e4', config: { adapterRunId: 'r' }, summary: {} },
       { id: 'e3', config: { adapterRunId: null }, summary: {} },
       { id: 'e2', config: { adapterRunId: 'r' }, summary: {} },

@@ -27,6 +27,8 @@ options:
                          that studio train uses with the same --seed; use all for a BFCL file)
   --seed <n>             split seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train) and sampling seed
   --split-seed <n>       the split's seed, when it differs from --seed (the studio's datasets: ${DEFAULT_SPLIT.seed})
+  --include-failing      with --split eval or train, keep examples that fail the quality check
+                         (the studio leaves them out, so by default so does this)
   --limit <n>            evaluate at most n examples
   --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
   --batch <n>            prompts generated together (default 8)
@@ -38,7 +40,7 @@ ${BFCL_PROMPT_HELP}
   --quiet                no progress line`;
 
 const flagsSpec = {
-  model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
+  model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
@@ -62,13 +64,15 @@ const evalCommand: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     // Every example answers, whatever the quality check says (BFCL files have no reasoning to check).
-    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, includeFailing: true, bfclPromptMode });
+    // The held-out side the studio evaluates leaves out examples that fail the quality check; a
+    // whole file (a BFCL category) is evaluated as it is.
+    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = examples.slice(0, positiveInt(f.limit, 'limit', 1));
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const adapter = (await readAdapter(model.spec, f.adapter)) ?? null;
+    const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary }, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } });
     const t0 = performance.now();
     const report = await engine.evaluate({

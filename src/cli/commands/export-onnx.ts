@@ -62,7 +62,7 @@ const command: CliCommand = {
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
     const { spec, checkpoint } = await openModel(files);
     await checkpoint.close();
-    const adapter = (await readAdapter(spec, f.adapter)) ?? null;
+    const adapter = (await readAdapter(spec, f.adapter, modelArg)) ?? null;
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);

@@ -62,7 +62,7 @@ const command: CliCommand = {
     const tokenizer = await tokenizerFromModel(files);
     const { spec, checkpoint } = await openModel(files);
     await checkpoint.close();
-    const adapter = await readAdapter(spec, f.adapter);
+    const adapter = await readAdapter(spec, f.adapter, modelArg);
 
     const messages = [...(f.system !== undefined ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: prompt }];
     const rendered = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;

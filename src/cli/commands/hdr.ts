@@ -113,7 +113,7 @@ const hdr: CliCommand = {
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
     seqLenFromData(config, f, model.tokenizer, [...mineSet, ...data.train]);
-    const adapter = (await readAdapter(model.spec, f.adapter)) ?? null;
+    const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues.
     const balance = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;

@@ -183,7 +183,7 @@ const train: CliCommand = {
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
     if (f.resume) checkResumeMatches(out, config, splitSeed);
-    const adapter = await readAdapter(model.spec, f.adapter);
+    const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
 
     if (f['dump-step']) {

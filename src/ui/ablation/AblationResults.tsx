@@ -59,6 +59,15 @@ function AblationView({ result }: { result: AblationResult }) {
         {result.arms.length} arms · {s.steps} steps each, seed {s.seed}, LoRA r={s.lora.rank} · {result.heldOut} held-out examples per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
         {result.stopped ? ' · stopped before every arm finished' : ''}
       </p>
+      {(result.failed ?? []).length > 0 && (
+        <ul className="error" data-testid="ablation-failed-arms">
+          {result.failed!.map((f) => (
+            <li key={f.id}>
+              {f.id} failed: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="table-scroll">
         <table className="ablation-table" data-testid="ablation-table">
           <caption>Accuracy on the held-out examples</caption>

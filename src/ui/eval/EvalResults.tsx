@@ -7,6 +7,7 @@ import type { EvalRunRow } from '../../state/queries.ts';
 import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
+import { cutOffNote } from '../../eval/evaluate.ts';
 
 export function EvalResults() {
   const runs = useRuns((s) => s.runs).filter((r): r is EvalRunRow => r.kind === 'eval');
@@ -43,14 +44,22 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   if (rows.length < 2) return null;
   const adapterName = (id: string | null) => (id === null ? 'base model (no adapter)' : (all.find((r) => r.id === id)?.name ?? 'a deleted run'));
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
+  // Rows scored on other examples, or with another token budget, are not a like-for-like comparison.
+  const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1;
   return (
     <div className="tablewrap">
+      {differ && (
+        <p className="muted" data-testid="accuracy-compare-mismatch">
+          These evaluations differ in their examples or their max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
+        </p>
+      )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">
         <caption>Accuracy by adapter (each adapter's latest evaluation)</caption>
         <thead>
           <tr>
             <th scope="col">Adapter</th>
             <th scope="col">Examples</th>
+            <th scope="col">Max new tokens</th>
             <th scope="col">Accuracy</th>
             {categories.map((c) => (
               <th key={c} scope="col">
@@ -64,6 +73,7 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
             <tr key={r.id}>
               <td>{adapterName(r.config.adapterRunId)}</td>
               <td>{r.summary.total}</td>
+              <td>{r.config.maxNewTokens}</td>
               <td>
                 <strong>{(r.summary.accuracy * 100).toFixed(1)}%</strong>
               </td>
@@ -81,11 +91,17 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
 function EvalSummaryView({ row }: { row: EvalRunRow }) {
   const s = row.summary;
   const failures = row.predictions.filter((p) => !p.valid);
+  const cut = cutOffNote(s);
   return (
     <>
       <p>
         <strong data-testid="eval-accuracy">{(s.accuracy * 100).toFixed(1)}%</strong> correct ({s.correct} of {s.total}){row.message ? ` · ${row.message}` : ''}
       </p>
+      {cut && (
+        <p className="muted" data-testid="eval-cut-off">
+          {cut[0].toUpperCase() + cut.slice(1)} ({row.config.maxNewTokens} new tokens).
+        </p>
+      )}
       <div className="grid2">
         <BfclScoreView score={s.bfcl} />
         <table className="rules">

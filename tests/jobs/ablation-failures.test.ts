@@ -1,0 +1,54 @@
+// An ablation whose arm fails (here its adapter cannot be stored, as a full browser quota would do)
+// still runs the other arms and says which arm failed and why, in its result, its report and its
+// row; an ablation that cannot start (no held-out examples) says so on its row instead of staying
+// "created" for good.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { ablationMarkdown } from '../../src/jobs/ablationReport.ts';
+import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
+import type { NewRun, RunStore, RunWorkspace } from '../../src/jobs/store/runStore.ts';
+import { tinyEngine } from '../helpers/tinyEngine.ts';
+
+describe('an ablation with a failing arm', () => {
+  it('runs the other arms and names the failed one with its reason', { timeout: 600_000 }, async () => {
+    const engine = await tinyEngine();
+    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const db = new StudioDb(`ablation-failures-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const dexie = new DexieWorkspace(db, { datasetId: 'd', modelRef: 'tiny' });
+    // The fixed-α arm's adapter cannot be stored.
+    const workspace: RunWorkspace = {
+      async createRun(run: NewRun): Promise<RunStore> {
+        const store = await dexie.createRun(run);
+        if (run.kind !== 'train' || !run.name.endsWith('fixed:0.7')) return store;
+        return Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+          saveAdapter: async () => {
+            throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          },
+        });
+      },
+    };
+    const config = defaultAblationConfig(
+      { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
+      { rules: ['grad'], hdrRule: null, evalLimit: 1, decoding: { maxNewTokens: 4, batchSize: 1, seed: 1 } },
+    );
+    const store = await workspace.createRun({ kind: 'ablation', name: 'quota', config });
+    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } });
+    expect(result.arms.map((a) => a.id)).toEqual(['sft', 'ssb:grad']);
+    expect(result.failed).toEqual([{ id: 'fixed:0.7', message: expect.stringMatching(/^arm fixed:0\.7: training failed at step 1: QuotaExceededError: The quota has been exceeded\.$/) }]);
+    expect(result.stopped).toBe(true);
+    expect(ablationMarkdown(result)).toContain('- **fixed:0.7 failed**: arm fixed:0.7: training failed at step 1: QuotaExceededError');
+    const row = (await db.runs.get(store.id))!;
+    expect(row).toMatchObject({ status: 'done' });
+    expect(row.message).toMatch(/^stopped after 2 of 3 arms; failed: fixed:0\.7 \(arm fixed:0\.7: training failed/);
+
+    // No held-out examples: the row says why instead of staying "created".
+    const empty = await workspace.createRun({ kind: 'ablation', name: 'empty', config });
+    await expect(engine.ablate({ store: empty, workspace, name: 'empty', config, examples: { train: examples.slice(0, 8), eval: [] } })).rejects.toThrow(/no held-out examples/);
+    expect(await db.runs.get(empty.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/no held-out examples/) });
+  });
+});
