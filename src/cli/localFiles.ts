@@ -1,7 +1,7 @@
 // Local files the CLI commands read the same way: dataset paths as blobs (and the examples in them,
 // chosen by the studio's split and quality rule) and a PEFT adapter folder, each with a one-line
 // error naming the missing path.
-import { existsSync, openAsBlob, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, openAsBlob, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceFormat } from '../data/example.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
@@ -71,6 +71,27 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
   if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`--${flag} ${path} is a folder; give a file path`, 2);
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
+}
+
+/** Before any work: the folder an ONNX export goes to. Never a model or adapter folder it reads
+ * (it would write its config.json over the model's), never a folder that holds an earlier export
+ * unless `force` (then that export's model and check files go first, so no stale file is left
+ * beside the new one), and one this user can write. */
+export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[] }): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
+  for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
+    if (path !== undefined && existsSync(path) && samePath(out, path)) throw new CliError(`--out ${out} is the ${flag} folder; the export would write over it: choose another --out`, 2);
+  }
+  const earlier = existsSync(out) ? opts.files.filter((name) => existsSync(join(out, name))) : [];
+  if (earlier.length && !opts.force) throw new CliError(`--out ${out} already holds an export (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
+  let parent = resolve(out);
+  while (!existsSync(parent)) parent = dirname(parent);
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch {
+    throw new CliError(`--out ${out}: ${parent} cannot be written here`, 2);
+  }
+  for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
 }
 
 /** Before any work: a run folder to write into. A run already there is continued only with

@@ -2,8 +2,10 @@
 // `text-generation` (Optimum's decoder-with-past layout):
 //   inputs  input_ids [batch_size, sequence_length] i64, attention_mask [batch_size,
 //           total_sequence_length] i64, position_ids [batch_size, sequence_length] i64,
-//           past_key_values.{i}.key/value [batch_size, num_kv_heads, past_sequence_length, head_dim] f32
-//   outputs logits [batch_size, sequence_length, vocab] f32,
+//           past_key_values.{i}.key/value [batch_size, num_kv_heads, past_sequence_length, head_dim] f32,
+//           num_logits_to_keep [] i64 (0: every position; n: the last n, as transformers.js sets
+//           1 while generating, so a long prompt's prefill never holds [S, vocab] logits)
+//   outputs logits [batch_size, num_logits, vocab] f32,
 //           present.{i}.key/value [batch_size, num_kv_heads, total_sequence_length, head_dim] f32
 // transformers.js builds the empty first-step past tensors from these input dims: `batch_size` is
 // the only symbol it fills (others become 0), so the names matter.
@@ -35,6 +37,7 @@ export function buildDecoderGraph(b: OnnxGraphBuilder, spec: ModelSpec, weightTy
   const inputIds = b.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const attentionMask = b.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
   const positionIds = b.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
+  const keep = b.input('num_logits_to_keep', 'int64', []);
   const past: Array<{ key: string; value: string }> = [];
   for (let l = 0; l < spec.numLayers; l++) {
     past.push({
@@ -136,8 +139,13 @@ export function buildDecoderGraph(b: OnnxGraphBuilder, spec: ModelSpec, weightTy
 
   const final = rmsNorm(x, 'model.norm.weight');
   const head = spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  const logits = b.op('Reshape', [linear(final, head), shapeOf(V)], {}, 'logits');
-  b.output(logits, 'logits', 'float32', ['batch_size', 'sequence_length', V]);
+  // The last num_logits_to_keep positions of each sequence (-0 = 0 starts at the first: all).
+  const start = b.op('Unsqueeze', [b.op('Neg', [keep]), b.int64([0])]);
+  const kept = b.op('Slice', [b.op('Reshape', [final, shapeOf(spec.hiddenSize)]), start, b.int64([Number.MAX_SAFE_INTEGER]), b.int64([1])]);
+  const batch = b.op('Slice', [bs, b.int64([0]), b.int64([1]), b.int64([0])]);
+  const logitsShape = b.op('Concat', [batch, b.int64([-1, V])], { axis: 0 });
+  const logits = b.op('Reshape', [linear(b.op('Reshape', [kept, b.int64([-1, spec.hiddenSize])]), head), logitsShape], {}, 'logits');
+  b.output(logits, 'logits', 'float32', ['batch_size', 'num_logits', V]);
   for (let l = 0; l < spec.numLayers; l++) {
     b.output(presentName(l, 'key'), presentName(l, 'key'), 'float32', ['batch_size', nKv, 'total_sequence_length', d]);
     b.output(presentName(l, 'value'), presentName(l, 'value'), 'float32', ['batch_size', nKv, 'total_sequence_length', d]);

@@ -58,13 +58,15 @@ export interface DecoderStep {
 }
 
 /** One forward step. `past` from the previous step's `present` (null: the empty first-step cache).
- * `attentionMask` covers past + new tokens; positions default to past length + 0..S-1. */
+ * `attentionMask` covers past + new tokens; positions default to past length + 0..S-1.
+ * `keepLogits`: logits of the last n positions of each sequence (0: all). */
 export async function runDecoderStep(
   dec: OrtDecoder,
   ids: number[][],
   past: Map<string, ort.Tensor> | null,
   attentionMask?: number[][],
   positionIds?: number[][],
+  keepLogits = 0,
 ): Promise<DecoderStep> {
   const { spec } = dec;
   const B = ids.length;
@@ -78,6 +80,7 @@ export async function runDecoderStep(
     input_ids: new ort.Tensor('int64', big(ids), [B, S]),
     attention_mask: new ort.Tensor('int64', big(mask), [B, mask[0].length]),
     position_ids: new ort.Tensor('int64', big(positions), [B, S]),
+    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(keepLogits)), []),
   };
   for (let l = 0; l < spec.numLayers; l++) {
     for (const which of ['key', 'value'] as const) {

@@ -115,12 +115,32 @@ export async function loadTransformersCausalLM(location: ModelLocation, opts: Tr
       const L = promptIds.length;
       const input_ids = new t.Tensor('int64', BigInt64Array.from(promptIds, (v) => BigInt(v)), [1, L]);
       const attention_mask = new t.Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]);
-      const out = (await model.generate({ input_ids, attention_mask, max_new_tokens: maxNewTokens, do_sample: false })) as InstanceType<Transformers['Tensor']>;
+      // generate() merges the folder's generation_config.json (Qwen2.5-Instruct ships a repetition
+      // penalty): every logits processor is switched off here, so this is plain argmax decoding.
+      // (null is the library's off value where its type declarations say number.)
+      const settings = { input_ids, attention_mask, max_new_tokens: maxNewTokens, ...PLAIN_GREEDY } as unknown as Parameters<typeof model.generate>[0];
+      const out = (await model.generate(settings)) as InstanceType<Transformers['Tensor']>;
       return Array.from(out.data as BigInt64Array, Number).slice(L);
     },
     dispose: () => model.dispose().then(() => undefined),
   };
 }
+
+/** Generation settings that leave the logits alone (transformers.js's "off" value for each). */
+const PLAIN_GREEDY = {
+  do_sample: false,
+  num_beams: 1,
+  repetition_penalty: 1.0,
+  no_repeat_ngram_size: 0,
+  min_length: 0,
+  min_new_tokens: null,
+  suppress_tokens: null,
+  begin_suppress_tokens: null,
+  bad_words_ids: null,
+  forced_bos_token_id: null,
+  forced_eos_token_id: null,
+  guidance_scale: null,
+} as const;
 
 export type ExportTextGenerationPipeline = Awaited<ReturnType<typeof loadTextGenerationPipeline>>;
 

@@ -98,6 +98,17 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('train', '--model', model, '--data', data, '--out', data).err).toBe(`studio train: --out ${data} is a file; give a folder for the run`);
   });
 
+  it('export-onnx: never into the model it reads, nor over an earlier export without --force', () => {
+    expect(studio('export-onnx', '--model', model, '--out', model).err).toBe(`studio export-onnx: --out ${model} is the --model folder; the export would write over it: choose another --out`);
+    expect(studio('export-onnx', '--model', model, '--out', data).err).toBe(`studio export-onnx: --out ${data} is a file; give a folder for the export`);
+    const earlier = join(dir, 'export');
+    mkdirSync(join(earlier, 'onnx'), { recursive: true });
+    writeFileSync(join(earlier, 'onnx', 'model.onnx'), 'an earlier export');
+    writeFileSync(join(earlier, 'export_check.json'), '{"passed": true}');
+    expect(studio('export-onnx', '--model', model, '--out', earlier).err).toBe(`studio export-onnx: --out ${earlier} already holds an export (onnx, export_check.json); choose another folder, or pass --force to replace it`);
+    expect(readFileSync(join(earlier, 'onnx', 'model.onnx'), 'utf8')).toBe('an earlier export');
+  });
+
   it('refuses nonsense training and sampling settings by their flags', () => {
     const train = (...a: string[]) => studio('train', '--model', model, '--data', data, '--out', join(dir, 'never'), ...a).err;
     expect(train('--epochs', '-5')).toBe('studio train: --epochs must be a number above 0, got -5');

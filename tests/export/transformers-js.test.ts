@@ -41,6 +41,11 @@ describe('transformers.js loads the export', () => {
     const exported = await exportOnnxModel(gpu, files, { dtype, adapter });
     const folder = await writeFolder(exported, `tiny-${family}-${dtype}`);
     try {
+      // A generation config that would change every token (Qwen2.5-Instruct ships a repetition
+      // penalty): greedy must still be plain argmax.
+      const configPath = join(folder.dir, 'generation_config.json');
+      const config = JSON.parse(await readFile(configPath, 'utf8').catch(() => '{}'));
+      await writeFile(configPath, JSON.stringify({ ...config, repetition_penalty: 5, no_repeat_ngram_size: 1, min_new_tokens: NEW_TOKENS, suppress_tokens: [0, 1, 2] }));
       const lm = await loadTransformersCausalLM({ kind: 'directory', dir: folder.dir }, { dtype });
       const got = await lm.greedy(PROMPT, NEW_TOKENS);
       await lm.dispose();
