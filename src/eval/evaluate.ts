@@ -69,6 +69,13 @@ export interface EvalOptions {
   onProgress?: (p: { done: number; total: number; correct: number }) => void;
 }
 
+/** An unclosed <think> or <tool_call> said with why the answer ended there: cut off by the token
+ * limit, or ended by the model itself (the parser cannot know which). */
+export function withEndingHint(message: string, finishReason: FinishReason | string): string {
+  if (!/is never closed by </.test(message)) return message;
+  return `${message} (${finishReason === 'length' ? 'the answer reached the max-new-tokens limit first' : 'the model ended its answer without closing it'})`;
+}
+
 /** Checks one generated output against an example's ground truth. */
 export function checkPrediction(example: Example, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const { possibleAnswer, category } = groundTruthOf(example);
@@ -79,7 +86,8 @@ export function checkPrediction(example: Example, output: string, finishReason: 
     result.valid = false;
     result.errors = [{ rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` }];
   }
-  const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors: result.errors, finishReason, generatedTokens };
+  const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason) }));
+  const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors, finishReason, generatedTokens };
   if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
   if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
   return p;

@@ -100,7 +100,7 @@ function splitReasoning(text: string): ReasoningSplit {
   if (open >= 0 && close < 0) {
     return {
       reasoning: text.slice(open + THINK_OPEN.length).trim(),
-      error: { kind: 'unterminated_think', message: '<think> is never closed by </think> (generation cut off?)', offset: open },
+      error: { kind: 'unterminated_think', message: '<think> is never closed by </think>', offset: open },
     };
   }
   if (close < 0) return { prefix: '', rest: text, restOffset: 0 };
@@ -131,7 +131,7 @@ function parseToolCallBlocks(text: string, baseOffset: number): Omit<ParsedGener
     const bodyStart = open + TOOL_OPEN.length;
     const close = text.indexOf(TOOL_CLOSE, bodyStart);
     if (close < 0) {
-      return fail({ kind: 'unterminated_tool_call', message: `<tool_call> number ${calls.length} is never closed by </tool_call> (generation cut off?)`, offset: baseOffset + open });
+      return fail({ kind: 'unterminated_tool_call', message: `<tool_call> number ${calls.length} is never closed by </tool_call>`, offset: baseOffset + open });
     }
     const body = text.slice(bodyStart, close);
     const bodyOffset = baseOffset + bodyStart + (body.length - body.trimStart().length);

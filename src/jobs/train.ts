@@ -116,7 +116,13 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   try {
     if (job.balance) trainer.useBalance(job.balance);
     if (state) trainer.restoreState(state);
-    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter });
+    // Where the held-out curve starts: the model before the first step (a resumed run keeps its own).
+    let baseline: EvalMetrics | undefined;
+    if (!state && config.evalEvery > 0 && held.length > 0) {
+      ctx.progress({ label: 'held-out loss before training', done: 0, total: config.steps });
+      baseline = await trainer.evalLoss(held);
+    }
+    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     await status('running', trainer.step, tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined);
     const decode = (ids: number[]) => ctx.model.tokenizer.decode(ids, { skip_special_tokens: false });
     while (trainer.step < config.steps) {

@@ -41,6 +41,7 @@ export interface EvalPoint {
   evalLoss: number | null;
   evalLossCot?: number | null;
   evalLossCall?: number | null;
+  evalLossTokens?: number | null;
 }
 
 export interface HdrRoundSummary {
@@ -181,7 +182,7 @@ const metricPoint: Check<MetricPoint> = (v, path) => {
   return { ...values, step } as MetricPoint;
 };
 
-const evalPoint: Check<EvalPoint> = obj({ step: int({ min: 0 }), evalLoss: numOrNull(), evalLossCot: opt(numOrNull()), evalLossCall: opt(numOrNull()) });
+const evalPoint: Check<EvalPoint> = obj({ step: int({ min: 0 }), evalLoss: numOrNull(), evalLossCot: opt(numOrNull()), evalLossCall: opt(numOrNull()), evalLossTokens: opt(numOrNull()) });
 
 const hdrRound: Check<HdrRoundSummary> = obj({
   round: int({ min: 0, max: 10_000 }),

@@ -35,7 +35,7 @@ export type SnapshotRunRow = RunRow<'train', RunConfig> & SnapshotFacts;
 export type ImportMode = 'read-only' | 'resume';
 
 /** Metric names the trainer's eval writes into the row of their step (worker/runStore.ts addEval). */
-const EVAL_KEYS = ['evalLoss', 'evalLossCot', 'evalLossCall'] as const;
+const EVAL_KEYS = ['evalLoss', 'evalLossCot', 'evalLossCall', 'evalLossTokens'] as const;
 const CHECKPOINT_BLOB = 'checkpoint';
 
 async function blobBytes(b: Blob | ArrayBuffer | undefined): Promise<Uint8Array | undefined> {
@@ -74,7 +74,7 @@ function splitMetricRows(rows: MetricRow[]): { metrics: MetricPoint[]; evalMetri
     }
     if (Object.keys(train).length > 0) metrics.push({ ...train, step: row.step } as MetricPoint);
     if (row.values.evalLoss !== undefined) {
-      evalMetrics.push({ step: row.step, evalLoss: row.values.evalLoss, evalLossCot: row.values.evalLossCot, evalLossCall: row.values.evalLossCall });
+      evalMetrics.push({ step: row.step, evalLoss: row.values.evalLoss, evalLossCot: row.values.evalLossCot, evalLossCall: row.values.evalLossCall, ...(row.values.evalLossTokens !== undefined ? { evalLossTokens: row.values.evalLossTokens } : {}) });
     }
   }
   return { metrics, evalMetrics };

@@ -66,7 +66,7 @@ export function exportSnapshot(input: SnapshotInput): Uint8Array {
     schema: RUN_SCHEMA,
     exportedAt: input.run.exportedAt ?? Date.now(),
     metrics: cleanMetrics(input.run.metrics),
-    evalMetrics: input.run.evalMetrics.map((e) => ({ ...e, evalLoss: finiteOrNull(e.evalLoss), evalLossCot: finiteOrNull(e.evalLossCot ?? null), evalLossCall: finiteOrNull(e.evalLossCall ?? null) })),
+    evalMetrics: input.run.evalMetrics.map((e) => ({ ...e, evalLoss: finiteOrNull(e.evalLoss), evalLossCot: finiteOrNull(e.evalLossCot ?? null), evalLossCall: finiteOrNull(e.evalLossCall ?? null), ...(e.evalLossTokens !== undefined ? { evalLossTokens: finiteOrNull(e.evalLossTokens) } : {}) })),
   };
   const runText = JSON.stringify(run);
   validateRunJson(JSON.parse(runText));

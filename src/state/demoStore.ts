@@ -5,7 +5,7 @@
 // left (the run, its metrics, the evaluations, the HDR rounds) as the guide's numbers.
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
-import { DEFAULT_HDR_SETTINGS, type RunConfig } from '../worker/protocol.ts';
+import { DEFAULT_HDR_SETTINGS, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
 import { useDatasets } from './datasetStore.ts';
 import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
 import { EMBEDDED_REF, useModel } from './modelStore.ts';
@@ -167,24 +167,42 @@ export interface DemoProgress {
   modelLoaded: boolean;
   dataset: { id: string; examples: number } | null;
   run: TrainRunRow | null;
-  /** Loss, held-out loss and α at the first and the latest step that has them. */
-  curve: { steps: number; firstLoss: number; lastLoss: number; firstEvalLoss: number | null; lastEvalLoss: number | null; firstAlpha: number; lastAlpha: number } | null;
+  /** How the run went, in numbers that do not move just because α did (see curveOf). */
+  curve: DemoCurve | null;
   accuracy: { base: EvalRunRow | null; trained: EvalRunRow | null };
   /** added: the examples its rounds accepted into the dataset. */
   hdr: { row: HdrRunRow; poolBefore: number; poolAfter: number; added: number } | null;
 }
 
-function curveOf(runId: string | null): DemoProgress['curve'] {
-  if (!runId) return null;
-  const s = runSeries(runId);
+export interface DemoCurve {
+  steps: number;
+  /** Training loss per target token, mean of the first and of the last five steps (one step of two
+   * examples is noise: a batch holding a call the model gets wrong spikes it). */
+  firstLoss: number;
+  lastLoss: number;
+  /** Held-out loss before the first step (the run's baseline) and at the latest eval: per target
+   * token, its call tokens, and the run's own α-weighted loss, which also falls as α moves weight
+   * onto the low-loss reasoning. Null until there is an eval. */
+  heldOut: { before: EvalMetrics; last: { evalLoss: number; evalLossCall: number; evalLossTokens: number } } | null;
+  firstAlpha: number;
+  lastAlpha: number;
+}
+
+const EDGE_STEPS = 5;
+
+function curveOf(run: TrainRunRow | null): DemoCurve | null {
+  if (!run) return null;
+  const s = runSeries(run.id);
   if (s.length === 0) return null;
   const firstAlpha = s.values.alpha.find((v) => v !== null) ?? null;
-  const firstLoss = s.values.loss.find((v) => v !== null) ?? null;
-  const firstEvalLoss = s.values.evalLoss.find((v) => v !== null) ?? null;
-  const lastLoss = s.last('loss');
+  const firstLoss = s.tokenLossMean(['cot', 'call'], 0, EDGE_STEPS);
+  const lastLoss = s.tokenLossMean(['cot', 'call'], s.length - EDGE_STEPS);
   const lastAlpha = s.last('alpha');
   if (firstLoss === null || lastLoss === null || firstAlpha === null || lastAlpha === null) return null;
-  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, firstEvalLoss, lastEvalLoss: s.last('evalLoss'), firstAlpha, lastAlpha };
+  const before = run.setup?.baseline;
+  const [evalLoss, evalLossCall, evalLossTokens] = [s.last('evalLoss'), s.last('evalLossCall'), s.last('evalLossTokens')];
+  const heldOut = before && evalLoss !== null && evalLossCall !== null && evalLossTokens !== null ? { before, last: { evalLoss, evalLossCall, evalLossTokens } } : null;
+  return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, heldOut, firstAlpha, lastAlpha };
 }
 
 /** The guide's view of the demo, live while the run trains. */
@@ -197,10 +215,10 @@ export function useDemoProgress(): DemoProgress {
   const [curve, setCurve] = useState<DemoProgress['curve']>(null);
   useEffect(() => {
     if (!run) return setCurve(null);
-    const update = () => setCurve(curveOf(run.id));
+    const update = () => setCurve(curveOf(run));
     update();
     return runSeries(run.id).subscribe(update);
-  }, [run?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [run?.id, run?.setup?.baseline]); // eslint-disable-line react-hooks/exhaustive-deps
   const evals = runs.filter((r): r is EvalRunRow => r.kind === 'eval' && r.datasetId === stored?.id);
   const hdrRow = runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.datasetId === stored?.id && r.rounds.length > 0) ?? null;
   return {

@@ -2,9 +2,8 @@
 // (an older row's missing balance settings filled in as training fills them, and no balance
 // settings at all when neither run learns α), its dataset by content and split rather than by name
 // (names come from file names and clash), and its model.
-import type { DatasetRow } from '../data/db.ts';
-import { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
-import { balanceSettingsOf, type RunConfig } from '../train/config.ts';
+import type { DatasetRow } from '../jobs/store/schema.ts';
+import { balanceSettingsOf, DEFAULT_SPLIT, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
 import type { StoredRun } from './queries.ts';
 
 /** A run's dataset as the compare table tells it apart (`key`) and names it (`label`). */

@@ -8,7 +8,7 @@ import { runMetrics, type MetricRow } from './queries.ts';
 import { downloadBytes } from './download.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
-export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall', 'cotTokens', 'callTokens'] as const;
+export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall', 'evalLossTokens', 'cotTokens', 'callTokens'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
 export class RunSeries {
@@ -80,6 +80,7 @@ export class RunSeries {
     this.values.evalLoss[i] = m.evalLoss;
     this.values.evalLossCot[i] = m.evalLossCot;
     this.values.evalLossCall[i] = m.evalLossCall;
+    this.values.evalLossTokens[i] = m.evalLossTokens;
     if (notify) this.notify();
   }
 
@@ -98,15 +99,23 @@ export class RunSeries {
   /** A segment's mean loss per token over the run's steps (each step's mean weighted by its
    * token count). Null before a step has tokens of that segment. */
   segmentLossMean(segment: 'cot' | 'call'): number | null {
-    const [lossKey, countKey] = segment === 'cot' ? (['lossCot', 'cotTokens'] as const) : (['lossCall', 'callTokens'] as const);
+    return this.tokenLossMean([segment]);
+  }
+
+  /** The loss per target token over steps [from, to) (indices), reasoning and call tokens alike
+   * as plain SFT counts them: unlike the run's α-weighted loss it does not fall because α moved. */
+  tokenLossMean(segments: Array<'cot' | 'call'> = ['cot', 'call'], from = 0, to = this.steps.length): number | null {
     let sum = 0;
     let tokens = 0;
-    for (let i = 0; i < this.steps.length; i++) {
-      const l = this.values[lossKey][i];
-      const n = this.values[countKey][i];
-      if (l !== null && n !== null && n > 0) {
-        sum += l * n;
-        tokens += n;
+    for (const segment of segments) {
+      const [lossKey, countKey] = segment === 'cot' ? (['lossCot', 'cotTokens'] as const) : (['lossCall', 'callTokens'] as const);
+      for (let i = Math.max(0, from); i < Math.min(to, this.steps.length); i++) {
+        const l = this.values[lossKey][i];
+        const n = this.values[countKey][i];
+        if (l !== null && n !== null && n > 0) {
+          sum += l * n;
+          tokens += n;
+        }
       }
     }
     return tokens > 0 ? sum / tokens : null;

@@ -39,9 +39,13 @@ export interface StepMetrics {
 
 export interface EvalMetrics {
   step: number;
+  /** The run's own loss on the held-out set (SSB: weighted by the step's α). */
   evalLoss: number;
   evalLossCot: number;
   evalLossCall: number;
+  /** Every held-out target token alike (plain SFT's loss): unlike evalLoss it does not move when α
+   * moves, so it is what says whether the model got better at the held-out examples. */
+  evalLossTokens: number;
 }
 
 /** Everything needed to continue a run exactly: the adapter, its moments, the balance rule's
@@ -268,7 +272,8 @@ export class Trainer {
     }
     Object.assign(totals, await this.readSegmentTotals());
     const v = lossValue(this.mode, this.alpha, totals);
-    return { step: this.step, evalLoss: v.loss, evalLossCot: v.lossCot, evalLossCall: v.lossCall };
+    const n = totals.nCot + totals.nCall;
+    return { step: this.step, evalLoss: v.loss, evalLossCot: v.lossCot, evalLossCall: v.lossCall, evalLossTokens: n > 0 ? (totals.nllCot + totals.nllCall) / n : 0 };
   }
 
   /** The gradient of the next optimizer batch without updating anything (for `--dump-step`), with

@@ -30,7 +30,7 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
     const tokens = end >= 0 ? out.slice(0, end) : out;
     const text = tokens.length ? ctx.model.tokenizer.decode(tokens, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '';
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, end >= 0 ? 'eos' : 'length', tokens.length, { millis }, req.expectation);
+    return playgroundResult(text, end >= 0 ? 'eos' : 'length', tokens.length, { millis }, req.tools, req.expectation);
   } finally {
     await lm.dispose();
   }

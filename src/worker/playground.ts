@@ -6,7 +6,7 @@ import type { Example, FunctionSchema, Message } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { checkGeneratedOutput, groundTruthOf, parseGeneratedCalls } from '../eval/index.ts';
+import { checkGeneratedOutput, groundTruthOf, parseGeneratedCalls, withEndingHint } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
 import type { WorkerEvent } from './protocol.ts';
@@ -41,6 +41,8 @@ export interface GenerateResult {
   /** With an expectation: whether the answer passes the evaluation's AST check against the example,
    * and the checker's first complaint when it does not. */
   check?: { exampleId: string; correct: boolean; why?: string };
+  /** Functions the answer calls that were not among the tools offered with the question. */
+  notOffered?: string[];
 }
 
 /** The query as the example the prompt renderer takes (no target: the model writes it). */
@@ -63,12 +65,23 @@ export const PLAYGROUND_MAX_PROMPT = 4096;
 
 /** The answer's parsed calls and reasoning, as both backends return them, checked against the
  * example it was asked from (the evaluation's own check) when there is one. */
-export function playgroundResult(text: string, finishReason: string, tokens: number, timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>, expectation?: GenerateRequest['expectation']): GenerateResult {
+export function playgroundResult(
+  text: string,
+  finishReason: string,
+  tokens: number,
+  timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>,
+  offered: FunctionSchema[],
+  expectation?: GenerateRequest['expectation'],
+): GenerateResult {
   const parsed = parseGeneratedCalls(text);
-  const result: GenerateResult = { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError: parsed.error?.message, finishReason, tokens, ...timing };
+  const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason);
+  const result: GenerateResult = { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError, finishReason, tokens, ...timing };
+  const names = new Set(offered.map((f) => f.name));
+  const notOffered = [...new Set(parsed.calls.map((c) => c.name).filter((n) => !names.has(n)))];
+  if (notOffered.length) result.notOffered = notOffered;
   if (expectation) {
     const checked = checkGeneratedOutput({ functions: expectation.tools, ...groundTruthOf(expectation), output: text });
-    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : checked.errors[0]?.message };
+    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : withEndingHint(checked.errors[0]?.message ?? '', finishReason) || undefined };
   }
   return result;
 }
@@ -100,7 +113,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
     const millis = performance.now() - t0;
     const text = out.text ?? access.decode(out.tokens);
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis }, req.expectation);
+    return playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis }, req.tools, req.expectation);
   } finally {
     model.release();
   }

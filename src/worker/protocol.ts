@@ -29,7 +29,10 @@ export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, 
 export type { ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
-export { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig } from '../train/config.ts';
+export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig } from '../train/config.ts';
+export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
+export { runInfoProblem } from '../jobs/store/runInfo.ts';
+export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { hdrStopText } from '../hdr/stopReason.ts';
 export { plural } from '../data/plural.ts';

@@ -137,11 +137,15 @@ export const tests = {
     await openPanel(page, 'Start here');
     const curve = await demoData(page, 'curve');
     assert.equal(Number(curve.steps), DEMO_STEPS);
-    const [firstEval, lastEval] = [Number(curve.firstEvalLoss), Number(curve.lastEvalLoss)];
-    assert.ok(lastEval < firstEval * 0.95, `held-out loss falls: ${firstEval} → ${lastEval}`);
+    // Held out, per token and on the call tokens, from before the first step (α-weighted, the run's
+    // own loss falls further because α moves; the guide says so). Measured: per token 0.453 → 0.445,
+    // call 0.854 → 0.817, α-weighted 0.290 → 0.136.
+    const [before, after, callBefore, callAfter] = [curve.heldOutBefore, curve.heldOutLast, curve.heldOutCallBefore, curve.heldOutCallLast].map(Number);
+    assert.ok(after < before && callAfter < callBefore, `held-out loss per token and on the calls falls: ${before} → ${after}, ${callBefore} → ${callAfter}`);
+    assert.match(await page.getByTestId('demo-weighted-note').innerText(), /much of that fall is α moving weight onto the reasoning/);
     const alphaMove = Math.abs(Number(curve.lastAlpha) - Number(curve.firstAlpha));
     assert.ok(alphaMove > 0.005, `α moves: ${curve.firstAlpha} → ${curve.lastAlpha}`);
-    console.log(`    demo: loss ${Number(curve.firstLoss).toFixed(3)} → ${Number(curve.lastLoss).toFixed(3)}, held-out loss ${firstEval.toFixed(3)} → ${lastEval.toFixed(3)}, α ${curve.firstAlpha} → ${curve.lastAlpha}`);
+    console.log(`    demo: loss per token ${Number(curve.firstLoss).toFixed(3)} → ${Number(curve.lastLoss).toFixed(3)} (first/last 5 steps), held-out per token ${before.toFixed(3)} → ${after.toFixed(3)}, calls ${callBefore.toFixed(3)} → ${callAfter.toFixed(3)}, α-weighted ${Number(curve.weightedBefore).toFixed(3)} → ${Number(curve.weightedLast).toFixed(3)}, α ${curve.firstAlpha} → ${curve.lastAlpha}`);
 
     // Base model and trained adapter on the same held-out examples, side by side.
     await page.getByTestId('demo-evaluate').click();

@@ -92,4 +92,36 @@ export const tests = {
     await error.waitFor({ timeout: 30_000 });
     assert.match(await error.innerText(), /share link cannot be shown: share link: .+Ask for a new link/);
   },
+
+  async 'answers without reasoning: the Training panel says SSB has little to balance'({ context, baseUrl }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    const tool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+    const record = (i) => JSON.stringify({ tools: [tool], messages: [{ role: 'user', content: `Weather in city ${i}?` }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city: `City ${i}` }) } }] }] });
+    await dropFiles(page, [{ name: 'plain-calls.jsonl', bytes: Buffer.from([1, 2, 3, 4, 5].map(record).join('\n')) }]);
+    await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
+    await openPanel(page, 'Training');
+    const note = page.getByTestId('reasoning-note');
+    await note.waitFor({ timeout: 60_000 });
+    assert.match(await note.innerText(), /carry little reasoning .* SSB has little to balance/);
+  },
+
+  async 'on a phone-wide screen (390 px) no panel scrolls sideways'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    await importDemo(page, 40);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide = [];
+    for (const panel of await page.getByRole('tab').allInnerTexts()) {
+      await openPanel(page, panel);
+      await page.waitForTimeout(300);
+      const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      if (scroll > client + 1) {
+        wide.push(`${panel}: ${scroll} px`);
+        await screenshot(`narrow-${panel.toLowerCase().replace(/[^a-z]+/g, '-')}`, page);
+      }
+    }
+    assert.deepEqual(wide, [], `panels wider than the 390 px screen: ${wide.join(', ')}`);
+  },
 };

@@ -35,8 +35,9 @@ describe('RunSeries', () => {
     s.setRows([]);
     s.addStep(step(1));
     s.addStep(step(2));
-    s.addEval({ step: 2, evalLoss: 3, evalLossCot: 4, evalLossCall: 2 });
+    s.addEval({ step: 2, evalLoss: 3, evalLossCot: 4, evalLossCall: 2, evalLossTokens: 2.5 });
     expect(s.values.evalLoss).toEqual([null, 3]);
+    expect(s.values.evalLossTokens).toEqual([null, 2.5]);
     expect(s.values.evalLossCall).toEqual([null, 2]);
     expect(calls).toBe(4);
   });
@@ -45,7 +46,7 @@ describe('RunSeries', () => {
     const s = new RunSeries('r');
     s.enqueue({ metric: step(2) });
     s.enqueue({ metric: step(3) });
-    s.enqueue({ evalMetric: { step: 3, evalLoss: 1, evalLossCot: 1, evalLossCall: 1 } });
+    s.enqueue({ evalMetric: { step: 3, evalLoss: 1, evalLossCot: 1, evalLossCall: 1, evalLossTokens: 1 } });
     s.setRows([{ step: 1, values: { loss: 9 } }, { step: 2, values: { loss: 8 } }]);
     expect(s.steps).toEqual([1, 2, 3]);
     expect(s.values.loss).toEqual([9, 8, 7]);

@@ -96,11 +96,24 @@ describe('worker engine: generation jobs', () => {
     };
     const answer = (city: string) => `<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "${city}"}}\n</tool_call>`;
     const timing = { millis: 10 };
-    expect(playgroundResult(answer('Paris'), 'eos', 9, timing, example).check).toEqual({ exampleId: 'demo-9', correct: true, why: undefined });
-    const wrong = playgroundResult(answer('Lyon'), 'eos', 9, timing, example).check!;
+    const tools = example.tools;
+    expect(playgroundResult(answer('Paris'), 'eos', 9, timing, tools, example).check).toEqual({ exampleId: 'demo-9', correct: true, why: undefined });
+    const wrong = playgroundResult(answer('Lyon'), 'eos', 9, timing, tools, example).check!;
     expect(wrong.correct).toBe(false);
     expect(wrong.why).toMatch(/Lyon|value/i);
-    expect(playgroundResult('It is sunny.', 'eos', 4, timing, example).check).toMatchObject({ correct: false, why: expect.stringMatching(/No function call found/) });
-    expect(playgroundResult(answer('Paris'), 'eos', 9, timing).check).toBeUndefined();
+    expect(playgroundResult('It is sunny.', 'eos', 4, timing, tools, example).check).toMatchObject({ correct: false, why: expect.stringMatching(/No function call found/) });
+    expect(playgroundResult(answer('Paris'), 'eos', 9, timing, tools).check).toBeUndefined();
+    // An unclosed call says why the answer ended there: the limit, or the model itself.
+    const open = '<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather"';
+    expect(playgroundResult(open, 'length', 9, timing, tools).parseError).toBe('<tool_call> number 0 is never closed by </tool_call> (the answer reached the max-new-tokens limit first)');
+    expect(playgroundResult(open, 'eos', 9, timing, tools, example).check!.why).toMatch(/never closed by <\/tool_call> \(the model ended its answer without closing it\)$/);
+  });
+
+  it('names a called function that was not among the tools offered with the question', () => {
+    const weather = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+    const calc = { name: 'calculate', parameters: { type: 'object', properties: { expression: { type: 'string' } } } };
+    const text = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>';
+    expect(playgroundResult(text, 'eos', 9, { millis: 1 }, [calc]).notOffered).toEqual(['get_weather']);
+    expect(playgroundResult(text, 'eos', 9, { millis: 1 }, [calc, weather]).notOffered).toBeUndefined();
   });
 });

@@ -154,7 +154,9 @@ export class DexieRunStore implements RunStore {
   }
 
   async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<void> {
-    await updateRun<TrainRunRow>(this.db, this.runId, { setup });
+    // A resume records no baseline of its own: the run's first one stays.
+    const baseline = setup.baseline ?? ((await this.db.runs.get(this.runId)) as TrainRunRow | undefined)?.setup?.baseline;
+    await updateRun<TrainRunRow>(this.db, this.runId, { setup: { ...setup, ...(baseline ? { baseline } : {}) } });
   }
 
   async addMetric(m: StepMetrics): Promise<void> {
@@ -167,7 +169,7 @@ export class DexieRunStore implements RunStore {
     await this.flush();
     const key: [string, number] = [this.runId, m.step];
     const row = await this.db.metrics.get(key);
-    const values = { ...(row?.values ?? {}), evalLoss: m.evalLoss, evalLossCot: m.evalLossCot, evalLossCall: m.evalLossCall };
+    const values = { ...(row?.values ?? {}), evalLoss: m.evalLoss, evalLossCot: m.evalLossCot, evalLossCall: m.evalLossCall, evalLossTokens: m.evalLossTokens };
     await this.db.metrics.put({ runId: this.runId, step: m.step, values });
   }
 

@@ -38,6 +38,8 @@ export interface TrainingSetup {
   /** GPU memory the model allocated, by category (measured). */
   memory: { weights: number; lora: number; activations: number };
   gpuAdapter: AdapterSummary;
+  /** The held-out loss before the first step (a fresh run with eval on): where the curve starts from. */
+  baseline?: EvalMetrics;
 }
 
 /** What an HDR run reports when it ends (a failed one carries the error as its stop reason). */

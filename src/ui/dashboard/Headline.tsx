@@ -9,7 +9,7 @@ const SHOWN: Array<[MetricKey, string]> = [
   ['lossCot', 'CoT loss'],
   ['lossCall', 'call loss'],
   ['alpha', 'α'],
-  ['evalLoss', 'eval loss'],
+  ['evalLossTokens', 'held-out loss per token'],
 ];
 
 export function Headline({ runId, totalSteps, loss = 'ssb' }: { runId: string; totalSteps: number; loss?: string }) {

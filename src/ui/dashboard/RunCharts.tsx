@@ -14,7 +14,8 @@ export function runChartLines(runId: string) {
     losses: [line('loss', 'total loss', (c) => c.text), line('lossCot', 'CoT loss', (c) => c.cot), line('lossCall', 'call loss', (c) => c.call)],
     alpha: [line('alpha', 'α (weight on CoT)', (c) => c.accent)],
     evalLoss: [
-      line('evalLoss', 'eval total', (c) => c.text, { spanGaps: true }),
+      line('evalLoss', 'eval total (the run’s loss: α-weighted under SSB)', (c) => c.text, { spanGaps: true }),
+      line('evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent, { spanGaps: true }),
       line('evalLossCot', 'eval CoT', (c) => c.cot, { spanGaps: true }),
       line('evalLossCall', 'eval call', (c) => c.call, { spanGaps: true }),
     ],

@@ -65,13 +65,23 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const p = useDemoProgress();
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
-  const button = (step: DemoStep, label: string, run: () => void, blocked: boolean) => (
-    <button className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked} onClick={run}>
-      {busy === step ? 'Working…' : label}
-    </button>
+  /** `blocked`: why the step cannot run yet, said beside its button (true: it is done, nothing to say). */
+  const button = (step: DemoStep, label: string, run: () => void, blocked: string | boolean) => (
+    <span className="row">
+      <button className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked !== false} onClick={run}>
+        {busy === step ? 'Working…' : label}
+      </button>
+      {typeof blocked === 'string' && !busy && (
+        <span className="muted" data-testid={`demo-${step}-blocked`}>
+          {blocked}
+        </span>
+      )}
+    </span>
   );
   const runStatus = p.run ? effectiveStatus(p.run, active) : null;
   const trained = runStatus === 'done';
+  const needModel = !p.modelLoaded && 'Load the model (step 1) first.';
+  const needRun = !trained && 'Train first (step 3).';
   const c = p.curve;
   const cfg = DEMO_RUN_CONFIG;
   return (
@@ -94,7 +104,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         <Step n={1} title="Model" done={p.modelLoaded} action={button('model', p.modelLoaded ? 'Loaded' : 'Load the embedded model', () => void loadModel(), p.modelLoaded)}>
           {p.modelLoaded ? 'The embedded tiny Qwen3 is loaded on the GPU.' : 'No download: it ships with the studio.'}
         </Step>
-        <Step n={2} title="Data" done={!!p.dataset} action={button('data', p.dataset ? 'In use' : 'Use the demo dataset', () => void useDemoData(), false)}>
+        <Step n={2} title="Data" done={!!p.dataset} action={button('data', p.dataset ? 'In use' : 'Use the demo dataset', () => void useDemoData(), !!p.dataset)}>
           {p.dataset ? (
             <>
               <span data-testid="demo-dataset">demo-dataset: {p.dataset.examples} examples</span>, split by the studio into training and held-out examples (the held-out ones are never trained on).{' '}
@@ -106,7 +116,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             'Tool-use examples in OpenAI format: one tool or several, parallel calls, and questions that need no call; each answer reasons briefly first.'
           )}
         </Step>
-        <Step n={3} title="Train" done={trained} action={button('train', p.run ? 'Train again' : 'Train', () => { onOpen('dashboard'); void train(); }, !p.modelLoaded || !p.dataset || !!active)}>
+        <Step n={3} title="Train" done={trained} action={button('train', p.run ? 'Train again' : 'Train', () => { onOpen('dashboard'); void train(); }, needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.'))}>
           <p>
             {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr} by the paper’s rule, which moves it toward whichever part the model already predicts better (the dashboard says which, and why).
           </p>
@@ -115,27 +125,38 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               data-testid="demo-curve"
               data-first-loss={c.firstLoss}
               data-last-loss={c.lastLoss}
-              data-first-eval-loss={c.firstEvalLoss ?? undefined}
-              data-last-eval-loss={c.lastEvalLoss ?? undefined}
+              data-held-out-before={c.heldOut?.before.evalLossTokens}
+              data-held-out-last={c.heldOut?.last.evalLossTokens}
+              data-held-out-call-before={c.heldOut?.before.evalLossCall}
+              data-held-out-call-last={c.heldOut?.last.evalLossCall}
+              data-weighted-before={c.heldOut?.before.evalLoss}
+              data-weighted-last={c.heldOut?.last.evalLoss}
               data-first-alpha={c.firstAlpha}
               data-last-alpha={c.lastAlpha}
               data-steps={c.steps}
             >
-              Step {c.steps}: training loss {c.firstLoss.toFixed(2)} → <strong>{c.lastLoss.toFixed(2)}</strong>
-              {c.firstEvalLoss !== null && c.lastEvalLoss !== null && (
+              Step {c.steps}: training loss per token {c.firstLoss.toFixed(2)} → <strong>{c.lastLoss.toFixed(2)}</strong> (first five steps → last five)
+              {c.heldOut && (
                 <>
-                  , held-out loss {c.firstEvalLoss.toFixed(2)} → <strong>{c.lastEvalLoss.toFixed(2)}</strong>
+                  ; on the held-out examples, loss per token {c.heldOut.before.evalLossTokens.toFixed(3)} before training → <strong>{c.heldOut.last.evalLossTokens.toFixed(3)}</strong>, on the call tokens {c.heldOut.before.evalLossCall.toFixed(3)} →{' '}
+                  <strong>{c.heldOut.last.evalLossCall.toFixed(3)}</strong>
                 </>
               )}
-              , α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>
+              ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>
               {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
               <button className="link" onClick={() => onOpen('dashboard')}>
                 Open the dashboard
               </button>
             </p>
           )}
+          {c?.heldOut && (
+            <p className="muted" data-testid="demo-weighted-note">
+              The run’s own held-out loss, weighted by α, went {c.heldOut.before.evalLoss.toFixed(3)} → {c.heldOut.last.evalLoss.toFixed(3)}: much of that fall is α moving weight onto the reasoning, whose loss is low, not the model getting better. The per-token numbers above
+              do not move with α, and step 4’s accuracy says what the training changed.
+            </p>
+          )}
         </Step>
-        <Step n={4} title="Evaluate" done={!!p.accuracy.trained} action={button('evaluate', 'Compare base and trained', () => void evaluate(), !trained)}>
+        <Step n={4} title="Evaluate" done={!!p.accuracy.trained} action={button('evaluate', 'Compare base and trained', () => void evaluate(), needRun || needModel)}>
           <p>Both answer the same held-out examples; a call counts as right when the AST checker finds the function and every argument right.</p>
           {(p.accuracy.base || p.accuracy.trained) && (
             <p data-testid="demo-accuracy" data-base={p.accuracy.base?.summary.accuracy} data-trained={p.accuracy.trained?.summary.accuracy}>
@@ -148,7 +169,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           )}
           {p.accuracy.base && p.accuracy.trained && <CategoryComparison base={p.accuracy.base.summary} trained={p.accuracy.trained.summary} />}
         </Step>
-        <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), !trained)}>
+        <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), needRun || needModel)}>
           <p>
             The trained adapter answers {DEMO_HDR.mineLimit} training examples; each it gets wrong joins the hard-case pool. It then samples {DEMO_HDR.settings.samplesPerCase} answers per hard case at temperature {DEMO_HDR.settings.temperature}; answers that pass the
             checks become new training data and their cases leave the pool.

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { useRuns } from '../../state/runStore.ts';
-import { hdrStopText } from '../../state/jobStore.ts';
+import { hdrStopText, plural } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -44,7 +44,9 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
                 <th scope="col">Gate passed</th>
                 <th scope="col">Accepted</th>
                 <th scope="col">Duplicates</th>
-                <th scope="col">Eval acc. before → after</th>
+                <th scope="col" title="Held-out accuracy before the round's retraining and after it (— when the round did not evaluate)">
+                  Held-out accuracy before → after
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -99,7 +101,7 @@ function HardCases({ datasetId }: { datasetId: string }) {
               {c.exampleId}
             </button>
             <span className="muted">
-              {c.status} · round {c.round} · {c.failedOutputs.length} failed outputs
+              {c.status} · round {c.round} · {plural(c.failedOutputs.length, 'failed output')}
             </span>
           </li>
         ))}

@@ -30,6 +30,11 @@ export function PlaygroundAnswer() {
           ) : (
             <p className="muted">no calls</p>
           )}
+          {answer.notOffered && (
+            <p className="error" data-testid="playground-not-offered">
+              ✗ {answer.notOffered.join(', ')} {answer.notOffered.length === 1 ? 'was' : 'were'} not among the tools offered with the question: the model made {answer.notOffered.length === 1 ? 'it' : 'them'} up. Tick the tools it may call above.
+            </p>
+          )}
           {answer.check && (
             <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
               {answer.check.correct

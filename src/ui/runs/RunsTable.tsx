@@ -7,8 +7,7 @@ import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
-import { runInfoProblem } from '../../jobs/store/runInfo.ts';
-import { RUN_JSON_LIMITS } from '../../snapshot/limits.ts';
+import { runInfoProblem, RUN_JSON_LIMITS } from '../../worker/protocol.ts';
 
 function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) {
   const save = useRuns((s) => s.updateRunInfo);

@@ -8,6 +8,7 @@ import { Alert } from '../shell/Alert.tsx';
 import { formatBytes } from '../format.ts';
 import { RunConfigForm } from './RunConfigForm.tsx';
 import { TruncationNote } from './TruncationNote.tsx';
+import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
@@ -23,6 +24,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
 
   const fieldProblem = useFirstFieldProblem(['cfg-']);
   const configProblem = useRuns((s) => draftProblem(s.draft));
+  const draftLoss = useRuns((s) => s.draft.loss);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
   const blocked = missing ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
 
@@ -41,6 +43,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         )}
       </p>
       <RunConfigForm disabled={!!active} />
+      {dataset && <ReasoningNote datasetId={dataset.id} loss={draftLoss} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       <div className="row">
         <button

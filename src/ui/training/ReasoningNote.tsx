@@ -1,0 +1,22 @@
+// Said beside the SSB choice when the dataset's answers carry (almost) no reasoning: SSB balances
+// reasoning against the call, so with nothing to balance its α weighs a near-empty <think> block.
+// The worker counts the tokens (the same count the Dataset panel's histogram shows).
+import { useDatasetLengths } from '../../state/datasetViews.ts';
+
+/** Below this share of the target tokens the reasoning is too little for SSB to balance. */
+const LITTLE_REASONING = 0.15;
+
+const noProgress = () => undefined;
+
+export function ReasoningNote({ datasetId, loss }: { datasetId: string; loss: string }) {
+  const { value } = useDatasetLengths(datasetId, 16, noProgress);
+  if (!value || loss !== 'ssb') return null;
+  const { meanCotPerExample: cot, meanCallPerExample: call, callShare } = value.stats;
+  if (1 - callShare >= LITTLE_REASONING) return null;
+  return (
+    <p className="alert notice" data-testid="reasoning-note">
+      These examples carry little reasoning (on average {cot.toFixed(0)} reasoning tokens against {call.toFixed(0)} call tokens), so SSB has little to balance: its weight α mostly weighs a near-empty
+      reasoning block. Plain SFT (Loss: SFT) trains the same calls more simply.
+    </p>
+  );
+}
