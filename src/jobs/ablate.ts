@@ -14,7 +14,7 @@ import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from 
 import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
-import type { JobContext } from './context.ts';
+import type { JobContext, RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import { evaluateJob, type Decoding } from './evaluate.ts';
 import { hdrJob, retrainConfig } from './hdr.ts';
@@ -159,6 +159,16 @@ export function ablationArms(c: AblationConfig): AblationArm[] {
   return arms;
 }
 
+/** Cancelling an ablation pauses the arm that is training (with a checkpoint, resumable from the
+ * Runs panel) instead of ending it as a finished run of fewer steps. */
+function pausingSignal(signal: AbortSignal): AbortSignal {
+  const pausing = new AbortController();
+  const pause = () => pausing.abort('pause' satisfies RunInterruption);
+  if (signal.aborted) pause();
+  else signal.addEventListener('abort', pause, { once: true });
+  return pausing.signal;
+}
+
 const point = (m: StepMetrics, step = m.step): AblationPoint => ({ step, loss: m.loss, lossCot: m.lossCot, lossCall: m.lossCall, alpha: m.alpha });
 
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
@@ -192,7 +202,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       try {
         const name = `${job.name} · ${arm.id}`;
         // Progress names the arm: "arm 3 of 6, ssb:grad: training".
-        const armCtx: JobContext = { ...ctx, progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
+        const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
         let armStore: RunStore;
         let curve: AblationPoint[] = [];
         let hdr: AblationArmResult['hdr'];

@@ -32,3 +32,19 @@ export function formatMetric(v: number | null | undefined, digits = 4): string {
 
 /** "1 example", "2 examples". */
 export { plural } from '../state/jobStore.ts';
+
+/** Names a newcomer reads for BFCL's categories (the BFCL name stays in a tooltip). */
+const CATEGORY_WORDS: Record<string, string> = {
+  simple: 'one function offered',
+  multiple: 'one call among several functions',
+  parallel: 'two calls of one function',
+  parallel_multiple: 'two calls of different functions',
+  irrelevance: 'no call needed',
+  relevance: 'a call needed',
+};
+
+export function categoryWords(category: string): string {
+  const live = category.startsWith('live_');
+  const words = CATEGORY_WORDS[live ? category.slice(5) : category];
+  return words ? `${words}${live ? ' (live)' : ''}` : category;
+}

@@ -93,17 +93,24 @@ export const tests = {
     assert.match(await error.innerText(), /share link cannot be shown: share link: .+Ask for a new link/);
   },
 
-  async 'answers without reasoning: the Training panel says SSB has little to balance'({ context, baseUrl }) {
+  async 'answers without reasoning: the Training panel says SSB has little to balance; why a record was skipped outlives a reload'({ context, baseUrl }) {
     const page = await context.newPage();
     await page.goto(baseUrl);
     const tool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
-    const record = (i) => JSON.stringify({ tools: [tool], messages: [{ role: 'user', content: `Weather in city ${i}?` }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city: `City ${i}` }) } }] }] });
-    await dropFiles(page, [{ name: 'plain-calls.jsonl', bytes: Buffer.from([1, 2, 3, 4, 5].map(record).join('\n')) }]);
+    const record = (i, args = JSON.stringify({ city: `City ${i}` })) => JSON.stringify({ tools: [tool], messages: [{ role: 'user', content: `Weather in city ${i}?` }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: args } }] }] });
+    // A sixth record whose arguments are not JSON is skipped; why stays readable after a reload.
+    const broken = record(6, '{city: 6');
+    await dropFiles(page, [{ name: 'plain-calls.jsonl', bytes: Buffer.from([...[1, 2, 3, 4, 5].map((i) => record(i)), broken].join('\n')) }]);
     await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
     await openPanel(page, 'Training');
     const note = page.getByTestId('reasoning-note');
     await note.waitFor({ timeout: 60_000 });
     assert.match(await note.innerText(), /carry little reasoning .* SSB has little to balance/);
+    await page.reload();
+    await openPanel(page, 'Dataset');
+    const skipped = page.getByTestId('dataset-skipped');
+    await skipped.locator('summary').click();
+    assert.match(await skipped.innerText(), /Why 1 record was skipped[\s\S]*plain-calls\.jsonl.*line 6/);
   },
 
   async 'on a phone-wide screen (390 px) no panel scrolls sideways'({ context, baseUrl, screenshot }) {

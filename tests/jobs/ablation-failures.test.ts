@@ -1,7 +1,7 @@
 // An ablation whose arm fails (here its adapter cannot be stored, as a full browser quota would do)
 // still runs the other arms and says which arm failed and why, in its result, its report and its
-// row; an ablation that cannot start (no held-out examples) says so on its row instead of staying
-// "created" for good.
+// row; a cancelled ablation leaves the arm it was training paused, not finished short; an ablation
+// that cannot start (no held-out examples) says so on its row instead of staying "created".
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,14 @@ describe('an ablation with a failing arm', () => {
     const row = (await db.runs.get(store.id))!;
     expect(row).toMatchObject({ status: 'done' });
     expect(row.message).toMatch(/^stopped after 2 of 3 arms; failed: fixed:0\.7 \(arm fixed:0\.7: training failed/);
+
+    // Cancelled during an arm's training: that arm's run is paused (resumable), not "done" short.
+    const cancelled = await workspace.createRun({ kind: 'ablation', name: 'cancelled', config });
+    const longer = { ...config, steps: 3 };
+    const stopped = await engine.ablate({ store: cancelled, workspace, name: 'cancelled', config: longer, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) }, events: { onStep: () => engine.cancel() } });
+    expect(stopped).toMatchObject({ stopped: true, arms: [] });
+    const arm = (await db.runs.toArray()).find((r) => r.name === 'cancelled · sft')!;
+    expect(arm).toMatchObject({ status: 'paused', lastStep: 1 });
 
     // No held-out examples: the row says why instead of staying "created".
     const empty = await workspace.createRun({ kind: 'ablation', name: 'empty', config });

@@ -3,6 +3,7 @@
 // reasoning loss and α curves overlaid (colours as in the report's PNGs), which run is which, and
 // the report as a download.
 import { useMemo, useState } from 'react';
+import { categoryWords } from '../format.ts';
 import { ARM_COLORS, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { useRuns } from '../../state/runStore.ts';
@@ -81,8 +82,8 @@ function AblationView({ result }: { result: AblationResult }) {
               <th scope="col">Live AST</th>
               <th scope="col">Hallucination</th>
               {categories.map((c) => (
-                <th key={c} scope="col">
-                  {c}
+                <th key={c} scope="col" title={c}>
+                  {categoryWords(c)}
                 </th>
               ))}
             </tr>

@@ -80,6 +80,7 @@ export function CapabilityReport() {
         <dt>Largest model</dt>
         <dd data-testid="largest-model">
           about {formatParams(caps.largestModelParams)} parameters for LoRA training (bf16 weights, assuming 4 GiB of GPU memory; browsers do not report it)
+          {caps.adapter.isSoftware && '. That is what fits in memory: on this CPU emulation only the embedded model trains in reasonable time'}
         </dd>
       </dl>
       <table className="limits">

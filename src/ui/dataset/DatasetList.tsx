@@ -2,6 +2,7 @@
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { plural } from '../format.ts';
+import { formatIssue } from '../../data/record-error.ts';
 
 export function DatasetList() {
   const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset } = useDatasets();
@@ -24,6 +25,17 @@ export function DatasetList() {
             <button aria-label={`Delete dataset ${d.name}`} onClick={() => void askToDeleteDataset(d.id)}>
               Delete
             </button>
+            {d.id === selectedId && d.issues.length > 0 && (
+              <details className="wide" data-testid="dataset-skipped">
+                <summary>Why {d.issueCount === 1 ? '1 record was' : `${d.issueCount.toLocaleString('en-US')} records were`} skipped</summary>
+                <ul className="issues">
+                  {d.issues.map((issue, n) => (
+                    <li key={n}>{formatIssue(issue)}</li>
+                  ))}
+                </ul>
+                {d.issueCount > d.issues.length && <p className="muted">The first {d.issues.length} are kept; the import skipped {d.issueCount} in all.</p>}
+              </details>
+            )}
           </li>
         ))}
       </ul>

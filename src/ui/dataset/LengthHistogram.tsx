@@ -24,21 +24,22 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
   const W = 420;
   const H = 140;
   const L = 34; // room for the y axis labels
+  const T = 14; // room above the plot for the y axis title
   const bw = W / BINS;
   return (
     <div className="stack" data-testid="length-histogram">
       <h3>Lengths</h3>
       <p>
         Per example: <span className="seg-cot">CoT {stats.meanCotPerExample.toFixed(0)}</span> vs <span className="seg-call">call {stats.meanCallPerExample.toFixed(0)}</span> tokens on average; the call gets{' '}
-        <strong data-testid="call-share">{(stats.callShare * 100).toFixed(1)}%</strong> of the target tokens (plain SFT's weight on it). Sequence length median {stats.totalTokens.median}, p95 {stats.totalTokens.p95}, max {stats.totalTokens.max}.
+        <strong data-testid="call-share">{(stats.callShare * 100).toFixed(1)}%</strong> of the target tokens over all examples (plain SFT's weight on it; the Dashboard gives the share on a run's own batches). Sequence length median {stats.totalTokens.median}, p95 {stats.totalTokens.p95}, max {stats.totalTokens.max}.
         {lengths.failed ? ` ${lengths.failed} examples could not be tokenized.` : ''}
       </p>
-      <svg viewBox={`0 0 ${W + L} ${H + 34}`} className="histogram" role="img" aria-label={`Histogram of CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
+      <svg viewBox={`0 0 ${W + L + 4} ${H + T + 30}`} className="histogram" role="img" aria-label={`Histogram of CoT and call tokens per example, ${BINS} bins of ${width} tokens`}>
         {/* y axis: examples per bin */}
         {[0, Math.ceil(top / 2), top].map((v) => (
           <g key={`y${v}`}>
-            <line x1={L - 3} x2={L + W} y1={H - (v / top) * H + 4} y2={H - (v / top) * H + 4} className="gridline" />
-            <text x={L - 6} y={H - (v / top) * H + 8} className="axis" textAnchor="end">
+            <line x1={L - 3} x2={L + W} y1={H - (v / top) * H + T} y2={H - (v / top) * H + T} className="gridline" />
+            <text x={L - 6} y={H - (v / top) * H + T + 4} className="axis" textAnchor="end">
               {v}
             </text>
           </g>
@@ -47,12 +48,12 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
           examples
         </text>
         {cot.map((c, i) => (
-          <rect key={`cot${i}`} className="bar-cot" x={L + i * bw + 1} width={bw / 2 - 1} y={H - (c / top) * H + 4} height={(c / top) * H}>
+          <rect key={`cot${i}`} className="bar-cot" x={L + i * bw + 1} width={bw / 2 - 1} y={H - (c / top) * H + T} height={(c / top) * H}>
             <title>{`CoT ${edges[i]}–${edges[i + 1]} tokens: ${c} examples`}</title>
           </rect>
         ))}
         {call.map((c, i) => (
-          <rect key={`call${i}`} className="bar-call" x={L + i * bw + bw / 2} width={bw / 2 - 1} y={H - (c / top) * H + 4} height={(c / top) * H}>
+          <rect key={`call${i}`} className="bar-call" x={L + i * bw + bw / 2} width={bw / 2 - 1} y={H - (c / top) * H + T} height={(c / top) * H}>
             <title>{`call ${edges[i]}–${edges[i + 1]} tokens: ${c} examples`}</title>
           </rect>
         ))}
@@ -60,11 +61,11 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
         {edges
           .filter((_, i) => i % 4 === 0)
           .map((e, j) => (
-            <text key={`x${e}`} x={L + j * 4 * bw} y={H + 18} className="axis" textAnchor={j === 0 ? 'start' : 'middle'}>
+            <text key={`x${e}`} x={L + j * 4 * bw} y={H + T + 14} className="axis" textAnchor={j === 0 ? 'start' : j * 4 === BINS ? 'end' : 'middle'}>
               {e}
             </text>
           ))}
-        <text x={L + W} y={H + 32} className="axis" textAnchor="end">
+        <text x={L + W} y={H + T + 28} className="axis" textAnchor="end">
           tokens per example
         </text>
       </svg>

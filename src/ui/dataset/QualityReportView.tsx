@@ -20,7 +20,7 @@ export function QualityReportView({ rows, dataset, onShowFailing, activeRule }: 
     <div className="stack" data-testid="quality-report">
       <h3>Quality</h3>
       <p>
-        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} used for training · split {train} train / {rows.length - train} eval (seed {dataset.split.seed})
+        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} usable · {train} for training, {rows.length - train} held out (split seed {dataset.split.seed})
         {rows.length > 0 && rows.length - train === 0 && (
           <span data-testid="no-eval-split">
             {' '}

@@ -4,8 +4,10 @@
 import { useCapabilities } from '../../state/capabilityStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { plural } from '../format.ts';
+import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
+import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { useJobs } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
@@ -25,15 +27,6 @@ function Step({ n, title, done, children, action }: { n: number; title: string; 
   );
 }
 
-/** Names a newcomer reads, for BFCL's categories. */
-const CATEGORY_WORDS: Record<string, string> = {
-  simple: 'one function offered',
-  multiple: 'one call among several functions',
-  parallel: 'two calls of one function',
-  parallel_multiple: 'two calls of different functions',
-  irrelevance: 'no call needed',
-};
-
 /** Base vs trained per category: where the adapter learned what the base model never saw. */
 function CategoryComparison({ base, trained }: { base: EvalSummary; trained: EvalSummary }) {
   const names = Object.keys(trained.byCategory).filter((c) => base.byCategory[c]);
@@ -50,7 +43,9 @@ function CategoryComparison({ base, trained }: { base: EvalSummary; trained: Eva
       <tbody>
         {names.map((c) => (
           <tr key={c} data-category={c} data-base={base.byCategory[c].correct} data-trained={trained.byCategory[c].correct}>
-            <th scope="row">{CATEGORY_WORDS[c] ?? c}</th>
+            <th scope="row" title={c}>
+              {categoryWords(c)}
+            </th>
             <td>{cell(base.byCategory[c])}</td>
             <td>{cell(trained.byCategory[c])}</td>
           </tr>
@@ -81,6 +76,10 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const runStatus = p.run ? effectiveStatus(p.run, active) : null;
   const trained = runStatus === 'done';
   const needModel = !p.modelLoaded && 'Load the model (step 1) first.';
+  // Evaluation and HDR run for minutes on a software GPU: the job's own progress, under its step.
+  const jobProgress = useJobs((s) => s.running?.progress ?? null);
+  const progressOf = (step: DemoStep) =>
+    busy === step && jobProgress ? <ProgressBar label={jobProgress.label} done={jobProgress.done} total={jobProgress.total} testId={`demo-${step}-progress`} /> : null;
   const needRun = !trained && 'Train first (step 3).';
   const c = p.curve;
   const cfg = DEMO_RUN_CONFIG;
@@ -88,15 +87,16 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
     <section className="panel" aria-labelledby="demo-title" data-testid="demo-guide">
       <h2 id="demo-title">Try the demo</h2>
       <p>
-        Watch a small model learn to call functions, in this browser, in a few minutes: load the embedded model, use the demo dataset, train a LoRA adapter with the SSB loss, then compare its answers with the base model's and let HDR
-        re-sample what it still gets wrong.
+        Watch a small model learn to call functions, in this browser, in a few minutes: load the embedded model, use the demo dataset, train a LoRA adapter (a small add-on to the frozen model) with the SSB loss (the
+        reasoning and the call each averaged on their own, then weighted by a learned balance α, so a long reasoning cannot drown the short call), then compare its answers with the base model's and let HDR (hard-case
+        re-sampling) try again on what it still gets wrong. Both come from the BalanceSFT/FunReason method.
         {software && ' This browser uses a software GPU (the CPU): the demo is sized for it; a real model needs a hardware GPU.'}
       </p>
       <div className="note" data-testid="demo-model-note">
         <strong>The embedded model</strong> is a tiny Qwen3 (2 layers, hidden size 64; 9.8 M parameters, 9.7 M of them the 151,936-token vocabulary table) that this project pre-trained from scratch on its own synthetic
         function-calling examples (weather and forecasts, calendar lookups, arithmetic, web search, unit conversion, stock prices, two calls at once) and a little small talk, none of them a question of the demo dataset. It writes the format — reasoning in &lt;think&gt;, then a &lt;tool_call&gt; — but gets about a quarter
-        of the demo's held-out requests wrong, mostly calls that do not parse. A few minutes of LoRA on a CPU fix some of them (measured: 74% → 84% right), and HDR then re-samples answers for
-        training examples the adapter still gets wrong; on this little data an adapter may also unlearn a call it knew: the table below shows each kind. It cannot chat beyond a few replies. <strong>A real model</strong> (Qwen2.5 0.5B
+        of the demo's held-out requests wrong, mostly calls that do not parse. A few minutes of LoRA on a CPU fix some of them (measured: 74% → 81% right), and HDR then re-samples answers for
+        training examples the adapter still gets wrong; on this little data an adapter may also unlearn a call it knew: the table under step 4 shows each kind once it has run. It cannot chat beyond a few replies. <strong>A real model</strong> (Qwen2.5 0.5B
         Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free and a 1–1.5 GB download, cached after the first time.
       </div>
       {error && <Alert message={error} onDismiss={dismiss} testId="demo-error" />}
@@ -118,7 +118,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         </Step>
         <Step n={3} title="Train" done={trained} action={button('train', p.run ? 'Train again' : 'Train', () => { onOpen('dashboard'); void train(); }, needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.'))}>
           <p>
-            {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr} by the paper’s rule, which moves it toward whichever part the model already predicts better (the dashboard says which, and why).
+            {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr} by the BalanceSFT paper’s rule (gradient descent on α), which moves it toward whichever part the model already predicts better (the dashboard says which, and why).
           </p>
           {c && (
             <p
@@ -135,14 +135,15 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               data-last-alpha={c.lastAlpha}
               data-steps={c.steps}
             >
-              Step {c.steps}: training loss per token {c.firstLoss.toFixed(2)} → <strong>{c.lastLoss.toFixed(2)}</strong> (first five steps → last five)
+              Step {c.steps}
               {c.heldOut && (
                 <>
-                  ; on the held-out examples, loss per token {c.heldOut.before.evalLossTokens.toFixed(3)} before training → <strong>{c.heldOut.last.evalLossTokens.toFixed(3)}</strong>, on the call tokens {c.heldOut.before.evalLossCall.toFixed(3)} →{' '}
+                  : on the held-out examples, loss per token {c.heldOut.before.evalLossTokens.toFixed(3)} before training → <strong>{c.heldOut.last.evalLossTokens.toFixed(3)}</strong>, on the call tokens {c.heldOut.before.evalLossCall.toFixed(3)} →{' '}
                   <strong>{c.heldOut.last.evalLossCall.toFixed(3)}</strong>
                 </>
               )}
-              ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>
+              ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>; the training loss jumps with each batch of {cfg.batchSize} examples (a batch holding a call the model gets wrong spikes it), so the held-out numbers
+              are the ones to read
               {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
               <button className="link" onClick={() => onOpen('dashboard')}>
                 Open the dashboard
@@ -157,7 +158,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           )}
         </Step>
         <Step n={4} title="Evaluate" done={!!p.accuracy.trained} action={button('evaluate', 'Compare base and trained', () => void evaluate(), needRun || needModel)}>
-          <p>Both answer the same held-out examples; a call counts as right when the AST checker finds the function and every argument right.</p>
+          <p>Both answer the same held-out examples; a call counts as right when the AST checker (the Berkeley Function-Calling Leaderboard's: it parses the call and compares the function and every argument) finds them right.</p>
+          {progressOf('evaluate')}
           {(p.accuracy.base || p.accuracy.trained) && (
             <p data-testid="demo-accuracy" data-base={p.accuracy.base?.summary.accuracy} data-trained={p.accuracy.trained?.summary.accuracy}>
               Held-out accuracy: base model {p.accuracy.base ? `${pct(p.accuracy.base.summary.accuracy)} (${p.accuracy.base.summary.correct} of ${p.accuracy.base.summary.total})` : '—'} → trained{' '}
@@ -170,6 +172,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           {p.accuracy.base && p.accuracy.trained && <CategoryComparison base={p.accuracy.base.summary} trained={p.accuracy.trained.summary} />}
         </Step>
         <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), needRun || needModel)}>
+          {progressOf('hdr')}
           <p>
             The trained adapter answers {DEMO_HDR.mineLimit} training examples; each it gets wrong joins the hard-case pool. It then samples {DEMO_HDR.settings.samplesPerCase} answers per hard case at temperature {DEMO_HDR.settings.temperature}; answers that pass the
             checks become new training data and their cases leave the pool.

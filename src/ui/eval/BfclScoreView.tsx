@@ -15,7 +15,7 @@ export function BfclScoreView({ score, testId = 'bfcl-score' }: { score: BfclSco
   ];
   return (
     <table className="rules" data-testid={testId}>
-      <caption>BFCL aggregate</caption>
+      <caption>BFCL-style score: an average of categories, not of examples, as the leaderboard scores (so it differs from the accuracy above)</caption>
       <tbody>
         <tr>
           <th scope="row">Overall</th>
@@ -28,7 +28,7 @@ export function BfclScoreView({ score, testId = 'bfcl-score' }: { score: BfclSco
             <th scope="row">{label}</th>
             <td>
               {pct(bucket)}
-              {bucket ? ` (${bucket.total})` : ''}
+              {bucket ? ` (${bucket.total} example${bucket.total === 1 ? '' : 's'})` : ''}
             </td>
           </tr>
         ))}

@@ -2,6 +2,7 @@
 // category and per failed rule, and every
 // failure with the model's output beside the expected calls (all shown as text).
 import { useState } from 'react';
+import { categoryWords } from '../format.ts';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow } from '../../state/queries.ts';
 import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
@@ -62,8 +63,8 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
             <th scope="col">Max new tokens</th>
             <th scope="col">Accuracy</th>
             {categories.map((c) => (
-              <th key={c} scope="col">
-                {c}
+              <th key={c} scope="col" title={c}>
+                {categoryWords(c)}
               </th>
             ))}
           </tr>
@@ -116,7 +117,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
           <tbody>
             {Object.entries(s.byCategory).map(([cat, t]) => (
               <tr key={cat}>
-                <td>{cat}</td>
+                <td title={cat}>{categoryWords(cat)}</td>
                 <td>
                   {t.correct} / {t.total}
                 </td>

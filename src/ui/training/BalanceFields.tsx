@@ -50,7 +50,7 @@ export function BalanceFields() {
       ) : (
         <NumberField
           id="cfg-balance-lr"
-          label={rule === 'grad' ? 'θ learning rate' : 'Log-variance step'}
+          label={rule === 'grad' ? 'α’s learning rate (θ)' : 'Log-variance step'}
           value={draft.balanceLr ?? defaultBalanceLr(rule)}
           above={0}
           step="any"
