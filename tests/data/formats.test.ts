@@ -177,6 +177,23 @@ describe('BFCL question + possible_answer files', () => {
       { file: 'bfcl/BFCL_v3_simple.json', line: 4, index: 3, id: 'simple_1', reason: 'no possible_answer for BFCL question "simple_1" (import its possible_answer file with it)' },
     ]);
   });
+
+  it('leaves out Java and JavaScript questions (v3 java_, v4 simple_java_) by name, and keeps v4 simple_python as simple', async () => {
+    const question = (id: string) => JSON.stringify({ id, question: [[{ role: 'user', content: 'Add 2 and 3.' }]], function: [{ name: 'add', parameters: { type: 'dict', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] } }] });
+    const ids = ['simple_python_0', 'simple_java_0', 'simple_javascript_0', 'java_1', 'javascript_2'];
+    const answers = ids.map((id) => JSON.stringify({ id, ground_truth: [{ add: { a: [2], b: [3] } }] }));
+    const r = await importDatasetFiles([
+      { name: 'BFCL_v4_simple.json', blob: new Blob([ids.map(question).join('\n')]) },
+      { name: 'possible_answer/BFCL_v4_simple.json', blob: new Blob([answers.join('\n')]) },
+    ]);
+    expect(r.examples.map((e) => [e.id, e.category])).toEqual([['simple_python_0', 'simple']]);
+    expect(r.issues.map((i) => i.reason)).toEqual([
+      'BFCL question "simple_java_0" asks for a Java call; the studio checks Python-style calls only, so it is left out',
+      'BFCL question "simple_javascript_0" asks for a JavaScript call; the studio checks Python-style calls only, so it is left out',
+      'BFCL question "java_1" asks for a Java call; the studio checks Python-style calls only, so it is left out',
+      'BFCL question "javascript_2" asks for a JavaScript call; the studio checks Python-style calls only, so it is left out',
+    ]);
+  });
 });
 
 describe('format override', () => {

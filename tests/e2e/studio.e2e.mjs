@@ -32,8 +32,11 @@ export const tests = {
     await screenshot('dataset-panel', page);
 
     await openPanel(page, 'Model');
-    await page.getByTestId('load-embedded').click();
+    // From the keyboard: the focus stays on the button while the model loads (it used to drop to the body).
+    await page.getByTestId('load-embedded').focus();
+    await page.keyboard.press('Enter');
     await page.getByTestId('loaded-model').waitFor({ timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'load-embedded', 'keyboard focus kept');
     await page.getByTestId('memory-verdict').waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId('memory-verdict').innerText(), /^✓ Fits/);
     await screenshot('model-panel', page);

@@ -48,6 +48,10 @@ export const bfclParser: FormatParser = {
   parse(record, ctx) {
     if (!isObject(record)) throw new RecordError(`record is ${describe(record)}, expected an object`);
     const id = recordId(record, ctx.fallbackId);
+    // BFCL checks Java and JavaScript calls by those languages' type rules; scored by the Python
+    // checker under "simple" they would count wrong answers right and right ones wrong.
+    const language = /^(?:simple_)?(java|javascript)_/.exec(id)?.[1];
+    if (language) throw new RecordError(`BFCL question "${id}" asks for a ${language === 'java' ? 'Java' : 'JavaScript'} call; the studio checks Python-style calls only, so it is left out`);
     const example: Example = {
       id,
       tools: normalizeToolList(record.function, 'function'),

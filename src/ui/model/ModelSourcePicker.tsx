@@ -10,6 +10,11 @@ export function ModelSourcePicker() {
   const [repo, setRepo] = useState('');
   const [over, setOver] = useState(false);
   const busy = loading !== null;
+  // aria-disabled, not disabled, while a model loads: a disabled button drops the keyboard focus to
+  // the page body, and a keyboard user has to find their place again.
+  const load = (source: Parameters<typeof loadModel>[0]) => {
+    if (!busy) void loadModel(source);
+  };
 
   const loadFiles = (files: File[]) => {
     if (files.length) void loadModel({ kind: 'files', files, label: files[0].webkitRelativePath?.split('/')[0] || undefined });
@@ -25,7 +30,7 @@ export function ModelSourcePicker() {
     <div className="stack">
       <h3>Choose a model</h3>
       <div className="choice">
-        <button className="primary" disabled={busy} onClick={() => void loadModel({ kind: 'embedded' })} data-testid="load-embedded">
+        <button className="primary" aria-disabled={busy} onClick={() => load({ kind: 'embedded' })} data-testid="load-embedded">
           Use the embedded model
         </button>
         <span className="muted">tiny Qwen3 (2 layers, real Qwen3 tokenizer), served with the app: works offline, trains in seconds per step even on a software GPU.</span>
@@ -34,7 +39,7 @@ export function ModelSourcePicker() {
         <legend>Hugging Face presets</legend>
         {MODEL_PRESETS.map((p) => (
           <div className="choice" key={p.repo}>
-            <button disabled={busy} onClick={() => void loadModel({ kind: 'hub', repo: p.repo })} aria-label={`Download and load ${p.repo}`}>
+            <button aria-disabled={busy} onClick={() => load({ kind: 'hub', repo: p.repo })} aria-label={`Download and load ${p.repo}`}>
               {p.label}
             </button>
             <span className="muted">
