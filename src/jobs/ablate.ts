@@ -176,6 +176,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
   validateAblationConfig(c);
   const heldOut = job.examples.eval.slice(0, c.evalLimit);
   const arms = ablationArms(c);
+  const failed: NonNullable<AblationResult['failed']> = [];
   const result: AblationResult = {
     name: job.name,
     arms: [],
@@ -183,9 +184,95 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     shared: { steps: c.steps, seed: c.seed, batchSize: c.batchSize, seqLen: c.seqLen, lr: c.lr, lora: c.lora, alpha0: c.alpha0, alphaMin: c.alphaMin, alphaMax: c.alphaMax, decoding: c.decoding },
     stopped: false,
     skipped: 0,
-    failed: [],
+    failed,
   };
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
+  /** One arm: trained (or HDR from the arm it names), then evaluated on the held-out examples;
+   * null when the ablation was cancelled meanwhile. */
+  const runArm = async (arm: AblationArm, index: number): Promise<AblationArmResult | null> => {
+    const name = `${job.name} · ${arm.id}`;
+    // Progress names the arm: "arm 3 of 6, ssb:grad: training".
+    const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
+    let armStore: RunStore;
+    let curve: AblationPoint[] = [];
+    let hdr: AblationArmResult['hdr'];
+    if (!arm.hdrFrom) {
+      events.onPhase?.(arm, 'training', index, arms.length);
+      armStore = await workspace.createRun({ kind: 'train', name, config: arm.config });
+      const outcome = await trainJob(armCtx, {
+        store: armStore,
+        config: arm.config,
+        examples: job.examples,
+        resume: false,
+        events: {
+          onStep: (m) => {
+            curve.push(point(m));
+            events.onStep?.(arm.id, m);
+          },
+          onSkipped: (messages) => {
+            result.skipped = messages.length;
+            if (index === 0) events.onSkipped?.(messages);
+          },
+        },
+      });
+      if (ctx.signal.aborted) return null;
+      if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
+    } else {
+      events.onPhase?.(arm, 'hdr', index, arms.length);
+      const from = done.get(arm.hdrFrom)!;
+      armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
+      curve = [...from.curve];
+      const offset = from.curve.at(-1)?.step ?? 0;
+      let retrainSteps = 0;
+      const r = await hdrJob(armCtx, {
+        store: armStore,
+        settings: c.hdr,
+        config: arm.config,
+        mineSet: job.examples.train.slice(0, c.hdrMineLimit),
+        // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
+        evalSet: [],
+        replayPool: job.examples.train,
+        adapter: await from.store.readAdapter(ctx.model.spec),
+        balance: await from.store.readBalance(),
+        events: {
+          onStep: (_round, m) => {
+            const p = point(m, offset + ++retrainSteps);
+            curve.push(p);
+            events.onStep?.(arm.id, { ...m, step: p.step });
+          },
+        },
+      });
+      hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason };
+      if (ctx.signal.aborted) return null;
+    }
+    done.set(arm.id, { store: armStore, curve });
+
+    events.onPhase?.(arm, 'evaluating', index, arms.length);
+    const adapter = await armStore.readAdapter(ctx.model.spec);
+    const evalStore = await workspace.createRun({
+      kind: 'eval',
+      name: `${job.name} · eval ${arm.id}`,
+      config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
+    });
+    const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
+    if (report.aborted) return null;
+    const { predictions: _p, aborted: _a, ...summary } = report;
+    const balance = arm.config.loss === 'ssb' ? await armStore.readBalance() : null;
+    const learned = balance && balance.rule === (arm.config.balanceRule ?? 'grad') ? balanceAlpha(balanceSettingsOf(arm.config), balance) : null;
+    const fixed = arm.config.loss.startsWith('fixed:') ? Number(arm.config.loss.slice(6)) : null;
+    return {
+      id: arm.id,
+      label: arm.label,
+      loss: lossLabel(arm.config),
+      run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
+      evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
+      summary,
+      curve,
+      alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
+      finalAlpha: learned ?? fixed,
+      ...(hdr ? { hdr } : {}),
+    };
+  };
   try {
     // Inside the try: the ablation's row says why it could not start instead of staying "created".
     if (heldOut.length === 0) throw new Error('the data has no held-out examples to evaluate the arms on (its split put every example on the train side)');
@@ -194,99 +281,19 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     for (const [index, arm] of arms.entries()) {
       if (ctx.signal.aborted) break;
       if (arm.hdrFrom && !done.has(arm.hdrFrom)) {
-        result.failed!.push({ id: arm.id, message: `the ${arm.hdrFrom} arm it starts from did not finish` });
+        failed.push({ id: arm.id, message: `the ${arm.hdrFrom} arm it starts from did not finish` });
         continue;
       }
       // One arm that fails (a full disk, a diverged run) leaves the others to run; a lost device or
       // a refused GPU would fail them all, so those end the ablation.
       try {
-        const name = `${job.name} · ${arm.id}`;
-        // Progress names the arm: "arm 3 of 6, ssb:grad: training".
-        const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
-        let armStore: RunStore;
-        let curve: AblationPoint[] = [];
-        let hdr: AblationArmResult['hdr'];
-        if (!arm.hdrFrom) {
-          events.onPhase?.(arm, 'training', index, arms.length);
-          armStore = await workspace.createRun({ kind: 'train', name, config: arm.config });
-          const outcome = await trainJob(armCtx, {
-            store: armStore,
-            config: arm.config,
-            examples: job.examples,
-            resume: false,
-            events: {
-              onStep: (m) => {
-                curve.push(point(m));
-                events.onStep?.(arm.id, m);
-              },
-              onSkipped: (messages) => {
-                result.skipped = messages.length;
-                if (index === 0) events.onSkipped?.(messages);
-              },
-            },
-          });
-          if (ctx.signal.aborted) break;
-          if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
-        } else {
-          events.onPhase?.(arm, 'hdr', index, arms.length);
-          const from = done.get(arm.hdrFrom)!;
-          armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
-          curve = [...from.curve];
-          const offset = from.curve.at(-1)?.step ?? 0;
-          let retrainSteps = 0;
-          const r = await hdrJob(armCtx, {
-            store: armStore,
-            settings: c.hdr,
-            config: arm.config,
-            mineSet: job.examples.train.slice(0, c.hdrMineLimit),
-            // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
-            evalSet: [],
-            replayPool: job.examples.train,
-            adapter: await from.store.readAdapter(ctx.model.spec),
-            balance: await from.store.readBalance(),
-            events: {
-              onStep: (_round, m) => {
-                const p = point(m, offset + ++retrainSteps);
-                curve.push(p);
-                events.onStep?.(arm.id, { ...m, step: p.step });
-              },
-            },
-          });
-          hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason };
-          if (ctx.signal.aborted) break;
-        }
-        done.set(arm.id, { store: armStore, curve });
-
-        events.onPhase?.(arm, 'evaluating', index, arms.length);
-        const adapter = await armStore.readAdapter(ctx.model.spec);
-        const evalStore = await workspace.createRun({
-          kind: 'eval',
-          name: `${job.name} · eval ${arm.id}`,
-          config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
-        });
-        const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
-        if (report.aborted) break;
-        const { predictions: _p, aborted: _a, ...summary } = report;
-        const balance = arm.config.loss === 'ssb' ? await armStore.readBalance() : null;
-        const learned = balance && balance.rule === (arm.config.balanceRule ?? 'grad') ? balanceAlpha(balanceSettingsOf(arm.config), balance) : null;
-        const fixed = arm.config.loss.startsWith('fixed:') ? Number(arm.config.loss.slice(6)) : null;
-        const armResult: AblationArmResult = {
-          id: arm.id,
-          label: arm.label,
-          loss: lossLabel(arm.config),
-          run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
-          evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
-          summary,
-          curve,
-          alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
-          finalAlpha: learned ?? fixed,
-          ...(hdr ? { hdr } : {}),
-        };
+        const armResult = await runArm(arm, index);
+        if (!armResult) break;
         result.arms.push(armResult);
         events.onArmDone?.(armResult);
       } catch (err) {
         if (err instanceof GpuDeviceLostError || err instanceof GpuRefusedWorkError || ctx.gpu.ctx.lostError || ctx.gpu.ctx.refusal) throw err;
-        result.failed!.push({ id: arm.id, message: (err as Error).message });
+        failed.push({ id: arm.id, message: (err as Error).message });
       }
       // Kept after every arm, so a long ablation shows (and keeps) what it has so far.
       await store.saveAblation({ ...result, stopped: result.arms.length < arms.length });
@@ -294,7 +301,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     }
     result.stopped = result.arms.length < arms.length;
     await store.saveAblation(result);
-    const failedText = result.failed!.length ? `; failed: ${result.failed!.map((f) => `${f.id} (${f.message})`).join('; ')}` : '';
+    const failedText = failed.length ? `; failed: ${failed.map((f) => `${f.id} (${f.message})`).join('; ')}` : '';
     await store.setStatus('done', { lastStep: result.arms.length, message: result.stopped ? `stopped after ${result.arms.length} of ${arms.length} arms${failedText}` : undefined, modelRef: ctx.model.ref });
     return result;
   } catch (err) {

@@ -44,6 +44,9 @@ export function useExampleTokens(example: Example): Loaded<ExampleTokens> {
   return useLoaded(keyOf(example), () => engineClient().request('exampleTokens', { example }), 'tokenize this example');
 }
 
+/** The bins the dataset's length histogram counts into (one count serves every view of it). */
+export const LENGTH_BINS = 16;
+
 export function useDatasetLengths(datasetId: string, bins: number, onProgress: (p: { done: number; total: number }) => void): Loaded<DatasetLengths> {
   return useLoaded(`${datasetId}:${bins}`, () => engineClient().request('datasetLengths', { datasetId, bins }, onProgress), 'count tokens');
 }

@@ -12,19 +12,19 @@ export interface DatasetIdentity {
   label: string;
 }
 
-const splitKey = (s: SplitSettings | undefined) => `${(s ?? DEFAULT_SPLIT).seed}/${(s ?? DEFAULT_SPLIT).evalFraction}`;
-/** The fingerprint's first hex digits, enough to tell two same-named datasets apart. */
-const shortPrint = (fingerprint: string) => (fingerprint ? ` · ${fingerprint.replace(/^sha256:/, '').slice(0, 8)}` : '');
+/** Datasets are the same when their examples (fingerprint) and split are; the label adds the
+ * fingerprint's first hex digits, enough to tell two same-named datasets apart. */
+function identityOf(d: { name: string; fingerprint: string; split?: SplitSettings }, fallbackKey: string, where = ''): DatasetIdentity {
+  const split = d.split ?? DEFAULT_SPLIT;
+  const print = d.fingerprint ? ` · ${d.fingerprint.replace(/^sha256:/, '').slice(0, 8)}` : '';
+  return { key: d.fingerprint ? `${d.fingerprint}|${split.seed}/${split.evalFraction}` : fallbackKey, label: `${d.name}${print}${where}` };
+}
 
 export function datasetIdentity(run: StoredRun, datasets: DatasetRow[]): DatasetIdentity {
   const stored = datasets.find((d) => d.id === run.datasetId);
-  if (stored) {
-    return { key: stored.fingerprint ? `${stored.fingerprint}|${splitKey(stored.split)}` : `id:${stored.id}`, label: `${stored.name}${shortPrint(stored.fingerprint)}` };
-  }
+  if (stored) return identityOf(stored, `id:${stored.id}`);
   const summary = run.kind === 'train' ? run.datasetSummary : undefined;
-  if (summary) {
-    return { key: summary.fingerprint ? `${summary.fingerprint}|${splitKey(summary.split)}` : `name:${summary.name}`, label: `${summary.name}${shortPrint(summary.fingerprint)} (not stored here)` };
-  }
+  if (summary) return identityOf(summary, `name:${summary.name}`, ' (not stored here)');
   return { key: `id:${run.datasetId}`, label: `not in this browser (deleted, or imported without its data; id ${run.datasetId.slice(0, 8)})` };
 }
 

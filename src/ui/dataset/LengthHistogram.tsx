@@ -2,10 +2,8 @@
 // bins, and the call's share of the target signal (what plain SFT gives it; what SSB rebalances).
 // The worker counts the tokens; this draws them.
 import { useState } from 'react';
-import { useDatasetLengths, VIEW_TOKENIZER_NAME } from '../../state/datasetViews.ts';
+import { LENGTH_BINS as BINS, useDatasetLengths, VIEW_TOKENIZER_NAME } from '../../state/datasetViews.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
-
-const BINS = 16;
 
 export function LengthHistogram({ datasetId, examples }: { datasetId: string; examples: number }) {
   const [progress, setProgress] = useState<{ done: number; total: number }>({ done: 0, total: examples });

@@ -1,7 +1,7 @@
 // Said beside the SSB choice when the dataset's answers carry (almost) no reasoning: SSB balances
 // reasoning against the call, so with nothing to balance its α weighs a near-empty <think> block.
-// The worker counts the tokens (the same count the Dataset panel's histogram shows).
-import { useDatasetLengths } from '../../state/datasetViews.ts';
+// The worker counts the tokens once for this and the Dataset panel's histogram.
+import { LENGTH_BINS, useDatasetLengths } from '../../state/datasetViews.ts';
 
 /** Below this share of the target tokens the reasoning is too little for SSB to balance. */
 const LITTLE_REASONING = 0.15;
@@ -9,7 +9,7 @@ const LITTLE_REASONING = 0.15;
 const noProgress = () => undefined;
 
 export function ReasoningNote({ datasetId, loss }: { datasetId: string; loss: string }) {
-  const { value } = useDatasetLengths(datasetId, 16, noProgress);
+  const { value } = useDatasetLengths(datasetId, LENGTH_BINS, noProgress);
   if (!value || loss !== 'ssb') return null;
   const { meanCotPerExample: cot, meanCallPerExample: call, callShare } = value.stats;
   if (1 - callShare >= LITTLE_REASONING) return null;
