@@ -58,21 +58,23 @@ function coversVectors(w: Window, bytes: number): boolean {
   return (w.binding.size ?? 0) >= Math.ceil(w.usedBytes / bytes) * bytes;
 }
 
-/** Binds only the part of `buffer` an operand touches, starting at a 256-byte-aligned offset (the
- * storage offset alignment), so slices of a buffer larger than one binding still work and the
- * remainder travels as an element offset in the uniform. `elements` is the touched extent. */
+/** Binds `buffer` from a 256-byte-aligned offset (the storage offset alignment) at or below the
+ * operand's start, so slices of a buffer larger than one binding still work and the remainder
+ * travels as an element offset in the uniform. The window runs to the buffer's end (or the binding
+ * limit), not to the operand's last element: a product over fewer rows (a shorter micro-batch) then
+ * binds the same window and reuses its bind group. `elements` is the touched extent. */
 export function bindWindow(gpu: Gpu, buffer: GPUBuffer, offsetElems: number, elements: number, elemBytes: number, what: string): Window {
   const align = gpu.ctx.device.limits.minStorageBufferOffsetAlignment ?? 256;
   const startByte = offsetElems * elemBytes;
   const bindOffset = Math.floor(startByte / align) * align;
-  // +16 bytes: 4-wide loads at the end of a row may read up to 3 elements past it (values unused).
-  const endByte = Math.min(buffer.size, Math.ceil((startByte + elements * elemBytes) / 4) * 4 + 16);
-  const size = Math.max(4, endByte - bindOffset);
   if (startByte + elements * elemBytes > buffer.size) {
     throw new RangeError(`matmul ${what}: needs bytes [${startByte}, ${startByte + elements * elemBytes}) but the buffer "${buffer.label}" has ${buffer.size}`);
   }
+  // +16 bytes: 4-wide loads at the end of a row may read up to 3 elements past it (values unused).
+  const needed = Math.max(4, Math.min(buffer.size, Math.ceil((startByte + elements * elemBytes) / 4) * 4 + 16) - bindOffset);
   const max = gpu.ctx.limits.maxStorageBufferBindingSize;
-  if (size > max) throw new GpuLimitError('maxStorageBufferBindingSize', size, max, `matmul operand ${what}`);
+  if (needed > max) throw new GpuLimitError('maxStorageBufferBindingSize', needed, max, `matmul operand ${what}`);
+  const size = Math.max(needed, Math.floor(Math.min(buffer.size - bindOffset, max) / 4) * 4);
   return { binding: { buffer, offset: bindOffset, size }, offset: (startByte - bindOffset) / elemBytes, usedBytes: startByte - bindOffset + elements * elemBytes };
 }
 
