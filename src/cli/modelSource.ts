@@ -1,7 +1,8 @@
 // Resolves the CLI's `--model` argument: a local folder in the Hugging Face layout, or a hub repo
 // id (`owner/name`) downloaded into a local cache with a progress line. The hub base URL comes
 // from --hub-base or HF_ENDPOINT, so tests point it at a local server; the read timeout from
-// HF_HUB_DOWNLOAD_TIMEOUT (seconds, as Python's huggingface_hub reads it).
+// HF_HUB_DOWNLOAD_TIMEOUT (seconds, as Python's huggingface_hub reads it); an access token for
+// gated or private repos from HF_TOKEN, as huggingface_hub reads it.
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ export interface ModelSourceOptions {
   hubBase?: string;
   cacheDir?: string;
   quiet?: boolean;
+  /** Download only the tokenizer's files (see HubOptions.tokenizerOnly). */
+  tokenizerOnly?: boolean;
 }
 
 export function defaultCacheDir(): string {
@@ -43,6 +46,8 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
       cache: nodeDirectoryModelCache(opts.cacheDir ?? defaultCacheDir()),
       baseUrl: opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL,
       timeoutMs: hubTimeoutMs(),
+      token: process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined,
+      tokenizerOnly: opts.tokenizerOnly,
       onProgress: (p) =>
         progress.update(`${arg}: ${p.file} ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB ${(p.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s`),
     });

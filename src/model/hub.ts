@@ -40,6 +40,11 @@ export interface HubOptions {
   timeoutMs?: number;
   /** Further attempts after a timeout, a dropped connection or a truncated body (default 2). */
   retries?: number;
+  /** A Hugging Face access token, sent as a bearer token: gated and private repos need one. */
+  token?: string;
+  /** Only the tokenizer's files (tokenizer.json, tokenizer_config.json, chat_template.jinja): no
+   * config or weights, for work that only tokenizes (`studio recipe`). */
+  tokenizerOnly?: boolean;
 }
 
 export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
@@ -87,6 +92,12 @@ export const MODEL_FILES: Array<{ file: string; optional: boolean }> = [
   // Where transformers ≥ 4.43 saves the chat template (tokenizer_config.json then has none).
   { file: 'chat_template.jinja', optional: true },
 ];
+const TOKENIZER_FILES = new Set(['tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']);
+
+/** The files besides weights a download fetches. */
+function filesBesideWeights(tokenizerOnly: boolean | undefined): Array<{ file: string; optional: boolean }> {
+  return tokenizerOnly ? MODEL_FILES.filter((f) => TOKENIZER_FILES.has(f.file)) : MODEL_FILES;
+}
 
 export function hubFileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
@@ -101,6 +112,7 @@ interface Ctx {
   signal?: AbortSignal;
   timeoutMs: number;
   retries: number;
+  token?: string;
 }
 
 /** One request's deadline: aborts the fetch (and its body stream) after `ms` without progress. */
@@ -153,7 +165,9 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
   let res: Response;
   try {
     // identity: a compressed body would not match the sizes we verify against.
-    res = await c.fetch(url, { ...init, signal: deadline.controller.signal, headers: { 'accept-encoding': 'identity', ...(init.headers as Record<string, string>) } });
+    // fetch drops the authorization header when the hub redirects a weight file to its CDN.
+    const auth: Record<string, string> = c.token ? { authorization: `Bearer ${c.token}` } : {};
+    res = await c.fetch(url, { ...init, signal: deadline.controller.signal, headers: { 'accept-encoding': 'identity', ...auth, ...(init.headers as Record<string, string>) } });
   } catch (err) {
     if (c.signal?.aborted) throw err;
     if (deadline.expired) throw new HubTimeoutError(file, c.repo, url, c.timeoutMs, 'headers');
@@ -166,7 +180,12 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
   }
   if (!res.ok && res.status !== 206) {
     await res.body?.cancel();
-    const hint = res.status === 401 || res.status === 403 ? ' (the repo may be gated or private)' : '';
+    const hint =
+      res.status === 401 || res.status === 403
+        ? c.token
+          ? ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)'
+          : ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)'
+        : '';
     throw new HubError(`could not download ${file} of ${c.repo}: HTTP ${res.status} ${res.statusText} from ${url}${hint}`);
   }
   return res;
@@ -203,14 +222,15 @@ export async function downloadHubModel(repo: string, opts: HubOptions): Promise<
   } catch (err) {
     if (!(err instanceof HubNetworkError) && !(err instanceof HubTimeoutError)) throw err;
     const revision = opts.revision ?? 'main';
-    if (await isCompletelyCached(opts.cache, repo, revision)) return cachedHubModelFiles(opts.cache, repo, revision);
+    if (await isCompletelyCached(opts.cache, repo, revision, opts.tokenizerOnly)) return cachedHubModelFiles(opts.cache, repo, revision);
     throw err;
   }
 }
 
 /** Every required file and all weight files are complete in the cache (sizes were verified when stored). */
-async function isCompletelyCached(cache: ModelCache, repo: string, revision: string): Promise<boolean> {
-  for (const { file, optional } of MODEL_FILES) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
+async function isCompletelyCached(cache: ModelCache, repo: string, revision: string, tokenizerOnly?: boolean): Promise<boolean> {
+  for (const { file, optional } of filesBesideWeights(tokenizerOnly)) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
+  if (tokenizerOnly) return true;
   const index = await cache.open(repo, revision, INDEX_FILE);
   if (!index) return (await cache.completeSize(repo, revision, SINGLE_FILE)) !== null;
   const text = new TextDecoder().decode(await index.read(0, index.size));
@@ -229,10 +249,12 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
     signal: opts.signal,
     timeoutMs: opts.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS,
     retries: opts.retries ?? DEFAULT_HUB_RETRIES,
+    token: opts.token,
   };
   // 1. Which files, and how big: sizes first, so progress has a true total from the start.
   const plan: Array<{ file: string } & RemoteFile> = [];
-  for (const { file, optional } of [...MODEL_FILES, { file: INDEX_FILE, optional: true }]) {
+  const weights = opts.tokenizerOnly ? [] : [{ file: INDEX_FILE, optional: true }];
+  for (const { file, optional } of [...filesBesideWeights(opts.tokenizerOnly), ...weights]) {
     const remote = await remoteFile(c, file);
     if (remote === null) {
       if (optional) continue;
@@ -242,7 +264,9 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
   }
   const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set() };
   const indexEntry = plan.find((p) => p.file === INDEX_FILE);
-  if (indexEntry) {
+  if (opts.tokenizerOnly) {
+    // No weights wanted.
+  } else if (indexEntry) {
     // The index names the shards: fetch it (silently, it is reported with the rest) before sizing them.
     await fetchIntoCache(c, indexEntry, session);
     const src = await c.cache.open(repo, c.revision, INDEX_FILE);

@@ -175,10 +175,11 @@ deepspeed>=0.15
 `;
 
 /** The launch lines README.md gives, with --base-model where the recipe has none. */
-export function launchLines(baseModel: string | null): { oneGpu: string; zero3: string; fsdp: string } {
+export function launchLines(baseModel: string | null): { check: string; oneGpu: string; zero3: string; fsdp: string } {
   const base = baseModel ? '' : ' --base-model <repo id or folder>';
   const args = `--config recipe.json --output-dir adapter${base}`;
   return {
+    check: `python train.py --check-args --config recipe.json${base}`,
     oneGpu: `python train.py ${args}`,
     zero3: `accelerate launch --config_file accelerate_zero3.yaml train.py ${args}`,
     fsdp: `accelerate launch --config_file accelerate_fsdp.yaml train.py ${args}`,
@@ -217,7 +218,7 @@ LoRA adapter with Hugging Face transformers + PEFT under Accelerate, on one GPU 
 
 \`\`\`sh
 pip install -r requirements.txt
-python train.py --check-args --config recipe.json      # the plan, without loading anything
+${lines.check}      # the plan, without loading anything
 ${lines.oneGpu}
 ${lines.zero3}
 ${lines.fsdp}

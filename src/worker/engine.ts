@@ -18,6 +18,7 @@ import type { StudioDb } from '../data/db.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
 import { validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
+import type { SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
@@ -260,6 +261,10 @@ export class StudioEngine {
       if (row.modelRef && row.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${row.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       const refusal = recipeRefusal(row.config);
       if (refusal) throw new Error(`run “${row.name ?? runId}” cannot be exported as a recipe: ${refusal}`);
+      if (!(await db.datasets.get(row.datasetId))) {
+        const was = (row as SnapshotRunRow).datasetSummary?.name;
+        throw new Error(`the dataset${was ? ` “${was}”` : ''} run “${row.name ?? runId}” trained on is not in the studio (deleted, or the run came from a snapshot); import it to export the run as a recipe`);
+      }
       const sets = trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
       const notes: string[] = [];
       const was = row.setup?.examples;

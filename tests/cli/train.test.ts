@@ -58,6 +58,11 @@ describe('studio train', () => {
     expect(other.err.trim().split('\n').at(-1)).toBe(
       `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7; --split-seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
     );
+    // …and its own data: other examples under the same flags would mix two datasets in one curve.
+    expect(run.source.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const otherData = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
+    expect(otherData.code).toBe(2);
+    expect(otherData.err.trim().split('\n').at(-1)).toMatch(`studio train: --resume: the data files give other examples than ${out} was trained on (another dataset fingerprint)`);
     // A resume that cannot go on (a truncated checkpoint) fails, and the run keeps its config and examples.
     const checkpoint = join(out, 'checkpoint.safetensors');
     writeFileSync(checkpoint, readFileSync(checkpoint).subarray(0, 200));

@@ -68,6 +68,17 @@ describe('older runs in the run stores', () => {
     db.close();
   });
 
+  it('a run resumed before its first checkpoint starts its history again instead of keeping the dead attempt’s rows', async () => {
+    const db = new StudioDb(`no-checkpoint-${Date.now()}`, { indexedDB, IDBKeyRange });
+    await db.runs.add({ id: 'r', datasetId: 'd', kind: 'train', status: 'paused', createdAt: 1, updatedAt: 1, config, name: 'no checkpoint yet', lastStep: 3 });
+    await db.metrics.bulkAdd([1, 2, 3].map((step) => ({ runId: 'r', step, values: metric(step) })));
+    await db.metrics.add({ runId: 'other', step: 1, values: metric(1) });
+    expect(await new DexieRunStore(db, 'r').openHistory(true)).toBeNull();
+    expect(await db.metrics.where('runId').equals('r').count()).toBe(0);
+    expect(await db.metrics.where('runId').equals('other').count()).toBe(1);
+    db.close();
+  });
+
   it('a run folder as studio train wrote it: resumes, gives back its adapter, and keeps its formats', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'older-folder-'));
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ model: 'tiny', data: ['demo.jsonl'], config, examples: { train: 10, eval: 1 } }, null, 2) + '\n');

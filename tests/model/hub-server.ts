@@ -15,11 +15,13 @@ export interface Served {
   log: string[];
   /** Files whose next GET is cut after half the bytes (socket destroyed). */
   truncateNext: Set<string>;
+  /** Gated repos: repo id → the access token their requests must carry (401 without, 403 with another). */
+  gated: Record<string, string>;
 }
 
 /** `repos` maps repo id → directory; it is read on every request, so tests may add repos later. */
 export async function startHub(repos: Record<string, string>): Promise<Served> {
-  const served: Served = { server: null as unknown as Server, base: '', log: [], truncateNext: new Set() };
+  const served: Served = { server: null as unknown as Server, base: '', log: [], truncateNext: new Set(), gated: {} };
   served.server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     served.log.push(`${req.method} ${url.pathname}${req.headers.range ? ` ${req.headers.range}` : ''}`);
@@ -28,6 +30,14 @@ export async function startHub(repos: Record<string, string>): Promise<Served> {
     const resolve = /^\/(.+)\/resolve\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const repo = cdn ? cdn[1] : resolve?.[1];
     const file = cdn ? cdn[2] : resolve?.[3];
+    const token = repo ? served.gated[repo] : undefined;
+    if (token !== undefined && resolve) {
+      const auth = req.headers.authorization;
+      if (auth !== `Bearer ${token}`) {
+        res.writeHead(auth ? 403 : 401, { 'content-type': 'text/plain' }).end('Access to this repo is restricted');
+        return;
+      }
+    }
     const dir = repo ? repos[repo] : undefined;
     const data = dir && file ? await readFile(join(dir, file)).catch(() => null) : null;
     if (!data) {

@@ -12,6 +12,7 @@ import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
 import { tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
 import { startHub, type Served } from './hub-server.ts';
+import { tokenizerFromModel } from '../../src/train/prepareData.ts';
 
 const REPOS: Record<string, string> = {}; // repo id → directory
 const dirs: string[] = [];
@@ -86,6 +87,36 @@ describe('hub download', () => {
     const { spec, checkpoint } = await openModel(files);
     expect(spec.ropeScaling?.type).toBe('llama3');
     await checkpoint.close();
+  });
+
+  it('downloads only the tokenizer when asked, and a complete tokenizer serves offline', async () => {
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    hub.log.length = 0;
+    const files = await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: hub.base, tokenizerOnly: true });
+    const fetched = hub.log.filter((l) => l.startsWith('GET')).map((l) => l.split('/').at(-1)).sort();
+    expect(fetched).toEqual(['tokenizer.json', 'tokenizer_config.json']);
+    const tokenizer = await tokenizerFromModel(files);
+    expect(tokenizer.encode('hello world').length).toBeGreaterThan(0);
+    const offline = await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: 'http://127.0.0.1:9', tokenizerOnly: true, retries: 0 });
+    expect((await tokenizerFromModel(offline)).encode('hello').length).toBeGreaterThan(0);
+    // The whole model is not complete there: a full load offline still fails.
+    await expect(downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: 'http://127.0.0.1:9', retries: 0 })).rejects.toThrow(HubNetworkError);
+  });
+
+  it('sends an access token for a gated repo, and says what to do without one or with one that has no access', async () => {
+    hub.gated['test-org/tiny-single'] = 'hf_right';
+    try {
+      const cache = nodeDirectoryModelCache(await tempDir());
+      await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toThrow(/HTTP 401 .*gated or private: give a Hugging Face access token, or download the repo and load its folder/);
+      await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, token: 'hf_wrong' })).rejects.toThrow(/HTTP 403 .*this token has no access to it/);
+      const files = await downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, token: 'hf_right' });
+      const { spec, checkpoint } = await openModel(files);
+      expect(spec.family).toBe('llama');
+      await checkpoint.close();
+    } finally {
+      delete hub.gated['test-org/tiny-single'];
+    }
   });
 
   it('names the file and the repo on a 404', async () => {

@@ -30,7 +30,8 @@ import { cliEngine } from '../../src/cli/engine.ts';
 import { dataExamples } from '../../src/cli/localFiles.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
 import trainCommand, { encodeDumpStep, runFolderFacts } from '../../src/cli/commands/train.ts';
-import { RunFolderStore } from '../../src/jobs/store/folder.ts';
+import { RunFolderStore, type RunSource } from '../../src/jobs/store/folder.ts';
+import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import recipeCommand from '../../src/cli/commands/recipe.ts';
 import tokenizeCommand from '../../src/cli/commands/tokenize.ts';
 import { CliError } from '../../src/cli/command.ts';
@@ -45,7 +46,7 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { trainingSets } from '../../src/train/prepareData.ts';
 import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal } from '../../src/recipe/recipe.ts';
 import { StudioDb } from '../../src/data/db.ts';
-import { saveDataset } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { python, studio } from './helpers.ts';
@@ -154,7 +155,8 @@ describe('studio recipe', () => {
     // Split as the studio splits its datasets (--split-seed 1234), not with the run's seed (42).
     const data = await dataExamples([DATA], { seed: SPLIT_SEED });
     splitEval = new Set(data.eval.map((e) => e.id));
-    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false, splitSeed: SPLIT_SEED }));
+    const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
+    const store = new RunFolderStore(run, runFolderFacts(EMBEDDED, [DATA], data.counts, { bfclPromptMode: false, includeFailing: false, splitSeed: SPLIT_SEED, fingerprint }));
     const outcome = await engine.train({ config, examples: data, store, resume: false });
     if (outcome.status !== 'done') throw new Error(`training ${outcome.status}: ${outcome.message}`);
     runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
@@ -316,10 +318,27 @@ describe('studio recipe', () => {
     expect(await fails('--run', focal, '--out', join(dir, 'x'))).toMatch(/cannot export this run as a recipe: the loss "focal" is not one train\.py knows/);
     const magic = variant('magic', (j) => ((j.config as RunConfig).balanceRule = 'magic' as never));
     expect(await fails('--run', magic, '--out', join(dir, 'x'))).toMatch(/the balance rule "magic", which ssb_loss\.py does not implement/);
+    // A run that continued a trained adapter: train.py would start from a fresh LoRA.
+    const continued = variant('continued', (j) => ((j.source as RunSource).startAdapter = '/runs/first'));
+    expect(await fails('--run', continued, '--out', join(dir, 'x'))).toMatch('this run continued the adapter /runs/first (studio train --adapter); train.py starts from a fresh LoRA');
+    // The data file edited in place, same ids and counts: the fingerprint tells.
+    const edited = join(dir, 'edited.jsonl');
+    const lines = readFileSync(DATA, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('"content"'));
+    lines[at] = lines[at].replace(/"content": ?"/, '$&Please, ');
+    writeFileSync(edited, lines.join('\n'));
+    const editedRun = variant('edited', (j) => ((j.source as RunSource).data = [edited]));
+    expect(await fails('--run', editedRun, '--out', join(dir, 'x'))).toMatch(`${edited} give other examples than the run trained on (their dataset fingerprint differs`);
+    expect(await fails('--run', run, '--out', join(dir, 'x'), '--base-model', 'not a model')).toBe('--base-model not a model is neither a folder nor a hub repo id (owner/name)');
+    // A folder given relative to here is written absolute: train.py runs from the recipe's folder.
+    expect(await recipeCommand.run(['--run', run, '--out', join(dir, 'relative'), '--base-model', EMBEDDED])).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'relative', 'recipe.json'), 'utf8')).base_model).toBe(model);
     const old = variant('old', (j) => delete j.source);
     expect(await fails('--run', old, '--out', join(dir, 'x'))).toMatch(/does not say where its data files are .* pass --data <files> \(it names recipe-demo\.jsonl\)/);
-    // Other data than the run's: the counts disagree and the export stops.
-    expect(await fails('--run', run, '--out', join(dir, 'x'), '--data', 'tests/fixtures/data/openai-tools.jsonl')).toMatch(/but the run had \d+, \d+ and 0; pass the data files/);
+    // Other data than the run's: the fingerprint (or, in folders written before it, the counts) disagrees and the export stops.
+    expect(await fails('--run', run, '--out', join(dir, 'x'), '--data', 'tests/fixtures/data/openai-tools.jsonl')).toMatch(/openai-tools\.jsonl give other examples than the run trained on/);
+    const unprinted = variant('unprinted', (j) => delete (j.source as RunSource).fingerprint);
+    expect(await fails('--run', unprinted, '--out', join(dir, 'x'), '--data', 'tests/fixtures/data/openai-tools.jsonl')).toMatch(/but the run had \d+, \d+ and 0; pass the data files/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
     // studio train --balance refuses a state of another rule, naming both.
     const state = join(dir, 'balance.json');
@@ -356,6 +375,13 @@ describe('studio recipe', () => {
     expect(rows).toEqual(sets.train.map((e) => ({ id: e.id, input_ids: Array.from(e.inputIds), segments: Array.from(e.segments) })));
     expect([r.trainExamples, r.evalExamples]).toEqual([sets.train.length, sets.held.length]);
     expect(new TextDecoder().decode(zip.get('fixed-run-recipe/train.py'))).toBe(RECIPE_PYTHON['train.py']);
-    expect(new TextDecoder().decode(zip.get('fixed-run-recipe/README.md'))).toMatch(/--base-model <repo id or folder>/);
+    const readme = new TextDecoder().decode(zip.get('fixed-run-recipe/README.md'));
+    // Every line the README gives runs as written, the plan check included.
+    expect(readme).toContain('python train.py --check-args --config recipe.json --base-model <repo id or folder>');
+    expect(readme).toContain('python train.py --config recipe.json --output-dir adapter --base-model <repo id or folder>');
+
+    // The run's dataset deleted: the export names it instead of blaming the sequence length.
+    await deleteDataset(db, dataset.id, (await describeDatasetDeletion(db, dataset.id)).confirmToken);
+    await expect(engine.handlers.exportRecipe({ runId: 'run-r' }, () => undefined)).rejects.toThrow('the dataset “demo” run “fixed run” trained on is not in the studio');
   });
 });

@@ -10,6 +10,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { dataExamples } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
+import { datasetFingerprint } from '../../data/fingerprint.ts';
 import type { SourceFormat } from '../../data/example.ts';
 import { HDR_FILES, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
 import type { RunConfig } from '../../train/config.ts';
@@ -81,6 +82,11 @@ const recipe: CliCommand = {
     if (refusal) throw new CliError(`${join(runDir, RUN_JSON)}: cannot export this run as a recipe: ${refusal}`);
 
     const source = run.source;
+    if (source?.startAdapter) {
+      throw new CliError(
+        `${join(runDir, RUN_JSON)}: this run continued the adapter ${source.startAdapter}${source.startBalance ? ` and α from ${source.startBalance}` : ''} (studio train --adapter); train.py starts from a fresh LoRA and α₀, so the recipe would train another run. Export the run that trained that adapter, or a run started fresh`,
+      );
+    }
     const dataPaths = f.data ?? source?.data;
     if (!dataPaths?.length) {
       throw new CliError(`${join(runDir, RUN_JSON)} does not say where its data files are (runs trained before run.json kept a "source"); pass --data <files> (it names ${(run.data ?? []).join(', ') || 'none'})`);
@@ -90,7 +96,7 @@ const recipe: CliCommand = {
     const modelArg = f.model ?? source?.model ?? run.model;
     if (!modelArg) throw new CliError(`${join(runDir, RUN_JSON)} names no model; pass --model <dir|repo>`);
 
-    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: true });
+    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, tokenizerOnly: true });
     const tokenizer = await tokenizerFromModel(files);
     const data = await dataExamples(dataPaths, {
       seed: source?.splitSeed ?? config.seed,
@@ -98,6 +104,11 @@ const recipe: CliCommand = {
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
     });
+    if (source?.fingerprint && (await datasetFingerprint([...data.train, ...data.eval])) !== source.fingerprint) {
+      throw new CliError(
+        `${dataPaths.join(', ')} give other examples than the run trained on (their dataset fingerprint differs from run.json's: edited since, or other files); the recipe would train on other data. Restore the files, or pass the run's own with --data (and the --format, --bfcl-prompt, --include-failing it used)`,
+      );
+    }
     const sets = trainingSets(tokenizer, data, config);
     const want = run.examples!;
     const got = { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length };
@@ -107,7 +118,13 @@ const recipe: CliCommand = {
       );
     }
 
-    const baseModel = f['base-model'] ?? baseModelOf(existsSync(modelArg) ? resolve(modelArg) : modelArg);
+    const baseFlag = f['base-model'];
+    if (baseFlag !== undefined && !existsSync(baseFlag) && baseModelOf(baseFlag) === null) {
+      throw new CliError(`--base-model ${baseFlag} is neither a folder nor a hub repo id (owner/name)`, 2);
+    }
+    // A folder as an absolute path: train.py runs from the recipe's folder, not from here.
+    const asBase = (ref: string) => (existsSync(ref) ? resolve(ref) : ref);
+    const baseModel = baseFlag !== undefined ? asBase(baseFlag) : baseModelOf(asBase(modelArg));
     const written = recipeFiles({ run: { name: runDir.replace(/\/+$/, '').split('/').pop() || runDir, from: resolve(runDir), model: run.model ?? modelArg }, baseModel, config, ...sets });
     for (const file of written) {
       const path = join(out, file.name);

@@ -16,6 +16,7 @@ import type { BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunFolderFacts, type RunSource } from '../../jobs/store/folder.ts';
+import { datasetFingerprint } from '../../data/fingerprint.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -145,16 +146,19 @@ function balanceFromFlag(path: string, config: RunConfig): BalanceState {
  * split under the same data cursor). */
 const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples']);
 
-function checkResumeMatches(out: string, config: RunConfig, splitSeed: number): void {
+function checkResumeMatches(out: string, config: RunConfig, splitSeed: number, fingerprint: string): RunSource | undefined {
   const path = join(out, RUN_JSON);
-  if (!existsSync(path)) return; // the checkpoint check below names what is missing
-  let stored: { config?: Record<string, unknown>; source?: { splitSeed?: number } };
+  if (!existsSync(path)) return undefined; // the checkpoint check below names what is missing
+  let stored: { config?: Record<string, unknown>; source?: RunSource };
   try {
     stored = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return;
+    return undefined;
   }
-  if (!stored.config) return;
+  if (stored.source?.fingerprint && stored.source.fingerprint !== fingerprint) {
+    throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing`, 2);
+  }
+  if (!stored.config) return stored.source;
   const now = config as unknown as Record<string, unknown>;
   const differ = Object.keys(stored.config).filter((k) => !RESUME_MAY_CHANGE.has(k) && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]));
   const said = differ.map((k) => (k === 'lora' ? `LoRA ${JSON.stringify(stored.config![k])} → ${JSON.stringify(now[k])}` : `${inFlagWords(k)} ${JSON.stringify(stored.config![k])} → ${JSON.stringify(now[k])}`));
@@ -163,6 +167,7 @@ function checkResumeMatches(out: string, config: RunConfig, splitSeed: number): 
   if (said.length) {
     throw new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`, 2);
   }
+  return stored.source;
 }
 
 const train: CliCommand = {
@@ -182,7 +187,11 @@ const train: CliCommand = {
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
-    if (f.resume) checkResumeMatches(out, config, splitSeed);
+    const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
+    const before = f.resume ? checkResumeMatches(out, config, splitSeed, fingerprint) : undefined;
+    // A resumed run started where it started, whether or not --adapter is given again.
+    const startAdapter = f.adapter ? resolve(f.adapter) : before?.startAdapter;
+    const startBalance = f.balance ? resolve(f.balance) : before?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
 
@@ -192,7 +201,15 @@ const train: CliCommand = {
       return 0;
     }
 
-    const store = new RunFolderStore(out, runFolderFacts(modelArg, dataFiles, data.counts, { format, bfclPromptMode, includeFailing: f['include-failing'] ?? false, splitSeed }));
+    const store = new RunFolderStore(
+      out,
+      runFolderFacts(modelArg, dataFiles, data.counts, {
+        format, bfclPromptMode, includeFailing: f['include-failing'] ?? false, splitSeed,
+        fingerprint,
+        ...(startAdapter ? { startAdapter } : {}),
+        ...(startBalance ? { startBalance } : {}),
+      }),
+    );
     if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);
     const outcome = await engine.train({
       ...start,

@@ -197,7 +197,10 @@ export class DexieRunStore implements RunStore {
       return null;
     }
     const state = await this.newestTrainerState();
+    // Without a checkpoint the run starts again at step 0: the dead attempt's rows would otherwise
+    // mix two runs in one curve.
     if (state) await this.db.metrics.where('[runId+step]').between([this.runId, state.step + 1], [this.runId, Infinity]).delete();
+    else await this.db.metrics.where('runId').equals(this.runId).delete();
     return state;
   }
 

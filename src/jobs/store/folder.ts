@@ -67,6 +67,13 @@ export interface RunSource {
   includeFailing: boolean;
   /** The held-out split's seed (`--split-seed`); absent in folders written before it, where it was the run's seed. */
   splitSeed?: number;
+  /** The dataset fingerprint (src/data/fingerprint.ts) of the examples the run used, training and
+   * held out; absent in folders written before it. */
+  fingerprint?: string;
+  /** The adapter folder (`--adapter`) and balance file (`--balance`) the run started from, when it
+   * continued a trained adapter instead of a fresh LoRA. */
+  startAdapter?: string;
+  startBalance?: string;
 }
 
 /** An evaluation's output paths (`studio eval --out … --summary …`). */
