@@ -1,5 +1,7 @@
 // The "Export ONNX" action: asks the worker to merge the run's adapter and write a transformers.js
 // folder, downloads it as one .zip, and keeps the check report (also stored on the run row) to show.
+// Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
+// from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
 import type { ExportCheckReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
@@ -8,28 +10,39 @@ import { downloadBytes } from './download.ts';
 
 interface OnnxExportState {
   busy: { runId: string; label: string; done: number; total: number } | null;
+  /** An export is running: it holds the GPU (other jobs are refused) and cannot be cancelled. */
+  exporting: boolean;
+  /** The runs exported this session, whose files the worker keeps in memory for the Playground. */
+  exportedRunIds: string[];
+  /** The last export's notice (its ✕ sets this to null). */
   report: { runId: string; report: ExportCheckReport | null; fileName: string; bytes: number } | null;
   error: string | null;
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
 }
 
+/** Why a job cannot start while an export runs (there is no Cancel for an export: it is waited for). */
+export const EXPORTING_REASON = 'An ONNX export is running (Runs panel); wait for it to finish.';
 
 export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   busy: null,
+  exporting: false,
+  exportedRunIds: [],
   report: null,
   error: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
-    set({ busy: { runId, label: 'starting', done: 0, total: 1 }, error: null });
+    set({ busy: { runId, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
     try {
       const { zip, report } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
+      // The worker holds the export from here on, whether or not the download goes through.
+      set({ exportedRunIds: [...get().exportedRunIds.filter((id) => id !== runId), runId] });
       downloadBytes(zip, fileName);
       set({ report: { runId, report, fileName, bytes: zip.byteLength } });
     } catch (err) {
       set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}. Load the run's model in the Model panel and make sure the run has a checkpoint.` });
     } finally {
-      set({ busy: null });
+      set({ busy: null, exporting: false });
     }
   },
 }));

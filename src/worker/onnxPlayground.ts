@@ -1,7 +1,8 @@
 // The playground's second backend: the run's exported ONNX model run through transformers.js
 // (`AutoModelForCausalLM.generate`, greedy) on onnxruntime-web, from the files the export left in
 // the worker's memory. Same prompt rendering and the same call parser as our engine, so the two
-// answers can be compared directly.
+// answers can be compared directly. Greedy only: a request's temperature and seed do not apply, so
+// its answer carries no seed (the page shows it as greedy, not as a sample).
 import { defaultStopTokenIds } from '../model/generate.ts';
 import type { OnnxExportDtype } from '../export/onnxExport.ts';
 import type { JobContext } from '../jobs/context.ts';

@@ -1,6 +1,7 @@
 // The playground's answer from our engine: one query rendered with the model's chat template and
-// the dataset's tools, generated with the KV cache (greedy or sampled) with the run's adapter, the
-// text streamed as `generation` events a few times a second, and the calls parsed out of it.
+// the dataset's tools, generated with the KV cache (greedy, or sampled from the request's seed) with
+// the run's adapter, the text streamed as `generation` events a few times a second, and the calls
+// parsed out of it.
 // Worker only (the CLI's `studio generate` streams to a terminal instead).
 import type { Example, FunctionSchema, Message } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
@@ -21,6 +22,9 @@ export interface GenerateRequest {
   maxNewTokens: number;
   /** 0: greedy. */
   temperature: number;
+  /** The sampler's seed when temperature > 0: the page picks a fresh one per request (and shows it),
+   * so two answers at the same settings differ and one can be told from another; absent: 0. */
+  seed?: number;
   /** Our WebGPU engine (default), or the run's exported ONNX model through transformers.js (greedy). */
   backend?: 'engine' | 'onnx';
   /** The dataset example the query was taken from: the answer is then checked against it. */
@@ -43,6 +47,18 @@ export interface GenerateResult {
   check?: { exampleId: string; correct: boolean; why?: string };
   /** Functions the answer calls that were not among the tools offered with the question. */
   notOffered?: string[];
+  /** The seed the answer was sampled with; absent when it was decoded greedily (temperature 0, or
+   * the ONNX backend, which only decodes greedily). */
+  seed?: number;
+}
+
+/** How our engine chooses the answer's tokens: greedy (no temperature), or sampled at the request's
+ * temperature from sequenceRng(seed, 0), so a seed reproduces a sample and a new seed gives another. */
+export function playgroundSampling(req: Pick<GenerateRequest, 'temperature' | 'seed'>): { temperature?: number; seed?: number } {
+  if (!(req.temperature > 0)) return {};
+  const seed = req.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`the sampling seed must be a whole number ≥ 0, got ${seed}`);
+  return { temperature: req.temperature, seed };
 }
 
 /** The query as the example the prompt renderer takes (no target: the model writes it). */
@@ -88,6 +104,7 @@ export function playgroundResult(
 
 export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
   const prompt = playgroundPrompt(ctx, req);
+  const sampling = playgroundSampling(req);
   const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(PLAYGROUND_MAX_PROMPT, prompt.length + 16) });
   try {
     const ids: number[] = [];
@@ -96,7 +113,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
     let firstTokenMillis: number | undefined;
     const [out] = await generate(model.state, [prompt], {
       maxNewTokens: req.maxNewTokens,
-      temperature: req.temperature > 0 ? req.temperature : undefined,
+      ...sampling,
       stopTokenIds: access.stopTokenIds,
       signal: ctx.signal,
       decode: access.decode,
@@ -113,7 +130,8 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
     const millis = performance.now() - t0;
     const text = out.text ?? access.decode(out.tokens);
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis }, req.tools, req.expectation);
+    const result = playgroundResult(text, out.finishReason, out.tokens.length, { millis, firstTokenMillis }, req.tools, req.expectation);
+    return sampling.seed === undefined ? result : { ...result, seed: sampling.seed };
   } finally {
     model.release();
   }

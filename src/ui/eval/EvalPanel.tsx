@@ -4,6 +4,7 @@
 import { useDatasets } from '../../state/datasetStore.ts';
 import { errorFor, useJobs } from '../../state/jobStore.ts';
 import { useModel } from '../../state/modelStore.ts';
+import { EXPORTING_REASON, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { EvalForm } from './EvalForm.tsx';
@@ -17,7 +18,8 @@ export function EvalPanel() {
   const notice = useJobs((s) => (s.noticeKind === 'evaluate' || s.noticeKind === 'hdr' ? s.notice : null));
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);
-  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : null;
+  const exporting = useOnnxExport((s) => s.exporting);
+  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : exporting ? EXPORTING_REASON : null;
   return (
     <section className="panel" aria-labelledby="eval-title" data-testid="eval-panel">
       <h2 id="eval-title">Evaluation &amp; HDR</h2>

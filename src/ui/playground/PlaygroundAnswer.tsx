@@ -45,6 +45,9 @@ export function PlaygroundAnswer() {
           <p className="muted" data-testid="playground-stats">
             {answer.tokens} tokens · finished by {answer.finishReason} · {generationSpeed(answer)}
           </p>
+          <p className="small muted" data-testid="playground-seed">
+            {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
+          </p>
         </>
       )}
     </div>

@@ -1,18 +1,19 @@
 // The playground: type a query, pick tools from the dataset, and watch the current adapter answer:
 // the streamed text, then the reasoning and the calls parsed out of it.
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useExampleRows } from '../../state/exampleRows.ts';
 import { errorFor, useJobs } from '../../state/jobStore.ts';
-import { resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
+import { resolveAdapterRun, useRuns } from '../../state/runStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
+import { playgroundBlocker, usePlayground } from '../../state/playgroundStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
-import { datasetTools, heldOutSamples, type PlaygroundSample } from './datasetTools.ts';
+import { datasetTools, heldOutSamples } from './datasetTools.ts';
 import { callText } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
@@ -24,31 +25,31 @@ export function PlaygroundPanel() {
   const error = useJobs((s) => errorFor(s, ['generate']));
   const training = useRuns((s) => !!s.active);
   const fieldProblem = useFirstFieldProblem(['play-']);
+  const exporting = useOnnxExport((s) => s.exporting);
   const tools = useMemo(() => datasetTools((rows ?? []).map((r) => r.example)), [rows]);
   const samples = useMemo(() => heldOutSamples(rows ?? []), [rows]);
-  const [picked, setPicked] = useState<string[] | null>(null);
-  const chosen = picked ?? tools.slice(0, 3).map((t) => t.name);
-  const [query, setQuery] = useState('');
-  // The held-out question on show (its query and tools filled in), until the query is edited.
-  const [sample, setSample] = useState<{ at: number; s: PlaygroundSample } | null>(null);
+  // The form's draft lives in a store: it outlives this panel when another tab is shown.
+  const draft = usePlayground((s) => s.draft);
+  const setDraft = usePlayground((s) => s.setPlaygroundDraft);
+  const { query, maxNewTokens, temperature, backend } = draft;
+  // Ticked tools this dataset offers (a kept draft may name another dataset's).
+  const chosen = draft.pickedTools ? draft.pickedTools.filter((n) => tools.some((t) => t.name === n)) : tools.slice(0, 3).map((t) => t.name);
+  // The held-out question on show (its query and tools filled in), until the query is edited; one
+  // the dataset no longer holds out is not shown.
+  const sampleAt = draft.sampleId === null ? -1 : samples.findIndex((s) => s.id === draft.sampleId && s.query === query);
+  const sample = sampleAt >= 0 ? { at: sampleAt, s: samples[sampleAt] } : null;
   const takeSample = () => {
     const at = sample ? (sample.at + 1) % samples.length : 0;
     const s = samples[at];
-    setSample({ at, s });
-    setQuery(s.query);
-    setPicked(s.toolNames);
+    setDraft({ sampleId: s.id, query: s.query, pickedTools: s.toolNames });
   };
-  const [choice, setAdapter] = useState<AdapterChoice>(null);
-  const adapter = resolveAdapterRun(choice, useRuns((s) => s.runs));
-  const [maxNewTokens, setMaxNewTokens] = useState(96);
-  const [temperature, setTemperature] = useState(0);
-  const [backend, setBackend] = useState<'engine' | 'onnx'>('engine');
-  // The ONNX backend runs the export made this session for the chosen run (Runs panel, "ONNX").
-  const exportedRun = useOnnxExport((s) => s.report?.runId ?? null);
-  const onnxReady = !!adapter && exportedRun === adapter;
+  const adapter = resolveAdapterRun(draft.adapterRunId, useRuns((s) => s.runs));
+  // The ONNX backend runs an export made this session for the chosen run (Runs panel, "ONNX"); the
+  // worker keeps every one, whether or not its notice was dismissed.
+  const onnxReady = useOnnxExport((s) => !!adapter && s.exportedRunIds.includes(adapter));
   const useBackend = onnxReady ? backend : 'engine';
-  const toggle = (name: string) => setPicked(chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name]);
-  const missing = !model ? 'Load a model first (Model panel).' : training ? 'A training run is using the GPU; pause it to try the model here.' : fieldProblem ? `Fix ${fieldProblem} first.` : null;
+  const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
+  const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting });
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
       <h2 id="play-title">Playground</h2>
@@ -67,10 +68,7 @@ export function PlaygroundPanel() {
             id="play-query"
             rows={3}
             value={query}
-            onChange={(e) => {
-              setQuery(e.target.value);
-              if (sample && e.target.value !== sample.s.query) setSample(null);
-            }}
+            onChange={(e) => setDraft({ query: e.target.value, sampleId: sample && e.target.value === sample.s.query ? sample.s.id : null })}
             placeholder="Ask something one of the offered tools can answer, or take a held-out example"
           />
           <div className="row">
@@ -95,12 +93,12 @@ export function PlaygroundPanel() {
             ))}
           </fieldset>
           <div className="row">
-            <AdapterPicker id="play-adapter" value={choice} onChange={setAdapter} />
-            <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} integer step={1} onChange={setMaxNewTokens} />
-            <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={setTemperature} />
+            <AdapterPicker id="play-adapter" value={draft.adapterRunId} onChange={(adapterRunId) => setDraft({ adapterRunId })} />
+            <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} integer step={1} onChange={(v) => setDraft({ maxNewTokens: v })} />
+            <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={(v) => setDraft({ temperature: v })} />
             <div className="field wide">
               <label htmlFor="play-backend">Run with</label>
-              <select id="play-backend" value={useBackend} onChange={(e) => setBackend(e.target.value as 'engine' | 'onnx')} data-testid="play-backend">
+              <select id="play-backend" value={useBackend} onChange={(e) => setDraft({ backend: e.target.value === 'onnx' ? 'onnx' : 'engine' })} data-testid="play-backend">
                 <option value="engine">this studio's engine (WebGPU)</option>
                 <option value="onnx" disabled={!onnxReady}>
                   the exported ONNX model (transformers.js, greedy){onnxReady ? '' : ': export this run first'}
@@ -109,9 +107,10 @@ export function PlaygroundPanel() {
             </div>
           </div>
           <div className="row">
-            <button className="primary" type="submit" disabled={!!missing || !!running || !query.trim()} data-testid="play-generate">
+            <button className="primary" type="submit" disabled={!!missing || !!running || !query.trim()} title={missing ?? undefined} data-testid="play-generate">
               Generate
             </button>
+            {useBackend === 'onnx' && temperature > 0 && <span className="small muted">The ONNX backend decodes greedily: temperature does not apply.</span>}
           </div>
           <JobProgress kinds={['generate']} />
         </form>

@@ -12,7 +12,8 @@ export function JobProgress({ kinds }: { kinds: JobKind[] }) {
   return (
     <div className="row" role="status" aria-live="polite" data-testid={`job-${running.kind}`}>
       <ProgressBar label={NAMES[running.kind]} done={p?.done ?? 0} total={p?.total ?? 0} detail={p ? `${p.label}${p.total ? ` · ${p.done} / ${p.total}` : ''}` : 'starting…'} />
-      <button onClick={() => void cancelJob()} aria-label={`Cancel the ${NAMES[running.kind].toLowerCase()} job`}>
+      {/* type="button": the playground shows this inside its form, where a plain button submits. */}
+      <button type="button" onClick={() => void cancelJob()} aria-label={`Cancel the ${NAMES[running.kind].toLowerCase()} job`}>
         Cancel
       </button>
     </div>

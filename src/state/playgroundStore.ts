@@ -1,0 +1,81 @@
+// The Playground form's draft: the query, the tools offered, the held-out example it came from, the
+// adapter, the decoding settings and the backend. Kept here, not in the panel, because a panel
+// unmounts when its tab is left; kept across reloads (as the job forms' drafts are) except the
+// adapter choice, whose run may be gone. A stored value that is not one the form takes is dropped
+// for its default, never passed on to a request.
+import { create } from 'zustand';
+import { readPref, writePref } from './localPrefs.ts';
+import { EXPORTING_REASON } from './onnxExportStore.ts';
+import type { AdapterChoice } from './runStore.ts';
+
+export type PlaygroundBackend = 'engine' | 'onnx';
+
+export interface PlaygroundDraft {
+  query: string;
+  /** The tools ticked, by name; null: the dataset's first three. */
+  pickedTools: string[] | null;
+  /** The held-out example the query was taken from (by id), until the query is edited. */
+  sampleId: string | null;
+  /** null: the latest trained run; '': the base model. */
+  adapterRunId: AdapterChoice;
+  maxNewTokens: number;
+  /** 0: greedy. */
+  temperature: number;
+  backend: PlaygroundBackend;
+}
+
+export const DEFAULT_PLAYGROUND_DRAFT: PlaygroundDraft = { query: '', pickedTools: null, sampleId: null, adapterRunId: null, maxNewTokens: 96, temperature: 0, backend: 'engine' };
+
+export const PLAYGROUND_DRAFT_KEY = 'studio.playgroundDraft';
+
+/** The stored draft, field by field: each one the form would take is kept, any other (wrong type,
+ * out of range, unreadable JSON) falls back to its default; the adapter choice is never restored. */
+export function parsePlaygroundDraft(text: string | null): PlaygroundDraft {
+  let saved: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text ?? 'null');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return DEFAULT_PLAYGROUND_DRAFT;
+    saved = parsed as Record<string, unknown>;
+  } catch {
+    return DEFAULT_PLAYGROUND_DRAFT;
+  }
+  const d = DEFAULT_PLAYGROUND_DRAFT;
+  const { query, pickedTools, sampleId, maxNewTokens, temperature, backend } = saved;
+  return {
+    query: typeof query === 'string' ? query : d.query,
+    pickedTools: Array.isArray(pickedTools) && pickedTools.every((n) => typeof n === 'string') ? pickedTools : d.pickedTools,
+    sampleId: typeof sampleId === 'string' ? sampleId : d.sampleId,
+    adapterRunId: d.adapterRunId,
+    // The NumberFields' own rules: max new tokens a whole number ≥ 1, temperature a number ≥ 0.
+    maxNewTokens: typeof maxNewTokens === 'number' && Number.isSafeInteger(maxNewTokens) && maxNewTokens >= 1 ? maxNewTokens : d.maxNewTokens,
+    temperature: typeof temperature === 'number' && Number.isFinite(temperature) && temperature >= 0 ? temperature : d.temperature,
+    backend: backend === 'engine' || backend === 'onnx' ? backend : d.backend,
+  };
+}
+
+interface PlaygroundState {
+  draft: PlaygroundDraft;
+  setPlaygroundDraft(patch: Partial<PlaygroundDraft>): void;
+}
+
+export const usePlayground = create<PlaygroundState>((set, get) => ({
+  draft: parsePlaygroundDraft(readPref(PLAYGROUND_DRAFT_KEY)),
+  setPlaygroundDraft(patch) {
+    set({ draft: { ...get().draft, ...patch } });
+    writePref(PLAYGROUND_DRAFT_KEY, JSON.stringify(get().draft));
+  },
+}));
+
+/** Why Generate is held, or null when it can run: the first thing the user has to do. */
+export function playgroundBlocker(s: { modelLoaded: boolean; training: boolean; fieldProblem: string | null; exporting: boolean }): string | null {
+  if (!s.modelLoaded) return 'Load a model first (Model panel).';
+  if (s.training) return 'A training run is using the GPU; pause it to try the model here.';
+  if (s.exporting) return EXPORTING_REASON;
+  if (s.fieldProblem) return `Fix ${s.fieldProblem} first.`;
+  return null;
+}
+
+/** A fresh sampling seed for one playground request (31 bits: short enough to read and note down). */
+export function newSampleSeed(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0] >>> 1;
+}

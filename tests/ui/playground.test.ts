@@ -1,0 +1,183 @@
+// The Playground's form and its stores: Cancel does not submit the form it sits in, a refused
+// Generate leaves the streamed answer alone, every sampled request carries a fresh seed (and the
+// answer shows it), the draft outlives the panel and reloads with only values the form takes, the
+// ONNX backend stays offered after its export notice is dismissed, and Generate waits for an export.
+// Components are rendered with react-dom/server; its zustand hooks read the stores' current state.
+import React, { createElement, type ReactElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { GenerateResult } from '../../src/worker/protocol.ts';
+
+// The page's one worker client, replaced by a request log (no worker in Node).
+const requests: Array<{ kind: string; payload: Record<string, unknown> }> = [];
+let reply: (kind: string, payload: Record<string, unknown>) => Promise<unknown> = async () => undefined;
+vi.mock('../../src/state/engine.ts', () => ({
+  engineClient: () => ({
+    request: (kind: string, payload: Record<string, unknown>) => {
+      requests.push({ kind, payload });
+      return reply(kind, payload);
+    },
+  }),
+}));
+vi.mock('../../src/state/download.ts', () => ({ downloadBytes: () => undefined }));
+
+const { useJobs } = await import('../../src/state/jobStore.ts');
+const { useModel } = await import('../../src/state/modelStore.ts');
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { EXPORTING_REASON, useOnnxExport } = await import('../../src/state/onnxExportStore.ts');
+const { DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROUND_DRAFT_KEY, playgroundBlocker, usePlayground } = await import('../../src/state/playgroundStore.ts');
+const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
+const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
+const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
+
+/** Server-renders `el` reading the stores' current state (a server render would otherwise read
+ * each zustand store's initial state: its getServerSnapshot). */
+function render(el: ReactElement): string {
+  const spy = vi.spyOn(React, 'useSyncExternalStore').mockImplementation((_subscribe, getSnapshot) => getSnapshot());
+  try {
+    return renderToStaticMarkup(el);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const answer = (over: Partial<GenerateResult> = {}): GenerateResult => ({ text: 'hi', calls: [], finishReason: 'eos', tokens: 3, millis: 30, ...over });
+const input = { adapterRunId: '', tools: [], query: 'Weather in Paris?', maxNewTokens: 8 };
+
+const stores = { jobs: useJobs.getState(), model: useModel.getState(), runs: useRuns.getState(), onnx: useOnnxExport.getState(), play: usePlayground.getState() };
+beforeEach(() => {
+  requests.length = 0;
+  reply = async () => undefined;
+  useJobs.setState(stores.jobs, true);
+  useModel.setState({ ...stores.model, info: { name: 'tiny' } as never }, true);
+  useRuns.setState({ ...stores.runs, refreshRuns: async () => undefined }, true);
+  useOnnxExport.setState(stores.onnx, true);
+  usePlayground.setState({ ...stores.play, draft: DEFAULT_PLAYGROUND_DRAFT }, true);
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('the playground’s Cancel', () => {
+  it('is a plain button, so pressing it inside the form does not submit the form again', () => {
+    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 } });
+    const html = render(createElement(JobProgress, { kinds: ['generate'] }));
+    expect(html).toMatch(/<button[^>]*type="button"[^>]*>Cancel<\/button>/);
+    expect(html).not.toMatch(/<button(?![^>]*type=)[^>]*>/);
+  });
+
+  it('a Generate refused because a job runs leaves the streamed answer as it was', async () => {
+    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 }, streamId: 'gen-1', streamText: 'The weather in Par' });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
+    const s = useJobs.getState();
+    expect(s.error).toMatch(/Another job is running \(generate\)/);
+    expect([s.streamId, s.streamText, s.answer]).toEqual(['gen-1', 'The weather in Par', null]);
+    expect(requests).toEqual([]);
+    // Its stream's events still land.
+    s.noteGeneration('gen-1', 'The weather in Paris');
+    expect(useJobs.getState().streamText).toBe('The weather in Paris');
+  });
+});
+
+describe('sampling in the playground', () => {
+  it('sends a fresh seed with every sampled request, and none with a greedy one', async () => {
+    reply = async (_kind, p) => answer(p.seed === undefined ? {} : { seed: p.seed as number });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0.8 });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0.8 });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
+    const seeds = requests.map((r) => r.payload.seed);
+    expect(requests.map((r) => r.kind)).toEqual(['generate', 'generate', 'generate']);
+    expect(Number.isInteger(seeds[0]) && Number.isInteger(seeds[1])).toBe(true);
+    expect(seeds[0]).not.toBe(seeds[1]); // 31-bit draws: equal once in 2^31
+    expect(seeds[2]).toBeUndefined();
+    // A seed the caller gives is the one sent (to reproduce a sample).
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0.8, seed: 1234 });
+    expect(requests.at(-1)!.payload.seed).toBe(1234);
+    expect(useJobs.getState().answer?.seed).toBe(1234);
+  });
+
+  it('shows the seed under a sampled answer and says “greedy” under a greedy one', () => {
+    useJobs.setState({ streamText: 'hi', answer: answer({ seed: 1234 }) });
+    expect(render(createElement(PlaygroundAnswer))).toContain('sampled with seed 1234');
+    useJobs.setState({ answer: answer() });
+    const html = render(createElement(PlaygroundAnswer));
+    expect(html).toContain('greedy');
+    expect(html).not.toMatch(/seed \d/);
+  });
+});
+
+describe('the playground draft', () => {
+  it('is read back from the store when the panel is shown again (a tab switch unmounts it)', () => {
+    usePlayground.getState().setPlaygroundDraft({ query: 'Book a table for two', maxNewTokens: 40, temperature: 0.7 });
+    const html = render(createElement(PlaygroundPanel));
+    expect(html).toContain('Book a table for two</textarea>');
+    expect(html).toMatch(/id="play-tokens"[^>]*value="40"/);
+    expect(html).toMatch(/id="play-temp"[^>]*value="0.7"/);
+  });
+
+  it('is kept across reloads with only the values the form takes (and never the adapter)', () => {
+    const kept = { query: 'q', pickedTools: ['a', 'b'], sampleId: 'ex-3', adapterRunId: 'run-gone', maxNewTokens: 40, temperature: 0.5, backend: 'onnx' };
+    expect(parsePlaygroundDraft(JSON.stringify(kept))).toEqual({ ...kept, adapterRunId: null });
+    const bad = { query: 7, pickedTools: ['a', 3], sampleId: {}, maxNewTokens: 0.5, temperature: -1, backend: 'gpu' };
+    expect(parsePlaygroundDraft(JSON.stringify(bad))).toEqual(DEFAULT_PLAYGROUND_DRAFT);
+    expect(parsePlaygroundDraft(JSON.stringify({ maxNewTokens: 1e400, temperature: 'hot' }))).toEqual(DEFAULT_PLAYGROUND_DRAFT);
+    for (const text of [null, '{not json', '[1,2]', '"q"', 'null']) expect(parsePlaygroundDraft(text)).toEqual(DEFAULT_PLAYGROUND_DRAFT);
+    expect(parsePlaygroundDraft(JSON.stringify({ temperature: 0.9 }))).toEqual({ ...DEFAULT_PLAYGROUND_DRAFT, temperature: 0.9 });
+  });
+
+  it('is written to localStorage as it changes', () => {
+    const saved = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => saved.get(k) ?? null, setItem: (k: string, v: string) => saved.set(k, v), removeItem: (k: string) => saved.delete(k) });
+    try {
+      usePlayground.getState().setPlaygroundDraft({ query: 'Weather?', temperature: 0.3 });
+      expect(parsePlaygroundDraft(saved.get(PLAYGROUND_DRAFT_KEY) ?? null)).toEqual({ ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather?', temperature: 0.3 });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe('the ONNX export and the playground', () => {
+  const report = { runId: 'r1', report: null, fileName: 'run-one-onnx-fp32.zip', bytes: 4 };
+
+  it('keeps the run’s export (and the ONNX backend) when its notice is dismissed', async () => {
+    let finish!: (v: unknown) => void;
+    reply = (kind) => (kind === 'exportOnnx' ? new Promise((r) => (finish = r)) : Promise.resolve(undefined));
+    const exporting = useOnnxExport.getState().exportOnnx('r1', 'run one', 'fp32');
+    expect(useOnnxExport.getState().exporting).toBe(true);
+    finish({ zip: new Uint8Array(4), report: null });
+    await exporting;
+    expect(useOnnxExport.getState()).toMatchObject({ exporting: false, busy: null, exportedRunIds: ['r1'], report });
+    useOnnxExport.setState({ report: null }); // the notice's ✕
+    expect(useOnnxExport.getState().exportedRunIds).toEqual(['r1']);
+    usePlayground.getState().setPlaygroundDraft({ adapterRunId: 'r1', backend: 'onnx' });
+    const html = render(createElement(PlaygroundPanel));
+    expect(html).toMatch(/<option value="onnx"(?![^>]*disabled)[^>]*>/);
+    expect(html).toMatch(/<option value="onnx"[^>]*selected/);
+  });
+
+  it('a failed export leaves no export to run', async () => {
+    reply = async () => {
+      throw new Error('no checkpoint');
+    };
+    await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
+    expect(useOnnxExport.getState()).toMatchObject({ exporting: false, exportedRunIds: [] });
+    expect(useOnnxExport.getState().error).toMatch(/no checkpoint/);
+  });
+
+  it('holds Generate while an export runs, saying to wait (an export has no Cancel)', async () => {
+    useOnnxExport.setState({ exporting: true, busy: { runId: 'r1', label: 'merging', done: 0, total: 1 } });
+    expect(playgroundBlocker({ modelLoaded: true, training: false, fieldProblem: null, exporting: true })).toBe(EXPORTING_REASON);
+    expect(EXPORTING_REASON).not.toMatch(/cancel/i);
+    usePlayground.getState().setPlaygroundDraft({ query: 'Weather in Paris?' });
+    const html = render(createElement(PlaygroundPanel));
+    expect(html).toMatch(/<button[^>]*disabled=""[^>]*data-testid="play-generate"/);
+    expect(html).toContain(EXPORTING_REASON);
+    // Nor does the store start one (and the answer on show stays).
+    useJobs.setState({ streamText: 'earlier answer' });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
+    expect(useJobs.getState()).toMatchObject({ error: EXPORTING_REASON, errorKind: 'generate', streamText: 'earlier answer' });
+    expect(requests).toEqual([]);
+    // Once it is done, Generate is offered again.
+    useOnnxExport.setState({ exporting: false, busy: null });
+    expect(render(createElement(PlaygroundPanel))).toMatch(/<button(?![^>]*disabled)[^>]*data-testid="play-generate"/);
+  });
+});
