@@ -90,6 +90,8 @@ export interface HdrHooks {
   onRound?(report: HdrRoundReport): void | Promise<void>;
   onEval?(round: number, phase: 'before' | 'after', report: EvalReport): void | Promise<void>;
   onProgress?(text: string): void;
+  /** How far the phase under way is (sampling, evaluating), for a progress bar. */
+  onCount?(label: string, done: number, total: number): void;
 }
 
 function evalAccess(engine: HdrEngine): ModelAccess {
@@ -100,14 +102,24 @@ function evalAccess(engine: HdrEngine): ModelAccess {
  * Greedy answers for `examples`; the ones that fail the answer check become hard cases. Examples
  * that fail the base quality check are not eligible (the paper discards them instead).
  */
-export async function mineHardCases(examples: Example[], engine: HdrEngine, settings: HdrSettings, signal?: AbortSignal): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
+export async function mineHardCases(
+  examples: Example[],
+  engine: HdrEngine,
+  settings: HdrSettings,
+  signal?: AbortSignal,
+  onCount?: HdrHooks['onCount'],
+): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
   const ineligible: string[] = [];
   const eligible = examples.filter((e) => {
     const ok = checkExample(e).passed;
     if (!ok) ineligible.push(e.id);
     return ok;
   });
-  const report = await evaluateExamples(eligible, evalAccess(engine), { maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal });
+  const label = `mining hard cases from ${eligible.length} examples`;
+  const report = await evaluateExamples(eligible, evalAccess(engine), {
+    maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal,
+    onProgress: (p) => onCount?.(label, p.done, p.total),
+  });
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
   return { pool, report, ineligible };
@@ -142,7 +154,11 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const deduper = new SampleDeduper(earlier.map((e) => sampleKey(e.id.replace(/#hdr\d+(\.\d+)?$/, ''), e)));
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
-    const report = await evaluateExamples(input.evalSet, evalAccess(engine), { maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal });
+    const label = `round ${round}: held-out accuracy ${phase} the round`;
+    const report = await evaluateExamples(input.evalSet, evalAccess(engine), {
+      maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal,
+      onProgress: (p) => hooks.onCount?.(label, p.done, p.total),
+    });
     // A partial evaluation is not an accuracy; the loop notices the abort at the next check.
     if (report.aborted) return null;
     await hooks.onEval?.(round, phase, report);
@@ -155,14 +171,16 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 
   for (let round = firstRound; round < firstRound + settings.maxRounds; round++) {
     const open = pool.filter((c) => c.status === 'open');
-    if (open.length === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
+    // Aborted first: a pool mined by a cancelled evaluation is empty because mining stopped, not
+    // because every case was solved.
     if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
+    if (open.length === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
     const t0 = performance.now();
     if (accuracy === null && input.evalSet.length > 0) accuracy = await evaluate(round, 'before');
     const evalAccuracyBefore = accuracy;
 
     hooks.onProgress?.(`round ${round}: sampling ${settings.samplesPerCase} answers for ${open.length} hard cases`);
-    const outputs = await sampleAnswers(open, engine, settings, round, signal);
+    const outputs = await sampleAnswers(open, engine, settings, round, signal, (done, total) => hooks.onCount?.(`round ${round}: sampling answers for ${open.length} hard cases`, done, total));
     if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
 
     const samples: HdrSample[] = [];
@@ -259,7 +277,14 @@ export function hdrSampleSeed(seed: number, round: number, caseId: string, s: nu
  * a case side by side (case-major order), several cases per batch, each sequence with its own seed
  * (hdrSampleSeed), so batching changes how many generate calls there are, never the answers.
  */
-async function sampleAnswers(open: HardCase[], engine: HdrEngine, settings: HdrSettings, round: number, signal?: AbortSignal): Promise<string[][]> {
+async function sampleAnswers(
+  open: HardCase[],
+  engine: HdrEngine,
+  settings: HdrSettings,
+  round: number,
+  signal: AbortSignal | undefined,
+  onCount: (done: number, total: number) => void,
+): Promise<string[][]> {
   const prompts = open.map((c) => engine.encodePrompt(c.example));
   const outputs: string[][] = open.map(() => []);
   const jobs = open.flatMap((c, i) => Array.from({ length: settings.samplesPerCase }, (_, s) => ({ i, seed: hdrSampleSeed(settings.seed, round, c.example.id, s) })));
@@ -277,6 +302,7 @@ async function sampleAnswers(open: HardCase[], engine: HdrEngine, settings: HdrS
       },
     );
     outs.forEach((o, j) => outputs[batch[j].i].push(engine.decode(o.tokens)));
+    onCount(Math.min(at + settings.batchSize, jobs.length), jobs.length);
     if (signal?.aborted) return outputs;
   }
   return outputs;

@@ -13,3 +13,11 @@ const STOP_WORDS: Record<HdrStopReason, string> = {
 export function hdrStopText(reason: string | undefined): string {
   return reason ? (STOP_WORDS[reason as HdrStopReason] ?? reason) : 'not stopped yet';
 }
+
+/** What the HDR panel's rounds table says for a run with no round recorded, by its status as the
+ * page sees it (a row left "running" by a closed page is "interrupted"). */
+export function noRoundsText(status: string, stopReason: string | undefined): string {
+  if (status === 'running') return 'mining hard cases…';
+  if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
+  return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
+}

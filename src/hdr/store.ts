@@ -8,6 +8,7 @@
 import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
+import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { EvalReport, EvalSummary, Prediction } from '../eval/index.ts';
 import type { LoraSettings } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
@@ -20,7 +21,9 @@ export function hardCaseId(datasetId: string, exampleId: string): string {
 
 /** Adds or refreshes open hard cases: their round and newest failed outputs (at most `keep`). */
 export async function saveHardCases(db: StudioDb, datasetId: string, round: number, cases: HardCase[], keep = 4): Promise<void> {
-  await db.transaction('rw', db.hardCases, async () => {
+  await db.transaction('rw', db.datasets, db.hardCases, async () => {
+    // Deleted meanwhile (in another tab): its hard cases would outlive it, listed nowhere.
+    if (!(await db.datasets.get(datasetId))) throw new Error(`the dataset “${datasetId}” was deleted while HDR worked on it; its hard cases are not kept`);
     for (const c of cases) {
       const id = hardCaseId(datasetId, c.example.id);
       const old = await db.hardCases.get(id);
@@ -79,6 +82,11 @@ export async function addHdrExamples(db: StudioDb, datasetId: string, examples: 
     await db.examples.bulkAdd(rows);
     await db.datasets.update(datasetId, { exampleCount: dataset.exampleCount + rows.length });
   });
+  // The fingerprint names the dataset's content (runs and snapshots compare it): it changed. Hashed
+  // outside the transaction, which an await on anything but IndexedDB would commit early.
+  const all = await db.examples.where('datasetId').equals(datasetId).toArray();
+  const fingerprint = await datasetFingerprint(all.map((r) => r.example));
+  await db.datasets.update(datasetId, { fingerprint });
 }
 
 /** What an evaluation run answered with: the adapter's run (null: the base model) and the decoding. */

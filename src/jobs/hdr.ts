@@ -85,7 +85,8 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     });
     const engine: HdrEngine = { ...access, train: (examples, round, signal) => retrain.train(examples, round, signal) };
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
-    const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal);
+    const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
+    const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal, count);
     await pool.saveMined(mined.report, mined.pool);
     events.onMined?.(mined.report, mined.pool);
     const result = await runHdrRounds({
@@ -106,9 +107,11 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
           ctx.progress({ label: text, done: 0, total: 0 });
           events.onProgress?.(text);
         },
+        onCount: count,
       },
     });
-    await store.saveAdapter(
+    // Cancelled before any round: the adapter is the one HDR started from, not an HDR result.
+    if (!(result.stopReason === 'aborted' && result.rounds.length === 0)) await store.saveAdapter(
       result.rounds.at(-1)?.round ?? 0,
       async () => {
         const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), ctx.model.ref);

@@ -39,7 +39,8 @@ export async function listCachedModels(): Promise<CachedModel[]> {
         if (revHandle.kind !== 'directory') continue;
         model.revisions.push(decodeURIComponent(rev));
         for await (const [file, fileHandle] of entries(revHandle as FileSystemDirectoryHandle)) {
-          if (fileHandle.kind !== 'file' || file.endsWith('.complete')) continue;
+          // Markers beside each file (its version, that it is complete) are not model files.
+          if (fileHandle.kind !== 'file' || file.endsWith('.complete') || file.endsWith('.version')) continue;
           model.bytes += (await (fileHandle as FileSystemFileHandle).getFile()).size;
           model.files++;
         }

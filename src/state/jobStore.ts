@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, noRoundsText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -12,6 +12,8 @@ import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
 import { resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
+import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
+import { newSampleSeed } from './playgroundStore.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -130,14 +132,23 @@ interface JobState {
   /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. */
   runEvaluation(datasetId: string, draft?: EvalDraft): Promise<void>;
   startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
-  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation'] }): Promise<void>;
+  /** `seed`: the sampler's (temperature > 0); by default a fresh one, so each answer is a new sample. */
+  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation']; seed?: number }): Promise<void>;
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
   dismiss(): void;
 }
 
-export { hdrStopText, plural };
+export { hdrStopText, noRoundsText, plural };
+
+/** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing. */
+export function evaluationNotice(r: { summary: EvalSummary; aborted: boolean; requested: number }): string {
+  const pct = `${(r.summary.accuracy * 100).toFixed(1)}% correct`;
+  if (!r.aborted) return `Evaluated ${plural(r.summary.total, 'example')}: ${pct}.`;
+  if (r.summary.total === 0) return `Evaluation cancelled before the first of ${plural(r.requested, 'example')} was scored.`;
+  return `Evaluation cancelled after ${r.summary.total} of ${plural(r.requested, 'example')}: ${pct} of those (not the dataset's accuracy).`;
+}
 
 /** The error for a panel that runs `kinds` of jobs (one about no job in particular shows everywhere). */
 export function errorFor(s: { error: string | null; errorKind: JobKind | null }, kinds: JobKind[]): string | null {
@@ -230,7 +241,7 @@ export const useJobs = create<JobState>((set, get) => {
       return job('evaluate', 'the evaluation', async (onProgress) => {
         const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
         set({ lastEval: result });
-        return `Evaluated ${plural(result.summary.total, 'example')}: ${(result.summary.accuracy * 100).toFixed(1)}% correct.`;
+        return evaluationNotice(result);
       });
     },
 
@@ -244,11 +255,14 @@ export const useJobs = create<JobState>((set, get) => {
       });
     },
 
-    generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature, backend = 'engine', expectation }) {
-      const streamId = `gen-${Date.now()}`;
-      set({ streamId, streamText: '', answer: null });
+    async generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature, backend = 'engine', expectation, seed = temperature > 0 ? newSampleSeed() : undefined }) {
+      // Refused before the stream is touched: a request that cannot run leaves the answer on show.
+      // (An ONNX export holds the GPU too, and has no Cancel: say to wait for it.)
+      if (useOnnxExport.getState().exporting) return set({ error: EXPORTING_REASON, errorKind: 'generate' });
       return job('generate', 'the playground answer', async (onProgress) => {
-        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature, backend, expectation }, onProgress);
+        const streamId = `gen-${Date.now()}`;
+        set({ streamId, streamText: '', answer: null });
+        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature, seed, backend, expectation }, onProgress);
         set({ answer, streamText: answer.text });
         return `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
       });

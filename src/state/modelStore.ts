@@ -101,6 +101,12 @@ export const useModel = create<ModelState>((set, get) => ({
   },
 
   async deleteCachedModel(repo) {
+    // The worker reads weights from these files while the model is in use (a run's first step, a
+    // reload): they go once another model is loaded.
+    if (get().info?.ref === repo) {
+      set({ cacheError: `${repo} is the loaded model: load another model before deleting its files.` });
+      return;
+    }
     try {
       await deleteCachedModel(repo);
     } catch (err) {

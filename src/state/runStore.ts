@@ -172,7 +172,8 @@ const SELECTED_RUN_KEY = 'studio.selectedRun';
 
 export const useRuns = create<RunState>((set, get) => {
   /** Trains a run in the worker until it ends, keeping `active` up to date. */
-  async function train(runId: string, resume: boolean): Promise<void> {
+  /** Trains the run (resumed or from the start); false when the worker refused to start it. */
+  async function train(runId: string, resume: boolean): Promise<boolean> {
     askToNotify();
     set({ active: { runId, progress: null, stepTimes: [], pausing: false, stopping: false }, error: null, notice: null, selectedRunId: runId });
     writePref(SELECTED_RUN_KEY, runId);
@@ -187,8 +188,10 @@ export const useRuns = create<RunState>((set, get) => {
       notifyRunEnded(name, result.status, result.step);
       if (result.status === 'failed') set({ error: `Run “${name}” failed at step ${result.step}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
       else if (result.message) set({ notice: result.message });
+      return true;
     } catch (err) {
       set({ error: `Training run ${get().runs.find((r) => r.id === runId)?.name ?? runId} could not run: ${(err as Error).message}.` });
+      return false;
     } finally {
       set({ active: null });
       await get().refreshRuns();
@@ -235,7 +238,14 @@ export const useRuns = create<RunState>((set, get) => {
         return set({ error: `The configuration is not valid: ${(err as Error).message}. Fix it in the Training panel.` });
       }
       await get().refreshRuns();
-      await train(runId, false);
+      // Refused before it began (another job holds the GPU, the dataset is gone): a run that never
+      // trained would sit in every adapter picker.
+      if (!(await train(runId, false))) {
+        const row = get().runs.find((r) => r.id === runId);
+        if (row?.status !== 'created' || row.lastStep) return;
+        await engineClient().request('deleteRun', { runId }).catch(() => undefined);
+        await get().refreshRuns();
+      }
     },
 
     async resumeRun(runId) {

@@ -29,6 +29,8 @@ export interface DataRequestContext {
   model(): LoadedModel | null;
   /** Where the app (and its embedded model) is served from. */
   appBaseUrl(): string;
+  /** Whether a job of this worker is working on the dataset now (its rows must stay). */
+  datasetInUse(datasetId: string): boolean;
 }
 
 export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Handler<K> } & Partial<Record<Exclude<RequestKind, DataRequest>, never>> {
@@ -76,7 +78,11 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),
 
-    deleteDataset: ({ datasetId, confirmToken }) => deleteDataset(ctx.db(), datasetId, confirmToken),
+    deleteDataset: async ({ datasetId, confirmToken }) => {
+      // The job would go on writing hard cases and examples for a dataset nothing lists any more.
+      if (ctx.datasetInUse(datasetId)) throw new Error('a job is working on this dataset (training, evaluating or HDR); delete it once that ends, or cancel it first');
+      await deleteDataset(ctx.db(), datasetId, confirmToken);
+    },
 
     exportSnapshot: async ({ runId, includeDataset }) => {
       const row = await requireTrainRun(ctx.db(), runId);

@@ -87,6 +87,20 @@ export class StudioEngine {
     });
   }
 
+  /** Datasets the jobs under way work on (a count: a refused second job adds and removes its own). */
+  private readonly datasetsInUse = new Map<string, number>();
+
+  private async onDataset<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
+    this.datasetsInUse.set(datasetId, (this.datasetsInUse.get(datasetId) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const n = this.datasetsInUse.get(datasetId)! - 1;
+      if (n > 0) this.datasetsInUse.set(datasetId, n);
+      else this.datasetsInUse.delete(datasetId);
+    }
+  }
+
   private requireDb(): StudioDb {
     if (!this.db) throw new Error('this engine has no database');
     return this.db;
@@ -136,6 +150,7 @@ export class StudioEngine {
       const model = this.jobs.requireModel();
       validateRunConfig(config);
       const db = this.requireDb();
+      await requireDataset(db, datasetId);
       // A name the user gave is theirs (the guide finds its run by it); one made up here is told apart.
       const named = name || uniqueRunName(`${config.loss} r${config.lora.rank} lr ${config.lr}`, (await db.runs.toArray()).map((r) => r.name));
       const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'train', config, name: named });
@@ -148,8 +163,9 @@ export class StudioEngine {
       const run = await requireTrainRun(db, runId);
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
       if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+      await requireDataset(db, run.datasetId, run as SnapshotRunRow);
       const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
-      const outcome = await this.jobs.run(
+      const outcome = await this.onDataset(run.datasetId, () => this.jobs.run(
         'a training run',
         async (ctx, input: typeof job) => {
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
@@ -159,7 +175,7 @@ export class StudioEngine {
         job,
         progress,
         runId,
-      );
+      ));
       return { status: outcome.status, step: outcome.step, message: outcome.message };
     },
 
@@ -185,23 +201,36 @@ export class StudioEngine {
     evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
+      await requireDataset(db, datasetId);
       const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
       if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
       const from = runId ? await this.adapterOf(runId) : null;
       const adapter = from?.adapter ?? null;
-      const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
-        kind: 'eval',
-        name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, examples.length),
-        config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
-      });
-      const { predictions: _p, aborted: _a, ...summary } = await this.jobs.run('an evaluation', evaluateJob, { store, examples, adapter, decoding: { maxNewTokens, batchSize } }, progress);
-      return { evalRunId: store.runId, summary };
+      const input = { examples, adapter, decoding: { maxNewTokens, batchSize } };
+      return this.onDataset(datasetId, () => this.jobs.run(
+        'an evaluation',
+        async (ctx, job: typeof input) => {
+          // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
+            kind: 'eval',
+            name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, examples.length),
+            config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
+          });
+          const { predictions: _p, aborted, ...summary } = await evaluateJob(ctx, { ...job, store });
+          // A cancelled evaluation is named by what it scored.
+          if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, summary.total) });
+          return { evalRunId: store.runId, summary, aborted, requested: examples.length };
+        },
+        input,
+        progress,
+      ));
     },
 
     startHdr: async ({ datasetId, runId, settings, mineLimit, evalLimit }, progress) => {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       validateHdrSettings(settings);
+      await requireDataset(db, datasetId);
       const data = await storedExamples(db, datasetId);
       const mineSet = data.train.slice(0, mineLimit);
       if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
@@ -212,7 +241,7 @@ export class StudioEngine {
       // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
       const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
       const input = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
-      return this.jobs.run(
+      return this.onDataset(datasetId, () => this.jobs.run(
         'an HDR run',
         async (ctx, job: typeof input) => {
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
@@ -222,15 +251,16 @@ export class StudioEngine {
         },
         input,
         progress,
-      );
+      ));
     },
 
     startAblation: async ({ datasetId, name, config }, progress) => {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       validateAblationConfig(config);
+      await requireDataset(db, datasetId);
       const examples = await storedExamples(db, datasetId);
-      return this.jobs.run(
+      return this.onDataset(datasetId, () => this.jobs.run(
         'an ablation',
         async (ctx, input: typeof examples) => {
           // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
@@ -241,7 +271,7 @@ export class StudioEngine {
         },
         examples,
         progress,
-      );
+      ));
     },
 
     ablationReport: async ({ runId }) => {
@@ -307,7 +337,7 @@ export class StudioEngine {
       return { zip, files: out.files.map(([name]) => name), report: out.report };
     },
 
-    ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl }),
+    ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => (this.datasetsInUse.get(id) ?? 0) > 0 }),
   };
 }
 
@@ -350,4 +380,12 @@ async function probe(gpu: Gpu): Promise<Capabilities> {
     selfTest: { ok: maxAbsDiff <= 1e-6, elements: n, maxAbsDiff, millis },
     kernels: kernelPaths(gpu),
   };
+}
+
+/** Refuses work on a dataset that is gone: deleted in another tab while this one still listed it,
+ * or never here (a run from a snapshot). */
+async function requireDataset(db: StudioDb, datasetId: string, run?: SnapshotRunRow): Promise<void> {
+  if (await db.datasets.get(datasetId)) return;
+  const name = run?.datasetSummary?.name;
+  throw new Error(`the dataset${name ? ` “${name}”` : ''} is not in the studio any more (deleted, perhaps in another tab); pick another dataset, or import it again`);
 }

@@ -34,7 +34,7 @@ export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
-export { hdrStopText } from '../hdr/stopReason.ts';
+export { hdrStopText, noRoundsText } from '../hdr/stopReason.ts';
 export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
@@ -155,7 +155,8 @@ export interface RequestMap {
   exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Uint8Array; files: string[]; report: ExportCheckReport | null }];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
-  evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary }];
+  /** `aborted`: cancelled after `summary.total` of the `requested` examples (the summary covers those). */
+  evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary; aborted: boolean; requested: number }];
   /** HDR: mine hard cases, then sample / gate / retrain round by round; rounds are stored as they end. */
   startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number }];
   /** The ablation (ablate.ts) of the dataset on the current model: a run row of kind `ablation` that

@@ -5,6 +5,7 @@ import { downloadHubModel, type DownloadProgress } from '../../src/model/hub.ts'
 import { opfsModelCache } from '../../src/model/model-cache.ts';
 import { openModel } from '../../src/model/checkpoint.ts';
 import { readModelText } from '../../src/model/model-files.ts';
+import { listCachedModels } from '../../src/state/cachedModels.ts';
 
 async function hubGets(): Promise<number> {
   return (await (await fetch('/hub-stats')).json()).gets;
@@ -37,6 +38,10 @@ export const tests = {
     const second = (await hubGets()) - before2;
     if (second !== 0) throw new Error(`the cached model was downloaded again (${second} GETs)`);
     if (!again.every((p) => p.status === 'cached')) throw new Error(`expected every file reported as cached, got ${again.map((p) => p.status).join(',')}`);
+    // The Model panel's list counts the model's files, not the markers beside them.
+    const listed = (await listCachedModels()).find((m) => m.repo === 'local/tiny-qwen3');
+    const fileCount = new Set(events.map((p) => p.file)).size;
+    if (listed?.files !== fileCount) throw new Error(`the cache list says ${listed?.files} files, the download had ${fileCount}`);
     await clearOpfs();
   },
   async 'a missing repo names the file and the repo'() {

@@ -161,6 +161,28 @@ describe('HDR rounds', () => {
     expect(calls.train.map((t) => t.aborted)).toEqual([true]);
   });
 
+  it('a mining cancelled before any failure is "aborted", not "every hard case was solved", and mining and sampling count their progress', async () => {
+    const cases = ['a', 'b', 'c'].map(ex);
+    const { engine } = scripted(cases, (id, sample) => (sample === 'greedy' ? wrong(id) : right(id)));
+    const controller = new AbortController();
+    const counts: string[] = [];
+    const onCount = (label: string, done: number, total: number) => counts.push(`${label} ${done}/${total}`);
+    // Cancelled after the first greedy answer: the short pool must not read as "all solved".
+    const mined = await mineHardCases(cases, engine, settings({ batchSize: 1 }), controller.signal, (label, done, total) => {
+      onCount(label, done, total);
+      controller.abort();
+    });
+    expect(mined.report.aborted).toBe(true);
+    expect(counts).toEqual(['mining hard cases from 3 examples 1/3']);
+    const r = await runHdrRounds({ pool: [], evalSet: [], replayPool: [], engine, settings: settings(), signal: controller.signal });
+    expect(r.stopReason).toBe('aborted');
+
+    counts.length = 0;
+    const full = await runHdrRounds({ pool: cases.map(open), evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onCount } });
+    expect(full.rounds).toHaveLength(1);
+    expect(counts).toEqual(['round 1: sampling answers for 3 hard cases 2/9', 'round 1: sampling answers for 3 hard cases 4/9', 'round 1: sampling answers for 3 hard cases 6/9', 'round 1: sampling answers for 3 hard cases 8/9', 'round 1: sampling answers for 3 hard cases 9/9']);
+  });
+
   it('generates a round as batches of batchSize sequences, a case\'s k samples side by side, each with its own seed: any batch size gives the same samples', async () => {
     const cases = ['a', 'b', 'c', 'd', 'e'].map(ex);
     const k = 3;

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
+import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { summarizePredictions, type EvalReport, type Prediction } from '../../src/eval/index.ts';
 import {
@@ -61,6 +62,9 @@ describe('HDR store', () => {
     expect((await openHardCases(db, 'ds')).map((r) => r.exampleId)).toEqual(['b']);
     expect(await db.hardCases.get('ds:a')).toMatchObject({ status: 'solved', round: 2 });
     await expect(markHardCasesSolved(db, 'ds', ['zzz'], 2)).rejects.toThrow(/no hard case for example "zzz"/);
+    // A dataset deleted while HDR ran: no hard case is left behind for it.
+    await expect(saveHardCases(db, 'gone', 0, [{ example: ex('a'), failedOutputs: ['o1'], round: 0, status: 'open' }])).rejects.toThrow('was deleted while HDR worked on it');
+    expect(await db.hardCases.where('datasetId').equals('gone').count()).toBe(0);
     db.close();
   });
 
@@ -73,6 +77,8 @@ describe('HDR store', () => {
     expect(row).toMatchObject({ ord: 3, split: 'train', included: 1, quality: { passed: true } });
     expect((await trainingExamples(db, 'ds')).map((e) => e.id)).toEqual(['a', 'b', 'c', 'a#hdr1.0']);
     expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    // The fingerprint names the content, which grew: it is the one of all four examples now.
+    expect((await db.datasets.get('ds'))!.fingerprint).toBe(await datasetFingerprint([...['a', 'b', 'c'].map((id) => ex(id)), sample]));
     await expect(addHdrExamples(db, 'ds', [ex('x')])).rejects.toThrow(/not an HDR sample/);
     await expect(addHdrExamples(db, 'ds', [sample])).rejects.toThrow(/already has an example "a#hdr1.0"; start HDR at nextHdrRound/);
     expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);

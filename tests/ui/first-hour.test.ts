@@ -8,7 +8,7 @@ import { configDifferences, datasetIdentity } from '../../src/state/runDifferenc
 import type { DatasetRow } from '../../src/data/db.ts';
 import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
 import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
-import { hdrStopText, plural } from '../../src/state/jobStore.ts';
+import { evaluationNotice, hdrStopText, noRoundsText, plural } from '../../src/state/jobStore.ts';
 import { DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
@@ -137,6 +137,15 @@ describe('words on screen', () => {
   it('says why HDR stopped and counts in the singular', () => {
     expect(hdrStopText('pool_stopped_shrinking')).toBe('the pool stopped shrinking');
     expect(hdrStopText('pool_empty')).toBe('every hard case was solved');
+    // A run with no rounds: a code in words, and a row a closed page left "running" is not mining.
+    expect(noRoundsText('done', 'aborted')).toBe('no rounds: cancelled');
+    expect(noRoundsText('interrupted', undefined)).toBe('interrupted (the page was closed) before its first round');
+    expect(noRoundsText('running', undefined)).toBe('mining hard cases…');
+    // A cancelled evaluation says what it scored, never "0.0% correct" of nothing.
+    const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0 }) as Parameters<typeof evaluationNotice>[0]['summary'];
+    expect(evaluationNotice({ summary: summary(6, 3), aborted: false, requested: 6 })).toBe('Evaluated 6 examples: 50.0% correct.');
+    expect(evaluationNotice({ summary: summary(2, 0), aborted: true, requested: 6 })).toBe("Evaluation cancelled after 2 of 6 examples: 0.0% correct of those (not the dataset's accuracy).");
+    expect(evaluationNotice({ summary: summary(0, 0), aborted: true, requested: 6 })).toBe('Evaluation cancelled before the first of 6 examples was scored.');
     expect(plural(1, 'round')).toBe('1 round');
     expect(plural(2, 'example')).toBe('2 examples');
   });

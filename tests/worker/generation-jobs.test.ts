@@ -66,12 +66,28 @@ describe('worker engine: generation jobs', () => {
     expect(row.predictions).toHaveLength(2);
     expect(row.predictions.every((p) => p.generatedTokens > 0 && p.generatedTokens <= 4)).toBe(true);
 
-    // Two jobs at once: the second is refused with a message naming the first.
+    // Cancelled after its first answer: says so, and is named by what it scored.
+    // While it runs, its dataset cannot be deleted under it.
+    let deleting: Promise<string> | null = null;
+    const cancelled = await engine.handlers.evaluate({ datasetId: dataset.id, limit: 4, maxNewTokens: 2, batchSize: 1 }, (p) => {
+      if (p.done < 1 || deleting) return;
+      deleting = engine.handlers.deleteDataset({ datasetId: dataset.id, confirmToken: 'any' }, () => undefined).then(() => 'deleted', (err: Error) => err.message);
+      void engine.handlers.cancelJob({}, () => undefined);
+    });
+    expect(await deleting).toBe('a job is working on this dataset (training, evaluating or HDR); delete it once that ends, or cancel it first');
+    expect(cancelled).toMatchObject({ aborted: true, requested: 4 });
+    expect(cancelled.summary.total).toBeGreaterThanOrEqual(1);
+    expect(cancelled.summary.total).toBeLessThan(4);
+    expect((await db.runs.get(cancelled.evalRunId))?.name).toBe(`eval of the base model on ${cancelled.summary.total} examples`);
+
+    // Two jobs at once: the second is refused with a message naming the first, and leaves no row.
+    const rowsBefore = await db.runs.count();
     const answering = engine.handlers.generate(
       { streamId: 's1', tools: imported.examples[0].tools, messages: [{ role: 'user', content: 'Weather in Paris?' }], maxNewTokens: 6, temperature: 0 },
       () => undefined,
     );
     await expect(engine.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined)).rejects.toThrow(/a playground answer is running/);
+    expect(await db.runs.count()).toBe(rowsBefore);
     const answer = await answering;
     expect(answer.tokens).toBeGreaterThan(0);
     expect(Array.isArray(answer.calls)).toBe(true);
@@ -85,6 +101,15 @@ describe('worker engine: generation jobs', () => {
     await expect(
       engine.handlers.generate({ streamId: 's2', tools: imported.examples[0].tools, messages: [{ role: 'user', content: long }], maxNewTokens: 64, temperature: 0 }, () => undefined),
     ).rejects.toThrow(/^the question with its \d+ tools is \d+ tokens; with 64 new tokens that is over the 4096 tokens the model reads at once here: shorten the question/);
+
+    // A dataset another tab deleted: no run is made on it.
+    for (const work of [
+      () => engine.handlers.evaluate({ datasetId: 'gone', limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined),
+      () => engine.handlers.createRun({ datasetId: 'gone', config }, () => undefined),
+    ]) {
+      await expect(work()).rejects.toThrow('the dataset is not in the studio any more (deleted, perhaps in another tab)');
+    }
+    expect(await db.runs.count()).toBe(rowsBefore);
   });
 
   it('a playground answer to a dataset example is checked as the evaluation checks it', () => {

@@ -6,7 +6,7 @@ import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
 import { ARM_COLORS, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
-import { useRuns } from '../../state/runStore.ts';
+import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 
@@ -19,6 +19,8 @@ export function AblationResults() {
   const [chosen, setChosen] = useState<string | null>(null);
   const download = useJobs((s) => s.downloadAblationReport);
   const row = rows.find((r) => r.id === chosen) ?? rows[0] ?? null;
+  const active = useRuns((s) => s.active?.runId ?? null);
+  const jobSince = useJobs((s) => s.running?.since ?? null);
   if (!row) return <p className="muted">No ablation yet.</p>;
   return (
     <div className="stack" data-testid="ablation-results">
@@ -29,7 +31,7 @@ export function AblationResults() {
           <select id="abl-run" value={row.id} onChange={(e) => setChosen(e.target.value)}>
             {rows.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name ?? r.id} · {r.status} · {new Date(r.createdAt).toLocaleString()}
+                {r.name ?? r.id} · {effectiveStatus(r, active, jobSince)} · {new Date(r.createdAt).toLocaleString()}
               </option>
             ))}
           </select>

@@ -96,7 +96,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
   return (
     <>
       <p>
-        <strong data-testid="eval-accuracy">{(s.accuracy * 100).toFixed(1)}%</strong> correct ({s.correct} of {s.total}){row.message ? ` · ${row.message}` : ''}
+        <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}){row.message ? ` · ${row.message}` : ''}
       </p>
       {cut && (
         <p className="muted" data-testid="eval-cut-off">

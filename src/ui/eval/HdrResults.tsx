@@ -3,8 +3,8 @@
 import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
-import { useRuns } from '../../state/runStore.ts';
-import { hdrStopText, plural } from '../../state/jobStore.ts';
+import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { hdrStopText, noRoundsText, plural, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -15,6 +15,10 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
   const [chosen, setChosen] = useState<string | null>(null);
   const row = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
   const runId = row?.id ?? null;
+  const active = useRuns((s) => s.active?.runId ?? null);
+  const jobSince = useJobs((s) => s.running?.since ?? null);
+  // A row left "running" by a closed page is interrupted, as the Runs panel says.
+  const status = (r: HdrRunRow) => effectiveStatus(r, active, jobSince);
   return (
     <div className="stack" data-testid="hdr-results">
       {runs.length > 0 && (
@@ -25,7 +29,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             <select id="hdr-run" value={runId ?? ''} onChange={(e) => setChosen(e.target.value)}>
               {runs.map((r) => (
                 <option key={r.id} value={r.id}>
-                  {r.name ?? r.id} · {r.status}
+                  {r.name ?? r.id} · {status(r)}
                 </option>
               ))}
             </select>
@@ -52,7 +56,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             <tbody>
               {row.rounds.length === 0 && (
                 <tr>
-                  <td colSpan={8}>{row.status === 'running' ? 'mining hard cases…' : (row.message ?? 'no rounds')}</td>
+                  <td colSpan={8}>{noRoundsText(status(row), row.message)}</td>
                 </tr>
               )}
               {row.rounds.map((r) => (
@@ -73,6 +77,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
               ))}
             </tbody>
           </table>
+          {status(row) === 'interrupted' && row.rounds.length > 0 && <p className="muted">Interrupted (the page was closed) after round {row.rounds.at(-1)!.round}.</p>}
           {row.message && row.status !== 'running' && <p className="muted">Stopped: {hdrStopText(row.message)}.</p>}
         </div>
       )}

@@ -8,6 +8,7 @@ export function CachedModels() {
   const cacheError = useModel((s) => s.cacheError);
   const refresh = useModel((s) => s.refreshCachedModels);
   const remove = useModel((s) => s.deleteCachedModel);
+  const loaded = useModel((s) => s.info?.ref ?? null);
   useEffect(() => {
     void refresh();
   }, [refresh]);
@@ -24,7 +25,12 @@ export function CachedModels() {
               <span>
                 {m.repo} · {m.files} files · {formatBytes(m.bytes)}
               </span>
-              <button aria-label={`Delete the cached files of ${m.repo}`} onClick={() => void remove(m.repo)}>
+              <button
+                aria-label={`Delete the cached files of ${m.repo}`}
+                disabled={m.repo === loaded}
+                title={m.repo === loaded ? 'The loaded model: load another model before deleting its files' : undefined}
+                onClick={() => void remove(m.repo)}
+              >
                 Delete
               </button>
             </li>
