@@ -4,7 +4,7 @@
 // worker, which writes the run; this store reads the runs table back (one query, queries.ts).
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { runsTable, type RunKind, type StoredRun } from './queries.ts';
 
@@ -121,16 +121,17 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
 
 /** A run row left as `running` by a closed page is not training: it can be resumed. A row the
  * running job (HDR, an ablation's arms, an evaluation) wrote since it started (`jobSince`, ms) is
- * being written now. */
-export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobSince: number | null = null): RunStatus | 'interrupted' {
-  if (run.status === 'running' && run.id !== activeRunId && !(jobSince !== null && run.updatedAt >= jobSince)) return 'interrupted';
+ * being written now; one whose lock another tab holds (`trainingNow`) trains there. */
+export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): RunStatus | 'interrupted' | 'elsewhere' {
+  if (run.status === 'running' && run.id !== activeRunId && !(jobSince !== null && run.updatedAt >= jobSince)) return trainingNow.has(run.id) ? 'elsewhere' : 'interrupted';
   return run.status;
 }
+const NONE: ReadonlySet<string> = new Set();
 
 /** Whether resuming would train anything: a run that is not training and has steps left. */
-export function canResume(run: StoredRun, activeRunId: string | null, jobSince: number | null = null): boolean {
+export function canResume(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): boolean {
   if (!isTrainingRun(run) || activeRunId !== null) return false;
-  const status = effectiveStatus(run, activeRunId, jobSince);
+  const status = effectiveStatus(run, activeRunId, jobSince, trainingNow);
   const steps = run.config.steps;
   const left = (run.lastStep ?? 0) < steps;
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));
@@ -142,6 +143,9 @@ interface RunState {
   lastMetrics: Map<string, Record<string, number>>;
   /** Each run's newest checkpoint step: where resuming continues. */
   checkpointSteps: Map<string, number>;
+  /** The runs a tab of the studio (this one or another) is training, by their Web Lock: a `running`
+   * row another tab trains is "elsewhere", not interrupted. */
+  trainingNow: ReadonlySet<string>;
   selectedRunId: string | null;
   draft: RunConfig;
   active: ActiveRun | null;
@@ -202,6 +206,7 @@ export const useRuns = create<RunState>((set, get) => {
     runs: [],
     lastMetrics: new Map(),
     checkpointSteps: new Map(),
+    trainingNow: NONE,
     selectedRunId: readPref(SELECTED_RUN_KEY),
     draft: savedDraft(),
     active: null,
@@ -212,8 +217,9 @@ export const useRuns = create<RunState>((set, get) => {
 
     async refreshRuns() {
       const { runs, lastMetrics, checkpointSteps } = await runsTable();
+      const trainingNow = await runsTrainingNow().catch(() => NONE);
       const sel = get().selectedRunId;
-      set({ runs, lastMetrics, checkpointSteps, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
+      set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
     },
 
     selectRun(id) {
@@ -330,3 +336,11 @@ export const useRuns = create<RunState>((set, get) => {
     },
   };
 });
+
+// Another tab may have started, finished or deleted runs while this one was in the background:
+// look again when it is shown.
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void useRuns.getState().refreshRuns().catch(() => undefined);
+  });
+}

@@ -19,6 +19,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/
 import { validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import type { SnapshotRunRow } from '../snapshot/snapshot-db.ts';
+import { runsTrainingNow, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
@@ -165,7 +166,7 @@ export class StudioEngine {
       if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run as SnapshotRunRow);
       const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
-      const outcome = await this.onDataset(run.datasetId, () => this.jobs.run(
+      const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
         'a training run',
         async (ctx, input: typeof job) => {
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
@@ -175,7 +176,9 @@ export class StudioEngine {
         job,
         progress,
         runId,
-      ));
+      )));
+      if (locked.refused) throw new Error(`“${run.name ?? runId}” is training in another tab of the studio; pause or stop it there first`);
+      const outcome = locked.value;
       return { status: outcome.status, step: outcome.step, message: outcome.message };
     },
 
@@ -195,6 +198,7 @@ export class StudioEngine {
       const by = this.jobs.writing(row);
       // Its job would go on writing metrics and checkpoints under an id nothing lists any more.
       if (by) throw new Error(`“${row.name ?? runId}” is being written by ${by}; delete it once that ends, or cancel it first`);
+      if ((await runsTrainingNow()).has(runId)) throw new Error(`“${row.name ?? runId}” is training in another tab of the studio; stop it there before deleting it`);
       await deleteRun(db, runId);
     },
 

@@ -26,6 +26,11 @@ describe('run helpers', () => {
     expect(effectiveStatus(run({ updatedAt: 5000 }), null, 4000)).toBe('running');
     expect(effectiveStatus(run({ updatedAt: 3000 }), null, 4000)).toBe('interrupted');
     expect(canResume(run({ updatedAt: 5000, lastStep: 2, config: { steps: 10 } }), null, 4000)).toBe(false);
+    // A run another tab trains (it holds the run's lock): training elsewhere, and not resumable here.
+    const elsewhere = new Set(['r1']);
+    expect(effectiveStatus(run(), null, null, elsewhere)).toBe('elsewhere');
+    expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, null, elsewhere)).toBe(false);
+    expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, null)).toBe(true);
   });
 
   it('tells training runs from evaluation and HDR rows in the same table', () => {

@@ -21,6 +21,7 @@ export function AblationResults() {
   const row = rows.find((r) => r.id === chosen) ?? rows[0] ?? null;
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
   if (!row) return <p className="muted">No ablation yet.</p>;
   return (
     <div className="stack" data-testid="ablation-results">
@@ -31,7 +32,7 @@ export function AblationResults() {
           <select id="abl-run" value={row.id} onChange={(e) => setChosen(e.target.value)}>
             {rows.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name ?? r.id} · {effectiveStatus(r, active, jobSince)} · {new Date(r.createdAt).toLocaleString()}
+                {r.name ?? r.id} · {effectiveStatus(r, active, jobSince, trainingNow)} · {new Date(r.createdAt).toLocaleString()}
               </option>
             ))}
           </select>

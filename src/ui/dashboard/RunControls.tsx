@@ -10,10 +10,11 @@ export function RunControls({ run }: { run: StoredRun }) {
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id) ?? null);
   const resumeRun = useRuns((s) => s.resumeRun);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
   if (run.kind !== 'train' || run.id === active) return null;
-  const status = effectiveStatus(run, active, jobSince);
+  const status = effectiveStatus(run, active, jobSince, trainingNow);
   const steps = run.config.steps;
-  const resumable = canResume(run, active, jobSince);
+  const resumable = canResume(run, active, jobSince, trainingNow);
   const from = checkpointStep ?? 0;
   const where =
     status === 'done'
@@ -26,6 +27,8 @@ export function RunControls({ run }: { run: StoredRun }) {
         ? `Paused at step ${run.lastStep ?? 0} of ${steps}.`
         : status === 'interrupted'
           ? `Interrupted at step ${run.lastStep ?? 0} of ${steps} (the page was closed while it trained).`
+          : status === 'elsewhere'
+            ? `Training in another tab of the studio (step ${run.lastStep ?? 0} of ${steps} when this tab last looked); pause or stop it there.`
           : status === 'failed'
             ? `Failed at step ${run.lastStep ?? 0} of ${steps}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;

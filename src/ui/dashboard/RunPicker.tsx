@@ -9,6 +9,7 @@ export function RunPicker() {
   const active = useRuns((s) => s.active?.runId ?? null);
   const selectRun = useRuns((s) => s.selectRun);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
   if (runs.length === 0) return null;
   return (
     <div className="field inline">
@@ -16,7 +17,7 @@ export function RunPicker() {
       <select id="dash-run" value={selected ?? ''} onChange={(e) => selectRun(e.target.value)}>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name ?? r.id} · {effectiveStatus(r, active, jobSince)}
+            {r.name ?? r.id} · {effectiveStatus(r, active, jobSince, trainingNow)}
             {r.readOnly ? ' · read-only' : ''}
           </option>
         ))}

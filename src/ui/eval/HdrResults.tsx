@@ -17,8 +17,9 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
   const runId = row?.id ?? null;
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
   // A row left "running" by a closed page is interrupted, as the Runs panel says.
-  const status = (r: HdrRunRow) => effectiveStatus(r, active, jobSince);
+  const status = (r: HdrRunRow) => effectiveStatus(r, active, jobSince, trainingNow);
   return (
     <div className="stack" data-testid="hdr-results">
       {runs.length > 0 && (

@@ -14,10 +14,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const onnxBusy = useOnnxExport((s) => s.busy);
   const jobSince = useJobs((s) => s.running?.since ?? null);
-  const status = effectiveStatus(run, active?.runId ?? null, jobSince);
+  const trainingNow = useRuns((s) => s.trainingNow);
+  const status = effectiveStatus(run, active?.runId ?? null, jobSince, trainingNow);
   const train = runKind(run) === 'train';
   const name = run.name ?? run.id;
-  const resumable = canResume(run, active?.runId ?? null, jobSince);
+  const resumable = canResume(run, active?.runId ?? null, jobSince, trainingNow);
   return (
     <div className="row actions">
       {train && (

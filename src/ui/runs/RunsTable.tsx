@@ -58,6 +58,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
   const runs = useRuns((s) => s.runs);
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
   const last = useRuns((s) => s.lastMetrics);
   const datasets = useDatasets((s) => s.datasets);
   const [editing, setEditing] = useState<string | null>(null);
@@ -114,8 +115,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 </td>
                 <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
-                <td className={`status-${effectiveStatus(r, active, jobSince)}`} title={r.message}>
-                  {effectiveStatus(r, active, jobSince)}
+                <td className={`status-${effectiveStatus(r, active, jobSince, trainingNow)}`} title={r.message}>
+                  {effectiveStatus(r, active, jobSince, trainingNow)}
                 </td>
                 {r.kind === 'ablation' ? (
                   <td colSpan={5}>

@@ -24,7 +24,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   usePlanFollowsDraft();
   const dataset = datasets.find((d) => d.id === datasetId);
   const selected = runs.find((r) => r.id === selectedRunId);
-  const resumable = selected && canResume(selected, active?.runId ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
+  const resumable = selected && canResume(selected, active?.runId ?? null, null, trainingNow);
 
   const fieldProblem = useFirstFieldProblem(['cfg-']);
   const configProblem = useRuns((s) => draftProblem(s.draft));
