@@ -31,7 +31,7 @@ export function EvalPanel() {
         <EvalForm datasetId={dataset?.id ?? null} disabled={!!missing} />
         <HdrForm datasetId={dataset?.id ?? null} disabled={!!missing} />
       </div>
-      <EvalResults />
+      <EvalResults datasetId={dataset?.id ?? null} />
       <HdrResults datasetId={dataset?.id ?? null} />
     </section>
   );

@@ -6,23 +6,27 @@ import { categoryWords } from '../format.ts';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow } from '../../state/queries.ts';
 import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { cutOffNote } from '../../eval/evaluate.ts';
 
-export function EvalResults() {
-  const runs = useRuns((s) => s.runs).filter((r): r is EvalRunRow => r.kind === 'eval');
-  const [chosen, setChosen] = useState<string | null>(null);
-  const row = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
+/** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
+ * holds until the next evaluation ends, which is then shown. */
+export function EvalResults({ datasetId }: { datasetId: string | null }) {
+  const runs = useRuns((s) => s.runs).filter((r): r is EvalRunRow => r.kind === 'eval' && (datasetId === null || r.datasetId === datasetId));
+  const latest = useJobs((s) => s.lastEval?.evalRunId ?? null);
+  const [chosen, setChosen] = useState<{ id: string; after: string | null } | null>(null);
+  const row = (chosen?.after === latest ? runs.find((r) => r.id === chosen.id) : undefined) ?? runs[0] ?? null;
   const runId = row?.id ?? null;
-  if (runs.length === 0) return <p className="muted">No evaluation yet.</p>;
+  if (runs.length === 0) return <p className="muted">No evaluation of this dataset yet.</p>;
   return (
     <div className="stack" data-testid="eval-results">
       <div className="row">
         <h3>Evaluation results</h3>
         <div className="field inline">
           <label htmlFor="eval-run">Evaluation</label>
-          <select id="eval-run" value={runId ?? ''} onChange={(e) => setChosen(e.target.value)}>
+          <select id="eval-run" value={runId ?? ''} onChange={(e) => setChosen({ id: e.target.value, after: latest })}>
             {runs.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name ?? r.id} · {new Date(r.createdAt).toLocaleString()}

@@ -11,7 +11,7 @@ import { visibleOutput } from '../dataset/exampleText.ts';
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
 
 export function HdrResults({ datasetId }: { datasetId: string | null }) {
-  const runs = useRuns((s) => s.runs).filter((r): r is HdrRunRow => r.kind === 'hdr');
+  const runs = useRuns((s) => s.runs).filter((r): r is HdrRunRow => r.kind === 'hdr' && (datasetId === null || r.datasetId === datasetId));
   const [chosen, setChosen] = useState<string | null>(null);
   const row = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
   const runId = row?.id ?? null;

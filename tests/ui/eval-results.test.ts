@@ -1,0 +1,38 @@
+// The evaluation results under the Evaluation form: only the selected dataset's evaluations (another
+// dataset's failures under this form were misleading), newest first, and 0 of 0 scored shows no
+// percentage. Rendered with react-dom/server reading the stores' current state.
+import React, { createElement, type ReactElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { EvalResults } = await import('../../src/ui/eval/EvalResults.tsx');
+
+function render(el: ReactElement): string {
+  const spy = vi.spyOn(React, 'useSyncExternalStore').mockImplementation((_subscribe, getSnapshot) => getSnapshot());
+  try {
+    return renderToStaticMarkup(el);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0, byCategory: {}, failureRules: {}, finishReasons: {} });
+const evalRun = (id: string, datasetId: string, createdAt: number, total: number, correct: number) => ({
+  id, datasetId, kind: 'eval', status: 'done', createdAt, updatedAt: createdAt, name: `eval ${id}`, predictions: [], summary: summary(total, correct),
+  config: { adapterRunId: null, limit: total, maxNewTokens: 96, lora: null },
+});
+
+describe('evaluation results', () => {
+  it('lists the selected dataset’s evaluations only, newest first, and shows — for none scored', () => {
+    useRuns.setState({ runs: [evalRun('new', 'd1', 3, 0, 0), evalRun('other', 'd2', 2, 4, 4), evalRun('old', 'd1', 1, 4, 2)] as never });
+    const html = render(createElement(EvalResults, { datasetId: 'd1' }));
+    expect(html).toContain('eval new');
+    expect(html).toContain('eval old');
+    expect(html).not.toContain('eval other');
+    // The newest is shown: cancelled before its first answer, no 0.0% of nothing.
+    expect(html).toMatch(/data-testid="eval-accuracy">—<\/strong> correct \(0 of 0\)/);
+    expect(render(createElement(EvalResults, { datasetId: 'd3' }))).toContain('No evaluation of this dataset yet.');
+  });
+});
