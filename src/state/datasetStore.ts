@@ -3,6 +3,7 @@
 // in the worker (off the page's thread); this store reads the list back and keeps what to show.
 // Never writes a dataset that imported nothing: a file with no usable record is an error and the
 // stored data stays as it was (the worker saves nothing then).
+import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
 import type { DatasetDeletionPlan, ImportedFile, SourceFormat } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
@@ -122,6 +123,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
         set({ error: nothingImportedMessage(result.files, result.issues, result.issueCount) });
         return null;
       }
+      askToKeepStorage();
       await get().refreshDatasets();
       get().selectDataset(result.datasetId);
       return result.datasetId;

@@ -4,7 +4,8 @@
 // it (run.json without status, metrics.jsonl, checkpoint.safetensors, the PEFT adapter) resumes the
 // same way, gives back its adapter, and keeps its file formats when written again. Both hold a
 // checkpoint as it was written before balance rules (the grad rule's θ as `theta`, no `balance`,
-// no checksum), which resumes as the grad rule with that θ.
+// no checksum), which resumes as the grad rule with that θ. Rows older versions left for runs and
+// datasets that are gone are swept.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '..
 import { encodeSafetensors } from '../../src/model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { TrainerState } from '../../src/train/trainer.ts';
-import { DexieRunStore, readRun } from '../../src/jobs/store/dexie.ts';
+import { DexieRunStore, readRun, removeOrphanRows } from '../../src/jobs/store/dexie.ts';
 import { CHECKPOINT_FILE, METRICS_FILE, RunFolderStore } from '../../src/jobs/store/folder.ts';
 
 const { spec } = generateTinyModel({ ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 });
@@ -76,6 +77,20 @@ describe('older runs in the run stores', () => {
     expect(await new DexieRunStore(db, 'r').openHistory(true)).toBeNull();
     expect(await db.metrics.where('runId').equals('r').count()).toBe(0);
     expect(await db.metrics.where('runId').equals('other').count()).toBe(1);
+    db.close();
+  });
+
+  it('removes metrics and checkpoints of runs that are gone and hard cases of datasets that are gone, and nothing else', async () => {
+    const db = new StudioDb(`orphans-${Date.now()}`, { indexedDB, IDBKeyRange });
+    await db.runs.add({ id: 'live', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config, name: 'live' });
+    await db.datasets.add({ id: 'd', name: 'd', createdAt: 1, exampleCount: 0, fingerprint: 'x', split: { seed: 1, evalFraction: 0.1 } } as never);
+    await db.metrics.bulkAdd([1, 2].flatMap((step) => ['live', 'gone'].map((runId) => ({ runId, step, values: metric(step) }))));
+    await db.checkpoints.bulkAdd(['live', 'gone'].map((runId) => ({ runId, step: 2, createdAt: 1, blobs: {} })));
+    await db.hardCases.bulkAdd(['d', 'deleted'].map((datasetId) => ({ id: `${datasetId}:a`, datasetId, exampleId: 'a', round: 0, failedOutputs: [], status: 'open', createdAt: 1 }) as never));
+    expect(await removeOrphanRows(db)).toEqual({ metrics: 2, checkpoints: 1, hardCases: 1 });
+    expect((await db.metrics.toArray()).map((r) => r.runId)).toEqual(['live', 'live']);
+    expect((await db.checkpoints.toArray()).map((r) => r.runId)).toEqual(['live']);
+    expect((await db.hardCases.toArray()).map((r) => r.datasetId)).toEqual(['d']);
     db.close();
   });
 
