@@ -6,15 +6,18 @@
 //                                       the run's model, split and length rule (trainingSets)
 //   recipe.json                         the run's config verbatim, with what Python needs resolved:
 //                                       the balance settings, the PEFT LoraConfig, the base model
+//   start_adapter/                      for a run that continued a trained adapter (studio train
+//                                       --adapter): that adapter, which train.py loads instead of a
+//                                       fresh LoRA (its α state, if the run continued one, is in recipe.json)
 //   train.py, ssb_loss.py, recipe_data.py, recipe_loop.py   the trainer (./python/, real .py files)
 //   accelerate_zero3.yaml, accelerate_fsdp.yaml, requirements.txt, README.md
 // One writer for the CLI (`studio recipe`) and the worker ("Export recipe"): it takes tokenized
 // examples and returns files; it never tokenizes, reads storage or touches the GPU.
-import type { BalanceRule } from '../train/balance.ts';
+import type { BalanceRule, BalanceState } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { parseLossMode } from '../train/ssb.ts';
-import { peftAdapterConfig } from '../model/peft.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, peftAdapterConfig } from '../model/peft.ts';
 import trainPy from './python/train.py?raw';
 import ssbLossPy from './python/ssb_loss.py?raw';
 import recipeDataPy from './python/recipe_data.py?raw';
@@ -46,7 +49,20 @@ export interface RecipeInput {
   train: TokenizedExample[];
   held: TokenizedExample[];
   tooLong: string[];
+  /** The adapter the run continued (its PEFT files) and the balance state it continued, if any. */
+  start?: RecipeStart;
 }
+
+export interface RecipeStart {
+  /** Where the adapter was (for the README). */
+  from: string;
+  configJson: Uint8Array;
+  weights: Uint8Array;
+  /** The balance state (balance.json's content) the run started from; null: α₀ of the run's rule. */
+  balance: BalanceState | null;
+}
+
+export const RECIPE_START_ADAPTER = 'start_adapter';
 
 export class RecipeError extends Error {
   constructor(message: string) {
@@ -106,6 +122,7 @@ export function recipeJson(input: RecipeInput): Record<string, unknown> {
     balance: balanceSettingsOf(input.config),
     peft: recipePeftConfig(input.config),
     data: { files: RECIPE_DATA_FILES, trainExamples: input.train.length, evalExamples: input.held.length, tooLong: input.tooLong },
+    start: input.start ? { adapter: RECIPE_START_ADAPTER, balance: input.start.balance, from: input.start.from } : null,
   };
 }
 
@@ -211,6 +228,11 @@ LoRA adapter with Hugging Face transformers + PEFT under Accelerate, on one GPU 
   exactly as the studio tokenized them for this run (${c.seqLen} tokens at most; ${input.tooLong.length} example(s) that did not fit were skipped, as the studio skipped them).
 - Loss: ${loss}.
 - LoRA: rank ${c.lora.rank}, alpha ${c.lora.alpha}${c.lora.useRsLora ? ' (rsLoRA)' : ''}, dropout ${c.lora.dropout}, on ${c.lora.targets.join(', ')}.
+- Starts from: ${
+    input.start
+      ? `the trained adapter the run continued (\`${RECIPE_START_ADAPTER}/\`, from \`${input.start.from}\`)${input.start.balance ? ', with the α state it continued' : `, α from α₀`}`
+      : 'a fresh LoRA (PEFT\'s init)'
+  }.
 - Optimizer: AdamW (lr ${c.lr}, betas ${c.beta1}/${c.beta2}, eps ${c.eps}, weight decay ${c.weightDecay}); ${c.schedule} schedule with ${c.warmupSteps} warmup steps; ${c.steps} steps of
   ${c.batchSize * c.gradAccum} examples (batch ${c.batchSize} × accumulation ${c.gradAccum}); gradient clipping at ${c.maxGradNorm || 'none'}; seed ${c.seed}.
 
@@ -238,7 +260,7 @@ changes the step (and so the run). \`--max-steps\` stops early; \`--dtype\` sets
 - The data order: the studio's seeded permutation per epoch, bit for bit (\`recipe_data.py\`), and the schedule.
 - AdamW and the clip (\`min(1, max/(‖g‖ + 1e-6))\`) are PyTorch's, which the studio's kernels follow.
 
-What differs: the LoRA A matrices start from PEFT's init (the same distribution, another random stream), the
+What differs: ${input.start ? 'nothing at the start (the run continued a trained adapter, which train.py loads);' : "the LoRA A matrices start from PEFT's init (the same distribution, another random stream),"} the
 frozen weights run in PyTorch's kernels (bf16), and with DeepSpeed the LoRA weights compute in bf16 with f32
 master weights. Under DeepSpeed the clip happens inside DeepSpeed (\`gradient_clipping\` in its YAML).
 
@@ -270,5 +292,11 @@ export function recipeFiles(input: RecipeInput): RecipeFile[] {
     { name: 'requirements.txt', bytes: text(REQUIREMENTS) },
     { name: RECIPE_DATA_FILES.train, bytes: text(jsonlRows(input.train)) },
     { name: RECIPE_DATA_FILES.eval, bytes: text(jsonlRows(input.held)) },
+    ...(input.start
+      ? [
+          { name: `${RECIPE_START_ADAPTER}/${ADAPTER_CONFIG_FILE}`, bytes: input.start.configJson },
+          { name: `${RECIPE_START_ADAPTER}/${ADAPTER_WEIGHTS_FILE}`, bytes: input.start.weights },
+        ]
+      : []),
   ];
 }

@@ -41,8 +41,8 @@ import { parsePeftAdapterConfig, peftAdapterConfig } from '../../src/model/peft.
 import { TINY_QWEN3_DEFAULT, tinyModelSpec } from '../../src/model/tiny-model.ts';
 import { epochOrder, takeIndices, type DataCursor } from '../../src/train/batching.ts';
 import { learningRate, type ScheduleKind } from '../../src/train/schedule.ts';
-import { BALANCE_RULES, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
-import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import { BALANCE_RULES, balanceAlpha, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
+import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { trainingSets } from '../../src/train/prepareData.ts';
 import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal } from '../../src/recipe/recipe.ts';
 import { StudioDb } from '../../src/data/db.ts';
@@ -286,6 +286,47 @@ describe('studio recipe', () => {
     expect(parsePeftAdapterConfig(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'), tinyModelSpec(TINY_QWEN3_DEFAULT))).toEqual({ ...runJson.config.lora, layers: undefined });
   });
 
+  it('a run that continued an adapter and its α state exports both, and train.py trains them on', async () => {
+    // As `studio train --adapter <run> --balance <state>` records it: the recipe starts where the run did.
+    const state = { rule: 'dwa' as const, cot: [1, 1, 1, 0.5, 0.5, 0.5], call: [1, 1, 1, 1, 1, 1] };
+    const balancePath = join(dir, 'start-balance.json');
+    writeFileSync(balancePath, JSON.stringify(state));
+    const continued = join(dir, 'continued-run');
+    cpSync(run, continued, { recursive: true });
+    const j = JSON.parse(readFileSync(join(continued, 'run.json'), 'utf8'));
+    writeFileSync(join(continued, 'run.json'), JSON.stringify({ ...j, source: { ...j.source, startAdapter: run, startBalance: balancePath } }));
+    const outStart = join(dir, 'recipe-continued');
+    expect(await recipeCommand.run(['--run', continued, '--out', outStart])).toBe(0);
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors']) expect(readFileSync(join(outStart, 'start_adapter', f)).equals(readFileSync(join(run, f))), f).toBe(true);
+    const recipe = JSON.parse(readFileSync(join(outStart, 'recipe.json'), 'utf8'));
+    expect(recipe.start).toEqual({ adapter: 'start_adapter', balance: state, from: run });
+    expect(readFileSync(join(outStart, 'README.md'), 'utf8')).toContain('Starts from: the trained adapter the run continued (`start_adapter/`');
+
+    // train.py loads that adapter to train on (PEFT's from_pretrained, trainable) and starts from that α.
+    const smoke = join(dir, 'smoke-continued');
+    cpSync(outStart, smoke, { recursive: true });
+    for (const name of ['data/train.jsonl', 'data/eval.jsonl']) {
+      const rows = jsonl(join(outStart, name)).map((l) => JSON.parse(l));
+      writeFileSync(join(smoke, name), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97) }) + '\n').join(''));
+    }
+    writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, config: { ...recipe.config, steps: 1, evalEvery: 0, checkpointEvery: 0 } }));
+    mkdirSync(join(smoke, 'standin-model'));
+    writeFileSync(join(smoke, 'standin-model/config.json'), JSON.stringify({ vocab_size: 97 }));
+    const adapter = join(dir, 'smoke-continued-adapter');
+    const r = python(['tests/recipe/train_smoke.py', smoke, adapter, '--base-model', join(smoke, 'standin-model')]);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain(JSON.stringify({ from_pretrained: join(smoke, 'start_adapter'), is_trainable: true }));
+    const first = JSON.parse(jsonl(join(adapter, 'metrics.jsonl'))[0]);
+    const want = balanceAlpha(balanceSettingsOf(recipe.config), state);
+    expect(want).not.toBeCloseTo(recipe.config.alpha0, 3);
+    expect(first.alpha).toBeCloseTo(want, 6);
+    // A start state of another rule is refused before anything loads.
+    writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, start: { ...recipe.start, balance: { rule: 'uncertainty', logVarCot: 0, logVarCall: 0 } } }));
+    const wrong = python([join(smoke, 'train.py'), '--check-args', '--config', join(smoke, 'recipe.json'), '--base-model', join(smoke, 'standin-model')]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.err).toContain("the recipe's start α state is of the uncertainty rule, the run learns α with dwa");
+  });
+
   it('names the path and what is missing for a folder that is not a training run, and the loss or rule it cannot express', async () => {
     const fails = async (...argv: string[]) => {
       try {
@@ -318,9 +359,9 @@ describe('studio recipe', () => {
     expect(await fails('--run', focal, '--out', join(dir, 'x'))).toMatch(/cannot export this run as a recipe: the loss "focal" is not one train\.py knows/);
     const magic = variant('magic', (j) => ((j.config as RunConfig).balanceRule = 'magic' as never));
     expect(await fails('--run', magic, '--out', join(dir, 'x'))).toMatch(/the balance rule "magic", which ssb_loss\.py does not implement/);
-    // A run that continued a trained adapter: train.py would start from a fresh LoRA.
+    // A run that continued a trained adapter that is gone since: the recipe would start elsewhere.
     const continued = variant('continued', (j) => ((j.source as RunSource).startAdapter = '/runs/first'));
-    expect(await fails('--run', continued, '--out', join(dir, 'x'))).toMatch('this run continued the adapter /runs/first (studio train --adapter); train.py starts from a fresh LoRA');
+    expect(await fails('--run', continued, '--out', join(dir, 'x'))).toMatch('the run continued the adapter /runs/first, whose adapter_config.json is not there any more');
     // The data file edited in place, same ids and counts: the fingerprint tells.
     const edited = join(dir, 'edited.jsonl');
     const lines = readFileSync(DATA, 'utf8').split('\n');

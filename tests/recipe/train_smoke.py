@@ -1,8 +1,8 @@
 """train.py's main() end to end on an exported recipe, with STAND-INS for accelerate, transformers
 and peft (none is installed here): a one-process Accelerator with Accelerate's gating of optimizer
 steps, a tiny causal LM over the full vocabulary in place of AutoModelForCausalLM, and a LoraConfig /
-get_peft_model that freeze it, add one trainable vector and save adapter_config.json from the
-LoraConfig's arguments. This runs train.py's own code (arguments, data, the loop, the balance
+get_peft_model (and PeftModel.from_pretrained, for a continued adapter) that freeze it, add one
+trainable vector and save adapter_config.json from the LoraConfig's arguments. This runs train.py's own code (arguments, data, the loop, the balance
 update, metrics, saving and the adapter_config check) line by line; it says nothing about the real
 libraries' behaviour, which only a machine with transformers + PEFT can show.
 
@@ -82,6 +82,14 @@ class PeftModel(torch.nn.Module):
     def forward(self, **kw):
         return self.base(**kw)
 
+    @classmethod
+    def from_pretrained(cls, base, path, is_trainable=False):
+        # PEFT's way to train a saved adapter on: its LoraConfig is the one saved with it.
+        saved = json.loads((Path(path) / 'adapter_config.json').read_text())
+        keys = ('r', 'lora_alpha', 'lora_dropout', 'target_modules', 'use_rslora', 'layers_to_transform', 'bias', 'task_type')
+        print(json.dumps({'from_pretrained': str(path), 'is_trainable': is_trainable}, separators=(',', ':')))
+        return cls(base, LoraConfig(**{k: saved.get(k) for k in keys}))
+
     def save_pretrained(self, directory, is_main_process=True, state_dict=None):
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
@@ -92,7 +100,7 @@ class PeftModel(torch.nn.Module):
         torch.save({k: v for k, v in state_dict.items() if 'delta' in k}, d / 'adapter_model.bin')
 
 
-module('peft', LoraConfig=LoraConfig, get_peft_model=lambda m, c: PeftModel(m, c))
+module('peft', LoraConfig=LoraConfig, get_peft_model=lambda m, c: PeftModel(m, c), PeftModel=PeftModel)
 
 import train  # noqa: E402
 

@@ -12,10 +12,11 @@ import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import type { SourceFormat } from '../../data/example.ts';
-import { HDR_FILES, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
+import { HDR_FILES, readBalanceFile, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import type { RunConfig } from '../../train/config.ts';
 import { trainingSets, tokenizerFromModel } from '../../train/prepareData.ts';
-import { baseModelOf, recipeFiles, recipeRefusal, launchLines } from '../../recipe/recipe.ts';
+import { baseModelOf, recipeFiles, recipeRefusal, launchLines, type RecipeStart } from '../../recipe/recipe.ts';
 
 const usage = `usage: studio recipe --run <dir> --out <dir> [options]
 
@@ -68,6 +69,24 @@ function readTrainingRun(dir: string): RunFolderJson {
   return run;
 }
 
+/** The adapter (and α state) a run continued (`studio train --adapter … --balance …`): train.py
+ * loads them instead of a fresh LoRA, or the recipe would train another run. */
+function readStart(runDir: string, adapterDir: string, balancePath: string | undefined): RecipeStart {
+  const where = `${join(runDir, RUN_JSON)}: the run continued the adapter ${adapterDir}`;
+  for (const f of [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE]) {
+    if (!existsSync(join(adapterDir, f))) throw new CliError(`${where}, whose ${f} is not there any more; the recipe starts from that adapter: put it back, or export a run that started fresh`);
+  }
+  let balance = null;
+  if (balancePath) {
+    try {
+      balance = readBalanceFile(balancePath);
+    } catch (err) {
+      throw new CliError(`${where} and the α state ${balancePath}, which cannot be read any more (${(err as Error).message})`);
+    }
+  }
+  return { from: adapterDir, configJson: new Uint8Array(readFileSync(join(adapterDir, ADAPTER_CONFIG_FILE))), weights: new Uint8Array(readFileSync(join(adapterDir, ADAPTER_WEIGHTS_FILE))), balance };
+}
+
 const recipe: CliCommand = {
   summary: 'export a training run as a transformers + PEFT recipe (tokenized data, config, train.py) for one or many GPUs',
   usage,
@@ -82,11 +101,7 @@ const recipe: CliCommand = {
     if (refusal) throw new CliError(`${join(runDir, RUN_JSON)}: cannot export this run as a recipe: ${refusal}`);
 
     const source = run.source;
-    if (source?.startAdapter) {
-      throw new CliError(
-        `${join(runDir, RUN_JSON)}: this run continued the adapter ${source.startAdapter}${source.startBalance ? ` and α from ${source.startBalance}` : ''} (studio train --adapter); train.py starts from a fresh LoRA and α₀, so the recipe would train another run. Export the run that trained that adapter, or a run started fresh`,
-      );
-    }
+    const start = source?.startAdapter ? readStart(runDir, source.startAdapter, source.startBalance) : undefined;
     const dataPaths = f.data ?? source?.data;
     if (!dataPaths?.length) {
       throw new CliError(`${join(runDir, RUN_JSON)} does not say where its data files are (runs trained before run.json kept a "source"); pass --data <files> (it names ${(run.data ?? []).join(', ') || 'none'})`);
@@ -125,7 +140,7 @@ const recipe: CliCommand = {
     // A folder as an absolute path: train.py runs from the recipe's folder, not from here.
     const asBase = (ref: string) => (existsSync(ref) ? resolve(ref) : ref);
     const baseModel = baseFlag !== undefined ? asBase(baseFlag) : baseModelOf(asBase(modelArg));
-    const written = recipeFiles({ run: { name: runDir.replace(/\/+$/, '').split('/').pop() || runDir, from: resolve(runDir), model: run.model ?? modelArg }, baseModel, config, ...sets });
+    const written = recipeFiles({ run: { name: runDir.replace(/\/+$/, '').split('/').pop() || runDir, from: resolve(runDir), model: run.model ?? modelArg }, baseModel, config, ...sets, start });
     for (const file of written) {
       const path = join(out, file.name);
       mkdirSync(dirname(path), { recursive: true });

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains the BalanceSFT studio run this folder was exported from, with Hugging Face transformers +
 PEFT under 🤗 Accelerate: the base model by repo id (or folder), a LoRA adapter with the run's rank,
-alpha, targets and dropout, the run's loss (SSB with its balance rule, fixed:α or sft; ssb_loss.py),
+alpha, targets and dropout (or the trained adapter the run continued, with its α state), the run's loss (SSB with its balance rule, fixed:α or sft; ssb_loss.py),
 AdamW with its betas, eps and weight decay, its learning-rate schedule, gradient clipping and batch
 arithmetic (recipe_loop.py), on the studio's tokenized examples in the studio's seeded order
 (recipe_data.py). Writes a PEFT adapter (adapter_config.json + adapter_model.safetensors) that the
@@ -81,6 +81,16 @@ def plan(args, recipe, world_size):
     except ValueError as err:
         raise SystemExit(f'train.py: {err}')
     data = {k: str(recipe['_dir'] / v) for k, v in recipe['data']['files'].items()}
+    start = recipe.get('start')
+    if start:
+        adapter = recipe['_dir'] / start['adapter']
+        if not (adapter / 'adapter_config.json').is_file():
+            raise SystemExit(f'train.py: the run continued a trained adapter, expected in {adapter}, which has no adapter_config.json')
+        balance = start.get('balance')
+        rule = recipe['balance'].get('rule') if c['loss'] == 'ssb' else None
+        if balance and balance.get('rule') != rule:
+            raise SystemExit(f'train.py: the recipe\'s start α state is of the {balance.get("rule")} rule, the run learns α with {rule}')
+        start = {'adapter': str(adapter), 'balance': balance if c['loss'] == 'ssb' else None, 'from': start.get('from')}
     return {
         'base_model': base,
         'output_dir': args.output_dir,
@@ -103,6 +113,7 @@ def plan(args, recipe, world_size):
         'dtype': args.dtype,
         'data': data,
         'changed_from_run': [k for k in ('global_batch',) if getattr(args, k)],
+        'start': start,
     }
 
 
@@ -154,10 +165,15 @@ def train(args, recipe, p, rows, held):
     if c['recompute']:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
         model.enable_input_require_grads()
-    # The LoRA init draws from the seeded generator (PEFT's init: A kaiming-uniform, B zero), the
-    # same on every process.
-    torch.manual_seed(c['seed'])
-    model = get_peft_model(model, LoraConfig(**p['peft']))
+    if p['start']:
+        # The run continued a trained adapter: train that one on, not a fresh LoRA.
+        from peft import PeftModel
+        model = PeftModel.from_pretrained(model, p['start']['adapter'], is_trainable=True)
+    else:
+        # The LoRA init draws from the seeded generator (PEFT's init: A kaiming-uniform, B zero), the
+        # same on every process.
+        torch.manual_seed(c['seed'])
+        model = get_peft_model(model, LoraConfig(**p['peft']))
     adamw = {'lr': c['lr'], 'betas': (c['beta1'], c['beta2']), 'eps': c['eps'], 'weight_decay': c['weightDecay']}
     if acc.distributed_type == DistributedType.FSDP:
         # LoRA layers in FSDP units of their own (float32 beside the frozen 16-bit weights); the
@@ -177,7 +193,8 @@ def train(args, recipe, p, rows, held):
 
     mode = parse_loss_mode(c['loss'])
     bs = BalanceSettings.from_recipe(recipe['balance'])
-    state = initial_balance_state(bs)
+    # A run that continued an α state continues it here too.
+    state = p['start']['balance'] if p['start'] and p['start']['balance'] else initial_balance_state(bs)
     cursor = (0, 0)
     steps = c['steps']
     if acc.is_main_process:
