@@ -146,6 +146,23 @@ describe('studio recipe', () => {
   const SPLIT_SEED = 1234;
   let splitEval: Set<string>;
 
+  /** train_smoke.py on a copy of the recipe in `from` with token ids taken mod 97, a 97-token
+   * stand-in model (train_smoke.py says what is stood in) and these config changes. */
+  const smokeRun = (from: string, name: string, config: Partial<RunConfig>) => {
+    const smoke = join(dir, name);
+    cpSync(from, smoke, { recursive: true });
+    for (const file of ['data/train.jsonl', 'data/eval.jsonl']) {
+      const rows = jsonl(join(from, file)).map((l) => JSON.parse(l));
+      writeFileSync(join(smoke, file), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97) }) + '\n').join(''));
+    }
+    const recipe = JSON.parse(readFileSync(join(from, 'recipe.json'), 'utf8'));
+    writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, config: { ...recipe.config, ...config } }));
+    mkdirSync(join(smoke, 'standin-model'));
+    writeFileSync(join(smoke, 'standin-model/config.json'), JSON.stringify({ vocab_size: 97 }));
+    const adapter = join(dir, `${name}-adapter`);
+    return { r: python(['tests/recipe/train_smoke.py', smoke, adapter, '--base-model', join(smoke, 'standin-model')]), adapter, smoke };
+  };
+
   // The run folder: one real training step of `studio train --steps 1 --batch 1 --grad-accum 2
   // --rule dwa --balance-window 3 …`, through the command's own run folder (runFolderFacts) and
   // training job on this file's engine; then `studio recipe` as a user runs it.
@@ -261,20 +278,8 @@ describe('studio recipe', () => {
   });
 
   it('train.py runs end to end on the exported folder with stand-ins for accelerate, transformers and peft, writing what the studio reads', () => {
-    // A copy with token ids taken mod 97 and a 97-token stand-in model (train_smoke.py says what is
-    // stood in), 2 steps with an eval and a checkpoint after each, so every branch of train() runs.
-    const smoke = join(dir, 'smoke');
-    cpSync(out, smoke, { recursive: true });
-    for (const name of ['data/train.jsonl', 'data/eval.jsonl']) {
-      const rows = jsonl(join(out, name)).map((l) => JSON.parse(l));
-      writeFileSync(join(smoke, name), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97) }) + '\n').join(''));
-    }
-    const recipe = JSON.parse(readFileSync(join(out, 'recipe.json'), 'utf8'));
-    writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, config: { ...recipe.config, steps: 2, evalEvery: 1, checkpointEvery: 1 } }));
-    mkdirSync(join(smoke, 'standin-model'));
-    writeFileSync(join(smoke, 'standin-model/config.json'), JSON.stringify({ vocab_size: 97 }));
-    const adapter = join(dir, 'smoke-adapter');
-    const r = python(['tests/recipe/train_smoke.py', smoke, adapter, '--base-model', join(smoke, 'standin-model')]);
+    // 2 steps with an eval and a checkpoint after each, so every branch of train() runs.
+    const { r, adapter } = smokeRun(out, 'smoke', { steps: 2, evalEvery: 1, checkpointEvery: 1 });
     expect(r.code, r.out + r.err).toBe(0);
     const metrics = jsonl(join(adapter, 'metrics.jsonl')).map((l) => JSON.parse(l));
     expect(metrics.map((m) => `${m.kind}@${m.step}`)).toEqual(['train@1', 'eval@1', 'train@2', 'eval@2']);
@@ -303,17 +308,7 @@ describe('studio recipe', () => {
     expect(readFileSync(join(outStart, 'README.md'), 'utf8')).toContain('Starts from: the trained adapter the run continued (`start_adapter/`');
 
     // train.py loads that adapter to train on (PEFT's from_pretrained, trainable) and starts from that α.
-    const smoke = join(dir, 'smoke-continued');
-    cpSync(outStart, smoke, { recursive: true });
-    for (const name of ['data/train.jsonl', 'data/eval.jsonl']) {
-      const rows = jsonl(join(outStart, name)).map((l) => JSON.parse(l));
-      writeFileSync(join(smoke, name), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97) }) + '\n').join(''));
-    }
-    writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, config: { ...recipe.config, steps: 1, evalEvery: 0, checkpointEvery: 0 } }));
-    mkdirSync(join(smoke, 'standin-model'));
-    writeFileSync(join(smoke, 'standin-model/config.json'), JSON.stringify({ vocab_size: 97 }));
-    const adapter = join(dir, 'smoke-continued-adapter');
-    const r = python(['tests/recipe/train_smoke.py', smoke, adapter, '--base-model', join(smoke, 'standin-model')]);
+    const { r, adapter, smoke } = smokeRun(outStart, 'smoke-continued', { steps: 1, evalEvery: 0, checkpointEvery: 0 });
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain(JSON.stringify({ from_pretrained: join(smoke, 'start_adapter'), is_trainable: true }));
     const first = JSON.parse(jsonl(join(adapter, 'metrics.jsonl'))[0]);
