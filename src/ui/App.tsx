@@ -120,8 +120,9 @@ export function App() {
             <p key={m}>{m}</p>
           ))}
           <p>
-            Work that was running goes on; if a result looks wrong or something stops responding, reload the page.{' '}
-            <button onClick={dismissStrayErrors}>Dismiss</button>
+            Work that was running goes on; if a result looks wrong or something stops responding, reload the page (your runs and
+            datasets are kept; a run training now resumes from its last checkpoint).{' '}
+            <button onClick={() => location.reload()}>Reload</button> <button onClick={dismissStrayErrors}>Dismiss</button>
           </p>
         </div>
       )}
