@@ -44,8 +44,9 @@ export interface TransformersCausalLM {
   model: Awaited<ReturnType<Transformers['AutoModelForCausalLM']['from_pretrained']>>;
   transformers: Transformers;
   /** Greedy continuation of `promptIds` (new tokens only; ends with the eos token when one is
-   * generated, per generation_config.json). */
-  greedy(promptIds: number[], maxNewTokens: number): Promise<number[]>;
+   * generated, per generation_config.json). `signal` stops it after the token under way (what it
+   * has is returned); `onTokens` gets the new tokens so far after each one. */
+  greedy(promptIds: number[], maxNewTokens: number, opts?: { signal?: AbortSignal; onTokens?: (ids: number[]) => void }): Promise<number[]>;
   dispose(): Promise<void>;
 }
 
@@ -111,19 +112,46 @@ export async function loadTransformersCausalLM(location: ModelLocation, opts: Tr
   return {
     model,
     transformers: t,
-    async greedy(promptIds, maxNewTokens) {
+    async greedy(promptIds, maxNewTokens, opts = {}) {
       const L = promptIds.length;
       const input_ids = new t.Tensor('int64', BigInt64Array.from(promptIds, (v) => BigInt(v)), [1, L]);
       const attention_mask = new t.Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]);
+      // The library checks its stopping criteria after every token: an interrupt is a cancel.
+      const interrupt = new t.InterruptableStoppingCriteria();
+      const stop = () => interrupt.interrupt();
+      if (opts.signal?.aborted) stop();
+      opts.signal?.addEventListener('abort', stop, { once: true });
+      const streamer = opts.onTokens ? tokenStreamer(t, opts.onTokens) : undefined;
       // generate() merges the folder's generation_config.json (Qwen2.5-Instruct ships a repetition
       // penalty): every logits processor is switched off here, so this is plain argmax decoding.
       // (null is the library's off value where its type declarations say number.)
-      const settings = { input_ids, attention_mask, max_new_tokens: maxNewTokens, ...PLAIN_GREEDY } as unknown as Parameters<typeof model.generate>[0];
-      const out = (await model.generate(settings)) as InstanceType<Transformers['Tensor']>;
-      return Array.from(out.data as BigInt64Array, Number).slice(L);
+      const settings = { input_ids, attention_mask, max_new_tokens: maxNewTokens, ...PLAIN_GREEDY, stopping_criteria: [interrupt], streamer } as unknown as Parameters<typeof model.generate>[0];
+      try {
+        const out = (await model.generate(settings)) as InstanceType<Transformers['Tensor']>;
+        return Array.from(out.data as BigInt64Array, Number).slice(L);
+      } finally {
+        opts.signal?.removeEventListener('abort', stop);
+      }
     },
     dispose: () => model.dispose().then(() => undefined),
   };
+}
+
+/** Collects the new token ids generate() streams (its first call carries the prompt). */
+function tokenStreamer(t: Transformers, onTokens: (ids: number[]) => void): InstanceType<Transformers['BaseStreamer']> {
+  const ids: number[] = [];
+  let promptSeen = false;
+  const streamer = new t.BaseStreamer();
+  streamer.put = (value: bigint[][]) => {
+    if (!promptSeen) {
+      promptSeen = true;
+      return;
+    }
+    ids.push(Number(value[0][0]));
+    onTokens(ids.slice());
+  };
+  streamer.end = () => undefined;
+  return streamer;
 }
 
 /** Generation settings that leave the logits alone (transformers.js's "off" value for each). */

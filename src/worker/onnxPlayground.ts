@@ -2,12 +2,15 @@
 // (`AutoModelForCausalLM.generate`, greedy) on onnxruntime-web, from the files the export left in
 // the worker's memory. Same prompt rendering and the same call parser as our engine, so the two
 // answers can be compared directly. Greedy only: a request's temperature and seed do not apply, so
-// its answer carries no seed (the page shows it as greedy, not as a sample).
+// its answer carries no seed (the page shows it as greedy, not as a sample). The text streams as it
+// is generated, and Cancel stops it after the token under way.
 import { defaultStopTokenIds } from '../model/generate.ts';
 import type { OnnxExportDtype } from '../export/onnxExport.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { playgroundPrompt, playgroundResult, type GenerateRequest, type GenerateResult } from './playground.ts';
 import type { WorkerEvent } from './protocol.ts';
+
+const STREAM_EVERY_MS = 150;
 
 export interface HeldExport {
   files: Map<string, Uint8Array>;
@@ -24,14 +27,28 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
   try {
     ctx.progress({ label: 'generating with transformers.js (greedy)', done: 0, total: 1 });
     const stops = new Set(await defaultStopTokenIds(ctx.model.files, ctx.model.spec));
+    const decode = (ids: number[]) => (ids.length ? ctx.model.tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '');
     const t0 = performance.now();
-    const out = await lm.greedy(prompt, req.maxNewTokens);
+    let firstTokenMillis: number | undefined;
+    let lastEmit = 0;
+    // Streamed as our engine streams (a few times a second), and Cancel stops it after the token under way.
+    const out = await lm.greedy(prompt, req.maxNewTokens, {
+      signal: ctx.signal,
+      onTokens: (ids) => {
+        firstTokenMillis ??= performance.now() - t0;
+        const now = performance.now();
+        if (now - lastEmit < STREAM_EVERY_MS) return;
+        lastEmit = now;
+        req.emit({ type: 'generation', streamId: req.streamId, text: decode(ids.filter((id) => !stops.has(id))) });
+      },
+    });
     const millis = performance.now() - t0;
     const end = out.findIndex((id) => stops.has(id));
     const tokens = end >= 0 ? out.slice(0, end) : out;
-    const text = tokens.length ? ctx.model.tokenizer.decode(tokens, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '';
+    const text = decode(tokens);
     req.emit({ type: 'generation', streamId: req.streamId, text });
-    return playgroundResult(text, end >= 0 ? 'eos' : 'length', tokens.length, { millis }, req.tools, req.expectation);
+    const finish = end >= 0 ? 'eos' : ctx.signal.aborted ? 'aborted' : 'length';
+    return playgroundResult(text, finish, tokens.length, { millis, firstTokenMillis }, req.tools, req.expectation);
   } finally {
     await lm.dispose();
   }

@@ -35,7 +35,7 @@ describe('transformers.js loads the export', () => {
   it.each([
     ['qwen2', 'fp32'],
     ['qwen3', 'fp16'],
-  ] as const)('%s %s: local_files_only load, greedy generate equals the engine', async (family, dtype) => {
+  ] as const)('%s %s: local_files_only load, greedy generate equals the engine, streams and stops on a cancel', async (family, dtype) => {
     const gpu = await testGpu();
     const { files, adapter } = await trainedTiny(gpu, family);
     const exported = await exportOnnxModel(gpu, files, { dtype, adapter });
@@ -48,6 +48,18 @@ describe('transformers.js loads the export', () => {
       await writeFile(configPath, JSON.stringify({ ...config, repetition_penalty: 5, no_repeat_ngram_size: 1, min_new_tokens: NEW_TOKENS, suppress_tokens: [0, 1, 2] }));
       const lm = await loadTransformersCausalLM({ kind: 'directory', dir: folder.dir }, { dtype });
       const got = await lm.greedy(PROMPT, NEW_TOKENS);
+      // The playground's use: tokens streamed as they come, and a cancel that stops after the token under way.
+      const streamed: number[][] = [];
+      const controller = new AbortController();
+      const cut = await lm.greedy(PROMPT, NEW_TOKENS, {
+        signal: controller.signal,
+        onTokens: (ids) => {
+          streamed.push(ids);
+          if (ids.length === 2) controller.abort();
+        },
+      });
+      expect(cut).toEqual(got.slice(0, 2));
+      expect(streamed).toEqual([got.slice(0, 1), got.slice(0, 2)]);
       await lm.dispose();
       const engine = await openEngineRunner(gpu, files, adapter, PROMPT.length + NEW_TOKENS);
       const want = await engine.greedy(PROMPT, NEW_TOKENS, exported.spec.eosTokenIds);
