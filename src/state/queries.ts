@@ -41,10 +41,19 @@ export async function runsTable(): Promise<RunsTable> {
     const last = await db.metrics.bulkGet(newest);
     // Checkpoint keys are [runId, step] in key order too: each run's last key is its newest.
     const checkpointKeys = (await db.checkpoints.toCollection().primaryKeys()) as Array<[string, number]>;
+    const checkpointSteps = new Map(checkpointKeys.map(([runId, step]) => [runId, step]));
+    // A snapshot imported without its trainer checkpoint keeps the adapter only: nothing resumes
+    // from it (a resume starts again at step 0), so it is no step to offer.
+    for (const r of rows) {
+      const step = checkpointSteps.get(r.id);
+      if (step === undefined || !('importedFrom' in r)) continue;
+      const row = await db.checkpoints.get([r.id, step]);
+      if ((row?.meta as { adapterOnly?: boolean } | undefined)?.adapterOnly) checkpointSteps.delete(r.id);
+    }
     return {
       runs: rows,
       lastMetrics: new Map(last.filter((r): r is MetricRow => !!r).map((r) => [r.runId, r.values])),
-      checkpointSteps: new Map(checkpointKeys.map(([runId, step]) => [runId, step])),
+      checkpointSteps,
     };
   });
 }

@@ -55,9 +55,15 @@ export class RunSeries {
 
   private push(step: number, values: Record<string, number | undefined>): void {
     this.steps.push(step);
+    // A step whose batch had no reasoning (or no call) tokens has no loss for that segment: the
+    // trainer logs 0 for it and puts all weight on the other (α 0 or 1), which are not values of
+    // the run's balance. They are gaps, not points.
+    const noCot = values.cotTokens === 0;
+    const noCall = values.callTokens === 0;
+    const missing: Partial<Record<MetricKey, boolean>> = { lossCot: noCot, lossCall: noCall, alpha: noCot || noCall };
     for (const k of METRIC_KEYS) {
       const v = values[k];
-      this.values[k].push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+      this.values[k].push(typeof v === 'number' && Number.isFinite(v) && !missing[k] ? v : null);
     }
   }
 

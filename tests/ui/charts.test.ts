@@ -45,6 +45,10 @@ describe('formatTicks', () => {
     expect(formatTicks([0.7, 0.7002, 0.7004])).toEqual(['0.7000', '0.7002', '0.7004']);
     expect(formatTicks([11.8, 11.85, 11.9])).toEqual(['11.80', '11.85', '11.90']);
     expect(formatTicks([0, 20, 40])).toEqual(['0', '20', '40']);
+    // A log axis: uPlot leaves some ticks unlabelled (null), and the spacing is uneven.
+    expect(formatTicks([0.1, null, 0.3, null, 1, 2, null, 10], true)).toEqual(['0.1', '', '0.3', '', '1', '2', '', '10']);
+    expect(formatTicks([0.0123456, 0.02], true)).toEqual(['0.0123', '0.02']);
+    expect(formatTicks([0.7, null, 0.7004])).toEqual(['0.7000', '', '0.7004']);
   });
 
   it('uses exponent form for learning-rate sized values', () => {

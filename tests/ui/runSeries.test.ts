@@ -59,4 +59,16 @@ describe('RunSeries', () => {
     expect(s.values.loss).toEqual([null]);
     expect(s.values.alpha).toEqual([null]);
   });
+
+  it('leaves a segment’s loss, and α, out of a step whose batch had none of that segment', () => {
+    const s = new RunSeries('r');
+    s.setRows([{ step: 1, values: { loss: 2, lossCot: 0, lossCall: 2, alpha: 0, cotTokens: 0, callTokens: 8 } }]);
+    s.addStep({ ...step(2), lossCall: 0, alpha: 1, callTokens: 0 });
+    s.addStep(step(3));
+    expect(s.values.lossCot).toEqual([null, 9, 8]);
+    expect(s.values.lossCall).toEqual([2, null, 6]);
+    expect(s.values.alpha.slice(0, 2)).toEqual([null, null]);
+    expect(s.values.alpha[2]).toBeCloseTo(0.67);
+    expect(s.values.loss).toEqual([2, 8, 7]);
+  });
 });

@@ -55,7 +55,7 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
       },
       axes: [
         { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: 'step', incrs: STEP_INCREMENTS, values: (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
-        { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: yLabel, size: 70, values: (_u: uPlot, splits: number[]) => formatTicks(splits) },
+        { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: yLabel, size: 70, values: (_u: uPlot, splits: Array<number | null>) => formatTicks(splits, logY) },
       ],
       // Off the chart, the legend shows each line's latest value (not "--").
       series: [

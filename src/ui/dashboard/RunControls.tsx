@@ -19,7 +19,9 @@ export function RunControls({ run }: { run: StoredRun }) {
   const where =
     status === 'done'
       ? run.readOnly
-        ? `Opened read-only from a snapshot: it trained all ${steps} steps${run.lastStep && run.lastStep < steps ? '' : ', so there is nothing left to resume'}. Evaluate it, export it or compare it with your runs.`
+        ? run.lastStep !== undefined && run.lastStep < steps
+          ? `Opened read-only from a snapshot: it trained ${run.lastStep} of ${steps} steps. Evaluate it, export it or compare it with your runs.`
+          : `Opened read-only from a snapshot: it trained all ${steps} steps, so there is nothing left to resume. Evaluate it, export it or compare it with your runs.`
         : run.lastStep !== undefined && run.lastStep < steps
           ? `Stopped at step ${run.lastStep} of ${steps}${run.message ? ` (${run.message})` : ''}; the adapter of that step is kept.`
           : `Finished: ${run.lastStep ?? steps} of ${steps} steps.`
@@ -37,7 +39,7 @@ export function RunControls({ run }: { run: StoredRun }) {
       <span>{where}</span>
       {resumable && (
         <button className="primary" data-testid="dashboard-resume" disabled={active !== null} onClick={() => void resumeRun(run.id)}>
-          {from > 0 ? `Resume from step ${from} (last checkpoint)` : 'Start from step 0'}
+          {from > 0 ? `Resume from step ${from} (last checkpoint)` : run.lastStep ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0'}
         </button>
       )}
     </div>

@@ -73,7 +73,9 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
               void resumeRun(selected.id);
             }}
           >
-            Resume “{selected.name ?? selected.id}” from step {checkpointSteps.get(selected.id) ?? 0} (its last checkpoint)
+            {checkpointSteps.has(selected.id)
+              ? `Resume “${selected.name ?? selected.id}” from step ${checkpointSteps.get(selected.id)} (its last checkpoint)`
+              : `Start “${selected.name ?? selected.id}” again from step 0${selected.lastStep ? ` (its ${selected.lastStep} stored steps are replaced)` : ''}`}
           </button>
         )}
         {blocked && (

@@ -1,0 +1,23 @@
+// The runs table the page reads: a run's resume step is its newest checkpoint with trainer state, so
+// a snapshot imported with its adapter only offers no "resume from step N" (a resume there starts
+// again at step 0 and replaces the stored curve).
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { studioDb } from '../../src/state/db.ts';
+import { runsTable } from '../../src/state/queries.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+
+describe('the runs table', () => {
+  it('offers the newest trainer checkpoint to resume from, not an imported adapter-only one', async () => {
+    const db = studioDb();
+    const run = (id: string, extra: Record<string, unknown> = {}) => ({ id, datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 20, ...extra });
+    await db.runs.bulkPut([run('trained'), run('imported-full', { importedFrom: { runId: 'x', exportedAt: 1, mode: 'resume' } }), run('imported-adapter', { importedFrom: { runId: 'y', exportedAt: 1, mode: 'read-only' }, readOnly: true })] as never);
+    await db.checkpoints.bulkPut([
+      { runId: 'trained', step: 20, createdAt: 1, blobs: {} },
+      { runId: 'imported-full', step: 20, createdAt: 1, blobs: {}, meta: { importedFrom: 'x', adapterOnly: false } },
+      { runId: 'imported-adapter', step: 20, createdAt: 1, blobs: {}, meta: { importedFrom: 'y', adapterOnly: true } },
+    ]);
+    const { checkpointSteps } = await runsTable();
+    expect([...checkpointSteps].sort()).toEqual([['imported-full', 20], ['trained', 20]]);
+  });
+});
