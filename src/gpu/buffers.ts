@@ -40,6 +40,32 @@ export function writeBuffer(ctx: GpuContext, buffer: GPUBuffer, data: ArrayBuffe
   }
 }
 
+/** The reads waiting on a context, each told once if its device is lost. One reaction on `ctx.lost`
+ * per context: a reaction per read would stay attached to that never-settling promise for the
+ * device's whole life, a little heap per decoded token. */
+const lostWaiters = new WeakMap<GpuContext, Set<(err: Error) => void>>();
+
+/** Reads now waiting on the context's device (for tests: it returns to 0 when they end). */
+export function readsWaitingOnDevice(ctx: GpuContext): number {
+  return lostWaiters.get(ctx)?.size ?? 0;
+}
+
+function untilLost(ctx: GpuContext): { promise: Promise<never>; done(): void } {
+  let waiters = lostWaiters.get(ctx);
+  if (!waiters) {
+    const set = new Set<(err: Error) => void>();
+    lostWaiters.set(ctx, set);
+    void ctx.lost.then((err) => set.forEach((fail) => fail(err)));
+    waiters = set;
+  }
+  let fail!: (err: Error) => void;
+  const promise = new Promise<never>((_, reject) => (fail = reject));
+  if (ctx.lostError) fail(ctx.lostError);
+  else waiters.add(fail);
+  const set = waiters;
+  return { promise, done: () => set.delete(fail) };
+}
+
 /** A mappable buffer for a copy the caller records into its own submit, and the read of it: the
  * readback of one submit's result that later submits need not wait for. Call `read` after that
  * submit; it frees the buffer. */
@@ -49,11 +75,14 @@ export function createReadback(ctx: GpuContext, bytes: number, label: string): {
     buffer,
     async read() {
       try {
+        const lost = untilLost(ctx);
         try {
-          await Promise.race([buffer.mapAsync(MAP_READ), ctx.lost.then((e) => Promise.reject(e))]);
+          await Promise.race([buffer.mapAsync(MAP_READ), lost.promise]);
         } catch (err) {
           // Chrome fails the map before it reports the device lost: wait a moment for the real cause.
           throw (await Promise.race([ctx.lost, new Promise<null>((r) => setTimeout(() => r(null), 250))])) ?? err;
+        } finally {
+          lost.done();
         }
         ctx.throwIfRefused();
         return buffer.getMappedRange().slice(0, bytes);

@@ -242,6 +242,22 @@ export class Recorder {
     return [...totals].map(([label, t]) => ({ label, ...t })).sort((a, b) => b.millis - a.millis);
   }
 
+  /** Forgets the cached bind groups no captured program uses, once the buffers they bind are gone
+   * (a job's weights, activations and caches end with it): kept, they would wait, each with its
+   * uniform, for the cache's limit. Their uniforms go once the work recorded so far has run. */
+  forgetBindGroups(): number {
+    const n = this.bindGroups.dropUnpinned();
+    this.submit();
+    // Nothing was left to submit: what is retired can go once the work already submitted has run.
+    this.releaseRetired();
+    return n;
+  }
+
+  /** Bind groups cached now (for tests). */
+  get cachedBindGroups(): number {
+    return this.bindGroups.size;
+  }
+
   /** Destroys `buffer` once the work recorded so far has been submitted and has run. */
   retire(buffer: GPUBuffer): void {
     this.retiredCount++;
@@ -326,6 +342,11 @@ export class Recorder {
     this.encoder = null;
     this.pass = null;
     this.sinceSubmit = 0;
+    this.releaseRetired();
+  }
+
+  /** Destroys the retired buffers once everything submitted so far has run. */
+  private releaseRetired(): void {
     const done = this.retired.splice(0);
     if (done.length) {
       this.ctx.device.queue.onSubmittedWorkDone().then(
@@ -421,13 +442,32 @@ class BindGroupCache {
   private evictOldest(): void {
     for (const g of this.lru) {
       if (g.pins > 0) continue;
-      this.lru.delete(g);
-      const rest = this.byKey.get(g.key)!.filter((o) => o !== g);
-      if (rest.length) this.byKey.set(g.key, rest);
-      else this.byKey.delete(g.key);
-      if (g.uniform) this.rec.retireUniform(g.uniform);
+      this.evict(g);
       return;
     }
+  }
+
+  private evict(g: CachedGroup): void {
+    this.lru.delete(g);
+    const rest = this.byKey.get(g.key)!.filter((o) => o !== g);
+    if (rest.length) this.byKey.set(g.key, rest);
+    else this.byKey.delete(g.key);
+    if (g.uniform) this.rec.retireUniform(g.uniform);
+  }
+
+  /** Drops every group no captured program uses (their uniforms retired); the number dropped. */
+  dropUnpinned(): number {
+    let n = 0;
+    for (const g of [...this.lru]) {
+      if (g.pins > 0) continue;
+      this.evict(g);
+      n++;
+    }
+    return n;
+  }
+
+  get size(): number {
+    return this.lru.size;
   }
 
   pin(groups: readonly CachedGroup[]): void {

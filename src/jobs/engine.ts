@@ -55,12 +55,15 @@ export class JobEngine {
     const model = this.requireModel();
     const running: Running = { label, trainingRunId, abort: new AbortController(), since: Date.now() };
     this.running = running;
+    let gpu: Gpu | null = null;
     try {
-      const gpu = await this.device();
+      gpu = await this.device();
       gpu.ctx.clearRefusal();
       return await job({ gpu, model, progress, signal: running.abort.signal }, input);
     } finally {
       this.running = null;
+      // The job's buffers went with it: so do the bind groups that bound them.
+      if (gpu && !gpu.ctx.lostError) gpu.recorder.forgetBindGroups();
     }
   }
 

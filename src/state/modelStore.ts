@@ -2,6 +2,7 @@
 // dropped files), loading progress with bytes and speed, the loaded model's facts, the memory plan
 // for the current training shape, and the models cached in OPFS.
 // Never reads model weights in the page: the worker downloads, verifies and keeps them.
+import { useOnnxExport } from './onnxExportStore.ts';
 import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
 import type { MemoryPlan, ModelInfo, ModelSource, ProgressInfo, TrainShape } from '../worker/protocol.ts';
@@ -70,6 +71,8 @@ export const useModel = create<ModelState>((set, get) => ({
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
       set({ info });
+      // The worker let the previous model's ONNX export go.
+      useOnnxExport.setState({ exportedRunIds: [] });
       // A downloaded model lives in OPFS: worth keeping.
       if (source.kind === 'hub') askToKeepStorage();
       if (source.kind === 'hub') void get().refreshCachedModels();

@@ -12,7 +12,7 @@ interface OnnxExportState {
   busy: { runId: string; label: string; done: number; total: number } | null;
   /** An export is running: it holds the GPU (other jobs are refused) and cannot be cancelled. */
   exporting: boolean;
-  /** The runs exported this session, whose files the worker keeps in memory for the Playground. */
+  /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
   exportedRunIds: string[];
   /** The last export's notice (its ✕ sets this to null). */
   report: { runId: string; report: ExportCheckReport | null; fileName: string; bytes: number } | null;
@@ -36,7 +36,8 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       const { zip, report } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through.
-      set({ exportedRunIds: [...get().exportedRunIds.filter((id) => id !== runId), runId] });
+      // …and only this one (an earlier export is let go: a real model's is gigabytes).
+      set({ exportedRunIds: [runId] });
       downloadBytes(zip, fileName);
       set({ report: { runId, report, fileName, bytes: zip.byteLength } });
     } catch (err) {

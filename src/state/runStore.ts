@@ -3,6 +3,7 @@
 // with its progress and ETA. Creating, training, pausing, stopping and deleting are requests to the
 // worker, which writes the run; this store reads the runs table back (one query, queries.ts).
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
+import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
 import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
@@ -291,6 +292,8 @@ export const useRuns = create<RunState>((set, get) => {
         return set({ error: `Deleting run ${runId} failed: ${(err as Error).message}. Nothing was removed.` });
       }
       if (get().selectedRunId === runId) get().selectRun(null);
+      // The worker let its ONNX export go with it.
+      useOnnxExport.setState((o) => ({ exportedRunIds: o.exportedRunIds.filter((id) => id !== runId) }));
       await get().refreshRuns();
     },
 

@@ -49,6 +49,8 @@ const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 3
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
   readonly jobs = new JobEngine(() => this.device());
+  /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
+   * export of a real model is gigabytes. */
   private readonly onnxExports = new Map<string, HeldExport>();
 
   constructor(
@@ -134,6 +136,8 @@ export class StudioEngine {
       const files = await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond }));
       const model = await openLoadedModel(files, modelRef(source));
       this.jobs.useModel(model);
+      // An export was of the previous model's run.
+      this.onnxExports.clear();
       return modelInfo(model.ref, model.spec);
     },
 
@@ -200,6 +204,7 @@ export class StudioEngine {
       if (by) throw new Error(`“${row.name ?? runId}” is being written by ${by}; delete it once that ends, or cancel it first`);
       if ((await runsTrainingNow()).has(runId)) throw new Error(`“${row.name ?? runId}” is training in another tab of the studio; stop it there before deleting it`);
       await deleteRun(db, runId);
+      this.onnxExports.delete(runId);
     },
 
     evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
@@ -334,7 +339,8 @@ export class StudioEngine {
       const db = this.requireDb();
       const { adapter } = await this.adapterOf(runId);
       const out = await this.jobs.run('an ONNX export', runOnnxExport, { db, runId, adapter, dtype }, progress);
-      // Kept for the playground's ONNX backend (the latest export of each run, this session).
+      // Kept for the playground's ONNX backend: this export only.
+      this.onnxExports.clear();
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly.
       const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());

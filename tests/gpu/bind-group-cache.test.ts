@@ -60,6 +60,52 @@ describe('bind-group cache', () => {
     }
   });
 
+  it('forgets the groups no program uses when a job ends, destroying their uniforms, and keeps a live program’s', async () => {
+    const { gpu, restore } = await counting();
+    const x = uploadBuffer(gpu.ctx, a, 'x');
+    const y = createStorageBuffer(gpu.ctx, n * 4, 'y');
+    const device = gpu.ctx.device;
+    const live = new Set<GPUBuffer>();
+    const create = device.createBuffer.bind(device);
+    device.createBuffer = (d: GPUBufferDescriptor) => {
+      const b = create(d);
+      if (d.label?.startsWith('uniforms:')) {
+        live.add(b);
+        const destroy = b.destroy.bind(b);
+        b.destroy = () => (live.delete(b), destroy());
+      }
+      return b;
+    };
+    try {
+      const step = () => axpy(gpu, x, y, n, 0.5);
+      await gpu.recorder.capture(step);
+      gpu.recorder.submit();
+      const program = (await gpu.recorder.capture(step))!;
+      for (const k of [2, 3, 4]) {
+        await axpy(gpu, x, y, n, k);
+        await axpy(gpu, y, x, n, k);
+      }
+      const before = gpu.recorder.cachedBindGroups;
+      expect(before).toBeGreaterThan(2);
+      expect(gpu.recorder.forgetBindGroups()).toBe(before - 1);
+      expect(gpu.recorder.cachedBindGroups).toBe(1); // the program's
+      await device.queue.onSubmittedWorkDone();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(live.size).toBe(1);
+      expect(gpu.recorder.replay(program)).toBe(true);
+      program.release();
+      gpu.recorder.forgetBindGroups();
+      await device.queue.onSubmittedWorkDone();
+      await new Promise((r) => setTimeout(r, 0));
+      expect([gpu.recorder.cachedBindGroups, live.size]).toEqual([0, 0]);
+    } finally {
+      device.createBuffer = create;
+      restore();
+      x.destroy();
+      y.destroy();
+    }
+  });
+
   it('never rewrites a group a captured program uses, and a capture that rewrote one is not kept', async () => {
     const { gpu, made, restore } = await counting();
     const x = uploadBuffer(gpu.ctx, a, 'x');

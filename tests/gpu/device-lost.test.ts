@@ -3,10 +3,25 @@
 import { describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { createStorageBuffer, GpuDeviceLostError, readBuffer } from '../../src/gpu/index.ts';
+import { readsWaitingOnDevice } from '../../src/gpu/buffers.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 
 describe('device loss', () => {
+  it('a read in flight when the device is lost fails with the loss; reads leave nothing waiting on the device', async () => {
+    const engine = new StudioEngine(await nodeGpu(), () => undefined);
+    const { ctx } = await engine.device();
+    const buf = createStorageBuffer(ctx, 64, 'read-often');
+    // Every decoded token is a read: each one must let go of the device-lost wait it set up.
+    for (let i = 0; i < 50; i++) await readBuffer(ctx, buf);
+    expect(readsWaitingOnDevice(ctx)).toBe(0);
+    const inFlight = readBuffer(ctx, buf);
+    expect(readsWaitingOnDevice(ctx)).toBe(1);
+    ctx.device.destroy();
+    await expect(inFlight).rejects.toBeInstanceOf(GpuDeviceLostError);
+    expect(readsWaitingOnDevice(ctx)).toBe(0);
+  });
+
   it('turns into GpuDeviceLostError, an event, and a fresh device on the next request', async () => {
     const events: WorkerEvent[] = [];
     const engine = new StudioEngine(await nodeGpu(), (e) => events.push(e));

@@ -65,6 +65,8 @@ describe('worker engine: generation jobs', () => {
     expect(row.kind).toBe('eval');
     expect(row.predictions).toHaveLength(2);
     expect(row.predictions.every((p) => p.generatedTokens > 0 && p.generatedTokens <= 4)).toBe(true);
+    // The job's buffers are gone, and with them every bind group that bound them.
+    expect((await engine.device()).recorder.cachedBindGroups).toBe(0);
 
     // Cancelled after its first answer: says so, and is named by what it scored.
     // While it runs, its dataset cannot be deleted under it.

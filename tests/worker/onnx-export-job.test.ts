@@ -42,5 +42,12 @@ describe('worker: Export ONNX', () => {
     // transformers.js reads in-memory files through its browser cache hook.
     const ask = { streamId: 's', tools: [], messages: [{ role: 'user' as const, content: 'hi' }], maxNewTokens: 4, temperature: 0 };
     await expect(engine.handlers.generate({ ...ask, backend: 'onnx' }, () => undefined)).rejects.toThrow(/export this run to ONNX first/);
+    // The worker holds that export for the playground (one at most: a real model's is gigabytes)
+    // until its run or the model goes.
+    const onnxAsk = { ...ask, runId: 'run-onnx', backend: 'onnx' as const };
+    const held = await engine.handlers.generate(onnxAsk, () => undefined).then(() => 'answered', (e: Error) => e.message);
+    expect(held).not.toMatch(/export this run to ONNX first/);
+    await engine.handlers.deleteRun({ runId: 'run-onnx' }, () => undefined);
+    await expect(engine.handlers.generate(onnxAsk, () => undefined)).rejects.toThrow(/export this run to ONNX first/);
   });
 });
