@@ -3,7 +3,7 @@
 // prediction and the summary) in the run's store. Decoding is greedy unless a temperature is given.
 // An aborted evaluation is kept as what it has (the report says `aborted`).
 import type { Example } from '../data/example.ts';
-import { evaluateExamples, type EvalReport } from '../eval/index.ts';
+import { evaluateExamples, summarizePredictions, type EvalReport } from '../eval/index.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
@@ -29,6 +29,12 @@ export interface EvalJob {
 
 export async function evaluateJob(ctx: JobContext, job: EvalJob): Promise<EvalReport> {
   if (job.examples.length === 0) throw new Error('there are no examples to evaluate');
+  // Cancelled before the model was loaded: nothing to load it for.
+  if (ctx.signal.aborted) {
+    const report: EvalReport = { ...summarizePredictions([]), predictions: [], aborted: true };
+    await job.store.saveEvaluation(report);
+    return report;
+  }
   const seed = job.decoding.seed ?? DEFAULT_RUN_CONFIG.seed;
   const { model, access } = await loadForGeneration(ctx, { adapter: job.adapter, lora: null, seed, maxTokens: promptTokens(ctx.model.tokenizer, job.examples) });
   try {

@@ -210,15 +210,16 @@ export class StudioEngine {
     evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
-      await requireDataset(db, datasetId);
-      const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
-      if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
-      const from = runId ? await this.adapterOf(runId) : null;
-      const adapter = from?.adapter ?? null;
-      const input = { examples, adapter, decoding: { maxNewTokens, batchSize } };
+      // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
       return this.onDataset(datasetId, () => this.jobs.run(
         'an evaluation',
-        async (ctx, job: typeof input) => {
+        async (ctx) => {
+          await requireDataset(db, datasetId);
+          const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
+          if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
+          const from = runId ? await this.adapterOf(runId) : null;
+          const adapter = from?.adapter ?? null;
+          const job = { examples, adapter, decoding: { maxNewTokens, batchSize } };
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
             kind: 'eval',
@@ -230,7 +231,7 @@ export class StudioEngine {
           if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, summary.total) });
           return { evalRunId: store.runId, summary, aborted, requested: examples.length };
         },
-        input,
+        null,
         progress,
       ));
     },
@@ -239,26 +240,27 @@ export class StudioEngine {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       validateHdrSettings(settings);
-      await requireDataset(db, datasetId);
-      const data = await storedExamples(db, datasetId);
-      const mineSet = data.train.slice(0, mineLimit);
-      if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
-      const from = runId ? await this.adapterOf(runId) : null;
-      const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
-      const config = { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora };
-      validateRunConfig(config);
-      // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
-      const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
-      const input = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
+      // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
       return this.onDataset(datasetId, () => this.jobs.run(
         'an HDR run',
-        async (ctx, job: typeof input) => {
+        async (ctx) => {
+          await requireDataset(db, datasetId);
+          const data = await storedExamples(db, datasetId);
+          const mineSet = data.train.slice(0, mineLimit);
+          if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
+          const from = runId ? await this.adapterOf(runId) : null;
+          const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
+          const config = { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora };
+          validateRunConfig(config);
+          // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
+          const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
+          const job = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
           const r = await hdrJob(ctx, { ...job, store });
           return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
         },
-        input,
+        null,
         progress,
       ));
     },
@@ -319,8 +321,13 @@ export class StudioEngine {
 
     generate: async (req, progress) => {
       if (req.backend !== 'onnx') {
-        const adapter = req.runId ? (await this.adapterOf(req.runId)).adapter : null;
-        return this.jobs.run('a playground answer', runGenerate, { ...req, adapter, emit: this.emit }, progress);
+        // The adapter is read inside the job, so a Cancel pressed meanwhile lands on it.
+        return this.jobs.run(
+          'a playground answer',
+          async (ctx) => runGenerate(ctx, { ...req, adapter: req.runId ? (await this.adapterOf(req.runId)).adapter : null, emit: this.emit }),
+          null,
+          progress,
+        );
       }
       const held = req.runId ? this.onnxExports.get(req.runId) : undefined;
       if (!held) throw new Error('export this run to ONNX first (Runs panel, "ONNX"); the playground runs the export it just made');

@@ -82,6 +82,14 @@ describe('worker engine: generation jobs', () => {
     expect(cancelled.summary.total).toBeLessThan(4);
     expect((await db.runs.get(cancelled.evalRunId))?.name).toBe(`eval of the base model on ${cancelled.summary.total} examples`);
 
+    // A Cancel pressed at once, while the request still reads its examples and adapter, stops it.
+    const early = engine.handlers.evaluate({ datasetId: dataset.id, runId: 'run-1', limit: 4, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    await engine.handlers.cancelJob({}, () => undefined);
+    expect(await early).toMatchObject({ aborted: true, requested: 4, summary: { total: 0 } });
+    const earlyAnswer = engine.handlers.generate({ streamId: 's0', runId: 'run-1', tools: [], messages: [{ role: 'user', content: 'hi' }], maxNewTokens: 8, temperature: 0 }, () => undefined);
+    await engine.handlers.cancelJob({}, () => undefined);
+    expect((await earlyAnswer).finishReason).toBe('aborted');
+
     // Two jobs at once: the second is refused with a message naming the first, and leaves no row.
     const rowsBefore = await db.runs.count();
     const answering = engine.handlers.generate(

@@ -15,7 +15,7 @@ describe('deleting a run a job is writing', () => {
     const db = new StudioDb(`job-rows-${Date.now()}`, { indexedDB, IDBKeyRange });
     const engine = new StudioEngine(undefined, () => undefined, db);
     // The engine's job slot without a GPU: these jobs only write rows.
-    const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {} } }) as unknown as Gpu);
+    const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
     jobs.useModel({} as LoadedModel);
     Object.assign(engine, { jobs });
     const row = (id: string, updatedAt: number) => ({ id, datasetId: 'd', kind: 'train' as const, status: 'running' as const, createdAt: updatedAt, updatedAt, config: STUDIO_DEFAULT_CONFIG, name: id });
