@@ -123,6 +123,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       baseline = await trainer.evalLoss(held);
     }
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
+    // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
+    if (baseline) events.onEval?.(baseline);
     await status('running', trainer.step, tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined);
     const decode = (ids: number[]) => ctx.model.tokenizer.decode(ids, { skip_special_tokens: false });
     while (trainer.step < config.steps) {

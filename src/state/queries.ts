@@ -58,8 +58,15 @@ export async function runsTable(): Promise<RunsTable> {
   });
 }
 
-export function runMetrics(runId: string): Promise<MetricRow[]> {
-  return studioDb().metrics.where('runId').equals(runId).toArray();
+/** A run's metric rows, with the held-out loss measured before its first step (kept on the run's
+ * setup) as a step-0 row: where the eval curve starts. */
+export async function runMetrics(runId: string): Promise<MetricRow[]> {
+  const db = studioDb();
+  const [rows, run] = await Promise.all([db.metrics.where('runId').equals(runId).toArray(), db.runs.get(runId)]);
+  const baseline = (run as { setup?: { baseline?: Record<string, number> } } | undefined)?.setup?.baseline;
+  if (!baseline || rows.some((r) => r.step === 0)) return rows;
+  const { evalLoss, evalLossCot, evalLossCall, evalLossTokens } = baseline;
+  return [{ runId, step: 0, values: { evalLoss, evalLossCot, evalLossCall, evalLossTokens } }, ...rows];
 }
 
 export function hardCases(datasetId: string): Promise<HardCaseRow[]> {

@@ -81,7 +81,13 @@ export class RunSeries {
   }
 
   addEval(m: EvalMetrics, notify = true): void {
-    const i = this.steps.lastIndexOf(m.step);
+    let i = this.steps.lastIndexOf(m.step);
+    if (i < 0 && (this.steps.length === 0 || m.step < this.steps[0])) {
+      // The held-out loss before the first step (step 0): a row of its own, first.
+      this.steps.unshift(m.step);
+      for (const k of METRIC_KEYS) this.values[k].unshift(null);
+      i = 0;
+    }
     if (i < 0) return; // the eval's step row is not here (should not happen: metrics precede evals)
     this.values.evalLoss[i] = m.evalLoss;
     this.values.evalLossCot[i] = m.evalLossCot;
@@ -135,12 +141,36 @@ export class RunSeries {
 
 const cache = new Map<string, RunSeries>();
 
+type LiveEvent = { metric?: StepMetrics; evalMetric?: EvalMetrics };
+/** The newest live events of runs no chart has asked for yet. The worker writes rows about once a
+ * second, so a chart opened mid-run reads rows that end a little before events it did not see. */
+const unclaimed = new Map<string, LiveEvent[]>();
+const UNCLAIMED_EVENTS = 64;
+const UNCLAIMED_RUNS = 8;
+
+function remember(runId: string, e: LiveEvent): void {
+  let list = unclaimed.get(runId);
+  // A step at or before the last one kept: the run resumed from a checkpoint; the events before are
+  // of an attempt its rows no longer hold.
+  const last = list?.findLast((q) => q.metric)?.metric?.step;
+  if (!list || (e.metric && last !== undefined && e.metric.step <= last)) {
+    list = [];
+    unclaimed.delete(runId);
+    unclaimed.set(runId, list);
+    if (unclaimed.size > UNCLAIMED_RUNS) unclaimed.delete(unclaimed.keys().next().value!);
+  }
+  list.push(e);
+  if (list.length > UNCLAIMED_EVENTS) list.shift();
+}
+
 /** The shared series of a run; its Dexie rows are loaded on first request. */
 export function runSeries(runId: string): RunSeries {
   let s = cache.get(runId);
   if (!s) {
     s = new RunSeries(runId);
     cache.set(runId, s);
+    for (const e of unclaimed.get(runId) ?? []) s.enqueue(e);
+    unclaimed.delete(runId);
     const series = s;
     void runMetrics(runId)
       .then((rows) => series.setRows(rows))
@@ -152,20 +182,23 @@ export function runSeries(runId: string): RunSeries {
 /** Forget a run's series (after it is deleted or replaced by an import). */
 export function dropRunSeries(runId: string): void {
   cache.delete(runId);
+  unclaimed.delete(runId);
 }
 
 /** Live events from the worker: applied at once to a loaded series, queued while it loads, and
- * ignored for runs no chart has asked for (their Dexie rows are read when one does). */
+ * kept (the newest few) for runs no chart has asked for yet, whose rows may not hold them. */
 export function routeMetricEvent(runId: string, metric: StepMetrics): void {
   const s = cache.get(runId);
   if (s?.loaded) s.addStep(metric);
-  else s?.enqueue({ metric });
+  else if (s) s.enqueue({ metric });
+  else remember(runId, { metric });
 }
 
 export function routeEvalEvent(runId: string, metric: EvalMetrics): void {
   const s = cache.get(runId);
   if (s?.loaded) s.addEval(metric);
-  else s?.enqueue({ evalMetric: metric });
+  else if (s) s.enqueue({ evalMetric: metric });
+  else remember(runId, { evalMetric: metric });
 }
 
 /** A run's metrics as CSV (one row per step, a column per metric, empty where a step has none),

@@ -58,3 +58,11 @@ describe('formatTicks', () => {
     expect(out[2]).toMatch(/e-3$/);
   });
 });
+
+describe('a chart in words', () => {
+  it('says each line’s first and latest value and their steps', async () => {
+    const { chartSummary } = await import('../../src/ui/dashboard/MetricChart.tsx');
+    const text = chartSummary('Loss', ['total', 'eval', 'α'], [0, 1, 2], [[null, 2.5, 1.25], [0.45, null, null], [null, null, null]]);
+    expect(text).toBe('Loss: total from 2.500 at step 1 to 1.250 at step 2; eval 0.4500 at step 0; α: no values yet');
+  });
+});

@@ -60,6 +60,20 @@ describe('RunSeries', () => {
     expect(s.values.alpha).toEqual([null]);
   });
 
+  it('puts the held-out loss before the first step on a step-0 row of its own', () => {
+    const s = new RunSeries('r');
+    s.setRows([]);
+    s.addEval({ step: 0, evalLoss: 0.29, evalLossCot: 0.1, evalLossCall: 0.85, evalLossTokens: 0.45 });
+    s.addStep(step(1));
+    s.addEval({ step: 1, evalLoss: 0.2, evalLossCot: 0.1, evalLossCall: 0.8, evalLossTokens: 0.44 });
+    expect(s.steps).toEqual([0, 1]);
+    expect(s.values.evalLossTokens).toEqual([0.45, 0.44]);
+    expect(s.values.loss).toEqual([null, 9]);
+    // An eval of a step the series does not have (and not before its first) is still dropped.
+    s.addEval({ step: 7, evalLoss: 1, evalLossCot: 1, evalLossCall: 1, evalLossTokens: 1 });
+    expect(s.steps).toEqual([0, 1]);
+  });
+
   it('leaves a segment’s loss, and α, out of a step whose batch had none of that segment', () => {
     const s = new RunSeries('r');
     s.setRows([{ step: 1, values: { loss: 2, lossCot: 0, lossCall: 2, alpha: 0, cotTokens: 0, callTokens: 8 } }]);

@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { studioDb } from '../../src/state/db.ts';
-import { runsTable } from '../../src/state/queries.ts';
+import { runMetrics, runsTable } from '../../src/state/queries.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 describe('the runs table', () => {
@@ -19,5 +19,16 @@ describe('the runs table', () => {
     ]);
     const { checkpointSteps } = await runsTable();
     expect([...checkpointSteps].sort()).toEqual([['imported-full', 20], ['trained', 20]]);
+  });
+
+  it('gives a run’s metrics with the held-out loss before its first step as a step-0 row', async () => {
+    const db = studioDb();
+    const baseline = { step: 0, evalLoss: 0.29, evalLossCot: 0.1, evalLossCall: 0.85, evalLossTokens: 0.45 };
+    await db.runs.put({ id: 'with-baseline', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, setup: { baseline } } as never);
+    await db.metrics.put({ runId: 'with-baseline', step: 1, values: { loss: 2, evalLoss: 0.2 } });
+    const rows = await runMetrics('with-baseline');
+    expect(rows.map((r) => r.step)).toEqual([0, 1]);
+    expect(rows[0].values).toEqual({ evalLoss: 0.29, evalLossCot: 0.1, evalLossCall: 0.85, evalLossTokens: 0.45 });
+    expect((await runMetrics('trained')).map((r) => r.step)).toEqual([]);
   });
 });

@@ -61,7 +61,8 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
       series: [
         { label: 'step', value: (u: uPlot, v: number | null, _s: number, idx: number | null) => String(idx === null ? (lastValue(u.data[0]) ?? '—') : v) },
         ...lines.map((l) => ({
-          label: l.label,
+          // The legend's numbers are the drawn (smoothed) ones: say so.
+          label: smoothing > 0 ? `${l.label} (smoothed)` : l.label,
           stroke: l.color(colors),
           width: 2,
           dash: l.dash,
@@ -83,6 +84,8 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
       el.dataset.lastStep = String(x.at(-1) ?? 0);
       el.dataset.digest = seriesDigest([x, ...ys]);
       el.dataset.nonNull = String(ys.map((y) => y.filter((v) => v !== null).length).join(','));
+      // What a screen reader says: each line from its first value to its latest (raw, not smoothed).
+      el.setAttribute('aria-label', chartSummary(title, lines.map((l) => l.label), x, ys));
     };
     draw();
     const unsubs = [...series.values()].map((s) => s.subscribe(draw));
@@ -95,7 +98,7 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
     };
     // linesKey captures lines' identity; the colour functions are static.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [linesKey, height, yLabel, smoothing, logY, yMinSpan, yBounds?.[0], yBounds?.[1]]);
+  }, [linesKey, height, yLabel, smoothing, logY, yMinSpan, yBounds?.[0], yBounds?.[1], title]);
 
   return (
     <figure className="chart">
@@ -104,4 +107,16 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
       <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={`${title}: ${lines.map((l) => l.label).join(', ')} over training steps`} />
     </figure>
   );
+}
+
+/** A chart in words: each line's first and latest value with their steps. */
+export function chartSummary(title: string, labels: string[], x: number[], ys: Array<Array<number | null>>): string {
+  const parts = labels.map((label, i) => {
+    const first = ys[i].findIndex((v) => v !== null);
+    if (first < 0) return `${label}: no values yet`;
+    const last = ys[i].findLastIndex((v) => v !== null);
+    const at = (j: number) => `${formatMetric(ys[i][j])} at step ${x[j]}`;
+    return first === last ? `${label} ${at(first)}` : `${label} from ${at(first)} to ${at(last)}`;
+  });
+  return `${title}: ${parts.join('; ')}`;
 }

@@ -7,8 +7,9 @@ import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLoss
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
 
-function mean(values: number[]): number {
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+/** A segment's mean loss for the legend; "none" for an example without that segment. */
+function meanText(values: number[]): string {
+  return values.length ? (values.reduce((a, b) => a + b, 0) / values.length).toFixed(3) : 'none (no such tokens)';
 }
 
 export function TokenLossStrip({ runId, finished = false }: { runId: string; finished?: boolean }) {
@@ -40,7 +41,7 @@ export function TokenLossStrip({ runId, finished = false }: { runId: string; fin
         Per-token loss · example {strip.exampleId} · step {strip.step}
       </figcaption>
       <p className="legend small">
-        <span className="seg-cot">CoT mean {mean(cot).toFixed(3)}</span> <span className="seg-call">call mean {mean(call).toFixed(3)}</span>
+        <span className="seg-cot">CoT mean {meanText(cot)}</span> <span className="seg-call">call mean {meanText(call)}</span>
         <span className="muted"> · stronger colour = higher loss ({min.toFixed(2)} to {max.toFixed(2)})</span>
       </p>
       <pre className="tokens wrap strip">

@@ -18,6 +18,9 @@ export function CompareRuns({ runIds }: { runIds: [string, string] }) {
     { runId: a, key, label: `${label} · ${name(a)}`, color },
     { runId: b, key, label: `${label} · ${name(b)}`, color, dash: [6, 4] },
   ];
+  // Plain SFT has no balance weight: its "α" is the reasoning tokens' share of the batch.
+  const isSft = (id: string) => (runs.find((r) => r.id === id)?.config as { loss?: string } | undefined)?.loss === 'sft';
+  const alphaLines = pair('alpha', 'α', (c) => c.accent).map((l) => (isSft(l.runId) ? { ...l, label: `reasoning token share (SFT has no α) · ${name(l.runId)}` } : l));
   return (
     <div className="stack" data-testid="compare-runs">
       <h3>
@@ -48,7 +51,7 @@ export function CompareRuns({ runIds }: { runIds: [string, string] }) {
       </div>
       <div className="charts">
         <MetricChart title="CoT and call loss" lines={[...pair('lossCot', 'CoT', (c) => c.cot), ...pair('lossCall', 'call', (c) => c.call)]} testId="compare-loss" height={260} />
-        <MetricChart title="Balance weight α" lines={pair('alpha', 'α', (c) => c.accent)} testId="compare-alpha" height={260} options={ALPHA_AXIS} />
+        <MetricChart title="Balance weight α" lines={alphaLines} testId="compare-alpha" height={260} options={ALPHA_AXIS} />
         <MetricChart title="Total loss" lines={pair('loss', 'total', (c) => c.text)} />
         <MetricChart title="Eval loss" lines={pair('evalLoss', 'eval', (c) => c.ok).map((l) => ({ ...l, spanGaps: true }))} />
       </div>
