@@ -15,6 +15,7 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { isEvalRun } from '../hdr/store.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
+import type { TrainRunRow } from '../jobs/store/schema.ts';
 import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type MetricPoint, type ModelSpecSummary, type RunJson } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
@@ -134,6 +135,11 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   }
 
   const { metrics, evalMetrics } = splitMetricRows(await db.metrics.where('runId').equals(runId).toArray());
+  // The held-out loss before the first step (kept on the run's setup) is the eval curve's step 0.
+  const baseline = (row as SnapshotRunRow & Pick<TrainRunRow, 'setup'>).setup?.baseline;
+  if (baseline && !evalMetrics.some((e) => e.step === 0)) {
+    evalMetrics.unshift({ step: 0, evalLoss: baseline.evalLoss, evalLossCot: baseline.evalLossCot, evalLossCall: baseline.evalLossCall, ...(baseline.evalLossTokens !== undefined ? { evalLossTokens: baseline.evalLossTokens } : {}) });
+  }
   const newest = options.includeAdapter === false && options.includeCheckpoint === false ? undefined : await newestCheckpoint(db, runId);
   const checkpointBytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
   let adapter: SnapshotInput['adapter'];

@@ -121,7 +121,10 @@ export const tests = {
     await waitForChartStep(page, 'chart-loss', DEMO_STEPS, (DEMO_STEPS - resumeFrom + 4) * STEP_BUDGET_MS);
     await page.getByTestId('run-strip').waitFor({ state: 'detached', timeout: STEP_BUDGET_MS });
     const loss = await chartState(page, 'chart-loss');
-    assert.equal(loss.points, DEMO_STEPS, 'one point per step: the resumed curve continues the paused one');
+    // One row per step, and step 0: the held-out loss before training, where the eval curve starts.
+    assert.equal(loss.points, DEMO_STEPS + 1, 'one point per step: the resumed curve continues the paused one');
+    const evalChart = await chartState(page, 'chart-eval');
+    assert.ok(evalChart.nonNull.every((n) => n === DEMO_STEPS / 5 + 1), `the eval curve has the step-0 baseline and an eval every 5 steps: ${evalChart.nonNull}`);
     assert.deepEqual(loss.nonNull, [DEMO_STEPS, DEMO_STEPS, DEMO_STEPS], 'total, CoT and call loss at every step');
     const alpha = await chartState(page, 'chart-alpha');
     assert.equal(alpha.nonNull[0], DEMO_STEPS, 'α at every step');

@@ -50,7 +50,12 @@ export const tests = {
     const mib = (files.reduce((sum, f) => sum + statSync(`${DIR}/${f}`).size, 0) / 1024 ** 2).toFixed(1);
     assert.match(await cached.innerText(), new RegExp(`${REPO} · ${files.length} files · ${mib.replace('.', '\\.')} MiB`));
     await screenshot('model-hub-cached', page);
-    await page.getByRole('button', { name: `Delete the cached files of ${REPO}` }).click();
+    // The loaded model's files stay while it is loaded; once another model is, they can go.
+    const del = page.getByRole('button', { name: `Delete the cached files of ${REPO}` });
+    assert.ok(await del.isDisabled(), 'the loaded model’s cached files cannot be deleted');
+    await page.getByTestId('load-embedded').click();
+    await page.waitForFunction(() => /Loaded: embedded/.test(document.querySelector('[data-testid="loaded-model"]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await del.click();
     await page.waitForFunction((repo) => !document.querySelector('[data-testid="cached-models"]')?.textContent?.includes(repo), REPO, { timeout: 30_000 });
   },
 

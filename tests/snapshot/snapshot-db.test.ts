@@ -58,6 +58,11 @@ describe('snapshots from and into IndexedDB', () => {
     expect(snap.adapter!.files.configJson).toBe(exportPeftAdapter(spec, trainedAdapter(), 'embedded:tiny-qwen3').adapterConfigJson);
     expect(snap.checkpoint!.state.step).toBe(30);
     expect(snap.dataset!.map((e) => e.id)).toEqual(examples(8).map((e) => e.id));
+    // The held-out loss before the first step (on the run's setup) travels as the eval curve's step 0.
+    await db.runs.update(runId, { setup: { baseline: { step: 0, evalLoss: 2.1, evalLossCot: 1.6, evalLossCall: 2.6, evalLossTokens: 1.9 } } } as never);
+    const withBaseline = await snapshotFromDb(db, runId, { spec, includeDataset: false });
+    expect(withBaseline.run.evalMetrics[0]).toEqual({ step: 0, evalLoss: 2.1, evalLossCot: 1.6, evalLossCall: 2.6, evalLossTokens: 1.9 });
+    expect(withBaseline.run.evalMetrics.map((e) => e.step)).toEqual([0, 10, 20, 30]);
     db.close();
   });
 
