@@ -8,7 +8,11 @@ import { runMetrics, type MetricRow } from './queries.ts';
 import { downloadBytes } from './download.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
-export const METRIC_KEYS = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall', 'evalLossTokens', 'cotTokens', 'callTokens'] as const;
+export const METRIC_KEYS = [
+  'loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'gradNorm', 'tokensPerSecond', 'evalLoss', 'evalLossCot', 'evalLossCall', 'evalLossTokens', 'cotTokens', 'callTokens',
+  // In the CSV (what the trainer logs each step), not drawn.
+  'gradAlpha', 'epoch', 'tokens', 'millis',
+] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
 export class RunSeries {

@@ -118,6 +118,8 @@ describe('charts', () => {
     expect(csv[0].split(',').slice(0, 3)).toEqual(['step', 'loss', 'lossCot']);
     expect(csv[1].split(',').slice(0, 3)).toEqual(['1', '2', '']);
     expect(csv).toHaveLength(4); // header, two steps, final newline
+    // Everything the trainer logs per step is a column (for pandas), drawn or not.
+    expect(csv[0].split(',')).toEqual(expect.arrayContaining(['gradAlpha', 'epoch', 'tokens', 'millis', 'evalLossTokens']));
   });
 });
 
