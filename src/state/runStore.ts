@@ -87,10 +87,11 @@ export function latestTrainedRun(runs: StoredRun[]): StoredRun | null {
   return runs.find((r) => r.kind === 'train' && (r.lastStep ?? 0) > 0) ?? null;
 }
 
-/** Runs whose adapter a job can use: training runs, and finished HDR runs (they keep their
- * retrained adapter, e.g. an ablation's SSB + HDR arm). */
+/** Runs whose adapter a job can use: training runs, and finished HDR runs that ran a round (they
+ * keep their retrained adapter, e.g. an ablation's SSB + HDR arm; one cancelled before its first
+ * round keeps none). */
 export function hasAdapter(run: StoredRun): boolean {
-  return run.kind === 'train' || (run.kind === 'hdr' && run.status === 'done');
+  return run.kind === 'train' || (run.kind === 'hdr' && run.status === 'done' && run.rounds.length > 0);
 }
 
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */

@@ -40,6 +40,7 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
         if (now - lastEmit < STREAM_EVERY_MS) return;
         lastEmit = now;
         req.emit({ type: 'generation', streamId: req.streamId, text: decode(ids.filter((id) => !stops.has(id))) });
+        ctx.progress({ label: 'generating with transformers.js (greedy)', done: ids.length, total: req.maxNewTokens });
       },
     });
     const millis = performance.now() - t0;

@@ -124,6 +124,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
         if (performance.now() - lastSent > 150) {
           lastSent = performance.now();
           req.emit({ type: 'generation', streamId: req.streamId, text: access.decode(ids) });
+          ctx.progress({ label: 'generating', done: ids.length, total: req.maxNewTokens });
         }
       },
     });

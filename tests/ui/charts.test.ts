@@ -49,6 +49,9 @@ describe('formatTicks', () => {
     expect(formatTicks([0.1, null, 0.3, null, 1, 2, null, 10], true)).toEqual(['0.1', '', '0.3', '', '1', '2', '', '10']);
     expect(formatTicks([0.0123456, 0.02], true)).toEqual(['0.0123', '0.02']);
     expect(formatTicks([0.7, null, 0.7004])).toEqual(['0.7000', '', '0.7004']);
+    // A spacing of 2.5 or 0.25 needs its own decimals.
+    expect(formatTicks([0, 2.5, 5, 7.5])).toEqual(['0.0', '2.5', '5.0', '7.5']);
+    expect(formatTicks([0, 0.25, 0.5, 0.75])).toEqual(['0.00', '0.25', '0.50', '0.75']);
   });
 
   it('uses exponent form for learning-rate sized values', () => {

@@ -1,7 +1,7 @@
 // Pure helpers behind the stores: the ETA, which runs count as interrupted, run kinds, model refs
 // that can be reopened, and the import error message that must name the file and the lines.
 import { describe, expect, it } from 'vitest';
-import { effectiveStatus, etaSeconds, isTrainingRun, runKind, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
+import { effectiveStatus, etaSeconds, hasAdapter, isTrainingRun, runKind, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { sourceForRef } from '../../src/state/modelStore.ts';
 import { datasetNameOf, nothingImportedMessage } from '../../src/state/datasetStore.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
@@ -34,6 +34,9 @@ describe('run helpers', () => {
   });
 
   it('tells training runs from evaluation and HDR rows in the same table', () => {
+    // An HDR run offers its adapter once it ran a round; one cancelled before any kept none.
+    expect(hasAdapter(run({ kind: 'hdr', status: 'done', rounds: [] }))).toBe(false);
+    expect(hasAdapter(run({ kind: 'hdr', status: 'done', rounds: [{ round: 1 }] }))).toBe(true);
     expect(runKind(run())).toBe('train');
     expect(runKind(run({ kind: 'eval' }))).toBe('eval');
     expect(isTrainingRun(run({ kind: 'hdr' }))).toBe(false);

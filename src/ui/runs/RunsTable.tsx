@@ -124,7 +124,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                   </td>
                 ) : r.kind === 'eval' ? (
                   <td colSpan={5}>
-                    {r.summary ? `${(r.summary.accuracy * 100).toFixed(1)}% correct (${r.summary.correct} of ${r.summary.total})` : '—'}
+                    {r.summary && r.summary.total > 0 ? `${(r.summary.accuracy * 100).toFixed(1)}% correct (${r.summary.correct} of ${r.summary.total})` : r.summary ? 'nothing scored (cancelled)' : '—'}
                     {r.config.adapterRunId === null ? ' · base model' : ''}
                   </td>
                 ) : (
