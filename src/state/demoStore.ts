@@ -191,12 +191,14 @@ export interface DemoCurve {
 
 const EDGE_STEPS = 5;
 
-function curveOf(run: TrainRunRow | null): DemoCurve | null {
+export function curveOf(run: TrainRunRow | null): DemoCurve | null {
   if (!run) return null;
   const s = runSeries(run.id);
   if (s.length === 0) return null;
   const firstAlpha = s.values.alpha.find((v) => v !== null) ?? null;
-  const firstLoss = s.tokenLossMean(['cot', 'call'], 0, EDGE_STEPS);
+  // The first rows trained (a step-0 row holds only the held-out loss before training).
+  const start = s.steps[0] === 0 ? 1 : 0;
+  const firstLoss = s.tokenLossMean(['cot', 'call'], start, start + EDGE_STEPS);
   const lastLoss = s.tokenLossMean(['cot', 'call'], s.length - EDGE_STEPS);
   const lastAlpha = s.last('alpha');
   if (firstLoss === null || lastLoss === null || firstAlpha === null || lastAlpha === null) return null;

@@ -5,6 +5,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { studioDb } from '../../src/state/db.ts';
 import { runMetrics, runsTable } from '../../src/state/queries.ts';
+import { runSeries } from '../../src/state/runSeries.ts';
+import { curveOf } from '../../src/state/demoStore.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 describe('the runs table', () => {
@@ -30,5 +32,20 @@ describe('the runs table', () => {
     expect(rows.map((r) => r.step)).toEqual([0, 1]);
     expect(rows[0].values).toEqual({ evalLoss: 0.29, evalLossCot: 0.1, evalLossCall: 0.85, evalLossTokens: 0.45 });
     expect((await runMetrics('trained')).map((r) => r.step)).toEqual([]);
+  });
+
+  it('the guide’s first-steps loss is over the first steps trained, not the step-0 row before them', async () => {
+    const db = studioDb();
+    const baseline = { step: 0, evalLoss: 0.29, evalLossCot: 0.1, evalLossCall: 0.85, evalLossTokens: 0.45 };
+    const row = { id: 'guide-run', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, setup: { baseline } };
+    await db.runs.put(row as never);
+    // Steps 1–10: per-token loss 1, 2, …, 10 on both segments.
+    await db.metrics.bulkPut(Array.from({ length: 10 }, (_, i) => ({ runId: 'guide-run', step: i + 1, values: { loss: i + 1, lossCot: i + 1, lossCall: i + 1, alpha: 0.7, cotTokens: 10, callTokens: 5 } })));
+    const series = runSeries('guide-run');
+    for (let i = 0; i < 100 && !series.loaded; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(series.steps[0]).toBe(0);
+    const curve = curveOf(row as never);
+    expect(curve?.firstLoss).toBeCloseTo(3); // steps 1–5
+    expect(curve?.lastLoss).toBeCloseTo(8); // steps 6–10
   });
 });
