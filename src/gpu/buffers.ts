@@ -50,20 +50,24 @@ export function readsWaitingOnDevice(ctx: GpuContext): number {
   return lostWaiters.get(ctx)?.size ?? 0;
 }
 
-function untilLost(ctx: GpuContext): { promise: Promise<never>; done(): void } {
+function waitersOf(ctx: GpuContext): Set<(err: Error) => void> {
   let waiters = lostWaiters.get(ctx);
   if (!waiters) {
-    const set = new Set<(err: Error) => void>();
-    lostWaiters.set(ctx, set);
-    void ctx.lost.then((err) => set.forEach((fail) => fail(err)));
-    waiters = set;
+    const created = new Set<(err: Error) => void>();
+    void ctx.lost.then((err) => created.forEach((fail) => fail(err)));
+    lostWaiters.set(ctx, (waiters = created));
   }
+  return waiters;
+}
+
+/** Rejects when the context's device is lost; `done` stops waiting. */
+function untilLost(ctx: GpuContext): { promise: Promise<never>; done(): void } {
+  const waiters = waitersOf(ctx);
   let fail!: (err: Error) => void;
   const promise = new Promise<never>((_, reject) => (fail = reject));
   if (ctx.lostError) fail(ctx.lostError);
   else waiters.add(fail);
-  const set = waiters;
-  return { promise, done: () => set.delete(fail) };
+  return { promise, done: () => waiters.delete(fail) };
 }
 
 /** A mappable buffer for a copy the caller records into its own submit, and the read of it: the

@@ -32,6 +32,9 @@ export interface RunsTable {
 /** The runs table in one read, whatever the number of runs: every run row, the metric keys (small
  * [runId, step] pairs, in key order, so each run's newest is the last of its block), and the newest
  * row of each run by those keys. */
+/** Whether an imported run's checkpoint (`<runId>@<step>@<snapshot's export time>`) holds the adapter only. */
+const adapterOnlyCheckpoints = new Map<string, boolean>();
+
 export async function runsTable(): Promise<RunsTable> {
   const db = studioDb();
   return db.transaction('r', db.runs, db.metrics, db.checkpoints, async () => {
@@ -47,8 +50,15 @@ export async function runsTable(): Promise<RunsTable> {
     for (const r of rows) {
       const step = checkpointSteps.get(r.id);
       if (step === undefined || !('importedFrom' in r)) continue;
-      const row = await db.checkpoints.get([r.id, step]);
-      if ((row?.meta as { adapterOnly?: boolean } | undefined)?.adapterOnly) checkpointSteps.delete(r.id);
+      // Reading the row reads its blobs too: each imported checkpoint is looked at once (by the
+      // snapshot it came from: a run deleted and imported again from another one is another key).
+      const key = `${r.id}@${step}@${(r as { importedFrom?: { exportedAt?: number } }).importedFrom?.exportedAt}`;
+      let adapterOnly = adapterOnlyCheckpoints.get(key);
+      if (adapterOnly === undefined) {
+        adapterOnly = !!((await db.checkpoints.get([r.id, step]))?.meta as { adapterOnly?: boolean } | undefined)?.adapterOnly;
+        adapterOnlyCheckpoints.set(key, adapterOnly);
+      }
+      if (adapterOnly) checkpointSteps.delete(r.id);
     }
     return {
       runs: rows,

@@ -168,7 +168,7 @@ export class StudioEngine {
       const run = await requireTrainRun(db, runId);
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
       if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
-      await requireDataset(db, run.datasetId, run as SnapshotRunRow);
+      await requireDataset(db, run.datasetId, run);
       const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
         'a training run',
@@ -219,16 +219,16 @@ export class StudioEngine {
           if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
           const from = runId ? await this.adapterOf(runId) : null;
           const adapter = from?.adapter ?? null;
-          const job = { examples, adapter, decoding: { maxNewTokens, batchSize } };
+          const source = from ? (from.run.name ?? runId!) : null;
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
             kind: 'eval',
-            name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, examples.length),
+            name: derivedRunName('eval', source, examples.length),
             config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
           });
-          const { predictions: _p, aborted, ...summary } = await evaluateJob(ctx, { ...job, store });
+          const { predictions: _p, aborted, ...summary } = await evaluateJob(ctx, { store, examples, adapter, decoding: { maxNewTokens, batchSize } });
           // A cancelled evaluation is named by what it scored.
-          if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', from ? (from.run.name ?? runId!) : null, summary.total) });
+          if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', source, summary.total) });
           return { evalRunId: store.runId, summary, aborted, requested: examples.length };
         },
         null,
@@ -302,10 +302,7 @@ export class StudioEngine {
       if (row.modelRef && row.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${row.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       const refusal = recipeRefusal(row.config);
       if (refusal) throw new Error(`run “${row.name ?? runId}” cannot be exported as a recipe: ${refusal}`);
-      if (!(await db.datasets.get(row.datasetId))) {
-        const was = (row as SnapshotRunRow).datasetSummary?.name;
-        throw new Error(`the dataset${was ? ` “${was}”` : ''} run “${row.name ?? runId}” trained on is not in the studio (deleted, or the run came from a snapshot); import it to export the run as a recipe`);
-      }
+      await requireDataset(db, row.datasetId, row, 'export the run as a recipe');
       const sets = trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
       const notes: string[] = [];
       const was = row.setup?.examples;
@@ -400,9 +397,12 @@ async function probe(gpu: Gpu): Promise<Capabilities> {
 }
 
 /** Refuses work on a dataset that is gone: deleted in another tab while this one still listed it,
- * or never here (a run from a snapshot). */
-async function requireDataset(db: StudioDb, datasetId: string, run?: SnapshotRunRow): Promise<void> {
+ * or never here (a run from a snapshot). `run` names it by the summary the run kept; with a
+ * `purpose`, the message is about that run's dataset and what it is needed for. */
+async function requireDataset(db: StudioDb, datasetId: string, run?: { id: string; name?: string }, purpose?: string): Promise<void> {
   if (await db.datasets.get(datasetId)) return;
-  const name = run?.datasetSummary?.name;
-  throw new Error(`the dataset${name ? ` “${name}”` : ''} is not in the studio any more (deleted, perhaps in another tab); pick another dataset, or import it again`);
+  const name = (run as SnapshotRunRow | undefined)?.datasetSummary?.name;
+  const dataset = `the dataset${name ? ` “${name}”` : ''}`;
+  if (run && purpose) throw new Error(`${dataset} run “${run.name ?? run.id}” trained on is not in the studio (deleted, or the run came from a snapshot); import it to ${purpose}`);
+  throw new Error(`${dataset} is not in the studio any more (deleted, perhaps in another tab); pick another dataset, or import it again`);
 }

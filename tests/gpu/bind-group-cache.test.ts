@@ -11,8 +11,9 @@ const n = 300;
 const a = Float32Array.from({ length: n }, (_, i) => (i % 17) - 8);
 const tol = { atol: 1e-4, rtol: 1e-6 };
 
-/** A fresh recorder on the shared device, and a count of the bind groups the device makes. */
-async function counting(): Promise<{ gpu: Gpu; made: () => number; restore: () => void }> {
+/** A fresh recorder on the shared device, buffers x (= a) and y (zeros) for axpy, and a count of
+ * the bind groups the device makes; `restore` undoes the count and frees the buffers. */
+async function counting(): Promise<{ gpu: Gpu; x: GPUBuffer; y: GPUBuffer; made: () => number; restore: () => void }> {
   const shared = await testGpu();
   shared.recorder.submit();
   const gpu = { ...shared, recorder: new Recorder(shared.ctx) };
@@ -23,14 +24,19 @@ async function counting(): Promise<{ gpu: Gpu; made: () => number; restore: () =
     count++;
     return create(d);
   };
-  return { gpu, made: () => count, restore: () => void (device.createBindGroup = create) };
+  const x = uploadBuffer(gpu.ctx, a, 'x');
+  const y = createStorageBuffer(gpu.ctx, n * 4, 'y');
+  const restore = () => {
+    device.createBindGroup = create;
+    x.destroy();
+    y.destroy();
+  };
+  return { gpu, x, y, made: () => count, restore };
 }
 
 describe('bind-group cache', () => {
   it('gives two dispatches of one recording with different parameters a group each, then rewrites one for new parameters after the submit', async () => {
-    const { gpu, made, restore } = await counting();
-    const x = uploadBuffer(gpu.ctx, a, 'x');
-    const y = createStorageBuffer(gpu.ctx, n * 4, 'y');
+    const { gpu, x, y, made, restore } = await counting();
     try {
       await axpy(gpu, x, y, n, 0.5);
       await axpy(gpu, x, y, n, 2); // same pipeline and buffers, not yet submitted: needs its own group
@@ -55,15 +61,11 @@ describe('bind-group cache', () => {
       expectClose(await readF32(gpu.ctx, y, n), a.map((v) => 16.75 * v), tol, 'work queued before a rewrite');
     } finally {
       restore();
-      x.destroy();
-      y.destroy();
     }
   });
 
   it('forgets the groups no program uses when a job ends, destroying their uniforms, and keeps a live program’s', async () => {
-    const { gpu, restore } = await counting();
-    const x = uploadBuffer(gpu.ctx, a, 'x');
-    const y = createStorageBuffer(gpu.ctx, n * 4, 'y');
+    const { gpu, x, y, restore } = await counting();
     const device = gpu.ctx.device;
     const live = new Set<GPUBuffer>();
     const create = device.createBuffer.bind(device);
@@ -101,15 +103,11 @@ describe('bind-group cache', () => {
     } finally {
       device.createBuffer = create;
       restore();
-      x.destroy();
-      y.destroy();
     }
   });
 
   it('never rewrites a group a captured program uses, and a capture that rewrote one is not kept', async () => {
-    const { gpu, made, restore } = await counting();
-    const x = uploadBuffer(gpu.ctx, a, 'x');
-    const y = createStorageBuffer(gpu.ctx, n * 4, 'y');
+    const { gpu, x, y, made, restore } = await counting();
     try {
       const step = () => axpy(gpu, x, y, n, 0.5);
       expect(await gpu.recorder.capture(step)).toBeNull(); // made its group
@@ -132,8 +130,6 @@ describe('bind-group cache', () => {
       expectClose(await readF32(gpu.ctx, y, n), a.map((v) => 18.25 * v), tol, 'after the rewrites');
     } finally {
       restore();
-      x.destroy();
-      y.destroy();
     }
   });
 });

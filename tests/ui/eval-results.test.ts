@@ -1,22 +1,13 @@
 // The evaluation results under the Evaluation form: only the selected dataset's evaluations (another
 // dataset's failures under this form were misleading), newest first, and 0 of 0 scored shows no
 // percentage. Rendered with react-dom/server reading the stores' current state.
-import React, { createElement, type ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
+import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
+import { renderNow as render } from '../helpers/render.ts';
 
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { EvalResults } = await import('../../src/ui/eval/EvalResults.tsx');
-
-function render(el: ReactElement): string {
-  const spy = vi.spyOn(React, 'useSyncExternalStore').mockImplementation((_subscribe, getSnapshot) => getSnapshot());
-  try {
-    return renderToStaticMarkup(el);
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0, byCategory: {}, failureRules: {}, finishReasons: {} });
 const evalRun = (id: string, datasetId: string, createdAt: number, total: number, correct: number) => ({

@@ -3,9 +3,9 @@
 // answer shows it), the draft outlives the panel and reloads with only values the form takes, the
 // ONNX backend stays offered after its export notice is dismissed, and Generate waits for an export.
 // Components are rendered with react-dom/server; its zustand hooks read the stores' current state.
-import React, { createElement, type ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
+import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow as render } from '../helpers/render.ts';
 import type { GenerateResult } from '../../src/worker/protocol.ts';
 
 // The page's one worker client, replaced by a request log (no worker in Node).
@@ -29,17 +29,6 @@ const { DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROUND_DRAFT_KEY, pl
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
-
-/** Server-renders `el` reading the stores' current state (a server render would otherwise read
- * each zustand store's initial state: its getServerSnapshot). */
-function render(el: ReactElement): string {
-  const spy = vi.spyOn(React, 'useSyncExternalStore').mockImplementation((_subscribe, getSnapshot) => getSnapshot());
-  try {
-    return renderToStaticMarkup(el);
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const answer = (over: Partial<GenerateResult> = {}): GenerateResult => ({ text: 'hi', calls: [], finishReason: 'eos', tokens: 3, millis: 30, ...over });
 const input = { adapterRunId: '', tools: [], query: 'Weather in Paris?', maxNewTokens: 8 };
