@@ -15,6 +15,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**'],
+    globalSetup: ['tests/helpers/tempRoot.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -38,7 +38,8 @@ export interface TrainJob {
 }
 
 export interface TrainEvents {
-  onStatus?(status: RunStatus, step: number, message?: string): void;
+  /** `step` undefined: the run failed before its checkpoint was read and keeps the step it had. */
+  onStatus?(status: RunStatus, step: number | undefined, message?: string): void;
   onStep?(m: StepMetrics, totalSteps: number): void;
   onEval?(m: EvalMetrics): void;
   onTokenLoss?(strip: TokenLossStrip): void;
@@ -88,7 +89,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had. */
   const status = async (s: RunStatus, step: number | undefined, message?: string): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
-    events.onStatus?.(s, step ?? 0, message);
+    events.onStatus?.(s, step, message);
     return { status: s, step: step ?? 0, message, steps: config.steps, trainExamples: train.length };
   };
   const failed = async (err: unknown, step: number | undefined): Promise<TrainOutcome> => {

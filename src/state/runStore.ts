@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { runsTable, type RunKind, type StoredRun } from './queries.ts';
 
@@ -169,8 +169,11 @@ interface RunState {
   /** Downloads a training run as a transformers + PEFT recipe (.zip) for one or many GPUs; the
    * run's model must be the loaded one (its tokenizer writes the recipe's token ids). */
   exportRecipe(runId: string): Promise<void>;
-  /** Called by the event adapter on `run-status`. */
-  noteStatus(runId: string, status: RunStatus, message?: string): void;
+  /** Called by the event adapter on `run-status` (this tab's worker or another tab's). */
+  noteStatus(runId: string, status: RunStatus, message?: string, step?: number): void;
+  /** Called by the event adapter on `run-metric`: the runs table's step and newest values follow
+   * the run as it trains (they were read only when a run started or ended). */
+  noteMetric(runId: string, metric: StepMetrics): void;
   dismissError(): void;
 }
 
@@ -331,8 +334,18 @@ export const useRuns = create<RunState>((set, get) => {
       }
     },
 
-    noteStatus(runId, status) {
-      set({ runs: get().runs.map((r) => (r.id === runId ? { ...r, status, updatedAt: Date.now() } : r)) });
+    noteStatus(runId, status, message, step) {
+      set({ runs: get().runs.map((r) => (r.id === runId ? { ...r, status, message, updatedAt: Date.now(), ...(step !== undefined ? { lastStep: step } : {}) } : r)) });
+    },
+
+    noteMetric(runId, metric) {
+      const { runs, lastMetrics } = get();
+      const i = runs.findIndex((r) => r.id === runId);
+      const values = { ...lastMetrics.get(runId), ...(metric as unknown as Record<string, number>) };
+      set({
+        lastMetrics: new Map(lastMetrics).set(runId, values),
+        ...(i >= 0 && runs[i].lastStep !== metric.step ? { runs: runs.map((r, j) => (j === i ? { ...r, lastStep: metric.step } : r)) } : {}),
+      });
     },
 
     dismissError() {

@@ -1,23 +1,40 @@
 // The one adapter from worker events to the page: metric points go straight to the run series
-// (charts), statuses to the runs store, device problems to the capability store. Installed once.
+// (charts) and the runs table, statuses to the runs store, device problems to the capability
+// store. A run's events are shared with the studio's other tabs, and theirs applied here alike.
+// Installed once.
 import { engineClient } from './engine.ts';
 import { routeEvalEvent, routeMetricEvent } from './runSeries.ts';
 import { useRuns } from './runStore.ts';
 import { useJobs } from './jobStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import { routeTokenLoss } from './tokenLossStream.ts';
+import { isRunEvent, openRunBroadcast, type RunEvent } from './runBroadcast.ts';
 
 let installed = false;
+
+/** Applies one run's event, from this tab's worker or (`fromOtherTab`) another tab's. */
+export function applyRunEvent(e: RunEvent, fromOtherTab: boolean): void {
+  if (e.type === 'run-metric') {
+    routeMetricEvent(e.runId, e.metric);
+    useRuns.getState().noteMetric(e.runId, e.metric);
+  } else if (e.type === 'run-eval') routeEvalEvent(e.runId, e.metric);
+  else if (e.type === 'run-token-loss') routeTokenLoss(e.runId, e.strip);
+  else {
+    useRuns.getState().noteStatus(e.runId, e.status, e.message, e.step);
+    // The other tab's run may be new here, and whether it trains there is its lock: read both again.
+    if (fromOtherTab) void useRuns.getState().refreshRuns().catch(() => undefined);
+  }
+}
 
 export function installWorkerEvents(): void {
   if (installed) return;
   installed = true;
+  const broadcast = openRunBroadcast((e) => applyRunEvent(e, true));
   engineClient().onEvent((e) => {
-    if (e.type === 'run-metric') routeMetricEvent(e.runId, e.metric);
-    else if (e.type === 'run-eval') routeEvalEvent(e.runId, e.metric);
-    else if (e.type === 'run-status') useRuns.getState().noteStatus(e.runId, e.status, e.message);
-    else if (e.type === 'run-token-loss') routeTokenLoss(e.runId, e.strip);
-    else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
+    if (isRunEvent(e)) {
+      applyRunEvent(e, false);
+      broadcast.share(e);
+    } else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
     else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
   });
 }

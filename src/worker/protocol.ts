@@ -220,7 +220,8 @@ export type WorkerEvent =
   | { type: 'gpu-error'; message: string }
   | { type: 'run-metric'; runId: string; metric: StepMetrics }
   | { type: 'run-eval'; runId: string; metric: EvalMetrics }
-  | { type: 'run-status'; runId: string; status: RunStatus; step: number; message?: string }
+  /** `step` absent: the run keeps the step it had (it failed before its checkpoint was read). */
+  | { type: 'run-status'; runId: string; status: RunStatus; step?: number; message?: string }
   | { type: 'generation'; streamId: string; text: string }
   | { type: 'run-token-loss'; runId: string; strip: TokenLossStrip };
 

@@ -1,6 +1,6 @@
 // Headless Debian Chromium with WebGPU on SwiftShader, driven by playwright-core. Never downloads
 // a browser: it uses the system chromium (apt-get install -y chromium).
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -25,13 +25,22 @@ export function chromiumPath() {
   return found;
 }
 
-/** A persistent context (real IndexedDB/OPFS that survive reloads) in a fresh profile directory. */
+/** A persistent context (real IndexedDB/OPFS that survive reloads) in a fresh profile directory,
+ * removed when the context closes: a profile is about 90 MB, and every run of the tests makes ten. */
 export async function launchContext({ viewport = { width: 1280, height: 800 }, args = CHROMIUM_ARGS } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'studio-chromium-'));
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args,
-    viewport,
-  });
+  const removeProfile = () => rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
+  try {
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath(),
+      headless: true,
+      args,
+      viewport,
+    });
+    context.on('close', removeProfile);
+    return context;
+  } catch (error) {
+    removeProfile();
+    throw error;
+  }
 }

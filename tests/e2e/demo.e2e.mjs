@@ -7,9 +7,7 @@
 // an evaluation's accuracy); a snapshot exported, imported read-only and resumable, compared with
 // a config diff; the share link; and every panel in light and dark.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { launchContext } from './chromium.mjs';
 import { assertSameChart, chartState, dropFiles, openPanel, waitForChartStep } from './studioHelpers.mjs';
 
@@ -219,8 +217,7 @@ export const tests = {
     await page.getByRole('button', { name: 'Export my first run with its dataset' }).click();
     const download = await downloading;
     assert.match(download.suggestedFilename(), /-step30\.zip$/);
-    const zipPath = join(mkdtempSync(join(tmpdir(), 'studio-snapshot-')), download.suggestedFilename());
-    await download.saveAs(zipPath);
+    const zipBytes = readFileSync(await download.path()); // Playwright's copy goes with the context
     await page.getByTestId('snapshot-notice').waitFor();
     await page.getByRole('button', { name: 'Copy a share link for my first run' }).click();
     const shareUrl = await page.locator('#share-url').inputValue({ timeout: 30_000 });
@@ -242,7 +239,7 @@ export const tests = {
       const other = await fresh.newPage();
       await other.goto(baseUrl);
       await openPanel(other, 'Runs & snapshots');
-      await dropFiles(other, [{ name: download.suggestedFilename(), type: 'application/zip', bytes: readFileSync(zipPath) }]);
+      await dropFiles(other, [{ name: download.suggestedFilename(), type: 'application/zip', bytes: zipBytes }]);
       await other.getByTestId('snapshot-notice').waitFor({ timeout: 60_000 });
       assert.match(await other.getByTestId('snapshot-notice').innerText(), /30 steps of metrics/);
       await openPanel(other, 'Dashboard');
@@ -256,7 +253,7 @@ export const tests = {
 
       await openPanel(other, 'Runs & snapshots');
       await other.getByLabel('Open as').selectOption('resume');
-      await dropFiles(other, [{ name: download.suggestedFilename(), type: 'application/zip', bytes: readFileSync(zipPath) }]);
+      await dropFiles(other, [{ name: download.suggestedFilename(), type: 'application/zip', bytes: zipBytes }]);
       await other.waitForFunction(() => document.querySelectorAll('[data-testid^="run-row-"]').length === 2, null, { timeout: 60_000 });
       for (const box of await other.getByRole('checkbox', { name: /^Compare / }).all()) await box.check();
       await other.getByTestId('compare-alpha').waitFor();

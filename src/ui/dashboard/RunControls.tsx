@@ -30,7 +30,7 @@ export function RunControls({ run }: { run: StoredRun }) {
         : status === 'interrupted'
           ? `Interrupted at step ${run.lastStep ?? 0} of ${steps} (the page was closed while it trained).`
           : status === 'elsewhere'
-            ? `Training in another tab of the studio (step ${run.lastStep ?? 0} of ${steps} when this tab last looked); pause or stop it there.`
+            ? `Training in another tab of the studio: step ${run.lastStep ?? 0} of ${steps}. Pause or stop it there.`
           : status === 'failed'
             ? `Failed at step ${run.lastStep ?? 0} of ${steps}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;

@@ -19,6 +19,10 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const train = runKind(run) === 'train';
   const name = run.name ?? run.id;
   const resumable = canResume(run, active?.runId ?? null, jobSince, trainingNow);
+  // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
+  // be a step behind, and deleting it would pull it from under that worker.
+  const written = status === 'running' || status === 'elsewhere';
+  const writtenWhy = status === 'elsewhere' ? 'It trains in another tab of the studio; wait until it ends there' : 'It is being written now; wait until its job ends';
   return (
     <div className="row actions">
       {train && (
@@ -45,19 +49,20 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         </button>
       )}
       {train && (
-        <button aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || status === 'running'} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
+        <button aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} title={written ? writtenWhy : undefined} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
           Export
         </button>
       )}
       {train && (
-        <button aria-label={`Export ${name} with its dataset`} disabled={!!busy || status === 'running'} onClick={() => void exportSnapshot(run.id, true)}>
+        <button aria-label={`Export ${name} with its dataset`} disabled={!!busy || written} title={written ? writtenWhy : undefined} onClick={() => void exportSnapshot(run.id, true)}>
           Export + data
         </button>
       )}
       {train && (
         <button
           aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
-          disabled={!!onnxBusy || !!active || status === 'running' || !run.lastStep}
+          disabled={!!onnxBusy || !!active || written || !run.lastStep}
+          title={written ? writtenWhy : undefined}
           onClick={() => void exportOnnx(run.id, name, 'fp16')}
           data-testid="export-onnx"
         >
@@ -67,7 +72,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {train && (
         <button
           aria-label={`Export ${name} as a recipe that trains the same run with transformers + PEFT on one GPU or a cluster (.zip)`}
-          disabled={!!recipeBusy || status === 'running'}
+          disabled={!!recipeBusy || written}
+          title={written ? writtenWhy : undefined}
           onClick={() => void exportRecipe(run.id)}
           data-testid="export-recipe"
         >
@@ -87,7 +93,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           <button onClick={() => setConfirming(false)}>Keep</button>
         </>
       ) : (
-        <button aria-label={`Delete ${name}`} disabled={status === 'running'} title={status === 'running' ? 'It is being written now; delete it once its job ends' : undefined} onClick={() => setConfirming(true)}>
+        <button aria-label={`Delete ${name}`} disabled={written} title={written ? writtenWhy : undefined} onClick={() => setConfirming(true)}>
           Delete
         </button>
       )}
