@@ -3,11 +3,12 @@
 // error naming the missing path.
 import { accessSync, constants, existsSync, openAsBlob, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { ADAPTER_CONFIG_FILE } from '../model/peft.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { fileExamples, type FileExamples } from '../jobs/data.ts';
 import { readPeftAdapter, RUN_JSON } from '../jobs/store/folder.ts';
 import { CliError } from './command.ts';
@@ -50,6 +51,20 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
     console.error(`note: --adapter ${dir} was trained on "${base}", and --model is "${modelArg}"; its shapes fit, but if these are different models its answers are meaningless`);
   }
   return adapter;
+}
+
+/** What a continued run started from, as one SHA-256 (hex) of its adapter's config and weights and
+ * its α state file: `studio recipe` ships those files as they are when it runs, and a folder
+ * retrained or overwritten since would start the recipe from other weights than the run's. */
+export function startFilesDigest(adapterDir: string | undefined, balancePath: string | undefined): string {
+  const hash = createHash('sha256');
+  const adapterFiles = adapterDir ? [join(adapterDir, ADAPTER_CONFIG_FILE), join(adapterDir, ADAPTER_WEIGHTS_FILE)] : [];
+  for (const path of [...adapterFiles, ...(balancePath ? [balancePath] : [])]) {
+    const bytes = readFileSync(path);
+    // Each file's length first: the same bytes cut differently between files are another start.
+    hash.update(`${bytes.length}:`).update(bytes);
+  }
+  return hash.digest('hex');
 }
 
 /** A model's name without its folder, hub owner or `embedded:` prefix, for comparing references. */

@@ -54,10 +54,13 @@ export interface RecipeInput {
 }
 
 export interface RecipeStart {
-  /** Where the adapter was (for the README). */
-  from: string;
-  configJson: Uint8Array;
-  weights: Uint8Array;
+  /** The trained adapter the run continued, or null: a fresh LoRA (`studio train --balance` alone). */
+  adapter: {
+    /** Where it was (for the README). */
+    from: string;
+    configJson: Uint8Array;
+    weights: Uint8Array;
+  } | null;
   /** The balance state (balance.json's content) the run started from; null: α₀ of the run's rule. */
   balance: BalanceState | null;
 }
@@ -122,7 +125,7 @@ export function recipeJson(input: RecipeInput): Record<string, unknown> {
     balance: balanceSettingsOf(input.config),
     peft: recipePeftConfig(input.config),
     data: { files: RECIPE_DATA_FILES, trainExamples: input.train.length, evalExamples: input.held.length, tooLong: input.tooLong },
-    start: input.start ? { adapter: RECIPE_START_ADAPTER, balance: input.start.balance, from: input.start.from } : null,
+    start: input.start ? { adapter: input.start.adapter ? RECIPE_START_ADAPTER : null, balance: input.start.balance, from: input.start.adapter?.from ?? null } : null,
   };
 }
 
@@ -229,9 +232,11 @@ LoRA adapter with Hugging Face transformers + PEFT under Accelerate, on one GPU 
 - Loss: ${loss}.
 - LoRA: rank ${c.lora.rank}, alpha ${c.lora.alpha}${c.lora.useRsLora ? ' (rsLoRA)' : ''}, dropout ${c.lora.dropout}, on ${c.lora.targets.join(', ')}.
 - Starts from: ${
-    input.start
-      ? `the trained adapter the run continued (\`${RECIPE_START_ADAPTER}/\`, from \`${input.start.from}\`)${input.start.balance ? ', with the α state it continued' : `, α from α₀`}`
-      : 'a fresh LoRA (PEFT\'s init)'
+    input.start?.adapter
+      ? `the trained adapter the run continued (\`${RECIPE_START_ADAPTER}/\`, from \`${input.start.adapter.from}\`)${input.start.balance ? ', with the α state it continued' : `, α from α₀`}`
+      : input.start?.balance
+        ? "a fresh LoRA (PEFT's init), with the α state the run continued (`start.balance` in `recipe.json`)"
+        : 'a fresh LoRA (PEFT\'s init)'
   }.
 - Optimizer: AdamW (lr ${c.lr}, betas ${c.beta1}/${c.beta2}, eps ${c.eps}, weight decay ${c.weightDecay}); ${c.schedule} schedule with ${c.warmupSteps} warmup steps; ${c.steps} steps of
   ${c.batchSize * c.gradAccum} examples (batch ${c.batchSize} × accumulation ${c.gradAccum}); gradient clipping at ${c.maxGradNorm || 'none'}; seed ${c.seed}.
@@ -260,7 +265,7 @@ changes the step (and so the run). \`--max-steps\` stops early; \`--dtype\` sets
 - The data order: the studio's seeded permutation per epoch, bit for bit (\`recipe_data.py\`), and the schedule.
 - AdamW and the clip (\`min(1, max/(‖g‖ + 1e-6))\`) are PyTorch's, which the studio's kernels follow.
 
-What differs: ${input.start ? 'nothing at the start (the run continued a trained adapter, which train.py loads);' : "the LoRA A matrices start from PEFT's init (the same distribution, another random stream),"} the
+What differs: ${input.start?.adapter ? 'nothing at the start (the run continued a trained adapter, which train.py loads);' : "the LoRA A matrices start from PEFT's init (the same distribution, another random stream),"} the
 frozen weights run in PyTorch's kernels (bf16), and with DeepSpeed the LoRA weights compute in bf16 with f32
 master weights. Under DeepSpeed the clip happens inside DeepSpeed (\`gradient_clipping\` in its YAML).
 
@@ -292,10 +297,10 @@ export function recipeFiles(input: RecipeInput): RecipeFile[] {
     { name: 'requirements.txt', bytes: text(REQUIREMENTS) },
     { name: RECIPE_DATA_FILES.train, bytes: text(jsonlRows(input.train)) },
     { name: RECIPE_DATA_FILES.eval, bytes: text(jsonlRows(input.held)) },
-    ...(input.start
+    ...(input.start?.adapter
       ? [
-          { name: `${RECIPE_START_ADAPTER}/${ADAPTER_CONFIG_FILE}`, bytes: input.start.configJson },
-          { name: `${RECIPE_START_ADAPTER}/${ADAPTER_WEIGHTS_FILE}`, bytes: input.start.weights },
+          { name: `${RECIPE_START_ADAPTER}/${ADAPTER_CONFIG_FILE}`, bytes: input.start.adapter.configJson },
+          { name: `${RECIPE_START_ADAPTER}/${ADAPTER_WEIGHTS_FILE}`, bytes: input.start.adapter.weights },
         ]
       : []),
   ];

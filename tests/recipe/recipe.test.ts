@@ -27,7 +27,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { unzipSync } from 'fflate';
 import { cliEngine } from '../../src/cli/engine.ts';
-import { dataExamples } from '../../src/cli/localFiles.ts';
+import { dataExamples, startFilesDigest } from '../../src/cli/localFiles.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
 import trainCommand, { encodeDumpStep, runFolderFacts } from '../../src/cli/commands/train.ts';
 import { RunFolderStore, type RunSource } from '../../src/jobs/store/folder.ts';
@@ -297,9 +297,11 @@ describe('studio recipe', () => {
     const balancePath = join(dir, 'start-balance.json');
     writeFileSync(balancePath, JSON.stringify(state));
     const continued = join(dir, 'continued-run');
-    cpSync(run, continued, { recursive: true });
-    const j = JSON.parse(readFileSync(join(continued, 'run.json'), 'utf8'));
-    writeFileSync(join(continued, 'run.json'), JSON.stringify({ ...j, source: { ...j.source, startAdapter: run, startBalance: balancePath } }));
+    const flags = ['--steps', '1', '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--rule', 'dwa', '--balance-window', '3', '--eval-every', '0', '--checkpoint-every', '0', '--split-seed', String(SPLIT_SEED), '--quiet'];
+    expect(await trainCommand.run(['--model', EMBEDDED, '--data', DATA, '--out', continued, '--adapter', run, '--balance', balancePath, ...flags])).toBe(0);
+    // run.json says what it started from, and those files' digest as they were.
+    const source = JSON.parse(readFileSync(join(continued, 'run.json'), 'utf8')).source as RunSource;
+    expect(source).toMatchObject({ startAdapter: run, startBalance: balancePath, startDigest: startFilesDigest(run, balancePath) });
     const outStart = join(dir, 'recipe-continued');
     expect(await recipeCommand.run(['--run', continued, '--out', outStart])).toBe(0);
     for (const f of ['adapter_config.json', 'adapter_model.safetensors']) expect(readFileSync(join(outStart, 'start_adapter', f)).equals(readFileSync(join(run, f))), f).toBe(true);
@@ -320,6 +322,29 @@ describe('studio recipe', () => {
     const wrong = python([join(smoke, 'train.py'), '--check-args', '--config', join(smoke, 'recipe.json'), '--base-model', join(smoke, 'standin-model')]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.err).toContain("the recipe's start α state is of the uncertainty rule, the run learns α with dwa");
+
+    // The α state edited since the run read it: the recipe would start elsewhere than the run did.
+    writeFileSync(balancePath, JSON.stringify({ ...state, cot: [1, 1, 1, 0.5, 0.5, 0.4] }));
+    await expect(recipeCommand.run(['--run', continued, '--out', join(dir, 'recipe-changed')])).rejects.toThrow(
+      `the run continued the adapter ${run} and the α state ${balancePath}, which changed since the run started from them`,
+    );
+    expect(existsSync(join(dir, 'recipe-changed'))).toBe(false);
+    writeFileSync(balancePath, JSON.stringify(state));
+
+    // \`studio train --balance\` alone: a fresh LoRA from that α state; the recipe ships the state, no adapter.
+    const balanceOnly = join(dir, 'balance-only-run');
+    cpSync(continued, balanceOnly, { recursive: true });
+    const j = JSON.parse(readFileSync(join(balanceOnly, 'run.json'), 'utf8'));
+    writeFileSync(join(balanceOnly, 'run.json'), JSON.stringify({ ...j, source: { ...j.source, startAdapter: undefined, startDigest: startFilesDigest(undefined, balancePath) } }));
+    const outFresh = join(dir, 'recipe-balance-only');
+    expect(await recipeCommand.run(['--run', balanceOnly, '--out', outFresh])).toBe(0);
+    expect(existsSync(join(outFresh, 'start_adapter'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(outFresh, 'recipe.json'), 'utf8')).start).toEqual({ adapter: null, balance: state, from: null });
+    expect(readFileSync(join(outFresh, 'README.md'), 'utf8')).toContain("Starts from: a fresh LoRA (PEFT's init), with the α state the run continued");
+    const fresh = smokeRun(outFresh, 'smoke-balance-only', { steps: 1, evalEvery: 0, checkpointEvery: 0 });
+    expect(fresh.r.code, fresh.r.out + fresh.r.err).toBe(0);
+    expect(fresh.r.out).not.toContain('from_pretrained');
+    expect(JSON.parse(jsonl(join(fresh.adapter, 'metrics.jsonl'))[0]).alpha).toBeCloseTo(want, 6);
   });
 
   it('names the path and what is missing for a folder that is not a training run, and the loss or rule it cannot express', async () => {

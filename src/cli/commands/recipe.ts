@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { dataExamples } from '../localFiles.ts';
+import { dataExamples, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -71,20 +71,29 @@ function readTrainingRun(dir: string): RunFolderJson {
 
 /** The adapter (and α state) a run continued (`studio train --adapter … --balance …`): train.py
  * loads them instead of a fresh LoRA, or the recipe would train another run. */
-function readStart(runDir: string, adapterDir: string, balancePath: string | undefined): RecipeStart {
-  const where = `${join(runDir, RUN_JSON)}: the run continued the adapter ${adapterDir}`;
-  for (const f of [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE]) {
-    if (!existsSync(join(adapterDir, f))) throw new CliError(`${where}, whose ${f} is not there any more; the recipe starts from that adapter: put it back, or export a run that started fresh`);
+/** What a continued run started from (`studio train --adapter` and/or `--balance`), as the recipe
+ * ships it: the same files, refused when they changed since the run read them. */
+function readStart(runDir: string, source: RunSource): RecipeStart {
+  const { startAdapter: adapterDir, startBalance: balancePath, startDigest } = source;
+  const where = `${join(runDir, RUN_JSON)}: the run continued ${adapterDir ? `the adapter ${adapterDir}` : `the α state ${balancePath}`}`;
+  for (const f of adapterDir ? [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE] : []) {
+    if (!existsSync(join(adapterDir!, f))) throw new CliError(`${where}, whose ${f} is not there any more; the recipe starts from that adapter: put it back, or export a run that started fresh`);
   }
   let balance = null;
   if (balancePath) {
     try {
       balance = readBalanceFile(balancePath);
     } catch (err) {
-      throw new CliError(`${where} and the α state ${balancePath}, which cannot be read any more (${(err as Error).message})`);
+      throw new CliError(`${where}${adapterDir ? ` and the α state ${balancePath}` : ''}, which cannot be read any more (${(err as Error).message})`);
     }
   }
-  return { from: adapterDir, configJson: new Uint8Array(readFileSync(join(adapterDir, ADAPTER_CONFIG_FILE))), weights: new Uint8Array(readFileSync(join(adapterDir, ADAPTER_WEIGHTS_FILE))), balance };
+  if (startDigest && startFilesDigest(adapterDir, balancePath) !== startDigest) {
+    throw new CliError(`${where}${balancePath ? ` and the α state ${balancePath}` : ''}, which changed since the run started from them (retrained or overwritten); the recipe would start from other weights than the run did: put the run's files back, or export a run that started fresh`);
+  }
+  return {
+    adapter: adapterDir ? { from: adapterDir, configJson: new Uint8Array(readFileSync(join(adapterDir, ADAPTER_CONFIG_FILE))), weights: new Uint8Array(readFileSync(join(adapterDir, ADAPTER_WEIGHTS_FILE))) } : null,
+    balance,
+  };
 }
 
 const recipe: CliCommand = {
@@ -101,7 +110,7 @@ const recipe: CliCommand = {
     if (refusal) throw new CliError(`${join(runDir, RUN_JSON)}: cannot export this run as a recipe: ${refusal}`);
 
     const source = run.source;
-    const start = source?.startAdapter ? readStart(runDir, source.startAdapter, source.startBalance) : undefined;
+    const start = source?.startAdapter || source?.startBalance ? readStart(runDir, source) : undefined;
     const dataPaths = f.data ?? source?.data;
     if (!dataPaths?.length) {
       throw new CliError(`${join(runDir, RUN_JSON)} does not say where its data files are (runs trained before run.json kept a "source"); pass --data <files> (it names ${(run.data ?? []).join(', ') || 'none'})`);

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter } from '../localFiles.ts';
+import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter, startFilesDigest } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
@@ -194,6 +194,7 @@ const train: CliCommand = {
     const startBalance = f.balance ? resolve(f.balance) : before?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
+    const startDigest = f.adapter || f.balance ? startFilesDigest(startAdapter, startBalance) : before?.startDigest;
 
     if (f['dump-step']) {
       writeFileSync(f['dump-step'], encodeDumpStep(await engine.run('a step dump', dumpStep, start)));
@@ -208,6 +209,7 @@ const train: CliCommand = {
         fingerprint,
         ...(startAdapter ? { startAdapter } : {}),
         ...(startBalance ? { startBalance } : {}),
+        ...(startDigest ? { startDigest } : {}),
       }),
     );
     if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);

@@ -74,6 +74,9 @@ export interface RunSource {
    * continued a trained adapter instead of a fresh LoRA. */
   startAdapter?: string;
   startBalance?: string;
+  /** Those files' SHA-256 when the run started from them (src/cli/localFiles.ts startFilesDigest);
+   * absent in folders written before it. */
+  startDigest?: string;
 }
 
 /** An evaluation's output paths (`studio eval --out … --summary …`). */

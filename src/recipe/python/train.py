@@ -83,14 +83,15 @@ def plan(args, recipe, world_size):
     data = {k: str(recipe['_dir'] / v) for k, v in recipe['data']['files'].items()}
     start = recipe.get('start')
     if start:
-        adapter = recipe['_dir'] / start['adapter']
-        if not (adapter / 'adapter_config.json').is_file():
+        # adapter null: the run trained a fresh LoRA from a continued α state (studio train --balance).
+        adapter = recipe['_dir'] / start['adapter'] if start.get('adapter') else None
+        if adapter and not (adapter / 'adapter_config.json').is_file():
             raise SystemExit(f'train.py: the run continued a trained adapter, expected in {adapter}, which has no adapter_config.json')
         balance = start.get('balance')
         rule = recipe['balance'].get('rule') if c['loss'] == 'ssb' else None
         if balance and balance.get('rule') != rule:
             raise SystemExit(f'train.py: the recipe\'s start α state is of the {balance.get("rule")} rule, the run learns α with {rule}')
-        start = {'adapter': str(adapter), 'balance': balance if c['loss'] == 'ssb' else None, 'from': start.get('from')}
+        start = {'adapter': str(adapter) if adapter else None, 'balance': balance if c['loss'] == 'ssb' else None, 'from': start.get('from')}
     return {
         'base_model': base,
         'output_dir': args.output_dir,
@@ -165,7 +166,7 @@ def train(args, recipe, p, rows, held):
     if c['recompute']:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
         model.enable_input_require_grads()
-    if p['start']:
+    if p['start'] and p['start']['adapter']:
         # The run continued a trained adapter: train that one on, not a fresh LoRA.
         from peft import PeftModel
         model = PeftModel.from_pretrained(model, p['start']['adapter'], is_trainable=True)
