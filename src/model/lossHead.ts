@@ -73,13 +73,6 @@ export function createLossHead(gpu: Gpu, m: ModelState, maxTokens: number): Loss
   return head;
 }
 
-function lmHead(m: ModelState): GPUBuffer {
-  if (m.weights.lmHead.length !== 1) {
-    throw new Error(`the LM head is split into ${m.weights.lmHead.length} buffers (larger than one storage binding); the fused cross-entropy needs it whole`);
-  }
-  return m.weights.lmHead[0].buffer;
-}
-
 /** Uploads the loss positions of a micro-batch of N tokens with their targets, segments and loss
  * weights, compacted to the M positions that have a target. Call after the previous micro-batch
  * was submitted. Returns M. */
@@ -112,7 +105,7 @@ export async function lossForward(m: ModelState, head: LossHead, N: number): Pro
   await embeddingForward(m.gpu, { ids: head.rows, table: [{ buffer: m.acts.finalNormOut, firstRow: 0, rows: N }], out: head.compactHidden, tokens: M, C: H, vocab: N });
   await crossEntropyForward(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
     hidden: head.compactHidden,
-    weight: lmHead(m),
+    weight: m.weights.lmHead,
     weightDtype: m.weights.dtype,
     targets: head.targets,
     segments: head.segments,
@@ -133,7 +126,7 @@ export async function lossBackward(m: ModelState, head: LossHead, N: number): Pr
   if (M === 0) return;
   await crossEntropyBackward(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
     hidden: head.compactHidden,
-    weight: lmHead(m),
+    weight: m.weights.lmHead,
     weightDtype: m.weights.dtype,
     targets: head.targets,
     lse: head.lse,

@@ -16,6 +16,7 @@ import { DTYPE_BYTES } from './dtype.ts';
 import { kvDim, qDim, weightManifest, type ModelSpec } from './config.ts';
 import { LORA_TARGETS, loraParameterCount, type LoraTarget } from './lora.ts';
 import { vocabChunkRows } from '../ops/crossEntropy.ts';
+import { loraLayout } from './deviceLora.ts';
 import { matmulScratchBytes, type MatmulScratchKind } from '../ops/matmulKernels.ts';
 
 export interface TrainShape {
@@ -193,8 +194,12 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // Qwen2's q/k/v biases are also kept widened to f32 for the matmul's fused bias.
   if (spec.qkvBias) weights += spec.numLayers * (qDim(spec) + 2 * kvDim(spec)) * F32;
 
-  const loraCount = loraParameterCount(spec, { rank: s.rank, alpha: 1, useRsLora: false, dropout: 0, targets: s.targets });
+  const loraSettings = { rank: s.rank, alpha: 1, useRsLora: false, dropout: 0, targets: s.targets };
+  const loraCount = loraParameterCount(spec, loraSettings);
   const loraParams = loraCount * F32;
+  // The adapter's parameters, gradients and two AdamW moments are four flat buffers of the device
+  // layout (64-element aligned tensors), each bound whole.
+  buffers.push({ label: 'LoRA parameters (and their gradients and AdamW moments, each as large)', bytes: loraLayout(spec, loraSettings).size * F32 });
 
   const layer = layerActivationBuffers(spec, s, T);
   const layerBytes = sum(layer);

@@ -53,11 +53,30 @@ export interface AttentionOptions {
   stageTiles?: boolean;
 }
 
-/** Which attention kernel runs (the GPU panel and the bench say it). */
+/** Workgroup memory (bytes) of attention_tiled.wgsl's largest entry point for a pass: the arrays each
+ * entry point uses (BC = 32 tile columns, DC = 16 staged head dims; BR = 64 rows, 32 for dK/dV). */
+export function tiledWorkgroupBytes(headDim: number, pass: 'forward' | 'backward'): number {
+  const BC = 32;
+  const DC = 16;
+  const staged = (br: number) => DC * br * 4; // rowsA (rowsB) of DC dims per row
+  const cols = DC * BC * 4; // colsA (colsB)
+  const tile = BC * headDim * 4; // tileA (tileB): whole heads of BC rows
+  const scores = (br: number) => BC * br * 4; // probs (dprobs)
+  if (pass === 'forward') return staged(TILED_ROWS) + cols + tile + scores(TILED_ROWS) + TILED_ROWS * 8 * 4; // + red
+  const dq = 2 * staged(TILED_ROWS) + 2 * cols + tile + scores(TILED_ROWS);
+  const dkv = 2 * staged(TILED_KEY_ROWS) + 2 * cols + 2 * tile + 2 * scores(TILED_KEY_ROWS);
+  return Math.max(dq, dkv);
+}
+
+/** Which attention kernel runs (the GPU panel and the bench say it). The tiled kernel needs 24–32 KiB
+ * of workgroup memory; an adapter offering less (WebGPU's default is 16 KiB) runs the rows kernel. */
 export function attentionKernel(gpu: Gpu, headDim: number, pass: 'forward' | 'backward', opts: AttentionOptions = {}): 'rows' | 'tiled' {
-  const fits = headDim % 32 === 0 && headDim <= (pass === 'forward' ? 128 : 64);
-  if (opts.kernel === 'tiled' && !fits) throw new Error(`attention: the tiled kernel needs head_dim a multiple of 32, ≤ ${pass === 'forward' ? 128 : 64} (got ${headDim})`);
-  return opts.kernel ?? (fits && !gpu.ctx.adapter.isSoftware ? 'tiled' : 'rows');
+  const shapeFits = headDim % 32 === 0 && headDim <= (pass === 'forward' ? 128 : 64);
+  if (opts.kernel === 'tiled' && !shapeFits) throw new Error(`attention: the tiled kernel needs head_dim a multiple of 32, ≤ ${pass === 'forward' ? 128 : 64} (got ${headDim})`);
+  const bytes = shapeFits ? tiledWorkgroupBytes(headDim, pass) : 0;
+  const allowed = gpu.ctx.limits.maxComputeWorkgroupStorageSize;
+  if (opts.kernel === 'tiled' && bytes > allowed) throw new Error(`attention: the tiled kernel's ${pass} at head_dim ${headDim} needs ${bytes} bytes of workgroup memory, and this GPU allows ${allowed}`);
+  return opts.kernel ?? (shapeFits && bytes <= allowed && !gpu.ctx.adapter.isSoftware ? 'tiled' : 'rows');
 }
 
 export interface AttentionShape {

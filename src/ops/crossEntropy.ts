@@ -8,8 +8,11 @@
 //
 //   nll[t] = logsumexp_v(h[t]·W[v]) − h[t]·W[target[t]]          (0 where target ∉ [0, V))
 //   dH[t]  = Σ_v (softmax(z[t])_v − [v = target[t]]) · w[t] · W[v]
+// W may come in row parts (a head larger than one storage binding is uploaded so): no chunk crosses
+// a part's end, so each chunk's product binds one buffer.
 import { createStorageBuffer, packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
 import { matmul, type WeightDtype } from './matmul.ts';
+import type { EmbeddingTable, TableChunk } from './embedding.ts';
 import code from '../../shaders/cross_entropy.wgsl?raw';
 
 export const CROSS_ENTROPY = shaderFile('cross_entropy.wgsl', code);
@@ -40,7 +43,7 @@ export interface CrossEntropyScratch {
 
 export interface CrossEntropyForwardBuffers {
   hidden: GPUBuffer; // [T, H] f32 (after the final norm)
-  weight: GPUBuffer; // [V, H] lm_head (or tied embed_tokens), f32 or packed bf16/f16
+  weight: EmbeddingTable; // [V, H] lm_head (or tied embed_tokens), f32 or packed bf16/f16, whole or in row parts
   weightDtype: WeightDtype;
   targets: GPUBuffer; // [T] i32, outside [0, V) = ignored
   segments: GPUBuffer; // [T] u32: 0 prompt/pad, 1 cot, 2 call; other ids are left out of the sums
@@ -59,7 +62,7 @@ export interface CrossEntropyForwardBuffers {
 
 export interface CrossEntropyBackwardBuffers {
   hidden: GPUBuffer;
-  weight: GPUBuffer;
+  weight: EmbeddingTable;
   weightDtype: WeightDtype;
   targets: GPUBuffer;
   /** [T] from the forward */
@@ -113,9 +116,31 @@ function params(T: number, C: number, v0: number, V: number, flag: number): Arra
   return packParams([{ u32: T }, { u32: C }, { u32: v0 }, { u32: V }, { u32: flag }]);
 }
 
-/** Logits of vocabulary rows v0..v0+C into scratch.logits: z = h·W[v0:v0+C]ᵀ. */
-function chunkLogits(gpu: Gpu, s: CrossEntropyShape, hidden: GPUBuffer, weight: GPUBuffer, dtype: WeightDtype, logits: GPUBuffer, v0: number, C: number): Promise<void> {
-  return matmul(gpu, { a: hidden, b: weight, c: logits, M: s.T, N: C, K: s.H, transB: true, bDtype: dtype, offsetB: v0 * s.H });
+interface VocabChunk {
+  v0: number;
+  C: number;
+  /** The part holding rows v0..v0+C, and the chunk's first element in it. */
+  part: TableChunk;
+  offset: number;
+}
+
+/** The vocabulary in chunks of at most `chunk` rows, each inside one part of W. */
+function vocabChunks(s: CrossEntropyShape, weight: EmbeddingTable, chunk: number): VocabChunk[] {
+  const parts = Array.isArray(weight) ? weight : [{ buffer: weight, firstRow: 0, rows: s.V }];
+  const out: VocabChunk[] = [];
+  for (let v0 = 0; v0 < s.V; ) {
+    const part = parts.find((p) => p.firstRow <= v0 && v0 < p.firstRow + p.rows);
+    if (!part) throw new RangeError(`cross-entropy: no part of the LM head holds vocabulary row ${v0} (of ${s.V})`);
+    const C = Math.min(chunk, s.V - v0, part.firstRow + part.rows - v0);
+    out.push({ v0, C, part, offset: (v0 - part.firstRow) * s.H });
+    v0 += C;
+  }
+  return out;
+}
+
+/** Logits of the chunk's vocabulary rows into scratch.logits: z = h·W[v0:v0+C]ᵀ. */
+function chunkLogits(gpu: Gpu, s: CrossEntropyShape, hidden: GPUBuffer, c: VocabChunk, dtype: WeightDtype, logits: GPUBuffer): Promise<void> {
+  return matmul(gpu, { a: hidden, b: c.part.buffer, c: logits, M: s.T, N: c.C, K: s.H, transB: true, bDtype: dtype, offsetB: c.offset });
 }
 
 /** Records the forward: per-token NLL and logsumexp, and per-segment NLL sums and counts. */
@@ -124,10 +149,9 @@ export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: Cro
   const chunk = resolveChunk(gpu, s, b.scratch);
   const stats = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_chunk_stats', { WG });
   const rows = splitWorkgroups(s.T, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
-  for (let v0 = 0; v0 < s.V; v0 += chunk) {
-    const C = Math.min(chunk, s.V - v0);
-    await chunkLogits(gpu, s, b.hidden, b.weight, b.weightDtype, b.scratch.logits, v0, C);
-    gpu.recorder.dispatch(stats, params(s.T, C, v0, s.V, v0 === 0 ? 1 : 0), { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats }, rows);
+  for (const c of vocabChunks(s, b.weight, chunk)) {
+    await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
+    gpu.recorder.dispatch(stats, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0), { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats }, rows);
   }
   const finalize = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_finalize', { WG });
   gpu.recorder.dispatch(
@@ -143,22 +167,21 @@ export async function crossEntropyBackward(gpu: Gpu, s: CrossEntropyShape, b: Cr
   if (s.T === 0) return;
   const chunk = resolveChunk(gpu, s, b.scratch);
   const dlogits = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_dlogits', { WG });
-  for (let v0 = 0; v0 < s.V; v0 += chunk) {
-    const C = Math.min(chunk, s.V - v0);
-    await chunkLogits(gpu, s, b.hidden, b.weight, b.weightDtype, b.scratch.logits, v0, C);
-    const groups = splitWorkgroups(Math.ceil((s.T * C) / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
-    gpu.recorder.dispatch(dlogits, params(s.T, C, v0, s.V, 0), { 2: b.targets, 5: b.lse, 9: b.scratch.logits, 10: b.tokenWeight }, groups);
+  for (const c of vocabChunks(s, b.weight, chunk)) {
+    await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
+    const groups = splitWorkgroups(Math.ceil((s.T * c.C) / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+    gpu.recorder.dispatch(dlogits, params(s.T, c.C, c.v0, s.V, 0), { 2: b.targets, 5: b.lse, 9: b.scratch.logits, 10: b.tokenWeight }, groups);
     // dH[T,H] (+)= dz[T,C] · W[v0:v0+C, :]  (W rows are the chunk's [C, H], not transposed)
     await matmul(gpu, {
       a: b.scratch.logits,
-      b: b.weight,
+      b: c.part.buffer,
       c: b.dHidden,
       M: s.T,
       N: s.H,
-      K: C,
+      K: c.C,
       bDtype: b.weightDtype,
-      offsetB: v0 * s.H,
-      accumulate: b.accumulate || v0 > 0,
+      offsetB: c.offset,
+      accumulate: b.accumulate || c.v0 > 0,
     });
   }
 }

@@ -25,11 +25,33 @@ export function chromiumPath() {
   return found;
 }
 
+/** Profiles a first removal could not finish: tried once more when the process exits. */
+const leftProfiles = new Set();
+process.on('exit', () => {
+  for (const dir of leftProfiles) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a folder in the system's temporary space; nothing to fail over
+    }
+  }
+});
+
 /** A persistent context (real IndexedDB/OPFS that survive reloads) in a fresh profile directory,
  * removed when the context closes: a profile is about 90 MB, and every run of the tests makes ten. */
 export async function launchContext({ viewport = { width: 1280, height: 800 }, args = CHROMIUM_ARGS } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'studio-chromium-'));
-  const removeProfile = () => rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5 });
+  // Chromium's helper processes may still write into the profile as the context closes (ENOTEMPTY):
+  // try again a little later, and never fail a test run over a temporary folder.
+  const removeProfile = (retry = true) => {
+    try {
+      rmSync(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+      leftProfiles.delete(userDataDir);
+    } catch {
+      leftProfiles.add(userDataDir);
+      if (retry) setTimeout(() => removeProfile(false), 3000).unref();
+    }
+  };
   try {
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: chromiumPath(),
@@ -37,7 +59,7 @@ export async function launchContext({ viewport = { width: 1280, height: 800 }, a
       args,
       viewport,
     });
-    context.on('close', removeProfile);
+    context.on('close', () => removeProfile());
     return context;
   } catch (error) {
     removeProfile();

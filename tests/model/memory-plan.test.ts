@@ -54,6 +54,19 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(true); // memory unknown: only per-buffer limits are checked
   });
 
+  it('checks the adapter’s flat LoRA buffers against the binding limit, and suggests the rank that fits', () => {
+    // Qwen2.5-1.5B, r=32 on all seven projections: 36,929,536 parameters, 141 MiB per flat buffer
+    // (parameters, gradients, two moments). Planned as fitting a 128 MiB binding, the model then
+    // failed to load with a bare limit error.
+    const s = spec('Qwen2.5-1.5B-Instruct');
+    const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+    const plan = planMemory(s, { batch: 1, seqLen: 256, rank: 32, targets: [...LORA_TARGETS], recompute: true }, limits);
+    expect(plan.fits).toBe(false);
+    expect(plan.problems).toEqual(["LoRA parameters (and their gradients and AdamW moments, each as large) needs 141 MiB in one buffer, over this GPU's 128 MiB binding limit"]);
+    expect(plan.suggestions).toEqual(['use a smaller LoRA rank (16)']);
+    expect(planMemory(s, { batch: 1, seqLen: 256, rank: 16, targets: [...LORA_TARGETS], recompute: true }, limits).fits).toBe(true);
+  });
+
   it('plans every weight but the embedding and LM head whole, as the engine binds them', () => {
     // Qwen2.5-1.5B's gate_proj is 8960 × 1536 bf16 = 26.25 MiB: over a 16 MiB binding it cannot be
     // split (only the table is), so the plan refuses instead of failing after the upload.

@@ -4,8 +4,9 @@
 // right padding, and two packed sequences in one row. Every GPU check runs both tile paths: staged in
 // workgroup memory (the real-GPU default) and read straight from storage (the CPU default).
 import { describe, expect, it } from 'vitest';
-import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { attentionBackward, attentionBackwardScratchBytes, attentionDecode, attentionForward, type AttentionOptions, type AttentionShape } from '../../src/ops/attention.ts';
+import { createGpu, createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { attentionBackward, attentionBackwardScratchBytes, attentionDecode, attentionForward, attentionKernel, tiledWorkgroupBytes, type AttentionOptions, type AttentionShape } from '../../src/ops/attention.ts';
+import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { attentionBackwardRef, attentionDecodeRef, attentionForwardRef, type AttentionRefShape } from '../reference/attention.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -97,6 +98,46 @@ async function runForward(gpu: Gpu, shape: AttentionShape, x: ReturnType<typeof 
   return b;
 }
 
+/** The forward's out and lse against the reference; padded query rows exactly zero. */
+async function checkForward(gpu: Gpu, c: Case, seed: number, opts: AttentionOptions): Promise<void> {
+  const { gpuShape, refShape } = shapes(c);
+  const x = makeInputs(c, seed);
+  const b = await runForward(gpu, gpuShape, x, opts);
+  const want = attentionForwardRef(refShape, x.q, x.k, x.v, x.seg);
+  const out = await readF32(gpu.ctx, b.out);
+  expectClose(out, want.out, FWD_TOL, `out (${c.name})`);
+  expectClose(await readF32(gpu.ctx, b.lse), want.lse, FWD_TOL, `lse (${c.name})`);
+  // padded query rows are exactly zero, not merely small
+  const width = c.H * c.d;
+  x.seg.forEach((s, n) => {
+    if (s === 0) for (let e = 0; e < width; e++) expect(out[n * width + e]).toBe(0);
+  });
+  Object.values(b).forEach((buf) => buf.destroy());
+}
+
+/** dq, dk and dv against the reference. */
+async function checkBackward(gpu: Gpu, c: Case, seed: number, opts: AttentionOptions): Promise<void> {
+  const { gpuShape, refShape } = shapes(c);
+  const x = makeInputs(c, seed);
+  const f = await runForward(gpu, gpuShape, x, opts);
+  const N = c.B * c.T;
+  // gradient buffers start as garbage: the backward overwrites them, it does not accumulate
+  const g = {
+    dOut: uploadBuffer(gpu.ctx, x.dOut, 'dOut'),
+    dq: uploadBuffer(gpu.ctx, randomArray(N * c.H * c.d, 5, 100), 'dq'),
+    dk: uploadBuffer(gpu.ctx, randomArray(N * c.Hkv * c.d, 6, 100), 'dk'),
+    dv: uploadBuffer(gpu.ctx, randomArray(N * c.Hkv * c.d, 7, 100), 'dv'),
+    scratch: uploadBuffer(gpu.ctx, randomArray(attentionBackwardScratchBytes(gpuShape) / 4, 8, 100), 'scratch'),
+  };
+  await attentionBackward(gpu, gpuShape, { ...f, ...g }, opts);
+  gpu.recorder.submit();
+  const want = attentionBackwardRef(refShape, x.q, x.k, x.v, x.seg, x.dOut);
+  expectClose(await readF32(gpu.ctx, g.dq), want.dq, BWD_TOL, `dq (${c.name})`);
+  expectClose(await readF32(gpu.ctx, g.dk), want.dk, BWD_TOL, `dk (${c.name})`);
+  expectClose(await readF32(gpu.ctx, g.dv), want.dv, BWD_TOL, `dv (${c.name})`);
+  [...Object.values(f), ...Object.values(g)].forEach((buf) => buf.destroy());
+}
+
 describe('attention reference', () => {
   it('backward matches central finite differences of the forward in f64 (GQA, padding, packing)', () => {
     // loss = Σ dOut∘out; every input element is perturbed by ±h.
@@ -145,22 +186,7 @@ const backwardRuns = [
 
 describe('attention forward on the GPU', () => {
   for (const { c, ci, mode } of forwardRuns) {
-    it(`matches the reference (${mode.label}): ${c.name}`, async () => {
-      const gpu = await testGpu();
-      const { gpuShape, refShape } = shapes(c);
-      const x = makeInputs(c, 100 * ci);
-      const b = await runForward(gpu, gpuShape, x, mode.opts);
-      const want = attentionForwardRef(refShape, x.q, x.k, x.v, x.seg);
-      const out = await readF32(gpu.ctx, b.out);
-      expectClose(out, want.out, FWD_TOL, `out (${c.name})`);
-      expectClose(await readF32(gpu.ctx, b.lse), want.lse, FWD_TOL, `lse (${c.name})`);
-      // padded query rows are exactly zero, not merely small
-      const width = c.H * c.d;
-      x.seg.forEach((s, n) => {
-        if (s === 0) for (let e = 0; e < width; e++) expect(out[n * width + e]).toBe(0);
-      });
-      Object.values(b).forEach((buf) => buf.destroy());
-    });
+    it(`matches the reference (${mode.label}): ${c.name}`, async () => checkForward(await testGpu(), c, 100 * ci, mode.opts));
   }
 
   it('uses a caller-supplied scale', async () => {
@@ -191,28 +217,7 @@ describe('attention forward on the GPU', () => {
 
 describe('attention backward on the GPU', () => {
   for (const { c, ci, mode } of backwardRuns) {
-    it(`matches the reference (${mode.label}): ${c.name}`, async () => {
-      const gpu = await testGpu();
-      const { gpuShape, refShape } = shapes(c);
-      const x = makeInputs(c, 100 * ci + 50);
-      const f = await runForward(gpu, gpuShape, x, mode.opts);
-      const N = c.B * c.T;
-      // gradient buffers start as garbage: the backward overwrites them, it does not accumulate
-      const g = {
-        dOut: uploadBuffer(gpu.ctx, x.dOut, 'dOut'),
-        dq: uploadBuffer(gpu.ctx, randomArray(N * c.H * c.d, 5, 100), 'dq'),
-        dk: uploadBuffer(gpu.ctx, randomArray(N * c.Hkv * c.d, 6, 100), 'dk'),
-        dv: uploadBuffer(gpu.ctx, randomArray(N * c.Hkv * c.d, 7, 100), 'dv'),
-        scratch: uploadBuffer(gpu.ctx, randomArray(attentionBackwardScratchBytes(gpuShape) / 4, 8, 100), 'scratch'),
-      };
-      await attentionBackward(gpu, gpuShape, { ...f, ...g }, mode.opts);
-      gpu.recorder.submit();
-      const want = attentionBackwardRef(refShape, x.q, x.k, x.v, x.seg, x.dOut);
-      expectClose(await readF32(gpu.ctx, g.dq), want.dq, BWD_TOL, `dq (${c.name})`);
-      expectClose(await readF32(gpu.ctx, g.dk), want.dk, BWD_TOL, `dk (${c.name})`);
-      expectClose(await readF32(gpu.ctx, g.dv), want.dv, BWD_TOL, `dv (${c.name})`);
-      [...Object.values(f), ...Object.values(g)].forEach((buf) => buf.destroy());
-    });
+    it(`matches the reference (${mode.label}): ${c.name}`, async () => checkBackward(await testGpu(), c, 100 * ci + 50, mode.opts));
   }
 });
 
@@ -257,5 +262,36 @@ describe('attention decode on the GPU', () => {
     const forwardOut = await readF32(gpu.ctx, f.out);
     expectClose(await readF32(gpu.ctx, b.out), forwardOut.slice((c.T - 1) * c.H * c.d), FWD_TOL, 'decode vs forward last row');
     [b.q, b.lengths, b.out, ...Object.values(f)].forEach((buf) => buf.destroy());
+  });
+});
+
+describe('attention on a GPU with little workgroup memory', () => {
+  // A hardware adapter (as the tests fake one) whose device offers `bytes` of workgroup memory.
+  async function hardwareWith(bytes: number): Promise<Gpu> {
+    const gpu = createGpu(await acquireNodeGpu({ limitOverrides: { maxComputeWorkgroupStorageSize: bytes } }));
+    expect(gpu.ctx.limits.maxComputeWorkgroupStorageSize).toBe(bytes);
+    return { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } } };
+  }
+  const c = tiledCases[2]; // GQA 7 (14/2), d = 64: Qwen2.5-0.5B's heads
+
+  it('runs the rows kernel where the tiled one does not fit (WebGPU’s default 16 KiB), and a forced tiled one says why', async () => {
+    const gpu = await hardwareWith(16384);
+    expect([attentionKernel(gpu, 64, 'forward'), attentionKernel(gpu, 64, 'backward'), attentionKernel(gpu, 128, 'forward')]).toEqual(['rows', 'rows', 'rows']);
+    await checkForward(gpu, c, 7001, {});
+    await checkBackward(gpu, c, 7002, {});
+    expect(() => attentionKernel(gpu, 64, 'forward', { kernel: 'tiled' })).toThrow(`attention: the tiled kernel's forward at head_dim 64 needs ${tiledWorkgroupBytes(64, 'forward')} bytes of workgroup memory, and this GPU allows 16384`);
+    gpu.ctx.device.destroy();
+  });
+
+  it('runs the tiled kernel with exactly the workgroup memory it counts (the count is not short)', async () => {
+    const forward = tiledWorkgroupBytes(64, 'forward');
+    const backward = tiledWorkgroupBytes(64, 'backward');
+    expect(forward).toBeLessThan(backward);
+    const gpu = await hardwareWith(forward);
+    expect([attentionKernel(gpu, 64, 'forward'), attentionKernel(gpu, 64, 'backward')]).toEqual(['tiled', 'rows']);
+    await checkForward(gpu, c, 7003, {});
+    gpu.ctx.device.destroy();
+    // The backward's count is SwiftShader's whole 32 KiB, where the tiled backward tests above run.
+    expect(backward).toBeLessThanOrEqual((await testGpu()).ctx.limits.maxComputeWorkgroupStorageSize);
   });
 });

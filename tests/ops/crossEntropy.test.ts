@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyChunk, crossEntropyForward } from '../../src/ops/crossEntropy.ts';
 import type { WeightDtype } from '../../src/ops/matmul.ts';
+import type { TableChunk } from '../../src/ops/embedding.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef, weightedLossRef, type CrossEntropyRefInputs } from '../reference/crossEntropy.ts';
 import { numericGradient } from '../reference/finiteDifference.ts';
 import { expectClose, randomArray, seededRandom } from '../helpers/compare.ts';
@@ -39,11 +40,23 @@ function makeProblem(T: number, H: number, V: number, dtype: WeightDtype, seed: 
   return { T, H, V, hidden, weight: half ? half.values : raw, weightPacked: half ? half.packed : raw, dtype, targets, segments, tokenWeight };
 }
 
-async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array } } = {}) {
+/** W whole, or in row parts of these sizes (as a head larger than one binding is uploaded). */
+function uploadWeight(gpu: Gpu, pr: Problem, parts?: number[]): GPUBuffer | TableChunk[] {
+  if (!parts) return uploadBuffer(gpu.ctx, pr.weightPacked, 'W');
+  const perRow = pr.weightPacked.length / pr.V; // elements (f32) or words (two halves; H even)
+  let firstRow = 0;
+  return parts.map((rows, i) => {
+    const part = { buffer: uploadBuffer(gpu.ctx, pr.weightPacked.slice(firstRow * perRow, (firstRow + rows) * perRow), `W part ${i}`), firstRow, rows };
+    firstRow += rows;
+    return part;
+  });
+}
+
+async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array }; parts?: number[] } = {}) {
   const { T, H, V } = pr;
   const used = chunk ?? crossEntropyChunk(gpu, T, V);
   const hidden = uploadBuffer(gpu.ctx, pr.hidden as Float32Array, 'hidden');
-  const weight = uploadBuffer(gpu.ctx, pr.weightPacked, 'W');
+  const weight = uploadWeight(gpu, pr, opts.parts);
   const targets = uploadBuffer(gpu.ctx, pr.targets as Int32Array, 'targets');
   const segments = uploadBuffer(gpu.ctx, pr.segments as Uint32Array, 'segments');
   const nll = createStorageBuffer(gpu.ctx, T * 4, 'nll');
@@ -62,9 +75,9 @@ async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumul
   return { out, bufs: { hidden, weight, targets, segments, nll, lse, segmentNll, segmentCount, scratch } };
 }
 
-async function runBackward(gpu: Gpu, pr: Problem, chunk: number | undefined, dH0?: Float32Array): Promise<Float32Array> {
+async function runBackward(gpu: Gpu, pr: Problem, chunk: number | undefined, dH0?: Float32Array, parts?: number[]): Promise<Float32Array> {
   const { T, H, V } = pr;
-  const { bufs } = await runForward(gpu, pr, chunk);
+  const { bufs } = await runForward(gpu, pr, chunk, { parts });
   const tokenWeight = uploadBuffer(gpu.ctx, pr.tokenWeight, 'tokenWeight');
   const dHidden = dH0 ? uploadBuffer(gpu.ctx, dH0, 'dH') : createStorageBuffer(gpu.ctx, T * H * 4, 'dH');
   await crossEntropyBackward(gpu, { T, H, V, chunk }, { ...bufs, weightDtype: pr.dtype, tokenWeight, dHidden, accumulate: !!dH0 });
@@ -75,9 +88,10 @@ async function runBackward(gpu: Gpu, pr: Problem, chunk: number | undefined, dH0
   return got;
 }
 
-function destroyAll(bufs: Record<string, GPUBuffer | { logits: GPUBuffer; stats: GPUBuffer }>): void {
+function destroyAll(bufs: Record<string, GPUBuffer | TableChunk[] | { logits: GPUBuffer; stats: GPUBuffer }>): void {
   for (const b of Object.values(bufs)) {
-    if ('destroy' in b) b.destroy();
+    if (Array.isArray(b)) b.forEach((p) => p.buffer.destroy());
+    else if ('destroy' in b) b.destroy();
     else [b.logits, b.stats].forEach((x) => x.destroy());
   }
 }
@@ -154,6 +168,20 @@ describe('LM-head cross-entropy backward', () => {
       const got = await runBackward(gpu, pr, chunk);
       expectClose(got, crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} chunk=${chunk}`);
     }
+  });
+
+  it('reads a head in row parts (larger than one binding): chunks end at the parts’ borders, forward and backward', async () => {
+    const gpu = await testGpu();
+    // V = 45 in parts of 20, 7 and 18 rows; chunks of 16 cross both borders, and one part is smaller than a chunk.
+    for (const dtype of ['f32', 'bf16'] as const) {
+      const pr = makeProblem(7, 6, 45, dtype, 31);
+      const { out, bufs } = await runForward(gpu, pr, 16, { parts: [20, 7, 18] });
+      checkForward(out, pr, `${dtype} in parts`);
+      destroyAll(bufs);
+      expectClose(await runBackward(gpu, pr, 16, undefined, [20, 7, 18]), crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} in parts`);
+    }
+    const pr = makeProblem(3, 4, 20, 'f32', 32);
+    await expect(runForward(gpu, pr, 8, { parts: [8, 8] })).rejects.toThrow('cross-entropy: no part of the LM head holds vocabulary row 16 (of 20)');
   });
 
   it('adds into an existing hidden-state gradient when accumulate is set', async () => {
