@@ -1,8 +1,9 @@
 // The studio's shell: header with the theme switch, a left nav of panels, the active panel, a
 // run-status strip visible from every panel, and drag-drop of datasets/snapshots anywhere on the page.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CapabilityReport, WebGpuMissing } from './capability/CapabilityReport.tsx';
-import { Nav, PANELS, type PanelId } from './shell/Nav.tsx';
+import { Nav, PANELS, tabPanelProps, type PanelId } from './shell/Nav.tsx';
+import { focusPanelHeading } from './shell/focusReturn.ts';
 import { PageDrop } from './shell/PageDrop.tsx';
 import { RunStrip } from './shell/RunStrip.tsx';
 import { ModelPanel } from './model/ModelPanel.tsx';
@@ -47,6 +48,17 @@ function initialPanel(): PanelId {
 export function App() {
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const [panel, setPanel] = useState<PanelId>(initialPanel);
+  // Counts the times the app itself opened a panel (a button, not a tab): the control pressed is
+  // gone with its panel, so the new panel's heading takes the focus.
+  const [opened, setOpened] = useState(0);
+  const main = useRef<HTMLElement>(null);
+  const openPanel = (p: PanelId) => {
+    setPanel(p);
+    setOpened((n) => n + 1);
+  };
+  useEffect(() => {
+    if (opened > 0) focusPanelHeading(main.current);
+  }, [opened]);
   const [share] = useState(() => shareFragmentOf(location.hash));
   const [outdated, setOutdated] = useState(false);
   const gpuLost = useCapabilities((s) => (s.status === 'lost' ? s.problem : null));
@@ -128,22 +140,22 @@ export function App() {
       )}
       <div className="layout">
         <Nav current={panel} onChange={setPanel} />
-        <main className="panels" id="main">
-          <RunStrip onOpenDashboard={() => setPanel('dashboard')} />
+        <main className="panels" ref={main} {...tabPanelProps(panel)}>
+          <RunStrip onOpenDashboard={() => openPanel('dashboard')} />
           {noWebGpu && panel !== 'gpu' && <WebGpuMissing problem={gpuProblem} />}
-          {panel === 'start' && <DemoGuide onOpen={setPanel} />}
+          {panel === 'start' && <DemoGuide onOpen={openPanel} />}
           {panel === 'gpu' && <CapabilityReport />}
           {panel === 'model' && <ModelPanel />}
           {panel === 'dataset' && <DatasetPanel />}
-          {panel === 'training' && <TrainingPanel onOpenDashboard={() => setPanel('dashboard')} />}
+          {panel === 'training' && <TrainingPanel onOpenDashboard={() => openPanel('dashboard')} />}
           {panel === 'dashboard' && <DashboardPanel theme={theme} />}
           {panel === 'eval' && <EvalPanel />}
           {panel === 'ablation' && <AblationPanel />}
           {panel === 'playground' && <PlaygroundPanel />}
-          {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => setPanel('dashboard')} />}
+          {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => openPanel('dashboard')} />}
         </main>
       </div>
-      <PageDrop onDataset={() => setPanel('dataset')} onSnapshot={() => setPanel('runs')} />
+      <PageDrop onDataset={() => openPanel('dataset')} onSnapshot={() => openPanel('runs')} />
     </div>
   );
 }

@@ -158,7 +158,9 @@ describe('the ONNX export and the playground', () => {
     expect(EXPORTING_REASON).not.toMatch(/cancel/i);
     usePlayground.getState().setPlaygroundDraft({ query: 'Weather in Paris?' });
     const html = render(createElement(PlaygroundPanel));
-    expect(html).toMatch(/<button[^>]*disabled=""[^>]*data-testid="play-generate"/);
+    // Off by aria-disabled (it keeps the focus), pointing to the reason on show.
+    expect(html).toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true" aria-describedby="play-blocked"/);
+    expect(html).toMatch(/<p class="muted" id="play-blocked">/);
     expect(html).toContain(EXPORTING_REASON);
     // Nor does the store start one (and the answer on show stays).
     useJobs.setState({ streamText: 'earlier answer' });

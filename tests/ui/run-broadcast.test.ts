@@ -101,15 +101,18 @@ describe('the actions of a run another tab trains', () => {
     useRuns.setState({ runs: [run], active: null, trainingNow: new Set(['elsewhere-run']) });
     const html = renderNow(React.createElement(RunActions, { run, onOpenDashboard: () => undefined }));
     for (const label of ['Export elsewhere-run as a snapshot .zip', 'Export elsewhere-run with its dataset', 'Delete elsewhere-run']) {
-      expect(html).toMatch(new RegExp(`aria-label="${label.replace(/[.+]/g, '\\$&')}" disabled="" title="It trains in another tab of the studio; wait until it ends there"`));
+      // Off by aria-disabled (focusable), described by the visible reason (no hover-only title).
+      expect(html).toMatch(new RegExp(`aria-label="${label.replace(/[.+]/g, '\\$&')}"[^>]*aria-disabled="true" aria-describedby="run-why-elsewhere-run"`));
     }
-    expect(html).toMatch(/aria-label="Export elsewhere-run as an ONNX model[^"]*" disabled=""/);
-    expect(html).toMatch(/aria-label="Export elsewhere-run as a recipe[^"]*" disabled=""/);
+    expect(html).toContain('<span class="small muted" id="run-why-elsewhere-run">It trains in another tab of the studio; wait until it ends there.</span>');
+    expect(html).not.toMatch(/title=/);
+    expect(html).toMatch(/aria-label="Export elsewhere-run as an ONNX model[^"]*"[^>]*aria-disabled="true"/);
+    expect(html).toMatch(/aria-label="Export elsewhere-run as a recipe[^"]*"[^>]*aria-disabled="true"/);
     expect(html).not.toMatch(/Resume/);
     // The same run, no longer training anywhere, is interrupted: exports and delete are back.
     useRuns.setState({ trainingNow: new Set() });
     const after = renderNow(React.createElement(RunActions, { run, onOpenDashboard: () => undefined }));
-    expect(after).not.toMatch(/Delete elsewhere-run" disabled/);
+    expect(after).not.toMatch(/Delete elsewhere-run" aria-disabled/);
     expect(after).toMatch(/Resume/);
   });
 });

@@ -4,6 +4,7 @@ import { ablationArmIds, useJobs } from '../../state/jobStore.ts';
 import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -20,7 +21,8 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const configProblem = draftProblem(training);
   const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : null;
   return (
-    <fieldset className="stack" disabled={disabled || !!running} data-testid="ablation-form">
+    // Not disabled while a job runs (that would drop the focus from its button): the button is off instead.
+    <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
       <legend>Arms and evaluation</legend>
       <p className="muted" data-testid="ablation-shared">
         Every arm: {training.steps} steps, batch {training.batchSize}, sequence {training.seqLen}, learning rate {training.lr}, LoRA r={training.lora.rank} α={training.lora.alpha}, seed {training.seed};
@@ -66,10 +68,14 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
         {arms.length} arms: {arms.join(', ')}
       </p>
       <div className="row">
-        <button className="primary" data-testid="start-ablation" disabled={!!problem} onClick={() => datasetId && void start(datasetId)}>
+        <KeepFocusButton className="primary" data-testid="start-ablation" disabled={!!problem || !!running} reasonId={problem ? 'ablation-problem' : null} onClick={() => datasetId && void start(datasetId)}>
           Run the ablation
-        </button>
-        {problem && <span className="error">{problem}</span>}
+        </KeepFocusButton>
+        {problem && (
+          <span className="error" id="ablation-problem">
+            {problem}
+          </span>
+        )}
       </div>
     </fieldset>
   );

@@ -19,7 +19,7 @@ export function AblationPanel() {
   const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : null;
   return (
     <section className="panel" aria-labelledby="ablation-title" data-testid="ablation-panel">
-      <h2 id="ablation-title">Ablation</h2>
+      <h2 id="ablation-title" tabIndex={-1}>Ablation</h2>
       <p className="muted">
         Does balancing help on your data? One arm per loss — plain SFT, a fixed α, SSB with each balance rule, and SSB followed by HDR — each trained on the same split with the same seed,
         steps and LoRA settings, then evaluated on the same held-out examples with the same decoding. Every arm is an ordinary run you can open, evaluate, export or share.

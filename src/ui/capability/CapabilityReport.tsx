@@ -24,7 +24,7 @@ export function CapabilityReport() {
   if (status === 'idle' || status === 'probing') {
     return (
       <section className="panel" aria-busy="true" aria-labelledby="cap-title">
-        <h2 id="cap-title">GPU</h2>
+        <h2 id="cap-title" tabIndex={-1}>GPU</h2>
         <p className="muted" role="status">
           Asking the browser for a WebGPU device and running a self-test…
         </p>
@@ -34,7 +34,7 @@ export function CapabilityReport() {
   if (status === 'crashed') {
     return (
       <section className="panel" aria-labelledby="cap-title" data-testid="capability-report">
-        <h2 id="cap-title">GPU</h2>
+        <h2 id="cap-title" tabIndex={-1}>GPU</h2>
         <p className="error" role="alert">
           {problem} <button onClick={() => location.reload()}>Reload</button>
         </p>
@@ -44,7 +44,7 @@ export function CapabilityReport() {
   if (status === 'unavailable' || !caps) return <WebGpuMissing problem={problem} />;
   return (
     <section className="panel" aria-labelledby="cap-title" data-testid="capability-report">
-      <h2 id="cap-title">GPU</h2>
+      <h2 id="cap-title" tabIndex={-1}>GPU</h2>
       {status === 'lost' && (
         <p className="error" role="alert">
           {problem} <button onClick={() => void probe()}>Reconnect to the GPU</button>
@@ -58,8 +58,10 @@ export function CapabilityReport() {
         <dt>Features</dt>
         <dd>
           {(['shader-f16', 'subgroups', 'timestamp-query', 'chromium-experimental-subgroup-matrix'] as const).map((f) => (
-            <span key={f} className={caps.features.includes(f) ? 'chip on' : 'chip off'} title={caps.features.includes(f) ? 'available' : 'not available'}>
+            // Said in words, not only by colour and strike-through.
+            <span key={f} className={caps.features.includes(f) ? 'chip on' : 'chip off'}>
               {f}
+              {caps.features.includes(f) ? '' : ' (not available)'}
             </span>
           ))}
         </dd>

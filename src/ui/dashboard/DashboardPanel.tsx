@@ -18,7 +18,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
   return (
     <section className="panel" aria-labelledby="dash-title" data-testid="dashboard">
       <div className="row spread">
-        <h2 id="dash-title">Dashboard</h2>
+        <h2 id="dash-title" tabIndex={-1}>Dashboard</h2>
         <RunPicker />
       </div>
       {error && <Alert message={error} onDismiss={dismissError} testId="dashboard-run-error" />}

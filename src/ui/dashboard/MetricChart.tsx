@@ -13,6 +13,7 @@ import { seriesDigest } from './seriesDigest.ts';
 import { formatTicks } from './tickFormat.ts';
 import { lastValue, smoothSeries, spanAtLeast, STEP_INCREMENTS } from './chartShape.ts';
 import { formatMetric } from '../format.ts';
+import { chartSummary } from './chartSummary.ts';
 
 export interface ChartLine {
   runId: string;
@@ -109,14 +110,5 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
   );
 }
 
-/** A chart in words: each line's first and latest value with their steps. */
-export function chartSummary(title: string, labels: string[], x: number[], ys: Array<Array<number | null>>): string {
-  const parts = labels.map((label, i) => {
-    const first = ys[i].findIndex((v) => v !== null);
-    if (first < 0) return `${label}: no values yet`;
-    const last = ys[i].findLastIndex((v) => v !== null);
-    const at = (j: number) => `${formatMetric(ys[i][j])} at step ${x[j]}`;
-    return first === last ? `${label} ${at(first)}` : `${label} from ${at(first)} to ${at(last)}`;
-  });
-  return `${title}: ${parts.join('; ')}`;
-}
+// Also exported here, where the charts' tests import it from.
+export { chartSummary } from './chartSummary.ts';

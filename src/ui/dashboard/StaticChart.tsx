@@ -1,11 +1,12 @@
 // A uPlot chart of fixed curves (a shared link's downsampled curves): drawn once, no live data.
 // Writes data-points / data-digest like MetricChart so tests can read what it shows.
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { chartColors, type ChartColors } from './chartTheme.ts';
 import { seriesDigest } from './seriesDigest.ts';
 import { formatTicks } from './tickFormat.ts';
+import { chartSummary } from './chartSummary.ts';
 
 export interface StaticLine {
   label: string;
@@ -26,6 +27,11 @@ export function alignCurves(lines: Array<Pick<StaticLine, 'steps' | 'values'>>):
 
 export function StaticChart({ title, lines, height = 220, testId }: { title: string; lines: StaticLine[]; height?: number; testId?: string }) {
   const box = useRef<HTMLDivElement>(null);
+  // The curves in words for a screen reader: each line's first and last value (the canvas has none).
+  const summary = useMemo(() => {
+    const { x, ys } = alignCurves(lines);
+    return chartSummary(title, lines.map((l) => l.label), x, ys);
+  }, [title, lines]);
   useEffect(() => {
     const el = box.current;
     if (!el || lines.length === 0) return;
@@ -59,7 +65,7 @@ export function StaticChart({ title, lines, height = 220, testId }: { title: str
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
-      <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={`${title}: ${lines.map((l) => l.label).join(', ')} over training steps`} />
+      <div ref={box} className="chart-canvas" data-testid={testId} role="img" aria-label={summary} />
     </figure>
   );
 }

@@ -1,15 +1,26 @@
 // The per-token loss strip: every target token of one held-out example, coloured by segment (CoT
 // purple, call orange) with the colour's strength showing its loss, updated at each eval step and
-// read back from the run row after a reload. Token text is rendered as text.
-import { useEffect, useState } from 'react';
+// read back from the run row after a reload. Token text is rendered as text. The colours' message
+// is also in words: segment markers for screen readers, and the highest-loss tokens with their loss.
+import { Fragment, useEffect, useState } from 'react';
 import { useRuns } from '../../state/runStore.ts';
 import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLossStream.ts';
+import { SEGMENT_WORDS, segmentMarkerAt } from '../dataset/segmentMarkers.ts';
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
 
 /** A segment's mean loss for the legend; "none" for an example without that segment. */
 function meanText(values: number[]): string {
   return values.length ? (values.reduce((a, b) => a + b, 0) / values.length).toFixed(3) : 'none (no such tokens)';
+}
+
+/** The `n` tokens with the highest loss, highest first (ties: the earlier token first). */
+export function highestLossTokens(strip: Pick<Strip, 'tokens' | 'nll' | 'segments'>, n = 5): Array<{ token: string; loss: number; segment: string }> {
+  return strip.nll
+    .map((loss, i) => ({ token: strip.tokens[i], loss, segment: SEGMENT_WORDS[strip.segments[i]] ?? 'prompt', i }))
+    .sort((a, b) => b.loss - a.loss || a.i - b.i)
+    .slice(0, n)
+    .map(({ token, loss, segment }) => ({ token, loss, segment }));
 }
 
 export function TokenLossStrip({ runId, finished = false }: { runId: string; finished?: boolean }) {
@@ -44,12 +55,24 @@ export function TokenLossStrip({ runId, finished = false }: { runId: string; fin
         <span className="seg-cot">CoT mean {meanText(cot)}</span> <span className="seg-call">call mean {meanText(call)}</span>
         <span className="muted"> · stronger colour = higher loss ({min.toFixed(2)} to {max.toFixed(2)})</span>
       </p>
+      <p className="small" data-testid="token-strip-highest">
+        Highest loss:{' '}
+        {highestLossTokens(strip)
+          .map((t) => `${JSON.stringify(t.token)} ${t.loss.toFixed(3)} (${t.segment})`)
+          .join(' · ')}
+      </p>
       <pre className="tokens wrap strip">
-        {strip.tokens.map((t, i) => (
-          <span key={i} className={SEGMENT[strip.segments[i]] ?? 'seg-prompt'} style={{ ['--loss' as string]: String(strength(strip.nll[i])) }} title={`${JSON.stringify(t)}: loss ${strip.nll[i].toFixed(3)}`}>
-            {t}
-          </span>
-        ))}
+        {strip.tokens.map((t, i) => {
+          const marker = segmentMarkerAt(strip.segments, i);
+          return (
+            <Fragment key={i}>
+              {marker && <span className="sr-only">{marker}</span>}
+              <span className={SEGMENT[strip.segments[i]] ?? 'seg-prompt'} style={{ ['--loss' as string]: String(strength(strip.nll[i])) }} title={`${JSON.stringify(t)}: loss ${strip.nll[i].toFixed(3)}`}>
+                {t}
+              </span>
+            </Fragment>
+          );
+        })}
       </pre>
     </figure>
   );

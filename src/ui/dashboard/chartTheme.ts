@@ -18,9 +18,9 @@ export function chartColors(): ChartColors {
   return {
     text: v('--text', '#1b1d23'),
     grid: v('--border', '#dcdfe6'),
-    prompt: v('--seg-prompt', '#9aa0ad'),
-    cot: v('--seg-cot', '#7b5cd6'),
-    call: v('--seg-call', '#d9822b'),
+    prompt: v('--seg-prompt', '#626879'),
+    cot: v('--seg-cot', '#6442cc'),
+    call: v('--seg-call', '#964b00'),
     accent: v('--accent', '#3554d1'),
     ok: v('--ok', '#1d7a45'),
     bad: v('--bad', '#b3261e'),

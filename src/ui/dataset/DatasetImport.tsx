@@ -1,12 +1,17 @@
 // Importing files: the picker, the format override next to what was detected, progress while
 // reading, and what happened (imported/rejected per file, each rejected record with its reason).
+// The bar is not a live region (it moves ~20 times an import); a hidden status says the start, each
+// quarter, and the result.
 import { useDatasets, type FormatChoice } from '../../state/datasetStore.ts';
 import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { progressMilestone } from '../shell/progressMilestone.ts';
 import { formatBytes, plural } from '../format.ts';
 
 export function DatasetImport() {
   const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset } = useDatasets();
+  const importing = !!progress;
+  const said = progress ? progressMilestone(`Importing ${progress.file}`, progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
   return (
     <div className="stack" data-testid="dataset-import">
       <h3>Import</h3>
@@ -14,7 +19,17 @@ export function DatasetImport() {
       <div className="row">
         <label className="filebutton">
           Choose dataset files…
-          <input type="file" accept=".json,.jsonl,.ndjson,application/json" multiple aria-label="Choose dataset files" disabled={!!progress} onChange={(e) => void importDataset(Array.from(e.target.files ?? [])).then(() => (e.target.value = ''))} />
+          {/* aria-disabled, not disabled, while importing: a disabled input drops the focus to the page
+              body; its click (which would open the file picker) is refused instead. */}
+          <input
+            type="file"
+            accept=".json,.jsonl,.ndjson,application/json"
+            multiple
+            aria-label="Choose dataset files"
+            aria-disabled={importing || undefined}
+            onClick={(e) => importing && e.preventDefault()}
+            onChange={(e) => void importDataset(Array.from(e.target.files ?? [])).then(() => (e.target.value = ''))}
+          />
         </label>
         <a href={`${import.meta.env.BASE_URL}demo/demo-dataset.jsonl`} download>
           Download the demo dataset
@@ -39,17 +54,13 @@ export function DatasetImport() {
           Detected: {Object.entries(detected).map(([f, fmt]) => `${f} → ${fmt}`).join(', ')}
         </p>
       )}
-      {progress && (
-        <div role="status" aria-live="polite">
-          <ProgressBar label={`Importing ${progress.file}`} done={progress.bytesDone} total={progress.bytesTotal} detail={`${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />
-        </div>
-      )}
+      <p className="sr-only" role="status" data-testid="import-announcer">
+        {said}
+      </p>
+      {progress && <ProgressBar label={`Importing ${progress.file}`} done={progress.bytesDone} total={progress.bytesTotal} detail={`${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />}
       {lastImport && (
         <div data-testid="import-result">
-          <p>
-            {plural(lastImport.imported, 'example')} imported
-            {lastImport.issueCount > 0 ? `, ${plural(lastImport.issueCount, 'record')} skipped` : ''}.
-          </p>
+          <p>{importResultText(lastImport)}</p>
           <ul className="plain">
             {lastImport.files.map((f) => (
               <li key={f.name}>
@@ -72,4 +83,9 @@ export function DatasetImport() {
       )}
     </div>
   );
+}
+
+/** "120 examples imported, 3 records skipped." */
+export function importResultText(r: { imported: number; issueCount: number }): string {
+  return `${plural(r.imported, 'example')} imported${r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : ''}.`;
 }

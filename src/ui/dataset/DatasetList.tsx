@@ -3,14 +3,24 @@ import { useDatasets } from '../../state/datasetStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { plural } from '../format.ts';
 import { formatIssue } from '../../data/record-error.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { dialogKeys } from '../shell/dialogKeys.ts';
+import { useFocusReturn } from '../shell/focusReturn.ts';
+
+export const deleteDatasetButtonId = (datasetId: string) => `delete-dataset-${datasetId}`;
 
 export function DatasetList() {
   const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset } = useDatasets();
   // A run training on the dataset reads its examples and writes its hard cases: not while it runs.
   const trainingOn = useRuns((s) => (s.active ? (s.runs.find((r) => r.id === s.active!.runId)?.datasetId ?? null) : null));
+  // The confirmation closes: back to the dataset's Delete button, or (it was deleted) the list's heading.
+  useFocusReturn(pendingDeletion?.datasetId ?? null, deleteDatasetButtonId, 'stored-datasets-title');
+  const blocked = !!pendingDeletion && trainingOn === pendingDeletion.datasetId;
   return (
     <div className="stack" data-testid="dataset-list">
-      <h3>Stored datasets</h3>
+      <h3 id="stored-datasets-title" tabIndex={-1}>
+        Stored datasets
+      </h3>
       {datasets.length === 0 && <p className="muted">None yet. Your datasets stay in this browser (IndexedDB).</p>}
       <ul className="plain">
         {datasets.map((d) => (
@@ -22,7 +32,7 @@ export function DatasetList() {
               {d.exampleCount.toLocaleString()} examples · {d.files.map((f) => f.format ?? '?').join(', ')}
               {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
             </span>
-            <button aria-label={`Delete dataset ${d.name}`} onClick={() => void askToDeleteDataset(d.id)}>
+            <button id={deleteDatasetButtonId(d.id)} aria-label={`Delete dataset ${d.name}`} onClick={() => void askToDeleteDataset(d.id)}>
               Delete
             </button>
             {d.id === selectedId && d.issues.length > 0 && (
@@ -40,20 +50,21 @@ export function DatasetList() {
         ))}
       </ul>
       {pendingDeletion && (
-        <div className="confirm" role="alertdialog" aria-labelledby="del-title">
+        // Escape keeps the dataset; Tab stays on the dialog's two buttons until one is pressed.
+        <div className="confirm" role="alertdialog" aria-modal="true" aria-labelledby="del-title" onKeyDown={dialogKeys(cancelDeleteDataset, { trap: true })}>
           <p id="del-title">
             Delete “{pendingDeletion.name}”? This removes {pendingDeletion.exampleCount} examples and {pendingDeletion.hardCaseCount} hard cases.
             {pendingDeletion.runCount > 0 ? ` ${plural(pendingDeletion.runCount, 'run')} used it; they stay, but cannot be resumed without it.` : ''}
           </p>
-          {trainingOn === pendingDeletion.datasetId && (
-            <p className="error" data-testid="delete-blocked">
+          {blocked && (
+            <p className="error" id="delete-blocked" data-testid="delete-blocked">
               A run is training on it now: pause or stop it first.
             </p>
           )}
           <div className="row">
-            <button className="danger" disabled={trainingOn === pendingDeletion.datasetId} onClick={() => void confirmDeleteDataset()}>
+            <KeepFocusButton className="danger" disabled={blocked} reasonId="delete-blocked" onClick={() => void confirmDeleteDataset()}>
               Delete
-            </button>
+            </KeepFocusButton>
             <button onClick={cancelDeleteDataset} autoFocus>
               Keep it
             </button>

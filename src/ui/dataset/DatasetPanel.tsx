@@ -21,7 +21,7 @@ export function DatasetPanel() {
   const [ruleFilter, setRuleFilter] = useState<QualityRule | null>(null);
   return (
     <section className="panel" aria-labelledby="data-title" data-testid="dataset-panel">
-      <h2 id="data-title">Dataset</h2>
+      <h2 id="data-title" tabIndex={-1}>Dataset</h2>
       {error && <Alert message={error} onDismiss={dismissError} testId="dataset-error" />}
       <div className="grid2">
         <DatasetImport />

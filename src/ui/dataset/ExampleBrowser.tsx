@@ -5,6 +5,10 @@ import type { QualityRule } from '../../data/quality-check.ts';
 import { callText, lastUserMessage, searchableText } from './exampleText.ts';
 import { ExampleDetail } from './ExampleDetail.tsx';
 import { RULE_TEXT } from './QualityReportView.tsx';
+import { useFocusReturn } from '../shell/focusReturn.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+
+export const openExampleButtonId = (exampleId: string) => `open-example-${exampleId}`;
 
 const PAGE = 25;
 
@@ -20,6 +24,8 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
   const pages = Math.max(1, Math.ceil(shown.length / PAGE));
   const at = Math.min(page, pages - 1);
   const open = rows.find((r) => r.id === openId) ?? null;
+  // Closing the example returns to its row's button (or the search, if the row is not on show).
+  useFocusReturn(openId, openExampleButtonId, 'example-search');
   return (
     <div className="stack" data-testid="example-browser">
       <h3>Examples</h3>
@@ -35,7 +41,7 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
             setPage(0);
           }}
         />
-        <span className="muted" data-testid="example-count">
+        <span className="muted" role="status" data-testid="example-count">
           {shown.length.toLocaleString()} of {rows.length.toLocaleString()}
         </span>
         {ruleFilter && (
@@ -59,7 +65,7 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
             {shown.slice(at * PAGE, at * PAGE + PAGE).map((r) => (
               <tr key={r.id} className={r.id === openId ? 'selected' : ''}>
                 <td>
-                  <button className="link" onClick={() => setOpenId(r.id === openId ? null : r.id)} aria-expanded={r.id === openId} aria-label={`Open example ${r.id}`}>
+                  <button id={openExampleButtonId(r.id)} className="link" onClick={() => setOpenId(r.id === openId ? null : r.id)} aria-expanded={r.id === openId} aria-label={`Open example ${r.id}`}>
                     {r.id}
                   </button>
                 </td>
@@ -73,15 +79,15 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
         </table>
       </div>
       <div className="row">
-        <button disabled={at === 0} onClick={() => setPage(at - 1)}>
+        <KeepFocusButton disabled={at === 0} onClick={() => setPage(at - 1)}>
           ← Previous
-        </button>
+        </KeepFocusButton>
         <span>
           page {at + 1} of {pages}
         </span>
-        <button disabled={at >= pages - 1} onClick={() => setPage(at + 1)}>
+        <KeepFocusButton disabled={at >= pages - 1} onClick={() => setPage(at + 1)}>
           Next →
-        </button>
+        </KeepFocusButton>
       </div>
       {open && <ExampleDetail row={open} onClose={() => setOpenId(null)} />}
     </div>

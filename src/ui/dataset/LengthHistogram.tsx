@@ -67,6 +67,30 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
           tokens per example
         </text>
       </svg>
+      {/* The bars' counts as a table (a bar's <title> is hover-only, and role="img" hides it). */}
+      <details data-testid="length-table">
+        <summary>Examples per length bin</summary>
+        <table className="limits">
+          <thead>
+            <tr>
+              <th scope="col">tokens</th>
+              <th scope="col">CoT</th>
+              <th scope="col">call</th>
+            </tr>
+          </thead>
+          <tbody>
+            {cot.map((c, i) => (
+              <tr key={i}>
+                <th scope="row">
+                  {edges[i]}–{edges[i + 1]}
+                </th>
+                <td>{c}</td>
+                <td>{call[i]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
       <p className="legend muted">
         <span className="seg-cot">■ CoT tokens</span> <span className="seg-call">■ call tokens</span> · counted with the {lengths.tokenizer}
       </p>

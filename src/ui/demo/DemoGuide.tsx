@@ -7,6 +7,7 @@ import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { useJobs } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
@@ -60,14 +61,15 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const p = useDemoProgress();
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
-  /** `blocked`: why the step cannot run yet, said beside its button (true: it is done, nothing to say). */
+  /** `blocked`: why the step cannot run yet, said beside its button (true: it is done, nothing to say).
+   * The button stays focusable while its step works (it says "Working…"), and points to its reason. */
   const button = (step: DemoStep, label: string, run: () => void, blocked: string | boolean) => (
     <span className="row">
-      <button className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked !== false} onClick={run}>
+      <KeepFocusButton className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked !== false} reasonId={typeof blocked === 'string' && !busy ? `demo-${step}-blocked` : null} onClick={run}>
         {busy === step ? 'Working…' : label}
-      </button>
+      </KeepFocusButton>
       {typeof blocked === 'string' && !busy && (
-        <span className="muted" data-testid={`demo-${step}-blocked`}>
+        <span className="muted" id={`demo-${step}-blocked`} data-testid={`demo-${step}-blocked`}>
           {blocked}
         </span>
       )}
@@ -85,7 +87,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const cfg = DEMO_RUN_CONFIG;
   return (
     <section className="panel" aria-labelledby="demo-title" data-testid="demo-guide">
-      <h2 id="demo-title">Try the demo</h2>
+      <h2 id="demo-title" tabIndex={-1}>Try the demo</h2>
       <p>
         Watch a small model learn to call functions, in this browser, in a few minutes: load the embedded model, use the demo dataset, train a LoRA adapter (a small add-on to the frozen model) with the SSB loss (the
         reasoning and the call each averaged on their own, then weighted by a learned balance α, so a long reasoning cannot drown the short call), then compare its answers with the base model's and let HDR (hard-case

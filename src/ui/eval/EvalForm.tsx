@@ -2,23 +2,30 @@
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 
 export function EvalForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const { evalDraft: d, setEvalDraft, runEvaluation, running } = useJobs();
   const problem = useFirstFieldProblem(['eval-']);
   return (
-    <fieldset className="stack" disabled={disabled || !!running}>
+    // Not disabled while a job runs: the focus is on Run evaluation then, and a disabled fieldset
+    // would drop it to the page body. The button is off instead; a draft edited meanwhile is the next job's.
+    <fieldset className="stack" disabled={disabled}>
       <legend>Evaluate</legend>
       <p className="muted">Greedy answers to the dataset's held-out examples, checked with the BFCL AST checker.</p>
       <AdapterPicker id="eval-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setEvalDraft({ adapterRunId })} />
       <NumberField id="eval-limit" label="Eval examples" value={d.limit} min={1} integer step={1} onChange={(limit) => setEvalDraft({ limit })} />
       <NumberField id="eval-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setEvalDraft({ maxNewTokens })} />
       <NumberField id="eval-batch" label="Prompts per batch" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => setEvalDraft({ batchSize })} />
-      <button className="primary" data-testid="run-eval" disabled={!!problem} onClick={() => datasetId && void runEvaluation(datasetId)}>
+      <KeepFocusButton className="primary" data-testid="run-eval" disabled={!!problem || !!running} reasonId={problem ? 'eval-problem' : null} onClick={() => datasetId && void runEvaluation(datasetId)}>
         Run evaluation
-      </button>
-      {problem && <span className="error">Fix {problem} first.</span>}
+      </KeepFocusButton>
+      {problem && (
+        <span className="error" id="eval-problem">
+          Fix {problem} first.
+        </span>
+      )}
     </fieldset>
   );
 }

@@ -22,7 +22,7 @@ export function EvalPanel() {
   const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : exporting ? EXPORTING_REASON : null;
   return (
     <section className="panel" aria-labelledby="eval-title" data-testid="eval-panel">
-      <h2 id="eval-title">Evaluation &amp; HDR</h2>
+      <h2 id="eval-title" tabIndex={-1}>Evaluation &amp; HDR</h2>
       {error && <Alert message={error} onDismiss={dismiss} testId="job-error" />}
       {notice && <Alert kind="notice" message={notice} onDismiss={dismiss} testId="job-notice" />}
       {missing && <p className="muted">{missing}</p>}

@@ -3,6 +3,7 @@
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 
 export function HdrForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
@@ -11,7 +12,8 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
   const problem = useFirstFieldProblem(['hdr-']);
   const setS = (p: Partial<typeof s>) => setHdrDraft({ settings: { ...s, ...p } });
   return (
-    <fieldset className="stack" disabled={disabled || !!running}>
+    // Not disabled while a job runs (that would drop the focus from Start HDR): the button is off instead.
+    <fieldset className="stack" disabled={disabled}>
       <legend>Hard-case re-sampling (HDR)</legend>
       <p className="muted">Mine failures, sample N answers per hard case, keep those passing the gate, retrain, repeat.</p>
       <AdapterPicker id="hdr-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setHdrDraft({ adapterRunId })} />
@@ -25,10 +27,14 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
         <NumberField id="hdr-replay" label="Replay share" value={s.replayShare} min={0} max={0.95} step={0.05} onChange={(replayShare) => setS({ replayShare })} />
         <NumberField id="hdr-tokens" label="Max new tokens" value={s.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setS({ maxNewTokens })} />
       </div>
-      <button className="primary" data-testid="start-hdr" disabled={!!problem} onClick={() => datasetId && void startHdr(datasetId)}>
+      <KeepFocusButton className="primary" data-testid="start-hdr" disabled={!!problem || !!running} reasonId={problem ? 'hdr-problem' : null} onClick={() => datasetId && void startHdr(datasetId)}>
         Start HDR
-      </button>
-      {problem && <span className="error">Fix {problem} first.</span>}
+      </KeepFocusButton>
+      {problem && (
+        <span className="error" id="hdr-problem">
+          Fix {problem} first.
+        </span>
+      )}
     </fieldset>
   );
 }

@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { useModel } from '../../state/modelStore.ts';
 import { formatBytes } from '../format.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 
 export function CachedModels() {
   const cached = useModel((s) => s.cached);
@@ -25,14 +26,15 @@ export function CachedModels() {
               <span>
                 {m.repo} · {m.files} files · {formatBytes(m.bytes)}
               </span>
-              <button
-                aria-label={`Delete the cached files of ${m.repo}`}
-                disabled={m.repo === loaded}
-                title={m.repo === loaded ? 'The loaded model: load another model before deleting its files' : undefined}
-                onClick={() => void remove(m.repo)}
-              >
+              <KeepFocusButton aria-label={`Delete the cached files of ${m.repo}`} disabled={m.repo === loaded} reasonId="cached-loaded-why" onClick={() => void remove(m.repo)}>
                 Delete
-              </button>
+              </KeepFocusButton>
+              {/* Why its Delete is off, in words a keyboard and screen reader reach (not a hover title). */}
+              {m.repo === loaded && (
+                <span className="small muted" id="cached-loaded-why">
+                  The loaded model: load another model before deleting its files.
+                </span>
+              )}
             </li>
           ))}
         </ul>

@@ -1,16 +1,33 @@
-// Download/loading progress of the model: bytes, total, speed and the file being read.
+// Download/loading progress of the model: bytes, total, speed and the file being read. The bar is
+// not a live region (it changes with every network chunk); a hidden status says the start, each
+// quarter, and that the model is loaded.
+import { useState } from 'react';
 import { useModel } from '../../state/modelStore.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { progressMilestone } from '../shell/progressMilestone.ts';
 import { formatBytes } from '../format.ts';
 
 export function ModelLoadProgress() {
   const loading = useModel((s) => s.loading);
-  if (!loading) return null;
-  const p = loading.progress;
+  const loaded = useModel((s) => s.info?.ref ?? null);
+  const failed = useModel((s) => !!s.error);
+  // What was loading, so its end can be said once `loading` is gone.
+  const [source, setSource] = useState<string | null>(null);
+  if (loading && loading.source !== source) setSource(loading.source);
+  const p = loading?.progress ?? null;
+  const total = p && p.total > p.done ? p.total : 0;
+  const said = loading ? progressMilestone(`Loading ${loading.source}`, p?.done ?? 0, total) : source && loaded && !failed ? `${loaded} is loaded.` : '';
+  const announcer = (
+    <p className="sr-only" role="status" data-testid="model-announcer">
+      {said}
+    </p>
+  );
+  if (!loading) return announcer;
   const detail = p ? `${p.label}: ${formatBytes(p.done)}${p.total > p.done ? ` of ${formatBytes(p.total)}` : ''}${p.rate ? ` · ${formatBytes(p.rate)}/s` : ''}` : 'opening…';
   return (
-    <div role="status" aria-live="polite">
-      <ProgressBar label={`Loading ${loading.source}`} done={p?.done ?? 0} total={p && p.total > p.done ? p.total : 0} detail={detail} testId="model-progress" />
-    </div>
+    <>
+      {announcer}
+      <ProgressBar label={`Loading ${loading.source}`} done={p?.done ?? 0} total={total} detail={detail} testId="model-progress" />
+    </>
   );
 }

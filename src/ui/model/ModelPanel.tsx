@@ -15,7 +15,7 @@ export function ModelPanel() {
 
   return (
     <section className="panel" aria-labelledby="model-title" data-testid="model-panel">
-      <h2 id="model-title">Model</h2>
+      <h2 id="model-title" tabIndex={-1}>Model</h2>
       {error && <Alert message={error} onDismiss={() => useModel.setState({ error: null })} testId="model-error" />}
       <div className="grid2">
         <div>

@@ -1,4 +1,6 @@
 // The playground's answer: the streamed text as it arrives, then the parsed reasoning and calls.
+// The streamed text is not a live region (a screen reader would read every token): it is marked
+// busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration } from '../format.ts';
@@ -8,50 +10,73 @@ export function PlaygroundAnswer() {
   const text = useJobs((s) => s.streamText);
   const answer = useJobs((s) => s.answer);
   const generating = useJobs((s) => s.running?.kind === 'generate');
-  if (!text && !answer && !generating) return <p className="muted">The answer appears here as it is generated.</p>;
-  return (
-    <div className="stack" data-testid="playground-answer" aria-live="polite">
-      <h3>Answer{generating ? ' (generating…)' : ''}</h3>
-      <pre className="wrap" data-testid="playground-text">
-        {text ? visibleOutput(text) : '…'}
-      </pre>
-      {answer && (
-        <>
-          <h4>Reasoning</h4>
-          {answer.reasoning ? <pre className="wrap seg-cot-text">{answer.reasoning}</pre> : <p className="muted">none found</p>}
-          <h4>Calls</h4>
-          {answer.parseError && <p className="error">The calls did not parse: {answer.parseError}</p>}
-          {answer.calls.length ? (
-            <ul className="mono seg-call-text">
-              {answer.calls.map((c, i) => (
-                <li key={i}>{callText(c)}</li>
-              ))}
-            </ul>
-          ) : (
-            <p className="muted">no calls</p>
-          )}
-          {answer.notOffered && (
-            <p className="error" data-testid="playground-not-offered">
-              ✗ {answer.notOffered.join(', ')} {answer.notOffered.length === 1 ? 'was' : 'were'} not among the tools offered with the question: the model made {answer.notOffered.length === 1 ? 'it' : 'them'} up. Tick the tools it may call above.
-            </p>
-          )}
-          {answer.check && (
-            <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
-              {answer.check.correct
-                ? `✓ The evaluation would count this right: it matches ${answer.check.exampleId}'s answer.`
-                : `✗ The evaluation would count this wrong against ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
-            </p>
-          )}
-          <p className="muted" data-testid="playground-stats">
-            {answer.tokens} tokens · finished by {answer.finishReason} · {generationSpeed(answer)}
-          </p>
-          <p className="small muted" data-testid="playground-seed">
-            {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
-          </p>
-        </>
-      )}
-    </div>
+  // Mounted before the answer comes (a live region must exist before its text changes).
+  const announcer = (
+    <p className="sr-only" role="status" data-testid="playground-announcer">
+      {answer && !generating ? answerReadyText(answer) : ''}
+    </p>
   );
+  if (!text && !answer && !generating) {
+    return (
+      <>
+        {announcer}
+        <p className="muted">The answer appears here as it is generated.</p>
+      </>
+    );
+  }
+  return (
+    <>
+      {announcer}
+      <div className="stack" data-testid="playground-answer">
+        <h3>Answer{generating ? ' (generating…)' : ''}</h3>
+        <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
+          {text ? visibleOutput(text) : '…'}
+        </pre>
+        {answer && (
+          <>
+            <h4>Reasoning</h4>
+            {answer.reasoning ? <pre className="wrap seg-cot-text">{answer.reasoning}</pre> : <p className="muted">none found</p>}
+            <h4>Calls</h4>
+            {answer.parseError && <p className="error">The calls did not parse: {answer.parseError}</p>}
+            {answer.calls.length ? (
+              <ul className="mono seg-call-text">
+                {answer.calls.map((c, i) => (
+                  <li key={i}>{callText(c)}</li>
+                ))}
+              </ul>
+            ) : (
+              <p className="muted">no calls</p>
+            )}
+            {answer.notOffered && (
+              <p className="error" data-testid="playground-not-offered">
+                ✗ {answer.notOffered.join(', ')} {answer.notOffered.length === 1 ? 'was' : 'were'} not among the tools offered with the question: the model made {answer.notOffered.length === 1 ? 'it' : 'them'} up. Tick the tools it may call above.
+              </p>
+            )}
+            {answer.check && (
+              <p className={answer.check.correct ? 'ok' : 'error'} data-testid="playground-check">
+                {answer.check.correct
+                  ? `✓ The evaluation would count this right: it matches ${answer.check.exampleId}'s answer.`
+                  : `✗ The evaluation would count this wrong against ${answer.check.exampleId}: ${answer.check.why ?? 'it does not match'}`}
+              </p>
+            )}
+            <p className="muted" data-testid="playground-stats">
+              {answer.tokens} tokens · finished by {answer.finishReason} · {generationSpeed(answer)}
+            </p>
+            <p className="small muted" data-testid="playground-seed">
+              {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
+            </p>
+          </>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** What the status says once: "Answer ready: 40 tokens, 1 call; the evaluation would count it right." */
+export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'parseError' | 'check'>): string {
+  const calls = a.parseError ? 'calls that do not parse' : a.calls.length === 1 ? '1 call' : `${a.calls.length} calls`;
+  const check = a.check ? `; the evaluation would count it ${a.check.correct ? 'right' : 'wrong'}` : '';
+  return `Answer ready: ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}, ${calls}${check}.`;
 }
 
 /** "first token after 0.8 s, then 41 tokens/s" when the backend streams (the prompt's cost and the

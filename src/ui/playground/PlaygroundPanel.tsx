@@ -9,6 +9,7 @@ import { useModel } from '../../state/modelStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { playgroundBlocker, usePlayground } from '../../state/playgroundStore.ts';
 import { Alert } from '../shell/Alert.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
@@ -50,16 +51,22 @@ export function PlaygroundPanel() {
   const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
   const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting });
+  const generateOff = !!missing || !!running || !query.trim();
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
-      <h2 id="play-title">Playground</h2>
+      <h2 id="play-title" tabIndex={-1}>Playground</h2>
       {error && <Alert message={error} onDismiss={dismiss} testId="playground-error" />}
-      {missing && <p className="muted">{missing}</p>}
+      {missing && (
+        <p className="muted" id="play-blocked">
+          {missing}
+        </p>
+      )}
       <div className="grid2">
         <form
           className="stack"
           onSubmit={(e) => {
             e.preventDefault();
+            if (generateOff) return;
             void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend, expectation: sample?.s.example });
           }}
         >
@@ -107,9 +114,10 @@ export function PlaygroundPanel() {
             </div>
           </div>
           <div className="row">
-            <button className="primary" type="submit" disabled={!!missing || !!running || !query.trim()} title={missing ?? undefined} data-testid="play-generate">
+            {/* Stays focusable while the answer generates (the focus would drop to the page body). */}
+            <KeepFocusButton className="primary" type="submit" disabled={generateOff} reasonId={missing ? 'play-blocked' : null} data-testid="play-generate">
               Generate
-            </button>
+            </KeepFocusButton>
             {useBackend === 'onnx' && temperature > 0 && <span className="small muted">The ONNX backend decodes greedily: temperature does not apply.</span>}
           </div>
           <JobProgress kinds={['generate']} />

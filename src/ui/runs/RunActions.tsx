@@ -1,11 +1,16 @@
 // Actions on one run: show it on the dashboard, resume it, export a snapshot, an ONNX model or a
-// transformers + PEFT recipe, copy a share link, delete.
+// transformers + PEFT recipe, copy a share link, delete. An action that is off says why in visible
+// words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
 import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { focusPanelHeading, useFocusReturn } from '../shell/focusReturn.ts';
+
+export const deleteRunButtonId = (runId: string) => `delete-run-${runId}`;
 
 export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDashboard: () => void }) {
   const { active, selectRun, resumeRun, deleteRun, exportRecipe, recipeBusy } = useRuns();
@@ -23,6 +28,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // be a step behind, and deleting it would pull it from under that worker.
   const written = status === 'running' || status === 'elsewhere';
   const writtenWhy = status === 'elsewhere' ? 'It trains in another tab of the studio; wait until it ends there' : 'It is being written now; wait until its job ends';
+  // The ONNX export's own lasting reason (a busy GPU or export is shown where it runs).
+  const onnxWhy = written || run.lastStep ? null : 'ONNX needs a trained step';
+  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}` };
+  // "Keep" closes the confirmation: back to Delete.
+  useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
   return (
     <div className="row actions">
       {train && (
@@ -49,53 +59,74 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         </button>
       )}
       {train && (
-        <button aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} title={written ? writtenWhy : undefined} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
+        <KeepFocusButton aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
           Export
-        </button>
+        </KeepFocusButton>
       )}
       {train && (
-        <button aria-label={`Export ${name} with its dataset`} disabled={!!busy || written} title={written ? writtenWhy : undefined} onClick={() => void exportSnapshot(run.id, true)}>
+        <KeepFocusButton aria-label={`Export ${name} with its dataset`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, true)}>
           Export + data
-        </button>
+        </KeepFocusButton>
       )}
       {train && (
-        <button
+        <KeepFocusButton
           aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
           disabled={!!onnxBusy || !!active || written || !run.lastStep}
-          title={written ? writtenWhy : undefined}
+          reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : null}
           onClick={() => void exportOnnx(run.id, name, 'fp16')}
           data-testid="export-onnx"
         >
           ONNX
-        </button>
+        </KeepFocusButton>
       )}
       {train && (
-        <button
+        <KeepFocusButton
           aria-label={`Export ${name} as a recipe that trains the same run with transformers + PEFT on one GPU or a cluster (.zip)`}
           disabled={!!recipeBusy || written}
-          title={written ? writtenWhy : undefined}
+          reasonId={written ? whyId.written : null}
           onClick={() => void exportRecipe(run.id)}
           data-testid="export-recipe"
         >
           {recipeBusy === run.id ? 'Exporting…' : 'Recipe'}
-        </button>
+        </KeepFocusButton>
       )}
       {train && (
-        <button aria-label={`Copy a share link for ${name}`} disabled={!!busy} onClick={() => void copyShareLink(run.id)} data-testid="copy-share-link">
+        <KeepFocusButton aria-label={`Copy a share link for ${name}`} disabled={!!busy} onClick={() => void copyShareLink(run.id)} data-testid="copy-share-link">
           Share link
-        </button>
+        </KeepFocusButton>
       )}
       {confirming ? (
         <>
-          <button className="danger" onClick={() => void deleteRun(run.id)} aria-label={`Really delete ${name}, its metrics and checkpoints`}>
+          <button
+            className="danger"
+            onClick={(e) => {
+              // Its row goes with the run: the panel's heading takes the focus first.
+              focusPanelHeading(e.currentTarget.closest('.panel'));
+              void deleteRun(run.id);
+            }}
+            aria-label={`Really delete ${name}, its metrics and checkpoints`}
+          >
             Really delete
           </button>
-          <button onClick={() => setConfirming(false)}>Keep</button>
+          {/* The safe choice has the focus when asked (Delete, just pressed, is gone). */}
+          <button onClick={() => setConfirming(false)} autoFocus>
+            Keep
+          </button>
         </>
       ) : (
-        <button aria-label={`Delete ${name}`} disabled={written} title={written ? writtenWhy : undefined} onClick={() => setConfirming(true)}>
+        <KeepFocusButton id={deleteRunButtonId(run.id)} aria-label={`Delete ${name}`} disabled={written} reasonId={written ? whyId.written : null} onClick={() => setConfirming(true)}>
           Delete
-        </button>
+        </KeepFocusButton>
+      )}
+      {written && (
+        <span className="small muted" id={whyId.written}>
+          {writtenWhy}.
+        </span>
+      )}
+      {train && onnxWhy && (
+        <span className="small muted" id={whyId.onnx}>
+          {onnxWhy}.
+        </span>
       )}
     </div>
   );

@@ -26,7 +26,7 @@ export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDash
   const toggleCompare = (id: string) => setCompare(() => (compare.includes(id) ? compare.filter((x) => x !== id) : [...compare, id].slice(-2)));
   return (
     <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
-      <h2 id="runs-title">Runs &amp; snapshots</h2>
+      <h2 id="runs-title" tabIndex={-1}>Runs &amp; snapshots</h2>
       {error && <Alert message={error} onDismiss={dismissError} />}
       {recipeNotice && <Alert kind="notice" message={recipeNotice} onDismiss={dismissError} testId="recipe-notice" />}
       {snapshotError && <Alert message={snapshotError} onDismiss={dismissSnapshot} testId="snapshot-error" />}

@@ -8,24 +8,34 @@ import { useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
 import { runInfoProblem, RUN_JSON_LIMITS } from '../../worker/protocol.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { dialogKeys } from '../shell/dialogKeys.ts';
+import { useFocusReturn } from '../shell/focusReturn.ts';
 
-function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) {
+export const editRunButtonId = (runId: string) => `edit-run-${runId}`;
+
+export function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) {
   const save = useRuns((s) => s.updateRunInfo);
   const [name, setName] = useState(run.name ?? run.id);
   const [tags, setTags] = useState((run.tags ?? []).join(', '));
   const [notes, setNotes] = useState(run.notes ?? '');
   const problem = runInfoProblem({ name, tags: tags.split(','), notes });
+  const problemId = `run-info-problem-${run.id}`;
   return (
+    // Escape cancels, like Cancel.
     <form
       className="stack runinfo"
       data-testid="run-info-editor"
+      onKeyDown={dialogKeys(onDone)}
       onSubmit={(e) => {
         e.preventDefault();
+        if (problem) return;
         void save(run.id, { name, tags: tags.split(','), notes }).then((ok) => ok && onDone());
       }}
     >
       <label>
-        Name <input value={name} onChange={(e) => setName(e.target.value)} />
+        {/* The editor replaces the edit button that had the focus: its first field takes it. */}
+        Name <input value={name} onChange={(e) => setName(e.target.value)} autoFocus />
       </label>
       <label>
         Tags (comma-separated) <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="baseline, lr sweep" />
@@ -35,17 +45,17 @@ function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) 
         <span className="muted">
           ({notes.length.toLocaleString('en-US')} of {RUN_JSON_LIMITS.notesChars.toLocaleString('en-US')} characters)
         </span>
-        <textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} aria-invalid={problem !== null} />
+        <textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} aria-invalid={problem !== null} aria-describedby={problem ? problemId : undefined} />
       </label>
       {problem && (
-        <span className="field-problem" data-testid="field-problem">
+        <span className="field-problem" id={problemId} data-testid="field-problem">
           {problem[0].toUpperCase() + problem.slice(1)}.
         </span>
       )}
       <div className="row">
-        <button className="primary" type="submit" disabled={problem !== null}>
+        <KeepFocusButton className="primary" type="submit" disabled={problem !== null} reasonId={problemId}>
           Save
-        </button>
+        </KeepFocusButton>
         <button type="button" onClick={onDone}>
           Cancel
         </button>
@@ -62,6 +72,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
   const last = useRuns((s) => s.lastMetrics);
   const datasets = useDatasets((s) => s.datasets);
   const [editing, setEditing] = useState<string | null>(null);
+  // Saved or cancelled: back to the run's edit button.
+  useFocusReturn(editing, editRunButtonId);
   const datasetName = (id: string) => datasets.find((d) => d.id === id)?.name ?? (id ? 'deleted' : '—');
   if (runs.length === 0) return <p className="muted">No runs yet. Train one, or drop a snapshot (.zip) on the page to open it.</p>;
   return (
@@ -105,7 +117,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                           {t}
                         </span>
                       ))}
-                      <button className="link small after-text" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
+                      <button id={editRunButtonId(r.id)} className="link small after-text" aria-label={`Rename, tag or annotate ${r.name ?? r.id}`} onClick={() => setEditing(r.id)}>
                         edit
                       </button>
                       {r.notes && <div className="small notes">{r.notes}</div>}

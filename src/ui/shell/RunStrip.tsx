@@ -1,36 +1,70 @@
-// The active run's progress, shown above every panel: step, tokens/s, ETA, and pause/stop.
+// The active run's progress, shown above every panel: step, tokens/s, ETA, and pause/stop. Its live
+// region says the run's milestones only (runAnnouncement.ts); it stays mounted after the run ends,
+// so the end is heard too.
+import { useState } from 'react';
 import { etaSeconds, useRuns } from '../../state/runStore.ts';
 import { ProgressBar } from './ProgressBar.tsx';
+import { KeepFocusButton } from './KeepFocusButton.tsx';
+import { useFocusReturn } from './focusReturn.ts';
+import { nextRunAnnouncement, type RunAnnouncement, type RunMoment } from './runAnnouncement.ts';
 import { formatDuration } from '../format.ts';
 
 export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const active = useRuns((s) => s.active);
   const runs = useRuns((s) => s.runs);
+  const lastMetrics = useRuns((s) => s.lastMetrics);
   const pauseRun = useRuns((s) => s.pauseRun);
   const stopRun = useRuns((s) => s.stopRun);
-  if (!active) return null;
-  const run = runs.find((r) => r.id === active.runId);
-  const total = (run?.config as { steps?: number } | undefined)?.steps ?? active.progress?.total ?? 0;
-  const p = active.progress;
+  const [said, setSaid] = useState<RunAnnouncement | null>(null);
+  // Pause or Stop had the focus when the strip went: the panel (main) takes it.
+  useFocusReturn(active?.runId ?? null, () => 'main');
+
+  const run = runs.find((r) => r.id === (active?.runId ?? said?.runId));
+  const name = run?.name ?? active?.runId ?? said?.runId ?? '';
+  const total = (run?.config as { steps?: number } | undefined)?.steps ?? active?.progress?.total ?? 0;
+  const p = active?.progress ?? null;
   const training = p?.label === 'training';
+  const loss = run ? lastMetrics.get(run.id)?.loss : undefined;
+  const moment: RunMoment | null = active
+    ? training
+      ? { runId: active.runId, name, phase: 'training', step: p.done, total, loss }
+      : { runId: active.runId, name, phase: 'starting' }
+    : run && said && said.key !== 'ended'
+      ? { runId: run.id, name, phase: 'ended', status: run.status, step: run.lastStep ?? 0, message: run.message, loss }
+      : null;
+  const next = nextRunAnnouncement(said, moment);
+  // Kept in state (set while rendering, as React allows for values derived from the last render):
+  // the text of a milestone stays as it was said, and the end is known after `active` is gone.
+  if (next) setSaid(next);
+  const announcer = (
+    <p className="sr-only" role="status" data-testid="run-announcer">
+      {said?.text}
+    </p>
+  );
+  if (!active) return announcer;
+
   const eta = training ? etaSeconds(active.stepTimes, total) : null;
   const detail = training
     ? `step ${p.done} / ${total}${p.rate ? ` · ${Math.round(p.rate).toLocaleString()} tokens/s` : ''}${eta !== null ? ` · about ${formatDuration(eta)} left` : ''}`
     : p
       ? `${p.label}…`
       : 'starting…';
+  const ending = active.pausing || active.stopping;
   return (
-    <section className="runstrip" aria-label="Active training run" data-testid="run-strip">
-      <ProgressBar label={`Training ${run?.name ?? active.runId}`} done={training ? p.done : 0} total={training ? total : 0} detail={detail} testId="run-progress" />
-      <div className="row">
-        <button onClick={onOpenDashboard}>Open dashboard</button>
-        <button onClick={() => void pauseRun()} disabled={active.pausing || active.stopping} aria-label="Pause training (saves a checkpoint)">
-          {active.pausing ? 'Pausing after this step…' : 'Pause'}
-        </button>
-        <button onClick={() => void stopRun()} disabled={active.pausing || active.stopping} aria-label="Stop training (saves a checkpoint and ends the run)">
-          {active.stopping ? 'Stopping after this step…' : 'Stop'}
-        </button>
-      </div>
-    </section>
+    <>
+      {announcer}
+      <section className="runstrip" aria-label="Active training run" data-testid="run-strip">
+        <ProgressBar label={`Training ${name}`} done={training ? p.done : 0} total={training ? total : 0} detail={detail} testId="run-progress" />
+        <div className="row">
+          <button onClick={onOpenDashboard}>Open dashboard</button>
+          <KeepFocusButton onClick={() => void pauseRun()} disabled={ending} aria-label="Pause training (saves a checkpoint)">
+            {active.pausing ? 'Pausing after this step…' : 'Pause'}
+          </KeepFocusButton>
+          <KeepFocusButton onClick={() => void stopRun()} disabled={ending} aria-label="Stop training (saves a checkpoint and ends the run)">
+            {active.stopping ? 'Stopping after this step…' : 'Stop'}
+          </KeepFocusButton>
+        </div>
+      </section>
+    </>
   );
 }

@@ -7,6 +7,7 @@ import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { formatBytes } from '../format.ts';
 import { RunConfigForm } from './RunConfigForm.tsx';
 import { TruncationNote } from './TruncationNote.tsx';
@@ -37,7 +38,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
 
   return (
     <section className="panel" aria-labelledby="train-title" data-testid="training-panel">
-      <h2 id="train-title">Training</h2>
+      <h2 id="train-title" tabIndex={-1}>Training</h2>
       {error && <Alert message={error} onDismiss={dismissError} testId="run-error" />}
       {notice && <Alert kind="notice" message={notice} onDismiss={dismissError} />}
       <p>
@@ -53,19 +54,21 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
       {dataset && <ReasoningNote datasetId={dataset.id} loss={draftLoss} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       <div className="row">
-        <button
+        {/* Off with its reason beside it (start-blocked); on, it opens the Dashboard, whose heading takes the focus. */}
+        <KeepFocusButton
           className="primary"
           data-testid="start-run"
           disabled={!!active || !!blocked}
+          reasonId={blocked ? 'start-blocked' : null}
           onClick={() => {
             onOpenDashboard();
             void startRun(dataset!.id);
           }}
         >
           Start training
-        </button>
+        </KeepFocusButton>
         {resumable && (
-          <button
+          <KeepFocusButton
             data-testid="resume-run"
             disabled={!!active}
             onClick={() => {
@@ -76,10 +79,10 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
             {checkpointSteps.has(selected.id)
               ? `Resume “${selected.name ?? selected.id}” from step ${checkpointSteps.get(selected.id)} (its last checkpoint)`
               : `Start “${selected.name ?? selected.id}” again from step 0${selected.lastStep ? ` (its ${selected.lastStep} stored steps are replaced)` : ''}`}
-          </button>
+          </KeepFocusButton>
         )}
         {blocked && (
-          <span className={missing ? 'muted' : 'error'} data-testid="start-blocked">
+          <span className={missing ? 'muted' : 'error'} id="start-blocked" data-testid="start-blocked">
             {blocked}
           </span>
         )}

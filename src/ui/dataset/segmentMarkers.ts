@@ -1,0 +1,10 @@
+// Words for the token segments, said where one segment gives way to another: colour alone shows a
+// sighted reader where the reasoning and the call begin; a screen reader hears "reasoning:", "call:".
+export const SEGMENT_WORDS = ['prompt', 'reasoning', 'call'] as const;
+
+/** The marker before token `i` ("call: "), or null when it continues the segment before it. */
+export function segmentMarkerAt(segments: ArrayLike<number>, i: number): string | null {
+  if (i > 0 && segments[i] === segments[i - 1]) return null;
+  const word = SEGMENT_WORDS[segments[i]];
+  return word ? `${word}: ` : null;
+}

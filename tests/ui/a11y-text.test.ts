@@ -1,0 +1,106 @@
+// Information that used to be only a colour or a hover title: unavailable GPU features, token
+// segments, per-token loss, why a button is off, a chart's numbers, the histogram's bin counts.
+import { createElement } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => undefined }) }));
+// The worker's token counts, replaced by fixed ones (no worker in Node).
+const views = vi.hoisted(() => ({ tokens: null as unknown, lengths: null as unknown }));
+vi.mock('../../src/state/datasetViews.ts', () => ({
+  VIEW_TOKENIZER_NAME: 'test tokenizer',
+  LENGTH_BINS: 4,
+  useExampleTokens: () => ({ value: views.tokens, error: null }),
+  useDatasetLengths: () => ({ value: views.lengths, error: null }),
+}));
+
+const { useCapabilities } = await import('../../src/state/capabilityStore.ts');
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { useModel } = await import('../../src/state/modelStore.ts');
+const { CapabilityReport } = await import('../../src/ui/capability/CapabilityReport.tsx');
+const { TokenView } = await import('../../src/ui/dataset/TokenView.tsx');
+const { segmentMarkerAt } = await import('../../src/ui/dataset/segmentMarkers.ts');
+const { TokenLossStrip, highestLossTokens } = await import('../../src/ui/dashboard/TokenLossStrip.tsx');
+const { CachedModels } = await import('../../src/ui/model/CachedModels.tsx');
+const { RunActions } = await import('../../src/ui/runs/RunActions.tsx');
+const { StaticChart } = await import('../../src/ui/dashboard/StaticChart.tsx');
+const { LengthHistogram } = await import('../../src/ui/dataset/LengthHistogram.tsx');
+const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+
+const initial = { runs: useRuns.getState(), model: useModel.getState(), caps: useCapabilities.getState() };
+beforeEach(() => {
+  useRuns.setState(initial.runs, true);
+  useModel.setState(initial.model, true);
+  useCapabilities.setState(initial.caps, true);
+});
+
+const trainRow = (id: string, extra: Partial<StoredRun> = {}) => ({ id, datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3, ...extra }) as StoredRun;
+
+it('a GPU feature that is missing says so in words', () => {
+  const caps = { adapter: { vendor: 'v', architecture: '', description: '', device: '', isSoftware: false }, limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1, maxComputeWorkgroupStorageSize: 1, maxComputeInvocationsPerWorkgroup: 1, maxComputeWorkgroupsPerDimension: 1, maxStorageBuffersPerShaderStage: 1 }, features: ['shader-f16'], largestModelParams: 1e6, selfTest: { ok: true, elements: 1, maxAbsDiff: 0, millis: 1 }, kernels: [] };
+  useCapabilities.setState({ status: 'ready', capabilities: caps as never });
+  const html = renderNow(createElement(CapabilityReport));
+  expect(html).toContain('<span class="chip on">shader-f16</span>');
+  expect(html).toContain('<span class="chip off">subgroups (not available)</span>');
+});
+
+describe('token segments in words', () => {
+  it('a marker where a segment begins, none inside it', () => {
+    const segs = [0, 0, 1, 1, 2, 0];
+    expect(segs.map((_, i) => segmentMarkerAt(segs, i))).toEqual(['prompt: ', null, 'reasoning: ', null, 'call: ', 'prompt: ']);
+  });
+
+  it('the token view reads “reasoning:” and “call:” at their borders', () => {
+    views.tokens = { tokenizer: 't', counts: { prompt: 1, cot: 2, call: 1 }, pieces: [{ text: 'Q', segment: 0 }, { text: '<think>', segment: 1 }, { text: 'hm', segment: 1 }, { text: 'f()', segment: 2 }] };
+    const html = renderNow(createElement(TokenView, { example: { id: 'e', tools: [], messages: [], target: { calls: [] } } as never }));
+    expect(html).toContain('<span class="sr-only">prompt: </span><span class="seg-prompt">Q</span><span class="sr-only">reasoning: </span><span class="seg-cot">&lt;think&gt;</span><span class="seg-cot">hm</span><span class="sr-only">call: </span><span class="seg-call">f()</span>');
+  });
+
+  it('the loss strip lists its highest-loss tokens with their loss', () => {
+    const strip = { step: 5, exampleId: 'e1', tokens: ['a', 'b', 'c', 'd'], segments: [1, 1, 2, 2], nll: [0.5, 3.25, 1, 3.25] };
+    expect(highestLossTokens(strip, 2)).toEqual([{ token: 'b', loss: 3.25, segment: 'reasoning' }, { token: 'd', loss: 3.25, segment: 'call' }]);
+    useRuns.setState({ runs: [trainRow('r', { tokenLoss: strip } as never)] });
+    const html = renderNow(createElement(TokenLossStrip, { runId: 'r' }));
+    expect(html).toContain('Highest loss: &quot;b&quot; 3.250 (reasoning) · &quot;d&quot; 3.250 (call) · &quot;c&quot; 1.000 (call) · &quot;a&quot; 0.500 (reasoning)');
+    expect(html).toContain('<span class="sr-only">call: </span>');
+  });
+});
+
+describe('why a button is off, where a keyboard reaches it', () => {
+  it('the loaded model’s cached files: Delete points to a visible reason', () => {
+    useModel.setState({ cached: [{ repo: 'o/m', files: 3, bytes: 10 } as never], info: { ref: 'o/m' } as never, refreshCachedModels: async () => undefined });
+    const html = renderNow(createElement(CachedModels));
+    expect(html).toMatch(/aria-label="Delete the cached files of o\/m" aria-disabled="true" aria-describedby="cached-loaded-why">Delete<\/button><span class="small muted" id="cached-loaded-why">The loaded model: load another model/);
+    expect(html).not.toMatch(/title=/);
+  });
+
+  it('a run with no trained step: ONNX says it needs one', () => {
+    const run = trainRow('fresh', { lastStep: 0, status: 'created' });
+    useRuns.setState({ runs: [run] });
+    const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-fresh"/);
+    expect(html).toContain('<span class="small muted" id="run-onnx-why-fresh">ONNX needs a trained step.</span>');
+  });
+});
+
+describe('numbers behind the pictures', () => {
+  it('a fixed chart’s text alternative has each line’s first and last value', () => {
+    const html = renderNow(createElement(StaticChart, { title: 'Loss', lines: [{ label: 'total', color: () => '#000', steps: [1, 2, 3], values: [3, 2, 1.5] }] }));
+    expect(html).toContain('aria-label="Loss: total from 3.000 at step 1 to 1.500 at step 3"');
+  });
+
+  it('the length histogram has a table of its bins’ counts', () => {
+    views.lengths = { tokenizer: 't', failed: 0, cot: [1, 2, 9, 30], call: [4, 4, 4, 5], stats: { meanCotPerExample: 10, meanCallPerExample: 4, callShare: 0.3, totalTokens: { median: 50, p95: 80, max: 90 } } };
+    const html = renderNow(createElement(LengthHistogram, { datasetId: 'd', examples: 4 }));
+    // 4 bins of 8 tokens over 0–32: CoT 1, 2 | 9 | – | 30; call all in the first bin.
+    expect(html).toContain('<tr><th scope="row">0–8</th><td>2</td><td>4</td></tr><tr><th scope="row">8–16</th><td>1</td><td>0</td></tr>');
+    expect(html).toContain('<tr><th scope="row">24–32</th><td>1</td><td>0</td></tr>');
+  });
+
+  it('the search’s “N of M” is a status', () => {
+    const html = renderNow(createElement(ExampleBrowser, { rows: [], ruleFilter: null, onClearRule: () => undefined }));
+    expect(html).toMatch(/<span class="muted" role="status" data-testid="example-count">0 of 0<\/span>/);
+  });
+});
