@@ -27,6 +27,9 @@ export interface ImportIntoDbResult {
   issues: ImportIssue[];
   issueCount: number;
   imported: number;
+  /** The file gave exactly a stored dataset's examples, split alike: `row` is that dataset, and
+   * nothing new was stored (a second copy would double the storage and the lists, told apart by nothing). */
+  alreadyStored?: boolean;
 }
 
 const LOCK_PREFIX = 'balancesft-import:';
@@ -103,13 +106,19 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
   }
   await flush();
   if (ord === 0) return { row: null, files: fileReports, issues, issueCount, imported: 0 };
+  const digest = await fingerprint.digest();
+  const same = (await db.datasets.where('fingerprint').equals(digest).toArray()).find((d) => d.split.seed === split.seed && d.split.evalFraction === split.evalFraction);
+  if (same) {
+    await db.examples.where('datasetId').equals(datasetId).delete();
+    return { row: same, files: fileReports, issues, issueCount, imported: ord, alreadyStored: true };
+  }
   const row: DatasetRow = {
     id: datasetId,
     name: options.name,
     createdAt: Date.now(),
     files: fileReports.map((f) => ({ name: f.name, format: f.format, imported: f.imported, rejected: f.rejected })),
     exampleCount: ord,
-    fingerprint: await fingerprint.digest(),
+    fingerprint: digest,
     split,
     issues,
     issueCount,

@@ -73,7 +73,14 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
         bfclPromptMode,
         onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
       });
-      return { datasetId: result.row?.id ?? null, files: result.files, issues: result.issues.map(formatIssue), issueCount: result.issueCount, imported: result.imported };
+      return {
+        datasetId: result.row?.id ?? null,
+        files: result.files,
+        issues: result.issues.map(formatIssue),
+        issueCount: result.issueCount,
+        imported: result.imported,
+        ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name } : {}),
+      };
     },
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),

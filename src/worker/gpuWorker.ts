@@ -3,14 +3,13 @@
 import '../export/ortGlobal.ts';
 import { StudioDb } from '../data/db.ts';
 import { StudioEngine } from './engine.ts';
-import { removeOrphanRows } from '../jobs/store/dexie.ts';
+import { tidyStorage } from './tidyStorage.ts';
 import { serializeError, type WorkerRequest, type WorkerResponse } from './protocol.ts';
 
 const post = (msg: WorkerResponse) => (self as unknown as Worker).postMessage(msg);
 const db = new StudioDb();
 const engine = new StudioEngine(self.navigator.gpu, (event) => post({ kind: 'event', event }), db);
-// Rows an older version left for runs and datasets that are gone: nothing lists them, they only use space.
-void removeOrphanRows(db).catch(() => undefined);
+void tidyStorage(db).catch(() => undefined);
 
 self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
   const { kind, id, payload } = ev.data;

@@ -110,6 +110,9 @@ export interface DatasetImportResult {
   issues: string[];
   issueCount: number;
   imported: number;
+  /** The files held exactly the examples of this stored dataset (`datasetId`), which is named here;
+   * nothing new was stored. */
+  alreadyStoredAs?: string;
 }
 
 /** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */

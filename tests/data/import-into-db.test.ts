@@ -10,6 +10,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { listDatasets, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { importDatasetIntoDb, removeAbandonedImportRows } from '../../src/data/import-into-db.ts';
+import { tidyStorage } from '../../src/worker/tidyStorage.ts';
 import { hostileCorpus } from './hostile-corpus.ts';
 import { expectPrototypeNamesKept } from './hostile-checks.ts';
 
@@ -87,6 +88,35 @@ describe('importing into IndexedDB a batch at a time', () => {
     expect(rowsBeforeFailure).toBeGreaterThan(4000);
     expect(await db.examples.count()).toBe(1);
     expect((await listDatasets(db)).map((d) => d.id)).toEqual([earlier.id]);
+    db.close();
+  });
+
+  it('stores a file imported again once: the second import names the stored dataset and adds nothing', async () => {
+    const db = freshDb();
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `r${i}`, query: `q${i}`, tools: '[]', answers: '[]' })).join('\n');
+    const first = await importDatasetIntoDb(db, [{ name: 'a.jsonl', blob: new Blob([lines]) }], { name: 'a' });
+    const again = await importDatasetIntoDb(db, [{ name: 'a copy.jsonl', blob: new Blob([lines]) }], { name: 'a copy' });
+    expect(again).toMatchObject({ alreadyStored: true, imported: 30, row: { id: first.row!.id, name: 'a' } });
+    expect((await listDatasets(db)).map((d) => d.name)).toEqual(['a']);
+    expect(await db.examples.count()).toBe(30);
+    // Held out otherwise, the same examples are another dataset.
+    const resplit = await importDatasetIntoDb(db, [{ name: 'a.jsonl', blob: new Blob([lines]) }], { name: 'a 20%', split: { seed: 1234, evalFraction: 0.2 } });
+    expect(resplit.alreadyStored).toBeUndefined();
+    expect(await db.examples.count()).toBe(60);
+    // One example more is another dataset too.
+    const longer = await importDatasetIntoDb(db, [{ name: 'b.jsonl', blob: new Blob([lines + '\n' + JSON.stringify({ id: 'r30', query: 'q30', tools: '[]', answers: '[]' })]) }], { name: 'b' });
+    expect(longer.alreadyStored).toBeUndefined();
+    expect((await listDatasets(db)).length).toBe(3);
+    db.close();
+  });
+
+  it('the worker sweeps rows an import left when its tab closed as soon as it starts', async () => {
+    const db = freshDb();
+    const earlier = await saveDataset(db, { name: 'earlier', examples: [before] });
+    await db.examples.bulkAdd([0, 1, 2].map((ord) => ({ datasetId: 'reloaded-mid-import', id: `x${ord}`, ord, example: before, quality: { passed: true, failures: [] }, split: 'train' as const, included: 1 })));
+    expect(await tidyStorage(db)).toMatchObject({ examples: 3 });
+    expect(await db.examples.count()).toBe(1);
+    expect((await loadExampleRows(db, earlier.id)).length).toBe(1);
     db.close();
   });
 

@@ -6,6 +6,7 @@ import { callText, lastUserMessage, searchableText, visibleOutput } from '../../
 import { datasetTools, heldOutSamples } from '../../src/ui/playground/datasetTools.ts';
 import { snapshotFileName } from '../../src/state/snapshotStore.ts';
 import { shareFragmentOf } from '../../src/ui/snapshot/shareFragment.ts';
+import { importResultText } from '../../src/ui/dataset/DatasetImport.tsx';
 import type { Example } from '../../src/data/example.ts';
 
 const example: Example = {
@@ -72,5 +73,12 @@ describe('snapshot names and links', () => {
     expect(shareFragmentOf('#share=')).toBe('#share=');
     expect(shareFragmentOf('#other')).toBeNull();
     expect(shareFragmentOf('')).toBeNull();
+  });
+});
+
+describe('the import result line', () => {
+  it('counts what was imported, or names the stored dataset the file already is', () => {
+    expect(importResultText({ imported: 120, issueCount: 3 })).toBe('120 examples imported, 3 records skipped.');
+    expect(importResultText({ imported: 320, issueCount: 0, alreadyStoredAs: 'demo-dataset' })).toBe('These 320 examples are already stored as “demo-dataset”, split alike: nothing new was saved, and “demo-dataset” is selected.');
   });
 });

@@ -85,7 +85,9 @@ export function DatasetImport() {
   );
 }
 
-/** "120 examples imported, 3 records skipped." */
-export function importResultText(r: { imported: number; issueCount: number }): string {
-  return `${plural(r.imported, 'example')} imported${r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : ''}.`;
+/** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
+export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string }): string {
+  const skipped = r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : '';
+  if (r.alreadyStoredAs !== undefined) return `${r.imported === 1 ? 'This example is' : `These ${plural(r.imported, 'example')} are`} already stored as “${r.alreadyStoredAs}”, split alike: nothing new was saved, and “${r.alreadyStoredAs}” is selected${skipped}.`;
+  return `${plural(r.imported, 'example')} imported${skipped}.`;
 }
