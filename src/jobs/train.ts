@@ -67,11 +67,15 @@ interface Prepared {
 type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter' | 'balance'>;
 
 /** Tokenized train and held-out sets, and the config with its final steps and LoRA settings. */
-function prepare(ctx: JobContext, job: TrainingStart): Prepared {
+async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
   validateRunConfig(config);
-  ctx.progress({ label: 'tokenizing', done: 0, total: 1 });
-  const { train, held, tooLong } = trainingSets(ctx.model.tokenizer, job.examples, config);
+  const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
+  ctx.progress({ label: 'tokenizing', done: 0, total });
+  const { train, held, tooLong } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
+    onProgress: (done) => ctx.progress({ label: 'tokenizing', done, total }),
+    signal: ctx.signal,
+  });
   if (job.epochs !== undefined && train.length > 0) {
     config.steps = Math.max(1, Math.ceil((job.epochs * train.length) / (config.batchSize * config.gradAccum)));
   }
@@ -85,7 +89,21 @@ function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Prom
 export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOutcome> {
   const { store, events = {} } = job;
   const { gpu } = ctx;
-  const { config, train, held, tooLong } = prepare(ctx, job);
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(ctx, job);
+  } catch (err) {
+    if (!ctx.signal.aborted) throw err;
+    // Paused or stopped while it tokenized: nothing trained, so nothing to save. A resumed run keeps
+    // the step (and checkpoint) it had.
+    const pause = (ctx.signal.reason as RunInterruption) === 'pause';
+    const s: RunStatus = pause ? 'paused' : 'done';
+    const message = pause ? undefined : 'stopped by the user';
+    await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });
+    events.onStatus?.(s, job.resume ? undefined : 0, message);
+    return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
+  }
+  const { config, train, held, tooLong } = prepared;
   /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had. */
   const status = async (s: RunStatus, step: number | undefined, message?: string): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
@@ -176,7 +194,7 @@ function failureMessage(err: unknown, ctx: JobContext): string {
  * balance state before and after, and LoRA gradients, without training or storing anything: the
  * same data, model and balance state a training run would start with. */
 export async function dumpStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
-  const { config, train } = prepare(ctx, job);
+  const { config, train } = await prepare(ctx, job);
   if (train.length === 0) throw new Error(`no training examples fit the sequence length ${config.seqLen}`);
   const model = await loadModel(ctx, job, config);
   const trainer = new Trainer(model.state, train, config);

@@ -32,23 +32,46 @@ export interface TokenizedSet {
   tooLong: string[];
 }
 
+/** How a long tokenization reports and stops: progress in examples, and an abort signal read between
+ * slices (a pause or stop while a 60k-example dataset tokenizes lands within a slice, not minutes later). */
+export interface TokenizeRunOptions {
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/** Examples tokenized between yields to the event loop: the worker answers messages in between. */
+const SLICE = 64;
+
 /** The sets a training run tokenizes from its examples at `seqLen`: every training example that
  * fits (in order: the data order indexes this list), and the held-out loss set, the first
- * `evalExamples` of the eval side that fit. The trainer and the recipe export both use this. */
-export function trainingSets(tokenizer: PreTrainedTokenizer, examples: { train: Example[]; eval: Example[] }, config: { seqLen: number; evalExamples: number }): { train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[] } {
-  const train = tokenizeAllForTraining(tokenizer, examples.train, config.seqLen);
-  const held = tokenizeAllForTraining(tokenizer, examples.eval.slice(0, config.evalExamples), config.seqLen);
+ * `evalExamples` of the eval side that fit. The trainer and the recipe export both use this.
+ * Throws the signal's reason when it is aborted. */
+export async function trainingSets(
+  tokenizer: PreTrainedTokenizer,
+  examples: { train: Example[]; eval: Example[] },
+  config: { seqLen: number; evalExamples: number },
+  options: TokenizeRunOptions = {},
+): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[] }> {
+  const heldOut = examples.eval.slice(0, config.evalExamples);
+  const total = examples.train.length + heldOut.length;
+  const train = await tokenizeAllForTraining(tokenizer, examples.train, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(done, total) });
+  const held = await tokenizeAllForTraining(tokenizer, heldOut, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(examples.train.length + done, total) });
   return { train: train.examples, held: held.examples, tooLong: train.tooLong };
 }
 
-export function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number): TokenizedSet {
+export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions = {}): Promise<TokenizedSet> {
   const out: TokenizedSet = { examples: [], tooLong: [] };
-  for (const ex of examples) {
+  for (const [i, ex] of examples.entries()) {
     try {
       out.examples.push(tokenizeForTraining(tokenizer, ex, seqLen));
     } catch (err) {
       if (err instanceof ExampleTooLongError) out.tooLong.push(err.message);
       else throw err;
+    }
+    if ((i + 1) % SLICE === 0 || i === examples.length - 1) {
+      options.onProgress?.(i + 1, examples.length);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      options.signal?.throwIfAborted();
     }
   }
   return out;

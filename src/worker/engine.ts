@@ -303,7 +303,7 @@ export class StudioEngine {
       const refusal = recipeRefusal(row.config);
       if (refusal) throw new Error(`run “${row.name ?? runId}” cannot be exported as a recipe: ${refusal}`);
       await requireDataset(db, row.datasetId, row, 'export the run as a recipe');
-      const sets = trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
+      const sets = await trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
       const notes: string[] = [];
       const was = row.setup?.examples;
       if (was && (was.train !== sets.train.length || was.eval !== sets.held.length)) {

@@ -431,7 +431,7 @@ describe('studio recipe', () => {
     expect(recipe.config).toEqual(config);
     // A model dropped as files is no hub repo: train.py will ask for --base-model.
     expect(recipe.base_model).toBeNull();
-    const sets = trainingSets(engine.jobs.requireModel().tokenizer, await storedExamples(db, dataset.id), config);
+    const sets = await trainingSets(engine.jobs.requireModel().tokenizer, await storedExamples(db, dataset.id), config);
     const rows = new TextDecoder().decode(zip.get('fixed-run-recipe/data/train.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toEqual(sets.train.map((e) => ({ id: e.id, input_ids: Array.from(e.inputIds), segments: Array.from(e.segments) })));
     expect([r.trainExamples, r.evalExamples]).toEqual([sets.train.length, sets.held.length]);

@@ -133,7 +133,7 @@ const recipe: CliCommand = {
         `${dataPaths.join(', ')} give other examples than the run trained on (their dataset fingerprint differs from run.json's: edited since, or other files); the recipe would train on other data. Restore the files, or pass the run's own with --data (and the --format, --bfcl-prompt, --include-failing it used)`,
       );
     }
-    const sets = trainingSets(tokenizer, data, config);
+    const sets = await trainingSets(tokenizer, data, config);
     const want = run.examples!;
     const got = { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length };
     if (got.train !== want.train || got.eval !== want.eval || got.tooLong !== (want.tooLong ?? 0)) {

@@ -1,0 +1,36 @@
+// A training run tokenizes its whole dataset before its first step: minutes for 60k examples on a
+// laptop. It used to do that in one blocking call that said "tokenizing 0/1" throughout and read no
+// Pause or Stop until the end; it reports each slice now, and a pause lands within one.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import type { ProgressInfo } from '../../src/worker/protocol.ts';
+import { tinyEngine } from '../helpers/tinyEngine.ts';
+
+describe('tokenizing before the first step', () => {
+  it('reports its progress in examples and stops at a pause, leaving the run paused at step 0', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    // 1,280 training examples (the demo four times over, each under its own id).
+    const train = Array.from({ length: 4 }, (_, k) => demo.map((e) => ({ ...e, id: `${e.id}-${k}` }))).flat();
+    const db = new StudioDb(`tokenizing-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 1, seqLen: 320, evalExamples: 4 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'big', config });
+    const seen: ProgressInfo[] = [];
+    const store = new DexieRunStore(db, run.id);
+    const outcome = await engine.train({ store, config, examples: { train, eval: demo.slice(0, 8) }, resume: false }, (p) => {
+      seen.push(p);
+      if (p.label === 'tokenizing' && p.done >= 256) engine.interrupt(store.label, 'pause');
+    });
+    const tokenizing = seen.filter((p) => p.label === 'tokenizing');
+    expect(tokenizing[0]).toEqual({ label: 'tokenizing', done: 0, total: 1284 });
+    expect(tokenizing.map((p) => p.done)).toEqual([0, 64, 128, 192, 256]); // the slice the pause came in is the last
+    expect(seen.every((p) => p.label === 'tokenizing')).toBe(true); // it never got to load the model or train
+    expect(outcome).toMatchObject({ status: 'paused', step: 0 });
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 0 });
+  });
+});
