@@ -98,6 +98,16 @@ export interface CheckpointRow {
   meta?: unknown;
 }
 
+/** A dataset's token counts per example with the view tokenizer, in example order: five numbers per
+ * example (total, minimum under the length rule, prompt, reasoning, call), total −1 where the
+ * template could not render it. Rows for examples added since are counted when next asked. */
+export interface TokenCountsRow {
+  datasetId: string;
+  tokenizer: string;
+  ids: string[];
+  counts: Int32Array;
+}
+
 /** Version 1: datasets and examples only, no split, inclusion or fingerprint. */
 const V1_STORES = {
   datasets: 'id, createdAt',
@@ -114,7 +124,7 @@ const V2_STORES = {
   checkpoints: '[runId+step], runId',
 };
 
-export const LATEST_DB_VERSION = 3;
+export const LATEST_DB_VERSION = 4;
 
 /**
  * v1 → v2: every example gets its seeded split and an inclusion flag from its quality report,
@@ -156,11 +166,15 @@ async function upgradeToV3(tx: Transaction): Promise<void> {
 /** Version 3: run rows carry their kind (indexed). */
 const V3_STORES = { ...V2_STORES, runs: 'id, datasetId, status, createdAt, kind' };
 
+/** Version 4: each dataset's token counts per example (src/data/token-counts.ts), counted once. */
+const V4_STORES = { ...V3_STORES, tokenCounts: 'datasetId' };
+
 /** Declares versions 1..upTo on a Dexie instance; tests use upTo=1 to build a previous-version database. */
 export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void {
   db.version(1).stores(V1_STORES);
   if (upTo >= 2) db.version(2).stores(V2_STORES).upgrade(upgradeToV2);
   if (upTo >= 3) db.version(3).stores(V3_STORES).upgrade(upgradeToV3);
+  if (upTo >= 4) db.version(4).stores(V4_STORES);
 }
 
 export class StudioDb extends Dexie {
@@ -170,6 +184,7 @@ export class StudioDb extends Dexie {
   runs!: Table<RunRow, string>;
   metrics!: Table<MetricRow, [string, number]>;
   checkpoints!: Table<CheckpointRow, [string, number]>;
+  tokenCounts!: Table<TokenCountsRow, string>;
 
   /**
    * `onOutdated` runs when another tab opens a newer schema: this connection is closed so the

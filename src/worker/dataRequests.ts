@@ -4,19 +4,20 @@
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows } from '../data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
 import { loadTokenizer } from '../data/tokenizer-load.ts';
-import { exampleFit, tokenizeDataset, tokenizeExample } from '../data/tokenize-example.ts';
+import { tokenizeExample } from '../data/tokenize-example.ts';
+import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireTrainRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
-import type { RequestKind } from './protocol.ts';
+import type { ProgressInfo, RequestKind } from './protocol.ts';
 
 /** The tokenizer the dataset views count with, whatever model is loaded (or none). */
 export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
@@ -46,6 +47,26 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     })();
     viewTokenizer.catch(() => (viewTokenizer = null));
     return viewTokenizer;
+  };
+
+  // One count of a dataset at a time, whichever views ask (the chart and the truncation note ask
+  // together): each asker hears its progress.
+  const counting = new Map<string, { done: Promise<DatasetTokenCounts>; listeners: Set<(p: ProgressInfo) => void> }>();
+  const countsOf = async (datasetId: string, progress: (p: ProgressInfo) => void): Promise<DatasetTokenCounts> => {
+    let job = counting.get(datasetId);
+    if (!job) {
+      const listeners = new Set<(p: ProgressInfo) => void>();
+      const done = (async () => datasetTokenCounts(ctx.db(), datasetId, await tokenizer(), VIEW_TOKENIZER_NAME, {
+        onProgress: (d, total) => listeners.forEach((l) => l({ label: 'counting tokens', done: d, total })),
+      }))().finally(() => counting.delete(datasetId));
+      counting.set(datasetId, (job = { done, listeners }));
+    }
+    job.listeners.add(progress);
+    try {
+      return await job.done;
+    } finally {
+      job.listeners.delete(progress);
+    }
   };
 
   /** The spec a snapshot describes the adapter with: the run's stored summary, or the loaded model. */
@@ -116,29 +137,17 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     },
 
     datasetFits: async ({ datasetId }, progress) => {
-      const rows = (await loadExampleRows(ctx.db(), datasetId)).filter((r) => r.included === 1 && r.split === 'train');
-      const tok = await tokenizer();
-      const fits: ExampleFit[] = [];
-      for (const [i, r] of rows.entries()) {
-        try {
-          fits.push(exampleFit(tok, r.example));
-        } catch {
-          // The template cannot render it: training names it; it fits nothing.
-        }
-        if (i % 50 === 0) progress({ label: 'counting tokens', done: i, total: rows.length });
-      }
+      const counts = await countsOf(datasetId, progress);
+      // Training takes the included examples of the training side (their flags may change after counting).
+      const train = new Set(((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]));
+      const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, minimum: e.counts!.minimum }));
       return { tokenizer: VIEW_TOKENIZER_NAME, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.total)) };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {
-      const rows = await loadExampleRows(ctx.db(), datasetId);
-      const r = await tokenizeDataset(
-        await tokenizer(),
-        rows.map((x) => x.example),
-        { onProgress: (p) => progress({ label: 'counting tokens', done: p.examplesDone, total: p.examplesTotal }) },
-      );
-      const lengths = r.tokenized.map((t) => ({ total: t.inputIds.length, ...t.counts }));
-      return { tokenizer: VIEW_TOKENIZER_NAME, stats: lengthStats(lengths, bins), cot: lengths.map((l) => l.cot), call: lengths.map((l) => l.call), failed: r.failed.length };
+      const counts = await countsOf(datasetId, progress);
+      const lengths = counts.flatMap((e) => (e.counts ? [e.counts] : []));
+      return { tokenizer: VIEW_TOKENIZER_NAME, stats: lengthStats(lengths, bins), cot: lengths.map((l) => l.cot), call: lengths.map((l) => l.call), failed: counts.length - lengths.length };
     },
   };
 }

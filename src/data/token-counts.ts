@@ -1,0 +1,70 @@
+// Each example's token counts, counted once per dataset and kept: the length chart, the truncation
+// note and the reasoning note all read them. Each of those views used to tokenize the whole dataset
+// again on every visit (60k examples: minutes each, with every token of every example held in
+// memory only to be counted). Examples added since (HDR) are counted when next asked; counts of
+// examples gone are dropped. Counted in slices that yield, so the worker answers other requests.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { StudioDb, TokenCountsRow } from './db.ts';
+import { exampleProfile, type ExampleProfile } from './tokenize-example.ts';
+
+const FIELDS = 5;
+/** Rows read from the database at a time. */
+const READ_PAGE = 512;
+/** Examples tokenized between yields and progress reports. */
+const SLICE = 64;
+
+export interface TokenCountOptions {
+  onProgress?(done: number, total: number): void;
+}
+
+/** The dataset's examples in order, each with its counts (null: the template could not render it). */
+export type DatasetTokenCounts = Array<{ id: string; counts: ExampleProfile | null }>;
+
+function decode(counts: Int32Array, i: number): ExampleProfile | null {
+  const o = i * FIELDS;
+  return counts[o] < 0 ? null : { total: counts[o], minimum: counts[o + 1], prompt: counts[o + 2], cot: counts[o + 3], call: counts[o + 4] };
+}
+
+function encode(datasetId: string, tokenizer: string, list: DatasetTokenCounts): TokenCountsRow {
+  const counts = new Int32Array(list.length * FIELDS).fill(-1);
+  list.forEach((e, i) => {
+    if (e.counts) counts.set([e.counts.total, e.counts.minimum, e.counts.prompt, e.counts.cot, e.counts.call], i * FIELDS);
+  });
+  return { datasetId, tokenizer, ids: list.map((e) => e.id), counts };
+}
+
+/** Counts every example of the dataset with `tokenizer` (named `tokenizerName` in what is kept),
+ * reusing the counts kept for it. */
+export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokenizer: PreTrainedTokenizer, tokenizerName: string, options: TokenCountOptions = {}): Promise<DatasetTokenCounts> {
+  const keys = (await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).primaryKeys()) as Array<[string, string]>;
+  const ids = keys.map((k) => k[1]);
+  const known = new Map<string, ExampleProfile | null>();
+  const kept = await db.tokenCounts.get(datasetId);
+  if (kept?.tokenizer === tokenizerName) kept.ids.forEach((id, i) => known.set(id, decode(kept.counts, i)));
+  const missing = ids.filter((id) => !known.has(id));
+  let done = ids.length - missing.length;
+  options.onProgress?.(done, ids.length);
+  for (let at = 0; at < missing.length; at += READ_PAGE) {
+    const rows = await db.examples.bulkGet(missing.slice(at, at + READ_PAGE).map((id): [string, string] => [datasetId, id]));
+    for (const row of rows) {
+      if (!row) continue; // deleted meanwhile
+      let counts: ExampleProfile | null = null;
+      try {
+        counts = exampleProfile(tokenizer, row.example);
+      } catch {
+        // The template cannot render it: training names it; it counts as nothing here.
+      }
+      known.set(row.id, counts);
+      if (++done % SLICE === 0) {
+        options.onProgress?.(done, ids.length);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
+  }
+  const list = ids.filter((id) => known.has(id)).map((id) => ({ id, counts: known.get(id)! }));
+  options.onProgress?.(ids.length, ids.length);
+  const changed = missing.length > 0 || kept?.tokenizer !== tokenizerName || kept.ids.length !== list.length;
+  // A dataset deleted while it was counted keeps no counts.
+  if (changed && (await db.datasets.get(datasetId))) await db.tokenCounts.put(encode(datasetId, tokenizerName, list));
+  return list;
+}

@@ -1,0 +1,109 @@
+// A dataset's token counts are counted once and kept: the length chart, the truncation note and the
+// reasoning note each tokenized the whole dataset again on every visit (a 60k-example set: about six
+// minutes per view per visit in Chromium, with every token held only to be counted). Examples added
+// later are counted alone; the worker's views read the kept counts.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { exampleRows, saveDataset } from '../../src/data/dataset-store.ts';
+import { datasetTokenCounts } from '../../src/data/token-counts.ts';
+import { exampleFit, exampleProfile, tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples.slice(0, 40);
+const freshDb = () => new StudioDb(`token-counts-${Date.now()}-${Math.random()}`, { indexedDB, IDBKeyRange });
+
+describe('a dataset’s token counts', () => {
+  it('are each example’s counts, kept, and not counted again', async () => {
+    const db = freshDb();
+    const tok = qwen3Tokenizer();
+    const d = await saveDataset(db, { name: 'demo', examples: demo });
+    const first: number[] = [];
+    const counts = await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => first.push(done) });
+    expect(counts.map((e) => e.id)).toEqual(demo.map((e) => e.id));
+    for (const [i, e] of demo.entries()) {
+      const whole = tokenizeExample(tok, e);
+      expect(counts[i].counts).toEqual({ ...exampleFit(tok, e), ...whole.counts });
+      expect(counts[i].counts!.total).toBe(whole.inputIds.length);
+    }
+    expect(first[0]).toBe(0);
+    expect((await db.tokenCounts.get(d.id))?.ids).toHaveLength(40);
+    // Asked again (another view, another visit): nothing left to count.
+    const again: number[] = [];
+    expect(await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => again.push(done) })).toEqual(counts);
+    expect(again).toEqual([40, 40]);
+    // Another tokenizer's counts are not these.
+    const other: number[] = [];
+    await datasetTokenCounts(db, d.id, tok, 'another', { onProgress: (done) => other.push(done) });
+    expect(other[0]).toBe(0);
+    db.close();
+  });
+
+  it('count only the examples added since, and drop those gone; a deleted dataset keeps none', async () => {
+    const db = freshDb();
+    const tok = qwen3Tokenizer();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 30) });
+    await datasetTokenCounts(db, d.id, tok, 'qwen3');
+    // As HDR adds accepted samples: new rows after the last.
+    await db.examples.bulkAdd(exampleRows(d.id, demo.slice(30).map((e) => ({ ...e, id: `hdr-${e.id}` })), d.split).map((r, i) => ({ ...r, ord: 30 + i })));
+    await db.examples.delete([d.id, demo[0].id]);
+    const progress: number[] = [];
+    const counts = await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => progress.push(done) });
+    expect(progress[0]).toBe(29); // 29 kept, 10 new
+    expect(counts).toHaveLength(39);
+    expect(counts.at(-1)).toEqual({ id: `hdr-${demo[39].id}`, counts: exampleProfile(tok, demo[39]) });
+    expect(counts.some((e) => e.id === demo[0].id)).toBe(false);
+    await db.datasets.delete(d.id);
+    await datasetTokenCounts(db, d.id, tok, 'qwen3');
+    expect(await db.tokenCounts.count()).toBe(1); // still the earlier row, not rewritten for a gone dataset
+    db.close();
+  });
+});
+
+describe('the worker’s length views', () => {
+  // The worker fetches the embedded model's tokenizer from the app's base URL.
+  const server = createServer(async (req, res) => {
+    try {
+      res.end(await readFile(join('public', new URL(req.url ?? '/', 'http://x').pathname)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  const listening = new Promise<string>((ok) => server.listen(0, '127.0.0.1', () => ok(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)));
+  afterAll(() => server.close());
+
+  it('the chart and the truncation note share one count, and read the kept counts afterwards', async () => {
+    const db = freshDb();
+    const d = await saveDataset(db, { name: 'demo', examples: demo });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const progress: Array<{ who: string; done: number }> = [];
+    const [lengths, fits] = await Promise.all([
+      handlers.datasetLengths({ datasetId: d.id, bins: 8 }, (p) => progress.push({ who: 'chart', done: p.done })),
+      handlers.datasetFits({ datasetId: d.id }, (p) => progress.push({ who: 'note', done: p.done })),
+    ]);
+    // One count: both views heard the same progress, and the examples were tokenized once.
+    expect(progress.filter((p) => p.who === 'chart').map((p) => p.done)).toEqual(progress.filter((p) => p.who === 'note').map((p) => p.done));
+    const tok = qwen3Tokenizer();
+    const profiles = demo.map((e) => exampleProfile(tok, e));
+    expect(lengths.stats.examples).toBe(40);
+    expect(lengths.cot).toEqual(profiles.map((p) => p.cot));
+    expect(lengths.failed).toBe(0);
+    const trainIds = new Set((await db.examples.where('[datasetId+split+included]').equals([d.id, 'train', 1]).toArray()).map((r) => r.id));
+    expect(fits.fits).toEqual(demo.filter((e) => trainIds.has(e.id)).map((e) => exampleFit(tok, e)));
+    // Excluding an example changes what training takes, not the counts.
+    await db.examples.update([d.id, [...trainIds][0]], { included: 0 });
+    const later: number[] = [];
+    const fewer = await handlers.datasetFits({ datasetId: d.id }, (p) => later.push(p.done));
+    expect(fewer.fits).toHaveLength(fits.fits.length - 1);
+    expect(later[0]).toBe(40);
+    db.close();
+  });
+});
