@@ -74,6 +74,16 @@ describe('the training run’s milestones', () => {
   });
 });
 
+describe('the run strip before the first step', () => {
+  it('counts the examples as a large dataset tokenizes', () => {
+    const run = { id: 'r2', name: 'big', kind: 'train', status: 'created', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 0, datasetId: 'd' } as StoredRun;
+    useRuns.setState({ runs: [run], active: { runId: 'r2', progress: { label: 'tokenizing', done: 12800, total: 53847 }, stepTimes: [], pausing: false, stopping: false } });
+    const html = renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
+    expect(html).toContain('tokenizing the examples: 12,800 of 53,847…');
+    expect(html).toMatch(/<progress[^>]*value="12800"[^>]*max="53847"|<progress[^>]*max="53847"[^>]*value="12800"/);
+  });
+});
+
 describe('jobs, model downloads and imports', () => {
   it('quarters, never every chunk', () => {
     expect([0, 1, 24, 25, 49, 50, 99, 100].map((d) => quarterOf(d, 100))).toEqual([0, 0, 0, 1, 1, 2, 3, 3]);

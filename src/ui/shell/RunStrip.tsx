@@ -24,6 +24,8 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const total = (run?.config as { steps?: number } | undefined)?.steps ?? active?.progress?.total ?? 0;
   const p = active?.progress ?? null;
   const training = p?.label === 'training';
+  // Before the first step a large dataset tokenizes for minutes: its bar counts examples.
+  const tokenizing = p?.label === 'tokenizing' && p.total > 1;
   const loss = run ? lastMetrics.get(run.id)?.loss : undefined;
   const moment: RunMoment | null = active
     ? training
@@ -47,14 +49,16 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const detail = training
     ? `step ${p.done} / ${total}${p.rate ? ` · ${Math.round(p.rate).toLocaleString()} tokens/s` : ''}${eta !== null ? ` · about ${formatDuration(eta)} left` : ''}`
     : p
-      ? `${p.label}…`
+      ? tokenizing
+        ? `tokenizing the examples: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}…`
+        : `${p.label}…`
       : 'starting…';
   const ending = active.pausing || active.stopping;
   return (
     <>
       {announcer}
       <section className="runstrip" aria-label="Active training run" data-testid="run-strip">
-        <ProgressBar label={`Training ${name}`} done={training ? p.done : 0} total={training ? total : 0} detail={detail} testId="run-progress" />
+        <ProgressBar label={`Training ${name}`} done={training || tokenizing ? p.done : 0} total={training ? total : tokenizing ? p.total : 0} detail={detail} testId="run-progress" />
         <div className="row">
           <button onClick={onOpenDashboard}>Open dashboard</button>
           <KeepFocusButton onClick={() => void pauseRun()} disabled={ending} aria-label="Pause training (saves a checkpoint)">
