@@ -1,19 +1,154 @@
-// Loading a dataset's example rows for the dataset views, as a React hook with loading and error.
-import { useEffect, useState } from 'react';
-import { exampleRows, type ExampleRow } from './queries.ts';
+// A stored dataset as the Dataset and Playground panels show it, asked of the worker (which reads the
+// rows off the page's thread, src/worker/datasetBrowse.ts): its summary, one page of its examples for
+// a search and a quality rule, the playground's tools and held-out questions, and one example by id
+// (read here: one row). The page never holds a whole dataset's rows.
+// Answers are kept in a small store (the last few dozen, by request), so a panel shown again (a tab
+// switch unmounts it) renders at once; it asks again on mount and the answer replaces the kept one.
+// Answers are keyed by the dataset's stamp (id, creation, example count, fingerprint): a dataset that
+// changed (HDR's new examples, imported again) is a new key once the dataset list is re-read.
+import { useEffect, useRef } from 'react';
+import { create } from 'zustand';
+import type { DatasetPlayground, DatasetSummary, ExamplePage, ProgressInfo, QualityRule } from '../worker/protocol.ts';
+import { engineClient } from './engine.ts';
+import { exampleRow, type DatasetRow, type ExampleRow } from './queries.ts';
 
-export function useExampleRows(datasetId: string | null): { rows: ExampleRow[] | null; error: string | null } {
-  const [state, setState] = useState<{ id: string | null; rows: ExampleRow[] | null; error: string | null }>({ id: null, rows: null, error: null });
+export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, PlaygroundSampleSummary } from '../worker/protocol.ts';
+
+/** What names a dataset's content for the views: a new stamp is a new answer. */
+export function datasetStamp(d: Pick<DatasetRow, 'id' | 'createdAt' | 'exampleCount' | 'fingerprint'>): string {
+  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}`;
+}
+
+interface Answer {
+  value?: unknown;
+  error?: string;
+  /** A request for it is under way (`progress`: what the worker said of it so far). */
+  asking: boolean;
+  progress: ProgressInfo | null;
+}
+
+/** Answers kept (each small: a summary, 25 rows, a tool list). */
+export const KEPT_ANSWERS = 40;
+
+interface DatasetAnswers {
+  /** By request key, oldest first. */
+  answers: Record<string, Answer>;
+  /** Asks the worker (or IndexedDB, for one row) for `key`'s answer unless a request is under way;
+   * a kept answer stays on show until the new one lands. */
+  ask(key: string, request: (onProgress: (p: ProgressInfo) => void) => Promise<unknown>, what: string): Promise<void>;
+}
+
+export const useDatasetAnswers = create<DatasetAnswers>((set, get) => {
+  const put = (key: string, patch: Partial<Answer>) =>
+    set(({ answers }) => {
+      const { [key]: was, ...rest } = answers;
+      const next: Record<string, Answer> = { ...rest, [key]: { ...(was ?? { asking: false, progress: null }), ...patch } };
+      const keys = Object.keys(next);
+      for (const k of keys.slice(0, Math.max(0, keys.length - KEPT_ANSWERS))) if (!next[k].asking) delete next[k];
+      return { answers: next };
+    });
+  return {
+    answers: {},
+    async ask(key, request, what) {
+      if (get().answers[key]?.asking) return;
+      put(key, { asking: true, progress: null, error: undefined });
+      try {
+        const value = await request((progress) => get().answers[key]?.asking && put(key, { progress }));
+        put(key, { value, error: undefined, asking: false, progress: null });
+      } catch (err) {
+        put(key, { value: undefined, error: `Could not ${what}: ${(err as Error).message}.`, asking: false, progress: null });
+      }
+    },
+  };
+});
+
+export interface WorkerAnswer<T> {
+  /** The answer for the current key; while it loads, the last answer of the same group (or null). */
+  value: T | null;
+  /** `value` is the current key's answer. */
+  fresh: boolean;
+  /** The key `value` answered. */
+  valueKey: string | null;
+  error: string | null;
+  /** While the current key loads for the first time, what the worker reported of it. */
+  progress: ProgressInfo | null;
+}
+
+/** The answer for `key`, asked for when the key is new and again on mount. While it loads, the last
+ * answer of the same `group` stays (a page of the same dataset: the table does not flash empty). */
+function useAnswer<T>(key: string | null, group: string | null, request: (onProgress: (p: ProgressInfo) => void) => Promise<T>, what: string): WorkerAnswer<T> {
+  const answer = useDatasetAnswers((s) => (key === null ? undefined : s.answers[key]));
+  const last = useRef<{ group: string; key: string; value: T } | null>(null);
   useEffect(() => {
-    if (!datasetId) return;
-    let live = true;
-    exampleRows(datasetId).then(
-      (rows) => live && setState({ id: datasetId, rows, error: null }),
-      (err) => live && setState({ id: datasetId, rows: null, error: `Could not read the examples: ${(err as Error).message}. Reload the page.` }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [datasetId]);
-  return state.id === datasetId ? { rows: state.rows, error: state.error } : { rows: null, error: null };
+    if (key !== null) void useDatasetAnswers.getState().ask(key, request, what);
+    // `key` names everything `request` reads.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  if (key !== null && answer && 'value' in answer && answer.value !== undefined) {
+    if (group !== null) last.current = { group, key, value: answer.value as T };
+    return { value: answer.value as T, fresh: true, valueKey: key, error: null, progress: null };
+  }
+  if (answer?.error) return { value: null, fresh: true, valueKey: key, error: answer.error, progress: null };
+  const kept = group !== null && last.current?.group === group ? last.current : null;
+  return { value: kept?.value ?? null, fresh: false, valueKey: kept?.key ?? null, error: null, progress: answer?.progress ?? null };
+}
+
+const summaryKey = (d: DatasetRow) => `summary\u0001${datasetStamp(d)}`;
+const summaryRequest = (d: DatasetRow) => (onProgress: (p: ProgressInfo) => void) => engineClient().request('datasetSummary', { datasetId: d.id }, onProgress);
+
+/** Asks for the dataset's summary now (what the Dataset panel shows first). */
+export function loadDatasetSummary(dataset: DatasetRow): Promise<void> {
+  return useDatasetAnswers.getState().ask(summaryKey(dataset), summaryRequest(dataset), 'read the examples');
+}
+
+/** The dataset's quality summary and its split and inclusion counts. While a changed dataset is
+ * counted again, its last summary stays on show. */
+export function useDatasetSummary(dataset: DatasetRow | null | undefined): WorkerAnswer<DatasetSummary> {
+  return useAnswer(dataset ? summaryKey(dataset) : null, dataset?.id ?? null, dataset ? summaryRequest(dataset) : () => Promise.reject(new Error('no dataset')), 'read the examples') as WorkerAnswer<DatasetSummary>;
+}
+
+export interface ExamplePageQuery {
+  search: string;
+  rule: QualityRule | null;
+  offset: number;
+  limit: number;
+}
+
+/** The filter part of a page's key: pages of one filter share their count. */
+const filterKey = (search: string, rule: QualityRule | null) => `${rule ?? ''}\u0002${search.trim().toLowerCase()}`;
+const pageKey = (d: DatasetRow, q: ExamplePageQuery) => `page\u0001${datasetStamp(d)}\u0001${filterKey(q.search, q.rule)}\u0001${q.offset}\u0001${q.limit}`;
+const pageRequest = (d: DatasetRow, q: ExamplePageQuery) => () => engineClient().request('examplePage', { datasetId: d.id, search: q.search, rule: q.rule, offset: q.offset, limit: q.limit });
+
+/** Asks for one page of the dataset's examples now. */
+export function loadExamplePage(dataset: DatasetRow, query: ExamplePageQuery): Promise<void> {
+  return useDatasetAnswers.getState().ask(pageKey(dataset, query), pageRequest(dataset, query), 'read the examples');
+}
+
+/** One page of the dataset's examples matching a search and a rule. `sameFilter`: the value on show
+ * (perhaps another page's, while this one loads) counts the current search and rule. */
+export function useExamplePage(dataset: DatasetRow, query: ExamplePageQuery): WorkerAnswer<ExamplePage> & { sameFilter: boolean } {
+  const key = pageKey(dataset, query);
+  const answer = useAnswer(key, `page\u0001${datasetStamp(dataset)}`, pageRequest(dataset, query), 'read the examples');
+  const filterPrefix = key.slice(0, key.lastIndexOf('\u0001', key.lastIndexOf('\u0001') - 1) + 1);
+  return { ...answer, sameFilter: !!answer.valueKey?.startsWith(filterPrefix) };
+}
+
+const playgroundKey = (d: DatasetRow) => `playground\u0001${datasetStamp(d)}`;
+const playgroundRequest = (d: DatasetRow) => () => engineClient().request('datasetPlayground', { datasetId: d.id });
+
+/** Asks for what the playground offers from the dataset now. */
+export function loadDatasetPlayground(dataset: DatasetRow): Promise<void> {
+  return useDatasetAnswers.getState().ask(playgroundKey(dataset), playgroundRequest(dataset), 'read the dataset’s tools');
+}
+
+/** What the playground offers from the dataset: its tools and held-out single questions. */
+export function useDatasetPlayground(dataset: DatasetRow | null | undefined): WorkerAnswer<DatasetPlayground> {
+  return useAnswer(dataset ? playgroundKey(dataset) : null, null, dataset ? playgroundRequest(dataset) : () => Promise.reject(new Error('no dataset')), 'read the dataset’s tools') as WorkerAnswer<DatasetPlayground>;
+}
+
+/** One example row by id (the playground's held-out question, checked against its answer); none asked
+ * for while `exampleId` is null. */
+export function useExampleById(datasetId: string | null, exampleId: string | null): WorkerAnswer<ExampleRow> {
+  const key = datasetId !== null && exampleId !== null ? `row\u0001${datasetId}\u0001${exampleId}` : null;
+  return useAnswer(key, null, () => exampleRow(datasetId!, exampleId!).then((r) => r ?? null), 'read the example') as WorkerAnswer<ExampleRow>;
 }

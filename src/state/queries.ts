@@ -1,4 +1,5 @@
-// The page's typed reads of IndexedDB: datasets, a dataset's example rows, the runs table with each
+// The page's typed reads of IndexedDB: datasets, one example row (never a whole dataset's: the
+// worker pages, searches and summarises those, state/exampleRows.ts), the runs table with each
 // run's newest metrics and checkpoint step, a run's metric rows, hard cases. Each is one function the stores and views
 // call; none writes (the worker does every write). Row types come from the stores' schema.
 import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type StoredRun } from '../jobs/store/schema.ts';
@@ -9,11 +10,6 @@ export type { AblationRunRow, DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, H
 
 export function listDatasets(): Promise<DatasetRow[]> {
   return studioDb().datasets.orderBy('createdAt').toArray();
-}
-
-/** A dataset's examples in import order. */
-export function exampleRows(datasetId: string): Promise<ExampleRow[]> {
-  return studioDb().examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).toArray();
 }
 
 export async function exampleRow(datasetId: string, exampleId: string): Promise<ExampleRow | undefined> {

@@ -17,12 +17,13 @@ import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImp
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireTrainRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
+import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 
 /** The tokenizer the dataset views count with, whatever model is loaded (or none). */
 export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits';
+type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -149,5 +150,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const lengths = counts.flatMap((e) => (e.counts ? [e.counts] : []));
       return { tokenizer: VIEW_TOKENIZER_NAME, stats: lengthStats(lengths, bins), cot: lengths.map((l) => l.cot), call: lengths.map((l) => l.call), failed: counts.length - lengths.length };
     },
+
+    // The Dataset and Playground panels' reads (datasetBrowse.ts): never the whole dataset to the page.
+    ...datasetBrowse({ db: () => ctx.db() }),
   };
 }

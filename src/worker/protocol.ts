@@ -45,6 +45,12 @@ export { ARM_COLORS } from '../jobs/ablationReport.ts';
 export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
+/** The dataset views' shapes and text helpers (the worker answers with them; the page renders them). */
+export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
+import type { DatasetPlayground, DatasetSummary, ExamplePage, ExamplePageRequest } from './datasetBrowse.ts';
+export { callText, datasetTools, heldOutSamples, lastUserMessage, searchableText } from './datasetBrowse.ts';
+export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
+
 export type { KernelPath } from '../ops/kernelPaths.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
 
@@ -197,6 +203,14 @@ export interface RequestMap {
   datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number }];
   /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
   datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
+  /** A stored dataset's quality summary and its split and inclusion counts (datasetBrowse.ts).
+   * Progress: examples read, the first time a dataset is asked for. */
+  datasetSummary: [{ datasetId: string }, DatasetSummary];
+  /** A page of a stored dataset's examples (import order) matching a search and a quality rule, with
+   * how many match and how many there are. */
+  examplePage: [ExamplePageRequest, ExamplePage];
+  /** What the playground offers from a stored dataset: its tools and its held-out single questions. */
+  datasetPlayground: [{ datasetId: string }, DatasetPlayground];
 }
 
 export type RequestKind = keyof RequestMap;

@@ -6,7 +6,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { declareSchema, StudioDb, type ExampleRow } from '../../src/data/db.ts';
+import { declareSchema, LATEST_DB_VERSION, StudioDb, type ExampleRow } from '../../src/data/db.ts';
 import {
   deleteDataset,
   describeDatasetDeletion,
@@ -114,10 +114,10 @@ describe('dataset store on IndexedDB', () => {
     db.close();
   });
 
-  it('declares all six tables with the indexes later issues need', async () => {
+  it('declares all seven tables with the indexes later issues need', async () => {
     const db = new StudioDb(freshName(), idb);
     await db.open();
-    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'runs']);
+    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'runs', 'tokenCounts']);
     await db.runs.add({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
     await db.metrics.bulkAdd([
       { runId: 'r1', step: 2, values: { loss: 1.5 } },
@@ -132,6 +132,21 @@ describe('dataset store on IndexedDB', () => {
 });
 
 describe('schema upgrade', () => {
+  it('upgrades a version-3 database to version 4: a table for token counts, every row kept', async () => {
+    const name = freshName();
+    const v3 = new Dexie(name, idb);
+    declareSchema(v3, 3);
+    await v3.table('datasets').add({ id: 'd3', name: 'from v3', createdAt: 1, exampleCount: 1, fingerprint: 'f', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0, files: [] });
+    v3.close();
+    const db = new StudioDb(name, idb);
+    await db.open();
+    expect(db.verno).toBe(4);
+    expect((await db.datasets.get('d3'))?.name).toBe('from v3');
+    await db.tokenCounts.put({ datasetId: 'd3', tokenizer: 't', ids: ['a'], counts: new Int32Array([5, 4, 3, 1, 1]) });
+    expect(Array.from((await db.tokenCounts.get('d3'))!.counts)).toEqual([5, 4, 3, 1, 1]);
+    db.close();
+  });
+
   it('upgrades a version-1 database to version 2 keeping every row and filling split, inclusion and order', async () => {
     const name = freshName();
     const v1 = new Dexie(name, idb);
@@ -146,7 +161,7 @@ describe('schema upgrade', () => {
 
     const db = new StudioDb(name, idb);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(LATEST_DB_VERSION);
     const d = (await db.datasets.get('old'))!;
     expect(d).toMatchObject({ name: 'from v1', exampleCount: 2, fingerprint: '', issues: [], issueCount: 0 });
     expect(d.split).toEqual({ seed: 1234, evalFraction: 0.1 });
@@ -159,7 +174,7 @@ describe('schema upgrade', () => {
     db.close();
   });
 
-  it('upgrades a version-2 database to version 3: every run row names its kind, nothing else changes', async () => {
+  it('upgrades a version-2 database to version 3 (and on): every run row names its kind, nothing else changes', async () => {
     const name = freshName();
     const v2 = new Dexie(name, idb);
     declareSchema(v2, 2);
@@ -174,7 +189,7 @@ describe('schema upgrade', () => {
 
     const db = new StudioDb(name, idb);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(LATEST_DB_VERSION);
     expect(await db.runs.get('run-a')).toEqual({ ...train, kind: 'train' });
     expect(await db.runs.get('eval-a')).toEqual(evaluation);
     expect((await db.runs.where('kind').equals('train').toArray()).map((r) => r.id)).toEqual(['run-a']);

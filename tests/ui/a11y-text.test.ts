@@ -100,7 +100,7 @@ describe('numbers behind the pictures', () => {
   });
 
   it('the search’s “N of M” is a status', () => {
-    const html = renderNow(createElement(ExampleBrowser, { rows: [], ruleFilter: null, onClearRule: () => undefined }));
+    const html = renderNow(createElement(ExampleBrowser, { dataset: { id: 'd', name: 'd', createdAt: 1, files: [], exampleCount: 0, fingerprint: '', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 }, ruleFilter: null, onClearRule: () => undefined }));
     expect(html).toMatch(/<span class="muted" role="status" data-testid="example-count">0 of 0<\/span>/);
   });
 });

@@ -3,7 +3,7 @@
 // examples with the conversation, reasoning, calls and coloured token segments, and its lengths.
 import { useState } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useExampleRows } from '../../state/exampleRows.ts';
+import { useDatasetSummary } from '../../state/exampleRows.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { DatasetImport } from './DatasetImport.tsx';
@@ -15,9 +15,9 @@ import { LengthHistogram } from './LengthHistogram.tsx';
 export function DatasetPanel() {
   const error = useDatasets((s) => s.error);
   const dismissError = useDatasets((s) => s.dismissError);
-  const selectedId = useDatasets((s) => s.selectedId);
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
-  const { rows, error: rowsError } = useExampleRows(selectedId);
+  // Counted by the worker (the page never reads a whole dataset's rows); the table pages through it.
+  const summary = useDatasetSummary(dataset);
   const [ruleFilter, setRuleFilter] = useState<QualityRule | null>(null);
   return (
     <section className="panel" aria-labelledby="data-title" data-testid="dataset-panel">
@@ -29,18 +29,22 @@ export function DatasetPanel() {
       </div>
       {dataset && (
         <>
-          {rowsError && <Alert message={rowsError} />}
-          {!rows ? (
-            <p className="muted" role="status">
-              Reading {dataset.exampleCount} examples…
-            </p>
+          {summary.error && <Alert message={summary.error} />}
+          {!summary.value ? (
+            !summary.error && (
+              <p className="muted" role="status">
+                Reading {dataset.exampleCount.toLocaleString()} examples…
+                {/* Shown, not announced: a status that changes every thousand rows would talk over everything. */}
+                {summary.progress && <span aria-hidden="true"> {summary.progress.done.toLocaleString()} read</span>}
+              </p>
+            )
           ) : (
             <>
               <div className="grid2">
-                <QualityReportView rows={rows} dataset={dataset} onShowFailing={setRuleFilter} activeRule={ruleFilter} />
+                <QualityReportView counts={summary.value} dataset={dataset} onShowFailing={setRuleFilter} activeRule={ruleFilter} />
                 <LengthHistogram key={`${dataset.id}:${dataset.exampleCount}`} datasetId={dataset.id} examples={dataset.exampleCount} />
               </div>
-              <ExampleBrowser key={dataset.id} rows={rows} ruleFilter={ruleFilter} onClearRule={() => setRuleFilter(null)} />
+              <ExampleBrowser key={dataset.id} dataset={dataset} ruleFilter={ruleFilter} onClearRule={() => setRuleFilter(null)} />
             </>
           )}
         </>

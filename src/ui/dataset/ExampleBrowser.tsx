@@ -1,29 +1,34 @@
 // A searchable, paged table of examples (tools, query, calls, quality) and the chosen example in full.
-import { useMemo, useState } from 'react';
-import type { ExampleRow } from '../../state/queries.ts';
+// The worker searches and pages (state/exampleRows.ts `useExamplePage`); this renders one page, and
+// the open example is read by its id.
+import { useState } from 'react';
+import type { DatasetRow } from '../../state/queries.ts';
+import { useExamplePage } from '../../state/exampleRows.ts';
+import { useExampleRow } from '../../state/datasetViews.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
-import { callText, lastUserMessage, searchableText } from './exampleText.ts';
+import { callText } from './exampleText.ts';
 import { ExampleDetail } from './ExampleDetail.tsx';
 import { RULE_TEXT } from './QualityReportView.tsx';
 import { useFocusReturn } from '../shell/focusReturn.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { Alert } from '../shell/Alert.tsx';
 
 export const openExampleButtonId = (exampleId: string) => `open-example-${exampleId}`;
 
 const PAGE = 25;
 
-export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: ExampleRow[]; ruleFilter: QualityRule | null; onClearRule: () => void }) {
+export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: DatasetRow; ruleFilter: QualityRule | null; onClearRule: () => void }) {
   const [query, setQuery] = useState('');
   const [page, setPage] = useState(0);
   const [openId, setOpenId] = useState<string | null>(null);
-  const index = useMemo(() => rows.map((r) => searchableText(r.example)), [rows]);
-  const shown = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    return rows.filter((r, i) => (!q || index[i].includes(q)) && (!ruleFilter || r.quality.failures.some((f) => f.rule === ruleFilter)));
-  }, [rows, index, query, ruleFilter]);
-  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
-  const at = Math.min(page, pages - 1);
-  const open = rows.find((r) => r.id === openId) ?? null;
+  const shown = useExamplePage(dataset, { search: query, rule: ruleFilter, offset: page * PAGE, limit: PAGE });
+  const result = shown.value;
+  const total = result?.total ?? dataset.exampleCount;
+  // The count is said only for the search on show: with no search and no rule, every example matches.
+  const matching = shown.sameFilter && result ? result.matching : !query.trim() && !ruleFilter ? total : null;
+  const pages = Math.max(1, Math.ceil((matching ?? 0) / PAGE));
+  // The worker answers with the last page when asked past it (a narrower search, a rule).
+  const at = result && shown.sameFilter ? Math.floor(result.offset / PAGE) : Math.min(page, pages - 1);
   // Closing the example returns to its row's button (or the search, if the row is not on show).
   useFocusReturn(openId, openExampleButtonId, 'example-search');
   return (
@@ -42,7 +47,7 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
           }}
         />
         <span className="muted" role="status" data-testid="example-count">
-          {shown.length.toLocaleString()} of {rows.length.toLocaleString()}
+          {matching === null ? 'searching…' : matching.toLocaleString()} of {total.toLocaleString()}
         </span>
         {ruleFilter && (
           <button onClick={onClearRule} aria-label={`Stop filtering by rule ${ruleFilter}`}>
@@ -50,8 +55,9 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
           </button>
         )}
       </div>
+      {shown.error && <Alert message={shown.error} />}
       <div className="tablewrap">
-        <table className="examples">
+        <table className="examples" aria-busy={!shown.fresh}>
           <thead>
             <tr>
               <th scope="col">id</th>
@@ -62,17 +68,24 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
             </tr>
           </thead>
           <tbody>
-            {shown.slice(at * PAGE, at * PAGE + PAGE).map((r) => (
+            {!result && !shown.error && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  Reading examples…
+                </td>
+              </tr>
+            )}
+            {result?.rows.map((r) => (
               <tr key={r.id} className={r.id === openId ? 'selected' : ''}>
                 <td>
                   <button id={openExampleButtonId(r.id)} className="link" onClick={() => setOpenId(r.id === openId ? null : r.id)} aria-expanded={r.id === openId} aria-label={`Open example ${r.id}`}>
                     {r.id}
                   </button>
                 </td>
-                <td>{r.example.tools.map((t) => t.name).join(', ')}</td>
-                <td className="clip">{lastUserMessage(r.example)}</td>
-                <td className="clip mono">{r.example.target.calls.map(callText).join('; ') || '(no call)'}</td>
-                <td className={r.quality.passed ? 'ok' : 'error'}>{r.quality.passed ? 'ok' : r.quality.failures.map((f) => RULE_TEXT[f.rule as QualityRule] ?? f.rule).join('; ')}</td>
+                <td>{r.toolNames.join(', ')}</td>
+                <td className="clip">{r.query}</td>
+                <td className="clip mono">{r.calls.map(callText).join('; ') || '(no call)'}</td>
+                <td className={r.passed ? 'ok' : 'error'}>{r.passed ? 'ok' : r.failedRules.map((rule) => RULE_TEXT[rule as QualityRule] ?? rule).join('; ')}</td>
               </tr>
             ))}
           </tbody>
@@ -89,7 +102,21 @@ export function ExampleBrowser({ rows, ruleFilter, onClearRule }: { rows: Exampl
           Next →
         </KeepFocusButton>
       </div>
-      {open && <ExampleDetail row={open} onClose={() => setOpenId(null)} />}
+      {openId && <OpenExample datasetId={dataset.id} exampleId={openId} onClose={() => setOpenId(null)} />}
     </div>
   );
+}
+
+/** The chosen example in full, read by its id. */
+function OpenExample({ datasetId, exampleId, onClose }: { datasetId: string; exampleId: string; onClose: () => void }) {
+  const { value: row, error } = useExampleRow(datasetId, exampleId);
+  if (error) return <Alert message={error} onDismiss={onClose} />;
+  if (row === null)
+    return (
+      <p className="muted" role="status">
+        Reading example {exampleId}…
+      </p>
+    );
+  if (row === undefined) return <Alert message={`Example ${exampleId} is no longer in this dataset.`} onDismiss={onClose} />;
+  return <ExampleDetail row={row} onClose={onClose} />;
 }

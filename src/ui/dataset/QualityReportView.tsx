@@ -1,6 +1,8 @@
-// The quality report: how many examples break each rule, with the failing ones one click away.
-import type { DatasetRow, ExampleRow } from '../../state/queries.ts';
-import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../data/quality-check.ts';
+// The quality report: how many examples break each rule, with the failing ones one click away. It
+// renders the dataset's summary as the worker counted it (state/exampleRows.ts `useDatasetSummary`).
+import type { DatasetRow } from '../../state/queries.ts';
+import type { DatasetSummary } from '../../state/exampleRows.ts';
+import { QUALITY_RULES, type QualityRule } from '../../data/quality-check.ts';
 
 export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
@@ -12,19 +14,17 @@ export const RULE_TEXT: Record<QualityRule, string> = {
   target_json_parses: 'the target parses',
 };
 
-export function QualityReportView({ rows, dataset, onShowFailing, activeRule }: { rows: ExampleRow[]; dataset: DatasetRow; onShowFailing: (r: QualityRule | null) => void; activeRule: QualityRule | null }) {
-  const summary = summarizeQuality(rows.map((r) => r.quality));
-  const train = rows.filter((r) => r.split === 'train').length;
-  const included = rows.filter((r) => r.included === 1).length;
+export function QualityReportView({ counts, dataset, onShowFailing, activeRule }: { counts: DatasetSummary; dataset: DatasetRow; onShowFailing: (r: QualityRule | null) => void; activeRule: QualityRule | null }) {
+  const { quality: summary, examples, train, heldOut, included } = counts;
   return (
     <div className="stack" data-testid="quality-report">
       <h3>Quality</h3>
       <p>
-        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} usable · {train} for training, {rows.length - train} held out (split seed {dataset.split.seed})
-        {rows.length > 0 && rows.length - train === 0 && (
+        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} usable · {train} for training, {heldOut} held out (split seed {dataset.split.seed})
+        {examples > 0 && heldOut === 0 && (
           <span data-testid="no-eval-split">
             {' '}
-            — no held-out examples: the split sets aside about {Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of their id, and with {rows.length} examples none landed there. Evaluation and HDR need some; import more examples.
+            — no held-out examples: the split sets aside about {Math.round(dataset.split.evalFraction * 100)}% of examples by a hash of their id, and with {examples} examples none landed there. Evaluation and HDR need some; import more examples.
           </span>
         )}
       </p>

@@ -1,8 +1,7 @@
 // The playground: type a query, pick tools from the dataset, and watch the current adapter answer:
 // the streamed text, then the reasoning and the calls parsed out of it.
-import { useMemo } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useExampleRows } from '../../state/exampleRows.ts';
+import { useDatasetPlayground, useExampleById, type DatasetPlayground } from '../../state/exampleRows.ts';
 import { errorFor, useJobs } from '../../state/jobStore.ts';
 import { resolveAdapterRun, useRuns } from '../../state/runStore.ts';
 import { useModel } from '../../state/modelStore.ts';
@@ -14,21 +13,22 @@ import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
-import { datasetTools, heldOutSamples } from './datasetTools.ts';
 import { callText } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
+const NOTHING_OFFERED: DatasetPlayground = { tools: [], samples: [] };
+
 export function PlaygroundPanel() {
-  const selectedId = useDatasets((s) => s.selectedId);
-  const { rows } = useExampleRows(selectedId);
+  // The dataset's tools and held-out questions, gathered by the worker (never its rows on the page).
+  const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
+  const offered = useDatasetPlayground(dataset);
   const model = useModel((s) => s.info);
   const { running, dismiss, generateAnswer } = useJobs();
   const error = useJobs((s) => errorFor(s, ['generate']));
   const training = useRuns((s) => !!s.active);
   const fieldProblem = useFirstFieldProblem(['play-']);
   const exporting = useOnnxExport((s) => s.exporting);
-  const tools = useMemo(() => datasetTools((rows ?? []).map((r) => r.example)), [rows]);
-  const samples = useMemo(() => heldOutSamples(rows ?? []), [rows]);
+  const { tools, samples } = offered.value ?? NOTHING_OFFERED;
   // The form's draft lives in a store: it outlives this panel when another tab is shown.
   const draft = usePlayground((s) => s.draft);
   const setDraft = usePlayground((s) => s.setPlaygroundDraft);
@@ -39,6 +39,8 @@ export function PlaygroundPanel() {
   // the dataset no longer holds out is not shown.
   const sampleAt = draft.sampleId === null ? -1 : samples.findIndex((s) => s.id === draft.sampleId && s.query === query);
   const sample = sampleAt >= 0 ? { at: sampleAt, s: samples[sampleAt] } : null;
+  // The example on show, read by its id: the answer is checked against it.
+  const expectation = useExampleById(dataset?.id ?? null, sample?.s.id ?? null).value?.example;
   const takeSample = () => {
     const at = sample ? (sample.at + 1) % samples.length : 0;
     const s = samples[at];
@@ -67,7 +69,7 @@ export function PlaygroundPanel() {
           onSubmit={(e) => {
             e.preventDefault();
             if (generateOff) return;
-            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend, expectation: sample?.s.example });
+            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend, expectation: sample ? expectation : undefined });
           }}
         >
           <label htmlFor="play-query">Query</label>
@@ -87,12 +89,13 @@ export function PlaygroundPanel() {
                 {sample.s.id} ({sample.at + 1} of {samples.length}) · the dataset expects {sample.s.expected.length ? sample.s.expected.map(callText).join('; ') : 'a plain answer, no call'}
               </span>
             ) : (
-              samples.length === 0 && rows && <span className="small muted">The dataset holds out no single-question example.</span>
+              samples.length === 0 && offered.value && <span className="small muted">The dataset holds out no single-question example.</span>
             )}
           </div>
           <fieldset className="targets">
             <legend>Tools offered ({chosen.length})</legend>
-            {tools.length === 0 && <span className="muted">Import a dataset to pick its tools.</span>}
+            {tools.length === 0 && (dataset && !offered.value && !offered.error ? <span className="muted">Reading the dataset’s tools…</span> : <span className="muted">Import a dataset to pick its tools.</span>)}
+            {offered.error && <span className="error">{offered.error}</span>}
             {tools.map((t) => (
               <label key={t.name} className="check" title={t.description}>
                 <input type="checkbox" checked={chosen.includes(t.name)} onChange={() => toggle(t.name)} /> {t.name}

@@ -1,0 +1,346 @@
+// The Dataset and Playground panels' reads of a stored dataset, answered in the worker so the page
+// never holds a whole dataset's rows: a dataset's summary (quality, split and inclusion counts), a
+// page of its examples for a search and a quality rule, and what the playground offers from it (its
+// tools and its held-out single questions). Rows are read with Dexie a chunk at a time by the
+// [datasetId+ord] index (the worker answers other requests in between); what a request needs again
+// (each example's id, search text and failing rules; the summary; the playground's lists) is kept for
+// the last two datasets read, never the rows themselves.
+// The cache is dropped for a dataset when its stored row changes (created again, example count,
+// fingerprint) and whenever Dexie reports a write to the examples or datasets table that may touch it
+// (HDR's new examples, an example included or left out, a deletion, an import), from this worker or
+// another tab. Never writes to the database.
+// Also the pure text helpers the page shares (re-exported by protocol.ts): no Dexie work runs at import.
+import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
+import type { Call, Example, FunctionSchema } from '../data/example.ts';
+import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
+import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
+import type { ProgressInfo } from '../jobs/context.ts';
+import type { Handler } from './engine.ts';
+
+// ---- Plain-text views of an example (the table, the search box, the playground). Text only. ----
+
+export function lastUserMessage(e: Example): string {
+  for (let i = e.messages.length - 1; i >= 0; i--) if (e.messages[i].role === 'user') return e.messages[i].content;
+  return '';
+}
+
+export function callText(c: Call): string {
+  const args = Object.entries(c.arguments)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  return `${c.name}(${args})`;
+}
+
+/** Everything a search should match: id, query, tools, calls, reasoning. Lower-cased. */
+export function searchableText(e: Example): string {
+  return [e.id, ...e.messages.map((m) => m.content), ...e.tools.map((t) => t.name), ...e.target.calls.map(callText), e.target.reasoning ?? '', e.target.content ?? '', e.category ?? ''].join('\n').toLowerCase();
+}
+
+/** Every distinct tool of the dataset (by name, first definition wins), sorted by name. */
+export function datasetTools(examples: Array<{ tools: FunctionSchema[] }>): FunctionSchema[] {
+  const byName = new Map<string, FunctionSchema>();
+  for (const e of examples) for (const t of e.tools) if (!byName.has(t.name)) byName.set(t.name, t);
+  return sortedTools(byName);
+}
+
+const sortedTools = (byName: Map<string, FunctionSchema>) => [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+
+/** A held-out question the playground can ask as it stands: one user turn, with its tools. */
+export interface PlaygroundSample {
+  id: string;
+  query: string;
+  toolNames: string[];
+  /** The calls the dataset expects (none: it expects a plain answer). */
+  expected: Call[];
+  /** The example itself, which the answer is checked against. */
+  example: Example;
+}
+
+/** The held-out question of one example, or null when it is none (trained on, or not one user turn). */
+function heldOutSample({ example, split }: Pick<ExampleRow, 'example' | 'split'>): PlaygroundSample | null {
+  if (split !== 'eval') return null;
+  const turns = example.messages.filter((m) => m.role !== 'system');
+  if (turns.length !== 1 || turns[0].role !== 'user' || !turns[0].content.trim()) return null;
+  return { id: example.id, query: turns[0].content, toolNames: example.tools.map((t) => t.name), expected: example.target.calls, example };
+}
+
+/** The held-out examples that are a single question (the playground sends one user turn), in order. */
+export function heldOutSamples(rows: Array<Pick<ExampleRow, 'example' | 'split'>>): PlaygroundSample[] {
+  return rows.map(heldOutSample).filter((s): s is PlaygroundSample => s !== null);
+}
+
+// ---- Request and answer shapes (protocol.ts names them in its RequestMap). ----
+
+/** A dataset's counts as the quality report shows them. */
+export interface DatasetSummary {
+  quality: QualitySummary;
+  examples: number;
+  /** On the training side of the split. */
+  train: number;
+  /** On the held-out side. */
+  heldOut: number;
+  /** Used for training when on the training side (passed the check, or included by the user). */
+  included: number;
+}
+
+export interface ExamplePageRequest {
+  datasetId: string;
+  /** Matched case-insensitively, trimmed, against `searchableText`; '' matches every example. */
+  search: string;
+  /** Only examples failing this rule; null: every example. */
+  rule: QualityRule | null;
+  offset: number;
+  limit: number;
+}
+
+/** One row of the examples table: what it shows, not the stored example. */
+export interface ExampleListRow {
+  id: string;
+  toolNames: string[];
+  /** The last user message. */
+  query: string;
+  calls: Call[];
+  passed: boolean;
+  /** The rule of each failure, in the report's order (a rule may fail more than once). */
+  failedRules: string[];
+}
+
+export interface ExamplePage {
+  rows: ExampleListRow[];
+  /** Where this page starts among the matching examples: the requested offset, or the last page's
+   * start when the request asked past the end. */
+  offset: number;
+  /** Examples matching the search and rule. */
+  matching: number;
+  /** Examples in the dataset. */
+  total: number;
+}
+
+/** A held-out question for the playground, without its example (read by id when it is used). */
+export type PlaygroundSampleSummary = Omit<PlaygroundSample, 'example'>;
+
+export interface DatasetPlayground {
+  tools: FunctionSchema[];
+  samples: PlaygroundSampleSummary[];
+}
+
+export type DatasetBrowseRequest = 'datasetSummary' | 'examplePage' | 'datasetPlayground';
+
+// ---- The worker side. ----
+
+/** Rows read per IndexedDB request while a dataset is scanned. */
+export const READ_CHUNK = 1000;
+/** Datasets whose search texts and summary are kept (a 60k-example dataset's texts are tens of MB). */
+export const CACHED_DATASETS = 2;
+
+const FAILS_ANY = 0;
+const RULE_BIT = new Map<string, number>(QUALITY_RULES.map((r, i) => [r, 1 << i]));
+
+/** What is kept of one dataset: per example (in import order) its id and what the filters read. */
+interface BrowseIndex {
+  /** `createdAt:exampleCount:fingerprint` of the dataset row it was read for. */
+  signature: string;
+  ids: string[];
+  texts: string[];
+  /** Bit i: fails QUALITY_RULES[i]. */
+  failing: Uint8Array;
+  summary: DatasetSummary;
+  playground: DatasetPlayground;
+  /** The last filter asked for and its matches (paging through one search reads it once). */
+  lastFilter: { key: string; matches: Int32Array | null } | null;
+}
+
+interface Building {
+  promise: Promise<BrowseIndex>;
+  listeners: Set<(p: ProgressInfo) => void>;
+}
+
+const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}`;
+
+/** Scans a dataset a chunk at a time (import order) into its browse index. */
+async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: ProgressInfo) => void): Promise<BrowseIndex> {
+  const ids: string[] = [];
+  const texts: string[] = [];
+  const failing: number[] = [];
+  const tally = qualityTally();
+  let train = 0;
+  let included = 0;
+  const tools = new Map<string, FunctionSchema>();
+  const samples: PlaygroundSampleSummary[] = [];
+  let after = -Infinity;
+  for (;;) {
+    const rows = await db.examples
+      .where('[datasetId+ord]')
+      .between([dataset.id, after], [dataset.id, Infinity], false, true)
+      .limit(READ_CHUNK)
+      .toArray();
+    for (const r of rows) {
+      ids.push(r.id);
+      texts.push(searchableText(r.example));
+      let bits = FAILS_ANY;
+      for (const f of r.quality.failures) bits |= RULE_BIT.get(f.rule) ?? 0;
+      failing.push(bits);
+      tally.add(r.quality);
+      if (r.split === 'train') train++;
+      if (r.included === 1) included++;
+      for (const t of r.example.tools) if (!tools.has(t.name)) tools.set(t.name, t);
+      const sample = heldOutSample(r);
+      if (sample) samples.push({ id: sample.id, query: sample.query, toolNames: sample.toolNames, expected: sample.expected });
+    }
+    onProgress({ label: 'reading examples', done: ids.length, total: Math.max(ids.length, dataset.exampleCount) });
+    if (rows.length < READ_CHUNK) break;
+    // A turn of the event loop between chunks: requests that arrived meanwhile (their messages are
+    // tasks) are answered now, even where IndexedDB resolves reads as microtasks.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    after = rows[rows.length - 1].ord;
+  }
+  return {
+    signature: signatureOf(dataset),
+    ids,
+    texts,
+    failing: Uint8Array.from(failing),
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included },
+    playground: { tools: sortedTools(tools), samples },
+    lastFilter: null,
+  };
+}
+
+/** The positions (import order) of the examples matching a search and a rule; null: all of them. */
+function matchesOf(index: BrowseIndex, search: string, rule: QualityRule | null): Int32Array | null {
+  const q = search.trim().toLowerCase();
+  if (!q && !rule) return null;
+  const key = `${rule ?? ''}\u0000${q}`;
+  if (index.lastFilter?.key === key) return index.lastFilter.matches;
+  const bit = rule ? (RULE_BIT.get(rule) ?? 0) : 0;
+  const out: number[] = [];
+  for (let i = 0; i < index.ids.length; i++) {
+    if (rule && !(index.failing[i] & bit)) continue;
+    if (q && !index.texts[i].includes(q)) continue;
+    out.push(i);
+  }
+  const matches = Int32Array.from(out);
+  index.lastFilter = { key, matches };
+  return matches;
+}
+
+function listRow(r: ExampleRow): ExampleListRow {
+  return {
+    id: r.id,
+    toolNames: r.example.tools.map((t) => t.name),
+    query: lastUserMessage(r.example),
+    calls: r.example.target.calls,
+    passed: r.quality.passed,
+    failedRules: r.quality.failures.map((f) => f.rule),
+  };
+}
+
+export interface DatasetBrowseContext {
+  db(): StudioDb;
+}
+
+/** The browse requests, with their cache (one per worker engine). */
+export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseRequest]: Handler<K> } {
+  /** Most recently used last. */
+  const cached = new Map<string, BrowseIndex>();
+  const building = new Map<string, Building>();
+  /** Bumped for a dataset whenever a write may have touched it: a scan under way when it moved is stale. */
+  const changes = new Map<string, number>();
+  let watching: string | null = null;
+
+  const forget = (datasetId: string) => {
+    cached.delete(datasetId);
+    if (building.has(datasetId)) changes.set(datasetId, (changes.get(datasetId) ?? 0) + 1);
+  };
+
+  /** Dexie's report of committed writes (this worker's, or another tab's by BroadcastChannel): a write
+   * to the examples or datasets table drops what it may have touched. Dexie names the keys written
+   * when it can; when it names none (a Collection.modify, a large bulkAdd), every dataset is dropped. */
+  const onMutated = (parts: ObservabilitySet) => {
+    const prefix = `idb://${watching}/`;
+    const full = new RangeSet(Dexie.minKey, Dexie.maxKey);
+    const touched = (table: 'examples' | 'datasets', datasetId: string) => {
+      const written = parts[`${prefix}${table}/`];
+      if (!written) return false;
+      if (!rangesOverlap(written, full)) return true; // no keys named: anything may have changed
+      const mine = table === 'examples' ? new RangeSet([datasetId, Dexie.minKey], [datasetId, Dexie.maxKey]) : new RangeSet(datasetId, datasetId);
+      return rangesOverlap(written, mine);
+    };
+    for (const datasetId of new Set([...cached.keys(), ...building.keys()])) {
+      if (touched('examples', datasetId) || touched('datasets', datasetId)) forget(datasetId);
+    }
+  };
+
+  const watch = (db: StudioDb) => {
+    if (watching === db.name) return;
+    if (watching === null) Dexie.on('storagemutated', onMutated);
+    watching = db.name;
+    cached.clear();
+  };
+
+  /** The dataset's browse index, read now or kept from before; progress while it is read. */
+  async function indexOf(datasetId: string, onProgress?: (p: ProgressInfo) => void): Promise<BrowseIndex> {
+    const db = ctx.db();
+    watch(db);
+    for (let attempt = 0; ; attempt++) {
+      const dataset = await db.datasets.get(datasetId);
+      if (!dataset) {
+        cached.delete(datasetId);
+        throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
+      }
+      const kept = cached.get(datasetId);
+      if (kept && kept.signature === signatureOf(dataset)) {
+        cached.delete(datasetId);
+        cached.set(datasetId, kept);
+        return kept;
+      }
+      cached.delete(datasetId);
+      let scan = building.get(datasetId);
+      if (!scan) {
+        const listeners = new Set<(p: ProgressInfo) => void>();
+        const started = changes.get(datasetId) ?? 0;
+        const promise = readIndex(db, dataset, (p) => listeners.forEach((l) => l(p))).then((index) => {
+          // Kept only if nothing wrote to the dataset while it was read.
+          if ((changes.get(datasetId) ?? 0) === started) {
+            cached.set(datasetId, index);
+            while (cached.size > CACHED_DATASETS) cached.delete(cached.keys().next().value!);
+          }
+          return index;
+        });
+        scan = { promise, listeners };
+        building.set(datasetId, scan);
+        void promise.then(
+          () => building.delete(datasetId),
+          () => building.delete(datasetId),
+        );
+      }
+      if (onProgress) scan.listeners.add(onProgress);
+      try {
+        const index = await scan.promise;
+        // Read again when a write landed during the scan; after a few tries, answer with what was read.
+        if (cached.get(datasetId) === index || attempt >= 2) return index;
+      } finally {
+        if (onProgress) scan.listeners.delete(onProgress);
+      }
+    }
+  }
+
+  return {
+    datasetSummary: async ({ datasetId }, progress) => (await indexOf(datasetId, progress)).summary,
+
+    examplePage: async ({ datasetId, search, rule, offset, limit }) => {
+      const db = ctx.db();
+      const index = await indexOf(datasetId);
+      const matches = matchesOf(index, search, rule);
+      const matching = matches ? matches.length : index.ids.length;
+      const size = Math.max(1, Math.min(500, Math.floor(limit)));
+      const lastStart = Math.max(0, Math.floor((matching - 1) / size) * size);
+      const start = Math.min(Math.max(0, Math.floor(offset)), lastStart);
+      const positions = [];
+      for (let i = start; i < Math.min(matching, start + size); i++) positions.push(matches ? matches[i] : i);
+      const rows = await db.examples.bulkGet(positions.map((p) => [datasetId, index.ids[p]] as [string, string]));
+      return { rows: rows.filter((r): r is ExampleRow => !!r).map(listRow), offset: start, matching, total: index.ids.length };
+    },
+
+    datasetPlayground: async ({ datasetId }) => (await indexOf(datasetId)).playground,
+  };
+}

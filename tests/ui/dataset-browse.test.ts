@@ -1,0 +1,128 @@
+// The Dataset and Playground panels render what the worker answers (its summary, one page of
+// examples, the playground's tools and held-out questions), never a whole dataset's rows read on the
+// page: that read made opening a 60k-example dataset stall the page for seconds on every visit.
+// Rendered with react-dom/server reading the stores' current state; the worker is a request log.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createElement } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import type { DatasetRow } from '../../src/jobs/store/schema.ts';
+import type { DatasetPlayground, DatasetSummary, ExamplePage } from '../../src/worker/protocol.ts';
+
+const requests: Array<{ kind: string; payload: Record<string, unknown> }> = [];
+const replies: Record<string, unknown> = {};
+vi.mock('../../src/state/engine.ts', () => ({
+  engineClient: () => ({
+    request: async (kind: string, payload: Record<string, unknown>) => {
+      requests.push({ kind, payload });
+      return replies[kind];
+    },
+    onEvent: () => () => undefined,
+  }),
+}));
+
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
+const { useDatasetAnswers, loadDatasetSummary, loadExamplePage, loadDatasetPlayground } = await import('../../src/state/exampleRows.ts');
+const queries = await import('../../src/state/queries.ts');
+const { DatasetPanel } = await import('../../src/ui/dataset/DatasetPanel.tsx');
+const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
+
+const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 };
+const quality = { tools_valid_schema: 0, call_names_known_tool: 2, required_args_present: 0, arg_types_match: 1, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 117, total: 120 };
+const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 12, included: 117 };
+const page: ExamplePage = {
+  offset: 0,
+  matching: 120,
+  total: 120,
+  rows: [
+    { id: 'x-1', toolNames: ['get_weather', 'get_time'], query: 'Weather in Oslo?', calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }], passed: true, failedRules: [] },
+    { id: 'x-2', toolNames: ['get_time'], query: 'Book a flight', calls: [{ name: 'book', arguments: {} }], passed: false, failedRules: ['call_names_known_tool'] },
+  ],
+};
+const firstPage = { search: '', rule: null, offset: 0, limit: 25 };
+
+beforeEach(() => {
+  requests.length = 0;
+  useDatasetAnswers.setState({ answers: {} });
+  useDatasets.setState({ datasets: [dataset], selectedId: 'd1', error: null });
+});
+
+describe('the Dataset panel', () => {
+  it('says it is reading until the worker’s summary lands, then renders the summary and the page it answered', async () => {
+    const waiting = renderNow(createElement(DatasetPanel));
+    expect(waiting).toMatch(/role="status">Reading 120 examples…/);
+    expect(waiting).not.toContain('data-testid="quality-report"');
+
+    Object.assign(replies, { datasetSummary: summary, examplePage: page });
+    await loadDatasetSummary(dataset);
+    await loadExamplePage(dataset, firstPage);
+    expect(requests).toEqual([
+      { kind: 'datasetSummary', payload: { datasetId: 'd1' } },
+      { kind: 'examplePage', payload: { datasetId: 'd1', ...firstPage } },
+    ]);
+
+    const html = renderNow(createElement(DatasetPanel));
+    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 117 usable · 108 for training, 12 held out (split seed 1234)');
+    expect(html).not.toContain('data-testid="no-eval-split"');
+    expect(html).toContain('aria-label="Show the 2 examples failing: calls name a provided tool"');
+    expect(html).toContain('aria-label="Show the 1 examples failing: argument types match the schema"');
+    // The count is a status; the page's rows, with their open buttons.
+    expect(html).toMatch(/<span class="muted" role="status" data-testid="example-count">120 of 120<\/span>/);
+    expect(html).toContain('aria-label="Open example x-1"');
+    expect(html).toContain('<td>get_weather, get_time</td><td class="clip">Weather in Oslo?</td><td class="clip mono">get_weather(city=&quot;Oslo&quot;)</td><td class="ok">ok</td>');
+    expect(html).toContain('<td class="error">calls name a provided tool</td>');
+    expect(html).toContain('page 1 of 5');
+  });
+
+  it('says when nothing is held out, from the summary’s counts', async () => {
+    replies.datasetSummary = { ...summary, train: 120, heldOut: 0 };
+    await loadDatasetSummary(dataset);
+    const html = renderNow(createElement(DatasetPanel));
+    expect(html).toContain('data-testid="no-eval-split"');
+    expect(html).toContain('with 120 examples none landed there');
+  });
+
+  it('keeps the table of a page while the next one loads, and counts a search only once it is answered', async () => {
+    Object.assign(replies, { datasetSummary: summary, examplePage: page });
+    await loadDatasetSummary(dataset);
+    await loadExamplePage(dataset, firstPage);
+    replies.examplePage = { ...page, matching: 3, rows: page.rows.slice(1) };
+    await loadExamplePage(dataset, { ...firstPage, search: 'book' });
+    expect(requests.at(-1)).toEqual({ kind: 'examplePage', payload: { datasetId: 'd1', ...firstPage, search: 'book' } });
+    // The panel opens on no search (the answer above is for “book”): its first page, counted.
+    expect(renderNow(createElement(DatasetPanel))).toMatch(/data-testid="example-count">120 of 120</);
+  });
+});
+
+describe('the Playground', () => {
+  it('offers the tools and held-out questions the worker gathered', async () => {
+    const offered: DatasetPlayground = {
+      tools: [
+        { name: 'get_time', parameters: {} },
+        { name: 'get_weather', parameters: {} },
+      ],
+      samples: [{ id: 'x-9', query: 'Time in Oslo?', toolNames: ['get_time'], expected: [] }],
+    };
+    expect(renderNow(createElement(PlaygroundPanel))).toContain('Reading the dataset’s tools…');
+    replies.datasetPlayground = offered;
+    await loadDatasetPlayground(dataset);
+    expect(requests).toEqual([{ kind: 'datasetPlayground', payload: { datasetId: 'd1' } }]);
+    const html = renderNow(createElement(PlaygroundPanel));
+    expect(html).toContain('<legend>Tools offered (2)</legend>');
+    expect(html).toMatch(/<input type="checkbox" checked=""\/> get_weather/);
+    expect(html).toMatch(/<button type="button" data-testid="play-sample">Take a held-out example<\/button>/);
+  });
+});
+
+describe('the page never reads a whole dataset', () => {
+  const source = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? source(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
+
+  it('has no all-rows query, and no panel or store asks for one', () => {
+    expect('exampleRows' in queries).toBe(false);
+    for (const file of [...source('src/ui'), ...source('src/state')]) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/\buseExampleRows\b|\bexampleRows\(|examples\.where\('\[datasetId\+ord\]'\)/);
+    }
+  });
+});
