@@ -12,6 +12,7 @@ import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../model/generate.ts';
 import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
 import type { ModelFiles } from '../model/model-files.ts';
+import type { UploadProgress } from '../model/upload.ts';
 import { tokenizerFromModel } from '../train/prepareData.ts';
 import { bindGenerator, tokenizerModelAccess, type ModelAccess } from '../eval/index.ts';
 
@@ -23,6 +24,8 @@ export interface ProgressInfo {
   rate?: number;
   /** Items behind `done` when it counts something else (records read while `done` counts bytes). */
   items?: number;
+  /** What `done` and `total` count, where a view should show them (a run's long phases before its first step). */
+  unit?: 'bytes' | 'examples';
 }
 
 /** A model the engine holds between jobs: its files, spec and tokenizer (weights are loaded per job). */
@@ -66,11 +69,19 @@ export interface GenerationModelOptions {
   maxTokens: number;
 }
 
+export const UPLOAD_LABEL = 'loading the model onto the GPU';
+
+/** The weights' upload as the job's progress, in bytes: a 7B model's 15 GB take minutes. */
+export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {
+  ctx.progress({ label: UPLOAD_LABEL, done: 0, total: 1 });
+  return (p) => ctx.progress({ label: UPLOAD_LABEL, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' });
+}
+
 /** The model on the GPU with its adapter, and the generate/encode/decode functions evaluation uses. */
 export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
-  ctx.progress({ label: 'loading the model onto the GPU', done: 0, total: 1 });
+  const onProgress = uploadProgress(ctx);
   const { files, spec, tokenizer } = ctx.model;
-  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens });
+  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens, onProgress });
   const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec));
   return { model, access };
 }

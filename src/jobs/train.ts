@@ -16,7 +16,7 @@ import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
-import type { JobContext, RunInterruption } from './context.ts';
+import { uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
 import { tokenLossStrip, type TokenLossStrip } from './tokenLoss.ts';
@@ -71,9 +71,9 @@ async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
   validateRunConfig(config);
   const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
-  ctx.progress({ label: 'tokenizing', done: 0, total });
+  ctx.progress({ label: 'tokenizing', done: 0, total, unit: 'examples' });
   const { train, held, tooLong } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
-    onProgress: (done) => ctx.progress({ label: 'tokenizing', done, total }),
+    onProgress: (done) => ctx.progress({ label: 'tokenizing', done, total, unit: 'examples' }),
     signal: ctx.signal,
   });
   if (job.epochs !== undefined && train.length > 0) {
@@ -83,7 +83,7 @@ async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
 }
 
 function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Promise<EngineModel> {
-  return loadEngineModel(ctx.gpu, ctx.model.files, { lora: config.lora, adapter: job.adapter, seed: config.seed, maxTokens: config.batchSize * config.seqLen, recompute: config.recompute });
+  return loadEngineModel(ctx.gpu, ctx.model.files, { lora: config.lora, adapter: job.adapter, seed: config.seed, maxTokens: config.batchSize * config.seqLen, recompute: config.recompute, onProgress: uploadProgress(ctx) });
 }
 
 export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOutcome> {

@@ -58,6 +58,14 @@ export class HubError extends Error {
     this.name = 'HubError';
   }
 }
+/** The cache has no room for what is left to download (a full disk, the browser's quota). */
+export class HubStorageError extends HubError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HubStorageError';
+  }
+}
+
 export class HubFileNotFoundError extends HubError {
   constructor(readonly file: string, readonly repo: string, url: string) {
     super(`${file} was not found in ${repo} (404 from ${url}); check the repo id and revision, or whether the repo is gated`);
@@ -286,8 +294,29 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
   }
   // 2. Fetch what is not already complete in the cache; the total is known from the first event.
   session.bytesTotal = plan.reduce((a, p) => a + p.size, 0);
+  await checkRoom(c, plan);
   for (const entry of plan) await fetchIntoCache(c, entry, session, opts.onProgress);
   return cachedHubModelFiles(c.cache, repo, c.revision);
+}
+
+const GB = (n: number) => `${(n / 1e9).toFixed(n < 1e10 ? 2 : 1)} GB`;
+
+/** Refuses before the first byte when what is left to download cannot be stored: a full disk used to
+ * show up part-way, gigabytes in, as an error about the connection. */
+async function checkRoom(c: Ctx, plan: Array<{ file: string; size: number }>): Promise<void> {
+  const free = await c.cache.freeBytes?.();
+  if (free == null) return;
+  let left = 0;
+  for (const { file, size } of plan) {
+    if ((await c.cache.completeSize(c.repo, c.revision, file)) === size) continue;
+    left += size - Math.min(size, await c.cache.partialSize(c.repo, c.revision, file));
+  }
+  if (left > free) throw new HubStorageError(storageMessage(c, left, free));
+}
+
+function storageMessage(c: Ctx, left: number, free: number | null): string {
+  const room = free === null ? 'no room is left' : `${GB(free)} can be stored`;
+  return `${c.repo} needs ${GB(left)} more to download, and ${room} in ${c.cache.description}. Free disk space (or delete cached models you no longer use) and try again`;
 }
 
 interface Session {
@@ -345,7 +374,10 @@ async function receive(c: Ctx, file: string, size: number, version: string | nul
   if (!res) throw new HubFileNotFoundError(file, c.repo, url);
   const resumed = have > 0 && res.status === 206;
   if (!resumed) have = 0; // the server ignored the range (or the file changed): take the whole body
+  // Opening a partial file to continue it may copy it first (a browser's writable stream): not a stalled server.
+  deadline.pause();
   const writer = await c.cache.openWriter(c.repo, c.revision, file, resumed, version);
+  deadline.restart();
   let got = have;
   report(got, resumed ? 'resumed' : 'downloading');
   try {
@@ -363,7 +395,13 @@ async function receive(c: Ctx, file: string, size: number, version: string | nul
       if (chunk.done) break;
       if (got + chunk.value.byteLength > size) throw new HubError(`${c.repo}: ${file} is larger than the ${size} bytes the server announced`);
       deadline.pause(); // a slow disk is not a stalled server
-      await writer.write(chunk.value);
+      try {
+        await writer.write(chunk.value);
+      } catch (err) {
+        const name = (err as { name?: string; code?: string })?.name;
+        if (name === 'QuotaExceededError' || (err as { code?: string })?.code === 'ENOSPC') throw new HubStorageError(storageMessage(c, size - got, await c.cache.freeBytes?.().catch(() => null) ?? null));
+        throw err;
+      }
       deadline.restart();
       got += chunk.value.byteLength;
       s.networkBytes += chunk.value.byteLength;
@@ -371,7 +409,8 @@ async function receive(c: Ctx, file: string, size: number, version: string | nul
     }
     if (got !== size) throw new HubTruncatedError(file, c.repo, got, size);
   } catch (err) {
-    await writer.abort();
+    // What failed is the news; a writer that cannot close after it (a full disk) must not hide it.
+    await writer.abort().catch(() => undefined);
     throw err;
   }
   await writer.commit();

@@ -82,6 +82,9 @@ export interface MemoryPlan {
   peakBytes: number;
   largestBuffer: BufferSize;
   fits: boolean;
+  /** Whether the total was compared with the GPU's memory: a browser does not say how much a GPU
+   * has, so there `fits` speaks of the buffer limits only. */
+  memoryChecked: boolean;
   /** Why it does not fit (empty when it fits). */
   problems: string[];
   /** Concrete changes that would fit, best first (empty when it fits). */
@@ -89,6 +92,8 @@ export interface MemoryPlan {
 }
 
 const F32 = 4;
+/** The weights the engine uploads in row parts when one binding cannot hold them (deviceWeights.ts). */
+const SPLIT_WEIGHTS = new Set(['model.embed_tokens.weight', 'lm_head.weight']);
 
 function layerActivationBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSize[] {
   const H = spec.hiddenSize;
@@ -188,7 +193,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     if (rowsPerPart < 1) problems.push(`one row of ${w.name} (${rowBytes} bytes) exceeds the binding limit ${maxBinding}`);
     // The engine splits only the embedding table and the LM head into row chunks; every other
     // weight must fit one binding whole (deviceWeights.ts), so it is planned whole.
-    const splittable = w.name === 'model.embed_tokens.weight' || w.name === 'lm_head.weight';
+    const splittable = SPLIT_WEIGHTS.has(w.name);
     buffers.push({ label: w.name, bytes: splittable ? Math.min(bytes, Math.max(1, rowsPerPart) * rowBytes) : bytes });
   }
   // Qwen2's q/k/v biases are also kept widened to f32 for the matmul's fused bias.
@@ -252,6 +257,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     peakBytes,
     largestBuffer,
     fits,
+    memoryChecked: limits.memoryBytes !== undefined,
     problems,
     suggestions: [],
   };
@@ -286,7 +292,15 @@ function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
       break;
     }
   }
-  if (out.length === 0) out.push('choose a smaller model: even recompute, sequence 64, batch 1 and rank 1 do not fit');
+  if (out.length === 0) {
+    // A weight over the binding limit is the model's, whatever the settings: say that, not "smaller settings".
+    const whole = weightManifest(spec).find((w) => !SPLIT_WEIGHTS.has(w.name) && w.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[spec.dtype] > Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
+    out.push(
+      whole
+        ? `this GPU binds at most ${formatBytes(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize))} per buffer, less than the model's ${whole.name} alone: use a GPU (or browser) that offers a larger maxStorageBufferBindingSize, or a smaller model`
+        : 'choose a smaller model: even recompute, sequence 64, batch 1 and rank 1 do not fit',
+    );
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // ModelCache over a Node directory: `<root>/<owner>/<name>/<revision>/<file>`, with unfinished
 // downloads in `<file>.part` and renamed into place on commit (rename is atomic, so a complete
 // file is always whole), and the hub's ETag of the bytes in `<file>.version`. Node-only.
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nodeFileSource } from './byte-source-node.ts';
 import { cachePathSegments, type ModelCache } from './model-cache.ts';
@@ -66,6 +66,11 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
     async open(repo, revision, file) {
       const path = pathOf(repo, revision, file);
       return (await sizeOf(path)) === null ? null : nodeFileSource(path, `${repo}/${file}`);
+    },
+    async freeBytes() {
+      await mkdir(root, { recursive: true });
+      const fs = await statfs(root).catch(() => null);
+      return fs ? fs.bavail * fs.bsize : null;
     },
   };
 }

@@ -27,6 +27,35 @@ export interface ModelCache {
   openWriter(repo: string, revision: string, file: string, append: boolean, version?: string | null): Promise<CacheWriter>;
   /** A complete file, or null. */
   open(repo: string, revision: string, file: string): Promise<ByteSource | null>;
+  /** Bytes the cache may still store (the browser's quota left for this site, the disk's free
+   * space), or null when that cannot be known. */
+  freeBytes?(): Promise<number | null>;
+}
+
+/** Writes of a download are made durable this often, so a killed tab keeps about this much at most
+ * less than it had downloaded. */
+const FLUSH_BYTES = 64 * 2 ** 20;
+
+interface SyncHandle {
+  getSize(): number;
+  truncate(size: number): void;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  flush(): void;
+  close(): void;
+}
+
+/** A sync access handle (dedicated workers only; the page gets null): it writes in place, so what a
+ * download wrote survives a reload or a closed tab. A writable stream writes a swap file that only
+ * replaces the file on close, which a killed worker never reaches: a 3.9 GB shard cut short kept
+ * nothing, and its resume started again from byte 0. */
+async function syncHandleOf(handle: FileSystemFileHandle): Promise<SyncHandle | null> {
+  const open = (handle as unknown as { createSyncAccessHandle?: () => Promise<SyncHandle> }).createSyncAccessHandle;
+  if (typeof open !== 'function') return null;
+  try {
+    return await open.call(handle);
+  } catch {
+    return null;
+  }
 }
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -107,6 +136,46 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
         }
       }
       const handle = await dir.getFileHandle(file, { create: true });
+      const markComplete = async (size: number) => {
+        const marker = await (await dir.getFileHandle(`${file}.complete`, { create: true })).createWritable();
+        await marker.write(String(size));
+        await marker.close();
+      };
+      const sync = await syncHandleOf(handle);
+      if (sync) {
+        if (!append) sync.truncate(0);
+        let written = sync.getSize();
+        let unflushed = 0;
+        let closed = false;
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          try {
+            sync.flush();
+          } finally {
+            sync.close();
+          }
+        };
+        return {
+          async write(chunk) {
+            let at = 0;
+            while (at < chunk.byteLength) at += sync.write(chunk.subarray(at), { at: written + at });
+            written += chunk.byteLength;
+            unflushed += chunk.byteLength;
+            if (unflushed >= FLUSH_BYTES) {
+              sync.flush();
+              unflushed = 0;
+            }
+          },
+          async commit() {
+            close();
+            await markComplete(written);
+          },
+          async abort() {
+            close();
+          },
+        };
+      }
       const existing = append ? (await handle.getFile()).size : 0;
       const writable = await handle.createWritable({ keepExistingData: append });
       if (append) await writable.seek(existing);
@@ -118,12 +187,11 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
         },
         async commit() {
           await writable.close();
-          const marker = await (await dir.getFileHandle(`${file}.complete`, { create: true })).createWritable();
-          await marker.write(String(written));
-          await marker.close();
+          await markComplete(written);
         },
         async abort() {
-          await writable.close();
+          // A stream that failed (a full disk) cannot be closed: what it wrote is lost either way.
+          await writable.close().catch(() => writable.abort().catch(() => undefined));
         },
       };
     },
@@ -131,6 +199,10 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
       const { data, marker } = await state(repo, revision, file);
       if (!data || marker === null || data.size !== marker) return null;
       return blobSource(data, `${repo}/${file}`);
+    },
+    async freeBytes() {
+      const e = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
+      return e?.quota !== undefined && e.usage !== undefined ? Math.max(0, e.quota - e.usage) : null;
     },
   };
 }

@@ -7,6 +7,8 @@ export interface CachedModel {
   revisions: string[];
   bytes: number;
   files: number;
+  /** Files whose download has not finished (no `.complete` marker): loading the model resumes them. */
+  partialFiles: number;
 }
 
 type DirEntries = AsyncIterable<[string, FileSystemHandle]>;
@@ -34,16 +36,21 @@ export async function listCachedModels(): Promise<CachedModel[]> {
     if (ownerHandle.kind !== 'directory') continue;
     for await (const [name, repoHandle] of entries(ownerHandle as FileSystemDirectoryHandle)) {
       if (repoHandle.kind !== 'directory') continue;
-      const model: CachedModel = { repo: `${owner}/${name}`, revisions: [], bytes: 0, files: 0 };
+      const model: CachedModel = { repo: `${owner}/${name}`, revisions: [], bytes: 0, files: 0, partialFiles: 0 };
       for await (const [rev, revHandle] of entries(repoHandle as FileSystemDirectoryHandle)) {
         if (revHandle.kind !== 'directory') continue;
         model.revisions.push(decodeURIComponent(rev));
+        const names = new Set<string>();
         for await (const [file, fileHandle] of entries(revHandle as FileSystemDirectoryHandle)) {
+          if (fileHandle.kind !== 'file') continue;
+          names.add(file);
           // Markers beside each file (its version, that it is complete) are not model files.
-          if (fileHandle.kind !== 'file' || file.endsWith('.complete') || file.endsWith('.version')) continue;
-          model.bytes += (await (fileHandle as FileSystemFileHandle).getFile()).size;
+          if (file.endsWith('.complete') || file.endsWith('.version')) continue;
+          // A file the worker is writing now may refuse to be read: it counts, its size does not.
+          model.bytes += await (fileHandle as FileSystemFileHandle).getFile().then((f) => f.size, () => 0);
           model.files++;
         }
+        for (const file of names) if (!file.endsWith('.complete') && !file.endsWith('.version') && !names.has(`${file}.complete`)) model.partialFiles++;
       }
       out.push(model);
     }

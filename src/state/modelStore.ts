@@ -80,7 +80,8 @@ export const useModel = create<ModelState>((set, get) => ({
       if (shape) void get().planMemory(shape);
       return info;
     } catch (err) {
-      const hint = source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
+      const storage = (err as Error).name === 'HubStorageError';
+      const hint = storage ? '' : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
       set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
       return null;
     } finally {

@@ -44,6 +44,32 @@ export const tests = {
     if (listed?.files !== fileCount) throw new Error(`the cache list says ${listed?.files} files, the download had ${fileCount}`);
     await clearOpfs();
   },
+  async 'a download cut short in the worker (a reload, a closed tab) keeps what it wrote, and a finished one is complete'() {
+    await clearOpfs();
+    const run = async (file: string, chunks: number, commit: boolean) => {
+      const worker = new Worker(new URL('./opfs-writer.worker.ts', import.meta.url), { type: 'module' });
+      await new Promise<void>((resolve, reject) => {
+        worker.onmessage = () => resolve();
+        worker.onerror = (e) => reject(new Error(e.message));
+        worker.postMessage({ file, chunks, commit });
+      });
+      worker.terminate(); // no commit, no abort: the worker is gone, as in a reload
+    };
+    const cache = opfsModelCache();
+    await run('model-00001-of-00002.safetensors', 3, false);
+    // A writable stream kept these bytes in a swap file that only a close moves into place: 0 here.
+    const kept = await cache.partialSize('local/worker-writes', 'main', 'model-00001-of-00002.safetensors');
+    if (kept !== 3 << 20) throw new Error(`a download cut short kept ${kept} bytes of the ${3 << 20} it wrote`);
+    if ((await cache.version('local/worker-writes', 'main', 'model-00001-of-00002.safetensors', 'partial')) !== 'v1') throw new Error('the partial lost the version it resumes against');
+    await run('model-00002-of-00002.safetensors', 2, true);
+    if ((await cache.completeSize('local/worker-writes', 'main', 'model-00002-of-00002.safetensors')) !== 2 << 20) throw new Error('a committed download is not complete');
+    const bytes = await (await cache.open('local/worker-writes', 'main', 'model-00002-of-00002.safetensors'))!.read((1 << 20) - 1, 2);
+    if (bytes[0] !== 1 || bytes[1] !== 2) throw new Error(`the chunks were not written in order: ${bytes}`);
+    // The Model panel's list says which files are only partly there.
+    const listed = (await listCachedModels()).find((m) => m.repo === 'local/worker-writes');
+    if (listed?.files !== 2 || listed.partialFiles !== 1 || listed.bytes !== 5 << 20) throw new Error(`the cache list says ${JSON.stringify(listed)}`);
+    await clearOpfs();
+  },
   async 'a missing repo names the file and the repo'() {
     const err = await downloadHubModel('local/nope', { cache: opfsModelCache(), baseUrl: `${location.origin}/hub` }).catch((e) => e);
     if (!(err instanceof Error) || !/config\.json/.test(err.message) || !/local\/nope/.test(err.message)) throw new Error(`unexpected: ${err?.message ?? err}`);

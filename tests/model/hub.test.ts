@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModel } from '../../src/model/checkpoint.ts';
-import { downloadHubModel, HubFileNotFoundError, HubNetworkError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
+import { downloadHubModel, HubFileNotFoundError, HubNetworkError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
 import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
 import { tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
@@ -149,6 +149,71 @@ describe('hub download', () => {
     await downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, onProgress: (e) => events.push(e) });
     expect(hub.log).toContain(`GET /cdn/test-org/tiny-single/model.safetensors bytes=${partial}-`);
     expect(events.some((e) => e.file === 'model.safetensors' && e.status === 'resumed')).toBe(true);
+    await sameFiles(cacheDir, 'test-org/tiny-single');
+  });
+
+  it('refuses before the first byte when the cache has no room for what is left, counting what is cached', async () => {
+    const cacheDir = await tempDir();
+    const real = nodeDirectoryModelCache(cacheDir);
+    const size = (await stat(join(REPOS['test-org/tiny-single'], 'model.safetensors'))).size;
+    // Room for everything but the weights (a few kB of config and tokenizer files are fetched first).
+    const tight = { ...real, freeBytes: async () => size - 1 };
+    hub.log.length = 0;
+    const err = await downloadHubModel('test-org/tiny-single', { cache: tight, baseUrl: hub.base }).catch((e) => e);
+    expect(err).toBeInstanceOf(HubStorageError);
+    expect(err.message).toMatch(/^test-org\/tiny-single needs 0\.\d\d GB more to download, and 0\.\d\d GB can be stored in the directory .*\. Free disk space \(or delete cached models you no longer use\) and try again$/);
+    expect(hub.log.filter((l) => l.includes('model.safetensors') && l.startsWith('GET'))).toEqual([]);
+    // What is cached already counts: with half the weights downloaded, half the room is enough.
+    hub.truncateNext.add('model.safetensors');
+    await downloadHubModel('test-org/tiny-single', { cache: real, baseUrl: hub.base, retries: 0 }).catch(() => undefined);
+    const partial = await real.partialSize('test-org/tiny-single', 'main', 'model.safetensors');
+    expect(partial).toBeGreaterThan(0);
+    await downloadHubModel('test-org/tiny-single', { cache: { ...real, freeBytes: async () => size - partial }, baseUrl: hub.base });
+    await sameFiles(cacheDir, 'test-org/tiny-single');
+  });
+
+  it('a disk that fills part-way says so, not that the connection failed, even when the writer cannot close', async () => {
+    const cacheDir = await tempDir();
+    const real = nodeDirectoryModelCache(cacheDir);
+    const full: typeof real = {
+      ...real,
+      async openWriter(repo, revision, file, append, version) {
+        const w = await real.openWriter(repo, revision, file, append, version);
+        if (file !== 'model.safetensors') return w;
+        return {
+          write: async () => {
+            throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+          },
+          commit: () => w.commit(),
+          // As a browser's writable stream after a failed write: closing it throws too.
+          abort: async () => {
+            await w.abort();
+            throw new TypeError('Cannot close a ERRORED writable stream');
+          },
+        };
+      },
+    };
+    const err = await downloadHubModel('test-org/tiny-single', { cache: full, baseUrl: hub.base, retries: 2 }).catch((e) => e);
+    expect(err).toBeInstanceOf(HubStorageError);
+    expect(err.message).toMatch(/^test-org\/tiny-single needs 0\.\d\d GB more to download, and .* can be stored in the directory/);
+  });
+
+  it('opening a large partial file to continue it is not a stalled server', async () => {
+    const cacheDir = await tempDir();
+    const real = nodeDirectoryModelCache(cacheDir);
+    hub.truncateNext.add('model.safetensors');
+    await downloadHubModel('test-org/tiny-single', { cache: real, baseUrl: hub.base, retries: 0 }).catch(() => undefined);
+    // A browser copies the partial into a swap file before it appends: seconds for gigabytes.
+    const slow: typeof real = {
+      ...real,
+      async openWriter(...args) {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return real.openWriter(...args);
+      },
+    };
+    hub.log.length = 0;
+    await downloadHubModel('test-org/tiny-single', { cache: slow, baseUrl: hub.base, timeoutMs: 300, retries: 0 });
+    expect(hub.log.filter((l) => l.startsWith('GET /cdn/') && l.includes('model.safetensors'))).toHaveLength(1); // one attempt, resumed
     await sameFiles(cacheDir, 'test-org/tiny-single');
   });
 

@@ -76,6 +76,16 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(false);
     expect(plan.problems).toContain('model.layers.0.mlp.gate_proj.weight needs 26.3 MiB in one buffer, over this GPU\'s 16.0 MiB binding limit');
     expect(plan.problems.some((p) => p.startsWith('model.embed_tokens.weight'))).toBe(false);
+    // No setting helps a weight over the binding limit: the advice names the limit and the weight
+    // (it said "even recompute, sequence 64, batch 1 and rank 1 do not fit").
+    expect(plan.suggestions).toEqual(["this GPU binds at most 16.0 MiB per buffer, less than the model's model.layers.0.mlp.gate_proj.weight alone: use a GPU (or browser) that offers a larger maxStorageBufferBindingSize, or a smaller model"]);
+  });
+
+  it('says whether it compared the total with the GPU’s memory: a browser cannot know it', () => {
+    const s = spec('Qwen2.5-1.5B-Instruct');
+    const shape = { batch: 1, seqLen: 320, rank: 4, targets: [...LORA_TARGETS], recompute: true };
+    expect(planMemory(s, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB }).memoryChecked).toBe(false);
+    expect(planMemory(s, shape, roomy).memoryChecked).toBe(true);
   });
 
   it('refuses a setting that does not fit, saying why and what would fit', () => {

@@ -13,6 +13,7 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
+import type { ProgressInfo } from '../../src/worker/protocol.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
@@ -31,8 +32,13 @@ describe('an LM head in parts', () => {
       const limits = { ...gpu.ctx.limits };
       Object.assign(gpu.ctx.limits, { maxStorageBufferBindingSize: bindingBytes });
       try {
-        const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: false, events: { onStep: (m) => steps.push(m) } });
+        const progress: ProgressInfo[] = [];
+        const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: false, events: { onStep: (m) => steps.push(m) } }, (p) => progress.push(p));
         expect(outcome.status, outcome.message).toBe('done');
+        // The weights' upload is counted in bytes (a 7B model's take minutes), to the last one.
+        const upload = progress.filter((p) => p.unit === 'bytes');
+        expect(upload.length).toBeGreaterThan(2);
+        expect(upload.at(-1)!.done).toBe(upload.at(-1)!.total);
       } finally {
         Object.assign(gpu.ctx.limits, limits);
       }

@@ -75,12 +75,15 @@ describe('the training run’s milestones', () => {
 });
 
 describe('the run strip before the first step', () => {
-  it('counts the examples as a large dataset tokenizes', () => {
+  it('counts the examples as a large dataset tokenizes, then the bytes as the model uploads', () => {
     const run = { id: 'r2', name: 'big', kind: 'train', status: 'created', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 0, datasetId: 'd' } as StoredRun;
-    useRuns.setState({ runs: [run], active: { runId: 'r2', progress: { label: 'tokenizing', done: 12800, total: 53847 }, stepTimes: [], pausing: false, stopping: false } });
+    useRuns.setState({ runs: [run], active: { runId: 'r2', progress: { label: 'tokenizing', done: 12800, total: 53847, unit: 'examples' }, stepTimes: [], pausing: false, stopping: false } });
     const html = renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
     expect(html).toContain('tokenizing the examples: 12,800 of 53,847…');
     expect(html).toMatch(/<progress[^>]*value="12800"[^>]*max="53847"|<progress[^>]*max="53847"[^>]*value="12800"/);
+    // Then the weights go to the GPU: minutes for a 7B model, in bytes.
+    useRuns.setState({ active: { runId: 'r2', progress: { label: 'loading the model onto the GPU', done: 1.5 * 2 ** 30, total: 3 * 2 ** 30, unit: 'bytes' }, stepTimes: [], pausing: false, stopping: false } });
+    expect(renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }))).toContain('loading the model onto the GPU: 1.5 GiB of 3.0 GiB…');
   });
 });
 

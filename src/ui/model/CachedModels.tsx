@@ -25,6 +25,7 @@ export function CachedModels() {
             <li key={m.repo} className="row">
               <span>
                 {m.repo} · {m.files} files · {formatBytes(m.bytes)}
+                {m.partialFiles > 0 && ` · ${m.partialFiles === 1 ? 'one file' : `${m.partialFiles} files`} partly downloaded (loading the model resumes the download)`}
               </span>
               <KeepFocusButton aria-label={`Delete the cached files of ${m.repo}`} disabled={m.repo === loaded} reasonId="cached-loaded-why" onClick={() => void remove(m.repo)}>
                 Delete

@@ -30,8 +30,9 @@ export function MemoryPlanView() {
     <div className="stack" data-testid="memory-plan">
       <h3>Memory plan</h3>
       <p className={plan.fits ? 'verdict ok' : 'verdict bad'} data-testid="memory-verdict">
-        {plan.fits ? '✓ Fits' : '✗ Does not fit'}: batch {shape.batch} × {shape.seqLen} tokens, LoRA rank {shape.rank} on {shape.targets.join(', ')}
+        {plan.fits ? (plan.memoryChecked ? '✓ Fits' : "✓ Fits this GPU's buffer limits") : '✗ Does not fit'}: batch {shape.batch} × {shape.seqLen} tokens, LoRA rank {shape.rank} on {shape.targets.join(', ')}
         {shape.recompute ? ', recompute on' : ''} needs about {formatBytes(plan.peakBytes)} of GPU memory at its peak.
+        {plan.fits && !plan.memoryChecked && ' The browser does not say how much memory this GPU has: it needs at least that much free (laptop GPUs often have 4–8 GB, shared with the display).'}
       </p>
       {plan.problems.length > 0 && (
         <ul className="error">

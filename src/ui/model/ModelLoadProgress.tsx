@@ -15,7 +15,8 @@ export function ModelLoadProgress() {
   const [source, setSource] = useState<string | null>(null);
   if (loading && loading.source !== source) setSource(loading.source);
   const p = loading?.progress ?? null;
-  const total = p && p.total > p.done ? p.total : 0;
+  // A finished file is 100%, not a bar that empties for its last moments.
+  const total = p && p.total > 0 && p.total >= p.done ? p.total : 0;
   const said = loading ? progressMilestone(`Loading ${loading.source}`, p?.done ?? 0, total) : source && loaded && !failed ? `${loaded} is loaded.` : '';
   const announcer = (
     <p className="sr-only" role="status" data-testid="model-announcer">

@@ -7,7 +7,7 @@ import { ProgressBar } from './ProgressBar.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
 import { nextRunAnnouncement, type RunAnnouncement, type RunMoment } from './runAnnouncement.ts';
-import { formatDuration } from '../format.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 
 export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const active = useRuns((s) => s.active);
@@ -24,8 +24,9 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const total = (run?.config as { steps?: number } | undefined)?.steps ?? active?.progress?.total ?? 0;
   const p = active?.progress ?? null;
   const training = p?.label === 'training';
-  // Before the first step a large dataset tokenizes for minutes: its bar counts examples.
-  const tokenizing = p?.label === 'tokenizing' && p.total > 1;
+  // Before the first step a large dataset tokenizes and a large model uploads for minutes: their
+  // bars count examples and bytes.
+  const counted = !training && !!p?.unit && p.total > 1;
   const loss = run ? lastMetrics.get(run.id)?.loss : undefined;
   const moment: RunMoment | null = active
     ? training
@@ -49,8 +50,10 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const detail = training
     ? `step ${p.done} / ${total}${p.rate ? ` · ${Math.round(p.rate).toLocaleString()} tokens/s` : ''}${eta !== null ? ` · about ${formatDuration(eta)} left` : ''}`
     : p
-      ? tokenizing
-        ? `tokenizing the examples: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}…`
+      ? counted
+        ? p.unit === 'bytes'
+          ? `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}…`
+          : `${p.label === 'tokenizing' ? 'tokenizing the examples' : p.label}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}…`
         : `${p.label}…`
       : 'starting…';
   const ending = active.pausing || active.stopping;
@@ -58,7 +61,7 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
     <>
       {announcer}
       <section className="runstrip" aria-label="Active training run" data-testid="run-strip">
-        <ProgressBar label={`Training ${name}`} done={training || tokenizing ? p.done : 0} total={training ? total : tokenizing ? p.total : 0} detail={detail} testId="run-progress" />
+        <ProgressBar label={`Training ${name}`} done={training || counted ? p.done : 0} total={training ? total : counted ? p.total : 0} detail={detail} testId="run-progress" />
         <div className="row">
           <button onClick={onOpenDashboard}>Open dashboard</button>
           <KeepFocusButton onClick={() => void pauseRun()} disabled={ending} aria-label="Pause training (saves a checkpoint)">

@@ -46,7 +46,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         {plan && model && (
           <span className={plan.fits ? 'ok' : 'error'} data-testid="training-memory">
             {' '}
-            · memory: {plan.fits ? `fits (about ${formatBytes(plan.peakBytes)} at peak)` : `does not fit: ${plan.problems[0] ?? 'see the Model panel'}`}
+            · memory: {plan.fits ? (plan.memoryChecked ? `fits (about ${formatBytes(plan.peakBytes)} at peak)` : `needs about ${formatBytes(plan.peakBytes)} of GPU memory at peak, within this GPU's buffer limits`) : `does not fit: ${plan.problems[0] ?? 'see the Model panel'}`}
           </span>
         )}
       </p>

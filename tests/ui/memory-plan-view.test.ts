@@ -1,0 +1,32 @@
+// The Model panel's memory verdict: in a browser the GPU's memory is unknown, so "fits" speaks of the
+// buffer limits, with the total the user must have (a 7B run said "✓ Fits … 17.1 GiB" outright).
+import { readFileSync } from 'node:fs';
+import React from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { planMemory } from '../../src/model/memory-plan.ts';
+import { LORA_TARGETS } from '../../src/model/lora.ts';
+import { useModel } from '../../src/state/modelStore.ts';
+import { MemoryPlanView } from '../../src/ui/model/MemoryPlanView.tsx';
+import { renderNow } from '../helpers/render.ts';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
+
+const spec = parseModelConfig(readFileSync('tests/fixtures/models/configs/Qwen2.5-1.5B-Instruct.json', 'utf8'));
+const shape = { batch: 1, seqLen: 320, rank: 4, targets: [...LORA_TARGETS], recompute: true };
+const GiB = 2 ** 30;
+const verdict = (html: string) => /data-testid="memory-verdict">([^<]*)</.exec(html.replace(/<!-- -->/g, '').replace(/&#x27;/g, "'"))?.[1];
+
+describe('the memory verdict', () => {
+  it('without the GPU’s memory: within the buffer limits, and how much memory it needs', () => {
+    useModel.setState({ info: { ref: 'Qwen/Qwen2.5-1.5B-Instruct' } as never, planShape: shape, planError: null, plan: planMemory(spec, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB }) });
+    expect(verdict(renderNow(React.createElement(MemoryPlanView)))).toMatch(/^✓ Fits this GPU's buffer limits: .* needs about [\d.]+ GiB of GPU memory at its peak\. The browser does not say how much memory this GPU has: it needs at least that much free/);
+  });
+
+  it('with it (the CLI, or a known GPU): fits outright', () => {
+    useModel.setState({ plan: planMemory(spec, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB, memoryBytes: 16 * GiB }) });
+    const text = verdict(renderNow(React.createElement(MemoryPlanView)));
+    expect(text).toMatch(/^✓ Fits: batch 1 × 320 tokens/);
+    expect(text).not.toMatch(/does not say/);
+  });
+});
