@@ -13,6 +13,7 @@ import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
+import { ToolPicker } from './ToolPicker.tsx';
 import { callText } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
@@ -96,11 +97,7 @@ export function PlaygroundPanel() {
             <legend>Tools offered ({chosen.length})</legend>
             {tools.length === 0 && (dataset && !offered.value && !offered.error ? <span className="muted">Reading the dataset’s tools…</span> : <span className="muted">Import a dataset to pick its tools.</span>)}
             {offered.error && <span className="error">{offered.error}</span>}
-            {tools.map((t) => (
-              <label key={t.name} className="check" title={t.description}>
-                <input type="checkbox" checked={chosen.includes(t.name)} onChange={() => toggle(t.name)} /> {t.name}
-              </label>
-            ))}
+            <ToolPicker tools={tools} chosen={chosen} onToggle={toggle} />
           </fieldset>
           <div className="row">
             <AdapterPicker id="play-adapter" value={draft.adapterRunId} onChange={(adapterRunId) => setDraft({ adapterRunId })} />
