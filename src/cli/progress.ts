@@ -1,5 +1,14 @@
 // A single progress line on a terminal (rewritten in place); plain lines, rate-limited, when
 // stderr is not a TTY, so CI logs stay readable.
+import { formatBytes } from '../model/memory-plan.ts';
+import type { ProgressInfo } from '../jobs/context.ts';
+
+/** A job's counted phase as a line ("tokenizing: 12,800 of 53,847 examples", the weights' upload in
+ * bytes), or null for what is not counted: before a large run's first step these take minutes. */
+export function phaseText(p: ProgressInfo): string | null {
+  if (!p.unit || !(p.total > 1)) return null;
+  return p.unit === 'bytes' ? `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}` : `${p.label}: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} examples`;
+}
 export class ProgressLine {
   private last = 0;
   private shown = false;

@@ -8,7 +8,8 @@ import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter, startFilesDigest } from '../localFiles.ts';
-import { ProgressLine } from '../progress.ts';
+import { phaseText, ProgressLine } from '../progress.ts';
+import type { ProgressInfo } from '../../jobs/context.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
@@ -213,6 +214,10 @@ const train: CliCommand = {
       }),
     );
     if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);
+    const phase = (p: ProgressInfo) => {
+      const text = phaseText(p);
+      if (text) progress.update(text, p.done === p.total);
+    };
     const outcome = await engine.train({
       ...start,
       store,
@@ -225,7 +230,7 @@ const train: CliCommand = {
             m.step === steps,
           ),
       },
-    });
+    }, phase);
     progress.done();
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
     console.log(`trained ${outcome.steps} steps on ${outcome.trainExamples} examples; adapter written to ${out}`);
