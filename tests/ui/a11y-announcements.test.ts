@@ -101,6 +101,10 @@ describe('jobs, model downloads and imports', () => {
     expect(html).not.toMatch(/aria-live/);
     expect(html.match(/role="status"/g)).toHaveLength(1);
     expect(textOf(html, 'job-announcer')).toBe('Evaluation: 75% done.');
+    expect(html).toContain('answering · 31 / 40');
+    // Before the first answer the weights go to the GPU, counted in bytes.
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'loading the model onto the GPU', done: 2 ** 30, total: 4 * 2 ** 30, unit: 'bytes' }, since: 1 } });
+    expect(renderNow(createElement(JobProgress, { kinds: ['evaluate'] }))).toContain('loading the model onto the GPU · 1.0 GiB of 4.0 GiB');
   });
 
   it('a model download is said by quarters, not by network chunk', () => {
