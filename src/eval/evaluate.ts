@@ -39,10 +39,15 @@ export interface EvalSummary extends CategoryTally {
   finishReasons: Partial<Record<FinishReason, number>>;
   /** BFCL's aggregate of the categories (bfcl-score.ts). Evaluations stored before it have none. */
   bfcl?: BfclScore;
+  /** Examples left out because their prompt and the answer's token limit pass the model's context
+   * (counted nowhere else: not in `total`, so not against the accuracy). Absent in older reports. */
+  tooLong?: number;
 }
 
 export interface EvalReport extends EvalSummary {
   predictions: Prediction[];
+  /** The examples left out for the model's context, each with its prompt's tokens. */
+  tooLongExamples?: Array<{ exampleId: string; promptTokens: number }>;
   /** True when the signal stopped the run early; the report covers the examples done so far. */
   aborted: boolean;
 }
@@ -55,6 +60,9 @@ export interface ModelAccess {
   decode(ids: number[]): string;
   /** End-of-turn / EOS ids that end a generation. */
   stopTokenIds?: number[];
+  /** The model's context (max_position_embeddings): a prompt and its answer past it are not asked,
+   * the model would read nonsense there. */
+  maxPositions?: number;
 }
 
 export interface EvalOptions {
@@ -122,6 +130,7 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
   const batchSize = opts.batchSize ?? 8;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`evaluation batch size must be a whole number ≥ 1, got ${batchSize}`);
   const predictions: Prediction[] = [];
+  const tooLongExamples: EvalReport['tooLongExamples'] = [];
   let correct = 0;
   let aborted = false;
   for (let i = 0; i < examples.length && !aborted; i += batchSize) {
@@ -129,8 +138,20 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
       aborted = true;
       break;
     }
-    const batch = examples.slice(i, i + batchSize);
-    const prompts = batch.map((e) => model.encodePrompt(e));
+    const batch: Example[] = [];
+    const prompts: number[][] = [];
+    for (const e of examples.slice(i, i + batchSize)) {
+      const ids = model.encodePrompt(e);
+      if (model.maxPositions !== undefined && ids.length + opts.maxNewTokens > model.maxPositions) tooLongExamples.push({ exampleId: e.id, promptTokens: ids.length });
+      else {
+        batch.push(e);
+        prompts.push(ids);
+      }
+    }
+    if (batch.length === 0) {
+      opts.onProgress?.({ done: predictions.length + tooLongExamples.length, total: examples.length, correct });
+      continue;
+    }
     const outs = await model.generate(prompts, {
       maxNewTokens: opts.maxNewTokens,
       temperature: opts.temperature,
@@ -149,9 +170,17 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
       if (p.valid) correct++;
       predictions.push(p);
     }
-    opts.onProgress?.({ done: predictions.length, total: examples.length, correct });
+    opts.onProgress?.({ done: predictions.length + tooLongExamples.length, total: examples.length, correct });
   }
-  return { ...summarizePredictions(predictions), predictions, aborted };
+  return { ...summarizePredictions(predictions), ...(tooLongExamples.length ? { tooLong: tooLongExamples.length } : {}), predictions, tooLongExamples, aborted };
+}
+
+/** Why some examples were not asked, in words, or null when every one was. */
+export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: number, maxPositions?: number): string | null {
+  const n = s.tooLong ?? 0;
+  if (n === 0) return null;
+  const context = maxPositions ? `the model's ${maxPositions.toLocaleString('en-US')}-token context` : "the model's context";
+  return `${n} example${n === 1 ? ' was' : 's were'} not asked: ${n === 1 ? 'its prompt' : 'their prompts'} and the answer's ${maxNewTokens ?? 'max new'} tokens pass ${context} (not counted in the accuracy)`;
 }
 
 /** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */
@@ -169,6 +198,8 @@ export function formatEvalSummary(s: EvalSummary): string {
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const cut = cutOffNote(s);
   if (cut) lines.push(cut);
+  const skipped = tooLongNote(s);
+  if (skipped) lines.push(skipped);
   const rules = Object.entries(s.failureRules).sort((a, b) => b[1] - a[1]);
   if (rules.length) {
     lines.push('failures by rule:');

@@ -8,9 +8,10 @@ import { renderPrompt } from '../data/render-prompt.ts';
 import type { ModelAccess } from './evaluate.ts';
 import type { GenerateFn } from './generator.ts';
 
-export function tokenizerModelAccess(tokenizer: PreTrainedTokenizer, generate: GenerateFn, stopTokenIds: number[]): ModelAccess {
+export function tokenizerModelAccess(tokenizer: PreTrainedTokenizer, generate: GenerateFn, stopTokenIds: number[], maxPositions?: number): ModelAccess {
   return {
     generate,
+    maxPositions,
     encodePrompt: (example: Example) => renderPrompt(tokenizer, example).ids,
     decode: (ids: number[]) => (ids.length === 0 ? '' : tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false })),
     stopTokenIds,

@@ -5,7 +5,9 @@ export { GATE_RULES, candidateExample, qualityGate, type GateFailure, type GateR
 export { SampleDeduper, canonicalJson, sampleKey } from './dedupe.ts';
 export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 export {
+  hardCaseRootId,
   hdrSampleSeed,
+  minableExamples,
   mineHardCases,
   runHdrRounds,
   type HardCase,

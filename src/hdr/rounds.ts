@@ -142,6 +142,17 @@ export interface HdrRunInput {
   firstRound?: number;
 }
 
+/** The example an HDR sample was made for: its id without every `#hdr<round>.<n>` an HDR run added. */
+export function hardCaseRootId(id: string): string {
+  return id.replace(/(#hdr\d+(\.\d+)?)+$/, '');
+}
+
+/** What HDR mines hard cases from: the dataset's own examples, not samples earlier HDR runs added
+ * (mined again, they were copied again with every run, as extra hard cases of the same question). */
+export function minableExamples(examples: Example[]): Example[] {
+  return examples.filter((e) => e.source !== 'hdr');
+}
+
 export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const { engine, settings, hooks = {}, signal } = input;
   validateHdrSettings(settings);
@@ -149,9 +160,10 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const added: Example[] = [];
   const rounds: HdrRoundReport[] = [];
   // Earlier HDR runs' examples are in the data (`<case>#hdr<round>.<n>`): a sample equal to one of
-  // them is a duplicate, not a new example.
+  // them is a duplicate, not a new example. Replay draws from the qualified data only.
   const earlier = input.replayPool.filter((e) => e.source === 'hdr');
-  const deduper = new SampleDeduper(earlier.map((e) => sampleKey(e.id.replace(/#hdr\d+(\.\d+)?$/, ''), e)));
+  const deduper = new SampleDeduper(earlier.map((e) => sampleKey(hardCaseRootId(e.id), e)));
+  const qualified = input.replayPool.filter((e) => e.source !== 'hdr');
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
     const label = `round ${round}: held-out accuracy ${phase} the round`;
@@ -231,9 +243,9 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     let replayed = 0;
     if (roundExamples.length > 0) {
       // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
-      replayed = replayCount(added.length, settings.replayShare, input.replayPool.length);
-      const order = epochOrder(input.replayPool.length, settings.seed, round);
-      const replay = Array.from(order.subarray(0, replayed), (i) => input.replayPool[i]);
+      replayed = replayCount(added.length, settings.replayShare, qualified.length);
+      const order = epochOrder(qualified.length, settings.seed, round);
+      const replay = Array.from(order.subarray(0, replayed), (i) => qualified[i]);
       hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${added.length} HDR + ${replayed} replayed examples`);
       training = await engine.train([...added, ...replay], round, signal);
       accuracy = await evaluate(round, 'after');

@@ -57,9 +57,16 @@ export async function openLoadedModel(files: ModelFiles, ref: string): Promise<L
 /** Activation rows for generation: the longest prompt (bounded), so one prefill chunk holds it. */
 export function promptTokens(tokenizer: PreTrainedTokenizer, examples: Example[]): number {
   let longest = 16;
-  for (const e of examples) longest = Math.max(longest, renderPrompt(tokenizer, e).ids.length);
-  return Math.min(longest, 4096);
+  for (const e of examples) {
+    longest = Math.max(longest, renderPrompt(tokenizer, e).ids.length);
+    // The bound is reached: the rest cannot raise it (thousands of long BFCL prompts took minutes).
+    if (longest >= PREFILL_ROWS) break;
+  }
+  return Math.min(longest, PREFILL_ROWS);
 }
+
+/** The most prompt rows one prefill chunk holds. */
+const PREFILL_ROWS = 4096;
 
 export interface GenerationModelOptions {
   /** The adapter to answer with; without one, a fresh LoRA from `lora` (HDR trains it) or none. */
@@ -67,6 +74,10 @@ export interface GenerationModelOptions {
   lora: LoraSettings | null;
   seed: number;
   maxTokens: number;
+  /** Per-layer activations (false) only for a model that also trains them (HDR); generation needs
+   * one layer's set, shared (default true): per-layer sets for a 4,096-token prefill were 7.7 GiB
+   * on Qwen2.5-0.5B, 15.9 GiB on Qwen3-1.7B, for nothing. */
+  recompute?: boolean;
 }
 
 export const UPLOAD_LABEL = 'loading the model onto the GPU';
@@ -81,7 +92,7 @@ export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {
 export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
   const onProgress = uploadProgress(ctx);
   const { files, spec, tokenizer } = ctx.model;
-  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens, onProgress });
-  const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec));
+  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens, recompute: opts.recompute ?? true, onProgress });
+  const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec), spec.maxPositionEmbeddings);
   return { model, access };
 }

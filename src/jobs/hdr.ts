@@ -63,12 +63,17 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
   validateHdrSettings(settings);
   validateRunConfig(config);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
-  const maxTokens = Math.max(config.batchSize * config.seqLen, promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet]));
+  const batchTokens = config.batchSize * config.seqLen;
+  const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet]);
+  const maxTokens = Math.max(batchTokens, prompts);
+  // The retraining keeps per-layer activations as the run does, unless the prompts need more rows
+  // than a training batch: then every layer would hold a prompt-sized set only generation uses.
+  const recompute = config.recompute || prompts > batchTokens;
   const pool = await store.hdrPool(settings);
   const outcome = { settings, config, stopReason: '', failed: false, rounds: 0, poolStart: 0, poolEnd: 0, added: 0 };
   let model: EngineModel | null = null;
   try {
-    const loaded = await loadForGeneration(ctx, { adapter: job.adapter, lora: config.lora, seed: config.seed, maxTokens });
+    const loaded = await loadForGeneration(ctx, { adapter: job.adapter, lora: config.lora, seed: config.seed, maxTokens, recompute });
     model = loaded.model;
     const { state } = model;
     const access = loaded.access;

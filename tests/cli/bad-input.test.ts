@@ -122,6 +122,8 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--temperature', '-1').err).toBe('studio eval: --temperature must be ≥ 0 (0: greedy), got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1').err).toBe('studio generate: --seed must be a whole number ≥ 0, got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', 'world').err).toMatch(/^studio generate: unexpected argument "world"/);
+    // Past the model's context it would answer nonsense without a word.
+    expect(studio('generate', '--model', model, '--prompt', 'hi', '--max-tokens', '5000').err).toMatch(/^studio generate: the prompt is \d+ tokens; with --max-tokens 5000 that passes the model's 4096-token context \(max_position_embeddings\)/);
     expect(studio('inspect', model, '--memory-gib', '-5').err).toBe('studio inspect: --memory-gib must be above 0, got -5');
     expect(studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h2'), '--gen-batch', '0').err).toMatch(/^studio hdr: --gen-batch /);
   });

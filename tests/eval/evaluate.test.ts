@@ -37,6 +37,20 @@ describe('evaluation runs', () => {
   ];
   const answers = [call('get_weather', 'e0'), call('get_weather', 'Oslo'), call('get_weather', 'e2'), call('get_time', 'e3'), '<think>use get_weather</think><tool_call>{"name":"get_weat…'];
 
+  it('does not ask what passes the model’s context: named, counted apart, not against the accuracy', async () => {
+    // e1 and e3 have 90-token prompts; with 40 new tokens they pass a 100-token context.
+    const log: Array<{ size: number; settings: SamplingSettings }> = [];
+    const access = { ...scripted(answers, log), encodePrompt: (e: Example) => Array(e.id === 'e1' || e.id === 'e3' ? 90 : 1).fill(Number(e.id.slice(1))), maxPositions: 100 };
+    const progress: number[] = [];
+    const r = await evaluateExamples(examples, access, { maxNewTokens: 40, batchSize: 2, onProgress: (p) => progress.push(p.done) });
+    expect(r.predictions.map((p) => p.exampleId)).toEqual(['e0', 'e2', 'e4']);
+    expect(r.tooLongExamples).toEqual([{ exampleId: 'e1', promptTokens: 90 }, { exampleId: 'e3', promptTokens: 90 }]);
+    expect([r.total, r.correct, r.tooLong]).toEqual([3, 2, 2]);
+    expect(log.map((l) => l.size)).toEqual([1, 1, 1]);
+    expect(progress).toEqual([2, 4, 5]);
+    expect(formatEvalSummary(r)).toContain("2 examples were not asked: their prompts and the answer's max new tokens pass the model's context (not counted in the accuracy)");
+  });
+
   it('reports accuracy overall, per category and per failure rule, keeping every prediction', async () => {
     const log: Array<{ size: number; settings: SamplingSettings }> = [];
     const progress: number[] = [];

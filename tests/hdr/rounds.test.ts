@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import type { GenerateFn } from '../../src/eval/index.ts';
-import { hdrSampleSeed, hdrStopText, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -145,6 +145,24 @@ describe('HDR rounds', () => {
     const second = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, ...first.added], engine, settings: settings({ maxRounds: 1 }), firstRound: 2 });
     expect(second.added).toEqual([]);
     expect(second.rounds[0]).toMatchObject({ gatePassed: 3, accepted: 0, duplicates: 3 });
+  });
+
+  it('mines and replays the dataset’s own examples only; a sample of an earlier run’s sample is a duplicate of its case', async () => {
+    // A third HDR run over a dataset two runs grew: mining `a#hdr1.0` again made `a#hdr1.0#hdr2.0`,
+    // `…#hdr3.0`: one question copied once per run, counted as a hard case of its own each time.
+    const a = ex('a');
+    const r1 = ex('r1');
+    const hdr1 = { ...a, id: 'a#hdr1.0', source: 'hdr' as const, hdrRound: 1 };
+    const nested = { ...a, id: 'a#hdr1.0#hdr2.0', source: 'hdr' as const, hdrRound: 2 };
+    expect(minableExamples([a, hdr1, nested, r1]).map((e) => e.id)).toEqual(['a', 'r1']);
+    expect([hardCaseRootId('a#hdr1.0#hdr2.0'), hardCaseRootId('a#hdr3.1'), hardCaseRootId('a')]).toEqual(['a', 'a', 'a']);
+    const { engine, calls } = scripted([a, r1], (id, sample) => (sample === 'greedy' ? wrong(id) : right(id, `#${sample}`)));
+    const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, r1, hdr1, nested], engine, settings: settings({ maxRounds: 1, replayShare: 0.5 }), firstRound: 3 });
+    expect(r.added.length).toBeGreaterThan(0);
+    // Replay drew from a and r1 only, never an earlier run's sample.
+    const replayed = calls.train[0].ids.filter((id) => !r.added.some((e) => e.id === id));
+    expect(replayed.length).toBe(r.rounds[0].replayed);
+    expect(replayed.every((id) => id === 'a' || id === 'r1')).toBe(true);
   });
 
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {

@@ -26,4 +26,12 @@ describe('evaluation results', () => {
     expect(html).toMatch(/data-testid="eval-accuracy">—<\/strong> correct \(0 of 0\)/);
     expect(render(createElement(EvalResults, { datasetId: 'd3' }))).toContain('No evaluation of this dataset yet.');
   });
+
+  it('says how many examples were not asked because they pass the model’s context', () => {
+    const run = evalRun('long', 'd1', 5, 10, 7);
+    useRuns.setState({ runs: [{ ...run, summary: { ...run.summary, tooLong: 3 } }] as never });
+    expect(render(createElement(EvalResults, { datasetId: 'd1' })).replace(/<!-- -->/g, '')).toContain(
+      "3 examples were not asked: their prompts and the answer&#x27;s 96 tokens pass the model&#x27;s context (not counted in the accuracy).",
+    );
+  });
 });

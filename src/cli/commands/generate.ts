@@ -68,10 +68,16 @@ const command: CliCommand = {
     const rendered = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
     const ids = tokenizer.encode(rendered, { add_special_tokens: false });
     const decode = (t: number[]) => tokenizer.decode(t, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    // Past its context the model reads positions it was never trained on and writes nonsense (it
+    // printed a dozen newlines for a 6,507-token prompt on a 4,096-token model, and said nothing).
+    if (ids.length + maxNewTokens > spec.maxPositionEmbeddings) {
+      throw new CliError(`the prompt is ${ids.length} tokens; with --max-tokens ${maxNewTokens} that passes the model's ${spec.maxPositionEmbeddings}-token context (max_position_embeddings): shorten the prompt or the system prompt, or lower --max-tokens`, 2);
+    }
 
     const gpu = createGpu(await acquireNodeGpu());
     // The prefill runs the whole prompt (but its last token) through the model's activations at once.
-    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, ids.length - 1) });
+    // Generation needs one layer's activations, shared (context.ts loadForGeneration).
+    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, ids.length - 1), recompute: true });
     try {
       // Streaming: after each token print the part of the decoded text that became stable.
       const tokens: number[] = [];

@@ -14,7 +14,7 @@ import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { plural } from '../../data/plural.ts';
-import { DEFAULT_HDR_SETTINGS, hdrStopText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, hdrStopText, minableExamples, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 
@@ -106,7 +106,7 @@ const hdr: CliCommand = {
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, bfclPromptMode });
-    let mineSet = mine === 'train' ? data.train : data.eval;
+    let mineSet = minableExamples(mine === 'train' ? data.train : data.eval);
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
     let evalSet = data.eval;
     if (f['eval-limit'] !== undefined) evalSet = evalSet.slice(0, positiveInt(f['eval-limit'], 'eval-limit', 1));

@@ -9,7 +9,7 @@ import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
-import { cutOffNote } from '../../eval/evaluate.ts';
+import { cutOffNote, tooLongNote } from '../../eval/evaluate.ts';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
  * holds until the next evaluation ends, which is then shown. */
@@ -97,6 +97,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
   const s = row.summary;
   const failures = row.predictions.filter((p) => !p.valid);
   const cut = cutOffNote(s);
+  const skipped = tooLongNote(s, row.config.maxNewTokens);
   return (
     <>
       <p>
@@ -105,6 +106,11 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
       {cut && (
         <p className="muted" data-testid="eval-cut-off">
           {cut[0].toUpperCase() + cut.slice(1)} ({row.config.maxNewTokens} new tokens).
+        </p>
+      )}
+      {skipped && (
+        <p className="muted" data-testid="eval-too-long">
+          {skipped[0].toUpperCase() + skipped.slice(1)}.
         </p>
       )}
       <div className="grid2">
