@@ -7,12 +7,15 @@ import { dawnEnv } from '../scripts/dawn-env.mjs';
 
 const extra = dawnEnv();
 if (extra.LD_LIBRARY_PATH && !process.env.STUDIO_REEXEC) {
-  // The dynamic loader reads LD_LIBRARY_PATH only at start-up: run again with it set.
+  // The dynamic loader reads LD_LIBRARY_PATH only at start-up: run again with it set. Ctrl-C
+  // reaches the child too (the terminal signals the whole process group), which decides what to
+  // write before it ends: this process waits for it instead of dying first.
+  process.on('SIGINT', () => undefined);
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, ...extra, STUDIO_REEXEC: '1' },
   });
-  process.exit(r.status ?? 1);
+  process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1));
 }
 await import('./register.mjs');
 const { main } = await import('../src/cli/main.ts');

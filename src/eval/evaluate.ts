@@ -50,6 +50,8 @@ export interface EvalReport extends EvalSummary {
   tooLongExamples?: Array<{ exampleId: string; promptTokens: number }>;
   /** True when the signal stopped the run early; the report covers the examples done so far. */
   aborted: boolean;
+  /** Why it ended early when it failed (a lost GPU, a refused allocation), with what it had checked. */
+  failure?: string;
 }
 
 /** How to reach the model: the generator and the tokenizer's two directions. */
@@ -75,6 +77,9 @@ export interface EvalOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; correct: number }) => void;
+  /** Each answer as it is checked: what a run keeps when the GPU fails part-way (hours of answers
+   * were lost with the report that was only returned at the end). */
+  onPrediction?: (p: Prediction) => void;
 }
 
 /** An unclosed <think> or <tool_call> said with why the answer ended there: cut off by the token
@@ -169,6 +174,7 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
       const p = checkPrediction(batch[j], model.decode(outs[j].tokens), outs[j].finishReason, outs[j].tokens.length);
       if (p.valid) correct++;
       predictions.push(p);
+      opts.onPrediction?.(p);
     }
     opts.onProgress?.({ done: predictions.length + tooLongExamples.length, total: examples.length, correct });
   }

@@ -115,11 +115,12 @@ export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
 
 /** One evaluation run: its summary and every prediction, on its run row. */
 export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; config: EvalRunConfig; report: EvalReport }): Promise<EvalRunRow> {
-  const { predictions, aborted, ...summary } = run.report;
+  const { predictions, aborted, failure, ...summary } = run.report;
   const now = Date.now();
+  const message = failure ? `failed after ${predictions.length} answers: ${failure}` : aborted ? 'stopped before every example was evaluated' : undefined;
   const row: EvalRunRow = {
     id: run.id, datasetId: run.datasetId, status: aborted ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
-    message: aborted ? 'stopped before every example was evaluated' : undefined, kind: 'eval', summary, predictions,
+    message, kind: 'eval', summary, predictions,
   };
   await db.runs.put(row);
   return row;

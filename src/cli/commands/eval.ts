@@ -75,15 +75,32 @@ const evalCommand: CliCommand = {
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary }, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } });
     const t0 = performance.now();
-    const report = await engine.evaluate({
-      store,
-      examples,
-      adapter,
-      decoding: { maxNewTokens, batchSize, temperature: f.temperature, topP: f['top-p'], seed },
-      onProgress: (p) => progress.update(`evaluated ${p.done}/${p.total}  correct ${p.correct}  ${((performance.now() - t0) / 1000).toFixed(0)} s`, p.done === p.total),
-    });
+    // Ctrl-C ends the evaluation after the batch in flight and writes what was checked (it lost
+    // every answer of an hours-long run); a second Ctrl-C quits at once.
+    const interrupt = () => {
+      progress.update('interrupted: finishing the batch in flight and writing what was checked (Ctrl-C again to quit now)', true);
+      engine.cancel();
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', interrupt);
+    let report;
+    try {
+      report = await engine.evaluate({
+        store,
+        examples,
+        adapter,
+        decoding: { maxNewTokens, batchSize, temperature: f.temperature, topP: f['top-p'], seed },
+        onProgress: (p) => progress.update(`evaluated ${p.done}/${p.total}  correct ${p.correct}  ${((performance.now() - t0) / 1000).toFixed(0)} s`, p.done === p.total),
+      });
+    } finally {
+      process.removeListener('SIGINT', interrupt);
+    }
     progress.done();
     console.log(formatEvalSummary(report));
+    if (report.aborted) {
+      console.log(`interrupted: ${report.predictions.length} of ${examples.length} examples evaluated; their predictions are written to ${out}`);
+      return 130;
+    }
     console.log(`predictions written to ${out}`);
     return 0;
   },
