@@ -6,7 +6,7 @@
 // The harness runs the plain tests, reloads, then the "[after reload]" ones.
 import Dexie from 'dexie';
 import { deleteDataset, describeDatasetDeletion, listDatasets, loadExampleRows, saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
-import { declareSchema, StudioDb } from '../../src/data/db.ts';
+import { declareSchema, LATEST_DB_VERSION, StudioDb } from '../../src/data/db.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { splitOf } from '../../src/data/split.ts';
@@ -109,7 +109,7 @@ export const tests: Record<string, () => Promise<void>> = {
   async 'a version-1 database is upgraded with its data kept [after reload]'() {
     const db = new StudioDb(UPGRADE_DB);
     await db.open();
-    assert(db.verno === 3, `expected version 3 after upgrade, got ${db.verno}`);
+    assert(db.verno === LATEST_DB_VERSION, `expected version ${LATEST_DB_VERSION} after upgrade, got ${db.verno}`);
     const d = await db.datasets.get('old');
     assert(d?.name === 'from v1' && d.split !== undefined, 'dataset row lost or not upgraded');
     const rows = await loadExampleRows(db, 'old');
@@ -123,7 +123,7 @@ export const tests: Record<string, () => Promise<void>> = {
   async 'a version-2 run row opens as a training run, its metrics kept [after reload]'() {
     const db = new StudioDb(RUNS_V2_DB);
     await db.open();
-    assert(db.verno === 3, `expected version 3 after upgrade, got ${db.verno}`);
+    assert(db.verno === LATEST_DB_VERSION, `expected version ${LATEST_DB_VERSION} after upgrade, got ${db.verno}`);
     const run = await db.runs.get('old-run');
     assert(run?.kind === 'train' && run.name === 'before v3' && run.lastStep === 20, `run after upgrade: ${JSON.stringify(run)}`);
     assert((await db.runs.where('kind').equals('train').count()) === 1, 'the kind index does not find the run');
