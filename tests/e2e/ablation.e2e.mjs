@@ -68,8 +68,13 @@ export const tests = {
       const chart = await chartState(page, id);
       assert.ok(chart.points >= 2, `${id}: ${chart.points} steps drawn`);
     }
-    // SFT has no α to learn: five curves on the α chart, six on the loss charts (named in the label).
-    const curves = async (id) => (await page.getByTestId(id).getAttribute('aria-label')).replace(/^[^:]*: | over training steps$/g, '').split(', ');
+    // SFT has no α to learn: five curves on the α chart, six on the loss charts (named in the label,
+    // each with its first and latest value: "<title>: <arm> from … to …; <arm> …").
+    const curves = async (id) =>
+      (await page.getByTestId(id).getAttribute('aria-label'))
+        .replace(/^[^:]*: /, '')
+        .split('; ')
+        .map((part) => part.replace(/ (from [\d.e+-]+ at step \d+ to [\d.e+-]+|[\d.e+-]+) at step \d+$|: no values yet$/, ''));
     assert.deepEqual(await curves('ablation-chart-alpha'), ARMS.filter((a) => a !== 'sft'));
     assert.deepEqual(await curves('ablation-chart-call'), ARMS);
     await screenshot('ablation-results', page);
