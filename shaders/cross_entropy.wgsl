@@ -1,11 +1,16 @@
 // Cross-entropy over the LM head, one vocabulary chunk at a time (src/ops/crossEntropy.ts drives it;
 // the chunk's logits [T, C] come from matmul.wgsl). Never sees the whole [T, V] logits.
 //   forward   lse[t] = log Σ_v exp(z[t,v])     nll[t] = lse[t] − z[t, target[t]]   (0 if ignored)
-//   backward  dz[t,v] = (exp(z[t,v] − lse[t]) − [v = target[t]]) · w[t]             (0 if ignored)
+//   gradient  dH[t] = w[t] · (Σ_v softmax(z[t])_v · W[v] − W[target[t]])            (0 if ignored)
 // A target is ignored when it is outside [0, V) (−1 by convention: prompt, padding).
 // Per chunk, `ce_chunk_stats` folds the chunk into a running (max m, Σ exp(z − m), target logit) per
 // token: m' = max(m, m_c), s' = s·e^(m−m') + s_c·e^(m_c−m'). `ce_finalize` turns those into lse, nll
 // and the per-segment NLL sums and token counts (segment 0 prompt, 1 cot, 2 call).
+// Training needs the gradient too, and takes it in the same pass over the vocabulary, as flash
+// attention does its output: `ce_chunk_softmax` folds the chunk into the stats, turns its logits into
+// e^(z − m') in place and rescales the row's running Σ e^(z − m)·W by e^(m − m'); the driver then adds
+// the chunk's e^(z − m')·W_chunk with a matmul. `ce_grad_finalize` divides by Σ e^(z − m) and takes
+// away the target's row. Two products per chunk instead of three (no recomputed logits).
 
 // One parameter block for every entry point (each uses the fields it needs).
 struct Params {
@@ -13,7 +18,8 @@ struct Params {
   C: u32,     // columns in this chunk (row stride of the logits buffer)
   v0: u32,    // vocabulary index of column 0
   V: u32,
-  flag: u32,  // stats: 1 on the first chunk (start instead of fold); finalize: 1 to accumulate segment sums
+  flag: u32,  // stats, softmax: 1 on the first chunk (start instead of fold); finalize: 1 to accumulate segment sums
+  H: u32,     // hidden size (softmax, grad_finalize)
 }
 
 // Bindings (layout 'auto': each entry point's layout holds only what it uses).
@@ -26,8 +32,10 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> nll: array<f32>;       // [T]           finalize
 @group(0) @binding(7) var<storage, read_write> segNll: array<f32>;    // [3]           finalize
 @group(0) @binding(8) var<storage, read_write> segCount: array<u32>;  // [3]           finalize
-@group(0) @binding(9) var<storage, read_write> dz: array<f32>;        // [T, C]        dlogits: logits in, dlogits out
-@group(0) @binding(10) var<storage, read> tokenWeight: array<f32>;    // [T]           dlogits
+@group(0) @binding(9) var<storage, read_write> dz: array<f32>;        // [T, C]        softmax: logits in, e^(z − m') out
+@group(0) @binding(10) var<storage, read> tokenWeight: array<f32>;    // [T]           grad_finalize
+@group(0) @binding(11) var<storage, read_write> acc: array<f32>;      // [T, H]        softmax (rescaled), grad_finalize: Σ e^(z − m)·W in, dH out
+@group(0) @binding(12) var<storage, read> targetRows: array<f32>;     // [T, H]        grad_finalize: W[target[t]]
 
 override WG: u32 = 64;
 const LOWEST: f32 = -3.402823e38; // finite stand-in for −∞: e^(LOWEST−LOWEST) stays 1, never NaN
@@ -134,19 +142,79 @@ fn ce_finalize(@builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// ---- ce_dlogits: in place over the chunk's logits, one invocation per element (folded 1-D) ----
+// ---- ce_chunk_softmax: one workgroup per token row (rows folded over x and y) ----
 
 @compute @workgroup_size(WG)
-fn ce_dlogits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.T * p.C) { return; }
-  let t = i / p.C;
-  let v = p.v0 + i % p.C;
-  let tgt = targets[t];
-  var g = 0.0;
-  if (isTarget(tgt, p.V)) {
-    let onehot = select(0.0, 1.0, u32(tgt) == v);
-    g = (exp(dz[i] - lse[t]) - onehot) * tokenWeight[t];
+fn ce_chunk_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.T) { return; } // uniform per workgroup, so the barriers below stay uniform
+  let row = t * p.C;
+  var mOld = LOWEST;
+  var sOld = 0.0;
+  var tl = 0.0;
+  if (p.flag == 0u) {
+    mOld = stats[t * 3u];
+    sOld = stats[t * 3u + 1u];
+    tl = stats[t * 3u + 2u];
   }
-  dz[i] = g;
+  let tgt = targets[t];
+  let isTgt = isTarget(tgt, p.V);
+  // Read before any lane overwrites the row (the barriers below order it).
+  if (isTgt && u32(tgt) >= p.v0 && u32(tgt) < p.v0 + p.C) {
+    tl = dz[row + u32(tgt) - p.v0];
+  }
+  var mc = LOWEST;
+  for (var j = lid; j < p.C; j += WG) {
+    mc = max(mc, dz[row + j]);
+  }
+  redM[lid] = mc;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      redM[lid] = max(redM[lid], redM[lid + half]);
+    }
+  }
+  workgroupBarrier();
+  let mNew = max(mOld, redM[0]);
+  // An ignored row adds nothing to the running sum of rows: its gradient stays 0.
+  let keep = select(0.0, 1.0, isTgt);
+  var s = 0.0;
+  for (var j = lid; j < p.C; j += WG) {
+    let e = exp(dz[row + j] - mNew);
+    s += e;
+    dz[row + j] = e * keep;
+  }
+  redS[lid] = s;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      redS[lid] += redS[lid + half];
+    }
+  }
+  let scale = exp(mOld - mNew);
+  if (p.flag == 0u) { // the first chunk's product overwrites the sum; before it, it holds anything
+    for (var h = lid; h < p.H; h += WG) {
+      acc[t * p.H + h] *= scale;
+    }
+  }
+  if (lid == 0u) {
+    stats[t * 3u] = mNew;
+    stats[t * 3u + 1u] = sOld * scale + redS[0];
+    stats[t * 3u + 2u] = tl;
+  }
+}
+
+// ---- ce_grad_finalize: one invocation per element of dH [T, H] (folded 1-D), in place ----
+
+@compute @workgroup_size(WG)
+fn ce_grad_finalize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.T * p.H) { return; }
+  let t = i / p.H;
+  var g = 0.0;
+  if (isTarget(targets[t], p.V)) {
+    g = (acc[i] / stats[t * 3u + 1u] - targetRows[i]) * tokenWeight[t];
+  }
+  acc[i] = g;
 }

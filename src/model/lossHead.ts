@@ -1,12 +1,12 @@
 // The LM head + cross-entropy for a micro-batch, on the final-norm output: per-token NLL, per-
-// segment NLL sums and counts accumulated over the optimizer batch on the GPU, and the backward
-// that writes ∂L/∂(final norm output) into grads.dH from per-token loss weights.
+// segment NLL sums and counts accumulated over the optimizer batch on the GPU, and, when training,
+// ∂L/∂(final norm output) into grads.dH from per-token loss weights, taken in the same pass.
 // Only positions with a target go through the LM head: their hidden rows are gathered into a
 // compact [M, H] block first (prompt tokens carry no loss, and with a 150k vocabulary the head
 // dominates a small model's step), and the backward scatters the gradient rows back.
 import { createStorageBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { embeddingBackward, embeddingForward, uploadEmbeddingBackwardPlan, type EmbeddingGradPlanBuffers } from '../ops/embedding.ts';
-import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyChunk, crossEntropyForward, SEGMENT_COUNT, type CrossEntropyScratch } from '../ops/crossEntropy.ts';
+import { createCrossEntropyScratch, crossEntropyChunk, crossEntropyForward, crossEntropyWithGradient, SEGMENT_COUNT, type CrossEntropyScratch } from '../ops/crossEntropy.ts';
 import type { ModelState } from './transformer.ts';
 
 export interface LossInputs {
@@ -101,9 +101,35 @@ export function resetSegmentSums(gpu: Gpu, head: LossHead): void {
 export async function lossForward(m: ModelState, head: LossHead, N: number): Promise<void> {
   const M = head.lossRows.length;
   if (M === 0) return;
+  await gatherLossRows(m, head, N);
+  await crossEntropyForward(m.gpu, { T: M, H: m.spec.hiddenSize, V: m.spec.vocabSize, chunk: head.chunk }, lossBuffers(m, head));
+}
+
+/** The NLL as lossForward, and ∂L/∂(final norm output) written into grads.dH (rows without a loss
+ * get 0), in one pass over the vocabulary. */
+export async function lossForwardBackward(m: ModelState, head: LossHead, N: number): Promise<void> {
+  const M = head.lossRows.length;
   const H = m.spec.hiddenSize;
-  await embeddingForward(m.gpu, { ids: head.rows, table: [{ buffer: m.acts.finalNormOut, firstRow: 0, rows: N }], out: head.compactHidden, tokens: M, C: H, vocab: N });
-  await crossEntropyForward(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
+  m.gpu.recorder.clear(m.acts.grads.dH, 0, N * H * 4);
+  if (M === 0) return;
+  await gatherLossRows(m, head, N);
+  await crossEntropyWithGradient(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
+    ...lossBuffers(m, head),
+    tokenWeight: head.tokenWeights,
+    dHidden: head.compactGrad,
+    // The gathered rows are read for the last time by the last chunk's logits.
+    targetRows: head.compactHidden,
+  });
+  await embeddingBackward(m.gpu, { plan: head.plan!, dy: head.compactGrad, dTable: [{ buffer: m.acts.grads.dH, firstRow: 0, rows: N }], C: H, vocab: N });
+}
+
+async function gatherLossRows(m: ModelState, head: LossHead, N: number): Promise<void> {
+  const H = m.spec.hiddenSize;
+  await embeddingForward(m.gpu, { ids: head.rows, table: [{ buffer: m.acts.finalNormOut, firstRow: 0, rows: N }], out: head.compactHidden, tokens: head.lossRows.length, C: H, vocab: N });
+}
+
+function lossBuffers(m: ModelState, head: LossHead) {
+  return {
     hidden: head.compactHidden,
     weight: m.weights.lmHead,
     weightDtype: m.weights.dtype,
@@ -115,25 +141,5 @@ export async function lossForward(m: ModelState, head: LossHead, N: number): Pro
     segmentCount: head.segmentCount,
     scratch: head.scratch,
     accumulateSegments: true,
-  });
-}
-
-/** Writes ∂L/∂(final norm output) into grads.dH (overwriting it; rows without a loss get 0). */
-export async function lossBackward(m: ModelState, head: LossHead, N: number): Promise<void> {
-  const M = head.lossRows.length;
-  const H = m.spec.hiddenSize;
-  m.gpu.recorder.clear(m.acts.grads.dH, 0, N * H * 4);
-  if (M === 0) return;
-  await crossEntropyBackward(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
-    hidden: head.compactHidden,
-    weight: m.weights.lmHead,
-    weightDtype: m.weights.dtype,
-    targets: head.targets,
-    lse: head.lse,
-    tokenWeight: head.tokenWeights,
-    dHidden: head.compactGrad,
-    scratch: head.scratch,
-    accumulate: false,
-  });
-  await embeddingBackward(m.gpu, { plan: head.plan!, dy: head.compactGrad, dTable: [{ buffer: m.acts.grads.dH, firstRow: 0, rows: N }], C: H, vocab: N });
+  };
 }

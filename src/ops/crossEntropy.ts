@@ -1,18 +1,20 @@
 // LM head + cross-entropy, fused and chunked over the vocabulary (shaders/cross_entropy.wgsl with
 // shaders/matmul.wgsl): for each chunk of `chunk` vocabulary rows the logits [T, chunk] are computed
 // into a scratch buffer, folded into running log-sum-exp stats, and dropped; the [T, V] logits never
-// exist. The backward recomputes each chunk, turns it into dlogits in place and adds dlogits·W_chunk
-// straight into the hidden-state gradient. Tied embeddings work unchanged: pass embed_tokens as W.
+// exist. Training takes the hidden-state gradient in the same pass (crossEntropyWithGradient): each
+// chunk's logits become e^(z − m) and their product with W_chunk is added to a running sum that is
+// rescaled whenever the row's max m grows, so no logits are computed twice. Tied embeddings work
+// unchanged: pass embed_tokens as W.
 // Records into gpu.recorder only: never submits, never reads back, never allocates (the scratch comes
 // from the caller's memory plan; createCrossEntropyScratch is a convenience for tests and tools).
 //
 //   nll[t] = logsumexp_v(h[t]·W[v]) − h[t]·W[target[t]]          (0 where target ∉ [0, V))
-//   dH[t]  = Σ_v (softmax(z[t])_v − [v = target[t]]) · w[t] · W[v]
+//   dH[t]  = w[t] · (Σ_v softmax(z[t])_v · W[v] − W[target[t]])
 // W may come in row parts (a head larger than one storage binding is uploaded so): no chunk crosses
 // a part's end, so each chunk's product binds one buffer.
 import { createStorageBuffer, packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
 import { matmul, type WeightDtype } from './matmul.ts';
-import type { EmbeddingTable, TableChunk } from './embedding.ts';
+import { embeddingForward, type EmbeddingTable, type TableChunk } from './embedding.ts';
 import code from '../../shaders/cross_entropy.wgsl?raw';
 
 export const CROSS_ENTROPY = shaderFile('cross_entropy.wgsl', code);
@@ -60,19 +62,14 @@ export interface CrossEntropyForwardBuffers {
   accumulateSegments?: boolean;
 }
 
-export interface CrossEntropyBackwardBuffers {
-  hidden: GPUBuffer;
-  weight: EmbeddingTable;
-  weightDtype: WeightDtype;
-  targets: GPUBuffer;
-  /** [T] from the forward */
-  lse: GPUBuffer;
+export interface CrossEntropyGradientBuffers extends CrossEntropyForwardBuffers {
   /** [T] f32: ∂loss/∂nll[t] (e.g. α/N_cot on cot tokens, (1−α)/N_call on call tokens) */
   tokenWeight: GPUBuffer;
-  /** [T, H] f32: written, or added to with accumulate */
+  /** written: [T, H] f32 ∂loss/∂hidden (0 on ignored rows) */
   dHidden: GPUBuffer;
-  scratch: CrossEntropyScratch;
-  accumulate?: boolean;
+  /** [T, H] f32 scratch for the targets' rows of W, written after the last read of `hidden`: it may
+   * be `hidden` itself. */
+  targetRows: GPUBuffer;
 }
 
 /** Vocabulary rows per chunk: as many as fit MAX_CHUNK, the scratch budget and one binding, in whole
@@ -112,8 +109,8 @@ function resolveChunk(gpu: Gpu, s: CrossEntropyShape, scratch: CrossEntropyScrat
   return chunk;
 }
 
-function params(T: number, C: number, v0: number, V: number, flag: number): ArrayBuffer {
-  return packParams([{ u32: T }, { u32: C }, { u32: v0 }, { u32: V }, { u32: flag }]);
+function params(T: number, C: number, v0: number, V: number, flag: number, H = 0): ArrayBuffer {
+  return packParams([{ u32: T }, { u32: C }, { u32: v0 }, { u32: V }, { u32: flag }, { u32: H }]);
 }
 
 interface VocabChunk {
@@ -153,6 +150,31 @@ export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: Cro
     await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
     gpu.recorder.dispatch(stats, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0), { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats }, rows);
   }
+  await finalizeLoss(gpu, s, b);
+}
+
+/** Records the forward (as crossEntropyForward) and the hidden-state gradient into dHidden, in one
+ * pass over the vocabulary: per chunk its logits, and dH's running sum += e^(z − m)·W_chunk. */
+export async function crossEntropyWithGradient(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyGradientBuffers): Promise<void> {
+  if (s.T === 0) return;
+  const chunk = resolveChunk(gpu, s, b.scratch);
+  const softmax = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_chunk_softmax', { WG });
+  const rows = splitWorkgroups(s.T, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  for (const c of vocabChunks(s, b.weight, chunk)) {
+    await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
+    gpu.recorder.dispatch(softmax, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0, s.H), { 2: b.targets, 3: b.scratch.stats, 9: b.scratch.logits, 11: b.dHidden }, rows);
+    // Σ[T,H] (+)= e^(z − m)[T,C] · W[v0:v0+C, :]  (W rows are the chunk's [C, H], not transposed)
+    await matmul(gpu, { a: b.scratch.logits, b: c.part.buffer, c: b.dHidden, M: s.T, N: s.H, K: c.C, bDtype: b.weightDtype, offsetB: c.offset, accumulate: c.v0 > 0 });
+  }
+  await finalizeLoss(gpu, s, b);
+  await embeddingForward(gpu, { ids: b.targets, table: b.weight, tableDtype: b.weightDtype, out: b.targetRows, tokens: s.T, C: s.H, vocab: s.V });
+  const finalize = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_grad_finalize', { WG });
+  const groups = splitWorkgroups(Math.ceil((s.T * s.H) / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  gpu.recorder.dispatch(finalize, params(s.T, 0, 0, s.V, 0, s.H), { 2: b.targets, 3: b.scratch.stats, 10: b.tokenWeight, 11: b.dHidden, 12: b.targetRows }, groups);
+}
+
+/** lse, nll and the segment sums from the running stats. */
+async function finalizeLoss(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyForwardBuffers): Promise<void> {
   const finalize = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_finalize', { WG });
   gpu.recorder.dispatch(
     finalize,
@@ -160,28 +182,4 @@ export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: Cro
     { 2: b.targets, 3: b.scratch.stats, 4: b.segments, 5: b.lse, 6: b.nll, 7: b.segmentNll, 8: b.segmentCount },
     [1],
   );
-}
-
-/** Records the backward into dHidden: dH (+)= Σ_chunks dlogits_chunk · W_chunk. */
-export async function crossEntropyBackward(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyBackwardBuffers): Promise<void> {
-  if (s.T === 0) return;
-  const chunk = resolveChunk(gpu, s, b.scratch);
-  const dlogits = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_dlogits', { WG });
-  for (const c of vocabChunks(s, b.weight, chunk)) {
-    await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
-    const groups = splitWorkgroups(Math.ceil((s.T * c.C) / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
-    gpu.recorder.dispatch(dlogits, params(s.T, c.C, c.v0, s.V, 0), { 2: b.targets, 5: b.lse, 9: b.scratch.logits, 10: b.tokenWeight }, groups);
-    // dH[T,H] (+)= dz[T,C] · W[v0:v0+C, :]  (W rows are the chunk's [C, H], not transposed)
-    await matmul(gpu, {
-      a: b.scratch.logits,
-      b: c.part.buffer,
-      c: b.dHidden,
-      M: s.T,
-      N: s.H,
-      K: c.C,
-      bDtype: b.weightDtype,
-      offsetB: c.offset,
-      accumulate: b.accumulate || c.v0 > 0,
-    });
-  }
 }

@@ -53,8 +53,8 @@ export function stepMatmulFlops(spec: ModelSpec, T: number, M: number, rank: num
   // dA, dB, du and its input gradient (about 2× its forward).
   const layersBackward = spec.numLayers * T * (perToken + 2 * lora);
   const head = 2 * spec.vocabSize * H * M;
-  // LM head: forward logits, then recomputed logits and dH in the backward.
-  return layersForward + layersBackward + 3 * head;
+  // LM head: the logits and dH, taken in one pass over the vocabulary (nothing recomputed).
+  return layersForward + layersBackward + 2 * head;
 }
 
 export function stepAttentionFlops(spec: ModelSpec, batch: number, seqLen: number): number {

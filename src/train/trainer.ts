@@ -9,7 +9,7 @@ import { adamWUpdate } from '../ops/adamw.ts';
 import { gradNorm, gradNormPartialCount, GRAD_NORM_INDEX, GRAD_NORM_RESULT_BYTES } from '../ops/gradNorm.ts';
 import { modelBackward, modelForward, type ModelState } from '../model/transformer.ts';
 import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuffers.ts';
-import { createLossHead, lossBackward, lossForward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
+import { createLossHead, lossForward, lossForwardBackward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
 import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
 import { lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
@@ -152,10 +152,11 @@ export class Trainer {
     writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
     writeLossInputs(this.gpu, this.head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: mb.weights });
     await modelForward(this.model, this.slots);
-    await lossForward(this.model, this.head, N);
     if (backward) {
-      await lossBackward(this.model, this.head, N);
+      await lossForwardBackward(this.model, this.head, N);
       await modelBackward(this.model, this.slots);
+    } else {
+      await lossForward(this.model, this.head, N);
     }
     // Submit before the next micro-batch's uploads, which the queue orders after this work.
     this.gpu.recorder.submit();

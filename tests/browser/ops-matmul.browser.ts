@@ -2,7 +2,7 @@
 // Chrome's WebGPU (Tint), checked against the same CPU references as the Node tests.
 import { createStorageBuffer, readF32, readU32, uploadBuffer } from '../../src/gpu/index.ts';
 import { matmul } from '../../src/ops/matmul.ts';
-import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyForward } from '../../src/ops/crossEntropy.ts';
+import { createCrossEntropyScratch, crossEntropyForward, crossEntropyWithGradient } from '../../src/ops/crossEntropy.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef } from '../reference/crossEntropy.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
@@ -27,7 +27,7 @@ export const tests = {
     expectClose(await readF32(gpu.ctx, dW, N * K), matmulRef({ a: dy, b: x, M: N, N: K, K: M, transA: true }), { atol: 2e-5, rtol: 1e-5 }, 'dW');
   },
 
-  async 'chunked LM-head cross-entropy forward and backward match the reference in Chromium'() {
+  async 'chunked LM-head cross-entropy, alone and with its gradient, matches the reference in Chromium'() {
     const gpu = await browserGpu();
     const [T, H, V, chunk] = [6, 7, 37, 16];
     const hidden = randomArray(T * H, 4);
@@ -47,16 +47,22 @@ export const tests = {
       segmentCount: createStorageBuffer(gpu.ctx, 12, 'segCount'),
       scratch: createCrossEntropyScratch(gpu, T, chunk),
     };
-    const dHidden = createStorageBuffer(gpu.ctx, T * H * 4, 'dH');
-    await crossEntropyForward(gpu, { T, H, V, chunk }, bufs);
-    await crossEntropyBackward(gpu, { T, H, V, chunk }, { ...bufs, tokenWeight: uploadBuffer(gpu.ctx, tokenWeight, 'w'), dHidden });
-    gpu.recorder.submit();
     const ref = { hidden, weight: w.values, targets, segments, T, H, V };
     const want = crossEntropyForwardRef(ref);
-    expectClose(await readF32(gpu.ctx, bufs.nll, T), want.nll, { atol: 2e-5, rtol: 2e-5 }, 'nll');
-    expectClose(await readF32(gpu.ctx, bufs.segmentNll, 3), want.segmentNll, { atol: 1e-4, rtol: 1e-5 }, 'segment sums');
-    const counts = await readU32(gpu.ctx, bufs.segmentCount, 3);
-    if (counts.join() !== Array.from(want.segmentCount).join()) throw new Error(`segment counts ${counts.join()} != ${want.segmentCount.join()}`);
+    const checkLoss = async (label: string) => {
+      expectClose(await readF32(gpu.ctx, bufs.nll, T), want.nll, { atol: 2e-5, rtol: 2e-5 }, `${label} nll`);
+      expectClose(await readF32(gpu.ctx, bufs.segmentNll, 3), want.segmentNll, { atol: 1e-4, rtol: 1e-5 }, `${label} segment sums`);
+      const counts = await readU32(gpu.ctx, bufs.segmentCount, 3);
+      if (counts.join() !== Array.from(want.segmentCount).join()) throw new Error(`${label} segment counts ${counts.join()} != ${want.segmentCount.join()}`);
+    };
+    await crossEntropyForward(gpu, { T, H, V, chunk }, bufs);
+    gpu.recorder.submit();
+    await checkLoss('forward');
+    const dHidden = createStorageBuffer(gpu.ctx, T * H * 4, 'dH');
+    const targetRows = createStorageBuffer(gpu.ctx, T * H * 4, 'targetRows');
+    await crossEntropyWithGradient(gpu, { T, H, V, chunk }, { ...bufs, tokenWeight: uploadBuffer(gpu.ctx, tokenWeight, 'w'), dHidden, targetRows });
+    gpu.recorder.submit();
+    await checkLoss('with the gradient');
     expectClose(await readF32(gpu.ctx, dHidden, T * H), crossEntropyBackwardRef(ref, tokenWeight), { atol: 2e-5, rtol: 1e-4 }, 'dH');
   },
 };

@@ -10,7 +10,7 @@ import { openModel } from '../../src/model/checkpoint.ts';
 import { loadEngineModel } from '../../src/model/engineModel.ts';
 import { modelBackward, modelForward } from '../../src/model/transformer.ts';
 import { createBatchSlots, writeBatch } from '../../src/model/batchBuffers.ts';
-import { createLossHead, lossBackward, lossForward, resetSegmentSums, writeLossInputs } from '../../src/model/lossHead.ts';
+import { createLossHead, lossForwardBackward, resetSegmentSums, writeLossInputs } from '../../src/model/lossHead.ts';
 import { readLoraGrads } from '../../src/model/deviceLora.ts';
 import { initLoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
 import { loadReferenceWeights, referenceForward, referenceLoraGrads, refLoraFromAdapter } from '../reference/transformer.ts';
@@ -77,8 +77,7 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('GPU transformer parity: %s'
     await modelForward(m, slots);
     const logitsBuf = createStorageBuffer(gpu.ctx, N * V * 4, 'test.logits');
     await matmul(gpu, { a: m.acts.finalNormOut, b: m.weights.lmHead[0].buffer, c: logitsBuf, M: N, N: V, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype });
-    await lossForward(m, head, N);
-    await lossBackward(m, head, N);
+    await lossForwardBackward(m, head, N);
     await modelBackward(m, slots);
     gpu.recorder.submit();
     const logits = await readF32(gpu.ctx, logitsBuf, N * V);

@@ -9,7 +9,7 @@ import { openModel } from '../../src/model/checkpoint.ts';
 import { loadEngineModel } from '../../src/model/engineModel.ts';
 import { modelBackward, modelForward } from '../../src/model/transformer.ts';
 import { createBatchSlots, writeBatch } from '../../src/model/batchBuffers.ts';
-import { createLossHead, lossBackward, lossForward, resetSegmentSums, writeLossInputs } from '../../src/model/lossHead.ts';
+import { createLossHead, lossForwardBackward, resetSegmentSums, writeLossInputs } from '../../src/model/lossHead.ts';
 import { readLoraGrads } from '../../src/model/deviceLora.ts';
 import { initLoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
 import { loadReferenceWeights, referenceLoraGrads, referenceLoss, refLoraFromAdapter } from '../reference/transformer.ts';
@@ -45,8 +45,7 @@ describe('LoRA dropout', () => {
       resetSegmentSums(gpu, head);
       gpu.recorder.clear(m.lora!.grads);
       await modelForward(m, slots);
-      await lossForward(m, head, T);
-      await lossBackward(m, head, T);
+      await lossForwardBackward(m, head, T);
       await modelBackward(m, slots);
       gpu.recorder.submit();
       return { grads: await readLoraGrads(gpu, m.lora!), nll: await readF32(gpu.ctx, head.nll, T - 1) };

@@ -1,9 +1,10 @@
 // Fused LM-head cross-entropy (src/ops/crossEntropy.ts) against the f64 reference: chunk tails,
 // ignored targets, segment sums with accumulation, bf16/f16/f32 weights, tied embeddings, the
-// backward (finite differences on the reference, then GPU vs reference), and a 151,936-row head.
+// gradient training takes in the same pass (finite differences on the reference, then GPU vs
+// reference, with the row max growing from chunk to chunk), and a 151,936-row head.
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { createCrossEntropyScratch, crossEntropyBackward, crossEntropyChunk, crossEntropyForward } from '../../src/ops/crossEntropy.ts';
+import { createCrossEntropyScratch, crossEntropyChunk, crossEntropyForward, crossEntropyWithGradient } from '../../src/ops/crossEntropy.ts';
 import type { WeightDtype } from '../../src/ops/matmul.ts';
 import type { TableChunk } from '../../src/ops/embedding.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef, weightedLossRef, type CrossEntropyRefInputs } from '../reference/crossEntropy.ts';
@@ -75,17 +76,37 @@ async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumul
   return { out, bufs: { hidden, weight, targets, segments, nll, lse, segmentNll, segmentCount, scratch } };
 }
 
-async function runBackward(gpu: Gpu, pr: Problem, chunk: number | undefined, dH0?: Float32Array, parts?: number[]): Promise<Float32Array> {
+/** The training pass: the forward's outputs and dH, from crossEntropyWithGradient. With
+ * `intoHidden` the targets' rows are gathered into the hidden buffer (as the loss head does). */
+async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opts: { parts?: number[]; intoHidden?: boolean } = {}) {
   const { T, H, V } = pr;
-  const { bufs } = await runForward(gpu, pr, chunk, { parts });
-  const tokenWeight = uploadBuffer(gpu.ctx, pr.tokenWeight, 'tokenWeight');
-  const dHidden = dH0 ? uploadBuffer(gpu.ctx, dH0, 'dH') : createStorageBuffer(gpu.ctx, T * H * 4, 'dH');
-  await crossEntropyBackward(gpu, { T, H, V, chunk }, { ...bufs, weightDtype: pr.dtype, tokenWeight, dHidden, accumulate: !!dH0 });
+  const used = chunk ?? crossEntropyChunk(gpu, T, V);
+  const bufs = {
+    hidden: uploadBuffer(gpu.ctx, pr.hidden as Float32Array, 'hidden'),
+    weight: uploadWeight(gpu, pr, opts.parts),
+    targets: uploadBuffer(gpu.ctx, pr.targets as Int32Array, 'targets'),
+    segments: uploadBuffer(gpu.ctx, pr.segments as Uint32Array, 'segments'),
+    nll: createStorageBuffer(gpu.ctx, T * 4, 'nll'),
+    lse: createStorageBuffer(gpu.ctx, T * 4, 'lse'),
+    segmentNll: createStorageBuffer(gpu.ctx, 12, 'segNll'),
+    segmentCount: createStorageBuffer(gpu.ctx, 12, 'segCount'),
+    scratch: createCrossEntropyScratch(gpu, T, used),
+    tokenWeight: uploadBuffer(gpu.ctx, pr.tokenWeight, 'tokenWeight'),
+    // Garbage where the first chunk's product lands: it must overwrite, not rescale, what was there.
+    dHidden: uploadBuffer(gpu.ctx, new Float32Array(T * H).fill(Number.NaN), 'dH'),
+    rows: createStorageBuffer(gpu.ctx, T * H * 4, 'targetRows'),
+  };
+  await crossEntropyWithGradient(gpu, { T, H, V, chunk }, { ...bufs, weightDtype: pr.dtype, targetRows: opts.intoHidden ? bufs.hidden : bufs.rows });
   gpu.recorder.submit();
-  const got = await readF32(gpu.ctx, dHidden, T * H);
+  const out = {
+    nll: await readF32(gpu.ctx, bufs.nll, T),
+    lse: await readF32(gpu.ctx, bufs.lse, T),
+    segmentNll: await readF32(gpu.ctx, bufs.segmentNll, 3),
+    segmentCount: await readU32(gpu.ctx, bufs.segmentCount, 3),
+  };
+  const dH = await readF32(gpu.ctx, bufs.dHidden, T * H);
   destroyAll(bufs);
-  [tokenWeight, dHidden].forEach((b) => b.destroy());
-  return got;
+  return { out, dH };
 }
 
 function destroyAll(bufs: Record<string, GPUBuffer | TableChunk[] | { logits: GPUBuffer; stats: GPUBuffer }>): void {
@@ -146,12 +167,12 @@ describe('LM-head cross-entropy forward', () => {
     const { out, bufs } = await runForward(gpu, tied, 16);
     checkForward(out, tied, 'tied');
     destroyAll(bufs);
-    const dH = await runBackward(gpu, tied, 16);
+    const { dH } = await runGradient(gpu, tied, 16);
     expectClose(dH, crossEntropyBackwardRef(tied, tied.tokenWeight), GRAD_TOL, 'tied dH');
   });
 });
 
-describe('LM-head cross-entropy backward', () => {
+describe('LM-head cross-entropy with its gradient (training)', () => {
   it('reference backward equals central finite differences of Σ w[t]·nll[t] (f64)', () => {
     const pr = makeProblem(5, 4, 11, 'f32', 6);
     const analytic = crossEntropyBackwardRef(pr, pr.tokenWeight);
@@ -161,12 +182,28 @@ describe('LM-head cross-entropy backward', () => {
     for (let h = 0; h < pr.H; h++) expect(analytic[0 * pr.H + h]).toBe(0);
   });
 
-  it('matches the reference backward across chunk tails, for f32 and bf16 weights', async () => {
+  it('matches the reference loss and gradient across chunk tails, for f32, bf16 and f16 weights', async () => {
     const gpu = await testGpu();
-    for (const [dtype, chunk] of [['f32', 16], ['bf16', 16], ['f16', 37], ['f32', 5]] as const) {
+    for (const [dtype, chunk] of [['f32', 16], ['bf16', 16], ['f16', 37], ['f32', 5], ['f32', 1]] as const) {
       const pr = makeProblem(7, 6, 37, dtype, 20 + chunk);
-      const got = await runBackward(gpu, pr, chunk);
-      expectClose(got, crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} chunk=${chunk}`);
+      const { out, dH } = await runGradient(gpu, pr, chunk);
+      checkForward(out, pr, `${dtype} chunk=${chunk}`);
+      expectClose(dH, crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} chunk=${chunk}`);
+    }
+  });
+
+  it('rescales the running sum when a later chunk holds a larger logit, and gathers the target rows into the hidden buffer', async () => {
+    const gpu = await testGpu();
+    const pr = makeProblem(6, 5, 40, 'f32', 41);
+    // Row v of W scaled by 1 + v/4: the largest logits of a row sit in later chunks, so its max
+    // grows chunk after chunk and every rescale of the running sum counts.
+    const W = pr.weight as Float32Array;
+    for (let v = 0; v < pr.V; v++) for (let h = 0; h < pr.H; h++) W[v * pr.H + h] *= 1 + v / 4;
+    const steep = { ...pr, weightPacked: W };
+    for (const intoHidden of [false, true]) {
+      const { out, dH } = await runGradient(gpu, steep, 8, { intoHidden });
+      checkForward(out, steep, `growing max, rows into hidden=${intoHidden}`);
+      expectClose(dH, crossEntropyBackwardRef(steep, steep.tokenWeight), GRAD_TOL, `dH growing max, rows into hidden=${intoHidden}`);
     }
   });
 
@@ -178,18 +215,12 @@ describe('LM-head cross-entropy backward', () => {
       const { out, bufs } = await runForward(gpu, pr, 16, { parts: [20, 7, 18] });
       checkForward(out, pr, `${dtype} in parts`);
       destroyAll(bufs);
-      expectClose(await runBackward(gpu, pr, 16, undefined, [20, 7, 18]), crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} in parts`);
+      const trained = await runGradient(gpu, pr, 16, { parts: [20, 7, 18] });
+      checkForward(trained.out, pr, `${dtype} in parts, with the gradient`);
+      expectClose(trained.dH, crossEntropyBackwardRef(pr, pr.tokenWeight), GRAD_TOL, `dH ${dtype} in parts`);
     }
     const pr = makeProblem(3, 4, 20, 'f32', 32);
     await expect(runForward(gpu, pr, 8, { parts: [8, 8] })).rejects.toThrow('cross-entropy: no part of the LM head holds vocabulary row 16 (of 20)');
-  });
-
-  it('adds into an existing hidden-state gradient when accumulate is set', async () => {
-    const gpu = await testGpu();
-    const pr = makeProblem(4, 5, 23, 'f32', 7);
-    const dH0 = randomArray(pr.T * pr.H, 8);
-    const got = await runBackward(gpu, pr, 8, dH0);
-    expectClose(got, crossEntropyBackwardRef(pr, pr.tokenWeight).map((g, i) => g + dH0[i]), GRAD_TOL, 'accumulated dH');
   });
 });
 
@@ -211,7 +242,7 @@ describe('LM-head cross-entropy limits', () => {
     const { out, bufs } = await runForward(gpu, pr);
     checkForward(out, pr, 'V=151936');
     destroyAll(bufs);
-    const dH = await runBackward(gpu, pr, undefined);
+    const { dH } = await runGradient(gpu, pr, undefined);
     // dH sums 151,936 terms: f32 accumulation error grows to ~1e-4 here.
     expectClose(dH, crossEntropyBackwardRef(pr, pr.tokenWeight), { atol: 2e-4, rtol: 1e-3 }, 'V=151936 dH');
   });
