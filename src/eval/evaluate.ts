@@ -7,7 +7,7 @@
 import type { Call, Example } from '../data/example.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput } from './check-generation.ts';
-import type { FinishReason, GenerateFn } from './generator.ts';
+import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
 import { bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
 
@@ -69,11 +69,13 @@ export interface ModelAccess {
 
 export interface EvalOptions {
   maxNewTokens: number;
-  /** Prompts per generate call (bounded by the model's planned batch). Default 8. */
+  /** Answers generated at once (bounded by the model's planned batch); as one ends the next
+   * example takes its place. Default 8. */
   batchSize?: number;
   /** Default greedy (undefined). */
   temperature?: number;
   topP?: number;
+  /** Sampling seed: example k of those asked draws from its own stream (k), whatever the batch size. */
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; correct: number }) => void;
@@ -130,54 +132,54 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
   return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory) };
 }
 
-/** Generates for every example in batches and checks each answer. */
+/** Generates for every example, `batchSize` answers at a time, and checks each answer as it ends. */
 export async function evaluateExamples(examples: Example[], model: ModelAccess, opts: EvalOptions): Promise<EvalReport> {
   const batchSize = opts.batchSize ?? 8;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`evaluation batch size must be a whole number ≥ 1, got ${batchSize}`);
-  const predictions: Prediction[] = [];
+  const asked: Example[] = [];
+  const prompts: number[][] = [];
   const tooLongExamples: EvalReport['tooLongExamples'] = [];
+  for (const e of examples) {
+    const ids = model.encodePrompt(e);
+    if (model.maxPositions !== undefined && ids.length + opts.maxNewTokens > model.maxPositions) tooLongExamples.push({ exampleId: e.id, promptTokens: ids.length });
+    else {
+      asked.push(e);
+      prompts.push(ids);
+    }
+  }
+  // Checked in the order the answers end; reported in the examples' order.
+  const checked: Array<Prediction | undefined> = new Array(asked.length);
+  let done = 0;
   let correct = 0;
-  let aborted = false;
-  for (let i = 0; i < examples.length && !aborted; i += batchSize) {
-    if (opts.signal?.aborted) {
-      aborted = true;
-      break;
-    }
-    const batch: Example[] = [];
-    const prompts: number[][] = [];
-    for (const e of examples.slice(i, i + batchSize)) {
-      const ids = model.encodePrompt(e);
-      if (model.maxPositions !== undefined && ids.length + opts.maxNewTokens > model.maxPositions) tooLongExamples.push({ exampleId: e.id, promptTokens: ids.length });
-      else {
-        batch.push(e);
-        prompts.push(ids);
-      }
-    }
-    if (batch.length === 0) {
-      opts.onProgress?.({ done: predictions.length + tooLongExamples.length, total: examples.length, correct });
-      continue;
-    }
+  const progress = () => opts.onProgress?.({ done: done + tooLongExamples.length, total: examples.length, correct });
+  const take = (k: number, out: GeneratedSequence) => {
+    if (checked[k] || out.finishReason === 'aborted') return;
+    const p = checkPrediction(asked[k], model.decode(out.tokens), out.finishReason, out.tokens.length);
+    checked[k] = p;
+    done++;
+    if (p.valid) correct++;
+    opts.onPrediction?.(p);
+    progress();
+  };
+  if (tooLongExamples.length) progress();
+  let aborted = !!opts.signal?.aborted;
+  if (asked.length > 0 && !aborted) {
     const outs = await model.generate(prompts, {
       maxNewTokens: opts.maxNewTokens,
       temperature: opts.temperature,
       topP: opts.topP,
-      seed: opts.seed === undefined ? undefined : opts.seed + i,
+      seed: opts.seed,
       stopTokenIds: model.stopTokenIds,
       signal: opts.signal,
+      batchSize,
+      onFinish: take,
     });
-    if (outs.length !== batch.length) throw new Error(`the generator returned ${outs.length} sequences for ${batch.length} prompts`);
-    for (let j = 0; j < batch.length; j++) {
-      if (outs[j].finishReason === 'aborted') {
-        aborted = true;
-        break;
-      }
-      const p = checkPrediction(batch[j], model.decode(outs[j].tokens), outs[j].finishReason, outs[j].tokens.length);
-      if (p.valid) correct++;
-      predictions.push(p);
-      opts.onPrediction?.(p);
-    }
-    opts.onProgress?.({ done: predictions.length + tooLongExamples.length, total: examples.length, correct });
+    if (outs.length !== asked.length) throw new Error(`the generator returned ${outs.length} sequences for ${asked.length} prompts`);
+    // A generator that reports nothing as it goes is taken at the end.
+    outs.forEach((out, k) => take(k, out));
+    aborted = outs.some((o) => o.finishReason === 'aborted');
   }
+  const predictions = checked.filter((p): p is Prediction => p !== undefined);
   return { ...summarizePredictions(predictions), ...(tooLongExamples.length ? { tooLong: tooLongExamples.length } : {}), predictions, tooLongExamples, aborted };
 }
 

@@ -14,6 +14,10 @@ export interface SamplingSettings {
   seeds?: number[];
   stopTokenIds?: number[];
   signal?: AbortSignal;
+  /** Sequences decoded at once; a row whose sequence ends takes the next prompt (default: all). */
+  batchSize?: number;
+  /** Each sequence as it ends, in the order they end (none for those an abort cuts off). */
+  onFinish?: (sequence: number, result: GeneratedSequence) => void;
 }
 
 export type FinishReason = 'stop' | 'eos' | 'length' | 'aborted';

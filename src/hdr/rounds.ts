@@ -285,9 +285,9 @@ export function hdrSampleSeed(seed: number, round: number, caseId: string, s: nu
 }
 
 /**
- * k decoded answers per open case, generated as batches of `batchSize` sequences: the k samples of
- * a case side by side (case-major order), several cases per batch, each sequence with its own seed
- * (hdrSampleSeed), so batching changes how many generate calls there are, never the answers.
+ * k decoded answers per open case, `batchSize` sequences decoded at a time (a row whose answer ends
+ * takes the next), the k samples of a case side by side (case-major order), each sequence with its
+ * own seed (hdrSampleSeed), so the batch size changes how long it takes, never the answers.
  */
 async function sampleAnswers(
   open: HardCase[],
@@ -298,24 +298,23 @@ async function sampleAnswers(
   onCount: (done: number, total: number) => void,
 ): Promise<string[][]> {
   const prompts = open.map((c) => engine.encodePrompt(c.example));
-  const outputs: string[][] = open.map(() => []);
   const jobs = open.flatMap((c, i) => Array.from({ length: settings.samplesPerCase }, (_, s) => ({ i, seed: hdrSampleSeed(settings.seed, round, c.example.id, s) })));
-  for (let at = 0; at < jobs.length; at += settings.batchSize) {
-    const batch = jobs.slice(at, at + settings.batchSize);
-    const outs = await engine.generate(
-      batch.map((j) => prompts[j.i]),
-      {
-        maxNewTokens: settings.maxNewTokens,
-        temperature: settings.temperature,
-        topP: settings.topP,
-        seeds: batch.map((j) => j.seed),
-        stopTokenIds: engine.stopTokenIds,
-        signal,
-      },
-    );
-    outs.forEach((o, j) => outputs[batch[j].i].push(engine.decode(o.tokens)));
-    onCount(Math.min(at + settings.batchSize, jobs.length), jobs.length);
-    if (signal?.aborted) return outputs;
-  }
+  let done = 0;
+  const outs = await engine.generate(
+    jobs.map((j) => prompts[j.i]),
+    {
+      maxNewTokens: settings.maxNewTokens,
+      temperature: settings.temperature,
+      topP: settings.topP,
+      seeds: jobs.map((j) => j.seed),
+      stopTokenIds: engine.stopTokenIds,
+      signal,
+      batchSize: settings.batchSize,
+      onFinish: () => onCount(++done, jobs.length),
+    },
+  );
+  if (done < jobs.length && !signal?.aborted) onCount(jobs.length, jobs.length);
+  const outputs: string[][] = open.map(() => []);
+  outs.forEach((o, j) => outputs[jobs[j].i].push(engine.decode(o.tokens)));
   return outputs;
 }

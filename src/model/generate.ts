@@ -1,6 +1,8 @@
 // Batched text generation with a KV cache: prefill the prompts, then one decode step per new token
 // for every unfinished sequence (one submit and one readback per step; step N+1 is submitted, fed
-// with step N's tokens on the GPU, before those tokens are read back): greedy, temperature and
+// with step N's tokens on the GPU, before those tokens are read back). With more prompts than rows
+// (`batchSize`), a row whose sequence ends takes the next waiting prompt at once (continuous
+// batching): no row idles until the batch's longest answer ends. Greedy, temperature and
 // top-p choose the tokens on the GPU and read back only their ids (each sequence's seeded RNG
 // supplies the draw), unless the caller asks for the logits (`onLogits`), when the same choice is
 // made on the CPU from the step's [B, V] logits; stopping on eos ids, stop strings, max tokens or abort,
@@ -32,8 +34,13 @@ export interface GenerateOptions {
    * else the batch holds, so a sample is reproducible alone or batched (HDR's k samples of a case).
    * Overrides `seed`. */
   seeds?: number[];
+  /** Sequences decoded at once (rows of the KV cache); more prompts wait for a row to free up.
+   * Default: all of them. */
+  batchSize?: number;
   /** streaming: called for each new token of each sequence */
   onToken?: (sequence: number, tokenId: number) => void;
+  /** Called once per sequence as it ends (not for those an abort cuts off), in the order they end. */
+  onFinish?: (sequence: number, result: GenerationResult) => void;
   signal?: AbortSignal;
   /** Text of token ids (the tokenizer's decode); needed for stop strings, and fills `text`. */
   decode?: (ids: number[]) => string;
@@ -67,6 +74,8 @@ interface SequenceState {
 /** One decode step's inputs per row. */
 interface StepPlan {
   active: boolean[];
+  /** The sequence each active row feeds. */
+  seq: number[];
   /** Fed tokens (unused when `fromChosen`). */
   ids: number[];
   positions: number[];
@@ -78,7 +87,7 @@ interface StepPlan {
 }
 
 function emptyPlan(B: number): StepPlan {
-  return { active: new Array<boolean>(B).fill(false), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), sampling: new Array<boolean>(B).fill(false), draws: new Float32Array(B), fromChosen: false };
+  return { active: new Array<boolean>(B).fill(false), seq: new Array<number>(B).fill(-1), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), sampling: new Array<boolean>(B).fill(false), draws: new Float32Array(B), fromChosen: false };
 }
 
 /** Where the first stop string starts in `text`, or −1. */
@@ -102,6 +111,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     if (p.length === 0) throw new RangeError(`prompt ${i} is empty; generation needs at least one token to condition on`);
     for (const id of p) if (!Number.isInteger(id) || id < 0 || id >= spec.vocabSize) throw new RangeError(`prompt ${i} has token id ${id}, outside the vocabulary [0, ${spec.vocabSize})`);
   });
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${opts.batchSize}`);
   if (opts.seeds && (opts.seeds.length !== prompts.length || !opts.seeds.every(Number.isInteger))) {
     throw new RangeError(`seeds must hold one whole number per prompt (${prompts.length}), got ${opts.seeds.length}`);
   }
@@ -114,51 +124,76 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     finish: null,
     rand: opts.seeds ? sequenceRng(opts.seeds[i], 0) : sequenceRng(opts.seed ?? 0, i),
   }));
-  const results = () => seqs.map((s): GenerationResult => {
+  const resultOf = (s: SequenceState): GenerationResult => {
     const r: GenerationResult = { tokens: s.tokens, finishReason: s.finish ?? 'aborted' };
     if (opts.decode) {
       const text = opts.decode(s.tokens);
       r.text = s.stopAt !== undefined ? text.slice(0, s.stopAt) : text;
     }
     return r;
-  });
+  };
+  const results = () => seqs.map(resultOf);
   if (prompts.length === 0) return [];
   if (opts.maxNewTokens === 0) {
-    seqs.forEach((s) => (s.finish = 'length'));
+    seqs.forEach((s, i) => {
+      s.finish = 'length';
+      opts.onFinish?.(i, resultOf(s));
+    });
     return results();
   }
   if (opts.signal?.aborted) return results();
 
   // The last generated token is never fed back, so a row needs prompt + maxNewTokens − 1 positions.
   const maxSeq = Math.max(...prompts.map((p) => p.length)) + opts.maxNewTokens - 1;
-  const g = createGenerator(m, prompts.length, maxSeq);
+  const B = Math.min(prompts.length, opts.batchSize ?? prompts.length);
+  const g = createGenerator(m, B, maxSeq);
+  /** The sequence in each row, −1 for a free row. */
+  const rowSeq = new Array<number>(B).fill(-1);
+  let waiting = 0; // the next prompt to take a row
+  const finish = (i: number, b: number, reason: NonNullable<SequenceState['finish']>) => {
+    seqs[i].finish = reason;
+    if (rowSeq[b] === i) rowSeq[b] = -1;
+    opts.onFinish?.(i, resultOf(seqs[i]));
+  };
   try {
-    // All but the last prompt token go through the batched prefill (as much as one chunk holds);
-    // the last one is fed by the first decode step, which yields the first new token's logits.
-    const items: PrefillItem[] = seqs.map((s, seq) => ({ seq, ids: s.prompt.slice(0, Math.min(s.prompt.length - 1, m.acts.maxTokens)) }));
     const params = samplingParams(opts.temperature, opts.topP);
     const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
-    await prepareGenerator(g, items, { output: onGpu ?? 'logits', sample: params ? { params, draws: new Float32Array(prompts.length) } : undefined });
-    await prefill(g, items);
-    seqs.forEach((s, i) => {
-      s.cached = items[i].ids.length;
-      s.next = s.prompt[s.cached];
-    });
 
-    const B = seqs.length;
+    /** Gives free rows the next waiting prompts and prefills them together; false if none was free.
+     * All but the last prompt token go through the batched prefill (as much as one chunk holds);
+     * the last one is fed by the first decode step, which yields the first new token's logits. */
+    const admit = async (first: boolean): Promise<boolean> => {
+      const items: PrefillItem[] = [];
+      for (let b = 0; b < B && waiting < seqs.length; b++) {
+        if (rowSeq[b] >= 0) continue;
+        const s = seqs[waiting];
+        rowSeq[b] = waiting++;
+        items.push({ seq: b, ids: s.prompt.slice(0, Math.min(s.prompt.length - 1, m.acts.maxTokens)) });
+        s.cached = items.at(-1)!.ids.length;
+        s.next = s.prompt[s.cached];
+      }
+      if (items.length === 0) return false;
+      if (first) await prepareGenerator(g, items, { output: onGpu ?? 'logits', sample: params ? { params, draws: new Float32Array(B) } : undefined });
+      await prefill(g, items);
+      return true;
+    };
+    await admit(true);
+
     // The GPU picks each row's token (argmax, or a draw with the CPU sampler's exact arithmetic);
     // logits come back only for a caller that asked to see them.
     const sample = (plan: StepPlan) => (params ? { params, draws: plan.draws } : undefined);
 
-    /** The next step from what the CPU knows: each unfinished row feeds its next token. */
+    /** The next step from what the CPU knows: each row's unfinished sequence feeds its next token. */
     const planFromState = (): StepPlan | null => {
       const plan = emptyPlan(B);
       let any = false;
       for (let b = 0; b < B; b++) {
-        const s = seqs[b];
-        if (s.finish !== null) continue;
+        const i = rowSeq[b];
+        if (i < 0) continue;
+        const s = seqs[i];
         any = true;
         plan.active[b] = true;
+        plan.seq[b] = i;
         plan.ids[b] = s.next;
         plan.positions[b] = s.cached;
         // The fed token yields a new token when it is the prompt's last or a generated one.
@@ -179,15 +214,16 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
       plan.fromChosen = true;
       let any = false;
       for (let b = 0; b < B; b++) {
-        const s = seqs[b];
+        const i = prev.seq[b];
         // A row that reaches maxNewTokens with prev's token ends there, whatever it is; one that
         // ended before prev (prev was planned ahead too) feeds nothing more.
-        if (!prev.active[b] || s.finish !== null || s.tokens.length + 1 >= opts.maxNewTokens) continue;
+        if (!prev.active[b] || rowSeq[b] !== i || seqs[i].finish !== null || seqs[i].tokens.length + 1 >= opts.maxNewTokens) continue;
         any = true;
         plan.active[b] = true;
+        plan.seq[b] = i;
         plan.positions[b] = prev.positions[b] + 1;
         plan.sampling[b] = true;
-        if (onGpu === 'sample') plan.draws[b] = drawToF32(s.rand());
+        if (onGpu === 'sample') plan.draws[b] = drawToF32(seqs[i].rand());
       }
       return any ? plan : null;
     };
@@ -197,12 +233,13 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
       return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.active, output, sample: sample(plan), idsFromChosen: plan.fromChosen });
     };
 
-    /** Takes a step's result into the sequences: a row that ended meanwhile is left alone. */
+    /** Takes a step's result into the sequences: a sequence that ended meanwhile is left alone. */
     const apply = (plan: StepPlan, out: DecodeStepOutput) => {
       const V = spec.vocabSize;
       for (let b = 0; b < B; b++) {
-        const s = seqs[b];
-        if (!plan.active[b] || s.finish !== null) continue;
+        const i = plan.seq[b];
+        if (!plan.active[b] || seqs[i].finish !== null) continue;
+        const s = seqs[i];
         s.cached++;
         if (!plan.sampling[b]) {
           s.next = s.prompt[s.cached];
@@ -213,29 +250,31 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
           tok = out.chosen[b];
         } else {
           const row = (out as { logits: Float32Array }).logits.subarray(b * V, (b + 1) * V);
-          opts.onLogits?.(b, row);
+          opts.onLogits?.(i, row);
           tok = sampleToken(row, opts, s.rand);
         }
         if (stopIds.has(tok)) {
-          s.finish = 'eos';
+          finish(i, b, 'eos');
           continue;
         }
         s.tokens.push(tok);
         s.next = tok;
-        opts.onToken?.(b, tok);
+        opts.onToken?.(i, tok);
         if (stopStrings.length > 0) {
           const at = findStopString(opts.decode!(s.tokens), stopStrings);
           if (at >= 0) {
-            s.finish = 'stop';
             s.stopAt = at;
+            finish(i, b, 'stop');
             continue;
           }
         }
-        if (s.tokens.length >= opts.maxNewTokens) s.finish = 'length';
+        if (s.tokens.length >= opts.maxNewTokens) finish(i, b, 'length');
       }
     };
 
-    // Step N+1 is recorded and submitted while step N runs and its tokens come back.
+    // Step N+1 is recorded and submitted while step N runs and its tokens come back. A row that
+    // frees up takes a waiting prompt at once; its prefill is queued after the step in flight, and
+    // the step after that is planned from what the CPU knows, with the new sequence in it.
     let plan = opts.signal?.aborted ? null : planFromState();
     let step = plan && (await submit(plan));
     while (plan && step) {
@@ -243,10 +282,12 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
       const aheadStep = ahead && (await submit(ahead));
       apply(plan, await step.output);
       if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
-      if (ahead && aheadStep && ahead.active.some((on, b) => on && seqs[b].finish === null)) {
+      const admitted = await admit(false);
+      if (!admitted && ahead && aheadStep && ahead.active.some((on, b) => on && seqs[ahead.seq[b]].finish === null)) {
         plan = ahead;
         step = aheadStep;
       } else {
+        if (admitted && ahead && aheadStep) apply(ahead, await aheadStep.output);
         plan = planFromState();
         step = plan && (await submit(plan));
       }

@@ -46,7 +46,7 @@ export const tests = {
     await page.getByLabel('Name', { exact: true }).fill('fixtures');
     await page.getByLabel('Held-out examples').fill('2');
     await page.getByLabel('Max new tokens').fill('2');
-    await page.getByLabel('Prompts per batch').fill('2');
+    await page.getByLabel('Answers at once').fill('2');
     await page.getByLabel('HDR rounds').fill('1');
     await page.getByLabel('Samples per hard case').fill('1');
     await page.getByLabel('Retraining steps per round').fill('1');

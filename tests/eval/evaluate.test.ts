@@ -20,9 +20,15 @@ const call = (name: string, city: string) => `<think>use ${name}</think><tool_ca
 
 /** Prompts are example indices; answers come from a table of texts, as char codes. */
 function scripted(answers: string[], log: Array<{ size: number; settings: SamplingSettings }> = []): ModelAccess {
+  // As the engine does: each answer reported as it ends, and none after an abort.
   const generate: GenerateFn = async (prompts, settings) => {
     log.push({ size: prompts.length, settings });
-    return prompts.map(([i]) => ({ tokens: Array.from(answers[i], (c) => c.charCodeAt(0)), finishReason: answers[i].endsWith('…') ? 'length' : 'eos' }));
+    return prompts.map(([i], k) => {
+      if (settings.signal?.aborted) return { tokens: [], finishReason: 'aborted' };
+      const out = { tokens: Array.from(answers[i], (c) => c.charCodeAt(0)), finishReason: answers[i].endsWith('…') ? 'length' as const : 'eos' as const };
+      settings.onFinish?.(k, out);
+      return out;
+    });
   };
   return { generate, encodePrompt: (e) => [Number(e.id.slice(1))], decode: (ids) => String.fromCharCode(...ids), stopTokenIds: [7] };
 }
@@ -46,8 +52,8 @@ describe('evaluation runs', () => {
     expect(r.predictions.map((p) => p.exampleId)).toEqual(['e0', 'e2', 'e4']);
     expect(r.tooLongExamples).toEqual([{ exampleId: 'e1', promptTokens: 90 }, { exampleId: 'e3', promptTokens: 90 }]);
     expect([r.total, r.correct, r.tooLong]).toEqual([3, 2, 2]);
-    expect(log.map((l) => l.size)).toEqual([1, 1, 1]);
-    expect(progress).toEqual([2, 4, 5]);
+    expect(log.map((l) => [l.size, l.settings.batchSize])).toEqual([[3, 2]]);
+    expect(progress).toEqual([2, 3, 4, 5]);
     expect(formatEvalSummary(r)).toContain("2 examples were not asked: their prompts and the answer's max new tokens pass the model's context (not counted in the accuracy)");
   });
 
@@ -71,10 +77,11 @@ describe('evaluation runs', () => {
     expect(r.predictions[0]).toMatchObject({ output: answers[0], reasoning: 'use get_weather', calls: [{ name: 'get_weather', arguments: { city: 'e0' } }], generatedTokens: answers[0].length });
     expect(r.predictions[4].calls).toBeUndefined();
     expect(r.aborted).toBe(false);
-    expect(log.map((l) => l.size)).toEqual([2, 2, 1]);
+    // Every prompt in one call, two answers decoded at a time.
+    expect(log.map((l) => [l.size, l.settings.batchSize])).toEqual([[5, 2]]);
     // Greedy by default, with the model's stop ids.
     expect(log[0].settings).toMatchObject({ maxNewTokens: 40, temperature: undefined, stopTokenIds: [7] });
-    expect(progress).toEqual([2, 4, 5]);
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
     const text = formatEvalSummary(r);
     expect(text).toContain('accuracy 40.0% (2/5)');
     expect(text).toMatch(/multiple\s+50\.0% \(1\/2\)/);
@@ -95,7 +102,8 @@ describe('evaluation runs', () => {
     const access = scripted(answers);
     const r = await evaluateExamples(examples, access, { maxNewTokens: 40, batchSize: 2, signal: controller.signal, onProgress: () => controller.abort() });
     expect(r.aborted).toBe(true);
-    expect(r.total).toBe(2);
+    expect(r.total).toBe(1);
+    expect(r.predictions.map((p) => p.exampleId)).toEqual(['e0']);
   });
 
   it('rejects a generator that drops prompts and a bad batch size', async () => {

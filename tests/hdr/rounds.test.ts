@@ -28,9 +28,11 @@ function scripted(examples: Example[], script: Script) {
   const calls = { train: [] as Array<{ round: number; ids: string[]; aborted: boolean }>, generate: 0 };
   const samplesSeen = new Map<string, number>();
   let trained = 0;
+  // As the engine does: each answer reported as it ends, and none after an abort.
   const generate: GenerateFn = async (prompts, settings) => {
     calls.generate++;
-    return prompts.map(([i]) => {
+    return prompts.map(([i], k) => {
+      if (settings.signal?.aborted) return { tokens: [], finishReason: 'aborted' as const };
       const id = examples[i].id;
       let sample: number | 'greedy' = 'greedy';
       if (settings.temperature) {
@@ -38,7 +40,9 @@ function scripted(examples: Example[], script: Script) {
         sample = samplesSeen.get(key) ?? 0;
         samplesSeen.set(key, sample + 1);
       }
-      return { tokens: Array.from(script(id, sample, trained), (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const };
+      const out = { tokens: Array.from(script(id, sample, trained), (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const };
+      settings.onFinish?.(k, out);
+      return out;
     });
   };
   const engine: HdrEngine = {
@@ -198,16 +202,16 @@ describe('HDR rounds', () => {
     counts.length = 0;
     const full = await runHdrRounds({ pool: cases.map(open), evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onCount } });
     expect(full.rounds).toHaveLength(1);
-    expect(counts).toEqual(['round 1: sampling answers for 3 hard cases 2/9', 'round 1: sampling answers for 3 hard cases 4/9', 'round 1: sampling answers for 3 hard cases 6/9', 'round 1: sampling answers for 3 hard cases 8/9', 'round 1: sampling answers for 3 hard cases 9/9']);
+    expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `round 1: sampling answers for 3 hard cases ${n}/9`));
   });
 
-  it('generates a round as batches of batchSize sequences, a case\'s k samples side by side, each with its own seed: any batch size gives the same samples', async () => {
+  it('generates a round batchSize sequences at a time, a case\'s k samples side by side, each with its own seed: any batch size gives the same samples', async () => {
     const cases = ['a', 'b', 'c', 'd', 'e'].map(ex);
     const k = 3;
     /** A "model" whose answer depends only on the prompt and the sequence's seed, as the engine's is. */
-    const seeded = (log: Array<{ ids: string[]; seeds: number[] }>): HdrEngine => ({
+    const seeded = (log: Array<{ ids: string[]; seeds: number[]; batchSize?: number }>): HdrEngine => ({
       generate: async (prompts, gen) => {
-        if (gen.temperature) log.push({ ids: prompts.map(([i]) => cases[i].id), seeds: gen.seeds! });
+        if (gen.temperature) log.push({ ids: prompts.map(([i]) => cases[i].id), seeds: gen.seeds!, batchSize: gen.batchSize });
         return prompts.map(([i], j) => {
           const id = cases[i].id;
           const text = !gen.temperature ? wrong(id) : gen.seeds![j] % 4 === 0 ? right(id) : `${wrong(id)}#${gen.seeds![j]}`;
@@ -219,7 +223,7 @@ describe('HDR rounds', () => {
       train: async (batch) => ({ steps: 1, examples: batch.length, lossFirst: 1, lossLast: 1, skipped: [] }),
     });
     const runWith = async (batchSize: number) => {
-      const log: Array<{ ids: string[]; seeds: number[] }> = [];
+      const log: Array<{ ids: string[]; seeds: number[]; batchSize?: number }> = [];
       const samples: HdrSample[] = [];
       await runHdrRounds({
         pool: cases.map(open), evalSet: [], replayPool: [], engine: seeded(log), settings: settings({ samplesPerCase: k, batchSize, maxRounds: 1, replayShare: 0 }),
@@ -230,9 +234,8 @@ describe('HDR rounds', () => {
     const one = await runWith(1);
     const four = await runWith(4);
     const all = await runWith(64);
-    // ⌈5 cases · 3 samples / batch⌉ generate calls; full batches except the last.
-    expect([one, four, all].map((r) => r.log.length)).toEqual([15, 4, 1]);
-    expect(four.log.map((c) => c.ids.length)).toEqual([4, 4, 4, 3]);
+    // One generate call for the round's 5 cases · 3 samples, decoding batchSize of them at a time.
+    expect([one, four, all].map((r) => r.log.map((c) => [c.ids.length, c.batchSize]))).toEqual([[[15, 1]], [[15, 4]], [[15, 64]]]);
     // Case-major: a case's samples are adjacent, in sample order.
     expect(all.log[0].ids).toEqual(cases.flatMap((c) => [c.id, c.id, c.id]));
     const seeds = all.log[0].seeds;

@@ -156,6 +156,31 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(alone[0]).toEqual(greedy[1]);
   });
 
+  it('continuous batching: with more prompts than rows, a row whose sequence ends takes the next prompt, and every answer is the one it gets alone', async () => {
+    // Prompts past the 32-token prefill chunk feed their tail through decode steps, so sequences
+    // end at different steps and rows free up one at a time.
+    const many = [5, 40, 9, 3, 36].map((n, i) => randomPrompt(spec.vocabSize, n, 300 + i));
+    const alone: GenerationResult[] = [];
+    for (const p of many) alone.push((await generate(model.state, [p], { maxNewTokens: N, stopTokenIds: [] }))[0]);
+    for (const batchSize of [2, 3]) {
+      const finished: Array<[number, GenerationResult]> = [];
+      const r = await generate(model.state, many, { maxNewTokens: N, stopTokenIds: [], batchSize, onFinish: (i, res) => finished.push([i, res]) });
+      expect(r, `greedy, ${batchSize} rows`).toEqual(alone);
+      expect(finished.map(([i]) => i).sort((a, b) => a - b), `each sequence reported once, ${batchSize} rows`).toEqual(many.map((_, i) => i));
+      for (const [i, res] of finished) expect(res).toEqual(r[i]);
+    }
+    // Sampling: each sequence draws from its own stream, whichever row it lands in and when.
+    const hot = { maxNewTokens: N, stopTokenIds: [], temperature: 1.5, seeds: many.map((_, i) => 50 + i) };
+    expect(await generate(model.state, many, { ...hot, batchSize: 2 })).toEqual(await generate(model.state, many, hot));
+    // An abort leaves the prompts still waiting unasked.
+    const ctrl = new AbortController();
+    const cut = await generate(model.state, many.slice(0, 3), { maxNewTokens: N, stopTokenIds: [], batchSize: 1, signal: ctrl.signal, onFinish: () => ctrl.abort() });
+    expect(cut.map((x) => x.finishReason)).toEqual(['length', 'aborted', 'aborted']);
+    expect(cut[0]).toEqual(alone[0]);
+    expect(cut.slice(1).map((x) => x.tokens)).toEqual([[], []]);
+    await expect(generate(model.state, many, { maxNewTokens: N, batchSize: 0 })).rejects.toThrow(/batchSize/);
+  });
+
   it('seeded temperature sampling is reproducible, differs from greedy when hot, and per-sequence streams do not depend on the batch', async () => {
     const opts = { maxNewTokens: N, stopTokenIds: [], temperature: 5, seed: 1234 };
     const a = await generate(model.state, prompts, opts);

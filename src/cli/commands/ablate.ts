@@ -30,7 +30,7 @@ options:
                           the first rule listed; none: no HDR arm)
   --grad-lr <x> --uncertainty-lr <x>   the rules' rates (defaults as studio train --balance-lr)
   --eval-limit <n>        held-out examples every arm answers (default 32)
-  --max-tokens <n>        new tokens per answer (default 512); --gen-batch <n> prompts together (default 8)
+  --max-tokens <n>        new tokens per answer (default 512); --gen-batch <n> answers at once (default 8)
   --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-mine <n> --hdr-temperature <t>
                           HDR arm: rounds (default 2), samples per hard case (${DEFAULT_HDR_SETTINGS.samplesPerCase}), retraining steps per
                           round (default: a fifth of --steps), training examples mined (default 32), temperature

@@ -31,7 +31,7 @@ options:
                          (the studio leaves them out, so by default so does this)
   --limit <n>            evaluate at most n examples
   --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
-  --batch <n>            prompts generated together (default 8)
+  --batch <n>            answers generated at once (default 8); as one ends, the next example starts
   --temperature <t>      sample instead of greedy decoding (default greedy); --top-p <p>
   --format <name>        force the dataset format
 ${BFCL_PROMPT_HELP}

@@ -36,7 +36,7 @@ options:
   --steps-per-round <n>   optimizer steps after each round that accepted samples (default ${d.stepsPerRound})
   --replay <f>            share of each round's training set from qualified data, in [0, 1) (default ${d.replayShare})
   --max-tokens <n>        new tokens per answer (default ${d.maxNewTokens})
-  --gen-batch <n>         sequences generated together, a case's samples side by side (default ${d.batchSize})
+  --gen-batch <n>         answers generated at once, a case's samples side by side (default ${d.batchSize})
   --mine train|eval       where hard cases come from (default train; eval leaks into the eval score)
   --mine-limit <n>        mine at most n examples; --eval-limit <n> evaluate on at most n
   --batch <n> --seq <n>   training micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize}) and sequence length (default: from the

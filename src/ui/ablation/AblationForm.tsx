@@ -54,7 +54,7 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
         </div>
         <NumberField id="abl-eval" label="Held-out examples" value={d.evalLimit} min={1} integer step={1} onChange={(evalLimit) => set({ evalLimit })} />
         <NumberField id="abl-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => set({ maxNewTokens })} />
-        <NumberField id="abl-batch" label="Prompts per batch" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => set({ batchSize })} />
+        <NumberField id="abl-batch" label="Answers at once" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => set({ batchSize })} />
         {d.hdrRule && (
           <>
             <NumberField id="abl-hdr-rounds" label="HDR rounds" value={d.hdrRounds} min={1} integer step={1} onChange={(hdrRounds) => set({ hdrRounds })} />

@@ -17,7 +17,7 @@ export function EvalForm({ datasetId, disabled }: { datasetId: string | null; di
       <AdapterPicker id="eval-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setEvalDraft({ adapterRunId })} />
       <NumberField id="eval-limit" label="Eval examples" value={d.limit} min={1} integer step={1} onChange={(limit) => setEvalDraft({ limit })} />
       <NumberField id="eval-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setEvalDraft({ maxNewTokens })} />
-      <NumberField id="eval-batch" label="Prompts per batch" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => setEvalDraft({ batchSize })} />
+      <NumberField id="eval-batch" label="Answers at once" value={d.batchSize} min={1} integer step={1} onChange={(batchSize) => setEvalDraft({ batchSize })} />
       <KeepFocusButton className="primary" data-testid="run-eval" disabled={!!problem || !!running} reasonId={problem ? 'eval-problem' : null} onClick={() => datasetId && void runEvaluation(datasetId)}>
         Run evaluation
       </KeepFocusButton>
