@@ -80,7 +80,7 @@ export interface GenerationModelOptions {
   recompute?: boolean;
 }
 
-export const UPLOAD_LABEL = 'loading the model onto the GPU';
+const UPLOAD_LABEL = 'loading the model onto the GPU';
 
 /** The weights' upload as the job's progress, in bytes: a 7B model's 15 GB take minutes. */
 export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {

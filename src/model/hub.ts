@@ -398,8 +398,8 @@ async function receive(c: Ctx, file: string, size: number, version: string | nul
       try {
         await writer.write(chunk.value);
       } catch (err) {
-        const name = (err as { name?: string; code?: string })?.name;
-        if (name === 'QuotaExceededError' || (err as { code?: string })?.code === 'ENOSPC') throw new HubStorageError(storageMessage(c, size - got, await c.cache.freeBytes?.().catch(() => null) ?? null));
+        const { name, code } = (err ?? {}) as { name?: string; code?: string };
+        if (name === 'QuotaExceededError' || code === 'ENOSPC') throw new HubStorageError(storageMessage(c, size - got, await c.cache.freeBytes?.().catch(() => null) ?? null));
         throw err;
       }
       deadline.restart();

@@ -18,6 +18,7 @@ import type { LoadedModel } from '../jobs/context.ts';
 import { requireTrainRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
+import { sharedWork } from './sharedWork.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 
 /** The tokenizer the dataset views count with, whatever model is loaded (or none). */
@@ -50,25 +51,14 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     return viewTokenizer;
   };
 
-  // One count of a dataset at a time, whichever views ask (the chart and the truncation note ask
-  // together): each asker hears its progress.
-  const counting = new Map<string, { done: Promise<DatasetTokenCounts>; listeners: Set<(p: ProgressInfo) => void> }>();
-  const countsOf = async (datasetId: string, progress: (p: ProgressInfo) => void): Promise<DatasetTokenCounts> => {
-    let job = counting.get(datasetId);
-    if (!job) {
-      const listeners = new Set<(p: ProgressInfo) => void>();
-      const done = (async () => datasetTokenCounts(ctx.db(), datasetId, await tokenizer(), VIEW_TOKENIZER_NAME, {
-        onProgress: (d, total) => listeners.forEach((l) => l({ label: 'counting tokens', done: d, total })),
-      }))().finally(() => counting.delete(datasetId));
-      counting.set(datasetId, (job = { done, listeners }));
-    }
-    job.listeners.add(progress);
-    try {
-      return await job.done;
-    } finally {
-      job.listeners.delete(progress);
-    }
-  };
+  // One count of a dataset at a time, whichever views ask: each asker hears its progress.
+  const counting = sharedWork<DatasetTokenCounts>();
+  const countsOf = (datasetId: string, progress: (p: ProgressInfo) => void): Promise<DatasetTokenCounts> =>
+    counting.run(
+      datasetId,
+      async (report) => datasetTokenCounts(ctx.db(), datasetId, await tokenizer(), VIEW_TOKENIZER_NAME, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }),
+      progress,
+    );
 
   /** The spec a snapshot describes the adapter with: the run's stored summary, or the loaded model. */
   const snapshotSpec = (row: { id: string; modelRef?: string; modelSpec?: unknown }): ModelSpec | undefined => {

@@ -16,6 +16,7 @@ import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { Handler } from './engine.ts';
+import { sharedWork } from './sharedWork.ts';
 
 // ---- Plain-text views of an example (the table, the search box, the playground). Text only. ----
 
@@ -150,11 +151,6 @@ interface BrowseIndex {
   lastFilter: { key: string; matches: Int32Array | null } | null;
 }
 
-interface Building {
-  promise: Promise<BrowseIndex>;
-  listeners: Set<(p: ProgressInfo) => void>;
-}
-
 const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}`;
 
 /** Scans a dataset a chunk at a time (import order) into its browse index. */
@@ -242,7 +238,7 @@ export interface DatasetBrowseContext {
 export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseRequest]: Handler<K> } {
   /** Most recently used last. */
   const cached = new Map<string, BrowseIndex>();
-  const building = new Map<string, Building>();
+  const building = sharedWork<BrowseIndex>();
   /** Bumped for a dataset whenever a write may have touched it: a scan under way when it moved is stale. */
   const changes = new Map<string, number>();
   let watching: string | null = null;
@@ -294,33 +290,22 @@ export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseR
         return kept;
       }
       cached.delete(datasetId);
-      let scan = building.get(datasetId);
-      if (!scan) {
-        const listeners = new Set<(p: ProgressInfo) => void>();
-        const started = changes.get(datasetId) ?? 0;
-        const promise = readIndex(db, dataset, (p) => listeners.forEach((l) => l(p))).then((index) => {
+      const index = await building.run(
+        datasetId,
+        async (report) => {
+          const started = changes.get(datasetId) ?? 0;
+          const read = await readIndex(db, dataset, report);
           // Kept only if nothing wrote to the dataset while it was read.
           if ((changes.get(datasetId) ?? 0) === started) {
-            cached.set(datasetId, index);
+            cached.set(datasetId, read);
             while (cached.size > CACHED_DATASETS) cached.delete(cached.keys().next().value!);
           }
-          return index;
-        });
-        scan = { promise, listeners };
-        building.set(datasetId, scan);
-        void promise.then(
-          () => building.delete(datasetId),
-          () => building.delete(datasetId),
-        );
-      }
-      if (onProgress) scan.listeners.add(onProgress);
-      try {
-        const index = await scan.promise;
-        // Read again when a write landed during the scan; after a few tries, answer with what was read.
-        if (cached.get(datasetId) === index || attempt >= 2) return index;
-      } finally {
-        if (onProgress) scan.listeners.delete(onProgress);
-      }
+          return read;
+        },
+        onProgress,
+      );
+      // Read again when a write landed during the scan; after a few tries, answer with what was read.
+      if (cached.get(datasetId) === index || attempt >= 2) return index;
     }
   }
 
