@@ -5,6 +5,7 @@
 // Never wipes data on a schema change, and never holds business logic beyond the upgraders
 // (dataset-store.ts owns reads and writes).
 import Dexie, { type DexieOptions, type Table, type Transaction } from 'dexie';
+import type { Prediction } from '../eval/evaluate.ts';
 import type { Example } from './example.ts';
 import type { QualityReport } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
@@ -108,6 +109,13 @@ export interface TokenCountsRow {
   counts: Int32Array;
 }
 
+/** An evaluation run's checked answers, one row per run (added in v5; they were on the run's row,
+ * which the runs table reads whole every few seconds while a job runs). */
+export interface PredictionsRow {
+  runId: string;
+  predictions: Prediction[];
+}
+
 /** Version 1: datasets and examples only, no split, inclusion or fingerprint. */
 const V1_STORES = {
   datasets: 'id, createdAt',
@@ -124,7 +132,7 @@ const V2_STORES = {
   checkpoints: '[runId+step], runId',
 };
 
-export const LATEST_DB_VERSION = 4;
+export const LATEST_DB_VERSION = 5;
 
 /**
  * v1 → v2: every example gets its seeded split and an inclusion flag from its quality report,
@@ -169,12 +177,26 @@ const V3_STORES = { ...V2_STORES, runs: 'id, datasetId, status, createdAt, kind'
 /** Version 4: each dataset's token counts per example (src/data/token-counts.ts), counted once. */
 const V4_STORES = { ...V3_STORES, tokenCounts: 'datasetId' };
 
+/** Version 5: an evaluation's predictions in their own table, read when its results are shown. */
+const V5_STORES = { ...V4_STORES, predictions: 'runId' };
+
+/** v4 → v5: each evaluation row's predictions move to the predictions table. */
+async function upgradeToV5(tx: Transaction): Promise<void> {
+  const evals = tx.table('runs').where('kind').equals('eval');
+  const rows = (await evals.toArray()) as Array<{ id: string; predictions?: Prediction[] }>;
+  await tx.table('predictions').bulkPut(rows.filter((r) => r.predictions).map((r) => ({ runId: r.id, predictions: r.predictions })));
+  await evals.modify((run: { predictions?: Prediction[] }) => {
+    delete run.predictions;
+  });
+}
+
 /** Declares versions 1..upTo on a Dexie instance; tests use upTo=1 to build a previous-version database. */
 export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void {
   db.version(1).stores(V1_STORES);
   if (upTo >= 2) db.version(2).stores(V2_STORES).upgrade(upgradeToV2);
   if (upTo >= 3) db.version(3).stores(V3_STORES).upgrade(upgradeToV3);
   if (upTo >= 4) db.version(4).stores(V4_STORES);
+  if (upTo >= 5) db.version(5).stores(V5_STORES).upgrade(upgradeToV5);
 }
 
 export class StudioDb extends Dexie {
@@ -185,6 +207,7 @@ export class StudioDb extends Dexie {
   metrics!: Table<MetricRow, [string, number]>;
   checkpoints!: Table<CheckpointRow, [string, number]>;
   tokenCounts!: Table<TokenCountsRow, string>;
+  predictions!: Table<PredictionsRow, string>;
 
   /**
    * `onOutdated` runs when another tab opens a newer schema: this connection is closed so the

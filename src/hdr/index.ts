@@ -27,6 +27,7 @@ export {
   dexieHdrHooks,
   finishHdrRun,
   hardCaseId,
+  evalPredictions,
   loadEvalRun,
   loadHardCasePool,
   markHardCasesSolved,

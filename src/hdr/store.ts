@@ -97,9 +97,9 @@ export interface EvalRunConfig {
   lora: LoraSettings | null;
 }
 
+/** The predictions are in their own table (evalPredictions): the runs table reads its rows whole. */
 export interface EvalRunRow extends RunRow<'eval', EvalRunConfig> {
   summary: EvalSummary;
-  predictions: Prediction[];
 }
 
 /** An HDR run: `config` is the retraining configuration, `settings` the rounds'. */
@@ -113,17 +113,25 @@ export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
   fromRunId?: string;
 }
 
-/** One evaluation run: its summary and every prediction, on its run row. */
+/** One evaluation run: its summary on its run row, and every prediction beside it, in one transaction. */
 export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; config: EvalRunConfig; report: EvalReport }): Promise<EvalRunRow> {
   const { predictions, aborted, failure, ...summary } = run.report;
   const now = Date.now();
   const message = failure ? `failed after ${predictions.length} answers: ${failure}` : aborted ? 'stopped before every example was evaluated' : undefined;
   const row: EvalRunRow = {
     id: run.id, datasetId: run.datasetId, status: aborted ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
-    message, kind: 'eval', summary, predictions,
+    message, kind: 'eval', summary,
   };
-  await db.runs.put(row);
+  await db.transaction('rw', db.runs, db.predictions, async () => {
+    await db.runs.put(row);
+    await db.predictions.put({ runId: run.id, predictions });
+  });
   return row;
+}
+
+/** An evaluation run's checked answers, in its examples' order ([] for a run that kept none). */
+export async function evalPredictions(db: StudioDb, runId: string): Promise<Prediction[]> {
+  return (await db.predictions.get(runId))?.predictions ?? [];
 }
 
 /** The kind tells the row's shape (every writer sets it; the v3 upgrade filled older rows). */

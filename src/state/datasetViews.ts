@@ -1,11 +1,11 @@
 // What the dataset and HDR views show beyond the stored rows, as React hooks with loading and error:
 // an example's tokens by segment and a dataset's token lengths (both counted in the worker with the
 // embedded model's tokenizer, so they work before any model is loaded), the hard cases of a dataset
-// and one example row. Re-read when `stamp` changes (a job wrote something).
+// one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useRef, useState } from 'react';
 import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { exampleRow, hardCases, type ExampleRow, type HardCaseRow } from './queries.ts';
+import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
 
@@ -67,6 +67,11 @@ export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] | 
   const last = useRef<{ datasetId: string; rows: HardCaseRow[] } | null>(null);
   if (loaded) last.current = { datasetId, rows: loaded };
   return loaded ?? (last.current?.datasetId === datasetId ? last.current.rows : null);
+}
+
+/** An evaluation's checked answers, read when its results are shown (a run's answers never change). */
+export function useEvalPredictions(runId: string): Loaded<Prediction[]> {
+  return useLoaded(runId, () => evalPredictions(runId), "read the evaluation's answers");
 }
 
 export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {

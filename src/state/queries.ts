@@ -2,11 +2,11 @@
 // worker pages, searches and summarises those, state/exampleRows.ts), the runs table with each
 // run's newest metrics and checkpoint step, a run's metric rows, hard cases. Each is one function the stores and views
 // call; none writes (the worker does every write). Row types come from the stores' schema.
-import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type StoredRun } from '../jobs/store/schema.ts';
+import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type Prediction, type StoredRun } from '../jobs/store/schema.ts';
 import { studioDb } from './db.ts';
 
 export type { Call, Example, FunctionSchema } from '../worker/protocol.ts';
-export type { AblationRunRow, DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, HdrRunRow, MetricRow, RunKind, StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
+export type { AblationRunRow, DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, HdrRunRow, MetricRow, Prediction, RunKind, StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 
 export function listDatasets(): Promise<DatasetRow[]> {
   return studioDb().datasets.orderBy('createdAt').toArray();
@@ -73,6 +73,11 @@ export async function runMetrics(runId: string): Promise<MetricRow[]> {
   if (!baseline || rows.some((r) => r.step === 0)) return rows;
   const { evalLoss, evalLossCot, evalLossCall, evalLossTokens } = baseline;
   return [{ runId, step: 0, values: { evalLoss, evalLossCot, evalLossCall, evalLossTokens } }, ...rows];
+}
+
+/** An evaluation's checked answers (kept apart from its run row, which the runs table reads whole). */
+export async function evalPredictions(runId: string): Promise<Prediction[]> {
+  return (await studioDb().predictions.get(runId))?.predictions ?? [];
 }
 
 export function hardCases(datasetId: string): Promise<HardCaseRow[]> {

@@ -114,10 +114,10 @@ describe('dataset store on IndexedDB', () => {
     db.close();
   });
 
-  it('declares all seven tables with the indexes later issues need', async () => {
+  it('declares all eight tables with the indexes later issues need', async () => {
     const db = new StudioDb(freshName(), idb);
     await db.open();
-    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'runs', 'tokenCounts']);
+    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'predictions', 'runs', 'tokenCounts']);
     await db.runs.add({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
     await db.metrics.bulkAdd([
       { runId: 'r1', step: 2, values: { loss: 1.5 } },
@@ -140,10 +140,30 @@ describe('schema upgrade', () => {
     v3.close();
     const db = new StudioDb(name, idb);
     await db.open();
-    expect(db.verno).toBe(4);
+    expect(db.verno).toBe(LATEST_DB_VERSION);
     expect((await db.datasets.get('d3'))?.name).toBe('from v3');
     await db.tokenCounts.put({ datasetId: 'd3', tokenizer: 't', ids: ['a'], counts: new Int32Array([5, 4, 3, 1, 1]) });
     expect(Array.from((await db.tokenCounts.get('d3'))!.counts)).toEqual([5, 4, 3, 1, 1]);
+    db.close();
+  });
+
+  it('upgrades a version-4 database to version 5: an evaluation’s predictions move beside its row, other rows untouched', async () => {
+    const name = freshName();
+    const v4 = new Dexie(name, idb);
+    declareSchema(v4, 4);
+    const answers = [{ exampleId: 'a', category: 'simple', output: '<tool_call>…', valid: false, errors: [{ rule: 'ast_decoder:decoder_failed', where: 'output', message: 'm' }], finishReason: 'length', generatedTokens: 96 }];
+    const evaluation = { id: 'eval-4', datasetId: 'd', kind: 'eval', status: 'done', createdAt: 1, updatedAt: 1, config: { adapterRunId: null, limit: 1, maxNewTokens: 96, lora: null }, summary: { total: 1 }, predictions: answers };
+    const train = { id: 'run-4', datasetId: 'd', kind: 'train', status: 'done', createdAt: 2, updatedAt: 2, config: { steps: 3 }, name: 'r', predictions: 'not an evaluation: left alone' };
+    await v4.table('runs').bulkAdd([evaluation, train]);
+    v4.close();
+    const db = new StudioDb(name, idb);
+    await db.open();
+    expect(db.verno).toBe(5);
+    const { predictions: _moved, ...row } = evaluation;
+    expect(await db.runs.get('eval-4')).toEqual(row);
+    expect(await db.predictions.get('eval-4')).toEqual({ runId: 'eval-4', predictions: answers });
+    expect(await db.runs.get('run-4')).toEqual(train);
+    expect(await db.predictions.count()).toBe(1);
     db.close();
   });
 
@@ -191,7 +211,10 @@ describe('schema upgrade', () => {
     await db.open();
     expect(db.verno).toBe(LATEST_DB_VERSION);
     expect(await db.runs.get('run-a')).toEqual({ ...train, kind: 'train' });
-    expect(await db.runs.get('eval-a')).toEqual(evaluation);
+    // v5 keeps an evaluation's predictions beside its row.
+    const { predictions, ...evaluationRow } = evaluation;
+    expect(await db.runs.get('eval-a')).toEqual(evaluationRow);
+    expect(await db.predictions.get('eval-a')).toEqual({ runId: 'eval-a', predictions });
     expect((await db.runs.where('kind').equals('train').toArray()).map((r) => r.id)).toEqual(['run-a']);
     expect(await db.metrics.get(['run-a', 20])).toEqual({ runId: 'run-a', step: 20, values: { loss: 1.25 } });
     expect(new Uint8Array((await db.checkpoints.get(['run-a', 20]))!.blobs.checkpoint as ArrayBuffer)).toEqual(new Uint8Array([7]));

@@ -16,6 +16,7 @@ import {
   createHdrRun,
   dexieHdrHooks,
   finishHdrRun,
+  evalPredictions,
   loadEvalRun,
   loadHardCasePool,
   markHardCasesSolved,
@@ -85,7 +86,7 @@ describe('HDR store', () => {
     db.close();
   });
 
-  it('stores an evaluation run with every prediction', async () => {
+  it('stores an evaluation run with every prediction, the answers beside its row', async () => {
     const db = freshDb();
     const predictions: Prediction[] = [
       { exampleId: 'a', category: 'simple', output: 'ok', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
@@ -95,7 +96,9 @@ describe('HDR store', () => {
     await saveEvalRun(db, { id: 'eval-1', datasetId: 'ds', modelRef: 'tiny', config: { adapterRunId: null, limit: 2, maxNewTokens: 9, lora: null }, report });
     const run = await loadEvalRun(db, 'eval-1');
     expect(run).toMatchObject({ kind: 'eval', status: 'done', summary: { accuracy: 0.5, failureRules: { 'ast_decoder:decoder_failed': 1 } } });
-    expect(run.predictions).toEqual(predictions);
+    expect(run).not.toHaveProperty('predictions');
+    expect(await evalPredictions(db, 'eval-1')).toEqual(predictions);
+    expect(await evalPredictions(db, 'nope')).toEqual([]);
     await expect(loadEvalRun(db, 'nope')).rejects.toThrow(/no evaluation run/);
     db.close();
   });

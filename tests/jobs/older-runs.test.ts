@@ -80,7 +80,7 @@ describe('older runs in the run stores', () => {
     db.close();
   });
 
-  it('removes metrics and checkpoints of runs that are gone and hard cases and token counts of datasets that are gone, and nothing else', async () => {
+  it('removes metrics, checkpoints and predictions of runs that are gone and hard cases and token counts of datasets that are gone, and nothing else', async () => {
     const db = new StudioDb(`orphans-${Date.now()}`, { indexedDB, IDBKeyRange });
     await db.runs.add({ id: 'live', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config, name: 'live' });
     await db.datasets.add({ id: 'd', name: 'd', createdAt: 1, exampleCount: 0, fingerprint: 'x', split: { seed: 1, evalFraction: 0.1 } } as never);
@@ -88,7 +88,9 @@ describe('older runs in the run stores', () => {
     await db.checkpoints.bulkAdd(['live', 'gone'].map((runId) => ({ runId, step: 2, createdAt: 1, blobs: {} })));
     await db.hardCases.bulkAdd(['d', 'deleted'].map((datasetId) => ({ id: `${datasetId}:a`, datasetId, exampleId: 'a', round: 0, failedOutputs: [], status: 'open', createdAt: 1 }) as never));
     await db.tokenCounts.bulkAdd(['d', 'deleted'].map((datasetId) => ({ datasetId, tokenizer: 't', ids: ['a'], counts: new Int32Array(5) })));
-    expect(await removeOrphanRows(db)).toEqual({ metrics: 2, checkpoints: 1, hardCases: 1, tokenCounts: 1 });
+    await db.predictions.bulkAdd(['live', 'gone'].map((runId) => ({ runId, predictions: [] })));
+    expect(await removeOrphanRows(db)).toEqual({ metrics: 2, checkpoints: 1, hardCases: 1, tokenCounts: 1, predictions: 1 });
+    expect(await db.predictions.toCollection().primaryKeys()).toEqual(['live']);
     expect(await db.tokenCounts.toCollection().primaryKeys()).toEqual(['d']);
     expect((await db.metrics.toArray()).map((r) => r.runId)).toEqual(['live', 'live']);
     expect((await db.checkpoints.toArray()).map((r) => r.runId)).toEqual(['live']);

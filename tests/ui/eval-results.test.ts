@@ -11,7 +11,7 @@ const { EvalResults } = await import('../../src/ui/eval/EvalResults.tsx');
 
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0, byCategory: {}, failureRules: {}, finishReasons: {} });
 const evalRun = (id: string, datasetId: string, createdAt: number, total: number, correct: number) => ({
-  id, datasetId, kind: 'eval', status: 'done', createdAt, updatedAt: createdAt, name: `eval ${id}`, predictions: [], summary: summary(total, correct),
+  id, datasetId, kind: 'eval', status: 'done', createdAt, updatedAt: createdAt, name: `eval ${id}`, summary: summary(total, correct),
   config: { adapterRunId: null, limit: total, maxNewTokens: 96, lora: null },
 });
 
@@ -24,6 +24,8 @@ describe('evaluation results', () => {
     expect(html).not.toContain('eval other');
     // The newest is shown: cancelled before its first answer, no 0.0% of nothing.
     expect(html).toMatch(/data-testid="eval-accuracy">—<\/strong> correct \(0 of 0\)/);
+    // The answers are read apart from the run row, once the results are on screen.
+    expect(html).toContain('Reading the answers…');
     expect(render(createElement(EvalResults, { datasetId: 'd3' }))).toContain('No evaluation of this dataset yet.');
   });
 

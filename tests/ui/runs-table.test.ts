@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { studioDb } from '../../src/state/db.ts';
-import { runMetrics, runsTable } from '../../src/state/queries.ts';
+import { evalPredictions, runMetrics, runsTable } from '../../src/state/queries.ts';
 import { runSeries } from '../../src/state/runSeries.ts';
 import { curveOf } from '../../src/state/demoStore.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -21,6 +21,17 @@ describe('the runs table', () => {
     ]);
     const { checkpointSteps } = await runsTable();
     expect([...checkpointSteps].sort()).toEqual([['imported-full', 20], ['trained', 20]]);
+  });
+
+  it('reads an evaluation without its answers, and its answers apart when they are shown', async () => {
+    const db = studioDb();
+    const answer = { exampleId: 'a', category: 'simple', output: 'x', valid: false, errors: [], finishReason: 'eos' as const, generatedTokens: 1 };
+    await db.runs.put({ id: 'eval-x', datasetId: 'd', kind: 'eval', status: 'done', createdAt: 1, updatedAt: 1, config: { adapterRunId: null, limit: 1, maxNewTokens: 8, lora: null }, summary: { total: 1 } } as never);
+    await db.predictions.put({ runId: 'eval-x', predictions: [answer] });
+    const { runs } = await runsTable();
+    expect(runs.find((r) => r.id === 'eval-x')).not.toHaveProperty('predictions');
+    expect(await evalPredictions('eval-x')).toEqual([answer]);
+    expect(await evalPredictions('no-such-run')).toEqual([]);
   });
 
   it('gives a run’s metrics with the held-out loss before its first step as a step-0 row', async () => {

@@ -29,7 +29,10 @@ describe('deleting a run a job is writing', () => {
       await del('left by an earlier page');
     }, null);
     expect(await db.runs.get('left by an earlier page')).toBeUndefined();
+    // An evaluation goes with its answers.
+    await db.predictions.put({ runId: 'arm', predictions: [] });
     await del('arm');
     expect(await db.runs.get('arm')).toBeUndefined();
+    expect(await db.predictions.get('arm')).toBeUndefined();
   });
 });

@@ -113,30 +113,34 @@ export async function createTrainRun(db: StudioDb, run: { datasetId: string; con
   return row;
 }
 
-/** A run, its metric rows and its checkpoints, in one transaction. */
+/** A run, its metric rows, its checkpoints and an evaluation's predictions, in one transaction. */
 export async function deleteRun(db: StudioDb, runId: string): Promise<void> {
-  await db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
+  await db.transaction('rw', [db.runs, db.metrics, db.checkpoints, db.predictions], async () => {
     await db.metrics.where('runId').equals(runId).delete();
     await db.checkpoints.where('runId').equals(runId).delete();
+    await db.predictions.delete(runId);
     await db.runs.delete(runId);
   });
 }
 
-/** Removes metric and checkpoint rows of runs that no longer exist, and hard cases of datasets that
+/** Removes metric, checkpoint and prediction rows of runs that no longer exist, and hard cases of datasets that
  * no longer exist (left by versions that let another tab delete a run or dataset a job was writing).
  * Rows are written after the run or dataset they belong to, so none of a live job is touched. */
-export async function removeOrphanRows(db: StudioDb): Promise<{ metrics: number; checkpoints: number; hardCases: number; tokenCounts: number }> {
-  return db.transaction('rw', [db.runs, db.datasets, db.metrics, db.checkpoints, db.hardCases, db.tokenCounts], async () => {
+export async function removeOrphanRows(db: StudioDb): Promise<{ metrics: number; checkpoints: number; hardCases: number; tokenCounts: number; predictions: number }> {
+  return db.transaction('rw', [db.runs, db.datasets, db.metrics, db.checkpoints, db.hardCases, db.tokenCounts, db.predictions], async () => {
     const runIds = new Set((await db.runs.toCollection().primaryKeys()) as string[]);
     const datasetIds = new Set((await db.datasets.toCollection().primaryKeys()) as string[]);
     const orphans = (keys: unknown[], live: Set<string>) => (keys as string[]).filter((k) => !live.has(k));
-    const removed = { metrics: 0, checkpoints: 0, hardCases: 0, tokenCounts: 0 };
+    const removed = { metrics: 0, checkpoints: 0, hardCases: 0, tokenCounts: 0, predictions: 0 };
     for (const id of orphans(await db.metrics.orderBy('runId').uniqueKeys(), runIds)) removed.metrics += await db.metrics.where('runId').equals(id).delete();
     for (const id of orphans(await db.checkpoints.orderBy('runId').uniqueKeys(), runIds)) removed.checkpoints += await db.checkpoints.where('runId').equals(id).delete();
     for (const id of orphans(await db.hardCases.orderBy('datasetId').uniqueKeys(), datasetIds)) removed.hardCases += await db.hardCases.where('datasetId').equals(id).delete();
     const countsOf = orphans(await db.tokenCounts.toCollection().primaryKeys(), datasetIds);
     await db.tokenCounts.bulkDelete(countsOf);
     removed.tokenCounts = countsOf.length;
+    const predictionsOf = orphans(await db.predictions.toCollection().primaryKeys(), runIds);
+    await db.predictions.bulkDelete(predictionsOf);
+    removed.predictions = predictionsOf.length;
     return removed;
   });
 }

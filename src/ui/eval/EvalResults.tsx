@@ -3,8 +3,8 @@
 // failure with the model's output beside the expected calls (all shown as text).
 import { useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { useExampleRow } from '../../state/datasetViews.ts';
-import type { EvalRunRow } from '../../state/queries.ts';
+import { useEvalPredictions, useExampleRow } from '../../state/datasetViews.ts';
+import type { EvalRunRow, Prediction } from '../../state/queries.ts';
 import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { callText, visibleOutput } from '../dataset/exampleText.ts';
@@ -95,7 +95,8 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
 
 function EvalSummaryView({ row }: { row: EvalRunRow }) {
   const s = row.summary;
-  const failures = row.predictions.filter((p) => !p.valid);
+  const answers = useEvalPredictions(row.id);
+  const failures = answers.value?.filter((p) => !p.valid) ?? null;
   const cut = cutOffNote(s);
   const skipped = tooLongNote(s, row.config.maxNewTokens);
   return (
@@ -153,19 +154,25 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
           </tbody>
         </table>
       </div>
-      <details open={failures.length <= 10}>
-        <summary>Failures ({failures.length})</summary>
-        <ul className="plain">
-          {failures.map((p) => (
-            <FailureItem key={p.exampleId} datasetId={row.datasetId} prediction={p} />
-          ))}
-        </ul>
-      </details>
+      {failures ? (
+        <details open={failures.length <= 10}>
+          <summary>Failures ({failures.length})</summary>
+          <ul className="plain">
+            {failures.map((p) => (
+              <FailureItem key={p.exampleId} datasetId={row.datasetId} prediction={p} />
+            ))}
+          </ul>
+        </details>
+      ) : (
+        <p className="muted" data-testid="eval-failures-loading">
+          {answers.error ?? 'Reading the answers…'}
+        </p>
+      )}
     </>
   );
 }
 
-function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: EvalRunRow['predictions'][number] }) {
+function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: Prediction }) {
   const example = useExampleRow(datasetId, p.exampleId).value?.example ?? null;
   return (
     <li className="detail">
