@@ -66,6 +66,14 @@ export class HubStorageError extends HubError {
   }
 }
 
+/** The hub refused the files (401/403): a gated or private repo, without a token or with one that may not read it. */
+export class HubAccessError extends HubError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HubAccessError';
+  }
+}
+
 export class HubFileNotFoundError extends HubError {
   constructor(readonly file: string, readonly repo: string, url: string) {
     super(`${file} was not found in ${repo} (404 from ${url}); check the repo id and revision, or whether the repo is gated`);
@@ -188,13 +196,16 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
   }
   if (!res.ok && res.status !== 206) {
     await res.body?.cancel();
-    const hint =
-      res.status === 401 || res.status === 403
-        ? c.token
-          ? ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)'
-          : ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)'
-        : '';
-    throw new HubError(`could not download ${file} of ${c.repo}: HTTP ${res.status} ${res.statusText} from ${url}${hint}`);
+    const message = `could not download ${file} of ${c.repo}: HTTP ${res.status} ${res.statusText} from ${url}`;
+    if (res.status === 401 || res.status === 403) {
+      throw new HubAccessError(
+        message +
+          (c.token
+            ? ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)'
+            : ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)'),
+      );
+    }
+    throw new HubError(message);
   }
   return res;
 }

@@ -1,6 +1,7 @@
 // The model the worker holds: which source the user chose (embedded, a hub preset or repo id, or
 // dropped files), loading progress with bytes and speed, the loaded model's facts, the memory plan
-// for the current training shape, and the models cached in OPFS.
+// for the current training shape, the models cached in OPFS, and the Hugging Face access token a
+// gated or private repo needs (held in memory for this page only: never stored, sent only to the hub).
 // Never reads model weights in the page: the worker downloads, verifies and keeps them.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { askToKeepStorage } from './keepStorage.ts';
@@ -43,6 +44,9 @@ interface ModelState {
   planError: string | null;
   cached: CachedModel[];
   cacheError: string | null;
+  /** Sent with every hub download of this page (presets, a repo id, a run's own model); '' for none. */
+  hubToken: string;
+  setHubToken(token: string): void;
   loadModel(source: ModelSource): Promise<ModelInfo | null>;
   planMemory(shape: TrainShape): Promise<void>;
   refreshCachedModels(): Promise<void>;
@@ -64,8 +68,15 @@ export const useModel = create<ModelState>((set, get) => ({
   planError: null,
   cached: [],
   cacheError: null,
+  hubToken: '',
 
-  async loadModel(source) {
+  setHubToken(token) {
+    set({ hubToken: token.trim() });
+  },
+
+  async loadModel(given) {
+    const token = get().hubToken;
+    const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
     const label = describeSource(source);
     set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, plan: null, planError: null });
     try {
@@ -80,8 +91,10 @@ export const useModel = create<ModelState>((set, get) => ({
       if (shape) void get().planMemory(shape);
       return info;
     } catch (err) {
-      const storage = (err as Error).name === 'HubStorageError';
-      const hint = storage ? '' : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
+      const { name } = err as Error;
+      const storage = name === 'HubStorageError';
+      const refused = name === 'HubAccessError';
+      const hint = storage ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
       set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
       return null;
     } finally {

@@ -4,7 +4,8 @@ import { downloadHubModel, DEFAULT_HUB_BASE_URL, type DownloadProgress } from '.
 import { opfsModelCache } from '../model/model-cache.ts';
 import { fileListModelFiles, memoryModelFiles, type ModelFiles } from '../model/model-files.ts';
 
-export type ModelSource = { kind: 'embedded' } | { kind: 'hub'; repo: string; baseUrl?: string; revision?: string } | { kind: 'files'; files: File[]; label?: string };
+/** A hub source's `token` (gated and private repos) goes to the hub with the downloads and nowhere else. */
+export type ModelSource = { kind: 'embedded' } | { kind: 'hub'; repo: string; baseUrl?: string; revision?: string; token?: string } | { kind: 'files'; files: File[]; label?: string };
 
 export const EMBEDDED_MODEL_REF = 'embedded:tiny-qwen3';
 const EMBEDDED_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
@@ -48,6 +49,7 @@ export async function openModelSource(source: ModelSource, appBaseUrl: string, o
         cache: opfsModelCache(),
         baseUrl: source.baseUrl ?? DEFAULT_HUB_BASE_URL,
         revision: source.revision,
+        token: source.token,
         onProgress: (p: DownloadProgress) => onProgress?.({ label: p.file, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, bytesPerSecond: p.bytesPerSecond }),
       });
   }

@@ -8,9 +8,14 @@ import { openPanel } from './studioHelpers.mjs';
 const REPO = 'studio-test/tiny-qwen3';
 const DIR = 'public/models/tiny-qwen3';
 
-async function serveHub(context) {
+/** Serves the embedded model's files as `repo`; with `token`, only to requests that carry it (a gated repo). */
+async function serveHub(context, repo = REPO, token = null) {
   const served = [];
-  await context.route(`https://huggingface.co/${REPO}/resolve/main/**`, async (route) => {
+  await context.route(`https://huggingface.co/${repo}/resolve/main/**`, async (route) => {
+    if (token && route.request().headers().authorization !== `Bearer ${token}`) {
+      served.push(`refused ${route.request().headers().authorization ?? 'no token'}`);
+      return route.fulfill({ status: route.request().headers().authorization ? 403 : 401, body: 'Access to this model is restricted' });
+    }
     const file = decodeURIComponent(new URL(route.request().url()).pathname.split('/').pop());
     const path = `${DIR}/${file}`;
     if (!existsSync(path)) return route.fulfill({ status: 404, body: 'Entry not found' });
@@ -70,5 +75,29 @@ export const tests = {
     const error = page.getByTestId('model-error');
     await error.waitFor({ timeout: 60_000 });
     assert.match(await error.innerText(), /Could not load studio-test\/missing: .*config\.json.*Check the repo id/);
+  },
+
+  async 'a gated repo asks for an access token; with one it downloads, and the token is kept nowhere'({ context, baseUrl, screenshot }) {
+    const gated = 'studio-test/gated-tiny';
+    const served = await serveHub(context, gated, 'hf_e2e_token');
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Model');
+    await page.getByLabel('Repo id').fill(gated);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    const error = page.getByTestId('model-error');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.innerText(), /HTTP 401 .*gated or private.*Paste an access token \(huggingface\.co\/settings\/tokens\) under “Access token” and load again\./);
+    await screenshot('model-gated-refused', page);
+    await page.getByLabel('Access token (gated or private repos)').fill('hf_e2e_token');
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await page.waitForFunction((repo) => document.querySelector('[data-testid="loaded-model"]')?.textContent?.includes(repo), gated, { timeout: 120_000 });
+    assert.ok(served.includes('GET model.safetensors'), `the weights came with the token: ${served.join(', ')}`);
+    // Not in the page's storage, and gone with a reload.
+    const stored = await page.evaluate(async () => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    assert.doesNotMatch(stored, /hf_e2e_token/);
+    await page.reload();
+    await openPanel(page, 'Model');
+    assert.equal(await page.getByLabel('Access token (gated or private repos)').inputValue(), '');
   },
 };

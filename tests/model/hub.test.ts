@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModel } from '../../src/model/checkpoint.ts';
-import { downloadHubModel, HubFileNotFoundError, HubNetworkError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
+import { downloadHubModel, HubAccessError, HubFileNotFoundError, HubNetworkError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
 import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
 import { tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
@@ -110,6 +110,8 @@ describe('hub download', () => {
       const cache = nodeDirectoryModelCache(await tempDir());
       await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toThrow(/HTTP 401 .*gated or private: give a Hugging Face access token, or download the repo and load its folder/);
       await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, token: 'hf_wrong' })).rejects.toThrow(/HTTP 403 .*this token has no access to it/);
+      // Its own kind, so the page can point at its token field rather than at the connection.
+      await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toBeInstanceOf(HubAccessError);
       const files = await downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, token: 'hf_right' });
       const { spec, checkpoint } = await openModel(files);
       expect(spec.family).toBe('llama');

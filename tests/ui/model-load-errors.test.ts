@@ -2,10 +2,11 @@
 // partial download is no promise of a resume (nothing was kept that a retry could continue).
 import { describe, expect, it, vi } from 'vitest';
 
-const worker = vi.hoisted(() => ({ error: null as Error | null }));
+const worker = vi.hoisted(() => ({ error: null as Error | null, sources: [] as unknown[] }));
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
-    request: async () => {
+    request: async (_kind: string, req: { source?: unknown }) => {
+      worker.sources.push(req.source);
       throw worker.error;
     },
   }),
@@ -21,5 +22,23 @@ describe('a failed model download', () => {
     worker.error = new WorkerError('HubTruncatedError', 'download of model.safetensors from rev/q7b was truncated');
     await useModel.getState().loadModel({ kind: 'hub', repo: 'rev/q7b' } as never);
     expect(useModel.getState().error).toMatch(/a partial download resumes when you try again\.$/);
+  });
+
+  it('sends the page’s access token with hub downloads only, and points a refused download at the token field', async () => {
+    worker.error = new WorkerError('HubAccessError', 'could not download config.json of meta-llama/Llama-3.2-1B-Instruct: HTTP 401 Unauthorized from https://huggingface.co/… (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)');
+    worker.sources.length = 0;
+    await useModel.getState().loadModel({ kind: 'hub', repo: 'meta-llama/Llama-3.2-1B-Instruct' });
+    expect(worker.sources).toEqual([{ kind: 'hub', repo: 'meta-llama/Llama-3.2-1B-Instruct' }]);
+    expect(useModel.getState().error).toMatch(/Paste an access token \(huggingface\.co\/settings\/tokens\) under “Access token” and load again\.$/);
+    expect(useModel.getState().error).not.toMatch(/connection/);
+    useModel.getState().setHubToken('  hf_secret  ');
+    await useModel.getState().loadModel({ kind: 'hub', repo: 'meta-llama/Llama-3.2-1B-Instruct' });
+    await useModel.getState().loadModel({ kind: 'embedded' });
+    expect(worker.sources.slice(1)).toEqual([{ kind: 'hub', repo: 'meta-llama/Llama-3.2-1B-Instruct', token: 'hf_secret' }, { kind: 'embedded' }]);
+    // With a token the hub's own words say it has no access: no advice to paste one.
+    worker.error = new WorkerError('HubAccessError', 'HTTP 403 Forbidden (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)');
+    await useModel.getState().loadModel({ kind: 'hub', repo: 'meta-llama/Llama-3.2-1B-Instruct' });
+    expect(useModel.getState().error).toMatch(/use a token that may read it\)\.$/);
+    useModel.getState().setHubToken('');
   });
 });

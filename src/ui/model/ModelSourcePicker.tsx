@@ -1,5 +1,6 @@
-// Where the model comes from: the embedded tiny model (offline), a hub preset, any repo id, or a
-// local folder (picker or drop). Loading is one click; the worker does the rest.
+// Where the model comes from: the embedded tiny model (offline), a hub preset, any repo id (with an
+// access token for a gated or private one), or a local folder (picker or drop). Loading is one click;
+// the worker does the rest.
 import { useState, type DragEvent } from 'react';
 import { MODEL_PRESETS, useModel } from '../../state/modelStore.ts';
 import { formatBytes } from '../format.ts';
@@ -7,6 +8,8 @@ import { formatBytes } from '../format.ts';
 export function ModelSourcePicker() {
   const loadModel = useModel((s) => s.loadModel);
   const loading = useModel((s) => s.loading);
+  const hubToken = useModel((s) => s.hubToken);
+  const setHubToken = useModel((s) => s.setHubToken);
   const [repo, setRepo] = useState('');
   const [over, setOver] = useState(false);
   const busy = loading !== null;
@@ -61,6 +64,22 @@ export function ModelSourcePicker() {
           Load
         </button>
       </form>
+      <div className="field">
+        <label htmlFor="hub-token">Access token (gated or private repos)</label>
+        <input
+          id="hub-token"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="hf_…"
+          value={hubToken}
+          onChange={(e) => setHubToken(e.target.value)}
+          aria-describedby="hub-token-note"
+        />
+        <span className="muted" id="hub-token-note">
+          Sent only to Hugging Face with this page’s downloads, kept in memory until the page closes, never stored. A read token from huggingface.co/settings/tokens will do; accept a gated model’s terms on its page first.
+        </span>
+      </div>
       <div
         className={over ? 'dropzone over' : 'dropzone'}
         onDragOver={(e) => {
