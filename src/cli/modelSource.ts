@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { downloadHubModel, DEFAULT_HUB_BASE_URL } from '../model/hub.ts';
+import { downloadHubModel, DEFAULT_HUB_BASE_URL, HubAccessError } from '../model/hub.ts';
 import { nodeDirectoryModelCache } from '../model/model-cache-node.ts';
 import { nodeDirectoryModelFiles } from '../model/model-files-node.ts';
 import type { ModelFiles } from '../model/model-files.ts';
@@ -41,16 +41,20 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
   }
   if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`--model ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
   const progress = new ProgressLine(opts.quiet);
+  const token = process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
   try {
     return await downloadHubModel(arg, {
       cache: nodeDirectoryModelCache(opts.cacheDir ?? defaultCacheDir()),
       baseUrl: opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL,
       timeoutMs: hubTimeoutMs(),
-      token: process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined,
+      token,
       tokenizerOnly: opts.tokenizerOnly,
       onProgress: (p) =>
         progress.update(`${arg}: ${p.file} ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB ${(p.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s`),
     });
+  } catch (err) {
+    if (err instanceof HubAccessError && !token) throw new CliError(`${err.message}; here, set HF_TOKEN to an access token that may read it`);
+    throw err;
   } finally {
     progress.done();
   }

@@ -5,7 +5,7 @@
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openModel } from '../../src/model/checkpoint.ts';
 import { downloadHubModel, HubAccessError, HubFileNotFoundError, HubNetworkError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
 import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
@@ -112,11 +112,17 @@ describe('hub download', () => {
       await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, token: 'hf_wrong' })).rejects.toThrow(/HTTP 403 .*this token has no access to it/);
       // Its own kind, so the page can point at its token field rather than at the connection.
       await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base })).rejects.toBeInstanceOf(HubAccessError);
+      // The CLI says how it takes one.
+      const { resolveModel } = await import('../../src/cli/modelSource.ts');
+      vi.stubEnv('HF_TOKEN', '');
+      vi.stubEnv('HUGGING_FACE_HUB_TOKEN', '');
+      await expect(resolveModel('test-org/tiny-single', { hubBase: hub.base, cacheDir: await tempDir(), quiet: true })).rejects.toThrow(/HTTP 401 .*; here, set HF_TOKEN to an access token that may read it$/);
       const files = await downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, token: 'hf_right' });
       const { spec, checkpoint } = await openModel(files);
       expect(spec.family).toBe('llama');
       await checkpoint.close();
     } finally {
+      vi.unstubAllEnvs();
       delete hub.gated['test-org/tiny-single'];
     }
   });
