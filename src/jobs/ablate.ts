@@ -216,7 +216,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
         },
       });
       if (ctx.signal.aborted) return null;
-      if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
+      if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
     } else {
       events.onPhase?.(arm, 'hdr', index, arms.length);
       const from = done.get(arm.hdrFrom)!;

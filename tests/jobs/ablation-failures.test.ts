@@ -39,9 +39,9 @@ describe('an ablation with a failing arm', () => {
     const store = await workspace.createRun({ kind: 'ablation', name: 'quota', config });
     const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } });
     expect(result.arms.map((a) => a.id)).toEqual(['sft', 'ssb:grad']);
-    expect(result.failed).toEqual([{ id: 'fixed:0.7', message: expect.stringMatching(/^arm fixed:0\.7: training failed at step 1: QuotaExceededError: The quota has been exceeded\.$/) }]);
+    expect(result.failed).toEqual([{ id: 'fixed:0.7', message: expect.stringMatching(/^arm fixed:0\.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded\.$/) }]);
     expect(result.stopped).toBe(true);
-    expect(ablationMarkdown(result)).toContain('- **fixed:0.7 failed**: arm fixed:0.7: training failed at step 1: QuotaExceededError');
+    expect(ablationMarkdown(result)).toContain('- **fixed:0.7 failed**: arm fixed:0.7: training failed after 1 step: QuotaExceededError');
     const row = (await db.runs.get(store.id))!;
     expect(row).toMatchObject({ status: 'done' });
     expect(row.message).toMatch(/^stopped after 2 of 3 arms; failed: fixed:0\.7 \(arm fixed:0\.7: training failed/);

@@ -232,7 +232,7 @@ const train: CliCommand = {
       },
     }, phase);
     progress.done();
-    if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} at step ${outcome.step}: ${outcome.message ?? 'no reason given'}`);
+    if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
     console.log(`trained ${outcome.steps} steps on ${outcome.trainExamples} examples; adapter written to ${out}`);
     return 0;
   },
