@@ -27,7 +27,6 @@ export {
   dexieHdrHooks,
   finishHdrRun,
   hardCaseId,
-  evalPredictions,
   loadEvalRun,
   loadHardCasePool,
   markHardCasesSolved,

@@ -9,7 +9,7 @@ import type { ExampleRow, HardCaseRow, RunRow, StudioDb } from '../data/db.ts';
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
-import type { EvalReport, EvalSummary, Prediction } from '../eval/index.ts';
+import type { EvalReport, EvalSummary } from '../eval/index.ts';
 import type { LoraSettings } from '../model/lora.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { HardCase, HdrHooks, HdrRoundReport } from './rounds.ts';
@@ -97,7 +97,7 @@ export interface EvalRunConfig {
   lora: LoraSettings | null;
 }
 
-/** The predictions are in their own table (evalPredictions): the runs table reads its rows whole. */
+/** The predictions are in their own table (`predictions`, by run): the runs table reads its rows whole. */
 export interface EvalRunRow extends RunRow<'eval', EvalRunConfig> {
   summary: EvalSummary;
 }
@@ -127,11 +127,6 @@ export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: st
     await db.predictions.put({ runId: run.id, predictions });
   });
   return row;
-}
-
-/** An evaluation run's checked answers, in its examples' order ([] for a run that kept none). */
-export async function evalPredictions(db: StudioDb, runId: string): Promise<Prediction[]> {
-  return (await db.predictions.get(runId))?.predictions ?? [];
 }
 
 /** The kind tells the row's shape (every writer sets it; the v3 upgrade filled older rows). */

@@ -73,8 +73,7 @@ interface SequenceState {
 
 /** One decode step's inputs per row. */
 interface StepPlan {
-  active: boolean[];
-  /** The sequence each active row feeds. */
+  /** The sequence each row feeds, −1 for a row that takes no part. */
   seq: number[];
   /** Fed tokens (unused when `fromChosen`). */
   ids: number[];
@@ -87,7 +86,7 @@ interface StepPlan {
 }
 
 function emptyPlan(B: number): StepPlan {
-  return { active: new Array<boolean>(B).fill(false), seq: new Array<number>(B).fill(-1), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), sampling: new Array<boolean>(B).fill(false), draws: new Float32Array(B), fromChosen: false };
+  return { seq: new Array<number>(B).fill(-1), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), sampling: new Array<boolean>(B).fill(false), draws: new Float32Array(B), fromChosen: false };
 }
 
 /** Where the first stop string starts in `text`, or −1. */
@@ -192,7 +191,6 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         if (i < 0) continue;
         const s = seqs[i];
         any = true;
-        plan.active[b] = true;
         plan.seq[b] = i;
         plan.ids[b] = s.next;
         plan.positions[b] = s.cached;
@@ -209,7 +207,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
      * and its result is dropped. Only when every row of `prev` chooses a token on the GPU. */
     const planAhead = (prev: StepPlan): StepPlan | null => {
       if (!onGpu) return null;
-      for (let b = 0; b < B; b++) if (prev.active[b] && !prev.sampling[b]) return null;
+      for (let b = 0; b < B; b++) if (prev.seq[b] >= 0 && !prev.sampling[b]) return null;
       const plan = emptyPlan(B);
       plan.fromChosen = true;
       let any = false;
@@ -217,9 +215,8 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         const i = prev.seq[b];
         // A row that reaches maxNewTokens with prev's token ends there, whatever it is; one that
         // ended before prev (prev was planned ahead too) feeds nothing more.
-        if (!prev.active[b] || rowSeq[b] !== i || seqs[i].finish !== null || seqs[i].tokens.length + 1 >= opts.maxNewTokens) continue;
+        if (i < 0 || rowSeq[b] !== i || seqs[i].finish !== null || seqs[i].tokens.length + 1 >= opts.maxNewTokens) continue;
         any = true;
-        plan.active[b] = true;
         plan.seq[b] = i;
         plan.positions[b] = prev.positions[b] + 1;
         plan.sampling[b] = true;
@@ -230,7 +227,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
 
     const submit = async (plan: StepPlan) => {
       const output = plan.sampling.some(Boolean) ? (onGpu ?? 'logits') : 'none';
-      return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.active, output, sample: sample(plan), idsFromChosen: plan.fromChosen });
+      return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.seq.map((i) => i >= 0), output, sample: sample(plan), idsFromChosen: plan.fromChosen });
     };
 
     /** Takes a step's result into the sequences: a sequence that ended meanwhile is left alone. */
@@ -238,7 +235,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
       const V = spec.vocabSize;
       for (let b = 0; b < B; b++) {
         const i = plan.seq[b];
-        if (!plan.active[b] || seqs[i].finish !== null) continue;
+        if (i < 0 || seqs[i].finish !== null) continue;
         const s = seqs[i];
         s.cached++;
         if (!plan.sampling[b]) {
@@ -283,7 +280,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
       apply(plan, await step.output);
       if (opts.signal?.aborted) break; // unfinished sequences report 'aborted'
       const admitted = await admit(false);
-      if (!admitted && ahead && aheadStep && ahead.active.some((on, b) => on && seqs[ahead.seq[b]].finish === null)) {
+      if (!admitted && ahead && aheadStep && ahead.seq.some((i) => i >= 0 && seqs[i].finish === null)) {
         plan = ahead;
         step = aheadStep;
       } else {

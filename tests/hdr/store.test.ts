@@ -16,7 +16,6 @@ import {
   createHdrRun,
   dexieHdrHooks,
   finishHdrRun,
-  evalPredictions,
   loadEvalRun,
   loadHardCasePool,
   markHardCasesSolved,
@@ -97,8 +96,7 @@ describe('HDR store', () => {
     const run = await loadEvalRun(db, 'eval-1');
     expect(run).toMatchObject({ kind: 'eval', status: 'done', summary: { accuracy: 0.5, failureRules: { 'ast_decoder:decoder_failed': 1 } } });
     expect(run).not.toHaveProperty('predictions');
-    expect(await evalPredictions(db, 'eval-1')).toEqual(predictions);
-    expect(await evalPredictions(db, 'nope')).toEqual([]);
+    expect((await db.predictions.get('eval-1'))?.predictions).toEqual(predictions);
     await expect(loadEvalRun(db, 'nope')).rejects.toThrow(/no evaluation run/);
     db.close();
   });

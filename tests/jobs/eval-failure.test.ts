@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
-import { evalPredictions, type EvalRunRow } from '../../src/hdr/store.ts';
+import type { EvalRunRow } from '../../src/hdr/store.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
@@ -28,7 +28,7 @@ describe('an evaluation the GPU fails part-way', () => {
     await expect(run).rejects.toThrow();
     const row = (await db.runs.get('eval-lost')) as EvalRunRow;
     expect(row).toMatchObject({ kind: 'eval', status: 'failed' });
-    expect((await evalPredictions(db, 'eval-lost')).map((p) => p.exampleId)).toEqual(examples.slice(0, 2).map((e) => e.id));
+    expect((await db.predictions.get('eval-lost'))!.predictions.map((p) => p.exampleId)).toEqual(examples.slice(0, 2).map((e) => e.id));
     expect(row.summary.total).toBe(2);
     expect(row.message).toMatch(/^failed after 2 answers: /);
   });

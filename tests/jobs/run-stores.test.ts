@@ -18,7 +18,7 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
-import { DEFAULT_HDR_SETTINGS, evalPredictions, type HdrSettings } from '../../src/hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
 import type { JobEngine } from '../../src/jobs/engine.ts';
 import { retrainConfig } from '../../src/jobs/hdr.ts';
 import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
@@ -112,7 +112,7 @@ describe('jobs against both run stores', () => {
     await answer(folderEval, fromFolder);
     const predictions = readFileSync(join(folders.root, 'eval', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(predictions.map((p) => [p.id, p.output])).toEqual(inDexie.predictions.map((p) => [p.exampleId, p.output]));
-    expect((await evalPredictions(db, dexieEval.runId)).map((p) => p.output)).toEqual(predictions.map((p) => p.output));
+    expect((await db.predictions.get(dexieEval.runId))!.predictions.map((p) => p.output)).toEqual(predictions.map((p) => p.output));
     expect(JSON.parse(readFileSync(join(folders.root, 'eval', 'summary.json'), 'utf8'))).toMatchObject({ model: 'tiny', total: 2, correct: inDexie.correct });
     db.close();
   });

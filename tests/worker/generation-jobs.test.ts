@@ -13,7 +13,7 @@ import { StudioEngine } from '../../src/worker/engine.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
-import { evalPredictions, type EvalRunRow } from '../../src/hdr/index.ts';
+import type { EvalRunRow } from '../../src/hdr/index.ts';
 import type { Example } from '../../src/data/example.ts';
 import { playgroundResult } from '../../src/worker/playground.ts';
 
@@ -63,7 +63,7 @@ describe('worker engine: generation jobs', () => {
     expect(progress.at(-1)).toBe(2);
     const row = (await db.runs.get(evaluated.evalRunId)) as EvalRunRow;
     expect(row.kind).toBe('eval');
-    const answers = await evalPredictions(db, evaluated.evalRunId);
+    const answers = (await db.predictions.get(evaluated.evalRunId))!.predictions;
     expect(answers).toHaveLength(2);
     expect(answers.every((p) => p.generatedTokens > 0 && p.generatedTokens <= 4)).toBe(true);
     // The job's buffers are gone, and with them every bind group that bound them.
