@@ -66,29 +66,7 @@ if [ "$mode" = bench ] || [ "$mode" = all ]; then
 fi
 
 if [ "$mode" = recipe ] || [ "$mode" = all ]; then
-  # A short studio run of the demo, exported as a recipe; its train.py on the GPU with the real
-  # transformers + PEFT (one process, then `accelerate launch` with FSDP on one process); the adapter
-  # train.py writes, evaluated by the studio. The base model is the embedded one, as a local folder.
-  model="$PWD/public/models/tiny-qwen3"
-  data="$PWD/public/demo/demo-dataset.jsonl"
-  run="$OUT/recipe/run"
-  recipe="$OUT/recipe/recipe"
-  node bin/studio.mjs train --model "$model" --data "$data" --out "$run" --steps 6 --batch 4 --seed 42 --split-seed 1234 --eval-every 0 > "$OUT/recipe-studio-train.log" 2>&1
-  echo "studio train exit $?"
-  node bin/studio.mjs recipe --run "$run" --out "$recipe" > "$OUT/recipe-export.log" 2>&1
-  echo "studio recipe exit $?"
-  ( cd "$recipe" && timeout ${RECIPE_TIMEOUT:-240} python3 train.py --config recipe.json --output-dir adapter --base-model "$model" > "$OUT/recipe-train-py.log" 2>&1; echo "train.py (one GPU) exit $?" )
-  tail -n 15 "$OUT/recipe-train-py.log"
-  ( cd "$recipe" && timeout ${RECIPE_TIMEOUT:-240} accelerate launch --config_file accelerate_fsdp.yaml --num_processes 1 --num_machines 1 train.py --config recipe.json --output-dir adapter-fsdp --base-model "$model" --max-steps 2 > "$OUT/recipe-fsdp.log" 2>&1; echo "accelerate launch (FSDP, one process) exit $?" )
-  tail -n 8 "$OUT/recipe-fsdp.log"
-  node bin/studio.mjs eval --model "$model" --adapter "$recipe/adapter" --data "$data" --seed 42 --split-seed 1234 --limit 8 --max-tokens 160 --out "$OUT/recipe-eval.jsonl" --summary "$OUT/recipe-eval.json" > "$OUT/recipe-eval.log" 2>&1
-  echo "studio eval of train.py's adapter exit $?"
-  tail -n 12 "$OUT/recipe-eval.log"
-  node -e '
-    const fs = require("fs");
-    const rows = (f) => { try { return fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map(JSON.parse).filter((r) => r.kind === "train"); } catch { return []; } };
-    const line = (rs) => rs.map((r) => r.loss.toFixed(4) + " (α " + r.alpha.toFixed(3) + ")").join(" ");
-    console.log("studio losses:   " + line(rows(process.env.OUT + "/recipe/run/metrics.jsonl")));
-    console.log("train.py losses: " + line(rows(process.env.OUT + "/recipe/recipe/adapter/metrics.jsonl")));
-  ' 2>&1
+  # train.py under the machine's real transformers + PEFT + Accelerate (FSDP on its GPU): one script
+  # for any machine that has them.
+  bash scripts/recipe-check.sh
 fi

@@ -147,7 +147,9 @@ def train(args, recipe, p, rows, held):
     c = recipe['config']
     acc = Accelerator(gradient_accumulation_steps=p['accumulation_per_process'])
     if acc.num_processes != p['world_size']:
-        raise SystemExit(f'train.py: WORLD_SIZE said {p["world_size"]} processes, Accelerate runs {acc.num_processes}')
+        # Accelerate falls back to one process when it finds no GPU, even under torchrun.
+        hint = '; it found no GPU: set ACCELERATE_USE_CPU=true to train with several CPU processes' if acc.num_processes == 1 and acc.device.type == 'cpu' else ''
+        raise SystemExit(f'train.py: WORLD_SIZE said {p["world_size"]} processes, Accelerate runs {acc.num_processes}{hint}')
     if acc.distributed_type == DistributedType.DEEPSPEED:
         gas = acc.state.deepspeed_plugin.deepspeed_config.get('gradient_accumulation_steps')
         if gas not in ('auto', p['accumulation_per_process']):
