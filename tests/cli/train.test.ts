@@ -53,7 +53,9 @@ describe('studio train', () => {
     expect(again.err.trim().split('\n').at(-1)).toBe(`studio train: --out ${out} already holds a run (run.json); continue it with --resume, or choose another folder`);
     // A resume keeps the run's own settings: other ones (another rank, lr or split) are refused, only
     // --steps may grow (it used to go on with the new lr and split as if the run had always had them).
-    const other = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
+    // Refused before the model loads (minutes for a large one): a model folder that is not there is
+    // never reached.
+    const other = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
     expect(other.code).toBe(2);
     expect(other.err.trim().split('\n').at(-1)).toBe(
       `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7; --split-seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,

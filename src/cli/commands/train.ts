@@ -147,28 +147,52 @@ function balanceFromFlag(path: string, config: RunConfig): BalanceState {
  * split under the same data cursor). */
 const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'recompute', 'evalExamples']);
 
-function checkResumeMatches(out: string, config: RunConfig, splitSeed: number, fingerprint: string): RunSource | undefined {
+interface StoredRun {
+  config?: Record<string, unknown>;
+  source?: RunSource;
+}
+
+/** The run.json a --resume continues; undefined when there is none to read (the checkpoint check names what is missing). */
+function storedRun(out: string): StoredRun | undefined {
   const path = join(out, RUN_JSON);
-  if (!existsSync(path)) return undefined; // the checkpoint check below names what is missing
-  let stored: { config?: Record<string, unknown>; source?: RunSource };
+  if (!existsSync(path)) return undefined;
   try {
-    stored = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8')) as StoredRun;
   } catch {
     return undefined;
   }
+}
+
+/** Refuses a resume under other settings before the model and the data load (minutes for a large
+ * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData. */
+function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean): void {
+  if (!existsSync(join(out, CHECKPOINT_FILE))) throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist`);
+  if (!stored.config) return;
+  const now = config as unknown as Record<string, unknown>;
+  const differ = Object.keys(stored.config).filter(
+    (k) => !RESUME_MAY_CHANGE.has(k) && !(seqFromData && k === 'seqLen') && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]),
+  );
+  const said = differ.map((k) => settingChange(k, stored.config![k], now[k]));
+  const storedSplit = stored.source?.splitSeed ?? (stored.config.seed as number | undefined);
+  if (storedSplit !== undefined && storedSplit !== splitSeed) said.push(`--split-seed ${storedSplit} → ${splitSeed}`);
+  if (said.length) throw otherSettings(out, said);
+}
+
+/** What a resume can check only once the data is read: the same examples, and the sequence length they give. */
+function checkResumeData(out: string, stored: StoredRun, config: RunConfig, fingerprint: string): void {
   if (stored.source?.fingerprint && stored.source.fingerprint !== fingerprint) {
     throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing`, 2);
   }
-  if (!stored.config) return stored.source;
-  const now = config as unknown as Record<string, unknown>;
-  const differ = Object.keys(stored.config).filter((k) => !RESUME_MAY_CHANGE.has(k) && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]));
-  const said = differ.map((k) => (k === 'lora' ? `LoRA ${JSON.stringify(stored.config![k])} → ${JSON.stringify(now[k])}` : `${inFlagWords(k)} ${JSON.stringify(stored.config![k])} → ${JSON.stringify(now[k])}`));
-  const storedSplit = stored.source?.splitSeed ?? (stored.config.seed as number | undefined);
-  if (storedSplit !== undefined && storedSplit !== splitSeed) said.push(`--split-seed ${storedSplit} → ${splitSeed}`);
-  if (said.length) {
-    throw new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`, 2);
-  }
-  return stored.source;
+  const seqLen = stored.config?.seqLen;
+  if (seqLen !== undefined && seqLen !== config.seqLen) throw otherSettings(out, [settingChange('seqLen', seqLen, config.seqLen)]);
+}
+
+function settingChange(key: string, was: unknown, now: unknown): string {
+  return `${key === 'lora' ? 'LoRA' : inFlagWords(key)} ${JSON.stringify(was)} → ${JSON.stringify(now)}`;
+}
+
+function otherSettings(out: string, said: string[]): CliError {
+  return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`, 2);
 }
 
 const train: CliCommand = {
@@ -181,21 +205,23 @@ const train: CliCommand = {
     if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
     if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
     else checkRunFolder(out, { resume: f.resume ?? false, adapter: f.adapter });
+    const splitSeed = splitSeedFrom(f, config.seed);
+    const before = f.resume ? storedRun(out) : undefined;
+    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
-    const splitSeed = splitSeedFrom(f, config.seed);
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
     const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
-    const before = f.resume ? checkResumeMatches(out, config, splitSeed, fingerprint) : undefined;
+    if (before) checkResumeData(out, before, config, fingerprint);
     // A resumed run started where it started, whether or not --adapter is given again.
-    const startAdapter = f.adapter ? resolve(f.adapter) : before?.startAdapter;
-    const startBalance = f.balance ? resolve(f.balance) : before?.startBalance;
+    const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;
+    const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
-    const startDigest = f.adapter || f.balance ? startFilesDigest(startAdapter, startBalance) : before?.startDigest;
+    const startDigest = f.adapter || f.balance ? startFilesDigest(startAdapter, startBalance) : before?.source?.startDigest;
 
     if (f['dump-step']) {
       writeFileSync(f['dump-step'], encodeDumpStep(await engine.run('a step dump', dumpStep, start)));
@@ -213,7 +239,6 @@ const train: CliCommand = {
         ...(startDigest ? { startDigest } : {}),
       }),
     );
-    if (f.resume && !store.hasCheckpoint()) throw new CliError(`--resume: ${store.path(CHECKPOINT_FILE)} does not exist`);
     const phase = (p: ProgressInfo) => {
       const text = phaseText(p);
       if (text) progress.update(text, p.done === p.total);
