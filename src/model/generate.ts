@@ -62,7 +62,7 @@ interface SequenceState {
   prompt: readonly number[];
   /** Tokens already in this sequence's cache. */
   cached: number;
-  /** The token to feed next (a prompt token until the prompt is in, then the last one chosen). */
+  /** The token to feed next: the prompt's last (the prefill caches the rest), then the last one chosen. */
   next: number;
   tokens: number[];
   finish: GenerationResult['finishReason'] | null;
@@ -78,15 +78,13 @@ interface StepPlan {
   /** Fed tokens (unused when `fromChosen`). */
   ids: number[];
   positions: number[];
-  /** Rows whose fed token yields a new token (not a prompt token followed by another). */
-  sampling: boolean[];
   draws: Float32Array;
   /** Feed the tokens the previous step chose on the GPU. */
   fromChosen: boolean;
 }
 
 function emptyPlan(B: number): StepPlan {
-  return { seq: new Array<number>(B).fill(-1), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), sampling: new Array<boolean>(B).fill(false), draws: new Float32Array(B), fromChosen: false };
+  return { seq: new Array<number>(B).fill(-1), ids: new Array<number>(B).fill(0), positions: new Array<number>(B).fill(0), draws: new Float32Array(B), fromChosen: false };
 }
 
 /** Where the first stop string starts in `text`, or −1. */
@@ -159,7 +157,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
 
     /** Gives free rows the next waiting prompts and prefills them together; false if none was free.
-     * All but the last prompt token go through the batched prefill (as much as one chunk holds);
+     * All but the last prompt token go through the batched prefill (in chunks, however long);
      * the last one is fed by the first decode step, which yields the first new token's logits. */
     const admit = async (first: boolean): Promise<boolean> => {
       const items: PrefillItem[] = [];
@@ -167,7 +165,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         if (rowSeq[b] >= 0) continue;
         const s = seqs[waiting];
         rowSeq[b] = waiting++;
-        items.push({ seq: b, ids: s.prompt.slice(0, Math.min(s.prompt.length - 1, m.acts.maxTokens)) });
+        items.push({ seq: b, ids: s.prompt.slice(0, s.prompt.length - 1) });
         s.cached = items.at(-1)!.ids.length;
         s.next = s.prompt[s.cached];
       }
@@ -194,20 +192,17 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         plan.seq[b] = i;
         plan.ids[b] = s.next;
         plan.positions[b] = s.cached;
-        // The fed token yields a new token when it is the prompt's last or a generated one.
-        plan.sampling[b] = s.cached + 1 >= s.prompt.length;
         // One draw per sampled token, as the CPU sampler takes it, so both paths use the same stream.
-        if (plan.sampling[b] && onGpu === 'sample') plan.draws[b] = drawToF32(s.rand());
+        if (onGpu === 'sample') plan.draws[b] = drawToF32(s.rand());
       }
       return any ? plan : null;
     };
 
     /** The step after `prev`, fed on the GPU with the tokens `prev` chooses, submitted before they
      * are read back; for rows that end on one of them (a stop id or stop string) it is wasted work,
-     * and its result is dropped. Only when every row of `prev` chooses a token on the GPU. */
+     * and its result is dropped. Only when the GPU chooses the tokens. */
     const planAhead = (prev: StepPlan): StepPlan | null => {
       if (!onGpu) return null;
-      for (let b = 0; b < B; b++) if (prev.seq[b] >= 0 && !prev.sampling[b]) return null;
       const plan = emptyPlan(B);
       plan.fromChosen = true;
       let any = false;
@@ -219,15 +214,13 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         any = true;
         plan.seq[b] = i;
         plan.positions[b] = prev.positions[b] + 1;
-        plan.sampling[b] = true;
         if (onGpu === 'sample') plan.draws[b] = drawToF32(seqs[i].rand());
       }
       return any ? plan : null;
     };
 
     const submit = async (plan: StepPlan) => {
-      const output = plan.sampling.some(Boolean) ? (onGpu ?? 'logits') : 'none';
-      return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.seq.map((i) => i >= 0), output, sample: sample(plan), idsFromChosen: plan.fromChosen });
+      return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.seq.map((i) => i >= 0), output: onGpu ?? 'logits', sample: sample(plan), idsFromChosen: plan.fromChosen });
     };
 
     /** Takes a step's result into the sequences: a sequence that ended meanwhile is left alone. */
@@ -238,15 +231,11 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
         if (i < 0 || seqs[i].finish !== null) continue;
         const s = seqs[i];
         s.cached++;
-        if (!plan.sampling[b]) {
-          s.next = s.prompt[s.cached];
-          continue;
-        }
         let tok: number;
-        if (out && 'chosen' in out) {
+        if ('chosen' in out) {
           tok = out.chosen[b];
         } else {
-          const row = (out as { logits: Float32Array }).logits.subarray(b * V, (b + 1) * V);
+          const row = out.logits.subarray(b * V, (b + 1) * V);
           opts.onLogits?.(i, row);
           tok = sampleToken(row, opts, s.rand);
         }

@@ -19,12 +19,12 @@ import { matmul, seenMatmulClasses } from '../ops/matmul.ts';
 import { tuneMatmuls } from '../ops/matmulTune.ts';
 import { rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeAppend } from '../ops/rope.ts';
-import { attentionDecode } from '../ops/attention.ts';
+import { attentionCachedRows, attentionDecode } from '../ops/attention.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { argmaxRows } from '../ops/decode.ts';
 import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
-import { createBatchSlots, writeBatch } from './batchBuffers.ts';
+import { createBatchSlots, writeBatch, type BatchSlots } from './batchBuffers.ts';
 import { layerForward, layerForwardPass, type LayerBuffers, type ModelState } from './transformer.ts';
 
 export interface KvCache {
@@ -154,68 +154,110 @@ export interface PrefillItem {
   ids: ArrayLike<number>;
 }
 
+/** Part of a prompt: its tokens at positions start..start+ids.length of sequence `seq`. */
+interface PrefillPiece extends PrefillItem {
+  start: number;
+}
+
 /**
- * Runs the prompts through the training layers, packed into one row of at most m.acts.maxTokens
- * tokens per chunk (equal attention ids = one sequence, positions from 0), and copies each layer's
- * post-RoPE K and V rows into the cache. Every item must fit one chunk; callers feed the rest of a
- * longer prompt through decode steps. Produces no logits: the last prompt token goes through decode.
+ * Runs the prompts through the training layers and leaves each layer's post-RoPE K and V rows in
+ * the cache, in chunks of at most m.acts.maxTokens tokens. A prompt's first chunk-sized piece goes
+ * in a packed row with other prompts' (equal attention ids = one sequence, positions from 0), its
+ * K and V copied into the cache layer by layer; a longer prompt's later pieces go after it, their K
+ * and V appended to the cache before attention, each query attending to the cache up to its own
+ * position. Produces no logits: the last prompt token goes through decode.
  */
 export async function prefill(g: Generator, items: PrefillItem[]): Promise<void> {
   const { m, cache } = g;
-  const { gpu, spec } = m;
   const cap = m.acts.maxTokens;
-  const kvBytes = kvDim(spec) * 4;
-  const chunks: PrefillItem[][] = [];
-  let used = cap;
+  // rounds[j]: every prompt's j-th piece; a piece needs the pieces before it in the cache.
+  const rounds: PrefillPiece[][] = [];
   for (const it of items) {
-    if (it.ids.length === 0) continue;
-    if (it.ids.length > cap) throw new RangeError(`prefill of ${it.ids.length} tokens exceeds the planned ${cap} (split it first)`);
     if (it.ids.length > cache.maxSeq) throw new RangeError(`prefill of ${it.ids.length} tokens exceeds the cache's ${cache.maxSeq} positions`);
-    if (used + it.ids.length > cap) {
-      chunks.push([]);
-      used = 0;
+    for (let start = 0, j = 0; start < it.ids.length; start += cap, j++) {
+      (rounds[j] ??= []).push({ seq: it.seq, start, ids: Array.prototype.slice.call(it.ids, start, start + cap) as number[] });
     }
-    chunks[chunks.length - 1].push(it);
-    used += it.ids.length;
   }
-  if (chunks.length === 0) return;
-  const slots = createBatchSlots(gpu, cap);
+  if (rounds.length === 0) return;
+  const slots = createBatchSlots(m.gpu, cap);
+  const cacheRows = rounds.length > 1 ? createStorageBuffer(m.gpu.ctx, cap * 4, 'prefill.cacheRows') : null;
   try {
-    for (const chunk of chunks) {
-      const T = chunk.reduce((n, it) => n + it.ids.length, 0);
-      const inputIds = new Uint32Array(T);
-      const positions = new Uint32Array(T);
-      const attnSegments = new Uint32Array(T);
-      let off = 0;
-      chunk.forEach((it, i) => {
-        for (let t = 0; t < it.ids.length; t++) {
-          inputIds[off + t] = it.ids[t];
-          positions[off + t] = t;
-          attnSegments[off + t] = i + 1;
-        }
-        off += it.ids.length;
-      });
-      writeBatch(gpu, slots, { B: 1, T, inputIds, positions, attnSegments });
-      await embeddingForward(gpu, { ids: slots.inputIds, table: m.weights.embed, tableDtype: m.weights.dtype, out: m.acts.layerInputs[0], tokens: T, C: spec.hiddenSize, vocab: spec.vocabSize });
-      for (let l = 0; l < spec.numLayers; l++) {
-        await layerForward(m, l, slots);
-        // With recompute every layer shares acts.layers[0]; copies are ordered before the next layer overwrites it.
-        const a = m.acts.recompute ? m.acts.layers[0] : m.acts.layers[l];
-        let row = 0;
-        for (const it of chunk) {
-          const n = it.ids.length;
-          const dst = it.seq * cache.maxSeq * kvBytes;
-          gpu.recorder.copy(a.k, row * kvBytes, cache.k[l], dst, n * kvBytes);
-          gpu.recorder.copy(a.v, row * kvBytes, cache.v[l], dst, n * kvBytes);
-          row += n;
-        }
-      }
-      gpu.recorder.submit();
+    for (const [j, round] of rounds.entries()) {
+      for (const chunk of packChunks(round, cap)) await prefillChunk(g, slots, chunk, j === 0 ? null : cacheRows);
     }
   } finally {
     // Destroying after submit is safe: WebGPU keeps buffers alive for work already submitted.
     slots.destroy();
+    cacheRows?.destroy();
   }
+}
+
+/** Pieces in order, as many to a chunk as `cap` tokens hold. */
+function packChunks(pieces: PrefillPiece[], cap: number): PrefillPiece[][] {
+  const chunks: PrefillPiece[][] = [];
+  let used = cap;
+  for (const p of pieces) {
+    if (used + p.ids.length > cap) {
+      chunks.push([]);
+      used = 0;
+    }
+    chunks[chunks.length - 1].push(p);
+    used += p.ids.length;
+  }
+  return chunks;
+}
+
+/** One chunk through every layer. First pieces (cacheRows null) attend among themselves; later
+ * pieces attend to the cache, which then already holds their own keys. */
+async function prefillChunk(g: Generator, slots: BatchSlots, chunk: PrefillPiece[], cacheRows: GPUBuffer | null): Promise<void> {
+  const { m, cache } = g;
+  const { gpu, spec } = m;
+  const kvBytes = kvDim(spec) * 4;
+  const T = chunk.reduce((n, p) => n + p.ids.length, 0);
+  const inputIds = new Uint32Array(T);
+  const positions = new Uint32Array(T);
+  const attnSegments = new Uint32Array(T);
+  const rows = new Uint32Array(T);
+  let off = 0;
+  chunk.forEach((p, i) => {
+    for (let t = 0; t < p.ids.length; t++) {
+      inputIds[off + t] = p.ids[t];
+      positions[off + t] = p.start + t;
+      attnSegments[off + t] = i + 1;
+      rows[off + t] = p.seq;
+    }
+    off += p.ids.length;
+  });
+  writeBatch(gpu, slots, { B: 1, T, inputIds, positions, attnSegments });
+  if (cacheRows) writeBuffer(gpu.ctx, cacheRows, rows);
+  /** Each piece's K and V rows of layer l, from the layer's buffers into the cache at its positions. */
+  const toCache = (l: number, a: { k: GPUBuffer; v: GPUBuffer }) => {
+    let row = 0;
+    for (const p of chunk) {
+      const dst = (p.seq * cache.maxSeq + p.start) * kvBytes;
+      gpu.recorder.copy(a.k, row * kvBytes, cache.k[l], dst, p.ids.length * kvBytes);
+      gpu.recorder.copy(a.v, row * kvBytes, cache.v[l], dst, p.ids.length * kvBytes);
+      row += p.ids.length;
+    }
+  };
+  await embeddingForward(gpu, { ids: slots.inputIds, table: m.weights.embed, tableDtype: m.weights.dtype, out: m.acts.layerInputs[0], tokens: T, C: spec.hiddenSize, vocab: spec.vocabSize });
+  for (let l = 0; l < spec.numLayers; l++) {
+    if (!cacheRows) {
+      await layerForward(m, l, slots);
+      // With recompute every layer shares acts.layers[0]; copies are ordered before the next layer overwrites it.
+      toCache(l, m.acts.recompute ? m.acts.layers[0] : m.acts.layers[l]);
+      continue;
+    }
+    await layerForward(m, l, slots, async (a) => {
+      toCache(l, a);
+      await attentionCachedRows(
+        gpu,
+        { rows: T, cacheRows: cache.B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim },
+        { q: a.q, kCache: cache.k[l], vCache: cache.v[l], positions: slots.positions, cacheRows, out: a.att },
+      );
+    });
+  }
+  gpu.recorder.submit();
 }
 
 /**
@@ -248,10 +290,9 @@ export interface DecodeStepInput {
   positions: ArrayLike<number>;
   /** Rows that take part; inactive rows write nothing to the cache. */
   active: ArrayLike<boolean>;
-  /** What to read back: nothing (prompt tokens only), the [B, V] logits of the fed tokens, or only
-   * each row's next token chosen on the GPU (B ids instead of B·V floats): its argmax ('greedy') or
-   * a draw ('sample', with `sample`). */
-  output: 'none' | 'logits' | 'greedy' | 'sample';
+  /** What to read back: the [B, V] logits of the fed tokens, or only each row's next token chosen
+   * on the GPU (B ids instead of B·V floats): its argmax ('greedy') or a draw ('sample', with `sample`). */
+  output: 'logits' | 'greedy' | 'sample';
   /** For 'sample': the kernel's parameters and one uniform draw per row (drawToF32; any value for
    * rows that do not sample). */
   sample?: { params: SamplingParams; draws: Float32Array };
@@ -260,7 +301,7 @@ export interface DecodeStepInput {
   idsFromChosen?: boolean;
 }
 
-export type DecodeStepOutput = { logits: Float32Array } | { chosen: Uint32Array } | null;
+export type DecodeStepOutput = { logits: Float32Array } | { chosen: Uint32Array };
 
 /** The decode step's scratch seen as one layer's buffers: every norm output in `h`, one rstd, one
  * head-norm rstd, one LoRA u buffer shared by every target in turn, and the residual stream `x` as
@@ -303,9 +344,8 @@ export interface SubmittedDecodeStep {
 }
 
 /**
- * Feeds one token per active row and appends its K/V to the row's cache; when asked, reads back the
- * next-token logits [B, V] or the ids [B] chosen on the GPU (rows of inactive sequences are
- * meaningless). One submit, one readback. Returns once submitted, without waiting for the readback,
+ * Feeds one token per active row and appends its K/V to the row's cache; reads back the next-token
+ * logits [B, V] or the ids [B] chosen on the GPU (rows of inactive sequences are meaningless). One submit, one readback. Returns once submitted, without waiting for the readback,
  * so the caller can submit the next step (fed with `idsFromChosen`) while this one runs and its ids
  * come back: the CPU's encoding of token N+1 overlaps the GPU's work on token N and the copy back.
  * Steps run in submission order; each reads back into its own staging buffer.
@@ -348,10 +388,6 @@ export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Pr
   } finally {
     gpu.recorder.splitLongRecordings = true;
   }
-  if (input.output === 'none') {
-    gpu.recorder.submit();
-    return { output: Promise.resolve(null) };
-  }
   if (input.output === 'logits') {
     gpu.recorder.submit();
     return { output: readF32(gpu.ctx, d.logits, B * V).then((logits) => ({ logits })) };
@@ -384,7 +420,6 @@ async function recordDecodeStep(g: Generator, input: DecodeStepInput): Promise<v
   await embeddingForward(gpu, { ids: d.ids, table: m.weights.embed, tableDtype: m.weights.dtype, out: d.x, tokens: B, C: spec.hiddenSize, vocab: V });
   const buf = decodeLayerBuffers(g);
   for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, buf);
-  if (input.output === 'none') return;
   await rmsNormForward(gpu, { x: d.x, weight: m.weights.finalNorm, weightDtype: m.weights.dtype, y: d.h, rstd: d.rstd, rows: B, C: spec.hiddenSize, eps: spec.rmsNormEps });
   // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
   // writes its columns of the [B, V] logits.

@@ -249,8 +249,10 @@ export async function layerForwardPass(m: ModelState, l: number, io: LayerPass):
   await projectionsForward(m, l, a, a.act, N, I, [{ target: 'down', W: w.down, y: out, outF: H, accumulate: true }], fuse);
 }
 
-/** A training (or prefill) layer: its saved activations, causal attention over the micro-batch. */
-export async function layerForward(m: ModelState, l: number, batch: BatchBuffers): Promise<void> {
+/** A training (or prefill) layer: its saved activations, causal attention over the micro-batch.
+ * A prefill chunk whose keys are partly in the KV cache brings its own `attention` from rotated q, k
+ * and v to `att` (appending k and v to the cache first). */
+export async function layerForward(m: ModelState, l: number, batch: BatchBuffers, attention?: (a: LayerActivations) => Promise<void>): Promise<void> {
   const a = layerActs(m, l);
   await layerForwardPass(m, l, {
     rows: batch.B * batch.T,
@@ -262,7 +264,8 @@ export async function layerForward(m: ModelState, l: number, batch: BatchBuffers
       const rope = { positions: batch.positions, invFreq: m.invFreq, tokens: batch.B * batch.T, headDim: m.spec.headDim };
       await ropeForward(m.gpu, { ...rope, heads: m.spec.numHeads, x: a.q });
       await ropeForward(m.gpu, { ...rope, heads: m.spec.numKvHeads, x: a.k });
-      await attentionForward(m.gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse });
+      if (attention) await attention(a);
+      else await attentionForward(m.gpu, attentionShape(m, batch), { q: a.q, k: a.k, v: a.v, segments: batch.attnSegments, out: a.att, lse: a.lse });
     },
   });
 }

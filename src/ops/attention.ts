@@ -260,12 +260,56 @@ export async function attentionDecode(gpu: Gpu, shape: AttentionDecodeShape, b: 
   const qBytes = shape.batch * shape.nHeads * shape.headDim * 4;
   const cacheBytes = shape.batch * shape.maxSeqLen * shape.nKvHeads * shape.headDim * 4;
   checkSizes('attentionDecode', { q: [b.q, qBytes], kCache: [b.kCache, cacheBytes], vCache: [b.vCache, cacheBytes], lengths: [b.lengths, shape.batch * 4], out: [b.out, qBytes] });
-  const pipeline = await gpu.pipelines.pipeline(ATTENTION_DECODE, 'attention_decode', { WG: DECODE_WG, CH: DECODE_CHUNK, HD4: shape.headDim / 4 });
+  await dispatchCacheAttention(gpu, 'attention_decode', shape, 0, shape.batch, { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 5: b.out });
+}
+
+/** One workgroup per (head, query row) of attention_decode.wgsl's entry point `entry`. */
+async function dispatchCacheAttention(gpu: Gpu, entry: string, shape: Omit<AttentionDecodeShape, 'batch'>, firstRow: number, rows: number, bindings: Record<number, GPUBuffer>): Promise<void> {
+  const pipeline = await gpu.pipelines.pipeline(ATTENTION_DECODE, entry, { WG: DECODE_WG, CH: DECODE_CHUNK, HD4: shape.headDim / 4 });
   const scale = shape.scale ?? 1 / Math.sqrt(shape.headDim);
-  gpu.recorder.dispatch(
-    pipeline,
-    packParams([{ u32: shape.maxSeqLen }, { u32: shape.nHeads }, { u32: shape.nKvHeads }, { f32: scale }]),
-    { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 5: b.out },
-    [shape.nHeads, shape.batch],
-  );
+  const params = packParams([{ u32: shape.maxSeqLen }, { u32: shape.nHeads }, { u32: shape.nKvHeads }, { f32: scale }, { u32: firstRow }]);
+  gpu.recorder.dispatch(pipeline, params, bindings, [shape.nHeads, rows]);
+}
+
+export interface AttentionCachedRowsShape {
+  /** Query rows (tokens of a prefill chunk, of one or more sequences). */
+  rows: number;
+  /** Cache rows (sequences) and positions per row. */
+  cacheRows: number;
+  maxSeqLen: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  scale?: number;
+}
+
+export interface AttentionCachedRowsBuffers {
+  /** [rows, nHeads, headDim] */
+  q: GPUBuffer;
+  /** [cacheRows, maxSeqLen, nKvHeads, headDim], holding each query's own key and every earlier one */
+  kCache: GPUBuffer;
+  vCache: GPUBuffer;
+  /** [rows] u32: each query's position in its sequence */
+  positions: GPUBuffer;
+  /** [rows] u32: the cache row (sequence) each query reads */
+  cacheRows: GPUBuffer;
+  /** written: [rows, nHeads, headDim] */
+  out: GPUBuffer;
+}
+
+/** Records causal attention of query rows against the cache: row r attends to positions 0..positions[r]
+ * of cache row cacheRows[r]. The later chunks of a prompt longer than one prefill chunk, whose keys
+ * sit partly in earlier chunks. */
+export async function attentionCachedRows(gpu: Gpu, shape: AttentionCachedRowsShape, b: AttentionCachedRowsBuffers): Promise<void> {
+  checkHeads(shape.nHeads, shape.nKvHeads, shape.headDim);
+  const qBytes = shape.rows * shape.nHeads * shape.headDim * 4;
+  const cacheBytes = shape.cacheRows * shape.maxSeqLen * shape.nKvHeads * shape.headDim * 4;
+  checkSizes('attentionCachedRows', {
+    q: [b.q, qBytes], kCache: [b.kCache, cacheBytes], vCache: [b.vCache, cacheBytes], positions: [b.positions, shape.rows * 4], cacheRows: [b.cacheRows, shape.rows * 4], out: [b.out, qBytes],
+  });
+  // A chunk may hold more rows than one dispatch has workgroups along y.
+  const most = gpu.ctx.limits.maxComputeWorkgroupsPerDimension;
+  for (let first = 0; first < shape.rows; first += most) {
+    await dispatchCacheAttention(gpu, 'attention_cached_rows', shape, first, Math.min(most, shape.rows - first), { 1: b.q, 2: b.kCache, 3: b.vCache, 5: b.out, 6: b.positions, 7: b.cacheRows });
+  }
 }

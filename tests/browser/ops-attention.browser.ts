@@ -1,10 +1,10 @@
 // Attention kernels in Chromium: the same WGSL through Chrome's Tint, checked against the f64
 // reference on one shape with GQA 2, left padding and two packed sequences (T = 21 is not a tile
-// multiple), through both tile paths, plus one decode step. Tolerances as in
+// multiple), through both tile paths, plus one decode step and prefill rows against the cache. Tolerances as in
 // tests/ops/attention.test.ts (f32 kernels vs f64 reference).
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/gpu/index.ts';
-import { attentionBackward, attentionBackwardScratchBytes, attentionDecode, attentionForward, type AttentionShape } from '../../src/ops/attention.ts';
-import { attentionBackwardRef, attentionDecodeRef, attentionForwardRef } from '../reference/attention.ts';
+import { attentionBackward, attentionBackwardScratchBytes, attentionCachedRows, attentionDecode, attentionForward, type AttentionShape } from '../../src/ops/attention.ts';
+import { attentionBackwardRef, attentionCachedRowsRef, attentionDecodeRef, attentionForwardRef } from '../reference/attention.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { browserGpu } from './browser-gpu.ts';
 
@@ -71,6 +71,29 @@ export const tests: Record<string, () => Promise<void>> = {
     gpu.recorder.submit();
     const want = attentionDecodeRef({ B, maxT, H, Hkv, d, scale: 1 / Math.sqrt(d) }, q, kCache, vCache, lengths);
     expectClose(await readF32(gpu.ctx, b.out), want, FWD_TOL, 'decode out');
+    Object.values(b).forEach((x) => x.destroy());
+  },
+  async 'attention of prefill rows against the cache matches the reference in Chromium'() {
+    const gpu = await browserGpu();
+    const Bc = 2, maxT = 270, H = 14, Hkv = 2, d = 8;
+    const cacheRows = new Uint32Array([1, 0, 1]);
+    const positions = new Uint32Array([262, 4, 0]);
+    const R = cacheRows.length;
+    const q = randomArray(R * H * d, 8);
+    const kCache = randomArray(Bc * maxT * Hkv * d, 9);
+    const vCache = randomArray(Bc * maxT * Hkv * d, 10);
+    const b = {
+      q: uploadBuffer(gpu.ctx, q, 'q'),
+      kCache: uploadBuffer(gpu.ctx, kCache, 'kCache'),
+      vCache: uploadBuffer(gpu.ctx, vCache, 'vCache'),
+      positions: uploadBuffer(gpu.ctx, positions, 'positions'),
+      cacheRows: uploadBuffer(gpu.ctx, cacheRows, 'cacheRows'),
+      out: createStorageBuffer(gpu.ctx, R * H * d * 4, 'out'),
+    };
+    await attentionCachedRows(gpu, { rows: R, cacheRows: Bc, maxSeqLen: maxT, nHeads: H, nKvHeads: Hkv, headDim: d }, b);
+    gpu.recorder.submit();
+    const want = attentionCachedRowsRef({ B: Bc, maxT, H, Hkv, d, scale: 1 / Math.sqrt(d) }, q, kCache, vCache, positions, cacheRows);
+    expectClose(await readF32(gpu.ctx, b.out), want, FWD_TOL, 'cached rows out');
     Object.values(b).forEach((x) => x.destroy());
   },
 };

@@ -2,7 +2,7 @@
 // transformer (tests/reference/transformer.ts) run on the growing sequence: greedy tokens equal the
 // reference argmax step by step and the decode logits match the reference's last row, for a batch
 // of prompts of different lengths, with and without LoRA, through the packed prefill and through
-// the token-by-token path a prompt longer than the prefill chunk takes. Then the sampling and
+// the later chunks of prompts longer than one prefill chunk. Then the sampling and
 // stopping contract (seeded temperature, top-p, stop ids, stop strings, max tokens, abort), the GPU
 // sampler giving the CPU sampler's tokens, seeded sampling on the embedded model (full Qwen
 // vocabulary), and the CPU sampler's distribution.
@@ -92,10 +92,10 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('greedy generation matches t
     withLora.release();
 
     // No adapter, recomputed activations (one shared set the prefill copies K/V out of layer by
-    // layer), and a prefill chunk (maxTokens 4) smaller than the first prompt: its fifth token goes
-    // through a decode step without sampling while the other sequences already generate.
+    // layer), and a prefill chunk (maxTokens 4) smaller than two prompts: their later pieces (4 + 1
+    // and 4 + 4 + 2 tokens) attend to the cache, two of them packed in one chunk.
     const plain = await loadEngineModel(gpu, files, { lora: null, maxTokens: 4, recompute: true });
-    const longPrompts = [...prompts, randomPrompt(spec.vocabSize, 1, 103)];
+    const longPrompts = [...prompts, randomPrompt(spec.vocabSize, 1, 103), randomPrompt(spec.vocabSize, 11, 104)];
     const p = await greedyWithLogits(plain, longPrompts, steps);
     expectMatchesReference(spec, refW, null, longPrompts, p.results, p.logits, `${family} base`);
     // The adapter changes the output: otherwise the LoRA comparison above proves nothing about LoRA.
@@ -157,12 +157,15 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
   });
 
   it('continuous batching: with more prompts than rows, a row whose sequence ends takes the next prompt, and every answer is the one it gets with a row of its own', async () => {
-    // Prompts past the 32-token prefill chunk feed their tail through decode steps, so sequences
-    // end at different steps and rows free up one at a time.
+    // Two prompts past the 32-token prefill chunk (their later pieces attend to the cache). A stop id
+    // one answer meets at its third token ends sequences at different steps: rows free up one at a
+    // time, while the other row's next step is in flight.
     const many = [5, 40, 9, 3, 36].map((n, i) => randomPrompt(spec.vocabSize, n, 300 + i));
-    const own = await generate(model.state, many, { maxNewTokens: N, stopTokenIds: [] });
+    const stopTokenIds = [(await generate(model.state, [many[1]], { maxNewTokens: 3, stopTokenIds: [] }))[0].tokens[2]];
+    const own = await generate(model.state, many, { maxNewTokens: N, stopTokenIds });
+    expect(new Set(own.map((r) => r.tokens.length)).size, 'answers of different lengths').toBeGreaterThan(1);
     const finished: Array<[number, GenerationResult]> = [];
-    const two = await generate(model.state, many, { maxNewTokens: N, stopTokenIds: [], batchSize: 2, onFinish: (i, res) => finished.push([i, res]) });
+    const two = await generate(model.state, many, { maxNewTokens: N, stopTokenIds, batchSize: 2, onFinish: (i, res) => finished.push([i, res]) });
     expect(two).toEqual(own);
     expect(finished.map(([i]) => i).sort((a, b) => a - b), 'each sequence reported once').toEqual(many.map((_, i) => i));
     for (const [i, res] of finished) expect(res).toEqual(two[i]);

@@ -5,9 +5,9 @@
 // workgroup memory (the real-GPU default) and read straight from storage (the CPU default).
 import { describe, expect, it } from 'vitest';
 import { createGpu, createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { attentionBackward, attentionBackwardScratchBytes, attentionDecode, attentionForward, attentionKernel, tiledWorkgroupBytes, type AttentionOptions, type AttentionShape } from '../../src/ops/attention.ts';
+import { attentionBackward, attentionBackwardScratchBytes, attentionCachedRows, attentionDecode, attentionForward, attentionKernel, tiledWorkgroupBytes, type AttentionOptions, type AttentionShape } from '../../src/ops/attention.ts';
 import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
-import { attentionBackwardRef, attentionDecodeRef, attentionForwardRef, type AttentionRefShape } from '../reference/attention.ts';
+import { attentionBackwardRef, attentionCachedRowsRef, attentionDecodeRef, attentionForwardRef, type AttentionRefShape } from '../reference/attention.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
@@ -262,6 +262,60 @@ describe('attention decode on the GPU', () => {
     const forwardOut = await readF32(gpu.ctx, f.out);
     expectClose(await readF32(gpu.ctx, b.out), forwardOut.slice((c.T - 1) * c.H * c.d), FWD_TOL, 'decode vs forward last row');
     [b.q, b.lengths, b.out, ...Object.values(f)].forEach((buf) => buf.destroy());
+  });
+});
+
+describe('attention of prefill rows against the cache (the later chunks of a long prompt)', () => {
+  it('matches the reference: rows of three sequences at positions across a chunk border, GQA 7', async () => {
+    const gpu = await testGpu();
+    const Bc = 3, maxT = 300, H = 14, Hkv = 2, d = 16;
+    const cacheRows = new Uint32Array([2, 2, 0, 1, 2, 0]);
+    const positions = new Uint32Array([255, 256, 0, 7, 299, 40]);
+    const R = cacheRows.length;
+    const q = randomArray(R * H * d, 911);
+    const kCache = randomArray(Bc * maxT * Hkv * d, 912);
+    const vCache = randomArray(Bc * maxT * Hkv * d, 913);
+    const b = {
+      q: uploadBuffer(gpu.ctx, q, 'q'),
+      kCache: uploadBuffer(gpu.ctx, kCache, 'kCache'),
+      vCache: uploadBuffer(gpu.ctx, vCache, 'vCache'),
+      positions: uploadBuffer(gpu.ctx, positions, 'positions'),
+      cacheRows: uploadBuffer(gpu.ctx, cacheRows, 'cacheRows'),
+      out: createStorageBuffer(gpu.ctx, R * H * d * 4, 'out'),
+    };
+    await attentionCachedRows(gpu, { rows: R, cacheRows: Bc, maxSeqLen: maxT, nHeads: H, nKvHeads: Hkv, headDim: d }, b);
+    gpu.recorder.submit();
+    const want = attentionCachedRowsRef({ B: Bc, maxT, H, Hkv, d, scale: 1 / Math.sqrt(d) }, q, kCache, vCache, positions, cacheRows);
+    expectClose(await readF32(gpu.ctx, b.out), want, FWD_TOL, 'cached rows out');
+    // More rows than a dispatch has workgroups along y (a GPU allowing 4): dispatched in parts.
+    const narrow: Gpu = { ...gpu, ctx: { ...gpu.ctx, limits: { ...gpu.ctx.limits, maxComputeWorkgroupsPerDimension: 4 } } };
+    const out2 = createStorageBuffer(gpu.ctx, R * H * d * 4, 'out2');
+    await attentionCachedRows(narrow, { rows: R, cacheRows: Bc, maxSeqLen: maxT, nHeads: H, nKvHeads: Hkv, headDim: d }, { ...b, out: out2 });
+    gpu.recorder.submit();
+    expectClose(await readF32(gpu.ctx, out2), want, FWD_TOL, 'cached rows out, in parts');
+    out2.destroy();
+    Object.values(b).forEach((buf) => buf.destroy());
+  });
+
+  it('the rows after a prefix equal the causal forward over the whole sequence', async () => {
+    const gpu = await testGpu();
+    const c: Case = { name: 'cached-rows-vs-forward', B: 1, T: 23, H: 4, Hkv: 2, d: 8, seg: full };
+    const { gpuShape } = shapes(c);
+    const x = makeInputs(c, 78);
+    const f = await runForward(gpu, gpuShape, x);
+    const from = 14;
+    const rows = c.T - from;
+    const b = {
+      q: uploadBuffer(gpu.ctx, x.q.slice(from * c.H * c.d), 'q'),
+      positions: uploadBuffer(gpu.ctx, Uint32Array.from({ length: rows }, (_, i) => from + i), 'positions'),
+      cacheRows: uploadBuffer(gpu.ctx, new Uint32Array(rows), 'cacheRows'),
+      out: createStorageBuffer(gpu.ctx, rows * c.H * c.d * 4, 'out'),
+    };
+    await attentionCachedRows(gpu, { rows, cacheRows: 1, maxSeqLen: c.T, nHeads: c.H, nKvHeads: c.Hkv, headDim: c.d }, { ...b, kCache: f.k, vCache: f.v });
+    gpu.recorder.submit();
+    const forwardOut = await readF32(gpu.ctx, f.out);
+    expectClose(await readF32(gpu.ctx, b.out), forwardOut.slice(from * c.H * c.d), FWD_TOL, 'cached rows vs forward');
+    [...Object.values(b), ...Object.values(f)].forEach((buf) => buf.destroy());
   });
 });
 

@@ -152,3 +152,25 @@ export function attentionDecodeRef(
   }
   return out;
 }
+
+/** Prefill rows against the cache: row r is one decode query of cache row cacheRows[r] through its own
+ * position (positions[r] + 1 keys); q/out [R, H, d]. */
+export function attentionCachedRowsRef(
+  s: DecodeRefShape,
+  q: ArrayLike<number>,
+  kCache: ArrayLike<number>,
+  vCache: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  cacheRows: ArrayLike<number>,
+): Float64Array {
+  const { maxT, H, Hkv, d } = s;
+  const rowSize = maxT * Hkv * d;
+  const slice = (a: ArrayLike<number>, from: number, to: number) => Array.prototype.slice.call(a, from, to) as number[];
+  const out = new Float64Array(positions.length * H * d);
+  for (let r = 0; r < positions.length; r++) {
+    const c = cacheRows[r];
+    const one = attentionDecodeRef({ ...s, B: 1 }, slice(q, r * H * d, (r + 1) * H * d), slice(kCache, c * rowSize, (c + 1) * rowSize), slice(vCache, c * rowSize, (c + 1) * rowSize), [positions[r] + 1]);
+    out.set(one, r * H * d);
+  }
+  return out;
+}
