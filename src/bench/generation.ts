@@ -25,6 +25,9 @@ export interface GenerationCase {
   gpuOnly?: boolean;
   /** Decode with a rank-16 adapter on all seven targets (as after training with the defaults). */
   lora?: boolean;
+  /** Prefill chunk in tokens (default: the whole batch's prompts in one): a longer prompt's later
+   * chunks attend to the cache, as evaluation's prompts past 4,096 tokens do. */
+  prefillChunk?: number;
 }
 
 export const GENERATION_CASES: GenerationCase[] = [
@@ -38,6 +41,8 @@ export const GENERATION_CASES: GenerationCase[] = [
   { name: 'generate: Qwen2.5-0.5B shape, B=4, 64 new', model: QWEN25_05B_SHAPE, batch: 4, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new, LoRA r16', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true, lora: true },
+  // Time to first token of a long prompt (a many-tool BFCL prompt): two 4,096-token prefill chunks.
+  { name: 'generate: Qwen2.5-0.5B shape, B=1, 6,000-token prompt', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 6000, newTokens: 16, large: true, gpuOnly: true, lora: true, prefillChunk: 4096 },
 ];
 
 export interface GenerationRow {
@@ -91,7 +96,7 @@ async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<Gen
 export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<GenerationRow> {
   const { files } = benchModel(c.model);
   const lora = c.lora ? { ...DEFAULT_LORA, dropout: 0 } : null;
-  const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora, maxTokens: c.batch * c.promptTokens });
+  const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora, maxTokens: c.prefillChunk ?? c.batch * c.promptTokens });
   try {
     const prompts = Array.from({ length: c.batch }, (_, b) => Array.from({ length: c.promptTokens }, (_, t) => (b * 7919 + t * 104729) % 50000));
     const run = async () => {

@@ -307,7 +307,8 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
   it('the generation benchmark reports its rate, and a step\'s dispatches in one submit, recorded and replayed', async () => {
     const { GENERATION_CASES, runGenerationCase, formatGenerationRows } = await import('../../src/bench/generation.ts');
     const c = GENERATION_CASES.find((x) => x.lora && !x.large)!;
-    const row = await runGenerationCase(await testGpu(), { ...c, promptTokens: 8, newTokens: 4 });
+    // Prompts of 8 in prefill chunks of 5: the long-prompt cases' path.
+    const row = await runGenerationCase(await testGpu(), { ...c, promptTokens: 8, newTokens: 4, prefillChunk: 5 });
     expect(row.decodeTokensPerSecond).toBeGreaterThan(0);
     expect(row.stepCpuMillis.recorded).toBeGreaterThan(0);
     expect(row.stepCpuMillis.replayed).toBeGreaterThan(0);
