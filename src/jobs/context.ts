@@ -10,6 +10,7 @@ import { openModel } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../model/generate.ts';
+import { PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { UploadProgress } from '../model/upload.ts';
@@ -54,19 +55,16 @@ export async function openLoadedModel(files: ModelFiles, ref: string): Promise<L
   return { ref, files, spec, tokenizer: await tokenizerFromModel(files) };
 }
 
-/** Activation rows for generation: the longest prompt (bounded), so one prefill chunk holds it. */
+/** Activation rows for generation: the longest prompt, up to one prefill chunk (longer ones take several). */
 export function promptTokens(tokenizer: PreTrainedTokenizer, examples: Example[]): number {
   let longest = 16;
   for (const e of examples) {
     longest = Math.max(longest, renderPrompt(tokenizer, e).ids.length);
     // The bound is reached: the rest cannot raise it (thousands of long BFCL prompts took minutes).
-    if (longest >= PREFILL_ROWS) break;
+    if (longest >= PREFILL_CHUNK_TOKENS) break;
   }
-  return Math.min(longest, PREFILL_ROWS);
+  return Math.min(longest, PREFILL_CHUNK_TOKENS);
 }
-
-/** The most prompt rows one prefill chunk holds. */
-const PREFILL_ROWS = 4096;
 
 export interface GenerationModelOptions {
   /** The adapter to answer with; without one, a fresh LoRA from `lora` (HDR trains it) or none. */

@@ -148,6 +148,10 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
   }
 }
 
+/** Prompt rows a generation's prefill chunk holds at most (its activations are sized to the longest
+ * prompt up to this): longer prompts go in several chunks, so larger chunks would only cost memory. */
+export const PREFILL_CHUNK_TOKENS = 4096;
+
 /** A run of prompt tokens to put into sequence `seq`'s cache at positions 0..ids.length. */
 export interface PrefillItem {
   seq: number;

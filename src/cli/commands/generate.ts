@@ -13,6 +13,7 @@ import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../../model/generate.ts';
+import { PREFILL_CHUNK_TOKENS } from '../../model/kvCache.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 
 const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
@@ -75,9 +76,9 @@ const command: CliCommand = {
     }
 
     const gpu = createGpu(await acquireNodeGpu());
-    // The prefill runs the whole prompt (but its last token) through the model's activations at once.
-    // Generation needs one layer's activations, shared (context.ts loadForGeneration).
-    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, ids.length - 1), recompute: true });
+    // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
+    // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
+    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, PREFILL_CHUNK_TOKENS)), recompute: true });
     try {
       // Streaming: after each token print the part of the decoded text that became stable.
       const tokens: number[] = [];
