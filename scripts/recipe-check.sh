@@ -11,7 +11,6 @@
 set -uo pipefail
 export OUT=${OUT:-/tmp/recipe-check}
 PYTHON=${PYTHON:-python3}
-bindir=$(dirname "$(command -v "$PYTHON")")
 mkdir -p "$OUT"
 model="$PWD/public/models/tiny-qwen3"
 data="$PWD/public/demo/demo-dataset.jsonl"
@@ -30,9 +29,9 @@ echo "studio recipe exit $?"
 ( cd "$recipe" && timeout ${RECIPE_TIMEOUT:-240} "$PYTHON" train.py --config recipe.json --output-dir adapter --base-model "$model" > "$OUT/recipe-train-py.log" 2>&1; echo "train.py (one process) exit $?" )
 tail -n 9 "$OUT/recipe-train-py.log"
 if [ "$gpus" -gt 0 ]; then
-  ( cd "$recipe" && timeout ${RECIPE_TIMEOUT:-240} "$bindir/accelerate" launch --config_file accelerate_fsdp.yaml --num_processes 1 --num_machines 1 train.py --config recipe.json --output-dir adapter-multi --base-model "$model" > "$OUT/recipe-multi.log" 2>&1; echo "accelerate launch (FSDP, one process) exit $?" )
+  ( cd "$recipe" && timeout ${RECIPE_TIMEOUT:-240} "$PYTHON" -m accelerate.commands.launch --config_file accelerate_fsdp.yaml --num_processes 1 --num_machines 1 train.py --config recipe.json --output-dir adapter-multi --base-model "$model" > "$OUT/recipe-multi.log" 2>&1; echo "accelerate launch (FSDP, one process) exit $?" )
 else
-  ( cd "$recipe" && ACCELERATE_USE_CPU=true timeout ${RECIPE_TIMEOUT:-240} "$bindir/torchrun" --nproc_per_node 2 train.py --config recipe.json --output-dir adapter-multi --base-model "$model" > "$OUT/recipe-multi.log" 2>&1; echo "torchrun (two CPU processes) exit $?" )
+  ( cd "$recipe" && ACCELERATE_USE_CPU=true timeout ${RECIPE_TIMEOUT:-240} "$PYTHON" -m torch.distributed.run --nproc_per_node 2 train.py --config recipe.json --output-dir adapter-multi --base-model "$model" > "$OUT/recipe-multi.log" 2>&1; echo "torchrun (two CPU processes) exit $?" )
 fi
 grep -E "^(step|[0-9]+ training)" "$OUT/recipe-multi.log" | head -8
 "$PYTHON" - "$recipe" <<'EOF'
