@@ -34,7 +34,7 @@ export class GpuRefusedWorkError extends Error {
   ) {
     super(
       kind === 'out-of-memory'
-        ? `the GPU ran out of memory (${detail}); results since then cannot be trusted, so the job stopped without keeping them. Lower the batch or the sequence length, or close other tabs that use the GPU, and try again`
+        ? `the GPU ran out of memory (${detail}); results since then cannot be trusted, so the job stopped without keeping them. Lower the batch or the sequence length (when generating: the answers at once or the max new tokens), or close other tabs that use the GPU, and try again`
         : `the GPU refused the studio's work (${detail}); results since then cannot be trusted, so the job stopped without keeping them. This is a bug in the studio: please report it with this message`,
     );
     this.name = 'GpuRefusedWorkError';
