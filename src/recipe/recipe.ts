@@ -255,6 +255,9 @@ Edit \`num_processes\` / \`num_machines\` in the YAML files for your cluster. An
 run's ${c.batchSize * c.gradAccum} examples: train.py splits it into micro-batches of \`--per-device-batch\` (default ${c.batchSize}) over the
 processes and accumulates the rest, and stops with the arithmetic when the numbers do not divide. \`--global-batch\`
 changes the step (and so the run). \`--max-steps\` stops early; \`--dtype\` sets the frozen weights' dtype (bfloat16).
+Without a GPU, \`${lines.oneGpu}\` runs on the CPU (slowly: a check before renting GPUs), and
+\`ACCELERATE_USE_CPU=true torchrun --nproc_per_node 2 train.py ${lines.oneGpu.slice('python train.py '.length)}\` on two CPU processes;
+the ZeRO-3 and FSDP launches need GPUs.
 
 ## What is the same as in the studio
 

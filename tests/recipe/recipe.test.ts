@@ -226,11 +226,14 @@ describe('studio recipe', () => {
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
     const launches = readme.split('\n').filter((l) => /^(python train\.py|accelerate launch)/.test(l));
     expect(launches).toHaveLength(4); // --check-args, one GPU, ZeRO-3, FSDP
-    for (const line of launches) {
+    // …and the two CPU processes the prose offers for a machine without a GPU.
+    const cpu = /`(ACCELERATE_USE_CPU=true torchrun --nproc_per_node 2 train\.py [^`]+)`/.exec(readme);
+    expect(cpu, 'the CPU launch line').not.toBeNull();
+    for (const line of [...launches, cpu![1]]) {
       const args = line.replace(/#.*$/, '').trim().split(/\s+/);
       const script = args.indexOf('train.py');
-      // `accelerate launch` sets WORLD_SIZE; the run's step of 2 examples splits over 2 processes.
-      const world = line.startsWith('accelerate') ? '2' : '1';
+      // `accelerate launch` and torchrun set WORLD_SIZE; the run's step of 2 examples splits over 2 processes.
+      const world = /^(accelerate|ACCELERATE_USE_CPU)/.test(line) ? '2' : '1';
       const r = python(['train.py', ...args.slice(script + 1), '--check-args'], { cwd: out, env: { WORLD_SIZE: world } });
       expect(r.code, `${line}: ${r.err}`).toBe(0);
       const plan = JSON.parse(r.out);
