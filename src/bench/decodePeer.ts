@@ -65,7 +65,7 @@ async function timeSide(name: string, opts: DecodePeerOptions, run: (prompt: num
 export async function runDecodePeerBench(gpu: Gpu, files: ModelFiles, adapter: LoraAdapter | null, opts: DecodePeerOptions): Promise<DecodePeerRow> {
   const N = opts.newTokens;
   const maxPrompt = Math.max(...opts.prompts.map((p) => p.length));
-  const model = await loadEngineModel(gpu, files, { lora: null, adapter: adapter ?? undefined, maxTokens: maxPrompt });
+  const model = await loadEngineModel(gpu, files, { lora: null, adapter: adapter ?? undefined, maxTokens: maxPrompt, forwardOnly: true });
   let ours: DecodeSide;
   try {
     ours = await timeSide('ours (WebGPU engine)', opts, async (prompt) => {

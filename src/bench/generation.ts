@@ -96,7 +96,7 @@ async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<Gen
 export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<GenerationRow> {
   const { files } = benchModel(c.model);
   const lora = c.lora ? { ...DEFAULT_LORA, dropout: 0 } : null;
-  const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora, maxTokens: c.prefillChunk ?? c.batch * c.promptTokens });
+  const model = await loadEngineModel(gpu, memoryModelFiles(files, c.name), { lora, maxTokens: c.prefillChunk ?? c.batch * c.promptTokens, forwardOnly: true });
   try {
     const prompts = Array.from({ length: c.batch }, (_, b) => Array.from({ length: c.promptTokens }, (_, t) => (b * 7919 + t * 104729) % 50000));
     const run = async () => {

@@ -21,7 +21,7 @@ export interface EngineRunner {
 }
 
 export async function openEngineRunner(gpu: Gpu, files: ModelFiles, adapter: LoraAdapter | null, maxTokens: number): Promise<EngineRunner> {
-  const model = await loadEngineModel(gpu, files, { lora: null, adapter: adapter ?? undefined, maxTokens });
+  const model = await loadEngineModel(gpu, files, { lora: null, adapter: adapter ?? undefined, maxTokens, forwardOnly: true });
   const m = model.state;
   const V = m.spec.vocabSize;
   const slots: BatchSlots = createBatchSlots(gpu, maxTokens);

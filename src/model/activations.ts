@@ -1,7 +1,9 @@
 // Activation buffers of the LoRA transformer, planned once for the largest micro-batch
 // (maxTokens = B·T) and carved per layer, llm.c style. With recompute on, all layers share one
 // set and the backward re-runs each layer's forward from its saved input; only the layer inputs
-// are kept per layer. Gradient scratch is shared by all layers either way.
+// are kept per layer. Gradient scratch is shared by all layers either way. A model that never runs a
+// backward (evaluation, the playground: prefill only) plans forward-only activations: one shared
+// set, two layer inputs taken in turn, no gradient scratch.
 import { createStorageBuffer, type Gpu } from '../gpu/index.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import type { LoraTarget } from './lora.ts';
@@ -52,7 +54,10 @@ export interface GradScratch {
 export interface Activations {
   maxTokens: number;
   recompute: boolean;
-  /** Input of each layer [N, H], plus the final hidden state at index numLayers. */
+  /** No backward can run: layerInputs alternate between two buffers and grads are placeholders. */
+  forwardOnly: boolean;
+  /** Input of each layer [N, H], plus the final hidden state at index numLayers (forward-only: layer
+   * l's input and output are always two different buffers, but earlier inputs are overwritten). */
   layerInputs: GPUBuffer[];
   /** One set per layer, or a single shared set when recomputing. */
   layers: LayerActivations[];
@@ -62,7 +67,7 @@ export interface Activations {
   bytes: number;
 }
 
-export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, loraRank: number, targets: LoraTarget[], recompute: boolean, loraDropout = 0): Activations {
+export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, loraRank: number, targets: LoraTarget[], recompute: boolean, loraDropout = 0, forwardOnly = false): Activations {
   let bytes = 0;
   const made: GPUBuffer[] = [];
   const f32 = (elements: number, label: string) => {
@@ -107,24 +112,27 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
         loraU,
       };
     };
-    const layerInputs = Array.from({ length: spec.numLayers + 1 }, (_, i) => f32(N * H, `act.input.${i}`));
-    const layers = recompute ? [layerSet('shared')] : Array.from({ length: spec.numLayers }, (_, i) => layerSet(i));
+    const ring = forwardOnly ? [f32(N * H, 'act.input.even'), f32(N * H, 'act.input.odd')] : null;
+    const layerInputs = Array.from({ length: spec.numLayers + 1 }, (_, i) => (ring ? ring[i % 2] : f32(N * H, `act.input.${i}`)));
+    const layers = recompute || forwardOnly ? [layerSet('shared')] : Array.from({ length: spec.numLayers }, (_, i) => layerSet(i));
+    // Forward-only: one-element stand-ins, so the shapes of a training model's fields stay.
+    const g = (elements: number, label: string) => f32(forwardOnly ? 1 : elements, label);
     const grads: GradScratch = {
-      dRes: f32(N * H, 'grad.dRes'),
-      dH: f32(N * H, 'grad.dH'),
-      dAct: f32(N * I, 'grad.dAct'),
-      dGate: f32(N * I, 'grad.dGate'),
-      dUp: f32(N * I, 'grad.dUp'),
-      dAtt: f32(N * qd, 'grad.dAtt'),
-      dq: f32(N * qd, 'grad.dq'),
-      dk: f32(N * kvd, 'grad.dk'),
-      dv: f32(N * kvd, 'grad.dv'),
-      dqPre: f32(spec.qkNorm ? N * qd : 1, 'grad.dqPre'),
-      dkPre: f32(spec.qkNorm ? N * kvd : 1, 'grad.dkPre'),
-      dLoraU: f32(N * Math.max(1, loraRank), 'grad.dLoraU'),
-      attScratch: f32(N * spec.numHeads * 2, 'grad.attScratch'),
+      dRes: g(N * H, 'grad.dRes'),
+      dH: g(N * H, 'grad.dH'),
+      dAct: g(N * I, 'grad.dAct'),
+      dGate: g(N * I, 'grad.dGate'),
+      dUp: g(N * I, 'grad.dUp'),
+      dAtt: g(N * qd, 'grad.dAtt'),
+      dq: g(N * qd, 'grad.dq'),
+      dk: g(N * kvd, 'grad.dk'),
+      dv: g(N * kvd, 'grad.dv'),
+      dqPre: g(spec.qkNorm ? N * qd : 1, 'grad.dqPre'),
+      dkPre: g(spec.qkNorm ? N * kvd : 1, 'grad.dkPre'),
+      dLoraU: g(N * Math.max(1, loraRank), 'grad.dLoraU'),
+      attScratch: g(N * spec.numHeads * 2, 'grad.attScratch'),
     };
-    if (loraDropout > 0 && targets.length > 0) {
+    if (loraDropout > 0 && targets.length > 0 && !forwardOnly) {
       const widestIn = Math.max(H, I, qd);
       grads.dropX = f32(N * widestIn, 'grad.loraDropX');
       grads.dropG = f32(N * widestIn, 'grad.loraDropG');
@@ -132,7 +140,8 @@ export function createActivations(gpu: Gpu, spec: ModelSpec, maxTokens: number, 
     }
     return {
       maxTokens,
-      recompute,
+      recompute: recompute || forwardOnly,
+      forwardOnly,
       layerInputs,
       layers,
       finalNormOut: f32(N * H, 'act.finalNorm'),

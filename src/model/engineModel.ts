@@ -22,6 +22,9 @@ export interface EngineModelOptions {
   /** Largest micro-batch in tokens (batch × sequence length). */
   maxTokens: number;
   recompute?: boolean;
+  /** The model never trains (evaluation, the playground, an export check): activations for the
+   * forward alone (one layer's set, two layer inputs in turn, no gradient scratch); a Trainer refuses it. */
+  forwardOnly?: boolean;
   onProgress?: (p: UploadProgress) => void;
   /** 'auto' (default): bf16 weights become f16 where the adapter multiplies f16 on tensor cores;
    * 'file': keep the checkpoint's dtype. */
@@ -66,7 +69,7 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
     adapter = opts.adapter ?? (opts.lora ? initLoraAdapter(spec, opts.lora, opts.seed ?? 0) : null);
     if (adapter) validateLoraSettings(spec, adapter.settings);
     lora = adapter ? createDeviceLora(gpu, spec, adapter) : null;
-    acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false, adapter?.settings.dropout ?? 0);
+    acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false, adapter?.settings.dropout ?? 0, opts.forwardOnly ?? false);
     invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
   } catch (err) {
     destroyWeights(uploaded);

@@ -117,6 +117,7 @@ export class Trainer {
     readonly config: RunConfig,
   ) {
     if (!model.lora) throw new Error('the trainer needs a model with a LoRA adapter');
+    if (model.acts.forwardOnly) throw new Error('the trainer needs a model loaded for training: this one was loaded for generation only (no gradient buffers)');
     if (train.length === 0) throw new Error('the training set is empty');
     this.gpu = model.gpu;
     this.mode = parseLossMode(config.loss);

@@ -91,10 +91,10 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('greedy generation matches t
     expect(onGpu.map((r) => r.tokens)).toEqual(a.results.map((r) => r.tokens));
     withLora.release();
 
-    // No adapter, recomputed activations (one shared set the prefill copies K/V out of layer by
-    // layer), and a prefill chunk (maxTokens 4) smaller than two prompts: their later pieces (4 + 1
-    // and 4 + 4 + 2 tokens) attend to the cache, two of them packed in one chunk.
-    const plain = await loadEngineModel(gpu, files, { lora: null, maxTokens: 4, recompute: true });
+    // No adapter, forward-only activations (one shared set the prefill copies K/V out of layer by
+    // layer, two layer inputs in turn), and a prefill chunk (maxTokens 4) smaller than two prompts:
+    // their later pieces (4 + 1 and 4 + 4 + 2 tokens) attend to the cache, two packed in one chunk.
+    const plain = await loadEngineModel(gpu, files, { lora: null, maxTokens: 4, forwardOnly: true });
     const longPrompts = [...prompts, randomPrompt(spec.vocabSize, 1, 103), randomPrompt(spec.vocabSize, 11, 104)];
     const p = await greedyWithLogits(plain, longPrompts, steps);
     expectMatchesReference(spec, refW, null, longPrompts, p.results, p.logits, `${family} base`);

@@ -78,7 +78,7 @@ const command: CliCommand = {
     const gpu = createGpu(await acquireNodeGpu());
     // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
     // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
-    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, PREFILL_CHUNK_TOKENS)), recompute: true });
+    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, PREFILL_CHUNK_TOKENS)), forwardOnly: true });
     try {
       // Streaming: after each token print the part of the decoded text that became stable.
       const tokens: number[] = [];
