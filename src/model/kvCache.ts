@@ -158,9 +158,11 @@ export interface PrefillItem {
   ids: ArrayLike<number>;
 }
 
-/** Part of a prompt: its tokens at positions start..start+ids.length of sequence `seq`. */
+/** Part of a prompt: its tokens at positions start..start+ids.length of sequence `seq`, and of
+ * `copies`, sequences with the same prompt whose cache rows get the same K and V. */
 interface PrefillPiece extends PrefillItem {
   start: number;
+  copies: number[];
 }
 
 /**
@@ -169,17 +171,27 @@ interface PrefillPiece extends PrefillItem {
  * in a packed row with other prompts' (equal attention ids = one sequence, positions from 0), its
  * K and V copied into the cache layer by layer; a longer prompt's later pieces go after it, their K
  * and V appended to the cache before attention, each query attending to the cache up to its own
- * position. Produces no logits: the last prompt token goes through decode.
+ * position. A prompt given for several sequences (HDR's k samples of one case) goes through the
+ * layers once, its K and V copied into each of their rows. Produces no logits: the last prompt token
+ * goes through decode.
  */
 export async function prefill(g: Generator, items: PrefillItem[]): Promise<void> {
   const { m, cache } = g;
   const cap = m.acts.maxTokens;
-  // rounds[j]: every prompt's j-th piece; a piece needs the pieces before it in the cache.
-  const rounds: PrefillPiece[][] = [];
+  const firstOf = new Map<string, { seq: number; ids: ArrayLike<number>; copies: number[] }>();
   for (const it of items) {
     if (it.ids.length > cache.maxSeq) throw new RangeError(`prefill of ${it.ids.length} tokens exceeds the cache's ${cache.maxSeq} positions`);
-    for (let start = 0, j = 0; start < it.ids.length; start += cap, j++) {
-      (rounds[j] ??= []).push({ seq: it.seq, start, ids: Array.prototype.slice.call(it.ids, start, start + cap) as number[] });
+    if (it.ids.length === 0) continue;
+    const key = Array.prototype.join.call(it.ids, ',');
+    const first = firstOf.get(key);
+    if (first) first.copies.push(it.seq);
+    else firstOf.set(key, { seq: it.seq, ids: it.ids, copies: [] });
+  }
+  // rounds[j]: every prompt's j-th piece; a piece needs the pieces before it in the cache.
+  const rounds: PrefillPiece[][] = [];
+  for (const { seq, ids, copies } of firstOf.values()) {
+    for (let start = 0, j = 0; start < ids.length; start += cap, j++) {
+      (rounds[j] ??= []).push({ seq, copies, start, ids: Array.prototype.slice.call(ids, start, start + cap) as number[] });
     }
   }
   if (rounds.length === 0) return;
@@ -234,13 +246,16 @@ async function prefillChunk(g: Generator, slots: BatchSlots, chunk: PrefillPiece
   });
   writeBatch(gpu, slots, { B: 1, T, inputIds, positions, attnSegments });
   if (cacheRows) writeBuffer(gpu.ctx, cacheRows, rows);
-  /** Each piece's K and V rows of layer l, from the layer's buffers into the cache at its positions. */
+  /** Each piece's K and V rows of layer l, from the layer's buffers into the cache at its positions
+   * (its own sequence's rows and those of the sequences with the same prompt). */
   const toCache = (l: number, a: { k: GPUBuffer; v: GPUBuffer }) => {
     let row = 0;
     for (const p of chunk) {
-      const dst = (p.seq * cache.maxSeq + p.start) * kvBytes;
-      gpu.recorder.copy(a.k, row * kvBytes, cache.k[l], dst, p.ids.length * kvBytes);
-      gpu.recorder.copy(a.v, row * kvBytes, cache.v[l], dst, p.ids.length * kvBytes);
+      for (const seq of [p.seq, ...p.copies]) {
+        const dst = (seq * cache.maxSeq + p.start) * kvBytes;
+        gpu.recorder.copy(a.k, row * kvBytes, cache.k[l], dst, p.ids.length * kvBytes);
+        gpu.recorder.copy(a.v, row * kvBytes, cache.v[l], dst, p.ids.length * kvBytes);
+      }
       row += p.ids.length;
     }
   };

@@ -94,8 +94,10 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('greedy generation matches t
     // No adapter, forward-only activations (one shared set the prefill copies K/V out of layer by
     // layer, two layer inputs in turn), and a prefill chunk (maxTokens 4) smaller than two prompts:
     // their later pieces (4 + 1 and 4 + 4 + 2 tokens) attend to the cache, two packed in one chunk.
+    // The 11-token prompt twice (as HDR asks k samples of one case): prefilled once, cached in both rows.
     const plain = await loadEngineModel(gpu, files, { lora: null, maxTokens: 4, forwardOnly: true });
-    const longPrompts = [...prompts, randomPrompt(spec.vocabSize, 1, 103), randomPrompt(spec.vocabSize, 11, 104)];
+    const eleven = randomPrompt(spec.vocabSize, 11, 104);
+    const longPrompts = [...prompts, randomPrompt(spec.vocabSize, 1, 103), eleven, [...eleven]];
     const p = await greedyWithLogits(plain, longPrompts, steps);
     expectMatchesReference(spec, refW, null, longPrompts, p.results, p.logits, `${family} base`);
     // The adapter changes the output: otherwise the LoRA comparison above proves nothing about LoRA.
