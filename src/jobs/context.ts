@@ -72,13 +72,11 @@ export interface GenerationModelOptions {
   lora: LoraSettings | null;
   seed: number;
   maxTokens: number;
-  /** Per-layer activations (false) only for a model that also trains them (HDR); generation needs
-   * one layer's set, shared (default true): per-layer sets for a 4,096-token prefill were 7.7 GiB
-   * on Qwen2.5-0.5B, 15.9 GiB on Qwen3-1.7B, for nothing. */
-  recompute?: boolean;
-  /** The model also trains (HDR retrains between rounds); otherwise its activations are for the
-   * forward alone: no gradient scratch, no per-layer inputs. */
-  trains?: boolean;
+  /** The model also trains (HDR retrains between rounds): its activations keep what a backward
+   * needs, per layer unless `recompute`. Otherwise they are for the forward alone: one layer's set,
+   * no per-layer inputs, no gradient scratch (per-layer sets for a 4,096-token prefill were 7.7 GiB
+   * on Qwen2.5-0.5B, 15.9 GiB on Qwen3-1.7B, for nothing). */
+  trains?: { recompute: boolean };
 }
 
 const UPLOAD_LABEL = 'loading the model onto the GPU';
@@ -93,7 +91,7 @@ export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {
 export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
   const onProgress = uploadProgress(ctx);
   const { files, spec, tokenizer } = ctx.model;
-  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens, recompute: opts.recompute ?? true, forwardOnly: !opts.trains, onProgress });
+  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens, recompute: opts.trains?.recompute ?? true, forwardOnly: !opts.trains, onProgress });
   const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec), spec.maxPositionEmbeddings);
   return { model, access };
 }

@@ -73,7 +73,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
   const outcome = { settings, config, stopReason: '', failed: false, rounds: 0, poolStart: 0, poolEnd: 0, added: 0 };
   let model: EngineModel | null = null;
   try {
-    const loaded = await loadForGeneration(ctx, { adapter: job.adapter, lora: config.lora, seed: config.seed, maxTokens, recompute, trains: true });
+    const loaded = await loadForGeneration(ctx, { adapter: job.adapter, lora: config.lora, seed: config.seed, maxTokens, trains: { recompute } });
     model = loaded.model;
     const { state } = model;
     const access = loaded.access;

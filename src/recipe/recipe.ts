@@ -195,7 +195,7 @@ deepspeed>=0.15
 `;
 
 /** The launch lines README.md gives, with --base-model where the recipe has none. */
-export function launchLines(baseModel: string | null): { check: string; oneGpu: string; zero3: string; fsdp: string } {
+export function launchLines(baseModel: string | null): { check: string; oneGpu: string; zero3: string; fsdp: string; twoCpus: string } {
   const base = baseModel ? '' : ' --base-model <repo id or folder>';
   const args = `--config recipe.json --output-dir adapter${base}`;
   return {
@@ -203,6 +203,8 @@ export function launchLines(baseModel: string | null): { check: string; oneGpu: 
     oneGpu: `python train.py ${args}`,
     zero3: `accelerate launch --config_file accelerate_zero3.yaml train.py ${args}`,
     fsdp: `accelerate launch --config_file accelerate_fsdp.yaml train.py ${args}`,
+    // Accelerate runs one process under torchrun when it finds no GPU, unless told to use the CPU.
+    twoCpus: `ACCELERATE_USE_CPU=true torchrun --nproc_per_node 2 train.py ${args}`,
   };
 }
 
@@ -256,7 +258,7 @@ run's ${c.batchSize * c.gradAccum} examples: train.py splits it into micro-batch
 processes and accumulates the rest, and stops with the arithmetic when the numbers do not divide. \`--global-batch\`
 changes the step (and so the run). \`--max-steps\` stops early; \`--dtype\` sets the frozen weights' dtype (bfloat16).
 Without a GPU, \`${lines.oneGpu}\` runs on the CPU (slowly: a check before renting GPUs), and
-\`ACCELERATE_USE_CPU=true torchrun --nproc_per_node 2 train.py ${lines.oneGpu.slice('python train.py '.length)}\` on two CPU processes;
+\`${lines.twoCpus}\` on two CPU processes;
 the ZeRO-3 and FSDP launches need GPUs.
 
 ## What is the same as in the studio

@@ -13,9 +13,9 @@ import { tinyEngine, NARROW } from '../helpers/tinyEngine.ts';
 describe('a model loaded for generation', () => {
   it('holds the forward alone, unless it also trains (HDR: shared or per-layer sets as the run has them)', async () => {
     const engine = await tinyEngine();
-    const probe = (trains: boolean, recompute?: boolean) =>
+    const probe = (trains: boolean, recompute = true) =>
       engine.run('a probe', async (ctx) => {
-        const { model } = await loadForGeneration(ctx, { adapter: null, lora: null, seed: 1, maxTokens: 512, recompute, trains });
+        const { model } = await loadForGeneration(ctx, { adapter: null, lora: null, seed: 1, maxTokens: 512, trains: trains ? { recompute } : undefined });
         const { layers, layerInputs, grads, forwardOnly } = model.state.acts;
         const bytes = model.bytes.activations;
         const out = { forwardOnly, layers: layers.length, inputs: new Set(layerInputs).size, dRes: grads.dRes.size, bytes };
