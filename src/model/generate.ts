@@ -152,6 +152,10 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     if (rowSeq[b] === i) rowSeq[b] = -1;
     opts.onFinish?.(i, resultOf(seqs[i]));
   };
+  /** Every step's readback still in flight: a step planned ahead and then dropped (its rows ended,
+   * or the run was aborted) may still be mapping when generation returns, and a process that exited
+   * under that pending map crashed in Dawn (a Ctrl-C'd `studio eval`, one run in three). */
+  const readbacks = new Set<Promise<unknown>>();
   try {
     const params = samplingParams(opts.temperature, opts.topP);
     const onGpu: 'greedy' | 'sample' | null = opts.onLogits ? null : params ? 'sample' : 'greedy';
@@ -220,7 +224,12 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     };
 
     const submit = async (plan: StepPlan) => {
-      return submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.seq.map((i) => i >= 0), output: onGpu ?? 'logits', sample: sample(plan), idsFromChosen: plan.fromChosen });
+      const step = await submitDecodeStep(g, { ids: plan.ids, positions: plan.positions, active: plan.seq.map((i) => i >= 0), output: onGpu ?? 'logits', sample: sample(plan), idsFromChosen: plan.fromChosen });
+      // Held only while pending: a step's logits are a whole vocabulary per row.
+      const pending = step.output.then(() => undefined, () => undefined);
+      readbacks.add(pending);
+      void pending.then(() => readbacks.delete(pending));
+      return step;
     };
 
     /** Takes a step's result into the sequences: a sequence that ended meanwhile is left alone. */
@@ -280,6 +289,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
     }
     return results();
   } finally {
+    await Promise.all(readbacks);
     g.destroy();
   }
 }

@@ -325,7 +325,17 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(streamed).toEqual(r.map((x) => x.tokens));
   });
 
-  it('abort stops after the current step and reports aborted', async () => {
+  it('abort stops after the current step and reports aborted, with no read-back left in flight', async () => {
+    // The step planned ahead is in flight when the abort lands; a process that exited under its
+    // pending map crashed in Dawn (a Ctrl-C'd `studio eval`, one run in three).
+    const gpu = await testGpu();
+    const created: GPUBuffer[] = [];
+    const createBuffer = gpu.ctx.device.createBuffer;
+    const spy = vi.spyOn(gpu.ctx.device, 'createBuffer').mockImplementation((desc) => {
+      const buffer = createBuffer.call(gpu.ctx.device, desc);
+      created.push(buffer);
+      return buffer;
+    });
     const ctrl = new AbortController();
     const r = await generate(model.state, prompts, {
       maxNewTokens: N,
@@ -335,8 +345,11 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
         if (b === 1 && greedy[1].tokens.length > 0) ctrl.abort();
       },
     });
+    spy.mockRestore();
     expect(r.map((x) => x.finishReason)).toEqual(['aborted', 'aborted']);
     expect(r.map((x) => x.tokens)).toEqual(greedy.map((x) => x.tokens.slice(0, 1)));
+    expect(created.filter((b) => b.usage & GPUBufferUsage.MAP_READ).length).toBeGreaterThan(0);
+    expect(created.filter((b) => b.mapState === 'pending')).toEqual([]);
     const pre = await generate(model.state, prompts, { maxNewTokens: N, signal: AbortSignal.abort() });
     expect(pre).toEqual([{ tokens: [], finishReason: 'aborted' }, { tokens: [], finishReason: 'aborted' }]);
   });
