@@ -77,6 +77,12 @@ export function kvCacheBytes(spec: ModelSpec, B: number, maxSeq: number): number
   return 2 * spec.numLayers * B * maxSeq * kvDim(spec) * 4;
 }
 
+/** Positions each of B rows can hold on a GPU with these limits: one layer's K (or V) for all rows
+ * is one buffer and one binding, B·positions·kvDim·4 bytes. */
+export function kvCachePositionLimit(spec: ModelSpec, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }, B: number): number {
+  return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / (B * kvDim(spec) * 4));
+}
+
 /** Allocates the cache for B sequences of up to maxSeq positions, and the decode scratch. */
 export function createGenerator(m: ModelState, B: number, maxSeq: number): Generator {
   const { gpu, spec } = m;
@@ -94,10 +100,9 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
     return b;
   };
   const cacheElems = B * maxSeq * kvd;
-  const cacheBytes = cacheElems * 4;
-  const limit = gpu.ctx.limits.maxStorageBufferBindingSize;
-  if (cacheBytes > limit) {
-    throw new RangeError(`KV cache of one layer needs ${B}×${maxSeq}×${kvd}×4 = ${cacheBytes} bytes, over this GPU's binding limit of ${limit}; generate fewer sequences at once or fewer tokens`);
+  if (maxSeq > kvCachePositionLimit(spec, gpu.ctx.limits, B)) {
+    const limit = Math.min(gpu.ctx.limits.maxStorageBufferBindingSize, gpu.ctx.limits.maxBufferSize);
+    throw new RangeError(`KV cache of one layer needs ${B}×${maxSeq}×${kvd}×4 = ${cacheElems * 4} bytes, over this GPU's buffer limit of ${limit}; generate fewer sequences at once or fewer tokens`);
   }
   const cache: KvCache = { B, maxSeq, k: [], v: [], bytes: 0 };
   try {

@@ -6,6 +6,7 @@
 import type { Example, FunctionSchema, Message } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
+import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { checkGeneratedOutput, groundTruthOf, parseGeneratedCalls, withEndingHint } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
@@ -61,23 +62,23 @@ export function playgroundSampling(req: Pick<GenerateRequest, 'temperature' | 's
   return { temperature: req.temperature, seed };
 }
 
-/** The query as the example the prompt renderer takes (no target: the model writes it). */
-export function playgroundPrompt(ctx: JobContext, req: GenerateRequest): number[] {
+/** The query as the example the prompt renderer takes (no target: the model writes it). With
+ * `gpuLimits` (our engine's answer) the question and answer must also fit the KV cache's buffers. */
+export function playgroundPrompt(ctx: JobContext, req: GenerateRequest, gpuLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number }): number[] {
   if (!req.messages.some((m) => m.role === 'user' && m.content.trim())) throw new Error('type a question first');
   const example: Example = { id: 'playground', tools: req.tools, messages: req.messages, target: { calls: [] } };
   const ids = renderPrompt(ctx.model.tokenizer, example).ids;
-  // Past its context the model reads positions it was never trained on and writes nonsense.
-  const context = Math.min(ctx.model.spec.maxPositionEmbeddings, PLAYGROUND_MAX_PROMPT);
+  const { spec } = ctx.model;
+  // Past its context the model reads positions it was never trained on and writes nonsense. Longer
+  // questions than a prefill chunk are read in several (the playground used to stop at 4,096 tokens).
+  const held = gpuLimits ? kvCachePositionLimit(spec, gpuLimits, 1) : Infinity;
+  const context = Math.min(spec.maxPositionEmbeddings, held);
   if (ids.length + req.maxNewTokens > context) {
-    throw new Error(
-      `the question with its ${req.tools.length} tools is ${ids.length} tokens; with ${req.maxNewTokens} new tokens that is over the ${context} tokens the model reads at once here: shorten the question, offer fewer tools or ask for fewer new tokens`,
-    );
+    const limit = context < spec.maxPositionEmbeddings ? `the ${context} tokens this GPU's largest buffer holds in the model's KV cache` : `the ${context} tokens the model reads at once`;
+    throw new Error(`the question with its ${req.tools.length} tools is ${ids.length} tokens; with ${req.maxNewTokens} new tokens that is over ${limit}: shorten the question, offer fewer tools or ask for fewer new tokens`);
   }
   return ids;
 }
-
-/** The longest prompt plus answer the playground runs (the model's context, at most this). */
-export const PLAYGROUND_MAX_PROMPT = 4096;
 
 /** The answer's parsed calls and reasoning, as both backends return them, checked against the
  * example it was asked from (the evaluation's own check) when there is one. */
@@ -103,9 +104,9 @@ export function playgroundResult(
 }
 
 export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
-  const prompt = playgroundPrompt(ctx, req);
+  const prompt = playgroundPrompt(ctx, req, ctx.gpu.ctx.limits);
   const sampling = playgroundSampling(req);
-  const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(PLAYGROUND_MAX_PROMPT, prompt.length + 16) });
+  const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(PREFILL_CHUNK_TOKENS, prompt.length) });
   try {
     const ids: number[] = [];
     let lastSent = 0;

@@ -112,7 +112,7 @@ describe('worker engine: generation jobs', () => {
     const long = 'Please find the weather in Paris. '.repeat(600);
     await expect(
       engine.handlers.generate({ streamId: 's2', tools: imported.examples[0].tools, messages: [{ role: 'user', content: long }], maxNewTokens: 64, temperature: 0 }, () => undefined),
-    ).rejects.toThrow(/^the question with its \d+ tools is \d+ tokens; with 64 new tokens that is over the 4096 tokens the model reads at once here: shorten the question/);
+    ).rejects.toThrow(/^the question with its \d+ tools is \d+ tokens; with 64 new tokens that is over the 4096 tokens the model reads at once: shorten the question/);
 
     // A dataset another tab deleted: no run is made on it.
     for (const work of [

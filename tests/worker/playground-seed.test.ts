@@ -1,31 +1,48 @@
 // The playground's engine backend samples from the request's seed: at temperature > 0 each request
 // reaches generate() with its own seed (it used to get none, so every sample was sequenceRng(0, 0)'s
-// and the same), the answer says which seed it was; a greedy request gets neither. The model and
-// generate() are stand-ins here: what is checked is the options runGenerate passes.
+// and the same), the answer says which seed it was; a greedy request gets neither. It reads a
+// question up to the model's context in prefill chunks (it stopped at 4,096 tokens). The model and
+// generate() are stand-ins here: what is checked is what runGenerate passes them.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GenerateOptions } from '../../src/model/generate.ts';
 
 const calls: GenerateOptions[] = [];
+const prompts: number[][][] = [];
+const loads: Array<{ maxTokens: number }> = [];
+let promptLength = 3;
 vi.mock('../../src/model/generate.ts', () => ({
-  generate: async (_state: unknown, _prompts: number[][], opts: GenerateOptions) => {
+  generate: async (_state: unknown, asked: number[][], opts: GenerateOptions) => {
     calls.push(opts);
+    prompts.push(asked);
     return [{ tokens: [5, 6], finishReason: 'eos', text: 'ok' }];
   },
 }));
 vi.mock('../../src/jobs/context.ts', () => ({
-  loadForGeneration: async () => ({ model: { state: {}, release: () => undefined }, access: { stopTokenIds: [0], decode: () => 'ok' } }),
+  loadForGeneration: async (_ctx: unknown, opts: { maxTokens: number }) => (loads.push(opts), { model: { state: {}, release: () => undefined }, access: { stopTokenIds: [0], decode: () => 'ok' } }),
 }));
-vi.mock('../../src/data/render-prompt.ts', () => ({ renderPrompt: () => ({ ids: [1, 2, 3] }) }));
+vi.mock('../../src/data/render-prompt.ts', () => ({ renderPrompt: () => ({ ids: Array.from({ length: promptLength }, (_, i) => i + 1) }) }));
 
 const { playgroundSampling, runGenerate } = await import('../../src/worker/playground.ts');
+const { PREFILL_CHUNK_TOKENS } = await import('../../src/model/kvCache.ts');
 type Ctx = Parameters<typeof runGenerate>[0];
 type Req = Parameters<typeof runGenerate>[1];
 
-const ctx = { model: { tokenizer: {}, spec: { maxPositionEmbeddings: 512 } }, signal: new AbortController().signal, progress: () => undefined } as unknown as Ctx;
+const GIB = 2 ** 30;
+const withModel = (maxPositionEmbeddings: number, limits = { maxStorageBufferBindingSize: 2 * GIB, maxBufferSize: 4 * GIB }) =>
+  ({
+    model: { tokenizer: {}, spec: { maxPositionEmbeddings, numKvHeads: 8, headDim: 128 } },
+    gpu: { ctx: { limits } },
+    signal: new AbortController().signal,
+    progress: () => undefined,
+  }) as unknown as Ctx;
+const ctx = withModel(512);
 const request = (over: Partial<Req>): Req => ({ streamId: 's', tools: [], messages: [{ role: 'user', content: 'Weather?' }], maxNewTokens: 4, temperature: 0, adapter: null, emit: () => undefined, ...over });
 
 beforeEach(() => {
   calls.length = 0;
+  prompts.length = 0;
+  loads.length = 0;
+  promptLength = 3;
 });
 
 describe('playground sampling seeds', () => {
@@ -50,5 +67,30 @@ describe('playground sampling seeds', () => {
     expect(playgroundSampling({ temperature: 0.7 })).toEqual({ temperature: 0.7, seed: 0 });
     expect(() => playgroundSampling({ temperature: 0.7, seed: 1.5 })).toThrow(/whole number/);
     expect(() => playgroundSampling({ temperature: 0.7, seed: -1 })).toThrow(/whole number/);
+  });
+});
+
+describe('playground questions longer than a prefill chunk', () => {
+  it('are read whole, up to the model context, with activations for one chunk', async () => {
+    promptLength = 6_000; // a multi-turn BFCL question with its tools, say
+    await runGenerate(withModel(40_960), request({ maxNewTokens: 256 }));
+    expect(prompts[0][0]).toHaveLength(6_000);
+    expect(loads[0].maxTokens).toBe(PREFILL_CHUNK_TOKENS);
+    promptLength = 200;
+    await runGenerate(withModel(40_960), request({}));
+    expect(loads[1].maxTokens).toBe(200);
+  });
+
+  it('are refused past the model context, or past what the GPU can hold of the KV cache, naming which', async () => {
+    promptLength = 40_900;
+    await expect(runGenerate(withModel(40_960), request({ maxNewTokens: 256 }))).rejects.toThrow(
+      'the question with its 0 tools is 40900 tokens; with 256 new tokens that is over the 40960 tokens the model reads at once: shorten the question',
+    );
+    // One layer's K for 6,256 positions of 8 heads × 128 is 25.6 MB, over a 16 MiB buffer limit (4,096 positions).
+    promptLength = 6_000;
+    await expect(runGenerate(withModel(40_960, { maxStorageBufferBindingSize: 16 * 2 ** 20, maxBufferSize: GIB }), request({ maxNewTokens: 256 }))).rejects.toThrow(
+      "with 256 new tokens that is over the 4096 tokens this GPU's largest buffer holds in the model's KV cache: shorten the question",
+    );
+    expect(loads).toEqual([]);
   });
 });
