@@ -14,7 +14,7 @@ import type { ModelFiles } from './model-files.ts';
 import { readModelText } from './model-files.ts';
 import type { ModelSpec } from './config.ts';
 import type { ModelState } from './transformer.ts';
-import { createGenerator, prefill, prepareGenerator, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
+import { createGenerator, kvCachePositionLimit, prefill, prepareGenerator, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
 import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
 import { drawToF32, samplingParams } from '../ops/sampling.ts';
 
@@ -35,7 +35,8 @@ export interface GenerateOptions {
    * Overrides `seed`. */
   seeds?: number[];
   /** Sequences decoded at once (rows of the KV cache); more prompts wait for a row to free up.
-   * Default: all of them. */
+   * Default: all of them. Fewer when one layer's cache for this many rows of the longest prompt
+   * and answer would pass the GPU's largest buffer. */
   batchSize?: number;
   /** streaming: called for each new token of each sequence */
   onToken?: (sequence: number, tokenId: number) => void;
@@ -142,7 +143,12 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
 
   // The last generated token is never fed back, so a row needs prompt + maxNewTokens − 1 positions.
   const maxSeq = Math.max(...prompts.map((p) => p.length)) + opts.maxNewTokens - 1;
-  const B = Math.min(prompts.length, opts.batchSize ?? prompts.length);
+  const fits = kvCachePositionLimit(spec, m.gpu.ctx.limits, 1);
+  if (maxSeq > fits) {
+    throw new RangeError(`a prompt of ${maxSeq + 1 - opts.maxNewTokens} tokens with ${opts.maxNewTokens} new tokens needs ${maxSeq} positions of KV cache, more than the ${fits} this GPU's largest buffer holds for one layer: shorten the prompt or ask for fewer new tokens`);
+  }
+  // Long prompts take fewer rows at once rather than failing: continuous batching serves them all.
+  const B = Math.min(prompts.length, opts.batchSize ?? prompts.length, Math.floor(fits / maxSeq));
   const g = createGenerator(m, B, maxSeq);
   /** The sequence in each row, −1 for a free row. */
   const rowSeq = new Array<number>(B).fill(-1);

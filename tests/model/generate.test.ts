@@ -183,6 +183,31 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     await expect(generate(model.state, many, { maxNewTokens: N, batchSize: 0 })).rejects.toThrow(/batchSize/);
   });
 
+  it('takes fewer rows when one layer\'s cache for all of them would pass the GPU\'s largest buffer, with the same answers', async () => {
+    const gpu = await testGpu();
+    // Long enough that a row's cache passes every other binding the forward makes.
+    const many = [5, 300, 9, 3].map((n, i) => randomPrompt(spec.vocabSize, n, 400 + i));
+    const own = await generate(model.state, many, { maxNewTokens: N, stopTokenIds: [] });
+    const maxSeq = 300 + N - 1;
+    const perRow = maxSeq * spec.numKvHeads * spec.headDim * 4;
+    const limited = (bytes: number) => ({ ...model.state, gpu: { ...gpu, ctx: { ...gpu.ctx, limits: { ...gpu.ctx.limits, maxStorageBufferBindingSize: bytes } } } });
+    const kvSizes: number[] = [];
+    const createBuffer = gpu.ctx.device.createBuffer;
+    const spy = vi.spyOn(gpu.ctx.device, 'createBuffer').mockImplementation((desc) => {
+      if (desc.label === 'kv.0.k') kvSizes.push(desc.size);
+      return createBuffer.call(gpu.ctx.device, desc);
+    });
+    try {
+      expect(await generate(limited(2 * perRow + perRow / 2), many, { maxNewTokens: N, stopTokenIds: [], batchSize: 4 })).toEqual(own);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(kvSizes).toEqual([2 * perRow]);
+    await expect(generate(limited(perRow - 4), many, { maxNewTokens: N, stopTokenIds: [] })).rejects.toThrow(
+      `a prompt of 300 tokens with ${N} new tokens needs ${maxSeq} positions of KV cache, more than the ${maxSeq - 1} this GPU's largest buffer holds for one layer: shorten the prompt or ask for fewer new tokens`,
+    );
+  });
+
   it('seeded temperature sampling is reproducible, differs from greedy when hot, and per-sequence streams do not depend on the batch', async () => {
     const opts = { maxNewTokens: N, stopTokenIds: [], temperature: 5, seed: 1234 };
     const a = await generate(model.state, prompts, opts);
