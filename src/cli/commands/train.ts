@@ -25,7 +25,8 @@ Fine-tunes a LoRA adapter on the GPU (WebGPU through Dawn; SwiftShader when ther
 Writes <out>/adapter_config.json + adapter_model.safetensors (PEFT), metrics.jsonl, run.json,
 token-loss.json (per-token loss of a held-out example at the last eval step) and
 checkpoint.safetensors (resume with --resume). A folder that already holds a run is only
-continued (--resume), never trained over.
+continued (--resume), never trained over. Ctrl-C pauses the run: the step in flight ends and a
+checkpoint is written for --resume (a second Ctrl-C quits at once).
 
 options:
   --adapter <dir>         start from an existing PEFT adapter (its rank/alpha/targets win)
@@ -243,20 +244,42 @@ const train: CliCommand = {
       const text = phaseText(p);
       if (text) progress.update(text, p.done === p.total);
     };
-    const outcome = await engine.train({
-      ...start,
-      store,
-      resume: f.resume ?? false,
-      events: {
-        onSkipped: printNotes,
-        onStep: (m, steps) =>
-          progress.update(
-            `step ${m.step}/${steps}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
-            m.step === steps,
-          ),
-      },
-    }, phase);
+    // Ctrl-C pauses the run as the studio's Pause does: the step in flight ends and a checkpoint is
+    // written, so --resume goes on from there (it lost every step since the last checkpoint); a
+    // second Ctrl-C quits at once.
+    const interrupt = () => {
+      progress.update('interrupted: finishing the step in flight and writing a checkpoint (Ctrl-C again to quit now)', true);
+      engine.interrupt(store.label, 'pause');
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', interrupt);
+    let outcome;
+    try {
+      outcome = await engine.train({
+        ...start,
+        store,
+        resume: f.resume ?? false,
+        events: {
+          onSkipped: printNotes,
+          onStep: (m, steps) =>
+            progress.update(
+              `step ${m.step}/${steps}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
+              m.step === steps,
+            ),
+        },
+      }, phase);
+    } finally {
+      process.removeListener('SIGINT', interrupt);
+    }
     progress.done();
+    if (outcome.status === 'paused') {
+      if (!store.hasCheckpoint()) {
+        console.log(`interrupted before the first step: nothing was trained; the same command starts the run again in ${out}`);
+      } else {
+        console.log(`paused after step ${outcome.step} of ${outcome.steps}: the checkpoint is in ${out}; continue with the same command and --resume (with --steps ${outcome.step} it writes the adapter as it is now)`);
+      }
+      return 130;
+    }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
     console.log(`trained ${outcome.steps} steps on ${outcome.trainExamples} examples; adapter written to ${out}`);
     return 0;
