@@ -1,41 +1,23 @@
 // Ctrl-C during `studio train` pauses the run as the studio's Pause does: the step in flight ends,
 // a checkpoint is written and --resume goes on from it (it lost every step since the last
 // checkpoint, 20 by default). A resume to the step it reached writes the adapter as it is.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { interruptedStudio } from '../helpers/interrupt.ts';
 
 const STEPS = 5000;
 const args = (out: string, steps: number) => [
-  'bin/studio.mjs', 'train', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--out', out,
+  'train', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--out', out,
   '--steps', String(steps), '--batch', '1', '--seq', '320', '--rank', '2', '--eval-every', '0', '--checkpoint-every', '1000',
 ];
-
-/** Runs `studio train` in its own process group (a terminal's foreground job) and sends the group
- * one Ctrl-C once stderr matches `when`. */
-async function interrupted(out: string, when: RegExp): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, args(out, STEPS), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    if (!sent && when.test(stderr)) {
-      sent = true; // one Ctrl-C (a second one quits at once)
-      process.kill(-child.pid!, 'SIGINT');
-    }
-  });
-  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  return { code, signal, stdout, stderr };
-}
 
 describe('studio train interrupted', () => {
   it('writes a checkpoint at the step it reached, exits 130, and --resume goes on from there', { timeout: 300_000 }, async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'train-interrupt-')), 'run');
-    const r = await interrupted(out, new RegExp(`step [3-9]/${STEPS}`));
+    const r = await interruptedStudio(args(out, STEPS), new RegExp(`step ([3-9]|\\d\\d+)/${STEPS}`));
     expect([r.code, r.signal], r.stderr).toEqual([130, null]);
     const m = /paused after step (\d+) of 5000: the checkpoint is in (.*); continue with the same command and --resume \(with --steps \1 it writes the adapter as it is now\)/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
@@ -50,7 +32,7 @@ describe('studio train interrupted', () => {
     expect(existsSync(join(out, 'adapter_model.safetensors'))).toBe(false);
 
     // Resumed to the step it reached: no step trained again, the adapter written.
-    const resumed = spawnSync(process.execPath, [...args(out, reached), '--resume', '--quiet'], { encoding: 'utf8', timeout: 240_000 });
+    const resumed = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, reached), '--resume', '--quiet'], { encoding: 'utf8', timeout: 240_000 });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`trained ${reached} steps`);
     expect(steps()).toHaveLength(reached);
@@ -60,7 +42,7 @@ describe('studio train interrupted', () => {
   it('before the first step leaves nothing trained, and the same command starts the run again', { timeout: 300_000 }, async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'train-interrupt-')), 'run');
     // Interrupted as it reads the data (the progress line names that phase).
-    const r = await interrupted(out, /tokenizing: 0 of/);
+    const r = await interruptedStudio(args(out, STEPS), /tokenizing: 0 of/);
     expect([r.code, r.signal], r.stderr).toEqual([130, null]);
     if (r.stdout.includes('paused after step')) {
       // The machine reached the training loop first: step 0's checkpoint is there to resume from.
@@ -69,7 +51,7 @@ describe('studio train interrupted', () => {
     }
     expect(r.stdout).toContain(`interrupted before the first step: nothing was trained; the same command starts the run again in ${out}`);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'paused', lastStep: 0 });
-    const again = spawnSync(process.execPath, [...args(out, 1), '--quiet'], { encoding: 'utf8', timeout: 240_000 });
+    const again = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, 1), '--quiet'], { encoding: 'utf8', timeout: 240_000 });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('trained 1 steps');
   });

@@ -7,6 +7,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, printNotes } from '../localFiles.ts';
+import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
@@ -22,7 +23,7 @@ each balance rule, and ssb + HDR — evaluates every adapter on the same held-ou
 same decoding, and writes the comparison to <out>: report.md (accuracy per BFCL category, BFCL's
 aggregate, failures by rule, how α moved), results.csv, loss-call.png, loss-cot.png and alpha.png
 (the arms' curves overlaid) and ablation.json. Each arm's runs are ordinary run folders under
-<out>/runs/.
+<out>/runs/. Ctrl-C ends it after the step in flight with a report of the arms done.
 
 options:
   --rules <list>          SSB rules compared, one arm each (default ${BALANCE_RULES.join(',')})
@@ -105,7 +106,13 @@ const ablate: CliCommand = {
     const facts = { model: modelArg, data: dataPaths.map((p) => basename(p)), counts: data.counts };
     const arms = ablationArms(config);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
-    const result = await engine.ablate(
+    // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.
+    let interrupted = false;
+    const end = () => {
+      interrupted = true;
+      engine.cancel();
+    };
+    const result = await endOnCtrlC(progress, 'finishing the step in flight and writing the report of the arms done', end, () => engine.ablate(
       {
         store: new RunFolderStore(out, facts),
         workspace: new RunFolderWorkspace(join(out, 'runs'), facts),
@@ -122,11 +129,11 @@ const ablate: CliCommand = {
         },
       },
       (p) => progress.update(p.total ? `${p.label} ${p.done}/${p.total}` : p.label),
-    );
+    ));
     progress.done();
     if (result.stopped) console.log(`stopped after ${result.arms.length} of ${arms.length} arms`);
     console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, 'runs')}`);
-    return 0;
+    return interrupted ? 130 : 0;
   },
 };
 export default ablate;

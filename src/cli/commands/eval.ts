@@ -8,6 +8,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
+import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, runTarget, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
@@ -19,7 +20,8 @@ const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] -
 
 Generates an answer for each example with the model (and adapter), checks the calls against the
 ground truth with the BFCL AST checker, prints accuracy overall, per category and per failure
-rule, and writes one JSON line per prediction to --out.
+rule, and writes one JSON line per prediction to --out. Ctrl-C ends it after the answers in flight
+and writes those checked (a second Ctrl-C quits at once).
 
 options:
   --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
@@ -76,25 +78,16 @@ const evalCommand: CliCommand = {
     const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary }, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } });
     const t0 = performance.now();
     // Ctrl-C ends the evaluation after the batch in flight and writes what was checked (it lost
-    // every answer of an hours-long run); a second Ctrl-C quits at once.
-    const interrupt = () => {
-      progress.update('interrupted: finishing the batch in flight and writing what was checked (Ctrl-C again to quit now)', true);
-      engine.cancel();
-      process.once('SIGINT', () => process.exit(130));
-    };
-    process.once('SIGINT', interrupt);
-    let report;
-    try {
-      report = await engine.evaluate({
+    // every answer of an hours-long run).
+    const report = await endOnCtrlC(progress, 'finishing the batch in flight and writing what was checked', () => engine.cancel(), () =>
+      engine.evaluate({
         store,
         examples,
         adapter,
         decoding: { maxNewTokens, batchSize, temperature: f.temperature, topP: f['top-p'], seed },
         onProgress: (p) => progress.update(`evaluated ${p.done}/${p.total}  correct ${p.correct}  ${((performance.now() - t0) / 1000).toFixed(0)} s`, p.done === p.total),
-      });
-    } finally {
-      process.removeListener('SIGINT', interrupt);
-    }
+      }),
+    );
     progress.done();
     console.log(formatEvalSummary(report));
     if (report.aborted) {

@@ -10,6 +10,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
+import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
@@ -26,6 +27,7 @@ round samples answers for them, keeps those that pass the quality gate (parse, A
 the ground truth, calls in the example's syntax, non-empty reasoning naming the called function,
 base quality check), de-duplicates them, retrains the adapter on them plus replayed data, and
 re-evaluates on the held-out split. Stops when the pool is empty, stops shrinking, or at --rounds.
+Ctrl-C ends it at the phase in flight with the rounds done (a second Ctrl-C quits at once).
 
 options:
   --adapter <dir>         start from this PEFT adapter (else a fresh LoRA: --rank, --alpha, --targets);
@@ -121,29 +123,44 @@ const hdr: CliCommand = {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
     const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });
-    progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
-    const result = await engine.hdr({
-      store,
-      settings,
-      config,
-      mineSet,
-      evalSet,
-      replayPool: data.train,
-      adapter,
-      balance,
-      events: {
-        onMined: (report, pool) => console.log(`mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`),
-        onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
-        onRound: (r) => {
-          progress.done();
-          console.log(roundLine(r));
+    // Ctrl-C ends the run at the phase in flight with the rounds done (their adapter is written).
+    let interrupted = false;
+    const end = () => {
+      interrupted = true;
+      engine.cancel();
+    };
+    const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', end, () => {
+      progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
+      return engine.hdr({
+        store,
+        settings,
+        config,
+        mineSet,
+        evalSet,
+        replayPool: data.train,
+        adapter,
+        balance,
+        events: {
+          onMined: (report, pool) =>
+            console.log(
+              report.aborted
+                ? `mining cancelled after ${report.total} of ${plural(mineSet.length, `${mine} example`)}`
+                : `mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`,
+            ),
+          onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
+          onRound: (r) => {
+            progress.done();
+            console.log(roundLine(r));
+          },
+          onProgress: (text) => progress.update(text, true),
         },
-        onProgress: (text) => progress.update(text, true),
-      },
+      });
     });
     progress.done();
-    console.log(`stopped after ${plural(result.rounds, 'round')} (${hdrStopText(result.stopReason)}): pool ${result.poolStart} → ${result.poolEnd}; ${plural(result.added, 'example')} added; adapter written to ${out}`);
-    return 0;
+    // Cancelled before a round: the adapter would be the one HDR started from, so none is written.
+    const adapterText = result.stopReason === 'aborted' && result.rounds === 0 ? 'no round finished, so no adapter was written' : `adapter written to ${out}`;
+    console.log(`stopped after ${plural(result.rounds, 'round')} (${hdrStopText(result.stopReason)}): pool ${result.poolStart} → ${result.poolEnd}; ${plural(result.added, 'example')} added; ${adapterText}`);
+    return interrupted ? 130 : 0;
   },
 };
 export default hdr;

@@ -8,6 +8,7 @@ import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter, startFilesDigest } from '../localFiles.ts';
+import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
@@ -245,17 +246,9 @@ const train: CliCommand = {
       if (text) progress.update(text, p.done === p.total);
     };
     // Ctrl-C pauses the run as the studio's Pause does: the step in flight ends and a checkpoint is
-    // written, so --resume goes on from there (it lost every step since the last checkpoint); a
-    // second Ctrl-C quits at once.
-    const interrupt = () => {
-      progress.update('interrupted: finishing the step in flight and writing a checkpoint (Ctrl-C again to quit now)', true);
-      engine.interrupt(store.label, 'pause');
-      process.once('SIGINT', () => process.exit(130));
-    };
-    process.once('SIGINT', interrupt);
-    let outcome;
-    try {
-      outcome = await engine.train({
+    // written, so --resume goes on from there (it lost every step since the last checkpoint).
+    const outcome = await endOnCtrlC(progress, 'finishing the step in flight and writing a checkpoint', () => engine.interrupt(store.label, 'pause'), () =>
+      engine.train({
         ...start,
         store,
         resume: f.resume ?? false,
@@ -267,10 +260,8 @@ const train: CliCommand = {
               m.step === steps,
             ),
         },
-      }, phase);
-    } finally {
-      process.removeListener('SIGINT', interrupt);
-    }
+      }, phase),
+    );
     progress.done();
     if (outcome.status === 'paused') {
       if (!store.hasCheckpoint()) {

@@ -1,0 +1,19 @@
+// Ctrl-C on a long command asks its job to end with what it has, as the studio's Pause or Cancel
+// does, instead of killing the process with every answer, step or round since the last save; a
+// second Ctrl-C quits at once. (bin/studio.mjs waits for its re-executed child, which decides.)
+import type { ProgressLine } from './progress.ts';
+
+/** Runs `work`; a first Ctrl-C meanwhile says `finishing` and calls `end`. */
+export async function endOnCtrlC<T>(progress: ProgressLine, finishing: string, end: () => void, work: () => Promise<T>): Promise<T> {
+  const interrupt = () => {
+    progress.update(`interrupted: ${finishing} (Ctrl-C again to quit now)`, true);
+    end();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    return await work();
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
+}
