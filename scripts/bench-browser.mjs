@@ -1,7 +1,8 @@
 // `npm run bench:browser`: the decode benchmark against transformers.js in headless Chromium on the
 // SwiftShader WebGPU adapter (src/bench/decodePeer.ts, page src/bench/browser/). Serves the repo
 // with Vite, opens the page, prints its lines and writes test-results/bench-browser.json.
-// Options go to the page as query parameters: --tokens N --prompt N --prompts N --reps N --ep wasm,webgpu.
+// Options go to the page as query parameters: --tokens N --prompt N --prompts N --reps N
+// --batch 1,16 (sequences decoded at once; default 1 and 16) --ep wasm,webgpu.
 // The peer runs on onnxruntime-web's WASM by default: its WebGPU execution provider works on
 // SwiftShader but decoded this model at 0.1 tokens/s (16 s to the first token), so a default run
 // on it would take an hour; ask for it with --ep wasm,webgpu and few --tokens.
@@ -14,8 +15,8 @@ const query = new URLSearchParams();
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const key = argv[i].replace(/^--/, '');
-  if (!['tokens', 'prompt', 'prompts', 'reps', 'ep'].includes(key) || argv[i + 1] === undefined) {
-    console.error(`usage: npm run bench:browser -- [--tokens N] [--prompt N] [--prompts N] [--reps N] [--ep webgpu,wasm]`);
+  if (!['tokens', 'prompt', 'prompts', 'reps', 'batch', 'ep'].includes(key) || argv[i + 1] === undefined) {
+    console.error(`usage: npm run bench:browser -- [--tokens N] [--prompt N] [--prompts N] [--reps N] [--batch 1,16] [--ep webgpu,wasm]`);
     process.exit(2);
   }
   query.set(key, argv[i + 1]);
@@ -44,4 +45,4 @@ if (state.error) {
 for (const line of state.lines) console.log(line);
 mkdirSync('test-results', { recursive: true });
 writeFileSync('test-results/bench-browser.json', JSON.stringify(state.row, null, 2));
-process.exit(state.row.peers.every((p) => p.sameTokens) ? 0 : 1);
+process.exit(state.row.batches.every((b) => b.peers.every((p) => p.sameTokens)) ? 0 : 1);

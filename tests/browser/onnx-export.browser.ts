@@ -9,6 +9,7 @@ import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.t
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { initLoraAdapter, type LoraAdapter } from '../../src/model/lora.ts';
 import { seededRandom } from '../helpers/compare.ts';
+import { formatDecodePeer, runDecodePeerBench, type DecodePeerOptions } from '../../src/bench/decodePeer.ts';
 import { browserGpu } from './browser-gpu.ts';
 
 const PROMPTS = [
@@ -57,5 +58,25 @@ export const tests = {
     engine.release();
     if (want.length < 4) throw new Error(`engine stopped after ${want.length} tokens; the comparison needs a longer continuation`);
     if (got.join(',') !== want.join(',')) throw new Error(`transformers.js tokens [${got}] differ from the engine's [${want}]`);
+  },
+
+  async 'the decode bench runs ours and transformers.js alone and batched, on the same tokens'() {
+    const gpu = await browserGpu();
+    const { files, adapter } = tinyWithAdapter();
+    // Two prompts of one length (a batch needs no padding); 4 tokens each, alone and together.
+    const opts: DecodePeerOptions = { prompts: [PROMPTS[0], PROMPTS[1].slice(0, PROMPTS[0].length)], newTokens: 4, executionProviders: ['wasm'], reps: 1, batches: [1, 2] };
+    const row = await runDecodePeerBench(gpu, files, adapter, opts);
+    if (row.failed.length) throw new Error(`peer failed: ${row.failed.map((f) => f.error).join('; ')}`);
+    if (row.batches.map((b) => b.batch).join() !== '1,2') throw new Error(`batches ${row.batches.map((b) => b.batch)}`);
+    for (const b of row.batches) {
+      if (b.ours.tokens.length !== 2 || b.ours.tokens.some((t) => t.length !== 4)) throw new Error(`B=${b.batch}: ours gave ${JSON.stringify(b.ours.tokens)}`);
+      const peer = b.peers[0];
+      if (!peer?.sameTokens) throw new Error(`B=${b.batch}: peer tokens ${JSON.stringify(peer?.tokens)} differ from ours ${JSON.stringify(b.ours.tokens)}`);
+      if (!(b.ours.decodeTokensPerSecond > 0 && peer.decodeTokensPerSecond > 0)) throw new Error(`B=${b.batch}: rates ${b.ours.decodeTokensPerSecond} / ${peer.decodeTokensPerSecond}`);
+    }
+    // Batched, each row answers as it does alone.
+    if (JSON.stringify(row.batches[1].ours.tokens) !== JSON.stringify(row.batches[0].ours.tokens)) throw new Error('a batched sequence differs from itself alone');
+    const lines = formatDecodePeer(row, opts);
+    if (!lines.some((l) => l.startsWith('greedy decode, B = 2, 2 prompts at once × 4 new tokens'))) throw new Error(`lines: ${lines.join(' | ')}`);
   },
 };

@@ -33,9 +33,11 @@ async function main(): Promise<void> {
   for (const [k, t] of adapter.tensors) if (k.includes('lora_B')) for (let i = 0; i < t.length; i++) t[i] = (rand() * 2 - 1) * 0.05;
   const promptRand = seededUniform(9);
   const promptTokens = Number(params.get('prompt') ?? 32);
+  const batches = (params.get('batch') ?? '1,16').split(',').map(Number);
   const opts: DecodePeerOptions = {
     // Ordinary text-token ids of the Qwen vocabulary (below the special tokens at 151,643).
-    prompts: Array.from({ length: Number(params.get('prompts') ?? 3) }, () => Array.from({ length: promptTokens }, () => 100 + Math.floor(promptRand() * 150_000))),
+    prompts: Array.from({ length: Math.max(Number(params.get('prompts') ?? 3), ...batches) }, () => Array.from({ length: promptTokens }, () => 100 + Math.floor(promptRand() * 150_000))),
+    batches,
     newTokens: Number(params.get('tokens') ?? 32),
     executionProviders: (params.get('ep') ?? 'wasm').split(',') as DecodePeerOptions['executionProviders'],
     reps: Number(params.get('reps') ?? 3),
