@@ -15,7 +15,7 @@ import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from 
 import type { StepMetrics } from '../train/trainer.ts';
 import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext, RunInterruption } from './context.ts';
-import type { JobExamples } from './data.ts';
+import { evaluationSample, type JobExamples } from './data.ts';
 import { evaluateJob, type Decoding } from './evaluate.ts';
 import { hdrJob, retrainConfig } from './hdr.ts';
 import type { RunStore, RunWorkspace } from './store/runStore.ts';
@@ -174,7 +174,7 @@ const point = (m: StepMetrics, step = m.step): AblationPoint => ({ step, loss: m
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
   const { config: c, workspace, store, events = {} } = job;
   validateAblationConfig(c);
-  const heldOut = job.examples.eval.slice(0, c.evalLimit);
+  const heldOut = evaluationSample(job.examples.eval, c.evalLimit);
   const arms = ablationArms(c);
   const failed: NonNullable<AblationResult['failed']> = [];
   const result: AblationResult = {

@@ -13,6 +13,7 @@ import type { SplitSettings } from '../data/split.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
 import { exampleFit } from '../data/tokenize-example.ts';
+import { groundTruthOf } from '../eval/index.ts';
 
 export interface JobExamples {
   /** Train side, used examples, in import order. */
@@ -81,4 +82,29 @@ export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[
   }
   const seqLen = suggestSeqLen(fits.map((f) => f.total));
   return { seqLen, report: truncationReport(fits, seqLen) };
+}
+
+/**
+ * At most `n` of `examples` to evaluate on: every category (BFCL's, or the one its calls give) in
+ * its share of them, by largest remainder, each category's first ones, in the examples' order. The
+ * first n of a set sorted by category (a BFCL import of 400 simple then 400 parallel questions)
+ * evaluated one category and reported it as the whole. All of them when n covers them.
+ */
+export function evaluationSample(examples: Example[], n: number): Example[] {
+  if (n >= examples.length) return examples;
+  const byCategory = new Map<string, number[]>();
+  examples.forEach((e, i) => {
+    const c = groundTruthOf(e).category;
+    const group = byCategory.get(c);
+    if (group) group.push(i);
+    else byCategory.set(c, [i]);
+  });
+  const groups = [...byCategory.values()];
+  const shares = groups.map((g) => (g.length * n) / examples.length);
+  const take = shares.map(Math.floor);
+  // The seats left go to the largest remainders; ties to the category met first.
+  const order = groups.map((_, k) => k).sort((a, b) => shares[b] - take[b] - (shares[a] - take[a]) || a - b);
+  for (let left = n - take.reduce((s, x) => s + x, 0), k = 0; left > 0; left--, k++) take[order[k]]++;
+  const chosen = new Set(groups.flatMap((g, k) => g.slice(0, take[k])));
+  return examples.filter((_, i) => chosen.has(i));
 }

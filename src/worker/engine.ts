@@ -21,6 +21,7 @@ import { writeZip } from '../snapshot/zip.ts';
 import type { SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { runsTrainingNow, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
+import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
@@ -215,7 +216,7 @@ export class StudioEngine {
         'an evaluation',
         async (ctx) => {
           await requireDataset(db, datasetId);
-          const examples = (await storedExamples(db, datasetId)).eval.slice(0, limit);
+          const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
           if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
           const from = runId ? await this.adapterOf(runId) : null;
           const adapter = from?.adapter ?? null;
@@ -254,7 +255,7 @@ export class StudioEngine {
           validateRunConfig(config);
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
-          const job = { settings, config, mineSet, evalSet: data.eval.slice(0, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
+          const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
           const r = await hdrJob(ctx, { ...job, store });

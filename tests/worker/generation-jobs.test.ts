@@ -10,7 +10,8 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { DexieRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
+import { evaluationSample } from '../../src/jobs/data.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { EvalRunRow } from '../../src/hdr/index.ts';
@@ -58,13 +59,17 @@ describe('worker engine: generation jobs', () => {
     expect([...adapter.tensors.values()].some((t) => t.some((x) => x !== 0))).toBe(true);
 
     const progress: number[] = [];
-    const evaluated = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'run-1', limit: 2, maxNewTokens: 4, batchSize: 2 }, (p) => progress.push(p.done));
-    expect(evaluated.summary.total).toBe(2);
-    expect(progress.at(-1)).toBe(2);
+    const evaluated = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'run-1', limit: 4, maxNewTokens: 4, batchSize: 2 }, (p) => progress.push(p.done));
+    expect(evaluated.summary.total).toBe(4);
+    expect(progress.at(-1)).toBe(4);
     const row = (await db.runs.get(evaluated.evalRunId)) as EvalRunRow;
     expect(row.kind).toBe('eval');
     const answers = (await db.predictions.get(evaluated.evalRunId))!.predictions;
-    expect(answers).toHaveLength(2);
+    expect(answers).toHaveLength(4);
+    // The limit takes each category in its share, not the first examples of the held-out side.
+    const heldOut = (await storedExamples(db, dataset.id)).eval;
+    expect(answers.map((p) => p.exampleId).sort()).toEqual(evaluationSample(heldOut, 4).map((e) => e.id).sort());
+    expect(evaluationSample(heldOut, 4)).not.toEqual(heldOut.slice(0, 4));
     expect(answers.every((p) => p.generatedTokens > 0 && p.generatedTokens <= 4)).toBe(true);
     // The job's buffers are gone, and with them every bind group that bound them.
     expect((await engine.device()).recorder.cachedBindGroups).toBe(0);

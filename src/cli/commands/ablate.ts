@@ -30,7 +30,7 @@ options:
   --hdr-rule <r>|none     the SSB + HDR arm runs HDR from this rule's arm (default uncertainty, or
                           the first rule listed; none: no HDR arm)
   --grad-lr <x> --uncertainty-lr <x>   the rules' rates (defaults as studio train --balance-lr)
-  --eval-limit <n>        held-out examples every arm answers (default 32)
+  --eval-limit <n>        held-out examples every arm answers, each category in its share (default 32)
   --max-tokens <n>        new tokens per answer (default 512); --gen-batch <n> answers at once (default 8)
   --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-mine <n> --hdr-temperature <t>
                           HDR arm: rounds (default 2), samples per hard case (${DEFAULT_HDR_SETTINGS.samplesPerCase}), retraining steps per

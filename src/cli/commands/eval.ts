@@ -8,6 +8,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
+import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, runTarget, seedFlag, splitSeedFrom } from '../runFlags.ts';
@@ -31,7 +32,7 @@ options:
   --split-seed <n>       the split's seed, when it differs from --seed (the studio's datasets: ${DEFAULT_SPLIT.seed})
   --include-failing      with --split eval or train, keep examples that fail the quality check
                          (the studio leaves them out, so by default so does this)
-  --limit <n>            evaluate at most n examples
+  --limit <n>            evaluate at most n examples, each category in its share
   --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
   --batch <n>            answers generated at once (default 8); as one ends, the next example starts
   --temperature <t>      sample instead of greedy decoding (default greedy); --top-p <p>
@@ -70,7 +71,7 @@ const evalCommand: CliCommand = {
     // whole file (a BFCL category) is evaluated as it is.
     const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
-    if (f.limit !== undefined) examples = examples.slice(0, positiveInt(f.limit, 'limit', 1));
+    if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });

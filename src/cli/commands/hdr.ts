@@ -10,6 +10,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
+import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
@@ -40,7 +41,8 @@ options:
   --max-tokens <n>        new tokens per answer (default ${d.maxNewTokens})
   --gen-batch <n>         answers generated at once, a case's samples side by side (default ${d.batchSize})
   --mine train|eval       where hard cases come from (default train; eval leaks into the eval score)
-  --mine-limit <n>        mine at most n examples; --eval-limit <n> evaluate on at most n
+  --mine-limit <n>        mine the first n examples; --eval-limit <n> evaluate on at most n, each
+                          category in its share
   --batch <n> --seq <n>   training micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize}) and sequence length (default: from the
                           data, as studio train)
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
@@ -111,7 +113,7 @@ const hdr: CliCommand = {
     let mineSet = minableExamples(mine === 'train' ? data.train : data.eval);
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
     let evalSet = data.eval;
-    if (f['eval-limit'] !== undefined) evalSet = evalSet.slice(0, positiveInt(f['eval-limit'], 'eval-limit', 1));
+    if (f['eval-limit'] !== undefined) evalSet = evaluationSample(evalSet, positiveInt(f['eval-limit'], 'eval-limit', 1));
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
     seqLenFromData(config, f, model.tokenizer, [...mineSet, ...data.train]);
