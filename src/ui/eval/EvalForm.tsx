@@ -13,7 +13,7 @@ export function EvalForm({ datasetId, disabled }: { datasetId: string | null; di
     // would drop it to the page body. The button is off instead; a draft edited meanwhile is the next job's.
     <fieldset className="stack" disabled={disabled}>
       <legend>Evaluate</legend>
-      <p className="muted">Greedy answers to the dataset's held-out examples, checked with the BFCL AST checker.</p>
+      <p className="muted">Greedy answers to the dataset's held-out examples (fewer than all: each category in its share), checked with the BFCL AST checker.</p>
       <AdapterPicker id="eval-adapter" value={d.adapterRunId} onChange={(adapterRunId) => setEvalDraft({ adapterRunId })} />
       <NumberField id="eval-limit" label="Eval examples" value={d.limit} min={1} integer step={1} onChange={(limit) => setEvalDraft({ limit })} />
       <NumberField id="eval-tokens" label="Max new tokens" value={d.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setEvalDraft({ maxNewTokens })} />
