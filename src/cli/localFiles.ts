@@ -111,7 +111,7 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
 
 /** A training run paused before its first step (Ctrl-C while it read its data) holds its settings
  * and nothing else: training into it again loses nothing, and --resume has no checkpoint to go on from. */
-function pausedUntrained(out: string): boolean {
+export function pausedUntrained(out: string): boolean {
   if (existsSync(join(out, CHECKPOINT_FILE)) || existsSync(join(out, METRICS_FILE))) return false;
   try {
     const run = JSON.parse(readFileSync(join(out, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };

@@ -51,6 +51,10 @@ describe('studio train interrupted', () => {
     }
     expect(r.stdout).toContain(`interrupted before the first step: nothing was trained; the same command starts the run again in ${out}`);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'paused', lastStep: 0 });
+    // --resume has nothing to go on from, and says how to start again.
+    const resumed = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, 1), '--resume', '--quiet'], { encoding: 'utf8', timeout: 240_000 });
+    expect(resumed.status).toBe(1);
+    expect(resumed.stderr.trim().split('\n').at(-1)).toBe(`studio train: --resume: ${join(out, 'checkpoint.safetensors')} does not exist; the run was interrupted before its first step, so start it again without --resume`);
     const again = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, 1), '--quiet'], { encoding: 'utf8', timeout: 240_000 });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('trained 1 steps');

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkOutputFile, checkRunFolder, dataExamples, printNotes, readAdapter, startFilesDigest } from '../localFiles.ts';
+import { checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -168,7 +168,10 @@ function storedRun(out: string): StoredRun | undefined {
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
  * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData. */
 function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean): void {
-  if (!existsSync(join(out, CHECKPOINT_FILE))) throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist`);
+  if (!existsSync(join(out, CHECKPOINT_FILE))) {
+    const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
+    throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
+  }
   if (!stored.config) return;
   const now = config as unknown as Record<string, unknown>;
   const differ = Object.keys(stored.config).filter(
