@@ -7,7 +7,11 @@ import type { ProgressLine } from './progress.ts';
 export async function endOnCtrlC<T>(progress: ProgressLine, finishing: string, end: () => void, work: () => Promise<T>): Promise<T> {
   const interrupt = () => {
     progress.update(`interrupted: ${finishing} (Ctrl-C again to quit now)`, true);
-    end();
+    try {
+      end();
+    } catch {
+      // The job ended as the Ctrl-C came: nothing is left to interrupt.
+    }
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', interrupt);
