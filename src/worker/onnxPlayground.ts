@@ -7,10 +7,14 @@
 import { defaultStopTokenIds } from '../model/generate.ts';
 import type { OnnxExportDtype } from '../export/onnxExport.ts';
 import type { JobContext } from '../jobs/context.ts';
-import { playgroundPrompt, playgroundResult, type GenerateRequest, type GenerateResult } from './playground.ts';
+import { playgroundPrompt, playgroundResult, type GenerateRequest, type GenerateResult, type PromptBound } from './playground.ts';
 import type { WorkerEvent } from './protocol.ts';
 
 const STREAM_EVERY_MS = 150;
+
+/** The exported graph's attention holds every score of the prompt at once (heads × tokens² floats:
+ * 940 MB for Qwen2.5-0.5B at 4,096 tokens) in a WebAssembly heap of at most 4 GiB. */
+export const ONNX_PLAYGROUND_BOUND: PromptBound = { tokens: 4096, what: 'the ONNX backend reads at once (its attention holds every score of the question in memory; our engine reads longer ones)' };
 
 export interface HeldExport {
   files: Map<string, Uint8Array>;
@@ -18,7 +22,7 @@ export interface HeldExport {
 }
 
 export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { held: HeldExport; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
-  const prompt = playgroundPrompt(ctx, req);
+  const prompt = playgroundPrompt(ctx, req, ONNX_PLAYGROUND_BOUND);
   ctx.progress({ label: 'loading the exported ONNX model with transformers.js', done: 0, total: 1 });
   // Imported here, not at the top: transformers.js must bind to onnxruntime-web (ortGlobal.ts,
   // the worker entry's first import) and only this backend needs it.

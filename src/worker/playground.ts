@@ -62,22 +62,31 @@ export function playgroundSampling(req: Pick<GenerateRequest, 'temperature' | 's
   return { temperature: req.temperature, seed };
 }
 
-/** The query as the example the prompt renderer takes (no target: the model writes it). With
- * `gpuLimits` (our engine's answer) the question and answer must also fit the KV cache's buffers. */
-export function playgroundPrompt(ctx: JobContext, req: GenerateRequest, gpuLimits?: { maxStorageBufferBindingSize: number; maxBufferSize: number }): number[] {
+/** A backend's own bound on question + answer, below the model's context, and what it is in words. */
+export interface PromptBound {
+  tokens: number;
+  /** Completes "over the N tokens …". */
+  what: string;
+}
+
+/** The query as the example the prompt renderer takes (no target: the model writes it), refused
+ * before any work past the model's context or the backend's `bound`. */
+export function playgroundPrompt(ctx: JobContext, req: GenerateRequest, bound?: PromptBound): number[] {
   if (!req.messages.some((m) => m.role === 'user' && m.content.trim())) throw new Error('type a question first');
   const example: Example = { id: 'playground', tools: req.tools, messages: req.messages, target: { calls: [] } };
   const ids = renderPrompt(ctx.model.tokenizer, example).ids;
-  const { spec } = ctx.model;
-  // Past its context the model reads positions it was never trained on and writes nonsense. Longer
-  // questions than a prefill chunk are read in several (the playground used to stop at 4,096 tokens).
-  const held = gpuLimits ? kvCachePositionLimit(spec, gpuLimits, 1) : Infinity;
-  const context = Math.min(spec.maxPositionEmbeddings, held);
-  if (ids.length + req.maxNewTokens > context) {
-    const limit = context < spec.maxPositionEmbeddings ? `the ${context} tokens this GPU's largest buffer holds in the model's KV cache` : `the ${context} tokens the model reads at once`;
+  // Past its context the model reads positions it was never trained on and writes nonsense.
+  const context = ctx.model.spec.maxPositionEmbeddings;
+  const limit = bound && bound.tokens < context ? `the ${bound.tokens} tokens ${bound.what}` : `the ${context} tokens the model reads at once`;
+  if (ids.length + req.maxNewTokens > Math.min(context, bound?.tokens ?? Infinity)) {
     throw new Error(`the question with its ${req.tools.length} tools is ${ids.length} tokens; with ${req.maxNewTokens} new tokens that is over ${limit}: shorten the question, offer fewer tools or ask for fewer new tokens`);
   }
   return ids;
+}
+
+/** Our engine reads a question in prefill chunks, however long: its bound is the KV cache's buffer. */
+function engineBound(ctx: JobContext): PromptBound {
+  return { tokens: kvCachePositionLimit(ctx.model.spec, ctx.gpu.ctx.limits, 1), what: "this GPU's largest buffer holds in the model's KV cache" };
 }
 
 /** The answer's parsed calls and reasoning, as both backends return them, checked against the
@@ -104,7 +113,7 @@ export function playgroundResult(
 }
 
 export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adapter: LoraAdapter | null; emit: (e: WorkerEvent) => void }): Promise<GenerateResult> {
-  const prompt = playgroundPrompt(ctx, req, ctx.gpu.ctx.limits);
+  const prompt = playgroundPrompt(ctx, req, engineBound(ctx));
   const sampling = playgroundSampling(req);
   const { model, access } = await loadForGeneration(ctx, { adapter: req.adapter, lora: null, seed: DEFAULT_RUN_CONFIG.seed, maxTokens: Math.min(PREFILL_CHUNK_TOKENS, prompt.length) });
   try {

@@ -24,6 +24,8 @@ vi.mock('../../src/data/render-prompt.ts', () => ({ renderPrompt: () => ({ ids: 
 
 const { playgroundSampling, runGenerate } = await import('../../src/worker/playground.ts');
 const { PREFILL_CHUNK_TOKENS } = await import('../../src/model/kvCache.ts');
+const { playgroundPrompt } = await import('../../src/worker/playground.ts');
+const { ONNX_PLAYGROUND_BOUND } = await import('../../src/worker/onnxPlayground.ts');
 type Ctx = Parameters<typeof runGenerate>[0];
 type Req = Parameters<typeof runGenerate>[1];
 
@@ -92,5 +94,16 @@ describe('playground questions longer than a prefill chunk', () => {
       "with 256 new tokens that is over the 4096 tokens this GPU's largest buffer holds in the model's KV cache: shorten the question",
     );
     expect(loads).toEqual([]);
+  });
+
+  it('the ONNX backend keeps its own bound (its attention holds every score of the question), named as such', () => {
+    promptLength = 3_000;
+    expect(playgroundPrompt(withModel(40_960), request({ maxNewTokens: 256 }), ONNX_PLAYGROUND_BOUND)).toHaveLength(3_000);
+    promptLength = 6_000;
+    expect(() => playgroundPrompt(withModel(40_960), request({ maxNewTokens: 256 }), ONNX_PLAYGROUND_BOUND)).toThrow(
+      'with 256 new tokens that is over the 4096 tokens the ONNX backend reads at once (its attention holds every score of the question in memory; our engine reads longer ones): shorten the question',
+    );
+    // A model whose context is shorter than the bound is named by its context.
+    expect(() => playgroundPrompt(withModel(2_048), request({ maxNewTokens: 256 }), ONNX_PLAYGROUND_BOUND)).toThrow('over the 2048 tokens the model reads at once');
   });
 });
