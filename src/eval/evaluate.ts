@@ -132,6 +132,15 @@ export function summarizePredictions(predictions: Prediction[]): EvalSummary {
   return { ...tally(predictions.length, correct), byCategory, failureRules, finishReasons, bfcl: bfclScore(byCategory) };
 }
 
+/** A resumed evaluation's report: the answers kept from before and this run's, in `order` (the
+ * examples' ids), summarized together; how this run ended (aborted, failed, too long) is its own. */
+export function withEarlierPredictions(earlier: Prediction[], report: EvalReport, order: string[]): EvalReport {
+  if (earlier.length === 0) return report;
+  const at = new Map(order.map((id, i) => [id, i]));
+  const predictions = [...earlier, ...report.predictions].sort((a, b) => (at.get(a.exampleId) ?? 0) - (at.get(b.exampleId) ?? 0));
+  return { ...report, ...summarizePredictions(predictions), predictions };
+}
+
 /** Generates for every example, `batchSize` answers at a time, and checks each answer as it ends. */
 export async function evaluateExamples(examples: Example[], model: ModelAccess, opts: EvalOptions): Promise<EvalReport> {
   const batchSize = opts.batchSize ?? 8;

@@ -26,6 +26,7 @@ export {
   evaluateExamples,
   formatEvalSummary,
   summarizePredictions,
+  withEarlierPredictions,
   type CategoryTally,
   type EvalOptions,
   type EvalReport,

@@ -1,5 +1,7 @@
 // Ctrl-C during `studio eval` ends it after the batch in flight and writes the answers checked so
-// far (an hours-long evaluation lost every answer to a Ctrl-C, a driver reset or a full GPU).
+// far (an hours-long evaluation lost every answer to a Ctrl-C, a driver reset or a full GPU), and
+// --resume answers the rest: the file ends as one uninterrupted run writes it.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { interruptedStudio } from '../helpers/interrupt.ts';
 
 describe('studio eval interrupted', () => {
-  it('writes what was checked and exits 130', { timeout: 300_000 }, async () => {
+  it('writes what was checked and exits 130; --resume answers the rest as one run would', { timeout: 300_000 }, async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'eval-interrupt-')), 'predictions.jsonl');
-    const r = await interruptedStudio(['eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--split', 'all', '--limit', '60', '--batch', '1', '--max-tokens', '4', '--out', out], /evaluated [1-9]\d*\/60/);
+    const args = (file: string, ...extra: string[]) => ['eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--split', 'all', '--max-tokens', '4', '--out', file, ...(extra.includes('--limit') ? [] : ['--limit', '60']), ...extra];
+    const studio = (...a: string[]) => spawnSync(process.execPath, ['bin/studio.mjs', ...a], { encoding: 'utf8', timeout: 240_000 });
+    const r = await interruptedStudio(args(out, '--batch', '1'), /evaluated [1-9]\d*\/60/);
     // Exited, not killed: a process ending under a pending GPU read-back crashed in Dawn (SIGSEGV).
     expect([r.code, r.signal], r.stderr).toEqual([130, null]);
     const written = readFileSync(out, 'utf8').trim().split('\n');
@@ -17,5 +21,23 @@ describe('studio eval interrupted', () => {
     expect(written.length).toBeLessThan(60);
     expect(r.stdout).toContain(`interrupted: ${written.length} of 60 examples evaluated; their predictions are written to ${out}`);
     expect(r.stdout).toMatch(new RegExp(`accuracy [\\d.]+% \\(\\d+/${written.length}\\)`));
+
+    // Resumed (more answers at once: greedy answers do not depend on the batch), it answers the rest
+    // and writes what one uninterrupted run writes.
+    const resumed = studio(...args(out, '--batch', '8', '--resume', '--quiet'));
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`resuming: ${written.length} of 60 examples already answered in ${out}; ${60 - written.length} left`);
+    const straight = join(mkdtempSync(join(tmpdir(), 'eval-straight-')), 'predictions.jsonl');
+    expect(studio(...args(straight, '--batch', '8', '--quiet')).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(straight, 'utf8'));
+    expect(resumed.stdout.split('\n')[0]).toBe(studio(...args(straight, '--batch', '8', '--resume', '--quiet')).stdout.split('\n')[0]);
+    // Another sample of the data (another --limit) is refused, naming an answer it does not ask for;
+    // so is a file that is not there.
+    const other = studio(...args(out, '--limit', '5', '--resume', '--quiet'));
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/--resume: .* answers \d+ examples? this evaluation does not ask \(demo-\d+/);
+    const none = studio(...args(join(tmpdir(), 'no-such-predictions.jsonl'), '--resume', '--quiet'));
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('does not exist, so there is nothing to resume');
   });
 });

@@ -3,6 +3,7 @@
 // checker, prints accuracy overall / per category / per failure rule and writes every prediction
 // as JSONL. Owns only flags, the output paths and printing; the evaluation is src/jobs/evaluate.ts,
 // the same one the studio's worker runs.
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
@@ -14,8 +15,9 @@ import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, runTarget, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
-import { formatEvalSummary } from '../../eval/index.ts';
-import { RunFolderStore } from '../../jobs/store/folder.ts';
+import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
+import type { Example } from '../../data/example.ts';
+import { readPredictionLines, RunFolderStore } from '../../jobs/store/folder.ts';
 
 const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] --out <predictions.jsonl> [options]
 
@@ -39,13 +41,41 @@ options:
   --format <name>        force the dataset format
 ${BFCL_PROMPT_HELP}
   --summary <file>       also write the summary (accuracy, per category, per rule) as JSON
+  --resume               go on from the answers --out already holds (an evaluation interrupted by
+                         Ctrl-C): they are kept and checked again, the rest answered; give the model,
+                         adapter, data and settings it was run with
   --hub-base <url>       Hugging Face endpoint for repo ids; --cache <dir> download cache
   --quiet                no progress line`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
-  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
+  batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
+
+/** --resume: the answers --out holds, checked again against their examples (the checker is
+ * deterministic), refused when one answers an example this evaluation does not ask. */
+function earlierPredictions(out: string, examples: Example[]): Prediction[] {
+  if (!existsSync(out)) throw new CliError(`--resume: ${out} does not exist, so there is nothing to resume; run without --resume`, 2);
+  let lines;
+  try {
+    lines = readPredictionLines(out);
+  } catch (err) {
+    throw new CliError(`--resume: ${(err as Error).message}`, 2);
+  }
+  const byId = new Map(examples.map((e) => [e.id, e]));
+  const foreign = lines.filter((l) => !byId.has(l.id));
+  if (foreign.length) {
+    throw new CliError(`--resume: ${out} answers ${foreign.length} example${foreign.length === 1 ? '' : 's'} this evaluation does not ask (${foreign[0].id}${foreign.length > 1 ? ', …' : ''}); give the --data, --split, --split-seed, --include-failing and --limit it was run with`, 2);
+  }
+  const seen = new Set<string>();
+  const kept: Prediction[] = [];
+  for (const l of lines) {
+    if (seen.has(l.id)) continue; // written twice: the first answer counts
+    seen.add(l.id);
+    kept.push(checkPrediction(byId.get(l.id)!, l.output, l.finishReason, l.generatedTokens));
+  }
+  return kept;
+}
 
 const evalCommand: CliCommand = {
   summary: 'generate answers with the model (+ adapter) and score them with the AST checker',
@@ -73,14 +103,31 @@ const evalCommand: CliCommand = {
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
+    const all = examples;
+    const earlier = f.resume ? earlierPredictions(out, all) : [];
+    if (earlier.length) {
+      const done = new Set(earlier.map((p) => p.exampleId));
+      examples = all.filter((e) => !done.has(e.id));
+      console.error(`resuming: ${earlier.length} of ${all.length} examples already answered in ${out}; ${examples.length} left`);
+    }
+    const order = all.map((e) => e.id);
+    const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } };
+    const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order } }, facts);
+    if (examples.length === 0) {
+      // Every answer is there already: the summary is written again, with no model loaded.
+      const report = withEarlierPredictions(earlier, { ...summarizePredictions([]), predictions: [], aborted: false }, order);
+      await store.saveEvaluation(report);
+      console.log(formatEvalSummary(report));
+      console.log(`every example was already answered; predictions written to ${out}`);
+      return 0;
+    }
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
-    const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary }, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } });
     const t0 = performance.now();
     // Ctrl-C ends the evaluation after the batch in flight and writes what was checked (it lost
     // every answer of an hours-long run).
-    const report = await endOnCtrlC(progress, 'finishing the batch in flight and writing what was checked', () => engine.cancel(), () =>
+    const run = await endOnCtrlC(progress, 'finishing the batch in flight and writing what was checked', () => engine.cancel(), () =>
       engine.evaluate({
         store,
         examples,
@@ -90,9 +137,10 @@ const evalCommand: CliCommand = {
       }),
     );
     progress.done();
+    const report = withEarlierPredictions(earlier, run, order);
     console.log(formatEvalSummary(report));
     if (report.aborted) {
-      console.log(`interrupted: ${report.predictions.length} of ${examples.length} examples evaluated; their predictions are written to ${out}`);
+      console.log(`interrupted: ${report.predictions.length} of ${all.length} examples evaluated; their predictions are written to ${out} (--resume goes on from them)`);
       return 130;
     }
     console.log(`predictions written to ${out}`);

@@ -18,7 +18,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
-import type { EvalReport, Prediction } from '../../eval/index.ts';
+import { withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
 import type { HardCase, HdrSettings } from '../../hdr/index.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelSpec } from '../../model/config.ts';
@@ -83,6 +83,8 @@ export interface RunSource {
 export interface EvaluationFiles {
   predictions: string;
   summary?: string;
+  /** A resumed evaluation: the answers kept from before, written with this run's, in `order` (ids). */
+  earlier?: { predictions: Prediction[]; order: string[] };
 }
 
 /** One prediction as a JSON line (the format `studio eval` and HDR mining have always written). */
@@ -91,6 +93,26 @@ export function predictionLine(p: Prediction): string {
     id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: p.errors[0]?.message,
     finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
   });
+}
+
+/** A predictions file's lines as written (predictionLine), each checked for the fields a resume reads. */
+export function readPredictionLines(path: string): Array<{ id: string; output: string; finishReason: Prediction['finishReason']; generatedTokens: number }> {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out = [];
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    let p: Record<string, unknown>;
+    try {
+      p = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new Error(`${path} line ${i + 1} is not JSON`);
+    }
+    if (typeof p.id !== 'string' || typeof p.output !== 'string' || typeof p.finish_reason !== 'string' || typeof p.generated_tokens !== 'number') {
+      throw new Error(`${path} line ${i + 1} is not a prediction studio eval wrote (it needs id, output, finish_reason and generated_tokens)`);
+    }
+    out.push({ id: p.id, output: p.output, finishReason: p.finish_reason as Prediction['finishReason'], generatedTokens: p.generated_tokens });
+  }
+  return out;
 }
 
 /** A folder's PEFT adapter (adapter_config.json + adapter_model.safetensors) for a model of this spec. */
@@ -250,9 +272,10 @@ export class RunFolderStore implements RunStore {
     return readBalanceFile(this.path(BALANCE_FILE));
   }
 
-  async saveEvaluation(report: EvalReport): Promise<void> {
+  async saveEvaluation(run: EvalReport): Promise<void> {
     const files = this.evaluationFiles;
     if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
+    const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
     writeFileSync(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
     const { predictions: _predictions, aborted: _aborted, ...summary } = report;
     if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary }, null, 2) + '\n');
