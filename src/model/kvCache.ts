@@ -369,9 +369,10 @@ export interface SubmittedDecodeStep {
 
 /**
  * Feeds one token per active row and appends its K/V to the row's cache; reads back the next-token
- * logits [B, V] or the ids [B] chosen on the GPU (rows of inactive sequences are meaningless). One submit, one readback. Returns once submitted, without waiting for the readback,
- * so the caller can submit the next step (fed with `idsFromChosen`) while this one runs and its ids
- * come back: the CPU's encoding of token N+1 overlaps the GPU's work on token N and the copy back.
+ * logits [B, V] or the ids [B] chosen on the GPU (rows of inactive sequences are meaningless). One
+ * submit, one readback. Returns once submitted, without waiting for the readback, so the caller
+ * can submit the next step (fed with `idsFromChosen`) while this one runs and its ids come back:
+ * the CPU's encoding of token N+1 overlaps the GPU's work on token N and the copy back.
  * Steps run in submission order; each reads back into its own staging buffer.
  */
 export async function submitDecodeStep(g: Generator, input: DecodeStepInput): Promise<SubmittedDecodeStep> {

@@ -125,13 +125,8 @@ const hdr: CliCommand = {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
     const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });
-    // Ctrl-C ends the run at the phase in flight with the rounds done (their adapter is written).
-    let interrupted = false;
-    const end = () => {
-      interrupted = true;
-      engine.cancel();
-    };
-    const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', end, () => {
+    // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
+    const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
       return engine.hdr({
         store,
@@ -159,8 +154,9 @@ const hdr: CliCommand = {
       });
     });
     progress.done();
+    const interrupted = result.stopReason === 'aborted';
     // Cancelled before a round: the adapter would be the one HDR started from, so none is written.
-    const adapterText = result.stopReason === 'aborted' && result.rounds === 0 ? 'no round finished, so no adapter was written' : `adapter written to ${out}`;
+    const adapterText = interrupted && result.rounds === 0 ? 'no round finished, so no adapter was written' : `adapter written to ${out}`;
     console.log(`stopped after ${plural(result.rounds, 'round')} (${hdrStopText(result.stopReason)}): pool ${result.poolStart} → ${result.poolEnd}; ${plural(result.added, 'example')} added; ${adapterText}`);
     return interrupted ? 130 : 0;
   },
