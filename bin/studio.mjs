@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npx studio <command>`: runs the TypeScript CLI directly (tsx), with `?raw` shader imports and
-// the SwiftShader/Vulkan environment Dawn needs on GPU-less machines.
+// `npx studio <command>`: runs the CLI from a bundle of its TypeScript (./cli-bundle.mjs: rebuilt
+// whenever a source differs, so never stale) or, where none can be built, through tsx; with `?raw`
+// shader imports, and the SwiftShader/Vulkan environment Dawn needs on GPU-less machines.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dawnEnv } from '../scripts/dawn-env.mjs';
+import { cliBundle } from './cli-bundle.mjs';
 
 const extra = dawnEnv();
 if (extra.LD_LIBRARY_PATH && !process.env.STUDIO_REEXEC) {
@@ -17,7 +19,11 @@ if (extra.LD_LIBRARY_PATH && !process.env.STUDIO_REEXEC) {
   });
   process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1));
 }
-await import('./register.mjs');
-const { main } = await import('../src/cli/main.ts');
+Object.assign(process.env, extra);
+// Stack traces name the TypeScript sources (only asked for: mapping costs start-up time).
+if (process.env.STUDIO_DEBUG) process.setSourceMapsEnabled(true);
+const bundled = await cliBundle(fileURLToPath(new URL('..', import.meta.url)));
+if (!bundled) await import('./register.mjs');
+const { main } = await import(bundled ?? '../src/cli/main.ts');
 // Dawn keeps handles open; exit explicitly once the command is done.
 process.exit(await main(process.argv.slice(2)));

@@ -1,26 +1,37 @@
 // Entry of the headless engine: `studio <command> [options]`. Each command is its own module in
-// ./commands/, imported only when asked for, so `studio ast-check` never starts a GPU.
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// ./commands/, imported only when asked for, so `studio ast-check` never starts a GPU. Listed here,
+// not read from the folder, so that a bundle of the CLI (bin/cli-bundle.mjs) holds every command.
 import { HelpRequested } from './args.ts';
 import { CliError, type CliCommand } from './command.ts';
 
-const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+type CommandModule = Promise<{ default: CliCommand }>;
 
-function commandNames(): string[] {
-  return readdirSync(commandsDir)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
+const COMMANDS: Record<string, () => CommandModule> = {
+  ablate: () => import('./commands/ablate.ts'),
+  'ast-check': () => import('./commands/ast-check.ts'),
+  bench: () => import('./commands/bench.ts'),
+  eval: () => import('./commands/eval.ts'),
+  'export-onnx': () => import('./commands/export-onnx.ts'),
+  generate: () => import('./commands/generate.ts'),
+  gpu: () => import('./commands/gpu.ts'),
+  hdr: () => import('./commands/hdr.ts'),
+  help: () => import('./commands/help.ts'),
+  inspect: () => import('./commands/inspect.ts'),
+  recipe: () => import('./commands/recipe.ts'),
+  tokenize: () => import('./commands/tokenize.ts'),
+  train: () => import('./commands/train.ts'),
+};
+
+/** The commands, sorted. */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS).sort();
 }
 
 async function loadCommand(name: string): Promise<CliCommand> {
-  if (!/^[a-z][a-z0-9-]*$/.test(name) || !commandNames().includes(name)) {
+  if (!Object.hasOwn(COMMANDS, name)) {
     throw new CliError(`unknown command "${name}"; available: ${commandNames().join(', ')}`, 2);
   }
-  const mod = (await import(`./commands/${name}.ts`)) as { default: CliCommand };
-  return mod.default;
+  return (await COMMANDS[name]()).default;
 }
 
 async function printHelp(): Promise<void> {

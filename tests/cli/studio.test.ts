@@ -1,4 +1,4 @@
-// The CLI as a user runs it: `npx studio …` through bin/studio.mjs (tsx, ?raw shaders, Dawn env).
+// The CLI as a user runs it: `npx studio …` through bin/studio.mjs (bundled sources, ?raw shaders, Dawn env).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,0 +1,103 @@
+// The CLI runs from an esbuild bundle of its sources (bin/cli-bundle.mjs), which must never run
+// code older than the sources: any byte changed, a file gone, builds racing — each still runs what
+// the files say. And the bundled CLI must be the same program as the sources run through tsx.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { buildBundle, freshBundle } from '../../bin/cli-bundle.mjs';
+import { commandNames } from '../../src/cli/main.ts';
+
+/** A small project: an entry importing a module, a shader's text and JSON, as the CLI does. */
+function project(): { src: string; cache: string; entry: string } {
+  const root = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
+  const src = join(root, 'src');
+  mkdirSync(src);
+  writeFileSync(join(src, 'main.ts'), "import { word } from './word.ts';\nimport shader from './k.wgsl?raw';\nimport data from './n.json';\nexport const run = (): string => `${word} ${shader.trim()} ${data.n}`;\n");
+  writeFileSync(join(src, 'word.ts'), "export const word: string = 'one';\n");
+  writeFileSync(join(src, 'k.wgsl'), 'fn k() {}\n');
+  writeFileSync(join(src, 'n.json'), '{ "n": 1 }\n');
+  return { src, cache: join(root, 'cache'), entry: join(src, 'main.ts') };
+}
+
+async function run(main: string): Promise<string> {
+  // A fresh URL each time: the module cache would hand back an earlier import of the same file.
+  const mod = (await import(`${pathToFileURL(main).href}?t=${Math.random()}`)) as { run: () => string };
+  return mod.run();
+}
+
+describe('the CLI bundle', () => {
+  it('runs what the sources say: built once, reused while every file is unchanged, built again after any change', async () => {
+    const p = project();
+    expect(freshBundle(p.cache)).toBeNull();
+    const first = await buildBundle(p.entry, p.cache);
+    expect(await run(first)).toBe('one fn k() {} 1');
+    expect(freshBundle(p.cache)).toBe(first);
+
+    for (const [file, text, expected] of [
+      ['word.ts', "export const word: string = 'two';\n", 'two fn k() {} 1'],
+      ['k.wgsl', 'fn q() {}\n', 'two fn q() {} 1'],
+      ['n.json', '{ "n": 2 }\n', 'two fn q() {} 2'],
+    ] as const) {
+      writeFileSync(join(p.src, file), text);
+      expect(freshBundle(p.cache), `${file} changed`).toBeNull();
+      expect(await run(await buildBundle(p.entry, p.cache))).toBe(expected);
+      expect(freshBundle(p.cache)).not.toBeNull();
+    }
+
+    // A file the bundle was built from that is gone: built again (and here the build says why it fails).
+    writeFileSync(join(p.src, 'main.ts'), "import { word } from './word.ts';\nexport const run = (): string => word;\n");
+    rmSync(join(p.src, 'k.wgsl'));
+    expect(freshBundle(p.cache)).toBeNull();
+    expect(await run(await buildBundle(p.entry, p.cache))).toBe('two');
+    rmSync(join(p.src, 'word.ts'));
+    expect(freshBundle(p.cache)).toBeNull();
+    await expect(buildBundle(p.entry, p.cache)).rejects.toThrow(/word\.ts/);
+  });
+
+  it('builds racing each other all run, and leave one current bundle', async () => {
+    const p = project();
+    const mains = await Promise.all([1, 2, 3].map(() => buildBundle(p.entry, p.cache)));
+    for (const main of mains) expect(await run(main)).toBe('one fn k() {} 1');
+    expect(freshBundle(p.cache)).toBe(mains[0]);
+    expect(readdirSync(p.cache).filter((f) => !f.startsWith('current.json')).length).toBe(1);
+  });
+
+  it('removes bundles unused for a day, and keeps newer ones a running command may still load from', async () => {
+    const p = project();
+    const old = await buildBundle(p.entry, p.cache);
+    const oldDir = join(old, '..');
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(oldDir, dayAgo, dayAgo);
+    // Reusing a bundle marks it used.
+    expect(freshBundle(p.cache)).toBe(old);
+    writeFileSync(join(p.src, 'word.ts'), "export const word: string = 'two';\n");
+    const recent = await buildBundle(p.entry, p.cache);
+    expect(readdirSync(oldDir).length).toBeGreaterThan(0);
+    utimesSync(oldDir, dayAgo, dayAgo);
+    writeFileSync(join(p.src, 'word.ts'), "export const word: string = 'three';\n");
+    await buildBundle(p.entry, p.cache);
+    expect(() => readdirSync(oldDir)).toThrow(/ENOENT/);
+    expect(readdirSync(join(recent, '..')).length).toBeGreaterThan(0);
+  });
+
+  it('bin/studio.mjs from the bundle is the same program as from the sources', () => {
+    const studio = (env: Record<string, string>, ...args: string[]) => {
+      const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    for (const args of [['help'], ['train', '--lr', '-1'], ['frobnicate']]) {
+      const bundled = studio({}, ...args);
+      const sources = studio({ STUDIO_CLI_TSX: '1' }, ...args);
+      expect(bundled, args.join(' ')).toEqual(sources);
+    }
+    expect(JSON.parse(readFileSync('node_modules/.cache/studio-cli/current.json', 'utf8')).inputs).toHaveProperty([join(process.cwd(), 'src/cli/main.ts')]);
+  });
+
+  it('lists every command module', () => {
+    const files = readdirSync('src/cli/commands').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+    expect(commandNames()).toEqual(files.sort());
+  });
+});
