@@ -1,5 +1,6 @@
 // The contract every `studio <command>` module implements. Commands live one per file in
-// src/cli/commands/ and are loaded by name, so adding a command never edits a shared list.
+// src/cli/commands/, listed in ../main.ts (a test checks the list against the folder) and loaded
+// only when run.
 
 export interface CliCommand {
   /** One line for `studio help`. */

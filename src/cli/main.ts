@@ -3,6 +3,7 @@
 // not read from the folder, so that a bundle of the CLI (bin/cli-bundle.mjs) holds every command.
 import { HelpRequested } from './args.ts';
 import { CliError, type CliCommand } from './command.ts';
+import packageJson from '../../package.json';
 
 type CommandModule = Promise<{ default: CliCommand }>;
 
@@ -35,7 +36,7 @@ async function loadCommand(name: string): Promise<CliCommand> {
 }
 
 async function printHelp(): Promise<void> {
-  const lines = ['usage: studio <command> [options]', '', 'commands:'];
+  const lines = ['usage: studio <command> [options]    (studio help <command>: its options; studio --version)', '', 'commands:'];
   for (const name of commandNames()) {
     const cmd = await loadCommand(name);
     lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
@@ -49,7 +50,13 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
     if (!name || name === 'help' || name === '--help' || name === '-h') {
-      await printHelp();
+      // `studio help train` is `studio train --help`.
+      if (rest[0]) console.log((await loadCommand(rest[0])).usage);
+      else await printHelp();
+      return 0;
+    }
+    if (name === '--version' || name === '-V') {
+      console.log(`studio ${packageJson.version}`);
       return 0;
     }
     const cmd = await loadCommand(name);

@@ -25,6 +25,18 @@ describe('studio CLI', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/unknown command "frobnicate"; available: .*gpu/);
   });
+  it('`studio help <command>` prints that command’s options, as `--help` does; `--version` the package’s version', () => {
+    const viaHelp = studio('help', 'train');
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.out).toMatch(/^usage: studio train --model/);
+    expect(viaHelp.out).toBe(studio('train', '--help').out);
+    const unknown = studio('help', 'frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command "frobnicate"/);
+    const version = studio('--version');
+    expect(version.code).toBe(0);
+    expect(version.out.trim()).toBe(`studio ${JSON.parse(readFileSync('package.json', 'utf8')).version}`);
+  });
   it('an unknown option names the option', () => {
     const r = studio('gpu', '--bogus');
     expect(r.code).toBe(2);
