@@ -32,8 +32,9 @@ export function freshBundle(cacheDir) {
     return null;
   }
   const dir = join(cacheDir, pointer.dir ?? '');
-  if (!pointer.dir || !existsSync(join(dir, pointer.main ?? ''))) return null;
-  for (const [file, hash] of Object.entries(pointer.inputs ?? {})) {
+  const inputs = Object.entries(pointer.inputs ?? {});
+  if (!pointer.dir || !inputs.length || !existsSync(join(dir, pointer.main ?? ''))) return null;
+  for (const [file, hash] of inputs) {
     try {
       if (sha1(readFileSync(file)) !== hash) return null;
     } catch {
@@ -64,11 +65,13 @@ function hashingLoader(inputs) {
 }
 
 /** Builds `entry` (and what it imports, packages left to node_modules) into a new folder of
- * `cacheDir`, makes it the current one, and returns its main module. Throws what esbuild throws. */
-export async function buildBundle(entry, cacheDir) {
+ * `cacheDir`, makes it the current one, and returns its main module. `tsconfig` is an input too
+ * (esbuild reads it: class fields, JSX). Throws what esbuild throws. */
+export async function buildBundle(entry, cacheDir, tsconfig) {
   const { build } = await import('esbuild');
   const inputs = {};
-  const tmp = join(cacheDir, `build-${process.pid}-${Date.now().toString(36)}`);
+  if (tsconfig) inputs[tsconfig] = sha1(readFileSync(tsconfig));
+  const tmp = join(cacheDir, `build-${process.pid}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(tmp, { recursive: true });
   try {
     await build({
@@ -80,6 +83,7 @@ export async function buildBundle(entry, cacheDir) {
       target: 'node20',
       packages: 'external',
       outdir: tmp,
+      ...(tsconfig ? { tsconfig } : {}),
       // .mjs: node_modules/.cache sees no package.json with "type": "module".
       outExtension: { '.js': '.mjs' },
       sourcemap: true,
@@ -124,7 +128,7 @@ export async function cliBundle(root) {
   if (process.env.STUDIO_CLI_TSX) return null;
   const cacheDir = join(root, 'node_modules', '.cache', 'studio-cli');
   try {
-    const main = freshBundle(cacheDir) ?? (await buildBundle(join(root, 'src', 'cli', 'main.ts'), cacheDir));
+    const main = freshBundle(cacheDir) ?? (await buildBundle(join(root, 'src', 'cli', 'main.ts'), cacheDir, join(root, 'tsconfig.json')));
     return pathToFileURL(main).href;
   } catch (err) {
     if (process.env.STUDIO_DEBUG) console.error(`studio: running from the sources (no bundle: ${err?.message ?? err})`);

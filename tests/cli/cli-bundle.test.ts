@@ -47,6 +47,18 @@ describe('the CLI bundle', () => {
       expect(freshBundle(p.cache)).not.toBeNull();
     }
 
+    // The tsconfig esbuild reads, and a pointer that lists no files (nothing to check is not fresh).
+    const tsconfig = join(p.src, '..', 'tsconfig.json');
+    writeFileSync(tsconfig, '{ "compilerOptions": { "target": "ES2022" } }\n');
+    const withConfig = await buildBundle(p.entry, p.cache, tsconfig);
+    expect(freshBundle(p.cache)).toBe(withConfig);
+    writeFileSync(tsconfig, '{ "compilerOptions": { "target": "ES2020" } }\n');
+    expect(freshBundle(p.cache)).toBeNull();
+    await buildBundle(p.entry, p.cache, tsconfig);
+    const pointer = join(p.cache, 'current.json');
+    writeFileSync(pointer, JSON.stringify({ ...JSON.parse(readFileSync(pointer, 'utf8')), inputs: {} }));
+    expect(freshBundle(p.cache)).toBeNull();
+
     // A file the bundle was built from that is gone: built again (and here the build says why it fails).
     writeFileSync(join(p.src, 'main.ts'), "import { word } from './word.ts';\nexport const run = (): string => word;\n");
     rmSync(join(p.src, 'k.wgsl'));
