@@ -30,7 +30,10 @@ describe('studio eval interrupted', () => {
     const straight = join(mkdtempSync(join(tmpdir(), 'eval-straight-')), 'predictions.jsonl');
     expect(studio(...args(straight, '--batch', '8', '--quiet')).status).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(straight, 'utf8'));
+    // Resuming a finished evaluation answers nothing and leaves the file as it was (it was written twice over).
+    const before = readFileSync(straight, 'utf8');
     expect(resumed.stdout.split('\n')[0]).toBe(studio(...args(straight, '--batch', '8', '--resume', '--quiet')).stdout.split('\n')[0]);
+    expect(readFileSync(straight, 'utf8')).toBe(before);
     // Another sample of the data (another --limit) is refused, naming an answer it does not ask for;
     // so is a file that is not there.
     const other = studio(...args(out, '--limit', '5', '--resume', '--quiet'));

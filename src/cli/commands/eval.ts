@@ -114,10 +114,11 @@ const evalCommand: CliCommand = {
     const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } };
     const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order } }, facts);
     if (examples.length === 0) {
-      // Every answer is there already: the summary is written again, with no model loaded.
-      const report = withEarlierPredictions(earlier, { ...summarizePredictions([]), predictions: [], aborted: false }, order);
-      await store.saveEvaluation(report);
-      console.log(formatEvalSummary(report));
+      // Every answer is there already: the summary is written again, with no model loaded (the
+      // store adds the earlier answers to this empty run, as to any run).
+      const run = { ...summarizePredictions([]), predictions: [], aborted: false };
+      await store.saveEvaluation(run);
+      console.log(formatEvalSummary(withEarlierPredictions(earlier, run, order)));
       console.log(`every example was already answered; predictions written to ${out}`);
       return 0;
     }
