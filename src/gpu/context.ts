@@ -84,19 +84,24 @@ export interface AcquireOptions {
   tuningStore?: TuningStore | null;
 }
 
+/** A CPU implementation of WebGPU (SwiftShader, lavapipe, WARP), by what the adapter says of itself. */
+export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
+  const all = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`.toLowerCase();
+  return /swiftshader|lavapipe|llvmpipe|warp|software|cpu/.test(all);
+}
+
 function summarize(info: GPUAdapterInfo | undefined): AdapterSummary {
   const extra = (info ?? {}) as { subgroupMinSize?: number; subgroupMaxSize?: number; subgroupMatrixConfigs?: Iterable<SubgroupMatrixConfig> };
   const vendor = info?.vendor ?? '';
   const architecture = info?.architecture ?? '';
   const device = info?.device ?? '';
   const description = info?.description ?? '';
-  const all = `${vendor} ${architecture} ${device} ${description}`.toLowerCase();
   return {
     vendor,
     architecture,
     device,
     description,
-    isSoftware: /swiftshader|lavapipe|llvmpipe|warp|software|cpu/.test(all),
+    isSoftware: isSoftwareAdapter(info),
     subgroupMinSize: extra.subgroupMinSize ?? 0,
     subgroupMaxSize: extra.subgroupMaxSize ?? 0,
     subgroupMatrixConfigs: [...(extra.subgroupMatrixConfigs ?? [])].map((c) => ({

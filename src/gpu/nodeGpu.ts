@@ -1,7 +1,8 @@
 // The Node side of device acquisition: Dawn through the npm `webgpu` package. Never imported by
 // browser code. SwiftShader is chosen through VK_ICD_FILENAMES when the machine has no GPU driver
 // (see scripts/dawn-env.mjs, applied by bin/studio.mjs and the vitest config before Dawn loads).
-import { acquireGpu, type AcquireOptions, type GpuContext } from './context.ts';
+import { acquireGpu, isSoftwareAdapter, type AcquireOptions, type GpuContext } from './context.ts';
+import { throttleDawnPolling } from './dawnPolling.ts';
 import { WebGpuUnavailableError } from './errors.ts';
 import { fileTuningStore } from './tuningStoreNode.ts';
 
@@ -26,7 +27,16 @@ export async function nodeGpu(): Promise<GPU> {
   // $STUDIO_DAWN_TOGGLES adds toggles for experiments (e.g. disable_robustness, to measure what bounds
   // checks cost); nothing the engine relies on.
   const extra = process.env.STUDIO_DAWN_TOGGLES ? `,${process.env.STUDIO_DAWN_TOGGLES}` : '';
-  gpuSingleton = mod.create([`enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia${extra}`, 'disable-dawn-features=timestamp_quantization']);
+  const gpu = mod.create([`enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia${extra}`, 'disable-dawn-features=timestamp_quantization']);
+  // Every adapter handed out goes through here (the CLI's, the tests', the engine the worker runs),
+  // so a software one gets Dawn's gentler waiting from its first use.
+  const requestAdapter = gpu.requestAdapter.bind(gpu);
+  gpu.requestAdapter = async (options) => {
+    const adapter = await requestAdapter(options);
+    if (adapter && isSoftwareAdapter(adapter.info)) throttleDawnPolling();
+    return adapter;
+  };
+  gpuSingleton = gpu;
   return gpuSingleton;
 }
 
