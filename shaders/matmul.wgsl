@@ -29,7 +29,10 @@
 // - Batches go in workgroup z (≤ 65535); N/(8·WG_X) tiles in x, M/(8·WG_Y) in y, so a 151,936-column
 //   LM head is 1,187 workgroups in x (75 with the flat 256×1 shape), far under the limit.
 // - Bounds: rows/columns past M/N are clamped to a valid index on load and skipped on store, so the
-//   inner loop has no branches; the K tail (K mod 4) is one masked extra step.
+//   inner loop has no branches; the K tail (K mod 4) is one masked extra step, compiled only when
+//   the product has one (K_TAIL): it repeats every load of the loop, and a pipeline without it
+//   compiles in about two thirds of the time (SwiftShader: ~240 against ~360 ms; a training step of
+//   the embedded model builds 13 of them).
 
 struct Params {
   M: u32,
@@ -73,6 +76,8 @@ override B_PAIR_ALIGNED: bool = false;
 // stride all multiples of 4. Set by the op.
 override VEC_A: bool = false;
 override VEC_B: bool = false;
+// False when K is a multiple of 4: the masked K-tail step is then compiled out. Set by the op.
+override K_TAIL: bool = true;
 
 fn loadA4(e: u32) -> vec4<f32> {
   if (VEC_A) { return a4[e >> 2u]; }
@@ -212,7 +217,7 @@ fn matmul(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
       acc10 = acc10 + b0 * loadABlock(baseA, rows1, m1c, k, kmax);
     }
   }
-  if (kFull < p.K) {
+  if (K_TAIL && kFull < p.K) {
     // K tail: lanes k ≥ K are zeroed on both sides (select, not multiply, so garbage read past a
     // row cannot leak a NaN in). B block columns are k rows: zero whole columns j with k+j ≥ K.
     let kv = vec4<u32>(kFull, kFull + 1u, kFull + 2u, kFull + 3u) < vec4<u32>(p.K);

@@ -115,6 +115,14 @@ function commonParams(o: Operands, extra: Array<{ u32: number } | { f32: number 
   ]);
 }
 
+/** Whether the register kernel compiles its masked K-tail step. Products with Aᵀ reduce over tokens
+ * (weight gradients, dW = dyᵀ·x: K is the micro-batch's tokens, a new length each micro-batch), so
+ * they keep the step whatever this K is: one pipeline for every length, compiled before the first
+ * step, none mid-run. The others reduce over a weight dimension, fixed for the run. */
+function kTail(o: Operands): boolean {
+  return o.transA || o.K % 4 !== 0;
+}
+
 async function recordRegister(gpu: Gpu, o: Operands): Promise<void> {
   const wg = matmulWorkgroup(o.M, o.N);
   const pipeline = await gpu.pipelines.pipeline(MATMUL, 'matmul', {
@@ -123,6 +131,7 @@ async function recordRegister(gpu: Gpu, o: Operands): Promise<void> {
     WG_Y: wg.y,
     TALL: wg.rows === 2 * BLOCK ? 1 : 0,
     WIDE: wg.cols === 2 * BLOCK ? 1 : 0,
+    K_TAIL: kTail(o) ? 1 : 0,
   });
   const workgroups = [Math.ceil(o.N / (wg.cols * wg.x)), Math.ceil(o.M / (wg.rows * wg.y)), o.batch] as const;
   gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), workgroups);

@@ -3,7 +3,7 @@
 // of a larger weight, shapes that are not multiples of the 4×4 block or the 64×64 tile, a tail of 1,
 // and a 151,936-column product that must fit the dispatch limit.
 import { describe, expect, it } from 'vitest';
-import { createStorageBuffer } from '../../src/gpu/index.ts';
+import { createGpu, createStorageBuffer } from '../../src/gpu/index.ts';
 import { matmul } from '../../src/ops/matmul.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
@@ -62,6 +62,24 @@ describe('matmul with packed 16-bit weights', () => {
     // Backward direction: dH += dlogits[6,53]·W_chunk[53,19].
     await runCase(gpu, { M: 6, N: 19, K: 53, transB: false, bDtype: 'bf16', offsetB: 117 * 19, bElements: 301 * 19, accumulate: true });
     await runCase(gpu, { M: 6, N: 53, K: 19, transB: true, offsetB: 71 * 19, bElements: 301 * 19 });
+  });
+});
+
+describe('matmul K tail', () => {
+  it('compiles the masked K-tail step only into products whose K has a tail, and both match the reference', async () => {
+    // A Gpu of its own over the shared device: its pipeline cache starts empty, so the count is exact.
+    // y = x·W with rows of A 21 floats apart: scalar loads whatever K is, so only the tail differs.
+    const gpu = createGpu((await testGpu()).ctx);
+    for (const K of [16, 20, 8]) await runCase(gpu, { M: 12, N: 8, K, rowStrideA: 21 });
+    expect(gpu.pipelines.size, 'K a multiple of 4: one pipeline, without the tail').toBe(1);
+    for (const K of [17, 18, 19, 1]) await runCase(gpu, { M: 12, N: 8, K, rowStrideA: 21 });
+    expect(gpu.pipelines.size, 'K with a tail: one more pipeline, with it').toBe(2);
+  });
+
+  it('keeps the tail in products with Aᵀ (K is a micro-batch’s tokens): one pipeline for every length', async () => {
+    const gpu = createGpu((await testGpu()).ctx);
+    for (const K of [16, 17, 20, 3]) await runCase(gpu, { M: 12, N: 8, K, transA: true, accumulate: true });
+    expect(gpu.pipelines.size, 'dW = dyᵀ·x at four token counts').toBe(1);
   });
 });
 
