@@ -29,10 +29,10 @@
 // - Batches go in workgroup z (≤ 65535); N/(8·WG_X) tiles in x, M/(8·WG_Y) in y, so a 151,936-column
 //   LM head is 1,187 workgroups in x (75 with the flat 256×1 shape), far under the limit.
 // - Bounds: rows/columns past M/N are clamped to a valid index on load and skipped on store, so the
-//   inner loop has no branches; the K tail (K mod 4) is one masked extra step, compiled only when
-//   the product has one (K_TAIL): it repeats every load of the loop, and a pipeline without it
-//   compiles in about two thirds of the time (SwiftShader: ~240 against ~360 ms; a training step of
-//   the embedded model builds 13 of them).
+//   inner loop has no branches; the K tail (K mod 4) is one masked extra step, compiled out (K_TAIL)
+//   where K is a multiple of 4 for the whole run: it repeats every load of the loop, and a pipeline
+//   without it compiles in about two thirds of the time (SwiftShader: ~240 against ~360 ms; 8 of the
+//   13 a training step of the embedded model builds).
 
 struct Params {
   M: u32,
@@ -76,7 +76,7 @@ override B_PAIR_ALIGNED: bool = false;
 // stride all multiples of 4. Set by the op.
 override VEC_A: bool = false;
 override VEC_B: bool = false;
-// False when K is a multiple of 4: the masked K-tail step is then compiled out. Set by the op.
+// False when K is a multiple of 4 for every call the pipeline serves (the op decides which).
 override K_TAIL: bool = true;
 
 fn loadA4(e: u32) -> vec4<f32> {
