@@ -19,7 +19,8 @@ let installed = false;
 let polls = 0;
 
 function isDawnPoll(fn: unknown, args: unknown[]): boolean {
-  return typeof fn === 'function' && args.length === 0 && fn.name === '' && Function.prototype.toString.call(fn) === NATIVE;
+  // An unnamed native function: a named one prints its name before the parentheses.
+  return typeof fn === 'function' && args.length === 0 && Function.prototype.toString.call(fn) === NATIVE;
 }
 
 /** Routes Dawn's event polls through setTimeout(0) from now on, for the whole process (idempotent).
