@@ -2,7 +2,7 @@
 // one dispatch in rope.wgsl, rotate_append):
 //   argmax_rows  the greedy token of each row of logits [B, V]: the index of the largest value, ties to
 //                the lowest index (src/model/sampling.ts argmax), so only B ids are read back, not B·V
-//                logits. One workgroup per row; each thread scans a strided slice, then a tree reduce.
+//                logits. One workgroup per row; each thread scans a slice of the row, then a tree reduce.
 //   sample_rows  a temperature / top-p draw per row, also reading back only B ids (below).
 
 struct ArgmaxParams {
@@ -14,19 +14,66 @@ struct ArgmaxParams {
 @group(0) @binding(6) var<storage, read> logits: array<f32>;
 @group(0) @binding(7) var<storage, read_write> chosen: array<u32>;
 
+// The same logits read four at a time (ROW_CHUNKS, when a row starts on a multiple of 4).
+@group(0) @binding(11) var<storage, read> logits4: array<vec4<f32>>;
+
 override AWG: u32 = 256; // a power of two (the halving trees)
+// How a thread's share of a row is laid out for the maximum. Strided (false): thread t reads t, t + AWG,
+// …, so neighbouring threads read neighbouring logits, as a GPU's memory wants. Chunks (true, for CPU
+// adapters): each thread scans one contiguous stretch, four logits a load and without branches.
+// SwiftShader runs a workgroup's threads as SIMD lanes, loads each lane's address separately and
+// takes both sides of a divergent branch: the strided scan ran 2.5–3× slower there. Either way the
+// result is the first index of the maximum, so the choice changes no token.
+override ROW_CHUNKS: bool = false;
 const NONE = 0xffffffffu;
 var<workgroup> bestValue: array<f32, AWG>;
 var<workgroup> bestIndex: array<u32, AWG>;
+
+// Keeps (bv, bi) or takes (x, i): x wins when it is a number and larger, or the first number seen.
+fn better(x: f32, bv: f32, bi: u32) -> bool {
+  return x == x && (bi == NONE || x > bv);
+}
 
 // The first index of the largest of the V values from `row` (NaN never wins), or NONE for a row of
 // NaN only, as the CPU scan that keeps the first of equal values: −∞ everywhere gives index 0.
 fn rowArgmax(lid: u32, row: u32, V: u32) -> u32 {
   var bv = 0.0;
   var bi = NONE;
-  for (var i = lid; i < V; i += AWG) {
-    let x = logits[row + i];
-    if (x == x && (bi == NONE || x > bv)) { bv = x; bi = i; } // strided: the first index wins in a thread
+  if (!ROW_CHUNKS) {
+    for (var i = lid; i < V; i += AWG) {
+      let x = logits[row + i];
+      if (better(x, bv, bi)) { bv = x; bi = i; } // in index order: the first index wins in a thread
+    }
+  } else if ((row & 3u) == 0u && (V & 3u) == 0u) {
+    let V4 = V / 4u;
+    let L = (V4 + AWG - 1u) / AWG;
+    let begin = min(lid * L, V4);
+    let end = min(begin + L, V4);
+    for (var j = begin; j < end; j++) {
+      let x = logits4[row / 4u + j];
+      // The vec4's own first maximum (a NaN loses to anything, and equal values keep the lower lane),
+      // then against the thread's so far. NaN tests are !(x == x): SwiftShader's x != x is false for NaN.
+      let yWins = x.y > x.x || !(x.x == x.x);
+      let wWins = x.w > x.z || !(x.z == x.z);
+      let m01 = select(x.x, x.y, yWins);
+      let m23 = select(x.z, x.w, wWins);
+      let hiWins = m23 > m01 || !(m01 == m01);
+      let m = select(m01, m23, hiWins);
+      let lane = select(select(0u, 1u, yWins), select(2u, 3u, wWins), hiWins);
+      let take = better(m, bv, bi);
+      bv = select(bv, m, take);
+      bi = select(bi, 4u * j + lane, take);
+    }
+  } else {
+    let L = (V + AWG - 1u) / AWG;
+    let begin = min(lid * L, V);
+    let end = min(begin + L, V);
+    for (var i = begin; i < end; i++) {
+      let x = logits[row + i];
+      let take = better(x, bv, bi);
+      bv = select(bv, x, take);
+      bi = select(bi, i, take);
+    }
   }
   bestValue[lid] = bv;
   bestIndex[lid] = bi;

@@ -4,7 +4,7 @@
 // tables, and the f32 parameters derived from temperature and top-p. Records into gpu.recorder
 // only; never submits, never reads back.
 import { packParams, type Gpu } from '../gpu/index.ts';
-import { ARGMAX_WG, DECODE } from './decode.ts';
+import { ARGMAX_WG, DECODE, rowScan, type RowScan } from './decode.ts';
 
 /** Threads per row (the greedy argmax's). Part of the sampler's definition: the CPU mirror sums in this order too. */
 export const SAMPLE_WG = ARGMAX_WG;
@@ -60,13 +60,17 @@ export interface SampleRowsArgs {
   rows: number;
   V: number;
   params: SamplingParams;
+  /** Forces how the row's maximum is scanned (tests run both on one adapter). */
+  scan?: RowScan;
 }
 
 /** Records chosen[b] = the token drawn from row b (shaders/decode.wgsl sample_rows states the rule). */
 export async function sampleRows(gpu: Gpu, a: SampleRowsArgs): Promise<void> {
   if (a.rows > gpu.ctx.limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`sampleRows: ${a.rows} rows exceed one dispatch dimension`);
   if (a.weights.size < a.rows * a.V * 4) throw new Error(`sampleRows: weights scratch holds ${a.weights.size} bytes, needs ${a.rows * a.V * 4}`);
-  const pipeline = await gpu.pipelines.pipeline(DECODE, 'sample_rows', { AWG: SAMPLE_WG });
+  // The row's maximum is found either way (its index, hence every weight, is the same); the draw's
+  // chunks are SAMPLE_WG's, which the CPU sampler mirrors.
+  const pipeline = await gpu.pipelines.pipeline(DECODE, 'sample_rows', { AWG: SAMPLE_WG, ROW_CHUNKS: (a.scan ?? rowScan(gpu)) === 'chunks' ? 1 : 0 });
   const p = a.params;
-  gpu.recorder.dispatch(pipeline, packParams([{ u32: a.V }, { f32: p.scale }, { f32: p.dCut }, { f32: p.topP }]), { 6: a.logits, 7: a.chosen, 8: a.draws, 9: a.table, 10: a.weights }, [a.rows]);
+  gpu.recorder.dispatch(pipeline, packParams([{ u32: a.V }, { f32: p.scale }, { f32: p.dCut }, { f32: p.topP }]), { 6: a.logits, 7: a.chosen, 8: a.draws, 9: a.table, 10: a.weights, 11: a.logits }, [a.rows]);
 }

@@ -1,17 +1,32 @@
 // The decode step's choice on the GPU against the CPU: the argmax equals the greedy choice, ties to the
-// lowest index, over a 151,936-wide row. (Its RoPE and KV-cache append: tests/ops/rope.test.ts.)
+// lowest index, over a 151,936-wide row, with each way a thread may scan its share of the row (strided
+// on GPUs, contiguous stretches four at a time on CPU adapters; both run here). (Its RoPE and
+// KV-cache append: tests/ops/rope.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { readF32, readU32, uploadBuffer } from '../../src/gpu/index.ts';
-import { argmaxRows } from '../../src/ops/decode.ts';
+import { readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { argmaxRows, rowScan, type RowScan } from '../../src/ops/decode.ts';
 import { argmax } from '../../src/model/sampling.ts';
 import { randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
-describe('greedy argmax on the GPU', () => {
+async function argmaxOnGpu(gpu: Gpu, logits: Float32Array, rows: number, V: number, scan: RowScan, offset = 0): Promise<number[]> {
+  const gl = uploadBuffer(gpu.ctx, logits, 'logits');
+  const chosen = uploadBuffer(gpu.ctx, new Uint32Array(rows).fill(999), 'chosen');
+  await argmaxRows(gpu, { logits: gl, chosen, rows, V, offset, scan });
+  gpu.recorder.submit();
+  const got = Array.from(await readU32(gpu.ctx, chosen, rows));
+  [gl, chosen].forEach((x) => x.destroy());
+  return got;
+}
+
+const cpu = (logits: Float32Array, rows: number, V: number, offset = 0) =>
+  Array.from({ length: rows }, (_, r) => argmax(logits.subarray(offset + r * V, offset + (r + 1) * V)));
+
+describe.each(['strided', 'chunks'] as const)('greedy argmax on the GPU, %s', (scan) => {
   it('picks each row’s largest logit like the CPU, ties to the lowest index, across a Qwen-sized vocabulary', async () => {
     const gpu = await testGpu();
     const V = 151_936;
-    const rows = 6;
+    const rows = 10;
     const logits = randomArray(rows * V, 7, 10);
     logits[0 * V + 100_000] = 50; // row 0: a clear winner late in the row
     logits[1 * V + 7] = 60; // row 1: a tie between 7 and 151,000: the lower wins
@@ -21,15 +36,42 @@ describe('greedy argmax on the GPU', () => {
     logits.fill(-Infinity, 4 * V, 5 * V); // row 4: NaN first, then −∞ only: the first −∞, never the NaN
     logits[4 * V] = Number.NaN;
     logits.fill(Number.NaN, 5 * V, 6 * V); // row 5: NaN only: token 0
-    const gl = uploadBuffer(gpu.ctx, logits, 'logits');
-    const chosen = uploadBuffer(gpu.ctx, new Uint32Array(rows).fill(999), 'chosen');
-    await argmaxRows(gpu, { logits: gl, chosen, rows, V });
-    gpu.recorder.submit();
-    const got = Array.from(await readU32(gpu.ctx, chosen, rows));
-    const want = Array.from({ length: rows }, (_, r) => argmax(logits.subarray(r * V, (r + 1) * V)));
-    expect(want.slice(0, 3)).toEqual([100_000, 7, 0]);
-    expect(want.slice(4)).toEqual([1, 0]);
-    expect(got).toEqual(want);
-    [gl, chosen].forEach((x) => x.destroy());
+    // Row 6: equal maxima on both sides of where the CPU adapters' 16 threads split the row (2,374
+    // vec4s a thread).
+    logits[6 * V + 9495] = 70;
+    logits[6 * V + 9496] = 70;
+    // Row 7: equal maxima in lanes 1 and 3 of one vec4, behind a NaN in lane 0.
+    logits[7 * V + 4000] = Number.NaN;
+    logits[7 * V + 4001] = 80;
+    logits[7 * V + 4003] = 80;
+    // Row 8: the last logit; row 9: the maximum in lane 2 with NaN in lanes 0, 1 and 3.
+    logits[8 * V + V - 1] = 90;
+    logits.fill(Number.NaN, 9 * V + 800, 9 * V + 804);
+    logits[9 * V + 802] = 95;
+    const want = cpu(logits, rows, V);
+    expect(want).toEqual([100_000, 7, 0, want[3], 1, 0, 9495, 4001, V - 1, 802]);
+    expect(Number.isNaN(logits[3 * V + want[3]])).toBe(false);
+    expect(await argmaxOnGpu(gpu, logits, rows, V, scan)).toEqual(want);
   });
+
+  it('rows that do not start on a multiple of four (odd V, an offset) and rows shorter than the workgroup', async () => {
+    const gpu = await testGpu();
+    for (const [V, rows, offset] of [[4_099, 5, 0], [4_100, 3, 1], [97, 4, 2], [3, 2, 0]] as const) {
+      const logits = randomArray(offset + rows * V, V + rows, 5);
+      logits[offset + V - 1] = 20; // row 0: the last logit
+      if (rows > 2) {
+        logits[offset + V + 1] = 30; // row 1: a tie far apart, the lower wins
+        logits[offset + 2 * V - 2] = 30;
+        logits[offset + 2 * V + 1] = 40; // row 2: a tie within one thread's stretch
+        logits[offset + 2 * V + 2] = 40;
+      }
+      const want = cpu(logits, rows, V, offset);
+      expect(await argmaxOnGpu(gpu, logits, rows, V, scan, offset), `V=${V} offset=${offset}`).toEqual(want);
+    }
+  });
+});
+
+it('CPU adapters scan contiguous stretches, GPUs strided', async () => {
+  const gpu = await testGpu();
+  expect(rowScan(gpu)).toBe(gpu.ctx.adapter.isSoftware ? 'chunks' : 'strided');
 });

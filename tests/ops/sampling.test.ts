@@ -3,17 +3,19 @@
 // run the same f32 operations in the same order. Rows of random logits at several batch sizes,
 // temperatures (down to 1e-4, where only near-ties survive) and top-p values (1, i.e. no nucleus,
 // down to 1e-6, i.e. the top token), vocabularies that are not multiples of the workgroup, a
-// Qwen-sized one, draws at 0 and just below 1, ties, NaN and ±∞.
+// Qwen-sized one, draws at 0 and just below 1, ties, NaN and ±∞; the row's maximum scanned strided (as
+// on GPUs) and in contiguous stretches (CPU adapters).
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { drawToF32, exp2Table, sampleRows, samplingParams, type SamplingParams } from '../../src/ops/sampling.ts';
+import type { RowScan } from '../../src/ops/decode.ts';
 import { argmax, sampleRowExact, samplingWeights } from '../../src/model/sampling.ts';
 import { randomArray, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 /** Runs the kernel on rows of logits [B, V] with one draw per row; returns the B chosen ids. The
  * weights it leaves in its scratch must equal the CPU's bit for bit (the 2^y emulation is exact). */
-async function sampleOnGpu(gpu: Gpu, logits: Float32Array, draws: Float32Array, V: number, params: SamplingParams): Promise<number[]> {
+async function sampleOnGpu(gpu: Gpu, logits: Float32Array, draws: Float32Array, V: number, params: SamplingParams, scan?: RowScan): Promise<number[]> {
   const B = draws.length;
   const bufs = {
     logits: uploadBuffer(gpu.ctx, logits, 'logits'),
@@ -22,7 +24,7 @@ async function sampleOnGpu(gpu: Gpu, logits: Float32Array, draws: Float32Array, 
     weights: createStorageBuffer(gpu.ctx, B * V * 4, 'weights'),
     chosen: uploadBuffer(gpu.ctx, new Uint32Array(B).fill(0xdeadbeef), 'chosen'),
   };
-  await sampleRows(gpu, { ...bufs, rows: B, V, params });
+  await sampleRows(gpu, { ...bufs, rows: B, V, params, scan });
   gpu.recorder.submit();
   const got = Array.from(await readU32(gpu.ctx, bufs.chosen, B));
   const weights = await readU32(gpu.ctx, bufs.weights, B * V);
@@ -114,7 +116,8 @@ describe('GPU sampling equals the CPU sampler token for token', () => {
     expect(want.slice(0, 2)).toEqual([10, 290]);
     expect(Number.isNaN(holes[want[2]]) || holes[want[2]] === -Infinity).toBe(false);
     expect(want.slice(3)).toEqual([12, 0]);
-    expect(await sampleOnGpu(gpu, logits, draws, V, params)).toEqual(want);
+    // The row's maximum (hence every weight, and the fallback) is found either way a thread scans.
+    for (const scan of ['strided', 'chunks'] as const) expect(await sampleOnGpu(gpu, logits, draws, V, params, scan), scan).toEqual(want);
   });
 
   it('over a Qwen-sized vocabulary (151,936) at T = 0.7, top-p 0.9 and 1', async () => {
@@ -126,7 +129,7 @@ describe('GPU sampling equals the CPU sampler token for token', () => {
     for (const topP of [0.9, 1]) {
       const params = samplingParams(0.7, topP)!;
       const want = cpuTokens(logits, draws, V, params);
-      expect(await sampleOnGpu(gpu, logits, draws, V, params)).toEqual(want);
+      for (const scan of ['strided', 'chunks'] as const) expect(await sampleOnGpu(gpu, logits, draws, V, params, scan), scan).toEqual(want);
     }
   });
 });
