@@ -81,12 +81,9 @@ fn loadA4(e: u32) -> vec4<f32> {
   return vec4<f32>(a[e], a[e + 1u], a[e + 2u], a[e + 3u]);
 }
 
-@compute @workgroup_size(WG)
-fn matvec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let col = lid / G;
-  let t = lid % G;
-  let n = wid.x * COLS + col;
-  let live = n < p.N;
+// Thread t's partial sums of column n for every row: its K steps t·4, (t + G)·4, …, then the K tail
+// (K mod 4 elements), one element per thread.
+fn columnPartials(n: u32, t: u32) -> array<f32, MAX_ROWS> {
   let rowB = p.offB + min(n, p.N - 1u) * p.ldb;
   var acc: array<f32, MAX_ROWS>;
   let K4 = p.K & ~3u;
@@ -97,7 +94,6 @@ fn matvec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
       acc[m] += dot(loadA4(p.offA + m * p.lda + k), w);
     }
   }
-  // The K tail (K mod 4 elements), one element per thread.
   let kt = K4 + t;
   if (kt < p.K) {
     let w = loadB1(rowB + kt);
@@ -106,24 +102,36 @@ fn matvec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
       acc[m] += a[p.offA + m * p.lda + kt] * w;
     }
   }
-  partial[lid] = acc;
+  return acc;
+}
+
+fn storeColumn(n: u32, sums: array<f32, MAX_ROWS>) {
+  var bv = 0.0;
+  if (HAS_BIAS) { bv = bias[p.offBias + n]; }
+  for (var m = 0u; m < MAX_ROWS; m++) {
+    if (m >= p.M) { break; }
+    let o = p.offC + m * p.ldc + n;
+    let v = p.alpha * sums[m] + bv;
+    if (ACCUMULATE) { c[o] = c[o] + v; } else { c[o] = v; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn matvec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let col = lid / G;
+  let t = lid % G;
+  let n = wid.x * COLS + col;
+  partial[lid] = columnPartials(n, t);
   workgroupBarrier();
+  // The column's G partials by a halving tree (shaders/matvec_subgroups.wgsl adds them in the same
+  // order with subgroup shuffles).
   for (var s = G / 2u; s > 0u; s >>= 1u) {
     if (t < s) {
       for (var m = 0u; m < MAX_ROWS; m++) { partial[lid][m] += partial[lid + s][m]; }
     }
     workgroupBarrier();
   }
-  if (t == 0u && live) {
-    var bv = 0.0;
-    if (HAS_BIAS) { bv = bias[p.offBias + n]; }
-    for (var m = 0u; m < MAX_ROWS; m++) {
-      if (m >= p.M) { break; }
-      let o = p.offC + m * p.ldc + n;
-      let v = p.alpha * partial[lid][m] + bv;
-      if (ACCUMULATE) { c[o] = c[o] + v; } else { c[o] = v; }
-    }
-  }
+  if (t == 0u && n < p.N) { storeColumn(n, partial[lid]); }
 }
 
 // ---------------------------------------------------------------- matvec_columns

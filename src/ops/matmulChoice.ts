@@ -6,15 +6,15 @@
 import { sourceHash } from '../gpu/tuning.ts';
 import type { Gpu } from '../gpu/index.ts';
 import {
-  MATMUL, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED, MATVEC,
-  matvecApplies, stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
+  MATMUL, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED, MATVEC, MATVEC_SUBGROUPS,
+  matvecApplies, matvecSubgroupThreads, matvecThreadsFit, stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
   type MatmulVariant, type SubgroupMatrixConfig, type TiledConfig,
 } from './matmulKernels.ts';
 import type { Operands } from './matmulOperands.ts';
 
 export const MATMUL_TUNING_OP = 'matmul';
 /** Tuning results are invalidated whenever any matmul kernel source changes. */
-export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code, MATVEC.code);
+export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code, MATVEC.code, MATVEC_SUBGROUPS.code);
 
 type ShapeFacts = Pick<Operands, 'M' | 'N' | 'K' | 'batch' | 'dtype' | 'transA' | 'transB'> & Partial<Pick<Operands, 'wb' | 'ldb'>>;
 
@@ -85,6 +85,7 @@ export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
   if (gpu.ctx.adapter.isSoftware) return [softwareVariant(gpu, o)];
   const out: MatmulVariant[] = [{ kind: 'register' }];
   for (const G of MATVEC_THREADS) if (matvecApplies(gpu, o, G)) out.push({ kind: 'matvec', G });
+  for (const G of matvecSubgroupThreads(gpu)) if (G >= 8 && matvecApplies(gpu, o, G)) out.push({ kind: 'matvec', G, subgroups: true });
   if (matvecApplies(gpu, o, 1)) out.push({ kind: 'matvecColumns' });
   if (tiny(o)) return out;
   if (subgroupMatrixApplies(gpu, o)) {
@@ -136,7 +137,7 @@ export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
 /** Whether a (possibly stored) variant can run this product on this device. */
 export function variantApplies(gpu: Gpu, o: ShapeFacts, v: MatmulVariant): boolean {
   if (v.kind === 'register') return true;
-  if (v.kind === 'matvec') return MATVEC_THREADS.includes(v.G) && matvecApplies(gpu, o, v.G);
+  if (v.kind === 'matvec') return (v.subgroups ? matvecSubgroupThreads(gpu).includes(v.G) : matvecThreadsFit(v.G)) && matvecApplies(gpu, o, v.G);
   if (v.kind === 'matvecColumns') return matvecApplies(gpu, o, 1);
   if (v.kind === 'tiled') return tiledFits(gpu, v);
   if (v.kind === 'subgroupMatrix') {

@@ -2,7 +2,8 @@
 // the same operands (matmulOperands.ts); they differ in how the work is cut up:
 //   register        shaders/matmul.wgsl: 8×8 register blocks, no workgroup memory. Software adapters
 //                   (SwiftShader), and tiny products (decode rows) on any adapter.
-//   matvec          shaders/matvec.wgsl: G threads share an output column (decode rows on GPUs).
+//   matvec          shaders/matvec.wgsl: G threads share an output column (decode rows on GPUs); with
+//                   `subgroups`, their sums added by subgroup shuffles (shaders/matvec_subgroups.wgsl).
 //   matvecColumns   shaders/matvec.wgsl matvec_columns: 8 output columns a thread, no workgroup memory
 //                   (one or two decode rows on CPU adapters: the LM head of every generated token).
 //   tiled           shaders/matmul_tiled.wgsl: workgroup-memory tiles BM×BN×BK, TM×TN per thread, and
@@ -16,6 +17,7 @@ import tiledCode from '../../shaders/matmul_tiled.wgsl?raw';
 import subgroupMatrixCode from '../../shaders/matmul_subgroup_matrix.wgsl?raw';
 import subgroupMatrixStagedCode from '../../shaders/matmul_subgroup_matrix_staged.wgsl?raw';
 import matvecCode from '../../shaders/matvec.wgsl?raw';
+import matvecSubgroupsCode from '../../shaders/matvec_subgroups.wgsl?raw';
 import { layoutConstants, operandBindings, type Operands } from './matmulOperands.ts';
 
 export const MATMUL = shaderFile('matmul.wgsl', registerCode);
@@ -23,6 +25,9 @@ export const MATMUL_TILED = shaderFile('matmul_tiled.wgsl', tiledCode);
 export const MATMUL_SUBGROUP_MATRIX = shaderFile('matmul_subgroup_matrix.wgsl', subgroupMatrixCode);
 export const MATMUL_SUBGROUP_MATRIX_STAGED = shaderFile('matmul_subgroup_matrix_staged.wgsl', subgroupMatrixStagedCode);
 export const MATVEC = shaderFile('matvec.wgsl', matvecCode);
+/** matvec.wgsl with its subgroup entry point: a module of its own, as `enable subgroups` fails to
+ * compile where the feature is missing. */
+export const MATVEC_SUBGROUPS = shaderFile('matvec_subgroups.wgsl', `enable subgroups;\n${matvecCode}\n${matvecSubgroupsCode}`);
 
 export interface TiledConfig {
   BM: number;
@@ -50,8 +55,9 @@ export interface SubgroupMatrixConfig {
 
 export type MatmulVariant =
   | { kind: 'register' }
-  /** shaders/matvec.wgsl: G threads per output column split K (decode rows, M ≤ 8, B = a weight [N, K]). */
-  | { kind: 'matvec'; G: number }
+  /** shaders/matvec.wgsl: G threads per output column split K (decode rows, M ≤ 8, B = a weight [N, K]);
+   * `subgroups`: their partial sums added by subgroup shuffles (the same sums, bit for bit). */
+  | { kind: 'matvec'; G: number; subgroups?: true }
   /** shaders/matvec.wgsl matvec_columns: 8 columns per invocation, no workgroup memory (CPU adapters). */
   | { kind: 'matvecColumns' }
   | ({ kind: 'tiled' } & TiledConfig)
@@ -60,7 +66,7 @@ export type MatmulVariant =
 /** A short human-readable name ("tiled 128×128×16/8×8 split 4"). */
 export function describeVariant(v: MatmulVariant): string {
   if (v.kind === 'register') return 'register 8×8';
-  if (v.kind === 'matvec') return `matrix–vector, ${v.G} threads a column`;
+  if (v.kind === 'matvec') return `matrix–vector, ${v.G} threads a column${v.subgroups ? ', summed by subgroup shuffles' : ''}`;
   if (v.kind === 'matvecColumns') return 'matrix–vector, 8 columns a thread';
   if (v.kind === 'tiled') return `tiled ${v.BM}×${v.BN}×${v.BK}/${v.TM}×${v.TN}${v.prefetch === false ? ' single-buffered' : ''}${v.splitK > 1 ? ` split-K ${v.splitK}` : ''}`;
   return `tensor-core f16 ${v.staged ? 'staged' : 'direct'} ${v.SGM * v.FM * 16}×${v.SGN * v.FN * 16}${v.staged ? `×${v.BK}` : ''} (${v.SGM * v.SGN} subgroups)`;
@@ -288,9 +294,26 @@ export function matvecApplies(gpu: Gpu, o: Pick<Operands, 'M' | 'N' | 'transA' |
   return o.M <= MATVEC_MAX_ROWS && !o.transA && o.transB && o.batch === 1 && Math.ceil(o.N / (MATVEC_WG / G)) <= gpu.ctx.limits.maxComputeWorkgroupsPerDimension;
 }
 
-async function recordMatvec(gpu: Gpu, o: Operands, G: number): Promise<void> {
+/** Threads per output column matvec can run with: a power of two that fits the workgroup. */
+export function matvecThreadsFit(G: number): boolean {
+  return Number.isInteger(G) && G >= 2 && G <= MATVEC_WG && (G & (G - 1)) === 0;
+}
+
+/** Threads per column the subgroup reduction can take on this device: powers of two from 4 up to the
+ * smallest subgroup, so a column's threads always sit in one subgroup (none without `subgroups`). */
+export function matvecSubgroupThreads(gpu: Gpu): number[] {
+  const lanes = gpu.ctx.adapter.subgroupMinSize;
+  if (!gpu.ctx.features.has('subgroups') || lanes < 4) return [];
+  const out: number[] = [];
+  for (let G = 4; G <= Math.min(lanes, MATVEC_WG); G *= 2) out.push(G);
+  return out;
+}
+
+async function recordMatvec(gpu: Gpu, o: Operands, G: number, subgroups: boolean): Promise<void> {
   const { TRANS_A: _a, TRANS_B: _b, ...layout } = layoutConstants(o);
-  const pipeline = await gpu.pipelines.pipeline(MATVEC, 'matvec', { ...layout, WG: MATVEC_WG, G });
+  const pipeline = subgroups
+    ? await gpu.pipelines.pipeline(MATVEC_SUBGROUPS, 'matvec_subgroups', { ...layout, WG: MATVEC_WG, G })
+    : await gpu.pipelines.pipeline(MATVEC, 'matvec', { ...layout, WG: MATVEC_WG, G });
   gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), [Math.ceil(o.N / (MATVEC_WG / G))]);
 }
 
@@ -309,7 +332,7 @@ async function recordMatvecColumns(gpu: Gpu, o: Operands): Promise<void> {
 /** Records the product with the given variant (the caller checked that it applies). */
 export function recordMatmul(gpu: Gpu, o: Operands, v: MatmulVariant): Promise<void> {
   if (v.kind === 'register') return recordRegister(gpu, o);
-  if (v.kind === 'matvec') return recordMatvec(gpu, o, v.G);
+  if (v.kind === 'matvec') return recordMatvec(gpu, o, v.G, v.subgroups === true);
   if (v.kind === 'matvecColumns') return recordMatvecColumns(gpu, o);
   if (v.kind === 'tiled') return recordTiled(gpu, o, v);
   return recordSubgroupMatrix(gpu, o, v);

@@ -1,7 +1,9 @@
-// Proof that shaders/matmul.wgsl and shaders/cross_entropy.wgsl compile and compute correctly in
-// Chrome's WebGPU (Tint), checked against the same CPU references as the Node tests.
+// Proof that shaders/matmul.wgsl, shaders/matvec.wgsl (and its subgroup entry, where Chrome offers
+// subgroups) and shaders/cross_entropy.wgsl compile and compute correctly in Chrome's WebGPU (Tint),
+// checked against the same CPU references as the Node tests.
 import { createStorageBuffer, readF32, readU32, uploadBuffer } from '../../src/gpu/index.ts';
-import { matmul } from '../../src/ops/matmul.ts';
+import { matmul, type MatmulVariant } from '../../src/ops/matmul.ts';
+import { matvecSubgroupThreads } from '../../src/ops/matmulKernels.ts';
 import { createCrossEntropyScratch, crossEntropyForward, crossEntropyWithGradient } from '../../src/ops/crossEntropy.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef } from '../reference/crossEntropy.ts';
@@ -25,6 +27,29 @@ export const tests = {
     await matmul(gpu, { a: uploadBuffer(gpu.ctx, dy, 'dy'), b: uploadBuffer(gpu.ctx, x, 'x'), c: dW, M: N, N: K, K: M, transA: true });
     gpu.recorder.submit();
     expectClose(await readF32(gpu.ctx, dW, N * K), matmulRef({ a: dy, b: x, M: N, N: K, K: M, transA: true }), { atol: 2e-5, rtol: 1e-5 }, 'dW');
+  },
+
+  async 'matrix–vector decode rows (a column’s threads summed in workgroup memory, by subgroup shuffles, 8 columns a thread) match the reference in Chromium'() {
+    const gpu = await browserGpu();
+    const [M, N, K] = [3, 70, 130];
+    const x = randomArray(M * K, 6);
+    const w = packHalves(randomArray(N * K, 7), 'bf16');
+    const want = matmulRef({ a: x, b: w.values, M, N, K, transB: true });
+    const lanes = matvecSubgroupThreads(gpu);
+    const variants: MatmulVariant[] = [{ kind: 'matvec', G: 32 }, { kind: 'matvecColumns' }];
+    if (lanes.length) variants.push({ kind: 'matvec', G: lanes[lanes.length - 1], subgroups: true }, { kind: 'matvec', G: lanes[lanes.length - 1] });
+    else console.log(`matvec with subgroup shuffles: not available in this Chromium (${gpu.ctx.features.has('subgroups') ? `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes` : 'no subgroups'})`);
+    const outs: Float32Array[] = [];
+    for (const variant of variants) {
+      const y = createStorageBuffer(gpu.ctx, M * N * 4, 'y');
+      await matmul(gpu, { a: uploadBuffer(gpu.ctx, x, 'x'), b: uploadBuffer(gpu.ctx, w.packed, 'W'), c: y, M, N, K, transB: true, bDtype: 'bf16', variant });
+      gpu.recorder.submit();
+      const got = await readF32(gpu.ctx, y, M * N);
+      expectClose(got, want, { atol: 2e-5, rtol: 1e-5 }, JSON.stringify(variant));
+      outs.push(got);
+    }
+    // The shuffles add the same values in the same order as the tree with the same G.
+    if (lanes.length && outs[2].some((v, i) => !Object.is(v, outs[3][i]))) throw new Error('matvec: the subgroup sums differ from the workgroup tree’s in their bits');
   },
 
   async 'chunked LM-head cross-entropy, alone and with its gradient, matches the reference in Chromium'() {

@@ -53,7 +53,8 @@ export function roundRowsLikeSubgroupMatrix(a: Float32Array, rows: number, cols:
   return out;
 }
 
-export async function runMatmulCase(gpu: Gpu, k: MatmulCase, tol = F32_TOL): Promise<void> {
+/** Runs the case, checks it against the reference, and returns the whole C buffer as computed. */
+export async function runMatmulCase(gpu: Gpu, k: MatmulCase, tol = F32_TOL): Promise<Float32Array> {
   const { M, N, K } = k;
   const batch = k.batch ?? 1;
   const seed = k.seed ?? M * 1000 + N * 10 + K;
@@ -91,4 +92,5 @@ export async function runMatmulCase(gpu: Gpu, k: MatmulCase, tol = F32_TOL): Pro
   const s = k.aScale ?? 1;
   expectClose(got, want, { atol: tol.atol * s, rtol: tol.rtol }, label);
   [ga, gb, gc, gbias].forEach((b) => b?.destroy());
+  return got;
 }

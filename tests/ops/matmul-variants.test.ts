@@ -5,7 +5,7 @@
 // software adapters keep the register kernel, and a tuned choice is what runs.
 import { describe, expect, it } from 'vitest';
 import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
-import { effectiveSplit, matvecApplies, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
+import { effectiveSplit, matvecApplies, matvecSubgroupThreads, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { MATMUL_SHAPES, runMatmulCase } from '../helpers/matmulCase.ts';
 
@@ -96,6 +96,34 @@ describe('matrix–vector products (decode rows)', () => {
     await runMatmulCase(gpu, { M: 2, N: 33, K: 19, transB: true, withBias: true, alpha: 0.5, accumulate: true, variant });
     await runMatmulCase(gpu, { M: 4, N: 53, K: 19, transB: true, bDtype: 'bf16', offsetB: 117 * 19, bElements: 301 * 19, variant });
     await runMatmulCase(gpu, { M: 3, N: 9, K: 12, transB: true, rowStrideA: 13, offsetA: 1, rowStrideB: 14, variant });
+  });
+
+  it('with subgroups: the column’s sums added by shuffles, the same bits as the workgroup tree, as a tuning candidate', async (t) => {
+    const gpu = await testGpu();
+    const threads = matvecSubgroupThreads(gpu);
+    if (threads.length === 0) {
+      console.log(`matvec with subgroup shuffles: not available on this adapter (${gpu.ctx.features.has('subgroups') ? `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes` : 'no subgroups'})`);
+      t.skip();
+      return;
+    }
+    // The largest G this adapter's subgroups take (4 on SwiftShader), and the smallest when they differ.
+    for (const G of new Set([threads[threads.length - 1], threads[0]])) {
+      const cases = [
+        { M: 1, N: 70, K: 37, transB: true, bDtype: 'bf16' as const },
+        { M: 8, N: 64, K: 130, transB: true, bDtype: 'f32' as const },
+        { M: 3, N: 53, K: 19, transB: true, bDtype: 'f16' as const, offsetB: 117 * 19, bElements: 301 * 19, withBias: true, alpha: 0.5, accumulate: true },
+        { M: 2, N: 9, K: 12, transB: true, rowStrideA: 13, offsetA: 1, rowStrideB: 14 },
+      ];
+      for (const c of cases) {
+        const shuffled = await runMatmulCase(gpu, { ...c, variant: { kind: 'matvec', G, subgroups: true } });
+        const tree = await runMatmulCase(gpu, { ...c, variant: { kind: 'matvec', G } });
+        const differ = shuffled.findIndex((x, i) => !Object.is(x, tree[i]));
+        expect(differ, `G=${G} M=${c.M} N=${c.N} K=${c.K}: first element whose bits differ from the workgroup tree's`).toBe(-1);
+      }
+    }
+    const o = { M: 4, N: 4864, K: 896, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
+    const raced = matmulCandidates(gpu, o).filter((v) => v.kind === 'matvec' && v.subgroups);
+    expect(raced.map((v) => (v.kind === 'matvec' ? v.G : 0))).toEqual(gpu.ctx.adapter.isSoftware ? [] : threads.filter((G) => G >= 8));
   });
 
   it('8 columns a thread (CPU adapters): 1, 2, 3–4 and 5–8 rows, f32 and packed halves, K tails, column tails, bias + alpha + accumulate, slices and strides', async () => {
