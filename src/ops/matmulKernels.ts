@@ -300,10 +300,11 @@ export function matvecThreadsFit(G: number): boolean {
 }
 
 /** Threads per column the subgroup reduction can take on this device: powers of two from 4 up to the
- * smallest subgroup, so a column's threads always sit in one subgroup (none without `subgroups`). */
+ * smallest subgroup, so a column's threads always sit in one subgroup. None without the `subgroups`
+ * feature, or where WGSL lacks the `subgroup_id` builtin (browsers before it shipped). */
 export function matvecSubgroupThreads(gpu: Gpu): number[] {
   const lanes = gpu.ctx.adapter.subgroupMinSize;
-  if (!gpu.ctx.features.has('subgroups') || lanes < 4) return [];
+  if (!gpu.ctx.features.has('subgroups') || !gpu.ctx.wgslFeatures.has('subgroup_id') || lanes < 4) return [];
   const out: number[] = [];
   for (let G = 4; G <= Math.min(lanes, MATVEC_WG); G *= 2) out.push(G);
   return out;

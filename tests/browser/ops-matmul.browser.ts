@@ -38,7 +38,7 @@ export const tests = {
     const lanes = matvecSubgroupThreads(gpu);
     const variants: MatmulVariant[] = [{ kind: 'matvec', G: 32 }, { kind: 'matvecColumns' }];
     if (lanes.length) variants.push({ kind: 'matvec', G: lanes[lanes.length - 1], subgroups: true }, { kind: 'matvec', G: lanes[lanes.length - 1] });
-    else console.log(`matvec with subgroup shuffles: not available in this Chromium (${gpu.ctx.features.has('subgroups') ? `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes` : 'no subgroups'})`);
+    else console.log(`matvec with subgroup shuffles: not available in this Chromium (${!gpu.ctx.features.has('subgroups') ? 'no subgroups' : !gpu.ctx.wgslFeatures.has('subgroup_id') ? 'no subgroup_id in WGSL' : `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes`})`);
     const outs: Float32Array[] = [];
     for (const variant of variants) {
       const y = createStorageBuffer(gpu.ctx, M * N * 4, 'y');

@@ -102,7 +102,8 @@ describe('matrix–vector products (decode rows)', () => {
     const gpu = await testGpu();
     const threads = matvecSubgroupThreads(gpu);
     if (threads.length === 0) {
-      console.log(`matvec with subgroup shuffles: not available on this adapter (${gpu.ctx.features.has('subgroups') ? `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes` : 'no subgroups'})`);
+      const why = !gpu.ctx.features.has('subgroups') ? 'no subgroups' : !gpu.ctx.wgslFeatures.has('subgroup_id') ? 'no subgroup_id in WGSL' : `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes`;
+      console.log(`matvec with subgroup shuffles: not available on this adapter (${why})`);
       t.skip();
       return;
     }
