@@ -36,6 +36,9 @@ struct Params {
 @group(0) @binding(10) var<storage, read> tokenWeight: array<f32>;    // [T]           grad_finalize
 @group(0) @binding(11) var<storage, read_write> acc: array<f32>;      // [T, H]        softmax (rescaled), grad_finalize: Σ e^(z − m)·W in, dH out
 @group(0) @binding(12) var<storage, read> targetRows: array<f32>;     // [T, H]        grad_finalize: W[target[t]]
+// 16-byte views of logits and dz for the *4 entry points (chunks of a multiple of 4 columns).
+@group(0) @binding(13) var<storage, read> logits4: array<vec4<f32>>;
+@group(0) @binding(14) var<storage, read_write> dz4: array<vec4<f32>>;
 
 override WG: u32 = 64;
 const LOWEST: f32 = -3.402823e38; // finite stand-in for −∞: e^(LOWEST−LOWEST) stays 1, never NaN
@@ -75,25 +78,147 @@ fn ce_chunk_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
       redM[lid] = mm;
     }
   }
+  if (lid == 0u) { foldChunkStats(t, redM[0], redS[0]); }
+}
+
+// Row t's running (max, Σ e^(z − max), target logit) before this chunk; the first chunk starts them.
+fn priorStats(t: u32) -> vec3<f32> {
+  if (p.flag == 0u) { return vec3<f32>(stats[t * 3u], stats[t * 3u + 1u], stats[t * 3u + 2u]); }
+  return vec3<f32>(LOWEST, 0.0, 0.0);
+}
+
+fn storeStats(t: u32, m: f32, s: f32, tl: f32) {
+  stats[t * 3u] = m;
+  stats[t * 3u + 1u] = s;
+  stats[t * 3u + 2u] = tl;
+}
+
+// Folds row t's chunk max mc and Σ e^(z − mc) into its running stats, and takes its target logit.
+fn foldChunkStats(t: u32, mc: f32, sc: f32) {
+  let old = priorStats(t);
+  let mNew = max(old.x, mc);
+  var tl = old.z;
+  let tgt = targets[t];
+  if (isTarget(tgt, p.V) && u32(tgt) >= p.v0 && u32(tgt) < p.v0 + p.C) {
+    tl = logits[t * p.C + u32(tgt) - p.v0];
+  }
+  storeStats(t, mNew, old.y * exp(old.x - mNew) + sc * exp(mc - mNew), tl);
+}
+
+// The softmax entry points' last step for row t: the running Σ e^(z − m)·W rescaled to the new max
+// (its first chunk's product overwrites it; before that it holds anything).
+fn rescaleRunningSum(t: u32, lid: u32, scale: f32) {
+  if (p.flag == 0u) {
+    for (var h = lid; h < p.H; h += WG) {
+      acc[t * p.H + h] *= scale;
+    }
+  }
+}
+
+// ---- ce_chunk_stats4 and ce_chunk_softmax4: the same, four logits a load (CPU adapters) ----
+// SwiftShader runs an invocation's scalar loads lane by lane and a barrier as a switch between the
+// workgroup's SIMD groups, so a row is read as vec4s by WG = 16 invocations, each standing for four
+// of the 64 the scalar entry points run: component c of invocation u is invocation 4u + c there. It
+// reads the same logits in the same order (4u + c, then + 64, …) and the tree adds the same pairs:
+// levels of 8 or more lanes pair whole vec4s, the last two pair components. Same bits as WG = 64.
+// Needs C a multiple of 4 (every row starts on a 16-byte boundary).
+
+var<workgroup> redM4: array<vec4<f32>, WG>;
+var<workgroup> redS4: array<vec4<f32>, WG>;
+
+// Combines two (max, Σ e^(z − max)) partials as the scalar trees do.
+fn foldPartial(m1: f32, s1: f32, m2: f32, s2: f32) -> vec2<f32> {
+  let mm = max(m1, m2);
+  return vec2<f32>(mm, s1 * exp(m1 - mm) + s2 * exp(m2 - mm));
+}
+
+@compute @workgroup_size(WG)
+fn ce_chunk_stats4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.T) { return; } // uniform per workgroup, so the barriers below stay uniform
+  let row4 = t * (p.C >> 2u);
+  var m = vec4<f32>(LOWEST);
+  var s = vec4<f32>(0.0);
+  for (var q = lid; q < (p.C >> 2u); q += WG) {
+    let z = logits4[row4 + q];
+    let mNew = max(m, z);
+    s = s * exp(m - mNew) + exp(z - mNew);
+    m = mNew;
+  }
+  redM4[lid] = m;
+  redS4[lid] = s;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      let m1 = redM4[lid];
+      let m2 = redM4[lid + half];
+      let mm = max(m1, m2);
+      redS4[lid] = redS4[lid] * exp(m1 - mm) + redS4[lid + half] * exp(m2 - mm);
+      redM4[lid] = mm;
+    }
+  }
   if (lid == 0u) {
-    let mc = redM[0];
-    let sc = redS[0];
-    var mOld = LOWEST;
-    var sOld = 0.0;
-    var tl = 0.0;
-    if (p.flag == 0u) {
-      mOld = stats[t * 3u];
-      sOld = stats[t * 3u + 1u];
-      tl = stats[t * 3u + 2u];
+    let m4 = redM4[0];
+    let s4 = redS4[0];
+    let a = foldPartial(m4.x, s4.x, m4.z, s4.z);
+    let b = foldPartial(m4.y, s4.y, m4.w, s4.w);
+    let c = foldPartial(a.x, a.y, b.x, b.y);
+    foldChunkStats(t, c.x, c.y);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn ce_chunk_softmax4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.T) { return; } // uniform per workgroup, so the barriers below stay uniform
+  let C4 = p.C >> 2u;
+  let row4 = t * C4;
+  let old = priorStats(t);
+  var tl = old.z;
+  let tgt = targets[t];
+  let isTgt = isTarget(tgt, p.V);
+  // Read before any lane overwrites the row (the barriers below order it).
+  if (isTgt && u32(tgt) >= p.v0 && u32(tgt) < p.v0 + p.C) {
+    let j = u32(tgt) - p.v0;
+    tl = dz4[row4 + (j >> 2u)][j & 3u];
+  }
+  var mc = vec4<f32>(LOWEST);
+  for (var q = lid; q < C4; q += WG) {
+    mc = max(mc, dz4[row4 + q]);
+  }
+  redM4[lid] = mc;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      redM4[lid] = max(redM4[lid], redM4[lid + half]);
     }
-    let mNew = max(mOld, mc);
-    stats[t * 3u] = mNew;
-    stats[t * 3u + 1u] = sOld * exp(mOld - mNew) + sc * exp(mc - mNew);
-    let tgt = targets[t];
-    if (isTarget(tgt, p.V) && u32(tgt) >= p.v0 && u32(tgt) < p.v0 + p.C) {
-      tl = logits[row + u32(tgt) - p.v0];
+  }
+  workgroupBarrier();
+  let m4 = redM4[0];
+  let m2 = max(m4.xy, m4.zw);
+  let mNew = max(old.x, max(m2.x, m2.y));
+  let keep = select(0.0, 1.0, isTgt);
+  var s = vec4<f32>(0.0);
+  for (var q = lid; q < C4; q += WG) {
+    let e = exp(dz4[row4 + q] - mNew);
+    s += e;
+    dz4[row4 + q] = e * keep;
+  }
+  redS4[lid] = s;
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      redS4[lid] += redS4[lid + half];
     }
-    stats[t * 3u + 2u] = tl;
+  }
+  let scale = exp(old.x - mNew);
+  rescaleRunningSum(t, lid, scale);
+  if (lid == 0u) {
+    let s4 = redS4[0];
+    let s2 = s4.xy + s4.zw;
+    storeStats(t, mNew, old.y * scale + (s2.x + s2.y), tl);
   }
 }
 
@@ -150,14 +275,8 @@ fn ce_chunk_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   let t = wid.x + wid.y * nwg.x;
   if (t >= p.T) { return; } // uniform per workgroup, so the barriers below stay uniform
   let row = t * p.C;
-  var mOld = LOWEST;
-  var sOld = 0.0;
-  var tl = 0.0;
-  if (p.flag == 0u) {
-    mOld = stats[t * 3u];
-    sOld = stats[t * 3u + 1u];
-    tl = stats[t * 3u + 2u];
-  }
+  let old = priorStats(t);
+  var tl = old.z;
   let tgt = targets[t];
   let isTgt = isTarget(tgt, p.V);
   // Read before any lane overwrites the row (the barriers below order it).
@@ -176,7 +295,7 @@ fn ce_chunk_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     }
   }
   workgroupBarrier();
-  let mNew = max(mOld, redM[0]);
+  let mNew = max(old.x, redM[0]);
   // An ignored row adds nothing to the running sum of rows: its gradient stays 0.
   let keep = select(0.0, 1.0, isTgt);
   var s = 0.0;
@@ -192,17 +311,9 @@ fn ce_chunk_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
       redS[lid] += redS[lid + half];
     }
   }
-  let scale = exp(mOld - mNew);
-  if (p.flag == 0u) { // the first chunk's product overwrites the sum; before it, it holds anything
-    for (var h = lid; h < p.H; h += WG) {
-      acc[t * p.H + h] *= scale;
-    }
-  }
-  if (lid == 0u) {
-    stats[t * 3u] = mNew;
-    stats[t * 3u + 1u] = sOld * scale + redS[0];
-    stats[t * 3u + 2u] = tl;
-  }
+  let scale = exp(old.x - mNew);
+  rescaleRunningSum(t, lid, scale);
+  if (lid == 0u) { storeStats(t, mNew, old.y * scale + redS[0], tl); }
 }
 
 // ---- ce_grad_finalize: one invocation per element of dH [T, H] (folded 1-D), in place ----

@@ -33,6 +33,9 @@
 //   where K is a multiple of 4 for the whole run: it repeats every load of the loop, and a pipeline
 //   without it compiles in about two thirds of the time (SwiftShader: ~240 against ~360 ms; 8 of the
 //   13 a training step of the embedded model builds).
+// - This file is the kernel's body; its entry point and its reads of A's 4-wide runs (fourA4) come
+//   with the file it is compiled with: matmul_rows.wgsl (each invocation reads its own) or
+//   matmul_shared_rows.wgsl (the lanes of a subgroup read them once for all; CPU adapters).
 
 struct Params {
   M: u32,
@@ -108,20 +111,16 @@ fn loadB4(e: u32) -> vec4<f32> {
   return vec4<f32>(p0.y, p1.x, p1.y, p2.x);
 }
 
-// Column i of the result = op(A)[m0+i, k..k+3]. rows[i] are the clamped row indices m0+i.
-fn loadABlock(baseA: u32, rows: vec4<u32>, m0c: u32, k: u32, kmax: u32) -> mat4x4<f32> {
+// Column i of the result = op(A)[m0+i, k..k+3]. rows[i] are the clamped row indices m0+i. The four
+// 4-wide reads go through fourA4 (matmul_rows.wgsl, or matmul_shared_rows.wgsl where the lanes of a
+// subgroup read them once for all).
+fn loadABlock(baseA: u32, rows: vec4<u32>, m0c: u32, k: u32, kmax: u32, lane: u32) -> mat4x4<f32> {
   if (TRANS_A) {
     // A stored [K, M]: read 4 contiguous m for each of 4 k, then transpose.
-    let k1 = min(k + 1u, kmax);
-    let k2 = min(k + 2u, kmax);
-    let k3 = min(k + 3u, kmax);
-    return transpose(mat4x4<f32>(
-      loadA4(baseA + k * p.lda + m0c), loadA4(baseA + k1 * p.lda + m0c),
-      loadA4(baseA + k2 * p.lda + m0c), loadA4(baseA + k3 * p.lda + m0c)));
+    let ks = vec4<u32>(k, min(k + 1u, kmax), min(k + 2u, kmax), min(k + 3u, kmax));
+    return transpose(fourA4(baseA + ks * p.lda + m0c, lane));
   }
-  return mat4x4<f32>(
-    loadA4(baseA + rows.x * p.lda + k), loadA4(baseA + rows.y * p.lda + k),
-    loadA4(baseA + rows.z * p.lda + k), loadA4(baseA + rows.w * p.lda + k));
+  return fourA4(baseA + rows * p.lda + k, lane);
 }
 
 // Column j of the result = op(B)[k+j, n0..n0+3]. cols[j] are the clamped column indices n0+j.
@@ -171,16 +170,19 @@ fn storeBlock(acc: mat4x4<f32>, m0: u32, n0: u32, cols: vec4<u32>, baseC: u32) {
 override TALL: bool = true;
 override WIDE: bool = true;
 
-@compute @workgroup_size(WG_X, WG_Y, 1)
-fn matmul(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = (wid.x * WG_X + lid.x) * select(4u, 8u, WIDE);
-  let m0 = (wid.y * WG_Y + lid.y) * select(4u, 8u, TALL);
-  if (n0 >= p.N || m0 >= p.M) { return; }
+// The first row and column of invocation (x, y)'s block of C.
+fn blockOrigin(wid: vec3<u32>, x: u32, y: u32) -> vec2<u32> {
+  return vec2<u32>((wid.x * WG_X + x) * select(4u, 8u, WIDE), (wid.y * WG_Y + y) * select(4u, 8u, TALL));
+}
+
+// The block of C at (n0, m0) of batch item z. Rows and columns past the product are clamped on
+// load and skipped on store, so a lane past N may run it (matmul_shared_rows needs all its lanes).
+fn registerBlock(z: u32, n0: u32, m0: u32, lane: u32) {
   let m1 = m0 + 4u;
   let n1 = n0 + 4u;
-  let baseA = p.offA + wid.z * p.strideA;
-  let baseB = p.offB + wid.z * p.strideB;
-  let baseC = p.offC + wid.z * p.strideC;
+  let baseA = p.offA + z * p.strideA;
+  let baseB = p.offB + z * p.strideB;
+  let baseC = p.offC + z * p.strideC;
   let lastRow = vec4<u32>(p.M - 1u);
   let lastCol = vec4<u32>(p.N - 1u);
   let rows0 = min(vec4<u32>(m0, m0 + 1u, m0 + 2u, m0 + 3u), lastRow);
@@ -202,27 +204,27 @@ fn matmul(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
   var acc11 = zero;
   let kFull = p.K & ~3u;
   for (var k = 0u; k < kFull; k += 4u) {
-    let a0 = loadABlock(baseA, rows0, m0, k, kmax);
+    let a0 = loadABlock(baseA, rows0, m0, k, kmax, lane);
     let b0 = loadBBlock(baseB, cols0, n0, k, kmax);
     acc00 = acc00 + b0 * a0;
     if (WIDE) {
       let b1 = loadBBlock(baseB, cols1, n1c, k, kmax);
       acc01 = acc01 + b1 * a0;
       if (TALL) {
-        let a1 = loadABlock(baseA, rows1, m1c, k, kmax);
+        let a1 = loadABlock(baseA, rows1, m1c, k, kmax, lane);
         acc10 = acc10 + b0 * a1;
         acc11 = acc11 + b1 * a1;
       }
     } else if (TALL) {
-      acc10 = acc10 + b0 * loadABlock(baseA, rows1, m1c, k, kmax);
+      acc10 = acc10 + b0 * loadABlock(baseA, rows1, m1c, k, kmax, lane);
     }
   }
   if (K_TAIL && kFull < p.K) {
     // K tail: lanes k ≥ K are zeroed on both sides (select, not multiply, so garbage read past a
     // row cannot leak a NaN in). B block columns are k rows: zero whole columns j with k+j ≥ K.
     let kv = vec4<u32>(kFull, kFull + 1u, kFull + 2u, kFull + 3u) < vec4<u32>(p.K);
-    let a0 = maskTail(loadABlock(baseA, rows0, m0, kFull, kmax), kv);
-    let a1 = maskTail(loadABlock(baseA, rows1, m1c, kFull, kmax), kv);
+    let a0 = maskTail(loadABlock(baseA, rows0, m0, kFull, kmax, lane), kv);
+    let a1 = maskTail(loadABlock(baseA, rows1, m1c, kFull, kmax, lane), kv);
     let b0 = transpose(maskTail(transpose(loadBBlock(baseB, cols0, n0, kFull, kmax)), kv));
     let b1 = transpose(maskTail(transpose(loadBBlock(baseB, cols1, n1c, kFull, kmax)), kv));
     acc00 = acc00 + b0 * a0;

@@ -26,6 +26,13 @@ struct Params {
 @group(0) @binding(6) var<storage, read> dy: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dw: array<f32>;
+// 16-byte views for forward4/backward4 (C a multiple of 4): of x, y, dy, dx; and an 8-byte one of
+// the weight (two f32 words or four halves a load; a bf16 weight of 4 elements is 8 bytes).
+@group(0) @binding(9) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read_write> dx4: array<vec4<f32>>;
+@group(0) @binding(13) var<storage, read> w2: array<vec2<u32>>;
 
 override WG: u32 = 64;            // threads per row (weightGrad: per workgroup); a power of two
 override WEIGHT_DTYPE: u32 = 0u;  // 0 f32, 1 bf16, 2 f16
@@ -100,4 +107,72 @@ fn weightGrad(@builtin(global_invocation_id) gid: vec3<u32>) {
     s += dy[r * p.C + i] * x[r * p.C + i] * rstdSaved[r];
   }
   dw[i] = select(s, dw[i] + s, p.accumulate == 1u);
+}
+
+// ---- forward4, backward4: the same, four elements a load (CPU adapters; src/ops/rowLoads.ts) ----
+// WG invocations stand for the 4·WG of forward/backward: component c of invocation u is invocation
+// 4u + c there, reading the same elements (4u + c, then + 4·WG, …) in the same order; the tree's
+// levels of 8 or more lanes pair whole vec4s, its last two pair components. Same bits. Needs C a
+// multiple of 4 (rows and the weight start on 16-byte boundaries).
+
+var<workgroup> red4: array<vec4<f32>, WG>;
+
+fn weight4(i: u32) -> vec4<f32> {
+  if (WEIGHT_DTYPE == 0u) { return bitcast<vec4<f32>>(vec4<u32>(w2[i >> 1u], w2[(i >> 1u) + 1u])); }
+  let pair = w2[i >> 2u];
+  if (WEIGHT_DTYPE == 1u) {
+    return vec4<f32>(bitcast<f32>(pair.x << 16u), bitcast<f32>(pair.x & 0xffff0000u), bitcast<f32>(pair.y << 16u), bitcast<f32>(pair.y & 0xffff0000u));
+  }
+  return vec4<f32>(unpack2x16float(pair.x), unpack2x16float(pair.y));
+}
+
+// The row's sum of the 4·WG partials, as reduceSum adds them; every invocation gets it.
+fn reduceSum4(lid: u32) -> f32 {
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red4[lid] = red4[lid] + red4[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = red4[0];
+  let h = r.xy + r.zw;
+  return h.x + h.y;
+}
+
+@compute @workgroup_size(WG)
+fn forward4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.rows) { return; }
+  let base4 = row * (p.C >> 2u);
+  var ss = vec4<f32>(0.0);
+  for (var q = lid; q < (p.C >> 2u); q += WG) {
+    let v = x4[base4 + q];
+    ss += v * v;
+  }
+  red4[lid] = ss;
+  let r = inverseSqrt(reduceSum4(lid) / f32(p.C) + p.eps);
+  for (var q = lid; q < (p.C >> 2u); q += WG) {
+    y4[base4 + q] = x4[base4 + q] * r * weight4(q * 4u);
+  }
+  if (lid == 0u) { rstd[row] = r; }
+}
+
+@compute @workgroup_size(WG)
+fn backward4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.rows) { return; }
+  let base4 = row * (p.C >> 2u);
+  var gx = vec4<f32>(0.0);
+  for (var q = lid; q < (p.C >> 2u); q += WG) {
+    gx += dy4[base4 + q] * weight4(q * 4u) * x4[base4 + q];
+  }
+  red4[lid] = gx;
+  let total = reduceSum4(lid);
+  let r = rstdSaved[row];
+  let k = r * r * r * total / f32(p.C);
+  for (var q = lid; q < (p.C >> 2u); q += WG) {
+    let d = r * dy4[base4 + q] * weight4(q * 4u) - x4[base4 + q] * k;
+    dx4[base4 + q] = select(d, dx4[base4 + q] + d, p.accumulate == 1u);
+  }
 }

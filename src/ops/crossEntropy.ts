@@ -15,12 +15,15 @@
 import { createStorageBuffer, packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
 import { matmul, type WeightDtype } from './matmul.ts';
 import { embeddingForward, type EmbeddingTable, type TableChunk } from './embedding.ts';
+import { rowLoads, type RowLoads } from './rowLoads.ts';
 import code from '../../shaders/cross_entropy.wgsl?raw';
 
 export const CROSS_ENTROPY = shaderFile('cross_entropy.wgsl', code);
 
-/** Invocations per workgroup for every cross-entropy entry point. */
+/** Invocations per workgroup for every cross-entropy entry point but the *4 ones, which stand in for
+ * 64 with 16 invocations of four logits each. */
 const WG = 64;
+const WG4 = 16;
 /** Upper bound on vocabulary rows per chunk; more rows only add scratch memory. */
 export const MAX_CHUNK = 8192;
 /** Scratch budget for one chunk's logits when the binding limit is larger. */
@@ -34,6 +37,17 @@ export interface CrossEntropyShape {
   V: number; // vocabulary size (rows of W)
   /** Vocabulary rows per chunk; default crossEntropyChunk(gpu, T, V). */
   chunk?: number;
+  /** How rows of logits are read (rowLoads.ts; 'vec4' only for chunks of a multiple of 4 columns);
+   * default rowLoads(gpu). Either gives the same bits. */
+  rowLoads?: RowLoads;
+}
+
+/** The entry point for one chunk's rows, its workgroup size and the binding of its logits. */
+function rowEntry(gpu: Gpu, s: CrossEntropyShape, C: number, name: 'ce_chunk_stats' | 'ce_chunk_softmax', scalarBinding: number, vecBinding: number) {
+  const vec4 = (s.rowLoads ?? rowLoads(gpu)) === 'vec4' && C % 4 === 0;
+  return vec4
+    ? { pipeline: gpu.pipelines.pipeline(CROSS_ENTROPY, `${name}4`, { WG: WG4 }), binding: vecBinding }
+    : { pipeline: gpu.pipelines.pipeline(CROSS_ENTROPY, name, { WG }), binding: scalarBinding };
 }
 
 export interface CrossEntropyScratch {
@@ -144,11 +158,13 @@ function chunkLogits(gpu: Gpu, s: CrossEntropyShape, hidden: GPUBuffer, c: Vocab
 export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyForwardBuffers): Promise<void> {
   if (s.T === 0) return;
   const chunk = resolveChunk(gpu, s, b.scratch);
-  const stats = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_chunk_stats', { WG });
   const rows = splitWorkgroups(s.T, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
   for (const c of vocabChunks(s, b.weight, chunk)) {
     await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
-    gpu.recorder.dispatch(stats, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0), { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats }, rows);
+    const stats = rowEntry(gpu, s, c.C, 'ce_chunk_stats', 1, 13);
+    // Both read the target's logit through binding 1.
+    const bindings = { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats, [stats.binding]: b.scratch.logits };
+    gpu.recorder.dispatch(await stats.pipeline, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0), bindings, rows);
   }
   await finalizeLoss(gpu, s, b);
 }
@@ -158,11 +174,12 @@ export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: Cro
 export async function crossEntropyWithGradient(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyGradientBuffers): Promise<void> {
   if (s.T === 0) return;
   const chunk = resolveChunk(gpu, s, b.scratch);
-  const softmax = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_chunk_softmax', { WG });
   const rows = splitWorkgroups(s.T, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
   for (const c of vocabChunks(s, b.weight, chunk)) {
     await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
-    gpu.recorder.dispatch(softmax, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0, s.H), { 2: b.targets, 3: b.scratch.stats, 9: b.scratch.logits, 11: b.dHidden }, rows);
+    const softmax = rowEntry(gpu, s, c.C, 'ce_chunk_softmax', 9, 14);
+    const bindings = { 2: b.targets, 3: b.scratch.stats, [softmax.binding]: b.scratch.logits, 11: b.dHidden };
+    gpu.recorder.dispatch(await softmax.pipeline, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0, s.H), bindings, rows);
     // Σ[T,H] (+)= e^(z − m)[T,C] · W[v0:v0+C, :]  (W rows are the chunk's [C, H], not transposed)
     await matmul(gpu, { a: b.scratch.logits, b: c.part.buffer, c: b.dHidden, M: s.T, N: s.H, K: c.C, bDtype: b.weightDtype, offsetB: c.offset, accumulate: c.v0 > 0 });
   }

@@ -2,7 +2,7 @@
 // same decisions the ops make (matmulChoice.ts, attention.ts, engineModel's weight dtype), stated
 // once so what the user reads is what runs. Tuned choices per shape class are listed by the bench.
 import type { Gpu } from '../gpu/index.ts';
-import { subgroupMatrixLanes } from './matmulKernels.ts';
+import { sharedRowsApplies, subgroupMatrixLanes } from './matmulKernels.ts';
 import { MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from './matmulChoice.ts';
 import { LORA_DECODE_MAX_RANK, LORA_DECODE_MAX_ROWS } from './loraDecode.ts';
 
@@ -25,8 +25,14 @@ function decoding(rows: string): KernelPath {
 export function kernelPaths(gpu: Gpu): KernelPath[] {
   const { adapter, features, wgslFeatures } = gpu.ctx;
   if (adapter.isSoftware) {
+    const shared = sharedRowsApplies(gpu);
     return [
-      { op: 'matrix multiply', path: 'register-tiled f32 (no workgroup memory)', why: 'a software adapter (CPU): barriers cost more than the loads they save' },
+      {
+        op: 'matrix multiply',
+        path: `register-tiled f32 (no workgroup memory)${shared ? ', the lanes of a subgroup sharing their reads of A' : ''}`,
+        why: `a software adapter (CPU): barriers cost more than the loads they save${shared ? ', and a load is lane by lane while a broadcast is a register shuffle' : ''}`,
+      },
+      { op: 'cross-entropy and RMSNorm rows', path: 'four values a load, a quarter of the threads', why: 'a software adapter (CPU) loads lane by lane; the same sums in the same order' },
       { op: 'attention', path: 'a row per thread', why: 'a software adapter (CPU)' },
       { op: 'frozen weights', path: 'the checkpoint’s dtype (bf16/f16), math in f32', why: 'no tensor cores on a software adapter' },
       decoding('1 or 2 sequences: 8 output columns a thread, more: register-tiled'),

@@ -6,15 +6,15 @@
 import { sourceHash } from '../gpu/tuning.ts';
 import type { Gpu } from '../gpu/index.ts';
 import {
-  MATMUL, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED, MATVEC, MATVEC_SUBGROUPS,
-  matvecApplies, matvecSubgroupThreads, matvecThreadsFit, stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
+  MATMUL, MATMUL_SHARED_ROWS, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED, MATVEC, MATVEC_SUBGROUPS,
+  matvecApplies, matvecSubgroupThreads, matvecThreadsFit, sharedRowsApplies, stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
   type MatmulVariant, type SubgroupMatrixConfig, type TiledConfig,
 } from './matmulKernels.ts';
 import type { Operands } from './matmulOperands.ts';
 
 export const MATMUL_TUNING_OP = 'matmul';
 /** Tuning results are invalidated whenever any matmul kernel source changes. */
-export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code, MATVEC.code, MATVEC_SUBGROUPS.code);
+export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_SHARED_ROWS.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code, MATVEC.code, MATVEC_SUBGROUPS.code);
 
 type ShapeFacts = Pick<Operands, 'M' | 'N' | 'K' | 'batch' | 'dtype' | 'transA' | 'transB'> & Partial<Pick<Operands, 'wb' | 'ldb'>>;
 
@@ -105,9 +105,10 @@ export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
 /** CPU adapters (SwiftShader) are not tuned: one or two decode rows against a weight go to the
  * 8-columns-a-thread kernel (the register kernel's 4×8 blocks would be 3/4 clamped rows; measured at
  * the LM head 151,936×64 bf16: 25 ms against 51 at M = 1, 32 against 44 at M = 2, no gain from
- * M = 3), everything else to the register kernel. */
+ * M = 3), everything else to the register kernel, reading A once per subgroup where it can. */
 function softwareVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
-  return o.M <= 2 && matvecApplies(gpu, o, 1) ? { kind: 'matvecColumns' } : { kind: 'register' };
+  if (o.M <= 2 && matvecApplies(gpu, o, 1)) return { kind: 'matvecColumns' };
+  return sharedRowsApplies(gpu) ? { kind: 'register', sharedRows: true } : { kind: 'register' };
 }
 
 /** The rule of thumb used until a class is tuned. */

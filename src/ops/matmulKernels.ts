@@ -1,7 +1,8 @@
 // The matmul kernel variants and how each is launched. Every variant computes the same product for
 // the same operands (matmulOperands.ts); they differ in how the work is cut up:
 //   register        shaders/matmul.wgsl: 8×8 register blocks, no workgroup memory. Software adapters
-//                   (SwiftShader), and tiny products (decode rows) on any adapter.
+//                   (SwiftShader), and tiny products (decode rows) on any adapter. `sharedRows`: the
+//                   lanes of a subgroup read A once for all (matmul_shared_rows.wgsl; CPU adapters).
 //   matvec          shaders/matvec.wgsl: G threads share an output column (decode rows on GPUs); with
 //                   `subgroups`, their sums added by subgroup shuffles (shaders/matvec_subgroups.wgsl).
 //   matvecColumns   shaders/matvec.wgsl matvec_columns: 8 output columns a thread, no workgroup memory
@@ -13,6 +14,8 @@
 // Records into gpu.recorder only; scratch (split-K partials, row scales) comes from gpu.scratch.
 import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
 import registerCode from '../../shaders/matmul.wgsl?raw';
+import registerRowsCode from '../../shaders/matmul_rows.wgsl?raw';
+import registerSharedRowsCode from '../../shaders/matmul_shared_rows.wgsl?raw';
 import tiledCode from '../../shaders/matmul_tiled.wgsl?raw';
 import subgroupMatrixCode from '../../shaders/matmul_subgroup_matrix.wgsl?raw';
 import subgroupMatrixStagedCode from '../../shaders/matmul_subgroup_matrix_staged.wgsl?raw';
@@ -20,7 +23,14 @@ import matvecCode from '../../shaders/matvec.wgsl?raw';
 import matvecSubgroupsCode from '../../shaders/matvec_subgroups.wgsl?raw';
 import { layoutConstants, operandBindings, type Operands } from './matmulOperands.ts';
 
-export const MATMUL = shaderFile('matmul.wgsl', registerCode);
+export const MATMUL = shaderFile('matmul.wgsl', `${registerCode}\n${registerRowsCode}`);
+/** matmul.wgsl with subgroup-shared reads of A: a module of its own, as `enable subgroups` fails to
+ * compile where the feature is missing. Its early exit is per subgroup, which WGSL's uniformity
+ * analysis cannot see, so that diagnostic is off for it. */
+export const MATMUL_SHARED_ROWS = shaderFile(
+  'matmul_shared_rows.wgsl',
+  `enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n${registerCode}\n${registerSharedRowsCode}`,
+);
 export const MATMUL_TILED = shaderFile('matmul_tiled.wgsl', tiledCode);
 export const MATMUL_SUBGROUP_MATRIX = shaderFile('matmul_subgroup_matrix.wgsl', subgroupMatrixCode);
 export const MATMUL_SUBGROUP_MATRIX_STAGED = shaderFile('matmul_subgroup_matrix_staged.wgsl', subgroupMatrixStagedCode);
@@ -54,7 +64,8 @@ export interface SubgroupMatrixConfig {
 }
 
 export type MatmulVariant =
-  | { kind: 'register' }
+  /** `sharedRows`: the lanes of a subgroup read A once for all (same bits; CPU adapters with subgroups). */
+  | { kind: 'register'; sharedRows?: true }
   /** shaders/matvec.wgsl: G threads per output column split K (decode rows, M ≤ 8, B = a weight [N, K]);
    * `subgroups`: their partial sums added by subgroup shuffles (the same sums, bit for bit). */
   | { kind: 'matvec'; G: number; subgroups?: true }
@@ -65,7 +76,7 @@ export type MatmulVariant =
 
 /** A short human-readable name ("tiled 128×128×16/8×8 split 4"). */
 export function describeVariant(v: MatmulVariant): string {
-  if (v.kind === 'register') return 'register 8×8';
+  if (v.kind === 'register') return `register 8×8${v.sharedRows ? ', A rows shared by subgroup lanes' : ''}`;
   if (v.kind === 'matvec') return `matrix–vector, ${v.G} threads a column${v.subgroups ? ', summed by subgroup shuffles' : ''}`;
   if (v.kind === 'matvecColumns') return 'matrix–vector, 8 columns a thread';
   if (v.kind === 'tiled') return `tiled ${v.BM}×${v.BN}×${v.BK}/${v.TM}×${v.TN}${v.prefetch === false ? ' single-buffered' : ''}${v.splitK > 1 ? ` split-K ${v.splitK}` : ''}`;
@@ -97,6 +108,8 @@ export function matmulScratchBytes(kind: MatmulScratchKind, rows: number, widest
 
 const BLOCK = 4;
 const INVOCATIONS = 256;
+/** The narrowest workgroup row matmulWorkgroup gives (16×16). */
+const MIN_WG_X = 16;
 
 /** Block of C per invocation (8×8, or 4 on a side when M or N ≤ 8 so tiny products don't compute
  * mostly clamped rows) and workgroup shape: 16×16 invocations normally, flatter when M is small so no
@@ -105,7 +118,7 @@ export function matmulWorkgroup(M: number, N: number): { x: number; y: number; r
   const rows = M > 2 * BLOCK ? 2 * BLOCK : BLOCK;
   const cols = N > 2 * BLOCK ? 2 * BLOCK : BLOCK;
   const rowsOfBlocks = Math.ceil(M / rows);
-  let y = 16;
+  let y = INVOCATIONS / MIN_WG_X;
   while (y > 1 && y / 2 >= rowsOfBlocks) y /= 2;
   return { x: INVOCATIONS / y, y, rows, cols };
 }
@@ -129,9 +142,17 @@ function kTail(o: Operands): boolean {
   return o.transA || o.K % 4 !== 0;
 }
 
-async function recordRegister(gpu: Gpu, o: Operands): Promise<void> {
+/** Whether matmul_shared_rows can run here: subgroups of 4 to 16 lanes (the narrowest workgroup row
+ * is 16 invocations, and a subgroup must lie within one row), numbered by `subgroup_id`. */
+export function sharedRowsApplies(gpu: Gpu): boolean {
+  const { features, wgslFeatures, adapter } = gpu.ctx;
+  return features.has('subgroups') && wgslFeatures.has('subgroup_id') && adapter.subgroupMinSize >= 4 && adapter.subgroupMaxSize <= MIN_WG_X;
+}
+
+async function recordRegister(gpu: Gpu, o: Operands, sharedRows: boolean): Promise<void> {
   const wg = matmulWorkgroup(o.M, o.N);
-  const pipeline = await gpu.pipelines.pipeline(MATMUL, 'matmul', {
+  const [shader, entry] = sharedRows ? [MATMUL_SHARED_ROWS, 'matmul_shared_rows'] : [MATMUL, 'matmul'];
+  const pipeline = await gpu.pipelines.pipeline(shader, entry, {
     ...layoutConstants(o),
     WG_X: wg.x,
     WG_Y: wg.y,
@@ -332,7 +353,7 @@ async function recordMatvecColumns(gpu: Gpu, o: Operands): Promise<void> {
 
 /** Records the product with the given variant (the caller checked that it applies). */
 export function recordMatmul(gpu: Gpu, o: Operands, v: MatmulVariant): Promise<void> {
-  if (v.kind === 'register') return recordRegister(gpu, o);
+  if (v.kind === 'register') return recordRegister(gpu, o, v.sharedRows === true);
   if (v.kind === 'matvec') return recordMatvec(gpu, o, v.G, v.subgroups === true);
   if (v.kind === 'matvecColumns') return recordMatvecColumns(gpu, o);
   if (v.kind === 'tiled') return recordTiled(gpu, o, v);

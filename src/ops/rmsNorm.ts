@@ -3,6 +3,7 @@
 // Only records into gpu.recorder; never submits or reads back. Outputs must not alias inputs
 // (WebGPU forbids binding one buffer as read and read_write in a dispatch).
 import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
+import { rowLoads, type RowLoads } from './rowLoads.ts';
 import code from '../../shaders/rmsnorm.wgsl?raw';
 
 export const RMSNORM = shaderFile('rmsnorm.wgsl', code);
@@ -33,6 +34,8 @@ export interface RmsNormForwardArgs {
   rows: number;
   C: number;
   eps: number;
+  /** rowLoads.ts ('vec4' only where C is a multiple of 4); default rowLoads(gpu). Same bits. */
+  rowLoads?: RowLoads;
 }
 
 export interface RmsNormBackwardArgs {
@@ -52,30 +55,38 @@ export interface RmsNormBackwardArgs {
   C: number;
   /** dx += …, dw += … instead of overwriting (residual-stream gradients, micro-batches) */
   accumulate?: boolean;
+  rowLoads?: RowLoads;
 }
 
 function params(rows: number, C: number, eps: number, accumulate: boolean): ArrayBuffer {
   return packParams([{ u32: rows }, { u32: C }, { f32: eps }, { u32: accumulate ? 1 : 0 }]);
 }
 
-function constants(C: number, weightDtype: WeightDtype = 'f32') {
-  return { WG: threadsPerRow(C), WEIGHT_DTYPE: DTYPE_CODE[weightDtype] };
+/** The entry point for a row walk: forward/backward, or forward4/backward4 with a quarter of the
+ * invocations where rows are read four elements a load. */
+function rowPipeline(gpu: Gpu, entry: 'forward' | 'backward', a: { C: number; weightDtype?: WeightDtype; rowLoads?: RowLoads }) {
+  const vec4 = (a.rowLoads ?? rowLoads(gpu)) === 'vec4' && a.C % 4 === 0;
+  const wg = threadsPerRow(a.C);
+  const constants = { WG: vec4 ? wg / 4 : wg, WEIGHT_DTYPE: DTYPE_CODE[a.weightDtype ?? 'f32'] };
+  return { vec4, pipeline: gpu.pipelines.pipeline(RMSNORM, vec4 ? `${entry}4` : entry, constants) };
 }
 
 /** y = x·rstd·w per row, rstd = 1/sqrt(mean(x²) + eps); saves rstd. */
 export async function rmsNormForward(gpu: Gpu, a: RmsNormForwardArgs): Promise<void> {
-  const pipeline = await gpu.pipelines.pipeline(RMSNORM, 'forward', constants(a.C, a.weightDtype));
+  const { vec4, pipeline } = rowPipeline(gpu, 'forward', a);
   const wg = splitWorkgroups(a.rows, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
-  gpu.recorder.dispatch(pipeline, params(a.rows, a.C, a.eps, false), { 1: a.x, 2: a.weight, 3: a.y, 4: a.rstd }, wg);
+  const bindings: Record<number, GPUBuffer> = vec4 ? { 9: a.x, 13: a.weight, 10: a.y, 4: a.rstd } : { 1: a.x, 2: a.weight, 3: a.y, 4: a.rstd };
+  gpu.recorder.dispatch(await pipeline, params(a.rows, a.C, a.eps, false), bindings, wg);
 }
 
 /** dx = rstd·(dy⊙w) − x·rstd³·Σ(dy⊙w⊙x)/C per row; with `dw`, also dw = Σ_rows dy⊙x·rstd. */
 export async function rmsNormBackward(gpu: Gpu, a: RmsNormBackwardArgs): Promise<void> {
   const accumulate = a.accumulate ?? false;
-  const pipeline = await gpu.pipelines.pipeline(RMSNORM, 'backward', constants(a.C, a.weightDtype));
+  const { vec4, pipeline } = rowPipeline(gpu, 'backward', a);
   const wg = splitWorkgroups(a.rows, gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
   const u = params(a.rows, a.C, 0, accumulate);
-  gpu.recorder.dispatch(pipeline, u, { 1: a.x, 2: a.weight, 5: a.rstd, 6: a.dy, 7: a.dx }, wg);
+  const bindings: Record<number, GPUBuffer> = vec4 ? { 9: a.x, 13: a.weight, 5: a.rstd, 11: a.dy, 12: a.dx } : { 1: a.x, 2: a.weight, 5: a.rstd, 6: a.dy, 7: a.dx };
+  gpu.recorder.dispatch(await pipeline, u, bindings, wg);
   if (a.dw) {
     // One thread per feature, 64 to a workgroup.
     const wgPipeline = await gpu.pipelines.pipeline(RMSNORM, 'weightGrad', { WG: 64 });

@@ -1,15 +1,32 @@
 // Proof that shaders/matmul.wgsl, shaders/matvec.wgsl (and its subgroup entry, where Chrome offers
 // subgroups) and shaders/cross_entropy.wgsl compile and compute correctly in Chrome's WebGPU (Tint),
 // checked against the same CPU references as the Node tests.
-import { createStorageBuffer, readF32, readU32, uploadBuffer } from '../../src/gpu/index.ts';
+import { createStorageBuffer, readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { matmul, type MatmulVariant } from '../../src/ops/matmul.ts';
-import { matvecSubgroupThreads } from '../../src/ops/matmulKernels.ts';
+import { matvecSubgroupThreads, sharedRowsApplies } from '../../src/ops/matmulKernels.ts';
 import { createCrossEntropyScratch, crossEntropyForward, crossEntropyWithGradient } from '../../src/ops/crossEntropy.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef } from '../reference/crossEntropy.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { packHalves } from '../helpers/halfPack.ts';
 import { browserGpu } from './browser-gpu.ts';
+
+/** y = x·Wᵀ with a bf16 W by each variant, each checked against the reference; their outputs. */
+async function eachVariant(gpu: Gpu, [M, N, K]: [number, number, number], seed: number, variants: MatmulVariant[]): Promise<Float32Array[]> {
+  const x = randomArray(M * K, seed);
+  const w = packHalves(randomArray(N * K, seed + 1), 'bf16');
+  const want = matmulRef({ a: x, b: w.values, M, N, K, transB: true });
+  const outs: Float32Array[] = [];
+  for (const variant of variants) {
+    const y = createStorageBuffer(gpu.ctx, M * N * 4, 'y');
+    await matmul(gpu, { a: uploadBuffer(gpu.ctx, x, 'x'), b: uploadBuffer(gpu.ctx, w.packed, 'W'), c: y, M, N, K, transB: true, bDtype: 'bf16', variant });
+    gpu.recorder.submit();
+    const got = await readF32(gpu.ctx, y, M * N);
+    expectClose(got, want, { atol: 2e-5, rtol: 1e-5 }, JSON.stringify(variant));
+    outs.push(got);
+  }
+  return outs;
+}
 
 export const tests = {
   async 'matmul y = x·Wᵀ with bf16 W and dW = dyᵀ·x match the reference in Chromium'() {
@@ -29,25 +46,23 @@ export const tests = {
     expectClose(await readF32(gpu.ctx, dW, N * K), matmulRef({ a: dy, b: x, M: N, N: K, K: M, transA: true }), { atol: 2e-5, rtol: 1e-5 }, 'dW');
   },
 
+  async 'the register kernel with A read once per subgroup gives the plain kernel’s bits in Chromium'() {
+    const gpu = await browserGpu();
+    if (!sharedRowsApplies(gpu)) {
+      console.log(`register kernel with subgroup-shared A rows: not available in this Chromium (${!gpu.ctx.features.has('subgroups') ? 'no subgroups' : !gpu.ctx.wgslFeatures.has('subgroup_id') ? 'no subgroup_id in WGSL' : `subgroups of ${gpu.ctx.adapter.subgroupMinSize}–${gpu.ctx.adapter.subgroupMaxSize} lanes`})`);
+      return;
+    }
+    const outs = await eachVariant(gpu, [40, 36, 70], 8, [{ kind: 'register' }, { kind: 'register', sharedRows: true }]);
+    if (outs[0].some((v, i) => !Object.is(v, outs[1][i]))) throw new Error('register kernel: the subgroup-shared reads give other bits than the plain ones');
+  },
+
   async 'matrix–vector decode rows (a column’s threads summed in workgroup memory, by subgroup shuffles, 8 columns a thread) match the reference in Chromium'() {
     const gpu = await browserGpu();
-    const [M, N, K] = [3, 70, 130];
-    const x = randomArray(M * K, 6);
-    const w = packHalves(randomArray(N * K, 7), 'bf16');
-    const want = matmulRef({ a: x, b: w.values, M, N, K, transB: true });
     const lanes = matvecSubgroupThreads(gpu);
     const variants: MatmulVariant[] = [{ kind: 'matvec', G: 32 }, { kind: 'matvecColumns' }];
     if (lanes.length) variants.push({ kind: 'matvec', G: lanes[lanes.length - 1], subgroups: true }, { kind: 'matvec', G: lanes[lanes.length - 1] });
     else console.log(`matvec with subgroup shuffles: not available in this Chromium (${!gpu.ctx.features.has('subgroups') ? 'no subgroups' : !gpu.ctx.wgslFeatures.has('subgroup_id') ? 'no subgroup_id in WGSL' : `subgroups of ${gpu.ctx.adapter.subgroupMinSize} lanes`})`);
-    const outs: Float32Array[] = [];
-    for (const variant of variants) {
-      const y = createStorageBuffer(gpu.ctx, M * N * 4, 'y');
-      await matmul(gpu, { a: uploadBuffer(gpu.ctx, x, 'x'), b: uploadBuffer(gpu.ctx, w.packed, 'W'), c: y, M, N, K, transB: true, bDtype: 'bf16', variant });
-      gpu.recorder.submit();
-      const got = await readF32(gpu.ctx, y, M * N);
-      expectClose(got, want, { atol: 2e-5, rtol: 1e-5 }, JSON.stringify(variant));
-      outs.push(got);
-    }
+    const outs = await eachVariant(gpu, [3, 70, 130], 6, variants);
     // The shuffles add the same values in the same order as the tree with the same G.
     if (lanes.length && outs[2].some((v, i) => !Object.is(v, outs[3][i]))) throw new Error('matvec: the subgroup sums differ from the workgroup tree’s in their bits');
   },

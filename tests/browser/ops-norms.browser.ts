@@ -5,6 +5,7 @@ import { adamWUpdate } from '../../src/ops/adamw.ts';
 import { embeddingBackward, embeddingForward, uploadEmbeddingBackwardPlan } from '../../src/ops/embedding.ts';
 import { GRAD_NORM_RESULT_BYTES, gradNorm, gradNormPartialCount } from '../../src/ops/gradNorm.ts';
 import { rmsNormBackward, rmsNormForward } from '../../src/ops/rmsNorm.ts';
+import type { RowLoads } from '../../src/ops/rowLoads.ts';
 import { ropeBackward, ropeForward, ropeInverseFrequencies } from '../../src/ops/rope.ts';
 import { swigluBackward, swigluForward } from '../../src/ops/swiglu.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
@@ -25,18 +26,29 @@ function out(gpu: Gpu, floats: number, label: string): GPUBuffer {
 }
 
 export const tests = {
-  async 'rmsNorm (bf16 weight), RoPE and SwiGLU forward and backward match the reference in Chromium'() {
+  async 'rmsNorm (bf16 weight; rows read one and four values a load), RoPE and SwiGLU forward and backward match the reference in Chromium'() {
     const gpu = await browserGpu();
-    const rows = 5, C = 70;
-    const x = randomArray(rows * C, 1, 1.5);
-    const w = packHalves(randomArray(C, 2), 'bf16');
-    const dy = randomArray(rows * C, 3);
-    const gx = uploadBuffer(gpu.ctx, x, 'x');
-    const gw = uploadBuffer(gpu.ctx, w.packed, 'w');
-    const gdy = uploadBuffer(gpu.ctx, dy, 'dy');
-    const y = out(gpu, rows * C, 'y'), rstd = out(gpu, rows, 'rstd'), dx = out(gpu, rows * C, 'dx');
-    await rmsNormForward(gpu, { x: gx, weight: gw, weightDtype: 'bf16', y, rstd, rows, C, eps: 1e-6 });
-    await rmsNormBackward(gpu, { x: gx, weight: gw, weightDtype: 'bf16', rstd, dy: gdy, dx, rows, C });
+    const rows = 5;
+    const norms: Array<{ C: number; rowLoads: RowLoads; check: () => Promise<void> }> = [];
+    for (const [C, rowLoads] of [[70, 'scalar'], [72, 'vec4']] as const) {
+      const x = randomArray(rows * C, 1, 1.5);
+      const w = packHalves(randomArray(C, 2), 'bf16');
+      const dy = randomArray(rows * C, 3);
+      const gx = uploadBuffer(gpu.ctx, x, 'x');
+      const gw = uploadBuffer(gpu.ctx, w.packed, 'w');
+      const gdy = uploadBuffer(gpu.ctx, dy, 'dy');
+      const y = out(gpu, rows * C, 'y'), rstd = out(gpu, rows, 'rstd'), dx = out(gpu, rows * C, 'dx');
+      await rmsNormForward(gpu, { x: gx, weight: gw, weightDtype: 'bf16', y, rstd, rows, C, eps: 1e-6, rowLoads });
+      await rmsNormBackward(gpu, { x: gx, weight: gw, weightDtype: 'bf16', rstd, dy: gdy, dx, rows, C, rowLoads });
+      norms.push({
+        C,
+        rowLoads,
+        check: async () => {
+          expectClose(await readF32(gpu.ctx, y, rows * C), rmsNormForwardRef(x, w.values, rows, C, 1e-6).y, TOL, `rmsNorm y (${rowLoads})`);
+          expectClose(await readF32(gpu.ctx, dx, rows * C), rmsNormBackwardRef(x, w.values, dy, rows, C, 1e-6).dx, TOL, `rmsNorm dx (${rowLoads})`);
+        },
+      });
+    }
 
     const T = 6, H = 2, D = 10; // two packed sequences: positions restart
     const positions = Uint32Array.from([0, 1, 2, 0, 1, 2000]);
@@ -56,8 +68,7 @@ export const tests = {
     await swigluBackward(gpu, { gate: gg, up: gu, dy: uploadBuffer(gpu.ctx, dAct, 'dAct'), dgate, dup, n });
     gpu.recorder.submit();
 
-    expectClose(await readF32(gpu.ctx, y, rows * C), rmsNormForwardRef(x, w.values, rows, C, 1e-6).y, TOL, 'rmsNorm y');
-    expectClose(await readF32(gpu.ctx, dx, rows * C), rmsNormBackwardRef(x, w.values, dy, rows, C, 1e-6).dx, TOL, 'rmsNorm dx');
+    for (const norm of norms) await norm.check();
     expectClose(await readF32(gpu.ctx, rq, T * H * D), ropeForwardRef(q, positions, invFreq, T, H, D), TOL, 'rope forward');
     expectClose(await readF32(gpu.ctx, dq, T * H * D), ropeBackwardRef(q, positions, invFreq, T, H, D), TOL, 'rope backward');
     const sref = swigluBackwardRef(gate, up, dAct);

@@ -16,7 +16,7 @@ export const tests = {
     assert.match(await page.getByTestId('self-test').innerText(), /^passed/);
     assert.match(await report.innerText(), /Largest storage binding/);
     // Which kernel each op runs on this adapter (SwiftShader: the software paths).
-    assert.match(await page.getByTestId('kernel-paths').innerText(), /matrix multiply: register-tiled f32[\s\S]*attention: a row per thread[\s\S]*generation: 1 or 2 sequences[^\n]*replays its recorded commands/);
+    assert.match(await page.getByTestId('kernel-paths').innerText(), /matrix multiply: register-tiled f32[^\n]*the lanes of a subgroup sharing their reads of A[\s\S]*cross-entropy and RMSNorm rows: four values a load[\s\S]*attention: a row per thread[\s\S]*generation: 1 or 2 sequences[^\n]*replays its recorded commands/);
     await screenshot('capability-light-1280', page);
     await page.getByRole('button', { name: /switch to dark theme/i }).click();
     await page.setViewportSize({ width: 1920, height: 1080 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { createCrossEntropyScratch, crossEntropyChunk, crossEntropyForward, crossEntropyWithGradient } from '../../src/ops/crossEntropy.ts';
+import type { RowLoads } from '../../src/ops/rowLoads.ts';
 import type { WeightDtype } from '../../src/ops/matmul.ts';
 import type { TableChunk } from '../../src/ops/embedding.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef, weightedLossRef, type CrossEntropyRefInputs } from '../reference/crossEntropy.ts';
@@ -53,7 +54,7 @@ function uploadWeight(gpu: Gpu, pr: Problem, parts?: number[]): GPUBuffer | Tabl
   });
 }
 
-async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array }; parts?: number[] } = {}) {
+async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array }; parts?: number[]; rowLoads?: RowLoads } = {}) {
   const { T, H, V } = pr;
   const used = chunk ?? crossEntropyChunk(gpu, T, V);
   const hidden = uploadBuffer(gpu.ctx, pr.hidden as Float32Array, 'hidden');
@@ -65,20 +66,22 @@ async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumul
   const segmentNll = uploadBuffer(gpu.ctx, opts.accumulateFrom?.nll ?? new Float32Array(3), 'segNll');
   const segmentCount = uploadBuffer(gpu.ctx, opts.accumulateFrom?.count ?? new Uint32Array(3), 'segCount');
   const scratch = createCrossEntropyScratch(gpu, T, used);
-  await crossEntropyForward(gpu, { T, H, V, chunk }, { hidden, weight, weightDtype: pr.dtype, targets, segments, nll, lse, segmentNll, segmentCount, scratch, accumulateSegments: !!opts.accumulateFrom });
+  await crossEntropyForward(gpu, { T, H, V, chunk, rowLoads: opts.rowLoads }, { hidden, weight, weightDtype: pr.dtype, targets, segments, nll, lse, segmentNll, segmentCount, scratch, accumulateSegments: !!opts.accumulateFrom });
   gpu.recorder.submit();
   const out = {
     nll: await readF32(gpu.ctx, nll, T),
     lse: await readF32(gpu.ctx, lse, T),
     segmentNll: await readF32(gpu.ctx, segmentNll, 3),
     segmentCount: await readU32(gpu.ctx, segmentCount, 3),
+    /** Each row's running max, Σ e^(z − max) and target logit after the last chunk. */
+    stats: await readF32(gpu.ctx, scratch.stats, T * 3),
   };
   return { out, bufs: { hidden, weight, targets, segments, nll, lse, segmentNll, segmentCount, scratch } };
 }
 
 /** The training pass: the forward's outputs and dH, from crossEntropyWithGradient. With
  * `intoHidden` the targets' rows are gathered into the hidden buffer (as the loss head does). */
-async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opts: { parts?: number[]; intoHidden?: boolean } = {}) {
+async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opts: { parts?: number[]; intoHidden?: boolean; rowLoads?: RowLoads } = {}) {
   const { T, H, V } = pr;
   const used = chunk ?? crossEntropyChunk(gpu, T, V);
   const bufs = {
@@ -96,13 +99,14 @@ async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opt
     dHidden: uploadBuffer(gpu.ctx, new Float32Array(T * H).fill(Number.NaN), 'dH'),
     rows: createStorageBuffer(gpu.ctx, T * H * 4, 'targetRows'),
   };
-  await crossEntropyWithGradient(gpu, { T, H, V, chunk }, { ...bufs, weightDtype: pr.dtype, targetRows: opts.intoHidden ? bufs.hidden : bufs.rows });
+  await crossEntropyWithGradient(gpu, { T, H, V, chunk, rowLoads: opts.rowLoads }, { ...bufs, weightDtype: pr.dtype, targetRows: opts.intoHidden ? bufs.hidden : bufs.rows });
   gpu.recorder.submit();
   const out = {
     nll: await readF32(gpu.ctx, bufs.nll, T),
     lse: await readF32(gpu.ctx, bufs.lse, T),
     segmentNll: await readF32(gpu.ctx, bufs.segmentNll, 3),
     segmentCount: await readU32(gpu.ctx, bufs.segmentCount, 3),
+    stats: await readF32(gpu.ctx, bufs.scratch.stats, T * 3),
   };
   const dH = await readF32(gpu.ctx, bufs.dHidden, T * H);
   destroyAll(bufs);
@@ -221,6 +225,44 @@ describe('LM-head cross-entropy with its gradient (training)', () => {
     }
     const pr = makeProblem(3, 4, 20, 'f32', 32);
     await expect(runForward(gpu, pr, 8, { parts: [8, 8] })).rejects.toThrow('cross-entropy: no part of the LM head holds vocabulary row 16 (of 20)');
+  });
+});
+
+describe('LM-head cross-entropy rows read four logits a load (CPU adapters)', () => {
+  it('gives the bits of one logit a load: loss, running stats, segment sums and dH, over chunks of 8,192 and a last one of 3,616; in parts, chunks of 3,610 and 6 (not multiples of 4) read one a load', async () => {
+    const gpu = await testGpu();
+    const bits = (x: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(x).buffer));
+    // Flat, one chunk: logits near 0, so every term of Σ e^(z − max) counts and a sum added in
+    // another order shows in its last bits (a later chunk's larger running sum would round it
+    // away). Steep: later vocabulary rows larger, so a row's max grows from chunk to chunk and
+    // every rescale counts.
+    const cases = [
+      { shape: 'flat', V: 8192, scale: (_: number) => 0.05, partsList: [undefined] },
+      { shape: 'steep', V: 20_000, scale: (v: number) => 1 + v / 5000, partsList: [undefined, [19_994, 6]] },
+    ];
+    for (const { shape, V, scale, partsList } of cases) {
+      const pr = makeProblem(6, 8, V, 'bf16', 51);
+      const W = Float32Array.from(pr.weight as Float32Array);
+      for (let v = 0; v < pr.V; v++) for (let h = 0; h < pr.H; h++) W[v * pr.H + h] *= scale(v);
+      const half = packHalves(W, 'bf16');
+      const problem = { ...pr, weight: half.values, weightPacked: half.packed };
+      (problem.targets as Int32Array)[1] = V - 1; // the last logit
+      (problem.targets as Int32Array)[2] = 8_191 - 4; // the last lane of a vec4
+      for (const parts of partsList) {
+        const label = `${shape}${parts ? ', in parts' : ''}`;
+        const scalarF = await runForward(gpu, problem, 8192, { parts, rowLoads: 'scalar' });
+        const vecF = await runForward(gpu, problem, 8192, { parts, rowLoads: 'vec4' });
+        for (const k of ['nll', 'lse', 'segmentNll', 'stats'] as const) expect(bits(vecF.out[k]), `${label}: forward ${k}`).toEqual(bits(scalarF.out[k]));
+        checkForward(vecF.out, problem, `${label}: vec4 forward`);
+        destroyAll(scalarF.bufs);
+        destroyAll(vecF.bufs);
+        const scalarG = await runGradient(gpu, problem, 8192, { parts, rowLoads: 'scalar' });
+        const vecG = await runGradient(gpu, problem, 8192, { parts, rowLoads: 'vec4' });
+        for (const k of ['nll', 'lse', 'segmentNll', 'stats'] as const) expect(bits(vecG.out[k]), `${label}: training ${k}`).toEqual(bits(scalarG.out[k]));
+        expect(bits(vecG.dH), `${label}: dH`).toEqual(bits(scalarG.dH));
+        expectClose(vecG.dH, crossEntropyBackwardRef(problem, problem.tokenWeight), { atol: 1e-4, rtol: 1e-3 }, `${label}: vec4 dH`);
+      }
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 // software adapters keep the register kernel, and a tuned choice is what runs.
 import { describe, expect, it } from 'vitest';
 import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
-import { effectiveSplit, matvecApplies, matvecSubgroupThreads, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
+import { effectiveSplit, matvecApplies, matvecSubgroupThreads, sharedRowsApplies, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { MATMUL_SHAPES, runMatmulCase } from '../helpers/matmulCase.ts';
 
@@ -83,6 +83,51 @@ describe('split-K matmul (partial sums + reduce)', () => {
   });
 });
 
+describe('register kernel with A read once per subgroup (CPU adapters with subgroups)', () => {
+  const PLAIN: MatmulVariant = { kind: 'register' };
+  const SHARED: MatmulVariant = { kind: 'register', sharedRows: true };
+
+  it('the plain register kernel matches the reference in every transpose form (adapters without subgroups run it)', async () => {
+    const gpu = await testGpu();
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const [M, N, K] of [[67, 33, 70], [2, 130, 9], [12, 8, 8]] as const) await runMatmulCase(gpu, { M, N, K, transA, transB, variant: PLAIN });
+      }
+    }
+  });
+
+  it('gives the plain kernel’s bits: every transpose form, tails, packed halves, flat and square workgroups, subgroups partly past N, batches and strides', async (t) => {
+    const gpu = await testGpu();
+    if (!sharedRowsApplies(gpu)) {
+      const { features, wgslFeatures, adapter } = gpu.ctx;
+      const why = !features.has('subgroups') ? 'no subgroups' : !wgslFeatures.has('subgroup_id') ? 'no subgroup_id in WGSL' : `subgroups of ${adapter.subgroupMinSize}–${adapter.subgroupMaxSize} lanes`;
+      console.log(`register kernel with subgroup-shared A rows: not available on this adapter (${why})`);
+      t.skip();
+      return;
+    }
+    const cases = [
+      ...[[67, 33, 70], [2, 130, 9], [12, 8, 8], [16, 12, 8]].flatMap(([M, N, K]) =>
+        [[false, false], [false, true], [true, false], [true, true]].map(([transA, transB]) => ({ M, N, K, transA, transB }))),
+      // N = 36: a 16-wide workgroup row covers 128 columns, so most subgroups have no column and
+      // one straddles N (lanes past it compute clamped columns and store nothing).
+      { M: 40, N: 36, K: 64, transB: true, bDtype: 'bf16' as const },
+      { M: 37, N: 29, K: 21, transB: true, bDtype: 'f16' as const, withBias: true, alpha: 0.37, accumulate: true },
+      { M: 6, N: 53, K: 19, transB: true, bDtype: 'bf16' as const, offsetB: 117 * 19, bElements: 301 * 19 },
+      { M: 5, N: 7, K: 6, batch: 3, strideA: 40, strideB: 50, strideC: 41, offsetA: 3, offsetB: 1, offsetC: 2 },
+      { M: 13, N: 12, K: 9, transA: true, rowStrideA: 16, transB: true, rowStrideB: 12, bDtype: 'bf16' as const },
+    ];
+    for (const c of cases) {
+      const shared = await runMatmulCase(gpu, { ...c, variant: SHARED });
+      const plain = await runMatmulCase(gpu, { ...c, variant: PLAIN });
+      const differ = shared.findIndex((x, i) => !Object.is(x, plain[i]));
+      expect(differ, `${JSON.stringify(c)}: first element whose bits differ from the plain kernel's`).toBe(-1);
+    }
+    if (gpu.ctx.adapter.isSoftware) {
+      expect(chooseMatmulVariant(gpu, { M: 384, N: 8192, K: 64, batch: 1, dtype: 'bf16', transA: false, transB: true })).toEqual(SHARED);
+    }
+  });
+});
+
 describe('matrix–vector products (decode rows)', () => {
   it('M ≤ 8 rows against a weight [N, K]: f32 and packed halves, K tails, bias + alpha + accumulate, LM-head slices', async () => {
     const gpu = await testGpu();
@@ -141,8 +186,9 @@ describe('matrix–vector products (decode rows)', () => {
     if (gpu.ctx.adapter.isSoftware) {
       expect(chooseMatmulVariant(gpu, o)).toEqual(variant);
       expect(chooseMatmulVariant(gpu, { ...o, M: 2 })).toEqual(variant);
-      expect(chooseMatmulVariant(gpu, { ...o, M: 3 })).toEqual({ kind: 'register' });
-      expect(chooseMatmulVariant(gpu, { ...o, transB: false })).toEqual({ kind: 'register' });
+      const register: MatmulVariant = sharedRowsApplies(gpu) ? { kind: 'register', sharedRows: true } : { kind: 'register' };
+      expect(chooseMatmulVariant(gpu, { ...o, M: 3 })).toEqual(register);
+      expect(chooseMatmulVariant(gpu, { ...o, transB: false })).toEqual(register);
     } else {
       expect(matmulCandidates(gpu, o)).toContainEqual(variant);
     }
@@ -211,8 +257,9 @@ describe('matmul variant choice', () => {
     const gpu = await testGpu();
     if (!gpu.ctx.adapter.isSoftware) return;
     const o = { M: 2048, N: 4864, K: 896, batch: 1, dtype: 'bf16' as const, transA: false, transB: true };
-    expect(chooseMatmulVariant(gpu, o)).toEqual({ kind: 'register' });
-    expect(matmulCandidates(gpu, o)).toEqual([{ kind: 'register' }]);
+    const register: MatmulVariant = sharedRowsApplies(gpu) ? { kind: 'register', sharedRows: true } : { kind: 'register' };
+    expect(chooseMatmulVariant(gpu, o)).toEqual(register);
+    expect(matmulCandidates(gpu, o)).toEqual([register]);
   });
 
   it('a tuned choice for a shape class is what a hardware adapter runs; decode rows go to the matrix–vector kernel', async () => {
