@@ -23,8 +23,10 @@ function markUsed(dir) {
   utimesSync(dir, now, now);
 }
 
-/** The bundle's main module when `cacheDir` holds one built from the files as they are now, else null. */
-export function freshBundle(cacheDir) {
+/** The bundle's main module when `cacheDir` holds one built from the files as they are now, else
+ * null. With `entry`, only a bundle of that entry: a checkout whose node_modules is another's (a
+ * symlink) sees the other's bundle, fresh for the other's files. */
+export function freshBundle(cacheDir, entry) {
   let pointer;
   try {
     pointer = JSON.parse(readFileSync(join(cacheDir, POINTER), 'utf8'));
@@ -34,6 +36,7 @@ export function freshBundle(cacheDir) {
   const dir = join(cacheDir, pointer.dir ?? '');
   const inputs = Object.entries(pointer.inputs ?? {});
   if (!pointer.dir || !inputs.length || !existsSync(join(dir, pointer.main ?? ''))) return null;
+  if (entry !== undefined && pointer.entry !== entry) return null;
   for (const [file, hash] of inputs) {
     try {
       if (sha1(readFileSync(file)) !== hash) return null;
@@ -104,7 +107,7 @@ export async function buildBundle(entry, cacheDir, tsconfig) {
     markUsed(dir);
   }
   const pointer = join(cacheDir, `${POINTER}.${process.pid}`);
-  writeFileSync(pointer, JSON.stringify({ dir: name, main: 'main.mjs', inputs }));
+  writeFileSync(pointer, JSON.stringify({ dir: name, main: 'main.mjs', entry, inputs }));
   renameSync(pointer, join(cacheDir, POINTER));
   removeOldBundles(cacheDir, name);
   return join(dir, 'main.mjs');
@@ -127,8 +130,9 @@ function removeOldBundles(cacheDir, current) {
 export async function cliBundle(root) {
   if (process.env.STUDIO_CLI_TSX) return null;
   const cacheDir = join(root, 'node_modules', '.cache', 'studio-cli');
+  const entry = join(root, 'src', 'cli', 'main.ts');
   try {
-    const main = freshBundle(cacheDir) ?? (await buildBundle(join(root, 'src', 'cli', 'main.ts'), cacheDir, join(root, 'tsconfig.json')));
+    const main = freshBundle(cacheDir, entry) ?? (await buildBundle(entry, cacheDir, join(root, 'tsconfig.json')));
     return pathToFileURL(main).href;
   } catch (err) {
     if (process.env.STUDIO_DEBUG) console.error(`studio: running from the sources (no bundle: ${err?.message ?? err})`);

@@ -69,6 +69,18 @@ describe('the CLI bundle', () => {
     await expect(buildBundle(p.entry, p.cache)).rejects.toThrow(/word\.ts/);
   });
 
+  it('is not fresh for another entry: a checkout sharing another’s node_modules builds its own', async () => {
+    const a = project();
+    const b = project();
+    writeFileSync(join(b.src, 'word.ts'), "export const word: string = 'other';\n");
+    const built = await buildBundle(a.entry, a.cache);
+    expect(freshBundle(a.cache, a.entry)).toBe(built);
+    // b's start finds a's bundle in the shared cache: fresh for a's files, not b's program.
+    expect(freshBundle(a.cache, b.entry)).toBeNull();
+    expect(await run(await buildBundle(b.entry, a.cache))).toBe('other fn k() {} 1');
+    expect(freshBundle(a.cache, a.entry)).toBeNull();
+  });
+
   it('builds racing each other all run, and leave one current bundle', async () => {
     const p = project();
     const mains = await Promise.all([1, 2, 3].map(() => buildBundle(p.entry, p.cache)));
