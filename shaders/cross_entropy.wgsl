@@ -71,11 +71,9 @@ fn ce_chunk_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   for (var half = WG / 2u; half > 0u; half >>= 1u) {
     workgroupBarrier();
     if (lid < half) {
-      let m1 = redM[lid];
-      let m2 = redM[lid + half];
-      let mm = max(m1, m2);
-      redS[lid] = redS[lid] * exp(m1 - mm) + redS[lid + half] * exp(m2 - mm);
-      redM[lid] = mm;
+      let f = foldPartial(redM[lid], redS[lid], redM[lid + half], redS[lid + half]);
+      redM[lid] = f.x;
+      redS[lid] = f.y;
     }
   }
   if (lid == 0u) { foldChunkStats(t, redM[0], redS[0]); }
@@ -126,7 +124,7 @@ fn rescaleRunningSum(t: u32, lid: u32, scale: f32) {
 var<workgroup> redM4: array<vec4<f32>, WG>;
 var<workgroup> redS4: array<vec4<f32>, WG>;
 
-// Combines two (max, Σ e^(z − max)) partials as the scalar trees do.
+// Combines two (max, Σ e^(z − max)) partials (the stats trees; the vec4 one inlines it per lane).
 fn foldPartial(m1: f32, s1: f32, m2: f32, s2: f32) -> vec2<f32> {
   let mm = max(m1, m2);
   return vec2<f32>(mm, s1 * exp(m1 - mm) + s2 * exp(m2 - mm));

@@ -39,14 +39,16 @@ override WEIGHT_DTYPE: u32 = 0u;  // 0 f32, 1 bf16, 2 f16
 
 var<workgroup> red: array<f32, WG>;
 
+// Elements 2i and 2i+1 of a 16-bit weight from their word.
+fn unpackPair(word: u32) -> vec2<f32> {
+  if (WEIGHT_DTYPE == 2u) { return unpack2x16float(word); }
+  // bf16 is the top half of an f32: shift the low half up, mask the high half in place.
+  return vec2<f32>(bitcast<f32>(word << 16u), bitcast<f32>(word & 0xffff0000u));
+}
+
 fn weight(i: u32) -> f32 {
   if (WEIGHT_DTYPE == 0u) { return bitcast<f32>(w[i]); }
-  let word = w[i >> 1u];
-  if (WEIGHT_DTYPE == 1u) {
-    // bf16 is the top half of an f32: shift the low half up, mask the high half in place.
-    return select(bitcast<f32>(word << 16u), bitcast<f32>(word & 0xffff0000u), (i & 1u) == 1u);
-  }
-  return unpack2x16float(word)[i & 1u];
+  return unpackPair(w[i >> 1u])[i & 1u];
 }
 
 // Sums red[0..WG) into red[0]; every thread sees the total after the last barrier.
@@ -120,10 +122,7 @@ var<workgroup> red4: array<vec4<f32>, WG>;
 fn weight4(i: u32) -> vec4<f32> {
   if (WEIGHT_DTYPE == 0u) { return bitcast<vec4<f32>>(vec4<u32>(w2[i >> 1u], w2[(i >> 1u) + 1u])); }
   let pair = w2[i >> 2u];
-  if (WEIGHT_DTYPE == 1u) {
-    return vec4<f32>(bitcast<f32>(pair.x << 16u), bitcast<f32>(pair.x & 0xffff0000u), bitcast<f32>(pair.y << 16u), bitcast<f32>(pair.y & 0xffff0000u));
-  }
-  return vec4<f32>(unpack2x16float(pair.x), unpack2x16float(pair.y));
+  return vec4<f32>(unpackPair(pair.x), unpackPair(pair.y));
 }
 
 // The row's sum of the 4·WG partials, as reduceSum adds them; every invocation gets it.

@@ -1,6 +1,7 @@
 // Launches of shaders/decode.wgsl: the greedy argmax over rows of logits (its sampling kernel is
 // launched by ./sampling.ts). Records into gpu.recorder only; never submits, never reads back.
 import { packParams, shaderFile, type Gpu } from '../gpu/index.ts';
+import { rowLoads } from './rowLoads.ts';
 import code from '../../shaders/decode.wgsl?raw';
 
 export const DECODE = shaderFile('decode.wgsl', code);
@@ -16,8 +17,9 @@ const ARGMAX_WG_CHUNKS = 16;
  * contiguous stretch each on CPU adapters. Both give the same index. */
 export type RowScan = 'strided' | 'chunks';
 
+/** The adapters whose row kernels read four values a load (rowLoads.ts) scan in chunks. */
 export function rowScan(gpu: Gpu): RowScan {
-  return gpu.ctx.adapter.isSoftware ? 'chunks' : 'strided';
+  return rowLoads(gpu) === 'vec4' ? 'chunks' : 'strided';
 }
 
 /** Records chosen[b] = argmax_v logits[offset + b·V + v] for b < rows (ties to the lowest index).
