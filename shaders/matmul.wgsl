@@ -24,9 +24,15 @@
 //   ~0.08 GFLOP/s on it. On real GPUs, register-blocked cache-reuse kernels land within ~1.5× of
 //   shared-memory ones at transformer sizes; a shared-memory/subgroup variant can become another entry
 //   point behind the same op without touching callers.
-// - Workgroup shape is an override (WG_X × WG_Y = 256 invocations): the op picks a flatter shape when
-//   M is small (decode, a 2-token LM-head test) so invocations are not spent on rows that don't exist.
-// - Batches go in workgroup z (≤ 65535); N/(8·WG_X) tiles in x, M/(8·WG_Y) in y, so a 151,936-column
+// - Workgroup shape is a uniform (wgX × 256/wgX invocations, numbered by local_invocation_index): the
+//   op picks a flatter shape when M is small (decode, a 2-token LM-head test) so invocations are not
+//   spent on rows that don't exist. It and whether to add a bias are uniforms rather than overrides
+//   because each override value is a pipeline of its own, and compiling is what a process pays
+//   first (SwiftShader: 100–300 ms a matmul pipeline; a training step of the embedded model asked
+//   for 18, now 10). ACCUMULATE stays an override: it branches once per stored element, and
+//   SwiftShader runs both sides of a branch under a lane mask (as a uniform, the LM head's logits
+//   at M = 8 took 8% longer).
+// - Batches go in workgroup z (≤ 65535); N/(8·wgX) tiles in x, M/(8·256/wgX) in y, so a 151,936-column
 //   LM head is 1,187 workgroups in x (75 with the flat 256×1 shape), far under the limit.
 // - Bounds: rows/columns past M/N are clamped to a valid index on load and skipped on store, so the
 //   inner loop has no branches; the K tail (K mod 4) is one masked extra step, compiled out (K_TAIL)
@@ -52,25 +58,27 @@ struct Params {
   ldb: u32,       // of a wider matrix, e.g. one head of a [T, heads, d] activation)
   ldc: u32,
   alpha: f32,
+  wgX: u32,       // invocations along n in a workgroup (a multiple of 16); 256 / wgX along m
+  hasBias: u32,   // 1: add bias[n]
 }
+
+// A workgroup's invocations; their shape is the uniform wgX.
+const INVOCATIONS: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> bw: array<u32>;   // f32 bits or two packed halves per word
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;  // bound to `a` when HAS_BIAS is false
+@group(0) @binding(4) var<storage, read> bias: array<f32>;  // bound to `a` without a bias
 // 16-byte views of the same windows, read when every 4-wide load is 16-byte aligned (VEC_A/VEC_B):
 // one vector load instead of four scalar ones (bound to a small placeholder otherwise).
 @group(0) @binding(5) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> b4: array<vec4<u32>>;  // f32 B
 @group(0) @binding(7) var<storage, read> b2: array<vec2<u32>>;  // packed 16-bit B: 4 halves
 
-override WG_X: u32 = 16;
-override WG_Y: u32 = 16;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override B_DTYPE: u32 = 0u;  // 0 f32, 1 bf16, 2 f16
-override HAS_BIAS: bool = false;
 override ACCUMULATE: bool = false;
 // True when every 4-element B read starts at an even element (offset, row length and batch stride
 // even): each read is then exactly two whole words, with no parity branch. Set by the op.
@@ -148,7 +156,7 @@ fn maskTail(ab: mat4x4<f32>, kv: vec4<bool>) -> mat4x4<f32> {
 fn storeBlock(acc: mat4x4<f32>, m0: u32, n0: u32, cols: vec4<u32>, baseC: u32) {
   if (n0 >= p.N || m0 >= p.M) { return; }
   var bv = vec4<f32>(0.0);
-  if (HAS_BIAS) {
+  if (p.hasBias != 0u) {
     bv = vec4<f32>(bias[p.offBias + cols.x], bias[p.offBias + cols.y], bias[p.offBias + cols.z], bias[p.offBias + cols.w]);
   }
   for (var i = 0u; i < 4u; i++) {
@@ -170,9 +178,11 @@ fn storeBlock(acc: mat4x4<f32>, m0: u32, n0: u32, cols: vec4<u32>, baseC: u32) {
 override TALL: bool = true;
 override WIDE: bool = true;
 
-// The first row and column of invocation (x, y)'s block of C.
-fn blockOrigin(wid: vec3<u32>, x: u32, y: u32) -> vec2<u32> {
-  return vec2<u32>((wid.x * WG_X + x) * select(4u, 8u, WIDE), (wid.y * WG_Y + y) * select(4u, 8u, TALL));
+// The first row and column of the block of C of the workgroup's invocation i (row-major in wgX).
+fn blockOrigin(wid: vec3<u32>, i: u32) -> vec2<u32> {
+  let x = wid.x * p.wgX + i % p.wgX;
+  let y = wid.y * (INVOCATIONS / p.wgX) + i / p.wgX;
+  return vec2<u32>(x * select(4u, 8u, WIDE), y * select(4u, 8u, TALL));
 }
 
 // The block of C at (n0, m0) of batch item z. Rows and columns past the product are clamped on

@@ -6,7 +6,7 @@
 // as often; a broadcast is a register shuffle. Every value is the one the plain kernel reads and
 // the arithmetic is the same, so both kernels give the same bits.
 //
-// Needs 4 ≤ subgroup size and WG_X a multiple of it (invocations are numbered by subgroup, so a
+// Needs 4 ≤ subgroup size and wgX a multiple of it (invocations are numbered by subgroup, so a
 // subgroup's lanes share y). Lanes past 4 read the clamped runs again and take lanes 0–3's.
 
 fn fourA4(e: vec4<u32>, lane: u32) -> mat4x4<f32> {
@@ -14,7 +14,7 @@ fn fourA4(e: vec4<u32>, lane: u32) -> mat4x4<f32> {
   return mat4x4<f32>(subgroupBroadcast(mine, 0u), subgroupBroadcast(mine, 1u), subgroupBroadcast(mine, 2u), subgroupBroadcast(mine, 3u));
 }
 
-@compute @workgroup_size(WG_X, WG_Y, 1)
+@compute @workgroup_size(INVOCATIONS)
 fn matmul_shared_rows(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(subgroup_id) sg: u32,
@@ -22,10 +22,10 @@ fn matmul_shared_rows(
   @builtin(subgroup_invocation_id) lane: u32,
 ) {
   let i = sg * sgSize + lane;
-  let o = blockOrigin(wid, i % WG_X, i / WG_X);
+  let o = blockOrigin(wid, i);
   // A whole subgroup leaves or none of it (the broadcasts need every lane): its first lane's block
   // decides; lanes whose own columns are past N compute clamped ones and store nothing.
-  let first = blockOrigin(wid, (i - lane) % WG_X, i / WG_X);
+  let first = blockOrigin(wid, i - lane);
   if (first.x >= p.N || o.y >= p.M) { return; }
   registerBlock(wid.z, o.x, o.y, lane);
 }

@@ -152,16 +152,17 @@ export function sharedRowsApplies(gpu: Gpu): boolean {
 async function recordRegister(gpu: Gpu, o: Operands, sharedRows: boolean): Promise<void> {
   const wg = matmulWorkgroup(o.M, o.N);
   const [shader, entry] = sharedRows ? [MATMUL_SHARED_ROWS, 'matmul_shared_rows'] : [MATMUL, 'matmul'];
+  // The workgroup shape and the bias go in the uniform, not in overrides: one pipeline serves every
+  // shape (see matmul.wgsl).
+  const { HAS_BIAS: _, ...layout } = layoutConstants(o);
   const pipeline = await gpu.pipelines.pipeline(shader, entry, {
-    ...layoutConstants(o),
-    WG_X: wg.x,
-    WG_Y: wg.y,
+    ...layout,
     TALL: wg.rows === 2 * BLOCK ? 1 : 0,
     WIDE: wg.cols === 2 * BLOCK ? 1 : 0,
     K_TAIL: kTail(o) ? 1 : 0,
   });
   const workgroups = [Math.ceil(o.N / (wg.cols * wg.x)), Math.ceil(o.M / (wg.rows * wg.y)), o.batch] as const;
-  gpu.recorder.dispatch(pipeline, commonParams(o), operandBindings(gpu, o), workgroups);
+  gpu.recorder.dispatch(pipeline, commonParams(o, [{ u32: wg.x }, { u32: o.wbias ? 1 : 0 }]), operandBindings(gpu, o), workgroups);
 }
 
 // ---------------------------------------------------------------- tiled (shaders/matmul_tiled.wgsl)

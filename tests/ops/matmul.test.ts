@@ -4,7 +4,8 @@
 // and a 151,936-column product that must fit the dispatch limit.
 import { describe, expect, it } from 'vitest';
 import { createGpu, createStorageBuffer } from '../../src/gpu/index.ts';
-import { matmul } from '../../src/ops/matmul.ts';
+import { matmul, matmulWorkgroup, type MatmulVariant } from '../../src/ops/matmul.ts';
+import { sharedRowsApplies } from '../../src/ops/matmulKernels.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -89,6 +90,24 @@ describe('matmul epilogue and batching', () => {
     await runCase(gpu, { M: 13, N: 10, K: 7, transB: true, alpha: 0.37, withBias: true, accumulate: true });
     await runCase(gpu, { M: 5, N: 67, K: 6, alpha: -2, withBias: true });
     await runCase(gpu, { M: 4, N: 9, K: 8, bDtype: 'bf16', transB: true, accumulate: true });
+  });
+
+  it('one register pipeline serves every workgroup shape, with a bias or without, and each matches the reference', async () => {
+    // The shape and the bias are uniforms (an override each was a pipeline each: compiling is what
+    // a process pays first). M = 9, 20, 40, 300 run 128×2, 64×4, 32×8 and 16×16 invocations, and
+    // N = 1030 spans two workgroups along n even at 128 invocations of 8 columns.
+    const ctx = (await testGpu()).ctx;
+    const Ms = [9, 20, 40, 300];
+    expect(Ms.map((M) => matmulWorkgroup(M, 1030)).map((w) => `${w.x}×${w.y}`)).toEqual(['128×2', '64×4', '32×8', '16×16']);
+    const variants: Array<[string, MatmulVariant]> = [['plain', { kind: 'register' }]];
+    if (sharedRowsApplies(createGpu(ctx))) variants.push(['shared-rows', { kind: 'register', sharedRows: true }]);
+    for (const [name, variant] of variants) {
+      const gpu = createGpu(ctx); // an empty pipeline cache, so the count is exact
+      for (const M of Ms) {
+        for (const withBias of [false, true]) await runCase(gpu, { M, N: 1030, K: 12, transB: true, withBias, alpha: 0.5, variant });
+      }
+      expect(gpu.pipelines.size, `${name} register kernel`).toBe(1);
+    }
   });
 
   it('runs a batch of independent products with strides and offsets (attention heads)', async () => {
