@@ -96,13 +96,13 @@ describe('matmul epilogue and batching', () => {
     // The shape and the bias are uniforms (an override each was a pipeline each: compiling is what
     // a process pays first). M = 9, 20, 40, 300 run 128×2, 64×4, 32×8 and 16×16 invocations, and
     // N = 1030 spans two workgroups along n even at 128 invocations of 8 columns.
-    const ctx = (await testGpu()).ctx;
+    const shared = await testGpu();
     const Ms = [9, 20, 40, 300];
     expect(Ms.map((M) => matmulWorkgroup(M, 1030)).map((w) => `${w.x}×${w.y}`)).toEqual(['128×2', '64×4', '32×8', '16×16']);
     const variants: Array<[string, MatmulVariant]> = [['plain', { kind: 'register' }]];
-    if (sharedRowsApplies(createGpu(ctx))) variants.push(['shared-rows', { kind: 'register', sharedRows: true }]);
+    if (sharedRowsApplies(shared)) variants.push(['shared-rows', { kind: 'register', sharedRows: true }]);
     for (const [name, variant] of variants) {
-      const gpu = createGpu(ctx); // an empty pipeline cache, so the count is exact
+      const gpu = createGpu(shared.ctx); // an empty pipeline cache, so the count is exact
       for (const M of Ms) {
         for (const withBias of [false, true]) await runCase(gpu, { M, N: 1030, K: 12, transB: true, withBias, alpha: 0.5, variant });
       }
