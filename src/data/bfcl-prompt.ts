@@ -19,7 +19,7 @@ export function bfclSystemPrompt(tools: FunctionSchema[]): string {
 }
 
 /** End index (exclusive) of the bracketed value starting at `start`, honouring quoted strings. */
-function matchingBracket(text: string, start: number): number {
+export function matchingBracket(text: string, start: number): number {
   let depth = 0;
   let quote = '';
   for (let i = start; i < text.length; i++) {

@@ -116,6 +116,41 @@ describe('records found in public datasets', () => {
     expect(checkExample(two).failures).toEqual([{ rule: 'reasoning_as_promised', detail: 'the turn has reasoning_content and a different inline <think>; reasoning_content is kept' }]);
   });
 
+  it('keeps every word of the user\'s own system text around a tool list, and drops only the tool boilerplate', async () => {
+    const tools = '<tools>\n[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]\n</tools>';
+    const hermes2Pro = `You are a function calling AI model. You are provided with function signatures within <tools></tools> XML tags. You may call one or more functions to assist with the user query. Don't make assumptions about what values to plug into functions. Here are the available tools: ${tools} Use the following pydantic model json schema for each tool call you will make: {"properties": {"arguments": {"title": "Arguments", "type": "object"}, "name": {"title": "Name", "type": "string"}}, "required": ["arguments", "name"], "title": "FunctionCall", "type": "object"} For each function call return a json object with function name and arguments within <tool_call></tool_call> XML tags as follows:\n<tool_call>\n{"arguments": <args-dict>, "name": <function-name>}\n</tool_call>`;
+    const systems: Record<string, string> = {
+      before: `You are WeatherBot, made by Acme. Always answer in French.\n\nYou have access to these tools:\n${tools}`,
+      after: `You are a function calling AI model. ${tools}\nAlways answer in French.`,
+      inside: `You are a helpful assistant. You are provided with function signatures within <tools></tools> XML tags. Never guess a city.\n${tools}`,
+      hermes2Pro,
+      hermes2ProAndAfter: `${hermes2Pro}\nReply in French after the tool answers.`,
+    };
+    const call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>';
+    const r = await importRecords(Object.entries(systems).map(([id, system]) => ({ id, conversations: [{ from: 'system', value: system }, { from: 'human', value: 'Oslo?' }, { from: 'gpt', value: call }] })));
+    const kept = Object.fromEntries(r.examples.map((e) => [e.id, e.messages.filter((m) => m.role === 'system').map((m) => m.content)]));
+    expect(kept).toEqual({
+      before: ['You are WeatherBot, made by Acme. Always answer in French.'],
+      after: ['Always answer in French.'],
+      inside: ['You are a helpful assistant. Never guess a city.'],
+      hermes2Pro: [],
+      hermes2ProAndAfter: ['Reply in French after the tool answers.'],
+    });
+    for (const e of r.examples) expect(e.tools.map((t) => t.name)).toEqual(['get_weather']);
+  });
+
+  it('asks the instruction and its input together in the flat instruction/input/output layout', async () => {
+    const r = await importRecords([
+      { id: 'alpaca', system: BFCL_SYSTEM, instruction: 'Answer the question using the functions.', input: 'Area for base 3, height 4?', output: '<think>\nBase 3, height 4.\n</think>\n\n[calculate_triangle_area(base=3, height=4)]' },
+      { id: 'no-input', system: BFCL_SYSTEM, instruction: 'Area for base 1, height 2?', input: '', output: '<think>\nok\n</think>\n\n[calculate_triangle_area(base=1, height=2)]' },
+    ]);
+    expect(r.files[0].format).toBe('funreason');
+    expect(r.examples.map((e) => e.messages.filter((m) => m.role === 'user').map((m) => m.content))).toEqual([
+      ['Answer the question using the functions.\nArea for base 3, height 4?'],
+      ['Area for base 1, height 2?'],
+    ]);
+  });
+
   it('flags a FunReason call list wrapped in a code fence or words instead of reading it as a reply', async () => {
     const r = await importRecords([
       { id: 'bare', system: BFCL_SYSTEM, query: 'Area for 1 and 2?', output: '<think>\nok\n</think>\n\n[calculate_triangle_area(base=1, height=2)]' },

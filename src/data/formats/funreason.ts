@@ -1,7 +1,7 @@
 // FunReason / BalanceSFT records: a BFCL prompt-mode system prompt listing the functions as JSON,
 // a user query, and an assistant target `<think>…</think>\n\n[func(a=1, b='x')]`. The record may
 // be shaped as OpenAI `messages`, ShareGPT `conversations` (either with the system prompt beside
-// them in `system`, as LLaMA-Factory keeps it), or flat `{system, query|instruction,
+// them in `system`, as LLaMA-Factory keeps it), or flat `{system, query|instruction (+ input),
 // output|response}`. The system prompt is kept (it is the prompt the model trains on) and the calls
 // keep their Python syntax when rendered.
 // Never rewrites the system prompt into native tool declarations.
@@ -20,7 +20,9 @@ function turnsOf(record: Record<string, unknown>): RawTurn[] | undefined {
   const listed = Array.isArray(record.messages) ? openaiTurns(record.messages) : Array.isArray(record.conversations) ? sharegptTurns(record.conversations) : undefined;
   // LLaMA-Factory's layout keeps the system prompt (the functions) beside the conversation.
   if (listed) return withRecordSystem(record, listed);
-  const query = record.query ?? record.instruction ?? record.input ?? record.question;
+  // Alpaca's layout asks its instruction about its input (LLaMA-Factory joins them with a newline).
+  const asked = typeof record.instruction === 'string' && typeof record.input === 'string' && record.input.trim() !== '' ? `${record.instruction}\n${record.input}` : undefined;
+  const query = record.query ?? asked ?? record.instruction ?? record.input ?? record.question;
   const output = record.output ?? record.response ?? record.answer;
   if (typeof query !== 'string' || typeof output !== 'string') return undefined;
   const turns: RawTurn[] = [];

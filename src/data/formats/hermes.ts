@@ -2,7 +2,9 @@
 // turn lists tools inside `<tools>…</tools>` (a JSON list, one JSON object per line as Qwen writes
 // it, or a single-quoted Python list as Hermes writes it) and whose assistant turns call them in
 // `<tool_call>` blocks. Also owns reading `<tools>` out of any system prompt (ShareGPT uses it).
-// Never keeps the tool-instruction boilerplate as a system message: the chat template writes its own.
+// Never keeps the tool-instruction boilerplate as a system message (the chat template writes its
+// own), and never drops the user's own system text.
+import { matchingBracket } from '../bfcl-prompt.ts';
 import type { FunctionSchema, Role } from '../example.ts';
 import { parsePythonLiteral } from '../python/call-syntax.ts';
 import { ownValue } from '../own-keys.ts';
@@ -34,23 +36,62 @@ function parseToolsBlock(body: string): unknown {
   }
 }
 
+// The sentences Qwen's template and Hermes prompts wrap a tool list in. The chat template writes its
+// own, so they go; every other word of a system prompt is the user's (a persona, "answer in
+// French") and stays, wherever it stands.
+const TOOL_BOILERPLATE: RegExp[] = [
+  /^#\s*Tools[ \t]*$/gm,
+  /You are a function[- ]calling AI model\.?/gi,
+  /You are provided with function signatures within <tools>\s*<\/tools>(?: XML)? tags\s*[.:]?/gi,
+  /You may call one or more functions to assist with the user query\.?/gi,
+  /Don['’]?t make assumptions about what values to plug into functions\.?/gi,
+  /(?:Here are the available tools|You have access to (?:the following|these) (?:tools|functions))\s*:?/gi,
+  /For each function call,? return a json object with function name and arguments within <tool_call>\s*<\/tool_call>(?: XML)? tags(?: with the following schema| as follows)?\s*:?/gi,
+  // The call format's example block, and the tool list itself.
+  /<tool_call>[\s\S]*?<\/tool_call>/g,
+  /<tools>[\s\S]*?<\/tools>/g,
+];
+/** Hermes 2 Pro follows this sentence with the call's pydantic JSON schema. */
+const PYDANTIC_SENTENCE = /Use the following pydantic model json schema for each tool call you will make\s*:?\s*/i;
+const CUT = '\u0000';
+
+/** Cuts each pydantic sentence together with the schema after it. */
+function withoutPydanticSchemas(text: string): string {
+  let kept = '';
+  let rest = text;
+  for (let m = PYDANTIC_SENTENCE.exec(rest); m; m = PYDANTIC_SENTENCE.exec(rest)) {
+    kept += rest.slice(0, m.index) + CUT;
+    const after = m.index + m[0].length;
+    const end = rest[after] === '{' ? matchingBracket(rest, after) : -1;
+    rest = rest.slice(end > 0 ? end : after);
+  }
+  return kept + rest;
+}
+
+/** A system prompt without its tool list and tool boilerplate: the user's own instructions. */
+function instructionsBesideTools(system: string): string {
+  let text = withoutPydanticSchemas(system);
+  for (const re of TOOL_BOILERPLATE) text = text.replace(re, CUT);
+  // A cut inside a line leaves one space between the words around it, and none at a line's end.
+  return text
+    .replace(/[ \t]*\u0000[ \t]*/g, CUT)
+    .replace(/\u0000+/g, CUT)
+    .replace(/(\S)\u0000(?=\S)/g, '$1 ')
+    .replaceAll(CUT, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
 /**
- * Splits a system prompt into the tools it declares and the instructions that are not about tools.
- * Qwen's template puts the user's own system text before "# Tools"; Hermes prompts are tool
- * boilerplate, so only what precedes their opening sentence is kept.
+ * Splits a system prompt into the tools it declares and the instructions that are not about tools:
+ * what is left once the tool list and the Qwen/Hermes sentences around it are taken out.
  */
 export function toolsFromSystemPrompt(system: string): { tools: FunctionSchema[]; rest: string } | undefined {
   // Instructions mention the tags themselves ("within <tools></tools> XML tags"): skip empty blocks.
   const m = [...system.matchAll(/<tools>([\s\S]*?)<\/tools>/g)].find((b) => b[1].trim() !== '');
   if (!m) return undefined;
   const tools = normalizeToolList(parseToolsBlock(m[1]), '<tools>');
-  const qwenHeader = system.indexOf('# Tools');
-  // Hermes prompts open with their function-calling boilerplate; a persona written before it is
-  // the user's own and stays.
-  const hermesOpener = system.search(/You are a function[- ]calling AI model|You are provided with function signatures/);
-  const end = qwenHeader >= 0 ? qwenHeader : hermesOpener;
-  const rest = end > 0 ? system.slice(0, end).trim() : '';
-  return { tools, rest };
+  return { tools, rest: instructionsBesideTools(system) };
 }
 
 /** A tool-response wrapper is the template's spelling of a tool turn. */
