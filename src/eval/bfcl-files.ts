@@ -117,8 +117,22 @@ export function parsePredictions(text: string, label: string): BfclPrediction[] 
   });
 }
 
+/** A call's arguments: an object, or the JSON text of one (BFCL's function-calling handlers store
+ * the model's arguments string as it came, `{"f": "{\\"a\\": 1}"}`, and decode it when scoring). */
+function argumentsOf(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return isPlainObject(value) ? value : undefined;
+}
+
 /**
- * Decoded calls as BFCL stores them, `[{"func": {"arg": value}}]`, or as `[{"name", "arguments"}]`.
+ * Decoded calls as BFCL stores them, `[{"func": {"arg": value}}]` (or `[{"func": "<JSON arguments>"}]`
+ * from a function-calling model), or as `[{"name", "arguments"}]`.
  * Returns the calls or a message saying which element is wrong.
  */
 export function decodedCallsFromJson(list: unknown[]): Call[] | string {
@@ -132,10 +146,9 @@ export function decodedCallsFromJson(list: unknown[]): Call[] | string {
       continue;
     }
     const keys = isPlainObject(item) ? Object.keys(item) : [];
-    if (keys.length !== 1 || !isPlainObject((item as Record<string, unknown>)[keys[0]])) {
-      return `result[${i}] must be {"function_name": {"arg": value}} or {"name", "arguments"}`;
-    }
-    calls.push({ name: keys[0], arguments: (item as Record<string, Record<string, unknown>>)[keys[0]] });
+    const args = keys.length === 1 ? argumentsOf((item as Record<string, unknown>)[keys[0]]) : undefined;
+    if (!args) return `result[${i}] must be {"function_name": {"arg": value}} (the arguments may be a JSON string) or {"name", "arguments"}`;
+    calls.push({ name: keys[0], arguments: args });
   }
   return calls;
 }

@@ -29,7 +29,7 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
   const decodedNoCall = parsed.error !== undefined || parsed.format === 'text';
   if (kind === 'irrelevance' || kind === 'relevance') {
     const calls = decodedNoCall ? [] : parsed.calls;
-    return { ...astCheck({ functions, possibleAnswer, calls, category, underscoreDots }), parsed };
+    return withIgnored({ ...astCheck({ functions, possibleAnswer, calls, category, underscoreDots }), parsed });
   }
   if (parsed.error) {
     const where = parsed.error.offset === undefined ? 'output' : `output@${parsed.error.offset}`;
@@ -43,5 +43,14 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
       parsed,
     };
   }
-  return { ...astCheck({ functions, possibleAnswer, calls: parsed.calls, category, underscoreDots }), parsed };
+  return withIgnored({ ...astCheck({ functions, possibleAnswer, calls: parsed.calls, category, underscoreDots }), parsed });
+}
+
+/** A verdict on calls that decoding cut short says so beside its reason ("missing city" alone would
+ * hide that the model wrote `get_weather('Paris')`). */
+function withIgnored(result: GenerationCheckResult): GenerationCheckResult {
+  const ignored = result.parsed?.ignored;
+  if (result.valid || !ignored?.length || !result.errors.length) return result;
+  const [first, ...rest] = result.errors;
+  return { ...result, errors: [{ ...first, message: `${first.message} (${ignored.join('; ')})` }, ...rest] };
 }

@@ -1,7 +1,8 @@
 // Reads the calls out of a model's generated text. Owns the recognised output formats:
 //   - Qwen/Hermes: `<tool_call>{"name": …, "arguments": {…}}</tool_call>` blocks, several = parallel;
 //   - bare JSON: one `{name, arguments}` object or an array of them (also inside a ``` fence);
-//   - Python-call syntax as BFCL/ToolACE/FunReason write it: `[f(a=1, b="x"), g()]`;
+//   - Python-call syntax as BFCL/ToolACE/FunReason write it: `[f(a=1, b="x"), g()]`, read as BFCL
+//     reads it (an unclosed list closed, positional arguments dropped);
 //   - anything else is a plain-text answer with no calls (a legitimate answer to an irrelevant query).
 // `<think>…</think>` is split off as reasoning first. Malformed call syntax gives a structured
 // `error` in the result; this module never throws on model output and never evaluates code.
@@ -35,6 +36,8 @@ export interface ParsedGeneration {
   /** Which syntax the calls were found in; 'text' when there were none. */
   format: GeneratedCallFormat;
   error?: CallParseError;
+  /** What decoding left out of the calls, as BFCL's decoder does (positional arguments). */
+  ignored?: string[];
 }
 
 // Deeper JSON would make the checker's recursive comparisons overflow the stack; no call needs it.
@@ -80,16 +83,42 @@ export function parseGeneratedCalls(generated: string): ParsedGeneration {
     const parsed = parseJsonCalls(body, bodyOffset);
     return withReasoning('error' in parsed ? { calls: [], content: trimmed, format: 'json', error: parsed.error } : { calls: parsed.calls, content: '', format: 'json' });
   }
-  if (looksLikePythonCalls(body)) {
+  const python = fenced ? { text: body, offset: bodyOffset } : bfclRepaired(body, bodyOffset);
+  if (looksLikePythonCalls(python.text)) {
     try {
-      return withReasoning({ calls: parsePythonCalls(body), content: '', format: 'python' });
+      const ignored: string[] = [];
+      const calls = parsePythonCalls(python.text, { positional: 'drop', dropped: ignored });
+      return withReasoning({ calls, content: '', format: 'python', ...(ignored.length ? { ignored } : {}) });
     } catch (err) {
       if (!(err instanceof PySyntaxError)) throw err;
-      const error: CallParseError = { kind: 'invalid_python', message: `Python-call syntax: ${err.message}`, offset: bodyOffset + err.offset };
+      const error: CallParseError = { kind: 'invalid_python', message: `Python-call syntax: ${err.message}`, offset: Math.max(python.offset, python.offset + err.offset) };
       return withReasoning({ calls: [], content: trimmed, format: 'python', error });
     }
   }
   return withReasoning({ calls: [], content: trimmed, format: 'text' });
+}
+
+/**
+ * What BFCL's prompt-mode decoder (default_decode_ast_prompting) reads: the text without backticks,
+ * newlines and spaces at its ends, its list closed where the model left it open (`[f(a=1)`,
+ * ```[f(a=1)]``` on one line). `offset` is where `text[0]` stood, less one for an added "[".
+ */
+function bfclRepaired(body: string, offset: number): { text: string; offset: number } {
+  // Loops, not regexes: an anchored-at-the-end class run backtracks quadratically on long spaces.
+  const strip = (c: string) => c === '`' || c === '\n' || c === ' ';
+  let start = 0;
+  let end = body.length;
+  while (start < end && strip(body[start])) start++;
+  while (end > start && strip(body[end - 1])) end--;
+  let text = body.slice(start, end);
+  let at = offset + start;
+  if (!looksLikePythonCalls(text.startsWith('[') ? text : `[${text}`)) return { text: body, offset };
+  if (text.startsWith('[') && !text.endsWith(']')) text += ']';
+  else if (!text.startsWith('[') && text.endsWith(']')) {
+    text = `[${text}`;
+    at--;
+  }
+  return { text, offset: at };
 }
 
 type ReasoningSplit = { reasoning?: string; prefix: string; rest: string; restOffset: number } | { reasoning: string; error: CallParseError };

@@ -372,6 +372,15 @@ describe('checkGeneratedOutput: decoding, then checking', () => {
     expect(rule(checkGeneratedOutput({ ...base, category: 'irrelevance', output: '[math.factorial(number=5)]' }))).toBe('irrelevance_error:decoder_success');
   });
 
+  it('scores a call with positional arguments as BFCL does: a call for relevance, one without those arguments elsewhere', () => {
+    const output = '[math.factorial(5)]';
+    expect(rule(checkGeneratedOutput({ ...base, category: 'irrelevance', output }))).toBe('irrelevance_error:decoder_success');
+    expect(checkGeneratedOutput({ ...base, category: 'live_relevance', output }).valid).toBe(true);
+    const simple = checkGeneratedOutput({ ...base, category: 'simple', output });
+    expect(simple.valid).toBe(false);
+    expect(simple.errors[0].message).toMatch(/number.*\(math\.factorial's positional argument was ignored/);
+  });
+
   it('checks already-decoded calls as they are', () => {
     expect(checkGeneratedOutput({ ...base, category: 'simple', output: [call('math.factorial', { number: 6 })] }).errors[0]).toMatchObject({ rule: 'value_error:others' });
   });

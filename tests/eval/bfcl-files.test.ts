@@ -75,6 +75,12 @@ describe('decodedCallsFromJson', () => {
       { name: 'g', arguments: { b: 2 } },
     ]);
   });
+
+  it('reads the arguments a function-calling handler stored as JSON text, and names text that is no object', () => {
+    expect(decodedCallsFromJson([{ calculate_triangle_area: '{"base": 10, "height": 5}' }])).toEqual([{ name: 'calculate_triangle_area', arguments: { base: 10, height: 5 } }]);
+    expect(decodedCallsFromJson([{ f: { a: 1 } }, { g: '[1]' }])).toMatch(/^result\[1\] must be/);
+    expect(decodedCallsFromJson([{ g: '{"a": ' }])).toMatch(/^result\[0\] must be .*JSON string/);
+  });
 });
 
 describe('categories', () => {

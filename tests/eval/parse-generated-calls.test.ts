@@ -103,6 +103,17 @@ describe('Python-call syntax and plain text', () => {
     expect(parseGeneratedCalls('```python\n[f(a="x")]\n```').calls).toEqual([{ name: 'f', arguments: { a: 'x' } }]);
   });
 
+  it('reads what BFCL\'s decoder reads: a list left open, backticks around it, positional arguments left out and said so', () => {
+    const f = [{ name: 'f', arguments: { a: 1 } }];
+    for (const output of ['[f(a=1)', '[f(a=1),', 'f(a=1)]', '```[f(a=1)]```', '`[f(a=1)]`\n']) expect(parseGeneratedCalls(output).calls, output).toEqual(f);
+    const positional = parseGeneratedCalls("[get_weather('Paris'), f(1, 2, a=3)]");
+    expect(positional.calls).toEqual([{ name: 'get_weather', arguments: {} }, { name: 'f', arguments: { a: 3 } }]);
+    expect(positional.ignored).toEqual(["get_weather's positional argument was ignored (only keyword arguments name a parameter)", "f's 2 positional arguments were ignored (only keyword arguments name a parameter)"]);
+    expect(parseGeneratedCalls('[f(a=1)]').ignored).toBeUndefined();
+    const open = parseGeneratedCalls('[f(a=1, 2');
+    expect(open.error).toMatchObject({ kind: 'invalid_python' });
+  });
+
   it('reads [] as an explicit "no call"', () => {
     expect(parseGeneratedCalls('[]')).toEqual({ calls: [], content: '', format: 'python' });
   });

@@ -117,6 +117,17 @@ describe('parsePythonCalls: errors name what and where', () => {
     expect(errorOf('[f(a=1, 2)]').message).toMatch(/positional argument follows keyword argument/);
   });
 
+  it('rejects a Python keyword as an argument name, as Python (and so BFCL) does', () => {
+    for (const name of ['from', 'class', 'lambda', 'True', 'None']) expect(errorOf(`[f(${name}=1)]`).message).toMatch(new RegExp(`"${name}" is a Python keyword`));
+    expect(parsePythonCalls('[f(match=1, type=2, case=3)]')).toEqual([{ name: 'f', arguments: { match: 1, type: 2, case: 3 } }]);
+  });
+
+  it('leaves out positional arguments only when asked, saying so', () => {
+    const dropped: string[] = [];
+    expect(parsePythonCalls('[get_weather("Paris", unit="c")]', { positional: 'drop', dropped })).toEqual([{ name: 'get_weather', arguments: { unit: 'c' } }]);
+    expect(dropped).toEqual(["get_weather's positional argument was ignored (only keyword arguments name a parameter)"]);
+  });
+
   it('rejects a repeated keyword argument', () => {
     expect(errorOf('[f(a=1, a=2)]').message).toMatch(/keyword argument "a" repeated/);
   });

@@ -32,6 +32,10 @@ type PyNode =
   | { kind: 'call'; name: string; args: PyNode[]; kwargs: Array<[string, PyNode]>; offset: number };
 
 const CONSTANT_NAMES: Record<string, boolean | null> = { True: true, False: false, None: null };
+// Python refuses these as keyword-argument names (`f(from='x')` is a SyntaxError), so BFCL's decoder does.
+const PYTHON_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
+);
 const MAX_NESTING = 100;
 const UNSUPPORTED_OPERATORS = new Set(['@', '<', '>', '&', '|', '^', '~', '!']);
 
@@ -42,16 +46,20 @@ export function looksLikePythonCalls(text: string): boolean {
 
 /**
  * Parses `[f(a=1), g(b='x')]`, `f(a=1)` or `f(a=1), g()` into calls, in order. `[]` is no calls.
- * Throws PySyntaxError (with the offset) on anything outside the supported subset.
+ * Throws PySyntaxError (with the offset) on anything outside the supported subset, and on a
+ * positional argument unless `positional` is 'drop': BFCL's decoder reads only keyword arguments, so
+ * `f('Paris')` is a call of f with none there (a call all the same, for relevance), while training
+ * data with one is refused (no parameter name to learn). `dropped` hears what was left out.
  */
-export function parsePythonCalls(src: string): Call[] {
+export function parsePythonCalls(src: string, { positional = 'refuse', dropped }: { positional?: 'refuse' | 'drop'; dropped?: string[] } = {}): Call[] {
   const parser = new Parser(tokenizePython(src));
   const nodes = parser.parseTopLevel();
   return nodes.map((node, index) => {
     if (node.kind !== 'call') throw new PySyntaxError(`element ${index} of the call list is not a function call`, node.offset);
-    if (node.args.length > 0) {
+    if (node.args.length > 0 && positional === 'refuse') {
       throw new PySyntaxError(`call ${index} (${node.name}) has a positional argument; only keyword arguments name a parameter`, node.args[0].offset);
     }
+    if (node.args.length > 0) dropped?.push(`${node.name}'s ${node.args.length === 1 ? 'positional argument was' : `${node.args.length} positional arguments were`} ignored (only keyword arguments name a parameter)`);
     const args: Record<string, unknown> = {};
     for (const [key, value] of node.kwargs) setOwn(args, key, toValue(value));
     return { name: node.name, arguments: args };
@@ -282,6 +290,7 @@ class Parser {
       if (t.kind === 'op' && (t.text === '*' || t.text === '**')) throw new PySyntaxError(`"${t.text}" unpacking is not supported ${context}`, t.offset);
       const after = this.tokens[this.pos + 1];
       if (t.kind === 'name' && after.kind === 'op' && after.text === '=') {
+        if (PYTHON_KEYWORDS.has(t.text)) throw new PySyntaxError(`"${t.text}" is a Python keyword and cannot name an argument ${context}`, t.offset);
         this.pos += 2;
         if (kwargs.some(([k]) => k === t.text)) throw new PySyntaxError(`keyword argument "${t.text}" repeated ${context}`, t.offset);
         kwargs.push([t.text, this.parseExpression()]);
