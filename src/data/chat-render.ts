@@ -132,7 +132,10 @@ function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: 
   if (text.startsWith(THINK_OPEN, start)) {
     const close = text.indexOf(THINK_CLOSE, start);
     if (close < 0) throw new RenderError(exampleId, 'rendered <think> is never closed');
-    cotEnd = close + THINK_CLOSE.length;
+    // An empty block (Qwen3 writes `<think>\n\n</think>` for an answer without reasoning) is the
+    // answer's format, not reasoning: as cot it would give SSB a reasoning loss on data that has
+    // none, a loss the fixed tokens soon drive to 0, after which α moves the weight off the call.
+    if (text.slice(start + THINK_OPEN.length, close).trim() !== '') cotEnd = close + THINK_CLOSE.length;
   }
   const eos = endOfTurnToken(tokenizer);
   const eot = text.indexOf(eos, cotEnd);

@@ -134,11 +134,18 @@ describe('segments per token (Qwen3 tokenizer)', () => {
     expect(() => tokenizeExample(tok, multi, { allTurns: true, maxLen: all.inputIds.length - 2 })).toThrow(ExampleTooLongError);
   });
 
-  it('renders an empty <think></think> as cot for a target without reasoning (the template writes one) and a plain answer as call', () => {
+  it('counts the empty <think></think> the template writes for a target without reasoning as the answer (call), not as reasoning', () => {
+    // As cot, these fixed tokens would be SSB's whole reasoning loss on data without reasoning: it
+    // falls to ~0 within steps, and the learned α then moves the weight off the call.
     const plain: Example = { id: 'p', tools: [weatherTool], messages: [{ role: 'user', content: 'Tell me a joke.' }], target: { calls: [], content: 'No tool needed: why did the cloud stay home? It was feeling under the weather.' } };
     const { inputIds: ids, segments: segs } = tokenizeExample(tok, plain);
-    expect(segmentText(ids, segs, SEGMENT_COT)).toBe('<think>\n\n</think>');
-    expect(segmentText(ids, segs, SEGMENT_CALL)).toBe('\n\nNo tool needed: why did the cloud stay home? It was feeling under the weather.<|im_end|>');
+    expect(segs).not.toContain(SEGMENT_COT);
+    expect(segmentText(ids, segs, SEGMENT_CALL)).toBe('<think>\n\n</think>\n\nNo tool needed: why did the cloud stay home? It was feeling under the weather.<|im_end|>');
+    const blank: Example = { ...plain, id: 'b', target: { ...plain.target, reasoning: ' \n ' } };
+    expect(tokenizeExample(tok, blank).segments).not.toContain(SEGMENT_COT);
+    const reasoned: Example = { ...plain, id: 'r', target: { ...plain.target, reasoning: 'No tool fits.' } };
+    const r = tokenizeExample(tok, reasoned);
+    expect(segmentText(r.inputIds, r.segments, SEGMENT_COT)).toBe('<think>\nNo tool fits.\n</think>');
   });
 
   it('gives a token that straddles a border the later segment (offset fallback)', () => {
@@ -303,13 +310,18 @@ describe('every fixture format through the real template', () => {
     expect(examples.length).toBe(17);
     for (const e of examples) {
       const { inputIds: ids, segments: segs } = tokenizeExample(tok, e);
-      const firstCot = segs.indexOf(SEGMENT_COT);
       const lastCall = segs.lastIndexOf(SEGMENT_CALL);
-      expect(ids[firstCot], e.id).toBe(THINK);
-      expect(ids[segs.lastIndexOf(SEGMENT_COT)], e.id).toBe(THINK_END);
       expect(ids[lastCall], e.id).toBe(IM_END);
-      expect(segs.filter((s, i) => i === 0 || s !== segs[i - 1]), e.id).toEqual([SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
-      if (e.target.reasoning) expect(segmentText(ids, segs, SEGMENT_COT), e.id).toBe(`<think>\n${e.target.reasoning}\n</think>`);
+      const runs = segs.filter((s, i) => i === 0 || s !== segs[i - 1]);
+      if (e.target.reasoning?.trim()) {
+        expect(ids[segs.indexOf(SEGMENT_COT)], e.id).toBe(THINK);
+        expect(ids[segs.lastIndexOf(SEGMENT_COT)], e.id).toBe(THINK_END);
+        expect(runs, e.id).toEqual([SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_PROMPT]);
+        expect(segmentText(ids, segs, SEGMENT_COT), e.id).toBe(`<think>\n${e.target.reasoning}\n</think>`);
+      } else {
+        expect(ids[segs.indexOf(SEGMENT_CALL)], e.id).toBe(THINK);
+        expect(runs, e.id).toEqual([SEGMENT_PROMPT, SEGMENT_CALL, SEGMENT_PROMPT]);
+      }
     }
   });
 });

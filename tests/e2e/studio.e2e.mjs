@@ -108,7 +108,7 @@ export const tests = {
     await openPanel(page, 'Training');
     const note = page.getByTestId('reasoning-note');
     await note.waitFor({ timeout: 60_000 });
-    assert.match(await note.innerText(), /carry little reasoning .* SSB has little to balance/);
+    assert.match(await note.innerText(), /carry no reasoning \(on average \d+ answer tokens each, none of them reasoning\), so SSB has nothing to balance/);
     await page.reload();
     await openPanel(page, 'Dataset');
     const skipped = page.getByTestId('dataset-skipped');
