@@ -18,7 +18,8 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 export class HelpRequested extends Error {}
 
 /**
- * Parses `--name value`, `--name=value` and `--switch`. A value is never taken from the next
+ * Parses `--name value`, `--name=value` and `--switch`, each at most once (a list option's values
+ * add up). A value is never taken from the next
  * option (`--prompt --max-tokens 1` is an error, not the prompt "--max-tokens"; write
  * `--prompt=--max-tokens` to mean it). Words outside options are refused unless the command takes
  * them (`positionals`).
@@ -42,6 +43,8 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
     }
     const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!kind) throw new CliError(`unknown option --${name} (known: ${Object.keys(spec).map((k) => '--' + k).join(', ')})`, 2);
+    // A second value would silently win (`--out a … --out b` writes only b); lists add up instead.
+    if (kind !== 'strings' && Object.hasOwn(out, name)) throw new CliError(`option --${name} is given twice; give it once`, 2);
     if (kind === 'boolean') {
       if (inline === undefined) out[name] = true;
       else if (Object.hasOwn(BOOLEAN_WORDS, inline.toLowerCase())) out[name] = BOOLEAN_WORDS[inline.toLowerCase()];

@@ -10,7 +10,7 @@ import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { fileExamples, type FileExamples } from '../jobs/data.ts';
-import { CHECKPOINT_FILE, METRICS_FILE, readPeftAdapter, RUN_JSON } from '../jobs/store/folder.ts';
+import { CHECKPOINT_FILE, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import { CliError } from './command.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path. */
@@ -109,24 +109,36 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
 }
 
-/** A training run paused before its first step (Ctrl-C while it read its data) holds its settings
- * and nothing else: training into it again loses nothing, and --resume has no checkpoint to go on from. */
+/** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such
+ * as no example fitting the sequence length) holds its settings and nothing else: training into it
+ * again loses nothing, and --resume has no checkpoint to go on from. */
 export function pausedUntrained(out: string): boolean {
   if (existsSync(join(out, CHECKPOINT_FILE)) || existsSync(join(out, METRICS_FILE))) return false;
   try {
     const run = JSON.parse(readFileSync(join(out, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };
-    return run.status === 'paused' && !run.lastStep;
+    return (run.status === 'paused' || run.status === 'failed') && !run.lastStep;
   } catch {
     return false;
   }
 }
 
+/** The run.json facts of a run trained from these files: where its model and data are (`source`), so
+ * `studio recipe` and `--resume` find them again. */
+export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
+  const source: RunSource = { model: existsSync(modelArg) ? resolve(modelArg) : modelArg, data: dataFiles.map((p) => resolve(p)), ...opts };
+  return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };
+}
+
 /** Before any work: a run folder to write into. A run already there is continued only with
- * --resume (training into it would truncate its metrics), and never the folder a run starts from. */
+ * --resume (training into it would truncate its metrics), an HDR run's folder is never written
+ * into, and never the folder a run starts from. */
 export function checkRunFolder(out: string, opts: { resume?: boolean; adapter?: string }): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the run`, 2);
   if (opts.adapter !== undefined && samePath(out, opts.adapter)) throw new CliError(`--out ${out} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`, 2);
   if (!opts.resume && existsSync(join(out, RUN_JSON)) && !(opts.resume === false && pausedUntrained(out))) {
     throw new CliError(`--out ${out} already holds a run (run.json)${opts.resume === false ? '; continue it with --resume, or choose another folder' : '; choose another folder'}`, 2);
   }
+  // An HDR run writes no run.json; a new run there would empty its rounds and replace its adapter.
+  const hdr = [HDR_FILES.summary, HDR_FILES.rounds].find((name) => existsSync(join(out, name)));
+  if (hdr) throw new CliError(`--out ${out} already holds an HDR run (${hdr}); choose another folder`, 2);
 }

@@ -19,7 +19,12 @@ export interface ModelSourceOptions {
   quiet?: boolean;
   /** Download only the tokenizer's files (see HubOptions.tokenizerOnly). */
   tokenizerOnly?: boolean;
+  /** How messages name the model argument (default "--model"; `studio inspect` takes it bare). */
+  label?: string;
 }
+
+/** The embedded model is generated, not checked in: a fresh clone has it after `npm start` or `npm test`. */
+const EMBEDDED_MODEL = /(^|[\\/])public[\\/]models[\\/]tiny-qwen3[\\/]?$/;
 
 export function defaultCacheDir(): string {
   return process.env.STUDIO_CACHE ?? join(homedir(), '.cache', 'balancesft-studio', 'models');
@@ -35,11 +40,13 @@ function hubTimeoutMs(): number | undefined {
 }
 
 export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): Promise<ModelFiles> {
+  const label = opts.label ?? '--model';
   if (existsSync(arg)) {
-    if (!statSync(arg).isDirectory()) throw new CliError(`--model ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+    if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
     return nodeDirectoryModelFiles(arg);
   }
-  if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`--model ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
+  if (EMBEDDED_MODEL.test(arg)) throw new CliError(`${label} ${arg}: the embedded model is not generated yet in this checkout; run node scripts/prepare-assets.mjs (npm start and npm test run it too)`);
+  if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`${label} ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
   const progress = new ProgressLine(opts.quiet);
   const token = process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
   try {

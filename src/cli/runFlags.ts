@@ -38,15 +38,18 @@ export const BALANCE_FLAGS = {
   rule: 'string', 'alpha0': 'number', 'alpha-min': 'number', 'alpha-max': 'number', 'balance-lr': 'number', 'balance-temperature': 'number', 'balance-window': 'number',
 } as const;
 
+/** α's start and bounds and dwa's shape: what every SSB run takes, the ablation's arms included. */
+export const ALPHA_HELP = `  --alpha0 <x>            α's start (default ${BALANCE_DEFAULTS.alpha0}); --alpha-min, --alpha-max its bounds (${BALANCE_DEFAULTS.alphaMin}, ${BALANCE_DEFAULTS.alphaMax})
+  --balance-temperature <T> --balance-window <W>   dwa's temperature (default ${BALANCE_DEFAULTS.dwaTemperature}) and window in steps (${BALANCE_DEFAULTS.dwaWindow})`;
+
 export const BALANCE_HELP = `  --rule <r>              how SSB learns α: grad | uncertainty | dwa (default grad; also --loss ssb:<r>)
                             grad: descent on α itself, the paper's literal rule; degenerate (α slides
                                   toward the segment whose loss is lower, or barely moves)
                             uncertainty: learned per-segment log-variances (Kendall et al. 2018)
                             dwa: weights from how fast each segment's loss falls (Liu et al. 2019)
-  --alpha0 <x>            α's start (default ${BALANCE_DEFAULTS.alpha0}); --alpha-min, --alpha-max its bounds (${BALANCE_DEFAULTS.alphaMin}, ${BALANCE_DEFAULTS.alphaMax})
   --balance-lr <x>        the rule's rate: θ's learning rate for grad (default ${BALANCE_DEFAULTS.gradLr}), the
                           log-variance step for uncertainty (default ${BALANCE_DEFAULTS.uncertaintyLr})
-  --balance-temperature <T> --balance-window <W>   dwa's temperature (default ${BALANCE_DEFAULTS.dwaTemperature}) and window in steps (${BALANCE_DEFAULTS.dwaWindow})`;
+${ALPHA_HELP}`;
 
 /** The training flags, as parsed (`--rank 4` → rank: 4). */
 export interface RunConfigFlags {
@@ -125,8 +128,15 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
   } catch (err) {
     throw new CliError(inFlagWords((err as Error).message), 2);
   }
-  if (config.warmupSteps > config.steps) console.error(`note: --warmup ${config.warmupSteps} is longer than the run's ${config.steps} steps; the learning rate never reaches --lr ${config.lr}`);
   return config;
+}
+
+/** Said as a run starts (not on a resume, nor before a refusal): a warmup longer than the run keeps
+ * the learning rate below --lr throughout. */
+export function noteShortWarmup(config: RunConfig, warmupFlag: number | undefined): void {
+  if (config.warmupSteps <= config.steps) return;
+  const warmup = warmupFlag === undefined ? `the default warmup of ${config.warmupSteps} steps` : `--warmup ${config.warmupSteps}`;
+  console.error(`note: ${warmup} is longer than the run's ${config.steps} step${config.steps === 1 ? '' : 's'}; the learning rate never reaches --lr ${config.lr} (set --warmup to change that)`);
 }
 
 /** The config's field names as the flags that set them. */

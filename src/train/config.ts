@@ -100,7 +100,10 @@ export function validateRunConfig(c: RunConfig): void {
     const v = c[k] as number;
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`run config: ${k} must be a positive number, got ${v}`);
   }
-  for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen', 'warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery', 'seed'] as const) {
+  for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen'] as const) {
+    if (!Number.isInteger(c[k])) throw new Error(`run config: ${k} must be a whole number ≥ 1, got ${c[k]}`);
+  }
+  for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery', 'seed'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
   for (const k of ['maxGradNorm', 'weightDecay'] as const) {

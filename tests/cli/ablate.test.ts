@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const D = 'tests/fixtures/data';
@@ -22,13 +22,17 @@ function studio(...args: string[]) {
 
 const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
+const byArm = (result: { arms: Array<{ id: string; run: { id: string } }> }, id: string) => result.arms.find((a) => a.id === id)!;
+
 describe('studio ablate', () => {
   it('runs every arm on one split, evaluates them alike and writes the report folder', { timeout: 600_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-'));
     // Seed 47 puts four of the fixtures' fourteen examples on the held-out side (two are evaluated).
-    // DWA compares windows of one step, so two steps are enough for it to move α.
+    // DWA compares windows of one step, so two steps are enough for it to move α. Four examples a
+    // step, so that both steps hold reasoning: the xLAM and Hermes records have none, and a step
+    // without reasoning tokens leaves α where it is (DWA needs both segments in both windows).
     const r = studio(
-      'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '47', '--steps', '2', '--batch', '1',
+      'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '47', '--steps', '2', '--batch', '4',
       '--rank', '2', '--alpha', '4', '--lr', '1e-2', '--eval-limit', '2', '--max-tokens', '2', '--gen-batch', '2', '--balance-window', '1',
       '--hdr-rounds', '1', '--hdr-samples', '1', '--hdr-steps', '1', '--hdr-mine', '1', '--quiet',
     );
@@ -62,7 +66,10 @@ describe('studio ablate', () => {
         const steps = lines(join(runDir, 'metrics.jsonl')).filter((m) => m.kind === 'train');
         expect(steps.map((m) => m.step), arm.id).toEqual([1, 2]);
         for (const m of steps) expect(Number.isFinite(m.alpha), `${arm.id} step ${m.step}`).toBe(true);
-        expect(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')).config.steps).toBe(2);
+        const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8'));
+        expect(run.config.steps).toBe(2);
+        // Where its data is and how it was split, as studio train writes it: the arm can be exported.
+        expect(run.source, arm.id).toMatchObject({ data: DATA.split(',').map((p) => resolve(p)), splitSeed: 47, fingerprint: expect.any(String) });
       }
       // The evaluation's summary names the adapter it evaluated: this arm's run folder.
       expect(JSON.parse(readFileSync(join(out, 'runs', arm.evalRun.id, 'summary.json'), 'utf8')).adapter, arm.id).toBe(join(out, 'runs', arm.run.id));
@@ -71,13 +78,17 @@ describe('studio ablate', () => {
       for (const p of predictions) heldOutIds.add(p.id);
     }
     expect(heldOutIds.size).toBe(2);
+    // An arm's folder exports as a recipe with no --data: run.json says where the data is and its split.
+    const recipe = studio('recipe', '--run', join(out, 'runs', byArm(result, 'ssb:grad').run.id), '--out', join(out, 'recipe'));
+    expect(recipe.code, recipe.err).toBe(0);
+    expect(existsSync(join(out, 'recipe', 'train.py'))).toBe(true);
 
     // The learned rules move α by more than 0.02 where the segment losses differ; grad, at its
     // rate, moves it toward the segment with the lower loss (here the call).
     const byId = Object.fromEntries(result.arms.map((a: { id: string }) => [a.id, a]));
     for (const id of ['ssb:uncertainty', 'ssb:dwa']) {
       const arm = byId[id];
-      expect(arm.curve.some((p: { lossCot: number; lossCall: number }) => Math.abs(p.lossCot - p.lossCall) > 0.1), id).toBe(true);
+      expect(arm.curve.some((p: { lossCot: number; lossCall: number }) => p.lossCot > 0 && Math.abs(p.lossCot - p.lossCall) > 0.1), id).toBe(true);
       expect(Math.abs(arm.finalAlpha - 0.7), `${id}: α ${arm.finalAlpha}`).toBeGreaterThan(0.02);
     }
     expect(byId['ssb:grad'].curve[0].lossCall).toBeLessThan(byId['ssb:grad'].curve[0].lossCot);

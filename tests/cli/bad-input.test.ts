@@ -3,12 +3,13 @@
 // work and never written over an input, a folder where a file belongs named as such. Each of these
 // once destroyed a dataset, printed a stack trace or ran with nonsense.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
 import { inFlagWords } from '../../src/cli/runFlags.ts';
+import { checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
 
 function studio(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -41,6 +42,13 @@ describe('parseFlags', () => {
     for (const v of ['0x10', '0b1', '', ' ', '1,5', 'NaN', 'Infinity']) fails([`--steps=${v}`], `option --steps expects a number, got "${v}"`);
     fails(['--prompt='], 'option --prompt needs a value, got an empty one');
     fails(['--data', ','], 'option --data needs at least one value, got ","');
+  });
+
+  it('refuses an option given twice, where the second value would silently win; a list adds up', () => {
+    fails(['--prompt', 'a', '--prompt', 'b'], 'option --prompt is given twice; give it once');
+    fails(['--steps=1', '--steps', '2'], 'option --steps is given twice; give it once');
+    fails(['--json', '--json=false'], 'option --json is given twice; give it once');
+    expect(parseFlags(['--data', 'a', '--data', 'b'], SPEC).data).toEqual(['a', 'b']);
   });
 
   it('asks for help only where --help or -h stands as an option', () => {
@@ -96,11 +104,37 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('hdr', '--model', model, '--data', data, '--adapter', run, '--out', run).err).toBe(`studio hdr: --out ${run} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`);
     expect(studio('hdr', '--model', model, '--data', data, '--out', run).err).toBe(`studio hdr: --out ${run} already holds a run (run.json); choose another folder`);
     expect(studio('train', '--model', model, '--data', data, '--out', data).err).toBe(`studio train: --out ${data} is a file; give a folder for the run`);
+    // A finished HDR run has no run.json: training or another HDR run there emptied its rounds and replaced its adapter.
+    const hdrDone = join(dir, 'hdr-done');
+    mkdirSync(hdrDone);
+    writeFileSync(join(hdrDone, 'hdr.json'), '{}');
+    writeFileSync(join(hdrDone, 'rounds.jsonl'), '{"round": 1}\n');
+    expect(studio('train', '--model', model, '--data', data, '--out', hdrDone).err).toBe(`studio train: --out ${hdrDone} already holds an HDR run (hdr.json); choose another folder`);
+    expect(studio('hdr', '--model', model, '--data', data, '--out', hdrDone).err).toBe(`studio hdr: --out ${hdrDone} already holds an HDR run (hdr.json); choose another folder`);
+    expect(readFileSync(join(hdrDone, 'rounds.jsonl'), 'utf8')).toBe('{"round": 1}\n');
+  });
+
+  it('resumes a run no shorter than it has trained, and lets a run that failed before its first step start again', () => {
+    const run = join(dir, 'trained-5');
+    mkdirSync(run);
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ status: 'paused', lastStep: 5 }));
+    writeFileSync(join(run, 'checkpoint.safetensors'), 'a checkpoint');
+    expect(studio('train', '--model', model, '--data', data, '--out', run, '--resume', '--steps', '3').err).toBe(`studio train: --resume: ${run} has trained 5 steps already, more than --steps 3; give --steps 5 (writes the adapter as it is now) or more`);
+    const failed = join(dir, 'failed-at-start');
+    mkdirSync(failed);
+    writeFileSync(join(failed, 'run.json'), JSON.stringify({ status: 'failed', lastStep: 0 }));
+    expect(pausedUntrained(failed)).toBe(true);
+    expect(() => checkRunFolder(failed, { resume: false })).not.toThrow();
+    writeFileSync(join(failed, 'metrics.jsonl'), '{"step": 1}\n');
+    expect(() => checkRunFolder(failed, { resume: false })).toThrow('already holds a run (run.json); continue it with --resume');
   });
 
   it('export-onnx: never into the model it reads, nor over an earlier export without --force', () => {
     expect(studio('export-onnx', '--model', model, '--out', model).err).toBe(`studio export-onnx: --out ${model} is the --model folder; the export would write over it: choose another --out`);
     expect(studio('export-onnx', '--model', model, '--out', data).err).toBe(`studio export-onnx: --out ${data} is a file; give a folder for the export`);
+    const tooLong = join(dir, 'export-too-long');
+    expect(studio('export-onnx', '--model', model, '--out', tooLong, '--steps', '100000').err).toMatch(/^studio export-onnx: --steps 100000: a check prompt of \d+ tokens and 100000 compared tokens pass the model's 4096-token context \(max_position_embeddings\); lower --steps or shorten --prompt$/);
+    expect(existsSync(tooLong)).toBe(false);
     const earlier = join(dir, 'export');
     mkdirSync(join(earlier, 'onnx'), { recursive: true });
     writeFileSync(join(earlier, 'onnx', 'model.onnx'), 'an earlier export');
@@ -119,6 +153,17 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(train('--seed', '1.5')).toBe('studio train: --seed must be a whole number ≥ 0, got 1.5');
     expect(train('--loss', 'sft', '--rule', 'dwa')).toBe('studio train: --rule sets how SSB learns α; it does nothing with --loss sft');
     expect(train('--batch', '0')).toBe('studio train: --batch must be a positive number, got 0');
+    expect(train('--steps', '3', '--epochs', '2')).toBe('studio train: --steps and --epochs both say how long to train; give one of them');
+    expect(train('--steps', '1.5')).toBe('studio train: --steps must be a whole number ≥ 1, got 1.5');
+    const tok = studio('tokenize', '--model', model, '--data', data, '--out', join(dir, 'never.jsonl'), '--max-len', '0');
+    expect([tok.code, tok.err]).toEqual([2, 'studio tokenize: --max-len must be a positive integer, got 0']);
+    const missing = join(dir, 'missing-model');
+    expect(studio('inspect', missing).err).toBe(`studio inspect: model ${missing}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
+    const ungenerated = join(dir, 'clone', 'public', 'models', 'tiny-qwen3');
+    expect(studio('train', '--model', ungenerated, '--data', data, '--out', join(dir, 'never')).err).toBe(`studio train: --model ${ungenerated}: the embedded model is not generated yet in this checkout; run node scripts/prepare-assets.mjs (npm start and npm test run it too)`);
+    const ablate = (...a: string[]) => studio('ablate', '--model', model, '--data', data, '--out', join(dir, 'never-ablated'), ...a).err;
+    expect(ablate('--rule', 'dwa', '--rules', 'grad')).toBe('studio ablate: --rule: the ablation trains one arm per rule; list the rules with --rules');
+    expect(ablate('--balance-lr', '0.1')).toBe('studio ablate: --balance-lr: the ablation sets each rule\'s rate with --grad-lr and --uncertainty-lr');
     expect(studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--temperature', '-1').err).toBe('studio eval: --temperature must be ≥ 0 (0: greedy), got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1').err).toBe('studio generate: --seed must be a whole number ≥ 0, got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', 'world').err).toMatch(/^studio generate: unexpected argument "world"/);

@@ -38,6 +38,9 @@ describe('studio train', () => {
     expect(first.code, first.err).toBe(0);
     const resumed = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--eval-every', '0', ...common);
     expect(resumed.code, resumed.err).toBe(0);
+    // Said as the run starts, naming the default the user never typed; not again on the resume.
+    expect(first.err).toContain("note: the default warmup of 5 steps is longer than the run's 1 step; the learning rate never reaches --lr 0.0002 (set --warmup to change that)");
+    expect(resumed.err).not.toContain('note: ');
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.step)).toEqual([1, 2]);
     for (const m of metrics) expect(Number.isFinite(m.loss) && Number.isFinite(m.alpha)).toBe(true);

@@ -6,15 +6,16 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkRunFolder, dataExamples, printNotes } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablate.ts';
 import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
+import { datasetFingerprint } from '../../data/fingerprint.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -38,7 +39,7 @@ options:
   --steps <n> --batch <n> --grad-accum <n> --seq <n> --lr <x> --schedule <s> --warmup <n>
   --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train
 ${SPLIT_SEED_HELP}
-${BALANCE_HELP}
+${ALPHA_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
@@ -67,6 +68,9 @@ const ablate: CliCommand = {
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
+    // The arms choose the rules: one rule for all of them would be silently overruled.
+    if (f.rule !== undefined) throw new CliError('--rule: the ablation trains one arm per rule; list the rules with --rules', 2);
+    if (f['balance-lr'] !== undefined) throw new CliError('--balance-lr: the ablation sets each rule\'s rate with --grad-lr and --uncertainty-lr', 2);
     checkRunFolder(out, {});
     // Checkpoints only at the end, no held-out loss: the arms are compared by their evaluation.
     const base = runConfigFromFlags({ ...f, 'eval-every': 0, 'checkpoint-every': 0 });
@@ -98,12 +102,16 @@ const ablate: CliCommand = {
     }
     const progress = new ProgressLine(f.quiet ?? false);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, config.seed), format, bfclPromptMode });
+    const splitSeed = splitSeedFrom(f, config.seed);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
     seqLenFromData(config, f, model.tokenizer, data.train);
+    noteShortWarmup(config, f.warmup);
     const name = f.name ?? basename(out);
-    const facts = { model: modelArg, data: dataPaths.map((p) => basename(p)), counts: data.counts };
+    // Each arm's run.json says where its model and data are and how they were split, as studio
+    // train's does, so its run can be exported as a recipe or evaluated again from its folder.
+    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint: await datasetFingerprint([...data.train, ...data.eval]) });
     const arms = ablationArms(config);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.

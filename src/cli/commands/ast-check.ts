@@ -77,7 +77,8 @@ const astCheckCommand: CliCommand = {
       const kind = categoryKind(validCategory(category, `${questionsPath}:${question.line} (${question.id})`));
       const possibleAnswer = answers.get(question.id);
       if (!possibleAnswer && kind !== 'irrelevance' && kind !== 'relevance') {
-        throw new CliError(`${flags.answers ?? '--answers'}: no ground truth for "${question.id}" (category ${category})`);
+        if (flags.answers === undefined) throw new CliError(`"${question.id}" (category ${category}) needs its ground truth: give the possible_answer file with --answers (only irrelevance questions need none)`, 2);
+        throw new CliError(`${flags.answers}: no ground truth for "${question.id}" (category ${category})`);
       }
       const prediction = predictionById.get(question.id);
       const line = prediction

@@ -65,6 +65,13 @@ const command: CliCommand = {
     const { spec, checkpoint } = await openModel(files);
     await checkpoint.close();
     const adapter = (await readAdapter(spec, f.adapter, modelArg)) ?? null;
+    // Before the export is written: a check past the model's context fails only after it, on a
+    // buffer limit that does not name --steps, and leaves an export without its check report.
+    const prompts = f['no-check'] ? [] : await checkPrompts(files, spec, f.prompt ?? DEFAULT_PROMPTS);
+    const longest = Math.max(0, ...prompts.map((p) => p.length));
+    if (longest + steps > spec.maxPositionEmbeddings) {
+      throw new CliError(`--steps ${steps}: a check prompt of ${longest} tokens and ${steps} compared tokens pass the model's ${spec.maxPositionEmbeddings}-token context (max_position_embeddings); lower --steps or shorten --prompt`, 2);
+    }
 
     const ctx = await acquireNodeGpu();
     const gpu = createGpu(ctx);
@@ -83,7 +90,6 @@ const command: CliCommand = {
       if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (f['no-check']) return 0;
 
-      const prompts = await checkPrompts(files, spec, f.prompt ?? DEFAULT_PROMPTS);
       progress.update('checking the export with onnxruntime-web (wasm) against the engine…', true);
       const report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
       progress.done();

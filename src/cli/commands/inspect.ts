@@ -48,7 +48,7 @@ const command: CliCommand = {
     }
 
     // The same resolution (folder or repo id, cache location, progress line) as every other command.
-    const files = await resolveModel(f._[0], { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.json });
+    const files = await resolveModel(f._[0], { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.json, label: 'model' });
     const { spec, checkpoint } = await openModel(files);
     const weightFiles = checkpoint.files;
     await checkpoint.close();

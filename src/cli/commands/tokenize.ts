@@ -57,11 +57,11 @@ const tokenize: CliCommand = {
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
     const maxLen = flags['max-len'];
-    if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`);
+    if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`, 2);
     const format = flags.format;
-    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: openai, hermes, sharegpt, xlam, funreason, bfcl)`);
+    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: openai, hermes, sharegpt, xlam, funreason, bfcl)`, 2);
     const maxRecordKib = flags['max-record-kib'];
-    if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`);
+    if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`, 2);
 
     let tokenizer;
     try {

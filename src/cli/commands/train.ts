@@ -3,21 +3,21 @@
 // one the studio's worker runs. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable
 // checkpoint to --out (src/jobs/store/folder.ts).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, startFilesDigest } from '../localFiles.ts';
+import { checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import type { BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep } from '../../jobs/train.ts';
-import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunFolderFacts, type RunSource } from '../../jobs/store/folder.ts';
+import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -125,11 +125,6 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
 /** run.json's facts for a training run of this model and these data files: as given, with their
  * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
  * read the run's examples again. */
-export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
-  const source: RunSource = { model: existsSync(modelArg) ? resolve(modelArg) : modelArg, data: dataFiles.map((p) => resolve(p)), ...opts };
-  return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };
-}
-
 /** --balance: a balance state as studio's balance.json holds it, for this run's rule. */
 function balanceFromFlag(path: string, config: RunConfig): BalanceState {
   if (!existsSync(path)) throw new CliError(`--balance ${path}: no such file`);
@@ -152,6 +147,7 @@ const RESUME_MAY_CHANGE = new Set(['steps', 'evalEvery', 'checkpointEvery', 'rec
 interface StoredRun {
   config?: Record<string, unknown>;
   source?: RunSource;
+  lastStep?: number;
 }
 
 /** The run.json a --resume continues; undefined when there is none to read (the checkpoint check names what is missing). */
@@ -171,6 +167,11 @@ function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, 
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
     const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
     throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
+  }
+  // Fewer steps than the run has trained would end it behind itself, and run.json would claim a
+  // shorter run than its adapter had (a recipe exported from it would train that shorter one).
+  if (stored.lastStep && config.steps < stored.lastStep) {
+    throw new CliError(`--resume: ${out} has trained ${stored.lastStep} steps already, more than --steps ${config.steps}; give --steps ${stored.lastStep} (writes the adapter as it is now) or more`, 2);
   }
   if (!stored.config) return;
   const now = config as unknown as Record<string, unknown>;
@@ -208,6 +209,7 @@ const train: CliCommand = {
     const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
     const config = runConfigFromFlags(f);
     if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
+    if (f.epochs !== undefined && f.steps !== undefined) throw new CliError('--steps and --epochs both say how long to train; give one of them', 2);
     if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
     else checkRunFolder(out, { resume: f.resume ?? false, adapter: f.adapter });
     const splitSeed = splitSeedFrom(f, config.seed);
@@ -219,6 +221,7 @@ const train: CliCommand = {
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model.tokenizer, data.train);
+    if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
     if (before) checkResumeData(out, before, config, fingerprint);
     // A resumed run started where it started, whether or not --adapter is given again.
@@ -270,7 +273,8 @@ const train: CliCommand = {
       if (!store.hasCheckpoint()) {
         console.log(`interrupted before the first step: nothing was trained; the same command starts the run again in ${out}`);
       } else {
-        console.log(`paused after step ${outcome.step} of ${outcome.steps}: the checkpoint is in ${out}; continue with the same command and --resume (with --steps ${outcome.step} it writes the adapter as it is now)`);
+        const asIs = outcome.step > 0 ? ` (with --steps ${outcome.step} it writes the adapter as it is now)` : '';
+        console.log(`paused after step ${outcome.step} of ${outcome.steps}: the checkpoint is in ${out}; continue with the same command and --resume${asIs}`);
       }
       return 130;
     }
