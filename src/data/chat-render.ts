@@ -133,8 +133,8 @@ function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: 
     const close = text.indexOf(THINK_CLOSE, start);
     if (close < 0) throw new RenderError(exampleId, 'rendered <think> is never closed');
     // An empty block (Qwen3 writes `<think>\n\n</think>` for an answer without reasoning) is the
-    // answer's format, not reasoning: as cot it would give SSB a reasoning loss on data that has
-    // none, a loss the fixed tokens soon drive to 0, after which α moves the weight off the call.
+    // answer's format, not reasoning: as cot its few template tokens would be SSB's whole reasoning
+    // loss on data that has none, and α (0.7 at the start) would weigh them against the call.
     if (text.slice(start + THINK_OPEN.length, close).trim() !== '') cotEnd = close + THINK_CLOSE.length;
   }
   const eos = endOfTurnToken(tokenizer);

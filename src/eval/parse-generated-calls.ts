@@ -91,7 +91,7 @@ export function parseGeneratedCalls(generated: string): ParsedGeneration {
       return withReasoning({ calls, content: '', format: 'python', ...(ignored.length ? { ignored } : {}) });
     } catch (err) {
       if (!(err instanceof PySyntaxError)) throw err;
-      const error: CallParseError = { kind: 'invalid_python', message: `Python-call syntax: ${err.message}`, offset: Math.max(python.offset, python.offset + err.offset) };
+      const error: CallParseError = { kind: 'invalid_python', message: `Python-call syntax: ${err.message}`, offset: Math.max(bodyOffset, python.offset + err.offset) };
       return withReasoning({ calls: [], content: trimmed, format: 'python', error });
     }
   }

@@ -135,8 +135,8 @@ describe('segments per token (Qwen3 tokenizer)', () => {
   });
 
   it('counts the empty <think></think> the template writes for a target without reasoning as the answer (call), not as reasoning', () => {
-    // As cot, these fixed tokens would be SSB's whole reasoning loss on data without reasoning: it
-    // falls to ~0 within steps, and the learned α then moves the weight off the call.
+    // As cot, these template tokens would be SSB's whole reasoning loss on data without reasoning,
+    // and α (0.7 at the start) would weigh them against the call.
     const plain: Example = { id: 'p', tools: [weatherTool], messages: [{ role: 'user', content: 'Tell me a joke.' }], target: { calls: [], content: 'No tool needed: why did the cloud stay home? It was feeling under the weather.' } };
     const { inputIds: ids, segments: segs } = tokenizeExample(tok, plain);
     expect(segs).not.toContain(SEGMENT_COT);
