@@ -6,7 +6,7 @@ import { useChartPrefs } from '../../state/chartPrefs.ts';
 import { downloadRunCsv, runSeries, useRunSeriesNumber } from '../../state/runSeries.ts';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { TokenLossStrip } from './TokenLossStrip.tsx';
-import { alphaStory, type AlphaFacts } from './alphaStory.ts';
+import { alphaStory, type AlphaFacts, NOTHING_TO_BALANCE, nothingToBalance } from './alphaStory.ts';
 
 export function runChartLines(runId: string) {
   const line = (key: ChartLine['key'], label: string, color: ChartLine['color'], extra: Partial<ChartLine> = {}): ChartLine => ({ runId, key, label, color, ...extra });
@@ -41,6 +41,13 @@ export function AlphaNote({ runId, loss, rule = 'grad' }: { runId: string; loss:
       <p className="note small" data-testid="alpha-note">
         Plain SFT has no balance weight: every target token counts alike, so the call gets its share of the target tokens, <strong>{pct(share)}</strong> on the batches of this run. SSB or a fixed weight set that share
         themselves.
+      </p>
+    );
+  }
+  if (loss === 'ssb' && nothingToBalance(share)) {
+    return (
+      <p className="note small" data-testid="alpha-note">
+        {NOTHING_TO_BALANCE}
       </p>
     );
   }

@@ -48,3 +48,11 @@ export function alphaStory(f: AlphaFacts): string[] {
   }
   return out;
 }
+
+/** An SSB run none of whose batches held reasoning tokens (plain SFT would give the call every
+ * token): every α is a gap, and "the call gets …" would wait for ever. */
+export function nothingToBalance(sftCallShare: number | null): boolean {
+  return sftCallShare === 1;
+}
+
+export const NOTHING_TO_BALANCE = 'No batch of this run held reasoning tokens, so SSB had nothing to balance: α was never used and the call got all the weight, as under plain SFT.';
