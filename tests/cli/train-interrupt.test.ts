@@ -57,6 +57,6 @@ describe('studio train interrupted', () => {
     expect(resumed.stderr.trim().split('\n').at(-1)).toBe(`studio train: --resume: ${join(out, 'checkpoint.safetensors')} does not exist; the run was interrupted before its first step, so start it again without --resume`);
     const again = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, 1), '--quiet'], { encoding: 'utf8', timeout: 240_000 });
     expect(again.status, again.stderr).toBe(0);
-    expect(again.stdout).toContain('trained 1 steps');
+    expect(again.stdout).toContain('trained 1 step on ');
   });
 });

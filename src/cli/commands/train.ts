@@ -19,6 +19,7 @@ import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
+import { plural } from '../../data/plural.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -279,7 +280,7 @@ const train: CliCommand = {
       return 130;
     }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
-    console.log(`trained ${outcome.steps} steps on ${outcome.trainExamples} examples; adapter written to ${out}`);
+    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}; adapter written to ${out}`);
     return 0;
   },
 };
