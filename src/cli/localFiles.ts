@@ -44,7 +44,12 @@ export function printNotes(notes: string[]): void {
 export async function readAdapter(spec: ModelSpec, dir: string | undefined, modelArg: string): Promise<LoraAdapter | undefined> {
   if (!dir) return undefined;
   if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`);
-  if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}`);
+  if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
+    // A paused run keeps a checkpoint but writes its adapter only when it ends.
+    const paused = existsSync(join(dir, CHECKPOINT_FILE)) ? pausedAt(dir) : undefined;
+    const hint = paused ? `; it is a training run paused at step ${paused}: resume it (studio train … --out ${dir} --resume --steps ${paused} writes its adapter as it is now)` : '';
+    throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
+  }
   const adapter = await readPeftAdapter(dir, spec);
   const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
   if (typeof base === 'string' && base && modelName(base) !== modelName(modelArg)) {
@@ -107,6 +112,16 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
     throw new CliError(`--out ${out}: ${parent} cannot be written here`, 2);
   }
   for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
+}
+
+/** The step a paused training run reached, or undefined for any other folder. */
+function pausedAt(dir: string): number | undefined {
+  try {
+    const run = JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };
+    return run.status === 'paused' && typeof run.lastStep === 'number' && run.lastStep > 0 ? run.lastStep : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such
