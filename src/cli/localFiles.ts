@@ -114,14 +114,19 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
 }
 
-/** The step a paused training run reached, or undefined for any other folder. */
-function pausedAt(dir: string): number | undefined {
+/** A run folder's status and step as its run.json says, or undefined where none can be read. */
+function runState(dir: string): { status?: string; lastStep?: number } | undefined {
   try {
-    const run = JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };
-    return run.status === 'paused' && typeof run.lastStep === 'number' && run.lastStep > 0 ? run.lastStep : undefined;
+    return JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };
   } catch {
     return undefined;
   }
+}
+
+/** The step a paused training run reached, or undefined for any other folder. */
+function pausedAt(dir: string): number | undefined {
+  const run = runState(dir);
+  return run?.status === 'paused' && typeof run.lastStep === 'number' && run.lastStep > 0 ? run.lastStep : undefined;
 }
 
 /** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such
@@ -129,16 +134,13 @@ function pausedAt(dir: string): number | undefined {
  * again loses nothing, and --resume has no checkpoint to go on from. */
 export function pausedUntrained(out: string): boolean {
   if (existsSync(join(out, CHECKPOINT_FILE)) || existsSync(join(out, METRICS_FILE))) return false;
-  try {
-    const run = JSON.parse(readFileSync(join(out, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };
-    return (run.status === 'paused' || run.status === 'failed') && !run.lastStep;
-  } catch {
-    return false;
-  }
+  const run = runState(out);
+  return (run?.status === 'paused' || run?.status === 'failed') && !run.lastStep;
 }
 
-/** The run.json facts of a run trained from these files: where its model and data are (`source`), so
- * `studio recipe` and `--resume` find them again. */
+/** run.json's facts for a training run of this model and these data files: as given, with their
+ * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
+ * read the run's examples again. */
 export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
   const source: RunSource = { model: existsSync(modelArg) ? resolve(modelArg) : modelArg, data: dataFiles.map((p) => resolve(p)), ...opts };
   return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };

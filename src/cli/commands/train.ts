@@ -123,9 +123,6 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
   });
 }
 
-/** run.json's facts for a training run of this model and these data files: as given, with their
- * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
- * read the run's examples again. */
 /** --balance: a balance state as studio's balance.json holds it, for this run's rule. */
 function balanceFromFlag(path: string, config: RunConfig): BalanceState {
   if (!existsSync(path)) throw new CliError(`--balance ${path}: no such file`);
