@@ -2,8 +2,10 @@
 // possible_answer files (`{id, ground_truth}` per line) and prediction files (`{id, result}` per
 // line, result = generated text or decoded calls), plus the category a file name or id implies.
 // Owns validation of those shapes: a bad line is an Error naming the file and line number.
+// Answers and predictions keep whole floats (IntegralFloat), as BFCL's json.loads keeps 5.0 a float.
 // Never reads the file system (callers pass the text) and never runs the checker.
 import type { Call, FunctionSchema, PossibleAnswer } from '../data/example.ts';
+import { parseJsonKeepingFloats } from './json-keeping-floats.ts';
 import { jsonToCall } from './parse-generated-calls.ts';
 import { isPlainObject } from './python-values.ts';
 
@@ -24,12 +26,13 @@ export interface BfclPrediction {
 const CATEGORY_WORDS = /(parallel_multiple|parallel|multiple|simple|irrelevance|relevance)/;
 
 /** JSONL (BFCL's own, even when named .json) or a JSON array; yields each record with its line. */
-export function readJsonRecords(text: string, label: string): Array<{ record: unknown; line: number }> {
+export function readJsonRecords(text: string, label: string, { keepFloats = false }: { keepFloats?: boolean } = {}): Array<{ record: unknown; line: number }> {
+  const readJson = keepFloats ? parseJsonKeepingFloats : JSON.parse;
   const trimmed = text.trim();
   if (trimmed.startsWith('[')) {
     let array: unknown;
     try {
-      array = JSON.parse(trimmed);
+      array = readJson(trimmed);
     } catch (err) {
       throw new Error(`${label}: not valid JSON: ${(err as Error).message}`);
     }
@@ -39,7 +42,7 @@ export function readJsonRecords(text: string, label: string): Array<{ record: un
   text.split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === '') return;
     try {
-      records.push({ record: JSON.parse(raw), line: i + 1 });
+      records.push({ record: readJson(raw), line: i + 1 });
     } catch (err) {
       throw new Error(`${label}:${i + 1}: not valid JSON: ${(err as Error).message}`);
     }
@@ -81,7 +84,7 @@ export function parseBfclQuestions(text: string, label: string): BfclQuestion[] 
 export function parseBfclAnswers(text: string, label: string): Map<string, PossibleAnswer> {
   const answers = new Map<string, PossibleAnswer>();
   const seen = new Map<string, number>();
-  for (const { record, line } of readJsonRecords(text, label)) {
+  for (const { record, line } of readJsonRecords(text, label, { keepFloats: true })) {
     const at = `${label}:${line}`;
     const id = recordId(record, at);
     rejectDuplicate(seen, id, line, at);
@@ -104,7 +107,7 @@ export function parseBfclAnswers(text: string, label: string): Map<string, Possi
 
 export function parsePredictions(text: string, label: string): BfclPrediction[] {
   const seen = new Map<string, number>();
-  return readJsonRecords(text, label).map(({ record, line }) => {
+  return readJsonRecords(text, label, { keepFloats: true }).map(({ record, line }) => {
     const at = `${label}:${line}`;
     const id = recordId(record, at);
     rejectDuplicate(seen, id, line, at);
@@ -122,7 +125,7 @@ export function parsePredictions(text: string, label: string): BfclPrediction[] 
 function argumentsOf(value: unknown): Record<string, unknown> | undefined {
   if (typeof value === 'string') {
     try {
-      value = JSON.parse(value);
+      value = parseJsonKeepingFloats(value);
     } catch {
       return undefined;
     }
@@ -140,7 +143,7 @@ export function decodedCallsFromJson(list: unknown[]): Call[] | string {
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
     if (isPlainObject(item) && typeof item.name === 'string' && (Object.hasOwn(item, 'arguments') || Object.hasOwn(item, 'parameters'))) {
-      const call = jsonToCall(item);
+      const call = jsonToCall(item, parseJsonKeepingFloats);
       if (typeof call === 'string') return `result[${i}]: ${call}`;
       calls.push(call);
       continue;

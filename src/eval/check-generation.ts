@@ -3,6 +3,7 @@
 // relevance_file_runner). This is the entry point evaluation runs and HDR's quality gate use.
 // Owns only the decode-then-check glue; never generates text and never touches storage.
 import type { Call, FunctionSchema, PossibleAnswer } from '../data/example.ts';
+import { plainNumbers } from '../data/python/integral-float.ts';
 import { astCheck, categoryKind, type AstCheckResult } from './ast-checker.ts';
 import { parseGeneratedCalls, type ParsedGeneration } from './parse-generated-calls.ts';
 
@@ -16,7 +17,8 @@ export interface GenerationCheckInput {
 }
 
 export interface GenerationCheckResult extends AstCheckResult {
-  /** The decoded generation, when `output` was text. */
+  /** The decoded generation, when `output` was text; its numbers are plain (5.0 reads 5), so it
+   * can be stored and posted to another thread. */
   parsed?: ParsedGeneration;
 }
 
@@ -24,11 +26,13 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
   const kind = categoryKind(category);
   if (typeof output !== 'string') return astCheck({ functions, possibleAnswer, calls: output, category, underscoreDots });
 
-  const parsed = parseGeneratedCalls(output);
+  // The checker sees 5.0 as the float it is; what the result carries has plain numbers.
+  const withFloats = parseGeneratedCalls(output, { keepFloats: true });
+  const parsed = { ...withFloats, calls: plainNumbers(withFloats.calls) };
   // BFCL: for irrelevance, output that fails to decode is "no call", i.e. a pass.
   const decodedNoCall = parsed.error !== undefined || parsed.format === 'text';
   if (kind === 'irrelevance' || kind === 'relevance') {
-    const calls = decodedNoCall ? [] : parsed.calls;
+    const calls = decodedNoCall ? [] : withFloats.calls;
     return withIgnored({ ...astCheck({ functions, possibleAnswer, calls, category, underscoreDots }), parsed });
   }
   if (parsed.error) {
@@ -43,7 +47,7 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
       parsed,
     };
   }
-  return withIgnored({ ...astCheck({ functions, possibleAnswer, calls: parsed.calls, category, underscoreDots }), parsed });
+  return withIgnored({ ...astCheck({ functions, possibleAnswer, calls: withFloats.calls, category, underscoreDots }), parsed });
 }
 
 /** A verdict on calls that decoding cut short says so beside its reason ("missing city" alone would

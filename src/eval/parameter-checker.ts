@@ -3,14 +3,17 @@
 // is one argument value of the right type and among the ground truth's accepted values?
 // Owns those rules and their BFCL error types; never looks at function names or call counts
 // (ast-checker.ts does) and never throws on model output.
-// Deviations from BFCL, all because JSON-like JS values cannot carry the difference: an integral
-// float (5.0) passes as an int (also as array items where BFCL wants floats), a tuple passes where
-// a list is wanted, and JSON-Schema type names ("object", "number") are accepted beside BFCL's
-// Python ones ("dict", "float"); a parameter without a type (BFCL's "any" once imported, enum-only
-// schemas) is checked by its value alone, a type list by its first non-null type.
+// Ints and floats are told apart as Python does when the values come from a reader that keeps
+// floats (IntegralFloat): `5.0` fails an integer parameter, and int items fail a float array whose
+// ground truth lists floats. Deviations from BFCL: a tuple passes where a list is wanted (JSON has no
+// tuples); JSON-Schema type names ("object", "number") are accepted beside BFCL's Python ones ("dict",
+// "float"), with "number" taking ints and floats alike, as JSON Schema means it, also as array items;
+// a parameter without a type (BFCL's "any" once imported, enum-only schemas) is checked by its value
+// alone, a type list by its first non-null type.
 import type { AstCheckError } from './ast-checker.ts';
 import type { JsonSchema } from '../data/example.ts';
-import { isPlainObject, isPyType, pyIn, pyRepr, pyTypeOf, standardizeString, type PyType } from './python-values.ts';
+import { IntegralFloat } from '../data/python/integral-float.ts';
+import { isPlainObject, pyIn, pyRepr, pyTypeOf, standardizeString, type PyType } from './python-values.ts';
 
 type Failure = AstCheckError;
 
@@ -28,6 +31,14 @@ const PYTHON_TYPE_MAPPING: Record<string, PyType> = {
   any: 'str',
 };
 const NESTED_TYPE_CHECK = new Set(['array', 'tuple']);
+// Type names an int is converted for: BFCL's "float" (Python's own int → float), and JSON Schema's
+// "number", which means any number.
+const TAKES_INT_AS_FLOAT = new Set(['float', 'number']);
+
+/** An int where a float is wanted, as the float Python would make of it. */
+function asExpectedNumber(value: unknown, typeDescription: string): unknown {
+  return TAKES_INT_AS_FLOAT.has(typeDescription) && pyTypeOf(value) === 'int' ? new IntegralFloat(value as number) : value;
+}
 
 /** One argument against its schema and accepted values; `at` names it in the failure. */
 export function checkParameter(param: string, value: unknown, paramSchema: JsonSchema, accepted: unknown[], at: string): Failure | null {
@@ -51,9 +62,10 @@ export function checkParameter(param: string, value: unknown, paramSchema: JsonS
   }
   // One level of item types, only for array/tuple; a schema without items.type skips it.
   const itemsType = NESTED_TYPE_CHECK.has(typeDescription) ? paramSchema.items?.type : undefined;
-  const nested = typeof itemsType === 'string' ? (PYTHON_TYPE_MAPPING[itemsType] ?? null) : null;
+  const nested = typeof itemsType === 'string' && Object.hasOwn(PYTHON_TYPE_MAPPING, itemsType) ? { description: itemsType, type: PYTHON_TYPE_MAPPING[itemsType] } : null;
 
-  // (BFCL converts a tuple to a list and an int to a float here; both are no-ops on JS values.)
+  // (BFCL converts a tuple to a list here, a no-op on JS values.)
+  value = asExpectedNumber(value, typeDescription);
   const typeResult = typeChecker(param, value, accepted, typeDescription, expected, nested, at);
   if ('failure' in typeResult) return typeResult.failure;
 
@@ -61,7 +73,7 @@ export function checkParameter(param: string, value: unknown, paramSchema: JsonS
   // the special comparisons and is compared as is.
   if (!typeResult.isVariable) {
     if (expected === 'dict') return dictChecker(param, value, accepted, at);
-    if (expected === 'list' && nested === 'dict') return listDictChecker(param, value as unknown[], accepted, at);
+    if (expected === 'list' && nested?.type === 'dict') return listDictChecker(param, value as unknown[], accepted, at);
     if (expected === 'str') return stringChecker(param, value as string, accepted, at);
     if (expected === 'list') return listChecker(param, value as unknown[], accepted, at);
   }
@@ -82,25 +94,26 @@ function typeChecker(
   accepted: unknown,
   typeDescription: string,
   expected: PyType,
-  nested: PyType | null,
+  nested: { description: string; type: PyType } | null,
   at: string,
 ): { isVariable: boolean } | { failure: Failure } {
   // A nested check passes a non-list answer item through here; BFCL's loop over it finds no type.
   const acceptedList = Array.isArray(accepted) ? accepted : [];
   const sample = firstNonOptional(acceptedList);
   const hasSample = sample !== undefined;
-  const isVariable = hasSample && !isPyType(sample, expected);
+  const isVariable = hasSample && pyTypeOf(sample) !== expected;
   let nestedFailure: Failure | null = null;
 
-  // isPyType accepts an int where a float is expected, as BFCL's int → float conversion does.
-  if (isPyType(value, expected)) {
+  if (pyTypeOf(value) === expected) {
     if (nested === null) return { isVariable };
     for (const answerItem of acceptedList) {
       // Each answer that is a list must type-check element by element; a non-list answer ("") passes.
       let ok = true;
       if (Array.isArray(answerItem)) {
         for (const item of value as unknown[]) {
-          if ('failure' in typeChecker(param, item, answerItem, nested, nested, null, at)) {
+          // BFCL converts no item; "number" items take ints as JSON Schema means them.
+          const checked = nested.description === 'number' ? asExpectedNumber(item, 'number') : item;
+          if ('failure' in typeChecker(param, checked, answerItem, nested.description, nested.type, null, at)) {
             ok = false;
             break;
           }
@@ -111,7 +124,7 @@ function typeChecker(
     nestedFailure = {
       rule: 'type_error:nested',
       where: at,
-      message: `Nested type checking failed for parameter ${pyRepr(param)}. Expected outer type ${typeDescription} with inner type ${nested}. Parameter value: ${pyRepr(value)}.`,
+      message: `Nested type checking failed for parameter ${pyRepr(param)}. Expected outer type ${typeDescription} with inner type ${nested.type}. Parameter value: ${pyRepr(value)}.`,
     };
   }
   if (hasSample && pyTypeOf(value) === pyTypeOf(sample)) {

@@ -6,8 +6,12 @@
 //   - anything else is a plain-text answer with no calls (a legitimate answer to an irrelevant query).
 // `<think>…</think>` is split off as reasoning first. Malformed call syntax gives a structured
 // `error` in the result; this module never throws on model output and never evaluates code.
+// With `keepFloats`, a whole float (5.0) is an IntegralFloat in the calls, for the checker only.
 import type { Call } from '../data/example.ts';
 import { looksLikePythonCalls, parsePythonCalls, PySyntaxError } from '../data/python/call-syntax.ts';
+import { IntegralFloat } from '../data/python/integral-float.ts';
+import { parseJsonKeepingFloats } from './json-keeping-floats.ts';
+import { isPlainObject } from './python-values.ts';
 
 export type GeneratedCallFormat = 'tool_call' | 'json' | 'python' | 'text';
 
@@ -59,7 +63,8 @@ function withoutTrailingEndOfTurn(text: string): string {
   return out;
 }
 
-export function parseGeneratedCalls(generated: string): ParsedGeneration {
+export function parseGeneratedCalls(generated: string, { keepFloats = false }: { keepFloats?: boolean } = {}): ParsedGeneration {
+  const readJson = keepFloats ? parseJsonKeepingFloats : JSON.parse;
   // Only a trailing suffix is cut, so offsets into `text` are offsets into `generated`.
   const text = withoutTrailingEndOfTurn(generated);
   const split = splitReasoning(text);
@@ -71,7 +76,7 @@ export function parseGeneratedCalls(generated: string): ParsedGeneration {
     return reasoning === undefined ? { ...r, content } : { reasoning, ...r, content };
   };
 
-  if (rest.includes(TOOL_OPEN) || rest.includes(TOOL_CLOSE)) return withReasoning(parseToolCallBlocks(rest, restOffset));
+  if (rest.includes(TOOL_OPEN) || rest.includes(TOOL_CLOSE)) return withReasoning(parseToolCallBlocks(rest, restOffset, readJson));
 
   const trimmed = rest.trim();
   const leading = restOffset + rest.indexOf(trimmed);
@@ -80,14 +85,14 @@ export function parseGeneratedCalls(generated: string): ParsedGeneration {
   const bodyOffset = fenced ? leading + trimmed.indexOf(body) : leading;
 
   if (/^(\{|\[\s*\{)/.test(body)) {
-    const parsed = parseJsonCalls(body, bodyOffset);
+    const parsed = parseJsonCalls(body, bodyOffset, readJson);
     return withReasoning('error' in parsed ? { calls: [], content: trimmed, format: 'json', error: parsed.error } : { calls: parsed.calls, content: '', format: 'json' });
   }
   const python = fenced ? { text: body, offset: bodyOffset } : bfclRepaired(body, bodyOffset);
   if (looksLikePythonCalls(python.text)) {
     try {
       const ignored: string[] = [];
-      const calls = parsePythonCalls(python.text, { positional: 'drop', dropped: ignored });
+      const calls = parsePythonCalls(python.text, { positional: 'drop', dropped: ignored, keepFloats });
       return withReasoning({ calls, content: '', format: 'python', ...(ignored.length ? { ignored } : {}) });
     } catch (err) {
       if (!(err instanceof PySyntaxError)) throw err;
@@ -141,7 +146,9 @@ function splitReasoning(text: string): ReasoningSplit {
   return { reasoning: text.slice(start, close).trim(), prefix, rest: text.slice(restOffset), restOffset };
 }
 
-function parseToolCallBlocks(text: string, baseOffset: number): Omit<ParsedGeneration, 'reasoning'> {
+type JsonReader = (text: string) => unknown;
+
+function parseToolCallBlocks(text: string, baseOffset: number, readJson: JsonReader): Omit<ParsedGeneration, 'reasoning'> {
   const calls: Call[] = [];
   const outside: string[] = [];
   let i = 0;
@@ -164,7 +171,7 @@ function parseToolCallBlocks(text: string, baseOffset: number): Omit<ParsedGener
     }
     const body = text.slice(bodyStart, close);
     const bodyOffset = baseOffset + bodyStart + (body.length - body.trimStart().length);
-    const parsed = parseJsonCalls(body.trim(), bodyOffset, `<tool_call> number ${calls.length}`);
+    const parsed = parseJsonCalls(body.trim(), bodyOffset, readJson, `<tool_call> number ${calls.length}`);
     if ('error' in parsed) return fail(parsed.error);
     if (parsed.calls.length !== 1) {
       return fail({ kind: 'invalid_call_shape', message: `<tool_call> number ${calls.length} must hold one {"name", "arguments"} object`, offset: bodyOffset });
@@ -176,10 +183,10 @@ function parseToolCallBlocks(text: string, baseOffset: number): Omit<ParsedGener
 }
 
 /** One `{name, arguments}` object or an array of them. `where` names the block in messages. */
-function parseJsonCalls(body: string, offset: number, where = 'JSON'): { calls: Call[] } | { error: CallParseError } {
+function parseJsonCalls(body: string, offset: number, readJson: JsonReader, where = 'JSON'): { calls: Call[] } | { error: CallParseError } {
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = readJson(body);
   } catch (err) {
     return { error: { kind: 'invalid_json', message: `${where}: ${(err as Error).message}`, offset } };
   }
@@ -189,7 +196,7 @@ function parseJsonCalls(body: string, offset: number, where = 'JSON'): { calls: 
   const items = Array.isArray(value) ? value : [value];
   const calls: Call[] = [];
   for (let index = 0; index < items.length; index++) {
-    const call = jsonToCall(items[index]);
+    const call = jsonToCall(items[index], readJson);
     if (typeof call === 'string') {
       const at = Array.isArray(value) ? `${where} element ${index}` : where;
       return { error: { kind: 'invalid_call_shape', message: `${at}: ${call}`, offset } };
@@ -200,14 +207,14 @@ function parseJsonCalls(body: string, offset: number, where = 'JSON'): { calls: 
 }
 
 /** `{name, arguments}` (Hermes/OpenAI; `parameters` is accepted as Llama writes it) → Call, or why not. */
-export function jsonToCall(item: unknown): Call | string {
+export function jsonToCall(item: unknown, readJson: JsonReader = JSON.parse): Call | string {
   if (!isPlainObject(item)) return `expected an object with "name" and "arguments", got ${describeJson(item)}`;
   if (typeof item.name !== 'string' || item.name === '') return 'missing a non-empty string "name"';
   let args: unknown = Object.hasOwn(item, 'arguments') ? item.arguments : Object.hasOwn(item, 'parameters') ? item.parameters : {};
   // OpenAI's wire format carries arguments as a JSON string; some models copy that.
   if (typeof args === 'string') {
     try {
-      args = JSON.parse(args);
+      args = readJson(args);
     } catch {
       return `"arguments" of ${item.name} is a string that is not valid JSON`;
     }
@@ -222,7 +229,7 @@ function nestingDepth(root: unknown): number {
   const stack: Array<[unknown, number]> = [[root, 0]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
-    if (typeof value !== 'object' || value === null) continue;
+    if (typeof value !== 'object' || value === null || value instanceof IntegralFloat) continue;
     deepest = Math.max(deepest, depth + 1);
     if (deepest > MAX_JSON_NESTING) return deepest;
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
@@ -230,12 +237,10 @@ function nestingDepth(root: unknown): number {
   return deepest;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describeJson(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (value instanceof IntegralFloat) return 'a number';
   return `a ${typeof value}`;
 }

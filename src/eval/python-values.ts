@@ -2,15 +2,16 @@
 // `x in list`, `repr`, and BFCL's `standardize_string`. Owns only these pure helpers; never
 // parses or checks calls.
 //
-// One gap JS cannot close: JSON.parse turns `5.0` into 5, so an integral float is indistinguishable
-// from an int. We call integral numbers `int` (pyTypeOf) but let them pass wherever a float is
-// expected (isPyType); BFCL would reject `5.0` for an integer parameter, we accept it.
+// A whole float (5.0) is an IntegralFloat here, as the readers that keep floats return it; a whole
+// JS number is an int. Where a reader could not keep them (the calls of a stored dataset), 5.0 has
+// become 5 and is judged as the int it now is, as BFCL would judge the same value.
 import { formatPythonValue } from '../data/python/format.ts';
+import { IntegralFloat, numericValue } from '../data/python/integral-float.ts';
 
 export type PyType = 'NoneType' | 'bool' | 'int' | 'float' | 'str' | 'list' | 'dict';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof IntegralFloat);
 }
 
 /** Python's `type(x).__name__` for a JSON-like value (tuples have become lists). */
@@ -18,20 +19,17 @@ export function pyTypeOf(value: unknown): PyType | 'unknown' {
   if (value === null) return 'NoneType';
   if (typeof value === 'boolean') return 'bool';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (value instanceof IntegralFloat) return 'float';
   if (typeof value === 'string') return 'str';
   if (Array.isArray(value)) return 'list';
   if (isPlainObject(value)) return 'dict';
   return 'unknown';
 }
 
-/** `type(value) == t`, except that any number counts as a float (see the note at the top). */
-export function isPyType(value: unknown, t: PyType): boolean {
-  if (t === 'float') return typeof value === 'number';
-  return pyTypeOf(value) === t;
-}
-
 /** Python `a == b`: bool is an int (True == 1), int == float by value, containers deeply. */
 export function pyEquals(a: unknown, b: unknown): boolean {
+  a = numericValue(a);
+  b = numericValue(b);
   const numA = typeof a === 'boolean' ? Number(a) : a;
   const numB = typeof b === 'boolean' ? Number(b) : b;
   if (typeof numA === 'number' && typeof numB === 'number') return numA === numB;

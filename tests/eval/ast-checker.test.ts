@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Call, FunctionSchema, JsonSchema, PossibleAnswer } from '../../src/data/example.ts';
 import { astCheck, categoryKind, type AstCheckResult } from '../../src/eval/ast-checker.ts';
 import { checkGeneratedOutput } from '../../src/eval/check-generation.ts';
+import { parseBfclAnswers } from '../../src/eval/bfcl-files.ts';
+import { IntegralFloat } from '../../src/data/python/integral-float.ts';
 
 function fn(name: string, properties: Record<string, JsonSchema>, required: string[] = []): FunctionSchema {
   return { name, description: `${name} for tests`, parameters: { type: 'dict', properties, required } };
@@ -128,9 +130,10 @@ describe('simple: types', () => {
     expect(r.errors[0].message).toMatch(/Expected outer type array with inner type int/);
   });
 
-  it('accepts int items in a float array, and does not look deeper than one level', () => {
+  it('accepts int items in a float array whose ground truth starts with an int, and does not look deeper than one level', () => {
+    // BFCL takes the item type from the ground truth: an int there makes an int item "a variable".
     const floats = fn('mean', { xs: { type: 'array', items: { type: 'float' } } }, ['xs']);
-    expect(simple(floats, { xs: [[1.0, 2.5]] }, { xs: [1, 2.5] }).valid).toBe(true);
+    expect(simple(floats, { xs: [[1, 2.5]] }, { xs: [1, 2.5] }).valid).toBe(true);
     const matrix = fn('det', { m: { type: 'array', items: { type: 'array', items: { type: 'integer' } } } }, ['m']);
     // Inner rows are only checked to be lists; the string inside is caught by the value check.
     expect(rule(simple(matrix, { m: [[[1, 2], [3, 4]]] }, { m: [[1, 2], [3, 'x']] }))).toBe('value_error:list/tuple');
@@ -238,6 +241,62 @@ describe('simple: strings, lists and dicts', () => {
     const flag = fn('f', { on: { type: 'boolean' } }, ['on']);
     expect(simple(flag, { on: [true] }, { on: true }).valid).toBe(true);
     expect(rule(simple(flag, { on: [true] }, { on: false }))).toBe('value_error:others');
+  });
+});
+
+describe('whole floats (5.0) are floats, as in Python', () => {
+  const count = fn('repeat', { times: { type: 'integer' } }, ['times']);
+  const circle = fn('circle.area', { radius: { type: 'float' } }, ['radius']);
+  const mean = fn('mean', { xs: { type: 'array', items: { type: 'float' } } }, ['xs']);
+  const check = (schema: FunctionSchema, possibleAnswer: PossibleAnswer, output: string) => checkGeneratedOutput({ functions: [schema], possibleAnswer, category: 'simple', output });
+
+  it('fails 5.0 for an integer parameter, written as Python or as JSON (BFCL: type_error:simple)', () => {
+    const answer: PossibleAnswer = [{ repeat: { times: [5] } }];
+    for (const output of [
+      '[repeat(times=5.0)]',
+      '[repeat(times=10/2)]',
+      '<tool_call>\n{"name": "repeat", "arguments": {"times": 5.0}}\n</tool_call>',
+      '{"name": "repeat", "arguments": "{\\"times\\": 5e0}"}',
+    ]) {
+      const r = check(count, answer, output);
+      expect(r.valid, output).toBe(false);
+      expect(r.errors[0].rule).toBe('type_error:simple');
+      expect(r.errors[0].message).toBe("Incorrect type for parameter 'times'. Expected type integer, got float. Parameter value: 5.0.");
+    }
+    expect(check(count, answer, '[repeat(times=5)]').valid).toBe(true);
+    expect(check(count, answer, '[repeat(times=10//2)]').valid).toBe(true);
+  });
+
+  it('takes 5 and 5.0 alike for a float parameter, against ground truth 5 or 5.0', () => {
+    for (const truth of [5, new IntegralFloat(5)]) {
+      for (const output of ['[circle.area(radius=5)]', '[circle.area(radius=5.0)]', '[circle.area(radius=50e-1)]']) {
+        expect(check(circle, [{ 'circle.area': { radius: [truth] } }], output).valid, output).toBe(true);
+      }
+    }
+  });
+
+  it('fails int items in a float array when the ground truth lists floats (BFCL file), as BFCL does', () => {
+    const answers = parseBfclAnswers('{"id": "simple_87", "ground_truth": [{"mean": {"xs": [[1.0, 2.5]]}}]}', 'answers.json');
+    const truth = answers.get('simple_87')!;
+    const r = check(mean, truth, '[mean(xs=[1, 2.5])]');
+    expect(r.errors[0]).toMatchObject({ rule: 'type_error:nested', where: 'calls[0].arguments.xs' });
+    expect(r.errors[0].message).toBe("Nested type checking failed for parameter 'xs'. Expected outer type array with inner type float. Parameter value: [1, 2.5].");
+    expect(check(mean, truth, '[mean(xs=[1.0, 2.5])]').valid).toBe(true);
+    expect(check(mean, truth, '<tool_call>{"name": "mean", "arguments": {"xs": [1.0, 2.5]}}</tool_call>').valid).toBe(true);
+  });
+
+  it('lets JSON Schema "number" take ints and floats alike, also as array items', () => {
+    const numbers = fn('mean', { xs: { type: 'array', items: { type: 'number' } }, w: { type: 'number' } }, ['xs']);
+    const truth: PossibleAnswer = [{ mean: { xs: [[new IntegralFloat(1), 2.5]], w: [new IntegralFloat(2), ''] } }];
+    expect(check(numbers, truth, '[mean(xs=[1, 2.5], w=2)]').valid).toBe(true);
+    expect(check(numbers, truth, '[mean(xs=[1.0, 2.5], w=2.0)]').valid).toBe(true);
+  });
+
+  it('returns the decoded calls with plain numbers, safe to store or post to another thread', () => {
+    const r = check(count, [{ repeat: { times: [5] } }], '[repeat(times=5.0)]');
+    expect(r.parsed!.calls).toEqual([{ name: 'repeat', arguments: { times: 5 } }]);
+    expect(typeof r.parsed!.calls[0].arguments.times).toBe('number');
+    expect(structuredClone(r.parsed)).toEqual(r.parsed);
   });
 });
 

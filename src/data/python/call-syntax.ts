@@ -5,7 +5,8 @@
 // where that is well defined, and never evaluates code: no `eval`.
 //
 // Value mapping (BFCL's, except where noted):
-//   int/float → number; str → string; True/False → boolean; None → null; list → array;
+//   int/float → number (a whole float such as 5.0 → IntegralFloat when `keepFloats` asks, as the
+//   checker needs; training data reads it as 5); str → string; True/False → boolean; None → null; list → array;
 //   tuple → array (BFCL keeps a tuple; JSON has none, and the checker treats tuples as lists);
 //   dict → object (non-string keys become their repr, e.g. 1 → "1");
 //   a bare name `celsius` → the string "celsius" (BFCL: ast.Name → its id);
@@ -20,12 +21,14 @@
 import type { Call } from '../example.ts';
 import { setOwn } from '../own-keys.ts';
 import { formatPythonValue } from './format.ts';
+import { IntegralFloat, pythonFloatRepr } from './integral-float.ts';
 import { PySyntaxError, tokenizePython, type PyToken } from './tokens.ts';
 
 export { PySyntaxError } from './tokens.ts';
 
 type PyNode =
-  | { kind: 'const'; value: string | number | boolean | null; offset: number }
+  // `float`: a number written or computed as a Python float (5.0, 1e3, 4 / 2), not an int.
+  | { kind: 'const'; value: string | number | boolean | null; float?: boolean; offset: number }
   | { kind: 'list' | 'tuple'; items: PyNode[]; offset: number }
   | { kind: 'dict'; entries: Array<[PyNode, PyNode]>; offset: number }
   | { kind: 'name'; name: string; offset: number }
@@ -51,7 +54,10 @@ export function looksLikePythonCalls(text: string): boolean {
  * `f('Paris')` is a call of f with none there (a call all the same, for relevance), while training
  * data with one is refused (no parameter name to learn). `dropped` hears what was left out.
  */
-export function parsePythonCalls(src: string, { positional = 'refuse', dropped }: { positional?: 'refuse' | 'drop'; dropped?: string[] } = {}): Call[] {
+export function parsePythonCalls(
+  src: string,
+  { positional = 'refuse', dropped, keepFloats = false }: { positional?: 'refuse' | 'drop'; dropped?: string[]; keepFloats?: boolean } = {},
+): Call[] {
   const parser = new Parser(tokenizePython(src));
   const nodes = parser.parseTopLevel();
   return nodes.map((node, index) => {
@@ -61,34 +67,35 @@ export function parsePythonCalls(src: string, { positional = 'refuse', dropped }
     }
     if (node.args.length > 0) dropped?.push(`${node.name}'s ${node.args.length === 1 ? 'positional argument was' : `${node.args.length} positional arguments were`} ignored (only keyword arguments name a parameter)`);
     const args: Record<string, unknown> = {};
-    for (const [key, value] of node.kwargs) setOwn(args, key, toValue(value));
+    for (const [key, value] of node.kwargs) setOwn(args, key, toValue(value, keepFloats));
     return { name: node.name, arguments: args };
   });
 }
 
 /** Parses one Python literal (`[1, 'a', {'k': None}]`) into a JSON-like value. */
-export function parsePythonLiteral(src: string): unknown {
+export function parsePythonLiteral(src: string, { keepFloats = false }: { keepFloats?: boolean } = {}): unknown {
   const parser = new Parser(tokenizePython(src));
   const node = parser.parseExpression();
   parser.expectEnd();
-  return toValue(node);
+  return toValue(node, keepFloats);
 }
 
-function toValue(node: PyNode): unknown {
+/** A whole float becomes an IntegralFloat only when `keepFloats`; otherwise numbers stay numbers. */
+function toValue(node: PyNode, keepFloats: boolean): unknown {
   switch (node.kind) {
     case 'const':
-      return node.value;
+      return keepFloats && node.float && Number.isInteger(node.value) ? new IntegralFloat(node.value as number) : node.value;
     case 'name':
       return node.name;
     case 'list':
     case 'tuple':
-      return node.items.map(toValue);
+      return node.items.map((item) => toValue(item, keepFloats));
     case 'dict': {
       const out: Record<string, unknown> = {};
       for (const [keyNode, valueNode] of node.entries) {
         if (keyNode.kind !== 'const') throw new PySyntaxError('dict keys must be strings, numbers, booleans or None', keyNode.offset);
-        const key = typeof keyNode.value === 'string' ? keyNode.value : formatPythonValue(keyNode.value);
-        setOwn(out, key, toValue(valueNode));
+        const key = typeof keyNode.value === 'string' ? keyNode.value : unparse(keyNode);
+        setOwn(out, key, toValue(valueNode, keepFloats));
       }
       return out;
     }
@@ -101,7 +108,7 @@ function toValue(node: PyNode): unknown {
 function unparse(node: PyNode): string {
   switch (node.kind) {
     case 'const':
-      return formatPythonValue(node.value);
+      return node.float ? pythonFloatRepr(node.value as number) : formatPythonValue(node.value);
     case 'name':
       return node.name;
     case 'list':
@@ -224,7 +231,7 @@ class Parser {
       if (operand.kind !== 'const' || typeof operand.value !== 'number') {
         throw new PySyntaxError(`unary "${t.text}" is only supported before a number`, t.offset);
       }
-      return { kind: 'const', value: t.text === '-' ? -operand.value : operand.value, offset: t.offset };
+      return { kind: 'const', value: t.text === '-' ? -operand.value : operand.value, float: operand.float, offset: t.offset };
     }
     const base = this.parseAtom();
     if (this.isOp('[')) throw new PySyntaxError('subscripts are not supported', this.peek().offset);
@@ -237,8 +244,9 @@ class Parser {
     const t = this.next();
     switch (t.kind) {
       case 'int':
-      case 'float':
         return { kind: 'const', value: t.value as number, offset: t.offset };
+      case 'float':
+        return { kind: 'const', value: t.value as number, float: true, offset: t.offset };
       case 'string': {
         // Adjacent literals concatenate, as in Python: "a" 'b' == "ab".
         let value = t.value as string;
@@ -365,7 +373,9 @@ function foldArithmetic(op: PyToken, left: PyNode, right: PyNode): PyNode {
     default: value = a ** b;
   }
   if (!Number.isFinite(value)) throw new PySyntaxError(`arithmetic result of "${op.text}" is not a finite real number`, op.offset);
-  return { kind: 'const', value, offset: left.offset };
+  // Python's result type: float if either side is, and always for `/` and for an int to a negative power.
+  const float = (left.kind === 'const' && left.float) || (right.kind === 'const' && right.float) || op.text === '/' || (op.text === '**' && b < 0);
+  return float ? { kind: 'const', value, float, offset: left.offset } : { kind: 'const', value, offset: left.offset };
 }
 
 function describe(t: PyToken): string {

@@ -4,6 +4,7 @@
 // True/False/None, lists and dicts with ", " and ": "). Never writes something the parser would
 // read back differently: values with no Python literal (NaN, undefined, functions) are errors.
 import type { Call } from '../example.ts';
+import { IntegralFloat, pythonFloatRepr } from './integral-float.ts';
 
 const DOTTED_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -32,10 +33,12 @@ export function formatPythonValue(value: unknown, where = 'value'): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return pythonStringRepr(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`${where}: ${value} has no Python literal`);
-    // JS writes 1e-7 where Python writes 1e-07; both parse back to the same number.
-    return Object.is(value, -0) ? '-0.0' : String(value);
+  if (typeof value === 'number' || value instanceof IntegralFloat) {
+    const number = typeof value === 'number' ? value : value.value;
+    if (!Number.isFinite(number)) throw new Error(`${where}: ${number} has no Python literal`);
+    // A whole JS number is an int, except -0; a whole float comes boxed (JS has no 5.0 of its own).
+    const isInt = typeof value === 'number' && Number.isInteger(number) && !Object.is(number, -0);
+    return isInt ? String(number) : pythonFloatRepr(number);
   }
   if (Array.isArray(value)) return `[${value.map((v, i) => formatPythonValue(v, `${where}[${i}]`)).join(', ')}]`;
   if (isPlainObject(value)) {
