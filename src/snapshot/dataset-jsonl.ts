@@ -3,7 +3,8 @@
 // Unlike a dataset import, a snapshot's dataset is all or nothing: one bad line refuses the whole
 // snapshot, because it must reproduce the dataset fingerprint recorded in run.json.
 // Never renders the text it carries.
-import type { Example } from '../data/example.ts';
+import type { Example, FunctionSchema } from '../data/example.ts';
+import { setOwn } from '../data/own-keys.ts';
 import { DATASET_LIMITS as L } from './limits.ts';
 import { arr, FieldError, int, jsonValue, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
 
@@ -22,7 +23,16 @@ const jsonObject: Check<Record<string, unknown>> = (v, path) => {
   return anyJson(v, path) as Record<string, unknown>;
 };
 const call = obj({ name: str({ max: 1000, min: 1 }), arguments: jsonObject });
-const functionSchema = obj({ name: str({ max: 1000, min: 1 }), description: opt(text), parameters: jsonObject });
+const knownToolFields = obj({ name: str({ max: 1000, min: 1 }), description: opt(text), parameters: jsonObject });
+// A tool keeps every field its source gave it (OpenAI's "strict", a "type" beside "function"): the
+// template renders them and the fingerprint covers them, so they travel as JSON, in their order.
+const functionSchema: Check<FunctionSchema> = (v, path) => {
+  const tool = jsonObject(v, path);
+  const known = knownToolFields({ name: tool.name, description: tool.description, parameters: tool.parameters }, path) as FunctionSchema;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(tool)) setOwn(out, key, Object.hasOwn(known, key) ? (known as unknown as Record<string, unknown>)[key] : tool[key]);
+  return out as unknown as FunctionSchema;
+};
 const message = obj({
   role: oneOf(['system', 'user', 'assistant', 'tool'] as const),
   content: text,

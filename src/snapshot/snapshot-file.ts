@@ -58,8 +58,8 @@ function zipTime(ms: number): Date {
   return new Date(Math.max(ms, Date.UTC(1980, 1, 1)));
 }
 
-/** The snapshot as zip bytes. The run.json written is checked with the import schema first, so
- * export never writes a file import would refuse. */
+/** The snapshot as zip bytes. The run.json and dataset written are checked with the import schema
+ * first, so export never writes a file import would refuse. */
 export function exportSnapshot(input: SnapshotInput): Uint8Array {
   const run: RunJson = {
     ...input.run,
@@ -84,7 +84,12 @@ export function exportSnapshot(input: SnapshotInput): Uint8Array {
     entries.push({ name: ADAPTER_WEIGHTS_FILE, data: files.weights, level: 1 });
   }
   if (input.checkpoint) entries.push({ name: CHECKPOINT_FILE, data: input.checkpoint, level: 1 });
-  if (input.dataset) entries.push({ name: DATASET_FILE, data: encodeDatasetJsonl(input.dataset), level: 6 });
+  if (input.dataset) {
+    const data = encodeDatasetJsonl(input.dataset);
+    // Checked as import checks it, for the same reason as run.json.
+    parseDatasetJsonl(data);
+    entries.push({ name: DATASET_FILE, data, level: 6 });
+  }
   return writeZip(entries, zipTime(run.run.createdAt));
 }
 

@@ -10,6 +10,10 @@ import { SNAPSHOT_ZIP_LIMITS } from '../../src/snapshot/limits.ts';
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
 import { readZip, writeZip } from '../../src/snapshot/zip.ts';
+import { readFileSync } from 'node:fs';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { datasetFingerprint } from '../../src/data/fingerprint.ts';
+import { encodeDatasetJsonl, parseDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 import { checkpointFor, examples, fullInput, runJson, spec, trainedAdapter } from './fixtures.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -54,6 +58,23 @@ describe('snapshot export and import', () => {
     const expectedState = (await decodeCheckpoint(checkpointFor(adapter))).state;
     expect(snap.checkpoint!.state).toEqual(expectedState);
     expect(snap.dataset).toEqual(examples());
+  });
+
+  it('carries the fields a tool came with beyond name, description and parameters (OpenAI\'s "strict"), in their order', async () => {
+    const file = { name: 'openai-template.jsonl', blob: new Blob([readFileSync('tests/fixtures/data/openai-template.jsonl')]) };
+    const imported = (await importDatasetFiles([file])).examples;
+    const strictTool = imported.flatMap((e) => e.tools).find((t) => (t as unknown as Record<string, unknown>).strict === true);
+    expect(strictTool).toBeDefined();
+    const back = parseDatasetJsonl(encodeDatasetJsonl(imported));
+    expect(back).toEqual(imported);
+    expect(back.map((e) => JSON.stringify(e.tools))).toEqual(imported.map((e) => JSON.stringify(e.tools)));
+    expect(await datasetFingerprint(back)).toBe(await datasetFingerprint(imported));
+  });
+
+  it('refuses to export a dataset its import would refuse, rather than write a file nobody can open', async () => {
+    const bad = { ...examples(1)[0], messages: [{ role: 'robot', content: 'hi' }] } as unknown as ReturnType<typeof examples>[number];
+    const input = { ...(await fullInput()), dataset: [bad] };
+    expect(() => exportSnapshot(input)).toThrow(/^dataset\.jsonl line 1: messages\[0\]\.role must be one of/);
   });
 
   it('writes adapter_config.json and adapter_model.safetensors byte-identical to exportPeftAdapter', async () => {
