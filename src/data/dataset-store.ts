@@ -9,7 +9,7 @@ import { datasetFingerprint } from './fingerprint.ts';
 import type { ImportedFile } from './import-dataset.ts';
 import { checkExample, type QualityReport, type ReasoningPromise } from './quality-check.ts';
 import type { ImportIssue } from './record-error.ts';
-import { DEFAULT_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
+import { DEFAULT_SPLIT, sideOf, splitOf, type SplitName, type SplitSettings } from './split.ts';
 
 /** Stored issue lists are capped so a file of 50,000 broken lines does not bloat the database. */
 export const MAX_STORED_ISSUES = 1000;
@@ -24,6 +24,9 @@ export interface SaveDatasetInput {
   split?: SplitSettings;
   /** Override the per-format reasoning promise for the quality check. */
   reasoning?: ReasoningPromise;
+  /** Whether each example is used for training, where the user chose it (a snapshot carries those
+   * choices); an example not named is included exactly when it passes the check. */
+  included?: ReadonlyMap<string, boolean>;
 }
 
 export function newDatasetId(): string {
@@ -32,7 +35,7 @@ export function newDatasetId(): string {
 
 /** One stored row: its side of the split, and included by default exactly when it passed the check. */
 export function exampleRow(datasetId: string, ord: number, example: Example, quality: QualityReport, split: SplitSettings): ExampleRow {
-  return { datasetId, id: example.id, ord, example, quality, split: splitOf(example.id, split), included: quality.passed ? 1 : 0 };
+  return { datasetId, id: example.id, ord, example, quality, split: sideOf(example, split), included: quality.passed ? 1 : 0 };
 }
 
 export function exampleRows(datasetId: string, examples: Example[], split: SplitSettings, reasoning?: ReasoningPromise): ExampleRow[] {
@@ -61,6 +64,10 @@ export async function saveDataset(db: StudioDb, input: SaveDatasetInput): Promis
     issueCount: issues.length,
   };
   const rows = exampleRows(id, input.examples, split, input.reasoning);
+  for (const r of rows) {
+    const chosen = input.included?.get(r.id);
+    if (chosen !== undefined) r.included = chosen ? 1 : 0;
+  }
   await db.transaction('rw', db.datasets, db.examples, async () => {
     if (await db.datasets.get(id)) throw new Error(`a dataset with id "${id}" already exists`);
     await db.datasets.add(row);
@@ -103,7 +110,7 @@ export async function resplitDataset(db: StudioDb, datasetId: string, split: Spl
     const n = await db.datasets.update(datasetId, { split });
     if (n === 0) throw new Error(`no dataset "${datasetId}"`);
     await db.examples.where('datasetId').equals(datasetId).modify((r) => {
-      r.split = splitOf(r.id, split);
+      r.split = sideOf(r.example, split);
     });
   });
 }

@@ -1,6 +1,7 @@
 // The train/eval split: each example's side is a pure function of (seed, example id), so the split
 // is the same on every device and after re-import, and adding examples never moves existing ones.
-// Never depends on record order or on Math.random.
+// HDR samples are always train: they answer training prompts again, and held out they would put
+// training questions in the eval set. Never depends on record order or on Math.random.
 
 export type SplitName = 'train' | 'eval';
 
@@ -24,6 +25,12 @@ export function hash53(text: string, seed = 0): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** An example's side: an HDR sample's is train, any other's splitOf its id. */
+export function sideOf(example: { id: string; source?: string }, settings: SplitSettings): SplitName {
+  const side = splitOf(example.id, settings); // validates the settings for HDR samples too
+  return example.source === 'hdr' ? 'train' : side;
 }
 
 export function splitOf(exampleId: string, settings: SplitSettings): SplitName {

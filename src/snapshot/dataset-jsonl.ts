@@ -1,5 +1,7 @@
 // `dataset.jsonl` inside a snapshot: the run's examples in the studio's own Example shape, one per
-// line. Owns writing and the strict line-by-line check on import (errors name the line and field).
+// line, each with `"included"`: whether the run's studio used it for training (the user's choice,
+// not the data: outside the fingerprint; older snapshots lack it). Owns writing and the strict
+// line-by-line check on import (errors name the line and field).
 // Unlike a dataset import, a snapshot's dataset is all or nothing: one bad line refuses the whole
 // snapshot, because it must reproduce the dataset fingerprint recorded in run.json.
 // Never renders the text it carries.
@@ -10,9 +12,9 @@ import { arr, FieldError, int, jsonValue, obj, oneOf, opt, SnapshotError, str, t
 
 export const DATASET_FILE = 'dataset.jsonl';
 
-export function encodeDatasetJsonl(examples: Iterable<Example>): Uint8Array {
+export function encodeDatasetJsonl(examples: Iterable<Example>, inclusion?: ReadonlyMap<string, boolean>): Uint8Array {
   const lines: string[] = [];
-  for (const e of examples) lines.push(JSON.stringify(e));
+  for (const e of examples) lines.push(JSON.stringify(inclusion?.has(e.id) ? { ...e, included: inclusion.get(e.id) } : e));
   return new TextEncoder().encode(lines.join('\n') + (lines.length ? '\n' : ''));
 }
 
@@ -58,8 +60,14 @@ const example = obj({
   parseIssues: opt(arr(obj({ rule: str({ max: 100 }), detail: str({ max: 10_000 }) }), { max: 100 })),
 });
 
+export interface SnapshotDataset {
+  examples: Example[];
+  /** Each example's `"included"`, for the lines that carry one. */
+  inclusion: Map<string, boolean>;
+}
+
 /** Every line as an Example, or one SnapshotError naming the line and field. */
-export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Example[] {
+export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): SnapshotDataset {
   let textContent: string;
   try {
     textContent = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -67,6 +75,7 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Exam
     throw new SnapshotError(`${entry}: not valid UTF-8 text`);
   }
   const out: Example[] = [];
+  const inclusion = new Map<string, boolean>();
   const ids = new Set<string>();
   let lineNo = 0;
   for (const line of textContent.split('\n')) {
@@ -81,6 +90,11 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Exam
     } catch (err) {
       throw new SnapshotError(`${where}: not valid JSON (${(err as Error).message})`);
     }
+    let included: unknown;
+    if (typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, 'included')) {
+      ({ included, ...parsed } = parsed as Record<string, unknown>);
+      if (typeof included !== 'boolean') throw new SnapshotError(`${where}: included must be true or false`);
+    }
     let e: Example;
     try {
       e = example(parsed, '') as Example;
@@ -91,6 +105,7 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Exam
     if (ids.has(e.id)) throw new SnapshotError(`${where}: example id ${JSON.stringify(e.id)} appears twice`);
     ids.add(e.id);
     out.push(e);
+    if (typeof included === 'boolean') inclusion.set(e.id, included);
   }
-  return out;
+  return { examples: out, inclusion };
 }

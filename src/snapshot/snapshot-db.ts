@@ -118,11 +118,14 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   const dataset = await db.datasets.get(row.datasetId);
   let datasetInfo: RunJson['dataset'];
   let examples: SnapshotInput['dataset'];
+  let inclusion: SnapshotInput['datasetInclusion'];
   if (dataset) {
     const count = (split: 'train' | 'eval') => db.examples.where('[datasetId+split+included]').equals([dataset.id, split, 1]).count();
     datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await count('train'), eval: await count('eval'), split: dataset.split };
     if (options.includeDataset) {
-      examples = (await loadExampleRows(db, dataset.id)).map((r) => r.example);
+      const rows = await loadExampleRows(db, dataset.id);
+      examples = rows.map((r) => r.example);
+      inclusion = new Map(rows.map((r) => [r.id, r.included === 1]));
       // Recomputed: a database upgraded from v1 keeps '' until then, and import checks this value.
       datasetInfo.fingerprint = await datasetFingerprint(examples);
       datasetInfo.examples = examples.length;
@@ -178,6 +181,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
     adapter,
     checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,
     dataset: examples,
+    datasetInclusion: inclusion,
   };
 }
 
@@ -221,7 +225,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   if (existing) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
-    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split });
+    const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion });
     return { id: saved.id, created: true };
   }
   if (mode === 'resume') {
@@ -257,6 +261,17 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       await db.datasets.delete(datasetId);
     });
   };
+  if (mode === 'resume' && run.dataset.train !== undefined) {
+    // The checkpoint's data order walks the run's training examples; other ones would resume a
+    // different run under the same name.
+    const train = await db.examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).count();
+    if (train !== run.dataset.train) {
+      await undoDataset();
+      throw new SnapshotError(
+        `resuming needs the examples the run trained on: run.json says ${run.dataset.train} training examples, the dataset here gives ${train} (other examples are included or held out); export the run with its dataset again, or open it read-only`,
+      );
+    }
+  }
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
     const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
     const row: SnapshotRunRow = {

@@ -15,7 +15,7 @@ import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeftAdapter, importPeftAdapter } from '../model/peft.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { TrainerState } from '../train/trainer.ts';
-import { DATASET_FILE, encodeDatasetJsonl, parseDatasetJsonl } from './dataset-jsonl.ts';
+import { DATASET_FILE, encodeDatasetJsonl, parseDatasetJsonl, type SnapshotDataset } from './dataset-jsonl.ts';
 import { SNAPSHOT_ZIP_LIMITS, type ZipLimits } from './limits.ts';
 import { checkSpecMatches, RUN_JSON_FILE, RUN_SCHEMA, specFromSummary, validateRunJson, type MetricPoint, type RunJson } from './run-json.ts';
 import { SnapshotError } from './validate.ts';
@@ -38,6 +38,8 @@ export interface SnapshotInput {
   /** checkpointFile.ts bytes, so the run can be resumed. */
   checkpoint?: Uint8Array;
   dataset?: Example[];
+  /** Whether each dataset example was used for training, written beside it. */
+  datasetInclusion?: ReadonlyMap<string, boolean>;
 }
 
 export interface ImportedSnapshot {
@@ -45,6 +47,8 @@ export interface ImportedSnapshot {
   adapter?: { adapter: LoraAdapter; files: AdapterFiles };
   checkpoint?: { state: TrainerState; bytes: Uint8Array };
   dataset?: Example[];
+  /** The dataset lines' `"included"`, where they carry one (snapshots before it do not). */
+  datasetInclusion?: Map<string, boolean>;
 }
 
 const finiteOrNull = (v: number | null) => (v === null || Number.isFinite(v) ? v : null);
@@ -85,7 +89,7 @@ export function exportSnapshot(input: SnapshotInput): Uint8Array {
   }
   if (input.checkpoint) entries.push({ name: CHECKPOINT_FILE, data: input.checkpoint, level: 1 });
   if (input.dataset) {
-    const data = encodeDatasetJsonl(input.dataset);
+    const data = encodeDatasetJsonl(input.dataset, input.datasetInclusion);
     // Checked as import checks it, for the same reason as run.json.
     parseDatasetJsonl(data);
     entries.push({ name: DATASET_FILE, data, level: 6 });
@@ -168,14 +172,15 @@ async function importCheckpoint(bytes: Uint8Array, run: RunJson, spec: ModelSpec
   return { state, bytes };
 }
 
-async function importDataset(bytes: Uint8Array, run: RunJson): Promise<Example[]> {
-  const examples = parseDatasetJsonl(bytes);
+async function importDataset(bytes: Uint8Array, run: RunJson): Promise<SnapshotDataset> {
+  const dataset = parseDatasetJsonl(bytes);
+  const { examples } = dataset;
   if (examples.length !== run.dataset.examples) throw new SnapshotError(`${DATASET_FILE}: ${examples.length} examples, but run.json dataset.examples says ${run.dataset.examples}`);
   if (run.dataset.fingerprint !== '') {
     const fingerprint = await datasetFingerprint(examples);
     if (fingerprint !== run.dataset.fingerprint) throw new SnapshotError(`${DATASET_FILE}: fingerprint ${fingerprint} differs from run.json dataset.fingerprint ${run.dataset.fingerprint} (the examples were changed)`);
   }
-  return examples;
+  return dataset;
 }
 
 /** Reads and validates a snapshot zip; resolves only when every entry is valid. */
@@ -204,5 +209,5 @@ export async function importSnapshot(bytes: Uint8Array, options: ImportOptions =
   const checkpoint = checkpointBytes ? await importCheckpoint(checkpointBytes, run, spec, adapter?.adapter) : undefined;
   const datasetBytes = entries.get(DATASET_FILE);
   const dataset = datasetBytes ? await importDataset(datasetBytes, run) : undefined;
-  return { run, adapter, checkpoint, dataset };
+  return { run, adapter, checkpoint, dataset: dataset?.examples, ...(dataset?.inclusion.size ? { datasetInclusion: dataset.inclusion } : {}) };
 }

@@ -88,7 +88,7 @@ describe('the per-record limit', () => {
 describe('what imports can be exported', () => {
   it('every imported hostile example goes through a run snapshot\'s dataset.jsonl with its names', async () => {
     const r = await importDatasetFiles(hostileCorpus().map((f) => ({ name: f.name, blob: new Blob([f.text]) })));
-    const back = parseDatasetJsonl(encodeDatasetJsonl(r.examples));
+    const back = parseDatasetJsonl(encodeDatasetJsonl(r.examples)).examples;
     expect(back).toEqual(r.examples);
     expectPrototypeNamesKept(back);
   });
@@ -101,6 +101,6 @@ describe('what imports can be exported', () => {
     expect(r.issues.length).toBeGreaterThan(0);
     const deepest = r.examples.at(-1)!;
     expect(r.issues[0].id).toBe(`d${Number(deepest.id.slice(1)) + 1}`);
-    expect(parseDatasetJsonl(encodeDatasetJsonl([deepest]))).toEqual([deepest]);
+    expect(parseDatasetJsonl(encodeDatasetJsonl([deepest])).examples).toEqual([deepest]);
   });
 });

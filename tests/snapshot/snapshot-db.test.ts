@@ -7,7 +7,9 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
+import { splitOf } from '../../src/data/split.ts';
+import { addHdrExamples } from '../../src/hdr/store.ts';
 import { exportPeftAdapter } from '../../src/model/peft.ts';
 import { specSummary, validateRunJson } from '../../src/snapshot/run-json.ts';
 import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
@@ -100,6 +102,47 @@ describe('snapshots from and into IndexedDB', () => {
     const sourceDataset = (await source.datasets.toArray())[0];
     expect(dataset!.fingerprint).toBe(sourceDataset.fingerprint);
     expect((await loadExampleRows(target, row.datasetId)).map((r) => `${r.id}:${r.split}`)).toEqual((await loadExampleRows(source, sourceDataset.id)).map((r) => `${r.id}:${r.split}`));
+    source.close();
+    target.close();
+  });
+
+  it('keeps HDR samples on the training side and the user\'s inclusion choices, so a resume trains on the same examples', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const sourceDataset = (await source.datasets.toArray())[0];
+    // 40 HDR samples: by their ids alone about 10% would land in the held-out set.
+    const hdr = examples(40).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 }));
+    await addHdrExamples(source, sourceDataset.id, hdr);
+    expect(hdr.some((e) => splitOf(e.id, sourceDataset.split) === 'eval')).toBe(true);
+    const firstTrain = (await loadExampleRows(source, sourceDataset.id, 'train')).find((r) => r.example.source !== 'hdr')!;
+    await setExampleIncluded(source, sourceDataset.id, firstTrain.id, false);
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
+    const side = (rows: Awaited<ReturnType<typeof loadExampleRows>>) => rows.map((r) => `${r.id}:${r.split}:${r.included}`);
+    expect(side(await loadExampleRows(target, row.datasetId))).toEqual(side(await loadExampleRows(source, sourceDataset.id)));
+    expect((await loadExampleRows(target, row.datasetId, 'eval')).filter((r) => r.example.source === 'hdr')).toEqual([]);
+    // A new split leaves HDR samples in training too.
+    await resplitDataset(target, row.datasetId, { seed: 7, evalFraction: 0.5 });
+    expect((await loadExampleRows(target, row.datasetId, 'eval')).filter((r) => r.example.source === 'hdr')).toEqual([]);
+    source.close();
+    target.close();
+  });
+
+  it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const snap = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    const target = freshDb();
+    // A snapshot written before "included" travelled: the studio here includes what passes the check.
+    const older = { ...snap, run: { ...snap.run, dataset: { ...snap.run.dataset, train: snap.run.dataset.train! - 1 } } };
+    expect(await refusal(saveImportedSnapshot(target, older, 'resume'))).toBe(
+      `resuming needs the examples the run trained on: run.json says ${older.run.dataset.train} training examples, the dataset here gives ${snap.run.dataset.train} (other examples are included or held out); export the run with its dataset again, or open it read-only`,
+    );
+    expect(await target.datasets.count()).toBe(0);
+    expect(await target.runs.count()).toBe(0);
+    expect((await saveImportedSnapshot(target, older, 'read-only')).readOnly).toBe(true);
     source.close();
     target.close();
   });

@@ -65,7 +65,7 @@ describe('snapshot export and import', () => {
     const imported = (await importDatasetFiles([file])).examples;
     const strictTool = imported.flatMap((e) => e.tools).find((t) => (t as unknown as Record<string, unknown>).strict === true);
     expect(strictTool).toBeDefined();
-    const back = parseDatasetJsonl(encodeDatasetJsonl(imported));
+    const back = parseDatasetJsonl(encodeDatasetJsonl(imported)).examples;
     expect(back).toEqual(imported);
     expect(back.map((e) => JSON.stringify(e.tools))).toEqual(imported.map((e) => JSON.stringify(e.tools)));
     expect(await datasetFingerprint(back)).toBe(await datasetFingerprint(imported));
@@ -225,6 +225,16 @@ describe('snapshot import refuses bad snapshots', () => {
     expect(await refusal(await tampered({ 'dataset.jsonl': jsonl }))).toMatch(/^dataset\.jsonl: fingerprint sha256:[0-9a-f]+ differs from run\.json dataset\.fingerprint/);
     const badLine = enc(examples().map((e, i) => (i === 3 ? JSON.stringify({ ...e, messages: [{ role: 'robot', content: 'x' }] }) : JSON.stringify(e))).join('\n'));
     expect(await refusal(await tampered({ 'dataset.jsonl': badLine }))).toMatch(/^dataset\.jsonl line 4: messages\[0\]\.role must be one of/);
+    const badInclusion = enc(examples().map((e, i) => JSON.stringify({ ...e, included: i === 1 ? 'yes' : true })).join('\n'));
+    expect(await refusal(await tampered({ 'dataset.jsonl': badInclusion }))).toBe('dataset.jsonl line 2: included must be true or false');
+  });
+
+  it('carries whether each example was used for training beside it, outside the fingerprint', async () => {
+    const inclusion = new Map(examples().map((e, i) => [e.id, i !== 2]));
+    const snap = await importSnapshot(exportSnapshot({ ...(await fullInput()), datasetInclusion: inclusion }), { spec });
+    expect(snap.dataset).toEqual(examples());
+    expect(snap.datasetInclusion).toEqual(inclusion);
+    expect((await importSnapshot(exportSnapshot(await fullInput()))).datasetInclusion).toBeUndefined();
   });
 
   it('that is not a zip at all', async () => {
