@@ -2,12 +2,14 @@
 // so a typo never silently runs with defaults.
 import { CliError } from './command.ts';
 
+/** 'strings': a list, repeatable and comma-separated (`--data a.jsonl,b.jsonl`); 'texts': a list of
+ * whole texts, repeatable, commas kept (`--prompt "Book a table for two, at 7pm"`). */
 export interface FlagSpec {
-  [name: string]: 'string' | 'number' | 'boolean' | 'strings';
+  [name: string]: 'string' | 'number' | 'boolean' | 'strings' | 'texts';
 }
 
 export type ParsedFlags<S extends FlagSpec> = {
-  [K in keyof S]?: S[K] extends 'number' ? number : S[K] extends 'boolean' ? boolean : S[K] extends 'strings' ? string[] : string;
+  [K in keyof S]?: S[K] extends 'number' ? number : S[K] extends 'boolean' ? boolean : S[K] extends 'strings' | 'texts' ? string[] : string;
 } & { _: string[] };
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
@@ -44,7 +46,7 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
     const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!kind) throw new CliError(`unknown option --${name} (known: ${Object.keys(spec).map((k) => '--' + k).join(', ')})`, 2);
     // A second value would silently win (`--out a … --out b` writes only b); lists add up instead.
-    if (kind !== 'strings' && Object.hasOwn(out, name)) throw new CliError(`option --${name} is given twice; give it once`, 2);
+    if (kind !== 'strings' && kind !== 'texts' && Object.hasOwn(out, name)) throw new CliError(`option --${name} is given twice; give it once`, 2);
     if (kind === 'boolean') {
       if (inline === undefined) out[name] = true;
       else if (Object.hasOwn(BOOLEAN_WORDS, inline.toLowerCase())) out[name] = BOOLEAN_WORDS[inline.toLowerCase()];
@@ -66,6 +68,9 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
       const items = value.split(',').filter((v) => v.trim() !== '');
       if (items.length === 0) throw new CliError(`option --${name} needs at least one value, got "${value}"`, 2);
       out[name] = [...((out[name] as string[]) ?? []), ...items];
+    } else if (kind === 'texts') {
+      if (value.trim() === '') throw new CliError(`option --${name} needs a value, got an empty one`, 2);
+      out[name] = [...((out[name] as string[]) ?? []), value];
     } else {
       if (value === '') throw new CliError(`option --${name} needs a value, got an empty one`, 2);
       out[name] = value;

@@ -95,15 +95,21 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
 
 /** Before any work: the folder an ONNX export goes to. Never a model or adapter folder it reads
  * (it would write its config.json over the model's), never a folder that holds an earlier export
- * unless `force` (then that export's model and check files go first, so no stale file is left
- * beside the new one), and one this user can write. */
-export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[] }): void {
+ * or files the export writes (another model's config.json, tokenizer) unless `force`, and one this
+ * user can write. Deletes nothing: returns the earlier export's `files` found there, for
+ * `removeEarlierExport` once the new export is ready to write. */
+export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): string[] {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
   for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
     if (path !== undefined && existsSync(path) && samePath(out, path)) throw new CliError(`--out ${out} is the ${flag} folder; the export would write over it: choose another --out`, 2);
   }
-  const earlier = existsSync(out) ? opts.files.filter((name) => existsSync(join(out, name))) : [];
+  const present = (names: string[]) => (existsSync(out) ? names.filter((name) => existsSync(join(out, name))) : []);
+  const earlier = present(opts.files);
+  const overwritten = present(opts.sideFiles);
   if (earlier.length && !opts.force) throw new CliError(`--out ${out} already holds an export (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
+  if (overwritten.length && !opts.force) {
+    throw new CliError(`--out ${out} holds files the export would write over (${overwritten.join(', ')}), perhaps another model's; choose another folder, or pass --force to replace them`, 2);
+  }
   let parent = resolve(out);
   while (!existsSync(parent)) parent = dirname(parent);
   try {
@@ -111,6 +117,12 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   } catch {
     throw new CliError(`--out ${out}: ${parent} cannot be written here`, 2);
   }
+  return earlier;
+}
+
+/** An earlier export's files, taken out just before the new one is written, so none is left stale
+ * beside it (an fp16 model next to a new fp32 one) and a failed export leaves the earlier one whole. */
+export function removeEarlierExport(out: string, earlier: string[]): void {
   for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
 }
 

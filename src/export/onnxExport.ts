@@ -26,6 +26,8 @@ const EXTERNAL_ALIGN = 4096;
 
 /** Tokenizer and chat-template files copied as they are when the source model has them. */
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json'];
+/** What an export writes beside its ONNX model (addSideFiles): the model folder's own names. */
+export const EXPORT_SIDE_FILES = ['config.json', 'generation_config.json', ...TOKENIZER_FILES];
 
 export interface OnnxExportProgress {
   stage: 'weights' | 'encode' | 'done';

@@ -34,6 +34,8 @@ export interface PromptCheck {
   greedyEqual: boolean;
   /** max |diff| between ONNX logits of the last cached step and a no-cache ONNX run of the same sequence. */
   kvCacheMaxAbsDiff: number;
+  /** Steps decoded through the KV cache before that comparison: at least 1. */
+  kvCacheSteps: number;
 }
 
 export interface ExportCheckReport {
@@ -98,10 +100,18 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
         step = await runDecoderStep(dec, [[next]], step.present);
         lastLogits = step.logits;
       }
+      // The cache is what transformers.js decodes through: when greedy decoding stopped at its first
+      // token (end of sequence, or one step asked), one step still goes through it to be compared.
+      if (seq.length === ids.length) {
+        seq = [...ids, onnxTokens[0]];
+        step = await runDecoderStep(dec, [[onnxTokens[0]]], first.present);
+        lastLogits = step.logits;
+      }
+      const kvCacheSteps = seq.length - ids.length;
       // The cached last step against a full no-cache run of the same sequence.
       const full = await runDecoderStep(dec, [seq], null);
       const kvCacheMaxAbsDiff = maxAbs(lastLogits, full.logits.subarray((seq.length - 1) * V, seq.length * V));
-      prompts.push({ promptIds: ids, maxAbsDiff, maxAbsLogit, engineTokens, onnxTokens, greedyEqual: sameTokens(engineTokens, onnxTokens), kvCacheMaxAbsDiff });
+      prompts.push({ promptIds: ids, maxAbsDiff, maxAbsLogit, engineTokens, onnxTokens, greedyEqual: sameTokens(engineTokens, onnxTokens), kvCacheMaxAbsDiff, kvCacheSteps });
     }
   } finally {
     engine.release();

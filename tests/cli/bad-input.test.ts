@@ -51,6 +51,12 @@ describe('parseFlags', () => {
     expect(parseFlags(['--data', 'a', '--data', 'b'], SPEC).data).toEqual(['a', 'b']);
   });
 
+  it('keeps the commas of a repeatable text (export-onnx --prompt), where a list of names splits on them', () => {
+    const texts = { prompt: 'texts' } as const;
+    expect(parseFlags(['--prompt', 'Book a table for two, at 7pm, please', '--prompt=Hi'], texts).prompt).toEqual(['Book a table for two, at 7pm, please', 'Hi']);
+    expect(() => parseFlags(['--prompt', ' '], texts)).toThrow('option --prompt needs a value, got an empty one');
+  });
+
   it('asks for help only where --help or -h stands as an option', () => {
     expect(() => parseFlags(['--steps', '1', '-h'], SPEC)).toThrow(HelpRequested);
     expect(parseFlags(['--prompt', '-h'], SPEC).prompt).toBe('-h');
@@ -142,6 +148,22 @@ describe('studio on bad input (before any GPU work)', () => {
     writeFileSync(join(earlier, 'export_check.json'), '{"passed": true}');
     expect(studio('export-onnx', '--model', model, '--out', earlier).err).toBe(`studio export-onnx: --out ${earlier} already holds an export (onnx, export_check.json); choose another folder, or pass --force to replace it`);
     expect(readFileSync(join(earlier, 'onnx', 'model.onnx'), 'utf8')).toBe('an earlier export');
+    // --force replaces it only once the new export is ready: a bad input leaves it whole.
+    const missing = join(dir, 'no-such-adapter');
+    expect(studio('export-onnx', '--model', model, '--adapter', missing, '--out', earlier, '--force').err).toMatch(/^studio export-onnx: --adapter .*no-such-adapter/);
+    expect(readFileSync(join(earlier, 'onnx', 'model.onnx'), 'utf8')).toBe('an earlier export');
+    expect(readFileSync(join(earlier, 'export_check.json'), 'utf8')).toBe('{"passed": true}');
+  });
+
+  it('export-onnx: never over another model\'s config and tokenizer without --force', () => {
+    const other = join(dir, 'other-model');
+    mkdirSync(other);
+    writeFileSync(join(other, 'config.json'), '{"max_position_embeddings": 999}');
+    writeFileSync(join(other, 'tokenizer.json'), '{}');
+    expect(studio('export-onnx', '--model', model, '--out', other, '--no-check').err).toBe(
+      `studio export-onnx: --out ${other} holds files the export would write over (config.json, tokenizer.json), perhaps another model's; choose another folder, or pass --force to replace them`,
+    );
+    expect(readFileSync(join(other, 'config.json'), 'utf8')).toBe('{"max_position_embeddings": 999}');
   });
 
   it('refuses nonsense training and sampling settings by their flags', () => {

@@ -38,6 +38,7 @@ describe.each(['qwen2', 'qwen3', 'llama'] as const)('ONNX export of tiny %s with
       for (const p of report.prompts) {
         expect(p.onnxTokens, `${family} ${dtype} greedy tokens`).toEqual(p.engineTokens);
         expect(p.engineTokens).toHaveLength(6);
+        expect(p.kvCacheSteps).toBe(5);
       }
       expect(report.passed).toBe(true);
     }
@@ -53,6 +54,19 @@ describe('export check sensitivity', () => {
     // The trained adapter moves logits by far more than the fp32 tolerance.
     expect(report.maxAbsDiff).toBeGreaterThan(100 * report.tolerance);
     expect(report.passed).toBe(false);
+  });
+
+  it('checks the KV cache even when greedy decoding stops at its first token (one step asked, or end of sequence)', async () => {
+    const gpu = await testGpu();
+    const { files, adapter } = await trainedTiny(gpu, 'qwen3');
+    const exported = await exportOnnxModel(gpu, files, { dtype: 'fp32', adapter });
+    const oneStep = await verifyOnnxExport(gpu, files, adapter, exported, { prompts: PROMPTS, steps: 1 });
+    expect(oneStep.prompts.map((p) => p.kvCacheSteps)).toEqual([1, 1]);
+    // Every first token counted as end of sequence: greedy stops at once on both sides.
+    const firstTokens = oneStep.prompts.map((p) => p.onnxTokens[0]);
+    const atEos = await verifyOnnxExport(gpu, files, adapter, exported, { prompts: PROMPTS, steps: 6, eosTokenIds: firstTokens });
+    expect(atEos.prompts.map((p) => [p.onnxTokens.length, p.kvCacheSteps])).toEqual([[1, 1], [1, 1]]);
+    expect(atEos.kvCacheMaxAbsDiff).toBeLessThanOrEqual(1e-4);
   });
 });
 

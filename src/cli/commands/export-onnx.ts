@@ -7,14 +7,14 @@ import { dirname, join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
-import { checkExportFolder, readAdapter } from '../localFiles.ts';
+import { checkExportFolder, readAdapter, removeEarlierExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import type { ModelFiles } from '../../model/model-files.ts';
-import { exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
+import { EXPORT_SIDE_FILES, exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
 import { verifyOnnxExport, type ExportCheckReport } from '../../export/verifyExport.ts';
 
 export const EXPORT_CHECK_FILE = 'export_check.json';
@@ -42,7 +42,7 @@ options:
 Exit code 0 when the check passes (or is skipped), 3 when it fails.`;
 
 const flagsSpec = {
-  model: 'string', adapter: 'string', out: 'string', dtype: 'string', prompt: 'strings', steps: 'number',
+  model: 'string', adapter: 'string', out: 'string', dtype: 'string', prompt: 'texts', steps: 'number',
   'no-check': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean', quiet: 'boolean',
 } as const;
 
@@ -58,7 +58,7 @@ const command: CliCommand = {
     const steps = f.steps ?? 8;
     if (!Number.isInteger(steps) || steps < 1) throw new CliError(`--steps must be a positive integer, got ${steps}`, 2);
     const quiet = f.quiet ?? false;
-    checkExportFolder(out, { model: modelArg, adapter: f.adapter, force: f.force ?? false, files: ['onnx', EXPORT_CHECK_FILE] });
+    const earlier = checkExportFolder(out, { model: modelArg, adapter: f.adapter, force: f.force ?? false, files: ['onnx', EXPORT_CHECK_FILE], sideFiles: EXPORT_SIDE_FILES });
     const progress = new ProgressLine(quiet || f.json);
 
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
@@ -83,6 +83,7 @@ const command: CliCommand = {
         onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
       });
       progress.done();
+      removeEarlierExport(out, earlier);
       for (const [path, bytes] of result.files) {
         mkdirSync(dirname(join(out, path)), { recursive: true });
         writeFileSync(join(out, path), bytes);
