@@ -53,7 +53,9 @@ export interface Target {
   callSyntax?: CallSyntax;
 }
 
-export type SourceFormat = 'openai' | 'hermes' | 'sharegpt' | 'xlam' | 'funreason' | 'bfcl';
+/** A dataset file's format; 'studio' is the studio's own Example lines (HDR's accepted samples,
+ * a snapshot's dataset.jsonl), whose examples keep the source they name. */
+export type SourceFormat = 'openai' | 'hermes' | 'sharegpt' | 'xlam' | 'funreason' | 'bfcl' | 'studio';
 
 export interface Example {
   id: string;

@@ -37,6 +37,7 @@ export function reasoningPromiseOf(example: Example): ReasoningPromise {
   switch (example.source) {
     case 'funreason':
     case 'demo':
+    case 'hdr': // the HDR gate keeps only samples whose reasoning names the call
       return 'required';
     case 'xlam':
     case 'bfcl':

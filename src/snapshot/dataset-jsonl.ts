@@ -66,6 +66,11 @@ export interface SnapshotDataset {
   inclusion: Map<string, boolean>;
 }
 
+/** One record in the Example shape, checked field by field; a FieldError names the field. */
+export function exampleFromJson(value: unknown): Example {
+  return example(value, '') as Example;
+}
+
 /** Every line as an Example, or one SnapshotError naming the line and field. */
 export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): SnapshotDataset {
   let textContent: string;

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { parseFlags, requireFlag } from '../args.ts';
 import { checkOutputFile } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { isSourceFormat } from '../../data/formats/registry.ts';
+import { FORMAT_PARSERS, isSourceFormat } from '../../data/formats/registry.ts';
 import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
 import { lengthAccumulator } from '../../data/length-stats.ts';
 import { qualityTally } from '../../data/quality-check.ts';
@@ -29,7 +29,7 @@ options:
   --model <dir>        folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
   --data <files>       .json / .jsonl dataset files (comma-separated or repeated)
   --out <file>         output JSONL
-  --format <name>      force the format: openai, hermes, sharegpt, xlam, funreason, bfcl
+  --format <name>      force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
   --max-len <n>        token limit: earlier turns are left out, whole; an example that still does not fit
                        is skipped (its system prompt, tools and final turn are never cut)
   --only-passing       skip examples that fail the quality check
@@ -59,7 +59,7 @@ const tokenize: CliCommand = {
     const maxLen = flags['max-len'];
     if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`, 2);
     const format = flags.format;
-    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: openai, hermes, sharegpt, xlam, funreason, bfcl)`, 2);
+    if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: ${FORMAT_PARSERS.map((p) => p.format).join(', ')})`, 2);
     const maxRecordKib = flags['max-record-kib'];
     if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`, 2);
 

@@ -8,10 +8,12 @@ import { funreasonParser } from './funreason.ts';
 import { hermesParser } from './hermes.ts';
 import { openaiParser } from './openai.ts';
 import { sharegptParser } from './sharegpt.ts';
+import { studioParser } from './studio.ts';
 import { xlamParser } from './xlam.ts';
 
-/** Most specific first: FunReason records are also OpenAI/ShareGPT-shaped, so they are tried first. */
-export const FORMAT_PARSERS: readonly FormatParser[] = [bfclParser, xlamParser, funreasonParser, hermesParser, openaiParser, sharegptParser];
+/** Most specific first: FunReason records are also OpenAI/ShareGPT-shaped, so they are tried first;
+ * the studio's own records (a `target`) are OpenAI-shaped too. */
+export const FORMAT_PARSERS: readonly FormatParser[] = [studioParser, bfclParser, xlamParser, funreasonParser, hermesParser, openaiParser, sharegptParser];
 
 export function parserFor(format: SourceFormat): FormatParser {
   const p = FORMAT_PARSERS.find((f) => f.format === format);

@@ -1,0 +1,66 @@
+// The studio's own example lines (hdr-examples.jsonl from `studio hdr`, a snapshot's dataset.jsonl)
+// read back as training data: detected, kept exactly with their source and HDR round, checked as HDR
+// samples are (reasoning required), on the training side whatever the split, and a broken line
+// named by its field. Before, such a file was taken for OpenAI's format and every line refused.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../../src/data/example.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { candidateExample } from '../../src/hdr/gate.ts';
+import { parseGeneratedCalls } from '../../src/eval/parse-generated-calls.ts';
+import { fileExamples } from '../../src/jobs/data.ts';
+
+const demoText = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').slice(0, 12).join('\n');
+const file = (name: string, text: string) => ({ name, blob: new Blob([text]) });
+
+async function hdrSamples(): Promise<Example[]> {
+  const demo = (await importDatasetFiles([file('demo.jsonl', demoText)])).examples;
+  return demo.filter((e) => e.target.calls.length > 0).slice(0, 8).map((hardCase) => {
+    const calls = hardCase.target.calls.map((c) => `<tool_call>\n${JSON.stringify({ name: c.name, arguments: c.arguments })}\n</tool_call>`).join('\n');
+    const answer = `<think>\nI call ${hardCase.target.calls.map((c) => c.name).join(' and ')} for this.\n</think>\n\n${calls}`;
+    return candidateExample(hardCase, parseGeneratedCalls(answer), 1);
+  });
+}
+
+/** As the HDR run folder appends accepted samples: one JSON.stringify(example) per line. */
+const asRunFolderWritesThem = (examples: Example[]) => examples.map((e) => JSON.stringify(e) + '\n').join('');
+
+describe('the studio\'s own example lines as a dataset', () => {
+  it('reads HDR samples back exactly, source and round kept, passing the check HDR samples pass', async () => {
+    const samples = await hdrSamples();
+    const result = await importDatasetFiles([file('demo.jsonl', demoText), file('hdr-examples.jsonl', asRunFolderWritesThem(samples))]);
+    expect(result.files.map((f) => [f.name, f.format, f.imported, f.rejected])).toEqual([
+      ['demo.jsonl', 'openai', 12, 0],
+      ['hdr-examples.jsonl', 'studio', 8, 0],
+    ]);
+    expect(result.examples.slice(12)).toEqual(samples);
+    expect(result.examples.slice(12).every((e) => e.source === 'hdr' && e.hdrRound === 1)).toBe(true);
+  });
+
+  it('puts every HDR sample on the training side, as the browser does, whatever the split', async () => {
+    const samples = await hdrSamples();
+    const data = await fileExamples([file('demo.jsonl', demoText), file('hdr-examples.jsonl', asRunFolderWritesThem(samples))], { split: { seed: 3, evalFraction: 0.5 } });
+    expect(data.problems).toEqual([]);
+    expect(data.eval.length).toBeGreaterThan(0);
+    expect(data.eval.filter((e) => e.source === 'hdr')).toEqual([]);
+    expect(data.train.filter((e) => e.source === 'hdr')).toHaveLength(8);
+  });
+
+  it('refuses a broken line by its field and keeps the rest; an HDR sample without reasoning fails the check', async () => {
+    const [good, broken, silent] = (await hdrSamples()).slice(0, 3);
+    const withoutName = { ...broken, target: { ...broken.target, calls: [{ arguments: {} }] } };
+    const result = await importDatasetFiles([file('hdr-examples.jsonl', asRunFolderWritesThem([good, withoutName as unknown as Example, { ...silent, target: { ...silent.target, reasoning: '' } }]))]);
+    expect(result.examples.map((e) => e.id)).toEqual([good.id, silent.id]);
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]).toMatchObject({ file: 'hdr-examples.jsonl', line: 2 });
+    expect(result.issues[0].reason).toContain('target.calls[0].name is missing');
+    const data = await fileExamples([file('hdr-examples.jsonl', asRunFolderWritesThem([good, { ...silent, target: { ...silent.target, reasoning: '' } }]))], { split: { seed: 3, evalFraction: 0 } });
+    expect(data.train.map((e) => e.id)).toEqual([good.id]);
+    expect(data.problems.join('\n')).toMatch(new RegExp(`example "${silent.id.replace(/[#]/g, '.')}": excluded, fails the quality check \\(reasoning`));
+  });
+
+  it('leaves OpenAI-shaped records to the OpenAI reader', async () => {
+    const result = await importDatasetFiles([file('openai-tools.jsonl', readFileSync('tests/fixtures/data/openai-tools.jsonl', 'utf8'))]);
+    expect(result.files[0].format).toBe('openai');
+  });
+});
