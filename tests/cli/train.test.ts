@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
 import { describe, expect, it } from 'vitest';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { memorySource } from '../../src/model/byte-source.ts';
@@ -49,6 +50,8 @@ describe('studio train', () => {
     expect(adapter.settings).toMatchObject({ rank: 2, alpha: 4 });
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(run.config.loss).toBe('ssb');
+    // Both steps followed the run's one schedule (still warming up), so its recipe reproduces it.
+    expect(scheduleDrift(out, run.config)).toBeUndefined();
 
     // Training into the run again without --resume would truncate its metrics: refused up front.
     const again = studio('train', '--model', model, '--out', out, '--steps', '1', ...common);

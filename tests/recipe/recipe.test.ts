@@ -28,6 +28,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { unzipSync } from 'fflate';
 import { cliEngine } from '../../src/cli/engine.ts';
 import { dataExamples, startFilesDigest } from '../../src/cli/localFiles.ts';
+import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
 import trainCommand, { encodeDumpStep } from '../../src/cli/commands/train.ts';
 import { runFolderFacts } from '../../src/cli/localFiles.ts';
@@ -135,6 +136,22 @@ describe('recipe loss parity with the studio', () => {
     }
     expect(results.map((x) => x.name)).toEqual(CASES.map((c) => c.name));
     console.log(table.join('\n'));
+  });
+});
+
+describe('a run whose learning rate left its one schedule', () => {
+  it('is named with the step where it did (resumed with more --steps), and a run that kept it is not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipe-drift-'));
+    const config = { ...DEFAULT_RUN_CONFIG, steps: 6, warmupSteps: 0, lr: 2e-4, schedule: 'cosine' as const };
+    const at = (steps: number, s: number) => learningRate({ kind: 'cosine', lr: 2e-4, warmupSteps: 0, totalSteps: steps }, s - 1);
+    const lines = (lrs: number[]) => lrs.map((lr, i) => JSON.stringify({ kind: 'train', step: i + 1, lr, loss: 1 })).join('\n') + '\n' + JSON.stringify({ kind: 'eval', step: 6, evalLoss: 1 }) + '\n';
+    writeFileSync(join(dir, 'metrics.jsonl'), lines([1, 2, 3, 4, 5, 6].map((s) => at(6, s))));
+    expect(scheduleDrift(dir, config)).toBeUndefined();
+    // Trained 3 steps toward a 3-step end, then resumed with --steps 6.
+    writeFileSync(join(dir, 'metrics.jsonl'), lines([at(3, 1), at(3, 2), at(3, 3), at(6, 4), at(6, 5), at(6, 6)]));
+    expect(scheduleDrift(dir, config)).toBe(
+      `step 2 of this run trained at learning rate ${at(3, 2).toPrecision(4)}, where one cosine schedule of 6 steps gives ${at(6, 2).toPrecision(4)} (the run was resumed with another --steps); the recipe trains that one schedule, so its learning rates before the resume differ from the run's`,
+    );
   });
 });
 

@@ -12,9 +12,10 @@ import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import type { SourceFormat } from '../../data/example.ts';
-import { HDR_FILES, readBalanceFile, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
+import { HDR_FILES, METRICS_FILE, readBalanceFile, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import type { RunConfig } from '../../train/config.ts';
+import { learningRate } from '../../train/schedule.ts';
 import { trainingSets, tokenizerFromModel } from '../../train/prepareData.ts';
 import { baseModelOf, recipeFiles, recipeRefusal, launchLines, type RecipeStart } from '../../recipe/recipe.ts';
 
@@ -155,9 +156,37 @@ const recipe: CliCommand = {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, file.bytes);
     }
+    const drift = scheduleDrift(runDir, config);
+    if (drift) console.log(`note: ${drift}`);
     const lines = launchLines(baseModel);
     console.log(`wrote ${out}: ${got.train} training and ${got.eval} held-out examples, recipe.json, train.py; run it with\n  cd ${out} && ${lines.oneGpu}\n  cd ${out} && ${lines.zero3}`);
     return 0;
   },
 };
 export default recipe;
+
+/**
+ * Where the run's logged learning rate left the one schedule its run.json gives (a run resumed
+ * with more --steps trained its first steps toward the old end), in words; undefined when every
+ * step followed it. The recipe can only train the one schedule.
+ */
+export function scheduleDrift(runDir: string, config: RunConfig): string | undefined {
+  const path = join(runDir, METRICS_FILE);
+  if (!existsSync(path)) return undefined;
+  const schedule = { kind: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps };
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    let m: { kind?: string; step?: number; lr?: number };
+    try {
+      m = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (m.kind !== 'train' || typeof m.step !== 'number' || typeof m.lr !== 'number') continue;
+    // Step s is the s-th optimizer step, trained at the 0-based schedule position s - 1.
+    const want = learningRate(schedule, m.step - 1);
+    if (Math.abs(m.lr - want) > 1e-9 * Math.max(Math.abs(want), 1e-12)) {
+      return `step ${m.step} of this run trained at learning rate ${m.lr.toPrecision(4)}, where one ${config.schedule} schedule of ${config.steps} steps gives ${want.toPrecision(4)} (the run was resumed with another --steps); the recipe trains that one schedule, so its learning rates before the resume differ from the run's`;
+    }
+  }
+  return undefined;
+}
