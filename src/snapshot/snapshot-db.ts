@@ -1,5 +1,6 @@
-// Snapshots and the Dexie tables: gathering a stored run into a SnapshotInput (snapshotFromDb), and
-// writing a validated ImportedSnapshot back as a run (saveImportedSnapshot), read-only or resumable.
+// Snapshots and the Dexie tables: gathering a stored run into a SnapshotInput (snapshotFromDb; an
+// HDR run travels as the training run it continued, with HDR's rounds and adapter), and writing a
+// validated ImportedSnapshot back as a run (saveImportedSnapshot), read-only or resumable.
 // Row shapes follow src/data/db.ts. Facts a snapshot carries that RunRow has no field for yet (the
 // model's shape summary, the dataset summary, HDR rounds, evaluation, provenance) are kept as extra
 // unindexed properties on the run row (SnapshotRunRow), which IndexedDB stores as they are.
@@ -12,7 +13,7 @@ import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { isEvalRun } from '../hdr/store.ts';
+import { isEvalRun, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -106,7 +107,8 @@ const clip = (name: string) => (name.length > RUN_JSON_LIMITS.nameChars ? `${nam
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
   const stored = await db.runs.get(runId);
   if (!stored) throw new SnapshotError(`run ${runId} does not exist`);
-  if (stored.kind !== 'train') throw new SnapshotError(`run ${runId} is an ${stored.kind} run; snapshots hold training runs`);
+  if (isHdrRun(stored)) return hdrSnapshotFromDb(db, stored, options);
+  if (stored.kind !== 'train') throw new SnapshotError(`run ${runId} is an ${stored.kind} run; snapshots hold training runs and the HDR runs that continue them`);
   const row = stored as SnapshotRunRow;
   const config = row.config;
   const modelRef = row.modelRef ?? options.modelRef;
@@ -143,20 +145,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   if (baseline && !evalMetrics.some((e) => e.step === 0)) {
     evalMetrics.unshift({ step: 0, evalLoss: baseline.evalLoss, evalLossCot: baseline.evalLossCot, evalLossCall: baseline.evalLossCall, ...(baseline.evalLossTokens !== undefined ? { evalLossTokens: baseline.evalLossTokens } : {}) });
   }
-  const newest = options.includeAdapter === false && options.includeCheckpoint === false ? undefined : await newestCheckpoint(db, runId);
-  const checkpointBytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
-  let adapter: SnapshotInput['adapter'];
-  const storedConfig = await blobBytes(newest?.blobs[ADAPTER_CONFIG_FILE]);
-  const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
-  if (options.includeAdapter === false) adapter = undefined;
-  else if (options.adapterFiles) adapter = { files: options.adapterFiles };
-  else if (storedConfig && storedWeights) adapter = { files: { configJson: new TextDecoder().decode(storedConfig), weights: storedWeights } };
-  else if (checkpointBytes) {
-    const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of run ${runId} at step ${newest?.step}`);
-    const layout = loraLayout(spec, config.lora);
-    if (layout.size !== state.loraParams.length) throw new SnapshotError(`run ${runId}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${modelRef} needs ${layout.size}`);
-    adapter = { spec, adapter: { settings: config.lora, tensors: unflattenLora(layout.order, state.loraParams) } };
-  }
+  const { adapter, checkpointBytes } = await storedAdapter(db, runId, { spec, modelRef, lora: config.lora }, options);
 
   return {
     run: {
@@ -182,6 +171,64 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
     checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,
     dataset: examples,
     datasetInclusion: inclusion,
+  };
+}
+
+/** A run's adapter (its stored PEFT files, or the LoRA values of its newest trainer checkpoint)
+ * and that checkpoint's bytes, as the options ask for them. */
+async function storedAdapter(
+  db: StudioDb,
+  runId: string,
+  model: { spec: ModelSpec; modelRef: string; lora: RunConfig['lora'] },
+  options: SnapshotFromDbOptions,
+): Promise<{ adapter: SnapshotInput['adapter']; checkpointBytes?: Uint8Array }> {
+  const newest = options.includeAdapter === false && options.includeCheckpoint === false ? undefined : await newestCheckpoint(db, runId);
+  const checkpointBytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
+  const storedConfig = await blobBytes(newest?.blobs[ADAPTER_CONFIG_FILE]);
+  const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
+  if (options.includeAdapter === false) return { adapter: undefined, checkpointBytes };
+  if (options.adapterFiles) return { adapter: { files: options.adapterFiles }, checkpointBytes };
+  if (storedConfig && storedWeights) return { adapter: { files: { configJson: new TextDecoder().decode(storedConfig), weights: storedWeights } }, checkpointBytes };
+  if (!checkpointBytes) return { adapter: undefined };
+  const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of run ${runId} at step ${newest?.step}`);
+  const layout = loraLayout(model.spec, model.lora);
+  if (layout.size !== state.loraParams.length) throw new SnapshotError(`run ${runId}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${model.modelRef} needs ${layout.size}`);
+  return { adapter: { spec: model.spec, adapter: { settings: model.lora, tensors: unflattenLora(layout.order, state.loraParams) } }, checkpointBytes };
+}
+
+/**
+ * An HDR run as a snapshot: the training run it continued (its config, curves and dataset) with
+ * HDR's rounds and HDR's adapter, the model the rounds made. It carries no trainer checkpoint: it
+ * opens read-only (resuming goes on from the training run itself, or from HDR again).
+ */
+async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: SnapshotFromDbOptions): Promise<SnapshotInput> {
+  const name = hdr.name ?? `HDR run ${hdr.id.slice(0, 8)}`;
+  if (!hdr.fromRunId) throw new SnapshotError(`“${name}” started HDR from the base model: a snapshot holds a training run and the HDR rounds that continued it`);
+  const start = await db.runs.get(hdr.fromRunId);
+  if (!start || start.kind !== 'train') throw new SnapshotError(`“${name}” continued training run ${hdr.fromRunId}, which is no longer here; a snapshot needs that run's history`);
+  const base = await snapshotFromDb(db, hdr.fromRunId, { ...options, includeAdapter: false, includeCheckpoint: false });
+  const spec = options.spec ?? specFromSummary(base.run.model.spec);
+  const model = { spec, modelRef: base.run.model.ref, lora: hdr.config.lora };
+  // HDR that retrained nothing kept no adapter of its own: the model is the one it started from.
+  const adapter = (await storedAdapter(db, hdr.id, model, { ...options, includeCheckpoint: false })).adapter ?? (await storedAdapter(db, hdr.fromRunId, model, { ...options, includeCheckpoint: false })).adapter;
+  let step = base.run.run.lastStep ?? 0;
+  const hdrRounds: HdrRoundSummary[] = [...hdr.rounds]
+    .sort((a, b) => a.round - b.round)
+    .map((r) => {
+      step += r.training?.steps ?? 0;
+      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step };
+    });
+  const evaluation = options.evaluation ?? (await latestEvaluation(db, { id: hdr.id, datasetId: hdr.datasetId, lastStep: step } as SnapshotRunRow));
+  return {
+    ...base,
+    run: {
+      ...base.run,
+      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: hdr.status, message: hdr.stopReason ?? hdr.message },
+      hdrRounds,
+      evaluation,
+    },
+    adapter,
+    checkpoint: undefined,
   };
 }
 

@@ -15,7 +15,7 @@ import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-count
 import type { ModelSpec } from '../model/config.ts';
 import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
-import { requireTrainRun } from '../jobs/store/dexie.ts';
+import { requireSnapshotRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { sharedWork } from './sharedWork.ts';
@@ -104,7 +104,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     },
 
     exportSnapshot: async ({ runId, includeDataset }) => {
-      const row = await requireTrainRun(ctx.db(), runId);
+      const row = await requireSnapshotRun(ctx.db(), runId);
       return { zip: await exportRunSnapshot(ctx.db(), runId, { spec: snapshotSpec(row), includeDataset }) };
     },
 
@@ -115,7 +115,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     },
 
     shareLink: async ({ runId }) => {
-      const row = await requireTrainRun(ctx.db(), runId);
+      const row = await requireSnapshotRun(ctx.db(), runId);
       const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeCheckpoint: false });
       const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
       return { fragment: encodeShareLink(shareSummaryFromRun(run)) };

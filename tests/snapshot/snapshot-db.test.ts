@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
 import { splitOf } from '../../src/data/split.ts';
-import { addHdrExamples } from '../../src/hdr/store.ts';
+import { addHdrExamples, createHdrRun, finishHdrRun, recordHdrRound } from '../../src/hdr/store.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
+import type { HdrRoundReport } from '../../src/hdr/rounds.ts';
 import { exportPeftAdapter } from '../../src/model/peft.ts';
 import { specSummary, validateRunJson } from '../../src/snapshot/run-json.ts';
 import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
@@ -143,6 +145,45 @@ describe('snapshots from and into IndexedDB', () => {
     expect(await target.datasets.count()).toBe(0);
     expect(await target.runs.count()).toBe(0);
     expect((await saveImportedSnapshot(target, older, 'read-only')).readOnly).toBe(true);
+    source.close();
+    target.close();
+  });
+
+  it('exports an HDR run as the training run it continued, with HDR\'s rounds and HDR\'s adapter; it opens read-only', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const datasetId = (await source.datasets.toArray())[0].id;
+    await createHdrRun(source, { id: 'hdr-1', datasetId, modelRef: 'embedded:tiny-qwen3', name: 'HDR on first run', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: runId });
+    const round = (n: number, poolBefore: number, accepted: number): HdrRoundReport => ({
+      round: n, poolBefore, poolAfter: poolBefore - accepted, samples: poolBefore * 3, passAtK: 0.5, gatePassed: accepted + 1, accepted, duplicates: 1,
+      rejectedByRule: {}, solved: [], evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6, training: { steps: 4, examples: accepted, lossFirst: 1, lossLast: 0.5, skipped: [] }, replayed: 0, millis: 10,
+    });
+    await recordHdrRound(source, 'hdr-1', round(1, 6, 2));
+    await recordHdrRound(source, 'hdr-1', round(2, 4, 1));
+    const retrained = trainedAdapter();
+    for (const [key, values] of retrained.tensors) if (key.endsWith('lora_B.weight')) values.forEach((v, i) => (values[i] = v * 2));
+    const bytes = checkpointFor(retrained, 8);
+    await source.checkpoints.put({ runId: 'hdr-1', step: 8, createdAt: 2, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer } });
+    await finishHdrRun(source, 'hdr-1', 'pool empty');
+
+    const input = await snapshotFromDb(source, 'hdr-1', { spec });
+    expect(input.run.run).toMatchObject({ id: 'hdr-1', name: 'HDR on first run', status: 'done', lastStep: 30 });
+    expect(input.run.metrics).toHaveLength(30);
+    expect(input.run.hdrRounds).toEqual([
+      { round: 1, poolSize: 6, sampled: 18, passRate: 3 / 18, accepted: 2, step: 34 },
+      { round: 2, poolSize: 4, sampled: 12, passRate: 2 / 12, accepted: 1, step: 38 },
+    ]);
+    expect(input.checkpoint).toBeUndefined();
+    const snap = await importSnapshot(exportSnapshot(input), { spec });
+    for (const [key, values] of retrained.tensors) expect(snap.adapter!.adapter.tensors.get(key)).toEqual(values);
+    const target = freshDb();
+    expect(await refusal(saveImportedSnapshot(target, snap, 'resume'))).toBe('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
+    const row = await saveImportedSnapshot(target, snap, 'read-only');
+    expect(row.hdrRounds).toEqual(input.run.hdrRounds);
+    expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).hdrRounds).toHaveLength(2);
+
+    await createHdrRun(source, { id: 'hdr-base', datasetId, name: 'HDR from the base model', settings: DEFAULT_HDR_SETTINGS, config });
+    expect(await refusal(snapshotFromDb(source, 'hdr-base', { spec }))).toBe('“HDR from the base model” started HDR from the base model: a snapshot holds a training run and the HDR rounds that continued it');
     source.close();
     target.close();
   });

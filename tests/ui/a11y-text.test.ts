@@ -85,6 +85,18 @@ describe('why a button is off, where a keyboard reaches it', () => {
   });
 });
 
+describe('what a run offers', () => {
+  it('an HDR run that continued a training run exports and shares as a snapshot; one from the base model does not', () => {
+    const hdr = (id: string, fromRunId?: string) => ({ ...trainRow(id), kind: 'hdr', name: id, settings: {}, rounds: [], ...(fromRunId ? { fromRunId } : {}) }) as unknown as StoredRun;
+    const continued = hdr('hdr-a', 'r');
+    useRuns.setState({ runs: [trainRow('r'), continued, hdr('hdr-b')] });
+    const html = renderNow(createElement(RunActions, { run: continued, onOpenDashboard: () => undefined }));
+    expect(html).toContain('aria-label="Export hdr-a as a snapshot .zip"');
+    expect(html).toContain('aria-label="Copy a share link for hdr-a"');
+    expect(renderNow(createElement(RunActions, { run: hdr('hdr-b'), onOpenDashboard: () => undefined }))).not.toContain('snapshot .zip');
+  });
+});
+
 describe('numbers behind the pictures', () => {
   it('a fixed chart’s text alternative has each line’s first and last value', () => {
     const html = renderNow(createElement(StaticChart, { title: 'Loss', lines: [{ label: 'total', color: () => '#000', steps: [1, 2, 3], values: [3, 2, 1.5] }] }));

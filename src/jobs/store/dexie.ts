@@ -96,6 +96,13 @@ export async function requireTrainRun(db: StudioDb, runId: string): Promise<Trai
   return row;
 }
 
+/** A run a snapshot can hold: a training run, or an HDR run that continued one. */
+export async function requireSnapshotRun(db: StudioDb, runId: string): Promise<TrainRunRow | HdrRunRow> {
+  const row = await requireRun(db, runId);
+  if (row.kind === 'train' || row.kind === 'hdr') return row;
+  throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs and the HDR runs that continue them`);
+}
+
 /** The used examples of a stored dataset (its stored split and inclusion flags). */
 export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
   return { train: await trainingExamples(db, datasetId), eval: await evalExamples(db, datasetId) };

@@ -22,6 +22,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const trainingNow = useRuns((s) => s.trainingNow);
   const status = effectiveStatus(run, active?.runId ?? null, jobSince, trainingNow);
   const train = runKind(run) === 'train';
+  // An HDR run that continued a training run travels as that run with HDR's rounds and adapter.
+  const snapshottable = train || (run.kind === 'hdr' && !!run.fromRunId);
   const name = run.name ?? run.id;
   const resumable = canResume(run, active?.runId ?? null, jobSince, trainingNow);
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
@@ -58,12 +60,12 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           Resume
         </button>
       )}
-      {train && (
+      {snapshottable && (
         <KeepFocusButton aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
           Export
         </KeepFocusButton>
       )}
-      {train && (
+      {snapshottable && (
         <KeepFocusButton aria-label={`Export ${name} with its dataset`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, true)}>
           Export + data
         </KeepFocusButton>
@@ -90,7 +92,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           {recipeBusy === run.id ? 'Exporting…' : 'Recipe'}
         </KeepFocusButton>
       )}
-      {train && (
+      {snapshottable && (
         <KeepFocusButton aria-label={`Copy a share link for ${name}`} disabled={!!busy} onClick={() => void copyShareLink(run.id)} data-testid="copy-share-link">
           Share link
         </KeepFocusButton>
