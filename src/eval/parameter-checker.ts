@@ -5,14 +5,16 @@
 // (ast-checker.ts does) and never throws on model output.
 // Ints and floats are told apart as Python does when the values come from a reader that keeps
 // floats (IntegralFloat): `5.0` fails an integer parameter, and int items fail a float array whose
-// ground truth lists floats. Deviations from BFCL: a tuple passes where a list is wanted (JSON has no
+// ground truth shows its whole floats (`[1.0, 2.5]` from BFCL's files). A ground truth from stored
+// examples has lost them (2.0 became 2), so there an int item of a float array counts as the float
+// it may have been. Deviations from BFCL: a tuple passes where a list is wanted (JSON has no
 // tuples); JSON-Schema type names ("object", "number") are accepted beside BFCL's Python ones ("dict",
 // "float"), with "number" taking ints and floats alike, as JSON Schema means it, also as array items;
 // a parameter without a type (BFCL's "any" once imported, enum-only schemas) is checked by its value
 // alone, a type list by its first non-null type.
 import type { AstCheckError } from './ast-checker.ts';
 import type { JsonSchema } from '../data/example.ts';
-import { IntegralFloat } from '../data/python/integral-float.ts';
+import { IntegralFloat, isIntegralFloat } from '../data/python/integral-float.ts';
 import { isPlainObject, pyIn, pyRepr, pyTypeOf, standardizeString, type PyType } from './python-values.ts';
 
 type Failure = AstCheckError;
@@ -106,13 +108,16 @@ function typeChecker(
 
   if (pyTypeOf(value) === expected) {
     if (nested === null) return { isVariable };
+    const showsWholeFloats = holdsIntegralFloat(acceptedList);
     for (const answerItem of acceptedList) {
       // Each answer that is a list must type-check element by element; a non-list answer ("") passes.
       let ok = true;
       if (Array.isArray(answerItem)) {
         for (const item of value as unknown[]) {
-          // BFCL converts no item; "number" items take ints as JSON Schema means them.
-          const checked = nested.description === 'number' ? asExpectedNumber(item, 'number') : item;
+          // BFCL converts no item; "number" items take ints as JSON Schema means them, and float
+          // items do where the ground truth cannot say an int was not a float (see the top).
+          const lenient = nested.description === 'number' || (nested.type === 'float' && !showsWholeFloats);
+          const checked = lenient ? asExpectedNumber(item, 'number') : item;
           if ('failure' in typeChecker(param, checked, answerItem, nested.description, nested.type, null, at)) {
             ok = false;
             break;
@@ -137,6 +142,11 @@ function typeChecker(
       message: `Incorrect type for parameter ${pyRepr(param)}. Expected type ${typeDescription}, got ${pyTypeOf(value)}. Parameter value: ${pyRepr(value)}.`,
     },
   };
+}
+
+/** Whether a ground truth's values, at any depth, include a whole float a reader kept. */
+function holdsIntegralFloat(value: unknown): boolean {
+  return isIntegralFloat(value) || (Array.isArray(value) && value.some(holdsIntegralFloat));
 }
 
 const standardizeIfString = (v: unknown) => (typeof v === 'string' ? standardizeString(v) : v);

@@ -285,6 +285,16 @@ describe('whole floats (5.0) are floats, as in Python', () => {
     expect(check(mean, truth, '<tool_call>{"name": "mean", "arguments": {"xs": [1.0, 2.5]}}</tool_call>').valid).toBe(true);
   });
 
+  it('takes int items of a float array where the ground truth came from stored examples, which lost its ".0"s', () => {
+    // Stored, [1.5, 2.0] reads [1.5, 2]; training wrote it so. BFCL's own file keeps 2.0 and holds the line.
+    const stored: PossibleAnswer = [{ mean: { xs: [[1.5, 2]] } }];
+    expect(check(mean, stored, '[mean(xs=[1.5, 2])]').valid).toBe(true);
+    expect(check(mean, stored, '[mean(xs=[1.5, 2.0])]').valid).toBe(true);
+    const fromFile = parseBfclAnswers('{"id": "simple_1", "ground_truth": [{"mean": {"xs": [[1.5, 2.0]]}}]}', 'answers.json').get('simple_1')!;
+    expect(check(mean, fromFile, '[mean(xs=[1.5, 2])]').errors[0]?.rule).toBe('type_error:nested');
+    expect(check(mean, fromFile, '[mean(xs=[1.5, 2.0])]').valid).toBe(true);
+  });
+
   it('lets JSON Schema "number" take ints and floats alike, also as array items', () => {
     const numbers = fn('mean', { xs: { type: 'array', items: { type: 'number' } }, w: { type: 'number' } }, ['xs']);
     const truth: PossibleAnswer = [{ mean: { xs: [[new IntegralFloat(1), 2.5]], w: [new IntegralFloat(2), ''] } }];
