@@ -95,10 +95,11 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   } catch (err) {
     if (!ctx.signal.aborted) throw err;
     // Paused or stopped while it tokenized: nothing trained, so nothing to save. A resumed run keeps
-    // the step (and checkpoint) it had.
+    // the step (and checkpoint) it had; a new run stopped here has no adapter to call done, and
+    // stays startable.
     const pause = (ctx.signal.reason as RunInterruption) === 'pause';
-    const s: RunStatus = pause ? 'paused' : 'done';
-    const message = pause ? undefined : 'stopped by the user';
+    const s: RunStatus = pause ? 'paused' : job.resume ? 'done' : 'created';
+    const message = pause ? undefined : job.resume ? 'stopped by the user' : 'stopped by the user before its first step; nothing was trained';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, job.resume ? undefined : 0, message);
     return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
@@ -144,7 +145,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
-    await status('running', trainer.step, tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined);
+    const runningMessage = tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined;
+    await status('running', trainer.step, runningMessage);
     const decode = (ids: number[]) => ctx.model.tokenizer.decode(ids, { skip_special_tokens: false });
     while (trainer.step < config.steps) {
       if (ctx.signal.aborted) {
@@ -165,7 +167,12 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         await store.setTokenLoss(strip);
         events.onTokenLoss?.(strip);
       }
-      if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) await store.saveCheckpoint(await trainer.saveState());
+      if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) {
+        await store.saveCheckpoint(await trainer.saveState());
+        // The row says the step its newest checkpoint holds: a tab closed or a worker lost from
+        // here on leaves a run that says how far it got (and resumes from there), not step 0.
+        await status('running', m.step, runningMessage);
+      }
     }
     await store.saveCheckpoint(await trainer.saveState());
     await store.saveAdapter(trainer.step, async () => {

@@ -130,12 +130,13 @@ export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobS
 }
 const NONE: ReadonlySet<string> = new Set();
 
-/** Whether resuming would train anything: a run that is not training and has steps left. */
+/** Whether resuming would train anything: a run that is not training and has steps left, or that
+ * failed (at its last step too: its newest checkpoint, where resuming continues, may be earlier). */
 export function canResume(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): boolean {
   if (!isTrainingRun(run) || activeRunId !== null) return false;
   const status = effectiveStatus(run, activeRunId, jobSince, trainingNow);
   const steps = run.config.steps;
-  const left = (run.lastStep ?? 0) < steps;
+  const left = (run.lastStep ?? 0) < steps || status === 'failed';
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));
 }
 
@@ -180,6 +181,10 @@ interface RunState {
 const SELECTED_RUN_KEY = 'studio.selectedRun';
 
 export const useRuns = create<RunState>((set, get) => {
+  // A start or resume on its way to training (reading runs, loading the model) before `active` is
+  // set: a second click meanwhile would start a second request and, refused, clear the first's.
+  let starting = false;
+
   /** Trains a run in the worker until it ends, keeping `active` up to date. */
   /** Trains the run (resumed or from the start); false when the worker refused to start it. */
   async function train(runId: string, resume: boolean): Promise<boolean> {
@@ -202,8 +207,19 @@ export const useRuns = create<RunState>((set, get) => {
       set({ error: `Training run ${get().runs.find((r) => r.id === runId)?.name ?? runId} could not run: ${(err as Error).message}.` });
       return false;
     } finally {
-      set({ active: null });
+      if (get().active?.runId === runId) set({ active: null });
       await get().refreshRuns();
+    }
+  }
+
+  /** Runs `begin` unless a run trains or is being started: one start at a time. */
+  async function startOnce(begin: () => Promise<void>, busy: string): Promise<void> {
+    if (get().active || starting) return set({ error: busy });
+    starting = true;
+    try {
+      await begin();
+    } finally {
+      starting = false;
     }
   }
 
@@ -238,8 +254,7 @@ export const useRuns = create<RunState>((set, get) => {
       set({ draft });
     },
 
-    async startRun(datasetId, name) {
-      if (get().active) return set({ error: 'A run is already training; pause or stop it before starting another.' });
+    startRun: (datasetId, name) => startOnce(async () => {
       const model = useModel.getState().info;
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
       let runId: string;
@@ -257,10 +272,9 @@ export const useRuns = create<RunState>((set, get) => {
         await engineClient().request('deleteRun', { runId }).catch(() => undefined);
         await get().refreshRuns();
       }
-    },
+    }, 'A run is already training or starting; pause or stop it before starting another.'),
 
-    async resumeRun(runId) {
-      if (get().active) return set({ error: 'A run is already training; pause or stop it before resuming another.' });
+    resumeRun: (runId) => startOnce(async () => {
       await get().refreshRuns();
       const run = get().runs.find((r) => r.id === runId);
       if (!run) return set({ error: `Run ${runId} no longer exists. Pick another run in the Runs panel.` });
@@ -272,7 +286,7 @@ export const useRuns = create<RunState>((set, get) => {
         if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
       }
       await train(runId, true);
-    },
+    }, 'A run is already training or starting; pause or stop it before resuming another.'),
 
     async pauseRun() {
       const a = get().active;

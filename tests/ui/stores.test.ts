@@ -87,6 +87,17 @@ describe('canResume', () => {
     expect(canResume(run({ status: 'done', lastStep: 24, config: cfg }), null)).toBe(false);
     expect(canResume(run({ status: 'paused', lastStep: 1, config: cfg, kind: 'hdr' }), null)).toBe(false);
   });
+
+  it('says a run stopped before its first step as that, not "created at step 0"', async () => {
+    const { runEndedText } = await import('../../src/state/notify.ts');
+    expect(runEndedText('a', 'created', 0)).toBe('Training “a” stopped before its first step');
+    expect(runEndedText('a', 'done', 4)).toBe('Training “a” finished at step 4');
+  });
+
+  it('offers a resume for a run that failed at its last step: its newest checkpoint may be earlier', () => {
+    expect(canResume(run({ status: 'failed', lastStep: 24, config: cfg }), null)).toBe(true);
+    expect(canResume(run({ status: 'failed', lastStep: 24, config: cfg }), 'other-run')).toBe(false);
+  });
 });
 
 describe('device and worker health', () => {
