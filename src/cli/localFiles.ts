@@ -96,7 +96,7 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
 /** Before any work: the folder an ONNX export goes to. Never a model or adapter folder it reads
  * (it would write its config.json over the model's), never a folder that holds an earlier export
  * or files the export writes (another model's config.json, tokenizer) unless `force`, and one this
- * user can write. Deletes nothing: returns the earlier export's `files` found there, for
+ * user can write. Deletes nothing: returns the `files` and `sideFiles` found there, for
  * `removeEarlierExport` once the new export is ready to write. */
 export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): string[] {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
@@ -117,7 +117,8 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   } catch {
     throw new CliError(`--out ${out}: ${parent} cannot be written here`, 2);
   }
-  return earlier;
+  // All of them go: a tokenizer file the new export does not write (merges.txt) would be read with it.
+  return [...earlier, ...overwritten];
 }
 
 /** An earlier export's files, taken out just before the new one is written, so none is left stale

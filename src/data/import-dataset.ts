@@ -214,7 +214,9 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         if (first !== undefined) {
           return reject(`duplicate id "${example.id}" (first seen at ${files[Math.floor(first / 2 ** 32)].name} line ${first % 2 ** 32})`, example.id);
         }
-        if (example.source === 'bfcl') {
+        // A BFCL question file's questions wait for their answers; the studio's own lines of BFCL
+        // questions already carry them.
+        if (example.source === 'bfcl' && parser.format === 'bfcl') {
           seenIds.set(example.id, fileIndex * 2 ** 32 + r.line);
           report.imported++;
           bfclPending.push({ example, file: file.name, report, line: r.line, index: r.index });

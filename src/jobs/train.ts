@@ -86,6 +86,8 @@ function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Prom
   return loadEngineModel(ctx.gpu, ctx.model.files, { lora: config.lora, adapter: job.adapter, seed: config.seed, maxTokens: config.batchSize * config.seqLen, recompute: config.recompute, onProgress: uploadProgress(ctx) });
 }
 
+const NOTHING_TRAINED = 'stopped by the user before its first step; nothing was trained';
+
 export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOutcome> {
   const { store, events = {} } = job;
   const { gpu } = ctx;
@@ -95,11 +97,12 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   } catch (err) {
     if (!ctx.signal.aborted) throw err;
     // Paused or stopped while it tokenized: nothing trained, so nothing to save. A resumed run keeps
-    // the step (and checkpoint) it had; a new run stopped here has no adapter to call done, and
-    // stays startable.
+    // the step (and checkpoint) it had. A start stopped here changed nothing: the row stays as it
+    // was (a new run startable, a run started again keeps what it had trained).
     const pause = (ctx.signal.reason as RunInterruption) === 'pause';
-    const s: RunStatus = pause ? 'paused' : job.resume ? 'done' : 'created';
-    const message = pause ? undefined : job.resume ? 'stopped by the user' : 'stopped by the user before its first step; nothing was trained';
+    if (!pause && !job.resume) return { status: 'created', step: 0, message: NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0 };
+    const s: RunStatus = pause ? 'paused' : 'done';
+    const message = pause ? undefined : 'stopped by the user';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, job.resume ? undefined : 0, message);
     return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
@@ -150,8 +153,11 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     const decode = (ids: number[]) => ctx.model.tokenizer.decode(ids, { skip_special_tokens: false });
     while (trainer.step < config.steps) {
       if (ctx.signal.aborted) {
-        await store.saveCheckpoint(await trainer.saveState());
         const pause = (ctx.signal.reason as RunInterruption) === 'pause';
+        // Stopped while the model loaded or the baseline ran: a fresh start with no step has no
+        // adapter to keep (its earlier history went when it started again).
+        if (!pause && !state && trainer.step === 0) return await status('created', 0, NOTHING_TRAINED);
+        await store.saveCheckpoint(await trainer.saveState());
         return await status(pause ? 'paused' : 'done', trainer.step, pause ? undefined : 'stopped by the user');
       }
       const m = await trainer.trainStep();
@@ -171,7 +177,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         await store.saveCheckpoint(await trainer.saveState());
         // The row says the step its newest checkpoint holds: a tab closed or a worker lost from
         // here on leaves a run that says how far it got (and resumes from there), not step 0.
-        await status('running', m.step, runningMessage);
+        // (The page follows the steps by their metrics: no status event.)
+        await store.setStatus('running', { lastStep: m.step, message: runningMessage, modelRef: ctx.model.ref });
       }
     }
     await store.saveCheckpoint(await trainer.saveState());

@@ -205,7 +205,8 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
   const name = hdr.name ?? `HDR run ${hdr.id.slice(0, 8)}`;
   if (!hdr.fromRunId) throw new SnapshotError(`“${name}” started HDR from the base model: a snapshot holds a training run and the HDR rounds that continued it`);
   const start = await db.runs.get(hdr.fromRunId);
-  if (!start || start.kind !== 'train') throw new SnapshotError(`“${name}” continued training run ${hdr.fromRunId}, which is no longer here; a snapshot needs that run's history`);
+  if (!start) throw new SnapshotError(`“${name}” continued run ${hdr.fromRunId}, which is no longer here; a snapshot needs that run's history`);
+  if (start.kind !== 'train') throw new SnapshotError(`“${name}” continued an ${start.kind} run, not a training run: a snapshot holds a training run and the HDR rounds that continued it`);
   const base = await snapshotFromDb(db, hdr.fromRunId, { ...options, includeAdapter: false, includeCheckpoint: false });
   const spec = options.spec ?? specFromSummary(base.run.model.spec);
   const model = { spec, modelRef: base.run.model.ref, lora: hdr.config.lora };
@@ -218,7 +219,9 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
       step += r.training?.steps ?? 0;
       return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step };
     });
-  const evaluation = options.evaluation ?? (await latestEvaluation(db, { id: hdr.id, datasetId: hdr.datasetId, lastStep: step } as SnapshotRunRow));
+  // HDR keeps its adapter under the round's number: the evaluation is of the step the rounds reached.
+  const latest = options.evaluation ?? (await latestEvaluation(db, { id: hdr.id, datasetId: hdr.datasetId, lastStep: step } as SnapshotRunRow));
+  const evaluation = latest && !options.evaluation ? { ...latest, step } : latest;
   return {
     ...base,
     run: {
@@ -259,6 +262,11 @@ function metricRows(runId: string, run: RunJson): MetricRow[] {
   return [...byStep].sort(([a], [b]) => a - b).map(([step, values]) => ({ runId, step, values }));
 }
 
+/** Examples a dataset's training uses: the train side, included. */
+function trainCount(db: StudioDb, datasetId: string): Promise<number> {
+  return db.examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).count();
+}
+
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
  * another split would train on other examples than the checkpoint's data order expects), else the
  * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
@@ -269,9 +277,12 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   const same = fingerprint ? await db.datasets.where('fingerprint').equals(fingerprint).toArray() : [];
   const sameSplit = (split: { seed: number; evalFraction: number }) => !info.split || (split.seed === info.split.seed && split.evalFraction === info.split.evalFraction);
   const existing = same.find((d) => sameSplit(d.split)) ?? (mode === 'read-only' ? same[0] : undefined);
-  if (existing) return { id: existing.id, created: false };
+  // To resume, a local copy must also include what the run trained on; the snapshot's own dataset
+  // (with its inclusion choices) does, where a local copy another way does not.
+  const trainsOtherwise = existing && mode === 'resume' && snapshot.dataset && info.train !== undefined && (await trainCount(db, existing.id)) !== info.train;
+  if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
-    const name = same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
+    const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
     const saved = await saveDataset(db, { name, examples: snapshot.dataset, split: info.split, included: snapshot.datasetInclusion });
     return { id: saved.id, created: true };
   }
@@ -311,11 +322,11 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
   if (mode === 'resume' && run.dataset.train !== undefined) {
     // The checkpoint's data order walks the run's training examples; other ones would resume a
     // different run under the same name.
-    const train = await db.examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).count();
+    const train = await trainCount(db, datasetId);
     if (train !== run.dataset.train) {
       await undoDataset();
       throw new SnapshotError(
-        `resuming needs the examples the run trained on: run.json says ${run.dataset.train} training examples, the dataset here gives ${train} (other examples are included or held out); export the run with its dataset again, or open it read-only`,
+        `resuming needs the examples the run trained on: run.json says ${run.dataset.train} training examples, the dataset here gives ${train} (other examples are included or held out); export the run with its dataset, or open it read-only`,
       );
     }
   }

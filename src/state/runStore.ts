@@ -130,13 +130,14 @@ export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobS
 }
 const NONE: ReadonlySet<string> = new Set();
 
-/** Whether resuming would train anything: a run that is not training and has steps left, or that
- * failed (at its last step too: its newest checkpoint, where resuming continues, may be earlier). */
+/** Whether resuming would train anything: a run that is not training and has steps left, or one
+ * this studio trained that failed (at its last step too: its newest checkpoint, where resuming
+ * continues, may be earlier; an imported read-only run may have none to continue from). */
 export function canResume(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): boolean {
   if (!isTrainingRun(run) || activeRunId !== null) return false;
   const status = effectiveStatus(run, activeRunId, jobSince, trainingNow);
   const steps = run.config.steps;
-  const left = (run.lastStep ?? 0) < steps || status === 'failed';
+  const left = (run.lastStep ?? 0) < steps || (status === 'failed' && !run.readOnly);
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));
 }
 

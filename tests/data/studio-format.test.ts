@@ -9,6 +9,7 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { candidateExample } from '../../src/hdr/gate.ts';
 import { parseGeneratedCalls } from '../../src/eval/parse-generated-calls.ts';
 import { fileExamples } from '../../src/jobs/data.ts';
+import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 
 const demoText = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').slice(0, 12).join('\n');
 const file = (name: string, text: string) => ({ name, blob: new Blob([text]) });
@@ -57,6 +58,17 @@ describe('the studio\'s own example lines as a dataset', () => {
     const data = await fileExamples([file('hdr-examples.jsonl', asRunFolderWritesThem([good, { ...silent, target: { ...silent.target, reasoning: '' } }]))], { split: { seed: 3, evalFraction: 0 } });
     expect(data.train.map((e) => e.id)).toEqual([good.id]);
     expect(data.problems.join('\n')).toMatch(new RegExp(`example "${silent.id.replace(/[#]/g, '.')}": excluded, fails the quality check \\(reasoning`));
+  });
+
+  it('reads a snapshot\'s dataset.jsonl: its "included" choices are the run\'s, and BFCL questions keep their answers', async () => {
+    const samples = await hdrSamples();
+    const bfclQuestion: Example = { ...samples[0], id: 'simple_3', source: 'bfcl', possibleAnswer: [{ [samples[0].target.calls[0].name]: {} }], category: 'simple' };
+    const written = [samples[1], { ...samples[2], source: 'openai' as const }, bfclQuestion];
+    const text = new TextDecoder().decode(encodeDatasetJsonl(written, new Map([[samples[1].id, true], [samples[2].id, false]])));
+    expect(text).toContain('"included":false');
+    const result = await importDatasetFiles([file('dataset.jsonl', text)]);
+    expect(result.issues).toEqual([]);
+    expect(result.examples).toEqual(written);
   });
 
   it('leaves OpenAI-shaped records to the OpenAI reader', async () => {

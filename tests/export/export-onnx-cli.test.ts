@@ -46,11 +46,14 @@ describe('studio export-onnx', () => {
       expect(JSON.parse(readFileSync(join(out, 'export_check.json'), 'utf8')).maxAbsDiff).toBe(report.maxAbsDiff);
       expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))['transformers.js_config'].dtype).toBe('fp16');
 
-      // Replaced with --force: the earlier fp16 model and its check report go, so nothing stale is left.
+      // Replaced with --force: the earlier fp16 model and its check report go, so nothing stale is left,
+      // and so does a tokenizer file the new export does not write (transformers.js would read it).
+      writeFileSync(join(out, 'merges.txt'), 'another tokenizer');
       const again = await studio(['export-onnx', '--model', modelDir, '--out', out, '--no-check', '--force', '--quiet']);
       expect(again.code, again.err).toBe(0);
       expect(existsSync(join(out, 'onnx/model_fp16.onnx'))).toBe(false);
       expect(existsSync(join(out, 'export_check.json'))).toBe(false);
+      expect(existsSync(join(out, 'merges.txt'))).toBe(false);
       expect(existsSync(join(out, 'onnx/model.onnx'))).toBe(true);
     } finally {
       rmSync(root, { recursive: true, force: true });

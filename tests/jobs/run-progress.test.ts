@@ -55,7 +55,15 @@ describe('a training run’s row', () => {
     const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'stopped early', config });
     const stopAtOnce = () => engine.interrupt(run.id, 'stop');
     const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: false }, stopAtOnce, run.id);
-    expect(outcome).toMatchObject({ status: 'created', step: 0 });
+    expect(outcome).toMatchObject({ status: 'created', step: 0, message: 'stopped by the user before its first step; nothing was trained' });
+    // Stopped while it tokenized: the start changed nothing.
+    expect(await db.runs.get(run.id)).toEqual(run);
+
+    // Stopped later, while the held-out loss before training ran: still no step, no adapter.
+    const withBaseline = { ...config, evalEvery: 2 };
+    const stopAtBaseline = (p: { label: string }) => p.label === 'held-out loss before training' && engine.interrupt(run.id, 'stop');
+    const late = await engine.train({ store: new DexieRunStore(db, run.id), config: withBaseline, examples: { ...examples, eval: examples.train.slice(0, 1) }, resume: false }, stopAtBaseline, run.id);
+    expect(late).toMatchObject({ status: 'created', step: 0 });
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'created', lastStep: 0, message: 'stopped by the user before its first step; nothing was trained' });
     expect(await db.checkpoints.where('runId').equals(run.id).count()).toBe(0);
 

@@ -132,6 +132,19 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('resumes on the snapshot\'s own dataset where the local copy includes other examples', async () => {
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+    const target = freshDb();
+    const local = await saveDataset(target, { name: 'my copy', examples: examples(8) });
+    await setExampleIncluded(target, local.id, (await loadExampleRows(target, local.id, 'train'))[0].id, false);
+    const row = await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
+    expect(row.datasetId).not.toBe(local.id);
+    expect(await target.datasets.get(row.datasetId)).toMatchObject({ name: 'adds (as the run trained on it)' });
+    source.close();
+    target.close();
+  });
+
   it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
@@ -140,7 +153,7 @@ describe('snapshots from and into IndexedDB', () => {
     // A snapshot written before "included" travelled: the studio here includes what passes the check.
     const older = { ...snap, run: { ...snap.run, dataset: { ...snap.run.dataset, train: snap.run.dataset.train! - 1 } } };
     expect(await refusal(saveImportedSnapshot(target, older, 'resume'))).toBe(
-      `resuming needs the examples the run trained on: run.json says ${older.run.dataset.train} training examples, the dataset here gives ${snap.run.dataset.train} (other examples are included or held out); export the run with its dataset again, or open it read-only`,
+      `resuming needs the examples the run trained on: run.json says ${older.run.dataset.train} training examples, the dataset here gives ${snap.run.dataset.train} (other examples are included or held out); export the run with its dataset, or open it read-only`,
     );
     expect(await target.datasets.count()).toBe(0);
     expect(await target.runs.count()).toBe(0);
@@ -166,8 +179,15 @@ describe('snapshots from and into IndexedDB', () => {
     await source.checkpoints.put({ runId: 'hdr-1', step: 8, createdAt: 2, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer } });
     await finishHdrRun(source, 'hdr-1', 'pool empty');
 
+    // An evaluation of HDR's adapter: said at the step the rounds reached, not at HDR's round number.
+    await source.runs.put({
+      id: 'eval-hdr', datasetId, kind: 'eval', status: 'done', createdAt: Date.now() + 1, updatedAt: Date.now() + 1, config: { adapterRunId: 'hdr-1', limit: 4, maxNewTokens: 96, lora: null },
+      summary: { total: 4, correct: 3, accuracy: 0.75, byCategory: {}, failureRules: {}, finishReasons: {} },
+    } as never);
+
     const input = await snapshotFromDb(source, 'hdr-1', { spec });
     expect(input.run.run).toMatchObject({ id: 'hdr-1', name: 'HDR on first run', status: 'done', lastStep: 30 });
+    expect(input.run.evaluation).toMatchObject({ step: 38, examples: 4, astAccuracy: 0.75 });
     expect(input.run.metrics).toHaveLength(30);
     expect(input.run.hdrRounds).toEqual([
       { round: 1, poolSize: 6, sampled: 18, passRate: 3 / 18, accepted: 2, step: 34 },

@@ -86,14 +86,17 @@ describe('why a button is off, where a keyboard reaches it', () => {
 });
 
 describe('what a run offers', () => {
-  it('an HDR run that continued a training run exports and shares as a snapshot; one from the base model does not', () => {
+  it('an HDR run that continued a training run exports and shares as a snapshot; one from the base model or another run does not', () => {
     const hdr = (id: string, fromRunId?: string) => ({ ...trainRow(id), kind: 'hdr', name: id, settings: {}, rounds: [], ...(fromRunId ? { fromRunId } : {}) }) as unknown as StoredRun;
     const continued = hdr('hdr-a', 'r');
-    useRuns.setState({ runs: [trainRow('r'), continued, hdr('hdr-b')] });
+    const evalRow = { ...trainRow('e'), kind: 'eval' } as unknown as StoredRun;
+    useRuns.setState({ runs: [trainRow('r'), continued, hdr('hdr-b'), evalRow, hdr('hdr-c', 'e')] });
     const html = renderNow(createElement(RunActions, { run: continued, onOpenDashboard: () => undefined }));
     expect(html).toContain('aria-label="Export hdr-a as a snapshot .zip"');
     expect(html).toContain('aria-label="Copy a share link for hdr-a"');
     expect(renderNow(createElement(RunActions, { run: hdr('hdr-b'), onOpenDashboard: () => undefined }))).not.toContain('snapshot .zip');
+    // HDR that continued an evaluation's model, not a training run: no history to carry.
+    expect(renderNow(createElement(RunActions, { run: hdr('hdr-c', 'e'), onOpenDashboard: () => undefined }))).not.toContain('snapshot .zip');
   });
 });
 

@@ -97,6 +97,8 @@ describe('canResume', () => {
   it('offers a resume for a run that failed at its last step: its newest checkpoint may be earlier', () => {
     expect(canResume(run({ status: 'failed', lastStep: 24, config: cfg }), null)).toBe(true);
     expect(canResume(run({ status: 'failed', lastStep: 24, config: cfg }), 'other-run')).toBe(false);
+    // Opened read-only from a snapshot (an HDR run's carries no trainer checkpoint): nothing to go on from.
+    expect(canResume(run({ status: 'failed', lastStep: 24, config: cfg, readOnly: true }), null)).toBe(false);
   });
 });
 

@@ -17,7 +17,10 @@ export const studioParser: FormatParser = {
   },
   parse(record) {
     try {
-      return exampleFromJson(record);
+      // A snapshot's lines carry the run's "included" choice beside the example: a setting of that
+      // run, not part of the example; a dataset import decides inclusion by its own check.
+      const { included: _included, ...example } = record as Record<string, unknown>;
+      return exampleFromJson(example);
     } catch (err) {
       if (err instanceof FieldError) throw new RecordError(err.message);
       throw err;

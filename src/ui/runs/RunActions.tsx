@@ -23,7 +23,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const status = effectiveStatus(run, active?.runId ?? null, jobSince, trainingNow);
   const train = runKind(run) === 'train';
   // An HDR run that continued a training run travels as that run with HDR's rounds and adapter.
-  const snapshottable = train || (run.kind === 'hdr' && !!run.fromRunId);
+  const startRun = useRuns((s) => (run.kind === 'hdr' && run.fromRunId ? s.runs.find((r) => r.id === run.fromRunId) : undefined));
+  const snapshottable = train || startRun?.kind === 'train';
   const name = run.name ?? run.id;
   const resumable = canResume(run, active?.runId ?? null, jobSince, trainingNow);
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
