@@ -228,8 +228,10 @@ export class StudioEngine {
             config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
           });
           const { predictions: _p, aborted, ...summary } = await evaluateJob(ctx, { store, examples, adapter, decoding: { maxNewTokens, batchSize } });
-          // A cancelled evaluation is named by what it scored.
-          if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', source, summary.total) });
+          // A cancelled evaluation is named by what it scored; one cancelled before its first answer
+          // scored nothing, and keeps no row ("failed, 0 examples" would say nothing true).
+          if (aborted && summary.total === 0) await deleteRun(db, store.runId);
+          else if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', source, summary.total) });
           return { evalRunId: store.runId, summary, aborted, requested: examples.length };
         },
         null,

@@ -92,7 +92,9 @@ describe('worker engine: generation jobs', () => {
     // A Cancel pressed at once, while the request still reads its examples and adapter, stops it.
     const early = engine.handlers.evaluate({ datasetId: dataset.id, runId: 'run-1', limit: 4, maxNewTokens: 2, batchSize: 1 }, () => undefined);
     await engine.handlers.cancelJob({}, () => undefined);
-    expect(await early).toMatchObject({ aborted: true, requested: 4, summary: { total: 0 } });
+    const earlyResult = await early;
+    expect(earlyResult).toMatchObject({ aborted: true, requested: 4, summary: { total: 0 } });
+    expect(await db.runs.get(earlyResult.evalRunId)).toBeUndefined();
     const earlyAnswer = engine.handlers.generate({ streamId: 's0', runId: 'run-1', tools: [], messages: [{ role: 'user', content: 'hi' }], maxNewTokens: 8, temperature: 0 }, () => undefined);
     await engine.handlers.cancelJob({}, () => undefined);
     expect((await earlyAnswer).finishReason).toBe('aborted');
