@@ -109,6 +109,9 @@ export interface AblationJob {
   config: AblationConfig;
   examples: JobExamples;
   events?: AblationEvents;
+  /** Trains an arm holding its run's lock, as a training run is trained (the browser's Web Lock:
+   * another tab sees the arm training, not interrupted, and cannot resume or delete it). */
+  lockRun?<T>(runId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }>;
 }
 
 /** An ablation of `base` (the training form's or the flags' configuration) with every rule, HDR
@@ -199,7 +202,9 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     if (!arm.hdrFrom) {
       events.onPhase?.(arm, 'training', index, arms.length);
       armStore = await workspace.createRun({ kind: 'train', name, config: arm.config });
-      const outcome = await trainJob(armCtx, {
+      const armId = armStore.id;
+      ctx.claimRun?.(armId);
+      const train = () => trainJob(armCtx, {
         store: armStore,
         config: arm.config,
         examples: job.examples,
@@ -215,12 +220,16 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
           },
         },
       });
+      const locked = job.lockRun ? await job.lockRun(armId, train) : { refused: false as const, value: await train() };
+      if (locked.refused) throw new Error(`arm ${arm.id}: its run is training in another tab of the studio`);
+      const outcome = locked.value;
       if (ctx.signal.aborted) return null;
       if (outcome.status !== 'done') throw new Error(`arm ${arm.id}: training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
     } else {
       events.onPhase?.(arm, 'hdr', index, arms.length);
       const from = done.get(arm.hdrFrom)!;
       armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
+      ctx.claimRun?.(armStore.id);
       curve = [...from.curve];
       const offset = from.curve.at(-1)?.step ?? 0;
       let retrainSteps = 0;
@@ -254,6 +263,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       name: `${job.name} · eval ${arm.id}`,
       config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
     });
+    ctx.claimRun?.(evalStore.id);
     const report = await evaluateJob(armCtx, { store: evalStore, examples: heldOut, adapter, decoding: c.decoding });
     if (report.aborted) return null;
     const { predictions: _p, aborted: _a, ...summary } = report;

@@ -44,6 +44,9 @@ export interface JobContext {
   progress(p: ProgressInfo): void;
   /** Aborts the job; a training run pauses when the reason is 'pause' and stops otherwise. */
   signal: AbortSignal;
+  /** Says the job writes this run row from now on, whatever its status (an ablation's arm while it
+   * is still `created`): it is not to be deleted under the job. */
+  claimRun?(runId: string): void;
 }
 
 /** Why a training run was asked to end early (the abort reason JobEngine gives). */

@@ -23,6 +23,8 @@ interface Running {
   abort: AbortController;
   /** When it started (ms): the rows it set running since are the ones it writes. */
   since: number;
+  /** Rows it said it writes (ctx.claimRun), whatever their status. */
+  claimed: Set<string>;
 }
 
 export class JobEngine {
@@ -53,13 +55,13 @@ export class JobEngine {
     }
     if (busy) throw new Error(trainingRunId !== undefined ? `${busy.label} is using the GPU; wait for it or cancel it first` : `${busy.label} is running; wait for it or cancel it first`);
     const model = this.requireModel();
-    const running: Running = { label, trainingRunId, abort: new AbortController(), since: Date.now() };
+    const running: Running = { label, trainingRunId, abort: new AbortController(), since: Date.now(), claimed: new Set() };
     this.running = running;
     let gpu: Gpu | null = null;
     try {
       gpu = await this.device();
       gpu.ctx.clearRefusal();
-      return await job({ gpu, model, progress, signal: running.abort.signal }, input);
+      return await job({ gpu, model, progress, signal: running.abort.signal, claimRun: (runId) => running.claimed.add(runId) }, input);
     } finally {
       this.running = null;
       // The job's buffers went with it: so do the bind groups that bound them.
@@ -94,6 +96,7 @@ export class JobEngine {
    * set running since it started: an HDR run, an ablation and its arms), else null. */
   writing(row: { id: string; status: string; updatedAt: number }): string | null {
     const r = this.running;
+    if (r?.claimed.has(row.id)) return r.label;
     if (!r || row.status !== 'running') return null;
     return r.trainingRunId === row.id || row.updatedAt >= r.since ? r.label : null;
   }

@@ -280,7 +280,7 @@ export class StudioEngine {
           // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
           const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
           const store = await workspace.createRun({ kind: 'ablation', name, config });
-          const r = await ablationJob(ctx, { store, workspace, name, config, examples: input });
+          const r = await ablationJob(ctx, { store, workspace, name, config, examples: input, lockRun: withRunLock });
           return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped };
         },
         examples,

@@ -37,7 +37,14 @@ describe('an ablation with a failing arm', () => {
       { rules: ['grad'], hdrRule: null, evalLimit: 1, decoding: { maxNewTokens: 4, batchSize: 1, seed: 1 } },
     );
     const store = await workspace.createRun({ kind: 'ablation', name: 'quota', config });
-    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } });
+    // Each arm trains holding its run's lock, as a training run does (another tab sees it training).
+    const locked: string[] = [];
+    const lockRun = async <T,>(runId: string, work: () => Promise<T>) => {
+      locked.push((await db.runs.get(runId))!.name!);
+      return { refused: false as const, value: await work() };
+    };
+    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) }, lockRun });
+    expect(locked).toEqual(['quota · sft', 'quota · fixed:0.7', 'quota · ssb:grad']);
     expect(result.arms.map((a) => a.id)).toEqual(['sft', 'ssb:grad']);
     expect(result.failed).toEqual([{ id: 'fixed:0.7', message: expect.stringMatching(/^arm fixed:0\.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded\.$/) }]);
     expect(result.stopped).toBe(true);

@@ -22,7 +22,11 @@ describe('deleting a run a job is writing', () => {
     await db.runs.put(row('left by an earlier page', Date.now() - 60_000));
     const del = (runId: string) => engine.handlers.deleteRun({ runId }, () => undefined);
 
-    await jobs.run('an ablation', async () => {
+    await jobs.run('an ablation', async (ctx) => {
+      // An arm still tokenizing is `created`: the job says it writes it.
+      await db.runs.put({ ...row('arm being made', Date.now()), status: 'created' as never });
+      ctx.claimRun?.('arm being made');
+      await expect(del('arm being made')).rejects.toThrow('“arm being made” is being written by an ablation; delete it once that ends, or cancel it first');
       await db.runs.put(row('arm', Date.now()));
       await expect(del('arm')).rejects.toThrow('“arm” is being written by an ablation; delete it once that ends, or cancel it first');
       expect(await db.runs.get('arm')).toBeDefined();
