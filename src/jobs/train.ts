@@ -97,10 +97,10 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   } catch (err) {
     if (!ctx.signal.aborted) throw err;
     // Paused or stopped while it tokenized: nothing trained, so nothing to save. A resumed run keeps
-    // the step (and checkpoint) it had. A start stopped here changed nothing: the row stays as it
-    // was (a new run startable, a run started again keeps what it had trained).
+    // the step (and checkpoint) it had. A stop here changed nothing: the row stays as it was (a new
+    // run startable, a run started or resumed again keeps what it had trained, and its status).
     const pause = (ctx.signal.reason as RunInterruption) === 'pause';
-    if (!pause && !job.resume) return { status: 'created', step: 0, message: NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0 };
+    if (!pause) return { status: 'created', step: 0, message: job.resume ? 'stopped by the user before training went on; the run is as it was' : NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0 };
     const s: RunStatus = pause ? 'paused' : 'done';
     const message = pause ? undefined : 'stopped by the user';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });

@@ -212,13 +212,16 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
   const model = { spec, modelRef: base.run.model.ref, lora: hdr.config.lora };
   // HDR that retrained nothing kept no adapter of its own: the model is the one it started from.
   const adapter = (await storedAdapter(db, hdr.id, model, { ...options, includeCheckpoint: false })).adapter ?? (await storedAdapter(db, hdr.fromRunId, model, { ...options, includeCheckpoint: false })).adapter;
-  let step = base.run.run.lastStep ?? 0;
-  const hdrRounds: HdrRoundSummary[] = [...hdr.rounds]
+  // A training run imported from an HDR snapshot brings its earlier rounds: these follow them.
+  const earlier = base.run.hdrRounds;
+  let step = earlier.at(-1)?.step ?? base.run.run.lastStep ?? 0;
+  const rounds: HdrRoundSummary[] = [...hdr.rounds]
     .sort((a, b) => a.round - b.round)
     .map((r) => {
       step += r.training?.steps ?? 0;
       return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step };
     });
+  const hdrRounds = [...earlier, ...rounds];
   // HDR keeps its adapter under the round's number: the evaluation is of the step the rounds reached.
   const latest = options.evaluation ?? (await latestEvaluation(db, { id: hdr.id, datasetId: hdr.datasetId, lastStep: step } as SnapshotRunRow));
   const evaluation = latest && !options.evaluation ? { ...latest, step } : latest;
@@ -276,10 +279,15 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   const fingerprint = info.fingerprint || (snapshot.dataset ? await datasetFingerprint(snapshot.dataset) : '');
   const same = fingerprint ? await db.datasets.where('fingerprint').equals(fingerprint).toArray() : [];
   const sameSplit = (split: { seed: number; evalFraction: number }) => !info.split || (split.seed === info.split.seed && split.evalFraction === info.split.evalFraction);
-  const existing = same.find((d) => sameSplit(d.split)) ?? (mode === 'read-only' ? same[0] : undefined);
-  // To resume, a local copy must also include what the run trained on; the snapshot's own dataset
-  // (with its inclusion choices) does, where a local copy another way does not.
-  const trainsOtherwise = existing && mode === 'resume' && snapshot.dataset && info.train !== undefined && (await trainCount(db, existing.id)) !== info.train;
+  const split = same.filter((d) => sameSplit(d.split));
+  // To resume, a local copy must also include what the run trained on (one stored from an earlier
+  // import of this snapshot does); where none does, the snapshot's own dataset (with its inclusion
+  // choices) is stored.
+  const trainsAsTheRun = async (d: { id: string }) => info.train === undefined || (await trainCount(db, d.id)) === info.train;
+  let matching: (typeof same)[number] | undefined;
+  for (const d of split) if (!matching && (await trainsAsTheRun(d))) matching = d;
+  const existing = matching ?? split[0] ?? (mode === 'read-only' ? same[0] : undefined);
+  const trainsOtherwise = !!existing && existing !== matching && mode === 'resume' && !!snapshot.dataset && info.train !== undefined;
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;

@@ -12,7 +12,7 @@ export function askToNotify(): void {
 }
 
 export function runEndedText(runName: string, status: string, step: number): string {
-  if (status === 'created') return `Training “${runName}” stopped before its first step`;
+  if (status === 'created') return `Training “${runName}” stopped before it trained a step`;
   const how = status === 'done' ? 'finished' : status === 'paused' ? 'paused' : status === 'failed' ? 'failed' : status;
   return `Training “${runName}” ${how} at step ${step}`;
 }

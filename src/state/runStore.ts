@@ -125,6 +125,9 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
  * running job (HDR, an ablation's arms, an evaluation) wrote since it started (`jobSince`, ms) is
  * being written now; one whose lock another tab holds (`trainingNow`) trains there. */
 export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): RunStatus | 'interrupted' | 'elsewhere' {
+  // A run whose lock a worker holds is being trained whatever its row says yet (an ablation's arm
+  // stays `created` while it tokenizes): by this tab's job when one runs here, else elsewhere.
+  if (run.status !== 'running' && run.id !== activeRunId && trainingNow.has(run.id)) return jobSince !== null ? 'running' : 'elsewhere';
   if (run.status === 'running' && run.id !== activeRunId && !(jobSince !== null && run.updatedAt >= jobSince)) return trainingNow.has(run.id) ? 'elsewhere' : 'interrupted';
   return run.status;
 }

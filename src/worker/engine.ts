@@ -167,6 +167,9 @@ export class StudioEngine {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       const run = await requireTrainRun(db, runId);
+      // A row this worker's job writes (an ablation's arm) holds its lock here too: say whose it is.
+      const by = this.jobs.writing(run);
+      if (by) throw new Error(`“${run.name ?? runId}” is being written by ${by}; wait for it or cancel it first`);
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
       if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run);

@@ -50,7 +50,7 @@ describe('a training run’s row', () => {
     db.close();
   });
 
-  it('stays startable when stopped before its first step; a resumed run keeps its step', { timeout: 300_000 }, async () => {
+  it('stays as it was when stopped before its first step', { timeout: 300_000 }, async () => {
     const { engine, db, examples } = await setup();
     const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'stopped early', config });
     const stopAtOnce = () => engine.interrupt(run.id, 'stop');
@@ -67,10 +67,12 @@ describe('a training run’s row', () => {
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'created', lastStep: 0, message: 'stopped by the user before its first step; nothing was trained' });
     expect(await db.checkpoints.where('runId').equals(run.id).count()).toBe(0);
 
-    await db.runs.update(run.id, { status: 'paused', lastStep: 2 });
+    // Resumed and stopped while it tokenized: the run is as it was (paused at its step), neither
+    // "done" nor startable-only; a never-trained run resumed this way stays startable too.
+    await db.runs.update(run.id, { status: 'paused', lastStep: 2, message: undefined });
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: true }, stopAtOnce, run.id);
-    expect(resumed.status).toBe('done');
-    expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 2, message: 'stopped by the user' });
+    expect(resumed).toMatchObject({ status: 'created', message: 'stopped by the user before training went on; the run is as it was' });
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 2 });
     db.close();
   });
 });

@@ -141,6 +141,10 @@ describe('snapshots from and into IndexedDB', () => {
     const row = await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
     expect(row.datasetId).not.toBe(local.id);
     expect(await target.datasets.get(row.datasetId)).toMatchObject({ name: 'adds (as the run trained on it)' });
+    // Imported again: the copy that trains as the run did is used, not stored once more.
+    const again = await saveImportedSnapshot(target, await importSnapshot(zip, { spec }), 'resume');
+    expect(again.datasetId).toBe(row.datasetId);
+    expect(await target.datasets.count()).toBe(2);
     source.close();
     target.close();
   });
@@ -200,6 +204,11 @@ describe('snapshots from and into IndexedDB', () => {
     expect(await refusal(saveImportedSnapshot(target, snap, 'resume'))).toBe('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
     const row = await saveImportedSnapshot(target, snap, 'read-only');
     expect(row.hdrRounds).toEqual(input.run.hdrRounds);
+    // HDR again on the imported run: the new snapshot keeps the earlier rounds and counts on from them.
+    await createHdrRun(target, { id: 'hdr-2', datasetId: row.datasetId, name: 'HDR again', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: row.id, modelRef: 'embedded:tiny-qwen3' });
+    await recordHdrRound(target, 'hdr-2', round(3, 3, 1));
+    const again = await snapshotFromDb(target, 'hdr-2', { spec });
+    expect(again.run.hdrRounds.map((r) => [r.round, r.step])).toEqual([[1, 34], [2, 38], [3, 42]]);
     expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).hdrRounds).toHaveLength(2);
 
     await createHdrRun(source, { id: 'hdr-base', datasetId, name: 'HDR from the base model', settings: DEFAULT_HDR_SETTINGS, config });

@@ -50,12 +50,11 @@ describe('the training run’s milestones', () => {
 
   it('says how it ended, with the last loss, once', () => {
     const seen = { runId: 'r', key: 'tenth-5', text: '' };
-    const ended = (status: 'paused' | 'done' | 'failed' | 'created', message?: string) => nextRunAnnouncement(seen, { runId: 'r', name: 'first', phase: 'ended', status, step: 50, message, loss: 1.5 })?.text;
+    const ended = (status: 'paused' | 'done' | 'failed', message?: string) => nextRunAnnouncement(seen, { runId: 'r', name: 'first', phase: 'ended', status, step: 50, message, loss: 1.5 })?.text;
     expect(ended('paused')).toBe('Training “first” paused at step 50; its checkpoint is saved, loss 1.500.');
     expect(ended('done', 'stopped by the user')).toBe('Training “first” stopped at step 50, final loss 1.500.');
     expect(ended('done')).toBe('Training “first” finished: 50 steps, final loss 1.500.');
     expect(ended('failed', 'device lost')).toBe('Training “first” failed at step 50: device lost, last loss 1.500.');
-    expect(ended('created', 'stopped by the user before its first step; nothing was trained')).toBe('Training “first” stopped before its first step; nothing was trained.');
     const end = nextRunAnnouncement(seen, { runId: 'r', name: 'first', phase: 'ended', status: 'done', step: 50 })!;
     expect(nextRunAnnouncement(end, { runId: 'r', name: 'first', phase: 'ended', status: 'done', step: 50 })).toBeNull();
     // A row not yet updated (still running) waits; a run the strip never saw start is not announced.

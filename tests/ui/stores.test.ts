@@ -31,6 +31,10 @@ describe('run helpers', () => {
     expect(effectiveStatus(run(), null, null, elsewhere)).toBe('elsewhere');
     expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, null, elsewhere)).toBe(false);
     expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, null)).toBe(true);
+    // An ablation's arm holds its lock while its row still says `created` (it tokenizes): not startable.
+    expect(effectiveStatus(run({ status: 'created' }), null, null, elsewhere)).toBe('elsewhere');
+    expect(effectiveStatus(run({ status: 'created' }), null, 4000, elsewhere)).toBe('running');
+    expect(canResume(run({ status: 'created', lastStep: 0, config: { steps: 10 } }), null, null, elsewhere)).toBe(false);
   });
 
   it('tells training runs from evaluation and HDR rows in the same table', () => {
@@ -88,9 +92,9 @@ describe('canResume', () => {
     expect(canResume(run({ status: 'paused', lastStep: 1, config: cfg, kind: 'hdr' }), null)).toBe(false);
   });
 
-  it('says a run stopped before its first step as that, not "created at step 0"', async () => {
+  it('says a run stopped before it trained a step as that, not "created at step 0"', async () => {
     const { runEndedText } = await import('../../src/state/notify.ts');
-    expect(runEndedText('a', 'created', 0)).toBe('Training “a” stopped before its first step');
+    expect(runEndedText('a', 'created', 0)).toBe('Training “a” stopped before it trained a step');
     expect(runEndedText('a', 'done', 4)).toBe('Training “a” finished at step 4');
   });
 

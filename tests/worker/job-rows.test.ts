@@ -27,6 +27,8 @@ describe('deleting a run a job is writing', () => {
       await db.runs.put({ ...row('arm being made', Date.now()), status: 'created' as never });
       ctx.claimRun?.('arm being made');
       await expect(del('arm being made')).rejects.toThrow('“arm being made” is being written by an ablation; delete it once that ends, or cancel it first');
+      // Nor started or resumed under it (its Web Lock, held here, would say "another tab").
+      await expect(engine.handlers.startRun({ runId: 'arm being made', resume: true }, () => undefined)).rejects.toThrow('“arm being made” is being written by an ablation; wait for it or cancel it first');
       await db.runs.put(row('arm', Date.now()));
       await expect(del('arm')).rejects.toThrow('“arm” is being written by an ablation; delete it once that ends, or cancel it first');
       expect(await db.runs.get('arm')).toBeDefined();

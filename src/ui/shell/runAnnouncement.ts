@@ -18,7 +18,7 @@ export interface RunAnnouncement {
 }
 
 function milestoneKey(now: RunMoment): string | null {
-  if (now.phase === 'ended') return now.status === 'paused' || now.status === 'done' || now.status === 'failed' || now.status === 'created' ? 'ended' : null;
+  if (now.phase === 'ended') return now.status === 'paused' || now.status === 'done' || now.status === 'failed' ? 'ended' : null;
   if (now.phase === 'starting' || !(now.total > 0)) return 'started';
   // Tenths 1 to 9: the last step is said as "finished", not as 100%.
   const tenth = Math.min(9, Math.floor((10 * now.step) / now.total));
@@ -33,7 +33,6 @@ function say(now: RunMoment, key: string): string {
   if (now.phase === 'training') return `${run}: ${key.slice(6)}0% done, step ${now.step} of ${now.total}${lossText(now.loss, 'loss')}.`;
   if (now.phase !== 'ended') return '';
   if (now.status === 'paused') return `${run} paused at step ${now.step}; its checkpoint is saved${lossText(now.loss, 'loss')}.`;
-  if (now.status === 'created') return `${run} stopped before its first step; nothing was trained.`;
   if (now.status === 'failed') return `${run} failed at step ${now.step}${now.message ? `: ${now.message}` : ''}${lossText(now.loss, 'last loss')}.`;
   // A run that ends early with a reason was stopped (the only such reason is the user's Stop).
   if (now.message) return `${run} stopped at step ${now.step}${lossText(now.loss, 'final loss')}.`;
