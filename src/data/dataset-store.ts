@@ -92,6 +92,11 @@ export async function trainingExamples(db: StudioDb, datasetId: string): Promise
   return rows.sort((a, b) => a.ord - b.ord).map((r) => r.example);
 }
 
+/** How many examples of one side training or evaluation uses (included ones). */
+export function usedCount(db: StudioDb, datasetId: string, split: SplitName): Promise<number> {
+  return db.examples.where('[datasetId+split+included]').equals([datasetId, split, 1]).count();
+}
+
 export async function evalExamples(db: StudioDb, datasetId: string): Promise<Example[]> {
   const rows = await db.examples.where('[datasetId+split+included]').equals([datasetId, 'eval', 1]).toArray();
   return rows.sort((a, b) => a.ord - b.ord).map((r) => r.example);
@@ -146,8 +151,7 @@ export async function deleteDataset(db: StudioDb, datasetId: string, confirmToke
       throw new Error(`deleting dataset "${plan.name}" was not confirmed: call describeDatasetDeletion and pass its confirmToken (the dataset may have changed since)`);
     }
     const d = (await db.datasets.get(datasetId))!;
-    const side = (split: 'train' | 'eval') => db.examples.where('[datasetId+split+included]').equals([datasetId, split, 1]).count();
-    const datasetSummary = { name: d.name, fingerprint: d.fingerprint, examples: d.exampleCount, train: await side('train'), eval: await side('eval'), split: d.split };
+    const datasetSummary = { name: d.name, fingerprint: d.fingerprint, examples: d.exampleCount, train: await usedCount(db, datasetId, 'train'), eval: await usedCount(db, datasetId, 'eval'), split: d.split };
     await db.runs
       .where('datasetId')
       .equals(datasetId)

@@ -3,7 +3,7 @@
 // can judge it as BFCL does. Everything else is exactly JSON.parse's result, errors included.
 // Owns only this reading; never checks what the value means.
 import { setOwn } from '../data/own-keys.ts';
-import { IntegralFloat } from '../data/python/integral-float.ts';
+import { floatValue, type IntegralFloat } from '../data/python/integral-float.ts';
 
 // Past this depth the text is read by JSON.parse alone (floats not kept) rather than risk the stack.
 const MAX_DEPTH = 200;
@@ -96,7 +96,7 @@ class FloatKeepingReader {
     const literal = FLOAT_LITERAL.exec(this.text)![0];
     this.at += literal.length;
     const value = Number(literal);
-    return /[.eE]/.test(literal) && Number.isInteger(value) ? new IntegralFloat(value) : value;
+    return /[.eE]/.test(literal) ? floatValue(value) : value;
   }
 
   private skipSpace(): void {

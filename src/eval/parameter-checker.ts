@@ -117,7 +117,7 @@ function typeChecker(
           // BFCL converts no item; "number" items take ints as JSON Schema means them, and float
           // items do where the ground truth cannot say an int was not a float (see the top).
           const lenient = nested.description === 'number' || (nested.type === 'float' && !showsWholeFloats);
-          const checked = lenient ? asExpectedNumber(item, 'number') : item;
+          const checked = lenient ? asExpectedNumber(item, nested.description) : item;
           if ('failure' in typeChecker(param, checked, answerItem, nested.description, nested.type, null, at)) {
             ok = false;
             break;

@@ -66,9 +66,13 @@ export interface SnapshotDataset {
   inclusion: Map<string, boolean>;
 }
 
-/** One record in the Example shape, checked field by field; a FieldError names the field. */
-export function exampleFromJson(value: unknown): Example {
-  return example(value, '') as Example;
+/** One line's record: the Example, checked field by field, and the `"included"` beside it when
+ * the line has one; a FieldError names the field. */
+export function exampleLineFromJson(value: unknown): { example: Example; included?: boolean } {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'included')) return { example: example(value, '') as Example };
+  const { included, ...rest } = value as Record<string, unknown>;
+  if (typeof included !== 'boolean') throw new FieldError('included', 'must be true or false');
+  return { example: example(rest, '') as Example, included };
 }
 
 /** Every line as an Example, or one SnapshotError naming the line and field. */
@@ -95,14 +99,10 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Snap
     } catch (err) {
       throw new SnapshotError(`${where}: not valid JSON (${(err as Error).message})`);
     }
-    let included: unknown;
-    if (typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, 'included')) {
-      ({ included, ...parsed } = parsed as Record<string, unknown>);
-      if (typeof included !== 'boolean') throw new SnapshotError(`${where}: included must be true or false`);
-    }
     let e: Example;
+    let included: boolean | undefined;
     try {
-      e = example(parsed, '') as Example;
+      ({ example: e, included } = exampleLineFromJson(parsed));
     } catch (err) {
       if (err instanceof FieldError) throw new SnapshotError(`${where}: ${err.message}`);
       throw err;
@@ -110,7 +110,7 @@ export function parseDatasetJsonl(bytes: Uint8Array, entry = DATASET_FILE): Snap
     if (ids.has(e.id)) throw new SnapshotError(`${where}: example id ${JSON.stringify(e.id)} appears twice`);
     ids.add(e.id);
     out.push(e);
-    if (typeof included === 'boolean') inclusion.set(e.id, included);
+    if (included !== undefined) inclusion.set(e.id, included);
   }
   return { examples: out, inclusion };
 }

@@ -8,7 +8,7 @@
 // Never validates untrusted bytes itself (snapshot-file.ts has already done that) and never
 // touches the GPU.
 import type { CheckpointRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
-import { loadExampleRows, saveDataset } from '../data/dataset-store.ts';
+import { loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
@@ -122,8 +122,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   let examples: SnapshotInput['dataset'];
   let inclusion: SnapshotInput['datasetInclusion'];
   if (dataset) {
-    const count = (split: 'train' | 'eval') => db.examples.where('[datasetId+split+included]').equals([dataset.id, split, 1]).count();
-    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await count('train'), eval: await count('eval'), split: dataset.split };
+    datasetInfo = { name: clip(dataset.name), fingerprint: dataset.fingerprint, examples: dataset.exampleCount, train: await usedCount(db, dataset.id, 'train'), eval: await usedCount(db, dataset.id, 'eval'), split: dataset.split };
     if (options.includeDataset) {
       const rows = await loadExampleRows(db, dataset.id);
       examples = rows.map((r) => r.example);
@@ -184,10 +183,10 @@ async function storedAdapter(
 ): Promise<{ adapter: SnapshotInput['adapter']; checkpointBytes?: Uint8Array }> {
   const newest = options.includeAdapter === false && options.includeCheckpoint === false ? undefined : await newestCheckpoint(db, runId);
   const checkpointBytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
-  const storedConfig = await blobBytes(newest?.blobs[ADAPTER_CONFIG_FILE]);
-  const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
   if (options.includeAdapter === false) return { adapter: undefined, checkpointBytes };
   if (options.adapterFiles) return { adapter: { files: options.adapterFiles }, checkpointBytes };
+  const storedConfig = await blobBytes(newest?.blobs[ADAPTER_CONFIG_FILE]);
+  const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
   if (storedConfig && storedWeights) return { adapter: { files: { configJson: new TextDecoder().decode(storedConfig), weights: storedWeights } }, checkpointBytes };
   if (!checkpointBytes) return { adapter: undefined };
   const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of run ${runId} at step ${newest?.step}`);
@@ -265,11 +264,6 @@ function metricRows(runId: string, run: RunJson): MetricRow[] {
   return [...byStep].sort(([a], [b]) => a - b).map(([step, values]) => ({ runId, step, values }));
 }
 
-/** Examples a dataset's training uses: the train side, included. */
-function trainCount(db: StudioDb, datasetId: string): Promise<number> {
-  return db.examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).count();
-}
-
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
  * another split would train on other examples than the checkpoint's data order expects), else the
  * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
@@ -283,7 +277,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   // To resume, a local copy must also include what the run trained on (one stored from an earlier
   // import of this snapshot does); where none does, the snapshot's own dataset (with its inclusion
   // choices) is stored.
-  const trainsAsTheRun = async (d: { id: string }) => info.train === undefined || (await trainCount(db, d.id)) === info.train;
+  const trainsAsTheRun = async (d: { id: string }) => info.train === undefined || (await usedCount(db, d.id, 'train')) === info.train;
   let matching: (typeof same)[number] | undefined;
   for (const d of split) if (!matching && (await trainsAsTheRun(d))) matching = d;
   const existing = matching ?? split[0] ?? (mode === 'read-only' ? same[0] : undefined);
@@ -330,7 +324,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
   if (mode === 'resume' && run.dataset.train !== undefined) {
     // The checkpoint's data order walks the run's training examples; other ones would resume a
     // different run under the same name.
-    const train = await trainCount(db, datasetId);
+    const train = await usedCount(db, datasetId, 'train');
     if (train !== run.dataset.train) {
       await undoDataset();
       throw new SnapshotError(

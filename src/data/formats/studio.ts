@@ -2,7 +2,7 @@
 // and a snapshot carries as dataset.jsonl. Read back as they were written, with the source they
 // name (an HDR sample stays 'hdr' with its round, so it stays on the training side and is known as
 // a re-sample). Checked field by field as a snapshot's dataset is; never converts another format.
-import { exampleFromJson } from '../../snapshot/dataset-jsonl.ts';
+import { exampleLineFromJson } from '../../snapshot/dataset-jsonl.ts';
 import { FieldError } from '../../snapshot/validate.ts';
 import { RecordError } from '../record-error.ts';
 import { isObject } from './conversation.ts';
@@ -19,8 +19,7 @@ export const studioParser: FormatParser = {
     try {
       // A snapshot's lines carry the run's "included" choice beside the example: a setting of that
       // run, not part of the example; a dataset import decides inclusion by its own check.
-      const { included: _included, ...example } = record as Record<string, unknown>;
-      return exampleFromJson(example);
+      return exampleLineFromJson(record).example;
     } catch (err) {
       if (err instanceof FieldError) throw new RecordError(err.message);
       throw err;

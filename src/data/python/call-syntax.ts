@@ -21,7 +21,7 @@
 import type { Call } from '../example.ts';
 import { setOwn } from '../own-keys.ts';
 import { formatPythonValue } from './format.ts';
-import { IntegralFloat, pythonFloatRepr } from './integral-float.ts';
+import { floatValue, pythonFloatRepr } from './integral-float.ts';
 import { PySyntaxError, tokenizePython, type PyToken } from './tokens.ts';
 
 export { PySyntaxError } from './tokens.ts';
@@ -84,7 +84,7 @@ export function parsePythonLiteral(src: string, { keepFloats = false }: { keepFl
 function toValue(node: PyNode, keepFloats: boolean): unknown {
   switch (node.kind) {
     case 'const':
-      return keepFloats && node.float && Number.isInteger(node.value) ? new IntegralFloat(node.value as number) : node.value;
+      return keepFloats && node.float ? floatValue(node.value as number) : node.value;
     case 'name':
       return node.name;
     case 'list':
