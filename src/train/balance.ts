@@ -194,7 +194,11 @@ export interface BalanceStepOptions {
 export function stepBalance(s: BalanceSettings, st: BalanceState, o: BalanceObservation, opts: BalanceStepOptions): BalanceState {
   switch (st.rule) {
     case 'grad': {
-      const gradTheta = o.both ? o.gradAlpha * gradRuleAlphaSlope(s, st.theta.value) : 0;
+      // Without both segments α is not in the step's loss: as PyTorch's Adam skips a parameter
+      // with no gradient, θ keeps its value, moments and step (a zero gradient would still move it
+      // by momentum, drifting α on data where many batches lack reasoning).
+      if (!o.both) return st;
+      const gradTheta = o.gradAlpha * gradRuleAlphaSlope(s, st.theta.value);
       return { rule: 'grad', theta: scalarAdamWStep(st.theta, gradTheta, { lr: opts.scheduledLr, beta1: opts.beta1, beta2: opts.beta2, eps: opts.eps, weightDecay: 0 }) };
     }
     case 'uncertainty': {

@@ -44,7 +44,7 @@ const SLICE = 64;
 
 /** The sets a training run tokenizes from its examples at `seqLen`: every training example that
  * fits (in order: the data order indexes this list), and the held-out loss set, the first
- * `evalExamples` of the eval side that fit. The trainer and the recipe export both use this.
+ * `evalExamples` of the eval side that fit (fewer only when fewer fit). The trainer and the recipe export both use this.
  * Throws the signal's reason when it is aborted. */
 export async function trainingSets(
   tokenizer: PreTrainedTokenizer,
@@ -52,11 +52,38 @@ export async function trainingSets(
   config: { seqLen: number; evalExamples: number },
   options: TokenizeRunOptions = {},
 ): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[] }> {
-  const heldOut = examples.eval.slice(0, config.evalExamples);
-  const total = examples.train.length + heldOut.length;
+  const total = examples.train.length + Math.min(config.evalExamples, examples.eval.length);
   const train = await tokenizeAllForTraining(tokenizer, examples.train, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(done, total) });
-  const held = await tokenizeAllForTraining(tokenizer, heldOut, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(examples.train.length + done, total) });
-  return { train: train.examples, held: held.examples, tooLong: train.tooLong };
+  const held = await tokenizeFirstFitting(tokenizer, examples.eval, config.seqLen, config.evalExamples, (done) => options.onProgress?.(examples.train.length + done, total), options.signal);
+  return { train: train.examples, held, tooLong: train.tooLong };
+}
+
+/** The first `count` examples in order that fit `seqLen`: an example too long for the held-out loss
+ * makes room for the next one instead of leaving the eval loss on fewer examples (or on none). */
+async function tokenizeFirstFitting(
+  tokenizer: PreTrainedTokenizer,
+  examples: Example[],
+  seqLen: number,
+  count: number,
+  onProgress: (done: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<TokenizedExample[]> {
+  const out: TokenizedExample[] = [];
+  for (const [i, ex] of examples.entries()) {
+    if (out.length >= count) break;
+    try {
+      out.push(tokenizeForTraining(tokenizer, ex, seqLen));
+    } catch (err) {
+      if (!(err instanceof ExampleTooLongError)) throw err;
+    }
+    if ((i + 1) % SLICE === 0) {
+      onProgress(out.length);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      signal?.throwIfAborted();
+    }
+  }
+  onProgress(Math.min(count, examples.length));
+  return out;
 }
 
 export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions = {}): Promise<TokenizedSet> {

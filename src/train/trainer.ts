@@ -130,6 +130,11 @@ export class Trainer {
     const lora = model.lora;
     this.partials = createStorageBuffer(this.gpu.ctx, gradNormPartialCount([lora.size]) * 4, 'train.gradNormPartials');
     this.normResult = createStorageBuffer(this.gpu.ctx, GRAD_NORM_RESULT_BYTES, 'train.gradNorm');
+    // A trainer starts at step 0, so its first update divides the moments by Adam's step-1 bias
+    // correction: moments an earlier trainer left on this model (HDR builds one per round on the
+    // same model) would be blown up by it. restoreState overwrites them when resuming.
+    this.gpu.recorder.clear(lora.adamM);
+    this.gpu.recorder.clear(lora.adamV);
   }
 
   /** Builds the optimizer step's micro-batches with loss weights from the whole step's counts. */

@@ -125,6 +125,12 @@ describe('balance rules', () => {
       const st = initialBalanceState(s);
       const next = stepBalance(s, st, { lossCot: 3, lossCall: 0, gradAlpha: 0, both: false }, { ...adam, scheduledLr: 0.1 });
       expect(balanceAlpha(s, next)).toBeCloseTo(0.7, 12);
+      // Also after a step that taught it something: grad's θ has momentum then, and a step without
+      // both segments must not spend it (nor count as one of Adam's steps).
+      const taught = stepBalance(s, st, observe(3, 1), { ...adam, scheduledLr: 0.1 });
+      let idle = taught;
+      for (let i = 0; i < 10; i++) idle = stepBalance(s, idle, { lossCot: 0, lossCall: 1, gradAlpha: 0, both: false }, { ...adam, scheduledLr: 0.1 });
+      expect(idle).toEqual(taught);
     }
   });
 

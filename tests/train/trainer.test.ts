@@ -10,6 +10,7 @@ import type { TokenizedExample } from '../../src/train/batching.ts';
 import { seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { Recorder } from '../../src/gpu/index.ts';
+import { readLoraParams } from '../../src/model/deviceLora.ts';
 
 const tiny = generateTinyModel(tinyTestOptions('qwen3'));
 
@@ -186,5 +187,32 @@ describe('trainer', () => {
     // Same kernels, same inputs, same order: the replay is bitwise identical on one adapter.
     expect(Array.from(got.loraParams)).toEqual(Array.from(want.loraParams));
     expect(resumedLoss).toEqual(straightLoss);
+  });
+
+  it('a second trainer on the same model (an HDR round) starts from zero moments and updates as on a fresh model', async () => {
+    const c = config({ steps: 4, warmupSteps: 0 });
+    const m = await model(c);
+    const first = new Trainer(m.state, dataset(8, 'learnable', 'noisy', 1), c);
+    for (let i = 0; i < 4; i++) await first.trainStep();
+    first.destroy();
+    const adapter = await readLoraParams(m.state.gpu, m.state.lora!);
+
+    const next = new Trainer(m.state, dataset(8, 'noisy', 'learnable', 2), c);
+    const fresh = await next.saveState();
+    expect(fresh.step).toBe(0);
+    expect(fresh.adamM.every((x) => x === 0) && fresh.adamV.every((x) => x === 0)).toBe(true);
+    await next.trainStep();
+    const after = (await next.saveState()).loraParams;
+    next.destroy();
+
+    const gpu = await testGpu();
+    const other = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'tiny-qwen3'), { lora: c.lora, adapter, seed: c.seed, maxTokens: c.batchSize * c.seqLen });
+    const reference = new Trainer(other.state, dataset(8, 'noisy', 'learnable', 2), c);
+    await reference.trainStep();
+    const want = (await reference.saveState()).loraParams;
+    reference.destroy();
+    other.release();
+    m.release();
+    expect(Array.from(after)).toEqual(Array.from(want));
   });
 });

@@ -237,11 +237,13 @@ def balance_alpha(s, st):
 def step_balance(s, st, value, scheduled_lr, beta1, beta2, eps):
     """The state after one optimizer step with this LossValue. grad's θ takes `scheduled_lr` (the
     rule's rate through the run's learning-rate schedule) and the run's AdamW betas and eps."""
-    if s.rule == 'grad':
-        grad_theta = value.grad_alpha * grad_rule_alpha_slope(s, st['theta']['value']) if value.both else 0.0
-        return {'rule': 'grad', 'theta': scalar_adamw_step(st['theta'], grad_theta, scheduled_lr, beta1, beta2, eps)}
+    # Without both segments α is not in the step's loss: no rule learns from it (θ keeps its moments
+    # and step, as torch's Adam skips a parameter without a gradient).
     if not value.both:
         return st
+    if s.rule == 'grad':
+        grad_theta = value.grad_alpha * grad_rule_alpha_slope(s, st['theta']['value'])
+        return {'rule': 'grad', 'theta': scalar_adamw_step(st['theta'], grad_theta, scheduled_lr, beta1, beta2, eps)}
     if s.rule == 'uncertainty':
         def step(log_var, loss):
             return log_var - max(-MAX_LOG_VAR_STEP, min(MAX_LOG_VAR_STEP, s.lr * uncertainty_gradient(log_var, loss)))

@@ -1,0 +1,33 @@
+// The sets a training run tokenizes: the held-out loss set is the first `evalExamples` of the eval
+// side that fit the sequence length, so a long example early in the eval side does not shrink it.
+import { describe, expect, it } from 'vitest';
+import { trainingSets } from '../../src/train/prepareData.ts';
+import type { Example } from '../../src/data/example.ts';
+import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
+
+const tool = { name: 'get_weather', description: 'Get the weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const example = (id: string, padding: number): Example => ({
+  id,
+  tools: [tool],
+  messages: [{ role: 'user', content: 'Weather in Paris? ' + 'please '.repeat(padding) }],
+  target: { reasoning: 'One call.', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+});
+
+describe('trainingSets', () => {
+  it('fills the held-out loss set with the first examples that fit, skipping too-long ones', async () => {
+    const tokenizer = qwen3Tokenizer();
+    const evalSide = [example('e1', 400), example('e2', 400), example('e3', 0), example('e4', 0), example('e5', 0), example('e6', 0)];
+    const progress: Array<[number, number]> = [];
+    const sets = await trainingSets(tokenizer, { train: [example('t1', 0), example('t2', 400)], eval: evalSide }, { seqLen: 320, evalExamples: 3 }, { onProgress: (d, t) => progress.push([d, t]) });
+    expect(sets.held.map((h) => h.id)).toEqual(['e3', 'e4', 'e5']);
+    expect(sets.train.map((t) => t.id)).toEqual(['t1']);
+    expect(sets.tooLong).toHaveLength(1);
+    expect(sets.tooLong[0]).toMatch(/t2/);
+    expect(progress.at(-1)).toEqual([5, 5]);
+  });
+
+  it('holds fewer only when fewer fit', async () => {
+    const sets = await trainingSets(qwen3Tokenizer(), { train: [example('t1', 0)], eval: [example('e1', 400), example('e2', 0)] }, { seqLen: 320, evalExamples: 3 });
+    expect(sets.held.map((h) => h.id)).toEqual(['e2']);
+  });
+});
