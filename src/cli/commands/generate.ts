@@ -1,6 +1,7 @@
 // `studio generate`: one chat turn from a model (optionally with a PEFT LoRA adapter) on the
-// headless engine. Renders the user message (and an optional system message) with the model's own
-// chat template plus its generation prompt, generates with the KV cache and streams the text to
+// headless engine. Renders the user message (and an optional system message, and the tools it may
+// call) as evaluation renders a dataset's question (renderPrompt: the model's own chat template
+// plus its generation prompt, the BFCL system prompt for Python-call syntax), generates with the KV cache and streams the text to
 // stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
 // printing only; generation is src/model/generate.ts.
 import { parseFlags, requireFlag } from '../args.ts';
@@ -15,6 +16,11 @@ import { loadEngineModel } from '../../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../../model/generate.ts';
 import { PREFILL_CHUNK_TOKENS } from '../../model/kvCache.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
+import { readFileSync } from 'node:fs';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { renderPrompt, type RenderedPrompt } from '../../data/render-prompt.ts';
+import { normalizeToolList } from '../../data/tool-schema.ts';
+import type { Example, FunctionSchema, Message } from '../../data/example.ts';
 
 const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
 
@@ -24,6 +30,13 @@ Dawn; SwiftShader when there is no GPU) and streams it to stdout.
 options:
   --adapter <dir>       a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
   --system <text>       a system message before the user message
+  --tools <file.json>   the tools the model may call: a JSON list of functions (OpenAI's
+                        {"type": "function", "function": {...}} or BFCL's {name, description,
+                        parameters}); a function-calling adapter answers as it was trained only
+                        when it is offered the tools
+  --python-calls        ask for calls in Python syntax, [f(a=1)], with BFCL's system prompt, as a
+                        FunReason/BalanceSFT or BFCL-prompt dataset trains (default: the
+                        template's own <tool_call> JSON)
   --max-tokens <n>      new tokens at most (default 256)
   --temperature <t>     0 = greedy (default 0)
   --top-p <p>           nucleus mass in (0, 1] (default 1)
@@ -33,9 +46,38 @@ options:
   --quiet               no download progress and no statistics line`;
 
 const flagsSpec = {
-  model: 'string', adapter: 'string', prompt: 'string', system: 'string', 'max-tokens': 'number', temperature: 'number',
+  model: 'string', adapter: 'string', prompt: 'string', system: 'string', tools: 'string', 'python-calls': 'boolean', 'max-tokens': 'number', temperature: 'number',
   'top-p': 'number', seed: 'number', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
+
+/** The tools of a --tools file, refused with the file's name and what is wrong. */
+export function readToolsFile(path: string): FunctionSchema[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`--tools ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new CliError(`--tools ${path}: not valid JSON (${(err as Error).message}); give a JSON list of functions`, 2);
+  }
+  try {
+    return normalizeToolList(raw, 'the list');
+  } catch (err) {
+    throw new CliError(`--tools ${path}: ${(err as Error).message}`, 2);
+  }
+}
+
+/** One question as the generation prompt, rendered exactly as evaluation renders a dataset example
+ * with these tools and this call syntax (a model answers as trained only when asked as trained). */
+export function questionPrompt(tokenizer: PreTrainedTokenizer, q: { prompt: string; system?: string; tools: FunctionSchema[]; pythonCalls: boolean }): RenderedPrompt {
+  const messages: Message[] = [...(q.system !== undefined ? [{ role: 'system' as const, content: q.system }] : []), { role: 'user', content: q.prompt }];
+  const example: Example = { id: 'prompt', tools: q.tools, messages, target: { calls: [], ...(q.pythonCalls ? { callSyntax: 'python' as const } : {}) } };
+  return renderPrompt(tokenizer, example);
+}
 
 /** Text of ids, with a trailing partial UTF-8 character (decoded as U+FFFD) held back until complete. */
 function stableText(decode: (ids: number[]) => string, ids: number[]): string {
@@ -65,9 +107,8 @@ const command: CliCommand = {
     await checkpoint.close();
     const adapter = await readAdapter(spec, f.adapter, modelArg);
 
-    const messages = [...(f.system !== undefined ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: prompt }];
-    const rendered = tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
-    const ids = tokenizer.encode(rendered, { add_special_tokens: false });
+    const tools = f.tools !== undefined ? readToolsFile(f.tools) : [];
+    const { ids } = questionPrompt(tokenizer, { prompt, system: f.system, tools, pythonCalls: f['python-calls'] ?? false });
     const decode = (t: number[]) => tokenizer.decode(t, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
     // Past its context the model reads positions it was never trained on and writes nonsense (it
     // printed a dozen newlines for a 6,507-token prompt on a 4,096-token model, and said nothing).

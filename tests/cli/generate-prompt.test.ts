@@ -1,0 +1,51 @@
+// `studio generate` asks a question as evaluation asks a dataset's: with the tools offered, and in
+// Python-call syntax with BFCL's system prompt when asked to. A function-calling adapter asked
+// without its tools answers nonsense, which made the README's adapter check useless.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { questionPrompt, readToolsFile } from '../../src/cli/commands/generate.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { renderPrompt } from '../../src/data/render-prompt.ts';
+import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
+
+const fixture = (name: string) => ({ name, blob: new Blob([readFileSync(join('tests/fixtures/data', name))]) });
+
+describe('studio generate --tools', () => {
+  it('renders a question with tools as evaluation renders the dataset example, JSON and Python syntax', async () => {
+    const tokenizer = qwen3Tokenizer();
+    const openai = (await importDatasetFiles([fixture('openai-tools.jsonl')])).examples.find((e) => e.messages.length === 1 && e.messages[0].role === 'user' && e.tools.length > 0)!;
+    const asked = questionPrompt(tokenizer, { prompt: openai.messages[0].content, tools: openai.tools, pythonCalls: false });
+    expect(asked.text).toBe(renderPrompt(tokenizer, openai).text);
+    expect(asked.text).toContain('<tools>');
+
+    const bfcl = (await importDatasetFiles([fixture('bfcl/BFCL_v3_simple.json'), fixture('bfcl/possible_answer/BFCL_v3_simple.json')], { bfclPromptMode: true })).examples[0];
+    expect(bfcl.target.callSyntax).toBe('python');
+    const python = questionPrompt(tokenizer, { prompt: bfcl.messages.at(-1)!.content, tools: bfcl.tools, pythonCalls: true });
+    expect(python.text).toBe(renderPrompt(tokenizer, bfcl).text);
+    expect(python.text).toContain('[func_name1(params_name1=params_value1');
+  });
+
+  it('refuses a tools file that is missing, not JSON or not a list of functions, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tools-'));
+    expect(() => readToolsFile(join(dir, 'none.json'))).toThrow(`--tools ${join(dir, 'none.json')}: no such file`);
+    writeFileSync(join(dir, 'bad.json'), '[{"name": "f",');
+    expect(() => readToolsFile(join(dir, 'bad.json'))).toThrow(/--tools .*bad\.json: not valid JSON \(.*\); give a JSON list of functions/);
+    writeFileSync(join(dir, 'nameless.json'), '[{"description": "x"}]');
+    expect(() => readToolsFile(join(dir, 'nameless.json'))).toThrow(/--tools .*nameless\.json: the list\[0\] has no "name"/);
+    writeFileSync(join(dir, 'one.json'), '\uFEFF{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}');
+    expect(readToolsFile(join(dir, 'one.json')).map((t) => t.name)).toEqual(['get_weather']);
+  });
+
+  it('generates from that prompt on the embedded model', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tools-'));
+    const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Get the weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    writeFileSync(join(dir, 'tools.json'), JSON.stringify(tools));
+    const r = spawnSync(process.execPath, ['bin/studio.mjs', 'generate', '--model', 'public/models/tiny-qwen3', '--prompt', 'Weather in Oslo?', '--tools', join(dir, 'tools.json'), '--max-tokens', '2'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const want = questionPrompt(qwen3Tokenizer(), { prompt: 'Weather in Oslo?', tools: readToolsFile(join(dir, 'tools.json')), pythonCalls: false }).ids.length;
+    expect(r.stderr).toMatch(new RegExp(`from a ${want}-token prompt`));
+  });
+});
