@@ -1,7 +1,7 @@
-// The playground's answer from our engine: one query rendered with the model's chat template and
-// the dataset's tools, generated with the KV cache (greedy, or sampled from the request's seed) with
-// the run's adapter, the text streamed as `generation` events a few times a second, and the calls
-// parsed out of it.
+// The playground's answer from our engine: one question rendered with the model's chat template as
+// the evaluation renders an example (a held-out one arrives as itself: its turns, tools and syntax),
+// generated with the KV cache (greedy, or sampled from the request's seed) with the run's adapter,
+// the text streamed as `generation` events a few times a second, and the calls parsed out of it.
 // Worker only (the CLI's `studio generate` streams to a terminal instead).
 import type { CallSyntax, Example, FunctionSchema, Message } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
