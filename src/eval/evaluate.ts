@@ -85,10 +85,11 @@ export interface EvalOptions {
 }
 
 /** An unclosed <think> or <tool_call> said with why the answer ended there: cut off by the token
- * limit, or ended by the model itself (the parser cannot know which). */
+ * limit, cancelled by the user, or ended by the model itself (the parser cannot know which). */
 export function withEndingHint(message: string, finishReason: FinishReason | string): string {
   if (!/is never closed by </.test(message)) return message;
-  return `${message} (${finishReason === 'length' ? 'the answer reached the max-new-tokens limit first' : 'the model ended its answer without closing it'})`;
+  const why = finishReason === 'length' ? 'the answer reached the max-new-tokens limit first' : finishReason === 'aborted' ? 'you cancelled it' : 'the model ended its answer without closing it';
+  return `${message} (${why})`;
 }
 
 /** Checks one generated output against an example's ground truth. */

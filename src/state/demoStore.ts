@@ -68,6 +68,8 @@ interface DemoState {
   loadModel(): Promise<void>;
   useDemoData(): Promise<void>;
   train(): Promise<void>;
+  /** Carries the demo run on from its last checkpoint (paused, or cut off by a reload). */
+  resume(): Promise<void>;
   evaluate(): Promise<void>;
   runHdr(): Promise<void>;
   dismiss(): void;
@@ -137,6 +139,14 @@ export const useDemo = create<DemoState>((set, get) => {
         return useRuns.getState().error;
       }),
 
+    resume: () =>
+      step('train', async () => {
+        const run = demoRunOf(useRuns.getState().runs, demoDatasetId());
+        if (!run) return 'Train the demo run first (step 3).';
+        await useRuns.getState().resumeRun(run.id);
+        return useRuns.getState().error;
+      }),
+
     evaluate: () =>
       step('evaluate', async () => {
         const demo = trainedDemo();
@@ -144,7 +154,10 @@ export const useDemo = create<DemoState>((set, get) => {
         const jobs = useJobs.getState();
         for (const adapterRunId of ['', demo.runId]) {
           await jobs.runEvaluation(demo.datasetId, { ...DEMO_EVAL, adapterRunId });
-          if (useJobs.getState().error) return useJobs.getState().error;
+          const after = useJobs.getState();
+          if (after.error) return after.error;
+          // Cancelled: the user stopped the step (the job's notice says so), not only this half of it.
+          if (after.lastEval?.aborted) return null;
         }
         return null;
       }),
@@ -191,6 +204,13 @@ export interface DemoCurve {
 
 const EDGE_STEPS = 5;
 
+/** The newest evaluation of `adapterRunId` (null: the base model) that answered every example the
+ * demo asks, at the demo's settings: a cancelled or failed one, or one a user ran by hand with
+ * another limit, is not the demo's comparison. `evals` newest first. */
+export function demoEvalOf(evals: EvalRunRow[], adapterRunId: string | null): EvalRunRow | null {
+  return evals.find((r) => r.config.adapterRunId === adapterRunId && r.status === 'done' && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
+}
+
 export function curveOf(run: TrainRunRow | null): DemoCurve | null {
   if (!run) return null;
   const s = runSeries(run.id);
@@ -230,8 +250,8 @@ export function useDemoProgress(): DemoProgress {
     run,
     curve,
     accuracy: {
-      base: evals.find((r) => r.config.adapterRunId === null) ?? null,
-      trained: run ? (evals.find((r) => r.config.adapterRunId === run.id) ?? null) : null,
+      base: demoEvalOf(evals, null),
+      trained: run ? demoEvalOf(evals, run.id) : null,
     },
     hdr: hdrRow ? { row: hdrRow, poolBefore: hdrRow.rounds[0].poolBefore, poolAfter: hdrRow.rounds.at(-1)!.poolAfter, added: hdrRow.rounds.reduce((n, r) => n + r.accepted, 0) } : null,
   };

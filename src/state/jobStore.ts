@@ -13,7 +13,7 @@ import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
 import { resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
-import { newSampleSeed } from './playgroundStore.ts';
+import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -117,7 +117,8 @@ interface JobState {
   evalDraft: EvalDraft;
   hdrDraft: HdrDraft;
   ablationDraft: AblationDraft;
-  lastEval: { evalRunId: string; summary: EvalSummary } | null;
+  /** `aborted`: cancelled part-way (its summary counts only what was answered). */
+  lastEval: { evalRunId: string; summary: EvalSummary; aborted: boolean } | null;
   /** The playground's answer: streamed text while generating, then the parsed result. */
   streamId: string | null;
   streamText: string;
@@ -132,8 +133,10 @@ interface JobState {
   /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. */
   runEvaluation(datasetId: string, draft?: EvalDraft): Promise<void>;
   startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
-  /** `seed`: the sampler's (temperature > 0); by default a fresh one, so each answer is a new sample. */
-  generateAnswer(input: { adapterRunId: string; tools: FunctionSchema[]; query: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation']; seed?: number }): Promise<void>;
+  /** `seed`: the sampler's (temperature > 0); by default a fresh one, so each answer is a new sample.
+   * `heldOut`: the held-out example asked as it stands, sent instead of `query` and `tools` so the
+   * prompt is the evaluation's own; `callSyntax`: how a typed query's answer is to write its calls. */
+  generateAnswer(input: PlaygroundQuestion & { adapterRunId: string; maxNewTokens: number; temperature: number; backend?: 'engine' | 'onnx'; expectation?: GenerateRequest['expectation']; seed?: number }): Promise<void>;
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
@@ -255,15 +258,28 @@ export const useJobs = create<JobState>((set, get) => {
       });
     },
 
-    async generateAnswer({ adapterRunId, tools, query, maxNewTokens, temperature, backend = 'engine', expectation, seed = temperature > 0 ? newSampleSeed() : undefined }) {
+    async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {
       // Refused before the stream is touched: a request that cannot run leaves the answer on show.
       // (An ONNX export holds the GPU too, and has no Cancel: say to wait for it.)
       if (useOnnxExport.getState().exporting) return set({ error: EXPORTING_REASON, errorKind: 'generate' });
       return job('generate', 'the playground answer', async (onProgress) => {
         const streamId = `gen-${Date.now()}`;
+        // Put back if this request writes nothing (cancelled while the model loads, or failed).
+        const previous = { answer: get().answer, streamText: get().streamText };
         set({ streamId, streamText: '', answer: null });
-        const answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, tools, messages: [{ role: 'user', content: query }], maxNewTokens, temperature, seed, backend, expectation }, onProgress);
+        let answer: GenerateResult;
+        try {
+          answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, ...playgroundMessages({ tools, query, callSyntax, heldOut }), maxNewTokens, temperature, seed, backend, expectation }, onProgress);
+        } catch (err) {
+          if (!get().streamText) set(previous);
+          throw err;
+        }
+        if (answer.finishReason === 'aborted' && answer.tokens === 0) {
+          set(previous);
+          return 'Cancelled before the first token: the previous answer is still shown.';
+        }
         set({ answer, streamText: answer.text });
+        if (answer.finishReason === 'aborted') return `Cancelled after ${plural(answer.tokens, 'token')}.`;
         return `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
       });
     },

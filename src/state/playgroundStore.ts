@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import { readPref, writePref } from './localPrefs.ts';
 import { EXPORTING_REASON } from './onnxExportStore.ts';
 import type { AdapterChoice } from './runStore.ts';
+import type { Example, FunctionSchema, GenerateRequest } from '../worker/protocol.ts';
 
 export type PlaygroundBackend = 'engine' | 'onnx';
 
@@ -66,13 +67,56 @@ export const usePlayground = create<PlaygroundState>((set, get) => ({
   },
 }));
 
-/** Why Generate is held, or null when it can run: the first thing the user has to do. */
-export function playgroundBlocker(s: { modelLoaded: boolean; training: boolean; fieldProblem: string | null; exporting: boolean }): string | null {
+/** Which job holds the GPU, and where its Cancel is. */
+const JOB_HOLDING_GPU: Record<'evaluate' | 'hdr' | 'ablation', string> = {
+  evaluate: 'An evaluation is using the GPU: wait for it, or cancel it in the Evaluation & HDR panel.',
+  hdr: 'An HDR run is using the GPU: wait for it, or cancel it in the Evaluation & HDR panel.',
+  ablation: 'An ablation is using the GPU: wait for it, or cancel it in the Ablation panel.',
+};
+
+/** Why Generate is held, or null when it can run: the first thing the user has to do. `job`: the
+ * job running now (the playground's own answer has its Cancel beside Generate: no reason to say). */
+export function playgroundBlocker(s: {
+  modelLoaded: boolean;
+  training: boolean;
+  fieldProblem: string | null;
+  exporting: boolean;
+  job?: 'evaluate' | 'hdr' | 'ablation' | 'generate' | null;
+  query?: string;
+  readingExample?: boolean;
+}): string | null {
   if (!s.modelLoaded) return 'Load a model first (Model panel).';
   if (s.training) return 'A training run is using the GPU; pause it to try the model here.';
   if (s.exporting) return EXPORTING_REASON;
+  if (s.job && s.job !== 'generate') return JOB_HOLDING_GPU[s.job];
   if (s.fieldProblem) return `Fix ${s.fieldProblem} first.`;
+  if (s.query !== undefined && !s.query.trim()) return 'Type a question first.';
+  if (s.readingExample) return 'Reading the held-out example…';
   return null;
+}
+
+/** Whether the held-out question on show is asked as it stands: the draft keeps the sample only
+ * while its query is unedited, and exactly its own tools are ticked. It is then sent as its example
+ * (its system turn, its own schemas in its order), so the answer is the one the evaluation scores. */
+export function askedAsHeldOut(sampleToolNames: string[], chosen: string[]): boolean {
+  return sampleToolNames.length === chosen.length && sampleToolNames.every((n) => chosen.includes(n));
+}
+
+/** What the playground asks: a query typed (or edited) with tools picked from the dataset, or a
+ * held-out example as it stands. */
+export interface PlaygroundQuestion {
+  tools: FunctionSchema[];
+  query: string;
+  callSyntax?: GenerateRequest['callSyntax'];
+  heldOut?: Example;
+}
+
+/** The request's question: a held-out example with its own turns (its system turn too), its own
+ * tools in its order and its call syntax, so it renders as the evaluation renders it; a typed query
+ * as one user turn with the tools picked. */
+export function playgroundMessages(q: PlaygroundQuestion): Pick<GenerateRequest, 'tools' | 'messages' | 'callSyntax'> {
+  if (q.heldOut) return { tools: q.heldOut.tools, messages: q.heldOut.messages, ...(q.heldOut.target.callSyntax && { callSyntax: q.heldOut.target.callSyntax }) };
+  return { tools: q.tools, messages: [{ role: 'user', content: q.query }], ...(q.callSyntax && { callSyntax: q.callSyntax }) };
 }
 
 /** A fresh sampling seed for one playground request (31 bits: short enough to read and note down). */

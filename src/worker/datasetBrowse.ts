@@ -11,7 +11,7 @@
 // another tab. Never writes to the database.
 // Also the pure text helpers the page shares (re-exported by protocol.ts): no Dexie work runs at import.
 import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
-import type { Call, Example, FunctionSchema } from '../data/example.ts';
+import type { Call, CallSyntax, Example, FunctionSchema } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
@@ -37,7 +37,9 @@ export function searchableText(e: Example): string {
   return [e.id, ...e.messages.map((m) => m.content), ...e.tools.map((t) => t.name), ...e.target.calls.map(callText), e.target.reasoning ?? '', e.target.content ?? '', e.category ?? ''].join('\n').toLowerCase();
 }
 
-/** Every distinct tool of the dataset (by name, first definition wins), sorted by name. */
+/** Every distinct tool of the dataset (by name, first definition wins), sorted by name: what a
+ * question typed in the playground may be offered. A held-out question is asked with its own tools
+ * instead (the same name may have another schema in another example). */
 export function datasetTools(examples: Array<{ tools: FunctionSchema[] }>): FunctionSchema[] {
   const byName = new Map<string, FunctionSchema>();
   for (const e of examples) for (const t of e.tools) if (!byName.has(t.name)) byName.set(t.name, t);
@@ -123,6 +125,14 @@ export type PlaygroundSampleSummary = Omit<PlaygroundSample, 'example'>;
 export interface DatasetPlayground {
   tools: FunctionSchema[];
   samples: PlaygroundSampleSummary[];
+  /** How most of the dataset's answers write their calls ('python': `[f(a=1)]` under the BFCL
+   * system prompt): a question typed in the playground is asked the way the model was trained. */
+  callSyntax?: CallSyntax;
+}
+
+/** The call syntax of most examples, when it is Python's; absent: JSON (the chat template's own). */
+export function datasetCallSyntax(pythonExamples: number, examples: number): CallSyntax | undefined {
+  return pythonExamples * 2 > examples ? 'python' : undefined;
 }
 
 export type DatasetBrowseRequest = 'datasetSummary' | 'examplePage' | 'datasetPlayground';
@@ -161,6 +171,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   const tally = qualityTally();
   let train = 0;
   let included = 0;
+  let python = 0;
   const tools = new Map<string, FunctionSchema>();
   const samples: PlaygroundSampleSummary[] = [];
   let after = -Infinity;
@@ -179,6 +190,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
+      if (r.example.target.callSyntax === 'python') python++;
       for (const t of r.example.tools) if (!tools.has(t.name)) tools.set(t.name, t);
       const sample = heldOutSample(r);
       if (sample) samples.push({ id: sample.id, query: sample.query, toolNames: sample.toolNames, expected: sample.expected });
@@ -190,13 +202,14 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     await new Promise((resolve) => setTimeout(resolve, 0));
     after = rows[rows.length - 1].ord;
   }
+  const callSyntax = datasetCallSyntax(python, ids.length);
   return {
     signature: signatureOf(dataset),
     ids,
     texts,
     failing: Uint8Array.from(failing),
     summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included },
-    playground: { tools: sortedTools(tools), samples },
+    playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };
 }

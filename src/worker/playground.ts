@@ -1,9 +1,9 @@
-// The playground's answer from our engine: one query rendered with the model's chat template and
-// the dataset's tools, generated with the KV cache (greedy, or sampled from the request's seed) with
-// the run's adapter, the text streamed as `generation` events a few times a second, and the calls
-// parsed out of it.
+// The playground's answer from our engine: one question rendered with the model's chat template as
+// the evaluation renders an example (a held-out one arrives as itself: its turns, tools and syntax),
+// generated with the KV cache (greedy, or sampled from the request's seed) with the run's adapter,
+// the text streamed as `generation` events a few times a second, and the calls parsed out of it.
 // Worker only (the CLI's `studio generate` streams to a terminal instead).
-import type { Example, FunctionSchema, Message } from '../data/example.ts';
+import type { CallSyntax, Example, FunctionSchema, Message } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
@@ -18,8 +18,13 @@ export interface GenerateRequest {
   runId?: string;
   /** Tag for the streamed `generation` events of this request. */
   streamId: string;
+  /** In the order the prompt lists them. */
   tools: FunctionSchema[];
+  /** The question (a held-out example's own turns, its system turn included). */
   messages: Message[];
+  /** 'python': the BFCL system prompt lists the tools and the model is to answer `[f(a=1)]`, as the
+   * dataset's examples were rendered for training and evaluation; absent: the template's JSON calls. */
+  callSyntax?: CallSyntax;
   maxNewTokens: number;
   /** 0: greedy. */
   temperature: number;
@@ -69,11 +74,12 @@ export interface PromptBound {
   what: string;
 }
 
-/** The query as the example the prompt renderer takes (no target: the model writes it), refused
- * before any work past the model's context or the backend's `bound`. */
+/** The query as the example the prompt renderer takes (no target: the model writes it; its call
+ * syntax picks the prompt), refused before any work past the model's context or the backend's `bound`.
+ * A held-out example's messages, tools and call syntax render to the evaluation's own prompt. */
 export function playgroundPrompt(ctx: JobContext, req: GenerateRequest, bound?: PromptBound): number[] {
   if (!req.messages.some((m) => m.role === 'user' && m.content.trim())) throw new Error('type a question first');
-  const example: Example = { id: 'playground', tools: req.tools, messages: req.messages, target: { calls: [] } };
+  const example: Example = { id: 'playground', tools: req.tools, messages: req.messages, target: { calls: [], ...(req.callSyntax && { callSyntax: req.callSyntax }) } };
   const ids = renderPrompt(ctx.model.tokenizer, example).ids;
   // Past its context the model reads positions it was never trained on and writes nonsense.
   const context = ctx.model.spec.maxPositionEmbeddings;
@@ -90,7 +96,8 @@ function engineBound(ctx: JobContext): PromptBound {
 }
 
 /** The answer's parsed calls and reasoning, as both backends return them, checked against the
- * example it was asked from (the evaluation's own check) when there is one. */
+ * example it was asked from (the evaluation's own check) when there is one and the answer ended on
+ * its own: a cancelled answer was never finished, so no verdict is given on it. */
 export function playgroundResult(
   text: string,
   finishReason: string,
@@ -105,7 +112,7 @@ export function playgroundResult(
   const names = new Set(offered.map((f) => f.name));
   const notOffered = [...new Set(parsed.calls.map((c) => c.name).filter((n) => !names.has(n)))];
   if (notOffered.length) result.notOffered = notOffered;
-  if (expectation) {
+  if (expectation && finishReason !== 'aborted') {
     const checked = checkGeneratedOutput({ functions: expectation.tools, ...groundTruthOf(expectation), output: text });
     result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : withEndingHint(checked.errors[0]?.message ?? '', finishReason) || undefined };
   }

@@ -2,11 +2,14 @@
 // Generate leaves the streamed answer alone, every sampled request carries a fresh seed (and the
 // answer shows it), the draft outlives the panel and reloads with only values the form takes, the
 // ONNX backend stays offered after its export notice is dismissed, and Generate waits for an export.
+// Generate says why it is off (the job holding the GPU, an empty question); a held-out question is
+// sent as its example (the evaluation's prompt) until its tools are changed; a cancelled answer is
+// not judged, and one cancelled before its first token leaves the previous answer on show.
 // Components are rendered with react-dom/server; its zustand hooks read the stores' current state.
 import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow as render } from '../helpers/render.ts';
-import type { GenerateResult } from '../../src/worker/protocol.ts';
+import type { Example, GenerateResult } from '../../src/worker/protocol.ts';
 
 // The page's one worker client, replaced by a request log (no worker in Node).
 const requests: Array<{ kind: string; payload: Record<string, unknown> }> = [];
@@ -25,7 +28,7 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { EXPORTING_REASON, useOnnxExport } = await import('../../src/state/onnxExportStore.ts');
-const { DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROUND_DRAFT_KEY, playgroundBlocker, usePlayground } = await import('../../src/state/playgroundStore.ts');
+const { askedAsHeldOut, DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROUND_DRAFT_KEY, playgroundBlocker, usePlayground } = await import('../../src/state/playgroundStore.ts');
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
@@ -170,5 +173,81 @@ describe('the ONNX export and the playground', () => {
     // Once it is done, Generate is offered again.
     useOnnxExport.setState({ exporting: false, busy: null });
     expect(render(createElement(PlaygroundPanel))).toMatch(/<button(?![^>]*disabled)[^>]*data-testid="play-generate"/);
+  });
+});
+
+describe('why Generate is off', () => {
+  it('names the job holding the GPU and where to cancel it, pointed to by the button', () => {
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather in Oslo?' } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 }, since: 1 } });
+    const html = render(createElement(PlaygroundPanel));
+    expect(html).toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true" aria-describedby="play-blocked"/);
+    expect(html).toContain('An evaluation is using the GPU: wait for it, or cancel it in the Evaluation &amp; HDR panel.');
+    const blocked = (job: 'hdr' | 'ablation' | 'generate') => playgroundBlocker({ modelLoaded: true, training: false, fieldProblem: null, exporting: false, job, query: 'q' });
+    expect(blocked('ablation')).toMatch(/^An ablation is using the GPU: .* Ablation panel\.$/);
+    expect(blocked('hdr')).toMatch(/^An HDR run is using the GPU/);
+    // The playground's own answer has its Cancel beside Generate.
+    expect(blocked('generate')).toBeNull();
+  });
+
+  it('asks for a question when the query is empty', () => {
+    const html = render(createElement(PlaygroundPanel));
+    expect(html).toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true" aria-describedby="play-blocked"/);
+    expect(html).toContain('Type a question first.');
+  });
+});
+
+describe('a held-out question in the playground', () => {
+  const held: Example = {
+    id: 'fr-7',
+    tools: [
+      { name: 'zeta', description: 'z', parameters: { type: 'object', properties: {} } },
+      { name: 'alpha', description: 'a', parameters: { type: 'object', properties: { x: { type: 'integer' } } } },
+    ],
+    messages: [
+      { role: 'system', content: 'You are an expert in composing functions.' },
+      { role: 'user', content: 'Do z.' },
+    ],
+    target: { calls: [{ name: 'zeta', arguments: {} }], callSyntax: 'python' },
+  };
+
+  it('is sent as its example: its system turn, its own tools in its order, its call syntax, checked against it', async () => {
+    reply = async () => answer();
+    const datasetWide = [{ name: 'alpha', description: 'another schema', parameters: { type: 'object' as const, properties: {} } }, held.tools[0]];
+    await useJobs.getState().generateAnswer({ ...input, query: 'Do z.', tools: datasetWide, heldOut: held, temperature: 0 });
+    expect(requests[0].payload).toMatchObject({ tools: held.tools, messages: held.messages, callSyntax: 'python', expectation: held });
+  });
+
+  it('is asked as it stands only while exactly its own tools are ticked', () => {
+    expect(askedAsHeldOut(['zeta', 'alpha'], ['alpha', 'zeta'])).toBe(true);
+    expect(askedAsHeldOut(['zeta', 'alpha'], ['zeta'])).toBe(false);
+    expect(askedAsHeldOut(['zeta'], ['zeta', 'alpha'])).toBe(false);
+  });
+
+  it('typed on a Python-syntax dataset carries the call syntax with one user turn', async () => {
+    reply = async () => answer();
+    await useJobs.getState().generateAnswer({ ...input, callSyntax: 'python', temperature: 0 });
+    expect(requests[0].payload).toMatchObject({ messages: [{ role: 'user', content: 'Weather in Paris?' }], callSyntax: 'python' });
+  });
+});
+
+describe('a cancelled playground answer', () => {
+  it('cancelled before its first token leaves the previous answer on show', async () => {
+    const earlier = answer({ text: '[get_weather(city="Oslo")]', tokens: 20 });
+    useJobs.setState({ answer: earlier, streamText: earlier.text });
+    reply = async () => answer({ text: '', tokens: 0, finishReason: 'aborted' });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
+    expect(useJobs.getState()).toMatchObject({ answer: earlier, streamText: earlier.text, notice: expect.stringMatching(/previous answer is still shown/) });
+  });
+
+  it('cancelled part-way says the user cancelled it, with no verdict', async () => {
+    reply = async () => answer({ text: '<think>The user', tokens: 12, finishReason: 'aborted' });
+    await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
+    expect(useJobs.getState().notice).toBe('Cancelled after 12 tokens.');
+    const html = render(createElement(PlaygroundAnswer));
+    expect(html).toContain('you cancelled it');
+    expect(html).not.toContain('finished by aborted');
+    expect(html).not.toContain('data-testid="playground-check"');
+    expect(html).toContain('Answer cancelled after 12 tokens.');
   });
 });

@@ -3,10 +3,10 @@
 // plainly what the embedded model is and what a real model needs.
 import { useCapabilities } from '../../state/capabilityStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
-import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
-import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { JobProgress } from '../shell/JobProgress.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { useJobs } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
@@ -57,15 +57,15 @@ function CategoryComparison({ base, trained }: { base: EvalSummary; trained: Eva
 }
 
 export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset') => void }) {
-  const { busy, error, dismiss, loadModel, useDemoData, train, evaluate, runHdr } = useDemo();
+  const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr } = useDemo();
   const p = useDemoProgress();
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
   /** `blocked`: why the step cannot run yet, said beside its button (true: it is done, nothing to say).
    * The button stays focusable while its step works (it says "Working…"), and points to its reason. */
-  const button = (step: DemoStep, label: string, run: () => void, blocked: string | boolean) => (
+  const button = (step: DemoStep, label: string, run: () => void, blocked: string | boolean, primary = true) => (
     <span className="row">
-      <KeepFocusButton className="primary" data-testid={`demo-${step}`} disabled={!!busy || blocked !== false} reasonId={typeof blocked === 'string' && !busy ? `demo-${step}-blocked` : null} onClick={run}>
+      <KeepFocusButton className={primary ? 'primary' : undefined} data-testid={`demo-${step}`} disabled={!!busy || blocked !== false} reasonId={typeof blocked === 'string' && !busy ? `demo-${step}-blocked` : null} onClick={run}>
         {busy === step ? 'Working…' : label}
       </KeepFocusButton>
       {typeof blocked === 'string' && !busy && (
@@ -75,14 +75,33 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       )}
     </span>
   );
-  const runStatus = p.run ? effectiveStatus(p.run, active) : null;
+  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
+  const runStatus = p.run ? effectiveStatus(p.run, active, jobSince, trainingNow) : null;
   const trained = runStatus === 'done';
+  // Paused, or cut off by a reload: its checkpoints carry on from where it stopped.
+  const resumable = !!p.run && canResume(p.run, active, jobSince, trainingNow);
   const needModel = !p.modelLoaded && 'Load the model (step 1) first.';
-  // Evaluation and HDR run for minutes on a software GPU: the job's own progress, under its step.
-  const jobProgress = useJobs((s) => s.running?.progress ?? null);
-  const progressOf = (step: DemoStep) =>
-    busy === step && jobProgress ? <ProgressBar label={jobProgress.label} done={jobProgress.done} total={jobProgress.total} testId={`demo-${step}-progress`} /> : null;
-  const needRun = !trained && 'Train first (step 3).';
+  // Evaluation and HDR run for minutes on a software GPU: the job's own progress and Cancel, under its step.
+  const progressOf = (step: 'evaluate' | 'hdr') =>
+    busy === step ? (
+      <div data-testid={`demo-${step}-progress`}>
+        <JobProgress kinds={[step]} />
+      </div>
+    ) : null;
+  const needRun = !trained && (resumable ? 'Resume the training first (step 3).' : 'Train first (step 3).');
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.');
+  const trainAgain = (primary: boolean) =>
+    button(
+      'train',
+      p.run ? 'Train again' : 'Train',
+      () => {
+        onOpen('dashboard');
+        void train();
+      },
+      trainBlocked,
+      primary,
+    );
   const c = p.curve;
   const cfg = DEMO_RUN_CONFIG;
   return (
@@ -118,7 +137,32 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             'Tool-use examples in OpenAI format: one tool or several, parallel calls, and questions that need no call; each answer reasons briefly first.'
           )}
         </Step>
-        <Step n={3} title="Train" done={trained} action={button('train', p.run ? 'Train again' : 'Train', () => { onOpen('dashboard'); void train(); }, needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.'))}>
+        <Step
+          n={3}
+          title="Train"
+          done={trained}
+          action={
+            resumable && p.run ? (
+              <span className="row">
+                <KeepFocusButton
+                  className="primary"
+                  data-testid="demo-resume"
+                  disabled={!!busy || !!trainBlocked}
+                  reasonId={trainBlocked && !busy ? 'demo-train-blocked' : null}
+                  onClick={() => {
+                    onOpen('dashboard');
+                    void resume();
+                  }}
+                >
+                  {busy === 'train' ? 'Working…' : `Resume (step ${p.run.lastStep ?? 0} of ${p.run.config.steps})`}
+                </KeepFocusButton>
+                {trainAgain(false)}
+              </span>
+            ) : (
+              trainAgain(true)
+            )
+          }
+        >
           <p>
             {cfg.steps} steps of LoRA (rank {cfg.lora.rank}) at learning rate {cfg.lr}, {cfg.batchSize} examples a step, with the SSB loss: the balance weight α between reasoning and call starts at {cfg.alpha0} and learns at rate {cfg.balanceLr} by the BalanceSFT paper’s rule (gradient descent on α), which moves it toward whichever part the model already predicts better (the dashboard says which, and why).
           </p>

@@ -60,7 +60,7 @@ export function PlaygroundAnswer() {
               </p>
             )}
             <p className="muted" data-testid="playground-stats">
-              {answer.tokens} tokens · finished by {answer.finishReason} · {generationSpeed(answer)}
+              {answer.tokens} tokens · {answer.finishReason === 'aborted' ? 'you cancelled it (not checked: it was not finished)' : `finished by ${answer.finishReason}`} · {generationSpeed(answer)}
             </p>
             <p className="small muted" data-testid="playground-seed">
               {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
@@ -73,7 +73,8 @@ export function PlaygroundAnswer() {
 }
 
 /** What the status says once: "Answer ready: 40 tokens, 1 call; the evaluation would count it right." */
-export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'parseError' | 'check'>): string {
+export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'parseError' | 'check'> & Partial<Pick<GenerateResult, 'finishReason'>>): string {
+  if (a.finishReason === 'aborted') return `Answer cancelled after ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}.`;
   const calls = a.parseError ? 'calls that do not parse' : a.calls.length === 1 ? '1 call' : `${a.calls.length} calls`;
   const check = a.check ? `; the evaluation would count it ${a.check.correct ? 'right' : 'wrong'}` : '';
   return `Answer ready: ${a.tokens} ${a.tokens === 1 ? 'token' : 'tokens'}, ${calls}${check}.`;

@@ -6,7 +6,7 @@ import { errorFor, useJobs } from '../../state/jobStore.ts';
 import { resolveAdapterRun, useRuns } from '../../state/runStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
-import { playgroundBlocker, usePlayground } from '../../state/playgroundStore.ts';
+import { askedAsHeldOut, playgroundBlocker, usePlayground } from '../../state/playgroundStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
@@ -41,7 +41,10 @@ export function PlaygroundPanel() {
   const sampleAt = draft.sampleId === null ? -1 : samples.findIndex((s) => s.id === draft.sampleId && s.query === query);
   const sample = sampleAt >= 0 ? { at: sampleAt, s: samples[sampleAt] } : null;
   // The example on show, read by its id: the answer is checked against it.
-  const expectation = useExampleById(dataset?.id ?? null, sample?.s.id ?? null).value?.example;
+  const read = useExampleById(dataset?.id ?? null, sample?.s.id ?? null);
+  const expectation = read.fresh ? read.value?.example : undefined;
+  // Asked as it stands, the example goes as itself (the evaluation's prompt); edited, as typed.
+  const asIs = !!sample && askedAsHeldOut(sample.s.toolNames, chosen);
   const takeSample = () => {
     const at = sample ? (sample.at + 1) % samples.length : 0;
     const s = samples[at];
@@ -53,8 +56,8 @@ export function PlaygroundPanel() {
   const onnxReady = useOnnxExport((s) => !!adapter && s.exportedRunIds.includes(adapter));
   const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
-  const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting });
-  const generateOff = !!missing || !!running || !query.trim();
+  const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !expectation && !read.error });
+  const generateOff = !!missing || !!running;
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
       <h2 id="play-title" tabIndex={-1}>Playground</h2>
@@ -70,7 +73,17 @@ export function PlaygroundPanel() {
           onSubmit={(e) => {
             e.preventDefault();
             if (generateOff) return;
-            void generateAnswer({ adapterRunId: adapter, tools: tools.filter((t) => chosen.includes(t.name)), query, maxNewTokens, temperature, backend: useBackend, expectation: sample ? expectation : undefined });
+            void generateAnswer({
+              adapterRunId: adapter,
+              tools: tools.filter((t) => chosen.includes(t.name)),
+              query,
+              callSyntax: offered.value?.callSyntax,
+              heldOut: asIs ? expectation : undefined,
+              maxNewTokens,
+              temperature,
+              backend: useBackend,
+              expectation: sample ? expectation : undefined,
+            });
           }}
         >
           <label htmlFor="play-query">Query</label>
