@@ -60,7 +60,9 @@ export const tests = {
     assert.ok((await page.getByLabel('Query').inputValue()).trim().length > 0, 'the query is the example\'s question');
     await page.getByTestId('play-sample').click();
     assert.match(await page.getByTestId('play-expected').innerText(), /\(2 of \d+\)/);
-    // Its answer is checked as the evaluation checks it (10 tokens: cut off, so counted wrong).
+    // Its answer is checked as the evaluation checks it (10 tokens: cut off, so counted wrong). Generate
+    // waits until the example is read (it is sent as itself, the evaluation's prompt).
+    await page.waitForFunction(() => document.querySelector('[data-testid="play-generate"]')?.getAttribute('aria-disabled') !== 'true', null, { timeout: 30_000 });
     await page.getByTestId('play-generate').click();
     await page.getByTestId('playground-check').waitFor({ timeout: 300_000 });
     assert.match(await page.getByTestId('playground-check').innerText(), /^(✓ The evaluation would count this right|✗ The evaluation would count this wrong against demo-\d+: .+)/);
