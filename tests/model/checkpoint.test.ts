@@ -99,6 +99,19 @@ describe('tiny models on disk', () => {
     }
   });
 
+  it('takes the top-level files of a dropped folder by the paths its drop walk carries (File.webkitRelativePath is empty there)', async () => {
+    const { files } = generateTinyModel(tinyTestOptions('llama'));
+    // What Chromium's FileSystemFileEntry.file() gives: bare names, no folder path on the File.
+    const entry = (path: string, content: string | Uint8Array) => ({ file: new File([content as BlobPart], path.split('/').pop()!), path });
+    const older = [entry('my-model/checkpoint-500/config.json', '{"step": 500}'), entry('my-model/checkpoint-500/model.safetensors', 'STEP500')];
+    const top = [...files].map(([name, content]) => entry(`my-model/${name}`, content));
+    for (const order of [[...older, ...top], [...top, ...older]]) {
+      const { spec, checkpoint } = await openModel(fileListModelFiles(order, 'my-model'));
+      expect(spec.family).toBe('llama');
+      await checkpoint.close();
+    }
+  });
+
   it('loads model.safetensors from a folder that still holds the index of an older sharded save, as transformers does', async () => {
     const sharded = await tempDir();
     await writeTinyModel(sharded, tinyTestOptions('qwen2', { maxShardBytes: 24_000 }), null);
