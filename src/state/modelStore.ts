@@ -78,6 +78,13 @@ export const useModel = create<ModelState>((set, get) => ({
     const token = get().hubToken;
     const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
     const label = describeSource(source);
+    // The worker holds one model: a second load would race the first, and whichever ended last
+    // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
+    const busy = get().loading;
+    if (busy) {
+      set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
+      return null;
+    }
     set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, plan: null, planError: null });
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
