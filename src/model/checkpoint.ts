@@ -37,9 +37,20 @@ export class CheckpointError extends Error {
 
 /** The weight files of a model: the shards named by the index, or the single file. */
 export async function checkpointFileNames(files: ModelFiles): Promise<string[]> {
-  const indexText = await readModelText(files, INDEX_FILE, true);
+  const indexText = await indexTextToUse(files);
   if (indexText === null) return [SINGLE_FILE];
   return shardNamesFromIndex(indexText, `${files.label}/${INDEX_FILE}`);
+}
+
+/** The index, unless model.safetensors is there: transformers loads that one whenever it exists, and
+ * a folder re-saved as one file keeps its old index (save_pretrained does not remove it). */
+async function indexTextToUse(files: ModelFiles): Promise<string | null> {
+  const single = await files.open(SINGLE_FILE);
+  if (single) {
+    await single.close();
+    return null;
+  }
+  return readModelText(files, INDEX_FILE, true);
 }
 
 export function shardNamesFromIndex(indexText: string, where: string): string[] {
@@ -96,7 +107,7 @@ function finiteCheckedSource(source: ByteSource, tensors: TensorInfo[], where: s
 }
 
 export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
-  const indexText = await readModelText(files, INDEX_FILE, true);
+  const indexText = await indexTextToUse(files);
   // shardNamesFromIndex validates the JSON, so the parse below cannot throw a bare SyntaxError.
   const fileNames = indexText === null ? [SINGLE_FILE] : shardNamesFromIndex(indexText, `${files.label}/${INDEX_FILE}`);
   const weightMap = indexText === null ? null : (JSON.parse(indexText).weight_map as Record<string, string>);

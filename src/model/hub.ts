@@ -7,7 +7,9 @@
 // for `timeoutMs` ends the attempt (a server that sends headers and one byte would otherwise hang
 // forever); a timed-out, dropped or truncated attempt is retried, resuming from the bytes already
 // cached, `retries` times. Defaults (10 s like Python's huggingface_hub, 2 retries) end a stalled
-// download with a HubTimeoutError within ~33 s.
+// download with a HubTimeoutError within ~33 s. The cache is keyed by branch, not commit, so a
+// finished download leaves only the current revision's files there, and a download that fails
+// part-way through an update never falls back to the cache's mix of old and new files.
 // Never parses weights (checkpoint.ts does) and never writes outside the cache.
 import type { ModelCache } from './model-cache.ts';
 import type { ModelFiles } from './model-files.ts';
@@ -71,6 +73,18 @@ export class HubAccessError extends HubError {
   constructor(message: string) {
     super(message);
     this.name = 'HubAccessError';
+  }
+}
+
+/** The hub says the repo does not exist (huggingface.co answers 401 `X-Error-Code: RepoNotFound` to a
+ * request without a token, so a mistyped id is not a gated repo) or is private to others. */
+export class HubRepoNotFoundError extends HubError {
+  constructor(readonly repo: string, url: string, status: number, withToken: boolean) {
+    super(
+      `${repo} was not found on the hub (HTTP ${status} from ${url}): ` +
+        (withToken ? 'no such repo, or this access token may not read it; check the repo id, and that the token has access to it' : 'no such repo (or it is private); check the repo id'),
+    );
+    this.name = 'HubRepoNotFoundError';
   }
 }
 
@@ -190,11 +204,17 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
     throw new HubNetworkError(file, c.repo, url, err);
   }
   deadline.restart();
+  if (res.headers.get('x-error-code') === 'RepoNotFound') {
+    await res.body?.cancel();
+    throw new HubRepoNotFoundError(c.repo, url, res.status, !!c.token);
+  }
   if (res.status === 404) {
     await res.body?.cancel();
     return null;
   }
-  if (!res.ok && res.status !== 206) {
+  // 416 to a range: the caller starts the file over.
+  const unsatisfiedRange = res.status === 416 && !!(init.headers as Record<string, string> | undefined)?.range;
+  if (!res.ok && res.status !== 206 && !unsatisfiedRange) {
     await res.body?.cancel();
     const message = `could not download ${file} of ${c.repo}: HTTP ${res.status} ${res.statusText} from ${url}`;
     if (res.status === 401 || res.status === 403) {
@@ -234,15 +254,22 @@ function remoteFile(c: Ctx, file: string): Promise<RemoteFile | null> {
 }
 
 /** Downloads (or finds in the cache) every file of `repo` and returns them as ModelFiles. When the
- * hub cannot be reached but a complete earlier download is cached, that copy is used (offline). */
+ * hub cannot be reached but a complete earlier download is cached, that copy is used (offline),
+ * unless this attempt already found the hub's files newer than it: the cache then mixes versions
+ * (a new config.json beside old weights) and is no model at all. */
 export async function downloadHubModel(repo: string, opts: HubOptions): Promise<ModelFiles> {
+  const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set(), updating: false };
   try {
-    return await downloadOnline(repo, opts);
+    return await downloadOnline(repo, opts, session);
   } catch (err) {
     if (!(err instanceof HubNetworkError) && !(err instanceof HubTimeoutError)) throw err;
     const revision = opts.revision ?? 'main';
-    if (await isCompletelyCached(opts.cache, repo, revision, opts.tokenizerOnly)) return cachedHubModelFiles(opts.cache, repo, revision);
-    throw err;
+    if (!(await isCompletelyCached(opts.cache, repo, revision, opts.tokenizerOnly))) throw err;
+    if (session.updating) {
+      err.message += `; the copy cached earlier is not used instead, since the hub has a newer version of ${repo} and only part of it is downloaded (what was downloaded is kept: try again once connected and it resumes)`;
+      throw err;
+    }
+    return cachedHubModelFiles(opts.cache, repo, revision);
   }
 }
 
@@ -250,15 +277,16 @@ export async function downloadHubModel(repo: string, opts: HubOptions): Promise<
 async function isCompletelyCached(cache: ModelCache, repo: string, revision: string, tokenizerOnly?: boolean): Promise<boolean> {
   for (const { file, optional } of filesBesideWeights(tokenizerOnly)) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
   if (tokenizerOnly) return true;
+  if ((await cache.completeSize(repo, revision, SINGLE_FILE)) !== null) return true;
   const index = await cache.open(repo, revision, INDEX_FILE);
-  if (!index) return (await cache.completeSize(repo, revision, SINGLE_FILE)) !== null;
+  if (!index) return false;
   const text = new TextDecoder().decode(await index.read(0, index.size));
   await index.close();
   for (const shard of shardNamesFromIndex(text, `${repo}/${INDEX_FILE}`)) if ((await cache.completeSize(repo, revision, shard)) === null) return false;
   return true;
 }
 
-async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFiles> {
+async function downloadOnline(repo: string, opts: HubOptions, session: Session): Promise<ModelFiles> {
   const c: Ctx = {
     repo,
     revision: opts.revision ?? 'main',
@@ -272,8 +300,7 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
   };
   // 1. Which files, and how big: sizes first, so progress has a true total from the start.
   const plan: Array<{ file: string } & RemoteFile> = [];
-  const weights = opts.tokenizerOnly ? [] : [{ file: INDEX_FILE, optional: true }];
-  for (const { file, optional } of [...filesBesideWeights(opts.tokenizerOnly), ...weights]) {
+  for (const { file, optional } of filesBesideWeights(opts.tokenizerOnly)) {
     const remote = await remoteFile(c, file);
     if (remote === null) {
       if (optional) continue;
@@ -281,12 +308,19 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
     }
     plan.push({ file, ...remote });
   }
-  const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set() };
-  const indexEntry = plan.find((p) => p.file === INDEX_FILE);
+  session.started = Date.now();
+  // transformers loads model.safetensors whenever a repo has one, whatever index lies beside it (a
+  // re-save as one file leaves the old index behind): so do we.
+  const single = opts.tokenizerOnly ? null : await remoteFile(c, SINGLE_FILE);
+  const index = opts.tokenizerOnly || single ? null : await remoteFile(c, INDEX_FILE);
   if (opts.tokenizerOnly) {
     // No weights wanted.
-  } else if (indexEntry) {
+  } else if (single) {
+    plan.push({ file: SINGLE_FILE, ...single });
+  } else if (index) {
     // The index names the shards: fetch it (silently, it is reported with the rest) before sizing them.
+    const indexEntry = { file: INDEX_FILE, ...index };
+    plan.push(indexEntry);
     await fetchIntoCache(c, indexEntry, session);
     const src = await c.cache.open(repo, c.revision, INDEX_FILE);
     const text = new TextDecoder().decode(await src!.read(0, src!.size));
@@ -297,17 +331,27 @@ async function downloadOnline(repo: string, opts: HubOptions): Promise<ModelFile
       plan.push({ file: shard, ...remote });
     }
   } else {
-    const remote = await remoteFile(c, SINGLE_FILE);
-    if (remote === null) {
-      throw new HubFileNotFoundError(`${SINGLE_FILE} (nor ${INDEX_FILE})`, repo, hubFileUrl(c.baseUrl, repo, c.revision, SINGLE_FILE));
-    }
-    plan.push({ file: SINGLE_FILE, ...remote });
+    throw new HubFileNotFoundError(`${SINGLE_FILE} (nor ${INDEX_FILE})`, repo, hubFileUrl(c.baseUrl, repo, c.revision, SINGLE_FILE));
   }
   // 2. Fetch what is not already complete in the cache; the total is known from the first event.
   session.bytesTotal = plan.reduce((a, p) => a + p.size, 0);
   await checkRoom(c, plan);
   for (const entry of plan) await fetchIntoCache(c, entry, session, opts.onProgress);
-  return cachedHubModelFiles(c.cache, repo, c.revision);
+  // 3. The cache keys files by branch, not by commit: what an earlier revision had and this one has
+  // not (the shards of a repo re-saved as one file, a deleted generation_config.json) would
+  // otherwise still be served, now and offline.
+  const current = new Set(plan.map((p) => p.file));
+  await removeStale(c, current, opts.tokenizerOnly);
+  return cachedHubModelFiles(c.cache, repo, c.revision, current);
+}
+
+/** Removes cached files of `c.repo` that the hub's current revision does not have (a tokenizer-only
+ * download judges only the tokenizer's files: it never saw the rest). */
+async function removeStale(c: Ctx, current: ReadonlySet<string>, tokenizerOnly: boolean | undefined): Promise<void> {
+  for (const file of await c.cache.files(c.repo, c.revision)) {
+    if (current.has(file) || (tokenizerOnly && !TOKENIZER_FILES.has(file))) continue;
+    await c.cache.remove(c.repo, c.revision, file);
+  }
 }
 
 const GB = (n: number) => `${(n / 1e9).toFixed(n < 1e10 ? 2 : 1)} GB`;
@@ -337,6 +381,8 @@ interface Session {
   started: number;
   /** Files downloaded in this session (the index is fetched early, reported later). */
   fetched: Set<string>;
+  /** A file was found out of date (or missing) in the cache and its download began. */
+  updating: boolean;
 }
 
 /** Makes `file` complete in the cache, retrying (from what is cached) as `c.retries` allows. */
@@ -359,14 +405,21 @@ async function fetchOnce(c: Ctx, { file, size, version }: { file: string } & Rem
     if (onProgress) s.bytesDone += size;
     return;
   }
+  s.updating = true;
   let have = await c.cache.partialSize(c.repo, c.revision, file);
   // Resume only the bytes of this version; If-Range has the server send it whole otherwise.
   if (have > size || !(await current('partial'))) have = 0;
-  const deadline = new Deadline(c.timeoutMs, c.signal);
-  try {
-    await receive(c, file, size, version, s, have, deadline, report);
-  } finally {
-    deadline.stop();
+  if (have > 0 && have === size) {
+    // Every byte arrived, but the download ended before it marked the file complete (a tab closed
+    // at 100 %). A range from the end is unsatisfiable: there is nothing left to ask for.
+    await (await c.cache.openWriter(c.repo, c.revision, file, true, version)).commit();
+  } else {
+    const deadline = new Deadline(c.timeoutMs, c.signal);
+    try {
+      await receive(c, file, size, version, s, have, deadline, report);
+    } finally {
+      deadline.stop();
+    }
   }
   const stored = await c.cache.completeSize(c.repo, c.revision, file);
   if (stored !== size) throw new HubError(`${c.repo}: ${file} was stored with ${stored} bytes in ${c.cache.description}, expected ${size}`);
@@ -383,6 +436,11 @@ async function receive(c: Ctx, file: string, size: number, version: string | nul
   const range = have > 0 ? { range: `bytes=${have}-`, ...(version ? { 'if-range': version } : {}) } : {};
   const res = await request(c, file, { method: 'GET', headers: range }, deadline);
   if (!res) throw new HubFileNotFoundError(file, c.repo, url);
+  if (res.status === 416) {
+    // The server will not continue this partial file (it is not the file it has): take it whole.
+    await res.body?.cancel();
+    return receive(c, file, size, version, s, 0, deadline, report);
+  }
   const resumed = have > 0 && res.status === 206;
   if (!resumed) have = 0; // the server ignored the range (or the file changed): take the whole body
   // Opening a partial file to continue it may copy it first (a browser's writable stream): not a stalled server.
@@ -427,10 +485,11 @@ async function receive(c: Ctx, file: string, size: number, version: string | nul
   await writer.commit();
 }
 
-/** A model already in the cache, with no network access (offline use after a download). */
-export function cachedHubModelFiles(cache: ModelCache, repo: string, revision = 'main'): ModelFiles {
+/** A model already in the cache, with no network access (offline use after a download); `only`
+ * limits it to the files of the revision just downloaded. */
+export function cachedHubModelFiles(cache: ModelCache, repo: string, revision = 'main', only?: ReadonlySet<string>): ModelFiles {
   return {
     label: `${repo}@${revision}`,
-    open: (name) => cache.open(repo, revision, name),
+    open: async (name) => (only && !only.has(name) ? null : cache.open(repo, revision, name)),
   };
 }

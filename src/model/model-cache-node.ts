@@ -1,7 +1,7 @@
 // ModelCache over a Node directory: `<root>/<owner>/<name>/<revision>/<file>`, with unfinished
 // downloads in `<file>.part` and renamed into place on commit (rename is atomic, so a complete
 // file is always whole), and the hub's ETag of the bytes in `<file>.version`. Node-only.
-import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nodeFileSource } from './byte-source-node.ts';
 import { cachePathSegments, type ModelCache } from './model-cache.ts';
@@ -66,6 +66,20 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
     async open(repo, revision, file) {
       const path = pathOf(repo, revision, file);
       return (await sizeOf(path)) === null ? null : nodeFileSource(path, `${repo}/${file}`);
+    },
+    async files(repo, revision) {
+      const dir = dirname(pathOf(repo, revision, 'x'));
+      const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [] as string[];
+        throw err;
+      });
+      const files = new Set<string>();
+      for (const n of names) if (!n.endsWith('.version')) files.add(n.replace(/\.part$/, ''));
+      return [...files];
+    },
+    async remove(repo, revision, file) {
+      const path = pathOf(repo, revision, file);
+      for (const p of [path, path + '.version', path + '.part', path + '.part.version']) await rm(p, { force: true });
     },
     async freeBytes() {
       await mkdir(root, { recursive: true });

@@ -27,6 +27,10 @@ export interface ModelCache {
   openWriter(repo: string, revision: string, file: string, append: boolean, version?: string | null): Promise<CacheWriter>;
   /** A complete file, or null. */
   open(repo: string, revision: string, file: string): Promise<ByteSource | null>;
+  /** Names of the files stored for (repo, revision), complete or partial. */
+  files(repo: string, revision: string): Promise<string[]>;
+  /** Deletes `file` (complete or partial, with its markers); nothing when it is absent. */
+  remove(repo: string, revision: string, file: string): Promise<void>;
   /** Bytes the cache may still store (the browser's quota left for this site, the disk's free
    * space), or null when that cannot be known. */
   freeBytes?(): Promise<number | null>;
@@ -194,6 +198,26 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
           await writable.close().catch(() => writable.abort().catch(() => undefined));
         },
       };
+    },
+    async files(repo, revision) {
+      // Any valid file name locates the revision's folder.
+      const dir = await dirFor(cachePathSegments(repo, revision, 'x'), false).catch(() => null);
+      if (!dir) return [];
+      const names: string[] = [];
+      for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
+        if (!name.endsWith('.complete') && !name.endsWith('.version')) names.push(name);
+      }
+      return names;
+    },
+    async remove(repo, revision, file) {
+      const dir = await dirFor(cachePathSegments(repo, revision, file), false).catch(() => null);
+      if (!dir) return;
+      // The marker first: a file that cannot be removed (read elsewhere now) is then no longer complete.
+      for (const name of [`${file}.complete`, `${file}.version`, file]) {
+        await dir.removeEntry(name).catch((err) => {
+          if ((err as DOMException)?.name !== 'NotFoundError') throw err;
+        });
+      }
     },
     async open(repo, revision, file) {
       const { data, marker } = await state(repo, revision, file);

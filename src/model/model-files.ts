@@ -33,18 +33,38 @@ export async function readModelText(files: ModelFiles, name: string, optional = 
   }
 }
 
+/** A file of a dropped folder with its path in it (`folder/sub/config.json`). A drop's walk gets
+ * Files whose `webkitRelativePath` is empty, so it carries the entry's path beside each one. */
+export interface PathedFile {
+  file: File;
+  path: string;
+}
+
+/** The path of a picked or dropped file inside what the user chose; its bare name for a loose file. */
+export function modelFilePath(f: File | PathedFile): string {
+  if (!(f instanceof File)) return f.path;
+  return (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+}
+
+/** The folder the user picked or dropped (the first segment of the files' paths), or undefined for
+ * loose files. */
+export function droppedFolderName(files: ReadonlyArray<File | PathedFile>): string | undefined {
+  const parts = files.length ? modelFilePath(files[0]).split('/') : [];
+  return parts.length > 1 ? parts[0] : undefined;
+}
+
 /** Dropped files or a directory read through File System Access. Files are matched by base name,
- * so a dropped folder (`webkitRelativePath` = `folder/config.json`) works as well as loose files. */
-export function fileListModelFiles(files: Iterable<File>, label = 'dropped files'): ModelFiles {
+ * so a dropped folder (`folder/config.json`) works as well as loose files. */
+export function fileListModelFiles(files: Iterable<File | PathedFile>, label = 'dropped files'): ModelFiles {
   // A folder may hold older checkpoints in subfolders (checkpoint-500/model.safetensors): the
   // model is the one at the top, whatever order the browser walked the folder in.
   const byName = new Map<string, { file: File; depth: number }>();
   for (const f of files) {
-    const path = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+    const path = modelFilePath(f);
     const parts = path.split('/');
     const name = parts.at(-1) ?? path;
     const seen = byName.get(name);
-    if (!seen || parts.length < seen.depth) byName.set(name, { file: f, depth: parts.length });
+    if (!seen || parts.length < seen.depth) byName.set(name, { file: f instanceof File ? f : f.file, depth: parts.length });
   }
   return {
     label,

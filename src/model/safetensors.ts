@@ -41,6 +41,9 @@ export class SafetensorsFormatError extends Error {
   }
 }
 
+/** How a Git LFS pointer file begins: what a clone without git-lfs leaves in place of each weight file. */
+const GIT_LFS_POINTER = 'version https://git-lfs';
+
 /** Python safetensors refuses headers above 100 MB; so do we (a corrupt length would read GBs). */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -52,6 +55,12 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
   const file = source.name;
   if (source.size < 8) throw new SafetensorsFormatError(file, `only ${source.size} bytes, less than the 8-byte header length`);
   const lenBytes = await source.read(0, 8);
+  if (new TextDecoder().decode(lenBytes) === 'version ') {
+    const start = new TextDecoder().decode(await source.read(0, Math.min(source.size, GIT_LFS_POINTER.length)));
+    if (start === GIT_LFS_POINTER) {
+      throw new SafetensorsFormatError(file, 'it is a Git LFS pointer (a small text file naming the weights), not the weights themselves: the folder was cloned without Git LFS. Run `git lfs pull` in it, or download the model with `hf download <repo id>`');
+    }
+  }
   const dv = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8);
   const headerLength = Number(dv.getBigUint64(0, true));
   if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsFormatError(file, `header length ${headerLength} exceeds ${MAX_HEADER_BYTES} bytes`);

@@ -78,6 +78,13 @@ export const useModel = create<ModelState>((set, get) => ({
     const token = get().hubToken;
     const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
     const label = describeSource(source);
+    // The worker holds one model: a second load would race the first, and whichever ended last
+    // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
+    const busy = get().loading;
+    if (busy) {
+      set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
+      return null;
+    }
     set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, plan: null, planError: null });
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
@@ -94,7 +101,8 @@ export const useModel = create<ModelState>((set, get) => ({
       const { name } = err as Error;
       const storage = name === 'HubStorageError';
       const refused = name === 'HubAccessError';
-      const hint = storage ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
+      // Its message says to check the repo id; the connection is fine.
+      const hint = storage || name === 'HubRepoNotFoundError' ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
       set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
       return null;
     } finally {

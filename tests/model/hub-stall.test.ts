@@ -67,8 +67,9 @@ describe('hub downloads that stall', () => {
     const err = await downloadHubModel('test-org/stall', { cache, baseUrl: oneByte.base, timeoutMs: 300, retries: 2 }).catch((e) => e);
     const seconds = (performance.now() - t0) / 1000;
     expect(err).toBeInstanceOf(HubTimeoutError);
-    // HEAD says every file exists, so the shard index is the first file fetched (to size the shards).
-    const file = 'model.safetensors.index.json';
+    // HEAD says every file exists, so the weights are model.safetensors (preferred over an index,
+    // as transformers does) and config.json is the first file fetched.
+    const file = 'config.json';
     expect(err.message).toBe(`download of ${file} from test-org/stall stalled: no data for 0.3 s from ${oneByte.base}/test-org/stall/resolve/main/${file} (after 3 attempts)`);
     expect(oneByte.gets - gets).toBe(3);
     expect(seconds).toBeLessThan(10); // 3 × 0.3 s + 1.5 s of pauses
@@ -105,7 +106,7 @@ describe('hub downloads that stall', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/studio inspect: download of model\.safetensors\.index\.json from test-org\/stall stalled: no data for 0\.5 s from .* \(after 3 attempts\)/);
+    expect(r.stderr).toMatch(/studio inspect: download of config\.json from test-org\/stall stalled: no data for 0\.5 s from .* \(after 3 attempts\)/);
     expect((performance.now() - t0) / 1000).toBeLessThan(30);
   });
 

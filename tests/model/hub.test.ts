@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openModel } from '../../src/model/checkpoint.ts';
-import { downloadHubModel, HubAccessError, HubFileNotFoundError, HubNetworkError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
+import { downloadHubModel, HubAccessError, HubFileNotFoundError, HubNetworkError, HubRepoNotFoundError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
+import { readModelText } from '../../src/model/model-files.ts';
 import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
 import { tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
@@ -282,6 +283,119 @@ describe('hub download', () => {
     await expect(downloadHubModel('test-org/tiny-single', { cache, baseUrl: base })).rejects.toThrow(
       new RegExp(`could not download config\\.json of test-org/tiny-single from ${base}/test-org/tiny-single/resolve/main/config\\.json: fetch failed`),
     );
+  });
+
+  it('after a repo is re-saved as one file, serves the new file (not the old shards) and drops what the hub no longer has', async () => {
+    const repo = 'test-org/resaved';
+    const v1 = await tempDir();
+    await writeTinyModel(v1, tinyTestOptions('qwen2', { maxShardBytes: 24_000, seed: 1 }));
+    const v2 = await tempDir();
+    await writeTinyModel(v2, tinyTestOptions('qwen2', { seed: 2 }));
+    await rm(join(v2, 'generation_config.json')); // deleted upstream too
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    REPOS[repo] = v1;
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    REPOS[repo] = v2;
+    const files = await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    const { checkpoint } = await openModel(files);
+    expect(checkpoint.files).toEqual(['model.safetensors']);
+    await checkpoint.close();
+    expect(await files.open('generation_config.json')).toBeNull();
+    await sameFiles(cacheDir, repo); // old shards, index and generation config are gone from the cache
+    // And offline the cache is the new revision too.
+    const offline = await downloadHubModel(repo, { cache, baseUrl: 'http://127.0.0.1:9', retries: 0 });
+    const again = await openModel(offline);
+    expect(again.checkpoint.files).toEqual(['model.safetensors']);
+    await again.checkpoint.close();
+  });
+
+  it('prefers model.safetensors over an index left beside it on the hub, as transformers does', async () => {
+    const repo = 'test-org/stale-index';
+    const dir = await tempDir();
+    await cp(REPOS['test-org/tiny-single'], dir, { recursive: true });
+    await cp(join(REPOS['test-org/tiny-sharded'], 'model.safetensors.index.json'), join(dir, 'model.safetensors.index.json'));
+    REPOS[repo] = dir;
+    const files = await downloadHubModel(repo, { cache: nodeDirectoryModelCache(await tempDir()), baseUrl: hub.base });
+    const { spec, checkpoint } = await openModel(files);
+    expect(spec.family).toBe('llama');
+    expect(checkpoint.files).toEqual(['model.safetensors']);
+    await checkpoint.close();
+  });
+
+  it('a connection lost part-way through an update fails, rather than mixing the new config with the cached old weights', async () => {
+    const repo = 'test-org/updated';
+    const dir = await tempDir();
+    await cp(REPOS['test-org/tiny-single'], dir, { recursive: true });
+    REPOS[repo] = dir;
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    // The hub's main moves: config.json and the weights both change.
+    const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    cfg.rms_norm_eps = 1e-3;
+    await writeFile(join(dir, 'config.json'), JSON.stringify(cfg));
+    const w = await readFile(join(dir, 'model.safetensors'));
+    w.fill(0x11, w.byteLength - 64);
+    await writeFile(join(dir, 'model.safetensors'), w);
+    // The new config.json arrives, then the connection fails on the weights.
+    const flaky: typeof fetch = async (url, init) => {
+      if (String(url).endsWith('model.safetensors') && init?.method === 'GET') throw new TypeError('fetch failed');
+      return fetch(url, init);
+    };
+    const err = await downloadHubModel(repo, { cache, baseUrl: hub.base, fetch: flaky, retries: 0 }).catch((e) => e);
+    expect(err).toBeInstanceOf(HubNetworkError);
+    expect(err.message).toMatch(/could not download model\.safetensors of test-org\/updated .*the copy cached earlier is not used instead, since the hub has a newer version of test-org\/updated and only part of it is downloaded \(what was downloaded is kept: try again once connected and it resumes\)$/);
+    // Connected again, it finishes: new config and new weights together.
+    const files = await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    expect(JSON.parse(await readModelText(files, 'config.json')).rms_norm_eps).toBe(1e-3);
+    await sameFiles(cacheDir, repo);
+  });
+
+  it('finishes a partial file that already holds every byte, and starts a file over when the server refuses its range (416)', async () => {
+    const repo = 'test-org/tiny-single';
+    const bytes = await readFile(join(REPOS[repo], 'model.safetensors'));
+    // A server that answers an unsatisfiable range as RFC 9110 (and S3/CloudFront) do.
+    const strict: typeof fetch = async (url, init) => {
+      const range = /bytes=(\d+)-/.exec((init?.headers as Record<string, string>)?.range ?? '');
+      if (range && Number(range[1]) >= bytes.byteLength) return new Response(null, { status: 416, statusText: 'Range Not Satisfiable' });
+      return fetch(url, init);
+    };
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    // What a download killed between its last write and its commit leaves behind.
+    const etag = (await fetch(`${hub.base}/${repo}/resolve/main/model.safetensors`, { method: 'HEAD' })).headers.get('etag'); // the CDN's, after the redirect
+    const w = await cache.openWriter(repo, 'main', 'model.safetensors', false, etag);
+    await w.write(bytes);
+    await w.abort();
+    hub.log.length = 0;
+    await downloadHubModel(repo, { cache, baseUrl: hub.base, fetch: strict });
+    expect(hub.log.filter((l) => l.startsWith('GET') && l.includes('model.safetensors'))).toEqual([]);
+    await sameFiles(cacheDir, repo);
+    // A server that will not continue a partial at all: the whole file is fetched again.
+    const refusing: typeof fetch = async (url, init) =>
+      (init?.headers as Record<string, string>)?.range ? new Response(null, { status: 416, statusText: 'Range Not Satisfiable' }) : fetch(url, init);
+    const other = nodeDirectoryModelCache(await tempDir());
+    const half = await other.openWriter(repo, 'main', 'model.safetensors', false, etag);
+    await half.write(bytes.subarray(0, 1000));
+    await half.abort();
+    await downloadHubModel(repo, { cache: other, baseUrl: hub.base, fetch: refusing });
+    const got = (await other.open(repo, 'main', 'model.safetensors'))!;
+    expect(Buffer.compare(Buffer.from(await got.read(0, got.size)), bytes)).toBe(0);
+    await got.close();
+  });
+
+  it('says a repo id the hub does not know is not found, not that it is gated (401 RepoNotFound without a token)', async () => {
+    // huggingface.co's answer for a repo that does not exist (or is private), to a request without a token.
+    const hf: typeof fetch = async () =>
+      new Response('Repository not found', { status: 401, statusText: 'Unauthorized', headers: { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Repository not found' } });
+    const cache = nodeDirectoryModelCache(await tempDir());
+    const err = await downloadHubModel('Qwen/Qwen3-0.5B', { cache, fetch: hf }).catch((e) => e);
+    expect(err).toBeInstanceOf(HubRepoNotFoundError);
+    expect(err).not.toBeInstanceOf(HubAccessError);
+    expect(err.message).toBe('Qwen/Qwen3-0.5B was not found on the hub (HTTP 401 from https://huggingface.co/Qwen/Qwen3-0.5B/resolve/main/config.json): no such repo (or it is private); check the repo id');
+    const withToken = await downloadHubModel('Qwen/Qwen3-0.5B', { cache, fetch: hf, token: 'hf_x' }).catch((e) => e);
+    expect(withToken.message).toMatch(/: no such repo, or this access token may not read it; check the repo id, and that the token has access to it$/);
   });
 
   it('refuses repo ids that would escape the cache directory', async () => {

@@ -122,6 +122,13 @@ describe('safetensors writer and reader', () => {
     await expect(readSafetensorsHeader(make('{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 6))).rejects.toThrow(/tensors cover 4 data bytes but the file has 6/);
   });
 
+  it('says a Git LFS pointer is one (a clone without git-lfs), not that its header length is absurd', async () => {
+    const pointer = new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2145a0b2c4e9d1f0c6a8b3e5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1\nsize 988097824\n');
+    await expect(readSafetensorsHeader(memorySource(pointer, 'Qwen2.5-0.5B-Instruct/model.safetensors'))).rejects.toThrow(
+      'Qwen2.5-0.5B-Instruct/model.safetensors: not a valid safetensors file: it is a Git LFS pointer (a small text file naming the weights), not the weights themselves: the folder was cloned without Git LFS. Run `git lfs pull` in it, or download the model with `hf download <repo id>`',
+    );
+  });
+
   it('refuses to write a tensor whose bytes do not match its shape', () => {
     expect(() => encodeSafetensors([{ name: 'x', dtype: 'F32', shape: [3], data: new Uint8Array(8) }])).toThrow(/tensor "x": 8 bytes given, F32\[3\] needs 12/);
   });

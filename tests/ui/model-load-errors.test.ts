@@ -41,4 +41,10 @@ describe('a failed model download', () => {
     expect(useModel.getState().error).toMatch(/use a token that may read it\)\.$/);
     useModel.getState().setHubToken('');
   });
+
+  it('says a repo the hub does not know is not found, with no advice to paste a token or check the connection', async () => {
+    worker.error = new WorkerError('HubRepoNotFoundError', 'Qwen/Qwen3-0.5B was not found on the hub (HTTP 401 from https://huggingface.co/Qwen/Qwen3-0.5B/resolve/main/config.json): no such repo (or it is private); check the repo id');
+    await useModel.getState().loadModel({ kind: 'hub', repo: 'Qwen/Qwen3-0.5B' });
+    expect(useModel.getState().error).toBe('Could not load Qwen/Qwen3-0.5B: Qwen/Qwen3-0.5B was not found on the hub (HTTP 401 from https://huggingface.co/Qwen/Qwen3-0.5B/resolve/main/config.json): no such repo (or it is private); check the repo id.');
+  });
 });

@@ -19,8 +19,9 @@ export function ModelSourcePicker() {
     if (!busy) void loadModel(source);
   };
 
-  const loadFiles = (files: File[]) => {
-    if (files.length) void loadModel({ kind: 'files', files, label: files[0].webkitRelativePath?.split('/')[0] || undefined });
+  // The worker names the model after the folder in the files' paths.
+  const loadFiles = (files: Array<File | { file: File; path: string }>) => {
+    if (files.length) void loadModel({ kind: 'files', files });
   };
   const onDrop = async (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
@@ -109,15 +110,16 @@ export function ModelSourcePicker() {
   );
 }
 
-/** Every file of a dropped folder (walks directory entries; plain files pass through). */
-async function filesFromDrop(dt: DataTransfer): Promise<File[]> {
+/** Every file of a dropped folder with its path in it (walks directory entries; plain files pass
+ * through). The path comes from the entry: a File read from one has an empty webkitRelativePath. */
+async function filesFromDrop(dt: DataTransfer): Promise<Array<File | { file: File; path: string }>> {
   const entries = Array.from(dt.items)
     .map((i) => i.webkitGetAsEntry?.())
     .filter((e): e is FileSystemEntry => !!e);
   if (entries.length === 0) return Array.from(dt.files);
-  const out: File[] = [];
+  const out: Array<{ file: File; path: string }> = [];
   const walk = async (entry: FileSystemEntry): Promise<void> => {
-    if (entry.isFile) out.push(await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej)));
+    if (entry.isFile) out.push({ file: await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej)), path: entry.fullPath.replace(/^\/+/, '') });
     else if (entry.isDirectory) {
       const reader = (entry as FileSystemDirectoryEntry).createReader();
       for (;;) {
