@@ -105,6 +105,12 @@ describe('xLAM types to JSON Schema', () => {
     expect(xlamTypeToSchema('Union[int, str]')).toEqual({ type: ['integer', 'string'] });
     expect(() => xlamTypeToSchema('Frobnicator')).toThrow('unknown type "Frobnicator"');
   });
+
+  it('takes a Callable[[…], …] parameter as any value, like plain callable (xLAM math tools)', () => {
+    expect(xlamTypeToSchema('Callable[[float], float]')).toEqual({});
+    expect(xlamTypeToSchema('callable')).toEqual({});
+    expect(parseXlamParameterType('Optional[Callable[[float, float], float]]')).toEqual({ schema: {}, optional: true });
+  });
 });
 
 describe('split and fingerprint', () => {
