@@ -87,6 +87,14 @@ describe('quality rules', () => {
     expect(rulesOf(e)).toEqual(['target_json_parses']);
   });
 
+  it('reports what a parser moved or left out as a note that fails nothing, and counts the noted examples', () => {
+    const note = { rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out' };
+    const noted = { ...base(), parseIssues: [note] };
+    expect(checkExample(noted)).toEqual({ passed: true, failures: [], notes: [note] });
+    expect(checkExample(base())).toEqual({ passed: true, failures: [] });
+    expect(summarizeQuality([checkExample(noted), checkExample(base())])).toMatchObject({ total: 2, passed: 2, noted: 1, target_json_parses: 0 });
+  });
+
   it('summarises failures per rule, counting an example once per rule', () => {
     const a = base();
     a.target.calls.push({ name: 'x', arguments: {} }, { name: 'y', arguments: {} });

@@ -1,5 +1,5 @@
 // One example in full: its tools, the conversation, the reasoning and the calls, the quality
-// findings, and the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
+// findings and import notes, and the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
 import type { ExampleRow } from '../../state/queries.ts';
 import { callText } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
@@ -23,6 +23,15 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
           ))}
         </ul>
       )}
+      {row.quality.notes?.length ? (
+        <ul className="note" data-testid="example-notes">
+          {row.quality.notes.map((n, i) => (
+            <li key={i}>
+              {n.rule}: {n.detail}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <div className="grid2">
         <div>
           <h4>Tools ({e.tools.length})</h4>
