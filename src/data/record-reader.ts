@@ -1,5 +1,6 @@
 // Streams records out of a dataset file (a Blob/File in the browser, `fs.openAsBlob` in Node)
-// in byte chunks: JSONL line by line, a top-level JSON array element by element, a wrapper object
+// in byte chunks: JSONL line by line (a .json file of lines too, even when its first line is
+// broken), a top-level JSON array element by element, a wrapper object
 // `{"data": [...]}` whose list comes after scalar fields the same way, and any other JSON object
 // whole (one record, or the list found in it). Each record carries its 1-based
 // line and 0-based index so every problem can be reported where it is.
