@@ -2,7 +2,8 @@
 // (JSON or single-quoted Python dicts) or a BFCL Python-call list `[f(a=1)]` — into reasoning,
 // calls and plain content. Shared by every chat-shaped parser so they agree on what a turn means.
 // Never throws for malformed call text: it records a ParseIssue and keeps the rest of the turn,
-// so the example survives to be flagged by the quality check.
+// so the example survives to be flagged by the quality check. Text around the calls becomes one
+// content before them; text that was between or after them is noted, not dropped.
 import type { Call, CallSyntax, ParseIssue } from './example.ts';
 import { parsePythonCalls, parsePythonLiteral } from './python/call-syntax.ts';
 
@@ -86,6 +87,7 @@ export function parseAssistantText(text: string): AssistantTurn {
   let callSyntax: CallSyntax | undefined;
   if (rest.includes('<tool_call>')) {
     callSyntax = 'json';
+    const before = rest.slice(0, rest.indexOf('<tool_call>'));
     let blockIndex = 0;
     rest = rest.replace(/<tool_call>([\s\S]*?)(<\/tool_call>|$)/g, (_m, body: string, end: string) => {
       const where = `<tool_call> #${++blockIndex}`;
@@ -97,6 +99,13 @@ export function parseAssistantText(text: string): AssistantTurn {
       }
       return '';
     });
+    // The Example keeps one content and then the calls, so text written between or after the
+    // blocks trains ahead of them: kept, since it is the turn's own text, but said.
+    const moved = rest.slice(before.length).trim();
+    if (moved !== '') {
+      const shown = moved.length > 60 ? `${moved.slice(0, 60)}…` : moved;
+      issues.push({ rule: 'text_moved_before_calls', detail: `text between or after the <tool_call> blocks (${JSON.stringify(shown)}) was moved before the calls` });
+    }
   } else {
     const trimmed = rest.trim();
     if (trimmed === '[]') {

@@ -76,8 +76,19 @@ function assistantMessage(content: string, calls: Call[] | undefined, reasoning:
   return m;
 }
 
-function promptMessage(m: Message, readsReasoning: boolean): TemplateMessage {
-  if (m.role === 'assistant') return assistantMessage(m.content, m.calls, m.reasoning, readsReasoning);
+/** Calls written as Python-call text after any text, the way a Python-syntax target writes them. */
+function withPythonCalls(content: string, calls: Call[]): string {
+  return content ? `${content}\n${formatCallsPython(calls)}` : formatCallsPython(calls);
+}
+
+function promptMessage(m: Message, readsReasoning: boolean, python: boolean): TemplateMessage {
+  if (m.role === 'assistant') {
+    // In a Python-syntax example, earlier calls as native tool_calls would render as JSON
+    // `<tool_call>` blocks in the prompt while the target answers `[f(a=1)]`: one conversation
+    // teaching two call syntaxes, and not the one the BFCL prompt asks for.
+    if (python && m.calls?.length) return assistantMessage(withPythonCalls(m.content, m.calls), undefined, m.reasoning, readsReasoning);
+    return assistantMessage(m.content, m.calls, m.reasoning, readsReasoning);
+  }
   const out: TemplateMessage = { role: m.role, content: m.content };
   if (m.name) out.name = m.name;
   return out;
@@ -85,12 +96,13 @@ function promptMessage(m: Message, readsReasoning: boolean): TemplateMessage {
 
 /**
  * The template input for an example. Python-syntax targets (FunReason/BalanceSFT, BFCL prompt mode)
- * are rendered as text `[f(a=1)]` with the functions listed in the system prompt and no native tools;
+ * are rendered as text `[f(a=1)]`, and so are earlier assistant turns' calls, with the functions
+ * listed in the system prompt and no native tools;
  * JSON targets become native `tool_calls` with `tools` passed to the template.
  */
 export function templateInput(example: Example, readsReasoning: boolean): TemplateInput {
   const python = example.target.callSyntax === 'python';
-  const messages = example.messages.map((m) => promptMessage(m, readsReasoning));
+  const messages = example.messages.map((m) => promptMessage(m, readsReasoning, python));
   if (python && !(messages[0]?.role === 'system' && functionsFromSystemPrompt(messages[0].content))) {
     const sys = bfclSystemPrompt(example.tools);
     if (messages[0]?.role === 'system') messages[0] = { ...messages[0], content: `${messages[0].content}\n\n${sys}` };
@@ -98,7 +110,7 @@ export function templateInput(example: Example, readsReasoning: boolean): Templa
   }
   const { target } = example;
   let content = target.content ?? '';
-  if (python && target.calls.length) content = content ? `${content}\n${formatCallsPython(target.calls)}` : formatCallsPython(target.calls);
+  if (python && target.calls.length) content = withPythonCalls(content, target.calls);
   else if (python && content === '') content = formatCallsPython([]); // "[]": no function applies
   messages.push(assistantMessage(content, python ? undefined : target.calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning));
   return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })) };

@@ -74,11 +74,13 @@ export interface Example {
   /**
    * Problems the parser recovered from instead of rejecting the record (e.g. a `<tool_call>` whose
    * JSON does not parse, an unclosed `<think>`); the quality check reports each under its `rule`.
+   * Some only say what the parser changed or left out (quality-check.ts PARSE_NOTE_RULES): those
+   * are shown as notes and fail nothing.
    */
   parseIssues?: ParseIssue[];
 }
 
-/** A recoverable problem found while parsing; `rule` names the quality rule it breaks. */
+/** A recoverable problem found while parsing; `rule` names the quality rule it breaks, or the note it is. */
 export interface ParseIssue {
   rule: string;
   detail: string;

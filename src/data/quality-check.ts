@@ -25,10 +25,27 @@ export interface QualityFailure {
   detail: string;
 }
 
+/**
+ * What a parser changed or left out of a record it still imported whole, for the user to know
+ * rather than to fix (an answer's text moved ahead of its calls, turns after the target left out).
+ * A note never fails the check: the example is well formed, only not all of the source.
+ */
+export const PARSE_NOTE_RULES = ['text_moved_before_calls', 'later_turns_left_out'] as const;
+export type ParseNoteRule = (typeof PARSE_NOTE_RULES)[number];
+
+export interface QualityNote {
+  rule: ParseNoteRule;
+  detail: string;
+}
+
 export interface QualityReport {
   passed: boolean;
   failures: QualityFailure[];
+  /** Present only when there is one, so reports of examples without notes stay as they were. */
+  notes?: QualityNote[];
 }
+
+const isNoteRule = (rule: string): rule is ParseNoteRule => (PARSE_NOTE_RULES as readonly string[]).includes(rule);
 
 export type ReasoningPromise = 'required' | 'absent' | 'optional';
 
@@ -170,14 +187,20 @@ export function checkExample(example: Example, promise: ReasoningPromise = reaso
     add('target_json_parses', 'the answer is empty: no call and no text');
   }
 
+  const notes: QualityNote[] = [];
   for (const issue of example.parseIssues ?? []) {
+    if (isNoteRule(issue.rule)) {
+      notes.push({ rule: issue.rule, detail: issue.detail });
+      continue;
+    }
     const rule: QualityRule = issue.rule === 'reasoning_format' ? 'reasoning_as_promised' : (QUALITY_RULES as readonly string[]).includes(issue.rule) ? (issue.rule as QualityRule) : 'target_json_parses';
     add(rule, issue.detail);
   }
-  return { passed: failures.length === 0, failures };
+  return notes.length ? { passed: failures.length === 0, failures, notes } : { passed: failures.length === 0, failures };
 }
 
-export type QualitySummary = Record<QualityRule, number> & { passed: number; total: number };
+/** Per-rule failing counts, and `noted`: examples imported with a parser's note. */
+export type QualitySummary = Record<QualityRule, number> & { passed: number; total: number; noted: number };
 
 /** Per-rule counts of failing examples (an example counts once per rule it breaks). */
 export function summarizeQuality(reports: QualityReport[]): QualitySummary {
@@ -191,12 +214,14 @@ export function qualityTally(): { add(report: QualityReport): void; summary(): Q
   const out = Object.fromEntries(QUALITY_RULES.map((r) => [r, 0])) as Record<QualityRule, number>;
   let passed = 0;
   let total = 0;
+  let noted = 0;
   return {
     add(r) {
       total++;
       if (r.passed) passed++;
+      if (r.notes?.length) noted++;
       for (const rule of new Set(r.failures.map((f) => f.rule))) out[rule]++;
     },
-    summary: () => ({ ...out, passed, total }),
+    summary: () => ({ ...out, passed, total, noted }),
   };
 }

@@ -1,5 +1,6 @@
 // Streams records out of a dataset file (a Blob/File in the browser, `fs.openAsBlob` in Node)
-// in byte chunks: JSONL line by line, a top-level JSON array element by element, a wrapper object
+// in byte chunks: JSONL line by line (a .json file of lines too, even when its first line is
+// broken), a top-level JSON array element by element, a wrapper object
 // `{"data": [...]}` whose list comes after scalar fields the same way, and any other JSON object
 // whole (one record, or the list found in it). Each record carries its 1-based
 // line and 0-based index so every problem can be reported where it is.
@@ -106,24 +107,47 @@ export interface SniffedLayout {
   /** For a wrapped list: byte offset of its '[' and the line it is on. */
   arrayStart?: number;
   arrayLine?: number;
+  /**
+   * A JSON object whose first line does not parse alone while the next line starts with '{': either
+   * one object spanning lines, or JSONL (HF `to_json("x.json")`, BFCL's .json files) whose first
+   * record is broken. Read as JSONL when the whole file does not parse as one value.
+   */
+  jsonlUnlessObject?: boolean;
 }
 
-/** Looks at the first bytes: JSONL if the name says so or the first line holds a whole value. */
-export async function sniffLayout(blob: Blob, fileName: string): Promise<SniffedLayout> {
+const SNIFF_BYTES = 64 << 10;
+
+/** Offset of the first newline in [from, limit), read a slice at a time; -1 if there is none. */
+async function findNewline(blob: Blob, from: number, limit: number): Promise<number> {
+  for (let offset = from; offset < limit; offset += SNIFF_BYTES) {
+    const chunk = await readSlice(blob, offset, Math.min(limit, offset + SNIFF_BYTES));
+    const nl = chunk.indexOf(NEWLINE);
+    if (nl >= 0) return offset + nl;
+  }
+  return -1;
+}
+
+/**
+ * Looks at the first bytes: JSONL if the name says so or the first line holds a whole value and
+ * the next starts another. The first line is read to its end (up to `maxLineBytes`), so a first
+ * record longer than the sniffed head still counts as a line of its own.
+ */
+export async function sniffLayout(blob: Blob, fileName: string, maxLineBytes: number = RECORD_LIMITS.maxRecordBytes): Promise<SniffedLayout> {
   if (/\.(jsonl|ndjson)$/i.test(fileName)) return { layout: 'jsonl' };
-  const raw = await readSlice(blob, 0, Math.min(blob.size, 64 << 10));
+  const raw = await readSlice(blob, 0, Math.min(blob.size, SNIFF_BYTES));
   const bom = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0;
   const head = new TextDecoder().decode(raw.subarray(bom));
   const first = head.trimStart()[0];
   if (first === '[') return { layout: 'json-array' };
   if (first !== '{') return { layout: 'jsonl' };
-  const lines = head.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length >= 2 && lines[1].trimStart().startsWith('{')) {
+  const nl = await findNewline(blob, bom, Math.min(blob.size, bom + Math.max(maxLineBytes, SNIFF_BYTES) + 1));
+  const nextStartsRecord = nl >= 0 && new TextDecoder().decode(await readSlice(blob, nl + 1, Math.min(blob.size, nl + 1 + SNIFF_BYTES))).trimStart().startsWith('{');
+  if (nextStartsRecord) {
     try {
-      JSON.parse(lines[0]);
+      JSON.parse(new TextDecoder().decode(await readSlice(blob, bom, nl)));
       return { layout: 'jsonl' };
     } catch {
-      /* a pretty-printed object */
+      /* a pretty-printed object, or JSONL with a broken first record: decided below */
     }
   }
   const wrapped = WRAPPED_LIST.exec(head);
@@ -135,7 +159,7 @@ export async function sniffLayout(blob: Blob, fileName: string): Promise<Sniffed
       arrayLine: 1 + (prefix.match(/\n/g)?.length ?? 0),
     };
   }
-  return { layout: 'json-object' };
+  return nextStartsRecord ? { layout: 'json-object', jsonlUnlessObject: true } : { layout: 'json-object' };
 }
 
 async function* readJsonl(blob: Blob, opts: Required<ReadOptions>): AsyncGenerator<RecordChunk> {
@@ -298,13 +322,23 @@ async function* readJsonArray(blob: Blob, opts: Required<ReadOptions>, from = 0,
 }
 
 /** A JSON object: either one record, or a wrapper whose list property holds the records. */
-async function* readJsonObject(blob: Blob, opts: Required<ReadOptions>): AsyncGenerator<RecordChunk> {
+async function* readJsonObject(blob: Blob, opts: Required<ReadOptions>, jsonlUnlessObject = false): AsyncGenerator<RecordChunk> {
+  // Too big to be read as one object anyway, and its second line starts a record: JSONL.
+  if (jsonlUnlessObject && blob.size > MAX_WHOLE_OBJECT_BYTES) {
+    yield* readJsonl(blob, opts);
+    return;
+  }
   if (blob.size > MAX_WHOLE_OBJECT_BYTES) {
     const error = `a JSON object of ${formatBytes(blob.size)} whose record list is not its first field after plain values cannot be streamed (limit ${formatBytes(MAX_WHOLE_OBJECT_BYTES)}); write the records as JSONL or as a top-level JSON array`;
     yield { records: [{ line: 1, index: 0, error }], bytesDone: blob.size, bytesTotal: blob.size };
     return;
   }
   const whole = decodeRecord(await readSlice(blob, 0, blob.size), 1, 0);
+  if (whole.error !== undefined && jsonlUnlessObject) {
+    // Not one object: JSONL whose first record is broken; each bad line is then reported alone.
+    yield* readJsonl(blob, opts);
+    return;
+  }
   if (whole.error !== undefined) {
     yield { records: [whole], bytesDone: blob.size, bytesTotal: blob.size };
     return;
@@ -333,8 +367,8 @@ async function* readJsonObject(blob: Blob, opts: Required<ReadOptions>): AsyncGe
 export async function* readRecords(blob: Blob, fileName: string, options: ReadOptions = {}): AsyncGenerator<RecordChunk> {
   const opts: Required<ReadOptions> = { chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES, maxRecordBytes: options.maxRecordBytes ?? RECORD_LIMITS.maxRecordBytes };
   if (blob.size === 0) return;
-  const sniffed = await sniffLayout(blob, fileName);
+  const sniffed = await sniffLayout(blob, fileName, opts.maxRecordBytes);
   if (sniffed.layout === 'jsonl') yield* readJsonl(blob, opts);
   else if (sniffed.layout === 'json-array') yield* readJsonArray(blob, opts, sniffed.arrayStart ?? 0, sniffed.arrayLine ?? 1);
-  else yield* readJsonObject(blob, opts);
+  else yield* readJsonObject(blob, opts, sniffed.jsonlUnlessObject);
 }

@@ -161,6 +161,8 @@ export function xlamTypeToSchema(typeText: string, depth = 0): JsonSchema {
     return types.length ? { type: [...new Set(types)] } : {};
   }
   if (head === 'literal') return { enum: args.map((a) => a.replace(/^['"]|['"]$/g, '')) };
+  // A function has no JSON Schema type; like plain `callable`, its signature does not narrow that.
+  if (head === 'callable') return {};
   throw new Error(`unknown generic type "${clip(t)}"`);
 }
 

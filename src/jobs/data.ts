@@ -31,7 +31,8 @@ export function usedExamples(rows: ExampleRow[]): JobExamples {
 export interface FileExamples extends JobExamples {
   /** Every imported example, whatever its side or quality. */
   all: Example[];
-  /** One line per rejected record or excluded example, naming it and the reason. */
+  /** One line per rejected record or excluded example, naming it and the reason; then each
+   * import note (what a parser moved or left out of an example it kept). */
   problems: string[];
   counts: { records: number; imported: number; failedQuality: number };
 }
@@ -51,7 +52,10 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   const problems = imported.issues.map(formatIssue);
   const rows = exampleRows('files', imported.examples, opts.split);
   let failedQuality = 0;
+  // After the rejections and exclusions: a note changes nothing about what trains.
+  const notes: string[] = [];
   for (const r of rows) {
+    for (const n of r.quality.notes ?? []) notes.push(`example "${r.id}": ${n.detail}`);
     if (r.quality.passed) continue;
     if (opts.includeFailing) {
       r.included = 1;
@@ -63,7 +67,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   return {
     ...usedExamples(rows),
     all: imported.examples,
-    problems,
+    problems: [...problems, ...notes],
     counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality },
   };
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import { detectDatasetFileFormat, importDatasetFiles, type DatasetFile } from '../../src/data/import-dataset.ts';
 import { checkExample } from '../../src/data/quality-check.ts';
+import { fileExamples } from '../../src/jobs/data.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url));
 
@@ -39,8 +40,17 @@ describe('OpenAI messages with tools and tool_calls', () => {
       { name: 'get_current_weather', arguments: { location: 'Paris', unit: 'celsius' } },
       { name: 'get_current_weather', arguments: { location: 'Tokyo', unit: 'celsius' } },
     ]);
-    // The target is the last turn that calls a tool; the final plain answer after it is dropped.
+    // The target is the last turn that calls a tool; the tool result and the final plain answer
+    // after it are left out, and the example says so (a note: it still passes the check).
     expect(ex['oa-3'].target.calls).toEqual([{ name: 'book_flight', arguments: { flight_id: 'UA100', seats: 2 } }]);
+    expect(checkExample(ex['oa-3']).notes).toEqual([
+      { rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out: the example trains the last assistant turn that calls a tool' },
+    ]);
+    expect(['oa-1', 'oa-2', 'oa-4'].map((id) => checkExample(ex[id]).notes)).toEqual([undefined, undefined, undefined]);
+    // The command line prints it with the example's name.
+    const data = await fileExamples([await fileOf('openai-tools.jsonl')], { split: { seed: 1, evalFraction: 0 } });
+    expect(data.problems).toEqual(['example "oa-3": 2 turns after the target (tool, assistant) left out: the example trains the last assistant turn that calls a tool']);
+    expect(data.train).toHaveLength(4);
     expect(ex['oa-3'].messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
     expect(ex['oa-3'].messages[2]).toEqual({ role: 'tool', content: '[{"flight_id": "UA100", "price": 320}]', name: 'search_flights' }); // named via tool_call_id
     expect(ex['oa-3'].messages[1].calls).toEqual([{ name: 'search_flights', arguments: { origin: 'SFO', destination: 'JFK', date: '2024-05-03' } }]);
@@ -80,6 +90,28 @@ describe('Qwen/Hermes ChatML text', () => {
     ]);
     expect(ex['hermes-1'].messages).toEqual([{ role: 'user', content: 'Fetch the fundamental data for Tesla (TSLA).' }]);
     expect(ex['hermes-1'].target).toEqual({ calls: [{ name: 'get_stock_fundamentals', arguments: { symbol: 'TSLA' } }] });
+  });
+
+  it('keeps text written between or after <tool_call> blocks as content before the calls, with a note saying it moved', async () => {
+    const system = '<tools>\n{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}\n</tools>';
+    const call = (city: string) => `<tool_call>\n{"name": "get_weather", "arguments": {"city": "${city}"}}\n</tool_call>`;
+    const answer = `I'll check Zürich first.\n${call('Zürich')}\nThen Beijing:\n${call('北京')}\nI will report back.`;
+    const text = `<|im_start|>system\n${system}<|im_end|>\n<|im_start|>user\nWeather in Zürich and 北京?<|im_end|>\n<|im_start|>assistant\n${answer}<|im_end|>\n`;
+    const r = await importDatasetFiles([{ name: 'interleaved.jsonl', blob: new Blob([JSON.stringify({ id: 'h-1', text }) + '\n', JSON.stringify({ id: 'h-2', text: text.replace(answer, `Checking both.\n${call('Zürich')}\n${call('北京')}`) }) + '\n']) }]);
+    const [moved, before] = r.examples;
+    expect(moved.target).toEqual({
+      calls: [
+        { name: 'get_weather', arguments: { city: 'Zürich' } },
+        { name: 'get_weather', arguments: { city: '北京' } },
+      ],
+      content: "I'll check Zürich first.\n\nThen Beijing:\n\nI will report back.",
+    });
+    const report = checkExample(moved);
+    expect(report.passed).toBe(true);
+    expect(report.notes).toEqual([{ rule: 'text_moved_before_calls', detail: 'text between or after the <tool_call> blocks ("Then Beijing:\\n\\nI will report back.") was moved before the calls' }]);
+    // Text only before the calls is where the example keeps it: nothing to say.
+    expect(before.target.content).toBe('Checking both.');
+    expect(checkExample(before).notes).toBeUndefined();
   });
 });
 

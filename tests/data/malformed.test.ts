@@ -147,6 +147,25 @@ describe('file edge cases', () => {
     expect(r.issues[0].reason).toMatch(/^truncated JSON/);
   });
 
+  it('reads JSONL saved as .json (HF to_json, BFCL files) line by line even when its first line is broken or longer than the sniffed head', async () => {
+    const broken = '{"id": "b0", "messages": [{"role": "user", "content": "hi"}';
+    const long = JSON.stringify({ ...JSON.parse(goodRecord('l0')), note: 'x'.repeat(70_000) }); // past the 64 KiB sniffed at first
+    const r = await importDatasetFiles([
+      { name: 'broken-first.json', blob: new Blob([[broken, goodRecord('b1'), goodRecord('b2')].join('\n') + '\n']) },
+      { name: 'long-first.json', blob: new Blob([[long, goodRecord('l1')].join('\r\n') + '\r\n']) },
+    ]);
+    expect(r.examples.map((e) => e.id)).toEqual(['b1', 'b2', 'l0', 'l1']);
+    expect(r.issues).toMatchObject([{ file: 'broken-first.json', line: 1, index: 0 }]);
+    expect(r.issues[0].reason).toMatch(/^truncated JSON/);
+    expect(r.files.map((f) => [f.records, f.imported, f.rejected])).toEqual([[3, 2, 1], [2, 2, 0]]);
+
+    // An object whose lines start with '{' but that parses whole is still one object.
+    const spanning = '{"id": "s", "messages": [\n{"role": "user", "content": "hi"},\n{"role": "assistant", "content": "hello"}\n]}\n';
+    const all = [];
+    for await (const c of readRecords(new Blob([spanning]), 'spanning.json')) all.push(...c.records);
+    expect(all).toEqual([{ line: 1, index: 0, value: JSON.parse(spanning) }]);
+  });
+
   it('imports nothing and reports nothing for an empty file', async () => {
     const r = await importDatasetFiles([{ name: 'empty.jsonl', blob: new Blob([]) }]);
     expect(r).toMatchObject({ examples: [], issues: [] });

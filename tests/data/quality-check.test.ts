@@ -87,6 +87,14 @@ describe('quality rules', () => {
     expect(rulesOf(e)).toEqual(['target_json_parses']);
   });
 
+  it('reports what a parser moved or left out as a note that fails nothing, and counts the noted examples', () => {
+    const note = { rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out' };
+    const noted = { ...base(), parseIssues: [note] };
+    expect(checkExample(noted)).toEqual({ passed: true, failures: [], notes: [note] });
+    expect(checkExample(base())).toEqual({ passed: true, failures: [] });
+    expect(summarizeQuality([checkExample(noted), checkExample(base())])).toMatchObject({ total: 2, passed: 2, noted: 1, target_json_parses: 0 });
+  });
+
   it('summarises failures per rule, counting an example once per rule', () => {
     const a = base();
     a.target.calls.push({ name: 'x', arguments: {} }, { name: 'y', arguments: {} });
@@ -104,6 +112,12 @@ describe('xLAM types to JSON Schema', () => {
     expect(xlamTypeToSchema('Dict[str, List[str]]')).toEqual({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } });
     expect(xlamTypeToSchema('Union[int, str]')).toEqual({ type: ['integer', 'string'] });
     expect(() => xlamTypeToSchema('Frobnicator')).toThrow('unknown type "Frobnicator"');
+  });
+
+  it('takes a Callable[[…], …] parameter as any value, like plain callable (xLAM math tools)', () => {
+    expect(xlamTypeToSchema('Callable[[float], float]')).toEqual({});
+    expect(xlamTypeToSchema('callable')).toEqual({});
+    expect(parseXlamParameterType('Optional[Callable[[float, float], float]]')).toEqual({ schema: {}, optional: true });
   });
 });
 

@@ -75,6 +75,29 @@ describe('rendering with the Qwen3 chat template', () => {
     const r = renderExample(tok, py);
     expect(r.text.slice(r.cotEnd, r.callEnd)).toBe("\n\n[get_weather(city='Paris', unit='c'), get_weather(city='Oslo', unit='c')]<|im_end|>");
   });
+
+  it('writes earlier assistant turns\' calls in Python syntax too when the target is Python (one call syntax per conversation)', () => {
+    const py: Example = {
+      id: 'py-multi',
+      tools: [weatherTool],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+        { role: 'tool', content: '{"temp": 20}', name: 'get_weather' },
+        { role: 'assistant', content: 'It is 20 degrees in Paris.' },
+        { role: 'user', content: 'Oslo too, and say which first.' },
+        { role: 'assistant', content: 'Checking Oslo.', calls: [{ name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } }] },
+        { role: 'tool', content: '{"temp": 5}', name: 'get_weather' },
+      ],
+      target: { reasoning: 'Rome next.', calls: [{ name: 'get_weather', arguments: { city: 'Rome' } }], callSyntax: 'python' },
+    };
+    const r = renderExample(tok, py);
+    const prompt = r.text.slice(0, r.promptEnd);
+    expect(prompt).not.toContain('<tool_call>');
+    expect(prompt).toContain("<|im_start|>assistant\n[get_weather(city='Paris')]<|im_end|>");
+    expect(prompt).toContain("<|im_start|>assistant\nChecking Oslo.\n[get_weather(city='Oslo', unit='c')]<|im_end|>");
+    expect(r.text.slice(r.cotEnd, r.callEnd)).toBe("\n\n[get_weather(city='Rome')]<|im_end|>");
+  });
 });
 
 describe('segments per token (Qwen3 tokenizer)', () => {

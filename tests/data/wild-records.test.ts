@@ -125,6 +125,8 @@ describe('records found in public datasets', () => {
       inside: `You are a helpful assistant. You are provided with function signatures within <tools></tools> XML tags. Never guess a city.\n${tools}`,
       hermes2Pro,
       hermes2ProAndAfter: `${hermes2Pro}\nReply in French after the tool answers.`,
+      // The tags named in the user's own sentences are words of theirs, not the template's example block.
+      tagsInProse: `You are a helpful assistant with access to tools. Always answer in French.\n${tools}\nWhen you call a tool, write it inside <tool_call></tool_call> tags, never in <tools></tools>. Use metric units.`,
     };
     const call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>';
     const r = await importRecords(Object.entries(systems).map(([id, system]) => ({ id, conversations: [{ from: 'system', value: system }, { from: 'human', value: 'Oslo?' }, { from: 'gpt', value: call }] })));
@@ -135,6 +137,7 @@ describe('records found in public datasets', () => {
       inside: ['You are a helpful assistant. Never guess a city.'],
       hermes2Pro: [],
       hermes2ProAndAfter: ['Reply in French after the tool answers.'],
+      tagsInProse: ['You are a helpful assistant with access to tools. Always answer in French.\n\nWhen you call a tool, write it inside <tool_call></tool_call> tags, never in <tools></tools>. Use metric units.'],
     });
     for (const e of r.examples) expect(e.tools.map((t) => t.name)).toEqual(['get_weather']);
   });

@@ -1,5 +1,6 @@
 // Turns a normalised list of chat turns into an Example: picks the target assistant turn, reads
-// its text (reasoning, calls, content) and keeps the turns before it as the prompt messages.
+// its text (reasoning, calls, content) and keeps the turns before it as the prompt messages; the
+// turns after it are left out, with a note on the example saying how many.
 // Shared by the OpenAI, ShareGPT, Hermes and FunReason parsers so "which turn is the target" is
 // decided once. Never reads files or guesses formats.
 import type { Call, Example, FunctionSchema, Message, Role, SourceFormat, Target } from '../example.ts';
@@ -20,7 +21,8 @@ export interface RawTurn {
 /**
  * The target is the last assistant turn that makes calls (the function-calling skill we train);
  * when no turn calls a tool, the last assistant turn (an answer without a call, e.g. irrelevance).
- * Turns after the target are dropped: they depend on tool results the model never saw.
+ * Turns after the target (its tool results, the answer written from them, later questions) are not
+ * in the example; how many is recorded as a `later_turns_left_out` note, so the loss is seen.
  */
 export function exampleFromTurns(id: string, tools: FunctionSchema[], rawTurns: RawTurn[], source: SourceFormat): Example {
   const turns = mergeAssistantRuns(rawTurns);
@@ -60,6 +62,13 @@ export function exampleFromTurns(id: string, tools: FunctionSchema[], rawTurns: 
   if (parsed.content !== undefined) target.content = parsed.content;
   if (parsed.callSyntax === 'python') target.callSyntax = 'python';
   const example: Example = { id, tools, messages, target, source };
+  const later = turns.slice(targetIndex + 1);
+  if (later.length) {
+    parsed.issues.push({
+      rule: 'later_turns_left_out',
+      detail: `${later.length} turn${later.length === 1 ? '' : 's'} after the target (${later.map((t) => t.role).join(', ')}) left out: the example trains the last assistant turn${parsed.calls.length ? ' that calls a tool' : ''}`,
+    });
+  }
   if (parsed.issues.length) example.parseIssues = parsed.issues;
   return example;
 }

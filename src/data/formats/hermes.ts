@@ -47,9 +47,11 @@ const TOOL_BOILERPLATE: RegExp[] = [
   /Don['’]?t make assumptions about what values to plug into functions\.?/gi,
   /(?:Here are the available tools|You have access to (?:the following|these) (?:tools|functions))\s*:?/gi,
   /For each function call,? return a json object with function name and arguments within <tool_call>\s*<\/tool_call>(?: XML)? tags(?: with the following schema| as follows)?\s*:?/gi,
-  // The call format's example block, and the tool list itself.
-  /<tool_call>[\s\S]*?<\/tool_call>/g,
-  /<tools>[\s\S]*?<\/tools>/g,
+  // The call format's example block (its body has the template's placeholders, `<function-name>`),
+  // and the tool list itself (not empty). A `<tool_call></tool_call>` or `<tools></tools>` the
+  // user's own text mentions ("write it inside <tool_call></tool_call> tags") is theirs.
+  /<tool_call>(?:(?!<\/tool_call>)[\s\S])*?<(?:function-name|args-[\w-]+)>[\s\S]*?<\/tool_call>/g,
+  /<tools>\s*(?:(?!<\/tools>)\S)[\s\S]*?<\/tools>/g,
 ];
 /** Hermes 2 Pro follows this sentence with the call's pydantic JSON schema. */
 const PYDANTIC_SENTENCE = /Use the following pydantic model json schema for each tool call you will make\s*:?\s*/i;

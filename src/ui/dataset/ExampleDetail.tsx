@@ -1,5 +1,6 @@
-// One example in full: its tools, the conversation, the reasoning and the calls, the quality
-// findings, and the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
+// One example in full: its tools, the conversation (earlier assistant turns with their reasoning
+// and calls), the target's reasoning, text and calls, the quality findings and import notes, and
+// the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
 import type { ExampleRow } from '../../state/queries.ts';
 import { callText } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
@@ -23,6 +24,15 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
           ))}
         </ul>
       )}
+      {row.quality.notes?.length ? (
+        <ul className="note" data-testid="example-notes">
+          {row.quality.notes.map((n, i) => (
+            <li key={i}>
+              {n.rule}: {n.detail}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <div className="grid2">
         <div>
           <h4>Tools ({e.tools.length})</h4>
@@ -40,7 +50,16 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
             {e.messages.map((m, i) => (
               <li key={i} className={`msg ${m.role}`}>
                 <strong>{m.role}</strong>
-                <pre className="wrap">{m.content}</pre>
+                {m.reasoning ? <pre className="wrap muted">reasoning: {m.reasoning}</pre> : null}
+                {/* A turn that only calls has no text: its calls are what it said. */}
+                {m.content !== '' || !m.calls?.length ? <pre className="wrap">{m.content}</pre> : null}
+                {m.calls?.length ? (
+                  <ul className="mono">
+                    {m.calls.map((c, k) => (
+                      <li key={k}>{callText(c)}</li>
+                    ))}
+                  </ul>
+                ) : null}
               </li>
             ))}
           </ol>
@@ -50,11 +69,15 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
           {e.target.reasoning ? <pre className="wrap seg-cot-text">{e.target.reasoning}</pre> : <p className="muted">none</p>}
           <h4>Calls</h4>
           {e.target.calls.length ? (
-            <ul className="mono seg-call-text">
-              {e.target.calls.map((c, i) => (
-                <li key={i}>{callText(c)}</li>
-              ))}
-            </ul>
+            <>
+              {/* Text the answer gives with its calls; it trains too, ahead of them. */}
+              {e.target.content ? <pre className="wrap seg-call-text">{e.target.content}</pre> : null}
+              <ul className="mono seg-call-text">
+                {e.target.calls.map((c, i) => (
+                  <li key={i}>{callText(c)}</li>
+                ))}
+              </ul>
+            </>
           ) : (
             <p className="muted">no call{e.target.content ? `: ${e.target.content}` : ''}</p>
           )}

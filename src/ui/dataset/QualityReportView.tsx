@@ -28,6 +28,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
           </span>
         )}
       </p>
+      {summary.noted > 0 && (
+        <p data-testid="quality-noted">
+          {summary.noted} imported with a note on what the import changed or left out (text moved ahead of the calls, turns after the trained one); each example's detail shows its notes.
+        </p>
+      )}
       <table className="rules">
         <thead>
           <tr>

@@ -1,0 +1,63 @@
+// The example detail shows everything the example trains on or is prompted with: an earlier
+// assistant turn that only called a tool was an empty box, and text a target gives with its calls
+// was not shown at all. Import notes (what the parser moved or left out) are shown with it, and the
+// quality report counts the examples that have one.
+// Rendered with react-dom/server; the token view's worker request is stubbed.
+import { createElement } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import type { Example } from '../../src/data/example.ts';
+import type { QualityReport } from '../../src/data/quality-check.ts';
+import type { DatasetRow, ExampleRow } from '../../src/state/queries.ts';
+import type { DatasetSummary } from '../../src/worker/protocol.ts';
+
+vi.mock('../../src/state/datasetViews.ts', () => ({ useExampleTokens: () => ({ value: undefined, error: undefined }), VIEW_TOKENIZER_NAME: 'test tokenizer' }));
+const { ExampleDetail } = await import('../../src/ui/dataset/ExampleDetail.tsx');
+const { QualityReportView } = await import('../../src/ui/dataset/QualityReportView.tsx');
+
+const example: Example = {
+  id: 'e1',
+  tools: [
+    { name: 'search_flights', parameters: { type: 'object', properties: { origin: { type: 'string' } } } },
+    { name: 'book', parameters: { type: 'object', properties: { id: { type: 'string' } } } },
+  ],
+  messages: [
+    { role: 'user', content: 'Book SFO-JFK' },
+    { role: 'assistant', content: '', reasoning: 'Search before booking.', calls: [{ name: 'search_flights', arguments: { origin: 'SFO' } }] },
+    { role: 'tool', content: '[{"id":"UA1"}]', name: 'search_flights' },
+  ],
+  target: { reasoning: 'Book UA1.', content: 'Booking it now.', calls: [{ name: 'book', arguments: { id: 'UA1' } }] },
+};
+
+function detail(quality: QualityReport): string {
+  const row = { example, quality } as unknown as ExampleRow;
+  return renderNow(createElement(ExampleDetail, { row, onClose: () => {} }));
+}
+
+describe('the example detail', () => {
+  it('shows an earlier assistant turn’s reasoning and calls, and the target’s text beside its calls', () => {
+    const html = detail({ passed: true, failures: [] });
+    expect(html).toContain('search_flights(origin=&quot;SFO&quot;)');
+    expect(html).toContain('Search before booking.');
+    expect(html).toContain('Booking it now.');
+    expect(html.indexOf('Booking it now.')).toBeLessThan(html.indexOf('book(id=&quot;UA1&quot;)')); // the order it trains in
+    expect(html).not.toContain('data-testid="example-notes"');
+  });
+
+  it('shows the import notes of an example that passes', () => {
+    const html = detail({ passed: true, failures: [], notes: [{ rule: 'later_turns_left_out', detail: '2 turns after the target (tool, assistant) left out' }] });
+    expect(html).toContain('data-testid="example-notes"');
+    expect(html).toContain('later_turns_left_out: 2 turns after the target (tool, assistant) left out');
+  });
+});
+
+describe('the quality report', () => {
+  it('counts the examples imported with a note', () => {
+    const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 10, total: 10, noted: 3 };
+    const counts: DatasetSummary = { quality, examples: 10, train: 9, heldOut: 1, included: 10 };
+    const dataset: DatasetRow = { id: 'd1', name: 'd', createdAt: 1, files: [], exampleCount: 10, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 };
+    const html = renderNow(createElement(QualityReportView, { counts, dataset, onShowFailing: () => {}, activeRule: null }));
+    expect(html).toMatch(/data-testid="quality-noted">3 imported with a note/);
+    expect(renderNow(createElement(QualityReportView, { counts: { ...counts, quality: { ...quality, noted: 0 } }, dataset, onShowFailing: () => {}, activeRule: null }))).not.toContain('quality-noted');
+  });
+});
