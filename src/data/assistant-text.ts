@@ -2,10 +2,12 @@
 // (JSON or single-quoted Python dicts) or a BFCL Python-call list `[f(a=1)]` — into reasoning,
 // calls and plain content. Shared by every chat-shaped parser so they agree on what a turn means.
 // Never throws for malformed call text: it records a ParseIssue and keeps the rest of the turn,
-// so the example survives to be flagged by the quality check. Text around the calls becomes one
+// so the example survives to be flagged by the quality check. Whole floats in calls (`5.0`) come
+// back boxed (IntegralFloat): the import makes the example storable (whole-floats.ts). Text around the calls becomes one
 // content before them; text that was between or after them is noted, not dropped.
 import type { Call, CallSyntax, ParseIssue } from './example.ts';
 import { parsePythonCalls, parsePythonLiteral } from './python/call-syntax.ts';
+import { parseJsonKeepingFloats } from './python/json-keeping-floats.ts';
 
 export interface AssistantTurn {
   reasoning?: string;
@@ -36,7 +38,7 @@ export function callFromObject(obj: unknown, where: string): Call {
   let args = fn.arguments ?? fn.parameters ?? {};
   if (typeof args === 'string') {
     try {
-      args = args.trim() === '' ? {} : JSON.parse(args);
+      args = args.trim() === '' ? {} : (parseJsonKeepingFloats(args) as Record<string, unknown>);
     } catch (err) {
       throw new Error(`${where} (${name}) arguments are not valid JSON: ${(err as Error).message}`);
     }
@@ -49,10 +51,10 @@ export function callFromObject(obj: unknown, where: string): Call {
 export function parseToolCallBody(body: string, where: string): Call {
   let obj: unknown;
   try {
-    obj = JSON.parse(body);
+    obj = parseJsonKeepingFloats(body);
   } catch (jsonErr) {
     try {
-      obj = parsePythonLiteral(body);
+      obj = parsePythonLiteral(body, { keepFloats: true });
     } catch {
       throw new Error(`${where} is neither JSON nor a Python dict: ${(jsonErr as Error).message}`);
     }
@@ -115,7 +117,7 @@ export function parseAssistantText(text: string): AssistantTurn {
     } else if (/^\[\s*[A-Za-z_][\w.]*\s*\(/.test(trimmed)) {
       callSyntax = 'python';
       try {
-        calls.push(...parsePythonCalls(trimmed));
+        calls.push(...parsePythonCalls(trimmed, { keepFloats: true }));
         rest = '';
       } catch (err) {
         issues.push({ rule: 'target_json_parses', detail: `Python call list does not parse: ${(err as Error).message}` });

@@ -8,6 +8,8 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { bfclSystemPrompt, functionsFromSystemPrompt } from './bfcl-prompt.ts';
 import type { Call, Example, Message } from './example.ts';
 import { formatCallsPython } from './python/format.ts';
+import { IntegralFloat } from './python/integral-float.ts';
+import { argumentsJson, targetCalls, templatePrintsArgumentText } from './whole-floats.ts';
 
 export const THINK_OPEN = '<think>';
 export const THINK_CLOSE = '</think>';
@@ -16,7 +18,7 @@ export const THINK_CLOSE = '</think>';
 export interface TemplateMessage {
   role: string;
   content: string;
-  tool_calls?: Array<{ type: 'function'; function: { name: string; arguments: Record<string, unknown> } }>;
+  tool_calls?: Array<{ type: 'function'; function: { name: string; arguments: Record<string, unknown> | string } }>;
   reasoning_content?: string;
   name?: string;
 }
@@ -56,8 +58,16 @@ export class RenderError extends Error {
   }
 }
 
-function toolCalls(calls: Call[]): TemplateMessage['tool_calls'] {
-  return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: c.arguments } }));
+/** `argumentText`: arguments holding a whole float go as JSON text that writes it `5.0` (the
+ * template prints a string as it is); otherwise as objects, which the template writes itself. */
+function toolCalls(calls: Call[], argumentText = false): TemplateMessage['tool_calls'] {
+  return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: argumentText && holdsWholeFloat(c.arguments) ? argumentsJson(c.arguments) : c.arguments } }));
+}
+
+function holdsWholeFloat(value: unknown): boolean {
+  if (value instanceof IntegralFloat) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(holdsWholeFloat);
 }
 
 /** Whether the template reads `reasoning_content` itself (Qwen3) or reasoning must go inline in `content`. */
@@ -66,9 +76,9 @@ export function templateReadsReasoning(tokenizer: PreTrainedTokenizer): boolean 
   return typeof t === 'string' ? t.includes('reasoning_content') : JSON.stringify(t ?? '').includes('reasoning_content');
 }
 
-function assistantMessage(content: string, calls: Call[] | undefined, reasoning: string | undefined, readsReasoning: boolean): TemplateMessage {
+function assistantMessage(content: string, calls: Call[] | undefined, reasoning: string | undefined, readsReasoning: boolean, argumentText = false): TemplateMessage {
   const m: TemplateMessage = { role: 'assistant', content };
-  if (calls?.length) m.tool_calls = toolCalls(calls);
+  if (calls?.length) m.tool_calls = toolCalls(calls, argumentText);
   if (reasoning !== undefined) {
     if (readsReasoning) m.reasoning_content = reasoning;
     else m.content = `${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE}\n\n${content}`;
@@ -100,7 +110,9 @@ function promptMessage(m: Message, readsReasoning: boolean, python: boolean): Te
  * listed in the system prompt and no native tools;
  * JSON targets become native `tool_calls` with `tools` passed to the template.
  */
-export function templateInput(example: Example, readsReasoning: boolean): TemplateInput {
+/** `argumentText`: the template prints a call's arguments given as a string as they are
+ * (templatePrintsArgumentText), so whole floats of the target can be written `5.0`. */
+export function templateInput(example: Example, readsReasoning: boolean, argumentText = false): TemplateInput {
   const python = example.target.callSyntax === 'python';
   const messages = example.messages.map((m) => promptMessage(m, readsReasoning, python));
   if (python && !(messages[0]?.role === 'system' && functionsFromSystemPrompt(messages[0].content))) {
@@ -109,10 +121,11 @@ export function templateInput(example: Example, readsReasoning: boolean): Templa
     else messages.unshift({ role: 'system', content: sys });
   }
   const { target } = example;
+  const calls = targetCalls(target);
   let content = target.content ?? '';
-  if (python && target.calls.length) content = withPythonCalls(content, target.calls);
+  if (python && calls.length) content = withPythonCalls(content, calls);
   else if (python && content === '') content = formatCallsPython([]); // "[]": no function applies
-  messages.push(assistantMessage(content, python ? undefined : target.calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning));
+  messages.push(assistantMessage(content, python ? undefined : calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning, argumentText));
   return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })) };
 }
 
@@ -167,7 +180,7 @@ export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, 
 }
 
 function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {
-  const input = templateInput(example, templateReadsReasoning(tokenizer));
+  const input = templateInput(example, templateReadsReasoning(tokenizer), templatePrintsArgumentText(tokenizer.chat_template));
   const text = render(tokenizer, input, input.messages, false);
   const earlierTurns: TurnSpan[] = [];
   if (options.allTurns) {

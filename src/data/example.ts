@@ -51,6 +51,9 @@ export interface Target {
   content?: string;
   /** FunReason/BalanceSFT records keep the Python-call syntax `[f(a=1)]`. Default 'json'. */
   callSyntax?: CallSyntax;
+  /** Where `calls` held a whole float (`5.0`, stored as 5): call index, then keys and list
+   * indices in its arguments (whole-floats.ts). Rendering writes these `5.0` again. */
+  wholeFloats?: Array<Array<string | number>>;
 }
 
 /** A dataset file's format; 'studio' is the studio's own Example lines (HDR's accepted samples,

@@ -17,6 +17,7 @@ import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPro
 import { RecordError, type ImportIssue } from './record-error.ts';
 import { recordShapeProblem } from './record-limits.ts';
 import { readRecords, type RawRecord, type ReadOptions } from './record-reader.ts';
+import { storableExample } from './whole-floats.ts';
 
 export interface DatasetFile {
   name: string;
@@ -206,10 +207,12 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
           return;
         }
         if (!parser) return reject('format not recognised (choose it: the Format select in the studio, --format for studio commands)', id);
-        const example = parser.parse(r.value, { fallbackId: `${stem}-${r.index}` });
+        const parsed = parser.parse(r.value, { fallbackId: `${stem}-${r.index}` });
         // Strings inside a record (xLAM's tools/answers, JSON arguments) are parsed too: check again.
-        const shape = recordShapeProblem(example, { jsonOnly: true });
-        if (shape) return reject(`the parsed example ${shape}`, example.id);
+        const shape = recordShapeProblem(parsed, { jsonOnly: true });
+        if (shape) return reject(`the parsed example ${shape}`, parsed.id);
+        // Parsers box a target's whole floats (5.0); stored, they are numbers and a list of places.
+        const example = storableExample(parsed);
         const first = seenIds.get(example.id);
         if (first !== undefined) {
           return reject(`duplicate id "${example.id}" (first seen at ${files[Math.floor(first / 2 ** 32)].name} line ${first % 2 ** 32})`, example.id);

@@ -6,6 +6,7 @@
 // worst case (one 256 KiB word, e.g. a single repeated letter) takes ~4 s on a 2-core CI machine,
 // typical text ~0.3 s, so a record at the limit imports and tokenizes in seconds.
 // Never throws for a value: it returns the first problem as text, or undefined.
+import { IntegralFloat } from './python/integral-float.ts';
 
 export const RECORD_LIMITS = {
   /** Bytes of one record in the file (JSONL line or array element); larger ones are skipped unread. */
@@ -60,6 +61,8 @@ export function recordShapeProblem(value: unknown, options: { maxDepth?: number;
       if (options.jsonOnly && !Number.isFinite(x)) return `${pathOf(v)} is ${x}, not a finite number`;
       continue;
     }
+    // A whole float a parser kept (5.0): a number, made plain before the example is stored.
+    if (x instanceof IntegralFloat) continue;
     if (typeof x !== 'object') {
       if (options.jsonOnly) return `${pathOf(v)} is a ${typeof x}, not JSON data`;
       continue;

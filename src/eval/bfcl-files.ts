@@ -5,7 +5,7 @@
 // Answers and predictions keep whole floats (IntegralFloat), as BFCL's json.loads keeps 5.0 a float.
 // Never reads the file system (callers pass the text) and never runs the checker.
 import type { Call, FunctionSchema, PossibleAnswer } from '../data/example.ts';
-import { parseJsonKeepingFloats } from './json-keeping-floats.ts';
+import { parseJsonKeepingFloats } from '../data/python/json-keeping-floats.ts';
 import { jsonToCall } from './parse-generated-calls.ts';
 import { isPlainObject } from './python-values.ts';
 

@@ -3,7 +3,7 @@
 // relevance_file_runner). This is the entry point evaluation runs and HDR's quality gate use.
 // Owns only the decode-then-check glue; never generates text and never touches storage.
 import type { Call, FunctionSchema, PossibleAnswer } from '../data/example.ts';
-import { plainNumbers } from '../data/python/integral-float.ts';
+import { unboxCalls } from '../data/whole-floats.ts';
 import { astCheck, categoryKind, type AstCheckResult } from './ast-checker.ts';
 import { parseGeneratedCalls, type ParsedGeneration } from './parse-generated-calls.ts';
 
@@ -28,7 +28,8 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
 
   // The checker sees 5.0 as the float it is; what the result carries has plain numbers.
   const withFloats = parseGeneratedCalls(output, { keepFloats: true });
-  const parsed = { ...withFloats, calls: plainNumbers(withFloats.calls) };
+  const { calls: plainCalls, wholeFloats } = unboxCalls(withFloats.calls);
+  const parsed: ParsedGeneration = { ...withFloats, calls: plainCalls, ...(wholeFloats.length ? { wholeFloats } : {}) };
   // BFCL: for irrelevance, output that fails to decode is "no call", i.e. a pass.
   const decodedNoCall = parsed.error !== undefined || parsed.format === 'text';
   if (kind === 'irrelevance' || kind === 'relevance') {

@@ -3,6 +3,7 @@
 // implies. Used by evaluation runs and HDR's quality gate. Owns only these two derivations;
 // never checks anything itself.
 import type { Call, Example, FunctionSchema, PossibleAnswer } from '../data/example.ts';
+import { targetCalls } from '../data/whole-floats.ts';
 
 /**
  * `[{name, arguments}]` → `[{name: {arg: [value]}}]`: each given argument is the one accepted
@@ -28,7 +29,8 @@ export function categoryForCalls(tools: FunctionSchema[], calls: Call[]): 'simpl
 /** The possible answer and category to check an example's generations against. */
 export function groundTruthOf(example: Pick<Example, 'tools' | 'target' | 'possibleAnswer' | 'category'>): { possibleAnswer: PossibleAnswer; category: string } {
   return {
-    possibleAnswer: example.possibleAnswer ?? possibleAnswerFromCalls(example.target.calls),
+    // With its whole floats boxed, a stored target is held to BFCL's rule: [90.0, 80.0] wants floats.
+    possibleAnswer: example.possibleAnswer ?? possibleAnswerFromCalls(targetCalls(example.target)),
     category: example.category ?? categoryForCalls(example.tools, example.target.calls),
   };
 }

@@ -10,7 +10,7 @@
 import type { Call } from '../data/example.ts';
 import { looksLikePythonCalls, parsePythonCalls, PySyntaxError } from '../data/python/call-syntax.ts';
 import { IntegralFloat } from '../data/python/integral-float.ts';
-import { parseJsonKeepingFloats } from './json-keeping-floats.ts';
+import { parseJsonKeepingFloats } from '../data/python/json-keeping-floats.ts';
 import { isPlainObject } from './python-values.ts';
 
 export type GeneratedCallFormat = 'tool_call' | 'json' | 'python' | 'text';
@@ -42,6 +42,9 @@ export interface ParsedGeneration {
   error?: CallParseError;
   /** What decoding left out of the calls, as BFCL's decoder does (positional arguments). */
   ignored?: string[];
+  /** Where the calls held whole floats (`5.0`), once made plain (whole-floats.ts): an HDR sample
+   * trains them as written. */
+  wholeFloats?: Array<Array<string | number>>;
 }
 
 // Deeper JSON would make the checker's recursive comparisons overflow the stack; no call needs it.

@@ -44,6 +44,7 @@ export function candidateExample(hardCase: Example, parsed: ParsedGeneration, ro
   const target: Example['target'] = { reasoning: parsed.reasoning ?? '', calls: parsed.calls };
   if (parsed.content) target.content = parsed.content;
   if (hardCase.target.callSyntax) target.callSyntax = hardCase.target.callSyntax;
+  if (parsed.wholeFloats?.length) target.wholeFloats = parsed.wholeFloats;
   const out: Example = { id: `${hardCase.id}#hdr${round}`, tools: hardCase.tools, messages: hardCase.messages, target, source: 'hdr', hdrRound: round };
   if (hardCase.possibleAnswer) out.possibleAnswer = hardCase.possibleAnswer;
   if (hardCase.category) out.category = hardCase.category;

@@ -43,6 +43,14 @@ const message = obj({
   name: opt(str({ max: 1000 })),
 });
 
+// A whole float's place in the target's calls (whole-floats.ts): a call index, then keys and indices.
+const pathStep: Check<string | number> = (v, path) => (typeof v === 'string' ? str({ max: 1000 })(v, path) : int({ min: 0, max: 1_000_000 })(v, path));
+const wholeFloatPath: Check<Array<string | number>> = (v, path) => {
+  const steps = arr(pathStep, { max: 64 })(v, path);
+  if (steps.length < 2 || typeof steps[0] !== 'number') throw new FieldError(path, 'must be a call index followed by the keys and indices of a value in its arguments');
+  return steps;
+};
+
 const example = obj({
   id: str({ max: 1000, min: 1 }),
   tools: arr(functionSchema, { max: L.maxTools }),
@@ -52,6 +60,7 @@ const example = obj({
     calls: arr(call, { max: L.maxCalls }),
     content: opt(text),
     callSyntax: opt(oneOf(['json', 'python'] as const)),
+    wholeFloats: opt(arr(wholeFloatPath, { max: 10_000 })),
   }),
   source: opt(oneOf(['openai', 'hermes', 'sharegpt', 'xlam', 'funreason', 'bfcl', 'hdr', 'demo'] as const)),
   possibleAnswer: opt((v, path) => arr(jsonObject, { max: L.maxCalls })(v, path) as Example['possibleAnswer'] & object),

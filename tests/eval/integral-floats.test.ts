@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePythonCalls, parsePythonLiteral } from '../../src/data/python/call-syntax.ts';
 import { formatCallsPython, formatPythonValue } from '../../src/data/python/format.ts';
 import { IntegralFloat, plainNumbers, pythonFloatRepr } from '../../src/data/python/integral-float.ts';
-import { parseJsonKeepingFloats } from '../../src/eval/json-keeping-floats.ts';
+import { parseJsonKeepingFloats } from '../../src/data/python/json-keeping-floats.ts';
 import { parseGeneratedCalls } from '../../src/eval/parse-generated-calls.ts';
 
 const f = (value: number) => new IntegralFloat(value);

@@ -6,6 +6,7 @@
 import type { Call, Role } from '../example.ts';
 import { callFromObject } from '../assistant-text.ts';
 import { looksLikePythonCalls, parsePythonCalls, parsePythonLiteral } from '../python/call-syntax.ts';
+import { parseJsonKeepingFloats } from '../python/json-keeping-floats.ts';
 import { ownValue } from '../own-keys.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
@@ -31,18 +32,18 @@ const FROM_ROLES: Record<string, Role | 'function_call'> = {
 function functionCallValue(value: string, where: string): Call[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(value);
+    parsed = parseJsonKeepingFloats(value);
   } catch (err) {
     // Some datasets write the call itself in Python syntax: get_weather(city='Paris').
     if (looksLikePythonCalls(value)) {
       try {
-        return parsePythonCalls(value);
+        return parsePythonCalls(value, { keepFloats: true });
       } catch (pyErr) {
         throw new RecordError(`${where} is neither a JSON call nor a Python call: ${(pyErr as Error).message}`);
       }
     }
     try {
-      parsed = parsePythonLiteral(value);
+      parsed = parsePythonLiteral(value, { keepFloats: true });
     } catch {
       throw new RecordError(`${where} is not a JSON call: ${(err as Error).message}`);
     }

@@ -3,17 +3,19 @@
 // maps, converted to JSON Schema here. An empty `answers` list is a query that needs no call.
 // Never carries reasoning: the format has none.
 import { callFromObject } from '../assistant-text.ts';
+import { parseJsonKeepingFloats } from '../python/json-keeping-floats.ts';
 import type { Example, FunctionSchema } from '../example.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, xlamParametersToSchema } from '../tool-schema.ts';
 import { isObject, recordId } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
 
-function jsonField(record: Record<string, unknown>, key: string): unknown {
+/** `keepFloats`: whole floats in the text come back boxed (answers: whole-floats.ts). */
+function jsonField(record: Record<string, unknown>, key: string, keepFloats = false): unknown {
   const v = record[key];
   if (typeof v !== 'string') return v;
   try {
-    return JSON.parse(v);
+    return keepFloats ? parseJsonKeepingFloats(v) : JSON.parse(v);
   } catch (err) {
     throw new RecordError(`"${key}" is a string that is not valid JSON (${(err as Error).message})`);
   }
@@ -42,7 +44,7 @@ export const xlamParser: FormatParser = {
     if (!isObject(record)) throw new RecordError(`record is ${describe(record)}, expected an object`);
     if (typeof record.query !== 'string' || record.query.trim() === '') throw new RecordError('"query" is missing or empty');
     const tools = xlamTools(jsonField(record, 'tools'));
-    const answers = jsonField(record, 'answers');
+    const answers = jsonField(record, 'answers', true);
     if (!Array.isArray(answers)) throw new RecordError(`"answers" is ${describe(answers)}, expected a list of calls`);
     const calls = answers.map((a, i) => {
       try {

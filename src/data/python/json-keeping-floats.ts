@@ -2,8 +2,8 @@
 // value comes back as an IntegralFloat, as Python's json.loads keeps it a float, so the checker
 // can judge it as BFCL does. Everything else is exactly JSON.parse's result, errors included.
 // Owns only this reading; never checks what the value means.
-import { setOwn } from '../data/own-keys.ts';
-import { floatValue, type IntegralFloat } from '../data/python/integral-float.ts';
+import { setOwn } from '../own-keys.ts';
+import { floatValue, type IntegralFloat } from './integral-float.ts';
 
 // Past this depth the text is read by JSON.parse alone (floats not kept) rather than risk the stack.
 const MAX_DEPTH = 200;

@@ -1,0 +1,78 @@
+// Whole floats of a training target (`5.0`, `[90.0, 80.0]`), kept through storage. JS has one number
+// type, so a parsed `5.0` is 5, and training wrote `[90, 80]` where the dataset said `[90.0, 80.0]`:
+// the very form BFCL's checker fails for a list of floats. Parsers read a target's calls with
+// whole floats boxed (IntegralFloat); before the example is stored the boxes become plain numbers
+// and `target.wholeFloats` lists where they were, which storage, snapshots and workers carry as
+// plain data. Rendering puts the boxes back (`targetCalls`) and writes them `5.0`.
+// Owns the paths and the JSON text of boxed arguments; never parses records.
+import type { Call, Example } from './example.ts';
+import { IntegralFloat, plainNumbers, pythonFloatRepr } from './python/integral-float.ts';
+import { setOwn } from './own-keys.ts';
+
+/** Where a whole float sits in a target's calls: the call's index, then keys and list indices
+ * inside its arguments. */
+export type WholeFloatPath = Array<string | number>;
+
+/** The calls with plain numbers, and the paths of the whole floats they held. */
+export function unboxCalls(calls: Call[]): { calls: Call[]; wholeFloats: WholeFloatPath[] } {
+  const wholeFloats: WholeFloatPath[] = [];
+  const walk = (value: unknown, path: WholeFloatPath): void => {
+    if (value instanceof IntegralFloat) wholeFloats.push(path);
+    else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+  };
+  calls.forEach((c, i) => walk(c.arguments, [i]));
+  return { calls: plainNumbers(calls), wholeFloats };
+}
+
+/**
+ * An example as a parser left it (boxes anywhere) made storable: the target's whole floats listed in
+ * `target.wholeFloats`, every other box a plain number (earlier turns are prompt: the template writes
+ * their numbers its own way).
+ */
+export function storableExample(example: Example): Example {
+  const { calls, wholeFloats: boxed } = unboxCalls(example.target.calls);
+  const { target, ...rest } = example;
+  const { wholeFloats: listed = [], calls: _calls, ...targetRest } = target;
+  const out: Example = { ...plainNumbers(rest), target: { ...plainNumbers(targetRest), calls } };
+  // The studio's own lines (HDR samples, a snapshot's dataset) list their places already.
+  const wholeFloats = [...listed, ...boxed];
+  if (wholeFloats.length) out.target.wholeFloats = wholeFloats;
+  return out;
+}
+
+/** The target's calls with their whole floats boxed again, for rendering; the calls themselves
+ * when there are none. A path that no longer holds a whole number is ignored. */
+export function targetCalls(target: Example['target']): Call[] {
+  if (!target.wholeFloats?.length) return target.calls;
+  const calls: Call[] = target.calls.map((c) => ({ name: c.name, arguments: structuredClone(c.arguments) }));
+  for (const path of target.wholeFloats) {
+    const [callIndex, ...inside] = path;
+    let holder: unknown = calls[callIndex as number]?.arguments;
+    for (const key of inside.slice(0, -1)) holder = (holder as Record<string | number, unknown> | undefined)?.[key];
+    const last = inside.at(-1);
+    if (last === undefined || typeof holder !== 'object' || holder === null) continue;
+    const value = (holder as Record<string | number, unknown>)[last];
+    if (typeof value === 'number' && Number.isInteger(value)) setOwn(holder as Record<string, unknown>, String(last), new IntegralFloat(value));
+  }
+  return calls;
+}
+
+/**
+ * JSON text of arguments as the chat template's `tojson` writes them (", " and ": ", no escaping
+ * beyond JSON's), with a boxed whole float written as Python's json.dumps writes a float (`5.0`).
+ * Given to the template as a string, which Qwen's templates print as it is.
+ */
+export function argumentsJson(value: unknown): string {
+  if (value instanceof IntegralFloat) return pythonFloatRepr(value.value);
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(argumentsJson).join(', ')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${argumentsJson(v)}`).join(', ')}}`;
+}
+
+/** Whether the template prints a call's `arguments` given as a string as it is (Qwen2.5 and Qwen3:
+ * `{%- if tool_call.arguments is string %}`); others would quote it, and get plain numbers. */
+export function templatePrintsArgumentText(chatTemplate: unknown): boolean {
+  const t = typeof chatTemplate === 'string' ? chatTemplate : JSON.stringify(chatTemplate ?? '');
+  return /arguments is string/.test(t);
+}

@@ -1,0 +1,108 @@
+// Whole floats (`5.0`) of a dataset's target survive import, storage and snapshots, and training
+// writes them as the dataset did: `[90.0, 80.0]`, not `[90, 80]`, the form BFCL's checker fails for
+// a list of floats. Examples without them render exactly as before.
+import { describe, expect, it } from 'vitest';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { renderExample } from '../../src/data/chat-render.ts';
+import { argumentsJson, storableExample, targetCalls, templatePrintsArgumentText, unboxCalls } from '../../src/data/whole-floats.ts';
+import { IntegralFloat } from '../../src/data/python/integral-float.ts';
+import { encodeDatasetJsonl, parseDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
+import { normalisedExampleContent } from '../../src/data/fingerprint.ts';
+import { checkPrediction } from '../../src/eval/evaluate.ts';
+import { candidateExample } from '../../src/hdr/gate.ts';
+import { checkGeneratedOutput } from '../../src/eval/check-generation.ts';
+import { groundTruthOf } from '../../src/eval/ground-truth.ts';
+import type { Example } from '../../src/data/example.ts';
+import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+
+const tool = { type: 'function', function: { name: 'weighted_avg', description: 'Weighted average', parameters: { type: 'object', properties: { scores: { type: 'array', items: { type: 'float' } }, n: { type: 'integer' } }, required: ['scores'] } } };
+const file = (name: string, lines: unknown[]) => ({ name, blob: new Blob([lines.map((l) => JSON.stringify(l)).join('\n')]) });
+const imported = async (name: string, lines: unknown[]) => {
+  const r = await importDatasetFiles([file(name, lines)]);
+  expect(r.issues).toEqual([]);
+  return r.examples;
+};
+const rendered = (e: Example) => {
+  const r = renderExample(qwen3Tokenizer(), e);
+  return r.text.slice(r.promptEnd, r.callEnd);
+};
+
+describe('whole floats of a target', () => {
+  it('a FunReason target trains [90.0, 80.0] as written, stored as plain numbers with their places', async () => {
+    const [e] = await imported('fr.jsonl', [
+      {
+        id: 'fr',
+        tools: [tool.function],
+        messages: [
+          { role: 'user', content: 'Average 90 and 80.' },
+          { role: 'assistant', content: "<think>\nTwo scores.\n</think>\n\n[weighted_avg(scores=[90.0, 80.0], n=2)]" },
+        ],
+      },
+    ]);
+    expect(e.target.calls).toEqual([{ name: 'weighted_avg', arguments: { scores: [90, 80], n: 2 } }]);
+    expect(e.target.wholeFloats).toEqual([[0, 'scores', 0], [0, 'scores', 1]]);
+    expect(JSON.parse(JSON.stringify(e))).toEqual(e);
+    expect(rendered(e)).toContain('[weighted_avg(scores=[90.0, 80.0], n=2)]');
+  });
+
+  it('JSON arguments (OpenAI strings, Hermes <tool_call> text) keep 90.0 in the training text', async () => {
+    const [openai] = await imported('oa.jsonl', [
+      { id: 'oa', tools: [tool], messages: [{ role: 'user', content: 'Average 90 and 80.' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'weighted_avg', arguments: '{"scores": [90.0, 80.5], "n": 2}' } }] }] },
+    ]);
+    expect(openai.target.wholeFloats).toEqual([[0, 'scores', 0]]);
+    expect(rendered(openai)).toContain('{"name": "weighted_avg", "arguments": {"scores": [90.0, 80.5], "n": 2}}');
+    const [hermes] = await imported('h.jsonl', [
+      { id: 'h', tools: [tool], messages: [{ role: 'user', content: 'Average.' }, { role: 'assistant', content: '<tool_call>\n{"name": "weighted_avg", "arguments": {"scores": [1e2, 3.0]}}\n</tool_call>' }] },
+    ]);
+    expect(hermes.target.calls[0].arguments).toEqual({ scores: [100, 3] });
+    expect(rendered(hermes)).toContain('"arguments": {"scores": [100.0, 3.0]}}');
+  });
+
+  it('arguments written as text are byte for byte what the template writes itself', () => {
+    const tokenizer = qwen3Tokenizer();
+    expect(templatePrintsArgumentText(tokenizer.chat_template)).toBe(true);
+    const args = { q: 'Zürich "centre"\n\\ ✓', n: -3, x: 1.5, big: 1e21, tiny: 1e-7, list: [[], {}, null, true, false, { deep: [1, 'a'] }] };
+    const render = (a: unknown) => tokenizer.apply_chat_template([{ role: 'user', content: 'hi' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'f', arguments: a } }] }] as never, { tokenize: false }) as string;
+    expect(render(argumentsJson(args))).toBe(render(args));
+    expect(argumentsJson({ v: new IntegralFloat(5), w: [new IntegralFloat(1e16), new IntegralFloat(-0)] })).toBe('{"v": 5.0, "w": [1e+16, -0.0]}');
+  });
+
+  it('an example without whole floats is stored and rendered as before', async () => {
+    const [e] = await imported('oa.jsonl', [
+      { id: 'plain', tools: [tool], messages: [{ role: 'user', content: 'Average.' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'weighted_avg', arguments: '{"scores": [90, 80.5]}' } }] }] },
+    ]);
+    expect(e.target.wholeFloats).toBeUndefined();
+    expect(targetCalls(e.target)).toBe(e.target.calls);
+    expect(rendered(e)).toContain('"arguments": {"scores": [90, 80.5]}}');
+  });
+
+  it('travel in a snapshot and count in the fingerprint; boxes never reach storage', async () => {
+    const [e] = await imported('fr.jsonl', [{ id: 'fr', tools: [tool.function], messages: [{ role: 'user', content: 'Avg.' }, { role: 'assistant', content: '[weighted_avg(scores=[2.0])]' }] }]);
+    const back = parseDatasetJsonl(encodeDatasetJsonl([e])).examples[0];
+    expect(back).toEqual(e);
+    // The studio's own example lines (hdr-examples.jsonl, a snapshot's dataset.jsonl) import with them.
+    expect((await imported('hdr-examples.jsonl', [e]))[0]).toEqual(e);
+    expect(rendered(back)).toContain('[weighted_avg(scores=[2.0])]');
+    const { wholeFloats: _w, ...without } = e.target;
+    expect(normalisedExampleContent(e)).not.toBe(normalisedExampleContent({ ...e, target: without }));
+    expect(() => parseDatasetJsonl(new TextEncoder().encode(JSON.stringify({ ...e, target: { ...e.target, wholeFloats: [['x']] } })))).toThrow(/wholeFloats\[0\].*call index/);
+    const boxed = storableExample({ ...e, messages: [...e.messages, { role: 'assistant', content: '', calls: [{ name: 'f', arguments: { a: new IntegralFloat(1) } }] }], target: { calls: [{ name: 'f', arguments: { a: [new IntegralFloat(2)] } }] } });
+    expect(JSON.stringify(boxed)).not.toContain('value');
+    expect(structuredClone(boxed)).toEqual(boxed);
+    expect(boxed.target.wholeFloats).toEqual([[0, 'a', 0]]);
+  });
+
+  it('the checker sees a stored target with its floats, and an HDR sample keeps the floats it wrote', async () => {
+    const [e] = await imported('fr.jsonl', [{ id: 'fr', category: 'simple', tools: [tool.function], messages: [{ role: 'user', content: 'Avg.' }, { role: 'assistant', content: '[weighted_avg(scores=[90.0, 80.0])]' }] }]);
+    expect(groundTruthOf(e).possibleAnswer[0].weighted_avg.scores[0]).toEqual([new IntegralFloat(90), new IntegralFloat(80)]);
+    expect(checkPrediction(e, '[weighted_avg(scores=[90.0, 80.0])]', 'eos', 9).valid).toBe(true);
+    // The import writes BFCL's `float` as JSON Schema's `number`, which takes ints as well.
+    expect(checkPrediction(e, '[weighted_avg(scores=[90, 80])]', 'eos', 9).valid).toBe(true);
+    const parsed = checkGeneratedOutput({ functions: e.tools, ...groundTruthOf(e), output: '[weighted_avg(scores=[90.0, 80.0])]' }).parsed!;
+    expect(parsed.calls[0].arguments).toEqual({ scores: [90, 80] });
+    const sample = candidateExample(e, parsed, 1);
+    expect(sample.target.wholeFloats).toEqual([[0, 'scores', 0], [0, 'scores', 1]]);
+    expect(rendered(sample)).toContain('[weighted_avg(scores=[90.0, 80.0])]');
+    expect(unboxCalls(targetCalls(sample.target)).wholeFloats).toEqual(sample.target.wholeFloats);
+  });
+});
