@@ -132,9 +132,10 @@ export class Trainer {
     this.normResult = createStorageBuffer(this.gpu.ctx, GRAD_NORM_RESULT_BYTES, 'train.gradNorm');
     // A trainer starts at step 0, so its first update divides the moments by Adam's step-1 bias
     // correction: moments an earlier trainer left on this model (HDR builds one per round on the
-    // same model) would be blown up by it. restoreState overwrites them when resuming.
+    // same model) would be blown up by it. Submitted now: restoreState's queue writes come after.
     this.gpu.recorder.clear(lora.adamM);
     this.gpu.recorder.clear(lora.adamV);
+    this.gpu.recorder.submit();
   }
 
   /** Builds the optimizer step's micro-batches with loss weights from the whole step's counts. */
