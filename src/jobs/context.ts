@@ -10,7 +10,7 @@ import { openModel } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../model/generate.ts';
-import { PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
+import { PREFILL_CHUNK_TOKENS, prefillChunkTokens } from '../model/kvCache.ts';
 import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { UploadProgress } from '../model/upload.ts';
@@ -58,15 +58,16 @@ export async function openLoadedModel(files: ModelFiles, ref: string): Promise<L
   return { ref, files, spec, tokenizer: await tokenizerFromModel(files) };
 }
 
-/** Activation rows for generation: the longest prompt, up to one prefill chunk (longer ones take several). */
-export function promptTokens(tokenizer: PreTrainedTokenizer, examples: Example[]): number {
+/** Activation rows for generation: the longest prompt, up to one prefill chunk (longer ones take
+ * several); `chunk` is the chunk this GPU holds (prefillChunkTokens). */
+export function promptTokens(tokenizer: PreTrainedTokenizer, examples: Example[], chunk = PREFILL_CHUNK_TOKENS): number {
   let longest = 16;
   for (const e of examples) {
     longest = Math.max(longest, renderPrompt(tokenizer, e).ids.length);
     // The bound is reached: the rest cannot raise it (thousands of long BFCL prompts took minutes).
-    if (longest >= PREFILL_CHUNK_TOKENS) break;
+    if (longest >= chunk) break;
   }
-  return Math.min(longest, PREFILL_CHUNK_TOKENS);
+  return Math.min(longest, chunk);
 }
 
 export interface GenerationModelOptions {
@@ -94,7 +95,10 @@ export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {
 export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
   const onProgress = uploadProgress(ctx);
   const { files, spec, tokenizer } = ctx.model;
-  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens: opts.maxTokens, recompute: opts.trains?.recompute ?? true, forwardOnly: !opts.trains, onProgress });
+  // Generation reads a longer prompt in several prefill chunks, so its rows can shrink to what one
+  // binding holds; a model that also trains keeps the rows of its micro-batch (the memory plan's).
+  const maxTokens = opts.trains ? opts.maxTokens : Math.min(opts.maxTokens, prefillChunkTokens(spec, ctx.gpu.ctx.limits));
+  const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens, recompute: opts.trains?.recompute ?? true, forwardOnly: !opts.trains, onProgress });
   const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec), spec.maxPositionEmbeddings);
   return { model, access };
 }

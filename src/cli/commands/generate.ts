@@ -14,7 +14,7 @@ import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../../model/generate.ts';
-import { PREFILL_CHUNK_TOKENS } from '../../model/kvCache.ts';
+import { prefillChunkTokens } from '../../model/kvCache.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { readFileSync } from 'node:fs';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -119,7 +119,7 @@ const command: CliCommand = {
     const gpu = createGpu(await acquireNodeGpu());
     // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
     // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
-    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, PREFILL_CHUNK_TOKENS)), forwardOnly: true });
+    const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, prefillChunkTokens(spec, gpu.ctx.limits))), forwardOnly: true });
     try {
       // Streaming: after each token print the part of the decoded text that became stable.
       const tokens: number[] = [];
