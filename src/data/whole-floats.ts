@@ -70,7 +70,7 @@ export function argumentsJson(value: unknown): string {
   return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${argumentsJson(v)}`).join(', ')}}`;
 }
 
-/** Whether the template prints a call's `arguments` given as a string as it is (Qwen2.5 and Qwen3:
+/** Whether the template prints a call's `arguments` given as a string as it is (Qwen3's
  * `{%- if tool_call.arguments is string %}`); others would quote it, and get plain numbers. */
 export function templatePrintsArgumentText(chatTemplate: unknown): boolean {
   const t = typeof chatTemplate === 'string' ? chatTemplate : JSON.stringify(chatTemplate ?? '');

@@ -281,7 +281,7 @@ studio's adapter import reads), \`balance.json\` (α's state) and \`metrics.json
 
 \`\`\`sh
 studio eval --model ${input.baseModel ?? '<model>'} --adapter adapter --data <file>
-studio generate --model ${input.baseModel ?? '<model>'} --adapter adapter --prompt "…" --tools tools.json
+studio generate --model ${input.baseModel ?? '<model>'} --adapter adapter --prompt "…" --tools <tools.json>   # the functions it may call; --python-calls for [f(a=1)] data
 studio hdr --model ${input.baseModel ?? '<model>'} --adapter adapter --data <file> --out <dir>   # continues α from balance.json
 studio train --model ${input.baseModel ?? '<model>'} --adapter adapter --balance adapter/balance.json ...   # trains on from here
 \`\`\`

@@ -60,7 +60,8 @@ const example = obj({
     calls: arr(call, { max: L.maxCalls }),
     content: opt(text),
     callSyntax: opt(oneOf(['json', 'python'] as const)),
-    wholeFloats: opt(arr(wholeFloatPath, { max: 10_000 })),
+    // As many as a record at the import's size limit can hold (256 KiB of "1.0,").
+    wholeFloats: opt(arr(wholeFloatPath, { max: 100_000 })),
   }),
   source: opt(oneOf(['openai', 'hermes', 'sharegpt', 'xlam', 'funreason', 'bfcl', 'hdr', 'demo'] as const)),
   possibleAnswer: opt((v, path) => arr(jsonObject, { max: L.maxCalls })(v, path) as Example['possibleAnswer'] & object),

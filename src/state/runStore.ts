@@ -15,6 +15,7 @@ import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
+import { trainedOnLoaded } from '../model/model-ref.ts';
 
 /** Defaults for the embedded model on a software GPU: short sequences of the demo fit in 320
  * tokens, batch 1 keeps a step to seconds. */
@@ -283,7 +284,7 @@ export const useRuns = create<RunState>((set, get) => {
       const run = get().runs.find((r) => r.id === runId);
       if (!run) return set({ error: `Run ${runId} no longer exists. Pick another run in the Runs panel.` });
       const model = useModel.getState();
-      if (run.modelRef && model.info?.ref !== run.modelRef) {
+      if (run.modelRef && !trainedOnLoaded(run.modelRef, model.info?.ref)) {
         const source = sourceForRef(run.modelRef);
         if (!source) return set({ error: `Run ${runId} was trained on ${run.modelRef}. Drop that model's folder in the Model panel, then resume.` });
         const loaded = await model.loadModel(source);
@@ -336,7 +337,7 @@ export const useRuns = create<RunState>((set, get) => {
       const name = run?.name ?? runId;
       set({ recipeBusy: runId, error: null, recipeNotice: null });
       try {
-        if (run?.modelRef && useModel.getState().info?.ref !== run.modelRef) {
+        if (run?.modelRef && !trainedOnLoaded(run.modelRef, useModel.getState().info?.ref)) {
           const source = sourceForRef(run.modelRef);
           if (!source) throw new Error(`it was trained on ${run.modelRef}; drop that model's folder in the Model panel first`);
           if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${run.modelRef} could not be loaded (see the Model panel)`);

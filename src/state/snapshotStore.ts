@@ -12,6 +12,7 @@ import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
 import type { TrainRunRow } from './queries.ts';
+import { trainedOnLoaded } from '../model/model-ref.ts';
 
 export type SnapshotOpenMode = ImportMode;
 
@@ -58,7 +59,7 @@ async function ensureModelFor(row: TrainRunRow): Promise<void> {
   if (row.modelSpec) return;
   const ref = row.modelRef;
   if (!ref) throw new Error(`run ${row.id} has no model reference`);
-  if (useModel.getState().info?.ref === ref) return;
+  if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return;
   const source = sourceForRef(ref);
   if (!source) throw new Error(`run ${row.id} was trained on ${ref}; drop that model's folder in the Model panel first`);
   if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${ref} could not be loaded (see the Model panel)`);

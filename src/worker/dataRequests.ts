@@ -20,6 +20,7 @@ import type { Handler } from './engine.ts';
 import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { sharedWork } from './sharedWork.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
+import { trainedOnLoaded } from '../model/model-ref.ts';
 
 /** The tokenizer the dataset views count with, whatever model is loaded (or none). */
 export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
@@ -65,7 +66,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     if (row.modelSpec) return undefined;
     if (!row.modelRef) throw new Error(`run ${row.id} has no model reference`);
     const model = ctx.model();
-    if (model?.ref !== row.modelRef) throw new Error(`run ${row.id} was trained on ${row.modelRef}, but the loaded model is ${model?.ref ?? 'none'}; load that model first`);
+    if (!model || !trainedOnLoaded(row.modelRef, model.ref)) throw new Error(`run ${row.id} was trained on ${row.modelRef}, but the loaded model is ${model?.ref ?? 'none'}; load that model first`);
     return model.spec;
   };
 

@@ -41,6 +41,7 @@ import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
 import { runGenerate } from './playground.ts';
 import { dataRequests } from './dataRequests.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
+import { trainedOnLoaded } from '../model/model-ref.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
 
@@ -115,7 +116,7 @@ export class StudioEngine {
     const db = this.requireDb();
     const model = this.jobs.requireModel();
     const run = await requireRun(db, runId);
-    if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+    if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
     const adapter = await new DexieRunStore(db, runId).readAdapter(model.spec);
     return { adapter, spec: model.spec, baseRef: run.modelRef ?? model.ref, run };
   }
@@ -171,7 +172,7 @@ export class StudioEngine {
       const by = this.jobs.writing(run);
       if (by) throw new Error(`“${run.name ?? runId}” is being written by ${by}; wait for it or cancel it first`);
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
-      if (run.modelRef && run.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+      if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run);
       const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
@@ -305,7 +306,7 @@ export class StudioEngine {
       const row = await requireTrainRun(db, runId);
       const model = this.jobs.requireModel();
       // The recipe's token ids are the run's tokenizer's: tokenize with the run's own model.
-      if (row.modelRef && row.modelRef !== model.ref) throw new Error(`run ${runId} was trained on ${row.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+      if (row.modelRef && !trainedOnLoaded(row.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${row.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       const refusal = recipeRefusal(row.config);
       if (refusal) throw new Error(`run “${row.name ?? runId}” cannot be exported as a recipe: ${refusal}`);
       await requireDataset(db, row.datasetId, row, 'export the run as a recipe');

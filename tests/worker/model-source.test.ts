@@ -2,6 +2,7 @@
 // messages name it, so two different folders must not get the same name.
 import { describe, expect, it } from 'vitest';
 import { modelRef } from '../../src/worker/modelSource.ts';
+import { trainedOnLoaded } from '../../src/model/model-ref.ts';
 
 describe('a local model’s name', () => {
   it('comes from the folder in the paths a drop walk carries (its Files have an empty webkitRelativePath)', () => {
@@ -16,5 +17,13 @@ describe('a local model’s name', () => {
     expect(modelRef({ kind: 'files', files: [picked] })).toBe('local:picked');
     expect(modelRef({ kind: 'files', files: [new File(['{}'], 'config.json')] })).toBe('local:dropped files');
     expect(modelRef({ kind: 'files', files: [{ file: new File(['{}'], 'config.json'), path: 'config.json' }] })).toBe('local:dropped files');
+  });
+
+  it('a run stored before drops were named ("local:") still takes a dropped model; named ones only their own', () => {
+    expect(trainedOnLoaded('local:', 'local:my-finetune')).toBe(true);
+    expect(trainedOnLoaded('local:', 'Qwen/Qwen3-0.6B')).toBe(false);
+    expect(trainedOnLoaded('local:my-finetune', 'local:other')).toBe(false);
+    expect(trainedOnLoaded('local:my-finetune', 'local:my-finetune')).toBe(true);
+    expect(trainedOnLoaded('embedded:tiny-qwen3', undefined)).toBe(false);
   });
 });
