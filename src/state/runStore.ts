@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, trainedOnLoaded, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { runsTable, type RunKind, type StoredRun } from './queries.ts';
 
@@ -15,7 +15,6 @@ import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
-import { trainedOnLoaded } from '../model/model-ref.ts';
 
 /** Defaults for the embedded model on a software GPU: short sequences of the demo fit in 320
  * tokens, batch 1 keeps a step to seconds. */

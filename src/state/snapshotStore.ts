@@ -3,7 +3,7 @@
 // make a share link (summary + curves, compressed into the URL fragment; nothing is uploaded).
 // Never renders snapshot text as HTML and never writes a snapshot that failed validation.
 import { create } from 'zustand';
-import type { ImportMode } from '../worker/protocol.ts';
+import { trainedOnLoaded, type ImportMode } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { useRuns } from './runStore.ts';
@@ -12,7 +12,6 @@ import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
 import type { TrainRunRow } from './queries.ts';
-import { trainedOnLoaded } from '../model/model-ref.ts';
 
 export type SnapshotOpenMode = ImportMode;
 
