@@ -7,7 +7,7 @@ import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
 import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { runsTable, type RunKind, type StoredRun } from './queries.ts';
+import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
@@ -359,7 +359,7 @@ export const useRuns = create<RunState>((set, get) => {
     noteMetric(runId, metric) {
       const { runs, lastMetrics } = get();
       const i = runs.findIndex((r) => r.id === runId);
-      const values = { ...lastMetrics.get(runId), ...(metric as unknown as Record<string, number>) };
+      const values = newestValues(lastMetrics.get(runId), metric as unknown as Record<string, number>);
       set({
         lastMetrics: new Map(lastMetrics).set(runId, values),
         ...(i >= 0 && runs[i].lastStep !== metric.step ? { runs: runs.map((r, j) => (j === i ? { ...r, lastStep: metric.step } : r)) } : {}),

@@ -8,6 +8,11 @@ import { evalPredictions, runMetrics, runsTable } from '../../src/state/queries.
 import { runSeries } from '../../src/state/runSeries.ts';
 import { curveOf } from '../../src/state/demoStore.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { createElement } from 'react';
+import { useRuns } from '../../src/state/runStore.ts';
+import { RunsTable } from '../../src/ui/runs/RunsTable.tsx';
+import type { StepMetrics } from '../../src/worker/protocol.ts';
+import { renderNow } from '../helpers/render.ts';
 
 describe('the runs table', () => {
   it('offers the newest trainer checkpoint to resume from, not an imported adapter-only one', async () => {
@@ -58,5 +63,49 @@ describe('the runs table', () => {
     const curve = curveOf(row as never);
     expect(curve?.firstLoss).toBeCloseTo(3); // steps 1–5
     expect(curve?.lastLoss).toBeCloseTo(8); // steps 6–10
+  });
+});
+
+describe('the runs table’s newest losses and α', () => {
+  // A step whose batch held no reasoning tokens logs lossCot 0 and α 0 (all weight on the call):
+  // the table said "CoT 0.000, α 0.00" for a run whose α was 0.69.
+  const step = (s: number, cotTokens: number, extra: Record<string, number> = {}) => ({ runId: 'mixed', step: s, values: { loss: 1 / s, lossCot: cotTokens ? 2 / s : 0, lossCall: 3 / s, alpha: cotTokens ? 0.7 - s / 100 : 0, cotTokens, callTokens: 20, ...extra } });
+
+  it('keeps the newest CoT loss and α of a step that had reasoning tokens', async () => {
+    const db = studioDb();
+    await db.runs.put({ id: 'mixed', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 } as never);
+    await db.metrics.bulkPut([step(1, 40), step(2, 30), step(3, 0)]);
+    const m = (await runsTable()).lastMetrics.get('mixed')!;
+    expect(m.loss).toBeCloseTo(1 / 3); // the newest step's own
+    expect(m.lossCall).toBeCloseTo(1);
+    expect(m.lossCot).toBeCloseTo(1); // step 2's, not step 3's 0
+    expect(m.alpha).toBeCloseTo(0.68);
+  });
+
+  it('has no CoT loss or α for a run none of whose steps had reasoning', async () => {
+    const db = studioDb();
+    await db.runs.put({ id: 'no-cot', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 2 } as never);
+    await db.metrics.bulkPut([{ ...step(1, 0), runId: 'no-cot' }, { ...step(2, 0), runId: 'no-cot' }]);
+    const m = (await runsTable()).lastMetrics.get('no-cot')!;
+    expect(m.lossCall).toBeCloseTo(1.5);
+    expect(m).not.toHaveProperty('lossCot');
+    expect(m).not.toHaveProperty('alpha');
+  });
+
+  it('follows live steps the same way', () => {
+    const values = (s: number, cot: number) => step(s, cot).values as unknown as StepMetrics;
+    useRuns.setState({ lastMetrics: new Map() });
+    useRuns.getState().noteMetric('live', values(1, 40));
+    useRuns.getState().noteMetric('live', values(2, 0));
+    const m = useRuns.getState().lastMetrics.get('live')!;
+    expect(m.loss).toBeCloseTo(0.5);
+    expect(m.lossCot).toBeCloseTo(2);
+    expect(m.alpha).toBeCloseTo(0.69);
+    useRuns.setState({ runs: [{ id: 'live', name: 'live', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: { ...DEFAULT_RUN_CONFIG, loss: 'ssb' }, lastStep: 2 } as never] });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((c) => c[1]);
+    expect(cells).toContain('0.690'); // α
+    expect(cells).toContain('2.000'); // CoT loss
+    expect(cells).not.toContain('0.000');
   });
 });
