@@ -12,7 +12,8 @@ export interface StaticLine {
   label: string;
   color: (c: ChartColors) => string;
   steps: number[];
-  values: number[];
+  /** Null where the line has no value at that step (a gap, spanned). */
+  values: Array<number | null>;
 }
 
 /** The union of the lines' steps as x, each line's values at those steps (null where it has none). */
