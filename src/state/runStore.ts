@@ -243,8 +243,11 @@ export const useRuns = create<RunState>((set, get) => {
     async refreshRuns() {
       const { runs, lastMetrics, checkpointSteps } = await runsTable();
       const trainingNow = await runsTrainingNow().catch(() => NONE);
+      // The dashboard shows training runs: with none chosen (or the chosen one gone), the newest of
+      // them, not the newest row (an evaluation, HDR run or ablation has no training curves).
       const sel = get().selectedRunId;
-      set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
+      const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
+      set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId });
     },
 
     selectRun(id) {

@@ -109,3 +109,29 @@ describe('the runs table’s newest losses and α', () => {
     expect(cells).not.toContain('0.000');
   });
 });
+
+describe('the dashboard’s run after the runs are read', () => {
+  // With no run chosen (a first visit, or the chosen one deleted) the newest row was taken, whatever
+  // its kind: after an ablation or a base evaluation the dashboard showed an evaluation as a training
+  // run (empty charts, "SSB" α, its picker on another run).
+  it('is the newest training run, not a newer evaluation, HDR or ablation row', async () => {
+    const db = studioDb();
+    await db.runs.clear();
+    const row = (id: string, kind: string, createdAt: number, extra: Record<string, unknown> = {}) => ({ id, datasetId: 'd', kind, status: 'done', createdAt, updatedAt: createdAt, config: DEFAULT_RUN_CONFIG, ...extra });
+    await db.runs.bulkPut([row('older-train', 'train', 10), row('newest-train', 'train', 20), row('abl', 'ablation', 30), row('eval-1', 'eval', 40, { config: { adapterRunId: 'newest-train', limit: 4, maxNewTokens: 8, lora: null } })] as never);
+    useRuns.setState({ selectedRunId: null });
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBe('newest-train');
+    // A chosen training run stays chosen; one that is gone gives way to the newest training run.
+    useRuns.setState({ selectedRunId: 'older-train' });
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBe('older-train');
+    useRuns.setState({ selectedRunId: 'deleted' });
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBe('newest-train');
+    // Only evaluations: nothing to show.
+    await db.runs.bulkDelete(['older-train', 'newest-train']);
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBeNull();
+  });
+});
