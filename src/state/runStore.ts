@@ -59,6 +59,12 @@ export function draftProblem(draft: RunConfig): string | null {
   }
 }
 
+/** "1 step", "2 steps": how far a run got (its step is the number of steps it finished; the step
+ * that failed is the next one, which a message like "diverged at step 3" names). */
+export function stepsWord(n: number): string {
+  return `${n} step${n === 1 ? '' : 's'}`;
+}
+
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
   const recent = stepTimes.slice(-10);
   if (recent.length < 2) return null;
@@ -204,7 +210,7 @@ export const useRuns = create<RunState>((set, get) => {
       });
       const name = get().runs.find((r) => r.id === runId)?.name ?? runId;
       notifyRunEnded(name, result.status, result.step);
-      if (result.status === 'failed') set({ error: `Run “${name}” failed at step ${result.step}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
+      if (result.status === 'failed') set({ error: `Run “${name}” failed after ${stepsWord(result.step)}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
       else if (result.message) set({ notice: result.message });
       return true;
     } catch (err) {

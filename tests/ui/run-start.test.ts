@@ -55,3 +55,23 @@ describe('starting a training run', () => {
     expect(useRuns.getState().runs.map((r) => r.id)).toEqual(['r']);
   });
 });
+
+describe('a run that fails', () => {
+  // The run's step is the number of steps it finished; the worker's message names the step that
+  // failed: "failed at step 2: training diverged at step 3" said two different steps.
+  it('says how many steps it finished, beside the step the message names', async () => {
+    stored = { status: 'failed', lastStep: 2, message: 'training diverged at step 3', config: { steps: 20 } as never };
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r' };
+      if (kind === 'startRun') return { status: 'failed', step: 2, message: 'training diverged at step 3' };
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    expect(useRuns.getState().error).toBe('Run “r” failed after 2 steps: training diverged at step 3. Resume it to continue from its last checkpoint.');
+    const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+    const { renderNow } = await import('../helpers/render.ts');
+    const { createElement } = await import('react');
+    const html = renderNow(createElement(RunControls, { run: useRuns.getState().runs[0] }));
+    expect(html).toContain('Failed after 2 steps of 20: training diverged at step 3.');
+  });
+});

@@ -1,7 +1,7 @@
 // The selected run's status on the dashboard itself, with what can be done from here: while it
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
-import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, stepsWord, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 
@@ -32,7 +32,7 @@ export function RunControls({ run }: { run: StoredRun }) {
           : status === 'elsewhere'
             ? `Training in another tab of the studio: step ${run.lastStep ?? 0} of ${steps}. Pause or stop it there.`
           : status === 'failed'
-            ? `Failed at step ${run.lastStep ?? 0} of ${steps}${run.message ? `: ${run.message}` : ''}.`
+            ? `Failed after ${stepsWord(run.lastStep ?? 0)} of ${steps}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;
   return (
     <div className="row runcontrols" data-testid="run-controls" data-status={status}>
