@@ -190,6 +190,11 @@ interface RunState {
 
 const SELECTED_RUN_KEY = 'studio.selectedRun';
 
+/** The active run after the worker refused its pause or stop: no longer ending that way. */
+function endingRefused(active: ActiveRun | null, runId: string, how: 'pausing' | 'stopping'): ActiveRun | null {
+  return active && active.runId === runId ? { ...active, [how]: false } : active;
+}
+
 export const useRuns = create<RunState>((set, get) => {
   // A start or resume on its way to training (reading runs, loading the model) before `active` is
   // set: a second click meanwhile would start a second request and, refused, clear the first's.
@@ -305,14 +310,16 @@ export const useRuns = create<RunState>((set, get) => {
       const a = get().active;
       if (!a) return;
       set({ active: { ...a, pausing: true } });
-      await engineClient().request('pauseRun', { runId: a.runId }).catch((err) => set({ error: `Pause failed: ${(err as Error).message}.` }));
+      // Refused (the run was still being set up: "not training"), the run goes on: Pause and Stop
+      // must work again, not stay "Pausing after this step…" until it ends.
+      await engineClient().request('pauseRun', { runId: a.runId }).catch((err) => set({ error: `Pause failed: ${(err as Error).message}.`, active: endingRefused(get().active, a.runId, 'pausing') }));
     },
 
     async stopRun() {
       const a = get().active;
       if (!a) return;
       set({ active: { ...a, stopping: true } });
-      await engineClient().request('stopRun', { runId: a.runId }).catch((err) => set({ error: `Stop failed: ${(err as Error).message}.` }));
+      await engineClient().request('stopRun', { runId: a.runId }).catch((err) => set({ error: `Stop failed: ${(err as Error).message}.`, active: endingRefused(get().active, a.runId, 'stopping') }));
     },
 
     async deleteRun(runId) {

@@ -75,3 +75,22 @@ describe('a run that fails', () => {
     expect(html).toContain('Failed after 2 steps of 20: training diverged at step 3.');
   });
 });
+
+describe('Pause or Stop the worker refuses', () => {
+  // Pressed while the run was still being set up (reading its examples), the worker answered "run r
+  // is not training"; the strip stayed "Pausing after this step…" with Pause and Stop off while the
+  // run then trained every step.
+  it('leaves Pause and Stop working, and says why', async () => {
+    reply = async (kind) => {
+      if (kind === 'pauseRun' || kind === 'stopRun') throw new Error('run r is not training');
+      return undefined;
+    };
+    useRuns.setState({ active: { runId: 'r', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    await useRuns.getState().pauseRun();
+    expect(useRuns.getState().active).toMatchObject({ runId: 'r', pausing: false, stopping: false });
+    expect(useRuns.getState().error).toBe('Pause failed: run r is not training.');
+    await useRuns.getState().stopRun();
+    expect(useRuns.getState().active).toMatchObject({ runId: 'r', pausing: false, stopping: false });
+    expect(useRuns.getState().error).toBe('Stop failed: run r is not training.');
+  });
+});
