@@ -2,7 +2,7 @@
 // does not read as an interruption, and a failing exit status (it printed "stopped after 2 of 3
 // arms" and exited 0, the reason only in report.md). Pure: no GPU, no model.
 import { describe, expect, it } from 'vitest';
-import { ablationEnding } from '../../src/cli/commands/ablate.ts';
+import { ablationEnding, armStepText } from '../../src/cli/commands/ablate.ts';
 
 const arm = (id: string) => ({ id }) as never;
 
@@ -18,5 +18,15 @@ describe('the end of studio ablate', () => {
   it('says an interrupted ablation stopped, and nothing more of one that finished', () => {
     expect(ablationEnding({ arms: [], stopped: true, failed: [] }, 3, true)).toEqual({ failures: [], summary: 'stopped after 0 of 3 arms' });
     expect(ablationEnding({ arms: [arm('sft')], stopped: false, failed: [] }, 1, false)).toEqual({ failures: [], summary: null });
+  });
+});
+
+describe('an arm’s step on the progress line', () => {
+  // A batch without reasoning tokens: the trainer logs a reasoning loss of 0 and α 0 (all weight on
+  // the call); the line said "cot 0.0000 … α 0.000" of an arm whose α was 0.69.
+  it('shows no reasoning loss and no α for a step without reasoning tokens', () => {
+    const m = { step: 3, loss: 0.5, lossCot: 0, lossCall: 0.5, alpha: 0, cotTokens: 0, callTokens: 30 };
+    expect(armStepText(m)).toBe('step 3  loss 0.5000  cot —  call 0.5000  α —');
+    expect(armStepText({ ...m, lossCot: 2, alpha: 0.69, cotTokens: 40 })).toBe('step 3  loss 0.5000  cot 2.0000  call 0.5000  α 0.690');
   });
 });

@@ -15,6 +15,7 @@ import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
 import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
+import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -129,7 +130,7 @@ const ablate: CliCommand = {
         examples: data,
         events: {
           onSkipped: printNotes,
-          onStep: (armId, m) => progress.update(`${armId}: step ${m.step}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
+          onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),
           onArmDone: (a) => {
             progress.done();
             console.log(`${a.id.padEnd(22)} accuracy ${(100 * a.summary.accuracy).toFixed(1)}% (${a.summary.correct}/${a.summary.total})  ${alphaMove(a)}`);
@@ -146,6 +147,14 @@ const ablate: CliCommand = {
     return interrupted ? 130 : ending.failures.length ? 1 : 0;
   },
 };
+
+/** An arm's step for the progress line. A batch without reasoning (or call) tokens has no loss for
+ * that segment and uses no α (the trainer logs 0 for both): '—', not "cot 0.0000  α 0.000". */
+export function armStepText(m: Pick<StepMetrics, 'step' | 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
+  const noCot = m.cotTokens === 0;
+  const noCall = m.callTokens === 0;
+  return `step ${m.step}  loss ${m.loss.toFixed(4)}  cot ${noCot ? '—' : m.lossCot.toFixed(4)}  call ${noCall ? '—' : m.lossCall.toFixed(4)}  α ${noCot || noCall ? '—' : m.alpha.toFixed(3)}`;
+}
 
 /** How the ablation ended, in words: each failed arm with its reason (they were only in report.md,
  * and the run said "stopped after 2 of 3 arms" and exited 0 as if it had been interrupted). */
