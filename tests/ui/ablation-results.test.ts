@@ -54,3 +54,15 @@ describe('an ablation’s curves', () => {
     expect(label('ablation-chart-call')).toContain('at step 3');
   });
 });
+
+describe('the step axis of fixed curves (ablation, shared link)', () => {
+  // uPlot's default increments on a two-step ablation gave ticks 1, 1.5, 2: steps that do not exist.
+  it('ticks whole steps only, as the live charts do', async () => {
+    const { staticChartOptions } = await import('../../src/ui/dashboard/StaticChart.tsx');
+    const { STEP_INCREMENTS } = await import('../../src/ui/dashboard/chartShape.ts');
+    const colors = { text: '#000', grid: '#ccc', prompt: '#111', cot: '#222', call: '#333', accent: '#444', ok: '#555', bad: '#666', muted: '#777' };
+    const x = staticChartOptions([{ label: 'sft', color: (c) => c.call, steps: [1, 2], values: [1, 0.5] }], colors, 600, 220).axes![0];
+    expect(x.incrs).toEqual(STEP_INCREMENTS);
+    expect((x.values as (u: unknown, splits: number[]) => string[])(null, [1, 1.5, 2])).toEqual(['1', '', '2']);
+  });
+});
