@@ -94,3 +94,24 @@ describe('Pause or Stop the worker refuses', () => {
     expect(useRuns.getState().error).toBe('Stop failed: run r is not training.');
   });
 });
+
+describe('the dashboard’s line for a run a job trains', () => {
+  // An ablation's arm (or a run a job writes) is not this tab's active run: its line fell through to
+  // "Not started yet (20 steps planned)" while its curves grew.
+  it('says it trains as part of the job, with its step', async () => {
+    const { useJobs } = await import('../../src/state/jobStore.ts');
+    const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+    const { renderNow } = await import('../helpers/render.ts');
+    const { createElement } = await import('react');
+    useJobs.setState({ running: { kind: 'ablation', progress: null, since: 1000 } });
+    try {
+      const arm = { id: 'arm', name: 'abl · sft', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1000, updatedAt: 2000, config: { steps: 20 }, lastStep: 7 } as StoredRun;
+      const html = renderNow(createElement(RunControls, { run: arm }));
+      expect(html).toContain('data-status="running"');
+      expect(html).toContain('Training as part of the ablation: step 7 of 20. Cancel it in its panel.');
+      expect(html).not.toContain('Not started yet');
+    } finally {
+      useJobs.setState({ running: null });
+    }
+  });
+});

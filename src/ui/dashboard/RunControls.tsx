@@ -10,6 +10,7 @@ export function RunControls({ run }: { run: StoredRun }) {
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id) ?? null);
   const resumeRun = useRuns((s) => s.resumeRun);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobKind = useJobs((s) => s.running?.kind ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (run.kind !== 'train' || run.id === active) return null;
   const status = effectiveStatus(run, active, jobSince, trainingNow);
@@ -31,6 +32,8 @@ export function RunControls({ run }: { run: StoredRun }) {
           ? `Interrupted at step ${run.lastStep ?? 0} of ${steps} (the page was closed while it trained).`
           : status === 'elsewhere'
             ? `Training in another tab of the studio: step ${run.lastStep ?? 0} of ${steps}. Pause or stop it there.`
+          : status === 'running'
+            ? `Training as part of ${jobKind === 'hdr' ? 'the HDR run' : jobKind === 'ablation' ? 'the ablation' : 'the running job'}: step ${run.lastStep ?? 0} of ${steps}. Cancel it in its panel.`
           : status === 'failed'
             ? `Failed after ${stepsWord(run.lastStep ?? 0)} of ${steps}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;
