@@ -106,6 +106,11 @@ export async function runMetrics(runId: string): Promise<MetricRow[]> {
   return [{ runId, step: 0, values: { evalLoss, evalLossCot, evalLossCall, evalLossTokens } }, ...rows];
 }
 
+/** A run's metric rows after `step`, in step order (what a series read earlier lacks). */
+export function runMetricsAfter(runId: string, step: number): Promise<MetricRow[]> {
+  return studioDb().metrics.where(':id').between([runId, step], [runId, Infinity], false, true).toArray();
+}
+
 /** An evaluation's checked answers (kept apart from its run row, which the runs table reads whole). */
 export async function evalPredictions(runId: string): Promise<Prediction[]> {
   return (await studioDb().predictions.get(runId))?.predictions ?? [];

@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
+import { catchUpRunSeries } from './runSeries.ts';
 
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
@@ -259,6 +260,8 @@ export const useRuns = create<RunState>((set, get) => {
       const sel = get().selectedRunId;
       const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
       set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId });
+      // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
+      await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
     },
 
     selectRun(id) {

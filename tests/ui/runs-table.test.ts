@@ -135,3 +135,28 @@ describe('the dashboard’s run after the runs are read', () => {
     expect(useRuns.getState().selectedRunId).toBeNull();
   });
 });
+
+describe('the chart of a run a job trains', () => {
+  // An ablation's arms send no live steps: a chart opened while an arm trained kept the steps read
+  // then, for as long as the page stayed open (the series is cached), while the runs table moved on.
+  it('follows the rows the job writes, each time the runs are read again', async () => {
+    const db = studioDb();
+    const row = { id: 'arm-1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 50, updatedAt: 50, config: DEFAULT_RUN_CONFIG, lastStep: 2 };
+    await db.runs.put(row as never);
+    await db.metrics.bulkPut([1, 2].map((step) => ({ runId: 'arm-1', step, values: { loss: 3 - step / 10, lossCot: 1, lossCall: 2, alpha: 0.7, cotTokens: 10, callTokens: 5 } })));
+    const series = runSeries('arm-1');
+    for (let i = 0; i < 100 && !series.loaded; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(series.steps).toEqual([1, 2]);
+    let redraws = 0;
+    series.subscribe(() => redraws++);
+    await db.metrics.bulkPut([3, 4].map((step) => ({ runId: 'arm-1', step, values: { loss: 3 - step / 10, lossCot: 1, lossCall: 2, alpha: 0.7, cotTokens: 10, callTokens: 5 } })));
+    useRuns.setState({ active: null });
+    await useRuns.getState().refreshRuns();
+    expect(series.steps).toEqual([1, 2, 3, 4]);
+    expect(series.values.loss[3]).toBeCloseTo(2.6);
+    expect(redraws).toBe(1);
+    // Nothing new: no redraw.
+    await useRuns.getState().refreshRuns();
+    expect(redraws).toBe(1);
+  });
+});
