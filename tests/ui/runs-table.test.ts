@@ -160,3 +160,17 @@ describe('the chart of a run a job trains', () => {
     expect(redraws).toBe(1);
   });
 });
+
+describe('an evaluation’s row', () => {
+  // An evaluation whose every example was too long for the model's context scored none of them (they
+  // are not in the total) and finished: its row said "nothing scored (cancelled)".
+  it('says why nothing was scored, and how many examples were too long to ask', async () => {
+    const { evalScoreText } = await import('../../src/ui/runs/RunsTable.tsx');
+    const s = (total: number, correct: number, tooLong?: number) => ({ total, correct, accuracy: total ? correct / total : 0, ...(tooLong !== undefined ? { tooLong } : {}) });
+    expect(evalScoreText(s(0, 0, 3), 'done')).toBe('nothing scored: all 3 examples too long for the model, not asked');
+    expect(evalScoreText(s(4, 3, 2), 'done')).toBe('75.0% correct (3 of 4) · 2 too long for the model, not asked');
+    expect(evalScoreText(s(4, 3), 'done')).toBe('75.0% correct (3 of 4)');
+    expect(evalScoreText(s(0, 0), 'failed', 'stopped before every example was evaluated')).toBe('nothing scored (cancelled)');
+    expect(evalScoreText(s(0, 0), 'failed', 'failed after 0 answers: the GPU was lost')).toBe('nothing scored (failed)');
+  });
+});
