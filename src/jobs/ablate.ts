@@ -54,9 +54,11 @@ export interface AblationArm {
 export interface AblationPoint {
   step: number;
   loss: number;
-  lossCot: number;
-  lossCall: number;
-  alpha: number;
+  /** Null where the step's batch had no tokens of that segment (the trainer logs 0 for its loss
+   * and puts all weight on the other, α 0 or 1: not values of the arm). */
+  lossCot: number | null;
+  lossCall: number | null;
+  alpha: number | null;
 }
 
 export interface AblationArmResult {
@@ -172,7 +174,13 @@ function pausingSignal(signal: AbortSignal): AbortSignal {
   return pausing.signal;
 }
 
-const point = (m: StepMetrics, step = m.step): AblationPoint => ({ step, loss: m.loss, lossCot: m.lossCot, lossCall: m.lossCall, alpha: m.alpha });
+/** An arm's curve point from a training step: a segment the step had no tokens of is a gap. */
+export function ablationPoint(m: StepMetrics, step = m.step): AblationPoint {
+  const noCot = m.cotTokens === 0;
+  const noCall = m.callTokens === 0;
+  return { step, loss: m.loss, lossCot: noCot ? null : m.lossCot, lossCall: noCall ? null : m.lossCall, alpha: noCot || noCall ? null : m.alpha };
+}
+const point = ablationPoint;
 
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
   const { config: c, workspace, store, events = {} } = job;

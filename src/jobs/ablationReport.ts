@@ -131,7 +131,8 @@ export function ablationCurves(r: AblationResult): { lossCall: ChartSeries[]; lo
   const line = (a: AblationArmResult, i: number, key: 'lossCall' | 'lossCot' | 'alpha'): ChartSeries => ({
     label: a.id,
     color: ARM_COLORS[i % ARM_COLORS.length],
-    points: a.curve.map((p) => [p.step, p[key]]),
+    // A step without tokens of a segment has no value for it (nor α): left out, not drawn as 0.
+    points: a.curve.flatMap((p): Array<[number, number]> => (p[key] === null ? [] : [[p.step, p[key]]])),
     dashed: a.hdr !== undefined,
   });
   return {

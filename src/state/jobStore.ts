@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, noRoundsText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -76,6 +76,25 @@ export function ablationConfigOf(d: AblationDraft, training: RunConfig): Ablatio
     evalLimit: d.evalLimit,
     decoding: { ...base.decoding, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize },
   };
+}
+
+/** The ablation form's labels for the fields its checks name. */
+const ABLATION_LABELS: Record<string, string> = {
+  evalLimit: 'Held-out examples', maxNewTokens: 'Max new tokens', 'the decoding batch': 'Answers at once', hdrMineLimit: 'Examples to mine',
+  maxRounds: 'HDR rounds', samplesPerCase: 'Samples per hard case', stepsPerRound: 'Retraining steps per round', batchSize: 'Answers at once',
+};
+
+/** What keeps the ablation form's draft from starting (null: nothing), checked as the job will
+ * check it, in the form's words. The shared training configuration is the Training panel's to say
+ * (draftProblem): this is only what the ablation adds, such as no SSB rule to compare. */
+export function ablationDraftProblem(d: AblationDraft, training: RunConfig): string | null {
+  try {
+    validateAblationConfig(ablationConfigOf(d, training));
+    return null;
+  } catch (err) {
+    const message = (err as Error).message.replace(/^ablation: /, '');
+    return configMessageIn(message, ABLATION_LABELS);
+  }
 }
 
 /** The arms an ablation with this draft would run, by id (`sft`, `fixed:0.7`, `ssb:grad`, …). */

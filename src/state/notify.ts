@@ -14,6 +14,8 @@ export function askToNotify(): void {
 export function runEndedText(runName: string, status: string, step: number): string {
   if (status === 'created') return `Training “${runName}” stopped before it trained a step`;
   const how = status === 'done' ? 'finished' : status === 'paused' ? 'paused' : status === 'failed' ? 'failed' : status;
+  // A run's step is the number of steps it finished: a failed one failed in the next.
+  if (status === 'failed') return `Training “${runName}” failed after ${step} step${step === 1 ? '' : 's'}`;
   return `Training “${runName}” ${how} at step ${step}`;
 }
 

@@ -25,6 +25,29 @@ export interface RunsTable {
   checkpointSteps: Map<string, number>;
 }
 
+/** How far back the runs table looks for a segment's newest loss when the newest step had none. */
+const SEGMENT_LOOKBACK_STEPS = 256;
+
+/** The values a step logs for a segment it had no tokens of: the trainer writes 0 for that
+ * segment's loss and puts all weight on the other (α 0 or 1), which are not values of the run (the
+ * charts draw them as gaps, runSeries.ts). */
+export function segmentGaps(values: Record<string, number | undefined>): Array<'lossCot' | 'lossCall' | 'alpha'> {
+  const noCot = values.cotTokens === 0;
+  const noCall = values.callTokens === 0;
+  return [...(noCot ? (['lossCot'] as const) : []), ...(noCall ? (['lossCall'] as const) : []), ...(noCot || noCall ? (['alpha'] as const) : [])];
+}
+
+/** A run's newest values after a step: the step's own, except a segment's loss and α where the
+ * step had none of that segment, which stay as an earlier step left them (absent before any). */
+export function newestValues(prev: Record<string, number> | undefined, step: Record<string, number>): Record<string, number> {
+  const out = { ...prev, ...step };
+  for (const k of segmentGaps(step)) {
+    if (prev?.[k] === undefined) delete out[k];
+    else out[k] = prev[k];
+  }
+  return out;
+}
+
 /** The runs table in one read, whatever the number of runs: every run row, the metric keys (small
  * [runId, step] pairs, in key order, so each run's newest is the last of its block), and the newest
  * row of each run by those keys. */
@@ -56,11 +79,19 @@ export async function runsTable(): Promise<RunsTable> {
       }
       if (adapterOnly) checkpointSteps.delete(r.id);
     }
-    return {
-      runs: rows,
-      lastMetrics: new Map(last.filter((r): r is MetricRow => !!r).map((r) => [r.runId, r.values])),
-      checkpointSteps,
-    };
+    const lastMetrics = new Map<string, Record<string, number>>();
+    for (const r of last) {
+      if (!r) continue;
+      if (segmentGaps(r.values).length === 0) {
+        lastMetrics.set(r.runId, r.values);
+        continue;
+      }
+      // The newest step had no tokens of a segment: that segment's loss (and α) come from the
+      // newest of the run's recent steps that had them.
+      const recent = await db.metrics.where(':id').between([r.runId, -Infinity], [r.runId, Infinity]).reverse().limit(SEGMENT_LOOKBACK_STEPS).toArray();
+      lastMetrics.set(r.runId, recent.reverse().reduce<Record<string, number> | undefined>((prev, row) => newestValues(prev, row.values), undefined)!);
+    }
+    return { runs: rows, lastMetrics, checkpointSteps };
   });
 }
 
@@ -73,6 +104,11 @@ export async function runMetrics(runId: string): Promise<MetricRow[]> {
   if (!baseline || rows.some((r) => r.step === 0)) return rows;
   const { evalLoss, evalLossCot, evalLossCall, evalLossTokens } = baseline;
   return [{ runId, step: 0, values: { evalLoss, evalLossCot, evalLossCall, evalLossTokens } }, ...rows];
+}
+
+/** A run's metric rows after `step`, in step order (what a series read earlier lacks). */
+export function runMetricsAfter(runId: string, step: number): Promise<MetricRow[]> {
+  return studioDb().metrics.where(':id').between([runId, step], [runId, Infinity], false, true).toArray();
 }
 
 /** An evaluation's checked answers (kept apart from its run row, which the runs table reads whole). */

@@ -4,7 +4,7 @@
 // Owns no DOM and no chart: only arrays and a subscriber list.
 import { useCallback, useSyncExternalStore } from 'react';
 import type { EvalMetrics, StepMetrics } from '../worker/protocol.ts';
-import { runMetrics, type MetricRow } from './queries.ts';
+import { runMetrics, runMetricsAfter, type MetricRow } from './queries.ts';
 import { downloadBytes } from './download.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
@@ -50,6 +50,13 @@ export class RunSeries {
       if (q.evalMetric) this.addEval(q.evalMetric, false);
     }
     this.notify();
+  }
+
+  /** Adds stored rows after the last step (rows read again later: see catchUpRunSeries). */
+  appendRows(rows: Array<Pick<MetricRow, 'step' | 'values'>>): void {
+    const before = this.steps.length;
+    for (const r of [...rows].sort((a, b) => a.step - b.step)) if (r.step > (this.steps.at(-1) ?? -Infinity)) this.push(r.step, r.values);
+    if (this.steps.length > before) this.notify();
   }
 
   /** Keeps a live event until the stored rows are in. */
@@ -181,6 +188,20 @@ export function runSeries(runId: string): RunSeries {
       .catch((err) => console.error(`could not read the metrics of run ${runId}:`, err));
   }
   return s;
+}
+
+/** Brings each loaded series up to the rows stored since it was read. A run a job trains (an
+ * ablation's arms) sends no live steps: its chart, opened while it trained, stayed at the steps
+ * read then, during the job and after it. `live` (the run whose steps come as events) is left. */
+export async function catchUpRunSeries(live: string | null): Promise<void> {
+  await Promise.all(
+    [...cache.values()]
+      .filter((s) => s.loaded && s.runId !== live)
+      .map(async (s) => {
+        if (s.length === 0) s.setRows(await runMetrics(s.runId));
+        else s.appendRows(await runMetricsAfter(s.runId, s.steps.at(-1)!));
+      }),
+  );
 }
 
 /** Forget a run's series (after it is deleted or replaced by an import). */

@@ -7,7 +7,8 @@ import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
 import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, trainedOnLoaded, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { runsTable, type RunKind, type StoredRun } from './queries.ts';
+import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
+import { catchUpRunSeries } from './runSeries.ts';
 
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
@@ -57,6 +58,12 @@ export function draftProblem(draft: RunConfig): string | null {
   } catch (err) {
     return configMessageIn((err as Error).message, FORM_LABELS);
   }
+}
+
+/** "1 step", "2 steps": how far a run got (its step is the number of steps it finished; the step
+ * that failed is the next one, which a message like "diverged at step 3" names). */
+export function stepsWord(n: number): string {
+  return `${n} step${n === 1 ? '' : 's'}`;
 }
 
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
@@ -184,6 +191,11 @@ interface RunState {
 
 const SELECTED_RUN_KEY = 'studio.selectedRun';
 
+/** The active run after the worker refused its pause or stop: no longer ending that way. */
+function endingRefused(active: ActiveRun | null, runId: string, how: 'pausing' | 'stopping'): ActiveRun | null {
+  return active && active.runId === runId ? { ...active, [how]: false } : active;
+}
+
 export const useRuns = create<RunState>((set, get) => {
   // A start or resume on its way to training (reading runs, loading the model) before `active` is
   // set: a second click meanwhile would start a second request and, refused, clear the first's.
@@ -204,7 +216,7 @@ export const useRuns = create<RunState>((set, get) => {
       });
       const name = get().runs.find((r) => r.id === runId)?.name ?? runId;
       notifyRunEnded(name, result.status, result.step);
-      if (result.status === 'failed') set({ error: `Run “${name}” failed at step ${result.step}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
+      if (result.status === 'failed') set({ error: `Run “${name}” failed after ${stepsWord(result.step)}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
       else if (result.message) set({ notice: result.message });
       return true;
     } catch (err) {
@@ -243,8 +255,13 @@ export const useRuns = create<RunState>((set, get) => {
     async refreshRuns() {
       const { runs, lastMetrics, checkpointSteps } = await runsTable();
       const trainingNow = await runsTrainingNow().catch(() => NONE);
+      // The dashboard shows training runs: with none chosen (or the chosen one gone), the newest of
+      // them, not the newest row (an evaluation, HDR run or ablation has no training curves).
       const sel = get().selectedRunId;
-      set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId: runs.some((r) => r.id === sel) ? sel : (runs[0]?.id ?? null) });
+      const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
+      set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId });
+      // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
+      await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
     },
 
     selectRun(id) {
@@ -296,14 +313,16 @@ export const useRuns = create<RunState>((set, get) => {
       const a = get().active;
       if (!a) return;
       set({ active: { ...a, pausing: true } });
-      await engineClient().request('pauseRun', { runId: a.runId }).catch((err) => set({ error: `Pause failed: ${(err as Error).message}.` }));
+      // Refused (the run was still being set up: "not training"), the run goes on: Pause and Stop
+      // must work again, not stay "Pausing after this step…" until it ends.
+      await engineClient().request('pauseRun', { runId: a.runId }).catch((err) => set({ error: `Pause failed: ${(err as Error).message}.`, active: endingRefused(get().active, a.runId, 'pausing') }));
     },
 
     async stopRun() {
       const a = get().active;
       if (!a) return;
       set({ active: { ...a, stopping: true } });
-      await engineClient().request('stopRun', { runId: a.runId }).catch((err) => set({ error: `Stop failed: ${(err as Error).message}.` }));
+      await engineClient().request('stopRun', { runId: a.runId }).catch((err) => set({ error: `Stop failed: ${(err as Error).message}.`, active: endingRefused(get().active, a.runId, 'stopping') }));
     },
 
     async deleteRun(runId) {
@@ -359,7 +378,7 @@ export const useRuns = create<RunState>((set, get) => {
     noteMetric(runId, metric) {
       const { runs, lastMetrics } = get();
       const i = runs.findIndex((r) => r.id === runId);
-      const values = { ...lastMetrics.get(runId), ...(metric as unknown as Record<string, number>) };
+      const values = newestValues(lastMetrics.get(runId), metric as unknown as Record<string, number>);
       set({
         lastMetrics: new Map(lastMetrics).set(runId, values),
         ...(i >= 0 && runs[i].lastStep !== metric.step ? { runs: runs.map((r, j) => (j === i ? { ...r, lastStep: metric.step } : r)) } : {}),

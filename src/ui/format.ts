@@ -19,9 +19,12 @@ export function formatParams(n: number): string {
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+  // Rounded to the unit shown before it is split: 119.6 s is "2 min 0 s", not "1 min 60 s".
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  const min = Math.round(seconds / 60);
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 /** A loss or weight with sensible precision for a table cell. */

@@ -54,7 +54,8 @@ describe('the training run’s milestones', () => {
     expect(ended('paused')).toBe('Training “first” paused at step 50; its checkpoint is saved, loss 1.500.');
     expect(ended('done', 'stopped by the user')).toBe('Training “first” stopped at step 50, final loss 1.500.');
     expect(ended('done')).toBe('Training “first” finished: 50 steps, final loss 1.500.');
-    expect(ended('failed', 'device lost')).toBe('Training “first” failed at step 50: device lost, last loss 1.500.');
+    // Its step is the steps it finished: the failure was in the next (not "failed at step 50: … diverged at step 51").
+    expect(ended('failed', 'training diverged at step 51')).toBe('Training “first” failed after 50 steps: training diverged at step 51, last loss 1.500.');
     const end = nextRunAnnouncement(seen, { runId: 'r', name: 'first', phase: 'ended', status: 'done', step: 50 })!;
     expect(nextRunAnnouncement(end, { runId: 'r', name: 'first', phase: 'ended', status: 'done', step: 50 })).toBeNull();
     // A row not yet updated (still running) waits; a run the strip never saw start is not announced.

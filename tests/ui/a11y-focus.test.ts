@@ -171,3 +171,17 @@ describe('the panel tabs', () => {
     expect(html).toMatch(/id="nav-runs" role="tab" aria-selected="true" aria-controls="main"/);
   });
 });
+
+describe('the ablation form’s button', () => {
+  // With every SSB rule unticked the button was on, and the worker refused the start with
+  // "ablation: choose at least one SSB rule".
+  it('is off with its reason when no SSB rule is ticked', () => {
+    const draft = initial.jobs.ablationDraft;
+    useJobs.setState({ running: null, ablationDraft: { ...draft, rules: [], hdrRule: null } });
+    const html = renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false }));
+    expect(html).toMatch(/data-testid="start-ablation" aria-disabled="true" aria-describedby="ablation-problem"/);
+    expect(html).toMatch(/<span class="error" id="ablation-problem">Choose at least one SSB rule\.<\/span>/);
+    useJobs.setState({ ablationDraft: { ...draft, rules: ['grad'], hdrRule: null } });
+    expect(renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false }))).not.toMatch(/ablation-problem/);
+  });
+});

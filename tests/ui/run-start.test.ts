@@ -55,3 +55,63 @@ describe('starting a training run', () => {
     expect(useRuns.getState().runs.map((r) => r.id)).toEqual(['r']);
   });
 });
+
+describe('a run that fails', () => {
+  // The run's step is the number of steps it finished; the worker's message names the step that
+  // failed: "failed at step 2: training diverged at step 3" said two different steps.
+  it('says how many steps it finished, beside the step the message names', async () => {
+    stored = { status: 'failed', lastStep: 2, message: 'training diverged at step 3', config: { steps: 20 } as never };
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r' };
+      if (kind === 'startRun') return { status: 'failed', step: 2, message: 'training diverged at step 3' };
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    expect(useRuns.getState().error).toBe('Run “r” failed after 2 steps: training diverged at step 3. Resume it to continue from its last checkpoint.');
+    const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+    const { renderNow } = await import('../helpers/render.ts');
+    const { createElement } = await import('react');
+    const html = renderNow(createElement(RunControls, { run: useRuns.getState().runs[0] }));
+    expect(html).toContain('Failed after 2 steps of 20: training diverged at step 3.');
+  });
+});
+
+describe('Pause or Stop the worker refuses', () => {
+  // Pressed while the run was still being set up (reading its examples), the worker answered "run r
+  // is not training"; the strip stayed "Pausing after this step…" with Pause and Stop off while the
+  // run then trained every step.
+  it('leaves Pause and Stop working, and says why', async () => {
+    reply = async (kind) => {
+      if (kind === 'pauseRun' || kind === 'stopRun') throw new Error('run r is not training');
+      return undefined;
+    };
+    useRuns.setState({ active: { runId: 'r', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    await useRuns.getState().pauseRun();
+    expect(useRuns.getState().active).toMatchObject({ runId: 'r', pausing: false, stopping: false });
+    expect(useRuns.getState().error).toBe('Pause failed: run r is not training.');
+    await useRuns.getState().stopRun();
+    expect(useRuns.getState().active).toMatchObject({ runId: 'r', pausing: false, stopping: false });
+    expect(useRuns.getState().error).toBe('Stop failed: run r is not training.');
+  });
+});
+
+describe('the dashboard’s line for a run a job trains', () => {
+  // An ablation's arm (or a run a job writes) is not this tab's active run: its line fell through to
+  // "Not started yet (20 steps planned)" while its curves grew.
+  it('says it trains as part of the job, with its step', async () => {
+    const { useJobs } = await import('../../src/state/jobStore.ts');
+    const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+    const { renderNow } = await import('../helpers/render.ts');
+    const { createElement } = await import('react');
+    useJobs.setState({ running: { kind: 'ablation', progress: null, since: 1000 } });
+    try {
+      const arm = { id: 'arm', name: 'abl · sft', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1000, updatedAt: 2000, config: { steps: 20 }, lastStep: 7 } as StoredRun;
+      const html = renderNow(createElement(RunControls, { run: arm }));
+      expect(html).toContain('data-status="running"');
+      expect(html).toContain('Training as part of the ablation: step 7 of 20. Cancel it in its panel.');
+      expect(html).not.toContain('Not started yet');
+    } finally {
+      useJobs.setState({ running: null });
+    }
+  });
+});

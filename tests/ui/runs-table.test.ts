@@ -8,6 +8,11 @@ import { evalPredictions, runMetrics, runsTable } from '../../src/state/queries.
 import { runSeries } from '../../src/state/runSeries.ts';
 import { curveOf } from '../../src/state/demoStore.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { createElement } from 'react';
+import { useRuns } from '../../src/state/runStore.ts';
+import { RunsTable } from '../../src/ui/runs/RunsTable.tsx';
+import type { StepMetrics } from '../../src/worker/protocol.ts';
+import { renderNow } from '../helpers/render.ts';
 
 describe('the runs table', () => {
   it('offers the newest trainer checkpoint to resume from, not an imported adapter-only one', async () => {
@@ -58,5 +63,114 @@ describe('the runs table', () => {
     const curve = curveOf(row as never);
     expect(curve?.firstLoss).toBeCloseTo(3); // steps 1–5
     expect(curve?.lastLoss).toBeCloseTo(8); // steps 6–10
+  });
+});
+
+describe('the runs table’s newest losses and α', () => {
+  // A step whose batch held no reasoning tokens logs lossCot 0 and α 0 (all weight on the call):
+  // the table said "CoT 0.000, α 0.00" for a run whose α was 0.69.
+  const step = (s: number, cotTokens: number, extra: Record<string, number> = {}) => ({ runId: 'mixed', step: s, values: { loss: 1 / s, lossCot: cotTokens ? 2 / s : 0, lossCall: 3 / s, alpha: cotTokens ? 0.7 - s / 100 : 0, cotTokens, callTokens: 20, ...extra } });
+
+  it('keeps the newest CoT loss and α of a step that had reasoning tokens', async () => {
+    const db = studioDb();
+    await db.runs.put({ id: 'mixed', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 } as never);
+    await db.metrics.bulkPut([step(1, 40), step(2, 30), step(3, 0)]);
+    const m = (await runsTable()).lastMetrics.get('mixed')!;
+    expect(m.loss).toBeCloseTo(1 / 3); // the newest step's own
+    expect(m.lossCall).toBeCloseTo(1);
+    expect(m.lossCot).toBeCloseTo(1); // step 2's, not step 3's 0
+    expect(m.alpha).toBeCloseTo(0.68);
+  });
+
+  it('has no CoT loss or α for a run none of whose steps had reasoning', async () => {
+    const db = studioDb();
+    await db.runs.put({ id: 'no-cot', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 2 } as never);
+    await db.metrics.bulkPut([{ ...step(1, 0), runId: 'no-cot' }, { ...step(2, 0), runId: 'no-cot' }]);
+    const m = (await runsTable()).lastMetrics.get('no-cot')!;
+    expect(m.lossCall).toBeCloseTo(1.5);
+    expect(m).not.toHaveProperty('lossCot');
+    expect(m).not.toHaveProperty('alpha');
+  });
+
+  it('follows live steps the same way', () => {
+    const values = (s: number, cot: number) => step(s, cot).values as unknown as StepMetrics;
+    useRuns.setState({ lastMetrics: new Map() });
+    useRuns.getState().noteMetric('live', values(1, 40));
+    useRuns.getState().noteMetric('live', values(2, 0));
+    const m = useRuns.getState().lastMetrics.get('live')!;
+    expect(m.loss).toBeCloseTo(0.5);
+    expect(m.lossCot).toBeCloseTo(2);
+    expect(m.alpha).toBeCloseTo(0.69);
+    useRuns.setState({ runs: [{ id: 'live', name: 'live', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: { ...DEFAULT_RUN_CONFIG, loss: 'ssb' }, lastStep: 2 } as never] });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((c) => c[1]);
+    expect(cells).toContain('0.690'); // α
+    expect(cells).toContain('2.000'); // CoT loss
+    expect(cells).not.toContain('0.000');
+  });
+});
+
+describe('the dashboard’s run after the runs are read', () => {
+  // With no run chosen (a first visit, or the chosen one deleted) the newest row was taken, whatever
+  // its kind: after an ablation or a base evaluation the dashboard showed an evaluation as a training
+  // run (empty charts, "SSB" α, its picker on another run).
+  it('is the newest training run, not a newer evaluation, HDR or ablation row', async () => {
+    const db = studioDb();
+    await db.runs.clear();
+    const row = (id: string, kind: string, createdAt: number, extra: Record<string, unknown> = {}) => ({ id, datasetId: 'd', kind, status: 'done', createdAt, updatedAt: createdAt, config: DEFAULT_RUN_CONFIG, ...extra });
+    await db.runs.bulkPut([row('older-train', 'train', 10), row('newest-train', 'train', 20), row('abl', 'ablation', 30), row('eval-1', 'eval', 40, { config: { adapterRunId: 'newest-train', limit: 4, maxNewTokens: 8, lora: null } })] as never);
+    useRuns.setState({ selectedRunId: null });
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBe('newest-train');
+    // A chosen training run stays chosen; one that is gone gives way to the newest training run.
+    useRuns.setState({ selectedRunId: 'older-train' });
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBe('older-train');
+    useRuns.setState({ selectedRunId: 'deleted' });
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBe('newest-train');
+    // Only evaluations: nothing to show.
+    await db.runs.bulkDelete(['older-train', 'newest-train']);
+    await useRuns.getState().refreshRuns();
+    expect(useRuns.getState().selectedRunId).toBeNull();
+  });
+});
+
+describe('the chart of a run a job trains', () => {
+  // An ablation's arms send no live steps: a chart opened while an arm trained kept the steps read
+  // then, for as long as the page stayed open (the series is cached), while the runs table moved on.
+  it('follows the rows the job writes, each time the runs are read again', async () => {
+    const db = studioDb();
+    const row = { id: 'arm-1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 50, updatedAt: 50, config: DEFAULT_RUN_CONFIG, lastStep: 2 };
+    await db.runs.put(row as never);
+    await db.metrics.bulkPut([1, 2].map((step) => ({ runId: 'arm-1', step, values: { loss: 3 - step / 10, lossCot: 1, lossCall: 2, alpha: 0.7, cotTokens: 10, callTokens: 5 } })));
+    const series = runSeries('arm-1');
+    for (let i = 0; i < 100 && !series.loaded; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(series.steps).toEqual([1, 2]);
+    let redraws = 0;
+    series.subscribe(() => redraws++);
+    await db.metrics.bulkPut([3, 4].map((step) => ({ runId: 'arm-1', step, values: { loss: 3 - step / 10, lossCot: 1, lossCall: 2, alpha: 0.7, cotTokens: 10, callTokens: 5 } })));
+    useRuns.setState({ active: null });
+    await useRuns.getState().refreshRuns();
+    expect(series.steps).toEqual([1, 2, 3, 4]);
+    expect(series.values.loss[3]).toBeCloseTo(2.6);
+    expect(redraws).toBe(1);
+    // Nothing new: no redraw.
+    await useRuns.getState().refreshRuns();
+    expect(redraws).toBe(1);
+  });
+});
+
+describe('an evaluation’s row', () => {
+  // An evaluation whose every example was too long for the model's context scored none of them (they
+  // are not in the total) and finished: its row said "nothing scored (cancelled)".
+  it('says why nothing was scored, and how many examples were too long to ask', async () => {
+    const { evalScoreText } = await import('../../src/ui/runs/RunsTable.tsx');
+    const s = (total: number, correct: number, tooLong?: number) => ({ total, correct, accuracy: total ? correct / total : 0, ...(tooLong !== undefined ? { tooLong } : {}) });
+    expect(evalScoreText(s(0, 0, 3), 'done')).toBe('nothing scored: all 3 examples too long for the model, not asked');
+    expect(evalScoreText(s(4, 3, 2), 'done')).toBe('75.0% correct (3 of 4) · 2 too long for the model, not asked');
+    expect(evalScoreText(s(4, 3), 'done')).toBe('75.0% correct (3 of 4)');
+    expect(evalScoreText(s(0, 0), 'failed', 'stopped before every example was evaluated')).toBe('nothing scored (cancelled)');
+    expect(evalScoreText(s(0, 0), 'failed', 'failed after 0 answers: the GPU was lost')).toBe('nothing scored (failed)');
   });
 });

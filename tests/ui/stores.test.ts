@@ -7,6 +7,7 @@ import { datasetNameOf, nothingImportedMessage } from '../../src/state/datasetSt
 import { validateRunConfig } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
 import { formatIssue } from '../../src/data/record-error.ts';
+import { formatDuration } from '../../src/ui/format.ts';
 
 const run = (over: Record<string, unknown> = {}): StoredRun => ({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: {}, ...over }) as StoredRun;
 
@@ -96,6 +97,7 @@ describe('canResume', () => {
     const { runEndedText } = await import('../../src/state/notify.ts');
     expect(runEndedText('a', 'created', 0)).toBe('Training “a” stopped before it trained a step');
     expect(runEndedText('a', 'done', 4)).toBe('Training “a” finished at step 4');
+    expect(runEndedText('a', 'failed', 1)).toBe('Training “a” failed after 1 step');
   });
 
   it('offers a resume for a run that failed at its last step: its newest checkpoint may be earlier', () => {
@@ -120,5 +122,18 @@ describe('device and worker health', () => {
     expect(useCapabilities.getState().strayErrors).toEqual(['GPU error: Invalid CommandBuffer']);
     caps.noteHealth({ type: 'worker-crashed', message: "the studio's GPU worker could not start (x)" });
     expect(useCapabilities.getState().status).toBe('crashed');
+  });
+});
+
+describe('the time left in words', () => {
+  it('rounds before it splits into minutes and hours (no "1 min 60 s")', () => {
+    expect(formatDuration(42.4)).toBe('42 s');
+    expect(formatDuration(59.6)).toBe('1 min 0 s');
+    expect(formatDuration(119.6)).toBe('2 min 0 s');
+    expect(formatDuration(125)).toBe('2 min 5 s');
+    expect(formatDuration(3599.7)).toBe('1 h 0 min');
+    expect(formatDuration(7199)).toBe('2 h 0 min');
+    expect(formatDuration(5400)).toBe('1 h 30 min');
+    expect(formatDuration(Infinity)).toBe('—');
   });
 });

@@ -12,9 +12,10 @@ import { ProgressLine } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
-import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablate.ts';
+import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
 import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
+import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -129,7 +130,7 @@ const ablate: CliCommand = {
         examples: data,
         events: {
           onSkipped: printNotes,
-          onStep: (armId, m) => progress.update(`${armId}: step ${m.step}  loss ${m.loss.toFixed(4)}  cot ${m.lossCot.toFixed(4)}  call ${m.lossCall.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
+          onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),
           onArmDone: (a) => {
             progress.done();
             console.log(`${a.id.padEnd(22)} accuracy ${(100 * a.summary.accuracy).toFixed(1)}% (${a.summary.correct}/${a.summary.total})  ${alphaMove(a)}`);
@@ -139,9 +140,30 @@ const ablate: CliCommand = {
       (p) => progress.update(p.total ? `${p.label} ${p.done}/${p.total}` : p.label),
     ));
     progress.done();
-    if (result.stopped) console.log(`stopped after ${result.arms.length} of ${arms.length} arms`);
+    const ending = ablationEnding(result, arms.length, interrupted);
+    for (const line of ending.failures) console.error(line);
+    if (ending.summary) console.log(ending.summary);
     console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, 'runs')}`);
-    return interrupted ? 130 : 0;
+    return interrupted ? 130 : ending.failures.length ? 1 : 0;
   },
 };
+
+/** An arm's step for the progress line. A batch without reasoning (or call) tokens has no loss for
+ * that segment and uses no α (the trainer logs 0 for both): '—', not "cot 0.0000  α 0.000". */
+export function armStepText(m: Pick<StepMetrics, 'step' | 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
+  const noCot = m.cotTokens === 0;
+  const noCall = m.callTokens === 0;
+  return `step ${m.step}  loss ${m.loss.toFixed(4)}  cot ${noCot ? '—' : m.lossCot.toFixed(4)}  call ${noCall ? '—' : m.lossCall.toFixed(4)}  α ${noCot || noCall ? '—' : m.alpha.toFixed(3)}`;
+}
+
+/** How the ablation ended, in words: each failed arm with its reason (they were only in report.md,
+ * and the run said "stopped after 2 of 3 arms" and exited 0 as if it had been interrupted). */
+export function ablationEnding(result: Pick<AblationResult, 'arms' | 'failed' | 'stopped'>, armCount: number, interrupted: boolean): { failures: string[]; summary: string | null } {
+  const failed = result.failed ?? [];
+  const failures = failed.map((f) => `${f.id} failed: ${f.message.startsWith(`arm ${f.id}: `) ? f.message.slice(`arm ${f.id}: `.length) : f.message}`);
+  const summary = interrupted || failed.length === 0
+    ? result.stopped ? `stopped after ${result.arms.length} of ${armCount} arms` : null
+    : `${result.arms.length} of ${armCount} arms trained and evaluated; ${failed.length} failed (${failed.map((f) => f.id).join(', ')})`;
+  return { failures, summary };
+}
 export default ablate;

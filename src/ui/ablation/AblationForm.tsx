@@ -1,6 +1,6 @@
 // The ablation's settings: its name, the rules compared, the SSB + HDR arm, the evaluation and the
 // HDR arm's rounds. What every arm shares comes from the Training panel and is shown here.
-import { ablationArmIds, useJobs } from '../../state/jobStore.ts';
+import { ablationArmIds, ablationDraftProblem, useJobs } from '../../state/jobStore.ts';
 import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
@@ -19,7 +19,8 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const arms = ablationArmIds(d, training);
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training);
-  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : null;
+  const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
+  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : null;
   return (
     // Not disabled while a job runs (that would drop the focus from its button): the button is off instead.
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">

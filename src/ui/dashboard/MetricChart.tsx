@@ -11,7 +11,7 @@ import { alignColumns } from './alignColumns.ts';
 import { chartColors, type ChartColors } from './chartTheme.ts';
 import { seriesDigest } from './seriesDigest.ts';
 import { formatTicks } from './tickFormat.ts';
-import { lastValue, smoothSeries, spanAtLeast, STEP_INCREMENTS } from './chartShape.ts';
+import { lastValue, smoothSeries, spanAtLeast, STEP_AXIS } from './chartShape.ts';
 import { formatMetric } from '../format.ts';
 import { chartSummary } from './chartSummary.ts';
 
@@ -55,7 +55,7 @@ export function MetricChart({ title, lines, height = 220, testId, yLabel, option
         y: logY ? { distr: 3 } : yMinSpan ? { range: (_u: uPlot, min: number, max: number) => spanAtLeast(min, max, yMinSpan, yBounds) } : {},
       },
       axes: [
-        { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: 'step', incrs: STEP_INCREMENTS, values: (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+        { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: 'step', ...STEP_AXIS },
         { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid }, label: yLabel, size: 70, values: (_u: uPlot, splits: Array<number | null>) => formatTicks(splits, logY) },
       ],
       // Off the chart, the legend shows each line's latest value (not "--").

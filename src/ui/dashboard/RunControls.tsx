@@ -1,7 +1,7 @@
 // The selected run's status on the dashboard itself, with what can be done from here: while it
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
-import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, stepsWord, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 
@@ -10,6 +10,7 @@ export function RunControls({ run }: { run: StoredRun }) {
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id) ?? null);
   const resumeRun = useRuns((s) => s.resumeRun);
   const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobKind = useJobs((s) => s.running?.kind ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (run.kind !== 'train' || run.id === active) return null;
   const status = effectiveStatus(run, active, jobSince, trainingNow);
@@ -31,8 +32,10 @@ export function RunControls({ run }: { run: StoredRun }) {
           ? `Interrupted at step ${run.lastStep ?? 0} of ${steps} (the page was closed while it trained).`
           : status === 'elsewhere'
             ? `Training in another tab of the studio: step ${run.lastStep ?? 0} of ${steps}. Pause or stop it there.`
+          : status === 'running'
+            ? `Training as part of ${jobKind === 'hdr' ? 'the HDR run' : jobKind === 'ablation' ? 'the ablation' : 'the running job'}: step ${run.lastStep ?? 0} of ${steps}. Cancel it in its panel.`
           : status === 'failed'
-            ? `Failed at step ${run.lastStep ?? 0} of ${steps}${run.message ? `: ${run.message}` : ''}.`
+            ? `Failed after ${stepsWord(run.lastStep ?? 0)} of ${steps}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;
   return (
     <div className="row runcontrols" data-testid="run-controls" data-status={status}>

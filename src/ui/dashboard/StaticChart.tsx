@@ -6,13 +6,15 @@ import 'uplot/dist/uPlot.min.css';
 import { chartColors, type ChartColors } from './chartTheme.ts';
 import { seriesDigest } from './seriesDigest.ts';
 import { formatTicks } from './tickFormat.ts';
+import { STEP_AXIS } from './chartShape.ts';
 import { chartSummary } from './chartSummary.ts';
 
 export interface StaticLine {
   label: string;
   color: (c: ChartColors) => string;
   steps: number[];
-  values: number[];
+  /** Null where the line has no value at that step (a gap, spanned). */
+  values: Array<number | null>;
 }
 
 /** The union of the lines' steps as x, each line's values at those steps (null where it has none). */
@@ -23,6 +25,21 @@ export function alignCurves(lines: Array<Pick<StaticLine, 'steps' | 'values'>>):
     return x.map((s) => at.get(s) ?? null);
   });
   return { x, ys };
+}
+
+/** The chart's uPlot options (pure: what the axes and lines look like). */
+export function staticChartOptions(lines: StaticLine[], colors: ChartColors, width: number, height: number): uPlot.Options {
+  return {
+    width,
+    height,
+    scales: { x: { time: false } },
+    axes: [
+      // Whole steps only, as on the live charts: a two-step ablation's axis read 1, 1.5, 2.
+      { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, label: 'step', ...STEP_AXIS },
+      { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, size: 70, values: (_u: uPlot, splits: number[]) => formatTicks(splits) },
+    ],
+    series: [{ label: 'step' }, ...lines.map((l) => ({ label: l.label, stroke: l.color(colors), width: 2, spanGaps: true }))],
+  };
 }
 
 export function StaticChart({ title, lines, height = 220, testId }: { title: string; lines: StaticLine[]; height?: number; testId?: string }) {
@@ -37,20 +54,7 @@ export function StaticChart({ title, lines, height = 220, testId }: { title: str
     if (!el || lines.length === 0) return;
     const colors = chartColors();
     const { x, ys } = alignCurves(lines);
-    const plot = new uPlot(
-      {
-        width: Math.max(280, el.clientWidth),
-        height,
-        scales: { x: { time: false } },
-        axes: [
-          { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, label: 'step' },
-          { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, size: 70, values: (_u: uPlot, splits: number[]) => formatTicks(splits) },
-        ],
-        series: [{ label: 'step' }, ...lines.map((l) => ({ label: l.label, stroke: l.color(colors), width: 2, spanGaps: true }))],
-      },
-      [x, ...ys] as uPlot.AlignedData,
-      el,
-    );
+    const plot = new uPlot(staticChartOptions(lines, colors, Math.max(280, el.clientWidth), height), [x, ...ys] as uPlot.AlignedData, el);
     el.dataset.points = String(x.length);
     el.dataset.lastStep = String(x.at(-1) ?? 0);
     el.dataset.digest = seriesDigest([x, ...ys]);

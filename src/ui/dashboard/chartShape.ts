@@ -36,6 +36,12 @@ export function spanAtLeast(min: number | null, max: number | null, minSpan: num
 /** Step axis increments: whole steps only (no 1.2, 1.4). */
 export const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
 
+/** A step axis's ticks: whole-step increments, and no label on a tick between two steps. */
+export const STEP_AXIS = {
+  incrs: STEP_INCREMENTS,
+  values: (_u: unknown, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')),
+};
+
 /** The last non-null value of a column. */
 export function lastValue(values: ArrayLike<number | null | undefined>): number | null {
   for (let i = values.length - 1; i >= 0; i--) {

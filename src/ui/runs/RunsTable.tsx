@@ -12,6 +12,18 @@ import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { dialogKeys } from '../shell/dialogKeys.ts';
 import { useFocusReturn } from '../shell/focusReturn.ts';
 
+/** An evaluation's score for its row. Nothing scored is said with its cause: every example too
+ * long for the model's context (such examples are not in the total), a failure, or a stop. */
+export function evalScoreText(summary: { total: number; correct: number; accuracy: number; tooLong?: number }, status: string, message?: string): string {
+  const tooLong = summary.tooLong ?? 0;
+  const left = tooLong ? ` · ${tooLong} too long for the model, not asked` : '';
+  if (summary.total > 0) return `${(summary.accuracy * 100).toFixed(1)}% correct (${summary.correct} of ${summary.total})${left}`;
+  if (status === 'done' && tooLong) return `nothing scored: all ${tooLong} examples too long for the model, not asked`;
+  // A stopped evaluation is stored as failed too, with the message saying it stopped.
+  if (status === 'failed' && message?.startsWith('failed')) return `nothing scored (failed)${left}`;
+  return `nothing scored (cancelled)${left}`;
+}
+
 export const editRunButtonId = (runId: string) => `edit-run-${runId}`;
 
 export function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => void }) {
@@ -136,7 +148,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                   </td>
                 ) : r.kind === 'eval' ? (
                   <td colSpan={5}>
-                    {r.summary && r.summary.total > 0 ? `${(r.summary.accuracy * 100).toFixed(1)}% correct (${r.summary.correct} of ${r.summary.total})` : r.summary ? 'nothing scored (cancelled)' : '—'}
+                    {r.summary ? evalScoreText(r.summary, r.status, r.message) : '—'}
                     {r.config.adapterRunId === null ? ' · base model' : ''}
                   </td>
                 ) : (

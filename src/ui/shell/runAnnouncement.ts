@@ -33,7 +33,7 @@ function say(now: RunMoment, key: string): string {
   if (now.phase === 'training') return `${run}: ${key.slice(6)}0% done, step ${now.step} of ${now.total}${lossText(now.loss, 'loss')}.`;
   if (now.phase !== 'ended') return '';
   if (now.status === 'paused') return `${run} paused at step ${now.step}; its checkpoint is saved${lossText(now.loss, 'loss')}.`;
-  if (now.status === 'failed') return `${run} failed at step ${now.step}${now.message ? `: ${now.message}` : ''}${lossText(now.loss, 'last loss')}.`;
+  if (now.status === 'failed') return `${run} failed after ${now.step} step${now.step === 1 ? '' : 's'}${now.message ? `: ${now.message}` : ''}${lossText(now.loss, 'last loss')}.`;
   // A run that ends early with a reason was stopped (the only such reason is the user's Stop).
   if (now.message) return `${run} stopped at step ${now.step}${lossText(now.loss, 'final loss')}.`;
   return `${run} finished: ${now.step} steps${lossText(now.loss, 'final loss')}.`;

@@ -1,0 +1,32 @@
+// How `studio ablate` ends when an arm failed: each failed arm and why on stderr, a summary that
+// does not read as an interruption, and a failing exit status (it printed "stopped after 2 of 3
+// arms" and exited 0, the reason only in report.md). Pure: no GPU, no model.
+import { describe, expect, it } from 'vitest';
+import { ablationEnding, armStepText } from '../../src/cli/commands/ablate.ts';
+
+const arm = (id: string) => ({ id }) as never;
+
+describe('the end of studio ablate', () => {
+  it('names each failed arm with its reason, and counts the arms done', () => {
+    const result = { arms: [arm('sft'), arm('ssb:grad')], stopped: true, failed: [{ id: 'fixed:0.7', message: 'arm fixed:0.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded.' }, { id: 'ssb:grad+hdr', message: 'the ssb:grad arm it starts from did not finish' }] };
+    expect(ablationEnding(result, 4, false)).toEqual({
+      failures: ['fixed:0.7 failed: training failed after 1 step: QuotaExceededError: The quota has been exceeded.', 'ssb:grad+hdr failed: the ssb:grad arm it starts from did not finish'],
+      summary: '2 of 4 arms trained and evaluated; 2 failed (fixed:0.7, ssb:grad+hdr)',
+    });
+  });
+
+  it('says an interrupted ablation stopped, and nothing more of one that finished', () => {
+    expect(ablationEnding({ arms: [], stopped: true, failed: [] }, 3, true)).toEqual({ failures: [], summary: 'stopped after 0 of 3 arms' });
+    expect(ablationEnding({ arms: [arm('sft')], stopped: false, failed: [] }, 1, false)).toEqual({ failures: [], summary: null });
+  });
+});
+
+describe('an arm’s step on the progress line', () => {
+  // A batch without reasoning tokens: the trainer logs a reasoning loss of 0 and α 0 (all weight on
+  // the call); the line said "cot 0.0000 … α 0.000" of an arm whose α was 0.69.
+  it('shows no reasoning loss and no α for a step without reasoning tokens', () => {
+    const m = { step: 3, loss: 0.5, lossCot: 0, lossCall: 0.5, alpha: 0, cotTokens: 0, callTokens: 30 };
+    expect(armStepText(m)).toBe('step 3  loss 0.5000  cot —  call 0.5000  α —');
+    expect(armStepText({ ...m, lossCot: 2, alpha: 0.69, cotTokens: 40 })).toBe('step 3  loss 0.5000  cot 2.0000  call 0.5000  α 0.690');
+  });
+});
