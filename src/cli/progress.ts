@@ -2,6 +2,7 @@
 // stderr is not a TTY, so CI logs stay readable.
 import { formatBytes } from '../model/memory-plan.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
+import type { StepMetrics } from '../train/trainer.ts';
 
 /** A job's counted phase as a line ("tokenizing: 12,800 of 53,847 examples", the weights' upload in
  * bytes), or null for what is not counted: before a large run's first step these take minutes. */
@@ -30,4 +31,12 @@ export class ProgressLine {
     if (this.shown && process.stderr.isTTY) process.stderr.write('\n');
     this.shown = false;
   }
+}
+
+/** A step's losses and α for a progress line. A batch without reasoning (or call) tokens has no
+ * loss for that segment and uses no α (the trainer logs 0 for both): '—', not "cot 0.0000  α 0.000". */
+export function stepLossText(m: Pick<StepMetrics, 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
+  const noCot = m.cotTokens === 0;
+  const noCall = m.callTokens === 0;
+  return `loss ${m.loss.toFixed(4)}  cot ${noCot ? '—' : m.lossCot.toFixed(4)}  call ${noCall ? '—' : m.lossCall.toFixed(4)}  α ${noCot || noCall ? '—' : m.alpha.toFixed(3)}`;
 }

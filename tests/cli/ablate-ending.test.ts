@@ -3,6 +3,7 @@
 // arms" and exited 0, the reason only in report.md). Pure: no GPU, no model.
 import { describe, expect, it } from 'vitest';
 import { ablationEnding, armStepText } from '../../src/cli/commands/ablate.ts';
+import { stepLossText } from '../../src/cli/progress.ts';
 
 const arm = (id: string) => ({ id }) as never;
 
@@ -28,5 +29,11 @@ describe('an arm’s step on the progress line', () => {
     const m = { step: 3, loss: 0.5, lossCot: 0, lossCall: 0.5, alpha: 0, cotTokens: 0, callTokens: 30 };
     expect(armStepText(m)).toBe('step 3  loss 0.5000  cot —  call 0.5000  α —');
     expect(armStepText({ ...m, lossCot: 2, alpha: 0.69, cotTokens: 40 })).toBe('step 3  loss 0.5000  cot 2.0000  call 0.5000  α 0.690');
+  });
+
+  it('studio train\u2019s progress line says the same: no 0.0000 for a segment the batch had none of', () => {
+    const m = { loss: 0.5, lossCot: 0, lossCall: 0.5, alpha: 0, cotTokens: 0, callTokens: 12 };
+    expect(stepLossText(m)).toBe('loss 0.5000  cot —  call 0.5000  α —');
+    expect(stepLossText({ ...m, lossCall: 0, lossCot: 1.25, alpha: 1, cotTokens: 30, callTokens: 0 })).toBe('loss 0.5000  cot 1.2500  call —  α —');
   });
 });

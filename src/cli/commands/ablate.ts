@@ -8,7 +8,7 @@ import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
-import { ProgressLine } from '../progress.ts';
+import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
@@ -148,12 +148,9 @@ const ablate: CliCommand = {
   },
 };
 
-/** An arm's step for the progress line. A batch without reasoning (or call) tokens has no loss for
- * that segment and uses no α (the trainer logs 0 for both): '—', not "cot 0.0000  α 0.000". */
+/** An arm's step for the progress line. */
 export function armStepText(m: Pick<StepMetrics, 'step' | 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
-  const noCot = m.cotTokens === 0;
-  const noCall = m.callTokens === 0;
-  return `step ${m.step}  loss ${m.loss.toFixed(4)}  cot ${noCot ? '—' : m.lossCot.toFixed(4)}  call ${noCall ? '—' : m.lossCall.toFixed(4)}  α ${noCot || noCall ? '—' : m.alpha.toFixed(3)}`;
+  return `step ${m.step}  ${stepLossText(m)}`;
 }
 
 /** How the ablation ended, in words: each failed arm with its reason (they were only in report.md,
