@@ -8,8 +8,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { bfclSystemPrompt, functionsFromSystemPrompt } from './bfcl-prompt.ts';
 import type { Call, Example, Message } from './example.ts';
 import { formatCallsPython } from './python/format.ts';
-import { IntegralFloat, plainNumbers } from './python/integral-float.ts';
-import { argumentsJson, targetCalls, templatePrintsArgumentText } from './whole-floats.ts';
+import { targetCalls, templateArguments, templatePrintsArgumentText } from './whole-floats.ts';
 
 export const THINK_OPEN = '<think>';
 export const THINK_CLOSE = '</think>';
@@ -58,22 +57,9 @@ export class RenderError extends Error {
   }
 }
 
-/** `argumentText`: arguments holding a whole float go as JSON text that writes it `5.0` (the
- * template prints a string as it is); otherwise as objects, which the template writes itself. */
+/** `argumentText`: the template prints a string argument as it is (templateArguments). */
 function toolCalls(calls: Call[], argumentText = false): TemplateMessage['tool_calls'] {
   return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: templateArguments(c.arguments, argumentText) } }));
-}
-
-/** A template that cannot print text would write a box as {"value": 5}: it gets plain numbers. */
-function templateArguments(args: Record<string, unknown>, argumentText: boolean): Record<string, unknown> | string {
-  if (!holdsWholeFloat(args)) return args;
-  return argumentText ? argumentsJson(args) : plainNumbers(args);
-}
-
-function holdsWholeFloat(value: unknown): boolean {
-  if (value instanceof IntegralFloat) return true;
-  if (typeof value !== 'object' || value === null) return false;
-  return Object.values(value).some(holdsWholeFloat);
 }
 
 /** Whether the template reads `reasoning_content` itself (Qwen3) or reasoning must go inline in `content`. */

@@ -70,6 +70,20 @@ export function argumentsJson(value: unknown): string {
   return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${argumentsJson(v)}`).join(', ')}}`;
 }
 
+/** A call's arguments for the chat template: as JSON text writing whole floats `5.0` where the
+ * template prints text as it is (`argumentText`); with plain numbers otherwise, since a template
+ * would write a box as {"value": 5}. Arguments without whole floats go as they are. */
+export function templateArguments(args: Record<string, unknown>, argumentText: boolean): Record<string, unknown> | string {
+  if (!holdsWholeFloat(args)) return args;
+  return argumentText ? argumentsJson(args) : plainNumbers(args);
+}
+
+function holdsWholeFloat(value: unknown): boolean {
+  if (value instanceof IntegralFloat) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(holdsWholeFloat);
+}
+
 /** Whether the template prints a call's `arguments` given as a string as it is (Qwen3's
  * `{%- if tool_call.arguments is string %}`); others would quote it, and get plain numbers. */
 export function templatePrintsArgumentText(chatTemplate: unknown): boolean {

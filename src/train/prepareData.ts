@@ -52,43 +52,25 @@ export async function trainingSets(
   config: { seqLen: number; evalExamples: number },
   options: TokenizeRunOptions = {},
 ): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[] }> {
-  const total = examples.train.length + Math.min(config.evalExamples, examples.eval.length);
+  const heldTotal = Math.min(config.evalExamples, examples.eval.length);
+  const total = examples.train.length + heldTotal;
   const train = await tokenizeAllForTraining(tokenizer, examples.train, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(done, total) });
-  const held = await tokenizeFirstFitting(tokenizer, examples.eval, config.seqLen, config.evalExamples, (done) => options.onProgress?.(examples.train.length + done, total), options.signal);
-  return { train: train.examples, held, tooLong: train.tooLong };
+  // The first `evalExamples` that fit: a long one early in the eval side makes room for the next
+  // instead of leaving the eval loss on fewer examples (or on none).
+  const held = await tokenizeAllForTraining(tokenizer, examples.eval, config.seqLen, {
+    signal: options.signal,
+    limit: config.evalExamples,
+    onProgress: (done) => options.onProgress?.(examples.train.length + Math.min(done, heldTotal), total),
+  });
+  options.onProgress?.(total, total);
+  return { train: train.examples, held: held.examples, tooLong: train.tooLong };
 }
 
-/** The first `count` examples in order that fit `seqLen`: an example too long for the held-out loss
- * makes room for the next one instead of leaving the eval loss on fewer examples (or on none). */
-async function tokenizeFirstFitting(
-  tokenizer: PreTrainedTokenizer,
-  examples: Example[],
-  seqLen: number,
-  count: number,
-  onProgress: (done: number) => void,
-  signal: AbortSignal | undefined,
-): Promise<TokenizedExample[]> {
-  const out: TokenizedExample[] = [];
-  for (const [i, ex] of examples.entries()) {
-    if (out.length >= count) break;
-    try {
-      out.push(tokenizeForTraining(tokenizer, ex, seqLen));
-    } catch (err) {
-      if (!(err instanceof ExampleTooLongError)) throw err;
-    }
-    if ((i + 1) % SLICE === 0) {
-      onProgress(out.length);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      signal?.throwIfAborted();
-    }
-  }
-  onProgress(Math.min(count, examples.length));
-  return out;
-}
-
-export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions = {}): Promise<TokenizedSet> {
+/** `limit`: stop once that many examples fit (the rest are not read). */
+export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions & { limit?: number } = {}): Promise<TokenizedSet> {
   const out: TokenizedSet = { examples: [], tooLong: [] };
   for (const [i, ex] of examples.entries()) {
+    if (out.examples.length >= (options.limit ?? Infinity)) break;
     try {
       out.examples.push(tokenizeForTraining(tokenizer, ex, seqLen));
     } catch (err) {
