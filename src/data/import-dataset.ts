@@ -17,6 +17,7 @@ import { checkExample, reasoningPromiseOf, type QualityReport, type ReasoningPro
 import { RecordError, type ImportIssue } from './record-error.ts';
 import { recordShapeProblem } from './record-limits.ts';
 import { readRecords, type RawRecord, type ReadOptions } from './record-reader.ts';
+import { numericValue } from './python/integral-float.ts';
 import { storableExample } from './whole-floats.ts';
 
 export interface DatasetFile {
@@ -99,7 +100,7 @@ function isReadable(r: RawRecord): boolean {
 function rawRecordId(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const r = value as Record<string, unknown>;
-  const id = Object.hasOwn(r, 'id') ? r.id : Object.hasOwn(r, 'idx') ? r.idx : r.conversation_id;
+  const id = numericValue(Object.hasOwn(r, 'id') ? r.id : Object.hasOwn(r, 'idx') ? r.idx : r.conversation_id);
   if (typeof id === 'string' && id !== '') return id;
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
   return undefined;
@@ -270,8 +271,8 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
     try {
       const answer = answers.get(p.example.id);
       if (answer) {
-        p.example.possibleAnswer = answer;
-        p.example.target.calls = callsFromPossibleAnswer(answer);
+        // The answer's whole floats ([1.0, 2.0]) train as written; stored, the answer is plain numbers.
+        p.example = storableExample({ ...p.example, possibleAnswer: answer, target: { ...p.example.target, calls: callsFromPossibleAnswer(answer) } });
         const shape = recordShapeProblem(p.example, { jsonOnly: true });
         if (shape) {
           reject(`the example joined with its possible_answer ${shape}`);

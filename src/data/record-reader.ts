@@ -4,10 +4,13 @@
 // `{"data": [...]}` whose list comes after scalar fields the same way, and any other JSON object
 // whole (one record, or the list found in it). Each record carries its 1-based
 // line and 0-based index so every problem can be reported where it is.
+// A record's whole floats (`5.0`) come back boxed, as the parsers of argument text keep them
+// (python/json-keeping-floats.ts): a call's arguments given as a JSON object train `5.0` as written.
 // Never throws for bad content: undecodable bytes, broken JSON, oversized records and truncation
 // become per-record errors, and reading goes on with the next record. Memory is bounded by the
 // chunk size plus one record, except for a JSON object that is not a streamable wrapper: that is
 // parsed whole, so it has a size cap of its own.
+import { parseJsonKeepingFloats } from './python/json-keeping-floats.ts';
 import { RECORD_LIMITS } from './record-limits.ts';
 
 export type RawRecord =
@@ -65,7 +68,7 @@ function decodeRecord(bytes: Uint8Array, line: number, index: number): RawRecord
     return { line, index, error: `not valid UTF-8 (bad byte 0x${bytes[bad]?.toString(16).padStart(2, '0')} at byte ${bad} of the record)` };
   }
   try {
-    return { line, index, value: JSON.parse(text) };
+    return { line, index, value: parseJsonKeepingFloats(text) };
   } catch (err) {
     return { line, index, error: describeJsonError(err as Error, text, line) };
   }

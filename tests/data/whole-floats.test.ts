@@ -58,6 +58,47 @@ describe('whole floats of a target', () => {
     expect(rendered(hermes)).toContain('"arguments": {"scores": [100.0, 3.0]}}');
   });
 
+  it('arguments a record gives as JSON objects keep 90.0 too (OpenAI objects, xLAM lists)', async () => {
+    // Written as text: JSON.stringify would write 90.0 as 90 before the reader saw it.
+    const lines = [
+      `{"id": "oa-obj", "tools": ${JSON.stringify([tool])}, "messages": [{"role": "user", "content": "Average."}, {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "weighted_avg", "arguments": {"scores": [90.0, 80.5], "n": 2}}}]}]}`,
+      `{"id": "oa-id", "tools": ${JSON.stringify([tool])}, "messages": [{"role": "user", "content": "Avg of 2.0 and 3.0"}, {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "weighted_avg", "arguments": {"scores": [2.0, 3.0]}}}]}], "weight": 1.0}`,
+    ];
+    const r = await importDatasetFiles([{ name: 'oa.jsonl', blob: new Blob([lines.join('\n')]) }]);
+    expect(r.issues).toEqual([]);
+    const [obj, withId] = r.examples;
+    expect(obj.target.calls[0].arguments).toEqual({ scores: [90, 80.5], n: 2 });
+    expect(obj.target.wholeFloats).toEqual([[0, 'scores', 0]]);
+    expect(rendered(obj)).toContain('"arguments": {"scores": [90.0, 80.5], "n": 2}}');
+    expect(withId.target.wholeFloats).toEqual([[0, 'scores', 0], [0, 'scores', 1]]);
+    // Everything outside the target is plain data, as before.
+    expect(structuredClone(withId)).toEqual(withId);
+    expect(JSON.stringify(r.examples)).not.toContain('"value"');
+    const xlam = '{"id": 5.0, "query": "Avg.", "tools": [{"name": "weighted_avg", "parameters": {"scores": {"type": "List[float]", "default": 1.0}}}], "answers": [{"name": "weighted_avg", "arguments": {"scores": [4.0]}}]}';
+    const [xl] = (await importDatasetFiles([{ name: 'xlam.json', blob: new Blob([`[${xlam}]`]) }])).examples;
+    expect(xl.id).toBe('5');
+    expect(xl.target.wholeFloats).toEqual([[0, 'scores', 0]]);
+    expect(structuredClone(xl)).toEqual(xl);
+  });
+
+  it('a BFCL question trains the floats its possible_answer writes ([1.0, 2.0], not [1, 2])', async () => {
+    const question = { id: 'simple_7', question: [[{ role: 'user', content: 'Average 1 and 2.' }]], function: [{ name: 'weighted_avg', description: 'Average', parameters: { type: 'dict', properties: { scores: { type: 'array', items: { type: 'float' } } }, required: ['scores'] } }] };
+    const answer = '{"id": "simple_7", "ground_truth": [{"weighted_avg": {"scores": [[1.0, 2.0]]}}]}';
+    const r = await importDatasetFiles(
+      [
+        { name: 'BFCL_v3_simple.json', blob: new Blob([JSON.stringify(question)]) },
+        { name: 'possible_answer/BFCL_v3_simple.json', blob: new Blob([answer]) },
+      ],
+      { bfclPromptMode: true },
+    );
+    expect(r.issues).toEqual([]);
+    const [e] = r.examples;
+    expect(e.target.calls).toEqual([{ name: 'weighted_avg', arguments: { scores: [1, 2] } }]);
+    expect(e.target.wholeFloats).toEqual([[0, 'scores', 0], [0, 'scores', 1]]);
+    expect(structuredClone(e)).toEqual(e);
+    expect(rendered(e)).toContain('[weighted_avg(scores=[1.0, 2.0])]');
+  });
+
   it('a template that cannot print arguments as text gets plain numbers, never a box', async () => {
     const [e] = await imported('oa.jsonl', [
       { id: 'oa', tools: [tool], messages: [{ role: 'user', content: 'Average.' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'weighted_avg', arguments: '{"scores": [90.0, 80.5]}' } }] }] },

@@ -6,6 +6,7 @@
 import type { Call, Example, FunctionSchema, Message, Role, SourceFormat, Target } from '../example.ts';
 import { parseAssistantText } from '../assistant-text.ts';
 import { functionsFromSystemPrompt } from '../bfcl-prompt.ts';
+import { numericValue } from '../python/integral-float.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 
@@ -116,7 +117,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Record ids may be numbers or strings; anything else falls back to the file position. */
 export function recordId(record: Record<string, unknown>, fallbackId: string): string {
-  const id = record.id ?? record.idx ?? record.conversation_id;
+  const id = numericValue(record.id ?? record.idx ?? record.conversation_id);
   if (typeof id === 'string' && id !== '') return id;
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
   return fallbackId;

@@ -7,12 +7,17 @@ import { floatValue, type IntegralFloat } from './integral-float.ts';
 
 // Past this depth the text is read by JSON.parse alone (floats not kept) rather than risk the stack.
 const MAX_DEPTH = 200;
-// A number literal with a fraction or an exponent; a text without one has nothing to keep.
+// A number literal, with a fraction or an exponent or neither.
 const FLOAT_LITERAL = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+// A number that may be a whole float (`5.0`, `1e3`, `2.5e1`) where JSON puts a value: after `:`, `[`
+// or `,` and before `,`, `]` or `}` (or alone). A text without one has nothing to keep and is read by
+// JSON.parse alone: every dataset record is read through here, and most hold none ("v2.0" in a
+// description only costs a second reading).
+const MAY_HOLD_WHOLE_FLOAT = /(?:^|[:[,])\s*-?\d+(?:\.0+|(?:\.\d+)?[eE][+-]?\d+)\s*(?:[,\]}]|$)/;
 
 export function parseJsonKeepingFloats(text: string): unknown {
   const plain = JSON.parse(text);
-  if (!/\d[.eE]/.test(text)) return plain;
+  if (!MAY_HOLD_WHOLE_FLOAT.test(text)) return plain;
   try {
     return new FloatKeepingReader(text).read();
   } catch (err) {
