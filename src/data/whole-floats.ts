@@ -43,7 +43,7 @@ export function storableExample(example: Example): Example {
 
 /** The target's calls with their whole floats boxed again, for rendering; the calls themselves
  * when there are none. A path that no longer holds a whole number is ignored. */
-export function targetCalls(target: Example['target']): Call[] {
+export function targetCalls(target: Pick<Example['target'], 'calls' | 'wholeFloats'>): Call[] {
   if (!target.wholeFloats?.length) return target.calls;
   const calls: Call[] = target.calls.map((c) => ({ name: c.name, arguments: structuredClone(c.arguments) }));
   for (const path of target.wholeFloats) {

@@ -11,8 +11,9 @@
 // another tab. Never writes to the database.
 // Also the pure text helpers the page shares (re-exported by protocol.ts): no Dexie work runs at import.
 import Dexie, { RangeSet, rangesOverlap, type ObservabilitySet } from 'dexie';
-import type { Call, CallSyntax, Example, FunctionSchema } from '../data/example.ts';
+import type { Call, CallSyntax, Example, FunctionSchema, Target } from '../data/example.ts';
 import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
+import { argumentsJson, targetCalls } from '../data/whole-floats.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { Handler } from './engine.ts';
@@ -25,16 +26,23 @@ export function lastUserMessage(e: Example): string {
   return '';
 }
 
+/** `f(city="Paris", scores=[90.0, 80.0])`: a whole float a box holds is written as one. */
 export function callText(c: Call): string {
   const args = Object.entries(c.arguments)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${argumentsJson(v)}`)
     .join(', ');
   return `${c.name}(${args})`;
 }
 
+/** Calls as they train and were written: `[90.0, 80.0]` where `wholeFloats` says so (stored, the
+ * numbers are plain, and a view showing `[90, 80]` would say the dataset's floats were lost). */
+export function targetCallTexts(target: Pick<Target, 'calls' | 'wholeFloats'>): string[] {
+  return targetCalls(target).map(callText);
+}
+
 /** Everything a search should match: id, query, tools, calls, reasoning. Lower-cased. */
 export function searchableText(e: Example): string {
-  return [e.id, ...e.messages.map((m) => m.content), ...e.tools.map((t) => t.name), ...e.target.calls.map(callText), e.target.reasoning ?? '', e.target.content ?? '', e.category ?? ''].join('\n').toLowerCase();
+  return [e.id, ...e.messages.map((m) => m.content), ...e.tools.map((t) => t.name), ...targetCallTexts(e.target), e.target.reasoning ?? '', e.target.content ?? '', e.category ?? ''].join('\n').toLowerCase();
 }
 
 /** Every distinct tool of the dataset (by name, first definition wins), sorted by name: what a
@@ -53,8 +61,8 @@ export interface PlaygroundSample {
   id: string;
   query: string;
   toolNames: string[];
-  /** The calls the dataset expects (none: it expects a plain answer). */
-  expected: Call[];
+  /** The calls the dataset expects (none: it expects a plain answer), with their whole floats' places. */
+  expected: Pick<Target, 'calls' | 'wholeFloats'>;
   /** The example itself, which the answer is checked against. */
   example: Example;
 }
@@ -64,7 +72,7 @@ function heldOutSample({ example, split }: Pick<ExampleRow, 'example' | 'split'>
   if (split !== 'eval') return null;
   const turns = example.messages.filter((m) => m.role !== 'system');
   if (turns.length !== 1 || turns[0].role !== 'user' || !turns[0].content.trim()) return null;
-  return { id: example.id, query: turns[0].content, toolNames: example.tools.map((t) => t.name), expected: example.target.calls, example };
+  return { id: example.id, query: turns[0].content, toolNames: example.tools.map((t) => t.name), expected: { calls: example.target.calls, ...(example.target.wholeFloats && { wholeFloats: example.target.wholeFloats }) }, example };
 }
 
 /** The held-out examples that are a single question (the playground sends one user turn), in order. */
@@ -103,6 +111,8 @@ export interface ExampleListRow {
   /** The last user message. */
   query: string;
   calls: Call[];
+  /** Where `calls` hold whole floats (Target.wholeFloats). */
+  wholeFloats?: Target['wholeFloats'];
   passed: boolean;
   /** The rule of each failure, in the report's order (a rule may fail more than once). */
   failedRules: string[];
@@ -238,6 +248,7 @@ function listRow(r: ExampleRow): ExampleListRow {
     toolNames: r.example.tools.map((t) => t.name),
     query: lastUserMessage(r.example),
     calls: r.example.target.calls,
+    ...(r.example.target.wholeFloats && { wholeFloats: r.example.target.wholeFloats }),
     passed: r.quality.passed,
     failedRules: r.quality.failures.map((f) => f.rule),
   };

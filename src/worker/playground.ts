@@ -3,7 +3,8 @@
 // generated with the KV cache (greedy, or sampled from the request's seed) with the run's adapter,
 // the text streamed as `generation` events a few times a second, and the calls parsed out of it.
 // Worker only (the CLI's `studio generate` streams to a terminal instead).
-import type { CallSyntax, Example, FunctionSchema, Message } from '../data/example.ts';
+import type { CallSyntax, Example, FunctionSchema, Message, Target } from '../data/example.ts';
+import { unboxCalls } from '../data/whole-floats.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
@@ -41,6 +42,8 @@ export interface GenerateResult {
   text: string;
   reasoning?: string;
   calls: Array<{ name: string; arguments: Record<string, unknown> }>;
+  /** Where the calls held a whole float the model wrote (`5.0`; Target.wholeFloats). */
+  wholeFloats?: Target['wholeFloats'];
   parseError?: string;
   finishReason: string;
   tokens: number;
@@ -106,9 +109,12 @@ export function playgroundResult(
   offered: FunctionSchema[],
   expectation?: GenerateRequest['expectation'],
 ): GenerateResult {
-  const parsed = parseGeneratedCalls(text);
+  // The answer shows `5.0` where the model wrote it; the result crosses to the page as plain data.
+  const parsed = parseGeneratedCalls(text, { keepFloats: true });
+  const { calls, wholeFloats } = unboxCalls(parsed.calls);
   const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason);
-  const result: GenerateResult = { text, reasoning: parsed.reasoning, calls: parsed.calls, parseError, finishReason, tokens, ...timing };
+  const result: GenerateResult = { text, reasoning: parsed.reasoning, calls, parseError, finishReason, tokens, ...timing };
+  if (wholeFloats.length) result.wholeFloats = wholeFloats;
   const names = new Set(offered.map((f) => f.name));
   const notOffered = [...new Set(parsed.calls.map((c) => c.name).filter((n) => !names.has(n)))];
   if (notOffered.length) result.notOffered = notOffered;

@@ -49,7 +49,7 @@ export type { ScheduleKind } from '../train/schedule.ts';
 /** The dataset views' shapes and text helpers (the worker answers with them; the page renders them). */
 export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
 import type { DatasetPlayground, DatasetSummary, ExamplePage, ExamplePageRequest } from './datasetBrowse.ts';
-export { callText, datasetTools, heldOutSamples, lastUserMessage, searchableText } from './datasetBrowse.ts';
+export { callText, datasetTools, heldOutSamples, lastUserMessage, searchableText, targetCallTexts } from './datasetBrowse.ts';
 export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 
 export type { KernelPath } from '../ops/kernelPaths.ts';

@@ -102,7 +102,7 @@ describe('the Playground', () => {
         { name: 'get_time', parameters: {} },
         { name: 'get_weather', parameters: {} },
       ],
-      samples: [{ id: 'x-9', query: 'Time in Oslo?', toolNames: ['get_time'], expected: [] }],
+      samples: [{ id: 'x-9', query: 'Time in Oslo?', toolNames: ['get_time'], expected: { calls: [] } }],
     };
     expect(renderNow(createElement(PlaygroundPanel))).toContain('Reading the dataset’s tools…');
     replies.datasetPlayground = offered;

@@ -2,7 +2,8 @@
 // only whitespace, the playground's tool list and held-out questions, snapshot file names and share-link
 // detection.
 import { describe, expect, it } from 'vitest';
-import { callText, lastUserMessage, searchableText, visibleOutput } from '../../src/ui/dataset/exampleText.ts';
+import { callText, lastUserMessage, searchableText, targetCallTexts, visibleOutput } from '../../src/ui/dataset/exampleText.ts';
+import { playgroundResult } from '../../src/worker/playground.ts';
 import { datasetTools, heldOutSamples } from '../../src/ui/playground/datasetTools.ts';
 import { snapshotFileName } from '../../src/state/snapshotStore.ts';
 import { shareFragmentOf } from '../../src/ui/snapshot/shareFragment.ts';
@@ -30,6 +31,17 @@ describe('example text', () => {
     for (const needle of ['ex-1', 'paris', 'get_weather', 'days=2', 'wants the weather']) expect(text).toContain(needle);
   });
 
+  it('shows whole floats as the dataset wrote and training writes them (90.0, not 90), in search too', () => {
+    const target = { calls: [{ name: 'avg', arguments: { scores: [90, 80.5], n: 2, w: { x: 1 } } }], wholeFloats: [[0, 'scores', 0], [0, 'w', 'x']] };
+    expect(targetCallTexts(target)).toEqual(['avg(scores=[90.0, 80.5], n=2, w={"x": 1.0})']);
+    expect(targetCallTexts({ calls: target.calls })).toEqual(['avg(scores=[90, 80.5], n=2, w={"x": 1})']);
+    expect(searchableText({ ...example, target })).toContain('scores=[90.0, 80.5]');
+    // The playground's answer: what the model wrote, carried to the page as plain data with its places.
+    const answer = playgroundResult('<tool_call>\n{"name": "avg", "arguments": {"scores": [90.0, 80.5]}}\n</tool_call>', 'eos', 20, { millis: 1 }, []);
+    expect(structuredClone(answer)).toEqual(answer);
+    expect(targetCallTexts(answer)).toEqual(['avg(scores=[90.0, 80.5])']);
+  });
+
   it('says when generated output is only whitespace instead of showing an empty box', () => {
     expect(visibleOutput('')).toBe('(empty)');
     expect(visibleOutput('\n\n ')).toBe('(only whitespace: 3 characters, 2 line breaks)');
@@ -55,8 +67,8 @@ describe('datasetTools', () => {
       { example: smallTalk, split: 'eval' },
     ]);
     expect(samples.map(({ example: e, ...rest }) => ({ ...rest, from: e.id }))).toEqual([
-      { id: 'ex-2', query: 'Weather in Paris?', toolNames: ['get_weather'], expected: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }], from: 'ex-2' },
-      { id: 'hi', query: 'Tell me a joke.', toolNames: ['get_weather'], expected: [], from: 'hi' },
+      { id: 'ex-2', query: 'Weather in Paris?', toolNames: ['get_weather'], expected: { calls: [{ name: 'get_weather', arguments: { city: 'Paris', days: 2 } }] }, from: 'ex-2' },
+      { id: 'hi', query: 'Tell me a joke.', toolNames: ['get_weather'], expected: { calls: [] }, from: 'hi' },
     ]);
   });
 });

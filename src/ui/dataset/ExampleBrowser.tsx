@@ -6,7 +6,7 @@ import type { DatasetRow } from '../../state/queries.ts';
 import { useExamplePage } from '../../state/exampleRows.ts';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
-import { callText } from './exampleText.ts';
+import { targetCallTexts } from './exampleText.ts';
 import { ExampleDetail } from './ExampleDetail.tsx';
 import { RULE_TEXT } from './QualityReportView.tsx';
 import { useFocusReturn } from '../shell/focusReturn.ts';
@@ -84,7 +84,7 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
                 </td>
                 <td>{r.toolNames.join(', ')}</td>
                 <td className="clip">{r.query}</td>
-                <td className="clip mono">{r.calls.map(callText).join('; ') || '(no call)'}</td>
+                <td className="clip mono">{targetCallTexts(r).join('; ') || '(no call)'}</td>
                 <td className={r.passed ? 'ok' : 'error'}>{r.passed ? 'ok' : r.failedRules.map((rule) => RULE_TEXT[rule as QualityRule] ?? rule).join('; ')}</td>
               </tr>
             ))}

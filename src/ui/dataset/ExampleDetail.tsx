@@ -2,7 +2,7 @@
 // and calls), the target's reasoning, text and calls, the quality findings and import notes, and
 // the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
 import type { ExampleRow } from '../../state/queries.ts';
-import { callText } from './exampleText.ts';
+import { callText, targetCallTexts } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
 
 export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () => void }) {
@@ -73,8 +73,8 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
               {/* Text the answer gives with its calls; it trains too, ahead of them. */}
               {e.target.content ? <pre className="wrap seg-call-text">{e.target.content}</pre> : null}
               <ul className="mono seg-call-text">
-                {e.target.calls.map((c, i) => (
-                  <li key={i}>{callText(c)}</li>
+                {targetCallTexts(e.target).map((text, i) => (
+                  <li key={i}>{text}</li>
                 ))}
               </ul>
             </>

@@ -1,7 +1,7 @@
 // Plain-text views of an example for the table, the detail and the playground. Text only, never HTML.
 // The example's text helpers are the worker's (its search matches what the table shows), shared
 // through the protocol module.
-export { callText, lastUserMessage, searchableText } from '../../worker/protocol.ts';
+export { callText, lastUserMessage, searchableText, targetCallTexts } from '../../worker/protocol.ts';
 
 /** Generated text as shown: text that is only whitespace says so, instead of looking empty. */
 export function visibleOutput(text: string): string {

@@ -7,7 +7,7 @@ import { useEvalPredictions, useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow, Prediction } from '../../state/queries.ts';
 import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
-import { callText, visibleOutput } from '../dataset/exampleText.ts';
+import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { cutOffNote, tooLongNote } from '../../eval/evaluate.ts';
 
@@ -189,7 +189,7 @@ function FailureItem({ datasetId, prediction: p }: { datasetId: string; predicti
         </div>
         <div>
           <h4>Expected</h4>
-          <pre className="wrap seg-call-text">{example ? example.target.calls.map(callText).join('\n') || '(no call)' : 'the example is no longer in this browser'}</pre>
+          <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : 'the example is no longer in this browser'}</pre>
         </div>
       </div>
     </li>

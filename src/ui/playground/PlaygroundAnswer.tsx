@@ -2,7 +2,7 @@
 // The streamed text is not a live region (a screen reader would read every token): it is marked
 // busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
-import { callText, visibleOutput } from '../dataset/exampleText.ts';
+import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration } from '../format.ts';
 import type { GenerateResult } from '../../worker/protocol.ts';
 
@@ -40,8 +40,8 @@ export function PlaygroundAnswer() {
             {answer.parseError && <p className="error">The calls did not parse: {answer.parseError}</p>}
             {answer.calls.length ? (
               <ul className="mono seg-call-text">
-                {answer.calls.map((c, i) => (
-                  <li key={i}>{callText(c)}</li>
+                {targetCallTexts(answer).map((text, i) => (
+                  <li key={i}>{text}</li>
                 ))}
               </ul>
             ) : (

@@ -14,7 +14,7 @@ import { JobProgress } from '../shell/JobProgress.tsx';
 import { NumberField } from '../training/NumberField.tsx';
 import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
-import { callText } from '../dataset/exampleText.ts';
+import { targetCallTexts } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 
 const NOTHING_OFFERED: DatasetPlayground = { tools: [], samples: [] };
@@ -100,7 +100,7 @@ export function PlaygroundPanel() {
             </button>
             {sample ? (
               <span className="small muted" data-testid="play-expected">
-                {sample.s.id} ({sample.at + 1} of {samples.length}) · the dataset expects {sample.s.expected.length ? sample.s.expected.map(callText).join('; ') : 'a plain answer, no call'}
+                {sample.s.id} ({sample.at + 1} of {samples.length}) · the dataset expects {sample.s.expected.calls.length ? targetCallTexts(sample.s.expected).join('; ') : 'a plain answer, no call'}
               </span>
             ) : (
               samples.length === 0 && offered.value && <span className="small muted">The dataset holds out no single-question example.</span>
