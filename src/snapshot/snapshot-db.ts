@@ -65,6 +65,15 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}) };
 }
 
+/** The evaluation an imported snapshot brought: it scored the adapter the snapshot brought, so it
+ * holds only while the run's newest checkpoint is still the one the import wrote (a run resumed
+ * and trained on here has another adapter). */
+async function importedEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
+  if (!row.evaluation) return undefined;
+  const newest = await newestCheckpoint(db, row.id);
+  return !newest || (newest.meta as { importedFrom?: string } | undefined)?.importedFrom !== undefined ? row.evaluation : undefined;
+}
+
 /** Splits stored metric rows into run.json's per-step metrics and eval points. */
 function splitMetricRows(rows: MetricRow[]): { metrics: MetricPoint[]; evalMetrics: EvalPoint[] } {
   const metrics: MetricPoint[] = [];
@@ -164,7 +173,8 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       metrics,
       evalMetrics,
       hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
-      evaluation: options.evaluation ?? row.evaluation ?? (await latestEvaluation(db, row)),
+      // One made here is newer than the one the snapshot brought (latestEvaluation keeps only one of the newest adapter).
+      evaluation: options.evaluation ?? (await latestEvaluation(db, row)) ?? (await importedEvaluation(db, row)),
     },
     adapter,
     checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,

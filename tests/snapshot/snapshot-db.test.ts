@@ -18,6 +18,8 @@ import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src
 import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
+import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import { checkpointFor, config, examples, metricHistory, spec, trainedAdapter } from './fixtures.ts';
 
 const idb = { indexedDB, IDBKeyRange };
@@ -349,6 +351,36 @@ describe('snapshots from and into IndexedDB', () => {
     expect(shared.config).toMatchObject({ loss: 'ssb', balanceRule: 'grad', alpha0: config.alpha0, alphaMin: config.alphaMin, alphaMax: config.alphaMax });
     expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8 });
     db.close();
+    target.close();
+  });
+
+  it('drops the evaluation a snapshot brought once the run trains further here, and prefers a newer one made here', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const sourceDatasetId = (await source.runs.get(runId))!.datasetId;
+    const evaluation = (id: string, datasetId: string, adapterRunId: string, createdAt: number, accuracy: number) => ({
+      id, datasetId, kind: 'eval' as const, status: 'done' as const, createdAt, updatedAt: createdAt, config: { adapterRunId, limit: 8, maxNewTokens: 96, lora: null },
+      summary: { total: 8, correct: accuracy * 8, accuracy, byCategory: {}, failureRules: {}, finishReasons: {} }, predictions: [],
+    });
+    await source.runs.put(evaluation('eval-src', sourceDatasetId, runId, 2, 0.75) as never);
+    const snap = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    expect(snap.run.evaluation).toMatchObject({ step: 30, astAccuracy: 0.75 });
+
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, snap, 'resume');
+    // Still the imported adapter: its evaluation still describes it.
+    expect((await snapshotFromDb(target, row.id)).run.evaluation).toMatchObject({ step: 30, astAccuracy: 0.75 });
+    // Resumed and trained to step 40 here (as the trainer's store writes it): another adapter.
+    const store = new DexieRunStore(target, row.id);
+    const { state } = await decodeCheckpoint(checkpointFor(trainedAdapter(), 30));
+    await store.openHistory(true);
+    await store.saveCheckpoint({ ...state, step: 40 });
+    await target.runs.update(row.id, { lastStep: 40, status: 'done' });
+    expect((await snapshotFromDb(target, row.id)).run.evaluation).toBeUndefined();
+    // Evaluated here: that evaluation is the one the snapshot and share link carry.
+    await target.runs.put(evaluation('eval-here', row.datasetId, row.id, Date.now() + 1000, 0.5) as never);
+    expect((await snapshotFromDb(target, row.id)).run.evaluation).toMatchObject({ step: 40, astAccuracy: 0.5 });
+    source.close();
     target.close();
   });
 
