@@ -7,7 +7,8 @@
 // Imported adapter files live in the checkpoint row's blobs next to the trainer checkpoint.
 // Never validates untrusted bytes itself (snapshot-file.ts has already done that) and never
 // touches the GPU.
-import type { CheckpointRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
+import type { CheckpointRow, ExampleRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
+import type { Example } from '../data/example.ts';
 import { loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -274,6 +275,11 @@ function metricRows(runId: string, run: RunJson): MetricRow[] {
   return [...byStep].sort(([a], [b]) => a - b).map(([step, values]) => ({ runId, step, values }));
 }
 
+/** Whether stored rows are these examples in this order, each included as `inclusion` says (where it says). */
+function holdsInOrder(rows: ExampleRow[], examples: Example[], inclusion: ReadonlyMap<string, boolean> | undefined): boolean {
+  return rows.length === examples.length && rows.every((r, i) => r.id === examples[i].id && (inclusion?.get(r.id) ?? r.included === 1) === (r.included === 1));
+}
+
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
  * another split would train on other examples than the checkpoint's data order expects), else the
  * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
@@ -286,12 +292,15 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   const split = same.filter((d) => sameSplit(d.split));
   // To resume, a local copy must also include what the run trained on (one stored from an earlier
   // import of this snapshot does); where none does, the snapshot's own dataset (with its inclusion
-  // choices) is stored.
-  const trainsAsTheRun = async (d: { id: string }) => info.train === undefined || (await usedCount(db, d.id, 'train')) === info.train;
+  // choices) is stored. The checkpoint's cursor indexes the training examples in stored order, and
+  // the fingerprint ignores order and inclusion: where the snapshot carries its examples, a copy
+  // must hold them in the same order, included as the run's were, not only as many.
+  const trainsAsTheRun = async (d: { id: string }) =>
+    (info.train === undefined || (await usedCount(db, d.id, 'train')) === info.train) && (!snapshot.dataset || holdsInOrder(await loadExampleRows(db, d.id), snapshot.dataset, snapshot.datasetInclusion));
   let matching: (typeof same)[number] | undefined;
   for (const d of split) if (!matching && (await trainsAsTheRun(d))) matching = d;
   const existing = matching ?? split[0] ?? (mode === 'read-only' ? same[0] : undefined);
-  const trainsOtherwise = !!existing && existing !== matching && mode === 'resume' && !!snapshot.dataset && info.train !== undefined;
+  const trainsOtherwise = !!existing && existing !== matching && mode === 'resume' && !!snapshot.dataset;
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;

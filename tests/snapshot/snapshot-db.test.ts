@@ -7,7 +7,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import { splitOf } from '../../src/data/split.ts';
 import { addHdrExamples, createHdrRun, finishHdrRun, recordHdrRound } from '../../src/hdr/store.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
@@ -149,6 +149,34 @@ describe('snapshots from and into IndexedDB', () => {
     expect(await target.datasets.count()).toBe(2);
     source.close();
     target.close();
+  });
+
+  it('resumes on the snapshot\'s own dataset where the local copy orders its examples otherwise or includes others as many (the cursor indexes them in order)', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const sourceDatasetId = (await source.runs.get(runId))!.datasetId;
+    const sourceTrain = await loadExampleRows(source, sourceDatasetId, 'train');
+    await setExampleIncluded(source, sourceDatasetId, sourceTrain[0].id, false);
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const trainIds = async (db: StudioDb, datasetId: string) => (await trainingExamples(db, datasetId)).map((e) => e.id);
+    const expected = await trainIds(source, sourceDatasetId);
+
+    // The same examples, imported from a file that lists them the other way round (same fingerprint).
+    const reordered = freshDb();
+    const backwards = await saveDataset(reordered, { name: 'my copy', examples: examples(8).reverse() });
+    await setExampleIncluded(reordered, backwards.id, sourceTrain[0].id, false);
+    const a = await saveImportedSnapshot(reordered, await importSnapshot(zip, { spec }), 'resume');
+    expect(a.datasetId).not.toBe(backwards.id);
+    expect(await trainIds(reordered, a.datasetId)).toEqual(expected);
+
+    // The same order and as many training examples, but another one left out.
+    const otherChoice = freshDb();
+    const local = await saveDataset(otherChoice, { name: 'my copy', examples: examples(8) });
+    await setExampleIncluded(otherChoice, local.id, sourceTrain[1].id, false);
+    const b = await saveImportedSnapshot(otherChoice, await importSnapshot(zip, { spec }), 'resume');
+    expect(b.datasetId).not.toBe(local.id);
+    expect(await trainIds(otherChoice, b.datasetId)).toEqual(expected);
+    for (const db of [source, reordered, otherChoice]) db.close();
   });
 
   it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
