@@ -3,7 +3,7 @@
 // make a share link (summary + curves, compressed into the URL fragment; nothing is uploaded).
 // Never renders snapshot text as HTML and never writes a snapshot that failed validation.
 import { create } from 'zustand';
-import { trainedOnLoaded, type ImportMode } from '../worker/protocol.ts';
+import { trainedOnLoaded, type ImportMode, type SnapshotHoldings } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { useRuns } from './runStore.ts';
@@ -38,6 +38,15 @@ interface SnapshotState {
 export function snapshotFileName(run: { name?: string; id: string; lastStep?: number }): string {
   const base = (run.name ?? run.id).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
   return `${base}-step${run.lastStep ?? 0}.zip`;
+}
+
+/** The export's notice: what the zip holds, and only that (a run with no checkpoint yet has no adapter). */
+export function savedSnapshotNotice(name: string, bytes: number, holds: SnapshotHoldings): string {
+  const parts = [holds.adapter && 'the PEFT adapter', holds.checkpoint && 'the trainer checkpoint (to resume it)', holds.dataset && 'the dataset'].filter((p): p is string => !!p);
+  const saved = `Saved ${name} (${formatBytesShort(bytes)}): run.json with config and metrics`;
+  if (parts.length === 0) return `${saved} only; no adapter, as the run has saved no checkpoint yet.`;
+  const last = parts.pop()!;
+  return `${saved}, ${parts.length ? `${parts.join(', ')}, ` : ''}and ${last}.`;
 }
 
 /** A stored training run, read back fresh (its last step may have moved since the list was read). */
@@ -104,10 +113,10 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     try {
       const row = await trainRun(runId);
       await ensureModelFor(row);
-      const { zip: bytes } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
+      const { zip: bytes, holds } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
       const name = snapshotFileName(row);
       downloadBytes(bytes, name);
-      set({ notice: `Saved ${name} (${formatBytesShort(bytes.byteLength)}): PEFT adapter, run.json with config and metrics${withDataset ? ', and the dataset' : ''}.` });
+      set({ notice: savedSnapshotNotice(name, bytes.byteLength, holds) });
     } catch (err) {
       set({ error: `Could not export ${runId}: ${(err as Error).message}.` });
     } finally {

@@ -19,6 +19,7 @@ import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotR
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { dataRequests } from '../../src/worker/dataRequests.ts';
 import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import { checkpointFor, config, examples, metricHistory, spec, trainedAdapter } from './fixtures.ts';
 
@@ -410,6 +411,21 @@ describe('snapshots from and into IndexedDB', () => {
     expect((await snapshotFromDb(target, row.id)).run.evaluation).toMatchObject({ step: 40, astAccuracy: 0.5 });
     source.close();
     target.close();
+  });
+
+  it('says what the exported zip holds: a run that never reached a checkpoint has no adapter to claim', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    await db.runs.update(runId, { modelSpec: specSummary(spec) } as never);
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const whole = await handlers.exportSnapshot({ runId, includeDataset: true }, () => undefined);
+    expect(whole.holds).toEqual({ adapter: true, checkpoint: true, dataset: true });
+    await db.checkpoints.where('runId').equals(runId).delete();
+    const bare = await handlers.exportSnapshot({ runId, includeDataset: false }, () => undefined);
+    expect(bare.holds).toEqual({ adapter: false, checkpoint: false, dataset: false });
+    const snap = await importSnapshot(bare.zip);
+    expect([snap.adapter, snap.checkpoint, snap.dataset]).toEqual([undefined, undefined, undefined]);
+    db.close();
   });
 
   it('names what is missing when a run cannot be exported', async () => {
