@@ -110,8 +110,17 @@ export interface SnapshotFromDbOptions {
   evaluation?: EvaluationSummary;
 }
 
+/** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
+ * surrogate pair (an emoji cut in two travels as a lone surrogate and shows as �). */
+function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = max - 1;
+  const high = text.charCodeAt(end - 1);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? end - 1 : end)}…`;
+}
+
 /** A name stored before the limits existed (a long file name) still fits run.json's. */
-const clip = (name: string) => (name.length > RUN_JSON_LIMITS.nameChars ? `${name.slice(0, RUN_JSON_LIMITS.nameChars - 1)}…` : name);
+const clip = (name: string) => clipText(name, RUN_JSON_LIMITS.nameChars);
 
 /** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
@@ -165,7 +174,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
         status: row.status,
         lastStep: row.lastStep,
         message: row.message,
-        ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => t.slice(0, RUN_JSON_LIMITS.tagChars)) } : {}),
+        ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => clipText(t, RUN_JSON_LIMITS.tagChars)) } : {}),
         ...(row.notes ? { notes: row.notes } : {}),
       },
       config,

@@ -413,6 +413,20 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('cuts an over-long name between characters, never inside an emoji', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const datasetId = (await db.runs.get(runId))!.datasetId;
+    // Names from before names had a limit; the 199th and 200th UTF-16 units are one emoji.
+    const long = `${'x'.repeat(198)}${'🙂'.repeat(20)}`;
+    await db.datasets.update(datasetId, { name: long });
+    await db.runs.update(runId, { name: `${'é'.repeat(198)}🚀🚀` });
+    const { run } = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(run.dataset.name).toBe(`${'x'.repeat(198)}…`);
+    expect(run.run.name).toBe(`${'é'.repeat(198)}…`);
+    db.close();
+  });
+
   it('says what the exported zip holds: a run that never reached a checkpoint has no adapter to claim', async () => {
     const db = freshDb();
     const runId = await storedRun(db);
