@@ -11,7 +11,7 @@ import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
-import type { TrainRunRow } from './queries.ts';
+import type { HdrRunRow, TrainRunRow } from './queries.ts';
 
 export type SnapshotOpenMode = ImportMode;
 
@@ -49,12 +49,14 @@ export function savedSnapshotNotice(name: string, bytes: number, holds: Snapshot
   return `${saved}, ${parts.length ? `${parts.join(', ')}, ` : ''}and ${last}.`;
 }
 
-/** A stored training run, read back fresh (its last step may have moved since the list was read). */
-async function trainRun(runId: string): Promise<TrainRunRow> {
+/** A stored run a snapshot can hold, read back fresh (its last step may have moved since the list
+ * was read): a training run, or an HDR run that continued one (it travels as that run with HDR's
+ * rounds and adapter; the Runs panel offers both). */
+async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
   await useRuns.getState().refreshRuns();
   const row = useRuns.getState().runs.find((r) => r.id === runId);
   if (!row) throw new Error(`run ${runId} no longer exists`);
-  if (row.kind !== 'train') throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs`);
+  if (row.kind !== 'train' && !(row.kind === 'hdr' && row.fromRunId)) throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs and the HDR runs that continue them`);
   return row;
 }
 
@@ -63,8 +65,8 @@ async function trainRun(runId: string): Promise<TrainRunRow> {
  * otherwise the run's model must be the one the worker holds (loaded here if it can be reopened
  * without the user).
  */
-async function ensureModelFor(row: TrainRunRow): Promise<void> {
-  if (row.modelSpec) return;
+async function ensureModelFor(row: TrainRunRow | HdrRunRow): Promise<void> {
+  if (row.kind === 'train' && row.modelSpec) return;
   const ref = row.modelRef;
   if (!ref) throw new Error(`run ${row.id} has no model reference`);
   if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return;
@@ -111,7 +113,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Exporting ${runId}`, error: null, notice: null });
     try {
-      const row = await trainRun(runId);
+      const row = await snapshotRun(runId);
       await ensureModelFor(row);
       const { zip: bytes, holds } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
       const name = snapshotFileName(row);
@@ -128,7 +130,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Making a share link for ${runId}`, error: null, notice: null });
     try {
-      await ensureModelFor(await trainRun(runId));
+      await ensureModelFor(await snapshotRun(runId));
       const { fragment } = await engineClient().request('shareLink', { runId });
       const url = `${location.origin}${location.pathname}${fragment}`;
       let copied = false;
