@@ -289,6 +289,32 @@ function holdsInOrder(rows: ExampleRow[], examples: Example[], inclusion: Readon
   return rows.length === examples.length && rows.every((r, i) => r.id === examples[i].id && (inclusion?.get(r.id) ?? r.included === 1) === (r.included === 1));
 }
 
+/** Why a stored dataset is not split as the run split it (resuming walks the run's training side). */
+const otherSplitText = (d: { name: string; split: { seed: number; evalFraction: number } }, run: { seed: number; evalFraction: number }) =>
+  `resuming needs the run's split: "${d.name}" in this browser holds its examples but holds out ${d.split.evalFraction} with seed ${d.split.seed}, the run ${run.evalFraction} with seed ${run.seed}`;
+
+const otherTrainingText = (runTrain: number, here: number) =>
+  `resuming needs the examples the run trained on: run.json says ${runTrain} training examples, the dataset here gives ${here} (other examples are included or held out)`;
+
+/**
+ * Why a run opened read-only from a snapshot cannot be resumed here, or null. A read-only import
+ * keeps a snapshot without checkpoint.safetensors and links a local copy of the dataset even where
+ * it is split or included otherwise (fine for looking at the run); resuming would then start over,
+ * deleting the imported curve, or walk the checkpoint's data cursor over other examples.
+ */
+export async function readOnlyResumeProblem(db: StudioDb, row: SnapshotRunRow): Promise<string | null> {
+  const checkpoints = await db.checkpoints.where('runId').equals(row.id).toArray();
+  if (!checkpoints.some((c) => c.blobs[CHECKPOINT_BLOB] !== undefined)) return `“${row.name ?? row.id}” was opened read-only from a snapshot without checkpoint.safetensors: there is no trainer state to resume from`;
+  const info = row.datasetSummary;
+  const dataset = await db.datasets.get(row.datasetId);
+  if (!info || !dataset) return null;
+  const again = 'open the snapshot again as resumable (with its dataset, if this browser has no copy that trains as the run did)';
+  if (info.split && (info.split.seed !== dataset.split.seed || info.split.evalFraction !== dataset.split.evalFraction)) return `${otherSplitText(dataset, info.split)}; ${again}`;
+  const train = info.train === undefined ? undefined : await usedCount(db, dataset.id, 'train');
+  if (train !== undefined && train !== info.train) return `${otherTrainingText(info.train!, train)}; ${again}`;
+  return null;
+}
+
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
  * another split would train on other examples than the checkpoint's data order expects), else the
  * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
@@ -320,7 +346,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
     if (same.length > 0 && info.split) {
       const d = same[0];
       throw new SnapshotError(
-        `resuming needs the run's split: "${d.name}" in this browser holds its examples but holds out ${d.split.evalFraction} with seed ${d.split.seed}, the run ${info.split.evalFraction} with seed ${info.split.seed}; export the run with its dataset, or open it read-only`,
+        `${otherSplitText(d, info.split)}; export the run with its dataset, or open it read-only`,
       );
     }
     throw new SnapshotError(`resuming needs the run's dataset: the snapshot has no dataset.jsonl and no dataset with fingerprint ${info.fingerprint || '(none)'} is in this browser; import the dataset first`);
@@ -356,7 +382,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
     if (train !== run.dataset.train) {
       await undoDataset();
       throw new SnapshotError(
-        `resuming needs the examples the run trained on: run.json says ${run.dataset.train} training examples, the dataset here gives ${train} (other examples are included or held out); export the run with its dataset, or open it read-only`,
+        `${otherTrainingText(run.dataset.train, train)}; export the run with its dataset, or open it read-only`,
       );
     }
   }

@@ -20,6 +20,7 @@ import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file
 import { SnapshotError } from '../../src/snapshot/validate.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
 import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import { checkpointFor, config, examples, metricHistory, spec, trainedAdapter } from './fixtures.ts';
 
@@ -178,6 +179,28 @@ describe('snapshots from and into IndexedDB', () => {
     expect(b.datasetId).not.toBe(local.id);
     expect(await trainIds(otherChoice, b.datasetId)).toEqual(expected);
     for (const db of [source, reordered, otherChoice]) db.close();
+  });
+
+  it('refuses to resume a run opened read-only on a copy of its dataset split otherwise, or without a checkpoint, keeping its curve', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { status: 'paused' });
+    const target = freshDb();
+    // Read-only links a local copy split otherwise (fine for looking); the Runs panel offers Resume on a paused run.
+    await saveDataset(target, { name: 'my copy', examples: examples(8), split: { seed: 1, evalFraction: 0.5 } });
+    const linked = await saveImportedSnapshot(target, await importSnapshot(await exportRunSnapshot(source, runId, { spec })), 'read-only');
+    const engine = new StudioEngine(undefined, () => undefined, target);
+    await expect(engine.handlers.startRun({ runId: linked.id, resume: true }, () => undefined)).rejects.toThrow(
+      /^resuming needs the run's split: "my copy" in this browser holds its examples but holds out 0\.5 with seed 1, the run 0\.1 with seed 1234; open the snapshot again as resumable/,
+    );
+    // Without checkpoint.safetensors there is nothing to go on from: resuming would start over and drop the imported curve.
+    const other = freshDb();
+    const bare = await saveImportedSnapshot(other, await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeCheckpoint: false, includeDataset: true })), 'read-only');
+    await expect(new StudioEngine(undefined, () => undefined, other).handlers.startRun({ runId: bare.id, resume: true }, () => undefined)).rejects.toThrow(
+      '“first run” was opened read-only from a snapshot without checkpoint.safetensors: there is no trainer state to resume from',
+    );
+    expect(await other.metrics.where('runId').equals(bare.id).count()).toBe(30);
+    for (const db of [source, target, other]) db.close();
   });
 
   it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
