@@ -392,8 +392,9 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       id,
       datasetId,
       kind: 'train',
-      // A run that was training when exported is not training here.
-      status: mode === 'resume' ? 'paused' : run.run.status === 'running' ? 'paused' : run.run.status,
+      // A run that was training when exported is not training here; one whose checkpoint is at its
+      // last step has nothing left to resume.
+      status: mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status,
       createdAt: run.run.createdAt,
       updatedAt: now,
       config: run.config,

@@ -112,6 +112,16 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('opens a finished run as finished, not paused, when asked to make it resumable (there is nothing left to train)', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { config: { ...config, steps: 30 } });
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const row = await saveImportedSnapshot(freshDb(), await importSnapshot(zip, { spec }), 'resume');
+    expect(row).toMatchObject({ status: 'done', lastStep: 30, readOnly: false });
+    source.close();
+  });
+
   it('keeps HDR samples on the training side and the user\'s inclusion choices, so a resume trains on the same examples', async () => {
     const source = freshDb();
     const runId = await storedRun(source);

@@ -5,13 +5,14 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
 
 const requests = vi.hoisted(() => [] as Array<[string, unknown]>);
+const engineReply = vi.hoisted(() => ({}) as Record<string, unknown>);
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     request: async (kind: string, payload: unknown) => {
       requests.push([kind, payload]);
       if (kind === 'exportSnapshot') return { zip: new Uint8Array(100), holds: { adapter: true, checkpoint: false, dataset: false } };
       if (kind === 'shareLink') return { fragment: '#share=abc' };
-      return undefined;
+      return engineReply[kind];
     },
     onEvent: () => undefined,
   }),
@@ -23,6 +24,7 @@ vi.stubGlobal('navigator', { clipboard: { writeText: async () => undefined } });
 const { useSnapshots } = await import('../../src/state/snapshotStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
 
 const ref = 'embedded:tiny-qwen3';
 const train = { id: 'run-a', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {}, name: 'first run', modelRef: ref, lastStep: 30 } as unknown as StoredRun;
@@ -30,9 +32,10 @@ const hdr = { id: 'hdr-1', datasetId: 'd', kind: 'hdr', status: 'done', createdA
 
 beforeEach(() => {
   requests.length = 0;
-  useRuns.setState({ runs: [train, hdr], refreshRuns: async () => undefined });
+  useRuns.setState({ runs: [train, hdr], refreshRuns: async () => undefined, selectRun: () => undefined });
+  useDatasets.setState({ refreshDatasets: async () => undefined });
   useModel.setState({ info: { ref } as never });
-  useSnapshots.setState({ busy: null, error: null, notice: null, shareLink: null });
+  useSnapshots.setState({ busy: null, error: null, notice: null, shareLink: null, openMode: 'read-only' });
 });
 
 describe('snapshot actions in the Runs panel', () => {
@@ -47,6 +50,17 @@ describe('snapshot actions in the Runs panel', () => {
     await useSnapshots.getState().copyShareLink('hdr-1');
     expect(useSnapshots.getState().error).toBeNull();
     expect(useSnapshots.getState().shareLink).toEqual({ runId: 'hdr-1', url: 'http://studio.test/#share=abc', copied: true });
+  });
+
+  it('say a snapshot opened as resumable is ready to resume only when it has steps left', async () => {
+    const file = new File([new Uint8Array(4)], 'done.zip');
+    engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
+    useSnapshots.setState({ openMode: 'resume' });
+    await useSnapshots.getState().importSnapshotFile(file);
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), finished: its checkpoint is at its last step, so there is nothing left to train.');
+    useRuns.setState({ runs: [{ ...train, status: 'paused' } as StoredRun, hdr] });
+    await useSnapshots.getState().importSnapshotFile(file);
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), ready to resume from its checkpoint.');
   });
 
   it('still refuse a run no snapshot holds (an evaluation), in words', async () => {
