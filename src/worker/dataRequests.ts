@@ -119,7 +119,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     shareLink: async ({ runId }) => {
       const row = await requireSnapshotRun(ctx.db(), runId);
-      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeCheckpoint: false });
+      // A link carries neither the adapter nor the checkpoint: reading them (a large model's checkpoint
+      // is hundreds of MB) would only slow the link down, or fail it on a file it has no use for.
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeAdapter: false, includeCheckpoint: false });
       const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
       return { fragment: encodeShareLink(shareSummaryFromRun(run)) };
     },

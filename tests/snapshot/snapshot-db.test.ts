@@ -475,6 +475,19 @@ describe('snapshots from and into IndexedDB', () => {
     db.close();
   });
 
+  it('makes a share link without reading the adapter or checkpoint (a link carries neither)', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    await db.runs.update(runId, { modelSpec: specSummary(spec) } as never);
+    // A checkpoint the link has no use for, cut short: reading it would fail the link.
+    const [row] = await db.checkpoints.where('runId').equals(runId).toArray();
+    await db.checkpoints.put({ ...row, blobs: { checkpoint: (row.blobs.checkpoint as ArrayBuffer).slice(0, 100) } });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const { fragment } = await handlers.shareLink({ runId }, () => undefined);
+    expect(decodeShareLink(fragment)).toMatchObject({ name: 'first run', lastStep: 30 });
+    db.close();
+  });
+
   it('names what is missing when a run cannot be exported', async () => {
     const db = freshDb();
     await storedRun(db);
