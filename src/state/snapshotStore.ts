@@ -29,6 +29,8 @@ interface SnapshotState {
   shareLink: ShareLink | null;
   setOpenMode(m: SnapshotOpenMode): void;
   importSnapshotFile(file: File): Promise<void>;
+  /** Opens each dropped snapshot in turn. */
+  importSnapshotFiles(files: File[]): Promise<void>;
   exportSnapshot(runId: string, withDataset: boolean): Promise<void>;
   copyShareLink(runId: string): Promise<void>;
   dismiss(): void;
@@ -86,26 +88,42 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     set({ openMode });
   },
 
-  async importSnapshotFile(file) {
-    if (get().busy) return set({ error: `Wait for “${get().busy}” to finish, then open ${file.name} again.` });
+  importSnapshotFile(file) {
+    return get().importSnapshotFiles([file]);
+  },
+
+  async importSnapshotFiles(files) {
+    if (files.length === 0) return;
+    const names = files.map((f) => f.name).join(', ');
+    if (get().busy) return set({ error: `Wait for “${get().busy}” to finish, then open ${names} again.` });
     const mode = get().openMode;
-    set({ busy: `Opening ${file.name}`, error: null, notice: null });
+    set({ busy: `Opening ${names}`, error: null, notice: null });
+    // One at a time (each is validated whole before anything is stored); the notice and the error
+    // name every file, so none is left out without a word.
+    const notices: string[] = [];
+    const errors: string[] = [];
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
-      dropRunSeries(opened.runId);
-      await useRuns.getState().refreshRuns();
-      await useDatasets.getState().refreshDatasets();
-      useRuns.getState().selectRun(opened.runId);
-      // Opened as resumable, a run whose checkpoint is at its last step is stored as done: nothing to resume.
-      const done = useRuns.getState().runs.find((r) => r.id === opened.runId)?.status === 'done';
-      const what = mode === 'read-only' ? 'read-only' : done ? 'finished: its checkpoint is at its last step, so there is nothing left to train' : 'ready to resume from its checkpoint';
-      set({ notice: `Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.` });
-    } catch (err) {
-      // The importer names the file itself when the problem is the file (not one of its entries).
-      const message = (err as Error).message;
-      const why = message.startsWith(`${file.name}: `) ? message.slice(file.name.length + 2) : message;
-      set({ error: `Could not open ${file.name}: ${why}. Nothing was imported; your runs and datasets are unchanged.` });
+      for (const file of files) {
+        try {
+          const bytes = new Uint8Array(await file.arrayBuffer());
+          const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
+          dropRunSeries(opened.runId);
+          await useRuns.getState().refreshRuns();
+          await useDatasets.getState().refreshDatasets();
+          useRuns.getState().selectRun(opened.runId);
+          // Opened as resumable, a run whose checkpoint is at its last step is stored as done: nothing to resume.
+          const done = useRuns.getState().runs.find((r) => r.id === opened.runId)?.status === 'done';
+          const what = mode === 'read-only' ? 'read-only' : done ? 'finished: its checkpoint is at its last step, so there is nothing left to train' : 'ready to resume from its checkpoint';
+          notices.push(`Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.`);
+        } catch (err) {
+          // The importer names the file itself when the problem is the file (not one of its entries).
+          const message = (err as Error).message;
+          const why = message.startsWith(`${file.name}: `) ? message.slice(file.name.length + 2) : message;
+          const unchanged = files.length === 1 ? 'Nothing was imported; your runs and datasets are unchanged.' : 'Nothing of it was imported.';
+          errors.push(`Could not open ${file.name}: ${why}. ${unchanged}`);
+        }
+      }
+      set({ notice: notices.length ? notices.join(' ') : null, error: errors.length ? errors.join(' ') : null });
     } finally {
       set({ busy: null });
     }

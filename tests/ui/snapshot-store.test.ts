@@ -63,6 +63,16 @@ describe('snapshot actions in the Runs panel', () => {
     expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), ready to resume from its checkpoint.');
   });
 
+  it('open every snapshot dropped at once, naming each that could not be opened', async () => {
+    engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
+    const good = new File([new Uint8Array(4)], 'a.zip');
+    const bad = { name: 'b.zip', arrayBuffer: async () => Promise.reject(new Error('b.zip: not a zip file (only 4 bytes)')) } as unknown as File;
+    await useSnapshots.getState().importSnapshotFiles([good, bad, new File([new Uint8Array(4)], 'c.zip')]);
+    expect(requests.map(([kind, p]) => `${kind} ${(p as { label: string }).label}`)).toEqual(['importSnapshot a.zip', 'importSnapshot c.zip']);
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from a.zip (30 steps of metrics), read-only. Opened “first run” from c.zip (30 steps of metrics), read-only.');
+    expect(useSnapshots.getState().error).toBe('Could not open b.zip: not a zip file (only 4 bytes). Nothing of it was imported.');
+  });
+
   it('still refuse a run no snapshot holds (an evaluation), in words', async () => {
     useRuns.setState({ runs: [train, hdr, { ...train, id: 'eval-1', kind: 'eval' } as StoredRun] });
     await useSnapshots.getState().exportSnapshot('eval-1', false);
