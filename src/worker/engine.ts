@@ -18,7 +18,7 @@ import type { StudioDb } from '../data/db.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
 import { minableExamples, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
-import type { SnapshotRunRow } from '../snapshot/snapshot-db.ts';
+import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { runsTrainingNow, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
@@ -166,8 +166,12 @@ export class StudioEngine {
 
     startRun: async ({ runId, resume }, progress) => {
       const db = this.requireDb();
-      const model = this.jobs.requireModel();
       const run = await requireTrainRun(db, runId);
+      if (run.readOnly && resume) {
+        const problem = await readOnlyResumeProblem(db, run);
+        if (problem) throw new Error(problem);
+      }
+      const model = this.jobs.requireModel();
       // A row this worker's job writes (an ablation's arm) holds its lock here too: say whose it is.
       const by = this.jobs.writing(run);
       if (by) throw new Error(`“${run.name ?? runId}” is being written by ${by}; wait for it or cancel it first`);

@@ -87,6 +87,13 @@ export interface AdapterFiles {
   weights: Uint8Array;
 }
 
+/** Which optional parts an exported snapshot holds (run.json is always there). */
+export interface SnapshotHoldings {
+  adapter: boolean;
+  checkpoint: boolean;
+  dataset: boolean;
+}
+
 export interface EvaluateRequest {
   datasetId: string;
   /** Answer with this run's adapter; none: the base model. */
@@ -191,8 +198,9 @@ export interface RequestMap {
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];
-  /** A stored run as a snapshot .zip (PEFT adapter, run.json, checkpoint, optionally the dataset). */
-  exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array }];
+  /** A stored run as a snapshot .zip (run.json; the PEFT adapter and checkpoint once the run saved
+   * one; optionally the dataset), and which of those it holds, so the page says only what is there. */
+  exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array; holds: SnapshotHoldings }];
   /** Validates a snapshot .zip and stores it as a run (read-only or resumable). */
   importSnapshot: [{ bytes: Uint8Array; label: string; mode: ImportMode }, { runId: string; name: string; metricSteps: number }];
   /** A run's summary and curves as a share-link fragment (`#share=…`). */
