@@ -305,6 +305,16 @@ describe('studio recipe', () => {
     const metrics = jsonl(join(adapter, 'metrics.jsonl')).map((l) => JSON.parse(l));
     expect(metrics.map((m) => `${m.kind}@${m.step}`)).toEqual(['train@1', 'eval@1', 'train@2', 'eval@2']);
     for (const k of ['loss', 'lossCot', 'lossCall', 'alpha', 'gradAlpha', 'lr', 'gradNorm']) expect(Number.isFinite(metrics[0][k]), k).toBe(true);
+    // The studio's format: a train row has the keys of the run's own (the step's cot and call token
+    // counts too), an eval row the held-out loss per token the dashboard heads with.
+    const studioRow = JSON.parse(jsonl(join(run, 'metrics.jsonl'))[0]);
+    expect(Object.keys(metrics[0]).sort()).toEqual(Object.keys(studioRow).sort());
+    expect(metrics[0].cotTokens + metrics[0].callTokens).toBeGreaterThan(0);
+    const e = metrics[1];
+    expect(Object.keys(e).sort()).toEqual(['evalLoss', 'evalLossCall', 'evalLossCot', 'evalLossTokens', 'kind', 'step']);
+    // The token mean lies between the two segment means it averages.
+    expect(e.evalLossTokens).toBeGreaterThanOrEqual(Math.min(e.evalLossCot, e.evalLossCall) - 1e-9);
+    expect(e.evalLossTokens).toBeLessThanOrEqual(Math.max(e.evalLossCot, e.evalLossCall) + 1e-9);
     expect(existsSync(join(adapter, 'checkpoint-1', 'adapter_config.json'))).toBe(true);
     // balance.json is a state the studio continues (studio hdr --adapter, studio train --balance).
     const balance = parseBalanceState(JSON.parse(readFileSync(join(adapter, 'balance.json'), 'utf8')));
