@@ -20,6 +20,7 @@
 // schedule, data, the batch arithmetic of a step with a stand-in network), the LoraConfig it passes
 // to PEFT saves an adapter_config.json the studio reads back as the run's LoRA; refusals name the
 // path or the loss; and the worker's "Export recipe" zips the same files from a stored run.
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,12 +47,12 @@ import { learningRate, type ScheduleKind } from '../../src/train/schedule.ts';
 import { BALANCE_RULES, balanceAlpha, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { trainingSets } from '../../src/train/prepareData.ts';
-import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal } from '../../src/recipe/recipe.ts';
+import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal, shellWord } from '../../src/recipe/recipe.ts';
 import { StudioDb } from '../../src/data/db.ts';
 import { deleteDataset, describeDatasetDeletion, saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { python, studio } from './helpers.ts';
+import { PYTHON, python, studio } from './helpers.ts';
 
 const EMBEDDED = 'public/models/tiny-qwen3';
 const DATA = 'tests/fixtures/data/recipe-demo.jsonl';
@@ -320,6 +321,35 @@ describe('studio recipe', () => {
     const balance = parseBalanceState(JSON.parse(readFileSync(join(adapter, 'balance.json'), 'utf8')));
     expect(balance).toMatchObject({ rule: 'dwa', cot: [metrics[0].lossCot, metrics[2].lossCot] });
     expect(parsePeftAdapterConfig(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'), tinyModelSpec(TINY_QWEN3_DEFAULT))).toEqual({ ...runJson.config.lora, layers: undefined });
+  });
+
+  it('prints launch lines and README commands that run as pasted, for folders with a space or a quote', async () => {
+    const out2 = join(dir, "Jo's recipe ü");
+    const base = join(dir, 'base model');
+    cpSync(model, base, { recursive: true });
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (m: string) => logged.push(m);
+    try {
+      expect(await recipeCommand.run(['--run', run, '--out', out2, '--base-model', base])).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    const launch = logged.join('\n').split('\n').find((l) => l.includes('python train.py'));
+    expect(launch, logged.join('\n')).toBeDefined();
+    // The printed line, with --check-args (nothing loaded), run by a shell from elsewhere.
+    const line = `${launch!.trim().replace('python ', `${PYTHON} `)} --check-args`;
+    const sh = spawnSync('sh', ['-c', line], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    expect(sh.status, `${line}\n${sh.stderr}`).toBe(0);
+    expect(JSON.parse(sh.stdout).base_model).toBe(base);
+    // README's way back into the studio names the base model as one shell word.
+    const readme = readFileSync(join(out2, 'README.md'), 'utf8');
+    const evalLine = readme.split('\n').find((l) => l.startsWith('studio eval --model '))!;
+    const words = spawnSync('sh', ['-c', `printf '%s\\n' ${evalLine.replace(/^studio /, '').replace('<file>', 'x')}`], { encoding: 'utf8' }).stdout.split('\n');
+    expect(words.slice(0, 2)).toEqual(['eval', '--model']);
+    expect(words[2]).toBe(base);
+    expect(shellWord("it's")).toBe(`'it'\\''s'`);
+    expect(shellWord('Qwen/Qwen3-0.6B')).toBe('Qwen/Qwen3-0.6B');
   });
 
   it('a run that continued an adapter and its α state exports both, and train.py trains them on', async () => {
