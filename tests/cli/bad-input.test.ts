@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
-import { inFlagWords } from '../../src/cli/runFlags.ts';
+import { inFlagWords, runConfigFromFlags } from '../../src/cli/runFlags.ts';
 import { checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
 
 function studio(...args: string[]) {
@@ -66,6 +66,21 @@ describe('parseFlags', () => {
     expect(inFlagWords('run config: need 0 ≤ alphaMin < alpha0 < alphaMax ≤ 1, got 0.05, 2, 0.95')).toBe('need 0 ≤ --alpha-min < --alpha0 < --alpha-max ≤ 1, got 0.05, 2, 0.95');
     expect(inFlagWords('run config: LoRA alpha must be a positive number, got -3')).toBe('--alpha must be a positive number, got -3');
     expect(inFlagWords('HDR settings: batchSize must be a whole number ≥ 1, got 0', { batchSize: '--gen-batch' })).toBe('--gen-batch must be a whole number ≥ 1, got 0');
+  });
+});
+
+describe('runConfigFromFlags', () => {
+  it('refuses two balance rules (--loss ssb:<r> and another --rule), where --rule silently won', () => {
+    expect(() => runConfigFromFlags({ loss: 'ssb:dwa', rule: 'uncertainty' })).toThrow('--loss ssb:dwa and --rule uncertainty name two balance rules; give one of them');
+    expect(runConfigFromFlags({ loss: 'ssb:dwa', rule: 'dwa' })).toMatchObject({ loss: 'ssb', balanceRule: 'dwa' });
+  });
+
+  it('refuses every flag of α\'s rule with a loss that has no learned α, where it was ignored', () => {
+    for (const [flag, value] of [['alpha0', 0.5], ['alpha-min', 0.1], ['alpha-max', 0.9], ['balance-temperature', 0.5], ['balance-window', 3]] as const) {
+      expect(() => runConfigFromFlags({ loss: 'sft', [flag]: value }), flag).toThrow(`--${flag} sets how SSB learns α; it does nothing with --loss sft`);
+      expect(() => runConfigFromFlags({ loss: 'fixed:0.3', [flag]: value }), flag).toThrow(`--${flag} sets how SSB learns α; it does nothing with --loss fixed:0.3`);
+    }
+    expect(runConfigFromFlags({ loss: 'ssb', alpha0: 0.5, 'balance-window': 3 })).toMatchObject({ alpha0: 0.5, balanceWindow: 3 });
   });
 });
 
