@@ -211,6 +211,14 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h2'), '--gen-batch', '0').err).toMatch(/^studio hdr: --gen-batch /);
   });
 
+  it('eval refuses --top-p where greedy decoding would ignore it (no --temperature, or 0)', () => {
+    const evalErr = (...a: string[]) => studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--limit', '1', '--max-tokens', '1', ...a);
+    for (const temperature of [[], ['--temperature', '0']]) {
+      const r = evalErr('--top-p', '0.5', ...temperature);
+      expect([r.code, r.err]).toEqual([2, 'studio eval: --top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it']);
+    }
+  });
+
   it('prints a command’s usage for --help, but not for a value that reads -h', () => {
     const help = studio('generate', '--model', model, '--help');
     expect(help.code).toBe(0);
