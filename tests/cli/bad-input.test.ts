@@ -219,6 +219,14 @@ describe('studio on bad input (before any GPU work)', () => {
     }
   });
 
+  it('inspect refuses --memory-gib before reading the model, and names the words of a path split at a space', () => {
+    const missing = join(dir, 'missing-model');
+    const r = studio('inspect', missing, '--memory-gib', '0');
+    expect([r.code, r.err]).toEqual([2, 'studio inspect: --memory-gib must be above 0, got 0']);
+    const split = studio('inspect', join(dir, 'my'), 'model');
+    expect([split.code, split.err]).toEqual([2, `studio inspect: expected one model directory or repo id, got 2: ${JSON.stringify(join(dir, 'my'))} "model" (quote a path with spaces); studio inspect <model dir | owner/name> [options]`]);
+  });
+
   it('prints a command’s usage for --help, but not for a value that reads -h', () => {
     const help = studio('generate', '--model', model, '--help');
     expect(help.code).toBe(0);
