@@ -21,7 +21,7 @@
 // to PEFT saves an adapter_config.json the studio reads back as the run's LoRA; refusals name the
 // path or the loss; and the worker's "Export recipe" zips the same files from a stored run.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -350,6 +350,29 @@ describe('studio recipe', () => {
     expect(words[2]).toBe(base);
     expect(shellWord("it's")).toBe(`'it'\\''s'`);
     expect(shellWord('Qwen/Qwen3-0.6B')).toBe('Qwen/Qwen3-0.6B');
+  });
+
+  it('train.py names a missing or damaged recipe or data file in one line, without a traceback', () => {
+    const broken = join(dir, 'broken');
+    cpSync(out, broken, { recursive: true });
+    const check = (...extra: string[]) => python(['train.py', '--check-args', ...extra], { cwd: broken });
+    // One line: the message, then (for JSON) Python's own words on where the text broke.
+    const expectOneLine = (r: ReturnType<typeof check>, message: string) => {
+      expect(r.code).not.toBe(0);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err.trim().startsWith(`train.py: ${message}`), r.err).toBe(true);
+    };
+    const train = readFileSync(join(broken, 'data/train.jsonl'), 'utf8');
+    writeFileSync(join(broken, 'data/train.jsonl'), `${train}{"id": "cut", "input_ids": [1, 2\n`);
+    const line = train.split('\n').length;
+    expectOneLine(check(), `${join(broken, 'data/train.jsonl')}:${line}: not a JSON line (`);
+    writeFileSync(join(broken, 'data/train.jsonl'), train);
+    writeFileSync(join(broken, 'data/eval.jsonl'), '[1, 2]\n');
+    expectOneLine(check(), `${join(broken, 'data/eval.jsonl')}:1: expected {"id", "input_ids", "segments"}, got list`);
+    rmSync(join(broken, 'data/eval.jsonl'));
+    expectOneLine(check(), `cannot read ${join(broken, 'data/eval.jsonl')}: No such file or directory (the recipe's data/ folder belongs beside recipe.json)`);
+    writeFileSync(join(broken, 'cut.json'), '{"format": ');
+    expectOneLine(check('--config', 'cut.json'), 'cut.json is not valid JSON (');
   });
 
   it('a run that continued an adapter and its α state exports both, and train.py trains them on', async () => {

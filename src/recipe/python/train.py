@@ -61,7 +61,10 @@ def load_recipe(path):
     path = Path(path)
     if not path.is_file():
         raise SystemExit(f'train.py: no recipe at {path} (give --config <recipe.json>)')
-    recipe = json.loads(path.read_text(encoding='utf-8'))
+    try:
+        recipe = json.loads(path.read_text(encoding='utf-8'))
+    except ValueError as err:
+        raise SystemExit(f'train.py: {path} is not valid JSON ({err})')
     if recipe.get('format') != RECIPE_FORMAT or recipe.get('version') != RECIPE_VERSION:
         raise SystemExit(f'train.py: {path} is not a version-{RECIPE_VERSION} {RECIPE_FORMAT} file')
     recipe['_dir'] = path.parent
@@ -123,8 +126,14 @@ def main(argv=None):
     recipe = load_recipe(args.config)
     world = int(os.environ.get('WORLD_SIZE', '1'))
     p = plan(args, recipe, world)
-    rows = load_rows(p['data']['train'], p['seq_len'])
-    held = load_rows(p['data']['eval'], p['seq_len'])
+    # A missing or damaged data file is one line naming it (and the line), not a traceback.
+    try:
+        rows = load_rows(p['data']['train'], p['seq_len'])
+        held = load_rows(p['data']['eval'], p['seq_len'])
+    except OSError as err:
+        raise SystemExit(f'train.py: cannot read {err.filename}: {err.strerror} (the recipe\'s data/ folder belongs beside recipe.json)')
+    except ValueError as err:
+        raise SystemExit(f'train.py: {err}')
     if len(rows) != recipe['data']['trainExamples'] or len(held) != recipe['data']['evalExamples']:
         raise SystemExit(f'train.py: the data files hold {len(rows)} + {len(held)} examples, the recipe lists {recipe["data"]["trainExamples"]} + {recipe["data"]["evalExamples"]}')
     if args.check_args:
