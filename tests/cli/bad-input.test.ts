@@ -51,6 +51,10 @@ describe('parseFlags', () => {
     expect(parseFlags(['--data', 'a', '--data', 'b'], SPEC).data).toEqual(['a', 'b']);
   });
 
+  it('reads a list written with spaces after its commas as the names between them', () => {
+    expect(parseFlags(['--data', 'a.jsonl, b.jsonl ,c.jsonl'], SPEC).data).toEqual(['a.jsonl', 'b.jsonl', 'c.jsonl']);
+  });
+
   it('keeps the commas of a repeatable text (export-onnx --prompt), where a list of names splits on them', () => {
     const texts = { prompt: 'texts' } as const;
     expect(parseFlags(['--prompt', 'Book a table for two, at 7pm, please', '--prompt=Hi'], texts).prompt).toEqual(['Book a table for two, at 7pm, please', 'Hi']);
