@@ -270,6 +270,9 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     };
     rounds.push(report);
     await hooks.onRound?.(report);
+    // Cancelled while the round retrained or re-evaluated: its training was cut short, so the run
+    // was cancelled whatever the pool says (an empty pool or the last round are not why it ended).
+    if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
     if (poolAfter === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
     if (poolAfter >= open.length) return { rounds, pool, added, stopReason: 'pool_stopped_shrinking' };
   }

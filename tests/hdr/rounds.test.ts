@@ -183,6 +183,26 @@ describe('HDR rounds', () => {
     expect(calls.train.map((t) => t.aborted)).toEqual([true]);
   });
 
+  it('a cancel during the last round\'s retraining is "aborted", not "every hard case was solved" or "the round limit"', async () => {
+    // Ctrl-C while the round that empties the pool (or the last allowed round) retrains: the
+    // training was cut short and the held-out accuracy after it never measured, so the run was
+    // cancelled (the CLI exits 130), whatever the pool says.
+    for (const maxRounds of [1, 10]) {
+      const cases = ['a', 'b'].map(ex);
+      const { engine } = scripted(cases, (id, sample) => (sample === 'greedy' ? wrong(id) : maxRounds === 1 && id === 'b' ? wrong(id) : right(id)));
+      const controller = new AbortController();
+      const train = engine.train;
+      engine.train = (batch, round) => {
+        controller.abort();
+        return train(batch, round, controller.signal);
+      };
+      const r = await runHdrRounds({ pool: cases.map(open), evalSet: cases, replayPool: [], engine, settings: settings({ maxRounds }), signal: controller.signal, initialEvalAccuracy: 0 });
+      expect(r.rounds).toHaveLength(1);
+      expect(r.rounds[0].evalAccuracyAfter).toBeNull();
+      expect(r.stopReason, `maxRounds ${maxRounds}`).toBe('aborted');
+    }
+  });
+
   it('a mining cancelled before any failure is "aborted", not "every hard case was solved", and mining and sampling count their progress', async () => {
     const cases = ['a', 'b', 'c'].map(ex);
     const { engine } = scripted(cases, (id, sample) => (sample === 'greedy' ? wrong(id) : right(id)));
