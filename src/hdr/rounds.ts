@@ -138,7 +138,8 @@ export interface HdrRunInput {
   /** Accuracy on evalSet before the first round, when the caller already measured it. */
   initialEvalAccuracy?: number;
   /** Number of the first round (default 1); a resumed pool continues after its last round so
-   * example ids (`<id>#hdr<round>.<n>`) stay unique. `maxRounds` counts from here. */
+   * example ids (`<id>#hdr<round>.<n>`) stay unique. Raised past the round of any HDR sample in
+   * `replayPool`. `maxRounds` counts from here. */
   firstRound?: number;
 }
 
@@ -177,8 +178,11 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     return report.accuracy;
   };
   let accuracy: number | null = input.initialEvalAccuracy ?? null;
-  const firstRound = input.firstRound ?? 1;
-  if (!(Number.isInteger(firstRound) && firstRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${firstRound}`);
+  const requestedRound = input.firstRound ?? 1;
+  if (!(Number.isInteger(requestedRound) && requestedRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${requestedRound}`);
+  // After the rounds of the earlier samples in the data too (a run folder knows of none): a round
+  // they used would give new samples their ids.
+  const firstRound = earlier.reduce((r, e) => Math.max(r, (e.hdrRound ?? 0) + 1), requestedRound);
   await hooks.onHardCases?.(firstRound - 1, pool.filter((c) => c.status === 'open'));
 
   for (let round = firstRound; round < firstRound + settings.maxRounds; round++) {

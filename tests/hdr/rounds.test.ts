@@ -151,6 +151,19 @@ describe('HDR rounds', () => {
     expect(second.rounds[0]).toMatchObject({ gatePassed: 3, accepted: 0, duplicates: 3 });
   });
 
+  it('numbers its rounds after the earlier HDR samples in the data, so a new sample never takes one\'s id', async () => {
+    // `studio hdr --data d.jsonl,run1/hdr-examples.jsonl`: a run folder starts at round 1, and a
+    // new answer for `a` was added as `a#hdr1.0` beside run 1's `a#hdr1.0` (a later import keeps
+    // one of them and rejects the other as a duplicate id).
+    const a = ex('a');
+    const earlier = { ...a, id: 'a#hdr1.0', target: { reasoning: 'use lookup for a, said run 1', calls: a.target.calls }, source: 'hdr' as const, hdrRound: 1 };
+    const deeper = { ...ex('b'), id: 'b#hdr3.0', source: 'hdr' as const, hdrRound: 3 };
+    const { engine } = scripted([a], (id) => right(id));
+    const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, earlier, deeper], engine, settings: settings({ maxRounds: 1 }) });
+    expect(r.rounds.map((x) => x.round)).toEqual([4]);
+    expect(r.added.map((e) => [e.id, e.hdrRound])).toEqual([['a#hdr4.0', 4]]);
+  });
+
   it('mines and replays the dataset’s own examples only; a sample of an earlier run’s sample is a duplicate of its case', async () => {
     // A third HDR run over a dataset two runs grew: mining `a#hdr1.0` again made `a#hdr1.0#hdr2.0`,
     // `…#hdr3.0`: one question copied once per run, counted as a hard case of its own each time.
