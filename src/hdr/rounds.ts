@@ -9,6 +9,7 @@
 // file is the procedure only: it never touches the GPU or the database directly.
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
+import { hardCaseRootId } from '../data/split.ts';
 import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
@@ -141,11 +142,6 @@ export interface HdrRunInput {
    * example ids (`<id>#hdr<round>.<n>`) stay unique. Raised past the round of any HDR sample in
    * `replayPool`. `maxRounds` counts from here. */
   firstRound?: number;
-}
-
-/** The example an HDR sample was made for: its id without every `#hdr<round>.<n>` an HDR run added. */
-export function hardCaseRootId(id: string): string {
-  return id.replace(/(#hdr\d+(\.\d+)?)+$/, '');
 }
 
 /** What HDR mines hard cases from: the dataset's own examples, not samples earlier HDR runs added

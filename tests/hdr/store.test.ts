@@ -6,7 +6,8 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { evalExamples, resplitDataset, saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { splitOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -82,6 +83,24 @@ describe('HDR store', () => {
     await expect(addHdrExamples(db, 'ds', [ex('x')])).rejects.toThrow(/not an HDR sample/);
     await expect(addHdrExamples(db, 'ds', [sample])).rejects.toThrow(/already has an example "a#hdr1.0"; start HDR at nextHdrRound/);
     expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    db.close();
+  });
+
+  it('holds an HDR sample out with its question when a new split holds the question out', async () => {
+    // HDR mined `a` from the training side; a new split (another seed, a larger share) holds `a`
+    // out. Its sample `a#hdr1.0` answers `a` again: kept in training, the held-out accuracy on `a`
+    // measured a question the model was trained on.
+    const db = freshDb();
+    await dataset(db);
+    await addHdrExamples(db, 'ds', [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1, messages: ex('a').messages }), ex('b#hdr1.1', { source: 'hdr', hdrRound: 1, messages: ex('b').messages })]);
+    const seed = Array.from({ length: 100 }, (_, s) => s).find((s) => splitOf('a', { seed: s, evalFraction: 0.5 }) === 'eval' && splitOf('b', { seed: s, evalFraction: 0.5 }) === 'train')!;
+    await resplitDataset(db, 'ds', { seed, evalFraction: 0.5 });
+    const heldOut = (await evalExamples(db, 'ds')).map((e) => e.id);
+    const training = (await trainingExamples(db, 'ds')).map((e) => e.id);
+    expect(heldOut).toContain('a');
+    expect(training).not.toContain('a#hdr1.0');
+    // A sample whose question stays in training stays there.
+    expect(training).toContain('b#hdr1.1');
     db.close();
   });
 
