@@ -29,6 +29,7 @@ export {
   hardCaseId,
   loadEvalRun,
   loadHardCasePool,
+  markAnsweredHardCasesSolved,
   markHardCasesSolved,
   nextHdrRound,
   openHardCases,

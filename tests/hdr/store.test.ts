@@ -11,6 +11,7 @@ import { splitOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { createHdrRunStore } from '../../src/jobs/store/dexie.ts';
 import { summarizePredictions, type EvalReport, type Prediction } from '../../src/eval/index.ts';
 import {
   addHdrExamples,
@@ -66,6 +67,27 @@ describe('HDR store', () => {
     // A dataset deleted while HDR ran: no hard case is left behind for it.
     await expect(saveHardCases(db, 'gone', 0, [{ example: ex('a'), failedOutputs: ['o1'], round: 0, status: 'open' }])).rejects.toThrow('was deleted while HDR worked on it');
     expect(await db.hardCases.where('datasetId').equals('gone').count()).toBe(0);
+    db.close();
+  });
+
+  it('a later run\'s mining that answers an open hard case correctly takes it out of the open pool', async () => {
+    // Run 1 left `a` and `b` open; run 2 (from run 1's adapter) answers `b` right when it mines:
+    // `b` is no hard case any more, yet the panel went on listing it open.
+    const db = freshDb();
+    await dataset(db);
+    await saveHardCases(db, 'ds', 1, ['a', 'b'].map((id) => ({ example: ex(id), failedOutputs: [`wrong ${id}`], round: 1, status: 'open' as const })));
+    const predictions: Prediction[] = [
+      { exampleId: 'a', category: 'simple', output: 'still wrong', valid: false, errors: [{ rule: 'value_error:string', where: 'q', message: 'm' }], finishReason: 'eos', generatedTokens: 3 },
+      { exampleId: 'b', category: 'simple', output: 'right', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
+      { exampleId: 'c', category: 'simple', output: 'right', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
+    ];
+    const store = await createHdrRunStore(db, { datasetId: 'ds', modelRef: 'tiny', name: 'hdr 2', settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
+    const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS);
+    await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }]);
+    expect((await openHardCases(db, 'ds')).map((r) => r.exampleId)).toEqual(['a']);
+    expect(await db.hardCases.get('ds:b')).toMatchObject({ status: 'solved' });
+    expect(await db.hardCases.get('ds:c')).toBeUndefined();
+    expect(await nextHdrRound(db, 'ds')).toBe(2);
     db.close();
   });
 
