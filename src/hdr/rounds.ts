@@ -101,7 +101,8 @@ function evalAccess(engine: HdrEngine): ModelAccess {
 
 /**
  * Greedy answers for `examples`; the ones that fail the answer check become hard cases. Examples
- * that fail the base quality check are not eligible (the paper discards them instead).
+ * that fail the base quality check are not eligible (the paper discards them instead), and samples
+ * earlier HDR runs added are not mined at all (minableExamples).
  */
 export async function mineHardCases(
   examples: Example[],
@@ -111,7 +112,7 @@ export async function mineHardCases(
   onCount?: HdrHooks['onCount'],
 ): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
   const ineligible: string[] = [];
-  const eligible = examples.filter((e) => {
+  const eligible = minableExamples(examples).filter((e) => {
     const ok = checkExample(e).passed;
     if (!ok) ineligible.push(e.id);
     return ok;

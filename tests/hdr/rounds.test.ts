@@ -291,6 +291,17 @@ describe('HDR rounds', () => {
     expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
   });
 
+  it('never mines an earlier HDR run\'s sample as a hard case of its own (an ablation\'s HDR arm mines the training side as it is)', async () => {
+    // Mined, `a#hdr1.0` was a second hard case of question `a`: the pool counted it twice, and its
+    // samples (`a#hdr1.0#hdr2.0`) escaped the de-duplication against `a`'s.
+    const a = ex('a');
+    const sample = { ...a, id: 'a#hdr1.0', source: 'hdr' as const, hdrRound: 1 };
+    const { engine } = scripted([a, sample], (id) => wrong(id));
+    const m = await mineHardCases([a, sample], engine, settings());
+    expect(m.pool.map((c) => c.example.id)).toEqual(['a']);
+    expect(m.report.total).toBe(1);
+  });
+
   it('computes the replay count from the share and validates settings', () => {
     expect(replayCount(10, 0.5, 100)).toBe(10);
     expect(replayCount(10, 0.2, 100)).toBe(3); // 10·0.2/0.8 = 2.5 → 3 (rounded half up)
