@@ -158,9 +158,13 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const added: Example[] = [];
   const rounds: HdrRoundReport[] = [];
   // Earlier HDR runs' examples are in the data (`<case>#hdr<round>.<n>`): a sample equal to one of
-  // them is a duplicate, not a new example. Replay draws from the qualified data only.
+  // them is a duplicate, not a new example, yet this run trains on it (its model may never have:
+  // a run from another adapter). Replay draws from the qualified data only.
   const earlier = input.replayPool.filter((e) => e.source === 'hdr');
-  const deduper = new SampleDeduper(earlier.map((e) => sampleKey(hardCaseRootId(e.id), e)));
+  const earlierByKey = new Map(earlier.map((e) => [sampleKey(hardCaseRootId(e.id), e), e]));
+  const deduper = new SampleDeduper(earlierByKey.keys());
+  /** Earlier runs' samples this run accepted again, trained on beside `added`. */
+  const reused: Example[] = [];
   const qualified = input.replayPool.filter((e) => e.source !== 'hdr');
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
@@ -198,6 +202,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 
     const samples: HdrSample[] = [];
     const roundExamples: Example[] = [];
+    let roundReused = 0;
     const rejectedByRule: HdrRoundReport['rejectedByRule'] = {};
     const solved: string[] = [];
     let answeredCases = 0;
@@ -218,7 +223,16 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
             const example = { ...verdict.candidate, id: `${verdict.candidate.id}.${roundExamples.length}` };
             roundExamples.push(example);
             sample.addedAs = example.id;
-          } else duplicates++;
+          } else {
+            duplicates++;
+            const key = sampleKey(hardCase.example.id, verdict.candidate);
+            const again = earlierByKey.get(key);
+            if (again) {
+              earlierByKey.delete(key);
+              reused.push(again);
+              roundReused++;
+            }
+          }
         } else {
           failed.push(output);
           for (const rule of new Set(verdict.failures.map((f) => f.rule))) rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1;
@@ -242,13 +256,14 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 
     let training: RoundTraining | null = null;
     let replayed = 0;
-    if (roundExamples.length > 0) {
+    if (roundExamples.length + roundReused > 0) {
       // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
-      replayed = replayCount(added.length, settings.replayShare, qualified.length);
+      const accepted = [...added, ...reused];
+      replayed = replayCount(accepted.length, settings.replayShare, qualified.length);
       const order = epochOrder(qualified.length, settings.seed, round);
       const replay = Array.from(order.subarray(0, replayed), (i) => qualified[i]);
-      hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${added.length} HDR + ${replayed} replayed examples`);
-      training = await engine.train([...added, ...replay], round, signal);
+      hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${accepted.length} HDR + ${replayed} replayed examples`);
+      training = await engine.train([...accepted, ...replay], round, signal);
       accuracy = await evaluate(round, 'after');
     }
     const poolAfter = pool.filter((c) => c.status === 'open').length;

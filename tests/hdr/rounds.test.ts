@@ -164,6 +164,24 @@ describe('HDR rounds', () => {
     expect(r.added.map((e) => [e.id, e.hdrRound])).toEqual([['a#hdr4.0', 4]]);
   });
 
+  it('trains on an earlier run\'s sample that a round accepts again, instead of calling its case solved untrained', async () => {
+    // A second HDR run from the same training run (or after a run whose adapter was lost): its
+    // model fails `a` again and samples the answer run 1 added. Not a new example, but the case
+    // left the pool as solved while no round trained on that answer: the run ended "every hard
+    // case was solved" with its adapter as it started.
+    const a = ex('a');
+    const b = ex('b');
+    const first = scripted([a], (id) => right(id));
+    const one = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], engine: first.engine, settings: settings({ maxRounds: 1 }) });
+    expect(one.added.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    const { engine, calls } = scripted([a, b], (id, sample) => (sample === 'greedy' ? wrong(id) : right(id)));
+    const two = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, b, ...one.added], engine, settings: settings({ maxRounds: 1, replayShare: 0 }), firstRound: 2 });
+    expect(two.added).toEqual([]);
+    expect(two.rounds[0]).toMatchObject({ accepted: 0, duplicates: 3, solved: ['a'] });
+    expect(calls.train.map((t) => t.ids)).toEqual([['a#hdr1.0']]);
+    expect(two.rounds[0].training).not.toBeNull();
+  });
+
   it('mines and replays the dataset’s own examples only; a sample of an earlier run’s sample is a duplicate of its case', async () => {
     // A third HDR run over a dataset two runs grew: mining `a#hdr1.0` again made `a#hdr1.0#hdr2.0`,
     // `…#hdr3.0`: one question copied once per run, counted as a hard case of its own each time.
