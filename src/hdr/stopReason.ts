@@ -1,4 +1,5 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
+import { plural } from '../data/plural.ts';
 
 export type HdrStopReason = 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
 
@@ -15,9 +16,12 @@ export function hdrStopText(reason: string | undefined): string {
 }
 
 /** What the HDR panel's rounds table says for a run with no round recorded, by its status as the
- * page sees it (a row left "running" by a closed page is "interrupted"). */
-export function noRoundsText(status: string, stopReason: string | undefined): string {
-  if (status === 'running') return 'mining hard cases…';
+ * page sees it (a row left "running" by a closed page is "interrupted") and what its mining found,
+ * once it has (the first round runs from then on). */
+export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }): string {
+  if (status === 'running') return mined ? `${plural(mined.hardCases, 'hard case')} mined from ${plural(mined.examples, 'example')}; the first round is under way…` : 'mining hard cases…';
   if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
+  // An empty pool with nothing mined: no case was solved, none was hard.
+  if (stopReason === 'pool_empty' && mined?.hardCases === 0) return `no rounds: no hard case among ${plural(mined.examples, 'example')} (each answered correctly)`;
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }
