@@ -191,7 +191,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     // Aborted first: a pool mined by a cancelled evaluation is empty because mining stopped, not
     // because every case was solved.
     if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
-    if (open.length === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
+    // Nothing mined is no hard case solved: say which.
+    if (open.length === 0) return { rounds, pool, added, stopReason: rounds.length === 0 && pool.length === 0 ? 'no_hard_cases' : 'pool_empty' };
     const t0 = performance.now();
     if (accuracy === null && input.evalSet.length > 0) accuracy = await evaluate(round, 'before');
     const evalAccuracyBefore = accuracy;

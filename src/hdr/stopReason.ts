@@ -1,9 +1,10 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
 import { plural } from '../data/plural.ts';
 
-export type HdrStopReason = 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
+export type HdrStopReason = 'no_hard_cases' | 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
 
 const STOP_WORDS: Record<HdrStopReason, string> = {
+  no_hard_cases: 'the model answered every mined example correctly: no hard case',
   pool_empty: 'every hard case was solved',
   pool_stopped_shrinking: 'the pool stopped shrinking',
   round_limit: 'the round limit was reached',
@@ -19,9 +20,11 @@ export function hdrStopText(reason: string | undefined): string {
  * page sees it (a row left "running" by a closed page is "interrupted") and what its mining found,
  * once it has (the first round runs from then on). */
 export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }): string {
-  if (status === 'running') return mined ? `${plural(mined.hardCases, 'hard case')} mined from ${plural(mined.examples, 'example')}; the first round is under way…` : 'mining hard cases…';
+  if (status === 'running') {
+    if (!mined) return 'mining hard cases…';
+    const found = `${plural(mined.hardCases, 'hard case')} mined from ${plural(mined.examples, 'example')}`;
+    return mined.hardCases > 0 ? `${found}; the first round is under way…` : found;
+  }
   if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
-  // An empty pool with nothing mined: no case was solved, none was hard.
-  if (stopReason === 'pool_empty' && mined?.hardCases === 0) return `no rounds: no hard case among ${plural(mined.examples, 'example')} (each answered correctly)`;
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }

@@ -118,6 +118,15 @@ describe('HDR rounds', () => {
     expect(r.pool[0]).toMatchObject({ status: 'open', round: 1, failedOutputs: [`${wrong('a')}#1`, `${wrong('a')}#2`] });
   });
 
+  it('a mining that found no hard case stops as "no hard case", not "every hard case was solved"', async () => {
+    const { engine, calls } = scripted([], () => '');
+    const r = await runHdrRounds({ pool: [], evalSet: [], replayPool: [], engine, settings: settings() });
+    expect(r.stopReason).toBe('no_hard_cases');
+    expect(hdrStopText(r.stopReason)).toBe('the model answered every mined example correctly: no hard case');
+    expect(r.rounds).toEqual([]);
+    expect(calls.generate).toBe(0);
+  });
+
   it('stops at the round limit even while the pool still shrinks', async () => {
     const cases = ['a', 'b', 'c'].map(ex);
     // Each round solves exactly one more case (the n-th after n trainings).

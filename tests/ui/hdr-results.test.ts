@@ -29,7 +29,7 @@ describe('HDR rounds table before its first round', () => {
   });
 
   it('a finished run that mined no hard case says so, not that every hard case was solved', () => {
-    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_empty', stopReason: 'pool_empty', mined: { examples: 8, correct: 8, hardCases: 0 } })] as never });
-    expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('no rounds: no hard case among 8 examples (each answered correctly)');
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'no_hard_cases', stopReason: 'no_hard_cases', mined: { examples: 8, correct: 8, hardCases: 0 } })] as never });
+    expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('no rounds: the model answered every mined example correctly: no hard case');
   });
 });
