@@ -4,6 +4,7 @@
 // tolerance, the same greedy tokens, and the KV-cache path must match the no-cache path.
 import { describe, expect, it } from 'vitest';
 import { exportOnnxModel } from '../../src/export/onnxExport.ts';
+import { exportAndCheck } from '../../src/export/index.ts';
 import { logitTolerance, LOGIT_TOLERANCE_PER_UNIT, verifyOnnxExport } from '../../src/export/verifyExport.ts';
 import { openOrtDecoder, runDecoderStep } from '../../src/export/onnxRuntime.ts';
 import { openEngineRunner } from '../../src/export/engineLogits.ts';
@@ -78,6 +79,17 @@ describe('export check sensitivity', () => {
     expect(parted.greedyTieGap).toBeLessThan(report.tolerance / 10);
     expect(report.prompts[0].greedyTieGap).toBeNull();
     expect([report.greedyEqual, report.greedyNearTie, report.passed]).toEqual([false, true, true]);
+  });
+
+  it('a check that cannot run leaves the export and says why (the worker would otherwise lose the files)', async () => {
+    const gpu = await testGpu();
+    const { files, adapter } = await trainedTiny(gpu, 'qwen3');
+    // onnxruntime-web has no WebGPU backend in Node: opening the session fails, as a model too large
+    // for the WebAssembly heap fails in a browser.
+    const out = await exportAndCheck(gpu, files, adapter, { dtype: 'fp32', prompts: PROMPTS, executionProvider: 'webgpu' });
+    expect(out.result.files.get('onnx/model.onnx')?.byteLength).toBeGreaterThan(0);
+    expect(out.report).toBeNull();
+    expect(out.checkError).toMatch(/webgpu/);
   });
 
   it('checks the KV cache even when greedy decoding stops at its first token (one step asked, or end of sequence)', async () => {
