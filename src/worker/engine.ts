@@ -359,7 +359,7 @@ export class StudioEngine {
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly.
       const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
-      return { zip, files: out.files.map(([name]) => name), report: out.report };
+      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError };
     },
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => (this.datasetsInUse.get(id) ?? 0) > 0 }),
