@@ -47,6 +47,12 @@ const bench: CliCommand = {
     await gpu.tuning.load();
     const software = ctx.adapter.isSoftware;
     const runnable = <T extends { gpuOnly?: boolean }>(list: T[]): T[] => list.filter((c) => !(software && c.gpuOnly));
+    const matched = [...cases, ...trainingCases, ...generationCases];
+    if (runnable(matched).length === 0) {
+      ctx.destroy();
+      const names = matched.map((c) => c.name);
+      throw new CliError(`the cases matching the filters are GPU-sized and run on hardware adapters only, and this adapter is software: ${names.slice(0, 3).join('; ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`, 2);
+    }
     const peer = flags['no-tfjs'] ? null : await createTfjsPeer(ctx);
     const a = ctx.adapter;
     if (!flags.json) console.log(`adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ' (software)' : ''}\n`);
