@@ -19,14 +19,16 @@ export function webgpuAdvice(userAgent: string, isSecureContext = true): WebGpuA
   if (chrome || edge) {
     const version = Number((edge ?? chrome)![1]);
     const name = edge ? 'Edge' : 'Chrome';
+    // Edge's own pages and program: an Edge user told to run google-chrome starts another browser.
+    const pages = edge ? 'edge' : 'chrome';
     if (version < 113) steps.push(`Update ${name}: WebGPU needs version 113 or newer (this is ${version}).`);
     else steps.push(`${name} ${version} supports WebGPU, but it is switched off or blocked here.`);
     if (linux) {
-      steps.push('On Linux, WebGPU is behind flags: open chrome://flags, enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), then relaunch.');
-      steps.push('Or start it from a terminal: google-chrome --enable-unsafe-webgpu --enable-features=Vulkan');
+      steps.push(`On Linux, WebGPU is behind flags: open ${pages}://flags, enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), then relaunch.`);
+      steps.push(`Or start it from a terminal: ${edge ? 'microsoft-edge' : 'google-chrome'} --enable-unsafe-webgpu --enable-features=Vulkan`);
       steps.push('Make sure a Vulkan driver is installed (vulkaninfo should list your GPU; Mesa: apt install mesa-vulkan-drivers).');
     } else {
-      steps.push('Check chrome://gpu: "WebGPU" should say "Hardware accelerated". If not, turn on Settings → System → "Use graphics acceleration when available" and update your GPU driver.');
+      steps.push(`Check ${pages}://gpu: "WebGPU" should say "Hardware accelerated". If not, turn on Settings → System → "Use graphics acceleration when available" and update your GPU driver.`);
     }
   } else if (firefox) {
     steps.push('Firefox enables WebGPU from version 141 on Windows; elsewhere set dom.webgpu.enabled to true in about:config, or use Chrome 113+.');
