@@ -3,7 +3,7 @@
 // y = x·Wᵀ with bf16 W through the matmul variant this adapter picks: the kernels that differ per
 // adapter are the ones a new driver gets wrong. Sizes are not multiples of any tile, so the bounds
 // checks run too. Allocates its own buffers and destroys them.
-import { createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../gpu/index.ts';
+import { createStorageBuffer, GpuDeviceLostError, readF32, uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { addForward } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { chooseMatmulVariant } from './matmulChoice.ts';
@@ -16,6 +16,8 @@ export interface SelfTestResult {
   /** The largest |GPU − CPU| over them. */
   maxAbsDiff: number;
   millis: number;
+  /** Why a kernel could not run at all (a shader this adapter does not build, say). */
+  error?: string;
 }
 
 /** Deterministic values in [-1, 1). */
@@ -23,8 +25,19 @@ function values(n: number, seed: number): Float32Array {
   return new Float32Array(n).map((_, i) => Math.sin(i * 0.37 + seed));
 }
 
+/** A kernel that fails on this adapter is a failed self-test, not a missing WebGPU: the adapter and
+ * its limits are still worth showing. A lost device is not the self-test's to report. */
 export async function runSelfTest(gpu: Gpu): Promise<SelfTestResult> {
   const t0 = performance.now();
+  try {
+    return await checkKernels(gpu, t0);
+  } catch (err) {
+    if (err instanceof GpuDeviceLostError) throw err;
+    return { ok: false, elements: 0, maxAbsDiff: Number.NaN, millis: performance.now() - t0, error: (err as Error)?.message ?? String(err) };
+  }
+}
+
+async function checkKernels(gpu: Gpu, t0: number): Promise<SelfTestResult> {
   const n = 4099; // not a multiple of the workgroup size
   const a = values(n, 0);
   const b = values(n, 1);

@@ -31,7 +31,7 @@ const command: CliCommand = {
       console.log(`adapter   ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' | ')}${a.isSoftware ? ' (software)' : ''}`);
       console.log(`features  ${report.features.join(', ') || '(none of shader-f16, subgroups, timestamp-query)'}`);
       for (const name of REQUESTED_LIMITS) console.log(`${name.padEnd(36)} ${ctx.limits[name]}`);
-      console.log(`self-test ${selfTest.ok ? 'passed' : 'FAILED'} (add and matrix multiply, ${selfTest.elements} values, max |GPU-CPU| ${selfTest.maxAbsDiff.toExponential(2)})`);
+      console.log(selfTest.error ? `self-test FAILED: ${selfTest.error}` : `self-test ${selfTest.ok ? 'passed' : 'FAILED'} (add and matrix multiply, ${selfTest.elements} values, max |GPU-CPU| ${selfTest.maxAbsDiff.toExponential(2)})`);
       for (const k of report.kernels) console.log(`${k.op.padEnd(16)} ${k.path}\n${''.padEnd(16)} (${k.why})`);
       console.log(`largest model for LoRA training ≈ ${(report.largestModelParams / 1e9).toFixed(2)}B params (bf16, assuming 4 GiB)`);
     }
