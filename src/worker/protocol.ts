@@ -53,6 +53,7 @@ export { callText, datasetTools, heldOutSamples, lastUserMessage, searchableText
 export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 
 export type { KernelPath } from '../ops/kernelPaths.ts';
+import type { SelfTestResult } from '../ops/selfTest.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
 
 export interface Capabilities {
@@ -61,8 +62,8 @@ export interface Capabilities {
   features: OptionalFeature[];
   /** Parameter count of the largest model the estimate says fits (bf16 weights + LoRA training). */
   largestModelParams: number;
-  /** A small kernel run on this device and checked against the CPU. */
-  selfTest: { ok: boolean; elements: number; maxAbsDiff: number; millis: number };
+  /** Small kernels run on this device and checked against the CPU. */
+  selfTest: SelfTestResult;
   /** Which kernel each heavy op runs here, and why. */
   kernels: KernelPath[];
 }
