@@ -41,7 +41,9 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       downloadBytes(zip, fileName);
       set({ report: { runId, report, checkError, fileName, bytes: zip.byteLength } });
     } catch (err) {
-      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}. Load the run's model in the Model panel and make sure the run has a checkpoint.` });
+      // The worker's message says what is missing and what to do (no model, another model, no
+      // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
+      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.` });
     } finally {
       set({ busy: null, exporting: false });
     }

@@ -17,6 +17,8 @@ export type SnapshotOpenMode = ImportMode;
 
 export interface ShareLink {
   runId: string;
+  /** What the Runs panel calls the run (its name, else its id). */
+  runName: string;
   url: string;
   copied: boolean;
 }
@@ -150,7 +152,8 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Making a share link for ${runId}`, error: null, notice: null });
     try {
-      await ensureModelFor(await snapshotRun(runId));
+      const row = await snapshotRun(runId);
+      await ensureModelFor(row);
       const { fragment } = await engineClient().request('shareLink', { runId });
       const url = `${location.origin}${location.pathname}${fragment}`;
       let copied = false;
@@ -160,7 +163,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
       } catch {
         // No clipboard permission (or an insecure origin): the link is shown to copy by hand.
       }
-      set({ shareLink: { runId, url, copied } });
+      set({ shareLink: { runId, runName: row.name ?? row.id, url, copied } });
     } catch (err) {
       set({ error: `Could not make a share link for ${runId}: ${(err as Error).message}.` });
     } finally {

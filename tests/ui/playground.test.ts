@@ -163,6 +163,12 @@ describe('the ONNX export and the playground', () => {
     await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
     expect(useOnnxExport.getState()).toMatchObject({ exporting: false, exportedRunIds: [] });
     expect(useOnnxExport.getState().error).toMatch(/no checkpoint/);
+    // A failure that is not about the checkpoint is not pointed at one.
+    reply = async () => {
+      throw new Error('the GPU ran out of memory merging layer 3');
+    };
+    await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
+    expect(useOnnxExport.getState().error).toBe('Could not export run two to ONNX: the GPU ran out of memory merging layer 3.');
   });
 
   it('holds Generate while an export runs, saying to wait (an export has no Cancel)', async () => {

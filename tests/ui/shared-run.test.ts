@@ -19,8 +19,14 @@ async function linkOf(loss: string): Promise<string> {
 describe('a shared run', () => {
   it('shows an SSB run\'s α as the balance weight', async () => {
     const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('ssb'), theme: 'light' }));
-    expect(html).toContain('Balance weight α (SSB)');
+    expect(html).toContain('Balance weight α (SSB, learned)');
     expect(html).toContain('data-testid="shared-finalAlpha"');
+  });
+
+  it('calls a fixed-weight run\'s α fixed, not learned by SSB', async () => {
+    const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('fixed:0.7'), theme: 'light' }));
+    expect(html).toContain('Balance weight α (fixed)');
+    expect(html).not.toContain('SSB');
   });
 
   it('does not call a plain-SFT run\'s reasoning token share α', async () => {

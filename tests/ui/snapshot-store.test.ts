@@ -2,7 +2,9 @@
 // with the worker replaced by a recorder: they work for every run the panel offers them on,
 // including an HDR run that continued a training run (it travels as that run with HDR's rounds).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createElement } from 'react';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
+import { renderNow } from '../helpers/render.ts';
 
 const requests = vi.hoisted(() => [] as Array<[string, unknown]>);
 const engineReply = vi.hoisted(() => ({}) as Record<string, unknown>);
@@ -25,6 +27,7 @@ const { useSnapshots } = await import('../../src/state/snapshotStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
+const { ShareLinkBox } = await import('../../src/ui/snapshot/ShareLinkBox.tsx');
 
 const ref = 'embedded:tiny-qwen3';
 const train = { id: 'run-a', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {}, name: 'first run', modelRef: ref, lastStep: 30 } as unknown as StoredRun;
@@ -49,7 +52,9 @@ describe('snapshot actions in the Runs panel', () => {
   it('make a share link for an HDR run that continued a training run', async () => {
     await useSnapshots.getState().copyShareLink('hdr-1');
     expect(useSnapshots.getState().error).toBeNull();
-    expect(useSnapshots.getState().shareLink).toEqual({ runId: 'hdr-1', url: 'http://studio.test/#share=abc', copied: true });
+    expect(useSnapshots.getState().shareLink).toEqual({ runId: 'hdr-1', runName: 'HDR on first run', url: 'http://studio.test/#share=abc', copied: true });
+    // The box names the run as the Runs panel does, not by its id.
+    expect(renderNow(createElement(ShareLinkBox))).toContain('Share link for HDR on first run (copied to the clipboard)');
   });
 
   it('say a snapshot opened as resumable is ready to resume only when it has steps left', async () => {

@@ -7,7 +7,7 @@ export function ShareLinkBox() {
   return (
     <div className="stack" data-testid="share-link">
       <label htmlFor="share-url">
-        Share link for {link.runId} {link.copied ? '(copied to the clipboard)' : '(copy it from here; the clipboard was not available)'}: it carries the summary and curves in the part after #, which browsers never send to a server.
+        Share link for {link.runName} {link.copied ? '(copied to the clipboard)' : '(copy it from here; the clipboard was not available)'}: it carries the summary and curves in the part after #, which browsers never send to a server.
       </label>
       <input id="share-url" readOnly value={link.url} onFocus={(e) => e.target.select()} />
     </div>
