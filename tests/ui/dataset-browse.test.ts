@@ -30,7 +30,7 @@ const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPane
 
 const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 };
 const quality = { tools_valid_schema: 0, call_names_known_tool: 2, required_args_present: 0, arg_types_match: 1, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 117, total: 120, noted: 0 };
-const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 12, included: 117 };
+const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 12, included: 117, trainIncluded: 106 };
 const page: ExamplePage = {
   offset: 0,
   matching: 120,
@@ -63,7 +63,9 @@ describe('the Dataset panel', () => {
     ]);
 
     const html = renderNow(createElement(DatasetPanel));
-    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 117 usable · 108 for training, 12 held out (split seed 1234)');
+    // What training and evaluation take (the included examples of each side), as the Training panel
+    // counts them; the split's sides, flagged examples with them, after.
+    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 106 for training, 11 held out (3 left out) · 108 and 12 on each side of the split (seed 1234)');
     expect(html).not.toContain('data-testid="no-eval-split"');
     expect(html).toContain('aria-label="Show the 2 examples failing: calls name a provided tool"');
     expect(html).toContain('aria-label="Show the 1 examples failing: argument types match the schema"');
