@@ -23,9 +23,10 @@ vi.mock('../../src/state/engine.ts', () => ({
 }));
 
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
-const { useDatasetAnswers, loadDatasetSummary, loadExamplePage, loadDatasetPlayground } = await import('../../src/state/exampleRows.ts');
+const { useDatasetAnswers, useExampleBrowse, loadDatasetSummary, loadExamplePage, loadDatasetPlayground } = await import('../../src/state/exampleRows.ts');
 const queries = await import('../../src/state/queries.ts');
 const { DatasetPanel } = await import('../../src/ui/dataset/DatasetPanel.tsx');
+const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 
 const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 };
@@ -46,6 +47,7 @@ beforeEach(() => {
   requests.length = 0;
   useDatasetAnswers.setState({ answers: {} });
   useDatasets.setState({ datasets: [dataset], selectedId: 'd1', error: null });
+  useExampleBrowse.setState({ datasetId: null, search: '', rule: null, page: 0 });
 });
 
 describe('the Dataset panel', () => {
@@ -94,6 +96,30 @@ describe('the Dataset panel', () => {
     expect(requests.at(-1)).toEqual({ kind: 'examplePage', payload: { datasetId: 'd1', ...firstPage, search: 'book' } });
     // The panel opens on no search (the answer above is for “book”): its first page, counted.
     expect(renderNow(createElement(DatasetPanel))).toMatch(/data-testid="example-count">120 of 120</);
+  });
+});
+
+describe('the examples table’s pages', () => {
+  const rowsFrom = (from: number) => Array.from({ length: 25 }, (_, i) => ({ ...page.rows[1], id: `x-${from + i}` }));
+
+  it('starts a rule’s failures at their first page, not at the page the whole list was on', async () => {
+    const rule = 'call_names_known_tool' as const;
+    replies.examplePage = { ...page, offset: 100, rows: rowsFrom(100) };
+    await loadExamplePage(dataset, { ...firstPage, offset: 100 });
+    replies.examplePage = { ...page, offset: 0, matching: 60, rows: rowsFrom(0) };
+    await loadExamplePage(dataset, { ...firstPage, rule, offset: 0 });
+    const table = (ruleFilter: typeof rule | null) => renderNow(createElement(ExampleBrowser, { dataset, ruleFilter, onClearRule: () => undefined }));
+
+    // The user pages to the last page of every example…
+    useExampleBrowse.getState().browse({ datasetId: 'd1', search: '', rule: null, page: 4 });
+    expect(table(null)).toContain('page 5 of 5');
+    // …then shows a rule's 60 failures: the first of them, not page 5 of them (or the last page).
+    const failing = table(rule);
+    expect(failing).toContain('page 1 of 3');
+    expect(failing).toContain('aria-label="Open example x-0"');
+    // Another dataset's table starts at its first page too.
+    expect(useExampleBrowse.getState().page).toBe(4);
+    expect(renderNow(createElement(ExampleBrowser, { dataset: { ...dataset, id: 'd2' }, ruleFilter: null, onClearRule: () => undefined }))).toContain('page 1 of 5');
   });
 });
 
