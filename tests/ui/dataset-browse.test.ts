@@ -27,6 +27,7 @@ const { useDatasetAnswers, useExampleBrowse, loadDatasetSummary, loadExamplePage
 const queries = await import('../../src/state/queries.ts');
 const { DatasetPanel } = await import('../../src/ui/dataset/DatasetPanel.tsx');
 const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+const { DatasetList } = await import('../../src/ui/dataset/DatasetList.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 
 const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 };
@@ -46,7 +47,7 @@ const firstPage = { search: '', rule: null, offset: 0, limit: 25 };
 beforeEach(() => {
   requests.length = 0;
   useDatasetAnswers.setState({ answers: {} });
-  useDatasets.setState({ datasets: [dataset], selectedId: 'd1', error: null });
+  useDatasets.setState({ datasets: [dataset], selectedId: 'd1', error: null, pendingDeletion: null });
   useExampleBrowse.setState({ datasetId: null, search: '', rule: null, page: 0 });
 });
 
@@ -96,6 +97,22 @@ describe('the Dataset panel', () => {
     expect(requests.at(-1)).toEqual({ kind: 'examplePage', payload: { datasetId: 'd1', ...firstPage, search: 'book' } });
     // The panel opens on no search (the answer above is for “book”): its first page, counted.
     expect(renderNow(createElement(DatasetPanel))).toMatch(/data-testid="example-count">120 of 120</);
+  });
+});
+
+describe('the stored datasets', () => {
+  it('tells two datasets of the same name apart by their content, in the list and when deleting', () => {
+    // train.jsonl imported, edited, imported again: the same name, the same count, other examples.
+    const edited: DatasetRow = { ...dataset, id: 'd2', name: 'xlam', createdAt: 9, fingerprint: 'sha256:cd0123456789' };
+    const other: DatasetRow = { ...dataset, id: 'd3', name: 'glaive', fingerprint: 'sha256:ef' };
+    useDatasets.setState({ datasets: [{ ...dataset, fingerprint: 'sha256:ab9876543210' }, edited, other] });
+    const html = renderNow(createElement(DatasetList));
+    expect(html).toContain('/> xlam · ab987654</label>');
+    expect(html).toContain('/> xlam · cd012345</label>');
+    expect(html).toContain('/> glaive</label>'); // a name of its own stays as it is
+    expect(html).toContain('aria-label="Delete dataset xlam · cd012345"');
+    useDatasets.setState({ pendingDeletion: { datasetId: 'd2', name: 'xlam', exampleCount: 120, hardCaseCount: 0, runCount: 0, confirmToken: 't' } });
+    expect(renderNow(createElement(DatasetList))).toContain('Delete “xlam · cd012345”? This removes 120 examples');
   });
 });
 
