@@ -48,7 +48,9 @@ if [ "$mode" = bench ] || [ "$mode" = all ]; then
       for (const line of read(g)) {
         if (!line.startsWith("{")) continue;
         const r = JSON.parse(line);
-        console.log([r.name, (r.oursGflops/1000).toFixed(2) + " TF/s", r.tfjsGflops ? (r.tfjsGflops/1000).toFixed(2) + " TF/s" : "-", r.ratio ? r.ratio.toFixed(2) + "x" : "-", r.maxRelDiff?.toExponential(1), r.oursGpuMs?.toFixed(3), r.variant].join(" | "));
+        // studio bench --json writes NaN and Infinity as text (a kernel that produced them).
+        const diff = typeof r.maxRelDiff === "number" ? r.maxRelDiff.toExponential(1) : r.maxRelDiff ?? "-";
+        console.log([r.name, (r.oursGflops/1000).toFixed(2) + " TF/s", r.tfjsGflops ? (r.tfjsGflops/1000).toFixed(2) + " TF/s" : "-", typeof r.ratio === "number" ? r.ratio.toFixed(2) + "x" : r.ratio ?? "-", diff, r.oursGpuMs?.toFixed(3), r.variant].join(" | "));
       }
     }
     for (const line of read("generate")) {

@@ -140,6 +140,12 @@ export async function runDecodePeerBench(gpu: Gpu, files: ModelFiles, adapter: L
   return row;
 }
 
+/** Whether the run compared anything and agreed: every batch was decoded by at least one peer, and
+ * every peer's tokens equal ours. A run where no peer could load compared nothing: not a pass. */
+export function decodePeerAgrees(row: DecodePeerRow): boolean {
+  return row.batches.every((b) => b.peers.length > 0 && b.peers.every((p) => p.sameTokens));
+}
+
 /** The row as the lines the runner prints. */
 export function formatDecodePeer(row: DecodePeerRow, opts: DecodePeerOptions): string[] {
   const line = (s: DecodeSide) => `${s.name.padEnd(40)} TTFT ${s.ttftMillis.toFixed(1).padStart(8)} ms   decode ${s.decodeTokensPerSecond.toFixed(1).padStart(8)} tokens/s`;

@@ -93,6 +93,12 @@ export async function runCase(gpu: Gpu, peer: TfjsPeer | null, c: BenchCase, opt
   }
 }
 
+/** One result as a JSON line. JSON has no NaN or ∞ (JSON.stringify writes null, which reads as "not
+ * measured"): a kernel that produced them says so in words, as the table does. */
+export function benchJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
 export function formatTable(rows: BenchRow[]): string {
   const head = ['case', 'ours ms', 'ours GFLOP/s', 'tfjs ms', 'tfjs GFLOP/s', 'ours/tfjs', 'max rel diff', 'ours GPU ms', 'our kernel'];
   const fmt = (x: number | null | undefined, d: number) => (x === null || x === undefined ? '–' : x.toFixed(d));

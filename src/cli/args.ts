@@ -65,7 +65,8 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
       if (!DECIMAL.test(value.trim()) || !Number.isFinite(n)) throw new CliError(`option --${name} expects a number, got "${value}"`, 2);
       out[name] = n;
     } else if (kind === 'strings') {
-      const items = value.split(',').filter((v) => v.trim() !== '');
+      // `--data "a.jsonl, b.jsonl"` names b.jsonl, not " b.jsonl".
+      const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
       if (items.length === 0) throw new CliError(`option --${name} needs at least one value, got "${value}"`, 2);
       out[name] = [...((out[name] as string[]) ?? []), ...items];
     } else if (kind === 'texts') {

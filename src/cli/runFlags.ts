@@ -94,8 +94,11 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
   const lossFlag = f.loss ?? d.loss;
   const ruleInLoss = lossFlag.startsWith('ssb:') ? lossFlag.slice(4) : undefined;
   const loss = ruleInLoss === undefined ? lossFlag : 'ssb';
+  if (ruleInLoss !== undefined && f.rule !== undefined && f.rule !== ruleInLoss) throw new CliError(`--loss ${lossFlag} and --rule ${f.rule} name two balance rules; give one of them`, 2);
   const ruleName = f.rule ?? ruleInLoss ?? d.balanceRule ?? 'grad';
-  if (loss !== 'ssb' && (f.rule !== undefined || f['balance-lr'] !== undefined)) throw new CliError(`--${f.rule !== undefined ? 'rule' : 'balance-lr'} sets how SSB learns α; it does nothing with --loss ${loss}`, 2);
+  // A flag of α's rule does nothing with another loss: refused, so it never seems to have been used.
+  const ssbOnly = (Object.keys(BALANCE_FLAGS) as Array<keyof typeof BALANCE_FLAGS>).find((k) => f[k] !== undefined);
+  if (loss !== 'ssb' && ssbOnly) throw new CliError(`--${ssbOnly} sets how SSB learns α; it does nothing with --loss ${loss}`, 2);
   if (!isBalanceRule(ruleName)) throw new CliError(`--rule must be one of ${BALANCE_RULES.join(', ')}, not ${ruleName}`, 2);
   const config: RunConfig = {
     ...d,

@@ -8,7 +8,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { bfclSystemPrompt, functionsFromSystemPrompt } from './bfcl-prompt.ts';
 import type { Call, Example, Message } from './example.ts';
 import { formatCallsPython } from './python/format.ts';
-import { targetCalls, templateArguments, templatePrintsArgumentText } from './whole-floats.ts';
+import { targetCalls, templateArguments, templatePrintsArgumentText, WholeFloatMarkers } from './whole-floats.ts';
 
 export const THINK_OPEN = '<think>';
 export const THINK_CLOSE = '</think>';
@@ -26,6 +26,8 @@ export interface TemplateInput {
   messages: TemplateMessage[];
   /** Tools in the OpenAI wrapper, or null in BFCL prompt mode (the system prompt lists them). */
   tools: Array<{ type: 'function'; function: Example['tools'][number] }> | null;
+  /** What the rendered text's whole-float markers stand for (templateArguments). */
+  markers: WholeFloatMarkers;
 }
 
 /** One assistant turn in the rendered text: [start,cotEnd) cot (empty when no <think>), [cotEnd,callEnd) call. */
@@ -57,9 +59,15 @@ export class RenderError extends Error {
   }
 }
 
-/** `argumentText`: the template prints a string argument as it is (templateArguments). */
-function toolCalls(calls: Call[], argumentText = false): TemplateMessage['tool_calls'] {
-  return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: templateArguments(c.arguments, argumentText) } }));
+/** How call arguments go to the template: `argumentText` when it prints a string argument as it
+ * is, else marked (templateArguments). */
+interface ArgumentWriting {
+  argumentText: boolean;
+  markers: WholeFloatMarkers;
+}
+
+function toolCalls(calls: Call[], { argumentText, markers }: ArgumentWriting): TemplateMessage['tool_calls'] {
+  return calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: templateArguments(c.arguments, argumentText, markers) } }));
 }
 
 /** Whether the template reads `reasoning_content` itself (Qwen3) or reasoning must go inline in `content`. */
@@ -68,9 +76,9 @@ export function templateReadsReasoning(tokenizer: PreTrainedTokenizer): boolean 
   return typeof t === 'string' ? t.includes('reasoning_content') : JSON.stringify(t ?? '').includes('reasoning_content');
 }
 
-function assistantMessage(content: string, calls: Call[] | undefined, reasoning: string | undefined, readsReasoning: boolean, argumentText = false): TemplateMessage {
+function assistantMessage(content: string, calls: Call[] | undefined, reasoning: string | undefined, readsReasoning: boolean, writing: ArgumentWriting): TemplateMessage {
   const m: TemplateMessage = { role: 'assistant', content };
-  if (calls?.length) m.tool_calls = toolCalls(calls, argumentText);
+  if (calls?.length) m.tool_calls = toolCalls(calls, writing);
   if (reasoning !== undefined) {
     if (readsReasoning) m.reasoning_content = reasoning;
     else m.content = `${THINK_OPEN}\n${reasoning}\n${THINK_CLOSE}\n\n${content}`;
@@ -83,13 +91,13 @@ function withPythonCalls(content: string, calls: Call[]): string {
   return content ? `${content}\n${formatCallsPython(calls)}` : formatCallsPython(calls);
 }
 
-function promptMessage(m: Message, readsReasoning: boolean, python: boolean): TemplateMessage {
+function promptMessage(m: Message, readsReasoning: boolean, python: boolean, writing: ArgumentWriting): TemplateMessage {
   if (m.role === 'assistant') {
     // In a Python-syntax example, earlier calls as native tool_calls would render as JSON
     // `<tool_call>` blocks in the prompt while the target answers `[f(a=1)]`: one conversation
     // teaching two call syntaxes, and not the one the BFCL prompt asks for.
-    if (python && m.calls?.length) return assistantMessage(withPythonCalls(m.content, m.calls), undefined, m.reasoning, readsReasoning);
-    return assistantMessage(m.content, m.calls, m.reasoning, readsReasoning);
+    if (python && m.calls?.length) return assistantMessage(withPythonCalls(m.content, m.calls), undefined, m.reasoning, readsReasoning, writing);
+    return assistantMessage(m.content, m.calls, m.reasoning, readsReasoning, writing);
   }
   const out: TemplateMessage = { role: m.role, content: m.content };
   if (m.name) out.name = m.name;
@@ -103,10 +111,12 @@ function promptMessage(m: Message, readsReasoning: boolean, python: boolean): Te
  * JSON targets become native `tool_calls` with `tools` passed to the template.
  */
 /** `argumentText`: the template prints a call's arguments given as a string as they are
- * (templatePrintsArgumentText), so whole floats of the target can be written `5.0`. */
+ * (templatePrintsArgumentText), so whole floats of the target can be written `5.0` that way;
+ * otherwise they go in marked, and `render` writes them. */
 export function templateInput(example: Example, readsReasoning: boolean, argumentText = false): TemplateInput {
   const python = example.target.callSyntax === 'python';
-  const messages = example.messages.map((m) => promptMessage(m, readsReasoning, python));
+  const writing: ArgumentWriting = { argumentText, markers: new WholeFloatMarkers(example) };
+  const messages = example.messages.map((m) => promptMessage(m, readsReasoning, python, writing));
   if (python && !(messages[0]?.role === 'system' && functionsFromSystemPrompt(messages[0].content))) {
     const sys = bfclSystemPrompt(example.tools);
     if (messages[0]?.role === 'system') messages[0] = { ...messages[0], content: `${messages[0].content}\n\n${sys}` };
@@ -117,16 +127,17 @@ export function templateInput(example: Example, readsReasoning: boolean, argumen
   let content = target.content ?? '';
   if (python && calls.length) content = withPythonCalls(content, calls);
   else if (python && content === '') content = formatCallsPython([]); // "[]": no function applies
-  messages.push(assistantMessage(content, python ? undefined : calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning, argumentText));
-  return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })) };
+  messages.push(assistantMessage(content, python ? undefined : calls, target.reasoning ?? (readsReasoning ? '' : undefined), readsReasoning, writing));
+  return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })), markers: writing.markers };
 }
 
 function render(tokenizer: PreTrainedTokenizer, input: TemplateInput, messages: TemplateMessage[], addGenerationPrompt: boolean): string {
-  return tokenizer.apply_chat_template(messages, {
+  const text = tokenizer.apply_chat_template(messages, {
     tools: input.tools?.length ? input.tools : null,
     tokenize: false,
     add_generation_prompt: addGenerationPrompt,
   }) as string;
+  return input.markers.write(text);
 }
 
 export function endOfTurnToken(tokenizer: PreTrainedTokenizer): string {

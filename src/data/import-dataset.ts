@@ -161,10 +161,15 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
   let recordsDone = 0;
   const quality = (example: Example) => checkExample(example, options.reasoning ?? reasoningPromiseOf(example));
 
+  // Files of one name from two folders (a/train.jsonl, b/train.jsonl): the second's records
+  // without an id are named `train.2-<index>`, not the first's ids again (all rejected as duplicates).
+  const filesNamed = new Map<string, number>();
   for (const [fileIndex, file] of files.entries()) {
     const report: ImportedFile = { name: file.name, format: options.format, detected: false, records: 0, imported: 0, rejected: 0 };
     fileReports.push(report);
-    const stem = baseName(file.name);
+    const named = (filesNamed.get(baseName(file.name)) ?? 0) + 1;
+    filesNamed.set(baseName(file.name), named);
+    const stem = named === 1 ? baseName(file.name) : `${baseName(file.name)}.${named}`;
     let parser: FormatParser | undefined = options.format ? parserFor(options.format) : undefined;
     let answerFile = false;
     let decided = false;

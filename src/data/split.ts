@@ -1,7 +1,8 @@
 // The train/eval split: each example's side is a pure function of (seed, example id), so the split
 // is the same on every device and after re-import, and adding examples never moves existing ones.
-// HDR samples are always train: they answer training prompts again, and held out they would put
-// training questions in the eval set. Never depends on record order or on Math.random.
+// HDR samples are train: they answer training prompts again, and held out they would put training
+// questions in the eval set; unless a new split holds their question out, where they go with it
+// (trained, they would train the held-out question). Never depends on record order or on Math.random.
 
 export type SplitName = 'train' | 'eval';
 
@@ -27,10 +28,17 @@ export function hash53(text: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** An example's side: an HDR sample's is train, any other's splitOf its id. */
+/** The question an HDR sample answers: its id without every `#hdr<round>.<n>` an HDR run added. */
+export function hardCaseRootId(id: string): string {
+  return id.replace(/(#hdr\d+(\.\d+)?)+$/, '');
+}
+
+/** An example's side: an HDR sample's is train (eval when its question's is), any other's splitOf its id. */
 export function sideOf(example: { id: string; source?: string }, settings: SplitSettings): SplitName {
   const side = splitOf(example.id, settings); // validates the settings for HDR samples too
-  return example.source === 'hdr' ? 'train' : side;
+  if (example.source !== 'hdr') return side;
+  const root = hardCaseRootId(example.id);
+  return root !== example.id && splitOf(root, settings) === 'eval' ? 'eval' : 'train';
 }
 
 export function splitOf(exampleId: string, settings: SplitSettings): SplitName {

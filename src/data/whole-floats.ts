@@ -71,11 +71,58 @@ export function argumentsJson(value: unknown): string {
 }
 
 /** A call's arguments for the chat template: as JSON text writing whole floats `5.0` where the
- * template prints text as it is (`argumentText`); with plain numbers otherwise, since a template
- * would write a box as {"value": 5}. Arguments without whole floats go as they are. */
-export function templateArguments(args: Record<string, unknown>, argumentText: boolean): Record<string, unknown> | string {
+ * template prints text as it is (`argumentText`); otherwise with a marker string in each whole
+ * float's place, which `markers.write` turns into `5.0` in the rendered text (a template would
+ * write a box as {"value": 5}, and a plain 5 as an int). Arguments without whole floats go as they are. */
+export function templateArguments(args: Record<string, unknown>, argumentText: boolean, markers: WholeFloatMarkers): Record<string, unknown> | string {
   if (!holdsWholeFloat(args)) return args;
-  return argumentText ? argumentsJson(args) : plainNumbers(args);
+  return argumentText ? argumentsJson(args) : markers.marked(args);
+}
+
+/**
+ * Whole floats through a template that writes arguments itself (`tool_call.arguments | tojson`, as
+ * Qwen2.5's and Llama's templates do): each goes in as a marker string and comes out of the rendered
+ * text as Python writes the float, so the text is the one HF transformers renders from the
+ * dataset's `5.0` with `json.dumps`. Markers carry a prefix the example's own text never holds.
+ */
+export class WholeFloatMarkers {
+  private readonly texts: Array<[marker: string, text: string]> = [];
+  private prefix?: string;
+
+  constructor(private readonly example: unknown) {}
+
+  /** A copy of `value` with a marker in each box's place. */
+  marked(value: unknown): Record<string, unknown> {
+    if (this.prefix === undefined) {
+      const json = JSON.stringify(this.example);
+      let n = 0;
+      while (json.includes(`WholeFloat${n}x`)) n++;
+      this.prefix = `WholeFloat${n}x`;
+    }
+    const walk = (v: unknown): unknown => {
+      if (v instanceof IntegralFloat) {
+        // The trailing "x" keeps marker 1 from matching inside marker 10.
+        const marker = `${this.prefix}${this.texts.length}x`;
+        this.texts.push([marker, pythonFloatRepr(v.value)]);
+        return marker;
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (typeof v === 'object' && v !== null) {
+        const out: Record<string, unknown> = {};
+        for (const [key, item] of Object.entries(v)) setOwn(out, key, walk(item));
+        return out;
+      }
+      return v;
+    };
+    return walk(value) as Record<string, unknown>;
+  }
+
+  /** The rendered text with each marker, quoted as `tojson` writes a string or printed bare, as its float. */
+  write(text: string): string {
+    let out = text;
+    for (const [marker, float] of this.texts) out = out.replaceAll(`"${marker}"`, float).replaceAll(marker, float);
+    return out;
+  }
 }
 
 function holdsWholeFloat(value: unknown): boolean {

@@ -23,18 +23,24 @@ export interface ExportAndCheckOptions extends Omit<OnnxExportOptions, 'onProgre
   onProgress?: (p: ExportAndCheckProgress) => void;
 }
 
-/** Export, then check the export by running it; the report belongs with the run (Dexie `runs`). */
+/** Export, then check the export by running it; the report belongs with the run (Dexie `runs`).
+ * A check that cannot run (onnxruntime-web cannot open the model: no such backend, a WebAssembly
+ * heap too small for it) does not take the export away: its files come back with `checkError`. */
 export async function exportAndCheck(
   gpu: Gpu,
   source: ModelFiles,
   adapter: LoraAdapter | null,
   opts: ExportAndCheckOptions,
-): Promise<{ result: OnnxExportResult; report: ExportCheckReport | null }> {
+): Promise<{ result: OnnxExportResult; report: ExportCheckReport | null; checkError: string | null }> {
   const result = await exportOnnxModel(gpu, source, { dtype: opts.dtype, adapter, externalDataThresholdBytes: opts.externalDataThresholdBytes, onProgress: opts.onProgress });
-  if (opts.prompts.length === 0) return { result, report: null };
+  if (opts.prompts.length === 0) return { result, report: null, checkError: null };
   opts.onProgress?.({ stage: 'check' });
-  const report = await verifyOnnxExport(gpu, source, adapter, result, {
-    prompts: opts.prompts, steps: opts.steps, executionProvider: opts.executionProvider, tolerance: opts.tolerance, eosTokenIds: opts.eosTokenIds,
-  });
-  return { result, report };
+  try {
+    const report = await verifyOnnxExport(gpu, source, adapter, result, {
+      prompts: opts.prompts, steps: opts.steps, executionProvider: opts.executionProvider, tolerance: opts.tolerance, eosTokenIds: opts.eosTokenIds,
+    });
+    return { result, report, checkError: null };
+  } catch (err) {
+    return { result, report: null, checkError: (err as Error).message };
+  }
 }

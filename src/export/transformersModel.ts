@@ -182,9 +182,11 @@ export async function loadTextGenerationPipeline(location: ModelLocation, opts: 
 /** In Node transformers.js hands ONNX Runtime only the external data file's *path*, which
  * onnxruntime-node can open but onnxruntime-web's WASM cannot ("Module.MountedFiles is not
  * available"), so the bytes are read here and given as session_options.externalData (which
- * transformers.js then leaves alone). Only the directory (Node) case comes here. */
+ * transformers.js then leaves alone). Only the directory (Node) case comes here. Weights go
+ * external past ~2 GiB, and fs.readFile refuses a file over 2 GiB (one read of more aborts Node),
+ * so the file is read into its buffer in pieces of READ_PIECE_BYTES. */
 async function readExternalDataNode(dir: string, dtype: OnnxExportDtype): Promise<Array<{ path: string; data: Uint8Array }>> {
-  const { readdir, readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+  const { open, readdir } = await import(/* @vite-ignore */ 'node:fs/promises');
   const { join } = await import(/* @vite-ignore */ 'node:path');
   const modelPath = onnxModelPath(dtype);
   const sub = modelPath.slice(0, modelPath.lastIndexOf('/'));
@@ -196,9 +198,24 @@ async function readExternalDataNode(dir: string, dtype: OnnxExportDtype): Promis
     return []; // no onnx/ folder: let transformers.js report the missing model file
   }
   const out = [];
-  for (const name of names.filter((n) => n.startsWith(`${base}_data`)).sort()) out.push({ path: name, data: new Uint8Array(await readFile(join(dir, sub, name))) });
+  for (const name of names.filter((n) => n.startsWith(`${base}_data`)).sort()) {
+    const file = await open(join(dir, sub, name), 'r');
+    try {
+      const data = new Uint8Array((await file.stat()).size);
+      for (let at = 0; at < data.byteLength; ) {
+        const { bytesRead } = await file.read(data, at, Math.min(READ_PIECE_BYTES, data.byteLength - at), at);
+        if (bytesRead === 0) throw new Error(`${join(dir, sub, name)}: file shrank while reading (${at} of ${data.byteLength} bytes)`);
+        at += bytesRead;
+      }
+      out.push({ path: name, data });
+    } finally {
+      await file.close();
+    }
+  }
   return out;
 }
+
+const READ_PIECE_BYTES = 2 ** 30;
 
 function pickEnv(env: Transformers['env']) {
   const { localModelPath, allowLocalModels, allowRemoteModels, useFSCache, useBrowserCache, useCustomCache, customCache } = env;

@@ -84,8 +84,10 @@ export interface AcquireOptions {
   tuningStore?: TuningStore | null;
 }
 
-/** A CPU implementation of WebGPU (SwiftShader, lavapipe, WARP), by what the adapter says of itself. */
+/** A CPU implementation of WebGPU (SwiftShader, lavapipe, WARP), by what the adapter says of itself:
+ * the spec's fallback flag first (browsers that mask the names still set it), then the names. */
 export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
+  if ((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) return true;
   const all = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`.toLowerCase();
   return /swiftshader|lavapipe|llvmpipe|warp|software|cpu/.test(all);
 }

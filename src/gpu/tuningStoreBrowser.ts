@@ -21,6 +21,8 @@ function run<T>(db: IDBDatabase, mode: IDBTransactionMode, fn: (s: IDBObjectStor
     const req = fn(tx.objectStore(STORE));
     tx.oncomplete = () => resolve(req.result as T);
     tx.onerror = () => reject(tx.error);
+    // A commit the browser refuses (a full quota: QuotaExceededError) aborts with no error event.
+    tx.onabort = () => reject(tx.error ?? new Error('the kernel-tuning write was aborted'));
   });
 }
 

@@ -4,8 +4,8 @@
 export { GATE_RULES, candidateExample, qualityGate, type GateFailure, type GateRule, type GateVerdict } from './gate.ts';
 export { SampleDeduper, canonicalJson, sampleKey } from './dedupe.ts';
 export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
+export { hardCaseRootId } from '../data/split.ts';
 export {
-  hardCaseRootId,
   hdrSampleSeed,
   minableExamples,
   mineHardCases,
@@ -29,6 +29,7 @@ export {
   hardCaseId,
   loadEvalRun,
   loadHardCasePool,
+  markAnsweredHardCasesSolved,
   markHardCasesSolved,
   nextHdrRound,
   openHardCases,

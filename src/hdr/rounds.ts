@@ -9,6 +9,7 @@
 // file is the procedure only: it never touches the GPU or the database directly.
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
+import { hardCaseRootId } from '../data/split.ts';
 import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
@@ -100,7 +101,8 @@ function evalAccess(engine: HdrEngine): ModelAccess {
 
 /**
  * Greedy answers for `examples`; the ones that fail the answer check become hard cases. Examples
- * that fail the base quality check are not eligible (the paper discards them instead).
+ * that fail the base quality check are not eligible (the paper discards them instead), and samples
+ * earlier HDR runs added are not mined at all (minableExamples).
  */
 export async function mineHardCases(
   examples: Example[],
@@ -110,7 +112,7 @@ export async function mineHardCases(
   onCount?: HdrHooks['onCount'],
 ): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
   const ineligible: string[] = [];
-  const eligible = examples.filter((e) => {
+  const eligible = minableExamples(examples).filter((e) => {
     const ok = checkExample(e).passed;
     if (!ok) ineligible.push(e.id);
     return ok;
@@ -138,13 +140,9 @@ export interface HdrRunInput {
   /** Accuracy on evalSet before the first round, when the caller already measured it. */
   initialEvalAccuracy?: number;
   /** Number of the first round (default 1); a resumed pool continues after its last round so
-   * example ids (`<id>#hdr<round>.<n>`) stay unique. `maxRounds` counts from here. */
+   * example ids (`<id>#hdr<round>.<n>`) stay unique. Raised past the round of any HDR sample in
+   * `replayPool`. `maxRounds` counts from here. */
   firstRound?: number;
-}
-
-/** The example an HDR sample was made for: its id without every `#hdr<round>.<n>` an HDR run added. */
-export function hardCaseRootId(id: string): string {
-  return id.replace(/(#hdr\d+(\.\d+)?)+$/, '');
 }
 
 /** What HDR mines hard cases from: the dataset's own examples, not samples earlier HDR runs added
@@ -160,9 +158,13 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const added: Example[] = [];
   const rounds: HdrRoundReport[] = [];
   // Earlier HDR runs' examples are in the data (`<case>#hdr<round>.<n>`): a sample equal to one of
-  // them is a duplicate, not a new example. Replay draws from the qualified data only.
+  // them is a duplicate, not a new example, yet this run trains on it (its model may never have:
+  // a run from another adapter). Replay draws from the qualified data only.
   const earlier = input.replayPool.filter((e) => e.source === 'hdr');
-  const deduper = new SampleDeduper(earlier.map((e) => sampleKey(hardCaseRootId(e.id), e)));
+  const earlierByKey = new Map(earlier.map((e) => [sampleKey(hardCaseRootId(e.id), e), e]));
+  const deduper = new SampleDeduper(earlierByKey.keys());
+  /** Earlier runs' samples this run accepted again, trained on beside `added`. */
+  const reused: Example[] = [];
   const qualified = input.replayPool.filter((e) => e.source !== 'hdr');
   const evaluate = async (round: number, phase: 'before' | 'after'): Promise<number | null> => {
     if (input.evalSet.length === 0) return null;
@@ -177,8 +179,11 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     return report.accuracy;
   };
   let accuracy: number | null = input.initialEvalAccuracy ?? null;
-  const firstRound = input.firstRound ?? 1;
-  if (!(Number.isInteger(firstRound) && firstRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${firstRound}`);
+  const requestedRound = input.firstRound ?? 1;
+  if (!(Number.isInteger(requestedRound) && requestedRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${requestedRound}`);
+  // After the rounds of the earlier samples in the data too (a run folder knows of none): a round
+  // they used would give new samples their ids.
+  const firstRound = earlier.reduce((r, e) => Math.max(r, (e.hdrRound ?? 0) + 1), requestedRound);
   await hooks.onHardCases?.(firstRound - 1, pool.filter((c) => c.status === 'open'));
 
   for (let round = firstRound; round < firstRound + settings.maxRounds; round++) {
@@ -186,7 +191,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     // Aborted first: a pool mined by a cancelled evaluation is empty because mining stopped, not
     // because every case was solved.
     if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
-    if (open.length === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
+    // Nothing mined is no hard case solved: say which.
+    if (open.length === 0) return { rounds, pool, added, stopReason: rounds.length === 0 && pool.length === 0 ? 'no_hard_cases' : 'pool_empty' };
     const t0 = performance.now();
     if (accuracy === null && input.evalSet.length > 0) accuracy = await evaluate(round, 'before');
     const evalAccuracyBefore = accuracy;
@@ -197,6 +203,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 
     const samples: HdrSample[] = [];
     const roundExamples: Example[] = [];
+    let roundReused = 0;
     const rejectedByRule: HdrRoundReport['rejectedByRule'] = {};
     const solved: string[] = [];
     let answeredCases = 0;
@@ -217,7 +224,16 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
             const example = { ...verdict.candidate, id: `${verdict.candidate.id}.${roundExamples.length}` };
             roundExamples.push(example);
             sample.addedAs = example.id;
-          } else duplicates++;
+          } else {
+            duplicates++;
+            const key = sampleKey(hardCase.example.id, verdict.candidate);
+            const again = earlierByKey.get(key);
+            if (again) {
+              earlierByKey.delete(key);
+              reused.push(again);
+              roundReused++;
+            }
+          }
         } else {
           failed.push(output);
           for (const rule of new Set(verdict.failures.map((f) => f.rule))) rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1;
@@ -241,13 +257,14 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
 
     let training: RoundTraining | null = null;
     let replayed = 0;
-    if (roundExamples.length > 0) {
+    if (roundExamples.length + roundReused > 0) {
       // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
-      replayed = replayCount(added.length, settings.replayShare, qualified.length);
+      const accepted = [...added, ...reused];
+      replayed = replayCount(accepted.length, settings.replayShare, qualified.length);
       const order = epochOrder(qualified.length, settings.seed, round);
       const replay = Array.from(order.subarray(0, replayed), (i) => qualified[i]);
-      hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${added.length} HDR + ${replayed} replayed examples`);
-      training = await engine.train([...added, ...replay], round, signal);
+      hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${accepted.length} HDR + ${replayed} replayed examples`);
+      training = await engine.train([...accepted, ...replay], round, signal);
       accuracy = await evaluate(round, 'after');
     }
     const poolAfter = pool.filter((c) => c.status === 'open').length;
@@ -270,6 +287,9 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     };
     rounds.push(report);
     await hooks.onRound?.(report);
+    // Cancelled while the round retrained or re-evaluated: its training was cut short, so the run
+    // was cancelled whatever the pool says (an empty pool or the last round are not why it ended).
+    if (signal?.aborted) return { rounds, pool, added, stopReason: 'aborted' };
     if (poolAfter === 0) return { rounds, pool, added, stopReason: 'pool_empty' };
     if (poolAfter >= open.length) return { rounds, pool, added, stopReason: 'pool_stopped_shrinking' };
   }

@@ -1,8 +1,10 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
+import { plural } from '../data/plural.ts';
 
-export type HdrStopReason = 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
+export type HdrStopReason = 'no_hard_cases' | 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
 
 const STOP_WORDS: Record<HdrStopReason, string> = {
+  no_hard_cases: 'the model answered every mined example correctly: no hard case',
   pool_empty: 'every hard case was solved',
   pool_stopped_shrinking: 'the pool stopped shrinking',
   round_limit: 'the round limit was reached',
@@ -15,9 +17,14 @@ export function hdrStopText(reason: string | undefined): string {
 }
 
 /** What the HDR panel's rounds table says for a run with no round recorded, by its status as the
- * page sees it (a row left "running" by a closed page is "interrupted"). */
-export function noRoundsText(status: string, stopReason: string | undefined): string {
-  if (status === 'running') return 'mining hard cases…';
+ * page sees it (a row left "running" by a closed page is "interrupted") and what its mining found,
+ * once it has (the first round runs from then on). */
+export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }): string {
+  if (status === 'running') {
+    if (!mined) return 'mining hard cases…';
+    const found = `${plural(mined.hardCases, 'hard case')} mined from ${plural(mined.examples, 'example')}`;
+    return mined.hardCases > 0 ? `${found}; the first round is under way…` : found;
+  }
   if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }

@@ -43,6 +43,13 @@ export async function markHardCasesSolved(db: StudioDb, datasetId: string, examp
   });
 }
 
+/** Open hard cases a mining evaluation answered correctly are no hard cases of that model: solved
+ * (their round stays the one they last failed in). Examples without an open hard case are left alone. */
+export async function markAnsweredHardCasesSolved(db: StudioDb, datasetId: string, exampleIds: string[]): Promise<void> {
+  const answered = new Set(exampleIds);
+  await db.hardCases.where('[datasetId+status]').equals([datasetId, 'open']).filter((r) => answered.has(r.exampleId)).modify({ status: 'solved' });
+}
+
 export function openHardCases(db: StudioDb, datasetId: string): Promise<HardCaseRow[]> {
   return db.hardCases.where('[datasetId+status]').equals([datasetId, 'open']).toArray();
 }

@@ -137,7 +137,7 @@ export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
 
 /** Whether a (possibly stored) variant can run this product on this device. */
 export function variantApplies(gpu: Gpu, o: ShapeFacts, v: MatmulVariant): boolean {
-  if (v.kind === 'register') return true;
+  if (v.kind === 'register') return !v.sharedRows || sharedRowsApplies(gpu);
   if (v.kind === 'matvec') return (v.subgroups ? matvecSubgroupThreads(gpu).includes(v.G) : matvecThreadsFit(v.G)) && matvecApplies(gpu, o, v.G);
   if (v.kind === 'matvecColumns') return matvecApplies(gpu, o, 1);
   if (v.kind === 'tiled') return tiledFits(gpu, v);

@@ -178,12 +178,17 @@ export function effectiveSplit(o: Pick<Operands, 'M' | 'N' | 'K' | 'batch'>, c: 
   return { splits: Math.ceil(o.K / kPerSplit), kPerSplit };
 }
 
-/** Tile configurations whose staging (two buffers of BK×(BM+BN) f32) fits the workgroup memory. */
+/** Tile configurations the kernel can be built with (whole vec4s along each axis, whole threads per
+ * tile, a whole split) whose staging (two buffers of BK×(BM+BN) f32) fits the workgroup memory. A
+ * stored choice is checked here too, so a damaged one never reaches the shader. */
 export function tiledFits(gpu: Gpu, c: TiledConfig): boolean {
+  const whole = (x: unknown, step: number) => Number.isInteger(x) && (x as number) > 0 && (x as number) % step === 0;
+  if (!whole(c.BM, 4) || !whole(c.BN, 4) || !whole(c.BK, 4) || !whole(c.splitK, 1)) return false;
   const wg = (c.BM / c.TM) * (c.BN / c.TN);
   const stageBytes = (c.prefetch === false ? 1 : 2) * c.BK * (c.BM + c.BN) * 4;
   const perThread = Math.max((c.BM * c.BK) / 4, (c.BN * c.BK) / 4) / wg;
   return (
+    c.BM % c.TM === 0 && c.BN % c.TN === 0 &&
     wg <= gpu.ctx.limits.maxComputeInvocationsPerWorkgroup &&
     stageBytes <= gpu.ctx.limits.maxComputeWorkgroupStorageSize &&
     perThread <= 8 &&
@@ -257,6 +262,7 @@ const PAD_K = 32;
 
 export function subgroupMatrixFits(gpu: Gpu, c: SubgroupMatrixConfig): boolean {
   const lanes = subgroupMatrixLanes(gpu);
+  if (![c.SGM, c.SGN, c.FM, c.FN].every((x) => Number.isInteger(x) && x > 0)) return false;
   const BM = c.SGM * c.FM * 16;
   const BN = c.SGN * c.FN * 16;
   const wg = lanes * c.SGM * c.SGN;

@@ -194,6 +194,12 @@ accelerate>=0.34
 deepspeed>=0.15
 `;
 
+/** A path or argument as one word of a POSIX shell line: as it is when it needs no quoting, else
+ * in single quotes (a folder with a space, `Qwen's model`), so a printed line runs when pasted. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The launch lines README.md gives, with --base-model where the recipe has none. */
 export function launchLines(baseModel: string | null): { check: string; oneGpu: string; zero3: string; fsdp: string; twoCpus: string } {
   const base = baseModel ? '' : ' --base-model <repo id or folder>';
@@ -211,6 +217,7 @@ export function launchLines(baseModel: string | null): { check: string; oneGpu: 
 function readme(input: RecipeInput): string {
   const c = input.config;
   const lines = launchLines(input.baseModel);
+  const model = input.baseModel ? shellWord(input.baseModel) : '<model>';
   const b = balanceSettingsOf(c);
   const loss =
     c.loss === 'ssb'
@@ -280,10 +287,10 @@ master weights. Under DeepSpeed the clip happens inside DeepSpeed (\`gradient_cl
 studio's adapter import reads), \`balance.json\` (α's state) and \`metrics.jsonl\` (the studio's format):
 
 \`\`\`sh
-studio eval --model ${input.baseModel ?? '<model>'} --adapter adapter --data <file>
-studio generate --model ${input.baseModel ?? '<model>'} --adapter adapter --prompt "…" --tools <tools.json>   # the functions it may call; --python-calls for [f(a=1)] data
-studio hdr --model ${input.baseModel ?? '<model>'} --adapter adapter --data <file> --out <dir>   # continues α from balance.json
-studio train --model ${input.baseModel ?? '<model>'} --adapter adapter --balance adapter/balance.json ...   # trains on from here
+studio eval --model ${model} --adapter adapter --data <file>
+studio generate --model ${model} --adapter adapter --prompt "…" --tools <tools.json>   # the functions it may call; --python-calls for [f(a=1)] data
+studio hdr --model ${model} --adapter adapter --data <file> --out <dir>   # continues α from balance.json
+studio train --model ${model} --adapter adapter --balance adapter/balance.json ...   # trains on from here
 \`\`\`
 `;
 }

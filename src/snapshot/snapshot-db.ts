@@ -7,7 +7,8 @@
 // Imported adapter files live in the checkpoint row's blobs next to the trainer checkpoint.
 // Never validates untrusted bytes itself (snapshot-file.ts has already done that) and never
 // touches the GPU.
-import type { CheckpointRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
+import type { CheckpointRow, ExampleRow, MetricRow, RunRow, StudioDb } from '../data/db.ts';
+import type { Example } from '../data/example.ts';
 import { loadExampleRows, saveDataset, usedCount } from '../data/dataset-store.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -65,6 +66,15 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}) };
 }
 
+/** The evaluation an imported snapshot brought: it scored the adapter the snapshot brought, so it
+ * holds only while the run's newest checkpoint is still the one the import wrote (a run resumed
+ * and trained on here has another adapter). */
+async function importedEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
+  if (!row.evaluation) return undefined;
+  const newest = await newestCheckpoint(db, row.id);
+  return !newest || (newest.meta as { importedFrom?: string } | undefined)?.importedFrom !== undefined ? row.evaluation : undefined;
+}
+
 /** Splits stored metric rows into run.json's per-step metrics and eval points. */
 function splitMetricRows(rows: MetricRow[]): { metrics: MetricPoint[]; evalMetrics: EvalPoint[] } {
   const metrics: MetricPoint[] = [];
@@ -100,8 +110,17 @@ export interface SnapshotFromDbOptions {
   evaluation?: EvaluationSummary;
 }
 
+/** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
+ * surrogate pair (an emoji cut in two travels as a lone surrogate and shows as �). */
+function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = max - 1;
+  const high = text.charCodeAt(end - 1);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? end - 1 : end)}…`;
+}
+
 /** A name stored before the limits existed (a long file name) still fits run.json's. */
-const clip = (name: string) => (name.length > RUN_JSON_LIMITS.nameChars ? `${name.slice(0, RUN_JSON_LIMITS.nameChars - 1)}…` : name);
+const clip = (name: string) => clipText(name, RUN_JSON_LIMITS.nameChars);
 
 /** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
@@ -155,7 +174,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
         status: row.status,
         lastStep: row.lastStep,
         message: row.message,
-        ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => t.slice(0, RUN_JSON_LIMITS.tagChars)) } : {}),
+        ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => clipText(t, RUN_JSON_LIMITS.tagChars)) } : {}),
         ...(row.notes ? { notes: row.notes } : {}),
       },
       config,
@@ -164,7 +183,8 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       metrics,
       evalMetrics,
       hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
-      evaluation: options.evaluation ?? row.evaluation ?? (await latestEvaluation(db, row)),
+      // One made here is newer than the one the snapshot brought (latestEvaluation keeps only one of the newest adapter).
+      evaluation: options.evaluation ?? (await latestEvaluation(db, row)) ?? (await importedEvaluation(db, row)),
     },
     adapter,
     checkpoint: options.includeCheckpoint === false ? undefined : checkpointBytes,
@@ -264,6 +284,37 @@ function metricRows(runId: string, run: RunJson): MetricRow[] {
   return [...byStep].sort(([a], [b]) => a - b).map(([step, values]) => ({ runId, step, values }));
 }
 
+/** Whether stored rows are these examples in this order, each included as `inclusion` says (where it says). */
+function holdsInOrder(rows: ExampleRow[], examples: Example[], inclusion: ReadonlyMap<string, boolean> | undefined): boolean {
+  return rows.length === examples.length && rows.every((r, i) => r.id === examples[i].id && (inclusion?.get(r.id) ?? r.included === 1) === (r.included === 1));
+}
+
+/** Why a stored dataset is not split as the run split it (resuming walks the run's training side). */
+const otherSplitText = (d: { name: string; split: { seed: number; evalFraction: number } }, run: { seed: number; evalFraction: number }) =>
+  `resuming needs the run's split: "${d.name}" in this browser holds its examples but holds out ${d.split.evalFraction} with seed ${d.split.seed}, the run ${run.evalFraction} with seed ${run.seed}`;
+
+const otherTrainingText = (runTrain: number, here: number) =>
+  `resuming needs the examples the run trained on: run.json says ${runTrain} training examples, the dataset here gives ${here} (other examples are included or held out)`;
+
+/**
+ * Why a run opened read-only from a snapshot cannot be resumed here, or null. A read-only import
+ * keeps a snapshot without checkpoint.safetensors and links a local copy of the dataset even where
+ * it is split or included otherwise (fine for looking at the run); resuming would then start over,
+ * deleting the imported curve, or walk the checkpoint's data cursor over other examples.
+ */
+export async function readOnlyResumeProblem(db: StudioDb, row: SnapshotRunRow): Promise<string | null> {
+  const checkpoints = await db.checkpoints.where('runId').equals(row.id).toArray();
+  if (!checkpoints.some((c) => c.blobs[CHECKPOINT_BLOB] !== undefined)) return `“${row.name ?? row.id}” was opened read-only from a snapshot without checkpoint.safetensors: there is no trainer state to resume from`;
+  const info = row.datasetSummary;
+  const dataset = await db.datasets.get(row.datasetId);
+  if (!info || !dataset) return null;
+  const again = 'open the snapshot again as resumable (with its dataset, if this browser has no copy that trains as the run did)';
+  if (info.split && (info.split.seed !== dataset.split.seed || info.split.evalFraction !== dataset.split.evalFraction)) return `${otherSplitText(dataset, info.split)}; ${again}`;
+  const train = info.train === undefined ? undefined : await usedCount(db, dataset.id, 'train');
+  if (train !== undefined && train !== info.train) return `${otherTrainingText(info.train!, train)}; ${again}`;
+  return null;
+}
+
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
  * another split would train on other examples than the checkpoint's data order expects), else the
  * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
@@ -276,12 +327,15 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   const split = same.filter((d) => sameSplit(d.split));
   // To resume, a local copy must also include what the run trained on (one stored from an earlier
   // import of this snapshot does); where none does, the snapshot's own dataset (with its inclusion
-  // choices) is stored.
-  const trainsAsTheRun = async (d: { id: string }) => info.train === undefined || (await usedCount(db, d.id, 'train')) === info.train;
+  // choices) is stored. The checkpoint's cursor indexes the training examples in stored order, and
+  // the fingerprint ignores order and inclusion: where the snapshot carries its examples, a copy
+  // must hold them in the same order, included as the run's were, not only as many.
+  const trainsAsTheRun = async (d: { id: string }) =>
+    (info.train === undefined || (await usedCount(db, d.id, 'train')) === info.train) && (!snapshot.dataset || holdsInOrder(await loadExampleRows(db, d.id), snapshot.dataset, snapshot.datasetInclusion));
   let matching: (typeof same)[number] | undefined;
   for (const d of split) if (!matching && (await trainsAsTheRun(d))) matching = d;
   const existing = matching ?? split[0] ?? (mode === 'read-only' ? same[0] : undefined);
-  const trainsOtherwise = !!existing && existing !== matching && mode === 'resume' && !!snapshot.dataset && info.train !== undefined;
+  const trainsOtherwise = !!existing && existing !== matching && mode === 'resume' && !!snapshot.dataset;
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
   if (snapshot.dataset) {
     const name = trainsOtherwise ? `${info.name} (as the run trained on it)` : same.length > 0 ? `${info.name} (split as the run split it)` : info.name;
@@ -292,7 +346,7 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
     if (same.length > 0 && info.split) {
       const d = same[0];
       throw new SnapshotError(
-        `resuming needs the run's split: "${d.name}" in this browser holds its examples but holds out ${d.split.evalFraction} with seed ${d.split.seed}, the run ${info.split.evalFraction} with seed ${info.split.seed}; export the run with its dataset, or open it read-only`,
+        `${otherSplitText(d, info.split)}; export the run with its dataset, or open it read-only`,
       );
     }
     throw new SnapshotError(`resuming needs the run's dataset: the snapshot has no dataset.jsonl and no dataset with fingerprint ${info.fingerprint || '(none)'} is in this browser; import the dataset first`);
@@ -328,7 +382,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
     if (train !== run.dataset.train) {
       await undoDataset();
       throw new SnapshotError(
-        `resuming needs the examples the run trained on: run.json says ${run.dataset.train} training examples, the dataset here gives ${train} (other examples are included or held out); export the run with its dataset, or open it read-only`,
+        `${otherTrainingText(run.dataset.train, train)}; export the run with its dataset, or open it read-only`,
       );
     }
   }
@@ -338,8 +392,9 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       id,
       datasetId,
       kind: 'train',
-      // A run that was training when exported is not training here.
-      status: mode === 'resume' ? 'paused' : run.run.status === 'running' ? 'paused' : run.run.status,
+      // A run that was training when exported is not training here; one whose checkpoint is at its
+      // last step has nothing left to resume.
+      status: mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status,
       createdAt: run.run.createdAt,
       updatedAt: now,
       config: run.config,

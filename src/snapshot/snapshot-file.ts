@@ -62,9 +62,23 @@ function zipTime(ms: number): Date {
   return new Date(Math.max(ms, Date.UTC(1980, 1, 1)));
 }
 
+/** Import refuses an entry over its size cap before reading anything, and the row and line counts
+ * run.json and dataset.jsonl allow can pass those caps: such a zip is refused here, naming the entry. */
+function checkEntrySizes(entries: ZipEntryToWrite[], limits: ZipLimits): void {
+  let total = 0;
+  for (const e of entries) {
+    const cap = limits.maxEntryBytes[e.name];
+    const hint = e.name === DATASET_FILE ? '; export the run without its dataset' : '';
+    if (e.data.byteLength > cap) throw new SnapshotError(`${e.name}: ${e.data.byteLength} bytes, but a snapshot's ${e.name} may have at most ${cap} (import refuses more)${hint}`);
+    total += e.data.byteLength;
+  }
+  if (total > limits.maxTotalBytes) throw new SnapshotError(`snapshot: its entries come to ${total} bytes, but a snapshot may hold at most ${limits.maxTotalBytes} (import refuses more)`);
+}
+
 /** The snapshot as zip bytes. The run.json and dataset written are checked with the import schema
- * first, so export never writes a file import would refuse. */
-export function exportSnapshot(input: SnapshotInput): Uint8Array {
+ * first, and every entry's size against the import's `limits`, so export never writes a file import
+ * would refuse. */
+export function exportSnapshot(input: SnapshotInput, limits: ZipLimits = SNAPSHOT_ZIP_LIMITS): Uint8Array {
   const run: RunJson = {
     ...input.run,
     schema: RUN_SCHEMA,
@@ -94,6 +108,7 @@ export function exportSnapshot(input: SnapshotInput): Uint8Array {
     parseDatasetJsonl(data);
     entries.push({ name: DATASET_FILE, data, level: 6 });
   }
+  checkEntrySizes(entries, limits);
   return writeZip(entries, zipTime(run.run.createdAt));
 }
 

@@ -14,8 +14,8 @@ interface OnnxExportState {
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
   exportedRunIds: string[];
-  /** The last export's notice (its ✕ sets this to null). */
-  report: { runId: string; report: ExportCheckReport | null; fileName: string; bytes: number } | null;
+  /** The last export's notice (its ✕ sets this to null); `checkError`: why its check could not run. */
+  report: { runId: string; report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number } | null;
   error: string | null;
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
 }
@@ -33,13 +33,13 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     if (get().busy) return;
     set({ busy: { runId, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
     try {
-      const { zip, report } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
+      const { zip, report, checkError } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through.
       // …and only this one (an earlier export is let go: a real model's is gigabytes).
       set({ exportedRunIds: [runId] });
       downloadBytes(zip, fileName);
-      set({ report: { runId, report, fileName, bytes: zip.byteLength } });
+      set({ report: { runId, report, checkError, fileName, bytes: zip.byteLength } });
     } catch (err) {
       set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}. Load the run's model in the Model panel and make sure the run has a checkpoint.` });
     } finally {
@@ -48,9 +48,10 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   },
 }));
 
-export function describeReport(r: { report: ExportCheckReport | null; fileName: string; bytes: number }): string {
+export function describeReport(r: { report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number }): string {
   const size = formatBytesShort(r.bytes);
+  if (r.checkError) return `Saved ${r.fileName} (${size}), but its check could not run on onnxruntime-web: ${r.checkError}.`;
   if (!r.report) return `Saved ${r.fileName} (${size}); the export was not checked.`;
   const x = r.report;
-  return `Saved ${r.fileName} (${size}). Check on onnxruntime-web (${x.executionProvider}, ${x.dtype}): max |logit difference| ${x.maxAbsDiff.toExponential(1)} (tolerance ${x.tolerance.toExponential(1)}), KV-cache step ${x.kvCacheMaxAbsDiff.toExponential(1)}, greedy tokens ${x.greedyEqual ? 'equal' : 'differ'}: ${x.passed ? 'passed' : 'FAILED'}.`;
+  return `Saved ${r.fileName} (${size}). Check on onnxruntime-web (${x.executionProvider}, ${x.dtype}): max |logit difference| ${x.maxAbsDiff.toExponential(1)} (tolerance ${x.tolerance.toExponential(1)}), KV-cache step ${x.kvCacheMaxAbsDiff.toExponential(1)}, greedy tokens ${x.greedyEqual ? 'equal' : x.greedyNearTie ? 'equal up to a near-tie' : 'differ'}: ${x.passed ? 'passed' : 'FAILED'}.`;
 }

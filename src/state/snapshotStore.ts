@@ -3,7 +3,7 @@
 // make a share link (summary + curves, compressed into the URL fragment; nothing is uploaded).
 // Never renders snapshot text as HTML and never writes a snapshot that failed validation.
 import { create } from 'zustand';
-import { trainedOnLoaded, type ImportMode } from '../worker/protocol.ts';
+import { trainedOnLoaded, type ImportMode, type SnapshotHoldings } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
 import { useRuns } from './runStore.ts';
@@ -11,7 +11,7 @@ import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
-import type { TrainRunRow } from './queries.ts';
+import type { HdrRunRow, TrainRunRow } from './queries.ts';
 
 export type SnapshotOpenMode = ImportMode;
 
@@ -29,6 +29,8 @@ interface SnapshotState {
   shareLink: ShareLink | null;
   setOpenMode(m: SnapshotOpenMode): void;
   importSnapshotFile(file: File): Promise<void>;
+  /** Opens each dropped snapshot in turn. */
+  importSnapshotFiles(files: File[]): Promise<void>;
   exportSnapshot(runId: string, withDataset: boolean): Promise<void>;
   copyShareLink(runId: string): Promise<void>;
   dismiss(): void;
@@ -40,12 +42,23 @@ export function snapshotFileName(run: { name?: string; id: string; lastStep?: nu
   return `${base}-step${run.lastStep ?? 0}.zip`;
 }
 
-/** A stored training run, read back fresh (its last step may have moved since the list was read). */
-async function trainRun(runId: string): Promise<TrainRunRow> {
+/** The export's notice: what the zip holds, and only that (a run with no checkpoint yet has no adapter). */
+export function savedSnapshotNotice(name: string, bytes: number, holds: SnapshotHoldings): string {
+  const parts = [holds.adapter && 'the PEFT adapter', holds.checkpoint && 'the trainer checkpoint (to resume it)', holds.dataset && 'the dataset'].filter((p): p is string => !!p);
+  const saved = `Saved ${name} (${formatBytesShort(bytes)}): run.json with config and metrics`;
+  if (parts.length === 0) return `${saved} only; no adapter, as the run has saved no checkpoint yet.`;
+  const last = parts.pop()!;
+  return `${saved}, ${parts.length ? `${parts.join(', ')}, ` : ''}and ${last}.`;
+}
+
+/** A stored run a snapshot can hold, read back fresh (its last step may have moved since the list
+ * was read): a training run, or an HDR run that continued one (it travels as that run with HDR's
+ * rounds and adapter; the Runs panel offers both). */
+async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
   await useRuns.getState().refreshRuns();
   const row = useRuns.getState().runs.find((r) => r.id === runId);
   if (!row) throw new Error(`run ${runId} no longer exists`);
-  if (row.kind !== 'train') throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs`);
+  if (row.kind !== 'train' && !(row.kind === 'hdr' && row.fromRunId)) throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs and the HDR runs that continue them`);
   return row;
 }
 
@@ -54,8 +67,8 @@ async function trainRun(runId: string): Promise<TrainRunRow> {
  * otherwise the run's model must be the one the worker holds (loaded here if it can be reopened
  * without the user).
  */
-async function ensureModelFor(row: TrainRunRow): Promise<void> {
-  if (row.modelSpec) return;
+async function ensureModelFor(row: TrainRunRow | HdrRunRow): Promise<void> {
+  if (row.kind === 'train' && row.modelSpec) return;
   const ref = row.modelRef;
   if (!ref) throw new Error(`run ${row.id} has no model reference`);
   if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return;
@@ -75,24 +88,42 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     set({ openMode });
   },
 
-  async importSnapshotFile(file) {
-    if (get().busy) return set({ error: `Wait for “${get().busy}” to finish, then open ${file.name} again.` });
+  importSnapshotFile(file) {
+    return get().importSnapshotFiles([file]);
+  },
+
+  async importSnapshotFiles(files) {
+    if (files.length === 0) return;
+    const names = files.map((f) => f.name).join(', ');
+    if (get().busy) return set({ error: `Wait for “${get().busy}” to finish, then open ${names} again.` });
     const mode = get().openMode;
-    set({ busy: `Opening ${file.name}`, error: null, notice: null });
+    set({ busy: `Opening ${names}`, error: null, notice: null });
+    // One at a time (each is validated whole before anything is stored); the notice and the error
+    // name every file, so none is left out without a word.
+    const notices: string[] = [];
+    const errors: string[] = [];
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
-      dropRunSeries(opened.runId);
-      await useRuns.getState().refreshRuns();
-      await useDatasets.getState().refreshDatasets();
-      useRuns.getState().selectRun(opened.runId);
-      const what = mode === 'resume' ? 'ready to resume from its checkpoint' : 'read-only';
-      set({ notice: `Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.` });
-    } catch (err) {
-      // The importer names the file itself when the problem is the file (not one of its entries).
-      const message = (err as Error).message;
-      const why = message.startsWith(`${file.name}: `) ? message.slice(file.name.length + 2) : message;
-      set({ error: `Could not open ${file.name}: ${why}. Nothing was imported; your runs and datasets are unchanged.` });
+      for (const file of files) {
+        try {
+          const bytes = new Uint8Array(await file.arrayBuffer());
+          const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
+          dropRunSeries(opened.runId);
+          await useRuns.getState().refreshRuns();
+          await useDatasets.getState().refreshDatasets();
+          useRuns.getState().selectRun(opened.runId);
+          // Opened as resumable, a run whose checkpoint is at its last step is stored as done: nothing to resume.
+          const done = useRuns.getState().runs.find((r) => r.id === opened.runId)?.status === 'done';
+          const what = mode === 'read-only' ? 'read-only' : done ? 'finished: its checkpoint is at its last step, so there is nothing left to train' : 'ready to resume from its checkpoint';
+          notices.push(`Opened “${opened.name}” from ${file.name} (${opened.metricSteps} steps of metrics), ${what}.`);
+        } catch (err) {
+          // The importer names the file itself when the problem is the file (not one of its entries).
+          const message = (err as Error).message;
+          const why = message.startsWith(`${file.name}: `) ? message.slice(file.name.length + 2) : message;
+          const unchanged = files.length === 1 ? 'Nothing was imported; your runs and datasets are unchanged.' : 'Nothing of it was imported.';
+          errors.push(`Could not open ${file.name}: ${why}. ${unchanged}`);
+        }
+      }
+      set({ notice: notices.length ? notices.join(' ') : null, error: errors.length ? errors.join(' ') : null });
     } finally {
       set({ busy: null });
     }
@@ -102,12 +133,12 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Exporting ${runId}`, error: null, notice: null });
     try {
-      const row = await trainRun(runId);
+      const row = await snapshotRun(runId);
       await ensureModelFor(row);
-      const { zip: bytes } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
+      const { zip: bytes, holds } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
       const name = snapshotFileName(row);
       downloadBytes(bytes, name);
-      set({ notice: `Saved ${name} (${formatBytesShort(bytes.byteLength)}): PEFT adapter, run.json with config and metrics${withDataset ? ', and the dataset' : ''}.` });
+      set({ notice: savedSnapshotNotice(name, bytes.byteLength, holds) });
     } catch (err) {
       set({ error: `Could not export ${runId}: ${(err as Error).message}.` });
     } finally {
@@ -119,7 +150,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     if (get().busy) return;
     set({ busy: `Making a share link for ${runId}`, error: null, notice: null });
     try {
-      await ensureModelFor(await trainRun(runId));
+      await ensureModelFor(await snapshotRun(runId));
       const { fragment } = await engineClient().request('shareLink', { runId });
       const url = `${location.origin}${location.pathname}${fragment}`;
       let copied = false;

@@ -14,7 +14,7 @@ import { tokenizeExample } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
 import { tokenTexts } from '../data/token-segments.ts';
 import type { ModelSpec } from '../model/config.ts';
-import { encodeShareLink, exportRunSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
+import { encodeShareLink, exportSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireSnapshotRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
@@ -107,7 +107,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     exportSnapshot: async ({ runId, includeDataset }) => {
       const row = await requireSnapshotRun(ctx.db(), runId);
-      return { zip: await exportRunSnapshot(ctx.db(), runId, { spec: snapshotSpec(row), includeDataset }) };
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeDataset });
+      // A run that saved no checkpoint yet has no adapter: the page must not say the zip holds one.
+      return { zip: exportSnapshot(input), holds: { adapter: !!input.adapter, checkpoint: !!input.checkpoint, dataset: !!input.dataset } };
     },
 
     importSnapshot: async ({ bytes, label, mode }) => {
@@ -118,7 +120,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     shareLink: async ({ runId }) => {
       const row = await requireSnapshotRun(ctx.db(), runId);
-      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeCheckpoint: false });
+      // A link carries neither the adapter nor the checkpoint: reading them (a large model's checkpoint
+      // is hundreds of MB) would only slow the link down, or fail it on a file it has no use for.
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeAdapter: false, includeCheckpoint: false });
       const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
       return { fragment: encodeShareLink(shareSummaryFromRun(run)) };
     },

@@ -7,8 +7,8 @@ import { acquireGpu, estimateLargestModelParams, type GpuContext } from '../gpu/
 import { indexedDbTuningStore } from '../gpu/tuningStoreBrowser.ts';
 import { kernelPaths } from '../ops/kernelPaths.ts';
 import { matmulScratchKind } from '../ops/matmulKernels.ts';
-import { createGpu, readF32, uploadBuffer, createStorageBuffer, type Gpu } from '../gpu/index.ts';
-import { addForward } from '../ops/elementwise.ts';
+import { createGpu, type Gpu } from '../gpu/index.ts';
+import { runSelfTest } from '../ops/selfTest.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { parameterCount } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
@@ -18,7 +18,7 @@ import type { StudioDb } from '../data/db.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
 import { minableExamples, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
-import type { SnapshotRunRow } from '../snapshot/snapshot-db.ts';
+import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { runsTrainingNow, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
@@ -166,8 +166,12 @@ export class StudioEngine {
 
     startRun: async ({ runId, resume }, progress) => {
       const db = this.requireDb();
-      const model = this.jobs.requireModel();
       const run = await requireTrainRun(db, runId);
+      if (run.readOnly && resume) {
+        const problem = await readOnlyResumeProblem(db, run);
+        if (problem) throw new Error(problem);
+      }
+      const model = this.jobs.requireModel();
       // A row this worker's job writes (an ablation's arm) holds its lock here too: say whose it is.
       const by = this.jobs.writing(run);
       if (by) throw new Error(`“${run.name ?? runId}” is being written by ${by}; wait for it or cancel it first`);
@@ -355,7 +359,7 @@ export class StudioEngine {
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly.
       const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
-      return { zip, files: out.files.map(([name]) => name), report: out.report };
+      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError };
     },
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => (this.datasetsInUse.get(id) ?? 0) > 0 }),
@@ -379,26 +383,12 @@ function modelInfo(ref: string, spec: ModelSpec): ModelInfo {
 }
 
 async function probe(gpu: Gpu): Promise<Capabilities> {
-  const n = 4099; // not a multiple of the workgroup size, so the bounds check is exercised too
-  const a = new Float32Array(n).map((_, i) => Math.sin(i));
-  const b = new Float32Array(n).map((_, i) => Math.cos(i * 0.5));
-  const t0 = performance.now();
-  const ga = uploadBuffer(gpu.ctx, a, 'probe-a');
-  const gb = uploadBuffer(gpu.ctx, b, 'probe-b');
-  const out = createStorageBuffer(gpu.ctx, n * 4, 'probe-out');
-  await addForward(gpu, ga, gb, out, n);
-  gpu.recorder.submit();
-  const got = await readF32(gpu.ctx, out, n);
-  const millis = performance.now() - t0;
-  let maxAbsDiff = 0;
-  for (let i = 0; i < n; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - (a[i] + b[i])));
-  [ga, gb, out].forEach((x) => x.destroy());
   return {
     adapter: gpu.ctx.adapter,
     limits: gpu.ctx.limits,
     features: [...gpu.ctx.features],
     largestModelParams: estimateLargestModelParams(),
-    selfTest: { ok: maxAbsDiff <= 1e-6, elements: n, maxAbsDiff, millis },
+    selfTest: await runSelfTest(gpu),
     kernels: kernelPaths(gpu),
   };
 }

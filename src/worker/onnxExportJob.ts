@@ -1,6 +1,7 @@
 // "Export ONNX" for a run: its adapter merged into the loaded base model on the GPU, written as a
 // transformers.js folder, then checked by running the export with onnxruntime-web against our
-// engine on a few prompts. The check report is stored on the run row.
+// engine on a few prompts. The check report is stored on the run row; a check that could not run
+// comes back as `checkError` beside the files.
 import type { StudioDb } from '../data/db.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportAndCheck, type ExportCheckReport, type OnnxExportDtype } from '../export/index.ts';
@@ -18,9 +19,9 @@ export interface OnnxExportInput {
   dtype: OnnxExportDtype;
 }
 
-export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Promise<{ files: Array<[string, Uint8Array]>; report: ExportCheckReport | null }> {
+export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Promise<{ files: Array<[string, Uint8Array]>; report: ExportCheckReport | null; checkError: string | null }> {
   const { tokenizer, files, spec } = ctx.model;
-  const { result, report } = await exportAndCheck(ctx.gpu, files, job.adapter, {
+  const { result, report, checkError } = await exportAndCheck(ctx.gpu, files, job.adapter, {
     dtype: job.dtype,
     prompts: ONNX_CHECK_PROMPTS.map((t) => tokenizer.encode(t)),
     steps: 6,
@@ -34,5 +35,5 @@ export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Prom
       ),
   });
   if (report) await updateRun<TrainRunRow>(job.db, job.runId, { onnxExportCheck: report });
-  return { files: [...result.files], report };
+  return { files: [...result.files], report, checkError };
 }

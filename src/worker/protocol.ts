@@ -53,6 +53,7 @@ export { callText, datasetTools, heldOutSamples, lastUserMessage, searchableText
 export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 
 export type { KernelPath } from '../ops/kernelPaths.ts';
+import type { SelfTestResult } from '../ops/selfTest.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
 
 export interface Capabilities {
@@ -61,8 +62,8 @@ export interface Capabilities {
   features: OptionalFeature[];
   /** Parameter count of the largest model the estimate says fits (bf16 weights + LoRA training). */
   largestModelParams: number;
-  /** A small kernel run on this device and checked against the CPU. */
-  selfTest: { ok: boolean; elements: number; maxAbsDiff: number; millis: number };
+  /** Small kernels run on this device and checked against the CPU. */
+  selfTest: SelfTestResult;
   /** Which kernel each heavy op runs here, and why. */
   kernels: KernelPath[];
 }
@@ -85,6 +86,13 @@ export interface AdapterFiles {
   configJson: string;
   /** adapter_model.safetensors bytes */
   weights: Uint8Array;
+}
+
+/** Which optional parts an exported snapshot holds (run.json is always there). */
+export interface SnapshotHoldings {
+  adapter: boolean;
+  checkpoint: boolean;
+  dataset: boolean;
 }
 
 export interface EvaluateRequest {
@@ -163,7 +171,8 @@ export interface RequestMap {
   /** The run's adapter merged into the loaded model, as a transformers.js ONNX folder zipped
    * (the file names listed), with the check report (logits vs our engine on onnxruntime-web),
    * also stored on the run row. */
-  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Uint8Array; files: string[]; report: ExportCheckReport | null }];
+  /** `checkError`: why the check could not run (the export is still returned). */
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Uint8Array; files: string[]; report: ExportCheckReport | null; checkError: string | null }];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
   /** `aborted`: cancelled after `summary.total` of the `requested` examples (the summary covers those). */
@@ -191,8 +200,9 @@ export interface RequestMap {
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];
-  /** A stored run as a snapshot .zip (PEFT adapter, run.json, checkpoint, optionally the dataset). */
-  exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array }];
+  /** A stored run as a snapshot .zip (run.json; the PEFT adapter and checkpoint once the run saved
+   * one; optionally the dataset), and which of those it holds, so the page says only what is there. */
+  exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array; holds: SnapshotHoldings }];
   /** Validates a snapshot .zip and stores it as a run (read-only or resumable). */
   importSnapshot: [{ bytes: Uint8Array; label: string; mode: ImportMode }, { runId: string; name: string; metricSteps: number }];
   /** A run's summary and curves as a share-link fragment (`#share=…`). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
-import { inFlagWords } from '../../src/cli/runFlags.ts';
+import { inFlagWords, runConfigFromFlags } from '../../src/cli/runFlags.ts';
 import { checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
 
 function studio(...args: string[]) {
@@ -51,6 +51,10 @@ describe('parseFlags', () => {
     expect(parseFlags(['--data', 'a', '--data', 'b'], SPEC).data).toEqual(['a', 'b']);
   });
 
+  it('reads a list written with spaces after its commas as the names between them', () => {
+    expect(parseFlags(['--data', 'a.jsonl, b.jsonl ,c.jsonl'], SPEC).data).toEqual(['a.jsonl', 'b.jsonl', 'c.jsonl']);
+  });
+
   it('keeps the commas of a repeatable text (export-onnx --prompt), where a list of names splits on them', () => {
     const texts = { prompt: 'texts' } as const;
     expect(parseFlags(['--prompt', 'Book a table for two, at 7pm, please', '--prompt=Hi'], texts).prompt).toEqual(['Book a table for two, at 7pm, please', 'Hi']);
@@ -66,6 +70,21 @@ describe('parseFlags', () => {
     expect(inFlagWords('run config: need 0 ≤ alphaMin < alpha0 < alphaMax ≤ 1, got 0.05, 2, 0.95')).toBe('need 0 ≤ --alpha-min < --alpha0 < --alpha-max ≤ 1, got 0.05, 2, 0.95');
     expect(inFlagWords('run config: LoRA alpha must be a positive number, got -3')).toBe('--alpha must be a positive number, got -3');
     expect(inFlagWords('HDR settings: batchSize must be a whole number ≥ 1, got 0', { batchSize: '--gen-batch' })).toBe('--gen-batch must be a whole number ≥ 1, got 0');
+  });
+});
+
+describe('runConfigFromFlags', () => {
+  it('refuses two balance rules (--loss ssb:<r> and another --rule), where --rule silently won', () => {
+    expect(() => runConfigFromFlags({ loss: 'ssb:dwa', rule: 'uncertainty' })).toThrow('--loss ssb:dwa and --rule uncertainty name two balance rules; give one of them');
+    expect(runConfigFromFlags({ loss: 'ssb:dwa', rule: 'dwa' })).toMatchObject({ loss: 'ssb', balanceRule: 'dwa' });
+  });
+
+  it('refuses every flag of α\'s rule with a loss that has no learned α, where it was ignored', () => {
+    for (const [flag, value] of [['alpha0', 0.5], ['alpha-min', 0.1], ['alpha-max', 0.9], ['balance-temperature', 0.5], ['balance-window', 3]] as const) {
+      expect(() => runConfigFromFlags({ loss: 'sft', [flag]: value }), flag).toThrow(`--${flag} sets how SSB learns α; it does nothing with --loss sft`);
+      expect(() => runConfigFromFlags({ loss: 'fixed:0.3', [flag]: value }), flag).toThrow(`--${flag} sets how SSB learns α; it does nothing with --loss fixed:0.3`);
+    }
+    expect(runConfigFromFlags({ loss: 'ssb', alpha0: 0.5, 'balance-window': 3 })).toMatchObject({ alpha0: 0.5, balanceWindow: 3 });
   });
 });
 
@@ -194,6 +213,22 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('generate', '--model', model, '--prompt', 'hi', '--max-tokens', '5000').err).toMatch(/^studio generate: the prompt is \d+ tokens; with --max-tokens 5000 that passes the model's 4096-token context \(max_position_embeddings\)/);
     expect(studio('inspect', model, '--memory-gib', '-5').err).toBe('studio inspect: --memory-gib must be above 0, got -5');
     expect(studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h2'), '--gen-batch', '0').err).toMatch(/^studio hdr: --gen-batch /);
+  });
+
+  it('eval refuses --top-p where greedy decoding would ignore it (no --temperature, or 0)', () => {
+    const evalErr = (...a: string[]) => studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--limit', '1', '--max-tokens', '1', ...a);
+    for (const temperature of [[], ['--temperature', '0']]) {
+      const r = evalErr('--top-p', '0.5', ...temperature);
+      expect([r.code, r.err]).toEqual([2, 'studio eval: --top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it']);
+    }
+  });
+
+  it('inspect refuses --memory-gib before reading the model, and names the words of a path split at a space', () => {
+    const missing = join(dir, 'missing-model');
+    const r = studio('inspect', missing, '--memory-gib', '0');
+    expect([r.code, r.err]).toEqual([2, 'studio inspect: --memory-gib must be above 0, got 0']);
+    const split = studio('inspect', join(dir, 'my'), 'model');
+    expect([split.code, split.err]).toEqual([2, `studio inspect: expected one model directory or repo id, got 2: ${JSON.stringify(join(dir, 'my'))} "model" (quote a path with spaces); studio inspect <model dir | owner/name> [options]`]);
   });
 
   it('prints a command’s usage for --help, but not for a value that reads -h', () => {

@@ -166,6 +166,14 @@ describe('file edge cases', () => {
     expect(all).toEqual([{ line: 1, index: 0, value: JSON.parse(spanning) }]);
   });
 
+  it('names records without an id apart in two files of one name from two folders, where the second file was rejected as duplicates', async () => {
+    const noId = (id: string) => JSON.stringify({ ...JSON.parse(goodRecord(id)), id: undefined });
+    const file = (name: string, ids: string[]) => ({ name, blob: new Blob([ids.map(noId).join('\n')]) });
+    const r = await importDatasetFiles([file('a/train.jsonl', ['a0', 'a1']), file('b/train.jsonl', ['b0', 'b1']), file('c/train.jsonl', ['c0'])]);
+    expect(r.issues).toEqual([]);
+    expect(r.examples.map((e) => e.id)).toEqual(['train-0', 'train-1', 'train.2-0', 'train.2-1', 'train.3-0']);
+  });
+
   it('imports nothing and reports nothing for an empty file', async () => {
     const r = await importDatasetFiles([{ name: 'empty.jsonl', blob: new Blob([]) }]);
     expect(r).toMatchObject({ examples: [], issues: [] });

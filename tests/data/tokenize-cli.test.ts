@@ -64,6 +64,14 @@ describe('studio tokenize', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
   });
 
+  it('takes a --max-record-kib of 2 GiB or more as a limit that high (a 32-bit shift made it negative or 0, refusing every record)', async () => {
+    const out = join(dir, 'high-limit.jsonl');
+    for (const kib of ['2097152', '4194304']) {
+      expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('openai-tools.jsonl'), '--out', out, '--max-record-kib', kib]), kib).toBe(0);
+      expect(readLines(out).length, kib).toBeGreaterThan(0);
+    }
+  });
+
   it('honours --format and reports usage errors as CliError', async () => {
     const out = join(dir, 'forced.jsonl');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'openai'])).rejects.toThrow(

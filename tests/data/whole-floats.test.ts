@@ -99,22 +99,32 @@ describe('whole floats of a target', () => {
     expect(rendered(e)).toContain('[weighted_avg(scores=[1.0, 2.0])]');
   });
 
-  it('a template that cannot print arguments as text gets plain numbers, never a box', async () => {
+  it('a template that writes arguments itself (tojson, as Qwen2.5 and Llama do) writes 90.0 too, never a box', async () => {
     const [e] = await imported('oa.jsonl', [
-      { id: 'oa', tools: [tool], messages: [{ role: 'user', content: 'Average.' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'weighted_avg', arguments: '{"scores": [90.0, 80.5]}' } }] }] },
+      { id: 'oa', tools: [tool], messages: [{ role: 'user', content: 'Average WholeFloat0x.' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'weighted_avg', arguments: '{"scores": [90.0, 80.5, 1e16], "n": 2, "w": {"x": [0.0]}}' } }] }] },
     ]);
     const tokenizer = qwen3Tokenizer();
     const template = tokenizer.chat_template as string;
     const always = template.replace(/\{%- if tool_call\.arguments is string %\}[\s\S]*?\{%- else %\}([\s\S]*?)\{%- endif %\}/, '$1');
     expect(always).not.toContain('arguments is string');
     expect(templatePrintsArgumentText(always)).toBe(false);
+    // Values printed one by one, bare, as a template might.
+    const bare = always.replace('{{- tool_call.arguments | tojson }}', '{%- for k, v in tool_call.arguments.items() %}{{ k }}={{ v }};{%- endfor %}');
+    expect(bare).not.toBe(always);
     // The tokenizer is shared between tests: its template is put back.
-    (tokenizer as unknown as { chat_template: string }).chat_template = always;
+    const setTemplate = (t: string) => ((tokenizer as unknown as { chat_template: string }).chat_template = t);
     try {
+      setTemplate(always);
       const r = renderExample(tokenizer, e);
-      expect(r.text.slice(r.promptEnd, r.callEnd)).toContain('"arguments": {"scores": [90, 80.5]}}');
+      // The user's own text holds the first marker prefix: another one is taken, and the text stays.
+      expect(r.text).toContain('Average WholeFloat0x.');
+      expect(r.text.slice(r.promptEnd, r.callEnd)).toContain('"arguments": {"scores": [90.0, 80.5, 1e+16], "n": 2, "w": {"x": [0.0]}}}');
+      expect(r.text).not.toMatch(/WholeFloat1x|value/);
+      setTemplate(bare);
+      const b = renderExample(tokenizer, e);
+      expect(b.text.slice(b.promptEnd, b.callEnd)).toContain('scores=[90.0, 80.5, 1e+16];n=2;');
     } finally {
-      (tokenizer as unknown as { chat_template: string }).chat_template = template;
+      setTemplate(template);
     }
   });
 

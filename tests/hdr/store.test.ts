@@ -6,10 +6,12 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { evalExamples, resplitDataset, saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { splitOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { createHdrRunStore } from '../../src/jobs/store/dexie.ts';
 import { summarizePredictions, type EvalReport, type Prediction } from '../../src/eval/index.ts';
 import {
   addHdrExamples,
@@ -68,6 +70,27 @@ describe('HDR store', () => {
     db.close();
   });
 
+  it('a later run\'s mining that answers an open hard case correctly takes it out of the open pool', async () => {
+    // Run 1 left `a` and `b` open; run 2 (from run 1's adapter) answers `b` right when it mines:
+    // `b` is no hard case any more, yet the panel went on listing it open.
+    const db = freshDb();
+    await dataset(db);
+    await saveHardCases(db, 'ds', 1, ['a', 'b'].map((id) => ({ example: ex(id), failedOutputs: [`wrong ${id}`], round: 1, status: 'open' as const })));
+    const predictions: Prediction[] = [
+      { exampleId: 'a', category: 'simple', output: 'still wrong', valid: false, errors: [{ rule: 'value_error:string', where: 'q', message: 'm' }], finishReason: 'eos', generatedTokens: 3 },
+      { exampleId: 'b', category: 'simple', output: 'right', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
+      { exampleId: 'c', category: 'simple', output: 'right', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
+    ];
+    const store = await createHdrRunStore(db, { datasetId: 'ds', modelRef: 'tiny', name: 'hdr 2', settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
+    const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS);
+    await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }]);
+    expect((await openHardCases(db, 'ds')).map((r) => r.exampleId)).toEqual(['a']);
+    expect(await db.hardCases.get('ds:b')).toMatchObject({ status: 'solved' });
+    expect(await db.hardCases.get('ds:c')).toBeUndefined();
+    expect(await nextHdrRound(db, 'ds')).toBe(2);
+    db.close();
+  });
+
   it('adds accepted samples as included train rows after the last example', async () => {
     const db = freshDb();
     await dataset(db);
@@ -82,6 +105,24 @@ describe('HDR store', () => {
     await expect(addHdrExamples(db, 'ds', [ex('x')])).rejects.toThrow(/not an HDR sample/);
     await expect(addHdrExamples(db, 'ds', [sample])).rejects.toThrow(/already has an example "a#hdr1.0"; start HDR at nextHdrRound/);
     expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    db.close();
+  });
+
+  it('holds an HDR sample out with its question when a new split holds the question out', async () => {
+    // HDR mined `a` from the training side; a new split (another seed, a larger share) holds `a`
+    // out. Its sample `a#hdr1.0` answers `a` again: kept in training, the held-out accuracy on `a`
+    // measured a question the model was trained on.
+    const db = freshDb();
+    await dataset(db);
+    await addHdrExamples(db, 'ds', [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1, messages: ex('a').messages }), ex('b#hdr1.1', { source: 'hdr', hdrRound: 1, messages: ex('b').messages })]);
+    const seed = Array.from({ length: 100 }, (_, s) => s).find((s) => splitOf('a', { seed: s, evalFraction: 0.5 }) === 'eval' && splitOf('b', { seed: s, evalFraction: 0.5 }) === 'train')!;
+    await resplitDataset(db, 'ds', { seed, evalFraction: 0.5 });
+    const heldOut = (await evalExamples(db, 'ds')).map((e) => e.id);
+    const training = (await trainingExamples(db, 'ds')).map((e) => e.id);
+    expect(heldOut).toContain('a');
+    expect(training).not.toContain('a#hdr1.0');
+    // A sample whose question stays in training stays there.
+    expect(training).toContain('b#hdr1.1');
     db.close();
   });
 

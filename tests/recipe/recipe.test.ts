@@ -20,7 +20,8 @@
 // schedule, data, the batch arithmetic of a step with a stand-in network), the LoraConfig it passes
 // to PEFT saves an adapter_config.json the studio reads back as the run's LoRA; refusals name the
 // path or the loss; and the worker's "Export recipe" zips the same files from a stored run.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,12 +47,12 @@ import { learningRate, type ScheduleKind } from '../../src/train/schedule.ts';
 import { BALANCE_RULES, balanceAlpha, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { trainingSets } from '../../src/train/prepareData.ts';
-import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal } from '../../src/recipe/recipe.ts';
+import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal, shellWord } from '../../src/recipe/recipe.ts';
 import { StudioDb } from '../../src/data/db.ts';
 import { deleteDataset, describeDatasetDeletion, saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { python, studio } from './helpers.ts';
+import { PYTHON, python, studio } from './helpers.ts';
 
 const EMBEDDED = 'public/models/tiny-qwen3';
 const DATA = 'tests/fixtures/data/recipe-demo.jsonl';
@@ -305,11 +306,73 @@ describe('studio recipe', () => {
     const metrics = jsonl(join(adapter, 'metrics.jsonl')).map((l) => JSON.parse(l));
     expect(metrics.map((m) => `${m.kind}@${m.step}`)).toEqual(['train@1', 'eval@1', 'train@2', 'eval@2']);
     for (const k of ['loss', 'lossCot', 'lossCall', 'alpha', 'gradAlpha', 'lr', 'gradNorm']) expect(Number.isFinite(metrics[0][k]), k).toBe(true);
+    // The studio's format: a train row has the keys of the run's own (the step's cot and call token
+    // counts too), an eval row the held-out loss per token the dashboard heads with.
+    const studioRow = JSON.parse(jsonl(join(run, 'metrics.jsonl'))[0]);
+    expect(Object.keys(metrics[0]).sort()).toEqual(Object.keys(studioRow).sort());
+    expect(metrics[0].cotTokens + metrics[0].callTokens).toBeGreaterThan(0);
+    const e = metrics[1];
+    expect(Object.keys(e).sort()).toEqual(['evalLoss', 'evalLossCall', 'evalLossCot', 'evalLossTokens', 'kind', 'step']);
+    // The token mean lies between the two segment means it averages.
+    expect(e.evalLossTokens).toBeGreaterThanOrEqual(Math.min(e.evalLossCot, e.evalLossCall) - 1e-9);
+    expect(e.evalLossTokens).toBeLessThanOrEqual(Math.max(e.evalLossCot, e.evalLossCall) + 1e-9);
     expect(existsSync(join(adapter, 'checkpoint-1', 'adapter_config.json'))).toBe(true);
     // balance.json is a state the studio continues (studio hdr --adapter, studio train --balance).
     const balance = parseBalanceState(JSON.parse(readFileSync(join(adapter, 'balance.json'), 'utf8')));
     expect(balance).toMatchObject({ rule: 'dwa', cot: [metrics[0].lossCot, metrics[2].lossCot] });
     expect(parsePeftAdapterConfig(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'), tinyModelSpec(TINY_QWEN3_DEFAULT))).toEqual({ ...runJson.config.lora, layers: undefined });
+  });
+
+  it('prints launch lines and README commands that run as pasted, for folders with a space or a quote', async () => {
+    const out2 = join(dir, "Jo's recipe ü");
+    const base = join(dir, 'base model');
+    cpSync(model, base, { recursive: true });
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (m: string) => logged.push(m);
+    try {
+      expect(await recipeCommand.run(['--run', run, '--out', out2, '--base-model', base])).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    const launch = logged.join('\n').split('\n').find((l) => l.includes('python train.py'));
+    expect(launch, logged.join('\n')).toBeDefined();
+    // The printed line, with --check-args (nothing loaded), run by a shell from elsewhere.
+    const line = `${launch!.trim().replace('python ', `${PYTHON} `)} --check-args`;
+    const sh = spawnSync('sh', ['-c', line], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    expect(sh.status, `${line}\n${sh.stderr}`).toBe(0);
+    expect(JSON.parse(sh.stdout).base_model).toBe(base);
+    // README's way back into the studio names the base model as one shell word.
+    const readme = readFileSync(join(out2, 'README.md'), 'utf8');
+    const evalLine = readme.split('\n').find((l) => l.startsWith('studio eval --model '))!;
+    const words = spawnSync('sh', ['-c', `printf '%s\\n' ${evalLine.replace(/^studio /, '').replace('<file>', 'x')}`], { encoding: 'utf8' }).stdout.split('\n');
+    expect(words.slice(0, 2)).toEqual(['eval', '--model']);
+    expect(words[2]).toBe(base);
+    expect(shellWord("it's")).toBe(`'it'\\''s'`);
+    expect(shellWord('Qwen/Qwen3-0.6B')).toBe('Qwen/Qwen3-0.6B');
+  });
+
+  it('train.py names a missing or damaged recipe or data file in one line, without a traceback', () => {
+    const broken = join(dir, 'broken');
+    cpSync(out, broken, { recursive: true });
+    const check = (...extra: string[]) => python(['train.py', '--check-args', ...extra], { cwd: broken });
+    // One line: the message, then (for JSON) Python's own words on where the text broke.
+    const expectOneLine = (r: ReturnType<typeof check>, message: string) => {
+      expect(r.code).not.toBe(0);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err.trim().startsWith(`train.py: ${message}`), r.err).toBe(true);
+    };
+    const train = readFileSync(join(broken, 'data/train.jsonl'), 'utf8');
+    writeFileSync(join(broken, 'data/train.jsonl'), `${train}{"id": "cut", "input_ids": [1, 2\n`);
+    const line = train.split('\n').length;
+    expectOneLine(check(), `${join(broken, 'data/train.jsonl')}:${line}: not a JSON line (`);
+    writeFileSync(join(broken, 'data/train.jsonl'), train);
+    writeFileSync(join(broken, 'data/eval.jsonl'), '[1, 2]\n');
+    expectOneLine(check(), `${join(broken, 'data/eval.jsonl')}:1: expected {"id", "input_ids", "segments"}, got list`);
+    rmSync(join(broken, 'data/eval.jsonl'));
+    expectOneLine(check(), `cannot read ${join(broken, 'data/eval.jsonl')}: No such file or directory (the recipe's data/ folder belongs beside recipe.json)`);
+    writeFileSync(join(broken, 'cut.json'), '{"format": ');
+    expectOneLine(check('--config', 'cut.json'), 'cut.json is not valid JSON (');
   });
 
   it('a run that continued an adapter and its α state exports both, and train.py trains them on', async () => {

@@ -7,7 +7,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, resplitDataset, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import { splitOf } from '../../src/data/split.ts';
 import { addHdrExamples, createHdrRun, finishHdrRun, recordHdrRound } from '../../src/hdr/store.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
@@ -18,6 +18,10 @@ import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src
 import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
+import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import { decodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import { checkpointFor, config, examples, metricHistory, spec, trainedAdapter } from './fixtures.ts';
 
 const idb = { indexedDB, IDBKeyRange };
@@ -108,6 +112,16 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('opens a finished run as finished, not paused, when asked to make it resumable (there is nothing left to train)', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { config: { ...config, steps: 30 } });
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const row = await saveImportedSnapshot(freshDb(), await importSnapshot(zip, { spec }), 'resume');
+    expect(row).toMatchObject({ status: 'done', lastStep: 30, readOnly: false });
+    source.close();
+  });
+
   it('keeps HDR samples on the training side and the user\'s inclusion choices, so a resume trains on the same examples', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
@@ -147,6 +161,56 @@ describe('snapshots from and into IndexedDB', () => {
     expect(await target.datasets.count()).toBe(2);
     source.close();
     target.close();
+  });
+
+  it('resumes on the snapshot\'s own dataset where the local copy orders its examples otherwise or includes others as many (the cursor indexes them in order)', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const sourceDatasetId = (await source.runs.get(runId))!.datasetId;
+    const sourceTrain = await loadExampleRows(source, sourceDatasetId, 'train');
+    await setExampleIncluded(source, sourceDatasetId, sourceTrain[0].id, false);
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const trainIds = async (db: StudioDb, datasetId: string) => (await trainingExamples(db, datasetId)).map((e) => e.id);
+    const expected = await trainIds(source, sourceDatasetId);
+
+    // The same examples, imported from a file that lists them the other way round (same fingerprint).
+    const reordered = freshDb();
+    const backwards = await saveDataset(reordered, { name: 'my copy', examples: examples(8).reverse() });
+    await setExampleIncluded(reordered, backwards.id, sourceTrain[0].id, false);
+    const a = await saveImportedSnapshot(reordered, await importSnapshot(zip, { spec }), 'resume');
+    expect(a.datasetId).not.toBe(backwards.id);
+    expect(await trainIds(reordered, a.datasetId)).toEqual(expected);
+
+    // The same order and as many training examples, but another one left out.
+    const otherChoice = freshDb();
+    const local = await saveDataset(otherChoice, { name: 'my copy', examples: examples(8) });
+    await setExampleIncluded(otherChoice, local.id, sourceTrain[1].id, false);
+    const b = await saveImportedSnapshot(otherChoice, await importSnapshot(zip, { spec }), 'resume');
+    expect(b.datasetId).not.toBe(local.id);
+    expect(await trainIds(otherChoice, b.datasetId)).toEqual(expected);
+    for (const db of [source, reordered, otherChoice]) db.close();
+  });
+
+  it('refuses to resume a run opened read-only on a copy of its dataset split otherwise, or without a checkpoint, keeping its curve', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { status: 'paused' });
+    const target = freshDb();
+    // Read-only links a local copy split otherwise (fine for looking); the Runs panel offers Resume on a paused run.
+    await saveDataset(target, { name: 'my copy', examples: examples(8), split: { seed: 1, evalFraction: 0.5 } });
+    const linked = await saveImportedSnapshot(target, await importSnapshot(await exportRunSnapshot(source, runId, { spec })), 'read-only');
+    const engine = new StudioEngine(undefined, () => undefined, target);
+    await expect(engine.handlers.startRun({ runId: linked.id, resume: true }, () => undefined)).rejects.toThrow(
+      /^resuming needs the run's split: "my copy" in this browser holds its examples but holds out 0\.5 with seed 1, the run 0\.1 with seed 1234; open the snapshot again as resumable/,
+    );
+    // Without checkpoint.safetensors there is nothing to go on from: resuming would start over and drop the imported curve.
+    const other = freshDb();
+    const bare = await saveImportedSnapshot(other, await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeCheckpoint: false, includeDataset: true })), 'read-only');
+    await expect(new StudioEngine(undefined, () => undefined, other).handlers.startRun({ runId: bare.id, resume: true }, () => undefined)).rejects.toThrow(
+      '“first run” was opened read-only from a snapshot without checkpoint.safetensors: there is no trainer state to resume from',
+    );
+    expect(await other.metrics.where('runId').equals(bare.id).count()).toBe(30);
+    for (const db of [source, target, other]) db.close();
   });
 
   it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
@@ -350,6 +414,78 @@ describe('snapshots from and into IndexedDB', () => {
     expect(shared.evaluation).toMatchObject({ astAccuracy: 0.75, examples: 8 });
     db.close();
     target.close();
+  });
+
+  it('drops the evaluation a snapshot brought once the run trains further here, and prefers a newer one made here', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const sourceDatasetId = (await source.runs.get(runId))!.datasetId;
+    const evaluation = (id: string, datasetId: string, adapterRunId: string, createdAt: number, accuracy: number) => ({
+      id, datasetId, kind: 'eval' as const, status: 'done' as const, createdAt, updatedAt: createdAt, config: { adapterRunId, limit: 8, maxNewTokens: 96, lora: null },
+      summary: { total: 8, correct: accuracy * 8, accuracy, byCategory: {}, failureRules: {}, finishReasons: {} }, predictions: [],
+    });
+    await source.runs.put(evaluation('eval-src', sourceDatasetId, runId, 2, 0.75) as never);
+    const snap = await importSnapshot(await exportRunSnapshot(source, runId, { spec, includeDataset: true }), { spec });
+    expect(snap.run.evaluation).toMatchObject({ step: 30, astAccuracy: 0.75 });
+
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, snap, 'resume');
+    // Still the imported adapter: its evaluation still describes it.
+    expect((await snapshotFromDb(target, row.id)).run.evaluation).toMatchObject({ step: 30, astAccuracy: 0.75 });
+    // Resumed and trained to step 40 here (as the trainer's store writes it): another adapter.
+    const store = new DexieRunStore(target, row.id);
+    const { state } = await decodeCheckpoint(checkpointFor(trainedAdapter(), 30));
+    await store.openHistory(true);
+    await store.saveCheckpoint({ ...state, step: 40 });
+    await target.runs.update(row.id, { lastStep: 40, status: 'done' });
+    expect((await snapshotFromDb(target, row.id)).run.evaluation).toBeUndefined();
+    // Evaluated here: that evaluation is the one the snapshot and share link carry.
+    await target.runs.put(evaluation('eval-here', row.datasetId, row.id, Date.now() + 1000, 0.5) as never);
+    expect((await snapshotFromDb(target, row.id)).run.evaluation).toMatchObject({ step: 40, astAccuracy: 0.5 });
+    source.close();
+    target.close();
+  });
+
+  it('cuts an over-long name between characters, never inside an emoji', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const datasetId = (await db.runs.get(runId))!.datasetId;
+    // Names from before names had a limit; the 199th and 200th UTF-16 units are one emoji.
+    const long = `${'x'.repeat(198)}${'🙂'.repeat(20)}`;
+    await db.datasets.update(datasetId, { name: long });
+    await db.runs.update(runId, { name: `${'é'.repeat(198)}🚀🚀` });
+    const { run } = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(run.dataset.name).toBe(`${'x'.repeat(198)}…`);
+    expect(run.run.name).toBe(`${'é'.repeat(198)}…`);
+    db.close();
+  });
+
+  it('says what the exported zip holds: a run that never reached a checkpoint has no adapter to claim', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    await db.runs.update(runId, { modelSpec: specSummary(spec) } as never);
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const whole = await handlers.exportSnapshot({ runId, includeDataset: true }, () => undefined);
+    expect(whole.holds).toEqual({ adapter: true, checkpoint: true, dataset: true });
+    await db.checkpoints.where('runId').equals(runId).delete();
+    const bare = await handlers.exportSnapshot({ runId, includeDataset: false }, () => undefined);
+    expect(bare.holds).toEqual({ adapter: false, checkpoint: false, dataset: false });
+    const snap = await importSnapshot(bare.zip);
+    expect([snap.adapter, snap.checkpoint, snap.dataset]).toEqual([undefined, undefined, undefined]);
+    db.close();
+  });
+
+  it('makes a share link without reading the adapter or checkpoint (a link carries neither)', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    await db.runs.update(runId, { modelSpec: specSummary(spec) } as never);
+    // A checkpoint the link has no use for, cut short: reading it would fail the link.
+    const [row] = await db.checkpoints.where('runId').equals(runId).toArray();
+    await db.checkpoints.put({ ...row, blobs: { checkpoint: (row.blobs.checkpoint as ArrayBuffer).slice(0, 100) } });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const { fragment } = await handlers.shareLink({ runId }, () => undefined);
+    expect(decodeShareLink(fragment)).toMatchObject({ name: 'first run', lastStep: 30 });
+    db.close();
   });
 
   it('names what is missing when a run cannot be exported', async () => {

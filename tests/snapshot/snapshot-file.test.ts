@@ -111,6 +111,17 @@ describe('snapshot export and import', () => {
     run.config = { ...run.config, lr: -1 };
     expect(() => exportSnapshot({ run })).toThrow(/run\.json: config\.lr must be ≥ 0/);
   });
+
+  it('refuses to export a zip whose entries import would refuse for their size, naming the entry and the limit', async () => {
+    // The row and line counts run.json and dataset.jsonl allow (limits.ts) can take either past its zip entry cap.
+    const input = await fullInput();
+    const datasetBytes = encodeDatasetJsonl(input.dataset!).byteLength;
+    const limits = { ...SNAPSHOT_ZIP_LIMITS, maxEntryBytes: { ...SNAPSHOT_ZIP_LIMITS.maxEntryBytes, 'dataset.jsonl': datasetBytes - 1 } };
+    expect(() => exportSnapshot(input, limits)).toThrow(`dataset.jsonl: ${datasetBytes} bytes, but a snapshot's dataset.jsonl may have at most ${datasetBytes - 1} (import refuses more); export the run without its dataset`);
+    const total = { ...SNAPSHOT_ZIP_LIMITS, maxTotalBytes: 1000 };
+    expect(() => exportSnapshot(input, total)).toThrow(/^snapshot: its entries come to \d+ bytes, but a snapshot may hold at most 1000 \(import refuses more\)$/);
+    expect(await importSnapshot(exportSnapshot(input), { spec })).toBeDefined();
+  });
 });
 
 describe('snapshot import refuses bad snapshots', () => {

@@ -46,6 +46,14 @@ it('a GPU feature that is missing says so in words', () => {
   expect(html).toContain('<span class="chip off">subgroups (not available)</span>');
 });
 
+it('a self-test whose kernel could not run says why, not NaN', () => {
+  const caps = { adapter: { vendor: 'v', architecture: '', description: '', device: '', isSoftware: false }, limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1, maxComputeWorkgroupStorageSize: 1, maxComputeInvocationsPerWorkgroup: 1, maxComputeWorkgroupsPerDimension: 1, maxStorageBuffersPerShaderStage: 1 }, features: [], largestModelParams: 1e6, selfTest: { ok: false, elements: 0, maxAbsDiff: Number.NaN, millis: 1, error: 'shaders/matmul.wgsl:1:1: unresolved value' }, kernels: [] };
+  useCapabilities.setState({ status: 'ready', capabilities: caps as never });
+  const html = renderNow(createElement(CapabilityReport));
+  expect(html).toContain('FAILED: shaders/matmul.wgsl:1:1: unresolved value');
+  expect(html).not.toContain('NaN');
+});
+
 describe('token segments in words', () => {
   it('a marker where a segment begins, none inside it', () => {
     const segs = [0, 0, 1, 1, 2, 0];

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { callText, lastUserMessage, searchableText, targetCallTexts, visibleOutput } from '../../src/ui/dataset/exampleText.ts';
 import { playgroundResult } from '../../src/worker/playground.ts';
 import { datasetTools, heldOutSamples } from '../../src/ui/playground/datasetTools.ts';
-import { snapshotFileName } from '../../src/state/snapshotStore.ts';
+import { savedSnapshotNotice, snapshotFileName } from '../../src/state/snapshotStore.ts';
 import { shareFragmentOf } from '../../src/ui/snapshot/shareFragment.ts';
 import { importResultText } from '../../src/ui/dataset/DatasetImport.tsx';
 import type { Example } from '../../src/data/example.ts';
@@ -78,6 +78,12 @@ describe('snapshot names and links', () => {
     expect(snapshotFileName({ id: 'r', name: 'ssb r4 lr 0.001', lastStep: 24 })).toBe('ssb-r4-lr-0.001-step24.zip');
     expect(snapshotFileName({ id: 'run-1', name: '../../etc/passwd' })).toBe('..-..-etc-passwd-step0.zip');
     expect(snapshotFileName({ id: 'r', name: '///' })).toBe('run-step0.zip');
+  });
+
+  it('says only what the exported snapshot holds', () => {
+    expect(savedSnapshotNotice('a.zip', 2_500_000, { adapter: true, checkpoint: true, dataset: true })).toBe('Saved a.zip (2.4 MiB): run.json with config and metrics, the PEFT adapter, the trainer checkpoint (to resume it), and the dataset.');
+    expect(savedSnapshotNotice('a.zip', 2_500_000, { adapter: true, checkpoint: false, dataset: false })).toBe('Saved a.zip (2.4 MiB): run.json with config and metrics, and the PEFT adapter.');
+    expect(savedSnapshotNotice('b.zip', 12_000, { adapter: false, checkpoint: false, dataset: false })).toBe('Saved b.zip (11.7 KiB): run.json with config and metrics only; no adapter, as the run has saved no checkpoint yet.');
   });
 
   it('recognises only a non-empty #share= fragment', () => {

@@ -32,6 +32,7 @@ const { askedAsHeldOut, DEFAULT_PLAYGROUND_DRAFT, parsePlaygroundDraft, PLAYGROU
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 const { PlaygroundAnswer } = await import('../../src/ui/playground/PlaygroundAnswer.tsx');
+const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
 
 const answer = (over: Partial<GenerateResult> = {}): GenerateResult => ({ text: 'hi', calls: [], finishReason: 'eos', tokens: 3, millis: 30, ...over });
 const input = { adapterRunId: '', tools: [], query: 'Weather in Paris?', maxNewTokens: 8 };
@@ -144,6 +145,15 @@ describe('the ONNX export and the playground', () => {
     const html = render(createElement(PlaygroundPanel));
     expect(html).toMatch(/<option value="onnx"(?![^>]*disabled)[^>]*>/);
     expect(html).toMatch(/<option value="onnx"[^>]*selected/);
+  });
+
+  it('an export whose check could not run is saved, and its notice says so as an error (not as unchecked)', async () => {
+    reply = async () => ({ zip: new Uint8Array(4), report: null, checkError: 'no available backend found' });
+    await useOnnxExport.getState().exportOnnx('r3', 'run three', 'fp16');
+    expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: ['r3'], error: null });
+    const html = render(createElement(OnnxExportStatus));
+    expect(html).toMatch(/class="alert error" role="alert" data-testid="onnx-export-report"/);
+    expect(html).toContain('Saved run-three-onnx-fp16.zip (4 B), but its check could not run on onnxruntime-web: no available backend found.');
   });
 
   it('a failed export leaves no export to run', async () => {

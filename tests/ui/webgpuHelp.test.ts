@@ -9,6 +9,21 @@ describe('webgpuAdvice tells the user what to do', () => {
     expect(text).toMatch(/--enable-unsafe-webgpu --enable-features=Vulkan/);
     expect(text).toMatch(/Vulkan driver/);
   });
+  it('tells Edge on Linux to start Edge, not Chrome, and where Edge keeps its flags', () => {
+    const a = webgpuAdvice('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0');
+    const text = a.steps.join('\n');
+    expect(text).toMatch(/Edge 131 supports WebGPU/);
+    expect(text).toMatch(/microsoft-edge --enable-unsafe-webgpu --enable-features=Vulkan/);
+    expect(text).toMatch(/edge:\/\/flags/);
+    expect(text).not.toMatch(/google-chrome|chrome:\/\//);
+  });
+  it('on Android, asks for Chrome 121 (where WebGPU shipped there) and names no desktop setting', () => {
+    const old = webgpuAdvice('Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Mobile Safari/537.36');
+    expect(old.steps[0]).toMatch(/Update Chrome.*121.*118/);
+    const recent = webgpuAdvice('Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36').steps.join('\n');
+    expect(recent).toMatch(/Android 12/);
+    expect(recent).not.toMatch(/Settings → System|--enable-unsafe-webgpu/);
+  });
   it('asks for an update when Chrome is older than 113', () => {
     const a = webgpuAdvice('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36');
     expect(a.steps[0]).toMatch(/Update Chrome.*113.*110/);

@@ -9,11 +9,11 @@ import { memoryModelFiles } from '../../model/model-files.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { initLoraAdapter } from '../../model/lora.ts';
 import { seededUniform } from '../../model/random.ts';
-import { formatDecodePeer, runDecodePeerBench, type DecodePeerOptions } from '../decodePeer.ts';
+import { decodePeerAgrees, formatDecodePeer, runDecodePeerBench, type DecodePeerOptions } from '../decodePeer.ts';
 
 const EMBEDDED = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
 const params = new URLSearchParams(location.search);
-const state: { done: boolean; lines: string[]; row?: unknown; error?: string } = { done: false, lines: [] };
+const state: { done: boolean; lines: string[]; row?: unknown; agrees?: boolean; error?: string } = { done: false, lines: [] };
 (window as unknown as { __bench: typeof state }).__bench = state;
 const log = document.getElementById('log')!;
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const gpu = createGpu(await acquireGpu(navigator.gpu));
   const row = await runDecodePeerBench(gpu, model, adapter, opts);
   state.row = row;
+  state.agrees = decodePeerAgrees(row);
   state.lines = [`adapter: ${gpu.ctx.adapter.description || gpu.ctx.adapter.vendor}${gpu.ctx.adapter.isSoftware ? ' (software)' : ''}; model: embedded tiny Qwen3 (vocab ${spec.vocabSize}) + LoRA r8 on q,k,v,o`, ...formatDecodePeer(row, opts)];
   log.textContent = state.lines.join('\n');
 }

@@ -69,9 +69,9 @@ const astCheckCommand: CliCommand = {
     if (stray) throw new CliError(`${predictionsPath}:${stray.line}: id "${stray.id}" is not in the question file ${questionsPath}`);
     const predictionById = new Map(predictions.map((p) => [p.id, p]));
 
-    const perCategory = new Map<string, { correct: number; total: number }>();
-    let correct = 0;
-    for (const question of questions) {
+    // Every question's category and ground truth before the first line is printed: a refusal
+    // halfway left a stream of results without its summary.
+    const checks = questions.map((question) => {
       const category = forced ?? fromFile ?? categoryFromId(question.id);
       if (!category) throw new CliError(`${questionsPath}:${question.line}: cannot tell the category of "${question.id}"; pass --category`, 2);
       const kind = categoryKind(validCategory(category, `${questionsPath}:${question.line} (${question.id})`));
@@ -80,6 +80,12 @@ const astCheckCommand: CliCommand = {
         if (flags.answers === undefined) throw new CliError(`"${question.id}" (category ${category}) needs its ground truth: give the possible_answer file with --answers (only irrelevance questions need none)`, 2);
         throw new CliError(`${flags.answers}: no ground truth for "${question.id}" (category ${category})`);
       }
+      return { question, category, possibleAnswer };
+    });
+
+    const perCategory = new Map<string, { correct: number; total: number }>();
+    let correct = 0;
+    for (const { question, category, possibleAnswer } of checks) {
       const prediction = predictionById.get(question.id);
       const line = prediction
         ? lineFor(question.id, checkGeneratedOutput({ functions: question.functions, possibleAnswer: possibleAnswer ?? [], category, output: prediction.result, underscoreDots: flags['underscore-dots'] }))

@@ -20,7 +20,7 @@ const bench: CliCommand = {
     const { acquireNodeGpu } = await import('../../gpu/nodeGpu.ts');
     const { createGpu } = await import('../../gpu/index.ts');
     const { ALL_CASE_GROUPS } = await import('../../bench/cases.ts');
-    const { runCase, formatTable } = await import('../../bench/run.ts');
+    const { runCase, formatTable, benchJson } = await import('../../bench/run.ts');
     const { createTfjsPeer } = await import('../../bench/tfjsPeer.ts');
 
     const { TRAINING_CASES, runTrainingCase, formatTrainingRows } = await import('../../bench/training.ts');
@@ -47,6 +47,12 @@ const bench: CliCommand = {
     await gpu.tuning.load();
     const software = ctx.adapter.isSoftware;
     const runnable = <T extends { gpuOnly?: boolean }>(list: T[]): T[] => list.filter((c) => !(software && c.gpuOnly));
+    const matched = [...cases, ...trainingCases, ...generationCases];
+    if (runnable(matched).length === 0) {
+      ctx.destroy();
+      const names = matched.map((c) => c.name);
+      throw new CliError(`the cases matching the filters are GPU-sized and run on hardware adapters only, and this adapter is software: ${names.slice(0, 3).join('; ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`, 2);
+    }
     const peer = flags['no-tfjs'] ? null : await createTfjsPeer(ctx);
     const a = ctx.adapter;
     if (!flags.json) console.log(`adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ' (software)' : ''}\n`);
@@ -54,7 +60,7 @@ const bench: CliCommand = {
     for (const c of runnable(cases)) {
       const row = await runCase(gpu, peer, c);
       rows.push(row);
-      if (flags.json) console.log(JSON.stringify({ ...row, adapter: a.description || a.architecture }));
+      if (flags.json) console.log(benchJson({ ...row, adapter: a.description || a.architecture }));
       else console.error(`  done: ${c.name}`);
     }
     if (!flags.json && rows.length) console.log(formatTable(rows));
@@ -66,7 +72,7 @@ const bench: CliCommand = {
       if (!flags.json) console.error(`  running: ${c.name}`);
       const row = await runTrainingCase(gpu, c, best);
       trainingRows.push(row);
-      if (flags.json) console.log(JSON.stringify({ name: row.name, ...row.result, plan: row.result.plan.trainingBytes, matmulGflops: row.matmulGflops, mfu: row.mfu }));
+      if (flags.json) console.log(benchJson({ name: row.name, ...row.result, plan: row.result.plan.trainingBytes, matmulGflops: row.matmulGflops, mfu: row.mfu }));
     }
     if (!flags.json && trainingRows.length) console.log('\n' + formatTrainingRows(trainingRows));
     const generationRows = [];
@@ -74,7 +80,7 @@ const bench: CliCommand = {
       if (!flags.json) console.error(`  running: ${c.name}`);
       const row = await runGenerationCase(gpu, c);
       generationRows.push(row);
-      if (flags.json) console.log(JSON.stringify(row));
+      if (flags.json) console.log(benchJson(row));
     }
     if (!flags.json && generationRows.length) console.log('\n' + formatGenerationRows(generationRows));
     return 0;

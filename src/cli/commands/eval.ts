@@ -37,7 +37,7 @@ options:
   --limit <n>            evaluate at most n examples, each category in its share
   --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
   --batch <n>            answers generated at once (default 8); as one ends, the next example starts
-  --temperature <t>      sample instead of greedy decoding (default greedy); --top-p <p>
+  --temperature <t>      sample instead of greedy decoding (default greedy); with it, --top-p <p>
   --format <name>        force the dataset format
 ${BFCL_PROMPT_HELP}
   --summary <file>       also write the summary (accuracy, per category, per rule) as JSON
@@ -90,6 +90,8 @@ const evalCommand: CliCommand = {
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
     if (f.temperature !== undefined && !(f.temperature >= 0)) throw new CliError(`--temperature must be ≥ 0 (0: greedy), got ${f.temperature}`, 2);
     if (f['top-p'] !== undefined && !(f['top-p'] > 0 && f['top-p'] <= 1)) throw new CliError(`--top-p must be above 0 and at most 1, got ${f['top-p']}`, 2);
+    // Greedy decoding has no distribution to cut: --top-p alone would be ignored without a word.
+    if (f['top-p'] !== undefined && !((f.temperature ?? 0) > 0)) throw new CliError('--top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it', 2);
     // The outputs are checked before hours of generation, and never overwrite an input.
     const inputs = dataPaths.map((path) => ({ path, flag: '--data' }));
     checkOutputFile(out, 'out', inputs);

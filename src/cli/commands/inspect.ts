@@ -35,7 +35,11 @@ const command: CliCommand = {
       batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number',
       gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
     }, { positionals: true });
-    if (f._.length !== 1) throw new CliError(`expected one model directory or repo id\n${usage}`, 2);
+    // One line (a usage error prints only its first): the words given, so a path split at a space shows.
+    if (f._.length !== 1) {
+      const given = f._.length ? `, got ${f._.length}: ${f._.map((w) => JSON.stringify(w)).join(' ')} (quote a path with spaces)` : '';
+      throw new CliError(`expected one model directory or repo id${given}; ${usage.split('\n')[0]}`, 2);
+    }
     let targets;
     try {
       targets = f.targets ? parseLoraTargets(f.targets) : [...DEFAULT_LORA.targets];
@@ -46,6 +50,9 @@ const command: CliCommand = {
     for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank })) {
       if (!Number.isInteger(v) || v < 1) throw new CliError(`--${k} must be a positive integer, got ${v}`, 2);
     }
+    // Before the model is read (or downloaded) and a GPU started, as every other flag.
+    const memoryGib = f['memory-gib'] ?? ASSUMED_GPU_MEMORY_BYTES / 2 ** 30;
+    if (!(memoryGib > 0)) throw new CliError(`--memory-gib must be above 0, got ${memoryGib}`, 2);
 
     // The same resolution (folder or repo id, cache location, progress line) as every other command.
     const files = await resolveModel(f._[0], { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.json, label: 'model' });
@@ -62,8 +69,6 @@ const command: CliCommand = {
     } else {
       limits = { ...WEBGPU_DEFAULT_LIMITS, source: 'WebGPU defaults' };
     }
-    const memoryGib = f['memory-gib'] ?? ASSUMED_GPU_MEMORY_BYTES / 2 ** 30;
-    if (!(memoryGib > 0)) throw new CliError(`--memory-gib must be above 0, got ${memoryGib}`, 2);
     limits.memoryBytes = Math.round(memoryGib * 2 ** 30);
     const plan = planMemory(spec, shape, limits);
     const loraParams = loraParameterCount(spec, { ...DEFAULT_LORA, rank: shape.rank, targets });

@@ -17,7 +17,7 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import type { RunConfig } from '../../train/config.ts';
 import { learningRate } from '../../train/schedule.ts';
 import { trainingSets, tokenizerFromModel } from '../../train/prepareData.ts';
-import { baseModelOf, recipeFiles, recipeRefusal, launchLines, type RecipeStart } from '../../recipe/recipe.ts';
+import { baseModelOf, recipeFiles, recipeRefusal, launchLines, shellWord, type RecipeStart } from '../../recipe/recipe.ts';
 
 const usage = `usage: studio recipe --run <dir> --out <dir> [options]
 
@@ -159,7 +159,8 @@ const recipe: CliCommand = {
     const drift = scheduleDrift(runDir, config);
     if (drift) console.log(`note: ${drift}`);
     const lines = launchLines(baseModel);
-    console.log(`wrote ${out}: ${got.train} training and ${got.eval} held-out examples, recipe.json, train.py; run it with\n  cd ${out} && ${lines.oneGpu}\n  cd ${out} && ${lines.zero3}`);
+    const cd = `cd ${shellWord(out)} &&`;
+    console.log(`wrote ${out}: ${got.train} training and ${got.eval} held-out examples, recipe.json, train.py; run it with\n  ${cd} ${lines.oneGpu}\n  ${cd} ${lines.zero3}`);
     return 0;
   },
 };

@@ -111,7 +111,7 @@ const tokenize: CliCommand = {
     const note = (count: number, text: string) => {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
     };
-    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib << 10, bfclPromptMode: flags['bfcl-prompt'] };
+    const options = { format: format || undefined, maxRecordBytes: maxRecordKib === undefined ? undefined : maxRecordKib * 1024, bfclPromptMode: flags['bfcl-prompt'] };
     try {
       for await (const batch of streamDatasetFiles(files, options)) {
         fileReports = batch.files;

@@ -12,6 +12,7 @@ import {
   createHdrRun,
   dexieHdrHooks,
   finishHdrRun,
+  markAnsweredHardCasesSolved,
   nextHdrRound,
   saveEvalRun,
   type EvalRunConfig,
@@ -310,6 +311,7 @@ export class DexieRunStore implements RunStore {
       hooks: dexieHdrHooks(db, datasetId, runId, settings.maxFailedOutputs),
       saveMined: async (report, pool) => {
         await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length } });
+        await markAnsweredHardCasesSolved(db, datasetId, report.predictions.filter((p) => p.valid).map((p) => p.exampleId));
       },
       finish: (outcome) => finishHdrRun(db, runId, outcome.stopReason, outcome.failed),
     };

@@ -19,7 +19,12 @@ def load_rows(path, seq_len):
         for line_no, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            r = json.loads(line)
+            try:
+                r = json.loads(line.strip())
+            except ValueError as err:
+                raise ValueError(f'{path}:{line_no}: not a JSON line ({err})') from None
+            if not isinstance(r, dict):
+                raise ValueError(f'{path}:{line_no}: expected {{"id", "input_ids", "segments"}}, got {type(r).__name__}')
             ids, segs = r.get('input_ids'), r.get('segments')
             where = f'{path}:{line_no} ({r.get("id")})'
             if not isinstance(ids, list) or not isinstance(segs, list) or len(ids) != len(segs) or not ids:

@@ -61,7 +61,10 @@ def load_recipe(path):
     path = Path(path)
     if not path.is_file():
         raise SystemExit(f'train.py: no recipe at {path} (give --config <recipe.json>)')
-    recipe = json.loads(path.read_text(encoding='utf-8'))
+    try:
+        recipe = json.loads(path.read_text(encoding='utf-8'))
+    except ValueError as err:
+        raise SystemExit(f'train.py: {path} is not valid JSON ({err})')
     if recipe.get('format') != RECIPE_FORMAT or recipe.get('version') != RECIPE_VERSION:
         raise SystemExit(f'train.py: {path} is not a version-{RECIPE_VERSION} {RECIPE_FORMAT} file')
     recipe['_dir'] = path.parent
@@ -123,8 +126,14 @@ def main(argv=None):
     recipe = load_recipe(args.config)
     world = int(os.environ.get('WORLD_SIZE', '1'))
     p = plan(args, recipe, world)
-    rows = load_rows(p['data']['train'], p['seq_len'])
-    held = load_rows(p['data']['eval'], p['seq_len'])
+    # A missing or damaged data file is one line naming it (and the line), not a traceback.
+    try:
+        rows = load_rows(p['data']['train'], p['seq_len'])
+        held = load_rows(p['data']['eval'], p['seq_len'])
+    except OSError as err:
+        raise SystemExit(f'train.py: cannot read {err.filename}: {err.strerror} (the recipe\'s data/ folder belongs beside recipe.json)')
+    except ValueError as err:
+        raise SystemExit(f'train.py: {err}')
     if len(rows) != recipe['data']['trainExamples'] or len(held) != recipe['data']['evalExamples']:
         raise SystemExit(f'train.py: the data files hold {len(rows)} + {len(held)} examples, the recipe lists {recipe["data"]["trainExamples"]} + {recipe["data"]["evalExamples"]}')
     if args.check_args:
@@ -141,7 +150,7 @@ def train(args, recipe, p, rows, held):
     import transformers
     from transformers import AutoModelForCausalLM
 
-    from recipe_loop import Stopwatch, eval_loss, train_step
+    from recipe_loop import Stopwatch, eval_loss, step_counts, train_step
     from ssb_loss import BalanceSettings, balance_alpha, initial_balance_state, parse_loss_mode, step_balance
 
     c = recipe['config']
@@ -224,6 +233,8 @@ def train(args, recipe, p, rows, held):
                 (Path(directory) / 'balance.json').write_text(json.dumps(state) + '\n')
         acc.wait_for_everyone()
 
+    # The held-out set's target tokens, for the loss per token the studio logs beside the SSB loss.
+    held_cot, held_call = step_counts(held, range(len(held)))
     model.train()
     clock = Stopwatch()
     for step in range(p['stop_after']):
@@ -239,9 +250,10 @@ def train(args, recipe, p, rows, held):
             scheduled = learning_rate(c['schedule'], bs.lr, c['warmupSteps'], steps, step)
             state = step_balance(bs, state, value, scheduled, c['beta1'], c['beta2'], c['eps'])
         millis = clock.lap_ms()
+        n_cot, n_call = step_counts(rows, indices)
         m = {'kind': 'train', 'step': step + 1, 'epoch': epoch, 'loss': value.loss, 'lossCot': value.loss_cot, 'lossCall': value.loss_call,
              'alpha': value.alpha, 'gradAlpha': value.grad_alpha, 'lr': lr, 'gradNorm': grad_norm, 'tokensPerSecond': tokens / (millis / 1000),
-             'tokens': tokens, 'millis': millis}
+             'cotTokens': n_cot, 'callTokens': n_call, 'tokens': tokens, 'millis': millis}
         write_metric(m)
         log(f'step {step + 1}/{steps}  loss {value.loss:.4f}  cot {value.loss_cot:.4f}  call {value.loss_call:.4f}  α {value.alpha:.3f}  lr {lr:.2e}'
             + (f'  |g| {grad_norm:.3f}' if grad_norm is not None else ''))
@@ -249,7 +261,9 @@ def train(args, recipe, p, rows, held):
             model.eval()
             e = eval_loss(acc, model, forward_logits, held, c['batchSize'], mode=mode, alpha=balance_alpha(bs, state))
             model.train()
-            write_metric({'kind': 'eval', 'step': step + 1, 'evalLoss': e.loss, 'evalLossCot': e.loss_cot, 'evalLossCall': e.loss_call})
+            n = held_cot + held_call
+            per_token = (e.loss_cot * held_cot + e.loss_call * held_call) / n if n else 0.0
+            write_metric({'kind': 'eval', 'step': step + 1, 'evalLoss': e.loss, 'evalLossCot': e.loss_cot, 'evalLossCall': e.loss_call, 'evalLossTokens': per_token})
             log(f'  held-out loss {e.loss:.4f}  cot {e.loss_cot:.4f}  call {e.loss_call:.4f}')
         if c['checkpointEvery'] > 0 and (step + 1) % c['checkpointEvery'] == 0 and step + 1 < p['stop_after']:
             save(out / f'checkpoint-{step + 1}')

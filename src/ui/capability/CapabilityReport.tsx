@@ -67,7 +67,9 @@ export function CapabilityReport() {
         </dd>
         <dt>Self-test</dt>
         <dd data-testid="self-test">
-          {caps.selfTest.ok ? 'passed' : 'FAILED'}: {caps.selfTest.elements.toLocaleString()} elements, max |GPU − CPU| = {caps.selfTest.maxAbsDiff.toExponential(1)} ({caps.selfTest.millis.toFixed(0)} ms)
+          {caps.selfTest.error
+            ? `FAILED: ${caps.selfTest.error}`
+            : `${caps.selfTest.ok ? 'passed' : 'FAILED'}: ${caps.selfTest.elements.toLocaleString()} elements, max |GPU − CPU| = ${caps.selfTest.maxAbsDiff.toExponential(1)} (${caps.selfTest.millis.toFixed(0)} ms)`}
         </dd>
         <dt>Kernels</dt>
         <dd data-testid="kernel-paths">

@@ -15,18 +15,25 @@ export function webgpuAdvice(userAgent: string, isSecureContext = true): WebGpuA
   const edge = /Edg\/(\d+)/.exec(userAgent);
   const firefox = /Firefox\/(\d+)/.exec(userAgent);
   const safari = !chrome && /Version\/(\d+)[.\d]* .*Safari/.exec(userAgent);
-  const linux = /Linux/.test(userAgent) && !/Android/.test(userAgent);
+  const android = /Android/.test(userAgent);
+  const linux = /Linux/.test(userAgent) && !android;
   if (chrome || edge) {
     const version = Number((edge ?? chrome)![1]);
     const name = edge ? 'Edge' : 'Chrome';
-    if (version < 113) steps.push(`Update ${name}: WebGPU needs version 113 or newer (this is ${version}).`);
+    // Edge's own pages and program: an Edge user told to run google-chrome starts another browser.
+    const pages = edge ? 'edge' : 'chrome';
+    // WebGPU shipped on Android in 121, on desktops in 113.
+    const since = android ? 121 : 113;
+    if (version < since) steps.push(`Update ${name}: WebGPU needs version ${since} or newer (this is ${version}).`);
     else steps.push(`${name} ${version} supports WebGPU, but it is switched off or blocked here.`);
-    if (linux) {
-      steps.push('On Linux, WebGPU is behind flags: open chrome://flags, enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), then relaunch.');
-      steps.push('Or start it from a terminal: google-chrome --enable-unsafe-webgpu --enable-features=Vulkan');
+    if (android) {
+      steps.push(`On Android, WebGPU needs Android 12 or newer and a supported GPU (Qualcomm or ARM); ${pages}://gpu says whether this phone has it. Or use a desktop computer.`);
+    } else if (linux) {
+      steps.push(`On Linux, WebGPU is behind flags: open ${pages}://flags, enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), then relaunch.`);
+      steps.push(`Or start it from a terminal: ${edge ? 'microsoft-edge' : 'google-chrome'} --enable-unsafe-webgpu --enable-features=Vulkan`);
       steps.push('Make sure a Vulkan driver is installed (vulkaninfo should list your GPU; Mesa: apt install mesa-vulkan-drivers).');
     } else {
-      steps.push('Check chrome://gpu: "WebGPU" should say "Hardware accelerated". If not, turn on Settings → System → "Use graphics acceleration when available" and update your GPU driver.');
+      steps.push(`Check ${pages}://gpu: "WebGPU" should say "Hardware accelerated". If not, turn on Settings → System → "Use graphics acceleration when available" and update your GPU driver.`);
     }
   } else if (firefox) {
     steps.push('Firefox enables WebGPU from version 141 on Windows; elsewhere set dom.webgpu.enabled to true in about:config, or use Chrome 113+.');

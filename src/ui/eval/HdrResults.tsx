@@ -57,7 +57,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             <tbody>
               {row.rounds.length === 0 && (
                 <tr>
-                  <td colSpan={8}>{noRoundsText(status(row), row.message)}</td>
+                  <td colSpan={8}>{noRoundsText(status(row), row.message, row.mined)}</td>
                 </tr>
               )}
               {row.rounds.map((r) => (

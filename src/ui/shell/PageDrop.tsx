@@ -43,7 +43,7 @@ export function PageDrop({ onDataset, onSnapshot }: { onDataset: () => void; onS
       const datasets = files.filter((f) => !isSnapshotFile(f));
       if (snapshots.length) {
         onSnapshot();
-        void useSnapshots.getState().importSnapshotFile(snapshots[0]);
+        void useSnapshots.getState().importSnapshotFiles(snapshots);
       }
       if (datasets.length) {
         onDataset();

@@ -51,6 +51,9 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
   }
   const s = decoded.summary;
   const h = s.headline;
+  // Plain SFT has no balance weight: its logged α is the reasoning tokens' share of the batch (the
+  // dashboard does not call it α either).
+  const sft = s.config.loss === 'sft';
   return (
     <section className="panel" aria-labelledby="shared-title" data-testid="shared-run">
       <div className="row spread">
@@ -95,7 +98,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
             ['finalAlpha', 'α', h.finalAlpha],
             ['bestEvalLoss', h.bestEvalStep !== undefined ? `best eval loss (step ${h.bestEvalStep})` : 'best eval loss', h.bestEvalLoss],
           ] as const
-        ).map(([key, label, v]) => (
+        ).filter(([key]) => !(sft && key === 'finalAlpha')).map(([key, label, v]) => (
           <div key={key}>
             <dt>{label}</dt>
             <dd data-testid={`shared-${key}`}>{formatMetric(v)}</dd>
@@ -104,7 +107,11 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
       </dl>
       <div className="charts" key={theme}>
         <StaticChart title="Loss: total, reasoning (CoT) and call" testId="shared-chart-loss" lines={[...line(s, 'loss', 'total loss', (c) => c.text), ...line(s, 'lossCot', 'CoT loss', (c) => c.cot), ...line(s, 'lossCall', 'call loss', (c) => c.call)]} />
-        <StaticChart title="Balance weight α (SSB)" testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} />
+        {sft ? (
+          <StaticChart title="Reasoning tokens’ share of the batch (plain SFT has no α)" testId="shared-chart-alpha" lines={line(s, 'alpha', 'reasoning token share', (c) => c.accent)} />
+        ) : (
+          <StaticChart title="Balance weight α (SSB)" testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} />
+        )}
         <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
         <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
         <StaticChart title="Gradient norm (before clipping)" testId="shared-chart-gradnorm" lines={line(s, 'gradNorm', 'grad norm', (c) => c.bad)} />

@@ -1,0 +1,35 @@
+// The HDR rounds table under the HDR form, rendered with react-dom/server reading the stores'
+// current state. Protects what a run with no round yet says: mining while it mines, the first
+// round once mining is done (the whole first round read "mining hard cases…"), and a run that
+// mined nothing says so instead of "every hard case was solved".
+import { createElement } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderNow as render } from '../helpers/render.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { useJobs } = await import('../../src/state/jobStore.ts');
+const { HdrResults } = await import('../../src/ui/eval/HdrResults.tsx');
+
+const hdrRun = (over: Record<string, unknown>) => ({
+  id: 'hdr-1', datasetId: 'd1', kind: 'hdr', status: 'running', createdAt: 10, updatedAt: 10, name: 'HDR', config: DEFAULT_RUN_CONFIG, settings: DEFAULT_HDR_SETTINGS, rounds: [], ...over,
+});
+const firstRow = (html: string) => /<tbody><tr><td colSpan="8">([^<]*)<\/td>/.exec(html.replace(/<!-- -->/g, ''))?.[1];
+
+describe('HDR rounds table before its first round', () => {
+  it('says mining while it mines, and the first round once mining is done', () => {
+    useJobs.setState({ running: { kind: 'hdr', progress: null, since: 5 } });
+    useRuns.setState({ runs: [hdrRun({})] as never });
+    expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('mining hard cases…');
+    useRuns.setState({ runs: [hdrRun({ mined: { examples: 8, correct: 5, hardCases: 3 } })] as never });
+    expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('3 hard cases mined from 8 examples; the first round is under way…');
+    useJobs.setState({ running: null });
+  });
+
+  it('a finished run that mined no hard case says so, not that every hard case was solved', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'no_hard_cases', stopReason: 'no_hard_cases', mined: { examples: 8, correct: 8, hardCases: 0 } })] as never });
+    expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('no rounds: the model answered every mined example correctly: no hard case');
+  });
+});

@@ -1,0 +1,32 @@
+// The page a share link opens: it shows what the link carries in the words the dashboard uses. A
+// plain-SFT run has no balance weight: its logged "α" is the reasoning tokens' share of the batch,
+// so the page must not call it α (as the dashboard's headline and charts do not).
+import { createElement } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { validateRunJson } from '../../src/snapshot/run-json.ts';
+import { encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
+import { SharedRunView } from '../../src/ui/snapshot/SharedRunView.tsx';
+import { runJson } from '../snapshot/fixtures.ts';
+
+vi.stubGlobal('location', { pathname: '/' });
+
+async function linkOf(loss: string): Promise<string> {
+  const run = await runJson(40);
+  return encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, config: { ...run.config, loss }, schema: 'balancesft-run/1' })))));
+}
+
+describe('a shared run', () => {
+  it('shows an SSB run\'s α as the balance weight', async () => {
+    const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('ssb'), theme: 'light' }));
+    expect(html).toContain('Balance weight α (SSB)');
+    expect(html).toContain('data-testid="shared-finalAlpha"');
+  });
+
+  it('does not call a plain-SFT run\'s reasoning token share α', async () => {
+    const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('sft'), theme: 'light' }));
+    expect(html).not.toContain('Balance weight α');
+    expect(html).not.toContain('data-testid="shared-finalAlpha"');
+    expect(html).toContain('Reasoning tokens’ share of the batch (plain SFT has no α)');
+  });
+});

@@ -1,0 +1,82 @@
+// The Runs panel's snapshot actions (export a .zip, copy a share link) through the page's store,
+// with the worker replaced by a recorder: they work for every run the panel offers them on,
+// including an HDR run that continued a training run (it travels as that run with HDR's rounds).
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+
+const requests = vi.hoisted(() => [] as Array<[string, unknown]>);
+const engineReply = vi.hoisted(() => ({}) as Record<string, unknown>);
+vi.mock('../../src/state/engine.ts', () => ({
+  engineClient: () => ({
+    request: async (kind: string, payload: unknown) => {
+      requests.push([kind, payload]);
+      if (kind === 'exportSnapshot') return { zip: new Uint8Array(100), holds: { adapter: true, checkpoint: false, dataset: false } };
+      if (kind === 'shareLink') return { fragment: '#share=abc' };
+      return engineReply[kind];
+    },
+    onEvent: () => undefined,
+  }),
+}));
+vi.mock('../../src/state/download.ts', () => ({ downloadBytes: () => undefined }));
+vi.stubGlobal('location', { origin: 'http://studio.test', pathname: '/' });
+vi.stubGlobal('navigator', { clipboard: { writeText: async () => undefined } });
+
+const { useSnapshots } = await import('../../src/state/snapshotStore.ts');
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { useModel } = await import('../../src/state/modelStore.ts');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
+
+const ref = 'embedded:tiny-qwen3';
+const train = { id: 'run-a', datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {}, name: 'first run', modelRef: ref, lastStep: 30 } as unknown as StoredRun;
+const hdr = { id: 'hdr-1', datasetId: 'd', kind: 'hdr', status: 'done', createdAt: 2, updatedAt: 2, config: {}, name: 'HDR on first run', modelRef: ref, fromRunId: 'run-a', rounds: [], settings: {} } as unknown as StoredRun;
+
+beforeEach(() => {
+  requests.length = 0;
+  useRuns.setState({ runs: [train, hdr], refreshRuns: async () => undefined, selectRun: () => undefined });
+  useDatasets.setState({ refreshDatasets: async () => undefined });
+  useModel.setState({ info: { ref } as never });
+  useSnapshots.setState({ busy: null, error: null, notice: null, shareLink: null, openMode: 'read-only' });
+});
+
+describe('snapshot actions in the Runs panel', () => {
+  it('export an HDR run that continued a training run, as the panel offers', async () => {
+    await useSnapshots.getState().exportSnapshot('hdr-1', false);
+    expect(useSnapshots.getState().error).toBeNull();
+    expect(requests).toEqual([['exportSnapshot', { runId: 'hdr-1', includeDataset: false }]]);
+    expect(useSnapshots.getState().notice).toMatch(/^Saved HDR-on-first-run-step0\.zip /);
+  });
+
+  it('make a share link for an HDR run that continued a training run', async () => {
+    await useSnapshots.getState().copyShareLink('hdr-1');
+    expect(useSnapshots.getState().error).toBeNull();
+    expect(useSnapshots.getState().shareLink).toEqual({ runId: 'hdr-1', url: 'http://studio.test/#share=abc', copied: true });
+  });
+
+  it('say a snapshot opened as resumable is ready to resume only when it has steps left', async () => {
+    const file = new File([new Uint8Array(4)], 'done.zip');
+    engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
+    useSnapshots.setState({ openMode: 'resume' });
+    await useSnapshots.getState().importSnapshotFile(file);
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), finished: its checkpoint is at its last step, so there is nothing left to train.');
+    useRuns.setState({ runs: [{ ...train, status: 'paused' } as StoredRun, hdr] });
+    await useSnapshots.getState().importSnapshotFile(file);
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), ready to resume from its checkpoint.');
+  });
+
+  it('open every snapshot dropped at once, naming each that could not be opened', async () => {
+    engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
+    const good = new File([new Uint8Array(4)], 'a.zip');
+    const bad = { name: 'b.zip', arrayBuffer: async () => Promise.reject(new Error('b.zip: not a zip file (only 4 bytes)')) } as unknown as File;
+    await useSnapshots.getState().importSnapshotFiles([good, bad, new File([new Uint8Array(4)], 'c.zip')]);
+    expect(requests.map(([kind, p]) => `${kind} ${(p as { label: string }).label}`)).toEqual(['importSnapshot a.zip', 'importSnapshot c.zip']);
+    expect(useSnapshots.getState().notice).toBe('Opened “first run” from a.zip (30 steps of metrics), read-only. Opened “first run” from c.zip (30 steps of metrics), read-only.');
+    expect(useSnapshots.getState().error).toBe('Could not open b.zip: not a zip file (only 4 bytes). Nothing of it was imported.');
+  });
+
+  it('still refuse a run no snapshot holds (an evaluation), in words', async () => {
+    useRuns.setState({ runs: [train, hdr, { ...train, id: 'eval-1', kind: 'eval' } as StoredRun] });
+    await useSnapshots.getState().exportSnapshot('eval-1', false);
+    expect(useSnapshots.getState().error).toBe('Could not export eval-1: run eval-1 is an eval run; snapshots hold training runs and the HDR runs that continue them.');
+    expect(requests).toEqual([]);
+  });
+});
