@@ -29,6 +29,28 @@ export function encodePlain(tokenizer: PreTrainedTokenizer, text: string): numbe
   return text === '' ? [] : tokenizer.encode(text, { add_special_tokens: false });
 }
 
+const AS_WRITTEN = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
+
+/** A UTF-8 character takes at most this many byte tokens. */
+const MAX_CHARACTER_TOKENS = 4;
+
+/**
+ * Each token's text for showing the tokens one by one, joining to the decoded whole. A character
+ * split over byte tokens (Greek, Devanagari, most emoji) decodes alone as U+FFFD, so its text goes
+ * to the token that completes it and the tokens before that one show ''.
+ */
+export function tokenTexts(tokenizer: PreTrainedTokenizer, ids: number[]): string[] {
+  const texts: string[] = [];
+  let from = 0; // the first token of the character under way
+  for (let i = 0; i < ids.length; i++) {
+    const text = tokenizer.decode(ids.slice(from, i + 1), AS_WRITTEN);
+    const incomplete = text.endsWith('\uFFFD') && i + 1 < ids.length && i + 1 - from < MAX_CHARACTER_TOKENS;
+    texts.push(incomplete ? '' : text);
+    if (!incomplete) from = i + 1;
+  }
+  return texts;
+}
+
 function sameIds(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -42,7 +64,7 @@ function firstTokenEndingAfter(tokenizer: PreTrainedTokenizer, ids: number[], bo
   let hi = ids.length; // answer in [lo, hi]
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const end = tokenizer.decode(ids.slice(0, mid + 1), { skip_special_tokens: false, clean_up_tokenization_spaces: false }).length;
+    const end = tokenizer.decode(ids.slice(0, mid + 1), AS_WRITTEN).length;
     if (end > border) hi = mid;
     else lo = mid + 1;
   }
@@ -64,7 +86,7 @@ export function segmentTokens(tokenizer: PreTrainedTokenizer, text: string, piec
 
   // Fallback: a token crosses a border. Token i belongs to the piece holding its last character,
   // so a straddling token (start < border < end) lands in the later piece.
-  const decoded = whole.length ? tokenizer.decode(whole, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '';
+  const decoded = whole.length ? tokenizer.decode(whole, AS_WRITTEN) : '';
   if (decoded !== text) throw new Error(`example "${exampleId}": decoding the tokens does not give back the rendered text, so token offsets cannot be computed`);
   const segments = new Array<SegmentId>(whole.length);
   let from = 0;

@@ -152,3 +152,28 @@ export function useExampleById(datasetId: string | null, exampleId: string | nul
   const key = datasetId !== null && exampleId !== null ? `row\u0001${datasetId}\u0001${exampleId}` : null;
   return useAnswer(key, null, () => exampleRow(datasetId!, exampleId!).then((r) => r ?? null), 'read the example') as WorkerAnswer<ExampleRow>;
 }
+
+/** The examples table's search and page, with the dataset and rule they page: a page belongs to its
+ * filter, so showing a rule's failures (or typing a search) starts at their first page; page 5 of
+ * every example, kept, skipped the first hundred failures. Kept here so a tab switch keeps them. */
+interface ExampleBrowse {
+  datasetId: string | null;
+  search: string;
+  rule: QualityRule | null;
+  page: number;
+  browse(at: { datasetId: string; search: string; rule: QualityRule | null; page: number }): void;
+}
+
+export const useExampleBrowse = create<ExampleBrowse>((set) => ({
+  datasetId: null,
+  search: '',
+  rule: null,
+  page: 0,
+  browse: (at) => set(at),
+}));
+
+/** The search and page on show for this dataset and rule: another dataset's, or another rule's page, starts afresh. */
+export function examplesOnShow(s: Pick<ExampleBrowse, 'datasetId' | 'search' | 'rule' | 'page'>, datasetId: string, rule: QualityRule | null): { search: string; page: number } {
+  if (s.datasetId !== datasetId) return { search: '', page: 0 };
+  return { search: s.search, page: s.rule === rule ? s.page : 0 };
+}

@@ -12,11 +12,17 @@ export interface DatasetIdentity {
   label: string;
 }
 
+/** The fingerprint's first hex digits (' · ab12cd34'), enough to tell two same-named datasets apart;
+ * '' when the dataset has none. */
+export function fingerprintTag(fingerprint: string): string {
+  return fingerprint ? ` · ${fingerprint.replace(/^sha256:/, '').slice(0, 8)}` : '';
+}
+
 /** Datasets are the same when their examples (fingerprint) and split are; the label adds the
- * fingerprint's first hex digits, enough to tell two same-named datasets apart. */
+ * fingerprint's first hex digits. */
 function identityOf(d: { name: string; fingerprint: string; split?: SplitSettings }, fallbackKey: string, where = ''): DatasetIdentity {
   const split = d.split ?? DEFAULT_SPLIT;
-  const print = d.fingerprint ? ` · ${d.fingerprint.replace(/^sha256:/, '').slice(0, 8)}` : '';
+  const print = fingerprintTag(d.fingerprint);
   return { key: d.fingerprint ? `${d.fingerprint}|${split.seed}/${split.evalFraction}` : fallbackKey, label: `${d.name}${print}${where}` };
 }
 

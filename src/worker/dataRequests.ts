@@ -12,6 +12,7 @@ import { formatIssue } from '../data/record-error.ts';
 import { loadTokenizer } from '../data/tokenizer-load.ts';
 import { tokenizeExample } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
+import { tokenTexts } from '../data/token-segments.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { encodeShareLink, exportSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
@@ -129,7 +130,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     exampleTokens: async ({ example }) => {
       const tok = await tokenizer();
       const t = tokenizeExample(tok, example);
-      return { tokenizer: VIEW_TOKENIZER_NAME, pieces: t.inputIds.map((id, i) => ({ text: tok.decode([id]), segment: t.segments[i] })), counts: t.counts };
+      const texts = tokenTexts(tok, t.inputIds);
+      return { tokenizer: VIEW_TOKENIZER_NAME, pieces: texts.map((text, i) => ({ text, segment: t.segments[i] })), counts: t.counts };
     },
 
     datasetFits: async ({ datasetId }, progress) => {

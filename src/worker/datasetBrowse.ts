@@ -90,8 +90,10 @@ export interface DatasetSummary {
   train: number;
   /** On the held-out side. */
   heldOut: number;
-  /** Used for training when on the training side (passed the check, or included by the user). */
+  /** Used (passed the check, or included by the user): trained on, or evaluated when held out. */
   included: number;
+  /** On the training side and included: what training takes (the rest of `train` is left out). */
+  trainIncluded: number;
 }
 
 export interface ExamplePageRequest {
@@ -181,6 +183,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   const tally = qualityTally();
   let train = 0;
   let included = 0;
+  let trainIncluded = 0;
   let python = 0;
   const tools = new Map<string, FunctionSchema>();
   const samples: PlaygroundSampleSummary[] = [];
@@ -200,6 +203,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
+      if (r.included === 1 && r.split === 'train') trainIncluded++;
       if (r.example.target.callSyntax === 'python') python++;
       for (const t of r.example.tools) if (!tools.has(t.name)) tools.set(t.name, t);
       const sample = heldOutSample(r);
@@ -218,7 +222,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     ids,
     texts,
     failing: Uint8Array.from(failing),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };

@@ -106,4 +106,19 @@ describe('the worker’s length views', () => {
     expect(later[0]).toBe(40);
     db.close();
   });
+
+  it('the token view shows each token’s text as the example says it, with the segment training gives it', async () => {
+    const base = await listening;
+    const handlers = dataRequests({ db: freshDb, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    // Greek, Devanagari and an emoji: characters split over byte tokens, which alone decode as U+FFFD.
+    const example = { id: 'e', tools: [], messages: [{ role: 'user' as const, content: 'Καλημέρα, नमस्ते 🦜' }], target: { calls: [], reasoning: 'Ελληνικά 🫠', content: 'हिन्दी' } };
+    const view = await handlers.exampleTokens({ example }, () => undefined);
+    const tok = qwen3Tokenizer();
+    const t = tokenizeExample(tok, example);
+    expect(view.pieces.map((p) => p.segment)).toEqual(t.segments);
+    const text = view.pieces.map((p) => p.text).join('');
+    expect(text).toBe(tok.decode(t.inputIds, { skip_special_tokens: false, clean_up_tokenization_spaces: false }));
+    expect(text).toContain('Ελληνικά 🫠');
+    expect(text).not.toContain('\uFFFD');
+  });
 });

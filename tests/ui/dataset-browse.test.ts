@@ -23,14 +23,16 @@ vi.mock('../../src/state/engine.ts', () => ({
 }));
 
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
-const { useDatasetAnswers, loadDatasetSummary, loadExamplePage, loadDatasetPlayground } = await import('../../src/state/exampleRows.ts');
+const { useDatasetAnswers, useExampleBrowse, loadDatasetSummary, loadExamplePage, loadDatasetPlayground } = await import('../../src/state/exampleRows.ts');
 const queries = await import('../../src/state/queries.ts');
 const { DatasetPanel } = await import('../../src/ui/dataset/DatasetPanel.tsx');
+const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+const { DatasetList } = await import('../../src/ui/dataset/DatasetList.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 
 const dataset: DatasetRow = { id: 'd1', name: 'xlam', createdAt: 5, files: [], exampleCount: 120, fingerprint: 'sha256:ab', split: { seed: 1234, evalFraction: 0.1 }, issues: [], issueCount: 0 };
 const quality = { tools_valid_schema: 0, call_names_known_tool: 2, required_args_present: 0, arg_types_match: 1, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 117, total: 120, noted: 0 };
-const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 12, included: 117 };
+const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 12, included: 117, trainIncluded: 106 };
 const page: ExamplePage = {
   offset: 0,
   matching: 120,
@@ -45,7 +47,8 @@ const firstPage = { search: '', rule: null, offset: 0, limit: 25 };
 beforeEach(() => {
   requests.length = 0;
   useDatasetAnswers.setState({ answers: {} });
-  useDatasets.setState({ datasets: [dataset], selectedId: 'd1', error: null });
+  useDatasets.setState({ datasets: [dataset], selectedId: 'd1', error: null, pendingDeletion: null });
+  useExampleBrowse.setState({ datasetId: null, search: '', rule: null, page: 0 });
 });
 
 describe('the Dataset panel', () => {
@@ -63,7 +66,9 @@ describe('the Dataset panel', () => {
     ]);
 
     const html = renderNow(createElement(DatasetPanel));
-    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 117 usable · 108 for training, 12 held out (split seed 1234)');
+    // What training and evaluation take (the included examples of each side), as the Training panel
+    // counts them; the split's sides, flagged examples with them, after.
+    expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 106 for training, 11 held out (3 left out) · 108 and 12 on each side of the split (seed 1234)');
     expect(html).not.toContain('data-testid="no-eval-split"');
     expect(html).toContain('aria-label="Show the 2 examples failing: calls name a provided tool"');
     expect(html).toContain('aria-label="Show the 1 examples failing: argument types match the schema"');
@@ -92,6 +97,46 @@ describe('the Dataset panel', () => {
     expect(requests.at(-1)).toEqual({ kind: 'examplePage', payload: { datasetId: 'd1', ...firstPage, search: 'book' } });
     // The panel opens on no search (the answer above is for “book”): its first page, counted.
     expect(renderNow(createElement(DatasetPanel))).toMatch(/data-testid="example-count">120 of 120</);
+  });
+});
+
+describe('the stored datasets', () => {
+  it('tells two datasets of the same name apart by their content, in the list and when deleting', () => {
+    // train.jsonl imported, edited, imported again: the same name, the same count, other examples.
+    const edited: DatasetRow = { ...dataset, id: 'd2', name: 'xlam', createdAt: 9, fingerprint: 'sha256:cd0123456789' };
+    const other: DatasetRow = { ...dataset, id: 'd3', name: 'glaive', fingerprint: 'sha256:ef' };
+    useDatasets.setState({ datasets: [{ ...dataset, fingerprint: 'sha256:ab9876543210' }, edited, other] });
+    const html = renderNow(createElement(DatasetList));
+    expect(html).toContain('/> xlam · ab987654</label>');
+    expect(html).toContain('/> xlam · cd012345</label>');
+    expect(html).toContain('/> glaive</label>'); // a name of its own stays as it is
+    expect(html).toContain('aria-label="Delete dataset xlam · cd012345"');
+    useDatasets.setState({ pendingDeletion: { datasetId: 'd2', name: 'xlam', exampleCount: 120, hardCaseCount: 0, runCount: 0, confirmToken: 't' } });
+    expect(renderNow(createElement(DatasetList))).toContain('Delete “xlam · cd012345”? This removes 120 examples');
+  });
+});
+
+describe('the examples table’s pages', () => {
+  const rowsFrom = (from: number) => Array.from({ length: 25 }, (_, i) => ({ ...page.rows[1], id: `x-${from + i}` }));
+
+  it('starts a rule’s failures at their first page, not at the page the whole list was on', async () => {
+    const rule = 'call_names_known_tool' as const;
+    replies.examplePage = { ...page, offset: 100, rows: rowsFrom(100) };
+    await loadExamplePage(dataset, { ...firstPage, offset: 100 });
+    replies.examplePage = { ...page, offset: 0, matching: 60, rows: rowsFrom(0) };
+    await loadExamplePage(dataset, { ...firstPage, rule, offset: 0 });
+    const table = (ruleFilter: typeof rule | null) => renderNow(createElement(ExampleBrowser, { dataset, ruleFilter, onClearRule: () => undefined }));
+
+    // The user pages to the last page of every example…
+    useExampleBrowse.getState().browse({ datasetId: 'd1', search: '', rule: null, page: 4 });
+    expect(table(null)).toContain('page 5 of 5');
+    // …then shows a rule's 60 failures: the first of them, not page 5 of them (or the last page).
+    const failing = table(rule);
+    expect(failing).toContain('page 1 of 3');
+    expect(failing).toContain('aria-label="Open example x-0"');
+    // Another dataset's table starts at its first page too.
+    expect(useExampleBrowse.getState().page).toBe(4);
+    expect(renderNow(createElement(ExampleBrowser, { dataset: { ...dataset, id: 'd2' }, ruleFilter: null, onClearRule: () => undefined }))).toContain('page 1 of 5');
   });
 });
 

@@ -54,7 +54,7 @@ describe('the example detail', () => {
 describe('the quality report', () => {
   it('counts the examples imported with a note', () => {
     const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 10, total: 10, noted: 3 };
-    const counts: DatasetSummary = { quality, examples: 10, train: 9, heldOut: 1, included: 10 };
+    const counts: DatasetSummary = { quality, examples: 10, train: 9, heldOut: 1, included: 10, trainIncluded: 9 };
     const dataset: DatasetRow = { id: 'd1', name: 'd', createdAt: 1, files: [], exampleCount: 10, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 };
     const html = renderNow(createElement(QualityReportView, { counts, dataset, onShowFailing: () => {}, activeRule: null }));
     expect(html).toMatch(/data-testid="quality-noted">3 imported with a note/);

@@ -8,7 +8,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StudioDb, type ExampleRow } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows, saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, evalExamples, loadExampleRows, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
 import { QUALITY_RULES, summarizeQuality, type QualityRule } from '../../src/data/quality-check.ts';
 import { addHdrExamples } from '../../src/hdr/store.ts';
@@ -57,7 +57,7 @@ function reference(rows: ExampleRow[], search: string, rule: QualityRule | null)
 
 const summaryOf = (rows: ExampleRow[]) => {
   const train = rows.filter((r) => r.split === 'train').length;
-  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length };
+  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length };
 };
 
 describe('a dataset read in the worker', () => {
@@ -115,6 +115,16 @@ describe('a dataset read in the worker', () => {
     expect(last.offset).toBe(Math.floor((failing.length - 1) / 25) * 25);
     expect(last.rows.map((r) => r.id)).toEqual(failing.slice(last.offset).map((r) => r.id));
     expect(callText(r7.example.target.calls[0])).toBe('book_flight(to="Town 7")');
+  });
+
+  it('counts the examples training and evaluation take as they read them (a flagged one is left out)', async () => {
+    const { db, summary } = setup();
+    const d = await saveDataset(db, { name: 'used', examples: Array.from({ length: 300 }, (_, i) => example(i)) });
+    const s = await summary(d.id);
+    const trained = (await trainingExamples(db, d.id)).length;
+    expect(trained).toBeLessThan(s.train); // some training-side examples fail the check
+    expect(s.trainIncluded).toBe(trained);
+    expect(s.included - s.trainIncluded).toBe((await evalExamples(db, d.id)).length);
   });
 
   it('offers the playground every distinct tool and the held-out single questions, without their examples', async () => {

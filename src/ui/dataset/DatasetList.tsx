@@ -1,6 +1,7 @@
 // The stored datasets: select one, or delete it after confirming what goes with it.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useRuns } from '../../state/runStore.ts';
+import { fingerprintTag } from '../../state/runDifferences.ts';
 import { plural } from '../format.ts';
 import { formatIssue } from '../../data/record-error.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -16,6 +17,10 @@ export function DatasetList() {
   // The confirmation closes: back to the dataset's Delete button, or (it was deleted) the list's heading.
   useFocusReturn(pendingDeletion?.datasetId ?? null, deleteDatasetButtonId, 'stored-datasets-title');
   const blocked = !!pendingDeletion && trainingOn === pendingDeletion.datasetId;
+  // Names come from file names and clash (train.jsonl imported again after an edit): a shared name
+  // gets its content's first hex digits, as the Runs panel's compare table tells them apart.
+  const nameOf = (d: { name: string; fingerprint: string }) => (datasets.filter((o) => o.name === d.name).length > 1 ? `${d.name}${fingerprintTag(d.fingerprint)}` : d.name);
+  const deleting = pendingDeletion && datasets.find((d) => d.id === pendingDeletion.datasetId);
   return (
     <div className="stack" data-testid="dataset-list">
       <h3 id="stored-datasets-title" tabIndex={-1}>
@@ -26,13 +31,13 @@ export function DatasetList() {
         {datasets.map((d) => (
           <li key={d.id} className={d.id === selectedId ? 'row selected' : 'row'}>
             <label className="check">
-              <input type="radio" name="dataset" checked={d.id === selectedId} onChange={() => selectDataset(d.id)} /> {d.name}
+              <input type="radio" name="dataset" checked={d.id === selectedId} onChange={() => selectDataset(d.id)} /> {nameOf(d)}
             </label>
             <span className="muted">
               {d.exampleCount.toLocaleString()} examples · {d.files.map((f) => f.format ?? '?').join(', ')}
               {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
             </span>
-            <button id={deleteDatasetButtonId(d.id)} aria-label={`Delete dataset ${d.name}`} onClick={() => void askToDeleteDataset(d.id)}>
+            <button id={deleteDatasetButtonId(d.id)} aria-label={`Delete dataset ${nameOf(d)}`} onClick={() => void askToDeleteDataset(d.id)}>
               Delete
             </button>
             {d.id === selectedId && d.issues.length > 0 && (
@@ -53,7 +58,7 @@ export function DatasetList() {
         // Escape keeps the dataset; Tab stays on the dialog's two buttons until one is pressed.
         <div className="confirm" role="alertdialog" aria-modal="true" aria-labelledby="del-title" onKeyDown={dialogKeys(cancelDeleteDataset, { trap: true })}>
           <p id="del-title">
-            Delete “{pendingDeletion.name}”? This removes {pendingDeletion.exampleCount} examples and {pendingDeletion.hardCaseCount} hard cases.
+            Delete “{deleting ? nameOf(deleting) : pendingDeletion.name}”? This removes {pendingDeletion.exampleCount} examples and {pendingDeletion.hardCaseCount} hard cases.
             {pendingDeletion.runCount > 0 ? ` ${plural(pendingDeletion.runCount, 'run')} used it; they stay, but cannot be resumed without it.` : ''}
           </p>
           {blocked && (

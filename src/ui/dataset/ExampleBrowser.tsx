@@ -1,9 +1,10 @@
 // A searchable, paged table of examples (tools, query, calls, quality) and the chosen example in full.
 // The worker searches and pages (state/exampleRows.ts `useExamplePage`); this renders one page, and
-// the open example is read by its id.
+// the open example is read by its id. The search and page are kept with the rule they page
+// (`useExampleBrowse`): a new rule or search starts at its first page.
 import { useState } from 'react';
 import type { DatasetRow } from '../../state/queries.ts';
-import { useExamplePage } from '../../state/exampleRows.ts';
+import { examplesOnShow, useExampleBrowse, useExamplePage } from '../../state/exampleRows.ts';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
 import { targetCallTexts } from './exampleText.ts';
@@ -18,8 +19,11 @@ export const openExampleButtonId = (exampleId: string) => `open-example-${exampl
 const PAGE = 25;
 
 export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: DatasetRow; ruleFilter: QualityRule | null; onClearRule: () => void }) {
-  const [query, setQuery] = useState('');
-  const [page, setPage] = useState(0);
+  const browsing = useExampleBrowse();
+  const { search: query, page } = examplesOnShow(browsing, dataset.id, ruleFilter);
+  const browse = browsing.browse;
+  const setQuery = (search: string) => browse({ datasetId: dataset.id, search, rule: ruleFilter, page: 0 });
+  const setPage = (n: number) => browse({ datasetId: dataset.id, search: query, rule: ruleFilter, page: n });
   const [openId, setOpenId] = useState<string | null>(null);
   const shown = useExamplePage(dataset, { search: query, rule: ruleFilter, offset: page * PAGE, limit: PAGE });
   const result = shown.value;
@@ -43,7 +47,6 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
           value={query}
           onChange={(e) => {
             setQuery(e.target.value);
-            setPage(0);
           }}
         />
         <span className="muted" role="status" data-testid="example-count">

@@ -11,7 +11,8 @@ export function LengthHistogram({ datasetId, examples }: { datasetId: string; ex
   if (error) return <p className="error">{error}</p>;
   if (!lengths) return <ProgressBar label={`Counting tokens (${VIEW_TOKENIZER_NAME})`} done={progress.done} total={progress.total} />;
   const { stats } = lengths;
-  const max = Math.max(1, ...lengths.cot, ...lengths.call);
+  // A loop, not Math.max(...cot, ...call): 2·N arguments overflow the stack past ~60k examples.
+  const max = [lengths.cot, lengths.call].reduce((m, values) => values.reduce((a, v) => Math.max(a, v), m), 1);
   const width = Math.ceil((max + 1) / BINS);
   // Both histograms over the same range so the bars line up.
   const edges = Array.from({ length: BINS + 1 }, (_, i) => i * width);

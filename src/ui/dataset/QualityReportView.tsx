@@ -15,12 +15,14 @@ export const RULE_TEXT: Record<QualityRule, string> = {
 };
 
 export function QualityReportView({ counts, dataset, onShowFailing, activeRule }: { counts: DatasetSummary; dataset: DatasetRow; onShowFailing: (r: QualityRule | null) => void; activeRule: QualityRule | null }) {
-  const { quality: summary, examples, train, heldOut, included } = counts;
+  const { quality: summary, examples, train, heldOut, included, trainIncluded } = counts;
+  // What training and evaluation take: the included examples of each side (as the Training panel counts).
+  const leftOut = examples - included;
   return (
     <div className="stack" data-testid="quality-report">
       <h3>Quality</h3>
       <p>
-        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {included} usable · {train} for training, {heldOut} held out (split seed {dataset.split.seed})
+        <strong data-testid="quality-passed">{summary.passed}</strong> of {summary.total} examples pass every rule · {trainIncluded} for training, {included - trainIncluded} held out{leftOut > 0 && ` (${leftOut} left out)`} · {train} and {heldOut} on each side of the split (seed {dataset.split.seed})
         {examples > 0 && heldOut === 0 && (
           <span data-testid="no-eval-split">
             {' '}
