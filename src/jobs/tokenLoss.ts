@@ -18,7 +18,9 @@ export interface TokenLossStrip {
   nll: number[];
 }
 
-export async function tokenLossStrip(gpu: Gpu, model: ModelState, example: TokenizedExample, seqLen: number, step: number, decode: (ids: number[]) => string): Promise<TokenLossStrip> {
+/** `texts`: each token's text, shown one by one (tokenTexts: a character split over byte tokens is
+ * not shown as a � per token). */
+export async function tokenLossStrip(gpu: Gpu, model: ModelState, example: TokenizedExample, seqLen: number, step: number, texts: (ids: number[]) => string[]): Promise<TokenLossStrip> {
   const mb = buildMicroBatch([example], seqLen);
   const N = mb.B * mb.T;
   const slots = createBatchSlots(gpu, N);
@@ -37,7 +39,7 @@ export async function tokenLossStrip(gpu: Gpu, model: ModelState, example: Token
     return {
       step,
       exampleId: example.id,
-      tokens: rows.map((r) => decode([mb.targets[r]])),
+      tokens: texts(rows.map((r) => mb.targets[r])),
       segments: rows.map((r) => mb.targetSegments[r]),
       nll: [...nll],
     };

@@ -12,6 +12,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import type { BalanceState } from '../train/balance.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { RunStatus } from '../data/db.ts';
+import { tokenTexts } from '../data/token-segments.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
@@ -150,7 +151,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     if (baseline) events.onEval?.(baseline);
     const runningMessage = tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined;
     await status('running', trainer.step, runningMessage);
-    const decode = (ids: number[]) => ctx.model.tokenizer.decode(ids, { skip_special_tokens: false });
+    const texts = (ids: number[]) => tokenTexts(ctx.model.tokenizer, ids);
     while (trainer.step < config.steps) {
       if (ctx.signal.aborted) {
         const pause = (ctx.signal.reason as RunInterruption) === 'pause';
@@ -169,7 +170,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         await store.addEval(e);
         events.onEval?.(e);
         // The dashboard's per-token strip: the first held-out example (the store keeps the latest).
-        const strip = await tokenLossStrip(gpu, model.state, held[0], config.seqLen, m.step, decode);
+        const strip = await tokenLossStrip(gpu, model.state, held[0], config.seqLen, m.step, texts);
         await store.setTokenLoss(strip);
         events.onTokenLoss?.(strip);
       }
