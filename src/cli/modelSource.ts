@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { downloadHubModel, DEFAULT_HUB_BASE_URL, HubAccessError } from '../model/hub.ts';
+import { downloadHubModel, DEFAULT_HUB_BASE_URL, HubAccessError, HubNetworkError, HubRepoNotFoundError, HubTimeoutError } from '../model/hub.ts';
 import { nodeDirectoryModelCache } from '../model/model-cache-node.ts';
 import { nodeDirectoryModelFiles } from '../model/model-files-node.ts';
 import type { ModelFiles } from '../model/model-files.ts';
@@ -61,6 +61,8 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
     });
   } catch (err) {
     if (err instanceof HubAccessError && !token) throw new CliError(`${err.message}; here, set HF_TOKEN to an access token that may read it`);
+    // `models/my-run` mistyped reads as a repo id too: the hub's failure alone hides that no such folder exists.
+    if (err instanceof HubRepoNotFoundError || err instanceof HubNetworkError || err instanceof HubTimeoutError) throw new CliError(`${err.message}; and there is no folder ${arg} here either`);
     throw err;
   } finally {
     progress.done();

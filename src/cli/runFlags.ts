@@ -161,6 +161,17 @@ export function seedFlag(value: number | undefined, flag: string): number | unde
   return value;
 }
 
+/** --temperature and --top-p of a command that decodes greedily unless told to sample (eval,
+ * generate). Greedy decoding has no distribution to cut: --top-p alone would be ignored without a word. */
+export function samplingFlags(f: { temperature?: number; 'top-p'?: number }): { temperature: number; topP: number | undefined } {
+  const temperature = f.temperature ?? 0;
+  const topP = f['top-p'];
+  if (!(temperature >= 0)) throw new CliError(`--temperature must be ≥ 0 (0: greedy), got ${temperature}`, 2);
+  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be above 0 and at most 1, got ${topP}`, 2);
+  if (topP !== undefined && !(temperature > 0)) throw new CliError('--top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it', 2);
+  return { temperature, topP };
+}
+
 /** Without --seq, the sequence length comes from the training examples (the 95th percentile of
  * their tokens, rounded up to 64); one line on stderr says so and what it does to them. */
 export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, tokenizer: PreTrainedTokenizer, train: Example[]): void {

@@ -12,6 +12,7 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from './config.ts';
 import { Trainer, type PrepareReport } from './trainer.ts';
 import { matmulScratchKind } from '../ops/matmulKernels.ts';
 import type { TokenizedExample } from './batching.ts';
+import { median } from '../bench/timing.ts';
 
 export interface StepBenchResult {
   /** Median wall time of the measured steps (ms), the first (pipeline compilation) excluded. */
@@ -102,7 +103,6 @@ export async function benchTrainingStep(
     if (i === 0) first = ms;
     else times.push(ms);
   }
-  times.sort((a, b) => a - b);
   let profile: StepBenchResult['profile'] = null;
   if (gpu.recorder.startProfile()) {
     try {
@@ -118,7 +118,7 @@ export async function benchTrainingStep(
   trainer.destroy();
   model.release();
   return {
-    stepMillis: times[Math.floor(times.length / 2)] ?? first,
+    stepMillis: times.length ? median(times) : first,
     firstStepMillis: first,
     loadMillis,
     matmulFlops: stepMatmulFlops(spec, T, lossTokens, opts.rank, targets),

@@ -215,12 +215,21 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h2'), '--gen-batch', '0').err).toMatch(/^studio hdr: --gen-batch /);
   });
 
-  it('eval refuses --top-p where greedy decoding would ignore it (no --temperature, or 0)', () => {
+  it('eval and generate refuse --top-p where greedy decoding would ignore it (no --temperature, or 0)', () => {
     const evalErr = (...a: string[]) => studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--limit', '1', '--max-tokens', '1', ...a);
-    for (const temperature of [[], ['--temperature', '0']]) {
-      const r = evalErr('--top-p', '0.5', ...temperature);
-      expect([r.code, r.err]).toEqual([2, 'studio eval: --top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it']);
+    const generateErr = (...a: string[]) => studio('generate', '--model', model, '--prompt', 'hi', '--max-tokens', '1', ...a);
+    for (const [command, run] of [['eval', evalErr], ['generate', generateErr]] as const) {
+      for (const temperature of [[], ['--temperature', '0']]) {
+        const r = run('--top-p', '0.5', ...temperature);
+        expect([r.code, r.err]).toEqual([2, `studio ${command}: --top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it`]);
+      }
     }
+  });
+
+  it('a mistyped model folder that reads as a repo id says no such folder exists, beside the hub\'s failure', () => {
+    const r = studio('inspect', 'publc/tiny-qwen3', '--hub-base', 'http://127.0.0.1:9');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^studio inspect: could not download config\.json of publc\/tiny-qwen3 .*; and there is no folder publc\/tiny-qwen3 here either$/);
   });
 
   it('inspect refuses --memory-gib before reading the model, and names the words of a path split at a space', () => {

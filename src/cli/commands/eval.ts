@@ -12,7 +12,7 @@ import { checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, runTarget, seedFlag, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
@@ -88,10 +88,7 @@ const evalCommand: CliCommand = {
     const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 512);
     const batchSize = positiveInt(f.batch, 'batch', 8);
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
-    if (f.temperature !== undefined && !(f.temperature >= 0)) throw new CliError(`--temperature must be ≥ 0 (0: greedy), got ${f.temperature}`, 2);
-    if (f['top-p'] !== undefined && !(f['top-p'] > 0 && f['top-p'] <= 1)) throw new CliError(`--top-p must be above 0 and at most 1, got ${f['top-p']}`, 2);
-    // Greedy decoding has no distribution to cut: --top-p alone would be ignored without a word.
-    if (f['top-p'] !== undefined && !((f.temperature ?? 0) > 0)) throw new CliError('--top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it', 2);
+    samplingFlags(f);
     // The outputs are checked before hours of generation, and never overwrite an input.
     const inputs = dataPaths.map((path) => ({ path, flag: '--data' }));
     checkOutputFile(out, 'out', inputs);

@@ -8,7 +8,7 @@ import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
 import { readAdapter } from '../localFiles.ts';
-import { seedFlag } from '../runFlags.ts';
+import { samplingFlags, seedFlag } from '../runFlags.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
@@ -39,7 +39,7 @@ options:
                         template's own <tool_call> JSON)
   --max-tokens <n>      new tokens at most (default 256)
   --temperature <t>     0 = greedy (default 0)
-  --top-p <p>           nucleus mass in (0, 1] (default 1)
+  --top-p <p>           nucleus mass in (0, 1] (default 1); needs --temperature above 0
   --seed <n>            sampling seed (default 0)
   --hub-base <url>      Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
   --cache <dir>         model download cache
@@ -94,10 +94,7 @@ const command: CliCommand = {
     const prompt = requireFlag(f.prompt, 'prompt');
     const maxNewTokens = f['max-tokens'] ?? 256;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new CliError(`--max-tokens must be a positive integer, got ${maxNewTokens}`, 2);
-    const temperature = f.temperature ?? 0;
-    if (!(temperature >= 0)) throw new CliError(`--temperature must be ≥ 0, got ${temperature}`, 2);
-    const topP = f['top-p'];
-    if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`, 2);
+    const { temperature, topP } = samplingFlags(f);
     const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;
 
