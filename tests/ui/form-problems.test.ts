@@ -3,7 +3,7 @@
 // A field that kept its last good value while showing another used to start a run with settings
 // the user never saw; a config error used to appear on the Dashboard in field names.
 import { describe, expect, it } from 'vitest';
-import { numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
+import { fieldText, numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';
 
@@ -29,6 +29,18 @@ describe('numberProblem', () => {
     setProblem('cfg-steps', 'Steps', null);
     setProblem('eval-limit', 'Eval examples', null);
     expect(useFieldProblems.getState().problems).toEqual({});
+  });
+});
+
+describe('fieldText', () => {
+  it('keeps what was typed while it reads as the value the field reported', () => {
+    // '0.7' backspaced to '0.' reports 0: showing '0' dropped the point, and the 5 typed next made '05'.
+    expect(fieldText('0.', 0)).toBe('0.');
+    expect(fieldText('0.0', 0)).toBe('0.0');
+    expect(fieldText('1e-4', 1e-4)).toBe('1e-4');
+    // A value set from elsewhere (a button, another field) replaces the text.
+    expect(fieldText('0.7', 320)).toBe('320');
+    expect(fieldText('', 0)).toBe('0');
   });
 });
 
