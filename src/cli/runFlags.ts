@@ -6,7 +6,8 @@ import { CliError } from './command.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
-import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
+import type { ModelSpec } from '../model/config.ts';
 import type { ScheduleKind } from '../train/schedule.ts';
 import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from '../train/balance.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -123,12 +124,21 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
     checkpointEvery: f['checkpoint-every'] ?? d.checkpointEvery,
     steps: f.steps ?? d.steps,
   };
+  refuseInFlagWords(() => validateRunConfig(config));
+  return config;
+}
+
+/** Refuses a config the loaded model cannot train (a --seq past its context), by its flags. */
+export function checkRunConfigFor(config: RunConfig, spec: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
+  refuseInFlagWords(() => validateRunConfigFor(config, spec));
+}
+
+function refuseInFlagWords(check: () => void): void {
   try {
-    validateRunConfig(config);
+    check();
   } catch (err) {
     throw new CliError(inFlagWords((err as Error).message), 2);
   }
-  return config;
 }
 
 /** Said as a run starts (not on a resume, nor before a refusal): a warmup longer than the run keeps

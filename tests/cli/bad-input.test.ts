@@ -178,6 +178,8 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(train('--batch', '0')).toBe('studio train: --batch must be a positive number, got 0');
     expect(train('--steps', '3', '--epochs', '2')).toBe('studio train: --steps and --epochs both say how long to train; give one of them');
     expect(train('--steps', '1.5')).toBe('studio train: --steps must be a whole number ≥ 1, got 1.5');
+    // Past the model's positions RoPE turns by angles it never saw (and trained without a word).
+    expect(train('--seq', '5000')).toBe("studio train: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     const tok = studio('tokenize', '--model', model, '--data', data, '--out', join(dir, 'never.jsonl'), '--max-len', '0');
     expect([tok.code, tok.err]).toEqual([2, 'studio tokenize: --max-len must be a positive integer, got 0']);
     const missing = join(dir, 'missing-model');

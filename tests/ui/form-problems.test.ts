@@ -52,6 +52,13 @@ describe('draftProblem', () => {
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, alpha: 0 } })).toBe('LoRA alpha must be a positive number, got 0');
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets: [] } })).toBe('LoRA needs at least one target module');
   });
+
+  it('refuses a sequence length past the loaded model’s positions, as a draft kept from another model may ask', () => {
+    const model = { maxPositionEmbeddings: 4096 };
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, model)).toBe("Sequence length must be at most the model's 4096-token context (max_position_embeddings), got 8192");
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 4096 }, model)).toBeNull();
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, null)).toBeNull();
+  });
 });
 
 describe('errorFor', () => {
