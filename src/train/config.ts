@@ -118,6 +118,10 @@ export function validateRunConfig(c: RunConfig): void {
   if (!(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new Error(`run config: LoRA dropout must be in [0, 1), got ${c.lora.dropout}`);
   if (!(c.lora.rank >= 1 && Number.isInteger(c.lora.rank))) throw new Error(`run config: LoRA rank must be a whole number ≥ 1, got ${c.lora.rank}`);
   if (c.lora.targets.length === 0) throw new Error('run config: LoRA needs at least one target module');
+  // A name outside LORA_TARGETS (a PEFT module name, a draft or run.json from elsewhere) adapts no
+  // module: every adapter would be left out without a word.
+  const unknown = c.lora.targets.find((t) => !LORA_TARGETS.includes(t));
+  if (unknown !== undefined) throw new Error(`run config: unknown LoRA target "${unknown}" (choose from ${LORA_TARGETS.join(', ')})`);
 }
 
 /** validateRunConfig, and what the config asks of the model it trains: sequences within the

@@ -53,6 +53,12 @@ describe('draftProblem', () => {
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets: [] } })).toBe('LoRA needs at least one target module');
   });
 
+  it('refuses a LoRA target the model has no module for, as a draft kept from elsewhere may hold', () => {
+    // 'q_proj' is no LoRA target here: no module got an adapter, and the run trained nothing.
+    const targets = ['q', 'q_proj'] as unknown as typeof STUDIO_DEFAULT_CONFIG.lora.targets;
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets } })).toBe('unknown LoRA target "q_proj" (choose from q, k, v, o, gate, up, down)');
+  });
+
   it('refuses a sequence length past the loaded model’s positions, as a draft kept from another model may ask', () => {
     const model = { maxPositionEmbeddings: 4096 };
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, model)).toBe("Sequence length must be at most the model's 4096-token context (max_position_embeddings), got 8192");
