@@ -2,7 +2,12 @@
 // a configuration the run would refuse (in the form's labels), and whose job an error belongs to.
 // A field that kept its last good value while showing another used to start a run with settings
 // the user never saw; a config error used to appear on the Dashboard in field names.
+import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { useModel } from '../../src/state/modelStore.ts';
+import { useRuns } from '../../src/state/runStore.ts';
+import { RunConfigForm } from '../../src/ui/training/RunConfigForm.tsx';
 import { fieldText, numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';
@@ -64,6 +69,31 @@ describe('draftProblem', () => {
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, model)).toBe("Sequence length must be at most the model's 4096-token context (max_position_embeddings), got 8192");
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 4096 }, model)).toBeNull();
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, null)).toBeNull();
+  });
+});
+
+describe('RunConfigForm', () => {
+  const form = (draft: Partial<typeof STUDIO_DEFAULT_CONFIG>, context?: number) => {
+    const before = { runs: useRuns.getState(), model: useModel.getState() };
+    useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, ...draft } });
+    useModel.setState({ info: context === undefined ? null : ({ ref: 'm', maxPositionEmbeddings: context } as never) });
+    try {
+      return renderNow(createElement(RunConfigForm, { disabled: false }));
+    } finally {
+      useRuns.setState(before.runs, true);
+      useModel.setState(before.model, true);
+    }
+  };
+
+  it('bounds the sequence length by the loaded model’s positions', () => {
+    expect(form({ seqLen: 8192 }, 4096)).toContain('a whole number, at least 16 and at most 4096');
+    expect(form({ seqLen: 8192 })).not.toContain('field-problem');
+  });
+
+  it('says when the warm-up outlasts the run, as studio train does', () => {
+    // The learning rate climbs for the whole run and never reaches the one typed.
+    expect(form({ warmupSteps: 50, steps: 20, lr: 1e-3 })).toContain('Warm-up of 50 steps is longer than the run’s 20: the learning rate never reaches 0.001.');
+    expect(form({ warmupSteps: 20, steps: 20 })).not.toContain('warmup-note');
   });
 });
 

@@ -52,6 +52,11 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
         </select>
       </div>
       <NumberField id="cfg-warmup" label="Warm-up steps" value={draft.warmupSteps} min={0} integer step={1} onChange={(warmupSteps) => update({ warmupSteps })} />
+      {draft.warmupSteps > draft.steps && (
+        <p className="note small" data-testid="warmup-note">
+          Warm-up of {draft.warmupSteps} steps is longer than the run’s {draft.steps}: the learning rate never reaches {draft.lr}.
+        </p>
+      )}
       <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} integer step={1} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
       <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} above={0} step={1} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
       <fieldset className="field targets">
