@@ -169,14 +169,17 @@ export function seedFlag(value: number | undefined, flag: string): number | unde
 }
 
 /** Without --seq, the sequence length comes from the training examples (the 95th percentile of
- * their tokens, rounded up to 64); one line on stderr says so and what it does to them. */
-export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, tokenizer: PreTrainedTokenizer, train: Example[]): void {
+ * their tokens, rounded up to 64, at most the model's context); one line on stderr says so and what
+ * it does to them. */
+export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, model: { tokenizer: PreTrainedTokenizer; spec: Pick<ModelSpec, 'maxPositionEmbeddings'> }, train: Example[]): void {
   if (f.seq !== undefined || train.length === 0) return;
-  const { seqLen, report } = defaultSeqLen(tokenizer, train);
+  const context = model.spec.maxPositionEmbeddings;
+  const { seqLen, report } = defaultSeqLen(model.tokenizer, train, context);
   config.seqLen = seqLen;
   if (!f.quiet) {
     const rest = [report.shortened && `${report.shortened} lose earlier turns`, report.skipped && `${report.skipped} do not fit and are skipped`].filter(Boolean).join(', ');
-    console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
+    const cap = seqLen === context ? `, at most the model's ${context}-token context` : '';
+    console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64${cap}; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
   }
 }
 

@@ -3,11 +3,16 @@
 // A field that kept its last good value while showing another used to start a run with settings
 // the user never saw; a config error used to appear on the Dashboard in field names.
 import { createElement } from 'react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
 import { useModel } from '../../src/state/modelStore.ts';
 import { useRuns } from '../../src/state/runStore.ts';
 import { RunConfigForm } from '../../src/ui/training/RunConfigForm.tsx';
+import { TruncationNote } from '../../src/ui/training/TruncationNote.tsx';
+
+// The worker's token counts of a dataset, fixed (no worker in Node).
+const truncation = vi.hoisted(() => ({ value: null as unknown }));
+vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }) }));
 import { fieldText, numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';
@@ -88,6 +93,23 @@ describe('RunConfigForm', () => {
   it('bounds the sequence length by the loaded model’s positions', () => {
     expect(form({ seqLen: 8192 }, 4096)).toContain('a whole number, at least 16 and at most 4096');
     expect(form({ seqLen: 8192 })).not.toContain('field-problem');
+  });
+
+  it('offers the data’s sequence length only as far as the model reads', () => {
+    truncation.value = { report: { examples: 10, whole: 2, shortened: 0, skipped: 8 }, suggestedSeqLen: 5056, tokenizer: 'test tokenizer' };
+    const before = { runs: useRuns.getState(), model: useModel.getState() };
+    useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320 } });
+    useModel.setState({ info: { ref: 'm', maxPositionEmbeddings: 4096 } as never });
+    try {
+      // 'Use 5056' set a length the run then refused (past the 4096 positions).
+      const html = renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false }));
+      expect(html).toContain('The model reads at most 4096 tokens (its context).');
+      expect(html).toContain('Use 4096');
+      expect(html).not.toContain('Use 5056');
+    } finally {
+      useRuns.setState(before.runs, true);
+      useModel.setState(before.model, true);
+    }
   });
 
   it('says when the warm-up outlasts the run, as studio train does', () => {

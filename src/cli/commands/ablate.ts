@@ -107,7 +107,7 @@ const ablate: CliCommand = {
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
-    seqLenFromData(config, f, model.tokenizer, data.train);
+    seqLenFromData(config, f, model, data.train);
     noteShortWarmup(config, f.warmup);
     const name = f.name ?? basename(out);
     // Each arm's run.json says where its model and data are and how they were split, as studio

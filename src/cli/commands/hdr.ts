@@ -116,7 +116,7 @@ const hdr: CliCommand = {
     if (f['eval-limit'] !== undefined) evalSet = evaluationSample(evalSet, positiveInt(f['eval-limit'], 'eval-limit', 1));
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
-    seqLenFromData(config, f, model.tokenizer, [...mineSet, ...data.train]);
+    seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues.

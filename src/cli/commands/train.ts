@@ -218,7 +218,7 @@ const train: CliCommand = {
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
-    seqLenFromData(config, f, model.tokenizer, data.train);
+    seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec);
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
