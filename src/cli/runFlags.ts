@@ -6,7 +6,8 @@ import { CliError } from './command.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
-import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
+import type { ModelSpec } from '../model/config.ts';
 import type { ScheduleKind } from '../train/schedule.ts';
 import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from '../train/balance.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -126,12 +127,21 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
     checkpointEvery: f['checkpoint-every'] ?? d.checkpointEvery,
     steps: f.steps ?? d.steps,
   };
+  refuseInFlagWords(() => validateRunConfig(config));
+  return config;
+}
+
+/** Refuses a config the loaded model cannot train (a --seq past its context), by its flags. */
+export function checkRunConfigFor(config: RunConfig, spec: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
+  refuseInFlagWords(() => validateRunConfigFor(config, spec));
+}
+
+function refuseInFlagWords(check: () => void): void {
   try {
-    validateRunConfig(config);
+    check();
   } catch (err) {
     throw new CliError(inFlagWords((err as Error).message), 2);
   }
-  return config;
 }
 
 /** Said as a run starts (not on a resume, nor before a refusal): a warmup longer than the run keeps
@@ -173,14 +183,17 @@ export function samplingFlags(f: { temperature?: number; 'top-p'?: number }): { 
 }
 
 /** Without --seq, the sequence length comes from the training examples (the 95th percentile of
- * their tokens, rounded up to 64); one line on stderr says so and what it does to them. */
-export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, tokenizer: PreTrainedTokenizer, train: Example[]): void {
+ * their tokens, rounded up to 64, at most the model's context); one line on stderr says so and what
+ * it does to them. */
+export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boolean }, model: { tokenizer: PreTrainedTokenizer; spec: Pick<ModelSpec, 'maxPositionEmbeddings'> }, train: Example[]): void {
   if (f.seq !== undefined || train.length === 0) return;
-  const { seqLen, report } = defaultSeqLen(tokenizer, train);
+  const context = model.spec.maxPositionEmbeddings;
+  const { seqLen, report } = defaultSeqLen(model.tokenizer, train, context);
   config.seqLen = seqLen;
   if (!f.quiet) {
     const rest = [report.shortened && `${report.shortened} lose earlier turns`, report.skipped && `${report.skipped} do not fit and are skipped`].filter(Boolean).join(', ');
-    console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
+    const cap = seqLen === context ? `, at most the model's ${context}-token context` : '';
+    console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64${cap}; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
   }
 }
 

@@ -73,9 +73,9 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
 }
 
 /** The sequence length a run on `examples` defaults to (length-stats.ts's rule over their token
- * counts with this tokenizer), and what it does to them. Examples the template cannot render are
- * left out here; training names them. */
-export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[]): { seqLen: number; report: TruncationReport } {
+ * counts with this tokenizer, at most `context`, the model's positions), and what it does to them.
+ * Examples the template cannot render are left out here; training names them. */
+export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[], context = Infinity): { seqLen: number; report: TruncationReport } {
   const fits: ExampleFit[] = [];
   for (const e of examples) {
     try {
@@ -84,7 +84,7 @@ export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[
       // Reported by the training job, which renders every example again.
     }
   }
-  const seqLen = suggestSeqLen(fits.map((f) => f.total));
+  const seqLen = Math.min(suggestSeqLen(fits.map((f) => f.total)), context);
   return { seqLen, report: truncationReport(fits, seqLen) };
 }
 

@@ -11,7 +11,7 @@ import { mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, ty
 import { readLoraParams } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
-import { validateRunConfig, type RunConfig } from '../train/config.ts';
+import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { tokenizeForTraining } from '../train/prepareData.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { BalanceState } from '../train/balance.ts';
@@ -62,7 +62,7 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
   const { settings, config, store, events = {} } = job;
   validateHdrSettings(settings);
-  validateRunConfig(config);
+  validateRunConfigFor(config, ctx.model.spec);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
   const batchTokens = config.batchSize * config.seqLen;
   const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));

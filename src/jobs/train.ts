@@ -14,7 +14,7 @@ import { exportPeftAdapter } from '../model/peft.ts';
 import type { RunStatus } from '../data/db.ts';
 import { tokenTexts } from '../data/token-segments.ts';
 import type { TokenizedExample } from '../train/batching.ts';
-import { validateRunConfig, type RunConfig } from '../train/config.ts';
+import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { uploadProgress, type JobContext, type RunInterruption } from './context.ts';
@@ -70,7 +70,7 @@ type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter'
 /** Tokenized train and held-out sets, and the config with its final steps and LoRA settings. */
 async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
-  validateRunConfig(config);
+  validateRunConfigFor(config, ctx.model.spec);
   const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
   ctx.progress({ label: 'tokenizing', done: 0, total, unit: 'examples' });
   const { train, held, tooLong } = await trainingSets(ctx.model.tokenizer, job.examples, config, {

@@ -29,6 +29,9 @@ export interface TrainShape {
   lmHeadChunk?: number;
   /** LoRA dropout probability (0 when absent): two [T, widest input] scratch buffers when on. */
   loraDropout?: number;
+  /** Micro-batches per optimizer step (1 when absent): a smaller micro-batch is suggested with the
+   * accumulation that keeps batch × gradAccum examples per step. Allocates nothing. */
+  gradAccum?: number;
 }
 
 export interface PlanLimits {
@@ -281,7 +284,7 @@ function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
   if (s.batch > 1) {
     for (let b = Math.floor(s.batch / 2); b >= 1; b = Math.floor(b / 2)) {
       if (fitsWith({ batch: b })) {
-        out.push(`use micro-batch ${b} with gradient accumulation ×${Math.ceil(s.batch / b)}`);
+        out.push(`use micro-batch ${b} with gradient accumulation ×${Math.ceil(s.batch / b) * (s.gradAccum ?? 1)}`);
         break;
       }
     }

@@ -53,3 +53,9 @@ export function numberProblem(text: string, rule: NumberRule): string | null {
   if (rule.max !== undefined && v > rule.max) return want;
   return null;
 }
+
+/** The text a number field shows once its value is `value`: what was typed while it still reads as
+ * that value ('0.' on the way to '0.5', '1e-4', '0.50'), else the value (set by a button, a reload). */
+export function fieldText(typed: string, value: number): string {
+  return typed.trim() !== '' && Number(typed) === value ? typed : String(value);
+}

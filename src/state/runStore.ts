@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, trainedOnLoaded, validateRunConfig, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -50,10 +50,12 @@ const FORM_LABELS: Record<string, string> = {
 };
 
 /** What keeps the Training form's configuration from starting a run, in the form's words (null:
- * nothing), checked as the run itself will check it, before the panel sends the user away. */
-export function draftProblem(draft: RunConfig): string | null {
+ * nothing), checked as the run itself will check it, before the panel sends the user away; with
+ * the loaded model, against it too (a draft kept from another model may ask for more positions). */
+export function draftProblem(draft: RunConfig, model?: Pick<ModelInfo, 'maxPositionEmbeddings'> | null): string | null {
   try {
-    validateRunConfig(draft);
+    if (model) validateRunConfigFor(draft, model);
+    else validateRunConfig(draft);
     return null;
   } catch (err) {
     return configMessageIn((err as Error).message, FORM_LABELS);

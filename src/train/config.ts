@@ -1,6 +1,7 @@
 // The run configuration: everything that determines a training run, stored with it and in
 // snapshots, validated with messages naming the field.
 import { LORA_TARGETS, type LoraSettings } from '../model/lora.ts';
+import type { ModelSpec } from '../model/config.ts';
 import { BALANCE_DEFAULTS, balanceSettingsProblems, type BalanceRule, type BalanceSettings } from './balance.ts';
 import { parseLossMode } from './ssb.ts';
 import type { ScheduleKind } from './schedule.ts';
@@ -117,6 +118,19 @@ export function validateRunConfig(c: RunConfig): void {
   if (!(c.lora.dropout >= 0 && c.lora.dropout < 1)) throw new Error(`run config: LoRA dropout must be in [0, 1), got ${c.lora.dropout}`);
   if (!(c.lora.rank >= 1 && Number.isInteger(c.lora.rank))) throw new Error(`run config: LoRA rank must be a whole number ≥ 1, got ${c.lora.rank}`);
   if (c.lora.targets.length === 0) throw new Error('run config: LoRA needs at least one target module');
+  // A name outside LORA_TARGETS (a PEFT module name, a draft or run.json from elsewhere) adapts no
+  // module: every adapter would be left out without a word.
+  const unknown = c.lora.targets.find((t) => !LORA_TARGETS.includes(t));
+  if (unknown !== undefined) throw new Error(`run config: unknown LoRA target "${unknown}" (choose from ${LORA_TARGETS.join(', ')})`);
+}
+
+/** validateRunConfig, and what the config asks of the model it trains: sequences within the
+ * positions it was trained on (past them RoPE rotates by angles it never saw, and examples that
+ * should lose turns or be skipped train whole). */
+export function validateRunConfigFor(c: RunConfig, model: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
+  validateRunConfig(c);
+  const context = model.maxPositionEmbeddings;
+  if (c.seqLen > context) throw new Error(`run config: seqLen must be at most the model's ${context}-token context (max_position_embeddings), got ${c.seqLen}`);
 }
 
 /** A config or settings message with its field names in the words of where it was typed (the

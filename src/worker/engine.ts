@@ -15,7 +15,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfig, type RunConfig } from '../train/config.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { minableExamples, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
@@ -155,7 +155,7 @@ export class StudioEngine {
 
     createRun: async ({ datasetId, config, name }) => {
       const model = this.jobs.requireModel();
-      validateRunConfig(config);
+      validateRunConfigFor(config, model.spec);
       const db = this.requireDb();
       await requireDataset(db, datasetId);
       // A name the user gave is theirs (the guide finds its run by it); one made up here is told apart.
@@ -379,6 +379,7 @@ function modelInfo(ref: string, spec: ModelSpec): ModelInfo {
     vocabSize: spec.vocabSize,
     dtype: spec.dtype,
     tiedEmbeddings: spec.tieWordEmbeddings,
+    maxPositionEmbeddings: spec.maxPositionEmbeddings,
   };
 }
 

@@ -29,7 +29,7 @@ export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, 
 export type { ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
-export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig } from '../train/config.ts';
+export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor } from '../train/config.ts';
 export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
@@ -80,6 +80,8 @@ export interface ModelInfo {
   vocabSize: number;
   dtype: string;
   tiedEmbeddings: boolean;
+  /** The positions it was trained on: the longest sequence a run may use. */
+  maxPositionEmbeddings: number;
 }
 
 export interface AdapterFiles {

@@ -197,6 +197,9 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(train('--batch', '0')).toBe('studio train: --batch must be a positive number, got 0');
     expect(train('--steps', '3', '--epochs', '2')).toBe('studio train: --steps and --epochs both say how long to train; give one of them');
     expect(train('--steps', '1.5')).toBe('studio train: --steps must be a whole number ≥ 1, got 1.5');
+    // Past the model's positions RoPE turns by angles it never saw (and trained without a word).
+    expect(train('--seq', '5000')).toBe("studio train: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
+    expect(studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h3'), '--seq', '5000').err).toBe("studio hdr: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     const tok = studio('tokenize', '--model', model, '--data', data, '--out', join(dir, 'never.jsonl'), '--max-len', '0');
     expect([tok.code, tok.err]).toEqual([2, 'studio tokenize: --max-len must be a positive integer, got 0']);
     const missing = join(dir, 'missing-model');
@@ -206,6 +209,7 @@ describe('studio on bad input (before any GPU work)', () => {
     const ablate = (...a: string[]) => studio('ablate', '--model', model, '--data', data, '--out', join(dir, 'never-ablated'), ...a).err;
     expect(ablate('--rule', 'dwa', '--rules', 'grad')).toBe('studio ablate: --rule: the ablation trains one arm per rule; list the rules with --rules');
     expect(ablate('--balance-lr', '0.1')).toBe('studio ablate: --balance-lr: the ablation sets each rule\'s rate with --grad-lr and --uncertainty-lr');
+    expect(ablate('--seq', '5000')).toBe("studio ablate: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     expect(studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--temperature', '-1').err).toBe('studio eval: --temperature must be ≥ 0 (0: greedy), got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1').err).toBe('studio generate: --seed must be a whole number ≥ 0, got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', 'world').err).toMatch(/^studio generate: unexpected argument "world"/);

@@ -2,8 +2,18 @@
 // a configuration the run would refuse (in the form's labels), and whose job an error belongs to.
 // A field that kept its last good value while showing another used to start a run with settings
 // the user never saw; a config error used to appear on the Dashboard in field names.
-import { describe, expect, it } from 'vitest';
-import { numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
+import { createElement } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { useModel } from '../../src/state/modelStore.ts';
+import { useRuns } from '../../src/state/runStore.ts';
+import { RunConfigForm } from '../../src/ui/training/RunConfigForm.tsx';
+import { TruncationNote } from '../../src/ui/training/TruncationNote.tsx';
+
+// The worker's token counts of a dataset, fixed (no worker in Node).
+const truncation = vi.hoisted(() => ({ value: null as unknown }));
+vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }) }));
+import { fieldText, numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';
 
@@ -32,6 +42,18 @@ describe('numberProblem', () => {
   });
 });
 
+describe('fieldText', () => {
+  it('keeps what was typed while it reads as the value the field reported', () => {
+    // '0.7' backspaced to '0.' reports 0: showing '0' dropped the point, and the 5 typed next made '05'.
+    expect(fieldText('0.', 0)).toBe('0.');
+    expect(fieldText('0.0', 0)).toBe('0.0');
+    expect(fieldText('1e-4', 1e-4)).toBe('1e-4');
+    // A value set from elsewhere (a button, another field) replaces the text.
+    expect(fieldText('0.7', 320)).toBe('320');
+    expect(fieldText('', 0)).toBe('0');
+  });
+});
+
 describe('draftProblem', () => {
   it('checks the whole configuration as the run will, in the form’s labels', () => {
     expect(draftProblem(STUDIO_DEFAULT_CONFIG)).toBeNull();
@@ -39,6 +61,61 @@ describe('draftProblem', () => {
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lr: 0 })).toBe('Learning rate must be a positive number, got 0');
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, alpha: 0 } })).toBe('LoRA alpha must be a positive number, got 0');
     expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets: [] } })).toBe('LoRA needs at least one target module');
+  });
+
+  it('refuses a LoRA target the model has no module for, as a draft kept from elsewhere may hold', () => {
+    // 'q_proj' is no LoRA target here: no module got an adapter, and the run trained nothing.
+    const targets = ['q', 'q_proj'] as unknown as typeof STUDIO_DEFAULT_CONFIG.lora.targets;
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, lora: { ...STUDIO_DEFAULT_CONFIG.lora, targets } })).toBe('unknown LoRA target "q_proj" (choose from q, k, v, o, gate, up, down)');
+  });
+
+  it('refuses a sequence length past the loaded model’s positions, as a draft kept from another model may ask', () => {
+    const model = { maxPositionEmbeddings: 4096 };
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, model)).toBe("Sequence length must be at most the model's 4096-token context (max_position_embeddings), got 8192");
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 4096 }, model)).toBeNull();
+    expect(draftProblem({ ...STUDIO_DEFAULT_CONFIG, seqLen: 8192 }, null)).toBeNull();
+  });
+});
+
+describe('RunConfigForm', () => {
+  const form = (draft: Partial<typeof STUDIO_DEFAULT_CONFIG>, context?: number) => {
+    const before = { runs: useRuns.getState(), model: useModel.getState() };
+    useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, ...draft } });
+    useModel.setState({ info: context === undefined ? null : ({ ref: 'm', maxPositionEmbeddings: context } as never) });
+    try {
+      return renderNow(createElement(RunConfigForm, { disabled: false }));
+    } finally {
+      useRuns.setState(before.runs, true);
+      useModel.setState(before.model, true);
+    }
+  };
+
+  it('bounds the sequence length by the loaded model’s positions', () => {
+    expect(form({ seqLen: 8192 }, 4096)).toContain('a whole number, at least 16 and at most 4096');
+    expect(form({ seqLen: 8192 })).not.toContain('field-problem');
+  });
+
+  it('offers the data’s sequence length only as far as the model reads', () => {
+    truncation.value = { report: { examples: 10, whole: 2, shortened: 0, skipped: 8 }, suggestedSeqLen: 5056, tokenizer: 'test tokenizer' };
+    const before = { runs: useRuns.getState(), model: useModel.getState() };
+    useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320 } });
+    useModel.setState({ info: { ref: 'm', maxPositionEmbeddings: 4096 } as never });
+    try {
+      // 'Use 5056' set a length the run then refused (past the 4096 positions).
+      const html = renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false }));
+      expect(html).toContain('The model reads at most 4096 tokens (its context).');
+      expect(html).toContain('Use 4096');
+      expect(html).not.toContain('Use 5056');
+    } finally {
+      useRuns.setState(before.runs, true);
+      useModel.setState(before.model, true);
+    }
+  });
+
+  it('says when the warm-up outlasts the run, as studio train does', () => {
+    // The learning rate climbs for the whole run and never reaches the one typed.
+    expect(form({ warmupSteps: 50, steps: 20, lr: 1e-3 })).toContain('Warm-up of 50 steps is longer than the run’s 20: the learning rate never reaches 0.001.');
+    expect(form({ warmupSteps: 20, steps: 20 })).not.toContain('warmup-note');
   });
 });
 

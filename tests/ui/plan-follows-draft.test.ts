@@ -18,4 +18,16 @@ describe('the plan the panels show', () => {
     expect(draftShape(draft).loraDropout).toBe(0.1);
     expect(withDropout.peakBytes).toBeGreaterThan(without.peakBytes);
   });
+
+  it('suggests a smaller micro-batch that keeps the draft’s examples per optimizer step', () => {
+    const spec = parseModelConfig(readFileSync(new URL('../fixtures/models/configs/Qwen2.5-0.5B-Instruct.json', import.meta.url), 'utf8'));
+    const roomy = { maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 40 };
+    const draft = { ...DEFAULT_RUN_CONFIG, batchSize: 8, gradAccum: 4, seqLen: 1024 };
+    // Memory for a micro-batch of 4, not 8.
+    const limits = { ...roomy, memoryBytes: planMemory(spec, draftShape({ ...draft, batchSize: 4 }), roomy).peakBytes };
+    const plan = planMemory(spec, draftShape(draft), limits);
+    expect(plan.fits).toBe(false);
+    // 8 × 4 = 32 examples a step; the suggested 'gradient accumulation ×2' trained 4 × 2 = 8.
+    expect(plan.suggestions).toContain('use micro-batch 4 with gradient accumulation ×8');
+  });
 });

@@ -9,7 +9,7 @@ import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
@@ -107,7 +107,9 @@ const ablate: CliCommand = {
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
-    seqLenFromData(config, f, model.tokenizer, data.train);
+    seqLenFromData(config, f, model, data.train);
+    // Before any arm: each would fail on its own.
+    checkRunConfigFor({ ...config, loss: 'sft' }, model.spec);
     noteShortWarmup(config, f.warmup);
     const name = f.name ?? basename(out);
     // Each arm's run.json says where its model and data are and how they were split, as studio

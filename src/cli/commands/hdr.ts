@@ -13,7 +13,7 @@ import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStopText, minableExamples, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
@@ -116,7 +116,8 @@ const hdr: CliCommand = {
     if (f['eval-limit'] !== undefined) evalSet = evaluationSample(evalSet, positiveInt(f['eval-limit'], 'eval-limit', 1));
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
-    seqLenFromData(config, f, model.tokenizer, [...mineSet, ...data.train]);
+    seqLenFromData(config, f, model, [...mineSet, ...data.train]);
+    checkRunConfigFor(config, model.spec);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues.

@@ -11,7 +11,7 @@ import { checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNo
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, inFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import type { BalanceState } from '../../train/balance.ts';
@@ -218,7 +218,8 @@ const train: CliCommand = {
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
-    seqLenFromData(config, f, model.tokenizer, data.train);
+    seqLenFromData(config, f, model, data.train);
+    checkRunConfigFor(config, model.spec);
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
     if (before) checkResumeData(out, before, config, fingerprint);

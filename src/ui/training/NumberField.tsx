@@ -3,7 +3,7 @@
 // the problem (src/state/fieldProblems.ts) so the panel holds its button: the value shown is
 // always the value used.
 import { useEffect, useState } from 'react';
-import { numberProblem, useFieldProblems } from '../../state/fieldProblems.ts';
+import { fieldText, numberProblem, useFieldProblems } from '../../state/fieldProblems.ts';
 
 export function NumberField({
   id,
@@ -28,7 +28,9 @@ export function NumberField({
   step?: number | 'any';
 }) {
   const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
+  // Typing '0.' on the way to '0.5' reports 0: the text keeps the point (a new value from
+  // elsewhere, like the truncation note's button, replaces it).
+  useEffect(() => setText((typed) => fieldText(typed, value)), [value]);
   const problem = numberProblem(text, { min, max, above, integer });
   const setProblem = useFieldProblems((s) => s.setProblem);
   useEffect(() => {

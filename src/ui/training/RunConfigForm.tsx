@@ -3,6 +3,7 @@
 // Every field has a label and says beside it what is wrong with what was typed; the panel checks
 // the whole configuration (as the run will) before it starts one.
 import { LORA_TARGETS, useRuns, type LoraTarget, type ScheduleKind } from '../../state/runStore.ts';
+import { useModel } from '../../state/modelStore.ts';
 import { NumberField } from './NumberField.tsx';
 import { BalanceFields } from './BalanceFields.tsx';
 
@@ -11,6 +12,8 @@ const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 export function RunConfigForm({ disabled }: { disabled: boolean }) {
   const draft = useRuns((s) => s.draft);
   const update = useRuns((s) => s.updateDraft);
+  // The loaded model's positions bound the sequence length (a draft kept from another may pass them).
+  const context = useModel((s) => s.info?.maxPositionEmbeddings);
   const lossKind = draft.loss.startsWith('fixed:') ? 'fixed' : draft.loss;
   const fixedAlpha = draft.loss.startsWith('fixed:') ? Number(draft.loss.slice(6)) : 0.5;
   const toggleTarget = (t: LoraTarget) => {
@@ -36,7 +39,7 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
       <NumberField id="cfg-steps" label="Steps" value={draft.steps} min={1} integer step={1} onChange={(steps) => update({ steps })} />
       <NumberField id="cfg-batch" label="Batch (examples)" value={draft.batchSize} min={1} integer step={1} onChange={(batchSize) => update({ batchSize })} />
       <NumberField id="cfg-accum" label="Gradient accumulation" value={draft.gradAccum} min={1} integer step={1} onChange={(gradAccum) => update({ gradAccum })} />
-      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} integer step={16} onChange={(seqLen) => update({ seqLen })} />
+      <NumberField id="cfg-seqlen" label="Sequence length (tokens)" value={draft.seqLen} min={16} max={context} integer step={16} onChange={(seqLen) => update({ seqLen })} />
       <NumberField id="cfg-lr" label="Learning rate" value={draft.lr} above={0} step="any" onChange={(lr) => update({ lr })} />
       <div className="field">
         <label htmlFor="cfg-schedule">Schedule</label>
@@ -49,6 +52,11 @@ export function RunConfigForm({ disabled }: { disabled: boolean }) {
         </select>
       </div>
       <NumberField id="cfg-warmup" label="Warm-up steps" value={draft.warmupSteps} min={0} integer step={1} onChange={(warmupSteps) => update({ warmupSteps })} />
+      {draft.warmupSteps > draft.steps && (
+        <p className="note small" data-testid="warmup-note">
+          Warm-up of {draft.warmupSteps} steps is longer than the run’s {draft.steps}: the learning rate never reaches {draft.lr}.
+        </p>
+      )}
       <NumberField id="cfg-rank" label="LoRA rank" value={draft.lora.rank} min={1} integer step={1} onChange={(rank) => update({ lora: { ...draft.lora, rank } })} />
       <NumberField id="cfg-alpha" label="LoRA alpha" value={draft.lora.alpha} above={0} step={1} onChange={(alpha) => update({ lora: { ...draft.lora, alpha } })} />
       <fieldset className="field targets">

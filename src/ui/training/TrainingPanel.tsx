@@ -29,7 +29,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const resumable = selected && canResume(selected, active?.runId ?? null, null, trainingNow);
 
   const fieldProblem = useFirstFieldProblem(['cfg-']);
-  const configProblem = useRuns((s) => draftProblem(s.draft));
+  const configProblem = useRuns((s) => draftProblem(s.draft, model));
   const draftLoss = useRuns((s) => s.draft.loss);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
   const otherJob = useJobs((s) => (s.running ? `${JOB_WORDS[s.running.kind]} is using the GPU; wait for it or cancel it first.` : null));

@@ -2,16 +2,20 @@
 // earlier turns to fit (never the system prompt, the tools or the answer), and how many are skipped
 // because even that is too long — with the length the data suggests, one click away.
 import { useTruncation } from '../../state/datasetViews.ts';
+import { useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { plural } from '../format.ts';
 
 export function TruncationNote({ datasetId, disabled }: { datasetId: string; disabled: boolean }) {
   const seqLen = useRuns((s) => s.draft.seqLen);
   const update = useRuns((s) => s.updateDraft);
+  const context = useModel((s) => s.info?.maxPositionEmbeddings) ?? Infinity;
   const { value, error } = useTruncation(datasetId, seqLen);
   if (error) return <p className="error small">{error}</p>;
   if (!value) return <p className="muted small">Counting each example's tokens against the sequence length…</p>;
   const { report: r, suggestedSeqLen } = value;
+  // Past the model's positions the run is refused: offer the most it takes.
+  const offered = Math.min(suggestedSeqLen, context);
   const over = r.shortened + r.skipped;
   return (
     <p className={r.skipped > 0 ? 'note warn-text' : 'note'} data-testid="truncation-note" data-whole={r.whole} data-shortened={r.shortened} data-skipped={r.skipped}>
@@ -19,11 +23,12 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
       {r.shortened > 0 && ` ${r.shortened} ${r.shortened === 1 ? 'is longer and loses its' : 'are longer and lose their'} earlier turns to fit (never the system prompt, the tools or the answer);`}
       {r.skipped > 0 && ` ${r.skipped} ${r.skipped === 1 ? 'is' : 'are'} too long even so and will be skipped, not cut.`}{' '}
       The data suggests {suggestedSeqLen} (95% of examples fit whole; counted with the {value.tokenizer}).
-      {suggestedSeqLen !== seqLen && (
+      {offered < suggestedSeqLen && ` The model reads at most ${offered} tokens (its context).`}
+      {offered !== seqLen && (
         <>
           {' '}
-          <button className="link" disabled={disabled} onClick={() => update({ seqLen: suggestedSeqLen })}>
-            Use {suggestedSeqLen}
+          <button className="link" disabled={disabled} onClick={() => update({ seqLen: offered })}>
+            Use {offered}
           </button>
         </>
       )}
