@@ -71,7 +71,7 @@ describe('the Dataset panel', () => {
     expect(html).toContain('<strong data-testid="quality-passed">117</strong> of 120 examples pass every rule · 106 for training, 11 held out (3 left out) · 108 and 12 on each side of the split (seed 1234)');
     expect(html).not.toContain('data-testid="no-eval-split"');
     expect(html).toContain('aria-label="Show the 2 examples failing: calls name a provided tool"');
-    expect(html).toContain('aria-label="Show the 1 examples failing: argument types match the schema"');
+    expect(html).toContain('aria-label="Show the 1 example failing: argument types match the schema"');
     // The count is a status; the page's rows, with their open buttons.
     expect(html).toMatch(/<span class="muted" role="status" data-testid="example-count">120 of 120<\/span>/);
     expect(html).toContain('aria-label="Open example x-1"');
@@ -112,7 +112,9 @@ describe('the stored datasets', () => {
     expect(html).toContain('/> glaive</label>'); // a name of its own stays as it is
     expect(html).toContain('aria-label="Delete dataset xlam · cd012345"');
     useDatasets.setState({ pendingDeletion: { datasetId: 'd2', name: 'xlam', exampleCount: 120, hardCaseCount: 0, runCount: 0, confirmToken: 't' } });
-    expect(renderNow(createElement(DatasetList))).toContain('Delete “xlam · cd012345”? This removes 120 examples');
+    expect(renderNow(createElement(DatasetList))).toContain('Delete “xlam · cd012345”? This removes 120 examples and 0 hard cases.');
+    useDatasets.setState({ pendingDeletion: { datasetId: 'd2', name: 'xlam', exampleCount: 1, hardCaseCount: 1, runCount: 0, confirmToken: 't' } });
+    expect(renderNow(createElement(DatasetList))).toContain('This removes 1 example and 1 hard case.');
   });
 });
 

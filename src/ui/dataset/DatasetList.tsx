@@ -34,7 +34,7 @@ export function DatasetList() {
               <input type="radio" name="dataset" checked={d.id === selectedId} onChange={() => selectDataset(d.id)} /> {nameOf(d)}
             </label>
             <span className="muted">
-              {d.exampleCount.toLocaleString()} examples · {d.files.map((f) => f.format ?? '?').join(', ')}
+              {plural(d.exampleCount, 'example')} · {d.files.map((f) => f.format ?? '?').join(', ')}
               {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
             </span>
             <button id={deleteDatasetButtonId(d.id)} aria-label={`Delete dataset ${nameOf(d)}`} onClick={() => void askToDeleteDataset(d.id)}>
@@ -58,7 +58,7 @@ export function DatasetList() {
         // Escape keeps the dataset; Tab stays on the dialog's two buttons until one is pressed.
         <div className="confirm" role="alertdialog" aria-modal="true" aria-labelledby="del-title" onKeyDown={dialogKeys(cancelDeleteDataset, { trap: true })}>
           <p id="del-title">
-            Delete “{deleting ? nameOf(deleting) : pendingDeletion.name}”? This removes {pendingDeletion.exampleCount} examples and {pendingDeletion.hardCaseCount} hard cases.
+            Delete “{deleting ? nameOf(deleting) : pendingDeletion.name}”? This removes {plural(pendingDeletion.exampleCount, 'example')} and {plural(pendingDeletion.hardCaseCount, 'hard case')}.
             {pendingDeletion.runCount > 0 ? ` ${plural(pendingDeletion.runCount, 'run')} used it; they stay, but cannot be resumed without it.` : ''}
           </p>
           {blocked && (

@@ -3,6 +3,7 @@
 import type { DatasetRow } from '../../state/queries.ts';
 import type { DatasetSummary } from '../../state/exampleRows.ts';
 import { QUALITY_RULES, type QualityRule } from '../../data/quality-check.ts';
+import { plural } from '../format.ts';
 
 export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
@@ -52,7 +53,7 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
               <td>{summary[rule]}</td>
               <td>
                 {summary[rule] > 0 && (
-                  <button aria-pressed={activeRule === rule} aria-label={`Show the ${summary[rule]} examples failing: ${RULE_TEXT[rule]}`} onClick={() => onShowFailing(activeRule === rule ? null : rule)}>
+                  <button aria-pressed={activeRule === rule} aria-label={`Show the ${plural(summary[rule], 'example')} failing: ${RULE_TEXT[rule]}`} onClick={() => onShowFailing(activeRule === rule ? null : rule)}>
                     {activeRule === rule ? 'Showing' : 'Show'}
                   </button>
                 )}
