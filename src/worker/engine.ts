@@ -268,7 +268,11 @@ export class StudioEngine {
           const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
-          const r = await hdrJob(ctx, { ...job, store });
+          // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
+          // interrupted, and refuses to delete it under this worker (a new id: never refused).
+          const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
+          if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
+          const r = locked.value;
           return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
         },
         null,

@@ -1,4 +1,4 @@
-// A training run's Web Lock, held by the worker that trains it for as long as it trains. Each tab
+// A training run's Web Lock (an HDR run's and an ablation arm's too), held by the worker that trains it for as long as it trains. Each tab
 // of the studio has its own worker and knows only its own job: the lock is how another tab sees the
 // run as training (not interrupted) and refuses to resume or delete it under the worker writing it.
 // Runtimes without Web Locks (Node: the CLI and tests) have one engine, whose own job checks do.
