@@ -8,6 +8,7 @@
 import type { Call, CallSyntax, ParseIssue } from './example.ts';
 import { parsePythonCalls, parsePythonLiteral } from './python/call-syntax.ts';
 import { parseJsonKeepingFloats } from './python/json-keeping-floats.ts';
+import { isJsonObject } from './python/integral-float.ts';
 
 export interface AssistantTurn {
   reasoning?: string;
@@ -25,9 +26,7 @@ export function stripNewlines(s: string): string {
   return s.replace(/^\n+|\n+$/g, '');
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isObject = isJsonObject;
 
 /** `{"name": …, "arguments": …}` (arguments may be an object or a JSON string) → Call. */
 export function callFromObject(obj: unknown, where: string): Call {

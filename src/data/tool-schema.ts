@@ -9,6 +9,7 @@ import type { FunctionSchema, JsonSchema } from './example.ts';
 import { hasOwn, ownValue, setOwn } from './own-keys.ts';
 import { RecordError } from './record-error.ts';
 import { RECORD_LIMITS } from './record-limits.ts';
+import { IntegralFloat, isJsonObject } from './python/integral-float.ts';
 
 /** The names BFCL documents besides JSON Schema's own; anything else (e.g. `str`) is left for the check to flag. */
 const BFCL_TYPE_NAMES: Record<string, string | undefined> = {
@@ -18,9 +19,7 @@ const BFCL_TYPE_NAMES: Record<string, string | undefined> = {
   any: undefined,
 };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isObject = isJsonObject;
 
 /**
  * Maps BFCL type names to JSON Schema names, recursively; leaves everything else untouched.
@@ -88,6 +87,7 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'string') return v.length > 30 ? `the string "${v.slice(0, 30)}…"` : `the string "${v}"`;
+  if (v instanceof IntegralFloat) return 'a number';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 

@@ -74,6 +74,9 @@ describe('whole floats of a target', () => {
     // Everything outside the target is plain data, as before.
     expect(structuredClone(withId)).toEqual(withId);
     expect(JSON.stringify(r.examples)).not.toContain('"value"');
+    // Arguments that are one number are no arguments, written 5 or 5.0.
+    const bad = await importDatasetFiles([{ name: 'bad.jsonl', blob: new Blob([`{"id": "n", "tools": ${JSON.stringify([tool])}, "messages": [{"role": "user", "content": "Avg."}, {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "weighted_avg", "arguments": 5.0}}]}]}`]) }]);
+    expect(bad.issues.map((i) => i.reason)).toEqual(['messages[1].tool_calls[0] (weighted_avg) arguments are not an object']);
     const xlam = '{"id": 5.0, "query": "Avg.", "tools": [{"name": "weighted_avg", "parameters": {"scores": {"type": "List[float]", "default": 1.0}}}], "answers": [{"name": "weighted_avg", "arguments": {"scores": [4.0]}}]}';
     const [xl] = (await importDatasetFiles([{ name: 'xlam.json', blob: new Blob([`[${xlam}]`]) }])).examples;
     expect(xl.id).toBe('5');
@@ -97,6 +100,28 @@ describe('whole floats of a target', () => {
     expect(e.target.wholeFloats).toEqual([[0, 'scores', 0], [0, 'scores', 1]]);
     expect(structuredClone(e)).toEqual(e);
     expect(rendered(e)).toContain('[weighted_avg(scores=[1.0, 2.0])]');
+  });
+
+  it('a BFCL answer of one whole float, or one inside a dict, trains as that float (not as {"value": 5})', async () => {
+    const question = { id: 'simple_8', question: [[{ role: 'user', content: 'Sqrt of 5.' }]], function: [{ name: 'sqrt', description: 'Square root', parameters: { type: 'dict', properties: { x: { type: 'float' }, opts: { type: 'dict', properties: { scale: { type: 'float' } } } }, required: ['x'] } }] };
+    const answer = '{"id": "simple_8", "ground_truth": [{"sqrt": {"x": [5.0], "opts": [{"scale": [2.0]}]}}]}';
+    const r = await importDatasetFiles([{ name: 'BFCL_v3_simple.json', blob: new Blob([JSON.stringify(question)]) }, { name: 'possible_answer/BFCL_v3_simple.json', blob: new Blob([answer]) }], { bfclPromptMode: true });
+    expect(r.issues).toEqual([]);
+    const [e] = r.examples;
+    expect(e.target.calls[0].arguments).toEqual({ x: 5, opts: { scale: 2 } });
+    expect(e.target.wholeFloats).toEqual([[0, 'x'], [0, 'opts', 'scale']]);
+    expect(rendered(e)).toContain("[sqrt(x=5.0, opts={'scale': 2.0})]");
+  });
+
+  it('a studio line written by hand or by Python with 5.0 imports with the number, its place listed once', async () => {
+    const line = '{"id": "a#hdr1.0", "tools": [{"name": "sqrt", "description": "d", "parameters": {"type": "object", "properties": {"x": {"type": "number", "default": 1.0}}}}], "messages": [{"role": "user", "content": "sqrt 5"}], "target": {"calls": [{"name": "sqrt", "arguments": {"x": 5.0, "y": [2.0]}}], "wholeFloats": [[0, "x"]]}, "source": "hdr", "hdrRound": 1}';
+    const r = await importDatasetFiles([{ name: 'hdr-examples.jsonl', blob: new Blob([line + '\n']) }], { format: 'studio' });
+    expect(r.issues).toEqual([]);
+    const [e] = r.examples;
+    expect(e.target.calls[0].arguments).toEqual({ x: 5, y: [2] });
+    expect(e.target.wholeFloats).toEqual([[0, 'x'], [0, 'y', 0]]);
+    expect((e.tools[0].parameters as { properties: { x: { default: unknown } } }).properties.x.default).toBe(1);
+    expect(structuredClone(e)).toEqual(e);
   });
 
   it('a template that writes arguments itself (tojson, as Qwen2.5 and Llama do) writes 90.0 too, never a box', async () => {

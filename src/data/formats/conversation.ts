@@ -6,7 +6,7 @@
 import type { Call, Example, FunctionSchema, Message, Role, SourceFormat, Target } from '../example.ts';
 import { parseAssistantText } from '../assistant-text.ts';
 import { functionsFromSystemPrompt } from '../bfcl-prompt.ts';
-import { numericValue } from '../python/integral-float.ts';
+import { isJsonObject, numericValue } from '../python/integral-float.ts';
 import { RecordError } from '../record-error.ts';
 import { describe, normalizeToolList } from '../tool-schema.ts';
 
@@ -111,9 +111,8 @@ function sameCall(a: Call, b: Call): boolean {
   return a.name === b.name && JSON.stringify(a.arguments) === JSON.stringify(b.arguments);
 }
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** A JSON object of the record (a whole float the reader kept is a number, not one). */
+export const isObject = isJsonObject;
 
 /** Record ids may be numbers or strings; anything else falls back to the file position. */
 export function recordId(record: Record<string, unknown>, fallbackId: string): string {

@@ -5,8 +5,25 @@
 import { exampleLineFromJson } from '../../snapshot/dataset-jsonl.ts';
 import { FieldError } from '../../snapshot/validate.ts';
 import { RecordError } from '../record-error.ts';
+import type { Call } from '../example.ts';
+import { plainNumbers } from '../python/integral-float.ts';
+import { unboxCalls } from '../whole-floats.ts';
 import { isObject } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
+
+/** A line written by hand or by Python may hold `5.0` (the studio writes none): in the target's calls
+ * it joins `target.wholeFloats`, as every parser's whole floats do; anywhere else it is the number. */
+function withPlainNumbers(record: unknown): unknown {
+  const plain = plainNumbers(record);
+  if (!isObject(record) || !isObject(record.target) || !Array.isArray(record.target.calls) || !record.target.calls.every(isObject)) return plain;
+  const { wholeFloats } = unboxCalls(record.target.calls as unknown as Call[]);
+  if (wholeFloats.length === 0) return plain;
+  const target = (plain as { target: Record<string, unknown> }).target;
+  const listed = Array.isArray(target.wholeFloats) ? target.wholeFloats : [];
+  const seen = new Set(listed.map((p) => JSON.stringify(p)));
+  target.wholeFloats = [...listed, ...wholeFloats.filter((p) => !seen.has(JSON.stringify(p)))];
+  return plain;
+}
 
 export const studioParser: FormatParser = {
   format: 'studio',
@@ -19,7 +36,7 @@ export const studioParser: FormatParser = {
     try {
       // A snapshot's lines carry the run's "included" choice beside the example: a setting of that
       // run, not part of the example; a dataset import decides inclusion by its own check.
-      return exampleLineFromJson(record).example;
+      return exampleLineFromJson(withPlainNumbers(record)).example;
     } catch (err) {
       if (err instanceof FieldError) throw new RecordError(err.message);
       throw err;

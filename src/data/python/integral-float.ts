@@ -20,6 +20,12 @@ export function isIntegralFloat(value: unknown): value is IntegralFloat {
   return value instanceof IntegralFloat;
 }
 
+/** A JSON object of a parsed record or text: not a list, not null, and not a whole float a reader
+ * kept (a box is a number). */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof IntegralFloat);
+}
+
 /** A float's value as a reader keeping floats returns it: boxed when whole. */
 export function floatValue(value: number): number | IntegralFloat {
   return Number.isInteger(value) ? new IntegralFloat(value) : value;
