@@ -11,7 +11,8 @@
 import type { EvalSummary } from '../eval/index.ts';
 import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
 import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
-import { balanceSettingsOf, lossLabel, validateRunConfig, type RunConfig } from '../train/config.ts';
+import { balanceSettingsOf, lossLabel, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
+import type { ModelSpec } from '../model/config.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext, RunInterruption } from './context.ts';
@@ -132,8 +133,11 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
   };
 }
 
-export function validateAblationConfig(c: AblationConfig): void {
-  validateRunConfig({ ...c, loss: 'sft' });
+/** With `model`, also what every arm asks of it (validateRunConfigFor): checked before any arm, each
+ * would fail on its own and the report would hold nothing. */
+export function validateAblationConfig(c: AblationConfig, model?: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
+  if (model) validateRunConfigFor({ ...c, loss: 'sft' }, model);
+  else validateRunConfig({ ...c, loss: 'sft' });
   if (c.rules.length === 0 && c.hdrRule === null) throw new Error('ablation: choose at least one SSB rule');
   for (const r of c.rules) if (!(BALANCE_RULES as readonly string[]).includes(r)) throw new Error(`ablation: unknown rule "${r}" (use ${BALANCE_RULES.join(', ')})`);
   if (new Set(c.rules).size !== c.rules.length) throw new Error('ablation: a rule is listed twice');
@@ -184,7 +188,7 @@ const point = ablationPoint;
 
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
   const { config: c, workspace, store, events = {} } = job;
-  validateAblationConfig(c);
+  validateAblationConfig(c, ctx.model.spec);
   const heldOut = evaluationSample(job.examples.eval, c.evalLimit);
   const arms = ablationArms(c);
   const failed: NonNullable<AblationResult['failed']> = [];

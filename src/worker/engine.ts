@@ -262,7 +262,7 @@ export class StudioEngine {
           const from = runId ? await this.adapterOf(runId) : null;
           const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
           const config = { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora };
-          validateRunConfig(config);
+          validateRunConfigFor(config, model.spec);
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
           const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, adapter: from?.adapter ?? null, balance };
@@ -283,7 +283,7 @@ export class StudioEngine {
     startAblation: async ({ datasetId, name, config }, progress) => {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
-      validateAblationConfig(config);
+      validateAblationConfig(config, model.spec);
       await requireDataset(db, datasetId);
       const examples = await storedExamples(db, datasetId);
       return this.onDataset(datasetId, () => this.jobs.run(

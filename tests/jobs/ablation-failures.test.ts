@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
-import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablate.ts';
 import { ablationMarkdown } from '../../src/jobs/ablationReport.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
 import type { NewRun, RunStore, RunWorkspace } from '../../src/jobs/store/runStore.ts';
@@ -65,5 +65,16 @@ describe('an ablation with a failing arm', () => {
     const empty = await workspace.createRun({ kind: 'ablation', name: 'empty', config });
     await expect(engine.ablate({ store: empty, workspace, name: 'empty', config, examples: { train: examples.slice(0, 8), eval: [] } })).rejects.toThrow(/no held-out examples/);
     expect(await db.runs.get(empty.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/no held-out examples/) });
+  });
+});
+
+describe('an ablation that cannot train on the loaded model', () => {
+  // Each arm's training refuses a sequence past the model's positions: checked once, before any arm,
+  // or all of them failed one by one and the report held nothing.
+  it('is refused before any arm when the shared sequence passes the model context', () => {
+    const config = defaultAblationConfig({ ...DEFAULT_RUN_CONFIG, seqLen: 5000 });
+    expect(() => validateAblationConfig(config)).not.toThrow();
+    expect(() => validateAblationConfig(config, { maxPositionEmbeddings: 4096 })).toThrow("run config: seqLen must be at most the model's 4096-token context (max_position_embeddings), got 5000");
+    expect(() => validateAblationConfig({ ...config, seqLen: 4096 }, { maxPositionEmbeddings: 4096 })).not.toThrow();
   });
 });

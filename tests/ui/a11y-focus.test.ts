@@ -184,4 +184,23 @@ describe('the ablation form’s button', () => {
     useJobs.setState({ ablationDraft: { ...draft, rules: ['grad'], hdrRule: null } });
     expect(renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false }))).not.toMatch(/ablation-problem/);
   });
+
+  // Every arm trains the loaded model: a sequence past its positions started the ablation, and
+  // each of its six arms failed on its own.
+  it('is off when the shared sequence length passes the loaded model\'s context', () => {
+    const draft = initial.jobs.ablationDraft;
+    useJobs.setState({ running: null, ablationDraft: { ...draft, rules: ['grad'], hdrRule: null } });
+    const saved = useRuns.getState().draft;
+    const model = useModel.getState().info;
+    try {
+      useRuns.setState({ draft: { ...saved, seqLen: 5000 } });
+      useModel.setState({ info: { ...(model ?? {}), maxPositionEmbeddings: 4096 } as never });
+      const html = renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false }));
+      expect(html).toMatch(/data-testid="start-ablation" aria-disabled="true"/);
+      expect(html).toContain('Fix the Training panel&#x27;s configuration first: Sequence length must be at most the model&#x27;s 4096-token context');
+    } finally {
+      useRuns.setState({ draft: saved });
+      useModel.setState({ info: model });
+    }
+  });
 });

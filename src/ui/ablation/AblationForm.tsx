@@ -5,6 +5,7 @@ import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../st
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { useModel } from '../../state/modelStore.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -12,13 +13,15 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const start = useJobs((s) => s.startAblation);
   const running = useJobs((s) => s.running);
   const training = useRuns((s) => s.draft);
+  // Every arm trains the loaded model: the shared settings are checked against it as the Training panel's are.
+  const model = useModel((s) => s.info);
   const toggle = (rule: BalanceRule) => {
     const rules = d.rules.includes(rule) ? d.rules.filter((r) => r !== rule) : BALANCE_RULES.filter((r) => r === rule || d.rules.includes(r));
     set({ rules, hdrRule: d.hdrRule && rules.includes(d.hdrRule) ? d.hdrRule : null });
   };
   const arms = ablationArmIds(d, training);
   const fieldProblem = useFirstFieldProblem(['abl-']);
-  const configProblem = draftProblem(training);
+  const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
   const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : null;
   return (
