@@ -133,6 +133,9 @@ export interface HdrRunInput {
   evalSet: Example[];
   /** Qualified training data to replay beside the HDR examples. */
   replayPool: Example[];
+  /** HDR samples of held-out questions (JobExamples.heldOutSamples): never replayed, but known as
+   * earlier samples are, for the round numbers and the answers already accepted. */
+  heldOutSamples?: Example[];
   engine: HdrEngine;
   settings: HdrSettings;
   hooks?: HdrHooks;
@@ -160,7 +163,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   // Earlier HDR runs' examples are in the data (`<case>#hdr<round>.<n>`): a sample equal to one of
   // them is a duplicate, not a new example, yet this run trains on it (its model may never have:
   // a run from another adapter). Replay draws from the qualified data only.
-  const earlier = input.replayPool.filter((e) => e.source === 'hdr');
+  const earlier = [...input.replayPool, ...(input.heldOutSamples ?? [])].filter((e) => e.source === 'hdr');
   const earlierByKey = new Map(earlier.map((e) => [sampleKey(hardCaseRootId(e.id), e), e]));
   const deduper = new SampleDeduper(earlierByKey.keys());
   /** Earlier runs' samples this run accepted again, trained on beside `added`. */

@@ -253,6 +253,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
         // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
         evalSet: [],
         replayPool: job.examples.train,
+        heldOutSamples: job.examples.heldOutSamples,
         adapter: await from.store.readAdapter(ctx.model.spec),
         balance: await from.store.readBalance(),
         events: {

@@ -18,14 +18,29 @@ import { groundTruthOf } from '../eval/index.ts';
 export interface JobExamples {
   /** Train side, used examples, in import order. */
   train: Example[];
-  /** Eval side, used examples, in import order. */
+  /** Eval side, used examples, in import order; no HDR sample (see heldOutSamples). */
   eval: Example[];
+  /** HDR samples on the eval side, their question held out (split.ts sideOf): neither trained nor
+   * evaluated (their question would count twice, once against the model's own answer), but HDR
+   * numbers its rounds after theirs and knows their answers (hdr/rounds.ts). */
+  heldOutSamples?: Example[];
 }
 
 /** The stored-split rule over example rows (what `trainingExamples` / `evalExamples` query in Dexie). */
 export function usedExamples(rows: ExampleRow[]): JobExamples {
   const used = rows.filter((r) => r.included === 1);
-  return { train: used.filter((r) => r.split === 'train').map((r) => r.example), eval: used.filter((r) => r.split === 'eval').map((r) => r.example) };
+  const heldOut = used.filter((r) => r.split === 'eval').map((r) => r.example);
+  return { train: used.filter((r) => r.split === 'train').map((r) => r.example), ...byEvalRole(heldOut) };
+}
+
+/** The examples a run's dataset fingerprint covers: both sides, the HDR samples evaluation leaves out too. */
+export function fingerprintedExamples(data: JobExamples): Example[] {
+  return [...data.train, ...data.eval, ...(data.heldOutSamples ?? [])];
+}
+
+/** The eval side split into what evaluation takes and the HDR samples it leaves out. */
+export function byEvalRole(evalSide: Example[]): Pick<JobExamples, 'eval' | 'heldOutSamples'> {
+  return { eval: evalSide.filter((e) => e.source !== 'hdr'), heldOutSamples: evalSide.filter((e) => e.source === 'hdr') };
 }
 
 export interface FileExamples extends JobExamples {

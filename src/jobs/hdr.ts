@@ -31,6 +31,8 @@ export interface HdrJob {
   evalSet: Example[];
   /** Qualified training data replayed beside the HDR samples. */
   replayPool: Example[];
+  /** HDR samples of held-out questions, known but never replayed (HdrRunInput). */
+  heldOutSamples?: Example[];
   /** Start from this adapter; null: a fresh LoRA from config.lora. */
   adapter: LoraAdapter | null;
   /** The balance state of the run the adapter comes from (its rule must be config's); null: α₀. */
@@ -99,6 +101,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       pool: mined.pool,
       evalSet: job.evalSet,
       replayPool: job.replayPool,
+      heldOutSamples: job.heldOutSamples,
       engine,
       settings,
       signal: ctx.signal,

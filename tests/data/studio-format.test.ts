@@ -10,6 +10,7 @@ import { candidateExample } from '../../src/hdr/gate.ts';
 import { parseGeneratedCalls } from '../../src/eval/parse-generated-calls.ts';
 import { fileExamples } from '../../src/jobs/data.ts';
 import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
+import { hardCaseRootId, splitOf } from '../../src/data/split.ts';
 
 const demoText = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').slice(0, 12).join('\n');
 const file = (name: string, text: string) => ({ name, blob: new Blob([text]) });
@@ -38,13 +39,19 @@ describe('the studio\'s own example lines as a dataset', () => {
     expect(result.examples.slice(12).every((e) => e.source === 'hdr' && e.hdrRound === 1)).toBe(true);
   });
 
-  it('puts every HDR sample on the training side, as the browser does, whatever the split', async () => {
+  it('puts an HDR sample with its question, as the browser does: trained with a training question, neither trained nor evaluated with a held-out one', async () => {
     const samples = await hdrSamples();
-    const data = await fileExamples([file('demo.jsonl', demoText), file('hdr-examples.jsonl', asRunFolderWritesThem(samples))], { split: { seed: 3, evalFraction: 0.5 } });
+    const split = { seed: 3, evalFraction: 0.5 };
+    const data = await fileExamples([file('demo.jsonl', demoText), file('hdr-examples.jsonl', asRunFolderWritesThem(samples))], { split });
     expect(data.problems).toEqual([]);
     expect(data.eval.length).toBeGreaterThan(0);
     expect(data.eval.filter((e) => e.source === 'hdr')).toEqual([]);
-    expect(data.train.filter((e) => e.source === 'hdr')).toHaveLength(8);
+    const trained = data.train.filter((e) => e.source === 'hdr');
+    const heldOut = data.heldOutSamples ?? [];
+    expect(trained.length + heldOut.length).toBe(8);
+    expect(heldOut.length).toBeGreaterThan(0);
+    for (const e of trained) expect(splitOf(hardCaseRootId(e.id), split)).toBe('train');
+    for (const e of heldOut) expect(splitOf(hardCaseRootId(e.id), split)).toBe('eval');
   });
 
   it('refuses a broken line by its field and keeps the rest; an HDR sample without reasoning fails the check', async () => {

@@ -171,6 +171,13 @@ describe('HDR rounds', () => {
     const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, earlier, deeper], engine, settings: settings({ maxRounds: 1 }) });
     expect(r.rounds.map((x) => x.round)).toEqual([4]);
     expect(r.added.map((e) => [e.id, e.hdrRound])).toEqual([['a#hdr4.0', 4]]);
+    // A sample whose question is held out is on neither side (studio hdr --mine eval mines that
+    // question): known all the same, never replayed.
+    const again = scripted([a], (id) => right(id));
+    const held = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [ex('c')], heldOutSamples: [earlier], engine: again.engine, settings: settings({ maxRounds: 1, replayShare: 0.5 }) });
+    expect(held.rounds.map((x) => x.round)).toEqual([2]);
+    expect(held.added.map((e) => e.id)).toEqual(['a#hdr2.0']);
+    expect(again.calls.train.flatMap((t) => t.ids)).not.toContain('a#hdr1.0');
   });
 
   it('trains on an earlier run\'s sample that a round accepts again, instead of calling its case solved untrained', async () => {

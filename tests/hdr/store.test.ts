@@ -11,7 +11,8 @@ import { splitOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
-import { createHdrRunStore } from '../../src/jobs/store/dexie.ts';
+import { createHdrRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
+import { usedExamples } from '../../src/jobs/data.ts';
 import { summarizePredictions, type EvalReport, type Prediction } from '../../src/eval/index.ts';
 import {
   addHdrExamples,
@@ -123,6 +124,13 @@ describe('HDR store', () => {
     expect(training).not.toContain('a#hdr1.0');
     // A sample whose question stays in training stays there.
     expect(training).toContain('b#hdr1.1');
+    // Held out with its question, it is not evaluated either (the question would count twice, once
+    // against the model's own answer); HDR still knows it.
+    const jobs = await storedExamples(db, 'ds');
+    expect(jobs.eval.map((e) => e.id)).toContain('a');
+    expect(jobs.eval.map((e) => e.id)).not.toContain('a#hdr1.0');
+    expect(jobs.heldOutSamples?.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    expect(usedExamples((await db.examples.where('datasetId').equals('ds').toArray()).sort((x, y) => x.ord - y.ord))).toEqual(jobs);
     db.close();
   });
 

@@ -17,6 +17,7 @@ import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
+import { fingerprintedExamples } from '../../jobs/data.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -114,7 +115,7 @@ const ablate: CliCommand = {
     const name = f.name ?? basename(out);
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
-    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint: await datasetFingerprint([...data.train, ...data.eval]) });
+    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint: await datasetFingerprint(fingerprintedExamples(data)) });
     const arms = ablationArms(config);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.

@@ -136,6 +136,7 @@ const hdr: CliCommand = {
         mineSet,
         evalSet,
         replayPool: data.train,
+        heldOutSamples: data.heldOutSamples,
         adapter,
         balance,
         events: {

@@ -11,6 +11,7 @@ import { dataExamples, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
+import { fingerprintedExamples } from '../../jobs/data.ts';
 import type { SourceFormat } from '../../data/example.ts';
 import { HDR_FILES, METRICS_FILE, readBalanceFile, RUN_JSON, type RunSource } from '../../jobs/store/folder.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
@@ -129,7 +130,7 @@ const recipe: CliCommand = {
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
     });
-    if (source?.fingerprint && (await datasetFingerprint([...data.train, ...data.eval])) !== source.fingerprint) {
+    if (source?.fingerprint && (await datasetFingerprint(fingerprintedExamples(data))) !== source.fingerprint) {
       throw new CliError(
         `${dataPaths.join(', ')} give other examples than the run trained on (their dataset fingerprint differs from run.json's: edited since, or other files); the recipe would train on other data. Restore the files, or pass the run's own with --data (and the --format, --bfcl-prompt, --include-failing it used)`,
       );

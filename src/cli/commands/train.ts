@@ -19,6 +19,7 @@ import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
+import { fingerprintedExamples } from '../../jobs/data.ts';
 import { plural } from '../../data/plural.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -221,7 +222,7 @@ const train: CliCommand = {
     seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec);
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
-    const fingerprint = await datasetFingerprint([...data.train, ...data.eval]);
+    const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     if (before) checkResumeData(out, before, config, fingerprint);
     // A resumed run started where it started, whether or not --adapter is given again.
     const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;

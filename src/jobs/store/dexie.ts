@@ -28,7 +28,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.t
 import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
-import type { JobExamples } from '../data.ts';
+import { byEvalRole, type JobExamples } from '../data.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
 import { storedRun, type AblationRunRow, type StoredRun, type TrainRunRow } from './schema.ts';
@@ -106,7 +106,7 @@ export async function requireSnapshotRun(db: StudioDb, runId: string): Promise<T
 
 /** The used examples of a stored dataset (its stored split and inclusion flags). */
 export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
-  return { train: await trainingExamples(db, datasetId), eval: await evalExamples(db, datasetId) };
+  return { train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)) };
 }
 
 export function newRunId(prefix: string): string {
