@@ -20,6 +20,19 @@ export interface TokenLossStrip {
 
 /** `texts`: each token's text, shown one by one (tokenTexts: a character split over byte tokens is
  * not shown as a � per token). */
+/** `texts` over each run of consecutive rows on its own: loss rows of two turns (training on every
+ * turn) are not one text, and a character is never joined across the gap between them. */
+export function textsByRun(rows: number[], texts: (run: number[]) => string[]): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= rows.length; i++) {
+    if (i < rows.length && rows[i] === rows[i - 1] + 1) continue;
+    out.push(...texts(rows.slice(start, i)));
+    start = i;
+  }
+  return out;
+}
+
 export async function tokenLossStrip(gpu: Gpu, model: ModelState, example: TokenizedExample, seqLen: number, step: number, texts: (ids: number[]) => string[]): Promise<TokenLossStrip> {
   const mb = buildMicroBatch([example], seqLen);
   const N = mb.B * mb.T;
@@ -39,7 +52,7 @@ export async function tokenLossStrip(gpu: Gpu, model: ModelState, example: Token
     return {
       step,
       exampleId: example.id,
-      tokens: texts(rows.map((r) => mb.targets[r])),
+      tokens: textsByRun(rows, (run) => texts(run.map((r) => mb.targets[r]))),
       segments: rows.map((r) => mb.targetSegments[r]),
       nll: [...nll],
     };
