@@ -14,6 +14,9 @@ interface OnnxExportState {
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
   exportedRunIds: string[];
+  /** What that export's check said, for the Playground to say beside its answers (kept when the
+   * notice is dismissed): a failed or unchecked export may answer otherwise than the engine. */
+  exportedCheck: 'passed' | 'failed' | 'unchecked' | null;
   /** The last export's notice (its ✕ sets this to null); `checkError`: why its check could not run. */
   report: { runId: string; report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number } | null;
   error: string | null;
@@ -27,6 +30,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   busy: null,
   exporting: false,
   exportedRunIds: [],
+  exportedCheck: null,
   report: null,
   error: null,
   async exportOnnx(runId, runName, dtype) {
@@ -37,7 +41,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through.
       // …and only this one (an earlier export is let go: a real model's is gigabytes).
-      set({ exportedRunIds: [runId] });
+      set({ exportedRunIds: [runId], exportedCheck: checkError || !report ? 'unchecked' : report.passed ? 'passed' : 'failed' });
       downloadBytes(zip, fileName);
       set({ report: { runId, report, checkError, fileName, bytes: zip.byteLength } });
     } catch (err) {

@@ -145,6 +145,20 @@ describe('the ONNX export and the playground', () => {
     const html = render(createElement(PlaygroundPanel));
     expect(html).toMatch(/<option value="onnx"(?![^>]*disabled)[^>]*>/);
     expect(html).toMatch(/<option value="onnx"[^>]*selected/);
+    // Unchecked, the playground says so beside the answers it gives (the notice is gone).
+    expect(html).toContain('This export was not checked against the engine');
+  });
+
+  it('says beside the ONNX backend when the export failed its check (after its notice is dismissed)', async () => {
+    const failed = { passed: false, greedyEqual: false, greedyNearTie: false, maxAbsDiff: 3, kvCacheMaxAbsDiff: 0, tolerance: 0.01, dtype: 'fp32', executionProvider: 'wasm' };
+    reply = async () => ({ zip: new Uint8Array(4), report: failed, checkError: null });
+    await useOnnxExport.getState().exportOnnx('r4', 'run four', 'fp32');
+    useOnnxExport.setState({ report: null });
+    usePlayground.getState().setPlaygroundDraft({ adapterRunId: 'r4', backend: 'onnx' });
+    useRuns.setState({ runs: [{ id: 'r4', kind: 'train', status: 'done', name: 'run four' } as never] });
+    expect(render(createElement(PlaygroundPanel))).toContain('This export FAILED its check against the engine');
+    usePlayground.getState().setPlaygroundDraft({ backend: 'engine' });
+    expect(render(createElement(PlaygroundPanel))).not.toContain('play-onnx-check');
   });
 
   it('an export whose check could not run is saved, and its notice says so as an error (not as unchecked)', async () => {

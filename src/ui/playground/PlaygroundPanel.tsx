@@ -54,6 +54,7 @@ export function PlaygroundPanel() {
   // The ONNX backend runs an export made this session for the chosen run (Runs panel, "ONNX"); the
   // worker keeps every one, whether or not its notice was dismissed.
   const onnxReady = useOnnxExport((s) => !!adapter && s.exportedRunIds.includes(adapter));
+  const onnxCheck = useOnnxExport((s) => s.exportedCheck);
   const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
   const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !expectation && !read.error });
@@ -132,6 +133,16 @@ export function PlaygroundPanel() {
               Generate
             </KeepFocusButton>
             {useBackend === 'onnx' && temperature > 0 && <span className="small muted">The ONNX backend decodes greedily: temperature does not apply.</span>}
+            {useBackend === 'onnx' && onnxCheck === 'failed' && (
+              <span className="small error" data-testid="play-onnx-check">
+                This export FAILED its check against the engine (Runs panel): its answers may differ from the trained adapter&apos;s.
+              </span>
+            )}
+            {useBackend === 'onnx' && onnxCheck === 'unchecked' && (
+              <span className="small muted" data-testid="play-onnx-check">
+                This export was not checked against the engine: its answers may differ from the trained adapter&apos;s.
+              </span>
+            )}
           </div>
           <JobProgress kinds={['generate']} />
         </form>
