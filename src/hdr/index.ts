@@ -7,6 +7,7 @@ export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSetting
 export { hardCaseRootId } from '../data/split.ts';
 export {
   hdrSampleSeed,
+  firstMinable,
   minableExamples,
   mineHardCases,
   runHdrRounds,

@@ -154,6 +154,11 @@ export function minableExamples(examples: Example[]): Example[] {
   return examples.filter((e) => e.source !== 'hdr');
 }
 
+/** The first `limit` examples HDR can mine (a mining limit counts the dataset's own examples only). */
+export function firstMinable(examples: Example[], limit: number): Example[] {
+  return minableExamples(examples).slice(0, limit);
+}
+
 export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   const { engine, settings, hooks = {}, signal } = input;
   validateHdrSettings(settings);

@@ -9,7 +9,7 @@
 // report (./ablationReport.ts) where its home keeps files.
 // Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
 import type { EvalSummary } from '../eval/index.ts';
-import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, firstMinable, validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
 import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -249,7 +249,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
         store: armStore,
         settings: c.hdr,
         config: arm.config,
-        mineSet: job.examples.train.slice(0, c.hdrMineLimit),
+        mineSet: firstMinable(job.examples.train, c.hdrMineLimit),
         // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
         evalSet: [],
         replayPool: job.examples.train,

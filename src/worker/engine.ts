@@ -16,7 +16,7 @@ import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
-import { minableExamples, validateHdrSettings } from '../hdr/index.ts';
+import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { runsTrainingNow, withRunLock } from './runLock.ts';
@@ -257,7 +257,7 @@ export class StudioEngine {
         async (ctx) => {
           await requireDataset(db, datasetId);
           const data = await storedExamples(db, datasetId);
-          const mineSet = minableExamples(data.train).slice(0, mineLimit);
+          const mineSet = firstMinable(data.train, mineLimit);
           if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
           const from = runId ? await this.adapterOf(runId) : null;
           const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import type { GenerateFn } from '../../src/eval/index.ts';
-import { hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -206,6 +206,8 @@ describe('HDR rounds', () => {
     const hdr1 = { ...a, id: 'a#hdr1.0', source: 'hdr' as const, hdrRound: 1 };
     const nested = { ...a, id: 'a#hdr1.0#hdr2.0', source: 'hdr' as const, hdrRound: 2 };
     expect(minableExamples([a, hdr1, nested, r1]).map((e) => e.id)).toEqual(['a', 'r1']);
+    // A mining limit counts the dataset's own examples (an ablation's HDR arm mined fewer than asked).
+    expect(firstMinable([hdr1, nested, a, r1], 2).map((e) => e.id)).toEqual(['a', 'r1']);
     expect([hardCaseRootId('a#hdr1.0#hdr2.0'), hardCaseRootId('a#hdr3.1'), hardCaseRootId('a')]).toEqual(['a', 'a', 'a']);
     const { engine, calls } = scripted([a, r1], (id, sample) => (sample === 'greedy' ? wrong(id) : right(id, `#${sample}`)));
     const r = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a, r1, hdr1, nested], engine, settings: settings({ maxRounds: 1, replayShare: 0.5 }), firstRound: 3 });
