@@ -10,6 +10,7 @@ import { engineClient } from './engine.ts';
 import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { nonDatasetMessage } from './fileKinds.ts';
+import { fingerprintTag } from './runDifferences.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
 
@@ -55,6 +56,12 @@ interface DatasetState {
 const SELECTED_KEY = 'studio.selectedDataset';
 
 /** A dataset name from the files: the first file's stem, plus a count when there are several. */
+/** A dataset as the panels name it: its name, and where another dataset has the same name (a file
+ * imported again after an edit), its fingerprint's first hex digits. */
+export function datasetLabel(d: { name: string; fingerprint: string }, all: ReadonlyArray<{ name: string }>): string {
+  return all.filter((o) => o.name === d.name).length > 1 ? `${d.name}${fingerprintTag(d.fingerprint)}` : d.name;
+}
+
 export function datasetNameOf(files: Array<{ name: string }>): string {
   const stem = files[0]?.name.replace(/^.*[\\/]/, '').replace(/\.(jsonl|ndjson|json)$/i, '') ?? 'dataset';
   return files.length > 1 ? `${stem} (+${files.length - 1} files)` : stem;

@@ -10,6 +10,7 @@ import { curveOf } from '../../src/state/demoStore.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { createElement } from 'react';
 import { useRuns } from '../../src/state/runStore.ts';
+import { useDatasets } from '../../src/state/datasetStore.ts';
 import { RunsTable } from '../../src/ui/runs/RunsTable.tsx';
 import type { StepMetrics } from '../../src/worker/protocol.ts';
 import { renderNow } from '../helpers/render.ts';
@@ -107,6 +108,15 @@ describe('the runs table’s newest losses and α', () => {
     expect(cells).toContain('0.690'); // α
     expect(cells).toContain('2.000'); // CoT loss
     expect(cells).not.toContain('0.000');
+  });
+
+  it('names a run\'s dataset apart from another of the same name, as the dataset list does', () => {
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'train.jsonl', fingerprint: 'sha256:ab9876543210' }, { id: 'e', name: 'train.jsonl', fingerprint: 'sha256:cd0123456789' }, { id: 'f', name: 'glaive', fingerprint: 'sha256:ee' }] as never });
+    useRuns.setState({ runs: [{ id: 'r1', name: 'one', datasetId: 'e', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 2 }, { id: 'r2', name: 'two', datasetId: 'f', kind: 'train', status: 'done', createdAt: 2, updatedAt: 2, config: DEFAULT_RUN_CONFIG, lastStep: 2 }] as never });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    expect(html).toContain('<td class="small">train.jsonl · cd012345</td>');
+    expect(html).toContain('<td class="small">glaive</td>');
+    useDatasets.setState({ datasets: [] });
   });
 });
 

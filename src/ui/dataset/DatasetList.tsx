@@ -1,7 +1,6 @@
 // The stored datasets: select one, or delete it after confirming what goes with it.
-import { useDatasets } from '../../state/datasetStore.ts';
+import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import { useRuns } from '../../state/runStore.ts';
-import { fingerprintTag } from '../../state/runDifferences.ts';
 import { plural } from '../format.ts';
 import { formatIssue } from '../../data/record-error.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -19,7 +18,7 @@ export function DatasetList() {
   const blocked = !!pendingDeletion && trainingOn === pendingDeletion.datasetId;
   // Names come from file names and clash (train.jsonl imported again after an edit): a shared name
   // gets its content's first hex digits, as the Runs panel's compare table tells them apart.
-  const nameOf = (d: { name: string; fingerprint: string }) => (datasets.filter((o) => o.name === d.name).length > 1 ? `${d.name}${fingerprintTag(d.fingerprint)}` : d.name);
+  const nameOf = (d: { name: string; fingerprint: string }) => datasetLabel(d, datasets);
   const deleting = pendingDeletion && datasets.find((d) => d.id === pendingDeletion.datasetId);
   return (
     <div className="stack" data-testid="dataset-list">

@@ -1,7 +1,7 @@
 // The runs table: name (with tags and notes, editable), kind, dataset, status, steps, last losses
 // and α (an evaluation shows its accuracy instead), model, and the actions per run.
 import { useState } from 'react';
-import { useDatasets } from '../../state/datasetStore.ts';
+import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
@@ -86,7 +86,10 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
   const [editing, setEditing] = useState<string | null>(null);
   // Saved or cancelled: back to the run's edit button.
   useFocusReturn(editing, editRunButtonId);
-  const datasetName = (id: string) => datasets.find((d) => d.id === id)?.name ?? (id ? 'deleted' : '—');
+  const datasetName = (id: string) => {
+    const d = datasets.find((x) => x.id === id);
+    return d ? datasetLabel(d, datasets) : id ? 'deleted' : '—';
+  };
   if (runs.length === 0) return <p className="muted">No runs yet. Train one, or drop a snapshot (.zip) on the page to open it.</p>;
   return (
     <div className="tablewrap">
