@@ -6,7 +6,7 @@
 // plain data. Rendering puts the boxes back (`targetCalls`) and writes them `5.0`.
 // Owns the paths and the JSON text of boxed arguments; never parses records.
 import type { Call, Example } from './example.ts';
-import { IntegralFloat, plainNumbers, pythonFloatRepr } from './python/integral-float.ts';
+import { IntegralFloat, plainNumbers, pythonFloatRepr, replaceWholeFloats } from './python/integral-float.ts';
 import { setOwn } from './own-keys.ts';
 
 /** Where a whole float sits in a target's calls: the call's index, then keys and list indices
@@ -35,8 +35,10 @@ export function storableExample(example: Example): Example {
   const { target, ...rest } = example;
   const { wholeFloats: listed = [], calls: _calls, ...targetRest } = target;
   const out: Example = { ...plainNumbers(rest), target: { ...plainNumbers(targetRest), calls } };
-  // The studio's own lines (HDR samples, a snapshot's dataset) list their places already.
-  const wholeFloats = [...listed, ...boxed];
+  // The studio's own lines (HDR samples, a snapshot's dataset) list their places already; a line
+  // written by hand may also write one of them 5.0.
+  const seen = new Set(listed.map((p) => JSON.stringify(p)));
+  const wholeFloats = [...listed, ...boxed.filter((p) => !seen.has(JSON.stringify(p)))];
   if (wholeFloats.length) out.target.wholeFloats = wholeFloats;
   return out;
 }
@@ -99,22 +101,12 @@ export class WholeFloatMarkers {
       while (json.includes(`WholeFloat${n}x`)) n++;
       this.prefix = `WholeFloat${n}x`;
     }
-    const walk = (v: unknown): unknown => {
-      if (v instanceof IntegralFloat) {
-        // The trailing "x" keeps marker 1 from matching inside marker 10.
-        const marker = `${this.prefix}${this.texts.length}x`;
-        this.texts.push([marker, pythonFloatRepr(v.value)]);
-        return marker;
-      }
-      if (Array.isArray(v)) return v.map(walk);
-      if (typeof v === 'object' && v !== null) {
-        const out: Record<string, unknown> = {};
-        for (const [key, item] of Object.entries(v)) setOwn(out, key, walk(item));
-        return out;
-      }
-      return v;
-    };
-    return walk(value) as Record<string, unknown>;
+    return replaceWholeFloats(value, (box) => {
+      // The trailing "x" keeps marker 1 from matching inside marker 10.
+      const marker = `${this.prefix}${this.texts.length}x`;
+      this.texts.push([marker, pythonFloatRepr(box.value)]);
+      return marker;
+    }) as Record<string, unknown>;
   }
 
   /** The rendered text with each marker, quoted as `tojson` writes a string or printed bare, as its float. */

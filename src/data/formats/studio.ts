@@ -5,24 +5,19 @@
 import { exampleLineFromJson } from '../../snapshot/dataset-jsonl.ts';
 import { FieldError } from '../../snapshot/validate.ts';
 import { RecordError } from '../record-error.ts';
-import type { Call } from '../example.ts';
+import type { Example } from '../example.ts';
 import { plainNumbers } from '../python/integral-float.ts';
-import { unboxCalls } from '../whole-floats.ts';
+import { storableExample } from '../whole-floats.ts';
 import { isObject } from './conversation.ts';
 import type { FormatParser } from './format-parser.ts';
 
 /** A line written by hand or by Python may hold `5.0` (the studio writes none): in the target's calls
- * it joins `target.wholeFloats`, as every parser's whole floats do; anywhere else it is the number. */
+ * it joins `target.wholeFloats`, as every parser's whole floats do (storableExample); anywhere else,
+ * or in a line too malformed for that, it is the number, and the field checks that follow say what is wrong. */
 function withPlainNumbers(record: unknown): unknown {
-  const plain = plainNumbers(record);
-  if (!isObject(record) || !isObject(record.target) || !Array.isArray(record.target.calls) || !record.target.calls.every(isObject)) return plain;
-  const { wholeFloats } = unboxCalls(record.target.calls as unknown as Call[]);
-  if (wholeFloats.length === 0) return plain;
-  const target = (plain as { target: Record<string, unknown> }).target;
-  const listed = Array.isArray(target.wholeFloats) ? target.wholeFloats : [];
-  const seen = new Set(listed.map((p) => JSON.stringify(p)));
-  target.wholeFloats = [...listed, ...wholeFloats.filter((p) => !seen.has(JSON.stringify(p)))];
-  return plain;
+  const target = isObject(record) ? record.target : undefined;
+  const shaped = isObject(target) && Array.isArray(target.calls) && target.calls.every(isObject) && (target.wholeFloats === undefined || Array.isArray(target.wholeFloats));
+  return shaped ? storableExample(record as unknown as Example) : plainNumbers(record);
 }
 
 export const studioParser: FormatParser = {

@@ -36,16 +36,21 @@ export function numericValue(value: unknown): unknown {
   return value instanceof IntegralFloat ? value.value : value;
 }
 
-/** A deep copy with every IntegralFloat replaced by its number; other values are shared. */
-export function plainNumbers<T>(value: T): T {
-  if (value instanceof IntegralFloat) return value.value as T;
-  if (Array.isArray(value)) return value.map(plainNumbers) as T;
+/** A deep copy of lists and objects with every IntegralFloat replaced by `replace(box)`; other values are shared. */
+export function replaceWholeFloats(value: unknown, replace: (box: IntegralFloat) => unknown): unknown {
+  if (value instanceof IntegralFloat) return replace(value);
+  if (Array.isArray(value)) return value.map((item) => replaceWholeFloats(item, replace));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) setOwn(out, key, plainNumbers(item));
-    return out as T;
+    for (const [key, item] of Object.entries(value)) setOwn(out, key, replaceWholeFloats(item, replace));
+    return out;
   }
   return value;
+}
+
+/** A deep copy with every IntegralFloat replaced by its number; other values are shared. */
+export function plainNumbers<T>(value: T): T {
+  return replaceWholeFloats(value, (box) => box.value) as T;
 }
 
 /**
