@@ -35,13 +35,13 @@ async function loadCommand(name: string): Promise<CliCommand> {
   return (await COMMANDS[name]()).default;
 }
 
-async function printHelp(): Promise<void> {
+async function helpText(): Promise<string> {
   const lines = ['usage: studio <command> [options]    (studio help <command>: its options; studio --version)', '', 'commands:'];
   for (const name of commandNames()) {
     const cmd = await loadCommand(name);
     lines.push(`  ${name.padEnd(12)} ${cmd.summary}`);
   }
-  console.log(lines.join('\n'));
+  return lines.join('\n');
 }
 
 const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'InternalError']);
@@ -49,10 +49,14 @@ const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalE
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (!name || name === 'help' || name === '--help' || name === '-h') {
+    if (!name) {
+      // A script that calls `studio` with an empty argument list did not do what it meant.
+      console.error(await helpText());
+      return 2;
+    }
+    if (name === 'help' || name === '--help' || name === '-h') {
       // `studio help train` is `studio train --help`.
-      if (rest[0]) console.log((await loadCommand(rest[0])).usage);
-      else await printHelp();
+      console.log(rest[0] ? (await loadCommand(rest[0])).usage : await helpText());
       return 0;
     }
     if (name === '--version' || name === '-V') {

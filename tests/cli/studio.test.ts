@@ -25,6 +25,15 @@ describe('studio CLI', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/unknown command "frobnicate"; available: .*gpu/);
   });
+  it('`studio` with no command prints the commands on stderr and fails, as `studio help` does not', () => {
+    const bare = studio();
+    expect(bare.code).toBe(2);
+    expect(bare.out).toBe('');
+    expect(bare.err).toMatch(/^usage: studio <command>/);
+    const help = studio('help');
+    expect(help.code).toBe(0);
+    expect(help.out).toBe(bare.err);
+  });
   it('`studio help <command>` prints that command’s options, as `--help` does; `--version` the package’s version', () => {
     const viaHelp = studio('help', 'train');
     expect(viaHelp.code).toBe(0);
