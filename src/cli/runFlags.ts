@@ -6,6 +6,7 @@ import { CliError } from './command.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { isSourceFormat } from '../data/formats/registry.ts';
 import { parseLoraTargets } from '../model/lora.ts';
+import { seedProblem } from '../model/random.ts';
 import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { ScheduleKind } from '../train/schedule.ts';
@@ -165,9 +166,10 @@ export function inFlagWords(message: string, flagOf: Record<string, string> = RU
   return configMessageIn(message, flagOf);
 }
 
-/** --seed: a whole number ≥ 0 (undefined when not given). */
+/** --seed: a whole number from 0 to MAX_SEED (undefined when not given). */
 export function seedFlag(value: number | undefined, flag: string): number | undefined {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new CliError(`--${flag} must be a whole number ≥ 0, got ${value}`, 2);
+  const problem = value === undefined ? null : seedProblem(value);
+  if (problem) throw new CliError(`--${flag} ${problem}`, 2);
   return value;
 }
 
@@ -205,6 +207,6 @@ export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's s
 export function splitSeedFrom(f: { 'split-seed'?: number }, seed: number): number {
   const s = f['split-seed'];
   if (s === undefined) return seed;
-  if (!Number.isInteger(s) || s < 0) throw new CliError(`--split-seed must be a whole number ≥ 0, got ${s}`, 2);
+  seedFlag(s, 'split-seed');
   return s;
 }

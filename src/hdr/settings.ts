@@ -1,6 +1,7 @@
 // HDR settings: the paper's N samples at temperature T per hard case, the round limit, and ours
 // (top-p, retraining steps, replay share, generation limits), with defaults and validation whose
 // messages name the field. Pure data; used by the round loop, the worker, the CLI and the UI.
+import { seedProblem } from '../model/random.ts';
 
 export interface HdrSettings {
   /** Answers sampled per hard case and round (the paper's N). */
@@ -40,7 +41,8 @@ export function validateHdrSettings(s: HdrSettings): void {
   if (!(s.temperature > 0 && Number.isFinite(s.temperature))) throw new Error(`HDR settings: temperature must be > 0 (sampling), got ${s.temperature}`);
   if (!(s.topP > 0 && s.topP <= 1)) throw new Error(`HDR settings: topP must be in (0, 1], got ${s.topP}`);
   if (!(s.replayShare >= 0 && s.replayShare < 1)) throw new Error(`HDR settings: replayShare must be in [0, 1), got ${s.replayShare}`);
-  if (!Number.isInteger(s.seed)) throw new Error(`HDR settings: seed must be a whole number, got ${s.seed}`);
+  const seed = seedProblem(s.seed);
+  if (seed) throw new Error(`HDR settings: seed ${seed}`);
 }
 
 /** `replayShare` of the training set from qualified data: n·f/(1−f) examples beside n HDR ones. */

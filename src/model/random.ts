@@ -1,6 +1,15 @@
 // Seeded random numbers for weight initialisation (LoRA A, the tiny model). Deterministic across
 // runs and platforms so a seed reproduces an adapter bit for bit. Not cryptographic, never global.
 
+/** The largest seed: generators keep 32 bits of it, so a larger one would repeat a smaller one's
+ * run (2^32 + 1 trains as 1) while looking different. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** Why `seed` is no seed (a whole number from 0 to MAX_SEED), or null. */
+export function seedProblem(seed: number): string | null {
+  return Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED ? null : `must be a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')}, got ${seed}`;
+}
+
 /** mulberry32: 32-bit state, uniform in [0, 1). */
 export function seededUniform(seed: number): () => number {
   let a = seed >>> 0;

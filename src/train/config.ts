@@ -1,6 +1,7 @@
 // The run configuration: everything that determines a training run, stored with it and in
 // snapshots, validated with messages naming the field.
 import { LORA_TARGETS, type LoraSettings } from '../model/lora.ts';
+import { seedProblem } from '../model/random.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { BALANCE_DEFAULTS, balanceSettingsProblems, type BalanceRule, type BalanceSettings } from './balance.ts';
 import { parseLossMode } from './ssb.ts';
@@ -104,9 +105,11 @@ export function validateRunConfig(c: RunConfig): void {
   for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen'] as const) {
     if (!Number.isInteger(c[k])) throw new Error(`run config: ${k} must be a whole number ≥ 1, got ${c[k]}`);
   }
-  for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery', 'seed'] as const) {
+  for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
+  const seed = seedProblem(c.seed);
+  if (seed) throw new Error(`run config: seed ${seed}`);
   for (const k of ['maxGradNorm', 'weightDecay'] as const) {
     if (!(c[k] >= 0 && Number.isFinite(c[k]))) throw new Error(`run config: ${k} must be a number ≥ 0, got ${c[k]}`);
   }

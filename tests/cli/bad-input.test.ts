@@ -192,7 +192,10 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(train('--weight-decay', '-1')).toBe('studio train: --weight-decay must be a number ≥ 0, got -1');
     expect(train('--eval-examples', '-2')).toBe('studio train: --eval-examples must be a whole number ≥ 0, got -2');
     expect(train('--alpha', '-3')).toBe('studio train: --alpha must be a positive number, got -3');
-    expect(train('--seed', '1.5')).toBe('studio train: --seed must be a whole number ≥ 0, got 1.5');
+    expect(train('--seed', '1.5')).toBe('studio train: --seed must be a whole number from 0 to 4,294,967,295, got 1.5');
+    // Generators keep 32 bits of a seed: 2^32 + 1 would train as seed 1 under another name.
+    expect(train('--seed', String(2 ** 32 + 1))).toBe('studio train: --seed must be a whole number from 0 to 4,294,967,295, got 4294967297');
+    expect(train('--split-seed', String(2 ** 32))).toBe('studio train: --split-seed must be a whole number from 0 to 4,294,967,295, got 4294967296');
     expect(train('--loss', 'sft', '--rule', 'dwa')).toBe('studio train: --rule sets how SSB learns α; it does nothing with --loss sft');
     expect(train('--batch', '0')).toBe('studio train: --batch must be a positive number, got 0');
     expect(train('--steps', '3', '--epochs', '2')).toBe('studio train: --steps and --epochs both say how long to train; give one of them');
@@ -211,7 +214,7 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(ablate('--balance-lr', '0.1')).toBe('studio ablate: --balance-lr: the ablation sets each rule\'s rate with --grad-lr and --uncertainty-lr');
     expect(ablate('--seq', '5000')).toBe("studio ablate: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     expect(studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--temperature', '-1').err).toBe('studio eval: --temperature must be ≥ 0 (0: greedy), got -1');
-    expect(studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1').err).toBe('studio generate: --seed must be a whole number ≥ 0, got -1');
+    expect(studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1').err).toBe('studio generate: --seed must be a whole number from 0 to 4,294,967,295, got -1');
     expect(studio('generate', '--model', model, '--prompt', 'hi', 'world').err).toMatch(/^studio generate: unexpected argument "world"/);
     // Past the model's context it would answer nonsense without a word.
     expect(studio('generate', '--model', model, '--prompt', 'hi', '--max-tokens', '5000').err).toMatch(/^studio generate: the prompt is \d+ tokens; with --max-tokens 5000 that passes the model's 4096-token context \(max_position_embeddings\)/);

@@ -346,6 +346,10 @@ describe('HDR rounds', () => {
     expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, replayShare: 1 })).toThrow(/replayShare/);
     expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, temperature: 0 })).toThrow(/temperature/);
     expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, samplesPerCase: 0 })).toThrow(/samplesPerCase/);
+    // -1 and 2^32 − 1 sample alike (generators keep 32 bits); one of them must not pass as another seed.
+    expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, seed: -1 })).toThrow('HDR settings: seed must be a whole number from 0 to 4,294,967,295, got -1');
+    expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, seed: 2 ** 32 })).toThrow(/seed must be a whole number from 0/);
+    expect(() => validateHdrSettings({ ...DEFAULT_HDR_SETTINGS, seed: 2 ** 32 - 1 })).not.toThrow();
     expect(() => validateHdrSettings(DEFAULT_HDR_SETTINGS)).not.toThrow();
   });
 });

@@ -153,6 +153,9 @@ describe('balance rules', () => {
     expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, balanceRule: 'focal' as BalanceRule })).toThrow(/balanceRule must be one of grad, uncertainty, dwa/);
     expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, balanceWindow: 0 })).toThrow(/balanceWindow must be a whole number ≥ 1/);
     expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, alpha0: 0.99 })).toThrow(/alphaMin < alpha0 < alphaMax/);
+    // Generators keep 32 bits of the seed: 2^32 + 1 would train exactly as seed 1.
+    expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, seed: 2 ** 32 + 1 })).toThrow('run config: seed must be a whole number from 0 to 4,294,967,295, got 4294967297');
+    expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, seed: 2 ** 32 - 1 })).not.toThrow();
     expect(balanceSettingsProblems(settings('dwa', { temperature: 0 }))).toEqual(['balanceTemperature must be a positive number, got 0']);
   });
 });
