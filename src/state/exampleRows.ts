@@ -153,8 +153,8 @@ export function useExampleById(datasetId: string | null, exampleId: string | nul
   return useAnswer(key, null, () => exampleRow(datasetId!, exampleId!).then((r) => r ?? null), 'read the example') as WorkerAnswer<ExampleRow>;
 }
 
-/** The examples table's search and page, with the dataset and rule they page: a page belongs to its
- * filter, so showing a rule's failures (or typing a search) starts at their first page; page 5 of
+/** The examples table's search, rule filter and page, with the dataset they page: a page belongs to
+ * its filter, so showing a rule's failures (or typing a search) starts at their first page; page 5 of
  * every example, kept, skipped the first hundred failures. Kept here so a tab switch keeps them. */
 interface ExampleBrowse {
   datasetId: string | null;
@@ -162,6 +162,8 @@ interface ExampleBrowse {
   rule: QualityRule | null;
   page: number;
   browse(at: { datasetId: string; search: string; rule: QualityRule | null; page: number }): void;
+  /** Filter `datasetId`'s table to a rule's failures (null: every example), keeping its search. */
+  showFailing(datasetId: string, rule: QualityRule | null): void;
 }
 
 export const useExampleBrowse = create<ExampleBrowse>((set) => ({
@@ -170,7 +172,14 @@ export const useExampleBrowse = create<ExampleBrowse>((set) => ({
   rule: null,
   page: 0,
   browse: (at) => set(at),
+  showFailing: (datasetId, rule) => set((s) => ({ datasetId, search: s.datasetId === datasetId ? s.search : '', rule, page: 0 })),
 }));
+
+/** The rule filter on show for this dataset: another dataset's filter does not carry over (its
+ * table would list, under the other dataset's chip, failures the user never asked for). */
+export function ruleOnShow(s: Pick<ExampleBrowse, 'datasetId' | 'rule'>, datasetId: string): QualityRule | null {
+  return s.datasetId === datasetId ? s.rule : null;
+}
 
 /** The search and page on show for this dataset and rule: another dataset's, or another rule's page, starts afresh. */
 export function examplesOnShow(s: Pick<ExampleBrowse, 'datasetId' | 'search' | 'rule' | 'page'>, datasetId: string, rule: QualityRule | null): { search: string; page: number } {

@@ -80,6 +80,28 @@ describe('the Dataset panel', () => {
     expect(html).toContain('page 1 of 5');
   });
 
+  it('keeps a rule filter with the dataset it was set on: another dataset opens unfiltered', async () => {
+    const other: DatasetRow = { ...dataset, id: 'd2', name: 'bfcl', fingerprint: 'sha256:cd' };
+    useDatasets.setState({ datasets: [dataset, other] });
+    Object.assign(replies, { datasetSummary: summary, examplePage: page });
+    await loadDatasetSummary(dataset);
+    await loadDatasetSummary(other);
+    const chip = 'aria-label="Stop filtering by rule call_names_known_tool"';
+
+    useExampleBrowse.getState().browse({ datasetId: 'd1', search: 'oslo', rule: null, page: 2 });
+    useExampleBrowse.getState().showFailing('d1', 'call_names_known_tool');
+    expect(useExampleBrowse.getState()).toMatchObject({ search: 'oslo', page: 0 });
+    expect(renderNow(createElement(DatasetPanel))).toContain(chip);
+    // The chip named d1's rule over d2's table, which listed d2's failures of it.
+    useDatasets.setState({ selectedId: 'd2' });
+    const second = renderNow(createElement(DatasetPanel));
+    expect(second).not.toContain(chip);
+    expect(second).toContain('aria-pressed="false"');
+    expect(second).not.toContain('aria-pressed="true"');
+    useDatasets.setState({ selectedId: 'd1' });
+    expect(renderNow(createElement(DatasetPanel))).toContain(chip);
+  });
+
   it('says when nothing is held out, from the summary’s counts', async () => {
     replies.datasetSummary = { ...summary, train: 120, heldOut: 0 };
     await loadDatasetSummary(dataset);

@@ -1,10 +1,8 @@
 // The Dataset panel: import (drop anywhere, or the picker; detected format with an override),
 // the stored datasets, and for the selected one: its quality report, a searchable table of
 // examples with the conversation, reasoning, calls and coloured token segments, and its lengths.
-import { useState } from 'react';
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useDatasetSummary } from '../../state/exampleRows.ts';
-import type { QualityRule } from '../../data/quality-check.ts';
+import { ruleOnShow, useDatasetSummary, useExampleBrowse } from '../../state/exampleRows.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { DatasetImport } from './DatasetImport.tsx';
 import { DatasetList } from './DatasetList.tsx';
@@ -18,7 +16,8 @@ export function DatasetPanel() {
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   // Counted by the worker (the page never reads a whole dataset's rows); the table pages through it.
   const summary = useDatasetSummary(dataset);
-  const [ruleFilter, setRuleFilter] = useState<QualityRule | null>(null);
+  const ruleFilter = useExampleBrowse((s) => (dataset ? ruleOnShow(s, dataset.id) : null));
+  const showFailing = useExampleBrowse((s) => s.showFailing);
   return (
     <section className="panel" aria-labelledby="data-title" data-testid="dataset-panel">
       <h2 id="data-title" tabIndex={-1}>Dataset</h2>
@@ -41,10 +40,10 @@ export function DatasetPanel() {
           ) : (
             <>
               <div className="grid2">
-                <QualityReportView counts={summary.value} dataset={dataset} onShowFailing={setRuleFilter} activeRule={ruleFilter} />
+                <QualityReportView counts={summary.value} dataset={dataset} onShowFailing={(rule) => showFailing(dataset.id, rule)} activeRule={ruleFilter} />
                 <LengthHistogram key={`${dataset.id}:${dataset.exampleCount}`} datasetId={dataset.id} examples={dataset.exampleCount} />
               </div>
-              <ExampleBrowser key={dataset.id} dataset={dataset} ruleFilter={ruleFilter} onClearRule={() => setRuleFilter(null)} />
+              <ExampleBrowser key={dataset.id} dataset={dataset} ruleFilter={ruleFilter} onClearRule={() => showFailing(dataset.id, null)} />
             </>
           )}
         </>
