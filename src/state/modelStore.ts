@@ -85,10 +85,12 @@ export const useModel = create<ModelState>((set, get) => ({
       set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
       return null;
     }
-    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, plan: null, planError: null });
+    // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
+    // while this one loads, and for good if this one fails.
+    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
-      set({ info });
+      set({ info, plan: null, planError: null });
       // The worker let the previous model's ONNX export go.
       useOnnxExport.setState({ exportedRunIds: [] });
       // A downloaded model lives in OPFS: worth keeping.
