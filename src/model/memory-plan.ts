@@ -281,12 +281,11 @@ function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
       break;
     }
   }
-  if (s.batch > 1) {
-    for (let b = Math.floor(s.batch / 2); b >= 1; b = Math.floor(b / 2)) {
-      if (fitsWith({ batch: b })) {
-        out.push(`use micro-batch ${b} with gradient accumulation ×${Math.ceil(s.batch / b) * (s.gradAccum ?? 1)}`);
-        break;
-      }
+  // Only a divisor of the batch keeps batch × gradAccum examples per optimizer step (5 as 2 × 3 is 6).
+  for (let b = Math.floor(s.batch / 2); b >= 1; b--) {
+    if (s.batch % b === 0 && fitsWith({ batch: b })) {
+      out.push(`use micro-batch ${b} with gradient accumulation ×${(s.batch / b) * (s.gradAccum ?? 1)}`);
+      break;
     }
   }
   for (let r = Math.floor(s.rank / 2); r >= 1; r = Math.floor(r / 2)) {

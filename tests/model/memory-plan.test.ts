@@ -110,6 +110,18 @@ describe('memory plan', () => {
     expect(plan.suggestions.some((t) => /shorten the sequence to 2048 tokens/.test(t))).toBe(true);
   });
 
+  it('suggests only a micro-batch that divides the batch, so the optimizer step keeps its examples', () => {
+    // Batch 5 does not fit, 2 would: "micro-batch 2 with gradient accumulation ×3" trained 6 examples a
+    // step, not 5 (and changed the schedule's meaning). Only 1 divides 5.
+    const s = spec('Qwen2.5-0.5B-Instruct');
+    const shape = { batch: 5, seqLen: 1024, rank: 8, targets: [...LORA_TARGETS], recompute: true, gradAccum: 2 };
+    const limits = { ...roomy, memoryBytes: planMemory(s, { ...shape, batch: 2 }, roomy).peakBytes };
+    const plan = planMemory(s, shape, limits);
+    expect(plan.fits).toBe(false);
+    const micro = plan.suggestions.filter((t) => /micro-batch/.test(t));
+    expect(micro).toEqual(['use micro-batch 1 with gradient accumulation ×10']);
+  });
+
   it('rejects nonsense settings', () => {
     expect(() => planMemory(spec('Qwen3-0.6B'), { batch: 0, seqLen: 8, rank: 4, targets: ['q'], recompute: false }, roomy)).toThrow(/batch must be a positive integer/);
   });
