@@ -53,6 +53,15 @@ interface ModelState {
   deleteCachedModel(repo: string): Promise<void>;
 }
 
+/** Why a cached model's files may not be deleted now: the worker reads them while the model is
+ * loaded (a run's first step, a reload), and writes them while it downloads. */
+export function cachedModelInUse(repo: string, loadedRef: string | null, loadingLabel: string | null): 'loaded' | 'loading' | null {
+  if (loadedRef === repo) return 'loaded';
+  // A hub load is labelled with its repo id (describeSource).
+  if (loadingLabel === repo) return 'loading';
+  return null;
+}
+
 function describeSource(source: ModelSource): string {
   if (source.kind === 'embedded') return 'the embedded tiny Qwen3';
   if (source.kind === 'hub') return source.repo;
@@ -131,10 +140,9 @@ export const useModel = create<ModelState>((set, get) => ({
   },
 
   async deleteCachedModel(repo) {
-    // The worker reads weights from these files while the model is in use (a run's first step, a
-    // reload): they go once another model is loaded.
-    if (get().info?.ref === repo) {
-      set({ cacheError: `${repo} is the loaded model: load another model before deleting its files.` });
+    const inUse = cachedModelInUse(repo, get().info?.ref ?? null, get().loading?.source ?? null);
+    if (inUse) {
+      set({ cacheError: inUse === 'loaded' ? `${repo} is the loaded model: load another model before deleting its files.` : `${repo} is downloading now: wait for its load to end before deleting its files.` });
       return;
     }
     try {
