@@ -50,17 +50,20 @@ export function loraLayout(spec: ModelSpec, settings: LoraSettings): { size: num
   return { size: Math.ceil(offset / 64) * 64, order, slots };
 }
 
-export function createDeviceLora(gpu: Gpu, spec: ModelSpec, adapter: LoraAdapter): DeviceLora {
+/** `forwardOnly`: the adapter is only applied (evaluation, the playground), never trained: its
+ * gradients and AdamW moments are one-float stand-ins, not three more copies of the adapter. */
+export function createDeviceLora(gpu: Gpu, spec: ModelSpec, adapter: LoraAdapter, forwardOnly = false): DeviceLora {
   const { size, order, slots } = loraLayout(spec, adapter.settings);
   const bytes = Math.max(1, size) * 4;
+  const trainBytes = forwardOnly ? 4 : bytes;
   const lora: DeviceLora = {
     settings: adapter.settings,
     scale: loraScale(adapter.settings),
     size,
     params: createStorageBuffer(gpu.ctx, bytes, 'lora.params'),
-    grads: createStorageBuffer(gpu.ctx, bytes, 'lora.grads'),
-    adamM: createStorageBuffer(gpu.ctx, bytes, 'lora.adamM'),
-    adamV: createStorageBuffer(gpu.ctx, bytes, 'lora.adamV'),
+    grads: createStorageBuffer(gpu.ctx, trainBytes, 'lora.grads'),
+    adamM: createStorageBuffer(gpu.ctx, trainBytes, 'lora.adamM'),
+    adamV: createStorageBuffer(gpu.ctx, trainBytes, 'lora.adamV'),
     slots,
     order,
   };
@@ -97,6 +100,13 @@ export async function readLoraGrads(gpu: Gpu, lora: DeviceLora): Promise<Map<str
   return unflattenLora(lora.order, await readF32(gpu.ctx, lora.grads, lora.size));
 }
 
+const loraBuffers = (lora: DeviceLora) => [lora.params, lora.grads, lora.adamM, lora.adamV];
+
+/** GPU bytes the adapter holds (parameters, and gradients and moments where it trains). */
+export function deviceLoraBytes(lora: DeviceLora): number {
+  return loraBuffers(lora).reduce((n, b) => n + b.size, 0);
+}
+
 export function destroyDeviceLora(lora: DeviceLora): void {
-  for (const b of [lora.params, lora.grads, lora.adamM, lora.adamV]) b.destroy();
+  for (const b of loraBuffers(lora)) b.destroy();
 }

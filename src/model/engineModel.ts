@@ -6,7 +6,7 @@ import { openModel } from './checkpoint.ts';
 import type { ModelFiles } from './model-files.ts';
 import { uploadModelWeights, destroyWeights, type UploadProgress } from './upload.ts';
 import { arrangeWeights } from './deviceWeights.ts';
-import { createDeviceLora, destroyDeviceLora } from './deviceLora.ts';
+import { createDeviceLora, destroyDeviceLora, deviceLoraBytes } from './deviceLora.ts';
 import { createActivations, destroyActivations } from './activations.ts';
 import { initLoraAdapter, validateLoraSettings, type LoraAdapter, type LoraSettings } from './lora.ts';
 import { ropeInverseFrequencies } from './rope.ts';
@@ -68,7 +68,7 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
     weights = await arrangeWeights(gpu, spec, uploaded);
     adapter = opts.adapter ?? (opts.lora ? initLoraAdapter(spec, opts.lora, opts.seed ?? 0) : null);
     if (adapter) validateLoraSettings(spec, adapter.settings);
-    lora = adapter ? createDeviceLora(gpu, spec, adapter) : null;
+    lora = adapter ? createDeviceLora(gpu, spec, adapter, opts.forwardOnly ?? false) : null;
     acts = createActivations(gpu, spec, opts.maxTokens, adapter?.settings.rank ?? 0, adapter?.settings.targets ?? [], opts.recompute ?? false, adapter?.settings.dropout ?? 0, opts.forwardOnly ?? false);
     invFreq = uploadBuffer(gpu.ctx, Float32Array.from(ropeInverseFrequencies(spec)), 'rope.invFreq');
   } catch (err) {
@@ -85,7 +85,7 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
   for (const b of weights.owned) weightBytes += b.size;
   return {
     state: { gpu, spec, weights, lora, acts, invFreq },
-    bytes: { weights: weightBytes, lora: lora ? lora.params.size * 4 : 0, activations: acts.bytes },
+    bytes: { weights: weightBytes, lora: lora ? deviceLoraBytes(lora) : 0, activations: acts.bytes },
     weightNote,
     release() {
       destroyWeights(uploaded);

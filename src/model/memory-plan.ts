@@ -266,34 +266,49 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   };
 }
 
+/** The remedies in words, so a combination reads as the single changes do. */
+const RECOMPUTE_ON = 'turn recompute on (keeps only each layer input for backward)';
+const shorterSequence = (seq: number) => `shorten the sequence to ${seq} tokens`;
+const smallerRank = (r: number) => `use a smaller LoRA rank (${r})`;
+const microBatch = (s: TrainShape, b: number) => `use micro-batch ${b} with gradient accumulation ×${(s.batch / b) * (s.gradAccum ?? 1)}`;
+
+/** Halvings of `n` down to `min`, largest first, `n` itself included when `withSelf`. */
+function halvings(n: number, min: number, withSelf: boolean): number[] {
+  const out = withSelf ? [n] : [];
+  for (let v = Math.floor(n / 2); v >= min; v = Math.floor(v / 2)) out.push(v);
+  return out;
+}
+
+/** Micro-batches that divide the batch, largest first: only those keep batch × gradAccum examples
+ * per optimizer step (5 as 2 × 3 is 6). */
+function batchDivisors(batch: number, withSelf: boolean): number[] {
+  const out: number[] = [];
+  for (let b = withSelf ? batch : Math.floor(batch / 2); b >= 1; b--) if (batch % b === 0) out.push(b);
+  return out;
+}
+
 /** Tries the usual remedies in order of how little they cost the user, keeping those that fit. */
 function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
   const out: string[] = [];
   const fitsWith = (change: Partial<TrainShape>) => planWithoutSuggestions(spec, { ...s, ...change, lmHeadChunk: undefined }, limits).fits;
-  if (!s.recompute && fitsWith({ recompute: true })) out.push('turn recompute on (keeps only each layer input for backward)');
-  for (let seq = Math.floor(s.seqLen / 2); seq >= 64; seq = Math.floor(seq / 2)) {
+  if (!s.recompute && fitsWith({ recompute: true })) out.push(RECOMPUTE_ON);
+  for (const seq of halvings(s.seqLen, 64, false)) {
     if (fitsWith({ seqLen: seq })) {
-      out.push(`shorten the sequence to ${seq} tokens`);
+      out.push(shorterSequence(seq));
       break;
     }
     if (!s.recompute && fitsWith({ seqLen: seq, recompute: true })) {
-      out.push(`shorten the sequence to ${seq} tokens with recompute on`);
+      out.push(`${shorterSequence(seq)} with recompute on`);
       break;
     }
   }
-  if (s.batch > 1) {
-    for (let b = Math.floor(s.batch / 2); b >= 1; b = Math.floor(b / 2)) {
-      if (fitsWith({ batch: b })) {
-        out.push(`use micro-batch ${b} with gradient accumulation ×${Math.ceil(s.batch / b) * (s.gradAccum ?? 1)}`);
-        break;
-      }
-    }
-  }
-  for (let r = Math.floor(s.rank / 2); r >= 1; r = Math.floor(r / 2)) {
-    if (fitsWith({ rank: r })) {
-      out.push(`use a smaller LoRA rank (${r})`);
-      break;
-    }
+  const b = batchDivisors(s.batch, false).find((b) => fitsWith({ batch: b }));
+  if (b !== undefined) out.push(microBatch(s, b));
+  const r = halvings(s.rank, 1, false).find((r) => fitsWith({ rank: r }));
+  if (r !== undefined) out.push(smallerRank(r));
+  if (out.length === 0) {
+    const together = combinedRemedy(s, fitsWith);
+    if (together) out.push(together);
   }
   if (out.length === 0) {
     // A weight over the binding limit is the model's, whatever the settings: say that, not "smaller settings".
@@ -305,6 +320,24 @@ function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
     );
   }
   return out;
+}
+
+/** When no single change fits (the adapter's flat buffer and an activation both over the binding
+ * limit, say), the mildest changes that fit together: the largest rank, then the longest sequence,
+ * then the largest micro-batch, recompute only where needed. Null when even the smallest do not fit. */
+function combinedRemedy(s: TrainShape, fitsWith: (change: Partial<TrainShape>) => boolean): string | null {
+  for (const rank of halvings(s.rank, 1, true)) {
+    for (const seqLen of halvings(s.seqLen, 64, true)) {
+      for (const batch of batchDivisors(s.batch, true)) {
+        for (const recompute of s.recompute ? [true] : [false, true]) {
+          if (!fitsWith({ rank, seqLen, batch, recompute })) continue;
+          const parts = [recompute !== s.recompute ? RECOMPUTE_ON : '', seqLen !== s.seqLen ? shorterSequence(seqLen) : '', batch !== s.batch ? microBatch(s, batch) : '', rank !== s.rank ? smallerRank(rank) : ''].filter(Boolean);
+          return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}, together (no one of them fits alone)`;
+        }
+      }
+    }
+  }
+  return null;
 }
 
 export function formatBytes(n: number): string {

@@ -92,7 +92,7 @@ export const SPLIT_SCRATCH_BYTES = 16 * 2 ** 20;
  * frozen weight (hidden, intermediate, or an LM-head chunk in the backward). */
 export type MatmulScratchKind = 'none' | 'gpu' | 'tensorCores';
 
-export function matmulScratchKind(gpu: Gpu): MatmulScratchKind {
+export function matmulScratchKind(gpu: Pick<Gpu, 'ctx'>): MatmulScratchKind {
   if (gpu.ctx.adapter.isSoftware) return 'none';
   return subgroupMatrixLanes(gpu) > 0 ? 'tensorCores' : 'gpu';
 }
@@ -235,7 +235,7 @@ async function recordTiled(gpu: Gpu, o: Operands, c: TiledConfig): Promise<void>
 // ---------------------------------------------------------------- subgroup matrix (tensor cores)
 
 /** The adapter's fixed subgroup size when it multiplies f16×f16→f32 16×16×16 in hardware, else 0. */
-export function subgroupMatrixLanes(gpu: Gpu): number {
+export function subgroupMatrixLanes(gpu: Pick<Gpu, 'ctx'>): number {
   const { features, adapter } = gpu.ctx;
   if (!features.has('chromium-experimental-subgroup-matrix') || !features.has('shader-f16') || !features.has('subgroups')) return 0;
   const ok = adapter.subgroupMatrixConfigs.some((c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16);

@@ -53,6 +53,15 @@ interface ModelState {
   deleteCachedModel(repo: string): Promise<void>;
 }
 
+/** Why a cached model's files may not be deleted now: the worker reads them while the model is
+ * loaded (a run's first step, a reload), and writes them while it downloads. */
+export function cachedModelInUse(repo: string, loadedRef: string | null, loadingLabel: string | null): 'loaded' | 'loading' | null {
+  if (loadedRef === repo) return 'loaded';
+  // A hub load is labelled with its repo id (describeSource).
+  if (loadingLabel === repo) return 'loading';
+  return null;
+}
+
 function describeSource(source: ModelSource): string {
   if (source.kind === 'embedded') return 'the embedded tiny Qwen3';
   if (source.kind === 'hub') return source.repo;
@@ -85,10 +94,12 @@ export const useModel = create<ModelState>((set, get) => ({
       set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
       return null;
     }
-    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, plan: null, planError: null });
+    // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
+    // while this one loads, and for good if this one fails.
+    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
-      set({ info });
+      set({ info, plan: null, planError: null });
       // The worker let the previous model's ONNX export go.
       useOnnxExport.setState({ exportedRunIds: [] });
       // A downloaded model lives in OPFS: worth keeping.
@@ -129,10 +140,9 @@ export const useModel = create<ModelState>((set, get) => ({
   },
 
   async deleteCachedModel(repo) {
-    // The worker reads weights from these files while the model is in use (a run's first step, a
-    // reload): they go once another model is loaded.
-    if (get().info?.ref === repo) {
-      set({ cacheError: `${repo} is the loaded model: load another model before deleting its files.` });
+    const inUse = cachedModelInUse(repo, get().info?.ref ?? null, get().loading?.source ?? null);
+    if (inUse) {
+      set({ cacheError: inUse === 'loaded' ? `${repo} is the loaded model: load another model before deleting its files.` : `${repo} is downloading now: wait for its load to end before deleting its files.` });
       return;
     }
     try {

@@ -24,17 +24,29 @@ export function modelRef(source: ModelSource): string {
   return `local:${source.label || droppedFolderName(source.files) || 'dropped files'}`;
 }
 
-/** The embedded model's files, fetched from the app's own origin (public/models/tiny-qwen3/). */
+/** Bytes a response's body reads to, when its headers say: a compressed body's content-length is
+ * the compressed size, not that. */
+function bodyBytes(res: Response): number | null {
+  const length = res.headers.get('content-length');
+  return length !== null && !res.headers.get('content-encoding') && Number.isFinite(Number(length)) ? Number(length) : null;
+}
+
+/** The embedded model's files, fetched from the app's own origin (public/models/tiny-qwen3/). All
+ * are requested first, so the progress total covers every file from its first report (the
+ * 716-byte config.json read as the whole); 0, unknown, when a server does not say every size. */
 async function embeddedFiles(baseUrl: string, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
+  const responses = await Promise.all(EMBEDDED_FILES.map((name) => fetch(new URL(`models/tiny-qwen3/${name}`, baseUrl))));
+  const sizes = responses.map(bodyBytes);
+  const total = sizes.every((n) => n !== null) ? sizes.reduce((a: number, b) => a + b!, 0) : 0;
   const files = new Map<string, Uint8Array>();
   let done = 0;
-  for (const name of EMBEDDED_FILES) {
-    const res = await fetch(new URL(`models/tiny-qwen3/${name}`, baseUrl));
+  for (const [i, name] of EMBEDDED_FILES.entries()) {
+    const res = responses[i];
     if (!res.ok) throw new Error(`the embedded model file ${name} is missing (HTTP ${res.status}); run \`npm run build\` or \`npm start\`, which generate it`);
     const bytes = new Uint8Array(await res.arrayBuffer());
     files.set(name, bytes);
     done += bytes.byteLength;
-    onProgress?.({ label: name, bytesDone: done, bytesTotal: done });
+    onProgress?.({ label: name, bytesDone: done, bytesTotal: total });
   }
   return memoryModelFiles(files, EMBEDDED_MODEL_REF);
 }

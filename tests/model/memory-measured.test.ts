@@ -35,3 +35,29 @@ describe.each([
     slots.destroy();
   });
 });
+
+describe('memory plan vs allocations: generation', () => {
+  it('holds the adapter once, without gradients or AdamW moments, as the plan counts it', async () => {
+    // Evaluation and the playground allocated the adapter's gradient and two moment buffers too: 4×
+    // what the generation plan counts (423 MiB more for Qwen2.5-1.5B at r=16 on every projection).
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const lora = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] };
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: 16, forwardOnly: true });
+    const plan = planMemory(tiny.spec, { batch: 1, seqLen: 16, rank: 4, targets: [...LORA_TARGETS], recompute: true }, gpu.ctx.limits);
+    const layoutBytes = model.state.lora!.size * 4;
+    // The flat buffer rounds each tensor up to 64 floats; the three stand-ins are one float each.
+    expect(model.bytes.lora).toBe(layoutBytes + 3 * 4);
+    expect(layoutBytes).toBeLessThan(1.1 * plan.categories.loraParams);
+    model.release();
+  });
+
+  it('a model that trains holds all four adapter buffers, and says so', async () => {
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const lora = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] };
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: 16 });
+    expect(model.bytes.lora).toBe(4 * model.state.lora!.size * 4);
+    model.release();
+  });
+});

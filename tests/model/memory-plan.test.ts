@@ -110,6 +110,31 @@ describe('memory plan', () => {
     expect(plan.suggestions.some((t) => /shorten the sequence to 2048 tokens/.test(t))).toBe(true);
   });
 
+  it('suggests only a micro-batch that divides the batch, so the optimizer step keeps its examples', () => {
+    // Batch 5 does not fit, 2 would: "micro-batch 2 with gradient accumulation ×3" trained 6 examples a
+    // step, not 5 (and changed the schedule's meaning). Only 1 divides 5.
+    const s = spec('Qwen2.5-0.5B-Instruct');
+    const shape = { batch: 5, seqLen: 1024, rank: 8, targets: [...LORA_TARGETS], recompute: true, gradAccum: 2 };
+    const limits = { ...roomy, memoryBytes: planMemory(s, { ...shape, batch: 2 }, roomy).peakBytes };
+    const plan = planMemory(s, shape, limits);
+    expect(plan.fits).toBe(false);
+    const micro = plan.suggestions.filter((t) => /micro-batch/.test(t));
+    expect(micro).toEqual(['use micro-batch 1 with gradient accumulation ×10']);
+  });
+
+  it('suggests changes together when no one of them fits alone, rather than another model', () => {
+    // Qwen2.5-1.5B, r=32 on every projection: the adapter's flat buffer (141 MiB) and, at 8 × 4096
+    // tokens, the activations are over a 128 MiB binding. No single change fits, and the plan said
+    // "choose a smaller model" while rank 16 at a shorter sequence fits.
+    const s = spec('Qwen2.5-1.5B-Instruct');
+    const limits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+    const shape = { batch: 8, seqLen: 4096, rank: 32, targets: [...LORA_TARGETS], recompute: false };
+    const plan = planMemory(s, shape, limits);
+    expect(plan.fits).toBe(false);
+    expect(plan.suggestions).toEqual(['shorten the sequence to 2048 tokens, use micro-batch 1 with gradient accumulation ×8 and use a smaller LoRA rank (16), together (no one of them fits alone)']);
+    expect(planMemory(s, { ...shape, seqLen: 2048, batch: 1, rank: 16 }, limits).fits).toBe(true);
+  });
+
   it('rejects nonsense settings', () => {
     expect(() => planMemory(spec('Qwen3-0.6B'), { batch: 0, seqLen: 8, rank: 4, targets: ['q'], recompute: false }, roomy)).toThrow(/batch must be a positive integer/);
   });

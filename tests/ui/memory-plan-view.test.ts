@@ -7,6 +7,7 @@ import { parseModelConfig } from '../../src/model/config.ts';
 import { planMemory } from '../../src/model/memory-plan.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
 import { useModel } from '../../src/state/modelStore.ts';
+import { formatBytes } from '../../src/ui/format.ts';
 import { MemoryPlanView } from '../../src/ui/model/MemoryPlanView.tsx';
 import { renderNow } from '../helpers/render.ts';
 
@@ -28,5 +29,27 @@ describe('the memory verdict', () => {
     const text = verdict(renderNow(React.createElement(MemoryPlanView)));
     expect(text).toMatch(/^✓ Fits: batch 1 × 320 tokens/);
     expect(text).not.toMatch(/does not say/);
+  });
+
+  it('breaks the peak down into rows that add up: the training step and generation each with its total', () => {
+    // The KV cache sat among the training rows with no total: the rows summed to more than the peak
+    // the verdict named, and nothing said which of them are live at the same time.
+    const plan = planMemory(spec, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB });
+    useModel.setState({ plan });
+    const html = renderNow(React.createElement(MemoryPlanView)).replace(/<!-- -->/g, '');
+    const rows = [...html.matchAll(/<tr><th scope="row">([^<]*)<\/th><td>([^<]*)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
+    const at = (label: RegExp) => rows.findIndex(([l]) => label.test(l));
+    const trainingTotal = at(/^Training step in total/);
+    const generationTotal = at(/^Generation .* in total/);
+    expect(trainingTotal).toBeGreaterThan(0);
+    expect(rows[trainingTotal][1]).toBe(formatBytes(plan.trainingBytes));
+    expect(rows[generationTotal][1]).toBe(formatBytes(plan.generationBytes));
+    // Every row above the training total is part of it, and they add up to it.
+    const c = plan.categories;
+    const training = [c.weights, c.loraParams, c.loraGrads, c.optimizer, c.activations, c.scratch, c.lmHead, c.inputs, c.kernelScratch];
+    expect(training.reduce((a, b) => a + b, 0)).toBe(plan.trainingBytes);
+    expect(rows.slice(0, trainingTotal).map(([, v]) => v)).toEqual(training.map(formatBytes));
+    expect(at(/cache/i)).toBeGreaterThan(trainingTotal);
+    expect(Math.max(plan.trainingBytes, plan.generationBytes)).toBe(plan.peakBytes);
   });
 });

@@ -7,6 +7,7 @@ import { openModel } from '../../model/checkpoint.ts';
 import { parameterCount, type ModelSpec } from '../../model/config.ts';
 import { DEFAULT_LORA, loraParameterCount, parseLoraTargets } from '../../model/lora.ts';
 import { formatBytes, planMemory, type MemoryPlan, type PlanLimits } from '../../model/memory-plan.ts';
+import { matmulScratchKind } from '../../ops/matmulKernels.ts';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
@@ -64,7 +65,8 @@ const command: CliCommand = {
     if (f.gpu) {
       const { acquireNodeGpu } = await import('../../gpu/nodeGpu.ts');
       const ctx = await acquireNodeGpu();
-      limits = { maxBufferSize: ctx.limits.maxBufferSize, maxStorageBufferBindingSize: ctx.limits.maxStorageBufferBindingSize, source: 'this adapter' };
+      // The kernels this adapter runs, for their scratch: the plan the studio shows in a browser on it.
+      limits = { maxBufferSize: ctx.limits.maxBufferSize, maxStorageBufferBindingSize: ctx.limits.maxStorageBufferBindingSize, matmulScratch: matmulScratchKind({ ctx }), source: 'this adapter' };
       ctx.destroy();
     } else {
       limits = { ...WEBGPU_DEFAULT_LIMITS, source: 'WebGPU defaults' };
@@ -100,7 +102,7 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
   const c = plan.categories;
   const rows: Array<[string, number]> = [
     ['weights', c.weights], ['LoRA params', c.loraParams], ['LoRA grads', c.loraGrads], ['AdamW moments', c.optimizer],
-    ['activations', c.activations], ['scratch', c.scratch], ['LM head + loss', c.lmHead], ['inputs', c.inputs],
+    ['activations', c.activations], ['scratch', c.scratch], ['LM head + loss', c.lmHead], ['inputs', c.inputs], ['kernel scratch', c.kernelScratch],
   ];
   for (const [name, bytes] of rows) lines.push(`  ${name.padEnd(16)} ${formatBytes(bytes).padStart(10)}`);
   lines.push(`  ${'training total'.padEnd(16)} ${formatBytes(plan.trainingBytes).padStart(10)}`);

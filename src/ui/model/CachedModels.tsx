@@ -1,6 +1,6 @@
 // Models cached in this browser's private storage, with their size and a delete button.
 import { useEffect } from 'react';
-import { useModel } from '../../state/modelStore.ts';
+import { cachedModelInUse, useModel } from '../../state/modelStore.ts';
 import { formatBytes } from '../format.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 
@@ -10,6 +10,7 @@ export function CachedModels() {
   const refresh = useModel((s) => s.refreshCachedModels);
   const remove = useModel((s) => s.deleteCachedModel);
   const loaded = useModel((s) => s.info?.ref ?? null);
+  const loading = useModel((s) => s.loading?.source ?? null);
   useEffect(() => {
     void refresh();
   }, [refresh]);
@@ -21,23 +22,28 @@ export function CachedModels() {
         <p className="muted">No downloaded models in this browser yet (the embedded model needs no download).</p>
       ) : (
         <ul className="plain">
-          {cached.map((m) => (
-            <li key={m.repo} className="row">
-              <span>
-                {m.repo} · {m.files} files · {formatBytes(m.bytes)}
-                {m.partialFiles > 0 && ` · ${m.partialFiles === 1 ? 'one file' : `${m.partialFiles} files`} partly downloaded (loading the model resumes the download)`}
-              </span>
-              <KeepFocusButton aria-label={`Delete the cached files of ${m.repo}`} disabled={m.repo === loaded} reasonId="cached-loaded-why" onClick={() => void remove(m.repo)}>
-                Delete
-              </KeepFocusButton>
-              {/* Why its Delete is off, in words a keyboard and screen reader reach (not a hover title). */}
-              {m.repo === loaded && (
-                <span className="small muted" id="cached-loaded-why">
-                  The loaded model: load another model before deleting its files.
+          {cached.map((m) => {
+            const inUse = cachedModelInUse(m.repo, loaded, loading);
+            // One loaded and one loading model at most: an id each.
+            const whyId = inUse === 'loading' ? 'cached-loading-why' : 'cached-loaded-why';
+            return (
+              <li key={m.repo} className="row">
+                <span>
+                  {m.repo} · {m.files} files · {formatBytes(m.bytes)}
+                  {m.partialFiles > 0 && ` · ${m.partialFiles === 1 ? 'one file' : `${m.partialFiles} files`} partly downloaded (loading the model resumes the download)`}
                 </span>
-              )}
-            </li>
-          ))}
+                <KeepFocusButton aria-label={`Delete the cached files of ${m.repo}`} disabled={!!inUse} reasonId={whyId} onClick={() => void remove(m.repo)}>
+                  Delete
+                </KeepFocusButton>
+                {/* Why its Delete is off, in words a keyboard and screen reader reach (not a hover title). */}
+                {inUse && (
+                  <span className="small muted" id={whyId}>
+                    {inUse === 'loaded' ? 'The loaded model: load another model before deleting its files.' : 'Loading now: wait for its load to end before deleting its files.'}
+                  </span>
+                )}
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

@@ -4,8 +4,10 @@ import { useModel } from '../../state/modelStore.ts';
 import { formatBytes } from '../format.ts';
 import type { MemoryPlan } from '../../worker/protocol.ts';
 
+type Category = keyof MemoryPlan['categories'];
+
 /** The plan's parts in words a user knows. */
-const CATEGORY_LABELS: Record<keyof MemoryPlan['categories'], string> = {
+const CATEGORY_LABELS: Record<Category, string> = {
   weights: 'Frozen model weights',
   loraParams: 'LoRA adapter',
   loraGrads: 'LoRA gradients',
@@ -14,9 +16,14 @@ const CATEGORY_LABELS: Record<keyof MemoryPlan['categories'], string> = {
   scratch: 'Backward-pass scratch',
   lmHead: 'Output layer and loss',
   inputs: 'Batch inputs',
-  kvCache: 'Generation cache (evaluation, HDR)',
+  kvCache: 'Generation cache (K and V)',
   kernelScratch: 'GPU kernel scratch',
 };
+
+/** The parts live during a training step: they add up to the plan's training total. The generation
+ * cache is no part of it (a training step holds none), so it is shown with the generation total
+ * instead; the peak the verdict names is the larger of the two totals. */
+const TRAINING_CATEGORIES: Category[] = ['weights', 'loraParams', 'loraGrads', 'optimizer', 'activations', 'scratch', 'lmHead', 'inputs', 'kernelScratch'];
 
 export function MemoryPlanView() {
   const plan = useModel((s) => s.plan);
@@ -54,12 +61,24 @@ export function MemoryPlanView() {
       <table className="limits">
         <caption>Breakdown</caption>
         <tbody>
-          {Object.entries(plan.categories).map(([k, v]) => (
+          {TRAINING_CATEGORIES.map((k) => (
             <tr key={k}>
-              <th scope="row">{CATEGORY_LABELS[k as keyof MemoryPlan['categories']] ?? k}</th>
-              <td>{typeof v === 'number' ? formatBytes(v) : String(v)}</td>
+              <th scope="row">{CATEGORY_LABELS[k]}</th>
+              <td>{formatBytes(plan.categories[k])}</td>
             </tr>
           ))}
+          <tr>
+            <th scope="row">Training step in total</th>
+            <td>{formatBytes(plan.trainingBytes)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{CATEGORY_LABELS.kvCache}</th>
+            <td>{formatBytes(plan.categories.kvCache)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Generation (evaluation) in total: weights, adapter, cache and one layer of scratch</th>
+            <td>{formatBytes(plan.generationBytes)}</td>
+          </tr>
           <tr>
             <th scope="row">largest buffer</th>
             <td>
