@@ -23,6 +23,7 @@ describe('deleting a cached model', () => {
     const loading = useModel.getState().loadModel({ kind: 'hub', repo: 'Qwen/Qwen3-0.6B' });
     await useModel.getState().refreshCachedModels();
     const html = renderNow(createElement(CachedModels));
+    expect(html).toContain('Qwen/Qwen3-0.6B · 1 file · 10 B · one file partly downloaded');
     expect(html).toMatch(/aria-label="Delete the cached files of Qwen\/Qwen3-0.6B" aria-disabled="true" aria-describedby="cached-loading-why">Delete<\/button><span class="small muted" id="cached-loading-why">Loading now: wait for its load to end before deleting its files/);
     await useModel.getState().deleteCachedModel('Qwen/Qwen3-0.6B');
     expect(calls.deleted).toEqual([]);

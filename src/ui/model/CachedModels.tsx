@@ -1,7 +1,7 @@
 // Models cached in this browser's private storage, with their size and a delete button.
 import { useEffect } from 'react';
 import { cachedModelInUse, useModel } from '../../state/modelStore.ts';
-import { formatBytes } from '../format.ts';
+import { formatBytes, plural } from '../format.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 
 export function CachedModels() {
@@ -29,7 +29,7 @@ export function CachedModels() {
             return (
               <li key={m.repo} className="row">
                 <span>
-                  {m.repo} · {m.files} files · {formatBytes(m.bytes)}
+                  {m.repo} · {plural(m.files, 'file')} · {formatBytes(m.bytes)}
                   {m.partialFiles > 0 && ` · ${m.partialFiles === 1 ? 'one file' : `${m.partialFiles} files`} partly downloaded (loading the model resumes the download)`}
                 </span>
                 <KeepFocusButton aria-label={`Delete the cached files of ${m.repo}`} disabled={!!inUse} reasonId={whyId} onClick={() => void remove(m.repo)}>
