@@ -93,7 +93,7 @@ export function withEndingHint(message: string, finishReason: FinishReason | str
 }
 
 /** Checks one generated output against an example's ground truth. */
-export function checkPrediction(example: Example, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
+export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const { possibleAnswer, category } = groundTruthOf(example);
   const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
   // BFCL counts "no call" as right when no call is wanted; an answer the token limit cut off has

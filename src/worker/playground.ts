@@ -9,7 +9,7 @@ import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { checkGeneratedOutput, groundTruthOf, parseGeneratedCalls, withEndingHint } from '../eval/index.ts';
+import { checkPrediction, parseGeneratedCalls, withEndingHint, type FinishReason } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
 import type { WorkerEvent } from './protocol.ts';
@@ -103,7 +103,7 @@ function engineBound(ctx: JobContext): PromptBound {
  * its own: a cancelled answer was never finished, so no verdict is given on it. */
 export function playgroundResult(
   text: string,
-  finishReason: string,
+  finishReason: FinishReason,
   tokens: number,
   timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>,
   offered: FunctionSchema[],
@@ -119,8 +119,9 @@ export function playgroundResult(
   const notOffered = [...new Set(parsed.calls.map((c) => c.name).filter((n) => !names.has(n)))];
   if (notOffered.length) result.notOffered = notOffered;
   if (expectation && finishReason !== 'aborted') {
-    const checked = checkGeneratedOutput({ functions: expectation.tools, ...groundTruthOf(expectation), output: text });
-    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : withEndingHint(checked.errors[0]?.message ?? '', finishReason) || undefined };
+    // The evaluation's own verdict, its rule for an answer the token limit cut off included.
+    const checked = checkPrediction(expectation, text, finishReason, tokens);
+    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : checked.errors[0]?.message || undefined };
   }
   return result;
 }
