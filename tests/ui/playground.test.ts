@@ -97,6 +97,32 @@ describe('sampling in the playground', () => {
   });
 });
 
+describe('which model and adapter answered', () => {
+  const run = (id: string, name: string, lastStep: number) => ({ id, name, datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {}, lastStep }) as never;
+
+  it('is said under the answer, so switching the adapter (even while it generates) never passes one adapter’s answer off as another’s', async () => {
+    useModel.setState({ info: { ref: 'Qwen/Qwen3-0.6B' } as never });
+    useRuns.setState({ runs: [run('r-b', 'ssb-b', 80), run('r-a', 'sft-a', 40)] });
+    reply = async () => {
+      // The user picks the base model while the answer is generated.
+      usePlayground.getState().setPlaygroundDraft({ adapterRunId: '' });
+      return answer();
+    };
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', temperature: 0 });
+    expect(requests[0].payload.runId).toBe('r-a');
+    let html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/data-testid="playground-from"[^>]*>Answered: Qwen\/Qwen3-0\.6B with the adapter of sft-a \(step 40\)/);
+    // The base model's answer says so; a cancelled-before-the-first-token request keeps the earlier one's.
+    reply = async () => answer();
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: '', temperature: 0 });
+    html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/Qwen\/Qwen3-0\.6B, base model \(no adapter\)/);
+    reply = async () => answer({ text: '', tokens: 0, finishReason: 'aborted' });
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-b', temperature: 0 });
+    expect(render(createElement(PlaygroundAnswer))).toMatch(/base model \(no adapter\)/);
+  });
+});
+
 describe('the playground draft', () => {
   it('is read back from the store when the panel is shown again (a tab switch unmounts it)', () => {
     usePlayground.getState().setPlaygroundDraft({ query: 'Book a table for two', maxNewTokens: 40, temperature: 0.7 });

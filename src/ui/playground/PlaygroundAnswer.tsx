@@ -9,6 +9,7 @@ import type { GenerateResult } from '../../worker/protocol.ts';
 export function PlaygroundAnswer() {
   const text = useJobs((s) => s.streamText);
   const answer = useJobs((s) => s.answer);
+  const answerFrom = useJobs((s) => s.answerFrom);
   const generating = useJobs((s) => s.running?.kind === 'generate');
   // Mounted before the answer comes (a live region must exist before its text changes).
   const announcer = (
@@ -32,6 +33,11 @@ export function PlaygroundAnswer() {
         <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
           {text ? visibleOutput(text) : '…'}
         </pre>
+        {answerFrom && (
+          <p className="small muted" data-testid="playground-from">
+            {generating ? 'Answering' : 'Answered'}: {answerFrom}
+          </p>
+        )}
         {answer && (
           <>
             <h4>Reasoning</h4>
