@@ -9,7 +9,7 @@ import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { checkPrediction, parseGeneratedCalls, withEndingHint, type FinishReason } from '../eval/index.ts';
+import { checkPrediction, parseGeneratedCalls, stableText, withEndingHint, type FinishReason } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
 import type { WorkerEvent } from './protocol.ts';
@@ -147,7 +147,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
         // Stream the decoded text a few times a second, not per token: decoding is cheap, messages are not.
         if (performance.now() - lastSent > 150) {
           lastSent = performance.now();
-          req.emit({ type: 'generation', streamId: req.streamId, text: access.decode(ids) });
+          req.emit({ type: 'generation', streamId: req.streamId, text: stableText(access.decode, ids) });
           ctx.progress({ label: 'generating', done: ids.length, total: req.maxNewTokens });
         }
       },
