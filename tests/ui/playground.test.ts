@@ -123,6 +123,18 @@ describe('which model and adapter answered', () => {
   });
 });
 
+describe('an empty answer', () => {
+  it('says it is empty once the model has ended it at once, never “…” as if it were still coming', () => {
+    // The model wrote its end-of-turn token first: nothing streamed, 0 tokens.
+    useJobs.setState({ running: null, streamText: '', answer: answer({ text: '', tokens: 0, finishReason: 'eos' }) });
+    const html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/data-testid="playground-text"[^>]*>\(empty\)</);
+    // While it is being generated and nothing has come yet, “…” is right.
+    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 }, streamText: '', answer: null });
+    expect(render(createElement(PlaygroundAnswer))).toMatch(/data-testid="playground-text"[^>]*>…</);
+  });
+});
+
 describe('the playground draft', () => {
   it('is read back from the store when the panel is shown again (a tab switch unmounts it)', () => {
     usePlayground.getState().setPlaygroundDraft({ query: 'Book a table for two', maxNewTokens: 40, temperature: 0.7 });

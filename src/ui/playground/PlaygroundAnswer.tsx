@@ -31,7 +31,8 @@ export function PlaygroundAnswer() {
       <div className="stack" data-testid="playground-answer">
         <h3>Answer{generating ? ' (generating…)' : ''}</h3>
         <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
-          {text ? visibleOutput(text) : '…'}
+          {/* “…” only while nothing has come yet: an answer that ended at once says it is empty. */}
+          {text || answer ? visibleOutput(text) : '…'}
         </pre>
         {answerFrom && (
           <p className="small muted" data-testid="playground-from">
