@@ -112,7 +112,7 @@ export function playgroundResult(
   // The answer shows `5.0` where the model wrote it; the result crosses to the page as plain data.
   const parsed = parseGeneratedCalls(text, { keepFloats: true });
   const { calls, wholeFloats } = unboxCalls(parsed.calls);
-  const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason);
+  const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason, true);
   const result: GenerateResult = { text, reasoning: parsed.reasoning, calls, parseError, finishReason, tokens, ...timing };
   if (wholeFloats.length) result.wholeFloats = wholeFloats;
   const names = new Set(offered.map((f) => f.name));

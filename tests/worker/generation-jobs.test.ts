@@ -165,6 +165,27 @@ describe('worker engine: generation jobs', () => {
     expect(playgroundResult('It has no tool for jokes.', 'eos', 8, { millis: 10 }, example.tools, example).check).toEqual({ exampleId: 'demo-irr', correct: true, why: undefined });
   });
 
+  it('a call the token limit cut off mid-argument says so, in Python or JSON syntax as in a <tool_call>', () => {
+    const example: Example = {
+      id: 'fr-3',
+      tools: [{ name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      target: { reasoning: 'weather', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], callSyntax: 'python' },
+    };
+    const limit = '(the answer reached the max-new-tokens limit first)';
+    for (const cut of ['<think>\nweather\n</think>\n\n[get_weather(city="Par', '<think>\nweather\n</think>\n\n{"name": "get_weather", "arguments": {"city": "Pa']) {
+      const r = playgroundResult(cut, 'length', 96, { millis: 1 }, example.tools, example);
+      expect(r.parseError).toMatch(/^(Python-call syntax|JSON): .+ \(the answer reached the max-new-tokens limit first\)$/);
+      expect(r.check!.why!.endsWith(limit)).toBe(true);
+      expect(checkPrediction(example, cut, 'length', 96).errors[0].message.endsWith(limit)).toBe(true);
+      // Ended by the model, the same text is plain bad syntax: no hint.
+      expect(playgroundResult(cut, 'eos', 20, { millis: 1 }, example.tools).parseError).not.toContain('limit');
+    }
+    // A wrong value in an answer cut off after its call is not a decoding failure: no hint.
+    const wrong = checkPrediction(example, '<think>\nweather\n</think>\n\n[get_weather(city="Lyon")]', 'length', 96);
+    expect(wrong.errors[0].message).not.toContain('limit');
+  });
+
   it('names a called function that was not among the tools offered with the question', () => {
     const weather = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
     const calc = { name: 'calculate', parameters: { type: 'object', properties: { expression: { type: 'string' } } } };
