@@ -135,6 +135,19 @@ describe('an empty answer', () => {
   });
 });
 
+describe('why an answer ended', () => {
+  it('is said in words a user knows: the model ended it, or the max-new-tokens limit stopped it', () => {
+    useJobs.setState({ running: null, streamText: 'x', answer: answer({ finishReason: 'length', tokens: 96 }) });
+    let html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/96 tokens · stopped at the max-new-tokens limit: raise it if the answer is cut off · /);
+    expect(html).not.toContain('finished by length');
+    useJobs.setState({ answer: answer({ finishReason: 'eos', tokens: 40 }) });
+    html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/40 tokens · ended by the model · /);
+    expect(html).not.toContain('finished by eos');
+  });
+});
+
 describe('the playground draft', () => {
   it('is read back from the store when the panel is shown again (a tab switch unmounts it)', () => {
     usePlayground.getState().setPlaygroundDraft({ query: 'Book a table for two', maxNewTokens: 40, temperature: 0.7 });
