@@ -22,6 +22,9 @@ export interface GenerationCheckResult extends AstCheckResult {
   parsed?: ParsedGeneration;
 }
 
+/** The rule of an output whose calls could not be decoded (bad syntax, or no call at all). */
+export const DECODER_FAILED = 'ast_decoder:decoder_failed';
+
 export function checkGeneratedOutput({ functions, possibleAnswer, category, output, underscoreDots }: GenerationCheckInput): GenerationCheckResult {
   const kind = categoryKind(category);
   if (typeof output !== 'string') return astCheck({ functions, possibleAnswer, calls: output, category, underscoreDots });
@@ -38,13 +41,13 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
   }
   if (parsed.error) {
     const where = parsed.error.offset === undefined ? 'output' : `output@${parsed.error.offset}`;
-    return { valid: false, errors: [{ rule: 'ast_decoder:decoder_failed', where, message: `Invalid syntax. Failed to decode AST. ${parsed.error.message}` }], parsed };
+    return { valid: false, errors: [{ rule: DECODER_FAILED, where, message: `Invalid syntax. Failed to decode AST. ${parsed.error.message}` }], parsed };
   }
   if (parsed.format === 'text') {
     const preview = parsed.content.length > 80 ? `${parsed.content.slice(0, 80)}…` : parsed.content;
     return {
       valid: false,
-      errors: [{ rule: 'ast_decoder:decoder_failed', where: 'output', message: `Invalid syntax. No function call found in the output: ${JSON.stringify(preview)}` }],
+      errors: [{ rule: DECODER_FAILED, where: 'output', message: `Invalid syntax. No function call found in the output: ${JSON.stringify(preview)}` }],
       parsed,
     };
   }

@@ -6,7 +6,7 @@
 // Never touches storage and never changes the model: it only reads generations.
 import type { Call, Example } from '../data/example.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
-import { checkGeneratedOutput } from './check-generation.ts';
+import { checkGeneratedOutput, DECODER_FAILED } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
 import { bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
@@ -85,15 +85,17 @@ export interface EvalOptions {
 }
 
 /** An unclosed <think> or <tool_call> said with why the answer ended there: cut off by the token
- * limit, cancelled by the user, or ended by the model itself (the parser cannot know which). */
-export function withEndingHint(message: string, finishReason: FinishReason | string): string {
-  if (!/is never closed by </.test(message)) return message;
+ * limit, cancelled by the user, or ended by the model itself (the parser cannot know which). Any
+ * other failure to decode the calls (`decodeFailure`) of an answer the limit cut off says so too: a
+ * call cut mid-argument reads as bad Python or JSON syntax. */
+export function withEndingHint(message: string, finishReason: FinishReason | string, decodeFailure = false): string {
+  if (!/is never closed by </.test(message) && !(decodeFailure && finishReason === 'length')) return message;
   const why = finishReason === 'length' ? 'the answer reached the max-new-tokens limit first' : finishReason === 'aborted' ? 'you cancelled it' : 'the model ended its answer without closing it';
   return `${message} (${why})`;
 }
 
 /** Checks one generated output against an example's ground truth. */
-export function checkPrediction(example: Example, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
+export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const { possibleAnswer, category } = groundTruthOf(example);
   const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
   // BFCL counts "no call" as right when no call is wanted; an answer the token limit cut off has
@@ -102,7 +104,7 @@ export function checkPrediction(example: Example, output: string, finishReason: 
     result.valid = false;
     result.errors = [{ rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` }];
   }
-  const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason) }));
+  const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason, e.rule === DECODER_FAILED) }));
   const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors, finishReason, generatedTokens };
   if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
   if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;

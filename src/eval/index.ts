@@ -34,5 +34,5 @@ export {
   type ModelAccess,
   type Prediction,
 } from './evaluate.ts';
-export { tokenizerModelAccess } from './model-access.ts';
+export { stableText, tokenizerModelAccess } from './model-access.ts';
 export { bfclScore, formatBfclScore, BFCL_HALLUCINATION, BFCL_LIVE, BFCL_NON_LIVE, type BfclBucket, type BfclScore } from './bfcl-score.ts';

@@ -17,3 +17,11 @@ export function tokenizerModelAccess(tokenizer: PreTrainedTokenizer, generate: G
     stopTokenIds,
   };
 }
+
+/** The text of the tokens so far as a stream shows it: a trailing partial UTF-8 character (a
+ * byte-level token can end inside one, which decodes as U+FFFD) is held back until its next token
+ * completes it, so a streamed answer never flashes a replacement character. */
+export function stableText(decode: (ids: number[]) => string, ids: number[]): string {
+  const text = decode(ids);
+  return text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
+}

@@ -12,7 +12,7 @@
 // overwrites the model's activation scratch (m.acts) during the prefill.
 import type { ModelFiles } from './model-files.ts';
 import { readModelText } from './model-files.ts';
-import type { ModelSpec } from './config.ts';
+import { ModelConfigError, type ModelSpec } from './config.ts';
 import type { ModelState } from './transformer.ts';
 import { createGenerator, kvCachePositionLimit, prefill, prepareGenerator, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
 import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
@@ -308,7 +308,16 @@ export async function defaultStopTokenIds(files: ModelFiles, spec: ModelSpec): P
   const ids = new Set(spec.eosTokenIds);
   const text = await readModelText(files, 'generation_config.json', true);
   if (text !== null) {
-    const eos = (JSON.parse(text) as { eos_token_id?: unknown }).eos_token_id;
+    // Named as config.json's errors are: a bare "Unexpected token" said nothing of which file.
+    const where = `${files.label}/generation_config.json`;
+    let config: unknown;
+    try {
+      config = JSON.parse(text);
+    } catch (err) {
+      throw new ModelConfigError(`${where}: not valid JSON (${(err as Error).message})`);
+    }
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ModelConfigError(`${where}: expected a JSON object`);
+    const eos = (config as { eos_token_id?: unknown }).eos_token_id;
     for (const id of Array.isArray(eos) ? eos : [eos]) if (typeof id === 'number') ids.add(id);
   }
   return [...ids];

@@ -11,7 +11,7 @@ export { ARM_COLORS } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
-import { resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
+import { adapterLabel, resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
 
@@ -142,6 +142,8 @@ interface JobState {
   streamId: string | null;
   streamText: string;
   answer: GenerateResult | null;
+  /** Who writes the streamed text and `answer`: the model and the adapter asked (the picker may have moved on since). */
+  answerFrom: string | null;
   setEvalDraft(p: Partial<EvalDraft>): void;
   setHdrDraft(p: Partial<HdrDraft>): void;
   setAblationDraft(p: Partial<AblationDraft>): void;
@@ -190,6 +192,14 @@ function refreshingRuns(onProgress: (p: ProgressInfo) => void, everyMs = 2000): 
   };
 }
 
+/** "Qwen/Qwen3-0.6B with the adapter of sft (step 40)": what a playground request is answered by. */
+function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string {
+  const model = useModel.getState().info?.ref ?? 'the model';
+  if (!adapterRunId) return `${model}, base model (no adapter)`;
+  const run = useRuns.getState().runs.find((r) => r.id === adapterRunId);
+  return `${model} with the adapter of ${run ? adapterLabel(run) : adapterRunId}${backend === 'onnx' ? ', as its ONNX export (transformers.js)' : ''}`;
+}
+
 export const useJobs = create<JobState>((set, get) => {
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
@@ -224,6 +234,7 @@ export const useJobs = create<JobState>((set, get) => {
     streamId: null,
     streamText: '',
     answer: null,
+    answerFrom: null,
 
     setEvalDraft(p) {
       set({ evalDraft: { ...get().evalDraft, ...p } });
@@ -281,11 +292,13 @@ export const useJobs = create<JobState>((set, get) => {
       // Refused before the stream is touched: a request that cannot run leaves the answer on show.
       // (An ONNX export holds the GPU too, and has no Cancel: say to wait for it.)
       if (useOnnxExport.getState().exporting) return set({ error: EXPORTING_REASON, errorKind: 'generate' });
+      // Named now: the pickers may change while the answer is generated.
+      const answerFrom = answerSource(adapterRunId, backend);
       return job('generate', 'the playground answer', async (onProgress) => {
         const streamId = `gen-${Date.now()}`;
         // Put back if this request writes nothing (cancelled while the model loads, or failed).
-        const previous = { answer: get().answer, streamText: get().streamText };
-        set({ streamId, streamText: '', answer: null });
+        const previous = { answer: get().answer, answerFrom: get().answerFrom, streamText: get().streamText };
+        set({ streamId, streamText: '', answer: null, answerFrom });
         let answer: GenerateResult;
         try {
           answer = await engineClient().request('generate', { streamId, runId: adapterRunId || undefined, ...playgroundMessages({ tools, query, callSyntax, heldOut }), maxNewTokens, temperature, seed, backend, expectation }, onProgress);

@@ -84,6 +84,8 @@ export function playgroundBlocker(s: {
   job?: 'evaluate' | 'hdr' | 'ablation' | 'generate' | null;
   query?: string;
   readingExample?: boolean;
+  /** Why the held-out example on show cannot be asked as itself (its read failed, or it is gone). */
+  exampleProblem?: string | null;
 }): string | null {
   if (!s.modelLoaded) return 'Load a model first (Model panel).';
   if (s.training) return 'A training run is using the GPU; pause it to try the model here.';
@@ -92,6 +94,8 @@ export function playgroundBlocker(s: {
   if (s.fieldProblem) return `Fix ${s.fieldProblem} first.`;
   if (s.query !== undefined && !s.query.trim()) return 'Type a question first.';
   if (s.readingExample) return 'Reading the held-out example…';
+  // Asked anyway, it would go as a typed question (no system turn, no check) without a word.
+  if (s.exampleProblem) return `${s.exampleProblem} Take another held-out example, or edit the question to ask it as typed.`;
   return null;
 }
 

@@ -103,6 +103,11 @@ export function hasAdapter(run: StoredRun): boolean {
   return run.kind === 'train' || (run.kind === 'hdr' && run.status === 'done' && run.rounds.length > 0);
 }
 
+/** A run's adapter as the pickers name it: its name, with its step (or HDR round). */
+export function adapterLabel(run: StoredRun): string {
+  return `${run.name ?? run.id} (${run.kind === 'hdr' ? `HDR, round ${run.lastStep ?? 0}` : `step ${run.lastStep ?? 0}`})`;
+}
+
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */
 export type AdapterChoice = string | null;
 

@@ -5,6 +5,7 @@
 // its answer carries no seed (the page shows it as greedy, not as a sample). The text streams as it
 // is generated, and Cancel stops it after the token under way.
 import { defaultStopTokenIds } from '../model/generate.ts';
+import { stableText } from '../eval/index.ts';
 import type { OnnxExportDtype } from '../export/onnxExport.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { playgroundPrompt, playgroundResult, type GenerateRequest, type GenerateResult, type PromptBound } from './playground.ts';
@@ -43,7 +44,7 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
         const now = performance.now();
         if (now - lastEmit < STREAM_EVERY_MS) return;
         lastEmit = now;
-        req.emit({ type: 'generation', streamId: req.streamId, text: decode(ids.filter((id) => !stops.has(id))) });
+        req.emit({ type: 'generation', streamId: req.streamId, text: stableText(decode, ids.filter((id) => !stops.has(id))) });
         ctx.progress({ label: 'generating with transformers.js (greedy)', done: ids.length, total: req.maxNewTokens });
       },
     });

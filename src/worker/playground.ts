@@ -9,7 +9,7 @@ import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { checkGeneratedOutput, groundTruthOf, parseGeneratedCalls, withEndingHint } from '../eval/index.ts';
+import { checkPrediction, parseGeneratedCalls, stableText, withEndingHint, type FinishReason } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
 import type { WorkerEvent } from './protocol.ts';
@@ -103,7 +103,7 @@ function engineBound(ctx: JobContext): PromptBound {
  * its own: a cancelled answer was never finished, so no verdict is given on it. */
 export function playgroundResult(
   text: string,
-  finishReason: string,
+  finishReason: FinishReason,
   tokens: number,
   timing: Pick<GenerateResult, 'millis' | 'firstTokenMillis'>,
   offered: FunctionSchema[],
@@ -112,15 +112,16 @@ export function playgroundResult(
   // The answer shows `5.0` where the model wrote it; the result crosses to the page as plain data.
   const parsed = parseGeneratedCalls(text, { keepFloats: true });
   const { calls, wholeFloats } = unboxCalls(parsed.calls);
-  const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason);
+  const parseError = parsed.error && withEndingHint(parsed.error.message, finishReason, true);
   const result: GenerateResult = { text, reasoning: parsed.reasoning, calls, parseError, finishReason, tokens, ...timing };
   if (wholeFloats.length) result.wholeFloats = wholeFloats;
   const names = new Set(offered.map((f) => f.name));
   const notOffered = [...new Set(parsed.calls.map((c) => c.name).filter((n) => !names.has(n)))];
   if (notOffered.length) result.notOffered = notOffered;
   if (expectation && finishReason !== 'aborted') {
-    const checked = checkGeneratedOutput({ functions: expectation.tools, ...groundTruthOf(expectation), output: text });
-    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : withEndingHint(checked.errors[0]?.message ?? '', finishReason) || undefined };
+    // The evaluation's own verdict, its rule for an answer the token limit cut off included.
+    const checked = checkPrediction(expectation, text, finishReason, tokens);
+    result.check = { exampleId: expectation.id, correct: checked.valid, why: checked.valid ? undefined : checked.errors[0]?.message || undefined };
   }
   return result;
 }
@@ -146,7 +147,7 @@ export async function runGenerate(ctx: JobContext, req: GenerateRequest & { adap
         // Stream the decoded text a few times a second, not per token: decoding is cheap, messages are not.
         if (performance.now() - lastSent > 150) {
           lastSent = performance.now();
-          req.emit({ type: 'generation', streamId: req.streamId, text: access.decode(ids) });
+          req.emit({ type: 'generation', streamId: req.streamId, text: stableText(access.decode, ids) });
           ctx.progress({ label: 'generating', done: ids.length, total: req.maxNewTokens });
         }
       },

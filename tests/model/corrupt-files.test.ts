@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { memorySource } from '../../src/model/byte-source.ts';
 import { CheckpointError, openModel, streamModelWeights } from '../../src/model/checkpoint.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { defaultStopTokenIds } from '../../src/model/generate.ts';
+import { ModelConfigError } from '../../src/model/config.ts';
 import { exportPeftAdapter, importPeftAdapter, PeftAdapterError } from '../../src/model/peft.ts';
 import { initLoraAdapter } from '../../src/model/lora.ts';
 import { readSafetensorsHeader } from '../../src/model/safetensors.ts';
@@ -106,6 +108,21 @@ describe('base weights with NaN or Infinity', () => {
       expect(r.stderr).toContain(`studio generate: ${dir}/model.safetensors: tensor "model.layers.0.self_attn.q_proj.weight" holds NaN at element 0`);
     })();
   }, 300_000);
+});
+
+describe('a generation_config.json that does not parse', () => {
+  it('is named when the stop tokens are read (generate, evaluation, the playground), not a bare JSON error', async () => {
+    const { files, spec } = generateTinyModel(tinyTestOptions('qwen3'));
+    const stops = () => defaultStopTokenIds(memoryModelFiles(files, 'tiny'), spec);
+    // A hand edit of the eos list that left a trailing comma.
+    files.set('generation_config.json', '{\n  "eos_token_id": [151645, 151643,]\n}\n');
+    await expect(stops()).rejects.toThrow(ModelConfigError);
+    await expect(stops()).rejects.toThrow(/^tiny\/generation_config\.json: not valid JSON \([\s\S]+\)$/);
+    files.set('generation_config.json', 'null');
+    await expect(stops()).rejects.toThrow(new ModelConfigError('tiny/generation_config.json: expected a JSON object'));
+    files.set('generation_config.json', '{"eos_token_id": 7}');
+    expect(await stops()).toEqual([...spec.eosTokenIds, 7]);
+  });
 });
 
 describe('PEFT adapters', () => {

@@ -184,6 +184,33 @@ describe('the Playground', () => {
   });
 });
 
+describe('a held-out question whose example cannot be read', () => {
+  const offered: DatasetPlayground = { tools: [{ name: 'get_time', parameters: {} }], samples: [{ id: 'x-9', query: 'Time in Oslo?', toolNames: ['get_time'], expected: { calls: [] } }] };
+  const rowKey = 'row\u0001d1\u0001x-9';
+
+  it('holds Generate and says why, instead of asking it unchecked as a typed question or “reading” forever', async () => {
+    const { useModel } = await import('../../src/state/modelStore.ts');
+    const { usePlayground, DEFAULT_PLAYGROUND_DRAFT } = await import('../../src/state/playgroundStore.ts');
+    useModel.setState({ info: { ref: 'tiny' } as never });
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, sampleId: 'x-9', query: 'Time in Oslo?', pickedTools: ['get_time'] } });
+    replies.datasetPlayground = offered;
+    await loadDatasetPlayground(dataset);
+    const generate = /<button[^>]*data-testid="play-generate"[^>]*>/;
+    // The read failed.
+    useDatasetAnswers.setState(({ answers }) => ({ answers: { ...answers, [rowKey]: { asking: false, progress: null, error: 'Could not read the example: the database connection is closing.' } } }));
+    let html = renderNow(createElement(PlaygroundPanel));
+    expect(html).toContain('Could not read the example: the database connection is closing. Take another held-out example, or edit the question to ask it as typed.');
+    expect(html.match(generate)![0]).toContain('disabled');
+    // The example is gone.
+    useDatasetAnswers.setState(({ answers }) => ({ answers: { ...answers, [rowKey]: { asking: false, progress: null, value: null } } }));
+    html = renderNow(createElement(PlaygroundPanel));
+    expect(html).toContain('The held-out example x-9 is no longer in the dataset. Take another held-out example, or edit the question to ask it as typed.');
+    expect(html).not.toContain('Reading the held-out example');
+    expect(html.match(generate)![0]).toContain('disabled');
+    useModel.setState({ info: null });
+  });
+});
+
 describe('the page never reads a whole dataset', () => {
   const source = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? source(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
 

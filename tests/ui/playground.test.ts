@@ -97,6 +97,57 @@ describe('sampling in the playground', () => {
   });
 });
 
+describe('which model and adapter answered', () => {
+  const run = (id: string, name: string, lastStep: number) => ({ id, name, datasetId: 'd', kind: 'train', status: 'done', createdAt: 1, updatedAt: 1, config: {}, lastStep }) as never;
+
+  it('is said under the answer, so switching the adapter (even while it generates) never passes one adapter’s answer off as another’s', async () => {
+    useModel.setState({ info: { ref: 'Qwen/Qwen3-0.6B' } as never });
+    useRuns.setState({ runs: [run('r-b', 'ssb-b', 80), run('r-a', 'sft-a', 40)] });
+    reply = async () => {
+      // The user picks the base model while the answer is generated.
+      usePlayground.getState().setPlaygroundDraft({ adapterRunId: '' });
+      return answer();
+    };
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-a', temperature: 0 });
+    expect(requests[0].payload.runId).toBe('r-a');
+    let html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/data-testid="playground-from"[^>]*>Answered: Qwen\/Qwen3-0\.6B with the adapter of sft-a \(step 40\)/);
+    // The base model's answer says so; a cancelled-before-the-first-token request keeps the earlier one's.
+    reply = async () => answer();
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: '', temperature: 0 });
+    html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/Qwen\/Qwen3-0\.6B, base model \(no adapter\)/);
+    reply = async () => answer({ text: '', tokens: 0, finishReason: 'aborted' });
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-b', temperature: 0 });
+    expect(render(createElement(PlaygroundAnswer))).toMatch(/base model \(no adapter\)/);
+  });
+});
+
+describe('an empty answer', () => {
+  it('says it is empty once the model has ended it at once, never “…” as if it were still coming', () => {
+    // The model wrote its end-of-turn token first: nothing streamed, 0 tokens.
+    useJobs.setState({ running: null, streamText: '', answer: answer({ text: '', tokens: 0, finishReason: 'eos' }) });
+    const html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/data-testid="playground-text"[^>]*>\(empty\)</);
+    // While it is being generated and nothing has come yet, “…” is right.
+    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 }, streamText: '', answer: null });
+    expect(render(createElement(PlaygroundAnswer))).toMatch(/data-testid="playground-text"[^>]*>…</);
+  });
+});
+
+describe('why an answer ended', () => {
+  it('is said in words a user knows: the model ended it, or the max-new-tokens limit stopped it', () => {
+    useJobs.setState({ running: null, streamText: 'x', answer: answer({ finishReason: 'length', tokens: 96 }) });
+    let html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/96 tokens · stopped at the max-new-tokens limit: raise it if the answer is cut off · /);
+    expect(html).not.toContain('finished by length');
+    useJobs.setState({ answer: answer({ finishReason: 'eos', tokens: 40 }) });
+    html = render(createElement(PlaygroundAnswer));
+    expect(html).toMatch(/40 tokens · ended by the model · /);
+    expect(html).not.toContain('finished by eos');
+  });
+});
+
 describe('the playground draft', () => {
   it('is read back from the store when the panel is shown again (a tab switch unmounts it)', () => {
     usePlayground.getState().setPlaygroundDraft({ query: 'Book a table for two', maxNewTokens: 40, temperature: 0.7 });

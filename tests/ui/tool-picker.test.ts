@@ -11,21 +11,30 @@ const many = Array.from({ length: 3600 }, (_, i) => tool(i));
 describe('the playground’s tool picker', () => {
   it('lists a small set whole', () => {
     const few = many.slice(0, 12);
-    expect(toolsOnShow(few, [], '')).toEqual(few);
+    expect(toolsOnShow(few, [], '').shown).toEqual(few);
     expect((renderNow(React.createElement(ToolPicker, { tools: few, chosen: [], onToggle: () => undefined })).match(/type="checkbox"/g) ?? []).length).toBe(12);
   });
 
   it('past a few dozen: the ticked ones first, then what the search finds, at most a screenful', () => {
     const chosen = ['tool_3000', 'tool_0001'];
-    const shown = toolsOnShow(many, chosen, '');
+    const { shown } = toolsOnShow(many, chosen, '');
     expect(shown.slice(0, 2).map((t) => t.name)).toEqual(['tool_0001', 'tool_3000']);
     expect(shown).toHaveLength(2 + TOOLS_LISTED);
-    const weather = toolsOnShow(many, chosen, '  Weather ');
+    const weather = toolsOnShow(many, chosen, '  Weather ').shown;
     expect(weather.slice(2).map((t) => t.name)).toEqual(many.filter((t) => t.description === 'weather forecast').map((t) => t.name));
-    expect(toolsOnShow(many, [], 'tool_12')).toHaveLength(TOOLS_LISTED); // 111 match: the first 40
+    expect(toolsOnShow(many, [], 'tool_12').shown).toHaveLength(TOOLS_LISTED); // 111 match: the first 40
     const html = renderNow(React.createElement(ToolPicker, { tools: many, chosen, onToggle: () => undefined }));
     expect((html.match(/type="checkbox"/g) ?? []).length).toBe(2 + TOOLS_LISTED);
     expect(html).toMatch(/Find a tool \(3,600 in this dataset\)/);
-    expect(html).toMatch(/More match: refine the search\./);
+    expect(html).toMatch(/3,558 more match: refine the search\./);
+  });
+  it('says more tools match only when some were left out, and how many', () => {
+    // One past the whole-list size, one ticked: every tool is on show.
+    const all = renderNow(React.createElement(ToolPicker, { tools: many.slice(0, TOOLS_LISTED + 1), chosen: ['tool_0003'], onToggle: () => undefined }));
+    expect((all.match(/type="checkbox"/g) ?? []).length).toBe(TOOLS_LISTED + 1);
+    expect(all).not.toMatch(/more match/i);
+    const two = renderNow(React.createElement(ToolPicker, { tools: many.slice(0, TOOLS_LISTED + 2), chosen: [], onToggle: () => undefined }));
+    expect(two).toMatch(/2 more match: refine the search\./);
+    expect(toolsOnShow(many.slice(0, 100), ['tool_0001'], 'tool_00').leftOut).toBe(99 - TOOLS_LISTED);
   });
 });

@@ -18,6 +18,7 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { EvalRunRow } from '../../src/hdr/index.ts';
 import type { Example } from '../../src/data/example.ts';
 import { playgroundResult } from '../../src/worker/playground.ts';
+import { checkPrediction } from '../../src/eval/index.ts';
 
 
 
@@ -144,6 +145,45 @@ describe('worker engine: generation jobs', () => {
     const open = '<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather"';
     expect(playgroundResult(open, 'length', 9, timing, tools).parseError).toBe('<tool_call> number 0 is never closed by </tool_call> (the answer reached the max-new-tokens limit first)');
     expect(playgroundResult(open, 'eos', 9, timing, tools, example).check!.why).toMatch(/never closed by <\/tool_call> \(the model ended its answer without closing it\)$/);
+  });
+
+  it('a held-out question that wants no call, cut off by the token limit, is judged as the evaluation judges it (not yet declined)', () => {
+    const example: Example = {
+      id: 'demo-irr',
+      tools: [{ name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+      messages: [{ role: 'user', content: 'Tell me a joke.' }],
+      target: { reasoning: 'no tool fits', calls: [] },
+    };
+    // The playground's default of 96 new tokens cuts a ~350-token reasoning short.
+    const cut = '<think>\nThe user wants a joke. None of the tools';
+    const checked = playgroundResult(cut, 'length', 96, { millis: 10 }, example.tools, example).check!;
+    const evaluated = checkPrediction(example, cut, 'length', 96);
+    expect(evaluated.valid).toBe(false);
+    expect(checked).toEqual({ exampleId: 'demo-irr', correct: false, why: evaluated.errors[0].message });
+    expect(checked.why).toMatch(/max-new-tokens limit \(96 tokens\)/);
+    // Ended by the model itself, declining is right.
+    expect(playgroundResult('It has no tool for jokes.', 'eos', 8, { millis: 10 }, example.tools, example).check).toEqual({ exampleId: 'demo-irr', correct: true, why: undefined });
+  });
+
+  it('a call the token limit cut off mid-argument says so, in Python or JSON syntax as in a <tool_call>', () => {
+    const example: Example = {
+      id: 'fr-3',
+      tools: [{ name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      target: { reasoning: 'weather', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], callSyntax: 'python' },
+    };
+    const limit = '(the answer reached the max-new-tokens limit first)';
+    for (const cut of ['<think>\nweather\n</think>\n\n[get_weather(city="Par', '<think>\nweather\n</think>\n\n{"name": "get_weather", "arguments": {"city": "Pa']) {
+      const r = playgroundResult(cut, 'length', 96, { millis: 1 }, example.tools, example);
+      expect(r.parseError).toMatch(/^(Python-call syntax|JSON): .+ \(the answer reached the max-new-tokens limit first\)$/);
+      expect(r.check!.why!.endsWith(limit)).toBe(true);
+      expect(checkPrediction(example, cut, 'length', 96).errors[0].message.endsWith(limit)).toBe(true);
+      // Ended by the model, the same text is plain bad syntax: no hint.
+      expect(playgroundResult(cut, 'eos', 20, { millis: 1 }, example.tools).parseError).not.toContain('limit');
+    }
+    // A wrong value in an answer cut off after its call is not a decoding failure: no hint.
+    const wrong = checkPrediction(example, '<think>\nweather\n</think>\n\n[get_weather(city="Lyon")]', 'length', 96);
+    expect(wrong.errors[0].message).not.toContain('limit');
   });
 
   it('names a called function that was not among the tools offered with the question', () => {

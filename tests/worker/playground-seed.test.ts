@@ -10,15 +10,19 @@ const calls: GenerateOptions[] = [];
 const prompts: number[][][] = [];
 const loads: Array<{ maxTokens: number }> = [];
 let promptLength = 3;
+/** The tokens the stand-in generate() streams, and the text the stand-in tokenizer decodes. */
+let streamed: number[] = [];
+let decode = (_ids: number[]) => 'ok';
 vi.mock('../../src/model/generate.ts', () => ({
   generate: async (_state: unknown, asked: number[][], opts: GenerateOptions) => {
     calls.push(opts);
     prompts.push(asked);
-    return [{ tokens: [5, 6], finishReason: 'eos', text: 'ok' }];
+    for (const id of streamed) opts.onToken?.(0, id);
+    return [{ tokens: streamed.length ? streamed : [5, 6], finishReason: 'eos', text: streamed.length ? decode(streamed) : 'ok' }];
   },
 }));
 vi.mock('../../src/jobs/context.ts', () => ({
-  loadForGeneration: async (_ctx: unknown, opts: { maxTokens: number }) => (loads.push(opts), { model: { state: {}, release: () => undefined }, access: { stopTokenIds: [0], decode: () => 'ok' } }),
+  loadForGeneration: async (_ctx: unknown, opts: { maxTokens: number }) => (loads.push(opts), { model: { state: {}, release: () => undefined }, access: { stopTokenIds: [0], decode: (ids: number[]) => decode(ids) } }),
 }));
 vi.mock('../../src/data/render-prompt.ts', () => ({ renderPrompt: () => ({ ids: Array.from({ length: promptLength }, (_, i) => i + 1) }) }));
 
@@ -45,6 +49,8 @@ beforeEach(() => {
   prompts.length = 0;
   loads.length = 0;
   promptLength = 3;
+  streamed = [];
+  decode = () => 'ok';
 });
 
 describe('playground sampling seeds', () => {
@@ -69,6 +75,24 @@ describe('playground sampling seeds', () => {
     expect(playgroundSampling({ temperature: 0.7 })).toEqual({ temperature: 0.7, seed: 0 });
     expect(() => playgroundSampling({ temperature: 0.7, seed: 1.5 })).toThrow(/whole number/);
     expect(() => playgroundSampling({ temperature: 0.7, seed: -1 })).toThrow(/whole number/);
+  });
+});
+
+describe('the playground answer as it streams', () => {
+  it('never shows half a character: a token that ends inside one (é in two tokens) waits for the rest, as `studio generate` prints it', async () => {
+    // "café": 'caf' + the first byte of é in token 5, its second byte in token 6.
+    streamed = [5, 6];
+    decode = (ids) => (ids.length === 1 ? 'caf\uFFFD' : 'café');
+    const texts: string[] = [];
+    const now = vi.spyOn(performance, 'now');
+    let t = 1_000;
+    now.mockImplementation(() => (t += 200)); // every token past the stream's 150 ms spacing
+    try {
+      await runGenerate(ctx, request({ emit: (e) => void (e.type === 'generation' && texts.push(e.text)) }));
+    } finally {
+      now.mockRestore();
+    }
+    expect(texts).toEqual(['caf', 'café', 'café']);
   });
 });
 

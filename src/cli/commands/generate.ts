@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { renderPrompt, type RenderedPrompt } from '../../data/render-prompt.ts';
 import { normalizeToolList } from '../../data/tool-schema.ts';
+import { stableText } from '../../eval/index.ts';
 import type { Example, FunctionSchema, Message } from '../../data/example.ts';
 
 const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
@@ -77,12 +78,6 @@ export function questionPrompt(tokenizer: PreTrainedTokenizer, q: { prompt: stri
   const messages: Message[] = [...(q.system !== undefined ? [{ role: 'system' as const, content: q.system }] : []), { role: 'user', content: q.prompt }];
   const example: Example = { id: 'prompt', tools: q.tools, messages, target: { calls: [], ...(q.pythonCalls ? { callSyntax: 'python' as const } : {}) } };
   return renderPrompt(tokenizer, example);
-}
-
-/** Text of ids, with a trailing partial UTF-8 character (decoded as U+FFFD) held back until complete. */
-function stableText(decode: (ids: number[]) => string, ids: number[]): string {
-  const text = decode(ids);
-  return text.endsWith('\uFFFD') ? text.slice(0, -1) : text;
 }
 
 const command: CliCommand = {

@@ -9,6 +9,7 @@ import type { GenerateResult } from '../../worker/protocol.ts';
 export function PlaygroundAnswer() {
   const text = useJobs((s) => s.streamText);
   const answer = useJobs((s) => s.answer);
+  const answerFrom = useJobs((s) => s.answerFrom);
   const generating = useJobs((s) => s.running?.kind === 'generate');
   // Mounted before the answer comes (a live region must exist before its text changes).
   const announcer = (
@@ -30,8 +31,14 @@ export function PlaygroundAnswer() {
       <div className="stack" data-testid="playground-answer">
         <h3>Answer{generating ? ' (generating…)' : ''}</h3>
         <pre className="wrap" data-testid="playground-text" aria-busy={generating}>
-          {text ? visibleOutput(text) : '…'}
+          {/* “…” only while nothing has come yet: an answer that ended at once says it is empty. */}
+          {text || answer ? visibleOutput(text) : '…'}
         </pre>
+        {answerFrom && (
+          <p className="small muted" data-testid="playground-from">
+            {generating ? 'Answering' : 'Answered'}: {answerFrom}
+          </p>
+        )}
         {answer && (
           <>
             <h4>Reasoning</h4>
@@ -60,7 +67,7 @@ export function PlaygroundAnswer() {
               </p>
             )}
             <p className="muted" data-testid="playground-stats">
-              {answer.tokens} tokens · {answer.finishReason === 'aborted' ? 'you cancelled it (not checked: it was not finished)' : `finished by ${answer.finishReason}`} · {generationSpeed(answer)}
+              {answer.tokens} tokens · {endingText(answer.finishReason)} · {generationSpeed(answer)}
             </p>
             <p className="small muted" data-testid="playground-seed">
               {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
@@ -70,6 +77,15 @@ export function PlaygroundAnswer() {
       </div>
     </>
   );
+}
+
+/** Why the answer ended, in the user's words (the engine's reasons are eos, length, stop, aborted). */
+function endingText(finishReason: string): string {
+  if (finishReason === 'aborted') return 'you cancelled it (not checked: it was not finished)';
+  if (finishReason === 'length') return 'stopped at the max-new-tokens limit: raise it if the answer is cut off';
+  if (finishReason === 'eos') return 'ended by the model';
+  if (finishReason === 'stop') return 'ended at a stop string';
+  return `finished by ${finishReason}`;
 }
 
 /** What the status says once: "Answer ready: 40 tokens, 1 call; the evaluation would count it right." */

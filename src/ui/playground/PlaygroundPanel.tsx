@@ -57,7 +57,8 @@ export function PlaygroundPanel() {
   const onnxCheck = useOnnxExport((s) => s.exportedCheck);
   const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
-  const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !expectation && !read.error });
+  const exampleProblem = sample && read.fresh && !expectation ? (read.error ?? `The held-out example ${sample.s.id} is no longer in the dataset.`) : null;
+  const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !read.fresh, exampleProblem });
   const generateOff = !!missing || !!running;
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">

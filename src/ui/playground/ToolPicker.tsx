@@ -8,19 +8,19 @@ import type { FunctionSchema } from '../../worker/protocol.ts';
 export const TOOLS_LISTED = 40;
 
 /** The tools on show: every one of a small set; else the ticked, then those whose name or
- * description holds `filter` (the first ones, without a filter). */
-export function toolsOnShow(tools: FunctionSchema[], chosen: string[], filter: string, max = TOOLS_LISTED): FunctionSchema[] {
-  if (tools.length <= max) return tools;
+ * description holds `filter` (the first ones, without a filter). `leftOut`: matches not shown. */
+export function toolsOnShow(tools: FunctionSchema[], chosen: string[], filter: string, max = TOOLS_LISTED): { shown: FunctionSchema[]; leftOut: number } {
+  if (tools.length <= max) return { shown: tools, leftOut: 0 };
   const q = filter.trim().toLowerCase();
   const ticked = tools.filter((t) => chosen.includes(t.name));
   const found = tools.filter((t) => !chosen.includes(t.name) && (!q || t.name.toLowerCase().includes(q) || (t.description ?? '').toLowerCase().includes(q)));
-  return [...ticked, ...found.slice(0, max)];
+  return { shown: [...ticked, ...found.slice(0, max)], leftOut: Math.max(0, found.length - max) };
 }
 
 export function ToolPicker({ tools, chosen, onToggle }: { tools: FunctionSchema[]; chosen: string[]; onToggle: (name: string) => void }) {
   const [filter, setFilter] = useState('');
   const many = tools.length > TOOLS_LISTED;
-  const shown = toolsOnShow(tools, chosen, filter);
+  const { shown, leftOut } = toolsOnShow(tools, chosen, filter);
   return (
     <>
       {many && (
@@ -34,7 +34,7 @@ export function ToolPicker({ tools, chosen, onToggle }: { tools: FunctionSchema[
           <input type="checkbox" checked={chosen.includes(t.name)} onChange={() => onToggle(t.name)} /> {t.name}
         </label>
       ))}
-      {many && shown.length - chosen.length >= TOOLS_LISTED && <span className="small muted">More match: refine the search.</span>}
+      {leftOut > 0 && <span className="small muted">{leftOut.toLocaleString()} more match: refine the search.</span>}
     </>
   );
 }

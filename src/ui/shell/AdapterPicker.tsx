@@ -1,7 +1,7 @@
 // Which adapter a generation job uses: a training run's newest checkpoint (by default the run that
 // trained last), an HDR run's retrained adapter, or the base model. Runs are named by their names,
 // with their step (or HDR round).
-import { hasAdapter, resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
+import { adapterLabel, hasAdapter, resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
 
 export function AdapterPicker({ id, value, onChange }: { id: string; value: AdapterChoice; onChange: (runId: string) => void }) {
   const all = useRuns((s) => s.runs);
@@ -14,7 +14,7 @@ export function AdapterPicker({ id, value, onChange }: { id: string; value: Adap
         <option value="">base model (no adapter)</option>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name ?? r.id} ({r.kind === 'hdr' ? `HDR, round ${r.lastStep ?? 0}` : `step ${r.lastStep ?? 0}`})
+            {adapterLabel(r)}
           </option>
         ))}
       </select>
