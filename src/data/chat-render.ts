@@ -206,6 +206,11 @@ function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, 
     const prompt = text.slice(0, target.start);
     const unseen = example.tools.find((t) => !prompt.includes(t.name));
     if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+    // Llama 3.x's template writes a turn with tool_calls as the call alone, leaving out its content,
+    // where the reasoning goes inline: the example would train the call with no reasoning term.
+    if (example.target.reasoning?.trim() && target.cotEnd === target.start) {
+      throw new RenderError(example.id, "the model's chat template does not write the reasoning of an answer with tool calls (no <think> block in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template keeps it");
+    }
   }
   return { text, promptEnd: target.start, cotEnd: target.cotEnd, callEnd: target.callEnd, earlierTurns };
 }

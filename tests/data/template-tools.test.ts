@@ -42,3 +42,41 @@ describe('a chat template that does not take tools', () => {
     expect(r.text.slice(r.promptEnd, r.callEnd)).toContain('"name": "get_weather"');
   });
 });
+
+// Llama 3.x's template (its tool-call branch, as shipped in Llama-3.2-1B-Instruct): a turn with
+// tool_calls is written as the one call, and the turn's content, where the reasoning goes inline, is
+// left out. Such an example trained the call alone: no reasoning term for SSB, and nothing said.
+const LLAMA3_TOOLS =
+  "{{- bos_token }}{%- if not tools is defined %}{%- set tools = none %}{%- endif %}" +
+  "{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}{%- if tools is not none %}{{- 'Environment: ipython\\n' }}{%- endif %}{{- '<|eot_id|>' }}" +
+  "{%- if not tools is none %}{%- set first_user_message = messages[0]['content']|trim %}{%- set messages = messages[1:] %}" +
+  "{{- '<|start_header_id|>user<|end_header_id|>\\n\\n' -}}{%- for t in tools %}{{- t | tojson(indent=4) }}{{- '\\n\\n' }}{%- endfor %}{{- first_user_message + '<|eot_id|>' }}{%- endif %}" +
+  "{%- for message in messages %}" +
+  "{%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}" +
+  "{%- elif 'tool_calls' in message %}{%- set tool_call = message.tool_calls[0].function %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}" +
+  "{{- '{\"name\": \"' + tool_call.name + '\", ' }}{{- '\"parameters\": ' }}{{- tool_call.arguments | tojson }}{{- '}' }}{{- '<|eot_id|>' }}" +
+  "{%- else %}{{- '<|start_header_id|>ipython<|end_header_id|>\\n\\n' + message.content + '<|eot_id|>' }}{%- endif %}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+
+describe('a chat template that writes a tool-call turn without its text (Llama 3.x)', () => {
+  const llama = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), {
+    ...JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')),
+    chat_template: LLAMA3_TOOLS,
+    bos_token: '<|begin_of_text|>',
+    eos_token: '<|eot_id|>',
+  });
+  const reasoned: Example = { ...weather, target: { ...weather.target, reasoning: 'The user asks for Paris, so one get_weather call.' } };
+
+  it('refuses an example whose reasoning it would drop, naming it and what to do', () => {
+    expect(() => renderExample(llama, reasoned)).toThrow(
+      'example "w1": the model\'s chat template does not write the reasoning of an answer with tool calls (no <think> block in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template keeps it',
+    );
+  });
+
+  it('renders the reasoning when the calls are written as text, and calls without reasoning as they are', () => {
+    const r = renderExample(llama, { ...reasoned, target: { ...reasoned.target, callSyntax: 'python' } });
+    expect(r.text.slice(r.promptEnd, r.cotEnd)).toBe('<think>\nThe user asks for Paris, so one get_weather call.\n</think>');
+    const plain = renderExample(llama, weather);
+    expect(plain.text.slice(plain.promptEnd, plain.callEnd)).toBe('{"name": "get_weather", "parameters": {"city": "Paris"}}<|eot_id|>');
+  });
+});
