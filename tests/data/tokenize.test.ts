@@ -12,7 +12,7 @@ import { lengthStats, suggestSeqLen, truncationReport } from '../../src/data/len
 import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens } from '../../src/data/token-segments.ts';
 import { ExampleTooLongError, exampleFit, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
-import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
+import { QWEN3_TOKENIZER_DIR, qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
 const tok = qwen3Tokenizer();
 const THINK = 151667; // <think>
@@ -271,18 +271,35 @@ describe('tokenizing a dataset', () => {
 });
 
 describe('templates without reasoning_content', () => {
+  const CHATML_TOOLS =
+    "{%- if tools %}{{- '<|im_start|>system\\n' + (tools | tojson) + '<|im_end|>\\n' }}{%- endif %}" +
+    "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}" +
+    "{%- if message.tool_calls %}{%- for tc in message.tool_calls %}{{- '<tool_call>\\n' + (tc.function | tojson) + '\\n</tool_call>' }}{%- endfor %}{%- endif %}" +
+    "{{- '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+
   it('puts the reasoning inline as <think>…</think> so segments still find it (ChatML template without reasoning support)', () => {
     const config = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8'));
-    config.chat_template =
-      "{%- if tools %}{{- '<|im_start|>system\\n' + (tools | tojson) + '<|im_end|>\\n' }}{%- endif %}" +
-      "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}" +
-      "{%- if message.tool_calls %}{%- for tc in message.tool_calls %}{{- '<tool_call>\\n' + (tc.function | tojson) + '\\n</tool_call>' }}{%- endfor %}{%- endif %}" +
-      "{{- '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+    config.chat_template = CHATML_TOOLS;
     const plainTok = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), config);
     const t = tokenizeExample(plainTok, weather);
     const d = (ids: number[]) => plainTok.decode(ids, { skip_special_tokens: false });
     expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT))).toBe('<think>\nTwo cities, so two calls to get_weather with unit c.\n</think>');
     expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_CALL))).toMatch(/^\n\n<tool_call>\n\{"name":\s*"get_weather".*<\|im_end\|>$/s);
+  });
+
+  it('segments text that is not NFC-normalised where <think> is plain text and its tokens cross the borders (Qwen2.5)', () => {
+    // "</think>\n\n" is "</", "think", ">\n\n": a token across the end of the reasoning sends
+    // segmentTokens to its offset fallback, which refused every such example with a decomposed
+    // accent anywhere in it (the tokenizer writes it composed, NFC).
+    const qwen25 = qwen25Tokenizer(CHATML_TOOLS);
+    const d = (ids: number[]) => qwen25.decode(ids, { skip_special_tokens: false });
+    const decomposed: Example = { ...weather, id: 'nfd', messages: [{ role: 'user', content: 'Weather at the cafe\u0301 in Malmo\u0308 and Paris?' }], target: { ...weather.target, reasoning: 'Cafe\u0301 and Malmo\u0308: two calls.' } };
+    const t = tokenizeExample(qwen25, decomposed);
+    expect(t.inputIds).toEqual(qwen25.encode(renderExample(qwen25, decomposed).text, { add_special_tokens: false }));
+    // The straddling ">\n\n" takes the later segment (call); everything before it is reasoning.
+    expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT))).toBe('<think>\nCafé and Malmö: two calls.\n</think'.normalize('NFC'));
+    expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_CALL))).toMatch(/^>\n\n<tool_call>\n\{"name":\s*"get_weather".*<\|im_end\|>$/s);
+    expect(t.counts).toEqual(tokenizeExample(qwen25, { ...decomposed, messages: [{ role: 'user', content: decomposed.messages[0].content.normalize('NFC') }], target: { ...decomposed.target, reasoning: decomposed.target.reasoning!.normalize('NFC') } }).counts);
   });
 });
 
