@@ -173,13 +173,29 @@ function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: 
 
 /** Any failure while rendering names the example: a template error alone ("Cannot convert to JSON")
  * does not say which of 400,000 examples caused it. */
-export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
+function namingExample<T>(example: Example, work: () => T): T {
   try {
-    return renderExampleUnnamed(tokenizer, example, options);
+    return work();
   } catch (err) {
     if (err instanceof RenderError) throw err;
     throw new RenderError(example.id, `cannot be rendered with the chat template: ${(err as Error).message}`);
   }
+}
+
+export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
+  return namingExample(example, () => renderExampleUnnamed(tokenizer, example, options));
+}
+
+/** The conversation before the target, as the template writes it asking for a reply: the prompt
+ * evaluation and HDR sampling give the model, rendered the way training's prompt border is. */
+export function renderGenerationPrompt(tokenizer: PreTrainedTokenizer, example: Example): string {
+  return namingExample(example, () => {
+    const input = templateInput(example, templateReadsReasoning(tokenizer), templatePrintsArgumentText(tokenizer.chat_template));
+    // templateInput appends the target assistant turn last; the prompt is everything before it.
+    const messages = input.messages.slice(0, -1);
+    if (messages.length === 0) throw new RenderError(example.id, 'no messages before the target turn, nothing to prompt with');
+    return render(tokenizer, input, messages, true);
+  });
 }
 
 function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderExample } from '../../src/data/chat-render.ts';
+import { renderPrompt } from '../../src/data/render-prompt.ts';
 import type { Example } from '../../src/data/example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
@@ -53,7 +54,8 @@ const LLAMA3_TOOLS =
   "{{- '<|start_header_id|>user<|end_header_id|>\\n\\n' -}}{%- for t in tools %}{{- t | tojson(indent=4) }}{{- '\\n\\n' }}{%- endfor %}{{- first_user_message + '<|eot_id|>' }}{%- endif %}" +
   "{%- for message in messages %}" +
   "{%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}" +
-  "{%- elif 'tool_calls' in message %}{%- set tool_call = message.tool_calls[0].function %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}" +
+  "{%- elif 'tool_calls' in message %}{%- if not message.tool_calls|length == 1 %}{{- raise_exception('This model only supports single tool-calls at once!') }}{%- endif %}" +
+  "{%- set tool_call = message.tool_calls[0].function %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}" +
   "{{- '{\"name\": \"' + tool_call.name + '\", ' }}{{- '\"parameters\": ' }}{{- tool_call.arguments | tojson }}{{- '}' }}{{- '<|eot_id|>' }}" +
   "{%- else %}{{- '<|start_header_id|>ipython<|end_header_id|>\\n\\n' + message.content + '<|eot_id|>' }}{%- endif %}{%- endfor %}" +
   "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
@@ -78,5 +80,25 @@ describe('a chat template that writes a tool-call turn without its text (Llama 3
     expect(r.text.slice(r.promptEnd, r.cotEnd)).toBe('<think>\nThe user asks for Paris, so one get_weather call.\n</think>');
     const plain = renderExample(llama, weather);
     expect(plain.text.slice(plain.promptEnd, plain.callEnd)).toBe('{"name": "get_weather", "parameters": {"city": "Paris"}}<|eot_id|>');
+  });
+
+  it('names the example when its template refuses the conversation, in training and in evaluation alike', () => {
+    // An earlier turn with two calls: Llama's template raises. Evaluation and HDR sampling render
+    // the question alone (renderPrompt), and said only the template's words, for any of thousands.
+    const twoCalls: Example = {
+      ...weather,
+      id: 'w2',
+      messages: [
+        { role: 'user', content: 'Weather in Paris and Oslo?' },
+        { role: 'assistant', content: '', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }, { name: 'get_weather', arguments: { city: 'Oslo' } }] },
+        { role: 'tool', name: 'get_weather', content: '{"c": 20}' },
+        { role: 'tool', name: 'get_weather', content: '{"c": 10}' },
+        { role: 'user', content: 'And Rome?' },
+      ],
+      target: { calls: [{ name: 'get_weather', arguments: { city: 'Rome' } }] },
+    };
+    const message = 'example "w2": cannot be rendered with the chat template: This model only supports single tool-calls at once!';
+    expect(() => renderExample(llama, twoCalls)).toThrow(message);
+    expect(() => renderPrompt(llama, twoCalls)).toThrow(message);
   });
 });
