@@ -45,9 +45,11 @@ export function suggestSeqLen(totals: number[]): number {
   return Math.max(SEQ_LEN_MULTIPLE, Math.ceil(p / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE);
 }
 
-/** An example's tokens whole, and with every earlier turn left out (the least it can take). */
+/** An example's tokens whole; what it needs with every turn kept (the prompt tail after its last
+ * end-of-turn token, a newline, may be cut); and with every earlier turn left out (the least it can take). */
 export interface ExampleFit {
   total: number;
+  full: number;
   minimum: number;
 }
 
@@ -65,7 +67,7 @@ export interface TruncationReport {
 export function truncationReport(fits: ExampleFit[], seqLen: number): TruncationReport {
   const r = { examples: fits.length, whole: 0, shortened: 0, skipped: 0 };
   for (const f of fits) {
-    if (f.total <= seqLen) r.whole++;
+    if (f.full <= seqLen) r.whole++;
     else if (f.minimum <= seqLen) r.shortened++;
     else r.skipped++;
   }

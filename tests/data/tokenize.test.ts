@@ -325,7 +325,7 @@ describe('length statistics', () => {
     expect(suggestSeqLen(totals)).toBe(384);
     expect(suggestSeqLen([10])).toBe(64);
     expect(suggestSeqLen([])).toBe(64);
-    const fits = [{ total: 90, minimum: 80 }, { total: 300, minimum: 120 }, { total: 400, minimum: 390 }];
+    const fits = [{ total: 90, full: 89, minimum: 80 }, { total: 300, full: 299, minimum: 120 }, { total: 400, full: 399, minimum: 390 }];
     expect(truncationReport(fits, 256)).toEqual({ examples: 3, whole: 1, shortened: 1, skipped: 1 });
   });
 
@@ -336,6 +336,19 @@ describe('length statistics', () => {
     expect(single.minimum).toBe(single.total - 1); // only the newline after <|im_end|> can go
     expect(chatFit.minimum).toBe(single.minimum);
     expect(chatFit.total).toBeGreaterThan(single.total);
+  });
+
+  it('reports an example whose only excess is the newline after its end-of-turn token as fitting whole, as training keeps it', () => {
+    // Training cuts that newline (prompt, no loss) and keeps every turn; the note said such an
+    // example "loses its earlier turns to fit", one that had none among them.
+    const chat: Example = { ...weather, messages: [{ role: 'user', content: 'Hi there, a question first.' }, { role: 'assistant', content: 'Ask away.' }, ...weather.messages] };
+    for (const e of [weather, chat]) {
+      const fit = exampleFit(tok, e);
+      const seqLen = fit.total - 1;
+      expect(tokenizeExample(tok, e, { maxLen: seqLen }).droppedTurns).toBe(0);
+      expect(truncationReport([fit], seqLen)).toEqual({ examples: 1, whole: 1, shortened: 0, skipped: 0 });
+      expect(truncationReport([fit], seqLen - 1).whole).toBe(0);
+    }
   });
 });
 
