@@ -131,12 +131,19 @@ export function templateInput(example: Example, readsReasoning: boolean, argumen
   return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })), markers: writing.markers };
 }
 
+/**
+ * The date templates that write one (Llama 3.x: "Today Date: …" from `strftime_now`, in the
+ * runtime's locale) are given: Llama's own fallback. Today's date would change the tokens between
+ * a run and its resumption the next day, between training and a later evaluation, and between a
+ * German browser ("Dez.") and the CLI ("Dec").
+ */
+const TEMPLATE_DATE = '26 Jul 2024';
+
 function render(tokenizer: PreTrainedTokenizer, input: TemplateInput, messages: TemplateMessage[], addGenerationPrompt: boolean): string {
-  const text = tokenizer.apply_chat_template(messages, {
-    tools: input.tools?.length ? input.tools : null,
-    tokenize: false,
-    add_generation_prompt: addGenerationPrompt,
-  }) as string;
+  // Keys beyond its options reach the template as variables (transformers.js passes them on; its
+  // option type does not list them, so they go in as a variable, not a literal).
+  const options = { tools: input.tools?.length ? input.tools : null, tokenize: false as const, add_generation_prompt: addGenerationPrompt, date_string: TEMPLATE_DATE };
+  const text = tokenizer.apply_chat_template(messages, options) as string;
   return input.markers.write(text);
 }
 

@@ -4,7 +4,7 @@
 // prompt mode) still render.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderExample } from '../../src/data/chat-render.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
 import type { Example } from '../../src/data/example.ts';
@@ -49,7 +49,9 @@ describe('a chat template that does not take tools', () => {
 // left out. Such an example trained the call alone: no reasoning term for SSB, and nothing said.
 const LLAMA3_TOOLS =
   "{{- bos_token }}{%- if not tools is defined %}{%- set tools = none %}{%- endif %}" +
-  "{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}{%- if tools is not none %}{{- 'Environment: ipython\\n' }}{%- endif %}{{- '<|eot_id|>' }}" +
+  "{%- if not date_string is defined %}{%- if strftime_now is defined %}{%- set date_string = strftime_now('%d %b %Y') %}{%- else %}{%- set date_string = '26 Jul 2024' %}{%- endif %}{%- endif %}" +
+  "{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' }}{%- if tools is not none %}{{- 'Environment: ipython\\n' }}{%- endif %}" +
+  "{{- 'Cutting Knowledge Date: December 2023\\n' }}{{- 'Today Date: ' + date_string + '\\n\\n' }}{{- '<|eot_id|>' }}" +
   "{%- if not tools is none %}{%- set first_user_message = messages[0]['content']|trim %}{%- set messages = messages[1:] %}" +
   "{{- '<|start_header_id|>user<|end_header_id|>\\n\\n' -}}{%- for t in tools %}{{- t | tojson(indent=4) }}{{- '\\n\\n' }}{%- endfor %}{{- first_user_message + '<|eot_id|>' }}{%- endif %}" +
   "{%- for message in messages %}" +
@@ -80,6 +82,28 @@ describe('a chat template that writes a tool-call turn without its text (Llama 3
     expect(r.text.slice(r.promptEnd, r.cotEnd)).toBe('<think>\nThe user asks for Paris, so one get_weather call.\n</think>');
     const plain = renderExample(llama, weather);
     expect(plain.text.slice(plain.promptEnd, plain.callEnd)).toBe('{"name": "get_weather", "parameters": {"city": "Paris"}}<|eot_id|>');
+  });
+
+  it('writes the same date into every rendering, whatever the day or the locale', () => {
+    // Llama 3.x's system header says "Today Date: " from strftime_now, in the runtime's locale: a
+    // run resumed the next day trained on other tokens, an evaluation on a later day asked with a
+    // prompt the model was never trained on, and a German browser wrote "03 Dez." where the CLI
+    // wrote "03 Dec". The template's own fallback date is used everywhere.
+    const day = (iso: string) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date(iso));
+    };
+    const reasonless: Example = { ...weather, target: { ...weather.target, callSyntax: 'python' } };
+    try {
+      day('2026-12-03T12:00:00Z');
+      const trained = renderExample(llama, reasonless);
+      day('2027-01-15T12:00:00Z');
+      expect(renderExample(llama, reasonless).text).toBe(trained.text);
+      expect(renderPrompt(llama, reasonless).text).toBe(trained.text.slice(0, trained.promptEnd));
+      expect(trained.text).toContain('Today Date: 26 Jul 2024\n');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('names the example when its template refuses the conversation, in training and in evaluation alike', () => {
