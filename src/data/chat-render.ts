@@ -201,8 +201,16 @@ export function renderGenerationPrompt(tokenizer: PreTrainedTokenizer, example: 
     // templateInput appends the target assistant turn last; the prompt is everything before it.
     const messages = input.messages.slice(0, -1);
     if (messages.length === 0) throw new RenderError(example.id, 'no messages before the target turn, nothing to prompt with');
-    return render(tokenizer, input, messages, true);
+    const prompt = render(tokenizer, input, messages, true);
+    if (example.target.callSyntax !== 'python') requireToolsListed(example, prompt);
+    return prompt;
   });
+}
+
+/** A template that ignores `tools` (plain ChatML) asks for calls to functions the model never sees. */
+function requireToolsListed(example: Example, prompt: string): void {
+  const unseen = example.tools.find((t) => !prompt.includes(t.name));
+  if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
 }
 
 function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {
@@ -226,9 +234,7 @@ function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, 
     const answer = text.slice(target.start, target.callEnd);
     const lost = example.target.calls.find((c) => !answer.includes(c.name));
     if (lost) throw new RenderError(example.id, `the model's chat template does not write tool calls (the call to ${lost.name} is not in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
-    const prompt = text.slice(0, target.start);
-    const unseen = example.tools.find((t) => !prompt.includes(t.name));
-    if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+    requireToolsListed(example, text.slice(0, target.start));
     // Llama 3.x's template writes a turn with tool_calls as the call alone, leaving out its content,
     // where the reasoning goes inline: the example would train the call with no reasoning term.
     if (example.target.reasoning?.trim() && target.cotEnd === target.start) {

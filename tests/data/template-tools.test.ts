@@ -38,6 +38,15 @@ describe('a chat template that does not take tools', () => {
     expect(r.text.slice(0, r.promptEnd)).toContain('get_weather');
   });
 
+  it('refuses to ask a question without its tools, as evaluation, HDR sampling and the playground would', () => {
+    // The prompt rendered without the tools: the model was asked to call functions it never saw,
+    // and an evaluation scored that as its accuracy, with nothing said.
+    expect(() => renderPrompt(chatml, weather)).toThrow(
+      'example "w1": the model\'s chat template does not list the tools (get_weather is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools',
+    );
+    expect(renderPrompt(chatml, { ...weather, target: { ...weather.target, callSyntax: 'python' } }).text).toContain('get_weather');
+  });
+
   it('leaves templates that take tools alone', () => {
     const r = renderExample(qwen3Tokenizer(), weather);
     expect(r.text.slice(r.promptEnd, r.callEnd)).toContain('"name": "get_weather"');
