@@ -35,7 +35,8 @@ export const SEQ_LEN_PERCENTILE = 0.95;
 export const SEQ_LEN_MULTIPLE = 64;
 
 /**
- * A sequence length for these token counts: their 95th percentile rounded up to a multiple of 64
+ * A sequence length for these token counts (what each example needs whole: ExampleFit.full where
+ * known): their 95th percentile rounded up to a multiple of 64
  * (kernels and memory plans like round shapes; the rest of the 5 % lose earlier turns or are
  * skipped, see tokenize-example.ts). At least 64; 0 examples give 64.
  */

@@ -12,6 +12,7 @@ import { lengthStats, suggestSeqLen, truncationReport } from '../../src/data/len
 import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens } from '../../src/data/token-segments.ts';
 import { ExampleTooLongError, exampleFit, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
+import { defaultSeqLen } from '../../src/jobs/data.ts';
 import { QWEN3_TOKENIZER_DIR, qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
 const tok = qwen3Tokenizer();
@@ -349,6 +350,17 @@ describe('length statistics', () => {
       expect(truncationReport([fit], seqLen)).toEqual({ examples: 1, whole: 1, shortened: 0, skipped: 0 });
       expect(truncationReport([fit], seqLen - 1).whole).toBe(0);
     }
+  });
+
+  it('suggests the length that fits an example whole, not one more multiple of 64 for its trailing newline', () => {
+    // An example of 64k + 1 tokens fits 64k whole (the newline after <|im_end|> goes); the
+    // suggestion was 64 tokens more, for nothing but memory and time on every step.
+    const padded = Array.from({ length: 80 }, (_, k): Example => ({ ...weather, messages: [{ role: 'user', content: `Weather in Paris and Oslo, in celsius?${' x'.repeat(k)}` }] }));
+    const e = padded.find((x) => exampleFit(tok, x).total % 64 === 1)!;
+    const fit = exampleFit(tok, e);
+    const { seqLen, report } = defaultSeqLen(tok, [e]);
+    expect(seqLen).toBe(fit.total - 1);
+    expect(report).toEqual({ examples: 1, whole: 1, shortened: 0, skipped: 0 });
   });
 });
 
