@@ -108,8 +108,9 @@ export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example
 }
 
 /**
- * The example's tokens whole and the least it can take under the length rule (every earlier turn
- * left out, without the prompt tail), for truncation reports (length-stats.ts).
+ * The example's tokens whole, what it needs with every turn kept (without the prompt tail), and the
+ * least it can take under the length rule (every earlier turn left out, without the prompt tail),
+ * for truncation reports (length-stats.ts).
  */
 export function exampleFit(tokenizer: PreTrainedTokenizer, example: Example, options: Pick<TokenizeOptions, 'allTurns'> = {}): ExampleFit {
   const { total, full, minimum } = exampleProfile(tokenizer, example, options);
