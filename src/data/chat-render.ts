@@ -131,12 +131,19 @@ export function templateInput(example: Example, readsReasoning: boolean, argumen
   return { messages, tools: python ? null : example.tools.map((t) => ({ type: 'function', function: t })), markers: writing.markers };
 }
 
+/**
+ * The date templates that write one (Llama 3.x: "Today Date: …" from `strftime_now`, in the
+ * runtime's locale) are given: Llama's own fallback. Today's date would change the tokens between
+ * a run and its resumption the next day, between training and a later evaluation, and between a
+ * German browser ("Dez.") and the CLI ("Dec").
+ */
+const TEMPLATE_DATE = '26 Jul 2024';
+
 function render(tokenizer: PreTrainedTokenizer, input: TemplateInput, messages: TemplateMessage[], addGenerationPrompt: boolean): string {
-  const text = tokenizer.apply_chat_template(messages, {
-    tools: input.tools?.length ? input.tools : null,
-    tokenize: false,
-    add_generation_prompt: addGenerationPrompt,
-  }) as string;
+  // Keys beyond its options reach the template as variables (transformers.js passes them on; its
+  // option type does not list them, so they go in as a variable, not a literal).
+  const options = { tools: input.tools?.length ? input.tools : null, tokenize: false as const, add_generation_prompt: addGenerationPrompt, date_string: TEMPLATE_DATE };
+  const text = tokenizer.apply_chat_template(messages, options) as string;
   return input.markers.write(text);
 }
 
@@ -173,13 +180,37 @@ function locateTurn(tokenizer: PreTrainedTokenizer, input: TemplateInput, text: 
 
 /** Any failure while rendering names the example: a template error alone ("Cannot convert to JSON")
  * does not say which of 400,000 examples caused it. */
-export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
+function namingExample<T>(example: Example, work: () => T): T {
   try {
-    return renderExampleUnnamed(tokenizer, example, options);
+    return work();
   } catch (err) {
     if (err instanceof RenderError) throw err;
     throw new RenderError(example.id, `cannot be rendered with the chat template: ${(err as Error).message}`);
   }
+}
+
+export function renderExample(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions = {}): RenderedExample {
+  return namingExample(example, () => renderExampleUnnamed(tokenizer, example, options));
+}
+
+/** The conversation before the target, as the template writes it asking for a reply: the prompt
+ * evaluation and HDR sampling give the model, rendered the way training's prompt border is. */
+export function renderGenerationPrompt(tokenizer: PreTrainedTokenizer, example: Example): string {
+  return namingExample(example, () => {
+    const input = templateInput(example, templateReadsReasoning(tokenizer), templatePrintsArgumentText(tokenizer.chat_template));
+    // templateInput appends the target assistant turn last; the prompt is everything before it.
+    const messages = input.messages.slice(0, -1);
+    if (messages.length === 0) throw new RenderError(example.id, 'no messages before the target turn, nothing to prompt with');
+    const prompt = render(tokenizer, input, messages, true);
+    if (example.target.callSyntax !== 'python') requireToolsListed(example, prompt);
+    return prompt;
+  });
+}
+
+/** A template that ignores `tools` (plain ChatML) asks for calls to functions the model never sees. */
+function requireToolsListed(example: Example, prompt: string): void {
+  const unseen = example.tools.find((t) => !prompt.includes(t.name));
+  if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
 }
 
 function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {
@@ -203,9 +234,12 @@ function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, 
     const answer = text.slice(target.start, target.callEnd);
     const lost = example.target.calls.find((c) => !answer.includes(c.name));
     if (lost) throw new RenderError(example.id, `the model's chat template does not write tool calls (the call to ${lost.name} is not in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
-    const prompt = text.slice(0, target.start);
-    const unseen = example.tools.find((t) => !prompt.includes(t.name));
-    if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+    requireToolsListed(example, text.slice(0, target.start));
+    // Llama 3.x's template writes a turn with tool_calls as the call alone, leaving out its content,
+    // where the reasoning goes inline: the example would train the call with no reasoning term.
+    if (example.target.reasoning?.trim() && target.cotEnd === target.start) {
+      throw new RenderError(example.id, "the model's chat template does not write the reasoning of an answer with tool calls (no <think> block in what it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template keeps it");
+    }
   }
   return { text, promptEnd: target.start, cotEnd: target.cotEnd, callEnd: target.callEnd, earlierTurns };
 }

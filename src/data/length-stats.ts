@@ -35,7 +35,8 @@ export const SEQ_LEN_PERCENTILE = 0.95;
 export const SEQ_LEN_MULTIPLE = 64;
 
 /**
- * A sequence length for these token counts: their 95th percentile rounded up to a multiple of 64
+ * A sequence length for these token counts (what each example needs whole: ExampleFit.full where
+ * known): their 95th percentile rounded up to a multiple of 64
  * (kernels and memory plans like round shapes; the rest of the 5 % lose earlier turns or are
  * skipped, see tokenize-example.ts). At least 64; 0 examples give 64.
  */
@@ -45,9 +46,11 @@ export function suggestSeqLen(totals: number[]): number {
   return Math.max(SEQ_LEN_MULTIPLE, Math.ceil(p / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE);
 }
 
-/** An example's tokens whole, and with every earlier turn left out (the least it can take). */
+/** An example's tokens whole; what it needs with every turn kept (the prompt tail after its last
+ * end-of-turn token, a newline, may be cut); and with every earlier turn left out (the least it can take). */
 export interface ExampleFit {
   total: number;
+  full: number;
   minimum: number;
 }
 
@@ -65,7 +68,7 @@ export interface TruncationReport {
 export function truncationReport(fits: ExampleFit[], seqLen: number): TruncationReport {
   const r = { examples: fits.length, whole: 0, shortened: 0, skipped: 0 };
   for (const f of fits) {
-    if (f.total <= seqLen) r.whole++;
+    if (f.full <= seqLen) r.whole++;
     else if (f.minimum <= seqLen) r.shortened++;
     else r.skipped++;
   }

@@ -7,7 +7,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb, TokenCountsRow } from './db.ts';
 import { exampleProfile, type ExampleProfile } from './tokenize-example.ts';
 
-const FIELDS = 5;
+const FIELDS = 6;
 /** Rows read from the database at a time. */
 const READ_PAGE = 512;
 /** Examples tokenized between yields and progress reports. */
@@ -22,13 +22,13 @@ export type DatasetTokenCounts = Array<{ id: string; counts: ExampleProfile | nu
 
 function decode(counts: Int32Array, i: number): ExampleProfile | null {
   const o = i * FIELDS;
-  return counts[o] < 0 ? null : { total: counts[o], minimum: counts[o + 1], prompt: counts[o + 2], cot: counts[o + 3], call: counts[o + 4] };
+  return counts[o] < 0 ? null : { total: counts[o], minimum: counts[o + 1], prompt: counts[o + 2], cot: counts[o + 3], call: counts[o + 4], full: counts[o + 5] };
 }
 
 function encode(datasetId: string, tokenizer: string, list: DatasetTokenCounts): TokenCountsRow {
   const counts = new Int32Array(list.length * FIELDS).fill(-1);
   list.forEach((e, i) => {
-    if (e.counts) counts.set([e.counts.total, e.counts.minimum, e.counts.prompt, e.counts.cot, e.counts.call], i * FIELDS);
+    if (e.counts) counts.set([e.counts.total, e.counts.minimum, e.counts.prompt, e.counts.cot, e.counts.call, e.counts.full], i * FIELDS);
   });
   return { datasetId, tokenizer, ids: list.map((e) => e.id), counts };
 }
@@ -40,7 +40,9 @@ export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokeni
   const ids = keys.map((k) => k[1]);
   const known = new Map<string, ExampleProfile | null>();
   const kept = await db.tokenCounts.get(datasetId);
-  if (kept?.tokenizer === tokenizerName) kept.ids.forEach((id, i) => known.set(id, decode(kept.counts, i)));
+  // Counts kept with fewer fields per example (before `full`) are counted again.
+  const usable = kept?.tokenizer === tokenizerName && kept.counts.length === kept.ids.length * FIELDS;
+  if (usable) kept.ids.forEach((id, i) => known.set(id, decode(kept.counts, i)));
   const missing = ids.filter((id) => !known.has(id));
   let done = ids.length - missing.length;
   options.onProgress?.(done, ids.length);
@@ -63,7 +65,7 @@ export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokeni
   }
   const list = ids.filter((id) => known.has(id)).map((id) => ({ id, counts: known.get(id)! }));
   options.onProgress?.(ids.length, ids.length);
-  const changed = missing.length > 0 || kept?.tokenizer !== tokenizerName || kept.ids.length !== list.length;
+  const changed = missing.length > 0 || !usable || kept.ids.length !== list.length;
   // A dataset deleted while it was counted keeps no counts.
   if (changed && (await db.datasets.get(datasetId))) await db.tokenCounts.put(encode(datasetId, tokenizerName, list));
   return list;

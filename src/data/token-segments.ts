@@ -31,6 +31,9 @@ export function encodePlain(tokenizer: PreTrainedTokenizer, text: string): numbe
 
 const AS_WRITTEN = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
 
+/** The Unicode normalisations a tokenizer's normalizer may apply. */
+const NORMAL_FORMS = ['NFC', 'NFKC', 'NFD', 'NFKD'] as const;
+
 /** A UTF-8 character takes at most this many byte tokens. */
 const MAX_CHARACTER_TOKENS = 4;
 
@@ -87,11 +90,16 @@ export function segmentTokens(tokenizer: PreTrainedTokenizer, text: string, piec
   // Fallback: a token crosses a border. Token i belongs to the piece holding its last character,
   // so a straddling token (start < border < end) lands in the later piece.
   const decoded = whole.length ? tokenizer.decode(whole, AS_WRITTEN) : '';
-  if (decoded !== text) throw new Error(`example "${exampleId}": decoding the tokens does not give back the rendered text, so token offsets cannot be computed`);
+  // A normalising tokenizer (Qwen's: NFC) gives back the text normalised, so decoded offsets count
+  // its characters: each border moves there too (borders sit at template markup, which no
+  // normalisation joins across).
+  const form = decoded === text ? undefined : NORMAL_FORMS.find((f) => text.normalize(f) === decoded);
+  if (decoded !== text && !form) throw new Error(`example "${exampleId}": decoding the tokens does not give back the rendered text, so token offsets cannot be computed`);
+  const border = (at: number) => (form ? text.slice(0, at).normalize(form).length : at);
   const segments = new Array<SegmentId>(whole.length);
   let from = 0;
   for (let p = 0; p < pieces.length; p++) {
-    const to = p === pieces.length - 1 ? whole.length : firstTokenEndingAfter(tokenizer, whole, pieces[p].end);
+    const to = p === pieces.length - 1 ? whole.length : firstTokenEndingAfter(tokenizer, whole, border(pieces[p].end));
     for (let i = from; i < to; i++) segments[i] = pieces[p].segment;
     from = Math.max(from, to);
   }

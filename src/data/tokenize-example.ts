@@ -108,12 +108,13 @@ export function tokenizeExample(tokenizer: PreTrainedTokenizer, example: Example
 }
 
 /**
- * The example's tokens whole and the least it can take under the length rule (every earlier turn
- * left out, without the prompt tail), for truncation reports (length-stats.ts).
+ * The example's tokens whole, what it needs with every turn kept (without the prompt tail), and the
+ * least it can take under the length rule (every earlier turn left out, without the prompt tail),
+ * for truncation reports (length-stats.ts).
  */
 export function exampleFit(tokenizer: PreTrainedTokenizer, example: Example, options: Pick<TokenizeOptions, 'allTurns'> = {}): ExampleFit {
-  const { total, minimum } = exampleProfile(tokenizer, example, options);
-  return { total, minimum };
+  const { total, full, minimum } = exampleProfile(tokenizer, example, options);
+  return { total, full, minimum };
 }
 
 /** exampleFit and the whole example's tokens per segment, from one tokenization (two for a
@@ -128,7 +129,12 @@ export function exampleProfile(tokenizer: PreTrainedTokenizer, example: Example,
   const full = tokenizeWhole(tokenizer, example, options.allTurns);
   const shortest = shorterConversations(example.messages).at(-1);
   const least = shortest ? tokenizeWhole(tokenizer, { ...example, messages: shortest }, options.allTurns) : full;
-  return { total: full.ids.length, minimum: least.ids.length - promptTail(least.segments), ...countSegments(full.segments) };
+  return {
+    total: full.ids.length,
+    full: full.ids.length - promptTail(full.segments),
+    minimum: least.ids.length - promptTail(least.segments),
+    ...countSegments(full.segments),
+  };
 }
 
 /** Prompt tokens after the last target token (the template's newline after the end-of-turn token). */

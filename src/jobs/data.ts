@@ -99,7 +99,7 @@ export function defaultSeqLen(tokenizer: PreTrainedTokenizer, examples: Example[
       // Reported by the training job, which renders every example again.
     }
   }
-  const seqLen = Math.min(suggestSeqLen(fits.map((f) => f.total)), context);
+  const seqLen = Math.min(suggestSeqLen(fits.map((f) => f.full)), context);
   return { seqLen, report: truncationReport(fits, seqLen) };
 }
 

@@ -138,8 +138,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const counts = await countsOf(datasetId, progress);
       // Training takes the included examples of the training side (their flags may change after counting).
       const train = new Set(((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]));
-      const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, minimum: e.counts!.minimum }));
-      return { tokenizer: VIEW_TOKENIZER_NAME, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.total)) };
+      const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, full: e.counts!.full, minimum: e.counts!.minimum }));
+      return { tokenizer: VIEW_TOKENIZER_NAME, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)) };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {

@@ -16,3 +16,15 @@ export function qwen3Tokenizer(): PreTrainedTokenizer {
   );
   return cached;
 }
+
+/** Qwen2.5's tokenizer, as Qwen3's is without its two reasoning tokens (Qwen3 added `<think>` and
+ * `</think>` to the same vocabulary), with `chatTemplate`: `<think>` is then plain text, which BPE
+ * merges with what follows (`>\n\n` across the end of the reasoning). A fresh tokenizer per call. */
+export function qwen25Tokenizer(chatTemplate: string): PreTrainedTokenizer {
+  const json = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8'));
+  const config = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8'));
+  const reasoningTokens = new Set(['<think>', '</think>']);
+  json.added_tokens = json.added_tokens.filter((t: { content: string }) => !reasoningTokens.has(t.content));
+  for (const [id, t] of Object.entries(config.added_tokens_decoder as Record<string, { content: string }>)) if (reasoningTokens.has(t.content)) delete config.added_tokens_decoder[id];
+  return loadTokenizer(json, { ...config, chat_template: chatTemplate });
+}

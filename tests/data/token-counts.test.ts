@@ -65,6 +65,21 @@ describe('a dataset’s token counts', () => {
     expect(await db.tokenCounts.count()).toBe(1); // still the earlier row, not rewritten for a gone dataset
     db.close();
   });
+
+  it('are counted again when kept with fewer numbers per example than they now hold', async () => {
+    // Counts kept before `full` (what an example needs with every turn kept) had five numbers
+    // each: read as six, every example's counts would be another's.
+    const db = freshDb();
+    const tok = qwen3Tokenizer();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 3) });
+    await db.tokenCounts.put({ datasetId: d.id, tokenizer: 'qwen3', ids: demo.slice(0, 3).map((e) => e.id), counts: new Int32Array(15).fill(7) });
+    const progress: number[] = [];
+    const counts = await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => progress.push(done) });
+    expect(progress[0]).toBe(0);
+    expect(counts.map((e) => e.counts)).toEqual(demo.slice(0, 3).map((e) => exampleProfile(tok, e)));
+    expect((await db.tokenCounts.get(d.id))?.counts).toHaveLength(18);
+    db.close();
+  });
 });
 
 describe('the worker’s length views', () => {

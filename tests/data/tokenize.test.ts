@@ -12,7 +12,8 @@ import { lengthStats, suggestSeqLen, truncationReport } from '../../src/data/len
 import { SEGMENT_CALL, SEGMENT_COT, SEGMENT_PROMPT, segmentTokens } from '../../src/data/token-segments.ts';
 import { ExampleTooLongError, exampleFit, tokenizeDataset, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
-import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
+import { defaultSeqLen } from '../../src/jobs/data.ts';
+import { QWEN3_TOKENIZER_DIR, qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
 const tok = qwen3Tokenizer();
 const THINK = 151667; // <think>
@@ -271,18 +272,35 @@ describe('tokenizing a dataset', () => {
 });
 
 describe('templates without reasoning_content', () => {
+  const CHATML_TOOLS =
+    "{%- if tools %}{{- '<|im_start|>system\\n' + (tools | tojson) + '<|im_end|>\\n' }}{%- endif %}" +
+    "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}" +
+    "{%- if message.tool_calls %}{%- for tc in message.tool_calls %}{{- '<tool_call>\\n' + (tc.function | tojson) + '\\n</tool_call>' }}{%- endfor %}{%- endif %}" +
+    "{{- '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+
   it('puts the reasoning inline as <think>…</think> so segments still find it (ChatML template without reasoning support)', () => {
     const config = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8'));
-    config.chat_template =
-      "{%- if tools %}{{- '<|im_start|>system\\n' + (tools | tojson) + '<|im_end|>\\n' }}{%- endif %}" +
-      "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content }}" +
-      "{%- if message.tool_calls %}{%- for tc in message.tool_calls %}{{- '<tool_call>\\n' + (tc.function | tojson) + '\\n</tool_call>' }}{%- endfor %}{%- endif %}" +
-      "{{- '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+    config.chat_template = CHATML_TOOLS;
     const plainTok = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), config);
     const t = tokenizeExample(plainTok, weather);
     const d = (ids: number[]) => plainTok.decode(ids, { skip_special_tokens: false });
     expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT))).toBe('<think>\nTwo cities, so two calls to get_weather with unit c.\n</think>');
     expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_CALL))).toMatch(/^\n\n<tool_call>\n\{"name":\s*"get_weather".*<\|im_end\|>$/s);
+  });
+
+  it('segments text that is not NFC-normalised where <think> is plain text and its tokens cross the borders (Qwen2.5)', () => {
+    // "</think>\n\n" is "</", "think", ">\n\n": a token across the end of the reasoning sends
+    // segmentTokens to its offset fallback, which refused every such example with a decomposed
+    // accent anywhere in it (the tokenizer writes it composed, NFC).
+    const qwen25 = qwen25Tokenizer(CHATML_TOOLS);
+    const d = (ids: number[]) => qwen25.decode(ids, { skip_special_tokens: false });
+    const decomposed: Example = { ...weather, id: 'nfd', messages: [{ role: 'user', content: 'Weather at the cafe\u0301 in Malmo\u0308 and Paris?' }], target: { ...weather.target, reasoning: 'Cafe\u0301 and Malmo\u0308: two calls.' } };
+    const t = tokenizeExample(qwen25, decomposed);
+    expect(t.inputIds).toEqual(qwen25.encode(renderExample(qwen25, decomposed).text, { add_special_tokens: false }));
+    // The straddling ">\n\n" takes the later segment (call); everything before it is reasoning.
+    expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT))).toBe('<think>\nCafé and Malmö: two calls.\n</think'.normalize('NFC'));
+    expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_CALL))).toMatch(/^>\n\n<tool_call>\n\{"name":\s*"get_weather".*<\|im_end\|>$/s);
+    expect(t.counts).toEqual(tokenizeExample(qwen25, { ...decomposed, messages: [{ role: 'user', content: decomposed.messages[0].content.normalize('NFC') }], target: { ...decomposed.target, reasoning: decomposed.target.reasoning!.normalize('NFC') } }).counts);
   });
 });
 
@@ -308,7 +326,7 @@ describe('length statistics', () => {
     expect(suggestSeqLen(totals)).toBe(384);
     expect(suggestSeqLen([10])).toBe(64);
     expect(suggestSeqLen([])).toBe(64);
-    const fits = [{ total: 90, minimum: 80 }, { total: 300, minimum: 120 }, { total: 400, minimum: 390 }];
+    const fits = [{ total: 90, full: 89, minimum: 80 }, { total: 300, full: 299, minimum: 120 }, { total: 400, full: 399, minimum: 390 }];
     expect(truncationReport(fits, 256)).toEqual({ examples: 3, whole: 1, shortened: 1, skipped: 1 });
   });
 
@@ -319,6 +337,30 @@ describe('length statistics', () => {
     expect(single.minimum).toBe(single.total - 1); // only the newline after <|im_end|> can go
     expect(chatFit.minimum).toBe(single.minimum);
     expect(chatFit.total).toBeGreaterThan(single.total);
+  });
+
+  it('reports an example whose only excess is the newline after its end-of-turn token as fitting whole, as training keeps it', () => {
+    // Training cuts that newline (prompt, no loss) and keeps every turn; the note said such an
+    // example "loses its earlier turns to fit", one that had none among them.
+    const chat: Example = { ...weather, messages: [{ role: 'user', content: 'Hi there, a question first.' }, { role: 'assistant', content: 'Ask away.' }, ...weather.messages] };
+    for (const e of [weather, chat]) {
+      const fit = exampleFit(tok, e);
+      const seqLen = fit.total - 1;
+      expect(tokenizeExample(tok, e, { maxLen: seqLen }).droppedTurns).toBe(0);
+      expect(truncationReport([fit], seqLen)).toEqual({ examples: 1, whole: 1, shortened: 0, skipped: 0 });
+      expect(truncationReport([fit], seqLen - 1).whole).toBe(0);
+    }
+  });
+
+  it('suggests the length that fits an example whole, not one more multiple of 64 for its trailing newline', () => {
+    // An example of 64k + 1 tokens fits 64k whole (the newline after <|im_end|> goes); the
+    // suggestion was 64 tokens more, for nothing but memory and time on every step.
+    const padded = Array.from({ length: 80 }, (_, k): Example => ({ ...weather, messages: [{ role: 'user', content: `Weather in Paris and Oslo, in celsius?${' x'.repeat(k)}` }] }));
+    const e = padded.find((x) => exampleFit(tok, x).total % 64 === 1)!;
+    const fit = exampleFit(tok, e);
+    const { seqLen, report } = defaultSeqLen(tok, [e]);
+    expect(seqLen).toBe(fit.total - 1);
+    expect(report).toEqual({ examples: 1, whole: 1, shortened: 0, skipped: 0 });
   });
 });
 
