@@ -243,7 +243,9 @@ export function useDemoProgress(): DemoProgress {
     return runSeries(run.id).subscribe(update);
   }, [run?.id, run?.setup?.baseline]); // eslint-disable-line react-hooks/exhaustive-deps
   const evals = runs.filter((r): r is EvalRunRow => r.kind === 'eval' && r.datasetId === stored?.id);
-  const hdrRow = runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.datasetId === stored?.id && r.rounds.length > 0) ?? null;
+  // HDR that continued this demo run: an ablation's HDR arm on the demo data, or HDR from a demo run
+  // trained before "Train again", is not the demo's step 5.
+  const hdrRow = (run && runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.fromRunId === run.id && r.datasetId === stored?.id && r.rounds.length > 0)) ?? null;
   return {
     modelLoaded,
     dataset: stored ? { id: stored.id, examples: stored.exampleCount } : null,

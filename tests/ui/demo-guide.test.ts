@@ -118,3 +118,22 @@ describe('a demo run that stopped part-way', () => {
     expect(resumed).toEqual(['r1']);
   });
 });
+
+describe('the guide’s HDR step', () => {
+  const hdrRow = (id: string, fromRunId: string | undefined, createdAt: number) => ({
+    id, kind: 'hdr', datasetId: 'd1', status: 'done', config: {}, settings: {}, createdAt, updatedAt: createdAt, ...(fromRunId ? { fromRunId } : {}),
+    rounds: [{ round: 1, poolBefore: 5, poolAfter: 1, accepted: 9 }],
+  });
+  const step5 = () => render(createElement(DemoGuide, { onOpen: () => undefined })).match(/<li class="demo-step( done)?" data-testid="demo-step-5">[\s\S]*?<\/li>/)![0];
+
+  it('is done by HDR that continued the demo run, not by an ablation’s HDR arm on the demo data or HDR from an earlier demo run', () => {
+    // The Ablation panel's SSB + HDR arm on the demo dataset: HDR from its own arm's adapter.
+    useRuns.setState({ runs: [hdrRow('arm', undefined, 2), demoRun()] as never });
+    expect(step5()).not.toMatch(/demo-step done|demo-hdr-result/);
+    // "Train again": the new demo run has not trained; the HDR of the previous one is not its step 5.
+    useRuns.setState({ runs: [demoRun({ id: 'r2', status: 'created', lastStep: 0, createdAt: 3 }), hdrRow('h1', 'r1', 2), demoRun()] as never });
+    expect(step5()).not.toMatch(/demo-step done|demo-hdr-result/);
+    useRuns.setState({ runs: [hdrRow('h1', 'r1', 2), demoRun()] as never });
+    expect(text(step5())).toMatch(/Hard-case pool: 5 → 1 after one round, 9 new training examples in the dataset/);
+  });
+});
