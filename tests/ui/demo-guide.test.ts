@@ -104,8 +104,9 @@ describe('a demo run that stopped part-way', () => {
 
   it('is offered Resume (with Train again beside it), and steps 4–5 say to resume it', () => {
     interrupted();
+    useRuns.setState({ checkpointSteps: new Map([['r1', 15]]) });
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
-    expect(html).toMatch(/<button class="primary"[^>]*data-testid="demo-resume"[^>]*>Resume \(step 15 of 30\)<\/button>/);
+    expect(html).toMatch(/<button class="primary"[^>]*data-testid="demo-resume"[^>]*>Resume from step 15 \(last checkpoint\)<\/button>/);
     expect(html).toMatch(/<button(?![^>]*class="primary")[^>]*data-testid="demo-train"[^>]*>Train again<\/button>/);
     expect(text(html)).toContain('Resume the training first (step 3).');
   });
@@ -116,6 +117,16 @@ describe('a demo run that stopped part-way', () => {
     useRuns.setState({ resumeRun: async (id: string) => void resumed.push(id) });
     await useDemo.getState().resume();
     expect(resumed).toEqual(['r1']);
+  });
+
+  it('names the step Resume goes on from: the newest checkpoint, not the last step the run reached', () => {
+    // Cut off at step 17 with checkpoints every 5 steps: resuming trains again from step 15.
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 17 })] as never, active: null, checkpointSteps: new Map([['r1', 15]]) });
+    const resume = () => text(render(createElement(DemoGuide, { onOpen: () => undefined })));
+    expect(resume()).toContain('Resume from step 15 (last checkpoint)');
+    // Cut off before its first checkpoint: it starts again, and says its stored steps are replaced.
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 3 })] as never, checkpointSteps: new Map() });
+    expect(resume()).toContain('Start again from step 0 (its 3 stored steps are replaced)');
   });
 });
 

@@ -3,7 +3,7 @@
 // plainly what the embedded model is and what a real model needs.
 import { useCapabilities } from '../../state/capabilityStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
-import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
@@ -81,6 +81,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const trained = runStatus === 'done';
   // Paused, or cut off by a reload: its checkpoints carry on from where it stopped.
   const resumable = !!p.run && canResume(p.run, active, jobSince, trainingNow);
+  // Resuming goes on from the newest checkpoint, which may be steps before the last one reached.
+  const checkpointStep = useRuns((s) => (p.run ? (s.checkpointSteps.get(p.run.id) ?? null) : null));
   const needModel = !p.modelLoaded && 'Load the model (step 1) first.';
   // Evaluation and HDR run for minutes on a software GPU: the job's own progress and Cancel, under its step.
   const progressOf = (step: 'evaluate' | 'hdr') =>
@@ -154,7 +156,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
                     void resume();
                   }}
                 >
-                  {busy === 'train' ? 'Working…' : `Resume (step ${p.run.lastStep ?? 0} of ${p.run.config.steps})`}
+                  {busy === 'train' ? 'Working…' : resumeLabel(p.run, checkpointStep)}
                 </KeepFocusButton>
                 {trainAgain(false)}
               </span>
