@@ -72,6 +72,9 @@ interface DemoState {
   resume(): Promise<void>;
   evaluate(): Promise<void>;
   runHdr(): Promise<void>;
+  /** Selects the demo's dataset and run, so that the panel a link of the guide opens shows them, not
+   * the dataset or run the user picked last. */
+  showDemo(): void;
   dismiss(): void;
 }
 
@@ -169,6 +172,13 @@ export const useDemo = create<DemoState>((set, get) => {
         await useJobs.getState().startHdr(demo.datasetId, { ...DEMO_HDR, adapterRunId: demo.runId });
         return useJobs.getState().error;
       }),
+
+    showDemo() {
+      const datasetId = demoDatasetId();
+      if (datasetId) useDatasets.getState().selectDataset(datasetId);
+      const run = demoRunOf(useRuns.getState().runs, datasetId);
+      if (run) useRuns.getState().selectRun(run.id);
+    },
 
     dismiss() {
       set({ error: null });

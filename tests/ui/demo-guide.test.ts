@@ -148,3 +148,18 @@ describe('the guide’s HDR step', () => {
     expect(text(step5())).toMatch(/Hard-case pool: 5 → 1 after one round, 9 new training examples in the dataset/);
   });
 });
+
+describe('the guide’s links to other panels', () => {
+  it('select the demo’s dataset and run, so the panel opened shows them and not the ones the user picked last', () => {
+    const picked: Array<string | null> = [];
+    useDatasets.setState({
+      datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never,
+      selectedId: 'mine',
+      selectDataset: (id: string | null) => void picked.push(id),
+    });
+    useRuns.setState({ runs: [demoRun({ id: 'mine-run', name: 'my run', datasetId: 'mine', createdAt: 5 }), demoRun()] as never, selectedRunId: 'mine-run' });
+    useDemo.getState().showDemo();
+    expect(picked).toEqual(['d1']);
+    expect(useRuns.getState().selectedRunId).toBe('r1');
+  });
+});

@@ -57,7 +57,12 @@ function CategoryComparison({ base, trained }: { base: EvalSummary; trained: Eva
 }
 
 export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset') => void }) {
-  const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr } = useDemo();
+  const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr, showDemo } = useDemo();
+  // A link to another panel shows the demo's dataset and run there.
+  const open = (panel: 'dashboard' | 'eval' | 'dataset') => {
+    showDemo();
+    onOpen(panel);
+  };
   const p = useDemoProgress();
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
@@ -131,7 +136,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           {p.dataset ? (
             <>
               <span data-testid="demo-dataset">demo-dataset: {p.dataset.examples} examples</span>, split by the studio into training and held-out examples (the held-out ones are never trained on).{' '}
-              <button className="link" onClick={() => onOpen('dataset')}>
+              <button className="link" onClick={() => open('dataset')}>
                 Look at them
               </button>
             </>
@@ -193,7 +198,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>; the training loss jumps with each batch of {cfg.batchSize} examples (a batch holding a call the model gets wrong spikes it), so the held-out numbers
               are the ones to read
               {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
-              <button className="link" onClick={() => onOpen('dashboard')}>
+              <button className="link" onClick={() => open('dashboard')}>
                 Open the dashboard
               </button>
             </p>
@@ -212,7 +217,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             <p data-testid="demo-accuracy" data-base={p.accuracy.base?.summary.accuracy} data-trained={p.accuracy.trained?.summary.accuracy}>
               Held-out accuracy: base model {p.accuracy.base ? `${pct(p.accuracy.base.summary.accuracy)} (${p.accuracy.base.summary.correct} of ${p.accuracy.base.summary.total})` : '—'} → trained{' '}
               <strong>{p.accuracy.trained ? `${pct(p.accuracy.trained.summary.accuracy)} (${p.accuracy.trained.summary.correct} of ${p.accuracy.trained.summary.total})` : '—'}</strong>.{' '}
-              <button className="link" onClick={() => onOpen('eval')}>
+              <button className="link" onClick={() => open('eval')}>
                 See every answer
               </button>
             </p>
@@ -228,7 +233,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           {p.hdr && (
             <p data-testid="demo-hdr-result" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter} data-added={p.hdr.added}>
               Hard-case pool: {p.hdr.poolBefore} → <strong>{p.hdr.poolAfter}</strong> after {p.hdr.row.rounds.length === 1 ? 'one round' : `${p.hdr.row.rounds.length} rounds`}, {plural(p.hdr.added, 'new training example')} in the dataset.{' '}
-              <button className="link" onClick={() => onOpen('eval')}>
+              <button className="link" onClick={() => open('eval')}>
                 See the rounds
               </button>
             </p>
