@@ -9,7 +9,9 @@ import type { DatasetRow } from '../../src/data/db.ts';
 import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
 import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
 import { evaluationNotice, hdrStopText, noRoundsText, plural } from '../../src/state/jobStore.ts';
+import { readFileSync } from 'node:fs';
 import { DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
+import { PANELS } from '../../src/ui/shell/Nav.tsx';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
@@ -159,4 +161,15 @@ describe('the demo', () => {
     expect(DEMO_RUN_CONFIG.loss).toBe('ssb');
     expect(DEMO_RUN_CONFIG.steps).toBeLessThanOrEqual(40);
   });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+  it('names every panel as the navigation does, in its order', () => {
+    const studio = readme.slice(readme.indexOf('## The studio'), readme.indexOf('## Headless engine'));
+    const named = [...studio.matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]);
+    expect(named).toEqual(PANELS.map((p) => p.label));
+  });
+
 });
