@@ -11,6 +11,7 @@ import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
 import { evaluationNotice, hdrStopText, noRoundsText, plural } from '../../src/state/jobStore.ts';
 import { readFileSync } from 'node:fs';
 import { DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
+import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
 import { PANELS } from '../../src/ui/shell/Nav.tsx';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
@@ -172,4 +173,12 @@ describe('the README', () => {
     expect(named).toEqual(PANELS.map((p) => p.label));
   });
 
+  it('gives the CLI line that trains the guided demo’s run, held-out loss included', () => {
+    // The line after the guide's figures; `--split-seed` is the CLI's own (the studio splits with 1234).
+    const line = /`studio train --split-seed 1234 ([^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
+    const flags: Record<string, string | number> = {};
+    for (const [, name, value] of line.matchAll(/--([\w-]+) (\S+)/g)) flags[name] = name === 'schedule' ? value : Number(value);
+    // The checkpoint cadence changes no number the README quotes.
+    expect({ ...runConfigFromFlags(flags as RunConfigFlags), checkpointEvery: 0 }).toEqual({ ...DEMO_RUN_CONFIG, checkpointEvery: 0 });
+  });
 });
