@@ -130,6 +130,18 @@ describe('a demo run that stopped part-way', () => {
   });
 });
 
+describe('a demo run training in another tab of the studio', () => {
+  it('is not trained again here, and steps 4–5 say it is training there', () => {
+    // Its row says running and another tab holds its lock.
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 12 })] as never, active: null, trainingNow: new Set(['r1']) });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    expect(html).toMatch(/<button[^>]*data-testid="demo-train"[^>]*aria-disabled="true"/);
+    expect(text(html)).toContain('The demo run is training in another tab of the studio; pause or stop it there.');
+    expect(text(html)).toContain('The demo run is training in another tab (step 3); wait until it ends.');
+    expect(text(html)).not.toContain('Train first (step 3).');
+  });
+});
+
 describe('the guide’s HDR step', () => {
   const hdrRow = (id: string, fromRunId: string | undefined, createdAt: number) => ({
     id, kind: 'hdr', datasetId: 'd1', status: 'done', config: {}, settings: {}, createdAt, updatedAt: createdAt, ...(fromRunId ? { fromRunId } : {}),

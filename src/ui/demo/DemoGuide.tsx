@@ -96,8 +96,11 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         <JobProgress kinds={[step]} />
       </div>
     ) : null;
-  const needRun = !trained && (resumable ? 'Resume the training first (step 3).' : 'Train first (step 3).');
-  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.');
+  // Trained by another tab of the studio: a second demo run here would halve both on a software GPU,
+  // and the guide would follow the copy.
+  const elsewhere = runStatus === 'elsewhere' && 'The demo run is training in another tab of the studio; pause or stop it there.';
+  const needRun = !trained && (elsewhere ? 'The demo run is training in another tab (step 3); wait until it ends.' : resumable ? 'Resume the training first (step 3).' : 'Train first (step 3).');
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere;
   const trainAgain = (primary: boolean) =>
     button(
       'train',
@@ -197,7 +200,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               )}
               ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>; the training loss jumps with each batch of {cfg.batchSize} examples (a batch holding a call the model gets wrong spikes it), so the held-out numbers
               are the ones to read
-              {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
+              {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus === 'elsewhere' ? 'training in another tab' : runStatus})`}.{' '}
               <button className="link" onClick={() => open('dashboard')}>
                 Open the dashboard
               </button>
