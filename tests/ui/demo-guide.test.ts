@@ -130,6 +130,15 @@ describe('a demo run that stopped part-way', () => {
   });
 });
 
+describe('a demo run training in this tab', () => {
+  it('has steps 4–5 wait for it, not ask to train first', () => {
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 12 })] as never, active: { runId: 'r1', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    const html = text(render(createElement(DemoGuide, { onOpen: () => undefined })));
+    expect(html).not.toContain('Train first (step 3).');
+    expect(html).toContain('The demo run is training (step 3); wait until it ends.');
+  });
+});
+
 describe('a demo run training in another tab of the studio', () => {
   it('is not trained again here, and steps 4–5 say it is training there', () => {
     // Its row says running and another tab holds its lock.

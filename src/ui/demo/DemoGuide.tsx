@@ -99,7 +99,15 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   // Trained by another tab of the studio: a second demo run here would halve both on a software GPU,
   // and the guide would follow the copy.
   const elsewhere = runStatus === 'elsewhere' && 'The demo run is training in another tab of the studio; pause or stop it there.';
-  const needRun = !trained && (elsewhere ? 'The demo run is training in another tab (step 3); wait until it ends.' : resumable ? 'Resume the training first (step 3).' : 'Train first (step 3).');
+  const needRun =
+    !trained &&
+    (runStatus === 'running'
+      ? 'The demo run is training (step 3); wait until it ends.'
+      : elsewhere
+        ? 'The demo run is training in another tab (step 3); wait until it ends.'
+        : resumable
+          ? 'Resume the training first (step 3).'
+          : 'Train first (step 3).');
   const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere;
   const trainAgain = (primary: boolean) =>
     button(
