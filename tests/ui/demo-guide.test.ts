@@ -70,6 +70,13 @@ describe('the demo’s evaluate step', () => {
     expect(useJobs.getState().notice).toMatch(/^Evaluation cancelled after 3 of 31 examples/);
   });
 
+  it('says in words which job holds the GPU when another one runs', async () => {
+    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 } });
+    await useDemo.getState().evaluate();
+    expect(useDemo.getState().error).toBe('A playground answer is using the GPU; wait for it or cancel it first.');
+    expect(requests).toEqual([]);
+  });
+
   it('shows the job’s progress with its Cancel under the step while it runs', () => {
     useDemo.setState({ busy: 'evaluate' });
     useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 }, since: 1 } });
