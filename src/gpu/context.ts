@@ -117,17 +117,11 @@ function summarize(info: GPUAdapterInfo | undefined): AdapterSummary {
 }
 
 export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}): Promise<GpuContext> {
-  if (!gpu) {
-    throw new WebGpuUnavailableError(
-      'WebGPU is not available in this browser. Use Chrome or Edge 113 or newer; on Linux start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan, and make sure a Vulkan driver is installed.',
-    );
-  }
+  // What is missing, in words true in any browser: the page says what to do in this one
+  // (webgpuAdvice, from its user agent), the CLI what to do in Node (acquireNodeGpu).
+  if (!gpu) throw new WebGpuUnavailableError('WebGPU is not available here: navigator.gpu is undefined.');
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
-  if (!adapter) {
-    throw new WebGpuUnavailableError(
-      'WebGPU is present but no GPU adapter was offered. Check chrome://gpu: enable hardware acceleration, update the GPU driver, or on Linux enable Vulkan (--enable-features=Vulkan) and chrome://flags/#enable-unsafe-webgpu.',
-    );
-  }
+  if (!adapter) throw new WebGpuUnavailableError('WebGPU is present, but it offered no GPU adapter: it is switched off, blocked for this GPU or its driver, or needs a flag.');
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) {
     const max = (adapter.limits as unknown as Record<string, number>)[name];

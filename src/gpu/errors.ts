@@ -41,7 +41,8 @@ export class GpuRefusedWorkError extends Error {
   }
 }
 
-/** WebGPU is missing or refused an adapter; the message says what the user can do about it. */
+/** WebGPU is missing or refused an adapter; the message says which (what to do depends on the browser,
+ * or on Node, and is said by whoever shows it). */
 export class WebGpuUnavailableError extends Error {
   constructor(message: string) {
     super(message);

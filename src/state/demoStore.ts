@@ -23,7 +23,8 @@ export const DEMO_RUN_NAME = 'demo: SSB on the demo data';
  * balance to visibly move, the held-out loss of 12 examples every 5 steps. The base model answers
  * most small talk without a call but writes some calls that do not parse; the demo's data
  * teaches those. Measured in the guided demo (e2e test), and the same to
- * the last digit with `studio train --split-seed 1234` and these settings: held-out loss per token
+ * the last digit with `studio train --split-seed 1234` and these settings (`--eval-every 5 --eval-examples 12`
+ * included: other held-out examples give other held-out losses): held-out loss per token
  * 0.453 → 0.445 (α-weighted 0.290 → 0.136), α 0.700 → 0.908, held-out accuracy 74.2% → 80.6%
  * (one call among several functions 8 → 10 of 11; an answer to small talk that the 96-token limit
  * cut off no longer counts as a refusal). With the previous embedded model, lr 1e-3 unlearned
@@ -72,6 +73,9 @@ interface DemoState {
   resume(): Promise<void>;
   evaluate(): Promise<void>;
   runHdr(): Promise<void>;
+  /** Selects the demo's dataset and run, so that the panel a link of the guide opens shows them, not
+   * the dataset or run the user picked last. */
+  showDemo(): void;
   dismiss(): void;
 }
 
@@ -170,6 +174,13 @@ export const useDemo = create<DemoState>((set, get) => {
         return useJobs.getState().error;
       }),
 
+    showDemo() {
+      const datasetId = demoDatasetId();
+      if (datasetId) useDatasets.getState().selectDataset(datasetId);
+      const run = demoRunOf(useRuns.getState().runs, datasetId);
+      if (run) useRuns.getState().selectRun(run.id);
+    },
+
     dismiss() {
       set({ error: null });
     },
@@ -243,7 +254,9 @@ export function useDemoProgress(): DemoProgress {
     return runSeries(run.id).subscribe(update);
   }, [run?.id, run?.setup?.baseline]); // eslint-disable-line react-hooks/exhaustive-deps
   const evals = runs.filter((r): r is EvalRunRow => r.kind === 'eval' && r.datasetId === stored?.id);
-  const hdrRow = runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.datasetId === stored?.id && r.rounds.length > 0) ?? null;
+  // HDR that continued this demo run: an ablation's HDR arm on the demo data, or HDR from a demo run
+  // trained before "Train again", is not the demo's step 5.
+  const hdrRow = (run && runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.fromRunId === run.id && r.datasetId === stored?.id && r.rounds.length > 0)) ?? null;
   return {
     modelLoaded,
     dataset: stored ? { id: stored.id, examples: stored.exampleCount } : null,

@@ -17,6 +17,13 @@ import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './pl
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
+const JOB_WORDS: Record<JobKind, string> = { evaluate: 'An evaluation', hdr: 'An HDR run', ablation: 'An ablation', generate: 'A playground answer' };
+
+/** Why nothing else can start while a job of this kind runs, in the user's words (not its kind's code). */
+export function jobBusyText(kind: JobKind): string {
+  return `${JOB_WORDS[kind]} is using the GPU; wait for it or cancel it first.`;
+}
+
 export interface EvalDraft {
   /** null: the latest trained run; '': the base model. */
   adapterRunId: AdapterChoice;
@@ -203,7 +210,7 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 export const useJobs = create<JobState>((set, get) => {
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
-    if (get().running) return set({ error: `Another job is running (${get().running!.kind}); wait for it or cancel it first.`, errorKind: kind });
+    if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
     const since = Date.now();

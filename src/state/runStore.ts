@@ -158,6 +158,14 @@ export function canResume(run: StoredRun, activeRunId: string | null, jobSince: 
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));
 }
 
+/** What a resume button does to `run`: go on from its newest checkpoint (`checkpointStep`, not the
+ * last step it reached: the steps after that checkpoint are trained again), or start again from step 0
+ * when it has none. */
+export function resumeLabel(run: StoredRun, checkpointStep: number | null): string {
+  if (checkpointStep) return `Resume from step ${checkpointStep} (last checkpoint)`;
+  return run.lastStep ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0';
+}
+
 interface RunState {
   runs: StoredRun[];
   /** Each run's newest metric values, for the runs table. */

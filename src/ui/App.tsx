@@ -1,7 +1,7 @@
 // The studio's shell: header with the theme switch, a left nav of panels, the active panel, a
 // run-status strip visible from every panel, and drag-drop of datasets/snapshots anywhere on the page.
 import { useEffect, useRef, useState } from 'react';
-import { CapabilityReport, WebGpuMissing } from './capability/CapabilityReport.tsx';
+import { CapabilityReport, SelfTestFailed, WebGpuMissing } from './capability/CapabilityReport.tsx';
 import { Nav, PANELS, tabPanelProps, type PanelId } from './shell/Nav.tsx';
 import { focusPanelHeading } from './shell/focusReturn.ts';
 import { PageDrop } from './shell/PageDrop.tsx';
@@ -143,6 +143,7 @@ export function App() {
         <main className="panels" ref={main} {...tabPanelProps(panel)}>
           <RunStrip onOpenDashboard={() => openPanel('dashboard')} />
           {noWebGpu && panel !== 'gpu' && <WebGpuMissing problem={gpuProblem} />}
+          {panel !== 'gpu' && <SelfTestFailed />}
           {panel === 'start' && <DemoGuide onOpen={openPanel} />}
           {panel === 'gpu' && <CapabilityReport />}
           {panel === 'model' && <ModelPanel />}

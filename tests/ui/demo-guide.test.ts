@@ -70,6 +70,13 @@ describe('the demo’s evaluate step', () => {
     expect(useJobs.getState().notice).toMatch(/^Evaluation cancelled after 3 of 31 examples/);
   });
 
+  it('says in words which job holds the GPU when another one runs', async () => {
+    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 } });
+    await useDemo.getState().evaluate();
+    expect(useDemo.getState().error).toBe('A playground answer is using the GPU; wait for it or cancel it first.');
+    expect(requests).toEqual([]);
+  });
+
   it('shows the job’s progress with its Cancel under the step while it runs', () => {
     useDemo.setState({ busy: 'evaluate' });
     useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 }, since: 1 } });
@@ -104,8 +111,9 @@ describe('a demo run that stopped part-way', () => {
 
   it('is offered Resume (with Train again beside it), and steps 4–5 say to resume it', () => {
     interrupted();
+    useRuns.setState({ checkpointSteps: new Map([['r1', 15]]) });
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
-    expect(html).toMatch(/<button class="primary"[^>]*data-testid="demo-resume"[^>]*>Resume \(step 15 of 30\)<\/button>/);
+    expect(html).toMatch(/<button class="primary"[^>]*data-testid="demo-resume"[^>]*>Resume from step 15 \(last checkpoint\)<\/button>/);
     expect(html).toMatch(/<button(?![^>]*class="primary")[^>]*data-testid="demo-train"[^>]*>Train again<\/button>/);
     expect(text(html)).toContain('Resume the training first (step 3).');
   });
@@ -116,5 +124,70 @@ describe('a demo run that stopped part-way', () => {
     useRuns.setState({ resumeRun: async (id: string) => void resumed.push(id) });
     await useDemo.getState().resume();
     expect(resumed).toEqual(['r1']);
+  });
+
+  it('names the step Resume goes on from: the newest checkpoint, not the last step the run reached', () => {
+    // Cut off at step 17 with checkpoints every 5 steps: resuming trains again from step 15.
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 17 })] as never, active: null, checkpointSteps: new Map([['r1', 15]]) });
+    const resume = () => text(render(createElement(DemoGuide, { onOpen: () => undefined })));
+    expect(resume()).toContain('Resume from step 15 (last checkpoint)');
+    // Cut off before its first checkpoint: it starts again, and says its stored steps are replaced.
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 3 })] as never, checkpointSteps: new Map() });
+    expect(resume()).toContain('Start again from step 0 (its 3 stored steps are replaced)');
+  });
+});
+
+describe('a demo run training in this tab', () => {
+  it('has steps 4–5 wait for it, not ask to train first', () => {
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 12 })] as never, active: { runId: 'r1', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    const html = text(render(createElement(DemoGuide, { onOpen: () => undefined })));
+    expect(html).not.toContain('Train first (step 3).');
+    expect(html).toContain('The demo run is training (step 3); wait until it ends.');
+  });
+});
+
+describe('a demo run training in another tab of the studio', () => {
+  it('is not trained again here, and steps 4–5 say it is training there', () => {
+    // Its row says running and another tab holds its lock.
+    useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 12 })] as never, active: null, trainingNow: new Set(['r1']) });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    expect(html).toMatch(/<button[^>]*data-testid="demo-train"[^>]*aria-disabled="true"/);
+    expect(text(html)).toContain('The demo run is training in another tab of the studio; pause or stop it there.');
+    expect(text(html)).toContain('The demo run is training in another tab (step 3); wait until it ends.');
+    expect(text(html)).not.toContain('Train first (step 3).');
+  });
+});
+
+describe('the guide’s HDR step', () => {
+  const hdrRow = (id: string, fromRunId: string | undefined, createdAt: number) => ({
+    id, kind: 'hdr', datasetId: 'd1', status: 'done', config: {}, settings: {}, createdAt, updatedAt: createdAt, ...(fromRunId ? { fromRunId } : {}),
+    rounds: [{ round: 1, poolBefore: 5, poolAfter: 1, accepted: 9 }],
+  });
+  const step5 = () => render(createElement(DemoGuide, { onOpen: () => undefined })).match(/<li class="demo-step( done)?" data-testid="demo-step-5">[\s\S]*?<\/li>/)![0];
+
+  it('is done by HDR that continued the demo run, not by an ablation’s HDR arm on the demo data or HDR from an earlier demo run', () => {
+    // The Ablation panel's SSB + HDR arm on the demo dataset: HDR from its own arm's adapter.
+    useRuns.setState({ runs: [hdrRow('arm', undefined, 2), demoRun()] as never });
+    expect(step5()).not.toMatch(/demo-step done|demo-hdr-result/);
+    // "Train again": the new demo run has not trained; the HDR of the previous one is not its step 5.
+    useRuns.setState({ runs: [demoRun({ id: 'r2', status: 'created', lastStep: 0, createdAt: 3 }), hdrRow('h1', 'r1', 2), demoRun()] as never });
+    expect(step5()).not.toMatch(/demo-step done|demo-hdr-result/);
+    useRuns.setState({ runs: [hdrRow('h1', 'r1', 2), demoRun()] as never });
+    expect(text(step5())).toMatch(/Hard-case pool: 5 → 1 after one round, 9 new training examples in the dataset/);
+  });
+});
+
+describe('the guide’s links to other panels', () => {
+  it('select the demo’s dataset and run, so the panel opened shows them and not the ones the user picked last', () => {
+    const picked: Array<string | null> = [];
+    useDatasets.setState({
+      datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never,
+      selectedId: 'mine',
+      selectDataset: (id: string | null) => void picked.push(id),
+    });
+    useRuns.setState({ runs: [demoRun({ id: 'mine-run', name: 'my run', datasetId: 'mine', createdAt: 5 }), demoRun()] as never, selectedRunId: 'mine-run' });
+    useDemo.getState().showDemo();
+    expect(picked).toEqual(['d1']);
+    expect(useRuns.getState().selectedRunId).toBe('r1');
   });
 });

@@ -9,7 +9,10 @@ import type { DatasetRow } from '../../src/data/db.ts';
 import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
 import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
 import { evaluationNotice, hdrStopText, noRoundsText, plural } from '../../src/state/jobStore.ts';
+import { readFileSync } from 'node:fs';
 import { DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
+import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
+import { PANELS } from '../../src/ui/shell/Nav.tsx';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
 import { validateRunConfig } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
@@ -158,5 +161,24 @@ describe('the demo', () => {
     expect(() => validateRunConfig(DEMO_RUN_CONFIG)).not.toThrow();
     expect(DEMO_RUN_CONFIG.loss).toBe('ssb');
     expect(DEMO_RUN_CONFIG.steps).toBeLessThanOrEqual(40);
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+  it('names every panel as the navigation does, in its order', () => {
+    const studio = readme.slice(readme.indexOf('## The studio'), readme.indexOf('## Headless engine'));
+    const named = [...studio.matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]);
+    expect(named).toEqual(PANELS.map((p) => p.label));
+  });
+
+  it('gives the CLI line that trains the guided demo’s run, held-out loss included', () => {
+    // The line after the guide's figures; `--split-seed` is the CLI's own (the studio splits with 1234).
+    const line = /`studio train --split-seed 1234 ([^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
+    const flags: Record<string, string | number> = {};
+    for (const [, name, value] of line.matchAll(/--([\w-]+) (\S+)/g)) flags[name] = name === 'schedule' ? value : Number(value);
+    // The checkpoint cadence changes no number the README quotes.
+    expect({ ...runConfigFromFlags(flags as RunConfigFlags), checkpointEvery: 0 }).toEqual({ ...DEMO_RUN_CONFIG, checkpointEvery: 0 });
   });
 });

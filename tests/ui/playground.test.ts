@@ -61,7 +61,7 @@ describe('the playground’s Cancel', () => {
     useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 }, streamId: 'gen-1', streamText: 'The weather in Par' });
     await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
     const s = useJobs.getState();
-    expect(s.error).toMatch(/Another job is running \(generate\)/);
+    expect(s.error).toBe('A playground answer is using the GPU; wait for it or cancel it first.');
     expect([s.streamId, s.streamText, s.answer]).toEqual(['gen-1', 'The weather in Par', null]);
     expect(requests).toEqual([]);
     // Its stream's events still land.

@@ -36,4 +36,15 @@ describe('webgpuAdvice tells the user what to do', () => {
     expect(webgpuAdvice('Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0').steps.join()).toMatch(/dom\.webgpu\.enabled/);
     expect(webgpuAdvice('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15').steps.join()).toMatch(/Safari/);
   });
+  it('on an iPhone or iPad, says every browser there is Safari underneath, not "use Chrome" to a Chrome user', () => {
+    const chrome = webgpuAdvice('Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1');
+    const firefox = webgpuAdvice('Mozilla/5.0 (iPad; CPU OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/133.0 Mobile/15E148 Safari/605.1.15');
+    const safari = webgpuAdvice('Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1');
+    for (const a of [chrome, firefox, safari]) {
+      const text = a.steps.join('\n');
+      expect(text).toMatch(/iOS 26/);
+      expect(text).not.toMatch(/Use a recent Chrome|about:config|Develop → Feature Flags|chrome:\/\//);
+    }
+  });
 });
+

@@ -70,6 +70,7 @@ export function CapabilityReport() {
           {caps.selfTest.error
             ? `FAILED: ${caps.selfTest.error}`
             : `${caps.selfTest.ok ? 'passed' : 'FAILED'}: ${caps.selfTest.elements.toLocaleString()} elements, max |GPU − CPU| = ${caps.selfTest.maxAbsDiff.toExponential(1)} (${caps.selfTest.millis.toFixed(0)} ms)`}
+          {!caps.selfTest.ok && `. ${SELF_TEST_FAILED}`}
         </dd>
         <dt>Kernels</dt>
         <dd data-testid="kernel-paths">
@@ -105,6 +106,21 @@ export function CapabilityReport() {
 function adapterName(caps: Capabilities): string {
   const a = caps.adapter;
   return [a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' · ') || 'unnamed adapter';
+}
+
+const SELF_TEST_FAILED =
+  'This GPU failed the studio’s self-test: it computes other numbers than the CPU, so losses, adapters and accuracies made here may be wrong. Update the GPU driver, or try another browser.';
+
+/** A GPU that fails the self-test trains wrong adapters without any error: said on whichever panel
+ * is open (the GPU panel says it beside the numbers), since the guided demo never opens that one. */
+export function SelfTestFailed() {
+  const failed = useCapabilities((s) => s.status === 'ready' && !!s.capabilities && !s.capabilities.selfTest.ok);
+  if (!failed) return null;
+  return (
+    <p className="error banner" role="alert" data-testid="self-test-failed">
+      {SELF_TEST_FAILED} The GPU panel shows what failed.
+    </p>
+  );
 }
 
 /** What to do when this browser offers no WebGPU: shown on whichever panel is open. */

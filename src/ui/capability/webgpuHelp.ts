@@ -17,7 +17,13 @@ export function webgpuAdvice(userAgent: string, isSecureContext = true): WebGpuA
   const safari = !chrome && /Version\/(\d+)[.\d]* .*Safari/.exec(userAgent);
   const android = /Android/.test(userAgent);
   const linux = /Linux/.test(userAgent) && !android;
-  if (chrome || edge) {
+  // Every iPhone and iPad browser is Safari's engine (Chrome says CriOS there, not Chrome): its
+  // WebGPU comes with the system, and "use Chrome" would send a Chrome user round in a circle.
+  const ios = /iPhone|iPad|iPod|CriOS|FxiOS|EdgiOS/.test(userAgent);
+  if (ios) {
+    steps.push('On iPhone and iPad every browser, Chrome, Firefox and Edge too, runs on Safari’s engine: WebGPU comes with iOS 26 and iPadOS 26 (Settings → General → Software Update).');
+    steps.push('On an older version, turn on WebGPU in Safari’s settings (Advanced → Feature Flags → WebGPU) and open the studio in Safari. Or use a desktop computer.');
+  } else if (chrome || edge) {
     const version = Number((edge ?? chrome)![1]);
     const name = edge ? 'Edge' : 'Chrome';
     // Edge's own pages and program: an Edge user told to run google-chrome starts another browser.

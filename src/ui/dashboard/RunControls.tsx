@@ -1,7 +1,7 @@
 // The selected run's status on the dashboard itself, with what can be done from here: while it
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
-import { canResume, effectiveStatus, stepsWord, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, resumeLabel, stepsWord, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 
@@ -16,7 +16,6 @@ export function RunControls({ run }: { run: StoredRun }) {
   const status = effectiveStatus(run, active, jobSince, trainingNow);
   const steps = run.config.steps;
   const resumable = canResume(run, active, jobSince, trainingNow);
-  const from = checkpointStep ?? 0;
   const where =
     status === 'done'
       ? run.readOnly
@@ -42,7 +41,7 @@ export function RunControls({ run }: { run: StoredRun }) {
       <span>{where}</span>
       {resumable && (
         <button className="primary" data-testid="dashboard-resume" disabled={active !== null} onClick={() => void resumeRun(run.id)}>
-          {from > 0 ? `Resume from step ${from} (last checkpoint)` : run.lastStep ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0'}
+          {resumeLabel(run, checkpointStep)}
         </button>
       )}
     </div>

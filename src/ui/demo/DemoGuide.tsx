@@ -3,7 +3,7 @@
 // plainly what the embedded model is and what a real model needs.
 import { useCapabilities } from '../../state/capabilityStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
-import { canResume, effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
@@ -57,7 +57,12 @@ function CategoryComparison({ base, trained }: { base: EvalSummary; trained: Eva
 }
 
 export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset') => void }) {
-  const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr } = useDemo();
+  const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr, showDemo } = useDemo();
+  // A link to another panel shows the demo's dataset and run there.
+  const open = (panel: 'dashboard' | 'eval' | 'dataset') => {
+    showDemo();
+    onOpen(panel);
+  };
   const p = useDemoProgress();
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
@@ -81,6 +86,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const trained = runStatus === 'done';
   // Paused, or cut off by a reload: its checkpoints carry on from where it stopped.
   const resumable = !!p.run && canResume(p.run, active, jobSince, trainingNow);
+  // Resuming goes on from the newest checkpoint, which may be steps before the last one reached.
+  const checkpointStep = useRuns((s) => (p.run ? (s.checkpointSteps.get(p.run.id) ?? null) : null));
   const needModel = !p.modelLoaded && 'Load the model (step 1) first.';
   // Evaluation and HDR run for minutes on a software GPU: the job's own progress and Cancel, under its step.
   const progressOf = (step: 'evaluate' | 'hdr') =>
@@ -89,8 +96,19 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         <JobProgress kinds={[step]} />
       </div>
     ) : null;
-  const needRun = !trained && (resumable ? 'Resume the training first (step 3).' : 'Train first (step 3).');
-  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.');
+  // Trained by another tab of the studio: a second demo run here would halve both on a software GPU,
+  // and the guide would follow the copy.
+  const elsewhere = runStatus === 'elsewhere' && 'The demo run is training in another tab of the studio; pause or stop it there.';
+  const needRun =
+    !trained &&
+    (runStatus === 'running'
+      ? 'The demo run is training (step 3); wait until it ends.'
+      : elsewhere
+        ? 'The demo run is training in another tab (step 3); wait until it ends.'
+        : resumable
+          ? 'Resume the training first (step 3).'
+          : 'Train first (step 3).');
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere;
   const trainAgain = (primary: boolean) =>
     button(
       'train',
@@ -129,7 +147,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           {p.dataset ? (
             <>
               <span data-testid="demo-dataset">demo-dataset: {p.dataset.examples} examples</span>, split by the studio into training and held-out examples (the held-out ones are never trained on).{' '}
-              <button className="link" onClick={() => onOpen('dataset')}>
+              <button className="link" onClick={() => open('dataset')}>
                 Look at them
               </button>
             </>
@@ -154,7 +172,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
                     void resume();
                   }}
                 >
-                  {busy === 'train' ? 'Working…' : `Resume (step ${p.run.lastStep ?? 0} of ${p.run.config.steps})`}
+                  {busy === 'train' ? 'Working…' : resumeLabel(p.run, checkpointStep)}
                 </KeepFocusButton>
                 {trainAgain(false)}
               </span>
@@ -190,8 +208,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
               )}
               ; α {c.firstAlpha.toFixed(3)} → <strong>{c.lastAlpha.toFixed(3)}</strong>; the training loss jumps with each batch of {cfg.batchSize} examples (a batch holding a call the model gets wrong spikes it), so the held-out numbers
               are the ones to read
-              {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus})`}.{' '}
-              <button className="link" onClick={() => onOpen('dashboard')}>
+              {runStatus && runStatus !== 'done' && runStatus !== 'running' && ` (${runStatus === 'elsewhere' ? 'training in another tab' : runStatus})`}.{' '}
+              <button className="link" onClick={() => open('dashboard')}>
                 Open the dashboard
               </button>
             </p>
@@ -210,7 +228,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             <p data-testid="demo-accuracy" data-base={p.accuracy.base?.summary.accuracy} data-trained={p.accuracy.trained?.summary.accuracy}>
               Held-out accuracy: base model {p.accuracy.base ? `${pct(p.accuracy.base.summary.accuracy)} (${p.accuracy.base.summary.correct} of ${p.accuracy.base.summary.total})` : '—'} → trained{' '}
               <strong>{p.accuracy.trained ? `${pct(p.accuracy.trained.summary.accuracy)} (${p.accuracy.trained.summary.correct} of ${p.accuracy.trained.summary.total})` : '—'}</strong>.{' '}
-              <button className="link" onClick={() => onOpen('eval')}>
+              <button className="link" onClick={() => open('eval')}>
                 See every answer
               </button>
             </p>
@@ -226,7 +244,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           {p.hdr && (
             <p data-testid="demo-hdr-result" data-pool-before={p.hdr.poolBefore} data-pool-after={p.hdr.poolAfter} data-added={p.hdr.added}>
               Hard-case pool: {p.hdr.poolBefore} → <strong>{p.hdr.poolAfter}</strong> after {p.hdr.row.rounds.length === 1 ? 'one round' : `${p.hdr.row.rounds.length} rounds`}, {plural(p.hdr.added, 'new training example')} in the dataset.{' '}
-              <button className="link" onClick={() => onOpen('eval')}>
+              <button className="link" onClick={() => open('eval')}>
                 See the rounds
               </button>
             </p>

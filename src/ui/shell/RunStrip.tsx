@@ -15,6 +15,7 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const lastMetrics = useRuns((s) => s.lastMetrics);
   const pauseRun = useRuns((s) => s.pauseRun);
   const stopRun = useRuns((s) => s.stopRun);
+  const selectRun = useRuns((s) => s.selectRun);
   const [said, setSaid] = useState<RunAnnouncement | null>(null);
   // Pause or Stop had the focus when the strip went: the panel (main) takes it.
   useFocusReturn(active?.runId ?? null, () => 'main');
@@ -63,7 +64,15 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       <section className="runstrip" aria-label="Active training run" data-testid="run-strip">
         <ProgressBar label={`Training ${name}`} done={training || counted ? p.done : 0} total={training ? total : counted ? p.total : 0} detail={detail} testId="run-progress" />
         <div className="row">
-          <button onClick={onOpenDashboard}>Open dashboard</button>
+          {/* The dashboard shows the selected run, which may be another the user looked at since this one started. */}
+          <button
+            onClick={() => {
+              selectRun(active.runId);
+              onOpenDashboard();
+            }}
+          >
+            Open dashboard
+          </button>
           <KeepFocusButton onClick={() => void pauseRun()} disabled={ending} aria-label="Pause training (saves a checkpoint)">
             {active.pausing ? 'Pausing after this step…' : 'Pause'}
           </KeepFocusButton>

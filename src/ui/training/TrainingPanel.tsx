@@ -4,7 +4,7 @@ import { useDatasets } from '../../state/datasetStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { canResume, draftProblem, useRuns } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { jobBusyText, useJobs } from '../../state/jobStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -14,7 +14,6 @@ import { TruncationNote } from './TruncationNote.tsx';
 import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 
-const JOB_WORDS = { evaluate: 'An evaluation', hdr: 'An HDR run', ablation: 'An ablation', generate: 'A playground answer' } as const;
 
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const datasets = useDatasets((s) => s.datasets);
@@ -32,7 +31,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const configProblem = useRuns((s) => draftProblem(s.draft, model));
   const draftLoss = useRuns((s) => s.draft.loss);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
-  const otherJob = useJobs((s) => (s.running ? `${JOB_WORDS[s.running.kind]} is using the GPU; wait for it or cancel it first.` : null));
+  const otherJob = useJobs((s) => (s.running ? jobBusyText(s.running.kind) : null));
   const exporting = useOnnxExport((s) => s.exporting);
   const blocked = missing ?? otherJob ?? (exporting ? EXPORTING_REASON : null) ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
 
