@@ -9,6 +9,7 @@ import { renderPrompt } from '../data/render-prompt.ts';
 import { generate } from '../model/generate.ts';
 import { kvCachePositionLimit, PREFILL_CHUNK_TOKENS } from '../model/kvCache.ts';
 import type { LoraAdapter } from '../model/lora.ts';
+import { seedProblem } from '../model/random.ts';
 import { checkPrediction, parseGeneratedCalls, stableText, withEndingHint, type FinishReason } from '../eval/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, type JobContext } from '../jobs/context.ts';
@@ -49,7 +50,7 @@ export interface GenerateResult {
   tokens: number;
   /** Wall time of the generation itself (the prompt and every new token), model loading excluded. */
   millis: number;
-  /** When the first new token came, from the same start (our engine streams; the ONNX backend does not). */
+  /** When the first new token came, from the same start (both backends stream). */
   firstTokenMillis?: number;
   /** With an expectation: whether the answer passes the evaluation's AST check against the example,
    * and the checker's first complaint when it does not. */
@@ -66,7 +67,8 @@ export interface GenerateResult {
 export function playgroundSampling(req: Pick<GenerateRequest, 'temperature' | 'seed'>): { temperature?: number; seed?: number } {
   if (!(req.temperature > 0)) return {};
   const seed = req.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`the sampling seed must be a whole number ≥ 0, got ${seed}`);
+  const problem = seedProblem(seed);
+  if (problem) throw new RangeError(`the sampling seed ${problem}`);
   return { temperature: req.temperature, seed };
 }
 

@@ -145,6 +145,8 @@ describe('why an answer ended', () => {
     html = render(createElement(PlaygroundAnswer));
     expect(html).toMatch(/40 tokens · ended by the model · /);
     expect(html).not.toContain('finished by eos');
+    useJobs.setState({ answer: answer({ finishReason: 'eos', tokens: 1 }) });
+    expect(render(createElement(PlaygroundAnswer))).toMatch(/>1 token · ended by the model · /);
   });
 });
 

@@ -75,6 +75,8 @@ describe('playground sampling seeds', () => {
     expect(playgroundSampling({ temperature: 0.7 })).toEqual({ temperature: 0.7, seed: 0 });
     expect(() => playgroundSampling({ temperature: 0.7, seed: 1.5 })).toThrow(/whole number/);
     expect(() => playgroundSampling({ temperature: 0.7, seed: -1 })).toThrow(/whole number/);
+    // The sampler keeps 32 bits: 2^32 + 11 would sample as 11 while the answer said another seed.
+    expect(() => playgroundSampling({ temperature: 0.7, seed: 2 ** 32 + 11 })).toThrow('the sampling seed must be a whole number from 0 to 4,294,967,295, got 4294967307');
   });
 });
 

@@ -3,7 +3,7 @@
 // busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
-import { formatDuration } from '../format.ts';
+import { formatDuration, plural } from '../format.ts';
 import type { GenerateResult } from '../../worker/protocol.ts';
 
 export function PlaygroundAnswer() {
@@ -67,7 +67,7 @@ export function PlaygroundAnswer() {
               </p>
             )}
             <p className="muted" data-testid="playground-stats">
-              {answer.tokens} tokens · {endingText(answer.finishReason)} · {generationSpeed(answer)}
+              {plural(answer.tokens, 'token')} · {endingText(answer.finishReason)} · {generationSpeed(answer)}
             </p>
             <p className="small muted" data-testid="playground-seed">
               {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}

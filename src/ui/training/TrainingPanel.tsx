@@ -14,7 +14,6 @@ import { TruncationNote } from './TruncationNote.tsx';
 import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 
-
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const datasets = useDatasets((s) => s.datasets);
   const datasetId = useDatasets((s) => s.selectedId);
