@@ -22,6 +22,7 @@ export { bindGenerator, type FinishReason, type GeneratedSequence, type Generate
 export {
   checkPrediction,
   cutOffNote,
+  tooLongNote,
   withEndingHint,
   evaluateExamples,
   formatEvalSummary,

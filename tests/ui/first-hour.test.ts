@@ -148,6 +148,15 @@ describe('words on screen', () => {
     expect(evaluationNotice({ summary: summary(6, 3), aborted: false, requested: 6 })).toBe('Evaluated 6 examples: 50.0% correct.');
     expect(evaluationNotice({ summary: summary(2, 0), aborted: true, requested: 6 })).toBe("Evaluation cancelled after 2 of 6 examples: 0.0% correct of those (not the dataset's accuracy).");
     expect(evaluationNotice({ summary: summary(0, 0), aborted: true, requested: 6 })).toBe('Evaluation cancelled before the first of 6 examples was scored.');
+    // Examples too long for the model's context were not asked: the notice says so, and one where
+    // every example was too long scored nothing (it said "Evaluated 0 examples: 0.0% correct.").
+    const skipping = (total: number, correct: number, tooLong: number) => ({ ...summary(total, correct), tooLong });
+    expect(evaluationNotice({ summary: skipping(8, 4, 2), aborted: false, requested: 10 }, 96)).toBe(
+      "Evaluated 8 of 10 examples: 50.0% correct. 2 examples were not asked: their prompts and the answer's 96 tokens pass the model's context (not counted in the accuracy).",
+    );
+    expect(evaluationNotice({ summary: skipping(0, 0, 3), aborted: false, requested: 3 }, 96)).toBe(
+      "No example was scored. 3 examples were not asked: their prompts and the answer's 96 tokens pass the model's context (not counted in the accuracy).",
+    );
     expect(plural(1, 'round')).toBe('1 round');
     expect(plural(2, 'example')).toBe('2 examples');
   });
