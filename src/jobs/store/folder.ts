@@ -277,8 +277,10 @@ export class RunFolderStore implements RunStore {
     if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
     const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
     writeFileSync(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
-    const { predictions: _predictions, aborted: _aborted, ...summary } = report;
-    if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary }, null, 2) + '\n');
+    // `aborted` is kept when true: without it the summary of an evaluation that Ctrl-C ended after
+    // 3 of 60 examples read like a finished evaluation of 3.
+    const { predictions: _predictions, aborted, ...summary } = report;
+    if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary, ...(aborted ? { aborted } : {}) }, null, 2) + '\n');
   }
 
   /** report.md, results.csv, the charts as PNG and ablation.json (ablationReport.ts). */
