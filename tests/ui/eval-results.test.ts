@@ -29,6 +29,23 @@ describe('evaluation results', () => {
     expect(render(createElement(EvalResults, { datasetId: 'd3' }))).toContain('No evaluation of this dataset yet.');
   });
 
+  it('names each base model when the compared evaluations ran on different models, and says they are not like-for-like', () => {
+    const on = (id: string, createdAt: number, modelRef: string, adapterRunId: string | null) => ({ ...evalRun(id, 'd1', createdAt, 4, 2), modelRef, config: { adapterRunId, limit: 4, maxNewTokens: 96, lora: null } });
+    useRuns.setState({
+      runs: [
+        on('adapter', 3, 'Qwen/Qwen3-0.6B', 'r1'),
+        on('smol', 2, 'HuggingFaceTB/SmolLM2-135M-Instruct', null),
+        on('qwen', 1, 'Qwen/Qwen3-0.6B', null),
+        { id: 'r1', datasetId: 'd1', kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, name: 'my adapter', modelRef: 'Qwen/Qwen3-0.6B', config: {} },
+      ] as never,
+    });
+    const html = render(createElement(EvalResults, { datasetId: 'd1' })).replace(/<!-- -->/g, '');
+    expect(html).toContain('base model HuggingFaceTB/SmolLM2-135M-Instruct (no adapter)');
+    expect(html).toContain('base model Qwen/Qwen3-0.6B (no adapter)');
+    expect(html).toContain('data-testid="accuracy-compare-mismatch"');
+    expect(html).toMatch(/differ in their model/);
+  });
+
   it('says how many examples were not asked because they pass the model’s context', () => {
     const run = evalRun('long', 'd1', 5, 10, 7);
     useRuns.setState({ runs: [{ ...run, summary: { ...run.summary, tooLong: 3 } }] as never });

@@ -80,6 +80,18 @@ describe('comparing runs', () => {
     ];
     expect(latestEvalPerAdapter(evals).map((e) => e.id)).toEqual(['e3', 'e4']);
   });
+
+  it('keeps the newest base-model evaluation of each model, not only the newest of any model', () => {
+    // Qwen's base, then SmolLM's base, then a Qwen adapter: the comparison showed SmolLM's base
+    // model as "base model (no adapter)" beside the Qwen adapter.
+    const evals = [
+      { id: 'adapter', config: { adapterRunId: 'r' }, summary: {}, modelRef: 'Qwen/Qwen3-0.6B' },
+      { id: 'smol-base', config: { adapterRunId: null }, summary: {}, modelRef: 'HuggingFaceTB/SmolLM2-135M-Instruct' },
+      { id: 'qwen-base', config: { adapterRunId: null }, summary: {}, modelRef: 'Qwen/Qwen3-0.6B' },
+      { id: 'qwen-base-old', config: { adapterRunId: null }, summary: {}, modelRef: 'Qwen/Qwen3-0.6B' },
+    ];
+    expect(latestEvalPerAdapter(evals).map((e) => e.id)).toEqual(['smol-base', 'qwen-base', 'adapter']);
+  });
 });
 
 describe('charts', () => {

@@ -47,15 +47,21 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   const all = useRuns((s) => s.runs);
   const rows = latestEvalPerAdapter(runs);
   if (rows.length < 2) return null;
-  const adapterName = (id: string | null) => (id === null ? 'base model (no adapter)' : (all.find((r) => r.id === id)?.name ?? 'a deleted run'));
+  // Evaluations of several models: each base model is named, so an adapter is read beside its own base.
+  const models = new Set(rows.map((r) => r.modelRef));
+  const adapterName = (r: EvalRunRow) => {
+    const id = r.config.adapterRunId;
+    if (id !== null) return all.find((run) => run.id === id)?.name ?? 'a deleted run';
+    return models.size > 1 ? `base model ${r.modelRef ?? '(unknown)'} (no adapter)` : 'base model (no adapter)';
+  };
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
-  // Rows scored on other examples, or with another token budget, are not a like-for-like comparison.
-  const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1;
+  // Rows scored on other examples, with another token budget or on another model are not a like-for-like comparison.
+  const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1 || models.size > 1;
   return (
     <div className="tablewrap">
       {differ && (
         <p className="muted" data-testid="accuracy-compare-mismatch">
-          These evaluations differ in their examples or their max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
+          These evaluations differ in their model, their examples or their max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
         </p>
       )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">
@@ -76,7 +82,7 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
         <tbody>
           {rows.map((r) => (
             <tr key={r.id}>
-              <td>{adapterName(r.config.adapterRunId)}</td>
+              <td>{adapterName(r)}</td>
               <td>{r.summary.total}</td>
               <td>{r.config.maxNewTokens}</td>
               <td>
