@@ -1,13 +1,14 @@
 // The evaluation results under the Evaluation form: only the selected dataset's evaluations (another
 // dataset's failures under this form were misleading), newest first, and 0 of 0 scored shows no
-// percentage. Rendered with react-dom/server reading the stores' current state.
+// percentage; a failure shows every reason the checker gave, and its expected calls say "reading"
+// until its example is read. Rendered with react-dom/server reading the stores' current state.
 import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { renderNow as render } from '../helpers/render.ts';
 
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
 const { useRuns } = await import('../../src/state/runStore.ts');
-const { EvalResults } = await import('../../src/ui/eval/EvalResults.tsx');
+const { EvalResults, FailureItem } = await import('../../src/ui/eval/EvalResults.tsx');
 
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0, byCategory: {}, failureRules: {}, finishReasons: {} });
 const evalRun = (id: string, datasetId: string, createdAt: number, total: number, correct: number) => ({
@@ -52,5 +53,24 @@ describe('evaluation results', () => {
     expect(render(createElement(EvalResults, { datasetId: 'd1' })).replace(/<!-- -->/g, '')).toContain(
       "3 examples were not asked: their prompts and the answer&#x27;s 96 tokens pass the model&#x27;s context (not counted in the accuracy).",
     );
+  });
+
+  it('shows a failure’s every reason, and reads its example before saying it is gone', () => {
+    // A parallel answer fails as "could not find a match"; why each call did not match is in the
+    // details, which the list left out.
+    const prediction = {
+      exampleId: 'parallel_0', category: 'parallel', output: "[spotify.play(artist='Taylor Swift', duration=25)]", valid: false, finishReason: 'stop', generatedTokens: 12,
+      errors: [
+        { rule: 'parallel_function_checker_no_order:cannot_find_match', where: 'ground_truth[0]', message: 'Could not find a matching function among index [0] of model output for index 0 of possible answers (spotify.play).' },
+        { rule: 'value_error:others', where: 'calls[0].duration', message: "Invalid value for parameter 'duration': 25. Expected one of [20]." },
+      ],
+    };
+    const html = render(createElement(FailureItem, { datasetId: 'd1', prediction: prediction as never })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Could not find a matching function among index [0]');
+    expect(html).toContain('calls[0].duration');
+    expect(html).toContain('Invalid value for parameter &#x27;duration&#x27;: 25. Expected one of [20].');
+    // While the example is read, it is not "no longer in this browser".
+    expect(html).not.toContain('no longer in this browser');
+    expect(html).toContain('Reading the example…');
   });
 });

@@ -178,16 +178,31 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
   );
 }
 
-function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: Prediction }) {
-  const example = useExampleRow(datasetId, p.exampleId).value?.example ?? null;
+/** One failed answer: every reason the checker gave (a parallel answer's "no match" is explained by
+ * why each call did not match), the model's output and the expected calls. */
+export function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: Prediction }) {
+  const read = useExampleRow(datasetId, p.exampleId);
+  const example = read.value?.example ?? null;
+  // null while it is read (or when the read failed), undefined once read and not there.
+  const missing = read.error ?? (read.value === null ? 'Reading the example…' : 'the example is no longer in this browser');
+  const [first, ...details] = p.errors;
   return (
     <li className="detail">
       <div className="row spread">
         <strong>{p.exampleId}</strong>
         <span className="error">
-          {p.errors[0]?.rule ?? 'failed'}: {p.errors[0]?.message ?? ''}
+          {first?.rule ?? 'failed'}: {first?.message ?? ''}
         </span>
       </div>
+      {details.length > 0 && (
+        <ul className="plain small">
+          {details.map((d, i) => (
+            <li key={i} title={d.rule}>
+              {d.where}: {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="grid2">
         <div>
           <h4>Model output ({p.generatedTokens} tokens, {p.finishReason})</h4>
@@ -195,7 +210,7 @@ function FailureItem({ datasetId, prediction: p }: { datasetId: string; predicti
         </div>
         <div>
           <h4>Expected</h4>
-          <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : 'the example is no longer in this browser'}</pre>
+          <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : missing}</pre>
         </div>
       </div>
     </li>
