@@ -1,4 +1,4 @@
-// `studio eval --summary`: the summary file of an evaluation that Ctrl-C (or a cancelled ablation
+// `studio eval`'s files. The --summary file of an evaluation that Ctrl-C (or a cancelled ablation
 // arm) ended part-way says so. It dropped the report's `aborted`, so the file of 3 answers out of
 // 60 read like a finished evaluation of 3 examples.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -30,5 +30,25 @@ describe('the evaluation summary file', () => {
     // Resumed and interrupted again: the kept answers and this run's, still not the whole evaluation.
     const resumed = await writtenSummary({ ...summarizePredictions([answer('b', false)]), predictions: [answer('b', false)], aborted: true }, { predictions: [answer('a', true)], order: ['a', 'b', 'c'] });
     expect(resumed).toMatchObject({ total: 2, correct: 1, aborted: true });
+  });
+
+  it('writes every reason a failed answer was given into predictions.jsonl, as studio ast-check does', async () => {
+    // A parallel answer fails as "no match"; why each call did not match was left out of the file.
+    const failed: Prediction = {
+      ...answer('p', false),
+      category: 'parallel',
+      errors: [
+        { rule: 'parallel_function_checker_no_order:cannot_find_match', where: 'ground_truth[0]', message: 'Could not find a matching function among index [0] of model output for index 0 of possible answers (f).' },
+        { rule: 'value_error:others', where: 'calls[0].a', message: "Invalid value for parameter 'a': 2. Expected one of [1]." },
+      ],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'eval-lines-'));
+    const predictions = join(dir, 'predictions.jsonl');
+    await RunFolderStore.forEvaluation({ predictions }, { model: 'tiny', data: ['demo.jsonl'] }).saveEvaluation({ ...summarizePredictions([failed]), predictions: [failed], aborted: false });
+    const line = JSON.parse(readFileSync(predictions, 'utf8').trim());
+    expect(line.error_type).toBe('parallel_function_checker_no_order:cannot_find_match');
+    expect(line.error).toBe(
+      "Could not find a matching function among index [0] of model output for index 0 of possible answers (f). [calls[0].a: value_error:others: Invalid value for parameter 'a': 2. Expected one of [1].]",
+    );
   });
 });
