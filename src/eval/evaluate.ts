@@ -211,7 +211,8 @@ export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>): str
 
 export function formatEvalSummary(s: EvalSummary): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const lines = [`accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
+  // Nothing scored (cancelled at once, every example too long) has no accuracy, as the studio shows none.
+  const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const cut = cutOffNote(s);
