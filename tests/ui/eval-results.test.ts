@@ -9,6 +9,7 @@ import { renderNow as render } from '../helpers/render.ts';
 vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { EvalResults, FailureItem } = await import('../../src/ui/eval/EvalResults.tsx');
+const { categoryWords } = await import('../../src/ui/format.ts');
 
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0, byCategory: {}, failureRules: {}, finishReasons: {} });
 const evalRun = (id: string, datasetId: string, createdAt: number, total: number, correct: number) => ({
@@ -72,5 +73,16 @@ describe('evaluation results', () => {
     // While the example is read, it is not "no longer in this browser".
     expect(html).not.toContain('no longer in this browser');
     expect(html).toContain('Reading the example…');
+  });
+
+  it('names the parallel categories by what they hold: several calls, not two', () => {
+    // A parallel question asks for two or more calls (BFCL's have up to four), and a parallel_multiple
+    // one may call the same function of several offered more than once; "two calls of different
+    // functions" described neither.
+    expect(['parallel', 'parallel_multiple', 'live_parallel'].map(categoryWords)).toEqual([
+      'several calls of the one function offered',
+      'several calls among several functions',
+      'several calls of the one function offered (live)',
+    ]);
   });
 });
