@@ -66,6 +66,14 @@ export function categoryKind(category: string): AstCategoryKind {
   throw new Error(`unknown category "${category}" (expected simple, multiple, parallel, parallel_multiple, irrelevance or relevance)`);
 }
 
+/** A failure's errors as one line, the way BFCL's score files give them: the first error's message,
+ * then why each candidate call did not match (`[where: rule: message]`); undefined when valid. */
+export function errorsText(errors: AstCheckError[]): string | undefined {
+  const [first, ...details] = errors;
+  if (!first) return undefined;
+  return details.length === 0 ? first.message : `${first.message} ${details.map((d) => `[${d.where}: ${d.rule}: ${d.message}]`).join(' ')}`;
+}
+
 export function astCheck(input: AstCheckInput): AstCheckResult {
   const failure = checkByCategory(input);
   if (!failure) return { valid: true, errors: [] };

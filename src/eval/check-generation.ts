@@ -5,7 +5,7 @@
 import type { Call, FunctionSchema, PossibleAnswer } from '../data/example.ts';
 import { unboxCalls } from '../data/whole-floats.ts';
 import { astCheck, categoryKind, type AstCheckResult } from './ast-checker.ts';
-import { parseGeneratedCalls, type ParsedGeneration } from './parse-generated-calls.ts';
+import { parseGeneratedCalls, type CallParseError, type ParsedGeneration } from './parse-generated-calls.ts';
 
 export interface GenerationCheckInput {
   functions: FunctionSchema[];
@@ -24,6 +24,8 @@ export interface GenerationCheckResult extends AstCheckResult {
 
 /** The rule of an output whose calls could not be decoded (bad syntax, or no call at all). */
 export const DECODER_FAILED = 'ast_decoder:decoder_failed';
+/** The same, for a relevance question (BFCL's rule there). */
+export const RELEVANCE_DECODER_FAILED = 'relevance_error:decoder_failed';
 
 export function checkGeneratedOutput({ functions, possibleAnswer, category, output, underscoreDots }: GenerationCheckInput): GenerationCheckResult {
   const kind = categoryKind(category);
@@ -35,14 +37,14 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
   const parsed: ParsedGeneration = { ...withFloats, calls: plainCalls, ...(wholeFloats.length ? { wholeFloats } : {}) };
   // BFCL: for irrelevance, output that fails to decode is "no call", i.e. a pass.
   const decodedNoCall = parsed.error !== undefined || parsed.format === 'text';
+  // BFCL: a relevance answer that fails to decode fails with the decoder's reason ("no call was
+  // made" would hide that the model wrote one BFCL cannot read).
+  if (kind === 'relevance' && parsed.error) return decodeFailure(RELEVANCE_DECODER_FAILED, 'Invalid syntax. Failed to decode AST when it should have.', parsed, parsed.error);
   if (kind === 'irrelevance' || kind === 'relevance') {
     const calls = decodedNoCall ? [] : withFloats.calls;
     return withIgnored({ ...astCheck({ functions, possibleAnswer, calls, category, underscoreDots }), parsed });
   }
-  if (parsed.error) {
-    const where = parsed.error.offset === undefined ? 'output' : `output@${parsed.error.offset}`;
-    return { valid: false, errors: [{ rule: DECODER_FAILED, where, message: `Invalid syntax. Failed to decode AST. ${parsed.error.message}` }], parsed };
-  }
+  if (parsed.error) return decodeFailure(DECODER_FAILED, 'Invalid syntax. Failed to decode AST.', parsed, parsed.error);
   if (parsed.format === 'text') {
     const preview = parsed.content.length > 80 ? `${parsed.content.slice(0, 80)}…` : parsed.content;
     return {
@@ -52,6 +54,12 @@ export function checkGeneratedOutput({ functions, possibleAnswer, category, outp
     };
   }
   return withIgnored({ ...astCheck({ functions, possibleAnswer, calls: withFloats.calls, category, underscoreDots }), parsed });
+}
+
+/** A failure of the decoder, at the offset it points to, with its reason after BFCL's words. */
+function decodeFailure(rule: string, words: string, parsed: ParsedGeneration, error: CallParseError): GenerationCheckResult {
+  const where = error.offset === undefined ? 'output' : `output@${error.offset}`;
+  return { valid: false, errors: [{ rule, where, message: `${words} ${error.message}` }], parsed };
 }
 
 /** A verdict on calls that decoding cut short says so beside its reason ("missing city" alone would

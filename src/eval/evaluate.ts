@@ -6,7 +6,7 @@
 // Never touches storage and never changes the model: it only reads generations.
 import type { Call, Example } from '../data/example.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
-import { checkGeneratedOutput, DECODER_FAILED } from './check-generation.ts';
+import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
 import { bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
@@ -104,7 +104,7 @@ export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target'
     result.valid = false;
     result.errors = [{ rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` }];
   }
-  const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason, e.rule === DECODER_FAILED) }));
+  const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason, e.rule === DECODER_FAILED || e.rule === RELEVANCE_DECODER_FAILED) }));
   const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors, finishReason, generatedTokens };
   if (result.parsed && !result.parsed.error) p.calls = result.parsed.calls;
   if (result.parsed?.reasoning !== undefined) p.reasoning = result.parsed.reasoning;
@@ -213,7 +213,8 @@ export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>): str
 
 export function formatEvalSummary(s: EvalSummary): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const lines = [`accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
+  // Nothing scored (cancelled at once, every example too long) has no accuracy, as the studio shows none.
+  const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total})`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
   const cut = cutOffNote(s);

@@ -4,7 +4,7 @@
 export { parseGeneratedCalls, type ParsedGeneration, type CallParseError, type CallParseErrorKind, type GeneratedCallFormat } from './parse-generated-calls.ts';
 export { parsePythonCalls, parsePythonLiteral, looksLikePythonCalls, PySyntaxError } from '../data/python/call-syntax.ts';
 export { formatCallsPython, formatPythonValue, pythonStringRepr } from '../data/python/format.ts';
-export { astCheck, categoryKind, type AstCheckInput, type AstCheckResult, type AstCheckError, type AstCategoryKind } from './ast-checker.ts';
+export { astCheck, categoryKind, errorsText, type AstCheckInput, type AstCheckResult, type AstCheckError, type AstCategoryKind } from './ast-checker.ts';
 export { checkGeneratedOutput, type GenerationCheckInput, type GenerationCheckResult } from './check-generation.ts';
 export { standardizeString } from './python-values.ts';
 export {
@@ -22,6 +22,7 @@ export { bindGenerator, type FinishReason, type GeneratedSequence, type Generate
 export {
   checkPrediction,
   cutOffNote,
+  tooLongNote,
   withEndingHint,
   evaluateExamples,
   formatEvalSummary,

@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, tooLongNote, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -173,10 +173,15 @@ interface JobState {
 
 export { hdrStopText, noRoundsText, plural };
 
-/** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing. */
-export function evaluationNotice(r: { summary: EvalSummary; aborted: boolean; requested: number }): string {
+/** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing;
+ * examples too long for the model's context were not asked, and it says so (an evaluation where
+ * every one was too long read "Evaluated 0 examples: 0.0% correct."). */
+export function evaluationNotice(r: { summary: EvalSummary; aborted: boolean; requested: number }, maxNewTokens?: number): string {
   const pct = `${(r.summary.accuracy * 100).toFixed(1)}% correct`;
-  if (!r.aborted) return `Evaluated ${plural(r.summary.total, 'example')}: ${pct}.`;
+  const note = tooLongNote(r.summary, maxNewTokens);
+  const skipped = note ? ` ${note[0].toUpperCase()}${note.slice(1)}.` : '';
+  if (!r.aborted && r.summary.total === 0) return `No example was scored.${skipped}`;
+  if (!r.aborted) return `Evaluated ${r.summary.total === r.requested ? '' : `${r.summary.total} of `}${plural(r.requested, 'example')}: ${pct}.${skipped}`;
   if (r.summary.total === 0) return `Evaluation cancelled before the first of ${plural(r.requested, 'example')} was scored.`;
   return `Evaluation cancelled after ${r.summary.total} of ${plural(r.requested, 'example')}: ${pct} of those (not the dataset's accuracy).`;
 }
@@ -281,7 +286,7 @@ export const useJobs = create<JobState>((set, get) => {
       return job('evaluate', 'the evaluation', async (onProgress) => {
         const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
         set({ lastEval: result });
-        return evaluationNotice(result);
+        return evaluationNotice(result, d.maxNewTokens);
       });
     },
 

@@ -117,12 +117,14 @@ export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): str
   return latestTrainedRun(runs)?.id ?? '';
 }
 
-/** The newest finished evaluation of each adapter (null: the base model) among `evals` (newest
- * first), the base model first: the rows of a base-vs-adapter comparison. One stopped part-way
- * scored only some examples, so it is not a row. */
-export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown; status?: string }>(evals: R[]): R[] {
-  const seen = new Set<string | null>();
-  const out = evals.filter((r) => r.summary && r.status !== 'failed' && !seen.has(r.config.adapterRunId) && (seen.add(r.config.adapterRunId), true));
+/** The newest finished evaluation of each adapter (null: the base model, one per model: another
+ * model's base is not this adapter's base) among `evals` (newest first), base models first: the
+ * rows of a base-vs-adapter comparison. One stopped part-way scored only some examples, so it is
+ * not a row. */
+export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown; status?: string; modelRef?: string }>(evals: R[]): R[] {
+  const seen = new Set<string>();
+  const key = (r: R) => r.config.adapterRunId ?? `base model ${r.modelRef ?? ''}`;
+  const out = evals.filter((r) => r.summary && r.status !== 'failed' && !seen.has(key(r)) && (seen.add(key(r)), true));
   return [...out.filter((r) => r.config.adapterRunId === null), ...out.filter((r) => r.config.adapterRunId !== null)];
 }
 

@@ -40,8 +40,9 @@ export { plural } from '../state/jobStore.ts';
 const CATEGORY_WORDS: Record<string, string> = {
   simple: 'one function offered',
   multiple: 'one call among several functions',
-  parallel: 'two calls of one function',
-  parallel_multiple: 'two calls of different functions',
+  // Two or more calls; with several functions offered, any of them may be called more than once.
+  parallel: 'several calls of the one function offered',
+  parallel_multiple: 'several calls among several functions',
   irrelevance: 'no call needed',
   relevance: 'a call needed',
 };

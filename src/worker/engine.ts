@@ -30,7 +30,7 @@ import { ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { runInfoPatch } from '../jobs/store/runInfo.ts';
-import { deleteRun, DexieRunStore, DexieWorkspace, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
+import { deleteRun, DexieRunStore, DexieWorkspace, readRun, requireRun, requireTrainRun, storedExamples, updateRun, updateRunInfo } from '../jobs/store/dexie.ts';
 import { derivedRunName, uniqueRunName } from '../jobs/store/runNames.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { trainingSets } from '../train/prepareData.ts';
@@ -235,11 +235,21 @@ export class StudioEngine {
             name: derivedRunName('eval', source, examples.length),
             config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
           });
-          const { predictions: _p, aborted, ...summary } = await evaluateJob(ctx, { store, examples, adapter, decoding: { maxNewTokens, batchSize } });
+          const namedByScored = (total: number) => updateRun(db, store.runId, { name: derivedRunName('eval', source, total) });
+          let report;
+          try {
+            report = await evaluateJob(ctx, { store, examples, adapter, decoding: { maxNewTokens, batchSize } });
+          } catch (err) {
+            // A failed evaluation keeps what it scored (evaluateJob saves it), named by that as a cancelled one is.
+            const kept = await readRun(db, store.runId);
+            if (kept?.kind === 'eval') await namedByScored(kept.summary.total);
+            throw err;
+          }
+          const { predictions: _p, aborted, ...summary } = report;
           // A cancelled evaluation is named by what it scored; one cancelled before its first answer
           // scored nothing, and keeps no row ("failed, 0 examples" would say nothing true).
           if (aborted && summary.total === 0) await deleteRun(db, store.runId);
-          else if (aborted) await updateRun(db, store.runId, { name: derivedRunName('eval', source, summary.total) });
+          else if (aborted) await namedByScored(summary.total);
           return { evalRunId: store.runId, summary, aborted, requested: examples.length };
         },
         null,

@@ -450,6 +450,16 @@ describe('checkGeneratedOutput: decoding, then checking', () => {
     expect(simple.errors[0].message).toMatch(/number.*\(math\.factorial's positional argument was ignored/);
   });
 
+  it('says why a relevance answer did not decode, as BFCL does, instead of "no call was made"', () => {
+    // The model wrote a call BFCL cannot decode: the failure named no call at all and hid why.
+    const bad = checkGeneratedOutput({ ...base, category: 'live_relevance', output: '[math.factorial(number=5' });
+    expect(bad.valid).toBe(false);
+    expect(bad.errors[0]).toMatchObject({ rule: 'relevance_error:decoder_failed', where: expect.stringMatching(/^output/) });
+    expect(bad.errors[0].message).toMatch(/^Invalid syntax\. Failed to decode AST when it should have\. Python-call syntax: /);
+    // Prose is still "no call".
+    expect(checkGeneratedOutput({ ...base, category: 'live_relevance', output: 'The answer is 120.' }).errors[0].message).toBe('No function call was made when one should be.');
+  });
+
   it('checks already-decoded calls as they are', () => {
     expect(checkGeneratedOutput({ ...base, category: 'simple', output: [call('math.factorial', { number: 6 })] }).errors[0]).toMatchObject({ rule: 'value_error:others' });
   });

@@ -57,6 +57,16 @@ describe('evaluation runs', () => {
     expect(formatEvalSummary(r)).toContain("2 examples were not asked: their prompts and the answer's max new tokens pass the model's context (not counted in the accuracy)");
   });
 
+  it('prints no accuracy when nothing was scored (every example too long), as the studio shows none', async () => {
+    // The CLI printed "accuracy 0.0% (0/0)" where the studio shows "—".
+    const access = { ...scripted(answers), encodePrompt: () => Array(90).fill(0), maxPositions: 100 };
+    const r = await evaluateExamples(examples.slice(0, 2), access, { maxNewTokens: 40 });
+    expect([r.total, r.tooLong]).toEqual([0, 2]);
+    const text = formatEvalSummary(r);
+    expect(text.split('\n')[0]).toBe('accuracy n/a (0/0: no example scored)');
+    expect(text).not.toContain('0.0%');
+  });
+
   it('reports accuracy overall, per category and per failure rule, keeping every prediction', async () => {
     const log: Array<{ size: number; settings: SamplingSettings }> = [];
     const progress: number[] = [];

@@ -83,6 +83,18 @@ describe('comparing runs', () => {
     ];
     expect(latestEvalPerAdapter(evals).map((e) => e.id)).toEqual(['e3', 'e4']);
   });
+
+  it('keeps the newest base-model evaluation of each model, not only the newest of any model', () => {
+    // Qwen's base, then SmolLM's base, then a Qwen adapter: the comparison showed SmolLM's base
+    // model as "base model (no adapter)" beside the Qwen adapter.
+    const evals = [
+      { id: 'adapter', config: { adapterRunId: 'r' }, summary: {}, modelRef: 'Qwen/Qwen3-0.6B' },
+      { id: 'smol-base', config: { adapterRunId: null }, summary: {}, modelRef: 'HuggingFaceTB/SmolLM2-135M-Instruct' },
+      { id: 'qwen-base', config: { adapterRunId: null }, summary: {}, modelRef: 'Qwen/Qwen3-0.6B' },
+      { id: 'qwen-base-old', config: { adapterRunId: null }, summary: {}, modelRef: 'Qwen/Qwen3-0.6B' },
+    ];
+    expect(latestEvalPerAdapter(evals).map((e) => e.id)).toEqual(['smol-base', 'qwen-base', 'adapter']);
+  });
 });
 
 describe('charts', () => {
@@ -151,6 +163,15 @@ describe('words on screen', () => {
     expect(evaluationNotice({ summary: summary(6, 3), aborted: false, requested: 6 })).toBe('Evaluated 6 examples: 50.0% correct.');
     expect(evaluationNotice({ summary: summary(2, 0), aborted: true, requested: 6 })).toBe("Evaluation cancelled after 2 of 6 examples: 0.0% correct of those (not the dataset's accuracy).");
     expect(evaluationNotice({ summary: summary(0, 0), aborted: true, requested: 6 })).toBe('Evaluation cancelled before the first of 6 examples was scored.');
+    // Examples too long for the model's context were not asked: the notice says so, and one where
+    // every example was too long scored nothing (it said "Evaluated 0 examples: 0.0% correct.").
+    const skipping = (total: number, correct: number, tooLong: number) => ({ ...summary(total, correct), tooLong });
+    expect(evaluationNotice({ summary: skipping(8, 4, 2), aborted: false, requested: 10 }, 96)).toBe(
+      "Evaluated 8 of 10 examples: 50.0% correct. 2 examples were not asked: their prompts and the answer's 96 tokens pass the model's context (not counted in the accuracy).",
+    );
+    expect(evaluationNotice({ summary: skipping(0, 0, 3), aborted: false, requested: 3 }, 96)).toBe(
+      "No example was scored. 3 examples were not asked: their prompts and the answer's 96 tokens pass the model's context (not counted in the accuracy).",
+    );
     expect(plural(1, 'round')).toBe('1 round');
     expect(plural(2, 'example')).toBe('2 examples');
   });

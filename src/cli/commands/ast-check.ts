@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { categoryKind } from '../../eval/ast-checker.ts';
+import { categoryKind, errorsText } from '../../eval/ast-checker.ts';
 import { categoryFromFileName, categoryFromId, parseBfclAnswers, parseBfclQuestions, parsePredictions } from '../../eval/bfcl-files.ts';
 import { checkGeneratedOutput } from '../../eval/check-generation.ts';
 
@@ -116,9 +116,8 @@ const astCheckCommand: CliCommand = {
 
 function lineFor(id: string, result: { valid: boolean; errors: Array<{ rule: string; where: string; message: string }> }) {
   if (result.valid) return { id, valid: true };
-  const [first, ...details] = result.errors;
-  const error = details.length === 0 ? first.message : `${first.message} ${details.map((d) => `[${d.where}: ${d.rule}: ${d.message}]`).join(' ')}`;
-  return { id, valid: false, error_type: first.rule, where: first.where, error };
+  const [first] = result.errors;
+  return { id, valid: false, error_type: first.rule, where: first.where, error: errorsText(result.errors) };
 }
 
 export default astCheckCommand;

@@ -18,7 +18,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
-import { withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
+import { errorsText, withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
 import type { HardCase, HdrSettings } from '../../hdr/index.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelSpec } from '../../model/config.ts';
@@ -87,10 +87,11 @@ export interface EvaluationFiles {
   earlier?: { predictions: Prediction[]; order: string[] };
 }
 
-/** One prediction as a JSON line (the format `studio eval` and HDR mining have always written). */
+/** One prediction as a JSON line (the format `studio eval` and HDR mining have always written); its
+ * error holds every reason, as `studio ast-check` writes it (a parallel "no match" alone said nothing). */
 export function predictionLine(p: Prediction): string {
   return JSON.stringify({
-    id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: p.errors[0]?.message,
+    id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: errorsText(p.errors),
     finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
   });
 }
@@ -277,8 +278,10 @@ export class RunFolderStore implements RunStore {
     if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
     const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
     writeFileSync(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
-    const { predictions: _predictions, aborted: _aborted, ...summary } = report;
-    if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary }, null, 2) + '\n');
+    // `aborted` is kept when true: without it the summary of an evaluation that Ctrl-C ended after
+    // 3 of 60 examples read like a finished evaluation of 3.
+    const { predictions: _predictions, aborted, ...summary } = report;
+    if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary, ...(aborted ? { aborted } : {}) }, null, 2) + '\n');
   }
 
   /** report.md, results.csv, the charts as PNG and ablation.json (ablationReport.ts). */

@@ -47,15 +47,21 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   const all = useRuns((s) => s.runs);
   const rows = latestEvalPerAdapter(runs);
   if (rows.length < 2) return null;
-  const adapterName = (id: string | null) => (id === null ? 'base model (no adapter)' : (all.find((r) => r.id === id)?.name ?? 'a deleted run'));
+  // Evaluations of several models: each base model is named, so an adapter is read beside its own base.
+  const models = new Set(rows.map((r) => r.modelRef));
+  const adapterName = (r: EvalRunRow) => {
+    const id = r.config.adapterRunId;
+    if (id !== null) return all.find((run) => run.id === id)?.name ?? 'a deleted run';
+    return models.size > 1 ? `base model ${r.modelRef ?? '(unknown)'} (no adapter)` : 'base model (no adapter)';
+  };
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
-  // Rows scored on other examples, or with another token budget, are not a like-for-like comparison.
-  const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1;
+  // Rows scored on other examples, with another token budget or on another model are not a like-for-like comparison.
+  const differ = new Set(rows.map((r) => `${r.summary.total}/${r.config.limit}`)).size > 1 || new Set(rows.map((r) => r.config.maxNewTokens)).size > 1 || models.size > 1;
   return (
     <div className="tablewrap">
       {differ && (
         <p className="muted" data-testid="accuracy-compare-mismatch">
-          These evaluations differ in their examples or their max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
+          These evaluations differ in their model, their examples or their max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
         </p>
       )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">
@@ -76,7 +82,7 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
         <tbody>
           {rows.map((r) => (
             <tr key={r.id}>
-              <td>{adapterName(r.config.adapterRunId)}</td>
+              <td>{adapterName(r)}</td>
               <td>{r.summary.total}</td>
               <td>{r.config.maxNewTokens}</td>
               <td>
@@ -172,16 +178,31 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
   );
 }
 
-function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: Prediction }) {
-  const example = useExampleRow(datasetId, p.exampleId).value?.example ?? null;
+/** One failed answer: every reason the checker gave (a parallel answer's "no match" is explained by
+ * why each call did not match), the model's output and the expected calls. */
+export function FailureItem({ datasetId, prediction: p }: { datasetId: string; prediction: Prediction }) {
+  const read = useExampleRow(datasetId, p.exampleId);
+  const example = read.value?.example ?? null;
+  // null while it is read (or when the read failed), undefined once read and not there.
+  const missing = read.error ?? (read.value === null ? 'Reading the example…' : 'the example is no longer in this browser');
+  const [first, ...details] = p.errors;
   return (
     <li className="detail">
       <div className="row spread">
         <strong>{p.exampleId}</strong>
         <span className="error">
-          {p.errors[0]?.rule ?? 'failed'}: {p.errors[0]?.message ?? ''}
+          {first?.rule ?? 'failed'}: {first?.message ?? ''}
         </span>
       </div>
+      {details.length > 0 && (
+        <ul className="plain small">
+          {details.map((d, i) => (
+            <li key={i} title={d.rule}>
+              {d.where}: {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="grid2">
         <div>
           <h4>Model output ({p.generatedTokens} tokens, {p.finishReason})</h4>
@@ -189,7 +210,7 @@ function FailureItem({ datasetId, prediction: p }: { datasetId: string; predicti
         </div>
         <div>
           <h4>Expected</h4>
-          <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : 'the example is no longer in this browser'}</pre>
+          <pre className="wrap seg-call-text">{example ? targetCallTexts(example.target).join('\n') || '(no call)' : missing}</pre>
         </div>
       </div>
     </li>
