@@ -284,18 +284,19 @@ export class StudioEngine {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       validateAblationConfig(config, model.spec);
-      await requireDataset(db, datasetId);
-      const examples = await storedExamples(db, datasetId);
+      // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
       return this.onDataset(datasetId, () => this.jobs.run(
         'an ablation',
-        async (ctx, input: typeof examples) => {
+        async (ctx) => {
+          await requireDataset(db, datasetId);
+          const examples = await storedExamples(db, datasetId);
           // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
           const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
           const store = await workspace.createRun({ kind: 'ablation', name, config });
-          const r = await ablationJob(ctx, { store, workspace, name, config, examples: input, lockRun: withRunLock });
+          const r = await ablationJob(ctx, { store, workspace, name, config, examples, lockRun: withRunLock });
           return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped };
         },
-        examples,
+        null,
         progress,
       ));
     },
