@@ -50,7 +50,10 @@ const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 3
 
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
-  readonly jobs = new JobEngine(() => this.device());
+  readonly jobs = new JobEngine(
+    () => this.device(),
+    (runIds) => this.emit({ type: 'job-rows', runIds }),
+  );
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
   private readonly onnxExports = new Map<string, HeldExport>();

@@ -253,6 +253,8 @@ export type WorkerEvent =
   /** `step` absent: the run keeps the step it had (it failed before its checkpoint was read). */
   | { type: 'run-status'; runId: string; status: RunStatus; step?: number; message?: string }
   | { type: 'generation'; streamId: string; text: string }
+  /** The run rows the running job writes (it claimed them), and [] when it ends. */
+  | { type: 'job-rows'; runIds: string[] }
   | { type: 'run-token-loss'; runId: string; strip: TokenLossStrip };
 
 export type WorkerResponse =

@@ -35,7 +35,7 @@ export const tests = {
       const second = await withRunLock(runId, async () => void (ran = true));
       assert(second.refused && !ran, 'a second holder trained the run beside the first');
       const row = { id: runId, datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: DEFAULT_RUN_CONFIG, lastStep: 3 } as StoredRun;
-      const status = effectiveStatus(row, null, null, await runsTrainingNow());
+      const status = effectiveStatus(row, null, new Set(), await runsTrainingNow());
       assert(status === 'elsewhere', `a run training in another tab shows as ${status}`);
 
       // This tab's worker, asked to delete it, refuses and leaves the row.
@@ -52,7 +52,7 @@ export const tests = {
       await navigator.locks.request(RUN_LOCK_PREFIX + runId, async () => undefined);
       const third = await withRunLock(runId, async () => 'trained here');
       assert(!third.refused && third.value === 'trained here', 'the lock stayed taken after its holder let go');
-      assert(effectiveStatus(row, null, null, await runsTrainingNow()) === 'interrupted', 'a run nobody trains is not interrupted');
+      assert(effectiveStatus(row, null, new Set(), await runsTrainingNow()) === 'interrupted', 'a run nobody trains is not interrupted');
       await db.runs.delete(runId);
       db.close();
     } finally {

@@ -72,7 +72,7 @@ describe('the demo’s evaluate step', () => {
 
   it('shows the job’s progress with its Cancel under the step while it runs', () => {
     useDemo.setState({ busy: 'evaluate' });
-    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 }, since: 1 } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 } } });
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
     expect(html).toMatch(/data-testid="demo-evaluate-progress"[\s\S]*aria-label="Cancel the evaluation job"/);
   });

@@ -75,12 +75,12 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       )}
     </span>
   );
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
-  const runStatus = p.run ? effectiveStatus(p.run, active, jobSince, trainingNow) : null;
+  const runStatus = p.run ? effectiveStatus(p.run, active, jobRows, trainingNow) : null;
   const trained = runStatus === 'done';
   // Paused, or cut off by a reload: its checkpoints carry on from where it stopped.
-  const resumable = !!p.run && canResume(p.run, active, jobSince, trainingNow);
+  const resumable = !!p.run && canResume(p.run, active, jobRows, trainingNow);
   const needModel = !p.modelLoaded && 'Load the model (step 1) first.';
   // Evaluation and HDR run for minutes on a software GPU: the job's own progress and Cancel, under its step.
   const progressOf = (step: 'evaluate' | 'hdr') =>
