@@ -19,7 +19,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunCo
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
-import { runsTrainingNow, withRunLock } from './runLock.ts';
+import { holdingDataset, runsTrainingNow, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -95,13 +95,14 @@ export class StudioEngine {
     });
   }
 
-  /** Datasets the jobs under way work on (a count: a refused second job adds and removes its own). */
+  /** Datasets the jobs under way work on (a count: a refused second job adds and removes its own).
+   * Other tabs see them by their dataset locks. */
   private readonly datasetsInUse = new Map<string, number>();
 
   private async onDataset<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
     this.datasetsInUse.set(datasetId, (this.datasetsInUse.get(datasetId) ?? 0) + 1);
     try {
-      return await work();
+      return await holdingDataset(datasetId, work());
     } finally {
       const n = this.datasetsInUse.get(datasetId)! - 1;
       if (n > 0) this.datasetsInUse.set(datasetId, n);

@@ -1,13 +1,14 @@
-// A training run's Web Lock (an HDR run's and an ablation arm's too), held by the worker that trains it for as long as it trains. Each tab
-// of the studio has its own worker and knows only its own job: the lock is how another tab sees the
-// run as training (not interrupted) and refuses to resume or delete it under the worker writing it.
+// A training run's Web Lock (an HDR run's and an ablation arm's too), held by the worker that trains
+// it for as long as it trains, and a dataset's, shared by the jobs that work on it. Each tab of the
+// studio has its own worker and knows only its own job: the locks are how another tab sees the run
+// as training (not interrupted) and refuses to resume or delete it, or its dataset, under that worker.
 // Runtimes without Web Locks (Node: the CLI and tests) have one engine, whose own job checks do.
 
 export const RUN_LOCK_PREFIX = 'balancesft-run:';
 
 type LockCallback = (lock: unknown) => Promise<unknown>;
 interface Locks {
-  request(name: string, options: { ifAvailable: boolean }, cb: LockCallback): Promise<unknown>;
+  request(name: string, options: { ifAvailable?: boolean; mode?: 'shared' | 'exclusive' }, cb: LockCallback): Promise<unknown>;
   query(): Promise<{ held?: Array<{ name?: string }> }>;
 }
 const webLocks = (): Locks | undefined => (globalThis.navigator as { locks?: Locks } | undefined)?.locks;
@@ -28,4 +29,29 @@ export async function withRunLock<T>(runId: string, work: () => Promise<T>): Pro
 export async function runsTrainingNow(): Promise<Set<string>> {
   const held = (await webLocks()?.query())?.held ?? [];
   return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(RUN_LOCK_PREFIX)).map((n) => n.slice(RUN_LOCK_PREFIX.length)));
+}
+
+// A dataset's lock: shared by the jobs working on it (in any tab), taken alone by its deletion, so
+// one tab does not delete a dataset under another tab's job (HDR adds its samples to it).
+const DATASET_LOCK_PREFIX = 'balancesft-dataset:';
+
+/** Holds the dataset's shared lock until `work` settles. The work starts at once, not once the lock
+ * is granted: a Cancel pressed meanwhile must find its job. */
+export function holdingDataset<T>(datasetId: string, work: Promise<T>): Promise<T> {
+  void webLocks()?.request(DATASET_LOCK_PREFIX + datasetId, { mode: 'shared' }, () => work.catch(() => undefined)).catch(() => undefined);
+  return work;
+}
+
+/** Runs `work` holding the dataset's lock alone; false without running it when a job of some tab
+ * works on the dataset. */
+export async function unlessDatasetInUse(datasetId: string, work: () => Promise<void>): Promise<boolean> {
+  const locks = webLocks();
+  if (!locks) return work().then(() => true);
+  let ran = false;
+  await locks.request(DATASET_LOCK_PREFIX + datasetId, { mode: 'exclusive', ifAvailable: true }, async (lock) => {
+    if (!lock) return;
+    await work();
+    ran = true;
+  });
+  return ran;
 }
