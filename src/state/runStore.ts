@@ -217,8 +217,9 @@ export const useRuns = create<RunState>((set, get) => {
         const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: performance.now() }] : a.stepTimes;
         set({ active: { ...a, progress, stepTimes } });
       });
-      const name = get().runs.find((r) => r.id === runId)?.name ?? runId;
-      notifyRunEnded(name, result.status, result.step);
+      const run = get().runs.find((r) => r.id === runId);
+      const name = run?.name ?? runId;
+      notifyRunEnded(name, result.status, result.step, run && isTrainingRun(run) ? run.config.steps : undefined);
       if (result.status === 'failed') set({ error: `Run “${name}” failed after ${stepsWord(result.step)}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
       else if (result.message) set({ notice: result.message });
       return true;
