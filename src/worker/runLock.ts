@@ -13,16 +13,29 @@ interface Locks {
 }
 const webLocks = (): Locks | undefined => (globalThis.navigator as { locks?: Locks } | undefined)?.locks;
 
-/** Runs `work` holding the run's lock; returns `{ refused: true }` without running it when another
- * tab holds it (that tab's worker is training the run). */
-export async function withRunLock<T>(runId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
+/** Runs `work` holding the lock `name` alone; `{ refused: true }` without running it when it is
+ * held (by another tab's worker: this one's own jobs are kept apart by its job engine). */
+async function whenFree<T>(name: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
   const locks = webLocks();
   if (!locks) return { refused: false, value: await work() };
   let out: { refused: false; value: T } | { refused: true } = { refused: true };
-  await locks.request(RUN_LOCK_PREFIX + runId, { ifAvailable: true }, async (lock) => {
+  await locks.request(name, { ifAvailable: true }, async (lock) => {
     if (lock) out = { refused: false, value: await work() };
   });
   return out;
+}
+
+/** Runs `work` holding the run's lock; refused when another tab's worker is training the run. */
+export function withRunLock<T>(runId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
+  return whenFree(RUN_LOCK_PREFIX + runId, work);
+}
+
+const HDR_LOCK_PREFIX = 'balancesft-hdr:';
+
+/** Runs `work` as the one HDR run on the dataset: refused when another tab runs HDR on it. Two at
+ * once would start at the same round, give their samples the same ids, and fail adding them. */
+export function withHdrLock<T>(datasetId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
+  return whenFree(HDR_LOCK_PREFIX + datasetId, work);
 }
 
 /** The runs some tab of this studio is training now (empty where there are no Web Locks). */
@@ -45,13 +58,5 @@ export function holdingDataset<T>(datasetId: string, work: Promise<T>): Promise<
 /** Runs `work` holding the dataset's lock alone; false without running it when a job of some tab
  * works on the dataset. */
 export async function unlessDatasetInUse(datasetId: string, work: () => Promise<void>): Promise<boolean> {
-  const locks = webLocks();
-  if (!locks) return work().then(() => true);
-  let ran = false;
-  await locks.request(DATASET_LOCK_PREFIX + datasetId, { mode: 'exclusive', ifAvailable: true }, async (lock) => {
-    if (!lock) return;
-    await work();
-    ran = true;
-  });
-  return ran;
+  return !(await whenFree(DATASET_LOCK_PREFIX + datasetId, work)).refused;
 }
