@@ -30,10 +30,11 @@ export class JobEngine {
   private running: Running | null = null;
 
   /** `onRows`: the rows the running job writes, each time it claims one and ([]) when it ends: the
-   * page shows them as its own job's, and a row another tab's worker writes as that tab's. */
+   * page shows them as its own job's, and a row another tab's worker writes as that tab's.
+   * `holdModel`: keeps the job's model (its files) marked in use until the job's work settles. */
   constructor(
     private readonly device: () => Promise<Gpu>,
-    private readonly onRows: (runIds: string[]) => void = () => undefined,
+    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: Promise<T>): Promise<T> } = {},
   ) {}
 
   get model(): LoadedModel | null {
@@ -61,17 +62,18 @@ export class JobEngine {
     const running: Running = { label, trainingRunId, abort: new AbortController(), claimed: new Set() };
     const claimRun = (runId: string) => {
       running.claimed.add(runId);
-      this.onRows([...running.claimed]);
+      this.hooks.onRows?.([...running.claimed]);
     };
     this.running = running;
     let gpu: Gpu | null = null;
     try {
       gpu = await this.device();
       gpu.ctx.clearRefusal();
-      return await job({ gpu, model, progress, signal: running.abort.signal, claimRun }, input);
+      const work = job({ gpu, model, progress, signal: running.abort.signal, claimRun }, input);
+      return await (this.hooks.holdModel?.(model.ref, work) ?? work);
     } finally {
       this.running = null;
-      if (running.claimed.size > 0) this.onRows([]);
+      if (running.claimed.size > 0) this.hooks.onRows?.([]);
       // The job's buffers went with it: so do the bind groups that bound them.
       if (gpu && !gpu.ctx.lostError) gpu.recorder.forgetBindGroups();
     }

@@ -19,7 +19,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunCo
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
-import { holdingDataset, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
+import { holdingDataset, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -53,10 +53,10 @@ const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 3
 
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
-  readonly jobs = new JobEngine(
-    () => this.device(),
-    (runIds) => this.emit({ type: 'job-rows', runIds }),
-  );
+  readonly jobs = new JobEngine(() => this.device(), {
+    onRows: (runIds) => this.emit({ type: 'job-rows', runIds }),
+    holdModel: holdingModel,
+  });
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
   private readonly onnxExports = new Map<string, HeldExport>();

@@ -35,7 +35,7 @@ export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { hdrStopText, noRoundsText } from '../hdr/stopReason.ts';
-export { runsTrainingNow } from './runLock.ts';
+export { runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';

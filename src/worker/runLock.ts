@@ -48,15 +48,35 @@ export async function runsTrainingNow(): Promise<Set<string>> {
 // one tab does not delete a dataset under another tab's job (HDR adds its samples to it).
 const DATASET_LOCK_PREFIX = 'balancesft-dataset:';
 
-/** Holds the dataset's shared lock until `work` settles. The work starts at once, not once the lock
- * is granted: a Cancel pressed meanwhile must find its job. */
-export function holdingDataset<T>(datasetId: string, work: Promise<T>): Promise<T> {
-  void webLocks()?.request(DATASET_LOCK_PREFIX + datasetId, { mode: 'shared' }, () => work.catch(() => undefined)).catch(() => undefined);
+/** Holds the shared lock `name` until `work` settles. The work starts at once, not once the lock is
+ * granted: a Cancel pressed meanwhile must find its job. */
+function holdingShared<T>(name: string, work: Promise<T>): Promise<T> {
+  void webLocks()?.request(name, { mode: 'shared' }, () => work.catch(() => undefined)).catch(() => undefined);
   return work;
+}
+
+/** Holds the dataset's shared lock while a job works on it. */
+export function holdingDataset<T>(datasetId: string, work: Promise<T>): Promise<T> {
+  return holdingShared(DATASET_LOCK_PREFIX + datasetId, work);
 }
 
 /** Runs `work` holding the dataset's lock alone; false without running it when a job of some tab
  * works on the dataset. */
 export async function unlessDatasetInUse(datasetId: string, work: () => Promise<void>): Promise<boolean> {
   return !(await whenFree(DATASET_LOCK_PREFIX + datasetId, work)).refused;
+}
+
+// A model's lock: shared by the jobs reading its files (an ablation loads them again for every arm),
+// taken alone by deleting its cached files, in whichever tab.
+const MODEL_LOCK_PREFIX = 'balancesft-model:';
+
+/** Holds the model's shared lock while a job runs with it. */
+export function holdingModel<T>(modelRef: string, work: Promise<T>): Promise<T> {
+  return holdingShared(MODEL_LOCK_PREFIX + modelRef, work);
+}
+
+/** Runs `work` (deleting the model's cached files) unless a job of some tab runs with the model:
+ * false without running it. */
+export async function unlessModelInUse(modelRef: string, work: () => Promise<void>): Promise<boolean> {
+  return !(await whenFree(MODEL_LOCK_PREFIX + modelRef, work)).refused;
 }

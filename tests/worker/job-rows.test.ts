@@ -60,7 +60,7 @@ describe('deleting a run another tab trains while this tab runs a job', () => {
       const db = new StudioDb(`job-rows-tabs-${Date.now()}`, { indexedDB, IDBKeyRange });
       const told: string[][] = [];
       const engine = new StudioEngine(undefined, (e) => e.type === 'job-rows' && told.push(e.runIds), db);
-      const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu, (ids) => told.push(ids));
+      const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu, { onRows: (ids) => told.push(ids) });
       jobs.useModel({} as LoadedModel);
       Object.assign(engine, { jobs });
       await jobs.run('an evaluation', async (ctx) => {
