@@ -118,8 +118,8 @@ describe('device and worker health', () => {
     const { useCapabilities } = await import('../../src/state/capabilityStore.ts');
     const caps = useCapabilities.getState();
     useCapabilities.setState({ status: 'ready', capabilities: {} as never, problem: null, strayErrors: [] });
-    caps.noteHealth({ type: 'device-lost', message: 'the GPU device was lost (destroyed): gone.' });
-    expect(useCapabilities.getState()).toMatchObject({ status: 'lost', problem: 'the GPU device was lost (destroyed): gone.' });
+    caps.noteHealth({ type: 'device-lost', message: 'the GPU device was lost (destroyed): gone' });
+    expect(useCapabilities.getState()).toMatchObject({ status: 'lost', problem: 'the GPU device was lost (destroyed): gone' });
     caps.noteHealth({ type: 'device-ready' });
     expect(useCapabilities.getState()).toMatchObject({ status: 'ready', problem: null });
     caps.noteHealth({ type: 'gpu-error', message: 'Invalid CommandBuffer' });
