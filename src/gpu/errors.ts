@@ -20,7 +20,8 @@ export class GpuDeviceLostError extends Error {
     readonly reason: string,
     detail: string,
   ) {
-    super(`the GPU device was lost (${reason}): ${detail || 'no detail'}. Work since the last checkpoint must be redone; acquire a new device to continue.`);
+    // No closing stop: the page and the CLI end the sentence they put it in.
+    super(`the GPU device was lost (${reason}): ${detail || 'no detail'}. What the job had not saved is gone; the next job gets a new device`);
     this.name = 'GpuDeviceLostError';
   }
 }

@@ -188,6 +188,7 @@ const point = ablationPoint;
 
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
   const { config: c, workspace, store, events = {} } = job;
+  ctx.claimRun?.(store.id);
   validateAblationConfig(c, ctx.model.spec);
   const heldOut = evaluationSample(job.examples.eval, c.evalLimit);
   const arms = ablationArms(c);

@@ -21,8 +21,6 @@ interface Running {
   /** Set for a training run: pause and stop address it by run id. */
   trainingRunId?: string;
   abort: AbortController;
-  /** When it started (ms): the rows it set running since are the ones it writes. */
-  since: number;
   /** Rows it said it writes (ctx.claimRun), whatever their status. */
   claimed: Set<string>;
 }
@@ -31,7 +29,13 @@ export class JobEngine {
   private current: LoadedModel | null = null;
   private running: Running | null = null;
 
-  constructor(private readonly device: () => Promise<Gpu>) {}
+  /** `onRows`: the rows the running job writes, each time it claims one and ([]) when it ends: the
+   * page shows them as its own job's, and a row another tab's worker writes as that tab's.
+   * `holdModel`: keeps the job's model (its files) marked in use until the job's work settles. */
+  constructor(
+    private readonly device: () => Promise<Gpu>,
+    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: Promise<T>): Promise<T> } = {},
+  ) {}
 
   get model(): LoadedModel | null {
     return this.current;
@@ -55,15 +59,21 @@ export class JobEngine {
     }
     if (busy) throw new Error(trainingRunId !== undefined ? `${busy.label} is using the GPU; wait for it or cancel it first` : `${busy.label} is running; wait for it or cancel it first`);
     const model = this.requireModel();
-    const running: Running = { label, trainingRunId, abort: new AbortController(), since: Date.now(), claimed: new Set() };
+    const running: Running = { label, trainingRunId, abort: new AbortController(), claimed: new Set() };
+    const claimRun = (runId: string) => {
+      running.claimed.add(runId);
+      this.hooks.onRows?.([...running.claimed]);
+    };
     this.running = running;
     let gpu: Gpu | null = null;
     try {
       gpu = await this.device();
       gpu.ctx.clearRefusal();
-      return await job({ gpu, model, progress, signal: running.abort.signal, claimRun: (runId) => running.claimed.add(runId) }, input);
+      const work = job({ gpu, model, progress, signal: running.abort.signal, claimRun }, input);
+      return await (this.hooks.holdModel?.(model.ref, work) ?? work);
     } finally {
       this.running = null;
+      if (running.claimed.size > 0) this.hooks.onRows?.([]);
       // The job's buffers went with it: so do the bind groups that bound them.
       if (gpu && !gpu.ctx.lostError) gpu.recorder.forgetBindGroups();
     }
@@ -93,12 +103,11 @@ export class JobEngine {
   }
 
   /** How the running job is named when it is writing this run row (its training run, or a row it
-   * set running since it started: an HDR run, an ablation and its arms), else null. */
-  writing(row: { id: string; status: string; updatedAt: number }): string | null {
+   * claimed: an HDR run, an ablation and its arms), else null. A row set running since the job began
+   * is not enough: another tab's worker may be training it. */
+  writing(row: { id: string }): string | null {
     const r = this.running;
-    if (r?.claimed.has(row.id)) return r.label;
-    if (!r || row.status !== 'running') return null;
-    return r.trainingRunId === row.id || row.updatedAt >= r.since ? r.label : null;
+    return r && (r.claimed.has(row.id) || r.trainingRunId === row.id) ? r.label : null;
   }
 
   /** Aborts the running job that is not a training run (it ends with what it has). */

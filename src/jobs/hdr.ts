@@ -63,6 +63,8 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
 
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
   const { settings, config, store, events = {} } = job;
+  // Its row is `running` from the start: this job writes it.
+  ctx.claimRun?.(store.id);
   validateHdrSettings(settings);
   validateRunConfigFor(config, ctx.model.spec);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');

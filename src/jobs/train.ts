@@ -200,7 +200,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
  * what happened in words stand alone; others keep their class for the bug report. */
 function failureMessage(err: unknown, ctx: JobContext): string {
   const lost = err instanceof GpuDeviceLostError ? err : ctx.gpu.ctx.lostError;
-  if (lost) return `${lost.message} Resume the run to continue from its last checkpoint.`;
+  if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
   const e = err as Error;
   return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? e.message : `${e.name}: ${e.message}`;
 }

@@ -132,8 +132,10 @@ export function savedJobDraft<T extends object>(key: string, defaults: T): T {
 const DRAFT_KEYS = { eval: 'studio.evalDraft', hdr: 'studio.hdrDraft', ablation: 'studio.ablationDraft' } as const;
 
 interface JobState {
-  /** `since`: when it started (ms), so rows it writes show as running (effectiveStatus). */
-  running: { kind: JobKind; progress: ProgressInfo | null; since: number } | null;
+  running: { kind: JobKind; progress: ProgressInfo | null } | null;
+  /** The run rows this tab's job writes (an HDR run, an ablation and its arms), as its worker claims
+   * them: they show as running here, and a row another tab's worker writes as that tab's. */
+  rows: ReadonlySet<string>;
   error: string | null;
   /** The job the error is about (null: any panel with jobs shows it). */
   errorKind: JobKind | null;
@@ -168,6 +170,8 @@ interface JobState {
   cancelJob(): Promise<void>;
   /** From the worker-event adapter. */
   noteGeneration(streamId: string, text: string): void;
+  /** From the worker-event adapter: the rows the job writes now ([] once it ended). */
+  noteJobRows(runIds: string[]): void;
   dismiss(): void;
 }
 
@@ -212,16 +216,17 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
   return `${model} with the adapter of ${run ? adapterLabel(run) : adapterRunId}${backend === 'onnx' ? ', as its ONNX export (transformers.js)' : ''}`;
 }
 
+const NO_ROWS: ReadonlySet<string> = new Set();
+
 export const useJobs = create<JobState>((set, get) => {
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
-    const since = Date.now();
-    set({ running: { kind, progress: null, since }, error: null, errorKind: null, notice: null, noticeKind: null });
+    set({ running: { kind, progress: null }, error: null, errorKind: null, notice: null, noticeKind: null });
     try {
-      const notice = await work((progress) => set({ running: { kind, progress, since } }));
+      const notice = await work((progress) => set({ running: { kind, progress } }));
       set({ notice, noticeKind: kind });
     } catch (err) {
       set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.`, errorKind: kind });
@@ -235,6 +240,7 @@ export const useJobs = create<JobState>((set, get) => {
 
   return {
     running: null,
+    rows: NO_ROWS,
     error: null,
     errorKind: null,
     notice: null,
@@ -334,6 +340,10 @@ export const useJobs = create<JobState>((set, get) => {
 
     noteGeneration(streamId, text) {
       if (streamId === get().streamId) set({ streamText: text });
+    },
+
+    noteJobRows(runIds) {
+      set({ rows: runIds.length ? new Set(runIds) : NO_ROWS });
     },
 
     dismiss() {

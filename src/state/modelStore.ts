@@ -6,7 +6,7 @@
 import { useOnnxExport } from './onnxExportStore.ts';
 import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
-import type { MemoryPlan, ModelInfo, ModelSource, ProgressInfo, TrainShape } from '../worker/protocol.ts';
+import { unlessModelInUse, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { deleteCachedModel, listCachedModels, type CachedModel } from './cachedModels.ts';
 
@@ -146,7 +146,11 @@ export const useModel = create<ModelState>((set, get) => ({
       return;
     }
     try {
-      await deleteCachedModel(repo);
+      // A job (here or in another tab) may have started with it and still read its files.
+      if (!(await unlessModelInUse(repo, () => deleteCachedModel(repo)))) {
+        set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another): delete its files once that ends.` });
+        return;
+      }
     } catch (err) {
       set({ cacheError: `Could not delete ${repo}: ${(err as Error).message}. Close other tabs of the studio and try again.` });
     }

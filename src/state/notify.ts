@@ -11,18 +11,24 @@ export function askToNotify(): void {
   }
 }
 
-export function runEndedText(runName: string, status: string, step: number): string {
+/** `steps`: the steps the run was to train; a `done` run short of them was stopped by the user. */
+const stoppedEarly = (status: string, step: number, steps?: number) => status === 'done' && steps !== undefined && step < steps;
+
+export function runEndedText(runName: string, status: string, step: number, steps?: number): string {
   if (status === 'created') return `Training “${runName}” stopped before it trained a step`;
-  const how = status === 'done' ? 'finished' : status === 'paused' ? 'paused' : status === 'failed' ? 'failed' : status;
   // A run's step is the number of steps it finished: a failed one failed in the next.
   if (status === 'failed') return `Training “${runName}” failed after ${step} step${step === 1 ? '' : 's'}`;
+  if (stoppedEarly(status, step, steps)) return `Training “${runName}” stopped at step ${step} of ${steps}`;
+  const how = status === 'done' ? 'finished' : status;
   return `Training “${runName}” ${how} at step ${step}`;
 }
 
-export function notifyRunEnded(runName: string, status: string, step: number): void {
+export function notifyRunEnded(runName: string, status: string, step: number, steps?: number): void {
   if (typeof document === 'undefined' || !document.hidden) return;
-  const text = runEndedText(runName, status, step);
-  document.title = `✓ ${text} · ${TITLE}`;
+  const text = runEndedText(runName, status, step, steps);
+  // Marked only when the run trained all its steps, or failed: a pause or a stop is neither.
+  const mark = status === 'done' && !stoppedEarly(status, step, steps) ? '✓ ' : status === 'failed' ? '✗ ' : '';
+  document.title = `${mark}${text} · ${TITLE}`;
   const restore = () => {
     if (document.hidden) return;
     document.title = TITLE;

@@ -137,24 +137,25 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
   return run.kind === 'train';
 }
 
-/** A run row left as `running` by a closed page is not training: it can be resumed. A row the
- * running job (HDR, an ablation's arms, an evaluation) wrote since it started (`jobSince`, ms) is
- * being written now; one whose lock another tab holds (`trainingNow`) trains there. */
-export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): RunStatus | 'interrupted' | 'elsewhere' {
+/** A run row left as `running` by a closed page is not training: it can be resumed. A row this
+ * tab's job writes (`jobRows`: HDR, an ablation and its arms) is being written now; one whose lock
+ * another tab holds (`trainingNow`) trains there. */
+export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobRows: ReadonlySet<string> = NONE, trainingNow: ReadonlySet<string> = NONE): RunStatus | 'interrupted' | 'elsewhere' {
+  if (run.id === activeRunId) return run.status;
   // A run whose lock a worker holds is being trained whatever its row says yet (an ablation's arm
-  // stays `created` while it tokenizes): by this tab's job when one runs here, else elsewhere.
-  if (run.status !== 'running' && run.id !== activeRunId && trainingNow.has(run.id)) return jobSince !== null ? 'running' : 'elsewhere';
-  if (run.status === 'running' && run.id !== activeRunId && !(jobSince !== null && run.updatedAt >= jobSince)) return trainingNow.has(run.id) ? 'elsewhere' : 'interrupted';
-  return run.status;
+  // stays `created` while it tokenizes): by this tab's job when it is one of its rows, else elsewhere.
+  if (run.status !== 'running') return trainingNow.has(run.id) ? (jobRows.has(run.id) ? 'running' : 'elsewhere') : run.status;
+  if (jobRows.has(run.id)) return 'running';
+  return trainingNow.has(run.id) ? 'elsewhere' : 'interrupted';
 }
 const NONE: ReadonlySet<string> = new Set();
 
 /** Whether resuming would train anything: a run that is not training and has steps left, or one
  * this studio trained that failed (at its last step too: its newest checkpoint, where resuming
  * continues, may be earlier; an imported read-only run may have none to continue from). */
-export function canResume(run: StoredRun, activeRunId: string | null, jobSince: number | null = null, trainingNow: ReadonlySet<string> = NONE): boolean {
+export function canResume(run: StoredRun, activeRunId: string | null, jobRows: ReadonlySet<string> = NONE, trainingNow: ReadonlySet<string> = NONE): boolean {
   if (!isTrainingRun(run) || activeRunId !== null) return false;
-  const status = effectiveStatus(run, activeRunId, jobSince, trainingNow);
+  const status = effectiveStatus(run, activeRunId, jobRows, trainingNow);
   const steps = run.config.steps;
   const left = (run.lastStep ?? 0) < steps || (status === 'failed' && !run.readOnly);
   return left && (status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'created' || (status === 'done' && !!run.readOnly));
@@ -231,8 +232,9 @@ export const useRuns = create<RunState>((set, get) => {
         const stepTimes = progress.label === 'training' ? [...a.stepTimes.slice(-20), { step: progress.done, at: performance.now() }] : a.stepTimes;
         set({ active: { ...a, progress, stepTimes } });
       });
-      const name = get().runs.find((r) => r.id === runId)?.name ?? runId;
-      notifyRunEnded(name, result.status, result.step);
+      const run = get().runs.find((r) => r.id === runId);
+      const name = run?.name ?? runId;
+      notifyRunEnded(name, result.status, result.step, run && isTrainingRun(run) ? run.config.steps : undefined);
       if (result.status === 'failed') set({ error: `Run “${name}” failed after ${stepsWord(result.step)}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
       else if (result.message) set({ notice: result.message });
       return true;

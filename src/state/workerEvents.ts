@@ -35,6 +35,7 @@ export function installWorkerEvents(): void {
       applyRunEvent(e, false);
       broadcast.share(e);
     } else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
+    else if (e.type === 'job-rows') useJobs.getState().noteJobRows(e.runIds);
     else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
   });
 }

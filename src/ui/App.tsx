@@ -118,7 +118,7 @@ export function App() {
       )}
       {gpuLost && (
         <p className="error banner" role="alert" data-testid="gpu-lost">
-          {gpuLost[0].toUpperCase() + gpuLost.slice(1)} Open the GPU panel to reconnect, then resume the run.
+          {gpuLost[0].toUpperCase() + gpuLost.slice(1)}. Open the GPU panel to reconnect, then resume the run.
         </p>
       )}
       {workerCrashed && (

@@ -20,6 +20,7 @@ import { requireSnapshotRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { sharedWork } from './sharedWork.ts';
+import { unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 
@@ -102,7 +103,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     deleteDataset: async ({ datasetId, confirmToken }) => {
       // The job would go on writing hard cases and examples for a dataset nothing lists any more.
       if (ctx.datasetInUse(datasetId)) throw new Error('a job is working on this dataset (training, evaluating or HDR); delete it once that ends, or cancel it first');
-      await deleteDataset(ctx.db(), datasetId, confirmToken);
+      if (!(await unlessDatasetInUse(datasetId, () => deleteDataset(ctx.db(), datasetId, confirmToken)))) {
+        throw new Error('a job in another tab of the studio is working on this dataset (training, evaluating or HDR); delete it once that ends there, or cancel it there first');
+      }
     },
 
     exportSnapshot: async ({ runId, includeDataset }) => {

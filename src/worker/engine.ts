@@ -19,7 +19,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunCo
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
-import { runsTrainingNow, withRunLock } from './runLock.ts';
+import { holdingDataset, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -45,12 +45,18 @@ import { trainedOnLoaded } from '../model/model-ref.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
 
+/** Why HDR (or an ablation's HDR arm) cannot start on a dataset another tab runs HDR on. */
+const HDR_ELSEWHERE = 'another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first';
+
 /** Studio runs that start from the base model train with these shapes (the studio's small defaults). */
 const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 };
 
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
-  readonly jobs = new JobEngine(() => this.device());
+  readonly jobs = new JobEngine(() => this.device(), {
+    onRows: (runIds) => this.emit({ type: 'job-rows', runIds }),
+    holdModel: holdingModel,
+  });
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
   private readonly onnxExports = new Map<string, HeldExport>();
@@ -92,13 +98,14 @@ export class StudioEngine {
     });
   }
 
-  /** Datasets the jobs under way work on (a count: a refused second job adds and removes its own). */
+  /** Datasets the jobs under way work on (a count: a refused second job adds and removes its own).
+   * Other tabs see them by their dataset locks. */
   private readonly datasetsInUse = new Map<string, number>();
 
   private async onDataset<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
     this.datasetsInUse.set(datasetId, (this.datasetsInUse.get(datasetId) ?? 0) + 1);
     try {
-      return await work();
+      return await holdingDataset(datasetId, work());
     } finally {
       const n = this.datasetsInUse.get(datasetId)! - 1;
       if (n > 0) this.datasetsInUse.set(datasetId, n);
@@ -276,14 +283,18 @@ export class StudioEngine {
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
           const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, adapter: from?.adapter ?? null, balance };
-          // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
-          // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
-          // interrupted, and refuses to delete it under this worker (a new id: never refused).
-          const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
-          if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
-          const r = locked.value;
-          return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
+          const hdr = await withHdrLock(datasetId, async () => {
+            // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
+            const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
+            // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
+            // interrupted, and refuses to delete it under this worker (a new id: never refused).
+            const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
+            if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
+            const r = locked.value;
+            return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
+          });
+          if (hdr.refused) throw new Error(HDR_ELSEWHERE);
+          return hdr.value;
         },
         null,
         progress,
@@ -294,18 +305,26 @@ export class StudioEngine {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       validateAblationConfig(config, model.spec);
-      await requireDataset(db, datasetId);
-      const examples = await storedExamples(db, datasetId);
+      // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
       return this.onDataset(datasetId, () => this.jobs.run(
         'an ablation',
-        async (ctx, input: typeof examples) => {
-          // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
-          const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
-          const store = await workspace.createRun({ kind: 'ablation', name, config });
-          const r = await ablationJob(ctx, { store, workspace, name, config, examples: input, lockRun: withRunLock });
-          return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped };
+        async (ctx) => {
+          await requireDataset(db, datasetId);
+          const examples = await storedExamples(db, datasetId);
+          const ablate = async () => {
+            // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
+            const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
+            const store = await workspace.createRun({ kind: 'ablation', name, config });
+            const r = await ablationJob(ctx, { store, workspace, name, config, examples, lockRun: withRunLock });
+            return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped };
+          };
+          // Its HDR arm adds samples to the dataset as an HDR run does.
+          if (config.hdrRule === null) return ablate();
+          const hdr = await withHdrLock(datasetId, ablate);
+          if (hdr.refused) throw new Error(HDR_ELSEWHERE);
+          return hdr.value;
         },
-        examples,
+        null,
         progress,
       ));
     },

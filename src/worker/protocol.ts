@@ -36,7 +36,7 @@ export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { hdrStopText, noRoundsText } from '../hdr/stopReason.ts';
 export { tooLongNote } from '../eval/index.ts';
-export { runsTrainingNow } from './runLock.ts';
+export { runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
@@ -254,6 +254,8 @@ export type WorkerEvent =
   /** `step` absent: the run keeps the step it had (it failed before its checkpoint was read). */
   | { type: 'run-status'; runId: string; status: RunStatus; step?: number; message?: string }
   | { type: 'generation'; streamId: string; text: string }
+  /** The run rows the running job writes (it claimed them), and [] when it ends. */
+  | { type: 'job-rows'; runIds: string[] }
   | { type: 'run-token-loss'; runId: string; strip: TokenLossStrip };
 
 export type WorkerResponse =

@@ -1,31 +1,82 @@
-// A training run's Web Lock (an HDR run's and an ablation arm's too), held by the worker that trains it for as long as it trains. Each tab
-// of the studio has its own worker and knows only its own job: the lock is how another tab sees the
-// run as training (not interrupted) and refuses to resume or delete it under the worker writing it.
+// A training run's Web Lock (an HDR run's and an ablation arm's too), held by the worker that trains
+// it for as long as it trains, and a dataset's, shared by the jobs that work on it. Each tab of the
+// studio has its own worker and knows only its own job: the locks are how another tab sees the run
+// as training (not interrupted) and refuses to resume or delete it, or its dataset, under that worker.
 // Runtimes without Web Locks (Node: the CLI and tests) have one engine, whose own job checks do.
 
 export const RUN_LOCK_PREFIX = 'balancesft-run:';
 
 type LockCallback = (lock: unknown) => Promise<unknown>;
 interface Locks {
-  request(name: string, options: { ifAvailable: boolean }, cb: LockCallback): Promise<unknown>;
+  request(name: string, options: { ifAvailable?: boolean; mode?: 'shared' | 'exclusive' }, cb: LockCallback): Promise<unknown>;
   query(): Promise<{ held?: Array<{ name?: string }> }>;
 }
 const webLocks = (): Locks | undefined => (globalThis.navigator as { locks?: Locks } | undefined)?.locks;
 
-/** Runs `work` holding the run's lock; returns `{ refused: true }` without running it when another
- * tab holds it (that tab's worker is training the run). */
-export async function withRunLock<T>(runId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
+/** Runs `work` holding the lock `name` alone; `{ refused: true }` without running it when it is
+ * held (by another tab's worker: this one's own jobs are kept apart by its job engine). */
+async function whenFree<T>(name: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
   const locks = webLocks();
   if (!locks) return { refused: false, value: await work() };
   let out: { refused: false; value: T } | { refused: true } = { refused: true };
-  await locks.request(RUN_LOCK_PREFIX + runId, { ifAvailable: true }, async (lock) => {
+  await locks.request(name, { ifAvailable: true }, async (lock) => {
     if (lock) out = { refused: false, value: await work() };
   });
   return out;
+}
+
+/** Runs `work` holding the run's lock; refused when another tab's worker is training the run. */
+export function withRunLock<T>(runId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
+  return whenFree(RUN_LOCK_PREFIX + runId, work);
+}
+
+const HDR_LOCK_PREFIX = 'balancesft-hdr:';
+
+/** Runs `work` as the one HDR run on the dataset: refused when another tab runs HDR on it. Two at
+ * once would start at the same round, give their samples the same ids, and fail adding them. */
+export function withHdrLock<T>(datasetId: string, work: () => Promise<T>): Promise<{ refused: false; value: T } | { refused: true }> {
+  return whenFree(HDR_LOCK_PREFIX + datasetId, work);
 }
 
 /** The runs some tab of this studio is training now (empty where there are no Web Locks). */
 export async function runsTrainingNow(): Promise<Set<string>> {
   const held = (await webLocks()?.query())?.held ?? [];
   return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(RUN_LOCK_PREFIX)).map((n) => n.slice(RUN_LOCK_PREFIX.length)));
+}
+
+// A dataset's lock: shared by the jobs working on it (in any tab), taken alone by its deletion, so
+// one tab does not delete a dataset under another tab's job (HDR adds its samples to it).
+const DATASET_LOCK_PREFIX = 'balancesft-dataset:';
+
+/** Holds the shared lock `name` until `work` settles. The work starts at once, not once the lock is
+ * granted: a Cancel pressed meanwhile must find its job. */
+function holdingShared<T>(name: string, work: Promise<T>): Promise<T> {
+  void webLocks()?.request(name, { mode: 'shared' }, () => work.catch(() => undefined)).catch(() => undefined);
+  return work;
+}
+
+/** Holds the dataset's shared lock while a job works on it. */
+export function holdingDataset<T>(datasetId: string, work: Promise<T>): Promise<T> {
+  return holdingShared(DATASET_LOCK_PREFIX + datasetId, work);
+}
+
+/** Runs `work` holding the dataset's lock alone; false without running it when a job of some tab
+ * works on the dataset. */
+export async function unlessDatasetInUse(datasetId: string, work: () => Promise<void>): Promise<boolean> {
+  return !(await whenFree(DATASET_LOCK_PREFIX + datasetId, work)).refused;
+}
+
+// A model's lock: shared by the jobs reading its files (an ablation loads them again for every arm),
+// taken alone by deleting its cached files, in whichever tab.
+const MODEL_LOCK_PREFIX = 'balancesft-model:';
+
+/** Holds the model's shared lock while a job runs with it. */
+export function holdingModel<T>(modelRef: string, work: Promise<T>): Promise<T> {
+  return holdingShared(MODEL_LOCK_PREFIX + modelRef, work);
+}
+
+/** Runs `work` (deleting the model's cached files) unless a job of some tab runs with the model:
+ * false without running it. */
+export async function unlessModelInUse(modelRef: string, work: () => Promise<void>): Promise<boolean> {
+  return !(await whenFree(MODEL_LOCK_PREFIX + modelRef, work)).refused;
 }

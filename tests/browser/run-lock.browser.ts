@@ -2,7 +2,8 @@
 // in any other tab (another lock holder here: the page itself) sees the run as training elsewhere,
 // not interrupted, and its worker refuses to delete or train it. Throws to fail.
 import { StudioDb } from '../../src/data/db.ts';
-import { RUN_LOCK_PREFIX, runsTrainingNow, withRunLock } from '../../src/worker/runLock.ts';
+import { holdingDataset, holdingModel, RUN_LOCK_PREFIX, runsTrainingNow, unlessModelInUse, withRunLock } from '../../src/worker/runLock.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
 import { effectiveStatus } from '../../src/state/runStore.ts';
 import { engineClient } from '../../src/state/engine.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -35,7 +36,7 @@ export const tests = {
       const second = await withRunLock(runId, async () => void (ran = true));
       assert(second.refused && !ran, 'a second holder trained the run beside the first');
       const row = { id: runId, datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: DEFAULT_RUN_CONFIG, lastStep: 3 } as StoredRun;
-      const status = effectiveStatus(row, null, null, await runsTrainingNow());
+      const status = effectiveStatus(row, null, new Set(), await runsTrainingNow());
       assert(status === 'elsewhere', `a run training in another tab shows as ${status}`);
 
       // This tab's worker, asked to delete it, refuses and leaves the row.
@@ -52,11 +53,38 @@ export const tests = {
       await navigator.locks.request(RUN_LOCK_PREFIX + runId, async () => undefined);
       const third = await withRunLock(runId, async () => 'trained here');
       assert(!third.refused && third.value === 'trained here', 'the lock stayed taken after its holder let go');
-      assert(effectiveStatus(row, null, null, await runsTrainingNow()) === 'interrupted', 'a run nobody trains is not interrupted');
+      assert(effectiveStatus(row, null, new Set(), await runsTrainingNow()) === 'interrupted', 'a run nobody trains is not interrupted');
       await db.runs.delete(runId);
       db.close();
     } finally {
       release();
     }
+  },
+
+  async 'a dataset or model another tab’s job works with is not deleted here until that job ends'() {
+    // The page stands for the other tab's worker: it holds the locks a job there holds.
+    let end!: () => void;
+    const job = new Promise<void>((ok) => (end = ok));
+    const db = new StudioDb();
+    const dataset = await saveDataset(db, { name: `lock-test-${Date.now()}`, examples: [{ id: 'a', tools: [], messages: [{ role: 'user', content: 'q' }], target: { calls: [{ name: 'f', arguments: {} }] } }], files: [] });
+    void holdingDataset(dataset.id, job);
+    void holdingModel('lock-test/model', job);
+    // A request's lock is granted a task later: wait for it to be held.
+    while (!(await navigator.locks.query()).held?.some((l) => l.name?.endsWith(dataset.id))) await new Promise((ok) => setTimeout(ok, 10));
+    const remove = async () => {
+      const plan = await engineClient().request('describeDatasetDeletion', { datasetId: dataset.id });
+      return engineClient().request('deleteDataset', { datasetId: dataset.id, confirmToken: plan.confirmToken }).then(() => null, (e: Error) => e.message);
+    };
+    const refused = await remove();
+    assert(refused?.includes('a job in another tab of the studio is working on this dataset'), `the dataset was not kept: ${refused}`);
+    assert(await db.datasets.get(dataset.id), 'the dataset was deleted under the other tab’s job');
+    let deleted = false;
+    assert(!(await unlessModelInUse('lock-test/model', async () => void (deleted = true))) && !deleted, 'the model’s files were deleted under the other tab’s job');
+    end();
+    await job;
+    while ((await navigator.locks.query()).held?.some((l) => l.name?.endsWith(dataset.id))) await new Promise((ok) => setTimeout(ok, 10));
+    assert((await remove()) === null, 'the dataset could not be deleted once the job ended');
+    assert(await unlessModelInUse('lock-test/model', async () => void (deleted = true)), 'the model’s files could not be deleted once the job ended');
+    db.close();
   },
 };

@@ -97,14 +97,14 @@ describe('jobs, model downloads and imports', () => {
   });
 
   it('a job’s bar is no live region; its status says the quarter, then the result', () => {
-    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'answering', done: 31, total: 40 }, since: 1 } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'answering', done: 31, total: 40 } } });
     const html = renderNow(createElement(JobProgress, { kinds: ['evaluate'] }));
     expect(html).not.toMatch(/aria-live/);
     expect(html.match(/role="status"/g)).toHaveLength(1);
     expect(textOf(html, 'job-announcer')).toBe('Evaluation: 75% done.');
     expect(html).toContain('answering · 31 / 40');
     // Before the first answer the weights go to the GPU, counted in bytes.
-    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'loading the model onto the GPU', done: 2 ** 30, total: 4 * 2 ** 30, unit: 'bytes' }, since: 1 } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'loading the model onto the GPU', done: 2 ** 30, total: 4 * 2 ** 30, unit: 'bytes' } } });
     expect(renderNow(createElement(JobProgress, { kinds: ['evaluate'] }))).toContain('loading the model onto the GPU · 1.0 GiB of 4.0 GiB');
   });
 
@@ -127,7 +127,7 @@ describe('jobs, model downloads and imports', () => {
 
 describe('the playground’s answer', () => {
   it('the streamed text is busy, not live; the status says once that the answer is ready', () => {
-    useJobs.setState({ running: { kind: 'generate', progress: null, since: 1 }, streamText: '<think>hm' });
+    useJobs.setState({ running: { kind: 'generate', progress: null }, streamText: '<think>hm' });
     const streaming = renderNow(createElement(PlaygroundAnswer));
     expect(streaming).not.toMatch(/aria-live/);
     expect(streaming).toMatch(/data-testid="playground-text" aria-busy="true"/);

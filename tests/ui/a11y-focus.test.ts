@@ -100,7 +100,7 @@ describe('buttons that used to disable themselves under the focus', () => {
   });
 
   it('the job forms stay enabled while a job runs; their button is off, and a field problem is linked', () => {
-    useJobs.setState({ running: { kind: 'evaluate', progress: null, since: 1 } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: null } });
     for (const [form, testId] of [[EvalForm, 'run-eval'], [HdrForm, 'start-hdr'], [AblationForm, 'start-ablation']] as const) {
       const html = renderNow(createElement(form, { datasetId: 'd', disabled: false }));
       expect(html).not.toMatch(/<fieldset[^>]*disabled/);

@@ -71,7 +71,7 @@ describe('the demo’s evaluate step', () => {
   });
 
   it('says in words which job holds the GPU when another one runs', async () => {
-    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 } });
+    useJobs.setState({ running: { kind: 'generate', progress: null } });
     await useDemo.getState().evaluate();
     expect(useDemo.getState().error).toBe('A playground answer is using the GPU; wait for it or cancel it first.');
     expect(requests).toEqual([]);
@@ -79,7 +79,7 @@ describe('the demo’s evaluate step', () => {
 
   it('shows the job’s progress with its Cancel under the step while it runs', () => {
     useDemo.setState({ busy: 'evaluate' });
-    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 }, since: 1 } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 } } });
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
     expect(html).toMatch(/data-testid="demo-evaluate-progress"[\s\S]*aria-label="Cancel the evaluation job"/);
   });

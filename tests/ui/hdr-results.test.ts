@@ -20,12 +20,13 @@ const firstRow = (html: string) => /<tbody><tr><td colSpan="8">([^<]*)<\/td>/.ex
 
 describe('HDR rounds table before its first round', () => {
   it('says mining while it mines, and the first round once mining is done', () => {
-    useJobs.setState({ running: { kind: 'hdr', progress: null, since: 5 } });
+    // The worker said its job writes this row.
+    useJobs.setState({ running: { kind: 'hdr', progress: null }, rows: new Set(['hdr-1']) });
     useRuns.setState({ runs: [hdrRun({})] as never });
     expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('mining hard cases…');
     useRuns.setState({ runs: [hdrRun({ mined: { examples: 8, correct: 5, hardCases: 3 } })] as never });
     expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('3 hard cases mined from 8 examples; the first round is under way…');
-    useJobs.setState({ running: null });
+    useJobs.setState({ running: null, rows: new Set() });
   });
 
   it('a finished run that mined no hard case says so, not that every hard case was solved', () => {

@@ -51,14 +51,14 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('the playground’s Cancel', () => {
   it('is a plain button, so pressing it inside the form does not submit the form again', () => {
-    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 } });
+    useJobs.setState({ running: { kind: 'generate', progress: null } });
     const html = render(createElement(JobProgress, { kinds: ['generate'] }));
     expect(html).toMatch(/<button[^>]*type="button"[^>]*>Cancel<\/button>/);
     expect(html).not.toMatch(/<button(?![^>]*type=)[^>]*>/);
   });
 
   it('a Generate refused because a job runs leaves the streamed answer as it was', async () => {
-    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 }, streamId: 'gen-1', streamText: 'The weather in Par' });
+    useJobs.setState({ running: { kind: 'generate', progress: null }, streamId: 'gen-1', streamText: 'The weather in Par' });
     await useJobs.getState().generateAnswer({ ...input, temperature: 0 });
     const s = useJobs.getState();
     expect(s.error).toBe('A playground answer is using the GPU; wait for it or cancel it first.');
@@ -130,7 +130,7 @@ describe('an empty answer', () => {
     const html = render(createElement(PlaygroundAnswer));
     expect(html).toMatch(/data-testid="playground-text"[^>]*>\(empty\)</);
     // While it is being generated and nothing has come yet, “…” is right.
-    useJobs.setState({ running: { kind: 'generate', progress: null, since: 0 }, streamText: '', answer: null });
+    useJobs.setState({ running: { kind: 'generate', progress: null }, streamText: '', answer: null });
     expect(render(createElement(PlaygroundAnswer))).toMatch(/data-testid="playground-text"[^>]*>…</);
   });
 });
@@ -262,7 +262,7 @@ describe('the ONNX export and the playground', () => {
 describe('why Generate is off', () => {
   it('names the job holding the GPU and where to cancel it, pointed to by the button', () => {
     usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather in Oslo?' } });
-    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 }, since: 1 } });
+    useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'evaluating', done: 3, total: 31 } } });
     const html = render(createElement(PlaygroundPanel));
     expect(html).toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true" aria-describedby="play-blocked"/);
     expect(html).toContain('An evaluation is using the GPU: wait for it, or cancel it in the Evaluation &amp; HDR panel.');

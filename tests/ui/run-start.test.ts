@@ -17,6 +17,7 @@ vi.mock('../../src/state/engine.ts', () => ({
 
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
+const { useJobs } = await import('../../src/state/jobStore.ts');
 
 const initial = useRuns.getState();
 /** The run rows `refreshRuns` finds: the new run, in the state the worker left it. */
@@ -96,22 +97,43 @@ describe('Pause or Stop the worker refuses', () => {
 });
 
 describe('the dashboard’s line for a run a job trains', () => {
-  // An ablation's arm (or a run a job writes) is not this tab's active run: its line fell through to
-  // "Not started yet (20 steps planned)" while its curves grew.
-  it('says it trains as part of the job, with its step', async () => {
-    const { useJobs } = await import('../../src/state/jobStore.ts');
+  const line = async (run: StoredRun) => {
     const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
     const { renderNow } = await import('../helpers/render.ts');
     const { createElement } = await import('react');
-    useJobs.setState({ running: { kind: 'ablation', progress: null, since: 1000 } });
+    return renderNow(createElement(RunControls, { run }));
+  };
+
+  // An ablation's arm (or a run a job writes) is not this tab's active run: its line fell through to
+  // "Not started yet (20 steps planned)" while its curves grew.
+  it('says it trains as part of the job, with its step', async () => {
+    useJobs.setState({ running: { kind: 'ablation', progress: null }, rows: new Set(['arm']) });
     try {
       const arm = { id: 'arm', name: 'abl · sft', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1000, updatedAt: 2000, config: { steps: 20 }, lastStep: 7 } as StoredRun;
-      const html = renderNow(createElement(RunControls, { run: arm }));
+      const html = await line(arm);
       expect(html).toContain('data-status="running"');
       expect(html).toContain('Training as part of the ablation: step 7 of 20. Cancel it in its panel.');
       expect(html).not.toContain('Not started yet');
     } finally {
+      useJobs.setState({ running: null, rows: new Set() });
+    }
+  });
+
+  // A run another tab trains while this tab evaluates: its row, written after the evaluation began,
+  // used to count as the evaluation's ("Training as part of the running job… Cancel it in its
+  // panel" sent the user to cancel an evaluation that had nothing to do with it).
+  it('says it trains in another tab, not as part of this tab’s job', async () => {
+    const since = Date.now();
+    useJobs.setState({ running: { kind: 'evaluate', progress: null } });
+    useRuns.setState({ trainingNow: new Set(['other-tab-run']) });
+    try {
+      const run = { id: 'other-tab-run', name: 'there', datasetId: 'd', kind: 'train', status: 'running', createdAt: since - 60_000, updatedAt: since + 5_000, config: { steps: 20 }, lastStep: 7 } as StoredRun;
+      const html = await line(run);
+      expect(html).toContain('data-status="elsewhere"');
+      expect(html).toContain('Training in another tab of the studio: step 7 of 20. Pause or stop it there.');
+    } finally {
       useJobs.setState({ running: null });
+      useRuns.setState({ trainingNow: new Set() });
     }
   });
 });

@@ -23,19 +23,24 @@ describe('run helpers', () => {
     expect(effectiveStatus(run(), null)).toBe('interrupted');
     expect(effectiveStatus(run(), 'r1')).toBe('running');
     expect(effectiveStatus(run({ status: 'paused' }), null)).toBe('paused');
-    // An HDR run or ablation arm its job set running after the job started is being written now.
-    expect(effectiveStatus(run({ updatedAt: 5000 }), null, 4000)).toBe('running');
-    expect(effectiveStatus(run({ updatedAt: 3000 }), null, 4000)).toBe('interrupted');
-    expect(canResume(run({ updatedAt: 5000, lastStep: 2, config: { steps: 10 } }), null, 4000)).toBe(false);
+    // An HDR run or ablation arm this tab's job writes (its worker claimed the row) is being written now.
+    const ours = new Set(['r1']);
+    expect(effectiveStatus(run({ updatedAt: 5000 }), null, ours)).toBe('running');
+    expect(effectiveStatus(run({ updatedAt: 5000 }), null, new Set(['other']))).toBe('interrupted');
+    expect(canResume(run({ updatedAt: 5000, lastStep: 2, config: { steps: 10 } }), null, ours)).toBe(false);
     // A run another tab trains (it holds the run's lock): training elsewhere, and not resumable here.
     const elsewhere = new Set(['r1']);
-    expect(effectiveStatus(run(), null, null, elsewhere)).toBe('elsewhere');
-    expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, null, elsewhere)).toBe(false);
-    expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, null)).toBe(true);
+    expect(effectiveStatus(run(), null, undefined, elsewhere)).toBe('elsewhere');
+    expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null, undefined, elsewhere)).toBe(false);
+    expect(canResume(run({ lastStep: 2, config: { steps: 10 } }), null)).toBe(true);
+    // …also while this tab runs a job of its own, whose rows are others: a row written after that job
+    // began used to count as the job's ("Training as part of the running job… Cancel it in its panel").
+    expect(effectiveStatus(run({ updatedAt: 5000 }), null, new Set(['hdr-here']), elsewhere)).toBe('elsewhere');
+    expect(effectiveStatus(run({ status: 'created', updatedAt: 5000 }), null, new Set(['hdr-here']), elsewhere)).toBe('elsewhere');
     // An ablation's arm holds its lock while its row still says `created` (it tokenizes): not startable.
-    expect(effectiveStatus(run({ status: 'created' }), null, null, elsewhere)).toBe('elsewhere');
-    expect(effectiveStatus(run({ status: 'created' }), null, 4000, elsewhere)).toBe('running');
-    expect(canResume(run({ status: 'created', lastStep: 0, config: { steps: 10 } }), null, null, elsewhere)).toBe(false);
+    expect(effectiveStatus(run({ status: 'created' }), null, undefined, elsewhere)).toBe('elsewhere');
+    expect(effectiveStatus(run({ status: 'created' }), null, ours, elsewhere)).toBe('running');
+    expect(canResume(run({ status: 'created', lastStep: 0, config: { steps: 10 } }), null, undefined, elsewhere)).toBe(false);
   });
 
   it('tells training runs from evaluation and HDR rows in the same table', () => {
@@ -113,8 +118,8 @@ describe('device and worker health', () => {
     const { useCapabilities } = await import('../../src/state/capabilityStore.ts');
     const caps = useCapabilities.getState();
     useCapabilities.setState({ status: 'ready', capabilities: {} as never, problem: null, strayErrors: [] });
-    caps.noteHealth({ type: 'device-lost', message: 'the GPU device was lost (destroyed): gone.' });
-    expect(useCapabilities.getState()).toMatchObject({ status: 'lost', problem: 'the GPU device was lost (destroyed): gone.' });
+    caps.noteHealth({ type: 'device-lost', message: 'the GPU device was lost (destroyed): gone' });
+    expect(useCapabilities.getState()).toMatchObject({ status: 'lost', problem: 'the GPU device was lost (destroyed): gone' });
     caps.noteHealth({ type: 'device-ready' });
     expect(useCapabilities.getState()).toMatchObject({ status: 'ready', problem: null });
     caps.noteHealth({ type: 'gpu-error', message: 'Invalid CommandBuffer' });

@@ -20,7 +20,7 @@ export function AblationResults() {
   const download = useJobs((s) => s.downloadAblationReport);
   const row = rows.find((r) => r.id === chosen) ?? rows[0] ?? null;
   const active = useRuns((s) => s.active?.runId ?? null);
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (!row) return <p className="muted">No ablation yet.</p>;
   return (
@@ -32,7 +32,7 @@ export function AblationResults() {
           <select id="abl-run" value={row.id} onChange={(e) => setChosen(e.target.value)}>
             {rows.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name ?? r.id} · {effectiveStatus(r, active, jobSince, trainingNow)} · {new Date(r.createdAt).toLocaleString()}
+                {r.name ?? r.id} · {effectiveStatus(r, active, jobRows, trainingNow)} · {new Date(r.createdAt).toLocaleString()}
               </option>
             ))}
           </select>

@@ -47,7 +47,7 @@ export function CapabilityReport() {
       <h2 id="cap-title" tabIndex={-1}>GPU</h2>
       {status === 'lost' && (
         <p className="error" role="alert">
-          {problem} <button onClick={() => void probe()}>Reconnect to the GPU</button>
+          {problem}. <button onClick={() => void probe()}>Reconnect to the GPU</button>
         </p>
       )}
       <dl className="facts">

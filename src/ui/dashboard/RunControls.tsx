@@ -9,13 +9,13 @@ export function RunControls({ run }: { run: StoredRun }) {
   const active = useRuns((s) => s.active?.runId ?? null);
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id) ?? null);
   const resumeRun = useRuns((s) => s.resumeRun);
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const jobKind = useJobs((s) => s.running?.kind ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (run.kind !== 'train' || run.id === active) return null;
-  const status = effectiveStatus(run, active, jobSince, trainingNow);
+  const status = effectiveStatus(run, active, jobRows, trainingNow);
   const steps = run.config.steps;
-  const resumable = canResume(run, active, jobSince, trainingNow);
+  const resumable = canResume(run, active, jobRows, trainingNow);
   const where =
     status === 'done'
       ? run.readOnly

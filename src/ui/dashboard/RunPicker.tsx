@@ -8,7 +8,7 @@ export function RunPicker() {
   const selected = useRuns((s) => s.selectedRunId);
   const active = useRuns((s) => s.active?.runId ?? null);
   const selectRun = useRuns((s) => s.selectRun);
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (runs.length === 0) return null;
   return (
@@ -17,7 +17,7 @@ export function RunPicker() {
       <select id="dash-run" value={selected ?? ''} onChange={(e) => selectRun(e.target.value)}>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name ?? r.id} · {effectiveStatus(r, active, jobSince, trainingNow)}
+            {r.name ?? r.id} · {effectiveStatus(r, active, jobRows, trainingNow)}
             {r.readOnly ? ' · read-only' : ''}
           </option>
         ))}

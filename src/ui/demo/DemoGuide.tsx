@@ -80,12 +80,12 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       )}
     </span>
   );
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
-  const runStatus = p.run ? effectiveStatus(p.run, active, jobSince, trainingNow) : null;
+  const runStatus = p.run ? effectiveStatus(p.run, active, jobRows, trainingNow) : null;
   const trained = runStatus === 'done';
   // Paused, or cut off by a reload: its checkpoints carry on from where it stopped.
-  const resumable = !!p.run && canResume(p.run, active, jobSince, trainingNow);
+  const resumable = !!p.run && canResume(p.run, active, jobRows, trainingNow);
   // Resuming goes on from the newest checkpoint, which may be steps before the last one reached.
   const checkpointStep = useRuns((s) => (p.run ? (s.checkpointSteps.get(p.run.id) ?? null) : null));
   const needModel = !p.modelLoaded && 'Load the model (step 1) first.';

@@ -16,10 +16,10 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
   const row = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
   const runId = row?.id ?? null;
   const active = useRuns((s) => s.active?.runId ?? null);
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
   // A row left "running" by a closed page is interrupted, as the Runs panel says.
-  const status = (r: HdrRunRow) => effectiveStatus(r, active, jobSince, trainingNow);
+  const status = (r: HdrRunRow) => effectiveStatus(r, active, jobRows, trainingNow);
   return (
     <div className="stack" data-testid="hdr-results">
       {runs.length > 0 && (

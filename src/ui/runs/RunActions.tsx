@@ -18,15 +18,15 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const [confirming, setConfirming] = useState(false);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const onnxBusy = useOnnxExport((s) => s.busy);
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
-  const status = effectiveStatus(run, active?.runId ?? null, jobSince, trainingNow);
+  const status = effectiveStatus(run, active?.runId ?? null, jobRows, trainingNow);
   const train = runKind(run) === 'train';
   // An HDR run that continued a training run travels as that run with HDR's rounds and adapter.
   const startRun = useRuns((s) => (run.kind === 'hdr' && run.fromRunId ? s.runs.find((r) => r.id === run.fromRunId) : undefined));
   const snapshottable = train || startRun?.kind === 'train';
   const name = run.name ?? run.id;
-  const resumable = canResume(run, active?.runId ?? null, jobSince, trainingNow);
+  const resumable = canResume(run, active?.runId ?? null, jobRows, trainingNow);
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
   // be a step behind, and deleting it would pull it from under that worker.
   const written = status === 'running' || status === 'elsewhere';

@@ -79,7 +79,7 @@ export function RunInfoEditor({ run, onDone }: { run: StoredRun; onDone: () => v
 export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compare: string[]; onToggleCompare: (id: string) => void; onOpenDashboard: () => void }) {
   const runs = useRuns((s) => s.runs);
   const active = useRuns((s) => s.active?.runId ?? null);
-  const jobSince = useJobs((s) => s.running?.since ?? null);
+  const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
   const last = useRuns((s) => s.lastMetrics);
   const datasets = useDatasets((s) => s.datasets);
@@ -142,8 +142,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 </td>
                 <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
-                <td className={`status-${effectiveStatus(r, active, jobSince, trainingNow)}`} title={r.message}>
-                  {effectiveStatus(r, active, jobSince, trainingNow)}
+                <td className={`status-${effectiveStatus(r, active, jobRows, trainingNow)}`} title={r.message}>
+                  {effectiveStatus(r, active, jobRows, trainingNow)}
                 </td>
                 {r.kind === 'ablation' ? (
                   <td colSpan={5}>

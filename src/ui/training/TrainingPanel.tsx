@@ -24,7 +24,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const dataset = datasets.find((d) => d.id === datasetId);
   const selected = runs.find((r) => r.id === selectedRunId);
   const trainingNow = useRuns((s) => s.trainingNow);
-  const resumable = selected && canResume(selected, active?.runId ?? null, null, trainingNow);
+  const jobRows = useJobs((s) => s.rows);
+  const resumable = selected && canResume(selected, active?.runId ?? null, jobRows, trainingNow);
 
   const fieldProblem = useFirstFieldProblem(['cfg-']);
   const configProblem = useRuns((s) => draftProblem(s.draft, model));
