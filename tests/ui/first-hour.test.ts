@@ -69,6 +69,13 @@ describe('comparing runs', () => {
     expect(diff(sft({ balanceRule: 'grad', alpha0: 0.7 }), sft({ balanceRule: 'dwa' }))).toEqual([]);
   });
 
+  it('does not list LoRA targets typed in another order as a difference (the adapter is the same)', () => {
+    // `studio train --lora-targets v,q` stores them as typed; the Training form in module order.
+    const on = (targets: string[]) => run({ datasetId: 'd1', config: { loss: 'sft', lora: { rank: 8, targets } } });
+    expect(diff(on(['v', 'q']), on(['q', 'v']))).toEqual([]);
+    expect(diff(on(['v', 'q']), on(['q', 'k']))).toEqual([{ setting: 'lora.targets', a: 'q, v', b: 'q, k' }]);
+  });
+
   it('puts the base model first and keeps each adapter’s newest finished evaluation', () => {
     const evals = [
       { id: 'e5', config: { adapterRunId: null }, summary: {}, status: 'failed' }, // stopped part-way
