@@ -240,7 +240,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     } else {
       events.onPhase?.(arm, 'hdr', index, arms.length);
       const from = done.get(arm.hdrFrom)!;
-      armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
+      // It continues that arm's run, as HDR from a training run does (its snapshot is that run plus the rounds).
+      armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr, fromRunId: from.store.id });
       ctx.claimRun?.(armStore.id);
       curve = [...from.curve];
       const offset = from.curve.at(-1)?.step ?? 0;
