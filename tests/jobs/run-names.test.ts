@@ -74,6 +74,30 @@ describe('updateRunInfo', () => {
   });
 });
 
+describe('renaming a run an ablation names', () => {
+  // The ablation's table, "which run is which" and its downloaded report name each arm's run and
+  // evaluation by the names kept in its result: a renamed arm is found there by its new name.
+  it('carries the new name into the ablation’s result', async () => {
+    const db = new StudioDb(`run-names-ablation-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const on = { datasetId: 'd', modelRef: 'embedded:tiny-qwen3' };
+    const arm = await createTrainRun(db, { ...on, name: 'abl · ssb:grad', config: DEFAULT_RUN_CONFIG });
+    const other = await createTrainRun(db, { ...on, name: 'abl · sft', config: DEFAULT_RUN_CONFIG });
+    await saveEvalRun(db, { id: 'e1', ...on, name: 'abl · eval ssb:grad', config: { adapterRunId: arm.id, limit: 4, maxNewTokens: 8, lora: null }, report: report(4) });
+    const armResult = (id: string, runId: string, name: string, evalId: string) => ({ id, label: id, loss: id, run: { id: runId, name, kind: 'train' }, evalRun: { id: evalId, name: `abl · eval ${id}` } });
+    const result = { name: 'abl', arms: [armResult('ssb:grad', arm.id, 'abl · ssb:grad', 'e1'), armResult('sft', other.id, 'abl · sft', 'e2')] };
+    await db.runs.add({ id: 'abl-1', ...on, kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, name: 'abl', result } as never);
+
+    await updateRunInfo(db, arm.id, { name: 'alpha learned, keep' });
+    await updateRunInfo(db, 'e1', { name: 'the keeper’s eval' });
+    const kept = ((await db.runs.get('abl-1')) as unknown as { result: typeof result }).result;
+    expect(kept.arms.map((a) => [a.run.name, a.evalRun.name])).toEqual([
+      ['alpha learned, keep', 'the keeper’s eval'],
+      ['abl · sft', 'abl · eval sft'],
+    ]);
+    db.close();
+  });
+});
+
 describe('run details the user edits', () => {
   it('are refused over their limits in words, never cut short', async () => {
     const { runInfoPatch, runInfoProblem } = await import('../../src/jobs/store/runInfo.ts');

@@ -54,7 +54,8 @@ export function updateRun<R extends StoredRun>(db: StudioDb, runId: string, patc
 }
 
 /** A run's name, tags and notes. A new name is carried into the names the studio gave the runs
- * derived from it (its evaluations, HDR from it), in the same transaction. */
+ * derived from it (its evaluations, HDR from it), and into the ablations that name it, in the same
+ * transaction. */
 export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: string; tags?: string[]; notes?: string }): Promise<void> {
   return db.transaction('rw', db.runs, async () => {
     const row = await db.runs.get(runId);
@@ -74,6 +75,14 @@ export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: strin
         await db.runs.update(r.id, { name });
         renamed.push({ id: r.id, before: r.name!, after: name });
       }
+    }
+    // An ablation's result names its arms' runs and evaluations (its table, its report): they follow.
+    const names = new Map(renamed.map((x) => [x.id, x.after]));
+    const naming = <R extends { id: string; name: string }>(run: R): R => ({ ...run, name: names.get(run.id) ?? run.name });
+    const ablations = await db.runs.filter((r) => r.kind === 'ablation' && !!(r as AblationRunRow).result?.arms.some((a) => names.has(a.run.id) || names.has(a.evalRun.id))).toArray();
+    for (const r of ablations as AblationRunRow[]) {
+      const result = r.result!;
+      await updateRun<AblationRunRow>(db, r.id, { result: { ...result, arms: result.arms.map((a) => ({ ...a, run: naming(a.run), evalRun: naming(a.evalRun) })) } });
     }
   });
 }
