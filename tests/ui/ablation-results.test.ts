@@ -66,3 +66,23 @@ describe('the step axis of fixed curves (ablation, shared link)', () => {
     expect((x.values as (u: unknown, splits: number[]) => string[])(null, [1, 1.5, 2])).toEqual(['1', '', '2']);
   });
 });
+
+describe('an ablation’s results while its arms still run', () => {
+  // Each finished arm is kept with `stopped` set (so a page closed mid-way leaves a result that says
+  // so): while the ablation runs, the panel says more arms are to come, not that it stopped.
+  const row = (status: string, updatedAt: number) => ({ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status, createdAt: 1, updatedAt, config: {}, result: { ...result(), stopped: true } }) as never;
+
+  it('does not say it stopped while it is running, and does once it has stopped', async () => {
+    const { useJobs } = await import('../../src/state/jobStore.ts');
+    useJobs.setState({ running: { kind: 'ablation', since: 5 } as never });
+    useRuns.setState({ runs: [row('running', 10)] });
+    const running = renderNow(createElement(AblationResults));
+    expect(running).not.toContain('stopped before every arm finished');
+    expect(running).toContain('more arms to come');
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [row('running', 10)] }); // the page that ran it was closed
+    expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
+    useRuns.setState({ runs: [row('done', 10)] });
+    expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
+  });
+});

@@ -23,6 +23,9 @@ export function AblationResults() {
   const jobSince = useJobs((s) => s.running?.since ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (!row) return <p className="muted">No ablation yet.</p>;
+  const status = (r: AblationRunRow) => effectiveStatus(r, active, jobSince, trainingNow);
+  // Its arms are still being trained (here or in another tab): the result kept so far has more to come.
+  const underway = status(row) === 'running' || status(row) === 'elsewhere';
   return (
     <div className="stack" data-testid="ablation-results">
       <div className="row">
@@ -32,7 +35,7 @@ export function AblationResults() {
           <select id="abl-run" value={row.id} onChange={(e) => setChosen(e.target.value)}>
             {rows.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name ?? r.id} · {effectiveStatus(r, active, jobSince, trainingNow)} · {new Date(r.createdAt).toLocaleString()}
+                {r.name ?? r.id} · {status(r)} · {new Date(r.createdAt).toLocaleString()}
               </option>
             ))}
           </select>
@@ -42,12 +45,14 @@ export function AblationResults() {
         </button>
       </div>
       {row.message && <p className="muted">{row.message}</p>}
-      {row.result ? <AblationView result={row.result} /> : <p className="muted">The first arm has not finished yet.</p>}
+      {row.result ? <AblationView result={row.result} underway={underway} /> : <p className="muted">The first arm has not finished yet.</p>}
     </div>
   );
 }
 
-function AblationView({ result }: { result: AblationResult }) {
+/** `underway`: the ablation still runs; its result is kept with `stopped` set after every arm (so a
+ * page closed mid-way leaves one that says so), which is not yet true. */
+function AblationView({ result, underway }: { result: AblationResult; underway: boolean }) {
   const categories = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.byCategory)))].sort(), [result]);
   const rules = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort(), [result]);
   const curves = useMemo(() => {
@@ -61,7 +66,7 @@ function AblationView({ result }: { result: AblationResult }) {
     <>
       <p className="muted">
         {result.arms.length} arms · {s.steps} steps each, seed {s.seed}, LoRA r={s.lora.rank} · {result.heldOut} held-out examples per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
-        {result.stopped ? ' · stopped before every arm finished' : ''}
+        {!result.stopped ? '' : underway ? ' · more arms to come' : ' · stopped before every arm finished'}
       </p>
       {(result.failed ?? []).length > 0 && (
         <ul className="error" data-testid="ablation-failed-arms">
