@@ -182,8 +182,9 @@ export interface RequestMap {
   /** HDR: mine hard cases, then sample / gate / retrain round by round; rounds are stored as they end. */
   startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number }];
   /** The ablation (ablate.ts) of the dataset on the current model: a run row of kind `ablation` that
-   * keeps its result after every arm, and each arm's runs. Progress names the arm and its phase. */
-  startAblation: [{ datasetId: string; name: string; config: AblationConfig }, { ablationId: string; arms: number; stopped: boolean }];
+   * keeps its result after every arm, and each arm's runs. Progress names the arm and its phase.
+   * `ending`: how it ended in words (ablationEndText), null when every arm finished. */
+  startAblation: [{ datasetId: string; name: string; config: AblationConfig }, { ablationId: string; arms: number; stopped: boolean; ending: string | null }];
   /** An ablation's report as a zip (report.md, results.csv, the charts as PNG, ablation.json). */
   ablationReport: [{ runId: string }, { zip: Uint8Array; fileName: string }];
   /** A training run as a transformers + PEFT recipe zipped in one folder (src/recipe/recipe.ts): its
