@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ablationPoint, type AblationResult } from '../../src/jobs/ablate.ts';
 import { ablationCurves } from '../../src/jobs/ablationReport.ts';
 import { useRuns } from '../../src/state/runStore.ts';
+import { useJobs } from '../../src/state/jobStore.ts';
 import { AblationResults } from '../../src/ui/ablation/AblationResults.tsx';
 import type { StepMetrics } from '../../src/worker/protocol.ts';
 import { renderNow } from '../helpers/render.ts';
@@ -84,5 +85,25 @@ describe('an ablation’s results while its arms still run', () => {
     expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
     useRuns.setState({ runs: [row('done', 10)] });
     expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
+  });
+});
+
+describe('the panel’s tables and the report', () => {
+  // report.md lists categories in BFCL's order (simple, multiple, …, irrelevance, live_…); the panel
+  // listed them alphabetically, so the same ablation read in two column orders.
+  it('list categories and failure rules in the same order', async () => {
+    const { reportCategories, failureRules } = await import('../../src/jobs/ablationReport.ts');
+    const r = result();
+    const byCategory = { live_simple: { total: 1, correct: 1, accuracy: 1 }, irrelevance: { total: 1, correct: 0, accuracy: 0 }, simple: { total: 1, correct: 1, accuracy: 1 }, multiple: { total: 1, correct: 1, accuracy: 1 } };
+    r.arms = r.arms.map((a) => ({ ...a, summary: { ...a.summary, byCategory, failureRules: { 'type:wrong': 1, 'name:missing': 2 } } }));
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [{ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults));
+    const titles = [...html.matchAll(/<th scope="col" title="([a-z_]+)">/g)].map((m) => m[1]);
+    expect(titles).toEqual(reportCategories(r));
+    expect(titles).toEqual(['simple', 'multiple', 'irrelevance', 'live_simple']);
+    const failures = html.slice(html.indexOf('data-testid="ablation-failures"'));
+    const rules = [...failures.matchAll(/<th scope="col">([a-z_:]+)<\/th>/g)].map((m) => m[1]);
+    expect(rules).toEqual(failureRules(r));
   });
 });

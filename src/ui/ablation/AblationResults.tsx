@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, failureRules, reportCategories, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
@@ -53,8 +53,9 @@ export function AblationResults() {
 /** `underway`: the ablation still runs; its result is kept with `stopped` set after every arm (so a
  * page closed mid-way leaves one that says so), which is not yet true. */
 function AblationView({ result, underway }: { result: AblationResult; underway: boolean }) {
-  const categories = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.byCategory)))].sort(), [result]);
-  const rules = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort(), [result]);
+  // In the report's order (BFCL's categories first), so the panel and report.md read alike.
+  const categories = useMemo(() => reportCategories(result), [result]);
+  const rules = useMemo(() => failureRules(result), [result]);
   const curves = useMemo(() => {
     const lines = (key: 'lossCall' | 'lossCot' | 'alpha', arms: Array<[AblationArmResult, number]>): StaticLine[] =>
       arms.map(([a, i]) => ({ label: a.id, color: () => color(i), steps: a.curve.map((p) => p.step), values: a.curve.map((p) => p[key]) }));
