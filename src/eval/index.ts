@@ -26,6 +26,7 @@ export {
   evaluateExamples,
   formatEvalSummary,
   summarizePredictions,
+  tooLongNote,
   withEarlierPredictions,
   type CategoryTally,
   type EvalOptions,

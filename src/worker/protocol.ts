@@ -41,7 +41,7 @@ export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { ablationArms, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
-export { ARM_COLORS, failureRules, reportCategories } from '../jobs/ablationReport.ts';
+export { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';

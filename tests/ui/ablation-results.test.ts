@@ -107,3 +107,30 @@ describe('the panel’s tables and the report', () => {
     expect(rules).toEqual(failureRules(r));
   });
 });
+
+describe('an ablation whose held-out prompts do not all fit the model', () => {
+  // Examples whose prompt and the answer's token limit pass the context are not asked (not counted):
+  // the report said every arm "answered the same 4 held-out examples" over a table of 1/1, and
+  // an arm that answered none read "0.0% (0/0)", a score no answer earned.
+  const cut = (asked: number) => {
+    const r = result();
+    const summary = { total: asked, correct: asked, accuracy: asked ? 1 : 0, byCategory: (asked ? { simple: { total: asked, correct: asked, accuracy: 1 } } : {}) as Record<string, { total: number; correct: number; accuracy: number }>, failureRules: {}, finishReasons: {}, tooLong: 4 - asked };
+    r.arms = r.arms.map((a) => ({ ...a, summary }));
+    return r;
+  };
+
+  it('says how many were not asked and why, and scores no arm that answered none', async () => {
+    const { ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    const some = ablationMarkdown(cut(1));
+    expect(some).toContain('3 examples were not asked: their prompts and the answer\'s 64 tokens pass the model\'s context (not counted in the accuracy)');
+    expect(some).toContain('| ssb:grad | 100.0% (1/1) |');
+    const none = ablationMarkdown(cut(0));
+    expect(none).toContain('| ssb:grad | — (0/0) |');
+    expect(none).not.toContain('0.0% (0/0)');
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [{ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: cut(0) } as never] });
+    const html = renderNow(createElement(AblationResults));
+    expect(html).toContain('4 examples were not asked');
+    expect(html).not.toContain('0.0% (0/0)');
+  });
+});

@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, failureRules, reportCategories, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
@@ -63,12 +63,14 @@ function AblationView({ result, underway }: { result: AblationResult; underway: 
     return { call: lines('lossCall', all), cot: lines('lossCot', all), alpha: lines('alpha', all.filter(([a]) => a.alpha0 !== null)) };
   }, [result]);
   const s = result.shared;
+  const notAsked = notAskedNote(result);
   return (
     <>
       <p className="muted">
         {result.arms.length} arms · {s.steps} steps each, seed {s.seed}, LoRA r={s.lora.rank} · {result.heldOut} held-out examples per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
         {!result.stopped ? '' : underway ? ' · more arms to come' : ' · stopped before every arm finished'}
       </p>
+      {notAsked && <p className="muted">{notAsked}.</p>}
       {(result.failed ?? []).length > 0 && (
         <ul className="error" data-testid="ablation-failed-arms">
           {result.failed!.map((f) => (
@@ -106,9 +108,7 @@ function AblationView({ result, underway }: { result: AblationResult; underway: 
                     <span className="swatch" style={{ background: color(i) }} />
                     {a.id}
                   </th>
-                  <td>
-                    {pct(a.summary.accuracy)} ({a.summary.correct}/{a.summary.total})
-                  </td>
+                  <td>{tallyText(a.summary)}</td>
                   <td>{a.alpha0 === null || a.finalAlpha === null ? '—' : `${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)}`}</td>
                   <td>{bucket(b?.overall)}</td>
                   <td>{bucket(b?.nonLive)}</td>
@@ -116,7 +116,7 @@ function AblationView({ result, underway }: { result: AblationResult; underway: 
                   <td>{bucket(b?.hallucination)}</td>
                   {categories.map((c) => {
                     const t = a.summary.byCategory[c];
-                    return <td key={c}>{t ? `${pct(t.accuracy)} (${t.correct}/${t.total})` : '—'}</td>;
+                    return <td key={c}>{t ? tallyText(t) : '—'}</td>;
                   })}
                 </tr>
               );
