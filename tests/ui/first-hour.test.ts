@@ -76,6 +76,13 @@ describe('comparing runs', () => {
     expect(diff(on(['v', 'q']), on(['q', 'k']))).toEqual([{ setting: 'lora.targets', a: 'q, v', b: 'q, k' }]);
   });
 
+  it('does not list one fixed weight written two ways as a difference', () => {
+    // `studio train --loss fixed:0.70` keeps the text as typed; the Training form writes fixed:0.7.
+    const on = (loss: string) => run({ datasetId: 'd1', config: { loss, lr: 0.001 } });
+    expect(diff(on('fixed:0.70'), on('fixed:0.7'))).toEqual([]);
+    expect(diff(on('fixed:.5'), on('fixed:0.7'))).toEqual([{ setting: 'loss', a: 'fixed:0.5', b: 'fixed:0.7' }]);
+  });
+
   it('puts the base model first and keeps each adapter’s newest finished evaluation', () => {
     const evals = [
       { id: 'e5', config: { adapterRunId: null }, summary: {}, status: 'failed' }, // stopped part-way
