@@ -134,3 +134,20 @@ describe('an ablation whose held-out prompts do not all fit the model', () => {
     expect(html).not.toContain('0.0% (0/0)');
   });
 });
+
+describe('which run is which, after an arm’s runs were deleted', () => {
+  // The result keeps each arm's run and evaluation by id: one deleted since is said to be gone,
+  // not named as if the user could still open it.
+  it('marks a deleted arm run and evaluation as deleted', () => {
+    const r = result();
+    const row = { id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never;
+    const kept = (id: string, kind: string) => ({ id, name: id, datasetId: 'd', kind, status: 'done', createdAt: 1, updatedAt: 1, config: {} }) as never;
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [row, kept('run-ssb:grad', 'train'), kept('eval-ssb:grad', 'eval'), kept('eval-fixed', 'eval')] });
+    const html = renderNow(createElement(AblationResults));
+    expect(html).toContain('run “ssb:grad” (train), evaluation eval-ssb:grad');
+    expect(html).toContain('run “fixed” (train, deleted), evaluation eval-fixed');
+    useRuns.setState({ runs: [row] });
+    expect(renderNow(createElement(AblationResults))).toContain('run “fixed” (train, deleted), evaluation eval-fixed (deleted)');
+  });
+});

@@ -15,7 +15,8 @@ const bucket = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
 const color = (i: number) => ARM_COLORS[i % ARM_COLORS.length];
 
 export function AblationResults() {
-  const rows = useRuns((s) => s.runs).filter((r): r is AblationRunRow => r.kind === 'ablation');
+  const runs = useRuns((s) => s.runs);
+  const rows = runs.filter((r): r is AblationRunRow => r.kind === 'ablation');
   const [chosen, setChosen] = useState<string | null>(null);
   const download = useJobs((s) => s.downloadAblationReport);
   const row = rows.find((r) => r.id === chosen) ?? rows[0] ?? null;
@@ -45,14 +46,15 @@ export function AblationResults() {
         </button>
       </div>
       {row.message && <p className="muted">{row.message}</p>}
-      {row.result ? <AblationView result={row.result} underway={underway} /> : <p className="muted">The first arm has not finished yet.</p>}
+      {row.result ? <AblationView result={row.result} underway={underway} deleted={(id) => !runs.some((r) => r.id === id)} /> : <p className="muted">The first arm has not finished yet.</p>}
     </div>
   );
 }
 
 /** `underway`: the ablation still runs; its result is kept with `stopped` set after every arm (so a
- * page closed mid-way leaves one that says so), which is not yet true. */
-function AblationView({ result, underway }: { result: AblationResult; underway: boolean }) {
+ * page closed mid-way leaves one that says so), which is not yet true. `deleted`: whether an arm's
+ * run or evaluation (kept by id in the result) has been deleted since. */
+function AblationView({ result, underway, deleted }: { result: AblationResult; underway: boolean; deleted: (runId: string) => boolean }) {
   // In the report's order (BFCL's categories first), so the panel and report.md read alike.
   const categories = useMemo(() => reportCategories(result), [result]);
   const rules = useMemo(() => failureRules(result), [result]);
@@ -159,7 +161,8 @@ function AblationView({ result, underway }: { result: AblationResult; underway: 
         <ul className="plain">
           {result.arms.map((a) => (
             <li key={a.id}>
-              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}), evaluation {a.evalRun.id}
+              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}{deleted(a.run.id) ? ', deleted' : ''}), evaluation {a.evalRun.id}
+              {deleted(a.evalRun.id) ? ' (deleted)' : ''}
               {a.hdr ? ` · HDR ${a.hdr.rounds} rounds, hard cases ${a.hdr.poolStart} → ${a.hdr.poolEnd}, ${a.hdr.added} examples added` : ''}
             </li>
           ))}
