@@ -130,7 +130,7 @@ export function ablationCsv(r: AblationResult): string {
     const b = score(a);
     const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
     return [
-      a.id, a.loss, a.summary.total, a.summary.correct, f4(a.summary.accuracy), f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
+      a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
       ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)), ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
       a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.run.id, a.evalRun.id,
     ];

@@ -127,6 +127,10 @@ describe('an ablation whose held-out prompts do not all fit the model', () => {
     const none = ablationMarkdown(cut(0));
     expect(none).toContain('| ssb:grad | — (0/0) |');
     expect(none).not.toContain('0.0% (0/0)');
+    // results.csv: an empty accuracy cell, not 0.
+    const { ablationCsv } = await import('../../src/jobs/ablationReport.ts');
+    const [header, row] = ablationCsv(cut(0)).split('\n');
+    expect(row.split(',')[header.split(',').indexOf('accuracy')]).toBe('');
     useJobs.setState({ running: null });
     useRuns.setState({ runs: [{ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: cut(0) } as never] });
     const html = renderNow(createElement(AblationResults));
