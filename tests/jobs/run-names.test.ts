@@ -5,7 +5,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { createHdrRun, saveEvalRun } from '../../src/hdr/store.ts';
-import { createTrainRun, updateRunInfo } from '../../src/jobs/store/dexie.ts';
+import { createTrainRun, DexieWorkspace, updateRunInfo } from '../../src/jobs/store/dexie.ts';
 import { derivedRunName, renamedDerivedName, uniqueRunName } from '../../src/jobs/store/runNames.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -94,6 +94,24 @@ describe('renaming a run an ablation names', () => {
       ['alpha learned, keep', 'the keeper’s eval'],
       ['abl · sft', 'abl · eval sft'],
     ]);
+    db.close();
+  });
+});
+
+describe('an arm renamed while its ablation still runs', () => {
+  // The ablation keeps its result after every arm, from what it holds in memory: a name the user
+  // gave an earlier arm meanwhile was written back to the old one.
+  it('keeps the new name when the ablation saves its result again', async () => {
+    const db = new StudioDb(`run-names-running-ablation-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const on = { datasetId: 'd', modelRef: 'embedded:tiny-qwen3' };
+    const arm = await createTrainRun(db, { ...on, name: 'abl · sft', config: DEFAULT_RUN_CONFIG });
+    const store = await new DexieWorkspace(db, on).createRun({ kind: 'ablation', name: 'abl', config: {} as never });
+    const result = { name: 'abl', arms: [{ id: 'sft', run: { id: arm.id, name: 'abl · sft', kind: 'train' }, evalRun: { id: 'e-gone', name: 'abl · eval sft' } }] } as never;
+    await store.saveAblation(result);
+    await updateRunInfo(db, arm.id, { name: 'baseline' });
+    await store.saveAblation(result); // the next arm finished
+    const kept = ((await db.runs.get(store.id)) as unknown as { result: { arms: Array<{ run: { name: string }; evalRun: { name: string } }> } }).result;
+    expect(kept.arms.map((a) => [a.run.name, a.evalRun.name])).toEqual([['baseline', 'abl · eval sft']]);
     db.close();
   });
 });
