@@ -12,8 +12,8 @@ import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
-import { ablationArms, ablationEndText, defaultAblationConfig, validateAblationConfig, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
-import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
+import { ablationArms, ablationEndText, defaultAblationConfig, validateAblationConfig, type AblationArmResult, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
+import { ABLATION_FILES, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -136,7 +136,7 @@ const ablate: CliCommand = {
           onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),
           onArmDone: (a) => {
             progress.done();
-            console.log(`${a.id.padEnd(22)} accuracy ${(100 * a.summary.accuracy).toFixed(1)}% (${a.summary.correct}/${a.summary.total})  ${alphaMove(a)}`);
+            console.log(armDoneText(a));
           },
         },
       },
@@ -150,6 +150,11 @@ const ablate: CliCommand = {
     return interrupted ? 130 : ending.failures.length ? 1 : 0;
   },
 };
+
+/** An arm's line once it is evaluated: its accuracy as the report gives it (none where nothing was asked). */
+export function armDoneText(a: AblationArmResult): string {
+  return `${a.id.padEnd(22)} accuracy ${tallyText(a.summary)}  ${alphaMove(a)}`;
+}
 
 /** An arm's step for the progress line. */
 export function armStepText(m: Pick<StepMetrics, 'step' | 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
