@@ -86,7 +86,8 @@ export interface AblationResult {
   heldOut: number;
   /** What every arm shared. */
   shared: { steps: number; seed: number; batchSize: number; seqLen: number; lr: number; lora: RunConfig['lora']; alpha0: number; alphaMin: number; alphaMax: number; decoding: Decoding };
-  /** The ablation was cancelled, or arms failed: the arms finished so far. */
+  /** The ablation ended before it tried every arm (cancelled, a lost GPU, a closed page); arms that
+   * failed while the others ran are in `failed`, not a stop. */
   stopped: boolean;
   /** Arms that failed, and why; the others still ran (absent in results made before). */
   failed?: Array<{ id: string; message: string }>;
@@ -186,6 +187,15 @@ export function ablationPoint(m: StepMetrics, step = m.step): AblationPoint {
 }
 const point = ablationPoint;
 
+/** How an ablation ended, in words (null: every arm finished). One that failed some arms and ran
+ * the others did not stop: it says how many arms failed, as the row, the notice and the CLI tell it. */
+export function ablationEndText(result: Pick<AblationResult, 'arms' | 'failed' | 'stopped'>, armCount: number): string | null {
+  const failed = result.failed ?? [];
+  if (result.stopped) return `stopped after ${result.arms.length} of ${armCount} arms`;
+  if (failed.length === 0) return null;
+  return `${result.arms.length} of ${armCount} arms trained and evaluated; ${failed.length} failed (${failed.map((f) => f.id).join(', ')})`;
+}
+
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
   const { config: c, workspace, store, events = {} } = job;
   ctx.claimRun?.(store.id);
@@ -203,6 +213,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     failed,
   };
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
+  /** Arms that ran to an end, finished or failed. */
+  const tried = () => result.arms.length + failed.length;
   /** One arm: trained (or HDR from the arm it names), then evaluated on the held-out examples;
    * null when the ablation was cancelled meanwhile. */
   const runArm = async (arm: AblationArm, index: number): Promise<AblationArmResult | null> => {
@@ -241,7 +253,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     } else {
       events.onPhase?.(arm, 'hdr', index, arms.length);
       const from = done.get(arm.hdrFrom)!;
-      armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr });
+      // It continues that arm's run, as HDR from a training run does (its snapshot is that run plus the rounds).
+      armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr, fromRunId: from.store.id });
       ctx.claimRun?.(armStore.id);
       curve = [...from.curve];
       const offset = from.curve.at(-1)?.step ?? 0;
@@ -319,14 +332,16 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
         if (err instanceof GpuDeviceLostError || err instanceof GpuRefusedWorkError || ctx.gpu.ctx.lostError || ctx.gpu.ctx.refusal) throw err;
         failed.push({ id: arm.id, message: (err as Error).message });
       }
-      // Kept after every arm, so a long ablation shows (and keeps) what it has so far.
-      await store.saveAblation({ ...result, stopped: result.arms.length < arms.length });
+      // Kept after every arm, so a long ablation shows (and keeps) what it has so far: stopped until
+      // the last arm, which a page closed mid-way leaves true.
+      await store.saveAblation({ ...result, stopped: tried() < arms.length });
       await store.setStatus('running', { lastStep: result.arms.length, modelRef: ctx.model.ref });
     }
-    result.stopped = result.arms.length < arms.length;
+    result.stopped = tried() < arms.length;
     await store.saveAblation(result);
-    const failedText = failed.length ? `; failed: ${failed.map((f) => `${f.id} (${f.message})`).join('; ')}` : '';
-    await store.setStatus('done', { lastStep: result.arms.length, message: result.stopped ? `stopped after ${result.arms.length} of ${arms.length} arms${failedText}` : undefined, modelRef: ctx.model.ref });
+    const ending = ablationEndText(result, arms.length);
+    const reasons = failed.length ? `; failed: ${failed.map((f) => `${f.id} (${f.message})`).join('; ')}` : '';
+    await store.setStatus('done', { lastStep: result.arms.length, message: ending === null ? undefined : `${ending}${reasons}`, modelRef: ctx.model.ref });
     return result;
   } catch (err) {
     result.stopped = true;

@@ -3,7 +3,7 @@
 // (one row per arm), the arms' loss and α curves overlaid as PNG, and ablation.json (the result).
 // The CLI's run folder writes these files; the worker zips them for the studio's download.
 // Pure: from an AblationResult to bytes; never reads a store.
-import { bfclScore, type BfclBucket } from '../eval/index.ts';
+import { bfclScore, tooLongNote, type BfclBucket, type CategoryTally } from '../eval/index.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { lineChartPng, type ChartSeries } from './report/lineChart.ts';
 
@@ -20,6 +20,17 @@ export interface ReportFile {
 const pct = (x: number | undefined | null) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(1)}%`);
 const bucketPct = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+/** An accuracy with its counts; no score where nothing was asked (0 of 0 is not 0%). */
+export function tallyText(t: CategoryTally): string {
+  return `${t.total ? pct(t.accuracy) : '—'} (${t.correct}/${t.total})`;
+}
+
+/** Held-out examples no arm was asked (prompt and answer limit past the model's context; the same
+ * for every arm, which all ask the same examples with the same limit), in words; null when none. */
+export function notAskedNote(r: AblationResult): string | null {
+  return tooLongNote({ tooLong: Math.max(0, ...r.arms.map((a) => a.summary.tooLong ?? 0)) }, r.shared.decoding.maxNewTokens);
+}
 
 /** Every category any arm was evaluated on, BFCL's order first. */
 export function reportCategories(r: AblationResult): string[] {
@@ -51,6 +62,7 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
+    ...(notAskedNote(r) ? [`${notAskedNote(r)}.`] : []),
     ...(r.skipped ? [`${r.skipped} training examples did not fit the sequence length and were skipped in every arm.`] : []),
     ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
     ...(r.failed ?? []).map((f) => `- **${f.id} failed**: ${f.message}`),
@@ -63,9 +75,9 @@ export function ablationMarkdown(r: AblationResult): string {
       const b = score(a);
       const byCat = cats.map((c) => {
         const t = a.summary.byCategory[c];
-        return t ? `${pct(t.accuracy)} (${t.correct}/${t.total})` : '—';
+        return t ? tallyText(t) : '—';
       });
-      return `| ${a.id} | ${pct(a.summary.accuracy)} (${a.summary.correct}/${a.summary.total}) | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} | ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} |`;
+      return `| ${a.id} | ${tallyText(a.summary)} | ${bucketPct(b.overall)} | ${bucketPct(b.nonLive)} | ${bucketPct(b.live)} | ${bucketPct(b.hallucination)} | ${byCat.join(' | ')} | ${a.alpha0 === null ? '—' : `${num(a.alpha0)} → ${num(a.finalAlpha)}`} |`;
     }),
     '',
     'BFCL overall: the mean of the non-live AST (unweighted over its categories), live AST (weighted by examples) and hallucination buckets that were evaluated, as the leaderboard combines its single-turn buckets.',
@@ -118,7 +130,7 @@ export function ablationCsv(r: AblationResult): string {
     const b = score(a);
     const f4 = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x.toFixed(6)));
     return [
-      a.id, a.loss, a.summary.total, a.summary.correct, f4(a.summary.accuracy), f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
+      a.id, a.loss, a.summary.total, a.summary.correct, a.summary.total ? f4(a.summary.accuracy) : null, f4(b.overall?.accuracy), f4(b.nonLive?.accuracy), f4(b.live?.accuracy), f4(b.hallucination?.accuracy),
       ...cats.map((c) => f4(a.summary.byCategory[c]?.accuracy)), ...rules.map((rule) => a.summary.failureRules[rule] ?? 0),
       a.alpha0, f4(a.finalAlpha), f4(finalLoss(a)), a.run.id, a.evalRun.id,
     ];

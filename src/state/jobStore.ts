@@ -7,7 +7,7 @@ import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_HDR_SETTINGS, def
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
-export { ARM_COLORS } from '../worker/protocol.ts';
+export { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
@@ -274,7 +274,8 @@ export const useJobs = create<JobState>((set, get) => {
         // Each arm's result is written to the ablation's row as it ends: the table fills in as it goes.
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startAblation', { datasetId, name: d.name.trim() || 'ablation', config }, progress);
-        return r.stopped ? `The ablation stopped after ${plural(r.arms, 'arm')}; their results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
+        // Arms that failed while the others ran are no stop: the ending counts them.
+        return r.ending ? `The ablation ended: ${r.ending}; the results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
       });
     },
 

@@ -3,7 +3,7 @@
 // settings at all when neither run learns α), its dataset by content and split rather than by name
 // (names come from file names and clash), and its model.
 import type { DatasetRow } from '../jobs/store/schema.ts';
-import { balanceSettingsOf, DEFAULT_SPLIT, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
+import { balanceSettingsOf, DEFAULT_SPLIT, LORA_TARGETS, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
 import type { StoredRun } from './queries.ts';
 
 /** A run's dataset as the compare table tells it apart (`key`) and names it (`label`). */
@@ -35,11 +35,19 @@ export function datasetIdentity(run: StoredRun, datasets: DatasetRow[]): Dataset
 }
 
 /** The settings a run trains with, as the compare table lists them: balance settings with the
- * defaults training uses for rows stored before there were rules, and none for a plain-SFT run. */
+ * defaults training uses for rows stored before there were rules, and none for a plain-SFT run;
+ * what the CLI and the form write two ways, written one way. */
 function effectiveSettings(run: StoredRun): Record<string, unknown> {
   const config = run.config as Partial<RunConfig> & Record<string, unknown>;
   if (run.kind !== 'train' && run.kind !== 'hdr') return config;
-  const { balanceRule: _r, balanceLr: _l, balanceTemperature: _t, balanceWindow: _w, alpha0: _a, alphaMin: _n, alphaMax: _x, ...rest } = config;
+  const { balanceRule: _r, balanceLr: _l, balanceTemperature: _t, balanceWindow: _w, alpha0: _a, alphaMin: _n, alphaMax: _x, ...settings } = config;
+  // Targets in module order (any unknown name last): the CLI keeps them as typed
+  // (`--lora-targets v,q`), the form in module order, and the adapter is the same either way.
+  const targets = config.lora?.targets;
+  const order = (t: string) => ((LORA_TARGETS as readonly string[]).includes(t) ? (LORA_TARGETS as readonly string[]).indexOf(t) : LORA_TARGETS.length);
+  const withTargets = targets ? { ...settings, lora: { ...config.lora, targets: [...targets].sort((x, y) => order(x) - order(y)) } } : settings;
+  // A fixed weight as a number (the CLI keeps `fixed:0.70` as typed, the form writes `fixed:0.7`).
+  const rest = typeof config.loss === 'string' && config.loss.startsWith('fixed:') ? { ...withTargets, loss: `fixed:${Number(config.loss.slice(6))}` } : withTargets;
   // sft and fixed:α (whose α is in the loss's name) learn no α.
   if (config.loss !== 'ssb') return rest;
   const b = balanceSettingsOf(config as RunConfig);

@@ -26,7 +26,7 @@ import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
-import { ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
+import { ablationArms, ablationEndText, ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { runInfoPatch } from '../jobs/store/runInfo.ts';
@@ -316,7 +316,7 @@ export class StudioEngine {
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const store = await workspace.createRun({ kind: 'ablation', name, config });
             const r = await ablationJob(ctx, { store, workspace, name, config, examples, lockRun: withRunLock });
-            return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped };
+            return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
           if (config.hdrRule === null) return ablate();

@@ -42,7 +42,7 @@ export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { ablationArms, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
-export { ARM_COLORS } from '../jobs/ablationReport.ts';
+export { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
@@ -183,8 +183,9 @@ export interface RequestMap {
   /** HDR: mine hard cases, then sample / gate / retrain round by round; rounds are stored as they end. */
   startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number }];
   /** The ablation (ablate.ts) of the dataset on the current model: a run row of kind `ablation` that
-   * keeps its result after every arm, and each arm's runs. Progress names the arm and its phase. */
-  startAblation: [{ datasetId: string; name: string; config: AblationConfig }, { ablationId: string; arms: number; stopped: boolean }];
+   * keeps its result after every arm, and each arm's runs. Progress names the arm and its phase.
+   * `ending`: how it ended in words (ablationEndText), null when every arm finished. */
+  startAblation: [{ datasetId: string; name: string; config: AblationConfig }, { ablationId: string; arms: number; stopped: boolean; ending: string | null }];
   /** An ablation's report as a zip (report.md, results.csv, the charts as PNG, ablation.json). */
   ablationReport: [{ runId: string }, { zip: Uint8Array; fileName: string }];
   /** A training run as a transformers + PEFT recipe zipped in one folder (src/recipe/recipe.ts): its

@@ -2,23 +2,34 @@
 // does not read as an interruption, and a failing exit status (it printed "stopped after 2 of 3
 // arms" and exited 0, the reason only in report.md). Pure: no GPU, no model.
 import { describe, expect, it } from 'vitest';
-import { ablationEnding, armStepText } from '../../src/cli/commands/ablate.ts';
+import { ablationEnding, armDoneText, armStepText } from '../../src/cli/commands/ablate.ts';
 import { stepLossText } from '../../src/cli/progress.ts';
 
 const arm = (id: string) => ({ id }) as never;
 
 describe('the end of studio ablate', () => {
   it('names each failed arm with its reason, and counts the arms done', () => {
-    const result = { arms: [arm('sft'), arm('ssb:grad')], stopped: true, failed: [{ id: 'fixed:0.7', message: 'arm fixed:0.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded.' }, { id: 'ssb:grad+hdr', message: 'the ssb:grad arm it starts from did not finish' }] };
-    expect(ablationEnding(result, 4, false)).toEqual({
+    // Every arm ran to an end (two failed): no stop.
+    const result = { arms: [arm('sft'), arm('ssb:grad')], stopped: false, failed: [{ id: 'fixed:0.7', message: 'arm fixed:0.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded.' }, { id: 'ssb:grad+hdr', message: 'the ssb:grad arm it starts from did not finish' }] };
+    expect(ablationEnding(result, 4)).toEqual({
       failures: ['fixed:0.7 failed: training failed after 1 step: QuotaExceededError: The quota has been exceeded.', 'ssb:grad+hdr failed: the ssb:grad arm it starts from did not finish'],
       summary: '2 of 4 arms trained and evaluated; 2 failed (fixed:0.7, ssb:grad+hdr)',
     });
   });
 
   it('says an interrupted ablation stopped, and nothing more of one that finished', () => {
-    expect(ablationEnding({ arms: [], stopped: true, failed: [] }, 3, true)).toEqual({ failures: [], summary: 'stopped after 0 of 3 arms' });
-    expect(ablationEnding({ arms: [arm('sft')], stopped: false, failed: [] }, 1, false)).toEqual({ failures: [], summary: null });
+    expect(ablationEnding({ arms: [], stopped: true, failed: [] }, 3)).toEqual({ failures: [], summary: 'stopped after 0 of 3 arms' });
+    expect(ablationEnding({ arms: [arm('sft')], stopped: false, failed: [] }, 1)).toEqual({ failures: [], summary: null });
+  });
+});
+
+describe('an arm’s line once it is evaluated', () => {
+  // Held-out prompts all too long for the model: nothing was asked, and "accuracy 0.0% (0/0)" read
+  // as a score; the report and the studio show no score there.
+  it('gives no accuracy for an arm that answered nothing', () => {
+    const a = (total: number, correct: number) => ({ id: 'sft', loss: 'sft', alpha0: null, finalAlpha: null, summary: { total, correct, accuracy: total ? correct / total : 0 } }) as never;
+    expect(armDoneText(a(0, 0))).toBe(`${'sft'.padEnd(22)} accuracy — (0/0)  α is the token share (no weight to learn)`);
+    expect(armDoneText(a(4, 3))).toBe(`${'sft'.padEnd(22)} accuracy 75.0% (3/4)  α is the token share (no weight to learn)`);
   });
 });
 

@@ -11,6 +11,7 @@ import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablate.ts';
 import { ablationMarkdown } from '../../src/jobs/ablationReport.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
+import { exportRunSnapshot } from '../../src/snapshot/snapshot-db.ts';
 import type { NewRun, RunStore, RunWorkspace } from '../../src/jobs/store/runStore.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
@@ -47,17 +48,20 @@ describe('an ablation with a failing arm', () => {
     expect(locked).toEqual(['quota · sft', 'quota · fixed:0.7', 'quota · ssb:grad']);
     expect(result.arms.map((a) => a.id)).toEqual(['sft', 'ssb:grad']);
     expect(result.failed).toEqual([{ id: 'fixed:0.7', message: expect.stringMatching(/^arm fixed:0\.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded\.$/) }]);
-    expect(result.stopped).toBe(true);
+    // Every arm ran (ssb:grad after the failed one): the ablation did not stop, one arm failed.
+    expect(result.stopped).toBe(false);
     expect(ablationMarkdown(result)).toContain('- **fixed:0.7 failed**: arm fixed:0.7: training failed after 1 step: QuotaExceededError');
+    expect(ablationMarkdown(result)).not.toContain('Stopped early');
     const row = (await db.runs.get(store.id))!;
     expect(row).toMatchObject({ status: 'done' });
-    expect(row.message).toMatch(/^stopped after 2 of 3 arms; failed: fixed:0\.7 \(arm fixed:0\.7: training failed/);
+    expect(row.message).toMatch(/^2 of 3 arms trained and evaluated; 1 failed \(fixed:0\.7\); failed: fixed:0\.7 \(arm fixed:0\.7: training failed/);
 
     // Cancelled during an arm's training: that arm's run is paused (resumable), not "done" short.
     const cancelled = await workspace.createRun({ kind: 'ablation', name: 'cancelled', config });
     const longer = { ...config, steps: 3 };
     const stopped = await engine.ablate({ store: cancelled, workspace, name: 'cancelled', config: longer, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) }, events: { onStep: () => engine.cancel() } });
     expect(stopped).toMatchObject({ stopped: true, arms: [] });
+    expect((await db.runs.get(cancelled.id))!.message).toBe('stopped after 0 of 3 arms');
     const arm = (await db.runs.toArray()).find((r) => r.name === 'cancelled · sft')!;
     expect(arm).toMatchObject({ status: 'paused', lastStep: 1 });
 
@@ -76,5 +80,32 @@ describe('an ablation that cannot train on the loaded model', () => {
     expect(() => validateAblationConfig(config)).not.toThrow();
     expect(() => validateAblationConfig(config, { maxPositionEmbeddings: 4096 })).toThrow("run config: seqLen must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     expect(() => validateAblationConfig({ ...config, seqLen: 4096 }, { maxPositionEmbeddings: 4096 })).not.toThrow();
+  });
+});
+
+describe('an ablation’s SSB + HDR arm', () => {
+  // The HDR arm continues its SSB arm's adapter and α: its row says so, as an HDR run started from a
+  // training run does, so it exports and shares as one ("every arm is an ordinary run").
+  it('is an HDR run from its SSB arm’s run, and exports as a snapshot', { timeout: 600_000 }, async () => {
+    const engine = await tinyEngine();
+    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const db = new StudioDb(`ablation-hdr-arm-${Date.now()}`, { indexedDB, IDBKeyRange });
+    // HDR keeps its hard cases with the dataset's row.
+    await db.datasets.add({ id: 'd', name: 'demo', createdAt: 1, exampleCount: 9, fingerprint: `sha256:${'a'.repeat(64)}`, split: { seed: 1, evalFraction: 0.1 } } as never);
+    const workspace = new DexieWorkspace(db, { datasetId: 'd', modelRef: 'tiny' });
+    const config = defaultAblationConfig(
+      { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
+      { rules: ['grad'], hdrRule: 'grad', hdrMineLimit: 1, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
+    );
+    config.hdr = { ...config.hdr, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 2 };
+    const store = await workspace.createRun({ kind: 'ablation', name: 'lineage', config });
+    const result = await engine.ablate({ store, workspace, name: 'lineage', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } });
+    expect(result.failed).toEqual([]);
+    const ssb = result.arms.find((a) => a.id === 'ssb:grad')!;
+    const hdr = result.arms.find((a) => a.id === 'ssb:grad+hdr')!;
+    expect(hdr.run.kind).toBe('hdr');
+    expect(await db.runs.get(hdr.run.id)).toMatchObject({ kind: 'hdr', fromRunId: ssb.run.id });
+    const zip = await exportRunSnapshot(db, hdr.run.id, { spec: engine.requireModel().spec });
+    expect(zip.length).toBeGreaterThan(0);
   });
 });

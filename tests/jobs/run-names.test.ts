@@ -5,7 +5,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { createHdrRun, saveEvalRun } from '../../src/hdr/store.ts';
-import { createTrainRun, updateRunInfo } from '../../src/jobs/store/dexie.ts';
+import { createTrainRun, DexieWorkspace, updateRunInfo } from '../../src/jobs/store/dexie.ts';
 import { derivedRunName, renamedDerivedName, uniqueRunName } from '../../src/jobs/store/runNames.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -70,6 +70,48 @@ describe('updateRunInfo', () => {
     // Tags or notes alone rename nothing.
     await updateRunInfo(db, run.id, { notes: 'lr 5e-4' });
     expect((await db.runs.get('e1'))!.name).toBe('eval of “my first run” on 31 examples');
+    db.close();
+  });
+});
+
+describe('renaming a run an ablation names', () => {
+  // The ablation's table, "which run is which" and its downloaded report name each arm's run and
+  // evaluation by the names kept in its result: a renamed arm is found there by its new name.
+  it('carries the new name into the ablation’s result', async () => {
+    const db = new StudioDb(`run-names-ablation-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const on = { datasetId: 'd', modelRef: 'embedded:tiny-qwen3' };
+    const arm = await createTrainRun(db, { ...on, name: 'abl · ssb:grad', config: DEFAULT_RUN_CONFIG });
+    const other = await createTrainRun(db, { ...on, name: 'abl · sft', config: DEFAULT_RUN_CONFIG });
+    await saveEvalRun(db, { id: 'e1', ...on, name: 'abl · eval ssb:grad', config: { adapterRunId: arm.id, limit: 4, maxNewTokens: 8, lora: null }, report: report(4) });
+    const armResult = (id: string, runId: string, name: string, evalId: string) => ({ id, label: id, loss: id, run: { id: runId, name, kind: 'train' }, evalRun: { id: evalId, name: `abl · eval ${id}` } });
+    const result = { name: 'abl', arms: [armResult('ssb:grad', arm.id, 'abl · ssb:grad', 'e1'), armResult('sft', other.id, 'abl · sft', 'e2')] };
+    await db.runs.add({ id: 'abl-1', ...on, kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, name: 'abl', result } as never);
+
+    await updateRunInfo(db, arm.id, { name: 'alpha learned, keep' });
+    await updateRunInfo(db, 'e1', { name: 'the keeper’s eval' });
+    const kept = ((await db.runs.get('abl-1')) as unknown as { result: typeof result }).result;
+    expect(kept.arms.map((a) => [a.run.name, a.evalRun.name])).toEqual([
+      ['alpha learned, keep', 'the keeper’s eval'],
+      ['abl · sft', 'abl · eval sft'],
+    ]);
+    db.close();
+  });
+});
+
+describe('an arm renamed while its ablation still runs', () => {
+  // The ablation keeps its result after every arm, from what it holds in memory: a name the user
+  // gave an earlier arm meanwhile was written back to the old one.
+  it('keeps the new name when the ablation saves its result again', async () => {
+    const db = new StudioDb(`run-names-running-ablation-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const on = { datasetId: 'd', modelRef: 'embedded:tiny-qwen3' };
+    const arm = await createTrainRun(db, { ...on, name: 'abl · sft', config: DEFAULT_RUN_CONFIG });
+    const store = await new DexieWorkspace(db, on).createRun({ kind: 'ablation', name: 'abl', config: {} as never });
+    const result = { name: 'abl', arms: [{ id: 'sft', run: { id: arm.id, name: 'abl · sft', kind: 'train' }, evalRun: { id: 'e-gone', name: 'abl · eval sft' } }] } as never;
+    await store.saveAblation(result);
+    await updateRunInfo(db, arm.id, { name: 'baseline' });
+    await store.saveAblation(result); // the next arm finished
+    const kept = ((await db.runs.get(store.id)) as unknown as { result: { arms: Array<{ run: { name: string }; evalRun: { name: string } }> } }).result;
+    expect(kept.arms.map((a) => [a.run.name, a.evalRun.name])).toEqual([['baseline', 'abl · eval sft']]);
     db.close();
   });
 });

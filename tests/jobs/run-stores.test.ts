@@ -165,3 +165,16 @@ describe('jobs against both run stores', () => {
     db.close();
   });
 });
+
+describe('HDR from a run of the same run folder workspace', () => {
+  // An ablation's SSB + HDR arm starts from its SSB arm's folder: hdr.json names that adapter
+  // instead of saying the rounds started from the base model (adapter null).
+  it('names the run it started from as its adapter', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'jobs-hdr-from-'));
+    const folders = new RunFolderWorkspace(root, { model: 'tiny', data: ['demo.jsonl'], adapter: null });
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
+    const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
+    await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
+    expect(JSON.parse(readFileSync(join(store.dir, HDR_FILES.summary), 'utf8')).adapter).toBe(join(root, 'abl-ssb-grad'));
+  });
+});

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ablationPoint, type AblationResult } from '../../src/jobs/ablate.ts';
 import { ablationCurves } from '../../src/jobs/ablationReport.ts';
 import { useRuns } from '../../src/state/runStore.ts';
+import { useJobs } from '../../src/state/jobStore.ts';
 import { AblationResults } from '../../src/ui/ablation/AblationResults.tsx';
 import type { StepMetrics } from '../../src/worker/protocol.ts';
 import { renderNow } from '../helpers/render.ts';
@@ -64,5 +65,93 @@ describe('the step axis of fixed curves (ablation, shared link)', () => {
     const x = staticChartOptions([{ label: 'sft', color: (c) => c.call, steps: [1, 2], values: [1, 0.5] }], colors, 600, 220).axes![0];
     expect(x.incrs).toEqual(STEP_INCREMENTS);
     expect((x.values as (u: unknown, splits: number[]) => string[])(null, [1, 1.5, 2])).toEqual(['1', '', '2']);
+  });
+});
+
+describe('an ablation’s results while its arms still run', () => {
+  // Each finished arm is kept with `stopped` set (so a page closed mid-way leaves a result that says
+  // so): while the ablation runs, the panel says more arms are to come, not that it stopped.
+  const row = (status: string, updatedAt: number) => ({ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status, createdAt: 1, updatedAt, config: {}, result: { ...result(), stopped: true } }) as never;
+
+  it('does not say it stopped while it is running, and does once it has stopped', async () => {
+    const { useJobs } = await import('../../src/state/jobStore.ts');
+    useJobs.setState({ running: { kind: 'ablation', since: 5 } as never });
+    useRuns.setState({ runs: [row('running', 10)] });
+    const running = renderNow(createElement(AblationResults));
+    expect(running).not.toContain('stopped before every arm finished');
+    expect(running).toContain('more arms to come');
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [row('running', 10)] }); // the page that ran it was closed
+    expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
+    useRuns.setState({ runs: [row('done', 10)] });
+    expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
+  });
+});
+
+describe('the panel’s tables and the report', () => {
+  // report.md lists categories in BFCL's order (simple, multiple, …, irrelevance, live_…); the panel
+  // listed them alphabetically, so the same ablation read in two column orders.
+  it('list categories and failure rules in the same order', async () => {
+    const { reportCategories, failureRules } = await import('../../src/jobs/ablationReport.ts');
+    const r = result();
+    const byCategory = { live_simple: { total: 1, correct: 1, accuracy: 1 }, irrelevance: { total: 1, correct: 0, accuracy: 0 }, simple: { total: 1, correct: 1, accuracy: 1 }, multiple: { total: 1, correct: 1, accuracy: 1 } };
+    r.arms = r.arms.map((a) => ({ ...a, summary: { ...a.summary, byCategory, failureRules: { 'type:wrong': 1, 'name:missing': 2 } } }));
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [{ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults));
+    const titles = [...html.matchAll(/<th scope="col" title="([a-z_]+)">/g)].map((m) => m[1]);
+    expect(titles).toEqual(reportCategories(r));
+    expect(titles).toEqual(['simple', 'multiple', 'irrelevance', 'live_simple']);
+    const failures = html.slice(html.indexOf('data-testid="ablation-failures"'));
+    const rules = [...failures.matchAll(/<th scope="col">([a-z_:]+)<\/th>/g)].map((m) => m[1]);
+    expect(rules).toEqual(failureRules(r));
+  });
+});
+
+describe('an ablation whose held-out prompts do not all fit the model', () => {
+  // Examples whose prompt and the answer's token limit pass the context are not asked (not counted):
+  // the report said every arm "answered the same 4 held-out examples" over a table of 1/1, and
+  // an arm that answered none read "0.0% (0/0)", a score no answer earned.
+  const cut = (asked: number) => {
+    const r = result();
+    const summary = { total: asked, correct: asked, accuracy: asked ? 1 : 0, byCategory: (asked ? { simple: { total: asked, correct: asked, accuracy: 1 } } : {}) as Record<string, { total: number; correct: number; accuracy: number }>, failureRules: {}, finishReasons: {}, tooLong: 4 - asked };
+    r.arms = r.arms.map((a) => ({ ...a, summary }));
+    return r;
+  };
+
+  it('says how many were not asked and why, and scores no arm that answered none', async () => {
+    const { ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    const some = ablationMarkdown(cut(1));
+    expect(some).toContain('3 examples were not asked: their prompts and the answer\'s 64 tokens pass the model\'s context (not counted in the accuracy)');
+    expect(some).toContain('| ssb:grad | 100.0% (1/1) |');
+    const none = ablationMarkdown(cut(0));
+    expect(none).toContain('| ssb:grad | — (0/0) |');
+    expect(none).not.toContain('0.0% (0/0)');
+    // results.csv: an empty accuracy cell, not 0.
+    const { ablationCsv } = await import('../../src/jobs/ablationReport.ts');
+    const [header, row] = ablationCsv(cut(0)).split('\n');
+    expect(row.split(',')[header.split(',').indexOf('accuracy')]).toBe('');
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [{ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: cut(0) } as never] });
+    const html = renderNow(createElement(AblationResults));
+    expect(html).toContain('4 examples were not asked');
+    expect(html).not.toContain('0.0% (0/0)');
+  });
+});
+
+describe('which run is which, after an arm’s runs were deleted', () => {
+  // The result keeps each arm's run and evaluation by id: one deleted since is said to be gone,
+  // not named as if the user could still open it.
+  it('marks a deleted arm run and evaluation as deleted', () => {
+    const r = result();
+    const row = { id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never;
+    const kept = (id: string, kind: string) => ({ id, name: id, datasetId: 'd', kind, status: 'done', createdAt: 1, updatedAt: 1, config: {} }) as never;
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [row, kept('run-ssb:grad', 'train'), kept('eval-ssb:grad', 'eval'), kept('eval-fixed', 'eval')] });
+    const html = renderNow(createElement(AblationResults));
+    expect(html).toContain('run “ssb:grad” (train), evaluation eval-ssb:grad');
+    expect(html).toContain('run “fixed” (train, deleted), evaluation eval-fixed');
+    useRuns.setState({ runs: [row] });
+    expect(renderNow(createElement(AblationResults))).toContain('run “fixed” (train, deleted), evaluation eval-fixed (deleted)');
   });
 });

@@ -72,6 +72,20 @@ describe('comparing runs', () => {
     expect(diff(sft({ balanceRule: 'grad', alpha0: 0.7 }), sft({ balanceRule: 'dwa' }))).toEqual([]);
   });
 
+  it('does not list LoRA targets typed in another order as a difference (the adapter is the same)', () => {
+    // `studio train --lora-targets v,q` stores them as typed; the Training form in module order.
+    const on = (targets: string[]) => run({ datasetId: 'd1', config: { loss: 'sft', lora: { rank: 8, targets } } });
+    expect(diff(on(['v', 'q']), on(['q', 'v']))).toEqual([]);
+    expect(diff(on(['v', 'q']), on(['q', 'k']))).toEqual([{ setting: 'lora.targets', a: 'q, v', b: 'q, k' }]);
+  });
+
+  it('does not list one fixed weight written two ways as a difference', () => {
+    // `studio train --loss fixed:0.70` keeps the text as typed; the Training form writes fixed:0.7.
+    const on = (loss: string) => run({ datasetId: 'd1', config: { loss, lr: 0.001 } });
+    expect(diff(on('fixed:0.70'), on('fixed:0.7'))).toEqual([]);
+    expect(diff(on('fixed:.5'), on('fixed:0.7'))).toEqual([{ setting: 'loss', a: 'fixed:0.5', b: 'fixed:0.7' }]);
+  });
+
   it('puts the base model first and keeps each adapter’s newest finished evaluation', () => {
     const evals = [
       { id: 'e5', config: { adapterRunId: null }, summary: {}, status: 'failed' }, // stopped part-way

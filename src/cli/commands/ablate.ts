@@ -12,8 +12,8 @@ import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
-import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
-import { ABLATION_FILES, alphaMove } from '../../jobs/ablationReport.ts';
+import { ablationArms, ablationEndText, defaultAblationConfig, validateAblationConfig, type AblationArmResult, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
+import { ABLATION_FILES, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -136,20 +136,25 @@ const ablate: CliCommand = {
           onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),
           onArmDone: (a) => {
             progress.done();
-            console.log(`${a.id.padEnd(22)} accuracy ${(100 * a.summary.accuracy).toFixed(1)}% (${a.summary.correct}/${a.summary.total})  ${alphaMove(a)}`);
+            console.log(armDoneText(a));
           },
         },
       },
       (p) => progress.update(p.total ? `${p.label} ${p.done}/${p.total}` : p.label),
     ));
     progress.done();
-    const ending = ablationEnding(result, arms.length, interrupted);
+    const ending = ablationEnding(result, arms.length);
     for (const line of ending.failures) console.error(line);
     if (ending.summary) console.log(ending.summary);
     console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, 'runs')}`);
     return interrupted ? 130 : ending.failures.length ? 1 : 0;
   },
 };
+
+/** An arm's line once it is evaluated: its accuracy as the report gives it (none where nothing was asked). */
+export function armDoneText(a: AblationArmResult): string {
+  return `${a.id.padEnd(22)} accuracy ${tallyText(a.summary)}  ${alphaMove(a)}`;
+}
 
 /** An arm's step for the progress line. */
 export function armStepText(m: Pick<StepMetrics, 'step' | 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
@@ -158,12 +163,8 @@ export function armStepText(m: Pick<StepMetrics, 'step' | 'loss' | 'lossCot' | '
 
 /** How the ablation ended, in words: each failed arm with its reason (they were only in report.md,
  * and the run said "stopped after 2 of 3 arms" and exited 0 as if it had been interrupted). */
-export function ablationEnding(result: Pick<AblationResult, 'arms' | 'failed' | 'stopped'>, armCount: number, interrupted: boolean): { failures: string[]; summary: string | null } {
-  const failed = result.failed ?? [];
-  const failures = failed.map((f) => `${f.id} failed: ${f.message.startsWith(`arm ${f.id}: `) ? f.message.slice(`arm ${f.id}: `.length) : f.message}`);
-  const summary = interrupted || failed.length === 0
-    ? result.stopped ? `stopped after ${result.arms.length} of ${armCount} arms` : null
-    : `${result.arms.length} of ${armCount} arms trained and evaluated; ${failed.length} failed (${failed.map((f) => f.id).join(', ')})`;
-  return { failures, summary };
+export function ablationEnding(result: Pick<AblationResult, 'arms' | 'failed' | 'stopped'>, armCount: number): { failures: string[]; summary: string | null } {
+  const failures = (result.failed ?? []).map((f) => `${f.id} failed: ${f.message.startsWith(`arm ${f.id}: `) ? f.message.slice(`arm ${f.id}: `.length) : f.message}`);
+  return { failures, summary: ablationEndText(result, armCount) };
 }
 export default ablate;

@@ -54,7 +54,8 @@ export function updateRun<R extends StoredRun>(db: StudioDb, runId: string, patc
 }
 
 /** A run's name, tags and notes. A new name is carried into the names the studio gave the runs
- * derived from it (its evaluations, HDR from it), in the same transaction. */
+ * derived from it (its evaluations, HDR from it), and into the ablations that name it, in the same
+ * transaction. */
 export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: string; tags?: string[]; notes?: string }): Promise<void> {
   return db.transaction('rw', db.runs, async () => {
     const row = await db.runs.get(runId);
@@ -75,7 +76,17 @@ export function updateRunInfo(db: StudioDb, runId: string, patch: { name?: strin
         renamed.push({ id: r.id, before: r.name!, after: name });
       }
     }
+    // An ablation's result names its arms' runs and evaluations (its table, its report): they follow.
+    const names = new Map(renamed.map((x) => [x.id, x.after]));
+    const ablations = await db.runs.filter((r) => r.kind === 'ablation' && !!(r as AblationRunRow).result?.arms.some((a) => names.has(a.run.id) || names.has(a.evalRun.id))).toArray();
+    for (const r of ablations as AblationRunRow[]) await updateRun<AblationRunRow>(db, r.id, { result: withArmNames(r.result!, names) });
   });
+}
+
+/** An ablation's result with its arms' runs and evaluations named as `names` (by run id) has them. */
+function withArmNames(result: AblationResult, names: ReadonlyMap<string, string | undefined>): AblationResult {
+  const named = <R extends { id: string; name: string }>(run: R): R => ({ ...run, name: names.get(run.id) ?? run.name });
+  return { ...result, arms: result.arms.map((a) => ({ ...a, run: named(a.run), evalRun: named(a.evalRun) })) };
 }
 
 /** A run row by id, typed by its kind (undefined when there is none). */
@@ -298,9 +309,15 @@ export class DexieRunStore implements RunStore {
   }
 
   async saveAblation(result: AblationResult): Promise<void> {
-    const row = await requireRun(this.db, this.runId);
-    if (row.kind !== 'ablation') throw new Error(`run ${this.runId} is an ${row.kind} run, not an ablation`);
-    await updateRun<AblationRunRow>(this.db, this.runId, { result, updatedAt: Date.now() });
+    const { db } = this;
+    await db.transaction('rw', db.runs, async () => {
+      const row = await requireRun(db, this.runId);
+      if (row.kind !== 'ablation') throw new Error(`run ${this.runId} is an ${row.kind} run, not an ablation`);
+      // The arms' runs as they are named now: one the user renamed while later arms ran keeps its name.
+      const ids = result.arms.flatMap((a) => [a.run.id, a.evalRun.id]);
+      const names = new Map((await db.runs.bulkGet(ids)).flatMap((r) => (r ? [[r.id, r.name] as const] : [])));
+      await updateRun<AblationRunRow>(db, this.runId, { result: withArmNames(result, names), updatedAt: Date.now() });
+    });
   }
 
   async hdrPool(settings: HdrSettings): Promise<HdrPool> {

@@ -323,6 +323,8 @@ export class RunFolderWorkspace implements RunWorkspace {
 
   async createRun(run: NewRun): Promise<RunFolderStore> {
     const dir = join(this.root, runFolderName(run.name));
+    // HDR from a run of this workspace (an ablation's SSB arm) started from that run's adapter, not the workspace's own.
+    if (run.kind === 'hdr' && run.fromRunId) return new RunFolderStore(dir, { ...this.facts, adapter: join(this.root, run.fromRunId) });
     if (run.kind !== 'eval') return new RunFolderStore(dir, this.facts);
     mkdirSync(dir, { recursive: true });
     // The evaluated adapter is a run of this workspace (an ablation arm), not the workspace's own.

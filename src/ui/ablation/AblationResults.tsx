@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
@@ -15,7 +15,8 @@ const bucket = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
 const color = (i: number) => ARM_COLORS[i % ARM_COLORS.length];
 
 export function AblationResults() {
-  const rows = useRuns((s) => s.runs).filter((r): r is AblationRunRow => r.kind === 'ablation');
+  const runs = useRuns((s) => s.runs);
+  const rows = runs.filter((r): r is AblationRunRow => r.kind === 'ablation');
   const [chosen, setChosen] = useState<string | null>(null);
   const download = useJobs((s) => s.downloadAblationReport);
   const row = rows.find((r) => r.id === chosen) ?? rows[0] ?? null;
@@ -23,6 +24,9 @@ export function AblationResults() {
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (!row) return <p className="muted">No ablation yet.</p>;
+  const status = (r: AblationRunRow) => effectiveStatus(r, active, jobRows, trainingNow);
+  // Its arms are still being trained (here or in another tab): the result kept so far has more to come.
+  const underway = status(row) === 'running' || status(row) === 'elsewhere';
   return (
     <div className="stack" data-testid="ablation-results">
       <div className="row">
@@ -32,7 +36,7 @@ export function AblationResults() {
           <select id="abl-run" value={row.id} onChange={(e) => setChosen(e.target.value)}>
             {rows.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name ?? r.id} · {effectiveStatus(r, active, jobRows, trainingNow)} · {new Date(r.createdAt).toLocaleString()}
+                {r.name ?? r.id} · {status(r)} · {new Date(r.createdAt).toLocaleString()}
               </option>
             ))}
           </select>
@@ -42,14 +46,18 @@ export function AblationResults() {
         </button>
       </div>
       {row.message && <p className="muted">{row.message}</p>}
-      {row.result ? <AblationView result={row.result} /> : <p className="muted">The first arm has not finished yet.</p>}
+      {row.result ? <AblationView result={row.result} underway={underway} deleted={(id) => !runs.some((r) => r.id === id)} /> : <p className="muted">The first arm has not finished yet.</p>}
     </div>
   );
 }
 
-function AblationView({ result }: { result: AblationResult }) {
-  const categories = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.byCategory)))].sort(), [result]);
-  const rules = useMemo(() => [...new Set(result.arms.flatMap((a) => Object.keys(a.summary.failureRules)))].sort(), [result]);
+/** `underway`: the ablation still runs; its result is kept with `stopped` set after every arm (so a
+ * page closed mid-way leaves one that says so), which is not yet true. `deleted`: whether an arm's
+ * run or evaluation (kept by id in the result) has been deleted since. */
+function AblationView({ result, underway, deleted }: { result: AblationResult; underway: boolean; deleted: (runId: string) => boolean }) {
+  // In the report's order (BFCL's categories first), so the panel and report.md read alike.
+  const categories = useMemo(() => reportCategories(result), [result]);
+  const rules = useMemo(() => failureRules(result), [result]);
   const curves = useMemo(() => {
     const lines = (key: 'lossCall' | 'lossCot' | 'alpha', arms: Array<[AblationArmResult, number]>): StaticLine[] =>
       arms.map(([a, i]) => ({ label: a.id, color: () => color(i), steps: a.curve.map((p) => p.step), values: a.curve.map((p) => p[key]) }));
@@ -57,12 +65,14 @@ function AblationView({ result }: { result: AblationResult }) {
     return { call: lines('lossCall', all), cot: lines('lossCot', all), alpha: lines('alpha', all.filter(([a]) => a.alpha0 !== null)) };
   }, [result]);
   const s = result.shared;
+  const notAsked = notAskedNote(result);
   return (
     <>
       <p className="muted">
         {result.arms.length} arms · {s.steps} steps each, seed {s.seed}, LoRA r={s.lora.rank} · {result.heldOut} held-out examples per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
-        {result.stopped ? ' · stopped before every arm finished' : ''}
+        {!result.stopped ? '' : underway ? ' · more arms to come' : ' · stopped before every arm finished'}
       </p>
+      {notAsked && <p className="muted">{notAsked}.</p>}
       {(result.failed ?? []).length > 0 && (
         <ul className="error" data-testid="ablation-failed-arms">
           {result.failed!.map((f) => (
@@ -100,9 +110,7 @@ function AblationView({ result }: { result: AblationResult }) {
                     <span className="swatch" style={{ background: color(i) }} />
                     {a.id}
                   </th>
-                  <td>
-                    {pct(a.summary.accuracy)} ({a.summary.correct}/{a.summary.total})
-                  </td>
+                  <td>{tallyText(a.summary)}</td>
                   <td>{a.alpha0 === null || a.finalAlpha === null ? '—' : `${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)}`}</td>
                   <td>{bucket(b?.overall)}</td>
                   <td>{bucket(b?.nonLive)}</td>
@@ -110,7 +118,7 @@ function AblationView({ result }: { result: AblationResult }) {
                   <td>{bucket(b?.hallucination)}</td>
                   {categories.map((c) => {
                     const t = a.summary.byCategory[c];
-                    return <td key={c}>{t ? `${pct(t.accuracy)} (${t.correct}/${t.total})` : '—'}</td>;
+                    return <td key={c}>{t ? tallyText(t) : '—'}</td>;
                   })}
                 </tr>
               );
@@ -153,7 +161,8 @@ function AblationView({ result }: { result: AblationResult }) {
         <ul className="plain">
           {result.arms.map((a) => (
             <li key={a.id}>
-              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}), evaluation {a.evalRun.id}
+              {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}{deleted(a.run.id) ? ', deleted' : ''}), evaluation {a.evalRun.id}
+              {deleted(a.evalRun.id) ? ' (deleted)' : ''}
               {a.hdr ? ` · HDR ${a.hdr.rounds} rounds, hard cases ${a.hdr.poolStart} → ${a.hdr.poolEnd}, ${a.hdr.added} examples added` : ''}
             </li>
           ))}
