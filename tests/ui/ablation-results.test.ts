@@ -75,12 +75,13 @@ describe('an ablation’s results while its arms still run', () => {
 
   it('does not say it stopped while it is running, and does once it has stopped', async () => {
     const { useJobs } = await import('../../src/state/jobStore.ts');
-    useJobs.setState({ running: { kind: 'ablation', since: 5 } as never });
+    // This tab's ablation writes the row (its worker claimed it).
+    useJobs.setState({ running: { kind: 'ablation', progress: null }, rows: new Set(['abl-1']) });
     useRuns.setState({ runs: [row('running', 10)] });
     const running = renderNow(createElement(AblationResults));
     expect(running).not.toContain('stopped before every arm finished');
     expect(running).toContain('more arms to come');
-    useJobs.setState({ running: null });
+    useJobs.setState({ running: null, rows: new Set() });
     useRuns.setState({ runs: [row('running', 10)] }); // the page that ran it was closed
     expect(renderNow(createElement(AblationResults))).toContain('stopped before every arm finished');
     useRuns.setState({ runs: [row('done', 10)] });
