@@ -100,10 +100,8 @@ export class RunSeries {
       i = 0;
     }
     if (i < 0) return; // the eval's step row is not here (should not happen: metrics precede evals)
-    this.values.evalLoss[i] = m.evalLoss;
-    this.values.evalLossCot[i] = m.evalLossCot;
-    this.values.evalLossCall[i] = m.evalLossCall;
-    this.values.evalLossTokens[i] = m.evalLossTokens;
+    // Non-finite (a held-out set without one segment: NaN) is a gap, as push makes it after a reload.
+    for (const k of ['evalLoss', 'evalLossCot', 'evalLossCall', 'evalLossTokens'] as const) this.values[k][i] = Number.isFinite(m[k]) ? m[k] : null;
     if (notify) this.notify();
   }
 
