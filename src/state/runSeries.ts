@@ -4,7 +4,7 @@
 // Owns no DOM and no chart: only arrays and a subscriber list.
 import { useCallback, useSyncExternalStore } from 'react';
 import type { EvalMetrics, StepMetrics } from '../worker/protocol.ts';
-import { runMetrics, runMetricsAfter, type MetricRow } from './queries.ts';
+import { runMetrics, runMetricsAfter, segmentGaps, type MetricRow } from './queries.ts';
 import { downloadBytes } from './download.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
@@ -66,15 +66,12 @@ export class RunSeries {
 
   private push(step: number, values: Record<string, number | undefined>): void {
     this.steps.push(step);
-    // A step whose batch had no reasoning (or no call) tokens has no loss for that segment: the
-    // trainer logs 0 for it and puts all weight on the other (α 0 or 1), which are not values of
-    // the run's balance. They are gaps, not points.
-    const noCot = values.cotTokens === 0;
-    const noCall = values.callTokens === 0;
-    const missing: Partial<Record<MetricKey, boolean>> = { lossCot: noCot, lossCall: noCall, alpha: noCot || noCall };
+    // A step whose batch had no reasoning (or no call) tokens has no loss for that segment (nor α):
+    // gaps, not points.
+    const missing = new Set<MetricKey>(segmentGaps(values));
     for (const k of METRIC_KEYS) {
       const v = values[k];
-      this.values[k].push(typeof v === 'number' && Number.isFinite(v) && !missing[k] ? v : null);
+      this.values[k].push(typeof v === 'number' && Number.isFinite(v) && !missing.has(k) ? v : null);
     }
   }
 

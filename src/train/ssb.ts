@@ -81,3 +81,12 @@ export function heldOutLosses(mode: LossMode, ssbAlpha: number, t: SegmentTotals
   const n = t.nCot + t.nCall;
   return { evalLoss: n ? v.loss : NaN, evalLossCot: t.nCot ? v.lossCot : NaN, evalLossCall: t.nCall ? v.lossCall : NaN, evalLossTokens: n ? (t.nllCot + t.nllCall) / n : NaN };
 }
+
+/** The values a step logs for a segment it had no tokens of: the trainer writes 0 for that
+ * segment's loss and puts all weight on the other (α 0 or 1), which are not values of the run.
+ * Every view of a run's steps (charts, runs table, share link) leaves them out as gaps. */
+export function segmentGaps(values: Record<string, number | null | undefined>): Array<'lossCot' | 'lossCall' | 'alpha'> {
+  const noCot = values.cotTokens === 0;
+  const noCall = values.callTokens === 0;
+  return [...(noCot ? (['lossCot'] as const) : []), ...(noCall ? (['lossCall'] as const) : []), ...(noCot || noCall ? (['alpha'] as const) : [])];
+}
