@@ -35,7 +35,9 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
 
 export function tickLabel(v: number, ticks: number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
-  const decimals = Math.min(4, Math.max(0, -Math.floor(Math.log10(step))));
+  // As many decimals as the spacing needs (α may move in the fifth decimal), no cap that would print
+  // every tick alike.
+  const decimals = Math.min(12, Math.max(0, -Math.floor(Math.log10(step))));
   return v.toFixed(decimals);
 }
 
@@ -53,12 +55,16 @@ export function lineChartPng(spec: LineChartSpec): Uint8Array {
   const bottom = H - 54;
   r.text(left, 12, spec.title, INK, 3);
 
-  const all = spec.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  const xTicks = niceTicks(Math.min(0, ...xs), Math.max(1, ...xs), 8, true);
-  const yMin = ys.length ? Math.min(...ys) : 0;
-  const yMax = ys.length ? Math.max(...ys) : 1;
+  // The data's range by a loop: a long run's points are too many to spread into Math.min.
+  let [xMin, xMax, yMin, yMax] = [0, 1, Infinity, -Infinity];
+  for (const s of spec.series) {
+    for (const [x, y] of s.points) {
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      [xMin, xMax, yMin, yMax] = [Math.min(xMin, x), Math.max(xMax, x), Math.min(yMin, y), Math.max(yMax, y)];
+    }
+  }
+  if (yMin > yMax) [yMin, yMax] = [0, 1];
+  const xTicks = niceTicks(xMin, xMax, 8, true);
   const pad = (yMax - yMin) * 0.05 || Math.max(Math.abs(yMax) * 0.05, 0.01);
   const yTicks = niceTicks(yMin - pad, yMax + pad, 5);
   const [x0, x1] = [xTicks[0], xTicks.at(-1)!];
