@@ -240,5 +240,7 @@ export function useRunSeriesNumber(runId: string, read: (s: RunSeries) => number
   const subscribe = useCallback((cb: () => void) => runSeries(runId).subscribe(cb), [runId]);
   // `read` is a plain accessor; the series it reads is what the subscription follows.
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useSyncExternalStore(subscribe, () => read(runSeries(runId)));
+  const snapshot = () => read(runSeries(runId));
+  // The same snapshot on a server render (tests render components to markup).
+  return useSyncExternalStore(subscribe, snapshot, snapshot);
 }
