@@ -23,7 +23,8 @@ export function highestLossTokens(strip: Pick<Strip, 'tokens' | 'nll' | 'segment
     .map(({ token, loss, segment }) => ({ token, loss, segment }));
 }
 
-export function TokenLossStrip({ runId, finished = false }: { runId: string; finished?: boolean }) {
+/** `evalEvery`: the run's "Eval loss every" (0: it takes no eval steps, so it never gets a strip). */
+export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: string; finished?: boolean; evalEvery?: number }) {
   // The stored strip (the runs list carries each run's row), replaced by live ones as they come.
   const stored = useRuns((s) => {
     const run = s.runs.find((r) => r.id === runId);
@@ -35,7 +36,13 @@ export function TokenLossStrip({ runId, finished = false }: { runId: string; fin
   if (!strip) {
     return (
       <div className="chart note" data-testid="token-strip">
-        <p className="muted">{finished ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).' : 'Per-token loss of a held-out example appears here at the first eval step.'}</p>
+        <p className="muted">
+          {evalEvery === 0
+            ? 'No per-token loss for this run: it takes no eval steps (its “Eval loss every” is 0).'
+            : finished
+              ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).'
+              : 'Per-token loss of a held-out example appears here at the first eval step.'}
+        </p>
       </div>
     );
   }
