@@ -17,6 +17,14 @@ export interface LineChartSpec {
   series: ChartSeries[];
   width?: number;
   height?: number;
+  /** The y axis is at least this wide, within these bounds (α: 0.1 inside [0, 1], as on the
+   * dashboard), so a tiny move is drawn as one. Without it the axis follows the data. */
+  yAxis?: YAxisSpan;
+}
+
+export interface YAxisSpan {
+  minSpan: number;
+  bounds: [number, number];
 }
 
 /** About `count` round tick values (1, 2 or 5 × 10^k apart) from at or below `min` to at or above
@@ -31,6 +39,17 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
   const last = Math.ceil(max / step - 1e-9) * step;
   for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
+}
+
+/** The y ticks for data from `yMin` to `yMax`: padded by 5%, widened to `span.minSpan` around the
+ * data's middle and shifted inside `span.bounds`. */
+export function yAxisTicks(yMin: number, yMax: number, span?: YAxisSpan): number[] {
+  const pad = (yMax - yMin) * 0.05 || Math.max(Math.abs(yMax) * 0.05, 0.01);
+  let [lo, hi] = [yMin - pad, yMax + pad];
+  if (span && hi - lo < span.minSpan) [lo, hi] = [(yMin + yMax - span.minSpan) / 2, (yMin + yMax + span.minSpan) / 2];
+  if (span && lo < span.bounds[0]) [lo, hi] = [span.bounds[0], hi + span.bounds[0] - lo];
+  if (span && hi > span.bounds[1]) [lo, hi] = [Math.max(span.bounds[0], lo - (hi - span.bounds[1])), span.bounds[1]];
+  return niceTicks(lo, hi, 5);
 }
 
 export function tickLabel(v: number, ticks: number[]): string {
@@ -65,8 +84,7 @@ export function lineChartPng(spec: LineChartSpec): Uint8Array {
   }
   if (yMin > yMax) [yMin, yMax] = [0, 1];
   const xTicks = niceTicks(xMin, xMax, 8, true);
-  const pad = (yMax - yMin) * 0.05 || Math.max(Math.abs(yMax) * 0.05, 0.01);
-  const yTicks = niceTicks(yMin - pad, yMax + pad, 5);
+  const yTicks = yAxisTicks(yMin, yMax, spec.yAxis);
   const [x0, x1] = [xTicks[0], xTicks.at(-1)!];
   const [y0, y1] = [yTicks[0], yTicks.at(-1)!];
   const px = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * (right - left);
