@@ -5,6 +5,7 @@
 import { Fragment, useEffect, useState } from 'react';
 import { useRuns } from '../../state/runStore.ts';
 import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLossStream.ts';
+import { useRunSeriesNumber } from '../../state/runSeries.ts';
 import { SEGMENT_WORDS, segmentMarkerAt } from '../dataset/segmentMarkers.ts';
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
@@ -32,7 +33,11 @@ export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: 
   });
   const [live, setLive] = useState<{ runId: string; strip: Strip } | null>(null);
   useEffect(() => onTokenLoss(runId, (strip) => setLive({ runId, strip })), [runId]);
-  const strip = live?.runId === runId ? live.strip : stored;
+  const latest = live?.runId === runId ? live.strip : stored;
+  // A strip of a step past the run's curves is of an attempt a resume is training again: the
+  // adapter it shows is gone.
+  const lastStep = useRunSeriesNumber(runId, (s) => (s.loaded ? (s.steps.at(-1) ?? 0) : null));
+  const strip = latest && (lastStep === null || latest.step <= lastStep) ? latest : null;
   if (!strip) {
     return (
       <div className="chart note" data-testid="token-strip">
