@@ -5,7 +5,7 @@
 // Pure: from an AblationResult to bytes; never reads a store.
 import { bfclScore, tooLongNote, type BfclBucket, type CategoryTally } from '../eval/index.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
-import { lineChartPng, type ChartSeries } from './report/lineChart.ts';
+import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 
 /** One colour per arm, in arm order (the studio's charts use the same). */
 export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
@@ -138,6 +138,10 @@ export function ablationCsv(r: AblationResult): string {
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
+/** α's axis: at least 0.1 wide inside [0, 1], as the studio draws it, so a move in the fourth
+ * decimal looks like what it is. */
+export const ALPHA_AXIS: YAxisSpan = { minSpan: 0.1, bounds: [0, 1] };
+
 /** The overlaid curves as the charts draw them (the studio shows the same lines). */
 export function ablationCurves(r: AblationResult): { lossCall: ChartSeries[]; lossCot: ChartSeries[]; alpha: ChartSeries[] } {
   const line = (a: AblationArmResult, i: number, key: 'lossCall' | 'lossCot' | 'alpha'): ChartSeries => ({
@@ -163,7 +167,7 @@ export function ablationReportFiles(r: AblationResult): ReportFile[] {
     { name: ABLATION_FILES.csv, bytes: text(ablationCsv(r)) },
     { name: ABLATION_FILES.lossCall, bytes: lineChartPng({ title: `${r.name}: call-token loss`, xLabel: 'step', yLabel: 'loss', series: curves.lossCall }) },
     { name: ABLATION_FILES.lossCot, bytes: lineChartPng({ title: `${r.name}: reasoning-token loss`, xLabel: 'step', yLabel: 'loss', series: curves.lossCot }) },
-    { name: ABLATION_FILES.alpha, bytes: lineChartPng({ title: `${r.name}: α (weight on the reasoning loss)`, xLabel: 'step', yLabel: 'α', series: curves.alpha }) },
+    { name: ABLATION_FILES.alpha, bytes: lineChartPng({ title: `${r.name}: α (weight on the reasoning loss)`, xLabel: 'step', yLabel: 'α', series: curves.alpha, yAxis: ALPHA_AXIS }) },
     { name: ABLATION_FILES.json, bytes: text(JSON.stringify(r, null, 2) + '\n') },
   ];
 }

@@ -11,6 +11,7 @@ import { evaluationSummary, RUN_STATUSES, type EvaluationSummary, type HdrRoundS
 import { arr, checkEntry, FieldError, int, literal, num, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
 import { inflateCapped } from './zip.ts';
 import { balanceSettingsOf, type RunConfig } from '../train/config.ts';
+import { segmentGaps } from '../train/ssb.ts';
 
 export const SHARE_SCHEMA = 'balancesft-share/1';
 export const SHARE_PREFIX = '#share=';
@@ -60,13 +61,15 @@ export interface ShareSummary {
   hdrRounds: HdrRoundSummary[];
 }
 
-/** The finite (step, value) pairs of one metric; non-finite values (a diverged step) are left out of the plot. */
+/** The finite (step, value) pairs of one metric; non-finite values (a diverged step) are left out of
+ * the plot, and so are a segment's loss and α at a step without tokens of that segment (as the
+ * dashboard leaves them out: the logged 0, or α 0 or 1, are no values of the run). */
 function metricCurve(points: ReadonlyArray<{ step: number }>, key: string): Curve {
   const steps: number[] = [];
   const values: number[] = [];
   for (const p of points) {
     const v = (p as Record<string, unknown>)[key];
-    if (typeof v === 'number' && Number.isFinite(v)) {
+    if (typeof v === 'number' && Number.isFinite(v) && !(segmentGaps(p as Record<string, number | null>) as string[]).includes(key)) {
       steps.push(p.step);
       values.push(v);
     }

@@ -2,8 +2,10 @@
 // worker pages, searches and summarises those, state/exampleRows.ts), the runs table with each
 // run's newest metrics and checkpoint step, a run's metric rows, hard cases. Each is one function the stores and views
 // call; none writes (the worker does every write). Row types come from the stores' schema.
-import { storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type Prediction, type StoredRun } from '../jobs/store/schema.ts';
+import { segmentGaps, storedRun, type DatasetRow, type ExampleRow, type HardCaseRow, type MetricRow, type Prediction, type StoredRun } from '../jobs/store/schema.ts';
 import { studioDb } from './db.ts';
+
+export { segmentGaps };
 
 export type { Call, Example, FunctionSchema } from '../worker/protocol.ts';
 export type { AblationRunRow, DatasetRow, EvalRunRow, ExampleRow, HardCaseRow, HdrRunRow, MetricRow, Prediction, RunKind, StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
@@ -27,15 +29,6 @@ export interface RunsTable {
 
 /** How far back the runs table looks for a segment's newest loss when the newest step had none. */
 const SEGMENT_LOOKBACK_STEPS = 256;
-
-/** The values a step logs for a segment it had no tokens of: the trainer writes 0 for that
- * segment's loss and puts all weight on the other (α 0 or 1), which are not values of the run (the
- * charts draw them as gaps, runSeries.ts). */
-export function segmentGaps(values: Record<string, number | undefined>): Array<'lossCot' | 'lossCall' | 'alpha'> {
-  const noCot = values.cotTokens === 0;
-  const noCall = values.callTokens === 0;
-  return [...(noCot ? (['lossCot'] as const) : []), ...(noCall ? (['lossCall'] as const) : []), ...(noCot || noCall ? (['alpha'] as const) : [])];
-}
 
 /** A run's newest values after a step: the step's own, except a segment's loss and α where the
  * step had none of that segment, which stay as an earlier step left them (absent before any). */

@@ -4,7 +4,7 @@
 // Owns no DOM and no chart: only arrays and a subscriber list.
 import { useCallback, useSyncExternalStore } from 'react';
 import type { EvalMetrics, StepMetrics } from '../worker/protocol.ts';
-import { runMetrics, runMetricsAfter, type MetricRow } from './queries.ts';
+import { runMetrics, runMetricsAfter, segmentGaps, type MetricRow } from './queries.ts';
 import { downloadBytes } from './download.ts';
 
 /** Every metric a chart may plot; a missing value is null (uPlot draws a gap or spans it). */
@@ -66,15 +66,12 @@ export class RunSeries {
 
   private push(step: number, values: Record<string, number | undefined>): void {
     this.steps.push(step);
-    // A step whose batch had no reasoning (or no call) tokens has no loss for that segment: the
-    // trainer logs 0 for it and puts all weight on the other (α 0 or 1), which are not values of
-    // the run's balance. They are gaps, not points.
-    const noCot = values.cotTokens === 0;
-    const noCall = values.callTokens === 0;
-    const missing: Partial<Record<MetricKey, boolean>> = { lossCot: noCot, lossCall: noCall, alpha: noCot || noCall };
+    // A step whose batch had no reasoning (or no call) tokens has no loss for that segment (nor α):
+    // gaps, not points.
+    const missing = new Set<MetricKey>(segmentGaps(values));
     for (const k of METRIC_KEYS) {
       const v = values[k];
-      this.values[k].push(typeof v === 'number' && Number.isFinite(v) && !missing[k] ? v : null);
+      this.values[k].push(typeof v === 'number' && Number.isFinite(v) && !missing.has(k) ? v : null);
     }
   }
 
@@ -100,10 +97,8 @@ export class RunSeries {
       i = 0;
     }
     if (i < 0) return; // the eval's step row is not here (should not happen: metrics precede evals)
-    this.values.evalLoss[i] = m.evalLoss;
-    this.values.evalLossCot[i] = m.evalLossCot;
-    this.values.evalLossCall[i] = m.evalLossCall;
-    this.values.evalLossTokens[i] = m.evalLossTokens;
+    // Non-finite (a held-out set without one segment: NaN) is a gap, as push makes it after a reload.
+    for (const k of ['evalLoss', 'evalLossCot', 'evalLossCall', 'evalLossTokens'] as const) this.values[k][i] = Number.isFinite(m[k]) ? m[k] : null;
     if (notify) this.notify();
   }
 
@@ -245,5 +240,7 @@ export function useRunSeriesNumber(runId: string, read: (s: RunSeries) => number
   const subscribe = useCallback((cb: () => void) => runSeries(runId).subscribe(cb), [runId]);
   // `read` is a plain accessor; the series it reads is what the subscription follows.
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useSyncExternalStore(subscribe, () => read(runSeries(runId)));
+  const snapshot = () => read(runSeries(runId));
+  // The same snapshot on a server render (tests render components to markup).
+  return useSyncExternalStore(subscribe, snapshot, snapshot);
 }

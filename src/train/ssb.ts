@@ -72,3 +72,21 @@ export function lossValue(mode: LossMode, ssbAlpha: number, t: SegmentTotals): L
   const both = t.nCot > 0 && t.nCall > 0;
   return { loss, lossCot, lossCall, alpha: w.alpha, gradAlpha: both ? lossCot - lossCall : 0, both };
 }
+
+/** The held-out losses an eval reports: the run's loss, each segment's mean and the mean over every
+ * target token alike. A segment the held-out set has no tokens of (data without reasoning) has no
+ * loss: NaN, which every reader draws as a gap (a 0 would read as a segment learned perfectly). */
+export function heldOutLosses(mode: LossMode, ssbAlpha: number, t: SegmentTotals): { evalLoss: number; evalLossCot: number; evalLossCall: number; evalLossTokens: number } {
+  const v = lossValue(mode, ssbAlpha, t);
+  const n = t.nCot + t.nCall;
+  return { evalLoss: n ? v.loss : NaN, evalLossCot: t.nCot ? v.lossCot : NaN, evalLossCall: t.nCall ? v.lossCall : NaN, evalLossTokens: n ? (t.nllCot + t.nllCall) / n : NaN };
+}
+
+/** The values a step logs for a segment it had no tokens of: the trainer writes 0 for that
+ * segment's loss and puts all weight on the other (α 0 or 1), which are not values of the run.
+ * Every view of a run's steps (charts, runs table, share link) leaves them out as gaps. */
+export function segmentGaps(values: Record<string, number | null | undefined>): Array<'lossCot' | 'lossCall' | 'alpha'> {
+  const noCot = values.cotTokens === 0;
+  const noCall = values.callTokens === 0;
+  return [...(noCot ? (['lossCot'] as const) : []), ...(noCall ? (['lossCall'] as const) : []), ...(noCot || noCall ? (['alpha'] as const) : [])];
+}

@@ -12,7 +12,7 @@ import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuf
 import { createLossHead, lossForward, lossForwardBackward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
 import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
-import { lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
+import { heldOutLosses, lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
 import { learningRate } from './schedule.ts';
 import { balanceAlpha, initialBalanceState, stepBalance, type BalanceSettings, type BalanceState } from './balance.ts';
 import { balanceSettingsOf, type RunConfig } from './config.ts';
@@ -41,6 +41,7 @@ export interface EvalMetrics {
   step: number;
   /** The run's own loss on the held-out set (SSB: weighted by the step's α). */
   evalLoss: number;
+  /** NaN when the held-out set has no tokens of that segment (heldOutLosses). */
   evalLossCot: number;
   evalLossCall: number;
   /** Every held-out target token alike (plain SFT's loss): unlike evalLoss it does not move when α
@@ -279,9 +280,7 @@ export class Trainer {
       await this.runMicroBatch(mb, false);
     }
     Object.assign(totals, await this.readSegmentTotals());
-    const v = lossValue(this.mode, this.alpha, totals);
-    const n = totals.nCot + totals.nCall;
-    return { step: this.step, evalLoss: v.loss, evalLossCot: v.lossCot, evalLossCall: v.lossCall, evalLossTokens: n > 0 ? (totals.nllCot + totals.nllCall) / n : 0 };
+    return { step: this.step, ...heldOutLosses(this.mode, this.alpha, totals) };
   }
 
   /** The gradient of the next optimizer batch without updating anything (for `--dump-step`), with

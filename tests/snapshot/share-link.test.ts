@@ -61,6 +61,22 @@ describe('share link encoding', () => {
     expect(Object.keys(back.curves).sort()).toEqual(['alpha', 'evalLoss', 'evalLossCall', 'evalLossCot', 'gradNorm', 'loss', 'lossCall', 'lossCot', 'lr', 'tokensPerSecond']);
   });
 
+  it('leaves out a segment’s loss, and α, at steps whose batch had none of that segment, as the dashboard does', async () => {
+    const run = await runJson(4);
+    // Step 2 had no reasoning tokens, step 4 (the last) no call tokens: the trainer logs 0 for the
+    // missing segment's loss and α 0 or 1. The shared view drew dips to 0 and headlined α = 1.
+    Object.assign(run.metrics[1], { lossCot: 0, alpha: 0, cotTokens: 0 });
+    Object.assign(run.metrics[3], { lossCall: 0, alpha: 1, callTokens: 0 });
+    const s = shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' }))));
+    expect(s.curves.lossCot!.steps).toEqual([1, 3, 4]);
+    expect(s.curves.lossCall!.steps).toEqual([1, 2, 3]);
+    expect(s.curves.alpha!.steps).toEqual([1, 3]);
+    expect(s.curves.loss!.steps).toEqual([1, 2, 3, 4]);
+    expect(s.headline.finalAlpha).toBe(run.metrics[2].alpha);
+    expect(s.headline.finalLossCall).toBe(run.metrics[2].lossCall);
+    expect(s.headline.finalLossCot).toBe(run.metrics[3].lossCot);
+  });
+
   it('refuses a summary that breaks its own schema instead of writing it', async () => {
     const summary = await summaryOf(10);
     expect(() => encodeShareLink({ ...summary, name: 'n'.repeat(500) })).toThrow(/share link: name is 500 characters long/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lossValue, lossWeights, parseLossMode, type LossMode } from '../../src/train/ssb.ts';
+import { heldOutLosses, lossValue, lossWeights, parseLossMode, type LossMode } from '../../src/train/ssb.ts';
 import { learningRate } from '../../src/train/schedule.ts';
 
 const ssb: LossMode = { kind: 'ssb' };
@@ -42,6 +42,19 @@ describe('SSB loss', () => {
     const noCot = lossWeights(ssb, 0.7, 0, 4);
     expect(noCot).toEqual({ cot: 0, call: 0.25, alpha: 0 });
     expect(lossValue(ssb, 0.7, { nllCot: 0, nllCall: 4, nCot: 0, nCall: 4 })).toMatchObject({ gradAlpha: 0, both: false });
+  });
+
+  it('a held-out set without reasoning has no reasoning loss (NaN, a gap), not a loss of 0', () => {
+    // xLAM-style data has no reasoning: its eval CoT line sat at 0, as if the model had learned it perfectly.
+    const e = heldOutLosses(ssb, 0.7, { nllCot: 0, nllCall: 30 * 0.5, nCot: 0, nCall: 30 });
+    expect(e.evalLossCot).toBeNaN();
+    expect(e.evalLossCall).toBeCloseTo(0.5, 12);
+    expect(e.evalLoss).toBeCloseTo(0.5, 12);
+    expect(e.evalLossTokens).toBeCloseTo(0.5, 12);
+    const both = heldOutLosses(ssb, 0.7, totals);
+    expect(both.evalLoss).toBeCloseTo(lossValue(ssb, 0.7, totals).loss, 12);
+    expect(both.evalLossTokens).toBeCloseTo((totals.nllCot + totals.nllCall) / 380, 12);
+    expect(heldOutLosses(ssb, 0.7, { nllCot: 20, nllCall: 0, nCot: 10, nCall: 0 }).evalLossCall).toBeNaN();
   });
 
   it('parses the run-config spelling and refuses nonsense', () => {

@@ -156,3 +156,16 @@ describe('which run is which, after an arm’s runs were deleted', () => {
     expect(renderNow(createElement(AblationResults))).toContain('run “fixed” (train, deleted), evaluation eval-fixed (deleted)');
   });
 });
+
+describe('the α chart of fixed curves (ablation, shared link)', () => {
+  // It zoomed to the data: an arm whose α moved 0.00003 climbed the whole chart beside a fixed arm.
+  it('spans at least 0.1 inside [0, 1], as the dashboard’s α chart does', async () => {
+    const { staticChartOptions } = await import('../../src/ui/dashboard/StaticChart.tsx');
+    const { ALPHA_AXIS } = await import('../../src/ui/dashboard/RunCharts.tsx');
+    const colors = { text: '#000', grid: '#ccc', prompt: '#111', cot: '#222', call: '#333', accent: '#444', ok: '#555', bad: '#666', muted: '#777' };
+    const range = staticChartOptions([{ label: 'ssb:grad', color: (c) => c.accent, steps: [1, 2], values: [0.7, 0.70003] }], colors, 600, 220, ALPHA_AXIS).scales!.y!.range as (u: unknown, min: number, max: number) => [number, number];
+    const [lo, hi] = range(null, 0.7, 0.70003);
+    expect(hi - lo).toBeGreaterThanOrEqual(0.1 - 1e-12);
+    expect(lo).toBeGreaterThanOrEqual(0);
+  });
+});

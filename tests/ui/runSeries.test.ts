@@ -60,6 +60,18 @@ describe('RunSeries', () => {
     expect(s.values.alpha).toEqual([null]);
   });
 
+  it('treats a non-finite live eval value as a gap, as it does after a reload', () => {
+    const s = new RunSeries('r');
+    s.setRows([]);
+    s.addStep(step(1));
+    s.addEval({ step: 1, evalLoss: 0.5, evalLossCot: Number.NaN, evalLossCall: 0.5, evalLossTokens: 0.5 });
+    s.addStep(step(2));
+    s.addEval({ step: 2, evalLoss: Infinity, evalLossCot: Number.NaN, evalLossCall: 0.4, evalLossTokens: 0.4 });
+    expect(s.values.evalLossCot).toEqual([null, null]);
+    expect(s.values.evalLoss).toEqual([0.5, null]);
+    expect(s.last('evalLoss')).toBe(0.5);
+  });
+
   it('puts the held-out loss before the first step on a step-0 row of its own', () => {
     const s = new RunSeries('r');
     s.setRows([]);

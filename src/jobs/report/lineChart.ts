@@ -17,6 +17,14 @@ export interface LineChartSpec {
   series: ChartSeries[];
   width?: number;
   height?: number;
+  /** The y axis is at least this wide, within these bounds (α: 0.1 inside [0, 1], as on the
+   * dashboard), so a tiny move is drawn as one. Without it the axis follows the data. */
+  yAxis?: YAxisSpan;
+}
+
+export interface YAxisSpan {
+  minSpan: number;
+  bounds: [number, number];
 }
 
 /** About `count` round tick values (1, 2 or 5 × 10^k apart) from at or below `min` to at or above
@@ -33,9 +41,22 @@ export function niceTicks(min: number, max: number, count = 5, integer = false):
   return ticks;
 }
 
+/** The y ticks for data from `yMin` to `yMax`: padded by 5%, widened to `span.minSpan` around the
+ * data's middle and shifted inside `span.bounds`. */
+export function yAxisTicks(yMin: number, yMax: number, span?: YAxisSpan): number[] {
+  const pad = (yMax - yMin) * 0.05 || Math.max(Math.abs(yMax) * 0.05, 0.01);
+  let [lo, hi] = [yMin - pad, yMax + pad];
+  if (span && hi - lo < span.minSpan) [lo, hi] = [(yMin + yMax - span.minSpan) / 2, (yMin + yMax + span.minSpan) / 2];
+  if (span && lo < span.bounds[0]) [lo, hi] = [span.bounds[0], hi + span.bounds[0] - lo];
+  if (span && hi > span.bounds[1]) [lo, hi] = [Math.max(span.bounds[0], lo - (hi - span.bounds[1])), span.bounds[1]];
+  return niceTicks(lo, hi, 5);
+}
+
 export function tickLabel(v: number, ticks: number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
-  const decimals = Math.min(4, Math.max(0, -Math.floor(Math.log10(step))));
+  // As many decimals as the spacing needs (α may move in the fifth decimal), no cap that would print
+  // every tick alike.
+  const decimals = Math.min(12, Math.max(0, -Math.floor(Math.log10(step))));
   return v.toFixed(decimals);
 }
 
@@ -53,14 +74,17 @@ export function lineChartPng(spec: LineChartSpec): Uint8Array {
   const bottom = H - 54;
   r.text(left, 12, spec.title, INK, 3);
 
-  const all = spec.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  const xTicks = niceTicks(Math.min(0, ...xs), Math.max(1, ...xs), 8, true);
-  const yMin = ys.length ? Math.min(...ys) : 0;
-  const yMax = ys.length ? Math.max(...ys) : 1;
-  const pad = (yMax - yMin) * 0.05 || Math.max(Math.abs(yMax) * 0.05, 0.01);
-  const yTicks = niceTicks(yMin - pad, yMax + pad, 5);
+  // The data's range by a loop: a long run's points are too many to spread into Math.min.
+  let [xMin, xMax, yMin, yMax] = [0, 1, Infinity, -Infinity];
+  for (const s of spec.series) {
+    for (const [x, y] of s.points) {
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      [xMin, xMax, yMin, yMax] = [Math.min(xMin, x), Math.max(xMax, x), Math.min(yMin, y), Math.max(yMax, y)];
+    }
+  }
+  if (yMin > yMax) [yMin, yMax] = [0, 1];
+  const xTicks = niceTicks(xMin, xMax, 8, true);
+  const yTicks = yAxisTicks(yMin, yMax, spec.yAxis);
   const [x0, x1] = [xTicks[0], xTicks.at(-1)!];
   const [y0, y1] = [yTicks[0], yTicks.at(-1)!];
   const px = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * (right - left);

@@ -236,6 +236,7 @@ export class DexieRunStore implements RunStore {
         await this.db.metrics.where('runId').equals(this.runId).delete();
         await this.db.checkpoints.where('runId').equals(this.runId).delete();
       });
+      await this.dropTokenLossAfter(0);
       return null;
     }
     const state = await this.newestTrainerState();
@@ -243,7 +244,15 @@ export class DexieRunStore implements RunStore {
     // mix two runs in one curve.
     if (state) await this.db.metrics.where('[runId+step]').between([this.runId, state.step + 1], [this.runId, Infinity]).delete();
     else await this.db.metrics.where('runId').equals(this.runId).delete();
+    await this.dropTokenLossAfter(state?.step ?? 0);
     return state;
+  }
+
+  /** The per-token strip of a step about to be trained again shows an adapter that is gone. */
+  private async dropTokenLossAfter(step: number): Promise<void> {
+    await this.db.runs.where('id').equals(this.runId).modify((row) => {
+      if (((row as TrainRunRow).tokenLoss?.step ?? 0) > step) delete (row as TrainRunRow).tokenLoss;
+    });
   }
 
   /** The newest checkpoint with trainer state (an imported snapshot's adapter-only row has none). */

@@ -15,7 +15,7 @@
 //        folders of the workspace it was given)
 // An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
 // command names. Node only (node:fs); never imported by the worker.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
 import { errorsText, withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
@@ -248,6 +248,9 @@ export class RunFolderStore implements RunStore {
       const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= state.step);
       this.write(METRICS_FILE, kept.map((l) => l + '\n').join(''));
     }
+    // So is the per-token strip of such a step: it shows an adapter that is gone.
+    const stripPath = this.path(TOKEN_LOSS_FILE);
+    if (existsSync(stripPath) && (JSON.parse(readFileSync(stripPath, 'utf8')) as TokenLossStrip).step > state.step) rmSync(stripPath);
     return state;
   }
 

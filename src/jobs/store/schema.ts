@@ -15,6 +15,8 @@ import type { AblationConfig, AblationResult } from '../ablate.ts';
 export { StudioDb, DB_NAME, LATEST_DB_VERSION } from '../../data/db.ts';
 export type { CheckpointRow, DatasetRow, ExampleRow, HardCaseRow, MetricRow, PredictionsRow, RunKind, RunRow, RunStatus } from '../../data/db.ts';
 export type { Prediction } from '../../eval/evaluate.ts';
+// The page's views of a run's steps leave out the same values as the engine's (pure, no store).
+export { segmentGaps } from '../../train/ssb.ts';
 export type { EvalRunConfig, EvalRunRow, HdrRunRow } from '../../hdr/store.ts';
 
 /** A training run: its RunConfig, what a snapshot brought with it, and the facts training adds. */

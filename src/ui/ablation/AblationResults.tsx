@@ -9,6 +9,7 @@ import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
+import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 
 const pct = (x: number | undefined | null) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(1)}%`);
 const bucket = (b: BfclBucket | null | undefined) => pct(b?.accuracy);
@@ -154,7 +155,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
       <div className="charts">
         <StaticChart title="Call-token loss per arm" lines={curves.call} testId="ablation-chart-call" />
         <StaticChart title="Reasoning-token loss per arm" lines={curves.cot} testId="ablation-chart-cot" />
-        <StaticChart title="α per arm (SFT has none)" lines={curves.alpha} testId="ablation-chart-alpha" />
+        <StaticChart title="α per arm (SFT has none)" lines={curves.alpha} testId="ablation-chart-alpha" yAxis={ALPHA_AXIS} />
       </div>
       <details>
         <summary>Which run is which</summary>

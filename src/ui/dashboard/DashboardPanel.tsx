@@ -29,7 +29,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <>
           <ChartToolbar runId={run.id} name={run.name ?? run.id} />
           <Headline runId={run.id} totalSteps={(run.config as { steps: number }).steps} loss={(run.config as { loss: string }).loss} />
-          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} />
+          <RunCharts key={`${run.id}:${theme}`} runId={run.id} loss={(run.config as { loss: string }).loss} rule={(run.config as { balanceRule?: AlphaFacts['rule'] }).balanceRule} finished={run.status === 'done'} evalEvery={(run.config as { evalEvery?: number }).evalEvery} />
         </>
       )}
     </section>

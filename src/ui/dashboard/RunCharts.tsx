@@ -84,7 +84,7 @@ export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
   );
 }
 
-export function RunCharts({ runId, loss = 'ssb', rule, finished = false }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean }) {
+export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEvery }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean; evalEvery?: number }) {
   const l = runChartLines(runId);
   const { smoothing, logScale } = useChartPrefs();
   const lossOptions = { smoothing, logY: logScale };
@@ -104,7 +104,7 @@ export function RunCharts({ runId, loss = 'ssb', rule, finished = false }: { run
       <MetricChart title="Learning rate" lines={l.lr} testId="chart-lr" />
       <MetricChart title="Gradient norm (before clipping)" lines={l.gradNorm} testId="chart-gradnorm" options={{ smoothing }} />
       <MetricChart title="Throughput" lines={l.tokensPerSecond} testId="chart-tps" yLabel="tokens/s" options={{ smoothing }} />
-      <TokenLossStrip runId={runId} finished={finished} />
+      <TokenLossStrip runId={runId} finished={finished} evalEvery={evalEvery} />
     </div>
   );
 }

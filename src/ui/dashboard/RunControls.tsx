@@ -4,6 +4,7 @@
 import { canResume, effectiveStatus, resumeLabel, stepsWord, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
+import { useRunSeriesNumber } from '../../state/runSeries.ts';
 
 export function RunControls({ run }: { run: StoredRun }) {
   const active = useRuns((s) => s.active?.runId ?? null);
@@ -12,7 +13,11 @@ export function RunControls({ run }: { run: StoredRun }) {
   const jobRows = useJobs((s) => s.rows);
   const jobKind = useJobs((s) => s.running?.kind ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
+  // While a run trains its row keeps the step of its newest checkpoint; its curves go further (a
+  // page closed between checkpoints, a job's run, another tab's): the step they reached is the one to name.
+  const curvesStep = useRunSeriesNumber(run.id, (s) => s.steps.at(-1) ?? null);
   if (run.kind !== 'train' || run.id === active) return null;
+  const trained = Math.max(run.lastStep ?? 0, curvesStep ?? 0);
   const status = effectiveStatus(run, active, jobRows, trainingNow);
   const steps = run.config.steps;
   const resumable = canResume(run, active, jobRows, trainingNow);
@@ -28,11 +33,11 @@ export function RunControls({ run }: { run: StoredRun }) {
       : status === 'paused'
         ? `Paused at step ${run.lastStep ?? 0} of ${steps}.`
         : status === 'interrupted'
-          ? `Interrupted at step ${run.lastStep ?? 0} of ${steps} (the page was closed while it trained).`
+          ? `Interrupted at step ${trained} of ${steps} (the page was closed while it trained).`
           : status === 'elsewhere'
-            ? `Training in another tab of the studio: step ${run.lastStep ?? 0} of ${steps}. Pause or stop it there.`
+            ? `Training in another tab of the studio: step ${trained} of ${steps}. Pause or stop it there.`
           : status === 'running'
-            ? `Training as part of ${jobKind === 'hdr' ? 'the HDR run' : jobKind === 'ablation' ? 'the ablation' : 'the running job'}: step ${run.lastStep ?? 0} of ${steps}. Cancel it in its panel.`
+            ? `Training as part of ${jobKind === 'hdr' ? 'the HDR run' : jobKind === 'ablation' ? 'the ablation' : 'the running job'}: step ${trained} of ${steps}. Cancel it in its panel.`
           : status === 'failed'
             ? `Failed after ${stepsWord(run.lastStep ?? 0)} of ${steps}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;

@@ -6,7 +6,8 @@ import 'uplot/dist/uPlot.min.css';
 import { chartColors, type ChartColors } from './chartTheme.ts';
 import { seriesDigest } from './seriesDigest.ts';
 import { formatTicks } from './tickFormat.ts';
-import { STEP_AXIS } from './chartShape.ts';
+import { spanAtLeast, STEP_AXIS } from './chartShape.ts';
+import type { ChartOptions } from './MetricChart.tsx';
 import { chartSummary } from './chartSummary.ts';
 
 export interface StaticLine {
@@ -27,12 +28,14 @@ export function alignCurves(lines: Array<Pick<StaticLine, 'steps' | 'values'>>):
   return { x, ys };
 }
 
-/** The chart's uPlot options (pure: what the axes and lines look like). */
-export function staticChartOptions(lines: StaticLine[], colors: ChartColors, width: number, height: number): uPlot.Options {
+/** The chart's uPlot options (pure: what the axes and lines look like). `yAxis`: a y range at
+ * least this wide (α's, as on the live charts: ALPHA_AXIS). */
+export function staticChartOptions(lines: StaticLine[], colors: ChartColors, width: number, height: number, yAxis?: Pick<ChartOptions, 'yMinSpan' | 'yBounds'>): uPlot.Options {
+  const { yMinSpan, yBounds } = yAxis ?? {};
   return {
     width,
     height,
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: yMinSpan ? { range: (_u: uPlot, min: number, max: number) => spanAtLeast(min, max, yMinSpan, yBounds) } : {} },
     axes: [
       // Whole steps only, as on the live charts: a two-step ablation's axis read 1, 1.5, 2.
       { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, label: 'step', ...STEP_AXIS },
@@ -42,7 +45,7 @@ export function staticChartOptions(lines: StaticLine[], colors: ChartColors, wid
   };
 }
 
-export function StaticChart({ title, lines, height = 220, testId }: { title: string; lines: StaticLine[]; height?: number; testId?: string }) {
+export function StaticChart({ title, lines, height = 220, testId, yAxis }: { title: string; lines: StaticLine[]; height?: number; testId?: string; yAxis?: Pick<ChartOptions, 'yMinSpan' | 'yBounds'> }) {
   const box = useRef<HTMLDivElement>(null);
   // The curves in words for a screen reader: each line's first and last value (the canvas has none).
   const summary = useMemo(() => {
@@ -54,7 +57,7 @@ export function StaticChart({ title, lines, height = 220, testId }: { title: str
     if (!el || lines.length === 0) return;
     const colors = chartColors();
     const { x, ys } = alignCurves(lines);
-    const plot = new uPlot(staticChartOptions(lines, colors, Math.max(280, el.clientWidth), height), [x, ...ys] as uPlot.AlignedData, el);
+    const plot = new uPlot(staticChartOptions(lines, colors, Math.max(280, el.clientWidth), height, yAxis), [x, ...ys] as uPlot.AlignedData, el);
     el.dataset.points = String(x.length);
     el.dataset.lastStep = String(x.at(-1) ?? 0);
     el.dataset.digest = seriesDigest([x, ...ys]);
@@ -64,6 +67,8 @@ export function StaticChart({ title, lines, height = 220, testId }: { title: str
       resize.disconnect();
       plot.destroy();
     };
+    // yAxis is one of the module constants (ALPHA_AXIS) or absent.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lines, height]);
   if (lines.length === 0) return null;
   return (

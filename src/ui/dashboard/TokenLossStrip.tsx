@@ -5,6 +5,7 @@
 import { Fragment, useEffect, useState } from 'react';
 import { useRuns } from '../../state/runStore.ts';
 import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLossStream.ts';
+import { useRunSeriesNumber } from '../../state/runSeries.ts';
 import { SEGMENT_WORDS, segmentMarkerAt } from '../dataset/segmentMarkers.ts';
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
@@ -23,7 +24,8 @@ export function highestLossTokens(strip: Pick<Strip, 'tokens' | 'nll' | 'segment
     .map(({ token, loss, segment }) => ({ token, loss, segment }));
 }
 
-export function TokenLossStrip({ runId, finished = false }: { runId: string; finished?: boolean }) {
+/** `evalEvery`: the run's "Eval loss every" (0: it takes no eval steps, so it never gets a strip). */
+export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: string; finished?: boolean; evalEvery?: number }) {
   // The stored strip (the runs list carries each run's row), replaced by live ones as they come.
   const stored = useRuns((s) => {
     const run = s.runs.find((r) => r.id === runId);
@@ -31,11 +33,21 @@ export function TokenLossStrip({ runId, finished = false }: { runId: string; fin
   });
   const [live, setLive] = useState<{ runId: string; strip: Strip } | null>(null);
   useEffect(() => onTokenLoss(runId, (strip) => setLive({ runId, strip })), [runId]);
-  const strip = live?.runId === runId ? live.strip : stored;
+  const latest = live?.runId === runId ? live.strip : stored;
+  // A strip of a step past the run's curves is of an attempt a resume is training again: the
+  // adapter it shows is gone.
+  const lastStep = useRunSeriesNumber(runId, (s) => (s.loaded ? (s.steps.at(-1) ?? 0) : null));
+  const strip = latest && (lastStep === null || latest.step <= lastStep) ? latest : null;
   if (!strip) {
     return (
       <div className="chart note" data-testid="token-strip">
-        <p className="muted">{finished ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).' : 'Per-token loss of a held-out example appears here at the first eval step.'}</p>
+        <p className="muted">
+          {evalEvery === 0
+            ? 'No per-token loss for this run: it takes no eval steps (its “Eval loss every” is 0).'
+            : finished
+              ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).'
+              : 'Per-token loss of a held-out example appears here at the first eval step.'}
+        </p>
       </div>
     );
   }

@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import type { Theme } from '../App.tsx';
 import { decodeShareLink, type ShareSummary } from '../../snapshot/index.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
+import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { formatMetric } from '../format.ts';
 
@@ -110,7 +111,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         {sft ? (
           <StaticChart title="Reasoning tokens’ share of the batch (plain SFT has no α)" testId="shared-chart-alpha" lines={line(s, 'alpha', 'reasoning token share', (c) => c.accent)} />
         ) : (
-          <StaticChart title={s.config.loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} />
+          <StaticChart title={s.config.loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} yAxis={ALPHA_AXIS} />
         )}
         <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
         <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
