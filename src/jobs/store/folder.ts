@@ -15,7 +15,7 @@
 //        folders of the workspace it was given)
 // An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
 // command names. Node only (node:fs); never imported by the worker.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
 import { errorsText, withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
@@ -155,6 +155,24 @@ function existingRunJson(path: string): Record<string, unknown> {
   }
 }
 
+/** metrics.jsonl's lines. A last line cut short (the process was killed while it appended) is
+ * dropped: that step is trained again from the checkpoint. Any other broken line is named. */
+export function metricLines(text: string, path: string): string[] {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (!line) continue;
+    try {
+      JSON.parse(line);
+    } catch {
+      if (i === lines.length - 1) break;
+      throw new Error(`${path} line ${i + 1} is not JSON; remove that line to resume`);
+    }
+    out.push(line);
+  }
+  return out;
+}
+
 export class RunFolderStore implements RunStore {
   /** run.json as written last; keys in the order the file has always had. */
   private runJson: Record<string, unknown>;
@@ -190,9 +208,13 @@ export class RunFolderStore implements RunStore {
     return existsSync(this.path(CHECKPOINT_FILE));
   }
 
+  /** Whole or not at all: a process killed while it wrote (Ctrl-C twice, a closed terminal, the OOM
+   * killer) left a cut checkpoint or adapter in place of the last good one, and nothing to resume. */
   private write(file: string, text: string | Uint8Array): void {
     mkdirSync(this.dir, { recursive: true });
-    writeFileSync(this.path(file), text);
+    const path = this.path(file);
+    writeFileSync(`${path}.partial`, text);
+    renameSync(`${path}.partial`, path);
   }
 
   private append(file: string, text: string): void {
@@ -245,7 +267,7 @@ export class RunFolderStore implements RunStore {
     const { state } = await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE));
     // Metrics after the checkpoint's step are trained again; drop them so the history stays one curve.
     if (existsSync(metricsPath)) {
-      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= state.step);
+      const kept = metricLines(readFileSync(metricsPath, 'utf8'), metricsPath).filter((l) => (JSON.parse(l) as { step: number }).step <= state.step);
       this.write(METRICS_FILE, kept.map((l) => l + '\n').join(''));
     }
     // So is the per-token strip of such a step: it shows an adapter that is gone.

@@ -1,0 +1,64 @@
+// A CLI run folder is what `--resume` continues from after the process died. A checkpoint written
+// in place and cut by a kill replaced the last good one with half a file (nothing to resume); a
+// metrics.jsonl line cut mid-append made every resume fail with a bare SyntaxError.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpointFile.ts';
+import type { TrainerState } from '../../src/train/trainer.ts';
+
+// writeFileSync stands for a disk that fails (or a process killed) part-way through one file.
+const failing = vi.hoisted(() => ({ path: null as string | null }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...fs,
+    writeFileSync: (path: string, data: string | Uint8Array) => {
+      if (failing.path && String(path).startsWith(failing.path)) {
+        fs.writeFileSync(path, typeof data === 'string' ? data.slice(0, 10) : data.subarray(0, 10));
+        throw new Error('ENOSPC: no space left on device, write');
+      }
+      return fs.writeFileSync(path, data);
+    },
+  };
+});
+
+const { CHECKPOINT_FILE, METRICS_FILE, RunFolderStore } = await import('../../src/jobs/store/folder.ts');
+
+const state = (step: number): TrainerState => ({ step, cursor: { epoch: 0, index: step }, balance: { rule: 'grad', theta: { value: 0.8, m: 0, v: 0, step } }, loraParams: new Float32Array(4).fill(step), adamM: new Float32Array(4), adamV: new Float32Array(4) });
+
+function runFolder() {
+  const dir = mkdtempSync(join(tmpdir(), 'run-folder-'));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ model: 'tiny', data: ['d.jsonl'], config: DEFAULT_RUN_CONFIG }) + '\n');
+  return { dir, store: new RunFolderStore(dir, { model: 'tiny', data: ['d.jsonl'] }) };
+}
+
+describe('a CLI run folder after a write that did not finish', () => {
+  it('keeps the last whole checkpoint when writing the next one fails part-way', async () => {
+    const { dir, store } = runFolder();
+    await store.saveCheckpoint(state(40));
+    failing.path = join(dir, CHECKPOINT_FILE);
+    await expect(store.saveCheckpoint(state(50))).rejects.toThrow(/ENOSPC/);
+    failing.path = null;
+    const path = join(dir, CHECKPOINT_FILE);
+    expect((await decodeCheckpoint(new Uint8Array(readFileSync(path)), path)).state.step).toBe(40);
+    expect((await store.openHistory(true))?.step).toBe(40);
+    await store.saveCheckpoint(state(50));
+    expect((await decodeCheckpoint(new Uint8Array(readFileSync(path)), path)).state.step).toBe(50);
+    expect(existsSync(`${path}.partial`)).toBe(false);
+  });
+
+  it('resumes past a metrics line the process was killed while appending, and names a broken earlier one', async () => {
+    const { dir, store } = runFolder();
+    writeFileSync(join(dir, CHECKPOINT_FILE), encodeCheckpoint(state(2)));
+    const line = (step: number) => JSON.stringify({ kind: 'step', step, loss: 1 });
+    writeFileSync(join(dir, METRICS_FILE), `${line(1)}\n${line(2)}\n${line(3)}\n{"kind":"step","st`);
+    expect((await store.openHistory(true))?.step).toBe(2);
+    expect(readFileSync(join(dir, METRICS_FILE), 'utf8')).toBe(`${line(1)}\n${line(2)}\n`);
+
+    writeFileSync(join(dir, METRICS_FILE), `${line(1)}\n{"kind":"st\n${line(2)}\n`);
+    await expect(store.openHistory(true)).rejects.toThrow(`${join(dir, METRICS_FILE)} line 2 is not JSON; remove that line to resume`);
+  });
+});
