@@ -167,12 +167,13 @@ describe('studio recipe', () => {
 
   /** train_smoke.py on a copy of the recipe in `from` with token ids taken mod 97, a 97-token
    * stand-in model (train_smoke.py says what is stood in) and these config changes. */
-  const smokeRun = (from: string, name: string, config: Partial<RunConfig>) => {
+  const smokeRun = (from: string, name: string, config: Partial<RunConfig>, evalSegments = (s: number[]) => s) => {
     const smoke = join(dir, name);
     cpSync(from, smoke, { recursive: true });
     for (const file of ['data/train.jsonl', 'data/eval.jsonl']) {
       const rows = jsonl(join(from, file)).map((l) => JSON.parse(l));
-      writeFileSync(join(smoke, file), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97) }) + '\n').join(''));
+      const segments = (s: number[]) => (file === 'data/eval.jsonl' ? evalSegments(s) : s);
+      writeFileSync(join(smoke, file), rows.map((r) => JSON.stringify({ ...r, input_ids: r.input_ids.map((t: number) => t % 97), segments: segments(r.segments) }) + '\n').join(''));
     }
     const recipe = JSON.parse(readFileSync(join(from, 'recipe.json'), 'utf8'));
     writeFileSync(join(smoke, 'recipe.json'), JSON.stringify({ ...recipe, config: { ...recipe.config, ...config } }));
@@ -297,6 +298,16 @@ describe('studio recipe', () => {
     // …and the studio reads that adapter_config.json as the run's LoRA settings.
     const spec = tinyModelSpec(TINY_QWEN3_DEFAULT);
     expect(parsePeftAdapterConfig(JSON.stringify(peftWritten), spec)).toEqual({ ...runJson.config.lora, layers: undefined });
+  });
+
+  it('train.py writes no held-out reasoning loss (null, as the studio does) when the held-out rows have no reasoning', () => {
+    // Every held-out reasoning token relabelled as call: data without <think>, as xLAM's.
+    const { r, adapter } = smokeRun(out, 'smoke-no-cot', { steps: 1, evalEvery: 1, checkpointEvery: 0 }, (s) => s.map((x) => (x === 1 ? 2 : x)));
+    expect(r.code, r.out + r.err).toBe(0);
+    const e = jsonl(join(adapter, 'metrics.jsonl')).map((l) => JSON.parse(l)).find((m) => m.kind === 'eval');
+    expect(e.evalLossCot).toBeNull();
+    expect(Number.isFinite(e.evalLossCall)).toBe(true);
+    expect(e.evalLossTokens).toBeCloseTo(e.evalLossCall, 9);
   });
 
   it('train.py runs end to end on the exported folder with stand-ins for accelerate, transformers and peft, writing what the studio reads', () => {

@@ -262,8 +262,11 @@ def train(args, recipe, p, rows, held):
             e = eval_loss(acc, model, forward_logits, held, c['batchSize'], mode=mode, alpha=balance_alpha(bs, state))
             model.train()
             n = held_cot + held_call
-            per_token = (e.loss_cot * held_cot + e.loss_call * held_call) / n if n else 0.0
-            write_metric({'kind': 'eval', 'step': step + 1, 'evalLoss': e.loss, 'evalLossCot': e.loss_cot, 'evalLossCall': e.loss_call, 'evalLossTokens': per_token})
+            per_token = (e.loss_cot * held_cot + e.loss_call * held_call) / n if n else None
+            # A segment the held-out rows have no tokens of has no loss (null, as the studio writes it):
+            # a 0 would read as a segment learned perfectly.
+            write_metric({'kind': 'eval', 'step': step + 1, 'evalLoss': e.loss if n else None, 'evalLossCot': e.loss_cot if held_cot else None,
+                          'evalLossCall': e.loss_call if held_call else None, 'evalLossTokens': per_token})
             log(f'  held-out loss {e.loss:.4f}  cot {e.loss_cot:.4f}  call {e.loss_call:.4f}')
         if c['checkpointEvery'] > 0 and (step + 1) % c['checkpointEvery'] == 0 and step + 1 < p['stop_after']:
             save(out / f'checkpoint-{step + 1}')
