@@ -29,6 +29,10 @@ describe('alphaStory', () => {
     expect(text).toBe('α has moved +0.0012 since step 1. Barely: the grad rule’s gradient on α is the reasoning loss minus the call loss, small at this learning rate.');
   });
 
+  it('says α has not moved where its move rounds to nothing (not “−0.0000”)', () => {
+    expect(alphaStory({ ...demo, last: demo.first - 0.00002, sftCallShare: 0.1 })[0]).toBe('α has not moved by 0.0001 since step 1.');
+  });
+
   it('explains the uncertainty and DWA rules in their own terms', () => {
     expect(alphaStory({ ...demo, rule: 'uncertainty' }).join(' ')).toContain('weighs each segment by 1 / its loss, so the segment the model already predicts better gets more weight: over this run');
     const dwa = alphaStory({ ...demo, rule: 'dwa', last: 0.62 }).join(' ');

@@ -25,7 +25,9 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 /** The sentences after "here the call gets X%", for an SSB run. */
 export function alphaStory(f: AlphaFacts): string[] {
   const moved = f.last - f.first;
-  const out = [`α has moved ${moved >= 0 ? '+' : '−'}${Math.abs(moved).toFixed(4)} since step 1.`];
+  const size = Math.abs(moved).toFixed(4);
+  // A move under the last digit shown is no move: "−0.0000" read as a signed one.
+  const out = [size === '0.0000' ? 'α has not moved by 0.0001 since step 1.' : `α has moved ${moved >= 0 ? '+' : '−'}${size} since step 1.`];
   const means = f.meanCot !== null && f.meanCall !== null ? `over this run the reasoning tokens’ loss averaged ${loss(f.meanCot)} and the call tokens’ ${loss(f.meanCall)}` : null;
   const lowerIsCot = means !== null && f.meanCot! < f.meanCall!;
   const toward = Math.abs(moved) < ALPHA_STILL ? null : moved > 0 ? 'so α rose: more weight on the reasoning' : 'so α fell: more weight on the call';
