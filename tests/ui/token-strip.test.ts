@@ -39,3 +39,15 @@ describe('the per-token loss strip of a resumed run', () => {
     expect(html).toContain('appears here at the first eval step');
   });
 });
+
+describe('the dashboard’s CSV download', () => {
+  // Pressed before the stored steps were read, it saved a file holding the header alone.
+  it('waits for the run’s stored steps', async () => {
+    const { ChartToolbar } = await import('../../src/ui/dashboard/RunCharts.tsx');
+    const series = runSeries('csv-run');
+    expect(series.loaded).toBe(false);
+    expect(renderNow(createElement(ChartToolbar, { runId: 'csv-run', name: 'r' }))).toMatch(/<button data-testid="download-csv" disabled="">Download CSV \(reading the steps…\)<\/button>/);
+    await vi.waitFor(() => expect(series.loaded).toBe(true));
+    expect(renderNow(createElement(ChartToolbar, { runId: 'csv-run', name: 'r' }))).toContain('<button data-testid="download-csv">Download CSV</button>');
+  });
+});

@@ -67,6 +67,8 @@ export function AlphaNote({ runId, loss, rule = 'grad' }: { runId: string; loss:
 
 export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
   const { smoothing, logScale, setSmoothing, setLogScale } = useChartPrefs();
+  // Before the stored steps are read the series holds none: the file would be a header alone.
+  const loaded = useRunSeriesNumber(runId, (s) => (s.loaded ? 1 : 0)) === 1;
   return (
     <div className="row charttools" data-testid="chart-tools">
       <label className="field inline" htmlFor="chart-smoothing">
@@ -77,8 +79,8 @@ export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
       <label className="check">
         <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> Log scale (losses)
       </label>
-      <button data-testid="download-csv" onClick={() => downloadRunCsv(runId, name)}>
-        Download CSV
+      <button data-testid="download-csv" disabled={!loaded} onClick={() => downloadRunCsv(runId, name)}>
+        {loaded ? 'Download CSV' : 'Download CSV (reading the steps…)'}
       </button>
     </div>
   );
