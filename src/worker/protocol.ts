@@ -41,6 +41,7 @@ export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
+export { decodeStepsAfterFirst } from '../model/generate.ts';
 export { ablationArms, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
 export { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */

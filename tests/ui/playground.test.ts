@@ -145,6 +145,11 @@ describe('why an answer ended', () => {
     html = render(createElement(PlaygroundAnswer));
     expect(html).toMatch(/40 tokens · ended by the model · /);
     expect(html).not.toContain('finished by eos');
+    // 11 tokens the model ended: 10 more after the first, and the step of its end-of-answer token.
+    useJobs.setState({ answer: answer({ finishReason: 'eos', tokens: 11, firstTokenMillis: 100, millis: 1100 }) });
+    expect(render(createElement(PlaygroundAnswer))).toContain('first token after 0.1 s, then 11 tokens/s');
+    useJobs.setState({ answer: answer({ finishReason: 'length', tokens: 11, firstTokenMillis: 100, millis: 1100 }) });
+    expect(render(createElement(PlaygroundAnswer))).toContain('first token after 0.1 s, then 10 tokens/s');
     useJobs.setState({ answer: answer({ finishReason: 'eos', tokens: 1 }) });
     expect(render(createElement(PlaygroundAnswer))).toMatch(/>1 token · ended by the model · /);
   });

@@ -13,7 +13,7 @@ import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
-import { defaultStopTokenIds, generate } from '../../model/generate.ts';
+import { decodeStepsAfterFirst, defaultStopTokenIds, generate } from '../../model/generate.ts';
 import { prefillChunkTokens } from '../../model/kvCache.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { readFileSync } from 'node:fs';
@@ -139,7 +139,7 @@ const command: CliCommand = {
       const seconds = (performance.now() - started) / 1000;
       const decodeSeconds = seconds - firstTokenMs / 1000;
       if (!quiet) {
-        const tps = result.tokens.length > 1 && decodeSeconds > 0 ? (result.tokens.length - 1) / decodeSeconds : 0;
+        const tps = result.tokens.length > 1 && decodeSeconds > 0 ? decodeStepsAfterFirst(result.tokens.length, result.finishReason) / decodeSeconds : 0;
         console.error(
           `${result.tokens.length} tokens (${result.finishReason}) from a ${ids.length}-token prompt in ${seconds.toFixed(2)} s; ` +
             `first token ${(firstTokenMs / 1000).toFixed(2)} s, then ${tps.toFixed(1)} tokens/s`,

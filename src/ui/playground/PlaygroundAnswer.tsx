@@ -4,7 +4,7 @@
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration, plural } from '../format.ts';
-import type { GenerateResult } from '../../worker/protocol.ts';
+import { decodeStepsAfterFirst, type GenerateResult } from '../../worker/protocol.ts';
 
 export function PlaygroundAnswer() {
   const text = useJobs((s) => s.streamText);
@@ -98,11 +98,11 @@ export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'pa
 
 /** "first token after 0.8 s, then 41 tokens/s" when the backend streams (the prompt's cost and the
  * decoding rate apart), else "2.4 s, 9.2 tokens/s" over the whole generation. Model loading excluded. */
-function generationSpeed(a: Pick<GenerateResult, 'tokens' | 'millis' | 'firstTokenMillis'>): string {
+export function generationSpeed(a: Pick<GenerateResult, 'tokens' | 'millis' | 'firstTokenMillis' | 'finishReason'>): string {
   const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms / 1000));
   const rate = (n: number, ms: number) => `${(n / (ms / 1000)).toFixed(n / (ms / 1000) < 10 ? 1 : 0)} tokens/s`;
   if (a.firstTokenMillis !== undefined && a.tokens > 1 && a.millis > a.firstTokenMillis) {
-    return `first token after ${seconds(a.firstTokenMillis)}, then ${rate(a.tokens - 1, a.millis - a.firstTokenMillis)}`;
+    return `first token after ${seconds(a.firstTokenMillis)}, then ${rate(decodeStepsAfterFirst(a.tokens, a.finishReason), a.millis - a.firstTokenMillis)}`;
   }
   return a.tokens > 0 && a.millis > 0 ? `${seconds(a.millis)}, ${rate(a.tokens, a.millis)}` : seconds(a.millis);
 }
