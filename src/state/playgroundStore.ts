@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import { readPref, writePref } from './localPrefs.ts';
 import { EXPORTING_REASON } from './onnxExportStore.ts';
 import type { AdapterChoice } from './runStore.ts';
-import type { Example, FunctionSchema, GenerateRequest } from '../worker/protocol.ts';
+import { seedProblem, type Example, type FunctionSchema, type GenerateRequest } from '../worker/protocol.ts';
 
 export type PlaygroundBackend = 'engine' | 'onnx';
 
@@ -22,10 +22,13 @@ export interface PlaygroundDraft {
   maxNewTokens: number;
   /** 0: greedy. */
   temperature: number;
+  /** The sampler's seed when the user fixed one (to sample an answer again, or as \`studio generate
+   * --seed\` did); null: a fresh seed for every answer. */
+  seed: number | null;
   backend: PlaygroundBackend;
 }
 
-export const DEFAULT_PLAYGROUND_DRAFT: PlaygroundDraft = { query: '', pickedTools: null, sampleId: null, adapterRunId: null, maxNewTokens: 96, temperature: 0, backend: 'engine' };
+export const DEFAULT_PLAYGROUND_DRAFT: PlaygroundDraft = { query: '', pickedTools: null, sampleId: null, adapterRunId: null, maxNewTokens: 96, temperature: 0, seed: null, backend: 'engine' };
 
 export const PLAYGROUND_DRAFT_KEY = 'studio.playgroundDraft';
 
@@ -41,7 +44,7 @@ export function parsePlaygroundDraft(text: string | null): PlaygroundDraft {
     return DEFAULT_PLAYGROUND_DRAFT;
   }
   const d = DEFAULT_PLAYGROUND_DRAFT;
-  const { query, pickedTools, sampleId, maxNewTokens, temperature, backend } = saved;
+  const { query, pickedTools, sampleId, maxNewTokens, temperature, seed, backend } = saved;
   return {
     query: typeof query === 'string' ? query : d.query,
     pickedTools: Array.isArray(pickedTools) && pickedTools.every((n) => typeof n === 'string') ? pickedTools : d.pickedTools,
@@ -50,6 +53,7 @@ export function parsePlaygroundDraft(text: string | null): PlaygroundDraft {
     // The NumberFields' own rules: max new tokens a whole number ≥ 1, temperature a number ≥ 0.
     maxNewTokens: typeof maxNewTokens === 'number' && Number.isSafeInteger(maxNewTokens) && maxNewTokens >= 1 ? maxNewTokens : d.maxNewTokens,
     temperature: typeof temperature === 'number' && Number.isFinite(temperature) && temperature >= 0 ? temperature : d.temperature,
+    seed: typeof seed === 'number' && seedProblem(seed) === null ? seed : d.seed,
     backend: backend === 'engine' || backend === 'onnx' ? backend : d.backend,
   };
 }

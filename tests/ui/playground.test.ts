@@ -165,9 +165,9 @@ describe('the playground draft', () => {
   });
 
   it('is kept across reloads with only the values the form takes (and never the adapter)', () => {
-    const kept = { query: 'q', pickedTools: ['a', 'b'], sampleId: 'ex-3', adapterRunId: 'run-gone', maxNewTokens: 40, temperature: 0.5, backend: 'onnx' };
+    const kept = { query: 'q', pickedTools: ['a', 'b'], sampleId: 'ex-3', adapterRunId: 'run-gone', maxNewTokens: 40, temperature: 0.5, seed: 7, backend: 'onnx' };
     expect(parsePlaygroundDraft(JSON.stringify(kept))).toEqual({ ...kept, adapterRunId: null });
-    const bad = { query: 7, pickedTools: ['a', 3], sampleId: {}, maxNewTokens: 0.5, temperature: -1, backend: 'gpu' };
+    const bad = { query: 7, pickedTools: ['a', 3], sampleId: {}, maxNewTokens: 0.5, temperature: -1, seed: 2 ** 32, backend: 'gpu' };
     expect(parsePlaygroundDraft(JSON.stringify(bad))).toEqual(DEFAULT_PLAYGROUND_DRAFT);
     expect(parsePlaygroundDraft(JSON.stringify({ maxNewTokens: 1e400, temperature: 'hot' }))).toEqual(DEFAULT_PLAYGROUND_DRAFT);
     for (const text of [null, '{not json', '[1,2]', '"q"', 'null']) expect(parsePlaygroundDraft(text)).toEqual(DEFAULT_PLAYGROUND_DRAFT);
@@ -183,6 +183,38 @@ describe('the playground draft', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe('a sampled answer’s seed', () => {
+  // The answer said "sampled with seed 123" and nothing in the panel could ask for it again: only
+  // \`studio generate --seed\` could reproduce a sample.
+  it('can be kept, and a kept seed goes with every request until it is let go', async () => {
+    useJobs.setState({ running: null, streamText: 'x', answer: answer({ seed: 123 }) });
+    const html = render(createElement(PlaygroundAnswer));
+    expect(html).toContain('sampled with seed 123');
+    expect(html).toContain('>Keep this seed</button>');
+    usePlayground.getState().setPlaygroundDraft({ seed: 123 });
+    expect(render(createElement(PlaygroundAnswer))).not.toContain('Keep this seed');
+
+    requests.length = 0;
+    reply = async (_kind, p) => answer({ seed: p.seed as number });
+    await useJobs.getState().generateAnswer({ adapterRunId: '', tools: [], query: 'q', maxNewTokens: 4, temperature: 0.7, seed: usePlayground.getState().draft.seed ?? undefined });
+    await useJobs.getState().generateAnswer({ adapterRunId: '', tools: [], query: 'q', maxNewTokens: 4, temperature: 0.7, seed: usePlayground.getState().draft.seed ?? undefined });
+    expect(requests.map((r) => r.payload.seed)).toEqual([123, 123]);
+    usePlayground.getState().setPlaygroundDraft({ seed: null });
+    await useJobs.getState().generateAnswer({ adapterRunId: '', tools: [], query: 'q', maxNewTokens: 4, temperature: 0.7, seed: usePlayground.getState().draft.seed ?? undefined });
+    expect(requests[2].payload.seed).not.toBe(123);
+  });
+
+  it('is offered as a field when the panel samples with our engine', () => {
+    expect(render(createElement(PlaygroundPanel))).not.toContain('play-fixed-seed');
+    usePlayground.getState().setPlaygroundDraft({ temperature: 0.7 });
+    const free = render(createElement(PlaygroundPanel));
+    expect(free).toMatch(/<input type="checkbox" data-testid="play-fixed-seed"\/> Same seed every time/);
+    expect(free).not.toContain('id="play-seed"');
+    usePlayground.getState().setPlaygroundDraft({ seed: 42 });
+    expect(render(createElement(PlaygroundPanel))).toMatch(/id="play-seed"[^>]*value="42"/);
   });
 });
 

@@ -2,6 +2,7 @@
 // The streamed text is not a live region (a screen reader would read every token): it is marked
 // busy while it grows, and a hidden status says once that the answer is ready.
 import { useJobs } from '../../state/jobStore.ts';
+import { usePlayground } from '../../state/playgroundStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration, plural } from '../format.ts';
 import { decodeStepsAfterFirst, type GenerateResult } from '../../worker/protocol.ts';
@@ -10,6 +11,9 @@ export function PlaygroundAnswer() {
   const text = useJobs((s) => s.streamText);
   const answer = useJobs((s) => s.answer);
   const answerFrom = useJobs((s) => s.answerFrom);
+  // Sampling again with the seed of this answer (Keep this seed) reproduces it.
+  const fixedSeed = usePlayground((s) => s.draft.seed);
+  const setDraft = usePlayground((s) => s.setPlaygroundDraft);
   const generating = useJobs((s) => s.running?.kind === 'generate');
   // Mounted before the answer comes (a live region must exist before its text changes).
   const announcer = (
@@ -71,6 +75,14 @@ export function PlaygroundAnswer() {
             </p>
             <p className="small muted" data-testid="playground-seed">
               {answer.seed === undefined ? 'greedy (the same answer every time)' : `sampled with seed ${answer.seed}`}
+              {answer.seed !== undefined && fixedSeed !== answer.seed && (
+                <>
+                  {' '}
+                  <button type="button" className="link" onClick={() => setDraft({ seed: answer.seed! })}>
+                    Keep this seed
+                  </button>
+                </>
+              )}
             </p>
           </>
         )}

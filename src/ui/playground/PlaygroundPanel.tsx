@@ -16,6 +16,7 @@ import { PlaygroundAnswer } from './PlaygroundAnswer.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
 import { targetCallTexts } from '../dataset/exampleText.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
+import { MAX_SEED } from '../../worker/protocol.ts';
 
 const NOTHING_OFFERED: DatasetPlayground = { tools: [], samples: [] };
 
@@ -26,6 +27,8 @@ export function PlaygroundPanel() {
   const model = useModel((s) => s.info);
   const { running, dismiss, generateAnswer } = useJobs();
   const error = useJobs((s) => errorFor(s, ['generate']));
+  // The seed the last sampled answer had: ticking "Same seed every time" keeps it.
+  const lastSeed = useJobs((s) => s.answer?.seed ?? null);
   const training = useRuns((s) => !!s.active);
   const fieldProblem = useFirstFieldProblem(['play-']);
   const exporting = useOnnxExport((s) => s.exporting);
@@ -33,7 +36,7 @@ export function PlaygroundPanel() {
   // The form's draft lives in a store: it outlives this panel when another tab is shown.
   const draft = usePlayground((s) => s.draft);
   const setDraft = usePlayground((s) => s.setPlaygroundDraft);
-  const { query, maxNewTokens, temperature, backend } = draft;
+  const { query, maxNewTokens, temperature, seed, backend } = draft;
   // Ticked tools this dataset offers (a kept draft may name another dataset's).
   const chosen = draft.pickedTools ? draft.pickedTools.filter((n) => tools.some((t) => t.name === n)) : tools.slice(0, 3).map((t) => t.name);
   // The held-out question on show (its query and tools filled in), until the query is edited; one
@@ -83,6 +86,8 @@ export function PlaygroundPanel() {
               heldOut: asIs ? expectation : undefined,
               maxNewTokens,
               temperature,
+              // Unset: a fresh seed for every answer.
+              seed: seed ?? undefined,
               backend: useBackend,
               expectation: sample ? expectation : undefined,
             });
@@ -118,6 +123,14 @@ export function PlaygroundPanel() {
             <AdapterPicker id="play-adapter" value={draft.adapterRunId} onChange={(adapterRunId) => setDraft({ adapterRunId })} />
             <NumberField id="play-tokens" label="Max new tokens" value={maxNewTokens} min={1} integer step={1} onChange={(v) => setDraft({ maxNewTokens: v })} />
             <NumberField id="play-temp" label="Temperature (0 = greedy)" value={temperature} min={0} step={0.1} onChange={(v) => setDraft({ temperature: v })} />
+            {temperature > 0 && useBackend === 'engine' && (
+              <>
+                <label className="check">
+                  <input type="checkbox" checked={seed !== null} onChange={(e) => setDraft({ seed: e.target.checked ? (lastSeed ?? 0) : null })} data-testid="play-fixed-seed" /> Same seed every time
+                </label>
+                {seed !== null && <NumberField id="play-seed" label="Seed" value={seed} min={0} max={MAX_SEED} integer step={1} onChange={(v) => setDraft({ seed: v })} />}
+              </>
+            )}
             <div className="field wide">
               <label htmlFor="play-backend">Run with</label>
               <select id="play-backend" value={useBackend} onChange={(e) => setDraft({ backend: e.target.value === 'onnx' ? 'onnx' : 'engine' })} data-testid="play-backend">
