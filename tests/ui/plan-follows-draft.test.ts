@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
-import { draftShape } from '../../src/ui/model/usePlanFollowsDraft.ts';
+import { trainShapeOf as draftShape } from '../../src/state/modelStore.ts';
 
 describe('the plan the panels show', () => {
   it('counts LoRA dropout when the draft uses it', () => {
