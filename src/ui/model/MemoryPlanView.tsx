@@ -77,7 +77,10 @@ export function MemoryPlanView() {
             <td>{formatBytes(plan.categories.kvCache)}</td>
           </tr>
           <tr>
-            <th scope="row">Generation (evaluation) in total: weights, adapter, cache and one layer of scratch</th>
+            <th scope="row">
+              Generation (evaluation) in total: weights, adapter, cache and one layer of scratch
+              {shape.decode && `, for ${shape.decode.batch} answers at once of up to ${shape.decode.maxNewTokens} new tokens (the Evaluation and HDR forms)`}
+            </th>
             <td>{formatBytes(plan.generationBytes)}</td>
           </tr>
           <tr>
