@@ -305,6 +305,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
 const RECOMPUTE_ON = 'turn recompute on (keeps only each layer input for backward)';
 const shorterSequence = (seq: number) => `shorten the sequence to ${seq} tokens`;
 const smallerRank = (r: number) => `use a smaller LoRA rank (${r})`;
+const fewerAnswers = (b: number) => `generate ${b} answer${b === 1 ? '' : 's'} at once in evaluation and HDR (answers at once)`;
 const microBatch = (s: TrainShape, b: number) => `use micro-batch ${b} with gradient accumulation ×${(s.batch / b) * (s.gradAccum ?? 1)}`;
 
 /** Halvings of `n` down to `min`, largest first, `n` itself included when `withSelf`. */
@@ -341,6 +342,10 @@ function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
   if (b !== undefined) out.push(microBatch(s, b));
   const r = halvings(s.rank, 1, false).find((r) => fitsWith({ rank: r }));
   if (r !== undefined) out.push(smallerRank(r));
+  // The generation cache grows with the answers decoded at once, which no training setting changes.
+  const decode = s.decode ?? DEFAULT_DECODE;
+  const answers = halvings(decode.batch, 1, false).find((b) => fitsWith({ decode: { ...decode, batch: b } }));
+  if (answers !== undefined) out.push(fewerAnswers(answers));
   if (out.length === 0) {
     const together = combinedRemedy(s, fitsWith);
     if (together) out.push(together);

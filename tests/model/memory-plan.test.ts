@@ -64,6 +64,8 @@ describe('memory plan', () => {
     const tight = planMemory(s, shape, { ...roomy, memoryBytes: Math.max(plan.trainingBytes, plan.generationBytes) });
     expect(tight.fits).toBe(false);
     expect(tight.problems.join(' ')).toMatch(/HDR/);
+    // Fewer answers at once shrinks the cache; no training setting alone need change.
+    expect(tight.suggestions.join('\n')).toMatch(/generate [1-4] answers? at once in evaluation and HDR/);
     // Without a decoding shape the plan assumes HDR's defaults (evaluation's default batch is the same).
     expect(DEFAULT_DECODE).toEqual({ batch: DEFAULT_HDR_SETTINGS.batchSize, maxNewTokens: DEFAULT_HDR_SETTINGS.maxNewTokens });
   });
