@@ -77,6 +77,21 @@ export function kvCacheBytes(spec: ModelSpec, B: number, maxSeq: number): number
   return 2 * spec.numLayers * B * maxSeq * kvDim(spec) * 4;
 }
 
+/** GPU bytes of a decode step's scratch for B sequences (DecodeBuffers, made by createGenerator),
+ * with the sampler's buffers when tokens are drawn (temperature > 0) rather than taken greedily:
+ * the [B, V] logits, and for sampling their [B, V] weights, dominate. */
+export function decodeScratchBytes(spec: ModelSpec, B: number, rank: number, sampled: boolean): number {
+  const qd = qDim(spec);
+  const kvd = kvDim(spec);
+  // ids, lengths, rstd, chosen [B]; x, h [B, H]; qPre, att [B, qd]; kPre, v [B, kvd]; head rstd; gate, up, act; LoRA u; logits.
+  let floats = 4 * B + 2 * B * spec.hiddenSize + 2 * B * qd + 2 * B * kvd + B * spec.numHeads + 3 * B * spec.intermediateSize + B * rank + B * spec.vocabSize;
+  // With q/k norm, q and k after the norm are their own buffers (without it RoPE rotates qPre/kPre in place).
+  if (spec.qkNorm) floats += B * qd + B * kvd;
+  // The sampler: one draw per row, the exp2 table, the [B, V] weights (samplerBuffers).
+  if (sampled) floats += B + exp2Table().length + B * spec.vocabSize;
+  return floats * 4;
+}
+
 /** Positions each of B rows can hold on a GPU with these limits: one layer's K (or V) for all rows
  * is one buffer and one binding, B·positions·kvDim·4 bytes. */
 export function kvCachePositionLimit(spec: ModelSpec, limits: { maxStorageBufferBindingSize: number; maxBufferSize: number }, B: number): number {

@@ -18,6 +18,17 @@ import { LORA_TARGETS, loraParameterCount, type LoraTarget } from './lora.ts';
 import { vocabChunkRows } from '../ops/crossEntropy.ts';
 import { loraLayout } from './deviceLora.ts';
 import { matmulScratchBytes, type MatmulScratchKind } from '../ops/matmulKernels.ts';
+import { decodeScratchBytes, kvCacheBytes, kvCachePositionLimit, prefillChunkTokens } from './kvCache.ts';
+
+/** How evaluation and HDR decode: answers at once (rows of the KV cache) and new tokens per answer. */
+export interface DecodeShape {
+  batch: number;
+  maxNewTokens: number;
+}
+
+/** The decoding the plan assumes when the shape names none: evaluation's default batch
+ * (eval/evaluate.ts) and HDR's default batch and answer length (hdr/settings.ts). */
+export const DEFAULT_DECODE: DecodeShape = { batch: 8, maxNewTokens: 512 };
 
 export interface TrainShape {
   batch: number;
@@ -32,6 +43,9 @@ export interface TrainShape {
   /** Micro-batches per optimizer step (1 when absent): a smaller micro-batch is suggested with the
    * accumulation that keeps batch × gradAccum examples per step. Allocates nothing. */
   gradAccum?: number;
+  /** How evaluation and HDR decode with this model (DEFAULT_DECODE when absent): their KV cache is
+   * sized by it, not by the training batch. */
+  decode?: DecodeShape;
 }
 
 export interface PlanLimits {
@@ -62,7 +76,8 @@ export interface MemoryCategories {
   /** Matmul kernels' scratch on GPUs: split-K partial sums, and with tensor cores an f16 copy of the
    * widest activation operand. */
   kernelScratch: number;
-  /** K and V for generation at batch × seqLen (f32); not live during training (see generationBytes). */
+  /** K and V for generation (f32): the decoding batch × (a prompt up to seqLen + the new tokens);
+   * not live during a training step (see generationBytes and hdrBytes). */
   kvCache: number;
 }
 
@@ -79,9 +94,12 @@ export interface MemoryPlan {
   layerActivations: BufferSize[];
   /** Everything live during a training step. */
   trainingBytes: number;
-  /** Everything live during generation (evaluation, HDR sampling). */
+  /** Everything live during evaluation's (greedy) generation. */
   generationBytes: number;
-  /** The larger of the two; what the verdict compares with memoryBytes. */
+  /** Everything live while HDR samples: its model also trains between rounds, so the adapter's
+   * gradients and moments and the saved activations stay beside the KV cache and the sampler. */
+  hdrBytes: number;
+  /** The largest of the three; what the verdict compares with memoryBytes. */
   peakBytes: number;
   largestBuffer: BufferSize;
   fits: boolean;
@@ -175,7 +193,8 @@ export function planMemory(spec: ModelSpec, s: TrainShape, limits: PlanLimits): 
 }
 
 function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimits): MemoryPlan {
-  for (const [k, v] of Object.entries({ batch: s.batch, seqLen: s.seqLen, rank: s.rank })) {
+  const decode = s.decode ?? DEFAULT_DECODE;
+  for (const [k, v] of Object.entries({ batch: s.batch, seqLen: s.seqLen, rank: s.rank, 'decoding batch': decode.batch })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`memory plan: ${k} must be a positive integer, got ${v}`);
   }
   const T = s.batch * s.seqLen;
@@ -229,17 +248,30 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // Token ids, positions and attention ids of the micro-batch.
   const inputs = 3 * T * 4;
 
-  const kvCache = 2 * spec.numLayers * T * kvDim(spec) * F32;
-  buffers.push({ label: 'KV cache (one layer, K)', bytes: T * kvDim(spec) * F32 });
+  // Generation's rows: a prompt up to the training length plus the new tokens (the last one is never
+  // fed back), and as many answers at once as one layer's cache binding holds, as generate() takes.
+  if (!Number.isInteger(decode.maxNewTokens) || decode.maxNewTokens < 1) throw new Error(`memory plan: max new tokens must be a positive integer, got ${decode.maxNewTokens}`);
+  const positions = s.seqLen + decode.maxNewTokens - 1;
+  const decodeRows = Math.min(decode.batch, Math.max(1, Math.floor(kvCachePositionLimit(spec, limits, 1) / positions)));
+  const kvCache = kvCacheBytes(spec, decodeRows, positions);
+  buffers.push({ label: `KV cache (one layer, K) for ${decodeRows} answers of ${positions} positions`, bytes: decodeRows * positions * kvDim(spec) * F32 });
 
   const widestK = Math.max(H, qDim(spec), spec.intermediateSize, chunk);
   const kernelScratch = matmulScratchBytes(limits.matmulScratch ?? 'none', T, widestK);
   const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache, kernelScratch };
   const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs + kernelScratch;
-  // Generation: same weights and adapter, the KV cache, one layer of prefill scratch and only the
-  // last position's logits per sequence; no grads, moments or saved activations.
-  const generationBytes = weights + loraParams + kvCache + layerBytes + s.batch * spec.vocabSize * F32 + inputs;
-  const peakBytes = Math.max(trainingBytes, generationBytes);
+  // Evaluation: same weights and adapter, the KV cache, the decode step's scratch (greedy) and the
+  // prefill's forward-only activations for a prompt up to the training length, in chunks
+  // (activations.ts: one layer's set, a ring of two layer inputs, the final norm's out and rstd, and
+  // the batch inputs); no grads, moments or saved activations.
+  const P = Math.min(s.seqLen, prefillChunkTokens(spec, limits));
+  const prefillBytes = sum(layerActivationBuffers(spec, s, P)) + 2 * P * H * F32 + P * F32 + 3 * P * 4;
+  const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, false);
+  // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are
+  // freed between rounds, the rest of a training step stays beside the cache and the sampler.
+  const hdrSampling = weights + 4 * loraParams + activations + scratch + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
+  const hdrBytes = Math.max(trainingBytes, hdrSampling);
+  const peakBytes = Math.max(trainingBytes, generationBytes, hdrBytes);
   const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 
   const bufferLimit = Math.min(maxBinding, limits.maxBufferSize);
@@ -247,7 +279,9 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     if (b.bytes > bufferLimit) problems.push(`${b.label} needs ${formatBytes(b.bytes)} in one buffer, over this GPU's ${formatBytes(bufferLimit)} binding limit`);
   }
   if (limits.memoryBytes !== undefined && peakBytes > limits.memoryBytes) {
-    problems.push(`needs ${formatBytes(peakBytes)} in total, over the ${formatBytes(limits.memoryBytes)} of GPU memory available`);
+    // Name the job at the peak: a training step alone may fit where HDR, which also holds the cache, does not.
+    const job = peakBytes === trainingBytes ? 'a training step' : peakBytes === hdrBytes ? 'HDR (sampling beside the model it retrains)' : 'evaluation (generating answers)';
+    problems.push(`${job} needs ${formatBytes(peakBytes)} in total, over the ${formatBytes(limits.memoryBytes)} of GPU memory available`);
   }
   const fits = problems.length === 0;
   return {
@@ -257,6 +291,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     layerActivations: layer,
     trainingBytes,
     generationBytes,
+    hdrBytes,
     peakBytes,
     largestBuffer,
     fits,
@@ -270,6 +305,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
 const RECOMPUTE_ON = 'turn recompute on (keeps only each layer input for backward)';
 const shorterSequence = (seq: number) => `shorten the sequence to ${seq} tokens`;
 const smallerRank = (r: number) => `use a smaller LoRA rank (${r})`;
+const fewerAnswers = (b: number) => `generate ${b} answer${b === 1 ? '' : 's'} at once in evaluation and HDR (answers at once)`;
 const microBatch = (s: TrainShape, b: number) => `use micro-batch ${b} with gradient accumulation ×${(s.batch / b) * (s.gradAccum ?? 1)}`;
 
 /** Halvings of `n` down to `min`, largest first, `n` itself included when `withSelf`. */
@@ -306,6 +342,10 @@ function suggest(spec: ModelSpec, s: TrainShape, limits: PlanLimits): string[] {
   if (b !== undefined) out.push(microBatch(s, b));
   const r = halvings(s.rank, 1, false).find((r) => fitsWith({ rank: r }));
   if (r !== undefined) out.push(smallerRank(r));
+  // The generation cache grows with the answers decoded at once, which no training setting changes.
+  const decode = s.decode ?? DEFAULT_DECODE;
+  const answers = halvings(decode.batch, 1, false).find((b) => fitsWith({ decode: { ...decode, batch: b } }));
+  if (answers !== undefined) out.push(fewerAnswers(answers));
   if (out.length === 0) {
     const together = combinedRemedy(s, fitsWith);
     if (together) out.push(together);

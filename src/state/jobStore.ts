@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, tooLongNote, type AblationConfig, type BalanceRule, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -94,6 +94,16 @@ const ABLATION_LABELS: Record<string, string> = {
 /** What keeps the ablation form's draft from starting (null: nothing), checked as the job will
  * check it, in the form's words. The shared training configuration is the Training panel's to say
  * (draftProblem): this is only what the ablation adds, such as no SSB rule to compare. */
+/** How the Evaluation, HDR and ablation forms decode, as one envelope (the most answers at once
+ * and the most new tokens any of them asks for): the memory plan sizes the generation cache by it,
+ * so its verdict holds for whichever of those jobs starts. A field being edited (not yet a whole
+ * number ≥ 1) is left out; with none left, the plan's default. */
+export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): DecodeShape {
+  const forms = [s.evalDraft, s.hdrDraft.settings, s.ablationDraft];
+  const most = (xs: number[], fallback: number) => Math.max(0, ...xs.filter((x) => Number.isInteger(x) && x >= 1)) || fallback;
+  return { batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch), maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens) };
+}
+
 export function ablationDraftProblem(d: AblationDraft, training: RunConfig): string | null {
   try {
     validateAblationConfig(ablationConfigOf(d, training));

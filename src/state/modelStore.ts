@@ -6,11 +6,18 @@
 import { useOnnxExport } from './onnxExportStore.ts';
 import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
-import { unlessModelInUse, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type TrainShape } from '../worker/protocol.ts';
+import { unlessModelInUse, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { deleteCachedModel, listCachedModels, type CachedModel } from './cachedModels.ts';
 
 export const EMBEDDED_REF = 'embedded:tiny-qwen3';
+
+/** The shape the trainer allocates for these settings (LoRA dropout adds its scratch buffers), and
+ * the accumulation a suggested smaller micro-batch keeps the optimizer batch with: the form's draft
+ * for the plan the panels show, a stored run's config for its resume. */
+export function trainShapeOf(config: Pick<RunConfig, 'batchSize' | 'gradAccum' | 'seqLen' | 'lora' | 'recompute'>): TrainShape {
+  return { batch: config.batchSize, seqLen: config.seqLen, rank: config.lora.rank, targets: config.lora.targets, recompute: config.recompute, loraDropout: config.lora.dropout, gradAccum: config.gradAccum };
+}
 
 export interface ModelPreset {
   repo: string;

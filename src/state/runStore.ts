@@ -13,7 +13,7 @@ import { catchUpRunSeries } from './runSeries.ts';
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
-import { sourceForRef, useModel } from './modelStore.ts';
+import { sourceForRef, trainShapeOf, useModel } from './modelStore.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 
@@ -247,6 +247,18 @@ export const useRuns = create<RunState>((set, get) => {
     }
   }
 
+  /** Why a run's own settings do not fit this GPU, or null. A resume trains the stored config, not
+   * the form's, so the verdict the panels show (the form's) says nothing about it; a run that does
+   * not fit failed only after its weights were uploaded. No plan (none computed): the worker decides. */
+  async function resumeMemoryProblem(run: StoredRun): Promise<string | null> {
+    if (!isTrainingRun(run)) return null;
+    const c = run.config;
+    const plan = await engineClient().request('planMemory', trainShapeOf(c)).catch(() => undefined);
+    if (!plan || plan.fits) return null;
+    const settings = `batch ${c.batchSize} × ${c.seqLen} tokens, LoRA rank ${c.lora.rank}${c.recompute ? ', recompute on' : ''}`;
+    return `“${run.name ?? run.id}” does not fit this GPU with its own settings (${settings}): ${plan.problems[0] ?? 'see the Model panel'}. A resumed run keeps its settings: start a new run with smaller ones (the Model panel says what would fit).`;
+  }
+
   /** Runs `begin` unless a run trains or is being started: one start at a time. */
   async function startOnce(begin: () => Promise<void>, busy: string): Promise<void> {
     if (get().active || starting) return set({ error: busy });
@@ -325,6 +337,8 @@ export const useRuns = create<RunState>((set, get) => {
         const loaded = await model.loadModel(source);
         if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
       }
+      const memory = await resumeMemoryProblem(run);
+      if (memory) return set({ error: memory });
       await train(runId, true);
     }, 'A run is already training or starting; pause or stop it before resuming another.'),
 

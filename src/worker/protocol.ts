@@ -6,7 +6,7 @@
 // (src/state/queries.ts). The types a request or answer mentions are re-exported here, with the
 // defaults a request is filled from, so the page needs no engine module.
 import type { AdapterSummary, LimitName, OptionalFeature } from '../gpu/context.ts';
-import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
+import type { DecodeShape, MemoryPlan, TrainShape } from '../model/memory-plan.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import type { RunConfig } from '../train/config.ts';
@@ -26,7 +26,7 @@ import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
 export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
-export type { ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
+export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor } from '../train/config.ts';
@@ -34,6 +34,7 @@ export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
+export { DEFAULT_DECODE } from '../model/memory-plan.ts';
 export { hdrStopText, noRoundsText } from '../hdr/stopReason.ts';
 export { tooLongNote } from '../eval/index.ts';
 export { runsTrainingNow, unlessModelInUse } from './runLock.ts';

@@ -69,6 +69,18 @@ describe('studio inspect', () => {
     expect(out).toMatch(/try\n {2}- /);
   });
 
+  it('plans the generation cache for the decoding evaluation and HDR use, and HDR with the training model', async () => {
+    // The cache was sized from the training batch × sequence, and HDR's peak (training model and
+    // cache at once) was not shown: a run the plan said fits could run out of memory in HDR.
+    const { out } = await runCaptured([modelDir, '--seq', '64', '--gen-batch', '3', '--max-tokens', '100', '--json']);
+    const { plan } = JSON.parse(out);
+    expect(plan.categories.kvCache).toBe(2 * 2 * 3 * (64 + 99) * 32 * 4); // K and V, 2 layers, 3 answers, kvDim 32, f32
+    expect(plan.peakBytes).toBe(plan.hdrBytes);
+    const text = (await runCaptured([modelDir, '--seq', '64', '--gen-batch', '3', '--max-tokens', '100'])).out;
+    expect(text).toMatch(/HDR +[\d.]+ [KMG]i?B +\(the training model with the KV cache and sampler\)/);
+    await expect(inspect.run([modelDir, '--gen-batch', '0'])).rejects.toThrow(/--gen-batch must be a positive integer/);
+  });
+
   it('fails with one-line errors for bad arguments', async () => {
     await expect(inspect.run([])).rejects.toThrow(CliError);
     await expect(inspect.run([modelDir, '--targets', 'q,attn'])).rejects.toThrow(/unknown LoRA target "attn"/);

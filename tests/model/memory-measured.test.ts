@@ -7,6 +7,8 @@ import { loadEngineModel } from '../../src/model/engineModel.ts';
 import { createLossHead } from '../../src/model/lossHead.ts';
 import { createBatchSlots } from '../../src/model/batchBuffers.ts';
 import { planMemory } from '../../src/model/memory-plan.ts';
+import { createGenerator, submitDecodeStep } from '../../src/model/kvCache.ts';
+import { samplingParams } from '../../src/ops/sampling.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
@@ -58,6 +60,56 @@ describe('memory plan vs allocations: generation', () => {
     const lora = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] };
     const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: 16 });
     expect(model.bytes.lora).toBe(4 * model.state.lora!.size * 4);
+    model.release();
+  });
+});
+
+describe('memory plan vs allocations: evaluation and HDR decoding', () => {
+  const lora = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: [...LORA_TARGETS] };
+  const batch = 2;
+  const seqLen = 24;
+  // Evaluation and HDR decode with their own batch (answers at once) and prompt + new tokens per
+  // row, not the training batch × sequence: the plan sized the cache from the latter.
+  const decode = { batch: 5, maxNewTokens: 40 };
+  const positions = seqLen + decode.maxNewTokens - 1; // a prompt up to the training length, the last new token never fed back
+  /** Every buffer a generator holds: the cache and the decode step's scratch (q/k alias qPre/kPre without q/k norm). */
+  const generatorBytes = (g: ReturnType<typeof createGenerator>) => {
+    const scratch = new Set([...Object.values(g.buffers), ...Object.values(g.buffers.sampler ?? {})].filter((b): b is GPUBuffer => !!b && 'size' in b));
+    return [...g.cache.k, ...g.cache.v, ...scratch].reduce((a, b) => a + b.size, 0);
+  };
+
+  it('evaluation: the plan counts the cache of the decoding batch at prompt + new tokens', async () => {
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: seqLen, forwardOnly: true });
+    const g = createGenerator(model.state, decode.batch, positions);
+    const plan = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode }, gpu.ctx.limits);
+    expect(plan.categories.kvCache).toBe(g.cache.bytes);
+    const measured = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    // LoRA tensors start on 64-float boundaries in the flat buffer, so the adapter rounds up slightly.
+    expect(Math.abs(plan.generationBytes - measured) / measured).toBeLessThan(0.02);
+    g.destroy();
+    model.release();
+  });
+
+  it('HDR: the training model and the generation cache are live at once, and the peak counts both', async () => {
+    // The HDR job loads the model to train (adapter with gradients and moments, per-layer
+    // activations) and samples with it: the plan's peak was max(training, generation).
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const N = batch * seqLen;
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: N, recompute: false });
+    const g = createGenerator(model.state, decode.batch, positions);
+    // HDR samples at a temperature: the first sampled step makes the sampler's buffers.
+    const rows = Array.from({ length: decode.batch }, () => true);
+    const step = await submitDecodeStep(g, { ids: rows.map(() => 1), positions: rows.map(() => 0), active: rows, output: 'sample', sample: { params: samplingParams(0.7, 1)!, draws: new Float32Array(decode.batch) } });
+    await step.output;
+    const plan = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode }, gpu.ctx.limits);
+    const sampling = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    // Within 2% (LoRA tensors start on 64-float boundaries, as above); the peak was 13% short here.
+    expect(Math.abs(plan.hdrBytes - sampling) / sampling).toBeLessThan(0.02);
+    expect(plan.peakBytes).toBe(plan.hdrBytes);
+    g.destroy();
     model.release();
   });
 });

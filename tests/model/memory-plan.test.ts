@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parameterCount, parseModelConfig } from '../../src/model/config.ts';
 import { loraParameterCount, LORA_TARGETS } from '../../src/model/lora.ts';
-import { planMemory } from '../../src/model/memory-plan.ts';
+import { DEFAULT_DECODE, planMemory } from '../../src/model/memory-plan.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { tinyModelSpec, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 
 const spec = (name: string) => parseModelConfig(readFileSync(new URL(`../fixtures/models/configs/${name}.json`, import.meta.url), 'utf8'));
@@ -41,7 +42,32 @@ describe('memory plan', () => {
     const re = planMemory(tiny, { ...shape, targets: [...shape.targets], recompute: true }, roomy);
     expect(re.categories.activations).toBe(3 * T * 64 * 4);
     expect(re.categories.scratch - full.categories.scratch).toBe(perLayer - T * 64 * 4); // one layer (but its input) refilled in backward
-    expect(re.categories.kvCache).toBe(2 * 2 * T * 32 * 4);
+    // K and V, 2 layers, the default decoding (8 answers of a prompt up to 8 tokens + 512 new, less the last), kvDim 32, f32.
+    expect(re.categories.kvCache).toBe(2 * 2 * 8 * (8 + 512 - 1) * 32 * 4);
+  });
+
+  it('sizes the generation cache by the decoding batch and prompt + new tokens, not the training batch', () => {
+    // Qwen3-0.6B trained at batch 1 × 1,024 was planned a 224 MiB cache; evaluating 8 answers of
+    // up to 512 new tokens allocates 8 × 1,535 positions: 12× that, 2.6 GiB.
+    const s = spec('Qwen3-0.6B');
+    const shape = { batch: 1, seqLen: 1024, rank: 16, targets: [...LORA_TARGETS], recompute: true };
+    const plan = planMemory(s, shape, roomy);
+    expect(plan.categories.kvCache).toBe(2 * 28 * 8 * (1024 + 511) * 1024 * 4);
+    expect(plan.generationBytes).toBeGreaterThan(plan.categories.weights + plan.categories.kvCache);
+    // The form's own decoding: 4 answers of 96 new tokens.
+    const small = planMemory(s, { ...shape, decode: { batch: 4, maxNewTokens: 96 } }, roomy);
+    expect(small.categories.kvCache).toBe(2 * 28 * 4 * (1024 + 95) * 1024 * 4);
+    // HDR samples with the model it trains: its peak holds both, so an 8 GiB GPU is too small here.
+    const c = plan.categories;
+    expect(plan.hdrBytes).toBeGreaterThan(c.weights + 4 * c.loraParams + c.activations + c.scratch + c.kvCache);
+    expect(plan.peakBytes).toBe(plan.hdrBytes);
+    const tight = planMemory(s, shape, { ...roomy, memoryBytes: Math.max(plan.trainingBytes, plan.generationBytes) });
+    expect(tight.fits).toBe(false);
+    expect(tight.problems.join(' ')).toMatch(/HDR/);
+    // Fewer answers at once shrinks the cache; no training setting alone need change.
+    expect(tight.suggestions.join('\n')).toMatch(/generate [1-4] answers? at once in evaluation and HDR/);
+    // Without a decoding shape the plan assumes HDR's defaults (evaluation's default batch is the same).
+    expect(DEFAULT_DECODE).toEqual({ batch: DEFAULT_HDR_SETTINGS.batchSize, maxNewTokens: DEFAULT_HDR_SETTINGS.maxNewTokens });
   });
 
   it('splits weights larger than one binding and reports the largest single buffer', () => {

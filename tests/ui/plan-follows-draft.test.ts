@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
-import { draftShape } from '../../src/ui/model/usePlanFollowsDraft.ts';
+import { trainShapeOf as draftShape } from '../../src/state/modelStore.ts';
+import { DEFAULT_ABLATION_DRAFT, DEFAULT_EVAL_DRAFT, DEFAULT_HDR_DRAFT, formsDecodeShape } from '../../src/state/jobStore.ts';
+import { DEFAULT_DECODE } from '../../src/model/memory-plan.ts';
 
 describe('the plan the panels show', () => {
   it('counts LoRA dropout when the draft uses it', () => {
@@ -17,6 +19,21 @@ describe('the plan the panels show', () => {
     const without = planMemory(spec, draftShape({ ...draft, lora: { ...draft.lora, dropout: 0 } }), limits);
     expect(draftShape(draft).loraDropout).toBe(0.1);
     expect(withDropout.peakBytes).toBeGreaterThan(without.peakBytes);
+  });
+
+  it('sizes the generation cache by the Evaluation, HDR and ablation forms, whichever asks most', () => {
+    // The cache was planned for the training batch × sequence whatever the forms said: 16 answers
+    // of 1,024 new tokens in the Evaluation form were planned as 1 × 1,024 positions.
+    const spec = parseModelConfig(readFileSync(new URL('../fixtures/models/configs/Qwen3-0.6B.json', import.meta.url), 'utf8'));
+    const forms = { evalDraft: { ...DEFAULT_EVAL_DRAFT, batchSize: 16, maxNewTokens: 1024 }, hdrDraft: DEFAULT_HDR_DRAFT, ablationDraft: DEFAULT_ABLATION_DRAFT };
+    const decode = formsDecodeShape(forms);
+    expect(decode).toEqual({ batch: 16, maxNewTokens: 1024 });
+    const plan = planMemory(spec, { ...draftShape({ ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 1024 }), decode }, { maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 40 });
+    expect(plan.categories.kvCache).toBe(2 * 28 * 16 * (1024 + 1023) * 1024 * 4); // K and V, 28 layers, kvDim 1,024, f32
+    // A field mid-edit is not a size: the others (or the plan's default) stand.
+    expect(formsDecodeShape({ ...forms, evalDraft: { ...forms.evalDraft, batchSize: Number.NaN, maxNewTokens: 0 } })).toEqual({ batch: DEFAULT_HDR_DRAFT.settings.batchSize, maxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
+    const none = { evalDraft: { ...forms.evalDraft, batchSize: 0 }, hdrDraft: { ...DEFAULT_HDR_DRAFT, settings: { ...DEFAULT_HDR_DRAFT.settings, batchSize: 0 } }, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, batchSize: 0 } };
+    expect(formsDecodeShape(none).batch).toBe(DEFAULT_DECODE.batch);
   });
 
   it('suggests a smaller micro-batch that keeps the draft’s examples per optimizer step', () => {

@@ -6,7 +6,7 @@ import { ASSUMED_GPU_MEMORY_BYTES } from '../../gpu/context.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { parameterCount, type ModelSpec } from '../../model/config.ts';
 import { DEFAULT_LORA, loraParameterCount, parseLoraTargets } from '../../model/lora.ts';
-import { formatBytes, planMemory, type MemoryPlan, type PlanLimits } from '../../model/memory-plan.ts';
+import { DEFAULT_DECODE, formatBytes, planMemory, type DecodeShape, type MemoryPlan, type PlanLimits } from '../../model/memory-plan.ts';
 import { matmulScratchKind } from '../../ops/matmulKernels.ts';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
@@ -21,6 +21,8 @@ const usage = `studio inspect <model dir | owner/name> [options]
   --rank N           LoRA rank (default ${DEFAULT_LORA.rank})
   --targets LIST     LoRA targets: q,k,v,o,gate,up,down or all (default all)
   --recompute        recompute each layer's activations in backward (keeps only layer inputs)
+  --gen-batch N      answers generated at once by evaluation and HDR (default ${DEFAULT_DECODE.batch})
+  --max-tokens N     new tokens per answer in evaluation and HDR (default ${DEFAULT_DECODE.maxNewTokens})
   --memory-gib N     GPU memory to plan against (default ${ASSUMED_GPU_MEMORY_BYTES / 2 ** 30}, assumed)
   --gpu              plan against this machine's WebGPU adapter limits instead of WebGPU defaults
   --hub-base URL     hub base URL (default $HF_ENDPOINT or https://huggingface.co)
@@ -33,7 +35,7 @@ const command: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, {
-      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number',
+      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number', 'gen-batch': 'number', 'max-tokens': 'number',
       gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
     }, { positionals: true });
     // One line (a usage error prints only its first): the words given, so a path split at a space shows.
@@ -47,8 +49,9 @@ const command: CliCommand = {
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
-    const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false };
-    for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank })) {
+    const decode = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens };
+    const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false, decode };
+    for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank, 'gen-batch': decode.batch, 'max-tokens': decode.maxNewTokens })) {
       if (!Number.isInteger(v) || v < 1) throw new CliError(`--${k} must be a positive integer, got ${v}`, 2);
     }
     // Before the model is read (or downloaded) and a GPU started, as every other flag.
@@ -87,7 +90,7 @@ export default command;
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-function printReport(label: string, s: ModelSpec, weightFiles: string[], loraParams: number, shape: { batch: number; seqLen: number; rank: number; targets: string[]; recompute: boolean }, limits: PlanLimits & { source: string }, plan: MemoryPlan): void {
+function printReport(label: string, s: ModelSpec, weightFiles: string[], loraParams: number, shape: { batch: number; seqLen: number; rank: number; targets: string[]; recompute: boolean; decode: DecodeShape }, limits: PlanLimits & { source: string }, plan: MemoryPlan): void {
   const rope = s.ropeScaling ? `llama3 scaling ×${s.ropeScaling.factor} from ${s.ropeScaling.originalMaxPositionEmbeddings}` : 'no scaling';
   const parts = [s.tieWordEmbeddings ? 'tied LM head' : 'separate LM head', s.qkvBias ? 'q/k/v bias' : '', s.qkNorm ? 'q/k norm' : ''].filter(Boolean);
   const lines = [
@@ -106,7 +109,9 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
   ];
   for (const [name, bytes] of rows) lines.push(`  ${name.padEnd(16)} ${formatBytes(bytes).padStart(10)}`);
   lines.push(`  ${'training total'.padEnd(16)} ${formatBytes(plan.trainingBytes).padStart(10)}`);
-  lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (weights + adapter + KV cache ${formatBytes(c.kvCache)})`);
+  lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (evaluation: weights + adapter + KV cache ${formatBytes(c.kvCache)})`);
+  lines.push(`  ${'HDR'.padEnd(16)} ${formatBytes(plan.hdrBytes).padStart(10)}  (the training model with the KV cache and sampler)`);
+  lines.push(`  (KV cache for ${shape.decode.batch} answers at once of up to ${shape.seqLen} prompt + ${shape.decode.maxNewTokens} new tokens)`);
   lines.push(`  largest buffer   ${formatBytes(plan.largestBuffer.bytes).padStart(10)}  (${plan.largestBuffer.label})`);
   lines.push(`  limits           binding ${formatBytes(limits.maxStorageBufferBindingSize)}, buffer ${formatBytes(limits.maxBufferSize)} (${limits.source}), memory ${formatBytes(limits.memoryBytes ?? 0)}`);
   lines.push('');

@@ -21,8 +21,9 @@ const CATEGORY_LABELS: Record<Category, string> = {
 };
 
 /** The parts live during a training step: they add up to the plan's training total. The generation
- * cache is no part of it (a training step holds none), so it is shown with the generation total
- * instead; the peak the verdict names is the larger of the two totals. */
+ * cache is no part of it (a training step holds none), so it is shown with the evaluation and HDR
+ * totals instead (HDR holds it beside the model it trains); the peak the verdict names is the
+ * largest of the three totals. */
 const TRAINING_CATEGORIES: Category[] = ['weights', 'loraParams', 'loraGrads', 'optimizer', 'activations', 'scratch', 'lmHead', 'inputs', 'kernelScratch'];
 
 export function MemoryPlanView() {
@@ -76,8 +77,15 @@ export function MemoryPlanView() {
             <td>{formatBytes(plan.categories.kvCache)}</td>
           </tr>
           <tr>
-            <th scope="row">Generation (evaluation) in total: weights, adapter, cache and one layer of scratch</th>
+            <th scope="row">
+              Generation (evaluation) in total: weights, adapter, cache and one layer of scratch
+              {shape.decode && `, for ${shape.decode.batch} answers at once of up to ${shape.decode.maxNewTokens} new tokens (the Evaluation and HDR forms)`}
+            </th>
             <td>{formatBytes(plan.generationBytes)}</td>
+          </tr>
+          <tr>
+            <th scope="row">HDR in total: the training step's model and adapter state, with the cache and sampler</th>
+            <td>{formatBytes(plan.hdrBytes)}</td>
           </tr>
           <tr>
             <th scope="row">largest buffer</th>
