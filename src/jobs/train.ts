@@ -213,8 +213,9 @@ function skippedText(tooLong: string[], unrendered: string[], seqLen: number): s
 function failureMessage(err: unknown, ctx: JobContext): string {
   const lost = err instanceof GpuDeviceLostError ? err : ctx.gpu.ctx.lostError;
   if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
-  const e = err as Error;
-  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? e.message : `${e.name}: ${e.message}`;
+  // A thrown string or object (a library's rejection) has no name or message of its own.
+  if (!(err instanceof Error)) return String(err);
+  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
 }
 
 /** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the
