@@ -222,8 +222,8 @@ function failureMessage(err: unknown, ctx: JobContext): string {
  * balance state before and after, and LoRA gradients, without training or storing anything: the
  * same data, model and balance state a training run would start with. */
 export async function dumpStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
-  const { config, train } = await prepare(ctx, job);
-  if (train.length === 0) throw new Error(`no training examples fit the sequence length ${config.seqLen}`);
+  const { config, train, tooLong, unrendered } = await prepare(ctx, job);
+  if (train.length === 0) throw new Error(`no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
   const model = await loadModel(ctx, job, config);
   const trainer = new Trainer(model.state, train, config);
   try {

@@ -8,6 +8,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { dumpStep } from '../../src/jobs/train.ts';
 import type { ProgressInfo } from '../../src/worker/protocol.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
@@ -64,4 +65,13 @@ describe('tokenizing before the first step', () => {
     expect(outcome.status).toBe('failed');
     expect(outcome.message).toMatch(/^no training example could be used: 1 example the chat template cannot render \(example "no-user": /);
   });
+
+  it('a step dump with no usable example says why, not that none fit the sequence length', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+    await expect(engine.run('a step dump', dumpStep, { config, examples: { train: [unrenderable], eval: [] } })).rejects.toThrow(/^no training example could be used: 1 example the chat template cannot render \(example "no-user": /);
+  });
 });
+
