@@ -1,6 +1,7 @@
 // Length statistics for the dataset page: tokens per example, cot vs call tokens and the share of
 // call tokens (the imbalance SSB corrects), a histogram of sequence lengths, the sequence length a
-// run on this data should default to, and how many examples a given length fits.
+// run on this data should default to (suggestSeqLen, from what each example needs whole:
+// ExampleFit.full, never the totals these statistics keep), and how many examples a length fits.
 // Never tokenizes: it summarises counts that tokenize-example.ts produced.
 
 export interface ExampleLength {
@@ -26,8 +27,6 @@ export interface LengthStats {
   meanCotPerExample: number;
   meanCallPerExample: number;
   histogram: Histogram;
-  /** The default sequence length for training on these examples (suggestSeqLen). */
-  suggestedSeqLen: number;
 }
 
 /** The share of examples the default sequence length fits whole, and what it is rounded up to. */
@@ -132,6 +131,5 @@ function summarize(totals: number[], cot: number, call: number, bins: number): L
     meanCotPerExample: n ? cot / n : 0,
     meanCallPerExample: n ? call / n : 0,
     histogram: histogram(totals, bins),
-    suggestedSeqLen: suggestSeqLen(totals),
   };
 }

@@ -79,9 +79,10 @@ export interface EvalOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; correct: number }) => void;
-  /** Each answer as it is checked: what a run keeps when the GPU fails part-way (hours of answers
-   * were lost with the report that was only returned at the end). */
-  onPrediction?: (p: Prediction) => void;
+  /** When the generator fails part-way (a lost GPU, a refused allocation), the report of what was
+   * checked before, as a run keeps it (hours of answers were lost with the report that was only
+   * returned at the end); the error is thrown after. */
+  onFailure?: (partial: EvalReport) => void;
 }
 
 /** An unclosed <think> or <tool_call> said with why the answer ended there: cut off by the token
@@ -170,29 +171,38 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
     checked[k] = p;
     done++;
     if (p.valid) correct++;
-    opts.onPrediction?.(p);
     progress();
+  };
+  /** The answers checked so far in the examples' order, with the examples left out for length. */
+  const report = (aborted: boolean): EvalReport => {
+    const predictions = checked.filter((p): p is Prediction => p !== undefined);
+    return { ...summarizePredictions(predictions), ...(tooLongExamples.length ? { tooLong: tooLongExamples.length } : {}), predictions, tooLongExamples, aborted };
   };
   if (tooLongExamples.length) progress();
   let aborted = !!opts.signal?.aborted;
   if (asked.length > 0 && !aborted) {
-    const outs = await model.generate(prompts, {
-      maxNewTokens: opts.maxNewTokens,
-      temperature: opts.temperature,
-      topP: opts.topP,
-      seed: opts.seed,
-      stopTokenIds: model.stopTokenIds,
-      signal: opts.signal,
-      batchSize,
-      onFinish: take,
-    });
+    let outs: GeneratedSequence[];
+    try {
+      outs = await model.generate(prompts, {
+        maxNewTokens: opts.maxNewTokens,
+        temperature: opts.temperature,
+        topP: opts.topP,
+        seed: opts.seed,
+        stopTokenIds: model.stopTokenIds,
+        signal: opts.signal,
+        batchSize,
+        onFinish: take,
+      });
+    } catch (err) {
+      opts.onFailure?.({ ...report(true), failure: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
     if (outs.length !== asked.length) throw new Error(`the generator returned ${outs.length} sequences for ${asked.length} prompts`);
     // A generator that reports nothing as it goes is taken at the end.
     outs.forEach((out, k) => take(k, out));
     aborted = outs.some((o) => o.finishReason === 'aborted');
   }
-  const predictions = checked.filter((p): p is Prediction => p !== undefined);
-  return { ...summarizePredictions(predictions), ...(tooLongExamples.length ? { tooLong: tooLongExamples.length } : {}), predictions, tooLongExamples, aborted };
+  return report(aborted);
 }
 
 /** Why some examples were not asked, in words, or null when every one was. */

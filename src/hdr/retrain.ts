@@ -13,6 +13,7 @@ import type { ModelState } from '../model/transformer.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import type { RunConfig } from '../train/config.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
+import { skipReason } from '../train/prepareData.ts';
 import type { BalanceState } from '../train/balance.ts';
 import type { RoundTraining } from './rounds.ts';
 
@@ -48,7 +49,7 @@ export function trainerRetraining(model: ModelState, opts: RetrainOptions): Retr
         try {
           tokenized.push(opts.tokenize(e));
         } catch (err) {
-          skipped.push(`example "${e.id}": ${(err as Error).message}`);
+          skipped.push(skipReason(e, err));
         }
       }
       if (tokenized.length === 0) return { steps: 0, examples: 0, lossFirst: NaN, lossLast: NaN, skipped };

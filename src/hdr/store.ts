@@ -107,6 +107,10 @@ export interface EvalRunConfig {
 /** The predictions are in their own table (`predictions`, by run): the runs table reads its rows whole. */
 export interface EvalRunRow extends RunRow<'eval', EvalRunConfig> {
   summary: EvalSummary;
+  /** Stopped by the user before every example was answered: status `done` (a stop is not a
+   * failure), but the summary covers only the examples answered, so it is no finished evaluation.
+   * Rows kept before this field say so with status `failed`. */
+  stopped?: true;
 }
 
 /** An HDR run: `config` is the retraining configuration, `settings` the rounds'. */
@@ -126,8 +130,8 @@ export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: st
   const now = Date.now();
   const message = failure ? `failed after ${predictions.length} answers: ${failure}` : aborted ? 'stopped before every example was evaluated' : undefined;
   const row: EvalRunRow = {
-    id: run.id, datasetId: run.datasetId, status: aborted ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
-    message, kind: 'eval', summary,
+    id: run.id, datasetId: run.datasetId, status: failure ? 'failed' : 'done', createdAt: now, updatedAt: now, config: run.config, modelRef: run.modelRef, name: run.name,
+    message, kind: 'eval', summary, ...(aborted && !failure ? { stopped: true as const } : {}),
   };
   await db.transaction('rw', db.runs, db.predictions, async () => {
     await db.runs.put(row);

@@ -3,7 +3,7 @@
 // prediction and the summary) in the run's store. Decoding is greedy unless a temperature is given.
 // An aborted evaluation is kept as what it has (the report says `aborted`).
 import type { Example } from '../data/example.ts';
-import { evaluateExamples, summarizePredictions, type EvalReport, type Prediction } from '../eval/index.ts';
+import { evaluateExamples, summarizePredictions, type EvalReport } from '../eval/index.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
@@ -37,7 +37,7 @@ export async function evaluateJob(ctx: JobContext, job: EvalJob): Promise<EvalRe
   }
   const seed = job.decoding.seed ?? DEFAULT_RUN_CONFIG.seed;
   const { model, access } = await loadForGeneration(ctx, { adapter: job.adapter, lora: null, seed, maxTokens: promptTokens(ctx.model.tokenizer, job.examples) });
-  const checked: Prediction[] = [];
+  let partial: EvalReport | undefined;
   try {
     const report = await evaluateExamples(job.examples, access, {
       ...job.decoding,
@@ -47,16 +47,13 @@ export async function evaluateJob(ctx: JobContext, job: EvalJob): Promise<EvalRe
         ctx.progress({ label: `evaluating (${p.correct} correct so far)`, done: p.done, total: p.total });
         job.onProgress?.(p);
       },
-      onPrediction: (p) => checked.push(p),
+      onFailure: (report) => (partial = report),
     });
     await job.store.saveEvaluation(report);
     return report;
   } catch (err) {
     // The answers checked before the failure are kept, as a failed run saying why.
-    if (checked.length > 0) {
-      const partial: EvalReport = { ...summarizePredictions(checked), predictions: checked, aborted: true, failure: (err as Error).message };
-      await job.store.saveEvaluation(partial).catch(() => undefined);
-    }
+    if (partial && partial.predictions.length > 0) await job.store.saveEvaluation(partial).catch(() => undefined);
     throw err;
   } finally {
     model.release();

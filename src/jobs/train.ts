@@ -44,7 +44,8 @@ export interface TrainEvents {
   onStep?(m: StepMetrics, totalSteps: number): void;
   onEval?(m: EvalMetrics): void;
   onTokenLoss?(strip: TokenLossStrip): void;
-  /** Examples that did not fit the sequence length, one message each (before training starts). */
+  /** Examples that did not fit the sequence length or could not be rendered, one message each
+   * (before training starts). */
   onSkipped?(messages: string[]): void;
 }
 
@@ -62,6 +63,8 @@ interface Prepared {
   train: TokenizedExample[];
   held: TokenizedExample[];
   tooLong: string[];
+  /** Examples the chat template cannot render, skipped like the too-long ones (one message each). */
+  unrendered: string[];
 }
 
 /** What a training run starts from, whether it then trains or only dumps its first step. */
@@ -73,14 +76,14 @@ async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   validateRunConfigFor(config, ctx.model.spec);
   const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
   ctx.progress({ label: 'tokenizing', done: 0, total, unit: 'examples' });
-  const { train, held, tooLong } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
+  const { train, held, tooLong, unrendered } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
     onProgress: (done) => ctx.progress({ label: 'tokenizing', done, total, unit: 'examples' }),
     signal: ctx.signal,
   });
   if (job.epochs !== undefined && train.length > 0) {
     config.steps = Math.max(1, Math.ceil((job.epochs * train.length) / (config.batchSize * config.gradAccum)));
   }
-  return { config, train, held, tooLong };
+  return { config, train, held, tooLong, unrendered };
 }
 
 function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Promise<EngineModel> {
@@ -108,7 +111,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     events.onStatus?.(s, job.resume ? undefined : 0, message);
     return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
   }
-  const { config, train, held, tooLong } = prepared;
+  const { config, train, held, tooLong, unrendered } = prepared;
   /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had. */
   const status = async (s: RunStatus, step: number | undefined, message?: string): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
@@ -119,8 +122,9 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.flush().catch(() => undefined);
     return status('failed', step, failureMessage(err, ctx));
   };
-  if (tooLong.length) events.onSkipped?.(tooLong);
+  if (tooLong.length + unrendered.length) events.onSkipped?.([...tooLong, ...unrendered]);
   if (train.length === 0) {
+    if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
   }
 
@@ -149,7 +153,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
-    const runningMessage = tooLong.length ? `${tooLong.length} examples longer than ${config.seqLen} tokens were skipped` : undefined;
+    const runningMessage = tooLong.length + unrendered.length ? `skipped ${skippedText(tooLong, unrendered, config.seqLen)}` : undefined;
     await status('running', trainer.step, runningMessage);
     const texts = (ids: number[]) => tokenTexts(ctx.model.tokenizer, ids);
     while (trainer.step < config.steps) {
@@ -196,21 +200,30 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   }
 }
 
+/** The examples a run skipped, in words: how many were too long, and how many the chat template
+ * cannot render with the first one's reason (often the template's own, the same for them all). */
+function skippedText(tooLong: string[], unrendered: string[], seqLen: number): string {
+  const examples = (n: number) => `${n} example${n === 1 ? '' : 's'}`;
+  const parts = [tooLong.length && `${examples(tooLong.length)} longer than ${seqLen} tokens`, unrendered.length && `${examples(unrendered.length)} the chat template cannot render (${unrendered[0]})`];
+  return parts.filter(Boolean).join(' and ');
+}
+
 /** Why a run failed, in the words it keeps: a lost device says to resume; errors that already say
  * what happened in words stand alone; others keep their class for the bug report. */
 function failureMessage(err: unknown, ctx: JobContext): string {
   const lost = err instanceof GpuDeviceLostError ? err : ctx.gpu.ctx.lostError;
   if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
-  const e = err as Error;
-  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? e.message : `${e.name}: ${e.message}`;
+  // A thrown string or object (a library's rejection) has no name or message of its own.
+  if (!(err instanceof Error)) return String(err);
+  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
 }
 
 /** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the
  * balance state before and after, and LoRA gradients, without training or storing anything: the
  * same data, model and balance state a training run would start with. */
 export async function dumpStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
-  const { config, train } = await prepare(ctx, job);
-  if (train.length === 0) throw new Error(`no training examples fit the sequence length ${config.seqLen}`);
+  const { config, train, tooLong, unrendered } = await prepare(ctx, job);
+  if (train.length === 0) throw new Error(`no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
   const model = await loadModel(ctx, job, config);
   const trainer = new Trainer(model.state, train, config);
   try {

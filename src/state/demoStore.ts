@@ -219,7 +219,7 @@ const EDGE_STEPS = 5;
  * demo asks, at the demo's settings: a cancelled or failed one, or one a user ran by hand with
  * another limit, is not the demo's comparison. `evals` newest first. */
 export function demoEvalOf(evals: EvalRunRow[], adapterRunId: string | null): EvalRunRow | null {
-  return evals.find((r) => r.config.adapterRunId === adapterRunId && r.status === 'done' && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
+  return evals.find((r) => r.config.adapterRunId === adapterRunId && r.status === 'done' && !r.stopped && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
 }
 
 export function curveOf(run: TrainRunRow | null): DemoCurve | null {

@@ -121,10 +121,10 @@ export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): str
  * model's base is not this adapter's base) among `evals` (newest first), base models first: the
  * rows of a base-vs-adapter comparison. One stopped part-way scored only some examples, so it is
  * not a row. */
-export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown; status?: string; modelRef?: string }>(evals: R[]): R[] {
+export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown; status?: string; stopped?: boolean; modelRef?: string }>(evals: R[]): R[] {
   const seen = new Set<string>();
   const key = (r: R) => r.config.adapterRunId ?? `base model ${r.modelRef ?? ''}`;
-  const out = evals.filter((r) => r.summary && r.status !== 'failed' && !seen.has(key(r)) && (seen.add(key(r)), true));
+  const out = evals.filter((r) => r.summary && r.status !== 'failed' && !r.stopped && !seen.has(key(r)) && (seen.add(key(r)), true));
   return [...out.filter((r) => r.config.adapterRunId === null), ...out.filter((r) => r.config.adapterRunId !== null)];
 }
 

@@ -1,6 +1,7 @@
 // From examples and a model's tokenizer to the trainer's inputs: tokenization with segments at the
-// run's sequence length. Examples whose target alone exceeds the length are reported by id and
-// reason, never silently dropped. Also opens a model's tokenizer from its files. Used by the jobs
+// run's sequence length. Examples whose target alone exceeds the length, and examples the chat
+// template or tokenizer cannot render, are skipped and reported by id and reason, never silently
+// dropped, and never stop the run (HDR retraining skips them the same way). Also opens a model's tokenizer from its files. Used by the jobs
 // layer (training, HDR retraining) in the worker and the CLI; never touches the GPU or storage.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
@@ -30,6 +31,8 @@ export interface TokenizedSet {
   examples: TokenizedExample[];
   /** One message per example that does not fit `seqLen` (ExampleTooLongError's, naming it). */
   tooLong: string[];
+  /** One message per example the chat template or tokenizer cannot render (naming it). */
+  unrendered: string[];
 }
 
 /** How a long tokenization reports and stops: progress in examples, and an abort signal read between
@@ -51,7 +54,7 @@ export async function trainingSets(
   examples: { train: Example[]; eval: Example[] },
   config: { seqLen: number; evalExamples: number },
   options: TokenizeRunOptions = {},
-): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[] }> {
+): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[]; unrendered: string[] }> {
   const heldTotal = Math.min(config.evalExamples, examples.eval.length);
   const total = examples.train.length + heldTotal;
   const train = await tokenizeAllForTraining(tokenizer, examples.train, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(done, total) });
@@ -63,19 +66,19 @@ export async function trainingSets(
     onProgress: (done) => options.onProgress?.(examples.train.length + Math.min(done, heldTotal), total),
   });
   options.onProgress?.(total, total);
-  return { train: train.examples, held: held.examples, tooLong: train.tooLong };
+  return { train: train.examples, held: held.examples, tooLong: train.tooLong, unrendered: train.unrendered };
 }
 
 /** `limit`: stop once that many examples fit (the rest are not read). */
 export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, examples: Example[], seqLen: number, options: TokenizeRunOptions & { limit?: number } = {}): Promise<TokenizedSet> {
-  const out: TokenizedSet = { examples: [], tooLong: [] };
+  const out: TokenizedSet = { examples: [], tooLong: [], unrendered: [] };
   for (const [i, ex] of examples.entries()) {
     if (out.examples.length >= (options.limit ?? Infinity)) break;
     try {
       out.examples.push(tokenizeForTraining(tokenizer, ex, seqLen));
     } catch (err) {
       if (err instanceof ExampleTooLongError) out.tooLong.push(err.message);
-      else throw err;
+      else out.unrendered.push(skipReason(ex, err));
     }
     if ((i + 1) % SLICE === 0 || i === examples.length - 1) {
       options.onProgress?.(i + 1, examples.length);
@@ -84,4 +87,10 @@ export async function tokenizeAllForTraining(tokenizer: PreTrainedTokenizer, exa
     }
   }
   return out;
+}
+
+/** Why an example was skipped, naming it once: render and segment errors already start with it. */
+export function skipReason(example: Example, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(`example "${example.id}"`) ? message : `example "${example.id}": ${message}`;
 }

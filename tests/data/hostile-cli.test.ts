@@ -45,7 +45,8 @@ describe('studio tokenize on hostile input', () => {
     const corpus = hostileCorpus().filter((f) => !f.name.includes('many-tiny'));
     const paths = writeCorpus((n) => !n.includes('many-tiny'));
     const out = join(dir, 'hostile.out.jsonl');
-    const r = await studio(['tokenize', '--model', QWEN3_TOKENIZER_DIR, '--data', paths.join(','), '--out', out]);
+    // --include-failing: every imported record is written, those the quality check fails too.
+    const r = await studio(['tokenize', '--model', QWEN3_TOKENIZER_DIR, '--data', paths.join(','), '--out', out, '--include-failing']);
     expect(r.code, r.stderr).toBe(0);
     expect(idsOf(out)).toEqual(corpus.flatMap((f) => f.imported));
     const skipped = r.stderr.split('\n').filter((l) => l.startsWith('  skipped '));

@@ -31,7 +31,7 @@ describe('studio tokenize', () => {
   it('writes {id, input_ids, segments} per example, equal to tokenizeExample, skipping bad records', async () => {
     const out = join(dir, 'out.jsonl');
     const files = ['openai-tools.jsonl', 'funreason.jsonl', 'malformed.jsonl'].map(fixture);
-    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', files.join(','), '--out', out])).toBe(0);
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', files.join(','), '--out', out, '--include-failing'])).toBe(0);
     const lines = readLines(out);
     const { examples } = await importDatasetFiles(await Promise.all(files.map(async (f) => ({ name: f, blob: await (await import('node:fs')).openAsBlob(f) }))));
     expect(lines.map((l) => l.id)).toEqual(examples.map((e) => e.id));
@@ -43,6 +43,15 @@ describe('studio tokenize', () => {
       // Examples without reasoning have no cot tokens (their empty <think></think> is the answer's format).
       expect(new Set(lines[i].segments)).toEqual(new Set(e.target.reasoning?.trim() ? [0, 1, 2] : [0, 2]));
     }
+  });
+
+  it('leaves out examples that fail the quality check by default, as training does', async () => {
+    const out = join(dir, 'passing.jsonl');
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out])).toBe(0);
+    expect(readLines(out).map((l) => l.id)).toEqual(['m-1']); // m-11 and m-12 fail the quality check
+    expect(await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--include-failing'])).toBe(0);
+    expect(readLines(out).map((l) => l.id)).toEqual(['m-1', 'm-11', 'm-12']);
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--include-failing', '--only-passing'])).rejects.toThrow(/contradict/);
   });
 
   it('applies --max-len (too-long targets skipped) and --only-passing', async () => {

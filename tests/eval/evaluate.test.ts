@@ -8,7 +8,7 @@ import type { Example } from '../../src/data/example.ts';
 import { renderExample } from '../../src/data/chat-render.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
-import { evaluateExamples, formatEvalSummary, type GenerateFn, type ModelAccess, type SamplingSettings } from '../../src/eval/index.ts';
+import { evaluateExamples, formatEvalSummary, type EvalReport, type GenerateFn, type ModelAccess, type SamplingSettings } from '../../src/eval/index.ts';
 import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
 
 const weatherTool = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
@@ -55,6 +55,21 @@ describe('evaluation runs', () => {
     expect(log.map((l) => [l.size, l.settings.batchSize])).toEqual([[3, 2]]);
     expect(progress).toEqual([2, 3, 4, 5]);
     expect(formatEvalSummary(r)).toContain("2 examples were not asked: their prompts and the answer's max new tokens pass the model's context (not counted in the accuracy)");
+  });
+
+  it('hands a generator failure the answers checked so far in example order, with the too-long count', async () => {
+    // A GPU lost part-way: e2's answer ended before e0's, then the generator threw. The kept run
+    // listed answers in the order they ended and lost the examples left out for length.
+    const generate: GenerateFn = async (_prompts, settings) => {
+      settings.onFinish?.(1, { tokens: Array.from(answers[2], (c) => c.charCodeAt(0)), finishReason: 'eos' });
+      settings.onFinish?.(0, { tokens: Array.from(answers[0], (c) => c.charCodeAt(0)), finishReason: 'eos' });
+      throw new Error('the GPU device was lost');
+    };
+    const access = { ...scripted(answers), generate, encodePrompt: (e: Example) => Array(e.id === 'e1' ? 90 : 1).fill(Number(e.id.slice(1))), maxPositions: 100 };
+    let partial: EvalReport | undefined;
+    await expect(evaluateExamples(examples.slice(0, 4), access, { maxNewTokens: 40, onFailure: (r) => (partial = r) })).rejects.toThrow('the GPU device was lost');
+    expect(partial!.predictions.map((p) => p.exampleId)).toEqual(['e0', 'e2']);
+    expect(partial).toMatchObject({ total: 2, correct: 2, tooLong: 1, tooLongExamples: [{ exampleId: 'e1', promptTokens: 90 }], aborted: true, failure: 'the GPU device was lost' });
   });
 
   it('prints no accuracy when nothing was scored (every example too long), as the studio shows none', async () => {

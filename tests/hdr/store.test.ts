@@ -150,6 +150,21 @@ describe('HDR store', () => {
     db.close();
   });
 
+  it('stores an evaluation the user stopped as stopped, not failed; one the GPU failed as failed', async () => {
+    // A cancelled evaluation was stored `failed`, and the Runs table showed it as failed.
+    const db = freshDb();
+    const predictions: Prediction[] = [{ exampleId: 'a', category: 'simple', output: 'ok', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 }];
+    const config = { adapterRunId: null, limit: 2, maxNewTokens: 9, lora: null };
+    const report: EvalReport = { ...summarizePredictions(predictions), predictions, aborted: true };
+    await saveEvalRun(db, { id: 'stopped', datasetId: 'ds', config, report });
+    expect(await loadEvalRun(db, 'stopped')).toMatchObject({ status: 'done', stopped: true, message: 'stopped before every example was evaluated' });
+    await saveEvalRun(db, { id: 'lost', datasetId: 'ds', config, report: { ...report, failure: 'the GPU device was lost' } });
+    const lost = await loadEvalRun(db, 'lost');
+    expect(lost).toMatchObject({ status: 'failed', message: 'failed after 1 answers: the GPU device was lost' });
+    expect(lost).not.toHaveProperty('stopped');
+    db.close();
+  });
+
   it('records each HDR round on the run and as metrics, through the hooks', async () => {
     const db = freshDb();
     await dataset(db);

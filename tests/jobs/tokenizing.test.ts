@@ -8,6 +8,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { dumpStep } from '../../src/jobs/train.ts';
 import type { ProgressInfo } from '../../src/worker/protocol.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
@@ -33,4 +34,44 @@ describe('tokenizing before the first step', () => {
     expect(outcome).toMatchObject({ status: 'paused', step: 0 });
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 0 });
   });
+
+  it('skips an example the chat template cannot render, and the run says so, instead of failing', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    // Qwen3's template writes no <think> for an answer with no user message before it.
+    const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    const db = new StudioDb(`unrendered-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0, evalEvery: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'odd one', config });
+    const skipped: string[] = [];
+    const statuses: Array<string | undefined> = [];
+    const outcome = await engine.train({
+      store: new DexieRunStore(db, run.id), config, examples: { train: [demo[0], unrenderable, demo[1]], eval: [] }, resume: false,
+      events: { onSkipped: (m) => skipped.push(...m), onStatus: (_s, _step, message) => statuses.push(message) },
+    });
+    expect(outcome).toMatchObject({ status: 'done', step: 1, trainExamples: 2 });
+    expect(skipped).toEqual([expect.stringMatching(/^example "no-user": the model's chat template/)]);
+    expect(statuses[0]).toMatch(/^skipped 1 example the chat template cannot render \(example "no-user": /);
+  });
+
+  it('fails naming the template when no example can be rendered', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    const db = new StudioDb(`unrendered-all-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'none usable', config });
+    const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: [unrenderable], eval: [] }, resume: false });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toMatch(/^no training example could be used: 1 example the chat template cannot render \(example "no-user": /);
+  });
+
+  it('a step dump with no usable example says why, not that none fit the sequence length', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+    await expect(engine.run('a step dump', dumpStep, { config, examples: { train: [unrenderable], eval: [] } })).rejects.toThrow(/^no training example could be used: 1 example the chat template cannot render \(example "no-user": /);
+  });
 });
+

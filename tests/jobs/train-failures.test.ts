@@ -52,3 +52,20 @@ describe('a run that cannot load', () => {
     expect(row.message).toMatch(/maxStorageBufferBindingSize/);
   });
 });
+
+describe('a run that fails with something thrown that is not an Error', () => {
+  it('keeps what was thrown as its message (it read "undefined: undefined")', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`train-non-error-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'rejected', config });
+    const store = new DexieRunStore(db, run.id);
+    // A storage layer that rejects with a plain string, as some IndexedDB wrappers do.
+    store.openHistory = () => Promise.reject('the run history could not be read');
+    const outcome = await engine.train({ store, config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume: false });
+    expect(outcome).toMatchObject({ status: 'failed', message: 'the run history could not be read' });
+    expect((await db.runs.get(run.id))!.message).toBe('the run history could not be read');
+  });
+});
+

@@ -30,4 +30,14 @@ describe('trainingSets', () => {
     const sets = await trainingSets(qwen3Tokenizer(), { train: [example('t1', 0)], eval: [example('e1', 400), example('e2', 0)] }, { seqLen: 320, evalExamples: 3 });
     expect(sets.held.map((h) => h.id)).toEqual(['e2']);
   });
+
+  it('skips an example the chat template cannot render, naming it once, and keeps the rest', async () => {
+    // Qwen3's template writes no <think> for an answer with no user message before it.
+    const unrenderable: Example = { ...example('no-user', 0), messages: [{ role: 'system', content: 'You call functions.' }] };
+    const sets = await trainingSets(qwen3Tokenizer(), { train: [example('t1', 0), unrenderable, example('t2', 0)], eval: [] }, { seqLen: 320, evalExamples: 0 });
+    expect(sets.train.map((t) => t.id)).toEqual(['t1', 't2']);
+    expect(sets.unrendered).toHaveLength(1);
+    expect(sets.unrendered[0]).toMatch(/^example "no-user": the model's chat template does not write the reasoning/);
+    expect(sets.tooLong).toEqual([]);
+  });
 });

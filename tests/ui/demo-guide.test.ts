@@ -90,6 +90,7 @@ describe('the guide’s base-vs-trained accuracy', () => {
     useRuns.setState({
       runs: [
         evalRow('e3', 'r1', { summary: summary(31, 25), createdAt: 3 }),
+        evalRow('e2b', null, { stopped: true, message: 'stopped before every example was evaluated', summary: summary(3, 3), createdAt: 2 }),
         evalRow('e2', null, { status: 'failed', message: 'stopped before every example was evaluated', summary: summary(3, 3), createdAt: 2 }),
         evalRow('e1b', null, { config: { adapterRunId: null, limit: 8, maxNewTokens: 512, lora: null }, summary: summary(8, 8), createdAt: 1 }),
         evalRow('e1', null, { summary: summary(31, 23), createdAt: 0 }),

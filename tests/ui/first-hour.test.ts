@@ -88,7 +88,8 @@ describe('comparing runs', () => {
 
   it('puts the base model first and keeps each adapter’s newest finished evaluation', () => {
     const evals = [
-      { id: 'e5', config: { adapterRunId: null }, summary: {}, status: 'failed' }, // stopped part-way
+      { id: 'e6', config: { adapterRunId: 'r' }, summary: {}, status: 'done', stopped: true }, // stopped by the user part-way
+      { id: 'e5', config: { adapterRunId: null }, summary: {}, status: 'failed' }, // failed part-way (or stopped, before stops were `done`)
       { id: 'e4', config: { adapterRunId: 'r' }, summary: {} },
       { id: 'e3', config: { adapterRunId: null }, summary: {} },
       { id: 'e2', config: { adapterRunId: 'r' }, summary: {} },

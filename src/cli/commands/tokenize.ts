@@ -1,6 +1,7 @@
 // `studio tokenize`: dataset file(s) → JSONL of token ids with a segment per token (0 prompt,
 // 1 cot, 2 call), rendered with the model folder's own chat template. The same code path the app
-// uses (import → quality check → render → segments), so its output is what training sees.
+// uses (import → quality check → render → segments), so its output is what training sees: examples
+// that fail the quality check are left out unless --include-failing, as `studio train` leaves them.
 // Streams: each chunk of records is imported, checked, tokenized and written before the next is
 // read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
 // Every skipped record or example is named by file, line, record index and id.
@@ -32,7 +33,9 @@ options:
   --format <name>      force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
   --max-len <n>        token limit: earlier turns are left out, whole; an example that still does not fit
                        is skipped (its system prompt, tools and final turn are never cut)
-  --only-passing       skip examples that fail the quality check
+  --include-failing    write examples that fail the quality check too (training leaves them out
+                       unless its own --include-failing is given)
+  --only-passing       skip examples that fail the quality check (the default; kept for old scripts)
   --bfcl-prompt        BFCL question files in BFCL's prompt mode (system prompt, Python-call answers)
   --max-record-kib <n> per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
 
@@ -52,7 +55,7 @@ const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean' });
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean' });
     const modelDir = requireFlag(flags.model, 'model');
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
@@ -60,6 +63,7 @@ const tokenize: CliCommand = {
     if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`, 2);
     const format = flags.format;
     if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: ${FORMAT_PARSERS.map((p) => p.format).join(', ')})`, 2);
+    if (flags['only-passing'] && flags['include-failing']) throw new CliError('--only-passing and --include-failing contradict each other; give one', 2);
     const maxRecordKib = flags['max-record-kib'];
     if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`, 2);
 
@@ -118,7 +122,7 @@ const tokenize: CliCommand = {
         for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
         for (const { example, quality: report, file, line, index } of batch.examples) {
           quality.add(report);
-          if (!report.passed && flags['only-passing']) {
+          if (!report.passed && !flags['include-failing']) {
             failedQuality++;
             continue;
           }

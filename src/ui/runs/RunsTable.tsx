@@ -19,7 +19,7 @@ export function evalScoreText(summary: { total: number; correct: number; accurac
   const left = tooLong ? ` · ${tooLong} too long for the model, not asked` : '';
   if (summary.total > 0) return `${(summary.accuracy * 100).toFixed(1)}% correct (${summary.correct} of ${summary.total})${left}`;
   if (status === 'done' && tooLong) return `nothing scored: all ${tooLong} examples too long for the model, not asked`;
-  // A stopped evaluation is stored as failed too, with the message saying it stopped.
+  // A stopped evaluation says so in its message (rows kept before a stop was `done` are `failed`).
   if (status === 'failed' && message?.startsWith('failed')) return `nothing scored (failed)${left}`;
   return `nothing scored (cancelled)${left}`;
 }
