@@ -142,6 +142,8 @@ export class StudioEngine {
     probe: async () => probe(await this.device()),
 
     loadModel: async ({ source }, progress) => {
+      // Asked again by useModel: a job may have started while the model downloaded.
+      this.jobs.refuseModelChange();
       const files = await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond }));
       const model = await openLoadedModel(files, modelRef(source));
       this.jobs.useModel(model);
