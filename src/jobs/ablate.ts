@@ -21,6 +21,7 @@ import { evaluateJob, type Decoding } from './evaluate.ts';
 import { hdrJob, retrainConfig } from './hdr.ts';
 import type { RunStore, RunWorkspace } from './store/runStore.ts';
 import { trainJob } from './train.ts';
+import { uniqueRunName } from './store/runNames.ts';
 
 /** What an ablation compares and how: the run configuration every arm shares (its `loss` and
  * `balanceRule` are each arm's own), the rules, the HDR arm, and the evaluation. */
@@ -134,6 +135,16 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
   };
 }
 
+/** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
+const ARM_OF = ' · ';
+
+/** The name a new ablation gets among the runs already named: told apart ("ablation (2)") from
+ * another ablation's and from the runs one left ("ablation · sft"), since its arms are named by it
+ * and the runs table could not tell two ablations' arms apart. */
+export function uniqueAblationName(wanted: string, taken: Iterable<string | undefined>): string {
+  return uniqueRunName(wanted, [...taken].map((name) => name?.split(ARM_OF)[0]));
+}
+
 /** With `model`, also what every arm asks of it (validateRunConfigFor): checked before any arm, each
  * would fail on its own and the report would hold nothing. */
 export function validateAblationConfig(c: AblationConfig, model?: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
@@ -218,7 +229,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
   /** One arm: trained (or HDR from the arm it names), then evaluated on the held-out examples;
    * null when the ablation was cancelled meanwhile. */
   const runArm = async (arm: AblationArm, index: number): Promise<AblationArmResult | null> => {
-    const name = `${job.name} · ${arm.id}`;
+    const name = `${job.name}${ARM_OF}${arm.id}`;
     // Progress names the arm: "arm 3 of 6, ssb:grad: training".
     const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
     let armStore: RunStore;
@@ -285,9 +296,10 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
 
     events.onPhase?.(arm, 'evaluating', index, arms.length);
     const adapter = await armStore.readAdapter(ctx.model.spec);
+    const evalName = `${job.name}${ARM_OF}eval ${arm.id}`;
     const evalStore = await workspace.createRun({
       kind: 'eval',
-      name: `${job.name} · eval ${arm.id}`,
+      name: evalName,
       config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
     });
     ctx.claimRun?.(evalStore.id);
@@ -302,7 +314,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       label: arm.label,
       loss: lossLabel(arm.config),
       run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
-      evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
+      evalRun: { id: evalStore.id, name: evalName },
       summary,
       curve,
       alpha0: arm.config.loss === 'sft' ? null : c.alpha0,
