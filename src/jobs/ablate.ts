@@ -101,7 +101,7 @@ export interface AblationEvents {
   onPhase?(arm: AblationArm, phase: 'training' | 'hdr' | 'evaluating', index: number, arms: number): void;
   onStep?(armId: string, m: StepMetrics): void;
   onArmDone?(arm: AblationArmResult): void;
-  /** Examples that do not fit the sequence length, one message each (once, before the first arm). */
+  /** Examples that do not fit the sequence length, one message each (once, from the first arm that tokenizes). */
   onSkipped?(messages: string[]): void;
 }
 
@@ -224,6 +224,9 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     failed,
   };
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
+  /** The too-long examples are told once, by the first arm that tokenizes (an arm before it may
+   * have failed first). */
+  let skippedTold = false;
   /** Arms that ran to an end, finished or failed. */
   const tried = () => result.arms.length + failed.length;
   /** One arm: trained (or HDR from the arm it names), then evaluated on the held-out examples;
@@ -252,7 +255,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
           },
           onSkipped: (messages) => {
             result.skipped = messages.length;
-            if (index === 0) events.onSkipped?.(messages);
+            if (!skippedTold) events.onSkipped?.(messages);
+            skippedTold = true;
           },
         },
       });
