@@ -120,10 +120,15 @@ export interface AblationJob {
 }
 
 /** An ablation of `base` (the training form's or the flags' configuration) with every rule, HDR
- * from the uncertainty arm, and room for reasoning when answering (512 new tokens). */
+ * from the uncertainty arm, and room for reasoning when answering (512 new tokens). The arms take
+ * no held-out loss steps and checkpoint only at the end, in the studio and the CLI alike: they are
+ * compared by their evaluation, and neither changes what an arm learns (the data order and dropout
+ * follow the seed and the step), only how long it takes. */
 export function defaultAblationConfig(base: RunConfig, over: Partial<AblationConfig> = {}): AblationConfig {
   return {
     ...base,
+    evalEvery: 0,
+    checkpointEvery: 0,
     rules: [...BALANCE_RULES],
     ruleRates: {},
     hdrRule: 'uncertainty',
