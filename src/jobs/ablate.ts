@@ -147,7 +147,8 @@ const ARM_OF = ' · ';
  * another ablation's and from the runs one left ("ablation · sft"), since its arms are named by it
  * and the runs table could not tell two ablations' arms apart. */
 export function uniqueAblationName(wanted: string, taken: Iterable<string | undefined>): string {
-  return uniqueRunName(wanted, [...taken].map((name) => name?.split(ARM_OF)[0]));
+  // An arm's id has no separator; the ablation's name (the part before the last one) may.
+  return uniqueRunName(wanted, [...taken].flatMap((name) => (name?.includes(ARM_OF) ? [name, name.slice(0, name.lastIndexOf(ARM_OF))] : [name])));
 }
 
 /** With `model`, also what every arm asks of it (validateRunConfigFor): checked before any arm, each

@@ -139,5 +139,9 @@ describe('ablation names', () => {
     expect(uniqueAblationName('ablation', ['ablation · sft', 'ablation · eval sft'])).toBe('ablation (2)');
     expect(uniqueAblationName('ablation', ['ablation', 'ablation (2) · sft'])).toBe('ablation (3)');
     expect(uniqueAblationName('rules', ['ablation', 'ablation · sft'])).toBe('rules');
+    // A name with the arms' separator in it is the user's, and taken as a whole.
+    expect(uniqueAblationName('grad · lr', ['grad · lr'])).toBe('grad · lr (2)');
+    expect(uniqueAblationName('grad · lr', ['grad · lr · ssb:grad'])).toBe('grad · lr (2)');
+    expect(uniqueAblationName('grad', ['grad · lr · ssb:grad'])).toBe('grad');
   });
 });
