@@ -21,6 +21,7 @@ import { evaluateJob, type Decoding } from './evaluate.ts';
 import { hdrJob, retrainConfig } from './hdr.ts';
 import type { RunStore, RunWorkspace } from './store/runStore.ts';
 import { trainJob } from './train.ts';
+import { uniqueRunName } from './store/runNames.ts';
 
 /** What an ablation compares and how: the run configuration every arm shares (its `loss` and
  * `balanceRule` are each arm's own), the rules, the HDR arm, and the evaluation. */
@@ -100,7 +101,7 @@ export interface AblationEvents {
   onPhase?(arm: AblationArm, phase: 'training' | 'hdr' | 'evaluating', index: number, arms: number): void;
   onStep?(armId: string, m: StepMetrics): void;
   onArmDone?(arm: AblationArmResult): void;
-  /** Examples that do not fit the sequence length, one message each (once, before the first arm). */
+  /** Examples that do not fit the sequence length, one message each (once, from the first arm that tokenizes). */
   onSkipped?(messages: string[]): void;
 }
 
@@ -119,10 +120,15 @@ export interface AblationJob {
 }
 
 /** An ablation of `base` (the training form's or the flags' configuration) with every rule, HDR
- * from the uncertainty arm, and room for reasoning when answering (512 new tokens). */
+ * from the uncertainty arm, and room for reasoning when answering (512 new tokens). The arms take
+ * no held-out loss steps and checkpoint only at the end, in the studio and the CLI alike: they are
+ * compared by their evaluation, and neither changes what an arm learns (the data order and dropout
+ * follow the seed and the step), only how long it takes. */
 export function defaultAblationConfig(base: RunConfig, over: Partial<AblationConfig> = {}): AblationConfig {
   return {
     ...base,
+    evalEvery: 0,
+    checkpointEvery: 0,
     rules: [...BALANCE_RULES],
     ruleRates: {},
     hdrRule: 'uncertainty',
@@ -132,6 +138,17 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
     decoding: { maxNewTokens: 512, batchSize: 8, seed: base.seed },
     ...over,
   };
+}
+
+/** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
+const ARM_OF = ' · ';
+
+/** The name a new ablation gets among the runs already named: told apart ("ablation (2)") from
+ * another ablation's and from the runs one left ("ablation · sft"), since its arms are named by it
+ * and the runs table could not tell two ablations' arms apart. */
+export function uniqueAblationName(wanted: string, taken: Iterable<string | undefined>): string {
+  // An arm's id has no separator; the ablation's name (the part before the last one) may.
+  return uniqueRunName(wanted, [...taken].flatMap((name) => (name?.includes(ARM_OF) ? [name, name.slice(0, name.lastIndexOf(ARM_OF))] : [name])));
 }
 
 /** With `model`, also what every arm asks of it (validateRunConfigFor): checked before any arm, each
@@ -213,12 +230,15 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     failed,
   };
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
+  /** The too-long examples are told once, by the first arm that tokenizes (an arm before it may
+   * have failed first). */
+  let skippedTold = false;
   /** Arms that ran to an end, finished or failed. */
   const tried = () => result.arms.length + failed.length;
   /** One arm: trained (or HDR from the arm it names), then evaluated on the held-out examples;
    * null when the ablation was cancelled meanwhile. */
   const runArm = async (arm: AblationArm, index: number): Promise<AblationArmResult | null> => {
-    const name = `${job.name} · ${arm.id}`;
+    const name = `${job.name}${ARM_OF}${arm.id}`;
     // Progress names the arm: "arm 3 of 6, ssb:grad: training".
     const armCtx: JobContext = { ...ctx, signal: pausingSignal(ctx.signal), progress: (p) => ctx.progress({ ...p, label: `arm ${index + 1} of ${arms.length}, ${arm.id}: ${p.label}` }) };
     let armStore: RunStore;
@@ -241,7 +261,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
           },
           onSkipped: (messages) => {
             result.skipped = messages.length;
-            if (index === 0) events.onSkipped?.(messages);
+            if (!skippedTold) events.onSkipped?.(messages);
+            skippedTold = true;
           },
         },
       });
@@ -285,9 +306,10 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
 
     events.onPhase?.(arm, 'evaluating', index, arms.length);
     const adapter = await armStore.readAdapter(ctx.model.spec);
+    const evalName = `${job.name}${ARM_OF}eval ${arm.id}`;
     const evalStore = await workspace.createRun({
       kind: 'eval',
-      name: `${job.name} · eval ${arm.id}`,
+      name: evalName,
       config: { adapterRunId: armStore.id, limit: heldOut.length, maxNewTokens: c.decoding.maxNewTokens, lora: adapter.settings },
     });
     ctx.claimRun?.(evalStore.id);
@@ -302,7 +324,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       label: arm.label,
       loss: lossLabel(arm.config),
       run: { id: armStore.id, name, kind: arm.hdrFrom ? 'hdr' : 'train' },
-      evalRun: { id: evalStore.id, name: `${job.name} · eval ${arm.id}` },
+      evalRun: { id: evalStore.id, name: evalName },
       summary,
       curve,
       alpha0: arm.config.loss === 'sft' ? null : c.alpha0,

@@ -13,6 +13,14 @@ import { trainJob, type TrainJob, type TrainOutcome } from './train.ts';
 import { ablationJob, type AblationJob, type AblationResult } from './ablate.ts';
 import type { EvalReport } from '../eval/index.ts';
 
+/** A model load refused because a job holds the GPU (the page gives no advice about the model's files). */
+export class ModelInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelInUseError';
+  }
+}
+
 export type Job<Input, Result> = (ctx: JobContext, input: Input) => Promise<Result>;
 
 interface Running {
@@ -41,9 +49,20 @@ export class JobEngine {
     return this.current;
   }
 
-  /** The model later jobs use (a job already running keeps the one it started with). */
+  /** The model later jobs use. Refused while a job holds the GPU (refuseModelChange). */
   useModel(model: LoadedModel): void {
+    this.refuseModelChange();
     this.current = model;
+  }
+
+  /** Throws while a job holds the GPU: it goes on with the model it started with, while the panels,
+   * the memory plan and the next job would be about the new one. Callers that fetch a model first
+   * ask before the download too. */
+  refuseModelChange(): void {
+    const busy = this.running;
+    if (!busy) return;
+    const how = busy.trainingRunId !== undefined ? 'pause or stop it first' : 'wait for it or cancel it first';
+    throw new ModelInUseError(`${busy.label} is using the GPU with ${this.current?.ref ?? 'the loaded model'}; ${how}, then load the other model`);
   }
 
   requireModel(): LoadedModel {

@@ -40,7 +40,8 @@ export interface HdrDraft {
 }
 
 /** What the ablation form sets; the rest (steps, LoRA, learning rate, seed, α₀, bounds, rates) is
- * the Training panel's configuration, shared by every arm. */
+ * the Training panel's configuration, shared by every arm (but for its held-out loss steps and
+ * checkpoints, which the ablation sets as the CLI's: defaultAblationConfig). */
 export interface AblationDraft {
   name: string;
   rules: BalanceRule[];

@@ -26,7 +26,7 @@ import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
-import { ablationArms, ablationEndText, ablationJob, validateAblationConfig } from '../jobs/ablate.ts';
+import { ablationArms, ablationEndText, ablationJob, uniqueAblationName, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { runInfoPatch } from '../jobs/store/runInfo.ts';
@@ -142,6 +142,8 @@ export class StudioEngine {
     probe: async () => probe(await this.device()),
 
     loadModel: async ({ source }, progress) => {
+      // Asked again by useModel: a job may have started while the model downloaded.
+      this.jobs.refuseModelChange();
       const files = await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond }));
       const model = await openLoadedModel(files, modelRef(source));
       this.jobs.useModel(model);
@@ -314,8 +316,9 @@ export class StudioEngine {
           const ablate = async () => {
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
-            const store = await workspace.createRun({ kind: 'ablation', name, config });
-            const r = await ablationJob(ctx, { store, workspace, name, config, examples, lockRun: withRunLock });
+            const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
+            const store = await workspace.createRun({ kind: 'ablation', name: unique, config });
+            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, lockRun: withRunLock });
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.

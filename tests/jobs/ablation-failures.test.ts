@@ -109,3 +109,35 @@ describe('an ablation’s SSB + HDR arm', () => {
     expect(zip.length).toBeGreaterThan(0);
   });
 });
+
+describe('an ablation whose first arm fails before it tokenizes', () => {
+  // The examples too long for the sequence were told only by the first arm (sft): one that failed
+  // before tokenizing left the user never hearing which examples every arm skipped.
+  it('still tells the too-long examples, once, from the next arm', { timeout: 600_000 }, async () => {
+    const engine = await tinyEngine();
+    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const long = { ...examples[0], id: 'long-reasoning', target: { ...examples[0].target, reasoning: 'step by step '.repeat(400) } };
+    const db = new StudioDb(`ablation-skipped-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const dexie = new DexieWorkspace(db, { datasetId: 'd', modelRef: 'tiny' });
+    // The sft arm's run cannot be made (a full disk), so that arm fails before tokenizing.
+    const workspace: RunWorkspace = {
+      async createRun(run: NewRun): Promise<RunStore> {
+        if (run.kind === 'train' && run.name.endsWith('· sft')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return dexie.createRun(run);
+      },
+    };
+    const config = defaultAblationConfig(
+      { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
+      { rules: ['grad'], hdrRule: null, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
+    );
+    const store = await workspace.createRun({ kind: 'ablation', name: 'skips', config });
+    const told: string[][] = [];
+    const result = await engine.ablate({
+      store, workspace, name: 'skips', config, examples: { train: [long, ...examples.slice(0, 4)], eval: examples.slice(8, 9) },
+      events: { onSkipped: (messages) => told.push(messages) },
+    });
+    expect(result.failed?.map((f) => f.id)).toEqual(['sft']);
+    expect(told).toEqual([[expect.stringContaining('long-reasoning')]]);
+    expect(result.skipped).toBe(1);
+  });
+});

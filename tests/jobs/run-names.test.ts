@@ -10,6 +10,7 @@ import { derivedRunName, renamedDerivedName, uniqueRunName } from '../../src/job
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { EvalReport } from '../../src/eval/index.ts';
+import { uniqueAblationName } from '../../src/jobs/ablate.ts';
 
 describe('derived run names', () => {
   it('follow a rename only while they read as the studio wrote them', () => {
@@ -125,5 +126,22 @@ describe('run details the user edits', () => {
     expect(runInfoProblem({ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toBe('21 tags; the limit is 20');
     expect(runInfoProblem({ tags: ['t'.repeat(101)] })).toMatch(/has 101 characters; the limit is 100$/);
     expect(() => runInfoPatch({ notes: 'x'.repeat(12_000) })).toThrow('the notes have 12,000 characters; the limit is 10,000');
+  });
+});
+
+describe('ablation names', () => {
+  // Its arms' runs are named by it ("ablation · sft"): two ablations of one name had arms the runs
+  // table could not tell apart.
+  it('are told apart from another ablation’s and from the arms one left behind', () => {
+    expect(uniqueAblationName('ablation', [])).toBe('ablation');
+    expect(uniqueAblationName('ablation', ['ablation'])).toBe('ablation (2)');
+    // The ablation's row was deleted, its arms' runs were kept.
+    expect(uniqueAblationName('ablation', ['ablation · sft', 'ablation · eval sft'])).toBe('ablation (2)');
+    expect(uniqueAblationName('ablation', ['ablation', 'ablation (2) · sft'])).toBe('ablation (3)');
+    expect(uniqueAblationName('rules', ['ablation', 'ablation · sft'])).toBe('rules');
+    // A name with the arms' separator in it is the user's, and taken as a whole.
+    expect(uniqueAblationName('grad · lr', ['grad · lr'])).toBe('grad · lr (2)');
+    expect(uniqueAblationName('grad · lr', ['grad · lr · ssb:grad'])).toBe('grad · lr (2)');
+    expect(uniqueAblationName('grad', ['grad · lr · ssb:grad'])).toBe('grad');
   });
 });

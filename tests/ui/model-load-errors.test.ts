@@ -48,3 +48,11 @@ describe('a failed model download', () => {
     expect(useModel.getState().error).toBe('Could not load Qwen/Qwen3-0.5B: Qwen/Qwen3-0.5B was not found on the hub (HTTP 401 from https://huggingface.co/Qwen/Qwen3-0.5B/resolve/main/config.json): no such repo (or it is private); check the repo id.');
   });
 });
+
+describe('a model load refused while a job holds the GPU', () => {
+  it('says what to wait for, with no advice about the model’s files or rebuilding the app', async () => {
+    worker.error = new WorkerError('ModelInUseError', 'a training run is using the GPU with local:tiny; pause or stop it first, then load the other model');
+    await useModel.getState().loadModel({ kind: 'embedded' });
+    expect(useModel.getState().error).toBe('Could not load the embedded tiny Qwen3: a training run is using the GPU with local:tiny; pause or stop it first, then load the other model.');
+  });
+});

@@ -1,6 +1,7 @@
 // An ablation's Cancel reaches it from the moment it is asked for, as an evaluation's and an HDR
 // run's do: pressed while the request still reads the dataset's examples, it used to land on no job
 // (the GPU was not yet held), and the ablation then trained and evaluated every arm regardless.
+// Also: a second ablation of the same name (the form's default) is told apart, arms included.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -13,17 +14,23 @@ import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { tinyModelFiles } from '../helpers/tinyEngine.ts';
 
+/** A worker engine with the tiny model, the demo dataset and a one-step ablation of one rule. */
+async function ablationSetup(dbName: string) {
+  const db = new StudioDb(`${dbName}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+  const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 40), files: imported.files });
+  const engine = new StudioEngine(await nodeGpu(), () => undefined, db);
+  await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
+  const config = defaultAblationConfig(
+    { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
+    { rules: ['grad'], hdrRule: null, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
+  );
+  return { db, dataset, engine, config };
+}
+
 describe('cancelling an ablation in the worker', () => {
   it('stops it before its first arm when pressed while its examples are read', { timeout: 600_000 }, async () => {
-    const db = new StudioDb(`ablation-cancel-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 40), files: imported.files });
-    const engine = new StudioEngine(await nodeGpu(), () => undefined, db);
-    await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
-    const config = defaultAblationConfig(
-      { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
-      { rules: ['grad'], hdrRule: null, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
-    );
+    const { db, dataset, engine, config } = await ablationSetup('ablation-cancel');
     const phases: string[] = [];
     const ablation = engine.handlers.startAblation({ datasetId: dataset.id, name: 'cancelled', config }, (p) => phases.push(p.label));
     // Pressed at once: the request is still reading the dataset's examples.
@@ -33,6 +40,17 @@ describe('cancelling an ablation in the worker', () => {
     // No arm began: nothing tokenized, trained or evaluated.
     expect(phases).toEqual([]);
     expect((await db.runs.toArray()).map((row) => row.kind)).toEqual(['ablation']);
+    db.close();
+  });
+
+  it('gives a second ablation of the same name its own name, and its arms names of their own', { timeout: 600_000 }, async () => {
+    const { db, dataset, engine, config } = await ablationSetup('ablation-names');
+    // Each is cancelled as its first arm begins: that arm's run is made (and paused).
+    const ablate = () => engine.handlers.startAblation({ datasetId: dataset.id, name: 'ablation', config }, () => void engine.handlers.cancelJob({}, () => undefined));
+    await ablate();
+    await ablate();
+    const names = (await db.runs.toArray()).map((r) => r.name).sort();
+    expect(names).toEqual(['ablation', 'ablation (2)', 'ablation (2) · sft', 'ablation · sft']);
     db.close();
   });
 });

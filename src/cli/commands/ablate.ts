@@ -74,8 +74,8 @@ const ablate: CliCommand = {
     if (f.rule !== undefined) throw new CliError('--rule: the ablation trains one arm per rule; list the rules with --rules', 2);
     if (f['balance-lr'] !== undefined) throw new CliError('--balance-lr: the ablation sets each rule\'s rate with --grad-lr and --uncertainty-lr', 2);
     checkRunFolder(out, {});
-    // Checkpoints only at the end, no held-out loss: the arms are compared by their evaluation.
-    const base = runConfigFromFlags({ ...f, 'eval-every': 0, 'checkpoint-every': 0 });
+    // The arms' held-out loss and checkpoints are the ablation's to set (defaultAblationConfig).
+    const base = runConfigFromFlags(f);
     const rules = ruleList(f.rules);
     const hdrRuleFlag = f['hdr-rule'] ?? (rules.includes('uncertainty') ? 'uncertainty' : rules[0]);
     if (hdrRuleFlag !== 'none' && hdrRuleFlag !== undefined && !isBalanceRule(hdrRuleFlag)) throw new CliError(`--hdr-rule must be one of ${BALANCE_RULES.join(', ')} or none, not ${hdrRuleFlag}`, 2);
