@@ -138,8 +138,9 @@ export const useDemo = create<DemoState>((set, get) => {
         const noModel = needModel();
         if (noModel) return noModel;
         useDatasets.getState().selectDataset(datasetId);
-        useRuns.getState().updateDraft(DEMO_RUN_CONFIG);
-        await useRuns.getState().startRun(datasetId, DEMO_RUN_NAME);
+        // The demo's settings go to its run only: the Training form (and the Ablation panel, which
+        // trains with it) keeps what the user set up there.
+        await useRuns.getState().startRun(datasetId, DEMO_RUN_NAME, DEMO_RUN_CONFIG);
         return useRuns.getState().error;
       }),
 

@@ -24,7 +24,7 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel, EMBEDDED_REF } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
-const { DEMO_DATASET_NAME, DEMO_EVAL, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
+const { DEMO_DATASET_NAME, DEMO_EVAL, DEMO_RUN_CONFIG, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
 const { DemoGuide } = await import('../../src/ui/demo/DemoGuide.tsx');
 
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: correct / total, byCategory: { simple: { total, correct, accuracy: correct / total } }, failureRules: {}, finishReasons: {} });
@@ -51,6 +51,17 @@ beforeEach(() => {
   useModel.setState({ info: { ref: EMBEDDED_REF } as never });
   useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
   useRuns.setState({ ...stores.runs, runs: [demoRun() as never], active: null, refreshRuns: async () => undefined }, true);
+});
+
+describe('the demo’s train step', () => {
+  it('trains with the demo’s settings and leaves the Training form’s (which the Ablation panel also uses) as the user set them', async () => {
+    const mine = { ...useRuns.getState().draft, steps: 200, seqLen: 200, lr: 1e-4 };
+    useRuns.setState({ draft: mine });
+    reply = async (kind) => (kind === 'createRun' ? { runId: 'r2' } : kind === 'startRun' ? { status: 'done', step: 30 } : undefined);
+    await useDemo.getState().train();
+    expect(requests.find((r) => r.kind === 'createRun')?.payload).toMatchObject({ datasetId: 'd1', name: DEMO_RUN_NAME, config: DEMO_RUN_CONFIG });
+    expect(useRuns.getState().draft).toEqual(mine);
+  });
 });
 
 describe('the demo’s evaluate step', () => {
