@@ -35,6 +35,7 @@ const evalRow = (id: string, adapterRunId: string | null, over: Record<string, u
   datasetId: 'd1',
   status: 'done',
   config: { adapterRunId, limit: DEMO_EVAL.limit, maxNewTokens: DEMO_EVAL.maxNewTokens, lora: null },
+  modelRef: EMBEDDED_REF,
   summary: summary(31, 23),
   createdAt: 1,
   updatedAt: 1,
@@ -81,6 +82,19 @@ describe('the demo’s evaluate step', () => {
     expect(useJobs.getState().notice).toMatch(/^Evaluation cancelled after 3 of 31 examples/);
   });
 
+  it('evaluates the base model only once: a finished base evaluation at the demo’s settings is reused', async () => {
+    reply = async (kind) => (kind === 'evaluate' ? { evalRunId: 'e9', summary: summary(31, 25), aborted: false, requested: 31 } : undefined);
+    // Another model's base evaluation, or one cut short, is no base for the demo: evaluated again.
+    useRuns.setState({ runs: [evalRow('other', null, { modelRef: 'Qwen/Qwen3-0.6B' }), evalRow('cut', null, { status: 'failed' }), demoRun()] as never });
+    await useDemo.getState().evaluate();
+    expect(requests.filter((r) => r.kind === 'evaluate').map((r) => r.payload.runId)).toEqual([undefined, 'r1']);
+    requests.length = 0;
+    useRuns.setState({ runs: [evalRow('e1', null), demoRun()] as never });
+    await useDemo.getState().evaluate();
+    expect(requests.filter((r) => r.kind === 'evaluate').map((r) => r.payload.runId)).toEqual(['r1']);
+    expect(useDemo.getState().error).toBeNull();
+  });
+
   it('says in words which job holds the GPU when another one runs', async () => {
     useJobs.setState({ running: { kind: 'generate', progress: null } });
     await useDemo.getState().evaluate();
@@ -109,6 +123,11 @@ describe('the guide’s base-vs-trained accuracy', () => {
     });
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
     expect(text(html)).toMatch(/Held-out accuracy: base model 74% \(23 of 31\) → trained 81% \(25 of 31\)/);
+  });
+
+  it('takes the base model’s accuracy from the embedded model’s evaluation, not another model’s at the same settings', () => {
+    useRuns.setState({ runs: [evalRow('e3', 'r1', { summary: summary(31, 25), createdAt: 3 }), evalRow('q', null, { modelRef: 'Qwen/Qwen3-0.6B', summary: summary(31, 30), createdAt: 2 }), evalRow('e1', null), demoRun()] as never });
+    expect(text(render(createElement(DemoGuide, { onOpen: () => undefined })))).toMatch(/Held-out accuracy: base model 74% \(23 of 31\) → trained 81%/);
   });
 
   it('shows no base number while the only base evaluation was cancelled', () => {
