@@ -20,7 +20,7 @@ vi.mock('../../src/state/engine.ts', () => ({
 }));
 vi.mock('../../src/state/download.ts', () => ({ downloadBytes: () => undefined }));
 
-const { useJobs } = await import('../../src/state/jobStore.ts');
+const { jobBusyText, useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel, EMBEDDED_REF } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
@@ -164,6 +164,15 @@ describe('a demo run that stopped part-way', () => {
     // Cut off before its first checkpoint: it starts again, and says its stored steps are replaced.
     useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 3 })] as never, checkpointSteps: new Map() });
     expect(resume()).toContain('Start again from step 0 (its 3 stored steps are replaced)');
+  });
+});
+
+describe('Train again while another job holds the GPU', () => {
+  it('is off and says which job, as in the Training panel (the worker refused it and the run it made was deleted)', () => {
+    useJobs.setState({ running: { kind: 'hdr', progress: null } });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    expect(html).toMatch(/<button[^>]*data-testid="demo-train"[^>]*aria-disabled="true"/);
+    expect(text(html)).toContain(jobBusyText('hdr'));
   });
 });
 

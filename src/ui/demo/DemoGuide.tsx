@@ -8,7 +8,7 @@ import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
-import { useJobs } from '../../state/jobStore.ts';
+import { useGpuBusyReason, useJobs } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
@@ -108,7 +108,9 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         : resumable
           ? 'Resume the training first (step 3).'
           : 'Train first (step 3).');
-  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere;
+  // Another job holds the GPU: as in the Training panel, no run is made for the worker to refuse.
+  const gpuBusy = useGpuBusyReason();
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? false);
   const trainAgain = (primary: boolean) =>
     button(
       'train',
