@@ -50,8 +50,19 @@ beforeEach(() => {
   useJobs.setState(stores.jobs, true);
   useDemo.setState(stores.demo, true);
   useModel.setState({ info: { ref: EMBEDDED_REF } as never });
-  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
+  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
   useRuns.setState({ ...stores.runs, runs: [demoRun() as never], active: null, refreshRuns: async () => undefined }, true);
+});
+
+describe('the guide’s data step', () => {
+  const dataButton = () => render(createElement(DemoGuide, { onOpen: () => undefined })).match(/<button[^>]*data-testid="demo-data"[^>]*>[^<]*<\/button>/)![0];
+
+  it('says "In use" only while the demo dataset is the selected one, and offers to select it again otherwise', () => {
+    expect(dataButton()).toMatch(/aria-disabled="true"[^>]*>In use</);
+    useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never, selectedId: 'mine' });
+    expect(dataButton()).not.toMatch(/aria-disabled/);
+    expect(dataButton()).toMatch(/>Use the demo dataset</);
+  });
 });
 
 describe('the demo’s train step', () => {
