@@ -31,8 +31,10 @@ export const useCapabilities = create<CapabilityState>((set, get) => ({
   async probe() {
     if (get().status === 'probing') return;
     if (!get().pageHasWebGpu) {
-      // The worker would fail the same way; say so at once instead of spawning it.
-      set({ status: 'unavailable', problem: 'navigator.gpu is undefined in this page' });
+      // The worker would fail the same way; say so at once instead of spawning it. No problem
+      // text: the page's own headline says what happened (the browser gave it no WebGPU), and a
+      // line of ours must not pass for the browser's words.
+      set({ status: 'unavailable', problem: null });
       return;
     }
     set({ status: 'probing', problem: null });

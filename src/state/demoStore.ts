@@ -138,8 +138,9 @@ export const useDemo = create<DemoState>((set, get) => {
         const noModel = needModel();
         if (noModel) return noModel;
         useDatasets.getState().selectDataset(datasetId);
-        useRuns.getState().updateDraft(DEMO_RUN_CONFIG);
-        await useRuns.getState().startRun(datasetId, DEMO_RUN_NAME);
+        // The demo's settings go to its run only: the Training form (and the Ablation panel, which
+        // trains with it) keeps what the user set up there.
+        await useRuns.getState().startRun(datasetId, DEMO_RUN_NAME, DEMO_RUN_CONFIG);
         return useRuns.getState().error;
       }),
 
@@ -156,7 +157,11 @@ export const useDemo = create<DemoState>((set, get) => {
         const demo = trainedDemo();
         if (typeof demo === 'string') return demo;
         const jobs = useJobs.getState();
-        for (const adapterRunId of ['', demo.runId]) {
+        // The base model answers the same each time (greedy, the same held-out examples): one
+        // evaluation of it at the demo's settings stays the comparison's base, minutes saved on a
+        // software GPU.
+        const baseDone = !!demoEvalOf(demoEvals(useRuns.getState().runs, demo.datasetId), null);
+        for (const adapterRunId of baseDone ? [demo.runId] : ['', demo.runId]) {
           await jobs.runEvaluation(demo.datasetId, { ...DEMO_EVAL, adapterRunId });
           const after = useJobs.getState();
           if (after.error) return after.error;
@@ -215,11 +220,18 @@ export interface DemoCurve {
 
 const EDGE_STEPS = 5;
 
-/** The newest evaluation of `adapterRunId` (null: the base model) that answered every example the
- * demo asks, at the demo's settings: a cancelled or failed one, or one a user ran by hand with
- * another limit, is not the demo's comparison. `evals` newest first. */
+/** The evaluations on the demo dataset, newest first (as `runs`). */
+function demoEvals(runs: StoredRun[], datasetId: string | null | undefined): EvalRunRow[] {
+  return runs.filter((r): r is EvalRunRow => r.kind === 'eval' && r.datasetId === datasetId);
+}
+
+/** The newest evaluation of `adapterRunId` (null: the base model, the embedded one) that answered
+ * every example the demo asks, at the demo's settings: a cancelled or failed one, one a user ran by
+ * hand with another limit, or another model's base evaluation, is not the demo's comparison.
+ * `evals` newest first. */
 export function demoEvalOf(evals: EvalRunRow[], adapterRunId: string | null): EvalRunRow | null {
-  return evals.find((r) => r.config.adapterRunId === adapterRunId && r.status === 'done' && !r.stopped && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
+  const demoModel = (r: EvalRunRow) => adapterRunId !== null || r.modelRef === EMBEDDED_REF;
+  return evals.find((r) => r.config.adapterRunId === adapterRunId && demoModel(r) && r.status === 'done' && !r.stopped && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
 }
 
 export function curveOf(run: TrainRunRow | null): DemoCurve | null {
@@ -253,7 +265,7 @@ export function useDemoProgress(): DemoProgress {
     update();
     return runSeries(run.id).subscribe(update);
   }, [run?.id, run?.setup?.baseline]); // eslint-disable-line react-hooks/exhaustive-deps
-  const evals = runs.filter((r): r is EvalRunRow => r.kind === 'eval' && r.datasetId === stored?.id);
+  const evals = demoEvals(runs, stored?.id);
   // HDR that continued this demo run: an ablation's HDR arm on the demo data, or HDR from a demo run
   // trained before "Train again", is not the demo's step 5.
   const hdrRow = (run && runs.find((r): r is HdrRunRow => r.kind === 'hdr' && r.fromRunId === run.id && r.datasetId === stored?.id && r.rounds.length > 0)) ?? null;

@@ -24,6 +24,14 @@ export function jobBusyText(kind: JobKind): string {
   return `${JOB_WORDS[kind]} is using the GPU; wait for it or cancel it first.`;
 }
 
+/** Why a training run cannot start now: another job or an ONNX export holds the GPU (null: nothing
+ * does). The worker would refuse the run, after it was made. */
+export function useGpuBusyReason(): string | null {
+  const job = useJobs((s) => (s.running ? jobBusyText(s.running.kind) : null));
+  const exporting = useOnnxExport((s) => s.exporting);
+  return job ?? (exporting ? EXPORTING_REASON : null);
+}
+
 export interface EvalDraft {
   /** null: the latest trained run; '': the base model. */
   adapterRunId: AdapterChoice;

@@ -186,7 +186,9 @@ interface RunState {
   refreshRuns(): Promise<void>;
   selectRun(id: string | null): void;
   updateDraft(patch: Partial<RunConfig>): void;
-  startRun(datasetId: string, name?: string): Promise<void>;
+  /** `config`: train with these settings instead of the draft, leaving the user's draft as it is
+   * (the guided demo's run). */
+  startRun(datasetId: string, name?: string, config?: RunConfig): Promise<void>;
   resumeRun(runId: string): Promise<void>;
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
@@ -306,12 +308,12 @@ export const useRuns = create<RunState>((set, get) => {
       set({ draft });
     },
 
-    startRun: (datasetId, name) => startOnce(async () => {
+    startRun: (datasetId, name, config = get().draft) => startOnce(async () => {
       const model = useModel.getState().info;
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
       let runId: string;
       try {
-        ({ runId } = await engineClient().request('createRun', { datasetId, config: get().draft, name }));
+        ({ runId } = await engineClient().request('createRun', { datasetId, config, name }));
       } catch (err) {
         return set({ error: `The configuration is not valid: ${(err as Error).message}. Fix it in the Training panel.` });
       }

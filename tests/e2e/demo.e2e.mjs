@@ -75,7 +75,7 @@ export const tests = {
     await openPanel(page, 'Training');
     assert.equal(await page.getByLabel('Sequence length (tokens)').inputValue(), '200');
 
-    // Train from the guide: its settings replace the draft; the dashboard opens.
+    // Train from the guide: the demo's settings go to its run, not to the form; the dashboard opens.
     await openPanel(page, 'Start here');
     await page.getByTestId('demo-model').click(); // the reload dropped the model; the guide reloads it
     await page.getByTestId('demo-step-1').locator('.demo-mark', { hasText: '✓' }).waitFor({ timeout: 120_000 });

@@ -1,5 +1,5 @@
 // What a browser without a usable WebGPU is told by the engine: the fact, in words that hold in every
-// browser. The page shows it under "The browser said" beside its own steps for this browser
+// browser. The page shows it as details beside its own steps for this browser
 // (webgpuAdvice); Firefox and Safari users were sent to chrome://gpu and Chrome's flags.
 import { describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/context.ts';

@@ -20,11 +20,11 @@ vi.mock('../../src/state/engine.ts', () => ({
 }));
 vi.mock('../../src/state/download.ts', () => ({ downloadBytes: () => undefined }));
 
-const { useJobs } = await import('../../src/state/jobStore.ts');
+const { jobBusyText, useJobs } = await import('../../src/state/jobStore.ts');
 const { useModel, EMBEDDED_REF } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
-const { DEMO_DATASET_NAME, DEMO_EVAL, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
+const { DEMO_DATASET_NAME, DEMO_EVAL, DEMO_RUN_CONFIG, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
 const { DemoGuide } = await import('../../src/ui/demo/DemoGuide.tsx');
 
 const summary = (total: number, correct: number) => ({ total, correct, accuracy: correct / total, byCategory: { simple: { total, correct, accuracy: correct / total } }, failureRules: {}, finishReasons: {} });
@@ -35,6 +35,7 @@ const evalRow = (id: string, adapterRunId: string | null, over: Record<string, u
   datasetId: 'd1',
   status: 'done',
   config: { adapterRunId, limit: DEMO_EVAL.limit, maxNewTokens: DEMO_EVAL.maxNewTokens, lora: null },
+  modelRef: EMBEDDED_REF,
   summary: summary(31, 23),
   createdAt: 1,
   updatedAt: 1,
@@ -49,8 +50,30 @@ beforeEach(() => {
   useJobs.setState(stores.jobs, true);
   useDemo.setState(stores.demo, true);
   useModel.setState({ info: { ref: EMBEDDED_REF } as never });
-  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
+  useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
   useRuns.setState({ ...stores.runs, runs: [demoRun() as never], active: null, refreshRuns: async () => undefined }, true);
+});
+
+describe('the guide’s data step', () => {
+  const dataButton = () => render(createElement(DemoGuide, { onOpen: () => undefined })).match(/<button[^>]*data-testid="demo-data"[^>]*>[^<]*<\/button>/)![0];
+
+  it('says "In use" only while the demo dataset is the selected one, and offers to select it again otherwise', () => {
+    expect(dataButton()).toMatch(/aria-disabled="true"[^>]*>In use</);
+    useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 }, { id: 'mine', name: 'my-data', exampleCount: 10 }] as never, selectedId: 'mine' });
+    expect(dataButton()).not.toMatch(/aria-disabled/);
+    expect(dataButton()).toMatch(/>Use the demo dataset</);
+  });
+});
+
+describe('the demo’s train step', () => {
+  it('trains with the demo’s settings and leaves the Training form’s (which the Ablation panel also uses) as the user set them', async () => {
+    const mine = { ...useRuns.getState().draft, steps: 200, seqLen: 200, lr: 1e-4 };
+    useRuns.setState({ draft: mine });
+    reply = async (kind) => (kind === 'createRun' ? { runId: 'r2' } : kind === 'startRun' ? { status: 'done', step: 30 } : undefined);
+    await useDemo.getState().train();
+    expect(requests.find((r) => r.kind === 'createRun')?.payload).toMatchObject({ datasetId: 'd1', name: DEMO_RUN_NAME, config: DEMO_RUN_CONFIG });
+    expect(useRuns.getState().draft).toEqual(mine);
+  });
 });
 
 describe('the demo’s evaluate step', () => {
@@ -68,6 +91,19 @@ describe('the demo’s evaluate step', () => {
     expect(await evaluated()).toEqual([undefined]);
     expect(useDemo.getState()).toMatchObject({ busy: null, error: null });
     expect(useJobs.getState().notice).toMatch(/^Evaluation cancelled after 3 of 31 examples/);
+  });
+
+  it('evaluates the base model only once: a finished base evaluation at the demo’s settings is reused', async () => {
+    reply = async (kind) => (kind === 'evaluate' ? { evalRunId: 'e9', summary: summary(31, 25), aborted: false, requested: 31 } : undefined);
+    // Another model's base evaluation, or one cut short, is no base for the demo: evaluated again.
+    useRuns.setState({ runs: [evalRow('other', null, { modelRef: 'Qwen/Qwen3-0.6B' }), evalRow('cut', null, { status: 'failed' }), demoRun()] as never });
+    await useDemo.getState().evaluate();
+    expect(requests.filter((r) => r.kind === 'evaluate').map((r) => r.payload.runId)).toEqual([undefined, 'r1']);
+    requests.length = 0;
+    useRuns.setState({ runs: [evalRow('e1', null), demoRun()] as never });
+    await useDemo.getState().evaluate();
+    expect(requests.filter((r) => r.kind === 'evaluate').map((r) => r.payload.runId)).toEqual(['r1']);
+    expect(useDemo.getState().error).toBeNull();
   });
 
   it('says in words which job holds the GPU when another one runs', async () => {
@@ -99,6 +135,11 @@ describe('the guide’s base-vs-trained accuracy', () => {
     });
     const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
     expect(text(html)).toMatch(/Held-out accuracy: base model 74% \(23 of 31\) → trained 81% \(25 of 31\)/);
+  });
+
+  it('takes the base model’s accuracy from the embedded model’s evaluation, not another model’s at the same settings', () => {
+    useRuns.setState({ runs: [evalRow('e3', 'r1', { summary: summary(31, 25), createdAt: 3 }), evalRow('q', null, { modelRef: 'Qwen/Qwen3-0.6B', summary: summary(31, 30), createdAt: 2 }), evalRow('e1', null), demoRun()] as never });
+    expect(text(render(createElement(DemoGuide, { onOpen: () => undefined })))).toMatch(/Held-out accuracy: base model 74% \(23 of 31\) → trained 81%/);
   });
 
   it('shows no base number while the only base evaluation was cancelled', () => {
@@ -135,6 +176,15 @@ describe('a demo run that stopped part-way', () => {
     // Cut off before its first checkpoint: it starts again, and says its stored steps are replaced.
     useRuns.setState({ runs: [demoRun({ status: 'running', lastStep: 3 })] as never, checkpointSteps: new Map() });
     expect(resume()).toContain('Start again from step 0 (its 3 stored steps are replaced)');
+  });
+});
+
+describe('Train again while another job holds the GPU', () => {
+  it('is off and says which job, as in the Training panel (the worker refused it and the run it made was deleted)', () => {
+    useJobs.setState({ running: { kind: 'hdr', progress: null } });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    expect(html).toMatch(/<button[^>]*data-testid="demo-train"[^>]*aria-disabled="true"/);
+    expect(text(html)).toContain(jobBusyText('hdr'));
   });
 });
 

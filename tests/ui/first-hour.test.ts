@@ -10,7 +10,8 @@ import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
 import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
 import { evaluationNotice, hdrStopText, noRoundsText, plural } from '../../src/state/jobStore.ts';
 import { readFileSync } from 'node:fs';
-import { DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
+import { DEMO_HDR, DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
+import { hdrSettingsFromFlags } from '../../src/cli/commands/hdr.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
 import { PANELS } from '../../src/ui/shell/Nav.tsx';
 import { lastValue, smoothSeries, spanAtLeast } from '../../src/ui/dashboard/chartShape.ts';
@@ -216,5 +217,17 @@ describe('the README', () => {
     for (const [, name, value] of line.matchAll(/--([\w-]+) (\S+)/g)) flags[name] = name === 'schedule' ? value : Number(value);
     // The checkpoint cadence changes no number the README quotes.
     expect({ ...runConfigFromFlags(flags as RunConfigFlags), checkpointEvery: 0 }).toEqual({ ...DEMO_RUN_CONFIG, checkpointEvery: 0 });
+  });
+
+  it('gives the CLI line that runs the guided demo’s HDR from that run', () => {
+    // It said "with `studio hdr`" and no flags: HDR's defaults (3 samples, 10 rounds, 512 tokens) mine and sample otherwise.
+    const line = /`studio hdr --adapter <[^>]+> --split-seed 1234\s([^`]+)`/.exec(readme)![1].replace(/\s+/g, ' ');
+    const flags: Record<string, number> = {};
+    for (const [, name, value] of line.matchAll(/--([\w-]+) (\S+)/g)) flags[name] = Number(value);
+    expect(flags['mine-limit']).toBe(DEMO_HDR.mineLimit);
+    expect(hdrSettingsFromFlags(flags, DEMO_HDR.settings.seed)).toEqual(DEMO_HDR.settings);
+    // HDR retrains with the demo run's own settings, as the studio does.
+    const retrain = runConfigFromFlags(flags as RunConfigFlags);
+    expect([retrain.batchSize, retrain.seqLen, retrain.lr, retrain.balanceLr]).toEqual([DEMO_RUN_CONFIG.batchSize, DEMO_RUN_CONFIG.seqLen, DEMO_RUN_CONFIG.lr, DEMO_RUN_CONFIG.balanceLr]);
   });
 });

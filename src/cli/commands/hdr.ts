@@ -68,6 +68,25 @@ const HDR_FLAGS: Record<string, string> = {
   maxRounds: '--rounds', samplesPerCase: '--samples', replayShare: '--replay', stepsPerRound: '--steps-per-round', batchSize: '--gen-batch', temperature: '--temperature', topP: '--top-p', maxNewTokens: '--max-tokens',
 };
 
+/** HDR's settings as its flags give them, the rest HDR's defaults (the studio's too). */
+export function hdrSettingsFromFlags(
+  f: { samples?: number; temperature?: number; 'top-p'?: number; rounds?: number; 'steps-per-round'?: number; replay?: number; 'max-tokens'?: number; 'gen-batch'?: number },
+  seed: number,
+): HdrSettings {
+  return {
+    ...d,
+    samplesPerCase: f.samples ?? d.samplesPerCase,
+    temperature: f.temperature ?? d.temperature,
+    topP: f['top-p'] ?? d.topP,
+    maxRounds: f.rounds ?? d.maxRounds,
+    stepsPerRound: f['steps-per-round'] ?? d.stepsPerRound,
+    replayShare: f.replay ?? d.replayShare,
+    maxNewTokens: f['max-tokens'] ?? d.maxNewTokens,
+    batchSize: f['gen-batch'] ?? d.batchSize,
+    seed,
+  };
+}
+
 function roundLine(r: HdrRoundReport): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
   return `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}`;
@@ -82,18 +101,7 @@ const hdr: CliCommand = {
     const mine = f.mine ?? 'train';
     if (mine !== 'train' && mine !== 'eval') throw new CliError(`--mine must be train or eval, not ${mine}`, 2);
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
-    const settings: HdrSettings = {
-      ...d,
-      samplesPerCase: f.samples ?? d.samplesPerCase,
-      temperature: f.temperature ?? d.temperature,
-      topP: f['top-p'] ?? d.topP,
-      maxRounds: f.rounds ?? d.maxRounds,
-      stepsPerRound: f['steps-per-round'] ?? d.stepsPerRound,
-      replayShare: f.replay ?? d.replayShare,
-      maxNewTokens: f['max-tokens'] ?? d.maxNewTokens,
-      batchSize: f['gen-batch'] ?? d.batchSize,
-      seed,
-    };
+    const settings = hdrSettingsFromFlags(f, seed);
     const config = retrainConfig(runConfigFromFlags(f), settings);
     try {
       validateHdrSettings(settings);

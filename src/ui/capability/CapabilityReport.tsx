@@ -130,7 +130,8 @@ export function WebGpuMissing({ problem }: { problem: string | null }) {
     <section className="panel warn" role="alert" aria-labelledby="nogpu-title" data-testid="webgpu-missing">
       <h2 id="nogpu-title">WebGPU is not available</h2>
       <p>{advice.headline}</p>
-      {problem && <p className="muted">The browser said: {problem}</p>}
+      {/* The worker's words (the studio's, sometimes quoting the browser's), not the browser's own. */}
+      {problem && <p className="muted">Details: {problem}</p>}
       <ol>
         {advice.steps.map((s) => (
           <li key={s}>{s}</li>

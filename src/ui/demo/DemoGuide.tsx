@@ -2,13 +2,14 @@
 // model and the demo dataset, each step one click, each finished step showing what it did. Says
 // plainly what the embedded model is and what a real model needs.
 import { useCapabilities } from '../../state/capabilityStore.ts';
+import { useDatasets } from '../../state/datasetStore.ts';
 import { DEMO_HDR, DEMO_RUN_CONFIG, useDemo, useDemoProgress, type DemoStep } from '../../state/demoStore.ts';
 import { canResume, effectiveStatus, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
-import { useJobs } from '../../state/jobStore.ts';
+import { useGpuBusyReason, useJobs } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
@@ -64,6 +65,9 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
     onOpen(panel);
   };
   const p = useDemoProgress();
+  // Stored is not in use: the Dataset and Training panels show the dataset the user selected since.
+  const selectedDataset = useDatasets((s) => s.selectedId);
+  const demoSelected = !!p.dataset && selectedDataset === p.dataset.id;
   const active = useRuns((s) => s.active?.runId ?? null);
   const software = useCapabilities((s) => s.capabilities?.adapter.isSoftware ?? null);
   /** `blocked`: why the step cannot run yet, said beside its button (true: it is done, nothing to say).
@@ -108,7 +112,9 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         : resumable
           ? 'Resume the training first (step 3).'
           : 'Train first (step 3).');
-  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere;
+  // Another job holds the GPU: as in the Training panel, no run is made for the worker to refuse.
+  const gpuBusy = useGpuBusyReason();
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? false);
   const trainAgain = (primary: boolean) =>
     button(
       'train',
@@ -143,7 +149,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         <Step n={1} title="Model" done={p.modelLoaded} action={button('model', p.modelLoaded ? 'Loaded' : 'Load the embedded model', () => void loadModel(), p.modelLoaded)}>
           {p.modelLoaded ? 'The embedded tiny Qwen3 is loaded on the GPU.' : 'No download: it ships with the studio.'}
         </Step>
-        <Step n={2} title="Data" done={!!p.dataset} action={button('data', p.dataset ? 'In use' : 'Use the demo dataset', () => void useDemoData(), !!p.dataset)}>
+        <Step n={2} title="Data" done={!!p.dataset} action={button('data', demoSelected ? 'In use' : 'Use the demo dataset', () => void useDemoData(), demoSelected)}>
           {p.dataset ? (
             <>
               <span data-testid="demo-dataset">demo-dataset: {p.dataset.examples} examples</span>, split by the studio into training and held-out examples (the held-out ones are never trained on).{' '}
