@@ -143,6 +143,9 @@ export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: st
 /** The kind tells the row's shape (every writer sets it; the v3 upgrade filled older rows). */
 export const isEvalRun = (row: RunRow): row is EvalRunRow => row.kind === 'eval';
 export const isHdrRun = (row: RunRow): row is HdrRunRow => row.kind === 'hdr';
+/** An evaluation that answered every example it was asked: one stopped part-way is `done` too, but
+ * scored only the examples it reached, so it is no score of its adapter. */
+export const isFinishedEval = (row: EvalRunRow): boolean => row.status === 'done' && !row.stopped;
 
 export async function loadEvalRun(db: StudioDb, runId: string): Promise<EvalRunRow> {
   const row = await db.runs.get(runId);

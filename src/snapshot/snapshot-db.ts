@@ -14,7 +14,7 @@ import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { isEvalRun, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
+import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -58,7 +58,7 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   const newest = await newestCheckpoint(db, row.id);
   const evals = (await db.runs.where('datasetId').equals(row.datasetId).toArray())
     .filter(isEvalRun)
-    .filter((e) => e.config.adapterRunId === row.id && e.status === 'done' && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
+    .filter((e) => e.config.adapterRunId === row.id && isFinishedEval(e) && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
     .sort((a, b) => b.createdAt - a.createdAt);
   const s = evals[0]?.summary;
   if (!s) return undefined;

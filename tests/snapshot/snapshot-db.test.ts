@@ -395,6 +395,9 @@ describe('snapshots from and into IndexedDB', () => {
     });
     // The one from before the newest checkpoint (createdAt 1) scored an older adapter.
     await db.runs.bulkPut([evaluation('eval-old', 0, 0.25), evaluation('eval-new', 2, 0.75)]);
+    // One the user stopped part-way is `done` too, but scored only the examples it reached: no evaluation of the adapter.
+    const stopped = { ...evaluation('eval-stopped', 3, 1), stopped: true as const, message: 'stopped before every example was evaluated' };
+    await db.runs.put(stopped);
     // A name from before names had a limit (a long file name), then the dataset is deleted.
     await db.datasets.update(datasetId, { name: 'x'.repeat(250) });
     const fingerprint = (await db.datasets.get(datasetId))!.fingerprint;
