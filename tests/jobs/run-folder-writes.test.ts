@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpointFile.ts';
 import type { TrainerState } from '../../src/train/trainer.ts';
+import type { Prediction } from '../../src/eval/index.ts';
 
 // writeFileSync stands for a disk that fails (or a process killed) part-way through one file.
 const failing = vi.hoisted(() => ({ path: null as string | null }));
@@ -25,7 +26,8 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const { CHECKPOINT_FILE, METRICS_FILE, RunFolderStore } = await import('../../src/jobs/store/folder.ts');
+const { CHECKPOINT_FILE, METRICS_FILE, RunFolderStore, readPredictionLines } = await import('../../src/jobs/store/folder.ts');
+const { summarizePredictions } = await import('../../src/eval/index.ts');
 
 const state = (step: number): TrainerState => ({ step, cursor: { epoch: 0, index: step }, balance: { rule: 'grad', theta: { value: 0.8, m: 0, v: 0, step } }, loraParams: new Float32Array(4).fill(step), adamM: new Float32Array(4), adamV: new Float32Array(4) });
 
@@ -61,4 +63,23 @@ describe('a CLI run folder after a write that did not finish', () => {
     writeFileSync(join(dir, METRICS_FILE), `${line(1)}\n{"kind":"st\n${line(2)}\n`);
     await expect(store.openHistory(true)).rejects.toThrow(`${join(dir, METRICS_FILE)} line 2 is not JSON; remove that line to resume`);
   });
+
+  it('keeps the answers a resumed evaluation had when writing its predictions fails part-way', async () => {
+    // studio eval --resume rewrites predictions.jsonl whole, the earlier answers with the new ones:
+    // a write cut there left a file --resume could not read, and the earlier answers were gone.
+    const dir = mkdtempSync(join(tmpdir(), 'eval-folder-'));
+    const predictions = join(dir, 'predictions.jsonl');
+    const summary = join(dir, 'summary.json');
+    const answer = (id: string): Prediction => ({ exampleId: id, category: 'simple', output: `[f(x=${id.length})]`, valid: true, errors: [], finishReason: 'eos', generatedTokens: 4 });
+    const earlier = [answer('a'), answer('bb')];
+    const store = RunFolderStore.forEvaluation({ predictions, summary, earlier: { predictions: [], order: ['a', 'bb'] } }, { model: 'tiny', data: ['d.jsonl'] });
+    await store.saveEvaluation({ ...summarizePredictions(earlier), predictions: earlier, aborted: false });
+    const resumed = RunFolderStore.forEvaluation({ predictions, summary, earlier: { predictions: earlier, order: ['a', 'bb', 'ccc'] } }, { model: 'tiny', data: ['d.jsonl'] });
+    failing.path = dir;
+    await expect(resumed.saveEvaluation({ ...summarizePredictions([answer('ccc')]), predictions: [answer('ccc')], aborted: false })).rejects.toThrow(/ENOSPC/);
+    failing.path = null;
+    expect(readPredictionLines(predictions).map((p) => p.id)).toEqual(['a', 'bb']);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ total: 2 });
+  });
 });
+

@@ -87,6 +87,14 @@ export interface EvaluationFiles {
   earlier?: { predictions: Prediction[]; order: string[] };
 }
 
+/** Whole or not at all: a process killed while it wrote (Ctrl-C twice, a closed terminal, the OOM
+ * killer) or a full disk left a cut checkpoint, adapter or predictions file in place of the last good
+ * one, and nothing to resume. */
+function writeWhole(path: string, text: string | Uint8Array): void {
+  writeFileSync(`${path}.partial`, text);
+  renameSync(`${path}.partial`, path);
+}
+
 /** One prediction as a JSON line (the format `studio eval` and HDR mining have always written); its
  * error holds every reason, as `studio ast-check` writes it (a parallel "no match" alone said nothing). */
 export function predictionLine(p: Prediction): string {
@@ -208,13 +216,9 @@ export class RunFolderStore implements RunStore {
     return existsSync(this.path(CHECKPOINT_FILE));
   }
 
-  /** Whole or not at all: a process killed while it wrote (Ctrl-C twice, a closed terminal, the OOM
-   * killer) left a cut checkpoint or adapter in place of the last good one, and nothing to resume. */
   private write(file: string, text: string | Uint8Array): void {
     mkdirSync(this.dir, { recursive: true });
-    const path = this.path(file);
-    writeFileSync(`${path}.partial`, text);
-    renameSync(`${path}.partial`, path);
+    writeWhole(this.path(file), text);
   }
 
   private append(file: string, text: string): void {
@@ -302,11 +306,12 @@ export class RunFolderStore implements RunStore {
     const files = this.evaluationFiles;
     if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
     const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
-    writeFileSync(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
+    // Whole: a resumed evaluation rewrites the earlier answers too, and a cut file would lose them.
+    writeWhole(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
     // `aborted` is kept when true: without it the summary of an evaluation that Ctrl-C ended after
     // 3 of 60 examples read like a finished evaluation of 3.
     const { predictions: _predictions, aborted, ...summary } = report;
-    if (files.summary) writeFileSync(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary, ...(aborted ? { aborted } : {}) }, null, 2) + '\n');
+    if (files.summary) writeWhole(files.summary, JSON.stringify({ model: this.facts.model, adapter: this.facts.adapter ?? null, data: this.facts.data, ...this.facts.summary, ...summary, ...(aborted ? { aborted } : {}) }, null, 2) + '\n');
   }
 
   /** report.md, results.csv, the charts as PNG and ablation.json (ablationReport.ts). */
