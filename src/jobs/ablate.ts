@@ -92,8 +92,11 @@ export interface AblationResult {
   stopped: boolean;
   /** Arms that failed, and why; the others still ran (absent in results made before). */
   failed?: Array<{ id: string; message: string }>;
-  /** Examples that did not fit the sequence length (the same for every arm). */
+  /** Examples every arm skipped (the same for every arm): too long for the sequence length, or
+   * `unrendered` of them not renderable by the chat template. */
   skipped: number;
+  /** Of `skipped`, those the chat template cannot render (absent in results made before: all too long). */
+  unrendered?: number;
 }
 
 export interface AblationEvents {
@@ -101,7 +104,7 @@ export interface AblationEvents {
   onPhase?(arm: AblationArm, phase: 'training' | 'hdr' | 'evaluating', index: number, arms: number): void;
   onStep?(armId: string, m: StepMetrics): void;
   onArmDone?(arm: AblationArmResult): void;
-  /** Examples that do not fit the sequence length, one message each (once, from the first arm that tokenizes). */
+  /** Examples that do not fit the sequence length or cannot be rendered, one message each (once, from the first arm that tokenizes). */
   onSkipped?(messages: string[]): void;
 }
 
@@ -259,8 +262,9 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
             curve.push(point(m));
             events.onStep?.(arm.id, m);
           },
-          onSkipped: (messages) => {
+          onSkipped: (messages, unrendered) => {
             result.skipped = messages.length;
+            result.unrendered = unrendered;
             if (!skippedTold) events.onSkipped?.(messages);
             skippedTold = true;
           },

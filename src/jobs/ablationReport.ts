@@ -54,6 +54,15 @@ export function alphaMove(a: AblationArmResult): string {
   return `α ${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})`;
 }
 
+/** Why the arms trained without some examples: too long, or not renderable by the chat template
+ * (training skips both; the count alone read as all too long). */
+function skippedNote(skipped: number, unrendered: number): string {
+  const tooLong = skipped - unrendered;
+  if (!unrendered) return `${skipped} training examples did not fit the sequence length and were skipped in every arm.`;
+  if (!tooLong) return `${skipped} training examples the chat template cannot render were skipped in every arm.`;
+  return `${skipped} training examples were skipped in every arm: ${tooLong} did not fit the sequence length, ${unrendered} the chat template cannot render.`;
+}
+
 export function ablationMarkdown(r: AblationResult): string {
   const cats = reportCategories(r);
   const s = r.shared;
@@ -63,7 +72,7 @@ export function ablationMarkdown(r: AblationResult): string {
     `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(notAskedNote(r) ? [`${notAskedNote(r)}.`] : []),
-    ...(r.skipped ? [`${r.skipped} training examples did not fit the sequence length and were skipped in every arm.`] : []),
+    ...(r.skipped ? [skippedNote(r.skipped, r.unrendered ?? 0)] : []),
     ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
     ...(r.failed ?? []).map((f) => `- **${f.id} failed**: ${f.message}`),
     '',

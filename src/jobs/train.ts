@@ -45,8 +45,8 @@ export interface TrainEvents {
   onEval?(m: EvalMetrics): void;
   onTokenLoss?(strip: TokenLossStrip): void;
   /** Examples that did not fit the sequence length or could not be rendered, one message each
-   * (before training starts). */
-  onSkipped?(messages: string[]): void;
+   * (before training starts); `unrendered`: how many of them the chat template cannot render. */
+  onSkipped?(messages: string[], unrendered: number): void;
 }
 
 export interface TrainOutcome {
@@ -122,7 +122,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.flush().catch(() => undefined);
     return status('failed', step, failureMessage(err, ctx));
   };
-  if (tooLong.length + unrendered.length) events.onSkipped?.([...tooLong, ...unrendered]);
+  if (tooLong.length + unrendered.length) events.onSkipped?.([...tooLong, ...unrendered], unrendered.length);
   if (train.length === 0) {
     if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);

@@ -117,6 +117,8 @@ describe('an ablation whose first arm fails before it tokenizes', () => {
     const engine = await tinyEngine();
     const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
     const long = { ...examples[0], id: 'long-reasoning', target: { ...examples[0].target, reasoning: 'step by step '.repeat(400) } };
+    // Qwen3's template writes no <think> for an answer with no user message before it: skipped too, for another reason.
+    const unrenderable = { ...examples[1], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
     const db = new StudioDb(`ablation-skipped-${Date.now()}`, { indexedDB, IDBKeyRange });
     const dexie = new DexieWorkspace(db, { datasetId: 'd', modelRef: 'tiny' });
     // The sft arm's run cannot be made (a full disk), so that arm fails before tokenizing.
@@ -133,11 +135,13 @@ describe('an ablation whose first arm fails before it tokenizes', () => {
     const store = await workspace.createRun({ kind: 'ablation', name: 'skips', config });
     const told: string[][] = [];
     const result = await engine.ablate({
-      store, workspace, name: 'skips', config, examples: { train: [long, ...examples.slice(0, 4)], eval: examples.slice(8, 9) },
+      store, workspace, name: 'skips', config, examples: { train: [long, unrenderable, ...examples.slice(0, 4)], eval: examples.slice(8, 9) },
       events: { onSkipped: (messages) => told.push(messages) },
     });
     expect(result.failed?.map((f) => f.id)).toEqual(['sft']);
-    expect(told).toEqual([[expect.stringContaining('long-reasoning')]]);
-    expect(result.skipped).toBe(1);
+    expect(told).toEqual([[expect.stringContaining('long-reasoning'), expect.stringContaining('no-user')]]);
+    expect(result.skipped).toBe(2);
+    // The report said all of them "did not fit the sequence length".
+    expect(ablationMarkdown(result)).toContain('2 training examples were skipped in every arm: 1 did not fit the sequence length, 1 the chat template cannot render.');
   });
 });
