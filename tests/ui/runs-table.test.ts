@@ -183,4 +183,13 @@ describe('an evaluation’s row', () => {
     expect(evalScoreText(s(0, 0), 'failed', 'stopped before every example was evaluated')).toBe('nothing scored (cancelled)');
     expect(evalScoreText(s(0, 0), 'failed', 'failed after 0 answers: the GPU was lost')).toBe('nothing scored (failed)');
   });
+
+  // A stopped evaluation is stored `done` (it was `failed`) and named by what it scored: its row read
+  // "done · 75.0% correct (3 of 4)", as a finished evaluation of 4 examples would.
+  it('says an evaluation the user stopped was stopped', async () => {
+    const { evalScoreText } = await import('../../src/ui/runs/RunsTable.tsx');
+    const summary = { total: 4, correct: 3, accuracy: 0.75 };
+    expect(evalScoreText(summary, 'done', 'stopped before every example was evaluated', true)).toBe('75.0% correct (3 of 4) · stopped before every example was evaluated');
+    expect(evalScoreText(summary, 'done')).toBe('75.0% correct (3 of 4)');
+  });
 });

@@ -13,11 +13,14 @@ import { dialogKeys } from '../shell/dialogKeys.ts';
 import { useFocusReturn } from '../shell/focusReturn.ts';
 
 /** An evaluation's score for its row. Nothing scored is said with its cause: every example too
- * long for the model's context (such examples are not in the total), a failure, or a stop. */
-export function evalScoreText(summary: { total: number; correct: number; accuracy: number; tooLong?: number }, status: string, message?: string): string {
+ * long for the model's context (such examples are not in the total), a failure, or a stop. One the
+ * user stopped (`stopped`: status `done`, named by what it scored) says so beside its score, or it
+ * reads as a finished evaluation of fewer examples. */
+export function evalScoreText(summary: { total: number; correct: number; accuracy: number; tooLong?: number }, status: string, message?: string, stopped = false): string {
   const tooLong = summary.tooLong ?? 0;
   const left = tooLong ? ` · ${tooLong} too long for the model, not asked` : '';
-  if (summary.total > 0) return `${(summary.accuracy * 100).toFixed(1)}% correct (${summary.correct} of ${summary.total})${left}`;
+  const stop = stopped && message ? ` · ${message}` : '';
+  if (summary.total > 0) return `${(summary.accuracy * 100).toFixed(1)}% correct (${summary.correct} of ${summary.total})${stop}${left}`;
   if (status === 'done' && tooLong) return `nothing scored: all ${tooLong} examples too long for the model, not asked`;
   // A stopped evaluation says so in its message (rows kept before a stop was `done` are `failed`).
   if (status === 'failed' && message?.startsWith('failed')) return `nothing scored (failed)${left}`;
@@ -151,7 +154,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                   </td>
                 ) : r.kind === 'eval' ? (
                   <td colSpan={5}>
-                    {r.summary ? evalScoreText(r.summary, r.status, r.message) : '—'}
+                    {r.summary ? evalScoreText(r.summary, r.status, r.message, r.stopped) : '—'}
                     {r.config.adapterRunId === null ? ' · base model' : ''}
                   </td>
                 ) : (
