@@ -53,12 +53,13 @@ async function newestCheckpoint(db: StudioDb, runId: string): Promise<Checkpoint
 }
 
 /** The newest finished evaluation of the run's newest adapter, as run.json summarizes one (an
- * evaluation older than the newest checkpoint scored an earlier adapter: left out). */
+ * evaluation older than the newest checkpoint scored an earlier adapter: left out; so is one the
+ * user stopped, stored `done` but scoring only the examples it answered). */
 async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
   const newest = await newestCheckpoint(db, row.id);
   const evals = (await db.runs.where('datasetId').equals(row.datasetId).toArray())
     .filter(isEvalRun)
-    .filter((e) => e.config.adapterRunId === row.id && e.status === 'done' && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
+    .filter((e) => e.config.adapterRunId === row.id && e.status === 'done' && !e.stopped && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
     .sort((a, b) => b.createdAt - a.createdAt);
   const s = evals[0]?.summary;
   if (!s) return undefined;
