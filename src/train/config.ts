@@ -133,8 +133,8 @@ export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = 
 /** validateRunConfig, and what the config asks of the model it trains: sequences within the
  * positions it was trained on (past them RoPE rotates by angles it never saw, and examples that
  * should lose turns or be skipped train whole). */
-export function validateRunConfigFor(c: RunConfig, model: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
-  validateRunConfig(c);
+export function validateRunConfigFor(c: RunConfig, model: Pick<ModelSpec, 'maxPositionEmbeddings'>, options: { stored?: boolean } = {}): void {
+  validateRunConfig(c, options);
   const context = model.maxPositionEmbeddings;
   if (c.seqLen > context) throw new Error(`run config: seqLen must be at most the model's ${context}-token context (max_position_embeddings), got ${c.seqLen}`);
 }
