@@ -1,7 +1,7 @@
 // The run configuration: everything that determines a training run, stored with it and in
 // snapshots, validated with messages naming the field.
 import { LORA_TARGETS, type LoraSettings } from '../model/lora.ts';
-import { MAX_SEED, seedProblem } from '../model/random.ts';
+import { seedProblem } from '../model/random.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { BALANCE_DEFAULTS, balanceSettingsProblems, type BalanceRule, type BalanceSettings } from './balance.ts';
 import { parseLossMode } from './ssb.ts';
@@ -95,9 +95,8 @@ export function lossLabel(c: Pick<RunConfig, 'loss' | 'balanceRule'>): string {
   return c.loss === 'ssb' ? `ssb:${c.balanceRule ?? 'grad'}` : c.loss;
 }
 
-/** `stored`: a configuration kept before seeds were limited to 32 bits (a snapshot, a run to
- * resume) may hold a larger seed; its generators kept 32 bits of it then as now, so it is taken as
- * it was trained. New runs are held to MAX_SEED. */
+/** `stored`: a configuration a run kept (a snapshot, a run to resume), whose seed may predate the
+ * 32-bit limit (seedProblem); new runs are held to it. */
 export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = {}): void {
   parseLossMode(c.loss);
   const positive: Array<keyof RunConfig> = ['lr', 'steps', 'batchSize', 'gradAccum', 'seqLen'];
@@ -111,7 +110,7 @@ export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = 
   for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
-  const seed = options.stored && Number.isInteger(c.seed) && c.seed > MAX_SEED ? null : seedProblem(c.seed);
+  const seed = seedProblem(c.seed, options.stored);
   if (seed) throw new Error(`run config: seed ${seed}`);
   for (const k of ['maxGradNorm', 'weightDecay'] as const) {
     if (!(c[k] >= 0 && Number.isFinite(c[k]))) throw new Error(`run config: ${k} must be a number ≥ 0, got ${c[k]}`);
