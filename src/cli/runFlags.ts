@@ -81,6 +81,8 @@ export interface RunConfigFlags {
   'eval-examples'?: number;
   'checkpoint-every'?: number;
   steps?: number;
+  /** `studio train --resume`: the run's stored settings are given again. */
+  resume?: boolean;
 }
 
 export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
@@ -121,20 +123,21 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
     seqLen: f.seq ?? d.seqLen,
     maxGradNorm: f['max-grad-norm'] ?? d.maxGradNorm,
     weightDecay: f['weight-decay'] ?? 0,
-    seed: seedFlag(f.seed, 'seed') ?? d.seed,
+    // A resumed run gives its own seed again, which may predate the 32-bit limit (seedProblem).
+    seed: seedFlag(f.seed, 'seed', f.resume) ?? d.seed,
     recompute: f.recompute ?? false,
     evalEvery: f['eval-every'] ?? d.evalEvery,
     evalExamples: f['eval-examples'] ?? d.evalExamples,
     checkpointEvery: f['checkpoint-every'] ?? d.checkpointEvery,
     steps: f.steps ?? d.steps,
   };
-  refuseInFlagWords(() => validateRunConfig(config));
+  refuseInFlagWords(() => validateRunConfig(config, { stored: f.resume }));
   return config;
 }
 
 /** Refuses a config the loaded model cannot train (a --seq past its context), by its flags. */
-export function checkRunConfigFor(config: RunConfig, spec: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
-  refuseInFlagWords(() => validateRunConfigFor(config, spec));
+export function checkRunConfigFor(config: RunConfig, spec: Pick<ModelSpec, 'maxPositionEmbeddings'>, options: { stored?: boolean } = {}): void {
+  refuseInFlagWords(() => validateRunConfigFor(config, spec, options));
 }
 
 function refuseInFlagWords(check: () => void): void {
@@ -166,9 +169,9 @@ export function inFlagWords(message: string, flagOf: Record<string, string> = RU
   return configMessageIn(message, flagOf);
 }
 
-/** --seed: a whole number from 0 to MAX_SEED (undefined when not given). */
-export function seedFlag(value: number | undefined, flag: string): number | undefined {
-  const problem = value === undefined ? null : seedProblem(value);
+/** --seed: a whole number from 0 to MAX_SEED, or a larger one a resumed run kept (undefined when not given). */
+export function seedFlag(value: number | undefined, flag: string, stored = false): number | undefined {
+  const problem = value === undefined ? null : seedProblem(value, stored);
   if (problem) throw new CliError(`--${flag} ${problem}`, 2);
   return value;
 }
@@ -204,9 +207,9 @@ export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's s
                           it imports with ${DEFAULT_SPLIT.seed}, so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out`;
 
 /** The split seed: --split-seed, else `seed` (the command's --seed or its default). */
-export function splitSeedFrom(f: { 'split-seed'?: number }, seed: number): number {
+export function splitSeedFrom(f: { 'split-seed'?: number; resume?: boolean }, seed: number): number {
   const s = f['split-seed'];
   if (s === undefined) return seed;
-  seedFlag(s, 'split-seed');
+  seedFlag(s, 'split-seed', f.resume);
   return s;
 }

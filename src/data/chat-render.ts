@@ -59,6 +59,15 @@ export class RenderError extends Error {
   }
 }
 
+/** The template leaves the tools out of the prompt: a question typed with tools (studio generate)
+ * has its own way out, calls asked as text, where a dataset's advice is to import it so. */
+export class ToolsNotListedError extends RenderError {
+  constructor(exampleId: string, readonly tool: string) {
+    super(exampleId, `the model's chat template does not list the tools (${tool} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+    this.name = 'ToolsNotListedError';
+  }
+}
+
 /** How call arguments go to the template: `argumentText` when it prints a string argument as it
  * is, else marked (templateArguments). */
 interface ArgumentWriting {
@@ -210,7 +219,7 @@ export function renderGenerationPrompt(tokenizer: PreTrainedTokenizer, example: 
 /** A template that ignores `tools` (plain ChatML) asks for calls to functions the model never sees. */
 function requireToolsListed(example: Example, prompt: string): void {
   const unseen = example.tools.find((t) => !prompt.includes(t.name));
-  if (unseen) throw new RenderError(example.id, `the model's chat template does not list the tools (${unseen.name} is not in the prompt it renders); train this model on calls written as text: import the data in BFCL prompt mode, or use a model whose template takes tools`);
+  if (unseen) throw new ToolsNotListedError(example.id, unseen.name);
 }
 
 function renderExampleUnnamed(tokenizer: PreTrainedTokenizer, example: Example, options: RenderOptions): RenderedExample {

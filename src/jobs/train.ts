@@ -68,12 +68,13 @@ interface Prepared {
 }
 
 /** What a training run starts from, whether it then trains or only dumps its first step. */
-type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter' | 'balance'>;
+type TrainingStart = Pick<TrainJob, 'config' | 'examples' | 'epochs' | 'adapter' | 'balance'> & Partial<Pick<TrainJob, 'resume'>>;
 
 /** Tokenized train and held-out sets, and the config with its final steps and LoRA settings. */
 async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   const config: RunConfig = { ...job.config, lora: job.adapter?.settings ?? job.config.lora };
-  validateRunConfigFor(config, ctx.model.spec);
+  // A resumed run's configuration is stored (it may predate a limit: validateRunConfig).
+  validateRunConfigFor(config, ctx.model.spec, { stored: job.resume });
   const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
   ctx.progress({ label: 'tokenizing', done: 0, total, unit: 'examples' });
   const { train, held, tooLong, unrendered } = await trainingSets(ctx.model.tokenizer, job.examples, config, {

@@ -5,9 +5,11 @@
  * run (2^32 + 1 trains as 1) while looking different. */
 export const MAX_SEED = 2 ** 32 - 1;
 
-/** Why `seed` is no seed (a whole number from 0 to MAX_SEED), or null. */
-export function seedProblem(seed: number): string | null {
-  return Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED ? null : `must be a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')}, got ${seed}`;
+/** Why `seed` is no seed (a whole number from 0 to MAX_SEED), or null. `stored`: a seed a run kept
+ * from before that limit (a run to resume, a snapshot) may be larger: its generators kept 32 bits
+ * of it then as now, so it is taken as it was trained. */
+export function seedProblem(seed: number, stored = false): string | null {
+  return Number.isInteger(seed) && seed >= 0 && (stored || seed <= MAX_SEED) ? null : `must be a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')}, got ${seed}`;
 }
 
 /** mulberry32: 32-bit state, uniform in [0, 1). */

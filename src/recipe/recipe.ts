@@ -87,7 +87,8 @@ export function recipeRefusal(config: RunConfig): string | null {
     return `the loss ${lossLabel(config)} learns α with the balance rule "${rule}", which ssb_loss.py does not implement (it has ${RECIPE_BALANCE_RULES.join(', ')})`;
   }
   try {
-    validateRunConfig(config);
+    // A run's own configuration: its seed may predate the 32-bit limit (seedProblem).
+    validateRunConfig(config, { stored: true });
   } catch (err) {
     return (err as Error).message;
   }

@@ -237,7 +237,7 @@ const isIncreasing = (steps: number[]) => steps.every((s, i) => i === 0 || s > s
 export function validateRunJson(value: unknown, entry = RUN_JSON_FILE): RunJson {
   const run = checkEntry(entry, value, runJsonShape) as RunJson;
   try {
-    validateRunConfig(run.config);
+    validateRunConfig(run.config, { stored: true });
   } catch (err) {
     throw new SnapshotError(`${entry}: config: ${(err as Error).message.replace(/^run config: /, '')}`);
   }

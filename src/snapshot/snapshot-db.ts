@@ -53,7 +53,8 @@ async function newestCheckpoint(db: StudioDb, runId: string): Promise<Checkpoint
 }
 
 /** The newest finished evaluation of the run's newest adapter, as run.json summarizes one (an
- * evaluation older than the newest checkpoint scored an earlier adapter: left out). */
+ * evaluation older than the newest checkpoint scored an earlier adapter: left out; so is one the
+ * user stopped, stored `done` but scoring only the examples it answered). */
 async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
   const newest = await newestCheckpoint(db, row.id);
   const evals = (await db.runs.where('datasetId').equals(row.datasetId).toArray())

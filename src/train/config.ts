@@ -95,7 +95,9 @@ export function lossLabel(c: Pick<RunConfig, 'loss' | 'balanceRule'>): string {
   return c.loss === 'ssb' ? `ssb:${c.balanceRule ?? 'grad'}` : c.loss;
 }
 
-export function validateRunConfig(c: RunConfig): void {
+/** `stored`: a configuration a run kept (a snapshot, a run to resume), whose seed may predate the
+ * 32-bit limit (seedProblem); new runs are held to it. */
+export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = {}): void {
   parseLossMode(c.loss);
   const positive: Array<keyof RunConfig> = ['lr', 'steps', 'batchSize', 'gradAccum', 'seqLen'];
   for (const k of positive) {
@@ -108,7 +110,7 @@ export function validateRunConfig(c: RunConfig): void {
   for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);
   }
-  const seed = seedProblem(c.seed);
+  const seed = seedProblem(c.seed, options.stored);
   if (seed) throw new Error(`run config: seed ${seed}`);
   for (const k of ['maxGradNorm', 'weightDecay'] as const) {
     if (!(c[k] >= 0 && Number.isFinite(c[k]))) throw new Error(`run config: ${k} must be a number ≥ 0, got ${c[k]}`);
@@ -130,8 +132,8 @@ export function validateRunConfig(c: RunConfig): void {
 /** validateRunConfig, and what the config asks of the model it trains: sequences within the
  * positions it was trained on (past them RoPE rotates by angles it never saw, and examples that
  * should lose turns or be skipped train whole). */
-export function validateRunConfigFor(c: RunConfig, model: Pick<ModelSpec, 'maxPositionEmbeddings'>): void {
-  validateRunConfig(c);
+export function validateRunConfigFor(c: RunConfig, model: Pick<ModelSpec, 'maxPositionEmbeddings'>, options: { stored?: boolean } = {}): void {
+  validateRunConfig(c, options);
   const context = model.maxPositionEmbeddings;
   if (c.seqLen > context) throw new Error(`run config: seqLen must be at most the model's ${context}-token context (max_position_embeddings), got ${c.seqLen}`);
 }

@@ -185,6 +185,16 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(readFileSync(join(other, 'config.json'), 'utf8')).toBe('{"max_position_embeddings": 999}');
   });
 
+  it('resumes a run trained before seeds were limited to 32 bits with its own --seed (it refused that seed)', () => {
+    const out = join(dir, 'old-seed');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ config: { ...runConfigFromFlags({}), seed: 5_000_000_000 }, lastStep: 2 }));
+    // Past the seed, the resume goes on to what this folder lacks (its checkpoint): no training here.
+    expect(studio('train', '--model', model, '--data', data, '--out', out, '--resume', '--seed', '5000000000').err).toBe(`studio train: --resume: ${join(out, 'checkpoint.safetensors')} does not exist`);
+    // A new run is still held to the limit.
+    expect(studio('train', '--model', model, '--data', data, '--out', join(dir, 'never'), '--seed', '5000000000').err).toBe('studio train: --seed must be a whole number from 0 to 4,294,967,295, got 5000000000');
+  });
+
   it('refuses nonsense training and sampling settings by their flags', () => {
     const train = (...a: string[]) => studio('train', '--model', model, '--data', data, '--out', join(dir, 'never'), ...a).err;
     expect(train('--epochs', '-5')).toBe('studio train: --epochs must be a number above 0, got -5');

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { questionPrompt, readToolsFile } from '../../src/cli/commands/generate.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
-import { qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
+import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from '../data/qwen3-tokenizer.ts';
+import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 
 const fixture = (name: string) => ({ name, blob: new Blob([readFileSync(join('tests/fixtures/data', name))]) });
 
@@ -26,6 +27,18 @@ describe('studio generate --tools', () => {
     const python = questionPrompt(tokenizer, { prompt: bfcl.messages.at(-1)!.content, tools: bfcl.tools, pythonCalls: true });
     expect(python.text).toBe(renderPrompt(tokenizer, bfcl).text);
     expect(python.text).toContain('[func_name1(params_name1=params_value1');
+  });
+
+  it('on a template that leaves the tools out, says to ask with --python-calls (it gave a dataset\'s advice about an example "prompt")', () => {
+    const chatml = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), {
+      ...JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')),
+      chat_template: "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+    });
+    const tools = [{ name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+    expect(() => questionPrompt(chatml, { prompt: 'Weather in Paris?', tools, pythonCalls: false })).toThrow(
+      "--tools: the model's chat template does not list the tools (get_weather is not in the prompt it renders), so the model would never see them; give --python-calls to list them in BFCL's system prompt and ask for calls as text",
+    );
+    expect(questionPrompt(chatml, { prompt: 'Weather in Paris?', tools, pythonCalls: true }).text).toContain('get_weather');
   });
 
   it('refuses a tools file that is missing, not JSON or not a list of functions, naming it', () => {

@@ -81,5 +81,14 @@ describe('a CLI run folder after a write that did not finish', () => {
     expect(readPredictionLines(predictions).map((p) => p.id)).toEqual(['a', 'bb']);
     expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ total: 2 });
   });
+
+  it('resumes past a token-loss.json an earlier version cut while writing it in place (resume read it and failed with a bare SyntaxError)', async () => {
+    const { dir, store } = runFolder();
+    writeFileSync(join(dir, CHECKPOINT_FILE), encodeCheckpoint(state(2)));
+    writeFileSync(join(dir, 'token-loss.json'), '{"step":3,"exampleId":"a","tok');
+    expect((await store.openHistory(true))?.step).toBe(2);
+    // The strip shows no adapter that is kept: it goes.
+    expect(existsSync(join(dir, 'token-loss.json'))).toBe(false);
+  });
 });
 

@@ -69,3 +69,19 @@ describe('a run that fails with something thrown that is not an Error', () => {
   });
 });
 
+
+describe('a run resumed from before seeds were limited to 32 bits', () => {
+  it('trains on with its seed (it failed: "seed must be a whole number from 0 to 4,294,967,295")', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`train-old-seed-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0, seed: 5_000_000_000 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'old seed', config: { ...config, seed: 1 } });
+    await db.runs.update(run.id, { status: 'paused', config });
+    const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume: true });
+    expect(outcome).toMatchObject({ status: 'done', step: 1 });
+    // A new run is still held to the limit.
+    const fresh = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume: false }).catch((e: Error) => ({ status: 'threw', message: e.message }));
+    expect(fresh.message).toMatch(/seed must be a whole number from 0 to 4,294,967,295/);
+  });
+});

@@ -508,6 +508,10 @@ describe('studio recipe', () => {
     expect(recipeRefusal({ ...DEFAULT_RUN_CONFIG, loss: 'fixed:1.5' })).toMatch(/fixed:1\.5/);
   });
 
+  it('exports a run trained before seeds were limited to 32 bits (it was refused for its seed)', () => {
+    expect(recipeRefusal({ ...DEFAULT_RUN_CONFIG, seed: 5_000_000_000 })).toBeNull();
+  });
+
   it('the worker’s exportRecipe zips the same recipe for a stored run, tokenized with the loaded model', async () => {
     const db = new StudioDb(`recipe-export-${Date.now()}`, { indexedDB, IDBKeyRange });
     const imported = await importDatasetFiles([{ name: 'recipe-demo.jsonl', blob: new Blob([readFileSync(DATA)]) }]);

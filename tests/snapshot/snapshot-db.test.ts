@@ -419,6 +419,19 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  it('leaves out an evaluation the user stopped part-way (stored done + stopped), which covers only the answered examples', async () => {
+    const db = freshDb();
+    const runId = await storedRun(db);
+    const datasetId = (await db.runs.get(runId))!.datasetId;
+    const evaluation = (id: string, createdAt: number, total: number, accuracy: number, stopped: boolean) => ({
+      id, datasetId, kind: 'eval' as const, status: 'done' as const, createdAt, updatedAt: createdAt, config: { adapterRunId: runId, limit: 60, maxNewTokens: 96, lora: null },
+      summary: { total, correct: accuracy * total, accuracy, byCategory: {}, failureRules: {}, finishReasons: {} }, ...(stopped ? { stopped: true as const } : {}),
+    });
+    await db.runs.bulkPut([evaluation('eval-whole', 2, 60, 0.5, false), evaluation('eval-stopped', 3, 3, 1, true)]);
+    expect((await snapshotFromDb(db, runId, { spec })).run.evaluation).toMatchObject({ examples: 60, astAccuracy: 0.5 });
+    db.close();
+  });
+
   it('drops the evaluation a snapshot brought once the run trains further here, and prefers a newer one made here', async () => {
     const source = freshDb();
     const runId = await storedRun(source);

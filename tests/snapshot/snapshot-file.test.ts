@@ -106,6 +106,12 @@ describe('snapshot export and import', () => {
     expect(snap.checkpoint).toBeUndefined();
   });
 
+  it('exports and imports a run trained before seeds were limited to 32 bits (seed 5000000000), as it was trained', async () => {
+    const run = await runJson(3);
+    run.config = { ...run.config, seed: 5_000_000_000 };
+    expect((await importSnapshot(exportSnapshot({ run }))).run.config.seed).toBe(5_000_000_000);
+  });
+
   it('refuses to export a run.json that import would refuse', async () => {
     const run = await runJson(3);
     run.config = { ...run.config, lr: -1 };

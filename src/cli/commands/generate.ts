@@ -19,6 +19,7 @@ import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { readFileSync } from 'node:fs';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { renderPrompt, type RenderedPrompt } from '../../data/render-prompt.ts';
+import { ToolsNotListedError } from '../../data/chat-render.ts';
 import { normalizeToolList } from '../../data/tool-schema.ts';
 import { stableText } from '../../eval/index.ts';
 import type { Example, FunctionSchema, Message } from '../../data/example.ts';
@@ -77,7 +78,13 @@ export function readToolsFile(path: string): FunctionSchema[] {
 export function questionPrompt(tokenizer: PreTrainedTokenizer, q: { prompt: string; system?: string; tools: FunctionSchema[]; pythonCalls: boolean }): RenderedPrompt {
   const messages: Message[] = [...(q.system !== undefined ? [{ role: 'system' as const, content: q.system }] : []), { role: 'user', content: q.prompt }];
   const example: Example = { id: 'prompt', tools: q.tools, messages, target: { calls: [], ...(q.pythonCalls ? { callSyntax: 'python' as const } : {}) } };
-  return renderPrompt(tokenizer, example);
+  try {
+    return renderPrompt(tokenizer, example);
+  } catch (err) {
+    // A dataset's advice (import it in BFCL prompt mode) is no way out for a question typed here.
+    if (err instanceof ToolsNotListedError) throw new CliError(`--tools: the model's chat template does not list the tools (${err.tool} is not in the prompt it renders), so the model would never see them; give --python-calls to list them in BFCL's system prompt and ask for calls as text`, 2);
+    throw err;
+  }
 }
 
 const command: CliCommand = {

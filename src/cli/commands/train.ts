@@ -220,7 +220,7 @@ const train: CliCommand = {
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model, data.train);
-    checkRunConfigFor(config, model.spec);
+    checkRunConfigFor(config, model.spec, { stored: f.resume });
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     if (before) checkResumeData(out, before, config, fingerprint);

@@ -181,6 +181,16 @@ export function metricLines(text: string, path: string): string[] {
   return out;
 }
 
+/** The step token-loss.json was written at; NaN for one an earlier version cut while writing it in
+ * place (a process killed mid-write), a strip nothing can show. */
+function stripStep(text: string): number {
+  try {
+    return (JSON.parse(text) as TokenLossStrip).step;
+  } catch {
+    return NaN;
+  }
+}
+
 export class RunFolderStore implements RunStore {
   /** run.json as written last; keys in the order the file has always had. */
   private runJson: Record<string, unknown>;
@@ -276,7 +286,7 @@ export class RunFolderStore implements RunStore {
     }
     // So is the per-token strip of such a step: it shows an adapter that is gone.
     const stripPath = this.path(TOKEN_LOSS_FILE);
-    if (existsSync(stripPath) && (JSON.parse(readFileSync(stripPath, 'utf8')) as TokenLossStrip).step > state.step) rmSync(stripPath);
+    if (existsSync(stripPath) && !(stripStep(readFileSync(stripPath, 'utf8')) <= state.step)) rmSync(stripPath);
     return state;
   }
 
