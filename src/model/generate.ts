@@ -300,10 +300,6 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
   }
 }
 
-/**
- * The ids that end a generation by default: config.json's eos ids plus generation_config.json's
- * (instruct models often list the end-of-turn token only there, e.g. Qwen's <|im_end|>).
- */
 /** Decode steps after the first token of an answer of `tokens` tokens: an answer the model ended
  * took one more step for its end-of-answer token, which it does not count (a rate over the answer's
  * tokens alone read 10% low at 10 tokens). */
@@ -311,6 +307,10 @@ export function decodeStepsAfterFirst(tokens: number, finishReason: string): num
   return Math.max(0, tokens - 1 + (finishReason === 'eos' ? 1 : 0));
 }
 
+/**
+ * The ids that end a generation by default: config.json's eos ids plus generation_config.json's
+ * (instruct models often list the end-of-turn token only there, e.g. Qwen's <|im_end|>).
+ */
 export async function defaultStopTokenIds(files: ModelFiles, spec: ModelSpec): Promise<number[]> {
   const ids = new Set(spec.eosTokenIds);
   const text = await readModelText(files, 'generation_config.json', true);

@@ -67,7 +67,7 @@ describe('studio tokenize', () => {
     // Shorter still: m-1 is a single turn, and its system prompt and tools are never cut. Nothing
     // is written, which is an error that leaves the last output as it was.
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--max-len', '60'])).rejects.toThrow(
-      new CliError(`no example was written (1 longer than --max-len 60, 2 failed the quality check); ${out} is unchanged`),
+      new CliError(`no example was written (1 longer than --max-len 60, 2 failed the quality check (--include-failing writes them)); ${out} is unchanged`),
     );
     expect(readLines(out)[0].input_ids).toEqual(whole.input_ids.slice(0, -1));
     expect(existsSync(`${out}.partial`)).toBe(false);

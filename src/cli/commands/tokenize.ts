@@ -151,7 +151,7 @@ const tokenize: CliCommand = {
     }
     if (written + tooLong + failedRender + failedQuality === 0) discard(new CliError('no examples could be imported from the data files'));
     if (written === 0) {
-      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
+      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check (--include-failing writes them)`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
     }
     renameSync(partPath, outPath);
 
