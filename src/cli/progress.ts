@@ -3,6 +3,7 @@
 import { formatBytes } from '../model/memory-plan.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { StepMetrics } from '../train/trainer.ts';
+import { segmentGaps } from '../train/ssb.ts';
 
 /** A job's counted phase as a line ("tokenizing: 12,800 of 53,847 examples", the weights' upload in
  * bytes), or null for what is not counted: before a large run's first step these take minutes. */
@@ -36,7 +37,7 @@ export class ProgressLine {
 /** A step's losses and α for a progress line. A batch without reasoning (or call) tokens has no
  * loss for that segment and uses no α (the trainer logs 0 for both): '—', not "cot 0.0000  α 0.000". */
 export function stepLossText(m: Pick<StepMetrics, 'loss' | 'lossCot' | 'lossCall' | 'alpha' | 'cotTokens' | 'callTokens'>): string {
-  const noCot = m.cotTokens === 0;
-  const noCall = m.callTokens === 0;
-  return `loss ${m.loss.toFixed(4)}  cot ${noCot ? '—' : m.lossCot.toFixed(4)}  call ${noCall ? '—' : m.lossCall.toFixed(4)}  α ${noCot || noCall ? '—' : m.alpha.toFixed(3)}`;
+  const gaps: string[] = segmentGaps(m as unknown as Record<string, number>);
+  const shown = (k: 'lossCot' | 'lossCall' | 'alpha', digits: number) => (gaps.includes(k) ? '—' : m[k].toFixed(digits));
+  return `loss ${m.loss.toFixed(4)}  cot ${shown('lossCot', 4)}  call ${shown('lossCall', 4)}  α ${shown('alpha', 3)}`;
 }

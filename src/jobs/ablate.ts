@@ -14,6 +14,7 @@ import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from 
 import { balanceSettingsOf, lossLabel, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { StepMetrics } from '../train/trainer.ts';
+import { segmentGaps } from '../train/ssb.ts';
 import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext, RunInterruption } from './context.ts';
 import { evaluationSample, type JobExamples } from './data.ts';
@@ -201,9 +202,9 @@ function pausingSignal(signal: AbortSignal): AbortSignal {
 
 /** An arm's curve point from a training step: a segment the step had no tokens of is a gap. */
 export function ablationPoint(m: StepMetrics, step = m.step): AblationPoint {
-  const noCot = m.cotTokens === 0;
-  const noCall = m.callTokens === 0;
-  return { step, loss: m.loss, lossCot: noCot ? null : m.lossCot, lossCall: noCall ? null : m.lossCall, alpha: noCot || noCall ? null : m.alpha };
+  const gaps = segmentGaps(m as unknown as Record<string, number>);
+  const kept = (k: 'lossCot' | 'lossCall' | 'alpha') => (gaps.includes(k) ? null : m[k]);
+  return { step, loss: m.loss, lossCot: kept('lossCot'), lossCall: kept('lossCall'), alpha: kept('alpha') };
 }
 const point = ablationPoint;
 

@@ -5,7 +5,7 @@
 // left (the run, its metrics, the evaluations, the HDR rounds) as the guide's numbers.
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
-import { DEFAULT_HDR_SETTINGS, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
+import { DEFAULT_HDR_SETTINGS, isFinishedEval, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
 import { useDatasets } from './datasetStore.ts';
 import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
 import { EMBEDDED_REF, useModel } from './modelStore.ts';
@@ -231,7 +231,7 @@ function demoEvals(runs: StoredRun[], datasetId: string | null | undefined): Eva
  * `evals` newest first. */
 export function demoEvalOf(evals: EvalRunRow[], adapterRunId: string | null): EvalRunRow | null {
   const demoModel = (r: EvalRunRow) => adapterRunId !== null || r.modelRef === EMBEDDED_REF;
-  return evals.find((r) => r.config.adapterRunId === adapterRunId && demoModel(r) && r.status === 'done' && !r.stopped && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
+  return evals.find((r) => r.config.adapterRunId === adapterRunId && demoModel(r) && isFinishedEval(r) && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
 }
 
 export function curveOf(run: TrainRunRow | null): DemoCurve | null {

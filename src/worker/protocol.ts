@@ -44,6 +44,7 @@ export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } f
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { decodeStepsAfterFirst } from '../model/generate.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
+export { isFinishedEval } from '../hdr/store.ts';
 export { ablationArms, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
 export { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
