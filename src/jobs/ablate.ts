@@ -78,7 +78,8 @@ export interface AblationArmResult {
    * whose α is only the token share. */
   alpha0: number | null;
   finalAlpha: number | null;
-  hdr?: { rounds: number; poolStart: number; poolEnd: number; added: number; stopReason: string };
+  /** `steps`: the retraining steps of its rounds, past the arm it starts from (absent in results made before). */
+  hdr?: { rounds: number; poolStart: number; poolEnd: number; added: number; stopReason: string; steps?: number };
 }
 
 export interface AblationResult {
@@ -304,7 +305,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
           },
         },
       });
-      hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason };
+      hdr = { rounds: r.rounds, poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, stopReason: r.stopReason, steps: retrainSteps };
       if (ctx.signal.aborted) return null;
     }
     done.set(arm.id, { store: armStore, curve });

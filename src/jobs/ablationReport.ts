@@ -3,7 +3,9 @@
 // (one row per arm), the arms' loss and α curves overlaid as PNG, and ablation.json (the result).
 // The CLI's run folder writes these files; the worker zips them for the studio's download.
 // Pure: from an AblationResult to bytes; never reads a store.
+import { plural } from '../data/plural.ts';
 import { bfclScore, tooLongNote, type BfclBucket, type CategoryTally } from '../eval/index.ts';
+import { hdrStopText } from '../hdr/index.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 
@@ -54,6 +56,20 @@ export function alphaMove(a: AblationArmResult): string {
   return `α ${a.alpha0.toFixed(3)} → ${a.finalAlpha.toFixed(3)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})`;
 }
 
+/** What an HDR arm's rounds did, in words (the report and the studio say the same): its retraining
+ * steps come on top of the steps every arm trained, so a reader comparing arms knows it trained more. */
+export function hdrArmText(h: NonNullable<AblationArmResult['hdr']>): string {
+  const steps = h.steps === undefined ? '' : `, ${plural(h.steps, 'step')} retrained past the arm it starts from`;
+  return `HDR: ${plural(h.rounds, 'round')} (${hdrStopText(h.stopReason)}), hard cases ${h.poolStart} → ${h.poolEnd}, ${plural(h.added, 'example')} added${steps}`;
+}
+
+/** The HDR arms' extra training, for the report's opening line; null when there is none. */
+function hdrArmsNote(r: AblationResult): string | null {
+  const arms = r.arms.filter((a) => a.hdr);
+  if (!arms.length) return null;
+  return arms.map((a) => `${a.id} starts from the adapter of ${a.id.replace(/\+hdr$/, '')} and ${a.hdr!.steps === undefined ? 'retrains in its HDR rounds' : `retrains ${plural(a.hdr!.steps, 'more step')} in ${plural(a.hdr!.rounds, 'HDR round')}`}.`).join(' ');
+}
+
 /** Why the arms trained without some examples: too long, or not renderable by the chat template
  * (training skips both; the count alone read as all too long). */
 function skippedNote(skipped: number, unrendered: number): string {
@@ -71,6 +87,7 @@ export function ablationMarkdown(r: AblationResult): string {
     '',
     `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
+    ...(hdrArmsNote(r) ? [hdrArmsNote(r)!] : []),
     ...(notAskedNote(r) ? [`${notAskedNote(r)}.`] : []),
     ...(r.skipped ? [skippedNote(r.skipped, r.unrendered ?? 0)] : []),
     ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
@@ -106,7 +123,7 @@ export function ablationMarkdown(r: AblationResult): string {
   }
   lines.push('', '## The arms', '');
   for (const a of r.arms) {
-    const hdr = a.hdr ? `; HDR: ${a.hdr.rounds} rounds, hard cases ${a.hdr.poolStart} → ${a.hdr.poolEnd}, ${a.hdr.added} examples added (${a.hdr.stopReason})` : '';
+    const hdr = a.hdr ? `; ${hdrArmText(a.hdr)}` : '';
     lines.push(`- **${a.id}**: ${a.label}. ${alphaMove(a)}; final training loss ${num(finalLoss(a))}${hdr}. Run \`${a.run.name}\` (${a.run.kind}, ${a.run.id}), evaluation \`${a.evalRun.id}\`.`);
   }
   lines.push(

@@ -9,7 +9,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablate.ts';
-import { ablationMarkdown } from '../../src/jobs/ablationReport.ts';
+import { ablationMarkdown, hdrArmText } from '../../src/jobs/ablationReport.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
 import { exportRunSnapshot } from '../../src/snapshot/snapshot-db.ts';
 import type { NewRun, RunStore, RunWorkspace } from '../../src/jobs/store/runStore.ts';
@@ -107,6 +107,16 @@ describe('an ablation’s SSB + HDR arm', () => {
     expect(await db.runs.get(hdr.run.id)).toMatchObject({ kind: 'hdr', fromRunId: ssb.run.id });
     const zip = await exportRunSnapshot(db, hdr.run.id, { spec: engine.requireModel().spec });
     expect(zip.length).toBeGreaterThan(0);
+    // Its rounds' retraining comes on top of the steps every arm trained: the report says how many.
+    const more = hdr.curve.length - ssb.curve.length;
+    expect(hdr.hdr!.steps).toBe(more);
+    expect(ablationMarkdown(result)).toContain(`ssb:grad+hdr starts from the adapter of ssb:grad and retrains ${more} more step${more === 1 ? '' : 's'} in ${hdr.hdr!.rounds} HDR round`);
+  });
+
+  it('says in words why its rounds stopped and how much it retrained', () => {
+    expect(hdrArmText({ rounds: 2, poolStart: 3, poolEnd: 1, added: 1, stopReason: 'round_limit', steps: 8 })).toBe('HDR: 2 rounds (the round limit was reached), hard cases 3 → 1, 1 example added, 8 steps retrained past the arm it starts from');
+    // A result kept before the steps were recorded says nothing of them rather than a wrong 0.
+    expect(hdrArmText({ rounds: 1, poolStart: 2, poolEnd: 0, added: 2, stopReason: 'pool_empty' })).toBe('HDR: 1 round (every hard case was solved), hard cases 2 → 0, 2 examples added');
   });
 });
 

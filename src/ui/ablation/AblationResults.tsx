@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, failureRules, notAskedNote, reportCategories, tallyText, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, failureRules, hdrArmText, notAskedNote, reportCategories, tallyText, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
@@ -164,7 +164,7 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
             <li key={a.id}>
               {a.id}: {a.label} — run “{a.run.name}” ({a.run.kind}{deleted(a.run.id) ? ', deleted' : ''}), evaluation {a.evalRun.id}
               {deleted(a.evalRun.id) ? ' (deleted)' : ''}
-              {a.hdr ? ` · HDR ${a.hdr.rounds} rounds, hard cases ${a.hdr.poolStart} → ${a.hdr.poolEnd}, ${a.hdr.added} examples added` : ''}
+              {a.hdr ? ` · ${hdrArmText(a.hdr)}` : ''}
             </li>
           ))}
         </ul>
