@@ -64,7 +64,7 @@ export function hdrArmText(h: NonNullable<AblationArmResult['hdr']>): string {
 }
 
 /** The HDR arms' extra training, for the report's opening line; null when there is none. */
-function hdrArmsNote(r: AblationResult): string | null {
+export function hdrArmsNote(r: AblationResult): string | null {
   const arms = r.arms.filter((a) => a.hdr);
   if (!arms.length) return null;
   return arms.map((a) => `${a.id} starts from the adapter of ${a.id.replace(/\+hdr$/, '')} and ${a.hdr!.steps === undefined ? 'retrains in its HDR rounds' : `retrains ${plural(a.hdr!.steps, 'more step')} in ${plural(a.hdr!.rounds, 'HDR round')}`}.`).join(' ');
@@ -72,11 +72,16 @@ function hdrArmsNote(r: AblationResult): string | null {
 
 /** Why the arms trained without some examples: too long, or not renderable by the chat template
  * (training skips both; the count alone read as all too long). */
-function skippedNote(skipped: number, unrendered: number): string {
+function skippedText(skipped: number, unrendered: number): string {
   const tooLong = skipped - unrendered;
   if (!unrendered) return `${skipped} training examples did not fit the sequence length and were skipped in every arm.`;
   if (!tooLong) return `${skipped} training examples the chat template cannot render were skipped in every arm.`;
   return `${skipped} training examples were skipped in every arm: ${tooLong} did not fit the sequence length, ${unrendered} the chat template cannot render.`;
+}
+
+/** The training examples every arm went without, in words (the report and the studio say the same); null when none. */
+export function skippedNote(r: AblationResult): string | null {
+  return r.skipped ? skippedText(r.skipped, r.unrendered ?? 0) : null;
 }
 
 export function ablationMarkdown(r: AblationResult): string {
@@ -89,7 +94,7 @@ export function ablationMarkdown(r: AblationResult): string {
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(hdrArmsNote(r) ? [hdrArmsNote(r)!] : []),
     ...(notAskedNote(r) ? [`${notAskedNote(r)}.`] : []),
-    ...(r.skipped ? [skippedNote(r.skipped, r.unrendered ?? 0)] : []),
+    ...(skippedNote(r) ? [skippedNote(r)!] : []),
     ...(r.stopped ? ['', `**Stopped early**: ${r.arms.length} arm${r.arms.length === 1 ? '' : 's'} finished.`] : []),
     ...(r.failed ?? []).map((f) => `- **${f.id} failed**: ${f.message}`),
     '',

@@ -169,3 +169,19 @@ describe('the α chart of fixed curves (ablation, shared link)', () => {
     expect(lo).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('the Ablation panel’s account of the training', () => {
+  // report.md said which training examples every arm went without and how much more the HDR arm
+  // trained; the panel said "3 steps each" and neither.
+  it('says what the report says: examples every arm skipped, and the HDR arm’s extra steps', () => {
+    const r = result();
+    r.skipped = 2;
+    r.unrendered = 1;
+    r.arms[1] = { ...r.arms[1], id: 'ssb:grad+hdr', hdr: { rounds: 2, poolStart: 3, poolEnd: 1, added: 1, stopReason: 'round_limit', steps: 4 } };
+    useRuns.setState({ runs: [{ id: 'abl-2', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r } as never] });
+    const html = renderNow(createElement(AblationResults));
+    expect(html).toContain('2 training examples were skipped in every arm: 1 did not fit the sequence length, 1 the chat template cannot render.');
+    expect(html).toContain('ssb:grad+hdr starts from the adapter of ssb:grad and retrains 4 more steps in 2 HDR rounds.');
+    expect(html).toContain('HDR: 2 rounds (the round limit was reached), hard cases 3 → 1, 1 example added, 4 steps retrained past the arm it starts from');
+  });
+});

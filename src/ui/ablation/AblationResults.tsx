@@ -4,7 +4,7 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, failureRules, hdrArmText, notAskedNote, reportCategories, tallyText, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
@@ -67,12 +67,16 @@ function AblationView({ result, underway, deleted }: { result: AblationResult; u
   }, [result]);
   const s = result.shared;
   const notAsked = notAskedNote(result);
+  const more = hdrArmsNote(result);
+  const skipped = skippedNote(result);
   return (
     <>
       <p className="muted">
         {result.arms.length} arms · {s.steps} steps each, seed {s.seed}, LoRA r={s.lora.rank} · {result.heldOut} held-out examples per arm, {s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most {s.decoding.maxNewTokens} new tokens
         {!result.stopped ? '' : underway ? ' · more arms to come' : ' · stopped before every arm finished'}
       </p>
+      {more && <p className="muted">{more}</p>}
+      {skipped && <p className="muted" data-testid="ablation-skipped">{skipped}</p>}
       {notAsked && <p className="muted">{notAsked}.</p>}
       {(result.failed ?? []).length > 0 && (
         <ul className="error" data-testid="ablation-failed-arms">
