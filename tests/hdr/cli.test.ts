@@ -60,6 +60,18 @@ describe('studio eval and studio hdr', () => {
     expect(again.out).toMatch(/accuracy \d+\.\d% \(\d\/1\)/);
   }, 300_000);
 
+  it('hdr --eval-limit 0 skips the held-out evaluation, as the studio\'s "0 = skip" does', () => {
+    const out = join(dir, 'hdr-no-eval');
+    const r = studio('hdr', '--model', MODEL, '--data', DATA, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '4', '--steps-per-round', '1', '--batch', '2', '--seq', '512', '--mine-limit', '1', '--eval-limit', '0');
+    expect(r.code, r.err).toBe(0);
+    const rounds = readFileSync(join(out, 'rounds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rounds[0]).toMatchObject({ round: 1, evalAccuracyBefore: null, evalAccuracyAfter: null });
+    expect(r.out).toContain('eval n/a → n/a');
+    const bad = studio('hdr', '--model', MODEL, '--data', DATA, '--out', join(dir, 'hdr-bad-eval'), '--eval-limit', '-1');
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim()).toBe('studio hdr: --eval-limit must be a whole number ≥ 0, got -1');
+  }, 300_000);
+
   it('bad options fail with one line naming them', () => {
     const r = studio('eval', '--model', MODEL, '--data', DATA, '--split', 'test', '--out', join(dir, 'x.jsonl'));
     expect(r.code).toBe(2);

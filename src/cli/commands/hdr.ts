@@ -6,7 +6,7 @@
 // Owns only flags, the run folder and printing; the job is src/jobs/hdr.ts (the studio's too) and
 // the procedure src/hdr/rounds.ts.
 import { basename } from 'node:path';
-import { parseFlags, positiveInt } from '../args.ts';
+import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
@@ -42,7 +42,7 @@ options:
   --gen-batch <n>         answers generated at once, a case's samples side by side (default ${d.batchSize})
   --mine train|eval       where hard cases come from (default train; eval leaks into the eval score)
   --mine-limit <n>        mine the first n examples; --eval-limit <n> evaluate on at most n, each
-                          category in its share
+                          category in its share (0: no evaluation before and after the rounds)
   --batch <n> --seq <n>   training micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize}) and sequence length (default: from the
                           data, as studio train)
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
@@ -102,6 +102,8 @@ const hdr: CliCommand = {
     if (mine !== 'train' && mine !== 'eval') throw new CliError(`--mine must be train or eval, not ${mine}`, 2);
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
     const settings = hdrSettingsFromFlags(f, seed);
+    // 0 skips the held-out evaluation, as the studio's "Eval examples (0 = skip)" does.
+    const evalLimit = wholeNumber(f['eval-limit'], 'eval-limit');
     const config = retrainConfig(runConfigFromFlags(f), settings);
     try {
       validateHdrSettings(settings);
@@ -120,8 +122,7 @@ const hdr: CliCommand = {
     const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, bfclPromptMode });
     let mineSet = minableExamples(mine === 'train' ? data.train : data.eval);
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
-    let evalSet = data.eval;
-    if (f['eval-limit'] !== undefined) evalSet = evaluationSample(evalSet, positiveInt(f['eval-limit'], 'eval-limit', 1));
+    const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
     seqLenFromData(config, f, model, [...mineSet, ...data.train]);
