@@ -72,6 +72,18 @@ describe('studio eval and studio hdr', () => {
     expect(bad.err.trim()).toBe('studio hdr: --eval-limit must be a whole number ≥ 0, got -1');
   }, 300_000);
 
+  it('hdr from a training run retrains with that run\'s settings, as the studio\'s HDR does', () => {
+    const run = join(dir, 'trained');
+    const t = studio('train', '--model', MODEL, '--data', DATA, '--out', run, '--steps', '1', '--batch', '1', '--seq', '384', '--lr', '1e-3', '--schedule', 'constant', '--warmup', '0', '--weight-decay', '0.01', '--eval-every', '0');
+    expect(t.code, t.err).toBe(0);
+    const out = join(dir, 'hdr-from-run');
+    const r = studio('hdr', '--model', MODEL, '--data', DATA, '--adapter', run, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '4', '--steps-per-round', '1', '--mine-limit', '1', '--eval-limit', '0', '--lr', '2e-3');
+    expect(r.code, r.err).toBe(0);
+    const { config } = JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8'));
+    // The run's own schedule, batch, sequence length and weight decay; a flag given (--lr) overrides.
+    expect(config).toMatchObject({ schedule: 'constant', warmupSteps: 0, batchSize: 1, seqLen: 384, weightDecay: 0.01, lr: 2e-3, steps: 1 });
+  }, 300_000);
+
   it('bad options fail with one line naming them', () => {
     const r = studio('eval', '--model', MODEL, '--data', DATA, '--split', 'test', '--out', join(dir, 'x.jsonl'));
     expect(r.code).toBe(2);

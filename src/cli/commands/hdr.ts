@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
+import { adapterRun, checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -32,7 +32,9 @@ Ctrl-C ends it at the phase in flight with the rounds done (a second Ctrl-C quit
 
 options:
   --adapter <dir>         start from this PEFT adapter (else a fresh LoRA: --rank, --alpha, --targets);
-                          a run folder's balance state comes along, so α continues where it was
+                          a run folder's balance state comes along, so α continues where it was, and
+                          its training settings (lr, schedule, batch, sequence length, loss), as the
+                          studio retrains a run it starts from; the flags below given override them
   --rounds <n>            round limit (default ${d.maxRounds})
   --samples <k>           answers sampled per hard case and round (default ${d.samplesPerCase})
   --temperature <t>       sampling temperature (default ${d.temperature}); --top-p <p> (default ${d.topP})
@@ -104,7 +106,9 @@ const hdr: CliCommand = {
     const settings = hdrSettingsFromFlags(f, seed);
     // 0 skips the held-out evaluation, as the studio's "Eval examples (0 = skip)" does.
     const evalLimit = wholeNumber(f['eval-limit'], 'eval-limit');
-    const config = retrainConfig(runConfigFromFlags(f), settings);
+    // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
+    const from = adapterRun(f.adapter);
+    const config = retrainConfig(runConfigFromFlags(f, from.config), settings);
     try {
       validateHdrSettings(settings);
     } catch (err) {
@@ -125,7 +129,7 @@ const hdr: CliCommand = {
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
-    seqLenFromData(config, f, model, [...mineSet, ...data.train]);
+    if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
