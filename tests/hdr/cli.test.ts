@@ -84,6 +84,24 @@ describe('studio eval and studio hdr', () => {
     expect(config).toMatchObject({ schedule: 'constant', warmupSteps: 0, batchSize: 1, seqLen: 384, weightDecay: 0.01, lr: 2e-3, steps: 1 });
   }, 300_000);
 
+  it('eval and hdr of a run folder keep the split it trained with, not --seed\'s', () => {
+    // recipe-demo's held-out side: demo-0098 and demo-0137 with seed 42, five others with 1234 (the studio's).
+    const demo = 'tests/fixtures/data/recipe-demo.jsonl';
+    const run = join(dir, 'split-1234');
+    const t = studio('train', '--model', MODEL, '--data', demo, '--out', run, '--split-seed', '1234', '--steps', '1', '--batch', '1', '--seq', '384', '--eval-every', '0');
+    expect(t.code, t.err).toBe(0);
+    const preds = join(dir, 'split-preds.jsonl');
+    const e = studio('eval', '--model', MODEL, '--adapter', run, '--data', demo, '--max-tokens', '1', '--out', preds);
+    expect(e.code, e.err).toBe(0);
+    const ids = readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids).toEqual(['demo-0002', 'demo-0012', 'demo-0032', 'demo-0034', 'demo-0110']);
+    const out = join(dir, 'hdr-split');
+    const h = studio('hdr', '--model', MODEL, '--data', demo, '--adapter', run, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '1', '--steps-per-round', '1', '--mine-limit', '1', '--eval-limit', '0');
+    expect(h.code, h.err).toBe(0);
+    // Recorded, so an HDR run started from this one splits the same way too.
+    expect(JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8')).splitSeed).toBe(1234);
+  }, 300_000);
+
   it('bad options fail with one line naming them', () => {
     const r = studio('eval', '--model', MODEL, '--data', DATA, '--split', 'test', '--out', join(dir, 'x.jsonl'));
     expect(r.code).toBe(2);

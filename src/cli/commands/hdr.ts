@@ -50,7 +50,8 @@ options:
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
 ${BALANCE_HELP}
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
-  --seed <n>              split, sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --seed <n>              sampling and data-order seed, and split seed but for an --adapter run
+                          folder's, whose split is kept (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
 ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
@@ -123,7 +124,9 @@ const hdr: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, bfclPromptMode });
+    // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
+    const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
     let mineSet = minableExamples(mine === 'train' ? data.train : data.eval);
     if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
@@ -138,7 +141,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed } });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
