@@ -110,5 +110,9 @@ describe('studio eval and studio hdr', () => {
     const h = studio('hdr', '--model', MODEL, '--data', DATA, '--out', join(dir, 'y'), '--replay', '1');
     expect(h.code).toBe(2);
     expect(h.err.trim()).toBe('studio hdr: --replay must be in [0, 1), got 1');
+    // Refused before the model loads (minutes for a large one), not after.
+    const m = studio('hdr', '--model', join(dir, 'no-model'), '--data', DATA, '--out', join(dir, 'z'), '--mine-limit', '0');
+    expect(m.code).toBe(2);
+    expect(m.err.trim()).toBe('studio hdr: --mine-limit must be a whole number ≥ 1, got 0');
   }, 60_000);
 });

@@ -107,6 +107,7 @@ const hdr: CliCommand = {
     const settings = hdrSettingsFromFlags(f, seed);
     // 0 skips the held-out evaluation, as the studio's "Eval examples (0 = skip)" does.
     const evalLimit = wholeNumber(f['eval-limit'], 'eval-limit');
+    const mineLimit = f['mine-limit'] === undefined ? undefined : positiveInt(f['mine-limit'], 'mine-limit', 1);
     // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
     const from = adapterRun(f.adapter);
     const config = retrainConfig(runConfigFromFlags(f, from.config), settings);
@@ -127,8 +128,7 @@ const hdr: CliCommand = {
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
-    let mineSet = minableExamples(mine === 'train' ? data.train : data.eval);
-    if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
+    const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
