@@ -91,3 +91,9 @@ export function positiveInt(value: number | undefined, flag: string, fallback: n
   if (!(Number.isInteger(v) && v >= 1)) throw new CliError(`--${flag} must be a whole number ≥ 1, got ${v}`, 2);
   return v;
 }
+
+/** A whole-number option ≥ 0, where 0 means none (undefined when not given), with a usage error naming the flag. */
+export function wholeNumber(value: number | undefined, flag: string): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new CliError(`--${flag} must be a whole number ≥ 0, got ${value}`, 2);
+  return value;
+}

@@ -10,7 +10,8 @@ import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { fileExamples, type FileExamples } from '../jobs/data.ts';
-import { CHECKPOINT_FILE, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
+import { CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
+import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path. */
@@ -56,6 +57,20 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
     console.error(`note: --adapter ${dir} was trained on "${base}", and --model is "${modelArg}"; its shapes fit, but if these are different models its answers are meaningless`);
   }
   return adapter;
+}
+
+/** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
+ * training settings (a training run's run.json, an HDR run's hdr.json) and the seed of the split that
+ * held examples out of its training. The studio retrains and scores a run it picks with those, so
+ * the CLI does too. */
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number } {
+  if (!dir) return {};
+  for (const file of [RUN_JSON, HDR_FILES.summary]) {
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number };
+    // Folders written before the split seed was recorded split with the run's seed.
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.config.seed };
+  }
+  return {};
 }
 
 /** What a continued run started from, as one SHA-256 (hex) of its adapter's config and weights and

@@ -85,8 +85,10 @@ export interface RunConfigFlags {
   resume?: boolean;
 }
 
-export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
-  const d = DEFAULT_RUN_CONFIG;
+/** The run config the flags give; a flag not given keeps `base`'s value (the defaults, or the
+ * settings of the run an HDR run continues, as the studio retrains with them). */
+export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_RUN_CONFIG): RunConfig {
+  const d = base;
   if (f.schedule !== undefined && !['cosine', 'linear', 'constant'].includes(f.schedule)) throw new CliError(`--schedule must be cosine, linear or constant, not ${f.schedule}`, 2);
   let targets = d.lora.targets;
   try {
@@ -99,7 +101,7 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
   const ruleInLoss = lossFlag.startsWith('ssb:') ? lossFlag.slice(4) : undefined;
   const loss = ruleInLoss === undefined ? lossFlag : 'ssb';
   if (ruleInLoss !== undefined && f.rule !== undefined && f.rule !== ruleInLoss) throw new CliError(`--loss ${lossFlag} and --rule ${f.rule} name two balance rules; give one of them`, 2);
-  const ruleName = f.rule ?? ruleInLoss ?? d.balanceRule ?? 'grad';
+  const ruleName = f.rule ?? ruleInLoss ?? (loss === d.loss ? d.balanceRule : undefined) ?? 'grad';
   // A flag of α's rule does nothing with another loss: refused, so it never seems to have been used.
   const ssbOnly = (Object.keys(BALANCE_FLAGS) as Array<keyof typeof BALANCE_FLAGS>).find((k) => f[k] !== undefined);
   if (loss !== 'ssb' && ssbOnly) throw new CliError(`--${ssbOnly} sets how SSB learns α; it does nothing with --loss ${loss}`, 2);
@@ -113,25 +115,27 @@ export function runConfigFromFlags(f: RunConfigFlags): RunConfig {
     alphaMax: f['alpha-max'] ?? d.alphaMax,
     balanceTemperature: f['balance-temperature'] ?? d.balanceTemperature,
     balanceWindow: f['balance-window'] ?? d.balanceWindow,
-    lora: { ...d.lora, rank: f.rank ?? d.lora.rank, alpha: f.alpha ?? d.lora.alpha, useRsLora: f.rslora ?? false, targets },
+    lora: { ...d.lora, rank: f.rank ?? d.lora.rank, alpha: f.alpha ?? d.lora.alpha, useRsLora: f.rslora ?? d.lora.useRsLora, targets },
     lr: f.lr ?? d.lr,
-    balanceLr: f['balance-lr'] ?? defaultBalanceLr(ruleName),
+    // The base's rate is its rule's (absent in older runs: balanceSettingsOf's); another rule starts at its own default.
+    balanceLr: f['balance-lr'] ?? (ruleName === (d.balanceRule ?? 'grad') ? d.balanceLr : defaultBalanceLr(ruleName)),
     schedule: (f.schedule as ScheduleKind | undefined) ?? d.schedule,
     warmupSteps: f.warmup ?? d.warmupSteps,
     batchSize: f.batch ?? d.batchSize,
-    gradAccum: f['grad-accum'] ?? 1,
+    gradAccum: f['grad-accum'] ?? d.gradAccum,
     seqLen: f.seq ?? d.seqLen,
     maxGradNorm: f['max-grad-norm'] ?? d.maxGradNorm,
-    weightDecay: f['weight-decay'] ?? 0,
+    weightDecay: f['weight-decay'] ?? d.weightDecay,
     // A resumed run gives its own seed again, which may predate the 32-bit limit (seedProblem).
     seed: seedFlag(f.seed, 'seed', f.resume) ?? d.seed,
-    recompute: f.recompute ?? false,
+    recompute: f.recompute ?? d.recompute,
     evalEvery: f['eval-every'] ?? d.evalEvery,
     evalExamples: f['eval-examples'] ?? d.evalExamples,
     checkpointEvery: f['checkpoint-every'] ?? d.checkpointEvery,
     steps: f.steps ?? d.steps,
   };
-  refuseInFlagWords(() => validateRunConfig(config, { stored: f.resume }));
+  // A stored base may keep a seed from before the 32-bit limit (seedProblem).
+  refuseInFlagWords(() => validateRunConfig(config, { stored: f.resume || base !== DEFAULT_RUN_CONFIG }));
   return config;
 }
 

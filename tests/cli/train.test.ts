@@ -81,6 +81,20 @@ describe('studio train', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, () => {
+    // recipe-demo holds out 2 examples with seed 42 and 5 with 1234 (the studio's split).
+    const demo = ['--data', 'tests/fixtures/data/recipe-demo.jsonl', ...common.slice(2)];
+    const first = join(mkdtempSync(join(tmpdir(), 'studio-train-split-')), 'first');
+    const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...demo);
+    expect(a.code, a.err).toBe(0);
+    const next = join(first, '..', 'next');
+    const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--eval-every', '0', ...demo);
+    expect(b.code, b.err).toBe(0);
+    const run = JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'));
+    expect(run.source.splitSeed).toBe(1234);
+    expect(run.examples).toMatchObject({ train: 9, eval: 5 });
+  });
+
   it('stops a run whose model collapsed (loss ln V, gradient exactly 0) instead of saving a dead adapter as done', { timeout: 300_000 }, () => {
     // At lr 100 the embedded model saturates into the same logits for every token by step 3: no
     // NaN ever appears, and the run used to finish "done" with a useless adapter.

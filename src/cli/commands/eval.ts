@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
+import { adapterRun, checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -27,11 +27,12 @@ rule, and writes one JSON line per prediction to --out. Ctrl-C ends it after the
 and writes those checked (a second Ctrl-C quits at once).
 
 options:
-  --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors)
+  --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors); a
+                         run folder keeps its split, so its held-out examples are the ones scored
   --split <s>            eval | train | all (default eval: the held-out side of the seeded split
                          that studio train uses with the same --seed; use all for a BFCL file)
-  --seed <n>             split seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train) and sampling seed
-  --split-seed <n>       the split's seed, when it differs from --seed (the studio's datasets: ${DEFAULT_SPLIT.seed})
+  --seed <n>             sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --split-seed <n>       the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
   --include-failing      with --split eval or train, keep examples that fail the quality check
                          (the studio leaves them out, so by default so does this)
   --limit <n>            evaluate at most n examples, each category in its share
@@ -98,7 +99,9 @@ const evalCommand: CliCommand = {
     // Every example answers, whatever the quality check says (BFCL files have no reasoning to check).
     // The held-out side the studio evaluates leaves out examples that fail the quality check; a
     // whole file (a BFCL category) is evaluated as it is.
-    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
+    // A run folder's own split: scored on another, its held-out side would hold examples it trained on.
+    const splitSeed = splitSeedFrom(f, adapterRun(f.adapter).splitSeed ?? seed);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);

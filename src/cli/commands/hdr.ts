@@ -6,10 +6,10 @@
 // Owns only flags, the run folder and printing; the job is src/jobs/hdr.ts (the studio's too) and
 // the procedure src/hdr/rounds.ts.
 import { basename } from 'node:path';
-import { parseFlags, positiveInt } from '../args.ts';
+import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
+import { adapterRun, checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -32,7 +32,9 @@ Ctrl-C ends it at the phase in flight with the rounds done (a second Ctrl-C quit
 
 options:
   --adapter <dir>         start from this PEFT adapter (else a fresh LoRA: --rank, --alpha, --targets);
-                          a run folder's balance state comes along, so α continues where it was
+                          a run folder's balance state comes along, so α continues where it was, and
+                          its training settings (lr, schedule, batch, sequence length, loss), as the
+                          studio retrains a run it starts from; the flags below given override them
   --rounds <n>            round limit (default ${d.maxRounds})
   --samples <k>           answers sampled per hard case and round (default ${d.samplesPerCase})
   --temperature <t>       sampling temperature (default ${d.temperature}); --top-p <p> (default ${d.topP})
@@ -42,13 +44,14 @@ options:
   --gen-batch <n>         answers generated at once, a case's samples side by side (default ${d.batchSize})
   --mine train|eval       where hard cases come from (default train; eval leaks into the eval score)
   --mine-limit <n>        mine the first n examples; --eval-limit <n> evaluate on at most n, each
-                          category in its share
+                          category in its share (0: no evaluation before and after the rounds)
   --batch <n> --seq <n>   training micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize}) and sequence length (default: from the
                           data, as studio train)
   --lr <x> --loss <l>     learning rate (default ${DEFAULT_RUN_CONFIG.lr}), ssb | sft | fixed:<α> (default ssb)
 ${BALANCE_HELP}
   --rank <n> --alpha <x> --targets <list>   LoRA settings for a fresh adapter
-  --seed <n>              split, sampling and data-order seed (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --seed <n>              sampling and data-order seed, and split seed but for an --adapter run
+                          folder's, whose split is kept (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
 ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
@@ -102,7 +105,12 @@ const hdr: CliCommand = {
     if (mine !== 'train' && mine !== 'eval') throw new CliError(`--mine must be train or eval, not ${mine}`, 2);
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
     const settings = hdrSettingsFromFlags(f, seed);
-    const config = retrainConfig(runConfigFromFlags(f), settings);
+    // 0 skips the held-out evaluation, as the studio's "Eval examples (0 = skip)" does.
+    const evalLimit = wholeNumber(f['eval-limit'], 'eval-limit');
+    const mineLimit = f['mine-limit'] === undefined ? undefined : positiveInt(f['mine-limit'], 'mine-limit', 1);
+    // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
+    const from = adapterRun(f.adapter);
+    const config = retrainConfig(runConfigFromFlags(f, from.config), settings);
     try {
       validateHdrSettings(settings);
     } catch (err) {
@@ -117,14 +125,14 @@ const hdr: CliCommand = {
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const data = await dataExamples(dataPaths, { seed: splitSeedFrom(f, seed), format, bfclPromptMode });
-    let mineSet = minableExamples(mine === 'train' ? data.train : data.eval);
-    if (f['mine-limit'] !== undefined) mineSet = mineSet.slice(0, positiveInt(f['mine-limit'], 'mine-limit', 1));
-    let evalSet = data.eval;
-    if (f['eval-limit'] !== undefined) evalSet = evaluationSample(evalSet, positiveInt(f['eval-limit'], 'eval-limit', 1));
+    // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
+    const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
+    const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
+    const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
-    seqLenFromData(config, f, model, [...mineSet, ...data.train]);
+    if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
@@ -133,7 +141,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed } });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
+import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -32,7 +32,8 @@ continued (--resume), never trained over. Ctrl-C pauses the run: the step in fli
 checkpoint is written for --resume (a second Ctrl-C quits at once).
 
 options:
-  --adapter <dir>         start from an existing PEFT adapter (its rank/alpha/targets win)
+  --adapter <dir>         start from an existing PEFT adapter (its rank/alpha/targets win); a run
+                          folder's split comes along (without --split-seed), so its held-out examples stay held out
   --balance <file>        start α from a balance state (balance.json of a recipe's train.py output or
                           an HDR run) instead of α₀; its rule must be this run's
   --steps <n>             optimizer steps (default ${DEFAULT_RUN_CONFIG.steps}); or --epochs <n>
@@ -211,8 +212,11 @@ const train: CliCommand = {
     if (f.epochs !== undefined && f.steps !== undefined) throw new CliError('--steps and --epochs both say how long to train; give one of them', 2);
     if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
     else checkRunFolder(out, { resume: f.resume ?? false, adapter: f.adapter });
-    const splitSeed = splitSeedFrom(f, config.seed);
     const before = f.resume ? storedRun(out) : undefined;
+    // A resumed run started where it started, whether or not --adapter is given again.
+    const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;
+    // Continuing a run folder's adapter on another split would train on the examples it held out.
+    const splitSeed = splitSeedFrom(f, adapterRun(startAdapter).splitSeed ?? config.seed);
     if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
@@ -224,8 +228,6 @@ const train: CliCommand = {
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     if (before) checkResumeData(out, before, config, fingerprint);
-    // A resumed run started where it started, whether or not --adapter is given again.
-    const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };

@@ -153,7 +153,8 @@ function hardCaseLines(cases: HardCase[]): string {
   return cases.map((c) => JSON.stringify({ id: c.example.id, round: c.round, failed_outputs: c.failedOutputs }) + '\n').join('');
 }
 
-function existingRunJson(path: string): Record<string, unknown> {
+/** A JSON object file's contents; {} when it is missing or not one. */
+export function existingRunJson(path: string): Record<string, unknown> {
   if (!existsSync(path)) return {};
   try {
     const json: unknown = JSON.parse(readFileSync(path, 'utf8'));
