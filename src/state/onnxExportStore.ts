@@ -9,7 +9,8 @@ import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
 
 interface OnnxExportState {
-  busy: { runId: string; label: string; done: number; total: number } | null;
+  /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
+  busy: { runId: string; runName: string; label: string; done: number; total: number } | null;
   /** An export is running: it holds the GPU (other jobs are refused) and cannot be cancelled. */
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
@@ -35,9 +36,9 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   error: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
-    set({ busy: { runId, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
+    set({ busy: { runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
     try {
-      const { zip, report, checkError } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
+      const { zip, report, checkError } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, runName, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through.
       // …and only this one (an earlier export is let go: a real model's is gigabytes).
