@@ -250,6 +250,16 @@ describe('the ONNX export and the playground', () => {
     await exporting;
   });
 
+  it('says when the export holds an earlier step than the run reached (it failed after its newest checkpoint)', async () => {
+    reply = async () => ({ zip: new Uint8Array(4), report: null, checkError: null, adapterStep: 50, runStep: 80 });
+    await useOnnxExport.getState().exportOnnx('r5', 'run five', 'fp16');
+    const html = render(createElement(OnnxExportStatus)).replaceAll('&#x27;', "'");
+    expect(html).toContain("the export was not checked. It holds the adapter of step 50, the run's newest checkpoint, not of step 80 where the run stopped.");
+    reply = async () => ({ zip: new Uint8Array(4), report: null, checkError: null, adapterStep: 80, runStep: 80 });
+    await useOnnxExport.getState().exportOnnx('r5', 'run five', 'fp16');
+    expect(render(createElement(OnnxExportStatus))).not.toContain('It holds the adapter of step');
+  });
+
   it('says beside the ONNX backend when the export failed its check (after its notice is dismissed)', async () => {
     const failed = { passed: false, greedyEqual: false, greedyNearTie: false, maxAbsDiff: 3, kvCacheMaxAbsDiff: 0, tolerance: 0.01, dtype: 'fp32', executionProvider: 'wasm' };
     reply = async () => ({ zip: new Uint8Array(4), report: failed, checkError: null });
