@@ -8,7 +8,7 @@
 import type { Gpu } from '../gpu/index.ts';
 import { openModel } from '../model/checkpoint.ts';
 import { weightManifest, type ModelSpec } from '../model/config.ts';
-import { readModelText, type ModelFiles } from '../model/model-files.ts';
+import { readModelText, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
 import { readTensorRange } from '../model/safetensors.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { validateLoraSettings } from '../model/lora.ts';
@@ -160,5 +160,11 @@ async function addSideFiles(files: Map<string, Uint8Array>, source: ModelFiles, 
     } finally {
       await src.close();
     }
+  }
+  // transformers.js's tokenizer reads its chat template from tokenizer_config.json only: one kept in
+  // chat_template.jinja (as recent transformers saves it, and the studio trained with) goes in there.
+  const copied = files.get('tokenizer_config.json');
+  if (copied && files.has('chat_template.jinja') && (JSON.parse(new TextDecoder().decode(copied)) as { chat_template?: unknown }).chat_template == null) {
+    files.set('tokenizer_config.json', enc.encode(JSON.stringify(await readTokenizerConfig(source), null, 2) + '\n'));
   }
 }
