@@ -10,7 +10,7 @@ import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { fileExamples, type FileExamples } from '../jobs/data.ts';
-import { CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
+import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
 
@@ -48,10 +48,14 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
     // A paused run keeps a checkpoint but writes its adapter only when it ends.
     const paused = existsSync(join(dir, CHECKPOINT_FILE)) ? pausedAt(dir) : undefined;
-    const hint = paused ? `; it is a training run paused at step ${paused}: resume it (studio train … --out ${dir} --resume --steps ${paused} writes its adapter as it is now)` : '';
+    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : '';
     throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
   }
   const adapter = await readPeftAdapter(dir, spec);
+  const trainedOn = trainedPastAdapter(dir);
+  if (trainedOn) {
+    console.error(`note: --adapter ${dir} is a training run ${trainedOn.words}; its adapter files hold step ${trainedOn.adapterStep}, where it finished before it was resumed, not step ${trainedOn.step}${trainedOn.hint}`);
+  }
   const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
   if (typeof base === 'string' && base && modelName(base) !== modelName(modelArg)) {
     console.error(`note: --adapter ${dir} was trained on "${base}", and --model is "${modelArg}"; its shapes fit, but if these are different models its answers are meaningless`);
@@ -143,9 +147,9 @@ export function removeEarlierExport(out: string, earlier: string[]): void {
 }
 
 /** A run folder's status and step as its run.json says, or undefined where none can be read. */
-function runState(dir: string): { status?: string; lastStep?: number } | undefined {
+function runState(dir: string): { status?: string; lastStep?: number; [ADAPTER_FILES_STEP]?: number } | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number };
+    return JSON.parse(readFileSync(join(dir, RUN_JSON), 'utf8')) as { status?: string; lastStep?: number; [ADAPTER_FILES_STEP]?: number };
   } catch {
     return undefined;
   }
@@ -155,6 +159,26 @@ function runState(dir: string): { status?: string; lastStep?: number } | undefin
 function pausedAt(dir: string): number | undefined {
   const run = runState(dir);
   return run?.status === 'paused' && typeof run.lastStep === 'number' && run.lastStep > 0 ? run.lastStep : undefined;
+}
+
+/** How a run folder's adapter files come to hold the step its checkpoint holds. */
+function resumeToWrite(dir: string, step: number): string {
+  return `resume it (studio train … --out ${dir} --resume --steps ${step} writes its adapter as it is now)`;
+}
+
+/** A run folder whose run.json says it trained past its adapter files: they are written only when a
+ * run finishes, so one resumed since (still training, paused or failed) holds its earlier end's. */
+function trainedPastAdapter(dir: string): { words: string; step: number; adapterStep: number; hint: string } | undefined {
+  const run = runState(dir);
+  const step = run?.lastStep;
+  const adapterStep = run?.[ADAPTER_FILES_STEP];
+  if (typeof step !== 'number' || typeof adapterStep !== 'number' || !(step > adapterStep)) return undefined;
+  const resume = existsSync(join(dir, CHECKPOINT_FILE)) ? `: ${resumeToWrite(dir, step)}` : '';
+  // run.json's step while it trains is that of its newest checkpoint.
+  if (run?.status === 'running') return { words: `still training (checkpointed at step ${step}), or cut off while it trained`, step, adapterStep, hint: '' };
+  // A stopped run ends 'done' without writing its adapter.
+  const ended = run?.status === 'paused' ? 'paused' : run?.status === 'failed' ? 'that failed' : 'stopped';
+  return { words: `${ended} at step ${step}`, step, adapterStep, hint: resume };
 }
 
 /** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such

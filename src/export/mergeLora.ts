@@ -10,6 +10,7 @@ import { convertDtype, ELEMENT_BYTES } from '../ops/convert.ts';
 import { loraManifest, loraScale, type LoraAdapter } from '../model/lora.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { WeightDtype as FileDtype } from '../model/dtype.ts';
+import { firstNonFinite } from '../model/finite.ts';
 
 export const GPU_DTYPE: Record<FileDtype, GpuDtype> = { F32: 'f32', BF16: 'bf16', F16: 'f16' };
 
@@ -91,7 +92,15 @@ export async function mergeTensor(gpu: Gpu, src: MergeSource, lora: LoraFactors 
       if (outBuf !== work) await convertDtype(gpu, { src: work, srcDtype: 'f32', dst: outBuf, dstDtype: outDtype, n: elems });
       gpu.recorder.submit();
       const bytes = elems * ELEMENT_BYTES[outDtype];
-      out.set(new Uint8Array(await readBuffer(gpu.ctx, outBuf, bytes)), r0 * cols * ELEMENT_BYTES[outDtype]);
+      const chunk = new Uint8Array(await readBuffer(gpu.ctx, outBuf, bytes));
+      // The inputs are finite (checked as read), so a non-finite f16 is a value past ±65504 that the
+      // conversion turned into ±Infinity: the export would answer NaN, so it stops here by name.
+      const overflow = outDtype === 'f16' ? firstNonFinite(chunk, 'F16') : null;
+      if (overflow) {
+        const at = r0 * cols + overflow.index;
+        throw new RangeError(`merge ${src.name}: element [${Math.floor(at / cols)}, ${at % cols}] is past fp16's largest value (±65504)${lora ? ' with the LoRA merged' : ''}; export this model in fp32 (studio export-onnx --dtype fp32)`);
+      }
+      out.set(chunk, r0 * cols * ELEMENT_BYTES[outDtype]);
     }
   } finally {
     for (const b of new Set([srcBuf, work, outBuf, aBuf, bBuf])) b?.destroy();

@@ -8,7 +8,7 @@
 import type { Gpu } from '../gpu/index.ts';
 import { openModel } from '../model/checkpoint.ts';
 import { weightManifest, type ModelSpec } from '../model/config.ts';
-import { readModelText, type ModelFiles } from '../model/model-files.ts';
+import { readModelText, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
 import { readTensorRange } from '../model/safetensors.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { validateLoraSettings } from '../model/lora.ts';
@@ -67,6 +67,16 @@ export function onnxModelPath(dtype: OnnxExportDtype): string {
 const WEIGHT_TYPE: Record<OnnxExportDtype, OnnxWeightType> = { fp32: 'float32', fp16: 'float16' };
 const GPU_OUT: Record<OnnxExportDtype, 'f32' | 'f16'> = { fp32: 'f32', fp16: 'f16' };
 
+/** Bytes of each weight of the export, in weightManifest order. */
+function weightTensorBytes(spec: ModelSpec, dtype: OnnxExportDtype): number[] {
+  return weightManifest(spec).map((w) => w.shape.reduce((a, b) => a * b, 1) * ELEMENT_BYTES[GPU_OUT[dtype]]);
+}
+
+/** What the export's weights weigh in `dtype`: known before any is merged (size limits are checked first). */
+export function onnxWeightBytes(spec: ModelSpec, dtype: OnnxExportDtype): number {
+  return weightTensorBytes(spec, dtype).reduce((a, b) => a + b, 0);
+}
+
 export async function exportOnnxModel(gpu: Gpu, source: ModelFiles, opts: OnnxExportOptions): Promise<OnnxExportResult> {
   const { spec, checkpoint } = await openModel(source);
   try {
@@ -74,8 +84,7 @@ export async function exportOnnxModel(gpu: Gpu, source: ModelFiles, opts: OnnxEx
     const factors = opts.adapter ? loraFactorsByWeight(spec, opts.adapter) : new Map();
     const manifest = weightManifest(spec);
     const outType = GPU_OUT[opts.dtype];
-    const elemBytes = ELEMENT_BYTES[outType];
-    const sizes = manifest.map((w) => w.shape.reduce((a, b) => a * b, 1) * elemBytes);
+    const sizes = weightTensorBytes(spec, opts.dtype);
     const weightBytes = sizes.reduce((a, b) => a + b, 0);
     const external = weightBytes > (opts.externalDataThresholdBytes ?? DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES);
     const modelPath = onnxModelPath(opts.dtype);
@@ -151,5 +160,11 @@ async function addSideFiles(files: Map<string, Uint8Array>, source: ModelFiles, 
     } finally {
       await src.close();
     }
+  }
+  // transformers.js's tokenizer reads its chat template from tokenizer_config.json only: one kept in
+  // chat_template.jinja (as recent transformers saves it, and the studio trained with) goes in there.
+  const copied = files.get('tokenizer_config.json');
+  if (copied && files.has('chat_template.jinja') && (JSON.parse(new TextDecoder().decode(copied)) as { chat_template?: unknown }).chat_template == null) {
+    files.set('tokenizer_config.json', enc.encode(JSON.stringify(await readTokenizerConfig(source), null, 2) + '\n'));
   }
 }

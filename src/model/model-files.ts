@@ -18,6 +18,17 @@ export class MissingModelFileError extends Error {
   }
 }
 
+/** tokenizer_config.json as an object, with the chat template in it: recent transformers saves the
+ * template beside it (chat_template.jinja), where transformers.js's tokenizer never looks. */
+export async function readTokenizerConfig(files: ModelFiles): Promise<Record<string, unknown>> {
+  const config = JSON.parse(await readModelText(files, 'tokenizer_config.json')) as Record<string, unknown>;
+  if (config.chat_template == null) {
+    const jinja = await readModelText(files, 'chat_template.jinja', true);
+    if (jinja !== null) config.chat_template = jinja;
+  }
+  return config;
+}
+
 export async function readModelText(files: ModelFiles, name: string): Promise<string>;
 export async function readModelText(files: ModelFiles, name: string, optional: true): Promise<string | null>;
 export async function readModelText(files: ModelFiles, name: string, optional = false): Promise<string | null> {

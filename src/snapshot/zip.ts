@@ -18,8 +18,14 @@ export interface ZipEntryToWrite {
   level: 0 | 1 | 6 | 9;
 }
 
+/** fflate writes no ZIP64: every size and offset is 32 bits, so a .zip past 4 GiB comes out corrupt. */
+export const ZIP_MAX_BYTES = 0xffffffff;
+
 /** Deterministic: same entries and mtime give the same bytes. */
 export function writeZip(entries: ZipEntryToWrite[], mtime: Date): Uint8Array {
+  // Each entry's uncompressed size is a 32-bit field too, so what is given is bounded, not what deflate makes of it.
+  const bytes = entries.reduce((n, e) => n + e.data.byteLength + 2 * (e.name.length + 64), 22);
+  if (bytes > ZIP_MAX_BYTES) throw new Error(`a .zip holds at most 4 GiB, and these files make ${(bytes / 2 ** 30).toFixed(1)} GiB`);
   const files: Record<string, [Uint8Array, ZipOptions]> = {};
   for (const e of entries) {
     if (files[e.name]) throw new Error(`zip entry ${e.name} given twice`);

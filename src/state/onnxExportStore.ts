@@ -8,8 +8,12 @@ import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
 
+/** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */
+type ExportNotice = { runId: string; report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number; adapterStep?: number; runStep?: number };
+
 interface OnnxExportState {
-  busy: { runId: string; label: string; done: number; total: number } | null;
+  /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
+  busy: { runId: string; runName: string; label: string; done: number; total: number } | null;
   /** An export is running: it holds the GPU (other jobs are refused) and cannot be cancelled. */
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
@@ -18,7 +22,7 @@ interface OnnxExportState {
    * notice is dismissed): a failed or unchecked export may answer otherwise than the engine. */
   exportedCheck: 'passed' | 'failed' | 'unchecked' | null;
   /** The last export's notice (its ✕ sets this to null); `checkError`: why its check could not run. */
-  report: { runId: string; report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number } | null;
+  report: ExportNotice | null;
   error: string | null;
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
 }
@@ -35,15 +39,15 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   error: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
-    set({ busy: { runId, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
+    set({ busy: { runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
     try {
-      const { zip, report, checkError } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, label: p.label, done: p.done, total: p.total } }));
+      const { zip, report, checkError, adapterStep, runStep } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, runName, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through.
       // …and only this one (an earlier export is let go: a real model's is gigabytes).
       set({ exportedRunIds: [runId], exportedCheck: checkError || !report ? 'unchecked' : report.passed ? 'passed' : 'failed' });
       downloadBytes(zip, fileName);
-      set({ report: { runId, report, checkError, fileName, bytes: zip.byteLength } });
+      set({ report: { runId, report, checkError, fileName, bytes: zip.byteLength, adapterStep, runStep } });
     } catch (err) {
       // The worker's message says what is missing and what to do (no model, another model, no
       // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
@@ -54,8 +58,13 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   },
 }));
 
-export function describeReport(r: { report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number }): string {
-  const size = formatBytesShort(r.bytes);
+export function describeReport(r: Omit<ExportNotice, 'runId'>): string {
+  const behind = r.adapterStep !== undefined && r.runStep !== undefined && r.adapterStep < r.runStep;
+  const step = behind ? ` It holds the adapter of step ${r.adapterStep}, the run's newest checkpoint, not of step ${r.runStep} where the run stopped.` : '';
+  return describeCheck(r, formatBytesShort(r.bytes)) + step;
+}
+
+function describeCheck(r: Omit<ExportNotice, 'runId'>, size: string): string {
   if (r.checkError) return `Saved ${r.fileName} (${size}), but its check could not run on onnxruntime-web: ${r.checkError}.`;
   if (!r.report) return `Saved ${r.fileName} (${size}); the export was not checked.`;
   const x = r.report;

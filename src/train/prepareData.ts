@@ -6,19 +6,13 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { ExampleTooLongError, tokenizeExample } from '../data/tokenize-example.ts';
-import { readModelText, type ModelFiles } from '../model/model-files.ts';
+import { readModelText, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
 import { loadTokenizer } from '../data/tokenizer-load.ts';
 import type { TokenizedExample } from './batching.ts';
 
 export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedTokenizer> {
   const json = JSON.parse(await readModelText(files, 'tokenizer.json'));
-  const config = JSON.parse(await readModelText(files, 'tokenizer_config.json'));
-  // Recent transformers saves the chat template beside tokenizer_config.json, not in it.
-  if (config.chat_template == null) {
-    const jinja = await readModelText(files, 'chat_template.jinja', true);
-    if (jinja !== null) config.chat_template = jinja;
-  }
-  return loadTokenizer(json, config);
+  return loadTokenizer(json, await readTokenizerConfig(files));
 }
 
 /** One example as the trainer takes it; throws ExampleTooLongError when its target cannot fit. */

@@ -388,14 +388,16 @@ export class StudioEngine {
 
     exportOnnx: async ({ runId, dtype }, progress) => {
       const db = this.requireDb();
-      const { adapter } = await this.adapterOf(runId);
+      const { adapter, run } = await this.adapterOf(runId);
+      // A run that failed after its newest checkpoint reached further than the adapter merged here.
+      const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const out = await this.jobs.run('an ONNX export', runOnnxExport, { db, runId, adapter, dtype }, progress);
       // Kept for the playground's ONNX backend: this export only.
       this.onnxExports.clear();
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly.
       const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
-      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError };
+      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => (this.datasetsInUse.get(id) ?? 0) > 0 }),

@@ -4,7 +4,9 @@
 // comes back as `checkError` beside the files.
 import type { StudioDb } from '../data/db.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { exportAndCheck, type ExportCheckReport, type OnnxExportDtype } from '../export/index.ts';
+import { exportAndCheck, onnxWeightBytes, type ExportCheckReport, type OnnxExportDtype } from '../export/index.ts';
+import { formatBytes } from '../model/memory-plan.ts';
+import { ZIP_MAX_BYTES } from '../snapshot/zip.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { updateRun } from '../jobs/store/dexie.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -21,6 +23,13 @@ export interface OnnxExportInput {
 
 export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Promise<{ files: Array<[string, Uint8Array]>; report: ExportCheckReport | null; checkError: string | null }> {
   const { tokenizer, files, spec } = ctx.model;
+  // The export comes back as one .zip download: said before minutes of merging, not by writeZip after.
+  const weightBytes = onnxWeightBytes(spec, job.dtype);
+  if (weightBytes > ZIP_MAX_BYTES) {
+    throw new Error(
+      `its ${job.dtype} weights alone are ${formatBytes(weightBytes)}, more than a .zip download holds (4 GiB); export the run (Export: its .zip holds the PEFT adapter) and write the ONNX folder with studio export-onnx --model <this model> --adapter <that .zip unpacked> --dtype ${job.dtype}`,
+    );
+  }
   const { result, report, checkError } = await exportAndCheck(ctx.gpu, files, job.adapter, {
     dtype: job.dtype,
     prompts: ONNX_CHECK_PROMPTS.map((t) => tokenizer.encode(t)),

@@ -267,6 +267,58 @@ describe('studio on bad input (before any GPU work)', () => {
   });
 });
 
+describe('an adapter folder of a run that trained on past it', () => {
+  it('says which step its adapter files hold when the run was resumed since (training, paused, stopped or failed)', async () => {
+    const { readAdapter } = await import('../../src/cli/localFiles.ts');
+    const { RunFolderStore } = await import('../../src/jobs/store/folder.ts');
+    const { exportPeftAdapter } = await import('../../src/model/peft.ts');
+    const { generateTinyModel, TINY_QWEN3_DEFAULT } = await import('../../src/model/tiny-model.ts');
+    const { initLoraAdapter } = await import('../../src/model/lora.ts');
+    const { spec } = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const dir = mkdtempSync(join(tmpdir(), 'adapter-resumed-'));
+    // A run that finished at step 100: the store writes its adapter files and says their step.
+    const store = new RunFolderStore(dir, { model: 'public/models/tiny-qwen3', data: ['d.jsonl'] });
+    await store.setStatus('running', { lastStep: 0 });
+    const peft = exportPeftAdapter(spec, initLoraAdapter(spec, { rank: 2, alpha: 4, dropout: 0, useRsLora: false, targets: ['q', 'v'] }, 1), 'public/models/tiny-qwen3');
+    await store.saveAdapter(100, async () => ({ configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors }));
+    await store.setStatus('done', { lastStep: 100 });
+    writeFileSync(join(dir, 'checkpoint.safetensors'), 'a checkpoint');
+    const notes: string[] = [];
+    const error = console.error;
+    console.error = (m: string) => notes.push(m);
+    try {
+      await readAdapter(spec, dir, 'public/models/tiny-qwen3');
+      expect(notes, 'a finished run’s adapter is its last step').toEqual([]);
+      // Resumed to 200 (the adapter is written only when it finishes again), then paused at 150.
+      await store.setStatus('running', { lastStep: 150 });
+      await readAdapter(spec, dir, 'public/models/tiny-qwen3');
+      await store.setStatus('paused', { lastStep: 150 });
+      await readAdapter(spec, dir, 'public/models/tiny-qwen3');
+      await store.setStatus('failed', { lastStep: 150, message: 'device lost' });
+      await readAdapter(spec, dir, 'public/models/tiny-qwen3');
+      await store.setStatus('done', { lastStep: 150, message: 'stopped by the user' });
+      await readAdapter(spec, dir, 'public/models/tiny-qwen3');
+      const resume = `resume it (studio train … --out ${dir} --resume --steps 150 writes its adapter as it is now)`;
+      expect(notes).toEqual([
+        `note: --adapter ${dir} is a training run still training (checkpointed at step 150), or cut off while it trained; its adapter files hold step 100, where it finished before it was resumed, not step 150`,
+        `note: --adapter ${dir} is a training run paused at step 150; its adapter files hold step 100, where it finished before it was resumed, not step 150: ${resume}`,
+        `note: --adapter ${dir} is a training run that failed at step 150; its adapter files hold step 100, where it finished before it was resumed, not step 150: ${resume}`,
+        `note: --adapter ${dir} is a training run stopped at step 150; its adapter files hold step 100, where it finished before it was resumed, not step 150: ${resume}`,
+      ]);
+    } finally {
+      console.error = error;
+    }
+  });
+
+  it('an HDR run’s folder gets no run.json from its adapter', async () => {
+    const { RunFolderStore } = await import('../../src/jobs/store/folder.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'adapter-hdr-'));
+    await new RunFolderStore(dir, { model: 'tiny', data: ['d.jsonl'] }).saveAdapter(3, async () => ({ configJson: '{}', weights: new Uint8Array(8) }));
+    expect(existsSync(join(dir, 'run.json'))).toBe(false);
+    expect(existsSync(join(dir, 'adapter_config.json'))).toBe(true);
+  });
+});
+
 describe('an adapter for another model', () => {
   it('loads when its shapes fit, with a note naming both models; the same model under another path says nothing', async () => {
     const { readAdapter } = await import('../../src/cli/localFiles.ts');

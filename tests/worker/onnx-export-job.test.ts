@@ -37,6 +37,11 @@ describe('worker: Export ONNX', () => {
     expect(labels.some((l) => /checking/.test(l))).toBe(true);
     const row = (await db.runs.get('run-onnx')) as unknown as { onnxExportCheck?: { passed: boolean } };
     expect(row.onnxExportCheck?.passed).toBe(true);
+    expect([out.adapterStep, out.runStep]).toEqual([2, 2]);
+    // A run that failed at step 5 after its newest checkpoint (step 2): the export says it holds step 2.
+    await db.runs.update('run-onnx', { status: 'failed', lastStep: 5 });
+    const behind = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, () => undefined);
+    expect([behind.adapterStep, behind.runStep]).toEqual([2, 5]);
 
     // The playground's ONNX backend is exercised in Chromium (tests/browser/onnx-playground.browser.ts):
     // transformers.js reads in-memory files through its browser cache hook.

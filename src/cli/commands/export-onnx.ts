@@ -39,7 +39,7 @@ options:
   --cache <dir>          model download cache
   --json                 print the check report as one JSON object
   --quiet                no progress line
-Exit code 0 when the check passes (or is skipped), 3 when it fails.`;
+Exit code 0 when the check passes (or is skipped), 3 when it fails or cannot run (the export stays).`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', out: 'string', dtype: 'string', prompt: 'texts', steps: 'number',
@@ -92,7 +92,15 @@ const command: CliCommand = {
       if (f['no-check']) return 0;
 
       progress.update('checking the export with onnxruntime-web (wasm) against the engine…', true);
-      const report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
+      let report: ExportCheckReport;
+      try {
+        report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
+      } catch (err) {
+        // As in the Runs panel: a check that cannot run (a model too large for onnxruntime-web's
+        // WebAssembly heap) does not take the written export away, and says that it is there.
+        progress.done();
+        throw new CliError(`the export in ${out} is written, but its check could not run on onnxruntime-web (wasm): ${(err as Error).message.split('\n')[0]}`, 3);
+      }
       progress.done();
       writeFileSync(join(out, EXPORT_CHECK_FILE), JSON.stringify(report, null, 2) + '\n');
       if (f.json) console.log(JSON.stringify(report));

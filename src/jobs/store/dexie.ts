@@ -273,6 +273,11 @@ export class DexieRunStore implements RunStore {
     });
   }
 
+  /** The step readAdapter's adapter is of (its newest checkpoint), or null before the first. */
+  async adapterStep(): Promise<number | null> {
+    return (await this.checkpointRows()).at(-1)?.step ?? null;
+  }
+
   async readAdapter(spec: ModelSpec): Promise<LoraAdapter> {
     const run = await requireRun(this.db, this.runId);
     const newest = (await this.checkpointRows()).at(-1);

@@ -2,7 +2,8 @@
 // always written:
 //   run.json                  model, data files (and a training run's `source`: absolute paths and
 //                             import options), config, example counts, GPU memory and adapter,
-//                             status, last step and message (rewritten on every status change)
+//                             status, last step and message (rewritten on every status change),
+//                             and the step the adapter files hold (adapterFilesStep)
 //   metrics.jsonl             {"kind":"train",…StepMetrics} per step, {"kind":"eval",…} per eval
 //   checkpoint.safetensors    the newest trainer checkpoint (resume with --resume)
 //   adapter_config.json + adapter_model.safetensors   the PEFT adapter
@@ -38,6 +39,8 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const TOKEN_LOSS_FILE = 'token-loss.json';
 export const BALANCE_FILE = 'balance.json';
+/** run.json's key for the step the adapter files hold (`lastStep` is the step trained). */
+export const ADAPTER_FILES_STEP = 'adapterFilesStep';
 export const HDR_FILES = { rounds: 'rounds.jsonl', examples: 'hdr-examples.jsonl', hardCases: 'hard-cases.jsonl', mined: 'mine-predictions.jsonl', summary: 'hdr.json' } as const;
 
 /** What the command knows about the run before any job starts. */
@@ -299,11 +302,17 @@ export class RunFolderStore implements RunStore {
     return readPeftAdapter(this.dir, spec);
   }
 
-  async saveAdapter(_step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void> {
+  async saveAdapter(step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void> {
     const peft = await files();
     this.write(ADAPTER_CONFIG_FILE, peft.configJson);
     this.write(ADAPTER_WEIGHTS_FILE, peft.weights);
     if (balance) this.write(BALANCE_FILE, JSON.stringify(balance) + '\n');
+    // The adapter files are written only when a run finishes: a run resumed since trains past them,
+    // and whoever reads them (--adapter) is told so (an HDR run's folder has no run.json to say it).
+    if (existsSync(this.path(RUN_JSON))) {
+      this.runJson = { ...this.runJson, [ADAPTER_FILES_STEP]: step };
+      this.writeRunJson();
+    }
   }
 
   /** checkpoint.safetensors's balance state, else balance.json's, else null. */

@@ -10,7 +10,7 @@ export function OnnxExportStatus() {
   const error = useOnnxExport((s) => s.error);
   return (
     <>
-      {busy && <ProgressBar label={`ONNX export of ${busy.runId}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
+      {busy && <ProgressBar label={`ONNX export of ${busy.runName}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
       {error && <Alert message={error} onDismiss={() => useOnnxExport.setState({ error: null })} testId="onnx-export-error" />}
       {report && !busy && (
         <Alert kind={report.checkError || (report.report && !report.report.passed) ? 'error' : 'notice'} message={describeReport(report)} onDismiss={() => useOnnxExport.setState({ report: null })} testId="onnx-export-report" />
