@@ -67,13 +67,16 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}) };
 }
 
+/** Whether a checkpoint row is the one a snapshot import wrote (not one trained here since). */
+const writtenByImport = (c: CheckpointRow): boolean => (c.meta as { importedFrom?: string } | undefined)?.importedFrom !== undefined;
+
 /** The evaluation an imported snapshot brought: it scored the adapter the snapshot brought, so it
  * holds only while the run's newest checkpoint is still the one the import wrote (a run resumed
  * and trained on here has another adapter). */
 async function importedEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
   if (!row.evaluation) return undefined;
   const newest = await newestCheckpoint(db, row.id);
-  return !newest || (newest.meta as { importedFrom?: string } | undefined)?.importedFrom !== undefined ? row.evaluation : undefined;
+  return !newest || writtenByImport(newest) ? row.evaluation : undefined;
 }
 
 /** Splits stored metric rows into run.json's per-step metrics and eval points. */
@@ -353,6 +356,25 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
     throw new SnapshotError(`resuming needs the run's dataset: the snapshot has no dataset.jsonl and no dataset with fingerprint ${info.fingerprint || '(none)'} is in this browser; import the dataset first`);
   }
   return { id: '', created: false };
+}
+
+/**
+ * The run an earlier import of this same snapshot (same run, same export) made in the same mode,
+ * while it is still as that import left it; undefined if there is none. Opening the file again (a
+ * second drop, or the picker after a drop) must not add a second copy of the run; a resumable copy
+ * trained further here is another run by now, and the snapshot may start a fresh one.
+ */
+export async function openedBefore(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<SnapshotRunRow | undefined> {
+  const { run } = snapshot;
+  const copies = ((await db.runs.where('kind').equals('train').toArray()) as SnapshotRunRow[]).filter(
+    (r) => r.importedFrom?.runId === run.run.id && r.importedFrom.exportedAt === run.exportedAt && r.importedFrom.mode === mode,
+  );
+  for (const row of copies) {
+    if (mode === 'read-only') return row;
+    const newest = await newestCheckpoint(db, row.id);
+    if (newest && writtenByImport(newest) && row.lastStep === snapshot.checkpoint?.state.step) return row;
+  }
+  return undefined;
 }
 
 /**

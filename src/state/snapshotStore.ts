@@ -109,6 +109,11 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
         try {
           const bytes = new Uint8Array(await file.arrayBuffer());
           const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
+          if (opened.alreadyOpen) {
+            useRuns.getState().selectRun(opened.runId);
+            notices.push(`“${opened.name}” from ${file.name} is already open here (${mode === 'read-only' ? 'read-only' : 'resumable'}); nothing was added.`);
+            continue;
+          }
           dropRunSeries(opened.runId);
           await useRuns.getState().refreshRuns();
           await useDatasets.getState().refreshDatasets();

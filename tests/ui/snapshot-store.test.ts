@@ -68,6 +68,15 @@ describe('snapshot actions in the Runs panel', () => {
     expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), ready to resume from its checkpoint.');
   });
 
+  it('say a snapshot opened before is already open, and show that run', async () => {
+    const selectRun = vi.fn();
+    useRuns.setState({ selectRun });
+    engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30, alreadyOpen: true };
+    await useSnapshots.getState().importSnapshotFile(new File([new Uint8Array(4)], 'first.zip'));
+    expect(useSnapshots.getState().notice).toBe('“first run” from first.zip is already open here (read-only); nothing was added.');
+    expect(selectRun).toHaveBeenCalledWith('run-a');
+  });
+
   it('open every snapshot dropped at once, naming each that could not be opened', async () => {
     engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
     const good = new File([new Uint8Array(4)], 'a.zip');
