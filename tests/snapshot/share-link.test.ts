@@ -161,6 +161,23 @@ describe('LTTB downsampling', () => {
     expect(d.steps.every((s, i) => i === 0 || s > d.steps[i - 1])).toBe(true);
   });
 
+  it('keeps a noisy curve\'s lowest and highest points, as the dashboard\'s chart shows them', () => {
+    // LTTB alone left out the best loss of about one such curve in three.
+    let seed = 1;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let t = 0; t < 50; t++) {
+      const steps = Array.from({ length: 500 + Math.floor(random() * 10_000) }, (_, i) => i + 1);
+      let v = 2;
+      const values = steps.map(() => (v = v * 0.999 + (random() - 0.5) * 0.05));
+      const d = downsampleCurve({ steps, values }, 200);
+      expect(d.steps).toHaveLength(200);
+      expect(d.values).toContain(Math.min(...values));
+      expect(d.values).toContain(Math.max(...values));
+      expect([d.steps[0], d.steps.at(-1)]).toEqual([1, steps.length]);
+      expect(d.steps.every((s, i) => i === 0 || s > d.steps[i - 1])).toBe(true);
+    }
+  });
+
   it('returns short curves unchanged', () => {
     expect(downsampleCurve({ steps: [1, 2, 3], values: [3, 2, 1] }, 200)).toEqual({ steps: [1, 2, 3], values: [3, 2, 1] });
   });
