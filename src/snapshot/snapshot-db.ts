@@ -126,6 +126,10 @@ function clipText(text: string, max: number): string {
 /** A name stored before the limits existed (a long file name) still fits run.json's. */
 const clip = (name: string) => clipText(name, RUN_JSON_LIMITS.nameChars);
 
+/** A run's message is the job's words, uncapped where it was written (a GPU error can quote a whole
+ * shader log): cut to run.json's limit, so a long one never stops the run being exported. */
+const clipMessage = (message: string | undefined) => (message === undefined ? undefined : clipText(message, RUN_JSON_LIMITS.messageChars));
+
 /** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
   const stored = await db.runs.get(runId);
@@ -177,7 +181,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
         createdAt: row.createdAt,
         status: row.status,
         lastStep: row.lastStep,
-        message: row.message,
+        message: clipMessage(row.message),
         ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => clipText(t, RUN_JSON_LIMITS.tagChars)) } : {}),
         ...(row.notes ? { notes: row.notes } : {}),
       },
@@ -252,7 +256,7 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     ...base,
     run: {
       ...base.run,
-      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: hdr.status, message: hdr.stopReason ?? hdr.message },
+      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) },
       hdrRounds,
       evaluation,
     },

@@ -507,6 +507,19 @@ describe('snapshots from and into IndexedDB', () => {
     db.close();
   });
 
+  it('exports a failed run whose error message is longer than run.json allows, cut to the limit', async () => {
+    // The job keeps a GPU error's whole text (a shader log can run to pages): export refused the
+    // run with 'run.message is 12000 characters long; the limit is 10000', and the user cannot edit it.
+    const db = freshDb();
+    const runId = await storedRun(db);
+    await db.runs.update(runId, { status: 'failed', message: `GPUValidationError: ${'x'.repeat(12_000)}` });
+    const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(snap.run.run.status).toBe('failed');
+    expect(snap.run.run.message).toHaveLength(10_000);
+    expect(snap.run.run.message).toMatch(/^GPUValidationError: x+…$/);
+    db.close();
+  });
+
   it('says what the exported zip holds: a run that never reached a checkpoint has no adapter to claim', async () => {
     const db = freshDb();
     const runId = await storedRun(db);
