@@ -38,10 +38,11 @@ interface SnapshotState {
   dismiss(): void;
 }
 
-/** A file name from a run name: letters, digits, dot, dash and underscore only. */
-export function snapshotFileName(run: { name?: string; id: string; lastStep?: number }): string {
+/** A file name from a run name: letters, digits, dot, dash and underscore only. An HDR run's last
+ * step is its round (as the pickers say it), not an optimizer step. */
+export function snapshotFileName(run: { name?: string; id: string; lastStep?: number; kind?: string }): string {
   const base = (run.name ?? run.id).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
-  return `${base}-step${run.lastStep ?? 0}.zip`;
+  return `${base}-${run.kind === 'hdr' ? 'round' : 'step'}${run.lastStep ?? 0}.zip`;
 }
 
 /** The export's notice: what the zip holds, and only that (a run with no checkpoint yet has no adapter). */

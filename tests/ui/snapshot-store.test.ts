@@ -46,7 +46,7 @@ describe('snapshot actions in the Runs panel', () => {
     await useSnapshots.getState().exportSnapshot('hdr-1', false);
     expect(useSnapshots.getState().error).toBeNull();
     expect(requests).toEqual([['exportSnapshot', { runId: 'hdr-1', includeDataset: false }]]);
-    expect(useSnapshots.getState().notice).toMatch(/^Saved HDR-on-first-run-step0\.zip /);
+    expect(useSnapshots.getState().notice).toMatch(/^Saved HDR-on-first-run-round0\.zip /);
   });
 
   it('make a share link for an HDR run that continued a training run', async () => {
