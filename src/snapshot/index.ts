@@ -18,4 +18,4 @@ export { CHECKPOINT_FILE, exportSnapshot, importSnapshot, type AdapterFiles, typ
 export { DATASET_FILE } from './dataset-jsonl.ts';
 export { CURVE_NAMES, decodeShareLink, encodeShareLink, SHARE_PREFIX, SHARE_SCHEMA, shareSummaryFromRun, type CurveName, type ShareSummary } from './share-link.ts';
 export { downsampleCurve, type Curve } from './downsample.ts';
-export { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type ImportMode, type SnapshotFromDbOptions, type SnapshotRunRow } from './snapshot-db.ts';
+export { exportRunSnapshot, openedBefore, saveImportedSnapshot, snapshotFromDb, type ImportMode, type SnapshotFromDbOptions, type SnapshotRunRow } from './snapshot-db.ts';

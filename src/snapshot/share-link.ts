@@ -18,7 +18,7 @@ export const SHARE_PREFIX = '#share=';
 const ENTRY = 'share link';
 
 /** Every curve a link may carry (each optional: links made before a curve was added still open). */
-export const CURVE_NAMES = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'evalLoss', 'evalLossCot', 'evalLossCall', 'gradNorm', 'tokensPerSecond'] as const;
+export const CURVE_NAMES = ['loss', 'lossCot', 'lossCall', 'alpha', 'lr', 'evalLoss', 'evalLossTokens', 'evalLossCot', 'evalLossCall', 'gradNorm', 'tokensPerSecond'] as const;
 export type CurveName = (typeof CURVE_NAMES)[number];
 
 export interface ShareSummary {
@@ -52,6 +52,9 @@ export interface ShareSummary {
     finalLossCot?: number;
     finalLossCall?: number;
     finalAlpha?: number;
+    /** The newest held-out loss per target token, the dashboard's headline held-out number: unlike
+     * the α-weighted eval loss it moves only when the model does (links made before have none). */
+    finalEvalLossTokens?: number;
     bestEvalLoss?: number;
     bestEvalStep?: number;
     meanTokensPerSecond?: number;
@@ -105,6 +108,7 @@ export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultP
     finalLossCot: last(full('lossCot')),
     finalLossCall: last(full('lossCall')),
     finalAlpha: last(full('alpha')),
+    finalEvalLossTokens: last(metricCurve(run.evalMetrics, 'evalLossTokens')),
     bestEvalLoss: best >= 0 ? evalLoss.values[best] : undefined,
     bestEvalStep: best >= 0 ? evalLoss.steps[best] : undefined,
     meanTokensPerSecond: tps.length ? tps.reduce((a, b) => a + b, 0) / tps.length : undefined,
@@ -186,6 +190,7 @@ const shareSummary: Check<ShareSummary> = obj({
     finalLossCot: opt(finite),
     finalLossCall: opt(finite),
     finalAlpha: opt(finite),
+    finalEvalLossTokens: opt(finite),
     bestEvalLoss: opt(finite),
     bestEvalStep: opt(count),
     meanTokensPerSecond: opt(finite),

@@ -67,13 +67,16 @@ async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<Eval
   return { step: newest?.step ?? row.lastStep, split: 'eval', examples: s.total, astAccuracy: s.accuracy, ...(Object.keys(byCategory).length ? { byCategory } : {}) };
 }
 
+/** Whether a checkpoint row is the one a snapshot import wrote (not one trained here since). */
+const writtenByImport = (c: CheckpointRow): boolean => (c.meta as { importedFrom?: string } | undefined)?.importedFrom !== undefined;
+
 /** The evaluation an imported snapshot brought: it scored the adapter the snapshot brought, so it
  * holds only while the run's newest checkpoint is still the one the import wrote (a run resumed
  * and trained on here has another adapter). */
 async function importedEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
   if (!row.evaluation) return undefined;
   const newest = await newestCheckpoint(db, row.id);
-  return !newest || (newest.meta as { importedFrom?: string } | undefined)?.importedFrom !== undefined ? row.evaluation : undefined;
+  return !newest || writtenByImport(newest) ? row.evaluation : undefined;
 }
 
 /** Splits stored metric rows into run.json's per-step metrics and eval points. */
@@ -122,6 +125,10 @@ function clipText(text: string, max: number): string {
 
 /** A name stored before the limits existed (a long file name) still fits run.json's. */
 const clip = (name: string) => clipText(name, RUN_JSON_LIMITS.nameChars);
+
+/** A run's message is the job's words, uncapped where it was written (a GPU error can quote a whole
+ * shader log): cut to run.json's limit, so a long one never stops the run being exported. */
+const clipMessage = (message: string | undefined) => (message === undefined ? undefined : clipText(message, RUN_JSON_LIMITS.messageChars));
 
 /** Everything exportSnapshot needs for a stored run. Errors name the run and what is missing. */
 export async function snapshotFromDb(db: StudioDb, runId: string, options: SnapshotFromDbOptions = {}): Promise<SnapshotInput> {
@@ -174,7 +181,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
         createdAt: row.createdAt,
         status: row.status,
         lastStep: row.lastStep,
-        message: row.message,
+        message: clipMessage(row.message),
         ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => clipText(t, RUN_JSON_LIMITS.tagChars)) } : {}),
         ...(row.notes ? { notes: row.notes } : {}),
       },
@@ -249,7 +256,7 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     ...base,
     run: {
       ...base.run,
-      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: hdr.status, message: hdr.stopReason ?? hdr.message },
+      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) },
       hdrRounds,
       evaluation,
     },
@@ -353,6 +360,25 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
     throw new SnapshotError(`resuming needs the run's dataset: the snapshot has no dataset.jsonl and no dataset with fingerprint ${info.fingerprint || '(none)'} is in this browser; import the dataset first`);
   }
   return { id: '', created: false };
+}
+
+/**
+ * The run an earlier import of this same snapshot (same run, same export) made in the same mode,
+ * while it is still as that import left it; undefined if there is none. Opening the file again (a
+ * second drop, or the picker after a drop) must not add a second copy of the run; a resumable copy
+ * trained further here is another run by now, and the snapshot may start a fresh one.
+ */
+export async function openedBefore(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<SnapshotRunRow | undefined> {
+  const { run } = snapshot;
+  const copies = ((await db.runs.where('kind').equals('train').toArray()) as SnapshotRunRow[]).filter(
+    (r) => r.importedFrom?.runId === run.run.id && r.importedFrom.exportedAt === run.exportedAt && r.importedFrom.mode === mode,
+  );
+  for (const row of copies) {
+    if (mode === 'read-only') return row;
+    const newest = await newestCheckpoint(db, row.id);
+    if (newest && writtenByImport(newest) && row.lastStep === snapshot.checkpoint?.state.step) return row;
+  }
+  return undefined;
 }
 
 /**

@@ -38,10 +38,11 @@ interface SnapshotState {
   dismiss(): void;
 }
 
-/** A file name from a run name: letters, digits, dot, dash and underscore only. */
-export function snapshotFileName(run: { name?: string; id: string; lastStep?: number }): string {
+/** A file name from a run name: letters, digits, dot, dash and underscore only. An HDR run's last
+ * step is its round (as the pickers say it), not an optimizer step. */
+export function snapshotFileName(run: { name?: string; id: string; lastStep?: number; kind?: string }): string {
   const base = (run.name ?? run.id).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
-  return `${base}-step${run.lastStep ?? 0}.zip`;
+  return `${base}-${run.kind === 'hdr' ? 'round' : 'step'}${run.lastStep ?? 0}.zip`;
 }
 
 /** The export's notice: what the zip holds, and only that (a run with no checkpoint yet has no adapter). */
@@ -53,14 +54,19 @@ export function savedSnapshotNotice(name: string, bytes: number, holds: Snapshot
   return `${saved}, ${parts.length ? `${parts.join(', ')}, ` : ''}and ${last}.`;
 }
 
+/** A run as the Runs panel names it (its name, else its id), quoted for messages. */
+function runTitle(runId: string): string {
+  return `“${useRuns.getState().runs.find((r) => r.id === runId)?.name ?? runId}”`;
+}
+
 /** A stored run a snapshot can hold, read back fresh (its last step may have moved since the list
  * was read): a training run, or an HDR run that continued one (it travels as that run with HDR's
  * rounds and adapter; the Runs panel offers both). */
 async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
   await useRuns.getState().refreshRuns();
   const row = useRuns.getState().runs.find((r) => r.id === runId);
-  if (!row) throw new Error(`run ${runId} no longer exists`);
-  if (row.kind !== 'train' && !(row.kind === 'hdr' && row.fromRunId)) throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs and the HDR runs that continue them`);
+  if (!row) throw new Error('it no longer exists');
+  if (row.kind !== 'train' && !(row.kind === 'hdr' && row.fromRunId)) throw new Error(`it is an ${row.kind} run; snapshots hold training runs and the HDR runs that continue them`);
   return row;
 }
 
@@ -72,10 +78,10 @@ async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
 async function ensureModelFor(row: TrainRunRow | HdrRunRow): Promise<void> {
   if (row.kind === 'train' && row.modelSpec) return;
   const ref = row.modelRef;
-  if (!ref) throw new Error(`run ${row.id} has no model reference`);
+  if (!ref) throw new Error('it has no model reference');
   if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return;
   const source = sourceForRef(ref);
-  if (!source) throw new Error(`run ${row.id} was trained on ${ref}; drop that model's folder in the Model panel first`);
+  if (!source) throw new Error(`it was trained on ${ref}; drop that model's folder in the Model panel first`);
   if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${ref} could not be loaded (see the Model panel)`);
 }
 
@@ -109,6 +115,11 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
         try {
           const bytes = new Uint8Array(await file.arrayBuffer());
           const opened = await engineClient().request('importSnapshot', { bytes, label: file.name, mode });
+          if (opened.alreadyOpen) {
+            useRuns.getState().selectRun(opened.runId);
+            notices.push(`“${opened.name}” from ${file.name} is already open here (${mode === 'read-only' ? 'read-only' : 'resumable'}); nothing was added.`);
+            continue;
+          }
           dropRunSeries(opened.runId);
           await useRuns.getState().refreshRuns();
           await useDatasets.getState().refreshDatasets();
@@ -133,7 +144,9 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
 
   async exportSnapshot(runId, withDataset) {
     if (get().busy) return;
-    set({ busy: `Exporting ${runId}`, error: null, notice: null });
+    // Named before the runs are read again: a run deleted meanwhile is still named as it was shown.
+    const title = runTitle(runId);
+    set({ busy: `Exporting ${title}`, error: null, notice: null });
     try {
       const row = await snapshotRun(runId);
       await ensureModelFor(row);
@@ -142,7 +155,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
       downloadBytes(bytes, name);
       set({ notice: savedSnapshotNotice(name, bytes.byteLength, holds) });
     } catch (err) {
-      set({ error: `Could not export ${runId}: ${(err as Error).message}.` });
+      set({ error: `Could not export ${title}: ${(err as Error).message}.` });
     } finally {
       set({ busy: null });
     }
@@ -150,7 +163,8 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
 
   async copyShareLink(runId) {
     if (get().busy) return;
-    set({ busy: `Making a share link for ${runId}`, error: null, notice: null });
+    const title = runTitle(runId);
+    set({ busy: `Making a share link for ${title}`, error: null, notice: null });
     try {
       const row = await snapshotRun(runId);
       await ensureModelFor(row);
@@ -165,7 +179,7 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
       }
       set({ shareLink: { runId, runName: row.name ?? row.id, url, copied } });
     } catch (err) {
-      set({ error: `Could not make a share link for ${runId}: ${(err as Error).message}.` });
+      set({ error: `Could not make a share link for ${title}: ${(err as Error).message}.` });
     } finally {
       set({ busy: null });
     }

@@ -14,7 +14,7 @@ import { tokenizeExample } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
 import { tokenTexts } from '../data/token-segments.ts';
 import type { ModelSpec } from '../model/config.ts';
-import { encodeShareLink, exportSnapshot, importSnapshot, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
+import { encodeShareLink, exportSnapshot, importSnapshot, openedBefore, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireSnapshotRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
@@ -117,8 +117,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     importSnapshot: async ({ bytes, label, mode }) => {
       const snapshot = await importSnapshot(bytes, { label });
-      const row = await saveImportedSnapshot(ctx.db(), snapshot, mode);
-      return { runId: row.id, name: row.name ?? row.id, metricSteps: snapshot.run.metrics.length };
+      const earlier = await openedBefore(ctx.db(), snapshot, mode);
+      const row = earlier ?? (await saveImportedSnapshot(ctx.db(), snapshot, mode));
+      return { runId: row.id, name: row.name ?? row.id, metricSteps: snapshot.run.metrics.length, alreadyOpen: !!earlier };
     },
 
     shareLink: async ({ runId }) => {

@@ -212,8 +212,10 @@ export interface RequestMap {
   /** A stored run as a snapshot .zip (run.json; the PEFT adapter and checkpoint once the run saved
    * one; optionally the dataset), and which of those it holds, so the page says only what is there. */
   exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array; holds: SnapshotHoldings }];
-  /** Validates a snapshot .zip and stores it as a run (read-only or resumable). */
-  importSnapshot: [{ bytes: Uint8Array; label: string; mode: ImportMode }, { runId: string; name: string; metricSteps: number }];
+  /** Validates a snapshot .zip and stores it as a run (read-only or resumable). `alreadyOpen`: this
+   * browser holds the run an earlier import of the same snapshot made (in this mode, untouched
+   * since); nothing was stored and `runId` is that run. */
+  importSnapshot: [{ bytes: Uint8Array; label: string; mode: ImportMode }, { runId: string; name: string; metricSteps: number; alreadyOpen: boolean }];
   /** A run's summary and curves as a share-link fragment (`#share=…`). */
   shareLink: [{ runId: string }, { fragment: string }];
   /** One example's tokens by segment, with the embedded model's tokenizer (no model needs loading). */

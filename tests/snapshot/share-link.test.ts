@@ -77,6 +77,19 @@ describe('share link encoding', () => {
     expect(s.headline.finalLossCot).toBe(run.metrics[3].lossCot);
   });
 
+  it('carries the held-out loss per token, the dashboard\'s held-out figure, as a curve and as the newest value', async () => {
+    // The α-weighted eval loss falls when α moves; the dashboard headlines the loss per token
+    // instead. A link carried only the α-weighted one, so it told the viewer another number.
+    const run = await runJson(30);
+    run.evalMetrics = run.evalMetrics.map((e, i) => ({ ...e, evalLossTokens: 1.8 - i * 0.05 }));
+    const s = shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' }))));
+    expect(s.curves.evalLossTokens).toEqual({ steps: [10, 20, 30], values: [1.8, 1.75, 1.7] });
+    expect(s.headline.finalEvalLossTokens).toBe(1.7);
+    const back = decodeShareLink(encodeShareLink(s));
+    expect(back.curves.evalLossTokens!.steps).toEqual([10, 20, 30]);
+    expect(back.headline.finalEvalLossTokens).toBe(1.7);
+  });
+
   it('refuses a summary that breaks its own schema instead of writing it', async () => {
     const summary = await summaryOf(10);
     expect(() => encodeShareLink({ ...summary, name: 'n'.repeat(500) })).toThrow(/share link: name is 500 characters long/);
@@ -146,6 +159,23 @@ describe('LTTB downsampling', () => {
     expect(d.steps.at(-1)).toBe(5000);
     expect(d.values).toContain(50);
     expect(d.steps.every((s, i) => i === 0 || s > d.steps[i - 1])).toBe(true);
+  });
+
+  it('keeps a noisy curve\'s lowest and highest points, as the dashboard\'s chart shows them', () => {
+    // LTTB alone left out the best loss of about one such curve in three.
+    let seed = 1;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let t = 0; t < 50; t++) {
+      const steps = Array.from({ length: 500 + Math.floor(random() * 10_000) }, (_, i) => i + 1);
+      let v = 2;
+      const values = steps.map(() => (v = v * 0.999 + (random() - 0.5) * 0.05));
+      const d = downsampleCurve({ steps, values }, 200);
+      expect(d.steps).toHaveLength(200);
+      expect(d.values).toContain(Math.min(...values));
+      expect(d.values).toContain(Math.max(...values));
+      expect([d.steps[0], d.steps.at(-1)]).toEqual([1, steps.length]);
+      expect(d.steps.every((s, i) => i === 0 || s > d.steps[i - 1])).toBe(true);
+    }
   });
 
   it('returns short curves unchanged', () => {

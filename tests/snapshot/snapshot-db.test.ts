@@ -371,6 +371,37 @@ describe('snapshots from and into IndexedDB', () => {
     db.close();
   });
 
+  it('opens the same snapshot once: a second drop of the file shows the run it opened, adding no copy', async () => {
+    // Each drop of the same zip added another run of the same name, with its metrics and adapter again.
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+    const db = freshDb();
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const open = (mode: 'read-only' | 'resume') => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode }, () => undefined);
+    const first = await open('read-only');
+    expect(first).toMatchObject({ runId: 'run-a', alreadyOpen: false });
+    expect(await open('read-only')).toEqual({ ...first, alreadyOpen: true });
+    expect(await db.runs.count()).toBe(1);
+    expect(await db.metrics.count()).toBe(30);
+    expect(await db.checkpoints.count()).toBe(1);
+    // Resumable is another way of opening it: one copy of that too, while it is as the import left it.
+    const resumable = await open('resume');
+    expect(resumable.alreadyOpen).toBe(false);
+    expect(await open('resume')).toEqual({ ...resumable, alreadyOpen: true });
+    expect(await db.runs.count()).toBe(2);
+    expect(await db.datasets.count()).toBe(1);
+    // Once that copy trained on here it is another run: the snapshot opens a fresh copy.
+    const bytes = checkpointFor(trainedAdapter(), 40);
+    await db.checkpoints.put({ runId: resumable.runId, step: 40, createdAt: 2, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer } });
+    await db.runs.update(resumable.runId, { lastStep: 40 });
+    const fresh = await open('resume');
+    expect(fresh.alreadyOpen).toBe(false);
+    expect(fresh.runId).not.toBe(resumable.runId);
+    expect(await db.runs.count()).toBe(3);
+    source.close();
+    db.close();
+  });
+
   it('leaves the adapter and checkpoint out when asked (share links), without needing the model', async () => {
     const db = freshDb();
     const runId = await storedRun(db);
@@ -473,6 +504,19 @@ describe('snapshots from and into IndexedDB', () => {
     const { run } = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
     expect(run.dataset.name).toBe(`${'x'.repeat(198)}…`);
     expect(run.run.name).toBe(`${'é'.repeat(198)}…`);
+    db.close();
+  });
+
+  it('exports a failed run whose error message is longer than run.json allows, cut to the limit', async () => {
+    // The job keeps a GPU error's whole text (a shader log can run to pages): export refused the
+    // run with 'run.message is 12000 characters long; the limit is 10000', and the user cannot edit it.
+    const db = freshDb();
+    const runId = await storedRun(db);
+    await db.runs.update(runId, { status: 'failed', message: `GPUValidationError: ${'x'.repeat(12_000)}` });
+    const snap = await importSnapshot(await exportRunSnapshot(db, runId, { spec }));
+    expect(snap.run.run.status).toBe('failed');
+    expect(snap.run.run.message).toHaveLength(10_000);
+    expect(snap.run.run.message).toMatch(/^GPUValidationError: x+…$/);
     db.close();
   });
 

@@ -78,6 +78,8 @@ describe('snapshot names and links', () => {
     expect(snapshotFileName({ id: 'r', name: 'ssb r4 lr 0.001', lastStep: 24 })).toBe('ssb-r4-lr-0.001-step24.zip');
     expect(snapshotFileName({ id: 'run-1', name: '../../etc/passwd' })).toBe('..-..-etc-passwd-step0.zip');
     expect(snapshotFileName({ id: 'r', name: '///' })).toBe('run-step0.zip');
+    // An HDR run's last step is its round: HDR after 30 steps, at round 2, is no "step2" run.
+    expect(snapshotFileName({ id: 'h', name: 'HDR on r', lastStep: 2, kind: 'hdr' })).toBe('HDR-on-r-round2.zip');
   });
 
   it('says only what the exported snapshot holds', () => {

@@ -11,8 +11,9 @@ import { runJson } from '../snapshot/fixtures.ts';
 
 vi.stubGlobal('location', { pathname: '/' });
 
-async function linkOf(loss: string): Promise<string> {
+async function linkOf(loss: string, perTokenEval = false): Promise<string> {
   const run = await runJson(40);
+  if (perTokenEval) run.evalMetrics = run.evalMetrics.map((e, i) => ({ ...e, evalLossTokens: 1.9 - i * 0.1 }));
   return encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, config: { ...run.config, loss }, schema: 'balancesft-run/1' })))));
 }
 
@@ -34,5 +35,16 @@ describe('a shared run', () => {
     expect(html).not.toContain('Balance weight α');
     expect(html).not.toContain('data-testid="shared-finalAlpha"');
     expect(html).toContain('Reasoning tokens’ share of the batch (plain SFT has no α)');
+  });
+
+  it('headlines the held-out loss per token as the dashboard does, not the best α-weighted eval loss', async () => {
+    // Under SSB the α-weighted eval loss falls when α moves: the dashboard quotes the loss per token.
+    const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('ssb', true), theme: 'light' }));
+    expect(html).toContain('held-out loss per token');
+    expect(html).toMatch(/data-testid="shared-finalEvalLossTokens">1\.6/);
+    expect(html).not.toContain('data-testid="shared-bestEvalLoss"');
+    // A link made before it was carried still shows the figure it has.
+    const older = renderNow(createElement(SharedRunView, { fragment: await linkOf('ssb'), theme: 'light' }));
+    expect(older).toContain('data-testid="shared-bestEvalLoss"');
   });
 });

@@ -46,7 +46,7 @@ describe('snapshot actions in the Runs panel', () => {
     await useSnapshots.getState().exportSnapshot('hdr-1', false);
     expect(useSnapshots.getState().error).toBeNull();
     expect(requests).toEqual([['exportSnapshot', { runId: 'hdr-1', includeDataset: false }]]);
-    expect(useSnapshots.getState().notice).toMatch(/^Saved HDR-on-first-run-step0\.zip /);
+    expect(useSnapshots.getState().notice).toMatch(/^Saved HDR-on-first-run-round0\.zip /);
   });
 
   it('make a share link for an HDR run that continued a training run', async () => {
@@ -68,6 +68,27 @@ describe('snapshot actions in the Runs panel', () => {
     expect(useSnapshots.getState().notice).toBe('Opened “first run” from done.zip (30 steps of metrics), ready to resume from its checkpoint.');
   });
 
+  it('name the run as the Runs panel does when it cannot be exported or shared', async () => {
+    // The errors named the run by its id ('Could not export 3f2a…: run 3f2a… was trained on …').
+    const local = { ...train, id: 'c0ffee-1234', modelRef: 'local:my-model' } as StoredRun;
+    useRuns.setState({ runs: [local] });
+    useModel.setState({ info: null });
+    await useSnapshots.getState().exportSnapshot('c0ffee-1234', false);
+    expect(useSnapshots.getState().error).toBe('Could not export “first run”: it was trained on local:my-model; drop that model\'s folder in the Model panel first.');
+    await useSnapshots.getState().copyShareLink('c0ffee-1234');
+    expect(useSnapshots.getState().error).toBe('Could not make a share link for “first run”: it was trained on local:my-model; drop that model\'s folder in the Model panel first.');
+    expect(requests).toEqual([]);
+  });
+
+  it('say a snapshot opened before is already open, and show that run', async () => {
+    const selectRun = vi.fn();
+    useRuns.setState({ selectRun });
+    engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30, alreadyOpen: true };
+    await useSnapshots.getState().importSnapshotFile(new File([new Uint8Array(4)], 'first.zip'));
+    expect(useSnapshots.getState().notice).toBe('“first run” from first.zip is already open here (read-only); nothing was added.');
+    expect(selectRun).toHaveBeenCalledWith('run-a');
+  });
+
   it('open every snapshot dropped at once, naming each that could not be opened', async () => {
     engineReply.importSnapshot = { runId: 'run-a', name: 'first run', metricSteps: 30 };
     const good = new File([new Uint8Array(4)], 'a.zip');
@@ -79,9 +100,9 @@ describe('snapshot actions in the Runs panel', () => {
   });
 
   it('still refuse a run no snapshot holds (an evaluation), in words', async () => {
-    useRuns.setState({ runs: [train, hdr, { ...train, id: 'eval-1', kind: 'eval' } as StoredRun] });
+    useRuns.setState({ runs: [train, hdr, { ...train, id: 'eval-1', kind: 'eval', name: 'first run, evaluated' } as StoredRun] });
     await useSnapshots.getState().exportSnapshot('eval-1', false);
-    expect(useSnapshots.getState().error).toBe('Could not export eval-1: run eval-1 is an eval run; snapshots hold training runs and the HDR runs that continue them.');
+    expect(useSnapshots.getState().error).toBe('Could not export “first run, evaluated”: it is an eval run; snapshots hold training runs and the HDR runs that continue them.');
     expect(requests).toEqual([]);
   });
 });

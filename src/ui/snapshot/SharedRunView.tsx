@@ -29,6 +29,9 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${by}`;
 }
 
+/** A headline figure: its key (the test id), label and value. */
+type Figure = [key: string, label: string, value: number | undefined];
+
 export function SharedRunView({ fragment, theme }: { fragment: string; theme: Theme }) {
   const decoded = useMemo(() => {
     try {
@@ -55,6 +58,19 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
   // Plain SFT has no balance weight: its logged α is the reasoning tokens' share of the batch (the
   // dashboard does not call it α either).
   const sft = s.config.loss === 'sft';
+  // The held-out number is the dashboard's: the loss per token. The α-weighted eval loss falls when
+  // α moves, so its best is no figure of the model; links made before carry only that one.
+  const heldOut: Figure[] =
+    h.finalEvalLossTokens !== undefined
+      ? [['finalEvalLossTokens', 'held-out loss per token', h.finalEvalLossTokens]]
+      : [['bestEvalLoss', h.bestEvalStep !== undefined ? `best eval loss (step ${h.bestEvalStep})` : 'best eval loss', h.bestEvalLoss]];
+  const headline: Figure[] = [
+    ['finalLoss', 'loss', h.finalLoss],
+    ['finalLossCot', 'CoT loss', h.finalLossCot],
+    ['finalLossCall', 'call loss', h.finalLossCall],
+    ...(sft ? [] : [['finalAlpha', 'α', h.finalAlpha] satisfies Figure]),
+    ...heldOut,
+  ];
   return (
     <section className="panel" aria-labelledby="shared-title" data-testid="shared-run">
       <div className="row spread">
@@ -91,15 +107,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         )}
       </dl>
       <dl className="headline" data-testid="shared-headline">
-        {(
-          [
-            ['finalLoss', 'loss', h.finalLoss],
-            ['finalLossCot', 'CoT loss', h.finalLossCot],
-            ['finalLossCall', 'call loss', h.finalLossCall],
-            ['finalAlpha', 'α', h.finalAlpha],
-            ['bestEvalLoss', h.bestEvalStep !== undefined ? `best eval loss (step ${h.bestEvalStep})` : 'best eval loss', h.bestEvalLoss],
-          ] as const
-        ).filter(([key]) => !(sft && key === 'finalAlpha')).map(([key, label, v]) => (
+        {headline.map(([key, label, v]) => (
           <div key={key}>
             <dt>{label}</dt>
             <dd data-testid={`shared-${key}`}>{formatMetric(v)}</dd>
@@ -113,7 +121,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         ) : (
           <StaticChart title={s.config.loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} yAxis={ALPHA_AXIS} />
         )}
-        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
+        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
         <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
         <StaticChart title="Gradient norm (before clipping)" testId="shared-chart-gradnorm" lines={line(s, 'gradNorm', 'grad norm', (c) => c.bad)} />
         <StaticChart title="Throughput (tokens/s)" testId="shared-chart-tps" lines={line(s, 'tokensPerSecond', 'tokens/s', (c) => c.ok)} />
