@@ -68,6 +68,8 @@ export interface HdrRoundReport {
   rejectedByRule: Partial<Record<GateRule, number>>;
   solved: string[];
   evalAccuracyBefore: number | null;
+  /** Measured after the round's retraining; null when the round did not retrain (nothing changed
+   * to measure: the before value repeated would read as a measured, unchanged accuracy). */
   evalAccuracyAfter: number | null;
   training: RoundTraining | null;
   replayed: number;
@@ -264,6 +266,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     await hooks.onHardCases?.(round, pool.filter((c) => c.status === 'open'));
 
     let training: RoundTraining | null = null;
+    let evalAccuracyAfter: number | null = null;
     let replayed = 0;
     if (roundExamples.length + roundReused > 0) {
       // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
@@ -274,6 +277,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${accepted.length} HDR + ${replayed} replayed examples`);
       training = await engine.train([...accepted, ...replay], round, signal);
       accuracy = await evaluate(round, 'after');
+      evalAccuracyAfter = accuracy;
     }
     const poolAfter = pool.filter((c) => c.status === 'open').length;
     const report: HdrRoundReport = {
@@ -288,7 +292,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       rejectedByRule,
       solved,
       evalAccuracyBefore,
-      evalAccuracyAfter: accuracy,
+      evalAccuracyAfter,
       training,
       replayed,
       millis: performance.now() - t0,

@@ -218,6 +218,17 @@ describe('HDR rounds', () => {
     expect(replayed.every((id) => id === 'a' || id === 'r1')).toBe(true);
   });
 
+  it('a round that retrained nothing reports no held-out accuracy after it (the page and the CLI show —, not the before value again)', async () => {
+    // The round solves nothing, so it neither retrains nor re-evaluates: "50% → 50%" read as a
+    // measured, unchanged accuracy.
+    const cases = ['a', 'b'].map(ex);
+    const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' && id === 'a' ? right(id) : wrong(id)));
+    const r = await runHdrRounds({ pool: [open(cases[1])], evalSet: cases, replayPool: [], engine, settings: settings() });
+    expect(r.stopReason).toBe('pool_stopped_shrinking');
+    expect(calls.train).toEqual([]);
+    expect(r.rounds[0]).toMatchObject({ accepted: 0, training: null, evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
+  });
+
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
     const cases = ['a', 'b'].map(ex);
     const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' || id === 'a' ? right(id) : wrong(id)));
