@@ -20,7 +20,7 @@ export {
   type HdrSample,
   type RoundTraining,
 } from './rounds.ts';
-export { hdrStopText, type HdrStopReason } from './stopReason.ts';
+export { hdrStopText, roundSkippedText, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,
