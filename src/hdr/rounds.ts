@@ -14,7 +14,7 @@ import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/ind
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
 import { SampleDeduper, sampleKey } from './dedupe.ts';
-import { qualityGate, type GateFailure, type GateRule } from './gate.ts';
+import { qualityGate, type GateFailure, type GateRule, type SampleEnding } from './gate.ts';
 import { replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 import type { HdrStopReason } from './stopReason.ts';
 
@@ -223,8 +223,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       let anyCorrect = false;
       let anyAccepted = false;
       const failed: string[] = [];
-      for (const output of outputs[c]) {
-        const verdict = qualityGate(hardCase.example, output, round);
+      for (const { output, ...ending } of outputs[c]) {
+        const verdict = qualityGate(hardCase.example, output, round, ending);
         const sample: HdrSample = { hardCaseId: hardCase.example.id, output, accepted: verdict.accepted, answerCorrect: verdict.answerCorrect, failures: verdict.failures };
         anyCorrect ||= verdict.answerCorrect;
         if (verdict.accepted && verdict.candidate) {
@@ -320,6 +320,7 @@ export function hdrSampleSeed(seed: number, round: number, caseId: string, s: nu
  * k decoded answers per open case, `batchSize` sequences decoded at a time (a row whose answer ends
  * takes the next), the k samples of a case side by side (case-major order), each sequence with its
  * own seed (hdrSampleSeed), so the batch size changes how long it takes, never the answers.
+ * Each answer comes with how it ended, which the quality gate needs as evaluation does.
  */
 async function sampleAnswers(
   open: HardCase[],
@@ -328,7 +329,7 @@ async function sampleAnswers(
   round: number,
   signal: AbortSignal | undefined,
   onCount: (done: number, total: number) => void,
-): Promise<string[][]> {
+): Promise<Array<Array<SampleEnding & { output: string }>>> {
   const prompts = open.map((c) => engine.encodePrompt(c.example));
   const jobs = open.flatMap((c, i) => Array.from({ length: settings.samplesPerCase }, (_, s) => ({ i, seed: hdrSampleSeed(settings.seed, round, c.example.id, s) })));
   let done = 0;
@@ -346,7 +347,7 @@ async function sampleAnswers(
     },
   );
   if (done < jobs.length && !signal?.aborted) onCount(jobs.length, jobs.length);
-  const outputs: string[][] = open.map(() => []);
-  outs.forEach((o, j) => outputs[jobs[j].i].push(engine.decode(o.tokens)));
+  const outputs: Array<Array<SampleEnding & { output: string }>> = open.map(() => []);
+  outs.forEach((o, j) => outputs[jobs[j].i].push({ output: engine.decode(o.tokens), finishReason: o.finishReason, generatedTokens: o.tokens.length }));
   return outputs;
 }

@@ -229,6 +229,26 @@ describe('HDR rounds', () => {
     expect(r.rounds[0]).toMatchObject({ accepted: 0, training: null, evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
   });
 
+  it('never accepts a sample the token limit cut off before it declined to call, as evaluation never counts one right', async () => {
+    // A question no function fits: "<think>…</think>I cannot hel" ran out of tokens mid-reply.
+    // Evaluation fails it (it may have been about to call); the gate took it and trained the
+    // model to stop mid-sentence.
+    const none: Example = { id: 'n', tools, messages: [{ role: 'user', content: 'tell me a joke' }], target: { reasoning: 'no function fits', calls: [], content: 'No tool fits.' }, source: 'openai' };
+    const cut = '<think>lookup does not fit a joke</think>I cannot hel';
+    const engine: HdrEngine = {
+      generate: async (prompts, gen) => prompts.map(() => ({ tokens: Array.from(cut, (ch) => ch.charCodeAt(0)), finishReason: gen.temperature ? ('length' as const) : ('eos' as const) })),
+      encodePrompt: () => [0],
+      decode: (ids) => String.fromCharCode(...ids),
+      train: async (batch) => ({ steps: 1, examples: batch.length, lossFirst: 1, lossLast: 1, skipped: [] }),
+    };
+    const samples: HdrSample[] = [];
+    const r = await runHdrRounds({ pool: [open(none)], evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onSamples: (_r, s) => void samples.push(...s) } });
+    expect(r.added).toEqual([]);
+    expect(samples.map((x) => [x.accepted, x.answerCorrect, x.failures[0]?.rule])).toEqual([[false, false, 'answer'], [false, false, 'answer'], [false, false, 'answer']]);
+    expect(samples[0].failures[0].detail).toMatch(/max-new-tokens limit/);
+    expect(r.rounds[0]).toMatchObject({ passAtK: 0, accepted: 0, solved: [] });
+  });
+
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
     const cases = ['a', 'b'].map(ex);
     const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' || id === 'a' ? right(id) : wrong(id)));
