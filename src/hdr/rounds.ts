@@ -9,6 +9,7 @@
 // file is the procedure only: it never touches the GPU or the database directly.
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
+import { plural } from '../data/plural.ts';
 import { hardCaseRootId } from '../data/split.ts';
 import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
@@ -114,11 +115,15 @@ export async function mineHardCases(
   onCount?: HdrHooks['onCount'],
 ): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
   const ineligible: string[] = [];
+  let firstFailure = '';
   const eligible = minableExamples(examples).filter((e) => {
-    const ok = checkExample(e).passed;
-    if (!ok) ineligible.push(e.id);
-    return ok;
+    const { passed, failures } = checkExample(e);
+    if (!passed) ineligible.push(e.id);
+    if (!passed && !firstFailure) firstFailure = `example "${e.id}": ${failures[0]?.rule}: ${failures[0]?.detail}`;
+    return passed;
   });
+  // Nothing asked is no hard case found: the run would end "every mined example answered correctly".
+  if (eligible.length === 0 && ineligible.length > 0) throw new Error(`none of the ${plural(ineligible.length, 'example')} to mine passes the quality check HDR requires (${firstFailure})`);
   const label = `mining hard cases from ${eligible.length} examples`;
   const report = await evaluateExamples(eligible, evalAccess(engine), {
     maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal,

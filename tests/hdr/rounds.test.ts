@@ -358,6 +358,14 @@ describe('HDR rounds', () => {
     expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
   });
 
+  it('mining examples none of which passes the base check fails naming one, instead of "every mined example answered correctly"', async () => {
+    // The studio mines the examples the user included, failing ones too: all left out, the run
+    // ended "the model answered every mined example correctly: no hard case" without asking the model.
+    const broken: Example = { ...ex('broken'), target: { reasoning: 'x', calls: [{ name: 'nope', arguments: {} }] } };
+    const { engine } = scripted([broken], (id) => wrong(id));
+    await expect(mineHardCases([broken], engine, settings())).rejects.toThrow(/^none of the 1 example to mine passes the quality check HDR requires \(example "broken": /);
+  });
+
   it('never mines an earlier HDR run\'s sample as a hard case of its own (an ablation\'s HDR arm mines the training side as it is)', async () => {
     // Mined, `a#hdr1.0` was a second hard case of question `a`: the pool counted it twice, and its
     // samples (`a#hdr1.0#hdr2.0`) escaped the de-duplication against `a`'s.
