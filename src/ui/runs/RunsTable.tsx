@@ -160,7 +160,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 ) : (
                   <>
                     <td>
-                      {r.lastStep ?? 0}
+                      {/* An HDR run's last step is its last round's number, which continues the dataset's earlier runs: count its rounds. */}
+                      {r.kind === 'hdr' ? r.rounds.length : (r.lastStep ?? 0)}
                       {steps ? ` / ${steps}` : ''}
                       {r.kind === 'hdr' ? ' rounds' : ''}
                     </td>
