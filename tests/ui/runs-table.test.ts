@@ -201,5 +201,9 @@ describe('an evaluation’s row', () => {
     useRuns.setState({ runs: [{ id: 'hdr-2', name: 'HDR again', datasetId: 'd', kind: 'hdr', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2 }, rounds: [round(4)], lastStep: 4 }] as never });
     const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined })).replace(/<!-- -->/g, '');
     expect(html).toContain('<td>1 / 2 rounds</td>');
+    // Its status says why it stopped in words, as the HDR panel does, not the stored code.
+    useRuns.setState({ runs: [{ id: 'hdr-2', name: 'HDR again', datasetId: 'd', kind: 'hdr', status: 'done', message: 'pool_stopped_shrinking', stopReason: 'pool_stopped_shrinking', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, settings: DEFAULT_HDR_SETTINGS, rounds: [round(4)], lastStep: 4 }] as never });
+    const done = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    expect(done).toContain('title="the pool stopped shrinking"');
   });
 });
