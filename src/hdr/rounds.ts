@@ -11,7 +11,7 @@ import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
 import { plural } from '../data/plural.ts';
 import { hardCaseRootId } from '../data/split.ts';
-import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
+import { evaluateExamples, tooLongNote, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
 import { SampleDeduper, sampleKey } from './dedupe.ts';
@@ -98,8 +98,10 @@ export interface HdrHooks {
   onCount?(label: string, done: number, total: number): void;
 }
 
+/** The engine as evaluation sees it, context length included: without it, mining and the held-out
+ * accuracy asked examples an evaluation run leaves out, and scored the same model differently. */
 function evalAccess(engine: HdrEngine): ModelAccess {
-  return { generate: engine.generate, encodePrompt: engine.encodePrompt, decode: engine.decode, stopTokenIds: engine.stopTokenIds };
+  return { generate: engine.generate, encodePrompt: engine.encodePrompt, decode: engine.decode, stopTokenIds: engine.stopTokenIds, maxPositions: engine.maxPositions };
 }
 
 /**
@@ -129,6 +131,9 @@ export async function mineHardCases(
     maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal,
     onProgress: (p) => onCount?.(label, p.done, p.total),
   });
+  // As above: none asked is not "every example answered correctly".
+  const tooLong = tooLongNote(report, settings.maxNewTokens, engine.maxPositions);
+  if (report.total === 0 && tooLong && !report.aborted) throw new Error(`no hard case could be mined: ${tooLong}`);
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
   return { pool, report, ineligible };

@@ -7,7 +7,7 @@
 // samples are generated in batches whose size never changes the answers.
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
-import type { GenerateFn } from '../../src/eval/index.ts';
+import { evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
 import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
@@ -247,6 +247,22 @@ describe('HDR rounds', () => {
     expect(samples.map((x) => [x.accepted, x.answerCorrect, x.failures[0]?.rule])).toEqual([[false, false, 'answer'], [false, false, 'answer'], [false, false, 'answer']]);
     expect(samples[0].failures[0].detail).toMatch(/max-new-tokens limit/);
     expect(r.rounds[0]).toMatchObject({ passAtK: 0, accepted: 0, solved: [] });
+  });
+
+  it('measures held-out accuracy as an evaluation run does: an example too long for the model\'s context is not asked', async () => {
+    // HDR's evaluations dropped the model's context length, so they asked (and failed) the
+    // examples an evaluation run of the same adapter leaves out: two accuracies for one model.
+    const [short, long, hard] = ['short', 'long', 'hard'].map(ex);
+    const { engine } = scripted([short, long, hard], (id, sample) => (id === 'short' || (id === 'hard' && sample !== 'greedy') ? right(id) : wrong(id)));
+    const encode = engine.encodePrompt;
+    engine.encodePrompt = (e) => (e.id === 'long' ? [...encode(e), ...new Array(99).fill(0)] : encode(e));
+    engine.maxPositions = 80; // 1 + 64 new tokens fit, 100 + 64 do not
+    const alone = await evaluateExamples([short, long], engine, { maxNewTokens: 64 });
+    expect(alone).toMatchObject({ total: 1, accuracy: 1, tooLong: 1 });
+    const r = await runHdrRounds({ pool: [open(hard)], evalSet: [short, long], replayPool: [], engine, settings: settings({ maxRounds: 1 }) });
+    expect(r.rounds[0]).toMatchObject({ evalAccuracyBefore: alone.accuracy, evalAccuracyAfter: alone.accuracy });
+    // Mining too: nothing asked is no "every mined example answered correctly".
+    await expect(mineHardCases([long], engine, settings())).rejects.toThrow("no hard case could be mined: 1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)");
   });
 
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
