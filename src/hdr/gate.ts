@@ -66,15 +66,17 @@ export function qualityGate(hardCase: Example, output: string, round: number, en
   const { possibleAnswer, category } = groundTruthOf(hardCase);
   const check = checkGeneratedOutput({ functions: hardCase.tools, possibleAnswer, category, output });
   const parsed = check.parsed;
-  if (!parsed || parsed.error) {
-    fail('parse', parsed?.error?.message ?? 'the output could not be read');
-    return { accepted: false, failures, answerCorrect: false, parsed };
-  }
   // Held to evaluation's rule, so a sample evaluation would fail is never trained on as right.
   const cutOff = check.valid && ending ? cutOffBeforeDeclining(category, ending.finishReason, ending.generatedTokens) : null;
-  const error = cutOff ?? check.errors[0];
-  if (!check.valid || cutOff) fail('answer', `${error?.rule}: ${error?.message}`);
   const answerCorrect = check.valid && !cutOff;
+  if (!parsed || parsed.error) {
+    fail('parse', parsed?.error?.message ?? 'the output could not be read');
+    // Still right as evaluation counts it (an unreadable reply to a question no function fits
+    // calls nothing), so pass@k agrees with the eval score; but there is nothing to train on.
+    return { accepted: false, failures, answerCorrect, parsed };
+  }
+  const error = cutOff ?? check.errors[0];
+  if (!answerCorrect) fail('answer', `${error?.rule}: ${error?.message}`);
 
   const expectsCalls = categoryKind(category) !== 'irrelevance';
   const python = hardCase.target.callSyntax === 'python';

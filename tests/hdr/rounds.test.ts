@@ -7,7 +7,7 @@
 // samples are generated in batches whose size never changes the answers.
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
-import { evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
+import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
 import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
@@ -263,6 +263,19 @@ describe('HDR rounds', () => {
     expect(r.rounds[0]).toMatchObject({ evalAccuracyBefore: alone.accuracy, evalAccuracyAfter: alone.accuracy });
     // Mining too: nothing asked is no "every mined example answered correctly".
     await expect(mineHardCases([long], engine, settings())).rejects.toThrow("no hard case could be mined: 1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)");
+  });
+
+  it('counts pass@k with evaluation\'s answer check: an unreadable reply to a question no function fits passes it, and is still not trained on', async () => {
+    // BFCL (and evaluation) take an answer that decodes to no call as declining, so it is right;
+    // the gate reported it as a wrong answer, and pass@k disagreed with the eval score.
+    const none: Example = { id: 'n', tools, messages: [{ role: 'user', content: 'tell me a joke' }], target: { reasoning: 'no function fits', calls: [], content: 'No tool fits.' }, source: 'openai' };
+    const unreadable = '<think>lookup does not fit</think><tool_call>{"name":"lookup","arguments":{"q":';
+    const { engine } = scripted([none], (_id, sample) => (sample === 'greedy' ? 'x' : unreadable));
+    expect(checkPrediction(none, unreadable, 'eos', 20).valid).toBe(true);
+    const samples: HdrSample[] = [];
+    const r = await runHdrRounds({ pool: [open(none)], evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onSamples: (_r, s) => void samples.push(...s) } });
+    expect(samples.map((x) => [x.answerCorrect, x.accepted, x.failures.map((f) => f.rule).join()])).toEqual(new Array(3).fill([true, false, 'parse']));
+    expect(r.rounds[0]).toMatchObject({ passAtK: 1, accepted: 0, rejectedByRule: { parse: 3 } });
   });
 
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
