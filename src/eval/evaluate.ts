@@ -95,15 +95,24 @@ export function withEndingHint(message: string, finishReason: FinishReason | str
   return `${message} (${why})`;
 }
 
+/**
+ * Why a passing answer does not count after all, from how it ended, or null: BFCL counts "no call"
+ * as right when no call is wanted; an answer the token limit cut off has not said that yet (it may
+ * have been about to call), so it does not pass. HDR's quality gate holds samples to it too.
+ */
+export function cutOffBeforeDeclining(category: string, finishReason: FinishReason, generatedTokens: number): AstCheckError | null {
+  if (finishReason !== 'length' || categoryKind(category) !== 'irrelevance') return null;
+  return { rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` };
+}
+
 /** Checks one generated output against an example's ground truth. */
 export function checkPrediction(example: Pick<Example, 'id' | 'tools' | 'target' | 'possibleAnswer' | 'category'>, output: string, finishReason: FinishReason, generatedTokens: number): Prediction {
   const { possibleAnswer, category } = groundTruthOf(example);
   const result = checkGeneratedOutput({ functions: example.tools, possibleAnswer, category, output });
-  // BFCL counts "no call" as right when no call is wanted; an answer the token limit cut off has
-  // not said that yet (it may have been about to call), so it does not pass.
-  if (result.valid && finishReason === 'length' && categoryKind(category) === 'irrelevance') {
+  const cutOff = result.valid ? cutOffBeforeDeclining(category, finishReason, generatedTokens) : null;
+  if (cutOff) {
     result.valid = false;
-    result.errors = [{ rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` }];
+    result.errors = [cutOff];
   }
   const errors = result.errors.map((e) => ({ ...e, message: withEndingHint(e.message, finishReason, e.rule === DECODER_FAILED || e.rule === RELEVANCE_DECODER_FAILED) }));
   const p: Prediction = { exampleId: example.id, category, output, valid: result.valid, errors, finishReason, generatedTokens };

@@ -21,6 +21,7 @@ export { possibleAnswerFromCalls, categoryForCalls, groundTruthOf } from './grou
 export { bindGenerator, type FinishReason, type GeneratedSequence, type GenerateFn, type ModelGenerate, type SamplingSettings } from './generator.ts';
 export {
   checkPrediction,
+  cutOffBeforeDeclining,
   cutOffNote,
   tooLongNote,
   withEndingHint,

@@ -1,7 +1,9 @@
 // HDR's quality gate (DESIGN.md, "HDR"): decides whether one sampled answer for a hard case may
 // become a training example. A candidate is accepted only if it
 //   parses            — the calls decode (no unterminated <think>/<tool_call>, valid JSON/Python);
-//   answers           — the AST checker passes it against the hard case's ground truth;
+//   answers           — the AST checker passes it against the hard case's ground truth, and
+//                       evaluation would count it (a reply the token limit cut off before it
+//                       declined to call does not);
 //   is well formatted — its calls are written in the hard case's call syntax (JSON blocks or a
 //                       Python-call list), with one <think>…</think> block before them;
 //   reasons           — the reasoning is non-empty and names every function it calls;
@@ -11,7 +13,7 @@
 // rejected. Pure: never generates, never stores, never mutates the hard case.
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
-import { categoryKind, checkGeneratedOutput, groundTruthOf, type ParsedGeneration } from '../eval/index.ts';
+import { categoryKind, checkGeneratedOutput, cutOffBeforeDeclining, groundTruthOf, type FinishReason, type ParsedGeneration } from '../eval/index.ts';
 
 export const GATE_RULES = ['parse', 'answer', 'format', 'reasoning_missing', 'reasoning_malformed', 'reasoning_no_function', 'base_quality'] as const;
 export type GateRule = (typeof GATE_RULES)[number];
@@ -51,18 +53,30 @@ export function candidateExample(hardCase: Example, parsed: ParsedGeneration, ro
   return out;
 }
 
-export function qualityGate(hardCase: Example, output: string, round: number): GateVerdict {
+/** How a sampled answer ended (the generator's finish reason and its length in tokens). */
+export interface SampleEnding {
+  finishReason: FinishReason;
+  generatedTokens: number;
+}
+
+/** `ending`: how the sample ended; without it, as if it ended on its own. */
+export function qualityGate(hardCase: Example, output: string, round: number, ending?: SampleEnding): GateVerdict {
   const failures: GateFailure[] = [];
   const fail = (rule: GateRule, detail: string) => failures.push({ rule, detail });
   const { possibleAnswer, category } = groundTruthOf(hardCase);
   const check = checkGeneratedOutput({ functions: hardCase.tools, possibleAnswer, category, output });
   const parsed = check.parsed;
+  // Held to evaluation's rule, so a sample evaluation would fail is never trained on as right.
+  const cutOff = check.valid && ending ? cutOffBeforeDeclining(category, ending.finishReason, ending.generatedTokens) : null;
+  const answerCorrect = check.valid && !cutOff;
   if (!parsed || parsed.error) {
     fail('parse', parsed?.error?.message ?? 'the output could not be read');
-    return { accepted: false, failures, answerCorrect: false, parsed };
+    // Still right as evaluation counts it (an unreadable reply to a question no function fits
+    // calls nothing), so pass@k agrees with the eval score; but there is nothing to train on.
+    return { accepted: false, failures, answerCorrect, parsed };
   }
-  if (!check.valid) fail('answer', `${check.errors[0]?.rule}: ${check.errors[0]?.message}`);
-  const answerCorrect = check.valid;
+  const error = cutOff ?? check.errors[0];
+  if (!answerCorrect) fail('answer', `${error?.rule}: ${error?.message}`);
 
   const expectsCalls = categoryKind(category) !== 'irrelevance';
   const python = hardCase.target.callSyntax === 'python';

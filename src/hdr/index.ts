@@ -1,7 +1,7 @@
 // Public API of src/hdr/: the quality gate, sample de-duplication, the round loop, GPU
 // retraining between rounds and the Dexie helpers. The jobs layer (src/jobs/hdr.ts and its Dexie
 // store) imports from here; the worker and the CLI reach HDR through the jobs layer.
-export { GATE_RULES, candidateExample, qualityGate, type GateFailure, type GateRule, type GateVerdict } from './gate.ts';
+export { GATE_RULES, candidateExample, qualityGate, type GateFailure, type GateRule, type GateVerdict, type SampleEnding } from './gate.ts';
 export { SampleDeduper, canonicalJson, sampleKey } from './dedupe.ts';
 export { DEFAULT_HDR_SETTINGS, replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 export { hardCaseRootId } from '../data/split.ts';
@@ -20,7 +20,7 @@ export {
   type HdrSample,
   type RoundTraining,
 } from './rounds.ts';
-export { hdrStopText, type HdrStopReason } from './stopReason.ts';
+export { hdrStopText, roundSkippedText, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,

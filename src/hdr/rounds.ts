@@ -9,12 +9,13 @@
 // file is the procedure only: it never touches the GPU or the database directly.
 import type { Example } from '../data/example.ts';
 import { checkExample } from '../data/quality-check.ts';
+import { plural } from '../data/plural.ts';
 import { hardCaseRootId } from '../data/split.ts';
-import { evaluateExamples, type EvalReport, type ModelAccess } from '../eval/index.ts';
+import { evaluateExamples, tooLongNote, type EvalReport, type ModelAccess } from '../eval/index.ts';
 import { epochOrder } from '../train/batching.ts';
 import { hashString } from '../model/random.ts';
 import { SampleDeduper, sampleKey } from './dedupe.ts';
-import { qualityGate, type GateFailure, type GateRule } from './gate.ts';
+import { qualityGate, type GateFailure, type GateRule, type SampleEnding } from './gate.ts';
 import { replayCount, validateHdrSettings, type HdrSettings } from './settings.ts';
 import type { HdrStopReason } from './stopReason.ts';
 
@@ -68,6 +69,8 @@ export interface HdrRoundReport {
   rejectedByRule: Partial<Record<GateRule, number>>;
   solved: string[];
   evalAccuracyBefore: number | null;
+  /** Measured after the round's retraining; null when the round did not retrain (nothing changed
+   * to measure: the before value repeated would read as a measured, unchanged accuracy). */
   evalAccuracyAfter: number | null;
   training: RoundTraining | null;
   replayed: number;
@@ -95,8 +98,10 @@ export interface HdrHooks {
   onCount?(label: string, done: number, total: number): void;
 }
 
+/** The engine as evaluation sees it, context length included: without it, mining and the held-out
+ * accuracy asked examples an evaluation run leaves out, and scored the same model differently. */
 function evalAccess(engine: HdrEngine): ModelAccess {
-  return { generate: engine.generate, encodePrompt: engine.encodePrompt, decode: engine.decode, stopTokenIds: engine.stopTokenIds };
+  return { generate: engine.generate, encodePrompt: engine.encodePrompt, decode: engine.decode, stopTokenIds: engine.stopTokenIds, maxPositions: engine.maxPositions };
 }
 
 /**
@@ -112,16 +117,23 @@ export async function mineHardCases(
   onCount?: HdrHooks['onCount'],
 ): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
   const ineligible: string[] = [];
+  let firstFailure = '';
   const eligible = minableExamples(examples).filter((e) => {
-    const ok = checkExample(e).passed;
-    if (!ok) ineligible.push(e.id);
-    return ok;
+    const { passed, failures } = checkExample(e);
+    if (!passed) ineligible.push(e.id);
+    if (!passed && !firstFailure) firstFailure = `example "${e.id}": ${failures[0]?.rule}: ${failures[0]?.detail}`;
+    return passed;
   });
+  // Nothing asked is no hard case found: the run would end "every mined example answered correctly".
+  if (eligible.length === 0 && ineligible.length > 0) throw new Error(`none of the ${plural(ineligible.length, 'example')} to mine passes the quality check HDR requires (${firstFailure})`);
   const label = `mining hard cases from ${eligible.length} examples`;
   const report = await evaluateExamples(eligible, evalAccess(engine), {
     maxNewTokens: settings.maxNewTokens, batchSize: settings.batchSize, signal,
     onProgress: (p) => onCount?.(label, p.done, p.total),
   });
+  // As above: none asked is not "every example answered correctly".
+  const tooLong = tooLongNote(report, settings.maxNewTokens, engine.maxPositions);
+  if (report.total === 0 && tooLong && !report.aborted) throw new Error(`no hard case could be mined: ${tooLong}`);
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
   return { pool, report, ineligible };
@@ -221,8 +233,8 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       let anyCorrect = false;
       let anyAccepted = false;
       const failed: string[] = [];
-      for (const output of outputs[c]) {
-        const verdict = qualityGate(hardCase.example, output, round);
+      for (const { output, ...ending } of outputs[c]) {
+        const verdict = qualityGate(hardCase.example, output, round, ending);
         const sample: HdrSample = { hardCaseId: hardCase.example.id, output, accepted: verdict.accepted, answerCorrect: verdict.answerCorrect, failures: verdict.failures };
         anyCorrect ||= verdict.answerCorrect;
         if (verdict.accepted && verdict.candidate) {
@@ -264,6 +276,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     await hooks.onHardCases?.(round, pool.filter((c) => c.status === 'open'));
 
     let training: RoundTraining | null = null;
+    let evalAccuracyAfter: number | null = null;
     let replayed = 0;
     if (roundExamples.length + roundReused > 0) {
       // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
@@ -274,6 +287,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${accepted.length} HDR + ${replayed} replayed examples`);
       training = await engine.train([...accepted, ...replay], round, signal);
       accuracy = await evaluate(round, 'after');
+      evalAccuracyAfter = accuracy;
     }
     const poolAfter = pool.filter((c) => c.status === 'open').length;
     const report: HdrRoundReport = {
@@ -288,7 +302,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       rejectedByRule,
       solved,
       evalAccuracyBefore,
-      evalAccuracyAfter: accuracy,
+      evalAccuracyAfter,
       training,
       replayed,
       millis: performance.now() - t0,
@@ -316,6 +330,7 @@ export function hdrSampleSeed(seed: number, round: number, caseId: string, s: nu
  * k decoded answers per open case, `batchSize` sequences decoded at a time (a row whose answer ends
  * takes the next), the k samples of a case side by side (case-major order), each sequence with its
  * own seed (hdrSampleSeed), so the batch size changes how long it takes, never the answers.
+ * Each answer comes with how it ended, which the quality gate needs as evaluation does.
  */
 async function sampleAnswers(
   open: HardCase[],
@@ -324,7 +339,7 @@ async function sampleAnswers(
   round: number,
   signal: AbortSignal | undefined,
   onCount: (done: number, total: number) => void,
-): Promise<string[][]> {
+): Promise<Array<Array<SampleEnding & { output: string }>>> {
   const prompts = open.map((c) => engine.encodePrompt(c.example));
   const jobs = open.flatMap((c, i) => Array.from({ length: settings.samplesPerCase }, (_, s) => ({ i, seed: hdrSampleSeed(settings.seed, round, c.example.id, s) })));
   let done = 0;
@@ -342,7 +357,7 @@ async function sampleAnswers(
     },
   );
   if (done < jobs.length && !signal?.aborted) onCount(jobs.length, jobs.length);
-  const outputs: string[][] = open.map(() => []);
-  outs.forEach((o, j) => outputs[jobs[j].i].push(engine.decode(o.tokens)));
+  const outputs: Array<Array<SampleEnding & { output: string }>> = open.map(() => []);
+  outs.forEach((o, j) => outputs[jobs[j].i].push({ output: engine.decode(o.tokens), finishReason: o.finishReason, generatedTokens: o.tokens.length }));
   return outputs;
 }

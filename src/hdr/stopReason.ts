@@ -1,5 +1,6 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
 import { plural } from '../data/plural.ts';
+import type { HdrRoundReport } from './rounds.ts';
 
 export type HdrStopReason = 'no_hard_cases' | 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
 
@@ -27,4 +28,14 @@ export function noRoundsText(status: string, stopReason: string | undefined, min
   }
   if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
+}
+
+/** What a round's retraining left out (too long for the sequence length, or not renderable), in
+ * words, or null: its accepted samples still count as accepted and their cases as solved, so
+ * without this the rounds table and the CLI claim training on data the model never saw. */
+export function roundSkippedText(r: Pick<HdrRoundReport, 'round' | 'training'>): string | null {
+  const skipped = r.training?.skipped ?? [];
+  if (skipped.length === 0) return null;
+  const more = skipped.length > 1 ? ` (and ${plural(skipped.length - 1, 'other')})` : '';
+  return `round ${r.round} retrained on ${plural(r.training!.examples, 'example')}, skipping ${skipped.length}: ${skipped[0]}${more}`;
 }

@@ -145,7 +145,8 @@ describe('HDR on a tiny model', () => {
       expect(r.replayed).toBe(Math.min(qualified.length, cumulative)); // share 0.5: one replayed per HDR example
     }
     // Retraining on accepted samples is what solved them: held-out accuracy rose over the rounds.
-    expect(rounds.at(-1)!.evalAccuracyAfter!).toBeGreaterThan(rounds[0].evalAccuracyBefore!);
+    // (The last retrained round's: one that retrained nothing measured nothing after it.)
+    expect(rounds.filter((r) => r.training).at(-1)!.evalAccuracyAfter!).toBeGreaterThan(rounds[0].evalAccuracyBefore!);
     model.release();
   }, 600_000);
 });

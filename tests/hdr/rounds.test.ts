@@ -7,7 +7,7 @@
 // samples are generated in batches whose size never changes the answers.
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
-import type { GenerateFn } from '../../src/eval/index.ts';
+import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
 import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
@@ -218,6 +218,66 @@ describe('HDR rounds', () => {
     expect(replayed.every((id) => id === 'a' || id === 'r1')).toBe(true);
   });
 
+  it('a round that retrained nothing reports no held-out accuracy after it (the page and the CLI show —, not the before value again)', async () => {
+    // The round solves nothing, so it neither retrains nor re-evaluates: "50% → 50%" read as a
+    // measured, unchanged accuracy.
+    const cases = ['a', 'b'].map(ex);
+    const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' && id === 'a' ? right(id) : wrong(id)));
+    const r = await runHdrRounds({ pool: [open(cases[1])], evalSet: cases, replayPool: [], engine, settings: settings() });
+    expect(r.stopReason).toBe('pool_stopped_shrinking');
+    expect(calls.train).toEqual([]);
+    expect(r.rounds[0]).toMatchObject({ accepted: 0, training: null, evalAccuracyBefore: 0.5, evalAccuracyAfter: null });
+  });
+
+  it('never accepts a sample the token limit cut off before it declined to call, as evaluation never counts one right', async () => {
+    // A question no function fits: "<think>…</think>I cannot hel" ran out of tokens mid-reply.
+    // Evaluation fails it (it may have been about to call); the gate took it and trained the
+    // model to stop mid-sentence.
+    const none: Example = { id: 'n', tools, messages: [{ role: 'user', content: 'tell me a joke' }], target: { reasoning: 'no function fits', calls: [], content: 'No tool fits.' }, source: 'openai' };
+    const cut = '<think>lookup does not fit a joke</think>I cannot hel';
+    const engine: HdrEngine = {
+      generate: async (prompts, gen) => prompts.map(() => ({ tokens: Array.from(cut, (ch) => ch.charCodeAt(0)), finishReason: gen.temperature ? ('length' as const) : ('eos' as const) })),
+      encodePrompt: () => [0],
+      decode: (ids) => String.fromCharCode(...ids),
+      train: async (batch) => ({ steps: 1, examples: batch.length, lossFirst: 1, lossLast: 1, skipped: [] }),
+    };
+    const samples: HdrSample[] = [];
+    const r = await runHdrRounds({ pool: [open(none)], evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onSamples: (_r, s) => void samples.push(...s) } });
+    expect(r.added).toEqual([]);
+    expect(samples.map((x) => [x.accepted, x.answerCorrect, x.failures[0]?.rule])).toEqual([[false, false, 'answer'], [false, false, 'answer'], [false, false, 'answer']]);
+    expect(samples[0].failures[0].detail).toMatch(/max-new-tokens limit/);
+    expect(r.rounds[0]).toMatchObject({ passAtK: 0, accepted: 0, solved: [] });
+  });
+
+  it('measures held-out accuracy as an evaluation run does: an example too long for the model\'s context is not asked', async () => {
+    // HDR's evaluations dropped the model's context length, so they asked (and failed) the
+    // examples an evaluation run of the same adapter leaves out: two accuracies for one model.
+    const [short, long, hard] = ['short', 'long', 'hard'].map(ex);
+    const { engine } = scripted([short, long, hard], (id, sample) => (id === 'short' || (id === 'hard' && sample !== 'greedy') ? right(id) : wrong(id)));
+    const encode = engine.encodePrompt;
+    engine.encodePrompt = (e) => (e.id === 'long' ? [...encode(e), ...new Array(99).fill(0)] : encode(e));
+    engine.maxPositions = 80; // 1 + 64 new tokens fit, 100 + 64 do not
+    const alone = await evaluateExamples([short, long], engine, { maxNewTokens: 64 });
+    expect(alone).toMatchObject({ total: 1, accuracy: 1, tooLong: 1 });
+    const r = await runHdrRounds({ pool: [open(hard)], evalSet: [short, long], replayPool: [], engine, settings: settings({ maxRounds: 1 }) });
+    expect(r.rounds[0]).toMatchObject({ evalAccuracyBefore: alone.accuracy, evalAccuracyAfter: alone.accuracy });
+    // Mining too: nothing asked is no "every mined example answered correctly".
+    await expect(mineHardCases([long], engine, settings())).rejects.toThrow("no hard case could be mined: 1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)");
+  });
+
+  it('counts pass@k with evaluation\'s answer check: an unreadable reply to a question no function fits passes it, and is still not trained on', async () => {
+    // BFCL (and evaluation) take an answer that decodes to no call as declining, so it is right;
+    // the gate reported it as a wrong answer, and pass@k disagreed with the eval score.
+    const none: Example = { id: 'n', tools, messages: [{ role: 'user', content: 'tell me a joke' }], target: { reasoning: 'no function fits', calls: [], content: 'No tool fits.' }, source: 'openai' };
+    const unreadable = '<think>lookup does not fit</think><tool_call>{"name":"lookup","arguments":{"q":';
+    const { engine } = scripted([none], (_id, sample) => (sample === 'greedy' ? 'x' : unreadable));
+    expect(checkPrediction(none, unreadable, 'eos', 20).valid).toBe(true);
+    const samples: HdrSample[] = [];
+    const r = await runHdrRounds({ pool: [open(none)], evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onSamples: (_r, s) => void samples.push(...s) } });
+    expect(samples.map((x) => [x.answerCorrect, x.accepted, x.failures.map((f) => f.rule).join()])).toEqual(new Array(3).fill([true, false, 'parse']));
+    expect(r.rounds[0]).toMatchObject({ passAtK: 1, accepted: 0, rejectedByRule: { parse: 3 } });
+  });
+
   it('stops at an abort: training is told, the partial evaluation is not reported as accuracy', async () => {
     const cases = ['a', 'b'].map(ex);
     const { engine, calls } = scripted(cases, (id, sample) => (sample === 'greedy' || id === 'a' ? right(id) : wrong(id)));
@@ -325,6 +385,14 @@ describe('HDR rounds', () => {
     expect(m.ineligible).toEqual(['broken']);
     expect(m.report.total).toBe(2);
     expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
+  });
+
+  it('mining examples none of which passes the base check fails naming one, instead of "every mined example answered correctly"', async () => {
+    // The studio mines the examples the user included, failing ones too: all left out, the run
+    // ended "the model answered every mined example correctly: no hard case" without asking the model.
+    const broken: Example = { ...ex('broken'), target: { reasoning: 'x', calls: [{ name: 'nope', arguments: {} }] } };
+    const { engine } = scripted([broken], (id) => wrong(id));
+    await expect(mineHardCases([broken], engine, settings())).rejects.toThrow(/^none of the 1 example to mine passes the quality check HDR requires \(example "broken": /);
   });
 
   it('never mines an earlier HDR run\'s sample as a hard case of its own (an ablation\'s HDR arm mines the training side as it is)', async () => {

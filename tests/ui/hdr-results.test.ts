@@ -34,3 +34,20 @@ describe('HDR rounds table before its first round', () => {
     expect(firstRow(render(createElement(HdrResults, { datasetId: null })))).toBe('no rounds: the model answered every mined example correctly: no hard case');
   });
 });
+
+describe('HDR rounds table after a round', () => {
+  it('says which examples a round\'s retraining skipped, as the CLI does', async () => {
+    // Accepted samples longer than the retraining's sequence length were counted as accepted and
+    // their cases as solved, while the round never trained on them, and nothing said so.
+    const tooLong = 'example "a#hdr1.0": 401 tokens even with earlier turns left out (system prompt, tools and the final turn are never cut), over the 320-token limit; skipped';
+    const round = {
+      round: 1, poolBefore: 2, poolAfter: 0, samples: 6, passAtK: 1, gatePassed: 2, accepted: 2, duplicates: 0, rejectedByRule: {}, solved: ['a', 'b'],
+      evalAccuracyBefore: null, evalAccuracyAfter: null, training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [tooLong] }, replayed: 0, millis: 5,
+    };
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_empty', stopReason: 'pool_empty', rounds: [round] })] as never });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain(`Round 1 retrained on 1 example, skipping 1: ${tooLong.replace(/"/g, '&quot;')}.`);
+    const { roundLine } = await import('../../src/cli/commands/hdr.ts');
+    expect(roundLine(round).split('\n')[1]).toBe(`  round 1 retrained on 1 example, skipping 1: ${tooLong}`);
+  });
+});

@@ -8,6 +8,7 @@ import { evalPredictions, runMetrics, runsTable } from '../../src/state/queries.
 import { runSeries } from '../../src/state/runSeries.ts';
 import { curveOf } from '../../src/state/demoStore.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { createElement } from 'react';
 import { useRuns } from '../../src/state/runStore.ts';
 import { useDatasets } from '../../src/state/datasetStore.ts';
@@ -191,5 +192,18 @@ describe('an evaluation’s row', () => {
     const summary = { total: 4, correct: 3, accuracy: 0.75 };
     expect(evalScoreText(summary, 'done', 'stopped before every example was evaluated', true)).toBe('75.0% correct (3 of 4) · stopped before every example was evaluated');
     expect(evalScoreText(summary, 'done')).toBe('75.0% correct (3 of 4)');
+  });
+
+  it('counts an HDR run\'s rounds done against its round limit, not the number of its last round', () => {
+    // A second HDR run on a dataset numbers its rounds after the first's (4, 5, …): after one of
+    // its 2 allowed rounds the table said "4 / 2 rounds".
+    const round = (n: number) => ({ round: n, poolBefore: 3, poolAfter: 2, samples: 9, passAtK: 1 / 3, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'], evalAccuracyBefore: null, evalAccuracyAfter: null, training: null, replayed: 0, millis: 1 });
+    useRuns.setState({ runs: [{ id: 'hdr-2', name: 'HDR again', datasetId: 'd', kind: 'hdr', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2 }, rounds: [round(4)], lastStep: 4 }] as never });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined })).replace(/<!-- -->/g, '');
+    expect(html).toContain('<td>1 / 2 rounds</td>');
+    // Its status says why it stopped in words, as the HDR panel does, not the stored code.
+    useRuns.setState({ runs: [{ id: 'hdr-2', name: 'HDR again', datasetId: 'd', kind: 'hdr', status: 'done', message: 'pool_stopped_shrinking', stopReason: 'pool_stopped_shrinking', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, settings: DEFAULT_HDR_SETTINGS, rounds: [round(4)], lastStep: 4 }] as never });
+    const done = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    expect(done).toContain('title="the pool stopped shrinking"');
   });
 });

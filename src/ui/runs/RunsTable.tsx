@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
 import { runInfoProblem, RUN_JSON_LIMITS } from '../../worker/protocol.ts';
@@ -145,7 +145,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 </td>
                 <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
-                <td className={`status-${effectiveStatus(r, active, jobRows, trainingNow)}`} title={r.message}>
+                <td className={`status-${effectiveStatus(r, active, jobRows, trainingNow)}`} title={r.kind === 'hdr' ? hdrStopText(r.message) : r.message}>
                   {effectiveStatus(r, active, jobRows, trainingNow)}
                 </td>
                 {r.kind === 'ablation' ? (
@@ -160,7 +160,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 ) : (
                   <>
                     <td>
-                      {r.lastStep ?? 0}
+                      {/* An HDR run's last step is its last round's number, which continues the dataset's earlier runs: count its rounds. */}
+                      {r.kind === 'hdr' ? r.rounds.length : (r.lastStep ?? 0)}
                       {steps ? ` / ${steps}` : ''}
                       {r.kind === 'hdr' ? ' rounds' : ''}
                     </td>
