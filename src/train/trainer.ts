@@ -54,6 +54,9 @@ export interface EvalMetrics {
 export interface TrainerState {
   step: number;
   cursor: DataCursor;
+  /** How many training examples the cursor's permutation runs over (absent in checkpoints written
+   * before it was kept): over another count the same cursor names other examples. */
+  trainExamples?: number;
   balance: BalanceState;
   loraParams: Float32Array;
   adamM: Float32Array;
@@ -316,6 +319,7 @@ export class Trainer {
     return {
       step: this.step,
       cursor: { ...this.cursor },
+      trainExamples: this.train.length,
       balance: structuredClone(this.balance),
       loraParams: await readF32(this.gpu.ctx, lora.params, lora.size),
       adamM: await readF32(this.gpu.ctx, lora.adamM, lora.size),
@@ -327,6 +331,11 @@ export class Trainer {
     const lora = this.model.lora!;
     for (const [name, arr] of [['loraParams', s.loraParams], ['adamM', s.adamM], ['adamV', s.adamV]] as const) {
       if (arr.length !== lora.size) throw new Error(`checkpoint ${name} has ${arr.length} values, this adapter has ${lora.size}`);
+    }
+    // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
+    // over the new count is another order, and the run would go on over other examples unannounced.
+    if (s.trainExamples !== undefined && s.trainExamples !== this.train.length) {
+      throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since); a resumed run continues on the examples it trained on: start the run again to train on these`);
     }
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);

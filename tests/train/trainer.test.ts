@@ -189,6 +189,26 @@ describe('trainer', () => {
     expect(resumedLoss).toEqual(straightLoss);
   });
 
+  it('refuses to resume over a training set of another size (HDR samples added since), naming both counts', async () => {
+    // The cursor indexes a seeded permutation of the training set: over more (or fewer) examples the
+    // same cursor names other examples, and the resumed run would silently train on another order.
+    const c = config({ steps: 4 });
+    const m = await model(c);
+    const first = new Trainer(m.state, dataset(10, 'learnable', 'noisy'), c);
+    await first.trainStep();
+    const saved = await first.saveState();
+    first.destroy();
+    const grown = new Trainer(m.state, dataset(13, 'learnable', 'noisy'), c);
+    expect(() => grown.restoreState(saved)).toThrow("the checkpoint's data order runs over 10 training examples, but the training set now has 13");
+    expect(grown.step).toBe(0);
+    grown.destroy();
+    const same = new Trainer(m.state, dataset(10, 'learnable', 'noisy'), c);
+    same.restoreState(saved);
+    expect(same.step).toBe(1);
+    same.destroy();
+    m.release();
+  });
+
   it('a second trainer on the same model (an HDR round) starts from zero moments and updates as on a fresh model', async () => {
     const c = config({ steps: 4, warmupSteps: 0 });
     const m = await model(c);
