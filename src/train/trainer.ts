@@ -82,10 +82,12 @@ export interface DumpedStep {
   grads: Map<string, Float32Array>;
 }
 
-/** The loss or gradient went non-finite: the adapter is no longer trustworthy after this step. */
+/** The loss or gradient went non-finite: the adapter is no longer trustworthy after this step.
+ * The advice is a new run: a resume keeps the run's settings (learning rate and clip included) and
+ * replays its steps exactly, so it would diverge at the same step again. */
 export class TrainingDivergedError extends Error {
   constructor(readonly step: number, gradNorm: number, loss: number) {
-    super(`training diverged at step ${step} (loss ${loss}, gradient norm ${gradNorm}); resume from the last checkpoint with a lower learning rate or a tighter gradient clip`);
+    super(`training diverged at step ${step} (loss ${loss}, gradient norm ${gradNorm}); start a new run with a lower learning rate or a tighter gradient clip (a resumed run keeps this run's settings and would replay the same steps)`);
     this.name = 'TrainingDivergedError';
   }
 }
