@@ -92,6 +92,15 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** The LoRA dropout seed of one micro-batch of one optimizer step: distinct for every (step,
+ * micro-batch) of a run. Micro-batches are numbered 64 to a step, or gradAccum where that is more
+ * (with 64 alone, micro-batch 64 of a step drew the masks of micro-batch 0 of the next); runs of at
+ * most 64 keep the seeds they always had, so a resume continues them unchanged. */
+export function dropoutBatchSeed(seed: number, step: number, microIndex: number, gradAccum: number): number {
+  const slot = step * Math.max(64, gradAccum) + microIndex + 1;
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(slot, 0x85ebca6b)) >>> 0;
+}
+
 /** What Trainer.prepare did before the first step. */
 export interface PrepareReport {
   millis: number;
@@ -161,7 +170,7 @@ export class Trainer {
     // LoRA dropout only while training; its masks follow from (seed, step, micro-batch), so a
     // resumed run draws the same masks as an uninterrupted one.
     const p = this.model.lora!.settings.dropout;
-    this.model.dropout = backward && p > 0 ? { p, batchSeed: (Math.imul(this.config.seed + 1, 0x9e3779b1) ^ Math.imul(this.step * 64 + microIndex + 1, 0x85ebca6b)) >>> 0 } : null;
+    this.model.dropout = backward && p > 0 ? { p, batchSeed: dropoutBatchSeed(this.config.seed, this.step, microIndex, this.config.gradAccum) } : null;
     writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
     writeLossInputs(this.gpu, this.head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: mb.weights });
     await modelForward(this.model, this.slots);
