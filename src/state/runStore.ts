@@ -68,6 +68,14 @@ export function stepsWord(n: number): string {
   return `${n} step${n === 1 ? '' : 's'}`;
 }
 
+/** A failed run's error line. A message that already speaks of resuming (a lost device: resume; a
+ * divergence: a resume would replay it, start a new run) gets no generic hint to resume, which
+ * would repeat or contradict it. */
+function failedRunText(name: string, step: number, message: string | undefined): string {
+  const text = `Run “${name}” failed after ${stepsWord(step)}: ${message ?? 'no reason given'}.`;
+  return message && /\bresum/i.test(message) ? text : `${text} Resume it to continue from its last checkpoint.`;
+}
+
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
   const recent = stepTimes.slice(-10);
   if (recent.length < 2) return null;
@@ -237,7 +245,7 @@ export const useRuns = create<RunState>((set, get) => {
       const run = get().runs.find((r) => r.id === runId);
       const name = run?.name ?? runId;
       notifyRunEnded(name, result.status, result.step, run && isTrainingRun(run) ? run.config.steps : undefined);
-      if (result.status === 'failed') set({ error: `Run “${name}” failed after ${stepsWord(result.step)}: ${result.message ?? 'no reason given'}. Resume it to continue from its last checkpoint.` });
+      if (result.status === 'failed') set({ error: failedRunText(name, result.step, result.message) });
       else if (result.message) set({ notice: result.message });
       return true;
     } catch (err) {

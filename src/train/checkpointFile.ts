@@ -1,5 +1,5 @@
 // A trainer checkpoint as one safetensors file: the flat LoRA parameters and AdamW moments as F32
-// tensors, and step, data cursor and the balance rule's state as metadata (`balance`; the grad
+// tensors, and step, data cursor (with the training-set size it runs over) and the balance rule's state as metadata (`balance`; the grad
 // rule's θ also as `theta`, the one key checkpoints had before there were rules, which is how an
 // older checkpoint is read). The same bytes
 // go to a file (CLI) or a Dexie blob (browser).
@@ -43,6 +43,7 @@ export function encodeCheckpoint(s: TrainerState, extra: Record<string, string> 
       format: 'balancesft-checkpoint',
       step: String(s.step),
       cursor: JSON.stringify(s.cursor),
+      ...(s.trainExamples !== undefined ? { trainExamples: String(s.trainExamples) } : {}),
       theta: JSON.stringify(s.balance.rule === 'grad' ? s.balance.theta : { value: 0, m: 0, v: 0, step: 0 }),
       balance: JSON.stringify(s.balance),
       checksum: checksumOf(data),
@@ -111,9 +112,13 @@ export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'):
   }
   const step = Number(meta.step);
   if (!Number.isInteger(step) || step < 0) throw new CheckpointFileError(label, `bad step ${JSON.stringify(meta.step ?? null)}`);
+  // Older checkpoints do not say how many examples their cursor runs over: not checked on resume.
+  const trainExamples = meta.trainExamples === undefined ? undefined : Number(meta.trainExamples);
+  if (trainExamples !== undefined && !(Number.isInteger(trainExamples) && trainExamples >= 1)) throw new CheckpointFileError(label, `bad trainExamples ${JSON.stringify(meta.trainExamples)}`);
   const state: TrainerState = {
     step,
     cursor: parseMeta(label, meta, 'cursor', isCursor, '{epoch, index, deferred?} of whole numbers'),
+    ...(trainExamples !== undefined ? { trainExamples } : {}),
     balance: readBalance(label, meta),
     loraParams,
     adamM,

@@ -54,6 +54,9 @@ export interface EvalMetrics {
 export interface TrainerState {
   step: number;
   cursor: DataCursor;
+  /** How many training examples the cursor's permutation runs over (absent in checkpoints written
+   * before it was kept): over another count the same cursor names other examples. */
+  trainExamples?: number;
   balance: BalanceState;
   loraParams: Float32Array;
   adamM: Float32Array;
@@ -79,12 +82,23 @@ export interface DumpedStep {
   grads: Map<string, Float32Array>;
 }
 
-/** The loss or gradient went non-finite: the adapter is no longer trustworthy after this step. */
+/** The loss or gradient went non-finite: the adapter is no longer trustworthy after this step.
+ * The advice is a new run: a resume keeps the run's settings (learning rate and clip included) and
+ * replays its steps exactly, so it would diverge at the same step again. */
 export class TrainingDivergedError extends Error {
   constructor(readonly step: number, gradNorm: number, loss: number) {
-    super(`training diverged at step ${step} (loss ${loss}, gradient norm ${gradNorm}); resume from the last checkpoint with a lower learning rate or a tighter gradient clip`);
+    super(`training diverged at step ${step} (loss ${loss}, gradient norm ${gradNorm}); start a new run with a lower learning rate or a tighter gradient clip (a resumed run keeps this run's settings and would replay the same steps)`);
     this.name = 'TrainingDivergedError';
   }
+}
+
+/** The LoRA dropout seed of one micro-batch of one optimizer step: distinct for every (step,
+ * micro-batch) of a run. Micro-batches are numbered 64 to a step, or gradAccum where that is more
+ * (with 64 alone, micro-batch 64 of a step drew the masks of micro-batch 0 of the next); runs of at
+ * most 64 keep the seeds they always had, so a resume continues them unchanged. */
+export function dropoutBatchSeed(seed: number, step: number, microIndex: number, gradAccum: number): number {
+  const slot = step * Math.max(64, gradAccum) + microIndex + 1;
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(slot, 0x85ebca6b)) >>> 0;
 }
 
 /** What Trainer.prepare did before the first step. */
@@ -156,7 +170,7 @@ export class Trainer {
     // LoRA dropout only while training; its masks follow from (seed, step, micro-batch), so a
     // resumed run draws the same masks as an uninterrupted one.
     const p = this.model.lora!.settings.dropout;
-    this.model.dropout = backward && p > 0 ? { p, batchSeed: (Math.imul(this.config.seed + 1, 0x9e3779b1) ^ Math.imul(this.step * 64 + microIndex + 1, 0x85ebca6b)) >>> 0 } : null;
+    this.model.dropout = backward && p > 0 ? { p, batchSeed: dropoutBatchSeed(this.config.seed, this.step, microIndex, this.config.gradAccum) } : null;
     writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
     writeLossInputs(this.gpu, this.head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: mb.weights });
     await modelForward(this.model, this.slots);
@@ -316,6 +330,7 @@ export class Trainer {
     return {
       step: this.step,
       cursor: { ...this.cursor },
+      trainExamples: this.train.length,
       balance: structuredClone(this.balance),
       loraParams: await readF32(this.gpu.ctx, lora.params, lora.size),
       adamM: await readF32(this.gpu.ctx, lora.adamM, lora.size),
@@ -327,6 +342,11 @@ export class Trainer {
     const lora = this.model.lora!;
     for (const [name, arr] of [['loraParams', s.loraParams], ['adamM', s.adamM], ['adamV', s.adamV]] as const) {
       if (arr.length !== lora.size) throw new Error(`checkpoint ${name} has ${arr.length} values, this adapter has ${lora.size}`);
+    }
+    // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
+    // over the new count is another order, and the run would go on over other examples unannounced.
+    if (s.trainExamples !== undefined && s.trainExamples !== this.train.length) {
+      throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since); a resumed run continues on the examples it trained on: start the run again to train on these`);
     }
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);

@@ -101,8 +101,14 @@ describe('studio train', () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-diverge-'));
     const r = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '100', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', ...common.slice(0, 2), '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet');
     expect(r.code).toBe(1);
-    expect(r.err.trim().split('\n').at(-1)).toMatch(/^studio train: training failed after \d steps?: training diverged at step \d \(loss 11\.93\d+, gradient norm 0\); resume from the last checkpoint with a lower learning rate/);
+    expect(r.err.trim().split('\n').at(-1)).toMatch(
+      /^studio train: training failed after \d steps?: training diverged at step \d \(loss 11\.93\d+, gradient norm 0\); start a new run with a lower learning rate or a tighter gradient clip \(a resumed run keeps this run's settings and would replay the same steps\)$/,
+    );
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status).toBe('failed');
+    // The advice it used to give, "resume from the last checkpoint with a lower learning rate",
+    // cannot be followed: a resume refuses another --lr (and this run has no checkpoint at all).
+    const lower = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '1', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', ...common.slice(0, 2), '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet', '--resume');
+    expect(lower.code).not.toBe(0);
   });
 
   it('--dump-step writes the first step’s inputs, per-token NLL, losses, α and every LoRA gradient', { timeout: 600_000 }, async () => {

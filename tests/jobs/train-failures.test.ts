@@ -85,3 +85,22 @@ describe('a run resumed from before seeds were limited to 32 bits', () => {
     expect(fresh.message).toMatch(/seed must be a whole number from 0 to 4,294,967,295/);
   });
 });
+
+describe('a paused run whose dataset gained examples since (HDR samples)', () => {
+  // The checkpoint's cursor indexes the seeded order of the training set it was saved with: over a
+  // larger set it names other examples, and the resumed run went on over another order unannounced.
+  it('is refused on resume, naming both counts, and keeps its checkpoint', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`train-grown-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'grown', config });
+    const first = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false });
+    expect(first.status).toBe('done');
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true });
+    expect(resumed.status).toBe('failed');
+    expect(resumed.message).toMatch(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
+    expect(resumed.step).toBe(1);
+    expect(await db.checkpoints.where('runId').equals(run.id).count()).toBeGreaterThan(0);
+  });
+});

@@ -33,9 +33,10 @@ async function elementOffset(bytes: Uint8Array, name: string, i: number): Promis
 
 describe('trainer checkpoints on resume', () => {
   it('round-trips, and accepts a checkpoint written before checksums existed', async () => {
-    const s = state();
+    const s = { ...state(), trainExamples: 12 };
     const { state: back, metadata } = await decodeCheckpoint(encodeCheckpoint(s), 'ckpt');
     expect(back).toEqual(s);
+    expect(back.trainExamples).toBe(12);
     expect(metadata.checksum).toMatch(/^crc32:[0-9a-f]{8}$/);
     const { checksum: _dropped, ...older } = metadata;
     const { encodeSafetensors } = await import('../../src/model/safetensors.ts');
@@ -71,6 +72,7 @@ describe('trainer checkpoints on resume', () => {
     await expect(decodeCheckpoint(encodeCheckpoint(u), 'ckpt')).rejects.toThrow(/metadata "balance": uncertainty: logVarCot and logVarCall must be finite/);
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: -1, index: 0 } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: 1, index: 3, deferred: [2, -1] } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
+    await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), trainExamples: 0 }), 'ckpt')).rejects.toThrow('ckpt: bad trainExamples "0"');
     const deferred = { ...state(), cursor: { epoch: 1, index: 3, deferred: [7, 2] } };
     expect((await decodeCheckpoint(encodeCheckpoint(deferred), 'ckpt')).state.cursor).toEqual(deferred.cursor);
   });

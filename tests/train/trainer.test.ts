@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { loadEngineModel, type EngineModel } from '../../src/model/engineModel.ts';
-import { Trainer } from '../../src/train/trainer.ts';
+import { dropoutBatchSeed, Trainer } from '../../src/train/trainer.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { TokenizedExample } from '../../src/train/batching.ts';
 import { seededRandom } from '../helpers/compare.ts';
@@ -44,6 +44,18 @@ async function model(c: RunConfig): Promise<EngineModel> {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('LoRA dropout seeds', () => {
+  it('differ for every micro-batch of every step, also with more than 64 micro-batches a step', () => {
+    for (const gradAccum of [1, 4, 64, 65, 100]) {
+      const seeds = new Set<number>();
+      for (let step = 0; step < 5; step++) for (let i = 0; i < gradAccum; i++) seeds.add(dropoutBatchSeed(42, step, i, gradAccum));
+      expect(seeds.size, `grad accumulation ${gradAccum}`).toBe(5 * gradAccum);
+    }
+    // Runs of up to 64 micro-batches a step keep their seeds: a resume continues their masks.
+    expect(dropoutBatchSeed(42, 3, 2, 4)).toBe((Math.imul(43, 0x9e3779b1) ^ Math.imul(3 * 64 + 2 + 1, 0x85ebca6b)) >>> 0);
+  });
+});
 
 describe('trainer', () => {
   it('lowers the total, reasoning and call losses under SSB', async () => {
@@ -187,6 +199,26 @@ describe('trainer', () => {
     // Same kernels, same inputs, same order: the replay is bitwise identical on one adapter.
     expect(Array.from(got.loraParams)).toEqual(Array.from(want.loraParams));
     expect(resumedLoss).toEqual(straightLoss);
+  });
+
+  it('refuses to resume over a training set of another size (HDR samples added since), naming both counts', async () => {
+    // The cursor indexes a seeded permutation of the training set: over more (or fewer) examples the
+    // same cursor names other examples, and the resumed run would silently train on another order.
+    const c = config({ steps: 4 });
+    const m = await model(c);
+    const first = new Trainer(m.state, dataset(10, 'learnable', 'noisy'), c);
+    await first.trainStep();
+    const saved = await first.saveState();
+    first.destroy();
+    const grown = new Trainer(m.state, dataset(13, 'learnable', 'noisy'), c);
+    expect(() => grown.restoreState(saved)).toThrow("the checkpoint's data order runs over 10 training examples, but the training set now has 13");
+    expect(grown.step).toBe(0);
+    grown.destroy();
+    const same = new Trainer(m.state, dataset(10, 'learnable', 'noisy'), c);
+    same.restoreState(saved);
+    expect(same.step).toBe(1);
+    same.destroy();
+    m.release();
   });
 
   it('a second trainer on the same model (an HDR round) starts from zero moments and updates as on a fresh model', async () => {

@@ -77,6 +77,25 @@ describe('a run that fails', () => {
   });
 });
 
+describe('a failed run whose message already says what to do', () => {
+  // A divergence says a resume would replay it (start a new run); the generic "Resume it to continue
+  // from its last checkpoint" after it contradicted that, and after a lost device's own "Resume the
+  // run …" it said the same thing twice.
+  it('is not followed by the generic advice to resume', async () => {
+    const { TrainingDivergedError } = await import('../../src/train/trainer.ts');
+    for (const message of [new TrainingDivergedError(3, 0, 11.9).message, 'the GPU device was lost (unknown). Resume the run to continue from its last checkpoint']) {
+      stored = { status: 'failed', lastStep: 2, message, config: { steps: 20 } as never };
+      reply = async (kind) => {
+        if (kind === 'createRun') return { runId: 'r' };
+        if (kind === 'startRun') return { status: 'failed', step: 2, message };
+        return undefined;
+      };
+      await useRuns.getState().startRun('d');
+      expect(useRuns.getState().error).toBe(`Run “r” failed after 2 steps: ${message}.`);
+    }
+  });
+});
+
 describe('Pause or Stop the worker refuses', () => {
   // Pressed while the run was still being set up (reading its examples), the worker answered "run r
   // is not training"; the strip stayed "Pausing after this step…" with Pause and Stop off while the
