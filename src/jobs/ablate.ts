@@ -263,8 +263,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
             curve.push(point(m));
             events.onStep?.(arm.id, m);
           },
-          onSkipped: (messages, unrendered) => {
-            result.skipped = messages.length;
+          onSkipped: (messages, unrendered, heldOut) => {
+            result.skipped = messages.length - heldOut;
             result.unrendered = unrendered;
             if (!skippedTold) events.onSkipped?.(messages);
             skippedTold = true;

@@ -54,6 +54,25 @@ describe('tokenizing before the first step', () => {
     expect(statuses[0]).toMatch(/^skipped 1 example the chat template cannot render \(example "no-user": /);
   });
 
+  it('says which held-out examples it passed over, and that the held-out loss is on fewer than asked', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    const db = new StudioDb(`held-skipped-${Date.now()}`, { indexedDB, IDBKeyRange });
+    // Two held-out examples asked for, one of the two on the eval side not renderable; no eval steps (it is tokenized all the same).
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 2, evalEvery: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'held', config });
+    const skipped: string[] = [];
+    const statuses: Array<string | undefined> = [];
+    const outcome = await engine.train({
+      store: new DexieRunStore(db, run.id), config, examples: { train: [demo[0]], eval: [unrenderable, demo[1]] }, resume: false,
+      events: { onSkipped: (m) => skipped.push(...m), onStatus: (_s, _step, message) => statuses.push(message) },
+    });
+    expect(outcome).toMatchObject({ status: 'done', step: 1 });
+    expect(skipped).toEqual([expect.stringMatching(/^held-out example "no-user": the model's chat template/)]);
+    expect(statuses[0]).toMatch(/^the held-out loss is on 1 of 2 examples: 1 held-out example passed over \(held-out example "no-user": /);
+  });
+
   it('fails naming the template when no example can be rendered', { timeout: 120_000 }, async () => {
     const engine = await tinyEngine();
     const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
