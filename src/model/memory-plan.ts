@@ -26,8 +26,9 @@ export interface DecodeShape {
   maxNewTokens: number;
 }
 
-/** The decoding the plan assumes when the shape names none: evaluation's default batch
- * (eval/evaluate.ts) and HDR's default batch and answer length (hdr/settings.ts). */
+/** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
+ * assumes when the shape names none: the one source of those defaults (eval/evaluate.ts,
+ * hdr/settings.ts and jobs/ablate.ts read it). */
 export const DEFAULT_DECODE: DecodeShape = { batch: 8, maxNewTokens: 512 };
 
 export interface TrainShape {

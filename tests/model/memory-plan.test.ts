@@ -6,6 +6,8 @@ import { parameterCount, parseModelConfig } from '../../src/model/config.ts';
 import { loraParameterCount, LORA_TARGETS } from '../../src/model/lora.ts';
 import { DEFAULT_DECODE, planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { tinyModelSpec, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 
 const spec = (name: string) => parseModelConfig(readFileSync(new URL(`../fixtures/models/configs/${name}.json`, import.meta.url), 'utf8'));
@@ -173,6 +175,13 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(false);
     expect(plan.suggestions).toEqual(['shorten the sequence to 2048 tokens, use micro-batch 1 with gradient accumulation ×8 and use a smaller LoRA rank (16), together (no one of them fits alone)']);
     expect(planMemory(s, { ...shape, seqLen: 2048, batch: 1, rank: 16 }, limits).fits).toBe(true);
+  });
+
+  it('the ablation decodes by default as the plan assumes (one source of those defaults)', () => {
+    // (HDR's own defaults are checked with the generation cache above.)
+    const ablation = defaultAblationConfig(DEFAULT_RUN_CONFIG);
+    expect({ batch: ablation.decoding.batchSize, maxNewTokens: ablation.decoding.maxNewTokens }).toEqual(DEFAULT_DECODE);
+    expect({ batch: ablation.hdr.batchSize, maxNewTokens: ablation.hdr.maxNewTokens }).toEqual(DEFAULT_DECODE);
   });
 
   it('rejects nonsense settings', () => {
