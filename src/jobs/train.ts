@@ -157,7 +157,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
-    const runningMessage = skippedNote(prepared) || undefined;
+    const runningMessage = skippedNote(prepared, job.examples.eval.length) || undefined;
     await status('running', trainer.step, runningMessage);
     const texts = (ids: number[]) => tokenTexts(ctx.model.tokenizer, ids);
     while (trainer.step < config.steps) {
@@ -213,10 +213,11 @@ function skippedText(tooLong: string[], unrendered: string[], seqLen: number): s
 }
 
 /** What the running run says it left out: the training examples skipped, and the held-out ones
- * passed over (the held-out loss is then on fewer examples than asked, or on none). */
-function skippedNote({ config, held, tooLong, unrendered, heldSkipped }: Prepared): string {
+ * passed over (the held-out loss is then on fewer examples than asked, or on none). `evalSide`: the
+ * examples on the eval side of the split (fewer than evalExamples asks, the loss is on at most those). */
+function skippedNote({ config, held, tooLong, unrendered, heldSkipped }: Prepared, evalSide: number): string {
   const parts = [tooLong.length + unrendered.length && `skipped ${skippedText(tooLong, unrendered, config.seqLen)}`];
-  if (heldSkipped.length) parts.push(`the held-out loss is on ${held.length} of ${config.evalExamples} examples: ${heldSkipped.length} held-out example${heldSkipped.length === 1 ? '' : 's'} passed over (${heldSkipped[0]})`);
+  if (heldSkipped.length) parts.push(`the held-out loss is on ${held.length} of ${Math.min(config.evalExamples, evalSide)} examples: ${heldSkipped.length} held-out example${heldSkipped.length === 1 ? '' : 's'} passed over (${heldSkipped[0]})`);
   return parts.filter(Boolean).join('; ');
 }
 

@@ -72,8 +72,9 @@ describe('tokenizing before the first step', () => {
     const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
     const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
     const db = new StudioDb(`held-skipped-${Date.now()}`, { indexedDB, IDBKeyRange });
-    // Two held-out examples asked for, one of the two on the eval side not renderable; no eval steps (it is tokenized all the same).
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 2, evalEvery: 0 };
+    // Eight held-out examples asked for, two on the eval side, one of them not renderable: the loss is
+    // on 1 of the 2 there are (not "of 8"). No eval steps (the set is tokenized all the same).
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 8, evalEvery: 0 };
     const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'held', config });
     const skipped: string[] = [];
     const statuses: Array<string | undefined> = [];
