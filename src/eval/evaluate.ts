@@ -5,6 +5,7 @@
 // code runs on the GPU engine, in the worker and in pure-logic tests.
 // Never touches storage and never changes the model: it only reads generations.
 import type { Call, Example } from '../data/example.ts';
+import { DEFAULT_DECODE } from '../model/memory-plan.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
@@ -70,7 +71,7 @@ export interface ModelAccess {
 export interface EvalOptions {
   maxNewTokens: number;
   /** Answers generated at once (bounded by the model's planned batch); as one ends the next
-   * example takes its place. Default 8. */
+   * example takes its place. Default DEFAULT_DECODE.batch. */
   batchSize?: number;
   /** Default greedy (undefined). */
   temperature?: number;
@@ -156,7 +157,7 @@ export function withEarlierPredictions(earlier: Prediction[], report: EvalReport
 
 /** Generates for every example, `batchSize` answers at a time, and checks each answer as it ends. */
 export async function evaluateExamples(examples: Example[], model: ModelAccess, opts: EvalOptions): Promise<EvalReport> {
-  const batchSize = opts.batchSize ?? 8;
+  const batchSize = opts.batchSize ?? DEFAULT_DECODE.batch;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`evaluation batch size must be a whole number ≥ 1, got ${batchSize}`);
   const asked: Example[] = [];
   const prompts: number[][] = [];

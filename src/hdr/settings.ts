@@ -1,6 +1,7 @@
 // HDR settings: the paper's N samples at temperature T per hard case, the round limit, and ours
 // (top-p, retraining steps, replay share, generation limits), with defaults and validation whose
 // messages name the field. Pure data; used by the round loop, the worker, the CLI and the UI.
+import { DEFAULT_DECODE } from '../model/memory-plan.ts';
 import { seedProblem } from '../model/random.ts';
 
 export interface HdrSettings {
@@ -29,8 +30,9 @@ export const DEFAULT_HDR_SETTINGS: HdrSettings = {
   maxRounds: 10,
   stepsPerRound: 20,
   replayShare: 0.25,
-  maxNewTokens: 512,
-  batchSize: 8,
+  // The decoding the memory plan assumes: one source, so the plan sizes HDR's cache as HDR decodes.
+  maxNewTokens: DEFAULT_DECODE.maxNewTokens,
+  batchSize: DEFAULT_DECODE.batch,
   seed: 42,
   maxFailedOutputs: 4,
 };

@@ -13,6 +13,7 @@ import { DEFAULT_HDR_SETTINGS, firstMinable, validateHdrSettings, type HdrSettin
 import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';
+import { DEFAULT_DECODE } from '../model/memory-plan.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import { segmentGaps } from '../train/ssb.ts';
 import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
@@ -140,7 +141,7 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
     hdr: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: Math.max(1, Math.round(base.steps / 5)), seed: base.seed },
     hdrMineLimit: 32,
     evalLimit: 32,
-    decoding: { maxNewTokens: 512, batchSize: 8, seed: base.seed },
+    decoding: { maxNewTokens: DEFAULT_DECODE.maxNewTokens, batchSize: DEFAULT_DECODE.batch, seed: base.seed },
     ...over,
   };
 }
@@ -264,8 +265,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
             curve.push(point(m));
             events.onStep?.(arm.id, m);
           },
-          onSkipped: (messages, unrendered) => {
-            result.skipped = messages.length;
+          onSkipped: (messages, unrendered, heldOut) => {
+            result.skipped = messages.length - heldOut;
             result.unrendered = unrendered;
             if (!skippedTold) events.onSkipped?.(messages);
             skippedTold = true;

@@ -45,8 +45,9 @@ export interface TrainEvents {
   onEval?(m: EvalMetrics): void;
   onTokenLoss?(strip: TokenLossStrip): void;
   /** Examples that did not fit the sequence length or could not be rendered, one message each
-   * (before training starts); `unrendered`: how many of them the chat template cannot render. */
-  onSkipped?(messages: string[], unrendered: number): void;
+   * (before training starts): the training ones, then the held-out ones (`heldOut` of them, each
+   * message saying "held-out"); `unrendered`: how many training ones the chat template cannot render. */
+  onSkipped?(messages: string[], unrendered: number, heldOut: number): void;
 }
 
 export interface TrainOutcome {
@@ -65,6 +66,8 @@ interface Prepared {
   tooLong: string[];
   /** Examples the chat template cannot render, skipped like the too-long ones (one message each). */
   unrendered: string[];
+  /** Held-out examples passed over (too long or not renderable), one message each. */
+  heldSkipped: string[];
 }
 
 /** What a training run starts from, whether it then trains or only dumps its first step. */
@@ -77,14 +80,14 @@ async function prepare(ctx: JobContext, job: TrainingStart): Promise<Prepared> {
   validateRunConfigFor(config, ctx.model.spec, { stored: job.resume });
   const total = job.examples.train.length + Math.min(job.examples.eval.length, config.evalExamples);
   ctx.progress({ label: 'tokenizing', done: 0, total, unit: 'examples' });
-  const { train, held, tooLong, unrendered } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
+  const { train, held, tooLong, unrendered, heldSkipped } = await trainingSets(ctx.model.tokenizer, job.examples, config, {
     onProgress: (done) => ctx.progress({ label: 'tokenizing', done, total, unit: 'examples' }),
     signal: ctx.signal,
   });
   if (job.epochs !== undefined && train.length > 0) {
     config.steps = Math.max(1, Math.ceil((job.epochs * train.length) / (config.batchSize * config.gradAccum)));
   }
-  return { config, train, held, tooLong, unrendered };
+  return { config, train, held, tooLong, unrendered, heldSkipped };
 }
 
 function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Promise<EngineModel> {
@@ -112,7 +115,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     events.onStatus?.(s, job.resume ? undefined : 0, message);
     return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
   }
-  const { config, train, held, tooLong, unrendered } = prepared;
+  const { config, train, held, tooLong, unrendered, heldSkipped } = prepared;
   /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had. */
   const status = async (s: RunStatus, step: number | undefined, message?: string): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
@@ -123,7 +126,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.flush().catch(() => undefined);
     return status('failed', step, failureMessage(err, ctx));
   };
-  if (tooLong.length + unrendered.length) events.onSkipped?.([...tooLong, ...unrendered], unrendered.length);
+  if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
   if (train.length === 0) {
     if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
@@ -151,10 +154,10 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       ctx.progress({ label: 'held-out loss before training', done: 0, total: config.steps });
       baseline = await trainer.evalLoss(held);
     }
-    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
+    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
-    const runningMessage = tooLong.length + unrendered.length ? `skipped ${skippedText(tooLong, unrendered, config.seqLen)}` : undefined;
+    const runningMessage = skippedNote(prepared, job.examples.eval.length) || undefined;
     await status('running', trainer.step, runningMessage);
     const texts = (ids: number[]) => tokenTexts(ctx.model.tokenizer, ids);
     while (trainer.step < config.steps) {
@@ -207,6 +210,15 @@ function skippedText(tooLong: string[], unrendered: string[], seqLen: number): s
   const examples = (n: number) => `${n} example${n === 1 ? '' : 's'}`;
   const parts = [tooLong.length && `${examples(tooLong.length)} longer than ${seqLen} tokens`, unrendered.length && `${examples(unrendered.length)} the chat template cannot render (${unrendered[0]})`];
   return parts.filter(Boolean).join(' and ');
+}
+
+/** What the running run says it left out: the training examples skipped, and the held-out ones
+ * passed over (the held-out loss is then on fewer examples than asked, or on none). `evalSide`: the
+ * examples on the eval side of the split (fewer than evalExamples asks, the loss is on at most those). */
+function skippedNote({ config, held, tooLong, unrendered, heldSkipped }: Prepared, evalSide: number): string {
+  const parts = [tooLong.length + unrendered.length && `skipped ${skippedText(tooLong, unrendered, config.seqLen)}`];
+  if (heldSkipped.length) parts.push(`the held-out loss is on ${held.length} of ${Math.min(config.evalExamples, evalSide)} examples: ${heldSkipped.length} held-out example${heldSkipped.length === 1 ? '' : 's'} passed over (${heldSkipped[0]})`);
+  return parts.filter(Boolean).join('; ');
 }
 
 /** Why a run failed, in the words it keeps: a lost device says to resume; errors that already say

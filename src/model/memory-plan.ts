@@ -26,8 +26,9 @@ export interface DecodeShape {
   maxNewTokens: number;
 }
 
-/** The decoding the plan assumes when the shape names none: evaluation's default batch
- * (eval/evaluate.ts) and HDR's default batch and answer length (hdr/settings.ts). */
+/** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
+ * assumes when the shape names none: the one source of those defaults (eval/evaluate.ts,
+ * hdr/settings.ts and jobs/ablate.ts read it). */
 export const DEFAULT_DECODE: DecodeShape = { batch: 8, maxNewTokens: 512 };
 
 export interface TrainShape {
@@ -279,9 +280,19 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     if (b.bytes > bufferLimit) problems.push(`${b.label} needs ${formatBytes(b.bytes)} in one buffer, over this GPU's ${formatBytes(bufferLimit)} binding limit`);
   }
   if (limits.memoryBytes !== undefined && peakBytes > limits.memoryBytes) {
-    // Name the job at the peak: a training step alone may fit where HDR, which also holds the cache, does not.
-    const job = peakBytes === trainingBytes ? 'a training step' : peakBytes === hdrBytes ? 'HDR (sampling beside the model it retrains)' : 'evaluation (generating answers)';
-    problems.push(`${job} needs ${formatBytes(peakBytes)} in total, over the ${formatBytes(limits.memoryBytes)} of GPU memory available`);
+    // Every job that does not fit, by name: naming only the largest (HDR, which also holds the cache)
+    // read as if a training step over the memory too fitted. Where training fits, say so: the user
+    // who only trains can go ahead, and the remedy is the decoding, not the training settings.
+    const memory = limits.memoryBytes;
+    const trainingFits = trainingBytes <= memory ? ` (a training step alone fits in ${formatBytes(trainingBytes)})` : '';
+    const jobs: Array<[string, number, string]> = [
+      ['a training step', trainingBytes, ''],
+      ['evaluation (generating answers)', generationBytes, trainingFits],
+      ['HDR (sampling beside the model it retrains)', hdrSampling, trainingFits],
+    ];
+    for (const [job, bytes, note] of jobs) {
+      if (bytes > memory) problems.push(`${job} needs ${formatBytes(bytes)} in total, over the ${formatBytes(memory)} of GPU memory available${note}`);
+    }
   }
   const fits = problems.length === 0;
   return {

@@ -49,6 +49,8 @@ export interface RecipeInput {
   train: TokenizedExample[];
   held: TokenizedExample[];
   tooLong: string[];
+  /** Training examples the chat template cannot render (skipped as the too-long ones). */
+  unrendered: string[];
   /** The adapter the run continued (its PEFT files) and the balance state it continued, if any. */
   start?: RecipeStart;
 }
@@ -125,7 +127,7 @@ export function recipeJson(input: RecipeInput): Record<string, unknown> {
     config: input.config,
     balance: balanceSettingsOf(input.config),
     peft: recipePeftConfig(input.config),
-    data: { files: RECIPE_DATA_FILES, trainExamples: input.train.length, evalExamples: input.held.length, tooLong: input.tooLong },
+    data: { files: RECIPE_DATA_FILES, trainExamples: input.train.length, evalExamples: input.held.length, tooLong: input.tooLong, unrendered: input.unrendered },
     start: input.start ? { adapter: input.start.adapter ? RECIPE_START_ADAPTER : null, balance: input.start.balance, from: input.start.adapter?.from ?? null } : null,
   };
 }
@@ -238,7 +240,7 @@ LoRA adapter with Hugging Face transformers + PEFT under Accelerate, on one GPU 
 - Base model: ${base}.
 - Data: \`${RECIPE_DATA_FILES.train}\` (${input.train.length} training examples) and \`${RECIPE_DATA_FILES.eval}\` (${input.held.length} held out for the
   eval loss), one JSON line each with \`input_ids\` and a segment per token (0 prompt, 1 reasoning, 2 call),
-  exactly as the studio tokenized them for this run (${c.seqLen} tokens at most; ${input.tooLong.length} example(s) that did not fit were skipped, as the studio skipped them).
+  exactly as the studio tokenized them for this run (${c.seqLen} tokens at most; ${input.tooLong.length} example(s) that did not fit${input.unrendered.length ? ` and ${input.unrendered.length} the chat template cannot render` : ''} were skipped, as the studio skipped them).
 - Loss: ${loss}.
 - LoRA: rank ${c.lora.rank}, alpha ${c.lora.alpha}${c.lora.useRsLora ? ' (rsLoRA)' : ''}, dropout ${c.lora.dropout}, on ${c.lora.targets.join(', ')}.
 - Starts from: ${

@@ -70,7 +70,7 @@ export const DEFAULT_ABLATION_DRAFT: AblationDraft = {
   rules: [...BALANCE_RULES],
   hdrRule: 'uncertainty',
   evalLimit: 8,
-  maxNewTokens: 512,
+  maxNewTokens: DEFAULT_DECODE.maxNewTokens,
   batchSize: 4,
   hdrRounds: 1,
   hdrSamples: 2,
@@ -130,7 +130,7 @@ export function ablationArmIds(d: AblationDraft, training: RunConfig): string[] 
 
 /** Few examples, so a software GPU finishes in minutes (raise them on real hardware); room for the
  * reasoning before the call (max new tokens ≥ 512: a cut-off <think> scores as a decode failure). */
-export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: null, limit: 8, maxNewTokens: 512, batchSize: 4 };
+export const DEFAULT_EVAL_DRAFT: EvalDraft = { adapterRunId: null, limit: 8, maxNewTokens: DEFAULT_DECODE.maxNewTokens, batchSize: 4 };
 export const DEFAULT_HDR_DRAFT: HdrDraft = { adapterRunId: null, mineLimit: 8, evalLimit: 4, settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 2, stepsPerRound: 2, batchSize: 4 } };
 
 /** A form's draft as the user left it (kept across reloads, as the Training form's is), over today's

@@ -41,14 +41,15 @@ const SLICE = 64;
 
 /** The sets a training run tokenizes from its examples at `seqLen`: every training example that
  * fits (in order: the data order indexes this list), and the held-out loss set, the first
- * `evalExamples` of the eval side that fit (fewer only when fewer fit). The trainer and the recipe export both use this.
+ * `evalExamples` of the eval side that fit (fewer only when fewer fit); `tooLong` and `unrendered`
+ * are the training examples skipped, `heldSkipped` the held-out ones passed over on the way. The trainer and the recipe export both use this.
  * Throws the signal's reason when it is aborted. */
 export async function trainingSets(
   tokenizer: PreTrainedTokenizer,
   examples: { train: Example[]; eval: Example[] },
   config: { seqLen: number; evalExamples: number },
   options: TokenizeRunOptions = {},
-): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[]; unrendered: string[] }> {
+): Promise<{ train: TokenizedExample[]; held: TokenizedExample[]; tooLong: string[]; unrendered: string[]; heldSkipped: string[] }> {
   const heldTotal = Math.min(config.evalExamples, examples.eval.length);
   const total = examples.train.length + heldTotal;
   const train = await tokenizeAllForTraining(tokenizer, examples.train, config.seqLen, { ...options, onProgress: (done) => options.onProgress?.(done, total) });
@@ -60,7 +61,10 @@ export async function trainingSets(
     onProgress: (done) => options.onProgress?.(examples.train.length + Math.min(done, heldTotal), total),
   });
   options.onProgress?.(total, total);
-  return { train: train.examples, held: held.examples, tooLong: train.tooLong, unrendered: train.unrendered };
+  // The held-out examples passed over, either reason, said as held-out: the run tells the user why
+  // its held-out loss is on fewer examples than asked (or on none), as it does for training ones.
+  const heldSkipped = [...held.tooLong, ...held.unrendered].map((m) => `held-out ${m}`);
+  return { train: train.examples, held: held.examples, tooLong: train.tooLong, unrendered: train.unrendered, heldSkipped };
 }
 
 /** `limit`: stop once that many examples fit (the rest are not read). */

@@ -1,13 +1,16 @@
 // A training run tokenizes its whole dataset before its first step: minutes for 60k examples on a
 // laptop. It used to do that in one blocking call that said "tokenizing 0/1" throughout and read no
 // Pause or Stop until the end; it reports each slice now, and a pause lands within one.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
+import { RunFolderStore } from '../../src/jobs/store/folder.ts';
 import { dumpStep } from '../../src/jobs/train.ts';
 import type { ProgressInfo } from '../../src/worker/protocol.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
@@ -52,6 +55,36 @@ describe('tokenizing before the first step', () => {
     expect(outcome).toMatchObject({ status: 'done', step: 1, trainExamples: 2 });
     expect(skipped).toEqual([expect.stringMatching(/^example "no-user": the model's chat template/)]);
     expect(statuses[0]).toMatch(/^skipped 1 example the chat template cannot render \(example "no-user": /);
+    // The run's record counts it beside the too-long ones (train + tooLong + unrendered = the training side).
+    expect(await db.runs.get(run.id)).toMatchObject({ setup: { examples: { train: 2, eval: 0, tooLong: 0, unrendered: 1 } } });
+  });
+
+  it("run.json counts the training examples the chat template cannot render, beside the too-long ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unrendered-run-'));
+    const store = new RunFolderStore(dir, { model: 'tiny', data: ['d.jsonl'] });
+    const gpuAdapter = { vendor: 'v', architecture: 'a', device: 'd', description: 'x', isSoftware: true, subgroupMinSize: 0, subgroupMaxSize: 0, subgroupMatrixConfigs: [] };
+    await store.recordSetup({ config: DEFAULT_RUN_CONFIG, examples: { train: 7, eval: 1, tooLong: 2, unrendered: 1 }, memory: { weights: 1, lora: 2, activations: 3 }, gpuAdapter });
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).examples).toEqual({ train: 7, eval: 1, tooLong: 2, unrendered: 1 });
+  });
+
+  it('says which held-out examples it passed over, and that the held-out loss is on fewer than asked', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const unrenderable = { ...demo[0], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };
+    const db = new StudioDb(`held-skipped-${Date.now()}`, { indexedDB, IDBKeyRange });
+    // Eight held-out examples asked for, two on the eval side, one of them not renderable: the loss is
+    // on 1 of the 2 there are (not "of 8"). No eval steps (the set is tokenized all the same).
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 8, evalEvery: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'held', config });
+    const skipped: string[] = [];
+    const statuses: Array<string | undefined> = [];
+    const outcome = await engine.train({
+      store: new DexieRunStore(db, run.id), config, examples: { train: [demo[0]], eval: [unrenderable, demo[1]] }, resume: false,
+      events: { onSkipped: (m) => skipped.push(...m), onStatus: (_s, _step, message) => statuses.push(message) },
+    });
+    expect(outcome).toMatchObject({ status: 'done', step: 1 });
+    expect(skipped).toEqual([expect.stringMatching(/^held-out example "no-user": the model's chat template/)]);
+    expect(statuses[0]).toMatch(/^the held-out loss is on 1 of 2 examples: 1 held-out example passed over \(held-out example "no-user": /);
   });
 
   it('fails naming the template when no example can be rendered', { timeout: 120_000 }, async () => {

@@ -6,6 +6,8 @@ import { parameterCount, parseModelConfig } from '../../src/model/config.ts';
 import { loraParameterCount, LORA_TARGETS } from '../../src/model/lora.ts';
 import { DEFAULT_DECODE, planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { tinyModelSpec, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 
 const spec = (name: string) => parseModelConfig(readFileSync(new URL(`../fixtures/models/configs/${name}.json`, import.meta.url), 'utf8'));
@@ -126,6 +128,20 @@ describe('memory plan', () => {
     expect(planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: true }, limits).fits).toBe(true);
   });
 
+  it('names every job over the GPU memory, not only the largest, and says when a training step alone fits', () => {
+    // Over the memory in training and in HDR, it named HDR alone (the peak): as if training fitted.
+    const s = spec('Qwen2.5-0.5B-Instruct');
+    const shape = { batch: 1, seqLen: 1024, rank: 8, targets: [...LORA_TARGETS], recompute: false };
+    const sized = planMemory(s, shape, roomy);
+    expect(sized.hdrBytes).toBeGreaterThan(sized.trainingBytes);
+    const both = planMemory(s, shape, { ...roomy, memoryBytes: sized.trainingBytes - 1 });
+    expect(both.problems.filter((p) => /in total, over/.test(p)).map((p) => p.split(' needs')[0])).toEqual(['a training step', 'HDR (sampling beside the model it retrains)']);
+    // Training fits: the one that does not says so, for the user who only trains.
+    const hdrOnly = planMemory(s, shape, { ...roomy, memoryBytes: sized.trainingBytes });
+    expect(hdrOnly.fits).toBe(false);
+    expect(hdrOnly.problems).toEqual([expect.stringMatching(/^HDR \(sampling beside the model it retrains\) needs [\d.]+ [MG]iB in total, over the [\d.]+ [MG]iB of GPU memory available \(a training step alone fits in [\d.]+ [MG]iB\)$/)]);
+  });
+
   it('refuses an activation buffer over the binding limit and suggests a shorter sequence', () => {
     const s = spec('SmolLM2-135M-Instruct');
     const limits = { maxBufferSize: 128 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
@@ -159,6 +175,13 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(false);
     expect(plan.suggestions).toEqual(['shorten the sequence to 2048 tokens, use micro-batch 1 with gradient accumulation ×8 and use a smaller LoRA rank (16), together (no one of them fits alone)']);
     expect(planMemory(s, { ...shape, seqLen: 2048, batch: 1, rank: 16 }, limits).fits).toBe(true);
+  });
+
+  it('the ablation decodes by default as the plan assumes (one source of those defaults)', () => {
+    // (HDR's own defaults are checked with the generation cache above.)
+    const ablation = defaultAblationConfig(DEFAULT_RUN_CONFIG);
+    expect({ batch: ablation.decoding.batchSize, maxNewTokens: ablation.decoding.maxNewTokens }).toEqual(DEFAULT_DECODE);
+    expect({ batch: ablation.hdr.batchSize, maxNewTokens: ablation.hdr.maxNewTokens }).toEqual(DEFAULT_DECODE);
   });
 
   it('rejects nonsense settings', () => {

@@ -105,13 +105,13 @@ describe('recipe loss parity with the studio', () => {
       const dump = join(dir, `${c.name.replace(':', '-')}.safetensors`);
       writeFileSync(dump, encodeDumpStep(await engine.run('a step dump', dumpStep, { config, examples: data, balance: c.balance })));
       // The balance settings as recipe.json hands them to train.py.
-      const balance = recipeJson({ run: { name: c.name, from: c.name, model: EMBEDDED }, baseModel: null, config, train: [], held: [], tooLong: [] }).balance;
+      const balance = recipeJson({ run: { name: c.name, from: c.name, model: EMBEDDED }, baseModel: null, config, train: [], held: [], tooLong: [], unrendered: [] }).balance;
       cases.push({ name: c.name, dump, balance, fresh: !c.balance });
     }
     // A recipe folder as `studio recipe` writes it; only its Python matters here.
     const recipeDir = join(dir, 'recipe');
     const config = runConfigFromFlags(common);
-    for (const f of recipeFiles({ run: { name: 'parity', from: 'parity', model: EMBEDDED }, baseModel: null, config, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: [] })) {
+    for (const f of recipeFiles({ run: { name: 'parity', from: 'parity', model: EMBEDDED }, baseModel: null, config, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: [], unrendered: [] })) {
       mkdirSync(join(recipeDir, f.name, '..'), { recursive: true });
       writeFileSync(join(recipeDir, f.name), f.bytes);
     }
@@ -137,6 +137,15 @@ describe('recipe loss parity with the studio', () => {
     }
     expect(results.map((x) => x.name)).toEqual(CASES.map((c) => c.name));
     console.log(table.join('\n'));
+  });
+});
+
+describe('a recipe of a run that skipped examples the chat template cannot render', () => {
+  it('counts them in recipe.json and the README, beside the too-long ones (it said only the too-long were skipped)', () => {
+    const input = { run: { name: 'r', from: 'r', model: EMBEDDED }, baseModel: null, config: DEFAULT_RUN_CONFIG, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: ['example "a": too long'], unrendered: ['example "b": no user message', 'example "c": no user message'] };
+    expect(recipeJson(input).data).toMatchObject({ tooLong: ['example "a": too long'], unrendered: ['example "b": no user message', 'example "c": no user message'] });
+    const readme = new TextDecoder().decode(recipeFiles(input).find((f) => f.name === 'README.md')!.bytes);
+    expect(readme).toMatch(/1 example\(s\) that did not fit and 2 the chat template cannot render were skipped, as the studio skipped them/);
   });
 });
 

@@ -40,4 +40,14 @@ describe('trainingSets', () => {
     expect(sets.unrendered[0]).toMatch(/^example "no-user": the model's chat template does not write the reasoning/);
     expect(sets.tooLong).toEqual([]);
   });
+
+  it('names the held-out examples it passes over, too long or not renderable, apart from the training ones', async () => {
+    // They used to be dropped without a word: the held-out loss was on fewer examples than asked.
+    const unrenderable: Example = { ...example('no-user', 0), messages: [{ role: 'system', content: 'You call functions.' }] };
+    const sets = await trainingSets(qwen3Tokenizer(), { train: [example('t1', 0)], eval: [example('e1', 400), unrenderable, example('e2', 0)] }, { seqLen: 320, evalExamples: 3 });
+    expect(sets.held.map((h) => h.id)).toEqual(['e2']);
+    expect(sets.tooLong).toEqual([]);
+    expect(sets.unrendered).toEqual([]);
+    expect(sets.heldSkipped).toEqual([expect.stringMatching(/^held-out example "e1": \d+ tokens .* over the 320-token limit/), expect.stringMatching(/^held-out example "no-user": the model's chat template/)]);
+  });
 });

@@ -12,6 +12,7 @@ import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
+import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
 import { ablationArms, ablationEndText, defaultAblationConfig, validateAblationConfig, type AblationArmResult, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
 import { ABLATION_FILES, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
@@ -34,7 +35,7 @@ options:
                           the first rule listed; none: no HDR arm)
   --grad-lr <x> --uncertainty-lr <x>   the rules' rates (defaults as studio train --balance-lr)
   --eval-limit <n>        held-out examples every arm answers, each category in its share (default 32)
-  --max-tokens <n>        new tokens per answer (default 512); --gen-batch <n> answers at once (default 8)
+  --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}); --gen-batch <n> answers at once (default ${DEFAULT_DECODE.batch})
   --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-mine <n> --hdr-temperature <t>
                           HDR arm: rounds (default 2), samples per hard case (${DEFAULT_HDR_SETTINGS.samplesPerCase}), retraining steps per
                           round (default: a fifth of --steps), training examples mined (default 32), temperature
@@ -89,13 +90,13 @@ const ablate: CliCommand = {
         samplesPerCase: f['hdr-samples'] ?? DEFAULT_HDR_SETTINGS.samplesPerCase,
         stepsPerRound: f['hdr-steps'] ?? Math.max(1, Math.round(base.steps / 5)),
         temperature: f['hdr-temperature'] ?? DEFAULT_HDR_SETTINGS.temperature,
-        maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', 512),
-        batchSize: positiveInt(f['gen-batch'], 'gen-batch', 8),
+        maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens),
+        batchSize: positiveInt(f['gen-batch'], 'gen-batch', DEFAULT_DECODE.batch),
         seed: base.seed,
       },
       hdrMineLimit: positiveInt(f['hdr-mine'], 'hdr-mine', 32),
       evalLimit: positiveInt(f['eval-limit'], 'eval-limit', 32),
-      decoding: { maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', 512), batchSize: positiveInt(f['gen-batch'], 'gen-batch', 8), seed: base.seed },
+      decoding: { maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens), batchSize: positiveInt(f['gen-batch'], 'gen-batch', DEFAULT_DECODE.batch), seed: base.seed },
     });
     try {
       validateAblationConfig(config);

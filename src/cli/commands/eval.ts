@@ -15,6 +15,7 @@ import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
+import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
 import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
 import type { Example } from '../../data/example.ts';
 import { readPredictionLines, RunFolderStore } from '../../jobs/store/folder.ts';
@@ -36,8 +37,8 @@ options:
   --include-failing      with --split eval or train, keep examples that fail the quality check
                          (the studio leaves them out, so by default so does this)
   --limit <n>            evaluate at most n examples, each category in its share
-  --max-tokens <n>       new tokens per answer (default 512: room for the reasoning before the call)
-  --batch <n>            answers generated at once (default 8); as one ends, the next example starts
+  --max-tokens <n>       new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
+  --batch <n>            answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
   --temperature <t>      sample instead of greedy decoding (default greedy); with it, --top-p <p>
   --format <name>        force the dataset format
 ${BFCL_PROMPT_HELP}
@@ -86,8 +87,8 @@ const evalCommand: CliCommand = {
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
     const split = f.split ?? 'eval';
     if (split !== 'eval' && split !== 'train' && split !== 'all') throw new CliError(`--split must be eval, train or all, not ${split}`, 2);
-    const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 512);
-    const batchSize = positiveInt(f.batch, 'batch', 8);
+    const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens);
+    const batchSize = positiveInt(f.batch, 'batch', DEFAULT_DECODE.batch);
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
     samplingFlags(f);
     // The outputs are checked before hours of generation, and never overwrite an input.

@@ -34,7 +34,9 @@ export interface StatusPatch {
 /** Facts of a training run known once its data is tokenized and its model is on the GPU. */
 export interface TrainingSetup {
   config: RunConfig;
-  examples: { train: number; eval: number; tooLong: number };
+  /** `unrendered`: training examples the chat template cannot render, skipped like the too-long
+   * ones (absent in runs recorded before it was counted). */
+  examples: { train: number; eval: number; tooLong: number; unrendered?: number };
   /** GPU memory the model allocated, by category (measured). */
   memory: { weights: number; lora: number; activations: number };
   gpuAdapter: AdapterSummary;
