@@ -190,7 +190,8 @@ export class StudioEngine {
       await requireDataset(db, run.datasetId, run);
       const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
-        'a training run',
+        // Named: a model load refused meanwhile says which run holds the model.
+        `the training run “${run.name ?? runId}”`,
         async (ctx, input: typeof job) => {
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
