@@ -36,6 +36,8 @@ export interface LoadedModel {
   files: ModelFiles;
   spec: ModelSpec;
   tokenizer: PreTrainedTokenizer;
+  /** The ids that end an answer (config.json's and generation_config.json's eos ids). */
+  stopTokenIds: number[];
 }
 
 export interface JobContext {
@@ -55,7 +57,10 @@ export type RunInterruption = 'pause' | 'stop';
 export async function openLoadedModel(files: ModelFiles, ref: string): Promise<LoadedModel> {
   const { spec, checkpoint } = await openModel(files);
   await checkpoint.close();
-  return { ref, files, spec, tokenizer: await tokenizerFromModel(files) };
+  // Read now: a generation_config.json that does not parse is refused with the model, not at the
+  // first evaluation or answer, after a run was trained on it.
+  const stopTokenIds = await defaultStopTokenIds(files, spec);
+  return { ref, files, spec, tokenizer: await tokenizerFromModel(files), stopTokenIds };
 }
 
 /** Activation rows for generation: the longest prompt, up to one prefill chunk (longer ones take
@@ -94,11 +99,11 @@ export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {
 /** The model on the GPU with its adapter, and the generate/encode/decode functions evaluation uses. */
 export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
   const onProgress = uploadProgress(ctx);
-  const { files, spec, tokenizer } = ctx.model;
+  const { files, spec, tokenizer, stopTokenIds } = ctx.model;
   // Generation reads a longer prompt in several prefill chunks, so its rows can shrink to what one
   // binding holds; a model that also trains keeps the rows of its micro-batch (the memory plan's).
   const maxTokens = opts.trains ? opts.maxTokens : Math.min(opts.maxTokens, prefillChunkTokens(spec, ctx.gpu.ctx.limits));
   const model = await loadEngineModel(ctx.gpu, files, { lora: opts.adapter ? null : opts.lora, adapter: opts.adapter ?? undefined, seed: opts.seed, maxTokens, recompute: opts.trains?.recompute ?? true, forwardOnly: !opts.trains, onProgress });
-  const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), await defaultStopTokenIds(files, spec), spec.maxPositionEmbeddings);
+  const access = tokenizerModelAccess(tokenizer, bindGenerator(generate, model.state), stopTokenIds, spec.maxPositionEmbeddings);
   return { model, access };
 }

@@ -39,10 +39,12 @@ export class JobEngine {
 
   /** `onRows`: the rows the running job writes, each time it claims one and ([]) when it ends: the
    * page shows them as its own job's, and a row another tab's worker writes as that tab's.
-   * `holdModel`: keeps the job's model (its files) marked in use until the job's work settles. */
+   * `holdModel`: keeps the job's model (its files) marked in use until the job's work settles.
+   * `holdGpu`: runs the job holding the GPU against other engines on it (another tab's worker), or
+   * throws without running it. */
   constructor(
     private readonly device: () => Promise<Gpu>,
-    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: Promise<T>): Promise<T> } = {},
+    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: Promise<T>): Promise<T>; holdGpu?<T>(work: () => Promise<T>): Promise<T> } = {},
   ) {}
 
   get model(): LoadedModel | null {
@@ -84,12 +86,16 @@ export class JobEngine {
       this.hooks.onRows?.([...running.claimed]);
     };
     this.running = running;
-    let gpu: Gpu | null = null;
-    try {
+    // Set inside onGpu (a closure): typed so the finally below does not take it for always null.
+    let gpu = null as Gpu | null;
+    const onGpu = async () => {
       gpu = await this.device();
       gpu.ctx.clearRefusal();
       const work = job({ gpu, model, progress, signal: running.abort.signal, claimRun }, input);
       return await (this.hooks.holdModel?.(model.ref, work) ?? work);
+    };
+    try {
+      return await (this.hooks.holdGpu?.(onGpu) ?? onGpu());
     } finally {
       this.running = null;
       if (running.claimed.size > 0) this.hooks.onRows?.([]);

@@ -307,6 +307,13 @@ export function decodeStepsAfterFirst(tokens: number, finishReason: string): num
   return Math.max(0, tokens - 1 + (finishReason === 'eos' ? 1 : 0));
 }
 
+/** The decoding rate (tokens/s): the steps after the first token over their time; null when no step
+ * followed it (a one-token answer the limit cut off), not a rate of 0. */
+export function decodeTokensPerSecond(tokens: number, finishReason: string, decodeMillis: number): number | null {
+  const steps = decodeStepsAfterFirst(tokens, finishReason);
+  return steps > 0 && decodeMillis > 0 ? steps / (decodeMillis / 1000) : null;
+}
+
 /**
  * The ids that end a generation by default: config.json's eos ids plus generation_config.json's
  * (instruct models often list the end-of-turn token only there, e.g. Qwen's <|im_end|>).

@@ -32,6 +32,14 @@ export function useGpuBusyReason(): string | null {
   return job ?? (exporting ? EXPORTING_REASON : null);
 }
 
+/** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's
+ * refusal cannot name it), or a job or an ONNX export holds the GPU (null: nothing does). */
+export function useModelChangeHeld(): string | null {
+  const training = useRuns((s) => (s.active ? (s.runs.find((r) => r.id === s.active!.runId)?.name ?? s.active.runId) : null));
+  const gpuBusy = useGpuBusyReason();
+  return training !== null ? `The run “${training}” is training with the loaded model: pause or stop it first, then load another model.` : gpuBusy;
+}
+
 export interface EvalDraft {
   /** null: the latest trained run; '': the base model. */
   adapterRunId: AdapterChoice;

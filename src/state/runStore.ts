@@ -145,6 +145,13 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
   return run.kind === 'train';
 }
 
+/** The settings the memory plan is for: the run training in this tab's, with its own settings (the
+ * guided demo's run trains with the demo's, not the form's), else the Training form's draft. */
+export function plannedRunConfig(s: { draft: RunConfig; active: { runId: string } | null; runs: StoredRun[] }): RunConfig {
+  const run = s.active ? s.runs.find((r) => r.id === s.active!.runId) : undefined;
+  return run && isTrainingRun(run) ? run.config : s.draft;
+}
+
 /** A run row left as `running` by a closed page is not training: it can be resumed. A row this
  * tab's job writes (`jobRows`: HDR, an ablation and its arms) is being written now; one whose lock
  * another tab holds (`trainingNow`) trains there. */

@@ -19,7 +19,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunCo
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
-import { holdingDataset, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
+import { holdingDataset, holdingGpu, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -56,6 +56,7 @@ export class StudioEngine {
   readonly jobs = new JobEngine(() => this.device(), {
     onRows: (runIds) => this.emit({ type: 'job-rows', runIds }),
     holdModel: holdingModel,
+    holdGpu: holdingGpu,
   });
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
@@ -189,7 +190,8 @@ export class StudioEngine {
       await requireDataset(db, run.datasetId, run);
       const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
-        'a training run',
+        // Named: a model load refused meanwhile says which run holds the model.
+        `the training run “${run.name ?? runId}”`,
         async (ctx, input: typeof job) => {
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });

@@ -4,7 +4,6 @@
 // answers can be compared directly. Greedy only: a request's temperature and seed do not apply, so
 // its answer carries no seed (the page shows it as greedy, not as a sample). The text streams as it
 // is generated, and Cancel stops it after the token under way.
-import { defaultStopTokenIds } from '../model/generate.ts';
 import { stableText } from '../eval/index.ts';
 import type { OnnxExportDtype } from '../export/onnxExport.ts';
 import type { JobContext } from '../jobs/context.ts';
@@ -31,7 +30,7 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
   const lm = await loadTransformersCausalLM({ kind: 'memory', files: req.held.files }, { dtype: req.held.dtype, executionProvider: 'wasm' });
   try {
     ctx.progress({ label: 'generating with transformers.js (greedy)', done: 0, total: 1 });
-    const stops = new Set(await defaultStopTokenIds(ctx.model.files, ctx.model.spec));
+    const stops = new Set(ctx.model.stopTokenIds);
     const decode = (ids: number[]) => (ids.length ? ctx.model.tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '');
     const t0 = performance.now();
     let firstTokenMillis: number | undefined;

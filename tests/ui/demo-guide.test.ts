@@ -242,3 +242,23 @@ describe('the guide’s links to other panels', () => {
     expect(useRuns.getState().selectedRunId).toBe('r1');
   });
 });
+
+describe('steps 4–5 while something else holds the GPU', () => {
+  const actionOf = (html: string, step: string) => html.match(new RegExp(`<button[^>]*data-testid="demo-${step}"[^>]*>`))![0];
+
+  it('are off and say which job holds it (pressed, they only failed with that message)', () => {
+    useJobs.setState({ running: { kind: 'generate', progress: null } });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    for (const step of ['evaluate', 'hdr']) {
+      expect(actionOf(html, step)).toMatch(/aria-disabled="true"/);
+      expect(html).toMatch(new RegExp(`data-testid="demo-${step}-blocked"[^>]*>${jobBusyText('generate')}<`));
+    }
+  });
+
+  it('are off while another run trains in this tab', () => {
+    useRuns.setState({ runs: [demoRun(), demoRun({ id: 'r9', name: 'mine' })] as never, active: { runId: 'r9', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    for (const step of ['evaluate', 'hdr']) expect(actionOf(html, step)).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain('A training run is using the GPU; pause it first.');
+  });
+});

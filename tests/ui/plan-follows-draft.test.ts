@@ -48,3 +48,20 @@ describe('the plan the panels show', () => {
     expect(plan.suggestions).toContain('use micro-batch 4 with gradient accumulation ×8');
   });
 });
+
+describe('the plan while a run trains in this tab', () => {
+  it('is the training run’s (the demo’s run trains with its own settings), and the form’s again once it ends', async () => {
+    // It followed the Training form: during the demo the Model panel planned the form's 200 steps at
+    // 1,024 tokens while the demo's run trained 2 × 320.
+    const { plannedRunConfig } = await import('../../src/state/runStore.ts');
+    const { DEMO_RUN_CONFIG } = await import('../../src/state/demoStore.ts');
+    const draft = { ...DEFAULT_RUN_CONFIG, seqLen: 1024, batchSize: 4 };
+    const demoRun = { id: 'demo', kind: 'train', config: DEMO_RUN_CONFIG };
+    const active = { runId: 'demo', progress: null, stepTimes: [], pausing: false, stopping: false };
+    expect(plannedRunConfig({ draft, active, runs: [demoRun] as never })).toBe(DEMO_RUN_CONFIG);
+    expect(draftShape(plannedRunConfig({ draft, active, runs: [demoRun] as never }))).toMatchObject({ batch: 2, seqLen: 320 });
+    expect(plannedRunConfig({ draft, active: null, runs: [demoRun] as never })).toBe(draft);
+    // Not listed yet (the runs are read again as it starts): the form's, as before.
+    expect(plannedRunConfig({ draft, active, runs: [] })).toBe(draft);
+  });
+});

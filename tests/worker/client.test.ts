@@ -9,6 +9,7 @@ import type { WorkerEvent } from '../../src/worker/protocol.ts';
 class FakeWorker {
   onmessage: ((ev: MessageEvent) => void) | null = null;
   onerror: ((ev: ErrorEvent) => void) | null = null;
+  onmessageerror: ((ev: MessageEvent) => void) | null = null;
   posted: Array<{ kind: string; id: number }> = [];
   postMessage(msg: { kind: string; id: number }) {
     this.posted.push(msg);
@@ -50,5 +51,14 @@ describe('the worker client', () => {
     expect(events.at(-1)).toEqual({ type: 'worker-error', message: 'Uncaught TypeError: x is undefined' });
     worker.send({ kind: 'return', id: worker.posted[0].id, result: { status: 'done', step: 3 } });
     await expect(training).resolves.toEqual({ status: 'done', step: 3 });
+  });
+
+  it('reports a message from the worker that could not be read, instead of waiting on it without a word', () => {
+    const { worker, c, events } = client();
+    worker.send({ kind: 'event', event: { type: 'worker-ready' } });
+    void c.request('probe', {});
+    // The reply to the probe, say, did not deserialize: nothing says which request it answered.
+    worker.onmessageerror?.({ data: null } as MessageEvent);
+    expect(events.at(-1)).toEqual({ type: 'worker-error', message: 'one of its messages to the page could not be read, so a task may never report that it ended; if one stays busy, reload the page' });
   });
 });

@@ -13,7 +13,7 @@ import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
-import { decodeStepsAfterFirst, defaultStopTokenIds, generate } from '../../model/generate.ts';
+import { decodeTokensPerSecond, defaultStopTokenIds, generate } from '../../model/generate.ts';
 import { prefillChunkTokens } from '../../model/kvCache.ts';
 import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,14 @@ import { ToolsNotListedError } from '../../data/chat-render.ts';
 import { normalizeToolList } from '../../data/tool-schema.ts';
 import { stableText } from '../../eval/index.ts';
 import type { Example, FunctionSchema, Message } from '../../data/example.ts';
+
+/** The speed line on stderr: the prompt's cost (the first token) and the decoding rate apart; an
+ * answer with no step after its first token has no rate (not "0.0 tokens/s"). */
+export function generationSummary(r: { tokens: number; finishReason: string; promptTokens: number; millis: number; firstTokenMillis: number }): string {
+  const rate = decodeTokensPerSecond(r.tokens, r.finishReason, r.millis - r.firstTokenMillis);
+  const head = `${r.tokens} ${r.tokens === 1 ? 'token' : 'tokens'} (${r.finishReason}) from a ${r.promptTokens}-token prompt in ${(r.millis / 1000).toFixed(2)} s`;
+  return `${head}; first token ${(r.firstTokenMillis / 1000).toFixed(2)} s${rate === null ? '' : `, then ${rate.toFixed(1)} tokens/s`}`;
+}
 
 const usage = `usage: studio generate --model <dir|repo> --prompt "..." [options]
 
@@ -143,15 +151,8 @@ const command: CliCommand = {
       });
       flush(decode(result.tokens));
       process.stdout.write('\n');
-      const seconds = (performance.now() - started) / 1000;
-      const decodeSeconds = seconds - firstTokenMs / 1000;
-      if (!quiet) {
-        const tps = result.tokens.length > 1 && decodeSeconds > 0 ? decodeStepsAfterFirst(result.tokens.length, result.finishReason) / decodeSeconds : 0;
-        console.error(
-          `${result.tokens.length} tokens (${result.finishReason}) from a ${ids.length}-token prompt in ${seconds.toFixed(2)} s; ` +
-            `first token ${(firstTokenMs / 1000).toFixed(2)} s, then ${tps.toFixed(1)} tokens/s`,
-        );
-      }
+      const millis = performance.now() - started;
+      if (!quiet) console.error(generationSummary({ tokens: result.tokens.length, finishReason: result.finishReason, promptTokens: ids.length, millis, firstTokenMillis: firstTokenMs }));
       return 0;
     } finally {
       model.release();

@@ -115,6 +115,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   // Another job holds the GPU: as in the Training panel, no run is made for the worker to refuse.
   const gpuBusy = useGpuBusyReason();
   const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? false);
+  // Steps 4–5 are jobs too: pressed while the GPU is held, they only failed with this message.
+  const jobBlocked = needRun || needModel || (!!active && 'A training run is using the GPU; pause it first.') || (gpuBusy ?? false);
   const trainAgain = (primary: boolean) =>
     button(
       'train',
@@ -227,7 +229,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
             </p>
           )}
         </Step>
-        <Step n={4} title="Evaluate" done={!!p.accuracy.trained} action={button('evaluate', 'Compare base and trained', () => void evaluate(), needRun || needModel)}>
+        <Step n={4} title="Evaluate" done={!!p.accuracy.trained} action={button('evaluate', 'Compare base and trained', () => void evaluate(), jobBlocked)}>
           <p>Both answer the same held-out examples; a call counts as right when the AST checker (the Berkeley Function-Calling Leaderboard's: it parses the call and compares the function and every argument) finds them right.</p>
           {progressOf('evaluate')}
           {(p.accuracy.base || p.accuracy.trained) && (
@@ -241,7 +243,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           )}
           {p.accuracy.base && p.accuracy.trained && <CategoryComparison base={p.accuracy.base.summary} trained={p.accuracy.trained.summary} />}
         </Step>
-        <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), needRun || needModel)}>
+        <Step n={5} title="Hard cases (HDR)" done={!!p.hdr} action={button('hdr', 'Run HDR', () => void runHdr(), jobBlocked)}>
           {progressOf('hdr')}
           <p>
             The trained adapter answers {DEMO_HDR.mineLimit} training examples; each it gets wrong joins the hard-case pool. It then samples {DEMO_HDR.settings.samplesPerCase} answers per hard case at temperature {DEMO_HDR.settings.temperature}; answers that pass the

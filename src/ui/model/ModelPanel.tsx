@@ -1,6 +1,8 @@
 // The Model panel: pick a source (embedded, a hub preset or repo id, a local folder), watch it load,
-// see the loaded model's facts, the memory plan for the current training settings, and the cache.
+// see the loaded model's facts, the memory plan for the current training settings (the running
+// run's while one trains), and the cache.
 import { useModel } from '../../state/modelStore.ts';
+import { plannedRunConfig } from '../../state/runStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ModelSourcePicker } from './ModelSourcePicker.tsx';
 import { ModelLoadProgress } from './ModelLoadProgress.tsx';
@@ -11,7 +13,7 @@ import { usePlanFollowsDraft } from './usePlanFollowsDraft.ts';
 
 export function ModelPanel() {
   const error = useModel((s) => s.error);
-  usePlanFollowsDraft();
+  usePlanFollowsDraft(plannedRunConfig);
 
   return (
     <section className="panel" aria-labelledby="model-title" data-testid="model-panel">

@@ -3,6 +3,8 @@
 // the worker does the rest.
 import { useState, type DragEvent } from 'react';
 import { MODEL_PRESETS, useModel } from '../../state/modelStore.ts';
+import { useModelChangeHeld } from '../../state/jobStore.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { formatBytes } from '../format.ts';
 
 export function ModelSourcePicker() {
@@ -12,12 +14,14 @@ export function ModelSourcePicker() {
   const setHubToken = useModel((s) => s.setHubToken);
   const [repo, setRepo] = useState('');
   const [over, setOver] = useState(false);
-  const busy = loading !== null;
-  // aria-disabled, not disabled, while a model loads: a disabled button drops the keyboard focus to
-  // the page body, and a keyboard user has to find their place again.
-  const load = (source: Parameters<typeof loadModel>[0]) => {
-    if (!busy) void loadModel(source);
-  };
+  // A run or job holds the loaded model: the worker would refuse the load (it went on with the model
+  // it started with), so the buttons are off and say who holds it.
+  const held = useModelChangeHeld();
+  const busy = loading !== null || held !== null;
+  const heldId = held ? 'model-load-held' : null;
+  // Off but focusable (KeepFocusButton) while a model loads: a disabled button drops the keyboard
+  // focus to the page body, and a keyboard user has to find their place again.
+  const load = (source: Parameters<typeof loadModel>[0]) => void loadModel(source);
 
   // The worker names the model after the folder in the files' paths.
   const loadFiles = (files: Array<File | { file: File; path: string }>) => {
@@ -33,19 +37,24 @@ export function ModelSourcePicker() {
   return (
     <div className="stack">
       <h3>Choose a model</h3>
+      {held && (
+        <p className="muted" id="model-load-held" data-testid="model-load-held">
+          {held}
+        </p>
+      )}
       <div className="choice">
-        <button className="primary" aria-disabled={busy} onClick={() => load({ kind: 'embedded' })} data-testid="load-embedded">
+        <KeepFocusButton className="primary" disabled={busy} reasonId={heldId} onClick={() => load({ kind: 'embedded' })} data-testid="load-embedded">
           Use the embedded model
-        </button>
+        </KeepFocusButton>
         <span className="muted">tiny Qwen3 (2 layers, real Qwen3 tokenizer), served with the app: works offline, trains in seconds per step even on a software GPU.</span>
       </div>
       <fieldset className="stack">
         <legend>Hugging Face presets</legend>
         {MODEL_PRESETS.map((p) => (
           <div className="choice" key={p.repo}>
-            <button aria-disabled={busy} onClick={() => load({ kind: 'hub', repo: p.repo })} aria-label={`Download and load ${p.repo}`}>
+            <KeepFocusButton disabled={busy} reasonId={heldId} onClick={() => load({ kind: 'hub', repo: p.repo })} aria-label={`Download and load ${p.repo}`}>
               {p.label}
-            </button>
+            </KeepFocusButton>
             <span className="muted">
               {p.repo} · {p.parameters} parameters · about {formatBytes(p.downloadBytes)} download (cached after the first time)
             </span>
@@ -56,12 +65,12 @@ export function ModelSourcePicker() {
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          if (repo.trim()) void loadModel({ kind: 'hub', repo: repo.trim() });
+          if (repo.trim() && !busy) void loadModel({ kind: 'hub', repo: repo.trim() });
         }}
       >
         <label htmlFor="repo-id">Repo id</label>
         <input id="repo-id" placeholder="owner/name" value={repo} onChange={(e) => setRepo(e.target.value)} pattern="[A-Za-z0-9][\w.\-]*/[A-Za-z0-9][\w.\-]*" title="owner/name, e.g. Qwen/Qwen3-0.6B" />
-        <button type="submit" disabled={busy || !repo.trim()}>
+        <button type="submit" disabled={busy || !repo.trim()} aria-describedby={heldId ?? undefined}>
           Load
         </button>
       </form>

@@ -1,13 +1,17 @@
 // Keeps the memory plan in step with the training settings, the Evaluation, HDR and ablation forms'
 // decoding (the generation cache's size) and the loaded model, wherever the plan is shown (Model and
-// Training panels), so the verdict is never stale.
+// Training panels), so the verdict is never stale. The Training panel plans its form (the next run);
+// the Model panel the run training now if there is one (plannedRunConfig: the demo's run trains with
+// the demo's settings, not the form's).
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { formsDecodeShape, useJobs } from '../../state/jobStore.ts';
 
-export function usePlanFollowsDraft(): void {
-  const draft = useRuns((s) => s.draft);
+type RunsState = ReturnType<typeof useRuns.getState>;
+
+export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft): void {
+  const draft = useRuns(settings);
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
   // Two numbers, not a fresh object per read, so the store's selector stays stable.

@@ -5,7 +5,7 @@ import { useJobs } from '../../state/jobStore.ts';
 import { usePlayground } from '../../state/playgroundStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { formatDuration, plural } from '../format.ts';
-import { decodeStepsAfterFirst, type GenerateResult } from '../../worker/protocol.ts';
+import { decodeTokensPerSecond, type GenerateResult } from '../../worker/protocol.ts';
 
 export function PlaygroundAnswer() {
   const text = useJobs((s) => s.streamText);
@@ -112,9 +112,9 @@ export function answerReadyText(a: Pick<GenerateResult, 'tokens' | 'calls' | 'pa
  * decoding rate apart), else "2.4 s, 9.2 tokens/s" over the whole generation. Model loading excluded. */
 export function generationSpeed(a: Pick<GenerateResult, 'tokens' | 'millis' | 'firstTokenMillis' | 'finishReason'>): string {
   const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms / 1000));
-  const rate = (n: number, ms: number) => `${(n / (ms / 1000)).toFixed(n / (ms / 1000) < 10 ? 1 : 0)} tokens/s`;
-  if (a.firstTokenMillis !== undefined && a.tokens > 1 && a.millis > a.firstTokenMillis) {
-    return `first token after ${seconds(a.firstTokenMillis)}, then ${rate(decodeStepsAfterFirst(a.tokens, a.finishReason), a.millis - a.firstTokenMillis)}`;
-  }
-  return a.tokens > 0 && a.millis > 0 ? `${seconds(a.millis)}, ${rate(a.tokens, a.millis)}` : seconds(a.millis);
+  const rateText = (perSecond: number) => `${perSecond.toFixed(perSecond < 10 ? 1 : 0)} tokens/s`;
+  // A one-token answer the model ended has a step after it too: its end-of-answer token's.
+  const decoding = a.firstTokenMillis === undefined ? null : decodeTokensPerSecond(a.tokens, a.finishReason, a.millis - a.firstTokenMillis);
+  if (a.firstTokenMillis !== undefined && decoding !== null) return `first token after ${seconds(a.firstTokenMillis)}, then ${rateText(decoding)}`;
+  return a.tokens > 0 && a.millis > 0 ? `${seconds(a.millis)}, ${rateText(a.tokens / (a.millis / 1000))}` : seconds(a.millis);
 }
