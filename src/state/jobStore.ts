@@ -11,7 +11,7 @@ export { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, report
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
-import { adapterLabel, resolveAdapterRun, useRuns, type AdapterChoice } from './runStore.ts';
+import { adapterLabel, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
 
@@ -35,7 +35,7 @@ export function useGpuBusyReason(): string | null {
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's
  * refusal cannot name it), or a job or an ONNX export holds the GPU (null: nothing does). */
 export function useModelChangeHeld(): string | null {
-  const training = useRuns((s) => (s.active ? (s.runs.find((r) => r.id === s.active!.runId)?.name ?? s.active.runId) : null));
+  const training = useRuns((s) => (s.active ? runNameById(s.runs, s.active.runId) : null));
   const gpuBusy = useGpuBusyReason();
   return training !== null ? `The run “${training}” is training with the loaded model: pause or stop it first, then load another model.` : gpuBusy;
 }

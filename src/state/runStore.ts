@@ -145,6 +145,11 @@ export function isTrainingRun(run: StoredRun): run is Extract<StoredRun, { kind:
   return run.kind === 'train';
 }
 
+/** A run as the Runs panel names it: its name, else its id (also for a run no longer listed). */
+export function runNameById(runs: StoredRun[], runId: string): string {
+  return runs.find((r) => r.id === runId)?.name ?? runId;
+}
+
 /** The settings the memory plan is for: the run training in this tab's, with its own settings (the
  * guided demo's run trains with the demo's, not the form's), else the Training form's draft. */
 export function plannedRunConfig(s: { draft: RunConfig; active: { runId: string } | null; runs: StoredRun[] }): RunConfig {
@@ -256,7 +261,7 @@ export const useRuns = create<RunState>((set, get) => {
       else if (result.message) set({ notice: result.message });
       return true;
     } catch (err) {
-      set({ error: `Training run ${get().runs.find((r) => r.id === runId)?.name ?? runId} could not run: ${(err as Error).message}.` });
+      set({ error: `Training run ${runNameById(get().runs, runId)} could not run: ${(err as Error).message}.` });
       return false;
     } finally {
       if (get().active?.runId === runId) set({ active: null });

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import { trainedOnLoaded, type ImportMode, type SnapshotHoldings } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
-import { useRuns } from './runStore.ts';
+import { runNameById, useRuns } from './runStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
@@ -56,7 +56,7 @@ export function savedSnapshotNotice(name: string, bytes: number, holds: Snapshot
 
 /** A run as the Runs panel names it (its name, else its id), quoted for messages. */
 function runTitle(runId: string): string {
-  return `“${useRuns.getState().runs.find((r) => r.id === runId)?.name ?? runId}”`;
+  return `“${runNameById(useRuns.getState().runs, runId)}”`;
 }
 
 /** A stored run a snapshot can hold, read back fresh (its last step may have moved since the list
