@@ -366,7 +366,8 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
  * The run an earlier import of this same snapshot (same run, same export) made in the same mode,
  * while it is still as that import left it; undefined if there is none. Opening the file again (a
  * second drop, or the picker after a drop) must not add a second copy of the run; a resumable copy
- * trained further here is another run by now, and the snapshot may start a fresh one.
+ * trained further here, or a read-only one resumed on purpose, is another run by now, and the
+ * snapshot may start a fresh one.
  */
 export async function openedBefore(db: StudioDb, snapshot: ImportedSnapshot, mode: ImportMode): Promise<SnapshotRunRow | undefined> {
   const { run } = snapshot;
@@ -374,7 +375,11 @@ export async function openedBefore(db: StudioDb, snapshot: ImportedSnapshot, mod
     (r) => r.importedFrom?.runId === run.run.id && r.importedFrom.exportedAt === run.exportedAt && r.importedFrom.mode === mode,
   );
   for (const row of copies) {
-    if (mode === 'read-only') return row;
+    // A read-only copy resumed on purpose is an ordinary run by then (readOnly cleared), trained on.
+    if (mode === 'read-only') {
+      if (row.readOnly) return row;
+      continue;
+    }
     const newest = await newestCheckpoint(db, row.id);
     if (newest && writtenByImport(newest) && row.lastStep === snapshot.checkpoint?.state.step) return row;
   }

@@ -402,6 +402,28 @@ describe('snapshots from and into IndexedDB', () => {
     db.close();
   });
 
+  it('opens a read-only copy again once the first was resumed here (an ordinary run by then, trained on)', async () => {
+    // Resuming a read-only run on purpose makes it an ordinary run that trains on: opening the
+    // snapshot read-only again said it was "already open here (read-only)" and showed that run,
+    // whose curves and adapter are no longer the snapshot's.
+    const source = freshDb();
+    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+    const db = freshDb();
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const open = () => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode: 'read-only' }, () => undefined);
+    const first = await open();
+    // What the worker's startRun does to a read-only run resumed on purpose, and a step trained on.
+    await db.runs.update(first.runId, { readOnly: false, status: 'paused', lastStep: 40 });
+    const bytes = checkpointFor(trainedAdapter(), 40);
+    await db.checkpoints.put({ runId: first.runId, step: 40, createdAt: 2, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer } });
+    const again = await open();
+    expect(again.alreadyOpen).toBe(false);
+    expect(again.runId).not.toBe(first.runId);
+    expect((await db.runs.get(again.runId))!.readOnly).toBe(true);
+    source.close();
+    db.close();
+  });
+
   it('leaves the adapter and checkpoint out when asked (share links), without needing the model', async () => {
     const db = freshDb();
     const runId = await storedRun(db);
