@@ -206,4 +206,12 @@ describe('an evaluation’s row', () => {
     const done = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
     expect(done).toContain('title="the pool stopped shrinking"');
   });
+
+  it('gives an HDR run with no stop reason yet no tooltip, not "not stopped yet" beside "interrupted"', () => {
+    // A row left running by a closed page shows "interrupted"; hovering it said "not stopped yet".
+    useRuns.setState({ runs: [{ id: 'hdr-3', name: 'HDR cut off', datasetId: 'd', kind: 'hdr', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, settings: DEFAULT_HDR_SETTINGS, rounds: [], lastStep: 0 }] as never });
+    const html = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined }));
+    expect(html).toContain('>interrupted<');
+    expect(html).not.toContain('not stopped yet');
+  });
 });

@@ -145,7 +145,8 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 </td>
                 <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
-                <td className={`status-${effectiveStatus(r, active, jobRows, trainingNow)}`} title={r.kind === 'hdr' ? hdrStopText(r.message) : r.message}>
+                {/* An HDR run's stored stop code in words; none yet (running, or cut off by a closed page): no tooltip. */}
+                <td className={`status-${effectiveStatus(r, active, jobRows, trainingNow)}`} title={r.kind === 'hdr' && r.message ? hdrStopText(r.message) : r.message}>
                   {effectiveStatus(r, active, jobRows, trainingNow)}
                 </td>
                 {r.kind === 'ablation' ? (
