@@ -323,6 +323,16 @@ export async function readOnlyResumeProblem(db: StudioDb, row: SnapshotRunRow): 
   return null;
 }
 
+/** Whether the dataset still trains as the snapshot's run did. The checkpoint's cursor indexes the
+ * training examples in stored order, and the fingerprint ignores order and inclusion: where the
+ * snapshot carries its examples, a copy must hold them in the same order, included as the run's
+ * were, not only as many. */
+async function trainsAsTheRun(db: StudioDb, snapshot: ImportedSnapshot, datasetId: string): Promise<boolean> {
+  const info = snapshot.run.dataset;
+  if (info.train !== undefined && (await usedCount(db, datasetId, 'train')) !== info.train) return false;
+  return !snapshot.dataset || holdsInOrder(await loadExampleRows(db, datasetId), snapshot.dataset, snapshot.datasetInclusion);
+}
+
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
  * another split would train on other examples than the checkpoint's data order expects), else the
  * snapshot's own, stored now (`created`: undone if the run cannot be stored). */
@@ -335,13 +345,9 @@ async function datasetFor(db: StudioDb, snapshot: ImportedSnapshot, mode: Import
   const split = same.filter((d) => sameSplit(d.split));
   // To resume, a local copy must also include what the run trained on (one stored from an earlier
   // import of this snapshot does); where none does, the snapshot's own dataset (with its inclusion
-  // choices) is stored. The checkpoint's cursor indexes the training examples in stored order, and
-  // the fingerprint ignores order and inclusion: where the snapshot carries its examples, a copy
-  // must hold them in the same order, included as the run's were, not only as many.
-  const trainsAsTheRun = async (d: { id: string }) =>
-    (info.train === undefined || (await usedCount(db, d.id, 'train')) === info.train) && (!snapshot.dataset || holdsInOrder(await loadExampleRows(db, d.id), snapshot.dataset, snapshot.datasetInclusion));
+  // choices) is stored.
   let matching: (typeof same)[number] | undefined;
-  for (const d of split) if (!matching && (await trainsAsTheRun(d))) matching = d;
+  for (const d of split) if (!matching && (await trainsAsTheRun(db, snapshot, d.id))) matching = d;
   const existing = matching ?? split[0] ?? (mode === 'read-only' ? same[0] : undefined);
   const trainsOtherwise = !!existing && existing !== matching && mode === 'resume' && !!snapshot.dataset;
   if (existing && !trainsOtherwise) return { id: existing.id, created: false };
@@ -380,8 +386,11 @@ export async function openedBefore(db: StudioDb, snapshot: ImportedSnapshot, mod
       if (row.readOnly) return row;
       continue;
     }
+    // A resumable copy still holds the import's checkpoint, on a dataset that trains as the run did:
+    // one HDR added samples to (or with examples left out) refuses that checkpoint, where a fresh
+    // copy restores the run's dataset.
     const newest = await newestCheckpoint(db, row.id);
-    if (newest && writtenByImport(newest) && row.lastStep === snapshot.checkpoint?.state.step) return row;
+    if (newest && writtenByImport(newest) && row.lastStep === snapshot.checkpoint?.state.step && (await trainsAsTheRun(db, snapshot, row.datasetId))) return row;
   }
   return undefined;
 }

@@ -42,6 +42,15 @@ async function storedRun(db: StudioDb): Promise<string> {
   return 'run-a';
 }
 
+/** A snapshot with its dataset, and a browser's database that opens it (as the worker does) in `mode`. */
+async function openerOfOneSnapshot(mode: 'read-only' | 'resume') {
+  const source = freshDb();
+  const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+  const db = freshDb();
+  const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+  return { source, db, open: () => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode }, () => undefined) };
+}
+
 async function refusal(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
     () => null,
@@ -402,15 +411,29 @@ describe('snapshots from and into IndexedDB', () => {
     db.close();
   });
 
+  it('opens a resumable copy again once the first one\'s dataset trains on other examples (HDR added samples to it)', async () => {
+    // HDR on the copy's dataset adds training examples, and its checkpoint is refused from then on
+    // ("the training set now has …"): the snapshot said it was "already open here (resumable)" and
+    // showed that copy, which no longer resumes, where opening it afresh restores its dataset.
+    const { source, db, open } = await openerOfOneSnapshot('resume');
+    const first = await open();
+    const firstRow = (await db.runs.get(first.runId)) as SnapshotRunRow;
+    const trainBefore = (await loadExampleRows(db, firstRow.datasetId, 'train')).length;
+    await addHdrExamples(db, firstRow.datasetId, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    const again = await open();
+    expect(again.alreadyOpen).toBe(false);
+    expect(again.runId).not.toBe(first.runId);
+    const againRow = (await db.runs.get(again.runId)) as SnapshotRunRow;
+    expect((await loadExampleRows(db, againRow.datasetId, 'train')).length).toBe(trainBefore);
+    source.close();
+    db.close();
+  });
+
   it('opens a read-only copy again once the first was resumed here (an ordinary run by then, trained on)', async () => {
     // Resuming a read-only run on purpose makes it an ordinary run that trains on: opening the
     // snapshot read-only again said it was "already open here (read-only)" and showed that run,
     // whose curves and adapter are no longer the snapshot's.
-    const source = freshDb();
-    const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
-    const db = freshDb();
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
-    const open = () => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode: 'read-only' }, () => undefined);
+    const { source, db, open } = await openerOfOneSnapshot('read-only');
     const first = await open();
     // What the worker's startRun does to a read-only run resumed on purpose, and a step trained on.
     await db.runs.update(first.runId, { readOnly: false, status: 'paused', lastStep: 40 });
