@@ -345,8 +345,9 @@ export class Trainer {
     }
     // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
     // over the new count is another order, and the run would go on over other examples unannounced.
+    // The advice is a new run: a run with a checkpoint is only ever resumed (studio and CLI alike).
     if (s.trainExamples !== undefined && s.trainExamples !== this.train.length) {
-      throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since); a resumed run continues on the examples it trained on: start the run again to train on these`);
+      throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since); a resume must go on over the examples the run trained on; start a new run to train on these`);
     }
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);
