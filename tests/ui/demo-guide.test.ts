@@ -262,3 +262,15 @@ describe('steps 4–5 while something else holds the GPU', () => {
     expect(text(html)).toContain('A training run is using the GPU; pause it first.');
   });
 });
+
+describe('step 1 while a run or job holds the loaded model', () => {
+  // The Model panel's load buttons are held then, naming what holds the model; the guide's "Load the
+  // embedded model" stayed on and, pressed, only failed with the worker's refusal.
+  it('is off and says what holds the model, as the Model panel does', () => {
+    useModel.setState({ info: { ref: 'hub:Qwen/Qwen3-0.6B' } as never });
+    useRuns.setState({ runs: [demoRun({ id: 'r9', name: 'mine' })] as never, active: { runId: 'r9', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    expect(html.match(/<button[^>]*data-testid="demo-model"[^>]*>/)![0]).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain('The run “mine” is training with the loaded model: pause or stop it first, then load another model.');
+  });
+});

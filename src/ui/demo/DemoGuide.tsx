@@ -9,7 +9,7 @@ import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
-import { useGpuBusyReason, useJobs } from '../../state/jobStore.ts';
+import { useGpuBusyReason, useJobs, useModelChangeHeld } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
@@ -114,6 +114,8 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           : 'Train first (step 3).');
   // Another job holds the GPU: as in the Training panel, no run is made for the worker to refuse.
   const gpuBusy = useGpuBusyReason();
+  // A run or job holds the loaded model: the worker would refuse the load, as the Model panel says.
+  const modelHeld = useModelChangeHeld();
   const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? false);
   // Steps 4–5 are jobs too: pressed while the GPU is held, they only failed with this message.
   const jobBlocked = needRun || needModel || (!!active && 'A training run is using the GPU; pause it first.') || (gpuBusy ?? false);
@@ -148,7 +150,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
       </div>
       {error && <Alert message={error} onDismiss={dismiss} testId="demo-error" />}
       <ol className="demo-steps">
-        <Step n={1} title="Model" done={p.modelLoaded} action={button('model', p.modelLoaded ? 'Loaded' : 'Load the embedded model', () => void loadModel(), p.modelLoaded)}>
+        <Step n={1} title="Model" done={p.modelLoaded} action={button('model', p.modelLoaded ? 'Loaded' : 'Load the embedded model', () => void loadModel(), p.modelLoaded || (modelHeld ?? false))}>
           {p.modelLoaded ? 'The embedded tiny Qwen3 is loaded on the GPU.' : 'No download: it ships with the studio.'}
         </Step>
         <Step n={2} title="Data" done={!!p.dataset} action={button('data', demoSelected ? 'In use' : 'Use the demo dataset', () => void useDemoData(), demoSelected)}>
