@@ -179,9 +179,14 @@ function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, 
     (k) => !RESUME_MAY_CHANGE.has(k) && !(seqFromData && k === 'seqLen') && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]),
   );
   const said = differ.map((k) => settingChange(k, stored.config![k], now[k]));
-  const storedSplit = stored.source?.splitSeed ?? (stored.config.seed as number | undefined);
+  const storedSplit = storedSplitSeed(stored);
   if (storedSplit !== undefined && storedSplit !== splitSeed) said.push(`--split-seed ${storedSplit} → ${splitSeed}`);
   if (said.length) throw otherSettings(out, said);
+}
+
+/** The split a stored run trained on; runs from before the split seed was recorded split with their seed. */
+function storedSplitSeed(stored: StoredRun): number | undefined {
+  return stored.source?.splitSeed ?? (stored.config?.seed as number | undefined);
 }
 
 /** What a resume can check only once the data is read: the same examples, and the sequence length they give. */
@@ -215,8 +220,10 @@ const train: CliCommand = {
     const before = f.resume ? storedRun(out) : undefined;
     // A resumed run started where it started, whether or not --adapter is given again.
     const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;
-    // Continuing a run folder's adapter on another split would train on the examples it held out.
-    const splitSeed = splitSeedFrom(f, adapterRun(startAdapter).splitSeed ?? config.seed);
+    // Continuing a run folder's adapter on another split would train on the examples it held out. A
+    // resumed run keeps the split it recorded, whatever became of the folder it started from since
+    // (moved, or written before folders recorded their split).
+    const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
     if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
