@@ -354,8 +354,11 @@ export class RunFolderStore implements RunStore {
       },
       saveMined: async (report) => this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p) + '\n').join('')),
       finish: async (o) => {
-        const { model, adapter = null, data, summary } = this.facts;
-        const out = { model, adapter, data, settings: o.settings, config: o.config, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
+        const { model, adapter = null, data, summary, source } = this.facts;
+        // The split the data was split with (an ablation's run folders keep it in `source`), so
+        // --adapter of this folder scores and continues on its held-out side, not --seed's.
+        const split = source?.splitSeed === undefined ? {} : { splitSeed: source.splitSeed };
+        const out = { model, adapter, data, settings: o.settings, config: o.config, ...split, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
         this.write(HDR_FILES.summary, JSON.stringify(o.failed ? { ...out, failed: true } : out, null, 2) + '\n');
       },
     };
