@@ -275,7 +275,7 @@ export class RunFolderStore implements RunStore {
     // Every write above is synchronous and unbuffered.
   }
 
-  async openHistory(resume: boolean): Promise<TrainerState | null> {
+  async openHistory(resume: boolean, accept?: (state: TrainerState) => void): Promise<TrainerState | null> {
     const metricsPath = this.path(METRICS_FILE);
     if (!resume) {
       this.write(METRICS_FILE, '');
@@ -283,6 +283,7 @@ export class RunFolderStore implements RunStore {
     }
     if (!this.hasCheckpoint()) throw new Error(`${this.path(CHECKPOINT_FILE)} does not exist; there is nothing to resume`);
     const { state } = await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE));
+    accept?.(state);
     // Metrics after the checkpoint's step are trained again; drop them so the history stays one curve.
     if (existsSync(metricsPath)) {
       const kept = metricLines(readFileSync(metricsPath, 'utf8'), metricsPath).filter((l) => (JSON.parse(l) as { step: number }).step <= state.step);
