@@ -162,15 +162,16 @@ function storedRun(out: string): StoredRun | undefined {
 }
 
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
- * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData. */
-function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean): void {
+ * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData.
+ * `stepsFromData`: --epochs, whose steps are known once the data is tokenized (config.steps is not them). */
+function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean): void {
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
     const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
     throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
   }
   // Fewer steps than the run has trained would end it behind itself, and run.json would claim a
   // shorter run than its adapter had (a recipe exported from it would train that shorter one).
-  if (stored.lastStep && config.steps < stored.lastStep) {
+  if (stored.lastStep && !stepsFromData && config.steps < stored.lastStep) {
     throw new CliError(`--resume: ${out} has trained ${stored.lastStep} steps already, more than --steps ${config.steps}; give --steps ${stored.lastStep} (writes the adapter as it is now) or more`, 2);
   }
   if (!stored.config) return;
@@ -224,7 +225,7 @@ const train: CliCommand = {
     // resumed run keeps the split it recorded, whatever became of the folder it started from since
     // (moved, or written before folders recorded their split).
     const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
-    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined);
+    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
