@@ -55,7 +55,7 @@ ${SPLIT_SEED_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default 20, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default 20; always at the end)
-  --resume                continue from <out>/checkpoint.safetensors
+  --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too
