@@ -16,7 +16,7 @@ import { tokenTexts } from '../data/token-segments.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
-import { Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { checkResumeExamples, Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -116,15 +116,16 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
   }
   const { config, train, held, tooLong, unrendered, heldSkipped } = prepared;
-  /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had. */
-  const status = async (s: RunStatus, step: number | undefined, message?: string): Promise<TrainOutcome> => {
+  /** `step` undefined: it failed before its checkpoint was read (or refused it), and the run keeps
+   * the step it had; `reported`: the step the outcome says (the refused checkpoint's, if any). */
+  const status = async (s: RunStatus, step: number | undefined, message?: string, reported = step): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, step, message);
-    return { status: s, step: step ?? 0, message, steps: config.steps, trainExamples: train.length };
+    return { status: s, step: reported ?? 0, message, steps: config.steps, trainExamples: train.length };
   };
-  const failed = async (err: unknown, step: number | undefined): Promise<TrainOutcome> => {
+  const failed = async (err: unknown, step: number | undefined, reported = step): Promise<TrainOutcome> => {
     await store.flush().catch(() => undefined);
-    return status('failed', step, failureMessage(err, ctx));
+    return status('failed', step, failureMessage(err, ctx), reported);
   };
   if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
   if (train.length === 0) {
@@ -135,15 +136,20 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
   // the run failed at the step it had reached, and frees what was loaded.
   let state: Awaited<ReturnType<RunStore['openHistory']>> = null;
+  let checkpointStep: number | undefined;
   let model: EngineModel | undefined;
   let trainer: Trainer;
   try {
-    state = await store.openHistory(job.resume);
+    // Refused before the history is cut back to the checkpoint: the run keeps its metrics and step.
+    state = await store.openHistory(job.resume, (s) => {
+      checkpointStep = s.step;
+      checkResumeExamples(s, train.length);
+    });
     model = await loadModel(ctx, job, config);
     trainer = new Trainer(model.state, train, config);
   } catch (err) {
     if (model && !gpu.ctx.lostError) model.release();
-    return failed(err, job.resume ? state?.step : 0);
+    return failed(err, job.resume ? state?.step : 0, job.resume ? checkpointStep : 0);
   }
   try {
     if (job.balance) trainer.useBalance(job.balance);

@@ -101,6 +101,19 @@ export function dropoutBatchSeed(seed: number, step: number, microIndex: number,
   return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(slot, 0x85ebca6b)) >>> 0;
 }
 
+/** Refuses a checkpoint whose data order runs over another number of training examples than
+ * `trainExamples`: examples added to the dataset (HDR samples) or left out since make the seeded
+ * order over the new count another order, and the run would go on over other examples unannounced.
+ * Older checkpoints do not say their count and are not checked. */
+export function checkResumeExamples(s: Pick<TrainerState, 'trainExamples'>, trainExamples: number): void {
+  // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
+  // over the new count is another order, and the run would go on over other examples unannounced.
+  // The advice is a new run: a run with a checkpoint is only ever resumed (studio and CLI alike).
+  if (s.trainExamples !== undefined && s.trainExamples !== trainExamples) {
+    throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${trainExamples} (examples were added to or left out of its dataset since); a resume must go on over the examples the run trained on; start a new run to train on these`);
+  }
+}
+
 /** What Trainer.prepare did before the first step. */
 export interface PrepareReport {
   millis: number;
@@ -343,12 +356,7 @@ export class Trainer {
     for (const [name, arr] of [['loraParams', s.loraParams], ['adamM', s.adamM], ['adamV', s.adamV]] as const) {
       if (arr.length !== lora.size) throw new Error(`checkpoint ${name} has ${arr.length} values, this adapter has ${lora.size}`);
     }
-    // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
-    // over the new count is another order, and the run would go on over other examples unannounced.
-    // The advice is a new run: a run with a checkpoint is only ever resumed (studio and CLI alike).
-    if (s.trainExamples !== undefined && s.trainExamples !== this.train.length) {
-      throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since); a resume must go on over the examples the run trained on; start a new run to train on these`);
-    }
+    checkResumeExamples(s, this.train.length);
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);
     writeBuffer(this.gpu.ctx, lora.adamV, s.adamV);

@@ -155,6 +155,17 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(() => checkRunFolder(failed, { resume: false })).toThrow('already holds a run (run.json); continue it with --resume');
   });
 
+  it('resumes an --epochs run past step 100 with its own command (it was held to the --steps 100 it never gave)', () => {
+    const run = join(dir, 'epochs-150');
+    mkdirSync(run);
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ status: 'paused', lastStep: 150 }));
+    writeFileSync(join(run, 'checkpoint.safetensors'), 'a checkpoint');
+    // Past the settings, the resume goes on to the checkpoint this folder only pretends to have.
+    const r = studio('train', '--model', model, '--data', data, '--out', run, '--resume', '--epochs', '3', '--batch', '1', '--seq', '320', '--quiet');
+    expect(r.err).not.toContain('more than --steps');
+    expect(r.err).toContain(join(run, 'checkpoint.safetensors'));
+  });
+
   it('export-onnx: never into the model it reads, nor over an earlier export without --force', () => {
     expect(studio('export-onnx', '--model', model, '--out', model).err).toBe(`studio export-onnx: --out ${model} is the --model folder; the export would write over it: choose another --out`);
     expect(studio('export-onnx', '--model', model, '--out', data).err).toBe(`studio export-onnx: --out ${data} is a file; give a folder for the export`);

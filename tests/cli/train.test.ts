@@ -2,7 +2,7 @@
 // the demo dataset, a PEFT adapter + metrics + checkpoint out, --resume continuing the same curve,
 // and --dump-step writing exactly the tensors DESIGN.md names for a PyTorch cross-check.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
@@ -64,7 +64,7 @@ describe('studio train', () => {
     const other = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
     expect(other.code).toBe(2);
     expect(other.err.trim().split('\n').at(-1)).toBe(
-      `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7; --split-seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
+      `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
     );
     // …and its own data: other examples under the same flags would mix two datasets in one curve.
     expect(run.source.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -88,11 +88,17 @@ describe('studio train', () => {
     const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...demo);
     expect(a.code, a.err).toBe(0);
     const next = join(first, '..', 'next');
-    const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--eval-every', '0', ...demo);
+    const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...demo);
     expect(b.code, b.err).toBe(0);
     const run = JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'));
     expect(run.source.splitSeed).toBe(1234);
     expect(run.examples).toMatchObject({ train: 9, eval: 5 });
+    // A resume keeps the split the run recorded, whatever became of the folder it started from
+    // (moved away here; or one written before run folders recorded their split, where it used to be --seed's).
+    renameSync(first, `${first}-moved`);
+    const resumed = studio('train', '--model', model, '--out', next, '--resume', '--steps', '2', '--eval-every', '0', ...demo);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'))).toMatchObject({ lastStep: 2, source: { splitSeed: 1234 }, examples: { train: 9, eval: 5 } });
   });
 
   it('stops a run whose model collapsed (loss ln V, gradient exactly 0) instead of saving a dead adapter as done', { timeout: 300_000 }, () => {

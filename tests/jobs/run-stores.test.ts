@@ -23,6 +23,7 @@ import type { JobEngine } from '../../src/jobs/engine.ts';
 import { retrainConfig } from '../../src/jobs/hdr.ts';
 import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
 import { HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
+import { adapterRun } from '../../src/cli/localFiles.ts';
 import type { RunStore } from '../../src/jobs/store/runStore.ts';
 import type { LoraAdapter } from '../../src/model/lora.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
@@ -176,5 +177,17 @@ describe('HDR from a run of the same run folder workspace', () => {
     const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
     await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
     expect(JSON.parse(readFileSync(join(store.dir, HDR_FILES.summary), 'utf8')).adapter).toBe(join(root, 'abl-ssb-grad'));
+  });
+
+  // `studio ablate --split-seed 1234`: the SSB + HDR arm's hdr.json said no split, so `studio eval
+  // --adapter <that arm>` split with the run's seed (42) and scored examples the arm trained on.
+  it('records the split its data was split with, so --adapter of its folder keeps it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'jobs-hdr-split-'));
+    const source = { model: 'tiny', data: ['/data/demo.jsonl'], bfclPromptMode: false, includeFailing: false, splitSeed: 1234 };
+    const folders = new RunFolderWorkspace(root, { model: 'tiny', data: ['demo.jsonl'], source });
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
+    const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
+    await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
+    expect(adapterRun(store.dir).splitSeed).toBe(1234);
   });
 });

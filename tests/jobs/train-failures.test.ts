@@ -103,4 +103,23 @@ describe('a paused run whose dataset gained examples since (HDR samples)', () =>
     expect(resumed.step).toBe(1);
     expect(await db.checkpoints.where('runId').equals(run.id).count()).toBeGreaterThan(0);
   });
+
+  // A run that failed at step 2 after its checkpoint at step 1 (a lost device): its step-2 metrics
+  // are the last record of its training. The refused resume used to drop them first (and set the
+  // run back to step 1), though it trained nothing again.
+  it('keeps the metrics past the checkpoint and the step the run reached when the resume is refused', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`train-grown-failed-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 2, seqLen: 320, evalEvery: 0, checkpointEvery: 1, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'grown after a failure', config });
+    expect((await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false })).status).toBe('done');
+    // As a run that failed after step 2's metrics and before its checkpoint.
+    await db.checkpoints.where('[runId+step]').equals([run.id, 2]).delete();
+    await db.runs.update(run.id, { status: 'failed', message: 'device lost' });
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 3 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true });
+    expect(resumed.message).toMatch(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
+    expect((await db.metrics.where('runId').equals(run.id).sortBy('step')).map((m) => m.step)).toEqual([1, 2]);
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2 });
+  });
 });

@@ -55,7 +55,7 @@ ${SPLIT_SEED_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
   --eval-every <n>        held-out loss every n steps (default 20, 0 = never); --eval-examples <n>
   --checkpoint-every <n>  checkpoint every n steps (default 20; always at the end)
-  --resume                continue from <out>/checkpoint.safetensors
+  --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too
@@ -162,15 +162,16 @@ function storedRun(out: string): StoredRun | undefined {
 }
 
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
- * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData. */
-function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean): void {
+ * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData.
+ * `stepsFromData`: --epochs, whose steps are known once the data is tokenized (config.steps is not them). */
+function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean): void {
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
     const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
     throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
   }
   // Fewer steps than the run has trained would end it behind itself, and run.json would claim a
   // shorter run than its adapter had (a recipe exported from it would train that shorter one).
-  if (stored.lastStep && config.steps < stored.lastStep) {
+  if (stored.lastStep && !stepsFromData && config.steps < stored.lastStep) {
     throw new CliError(`--resume: ${out} has trained ${stored.lastStep} steps already, more than --steps ${config.steps}; give --steps ${stored.lastStep} (writes the adapter as it is now) or more`, 2);
   }
   if (!stored.config) return;
@@ -179,9 +180,14 @@ function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, 
     (k) => !RESUME_MAY_CHANGE.has(k) && !(seqFromData && k === 'seqLen') && JSON.stringify(stored.config![k]) !== JSON.stringify(now[k]),
   );
   const said = differ.map((k) => settingChange(k, stored.config![k], now[k]));
-  const storedSplit = stored.source?.splitSeed ?? (stored.config.seed as number | undefined);
+  const storedSplit = storedSplitSeed(stored);
   if (storedSplit !== undefined && storedSplit !== splitSeed) said.push(`--split-seed ${storedSplit} → ${splitSeed}`);
   if (said.length) throw otherSettings(out, said);
+}
+
+/** The split a stored run trained on; runs from before the split seed was recorded split with their seed. */
+function storedSplitSeed(stored: StoredRun): number | undefined {
+  return stored.source?.splitSeed ?? (stored.config?.seed as number | undefined);
 }
 
 /** What a resume can check only once the data is read: the same examples, and the sequence length they give. */
@@ -215,9 +221,11 @@ const train: CliCommand = {
     const before = f.resume ? storedRun(out) : undefined;
     // A resumed run started where it started, whether or not --adapter is given again.
     const startAdapter = f.adapter ? resolve(f.adapter) : before?.source?.startAdapter;
-    // Continuing a run folder's adapter on another split would train on the examples it held out.
-    const splitSeed = splitSeedFrom(f, adapterRun(startAdapter).splitSeed ?? config.seed);
-    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined);
+    // Continuing a run folder's adapter on another split would train on the examples it held out. A
+    // resumed run keeps the split it recorded, whatever became of the folder it started from since
+    // (moved, or written before folders recorded their split).
+    const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
+    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });

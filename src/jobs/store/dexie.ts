@@ -230,7 +230,7 @@ export class DexieRunStore implements RunStore {
     return this.db.checkpoints.where('runId').equals(this.runId).sortBy('step');
   }
 
-  async openHistory(resume: boolean): Promise<TrainerState | null> {
+  async openHistory(resume: boolean, accept?: (state: TrainerState) => void): Promise<TrainerState | null> {
     if (!resume) {
       await this.db.transaction('rw', this.db.metrics, this.db.checkpoints, async () => {
         await this.db.metrics.where('runId').equals(this.runId).delete();
@@ -240,6 +240,7 @@ export class DexieRunStore implements RunStore {
       return null;
     }
     const state = await this.newestTrainerState();
+    if (state) accept?.(state);
     // Without a checkpoint the run starts again at step 0: the dead attempt's rows would otherwise
     // mix two runs in one curve.
     if (state) await this.db.metrics.where('[runId+step]').between([this.runId, state.step + 1], [this.runId, Infinity]).delete();

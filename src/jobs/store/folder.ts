@@ -275,7 +275,7 @@ export class RunFolderStore implements RunStore {
     // Every write above is synchronous and unbuffered.
   }
 
-  async openHistory(resume: boolean): Promise<TrainerState | null> {
+  async openHistory(resume: boolean, accept?: (state: TrainerState) => void): Promise<TrainerState | null> {
     const metricsPath = this.path(METRICS_FILE);
     if (!resume) {
       this.write(METRICS_FILE, '');
@@ -283,6 +283,7 @@ export class RunFolderStore implements RunStore {
     }
     if (!this.hasCheckpoint()) throw new Error(`${this.path(CHECKPOINT_FILE)} does not exist; there is nothing to resume`);
     const { state } = await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE));
+    accept?.(state);
     // Metrics after the checkpoint's step are trained again; drop them so the history stays one curve.
     if (existsSync(metricsPath)) {
       const kept = metricLines(readFileSync(metricsPath, 'utf8'), metricsPath).filter((l) => (JSON.parse(l) as { step: number }).step <= state.step);
@@ -354,8 +355,11 @@ export class RunFolderStore implements RunStore {
       },
       saveMined: async (report) => this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p) + '\n').join('')),
       finish: async (o) => {
-        const { model, adapter = null, data, summary } = this.facts;
-        const out = { model, adapter, data, settings: o.settings, config: o.config, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
+        const { model, adapter = null, data, summary, source } = this.facts;
+        // The split the data was split with (an ablation's run folders keep it in `source`), so
+        // --adapter of this folder scores and continues on its held-out side, not --seed's.
+        const split = source?.splitSeed === undefined ? {} : { splitSeed: source.splitSeed };
+        const out = { model, adapter, data, settings: o.settings, config: o.config, ...split, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
         this.write(HDR_FILES.summary, JSON.stringify(o.failed ? { ...out, failed: true } : out, null, 2) + '\n');
       },
     };

@@ -87,8 +87,9 @@ export interface RunStore {
 
   // Checkpoints
   /** Resume: the newest checkpoint (null when there is none), with metrics past its step dropped so
-   * the resumed curve stays one line. Fresh start: an empty history, and null. */
-  openHistory(resume: boolean): Promise<TrainerState | null>;
+   * the resumed curve stays one line. Fresh start: an empty history, and null. `accept` sees the
+   * checkpoint first and throws to refuse it: a resume that cannot go on leaves the history as it was. */
+  openHistory(resume: boolean, accept?: (state: TrainerState) => void): Promise<TrainerState | null>;
   saveCheckpoint(state: TrainerState): Promise<void>;
 
   // Adapters
