@@ -16,7 +16,7 @@ import { tokenTexts } from '../data/token-segments.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
-import { Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -228,7 +228,7 @@ function failureMessage(err: unknown, ctx: JobContext): string {
   if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
   // A thrown string or object (a library's rejection) has no name or message of its own.
   if (!(err instanceof Error)) return String(err);
-  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
+  return err instanceof TrainingDivergedError || err instanceof TrainingSetChangedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
 }
 
 /** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the

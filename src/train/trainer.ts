@@ -11,7 +11,7 @@ import { modelBackward, modelForward, type ModelState } from '../model/transform
 import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuffers.ts';
 import { createLossHead, lossForward, lossForwardBackward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
-import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
+import { applyLossWeights, buildMicroBatch, takeIndices, trainingSetDigest, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
 import { heldOutLosses, lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
 import { learningRate } from './schedule.ts';
 import { balanceAlpha, initialBalanceState, stepBalance, type BalanceSettings, type BalanceState } from './balance.ts';
@@ -57,6 +57,9 @@ export interface TrainerState {
   /** How many training examples the cursor's permutation runs over (absent in checkpoints written
    * before it was kept): over another count the same cursor names other examples. */
   trainExamples?: number;
+  /** trainingSetDigest of those examples (absent in checkpoints written before it was kept): the
+   * same count of other examples is another data order too. */
+  trainDigest?: string;
   balance: BalanceState;
   loraParams: Float32Array;
   adamM: Float32Array;
@@ -89,6 +92,15 @@ export class TrainingDivergedError extends Error {
   constructor(readonly step: number, gradNorm: number, loss: number) {
     super(`training diverged at step ${step} (loss ${loss}, gradient norm ${gradNorm}); start a new run with a lower learning rate or a tighter gradient clip (a resumed run keeps this run's settings and would replay the same steps)`);
     this.name = 'TrainingDivergedError';
+  }
+}
+
+/** The training set is not the one the checkpoint's data order ran over: resumed, the run would go
+ * on over other examples under the same curve. The advice is a new run (or the old examples back). */
+export class TrainingSetChangedError extends Error {
+  constructor(detail: string) {
+    super(`the checkpoint's data order runs over ${detail}; a resumed run continues on the examples it trained on: restore those (the same inclusion, split and files), or start the run again to train on these`);
+    this.name = 'TrainingSetChangedError';
   }
 }
 
@@ -125,6 +137,7 @@ export class Trainer {
   private readonly partials: GPUBuffer;
   private readonly normResult: GPUBuffer;
   private readonly maxTokens: number;
+  private digest: string | undefined;
 
   constructor(
     private readonly model: ModelState,
@@ -331,6 +344,7 @@ export class Trainer {
       step: this.step,
       cursor: { ...this.cursor },
       trainExamples: this.train.length,
+      trainDigest: this.trainDigest,
       balance: structuredClone(this.balance),
       loraParams: await readF32(this.gpu.ctx, lora.params, lora.size),
       adamM: await readF32(this.gpu.ctx, lora.adamM, lora.size),
@@ -346,7 +360,10 @@ export class Trainer {
     // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
     // over the new count is another order, and the run would go on over other examples unannounced.
     if (s.trainExamples !== undefined && s.trainExamples !== this.train.length) {
-      throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since); a resumed run continues on the examples it trained on: start the run again to train on these`);
+      throw new TrainingSetChangedError(`${s.trainExamples} training examples, but the training set now has ${this.train.length} (examples were added to or left out of its dataset since)`);
+    }
+    if (s.trainDigest !== undefined && s.trainDigest !== this.trainDigest) {
+      throw new TrainingSetChangedError(`other training examples than the ${this.train.length} the training set has now (as many, but examples were included, left out or re-split since, or their text changed)`);
     }
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);
@@ -356,6 +373,11 @@ export class Trainer {
     this.step = s.step;
     this.cursor = { ...s.cursor };
     this.useBalance(s.balance);
+  }
+
+  /** What the data order runs over (computed once: it reads every token of the training set). */
+  private get trainDigest(): string {
+    return (this.digest ??= trainingSetDigest(this.train));
   }
 
   /** The α the next step uses: the balance rule's (SSB), otherwise unused by the loss. */
