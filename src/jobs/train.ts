@@ -48,6 +48,9 @@ export interface TrainEvents {
    * (before training starts): the training ones, then the held-out ones (`heldOut` of them, each
    * message saying "held-out"); `unrendered`: how many training ones the chat template cannot render. */
   onSkipped?(messages: string[], unrendered: number, heldOut: number): void;
+  /** The configuration the run trains with, once its data is tokenized and before the model loads:
+   * its steps are known here first when they come from epochs. */
+  onPlanned?(config: RunConfig): void;
 }
 
 export interface TrainOutcome {
@@ -131,6 +134,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
   }
+  events.onPlanned?.(config);
 
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
   // the run failed at the step it had reached, and frees what was loaded.

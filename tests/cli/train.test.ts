@@ -81,6 +81,24 @@ describe('studio train', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  // --epochs turns into steps only once the data is tokenized: the warmup note the studio (and
+  // --steps) gives was never printed. A resume with more steps laid the cosine schedule over the new
+  // length without a word, so the learning rate climbed back up from the finished run's 0.
+  it('--epochs says when the warmup outlasts the run, and a longer resume says how its schedule moves', { timeout: 600_000 }, () => {
+    const out = mkdtempSync(join(tmpdir(), 'studio-train-epochs-'));
+    const first = studio('train', '--model', model, '--out', out, '--epochs', '0.01', '--eval-every', '0', ...common);
+    expect(first.code, first.err).toBe(0);
+    const steps = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.steps as number;
+    expect(steps).toBeLessThan(5);
+    expect(first.err).toContain(`note: the default warmup of 5 steps is longer than the run's ${steps} steps; the learning rate never reaches --lr 0.0002 (set --warmup to change that)`);
+    const longer = studio('train', '--model', model, '--out', out, '--steps', '8', '--resume', '--eval-every', '0', ...common);
+    expect(longer.code, longer.err).toBe(0);
+    expect(longer.err).not.toContain('note: the default warmup');
+    // The first step past the warmup where the two schedules part: cosine over 8 − 5 decay steps.
+    const lr = (0.0002 * 0.5 * (1 + Math.cos(Math.PI / 3))).toExponential(2);
+    expect(longer.err).toContain(`note: the run was planned for ${steps} steps and now runs 8: its cosine learning-rate schedule is laid over 8 steps, so step 7 trains at lr ${lr} where the schedule over ${steps} has 0.00e+0 (the ${steps} steps trained keep theirs)\n`);
+  });
+
   it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, () => {
     // recipe-demo holds out 2 examples with seed 42 and 5 with 1234 (the studio's split).
     const demo = ['--data', 'tests/fixtures/data/recipe-demo.jsonl', ...common.slice(2)];

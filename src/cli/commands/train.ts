@@ -11,7 +11,7 @@ import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, pausedUntrai
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import type { BalanceState } from '../../train/balance.ts';
@@ -228,6 +228,8 @@ const train: CliCommand = {
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     if (before) checkResumeData(out, before, config, fingerprint);
+    // What the resumed run was planned for and had trained (run.json), for the schedule's note.
+    const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
@@ -262,6 +264,11 @@ const train: CliCommand = {
         resume: f.resume ?? false,
         events: {
           onSkipped: printNotes,
+          // Steps from --epochs are known once the data is tokenized: their notes wait for them.
+          onPlanned: (c) => {
+            if (!f.resume && f.epochs !== undefined) noteShortWarmup(c, f.warmup);
+            if (resumedFrom) noteRescheduledResume(c, resumedFrom);
+          },
           onStep: (m, steps) =>
             progress.update(
               `step ${m.step}/${steps}  ${stepLossText(m)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
