@@ -219,7 +219,10 @@ export class Trainer {
   }
 
   /** The balance state after a step with this loss value (SSB only; other losses keep theirs).
-   * grad's θ follows the run's schedule with the rule's own rate. */
+   * grad's θ follows the run's schedule with the rule's own rate. θ's gradient stays out of the
+   * global-norm clip on purpose: the clip bounds the LoRA update, and θ is one scalar whose Adam
+   * step is already about its rate whatever the gradient's size. The recipe's train.py steps θ
+   * outside its clip too, so the two stay step for step alike. */
   private balanceAfter(value: LossValue): BalanceState {
     if (this.mode.kind !== 'ssb') return this.balance;
     const { schedule, warmupSteps, steps, beta1, beta2, eps } = this.config;
