@@ -9,12 +9,13 @@ import { parseLoraTargets } from '../model/lora.ts';
 import { seedProblem } from '../model/random.ts';
 import { configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';
-import type { ScheduleKind } from '../train/schedule.ts';
+import { learningRate, type ScheduleKind } from '../train/schedule.ts';
 import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from '../train/balance.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../data/split.ts';
+import { plural } from '../data/plural.ts';
 
 export interface RunTarget {
   modelArg: string;
@@ -158,6 +159,23 @@ export function noteShortWarmup(config: RunConfig, warmupFlag: number | undefine
   if (config.warmupSteps <= config.steps) return;
   const warmup = warmupFlag === undefined ? `the default warmup of ${config.warmupSteps} steps` : `--warmup ${config.warmupSteps}`;
   console.error(`note: ${warmup} is longer than the run's ${config.steps} step${config.steps === 1 ? '' : 's'}; the learning rate never reaches --lr ${config.lr} (set --warmup to change that)`);
+}
+
+/** A resumed run given another --steps (or --epochs) than it was planned with: its schedule is laid
+ * over the new length, so from some step on the learning rate is not the one the run was heading for
+ * (a finished cosine run extended climbs back up). Said with both rates at the first step that
+ * differs: a resume otherwise goes on exactly, and the curve alone does not say why the loss moved. */
+export function noteRescheduledResume(config: RunConfig, stored: { steps: number; lastStep: number }): void {
+  const { steps, lastStep } = stored;
+  if (config.steps === steps) return;
+  const lrAt = (totalSteps: number, step: number) => learningRate({ kind: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps }, step);
+  // Still warming up, or a constant schedule: the same rates until the decay begins, if ever.
+  let step = lastStep;
+  while (step < config.steps && lrAt(config.steps, step) === lrAt(steps, step)) step++;
+  if (step >= config.steps) return;
+  const asPlanned = lastStep < steps ? `; to go on as planned, resume with --steps ${steps}` : '';
+  const rate = (totalSteps: number) => lrAt(totalSteps, step).toExponential(2);
+  console.error(`note: the run was planned for ${plural(steps, 'step')} and now runs ${config.steps}: its ${config.schedule} learning-rate schedule is laid over ${config.steps} steps, so step ${step + 1} trains at lr ${rate(config.steps)} where the schedule over ${steps} has ${rate(steps)} (the ${plural(lastStep, 'step')} trained keep theirs)${asPlanned}`);
 }
 
 /** The config's field names as the flags that set them. */

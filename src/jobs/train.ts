@@ -16,7 +16,7 @@ import { tokenTexts } from '../data/token-segments.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
-import { checkResumeExamples, Trainer, TrainingDivergedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { checkResumeExamples, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -48,6 +48,9 @@ export interface TrainEvents {
    * (before training starts): the training ones, then the held-out ones (`heldOut` of them, each
    * message saying "held-out"); `unrendered`: how many training ones the chat template cannot render. */
   onSkipped?(messages: string[], unrendered: number, heldOut: number): void;
+  /** The configuration the run trains with, once its data is tokenized and before the model loads:
+   * its steps are known here first when they come from epochs. */
+  onPlanned?(config: RunConfig): void;
 }
 
 export interface TrainOutcome {
@@ -132,6 +135,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
   }
+  events.onPlanned?.(config);
 
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
   // the run failed at the step it had reached, and frees what was loaded.
@@ -143,7 +147,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // Refused before the history is cut back to the checkpoint: the run keeps its metrics and step.
     state = await store.openHistory(job.resume, (s) => {
       checkpointStep = s.step;
-      checkResumeExamples(s, train.length);
+      checkResumeExamples(s, train);
     });
     model = await loadModel(ctx, job, config);
     trainer = new Trainer(model.state, train, config);
@@ -234,7 +238,7 @@ function failureMessage(err: unknown, ctx: JobContext): string {
   if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
   // A thrown string or object (a library's rejection) has no name or message of its own.
   if (!(err instanceof Error)) return String(err);
-  return err instanceof TrainingDivergedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
+  return err instanceof TrainingDivergedError || err instanceof TrainingSetChangedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
 }
 
 /** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the

@@ -172,6 +172,20 @@ export function balanceAlpha(s: BalanceSettings, st: BalanceState): number {
   }
 }
 
+/** A state learned under `was` settings, to continue under `now` ones (another run's bounds: an HDR
+ * or train run given other --alpha-min / --alpha-max than the run whose state it continues). grad
+ * keeps only θ, and α(θ) depends on the bounds: θ is re-expressed so the first step's α is the one
+ * the state stood for (moved inside the new bounds when it lies outside them); its Adam moments
+ * stay. The other rules' α does not rest on a bounds-dependent parameter: kept as they are. */
+export function rebaseBalance(st: BalanceState, was: BalanceSettings, now: BalanceSettings): BalanceState {
+  if (st.rule !== 'grad' || (was.alphaMin === now.alphaMin && was.alphaMax === now.alphaMax)) return st;
+  // A run.json that does not say its bounds (hand-written, or cut short) tells nothing to rebase by.
+  if (!(Number.isFinite(was.alphaMin) && Number.isFinite(was.alphaMax) && was.alphaMin < was.alphaMax)) return st;
+  // σ(θ) strictly inside (0, 1), so θ stays finite where α sits on a new bound.
+  const p = Math.min(1 - 1e-6, Math.max(1e-6, (gradRuleAlpha(was, st.theta.value) - now.alphaMin) / (now.alphaMax - now.alphaMin)));
+  return { rule: 'grad', theta: { ...st.theta, value: Math.log(p / (1 - p)) } };
+}
+
 /** What one optimizer step tells the rule. */
 export interface BalanceObservation {
   lossCot: number;

@@ -2,7 +2,8 @@
 // attention mask, next-token targets with the segment of the token being predicted, and the
 // per-token loss weights once the optimizer batch's segment counts are known (SSB means run over
 // the whole optimizer batch, so weights are filled after all its micro-batches are built).
-// Also the seeded data order and its resumable cursor. CPU only.
+// Also the seeded data order, its resumable cursor and the digest of the set it runs over. CPU only.
+import { crc32 } from '../model/crc32.ts';
 import type { LossWeights } from './ssb.ts';
 
 export const SEGMENT = { prompt: 0, cot: 1, call: 2 } as const;
@@ -156,4 +157,22 @@ export function takeIndices(n: number, seed: number, cursor: DataCursor, count: 
   // At an epoch's exact end the cursor moves on, so the next step reports the epoch it is in.
   if (index >= n && deferred.length === 0) return { indices, next: { epoch: epoch + 1, index: 0 } };
   return { indices, next: deferred.length ? { epoch, index, deferred } : { epoch, index } };
+}
+
+/** `crc32:<8 hex>` over the training set's tokens and segments, in order: what a checkpoint's
+ * cursor indexes. Equal counts are not enough: an example left out and another included (or a data
+ * file edited) keeps the count, and the same cursor would then name other examples. Ids are left
+ * out: the same examples imported again train the same. */
+export function trainingSetDigest(train: TokenizedExample[]): string {
+  let c = 0;
+  for (const e of train) {
+    // The length first, so two examples' tokens cannot run together into one.
+    const n = e.inputIds.length;
+    const words = new Int32Array(1 + 2 * n);
+    words[0] = n;
+    words.set(e.inputIds, 1);
+    words.set(e.segments, 1 + n);
+    c = crc32(new Uint8Array(words.buffer), c);
+  }
+  return `crc32:${c.toString(16).padStart(8, '0')}`;
 }

@@ -1,5 +1,5 @@
 // A trainer checkpoint as one safetensors file: the flat LoRA parameters and AdamW moments as F32
-// tensors, and step, data cursor (with the training-set size it runs over) and the balance rule's state as metadata (`balance`; the grad
+// tensors, and step, data cursor (with the training-set size and digest it runs over) and the balance rule's state as metadata (`balance`; the grad
 // rule's θ also as `theta`, the one key checkpoints had before there were rules, which is how an
 // older checkpoint is read). The same bytes
 // go to a file (CLI) or a Dexie blob (browser).
@@ -44,6 +44,7 @@ export function encodeCheckpoint(s: TrainerState, extra: Record<string, string> 
       step: String(s.step),
       cursor: JSON.stringify(s.cursor),
       ...(s.trainExamples !== undefined ? { trainExamples: String(s.trainExamples) } : {}),
+      ...(s.trainDigest !== undefined ? { trainDigest: s.trainDigest } : {}),
       theta: JSON.stringify(s.balance.rule === 'grad' ? s.balance.theta : { value: 0, m: 0, v: 0, step: 0 }),
       balance: JSON.stringify(s.balance),
       checksum: checksumOf(data),
@@ -115,10 +116,13 @@ export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'):
   // Older checkpoints do not say how many examples their cursor runs over: not checked on resume.
   const trainExamples = meta.trainExamples === undefined ? undefined : Number(meta.trainExamples);
   if (trainExamples !== undefined && !(Number.isInteger(trainExamples) && trainExamples >= 1)) throw new CheckpointFileError(label, `bad trainExamples ${JSON.stringify(meta.trainExamples)}`);
+  const trainDigest = meta.trainDigest;
+  if (trainDigest !== undefined && !/^crc32:[0-9a-f]{8}$/.test(trainDigest)) throw new CheckpointFileError(label, `bad trainDigest ${JSON.stringify(trainDigest)}`);
   const state: TrainerState = {
     step,
     cursor: parseMeta(label, meta, 'cursor', isCursor, '{epoch, index, deferred?} of whole numbers'),
     ...(trainExamples !== undefined ? { trainExamples } : {}),
+    ...(trainDigest !== undefined ? { trainDigest } : {}),
     balance: readBalance(label, meta),
     loraParams,
     adamM,

@@ -11,7 +11,7 @@ import { modelBackward, modelForward, type ModelState } from '../model/transform
 import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuffers.ts';
 import { createLossHead, lossForward, lossForwardBackward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
-import { applyLossWeights, buildMicroBatch, takeIndices, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
+import { applyLossWeights, buildMicroBatch, takeIndices, trainingSetDigest, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
 import { heldOutLosses, lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
 import { learningRate } from './schedule.ts';
 import { balanceAlpha, initialBalanceState, stepBalance, type BalanceSettings, type BalanceState } from './balance.ts';
@@ -57,6 +57,9 @@ export interface TrainerState {
   /** How many training examples the cursor's permutation runs over (absent in checkpoints written
    * before it was kept): over another count the same cursor names other examples. */
   trainExamples?: number;
+  /** trainingSetDigest of those examples (absent in checkpoints written before it was kept): the
+   * same count of other examples is another data order too. */
+  trainDigest?: string;
   balance: BalanceState;
   loraParams: Float32Array;
   adamM: Float32Array;
@@ -92,6 +95,15 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** The training set is not the one the checkpoint's data order ran over: resumed, the run would go
+ * on over other examples under the same curve. The advice is a new run (or the old examples back). */
+export class TrainingSetChangedError extends Error {
+  constructor(detail: string) {
+    super(`the checkpoint's data order runs over ${detail}; a resume must go on over the examples the run trained on: restore those (the same inclusion, split and files), or start a new run to train on these`);
+    this.name = 'TrainingSetChangedError';
+  }
+}
+
 /** The LoRA dropout seed of one micro-batch of one optimizer step: distinct for every (step,
  * micro-batch) of a run. Micro-batches are numbered 64 to a step, or gradAccum where that is more
  * (with 64 alone, micro-batch 64 of a step drew the masks of micro-batch 0 of the next); runs of at
@@ -101,16 +113,17 @@ export function dropoutBatchSeed(seed: number, step: number, microIndex: number,
   return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(slot, 0x85ebca6b)) >>> 0;
 }
 
-/** Refuses a checkpoint whose data order runs over another number of training examples than
- * `trainExamples`: examples added to the dataset (HDR samples) or left out since make the seeded
- * order over the new count another order, and the run would go on over other examples unannounced.
- * Older checkpoints do not say their count and are not checked. */
-export function checkResumeExamples(s: Pick<TrainerState, 'trainExamples'>, trainExamples: number): void {
+/** Refuses a checkpoint whose data order ran over another training set (checkpoints written before
+ * the count or the digest was kept are not checked for it). `digest` is passed where it is already
+ * computed. */
+export function checkResumeExamples(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[], digest?: string): void {
   // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
   // over the new count is another order, and the run would go on over other examples unannounced.
-  // The advice is a new run: a run with a checkpoint is only ever resumed (studio and CLI alike).
-  if (s.trainExamples !== undefined && s.trainExamples !== trainExamples) {
-    throw new Error(`the checkpoint's data order runs over ${s.trainExamples} training examples, but the training set now has ${trainExamples} (examples were added to or left out of its dataset since); a resume must go on over the examples the run trained on; start a new run to train on these`);
+  if (s.trainExamples !== undefined && s.trainExamples !== train.length) {
+    throw new TrainingSetChangedError(`${s.trainExamples} training examples, but the training set now has ${train.length} (examples were added to or left out of its dataset since)`);
+  }
+  if (s.trainDigest !== undefined && s.trainDigest !== (digest ?? trainingSetDigest(train))) {
+    throw new TrainingSetChangedError(`other training examples than the ${train.length} the training set has now (as many, but examples were included, left out or re-split since, or their text changed)`);
   }
 }
 
@@ -138,6 +151,7 @@ export class Trainer {
   private readonly partials: GPUBuffer;
   private readonly normResult: GPUBuffer;
   private readonly maxTokens: number;
+  private digest: string | undefined;
 
   constructor(
     private readonly model: ModelState,
@@ -219,7 +233,10 @@ export class Trainer {
   }
 
   /** The balance state after a step with this loss value (SSB only; other losses keep theirs).
-   * grad's θ follows the run's schedule with the rule's own rate. */
+   * grad's θ follows the run's schedule with the rule's own rate. θ's gradient stays out of the
+   * global-norm clip on purpose: the clip bounds the LoRA update, and θ is one scalar whose Adam
+   * step is already about its rate whatever the gradient's size. The recipe's train.py steps θ
+   * outside its clip too, so the two stay step for step alike. */
   private balanceAfter(value: LossValue): BalanceState {
     if (this.mode.kind !== 'ssb') return this.balance;
     const { schedule, warmupSteps, steps, beta1, beta2, eps } = this.config;
@@ -344,6 +361,7 @@ export class Trainer {
       step: this.step,
       cursor: { ...this.cursor },
       trainExamples: this.train.length,
+      trainDigest: this.trainDigest,
       balance: structuredClone(this.balance),
       loraParams: await readF32(this.gpu.ctx, lora.params, lora.size),
       adamM: await readF32(this.gpu.ctx, lora.adamM, lora.size),
@@ -356,7 +374,7 @@ export class Trainer {
     for (const [name, arr] of [['loraParams', s.loraParams], ['adamM', s.adamM], ['adamV', s.adamV]] as const) {
       if (arr.length !== lora.size) throw new Error(`checkpoint ${name} has ${arr.length} values, this adapter has ${lora.size}`);
     }
-    checkResumeExamples(s, this.train.length);
+    checkResumeExamples(s, this.train, this.trainDigest);
     writeBuffer(this.gpu.ctx, lora.params, s.loraParams);
     writeBuffer(this.gpu.ctx, lora.adamM, s.adamM);
     writeBuffer(this.gpu.ctx, lora.adamV, s.adamV);
@@ -365,6 +383,11 @@ export class Trainer {
     this.step = s.step;
     this.cursor = { ...s.cursor };
     this.useBalance(s.balance);
+  }
+
+  /** What the data order runs over (computed once: it reads every token of the training set). */
+  private get trainDigest(): string {
+    return (this.digest ??= trainingSetDigest(this.train));
   }
 
   /** The α the next step uses: the balance rule's (SSB), otherwise unused by the loss. */

@@ -1,7 +1,7 @@
 // The training flags as studio train, hdr and ablate read them: what a run gets when a flag is not
 // given. A default taken from the data once asked for more positions than the model has.
 import { describe, expect, it, vi } from 'vitest';
-import { seqLenFromData } from '../../src/cli/runFlags.ts';
+import { noteRescheduledResume, seqLenFromData } from '../../src/cli/runFlags.ts';
 import { resolveModel } from '../../src/cli/modelSource.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -33,5 +33,33 @@ describe('seqLenFromData', () => {
     } finally {
       said.mockRestore();
     }
+  });
+});
+
+describe('noteRescheduledResume', () => {
+  const said = (config: Partial<typeof DEFAULT_RUN_CONFIG>, stored: { steps: number; lastStep: number }) => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      noteRescheduledResume({ ...DEFAULT_RUN_CONFIG, lr: 1e-3, warmupSteps: 0, ...config }, stored);
+      return spy.mock.calls.map((c) => String(c[0]));
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('names the first step whose rate moves, with both rates: a finished cosine run extended climbs back up', () => {
+    expect(said({ steps: 200 }, { steps: 100, lastStep: 100 })).toEqual([
+      'note: the run was planned for 100 steps and now runs 200: its cosine learning-rate schedule is laid over 200 steps, so step 101 trains at lr 5.00e-4 where the schedule over 100 has 0.00e+0 (the 100 steps trained keep theirs)',
+    ]);
+    // Paused halfway: the rate drops at once; going on as planned is one flag away.
+    expect(said({ steps: 100, schedule: 'linear' }, { steps: 200, lastStep: 50 })[0]).toBe(
+      'note: the run was planned for 200 steps and now runs 100: its linear learning-rate schedule is laid over 100 steps, so step 51 trains at lr 5.00e-4 where the schedule over 200 has 7.50e-4 (the 50 steps trained keep theirs); to go on as planned, resume with --steps 200',
+    );
+  });
+
+  it('says nothing where the rates stay as planned: the same length, a constant schedule, or only warmup left', () => {
+    expect(said({ steps: 100 }, { steps: 100, lastStep: 40 })).toEqual([]);
+    expect(said({ steps: 300, schedule: 'constant' }, { steps: 100, lastStep: 100 })).toEqual([]);
+    expect(said({ steps: 8, warmupSteps: 10 }, { steps: 4, lastStep: 2 })).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { memorySource } from '../../src/model/byte-source.ts';
 import { readSafetensorsHeader, readTensorRange } from '../../src/model/safetensors.ts';
 import { importPeftAdapter } from '../../src/model/peft.ts';
 import { loraManifest } from '../../src/model/lora.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 
@@ -79,6 +80,41 @@ describe('studio train', () => {
     const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(after).toMatchObject({ status: 'failed', config: run.config, examples: run.examples });
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  // --epochs turns into steps only once the data is tokenized: the warmup note the studio (and
+  // --steps) gives was never printed. A resume with more steps laid the cosine schedule over the new
+  // length without a word, so the learning rate climbed back up from the finished run's 0.
+  it('--epochs says when the warmup outlasts the run, and a longer resume says how its schedule moves', { timeout: 600_000 }, () => {
+    const out = mkdtempSync(join(tmpdir(), 'studio-train-epochs-'));
+    const first = studio('train', '--model', model, '--out', out, '--epochs', '0.01', '--eval-every', '0', ...common);
+    expect(first.code, first.err).toBe(0);
+    const steps = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.steps as number;
+    expect(steps).toBeLessThan(5);
+    expect(first.err).toContain(`note: the default warmup of 5 steps is longer than the run's ${steps} steps; the learning rate never reaches --lr 0.0002 (set --warmup to change that)`);
+    const longer = studio('train', '--model', model, '--out', out, '--steps', '8', '--resume', '--eval-every', '0', ...common);
+    expect(longer.code, longer.err).toBe(0);
+    expect(longer.err).not.toContain('note: the default warmup');
+    // The first step past the warmup where the two schedules part: cosine over 8 − 5 decay steps.
+    const lr = (0.0002 * 0.5 * (1 + Math.cos(Math.PI / 3))).toExponential(2);
+    expect(longer.err).toContain(`note: the run was planned for ${steps} steps and now runs 8: its cosine learning-rate schedule is laid over 8 steps, so step 7 trains at lr ${lr} where the schedule over ${steps} has 0.00e+0 (the ${steps} steps trained keep theirs)\n`);
+  });
+
+  // balance.json keeps only θ, and α(θ) rests on the bounds: an HDR folder's state continued under
+  // other --alpha-min / --alpha-max started at another α (θ = 0: 0.5 learned, 0.6 used).
+  it('--balance from a run folder continues α where it was under this run\'s bounds', { timeout: 600_000 }, async () => {
+    const prev = mkdtempSync(join(tmpdir(), 'studio-train-balance-'));
+    writeFileSync(join(prev, 'run.json'), JSON.stringify({ config: { ...DEFAULT_RUN_CONFIG, alphaMin: 0.05, alphaMax: 0.95 } }));
+    writeFileSync(join(prev, 'balance.json'), JSON.stringify({ rule: 'grad', theta: { value: 0, m: 0.01, v: 0.001, step: 3 } }));
+    const file = join(prev, 'step.safetensors');
+    const r = studio('train', '--model', model, '--out', join(prev, 'next'), '--balance', join(prev, 'balance.json'), '--alpha-min', '0.3', '--alpha-max', '0.9', '--dump-step', file, ...common);
+    expect(r.code, r.err).toBe(0);
+    const src = memorySource(new Uint8Array(readFileSync(file)));
+    const header = await readSafetensorsHeader(src);
+    const alpha = new Float32Array((await readTensorRange(src, header.tensors.find((t) => t.name === 'ssb_alpha')!)).slice().buffer)[0];
+    expect(alpha).toBeCloseTo(0.5, 6);
+    // θ re-expressed for the new bounds; its Adam moments and step go on as they were.
+    expect(JSON.parse(header.metadata!.balance_before)).toMatchObject({ rule: 'grad', theta: { m: 0.01, v: 0.001, step: 3 } });
   });
 
   it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, () => {

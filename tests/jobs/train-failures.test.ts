@@ -86,20 +86,26 @@ describe('a run resumed from before seeds were limited to 32 bits', () => {
   });
 });
 
+/** A run trained for one step on the demo's first six examples, its checkpoint stored. */
+async function runOneStepOnSix(name: string) {
+  const engine = await tinyEngine();
+  const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+  const db = new StudioDb(`train-${name}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+  const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name, config });
+  const first = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false });
+  expect(first.status).toBe('done');
+  return { engine, imported, db, config, run };
+}
+
 describe('a paused run whose dataset gained examples since (HDR samples)', () => {
   // The checkpoint's cursor indexes the seeded order of the training set it was saved with: over a
   // larger set it names other examples, and the resumed run went on over another order unannounced.
   it('is refused on resume, naming both counts, and keeps its checkpoint', { timeout: 300_000 }, async () => {
-    const engine = await tinyEngine();
-    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const db = new StudioDb(`train-grown-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'grown', config });
-    const first = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false });
-    expect(first.status).toBe('done');
+    const { engine, imported, db, config, run } = await runOneStepOnSix('grown');
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true });
     expect(resumed.status).toBe('failed');
-    expect(resumed.message).toMatch(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
+    expect(resumed.message).toMatch(/^the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
     expect(resumed.step).toBe(1);
     expect(await db.checkpoints.where('runId').equals(run.id).count()).toBeGreaterThan(0);
   });
@@ -121,5 +127,22 @@ describe('a paused run whose dataset gained examples since (HDR samples)', () =>
     expect(resumed.message).toMatch(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
     expect((await db.metrics.where('runId').equals(run.id).sortBy('step')).map((m) => m.step)).toEqual([1, 2]);
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2 });
+  });
+});
+
+describe('a paused run whose training set changed but kept its size (one example left out, another included)', () => {
+  // Only the count was checked: the same cursor over six other examples resumed silently, and the
+  // refusal for a changed count read "Error: the checkpoint's data order …".
+  it('is refused on resume in words, with what to do, and keeps its checkpoint', { timeout: 300_000 }, async () => {
+    const { engine, imported, db, config, run } = await runOneStepOnSix('swapped');
+    const swapped = [...imported.examples.slice(0, 5), imported.examples[6]];
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: swapped, eval: [] }, resume: true });
+    expect(resumed.status).toBe('failed');
+    expect(resumed.message).toMatch(/^the checkpoint's data order runs over other training examples than the 6 the training set has now .*: restore those .*or start a new run/);
+    expect(resumed.step).toBe(1);
+    expect(await db.checkpoints.where('runId').equals(run.id).count()).toBeGreaterThan(0);
+    // The same examples again resume as before.
+    const again = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: true });
+    expect(again).toMatchObject({ status: 'done', step: 2 });
   });
 });

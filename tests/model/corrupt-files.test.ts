@@ -34,10 +34,11 @@ async function elementOffset(bytes: Uint8Array, name: string, i: number): Promis
 
 describe('trainer checkpoints on resume', () => {
   it('round-trips, and accepts a checkpoint written before checksums existed', async () => {
-    const s = { ...state(), trainExamples: 12 };
+    const s = { ...state(), trainExamples: 12, trainDigest: 'crc32:0badf00d' };
     const { state: back, metadata } = await decodeCheckpoint(encodeCheckpoint(s), 'ckpt');
     expect(back).toEqual(s);
     expect(back.trainExamples).toBe(12);
+    expect(back.trainDigest).toBe('crc32:0badf00d');
     expect(metadata.checksum).toMatch(/^crc32:[0-9a-f]{8}$/);
     const { checksum: _dropped, ...older } = metadata;
     const { encodeSafetensors } = await import('../../src/model/safetensors.ts');
@@ -74,6 +75,7 @@ describe('trainer checkpoints on resume', () => {
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: -1, index: 0 } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), cursor: { epoch: 1, index: 3, deferred: [2, -1] } }), 'ckpt')).rejects.toThrow('metadata "cursor"');
     await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), trainExamples: 0 }), 'ckpt')).rejects.toThrow('ckpt: bad trainExamples "0"');
+    await expect(decodeCheckpoint(encodeCheckpoint({ ...state(), trainDigest: 'crc32:xyz' }), 'ckpt')).rejects.toThrow('ckpt: bad trainDigest "crc32:xyz"');
     const deferred = { ...state(), cursor: { epoch: 1, index: 3, deferred: [7, 2] } };
     expect((await decodeCheckpoint(encodeCheckpoint(deferred), 'ckpt')).state.cursor).toEqual(deferred.cursor);
   });

@@ -10,6 +10,7 @@ import {
   balanceSettingsProblems,
   dwaAlpha,
   gradRuleAlpha,
+  rebaseBalance,
   gradRuleAlphaSlope,
   initialBalanceState,
   parseBalanceState,
@@ -157,5 +158,24 @@ describe('balance rules', () => {
     expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, seed: 2 ** 32 + 1 })).toThrow('run config: seed must be a whole number from 0 to 4,294,967,295, got 4294967297');
     expect(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, seed: 2 ** 32 - 1 })).not.toThrow();
     expect(balanceSettingsProblems(settings('dwa', { temperature: 0 }))).toEqual(['balanceTemperature must be a positive number, got 0']);
+  });
+});
+
+describe('a balance state continued under other bounds', () => {
+  const bounds = (alphaMin: number, alphaMax: number) => settings('grad', { alphaMin, alphaMax });
+  it('grad: θ is re-expressed so α goes on where it was (it jumped: θ alone, read with the new bounds)', () => {
+    const was = bounds(0.05, 0.95);
+    const now = bounds(0.3, 0.9);
+    const st: BalanceState = { rule: 'grad', theta: { value: 0.8, m: 0.02, v: 0.003, step: 9 } };
+    const alpha = balanceAlpha(was, st);
+    const moved = rebaseBalance(st, was, now);
+    expect(balanceAlpha(now, moved)).toBeCloseTo(alpha, 12);
+    expect(moved).toMatchObject({ theta: { m: 0.02, v: 0.003, step: 9 } });
+    // α outside the new bounds starts at the nearest one; the same bounds change nothing.
+    const low: BalanceState = { rule: 'grad', theta: { value: -4, m: 0, v: 0, step: 1 } };
+    expect(balanceAlpha(now, rebaseBalance(low, was, now))).toBeCloseTo(0.3, 5);
+    expect(rebaseBalance(st, was, bounds(0.05, 0.95))).toBe(st);
+    // A run.json without bounds: kept as it is, never a NaN θ.
+    expect(rebaseBalance(st, { ...was, alphaMin: undefined as unknown as number }, now)).toBe(st);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLossWeights, buildMicroBatch, epochOrder, takeIndices } from '../../src/train/batching.ts';
+import { applyLossWeights, buildMicroBatch, epochOrder, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
 
 const a = { id: 'a', inputIds: [10, 11, 12, 13, 14], segments: [0, 0, 1, 1, 2] };
 const b = { id: 'b', inputIds: [20, 21, 22], segments: [0, 2, 2] };
@@ -74,5 +74,19 @@ describe('data order', () => {
     const r = takeIndices(3, 1, { epoch: 0, index: 0 }, 7);
     expect(r.indices).toHaveLength(7);
     expect(r.next).toEqual({ epoch: 2, index: 1 });
+  });
+});
+
+describe('training-set digest (what a checkpoint cursor runs over)', () => {
+  const ex = (id: string, ids: number[], segs: number[]) => ({ id, inputIds: ids, segments: segs });
+  it('differs for as many examples with other tokens, segments, order or split points; ignores ids', () => {
+    const a = [ex('a', [1, 2, 3], [0, 1, 2]), ex('b', [4, 5], [0, 2])];
+    const d = trainingSetDigest(a);
+    expect(d).toMatch(/^crc32:[0-9a-f]{8}$/);
+    expect(trainingSetDigest([ex('x', [1, 2, 3], [0, 1, 2]), ex('y', [4, 5], [0, 2])])).toBe(d);
+    expect(trainingSetDigest([a[0], ex('b', [4, 6], [0, 2])])).not.toBe(d);
+    expect(trainingSetDigest([a[0], ex('b', [4, 5], [0, 1])])).not.toBe(d);
+    expect(trainingSetDigest([a[1], a[0]])).not.toBe(d);
+    expect(trainingSetDigest([ex('a', [1, 2], [0, 1]), ex('b', [3, 4, 5], [2, 0, 2])])).not.toBe(d);
   });
 });

@@ -214,7 +214,7 @@ describe('trainer', () => {
     expect(() => grown.restoreState(saved)).toThrow("the checkpoint's data order runs over 10 training examples, but the training set now has 13");
     // Its advice is one the user can follow: a run with a checkpoint is never trained over from
     // step 0 (the studio offers only to resume it, the CLI only continues a folder with --resume).
-    expect(() => grown.restoreState(saved)).toThrow(/; start a new run to train on these$/);
+    expect(() => grown.restoreState(saved)).toThrow(/: restore those .*, or start a new run to train on these$/);
     expect(grown.step).toBe(0);
     grown.destroy();
     const same = new Trainer(m.state, dataset(10, 'learnable', 'noisy'), c);

@@ -14,7 +14,8 @@ import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
-import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
+import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
+import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStopText, minableExamples, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { retrainConfig } from '../../jobs/hdr.ts';
@@ -139,8 +140,10 @@ const hdr: CliCommand = {
     checkRunConfigFor(config, model.spec);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
-    // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues.
-    const balance = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
+    // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
+    // also under other --alpha-min / --alpha-max than the folder's run learned it with.
+    const kept = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
+    const balance = kept && from.config ? rebaseBalance(kept, balanceSettingsOf(from.config), balanceSettingsOf(config)) : kept;
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }

@@ -3,7 +3,7 @@
 // one the studio's worker runs. Writes a PEFT adapter, metrics.jsonl, run.json and a resumable
 // checkpoint to --out (src/jobs/store/folder.ts).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
@@ -11,10 +11,10 @@ import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, pausedUntrai
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
-import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
-import type { BalanceState } from '../../train/balance.ts';
+import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
+import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
 import { dumpStep } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
@@ -136,7 +136,10 @@ function balanceFromFlag(path: string, config: RunConfig): BalanceState {
   }
   if (config.loss !== 'ssb') throw new CliError(`--balance: the loss ${config.loss} learns no α; a balance state is for --loss ssb`, 2);
   if (state.rule !== (config.balanceRule ?? 'grad')) throw new CliError(`--balance ${path} is a state of the ${state.rule} rule, but this run learns α with ${config.balanceRule ?? 'grad'} (--rule)`, 2);
-  return state;
+  // A run folder's balance.json (an HDR run's) says which bounds it was learned under: α continues
+  // where it was under this run's --alpha-min / --alpha-max (a recipe's output does not say: as is).
+  const learnedBy = adapterRun(dirname(path)).config;
+  return learnedBy ? rebaseBalance(state, balanceSettingsOf(learnedBy), balanceSettingsOf(config)) : state;
 }
 
 /** Settings a resumed run may change: how long it runs, and how often it evaluates and checkpoints.
@@ -236,6 +239,8 @@ const train: CliCommand = {
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     if (before) checkResumeData(out, before, config, fingerprint);
+    // What the resumed run was planned for and had trained (run.json), for the schedule's note.
+    const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
@@ -270,6 +275,11 @@ const train: CliCommand = {
         resume: f.resume ?? false,
         events: {
           onSkipped: printNotes,
+          // Steps from --epochs are known once the data is tokenized: their notes wait for them.
+          onPlanned: (c) => {
+            if (!f.resume && f.epochs !== undefined) noteShortWarmup(c, f.warmup);
+            if (resumedFrom) noteRescheduledResume(c, resumedFrom);
+          },
           onStep: (m, steps) =>
             progress.update(
               `step ${m.step}/${steps}  ${stepLossText(m)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSecond.toFixed(0)} tok/s`,
