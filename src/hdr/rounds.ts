@@ -107,7 +107,8 @@ function evalAccess(engine: HdrEngine): ModelAccess {
 /**
  * Greedy answers for `examples`; the ones that fail the answer check become hard cases. Examples
  * that fail the base quality check are not eligible (the paper discards them instead), and samples
- * earlier HDR runs added are not mined at all (minableExamples).
+ * earlier HDR runs added are not mined at all (minableExamples). `notes` says, in words, which of
+ * the examples given were left out and why: mined from fewer than they chose, users were not told.
  */
 export async function mineHardCases(
   examples: Example[],
@@ -115,7 +116,7 @@ export async function mineHardCases(
   settings: HdrSettings,
   signal?: AbortSignal,
   onCount?: HdrHooks['onCount'],
-): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
+): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[]; notes: string[] }> {
   const ineligible: string[] = [];
   let firstFailure = '';
   const eligible = minableExamples(examples).filter((e) => {
@@ -136,7 +137,11 @@ export async function mineHardCases(
   if (report.total === 0 && tooLong && !report.aborted) throw new Error(`no hard case could be mined: ${tooLong}`);
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
-  return { pool, report, ineligible };
+  const notes = [
+    ineligible.length > 0 && `${plural(ineligible.length, 'example')} not mined: ${ineligible.length === 1 ? 'it fails' : 'they fail'} the quality check HDR requires (${firstFailure})`,
+    tooLong,
+  ].filter((n): n is string => !!n);
+  return { pool, report, ineligible, notes };
 }
 
 export interface HdrRunInput {

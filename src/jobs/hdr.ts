@@ -41,7 +41,8 @@ export interface HdrJob {
 }
 
 export interface HdrEvents {
-  onMined?(report: EvalReport, pool: HardCase[]): void;
+  /** `notes`: the examples mining left out and why (mineHardCases). */
+  onMined?(report: EvalReport, pool: HardCase[], notes: string[]): void;
   onRound?(report: HdrRoundReport): void;
   onStep?(round: number, m: StepMetrics): void;
   onProgress?(text: string): void;
@@ -97,8 +98,8 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
     const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal, count);
-    await pool.saveMined(mined.report, mined.pool);
-    events.onMined?.(mined.report, mined.pool);
+    await pool.saveMined(mined.report, mined.pool, mined.notes);
+    events.onMined?.(mined.report, mined.pool, mined.notes);
     const result = await runHdrRounds({
       pool: mined.pool,
       evalSet: job.evalSet,

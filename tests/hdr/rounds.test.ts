@@ -263,6 +263,9 @@ describe('HDR rounds', () => {
     expect(r.rounds[0]).toMatchObject({ evalAccuracyBefore: alone.accuracy, evalAccuracyAfter: alone.accuracy });
     // Mining too: nothing asked is no "every mined example answered correctly".
     await expect(mineHardCases([long], engine, settings())).rejects.toThrow("no hard case could be mined: 1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)");
+    // Some asked: the ones left out are counted in the notes, not only missing from the totals.
+    const some = await mineHardCases([short, long], engine, settings());
+    expect(some.notes).toEqual(["1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)"]);
   });
 
   it('counts pass@k with evaluation\'s answer check: an unreadable reply to a question no function fits passes it, and is still not trained on', async () => {
@@ -385,6 +388,9 @@ describe('HDR rounds', () => {
     expect(m.ineligible).toEqual(['broken']);
     expect(m.report.total).toBe(2);
     expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
+    // Mined from 2 of the 3 chosen: said with the count and the first reason, not left to be noticed.
+    expect(m.notes).toHaveLength(1);
+    expect(m.notes[0]).toMatch(/^1 example not mined: it fails the quality check HDR requires \(example "broken": /);
   });
 
   it('mining examples none of which passes the base check fails naming one, instead of "every mined example answered correctly"', async () => {

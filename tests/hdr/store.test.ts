@@ -84,7 +84,10 @@ describe('HDR store', () => {
     ];
     const store = await createHdrRunStore(db, { datasetId: 'ds', modelRef: 'tiny', name: 'hdr 2', settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
     const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS);
-    await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }]);
+    const note = '1 example not mined: it fails the quality check HDR requires (example "d": call: no such function)';
+    await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }], [note]);
+    // The examples mining left out are kept with the run, for its results to say.
+    expect((await db.runs.get(store.id)) as HdrRunRow).toMatchObject({ mined: { examples: 3, correct: 2, hardCases: 1, notes: [note] } });
     expect((await openHardCases(db, 'ds')).map((r) => r.exampleId)).toEqual(['a']);
     expect(await db.hardCases.get('ds:b')).toMatchObject({ status: 'solved' });
     expect(await db.hardCases.get('ds:c')).toBeUndefined();

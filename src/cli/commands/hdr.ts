@@ -159,12 +159,14 @@ const hdr: CliCommand = {
         adapter,
         balance,
         events: {
-          onMined: (report, pool) =>
+          onMined: (report, pool, notes) => {
             console.log(
               report.aborted
                 ? `mining cancelled after ${report.total} of ${plural(mineSet.length, `${mine} example`)}`
                 : `mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`,
-            ),
+            );
+            for (const n of notes) console.error(`note: ${n}`);
+          },
           onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
           onRound: (r) => {
             progress.done();

@@ -340,8 +340,8 @@ export class DexieRunStore implements RunStore {
     return {
       firstRound: () => nextHdrRound(db, datasetId),
       hooks: dexieHdrHooks(db, datasetId, runId, settings.maxFailedOutputs),
-      saveMined: async (report, pool) => {
-        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length } });
+      saveMined: async (report, pool, notes = []) => {
+        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length, ...(notes.length ? { notes } : {}) } });
         await markAnsweredHardCasesSolved(db, datasetId, report.predictions.filter((p) => p.valid).map((p) => p.exampleId));
       },
       finish: (outcome) => finishHdrRun(db, runId, outcome.stopReason, outcome.failed),
