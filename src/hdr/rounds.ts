@@ -153,6 +153,9 @@ export interface HdrRunInput {
   /** HDR samples of held-out questions (JobExamples.heldOutSamples): never replayed, but known as
    * earlier samples are, for the round numbers and the answers already accepted. */
   heldOutSamples?: Example[];
+  /** HDR samples the user excluded (or that fail the quality check, JobExamples.excludedSamples):
+   * the same answer sampled again is neither added again nor trained on, nor solves its case. */
+  excludedSamples?: Example[];
   engine: HdrEngine;
   settings: HdrSettings;
   hooks?: HdrHooks;
@@ -187,6 +190,10 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   // a run from another adapter). Replay draws from the qualified data only.
   const earlier = [...input.replayPool, ...(input.heldOutSamples ?? [])].filter((e) => e.source === 'hdr');
   const earlierByKey = new Map(earlier.map((e) => [sampleKey(hardCaseRootId(e.id), e), e]));
+  // An answer the user took out of the data came back as a new, included example with the next run
+  // (unless the data also keeps a copy of it in use: that one is trained on as above).
+  const excluded = (input.excludedSamples ?? []).filter((e) => e.source === 'hdr');
+  const excludedKeys = new Set(excluded.map((e) => sampleKey(hardCaseRootId(e.id), e)).filter((k) => !earlierByKey.has(k)));
   const deduper = new SampleDeduper(earlierByKey.keys());
   /** Earlier runs' samples this run accepted again, trained on beside `added`. */
   const reused: Example[] = [];
@@ -208,7 +215,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   if (!(Number.isInteger(requestedRound) && requestedRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${requestedRound}`);
   // After the rounds of the earlier samples in the data too (a run folder knows of none): a round
   // they used would give new samples their ids.
-  const firstRound = earlier.reduce((r, e) => Math.max(r, (e.hdrRound ?? 0) + 1), requestedRound);
+  const firstRound = [...earlier, ...excluded].reduce((r, e) => Math.max(r, (e.hdrRound ?? 0) + 1), requestedRound);
   await hooks.onHardCases?.(firstRound - 1, pool.filter((c) => c.status === 'open'));
 
   for (let round = firstRound; round < firstRound + settings.maxRounds; round++) {
@@ -242,7 +249,13 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
         const verdict = qualityGate(hardCase.example, output, round, ending);
         const sample: HdrSample = { hardCaseId: hardCase.example.id, output, accepted: verdict.accepted, answerCorrect: verdict.answerCorrect, failures: verdict.failures };
         anyCorrect ||= verdict.answerCorrect;
-        if (verdict.accepted && verdict.candidate) {
+        const key = verdict.candidate ? sampleKey(hardCase.example.id, verdict.candidate) : '';
+        if (verdict.accepted && excludedKeys.has(key)) {
+          // Passed the gate, but the user excluded this answer: a duplicate that solves nothing.
+          gatePassed++;
+          duplicates++;
+          failed.push(output);
+        } else if (verdict.accepted && verdict.candidate) {
           gatePassed++;
           anyAccepted = true;
           if (deduper.add(hardCase.example.id, verdict.candidate)) {
@@ -251,7 +264,6 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
             sample.addedAs = example.id;
           } else {
             duplicates++;
-            const key = sampleKey(hardCase.example.id, verdict.candidate);
             const again = earlierByKey.get(key);
             if (again) {
               earlierByKey.delete(key);

@@ -33,6 +33,8 @@ export interface HdrJob {
   replayPool: Example[];
   /** HDR samples of held-out questions, known but never replayed (HdrRunInput). */
   heldOutSamples?: Example[];
+  /** HDR samples not in use, known so they are not accepted again (HdrRunInput). */
+  excludedSamples?: Example[];
   /** Start from this adapter; null: a fresh LoRA from config.lora. */
   adapter: LoraAdapter | null;
   /** The balance state of the run the adapter comes from (its rule must be config's); null: α₀. */
@@ -105,6 +107,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       evalSet: job.evalSet,
       replayPool: job.replayPool,
       heldOutSamples: job.heldOutSamples,
+      excludedSamples: job.excludedSamples,
       engine,
       settings,
       signal: ctx.signal,

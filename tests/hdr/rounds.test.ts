@@ -180,6 +180,21 @@ describe('HDR rounds', () => {
     expect(again.calls.train.flatMap((t) => t.ids)).not.toContain('a#hdr1.0');
   });
 
+  it('never adds again, trains on or solves with an answer the user excluded from the data', async () => {
+    // The user excluded run 1's sample `a#hdr1.0` (a wrong answer the gate let through); run 2
+    // sampled the same answer and added it back as `a#hdr2.0`, included, and trained on it.
+    const a = ex('a');
+    const first = scripted([a], (id) => right(id));
+    const one = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], engine: first.engine, settings: settings({ maxRounds: 1 }) });
+    expect(one.added.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    const { engine, calls } = scripted([a], (id, sample) => (sample === 'greedy' ? wrong(id) : right(id)));
+    const two = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], excludedSamples: one.added, engine, settings: settings({ maxRounds: 1, replayShare: 0 }) });
+    expect(two.added).toEqual([]);
+    expect(two.rounds[0]).toMatchObject({ round: 2, gatePassed: 3, accepted: 0, duplicates: 3, solved: [], poolAfter: 1 });
+    expect(calls.train).toEqual([]);
+    expect(two.pool[0]).toMatchObject({ status: 'open', round: 2 });
+  });
+
   it('trains on an earlier run\'s sample that a round accepts again, instead of calling its case solved untrained', async () => {
     // A second HDR run from the same training run (or after a run whose adapter was lost): its
     // model fails `a` again and samples the answer run 1 added. Not a new example, but the case

@@ -6,7 +6,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { evalExamples, resplitDataset, saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { evalExamples, resplitDataset, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import { splitOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
@@ -109,6 +109,22 @@ describe('HDR store', () => {
     await expect(addHdrExamples(db, 'ds', [ex('x')])).rejects.toThrow(/not an HDR sample/);
     await expect(addHdrExamples(db, 'ds', [sample])).rejects.toThrow(/already has an example "a#hdr1.0"; start HDR at nextHdrRound/);
     expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    db.close();
+  });
+
+  it('gives HDR the samples the user excluded, so a later run does not add the same answer back', async () => {
+    // Only included rows reached HDR: an excluded sample was unknown, and the next run that
+    // sampled the same answer added it again, included, under a new id.
+    const db = freshDb();
+    await dataset(db);
+    await addHdrExamples(db, 'ds', [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1, messages: ex('a').messages }), ex('b#hdr1.1', { source: 'hdr', hdrRound: 1, messages: ex('b').messages })]);
+    await setExampleIncluded(db, 'ds', 'a#hdr1.0', false);
+    await setExampleIncluded(db, 'ds', 'c', false);
+    const jobs = await storedExamples(db, 'ds');
+    expect(jobs.train.map((e) => e.id)).not.toContain('a#hdr1.0');
+    // HDR samples only: an excluded question is no answer to know.
+    expect(jobs.excludedSamples?.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    expect(usedExamples((await db.examples.where('datasetId').equals('ds').toArray()).sort((x, y) => x.ord - y.ord))).toEqual(jobs);
     db.close();
   });
 

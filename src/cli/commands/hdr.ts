@@ -156,6 +156,7 @@ const hdr: CliCommand = {
         evalSet,
         replayPool: data.train,
         heldOutSamples: data.heldOutSamples,
+        excludedSamples: data.excludedSamples,
         adapter,
         balance,
         events: {

@@ -6,7 +6,7 @@
 // create and delete runs. Dexie works in a worker; the page reads the same tables.
 // Never deletes anything of another run, and never leaves a run half deleted (one transaction).
 import type { CheckpointRow, RunStatus, StudioDb } from '../../data/db.ts';
-import { evalExamples, trainingExamples } from '../../data/dataset-store.ts';
+import { evalExamples, excludedHdrSamples, trainingExamples } from '../../data/dataset-store.ts';
 import type { EvalReport } from '../../eval/index.ts';
 import {
   createHdrRun,
@@ -117,7 +117,7 @@ export async function requireSnapshotRun(db: StudioDb, runId: string): Promise<T
 
 /** The used examples of a stored dataset (its stored split and inclusion flags). */
 export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
-  return { train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)) };
+  return { train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)), excludedSamples: await excludedHdrSamples(db, datasetId) };
 }
 
 export function newRunId(prefix: string): string {
