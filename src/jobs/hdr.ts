@@ -19,6 +19,8 @@ import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
+import { SEQ_LEN_MULTIPLE } from '../data/length-stats.ts';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface HdrJob {
   store: RunStore;
@@ -64,13 +66,30 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
   return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
 }
 
+/** Tokens a sample's answer may add past its `maxNewTokens` when rendered for training: the
+ * end-of-turn token and what the template writes around the parsed answer. */
+const SAMPLE_RENDER_SLACK = 8;
+
+/**
+ * The retraining config with a sequence length that holds every sample HDR can accept: the longest
+ * mined prompt plus an answer of `maxNewTokens`, rounded up as the default sequence length is, at
+ * most the model's context; never shorter than `config`'s. With the run's (or the studio's 320)
+ * length, accepted samples longer than the data were skipped as too long after all the sampling.
+ */
+export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: PreTrainedTokenizer, mineSet: Example[], context: number): RunConfig {
+  const sampleTokens = promptTokens(tokenizer, mineSet, context) + settings.maxNewTokens + SAMPLE_RENDER_SLACK;
+  const seqLen = Math.min(Math.ceil(sampleTokens / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE, context);
+  return seqLen > config.seqLen ? { ...config, seqLen } : config;
+}
+
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
-  const { settings, config, store, events = {} } = job;
+  const { settings, store, events = {} } = job;
   // Its row is `running` from the start: this job writes it.
   ctx.claimRun?.(store.id);
   validateHdrSettings(settings);
-  validateRunConfigFor(config, ctx.model.spec);
+  validateRunConfigFor(job.config, ctx.model.spec);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
+  const config = fitSamples(job.config, settings, ctx.model.tokenizer, job.mineSet, ctx.model.spec.maxPositionEmbeddings);
   const batchTokens = config.batchSize * config.seqLen;
   const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));
   const maxTokens = Math.max(batchTokens, prompts);

@@ -17,7 +17,7 @@ import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFla
 import { DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStopText, minableExamples, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
-import { retrainConfig } from '../../jobs/hdr.ts';
+import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
@@ -137,6 +137,9 @@ const hdr: CliCommand = {
 
     if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec);
+    // The job retrains at a length that holds the longest sample it can accept; said, not silent.
+    const fitted = fitSamples(config, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings).seqLen;
+    if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues.
