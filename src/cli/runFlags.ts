@@ -105,7 +105,9 @@ export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_
   const ruleName = f.rule ?? ruleInLoss ?? (loss === d.loss ? d.balanceRule : undefined) ?? 'grad';
   // A flag of α's rule does nothing with another loss: refused, so it never seems to have been used.
   const ssbOnly = (Object.keys(BALANCE_FLAGS) as Array<keyof typeof BALANCE_FLAGS>).find((k) => f[k] !== undefined);
-  if (loss !== 'ssb' && ssbOnly) throw new CliError(`--${ssbOnly} sets how SSB learns α; it does nothing with --loss ${loss}`, 2);
+  // Without --loss the loss is the base's: an HDR run's --adapter run's (the defaults' is ssb).
+  const lossWords = f.loss === undefined ? `the ${loss} loss of the --adapter run (--loss ssb to learn α)` : `--loss ${loss}`;
+  if (loss !== 'ssb' && ssbOnly) throw new CliError(`--${ssbOnly} sets how SSB learns α; it does nothing with ${lossWords}`, 2);
   if (!isBalanceRule(ruleName)) throw new CliError(`--rule must be one of ${BALANCE_RULES.join(', ')}, not ${ruleName}`, 2);
   const config: RunConfig = {
     ...d,

@@ -102,6 +102,12 @@ export async function evalExamples(db: StudioDb, datasetId: string): Promise<Exa
   return rows.sort((a, b) => a.ord - b.ord).map((r) => r.example);
 }
 
+/** HDR samples left out of both sides (the user excluded them, or they fail the quality check), in order. */
+export async function excludedHdrSamples(db: StudioDb, datasetId: string): Promise<Example[]> {
+  const rows = await db.examples.where('[datasetId+split+included]').anyOf([datasetId, 'train', 0], [datasetId, 'eval', 0]).toArray();
+  return rows.filter((r) => r.example.source === 'hdr').sort((a, b) => a.ord - b.ord).map((r) => r.example);
+}
+
 /** The user's choice to train on a flagged example (or to leave a passing one out). */
 export async function setExampleIncluded(db: StudioDb, datasetId: string, exampleId: string, included: boolean): Promise<void> {
   const n = await db.examples.where('[datasetId+id]').equals([datasetId, exampleId]).modify({ included: included ? 1 : 0 });

@@ -107,7 +107,8 @@ function evalAccess(engine: HdrEngine): ModelAccess {
 /**
  * Greedy answers for `examples`; the ones that fail the answer check become hard cases. Examples
  * that fail the base quality check are not eligible (the paper discards them instead), and samples
- * earlier HDR runs added are not mined at all (minableExamples).
+ * earlier HDR runs added are not mined at all (minableExamples). `notes` says, in words, which of
+ * the examples given were left out and why: mined from fewer than they chose, users were not told.
  */
 export async function mineHardCases(
   examples: Example[],
@@ -115,7 +116,7 @@ export async function mineHardCases(
   settings: HdrSettings,
   signal?: AbortSignal,
   onCount?: HdrHooks['onCount'],
-): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[] }> {
+): Promise<{ pool: HardCase[]; report: EvalReport; ineligible: string[]; notes: string[] }> {
   const ineligible: string[] = [];
   let firstFailure = '';
   const eligible = minableExamples(examples).filter((e) => {
@@ -136,7 +137,11 @@ export async function mineHardCases(
   if (report.total === 0 && tooLong && !report.aborted) throw new Error(`no hard case could be mined: ${tooLong}`);
   const byId = new Map(eligible.map((e) => [e.id, e]));
   const pool = report.predictions.filter((p) => !p.valid).map((p): HardCase => ({ example: byId.get(p.exampleId)!, failedOutputs: [p.output], round: 0, status: 'open' }));
-  return { pool, report, ineligible };
+  const notes = [
+    ineligible.length > 0 && `${plural(ineligible.length, 'example')} not mined: ${ineligible.length === 1 ? 'it fails' : 'they fail'} the quality check HDR requires (${firstFailure})`,
+    tooLong,
+  ].filter((n): n is string => !!n);
+  return { pool, report, ineligible, notes };
 }
 
 export interface HdrRunInput {
@@ -148,6 +153,9 @@ export interface HdrRunInput {
   /** HDR samples of held-out questions (JobExamples.heldOutSamples): never replayed, but known as
    * earlier samples are, for the round numbers and the answers already accepted. */
   heldOutSamples?: Example[];
+  /** HDR samples the user excluded (or that fail the quality check, JobExamples.excludedSamples):
+   * the same answer sampled again is neither added again nor trained on, nor solves its case. */
+  excludedSamples?: Example[];
   engine: HdrEngine;
   settings: HdrSettings;
   hooks?: HdrHooks;
@@ -182,6 +190,10 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   // a run from another adapter). Replay draws from the qualified data only.
   const earlier = [...input.replayPool, ...(input.heldOutSamples ?? [])].filter((e) => e.source === 'hdr');
   const earlierByKey = new Map(earlier.map((e) => [sampleKey(hardCaseRootId(e.id), e), e]));
+  // An answer the user took out of the data came back as a new, included example with the next run
+  // (unless the data also keeps a copy of it in use: that one is trained on as above).
+  const excluded = (input.excludedSamples ?? []).filter((e) => e.source === 'hdr');
+  const excludedKeys = new Set(excluded.map((e) => sampleKey(hardCaseRootId(e.id), e)).filter((k) => !earlierByKey.has(k)));
   const deduper = new SampleDeduper(earlierByKey.keys());
   /** Earlier runs' samples this run accepted again, trained on beside `added`. */
   const reused: Example[] = [];
@@ -203,7 +215,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
   if (!(Number.isInteger(requestedRound) && requestedRound >= 1)) throw new Error(`HDR: firstRound must be a whole number ≥ 1, got ${requestedRound}`);
   // After the rounds of the earlier samples in the data too (a run folder knows of none): a round
   // they used would give new samples their ids.
-  const firstRound = earlier.reduce((r, e) => Math.max(r, (e.hdrRound ?? 0) + 1), requestedRound);
+  const firstRound = [...earlier, ...excluded].reduce((r, e) => Math.max(r, (e.hdrRound ?? 0) + 1), requestedRound);
   await hooks.onHardCases?.(firstRound - 1, pool.filter((c) => c.status === 'open'));
 
   for (let round = firstRound; round < firstRound + settings.maxRounds; round++) {
@@ -237,7 +249,13 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
         const verdict = qualityGate(hardCase.example, output, round, ending);
         const sample: HdrSample = { hardCaseId: hardCase.example.id, output, accepted: verdict.accepted, answerCorrect: verdict.answerCorrect, failures: verdict.failures };
         anyCorrect ||= verdict.answerCorrect;
-        if (verdict.accepted && verdict.candidate) {
+        const key = verdict.candidate ? sampleKey(hardCase.example.id, verdict.candidate) : '';
+        if (verdict.accepted && excludedKeys.has(key)) {
+          // Passed the gate, but the user excluded this answer: a duplicate that solves nothing.
+          gatePassed++;
+          duplicates++;
+          failed.push(output);
+        } else if (verdict.accepted && verdict.candidate) {
           gatePassed++;
           anyAccepted = true;
           if (deduper.add(hardCase.example.id, verdict.candidate)) {
@@ -246,7 +264,6 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
             sample.addedAs = example.id;
           } else {
             duplicates++;
-            const key = sampleKey(hardCase.example.id, verdict.candidate);
             const again = earlierByKey.get(key);
             if (again) {
               earlierByKey.delete(key);

@@ -296,6 +296,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
         evalSet: [],
         replayPool: job.examples.train,
         heldOutSamples: job.examples.heldOutSamples,
+        excludedSamples: job.examples.excludedSamples,
         adapter: await from.store.readAdapter(ctx.model.spec),
         balance: await from.store.readBalance(),
         events: {

@@ -24,13 +24,18 @@ export interface JobExamples {
    * evaluated (their question would count twice, once against the model's own answer), but HDR
    * numbers its rounds after theirs and knows their answers (hdr/rounds.ts). */
   heldOutSamples?: Example[];
+  /** HDR samples not used (the user excluded them, or they fail the quality check), either side:
+   * never trained, but HDR knows them, so the same answer does not come back as a new example. */
+  excludedSamples?: Example[];
 }
 
-/** The stored-split rule over example rows (what `trainingExamples` / `evalExamples` query in Dexie). */
+/** The stored-split rule over example rows (what `trainingExamples` / `evalExamples` /
+ * `excludedHdrSamples` query in Dexie). */
 export function usedExamples(rows: ExampleRow[]): JobExamples {
   const used = rows.filter((r) => r.included === 1);
   const heldOut = used.filter((r) => r.split === 'eval').map((r) => r.example);
-  return { train: used.filter((r) => r.split === 'train').map((r) => r.example), ...byEvalRole(heldOut) };
+  const excludedSamples = rows.filter((r) => r.included !== 1 && r.example.source === 'hdr').map((r) => r.example);
+  return { train: used.filter((r) => r.split === 'train').map((r) => r.example), ...byEvalRole(heldOut), excludedSamples };
 }
 
 /** The examples a run's dataset fingerprint covers: both sides, the HDR samples evaluation leaves out too. */

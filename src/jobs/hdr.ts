@@ -19,6 +19,8 @@ import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
+import { SEQ_LEN_MULTIPLE } from '../data/length-stats.ts';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface HdrJob {
   store: RunStore;
@@ -33,6 +35,8 @@ export interface HdrJob {
   replayPool: Example[];
   /** HDR samples of held-out questions, known but never replayed (HdrRunInput). */
   heldOutSamples?: Example[];
+  /** HDR samples not in use, known so they are not accepted again (HdrRunInput). */
+  excludedSamples?: Example[];
   /** Start from this adapter; null: a fresh LoRA from config.lora. */
   adapter: LoraAdapter | null;
   /** The balance state of the run the adapter comes from (its rule must be config's); null: α₀. */
@@ -41,7 +45,8 @@ export interface HdrJob {
 }
 
 export interface HdrEvents {
-  onMined?(report: EvalReport, pool: HardCase[]): void;
+  /** `notes`: the examples mining left out and why (mineHardCases). */
+  onMined?(report: EvalReport, pool: HardCase[], notes: string[]): void;
   onRound?(report: HdrRoundReport): void;
   onStep?(round: number, m: StepMetrics): void;
   onProgress?(text: string): void;
@@ -61,13 +66,30 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
   return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
 }
 
+/** Tokens a sample's answer may add past its `maxNewTokens` when rendered for training: the
+ * end-of-turn token and what the template writes around the parsed answer. */
+const SAMPLE_RENDER_SLACK = 8;
+
+/**
+ * The retraining config with a sequence length that holds every sample HDR can accept: the longest
+ * mined prompt plus an answer of `maxNewTokens`, rounded up as the default sequence length is, at
+ * most the model's context; never shorter than `config`'s. With the run's (or the studio's 320)
+ * length, accepted samples longer than the data were skipped as too long after all the sampling.
+ */
+export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: PreTrainedTokenizer, mineSet: Example[], context: number): RunConfig {
+  const sampleTokens = promptTokens(tokenizer, mineSet, context) + settings.maxNewTokens + SAMPLE_RENDER_SLACK;
+  const seqLen = Math.min(Math.ceil(sampleTokens / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE, context);
+  return seqLen > config.seqLen ? { ...config, seqLen } : config;
+}
+
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
-  const { settings, config, store, events = {} } = job;
+  const { settings, store, events = {} } = job;
   // Its row is `running` from the start: this job writes it.
   ctx.claimRun?.(store.id);
   validateHdrSettings(settings);
-  validateRunConfigFor(config, ctx.model.spec);
+  validateRunConfigFor(job.config, ctx.model.spec);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
+  const config = fitSamples(job.config, settings, ctx.model.tokenizer, job.mineSet, ctx.model.spec.maxPositionEmbeddings);
   const batchTokens = config.batchSize * config.seqLen;
   const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));
   const maxTokens = Math.max(batchTokens, prompts);
@@ -97,13 +119,14 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
     const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal, count);
-    await pool.saveMined(mined.report, mined.pool);
-    events.onMined?.(mined.report, mined.pool);
+    await pool.saveMined(mined.report, mined.pool, mined.notes);
+    events.onMined?.(mined.report, mined.pool, mined.notes);
     const result = await runHdrRounds({
       pool: mined.pool,
       evalSet: job.evalSet,
       replayPool: job.replayPool,
       heldOutSamples: job.heldOutSamples,
+      excludedSamples: job.excludedSamples,
       engine,
       settings,
       signal: ctx.signal,

@@ -24,7 +24,7 @@ import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
-import { hdrJob, retrainConfig } from '../jobs/hdr.ts';
+import { fitSamples, hdrJob, retrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
 import { ablationArms, ablationEndText, ablationJob, uniqueAblationName, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
@@ -282,11 +282,12 @@ export class StudioEngine {
           if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
           const from = runId ? await this.adapterOf(runId) : null;
           const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
-          const config = { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora };
+          // With the sequence length the job retrains at (fitSamples), so the run's row shows it.
+          const config = fitSamples({ ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora }, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings);
           validateRunConfigFor(config, model.spec);
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
-          const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, adapter: from?.adapter ?? null, balance };
+          const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, excludedSamples: data.excludedSamples, adapter: from?.adapter ?? null, balance };
           const hdr = await withHdrLock(datasetId, async () => {
             // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
             const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });

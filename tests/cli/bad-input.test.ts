@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
 import { inFlagWords, runConfigFromFlags } from '../../src/cli/runFlags.ts';
 import { checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 function studio(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -85,6 +86,13 @@ describe('runConfigFromFlags', () => {
       expect(() => runConfigFromFlags({ loss: 'fixed:0.3', [flag]: value }), flag).toThrow(`--${flag} sets how SSB learns α; it does nothing with --loss fixed:0.3`);
     }
     expect(runConfigFromFlags({ loss: 'ssb', alpha0: 0.5, 'balance-window': 3 })).toMatchObject({ alpha0: 0.5, balanceWindow: 3 });
+  });
+
+  it('says a loss HDR took from its --adapter run is that run\'s, not a --loss the user never gave', () => {
+    const sftRun = { ...DEFAULT_RUN_CONFIG, loss: 'sft' };
+    expect(() => runConfigFromFlags({ rule: 'dwa' }, sftRun)).toThrow('--rule sets how SSB learns α; it does nothing with the sft loss of the --adapter run (--loss ssb to learn α)');
+    expect(() => runConfigFromFlags({ loss: 'sft', rule: 'dwa' }, sftRun)).toThrow('--rule sets how SSB learns α; it does nothing with --loss sft');
+    expect(runConfigFromFlags({ loss: 'ssb', rule: 'dwa' }, sftRun)).toMatchObject({ loss: 'ssb', balanceRule: 'dwa' });
   });
 });
 

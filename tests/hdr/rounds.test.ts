@@ -180,6 +180,21 @@ describe('HDR rounds', () => {
     expect(again.calls.train.flatMap((t) => t.ids)).not.toContain('a#hdr1.0');
   });
 
+  it('never adds again, trains on or solves with an answer the user excluded from the data', async () => {
+    // The user excluded run 1's sample `a#hdr1.0` (a wrong answer the gate let through); run 2
+    // sampled the same answer and added it back as `a#hdr2.0`, included, and trained on it.
+    const a = ex('a');
+    const first = scripted([a], (id) => right(id));
+    const one = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], engine: first.engine, settings: settings({ maxRounds: 1 }) });
+    expect(one.added.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    const { engine, calls } = scripted([a], (id, sample) => (sample === 'greedy' ? wrong(id) : right(id)));
+    const two = await runHdrRounds({ pool: [open(a)], evalSet: [], replayPool: [a], excludedSamples: one.added, engine, settings: settings({ maxRounds: 1, replayShare: 0 }) });
+    expect(two.added).toEqual([]);
+    expect(two.rounds[0]).toMatchObject({ round: 2, gatePassed: 3, accepted: 0, duplicates: 3, solved: [], poolAfter: 1 });
+    expect(calls.train).toEqual([]);
+    expect(two.pool[0]).toMatchObject({ status: 'open', round: 2 });
+  });
+
   it('trains on an earlier run\'s sample that a round accepts again, instead of calling its case solved untrained', async () => {
     // A second HDR run from the same training run (or after a run whose adapter was lost): its
     // model fails `a` again and samples the answer run 1 added. Not a new example, but the case
@@ -263,6 +278,9 @@ describe('HDR rounds', () => {
     expect(r.rounds[0]).toMatchObject({ evalAccuracyBefore: alone.accuracy, evalAccuracyAfter: alone.accuracy });
     // Mining too: nothing asked is no "every mined example answered correctly".
     await expect(mineHardCases([long], engine, settings())).rejects.toThrow("no hard case could be mined: 1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)");
+    // Some asked: the ones left out are counted in the notes, not only missing from the totals.
+    const some = await mineHardCases([short, long], engine, settings());
+    expect(some.notes).toEqual(["1 example was not asked: its prompt and the answer's 64 tokens pass the model's 80-token context (not counted in the accuracy)"]);
   });
 
   it('counts pass@k with evaluation\'s answer check: an unreadable reply to a question no function fits passes it, and is still not trained on', async () => {
@@ -385,6 +403,9 @@ describe('HDR rounds', () => {
     expect(m.ineligible).toEqual(['broken']);
     expect(m.report.total).toBe(2);
     expect(m.pool).toEqual([{ example: bad, failedOutputs: [wrong('bad')], round: 0, status: 'open' }]);
+    // Mined from 2 of the 3 chosen: said with the count and the first reason, not left to be noticed.
+    expect(m.notes).toHaveLength(1);
+    expect(m.notes[0]).toMatch(/^1 example not mined: it fails the quality check HDR requires \(example "broken": /);
   });
 
   it('mining examples none of which passes the base check fails naming one, instead of "every mined example answered correctly"', async () => {

@@ -6,7 +6,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { evalExamples, resplitDataset, saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { evalExamples, resplitDataset, saveDataset, setExampleIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import { splitOf } from '../../src/data/split.ts';
 import type { Example } from '../../src/data/example.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
@@ -84,7 +84,10 @@ describe('HDR store', () => {
     ];
     const store = await createHdrRunStore(db, { datasetId: 'ds', modelRef: 'tiny', name: 'hdr 2', settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
     const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS);
-    await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }]);
+    const note = '1 example not mined: it fails the quality check HDR requires (example "d": call: no such function)';
+    await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }], [note]);
+    // The examples mining left out are kept with the run, for its results to say.
+    expect((await db.runs.get(store.id)) as HdrRunRow).toMatchObject({ mined: { examples: 3, correct: 2, hardCases: 1, notes: [note] } });
     expect((await openHardCases(db, 'ds')).map((r) => r.exampleId)).toEqual(['a']);
     expect(await db.hardCases.get('ds:b')).toMatchObject({ status: 'solved' });
     expect(await db.hardCases.get('ds:c')).toBeUndefined();
@@ -106,6 +109,22 @@ describe('HDR store', () => {
     await expect(addHdrExamples(db, 'ds', [ex('x')])).rejects.toThrow(/not an HDR sample/);
     await expect(addHdrExamples(db, 'ds', [sample])).rejects.toThrow(/already has an example "a#hdr1.0"; start HDR at nextHdrRound/);
     expect((await db.datasets.get('ds'))!.exampleCount).toBe(4);
+    db.close();
+  });
+
+  it('gives HDR the samples the user excluded, so a later run does not add the same answer back', async () => {
+    // Only included rows reached HDR: an excluded sample was unknown, and the next run that
+    // sampled the same answer added it again, included, under a new id.
+    const db = freshDb();
+    await dataset(db);
+    await addHdrExamples(db, 'ds', [ex('a#hdr1.0', { source: 'hdr', hdrRound: 1, messages: ex('a').messages }), ex('b#hdr1.1', { source: 'hdr', hdrRound: 1, messages: ex('b').messages })]);
+    await setExampleIncluded(db, 'ds', 'a#hdr1.0', false);
+    await setExampleIncluded(db, 'ds', 'c', false);
+    const jobs = await storedExamples(db, 'ds');
+    expect(jobs.train.map((e) => e.id)).not.toContain('a#hdr1.0');
+    // HDR samples only: an excluded question is no answer to know.
+    expect(jobs.excludedSamples?.map((e) => e.id)).toEqual(['a#hdr1.0']);
+    expect(usedExamples((await db.examples.where('datasetId').equals('ds').toArray()).sort((x, y) => x.ord - y.ord))).toEqual(jobs);
     db.close();
   });
 

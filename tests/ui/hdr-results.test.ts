@@ -36,6 +36,15 @@ describe('HDR rounds table before its first round', () => {
 });
 
 describe('HDR rounds table after a round', () => {
+  it('says how many examples mining left out and why, as the CLI does', () => {
+    // A mining set with some examples failing the quality check (the user included them) was
+    // mined from fewer examples than chosen, and nothing said so.
+    const note = '2 examples not mined: they fail the quality check HDR requires (example "x": call: no such function)';
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'no_hard_cases', stopReason: 'no_hard_cases', mined: { examples: 6, correct: 6, hardCases: 0, notes: [note] } })] as never });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain(`Mining: ${note.replace(/"/g, '&quot;')}.`);
+  });
+
   it('says which examples a round\'s retraining skipped, as the CLI does', async () => {
     // Accepted samples longer than the retraining's sequence length were counted as accepted and
     // their cases as solved, while the round never trained on them, and nothing said so.

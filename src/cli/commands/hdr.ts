@@ -18,7 +18,7 @@ import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } f
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStopText, minableExamples, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
-import { retrainConfig } from '../../jobs/hdr.ts';
+import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
@@ -138,6 +138,9 @@ const hdr: CliCommand = {
 
     if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec);
+    // The job retrains at a length that holds the longest sample it can accept; said, not silent.
+    const fitted = fitSamples(config, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings).seqLen;
+    if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
@@ -159,15 +162,18 @@ const hdr: CliCommand = {
         evalSet,
         replayPool: data.train,
         heldOutSamples: data.heldOutSamples,
+        excludedSamples: data.excludedSamples,
         adapter,
         balance,
         events: {
-          onMined: (report, pool) =>
+          onMined: (report, pool, notes) => {
             console.log(
               report.aborted
                 ? `mining cancelled after ${report.total} of ${plural(mineSet.length, `${mine} example`)}`
                 : `mined ${plural(pool.length, 'hard case')} from ${plural(report.total, `${mine} example`)} (accuracy ${(100 * report.accuracy).toFixed(1)}%)`,
-            ),
+            );
+            for (const n of notes) console.error(`note: ${n}`);
+          },
           onStep: (round, m) => progress.update(`round ${round}: step ${m.step}/${settings.stepsPerRound}  loss ${m.loss.toFixed(4)}  α ${m.alpha.toFixed(3)}`),
           onRound: (r) => {
             progress.done();

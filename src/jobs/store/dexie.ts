@@ -6,7 +6,7 @@
 // create and delete runs. Dexie works in a worker; the page reads the same tables.
 // Never deletes anything of another run, and never leaves a run half deleted (one transaction).
 import type { CheckpointRow, RunStatus, StudioDb } from '../../data/db.ts';
-import { evalExamples, trainingExamples } from '../../data/dataset-store.ts';
+import { evalExamples, excludedHdrSamples, trainingExamples } from '../../data/dataset-store.ts';
 import type { EvalReport } from '../../eval/index.ts';
 import {
   createHdrRun,
@@ -117,7 +117,7 @@ export async function requireSnapshotRun(db: StudioDb, runId: string): Promise<T
 
 /** The used examples of a stored dataset (its stored split and inclusion flags). */
 export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
-  return { train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)) };
+  return { train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)), excludedSamples: await excludedHdrSamples(db, datasetId) };
 }
 
 export function newRunId(prefix: string): string {
@@ -341,8 +341,8 @@ export class DexieRunStore implements RunStore {
     return {
       firstRound: () => nextHdrRound(db, datasetId),
       hooks: dexieHdrHooks(db, datasetId, runId, settings.maxFailedOutputs),
-      saveMined: async (report, pool) => {
-        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length } });
+      saveMined: async (report, pool, notes = []) => {
+        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length, ...(notes.length ? { notes } : {}) } });
         await markAnsweredHardCasesSolved(db, datasetId, report.predictions.filter((p) => p.valid).map((p) => p.exampleId));
       },
       finish: (outcome) => finishHdrRun(db, runId, outcome.stopReason, outcome.failed),

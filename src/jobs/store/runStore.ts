@@ -64,7 +64,8 @@ export interface HdrPool {
   firstRound(): Promise<number>;
   /** Persistence hooks for src/hdr's round loop (open cases, accepted samples, solved, rounds). */
   hooks: Pick<HdrHooks, 'onHardCases' | 'onAccepted' | 'onSolved' | 'onRound'>;
-  saveMined(report: EvalReport, pool: HardCase[]): Promise<void>;
+  /** `notes`: the examples mining left out and why, kept for the run's results. */
+  saveMined(report: EvalReport, pool: HardCase[], notes?: string[]): Promise<void>;
   finish(outcome: HdrOutcome): Promise<void>;
 }
 

@@ -78,6 +78,11 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
               ))}
             </tbody>
           </table>
+          {row.mined?.notes?.map((n) => (
+            <p key={`mined-${n}`} className="muted">
+              Mining: {n}.
+            </p>
+          ))}
           {row.rounds.flatMap((r) => {
             const skipped = roundSkippedText(r);
             return skipped ? [<p key={`skipped-${r.round}`} className="muted">{skipped[0].toUpperCase() + skipped.slice(1)}.</p>] : [];
