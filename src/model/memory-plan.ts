@@ -24,6 +24,10 @@ import { decodeScratchBytes, kvCacheBytes, kvCachePositionLimit, prefillChunkTok
 export interface DecodeShape {
   batch: number;
   maxNewTokens: number;
+  /** The longest prompt they decode, in tokens, where the data is known: prompts are rendered whole
+   * (training's length limit does not cut them), so a longer one than the training sequence takes a
+   * longer cache. Prompts up to the training sequence are assumed when absent or shorter. */
+  promptTokens?: number;
 }
 
 /** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
@@ -77,7 +81,8 @@ export interface MemoryCategories {
   /** Matmul kernels' scratch on GPUs: split-K partial sums, and with tensor cores an f16 copy of the
    * widest activation operand. */
   kernelScratch: number;
-  /** K and V for generation (f32): the decoding batch × (a prompt up to seqLen + the new tokens);
+  /** K and V for generation (f32): the decoding batch × (the longest prompt, at least seqLen, + the
+   * new tokens);
    * not live during a training step (see generationBytes and hdrBytes). */
   kvCache: number;
 }
@@ -249,10 +254,13 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // Token ids, positions and attention ids of the micro-batch.
   const inputs = 3 * T * 4;
 
-  // Generation's rows: a prompt up to the training length plus the new tokens (the last one is never
-  // fed back), and as many answers at once as one layer's cache binding holds, as generate() takes.
+  // Generation's rows: the longest prompt (at least the training length) plus the new tokens (the
+  // last one is never fed back), and as many answers at once as one layer's cache binding holds, as
+  // generate() takes.
   if (!Number.isInteger(decode.maxNewTokens) || decode.maxNewTokens < 1) throw new Error(`memory plan: max new tokens must be a positive integer, got ${decode.maxNewTokens}`);
-  const positions = s.seqLen + decode.maxNewTokens - 1;
+  if (decode.promptTokens !== undefined && !(Number.isInteger(decode.promptTokens) && decode.promptTokens >= 0)) throw new Error(`memory plan: the longest prompt must be a whole number of tokens, got ${decode.promptTokens}`);
+  const prompt = Math.max(s.seqLen, decode.promptTokens ?? 0);
+  const positions = prompt + decode.maxNewTokens - 1;
   const decodeRows = Math.min(decode.batch, Math.max(1, Math.floor(kvCachePositionLimit(spec, limits, 1) / positions)));
   const kvCache = kvCacheBytes(spec, decodeRows, positions);
   buffers.push({ label: `KV cache (one layer, K) for ${decodeRows} answers of ${positions} positions`, bytes: decodeRows * positions * kvDim(spec) * F32 });
@@ -262,10 +270,10 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache, kernelScratch };
   const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs + kernelScratch;
   // Evaluation: same weights and adapter, the KV cache, the decode step's scratch (greedy) and the
-  // prefill's forward-only activations for a prompt up to the training length, in chunks
+  // prefill's forward-only activations for the longest prompt, in chunks
   // (activations.ts: one layer's set, a ring of two layer inputs, the final norm's out and rstd, and
   // the batch inputs); no grads, moments or saved activations.
-  const P = Math.min(s.seqLen, prefillChunkTokens(spec, limits));
+  const P = Math.min(prompt, prefillChunkTokens(spec, limits));
   const prefillBytes = sum(layerActivationBuffers(spec, s, P)) + 2 * P * H * F32 + P * F32 + 3 * P * 4;
   const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, false);
   // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are

@@ -60,10 +60,20 @@ export function useDatasetLengths(datasetId: string, bins: number, onProgress: (
  * lose earlier turns, skipped), and the length the data suggests. Tokens are counted once per
  * dataset; the report follows the length as it is edited. */
 export function useTruncation(datasetId: string | null, seqLen: number): Loaded<{ report: TruncationReport; suggestedSeqLen: number; tokenizer: string }> {
-  const tokenizerKey = useTokenizerKey();
-  const fits = useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+  const fits = useDatasetFits(datasetId);
   if (!fits.value) return { value: null, error: fits.error };
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
+}
+
+function useDatasetFits(datasetId: string | null) {
+  const tokenizerKey = useTokenizerKey();
+  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+}
+
+/** The longest prompt of a dataset's examples in tokens (what evaluation and HDR decode, rendered
+ * whole), for the memory plan; undefined until counted or without a dataset. */
+export function useLongestPrompt(datasetId: string | null): number | undefined {
+  return useDatasetFits(datasetId).value?.longestPrompt;
 }
 
 /** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a

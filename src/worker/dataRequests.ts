@@ -154,7 +154,11 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       // Training takes the included examples of the training side (their flags may change after counting).
       const train = new Set(((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]));
       const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, full: e.counts!.full, minimum: e.counts!.minimum }));
-      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)) };
+      // Evaluation (the held-out side) and HDR (the training side) render each prompt whole: the
+      // memory plan sizes their cache for the longest. A profile's prompt tokens hold the template's
+      // tail after the target's end (total − full), which a generation prompt does not.
+      const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts ? e.counts.prompt - (e.counts.total - e.counts.full) : 0)));
+      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {

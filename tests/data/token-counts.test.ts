@@ -14,6 +14,7 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { exampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { exampleFit, exampleProfile, tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
 import { qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 import type { LoadedModel } from '../../src/jobs/context.ts';
@@ -120,6 +121,22 @@ describe('the worker’s length views', () => {
     const fewer = await handlers.datasetFits({ datasetId: d.id }, (p) => later.push(p.done));
     expect(fewer.fits).toHaveLength(fits.fits.length - 1);
     expect(later[0]).toBe(40);
+    db.close();
+  });
+
+  it('the truncation note’s answer names the longest prompt evaluation and HDR will decode', async () => {
+    // Evaluation and HDR render prompts whole, whatever the training length: the memory plan sized
+    // their cache for prompts up to the training length, and nothing told it the data's longest.
+    const db = freshDb();
+    const long = { ...demo[1], id: 'long', messages: [{ role: 'user' as const, content: `${'Please check the weather in every town. '.repeat(60)}` }] };
+    const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), long] });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const tok = qwen3Tokenizer();
+    // Every example, the held-out side included (evaluation takes that side, HDR mines the other).
+    expect(fits.longestPrompt).toBe(Math.max(...[...demo.slice(0, 10), long].map((e) => renderPrompt(tok, e).ids.length)));
+    expect(fits.longestPrompt).toBe(renderPrompt(tok, long).ids.length);
     db.close();
   });
 

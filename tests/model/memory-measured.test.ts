@@ -92,6 +92,25 @@ describe('memory plan vs allocations: evaluation and HDR decoding', () => {
     model.release();
   });
 
+  it('evaluation of prompts longer than the training sequence: the cache holds the longest prompt', async () => {
+    // Evaluation and HDR render prompts whole (training's length limit does not cut them): a prompt
+    // three times the training length made a cache the plan (sized for prompts up to seqLen) did not count.
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const promptTokens = 3 * seqLen;
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: promptTokens, forwardOnly: true });
+    const g = createGenerator(model.state, decode.batch, promptTokens + decode.maxNewTokens - 1);
+    const plan = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode: { ...decode, promptTokens } }, gpu.ctx.limits);
+    expect(plan.categories.kvCache).toBe(g.cache.bytes);
+    const measured = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    expect(Math.abs(plan.generationBytes - measured) / measured).toBeLessThan(0.02);
+    // A prompt shorter than the training length still plans for prompts up to it.
+    const shortPrompts = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode: { ...decode, promptTokens: 5 } }, gpu.ctx.limits);
+    expect(shortPrompts.categories.kvCache).toBe(planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode }, gpu.ctx.limits).categories.kvCache);
+    g.destroy();
+    model.release();
+  });
+
   it('HDR: the training model and the generation cache are live at once, and the peak counts both', async () => {
     // The HDR job loads the model to train (adapter with gradients and moments, per-layer
     // activations) and samples with it: the plan's peak was max(training, generation).
