@@ -185,6 +185,17 @@ function gradScratchBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSi
   return out;
 }
 
+/** What a model that trains holds for its backward over `rows` tokens: the saved activations (per
+ * layer, or only each layer's input with recompute, plus the final hidden state) and the scratch
+ * (with recompute one layer's set but its input, refilled in the backward, and the gradients'). */
+function keptForBackward(spec: ModelSpec, s: TrainShape, rows: number, recompute: boolean): { activations: number; scratch: number } {
+  const layerBytes = sum(layerActivationBuffers(spec, s, rows));
+  const inputBytes = rows * spec.hiddenSize * F32;
+  const activations = recompute ? (spec.numLayers + 1) * inputBytes : spec.numLayers * layerBytes + inputBytes;
+  const scratch = (recompute ? layerBytes - inputBytes : 0) + sum(gradScratchBuffers(spec, s, rows));
+  return { activations, scratch };
+}
+
 /** Vocabulary rows per LM-head chunk: the cross-entropy op's own rule. */
 function defaultChunk(spec: ModelSpec, T: number, maxBinding: number): number {
   return vocabChunkRows(T, spec.vocabSize, maxBinding);
@@ -235,13 +246,8 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   buffers.push({ label: 'LoRA parameters (and their gradients and AdamW moments, each as large)', bytes: loraLayout(spec, loraSettings).size * F32 });
 
   const layer = layerActivationBuffers(spec, s, T);
-  const layerBytes = sum(layer);
-  const inputBytes = layer[0].bytes;
-  // Per layer (or only its input, with recompute), plus the final hidden state.
-  const activations = s.recompute ? (spec.numLayers + 1) * inputBytes : spec.numLayers * layerBytes + inputBytes;
   const grads = gradScratchBuffers(spec, s, T);
-  // With recompute one layer's set (all but its input, which stays per layer) is refilled in the backward.
-  const scratch = (s.recompute ? layerBytes - inputBytes : 0) + sum(grads);
+  const { activations, scratch } = keptForBackward(spec, s, T, s.recompute);
   buffers.push(...layer.map((b) => ({ label: `layer activation ${b.label}`, bytes: b.bytes })));
   buffers.push(...grads.map((b) => ({ label: `backward scratch ${b.label}`, bytes: b.bytes })));
 
@@ -278,8 +284,12 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, false);
   // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are
   // freed between rounds, the rest of a training step stays beside the cache and the sampler.
-  const hdrSampling = weights + 4 * loraParams + activations + scratch + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
-  const hdrBytes = Math.max(trainingBytes, hdrSampling);
+  // Its model has rows for the longest prompt (to one prefill chunk), with recompute, where that is
+  // more than a training batch (jobs/hdr.ts): then its saved activations are the prompt's, not the batch's.
+  const hdrKept = P > T ? keptForBackward(spec, s, P, true) : { activations, scratch };
+  const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;
+  const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
+  const hdrBytes = Math.max(hdrModel + lmHead + inputs + kernelScratch, hdrSampling);
   const peakBytes = Math.max(trainingBytes, generationBytes, hdrBytes);
   const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 

@@ -131,4 +131,22 @@ describe('memory plan vs allocations: evaluation and HDR decoding', () => {
     g.destroy();
     model.release();
   });
+
+  it('HDR with prompts longer than a training batch: the model holds prompt-sized activations, with recompute', async () => {
+    // jobs/hdr.ts loads its model with rows for the longest prompt, and recompute on, when that is
+    // more than a training batch's tokens: the plan counted the training batch's activations.
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const promptTokens = 3 * batch * seqLen;
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: promptTokens, recompute: true });
+    const g = createGenerator(model.state, decode.batch, promptTokens + decode.maxNewTokens - 1);
+    const rows = Array.from({ length: decode.batch }, () => true);
+    const step = await submitDecodeStep(g, { ids: rows.map(() => 1), positions: rows.map(() => 0), active: rows, output: 'sample', sample: { params: samplingParams(0.7, 1)!, draws: new Float32Array(decode.batch) } });
+    await step.output;
+    const plan = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode: { ...decode, promptTokens } }, gpu.ctx.limits);
+    const sampling = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    expect(Math.abs(plan.hdrBytes - sampling) / sampling).toBeLessThan(0.02);
+    g.destroy();
+    model.release();
+  });
 });
