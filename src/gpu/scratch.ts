@@ -1,7 +1,7 @@
 // Short-lived work buffers that kernels need between two of their own dispatches (split-K partial
-// sums, per-row scales), shared by every op on a device: one buffer per purpose, grown when a larger
-// request comes and never shrunk. A buffer that grows is destroyed only after the work recorded
-// against it has been submitted (Recorder.retire), so dispatches already recorded stay valid.
+// sums, per-row scales), shared by every op on a device: one buffer per purpose, grown to a larger
+// request when one comes and never shrunk. A buffer that grows is destroyed only after the work
+// recorded against it has been submitted (Recorder.retire), so dispatches already recorded stay valid.
 // Dispatches are ordered, so reusing one buffer for consecutive products is safe.
 import { createStorageBuffer } from './buffers.ts';
 import type { GpuContext } from './context.ts';
@@ -20,9 +20,10 @@ export class ScratchBuffers {
     const have = this.buffers.get(purpose);
     if (have && have.size >= bytes) return have;
     if (have) this.recorder.retire(have);
-    // Grow by at least 1.5× so a slowly rising size does not reallocate on every call.
-    const size = Math.max(bytes, have ? Math.ceil(have.size * 1.5) : 0);
-    const b = createStorageBuffer(this.ctx, Math.min(size, this.ctx.limits.maxStorageBufferBindingSize), `scratch:${purpose}`);
+    // Exactly the size asked: the memory plan counts each purpose's largest request
+    // (matmulScratchBytes), and growing past it (by 1.5×, as before) held up to half as much again
+    // unplanned. A buffer still grows only when a request passes the largest so far.
+    const b = createStorageBuffer(this.ctx, Math.min(bytes, this.ctx.limits.maxStorageBufferBindingSize), `scratch:${purpose}`);
     this.buffers.set(purpose, b);
     return b;
   }

@@ -24,6 +24,10 @@ import { decodeScratchBytes, kvCacheBytes, kvCachePositionLimit, prefillChunkTok
 export interface DecodeShape {
   batch: number;
   maxNewTokens: number;
+  /** The longest prompt they decode, in tokens, where the data is known: prompts are rendered whole
+   * (training's length limit does not cut them), so a longer one than the training sequence takes a
+   * longer cache. Prompts up to the training sequence are assumed when absent or shorter. */
+  promptTokens?: number;
 }
 
 /** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
@@ -77,7 +81,8 @@ export interface MemoryCategories {
   /** Matmul kernels' scratch on GPUs: split-K partial sums, and with tensor cores an f16 copy of the
    * widest activation operand. */
   kernelScratch: number;
-  /** K and V for generation (f32): the decoding batch × (a prompt up to seqLen + the new tokens);
+  /** K and V for generation (f32): the decoding batch × (the longest prompt, at least seqLen, + the
+   * new tokens);
    * not live during a training step (see generationBytes and hdrBytes). */
   kvCache: number;
 }
@@ -180,6 +185,17 @@ function gradScratchBuffers(spec: ModelSpec, s: TrainShape, T: number): BufferSi
   return out;
 }
 
+/** What a model that trains holds for its backward over `rows` tokens: the saved activations (per
+ * layer, or only each layer's input with recompute, plus the final hidden state) and the scratch
+ * (with recompute one layer's set but its input, refilled in the backward, and the gradients'). */
+function keptForBackward(spec: ModelSpec, s: TrainShape, rows: number, recompute: boolean): { activations: number; scratch: number } {
+  const layerBytes = sum(layerActivationBuffers(spec, s, rows));
+  const inputBytes = rows * spec.hiddenSize * F32;
+  const activations = recompute ? (spec.numLayers + 1) * inputBytes : spec.numLayers * layerBytes + inputBytes;
+  const scratch = (recompute ? layerBytes - inputBytes : 0) + sum(gradScratchBuffers(spec, s, rows));
+  return { activations, scratch };
+}
+
 /** Vocabulary rows per LM-head chunk: the cross-entropy op's own rule. */
 function defaultChunk(spec: ModelSpec, T: number, maxBinding: number): number {
   return vocabChunkRows(T, spec.vocabSize, maxBinding);
@@ -230,13 +246,8 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   buffers.push({ label: 'LoRA parameters (and their gradients and AdamW moments, each as large)', bytes: loraLayout(spec, loraSettings).size * F32 });
 
   const layer = layerActivationBuffers(spec, s, T);
-  const layerBytes = sum(layer);
-  const inputBytes = layer[0].bytes;
-  // Per layer (or only its input, with recompute), plus the final hidden state.
-  const activations = s.recompute ? (spec.numLayers + 1) * inputBytes : spec.numLayers * layerBytes + inputBytes;
   const grads = gradScratchBuffers(spec, s, T);
-  // With recompute one layer's set (all but its input, which stays per layer) is refilled in the backward.
-  const scratch = (s.recompute ? layerBytes - inputBytes : 0) + sum(grads);
+  const { activations, scratch } = keptForBackward(spec, s, T, s.recompute);
   buffers.push(...layer.map((b) => ({ label: `layer activation ${b.label}`, bytes: b.bytes })));
   buffers.push(...grads.map((b) => ({ label: `backward scratch ${b.label}`, bytes: b.bytes })));
 
@@ -249,10 +260,13 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // Token ids, positions and attention ids of the micro-batch.
   const inputs = 3 * T * 4;
 
-  // Generation's rows: a prompt up to the training length plus the new tokens (the last one is never
-  // fed back), and as many answers at once as one layer's cache binding holds, as generate() takes.
+  // Generation's rows: the longest prompt (at least the training length) plus the new tokens (the
+  // last one is never fed back), and as many answers at once as one layer's cache binding holds, as
+  // generate() takes.
   if (!Number.isInteger(decode.maxNewTokens) || decode.maxNewTokens < 1) throw new Error(`memory plan: max new tokens must be a positive integer, got ${decode.maxNewTokens}`);
-  const positions = s.seqLen + decode.maxNewTokens - 1;
+  if (decode.promptTokens !== undefined && !(Number.isInteger(decode.promptTokens) && decode.promptTokens >= 0)) throw new Error(`memory plan: the longest prompt must be a whole number of tokens, got ${decode.promptTokens}`);
+  const prompt = Math.max(s.seqLen, decode.promptTokens ?? 0);
+  const positions = prompt + decode.maxNewTokens - 1;
   const decodeRows = Math.min(decode.batch, Math.max(1, Math.floor(kvCachePositionLimit(spec, limits, 1) / positions)));
   const kvCache = kvCacheBytes(spec, decodeRows, positions);
   buffers.push({ label: `KV cache (one layer, K) for ${decodeRows} answers of ${positions} positions`, bytes: decodeRows * positions * kvDim(spec) * F32 });
@@ -262,16 +276,20 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache, kernelScratch };
   const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs + kernelScratch;
   // Evaluation: same weights and adapter, the KV cache, the decode step's scratch (greedy) and the
-  // prefill's forward-only activations for a prompt up to the training length, in chunks
+  // prefill's forward-only activations for the longest prompt, in chunks
   // (activations.ts: one layer's set, a ring of two layer inputs, the final norm's out and rstd, and
   // the batch inputs); no grads, moments or saved activations.
-  const P = Math.min(s.seqLen, prefillChunkTokens(spec, limits));
+  const P = Math.min(prompt, prefillChunkTokens(spec, limits));
   const prefillBytes = sum(layerActivationBuffers(spec, s, P)) + 2 * P * H * F32 + P * F32 + 3 * P * 4;
   const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, false);
   // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are
   // freed between rounds, the rest of a training step stays beside the cache and the sampler.
-  const hdrSampling = weights + 4 * loraParams + activations + scratch + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
-  const hdrBytes = Math.max(trainingBytes, hdrSampling);
+  // Its model has rows for the longest prompt (to one prefill chunk), with recompute, where that is
+  // more than a training batch (jobs/hdr.ts): then its saved activations are the prompt's, not the batch's.
+  const hdrKept = P > T ? keptForBackward(spec, s, P, true) : { activations, scratch };
+  const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;
+  const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
+  const hdrBytes = Math.max(hdrModel + lmHead + inputs + kernelScratch, hdrSampling);
   const peakBytes = Math.max(trainingBytes, generationBytes, hdrBytes);
   const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 

@@ -1,16 +1,21 @@
 // What the dataset and HDR views show beyond the stored rows, as React hooks with loading and error:
 // an example's tokens by segment and a dataset's token lengths (both counted in the worker with the
-// embedded model's tokenizer, so they work before any model is loaded), the hard cases of a dataset
+// loaded model's tokenizer, the one training uses, or the embedded model's before any is loaded, and
+// counted again when another model is loaded), the hard cases of a dataset
 // one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useRef, useState } from 'react';
 import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
+import { useModel } from './modelStore.ts';
 import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
 
-/** The tokenizer the views name while they wait for the worker's answer. */
-export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
+/** The tokenizer the views name while they wait for the worker's answer (which names it exactly). */
+export const VIEW_TOKENIZER_NAME = 'model’s tokenizer';
+
+/** The loaded model, in the keys of what its tokenizer counts: another model's counts are others. */
+const useTokenizerKey = () => useModel((s) => s.info?.ref ?? '');
 
 interface Loaded<T> {
   value: T | null;
@@ -41,23 +46,34 @@ let nextExampleKey = 0;
 const keyOf = (e: Example) => exampleKeys.get(e) ?? (exampleKeys.set(e, `ex${nextExampleKey++}`), exampleKeys.get(e)!);
 
 export function useExampleTokens(example: Example): Loaded<ExampleTokens> {
-  return useLoaded(keyOf(example), () => engineClient().request('exampleTokens', { example }), 'tokenize this example');
+  return useLoaded(`${useTokenizerKey()}:${keyOf(example)}`, () => engineClient().request('exampleTokens', { example }), 'tokenize this example');
 }
 
 /** The bins the dataset's length histogram counts into (one count serves every view of it). */
 export const LENGTH_BINS = 16;
 
 export function useDatasetLengths(datasetId: string, bins: number, onProgress: (p: { done: number; total: number }) => void): Loaded<DatasetLengths> {
-  return useLoaded(`${datasetId}:${bins}`, () => engineClient().request('datasetLengths', { datasetId, bins }, onProgress), 'count tokens');
+  return useLoaded(`${useTokenizerKey()}:${datasetId}:${bins}`, () => engineClient().request('datasetLengths', { datasetId, bins }, onProgress), 'count tokens');
 }
 
 /** What the sequence length does to a dataset's training examples before a run starts (fit whole,
  * lose earlier turns, skipped), and the length the data suggests. Tokens are counted once per
  * dataset; the report follows the length as it is edited. */
 export function useTruncation(datasetId: string | null, seqLen: number): Loaded<{ report: TruncationReport; suggestedSeqLen: number; tokenizer: string }> {
-  const fits = useLoaded(datasetId, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+  const fits = useDatasetFits(datasetId);
   if (!fits.value) return { value: null, error: fits.error };
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
+}
+
+function useDatasetFits(datasetId: string | null) {
+  const tokenizerKey = useTokenizerKey();
+  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+}
+
+/** The longest prompt of a dataset's examples in tokens (what evaluation and HDR decode, rendered
+ * whole), for the memory plan; undefined until counted or without a dataset. */
+export function useLongestPrompt(datasetId: string | null): number | undefined {
+  return useDatasetFits(datasetId).value?.longestPrompt;
 }
 
 /** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a

@@ -5,7 +5,7 @@
 // left (the run, its metrics, the evaluations, the HDR rounds) as the guide's numbers.
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
-import { DEFAULT_HDR_SETTINGS, isFinishedEval, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
+import { DEFAULT_HDR_SETTINGS, isFinishedEval, type DecodeShape, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
 import { useDatasets } from './datasetStore.ts';
 import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
 import { EMBEDDED_REF, useModel } from './modelStore.ts';
@@ -62,6 +62,15 @@ export const DEMO_HDR: Omit<HdrDraft, 'adapterRunId'> = {
 };
 
 export type DemoStep = 'model' | 'data' | 'train' | 'evaluate' | 'hdr';
+
+/** What the Model panel's memory plan is for: while a demo step trains, evaluates or runs HDR, the
+ * demo's own training settings and decoding (it leaves the Training and Evaluation forms as the user
+ * set them, so planning those described another job); otherwise `config` and `decode` as given. */
+export function plannedSettings(busy: DemoStep | null, config: RunConfig, decode: DecodeShape): { config: RunConfig; decode: DecodeShape } {
+  if (busy !== 'train' && busy !== 'evaluate' && busy !== 'hdr') return { config, decode };
+  const demoDecode = { batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens) };
+  return { config: DEMO_RUN_CONFIG, decode: demoDecode };
+}
 
 interface DemoState {
   busy: DemoStep | null;

@@ -1,6 +1,7 @@
 // The worker's requests that need no GPU: dataset import and deletion, run snapshots (export,
-// import, share links), and tokens for the dataset views with the embedded model's tokenizer. They
-// run here, off the page's thread, so the page only reads the tables and renders.
+// import, share links), and tokens for the dataset views with the loaded model's tokenizer (the
+// embedded model's before any is loaded). They run here, off the page's thread, so the page only
+// reads the tables and renders.
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
@@ -23,8 +24,9 @@ import { sharedWork } from './sharedWork.ts';
 import { unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
+import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 
-/** The tokenizer the dataset views count with, whatever model is loaded (or none). */
+/** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
 type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
@@ -40,9 +42,9 @@ export interface DataRequestContext {
 }
 
 export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Handler<K> } & Partial<Record<Exclude<RequestKind, DataRequest>, never>> {
-  let viewTokenizer: Promise<PreTrainedTokenizer> | null = null;
-  const tokenizer = () => {
-    viewTokenizer ??= (async () => {
+  let embeddedTokenizer: Promise<PreTrainedTokenizer> | null = null;
+  const embedded = () => {
+    embeddedTokenizer ??= (async () => {
       const json = async (name: string) => {
         const res = await fetch(new URL(`models/tiny-qwen3/${name}`, ctx.appBaseUrl()));
         if (!res.ok) throw new Error(`${name} could not be fetched (HTTP ${res.status}); rebuild the app with npm run build`);
@@ -50,18 +52,27 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       };
       return loadTokenizer(await json('tokenizer.json'), await json('tokenizer_config.json'));
     })();
-    viewTokenizer.catch(() => (viewTokenizer = null));
-    return viewTokenizer;
+    embeddedTokenizer.catch(() => (embeddedTokenizer = null));
+    return embeddedTokenizer;
+  };
+  /** The loaded model's tokenizer and template, which training renders with (another model's counts
+   * differ, and so would every length and "too long" count); the embedded one while none is loaded. */
+  const tokenizer = async (): Promise<{ tokenizer: PreTrainedTokenizer; name: string }> => {
+    const model = ctx.model();
+    if (model && model.ref !== EMBEDDED_MODEL_REF) return { tokenizer: model.tokenizer, name: `${model.ref} tokenizer` };
+    return { tokenizer: await embedded(), name: VIEW_TOKENIZER_NAME };
   };
 
-  // One count of a dataset at a time, whichever views ask: each asker hears its progress.
-  const counting = sharedWork<DatasetTokenCounts>();
-  const countsOf = (datasetId: string, progress: (p: ProgressInfo) => void): Promise<DatasetTokenCounts> =>
-    counting.run(
-      datasetId,
-      async (report) => datasetTokenCounts(ctx.db(), datasetId, await tokenizer(), VIEW_TOKENIZER_NAME, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }),
+  // One count of a dataset with a tokenizer at a time, whichever views ask: each asker hears its progress.
+  const counting = sharedWork<{ counts: DatasetTokenCounts; tokenizer: string }>();
+  const countsOf = async (datasetId: string, progress: (p: ProgressInfo) => void): Promise<{ counts: DatasetTokenCounts; tokenizer: string }> => {
+    const { tokenizer: tok, name } = await tokenizer();
+    return counting.run(
+      `${datasetId}\n${name}`,
+      async (report) => ({ counts: await datasetTokenCounts(ctx.db(), datasetId, tok, name, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }), tokenizer: name }),
       progress,
     );
+  };
 
   /** The spec a snapshot describes the adapter with: the run's stored summary, or the loaded model. */
   const snapshotSpec = (row: { id: string; modelRef?: string; modelSpec?: unknown }): ModelSpec | undefined => {
@@ -132,24 +143,28 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     },
 
     exampleTokens: async ({ example }) => {
-      const tok = await tokenizer();
+      const { tokenizer: tok, name } = await tokenizer();
       const t = tokenizeExample(tok, example);
       const texts = tokenTexts(tok, t.inputIds);
-      return { tokenizer: VIEW_TOKENIZER_NAME, pieces: texts.map((text, i) => ({ text, segment: t.segments[i] })), counts: t.counts };
+      return { tokenizer: name, pieces: texts.map((text, i) => ({ text, segment: t.segments[i] })), counts: t.counts };
     },
 
     datasetFits: async ({ datasetId }, progress) => {
-      const counts = await countsOf(datasetId, progress);
+      const { counts, tokenizer } = await countsOf(datasetId, progress);
       // Training takes the included examples of the training side (their flags may change after counting).
       const train = new Set(((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]));
       const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, full: e.counts!.full, minimum: e.counts!.minimum }));
-      return { tokenizer: VIEW_TOKENIZER_NAME, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)) };
+      // Evaluation (the held-out side) and HDR (the training side) render each prompt whole: the
+      // memory plan sizes their cache for the longest. A profile's prompt tokens hold the template's
+      // tail after the target's end (total − full), which a generation prompt does not.
+      const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts ? e.counts.prompt - (e.counts.total - e.counts.full) : 0)));
+      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {
-      const counts = await countsOf(datasetId, progress);
+      const { counts, tokenizer } = await countsOf(datasetId, progress);
       const lengths = counts.flatMap((e) => (e.counts ? [e.counts] : []));
-      return { tokenizer: VIEW_TOKENIZER_NAME, stats: lengthStats(lengths, bins), cot: lengths.map((l) => l.cot), call: lengths.map((l) => l.call), failed: counts.length - lengths.length };
+      return { tokenizer, stats: lengthStats(lengths, bins), cot: lengths.map((l) => l.cot), call: lengths.map((l) => l.call), failed: counts.length - lengths.length };
     },
 
     // The Dataset and Playground panels' reads (datasetBrowse.ts): never the whole dataset to the page.

@@ -218,11 +218,13 @@ export interface RequestMap {
   importSnapshot: [{ bytes: Uint8Array; label: string; mode: ImportMode }, { runId: string; name: string; metricSteps: number; alreadyOpen: boolean }];
   /** A run's summary and curves as a share-link fragment (`#share=…`). */
   shareLink: [{ runId: string }, { fragment: string }];
-  /** One example's tokens by segment, with the embedded model's tokenizer (no model needs loading). */
+  /** One example's tokens by segment, with the loaded model's tokenizer (the embedded model's while
+   * none is loaded, so no model needs loading). */
   exampleTokens: [{ example: Example }, ExampleTokens];
   /** Each example of a stored dataset as its token count whole and with earlier turns left out
-   * (the embedded model's tokenizer), and the sequence length the data suggests. Progress: examples. */
-  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number }];
+   * (the loaded model's tokenizer, as exampleTokens), the sequence length the data suggests, and the
+   * longest prompt of any of its examples (what evaluation and HDR decode). Progress: examples. */
+  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number; longestPrompt: number }];
   /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
   datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
   /** A stored dataset's quality summary and its split and inclusion counts (datasetBrowse.ts).

@@ -14,8 +14,10 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { exampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { exampleFit, exampleProfile, tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
-import { qwen3Tokenizer } from './qwen3-tokenizer.ts';
+import { qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
+import type { LoadedModel } from '../../src/jobs/context.ts';
 
 const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples.slice(0, 40);
 const freshDb = () => new StudioDb(`token-counts-${Date.now()}-${Math.random()}`, { indexedDB, IDBKeyRange });
@@ -119,6 +121,50 @@ describe('the worker’s length views', () => {
     const fewer = await handlers.datasetFits({ datasetId: d.id }, (p) => later.push(p.done));
     expect(fewer.fits).toHaveLength(fits.fits.length - 1);
     expect(later[0]).toBe(40);
+    db.close();
+  });
+
+  it('the truncation note’s answer names the longest prompt evaluation and HDR will decode', async () => {
+    // Evaluation and HDR render prompts whole, whatever the training length: the memory plan sized
+    // their cache for prompts up to the training length, and nothing told it the data's longest.
+    const db = freshDb();
+    const long = { ...demo[1], id: 'long', messages: [{ role: 'user' as const, content: `${'Please check the weather in every town. '.repeat(60)}` }] };
+    const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), long] });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const tok = qwen3Tokenizer();
+    // Every example, the held-out side included (evaluation takes that side, HDR mines the other).
+    expect(fits.longestPrompt).toBe(Math.max(...[...demo.slice(0, 10), long].map((e) => renderPrompt(tok, e).ids.length)));
+    expect(fits.longestPrompt).toBe(renderPrompt(tok, long).ids.length);
+    db.close();
+  });
+
+  it('count with the loaded model’s tokenizer, which training uses, and with the embedded one when none is loaded', async () => {
+    // The views counted with the embedded Qwen3 tokenizer whatever model was loaded: a user with
+    // another model (another template, another vocabulary) saw lengths and "too long" counts that
+    // training, which tokenizes with the model's own tokenizer, did not bear out.
+    const db = freshDb();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 12) });
+    const base = await listening;
+    const other = qwen25Tokenizer("<|im_start|>system\nCutting Knowledge Date: December 2023, a preamble of this template's own{% for t in tools %}\n{{ t | tojson }}{% endfor %}<|im_end|>\n{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
+    let model: LoadedModel | null = { ref: 'meta-llama/Llama-3.2-1B-Instruct', tokenizer: other } as LoadedModel;
+    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => false });
+    const trainIds = new Set((await db.examples.where('[datasetId+split+included]').equals([d.id, 'train', 1]).toArray()).map((r) => r.id));
+    const train = demo.slice(0, 12).filter((e) => trainIds.has(e.id));
+    const withModel = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    expect(withModel.fits).toEqual(train.map((e) => exampleFit(other, e)));
+    expect(withModel.tokenizer).toContain('meta-llama/Llama-3.2-1B-Instruct');
+    const lengths = await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
+    expect(lengths.cot).toEqual(demo.slice(0, 12).map((e) => exampleProfile(other, e).cot));
+    const view = await handlers.exampleTokens({ example: demo[0] }, () => undefined);
+    expect(view.counts).toEqual(tokenizeExample(other, demo[0]).counts);
+    expect(view.tokenizer).toBe(withModel.tokenizer);
+    // Unloaded: the embedded tokenizer's counts again, not the kept counts of the other one.
+    model = null;
+    const embedded = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    expect(embedded.fits).toEqual(train.map((e) => exampleFit(qwen3Tokenizer(), e)));
+    expect(embedded.fits).not.toEqual(withModel.fits);
     db.close();
   });
 

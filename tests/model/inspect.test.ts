@@ -81,6 +81,15 @@ describe('studio inspect', () => {
     await expect(inspect.run([modelDir, '--gen-batch', '0'])).rejects.toThrow(/--gen-batch must be a positive integer/);
   });
 
+  it('plans the cache for prompts longer than the training sequence when told the longest', async () => {
+    // Evaluation and HDR render prompts whole: a 500-token prompt with --seq 64 was planned as 64.
+    const { plan } = JSON.parse((await runCaptured([modelDir, '--seq', '64', '--gen-batch', '3', '--max-tokens', '100', '--prompt-tokens', '500', '--json'])).out);
+    expect(plan.categories.kvCache).toBe(2 * 2 * 3 * (500 + 99) * 32 * 4); // K and V, 2 layers, 3 answers, kvDim 32, f32
+    const text = (await runCaptured([modelDir, '--seq', '64', '--prompt-tokens', '500'])).out;
+    expect(text).toContain('of up to 500 prompt + 512 new tokens');
+    await expect(inspect.run([modelDir, '--prompt-tokens', '0'])).rejects.toThrow(/--prompt-tokens must be a positive integer, got 0/);
+  });
+
   it('fails with one-line errors for bad arguments', async () => {
     await expect(inspect.run([])).rejects.toThrow(CliError);
     await expect(inspect.run([modelDir, '--targets', 'q,attn'])).rejects.toThrow(/unknown LoRA target "attn"/);

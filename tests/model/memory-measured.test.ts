@@ -92,6 +92,25 @@ describe('memory plan vs allocations: evaluation and HDR decoding', () => {
     model.release();
   });
 
+  it('evaluation of prompts longer than the training sequence: the cache holds the longest prompt', async () => {
+    // Evaluation and HDR render prompts whole (training's length limit does not cut them): a prompt
+    // three times the training length made a cache the plan (sized for prompts up to seqLen) did not count.
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const promptTokens = 3 * seqLen;
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: promptTokens, forwardOnly: true });
+    const g = createGenerator(model.state, decode.batch, promptTokens + decode.maxNewTokens - 1);
+    const plan = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode: { ...decode, promptTokens } }, gpu.ctx.limits);
+    expect(plan.categories.kvCache).toBe(g.cache.bytes);
+    const measured = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    expect(Math.abs(plan.generationBytes - measured) / measured).toBeLessThan(0.02);
+    // A prompt shorter than the training length still plans for prompts up to it.
+    const shortPrompts = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode: { ...decode, promptTokens: 5 } }, gpu.ctx.limits);
+    expect(shortPrompts.categories.kvCache).toBe(planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode }, gpu.ctx.limits).categories.kvCache);
+    g.destroy();
+    model.release();
+  });
+
   it('HDR: the training model and the generation cache are live at once, and the peak counts both', async () => {
     // The HDR job loads the model to train (adapter with gradients and moments, per-layer
     // activations) and samples with it: the plan's peak was max(training, generation).
@@ -109,6 +128,24 @@ describe('memory plan vs allocations: evaluation and HDR decoding', () => {
     // Within 2% (LoRA tensors start on 64-float boundaries, as above); the peak was 13% short here.
     expect(Math.abs(plan.hdrBytes - sampling) / sampling).toBeLessThan(0.02);
     expect(plan.peakBytes).toBe(plan.hdrBytes);
+    g.destroy();
+    model.release();
+  });
+
+  it('HDR with prompts longer than a training batch: the model holds prompt-sized activations, with recompute', async () => {
+    // jobs/hdr.ts loads its model with rows for the longest prompt, and recompute on, when that is
+    // more than a training batch's tokens: the plan counted the training batch's activations.
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const promptTokens = 3 * batch * seqLen;
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: promptTokens, recompute: true });
+    const g = createGenerator(model.state, decode.batch, promptTokens + decode.maxNewTokens - 1);
+    const rows = Array.from({ length: decode.batch }, () => true);
+    const step = await submitDecodeStep(g, { ids: rows.map(() => 1), positions: rows.map(() => 0), active: rows, output: 'sample', sample: { params: samplingParams(0.7, 1)!, draws: new Float32Array(decode.batch) } });
+    await step.output;
+    const plan = planMemory(tiny.spec, { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false, decode: { ...decode, promptTokens } }, gpu.ctx.limits);
+    const sampling = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    expect(Math.abs(plan.hdrBytes - sampling) / sampling).toBeLessThan(0.02);
     g.destroy();
     model.release();
   });

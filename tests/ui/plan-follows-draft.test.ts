@@ -65,3 +65,19 @@ describe('the plan while a run trains in this tab', () => {
     expect(plannedRunConfig({ draft, active, runs: [] })).toBe(draft);
   });
 });
+
+describe('the plan while the guided demo runs a step', () => {
+  it('is the demo’s settings and decoding while it trains, evaluates or runs HDR, and the forms’ otherwise', async () => {
+    // The Model panel followed the Training and Evaluation forms (1,024 tokens, 512 new tokens) while
+    // the demo evaluated 8 answers of 96 new tokens after training 2 × 320: its numbers were not the job's.
+    const { plannedSettings, DEMO_RUN_CONFIG, DEMO_EVAL, DEMO_HDR } = await import('../../src/state/demoStore.ts');
+    const draft = { ...DEFAULT_RUN_CONFIG, seqLen: 1024, batchSize: 4 };
+    const forms = { batch: 16, maxNewTokens: 512 };
+    for (const step of ['train', 'evaluate', 'hdr'] as const) {
+      const planned = plannedSettings(step, draft, forms);
+      expect(planned.config).toBe(DEMO_RUN_CONFIG);
+      expect(planned.decode).toEqual({ batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens) });
+    }
+    for (const step of [null, 'model', 'data'] as const) expect(plannedSettings(step, draft, forms)).toEqual({ config: draft, decode: forms });
+  });
+});

@@ -23,6 +23,8 @@ const usage = `studio inspect <model dir | owner/name> [options]
   --recompute        recompute each layer's activations in backward (keeps only layer inputs)
   --gen-batch N      answers generated at once by evaluation and HDR (default ${DEFAULT_DECODE.batch})
   --max-tokens N     new tokens per answer in evaluation and HDR (default ${DEFAULT_DECODE.maxNewTokens})
+  --prompt-tokens N  the longest prompt evaluation and HDR decode, when longer than --seq (they
+                     render prompts whole, whatever the training length)
   --memory-gib N     GPU memory to plan against (default ${ASSUMED_GPU_MEMORY_BYTES / 2 ** 30}, assumed)
   --gpu              plan against this machine's WebGPU adapter limits instead of WebGPU defaults
   --hub-base URL     hub base URL (default $HF_ENDPOINT or https://huggingface.co)
@@ -35,7 +37,7 @@ const command: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, {
-      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number', 'gen-batch': 'number', 'max-tokens': 'number',
+      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number', 'gen-batch': 'number', 'max-tokens': 'number', 'prompt-tokens': 'number',
       gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
     }, { positionals: true });
     // One line (a usage error prints only its first): the words given, so a path split at a space shows.
@@ -49,9 +51,9 @@ const command: CliCommand = {
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
-    const decode = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens };
+    const decode: DecodeShape = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens, promptTokens: f['prompt-tokens'] };
     const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false, decode };
-    for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank, 'gen-batch': decode.batch, 'max-tokens': decode.maxNewTokens })) {
+    for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank, 'gen-batch': decode.batch, 'max-tokens': decode.maxNewTokens, ...(decode.promptTokens !== undefined && { 'prompt-tokens': decode.promptTokens }) })) {
       if (!Number.isInteger(v) || v < 1) throw new CliError(`--${k} must be a positive integer, got ${v}`, 2);
     }
     // Before the model is read (or downloaded) and a GPU started, as every other flag.
@@ -111,7 +113,7 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
   lines.push(`  ${'training total'.padEnd(16)} ${formatBytes(plan.trainingBytes).padStart(10)}`);
   lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (evaluation: weights + adapter + KV cache ${formatBytes(c.kvCache)})`);
   lines.push(`  ${'HDR'.padEnd(16)} ${formatBytes(plan.hdrBytes).padStart(10)}  (the training model with the KV cache and sampler)`);
-  lines.push(`  (KV cache for ${shape.decode.batch} answers at once of up to ${shape.seqLen} prompt + ${shape.decode.maxNewTokens} new tokens)`);
+  lines.push(`  (KV cache for ${shape.decode.batch} answers at once of up to ${Math.max(shape.seqLen, shape.decode.promptTokens ?? 0)} prompt + ${shape.decode.maxNewTokens} new tokens)`);
   lines.push(`  largest buffer   ${formatBytes(plan.largestBuffer.bytes).padStart(10)}  (${plan.largestBuffer.label})`);
   lines.push(`  limits           binding ${formatBytes(limits.maxStorageBufferBindingSize)}, buffer ${formatBytes(limits.maxBufferSize)} (${limits.source}), memory ${formatBytes(limits.memoryBytes ?? 0)}`);
   lines.push('');

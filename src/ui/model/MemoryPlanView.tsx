@@ -79,7 +79,8 @@ export function MemoryPlanView() {
           <tr>
             <th scope="row">
               Generation (evaluation) in total: weights, adapter, cache and one layer of scratch
-              {shape.decode && `, for ${shape.decode.batch} answers at once of up to ${shape.decode.maxNewTokens} new tokens (the Evaluation and HDR forms)`}
+              {shape.decode && `, for ${shape.decode.batch} answers at once of up to ${shape.decode.maxNewTokens} new tokens in evaluation and HDR`}
+              {shape.decode?.promptTokens !== undefined && shape.decode.promptTokens > shape.seqLen && ` after prompts of up to ${shape.decode.promptTokens} tokens (the dataset's longest, longer than the training sequence)`}
             </th>
             <td>{formatBytes(plan.generationBytes)}</td>
           </tr>

@@ -13,7 +13,7 @@ import { usePlanFollowsDraft } from './usePlanFollowsDraft.ts';
 
 export function ModelPanel() {
   const error = useModel((s) => s.error);
-  usePlanFollowsDraft(plannedRunConfig);
+  usePlanFollowsDraft(plannedRunConfig, true);
 
   return (
     <section className="panel" aria-labelledby="model-title" data-testid="model-panel">

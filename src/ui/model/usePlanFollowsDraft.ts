@@ -1,24 +1,33 @@
 // Keeps the memory plan in step with the training settings, the Evaluation, HDR and ablation forms'
-// decoding (the generation cache's size) and the loaded model, wherever the plan is shown (Model and
-// Training panels), so the verdict is never stale. The Training panel plans its form (the next run);
-// the Model panel the run training now if there is one (plannedRunConfig: the demo's run trains with
-// the demo's settings, not the form's).
+// decoding and the selected dataset's longest prompt (the generation cache's size) and the loaded
+// model, wherever the plan is shown (Model and Training panels), so the verdict is never stale. The
+// Training panel plans its form (the next run); the Model panel what runs now: the run training if
+// there is one (plannedRunConfig: the demo's run trains with the demo's settings, not the form's),
+// and the demo's settings and decoding while a demo step trains, evaluates or runs HDR.
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { formsDecodeShape, useJobs } from '../../state/jobStore.ts';
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useLongestPrompt } from '../../state/datasetViews.ts';
+import { plannedSettings, useDemo } from '../../state/demoStore.ts';
 
 type RunsState = ReturnType<typeof useRuns.getState>;
 
-export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft): void {
-  const draft = useRuns(settings);
+export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false): void {
+  const demoStep = useDemo((s) => (followDemo ? s.busy : null));
+  // Two numbers, not a fresh object per read, so the store's selector stays stable.
+  const formsBatch = useJobs((s) => formsDecodeShape(s).batch);
+  const formsMaxNewTokens = useJobs((s) => formsDecodeShape(s).maxNewTokens);
+  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens });
+  const draft = planned.config;
+  const { batch: decodeBatch, maxNewTokens } = planned.decode;
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
-  // Two numbers, not a fresh object per read, so the store's selector stays stable.
-  const decodeBatch = useJobs((s) => formsDecodeShape(s).batch);
-  const maxNewTokens = useJobs((s) => formsDecodeShape(s).maxNewTokens);
+  // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
+  const promptTokens = useLongestPrompt(useDatasets((s) => s.selectedId));
   useEffect(() => {
-    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens } });
+    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, promptTokens } });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads
-  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, planMemory]);
+  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, promptTokens, planMemory]);
 }
