@@ -413,22 +413,25 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       );
     }
   }
+  // A run that was training when exported is not training here; one whose checkpoint is at its
+  // last step has nothing left to resume.
+  const status = mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status;
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
     const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
     const row: SnapshotRunRow = {
       id,
       datasetId,
       kind: 'train',
-      // A run that was training when exported is not training here; one whose checkpoint is at its
-      // last step has nothing left to resume.
-      status: mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status,
+      status,
       createdAt: run.run.createdAt,
       updatedAt: now,
       config: run.config,
       name: run.run.name,
       modelRef: run.model.ref,
       lastStep: mode === 'resume' ? checkpointStep : run.run.lastStep,
-      message: run.run.message,
+      // The message explains the status it was written with: a failed run opened as resumable is
+      // paused here, and its old error would read as the reason it cannot go on.
+      message: status === run.run.status ? run.run.message : undefined,
       tags: run.run.tags,
       notes: run.run.notes,
       readOnly: mode === 'read-only',

@@ -122,6 +122,21 @@ describe('snapshots from and into IndexedDB', () => {
     source.close();
   });
 
+  it('opens a failed run as resumable without its failure message (it is paused, not failed, here)', async () => {
+    // The dashboard said "Paused at step 30" and the Runs table's status tip kept the old error, as if resuming would fail again.
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { status: 'failed', message: 'GPU device lost at step 31' });
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const resumed = await saveImportedSnapshot(freshDb(), await importSnapshot(zip, { spec }), 'resume');
+    expect(resumed).toMatchObject({ status: 'paused', lastStep: 30 });
+    expect(resumed.message).toBeUndefined();
+    // Read-only it is the failed run it was, with its reason.
+    const readOnly = await saveImportedSnapshot(freshDb(), await importSnapshot(zip, { spec }), 'read-only');
+    expect(readOnly).toMatchObject({ status: 'failed', message: 'GPU device lost at step 31' });
+    source.close();
+  });
+
   it('keeps HDR samples on the training side and the user\'s inclusion choices, so a resume trains on the same examples', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
