@@ -137,11 +137,13 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   if (isHdrRun(stored)) return hdrSnapshotFromDb(db, stored, options);
   if (stored.kind !== 'train') throw new SnapshotError(`run ${runId} is an ${stored.kind} run; snapshots hold training runs and the HDR runs that continue them`);
   const row = stored as SnapshotRunRow;
+  // Named as the Runs panel names it: an id says nothing to the user (an HDR run's errors name the run it continued).
+  const title = `run “${row.name ?? runId}”`;
   const config = row.config;
   const modelRef = row.modelRef ?? options.modelRef;
-  if (!modelRef) throw new SnapshotError(`run ${runId} has no model reference yet; load its model and pass modelRef`);
+  if (!modelRef) throw new SnapshotError(`${title} does not say which model it was trained on; load that model first`);
   const summary = options.spec ? specSummary(options.spec) : row.modelSpec;
-  if (!summary) throw new SnapshotError(`run ${runId}: the model's spec is needed to describe the adapter; load the model first`);
+  if (!summary) throw new SnapshotError(`${title}: the model's spec is needed to describe the adapter; load the model it was trained on (${modelRef}) first`);
   const spec = options.spec ?? specFromSummary(summary);
 
   const dataset = await db.datasets.get(row.datasetId);
@@ -159,10 +161,10 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       datasetInfo.examples = examples.length;
     }
   } else if (row.datasetSummary) {
-    if (options.includeDataset) throw new SnapshotError(`run ${runId}: its dataset is not in this browser, so it cannot be included`);
+    if (options.includeDataset) throw new SnapshotError(`${title}: its dataset is not in this browser, so it cannot be included`);
     datasetInfo = { ...row.datasetSummary, name: clip(row.datasetSummary.name) };
   } else {
-    throw new SnapshotError(`run “${row.name ?? runId}”: its dataset was deleted before the studio kept a summary of deleted datasets, so run.json cannot describe it`);
+    throw new SnapshotError(`${title}: its dataset was deleted before the studio kept a summary of deleted datasets, so run.json cannot describe it`);
   }
 
   const { metrics, evalMetrics } = splitMetricRows(await db.metrics.where('runId').equals(runId).toArray());

@@ -288,6 +288,12 @@ describe('snapshots from and into IndexedDB', () => {
     await recordHdrRound(target, 'hdr-2', round(3, 3, 1));
     const again = await snapshotFromDb(target, 'hdr-2', { spec });
     expect(again.run.hdrRounds.map((r) => [r.round, r.step])).toEqual([[1, 34], [2, 38], [3, 42]]);
+    // The worker exports and shares it without the model, as it does the imported run it continued
+    // (it refused: 'run hdr-2 was trained on embedded:tiny-qwen3, but the loaded model is none').
+    const handlers = dataRequests({ db: () => target, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const exported = await importSnapshot((await handlers.exportSnapshot({ runId: 'hdr-2', includeDataset: false }, () => undefined)).zip, { spec });
+    expect(exported.run.hdrRounds.map((r) => r.round)).toEqual([1, 2, 3]);
+    expect(decodeShareLink((await handlers.shareLink({ runId: 'hdr-2' }, () => undefined)).fragment).hdrRounds).toHaveLength(3);
     expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).hdrRounds).toHaveLength(2);
 
     await createHdrRun(source, { id: 'hdr-base', datasetId, name: 'HDR from the base model', settings: DEFAULT_HDR_SETTINGS, config });
@@ -567,7 +573,13 @@ describe('snapshots from and into IndexedDB', () => {
     const db = freshDb();
     await storedRun(db);
     expect(await refusal(snapshotFromDb(db, 'nope'))).toBe('run nope does not exist');
-    expect(await refusal(snapshotFromDb(db, 'run-a'))).toBe("run run-a: the model's spec is needed to describe the adapter; load the model first");
+    // By the name the Runs panel shows and the model to load, not by its id.
+    expect(await refusal(snapshotFromDb(db, 'run-a'))).toBe("run “first run”: the model's spec is needed to describe the adapter; load the model it was trained on (embedded:tiny-qwen3) first");
+    // The worker's words follow the page's “Could not export “first run”: …”, so they say "it", not the run's id.
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    await expect(handlers.exportSnapshot({ runId: 'run-a', includeDataset: false }, () => undefined)).rejects.toThrow(/^it was trained on embedded:tiny-qwen3, but the loaded model is none; load that model first$/);
+    await db.runs.update('run-a', { modelRef: undefined });
+    expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toBe('run “first run” does not say which model it was trained on; load that model first');
     db.close();
   });
 });
