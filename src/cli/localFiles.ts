@@ -203,11 +203,17 @@ export function pausedUntrained(out: string): boolean {
   return (run?.status === 'paused' || run?.status === 'failed') && !run.lastStep;
 }
 
+/** A --model argument as it reads from any folder: a local folder's absolute path (a recipe's
+ * train.py and Python PEFT loading a run's adapter run elsewhere), a hub repo id as it is. */
+export function modelFromAnywhere(arg: string): string {
+  return existsSync(arg) ? resolve(arg) : arg;
+}
+
 /** run.json's facts for a training run of this model and these data files: as given, with their
  * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
  * read the run's examples again. */
 export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
-  const source: RunSource = { model: existsSync(modelArg) ? resolve(modelArg) : modelArg, data: dataFiles.map((p) => resolve(p)), ...opts };
+  const source: RunSource = { model: modelFromAnywhere(modelArg), data: dataFiles.map((p) => resolve(p)), ...opts };
   return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };
 }
 
