@@ -219,9 +219,11 @@ async function storedAdapter(
   const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
   if (storedConfig && storedWeights) return { adapter: { files: { configJson: new TextDecoder().decode(storedConfig), weights: storedWeights } }, checkpointBytes };
   if (!checkpointBytes) return { adapter: undefined };
-  const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of run ${runId} at step ${newest?.step}`);
+  // Named as the Runs panel names it (an HDR run's adapter may be the one of the run it continued).
+  const title = `run “${(await db.runs.get(runId))?.name ?? runId}”`;
+  const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of ${title} at step ${newest?.step}`);
   const layout = loraLayout(model.spec, model.lora);
-  if (layout.size !== state.loraParams.length) throw new SnapshotError(`run ${runId}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${model.modelRef} needs ${layout.size}`);
+  if (layout.size !== state.loraParams.length) throw new SnapshotError(`${title}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${model.modelRef} needs ${layout.size}`);
   return { adapter: { spec: model.spec, adapter: { settings: model.lora, tensors: unflattenLora(layout.order, state.loraParams) } }, checkpointBytes };
 }
 

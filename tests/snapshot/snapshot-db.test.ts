@@ -578,6 +578,9 @@ describe('snapshots from and into IndexedDB', () => {
     // The worker's words follow the page's “Could not export “first run”: …”, so they say "it", not the run's id.
     const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
     await expect(handlers.exportSnapshot({ runId: 'run-a', includeDataset: false }, () => undefined)).rejects.toThrow(/^it was trained on embedded:tiny-qwen3, but the loaded model is none; load that model first$/);
+    // A checkpoint that does not fit the settings run.json would describe it with.
+    await db.runs.update('run-a', { config: { ...config, lora: { ...config.lora, rank: 8 } } });
+    expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toMatch(/^run “first run”: its checkpoint has \d+ LoRA values, the model embedded:tiny-qwen3 needs \d+$/);
     await db.runs.update('run-a', { modelRef: undefined });
     expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toBe('run “first run” does not say which model it was trained on; load that model first');
     db.close();
