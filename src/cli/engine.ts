@@ -5,10 +5,11 @@ import { createGpu, type Gpu } from '../gpu/index.ts';
 import { acquireNodeGpu } from '../gpu/nodeGpu.ts';
 import { openLoadedModel, type LoadedModel } from '../jobs/context.ts';
 import { JobEngine } from '../jobs/engine.ts';
+import { modelFromAnywhere } from './localFiles.ts';
 import { resolveModel, type ModelSourceOptions } from './modelSource.ts';
 
 export async function cliEngine(modelArg: string, opts: ModelSourceOptions): Promise<{ engine: JobEngine; model: LoadedModel }> {
-  const model = await openLoadedModel(await resolveModel(modelArg, opts), modelArg);
+  const model = { ...(await openLoadedModel(await resolveModel(modelArg, opts), modelArg)), peftBase: modelFromAnywhere(modelArg) };
   let gpu: Promise<Gpu> | null = null;
   const engine = new JobEngine(() => (gpu ??= acquireNodeGpu().then(createGpu)));
   engine.useModel(model);

@@ -1,7 +1,7 @@
 // Local files the CLI commands read the same way: dataset paths as blobs (and the examples in them,
 // chosen by the studio's split and quality rule) and a PEFT adapter folder, each with a one-line
 // error naming the missing path.
-import { accessSync, constants, existsSync, openAsBlob, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
@@ -116,7 +116,7 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
  * (it would write its config.json over the model's), never a folder that holds an earlier export
  * or files the export writes (another model's config.json, tokenizer) unless `force`, and one this
  * user can write. Deletes nothing: returns the `files` and `sideFiles` found there, for
- * `removeEarlierExport` once the new export is ready to write. */
+ * `replaceExport` once the new export is ready to write. */
 export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): string[] {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
   for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
@@ -140,10 +140,23 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   return [...earlier, ...overwritten];
 }
 
-/** An earlier export's files, taken out just before the new one is written, so none is left stale
- * beside it (an fp16 model next to a new fp32 one) and a failed export leaves the earlier one whole. */
-export function removeEarlierExport(out: string, earlier: string[]): void {
-  for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
+/** An export's files written into `out` in place of the `earlier` one's. Written first into a
+ * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
+ * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
+ * fp16 model next to a new fp32 one), and the new ones move in, which takes no space. */
+export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array>, earlier: string[]): void {
+  mkdirSync(out, { recursive: true });
+  const staging = mkdtempSync(join(out, '.export-'));
+  try {
+    for (const [path, bytes] of files) {
+      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      writeFileSync(join(staging, path), bytes);
+    }
+    for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
+    for (const name of readdirSync(staging)) renameSync(join(staging, name), join(out, name));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /** A run folder's status and step as its run.json says, or undefined where none can be read. */
@@ -190,11 +203,17 @@ export function pausedUntrained(out: string): boolean {
   return (run?.status === 'paused' || run?.status === 'failed') && !run.lastStep;
 }
 
+/** A --model argument as it reads from any folder: a local folder's absolute path (a recipe's
+ * train.py and Python PEFT loading a run's adapter run elsewhere), a hub repo id as it is. */
+export function modelFromAnywhere(arg: string): string {
+  return existsSync(arg) ? resolve(arg) : arg;
+}
+
 /** run.json's facts for a training run of this model and these data files: as given, with their
  * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
  * read the run's examples again. */
 export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
-  const source: RunSource = { model: existsSync(modelArg) ? resolve(modelArg) : modelArg, data: dataFiles.map((p) => resolve(p)), ...opts };
+  const source: RunSource = { model: modelFromAnywhere(modelArg), data: dataFiles.map((p) => resolve(p)), ...opts };
   return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };
 }
 

@@ -38,6 +38,16 @@ export interface LoadedModel {
   tokenizer: PreTrainedTokenizer;
   /** The ids that end an answer (config.json's and generation_config.json's eos ids). */
   stopTokenIds: number[];
+  /** Where Python PEFT finds the model when it is not `ref` as written: the CLI's --model folder
+   * as an absolute path, read from wherever the adapter goes. */
+  peftBase?: string;
+}
+
+/** What an adapter_config.json names as its base model (base_model_name_or_path), which PEFT's
+ * AutoPeftModelForCausalLM loads: a hub repo id or a folder; otherwise the studio's own name for
+ * the model (`embedded:…`, `local:…`), which says what it was trained on but loads nothing. */
+export function peftBaseModel(model: LoadedModel): string {
+  return model.peftBase ?? model.ref;
 }
 
 export interface JobContext {

@@ -16,7 +16,7 @@ import { tokenizeForTraining } from '../train/prepareData.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { BalanceState } from '../train/balance.ts';
 import type { EngineModel } from '../model/engineModel.ts';
-import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
+import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
 import { SEQ_LEN_MULTIPLE } from '../data/length-stats.ts';
@@ -148,7 +148,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     if (!(result.stopReason === 'aborted' && result.rounds.length === 0)) await store.saveAdapter(
       result.rounds.at(-1)?.round ?? 0,
       async () => {
-        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), ctx.model.ref);
+        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), peftBaseModel(ctx.model));
         return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
       },
       retrain.balance ?? undefined,

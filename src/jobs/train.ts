@@ -17,7 +17,7 @@ import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { trainingSets } from '../train/prepareData.ts';
 import { checkResumeExamples, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
-import { uploadProgress, type JobContext, type RunInterruption } from './context.ts';
+import { peftBaseModel, uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
 import { tokenLossStrip, type TokenLossStrip } from './tokenLoss.ts';
@@ -202,7 +202,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     }
     await store.saveCheckpoint(await trainer.saveState());
     await store.saveAdapter(trainer.step, async () => {
-      const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), ctx.model.ref);
+      const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), peftBaseModel(ctx.model));
       return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
     });
     return await status('done', trainer.step);

@@ -137,11 +137,13 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
   if (isHdrRun(stored)) return hdrSnapshotFromDb(db, stored, options);
   if (stored.kind !== 'train') throw new SnapshotError(`run ${runId} is an ${stored.kind} run; snapshots hold training runs and the HDR runs that continue them`);
   const row = stored as SnapshotRunRow;
+  // Named as the Runs panel names it: an id says nothing to the user (an HDR run's errors name the run it continued).
+  const title = `run “${row.name ?? runId}”`;
   const config = row.config;
   const modelRef = row.modelRef ?? options.modelRef;
-  if (!modelRef) throw new SnapshotError(`run ${runId} has no model reference yet; load its model and pass modelRef`);
+  if (!modelRef) throw new SnapshotError(`${title} does not say which model it was trained on; load that model first`);
   const summary = options.spec ? specSummary(options.spec) : row.modelSpec;
-  if (!summary) throw new SnapshotError(`run ${runId}: the model's spec is needed to describe the adapter; load the model first`);
+  if (!summary) throw new SnapshotError(`${title}: the model's spec is needed to describe the adapter; load the model it was trained on (${modelRef}) first`);
   const spec = options.spec ?? specFromSummary(summary);
 
   const dataset = await db.datasets.get(row.datasetId);
@@ -159,10 +161,10 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       datasetInfo.examples = examples.length;
     }
   } else if (row.datasetSummary) {
-    if (options.includeDataset) throw new SnapshotError(`run ${runId}: its dataset is not in this browser, so it cannot be included`);
+    if (options.includeDataset) throw new SnapshotError(`${title}: its dataset is not in this browser, so it cannot be included`);
     datasetInfo = { ...row.datasetSummary, name: clip(row.datasetSummary.name) };
   } else {
-    throw new SnapshotError(`run “${row.name ?? runId}”: its dataset was deleted before the studio kept a summary of deleted datasets, so run.json cannot describe it`);
+    throw new SnapshotError(`${title}: its dataset was deleted before the studio kept a summary of deleted datasets, so run.json cannot describe it`);
   }
 
   const { metrics, evalMetrics } = splitMetricRows(await db.metrics.where('runId').equals(runId).toArray());
@@ -217,9 +219,11 @@ async function storedAdapter(
   const storedWeights = await blobBytes(newest?.blobs[ADAPTER_WEIGHTS_FILE]);
   if (storedConfig && storedWeights) return { adapter: { files: { configJson: new TextDecoder().decode(storedConfig), weights: storedWeights } }, checkpointBytes };
   if (!checkpointBytes) return { adapter: undefined };
-  const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of run ${runId} at step ${newest?.step}`);
+  // Named as the Runs panel names it (an HDR run's adapter may be the one of the run it continued).
+  const title = `run “${(await db.runs.get(runId))?.name ?? runId}”`;
+  const { state } = await decodeCheckpoint(checkpointBytes, `checkpoint of ${title} at step ${newest?.step}`);
   const layout = loraLayout(model.spec, model.lora);
-  if (layout.size !== state.loraParams.length) throw new SnapshotError(`run ${runId}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${model.modelRef} needs ${layout.size}`);
+  if (layout.size !== state.loraParams.length) throw new SnapshotError(`${title}: its checkpoint has ${state.loraParams.length} LoRA values, the model ${model.modelRef} needs ${layout.size}`);
   return { adapter: { spec: model.spec, adapter: { settings: model.lora, tensors: unflattenLora(layout.order, state.loraParams) } }, checkpointBytes };
 }
 
@@ -427,22 +431,25 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       );
     }
   }
+  // A run that was training when exported is not training here; one whose checkpoint is at its
+  // last step has nothing left to resume.
+  const status = mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status;
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
     const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
     const row: SnapshotRunRow = {
       id,
       datasetId,
       kind: 'train',
-      // A run that was training when exported is not training here; one whose checkpoint is at its
-      // last step has nothing left to resume.
-      status: mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status,
+      status,
       createdAt: run.run.createdAt,
       updatedAt: now,
       config: run.config,
       name: run.run.name,
       modelRef: run.model.ref,
       lastStep: mode === 'resume' ? checkpointStep : run.run.lastStep,
-      message: run.run.message,
+      // The message explains the status it was written with: a failed run opened as resumable is
+      // paused here, and its old error would read as the reason it cannot go on.
+      message: status === run.run.status ? run.run.message : undefined,
       tags: run.run.tags,
       notes: run.run.notes,
       readOnly: mode === 'read-only',

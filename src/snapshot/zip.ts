@@ -3,7 +3,8 @@
 // inflating anything if the entry count, a name, a method or a declared size is out of bounds; then
 // inflates each entry in small slices, stopping the moment the output exceeds its declared size
 // (a lying header cannot become a zip bomb), and checks the size and CRC-32 of what came out.
-// Never writes to disk, never follows paths: entries are only looked up by exact known names.
+// Never writes to disk, never follows paths: entries are only looked up by exact known names (in
+// the one folder a re-zipped snapshot puts them all in; an archiver's folders and __MACOSX/ are passed over).
 import { Inflate, zipSync, type ZipOptions } from 'fflate';
 import type { ZipLimits } from './limits.ts';
 import { SnapshotError } from './validate.ts';
@@ -63,6 +64,23 @@ function findEndOfCentralDirectory(bytes: Uint8Array, dv: DataView, label: strin
   throw new SnapshotError(`${label}: not a zip file (no end-of-central-directory record)`);
 }
 
+/** Entries an archiver may add per snapshot entry when a user unzips a snapshot and zips it again
+ * (macOS's Finder: the folder, `__MACOSX/` and its folders, a `._` twin per file, `.DS_Store`). */
+const ARCHIVER_ENTRIES_PER_ENTRY = 4;
+
+/** What an archiver adds that is no file of the snapshot: folder entries, macOS's `__MACOSX/`
+ * resource forks and Finder's `.DS_Store`. Passed over, never inflated. */
+function archiverResidue(name: string): boolean {
+  return name.endsWith('/') || name.startsWith('__MACOSX/') || name.split('/').at(-1) === '.DS_Store';
+}
+
+/** The one folder every file sits directly in ("run/run.json", as zipping the unzipped folder
+ * makes it), or '' when they are not all in one such folder. */
+function commonFolder(names: string[]): string {
+  const folder = names[0]?.match(/^(?!\.\.?\/)[^/]+\//)?.[0]; // never ".." or "." (a path trick, not a folder)
+  return folder && names.every((n) => n.startsWith(folder) && !n.slice(folder.length).includes('/')) ? folder : '';
+}
+
 function readCentralDirectory(bytes: Uint8Array, limits: ZipLimits, label: string): CentralEntry[] {
   if (bytes.byteLength < EOCD_MIN_BYTES) throw new SnapshotError(`${label}: not a zip file (only ${bytes.byteLength} bytes)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -71,11 +89,13 @@ function readCentralDirectory(bytes: Uint8Array, limits: ZipLimits, label: strin
   const cdSize = dv.getUint32(eocd + 12, true);
   const cdOffset = dv.getUint32(eocd + 16, true);
   if (count === 0xffff || cdOffset === 0xffffffff) throw new SnapshotError(`${label}: ZIP64 archives are not supported (snapshots are far smaller than 4 GB)`);
-  if (count > limits.maxEntries) throw new SnapshotError(`${label}: ${count} entries; a snapshot has at most ${limits.maxEntries}`);
+  const archiverEntries = ARCHIVER_ENTRIES_PER_ENTRY * limits.maxEntries;
+  if (count > limits.maxEntries + archiverEntries) {
+    throw new SnapshotError(`${label}: ${count} entries; a snapshot has at most ${limits.maxEntries} (and ${archiverEntries} that an archiver adds: folders, __MACOSX/, .DS_Store)`);
+  }
   if (cdOffset + cdSize > eocd) throw new SnapshotError(`${label}: central directory runs past its end record (truncated or corrupt)`);
-  const entries: CentralEntry[] = [];
+  const files: CentralEntry[] = [];
   let at = cdOffset;
-  let total = 0;
   for (let i = 0; i < count; i++) {
     if (at + 46 > eocd || dv.getUint32(at, true) !== CENTRAL_SIGNATURE) throw new SnapshotError(`${label}: central directory entry ${i} is corrupt`);
     const nameLength = dv.getUint16(at + 28, true);
@@ -92,6 +112,17 @@ function readCentralDirectory(bytes: Uint8Array, limits: ZipLimits, label: strin
       size: dv.getUint32(at + 24, true),
       localOffset: dv.getUint32(at + 42, true),
     };
+    if (!archiverResidue(name)) files.push(entry);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  if (files.length > limits.maxEntries) throw new SnapshotError(`${label}: ${files.length} entries; a snapshot has at most ${limits.maxEntries}`);
+  // A snapshot unzipped and zipped again as its folder: its files are read as they were named.
+  const folder = commonFolder(files.map((e) => e.name));
+  const entries: CentralEntry[] = [];
+  let total = 0;
+  for (const entry of files) {
+    const name = entry.name.slice(folder.length);
+    entry.name = name;
     const cap = limits.maxEntryBytes[name];
     if (cap === undefined) {
       throw new SnapshotError(`${label}: unexpected entry ${JSON.stringify(name.slice(0, 100))}; a snapshot holds only ${Object.keys(limits.maxEntryBytes).join(', ')}`);
@@ -105,7 +136,6 @@ function readCentralDirectory(bytes: Uint8Array, limits: ZipLimits, label: strin
     total += entry.size;
     if (total > limits.maxTotalBytes) throw new SnapshotError(`${label}: entries declare more than ${limits.maxTotalBytes} bytes uncompressed in total`);
     entries.push(entry);
-    at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
 }

@@ -25,6 +25,9 @@ export interface RunsTable {
   lastMetrics: Map<string, Record<string, number>>;
   /** Each run's newest checkpoint step: where a resume continues (runs without one are absent). */
   checkpointSteps: Map<string, number>;
+  /** The runs with an adapter to export: any checkpoint row, a snapshot's adapter-only one too (a
+   * run that failed before its first checkpoint has none). */
+  adapterRuns: ReadonlySet<string>;
 }
 
 /** How far back the runs table looks for a segment's newest loss when the newest step had none. */
@@ -57,6 +60,7 @@ export async function runsTable(): Promise<RunsTable> {
     // Checkpoint keys are [runId, step] in key order too: each run's last key is its newest.
     const checkpointKeys = (await db.checkpoints.toCollection().primaryKeys()) as Array<[string, number]>;
     const checkpointSteps = new Map(checkpointKeys.map(([runId, step]) => [runId, step]));
+    const adapterRuns = new Set(checkpointSteps.keys());
     // A snapshot imported without its trainer checkpoint keeps the adapter only: nothing resumes
     // from it (a resume starts again at step 0), so it is no step to offer.
     for (const r of rows) {
@@ -84,7 +88,7 @@ export async function runsTable(): Promise<RunsTable> {
       const recent = await db.metrics.where(':id').between([r.runId, -Infinity], [r.runId, Infinity]).reverse().limit(SEGMENT_LOOKBACK_STEPS).toArray();
       lastMetrics.set(r.runId, recent.reverse().reduce<Record<string, number> | undefined>((prev, row) => newestValues(prev, row.values), undefined)!);
     }
-    return { runs: rows, lastMetrics, checkpointSteps };
+    return { runs: rows, lastMetrics, checkpointSteps, adapterRuns };
   });
 }
 

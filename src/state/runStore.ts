@@ -195,6 +195,8 @@ interface RunState {
   lastMetrics: Map<string, Record<string, number>>;
   /** Each run's newest checkpoint step: where resuming continues. */
   checkpointSteps: Map<string, number>;
+  /** The runs with an adapter to export (RunsTable.adapterRuns). */
+  adapterRuns: ReadonlySet<string>;
   /** The runs a tab of the studio (this one or another) is training, by their Web Lock: a `running`
    * row another tab trains is "elsewhere", not interrupted. */
   trainingNow: ReadonlySet<string>;
@@ -296,6 +298,7 @@ export const useRuns = create<RunState>((set, get) => {
     runs: [],
     lastMetrics: new Map(),
     checkpointSteps: new Map(),
+    adapterRuns: NONE,
     trainingNow: NONE,
     selectedRunId: readPref(SELECTED_RUN_KEY),
     draft: savedDraft(),
@@ -306,13 +309,13 @@ export const useRuns = create<RunState>((set, get) => {
     recipeNotice: null,
 
     async refreshRuns() {
-      const { runs, lastMetrics, checkpointSteps } = await runsTable();
+      const { runs, lastMetrics, checkpointSteps, adapterRuns } = await runsTable();
       const trainingNow = await runsTrainingNow().catch(() => NONE);
       // The dashboard shows training runs: with none chosen (or the chosen one gone), the newest of
       // them, not the newest row (an evaluation, HDR run or ablation has no training curves).
       const sel = get().selectedRunId;
       const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
-      set({ runs, lastMetrics, checkpointSteps, trainingNow, selectedRunId });
+      set({ runs, lastMetrics, checkpointSteps, adapterRuns, trainingNow, selectedRunId });
       // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
       await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
     },

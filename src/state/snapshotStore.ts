@@ -71,12 +71,13 @@ async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
 }
 
 /**
- * A snapshot describes the adapter with the model's spec. An imported run carries its own summary;
- * otherwise the run's model must be the one the worker holds (loaded here if it can be reopened
- * without the user).
+ * A snapshot describes the adapter with the model's spec. An imported run carries its own summary
+ * (and so does an HDR run that continued one: it travels as that run); otherwise the run's model
+ * must be the one the worker holds (loaded here if it can be reopened without the user).
  */
 async function ensureModelFor(row: TrainRunRow | HdrRunRow): Promise<void> {
-  if (row.kind === 'train' && row.modelSpec) return;
+  const trained = row.kind === 'hdr' ? useRuns.getState().runs.find((r) => r.id === row.fromRunId) : row;
+  if (trained?.kind === 'train' && trained.modelSpec) return;
   const ref = row.modelRef;
   if (!ref) throw new Error('it has no model reference');
   if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return;

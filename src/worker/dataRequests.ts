@@ -74,12 +74,15 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     );
   };
 
-  /** The spec a snapshot describes the adapter with: the run's stored summary, or the loaded model. */
-  const snapshotSpec = (row: { id: string; modelRef?: string; modelSpec?: unknown }): ModelSpec | undefined => {
-    if (row.modelSpec) return undefined;
-    if (!row.modelRef) throw new Error(`run ${row.id} has no model reference`);
+  /** The spec a snapshot describes the adapter with: the stored summary of the training run it
+   * holds (an HDR run travels as the run it continued), or the loaded model. The page names the
+   * run in front of these errors. */
+  const snapshotSpec = async (row: Awaited<ReturnType<typeof requireSnapshotRun>>): Promise<ModelSpec | undefined> => {
+    const trained = row.kind === 'hdr' && row.fromRunId ? await ctx.db().runs.get(row.fromRunId) : row;
+    if ((trained as { modelSpec?: unknown } | undefined)?.modelSpec) return undefined;
+    if (!row.modelRef) throw new Error('it has no model reference');
     const model = ctx.model();
-    if (!model || !trainedOnLoaded(row.modelRef, model.ref)) throw new Error(`run ${row.id} was trained on ${row.modelRef}, but the loaded model is ${model?.ref ?? 'none'}; load that model first`);
+    if (!model || !trainedOnLoaded(row.modelRef, model.ref)) throw new Error(`it was trained on ${row.modelRef}, but the loaded model is ${model?.ref ?? 'none'}; load that model first`);
     return model.spec;
   };
 
@@ -121,7 +124,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     exportSnapshot: async ({ runId, includeDataset }) => {
       const row = await requireSnapshotRun(ctx.db(), runId);
-      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeDataset });
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeDataset });
       // A run that saved no checkpoint yet has no adapter: the page must not say the zip holds one.
       return { zip: exportSnapshot(input), holds: { adapter: !!input.adapter, checkpoint: !!input.checkpoint, dataset: !!input.dataset } };
     },
@@ -137,7 +140,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const row = await requireSnapshotRun(ctx.db(), runId);
       // A link carries neither the adapter nor the checkpoint: reading them (a large model's checkpoint
       // is hundreds of MB) would only slow the link down, or fail it on a file it has no use for.
-      const input = await snapshotFromDb(ctx.db(), runId, { spec: snapshotSpec(row), includeAdapter: false, includeCheckpoint: false });
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeAdapter: false, includeCheckpoint: false });
       const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
       return { fragment: encodeShareLink(shareSummaryFromRun(run)) };
     },

@@ -124,7 +124,7 @@ export class StudioEngine {
     const db = this.requireDb();
     const model = this.jobs.requireModel();
     const run = await requireRun(db, runId);
-    if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
+    if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run “${run.name ?? runId}” was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
     const adapter = await new DexieRunStore(db, runId).readAdapter(model.spec);
     return { adapter, spec: model.spec, baseRef: run.modelRef ?? model.ref, run };
   }

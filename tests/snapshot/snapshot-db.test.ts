@@ -131,6 +131,21 @@ describe('snapshots from and into IndexedDB', () => {
     source.close();
   });
 
+  it('opens a failed run as resumable without its failure message (it is paused, not failed, here)', async () => {
+    // The dashboard said "Paused at step 30" and the Runs table's status tip kept the old error, as if resuming would fail again.
+    const source = freshDb();
+    const runId = await storedRun(source);
+    await source.runs.update(runId, { status: 'failed', message: 'GPU device lost at step 31' });
+    const zip = await exportRunSnapshot(source, runId, { spec, includeDataset: true });
+    const resumed = await saveImportedSnapshot(freshDb(), await importSnapshot(zip, { spec }), 'resume');
+    expect(resumed).toMatchObject({ status: 'paused', lastStep: 30 });
+    expect(resumed.message).toBeUndefined();
+    // Read-only it is the failed run it was, with its reason.
+    const readOnly = await saveImportedSnapshot(freshDb(), await importSnapshot(zip, { spec }), 'read-only');
+    expect(readOnly).toMatchObject({ status: 'failed', message: 'GPU device lost at step 31' });
+    source.close();
+  });
+
   it('keeps HDR samples on the training side and the user\'s inclusion choices, so a resume trains on the same examples', async () => {
     const source = freshDb();
     const runId = await storedRun(source);
@@ -282,6 +297,12 @@ describe('snapshots from and into IndexedDB', () => {
     await recordHdrRound(target, 'hdr-2', round(3, 3, 1));
     const again = await snapshotFromDb(target, 'hdr-2', { spec });
     expect(again.run.hdrRounds.map((r) => [r.round, r.step])).toEqual([[1, 34], [2, 38], [3, 42]]);
+    // The worker exports and shares it without the model, as it does the imported run it continued
+    // (it refused: 'run hdr-2 was trained on embedded:tiny-qwen3, but the loaded model is none').
+    const handlers = dataRequests({ db: () => target, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const exported = await importSnapshot((await handlers.exportSnapshot({ runId: 'hdr-2', includeDataset: false }, () => undefined)).zip, { spec });
+    expect(exported.run.hdrRounds.map((r) => r.round)).toEqual([1, 2, 3]);
+    expect(decodeShareLink((await handlers.shareLink({ runId: 'hdr-2' }, () => undefined)).fragment).hdrRounds).toHaveLength(3);
     expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run))).hdrRounds).toHaveLength(2);
 
     await createHdrRun(source, { id: 'hdr-base', datasetId, name: 'HDR from the base model', settings: DEFAULT_HDR_SETTINGS, config });
@@ -597,7 +618,16 @@ describe('snapshots from and into IndexedDB', () => {
     const db = freshDb();
     await storedRun(db);
     expect(await refusal(snapshotFromDb(db, 'nope'))).toBe('run nope does not exist');
-    expect(await refusal(snapshotFromDb(db, 'run-a'))).toBe("run run-a: the model's spec is needed to describe the adapter; load the model first");
+    // By the name the Runs panel shows and the model to load, not by its id.
+    expect(await refusal(snapshotFromDb(db, 'run-a'))).toBe("run “first run”: the model's spec is needed to describe the adapter; load the model it was trained on (embedded:tiny-qwen3) first");
+    // The worker's words follow the page's “Could not export “first run”: …”, so they say "it", not the run's id.
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    await expect(handlers.exportSnapshot({ runId: 'run-a', includeDataset: false }, () => undefined)).rejects.toThrow(/^it was trained on embedded:tiny-qwen3, but the loaded model is none; load that model first$/);
+    // A checkpoint that does not fit the settings run.json would describe it with.
+    await db.runs.update('run-a', { config: { ...config, lora: { ...config.lora, rank: 8 } } });
+    expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toMatch(/^run “first run”: its checkpoint has \d+ LoRA values, the model embedded:tiny-qwen3 needs \d+$/);
+    await db.runs.update('run-a', { modelRef: undefined });
+    expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toBe('run “first run” does not say which model it was trained on; load that model first');
     db.close();
   });
 });

@@ -89,6 +89,26 @@ describe('snapshot export and import', () => {
     expect(exportSnapshot(await fullInput())).toEqual(exportSnapshot(await fullInput()));
   });
 
+  it('imports a snapshot unzipped and compressed again with macOS\'s Finder (its folder, __MACOSX/ and .DS_Store)', async () => {
+    const original = exportSnapshot(await fullInput());
+    const files = [...readZip(original, SNAPSHOT_ZIP_LIMITS, 'test')];
+    const finder = writeZip(
+      [
+        { name: 'first-run-step30/', data: new Uint8Array(0), level: 0 },
+        ...files.map(([name, data]) => ({ name: `first-run-step30/${name}`, data, level: 6 as const })),
+        { name: 'first-run-step30/.DS_Store', data: new Uint8Array(6148), level: 6 },
+        { name: '__MACOSX/', data: new Uint8Array(0), level: 0 },
+        { name: '__MACOSX/first-run-step30/', data: new Uint8Array(0), level: 0 },
+        ...files.map(([name]) => ({ name: `__MACOSX/first-run-step30/._${name}`, data: new Uint8Array(4096), level: 6 as const })),
+      ],
+      new Date(Date.UTC(2025, 0, 1)),
+    );
+    const [again, snap] = [await importSnapshot(finder), await importSnapshot(original)];
+    expect(again.run).toEqual(snap.run);
+    expect(again.adapter!.files).toEqual(snap.adapter!.files);
+    expect(again.checkpoint!.bytes).toEqual(snap.checkpoint!.bytes);
+  });
+
   it('imports without a loaded model by checking shapes against run.json model.spec', async () => {
     const snap = await importSnapshot(exportSnapshot(await fullInput()));
     expect(snap.adapter!.adapter.tensors.size).toBe(2 * 3 * 2);

@@ -62,6 +62,28 @@ describe('zip reader', () => {
     expect(refused(zip)).toBe('test.zip: 4 entries; a snapshot has at most 3');
   });
 
+  it('reads a snapshot unzipped and zipped again on a Mac: its folder, __MACOSX/ twins and .DS_Store are passed over', () => {
+    // Finder's Compress wrote 8 entries ("run/", "run/a.txt", "__MACOSX/run/._a.txt", …): refused as
+    // '8 entries; a snapshot has at most 3', and with fewer, as 'unexpected entry "run/"', with no way out.
+    const a = new TextEncoder().encode('hello');
+    const c = new TextEncoder().encode('{}');
+    const fork = new Uint8Array(4096);
+    const folder = zipSync({ 'run/': new Uint8Array(0), 'run/a.txt': a, 'run/c.json': c, 'run/.DS_Store': new Uint8Array(6148), '__MACOSX/': new Uint8Array(0), '__MACOSX/run/': new Uint8Array(0), '__MACOSX/run/._a.txt': fork, '__MACOSX/run/._c.json': fork });
+    const entries = readZip(folder, limits, 'test.zip');
+    expect([...entries.keys()]).toEqual(['a.txt', 'c.json']);
+    expect(entries.get('a.txt')).toEqual(a);
+    // The files compressed as they are (no folder) come with __MACOSX/ twins too.
+    const loose = readZip(zipSync({ 'a.txt': a, 'c.json': c, '__MACOSX/': new Uint8Array(0), '__MACOSX/._a.txt': fork, '__MACOSX/._c.json': fork }), limits, 'test.zip');
+    expect([...loose.keys()]).toEqual(['a.txt', 'c.json']);
+    // Only one folder around them all: files in two folders, or deeper, are still no snapshot's.
+    expect(refused(zipSync({ 'x/a.txt': a, 'y/c.json': c }))).toMatch(/^test\.zip: unexpected entry "x\/a\.txt"/);
+    expect(refused(zipSync({ '../c.json': c }))).toMatch(/^test\.zip: unexpected entry "\.\.\/c\.json"/);
+    expect(refused(zipSync({ 'x/y/a.txt': a }))).toMatch(/^test\.zip: unexpected entry "x\/y\/a\.txt"/);
+    // What the archiver adds is bounded too: a flood of folders is refused before anything is read.
+    const flood = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}/`, new Uint8Array(0)]));
+    expect(refused(zipSync({ ...flood, 'a.txt': a }))).toBe('test.zip: 21 entries; a snapshot has at most 3 (and 12 that an archiver adds: folders, __MACOSX/, .DS_Store)');
+  });
+
   it('refuses unknown entry names, including path tricks', () => {
     expect(refused(zipSync({ '../evil.sh': new Uint8Array(1) }))).toMatch(/^test\.zip: unexpected entry "\.\.\/evil\.sh"; a snapshot holds only a\.txt, b\.bin, c\.json$/);
   });

@@ -93,6 +93,27 @@ describe('why a button is off, where a keyboard reaches it', () => {
   });
 });
 
+describe('why ONNX is off', () => {
+  it('while another run trains: says it waits for that run (it was greyed without a word)', () => {
+    const run = trainRow('r1', { name: 'first run' });
+    useRuns.setState({ runs: [run, trainRow('r2', { status: 'running' })], active: { runId: 'r2', progress: null, stepTimes: [], pausing: false, stopping: false }, adapterRuns: new Set(['r1']) });
+    const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-r1"/);
+    expect(html).toContain('<span class="small muted" id="run-onnx-why-r1">ONNX waits for the run that is training; export it once that ends.</span>');
+  });
+
+  it('a run that failed before its first checkpoint: off, saying there is no adapter (it was on, and the export failed)', () => {
+    const run = trainRow('failed-early', { status: 'failed', lastStep: 7 });
+    useRuns.setState({ runs: [run], adapterRuns: new Set() });
+    const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+    expect(html).toMatch(/data-testid="export-onnx" aria-disabled="true" aria-describedby="run-onnx-why-failed-early"/);
+    expect(html).toContain('<span class="small muted" id="run-onnx-why-failed-early">ONNX needs a saved checkpoint, and this run has none.</span>');
+    // With one (a snapshot's adapter-only checkpoint counts: it holds the adapter), it is on.
+    useRuns.setState({ adapterRuns: new Set(['failed-early']) });
+    expect(renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }))).not.toMatch(/data-testid="export-onnx" aria-disabled="true"/);
+  });
+});
+
 describe('what a run offers', () => {
   it('an HDR run that continued a training run exports and shares as a snapshot; one from the base model or another run does not', () => {
     const hdr = (id: string, fromRunId?: string) => ({ ...trainRow(id), kind: 'hdr', name: id, settings: {}, rounds: [], ...(fromRunId ? { fromRunId } : {}) }) as unknown as StoredRun;

@@ -27,7 +27,7 @@ const rows: StoredRun[] = [
 ];
 vi.mock('../../src/state/queries.ts', async (original) => ({
   ...(await original<typeof import('../../src/state/queries.ts')>()),
-  runsTable: async () => ({ runs: rows, lastMetrics: new Map(), checkpointSteps: new Map() }),
+  runsTable: async () => ({ runs: rows, lastMetrics: new Map(), checkpointSteps: new Map(), adapterRuns: new Set() }),
 }));
 
 const { useRuns } = await import('../../src/state/runStore.ts');

@@ -20,7 +20,7 @@ vi.mock('../../src/state/engine.ts', () => ({
 const row = { id: 'r1', datasetId: 'd', kind: 'train', status: 'paused', createdAt: 1, updatedAt: 1, config: { ...DEFAULT_RUN_CONFIG, steps: 10 }, lastStep: 4, name: 'my run' } as StoredRun;
 vi.mock('../../src/state/queries.ts', async (original) => ({
   ...(await original<typeof import('../../src/state/queries.ts')>()),
-  runsTable: async () => ({ runs: [row], lastMetrics: new Map(), checkpointSteps: new Map() }),
+  runsTable: async () => ({ runs: [row], lastMetrics: new Map(), checkpointSteps: new Map(), adapterRuns: new Set() }),
 }));
 
 const { useRuns } = await import('../../src/state/runStore.ts');

@@ -26,8 +26,11 @@ describe('the runs table', () => {
       { runId: 'imported-full', step: 20, createdAt: 1, blobs: {}, meta: { importedFrom: 'x', adapterOnly: false } },
       { runId: 'imported-adapter', step: 20, createdAt: 1, blobs: {}, meta: { importedFrom: 'y', adapterOnly: true } },
     ]);
-    const { checkpointSteps } = await runsTable();
+    await db.runs.put(run('failed-early', { status: 'failed', lastStep: 7 }) as never);
+    const { checkpointSteps, adapterRuns } = await runsTable();
     expect([...checkpointSteps].sort()).toEqual([['imported-full', 20], ['trained', 20]]);
+    // The adapter-only one still holds an adapter to export (ONNX); a run that failed before its first checkpoint has none.
+    expect([...adapterRuns].sort()).toEqual(['imported-adapter', 'imported-full', 'trained']);
   });
 
   it('reads an evaluation without its answers, and its answers apart when they are shown', async () => {

@@ -80,6 +80,19 @@ describe('snapshot actions in the Runs panel', () => {
     expect(requests).toEqual([]);
   });
 
+  it('export and share an HDR run of an imported training run without its model, as the training run itself exports', async () => {
+    // The training run's stored spec summary describes the adapter; the HDR run asked for the model
+    // ('it was trained on local:my-model; drop that model's folder in the Model panel first').
+    const imported = { ...train, modelRef: 'local:my-model', modelSpec: { layers: 2 } } as unknown as StoredRun;
+    useRuns.setState({ runs: [imported, { ...hdr, modelRef: 'local:my-model' } as StoredRun] });
+    useModel.setState({ info: null });
+    await useSnapshots.getState().exportSnapshot('hdr-1', false);
+    expect(useSnapshots.getState().error).toBeNull();
+    await useSnapshots.getState().copyShareLink('hdr-1');
+    expect(useSnapshots.getState().error).toBeNull();
+    expect(requests.map(([kind]) => kind)).toEqual(['exportSnapshot', 'shareLink']);
+  });
+
   it('say a snapshot opened before is already open, and show that run', async () => {
     const selectRun = vi.fn();
     useRuns.setState({ selectRun });

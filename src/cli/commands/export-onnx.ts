@@ -2,12 +2,12 @@
 // folder transformers.js loads for text-generation, then checks it by running it with
 // onnxruntime-web (WASM) against our engine on a few prompts and writes the report beside it.
 // Owns argument handling, writing files and printing; the export is src/export/.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
-import { checkExportFolder, readAdapter, removeEarlierExport } from '../localFiles.ts';
+import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
@@ -83,11 +83,7 @@ const command: CliCommand = {
         onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
       });
       progress.done();
-      removeEarlierExport(out, earlier);
-      for (const [path, bytes] of result.files) {
-        mkdirSync(dirname(join(out, path)), { recursive: true });
-        writeFileSync(join(out, path), bytes);
-      }
+      replaceExport(out, result.files, earlier);
       if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (f['no-check']) return 0;
 

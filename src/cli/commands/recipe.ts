@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { dataExamples, startFilesDigest } from '../localFiles.ts';
+import { dataExamples, modelFromAnywhere, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -149,8 +149,7 @@ const recipe: CliCommand = {
       throw new CliError(`--base-model ${baseFlag} is neither a folder nor a hub repo id (owner/name)`, 2);
     }
     // A folder as an absolute path: train.py runs from the recipe's folder, not from here.
-    const asBase = (ref: string) => (existsSync(ref) ? resolve(ref) : ref);
-    const baseModel = baseFlag !== undefined ? asBase(baseFlag) : baseModelOf(asBase(modelArg));
+    const baseModel = baseFlag !== undefined ? modelFromAnywhere(baseFlag) : baseModelOf(modelFromAnywhere(modelArg));
     const written = recipeFiles({ run: { name: runDir.replace(/\/+$/, '').split('/').pop() || runDir, from: resolve(runDir), model: run.model ?? modelArg }, baseModel, config, ...sets, start });
     for (const file of written) {
       const path = join(out, file.name);

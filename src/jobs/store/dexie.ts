@@ -281,19 +281,21 @@ export class DexieRunStore implements RunStore {
 
   async readAdapter(spec: ModelSpec): Promise<LoraAdapter> {
     const run = await requireRun(this.db, this.runId);
+    // Named as the Runs panel names it: the id appears nowhere on the page.
+    const title = `run “${run.name ?? this.runId}”`;
     const newest = (await this.checkpointRows()).at(-1);
-    if (!newest) throw new Error(`run ${this.runId} has no checkpoint yet; train it for at least one checkpoint interval (or pause it) first`);
+    if (!newest) throw new Error(`${title} has no checkpoint yet; train it for at least one checkpoint interval (or pause it) first`);
     const checkpoint = await blobBytes(newest.blobs[CHECKPOINT_BLOB]);
     if (checkpoint) {
-      if (run.kind === 'eval') throw new Error(`run ${this.runId} is an evaluation; it has no trainer checkpoint`);
-      const { state } = await decodeCheckpoint(checkpoint, `checkpoint of run ${this.runId} at step ${newest.step}`);
+      if (run.kind === 'eval') throw new Error(`${title} is an evaluation; it has no trainer checkpoint`);
+      const { state } = await decodeCheckpoint(checkpoint, `checkpoint of ${title} at step ${newest.step}`);
       const layout = loraLayout(spec, run.config.lora);
-      if (layout.size !== state.loraParams.length) throw new Error(`run ${this.runId}'s checkpoint does not fit the loaded model; load the model it was trained on`);
+      if (layout.size !== state.loraParams.length) throw new Error(`${title}'s checkpoint does not fit the loaded model; load the model it was trained on`);
       return { settings: run.config.lora, tensors: unflattenLora(layout.order, state.loraParams) };
     }
     const cfg = await blobBytes(newest.blobs[ADAPTER_CONFIG_FILE]);
     const weights = await blobBytes(newest.blobs[ADAPTER_WEIGHTS_FILE]);
-    if (!cfg || !weights) throw new Error(`run ${this.runId}'s newest checkpoint holds no adapter`);
+    if (!cfg || !weights) throw new Error(`${title}'s newest checkpoint holds no adapter`);
     return importPeftAdapter(spec, new TextDecoder().decode(cfg), memorySource(weights, ADAPTER_WEIGHTS_FILE));
   }
 

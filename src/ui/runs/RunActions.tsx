@@ -20,6 +20,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const onnxBusy = useOnnxExport((s) => s.busy);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
+  const hasAdapter = useRuns((s) => s.adapterRuns.has(run.id));
   const status = effectiveStatus(run, active?.runId ?? null, jobRows, trainingNow);
   const train = runKind(run) === 'train';
   // An HDR run that continued a training run travels as that run with HDR's rounds and adapter.
@@ -31,8 +32,17 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // be a step behind, and deleting it would pull it from under that worker.
   const written = status === 'running' || status === 'elsewhere';
   const writtenWhy = status === 'elsewhere' ? 'It trains in another tab of the studio; wait until it ends there' : 'It is being written now; wait until its job ends';
-  // The ONNX export's own lasting reason (a busy GPU or export is shown where it runs).
-  const onnxWhy = written || run.lastStep ? null : 'ONNX needs a trained step';
+  // Why the ONNX export is off, besides the run being written (a running export shows itself
+  // where it runs). It merges the newest checkpoint's adapter on the GPU a training run holds.
+  const onnxWhy = written
+    ? null
+    : !run.lastStep
+      ? 'ONNX needs a trained step'
+      : !hasAdapter
+        ? 'ONNX needs a saved checkpoint, and this run has none'
+        : active
+          ? 'ONNX waits for the run that is training; export it once that ends'
+          : null;
   const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}` };
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
@@ -74,7 +84,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {train && (
         <KeepFocusButton
           aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
-          disabled={!!onnxBusy || !!active || written || !run.lastStep}
+          disabled={!!onnxBusy || written || !!onnxWhy}
           reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : null}
           onClick={() => void exportOnnx(run.id, name, 'fp16')}
           data-testid="export-onnx"

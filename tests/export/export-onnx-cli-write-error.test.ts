@@ -1,0 +1,44 @@
+// `studio export-onnx --force` in-process, with the disk filling up while the new export is
+// written: the earlier export in --out stays whole (it was deleted first, and the failed write left
+// neither), and nothing of the new one is left beside it.
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+const diskFull = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const writeFileSync: typeof real.writeFileSync = (path, data, options) => {
+    if (diskFull.on && String(path).endsWith('model.onnx')) throw Object.assign(new Error(`ENOSPC: no space left on device, write '${String(path)}'`), { code: 'ENOSPC' });
+    return real.writeFileSync(path, data, options);
+  };
+  return { ...real, default: { ...real, writeFileSync }, writeFileSync };
+});
+
+describe('studio export-onnx --force when writing the new export fails', () => {
+  it('keeps the earlier export whole and leaves no part of the new one', async () => {
+    const root = fs.mkdtempSync(join(tmpdir(), 'studio-export-write-error-'));
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      const out = join(root, 'export');
+      fs.mkdirSync(join(out, 'onnx'), { recursive: true });
+      const earlier = { 'onnx/model_fp16.onnx': 'earlier model', 'export_check.json': '{"passed":true}', 'config.json': '{"earlier":true}', 'tokenizer.json': '{}' };
+      for (const [name, text] of Object.entries(earlier)) fs.writeFileSync(join(out, name), text);
+      diskFull.on = true;
+      const code = await main(['export-onnx', '--model', 'public/models/tiny-qwen3', '--out', out, '--force', '--no-check', '--quiet']);
+      expect(code).not.toBe(0);
+      expect(errors.join('\n')).toContain('ENOSPC');
+      for (const [name, text] of Object.entries(earlier)) expect(fs.readFileSync(join(out, name), 'utf8'), name).toBe(text);
+      expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'export_check.json', 'onnx', 'tokenizer.json']);
+      expect(fs.readdirSync(join(out, 'onnx'))).toEqual(['model_fp16.onnx']);
+    } finally {
+      diskFull.on = false;
+      console.error = error;
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
