@@ -385,7 +385,7 @@ export const useRuns = create<RunState>((set, get) => {
       try {
         await engineClient().request('deleteRun', { runId });
       } catch (err) {
-        return set({ error: `Deleting run ${runId} failed: ${(err as Error).message}. Nothing was removed.` });
+        return set({ error: `Deleting “${runNameById(get().runs, runId)}” failed: ${(err as Error).message}. Nothing was removed.` });
       }
       if (get().selectedRunId === runId) get().selectRun(null);
       // The worker let its ONNX export go with it.
