@@ -1,0 +1,46 @@
+// A run training in another tab of the studio holds the GPU there (its tab's worker holds the GPU's
+// Web Lock): Start training here was on, and pressing it made a run, had it refused ("another tab of
+// the studio is using the GPU") and removed it again. The button is now off up front, naming the run.
+import { createElement } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => undefined }) }));
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { useJobs } = await import('../../src/state/jobStore.ts');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
+const { useModel } = await import('../../src/state/modelStore.ts');
+const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+
+const trainRow = (id: string, name: string) => ({ id, name, datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 }) as StoredRun;
+const startButton = (html: string) => html.match(/<button[^>]*data-testid="start-run"[^>]*>/)![0];
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: useDatasets.getState(), model: useModel.getState() };
+beforeEach(() => {
+  useRuns.setState({ ...initial.runs, runs: [trainRow('r-there', 'ssb r8 there')] }, true);
+  useJobs.setState(initial.jobs, true);
+  useDatasets.setState({ ...initial.datasets, datasets: [{ id: 'd', name: 'train.jsonl', exampleCount: 40 }] as never, selectedId: 'd' }, true);
+  useModel.setState({ ...initial.model, info: { ref: 'tiny' } as never }, true);
+});
+
+describe('Start training while a run trains in another tab', () => {
+  it('is on when no tab trains', () => {
+    expect(startButton(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })))).not.toMatch(/aria-disabled="true"/);
+  });
+
+  it('is off, saying which run holds the GPU and where', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    const html = renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }));
+    expect(startButton(html)).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain('The run “ssb r8 there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.');
+  });
+
+  it('is not held by this tab’s own job’s runs (an ablation’s arm it trains here)', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    useJobs.setState({ rows: new Set(['r-there']), running: { kind: 'ablation', progress: null } });
+    expect(text(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })))).not.toContain('another tab');
+  });
+});
