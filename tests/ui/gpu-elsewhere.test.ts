@@ -1,6 +1,7 @@
 // A run training in another tab of the studio holds the GPU there (its tab's worker holds the GPU's
 // Web Lock): Start training here was on, and pressing it made a run, had it refused ("another tab of
-// the studio is using the GPU") and removed it again. The button is now off up front, naming the run.
+// the studio is using the GPU") and removed it again; an evaluation, HDR, an ablation or a playground
+// answer were refused alike once pressed. They are now off up front, naming the run.
 import { createElement } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
@@ -13,9 +14,13 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+const { EvalPanel } = await import('../../src/ui/eval/EvalPanel.tsx');
+const { AblationPanel } = await import('../../src/ui/ablation/AblationPanel.tsx');
+const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
 
 const trainRow = (id: string, name: string) => ({ id, name, datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 }) as StoredRun;
-const startButton = (html: string) => html.match(/<button[^>]*data-testid="start-run"[^>]*>/)![0];
+const button = (html: string, testId: string) => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))![0];
+const startButton = (html: string) => button(html, 'start-run');
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: useDatasets.getState(), model: useModel.getState() };
@@ -42,5 +47,27 @@ describe('Start training while a run trains in another tab', () => {
     useRuns.setState({ trainingNow: new Set(['r-there']) });
     useJobs.setState({ rows: new Set(['r-there']), running: { kind: 'ablation', progress: null } });
     expect(text(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })))).not.toContain('another tab');
+  });
+});
+
+describe('the other GPU jobs while a run trains in another tab', () => {
+  const reason = 'The run “ssb r8 there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.';
+
+  it('evaluation, HDR and the ablation are off, saying why', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    const evalHtml = renderNow(createElement(EvalPanel));
+    expect(text(evalHtml)).toContain(reason);
+    expect(evalHtml).toMatch(/<fieldset class="stack" disabled="">\s*<legend>Evaluate/);
+    expect(evalHtml).toMatch(/<fieldset class="stack" disabled="">\s*<legend>Hard-case re-sampling/);
+    const ablationHtml = renderNow(createElement(AblationPanel));
+    expect(text(ablationHtml)).toContain(reason);
+    expect(ablationHtml).toMatch(/<fieldset class="stack" disabled="" data-testid="ablation-form">/);
+  });
+
+  it('the playground’s Generate is off, saying why', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    const html = renderNow(createElement(PlaygroundPanel));
+    expect(button(html, 'play-generate')).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain(reason);
   });
 });
