@@ -231,6 +231,13 @@ interface RunState {
 
 const SELECTED_RUN_KEY = 'studio.selectedRun';
 
+function withoutRun(runIds: ReadonlySet<string>, runId: string): ReadonlySet<string> {
+  if (!runIds.has(runId)) return runIds;
+  const rest = new Set(runIds);
+  rest.delete(runId);
+  return rest;
+}
+
 /** The active run after the worker refused its pause or stop: no longer ending that way. */
 function endingRefused(active: ActiveRun | null, runId: string, how: 'pausing' | 'stopping'): ActiveRun | null {
   return active && active.runId === runId ? { ...active, [how]: false } : active;
@@ -264,7 +271,9 @@ export const useRuns = create<RunState>((set, get) => {
       set({ error: `Training run ${runNameById(get().runs, runId)} could not run: ${(err as Error).message}.` });
       return false;
     } finally {
-      if (get().active?.runId === runId) set({ active: null });
+      // Its lock, if the page last read it held, was this tab's: until the locks are read again, the
+      // run must not pass for one another tab trains (shown "elsewhere", holding the GPU there).
+      if (get().active?.runId === runId) set({ active: null, trainingNow: withoutRun(get().trainingNow, runId) });
       await get().refreshRuns();
     }
   }

@@ -8,7 +8,8 @@ import { renderNow } from '../helpers/render.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
 
-vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => undefined }) }));
+let reply: (kind: string) => Promise<unknown> = async () => undefined;
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: (kind: string) => reply(kind), onEvent: () => undefined }) }));
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
@@ -69,5 +70,30 @@ describe('the other GPU jobs while a run trains in another tab', () => {
     const html = renderNow(createElement(PlaygroundPanel));
     expect(button(html, 'play-generate')).toMatch(/aria-disabled="true"/);
     expect(text(html)).toContain(reason);
+  });
+});
+
+describe('a run this tab trained, once it ends', () => {
+  it('is not taken for another tab’s while the page reads the locks again (its lock was read held mid-run)', async () => {
+    const seen: Array<{ active: boolean; elsewhere: boolean }> = [];
+    useRuns.setState({
+      runs: [],
+      refreshRuns: async () => {
+        const s = useRuns.getState();
+        seen.push({ active: !!s.active, elsewhere: text(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }))).includes('another tab') });
+        useRuns.setState({ runs: [trainRow('r-here', 'mine')] });
+      },
+    });
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r-here' };
+      // The page looked at the locks while its run trained (a tab switch): its own lock was held.
+      if (kind === 'startRun') {
+        useRuns.setState({ trainingNow: new Set(['r-here']) });
+        return { status: 'done', step: 3 };
+      }
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    expect(seen.at(-1)).toEqual({ active: false, elsewhere: false });
   });
 });
