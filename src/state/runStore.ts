@@ -226,15 +226,19 @@ interface RunState {
   /** Called by the event adapter on `run-metric`: the runs table's step and newest values follow
    * the run as it trains (they were read only when a run started or ended). */
   noteMetric(runId: string, metric: StepMetrics): void;
+  /** Runs this tab trained (its run, or its job's rows) have ended: their locks, if last read held,
+   * were this tab's, so until the locks are read again they must not pass for runs another tab
+   * trains (shown "elsewhere", and holding the GPU there). */
+  noteEndedHere(runIds: readonly string[]): void;
   dismissError(): void;
 }
 
 const SELECTED_RUN_KEY = 'studio.selectedRun';
 
-function withoutRun(runIds: ReadonlySet<string>, runId: string): ReadonlySet<string> {
-  if (!runIds.has(runId)) return runIds;
+function withoutRuns(runIds: ReadonlySet<string>, ended: readonly string[]): ReadonlySet<string> {
+  if (!ended.some((id) => runIds.has(id))) return runIds;
   const rest = new Set(runIds);
-  rest.delete(runId);
+  for (const id of ended) rest.delete(id);
   return rest;
 }
 
@@ -271,9 +275,10 @@ export const useRuns = create<RunState>((set, get) => {
       set({ error: `Training run ${runNameById(get().runs, runId)} could not run: ${(err as Error).message}.` });
       return false;
     } finally {
-      // Its lock, if the page last read it held, was this tab's: until the locks are read again, the
-      // run must not pass for one another tab trains (shown "elsewhere", holding the GPU there).
-      if (get().active?.runId === runId) set({ active: null, trainingNow: withoutRun(get().trainingNow, runId) });
+      if (get().active?.runId === runId) {
+        set({ active: null });
+        get().noteEndedHere([runId]);
+      }
       await get().refreshRuns();
     }
   }
@@ -447,6 +452,10 @@ export const useRuns = create<RunState>((set, get) => {
         lastMetrics: new Map(lastMetrics).set(runId, values),
         ...(i >= 0 && runs[i].lastStep !== metric.step ? { runs: runs.map((r, j) => (j === i ? { ...r, lastStep: metric.step } : r)) } : {}),
       });
+    },
+
+    noteEndedHere(runIds) {
+      set({ trainingNow: withoutRuns(get().trainingNow, runIds) });
     },
 
     dismissError() {

@@ -9,12 +9,15 @@ import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
 
 let reply: (kind: string) => Promise<unknown> = async () => undefined;
-vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: (kind: string) => reply(kind), onEvent: () => undefined }) }));
+const worker = vi.hoisted(() => ({ emit: (_e: unknown) => {} }));
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: (kind: string) => reply(kind), onEvent: (cb: (e: unknown) => void) => (worker.emit = cb) }) }));
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+const { installWorkerEvents } = await import('../../src/state/workerEvents.ts');
+const { effectiveStatus } = await import('../../src/state/runStore.ts');
 const { EvalPanel } = await import('../../src/ui/eval/EvalPanel.tsx');
 const { AblationPanel } = await import('../../src/ui/ablation/AblationPanel.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
@@ -95,5 +98,17 @@ describe('a run this tab trained, once it ends', () => {
     };
     await useRuns.getState().startRun('d');
     expect(seen.at(-1)).toEqual({ active: false, elsewhere: false });
+  });
+});
+
+describe('the rows this tab’s job trained (an ablation’s arms), once it ends', () => {
+  it('are not taken for runs another tab trains while the page reads the locks again', () => {
+    installWorkerEvents();
+    worker.emit({ type: 'job-rows', runIds: ['arm-1'] });
+    // The page looked at the locks mid-job (a tab switch): the arm's lock, this tab's, was held.
+    useRuns.setState({ trainingNow: new Set(['arm-1']) });
+    expect(effectiveStatus(trainRow('arm-1', 'arm'), null, useJobs.getState().rows, useRuns.getState().trainingNow)).toBe('running');
+    worker.emit({ type: 'job-rows', runIds: [] });
+    expect(effectiveStatus({ ...trainRow('arm-1', 'arm'), status: 'done' }, null, useJobs.getState().rows, useRuns.getState().trainingNow)).toBe('done');
   });
 });
