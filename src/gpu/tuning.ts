@@ -1,11 +1,16 @@
-// Kernel choices measured on this adapter (the autotune's results), kept per adapter and per kernel
-// source so a driver change or an edited shader retunes by itself. Ops read choices synchronously
+// Kernel choices measured on this adapter (the autotune's results), kept per adapter, per kernel
+// source and per WebGPU implementation (the browser's version, Node's Dawn build) so a driver or
+// browser update or an edited shader retunes by itself. Ops read choices synchronously
 // while recording; the table is loaded from its store once, when the device is acquired, and saved
 // after a tuning pass. Owns no GPU state and never times anything itself (see ops/matmulTune.ts).
 import type { AdapterSummary } from './context.ts';
 
 /** Where tuning tables live between runs: a file in Node, IndexedDB in the browser. */
 export interface TuningStore {
+  /** The WebGPU implementation the tables are measured under: a browser adapter names no driver
+   * version, and a new browser may compile the kernels differently, so a table of another one is
+   * stale (a choice that was fastest there may be the slowest now). */
+  readonly runtime: string;
   load(adapterKey: string): Promise<TuningTable | null>;
   save(adapterKey: string, table: TuningTable): Promise<void>;
 }
@@ -13,6 +18,8 @@ export interface TuningStore {
 /** op → shape class → the chosen configuration (as JSON), plus the source hash it was measured with. */
 export interface TuningTable {
   version: 1;
+  /** The store's runtime when measured (absent: measured before it was recorded, so unknown). */
+  runtime?: string;
   ops: Record<string, { sourceHash: string; choices: Record<string, unknown> }>;
 }
 
@@ -47,7 +54,8 @@ export class KernelTuning {
   load(): Promise<void> {
     this.loaded ??= (this.store?.load(this.adapterKey) ?? Promise.resolve(null)).then(
       (t) => {
-        if (!t || t.version !== 1 || !isPlainObject(t.ops)) return;
+        // Of another browser or Dawn (or of an unknown one): measured on what no longer runs.
+        if (!t || t.version !== 1 || !isPlainObject(t.ops) || t.runtime !== this.store?.runtime) return;
         // A damaged entry (hand-edited, half-written) is dropped; the others still save a retune.
         const ops = Object.entries(t.ops).filter(([, e]) => isPlainObject(e) && typeof e.sourceHash === 'string' && isPlainObject(e.choices));
         this.table = { ...t, ops: Object.fromEntries(ops) };
@@ -79,7 +87,7 @@ export class KernelTuning {
   async save(): Promise<void> {
     if (!this.dirty || !this.store) return;
     this.dirty = false;
-    await this.store.save(this.adapterKey, this.table).catch(() => {
+    await this.store.save(this.adapterKey, { ...this.table, runtime: this.store.runtime }).catch(() => {
       this.dirty = true;
     });
   }

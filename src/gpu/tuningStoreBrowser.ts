@@ -31,6 +31,8 @@ export function indexedDbTuningStore(idb: IDBFactory | undefined = globalThis.in
   let db: Promise<IDBDatabase> | null = null;
   const handle = () => (db ??= open(idb));
   return {
+    // Names the browser and its version (Chrome/131…): its WebGPU implementation.
+    runtime: globalThis.navigator?.userAgent ?? '',
     async load(key) {
       return ((await run<TuningTable | undefined>(await handle(), 'readonly', (s) => s.get(key))) ?? null);
     },

@@ -2,6 +2,7 @@
 // ($STUDIO_KERNEL_TUNING, or ~/.cache/balancesft-studio/kernel-tuning.json). Never imported by browser code.
 // Written whole through a temporary file and a rename, so a killed process leaves the old file intact.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TuningStore, TuningTable } from './tuning.ts';
@@ -19,8 +20,18 @@ async function readAll(path: string): Promise<Record<string, TuningTable>> {
   }
 }
 
-export function fileTuningStore(path = defaultTuningPath()): TuningStore {
+/** The npm `webgpu` package's version: the Dawn build that compiles and runs the kernels in Node. */
+function dawnRuntime(): string {
+  try {
+    return `webgpu ${(createRequire(import.meta.url)('webgpu/package.json') as { version: string }).version}`;
+  } catch {
+    return 'webgpu';
+  }
+}
+
+export function fileTuningStore(path = defaultTuningPath(), runtime = dawnRuntime()): TuningStore {
   return {
+    runtime,
     async load(key) {
       const all = await readAll(path);
       return Object.prototype.hasOwnProperty.call(all, key) ? all[key] : null;

@@ -32,6 +32,17 @@ export function useGpuBusyReason(): string | null {
   return job ?? (exporting ? EXPORTING_REASON : null);
 }
 
+/** Why a training run cannot start here now: another tab of the studio trains a run (its Web Lock; an
+ * HDR run and an ablation's arms hold one too), and that tab's worker holds the GPU, so this tab's
+ * worker would refuse the run once made (null: no other tab trains). Loading a model needs no GPU lock. */
+export function useTrainingElsewhere(): string | null {
+  const ownRows = useJobs((s) => s.rows);
+  return useRuns((s) => {
+    const there = [...s.trainingNow].find((id) => id !== s.active?.runId && !ownRows.has(id));
+    return there === undefined ? null : `The run “${runNameById(s.runs, there)}” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.`;
+  });
+}
+
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's
  * refusal cannot name it), or a job or an ONNX export holds the GPU (null: nothing does). */
 export function useModelChangeHeld(): string | null {

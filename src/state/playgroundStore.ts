@@ -83,6 +83,8 @@ const JOB_HOLDING_GPU: Record<'evaluate' | 'hdr' | 'ablation', string> = {
 export function playgroundBlocker(s: {
   modelLoaded: boolean;
   training: boolean;
+  /** Why not while another tab of the studio trains (useTrainingElsewhere), or null. */
+  trainingElsewhere?: string | null;
   fieldProblem: string | null;
   exporting: boolean;
   job?: 'evaluate' | 'hdr' | 'ablation' | 'generate' | null;
@@ -93,6 +95,7 @@ export function playgroundBlocker(s: {
 }): string | null {
   if (!s.modelLoaded) return 'Load a model first (Model panel).';
   if (s.training) return 'A training run is using the GPU; pause it to try the model here.';
+  if (s.trainingElsewhere) return s.trainingElsewhere;
   if (s.exporting) return EXPORTING_REASON;
   if (s.job && s.job !== 'generate') return JOB_HOLDING_GPU[s.job];
   if (s.fieldProblem) return `Fix ${s.fieldProblem} first.`;

@@ -228,10 +228,21 @@ interface RunState {
   /** Called by the event adapter on `run-metric`: the runs table's step and newest values follow
    * the run as it trains (they were read only when a run started or ended). */
   noteMetric(runId: string, metric: StepMetrics): void;
+  /** Runs this tab trained (its run, or its job's rows) have ended: their locks, if last read held,
+   * were this tab's, so until the locks are read again they must not pass for runs another tab
+   * trains (shown "elsewhere", and holding the GPU there). */
+  noteEndedHere(runIds: readonly string[]): void;
   dismissError(): void;
 }
 
 const SELECTED_RUN_KEY = 'studio.selectedRun';
+
+function withoutRuns(runIds: ReadonlySet<string>, ended: readonly string[]): ReadonlySet<string> {
+  if (!ended.some((id) => runIds.has(id))) return runIds;
+  const rest = new Set(runIds);
+  for (const id of ended) rest.delete(id);
+  return rest;
+}
 
 /** The active run after the worker refused its pause or stop: no longer ending that way. */
 function endingRefused(active: ActiveRun | null, runId: string, how: 'pausing' | 'stopping'): ActiveRun | null {
@@ -266,7 +277,10 @@ export const useRuns = create<RunState>((set, get) => {
       set({ error: `Training run ${runNameById(get().runs, runId)} could not run: ${(err as Error).message}.` });
       return false;
     } finally {
-      if (get().active?.runId === runId) set({ active: null });
+      if (get().active?.runId === runId) {
+        set({ active: null });
+        get().noteEndedHere([runId]);
+      }
       await get().refreshRuns();
     }
   }
@@ -388,7 +402,7 @@ export const useRuns = create<RunState>((set, get) => {
       try {
         await engineClient().request('deleteRun', { runId });
       } catch (err) {
-        return set({ error: `Deleting run ${runId} failed: ${(err as Error).message}. Nothing was removed.` });
+        return set({ error: `Deleting “${runNameById(get().runs, runId)}” failed: ${(err as Error).message}. Nothing was removed.` });
       }
       if (get().selectedRunId === runId) get().selectRun(null);
       // The worker let its ONNX export go with it.
@@ -441,6 +455,10 @@ export const useRuns = create<RunState>((set, get) => {
         lastMetrics: new Map(lastMetrics).set(runId, values),
         ...(i >= 0 && runs[i].lastStep !== metric.step ? { runs: runs.map((r, j) => (j === i ? { ...r, lastStep: metric.step } : r)) } : {}),
       });
+    },
+
+    noteEndedHere(runIds) {
+      set({ trainingNow: withoutRuns(get().trainingNow, runIds) });
     },
 
     dismissError() {

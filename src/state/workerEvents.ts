@@ -35,7 +35,11 @@ export function installWorkerEvents(): void {
       applyRunEvent(e, false);
       broadcast.share(e);
     } else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
-    else if (e.type === 'job-rows') useJobs.getState().noteJobRows(e.runIds);
+    else if (e.type === 'job-rows') {
+      const ended = [...useJobs.getState().rows].filter((id) => !e.runIds.includes(id));
+      useJobs.getState().noteJobRows(e.runIds);
+      useRuns.getState().noteEndedHere(ended);
+    }
     else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
   });
 }

@@ -226,6 +226,16 @@ describe('BFCL question + possible_answer files', () => {
       'BFCL question "javascript_2" asks for a JavaScript call; the studio checks Python-style calls only, so it is left out',
     ]);
   });
+
+  it('leaves out live_relevance questions saying BFCL gives them no answer, not asking for a possible_answer file BFCL does not ship', async () => {
+    const question = (id: string) => JSON.stringify({ id, question: [[{ role: 'user', content: 'Add 2 and 3.' }]], function: [{ name: 'add', parameters: { type: 'dict', properties: { a: { type: 'integer' } } } }] });
+    const r = await importDatasetFiles([{ name: 'BFCL_v3_live_relevance.json', blob: new Blob([['live_relevance_0-0-0', 'live_irrelevance_0-0-0'].map(question).join('\n')]) }]);
+    // The irrelevance question needs no answer (no call is right) and stays.
+    expect(r.examples.map((e) => [e.id, e.category])).toEqual([['live_irrelevance_0-0-0', 'live_irrelevance']]);
+    expect(r.issues.map((i) => i.reason)).toEqual([
+      'BFCL question "live_relevance_0-0-0" is a relevance question: BFCL gives no answer for it (any call counts as right), so it has no target call to train on, and is left out',
+    ]);
+  });
 });
 
 describe('format override', () => {

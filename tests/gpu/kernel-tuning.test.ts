@@ -101,7 +101,7 @@ describe('the tuning table', () => {
       await fresh.load();
       expect(fresh.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
       // A damaged entry is dropped and the good ones kept; get and set work on either.
-      const table = { version: 1, ops: { matmul: { sourceHash: 'hash1' }, attention: { sourceHash: 'h', choices: { c: 1 } }, norm: null, softmax: { sourceHash: 'h', choices: [] } } };
+      const table = { version: 1, runtime: store.runtime, ops: { matmul: { sourceHash: 'hash1' }, attention: { sourceHash: 'h', choices: { c: 1 } }, norm: null, softmax: { sourceHash: 'h', choices: [] } } };
       await (await import('node:fs/promises')).writeFile(path, JSON.stringify({ 'adapter-A': table }));
       const damaged = new KernelTuning('adapter-A', fileTuningStore(path));
       await damaged.load();
@@ -113,6 +113,34 @@ describe('the tuning table', () => {
       await rm(dir, { recursive: true, force: true });
     }
     expect(sourceHash('a', 'b')).not.toBe(sourceHash('ab', 'c'));
+  });
+
+  it('forgets the choices measured under another browser or Dawn version (an update), or an unrecorded one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tuning-'));
+    try {
+      const path = join(dir, 'kernel-tuning.json');
+      const measured = new KernelTuning('adapter-A', fileTuningStore(path, 'Chrome/130'));
+      await measured.load();
+      measured.set('matmul', 'hash1', 'M2^10 N2^10', { kind: 'register' });
+      await measured.save();
+      const same = new KernelTuning('adapter-A', fileTuningStore(path, 'Chrome/130'));
+      await same.load();
+      expect(same.get('matmul', 'hash1', 'M2^10 N2^10')).toEqual({ kind: 'register' });
+      // The adapter reads the same after a browser update; its kernels may now compile differently.
+      const updated = new KernelTuning('adapter-A', fileTuningStore(path, 'Chrome/131'));
+      await updated.load();
+      expect(updated.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
+      // A table saved before the runtime was recorded: measured on an unknown one, retuned once.
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(path, JSON.stringify({ 'adapter-A': { version: 1, ops: { matmul: { sourceHash: 'hash1', choices: { 'M2^10 N2^10': { kind: 'register' } } } } } }));
+      const unrecorded = new KernelTuning('adapter-A', fileTuningStore(path, 'Chrome/131'));
+      await unrecorded.load();
+      expect(unrecorded.get('matmul', 'hash1', 'M2^10 N2^10')).toBeUndefined();
+      // Node's runtime is the Dawn build of the webgpu package.
+      expect(fileTuningStore(path).runtime).toMatch(/^webgpu \d+\.\d+/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a stored choice no kernel can run (hand-edited, or an older format) is ignored: the product runs the default, right', async () => {

@@ -1,7 +1,7 @@
 // The browser's tuning store (IndexedDB): a write the browser refuses must fail, not hang, since the
 // autotune (and so a job's preparation) awaits it.
 import { indexedDB } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KernelTuning } from '../../src/gpu/tuning.ts';
 import { indexedDbTuningStore } from '../../src/gpu/tuningStoreBrowser.ts';
 
@@ -46,6 +46,15 @@ describe('the IndexedDB tuning store', () => {
     await store.save('adapter-A', table);
     expect(await store.load('adapter-A')).toEqual(table);
     expect(await store.load('adapter-B')).toBeNull();
+  });
+
+  it('measures under the browser it runs in, by its user agent (Chrome/131…): an update retunes', () => {
+    vi.stubGlobal('navigator', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36' });
+    try {
+      expect(indexedDbTuningStore(indexedDB)!.runtime).toContain('Chrome/131');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('a write the browser aborts (quota full) rejects, and a tuning save then returns, to retry later', async () => {

@@ -31,6 +31,11 @@ export function isIrrelevanceId(id: string): boolean {
   return /(^|_)irrelevance/.test(id);
 }
 
+/** BFCL's relevance questions (`live_relevance_…`): some call is right, none is given as the answer. */
+function isRelevanceId(id: string): boolean {
+  return /(^|_)relevance/.test(id);
+}
+
 /** `live_simple_3-2-0` → "live_simple", `parallel_12` → "parallel": live and non-live categories
  * stay apart, as BFCL reports (and aggregates) them. */
 export function bfclCategory(id: string): string | undefined {
@@ -52,6 +57,10 @@ export const bfclParser: FormatParser = {
     // checker under "simple" they would count wrong answers right and right ones wrong.
     const language = /^(?:simple_)?(java|javascript)_/.exec(id)?.[1];
     if (language) throw new RecordError(`BFCL question "${id}" asks for a ${language === 'java' ? 'Java' : 'JavaScript'} call; the studio checks Python-style calls only, so it is left out`);
+    // BFCL ships no possible_answer for these (any call counts right): asking for one sent the user
+    // looking for a file that does not exist, and without a target call the question would train
+    // the model to answer it with no call, the opposite of what it asks.
+    if (isRelevanceId(id)) throw new RecordError(`BFCL question "${id}" is a relevance question: BFCL gives no answer for it (any call counts as right), so it has no target call to train on, and is left out`);
     const example: Example = {
       id,
       tools: normalizeToolList(record.function, 'function'),

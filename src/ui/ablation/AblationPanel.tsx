@@ -3,7 +3,7 @@
 // arm; the results (table, failures by rule, overlaid curves) fill in arm by arm, and the report
 // downloads as a .zip (the same files `studio ablate` writes).
 import { useDatasets } from '../../state/datasetStore.ts';
-import { errorFor, useJobs } from '../../state/jobStore.ts';
+import { errorFor, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
@@ -16,7 +16,8 @@ export function AblationPanel() {
   const dismiss = useJobs((s) => s.dismiss);
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);
-  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : null;
+  const trainingElsewhere = useTrainingElsewhere();
+  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : trainingElsewhere;
   return (
     <section className="panel" aria-labelledby="ablation-title" data-testid="ablation-panel">
       <h2 id="ablation-title" tabIndex={-1}>Ablation</h2>

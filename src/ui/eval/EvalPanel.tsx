@@ -2,7 +2,7 @@
 // with the model's output beside the expected calls), start HDR rounds and watch pool size,
 // pass@k and accepted per round, and open any hard case.
 import { useDatasets } from '../../state/datasetStore.ts';
-import { errorFor, useJobs } from '../../state/jobStore.ts';
+import { errorFor, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
@@ -19,7 +19,8 @@ export function EvalPanel() {
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);
   const exporting = useOnnxExport((s) => s.exporting);
-  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : exporting ? EXPORTING_REASON : null;
+  const trainingElsewhere = useTrainingElsewhere();
+  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : exporting ? EXPORTING_REASON : trainingElsewhere;
   return (
     <section className="panel" aria-labelledby="eval-title" data-testid="eval-panel">
       <h2 id="eval-title" tabIndex={-1}>Evaluation &amp; HDR</h2>

@@ -2,7 +2,7 @@
 // the streamed text, then the reasoning and the calls parsed out of it.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useDatasetPlayground, useExampleById, type DatasetPlayground } from '../../state/exampleRows.ts';
-import { errorFor, useJobs } from '../../state/jobStore.ts';
+import { errorFor, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { resolveAdapterRun, useRuns } from '../../state/runStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
@@ -61,7 +61,8 @@ export function PlaygroundPanel() {
   const useBackend = onnxReady ? backend : 'engine';
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
   const exampleProblem = sample && read.fresh && !expectation ? (read.error ?? `The held-out example ${sample.s.id} is no longer in the dataset.`) : null;
-  const missing = playgroundBlocker({ modelLoaded: !!model, training, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !read.fresh, exampleProblem });
+  const trainingElsewhere = useTrainingElsewhere();
+  const missing = playgroundBlocker({ modelLoaded: !!model, training, trainingElsewhere, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !read.fresh, exampleProblem });
   const generateOff = !!missing || !!running;
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">

@@ -12,6 +12,20 @@ import { focusPanelHeading, useFocusReturn } from '../shell/focusReturn.ts';
 
 export const deleteRunButtonId = (runId: string) => `delete-run-${runId}`;
 
+// What deleting a run takes with it, by kind: an evaluation has no metrics or checkpoints, and an
+// ablation's arms are runs of their own that stay.
+const DELETED_WITH: Record<StoredRun['kind'], string> = {
+  train: 'its metrics and checkpoints',
+  eval: 'its results and answers',
+  hdr: 'its rounds and adapter (the samples it added stay in the dataset)',
+  ablation: 'its comparison (its arms’ runs stay)',
+};
+
+/** The confirming Delete button's label: which run, and what goes with it. */
+export function reallyDeleteLabel(run: StoredRun): string {
+  return `Really delete ${run.name ?? run.id}, ${DELETED_WITH[run.kind]}`;
+}
+
 export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDashboard: () => void }) {
   const { active, selectRun, resumeRun, deleteRun, exportRecipe, recipeBusy } = useRuns();
   const { exportSnapshot, copyShareLink, busy } = useSnapshots();
@@ -117,7 +131,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
               focusPanelHeading(e.currentTarget.closest('.panel'));
               void deleteRun(run.id);
             }}
-            aria-label={`Really delete ${name}, its metrics and checkpoints`}
+            aria-label={reallyDeleteLabel(run)}
           >
             Really delete
           </button>

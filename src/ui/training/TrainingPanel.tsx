@@ -4,7 +4,7 @@ import { useDatasets } from '../../state/datasetStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { canResume, draftProblem, useRuns } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
-import { useGpuBusyReason, useJobs } from '../../state/jobStore.ts';
+import { useGpuBusyReason, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { formatBytes } from '../format.ts';
@@ -31,7 +31,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const draftLoss = useRuns((s) => s.draft.loss);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
   const gpuBusy = useGpuBusyReason();
-  const blocked = missing ?? gpuBusy ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
+  const trainingElsewhere = useTrainingElsewhere();
+  const blocked = missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
 
   return (
     <section className="panel" aria-labelledby="train-title" data-testid="training-panel">

@@ -1,0 +1,114 @@
+// A run training in another tab of the studio holds the GPU there (its tab's worker holds the GPU's
+// Web Lock): Start training here was on, and pressing it made a run, had it refused ("another tab of
+// the studio is using the GPU") and removed it again; an evaluation, HDR, an ablation or a playground
+// answer were refused alike once pressed. They are now off up front, naming the run.
+import { createElement } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+
+let reply: (kind: string) => Promise<unknown> = async () => undefined;
+const worker = vi.hoisted(() => ({ emit: (_e: unknown) => {} }));
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: (kind: string) => reply(kind), onEvent: (cb: (e: unknown) => void) => (worker.emit = cb) }) }));
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { useJobs } = await import('../../src/state/jobStore.ts');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
+const { useModel } = await import('../../src/state/modelStore.ts');
+const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+const { installWorkerEvents } = await import('../../src/state/workerEvents.ts');
+const { effectiveStatus } = await import('../../src/state/runStore.ts');
+const { EvalPanel } = await import('../../src/ui/eval/EvalPanel.tsx');
+const { AblationPanel } = await import('../../src/ui/ablation/AblationPanel.tsx');
+const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
+
+const trainRow = (id: string, name: string) => ({ id, name, datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 }) as StoredRun;
+const button = (html: string, testId: string) => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))![0];
+const startButton = (html: string) => button(html, 'start-run');
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: useDatasets.getState(), model: useModel.getState() };
+beforeEach(() => {
+  useRuns.setState({ ...initial.runs, runs: [trainRow('r-there', 'ssb r8 there')] }, true);
+  useJobs.setState(initial.jobs, true);
+  useDatasets.setState({ ...initial.datasets, datasets: [{ id: 'd', name: 'train.jsonl', exampleCount: 40 }] as never, selectedId: 'd' }, true);
+  useModel.setState({ ...initial.model, info: { ref: 'tiny' } as never }, true);
+});
+
+describe('Start training while a run trains in another tab', () => {
+  it('is on when no tab trains', () => {
+    expect(startButton(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })))).not.toMatch(/aria-disabled="true"/);
+  });
+
+  it('is off, saying which run holds the GPU and where', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    const html = renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }));
+    expect(startButton(html)).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain('The run “ssb r8 there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.');
+  });
+
+  it('is not held by this tab’s own job’s runs (an ablation’s arm it trains here)', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    useJobs.setState({ rows: new Set(['r-there']), running: { kind: 'ablation', progress: null } });
+    expect(text(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })))).not.toContain('another tab');
+  });
+});
+
+describe('the other GPU jobs while a run trains in another tab', () => {
+  const reason = 'The run “ssb r8 there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.';
+
+  it('evaluation, HDR and the ablation are off, saying why', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    const evalHtml = renderNow(createElement(EvalPanel));
+    expect(text(evalHtml)).toContain(reason);
+    expect(evalHtml).toMatch(/<fieldset class="stack" disabled="">\s*<legend>Evaluate/);
+    expect(evalHtml).toMatch(/<fieldset class="stack" disabled="">\s*<legend>Hard-case re-sampling/);
+    const ablationHtml = renderNow(createElement(AblationPanel));
+    expect(text(ablationHtml)).toContain(reason);
+    expect(ablationHtml).toMatch(/<fieldset class="stack" disabled="" data-testid="ablation-form">/);
+  });
+
+  it('the playground’s Generate is off, saying why', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    const html = renderNow(createElement(PlaygroundPanel));
+    expect(button(html, 'play-generate')).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain(reason);
+  });
+});
+
+describe('a run this tab trained, once it ends', () => {
+  it('is not taken for another tab’s while the page reads the locks again (its lock was read held mid-run)', async () => {
+    const seen: Array<{ active: boolean; elsewhere: boolean }> = [];
+    useRuns.setState({
+      runs: [],
+      refreshRuns: async () => {
+        const s = useRuns.getState();
+        seen.push({ active: !!s.active, elsewhere: text(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }))).includes('another tab') });
+        useRuns.setState({ runs: [trainRow('r-here', 'mine')] });
+      },
+    });
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r-here' };
+      // The page looked at the locks while its run trained (a tab switch): its own lock was held.
+      if (kind === 'startRun') {
+        useRuns.setState({ trainingNow: new Set(['r-here']) });
+        return { status: 'done', step: 3 };
+      }
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    expect(seen.at(-1)).toEqual({ active: false, elsewhere: false });
+  });
+});
+
+describe('the rows this tab’s job trained (an ablation’s arms), once it ends', () => {
+  it('are not taken for runs another tab trains while the page reads the locks again', () => {
+    installWorkerEvents();
+    worker.emit({ type: 'job-rows', runIds: ['arm-1'] });
+    // The page looked at the locks mid-job (a tab switch): the arm's lock, this tab's, was held.
+    useRuns.setState({ trainingNow: new Set(['arm-1']) });
+    expect(effectiveStatus(trainRow('arm-1', 'arm'), null, useJobs.getState().rows, useRuns.getState().trainingNow)).toBe('running');
+    worker.emit({ type: 'job-rows', runIds: [] });
+    expect(effectiveStatus({ ...trainRow('arm-1', 'arm'), status: 'done' }, null, useJobs.getState().rows, useRuns.getState().trainingNow)).toBe('done');
+  });
+});
