@@ -172,6 +172,9 @@ export function balanceAlpha(s: BalanceSettings, st: BalanceState): number {
   }
 }
 
+/** Where in the new range an α outside it starts (rebaseBalance): just inside the nearer bound. */
+const REBASE_MARGIN = 0.01;
+
 /** A state learned under `was` settings, to continue under `now` ones (another run's bounds: an HDR
  * or train run given other --alpha-min / --alpha-max than the run whose state it continues). grad
  * keeps only θ, and α(θ) depends on the bounds: θ is re-expressed so the first step's α is the one
@@ -181,8 +184,10 @@ export function rebaseBalance(st: BalanceState, was: BalanceSettings, now: Balan
   if (st.rule !== 'grad' || (was.alphaMin === now.alphaMin && was.alphaMax === now.alphaMax)) return st;
   // A run.json that does not say its bounds (hand-written, or cut short) tells nothing to rebase by.
   if (!(Number.isFinite(was.alphaMin) && Number.isFinite(was.alphaMax) && was.alphaMin < was.alphaMax)) return st;
-  // σ(θ) strictly inside (0, 1), so θ stays finite where α sits on a new bound.
-  const p = Math.min(1 - 1e-6, Math.max(1e-6, (gradRuleAlpha(was, st.theta.value) - now.alphaMin) / (now.alphaMax - now.alphaMin)));
+  // An α outside the new bounds starts just inside the nearer one (1% of the range): θ at a bound
+  // itself is infinite, and one at σ(θ) = 1e-6 (θ ≈ −13.8) left α pinned there for the whole run,
+  // θ's AdamW moving it about lr (0.01) a step.
+  const p = Math.min(1 - REBASE_MARGIN, Math.max(REBASE_MARGIN, (gradRuleAlpha(was, st.theta.value) - now.alphaMin) / (now.alphaMax - now.alphaMin)));
   return { rule: 'grad', theta: { ...st.theta, value: Math.log(p / (1 - p)) } };
 }
 
