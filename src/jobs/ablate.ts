@@ -20,7 +20,7 @@ import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext, RunInterruption } from './context.ts';
 import { evaluationSample, type JobExamples } from './data.ts';
 import { evaluateJob, type Decoding } from './evaluate.ts';
-import { hdrJob, retrainConfig } from './hdr.ts';
+import { fitSamples, hdrJob, retrainConfig } from './hdr.ts';
 import type { RunStore, RunWorkspace } from './store/runStore.ts';
 import { trainJob } from './train.ts';
 import { uniqueRunName } from './store/runNames.ts';
@@ -282,7 +282,10 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       events.onPhase?.(arm, 'hdr', index, arms.length);
       const from = done.get(arm.hdrFrom)!;
       // It continues that arm's run, as HDR from a training run does (its snapshot is that run plus the rounds).
-      armStore = await workspace.createRun({ kind: 'hdr', name, config: arm.config, settings: c.hdr, fromRunId: from.store.id });
+      // With the sequence length the job retrains at (fitSamples), so the arm's row shows it.
+      const mineSet = firstMinable(job.examples.train, c.hdrMineLimit);
+      const config = fitSamples(arm.config, c.hdr, ctx.model.tokenizer, mineSet, ctx.model.spec.maxPositionEmbeddings);
+      armStore = await workspace.createRun({ kind: 'hdr', name, config, settings: c.hdr, fromRunId: from.store.id });
       ctx.claimRun?.(armStore.id);
       curve = [...from.curve];
       const offset = from.curve.at(-1)?.step ?? 0;
@@ -290,8 +293,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       const r = await hdrJob(armCtx, {
         store: armStore,
         settings: c.hdr,
-        config: arm.config,
-        mineSet: firstMinable(job.examples.train, c.hdrMineLimit),
+        config,
+        mineSet,
         // The arms are compared on the held-out set below; HDR's own before/after evaluation would repeat it.
         evalSet: [],
         replayPool: job.examples.train,

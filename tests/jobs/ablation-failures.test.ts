@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
-import { defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablate.ts';
+import { ablationArms, defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablate.ts';
+import { fitSamples } from '../../src/jobs/hdr.ts';
 import { ablationMarkdown, hdrArmText } from '../../src/jobs/ablationReport.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
 import { exportRunSnapshot } from '../../src/snapshot/snapshot-db.ts';
@@ -97,7 +98,8 @@ describe('an ablation’s SSB + HDR arm', () => {
       { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
       { rules: ['grad'], hdrRule: 'grad', hdrMineLimit: 1, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
     );
-    config.hdr = { ...config.hdr, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 2 };
+    // Answers up to 320 tokens do not fit the arms' 320 with a prompt: HDR retrains longer.
+    config.hdr = { ...config.hdr, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 320 };
     const store = await workspace.createRun({ kind: 'ablation', name: 'lineage', config });
     const result = await engine.ablate({ store, workspace, name: 'lineage', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } });
     expect(result.failed).toEqual([]);
@@ -105,6 +107,10 @@ describe('an ablation’s SSB + HDR arm', () => {
     const hdr = result.arms.find((a) => a.id === 'ssb:grad+hdr')!;
     expect(hdr.run.kind).toBe('hdr');
     expect(await db.runs.get(hdr.run.id)).toMatchObject({ kind: 'hdr', fromRunId: ssb.run.id });
+    // Its row shows the sequence length it retrained at, not the arms' (as a studio HDR run's does).
+    const fitted = fitSamples(ablationArms(config).find((a) => a.id === 'ssb:grad+hdr')!.config, config.hdr, engine.requireModel().tokenizer, examples.slice(0, 1), engine.requireModel().spec.maxPositionEmbeddings).seqLen;
+    expect(fitted).toBeGreaterThan(320);
+    expect(((await db.runs.get(hdr.run.id))!.config as { seqLen: number }).seqLen).toBe(fitted);
     const zip = await exportRunSnapshot(db, hdr.run.id, { spec: engine.requireModel().spec });
     expect(zip.length).toBeGreaterThan(0);
     // Its rounds' retraining comes on top of the steps every arm trained: the report says how many.
