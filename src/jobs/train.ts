@@ -97,6 +97,9 @@ function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Prom
   return loadEngineModel(ctx.gpu, ctx.model.files, { lora: config.lora, adapter: job.adapter, seed: config.seed, maxTokens: config.batchSize * config.seqLen, recompute: config.recompute, onProgress: uploadProgress(ctx) });
 }
 
+/** A resume refused for settings the run cannot continue under, said in words (no class name). */
+class ResumeRefusedError extends Error {}
+
 const NOTHING_TRAINED = 'stopped by the user before its first step; nothing was trained';
 
 export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOutcome> {
@@ -148,6 +151,11 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     state = await store.openHistory(job.resume, (s) => {
       checkpointStep = s.step;
       checkResumeExamples(s, train);
+      // Steps from epochs are known only now (the CLI checks a --steps before loading): fewer than
+      // the run trained would train nothing and write a run shorter than its own adapter.
+      if (job.epochs !== undefined && s.step > config.steps) {
+        throw new ResumeRefusedError(`the run has trained ${s.step} steps already, more than the ${config.steps} that ${job.epochs} epochs over ${train.length} training examples give; resume with more epochs, or with --steps ${s.step} to keep the adapter as it is`);
+      }
     });
     model = await loadModel(ctx, job, config);
     trainer = new Trainer(model.state, train, config);
@@ -238,7 +246,7 @@ function failureMessage(err: unknown, ctx: JobContext): string {
   if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
   // A thrown string or object (a library's rejection) has no name or message of its own.
   if (!(err instanceof Error)) return String(err);
-  return err instanceof TrainingDivergedError || err instanceof TrainingSetChangedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
+  return err instanceof TrainingDivergedError || err instanceof TrainingSetChangedError || err instanceof ResumeRefusedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;
 }
 
 /** The first optimizer step as DESIGN.md's dump: its inputs, per-token NLL, losses, α with the

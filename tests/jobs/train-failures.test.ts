@@ -146,3 +146,23 @@ describe('a paused run whose training set changed but kept its size (one example
     expect(again).toMatchObject({ status: 'done', step: 2 });
   });
 });
+
+describe('a run resumed with fewer epochs than it has trained', () => {
+  // Steps from epochs are known only once the data is tokenized, after the CLI's check of --steps:
+  // the resume trained nothing and wrote a run shorter than its adapter.
+  it('is refused, naming both step counts, and keeps its history', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`train-fewer-epochs-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 2, seqLen: 320, evalEvery: 0, checkpointEvery: 1, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'epochs', config });
+    const examples = { train: imported.examples.slice(0, 6), eval: [] };
+    expect((await engine.train({ store: new DexieRunStore(db, run.id), config, epochs: 1, examples, resume: false })).status).toBe('done');
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 3 });
+    // Half an epoch over six examples in batches of two: 2 steps, behind the run's 3.
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config, epochs: 0.5, examples, resume: true });
+    expect(resumed.message).toBe('the run has trained 3 steps already, more than the 2 that 0.5 epochs over 6 training examples give; resume with more epochs, or with --steps 3 to keep the adapter as it is');
+    expect((await db.metrics.where('runId').equals(run.id).sortBy('step')).map((m) => m.step)).toEqual([1, 2, 3]);
+    expect(await db.runs.get(run.id)).toMatchObject({ lastStep: 3 });
+  });
+});
