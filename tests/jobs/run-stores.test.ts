@@ -7,7 +7,7 @@
 // run on the same Dexie dataset starts after the rounds already recorded; an evaluation of the
 // trained adapter keeps the same predictions in either store. Stores come from each home's
 // workspace (the way a job that makes several runs gets them).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -189,5 +189,15 @@ describe('HDR from a run of the same run folder workspace', () => {
     const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
     await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
     expect(adapterRun(store.dir).splitSeed).toBe(1234);
+  });
+
+  // A studio snapshot unzipped into a folder is a PEFT adapter with the run's run.json: its split is
+  // the studio dataset's (run.json's dataset.split), not the run's seed (42), or --adapter of it
+  // scored examples it trained on.
+  it('of an unzipped studio snapshot keeps its dataset\'s split', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapshot-adapter-'));
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: CONFIG, dataset: { name: 'demo', fingerprint: 'sha256:x', examples: 9, split: { seed: 1234, evalFraction: 0.1 } } }));
+    expect(adapterRun(dir)).toMatchObject({ splitSeed: 1234, config: { seed: CONFIG.seed } });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
