@@ -141,13 +141,17 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   return [...earlier, ...overwritten];
 }
 
+const STAGING_PREFIX = '.export-';
+
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
  * fp16 model next to a new fp32 one), and the new ones move in, which takes no space. */
 export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array>, earlier: string[]): void {
   mkdirSync(out, { recursive: true });
-  const staging = mkdtempSync(join(out, '.export-'));
+  // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one.
+  for (const name of readdirSync(out)) if (name.startsWith(STAGING_PREFIX)) rmSync(join(out, name), { recursive: true, force: true });
+  const staging = mkdtempSync(join(out, STAGING_PREFIX));
   try {
     for (const [path, bytes] of files) {
       mkdirSync(dirname(join(staging, path)), { recursive: true });

@@ -28,6 +28,9 @@ describe('studio export-onnx --force when writing the new export fails', () => {
       fs.mkdirSync(join(out, 'onnx'), { recursive: true });
       const earlier = { 'onnx/model_fp16.onnx': 'earlier model', 'export_check.json': '{"passed":true}', 'config.json': '{"earlier":true}', 'tokenizer.json': '{}' };
       for (const [name, text] of Object.entries(earlier)) fs.writeFileSync(join(out, name), text);
+      // An export killed mid-write (Ctrl-C) before this one left its hidden staging folder.
+      fs.mkdirSync(join(out, '.export-Kx81Qa', 'onnx'), { recursive: true });
+      fs.writeFileSync(join(out, '.export-Kx81Qa', 'onnx', 'model_fp16.onnx'), 'half a model');
       diskFull.on = true;
       const code = await main(['export-onnx', '--model', 'public/models/tiny-qwen3', '--out', out, '--force', '--no-check', '--quiet']);
       expect(code).not.toBe(0);
