@@ -123,7 +123,7 @@ export function checkResumeExamples(s: Pick<TrainerState, 'trainExamples' | 'tra
     throw new TrainingSetChangedError(`${s.trainExamples} training examples, but the training set now has ${train.length} (examples were added to or left out of its dataset since)`);
   }
   if (s.trainDigest !== undefined && s.trainDigest !== (digest ?? trainingSetDigest(train))) {
-    throw new TrainingSetChangedError(`other training examples than the ${train.length} the training set has now (as many, but examples were included, left out or re-split since, or their text changed)`);
+    throw new TrainingSetChangedError(`other training examples than the ${train.length} the training set has now (as many, but examples were included, left out or re-split since, their text changed, or the model’s chat template or tokenizer now renders them otherwise)`);
   }
 }
 
