@@ -43,6 +43,15 @@ export function useTrainingElsewhere(): string | null {
   });
 }
 
+/** Why a run cannot be resumed now: this tab's job or ONNX export, or another tab's training, holds
+ * the GPU, and the worker would refuse the resume once pressed (null: nothing holds it; this tab's
+ * own training run is its own check). */
+export function useResumeHeld(): string | null {
+  const busy = useGpuBusyReason();
+  const elsewhere = useTrainingElsewhere();
+  return busy ?? elsewhere;
+}
+
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's
  * refusal cannot name it), or a job or an ONNX export holds the GPU (null: nothing does). */
 export function useModelChangeHeld(): string | null {

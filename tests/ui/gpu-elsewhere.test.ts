@@ -21,6 +21,8 @@ const { effectiveStatus } = await import('../../src/state/runStore.ts');
 const { EvalPanel } = await import('../../src/ui/eval/EvalPanel.tsx');
 const { AblationPanel } = await import('../../src/ui/ablation/AblationPanel.tsx');
 const { PlaygroundPanel } = await import('../../src/ui/playground/PlaygroundPanel.tsx');
+const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+const { RunActions } = await import('../../src/ui/runs/RunActions.tsx');
 
 const trainRow = (id: string, name: string) => ({ id, name, datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, lastStep: 3 }) as StoredRun;
 const button = (html: string, testId: string) => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))![0];
@@ -110,5 +112,42 @@ describe('the rows this tab’s job trained (an ablation’s arms), once it ends
     expect(effectiveStatus(trainRow('arm-1', 'arm'), null, useJobs.getState().rows, useRuns.getState().trainingNow)).toBe('running');
     worker.emit({ type: 'job-rows', runIds: [] });
     expect(effectiveStatus({ ...trainRow('arm-1', 'arm'), status: 'done' }, null, useJobs.getState().rows, useRuns.getState().trainingNow)).toBe('done');
+  });
+});
+
+describe('Resume while another tab trains or this tab’s job holds the GPU', () => {
+  // Resume stayed on: pressed, the worker refused it (another tab's run, or this tab's evaluation,
+  // HDR or export holding the GPU). Start training was already held; every Resume is now too.
+  const paused = { ...trainRow('r-paused', 'paused here'), status: 'paused', lastStep: 2 } as StoredRun;
+  const reason = 'The run “ssb r8 there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.';
+  const resumes = () => {
+    useRuns.setState({ runs: [trainRow('r-there', 'ssb r8 there'), paused], selectedRunId: 'r-paused', checkpointSteps: new Map([['r-paused', 2]]) });
+    return [
+      renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })),
+      renderNow(createElement(RunControls, { run: paused })),
+      renderNow(createElement(RunActions, { run: paused, onOpenDashboard: () => undefined })),
+    ];
+  };
+  const ids = ['resume-run', 'dashboard-resume', 'runs-resume'];
+
+  it('is on when nothing holds the GPU', () => {
+    resumes().forEach((html, i) => expect(button(html, ids[i])).not.toMatch(/aria-disabled="true"/));
+  });
+
+  it('is off, saying which run in which tab holds it', () => {
+    useRuns.setState({ trainingNow: new Set(['r-there']) });
+    resumes().forEach((html, i) => {
+      expect(button(html, ids[i])).toMatch(/aria-disabled="true"/);
+      const describedBy = button(html, ids[i]).match(/aria-describedby="([^"]+)"/)![1];
+      expect(text(html.match(new RegExp(`id="${describedBy}"[^>]*>([^<]*)<`))![1])).toContain(reason);
+    });
+  });
+
+  it('is off while this tab’s evaluation holds the GPU, saying so', () => {
+    useJobs.setState({ running: { kind: 'eval', progress: null } } as never);
+    resumes().forEach((html, i) => {
+      expect(button(html, ids[i])).toMatch(/aria-disabled="true"/);
+      expect(text(html)).toMatch(/is using the GPU; wait for it or cancel it first/);
+    });
   });
 });

@@ -2,7 +2,8 @@
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
 import { canResume, effectiveStatus, resumeLabel, stepsWord, useRuns } from '../../state/runStore.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import type { StoredRun } from '../../state/queries.ts';
 import { useRunSeriesNumber } from '../../state/runSeries.ts';
 
@@ -13,6 +14,7 @@ export function RunControls({ run }: { run: StoredRun }) {
   const jobRows = useJobs((s) => s.rows);
   const jobKind = useJobs((s) => s.running?.kind ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
+  const resumeHeld = useResumeHeld();
   // While a run trains its row keeps the step of its newest checkpoint; its curves go further (a
   // page closed between checkpoints, a job's run, another tab's): the step they reached is the one to name.
   const curvesStep = useRunSeriesNumber(run.id, (s) => s.steps.at(-1) ?? null);
@@ -45,9 +47,14 @@ export function RunControls({ run }: { run: StoredRun }) {
     <div className="row runcontrols" data-testid="run-controls" data-status={status}>
       <span>{where}</span>
       {resumable && (
-        <button className="primary" data-testid="dashboard-resume" disabled={active !== null} onClick={() => void resumeRun(run.id)}>
+        <KeepFocusButton className="primary" data-testid="dashboard-resume" disabled={active !== null || !!resumeHeld} reasonId={resumeHeld ? 'dashboard-resume-held' : null} onClick={() => void resumeRun(run.id)}>
           {resumeLabel(run, checkpointStep)}
-        </button>
+        </KeepFocusButton>
+      )}
+      {resumable && resumeHeld && (
+        <span className="small muted" id="dashboard-resume-held">
+          {resumeHeld}
+        </span>
       )}
     </div>
   );

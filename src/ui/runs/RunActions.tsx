@@ -6,7 +6,7 @@ import type { StoredRun } from '../../state/queries.ts';
 import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { focusPanelHeading, useFocusReturn } from '../shell/focusReturn.ts';
 
@@ -42,6 +42,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const snapshottable = train || startRun?.kind === 'train';
   const name = run.name ?? run.id;
   const resumable = canResume(run, active?.runId ?? null, jobRows, trainingNow);
+  const resumeHeld = useResumeHeld();
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
   // be a step behind, and deleting it would pull it from under that worker.
   const written = status === 'running' || status === 'elsewhere';
@@ -57,7 +58,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         : active
           ? 'ONNX waits for the run that is training; export it once that ends'
           : null;
-  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}` };
+  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, resume: `run-resume-why-${run.id}` };
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
   return (
@@ -74,16 +75,18 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         </button>
       )}
       {resumable && (
-        <button
+        <KeepFocusButton
           aria-label={`Resume ${name}`}
           data-testid="runs-resume"
+          disabled={!!resumeHeld}
+          reasonId={resumeHeld ? whyId.resume : null}
           onClick={() => {
             onOpenDashboard();
             void resumeRun(run.id);
           }}
         >
           Resume
-        </button>
+        </KeepFocusButton>
       )}
       {snapshottable && (
         <KeepFocusButton aria-label={`Export ${name} as a snapshot .zip`} disabled={!!busy || written} reasonId={written ? whyId.written : null} onClick={() => void exportSnapshot(run.id, false)} data-testid="export-snapshot">
@@ -148,6 +151,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {written && (
         <span className="small muted" id={whyId.written}>
           {writtenWhy}.
+        </span>
+      )}
+      {resumable && resumeHeld && (
+        <span className="small muted" id={whyId.resume}>
+          {resumeHeld}
         </span>
       )}
       {train && onnxWhy && (

@@ -4,7 +4,7 @@ import { useDatasets } from '../../state/datasetStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { canResume, draftProblem, useRuns } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
-import { useGpuBusyReason, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
+import { useGpuBusyReason, useJobs, useResumeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { formatBytes } from '../format.ts';
@@ -33,6 +33,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();
   const blocked = missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
+  // A resume takes the run's own settings, dataset and model: only what holds the GPU holds it.
+  const resumeHeld = useResumeHeld();
 
   return (
     <section className="panel" aria-labelledby="train-title" data-testid="training-panel">
@@ -68,7 +70,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         {resumable && (
           <KeepFocusButton
             data-testid="resume-run"
-            disabled={!!active}
+            disabled={!!active || !!resumeHeld}
+            reasonId={resumeHeld ? (resumeHeld === blocked ? 'start-blocked' : 'resume-held') : null}
             onClick={() => {
               onOpenDashboard();
               void resumeRun(selected.id);
@@ -82,6 +85,11 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         {blocked && (
           <span className={missing ? 'muted' : 'error'} id="start-blocked" data-testid="start-blocked">
             {blocked}
+          </span>
+        )}
+        {resumable && resumeHeld && resumeHeld !== blocked && (
+          <span className="error" id="resume-held">
+            {resumeHeld}
           </span>
         )}
       </div>
