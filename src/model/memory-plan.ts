@@ -306,7 +306,9 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     const jobs: Array<[string, number, string]> = [
       ['a training step', trainingBytes, ''],
       ['evaluation (generating answers)', generationBytes, trainingFits],
-      ['HDR (sampling beside the model it retrains)', hdrSampling, trainingFits],
+      // Its peak: sampling, or (prompts longer than a training batch) its retraining over a prompt's
+      // rows, which the plan's peak counts and the verdict must too.
+      [hdrSampling >= hdrBytes ? 'HDR (sampling beside the model it retrains)' : 'HDR (retraining on rows as long as its longest prompt)', hdrBytes, trainingFits],
     ];
     for (const [job, bytes, note] of jobs) {
       if (bytes > memory) problems.push(`${job} needs ${formatBytes(bytes)} in total, over the ${formatBytes(memory)} of GPU memory available${note}`);

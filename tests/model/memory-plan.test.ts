@@ -188,3 +188,23 @@ describe('memory plan', () => {
     expect(() => planMemory(spec('Qwen3-0.6B'), { batch: 0, seqLen: 8, rank: 4, targets: ['q'], recompute: false }, roomy)).toThrow(/batch must be a positive integer/);
   });
 });
+
+describe('memory plan verdict', () => {
+  // HDR's retraining step with prompt-sized rows (prompts longer than a training batch) can be its
+  // peak: the plan said "fits" while its own peak was over the memory, naming no job.
+  it('fits exactly when its peak fits, whichever job the peak is', () => {
+    // One one-token answer at a time from 700-token prompts (past the 640-token batch): HDR's retraining step over a prompt's rows
+    // (its LM head over 151,936 words) outweighs the sampler's cache.
+    const qwen = spec('Qwen2.5-0.5B-Instruct');
+    const shape = { batch: 2, seqLen: 320, rank: 16, targets: [...LORA_TARGETS], recompute: true, decode: { batch: 1, maxNewTokens: 1, promptTokens: 700 } };
+    const open = planMemory(qwen, shape, roomy);
+    expect(open.hdrBytes).toBe(open.peakBytes);
+    expect(open.hdrBytes).toBeGreaterThan(Math.max(open.trainingBytes, open.generationBytes));
+    for (const memoryBytes of [open.trainingBytes, open.generationBytes, open.peakBytes - 1, open.peakBytes]) {
+      const plan = planMemory(qwen, shape, { ...roomy, memoryBytes });
+      expect(plan.fits, `memory ${memoryBytes}`).toBe(plan.peakBytes <= memoryBytes);
+      if (!plan.fits) expect(plan.problems.join('\n')).toMatch(/needs .* in total, over the .* of GPU memory available/);
+    }
+    expect(planMemory(qwen, shape, { ...roomy, memoryBytes: open.peakBytes - 1 }).problems).toEqual([expect.stringMatching(/^HDR \(retraining on rows as long as its longest prompt\) needs /)]);
+  });
+});
