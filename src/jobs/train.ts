@@ -15,8 +15,9 @@ import type { RunStatus } from '../data/db.ts';
 import { tokenTexts } from '../data/token-segments.ts';
 import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
+import { plural } from '../data/plural.ts';
 import { trainingSets } from '../train/prepareData.ts';
-import { checkResumeExamples, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { checkResumeExamples, resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { peftBaseModel, uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -121,7 +122,10 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     events.onStatus?.(s, job.resume ? undefined : 0, message);
     return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
   }
-  const { config, train, held, tooLong, unrendered, heldSkipped } = prepared;
+  const { config, held, tooLong, unrendered, heldSkipped } = prepared;
+  let { train } = prepared;
+  /** Examples added to the dataset after the ones a resumed run trained on (resumedTrainingSet). */
+  let addedSince = 0;
   /** `step` undefined: it failed before its checkpoint was read (or refused it), and the run keeps
    * the step it had; `reported`: the step the outcome says (the refused checkpoint's, if any). */
   const status = async (s: RunStatus, step: number | undefined, message?: string, reported = step): Promise<TrainOutcome> => {
@@ -150,6 +154,9 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // Refused before the history is cut back to the checkpoint: the run keeps its metrics and step.
     state = await store.openHistory(job.resume, (s) => {
       checkpointStep = s.step;
+      const own = resumedTrainingSet(s, train);
+      addedSince = train.length - own.length;
+      train = own;
       checkResumeExamples(s, train);
       // Steps from epochs are known only now (the CLI checks a --steps before loading): fewer than
       // the run trained would train nothing and write a run shorter than its own adapter.
@@ -175,7 +182,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
-    const runningMessage = skippedNote(prepared, job.examples.eval.length) || undefined;
+    const addedNote = addedSince > 0 ? `${plural(addedSince, 'example')} added to the dataset since this run's checkpoint (HDR samples) ${addedSince === 1 ? 'is' : 'are'} not part of it: it goes on over its own ${train.length}; a new run trains on them` : '';
+    const runningMessage = [skippedNote(prepared, job.examples.eval.length), addedNote].filter(Boolean).join('; ') || undefined;
     await status('running', trainer.step, runningMessage);
     const texts = (ids: number[]) => tokenTexts(ctx.model.tokenizer, ids);
     while (trainer.step < config.steps) {

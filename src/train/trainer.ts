@@ -113,6 +113,19 @@ export function dropoutBatchSeed(seed: number, step: number, microIndex: number,
   return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(slot, 0x85ebca6b)) >>> 0;
 }
 
+/**
+ * The training set a resume goes on over: the run's own where examples were only added after the
+ * ones it trained on since its checkpoint (HDR's samples come after the dataset's examples, in
+ * import order), which the checkpoint's digest proves; otherwise `train` as it is (checked by
+ * checkResumeExamples). A resume refused for HDR's samples made every paused run on the dataset
+ * unresumable once HDR had run, though the run's own examples were all still there.
+ */
+export function resumedTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[]): TokenizedExample[] {
+  if (s.trainExamples === undefined || s.trainDigest === undefined || train.length <= s.trainExamples) return train;
+  const own = train.slice(0, s.trainExamples);
+  return trainingSetDigest(own) === s.trainDigest ? own : train;
+}
+
 /** Refuses a checkpoint whose data order ran over another training set (checkpoints written before
  * the count or the digest was kept are not checked for it). `digest` is passed where it is already
  * computed. */

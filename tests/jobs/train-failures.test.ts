@@ -98,12 +98,26 @@ async function runOneStepOnSix(name: string) {
   return { engine, imported, db, config, run };
 }
 
-describe('a paused run whose dataset gained examples since (HDR samples)', () => {
+describe('a paused run whose dataset gained examples after its own (HDR samples)', () => {
+  // HDR adds its samples after the dataset's examples. The resume was refused (the set had another
+  // size), so every paused run on a dataset HDR had run on could never be resumed again, though its
+  // own examples were all there, in order. It goes on over those, and says what it leaves out.
+  it('resumes over its own examples and says how many it leaves to a new run', { timeout: 300_000 }, async () => {
+    const { engine, imported, db, config, run } = await runOneStepOnSix('appended');
+    const messages: Array<string | undefined> = [];
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true, events: { onStatus: (_s, _step, m) => messages.push(m) } });
+    expect(resumed).toMatchObject({ status: 'done', step: 2, trainExamples: 6 });
+    expect(messages).toContain("2 examples added to the dataset since this run's checkpoint (HDR samples) are not part of it: it goes on over its own 6; a new run trains on them");
+  });
+});
+
+describe('a paused run whose training set gained examples among its own', () => {
   // The checkpoint's cursor indexes the seeded order of the training set it was saved with: over a
   // larger set it names other examples, and the resumed run went on over another order unannounced.
   it('is refused on resume, naming both counts, and keeps its checkpoint', { timeout: 300_000 }, async () => {
     const { engine, imported, db, config, run } = await runOneStepOnSix('grown');
-    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true });
+    const grown = [imported.examples[7], ...imported.examples.slice(0, 6), imported.examples[6]];
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: grown, eval: [] }, resume: true });
     expect(resumed.status).toBe('failed');
     expect(resumed.message).toMatch(/^the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
     expect(resumed.step).toBe(1);
@@ -123,7 +137,8 @@ describe('a paused run whose dataset gained examples since (HDR samples)', () =>
     // As a run that failed after step 2's metrics and before its checkpoint.
     await db.checkpoints.where('[runId+step]').equals([run.id, 2]).delete();
     await db.runs.update(run.id, { status: 'failed', message: 'device lost' });
-    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 3 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true });
+    const grown = [imported.examples[7], ...imported.examples.slice(0, 6), imported.examples[6]];
+    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 3 }, examples: { train: grown, eval: [] }, resume: true });
     expect(resumed.message).toMatch(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
     expect((await db.metrics.where('runId').equals(run.id).sortBy('step')).map((m) => m.step)).toEqual([1, 2]);
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2 });
