@@ -11,7 +11,7 @@ export { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, report
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
-import { adapterLabel, canResume, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
+import { adapterLabel, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
 
@@ -50,23 +50,6 @@ export function useResumeHeld(): string | null {
   const busy = useGpuBusyReason();
   const elsewhere = useTrainingElsewhere();
   return busy ?? elsewhere;
-}
-
-/** The names of the training runs on `datasetId` a resume would continue now (paused, interrupted,
- * failed with a checkpoint). */
-function resumableOn(datasetId: string): string[] {
-  const { runs, active, trainingNow } = useRuns.getState();
-  const rows = useJobs.getState().rows;
-  return runs.filter((r) => r.datasetId === datasetId && canResume(r, active?.runId ?? null, rows, trainingNow)).map((r) => r.name ?? r.id);
-}
-
-/** What samples added to a dataset do to its paused runs: a resume goes on over the training set its
- * checkpoint ran over and refuses another, so the user learns it now, not at Resume. */
-function noLongerResumableNote(names: string[]): string {
-  if (names.length === 0) return '';
-  const which = names.length === 1 ? `The run “${names[0]}”` : `The runs ${names.map((n) => `“${n}”`).join(', ')}`;
-  const its = names.length === 1 ? 'its checkpoint goes' : 'their checkpoints go';
-  return ` ${which} on this dataset cannot be resumed any more: ${its} on over the training set as it was before these samples. A new run trains on them.`;
 }
 
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's
@@ -366,10 +349,8 @@ export const useJobs = create<JobState>((set, get) => {
       return job('hdr', 'the HDR run', async (onProgress) => {
         // Rounds are written to the run row as they end: the rounds table fills in while HDR runs.
         const progress = refreshingRuns(onProgress);
-        // Runs that could resume before: their checkpoints go on over the training set as it was.
-        const resumable = resumableOn(datasetId);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
-        return `HDR stopped after ${plural(r.rounds, 'round')} (${hdrStopText(r.stopReason)}): ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.${r.added > 0 ? noLongerResumableNote(resumable) : ''}`;
+        return `HDR stopped after ${plural(r.rounds, 'round')} (${hdrStopText(r.stopReason)}): ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
       });
     },
 
