@@ -17,7 +17,7 @@ import type { TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { plural } from '../data/plural.ts';
 import { trainingSets } from '../train/prepareData.ts';
-import { checkResumeExamples, resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
+import { resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { peftBaseModel, uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -157,7 +157,6 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       const own = resumedTrainingSet(s, train);
       addedSince = train.length - own.length;
       train = own;
-      checkResumeExamples(s, train);
       // Steps from epochs are known only now (the CLI checks a --steps before loading): fewer than
       // the run trained would train nothing and write a run shorter than its own adapter.
       if (job.epochs !== undefined && s.step > config.steps) {

@@ -116,20 +116,23 @@ export function dropoutBatchSeed(seed: number, step: number, microIndex: number,
 /**
  * The training set a resume goes on over: the run's own where examples were only added after the
  * ones it trained on since its checkpoint (HDR's samples come after the dataset's examples, in
- * import order), which the checkpoint's digest proves; otherwise `train` as it is (checked by
- * checkResumeExamples). A resume refused for HDR's samples made every paused run on the dataset
- * unresumable once HDR had run, though the run's own examples were all still there.
+ * import order), which the checkpoint's digest proves; otherwise `train`, refused (checkResumeExamples)
+ * unless it is the checkpoint's. A resume refused for HDR's samples made every paused run on the
+ * dataset unresumable once HDR had run, though the run's own examples were all still there.
  */
 export function resumedTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[]): TokenizedExample[] {
-  if (s.trainExamples === undefined || s.trainDigest === undefined || train.length <= s.trainExamples) return train;
-  const own = train.slice(0, s.trainExamples);
-  return trainingSetDigest(own) === s.trainDigest ? own : train;
+  if (s.trainExamples !== undefined && s.trainDigest !== undefined && train.length > s.trainExamples) {
+    const own = train.slice(0, s.trainExamples);
+    if (trainingSetDigest(own) === s.trainDigest) return own;
+  }
+  checkResumeExamples(s, train);
+  return train;
 }
 
 /** Refuses a checkpoint whose data order ran over another training set (checkpoints written before
  * the count or the digest was kept are not checked for it). `digest` is passed where it is already
  * computed. */
-export function checkResumeExamples(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[], digest?: string): void {
+function checkResumeExamples(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[], digest?: string): void {
   // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
   // over the new count is another order, and the run would go on over other examples unannounced.
   if (s.trainExamples !== undefined && s.trainExamples !== train.length) {

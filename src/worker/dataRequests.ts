@@ -27,7 +27,7 @@ import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
-export const VIEW_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
+export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
 type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
@@ -60,7 +60,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   const tokenizer = async (): Promise<{ tokenizer: PreTrainedTokenizer; name: string }> => {
     const model = ctx.model();
     if (model && model.ref !== EMBEDDED_MODEL_REF) return { tokenizer: model.tokenizer, name: `${model.ref} tokenizer` };
-    return { tokenizer: await embedded(), name: VIEW_TOKENIZER_NAME };
+    return { tokenizer: await embedded(), name: EMBEDDED_TOKENIZER_NAME };
   };
 
   // One count of a dataset with a tokenizer at a time, whichever views ask: each asker hears its progress.
