@@ -86,14 +86,15 @@ describe('a run resumed from before seeds were limited to 32 bits', () => {
   });
 });
 
-/** A run trained for one step on the demo's first six examples, its checkpoint stored. */
-async function runOneStepOnSix(name: string) {
+/** A run trained to its end (one step unless `patch` says otherwise) on the demo's first six
+ * examples, its checkpoints stored. */
+async function runOnSix(name: string, patch: Partial<RunConfig> = {}, epochs?: number) {
   const engine = await tinyEngine();
   const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
   const db = new StudioDb(`train-${name}-${Date.now()}`, { indexedDB, IDBKeyRange });
-  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 }, ...patch };
   const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name, config });
-  const first = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false });
+  const first = await engine.train({ store: new DexieRunStore(db, run.id), config, epochs, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false });
   expect(first.status).toBe('done');
   return { engine, imported, db, config, run };
 }
@@ -103,7 +104,7 @@ describe('a paused run whose dataset gained examples after its own (HDR samples)
   // size), so every paused run on a dataset HDR had run on could never be resumed again, though its
   // own examples were all there, in order. It goes on over those, and says what it leaves out.
   it('resumes over its own examples and says how many it leaves to a new run', { timeout: 300_000 }, async () => {
-    const { engine, imported, db, config, run } = await runOneStepOnSix('appended');
+    const { engine, imported, db, config, run } = await runOnSix('appended');
     const messages: Array<string | undefined> = [];
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true, events: { onStatus: (_s, _step, m) => messages.push(m) } });
     expect(resumed).toMatchObject({ status: 'done', step: 2, trainExamples: 6 });
@@ -115,7 +116,7 @@ describe('a paused run whose training set gained examples among its own', () => 
   // The checkpoint's cursor indexes the seeded order of the training set it was saved with: over a
   // larger set it names other examples, and the resumed run went on over another order unannounced.
   it('is refused on resume, naming both counts, and keeps its checkpoint', { timeout: 300_000 }, async () => {
-    const { engine, imported, db, config, run } = await runOneStepOnSix('grown');
+    const { engine, imported, db, config, run } = await runOnSix('grown');
     const grown = [imported.examples[7], ...imported.examples.slice(0, 6), imported.examples[6]];
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: grown, eval: [] }, resume: true });
     expect(resumed.status).toBe('failed');
@@ -128,12 +129,7 @@ describe('a paused run whose training set gained examples among its own', () => 
   // are the last record of its training. The refused resume used to drop them first (and set the
   // run back to step 1), though it trained nothing again.
   it('keeps the metrics past the checkpoint and the step the run reached when the resume is refused', { timeout: 300_000 }, async () => {
-    const engine = await tinyEngine();
-    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const db = new StudioDb(`train-grown-failed-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 2, seqLen: 320, evalEvery: 0, checkpointEvery: 1, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'grown after a failure', config });
-    expect((await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: false })).status).toBe('done');
+    const { engine, imported, db, config, run } = await runOnSix('grown-failed', { steps: 2, checkpointEvery: 1 });
     // As a run that failed after step 2's metrics and before its checkpoint.
     await db.checkpoints.where('[runId+step]').equals([run.id, 2]).delete();
     await db.runs.update(run.id, { status: 'failed', message: 'device lost' });
@@ -149,7 +145,7 @@ describe('a paused run whose training set changed but kept its size (one example
   // Only the count was checked: the same cursor over six other examples resumed silently, and the
   // refusal for a changed count read "Error: the checkpoint's data order …".
   it('is refused on resume in words, with what to do, and keeps its checkpoint', { timeout: 300_000 }, async () => {
-    const { engine, imported, db, config, run } = await runOneStepOnSix('swapped');
+    const { engine, imported, db, config, run } = await runOnSix('swapped');
     const swapped = [...imported.examples.slice(0, 5), imported.examples[6]];
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: swapped, eval: [] }, resume: true });
     expect(resumed.status).toBe('failed');
@@ -166,13 +162,8 @@ describe('a run resumed with fewer epochs than it has trained', () => {
   // Steps from epochs are known only once the data is tokenized, after the CLI's check of --steps:
   // the resume trained nothing and wrote a run shorter than its adapter.
   it('is refused, naming both step counts, and keeps its history', { timeout: 300_000 }, async () => {
-    const engine = await tinyEngine();
-    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const db = new StudioDb(`train-fewer-epochs-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 2, seqLen: 320, evalEvery: 0, checkpointEvery: 1, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'epochs', config });
+    const { engine, imported, db, config, run } = await runOnSix('fewer-epochs', { steps: 3, checkpointEvery: 1 }, 1);
     const examples = { train: imported.examples.slice(0, 6), eval: [] };
-    expect((await engine.train({ store: new DexieRunStore(db, run.id), config, epochs: 1, examples, resume: false })).status).toBe('done');
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 3 });
     // Half an epoch over six examples in batches of two: 2 steps, behind the run's 3.
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config, epochs: 0.5, examples, resume: true });
