@@ -108,10 +108,17 @@ export async function excludedHdrSamples(db: StudioDb, datasetId: string): Promi
   return rows.filter((r) => r.example.source === 'hdr').sort((a, b) => a.ord - b.ord).map((r) => r.example);
 }
 
-/** The user's choice to train on a flagged example (or to leave a passing one out). */
+/** The user's choice to train on a flagged example (or to leave a passing one out). The dataset row
+ * counts the change in the same transaction, so every view keyed by it (the quality report's counts,
+ * the training set's token fits) counts again. */
 export async function setExampleIncluded(db: StudioDb, datasetId: string, exampleId: string, included: boolean): Promise<void> {
-  const n = await db.examples.where('[datasetId+id]').equals([datasetId, exampleId]).modify({ included: included ? 1 : 0 });
-  if (n === 0) throw new Error(`dataset "${datasetId}" has no example "${exampleId}"`);
+  await db.transaction('rw', db.datasets, db.examples, async () => {
+    const d = await db.datasets.get(datasetId);
+    if (!d) throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
+    const n = await db.examples.where('[datasetId+id]').equals([datasetId, exampleId]).modify({ included: included ? 1 : 0 });
+    if (n === 0) throw new Error(`dataset "${d.name}" has no example "${exampleId}"`);
+    await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
+  });
 }
 
 /** Recomputes and stores every example's side for new split settings, in one transaction. */

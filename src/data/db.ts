@@ -27,6 +27,9 @@ export interface DatasetRow {
   /** Records that were not imported (capped; `issueCount` has the full number). */
   issues: ImportIssue[];
   issueCount: number;
+  /** How many times the user included or left out one of its examples (absent: never). Not content
+   * (the fingerprint is): it tells the views that counted the used examples to count again. */
+  inclusionEdits?: number;
 }
 
 export interface ExampleRow {

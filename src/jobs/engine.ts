@@ -127,6 +127,11 @@ export class JobEngine {
     this.running.abort.abort(how);
   }
 
+  /** How messages name the job running now ("the training run “sft”", "an evaluation"); null: none. */
+  get runningLabel(): string | null {
+    return this.running?.label ?? null;
+  }
+
   /** How the running job is named when it is writing this run row (its training run, or a row it
    * claimed: an HDR run, an ablation and its arms), else null. A row set running since the job began
    * is not enough: another tab's worker may be training it. */

@@ -42,6 +42,8 @@ interface DatasetState {
   lastImport: LastImport | null;
   error: string | null;
   pendingDeletion: DatasetDeletionPlan | null;
+  /** The example whose inclusion is being changed, and why the last change was refused (by example). */
+  inclusion: { exampleId: string; saving: boolean; error: string | null } | null;
   refreshDatasets(): Promise<void>;
   selectDataset(id: string | null): void;
   setFormatChoice(f: FormatChoice): void;
@@ -50,6 +52,9 @@ interface DatasetState {
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
   cancelDeleteDataset(): void;
+  /** Trains on the example (a flagged one too) or leaves it out; the dataset list is read again, so
+   * every view stamped by it (counts, fits, the row) asks again. */
+  setExampleIncluded(datasetId: string, exampleId: string, included: boolean): Promise<void>;
   dismissError(): void;
 }
 
@@ -86,6 +91,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   lastImport: null,
   error: null,
   pendingDeletion: null,
+  inclusion: null,
 
   async refreshDatasets() {
     const datasets = await listDatasets();
@@ -160,6 +166,18 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       await get().refreshDatasets();
     } catch (err) {
       set({ pendingDeletion: null, error: `Deleting "${plan.name}" failed: ${(err as Error).message}. Nothing was removed.` });
+    }
+  },
+
+  async setExampleIncluded(datasetId, exampleId, included) {
+    if (get().inclusion?.saving) return;
+    set({ inclusion: { exampleId, saving: true, error: null } });
+    try {
+      await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
+      await get().refreshDatasets();
+      set({ inclusion: null });
+    } catch (err) {
+      set({ inclusion: { exampleId, saving: false, error: `Could not ${included ? 'include' : 'leave out'} example ${exampleId}: ${(err as Error).message}. It is ${included ? 'still left out' : 'still trained on'}.` } });
     }
   },
 

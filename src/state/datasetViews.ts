@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
+import { useDatasets } from './datasetStore.ts';
 import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
@@ -65,9 +66,13 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
+/** How often the dataset's examples were included or left out: the fits count the included ones. */
+const useInclusionEdits = (datasetId: string | null) => useDatasets((s) => s.datasets.find((d) => d.id === datasetId)?.inclusionEdits ?? 0);
+
 function useDatasetFits(datasetId: string | null) {
   const tokenizerKey = useTokenizerKey();
-  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+  const edits = useInclusionEdits(datasetId);
+  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}:${edits}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
 }
 
 /** The longest prompt of a dataset's examples in tokens (what evaluation and HDR decode, rendered
@@ -90,8 +95,9 @@ export function useEvalPredictions(runId: string): Loaded<Prediction[]> {
   return useLoaded(runId, () => evalPredictions(runId), "read the evaluation's answers");
 }
 
+/** One example row, read again when the dataset's examples are included or left out. */
 export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {
-  return useLoaded(`${datasetId}:${exampleId}`, () => exampleRow(datasetId, exampleId), 'read the example');
+  return useLoaded(`${datasetId}:${exampleId}:${useInclusionEdits(datasetId)}`, () => exampleRow(datasetId, exampleId), 'read the example');
 }
 
 export { exampleRow };

@@ -4,19 +4,20 @@
 // (read here: one row). The page never holds a whole dataset's rows.
 // Answers are kept in a small store (the last few dozen, by request), so a panel shown again (a tab
 // switch unmounts it) renders at once; it asks again on mount and the answer replaces the kept one.
-// Answers are keyed by the dataset's stamp (id, creation, example count, fingerprint): a dataset that
-// changed (HDR's new examples, imported again) is a new key once the dataset list is re-read.
+// Answers are keyed by the dataset's stamp (id, creation, example count, fingerprint, inclusion
+// edits): a dataset that changed (HDR's new examples, imported again, an example included or left
+// out) is a new key once the dataset list is re-read.
 import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
-import type { DatasetPlayground, DatasetSummary, ExamplePage, ProgressInfo, QualityRule } from '../worker/protocol.ts';
+import type { DatasetPlayground, DatasetSummary, ExamplePage, ExampleUse, ProgressInfo, QualityRule } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { exampleRow, type DatasetRow, type ExampleRow } from './queries.ts';
 
-export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, PlaygroundSampleSummary } from '../worker/protocol.ts';
+export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExampleUse, PlaygroundSampleSummary } from '../worker/protocol.ts';
 
 /** What names a dataset's content for the views: a new stamp is a new answer. */
-export function datasetStamp(d: Pick<DatasetRow, 'id' | 'createdAt' | 'exampleCount' | 'fingerprint'>): string {
-  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}`;
+export function datasetStamp(d: Pick<DatasetRow, 'id' | 'createdAt' | 'exampleCount' | 'fingerprint' | 'inclusionEdits'>): string {
+  return `${d.id}:${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}`;
 }
 
 interface Answer {
@@ -110,14 +111,16 @@ export function useDatasetSummary(dataset: DatasetRow | null | undefined): Worke
 export interface ExamplePageQuery {
   search: string;
   rule: QualityRule | null;
+  /** Which examples by their use (absent: every one). */
+  use?: ExampleUse;
   offset: number;
   limit: number;
 }
 
 /** The filter part of a page's key: pages of one filter share their count. */
-const filterKey = (search: string, rule: QualityRule | null) => `${rule ?? ''}\u0002${search.trim().toLowerCase()}`;
-const pageKey = (d: DatasetRow, q: ExamplePageQuery) => `page\u0001${datasetStamp(d)}\u0001${filterKey(q.search, q.rule)}\u0001${q.offset}\u0001${q.limit}`;
-const pageRequest = (d: DatasetRow, q: ExamplePageQuery) => () => engineClient().request('examplePage', { datasetId: d.id, search: q.search, rule: q.rule, offset: q.offset, limit: q.limit });
+const filterKey = (q: ExamplePageQuery) => `${q.rule ?? ''}\u0002${q.use ?? 'all'}\u0002${q.search.trim().toLowerCase()}`;
+const pageKey = (d: DatasetRow, q: ExamplePageQuery) => `page\u0001${datasetStamp(d)}\u0001${filterKey(q)}\u0001${q.offset}\u0001${q.limit}`;
+const pageRequest = (d: DatasetRow, q: ExamplePageQuery) => () => engineClient().request('examplePage', { datasetId: d.id, search: q.search, rule: q.rule, ...(q.use && q.use !== 'all' && { use: q.use }), offset: q.offset, limit: q.limit });
 
 /** Asks for one page of the dataset's examples now. */
 export function loadExamplePage(dataset: DatasetRow, query: ExamplePageQuery): Promise<void> {
@@ -160,8 +163,10 @@ interface ExampleBrowse {
   datasetId: string | null;
   search: string;
   rule: QualityRule | null;
+  /** Which examples by their use (used, left out, flagged); 'all': every one. */
+  use: ExampleUse;
   page: number;
-  browse(at: { datasetId: string; search: string; rule: QualityRule | null; page: number }): void;
+  browse(at: { datasetId: string; search: string; rule: QualityRule | null; use?: ExampleUse; page: number }): void;
   /** Filter `datasetId`'s table to a rule's failures (null: every example), keeping its search. */
   showFailing(datasetId: string, rule: QualityRule | null): void;
 }
@@ -170,9 +175,10 @@ export const useExampleBrowse = create<ExampleBrowse>((set) => ({
   datasetId: null,
   search: '',
   rule: null,
+  use: 'all',
   page: 0,
   browse: (at) => set(at),
-  showFailing: (datasetId, rule) => set((s) => ({ datasetId, search: s.datasetId === datasetId ? s.search : '', rule, page: 0 })),
+  showFailing: (datasetId, rule) => set((s) => ({ datasetId, search: s.datasetId === datasetId ? s.search : '', use: s.datasetId === datasetId ? s.use : 'all', rule, page: 0 })),
 }));
 
 /** The rule filter on show for this dataset: another dataset's filter does not carry over (its
@@ -181,8 +187,8 @@ export function ruleOnShow(s: Pick<ExampleBrowse, 'datasetId' | 'rule'>, dataset
   return s.datasetId === datasetId ? s.rule : null;
 }
 
-/** The search and page on show for this dataset and rule: another dataset's, or another rule's page, starts afresh. */
-export function examplesOnShow(s: Pick<ExampleBrowse, 'datasetId' | 'search' | 'rule' | 'page'>, datasetId: string, rule: QualityRule | null): { search: string; page: number } {
-  if (s.datasetId !== datasetId) return { search: '', page: 0 };
-  return { search: s.search, page: s.rule === rule ? s.page : 0 };
+/** The search, use filter and page on show for this dataset and rule: another dataset's, or another rule's page, starts afresh. */
+export function examplesOnShow(s: Pick<ExampleBrowse, 'datasetId' | 'search' | 'rule' | 'page'> & { use?: ExampleUse }, datasetId: string, rule: QualityRule | null): { search: string; use: ExampleUse; page: number } {
+  if (s.datasetId !== datasetId) return { search: '', use: 'all', page: 0 };
+  return { search: s.search, use: s.use ?? 'all', page: s.rule === rule ? s.page : 0 };
 }

@@ -52,6 +52,27 @@ export function useResumeHeld(): string | null {
   return busy ?? elsewhere;
 }
 
+/** Why the dataset's examples cannot be included or left out now: a job reads them (this tab's
+ * training run, evaluation, HDR run or ablation, or a run another tab trains on it), so a change
+ * would reach one part of the job and not another; null: none does (the worker checks again). */
+export function useDatasetHeld(datasetId: string): string | null {
+  const job = useJobs((s) => (s.running && s.running.datasetId === datasetId ? JOB_WORDS[s.running.kind] : null));
+  const run = useRuns((s) => {
+    const on = (id: string) => s.runs.find((r) => r.id === id && r.datasetId === datasetId);
+    if (s.active && on(s.active.runId)) return `The run “${runNameById(s.runs, s.active.runId)}” is training`;
+    const there = [...s.trainingNow].find((id) => on(id));
+    return there === undefined ? null : `The run “${runNameById(s.runs, there)}” is training in another tab of the studio`;
+  });
+  const what = run ?? (job && `${job} is running`);
+  return what && `${what} on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.`;
+}
+
+/** The paused training runs of the dataset, by name: including or leaving out one of its training
+ * examples changes the set they were training on, so they cannot resume until it is changed back. */
+export function usePausedRunsOn(datasetId: string): string {
+  return useRuns((s) => s.runs.filter((r) => r.datasetId === datasetId && r.kind === 'train' && r.status === 'paused').map((r) => `“${r.name ?? r.id}”`).join(', '));
+}
+
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's
  * refusal cannot name it), or a job or an ONNX export holds the GPU (null: nothing does). */
 export function useModelChangeHeld(): string | null {
@@ -179,7 +200,8 @@ export function savedJobDraft<T extends object>(key: string, defaults: T): T {
 const DRAFT_KEYS = { eval: 'studio.evalDraft', hdr: 'studio.hdrDraft', ablation: 'studio.ablationDraft' } as const;
 
 interface JobState {
-  running: { kind: JobKind; progress: ProgressInfo | null } | null;
+  /** `datasetId`: the dataset the job works on (none for a playground answer): its examples stay as they are meanwhile. */
+  running: { kind: JobKind; progress: ProgressInfo | null; datasetId?: string } | null;
   /** The run rows this tab's job writes (an HDR run, an ablation and its arms), as its worker claims
    * them: they show as running here, and a row another tab's worker writes as that tab's. */
   rows: ReadonlySet<string>;
@@ -267,13 +289,14 @@ const NO_ROWS: ReadonlySet<string> = new Set();
 
 export const useJobs = create<JobState>((set, get) => {
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
-  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>): Promise<void> {
+  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
-    set({ running: { kind, progress: null }, error: null, errorKind: null, notice: null, noticeKind: null });
+    const on = datasetId === undefined ? {} : { datasetId };
+    set({ running: { kind, progress: null, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
     try {
-      const notice = await work((progress) => set({ running: { kind, progress } }));
+      const notice = await work((progress) => set({ running: { kind, progress, ...on } }));
       set({ notice, noticeKind: kind });
     } catch (err) {
       set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.`, errorKind: kind });
@@ -323,7 +346,7 @@ export const useJobs = create<JobState>((set, get) => {
         const r = await engineClient().request('startAblation', { datasetId, name: d.name.trim() || 'ablation', config }, progress);
         // Arms that failed while the others ran are no stop: the ending counts them.
         return r.ending ? `The ablation ended: ${r.ending}; the results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
-      });
+      }, datasetId);
     },
 
     async downloadAblationReport(runId) {
@@ -341,7 +364,7 @@ export const useJobs = create<JobState>((set, get) => {
         const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
         set({ lastEval: result });
         return evaluationNotice(result, d.maxNewTokens);
-      });
+      }, datasetId);
     },
 
     startHdr(datasetId, d = get().hdrDraft) {
@@ -351,7 +374,7 @@ export const useJobs = create<JobState>((set, get) => {
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR stopped after ${plural(r.rounds, 'round')} (${hdrStopText(r.stopReason)}): ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
-      });
+      }, datasetId);
     },
 
     async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {

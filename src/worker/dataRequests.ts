@@ -5,7 +5,7 @@
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
-import { deleteDataset, describeDatasetDeletion } from '../data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, setExampleIncluded } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
@@ -21,7 +21,7 @@ import { requireSnapshotRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { sharedWork } from './sharedWork.ts';
-import { unlessDatasetInUse } from './runLock.ts';
+import { runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
@@ -29,7 +29,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -37,8 +37,9 @@ export interface DataRequestContext {
   model(): LoadedModel | null;
   /** Where the app (and its embedded model) is served from. */
   appBaseUrl(): string;
-  /** Whether a job of this worker is working on the dataset now (its rows must stay). */
-  datasetInUse(datasetId: string): boolean;
+  /** The job of this worker working on the dataset now, as messages name it ("the training run
+   * “sft”", "an evaluation"); null when none is (its rows must stay as they are while one is). */
+  datasetInUse(datasetId: string): string | null;
 }
 
 export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Handler<K> } & Partial<Record<Exclude<RequestKind, DataRequest>, never>> {
@@ -122,6 +123,16 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       }
     },
 
+    setExampleIncluded: async ({ datasetId, exampleId, included }) => {
+      // A job reads the dataset's examples when it starts and HDR adds to them: a change under it
+      // would be trained or evaluated by one part of the job and not another.
+      const job = ctx.datasetInUse(datasetId);
+      if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
+      if (!(await unlessDatasetInUse(datasetId, () => setExampleIncluded(ctx.db(), datasetId, exampleId, included)))) {
+        throw new Error(`${await jobElsewhereOn(ctx.db(), datasetId)} is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first`);
+      }
+    },
+
     exportSnapshot: async ({ runId, includeDataset }) => {
       const row = await requireSnapshotRun(ctx.db(), runId);
       const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeDataset });
@@ -173,4 +184,13 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     // The Dataset and Playground panels' reads (datasetBrowse.ts): never the whole dataset to the page.
     ...datasetBrowse({ db: () => ctx.db() }),
   };
+}
+
+/** Another tab's job on the dataset, named by its run where one trains there (a training, HDR or
+ * ablation run holds its run's lock); an evaluation holds none, and is named by what it may be. */
+async function jobElsewhereOn(db: StudioDb, datasetId: string): Promise<string> {
+  const training = await runsTrainingNow();
+  const runs = await db.runs.where('datasetId').equals(datasetId).filter((r) => training.has(r.id)).toArray();
+  const named = runs.find((r) => r.kind === 'train') ?? runs[0];
+  return named ? `the ${named.kind === 'train' ? 'training' : named.kind === 'hdr' ? 'HDR' : named.kind} run “${named.name ?? named.id}” in another tab of the studio` : 'a job in another tab of the studio (training, evaluating or HDR)';
 }

@@ -96,12 +96,19 @@ export interface DatasetSummary {
   trainIncluded: number;
 }
 
+/** Which examples the table lists by their use: every one, those used (trained on, or evaluated
+ * when held out), those left out, or those the quality check flagged (used or not). */
+export const EXAMPLE_USES = ['all', 'used', 'left-out', 'flagged'] as const;
+export type ExampleUse = (typeof EXAMPLE_USES)[number];
+
 export interface ExamplePageRequest {
   datasetId: string;
   /** Matched case-insensitively, trimmed, against `searchableText`; '' matches every example. */
   search: string;
   /** Only examples failing this rule; null: every example. */
   rule: QualityRule | null;
+  /** Only examples of this use; absent: 'all'. */
+  use?: ExampleUse;
   offset: number;
   limit: number;
 }
@@ -116,6 +123,8 @@ export interface ExampleListRow {
   /** Where `calls` hold whole floats (Target.wholeFloats). */
   wholeFloats?: Target['wholeFloats'];
   passed: boolean;
+  /** Trained on (or evaluated, held out): it passed the check, or the user included it. */
+  included: boolean;
   /** The rule of each failure, in the report's order (a rule may fail more than once). */
   failedRules: string[];
 }
@@ -157,29 +166,40 @@ export const READ_CHUNK = 1000;
 export const CACHED_DATASETS = 2;
 
 const FAILS_ANY = 0;
+const USED_BIT = 1;
+const FLAGGED_BIT = 2;
+const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
+  all: () => true,
+  used: (bits) => (bits & USED_BIT) !== 0,
+  'left-out': (bits) => (bits & USED_BIT) === 0,
+  flagged: (bits) => (bits & FLAGGED_BIT) !== 0,
+};
 const RULE_BIT = new Map<string, number>(QUALITY_RULES.map((r, i) => [r, 1 << i]));
 
 /** What is kept of one dataset: per example (in import order) its id and what the filters read. */
 interface BrowseIndex {
-  /** `createdAt:exampleCount:fingerprint` of the dataset row it was read for. */
+  /** `createdAt:exampleCount:fingerprint:inclusionEdits` of the dataset row it was read for. */
   signature: string;
   ids: string[];
   texts: string[];
   /** Bit i: fails QUALITY_RULES[i]. */
   failing: Uint8Array;
+  /** USED_BIT: included; FLAGGED_BIT: failed the check. Kept apart from `failing` (seven rules fill its byte). */
+  uses: Uint8Array;
   summary: DatasetSummary;
   playground: DatasetPlayground;
   /** The last filter asked for and its matches (paging through one search reads it once). */
   lastFilter: { key: string; matches: Int32Array | null } | null;
 }
 
-const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}`;
+const signatureOf = (d: DatasetRow) => `${d.createdAt}:${d.exampleCount}:${d.fingerprint}:${d.inclusionEdits ?? 0}`;
 
 /** Scans a dataset a chunk at a time (import order) into its browse index. */
 async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: ProgressInfo) => void): Promise<BrowseIndex> {
   const ids: string[] = [];
   const texts: string[] = [];
   const failing: number[] = [];
+  const uses: number[] = [];
   const tally = qualityTally();
   let train = 0;
   let included = 0;
@@ -200,6 +220,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
       let bits = FAILS_ANY;
       for (const f of r.quality.failures) bits |= RULE_BIT.get(f.rule) ?? 0;
       failing.push(bits);
+      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT));
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
@@ -222,22 +243,25 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     ids,
     texts,
     failing: Uint8Array.from(failing),
+    uses: Uint8Array.from(uses),
     summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };
 }
 
-/** The positions (import order) of the examples matching a search and a rule; null: all of them. */
-function matchesOf(index: BrowseIndex, search: string, rule: QualityRule | null): Int32Array | null {
+/** The positions (import order) of the examples matching a search, a rule and a use; null: all of them. */
+function matchesOf(index: BrowseIndex, search: string, rule: QualityRule | null, use: ExampleUse): Int32Array | null {
   const q = search.trim().toLowerCase();
-  if (!q && !rule) return null;
-  const key = `${rule ?? ''}\u0000${q}`;
+  if (!q && !rule && use === 'all') return null;
+  const key = `${rule ?? ''}\u0000${use}\u0000${q}`;
   if (index.lastFilter?.key === key) return index.lastFilter.matches;
   const bit = rule ? (RULE_BIT.get(rule) ?? 0) : 0;
+  const usedAs = USE_TEST[use];
   const out: number[] = [];
   for (let i = 0; i < index.ids.length; i++) {
     if (rule && !(index.failing[i] & bit)) continue;
+    if (!usedAs(index.uses[i])) continue;
     if (q && !index.texts[i].includes(q)) continue;
     out.push(i);
   }
@@ -254,6 +278,7 @@ function listRow(r: ExampleRow): ExampleListRow {
     calls: r.example.target.calls,
     ...(r.example.target.wholeFloats && { wholeFloats: r.example.target.wholeFloats }),
     passed: r.quality.passed,
+    included: r.included === 1,
     failedRules: r.quality.failures.map((f) => f.rule),
   };
 }
@@ -340,10 +365,11 @@ export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseR
   return {
     datasetSummary: async ({ datasetId }, progress) => (await indexOf(datasetId, progress)).summary,
 
-    examplePage: async ({ datasetId, search, rule, offset, limit }) => {
+    examplePage: async ({ datasetId, search, rule, use = 'all', offset, limit }) => {
       const db = ctx.db();
       const index = await indexOf(datasetId);
-      const matches = matchesOf(index, search, rule);
+      if (!USE_TEST[use]) throw new Error(`no example filter "${use}" (one of ${EXAMPLE_USES.join(', ')})`);
+      const matches = matchesOf(index, search, rule, use);
       const matching = matches ? matches.length : index.ids.length;
       const size = Math.max(1, Math.min(500, Math.floor(limit)));
       const lastStart = Math.max(0, Math.floor((matching - 1) / size) * size);

@@ -403,7 +403,7 @@ export class StudioEngine {
       return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
-    ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => (this.datasetsInUse.get(id) ?? 0) > 0 }),
+    ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),
   };
 }
 

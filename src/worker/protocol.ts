@@ -52,9 +52,9 @@ export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
 /** The dataset views' shapes and text helpers (the worker answers with them; the page renders them). */
-export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
+export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, ExampleUse, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
 import type { DatasetPlayground, DatasetSummary, ExamplePage, ExamplePageRequest } from './datasetBrowse.ts';
-export { callText, datasetTools, heldOutSamples, lastUserMessage, searchableText, targetCallTexts } from './datasetBrowse.ts';
+export { callText, datasetTools, EXAMPLE_USES, heldOutSamples, lastUserMessage, searchableText, targetCallTexts } from './datasetBrowse.ts';
 export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 
 export type { KernelPath } from '../ops/kernelPaths.ts';
@@ -209,6 +209,9 @@ export interface RequestMap {
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];
+  /** Trains on one example (flagged or not), or leaves it out; refused, naming the job, while a job
+   * of any tab works on the dataset. The dataset row counts the change (`inclusionEdits`). */
+  setExampleIncluded: [{ datasetId: string; exampleId: string; included: boolean }, void];
   /** A stored run as a snapshot .zip (run.json; the PEFT adapter and checkpoint once the run saved
    * one; optionally the dataset), and which of those it holds, so the page says only what is there. */
   exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array; holds: SnapshotHoldings }];

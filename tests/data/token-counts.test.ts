@@ -100,7 +100,7 @@ describe('the worker’s length views', () => {
     const db = freshDb();
     const d = await saveDataset(db, { name: 'demo', examples: demo });
     const base = await listening;
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => null });
     const progress: Array<{ who: string; done: number }> = [];
     const [lengths, fits] = await Promise.all([
       handlers.datasetLengths({ datasetId: d.id, bins: 8 }, (p) => progress.push({ who: 'chart', done: p.done })),
@@ -131,7 +131,7 @@ describe('the worker’s length views', () => {
     const long = { ...demo[1], id: 'long', messages: [{ role: 'user' as const, content: `${'Please check the weather in every town. '.repeat(60)}` }] };
     const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), long] });
     const base = await listening;
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => null });
     const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
     const tok = qwen3Tokenizer();
     // Every example, the held-out side included (evaluation takes that side, HDR mines the other).
@@ -149,7 +149,7 @@ describe('the worker’s length views', () => {
     const base = await listening;
     const other = qwen25Tokenizer("<|im_start|>system\nCutting Knowledge Date: December 2023, a preamble of this template's own{% for t in tools %}\n{{ t | tojson }}{% endfor %}<|im_end|>\n{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
     let model: LoadedModel | null = { ref: 'meta-llama/Llama-3.2-1B-Instruct', tokenizer: other } as LoadedModel;
-    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => null });
     const trainIds = new Set((await db.examples.where('[datasetId+split+included]').equals([d.id, 'train', 1]).toArray()).map((r) => r.id));
     const train = demo.slice(0, 12).filter((e) => trainIds.has(e.id));
     const withModel = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
@@ -170,7 +170,7 @@ describe('the worker’s length views', () => {
 
   it('the token view shows each token’s text as the example says it, with the segment training gives it', async () => {
     const base = await listening;
-    const handlers = dataRequests({ db: freshDb, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const handlers = dataRequests({ db: freshDb, model: () => null, appBaseUrl: () => base, datasetInUse: () => null });
     // Greek, Devanagari and an emoji: characters split over byte tokens, which alone decode as U+FFFD.
     const example = { id: 'e', tools: [], messages: [{ role: 'user' as const, content: 'Καλημέρα, नमस्ते 🦜' }], target: { calls: [], reasoning: 'Ελληνικά 🫠', content: 'हिन्दी' } };
     const view = await handlers.exampleTokens({ example }, () => undefined);

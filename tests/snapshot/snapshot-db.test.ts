@@ -47,7 +47,7 @@ async function openerOfOneSnapshot(mode: 'read-only' | 'resume') {
   const source = freshDb();
   const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
   const db = freshDb();
-  const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+  const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
   return { source, db, open: () => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode }, () => undefined) };
 }
 
@@ -299,7 +299,7 @@ describe('snapshots from and into IndexedDB', () => {
     expect(again.run.hdrRounds.map((r) => [r.round, r.step])).toEqual([[1, 34], [2, 38], [3, 42]]);
     // The worker exports and shares it without the model, as it does the imported run it continued
     // (it refused: 'run hdr-2 was trained on embedded:tiny-qwen3, but the loaded model is none').
-    const handlers = dataRequests({ db: () => target, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => target, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
     const exported = await importSnapshot((await handlers.exportSnapshot({ runId: 'hdr-2', includeDataset: false }, () => undefined)).zip, { spec });
     expect(exported.run.hdrRounds.map((r) => r.round)).toEqual([1, 2, 3]);
     expect(decodeShareLink((await handlers.shareLink({ runId: 'hdr-2' }, () => undefined)).fragment).hdrRounds).toHaveLength(3);
@@ -406,7 +406,7 @@ describe('snapshots from and into IndexedDB', () => {
     const source = freshDb();
     const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
     const db = freshDb();
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
     const open = (mode: 'read-only' | 'resume') => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode }, () => undefined);
     const first = await open('read-only');
     expect(first).toMatchObject({ runId: 'run-a', alreadyOpen: false });
@@ -590,7 +590,7 @@ describe('snapshots from and into IndexedDB', () => {
     const db = freshDb();
     const runId = await storedRun(db);
     await db.runs.update(runId, { modelSpec: specSummary(spec) } as never);
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
     const whole = await handlers.exportSnapshot({ runId, includeDataset: true }, () => undefined);
     expect(whole.holds).toEqual({ adapter: true, checkpoint: true, dataset: true });
     await db.checkpoints.where('runId').equals(runId).delete();
@@ -608,7 +608,7 @@ describe('snapshots from and into IndexedDB', () => {
     // A checkpoint the link has no use for, cut short: reading it would fail the link.
     const [row] = await db.checkpoints.where('runId').equals(runId).toArray();
     await db.checkpoints.put({ ...row, blobs: { checkpoint: (row.blobs.checkpoint as ArrayBuffer).slice(0, 100) } });
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
     const { fragment } = await handlers.shareLink({ runId }, () => undefined);
     expect(decodeShareLink(fragment)).toMatchObject({ name: 'first run', lastStep: 30 });
     db.close();
@@ -621,7 +621,7 @@ describe('snapshots from and into IndexedDB', () => {
     // By the name the Runs panel shows and the model to load, not by its id.
     expect(await refusal(snapshotFromDb(db, 'run-a'))).toBe("run “first run”: the model's spec is needed to describe the adapter; load the model it was trained on (embedded:tiny-qwen3) first");
     // The worker's words follow the page's “Could not export “first run”: …”, so they say "it", not the run's id.
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
     await expect(handlers.exportSnapshot({ runId: 'run-a', includeDataset: false }, () => undefined)).rejects.toThrow(/^it was trained on embedded:tiny-qwen3, but the loaded model is none; load that model first$/);
     // A checkpoint that does not fit the settings run.json would describe it with.
     await db.runs.update('run-a', { config: { ...config, lora: { ...config.lora, rank: 8 } } });

@@ -38,8 +38,8 @@ const page: ExamplePage = {
   matching: 120,
   total: 120,
   rows: [
-    { id: 'x-1', toolNames: ['get_weather', 'get_time'], query: 'Weather in Oslo?', calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }], passed: true, failedRules: [] },
-    { id: 'x-2', toolNames: ['get_time'], query: 'Book a flight', calls: [{ name: 'book', arguments: {} }], passed: false, failedRules: ['call_names_known_tool'] },
+    { id: 'x-1', toolNames: ['get_weather', 'get_time'], query: 'Weather in Oslo?', calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }], passed: true, included: true, failedRules: [] },
+    { id: 'x-2', toolNames: ['get_time'], query: 'Book a flight', calls: [{ name: 'book', arguments: {} }], passed: false, included: false, failedRules: ['call_names_known_tool'] },
   ],
 };
 const firstPage = { search: '', rule: null, offset: 0, limit: 25 };

@@ -87,6 +87,7 @@ describe('a dataset read in the worker', () => {
       query: lastUserMessage(r7.example),
       calls: r7.example.target.calls,
       passed: false,
+      included: false,
       failedRules: r7.quality.failures.map((f) => f.rule),
     });
 

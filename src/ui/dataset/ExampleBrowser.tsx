@@ -1,10 +1,11 @@
-// A searchable, paged table of examples (tools, query, calls, quality) and the chosen example in full.
+// A searchable, paged table of examples (tools, query, calls, quality, whether training uses it),
+// filtered by use (used / left out / flagged), and the chosen example in full.
 // The worker searches and pages (state/exampleRows.ts `useExamplePage`); this renders one page, and
 // the open example is read by its id. The search and page are kept with the rule they page
 // (`useExampleBrowse`): a new rule or search starts at its first page.
 import { useState } from 'react';
 import type { DatasetRow } from '../../state/queries.ts';
-import { examplesOnShow, useExampleBrowse, useExamplePage } from '../../state/exampleRows.ts';
+import { examplesOnShow, useExampleBrowse, useExamplePage, type ExampleUse } from '../../state/exampleRows.ts';
 import { useExampleRow } from '../../state/datasetViews.ts';
 import type { QualityRule } from '../../data/quality-check.ts';
 import { targetCallTexts } from './exampleText.ts';
@@ -18,18 +19,21 @@ export const openExampleButtonId = (exampleId: string) => `open-example-${exampl
 
 const PAGE = 25;
 
+const USE_TEXT: Record<ExampleUse, string> = { all: 'all', used: 'used', 'left-out': 'left out', flagged: 'flagged' };
+
 export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: DatasetRow; ruleFilter: QualityRule | null; onClearRule: () => void }) {
   const browsing = useExampleBrowse();
-  const { search: query, page } = examplesOnShow(browsing, dataset.id, ruleFilter);
+  const { search: query, use, page } = examplesOnShow(browsing, dataset.id, ruleFilter);
   const browse = browsing.browse;
-  const setQuery = (search: string) => browse({ datasetId: dataset.id, search, rule: ruleFilter, page: 0 });
-  const setPage = (n: number) => browse({ datasetId: dataset.id, search: query, rule: ruleFilter, page: n });
+  const setQuery = (search: string) => browse({ datasetId: dataset.id, search, rule: ruleFilter, use, page: 0 });
+  const setUse = (next: ExampleUse) => browse({ datasetId: dataset.id, search: query, rule: ruleFilter, use: next, page: 0 });
+  const setPage = (n: number) => browse({ datasetId: dataset.id, search: query, rule: ruleFilter, use, page: n });
   const [openId, setOpenId] = useState<string | null>(null);
-  const shown = useExamplePage(dataset, { search: query, rule: ruleFilter, offset: page * PAGE, limit: PAGE });
+  const shown = useExamplePage(dataset, { search: query, rule: ruleFilter, use, offset: page * PAGE, limit: PAGE });
   const result = shown.value;
   const total = result?.total ?? dataset.exampleCount;
   // The count is said only for the search on show: with no search and no rule, every example matches.
-  const matching = shown.sameFilter && result ? result.matching : !query.trim() && !ruleFilter ? total : null;
+  const matching = shown.sameFilter && result ? result.matching : !query.trim() && !ruleFilter && use === 'all' ? total : null;
   const pages = Math.max(1, Math.ceil((matching ?? 0) / PAGE));
   // The worker answers with the last page when asked past it (a narrower search, a rule).
   const at = result && shown.sameFilter ? Math.floor(result.offset / PAGE) : Math.min(page, pages - 1);
@@ -52,6 +56,14 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
         <span className="muted" role="status" data-testid="example-count">
           {matching === null ? 'searching…' : matching.toLocaleString()} of {total.toLocaleString()}
         </span>
+        <label htmlFor="example-use">Show</label>
+        <select id="example-use" data-testid="example-use" value={use} onChange={(e) => setUse(e.target.value as ExampleUse)}>
+          {(Object.keys(USE_TEXT) as ExampleUse[]).map((u) => (
+            <option key={u} value={u}>
+              {USE_TEXT[u]}
+            </option>
+          ))}
+        </select>
         {ruleFilter && (
           <button onClick={onClearRule} aria-label={`Stop filtering by rule ${ruleFilter}`}>
             only: {RULE_TEXT[ruleFilter]} fails ✕
@@ -68,18 +80,19 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
               <th scope="col">query</th>
               <th scope="col">calls</th>
               <th scope="col">quality</th>
+              <th scope="col">used</th>
             </tr>
           </thead>
           <tbody>
             {!result && !shown.error && (
               <tr>
-                <td colSpan={5} className="muted">
+                <td colSpan={6} className="muted">
                   Reading examples…
                 </td>
               </tr>
             )}
             {result?.rows.map((r) => (
-              <tr key={r.id} className={r.id === openId ? 'selected' : ''}>
+              <tr key={r.id} className={[r.id === openId ? 'selected' : '', r.included ? '' : 'left-out'].filter(Boolean).join(' ')}>
                 <td>
                   <button id={openExampleButtonId(r.id)} className="link" onClick={() => setOpenId(r.id === openId ? null : r.id)} aria-expanded={r.id === openId} aria-label={`Open example ${r.id}`}>
                     {r.id}
@@ -89,6 +102,10 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
                 <td className="clip">{r.query}</td>
                 <td className="clip mono">{targetCallTexts(r).join('; ') || '(no call)'}</td>
                 <td className={r.passed ? 'ok' : 'error'}>{r.passed ? 'ok' : r.failedRules.map((rule) => RULE_TEXT[rule as QualityRule] ?? rule).join('; ')}</td>
+                {/* Said in words, not by colour alone: a flagged example the user included is used. */}
+                <td data-testid="example-used" className={r.included ? '' : 'muted'}>
+                  {r.included ? (r.passed ? 'yes' : 'yes (included)') : 'left out'}
+                </td>
               </tr>
             ))}
           </tbody>

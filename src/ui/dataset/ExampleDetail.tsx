@@ -1,9 +1,11 @@
 // One example in full: its tools, the conversation (earlier assistant turns with their reasoning
 // and calls), the target's reasoning, text and calls, the quality findings and import notes, and
-// the tokens coloured by segment (prompt / CoT / call). All text rendered as text.
+// the tokens coloured by segment (prompt / CoT / call), and whether training uses it (the user may
+// include a flagged example or leave one out). All text rendered as text.
 import type { ExampleRow } from '../../state/queries.ts';
 import { callText, targetCallTexts } from './exampleText.ts';
 import { TokenView } from './TokenView.tsx';
+import { InclusionToggle } from './InclusionToggle.tsx';
 
 export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () => void }) {
   const e = row.example;
@@ -15,8 +17,9 @@ export function ExampleDetail({ row, onClose }: { row: ExampleRow; onClose: () =
           Close
         </button>
       </div>
+      <InclusionToggle row={row} />
       {!row.quality.passed && (
-        <ul className="error">
+        <ul className="error" aria-label="Why the quality check flagged it">
           {row.quality.failures.map((f, i) => (
             <li key={i}>
               {f.rule}: {f.detail}

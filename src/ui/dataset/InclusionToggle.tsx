@@ -1,0 +1,43 @@
+// Whether training uses an example, and the user's choice to change it: the quality check leaves a
+// flagged example out, and the user may know it is fine (or that a passing one is bad). Held, with
+// the reason, while a job reads the dataset's examples (the worker refuses then too).
+import type { ExampleRow } from '../../state/queries.ts';
+import { useDatasets } from '../../state/datasetStore.ts';
+import { useDatasetHeld, usePausedRunsOn } from '../../state/jobStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+
+export function InclusionToggle({ row }: { row: ExampleRow }) {
+  const included = row.included === 1;
+  const held = useDatasetHeld(row.datasetId);
+  const paused = usePausedRunsOn(row.datasetId);
+  const inclusion = useDatasets((s) => (s.inclusion?.exampleId === row.id ? s.inclusion : null));
+  const saving = inclusion?.saving ?? false;
+  const use = row.split === 'train' ? 'trained on' : 'evaluated (held out)';
+  const state = included ? `Used: ${use}${row.quality.passed ? '' : ', though the quality check flagged it'}.` : `Left out${row.quality.passed ? ' by you, though it passed the quality check' : ' by the quality check'}: not ${use}.`;
+  return (
+    <div className="stack" data-testid="example-inclusion">
+      <div className="row">
+        <span role="status" className={included ? 'ok' : 'muted'}>
+          {state}
+        </span>
+        <button
+          data-testid="toggle-inclusion"
+          aria-disabled={held !== null || saving}
+          title={held ?? undefined}
+          onClick={() => {
+            if (held === null && !saving) void useDatasets.getState().setExampleIncluded(row.datasetId, row.id, !included);
+          }}
+        >
+          {saving ? 'Saving…' : included ? 'Leave it out' : row.split === 'train' ? 'Train on this example' : 'Evaluate on this example'}
+        </button>
+      </div>
+      {held && <p className="muted">{held}</p>}
+      {!held && paused && row.split === 'train' && (
+        <p className="note" data-testid="inclusion-paused-note">
+          Paused run{paused.includes(',') ? 's' : ''} {paused} trained on this dataset’s training examples as they are now: after this change {paused.includes(',') ? 'they' : 'it'} cannot resume until you change it back.
+        </p>
+      )}
+      {inclusion?.error && <Alert message={inclusion.error} />}
+    </div>
+  );
+}

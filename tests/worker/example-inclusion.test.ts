@@ -1,0 +1,96 @@
+// Including a flagged example (or leaving a passing one out) from the page: the worker request sets
+// it under the dataset's lock, counts the change on the dataset row (so the views keyed by it count
+// again), and refuses, naming the job, while a job of this tab or another works on the dataset.
+// Node has no Web Locks: a stand-in takes their place, and two engines on one database are two tabs.
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import type { Example } from '../../src/data/example.ts';
+import { StudioEngine } from '../../src/worker/engine.ts';
+import { stubLocks } from '../helpers/locks.ts';
+
+const f = { name: 'f', parameters: { type: 'object', properties: {} } };
+const good = (id: string): Example => ({ id, tools: [f], messages: [{ role: 'user', content: `question ${id}` }], target: { reasoning: 'call f', calls: [{ name: 'f', arguments: {} }] } });
+// Calls a tool it does not declare: flagged, left out.
+const flagged: Example = { ...good('bad'), target: { reasoning: 'call g', calls: [{ name: 'g', arguments: {} }] } };
+
+let n = 0;
+const opened: StudioDb[] = [];
+async function setup() {
+  const db = new StudioDb(`example-inclusion-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  opened.push(db);
+  // Every example on the training side, so the flagged one trains once included.
+  const dataset = await saveDataset(db, { name: 'tools.jsonl', examples: [good('a'), good('b'), flagged, good('c')], files: [], split: { seed: 1, evalFraction: 0 } });
+  return { db, dataset, engine: new StudioEngine(undefined, () => undefined, db) };
+}
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+  vi.unstubAllGlobals();
+});
+
+describe('including or leaving out one example', () => {
+  it('trains on a flagged example once included, and the views count it at once', async () => {
+    const { db, dataset, engine } = await setup();
+    const h = engine.handlers;
+    const before = await h.datasetSummary({ datasetId: dataset.id }, () => undefined);
+    expect(before).toMatchObject({ included: 3, trainIncluded: 3 });
+    expect((await h.examplePage({ datasetId: dataset.id, search: '', rule: null, use: 'left-out', offset: 0, limit: 25 }, () => undefined)).rows.map((r) => r.id)).toEqual(['bad']);
+
+    await h.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
+    expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
+    expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBe(1);
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toContain('bad');
+    // The summary and the pages count again (the worker's cache follows the row).
+    expect(await h.datasetSummary({ datasetId: dataset.id }, () => undefined)).toMatchObject({ included: 4, trainIncluded: 4 });
+    const page = (use: 'used' | 'left-out' | 'flagged') => h.examplePage({ datasetId: dataset.id, search: '', rule: null, use, offset: 0, limit: 25 }, () => undefined);
+    expect((await page('left-out')).rows).toEqual([]);
+    expect((await page('flagged')).rows.map((r) => [r.id, r.included])).toEqual([['bad', true]]);
+
+    // Leaving a passing one out.
+    await h.setExampleIncluded({ datasetId: dataset.id, exampleId: 'a', included: false }, () => undefined);
+    expect((await page('used')).rows.map((r) => r.id)).toEqual(['b', 'bad', 'c']);
+    expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBe(2);
+  }, 60_000);
+
+  it('names an example the dataset does not have, or a dataset gone', async () => {
+    const { dataset, engine } = await setup();
+    await expect(engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'zz', included: true }, () => undefined)).rejects.toThrow('dataset "tools.jsonl" has no example "zz"');
+    await expect(engine.handlers.setExampleIncluded({ datasetId: 'gone', exampleId: 'a', included: true }, () => undefined)).rejects.toThrow('no dataset "gone" (it may have been deleted)');
+  });
+
+  it('is refused, naming the job, while this tab’s job works on the dataset', async () => {
+    vi.stubGlobal('navigator', { locks: stubLocks() });
+    const { db, dataset, engine } = await setup();
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    // The evaluation's job slot, without a GPU: it runs until `end`.
+    const jobs = { requireModel: () => ({ ref: 'tiny' }), run: async () => ended, runningLabel: 'an evaluation' };
+    Object.assign(engine, { jobs });
+    const evaluating = engine.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    const include = () => engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
+    await expect(include()).rejects.toThrow('an evaluation is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first');
+    expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(0);
+    end();
+    await evaluating;
+    await include();
+    expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
+  });
+
+  it('is refused while another tab’s job works on the dataset, and goes through once it ended', async () => {
+    vi.stubGlobal('navigator', { locks: stubLocks() });
+    const { db, dataset, engine: here } = await setup();
+    const there = new StudioEngine(undefined, () => undefined, db);
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    Object.assign(there, { jobs: { requireModel: () => ({ ref: 'tiny' }), run: async () => ended } });
+    const evaluating = there.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    const include = () => here.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
+    await expect(include()).rejects.toThrow('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
+    expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBeUndefined();
+    end();
+    await evaluating;
+    await include();
+    expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
+  });
+});
