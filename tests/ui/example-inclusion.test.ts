@@ -1,0 +1,141 @@
+// The example detail's toggle: it says whether training uses the example and why the check flagged
+// it, is held with the reason while a job reads the dataset, warns before a change that a paused run
+// could no longer resume, and after a change reads the dataset list again (every view stamped by it
+// asks again); a refusal is shown with the example it was for. The example table marks left-out
+// examples in words and asks the worker for the use filter chosen.
+// Rendered with react-dom/server reading the stores' current state; the worker is a request log.
+import { createElement } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { StoredRun } from '../../src/jobs/store/schema.ts';
+import type { DatasetRow, ExampleRow } from '../../src/state/queries.ts';
+import type { ExamplePage } from '../../src/worker/protocol.ts';
+
+const requests: Array<{ kind: string; payload: unknown }> = [];
+let reply: (kind: string) => Promise<unknown> = async () => undefined;
+vi.mock('../../src/state/engine.ts', () => ({
+  engineClient: () => ({
+    request: (kind: string, payload: unknown) => (requests.push({ kind, payload }), reply(kind)),
+    onEvent: () => () => undefined,
+  }),
+}));
+const stored = vi.hoisted(() => ({ datasets: [] as unknown[] }));
+vi.mock('../../src/state/queries.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), listDatasets: async () => stored.datasets }));
+vi.mock('../../src/state/datasetViews.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), useExampleTokens: () => ({ value: null, error: null }) }));
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
+const { useJobs } = await import('../../src/state/jobStore.ts');
+const { useRuns } = await import('../../src/state/runStore.ts');
+const { useDatasetAnswers, useExampleBrowse, loadExamplePage, datasetStamp } = await import('../../src/state/exampleRows.ts');
+const { ExampleDetail } = await import('../../src/ui/dataset/ExampleDetail.tsx');
+const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+
+const dataset = { id: 'd', name: 'tools.jsonl', createdAt: 5, files: [], exampleCount: 3, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 } as DatasetRow;
+const flagged = {
+  datasetId: 'd',
+  id: 'bad',
+  ord: 2,
+  split: 'train',
+  included: 0,
+  example: { id: 'bad', tools: [], messages: [{ role: 'user', content: 'Book it' }], target: { calls: [{ name: 'book', arguments: {} }] } },
+  quality: { passed: false, failures: [{ rule: 'call_names_known_tool', detail: 'call 1 names "book", which is not among the tools' }] },
+} as ExampleRow;
+const run = (id: string, name: string, status: string, datasetId = 'd') => ({ id, name, datasetId, kind: 'train', status, createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG }) as StoredRun;
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const toggle = (html: string) => html.match(/<button[^>]*data-testid="toggle-inclusion"[^>]*>[^<]*<\/button>/)![0];
+const detail = (row: ExampleRow = flagged) => renderNow(createElement(ExampleDetail, { row, onClose: () => undefined }));
+
+const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: useDatasets.getState() };
+beforeEach(() => {
+  requests.length = 0;
+  reply = async () => undefined;
+  useRuns.setState(initial.runs, true);
+  useJobs.setState(initial.jobs, true);
+  useDatasets.setState({ ...initial.datasets, datasets: [dataset], selectedId: 'd' }, true);
+  useDatasetAnswers.setState({ answers: {} });
+  useExampleBrowse.setState({ datasetId: null, search: '', rule: null, use: 'all', page: 0 });
+});
+
+describe('the example detail’s inclusion toggle', () => {
+  it('says a flagged example is left out and why, and offers to train on it', () => {
+    const html = detail();
+    expect(text(html)).toContain('Left out by the quality check: not trained on.');
+    expect(text(html)).toContain('call_names_known_tool: call 1 names &quot;book&quot;, which is not among the tools');
+    expect(toggle(html)).toContain('>Train on this example<');
+    expect(toggle(html)).toContain('aria-disabled="false"');
+    // A flagged example the user included, and a passing one they left out.
+    expect(text(detail({ ...flagged, included: 1 }))).toContain('Used: trained on, though the quality check flagged it.');
+    const left = detail({ ...flagged, included: 0, split: 'eval', quality: { passed: true, failures: [] } } as ExampleRow);
+    expect(text(left)).toContain('Left out by you, though it passed the quality check: not evaluated (held out).');
+    expect(toggle(left)).toContain('>Evaluate on this example<');
+  });
+
+  it('is held, with the reason, while a job of this tab or a run works on the dataset', () => {
+    useJobs.setState({ running: { kind: 'evaluate', progress: null, datasetId: 'd' } });
+    let html = detail();
+    expect(toggle(html)).toContain('aria-disabled="true"');
+    expect(text(html)).toContain('An evaluation is running on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.');
+    // Another dataset's job holds nothing here.
+    useJobs.setState({ running: { kind: 'hdr', progress: null, datasetId: 'other' } });
+    expect(toggle(detail())).toContain('aria-disabled="false"');
+    useJobs.setState({ running: null });
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'running'), run('r2', 'there', 'running')], active: { runId: 'r1', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    html = detail();
+    expect(toggle(html)).toContain('aria-disabled="true"');
+    expect(text(html)).toContain('The run “ssb r8” is training on this dataset');
+    useRuns.setState({ active: null, trainingNow: new Set(['r2']) });
+    expect(text(detail())).toContain('The run “there” is training in another tab of the studio on this dataset');
+  });
+
+  it('warns, before a change to a training example, that a paused run of the dataset could no longer resume', () => {
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r3', 'elsewhere', 'paused', 'other')] });
+    expect(text(detail())).toContain('Paused run “ssb r8” trained on this dataset’s training examples as they are now: after this change it cannot resume until you change it back.');
+    // A held-out example is no part of its training set.
+    expect(detail({ ...flagged, split: 'eval' } as ExampleRow)).not.toContain('inclusion-paused-note');
+  });
+
+  it('asks the worker, then reads the dataset list again so every view stamped by it asks again', async () => {
+    stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(requests).toEqual([{ kind: 'setExampleIncluded', payload: { datasetId: 'd', exampleId: 'bad', included: true } }]);
+    const now = useDatasets.getState().datasets[0];
+    expect(datasetStamp(now)).not.toBe(datasetStamp(dataset));
+    expect(useDatasets.getState().inclusion).toBeNull();
+  });
+
+  it('shows the worker’s refusal with the example it was for, and the example as it still is', async () => {
+    reply = async () => {
+      throw new Error('the training run “sft” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
+    };
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    const html = detail();
+    expect(text(html)).toContain('Could not include example bad: the training run “sft” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first. It is still left out.');
+    // Another example's detail does not show it.
+    expect(text(detail({ ...flagged, id: 'other' }))).not.toContain('Could not include');
+  });
+});
+
+describe('the example table', () => {
+  const page: ExamplePage = {
+    offset: 0,
+    matching: 2,
+    total: 3,
+    rows: [
+      { id: 'bad', toolNames: [], query: 'Book it', calls: [{ name: 'book', arguments: {} }], passed: false, included: false, failedRules: ['call_names_known_tool'] },
+      { id: 'ok', toolNames: ['book'], query: 'Book it', calls: [{ name: 'book', arguments: {} }], passed: false, included: true, failedRules: ['call_names_known_tool'] },
+    ],
+  };
+
+  it('marks left-out examples in words, and asks the worker for the use chosen', async () => {
+    useExampleBrowse.setState({ datasetId: 'd', use: 'flagged' });
+    reply = async () => page;
+    await loadExamplePage(dataset, { search: '', rule: null, use: 'flagged', offset: 0, limit: 25 });
+    expect(requests).toEqual([{ kind: 'examplePage', payload: { datasetId: 'd', search: '', rule: null, use: 'flagged', offset: 0, limit: 25 } }]);
+    const html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    expect(html).toContain('<option value="flagged" selected="">flagged</option>');
+    expect(html).toContain('<tr class="left-out">');
+    expect(html).toContain('<td data-testid="example-used" class="muted">left out</td>');
+    expect(html).toContain('<td data-testid="example-used" class="">yes (included)</td>');
+    expect(html).toMatch(/data-testid="example-count">2 of 3</);
+  });
+});
