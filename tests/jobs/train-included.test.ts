@@ -1,0 +1,45 @@
+// A flagged example the user includes from the Dataset panel is trained on: the job reads the
+// dataset's included training examples (storedExamples), so the worker request's change reaches the
+// next run, and leaving it out again takes it back out.
+import { readFileSync } from 'node:fs';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { StudioDb } from '../../src/data/db.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
+import { createTrainRun, DexieRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
+import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { tinyEngine } from '../helpers/tinyEngine.ts';
+
+describe('a flagged example included from the page', () => {
+  it('is trained on by the next run', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const [a, b, c] = imported.examples.filter((e) => e.target.calls.length > 0);
+    // Its call names a tool the example does not declare: the quality check leaves it out.
+    const flagged = { ...c, id: 'flagged', target: { ...c.target, calls: [{ name: 'not_declared', arguments: {} }] } };
+    const db = new StudioDb(`train-included-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const dataset = await saveDataset(db, { name: 'demo', examples: [a, b, flagged], files: [], split: { seed: 1, evalFraction: 0 } });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 3, seqLen: 320, evalEvery: 0, evalExamples: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const train = async (name: string) => {
+      const run = await createTrainRun(db, { datasetId: dataset.id, modelRef: 'tiny', name, config });
+      const examples = await storedExamples(db, dataset.id);
+      return { ids: examples.train.map((e) => e.id), outcome: await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: false }) };
+    };
+
+    const before = await train('left out');
+    expect(before.ids).toEqual([a.id, b.id]);
+    expect(before.outcome).toMatchObject({ status: 'done', trainExamples: 2 });
+
+    await handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'flagged', included: true }, () => undefined);
+    const after = await train('included');
+    expect(after.ids).toEqual([a.id, b.id, 'flagged']);
+    expect(after.outcome).toMatchObject({ status: 'done', step: 1, trainExamples: 3 });
+
+    await handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'flagged', included: false }, () => undefined);
+    expect((await storedExamples(db, dataset.id)).train.map((e) => e.id)).toEqual([a.id, b.id]);
+    db.close();
+  });
+});
