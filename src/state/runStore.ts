@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -253,6 +253,22 @@ export const useRuns = create<RunState>((set, get) => {
   // A start or resume on its way to training (reading runs, loading the model) before `active` is
   // set: a second click meanwhile would start a second request and, refused, clear the first's.
   let starting = false;
+  /** The runs whose lock release the page waits for (watchTrainingNow). */
+  const watching = new Set<string>();
+
+  /** Reads the runs again once each run training now lets its lock go: a run another tab trains
+   * must not hold this tab's GPU buttons after it ends, though an HDR run or a tab closed mid-run
+   * tells this tab nothing when it does (only training runs share their events). */
+  function watchTrainingNow(trainingNow: ReadonlySet<string>): void {
+    for (const runId of trainingNow) {
+      if (watching.has(runId)) continue;
+      watching.add(runId);
+      void runLockReleased(runId)
+        .finally(() => watching.delete(runId))
+        .then(() => get().refreshRuns())
+        .catch(() => undefined);
+    }
+  }
 
   /** Trains a run in the worker until it ends, keeping `active` up to date. */
   /** Trains the run (resumed or from the start); false when the worker refused to start it. */
@@ -330,6 +346,7 @@ export const useRuns = create<RunState>((set, get) => {
       const sel = get().selectedRunId;
       const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
       set({ runs, lastMetrics, checkpointSteps, adapterRuns, trainingNow, selectedRunId });
+      watchTrainingNow(trainingNow);
       // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
       await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
     },

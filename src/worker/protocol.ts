@@ -37,7 +37,7 @@ export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { DEFAULT_DECODE } from '../model/memory-plan.ts';
 export { hdrStopText, noRoundsText, roundSkippedText } from '../hdr/stopReason.ts';
 export { tooLongNote } from '../eval/index.ts';
-export { runsTrainingNow, unlessModelInUse } from './runLock.ts';
+export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
