@@ -258,10 +258,11 @@ export const useRuns = create<RunState>((set, get) => {
 
   /** Reads the runs again once each run training now lets its lock go: a run another tab trains
    * must not hold this tab's GPU buttons after it ends, though an HDR run or a tab closed mid-run
-   * tells this tab nothing when it does (only training runs share their events). */
+   * tells this tab nothing when it does (only training runs share their events). This tab's own
+   * run ends here (train), and is not waited on: its Resume may be pressed as soon as it pauses. */
   function watchTrainingNow(trainingNow: ReadonlySet<string>): void {
     for (const runId of trainingNow) {
-      if (watching.has(runId)) continue;
+      if (watching.has(runId) || runId === get().active?.runId) continue;
       watching.add(runId);
       void runLockReleased(runId)
         .finally(() => watching.delete(runId))
