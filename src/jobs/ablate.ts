@@ -147,7 +147,8 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
 }
 
 /** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
-const ARM_OF = ' · ';
+/** Between an ablation's name and its arm's id in the arm's run name ("rules · ssb:grad"). */
+export const ARM_OF = ' · ';
 
 /** The name a new ablation gets among the runs already named: told apart ("ablation (2)") from
  * another ablation's and from the runs one left ("ablation · sft"), since its arms are named by it
