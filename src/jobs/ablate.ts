@@ -147,7 +147,6 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
 }
 
 /** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
-/** Between an ablation's name and its arm's id in the arm's run name ("rules · ssb:grad"). */
 export const ARM_OF = ' · ';
 
 /** The name a new ablation gets among the runs already named: told apart ("ablation (2)") from
