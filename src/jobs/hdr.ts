@@ -19,7 +19,7 @@ import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
-import { SEQ_LEN_MULTIPLE } from '../data/length-stats.ts';
+import { hdrRetrainSeqLen } from '../model/sequence-length.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface HdrJob {
@@ -66,19 +66,13 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
   return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
 }
 
-/** Tokens a sample's answer may add past its `maxNewTokens` when rendered for training: the
- * end-of-turn token and what the template writes around the parsed answer. */
-const SAMPLE_RENDER_SLACK = 8;
-
 /**
- * The retraining config with a sequence length that holds every sample HDR can accept: the longest
- * mined prompt plus an answer of `maxNewTokens`, rounded up as the default sequence length is, at
- * most the model's context; never shorter than `config`'s. With the run's (or the studio's 320)
- * length, accepted samples longer than the data were skipped as too long after all the sampling.
+ * The retraining config with a sequence length that holds every sample HDR can accept
+ * (hdrRetrainSeqLen over the longest mined prompt). With the run's (or the studio's 320) length,
+ * accepted samples longer than the data were skipped as too long after all the sampling.
  */
 export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: PreTrainedTokenizer, mineSet: Example[], context: number): RunConfig {
-  const sampleTokens = promptTokens(tokenizer, mineSet, context) + settings.maxNewTokens + SAMPLE_RENDER_SLACK;
-  const seqLen = Math.min(Math.ceil(sampleTokens / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE, context);
+  const seqLen = hdrRetrainSeqLen(config.seqLen, promptTokens(tokenizer, mineSet, context), settings.maxNewTokens, context);
   return seqLen > config.seqLen ? { ...config, seqLen } : config;
 }
 
