@@ -106,6 +106,8 @@ export interface MemoryPlan {
   /** Everything live while HDR samples: its model also trains between rounds, so the adapter's
    * gradients and moments and the saved activations stay beside the KV cache and the sampler. */
   hdrBytes: number;
+  /** The sequence length HDR retrains at (hdrRetrainSeqLen): its model and step are sized by it. */
+  hdrSeqLen: number;
   /** The largest of the three; what the verdict compares with memoryBytes. */
   peakBytes: number;
   largestBuffer: BufferSize;
@@ -334,6 +336,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     trainingBytes,
     generationBytes,
     hdrBytes,
+    hdrSeqLen,
     peakBytes,
     largestBuffer,
     fits,
