@@ -323,8 +323,18 @@ export async function readOnlyResumeProblem(db: StudioDb, row: SnapshotRunRow): 
   const again = 'open the snapshot again as resumable (with its dataset, if this browser has no copy that trains as the run did)';
   if (info.split && (info.split.seed !== dataset.split.seed || info.split.evalFraction !== dataset.split.evalFraction)) return `${otherSplitText(dataset, info.split)}; ${again}`;
   const train = info.train === undefined ? undefined : await usedCount(db, dataset.id, 'train');
-  if (train !== undefined && train !== info.train) return `${otherTrainingText(info.train!, train)}; ${again}`;
+  // More examples (HDR's samples added after the run's) resume over the run's own where the
+  // checkpoint keeps its training set's digest, which the trainer checks (resumedTrainingSet).
+  const added = train !== undefined && train > info.train! && (await checkpointDigest(checkpoints)) !== undefined;
+  if (train !== undefined && train !== info.train && !added) return `${otherTrainingText(info.train!, train)}; ${again}`;
   return null;
+}
+
+/** The training set's digest the newest trainer checkpoint of these rows keeps (none before it was kept). */
+async function checkpointDigest(rows: CheckpointRow[]): Promise<string | undefined> {
+  const newest = rows.filter((c) => c.blobs[CHECKPOINT_BLOB] !== undefined).sort((a, b) => a.step - b.step).at(-1);
+  const bytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
+  return bytes && (await decodeCheckpoint(bytes)).state.trainDigest;
 }
 
 /** Whether the dataset still trains as the snapshot's run did. The checkpoint's cursor indexes the

@@ -15,7 +15,7 @@ import type { HdrRoundReport } from '../../src/hdr/rounds.ts';
 import { exportPeftAdapter } from '../../src/model/peft.ts';
 import { specSummary, validateRunJson } from '../../src/snapshot/run-json.ts';
 import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
-import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
+import { exportRunSnapshot, readOnlyResumeProblem, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
@@ -235,6 +235,37 @@ describe('snapshots from and into IndexedDB', () => {
     );
     expect(await other.metrics.where('runId').equals(bare.id).count()).toBe(30);
     for (const db of [source, target, other]) db.close();
+  });
+
+  it('lets a read-only run resume on its dataset after HDR added samples after its examples, as any run there does', async () => {
+    // A resume goes on over the run's own examples where its checkpoint's digest proves them the
+    // start of today's set (trainer.ts resumedTrainingSet); the read-only check still wanted exactly
+    // as many training examples as run.json says, and refused it ('resuming needs the examples the
+    // run trained on: run.json says 7 …, the dataset here gives 11').
+    const withDigest = { trainExamples: 7, trainDigest: 'crc32:0123abcd' };
+    const source = freshDb();
+    const runId = await storedRun(source, withDigest);
+    await source.runs.update(runId, { status: 'paused' });
+    const target = freshDb();
+    const local = await saveDataset(target, { name: 'my copy', examples: examples(8) });
+    const linked = await saveImportedSnapshot(target, await importSnapshot(await exportRunSnapshot(source, runId, { spec })), 'read-only');
+    expect(linked.datasetId).toBe(local.id);
+    await addHdrExamples(target, local.id, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    expect(await readOnlyResumeProblem(target, linked)).toBeNull();
+    // Examples left out: fewer than it trained on, still refused up front.
+    const train = await trainingExamples(target, local.id);
+    for (const e of train.slice(0, 5)) await setExampleIncluded(target, local.id, e.id, false);
+    expect(await readOnlyResumeProblem(target, linked)).toMatch(/^resuming needs the examples the run trained on/);
+    // An older checkpoint (no digest) is refused over more examples by the trainer: refused here too.
+    const older = freshDb();
+    const olderRun = await storedRun(older, {});
+    await older.runs.update(olderRun, { status: 'paused' });
+    const olderTarget = freshDb();
+    const olderLocal = await saveDataset(olderTarget, { name: 'my copy', examples: examples(8) });
+    const olderLinked = await saveImportedSnapshot(olderTarget, await importSnapshot(await exportRunSnapshot(older, olderRun, { spec })), 'read-only');
+    await addHdrExamples(olderTarget, olderLocal.id, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    expect(await readOnlyResumeProblem(olderTarget, olderLinked)).toMatch(/^resuming needs the examples the run trained on/);
+    for (const db of [source, target, older, olderTarget]) db.close();
   });
 
   it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
