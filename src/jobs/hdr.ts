@@ -20,6 +20,7 @@ import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from 
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
 import { hdrRetrainSeqLen } from '../model/sequence-length.ts';
+import { renderPrompt } from '../data/render-prompt.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface HdrJob {
@@ -68,11 +69,18 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
 
 /**
  * The retraining config with a sequence length that holds every sample HDR can accept
- * (hdrRetrainSeqLen over the longest mined prompt). With the run's (or the studio's 320) length,
+ * (hdrRetrainSeqLen over the longest prompt it mines). With the run's (or the studio's 320) length,
  * accepted samples longer than the data were skipped as too long after all the sampling.
  */
 export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: PreTrainedTokenizer, mineSet: Example[], context: number): RunConfig {
-  const seqLen = hdrRetrainSeqLen(config.seqLen, promptTokens(tokenizer, mineSet, context), settings.maxNewTokens, context);
+  // Mining asks no example whose prompt and answer pass the context (eval/evaluate.ts), so none of
+  // its samples can be accepted: counted, one such prompt took the retraining to the whole context.
+  let longest = 0;
+  for (const e of mineSet) {
+    const prompt = renderPrompt(tokenizer, e).ids.length;
+    if (prompt + settings.maxNewTokens <= context) longest = Math.max(longest, prompt);
+  }
+  const seqLen = hdrRetrainSeqLen(config.seqLen, longest, settings.maxNewTokens, context);
   return seqLen > config.seqLen ? { ...config, seqLen } : config;
 }
 
