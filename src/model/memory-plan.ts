@@ -296,8 +296,6 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // The data's longest prompt where known, as the job measures it; else prompts up to the run's length.
   const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, decode.promptTokens ?? s.seqLen, decode.maxNewTokens, spec.maxPositionEmbeddings);
   const hdrT = s.batch * hdrSeqLen;
-  // Its model's activations are one buffer each at its rows too, so they must fit a binding as well.
-  if (hdrT > T) buffers.push(...layerActivationBuffers(spec, s, hdrT).map((b) => ({ label: `HDR retraining (sequence ${hdrSeqLen}): layer activation ${b.label}`, bytes: b.bytes })));
   const hdrKept = keptForBackward(spec, s, hdrT, s.recompute);
   const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;
   const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
