@@ -142,6 +142,9 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
 }
 
 const STAGING_PREFIX = '.export-';
+/** A staging folder's name as mkdtempSync makes it (the prefix and six characters): --out may be the
+ * user's own folder, and their hidden files that only start alike are theirs. */
+const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
 
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
@@ -150,7 +153,7 @@ const STAGING_PREFIX = '.export-';
 export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array>, earlier: string[]): void {
   mkdirSync(out, { recursive: true });
   // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one.
-  for (const name of readdirSync(out)) if (name.startsWith(STAGING_PREFIX)) rmSync(join(out, name), { recursive: true, force: true });
+  for (const entry of readdirSync(out, { withFileTypes: true })) if (entry.isDirectory() && STAGING_NAME.test(entry.name)) rmSync(join(out, entry.name), { recursive: true, force: true });
   const staging = mkdtempSync(join(out, STAGING_PREFIX));
   try {
     for (const [path, bytes] of files) {

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
 import { describe, expect, it } from 'vitest';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
@@ -80,6 +80,24 @@ describe('studio train', () => {
     const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(after).toMatchObject({ status: 'failed', config: run.config, examples: run.examples });
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('--resume with the data files in another order is refused up front, naming the order', { timeout: 600_000 }, () => {
+    // The same files in another order give the same examples (the fingerprint ignores order), but
+    // another data order: the trainer refused it only after loading the model, blaming edits to
+    // the data, the chat template or the tokenizer, none of which the user had made.
+    const out = mkdtempSync(join(tmpdir(), 'studio-train-order-'));
+    const [a, b] = ['tests/fixtures/data/openai-tools.jsonl', 'tests/fixtures/data/hermes-text.jsonl'];
+    const flags = ['--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--quiet'];
+    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--data', `${a},${b}`, ...flags);
+    expect(first.code, first.err).toBe(0);
+    const swapped = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${b},${a}`, ...flags);
+    expect(swapped.code).toBe(2);
+    expect(swapped.err.trim().split('\n').at(-1)).toBe(
+      `studio train: --resume: ${out} was trained on its data files in this order: ${resolve(a)}, ${resolve(b)}; give them in that order (in another one its examples come in another order, which its checkpoint's data order does not run over)`,
+    );
+    const same = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${a},${b}`, ...flags);
+    expect(same.code, same.err).toBe(0);
   });
 
   // --epochs turns into steps only once the data is tokenized: the warmup note the studio (and

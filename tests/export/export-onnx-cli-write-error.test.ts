@@ -31,12 +31,18 @@ describe('studio export-onnx --force when writing the new export fails', () => {
       // An export killed mid-write (Ctrl-C) before this one left its hidden staging folder.
       fs.mkdirSync(join(out, '.export-Kx81Qa', 'onnx'), { recursive: true });
       fs.writeFileSync(join(out, '.export-Kx81Qa', 'onnx', 'model_fp16.onnx'), 'half a model');
+      // The user's own hidden files whose names merely start alike are theirs, not a staging folder.
+      fs.writeFileSync(join(out, '.export-notes.txt'), 'my notes');
+      fs.mkdirSync(join(out, '.export-settings'));
+      fs.writeFileSync(join(out, '.export-settings', 'a.json'), '{}');
       diskFull.on = true;
       const code = await main(['export-onnx', '--model', 'public/models/tiny-qwen3', '--out', out, '--force', '--no-check', '--quiet']);
       expect(code).not.toBe(0);
       expect(errors.join('\n')).toContain('ENOSPC');
       for (const [name, text] of Object.entries(earlier)) expect(fs.readFileSync(join(out, name), 'utf8'), name).toBe(text);
-      expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'export_check.json', 'onnx', 'tokenizer.json']);
+      expect(fs.readFileSync(join(out, '.export-notes.txt'), 'utf8')).toBe('my notes');
+      expect(fs.readFileSync(join(out, '.export-settings', 'a.json'), 'utf8')).toBe('{}');
+      expect(fs.readdirSync(out).sort()).toEqual(['.export-notes.txt', '.export-settings', 'config.json', 'export_check.json', 'onnx', 'tokenizer.json']);
       expect(fs.readdirSync(join(out, 'onnx'))).toEqual(['model_fp16.onnx']);
     } finally {
       diskFull.on = false;

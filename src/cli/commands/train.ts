@@ -167,7 +167,7 @@ function storedRun(out: string): StoredRun | undefined {
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
  * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData.
  * `stepsFromData`: --epochs, whose steps are known once the data is tokenized (config.steps is not them). */
-function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean): void {
+function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean, dataFiles: string[]): void {
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
     const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
     throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
@@ -176,6 +176,14 @@ function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, 
   // shorter run than its adapter had (a recipe exported from it would train that shorter one).
   if (stored.lastStep && !stepsFromData && config.steps < stored.lastStep) {
     throw new CliError(`--resume: ${out} has trained ${stored.lastStep} steps already, more than --steps ${config.steps}; give --steps ${stored.lastStep} (writes the adapter as it is now) or more`, 2);
+  }
+  // The same files in another order give the same examples (the fingerprint ignores order) in
+  // another order, which the checkpoint's data order does not run over: the trainer refused it only
+  // once the model was loaded, blaming edits to the data, the template or the tokenizer.
+  const had = stored.source?.data ?? [];
+  const given = dataFiles.map((p) => resolve(p));
+  if (had.join('\n') !== given.join('\n') && [...had].sort().join('\n') === [...given].sort().join('\n')) {
+    throw new CliError(`--resume: ${out} was trained on its data files in this order: ${had.join(', ')}; give them in that order (in another one its examples come in another order, which its checkpoint's data order does not run over)`, 2);
   }
   if (!stored.config) return;
   const now = config as unknown as Record<string, unknown>;
@@ -228,7 +236,7 @@ const train: CliCommand = {
     // resumed run keeps the split it recorded, whatever became of the folder it started from since
     // (moved, or written before folders recorded their split).
     const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
-    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined);
+    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
