@@ -199,6 +199,16 @@ function trainedPastAdapter(dir: string): { words: string; step: number; adapter
   return { words: `${ended} at step ${step}`, step, adapterStep, hint: resume };
 }
 
+/** Where `--adapter`'s α comes from when its folder trained past its adapter files, in words
+ * (undefined otherwise): the files' own step, kept with them (`kept`), or α₀ where the folder kept
+ * none of that step (written before training runs kept balance.json beside their adapter). */
+export function adapterBalanceNote(dir: string, kept: boolean): string | undefined {
+  const past = trainedPastAdapter(dir);
+  if (!past) return undefined;
+  if (kept) return `α continues from step ${past.adapterStep}, that of ${dir}'s adapter files (its checkpoint holds step ${past.step}'s)`;
+  return `α starts at α₀: ${dir} kept no α of step ${past.adapterStep}, that of its adapter files (its checkpoint holds step ${past.step}'s)${past.hint}`;
+}
+
 /** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such
  * as no example fitting the sequence length) holds its settings and nothing else: training into it
  * again loses nothing, and --resume has no checkpoint to go on from. */

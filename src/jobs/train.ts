@@ -228,7 +228,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.saveAdapter(trainer.step, async () => {
       const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), peftBaseModel(ctx.model));
       return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
-    });
+    }, trainer.balance);
     return await status('done', trainer.step);
   } catch (err) {
     return await failed(err, Math.max(trainer.step, state?.step ?? 0));

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
+import { adapterBalanceNote, adapterRun, checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -146,6 +146,9 @@ const hdr: CliCommand = {
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
     // also under other --alpha-min / --alpha-max than the folder's run learned it with.
     const kept = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
+    // Of the adapter files' step (readBalance): said where the folder has trained past them.
+    const balanceNote = f.adapter ? adapterBalanceNote(f.adapter, kept !== null) : undefined;
+    if (balanceNote) console.error(`note: ${balanceNote}`);
     const balance = kept && from.config ? rebaseBalance(kept, balanceSettingsOf(from.config), balanceSettingsOf(config)) : kept;
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
