@@ -64,16 +64,16 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
 }
 
 /** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
- * training settings (a training run's run.json, an HDR run's hdr.json) and the seed of the split that
+ * training settings (a training run's run.json, an HDR run's hdr.json: `file`) and the seed of the split that
  * held examples out of its training. The studio retrains and scores a run it picks with those, so
  * the CLI does too. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number } {
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
     const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; dataset?: { split?: { seed?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, file: join(dir, file) };
   }
   return {};
 }
