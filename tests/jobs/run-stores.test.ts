@@ -171,6 +171,26 @@ describe('jobs against both run stores', () => {
   });
 });
 
+describe('an HDR run that fails after its rounds', () => {
+  // hdr.json of a run that failed writing its adapter said "rounds 0, pool 0 → 0" beside a
+  // rounds.jsonl with its round and a hard-cases.jsonl with its pool: the summary's numbers were
+  // only filled in once everything had succeeded.
+  it('says in hdr.json the pool it mined and the rounds it finished', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 4, batchSize: 2 };
+    const config = retrainConfig(CONFIG, settings);
+    const examples = await demoExamples(30);
+    const folder = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-fail-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    folder.saveAdapter = () => Promise.reject(new Error('ENOSPC: no space left on device, write'));
+    const job = engine.hdr({ store: folder, settings, config, mineSet: examples.slice(0, 2), evalSet: [], replayPool: examples, adapter: null });
+    await expect(job).rejects.toThrow(/ENOSPC/);
+    const rounds = readFileSync(join(folder.dir, HDR_FILES.rounds), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rounds).toHaveLength(1);
+    const summary = JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'));
+    expect(summary).toMatchObject({ failed: true, rounds: 1, poolStart: 2, poolEnd: rounds[0].poolAfter, added: rounds[0].accepted });
+  });
+});
+
 describe('HDR from a run of the same run folder workspace', () => {
   // An ablation's SSB + HDR arm starts from its SSB arm's folder: hdr.json names that adapter
   // instead of saying the rounds started from the base model (adapter null).
