@@ -126,7 +126,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     const message = pause ? undefined : 'stopped by the user';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, job.resume ? undefined : 0, message);
-    return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
+    // A resumed run is paused where it was ("paused after step 0" read as if its steps were lost).
+    return { status: s, step: job.resume ? await store.lastStep() : 0, message, steps: job.config.steps, trainExamples: 0 };
   }
   const { config, held, tooLong, unrendered, heldSkipped } = prepared;
   let { train } = prepared;

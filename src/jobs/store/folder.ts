@@ -251,6 +251,10 @@ export class RunFolderStore implements RunStore {
     this.writeRunJson();
   }
 
+  async lastStep(): Promise<number> {
+    return (this.runJson.lastStep as number | undefined) ?? 0;
+  }
+
   async recordSetup(setup: TrainingSetup): Promise<void> {
     const { train, eval: held, tooLong, unrendered = 0 } = setup.examples;
     this.runJson = { ...this.runJson, config: setup.config, examples: { train, eval: held, ...this.facts.counts, tooLong, unrendered }, memory: setup.memory, adapter: setup.gpuAdapter };

@@ -77,6 +77,8 @@ export interface RunStore {
 
   // Status
   setStatus(status: RunStatus, patch?: StatusPatch): Promise<void>;
+  /** The step the run says it reached (0 for one that has trained none). */
+  lastStep(): Promise<number>;
   recordSetup(setup: TrainingSetup): Promise<void>;
 
   // Metrics (per optimizer step; eval values join their step; the latest per-token loss strip)
