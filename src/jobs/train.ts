@@ -134,7 +134,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   /** Examples added to the dataset after the ones a resumed run trained on (resumedTrainingSet). */
   let addedSince = 0;
   /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had;
-   * `reported`: the step the outcome says (the checkpoint's, if it was read). */
+   * `reported`: the step the outcome says (the checkpoint's if it was read, else the run's). */
   const status = async (s: RunStatus, step: number | undefined, message?: string, reported = step): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, step, message);
@@ -177,7 +177,9 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // A refused resume trained and changed nothing: the run keeps its status (a paused run its
     // Resume), and the refusal is the caller's error to show, as a config refused in prepare is.
     if (isResumeRefusal(err)) throw err;
-    return failed(err, job.resume ? state?.step : 0, job.resume ? checkpointStep : 0);
+    // A resume that failed before its checkpoint was read says the step the run has ("failed after
+    // 0 steps" read as if it had trained none).
+    return failed(err, job.resume ? state?.step : 0, job.resume ? (checkpointStep ?? (await store.lastStep().catch(() => 0))) : 0);
   }
   try {
     if (job.balance) trainer.useBalance(job.balance);

@@ -53,19 +53,37 @@ describe('a run that cannot load', () => {
   });
 });
 
+/** A one-step run on the demo's first two examples whose store rejects reading its history with `reason`. */
+async function unreadableRun(name: string, reason: unknown) {
+  const engine = await tinyEngine();
+  const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+  const db = new StudioDb(`train-${name}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+  const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name, config });
+  const store = new DexieRunStore(db, run.id);
+  store.openHistory = () => Promise.reject(reason);
+  const train = (resume: boolean) => engine.train({ store, config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume });
+  return { db, run, train };
+}
+
 describe('a run that fails with something thrown that is not an Error', () => {
   it('keeps what was thrown as its message (it read "undefined: undefined")', { timeout: 120_000 }, async () => {
-    const engine = await tinyEngine();
-    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const db = new StudioDb(`train-non-error-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
-    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'rejected', config });
-    const store = new DexieRunStore(db, run.id);
     // A storage layer that rejects with a plain string, as some IndexedDB wrappers do.
-    store.openHistory = () => Promise.reject('the run history could not be read');
-    const outcome = await engine.train({ store, config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume: false });
+    const { db, run, train } = await unreadableRun('rejected', 'the run history could not be read');
+    const outcome = await train(false);
     expect(outcome).toMatchObject({ status: 'failed', message: 'the run history could not be read' });
     expect((await db.runs.get(run.id))!.message).toBe('the run history could not be read');
+  });
+});
+
+describe('a resume that fails before its checkpoint is read', () => {
+  // The outcome said step 0: the page read "Run … failed after 0 steps" and studio train "training
+  // failed after 0 steps" for a run paused at step 2.
+  it('fails at the step the run has', { timeout: 120_000 }, async () => {
+    const { db, run, train } = await unreadableRun('unread', new Error('the checkpoint could not be read'));
+    await db.runs.update(run.id, { status: 'paused', lastStep: 2 });
+    expect(await train(true)).toMatchObject({ status: 'failed', step: 2, message: 'Error: the checkpoint could not be read' });
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2 });
   });
 });
 
