@@ -64,16 +64,16 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
 }
 
 /** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
- * training settings (a training run's run.json, an HDR run's hdr.json) and the seed of the split that
+ * training settings (a training run's run.json, an HDR run's hdr.json: `file`) and the seed of the split that
  * held examples out of its training. The studio retrains and scores a run it picks with those, so
  * the CLI does too. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number } {
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
     const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; dataset?: { split?: { seed?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, file: join(dir, file) };
   }
   return {};
 }
@@ -200,6 +200,16 @@ function trainedPastAdapter(dir: string): { words: string; step: number; adapter
   // A stopped run ends 'done' without writing its adapter.
   const ended = run?.status === 'paused' ? 'paused' : run?.status === 'failed' ? 'that failed' : 'stopped';
   return { words: `${ended} at step ${step}`, step, adapterStep, hint: resume };
+}
+
+/** Where `--adapter`'s α comes from when its folder trained past its adapter files, in words
+ * (undefined otherwise): the files' own step, kept with them (`kept`), or α₀ where the folder kept
+ * none of that step (written before training runs kept balance.json beside their adapter). */
+export function adapterBalanceNote(dir: string, kept: boolean): string | undefined {
+  const past = trainedPastAdapter(dir);
+  if (!past) return undefined;
+  if (kept) return `α continues from step ${past.adapterStep}, that of ${dir}'s adapter files (its checkpoint holds step ${past.step}'s)`;
+  return `α starts at α₀: ${dir} kept no α of step ${past.adapterStep}, that of its adapter files (its checkpoint holds step ${past.step}'s)${past.hint}`;
 }
 
 /** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such

@@ -121,6 +121,9 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
     const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal, count);
+    // Kept up to date from here on, so a run that fails later says what it mined and the rounds it
+    // finished (hdr.json said "0 rounds, pool 0 → 0" beside them).
+    Object.assign(outcome, { poolStart: mined.pool.length, poolEnd: mined.pool.length });
     await pool.saveMined(mined.report, mined.pool, mined.notes);
     events.onMined?.(mined.report, mined.pool, mined.notes);
     const result = await runHdrRounds({
@@ -136,6 +139,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       hooks: {
         ...pool.hooks,
         onRound: async (r) => {
+          Object.assign(outcome, { rounds: outcome.rounds + 1, poolEnd: r.poolAfter, added: outcome.added + r.accepted });
           await pool.hooks.onRound?.(r);
           events.onRound?.(r);
         },

@@ -116,6 +116,12 @@ describe('studio train', () => {
     // The first step past the warmup where the two schedules part: cosine over 8 − 5 decay steps.
     const lr = (0.0002 * 0.5 * (1 + Math.cos(Math.PI / 3))).toExponential(2);
     expect(longer.err).toContain(`note: the run was planned for ${steps} steps and now runs 8: its cosine learning-rate schedule is laid over 8 steps, so step 7 trains at lr ${lr} where the schedule over ${steps} has 0.00e+0 (the ${steps} steps trained keep theirs)\n`);
+    // Fewer epochs than it has trained: refused in words, and the finished run stays finished in
+    // run.json (it said "failed", with the refusal as the reason).
+    const fewer = studio('train', '--model', model, '--out', out, '--epochs', '0.01', '--resume', '--eval-every', '0', ...common);
+    expect(fewer.code, fewer.err).toBe(2);
+    expect(fewer.err.trim().split('\n').at(-1)).toMatch(new RegExp(`^studio train: --resume: the run has trained 8 steps already, more than the ${steps} that 0.01 epochs over \\d+ training examples give; resume with more epochs, or with --steps 8 to keep the adapter as it is$`));
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 8 });
   });
 
   // balance.json keeps only θ, and α(θ) rests on the bounds: an HDR folder's state continued under

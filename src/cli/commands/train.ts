@@ -16,7 +16,7 @@ import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.t
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
-import { dumpStep } from '../../jobs/train.ts';
+import { dumpStep, isResumeRefusal } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples } from '../../jobs/data.ts';
@@ -295,7 +295,10 @@ const train: CliCommand = {
             ),
         },
       }, phase),
-    );
+    ).catch((err: unknown) => {
+      // Refused as the checks above refuse a resume: the run folder is as it was.
+      throw isResumeRefusal(err) ? new CliError(`--resume: ${(err as Error).message}`, 2) : err;
+    });
     progress.done();
     if (outcome.status === 'paused') {
       if (!store.hasCheckpoint()) {

@@ -195,6 +195,10 @@ export class DexieRunStore implements RunStore {
     await this.db.runs.update(this.runId, { ...patch, status, updatedAt: Date.now() });
   }
 
+  async lastStep(): Promise<number> {
+    return (await this.db.runs.get(this.runId))?.lastStep ?? 0;
+  }
+
   async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<void> {
     // A resume records no baseline of its own: the run's first one stays.
     const baseline = setup.baseline ?? ((await this.db.runs.get(this.runId)) as TrainRunRow | undefined)?.setup?.baseline;
