@@ -33,15 +33,16 @@ function encode(datasetId: string, tokenizer: string, list: DatasetTokenCounts):
   return { datasetId, tokenizer, ids: list.map((e) => e.id), counts };
 }
 
-/** Counts every example of the dataset with `tokenizer` (named `tokenizerName` in what is kept),
- * reusing the counts kept for it. */
-export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokenizer: PreTrainedTokenizer, tokenizerName: string, options: TokenCountOptions = {}): Promise<DatasetTokenCounts> {
+/** Counts every example of the dataset with `tokenizer`, reusing the counts kept for it.
+ * `tokenizerKey` names what counted in what is kept (tokenizerFingerprint: its files, template
+ * included); counts kept under another key are counted again. */
+export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokenizer: PreTrainedTokenizer, tokenizerKey: string, options: TokenCountOptions = {}): Promise<DatasetTokenCounts> {
   const keys = (await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).primaryKeys()) as Array<[string, string]>;
   const ids = keys.map((k) => k[1]);
   const known = new Map<string, ExampleProfile | null>();
   const kept = await db.tokenCounts.get(datasetId);
   // Counts kept with fewer fields per example (before `full`) are counted again.
-  const usable = kept?.tokenizer === tokenizerName && kept.counts.length === kept.ids.length * FIELDS;
+  const usable = kept?.tokenizer === tokenizerKey && kept.counts.length === kept.ids.length * FIELDS;
   if (usable) kept.ids.forEach((id, i) => known.set(id, decode(kept.counts, i)));
   const missing = ids.filter((id) => !known.has(id));
   let done = ids.length - missing.length;
@@ -67,6 +68,6 @@ export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokeni
   options.onProgress?.(ids.length, ids.length);
   const changed = missing.length > 0 || !usable || kept.ids.length !== list.length;
   // A dataset deleted while it was counted keeps no counts.
-  if (changed && (await db.datasets.get(datasetId))) await db.tokenCounts.put(encode(datasetId, tokenizerName, list));
+  if (changed && (await db.datasets.get(datasetId))) await db.tokenCounts.put(encode(datasetId, tokenizerKey, list));
   return list;
 }

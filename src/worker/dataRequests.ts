@@ -10,7 +10,7 @@ import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
-import { loadTokenizer } from '../data/tokenizer-load.ts';
+import { loadTokenizer, tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { tokenizeExample } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
 import { tokenTexts } from '../data/token-segments.ts';
@@ -64,14 +64,18 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   };
 
   // One count of a dataset with a tokenizer at a time, whichever views ask: each asker hears its progress.
-  const counting = sharedWork<{ counts: DatasetTokenCounts; tokenizer: string }>();
+  const counting = sharedWork<DatasetTokenCounts>();
   const countsOf = async (datasetId: string, progress: (p: ProgressInfo) => void): Promise<{ counts: DatasetTokenCounts; tokenizer: string }> => {
     const { tokenizer: tok, name } = await tokenizer();
-    return counting.run(
-      `${datasetId}\n${name}`,
-      async (report) => ({ counts: await datasetTokenCounts(ctx.db(), datasetId, tok, name, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }), tokenizer: name }),
+    // Kept and shared by what counts (the tokenizer's files), not by the model's name: a folder
+    // dropped again under the same name may hold another template.
+    const key = tokenizerFingerprint(tok);
+    const counts = await counting.run(
+      `${datasetId}\n${key}`,
+      (report) => datasetTokenCounts(ctx.db(), datasetId, tok, key, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }),
       progress,
     );
+    return { counts, tokenizer: name };
   };
 
   /** The spec a snapshot describes the adapter with: the stored summary of the training run it

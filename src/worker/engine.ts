@@ -15,6 +15,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
+import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
@@ -150,7 +151,7 @@ export class StudioEngine {
       this.jobs.useModel(model);
       // An export was of the previous model's run.
       this.onnxExports.clear();
-      return modelInfo(model.ref, model.spec);
+      return modelInfo(model.ref, model.spec, tokenizerFingerprint(model.tokenizer));
     },
 
     modelSpec: async () => {
@@ -407,9 +408,10 @@ export class StudioEngine {
   };
 }
 
-function modelInfo(ref: string, spec: ModelSpec): ModelInfo {
+function modelInfo(ref: string, spec: ModelSpec, tokenizer: string): ModelInfo {
   return {
     ref,
+    tokenizer,
     architecture: spec.architecture,
     family: spec.family,
     parameters: parameterCount(spec),

@@ -87,6 +87,9 @@ export interface ModelInfo {
   tiedEmbeddings: boolean;
   /** The positions it was trained on: the longest sequence a run may use. */
   maxPositionEmbeddings: number;
+  /** What its tokenizer and chat template count with (tokenizerFingerprint): the page's token
+   * counts are re-read when it changes, even under the same model name. */
+  tokenizer: string;
 }
 
 export interface AdapterFiles {

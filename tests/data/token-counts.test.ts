@@ -168,6 +168,35 @@ describe('the worker’s length views', () => {
     db.close();
   });
 
+  it('count again when the loaded tokenizer or template changes under the same model name, and not when only the name does', async () => {
+    // Kept counts were keyed by the model's name: a dropped folder dropped again with its chat
+    // template edited (`local:model` both times) kept the first template's counts, so the suggested
+    // length, the chart and the memory plan showed numbers training no longer bore out; and a second
+    // model with the very same tokenizer and template counted the whole dataset again.
+    const db = freshDb();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 12) });
+    const base = await listening;
+    const template = (preamble: string) => `<|im_start|>system\n${preamble}{% for t in tools %}\n{{ t | tojson }}{% endfor %}<|im_end|>\n{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}`;
+    const before = qwen25Tokenizer(template('short'));
+    const edited = qwen25Tokenizer(template('a much longer preamble that the edited template now prints before every tool list'));
+    let model = { ref: 'local:model', tokenizer: before } as LoadedModel;
+    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => false });
+    const first = await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
+    expect(first.stats.examples).toBe(12);
+    model = { ref: 'local:model', tokenizer: edited } as LoadedModel;
+    const again = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const trainIds = new Set((await db.examples.where('[datasetId+split+included]').equals([d.id, 'train', 1]).primaryKeys()).map((k) => (k as [string, string])[1]));
+    expect(again.fits).toEqual(demo.slice(0, 12).filter((e) => trainIds.has(e.id)).map((e) => exampleFit(edited, e)));
+    // Another name, the same tokenizer and template (the same files): the kept counts serve.
+    model = { ref: 'local:copy of model', tokenizer: qwen25Tokenizer(template('a much longer preamble that the edited template now prints before every tool list')) } as LoadedModel;
+    const progress: number[] = [];
+    const same = await handlers.datasetFits({ datasetId: d.id }, (p) => progress.push(p.done));
+    expect(progress[0]).toBe(12);
+    expect(same.fits).toEqual(again.fits);
+    expect(same.tokenizer).toContain('local:copy of model');
+    db.close();
+  });
+
   it('the token view shows each token’s text as the example says it, with the segment training gives it', async () => {
     const base = await listening;
     const handlers = dataRequests({ db: freshDb, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
