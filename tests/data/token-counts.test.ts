@@ -36,7 +36,7 @@ describe('a dataset’s token counts', () => {
       expect(counts[i].counts!.total).toBe(whole.inputIds.length);
     }
     expect(first[0]).toBe(0);
-    expect((await db.tokenCounts.get(d.id))?.ids).toHaveLength(40);
+    expect((await db.tokenizerCounts.get([d.id, 'qwen3']))?.ids).toHaveLength(40);
     // Asked again (another view, another visit): nothing left to count.
     const again: number[] = [];
     expect(await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => again.push(done) })).toEqual(counts);
@@ -45,6 +45,23 @@ describe('a dataset’s token counts', () => {
     const other: number[] = [];
     await datasetTokenCounts(db, d.id, tok, 'another', { onProgress: (done) => other.push(done) });
     expect(other[0]).toBe(0);
+    db.close();
+  });
+
+  it('are kept for each tokenizer: switching back to a model counted before counts nothing again', async () => {
+    // One row per dataset held one tokenizer's counts: a user comparing two models counted the
+    // whole dataset again at every switch (minutes for a large dataset, each time).
+    const db = freshDb();
+    const tok = qwen3Tokenizer();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 10) });
+    await datasetTokenCounts(db, d.id, tok, 'first');
+    await datasetTokenCounts(db, d.id, tok, 'second');
+    const back: number[] = [];
+    await datasetTokenCounts(db, d.id, tok, 'first', { onProgress: (done) => back.push(done) });
+    expect(back).toEqual([10, 10]);
+    // A few tokenizers' counts are kept per dataset, the least recently counted dropped first.
+    for (const key of ['third', 'fourth', 'fifth']) await datasetTokenCounts(db, d.id, tok, key);
+    expect((await db.tokenizerCounts.where('datasetId').equals(d.id).toArray()).map((r) => r.tokenizer).sort()).toEqual(['fifth', 'first', 'fourth', 'third']);
     db.close();
   });
 
@@ -64,7 +81,7 @@ describe('a dataset’s token counts', () => {
     expect(counts.some((e) => e.id === demo[0].id)).toBe(false);
     await db.datasets.delete(d.id);
     await datasetTokenCounts(db, d.id, tok, 'qwen3');
-    expect(await db.tokenCounts.count()).toBe(1); // still the earlier row, not rewritten for a gone dataset
+    expect(await db.tokenizerCounts.count()).toBe(1); // still the earlier row, not rewritten for a gone dataset
     db.close();
   });
 
@@ -74,12 +91,12 @@ describe('a dataset’s token counts', () => {
     const db = freshDb();
     const tok = qwen3Tokenizer();
     const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 3) });
-    await db.tokenCounts.put({ datasetId: d.id, tokenizer: 'qwen3', ids: demo.slice(0, 3).map((e) => e.id), counts: new Int32Array(15).fill(7) });
+    await db.tokenizerCounts.put({ datasetId: d.id, tokenizer: 'qwen3', ids: demo.slice(0, 3).map((e) => e.id), counts: new Int32Array(15).fill(7), countedAt: 1 });
     const progress: number[] = [];
     const counts = await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => progress.push(done) });
     expect(progress[0]).toBe(0);
     expect(counts.map((e) => e.counts)).toEqual(demo.slice(0, 3).map((e) => exampleProfile(tok, e)));
-    expect((await db.tokenCounts.get(d.id))?.counts).toHaveLength(18);
+    expect((await db.tokenizerCounts.get([d.id, 'qwen3']))?.counts).toHaveLength(18);
     db.close();
   });
 });
