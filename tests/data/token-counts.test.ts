@@ -157,6 +157,22 @@ describe('the worker’s length views', () => {
     db.close();
   });
 
+  it('the longest prompt is of the examples a job may decode: one left out of both sides is not', async () => {
+    // An example the user left out (or one the quality check flagged) is never evaluated nor mined,
+    // yet its prompt sized the memory plan's generation cache: one over-long broken record made the
+    // plan say a setup did not fit.
+    const db = freshDb();
+    const long = { ...demo[1], id: 'long', messages: [{ role: 'user' as const, content: `${'Please check the weather in every town. '.repeat(60)}` }] };
+    const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), long] });
+    await db.examples.update([d.id, 'long'], { included: 0 });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const tok = qwen3Tokenizer();
+    expect(fits.longestPrompt).toBe(Math.max(...demo.slice(0, 10).map((e) => renderPrompt(tok, e).ids.length)));
+    db.close();
+  });
+
   it('count with the loaded model’s tokenizer, which training uses, and with the embedded one when none is loaded', async () => {
     // The views counted with the embedded Qwen3 tokenizer whatever model was loaded: a user with
     // another model (another template, another vocabulary) saw lengths and "too long" counts that
