@@ -7,7 +7,7 @@ import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, D
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
-export { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../worker/protocol.ts';
+export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';

@@ -150,11 +150,22 @@ export function runNameById(runs: StoredRun[], runId: string): string {
   return runs.find((r) => r.id === runId)?.name ?? runId;
 }
 
+/** The training run this tab trains now, if it is listed. */
+function trainingNowIn(s: { active: { runId: string } | null; runs: StoredRun[] }): Extract<StoredRun, { kind: 'train' }> | undefined {
+  const run = s.active ? s.runs.find((r) => r.id === s.active!.runId) : undefined;
+  return run && isTrainingRun(run) ? run : undefined;
+}
+
 /** The settings the memory plan is for: the run training in this tab's, with its own settings (the
  * guided demo's run trains with the demo's, not the form's), else the Training form's draft. */
 export function plannedRunConfig(s: { draft: RunConfig; active: { runId: string } | null; runs: StoredRun[] }): RunConfig {
-  const run = s.active ? s.runs.find((r) => r.id === s.active!.runId) : undefined;
-  return run && isTrainingRun(run) ? run.config : s.draft;
+  return trainingNowIn(s)?.config ?? s.draft;
+}
+
+/** The dataset of what plannedRunConfig plans (its longest prompt sizes the generation cache): the
+ * training run's, else `selectedId`, which the Training form trains on. */
+export function plannedRunDatasetId(s: { active: { runId: string } | null; runs: StoredRun[] }, selectedId: string | null): string | null {
+  return trainingNowIn(s)?.datasetId ?? selectedId;
 }
 
 /** A run row left as `running` by a closed page is not training: it can be resumed. A row this

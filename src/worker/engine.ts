@@ -15,6 +15,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
+import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip } from '../snapshot/zip.ts';
@@ -150,7 +151,7 @@ export class StudioEngine {
       this.jobs.useModel(model);
       // An export was of the previous model's run.
       this.onnxExports.clear();
-      return modelInfo(model.ref, model.spec);
+      return modelInfo(model.ref, model.spec, tokenizerFingerprint(model.tokenizer));
     },
 
     modelSpec: async () => {
@@ -316,12 +317,14 @@ export class StudioEngine {
         async (ctx) => {
           await requireDataset(db, datasetId);
           const examples = await storedExamples(db, datasetId);
+          // Named in the result by the row's fingerprint, which the panel compares with the row's later.
+          const row = (await db.datasets.get(datasetId))!;
           const ablate = async () => {
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
             const store = await workspace.createRun({ kind: 'ablation', name: unique, config });
-            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, lockRun: withRunLock });
+            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint }, lockRun: withRunLock });
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
@@ -407,9 +410,10 @@ export class StudioEngine {
   };
 }
 
-function modelInfo(ref: string, spec: ModelSpec): ModelInfo {
+function modelInfo(ref: string, spec: ModelSpec, tokenizer: string): ModelInfo {
   return {
     ref,
+    tokenizer,
     architecture: spec.architecture,
     family: spec.family,
     parameters: parameterCount(spec),

@@ -46,7 +46,7 @@ export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
 export { ablationArms, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
-export { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
+export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
@@ -87,6 +87,9 @@ export interface ModelInfo {
   tiedEmbeddings: boolean;
   /** The positions it was trained on: the longest sequence a run may use. */
   maxPositionEmbeddings: number;
+  /** What its tokenizer and chat template count with (tokenizerFingerprint): the page's token
+   * counts are re-read when it changes, even under the same model name. */
+  tokenizer: string;
 }
 
 export interface AdapterFiles {
