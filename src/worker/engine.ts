@@ -17,7 +17,7 @@ import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
-import { writeZip } from '../snapshot/zip.ts';
+import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
@@ -398,8 +398,10 @@ export class StudioEngine {
       // Kept for the playground's ONNX backend: this export only.
       this.onnxExports.clear();
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
-      // Weights do not compress; store them so the zip is written quickly.
-      const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
+      // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
+      // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
+      // by reference, so the tab never holds the export two or three times over.
+      const zip = new Blob(writeZipParts(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date()) as BlobPart[], { type: 'application/zip' });
       return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
