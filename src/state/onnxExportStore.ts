@@ -51,7 +51,8 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     } catch (err) {
       // The worker's message says what is missing and what to do (no model, another model, no
       // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
-      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.` });
+      // The worker lets the earlier export go as a new one starts: the playground no longer has it.
+      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.`, exportedRunIds: [], exportedCheck: null });
     } finally {
       set({ busy: null, exporting: false });
     }

@@ -394,9 +394,10 @@ export class StudioEngine {
       const { adapter, run } = await this.adapterOf(runId);
       // A run that failed after its newest checkpoint reached further than the adapter merged here.
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
-      const out = await this.jobs.run('an ONNX export', runOnnxExport, { db, runId, adapter, dtype }, progress);
-      // Kept for the playground's ONNX backend: this export only.
-      this.onnxExports.clear();
+      // Kept for the playground's ONNX backend: this export only. The earlier one goes as this one
+      // starts (the GPU ours): held through it, a real model's gigabytes were in memory twice while
+      // this one was merged and checked.
+      const out = await this.jobs.run('an ONNX export', (ctx, input) => (this.onnxExports.clear(), runOnnxExport(ctx, input)), { db, runId, adapter, dtype }, progress);
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
       // parts, not one array: the weights (kept above) are not copied into it, and the page gets it

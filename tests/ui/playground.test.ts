@@ -294,6 +294,16 @@ describe('the ONNX export and the playground', () => {
     };
     await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
     expect(useOnnxExport.getState().error).toBe('Could not export run two to ONNX: the GPU ran out of memory merging layer 3.');
+    // Nor the earlier one: the worker lets it go as a new export starts, so the playground does not
+    // offer an ONNX backend it would answer with "export this run to ONNX first".
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null });
+    await useOnnxExport.getState().exportOnnx('r1', 'run one', 'fp32');
+    expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: ['r1'], exportedCheck: 'unchecked' });
+    reply = async () => {
+      throw new Error('the GPU ran out of memory merging layer 3');
+    };
+    await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
+    expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: [], exportedCheck: null });
   });
 
   it('holds Generate while an export runs, saying to wait (an export has no Cancel)', async () => {

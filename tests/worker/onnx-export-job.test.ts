@@ -48,8 +48,15 @@ describe('worker: Export ONNX', () => {
     expect([out.adapterStep, out.runStep]).toEqual([2, 2]);
     // A run that failed at step 5 after its newest checkpoint (step 2): the export says it holds step 2.
     await db.runs.update('run-onnx', { status: 'failed', lastStep: 5 });
-    const behind = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, () => undefined);
+    // While it merges and checks, the earlier export is no longer held beside it (a real model's
+    // gigabytes twice over); the new one is, once done.
+    const heldExports = () => (engine as unknown as { onnxExports: Map<string, unknown> }).onnxExports.size;
+    const heldWhileExporting: number[] = [];
+    const behind = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, () => heldWhileExporting.push(heldExports()));
     expect([behind.adapterStep, behind.runStep]).toEqual([2, 5]);
+    expect(heldWhileExporting.length).toBeGreaterThan(0);
+    expect(Math.max(...heldWhileExporting)).toBe(0);
+    expect(heldExports()).toBe(1);
 
     // The playground's ONNX backend is exercised in Chromium (tests/browser/onnx-playground.browser.ts):
     // transformers.js reads in-memory files through its browser cache hook.
