@@ -151,14 +151,26 @@ const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
  * fp16 model next to a new fp32 one), and the new ones move in, which takes no space. */
 export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array>, earlier: string[]): void {
-  mkdirSync(out, { recursive: true });
+  // The first folder this makes on the way to --out, if any: taken away again if nothing is written.
+  const made = mkdirSync(out, { recursive: true });
   // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one.
   for (const entry of readdirSync(out, { withFileTypes: true })) if (entry.isDirectory() && STAGING_NAME.test(entry.name)) rmSync(join(out, entry.name), { recursive: true, force: true });
   const staging = mkdtempSync(join(out, STAGING_PREFIX));
   try {
-    for (const [path, bytes] of files) {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
-      writeFileSync(join(staging, path), bytes);
+    try {
+      for (const [path, bytes] of files) {
+        mkdirSync(dirname(join(staging, path)), { recursive: true });
+        writeFileSync(join(staging, path), bytes);
+      }
+    } catch (err) {
+      // The error names a file in the hidden staging folder, gone by the time it is read; say what
+      // became of --out instead.
+      rmSync(staging, { recursive: true, force: true });
+      if (made && readdirSync(out).length === 0) rmSync(made, { recursive: true, force: true });
+      const kept = earlier.length ? `the earlier export there (${earlier.join(', ')}) is kept as it was` : made ? `${out} was not created` : 'nothing of it was left there';
+      // Node's "ENOSPC: no space left on device, write '<path>'" without the path.
+      const why = (err as Error).message.split(', ')[0];
+      throw new CliError(`--out ${out}: the export could not be written (${why}); ${kept}`);
     }
     for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(out, name));

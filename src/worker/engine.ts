@@ -18,7 +18,7 @@ import type { StudioDb } from '../data/db.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
-import { writeZip } from '../snapshot/zip.ts';
+import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
@@ -397,12 +397,15 @@ export class StudioEngine {
       const { adapter, run } = await this.adapterOf(runId);
       // A run that failed after its newest checkpoint reached further than the adapter merged here.
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
-      const out = await this.jobs.run('an ONNX export', runOnnxExport, { db, runId, adapter, dtype }, progress);
-      // Kept for the playground's ONNX backend: this export only.
-      this.onnxExports.clear();
+      // Kept for the playground's ONNX backend: this export only. The earlier one goes as this one
+      // starts (the GPU ours): held through it, a real model's gigabytes were in memory twice while
+      // this one was merged and checked.
+      const out = await this.jobs.run('an ONNX export', (ctx, input) => (this.onnxExports.clear(), runOnnxExport(ctx, input)), { db, runId, adapter, dtype }, progress);
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
-      // Weights do not compress; store them so the zip is written quickly.
-      const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
+      // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
+      // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
+      // by reference, so the tab never holds the export two or three times over.
+      const zip = new Blob(writeZipParts(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date()) as BlobPart[], { type: 'application/zip' });
       return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 

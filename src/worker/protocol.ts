@@ -181,9 +181,10 @@ export interface RequestMap {
   /** The run's adapter merged into the loaded model, as a transformers.js ONNX folder zipped
    * (the file names listed), with the check report (logits vs our engine on onnxruntime-web),
    * also stored on the run row. */
-  /** `checkError`: why the check could not run (the export is still returned). `adapterStep`: the
+  /** `zip`: the folder zipped, a Blob (sent by reference, not copied; the page saves it as it is).
+   * `checkError`: why the check could not run (the export is still returned). `adapterStep`: the
    * step of the checkpoint merged; `runStep`: the step the run reached (a failed run's is later). */
-  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Uint8Array; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number }];
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number }];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
   /** `aborted`: cancelled after `summary.total` of the `requested` examples (the summary covers those). */
