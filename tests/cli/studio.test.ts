@@ -70,4 +70,27 @@ describe('studio CLI', () => {
     expect(held).not.toContain('demo-0002');
     expect(evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
   });
+  it('`studio eval --split-seed` other than its --adapter run folder\'s says how many of the examples scored the adapter trained on', { timeout: 300_000 }, async () => {
+    // The README trains runs/demo with the default seed (42), then shows `eval ... --split-seed 1234`:
+    // that scored mostly examples the adapter trained on, and said nothing.
+    const { exportPeftAdapter } = await import('../../src/model/peft.ts');
+    const { generateTinyModel, TINY_QWEN3_DEFAULT } = await import('../../src/model/tiny-model.ts');
+    const { initLoraAdapter } = await import('../../src/model/lora.ts');
+    const { DEFAULT_RUN_CONFIG } = await import('../../src/train/config.ts');
+    const run = mkdtempSync(join(tmpdir(), 'eval-other-split-'));
+    const { spec } = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const peft = exportPeftAdapter(spec, initLoraAdapter(spec, { rank: 2, alpha: 4, dropout: 0, useRsLora: false, targets: ['q', 'v'] }, 1), 'public/models/tiny-qwen3');
+    writeFileSync(join(run, 'adapter_config.json'), peft.adapterConfigJson);
+    writeFileSync(join(run, 'adapter_model.safetensors'), peft.adapterSafetensors);
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', config: DEFAULT_RUN_CONFIG, source: { splitSeed: 42 } }));
+    const evaluate = (...extra: string[]) => {
+      const r = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--adapter', run, '--limit', '4', '--max-tokens', '1', '--out', join(run, `p${extra.length}.jsonl`), '--quiet', ...extra);
+      expect(r.code, r.err).toBe(0);
+      return r.err;
+    };
+    expect(evaluate('--split-seed', '1234')).toMatch(
+      new RegExp(`note: --adapter ${run} was trained with split seed 42, and --split-seed 1234 holds out other examples: [1-4] of the 4 held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`),
+    );
+    expect(evaluate(), 'its own split').not.toMatch(/note:/);
+  });
 });
