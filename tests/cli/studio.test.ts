@@ -70,6 +70,19 @@ describe('studio CLI', () => {
     expect(held).not.toContain('demo-0002');
     expect(evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
   });
+  it('`studio ast-check` checks the predictions file `studio eval` wrote, as eval scored it', { timeout: 300_000 }, () => {
+    // eval writes the generated text as "output"; ast-check read only "result" and refused the file.
+    const bfcl = 'tests/fixtures/bfcl';
+    const out = join(mkdtempSync(join(tmpdir(), 'eval-ast-check-')), 'preds.jsonl');
+    const evaluated = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', `${bfcl}/BFCL_v3_simple.json,${bfcl}/possible_answer/BFCL_v3_simple.json`, '--split', 'all', '--limit', '4', '--max-tokens', '4', '--out', out, '--quiet');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    const checked = studio('ast-check', '--questions', `${bfcl}/BFCL_v3_simple.json`, '--answers', `${bfcl}/possible_answer/BFCL_v3_simple.json`, '--predictions', out);
+    expect(checked.code, checked.err).toBe(0);
+    const byId = new Map(checked.out.trim().split('\n').slice(0, -1).map((l) => [JSON.parse(l).id, JSON.parse(l).valid]));
+    const scored = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(scored.length).toBeGreaterThan(0);
+    for (const p of scored) expect(byId.get(p.id), p.id).toBe(p.valid);
+  });
   it('`studio eval --split-seed` other than its --adapter run folder\'s says how many of the examples scored the adapter trained on', { timeout: 300_000 }, async () => {
     // The README trains runs/demo with the default seed (42), then shows `eval ... --split-seed 1234`:
     // that scored mostly examples the adapter trained on, and said nothing.
