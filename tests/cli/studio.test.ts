@@ -70,6 +70,13 @@ describe('studio CLI', () => {
     expect(held).not.toContain('demo-0002');
     expect(evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
   });
+  it('`studio tokenize` of one example says "1 example"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenize-one-'));
+    writeFileSync(join(dir, 'one.jsonl'), readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n')[0] + '\n');
+    const r = studio('tokenize', '--model', 'public/models/tiny-qwen3', '--data', join(dir, 'one.jsonl'), '--out', join(dir, 'out.jsonl'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^wrote 1 example to /);
+  });
   it('`studio ast-check` checks the predictions file `studio eval` wrote, as eval scored it', { timeout: 300_000 }, () => {
     // eval writes the generated text as "output"; ast-check read only "result" and refused the file.
     const bfcl = 'tests/fixtures/bfcl';
