@@ -300,7 +300,8 @@ const train: CliCommand = {
       return 130;
     }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
-    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}; adapter written to ${out}`);
+    // The examples the data held that it did not train on: held out by the split, not lost.
+    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, holding out ${data.eval.length} (split seed ${splitSeed}) for the held-out loss and studio eval; adapter written to ${out}`);
     return 0;
   },
 };
