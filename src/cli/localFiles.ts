@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
+import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
@@ -28,7 +29,7 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split). Import problems and exclusions are printed as notes. */
 export async function dataExamples(paths: string[], opts: { seed: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean }): Promise<FileExamples> {
-  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: 0.1 }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
+  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
   printNotes(data.problems);
   return data;
 }
@@ -76,6 +77,20 @@ export function adapterRun(dir: string | undefined): { config?: RunConfig; split
     if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, file: join(dir, file) };
   }
   return {};
+}
+
+/** A --split-seed other than the one an --adapter run folder trained with holds out other examples:
+ * most of those `held` out here are ones the adapter trained on, and scored they flatter it. Said,
+ * not refused: a user may mean it (the README's `eval ... --split-seed 1234` after a run trained with
+ * the default seed 42 did it unawares). */
+export function noteAdapterTrainedOn(adapterDir: string | undefined, splitSeed: number, held: { id: string; source?: string }[]): void {
+  const runSeed = adapterRun(adapterDir).splitSeed;
+  if (runSeed === undefined || runSeed === splitSeed) return;
+  const seen = held.filter((e) => sideOf(e, { seed: runSeed, evalFraction: DEFAULT_SPLIT.evalFraction }) === 'train').length;
+  if (seen === 0) return;
+  console.error(
+    `note: --adapter ${adapterDir} was trained with split seed ${runSeed}, and --split-seed ${splitSeed} holds out other examples: ${seen} of the ${held.length} held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`,
+  );
 }
 
 /** What a continued run started from, as one SHA-256 (hex) of its adapter's config and weights and

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
+import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -241,6 +241,7 @@ const train: CliCommand = {
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
+    if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
@@ -310,7 +311,8 @@ const train: CliCommand = {
       return 130;
     }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
-    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}; adapter written to ${out}`);
+    // The examples the data held that it did not train on: held out by the split, not lost.
+    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, holding out ${data.eval.length} (split seed ${splitSeed}) for the held-out loss and studio eval; adapter written to ${out}`);
     return 0;
   },
 };
