@@ -1,7 +1,8 @@
 // Generates the embedded demo dataset, public/demo/demo-dataset.jsonl: a few hundred synthetic but
 // realistic tool-use examples (weather, calendar, math, search, unit conversion) with single,
 // multiple-candidate, parallel and parallel-multiple calls and irrelevant queries that need no call,
-// each with short `<think>` reasoning. OpenAI messages format, one record per line.
+// each with short `<think>` reasoning. OpenAI messages format, one record per line. Also writes
+// public/demo/weather-tools.json, two of its functions as a `studio generate --tools` file.
 // Deterministic: a seeded RNG and fixed templates, so re-running gives identical bytes (a test
 // checks that). Every example is rendered with the real Qwen3 template and kept short, since the
 // demo model trains on short sequences: ≤ 256 tokens with one tool, ≤ 320 with two (Qwen3's tool
@@ -18,6 +19,8 @@ import { loadTokenizer } from '../src/data/tokenizer-load.ts';
 import { seededUniform } from '../src/model/random.ts';
 
 export const DEMO_PATH = fileURLToPath(new URL('../public/demo/demo-dataset.jsonl', import.meta.url));
+/** The weather functions as a `studio generate --tools` file, for the README's example. */
+export const DEMO_TOOLS_PATH = fileURLToPath(new URL('../public/demo/weather-tools.json', import.meta.url));
 export const DEMO_SEED = 20250527;
 export const DEMO_COUNT = 320;
 /** Token budget per example by number of tools offered (see the top comment for why two differ). */
@@ -278,10 +281,19 @@ function toolSet(rng: Rng, d: Draft, distractors: number): FunctionSchema[] {
   return TOOL_NAMES.filter((n) => names.has(n)).map((n) => TOOLS[n]);
 }
 
+/** A function as OpenAI lists it, as the dataset's records and `studio generate --tools` take it. */
+const openaiTool = (t: FunctionSchema) => ({ type: 'function', function: t });
+
+/** The demo's weather functions as a `--tools` file: two, as the demo's examples offer one or two (the
+ * demo model, trained on those, loses its way in a prompt listing all eight). */
+export function demoToolsJson(): string {
+  return JSON.stringify([TOOLS.get_weather, TOOLS.get_forecast].map(openaiTool), null, 2) + '\n';
+}
+
 function record(id: string, d: Draft, tools: FunctionSchema[]) {
   const assistant: Record<string, unknown> = { role: 'assistant', content: `<think>\n${d.reasoning}\n</think>\n\n${d.answer ?? ''}` };
   if (d.calls.length) assistant.tool_calls = d.calls.map((c) => ({ type: 'function', function: { name: c.name, arguments: c.arguments } }));
-  return { id, category: d.category, tools: tools.map((t) => ({ type: 'function', function: t })), messages: [{ role: 'user', content: d.query }, assistant] };
+  return { id, category: d.category, tools: tools.map(openaiTool), messages: [{ role: 'user', content: d.query }, assistant] };
 }
 
 export function qwen3TokenizerFromNodeModules(): PreTrainedTokenizer {
@@ -314,12 +326,13 @@ export function generateDemoDataset(tokenizer: PreTrainedTokenizer, count = DEMO
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const text = generateDemoDataset(qwen3TokenizerFromNodeModules());
+  const outputs: Array<[string, string]> = [[DEMO_PATH, text], [DEMO_TOOLS_PATH, demoToolsJson()]];
   if (process.argv.includes('--check')) {
-    const same = readFileSync(DEMO_PATH, 'utf8') === text;
-    console.log(same ? `${DEMO_PATH} is up to date` : `${DEMO_PATH} differs from the generator output`);
-    process.exit(same ? 0 : 1);
+    const stale = outputs.filter(([path, want]) => readFileSync(path, 'utf8') !== want).map(([path]) => path);
+    console.log(stale.length ? `${stale.join(', ')} differ from the generator output` : `${DEMO_PATH} and ${DEMO_TOOLS_PATH} are up to date`);
+    process.exit(stale.length ? 1 : 0);
   }
   mkdirSync(dirname(DEMO_PATH), { recursive: true });
-  writeFileSync(DEMO_PATH, text);
+  for (const [path, want] of outputs) writeFileSync(path, want);
   console.log(`wrote ${text.split('\n').length - 1} examples, ${(text.length / 1024).toFixed(1)} KiB, to ${DEMO_PATH}`);
 }

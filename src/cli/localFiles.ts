@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
+import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
@@ -28,7 +29,7 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split). Import problems and exclusions are printed as notes. */
 export async function dataExamples(paths: string[], opts: { seed: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean }): Promise<FileExamples> {
-  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: 0.1 }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
+  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
   printNotes(data.problems);
   return data;
 }
@@ -64,18 +65,32 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
 }
 
 /** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
- * training settings (a training run's run.json, an HDR run's hdr.json) and the seed of the split that
+ * training settings (a training run's run.json, an HDR run's hdr.json: `file`) and the seed of the split that
  * held examples out of its training. The studio retrains and scores a run it picks with those, so
  * the CLI does too. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number } {
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
     const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; dataset?: { split?: { seed?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, file: join(dir, file) };
   }
   return {};
+}
+
+/** A --split-seed other than the one an --adapter run folder trained with holds out other examples:
+ * most of those `held` out here are ones the adapter trained on, and scored they flatter it. Said,
+ * not refused: a user may mean it (the README's `eval ... --split-seed 1234` after a run trained with
+ * the default seed 42 did it unawares). */
+export function noteAdapterTrainedOn(adapterDir: string | undefined, splitSeed: number, held: { id: string; source?: string }[]): void {
+  const runSeed = adapterRun(adapterDir).splitSeed;
+  if (runSeed === undefined || runSeed === splitSeed) return;
+  const seen = held.filter((e) => sideOf(e, { seed: runSeed, evalFraction: DEFAULT_SPLIT.evalFraction }) === 'train').length;
+  if (seen === 0) return;
+  console.error(
+    `note: --adapter ${adapterDir} was trained with split seed ${runSeed}, and --split-seed ${splitSeed} holds out other examples: ${seen} of the ${held.length} held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`,
+  );
 }
 
 /** What a continued run started from, as one SHA-256 (hex) of its adapter's config and weights and
@@ -142,20 +157,35 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
 }
 
 const STAGING_PREFIX = '.export-';
+/** A staging folder's name as mkdtempSync makes it (the prefix and six characters): --out may be the
+ * user's own folder, and their hidden files that only start alike are theirs. */
+const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
 
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
  * fp16 model next to a new fp32 one), and the new ones move in, which takes no space. */
 export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array>, earlier: string[]): void {
-  mkdirSync(out, { recursive: true });
+  // The first folder this makes on the way to --out, if any: taken away again if nothing is written.
+  const made = mkdirSync(out, { recursive: true });
   // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one.
-  for (const name of readdirSync(out)) if (name.startsWith(STAGING_PREFIX)) rmSync(join(out, name), { recursive: true, force: true });
+  for (const entry of readdirSync(out, { withFileTypes: true })) if (entry.isDirectory() && STAGING_NAME.test(entry.name)) rmSync(join(out, entry.name), { recursive: true, force: true });
   const staging = mkdtempSync(join(out, STAGING_PREFIX));
   try {
-    for (const [path, bytes] of files) {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
-      writeFileSync(join(staging, path), bytes);
+    try {
+      for (const [path, bytes] of files) {
+        mkdirSync(dirname(join(staging, path)), { recursive: true });
+        writeFileSync(join(staging, path), bytes);
+      }
+    } catch (err) {
+      // The error names a file in the hidden staging folder, gone by the time it is read; say what
+      // became of --out instead.
+      rmSync(staging, { recursive: true, force: true });
+      if (made && readdirSync(out).length === 0) rmSync(made, { recursive: true, force: true });
+      const kept = earlier.length ? `the earlier export there (${earlier.join(', ')}) is kept as it was` : made ? `${out} was not created` : 'nothing of it was left there';
+      // Node's "ENOSPC: no space left on device, write '<path>'" without the path.
+      const why = (err as Error).message.split(', ')[0];
+      throw new CliError(`--out ${out}: the export could not be written (${why}); ${kept}`);
     }
     for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(out, name));
@@ -197,6 +227,16 @@ function trainedPastAdapter(dir: string): { words: string; step: number; adapter
   // A stopped run ends 'done' without writing its adapter.
   const ended = run?.status === 'paused' ? 'paused' : run?.status === 'failed' ? 'that failed' : 'stopped';
   return { words: `${ended} at step ${step}`, step, adapterStep, hint: resume };
+}
+
+/** Where `--adapter`'s α comes from when its folder trained past its adapter files, in words
+ * (undefined otherwise): the files' own step, kept with them (`kept`), or α₀ where the folder kept
+ * none of that step (written before training runs kept balance.json beside their adapter). */
+export function adapterBalanceNote(dir: string, kept: boolean): string | undefined {
+  const past = trainedPastAdapter(dir);
+  if (!past) return undefined;
+  if (kept) return `α continues from step ${past.adapterStep}, that of ${dir}'s adapter files (its checkpoint holds step ${past.step}'s)`;
+  return `α starts at α₀: ${dir} kept no α of step ${past.adapterStep}, that of its adapter files (its checkpoint holds step ${past.step}'s)${past.hint}`;
 }
 
 /** A training run that ended before its first step (Ctrl-C while it read its data, or a failure such

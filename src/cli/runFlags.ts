@@ -87,8 +87,9 @@ export interface RunConfigFlags {
 }
 
 /** The run config the flags give; a flag not given keeps `base`'s value (the defaults, or the
- * settings of the run an HDR run continues, as the studio retrains with them). */
-export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_RUN_CONFIG): RunConfig {
+ * settings of the run an HDR run continues, as the studio retrains with them). `baseFile`: the file
+ * `base` was read from, named in a refusal of a value no flag gave. */
+export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_RUN_CONFIG, baseFile?: string): RunConfig {
   const d = base;
   if (f.schedule !== undefined && !['cosine', 'linear', 'constant'].includes(f.schedule)) throw new CliError(`--schedule must be cosine, linear or constant, not ${f.schedule}`, 2);
   let targets = d.lora.targets;
@@ -138,21 +139,41 @@ export function runConfigFromFlags(f: RunConfigFlags, base: RunConfig = DEFAULT_
     steps: f.steps ?? d.steps,
   };
   // A stored base may keep a seed from before the 32-bit limit (seedProblem).
-  refuseInFlagWords(() => validateRunConfig(config, { stored: f.resume || base !== DEFAULT_RUN_CONFIG }));
+  refuseInFlagWords(() => validateRunConfig(config, { stored: f.resume || base !== DEFAULT_RUN_CONFIG }), baseFile === undefined ? undefined : { flags: f, file: baseFile });
   return config;
 }
 
-/** Refuses a config the loaded model cannot train (a --seq past its context), by its flags. */
-export function checkRunConfigFor(config: RunConfig, spec: Pick<ModelSpec, 'maxPositionEmbeddings'>, options: { stored?: boolean } = {}): void {
-  refuseInFlagWords(() => validateRunConfigFor(config, spec, options));
+/** Settings a stored run gave where its flags did not (`studio hdr --adapter <run folder>`). */
+export interface SettingsFrom {
+  flags: RunConfigFlags;
+  /** The file they were read from (the run folder's run.json). */
+  file: string;
 }
 
-function refuseInFlagWords(check: () => void): void {
+/** Refuses a config the loaded model cannot train (a --seq past its context), by its flags, or by
+ * the file (`options.from`) that gave a value no flag did. */
+export function checkRunConfigFor(config: RunConfig, spec: Pick<ModelSpec, 'maxPositionEmbeddings'>, options: { stored?: boolean; from?: SettingsFrom } = {}): void {
+  refuseInFlagWords(() => validateRunConfigFor(config, spec, options), options.from);
+}
+
+function refuseInFlagWords(check: () => void, from?: SettingsFrom): void {
   try {
     check();
   } catch (err) {
-    throw new CliError(inFlagWords((err as Error).message), 2);
+    throw new CliError(from ? inSettingsWords((err as Error).message, from) : inFlagWords((err as Error).message), 2);
   }
+}
+
+/** A run-config message where some settings came from a file, not a flag: those keep their names,
+ * and the file is named with the flag that overrides them. ("--seq must be …" read as a flag the
+ * user never gave.) */
+function inSettingsWords(message: string, { flags, file }: SettingsFrom): string {
+  const given = (key: string) => (flags as Record<string, unknown>)[RUN_FLAGS[key].slice(2)] !== undefined;
+  const named = (key: string) => new RegExp(`(?<![\\w-])${key.replace(/ /g, '\\s')}(?![\\w])`).test(message);
+  const stored = Object.keys(RUN_FLAGS).filter((k) => !given(k) && named(k));
+  const text = configMessageIn(message, Object.fromEntries(Object.entries(RUN_FLAGS).filter(([k]) => given(k))));
+  if (stored.length === 0) return text;
+  return `${text} (${stored.join(', ')} from ${file}, not from a flag: give ${stored.map((k) => RUN_FLAGS[k]).join(', ')} to override)`;
 }
 
 /** Said as a run starts (not on a resume, nor before a refusal): a warmup longer than the run keeps

@@ -158,7 +158,7 @@ export async function describeDatasetDeletion(db: StudioDb, datasetId: string): 
  * that used it keep a summary of it (name, fingerprint, counts, split), as a snapshot's runs do, so
  * they can still be exported, shared and compared. */
 export async function deleteDataset(db: StudioDb, datasetId: string, confirmToken: string): Promise<void> {
-  await db.transaction('rw', [db.datasets, db.examples, db.hardCases, db.runs, db.tokenCounts], async () => {
+  await db.transaction('rw', [db.datasets, db.examples, db.hardCases, db.runs, db.tokenizerCounts], async () => {
     const plan = await describeDatasetDeletion(db, datasetId);
     if (confirmToken !== plan.confirmToken) {
       throw new Error(`deleting dataset "${plan.name}" was not confirmed: call describeDatasetDeletion and pass its confirmToken (the dataset may have changed since)`);
@@ -173,7 +173,7 @@ export async function deleteDataset(db: StudioDb, datasetId: string, confirmToke
       });
     await db.examples.where('datasetId').equals(datasetId).delete();
     await db.hardCases.where('datasetId').equals(datasetId).delete();
-    await db.tokenCounts.delete(datasetId);
+    await db.tokenizerCounts.where('datasetId').equals(datasetId).delete();
     await db.datasets.delete(datasetId);
   });
 }

@@ -102,14 +102,17 @@ export interface CheckpointRow {
   meta?: unknown;
 }
 
-/** A dataset's token counts per example with the view tokenizer, in example order: five numbers per
- * example (total, minimum under the length rule, prompt, reasoning, call), total −1 where the
- * template could not render it. Rows for examples added since are counted when next asked. */
+/** A dataset's token counts per example with one tokenizer (keyed by tokenizerFingerprint since v6:
+ * a few tokenizers' counts are kept per dataset), in example order: six numbers per example (total,
+ * minimum under the length rule, prompt, reasoning, call, full), total −1 where the template could
+ * not render it. Rows for examples added since are counted when next asked. */
 export interface TokenCountsRow {
   datasetId: string;
   tokenizer: string;
   ids: string[];
   counts: Int32Array;
+  /** When these counts were last asked for (ms): the least recently used are dropped first. */
+  countedAt: number;
 }
 
 /** An evaluation run's checked answers, one row per run (added in v5; they were on the run's row,
@@ -135,7 +138,7 @@ const V2_STORES = {
   checkpoints: '[runId+step], runId',
 };
 
-export const LATEST_DB_VERSION = 5;
+export const LATEST_DB_VERSION = 6;
 
 /**
  * v1 → v2: every example gets its seeded split and an inclusion flag from its quality report,
@@ -193,6 +196,12 @@ async function upgradeToV5(tx: Transaction): Promise<void> {
   });
 }
 
+/** Version 6: token counts per dataset and tokenizer (one row per dataset held one tokenizer's, so
+ * switching between two models counted the whole dataset again each time). A primary key cannot
+ * change in place: the counts move to a new table. The old rows are not carried over: they were
+ * keyed by the model's name, which no count is asked by any more (they would be counted again). */
+const V6_STORES = { ...V5_STORES, tokenCounts: null, tokenizerCounts: '[datasetId+tokenizer], datasetId' };
+
 /** Declares versions 1..upTo on a Dexie instance; tests use upTo=1 to build a previous-version database. */
 export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void {
   db.version(1).stores(V1_STORES);
@@ -200,6 +209,7 @@ export function declareSchema(db: Dexie, upTo: number = LATEST_DB_VERSION): void
   if (upTo >= 3) db.version(3).stores(V3_STORES).upgrade(upgradeToV3);
   if (upTo >= 4) db.version(4).stores(V4_STORES);
   if (upTo >= 5) db.version(5).stores(V5_STORES).upgrade(upgradeToV5);
+  if (upTo >= 6) db.version(6).stores(V6_STORES);
 }
 
 export class StudioDb extends Dexie {
@@ -209,7 +219,7 @@ export class StudioDb extends Dexie {
   runs!: Table<RunRow, string>;
   metrics!: Table<MetricRow, [string, number]>;
   checkpoints!: Table<CheckpointRow, [string, number]>;
-  tokenCounts!: Table<TokenCountsRow, string>;
+  tokenizerCounts!: Table<TokenCountsRow, [string, string]>;
   predictions!: Table<PredictionsRow, string>;
 
   /**

@@ -3,6 +3,9 @@
 // run on this data should default to (suggestSeqLen, from what each example needs whole:
 // ExampleFit.full, never the totals these statistics keep), and how many examples a length fits.
 // Never tokenizes: it summarises counts that tokenize-example.ts produced.
+import { SEQ_LEN_MULTIPLE } from '../model/sequence-length.ts';
+
+export { SEQ_LEN_MULTIPLE };
 
 export interface ExampleLength {
   total: number;
@@ -31,7 +34,6 @@ export interface LengthStats {
 
 /** The share of examples the default sequence length fits whole, and what it is rounded up to. */
 export const SEQ_LEN_PERCENTILE = 0.95;
-export const SEQ_LEN_MULTIPLE = 64;
 
 /**
  * A sequence length for these token counts (what each example needs whole: ExampleFit.full where

@@ -1,5 +1,5 @@
-// Each example's token counts, counted once per dataset and kept: the length chart, the truncation
-// note and the reasoning note all read them. Each of those views used to tokenize the whole dataset
+// Each example's token counts, counted once per dataset and tokenizer and kept: the length chart,
+// the truncation note and the reasoning note all read them. Each of those views used to tokenize the whole dataset
 // again on every visit (60k examples: minutes each, with every token of every example held in
 // memory only to be counted). Examples added since (HDR) are counted when next asked; counts of
 // examples gone are dropped. Counted in slices that yield, so the worker answers other requests.
@@ -8,6 +8,8 @@ import type { StudioDb, TokenCountsRow } from './db.ts';
 import { exampleProfile, type ExampleProfile } from './tokenize-example.ts';
 
 const FIELDS = 6;
+/** Tokenizers whose counts are kept per dataset (a 60k-example dataset's are about 2 MB each). */
+const KEPT_TOKENIZERS = 4;
 /** Rows read from the database at a time. */
 const READ_PAGE = 512;
 /** Examples tokenized between yields and progress reports. */
@@ -30,18 +32,19 @@ function encode(datasetId: string, tokenizer: string, list: DatasetTokenCounts):
   list.forEach((e, i) => {
     if (e.counts) counts.set([e.counts.total, e.counts.minimum, e.counts.prompt, e.counts.cot, e.counts.call, e.counts.full], i * FIELDS);
   });
-  return { datasetId, tokenizer, ids: list.map((e) => e.id), counts };
+  return { datasetId, tokenizer, ids: list.map((e) => e.id), counts, countedAt: Date.now() };
 }
 
-/** Counts every example of the dataset with `tokenizer` (named `tokenizerName` in what is kept),
- * reusing the counts kept for it. */
-export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokenizer: PreTrainedTokenizer, tokenizerName: string, options: TokenCountOptions = {}): Promise<DatasetTokenCounts> {
+/** Counts every example of the dataset with `tokenizer`, reusing the counts kept for it.
+ * `tokenizerKey` names what counted in what is kept (tokenizerFingerprint: its files, template
+ * included); counts kept under another key are counted again. */
+export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokenizer: PreTrainedTokenizer, tokenizerKey: string, options: TokenCountOptions = {}): Promise<DatasetTokenCounts> {
   const keys = (await db.examples.where('[datasetId+ord]').between([datasetId, -Infinity], [datasetId, Infinity]).primaryKeys()) as Array<[string, string]>;
   const ids = keys.map((k) => k[1]);
   const known = new Map<string, ExampleProfile | null>();
-  const kept = await db.tokenCounts.get(datasetId);
+  const kept = await db.tokenizerCounts.get([datasetId, tokenizerKey]);
   // Counts kept with fewer fields per example (before `full`) are counted again.
-  const usable = kept?.tokenizer === tokenizerName && kept.counts.length === kept.ids.length * FIELDS;
+  const usable = kept?.tokenizer === tokenizerKey && kept.counts.length === kept.ids.length * FIELDS;
   if (usable) kept.ids.forEach((id, i) => known.set(id, decode(kept.counts, i)));
   const missing = ids.filter((id) => !known.has(id));
   let done = ids.length - missing.length;
@@ -66,7 +69,14 @@ export async function datasetTokenCounts(db: StudioDb, datasetId: string, tokeni
   const list = ids.filter((id) => known.has(id)).map((id) => ({ id, counts: known.get(id)! }));
   options.onProgress?.(ids.length, ids.length);
   const changed = missing.length > 0 || !usable || kept.ids.length !== list.length;
-  // A dataset deleted while it was counted keeps no counts.
-  if (changed && (await db.datasets.get(datasetId))) await db.tokenCounts.put(encode(datasetId, tokenizerName, list));
+  await db.transaction('rw', db.datasets, db.tokenizerCounts, async () => {
+    // A dataset deleted while it was counted keeps no counts.
+    if (!(await db.datasets.get(datasetId))) return;
+    if (changed) await db.tokenizerCounts.put(encode(datasetId, tokenizerKey, list));
+    else await db.tokenizerCounts.update([datasetId, tokenizerKey], { countedAt: Date.now() });
+    const all = await db.tokenizerCounts.where('datasetId').equals(datasetId).toArray();
+    const stale = all.sort((a, b) => b.countedAt - a.countedAt).slice(KEPT_TOKENIZERS);
+    await db.tokenizerCounts.bulkDelete(stale.map((r): [string, string] => [datasetId, r.tokenizer]));
+  });
   return list;
 }

@@ -111,7 +111,9 @@ export function parsePredictions(text: string, label: string): BfclPrediction[] 
     const at = `${label}:${line}`;
     const id = recordId(record, at);
     rejectDuplicate(seen, id, line, at);
-    const result = (record as Record<string, unknown>).result;
+    // `output`: the generated text of a line `studio eval --out` wrote, so its file checks as it is.
+    const fields = record as Record<string, unknown>;
+    const result = fields.result ?? fields.output;
     if (typeof result === 'string') return { id, result, line };
     if (!Array.isArray(result)) throw new Error(`${at} (${id}): "result" must be the generated text or a list of calls`);
     const calls = decodedCallsFromJson(result);

@@ -100,6 +100,15 @@ export interface AblationResult {
   skipped: number;
   /** Of `skipped`, those the chat template cannot render (absent in results made before: all too long). */
   unrendered?: number;
+  /** The data the arms ran on, as it was when the ablation started (absent in results made before):
+   * a dataset changed since (HDR samples, a re-import) is told apart from it. */
+  dataset?: AblationData;
+}
+
+/** A dataset by name and content: `fingerprint` is src/data/fingerprint.ts's. */
+export interface AblationData {
+  name: string;
+  fingerprint: string;
 }
 
 export interface AblationEvents {
@@ -119,6 +128,8 @@ export interface AblationJob {
   name: string;
   config: AblationConfig;
   examples: JobExamples;
+  /** What `examples` are, named in the result and its report. */
+  dataset?: AblationData;
   events?: AblationEvents;
   /** Trains an arm holding its run's lock, as a training run is trained (the browser's Web Lock:
    * another tab sees the arm training, not interrupted, and cannot resume or delete it). */
@@ -147,7 +158,7 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
 }
 
 /** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
-const ARM_OF = ' · ';
+export const ARM_OF = ' · ';
 
 /** The name a new ablation gets among the runs already named: told apart ("ablation (2)") from
  * another ablation's and from the runs one left ("ablation · sft"), since its arms are named by it
@@ -234,6 +245,7 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     stopped: false,
     skipped: 0,
     failed,
+    ...(job.dataset ? { dataset: job.dataset } : {}),
   };
   const done = new Map<string, { store: RunStore; curve: AblationPoint[] }>();
   /** The too-long examples are told once, by the first arm that tokenizes (an arm before it may

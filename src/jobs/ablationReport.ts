@@ -84,6 +84,22 @@ export function skippedNote(r: AblationResult): string | null {
   return r.skipped ? skippedText(r.skipped, r.unrendered ?? 0) : null;
 }
 
+/** A fingerprint short enough to read and still tell two datasets apart. */
+const shortFingerprint = (fingerprint: string) => `${fingerprint.slice(0, 19)}…`;
+
+/** Why an ablation's numbers are not of its dataset as it is now (`now`: the dataset's row today,
+ * undefined when it is gone), in words; null when it is the same data, or the result (made before
+ * results named their data) cannot tell. */
+export function datasetChangedNote(r: AblationResult, now: { fingerprint: string } | undefined): string | null {
+  if (!r.dataset) return null;
+  if (!now) return `The dataset “${r.dataset.name}” this ablation ran on is no longer in the studio.`;
+  if (now.fingerprint === r.dataset.fingerprint) return null;
+  // Its own HDR arm adds samples to the dataset, as an HDR run does: the arms before it had fewer.
+  const added = r.arms.reduce((n, a) => n + (a.hdr?.added ?? 0), 0);
+  const why = added > 0 ? `its HDR arm added ${plural(added, 'sample')}, or it was changed since` : 'HDR added samples, or it was changed since';
+  return `The dataset “${r.dataset.name}” holds other examples now than when this ablation ran (${why}): these numbers are of the data it had then.`;
+}
+
 export function ablationMarkdown(r: AblationResult): string {
   const cats = reportCategories(r);
   const s = r.shared;
@@ -91,6 +107,7 @@ export function ablationMarkdown(r: AblationResult): string {
     `# Ablation: ${r.name}`,
     '',
     `Every arm trained ${s.steps} steps from the same seed (${s.seed}) on the same split, batch ${s.batchSize}, sequence length ${s.seqLen}, learning rate ${s.lr}, LoRA r=${s.lora.rank} α=${s.lora.alpha} on ${s.lora.targets.join(',')}; α₀ = ${s.alpha0} within [${s.alphaMin}, ${s.alphaMax}].`,
+    ...(r.dataset ? [`Data: ${r.dataset.name} (${shortFingerprint(r.dataset.fingerprint)}).`] : []),
     `Each adapter answered the same ${r.heldOut} held-out examples with the same decoding (${s.decoding.temperature ? `temperature ${s.decoding.temperature}` : 'greedy'}, at most ${s.decoding.maxNewTokens} new tokens), checked by the BFCL AST checker.`,
     ...(hdrArmsNote(r) ? [hdrArmsNote(r)!] : []),
     ...(notAskedNote(r) ? [`${notAskedNote(r)}.`] : []),

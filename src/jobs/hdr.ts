@@ -19,7 +19,8 @@ import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { RunStore } from './store/runStore.ts';
-import { SEQ_LEN_MULTIPLE } from '../data/length-stats.ts';
+import { hdrRetrainSeqLen } from '../model/sequence-length.ts';
+import { renderPrompt } from '../data/render-prompt.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export interface HdrJob {
@@ -66,19 +67,20 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
   return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
 }
 
-/** Tokens a sample's answer may add past its `maxNewTokens` when rendered for training: the
- * end-of-turn token and what the template writes around the parsed answer. */
-const SAMPLE_RENDER_SLACK = 8;
-
 /**
- * The retraining config with a sequence length that holds every sample HDR can accept: the longest
- * mined prompt plus an answer of `maxNewTokens`, rounded up as the default sequence length is, at
- * most the model's context; never shorter than `config`'s. With the run's (or the studio's 320)
- * length, accepted samples longer than the data were skipped as too long after all the sampling.
+ * The retraining config with a sequence length that holds every sample HDR can accept
+ * (hdrRetrainSeqLen over the longest prompt it mines). With the run's (or the studio's 320) length,
+ * accepted samples longer than the data were skipped as too long after all the sampling.
  */
 export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: PreTrainedTokenizer, mineSet: Example[], context: number): RunConfig {
-  const sampleTokens = promptTokens(tokenizer, mineSet, context) + settings.maxNewTokens + SAMPLE_RENDER_SLACK;
-  const seqLen = Math.min(Math.ceil(sampleTokens / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE, context);
+  // Mining asks no example whose prompt and answer pass the context (eval/evaluate.ts), so none of
+  // its samples can be accepted: counted, one such prompt took the retraining to the whole context.
+  let longest = 0;
+  for (const e of mineSet) {
+    const prompt = renderPrompt(tokenizer, e).ids.length;
+    if (prompt + settings.maxNewTokens <= context) longest = Math.max(longest, prompt);
+  }
+  const seqLen = hdrRetrainSeqLen(config.seqLen, longest, settings.maxNewTokens, context);
   return seqLen > config.seqLen ? { ...config, seqLen } : config;
 }
 
@@ -119,6 +121,9 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
     const mined = await mineHardCases(job.mineSet, engine, settings, ctx.signal, count);
+    // Kept up to date from here on, so a run that fails later says what it mined and the rounds it
+    // finished (hdr.json said "0 rounds, pool 0 → 0" beside them).
+    Object.assign(outcome, { poolStart: mined.pool.length, poolEnd: mined.pool.length });
     await pool.saveMined(mined.report, mined.pool, mined.notes);
     events.onMined?.(mined.report, mined.pool, mined.notes);
     const result = await runHdrRounds({
@@ -134,6 +139,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       hooks: {
         ...pool.hooks,
         onRound: async (r) => {
+          Object.assign(outcome, { rounds: outcome.rounds + 1, poolEnd: r.poolAfter, added: outcome.added + r.accepted });
           await pool.hooks.onRound?.(r);
           events.onRound?.(r);
         },

@@ -4,7 +4,8 @@
 // the store and out as an event, the held-out loss and the per-token loss strip at eval steps, a
 // checkpoint every N steps, on pause or stop and at the end, and the PEFT adapter at the end.
 // A lost GPU device or any error ends the run as `failed` with a message; the checkpoint stays for
-// a resume. Where the run is kept (Dexie or a folder) is the RunStore's business, never this file's.
+// a resume. A resume refused (another training set, too few epochs) throws and leaves the run as
+// it was. Where the run is kept (Dexie or a folder) is the RunStore's business, never this file's.
 import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
@@ -101,6 +102,11 @@ function loadModel(ctx: JobContext, job: TrainingStart, config: RunConfig): Prom
 /** A resume refused for settings the run cannot continue under, said in words (no class name). */
 class ResumeRefusedError extends Error {}
 
+/** A training job's error that is a refused resume (the run is as it was), not a failure. */
+export function isResumeRefusal(err: unknown): boolean {
+  return err instanceof ResumeRefusedError || err instanceof TrainingSetChangedError;
+}
+
 const NOTHING_TRAINED = 'stopped by the user before its first step; nothing was trained';
 
 export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOutcome> {
@@ -120,14 +126,15 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     const message = pause ? undefined : 'stopped by the user';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, job.resume ? undefined : 0, message);
-    return { status: s, step: 0, message, steps: job.config.steps, trainExamples: 0 };
+    // A resumed run is paused where it was ("paused after step 0" read as if its steps were lost).
+    return { status: s, step: job.resume ? await store.lastStep() : 0, message, steps: job.config.steps, trainExamples: 0 };
   }
   const { config, held, tooLong, unrendered, heldSkipped } = prepared;
   let { train } = prepared;
   /** Examples added to the dataset after the ones a resumed run trained on (resumedTrainingSet). */
   let addedSince = 0;
-  /** `step` undefined: it failed before its checkpoint was read (or refused it), and the run keeps
-   * the step it had; `reported`: the step the outcome says (the refused checkpoint's, if any). */
+  /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had;
+   * `reported`: the step the outcome says (the checkpoint's if it was read, else the run's). */
   const status = async (s: RunStatus, step: number | undefined, message?: string, reported = step): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, step, message);
@@ -167,7 +174,12 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     trainer = new Trainer(model.state, train, config);
   } catch (err) {
     if (model && !gpu.ctx.lostError) model.release();
-    return failed(err, job.resume ? state?.step : 0, job.resume ? checkpointStep : 0);
+    // A refused resume trained and changed nothing: the run keeps its status (a paused run its
+    // Resume), and the refusal is the caller's error to show, as a config refused in prepare is.
+    if (isResumeRefusal(err)) throw err;
+    // A resume that failed before its checkpoint was read says the step the run has ("failed after
+    // 0 steps" read as if it had trained none).
+    return failed(err, job.resume ? state?.step : 0, job.resume ? (checkpointStep ?? (await store.lastStep().catch(() => 0))) : 0);
   }
   try {
     if (job.balance) trainer.useBalance(job.balance);
@@ -219,7 +231,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.saveAdapter(trainer.step, async () => {
       const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), peftBaseModel(ctx.model));
       return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
-    });
+    }, trainer.balance);
     return await status('done', trainer.step);
   } catch (err) {
     return await failed(err, Math.max(trainer.step, state?.step ?? 0));

@@ -19,6 +19,7 @@ import { vocabChunkRows } from '../ops/crossEntropy.ts';
 import { loraLayout } from './deviceLora.ts';
 import { matmulScratchBytes, type MatmulScratchKind } from '../ops/matmulKernels.ts';
 import { decodeScratchBytes, kvCacheBytes, kvCachePositionLimit, prefillChunkTokens } from './kvCache.ts';
+import { hdrRetrainSeqLen } from './sequence-length.ts';
 
 /** How evaluation and HDR decode: answers at once (rows of the KV cache) and new tokens per answer. */
 export interface DecodeShape {
@@ -105,6 +106,8 @@ export interface MemoryPlan {
   /** Everything live while HDR samples: its model also trains between rounds, so the adapter's
    * gradients and moments and the saved activations stay beside the KV cache and the sampler. */
   hdrBytes: number;
+  /** The sequence length HDR retrains at (hdrRetrainSeqLen): its model and step are sized by it. */
+  hdrSeqLen: number;
   /** The largest of the three; what the verdict compares with memoryBytes. */
   peakBytes: number;
   largestBuffer: BufferSize;
@@ -196,6 +199,17 @@ function keptForBackward(spec: ModelSpec, s: TrainShape, rows: number, recompute
   return { activations, scratch };
 }
 
+/** What a training step over `T` rows adds to its model: the LM head (the final norm out and rstd,
+ * the rows with a loss gathered [T, H] and their gradient, six per-token vectors (rows, targets,
+ * segments, weights, nll, logsumexp), the [T, chunk] logits chunk and the running stats [T, 3]),
+ * the micro-batch's token ids, positions and attention ids, and the matmul kernels' scratch. */
+function stepBuffers(spec: ModelSpec, T: number, chunk: number, limits: PlanLimits): { lmHead: number; inputs: number; kernelScratch: number } {
+  const H = spec.hiddenSize;
+  const lmHead = T * H * F32 + T * F32 + 2 * T * H * F32 + 6 * T * F32 + T * chunk * F32 + 3 * T * F32 + 2 * 16;
+  const widestK = Math.max(H, qDim(spec), spec.intermediateSize, chunk);
+  return { lmHead, inputs: 3 * T * 4, kernelScratch: matmulScratchBytes(limits.matmulScratch ?? 'none', T, widestK) };
+}
+
 /** Vocabulary rows per LM-head chunk: the cross-entropy op's own rule. */
 function defaultChunk(spec: ModelSpec, T: number, maxBinding: number): number {
   return vocabChunkRows(T, spec.vocabSize, maxBinding);
@@ -251,14 +265,8 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   buffers.push(...layer.map((b) => ({ label: `layer activation ${b.label}`, bytes: b.bytes })));
   buffers.push(...grads.map((b) => ({ label: `backward scratch ${b.label}`, bytes: b.bytes })));
 
-  // LM head: the final norm out and rstd, the rows with a loss gathered [T, H] and their gradient,
-  // six per-token vectors (rows, targets, segments, weights, nll, logsumexp), the [T, chunk] logits
-  // chunk and the running stats [T, 3].
-  const lmChunk = T * chunk * F32;
-  const lmHead = T * H * F32 + T * F32 + 2 * T * H * F32 + 6 * T * F32 + lmChunk + 3 * T * F32 + 2 * 16;
-  buffers.push({ label: `LM-head chunk [${T}, ${chunk}]`, bytes: lmChunk });
-  // Token ids, positions and attention ids of the micro-batch.
-  const inputs = 3 * T * 4;
+  const { lmHead, inputs, kernelScratch } = stepBuffers(spec, T, chunk, limits);
+  buffers.push({ label: `LM-head chunk [${T}, ${chunk}]`, bytes: T * chunk * F32 });
 
   // Generation's rows: the longest prompt (at least the training length) plus the new tokens (the
   // last one is never fed back), and as many answers at once as one layer's cache binding holds, as
@@ -271,8 +279,6 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const kvCache = kvCacheBytes(spec, decodeRows, positions);
   buffers.push({ label: `KV cache (one layer, K) for ${decodeRows} answers of ${positions} positions`, bytes: decodeRows * positions * kvDim(spec) * F32 });
 
-  const widestK = Math.max(H, qDim(spec), spec.intermediateSize, chunk);
-  const kernelScratch = matmulScratchBytes(limits.matmulScratch ?? 'none', T, widestK);
   const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache, kernelScratch };
   const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs + kernelScratch;
   // Evaluation: same weights and adapter, the KV cache, the decode step's scratch (greedy) and the
@@ -283,13 +289,18 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const prefillBytes = sum(layerActivationBuffers(spec, s, P)) + 2 * P * H * F32 + P * F32 + 3 * P * 4;
   const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, false);
   // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are
-  // freed between rounds, the rest of a training step stays beside the cache and the sampler.
-  // Its model has rows for the longest prompt (to one prefill chunk), with recompute, where that is
-  // more than a training batch (jobs/hdr.ts): then its saved activations are the prompt's, not the batch's.
-  const hdrKept = P > T ? keptForBackward(spec, s, P, true) : { activations, scratch };
+  // freed between rounds, the rest of a training step stays beside the cache and the sampler. It
+  // retrains (and so loads its model) at the length that holds its samples, the longest prompt plus
+  // an answer of max new tokens: longer than the run's, so its model and step are larger than a
+  // training step's (counted at the run's length, the plan said 'fits' for an HDR several times it).
+  // The data's longest prompt where known, as the job measures it; else prompts up to the run's length.
+  const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, decode.promptTokens ?? s.seqLen, decode.maxNewTokens, spec.maxPositionEmbeddings);
+  const hdrT = s.batch * hdrSeqLen;
+  const hdrKept = keptForBackward(spec, s, hdrT, s.recompute);
   const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;
   const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
-  const hdrBytes = Math.max(hdrModel + lmHead + inputs + kernelScratch, hdrSampling);
+  const hdrStep = stepBuffers(spec, hdrT, s.lmHeadChunk ?? defaultChunk(spec, hdrT, maxBinding), limits);
+  const hdrBytes = Math.max(hdrModel + hdrStep.lmHead + hdrStep.inputs + hdrStep.kernelScratch, hdrSampling);
   const peakBytes = Math.max(trainingBytes, generationBytes, hdrBytes);
   const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 
@@ -306,9 +317,9 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     const jobs: Array<[string, number, string]> = [
       ['a training step', trainingBytes, ''],
       ['evaluation (generating answers)', generationBytes, trainingFits],
-      // Its peak: sampling, or (prompts longer than a training batch) its retraining over a prompt's
-      // rows, which the plan's peak counts and the verdict must too.
-      [hdrSampling >= hdrBytes ? 'HDR (sampling beside the model it retrains)' : 'HDR (retraining on rows as long as its longest prompt)', hdrBytes, trainingFits],
+      // Its peak: sampling, or its retraining at its own length, which the plan's peak counts and
+      // the verdict must too.
+      [hdrSampling >= hdrBytes ? 'HDR (sampling beside the model it retrains)' : `HDR (retraining at sequence ${hdrSeqLen}, which holds its longest prompt and answer)`, hdrBytes, trainingFits],
     ];
     for (const [job, bytes, note] of jobs) {
       if (bytes > memory) problems.push(`${job} needs ${formatBytes(bytes)} in total, over the ${formatBytes(memory)} of GPU memory available${note}`);
@@ -323,6 +334,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     trainingBytes,
     generationBytes,
     hdrBytes,
+    hdrSeqLen,
     peakBytes,
     largestBuffer,
     fits,

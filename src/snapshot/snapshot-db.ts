@@ -323,18 +323,34 @@ export async function readOnlyResumeProblem(db: StudioDb, row: SnapshotRunRow): 
   const again = 'open the snapshot again as resumable (with its dataset, if this browser has no copy that trains as the run did)';
   if (info.split && (info.split.seed !== dataset.split.seed || info.split.evalFraction !== dataset.split.evalFraction)) return `${otherSplitText(dataset, info.split)}; ${again}`;
   const train = info.train === undefined ? undefined : await usedCount(db, dataset.id, 'train');
-  if (train !== undefined && train !== info.train) return `${otherTrainingText(info.train!, train)}; ${again}`;
+  // More examples (HDR's samples added after the run's) resume over the run's own where the
+  // checkpoint keeps its training set's digest, which the trainer checks (resumedTrainingSet).
+  const added = train !== undefined && train > info.train! && (await checkpointDigest(checkpoints)) !== undefined;
+  if (train !== undefined && train !== info.train && !added) return `${otherTrainingText(info.train!, train)}; ${again}`;
   return null;
+}
+
+/** The training set's digest the newest trainer checkpoint of these rows keeps (none before it was kept). */
+async function checkpointDigest(rows: CheckpointRow[]): Promise<string | undefined> {
+  const newest = rows.filter((c) => c.blobs[CHECKPOINT_BLOB] !== undefined).sort((a, b) => a.step - b.step).at(-1);
+  const bytes = await blobBytes(newest?.blobs[CHECKPOINT_BLOB]);
+  return bytes && (await decodeCheckpoint(bytes)).state.trainDigest;
 }
 
 /** Whether the dataset still trains as the snapshot's run did. The checkpoint's cursor indexes the
  * training examples in stored order, and the fingerprint ignores order and inclusion: where the
  * snapshot carries its examples, a copy must hold them in the same order, included as the run's
- * were, not only as many. */
+ * were, not only as many. Examples added after them (HDR's samples) are allowed where the
+ * checkpoint keeps its training set's digest: a resume goes on over the run's own examples there
+ * (trainer.ts resumedTrainingSet); an older checkpoint is refused over more examples. */
 async function trainsAsTheRun(db: StudioDb, snapshot: ImportedSnapshot, datasetId: string): Promise<boolean> {
   const info = snapshot.run.dataset;
-  if (info.train !== undefined && (await usedCount(db, datasetId, 'train')) !== info.train) return false;
-  return !snapshot.dataset || holdsInOrder(await loadExampleRows(db, datasetId), snapshot.dataset, snapshot.datasetInclusion);
+  const added = snapshot.dataset !== undefined && snapshot.checkpoint?.state.trainDigest !== undefined;
+  const train = await usedCount(db, datasetId, 'train');
+  if (info.train !== undefined && (added ? train < info.train : train !== info.train)) return false;
+  if (!snapshot.dataset) return true;
+  const rows = await loadExampleRows(db, datasetId);
+  return holdsInOrder(added ? rows.slice(0, snapshot.dataset.length) : rows, snapshot.dataset, snapshot.datasetInclusion);
 }
 
 /** The run's dataset in this browser: one with the same examples (and, to resume, the same split:
@@ -391,8 +407,8 @@ export async function openedBefore(db: StudioDb, snapshot: ImportedSnapshot, mod
       continue;
     }
     // A resumable copy still holds the import's checkpoint, on a dataset that trains as the run did:
-    // one HDR added samples to (or with examples left out) refuses that checkpoint, where a fresh
-    // copy restores the run's dataset.
+    // one with examples left out (or, for an older checkpoint, HDR's samples added) refuses that
+    // checkpoint, where a fresh copy restores the run's dataset.
     const newest = await newestCheckpoint(db, row.id);
     if (newest && writtenByImport(newest) && row.lastStep === snapshot.checkpoint?.state.step && (await trainsAsTheRun(db, snapshot, row.datasetId))) return row;
   }

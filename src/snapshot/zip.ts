@@ -5,7 +5,7 @@
 // (a lying header cannot become a zip bomb), and checks the size and CRC-32 of what came out.
 // Never writes to disk, never follows paths: entries are only looked up by exact known names (in
 // the one folder a re-zipped snapshot puts them all in; an archiver's folders and __MACOSX/ are passed over).
-import { Inflate, zipSync, type ZipOptions } from 'fflate';
+import { Inflate, Zip, ZipDeflate, ZipPassThrough, zipSync, type ZipOptions } from 'fflate';
 import type { ZipLimits } from './limits.ts';
 import { SnapshotError } from './validate.ts';
 import { crc32 } from '../model/crc32.ts';
@@ -22,17 +22,45 @@ export interface ZipEntryToWrite {
 /** fflate writes no ZIP64: every size and offset is 32 bits, so a .zip past 4 GiB comes out corrupt. */
 export const ZIP_MAX_BYTES = 0xffffffff;
 
-/** Deterministic: same entries and mtime give the same bytes. */
-export function writeZip(entries: ZipEntryToWrite[], mtime: Date): Uint8Array {
+/** Before anything is written: each name once, and the whole within what a .zip without ZIP64 holds. */
+function checkEntries(entries: ZipEntryToWrite[]): void {
   // Each entry's uncompressed size is a 32-bit field too, so what is given is bounded, not what deflate makes of it.
   const bytes = entries.reduce((n, e) => n + e.data.byteLength + 2 * (e.name.length + 64), 22);
   if (bytes > ZIP_MAX_BYTES) throw new Error(`a .zip holds at most 4 GiB, and these files make ${(bytes / 2 ** 30).toFixed(1)} GiB`);
-  const files: Record<string, [Uint8Array, ZipOptions]> = {};
+  const names = new Set<string>();
   for (const e of entries) {
-    if (files[e.name]) throw new Error(`zip entry ${e.name} given twice`);
-    files[e.name] = [e.data, { level: e.level, mtime }];
+    if (names.has(e.name)) throw new Error(`zip entry ${e.name} given twice`);
+    names.add(e.name);
   }
-  return zipSync(files);
+}
+
+/** Deterministic: same entries and mtime give the same bytes. */
+export function writeZip(entries: ZipEntryToWrite[], mtime: Date): Uint8Array {
+  checkEntries(entries);
+  return zipSync(Object.fromEntries(entries.map((e): [string, [Uint8Array, ZipOptions]] => [e.name, [e.data, { level: e.level, mtime }]])));
+}
+
+/**
+ * The archive as its parts in order, for a Blob: a stored entry's data is the very array given,
+ * never copied, so gigabytes of weights are zipped without a second copy of them in memory (one
+ * Uint8Array of the whole zip doubles what the tab holds). Written as a stream, each entry's CRC and
+ * sizes follow its data (a data descriptor): the same files to any unzip tool, not writeZip's bytes.
+ */
+export function writeZipParts(entries: ZipEntryToWrite[], mtime: Date): Uint8Array[] {
+  checkEntries(entries);
+  const parts: Uint8Array[] = [];
+  let failed: Error | null = null;
+  // Synchronous: ZipPassThrough and ZipDeflate hand their output on within push().
+  const zip = new Zip((err, chunk) => (err ? (failed ??= err) : parts.push(chunk)));
+  for (const e of entries) {
+    const file = e.level === 0 ? new ZipPassThrough(e.name) : new ZipDeflate(e.name, { level: e.level });
+    file.mtime = mtime;
+    zip.add(file);
+    file.push(e.data, true);
+  }
+  zip.end();
+  if (failed) throw failed;
+  return parts;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
 /** The tokenizer the views name while they wait for the worker's answer (which names it exactly). */
 export const VIEW_TOKENIZER_NAME = 'model’s tokenizer';
 
-/** The loaded model, in the keys of what its tokenizer counts: another model's counts are others. */
-const useTokenizerKey = () => useModel((s) => s.info?.ref ?? '');
+/** The loaded model's tokenizer and template, in the keys of what they count: another tokenizer's
+ * counts are others (a folder dropped again under its name may hold another template). */
+const useTokenizerKey = () => useModel((s) => s.info?.tokenizer ?? '');
 
 interface Loaded<T> {
   value: T | null;

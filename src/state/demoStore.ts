@@ -72,6 +72,14 @@ export function plannedSettings(busy: DemoStep | null, config: RunConfig, decode
   return { config: DEMO_RUN_CONFIG, decode: demoDecode };
 }
 
+/** The dataset the Model panel's memory plan reads the longest prompt of: the demo's while a demo
+ * step trains, evaluates or runs HDR on it, whichever dataset the user has selected meanwhile;
+ * otherwise `datasetId`. */
+export function plannedDatasetId(busy: DemoStep | null, datasetId: string | null): string | null {
+  if (busy !== 'train' && busy !== 'evaluate' && busy !== 'hdr') return datasetId;
+  return demoDatasetId() ?? datasetId;
+}
+
 interface DemoState {
   busy: DemoStep | null;
   error: string | null;

@@ -3,16 +3,17 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
-export { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../worker/protocol.ts';
+export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
 import { adapterLabel, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
+import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
@@ -39,8 +40,20 @@ export function useTrainingElsewhere(): string | null {
   const ownRows = useJobs((s) => s.rows);
   return useRuns((s) => {
     const there = [...s.trainingNow].find((id) => id !== s.active?.runId && !ownRows.has(id));
-    return there === undefined ? null : `The run “${runNameById(s.runs, there)}” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.`;
+    return there === undefined ? null : heldElsewhereText(s.runs, there);
   });
+}
+
+/** What holds the GPU in another tab under the run lock of `runId`, and what to do there: a training
+ * run pauses or stops; an HDR run or an ablation (whose arm it is) only ends or is cancelled. */
+function heldElsewhereText(runs: StoredRun[], runId: string): string {
+  const row = runs.find((r) => r.id === runId);
+  const holds = 'in another tab of the studio, which holds the GPU until it ends';
+  if (row?.kind === 'hdr') return `The HDR run “${row.name ?? runId}” is running ${holds}: wait for it or cancel it there first.`;
+  // An arm is named after its ablation (the longest such name, should one ablation's name start another's).
+  const ablation = row?.kind === 'train' && row.name ? runs.filter((r) => r.kind === 'ablation' && r.name && row.name!.startsWith(`${r.name}${ARM_OF}`)).sort((a, b) => b.name!.length - a.name!.length)[0] : undefined;
+  if (ablation) return `The ablation “${ablation.name}” is running ${holds}: wait for it or cancel it there first.`;
+  return `The run “${runNameById(runs, runId)}” is training ${holds}: pause or stop it there first.`;
 }
 
 /** Why a run cannot be resumed now: this tab's job or ONNX export, or another tab's training, holds

@@ -120,8 +120,9 @@ export const useModel = create<ModelState>((set, get) => ({
       const storage = name === 'HubStorageError';
       const refused = name === 'HubAccessError';
       // Its message says to check the repo id; the connection is fine. A load refused while a job
-      // holds the GPU says what to wait for; nothing is wrong with the model's files.
-      const hint = storage || name === 'HubRepoNotFoundError' || name === 'ModelInUseError' ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
+      // holds the GPU says what to wait for; nothing is wrong with the model's files. A configuration
+      // the engine refuses names its file and what is wrong there: every file arrived.
+      const hint = storage || name === 'HubRepoNotFoundError' || name === 'ModelInUseError' || name === 'ModelConfigError' ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
       set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
       return null;
     } finally {

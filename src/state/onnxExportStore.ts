@@ -47,11 +47,12 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       // …and only this one (an earlier export is let go: a real model's is gigabytes).
       set({ exportedRunIds: [runId], exportedCheck: checkError || !report ? 'unchecked' : report.passed ? 'passed' : 'failed' });
       downloadBytes(zip, fileName);
-      set({ report: { runId, report, checkError, fileName, bytes: zip.byteLength, adapterStep, runStep } });
+      set({ report: { runId, report, checkError, fileName, bytes: zip.size, adapterStep, runStep } });
     } catch (err) {
       // The worker's message says what is missing and what to do (no model, another model, no
       // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
-      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.` });
+      // The worker lets the earlier export go as a new one starts: the playground no longer has it.
+      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.`, exportedRunIds: [], exportedCheck: null });
     } finally {
       set({ busy: null, exporting: false });
     }

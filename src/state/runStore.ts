@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -150,11 +150,22 @@ export function runNameById(runs: StoredRun[], runId: string): string {
   return runs.find((r) => r.id === runId)?.name ?? runId;
 }
 
+/** The training run this tab trains now, if it is listed. */
+function trainingNowIn(s: { active: { runId: string } | null; runs: StoredRun[] }): Extract<StoredRun, { kind: 'train' }> | undefined {
+  const run = s.active ? s.runs.find((r) => r.id === s.active!.runId) : undefined;
+  return run && isTrainingRun(run) ? run : undefined;
+}
+
 /** The settings the memory plan is for: the run training in this tab's, with its own settings (the
  * guided demo's run trains with the demo's, not the form's), else the Training form's draft. */
 export function plannedRunConfig(s: { draft: RunConfig; active: { runId: string } | null; runs: StoredRun[] }): RunConfig {
-  const run = s.active ? s.runs.find((r) => r.id === s.active!.runId) : undefined;
-  return run && isTrainingRun(run) ? run.config : s.draft;
+  return trainingNowIn(s)?.config ?? s.draft;
+}
+
+/** The dataset of what plannedRunConfig plans (its longest prompt sizes the generation cache): the
+ * training run's, else `selectedId`, which the Training form trains on. */
+export function plannedRunDatasetId(s: { active: { runId: string } | null; runs: StoredRun[] }, selectedId: string | null): string | null {
+  return trainingNowIn(s)?.datasetId ?? selectedId;
 }
 
 /** A run row left as `running` by a closed page is not training: it can be resumed. A row this
@@ -253,6 +264,23 @@ export const useRuns = create<RunState>((set, get) => {
   // A start or resume on its way to training (reading runs, loading the model) before `active` is
   // set: a second click meanwhile would start a second request and, refused, clear the first's.
   let starting = false;
+  /** The runs whose lock release the page waits for (watchTrainingNow). */
+  const watching = new Set<string>();
+
+  /** Reads the runs again once each run training now lets its lock go: a run another tab trains
+   * must not hold this tab's GPU buttons after it ends, though an HDR run or a tab closed mid-run
+   * tells this tab nothing when it does (only training runs share their events). This tab's own
+   * run ends here (train), and is not waited on: its Resume may be pressed as soon as it pauses. */
+  function watchTrainingNow(trainingNow: ReadonlySet<string>): void {
+    for (const runId of trainingNow) {
+      if (watching.has(runId) || runId === get().active?.runId) continue;
+      watching.add(runId);
+      void runLockReleased(runId)
+        .finally(() => watching.delete(runId))
+        .then(() => get().refreshRuns())
+        .catch(() => undefined);
+    }
+  }
 
   /** Trains a run in the worker until it ends, keeping `active` up to date. */
   /** Trains the run (resumed or from the start); false when the worker refused to start it. */
@@ -330,6 +358,7 @@ export const useRuns = create<RunState>((set, get) => {
       const sel = get().selectedRunId;
       const selectedRunId = runs.some((r) => r.id === sel && isTrainingRun(r)) ? sel : (runs.find(isTrainingRun)?.id ?? null);
       set({ runs, lastMetrics, checkpointSteps, adapterRuns, trainingNow, selectedRunId });
+      watchTrainingNow(trainingNow);
       // Charts of runs a job trains (no live steps) follow the rows it wrote since they were read.
       await catchUpRunSeries(get().active?.runId ?? null).catch((err) => console.error('could not read new metric rows:', err));
     },

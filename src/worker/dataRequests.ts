@@ -10,7 +10,7 @@ import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
-import { loadTokenizer } from '../data/tokenizer-load.ts';
+import { loadTokenizer, tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { tokenizeExample } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
 import { tokenTexts } from '../data/token-segments.ts';
@@ -65,14 +65,18 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   };
 
   // One count of a dataset with a tokenizer at a time, whichever views ask: each asker hears its progress.
-  const counting = sharedWork<{ counts: DatasetTokenCounts; tokenizer: string }>();
+  const counting = sharedWork<DatasetTokenCounts>();
   const countsOf = async (datasetId: string, progress: (p: ProgressInfo) => void): Promise<{ counts: DatasetTokenCounts; tokenizer: string }> => {
     const { tokenizer: tok, name } = await tokenizer();
-    return counting.run(
-      `${datasetId}\n${name}`,
-      async (report) => ({ counts: await datasetTokenCounts(ctx.db(), datasetId, tok, name, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }), tokenizer: name }),
+    // Kept and shared by what counts (the tokenizer's files), not by the model's name: a folder
+    // dropped again under the same name may hold another template.
+    const key = tokenizerFingerprint(tok);
+    const counts = await counting.run(
+      `${datasetId}\n${key}`,
+      (report) => datasetTokenCounts(ctx.db(), datasetId, tok, key, { onProgress: (done, total) => report({ label: 'counting tokens', done, total }) }),
       progress,
     );
+    return { counts, tokenizer: name };
   };
 
   /** The spec a snapshot describes the adapter with: the stored summary of the training run it
@@ -165,13 +169,16 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     datasetFits: async ({ datasetId }, progress) => {
       const { counts, tokenizer } = await countsOf(datasetId, progress);
-      // Training takes the included examples of the training side (their flags may change after counting).
-      const train = new Set(((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, 'train', 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]));
+      // Jobs take the included examples of a side (their flags may change after counting).
+      const included = async (side: 'train' | 'eval') => ((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, side, 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]);
+      const train = new Set(await included('train'));
+      const decoded = new Set([...train, ...(await included('eval'))]);
       const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, full: e.counts!.full, minimum: e.counts!.minimum }));
       // Evaluation (the held-out side) and HDR (the training side) render each prompt whole: the
       // memory plan sizes their cache for the longest. A profile's prompt tokens hold the template's
-      // tail after the target's end (total − full), which a generation prompt does not.
-      const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts ? e.counts.prompt - (e.counts.total - e.counts.full) : 0)));
+      // tail after the target's end (total − full), which a generation prompt does not. An example
+      // left out of both sides is decoded by no job.
+      const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts && decoded.has(e.id) ? e.counts.prompt - (e.counts.total - e.counts.full) : 0)));
       return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt };
     },
 

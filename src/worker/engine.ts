@@ -15,9 +15,10 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { StudioDb } from '../data/db.ts';
+import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
-import { writeZip } from '../snapshot/zip.ts';
+import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
@@ -150,7 +151,7 @@ export class StudioEngine {
       this.jobs.useModel(model);
       // An export was of the previous model's run.
       this.onnxExports.clear();
-      return modelInfo(model.ref, model.spec);
+      return modelInfo(model.ref, model.spec, tokenizerFingerprint(model.tokenizer));
     },
 
     modelSpec: async () => {
@@ -316,12 +317,14 @@ export class StudioEngine {
         async (ctx) => {
           await requireDataset(db, datasetId);
           const examples = await storedExamples(db, datasetId);
+          // Named in the result by the row's fingerprint, which the panel compares with the row's later.
+          const row = (await db.datasets.get(datasetId))!;
           const ablate = async () => {
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
             const store = await workspace.createRun({ kind: 'ablation', name: unique, config });
-            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, lockRun: withRunLock });
+            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint }, lockRun: withRunLock });
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
@@ -394,12 +397,15 @@ export class StudioEngine {
       const { adapter, run } = await this.adapterOf(runId);
       // A run that failed after its newest checkpoint reached further than the adapter merged here.
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
-      const out = await this.jobs.run('an ONNX export', runOnnxExport, { db, runId, adapter, dtype }, progress);
-      // Kept for the playground's ONNX backend: this export only.
-      this.onnxExports.clear();
+      // Kept for the playground's ONNX backend: this export only. The earlier one goes as this one
+      // starts (the GPU ours): held through it, a real model's gigabytes were in memory twice while
+      // this one was merged and checked.
+      const out = await this.jobs.run('an ONNX export', (ctx, input) => (this.onnxExports.clear(), runOnnxExport(ctx, input)), { db, runId, adapter, dtype }, progress);
       this.onnxExports.set(runId, { files: new Map(out.files), dtype });
-      // Weights do not compress; store them so the zip is written quickly.
-      const zip = writeZip(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date());
+      // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
+      // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
+      // by reference, so the tab never holds the export two or three times over.
+      const zip = new Blob(writeZipParts(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date()) as BlobPart[], { type: 'application/zip' });
       return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
@@ -407,9 +413,10 @@ export class StudioEngine {
   };
 }
 
-function modelInfo(ref: string, spec: ModelSpec): ModelInfo {
+function modelInfo(ref: string, spec: ModelSpec, tokenizer: string): ModelInfo {
   return {
     ref,
+    tokenizer,
     architecture: spec.architecture,
     family: spec.family,
     parameters: parameterCount(spec),

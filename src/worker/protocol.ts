@@ -37,7 +37,7 @@ export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { DEFAULT_DECODE } from '../model/memory-plan.ts';
 export { hdrStopText, noRoundsText, roundSkippedText } from '../hdr/stopReason.ts';
 export { tooLongNote } from '../eval/index.ts';
-export { runsTrainingNow, unlessModelInUse } from './runLock.ts';
+export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
@@ -45,8 +45,8 @@ export { trainedOnLoaded } from '../model/model-ref.ts';
 export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
-export { ablationArms, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
-export { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
+export { ablationArms, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
+export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
@@ -87,6 +87,9 @@ export interface ModelInfo {
   tiedEmbeddings: boolean;
   /** The positions it was trained on: the longest sequence a run may use. */
   maxPositionEmbeddings: number;
+  /** What its tokenizer and chat template count with (tokenizerFingerprint): the page's token
+   * counts are re-read when it changes, even under the same model name. */
+  tokenizer: string;
 }
 
 export interface AdapterFiles {
@@ -178,9 +181,10 @@ export interface RequestMap {
   /** The run's adapter merged into the loaded model, as a transformers.js ONNX folder zipped
    * (the file names listed), with the check report (logits vs our engine on onnxruntime-web),
    * also stored on the run row. */
-  /** `checkError`: why the check could not run (the export is still returned). `adapterStep`: the
+  /** `zip`: the folder zipped, a Blob (sent by reference, not copied; the page saves it as it is).
+   * `checkError`: why the check could not run (the export is still returned). `adapterStep`: the
    * step of the checkpoint merged; `runStep`: the step the run reached (a failed run's is later). */
-  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Uint8Array; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number }];
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number }];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
   /** `aborted`: cancelled after `summary.total` of the `requested` examples (the summary covers those). */

@@ -9,7 +9,7 @@ export const RUN_LOCK_PREFIX = 'balancesft-run:';
 type LockCallback = (lock: unknown) => Promise<unknown>;
 interface Locks {
   request(name: string, options: { ifAvailable?: boolean; mode?: 'shared' | 'exclusive' }, cb: LockCallback): Promise<unknown>;
-  query(): Promise<{ held?: Array<{ name?: string }> }>;
+  query(): Promise<{ held?: Array<{ name?: string; mode?: 'shared' | 'exclusive' }> }>;
 }
 const webLocks = (): Locks | undefined => (globalThis.navigator as { locks?: Locks } | undefined)?.locks;
 
@@ -38,10 +38,18 @@ export function withHdrLock<T>(datasetId: string, work: () => Promise<T>): Promi
   return whenFree(HDR_LOCK_PREFIX + datasetId, work);
 }
 
-/** The runs some tab of this studio is training now (empty where there are no Web Locks). */
+/** The runs some tab of this studio is training now (empty where there are no Web Locks). A worker
+ * holds a run's lock alone; a shared hold is a page waiting for its release (runLockReleased). */
 export async function runsTrainingNow(): Promise<Set<string>> {
   const held = (await webLocks()?.query())?.held ?? [];
-  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(RUN_LOCK_PREFIX)).map((n) => n.slice(RUN_LOCK_PREFIX.length)));
+  return new Set(held.filter((l) => l.mode !== 'shared').map((l) => l.name ?? '').filter((n) => n.startsWith(RUN_LOCK_PREFIX)).map((n) => n.slice(RUN_LOCK_PREFIX.length)));
+}
+
+/** Settles once no worker trains the run (at once where there are no Web Locks). A tab closed
+ * mid-run or an HDR run ending sends no run event: the page learns of it only by its lock. Asked
+ * shared, the request waits behind the training worker's lock and holds it for no time after. */
+export async function runLockReleased(runId: string): Promise<void> {
+  await webLocks()?.request(RUN_LOCK_PREFIX + runId, { mode: 'shared' }, async () => undefined);
 }
 
 // The GPU's lock, held by whichever tab's worker runs a job (training included). Each tab has its own

@@ -2,7 +2,7 @@
 // in any other tab (another lock holder here: the page itself) sees the run as training elsewhere,
 // not interrupted, and its worker refuses to delete or train it. Throws to fail.
 import { StudioDb } from '../../src/data/db.ts';
-import { holdingDataset, holdingModel, RUN_LOCK_PREFIX, runsTrainingNow, unlessModelInUse, withRunLock } from '../../src/worker/runLock.ts';
+import { holdingDataset, holdingModel, RUN_LOCK_PREFIX, runLockReleased, runsTrainingNow, unlessModelInUse, withRunLock } from '../../src/worker/runLock.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { effectiveStatus } from '../../src/state/runStore.ts';
 import { engineClient } from '../../src/state/engine.ts';
@@ -59,6 +59,26 @@ export const tests = {
     } finally {
       release();
     }
+  },
+
+  async 'the page hears when another tab lets a run’s lock go, and its wait is no run training'() {
+    const runId = `lock-wait-${Date.now()}`;
+    const release = await holdElsewhere(runId);
+    let released = false;
+    const waited = runLockReleased(runId).then(() => void (released = true));
+    try {
+      await new Promise((ok) => setTimeout(ok, 50));
+      assert(!released, 'the wait settled while the other tab held the lock');
+      // The waiting (shared) request is queued, not held: the run is listed once, as training there.
+      assert((await runsTrainingNow()).has(runId), 'the held lock is not listed as a run training now');
+    } finally {
+      release();
+    }
+    await waited;
+    assert(released, 'the wait did not settle once the lock was let go');
+    const again = await withRunLock(runId, async () => 'trained here');
+    assert(!again.refused, 'the page’s wait kept the lock from this tab’s worker');
+    assert(!(await runsTrainingNow()).has(runId), 'a run nobody trains is listed as training');
   },
 
   async 'a dataset or model another tab’s job works with is not deleted here until that job ends'() {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
 import { inFlagWords, runConfigFromFlags } from '../../src/cli/runFlags.ts';
-import { checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
+import { adapterBalanceNote, checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 function studio(...args: string[]) {
@@ -324,6 +324,10 @@ describe('an adapter folder of a run that trained on past it', () => {
         `note: --adapter ${dir} is a training run that failed at step 150; its adapter files hold step 100, where it finished before it was resumed, not step 150: ${resume}`,
         `note: --adapter ${dir} is a training run stopped at step 150; its adapter files hold step 100, where it finished before it was resumed, not step 150: ${resume}`,
       ]);
+      // `studio hdr --adapter` says whose α goes with those files: theirs, or α₀ where none was kept
+      // (it took the checkpoint's α of step 150 beside the LoRA of step 100, without a word).
+      expect(adapterBalanceNote(dir, true)).toBe(`α continues from step 100, that of ${dir}'s adapter files (its checkpoint holds step 150's)`);
+      expect(adapterBalanceNote(dir, false)).toBe(`α starts at α₀: ${dir} kept no α of step 100, that of its adapter files (its checkpoint holds step 150's): ${resume}`);
     } finally {
       console.error = error;
     }

@@ -52,6 +52,18 @@ describe('studio generate --tools', () => {
     expect(readToolsFile(join(dir, 'one.json')).map((t) => t.name)).toEqual(['get_weather']);
   });
 
+  it('the README\'s generate line, copied, asks the embedded model a question it answers with the right call', () => {
+    // It named a tools.json no one had ("no such file"), and its "Weather in Oslo?" with any tools
+    // got web_search for Lisbon from the demo model, which learned the demo's phrasings.
+    const readme = readFileSync('README.md', 'utf8');
+    const line = /npx studio generate (--model \S+) --adapter \S+ --prompt "([^"]+)" \\\n\s+--tools (\S+)/.exec(readme)!;
+    expect(line, 'the README\'s generate line').not.toBeNull();
+    const [, model, prompt, toolsFile] = line;
+    const r = spawnSync(process.execPath, ['bin/studio.mjs', 'generate', ...model.split(' '), '--prompt', prompt, '--tools', toolsFile, '--max-tokens', '96'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/<tool_call>\s*\{"name": "get_weather", "arguments": \{"city": "Oslo"/);
+  });
+
   it('generates from that prompt on the embedded model', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tools-'));
     const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Get the weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];

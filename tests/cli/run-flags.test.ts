@@ -1,7 +1,7 @@
 // The training flags as studio train, hdr and ablate read them: what a run gets when a flag is not
 // given. A default taken from the data once asked for more positions than the model has.
 import { describe, expect, it, vi } from 'vitest';
-import { noteRescheduledResume, seqLenFromData } from '../../src/cli/runFlags.ts';
+import { checkRunConfigFor, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
 import { resolveModel } from '../../src/cli/modelSource.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -61,5 +61,27 @@ describe('noteRescheduledResume', () => {
     expect(said({ steps: 100 }, { steps: 100, lastStep: 40 })).toEqual([]);
     expect(said({ steps: 300, schedule: 'constant' }, { steps: 100, lastStep: 100 })).toEqual([]);
     expect(said({ steps: 8, warmupSteps: 10 }, { steps: 4, lastStep: 2 })).toEqual([]);
+  });
+});
+
+describe('settings an --adapter run folder gives (studio hdr)', () => {
+  // Refused as if the user had typed the flag: "--seq must be at most the model's 512-token
+  // context", from a command with no --seq, and nothing said the value was the folder's run.json.
+  const file = 'runs/a/run.json';
+  const stored = { ...DEFAULT_RUN_CONFIG, seqLen: 1024 };
+  const spec = { maxPositionEmbeddings: 512 };
+
+  it('names the file a refused value came from, and the flag that overrides it', () => {
+    expect(() => checkRunConfigFor(stored, spec, { from: { flags: {}, file } })).toThrow(
+      `seqLen must be at most the model's 512-token context (max_position_embeddings), got 1024 (seqLen from ${file}, not from a flag: give --seq to override)`,
+    );
+    expect(() => runConfigFromFlags({ 'alpha-max': 0.6 }, stored, file)).toThrow(
+      `need 0 ≤ alphaMin < alpha0 < --alpha-max ≤ 1, got 0.05, 0.7, 0.6 (alphaMin, alpha0 from ${file}, not from a flag: give --alpha-min, --alpha0 to override)`,
+    );
+  });
+
+  it('says a flag given as the flag, as before', () => {
+    expect(() => checkRunConfigFor({ ...stored, seqLen: 2048 }, spec, { from: { flags: { seq: 2048 }, file } })).toThrow(/^--seq must be at most the model's 512-token context \(max_position_embeddings\), got 2048$/);
+    expect(() => checkRunConfigFor(stored, spec)).toThrow(/^--seq must be at most/);
   });
 });

@@ -70,4 +70,47 @@ describe('studio CLI', () => {
     expect(held).not.toContain('demo-0002');
     expect(evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
   });
+  it('`studio tokenize` of one example says "1 example"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenize-one-'));
+    writeFileSync(join(dir, 'one.jsonl'), readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n')[0] + '\n');
+    const r = studio('tokenize', '--model', 'public/models/tiny-qwen3', '--data', join(dir, 'one.jsonl'), '--out', join(dir, 'out.jsonl'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^wrote 1 example to /);
+  });
+  it('`studio ast-check` checks the predictions file `studio eval` wrote, as eval scored it', { timeout: 300_000 }, () => {
+    // eval writes the generated text as "output"; ast-check read only "result" and refused the file.
+    const bfcl = 'tests/fixtures/bfcl';
+    const out = join(mkdtempSync(join(tmpdir(), 'eval-ast-check-')), 'preds.jsonl');
+    const evaluated = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', `${bfcl}/BFCL_v3_simple.json,${bfcl}/possible_answer/BFCL_v3_simple.json`, '--split', 'all', '--limit', '4', '--max-tokens', '4', '--out', out, '--quiet');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    const checked = studio('ast-check', '--questions', `${bfcl}/BFCL_v3_simple.json`, '--answers', `${bfcl}/possible_answer/BFCL_v3_simple.json`, '--predictions', out);
+    expect(checked.code, checked.err).toBe(0);
+    const byId = new Map(checked.out.trim().split('\n').slice(0, -1).map((l) => [JSON.parse(l).id, JSON.parse(l).valid]));
+    const scored = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(scored.length).toBeGreaterThan(0);
+    for (const p of scored) expect(byId.get(p.id), p.id).toBe(p.valid);
+  });
+  it('`studio eval --split-seed` other than its --adapter run folder\'s says how many of the examples scored the adapter trained on', { timeout: 300_000 }, async () => {
+    // The README trains runs/demo with the default seed (42), then shows `eval ... --split-seed 1234`:
+    // that scored mostly examples the adapter trained on, and said nothing.
+    const { exportPeftAdapter } = await import('../../src/model/peft.ts');
+    const { generateTinyModel, TINY_QWEN3_DEFAULT } = await import('../../src/model/tiny-model.ts');
+    const { initLoraAdapter } = await import('../../src/model/lora.ts');
+    const { DEFAULT_RUN_CONFIG } = await import('../../src/train/config.ts');
+    const run = mkdtempSync(join(tmpdir(), 'eval-other-split-'));
+    const { spec } = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const peft = exportPeftAdapter(spec, initLoraAdapter(spec, { rank: 2, alpha: 4, dropout: 0, useRsLora: false, targets: ['q', 'v'] }, 1), 'public/models/tiny-qwen3');
+    writeFileSync(join(run, 'adapter_config.json'), peft.adapterConfigJson);
+    writeFileSync(join(run, 'adapter_model.safetensors'), peft.adapterSafetensors);
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', config: DEFAULT_RUN_CONFIG, source: { splitSeed: 42 } }));
+    const evaluate = (...extra: string[]) => {
+      const r = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--adapter', run, '--limit', '4', '--max-tokens', '1', '--out', join(run, `p${extra.length}.jsonl`), '--quiet', ...extra);
+      expect(r.code, r.err).toBe(0);
+      return r.err;
+    };
+    expect(evaluate('--split-seed', '1234')).toMatch(
+      new RegExp(`note: --adapter ${run} was trained with split seed 42, and --split-seed 1234 holds out other examples: [1-4] of the 4 held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`),
+    );
+    expect(evaluate(), 'its own split').not.toMatch(/note:/);
+  });
 });

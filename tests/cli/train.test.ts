@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
 import { describe, expect, it } from 'vitest';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
@@ -82,6 +82,24 @@ describe('studio train', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('--resume with the data files in another order is refused up front, naming the order', { timeout: 600_000 }, () => {
+    // The same files in another order give the same examples (the fingerprint ignores order), but
+    // another data order: the trainer refused it only after loading the model, blaming edits to
+    // the data, the chat template or the tokenizer, none of which the user had made.
+    const out = mkdtempSync(join(tmpdir(), 'studio-train-order-'));
+    const [a, b] = ['tests/fixtures/data/openai-tools.jsonl', 'tests/fixtures/data/hermes-text.jsonl'];
+    const flags = ['--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--quiet'];
+    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--data', `${a},${b}`, ...flags);
+    expect(first.code, first.err).toBe(0);
+    const swapped = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${b},${a}`, ...flags);
+    expect(swapped.code).toBe(2);
+    expect(swapped.err.trim().split('\n').at(-1)).toBe(
+      `studio train: --resume: ${out} was trained on its data files in this order: ${resolve(a)}, ${resolve(b)}; give them in that order (in another one its examples come in another order, which its checkpoint's data order does not run over)`,
+    );
+    const same = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${a},${b}`, ...flags);
+    expect(same.code, same.err).toBe(0);
+  });
+
   // --epochs turns into steps only once the data is tokenized: the warmup note the studio (and
   // --steps) gives was never printed. A resume with more steps laid the cosine schedule over the new
   // length without a word, so the learning rate climbed back up from the finished run's 0.
@@ -98,6 +116,12 @@ describe('studio train', () => {
     // The first step past the warmup where the two schedules part: cosine over 8 − 5 decay steps.
     const lr = (0.0002 * 0.5 * (1 + Math.cos(Math.PI / 3))).toExponential(2);
     expect(longer.err).toContain(`note: the run was planned for ${steps} steps and now runs 8: its cosine learning-rate schedule is laid over 8 steps, so step 7 trains at lr ${lr} where the schedule over ${steps} has 0.00e+0 (the ${steps} steps trained keep theirs)\n`);
+    // Fewer epochs than it has trained: refused in words, and the finished run stays finished in
+    // run.json (it said "failed", with the refusal as the reason).
+    const fewer = studio('train', '--model', model, '--out', out, '--epochs', '0.01', '--resume', '--eval-every', '0', ...common);
+    expect(fewer.code, fewer.err).toBe(2);
+    expect(fewer.err.trim().split('\n').at(-1)).toMatch(new RegExp(`^studio train: --resume: the run has trained 8 steps already, more than the ${steps} that 0.01 epochs over \\d+ training examples give; resume with more epochs, or with --steps 8 to keep the adapter as it is$`));
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 8 });
   });
 
   // balance.json keeps only θ, and α(θ) rests on the bounds: an HDR folder's state continued under
@@ -123,6 +147,8 @@ describe('studio train', () => {
     const first = join(mkdtempSync(join(tmpdir(), 'studio-train-split-')), 'first');
     const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...demo);
     expect(a.code, a.err).toBe(0);
+    // It said "on 9 examples" of the file's 14, and not where the other 5 went.
+    expect(a.out).toContain('trained 1 step on 9 examples, holding out 5 (split seed 1234) for the held-out loss and studio eval;');
     const next = join(first, '..', 'next');
     const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...demo);
     expect(b.code, b.err).toBe(0);

@@ -117,7 +117,7 @@ describe('dataset store on IndexedDB', () => {
   it('declares all eight tables with the indexes later issues need', async () => {
     const db = new StudioDb(freshName(), idb);
     await db.open();
-    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'predictions', 'runs', 'tokenCounts']);
+    expect(db.tables.map((t) => t.name).sort()).toEqual(['checkpoints', 'datasets', 'examples', 'hardCases', 'metrics', 'predictions', 'runs', 'tokenizerCounts']);
     await db.runs.add({ id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: { lr: 1e-4 } });
     await db.metrics.bulkAdd([
       { runId: 'r1', step: 2, values: { loss: 1.5 } },
@@ -142,8 +142,8 @@ describe('schema upgrade', () => {
     await db.open();
     expect(db.verno).toBe(LATEST_DB_VERSION);
     expect((await db.datasets.get('d3'))?.name).toBe('from v3');
-    await db.tokenCounts.put({ datasetId: 'd3', tokenizer: 't', ids: ['a'], counts: new Int32Array([5, 4, 3, 1, 1]) });
-    expect(Array.from((await db.tokenCounts.get('d3'))!.counts)).toEqual([5, 4, 3, 1, 1]);
+    await db.tokenizerCounts.put({ datasetId: 'd3', tokenizer: 't', ids: ['a'], counts: new Int32Array([5, 4, 3, 1, 1]), countedAt: 1 });
+    expect(Array.from((await db.tokenizerCounts.get(['d3', 't']))!.counts)).toEqual([5, 4, 3, 1, 1]);
     db.close();
   });
 
@@ -158,12 +158,29 @@ describe('schema upgrade', () => {
     v4.close();
     const db = new StudioDb(name, idb);
     await db.open();
-    expect(db.verno).toBe(5);
+    expect(db.verno).toBe(LATEST_DB_VERSION);
     const { predictions: _moved, ...row } = evaluation;
     expect(await db.runs.get('eval-4')).toEqual(row);
     expect(await db.predictions.get('eval-4')).toEqual({ runId: 'eval-4', predictions: answers });
     expect(await db.runs.get('run-4')).toEqual(train);
     expect(await db.predictions.count()).toBe(1);
+    db.close();
+  });
+
+  it('upgrades a version-5 database to version 6: token counts per dataset and tokenizer, every other row kept', async () => {
+    // The counts kept by the model's name are counted again (no count is asked by that name now).
+    const name = freshName();
+    const v5 = new Dexie(name, idb);
+    declareSchema(v5, 5);
+    await v5.table('datasets').add({ id: 'd5', name: 'from v5', createdAt: 1, exampleCount: 1, fingerprint: 'f', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0, files: [] });
+    await v5.table('tokenCounts').put({ datasetId: 'd5', tokenizer: 'Qwen/Qwen3-0.6B tokenizer', ids: ['a'], counts: new Int32Array(6) });
+    v5.close();
+    const db = new StudioDb(name, idb);
+    await db.open();
+    expect(db.verno).toBe(6);
+    expect((await db.datasets.get('d5'))?.name).toBe('from v5');
+    await db.tokenizerCounts.bulkPut(['t1', 't2'].map((tokenizer) => ({ datasetId: 'd5', tokenizer, ids: ['a'], counts: new Int32Array(6), countedAt: 1 })));
+    expect(await db.tokenizerCounts.where('datasetId').equals('d5').count()).toBe(2);
     db.close();
   });
 

@@ -4,7 +4,7 @@
 // with one tool, ≤ 320 with two), keeps reasoning at 20–80 tokens, and stays small.
 import { openAsBlob, statSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PATH, demoTokenBudget, generateDemoDataset } from '../../scripts/gen-demo-dataset.ts';
+import { DEMO_PATH, DEMO_TOOLS_PATH, demoToolsJson, demoTokenBudget, generateDemoDataset } from '../../scripts/gen-demo-dataset.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { checkExample } from '../../src/data/quality-check.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
@@ -15,6 +15,14 @@ const tok = qwen3Tokenizer();
 describe('demo dataset', () => {
   it('is byte-identical to the seeded generator output', () => {
     expect(generateDemoDataset(tok)).toBe(readFileSync(DEMO_PATH, 'utf8'));
+  });
+
+  it('ships the README\'s `studio generate --tools` file as the generator writes it, functions as the dataset offers them', () => {
+    const text = readFileSync(DEMO_TOOLS_PATH, 'utf8');
+    expect(text).toBe(demoToolsJson());
+    const offered = new Map<string, unknown>();
+    for (const line of readFileSync(DEMO_PATH, 'utf8').trim().split('\n')) for (const t of JSON.parse(line).tools) offered.set(t.function.name, t);
+    for (const t of JSON.parse(text)) expect(t).toEqual(offered.get(t.function.name));
   });
 
   it('imports cleanly, passes the quality check and covers every category within the token budget', async () => {

@@ -36,7 +36,7 @@ describe('a dataset’s token counts', () => {
       expect(counts[i].counts!.total).toBe(whole.inputIds.length);
     }
     expect(first[0]).toBe(0);
-    expect((await db.tokenCounts.get(d.id))?.ids).toHaveLength(40);
+    expect((await db.tokenizerCounts.get([d.id, 'qwen3']))?.ids).toHaveLength(40);
     // Asked again (another view, another visit): nothing left to count.
     const again: number[] = [];
     expect(await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => again.push(done) })).toEqual(counts);
@@ -45,6 +45,23 @@ describe('a dataset’s token counts', () => {
     const other: number[] = [];
     await datasetTokenCounts(db, d.id, tok, 'another', { onProgress: (done) => other.push(done) });
     expect(other[0]).toBe(0);
+    db.close();
+  });
+
+  it('are kept for each tokenizer: switching back to a model counted before counts nothing again', async () => {
+    // One row per dataset held one tokenizer's counts: a user comparing two models counted the
+    // whole dataset again at every switch (minutes for a large dataset, each time).
+    const db = freshDb();
+    const tok = qwen3Tokenizer();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 10) });
+    await datasetTokenCounts(db, d.id, tok, 'first');
+    await datasetTokenCounts(db, d.id, tok, 'second');
+    const back: number[] = [];
+    await datasetTokenCounts(db, d.id, tok, 'first', { onProgress: (done) => back.push(done) });
+    expect(back).toEqual([10, 10]);
+    // A few tokenizers' counts are kept per dataset, the least recently counted dropped first.
+    for (const key of ['third', 'fourth', 'fifth']) await datasetTokenCounts(db, d.id, tok, key);
+    expect((await db.tokenizerCounts.where('datasetId').equals(d.id).toArray()).map((r) => r.tokenizer).sort()).toEqual(['fifth', 'first', 'fourth', 'third']);
     db.close();
   });
 
@@ -64,7 +81,7 @@ describe('a dataset’s token counts', () => {
     expect(counts.some((e) => e.id === demo[0].id)).toBe(false);
     await db.datasets.delete(d.id);
     await datasetTokenCounts(db, d.id, tok, 'qwen3');
-    expect(await db.tokenCounts.count()).toBe(1); // still the earlier row, not rewritten for a gone dataset
+    expect(await db.tokenizerCounts.count()).toBe(1); // still the earlier row, not rewritten for a gone dataset
     db.close();
   });
 
@@ -74,12 +91,12 @@ describe('a dataset’s token counts', () => {
     const db = freshDb();
     const tok = qwen3Tokenizer();
     const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 3) });
-    await db.tokenCounts.put({ datasetId: d.id, tokenizer: 'qwen3', ids: demo.slice(0, 3).map((e) => e.id), counts: new Int32Array(15).fill(7) });
+    await db.tokenizerCounts.put({ datasetId: d.id, tokenizer: 'qwen3', ids: demo.slice(0, 3).map((e) => e.id), counts: new Int32Array(15).fill(7), countedAt: 1 });
     const progress: number[] = [];
     const counts = await datasetTokenCounts(db, d.id, tok, 'qwen3', { onProgress: (done) => progress.push(done) });
     expect(progress[0]).toBe(0);
     expect(counts.map((e) => e.counts)).toEqual(demo.slice(0, 3).map((e) => exampleProfile(tok, e)));
-    expect((await db.tokenCounts.get(d.id))?.counts).toHaveLength(18);
+    expect((await db.tokenizerCounts.get([d.id, 'qwen3']))?.counts).toHaveLength(18);
     db.close();
   });
 });
@@ -140,6 +157,22 @@ describe('the worker’s length views', () => {
     db.close();
   });
 
+  it('the longest prompt is of the examples a job may decode: one left out of both sides is not', async () => {
+    // An example the user left out (or one the quality check flagged) is never evaluated nor mined,
+    // yet its prompt sized the memory plan's generation cache: one over-long broken record made the
+    // plan say a setup did not fit.
+    const db = freshDb();
+    const long = { ...demo[1], id: 'long', messages: [{ role: 'user' as const, content: `${'Please check the weather in every town. '.repeat(60)}` }] };
+    const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), long] });
+    await db.examples.update([d.id, 'long'], { included: 0 });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const tok = qwen3Tokenizer();
+    expect(fits.longestPrompt).toBe(Math.max(...demo.slice(0, 10).map((e) => renderPrompt(tok, e).ids.length)));
+    db.close();
+  });
+
   it('count with the loaded model’s tokenizer, which training uses, and with the embedded one when none is loaded', async () => {
     // The views counted with the embedded Qwen3 tokenizer whatever model was loaded: a user with
     // another model (another template, another vocabulary) saw lengths and "too long" counts that
@@ -165,6 +198,35 @@ describe('the worker’s length views', () => {
     const embedded = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
     expect(embedded.fits).toEqual(train.map((e) => exampleFit(qwen3Tokenizer(), e)));
     expect(embedded.fits).not.toEqual(withModel.fits);
+    db.close();
+  });
+
+  it('count again when the loaded tokenizer or template changes under the same model name, and not when only the name does', async () => {
+    // Kept counts were keyed by the model's name: a dropped folder dropped again with its chat
+    // template edited (`local:model` both times) kept the first template's counts, so the suggested
+    // length, the chart and the memory plan showed numbers training no longer bore out; and a second
+    // model with the very same tokenizer and template counted the whole dataset again.
+    const db = freshDb();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 12) });
+    const base = await listening;
+    const template = (preamble: string) => `<|im_start|>system\n${preamble}{% for t in tools %}\n{{ t | tojson }}{% endfor %}<|im_end|>\n{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}`;
+    const before = qwen25Tokenizer(template('short'));
+    const edited = qwen25Tokenizer(template('a much longer preamble that the edited template now prints before every tool list'));
+    let model = { ref: 'local:model', tokenizer: before } as LoadedModel;
+    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => false });
+    const first = await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
+    expect(first.stats.examples).toBe(12);
+    model = { ref: 'local:model', tokenizer: edited } as LoadedModel;
+    const again = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const trainIds = new Set((await db.examples.where('[datasetId+split+included]').equals([d.id, 'train', 1]).primaryKeys()).map((k) => (k as [string, string])[1]));
+    expect(again.fits).toEqual(demo.slice(0, 12).filter((e) => trainIds.has(e.id)).map((e) => exampleFit(edited, e)));
+    // Another name, the same tokenizer and template (the same files): the kept counts serve.
+    model = { ref: 'local:copy of model', tokenizer: qwen25Tokenizer(template('a much longer preamble that the edited template now prints before every tool list')) } as LoadedModel;
+    const progress: number[] = [];
+    const same = await handlers.datasetFits({ datasetId: d.id }, (p) => progress.push(p.done));
+    expect(progress[0]).toBe(12);
+    expect(same.fits).toEqual(again.fits);
+    expect(same.tokenizer).toContain('local:copy of model');
     db.close();
   });
 

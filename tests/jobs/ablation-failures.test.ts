@@ -45,7 +45,9 @@ describe('an ablation with a failing arm', () => {
       locked.push((await db.runs.get(runId))!.name!);
       return { refused: false as const, value: await work() };
     };
-    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) }, lockRun });
+    const result = await engine.ablate({ store, workspace, name: 'quota', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) }, dataset: { name: 'demo', fingerprint: 'sha256:demo' }, lockRun });
+    // The result names its data, so the panel can tell when the dataset changed since.
+    expect(result.dataset).toEqual({ name: 'demo', fingerprint: 'sha256:demo' });
     expect(locked).toEqual(['quota · sft', 'quota · fixed:0.7', 'quota · ssb:grad']);
     expect(result.arms.map((a) => a.id)).toEqual(['sft', 'ssb:grad']);
     expect(result.failed).toEqual([{ id: 'fixed:0.7', message: expect.stringMatching(/^arm fixed:0\.7: training failed after 1 step: QuotaExceededError: The quota has been exceeded\.$/) }]);

@@ -37,6 +37,25 @@ describe('the sequence length HDR retrains at', () => {
     expect(tokenizeForTraining(tokenizer, sample, fitted.seqLen).inputIds.length).toBe(prompt + answer);
     // Never shorter than the run's, nor past the model's context.
     expect(fitSamples({ ...DEFAULT_RUN_CONFIG, seqLen: 4096 }, settings, tokenizer, [question], 40_960).seqLen).toBe(4096);
-    expect(fitSamples({ ...DEFAULT_RUN_CONFIG, seqLen: runLen }, settings, tokenizer, [question], runLen + 16).seqLen).toBe(runLen + 16);
+    // A context that holds the prompt and its answer, but not the rounded-up length.
+    const tight = prompt + settings.maxNewTokens + 4;
+    expect(tight).toBeGreaterThan(runLen);
+    expect(fitSamples({ ...DEFAULT_RUN_CONFIG, seqLen: runLen }, settings, tokenizer, [question], tight).seqLen).toBe(tight);
+  });
+
+  it('is not raised by a prompt mining leaves out as too long for the context', async () => {
+    // mineHardCases asks no example whose prompt and --max-tokens pass the context, so no sample of
+    // it can be accepted: fitting it took HDR's retraining to the whole context (a batch of 4,096-token
+    // rows here) for samples of a few hundred tokens.
+    const files = new Map(generateTinyModel(NARROW).files);
+    for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.set(name, new Uint8Array(readFileSync(`${TOKENIZER_DIR}/${name}`)));
+    const tokenizer = await tokenizerFromModel(memoryModelFiles(files, 'tiny'));
+    const settings = { ...DEFAULT_HDR_SETTINGS, maxNewTokens: 96 };
+    const context = 4096;
+    const huge: Example = { ...question, id: 'huge', messages: [{ role: 'user', content: 'What does this mean? '.repeat(900) }] };
+    expect(renderPrompt(tokenizer, huge).ids.length + settings.maxNewTokens).toBeGreaterThan(context);
+    const alone = fitSamples({ ...DEFAULT_RUN_CONFIG, seqLen: 256 }, settings, tokenizer, [question], context).seqLen;
+    expect(alone).toBeLessThan(context);
+    expect(fitSamples({ ...DEFAULT_RUN_CONFIG, seqLen: 256 }, settings, tokenizer, [question, huge], context).seqLen).toBe(alone);
   });
 });

@@ -87,11 +87,11 @@ describe('older runs in the run stores', () => {
     await db.metrics.bulkAdd([1, 2].flatMap((step) => ['live', 'gone'].map((runId) => ({ runId, step, values: metric(step) }))));
     await db.checkpoints.bulkAdd(['live', 'gone'].map((runId) => ({ runId, step: 2, createdAt: 1, blobs: {} })));
     await db.hardCases.bulkAdd(['d', 'deleted'].map((datasetId) => ({ id: `${datasetId}:a`, datasetId, exampleId: 'a', round: 0, failedOutputs: [], status: 'open', createdAt: 1 }) as never));
-    await db.tokenCounts.bulkAdd(['d', 'deleted'].map((datasetId) => ({ datasetId, tokenizer: 't', ids: ['a'], counts: new Int32Array(5) })));
+    await db.tokenizerCounts.bulkAdd(['d', 'deleted'].map((datasetId) => ({ datasetId, tokenizer: 't', ids: ['a'], counts: new Int32Array(5), countedAt: 1 })));
     await db.predictions.bulkAdd(['live', 'gone'].map((runId) => ({ runId, predictions: [] })));
     expect(await removeOrphanRows(db)).toEqual({ metrics: 2, checkpoints: 1, hardCases: 1, tokenCounts: 1, predictions: 1 });
     expect(await db.predictions.toCollection().primaryKeys()).toEqual(['live']);
-    expect(await db.tokenCounts.toCollection().primaryKeys()).toEqual(['d']);
+    expect(await db.tokenizerCounts.toCollection().primaryKeys()).toEqual([['d', 't']]);
     expect((await db.metrics.toArray()).map((r) => r.runId)).toEqual(['live', 'live']);
     expect((await db.checkpoints.toArray()).map((r) => r.runId)).toEqual(['live']);
     expect((await db.hardCases.toArray()).map((r) => r.datasetId)).toEqual(['d']);

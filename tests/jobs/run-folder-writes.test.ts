@@ -92,3 +92,27 @@ describe('a CLI run folder after a write that did not finish', () => {
   });
 });
 
+
+describe('a training run folder resumed past its adapter files', () => {
+  // `studio hdr --adapter` took α from the checkpoint (the resumed run's later step) and the LoRA
+  // from the adapter files (the step the run first finished at): a model no run ever trained.
+  const at = (step: number): TrainerState => ({ ...state(step), balance: { rule: 'grad', theta: { value: step / 10, m: 0, v: 0, step } } });
+  const files = async () => ({ configJson: '{}', weights: new Uint8Array(0) });
+
+  it("gives the balance state of the adapter files' step, kept with them", async () => {
+    const { store } = runFolder();
+    await store.saveCheckpoint(at(3));
+    await store.saveAdapter(3, files, at(3).balance);
+    await store.saveCheckpoint(at(5));
+    expect(await store.readBalance()).toEqual(at(3).balance);
+  });
+
+  it("gives the checkpoint's only while it holds the adapter files' step (folders that kept no balance.json)", async () => {
+    const { store } = runFolder();
+    await store.saveCheckpoint(at(3));
+    await store.saveAdapter(3, files);
+    expect(await store.readBalance()).toEqual(at(3).balance);
+    await store.saveCheckpoint(at(5));
+    expect(await store.readBalance()).toBeNull();
+  });
+});

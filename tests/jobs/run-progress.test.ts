@@ -73,6 +73,11 @@ describe('a training run’s row', () => {
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: true }, stopAtOnce, run.id);
     expect(resumed).toMatchObject({ status: 'created', message: 'stopped by the user before training went on; the run is as it was' });
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 2 });
+    // Paused there: the outcome says the step it is paused at (it said 0, and studio train printed
+    // "paused after step 0" for a run at step 2).
+    const paused = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: true }, () => engine.interrupt(run.id, 'pause'), run.id);
+    expect(paused).toMatchObject({ status: 'paused', step: 2 });
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 2 });
     db.close();
   });
 });

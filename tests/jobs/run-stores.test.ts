@@ -7,7 +7,7 @@
 // run on the same Dexie dataset starts after the rounds already recorded; an evaluation of the
 // trained adapter keeps the same predictions in either store. Stores come from each home's
 // workspace (the way a job that makes several runs gets them).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -22,7 +22,7 @@ import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
 import type { JobEngine } from '../../src/jobs/engine.ts';
 import { retrainConfig } from '../../src/jobs/hdr.ts';
 import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
-import { HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
+import { BALANCE_FILE, HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
 import { adapterRun } from '../../src/cli/localFiles.ts';
 import type { RunStore } from '../../src/jobs/store/runStore.ts';
 import type { LoraAdapter } from '../../src/model/lora.ts';
@@ -99,6 +99,10 @@ describe('jobs against both run stores', () => {
       for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(other[i] - t[i]));
       expect(worst, key).toBeLessThan(1e-4); // two runs of the same 3 steps; Adam's first step moves by lr
     }
+    // α goes with the adapter files (balance.json beside them), so a run started from them (studio
+    // hdr --adapter) continues the α of their step, even once the folder is resumed past them.
+    expect(existsSync(join(dir, BALANCE_FILE))).toBe(true);
+    expect(await folder.readBalance()).toEqual(await dexie.readBalance());
 
     // Evaluating each store's adapter on the same examples: the Dexie eval row and the folder's
     // predictions.jsonl hold the same answers (greedy, same adapter).
@@ -164,6 +168,26 @@ describe('jobs against both run stores', () => {
     const next = await workspace.createRun({ kind: 'hdr', name: 'hdr 2', settings, config });
     expect(await (await next.hdrPool(settings)).firstRound()).toBe(2);
     db.close();
+  });
+});
+
+describe('an HDR run that fails after its rounds', () => {
+  // hdr.json of a run that failed writing its adapter said "rounds 0, pool 0 → 0" beside a
+  // rounds.jsonl with its round and a hard-cases.jsonl with its pool: the summary's numbers were
+  // only filled in once everything had succeeded.
+  it('says in hdr.json the pool it mined and the rounds it finished', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 4, batchSize: 2 };
+    const config = retrainConfig(CONFIG, settings);
+    const examples = await demoExamples(30);
+    const folder = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-fail-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    folder.saveAdapter = () => Promise.reject(new Error('ENOSPC: no space left on device, write'));
+    const job = engine.hdr({ store: folder, settings, config, mineSet: examples.slice(0, 2), evalSet: [], replayPool: examples, adapter: null });
+    await expect(job).rejects.toThrow(/ENOSPC/);
+    const rounds = readFileSync(join(folder.dir, HDR_FILES.rounds), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rounds).toHaveLength(1);
+    const summary = JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'));
+    expect(summary).toMatchObject({ failed: true, rounds: 1, poolStart: 2, poolEnd: rounds[0].poolAfter, added: rounds[0].accepted });
   });
 });
 

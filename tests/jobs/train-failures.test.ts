@@ -53,19 +53,37 @@ describe('a run that cannot load', () => {
   });
 });
 
+/** A one-step run on the demo's first two examples whose store rejects reading its history with `reason`. */
+async function unreadableRun(name: string, reason: unknown) {
+  const engine = await tinyEngine();
+  const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+  const db = new StudioDb(`train-${name}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+  const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name, config });
+  const store = new DexieRunStore(db, run.id);
+  store.openHistory = () => Promise.reject(reason);
+  const train = (resume: boolean) => engine.train({ store, config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume });
+  return { db, run, train };
+}
+
 describe('a run that fails with something thrown that is not an Error', () => {
   it('keeps what was thrown as its message (it read "undefined: undefined")', { timeout: 120_000 }, async () => {
-    const engine = await tinyEngine();
-    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const db = new StudioDb(`train-non-error-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
-    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'rejected', config });
-    const store = new DexieRunStore(db, run.id);
     // A storage layer that rejects with a plain string, as some IndexedDB wrappers do.
-    store.openHistory = () => Promise.reject('the run history could not be read');
-    const outcome = await engine.train({ store, config, examples: { train: imported.examples.slice(0, 2), eval: [] }, resume: false });
+    const { db, run, train } = await unreadableRun('rejected', 'the run history could not be read');
+    const outcome = await train(false);
     expect(outcome).toMatchObject({ status: 'failed', message: 'the run history could not be read' });
     expect((await db.runs.get(run.id))!.message).toBe('the run history could not be read');
+  });
+});
+
+describe('a resume that fails before its checkpoint is read', () => {
+  // The outcome said step 0: the page read "Run … failed after 0 steps" and studio train "training
+  // failed after 0 steps" for a run paused at step 2.
+  it('fails at the step the run has', { timeout: 120_000 }, async () => {
+    const { db, run, train } = await unreadableRun('unread', new Error('the checkpoint could not be read'));
+    await db.runs.update(run.id, { status: 'paused', lastStep: 2 });
+    expect(await train(true)).toMatchObject({ status: 'failed', step: 2, message: 'Error: the checkpoint could not be read' });
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2 });
   });
 });
 
@@ -115,13 +133,15 @@ describe('a paused run whose dataset gained examples after its own (HDR samples)
 describe('a paused run whose training set gained examples among its own', () => {
   // The checkpoint's cursor indexes the seeded order of the training set it was saved with: over a
   // larger set it names other examples, and the resumed run went on over another order unannounced.
-  it('is refused on resume, naming both counts, and keeps its checkpoint', { timeout: 300_000 }, async () => {
+  // The refusal marked the paused run failed: the runs table said "failed" and the page "Run … failed
+  // after 1 step", though nothing had run. The run stays paused, and the refusal is the caller's error.
+  it('is refused on resume, naming both counts, and stays paused with its checkpoint', { timeout: 300_000 }, async () => {
     const { engine, imported, db, config, run } = await runOnSix('grown');
+    await db.runs.update(run.id, { status: 'paused' });
     const grown = [imported.examples[7], ...imported.examples.slice(0, 6), imported.examples[6]];
-    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: grown, eval: [] }, resume: true });
-    expect(resumed.status).toBe('failed');
-    expect(resumed.message).toMatch(/^the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
-    expect(resumed.step).toBe(1);
+    const resumed = engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: grown, eval: [] }, resume: true });
+    await expect(resumed).rejects.toThrow(/^the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 1 });
     expect(await db.checkpoints.where('runId').equals(run.id).count()).toBeGreaterThan(0);
   });
 
@@ -134,10 +154,10 @@ describe('a paused run whose training set gained examples among its own', () => 
     await db.checkpoints.where('[runId+step]').equals([run.id, 2]).delete();
     await db.runs.update(run.id, { status: 'failed', message: 'device lost' });
     const grown = [imported.examples[7], ...imported.examples.slice(0, 6), imported.examples[6]];
-    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 3 }, examples: { train: grown, eval: [] }, resume: true });
-    expect(resumed.message).toMatch(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
+    const resumed = engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 3 }, examples: { train: grown, eval: [] }, resume: true });
+    await expect(resumed).rejects.toThrow(/the checkpoint's data order runs over 6 training examples, but the training set now has 8/);
     expect((await db.metrics.where('runId').equals(run.id).sortBy('step')).map((m) => m.step)).toEqual([1, 2]);
-    expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2 });
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'failed', lastStep: 2, message: 'device lost' });
   });
 });
 
@@ -147,10 +167,9 @@ describe('a paused run whose training set changed but kept its size (one example
   it('is refused on resume in words, with what to do, and keeps its checkpoint', { timeout: 300_000 }, async () => {
     const { engine, imported, db, config, run } = await runOnSix('swapped');
     const swapped = [...imported.examples.slice(0, 5), imported.examples[6]];
-    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: swapped, eval: [] }, resume: true });
-    expect(resumed.status).toBe('failed');
-    expect(resumed.message).toMatch(/^the checkpoint's data order runs over other training examples than the 6 the training set has now .*: restore those .*or start a new run/);
-    expect(resumed.step).toBe(1);
+    const resumed = engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: swapped, eval: [] }, resume: true });
+    await expect(resumed).rejects.toThrow(/^the checkpoint's data order runs over other training examples than the 6 the training set has now .*: restore those .*or start a new run/);
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 1 });
     expect(await db.checkpoints.where('runId').equals(run.id).count()).toBeGreaterThan(0);
     // The same examples again resume as before.
     const again = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 6), eval: [] }, resume: true });
@@ -166,9 +185,10 @@ describe('a run resumed with fewer epochs than it has trained', () => {
     const examples = { train: imported.examples.slice(0, 6), eval: [] };
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 3 });
     // Half an epoch over six examples in batches of two: 2 steps, behind the run's 3.
-    const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config, epochs: 0.5, examples, resume: true });
-    expect(resumed.message).toBe('the run has trained 3 steps already, more than the 2 that 0.5 epochs over 6 training examples give; resume with more epochs, or with --steps 3 to keep the adapter as it is');
+    const resumed = engine.train({ store: new DexieRunStore(db, run.id), config, epochs: 0.5, examples, resume: true });
+    await expect(resumed).rejects.toThrow('the run has trained 3 steps already, more than the 2 that 0.5 epochs over 6 training examples give; resume with more epochs, or with --steps 3 to keep the adapter as it is');
     expect((await db.metrics.where('runId').equals(run.id).sortBy('step')).map((m) => m.step)).toEqual([1, 2, 3]);
-    expect(await db.runs.get(run.id)).toMatchObject({ lastStep: 3 });
+    // The finished run stays finished (it read "failed" after the refusal).
+    expect(await db.runs.get(run.id)).toMatchObject({ status: 'done', lastStep: 3 });
   });
 });

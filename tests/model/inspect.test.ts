@@ -77,7 +77,9 @@ describe('studio inspect', () => {
     expect(plan.categories.kvCache).toBe(2 * 2 * 3 * (64 + 99) * 32 * 4); // K and V, 2 layers, 3 answers, kvDim 32, f32
     expect(plan.peakBytes).toBe(plan.hdrBytes);
     const text = (await runCaptured([modelDir, '--seq', '64', '--gen-batch', '3', '--max-tokens', '100'])).out;
-    expect(text).toMatch(/HDR +[\d.]+ [KMG]i?B +\(the training model with the KV cache and sampler\)/);
+    // It retrains at a length that holds a prompt of up to 64 tokens and a 100-token answer.
+    expect(plan.hdrSeqLen).toBe(192);
+    expect(text).toMatch(/HDR +[\d.]+ [KMG]i?B +\(the model it retrains at sequence 192, with the KV cache and sampler\)/);
     await expect(inspect.run([modelDir, '--gen-batch', '0'])).rejects.toThrow(/--gen-batch must be a positive integer/);
   });
 

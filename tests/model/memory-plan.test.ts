@@ -119,13 +119,15 @@ describe('memory plan', () => {
   it('refuses a setting that does not fit, saying why and what would fit', () => {
     const s = spec('Qwen2.5-1.5B-Instruct');
     const limits = { maxBufferSize: 1 * GiB, maxStorageBufferBindingSize: 1 * GiB, memoryBytes: 8 * GiB };
-    const plan = planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: false }, limits);
+    // Prompts of up to 1,024 tokens: HDR retrains at the run's 2,048 (its samples fit it).
+    const decode = { ...DEFAULT_DECODE, promptTokens: 1024 };
+    const plan = planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: false, decode }, limits);
     expect(plan.fits).toBe(false);
     expect(plan.problems.join('\n')).toMatch(/needs [\d.]+ GiB in total, over the 8.00 GiB of GPU memory available/);
     expect(plan.suggestions[0]).toMatch(/turn recompute on/);
     for (const text of plan.suggestions) expect(text).toMatch(/recompute|sequence to \d+|micro-batch \d+|rank \(\d+\)/);
     // Each suggestion really fits: recompute on.
-    expect(planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: true }, limits).fits).toBe(true);
+    expect(planMemory(s, { batch: 4, seqLen: 2048, rank: 16, targets: [...LORA_TARGETS], recompute: true, decode }, limits).fits).toBe(true);
   });
 
   it('names every job over the GPU memory, not only the largest, and says when a training step alone fits', () => {
@@ -193,8 +195,8 @@ describe('memory plan verdict', () => {
   // HDR's retraining step with prompt-sized rows (prompts longer than a training batch) can be its
   // peak: the plan said "fits" while its own peak was over the memory, naming no job.
   it('fits exactly when its peak fits, whichever job the peak is', () => {
-    // One one-token answer at a time from 700-token prompts (past the 640-token batch): HDR's retraining step over a prompt's rows
-    // (its LM head over 151,936 words) outweighs the sampler's cache.
+    // One one-token answer at a time from 700-token prompts: HDR's retraining step at the 768 tokens
+    // that hold them (its LM head over 151,936 words) outweighs the sampler's cache.
     const qwen = spec('Qwen2.5-0.5B-Instruct');
     const shape = { batch: 2, seqLen: 320, rank: 16, targets: [...LORA_TARGETS], recompute: true, decode: { batch: 1, maxNewTokens: 1, promptTokens: 700 } };
     const open = planMemory(qwen, shape, roomy);
@@ -205,6 +207,6 @@ describe('memory plan verdict', () => {
       expect(plan.fits, `memory ${memoryBytes}`).toBe(plan.peakBytes <= memoryBytes);
       if (!plan.fits) expect(plan.problems.join('\n')).toMatch(/needs .* in total, over the .* of GPU memory available/);
     }
-    expect(planMemory(qwen, shape, { ...roomy, memoryBytes: open.peakBytes - 1 }).problems).toEqual([expect.stringMatching(/^HDR \(retraining on rows as long as its longest prompt\) needs /)]);
+    expect(planMemory(qwen, shape, { ...roomy, memoryBytes: open.peakBytes - 1 }).problems).toEqual([expect.stringMatching(/^HDR \(retraining at sequence 768, which holds its longest prompt and answer\) needs /)]);
   });
 });

@@ -26,13 +26,14 @@ export function trainedAdapter(): LoraAdapter {
 }
 
 /** checkpointFile.ts bytes holding exactly `adapter` in the engine's flat layout. */
-export function checkpointFor(adapter: LoraAdapter, step = 40): Uint8Array {
+/** `trainSet`: the training set's count and digest, as checkpoints keep them since they were kept. */
+export function checkpointFor(adapter: LoraAdapter, step = 40, trainSet: { trainExamples: number; trainDigest: string } | Record<string, never> = {}): Uint8Array {
   const layout = loraLayout(spec, config.lora);
   const loraParams = new Float32Array(layout.size);
   for (const slot of layout.order) loraParams.set(adapter.tensors.get(slot.key)!, slot.offset);
   const adamM = loraParams.map((v) => v * 0.1);
   const adamV = loraParams.map((v) => v * v);
-  return encodeCheckpoint({ step, cursor: { epoch: 1, index: 3 }, balance: { rule: 'grad', theta: { value: 0.84, m: 0.01, v: 0.0001, step } }, loraParams, adamM, adamV });
+  return encodeCheckpoint({ step, cursor: { epoch: 1, index: 3 }, ...trainSet, balance: { rule: 'grad', theta: { value: 0.84, m: 0.01, v: 0.0001, step } }, loraParams, adamM, adamV });
 }
 
 export function examples(n = 5): Example[] {

@@ -15,7 +15,7 @@ import type { HdrRoundReport } from '../../src/hdr/rounds.ts';
 import { exportPeftAdapter } from '../../src/model/peft.ts';
 import { specSummary, validateRunJson } from '../../src/snapshot/run-json.ts';
 import { decodeShareLink, encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
-import { exportRunSnapshot, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
+import { exportRunSnapshot, readOnlyResumeProblem, saveImportedSnapshot, snapshotFromDb, type SnapshotRunRow } from '../../src/snapshot/snapshot-db.ts';
 import { exportSnapshot, importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
 import { DexieRunStore } from '../../src/jobs/store/dexie.ts';
@@ -30,22 +30,22 @@ const freshDb = () => new StudioDb(`snapshot-test-${++dbCounter}-${Date.now()}`,
 
 /** A finished run stored the way the worker stores one: run row, per-step metric rows with eval
  * values joined into their step's row, and the newest checkpoint as a blob. */
-async function storedRun(db: StudioDb): Promise<string> {
+async function storedRun(db: StudioDb, trainSet: Parameters<typeof checkpointFor>[2] = {}): Promise<string> {
   const dataset = await saveDataset(db, { name: 'adds', examples: examples(8) });
   await db.runs.add({ id: 'run-a', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 1_763_000_000_000, updatedAt: 1_763_000_500_000, config, name: 'first run', modelRef: 'embedded:tiny-qwen3', lastStep: 30 });
   const rows = metricHistory(30).map((m) => ({ runId: 'run-a', step: m.step, values: { ...m } as Record<string, number> }));
   for (const r of rows) if (r.step % 10 === 0) Object.assign(r.values, { evalLoss: 2 - r.step / 100, evalLossCot: 1.5, evalLossCall: 2.5 });
   rows[4].values.loss = NaN;
   await db.metrics.bulkPut(rows);
-  const bytes = checkpointFor(trainedAdapter(), 30);
+  const bytes = checkpointFor(trainedAdapter(), 30, trainSet);
   await db.checkpoints.put({ runId: 'run-a', step: 30, createdAt: 1, blobs: { checkpoint: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer } });
   return 'run-a';
 }
 
 /** A snapshot with its dataset, and a browser's database that opens it (as the worker does) in `mode`. */
-async function openerOfOneSnapshot(mode: 'read-only' | 'resume') {
+async function openerOfOneSnapshot(mode: 'read-only' | 'resume', trainSet: Parameters<typeof checkpointFor>[2] = {}) {
   const source = freshDb();
-  const zip = await exportRunSnapshot(source, await storedRun(source), { spec, includeDataset: true });
+  const zip = await exportRunSnapshot(source, await storedRun(source, trainSet), { spec, includeDataset: true });
   const db = freshDb();
   const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
   return { source, db, open: () => handlers.importSnapshot({ bytes: zip, label: 'first.zip', mode }, () => undefined) };
@@ -235,6 +235,37 @@ describe('snapshots from and into IndexedDB', () => {
     );
     expect(await other.metrics.where('runId').equals(bare.id).count()).toBe(30);
     for (const db of [source, target, other]) db.close();
+  });
+
+  it('lets a read-only run resume on its dataset after HDR added samples after its examples, as any run there does', async () => {
+    // A resume goes on over the run's own examples where its checkpoint's digest proves them the
+    // start of today's set (trainer.ts resumedTrainingSet); the read-only check still wanted exactly
+    // as many training examples as run.json says, and refused it ('resuming needs the examples the
+    // run trained on: run.json says 7 …, the dataset here gives 11').
+    const withDigest = { trainExamples: 7, trainDigest: 'crc32:0123abcd' };
+    const source = freshDb();
+    const runId = await storedRun(source, withDigest);
+    await source.runs.update(runId, { status: 'paused' });
+    const target = freshDb();
+    const local = await saveDataset(target, { name: 'my copy', examples: examples(8) });
+    const linked = await saveImportedSnapshot(target, await importSnapshot(await exportRunSnapshot(source, runId, { spec })), 'read-only');
+    expect(linked.datasetId).toBe(local.id);
+    await addHdrExamples(target, local.id, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    expect(await readOnlyResumeProblem(target, linked)).toBeNull();
+    // Examples left out: fewer than it trained on, still refused up front.
+    const train = await trainingExamples(target, local.id);
+    for (const e of train.slice(0, 5)) await setExampleIncluded(target, local.id, e.id, false);
+    expect(await readOnlyResumeProblem(target, linked)).toMatch(/^resuming needs the examples the run trained on/);
+    // An older checkpoint (no digest) is refused over more examples by the trainer: refused here too.
+    const older = freshDb();
+    const olderRun = await storedRun(older, {});
+    await older.runs.update(olderRun, { status: 'paused' });
+    const olderTarget = freshDb();
+    const olderLocal = await saveDataset(olderTarget, { name: 'my copy', examples: examples(8) });
+    const olderLinked = await saveImportedSnapshot(olderTarget, await importSnapshot(await exportRunSnapshot(older, olderRun, { spec })), 'read-only');
+    await addHdrExamples(olderTarget, olderLocal.id, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    expect(await readOnlyResumeProblem(olderTarget, olderLinked)).toMatch(/^resuming needs the examples the run trained on/);
+    for (const db of [source, target, older, olderTarget]) db.close();
   });
 
   it('refuses to resume on a dataset whose training side differs from the run\'s, writing nothing', async () => {
@@ -446,6 +477,28 @@ describe('snapshots from and into IndexedDB', () => {
     expect(again.runId).not.toBe(first.runId);
     const againRow = (await db.runs.get(again.runId)) as SnapshotRunRow;
     expect((await loadExampleRows(db, againRow.datasetId, 'train')).length).toBe(trainBefore);
+    source.close();
+    db.close();
+  });
+
+  it('shows the resumable copy again when HDR only added samples after its examples (it resumes over its own)', async () => {
+    // Since a resume goes on over the run's own examples where its checkpoint's digest proves them
+    // the start of today's set (trainer.ts resumedTrainingSet), the first copy still resumes: opening
+    // the file again added a second copy of the run, and of its dataset, beside it.
+    const { source, db, open } = await openerOfOneSnapshot('resume', { trainExamples: 7, trainDigest: 'crc32:0123abcd' });
+    const first = await open();
+    const firstRow = (await db.runs.get(first.runId)) as SnapshotRunRow;
+    await addHdrExamples(db, firstRow.datasetId, examples(4).map((e, i) => ({ ...e, id: `hdr-r1-${i}`, source: 'hdr' as const, hdrRound: 1 })));
+    const again = await open();
+    expect(again.alreadyOpen).toBe(true);
+    expect(again.runId).toBe(first.runId);
+    expect(await db.runs.count()).toBe(1);
+    expect(await db.datasets.count()).toBe(1);
+    // One of the run's own examples left out: its checkpoint is refused there, so a fresh copy it is.
+    await setExampleIncluded(db, firstRow.datasetId, (await trainingExamples(db, firstRow.datasetId))[0].id, false);
+    const third = await open();
+    expect(third.alreadyOpen).toBe(false);
+    expect(third.runId).not.toBe(first.runId);
     source.close();
     db.close();
   });

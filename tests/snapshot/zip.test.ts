@@ -2,11 +2,11 @@
 // and corrupt archives before or while inflating: too many entries, unknown names, declared sizes
 // over the caps, entries that inflate to more than they declare (a lying header), CRC mismatches
 // and truncation. Limits here are tiny so the hostile cases cost kilobytes, not gigabytes.
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { ZipLimits } from '../../src/snapshot/limits.ts';
 import { SnapshotError } from '../../src/snapshot/validate.ts';
-import { crc32, readZip, writeZip } from '../../src/snapshot/zip.ts';
+import { crc32, readZip, writeZip, writeZipParts } from '../../src/snapshot/zip.ts';
 
 const limits: ZipLimits = { maxEntries: 3, maxTotalBytes: 300_000, maxEntryBytes: { 'a.txt': 200_000, 'b.bin': 200_000, 'c.json': 1000 } };
 const when = new Date(Date.UTC(2025, 5, 1));
@@ -117,5 +117,48 @@ describe('zip reader', () => {
     expect(refused(zip.subarray(0, zip.length - 30))).toMatch(/^test\.zip: /);
     expect(refused(zip.subarray(200))).toMatch(/^test\.zip: /);
     expect(refused(new Uint8Array(100).fill(0x50))).toBe('test.zip: not a zip file (no end-of-central-directory record)');
+  });
+});
+
+describe('zip parts (the ONNX export download)', () => {
+  const concat = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const p of parts) (out.set(p, at), (at += p.byteLength));
+    return out;
+  };
+
+  it('writes the same files as writeZip, read back exactly by our reader and by fflate', () => {
+    const a = new TextEncoder().encode('hello '.repeat(5000));
+    const b = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) >>> 24);
+    const c = new TextEncoder().encode('{"k":1}');
+    const entries = [{ name: 'a.txt', data: a, level: 6 as const }, { name: 'b.bin', data: b, level: 0 as const }, { name: 'c.json', data: c, level: 9 as const }];
+    const zip = concat(writeZipParts(entries, when));
+    const back = readZip(zip, limits, 'parts.zip');
+    expect([...back.keys()]).toEqual(['a.txt', 'b.bin', 'c.json']);
+    expect(back.get('a.txt')).toEqual(a);
+    expect(back.get('b.bin')).toEqual(b);
+    expect(back.get('c.json')).toEqual(c);
+    const unzipped = unzipSync(zip);
+    expect(unzipped['b.bin']).toEqual(b);
+    expect(() => writeZipParts([entries[0], entries[0]], when)).toThrow('zip entry a.txt given twice');
+  });
+
+  it('zips a large stored file without a second copy of it in memory', () => {
+    // 32 MiB of "weights": one Uint8Array of the whole zip (writeZip) holds them a second time,
+    // which for a 0.5B model's 2 GB export is what the tab cannot spare.
+    const weights = new Uint8Array(32 * 2 ** 20).fill(7);
+    const grownBy = (write: () => unknown) => {
+      const before = process.memoryUsage().arrayBuffers;
+      const kept = write();
+      const grown = process.memoryUsage().arrayBuffers - before;
+      expect(kept).toBeTruthy();
+      return grown;
+    };
+    const entries = [{ name: 'onnx/model.onnx', data: weights, level: 0 as const }, { name: 'config.json', data: new TextEncoder().encode('{}'), level: 6 as const }];
+    expect(grownBy(() => writeZip(entries, when))).toBeGreaterThan(0.9 * weights.byteLength); // less what the GC freed meanwhile
+    const parts = writeZipParts(entries, when);
+    expect(parts.includes(weights)).toBe(true); // the very array, not a copy
+    expect(grownBy(() => writeZipParts(entries, when))).toBeLessThan(2 ** 20);
   });
 });

@@ -102,6 +102,33 @@ describe('why ONNX is off', () => {
     expect(html).toContain('<span class="small muted" id="run-onnx-why-r1">ONNX waits for the run that is training; export it once that ends.</span>');
   });
 
+  it('while this tab’s job or another tab’s run holds the GPU: off, saying which (it was on, and the worker refused the export)', async () => {
+    const { jobBusyText, useJobs } = await import('../../src/state/jobStore.ts');
+    const run = trainRow('r1', { name: 'first run' });
+    useRuns.setState({ runs: [run, trainRow('r2', { name: 'there', status: 'running' })], adapterRuns: new Set(['r1']) });
+    /** The text the ONNX button points to. */
+    const onnxWhy = () => {
+      const html = renderNow(createElement(RunActions, { run, onOpenDashboard: () => undefined }));
+      const id = html.match(/data-testid="export-onnx" aria-disabled="true" aria-describedby="([^"]+)"/)?.[1];
+      return id && html.match(new RegExp(`<span class="small muted" id="${id}">([^<]*)</span>`))?.[1];
+    };
+    const initialJobs = useJobs.getState();
+    try {
+      useJobs.setState({ running: { kind: 'evaluate', progress: null } });
+      expect(onnxWhy()).toBe(jobBusyText('evaluate'));
+      useJobs.setState({ running: null });
+      useRuns.setState({ trainingNow: new Set(['r2']) });
+      expect(onnxWhy()).toBe('The run “there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.');
+      // A paused run's Resume is held for the same reason: said once, beside both.
+      const paused = { ...run, status: 'paused', lastStep: 2 } as StoredRun;
+      const html = renderNow(createElement(RunActions, { run: paused, onOpenDashboard: () => undefined }));
+      expect(html.match(/aria-label="Resume first run"[^>]*aria-describedby="([^"]+)"/)?.[1]).toBe(html.match(/data-testid="export-onnx" aria-disabled="true" aria-describedby="([^"]+)"/)?.[1]);
+      expect(html.split('is training in another tab of the studio').length).toBe(2);
+    } finally {
+      useJobs.setState(initialJobs, true);
+    }
+  });
+
   it('a run that failed before its first checkpoint: off, saying there is no adapter (it was on, and the export failed)', () => {
     const run = trainRow('failed-early', { status: 'failed', lastStep: 7 });
     useRuns.setState({ runs: [run], adapterRuns: new Set() });

@@ -185,3 +185,36 @@ describe('the Ablation panel’s account of the training', () => {
     expect(html).toContain('HDR: 2 rounds (the round limit was reached), hard cases 3 → 1, 1 example added, 4 steps retrained past the arm it starts from');
   });
 });
+
+describe('an ablation reopened after its dataset changed', () => {
+  // Neither the panel nor the report said which data the arms ran on: after HDR added samples to
+  // the dataset (or it was imported again), the ablation's numbers read as if of today's data.
+  const withData = (fingerprint: string) => ({ ...result(), dataset: { name: 'bfcl sample', fingerprint } }) as AblationResult;
+  const row = (r: AblationResult) => ({ id: 'abl-1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'done', createdAt: 1, updatedAt: 1, config: {}, result: r }) as never;
+
+  it('the report names the data the arms ran on', async () => {
+    const { ablationMarkdown } = await import('../../src/jobs/ablationReport.ts');
+    expect(ablationMarkdown(withData('sha256:0123456789abcdef0123'))).toContain('Data: bfcl sample (sha256:0123456789ab…).');
+  });
+
+  it('the panel says so when the dataset holds other examples now, or is gone, and nothing while it is the same', async () => {
+    const { useDatasets } = await import('../../src/state/datasetStore.ts');
+    useJobs.setState({ running: null, rows: new Set() });
+    useRuns.setState({ runs: [row(withData('sha256:then'))] });
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:now' }] as never });
+    expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” holds other examples now than when this ablation ran (HDR added samples, or it was changed since): these numbers are of the data it had then.');
+    // Its own HDR arm added samples: said so.
+    const hdrArm = { ...result().arms[0], id: 'ssb:uncertainty+hdr', hdr: { rounds: 1, poolStart: 3, poolEnd: 1, added: 2, stopReason: 'max rounds' } };
+    useRuns.setState({ runs: [row({ ...withData('sha256:then'), arms: [...result().arms, hdrArm] } as AblationResult)] });
+    expect(renderNow(createElement(AblationResults))).toContain('(its HDR arm added 2 samples, or it was changed since)');
+    useRuns.setState({ runs: [row(withData('sha256:then'))] });
+    useDatasets.setState({ datasets: [] as never });
+    expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” this ablation ran on is no longer in the studio.');
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then' }] as never });
+    expect(renderNow(createElement(AblationResults))).not.toContain('data-testid="ablation-data-changed"');
+    // Made before results named their data: nothing to compare, nothing said.
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:now' }] as never });
+    useRuns.setState({ runs: [row(result())] });
+    expect(renderNow(createElement(AblationResults))).not.toContain('data-testid="ablation-data-changed"');
+  });
+});

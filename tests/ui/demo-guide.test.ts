@@ -209,6 +209,18 @@ describe('a demo run training in another tab of the studio', () => {
   });
 });
 
+describe('another run training in another tab of the studio', () => {
+  // That tab holds the GPU: the Training, Evaluation and Ablation panels are held up front, naming
+  // the run; the guide's Train, Evaluate and Run HDR stayed on and, pressed, the worker refused them
+  // (and the demo run Train made was deleted again).
+  it('holds Train, Evaluate and Run HDR, naming that run and where it trains', () => {
+    useRuns.setState({ runs: [demoRun(), demoRun({ id: 'r9', name: 'mine', status: 'running', lastStep: 3 })] as never, trainingNow: new Set(['r9']) });
+    const html = render(createElement(DemoGuide, { onOpen: () => undefined }));
+    for (const step of ['train', 'evaluate', 'hdr']) expect(html.match(new RegExp(`<button[^>]*data-testid="demo-${step}"[^>]*>`))![0]).toMatch(/aria-disabled="true"/);
+    expect(text(html)).toContain('The run “mine” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.');
+  });
+});
+
 describe('the guide’s HDR step', () => {
   const hdrRow = (id: string, fromRunId: string | undefined, createdAt: number) => ({
     id, kind: 'hdr', datasetId: 'd1', status: 'done', config: {}, settings: {}, createdAt, updatedAt: createdAt, ...(fromRunId ? { fromRunId } : {}),

@@ -56,6 +56,23 @@ describe('Start training while a run trains in another tab', () => {
   });
 });
 
+describe('what holds the GPU in another tab, when it is no training run', () => {
+  // An HDR run and an ablation's arms hold a run lock too: the reason said "pause or stop it there
+  // first", and there they offer neither (only Cancel in their panel).
+  const startReason = () => text(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })));
+
+  it('an HDR run: says to wait for it or cancel it there', () => {
+    useRuns.setState({ runs: [{ id: 'h1', name: 'hdr from ssb r8', datasetId: 'd', kind: 'hdr', status: 'running', createdAt: 1, updatedAt: 1, config: DEFAULT_RUN_CONFIG, settings: {}, rounds: [] } as never], trainingNow: new Set(['h1']) });
+    expect(startReason()).toContain('The HDR run “hdr from ssb r8” is running in another tab of the studio, which holds the GPU until it ends: wait for it or cancel it there first.');
+  });
+
+  it('an ablation’s arm: names the ablation, to wait for or cancel there', () => {
+    const ablation = { id: 'a1', name: 'rules', datasetId: 'd', kind: 'ablation', status: 'running', createdAt: 1, updatedAt: 1, config: {} };
+    useRuns.setState({ runs: [ablation as never, trainRow('arm-1', 'rules · ssb:grad')], trainingNow: new Set(['arm-1']) });
+    expect(startReason()).toContain('The ablation “rules” is running in another tab of the studio, which holds the GPU until it ends: wait for it or cancel it there first.');
+  });
+});
+
 describe('the other GPU jobs while a run trains in another tab', () => {
   const reason = 'The run “ssb r8 there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.';
 

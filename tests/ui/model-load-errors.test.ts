@@ -56,3 +56,18 @@ describe('a model load refused while a job holds the GPU', () => {
     expect(useModel.getState().error).toBe('Could not load the embedded tiny Qwen3: a training run is using the GPU with local:tiny; pause or stop it first, then load the other model.');
   });
 });
+
+describe('a model whose files load but whose configuration the studio refuses', () => {
+  // The message names the file and what is wrong in it (a generation_config.json that does not
+  // parse, a quantized checkpoint): the download went fine and the folder has every file, so neither
+  // "check the repo id and your connection; a partial download resumes" nor "drop a folder with
+  // config.json, …" is what to do.
+  it('says what is wrong with it, with no advice about the connection or the folder’s files', async () => {
+    worker.error = new WorkerError('ModelConfigError', 'Qwen/Qwen3-0.6B/generation_config.json: not valid JSON (Unexpected token } in JSON at position 41)');
+    await useModel.getState().loadModel({ kind: 'hub', repo: 'Qwen/Qwen3-0.6B' });
+    expect(useModel.getState().error).toBe('Could not load Qwen/Qwen3-0.6B: Qwen/Qwen3-0.6B/generation_config.json: not valid JSON (Unexpected token } in JSON at position 41).');
+    worker.error = new WorkerError('ModelConfigError', 'my-model/config.json: quantization_config is set: quantized checkpoints (GPTQ, AWQ, FP8, bitsandbytes) are not supported; use the model’s bfloat16 or float16 release');
+    await useModel.getState().loadModel({ kind: 'files', files: [], label: 'my-model' } as never);
+    expect(useModel.getState().error).not.toMatch(/Drop a folder/);
+  });
+});

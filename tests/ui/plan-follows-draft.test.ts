@@ -81,3 +81,21 @@ describe('the plan while the guided demo runs a step', () => {
     for (const step of [null, 'model', 'data'] as const) expect(plannedSettings(step, draft, forms)).toEqual({ config: draft, decode: forms });
   });
 });
+
+describe('the dataset whose longest prompt the plan sizes the generation cache by', () => {
+  // The Model panel planned the training run's (or the demo's) settings with the longest prompt of
+  // whichever dataset was selected: selecting another dataset while a run trained on the first (or
+  // the demo evaluated its own) sized the cache for prompts no job of the plan decoded.
+  it('is the training run’s while one trains, the demo’s during a demo step, and the selected one otherwise', async () => {
+    const { plannedRunDatasetId } = await import('../../src/state/runStore.ts');
+    const { plannedDatasetId, DEMO_DATASET_NAME } = await import('../../src/state/demoStore.ts');
+    const { useDatasets } = await import('../../src/state/datasetStore.ts');
+    const run = { id: 'r', kind: 'train', datasetId: 'trained-on', config: DEFAULT_RUN_CONFIG };
+    const active = { runId: 'r', progress: null, stepTimes: [], pausing: false, stopping: false };
+    expect(plannedRunDatasetId({ active, runs: [run] as never }, 'selected')).toBe('trained-on');
+    expect(plannedRunDatasetId({ active: null, runs: [run] as never }, 'selected')).toBe('selected');
+    useDatasets.setState({ datasets: [{ id: 'demo-data', name: DEMO_DATASET_NAME }, { id: 'selected', name: 'mine' }] as never });
+    for (const step of ['train', 'evaluate', 'hdr'] as const) expect(plannedDatasetId(step, 'selected')).toBe('demo-data');
+    for (const step of [null, 'model', 'data'] as const) expect(plannedDatasetId(step, 'selected')).toBe('selected');
+  });
+});

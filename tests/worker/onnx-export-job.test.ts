@@ -1,6 +1,7 @@
 // The worker's "Export ONNX" job for a trained run: the run's adapter merged into the loaded model,
 // a transformers.js folder out, and the onnxruntime-web check report passed and stored on the run.
 import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
@@ -30,7 +31,14 @@ describe('worker: Export ONNX', () => {
     const labels: string[] = [];
     const out = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, (p) => labels.push(p.label));
     const names = out.files;
-    expect(out.zip.byteLength).toBeGreaterThan(1000); // the folder, zipped in the worker for the download
+    // The folder, zipped in the worker for the download: a Blob (the page gets it by reference, not
+    // as a copy of gigabytes) whose files are the export's, byte for byte.
+    expect(out.zip).toBeInstanceOf(Blob);
+    const zipped = unzipSync(new Uint8Array(await out.zip.arrayBuffer()));
+    expect(Object.keys(zipped).sort()).toEqual([...names].sort());
+    const heldFiles = (engine as unknown as { onnxExports: Map<string, { files: Map<string, Uint8Array> }> }).onnxExports.get('run-onnx')!.files;
+    // Buffer.equals: a deep toEqual over the 20 MB embedding walks it element by element.
+    for (const name of names) expect(Buffer.from(zipped[name]).equals(heldFiles.get(name)!), name).toBe(true);
     expect(names).toEqual(expect.arrayContaining(['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']));
     expect(out.report?.passed).toBe(true);
     expect(out.report!.maxAbsDiff).toBeLessThan(out.report!.tolerance);
@@ -40,8 +48,15 @@ describe('worker: Export ONNX', () => {
     expect([out.adapterStep, out.runStep]).toEqual([2, 2]);
     // A run that failed at step 5 after its newest checkpoint (step 2): the export says it holds step 2.
     await db.runs.update('run-onnx', { status: 'failed', lastStep: 5 });
-    const behind = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, () => undefined);
+    // While it merges and checks, the earlier export is no longer held beside it (a real model's
+    // gigabytes twice over); the new one is, once done.
+    const heldExports = () => (engine as unknown as { onnxExports: Map<string, unknown> }).onnxExports.size;
+    const heldWhileExporting: number[] = [];
+    const behind = await engine.handlers.exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, () => heldWhileExporting.push(heldExports()));
     expect([behind.adapterStep, behind.runStep]).toEqual([2, 5]);
+    expect(heldWhileExporting.length).toBeGreaterThan(0);
+    expect(Math.max(...heldWhileExporting)).toBe(0);
+    expect(heldExports()).toBe(1);
 
     // The playground's ONNX backend is exercised in Chromium (tests/browser/onnx-playground.browser.ts):
     // transformers.js reads in-memory files through its browser cache hook.

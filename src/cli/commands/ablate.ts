@@ -116,7 +116,8 @@ const ablate: CliCommand = {
     const name = f.name ?? basename(out);
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
-    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint: await datasetFingerprint(fingerprintedExamples(data)) });
+    const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
+    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint });
     const arms = ablationArms(config);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.
@@ -132,6 +133,7 @@ const ablate: CliCommand = {
         name,
         config,
         examples: data,
+        dataset: { name: dataPaths.map((p) => basename(p)).join(', '), fingerprint },
         events: {
           onSkipped: printNotes,
           onStep: (armId, m) => progress.update(`${armId}: ${armStepText(m)}`),

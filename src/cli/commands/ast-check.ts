@@ -13,7 +13,8 @@ const usage = `usage: studio ast-check --questions <BFCL question file> --answer
                         --predictions <jsonl> [--category simple|multiple|parallel|parallel_multiple|irrelevance]
                         [--underscore-dots]
 
-  Each prediction line is {"id": ..., "result": <generated text> | [{"func": {"arg": value}}, ...]}.
+  Each prediction line is {"id": ..., "result": <generated text> | [{"func": {"arg": value}}, ...]},
+  or a line of studio eval --out (its "output" is the generated text).
   Generated text may hold <think>…</think>, <tool_call> blocks, JSON calls or [f(a=1), g()].
   The category defaults to the one the question file name implies (BFCL_v3_parallel.json), else the
   id prefix (parallel_3). --answers may be omitted when every question is irrelevance.

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkOutputFile, dataExamples, readAdapter } from '../localFiles.ts';
+import { adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -105,6 +105,7 @@ const evalCommand: CliCommand = {
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
+    if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
     const all = examples;
     const earlier = f.resume ? earlierPredictions(out, all) : [];

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkRunFolder, dataExamples, readAdapter } from '../localFiles.ts';
+import { adapterBalanceNote, adapterRun, checkRunFolder, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -114,7 +114,7 @@ const hdr: CliCommand = {
     const mineLimit = f['mine-limit'] === undefined ? undefined : positiveInt(f['mine-limit'], 'mine-limit', 1);
     // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
     const from = adapterRun(f.adapter);
-    const config = retrainConfig(runConfigFromFlags(f, from.config), settings);
+    const config = retrainConfig(runConfigFromFlags(f, from.config, from.file), settings);
     try {
       validateHdrSettings(settings);
     } catch (err) {
@@ -132,12 +132,13 @@ const hdr: CliCommand = {
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
+    noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
 
     if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
-    checkRunConfigFor(config, model.spec);
+    checkRunConfigFor(config, model.spec, { from: from.file === undefined ? undefined : { flags: f, file: from.file } });
     // The job retrains at a length that holds the longest sample it can accept; said, not silent.
     const fitted = fitSamples(config, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings).seqLen;
     if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
@@ -146,6 +147,9 @@ const hdr: CliCommand = {
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
     // also under other --alpha-min / --alpha-max than the folder's run learned it with.
     const kept = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
+    // Of the adapter files' step (readBalance): said where the folder has trained past them.
+    const balanceNote = f.adapter ? adapterBalanceNote(f.adapter, kept !== null) : undefined;
+    if (balanceNote) console.error(`note: ${balanceNote}`);
     const balance = kept && from.config ? rebaseBalance(kept, balanceSettingsOf(from.config), balanceSettingsOf(config)) : kept;
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);

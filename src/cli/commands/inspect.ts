@@ -23,8 +23,9 @@ const usage = `studio inspect <model dir | owner/name> [options]
   --recompute        recompute each layer's activations in backward (keeps only layer inputs)
   --gen-batch N      answers generated at once by evaluation and HDR (default ${DEFAULT_DECODE.batch})
   --max-tokens N     new tokens per answer in evaluation and HDR (default ${DEFAULT_DECODE.maxNewTokens})
-  --prompt-tokens N  the longest prompt evaluation and HDR decode, when longer than --seq (they
-                     render prompts whole, whatever the training length)
+  --prompt-tokens N  the longest prompt evaluation and HDR decode (they render prompts whole,
+                     whatever the training length); HDR retrains at it plus --max-tokens. Without
+                     it, prompts up to --seq
   --memory-gib N     GPU memory to plan against (default ${ASSUMED_GPU_MEMORY_BYTES / 2 ** 30}, assumed)
   --gpu              plan against this machine's WebGPU adapter limits instead of WebGPU defaults
   --hub-base URL     hub base URL (default $HF_ENDPOINT or https://huggingface.co)
@@ -112,7 +113,7 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
   for (const [name, bytes] of rows) lines.push(`  ${name.padEnd(16)} ${formatBytes(bytes).padStart(10)}`);
   lines.push(`  ${'training total'.padEnd(16)} ${formatBytes(plan.trainingBytes).padStart(10)}`);
   lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (evaluation: weights + adapter + KV cache ${formatBytes(c.kvCache)})`);
-  lines.push(`  ${'HDR'.padEnd(16)} ${formatBytes(plan.hdrBytes).padStart(10)}  (the training model with the KV cache and sampler)`);
+  lines.push(`  ${'HDR'.padEnd(16)} ${formatBytes(plan.hdrBytes).padStart(10)}  (the model it retrains at sequence ${plan.hdrSeqLen}, with the KV cache and sampler)`);
   lines.push(`  (KV cache for ${shape.decode.batch} answers at once of up to ${Math.max(shape.seqLen, shape.decode.promptTokens ?? 0)} prompt + ${shape.decode.maxNewTokens} new tokens)`);
   lines.push(`  largest buffer   ${formatBytes(plan.largestBuffer.bytes).padStart(10)}  (${plan.largestBuffer.label})`);
   lines.push(`  limits           binding ${formatBytes(limits.maxStorageBufferBindingSize)}, buffer ${formatBytes(limits.maxBufferSize)} (${limits.source}), memory ${formatBytes(limits.memoryBytes ?? 0)}`);

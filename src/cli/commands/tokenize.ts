@@ -20,6 +20,7 @@ import { formatIssue, type ImportIssue } from '../../data/record-error.ts';
 import { RECORD_LIMITS } from '../../data/record-limits.ts';
 import { ExampleTooLongError, tokenizeExample } from '../../data/tokenize-example.ts';
 import { loadTokenizer } from '../../data/tokenizer-load.ts';
+import { plural } from '../../data/plural.ts';
 
 const usage = `usage: studio tokenize --model <dir> --data <file>[,<file>…] --out <file.jsonl> [options]
 
@@ -160,7 +161,7 @@ const tokenize: CliCommand = {
     console.error(`quality: ${q.passed}/${q.total} pass${failing.length ? '; ' + failing.map(([k, v]) => `${k}: ${v}`).join(', ') : ''}`);
     const s = lengths.stats();
     console.log(
-      `wrote ${written} examples to ${outPath}` +
+      `wrote ${plural(written, 'example')} to ${outPath}` +
         (tooLong ? `, ${tooLong} too long` : '') +
         (failedRender ? `, ${failedRender} could not be rendered` : '') +
         (failedQuality ? `, ${failedQuality} failing quality skipped` : '') +

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
+import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -16,7 +16,7 @@ import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.t
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
 import type { DumpedStep } from '../../train/trainer.ts';
-import { dumpStep } from '../../jobs/train.ts';
+import { dumpStep, isResumeRefusal } from '../../jobs/train.ts';
 import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSource } from '../../jobs/store/folder.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples } from '../../jobs/data.ts';
@@ -167,7 +167,7 @@ function storedRun(out: string): StoredRun | undefined {
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
  * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData.
  * `stepsFromData`: --epochs, whose steps are known once the data is tokenized (config.steps is not them). */
-function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean): void {
+function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean, dataFiles: string[]): void {
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
     const why = pausedUntrained(out) ? '; the run was interrupted before its first step, so start it again without --resume' : '';
     throw new CliError(`--resume: ${join(out, CHECKPOINT_FILE)} does not exist${why}`);
@@ -176,6 +176,14 @@ function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, 
   // shorter run than its adapter had (a recipe exported from it would train that shorter one).
   if (stored.lastStep && !stepsFromData && config.steps < stored.lastStep) {
     throw new CliError(`--resume: ${out} has trained ${stored.lastStep} steps already, more than --steps ${config.steps}; give --steps ${stored.lastStep} (writes the adapter as it is now) or more`, 2);
+  }
+  // The same files in another order give the same examples (the fingerprint ignores order) in
+  // another order, which the checkpoint's data order does not run over: the trainer refused it only
+  // once the model was loaded, blaming edits to the data, the template or the tokenizer.
+  const had = stored.source?.data ?? [];
+  const given = dataFiles.map((p) => resolve(p));
+  if (had.join('\n') !== given.join('\n') && [...had].sort().join('\n') === [...given].sort().join('\n')) {
+    throw new CliError(`--resume: ${out} was trained on its data files in this order: ${had.join(', ')}; give them in that order (in another one its examples come in another order, which its checkpoint's data order does not run over)`, 2);
   }
   if (!stored.config) return;
   const now = config as unknown as Record<string, unknown>;
@@ -228,11 +236,12 @@ const train: CliCommand = {
     // resumed run keeps the split it recorded, whatever became of the folder it started from since
     // (moved, or written before folders recorded their split).
     const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
-    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined);
+    if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
+    if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
@@ -287,7 +296,10 @@ const train: CliCommand = {
             ),
         },
       }, phase),
-    );
+    ).catch((err: unknown) => {
+      // Refused as the checks above refuse a resume: the run folder is as it was.
+      throw isResumeRefusal(err) ? new CliError(`--resume: ${(err as Error).message}`, 2) : err;
+    });
     progress.done();
     if (outcome.status === 'paused') {
       if (!store.hasCheckpoint()) {
@@ -299,7 +311,8 @@ const train: CliCommand = {
       return 130;
     }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
-    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}; adapter written to ${out}`);
+    // The examples the data held that it did not train on: held out by the split, not lost.
+    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, holding out ${data.eval.length} (split seed ${splitSeed}) for the held-out loss and studio eval; adapter written to ${out}`);
     return 0;
   },
 };

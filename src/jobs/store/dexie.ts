@@ -146,7 +146,7 @@ export async function deleteRun(db: StudioDb, runId: string): Promise<void> {
  * no longer exist (left by versions that let another tab delete a run or dataset a job was writing).
  * Rows are written after the run or dataset they belong to, so none of a live job is touched. */
 export async function removeOrphanRows(db: StudioDb): Promise<{ metrics: number; checkpoints: number; hardCases: number; tokenCounts: number; predictions: number }> {
-  return db.transaction('rw', [db.runs, db.datasets, db.metrics, db.checkpoints, db.hardCases, db.tokenCounts, db.predictions], async () => {
+  return db.transaction('rw', [db.runs, db.datasets, db.metrics, db.checkpoints, db.hardCases, db.tokenizerCounts, db.predictions], async () => {
     const runIds = new Set((await db.runs.toCollection().primaryKeys()) as string[]);
     const datasetIds = new Set((await db.datasets.toCollection().primaryKeys()) as string[]);
     const orphans = (keys: unknown[], live: Set<string>) => (keys as string[]).filter((k) => !live.has(k));
@@ -154,9 +154,7 @@ export async function removeOrphanRows(db: StudioDb): Promise<{ metrics: number;
     for (const id of orphans(await db.metrics.orderBy('runId').uniqueKeys(), runIds)) removed.metrics += await db.metrics.where('runId').equals(id).delete();
     for (const id of orphans(await db.checkpoints.orderBy('runId').uniqueKeys(), runIds)) removed.checkpoints += await db.checkpoints.where('runId').equals(id).delete();
     for (const id of orphans(await db.hardCases.orderBy('datasetId').uniqueKeys(), datasetIds)) removed.hardCases += await db.hardCases.where('datasetId').equals(id).delete();
-    const countsOf = orphans(await db.tokenCounts.toCollection().primaryKeys(), datasetIds);
-    await db.tokenCounts.bulkDelete(countsOf);
-    removed.tokenCounts = countsOf.length;
+    for (const id of orphans(await db.tokenizerCounts.orderBy('datasetId').uniqueKeys(), datasetIds)) removed.tokenCounts += await db.tokenizerCounts.where('datasetId').equals(id).delete();
     const predictionsOf = orphans(await db.predictions.toCollection().primaryKeys(), runIds);
     await db.predictions.bulkDelete(predictionsOf);
     removed.predictions = predictionsOf.length;
@@ -193,6 +191,10 @@ export class DexieRunStore implements RunStore {
 
   async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
     await this.db.runs.update(this.runId, { ...patch, status, updatedAt: Date.now() });
+  }
+
+  async lastStep(): Promise<number> {
+    return (await this.db.runs.get(this.runId))?.lastStep ?? 0;
   }
 
   async recordSetup({ config: _config, ...setup }: TrainingSetup): Promise<void> {

@@ -7,8 +7,8 @@
 //   metrics.jsonl             {"kind":"train",…StepMetrics} per step, {"kind":"eval",…} per eval
 //   checkpoint.safetensors    the newest trainer checkpoint (resume with --resume)
 //   adapter_config.json + adapter_model.safetensors   the PEFT adapter
-//   balance.json              the balance rule's state kept with an adapter that has no checkpoint
-//                             (an HDR run's), so a run started from it continues its α
+//   balance.json              the balance rule's state of the adapter files' step, written with
+//                             them, so a run started from the adapter continues its α
 //   token-loss.json           per-token loss of one held-out example at the latest eval step
 //   HDR: mine-predictions.jsonl, hard-cases.jsonl (the open pool), hdr-examples.jsonl (accepted
 //        samples as Examples), rounds.jsonl (one report per round), hdr.json (the summary)
@@ -251,6 +251,10 @@ export class RunFolderStore implements RunStore {
     this.writeRunJson();
   }
 
+  async lastStep(): Promise<number> {
+    return (this.runJson.lastStep as number | undefined) ?? 0;
+  }
+
   async recordSetup(setup: TrainingSetup): Promise<void> {
     const { train, eval: held, tooLong, unrendered = 0 } = setup.examples;
     this.runJson = { ...this.runJson, config: setup.config, examples: { train, eval: held, ...this.facts.counts, tooLong, unrendered }, memory: setup.memory, adapter: setup.gpuAdapter };
@@ -316,11 +320,16 @@ export class RunFolderStore implements RunStore {
     }
   }
 
-  /** checkpoint.safetensors's balance state, else balance.json's, else null. */
+  /** The balance state of the adapter files' step (the adapter readAdapter gives): balance.json,
+   * else (a training run's folder from before it kept one) the checkpoint's where it holds that
+   * step, else null. A run resumed past its adapter files checkpoints a later α, and that α with
+   * the files' LoRA would be a model no run trained. */
   async readBalance(): Promise<BalanceState | null> {
-    if (this.hasCheckpoint()) return (await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE))).state.balance;
-    if (!existsSync(this.path(BALANCE_FILE))) return null;
-    return readBalanceFile(this.path(BALANCE_FILE));
+    if (existsSync(this.path(BALANCE_FILE))) return readBalanceFile(this.path(BALANCE_FILE));
+    if (!this.hasCheckpoint()) return null;
+    const { state } = await decodeCheckpoint(new Uint8Array(readFileSync(this.path(CHECKPOINT_FILE))), this.path(CHECKPOINT_FILE));
+    const adapterStep = this.runJson[ADAPTER_FILES_STEP];
+    return typeof adapterStep === 'number' && adapterStep !== state.step ? null : state.balance;
   }
 
   async saveEvaluation(run: EvalReport): Promise<void> {

@@ -77,6 +77,8 @@ export interface RunStore {
 
   // Status
   setStatus(status: RunStatus, patch?: StatusPatch): Promise<void>;
+  /** The step the run says it reached (0 for one that has trained none). */
+  lastStep(): Promise<number>;
   recordSetup(setup: TrainingSetup): Promise<void>;
 
   // Metrics (per optimizer step; eval values join their step; the latest per-token loss strip)
@@ -99,10 +101,10 @@ export interface RunStore {
   readAdapter(spec: ModelSpec): Promise<LoraAdapter>;
   /** Keeps the adapter as of `step` in PEFT's format. `files` is called only when the store has no
    * other way to give it back (a trainer checkpoint of that step already holds it). `balance`: the
-   * balance rule's state that goes with it (an HDR run's, so a later run can continue its α). */
+   * balance rule's state of that step, so a run started from the adapter continues its α. */
   saveAdapter(step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void>;
-  /** The balance rule's state the run ended with (its newest trainer checkpoint's, or what was kept
-   * with its adapter); null when it has none. HDR continues α from it. */
+  /** The balance rule's state of the adapter readAdapter gives (of the same step: α from another
+   * step with that LoRA is a model no run trained); null when it has none. HDR continues α from it. */
   readBalance(): Promise<BalanceState | null>;
 
   // Evaluations

@@ -4,9 +4,10 @@
 // the report as a download.
 import { useMemo, useState } from 'react';
 import { categoryWords } from '../format.ts';
-import { ARM_COLORS, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs } from '../../state/jobStore.ts';
+import { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText, useJobs } from '../../state/jobStore.ts';
 import type { AblationRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { useDatasets } from '../../state/datasetStore.ts';
 import type { AblationArmResult, AblationResult, BfclBucket } from '../../worker/protocol.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
@@ -24,7 +25,10 @@ export function AblationResults() {
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
+  const datasets = useDatasets((s) => s.datasets);
   if (!row) return <p className="muted">No ablation yet.</p>;
+  // Said while its own HDR arm runs too: the samples it adds are not the data the other arms had.
+  const dataChanged = row.result ? datasetChangedNote(row.result, datasets.find((d) => d.id === row.datasetId)) : null;
   const status = (r: AblationRunRow) => effectiveStatus(r, active, jobRows, trainingNow);
   // Its arms are still being trained (here or in another tab): the result kept so far has more to come.
   const underway = status(row) === 'running' || status(row) === 'elsewhere';
@@ -47,6 +51,11 @@ export function AblationResults() {
         </button>
       </div>
       {row.message && <p className="muted">{row.message}</p>}
+      {dataChanged && (
+        <p className="alert notice" data-testid="ablation-data-changed">
+          {dataChanged}
+        </p>
+      )}
       {row.result ? <AblationView result={row.result} underway={underway} deleted={(id) => !runs.some((r) => r.id === id)} /> : <p className="muted">The first arm has not finished yet.</p>}
     </div>
   );

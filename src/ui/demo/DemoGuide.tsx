@@ -9,7 +9,7 @@ import { categoryWords, plural } from '../format.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
-import { useGpuBusyReason, useJobs, useModelChangeHeld } from '../../state/jobStore.ts';
+import { useGpuBusyReason, useJobs, useModelChangeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
 import type { CategoryTally, EvalSummary } from '../../eval/evaluate.ts';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
@@ -116,9 +116,11 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
   const gpuBusy = useGpuBusyReason();
   // A run or job holds the loaded model: the worker would refuse the load, as the Model panel says.
   const modelHeld = useModelChangeHeld();
-  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? false);
+  // Another run training in another tab holds the GPU there, as the Training and Evaluation panels say.
+  const trainingElsewhere = useTrainingElsewhere();
+  const trainBlocked = needModel || (!p.dataset && 'Use the demo dataset (step 2) first.') || (!!active && 'A run is training now.') || elsewhere || (gpuBusy ?? trainingElsewhere ?? false);
   // Steps 4–5 are jobs too: pressed while the GPU is held, they only failed with this message.
-  const jobBlocked = needRun || needModel || (!!active && 'A training run is using the GPU; pause it first.') || (gpuBusy ?? false);
+  const jobBlocked = needRun || needModel || (!!active && 'A training run is using the GPU; pause it first.') || (gpuBusy ?? trainingElsewhere ?? false);
   const trainAgain = (primary: boolean) =>
     button(
       'train',

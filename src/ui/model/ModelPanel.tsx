@@ -2,7 +2,7 @@
 // see the loaded model's facts, the memory plan for the current training settings (the running
 // run's while one trains), and the cache.
 import { useModel } from '../../state/modelStore.ts';
-import { plannedRunConfig } from '../../state/runStore.ts';
+import { plannedRunConfig, plannedRunDatasetId } from '../../state/runStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ModelSourcePicker } from './ModelSourcePicker.tsx';
 import { ModelLoadProgress } from './ModelLoadProgress.tsx';
@@ -13,7 +13,7 @@ import { usePlanFollowsDraft } from './usePlanFollowsDraft.ts';
 
 export function ModelPanel() {
   const error = useModel((s) => s.error);
-  usePlanFollowsDraft(plannedRunConfig, true);
+  usePlanFollowsDraft(plannedRunConfig, true, plannedRunDatasetId);
 
   return (
     <section className="panel" aria-labelledby="model-title" data-testid="model-panel">

@@ -1,20 +1,22 @@
 // Keeps the memory plan in step with the training settings, the Evaluation, HDR and ablation forms'
-// decoding and the selected dataset's longest prompt (the generation cache's size) and the loaded
+// decoding and the planned dataset's longest prompt (the generation cache's size) and the loaded
 // model, wherever the plan is shown (Model and Training panels), so the verdict is never stale. The
-// Training panel plans its form (the next run); the Model panel what runs now: the run training if
-// there is one (plannedRunConfig: the demo's run trains with the demo's settings, not the form's),
-// and the demo's settings and decoding while a demo step trains, evaluates or runs HDR.
+// Training panel plans its form (the next run, on the selected dataset); the Model panel what runs
+// now: the run training if there is one, on its own dataset (plannedRunConfig, plannedRunDatasetId:
+// the demo's run trains with the demo's settings, not the form's), and the demo's settings,
+// decoding and dataset while a demo step trains, evaluates or runs HDR.
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { formsDecodeShape, useJobs } from '../../state/jobStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useLongestPrompt } from '../../state/datasetViews.ts';
-import { plannedSettings, useDemo } from '../../state/demoStore.ts';
+import { plannedDatasetId, plannedSettings, useDemo } from '../../state/demoStore.ts';
 
 type RunsState = ReturnType<typeof useRuns.getState>;
 
-export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false): void {
+/** `dataset`: the dataset `settings` train on, from the selected one (the Training form's). */
+export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false, dataset: (s: RunsState, selectedId: string | null) => string | null = (_s, selectedId) => selectedId): void {
   const demoStep = useDemo((s) => (followDemo ? s.busy : null));
   // Two numbers, not a fresh object per read, so the store's selector stays stable.
   const formsBatch = useJobs((s) => formsDecodeShape(s).batch);
@@ -25,7 +27,8 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
   // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
-  const promptTokens = useLongestPrompt(useDatasets((s) => s.selectedId));
+  const selectedId = useDatasets((s) => s.selectedId);
+  const promptTokens = useLongestPrompt(plannedDatasetId(demoStep, useRuns((s) => dataset(s, selectedId))));
   useEffect(() => {
     void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, promptTokens } });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads

@@ -58,7 +58,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         : active
           ? 'ONNX waits for the run that is training; export it once that ends'
           : null;
-  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, resume: `run-resume-why-${run.id}` };
+  // This tab's job or another tab's run holding the GPU holds the export as it holds Resume (the
+  // worker would refuse either): one reason beside both.
+  const onnxHeld = train && !written && !onnxWhy && !onnxBusy ? resumeHeld : null;
+  const gpuHeldWhy = resumable || onnxHeld ? resumeHeld : null;
+  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}` };
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
   return (
@@ -79,7 +83,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           aria-label={`Resume ${name}`}
           data-testid="runs-resume"
           disabled={!!resumeHeld}
-          reasonId={resumeHeld ? whyId.resume : null}
+          reasonId={resumeHeld ? whyId.gpuHeld : null}
           onClick={() => {
             onOpenDashboard();
             void resumeRun(run.id);
@@ -101,8 +105,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {train && (
         <KeepFocusButton
           aria-label={`Export ${name} as an ONNX model for transformers.js (fp16 weights), checked against this engine`}
-          disabled={!!onnxBusy || written || !!onnxWhy}
-          reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : null}
+          disabled={!!onnxBusy || written || !!onnxWhy || !!onnxHeld}
+          reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : onnxHeld ? whyId.gpuHeld : null}
           onClick={() => void exportOnnx(run.id, name, 'fp16')}
           data-testid="export-onnx"
         >
@@ -153,9 +157,9 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           {writtenWhy}.
         </span>
       )}
-      {resumable && resumeHeld && (
-        <span className="small muted" id={whyId.resume}>
-          {resumeHeld}
+      {gpuHeldWhy && (
+        <span className="small muted" id={whyId.gpuHeld}>
+          {gpuHeldWhy}
         </span>
       )}
       {train && onnxWhy && (

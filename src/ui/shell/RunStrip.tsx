@@ -63,6 +63,13 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       {announcer}
       <section className="runstrip" aria-label="Active training run" data-testid="run-strip">
         <ProgressBar label={`Training ${name}`} done={training || counted ? p.done : 0} total={training ? total : counted ? p.total : 0} detail={detail} testId="run-progress" />
+        {/* What it leaves out (examples skipped, HDR samples a resume goes on without): the running
+            row's message, written before its first step, so an earlier session's is gone by then. */}
+        {training && run?.status === 'running' && run.message && (
+          <p className="small muted" data-testid="run-note">
+            Note: {run.message}.
+          </p>
+        )}
         <div className="row">
           {/* The dashboard shows the selected run, which may be another the user looked at since this one started. */}
           <button
