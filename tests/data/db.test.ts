@@ -80,7 +80,11 @@ describe('dataset store on IndexedDB', () => {
     expect((await trainingExamples(db, d.id)).map((e) => e.id)).toEqual(['ex-1']);
     await setExampleIncluded(db, d.id, 'ex-2', true);
     expect((await trainingExamples(db, d.id)).map((e) => e.id)).toEqual(['ex-1', 'ex-2']);
-    await expect(setExampleIncluded(db, d.id, 'nope', true)).rejects.toThrow(`dataset "${d.id}" has no example "nope"`);
+    // The dataset row counts the change (the views keyed by it count again); a refused one is not counted.
+    expect((await db.datasets.get(d.id))!.inclusionEdits).toBe(1);
+    // Named as the user knows the dataset, not by its id.
+    await expect(setExampleIncluded(db, d.id, 'nope', true)).rejects.toThrow('dataset "f" has no example "nope"');
+    expect((await db.datasets.get(d.id))!.inclusionEdits).toBe(1);
     db.close();
   });
 

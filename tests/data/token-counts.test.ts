@@ -164,12 +164,19 @@ describe('the worker’s length views', () => {
     const db = freshDb();
     const long = { ...demo[1], id: 'long', messages: [{ role: 'user' as const, content: `${'Please check the weather in every town. '.repeat(60)}` }] };
     const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), long] });
-    await db.examples.update([d.id, 'long'], { included: 0 });
     const base = await listening;
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => false });
-    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => null });
     const tok = qwen3Tokenizer();
+    const longest = renderPrompt(tok, long).ids.length;
+    expect((await handlers.datasetFits({ datasetId: d.id }, () => undefined)).longestPrompt).toBe(longest);
+    // Left out from the Dataset panel (the worker request): the kept counts answer, without it.
+    await handlers.setExampleIncluded({ datasetId: d.id, exampleId: 'long', included: false }, () => undefined);
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
     expect(fits.longestPrompt).toBe(Math.max(...demo.slice(0, 10).map((e) => renderPrompt(tok, e).ids.length)));
+    expect(fits.longestPrompt).toBeLessThan(longest);
+    // Included again: counted again at once.
+    await handlers.setExampleIncluded({ datasetId: d.id, exampleId: 'long', included: true }, () => undefined);
+    expect((await handlers.datasetFits({ datasetId: d.id }, () => undefined)).longestPrompt).toBe(longest);
     db.close();
   });
 
@@ -213,7 +220,7 @@ describe('the worker’s length views', () => {
     const before = qwen25Tokenizer(template('short'));
     const edited = qwen25Tokenizer(template('a much longer preamble that the edited template now prints before every tool list'));
     let model = { ref: 'local:model', tokenizer: before } as LoadedModel;
-    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => false });
+    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => base, datasetInUse: () => null });
     const first = await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
     expect(first.stats.examples).toBe(12);
     model = { ref: 'local:model', tokenizer: edited } as LoadedModel;
