@@ -29,6 +29,7 @@ const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasetAnswers, useExampleBrowse, loadExamplePage, datasetStamp } = await import('../../src/state/exampleRows.ts');
 const { ExampleDetail } = await import('../../src/ui/dataset/ExampleDetail.tsx');
 const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+const { QualityReportView } = await import('../../src/ui/dataset/QualityReportView.tsx');
 
 const dataset = { id: 'd', name: 'tools.jsonl', createdAt: 5, files: [], exampleCount: 3, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 } as DatasetRow;
 const flagged = {
@@ -137,5 +138,13 @@ describe('the example table', () => {
     expect(html).toContain('<td data-testid="example-used" class="muted">left out</td>');
     expect(html).toContain('<td data-testid="example-used" class="">yes (included)</td>');
     expect(html).toMatch(/data-testid="example-count">2 of 3</);
+  });
+
+  it('is pointed to from the quality report when the check flagged any example', () => {
+    const quality = { tools_valid_schema: 0, call_names_known_tool: 1, required_args_present: 0, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 0, target_json_parses: 0, passed: 2, total: 3, noted: 0 };
+    const counts = { quality, examples: 3, train: 3, heldOut: 0, included: 2, trainIncluded: 2 };
+    const report = (passed: number) => renderNow(createElement(QualityReportView, { counts: { ...counts, quality: { ...quality, passed } }, dataset, onShowFailing: () => undefined, activeRule: null }));
+    expect(text(report(2))).toContain('Open one in the examples table to train on it anyway (or leave out one that passes); its Show filter lists the examples left out.');
+    expect(report(3)).not.toContain('quality-inclusion');
   });
 });

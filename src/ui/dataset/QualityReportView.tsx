@@ -31,6 +31,11 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
           </span>
         )}
       </p>
+      {summary.passed < summary.total && (
+        <p className="muted" data-testid="quality-inclusion">
+          The check leaves flagged examples out of training and evaluation. Open one in the examples table to train on it anyway (or leave out one that passes); its Show filter lists the examples left out.
+        </p>
+      )}
       {summary.noted > 0 && (
         <p data-testid="quality-noted">
           {summary.noted} imported with a note on what the import changed or left out (text moved ahead of the calls, turns after the trained one); each example's detail shows its notes.
