@@ -11,7 +11,7 @@ export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, 
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { useModel } from './modelStore.ts';
-import { adapterLabel, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
+import { adapterLabel, canResume, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
@@ -80,10 +80,18 @@ export function useDatasetHeld(datasetId: string): string | null {
   return what && `${what} on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.`;
 }
 
-/** The paused training runs of the dataset, by name: including or leaving out one of its training
- * examples changes the set they were training on, so they cannot resume until it is changed back. */
-export function usePausedRunsOn(datasetId: string): string {
-  return useRuns((s) => s.runs.filter((r) => r.datasetId === datasetId && r.kind === 'train' && r.status === 'paused').map((r) => `“${r.name ?? r.id}”`).join(', '));
+/** The training runs of the dataset that could resume from a checkpoint (paused, interrupted,
+ * failed), by name: a resume checks the training set it trained on, so including or leaving out one
+ * of its training examples stops them resuming until it is changed back. */
+export function useResumableRunsOn(datasetId: string): string[] {
+  const jobRows = useJobs((s) => s.rows);
+  const names = useRuns((s) =>
+    s.runs
+      .filter((r) => r.datasetId === datasetId && r.id !== s.active?.runId && s.checkpointSteps.has(r.id) && canResume(r, null, jobRows, s.trainingNow))
+      .map((r) => `“${r.name ?? r.id}”`)
+      .join('\u0000'),
+  );
+  return names ? names.split('\u0000') : [];
 }
 
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's

@@ -1,6 +1,7 @@
 // A flagged example the user includes from the Dataset panel is trained on: the job reads the
 // dataset's included training examples (storedExamples), so the worker request's change reaches the
-// next run, and leaving it out again takes it back out.
+// next run, and leaving it out again takes it back out (a run paused over it then cannot resume
+// until it is included again, as the toggle warns).
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ describe('a flagged example included from the page', () => {
     const train = async (name: string) => {
       const run = await createTrainRun(db, { datasetId: dataset.id, modelRef: 'tiny', name, config });
       const examples = await storedExamples(db, dataset.id);
-      return { ids: examples.train.map((e) => e.id), outcome: await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: false }) };
+      return { runId: run.id, ids: examples.train.map((e) => e.id), outcome: await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: false }) };
     };
 
     const before = await train('left out');
@@ -40,6 +41,14 @@ describe('a flagged example included from the page', () => {
 
     await handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'flagged', included: false }, () => undefined);
     expect((await storedExamples(db, dataset.id)).train.map((e) => e.id)).toEqual([a.id, b.id]);
+
+    // What the toggle warns of: the run paused over the three cannot resume over two, and resumes
+    // once the example is included again.
+    await db.runs.update(after.runId, { status: 'paused' });
+    const resume = async () => engine.train({ store: new DexieRunStore(db, after.runId), config: { ...config, steps: 2 }, examples: await storedExamples(db, dataset.id), resume: true });
+    await expect(resume()).rejects.toThrow(/3 training examples, but the training set now has 2/);
+    await handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'flagged', included: true }, () => undefined);
+    expect(await resume()).toMatchObject({ status: 'done', step: 2, trainExamples: 3 });
     db.close();
   });
 });

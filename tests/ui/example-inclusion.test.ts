@@ -88,10 +88,13 @@ describe('the example detail’s inclusion toggle', () => {
     expect(text(detail())).toContain('The run “there” is training in another tab of the studio on this dataset');
   });
 
-  it('warns, before a change to a training example, that a paused run of the dataset could no longer resume', () => {
-    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r3', 'elsewhere', 'paused', 'other')] });
-    expect(text(detail())).toContain('Paused run “ssb r8” trained on this dataset’s training examples as they are now: after this change it cannot resume until you change it back.');
-    // A held-out example is no part of its training set.
+  it('warns, before a change to a training example, that a run of the dataset that could resume no longer would', () => {
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r3', 'elsewhere', 'paused', 'other'), run('r4', 'no checkpoint', 'paused')], checkpointSteps: new Map([['r1', 2], ['r3', 2]]) });
+    expect(text(detail())).toContain('The run “ssb r8” resumes over this dataset’s training examples as they are now: after this change it cannot resume until you change it back.');
+    // A failed run resumes from its checkpoint too.
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r2', 'broke', 'failed')], checkpointSteps: new Map([['r1', 2], ['r2', 1]]) });
+    expect(text(detail())).toContain('The runs “ssb r8”, “broke” resume over this dataset’s training examples as they are now: after this change they cannot resume until you change it back.');
+    // A held-out example is no part of their training set.
     expect(detail({ ...flagged, split: 'eval' } as ExampleRow)).not.toContain('inclusion-paused-note');
   });
 

@@ -3,13 +3,13 @@
 // the reason, while a job reads the dataset's examples (the worker refuses then too).
 import type { ExampleRow } from '../../state/queries.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useDatasetHeld, usePausedRunsOn } from '../../state/jobStore.ts';
+import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 
 export function InclusionToggle({ row }: { row: ExampleRow }) {
   const included = row.included === 1;
   const held = useDatasetHeld(row.datasetId);
-  const paused = usePausedRunsOn(row.datasetId);
+  const resumable = useResumableRunsOn(row.datasetId);
   const inclusion = useDatasets((s) => (s.inclusion?.exampleId === row.id ? s.inclusion : null));
   const saving = inclusion?.saving ?? false;
   const use = row.split === 'train' ? 'trained on' : 'evaluated (held out)';
@@ -32,9 +32,9 @@ export function InclusionToggle({ row }: { row: ExampleRow }) {
         </button>
       </div>
       {held && <p className="muted">{held}</p>}
-      {!held && paused && row.split === 'train' && (
+      {!held && resumable.length > 0 && row.split === 'train' && (
         <p className="note" data-testid="inclusion-paused-note">
-          Paused run{paused.includes(',') ? 's' : ''} {paused} trained on this dataset’s training examples as they are now: after this change {paused.includes(',') ? 'they' : 'it'} cannot resume until you change it back.
+          {resumable.length === 1 ? `The run ${resumable[0]} resumes` : `The runs ${resumable.join(', ')} resume`} over this dataset’s training examples as they are now: after this change {resumable.length === 1 ? 'it' : 'they'} cannot resume until you change it back.
         </p>
       )}
       {inclusion?.error && <Alert message={inclusion.error} />}
