@@ -29,6 +29,9 @@ export interface DecodeShape {
    * (training's length limit does not cut them), so a longer one than the training sequence takes a
    * longer cache. Prompts up to the training sequence are assumed when absent or shorter. */
   promptTokens?: number;
+  /** Tokens drawn at a temperature (studio eval --temperature) rather than taken greedily: the
+   * sampler's buffers sit beside the decode scratch. Greedy when absent; HDR always samples. */
+  sampled?: boolean;
 }
 
 /** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
@@ -281,13 +284,13 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
 
   const categories: MemoryCategories = { weights, loraParams, loraGrads: loraParams, optimizer: 2 * loraParams, activations, scratch, lmHead, inputs, kvCache, kernelScratch };
   const trainingBytes = weights + 4 * loraParams + activations + scratch + lmHead + inputs + kernelScratch;
-  // Evaluation: same weights and adapter, the KV cache, the decode step's scratch (greedy) and the
+  // Evaluation: same weights and adapter, the KV cache, the decode step's scratch (and the sampler's when it samples) and the
   // prefill's forward-only activations for the longest prompt, in chunks
   // (activations.ts: one layer's set, a ring of two layer inputs, the final norm's out and rstd, and
   // the batch inputs); no grads, moments or saved activations.
   const P = Math.min(prompt, prefillChunkTokens(spec, limits));
   const prefillBytes = sum(layerActivationBuffers(spec, s, P)) + 2 * P * H * F32 + P * F32 + 3 * P * 4;
-  const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, false);
+  const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, decode.sampled ?? false);
   // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are
   // freed between rounds, the rest of a training step stays beside the cache and the sampler. It
   // retrains (and so loads its model) at the length that holds its samples, the longest prompt plus

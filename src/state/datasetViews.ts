@@ -4,7 +4,7 @@
 // counted again when another model is loaded), the hard cases of a dataset
 // one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useRef, useState } from 'react';
-import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type TruncationReport } from '../worker/protocol.ts';
+import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
@@ -65,6 +65,13 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   const fits = useDatasetFits(datasetId);
   if (!fits.value) return { value: null, error: fits.error };
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
+}
+
+/** The reasoning against call tokens of the examples training takes (the Training panel's SSB
+ * note); null until counted. Follows the examples included or left out. */
+export function useTrainingReasoning(datasetId: string): Loaded<ReasoningShare> {
+  const fits = useDatasetFits(datasetId);
+  return { value: fits.value?.reasoning ?? null, error: fits.error };
 }
 
 /** How often the dataset's examples were included or left out: the fits count the included ones. */

@@ -121,12 +121,20 @@ export function dropoutBatchSeed(seed: number, step: number, microIndex: number,
  * dataset unresumable once HDR had run, though the run's own examples were all still there.
  */
 export function resumedTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[]): TokenizedExample[] {
-  if (s.trainExamples !== undefined && s.trainDigest !== undefined && train.length > s.trainExamples) {
-    const own = train.slice(0, s.trainExamples);
-    if (trainingSetDigest(own) === s.trainDigest) return own;
-  }
+  const own = s.trainExamples !== undefined && train.length > s.trainExamples ? ownTrainingSet(s, train) : null;
+  if (own) return own;
   checkResumeExamples(s, train);
   return train;
+}
+
+/** The examples a checkpoint's run trained on, out of the training set now: its first
+ * `trainExamples` (examples are only ever added after them, as HDR's samples are), where the
+ * checkpoint's digest proves them; null where it cannot (older checkpoints, or examples included,
+ * left out or re-split since). */
+export function ownTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[]): TokenizedExample[] | null {
+  if (s.trainExamples === undefined || s.trainDigest === undefined || train.length < s.trainExamples) return null;
+  const own = train.slice(0, s.trainExamples);
+  return trainingSetDigest(own) === s.trainDigest ? own : null;
 }
 
 /** Refuses a checkpoint whose data order ran over another training set (checkpoints written before

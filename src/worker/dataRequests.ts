@@ -173,13 +173,17 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const included = async (side: 'train' | 'eval') => ((await ctx.db().examples.where('[datasetId+split+included]').equals([datasetId, side, 1]).primaryKeys()) as Array<[string, string]>).map((k) => k[1]);
       const train = new Set(await included('train'));
       const decoded = new Set([...train, ...(await included('eval'))]);
-      const fits: ExampleFit[] = counts.filter((e) => train.has(e.id) && e.counts).map((e) => ({ total: e.counts!.total, full: e.counts!.full, minimum: e.counts!.minimum }));
+      const trained = counts.flatMap((e) => (train.has(e.id) && e.counts ? [e.counts] : []));
+      const fits: ExampleFit[] = trained.map((c) => ({ total: c.total, full: c.full, minimum: c.minimum }));
+      // Whether SSB has reasoning to balance is a question of what training takes, not of the
+      // held-out side or of examples left out.
+      const { meanCotPerExample, meanCallPerExample, callShare } = lengthStats(trained, 1);
       // Evaluation (the held-out side) and HDR (the training side) render each prompt whole: the
       // memory plan sizes their cache for the longest. A profile's prompt tokens hold the template's
       // tail after the target's end (total − full), which a generation prompt does not. An example
       // left out of both sides is decoded by no job.
       const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts && decoded.has(e.id) ? e.counts.prompt - (e.counts.total - e.counts.full) : 0)));
-      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt };
+      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt, reasoning: { meanCotPerExample, meanCallPerExample, callShare } };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {

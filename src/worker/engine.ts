@@ -14,6 +14,7 @@ import { parameterCount } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
+import { plural } from '../data/plural.ts';
 import type { StudioDb } from '../data/db.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
@@ -356,11 +357,15 @@ export class StudioEngine {
       const refusal = recipeRefusal(row.config);
       if (refusal) throw new Error(`run “${row.name ?? runId}” cannot be exported as a recipe: ${refusal}`);
       await requireDataset(db, row.datasetId, row, 'export the run as a recipe');
-      const sets = await trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
+      const now = await trainingSets(model.tokenizer, await storedExamples(db, row.datasetId), row.config);
+      // HDR's samples come after the run's examples: the recipe reproduces the run, without them.
+      const sets = { ...now, train: (await new DexieRunStore(db, runId).ownTrainingSet(now.train)) ?? now.train };
       const notes: string[] = [];
+      const added = now.train.length - sets.train.length;
+      if (added > 0) notes.push(`${plural(added, 'training example')} added to the dataset after the run’s (HDR samples) are left out: the recipe trains on the run’s own ${sets.train.length}, as the run did`);
       const was = row.setup?.examples;
       if (was && (was.train !== sets.train.length || was.eval !== sets.held.length)) {
-        notes.push(`the dataset now gives ${sets.train.length} training and ${sets.held.length} held-out examples; the run started with ${was.train} and ${was.eval} (examples were included, excluded or re-split since)`);
+        notes.push(`the dataset now gives ${sets.train.length} training and ${sets.held.length} held-out examples; the run started with ${was.train} and ${was.eval} (examples were added, included, excluded or re-split since)`);
       }
       const name = row.name ?? runId;
       const folder = `${runFolderName(name)}-recipe`;

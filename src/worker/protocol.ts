@@ -147,6 +147,8 @@ export interface ExampleTokens {
   counts: { prompt: number; cot: number; call: number };
 }
 
+export type ReasoningShare = Pick<LengthStats, 'meanCotPerExample' | 'meanCallPerExample' | 'callShare'>;
+
 export interface DatasetLengths {
   tokenizer: string;
   stats: LengthStats;
@@ -231,7 +233,9 @@ export interface RequestMap {
   /** Each example of a stored dataset as its token count whole and with earlier turns left out
    * (the loaded model's tokenizer, as exampleTokens), the sequence length the data suggests, and the
    * longest prompt of any of its examples (what evaluation and HDR decode). Progress: examples. */
-  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number; longestPrompt: number }];
+  /** `reasoning`: the reasoning against call tokens of the examples training takes (the included
+   * training side), which the Training panel's SSB note weighs. */
+  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number; longestPrompt: number; reasoning: ReasoningShare }];
   /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
   datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
   /** A stored dataset's quality summary and its split and inclusion counts (datasetBrowse.ts).

@@ -141,6 +141,30 @@ describe('the worker’s length views', () => {
     db.close();
   });
 
+  it('the reasoning share the Training panel weighs SSB by is of the examples training takes', async () => {
+    // The "little reasoning" note averaged every example, the held-out side and left-out ones
+    // included: a training side without reasoning was called fine for SSB because the held-out
+    // examples carried plenty, and the other way round.
+    const db = freshDb();
+    const sides = await saveDataset(db, { name: 'sides', examples: demo });
+    const trainIds = new Set((await db.examples.where('[datasetId+split+included]').equals([sides.id, 'train', 1]).toArray()).map((r) => r.id));
+    // The same examples (ids, so the same split), the training side's without reasoning.
+    const examples = demo.map((e) => (trainIds.has(e.id) ? { ...e, target: { ...e.target, reasoning: undefined } } : e));
+    const d = await saveDataset(db, { name: 'no reasoning to train', examples });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => null });
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    const tok = qwen3Tokenizer();
+    const trained = examples.filter((e) => trainIds.has(e.id)).map((e) => exampleProfile(tok, e));
+    const cot = trained.reduce((s, p) => s + p.cot, 0);
+    const call = trained.reduce((s, p) => s + p.call, 0);
+    expect(cot).toBe(0);
+    expect(fits.reasoning).toEqual({ meanCotPerExample: 0, meanCallPerExample: call / trained.length, callShare: 1 });
+    // The whole dataset's (the Dataset panel's chart) still has the held-out side's reasoning.
+    expect((await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined)).stats.callShare).toBeLessThan(1);
+    db.close();
+  });
+
   it('the truncation note’s answer names the longest prompt evaluation and HDR will decode', async () => {
     // Evaluation and HDR render prompts whole, whatever the training length: the memory plan sized
     // their cache for prompts up to the training length, and nothing told it the data's longest.

@@ -83,6 +83,19 @@ describe('studio inspect', () => {
     await expect(inspect.run([modelDir, '--gen-batch', '0'])).rejects.toThrow(/--gen-batch must be a positive integer/);
   });
 
+  it('plans a sampled evaluation (studio eval --temperature) with the sampler’s buffers', async () => {
+    // The evaluation line assumed greedy decoding: a user planning `studio eval --temperature 0.7`
+    // was shown a total short of the sampler's [B, V] weights, draws and exp2 table.
+    const args = [modelDir, '--seq', '64', '--gen-batch', '3', '--max-tokens', '100'];
+    const greedy = JSON.parse((await runCaptured([...args, '--json'])).out).plan;
+    const sampled = JSON.parse((await runCaptured([...args, '--temperature', '0.7', '--json'])).out).plan;
+    const spec = JSON.parse((await runCaptured([...args, '--json'])).out).spec;
+    expect(sampled.generationBytes - greedy.generationBytes).toBeGreaterThanOrEqual(3 * spec.vocabSize * 4);
+    expect(JSON.parse((await runCaptured([...args, '--temperature', '0', '--json'])).out).plan.generationBytes).toBe(greedy.generationBytes);
+    expect((await runCaptured([...args, '--temperature', '0.7'])).out).toMatch(/generation +[\d.]+ [KMG]i?B +\(evaluation: weights \+ adapter \+ KV cache [\d.]+ [KMG]i?B, with the sampler\)/);
+    await expect(inspect.run([modelDir, '--temperature', '-1'])).rejects.toThrow(/--temperature must be 0 \(greedy\) or above, got -1/);
+  });
+
   it('plans the cache for prompts longer than the training sequence when told the longest', async () => {
     // Evaluation and HDR render prompts whole: a 500-token prompt with --seq 64 was planned as 64.
     const { plan } = JSON.parse((await runCaptured([modelDir, '--seq', '64', '--gen-batch', '3', '--max-tokens', '100', '--prompt-tokens', '500', '--json'])).out);

@@ -100,6 +100,26 @@ describe('memory plan vs allocations: evaluation and HDR decoding', () => {
     model.release();
   });
 
+  it('evaluation that samples (studio eval --temperature): the plan counts the sampler beside the cache', async () => {
+    // The evaluation plan assumed greedy decoding: a sampled evaluation also holds the sampler's
+    // [B, V] weights, its draws and exp2 table (about 5 MB on Qwen at batch 8), which it left out.
+    const gpu = await testGpu();
+    const tiny = generateTinyModel(tinyTestOptions('qwen3'));
+    const model = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'qwen3'), { lora, maxTokens: seqLen, forwardOnly: true });
+    const g = createGenerator(model.state, decode.batch, positions);
+    const rows = Array.from({ length: decode.batch }, () => true);
+    await (await submitDecodeStep(g, { ids: rows.map(() => 1), positions: rows.map(() => 0), active: rows, output: 'sample', sample: { params: samplingParams(0.7, 1)!, draws: new Float32Array(decode.batch) } })).output;
+    const shape = { batch, seqLen, rank: 4, targets: [...LORA_TARGETS], recompute: false };
+    const plan = planMemory(tiny.spec, { ...shape, decode: { ...decode, sampled: true } }, gpu.ctx.limits);
+    const measured = model.bytes.weights + model.bytes.lora + model.bytes.activations + generatorBytes(g);
+    expect(Math.abs(plan.generationBytes - measured) / measured).toBeLessThan(0.02);
+    // Greedy decoding holds no sampler, and plans none: the two plans differ by the sampler's buffers exactly.
+    const sampler = Object.values(g.buffers.sampler!).reduce((a, b) => a + b.size, 0);
+    expect(plan.generationBytes - planMemory(tiny.spec, { ...shape, decode }, gpu.ctx.limits).generationBytes).toBe(sampler);
+    g.destroy();
+    model.release();
+  });
+
   it('evaluation of prompts longer than the training sequence: the cache holds the longest prompt', async () => {
     // Evaluation and HDR render prompts whole (training's length limit does not cut them): a prompt
     // three times the training length made a cache the plan (sized for prompts up to seqLen) did not count.

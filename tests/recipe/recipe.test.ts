@@ -39,17 +39,17 @@ import recipeCommand from '../../src/cli/commands/recipe.ts';
 import tokenizeCommand from '../../src/cli/commands/tokenize.ts';
 import { CliError } from '../../src/cli/command.ts';
 import { dumpStep } from '../../src/jobs/train.ts';
-import { storedExamples } from '../../src/jobs/store/dexie.ts';
+import { DexieRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
 import { parsePeftAdapterConfig, peftAdapterConfig } from '../../src/model/peft.ts';
 import { TINY_QWEN3_DEFAULT, tinyModelSpec } from '../../src/model/tiny-model.ts';
-import { epochOrder, takeIndices, type DataCursor } from '../../src/train/batching.ts';
+import { epochOrder, takeIndices, trainingSetDigest, type DataCursor } from '../../src/train/batching.ts';
 import { learningRate, type ScheduleKind } from '../../src/train/schedule.ts';
-import { BALANCE_RULES, balanceAlpha, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
+import { BALANCE_RULES, balanceAlpha, initialBalanceState, parseBalanceState, type BalanceState } from '../../src/train/balance.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { trainingSets } from '../../src/train/prepareData.ts';
 import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal, shellWord } from '../../src/recipe/recipe.ts';
 import { StudioDb } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, saveDataset } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { PYTHON, python, studio } from './helpers.ts';
@@ -552,5 +552,32 @@ describe('studio recipe', () => {
     // The run's dataset deleted: the export names it instead of blaming the sequence length.
     await deleteDataset(db, dataset.id, (await describeDatasetDeletion(db, dataset.id)).confirmToken);
     await expect(engine.handlers.exportRecipe({ runId: 'run-r' }, () => undefined)).rejects.toThrow('the dataset “demo” run “fixed run” trained on is not in the studio');
+  });
+
+  it('a run’s recipe after HDR added samples to its dataset holds the run’s own examples and says how many it leaves out', async () => {
+    const db = new StudioDb(`recipe-hdr-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const imported = await importDatasetFiles([{ name: 'recipe-demo.jsonl', blob: new Blob([readFileSync(DATA)]) }]);
+    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples, files: imported.files });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 1, seqLen: 320, evalExamples: 4, loss: 'fixed:0.4' };
+    const engine = new StudioEngine(undefined, () => undefined, db);
+    const files = readdirSync(model).map((n) => new File([readFileSync(join(model, n))], n));
+    await engine.handlers.loadModel({ source: { kind: 'files', files, label: 'tiny' } }, () => undefined);
+    const own = await trainingSets(engine.jobs.requireModel().tokenizer, await storedExamples(db, dataset.id), config);
+    await db.runs.put({ id: 'run-h', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config, name: 'before hdr', modelRef: 'local:tiny', setup: { examples: { train: own.train.length, eval: own.held.length } } } as never);
+    // The run's checkpoint keeps its training set's count and digest, as the trainer writes them.
+    const state = { step: 3, cursor: { epoch: 0, index: 3 }, trainExamples: own.train.length, trainDigest: trainingSetDigest(own.train), balance: initialBalanceState(balanceSettingsOf(config)), loraParams: new Float32Array(4), adamM: new Float32Array(4), adamV: new Float32Array(4) };
+    await new DexieRunStore(db, 'run-h').saveCheckpoint(state);
+    // HDR then adds two accepted samples to the training side, after the dataset's examples.
+    const rows = (await loadExampleRows(db, dataset.id, 'train')).filter((r) => r.included === 1);
+    const last = rows.at(-1)!;
+    await db.examples.bulkAdd([1, 2].map((i) => ({ ...last, id: `hdr-${i}`, ord: last.ord + 1000 + i, example: { ...last.example, id: `hdr-${i}`, source: 'hdr' as const } })));
+    expect((await storedExamples(db, dataset.id)).train.length).toBe(rows.length + 2);
+
+    const r = await engine.handlers.exportRecipe({ runId: 'run-h' }, () => undefined);
+    const zip = new Map(Object.entries(unzipSync(r.zip)));
+    const trained = new TextDecoder().decode(zip.get('before-hdr-recipe/data/train.jsonl')).trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(trained).toEqual(own.train.map((e) => e.id));
+    expect([r.trainExamples, r.evalExamples]).toEqual([own.train.length, own.held.length]);
+    expect(r.notes).toEqual([`2 training examples added to the dataset after the run’s (HDR samples) are left out: the recipe trains on the run’s own ${own.train.length}, as the run did`]);
   });
 });

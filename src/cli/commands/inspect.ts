@@ -26,6 +26,8 @@ const usage = `studio inspect <model dir | owner/name> [options]
   --prompt-tokens N  the longest prompt evaluation and HDR decode (they render prompts whole,
                      whatever the training length); HDR retrains at it plus --max-tokens. Without
                      it, prompts up to --seq
+  --temperature T    the temperature evaluation samples at (studio eval --temperature): above 0
+                     it holds the sampler's buffers too (default 0, greedy; HDR always samples)
   --memory-gib N     GPU memory to plan against (default ${ASSUMED_GPU_MEMORY_BYTES / 2 ** 30}, assumed)
   --gpu              plan against this machine's WebGPU adapter limits instead of WebGPU defaults
   --hub-base URL     hub base URL (default $HF_ENDPOINT or https://huggingface.co)
@@ -38,7 +40,7 @@ const command: CliCommand = {
   usage,
   async run(argv) {
     const f = parseFlags(argv, {
-      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number', 'gen-batch': 'number', 'max-tokens': 'number', 'prompt-tokens': 'number',
+      batch: 'number', seq: 'number', rank: 'number', targets: 'strings', recompute: 'boolean', 'memory-gib': 'number', 'gen-batch': 'number', 'max-tokens': 'number', 'prompt-tokens': 'number', temperature: 'number',
       gpu: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean',
     }, { positionals: true });
     // One line (a usage error prints only its first): the words given, so a path split at a space shows.
@@ -52,7 +54,9 @@ const command: CliCommand = {
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
-    const decode: DecodeShape = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens, promptTokens: f['prompt-tokens'] };
+    const temperature = f.temperature ?? 0;
+    if (!(temperature >= 0)) throw new CliError(`--temperature must be 0 (greedy) or above, got ${temperature}`, 2);
+    const decode: DecodeShape = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens, promptTokens: f['prompt-tokens'], sampled: temperature > 0 };
     const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false, decode };
     for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank, 'gen-batch': decode.batch, 'max-tokens': decode.maxNewTokens, ...(decode.promptTokens !== undefined && { 'prompt-tokens': decode.promptTokens }) })) {
       if (!Number.isInteger(v) || v < 1) throw new CliError(`--${k} must be a positive integer, got ${v}`, 2);
@@ -112,7 +116,7 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
   ];
   for (const [name, bytes] of rows) lines.push(`  ${name.padEnd(16)} ${formatBytes(bytes).padStart(10)}`);
   lines.push(`  ${'training total'.padEnd(16)} ${formatBytes(plan.trainingBytes).padStart(10)}`);
-  lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (evaluation: weights + adapter + KV cache ${formatBytes(c.kvCache)})`);
+  lines.push(`  ${'generation'.padEnd(16)} ${formatBytes(plan.generationBytes).padStart(10)}  (evaluation: weights + adapter + KV cache ${formatBytes(c.kvCache)}${shape.decode.sampled ? ', with the sampler' : ', greedy'})`);
   lines.push(`  ${'HDR'.padEnd(16)} ${formatBytes(plan.hdrBytes).padStart(10)}  (the model it retrains at sequence ${plan.hdrSeqLen}, with the KV cache and sampler)`);
   lines.push(`  (KV cache for ${shape.decode.batch} answers at once of up to ${Math.max(shape.seqLen, shape.decode.promptTokens ?? 0)} prompt + ${shape.decode.maxNewTokens} new tokens)`);
   lines.push(`  largest buffer   ${formatBytes(plan.largestBuffer.bytes).padStart(10)}  (${plan.largestBuffer.label})`);

@@ -27,7 +27,8 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '..
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
 import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { RunConfig } from '../../train/config.ts';
-import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
+import { ownTrainingSet, type EvalMetrics, type StepMetrics, type TrainerState } from '../../train/trainer.ts';
+import type { TokenizedExample } from '../../train/batching.ts';
 import { byEvalRole, type JobExamples } from '../data.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
@@ -256,6 +257,13 @@ export class DexieRunStore implements RunStore {
     await this.db.runs.where('id').equals(this.runId).modify((row) => {
       if (((row as TrainRunRow).tokenLoss?.step ?? 0) > step) delete (row as TrainRunRow).tokenLoss;
     });
+  }
+
+  /** The run's own training examples out of the dataset's training set now (trainer.ts
+   * ownTrainingSet): what a recipe of the run trains on. null where no checkpoint proves them. */
+  async ownTrainingSet(train: TokenizedExample[]): Promise<TokenizedExample[] | null> {
+    const state = await this.newestTrainerState();
+    return state && ownTrainingSet(state, train);
   }
 
   /** The newest checkpoint with trainer state (an imported snapshot's adapter-only row has none). */
