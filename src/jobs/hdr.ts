@@ -1,7 +1,7 @@
 // The HDR job, one for the studio and the CLI: load the model with the starting adapter (or a
 // fresh LoRA), mine hard cases from the mining set, then run src/hdr's rounds (sample, gate,
 // retrain from the current adapter, re-evaluate) with the run's store keeping the pool, the
-// accepted samples and every round; at the end the retrained adapter is kept with the run, with the
+// accepted samples and every round; after each round the retrained adapter is kept with the run, with the
 // balance rule's state, so evaluation, export and a later HDR run can start from it. Retraining
 // continues α from the run HDR starts from (its balance state), not from α₀.
 // The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
@@ -117,6 +117,14 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         events.onStep?.(round, m);
       },
     });
+    const keepAdapter = (round: number) => store.saveAdapter(
+      round,
+      async () => {
+        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), peftBaseModel(ctx.model));
+        return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+      },
+      retrain.balance ?? undefined,
+    );
     const engine: HdrEngine = { ...access, train: (examples, round, signal) => retrain.train(examples, round, signal) };
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
@@ -141,6 +149,9 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         onRound: async (r) => {
           Object.assign(outcome, { rounds: outcome.rounds + 1, poolEnd: r.poolAfter, added: outcome.added + r.accepted });
           await pool.hooks.onRound?.(r);
+          // Kept with every finished round, not once at the end: a later round that fails (its
+          // retraining throws, the GPU is lost) took the adapter of the rounds before it with it.
+          await keepAdapter(r.round);
           events.onRound?.(r);
         },
         onProgress: (text) => {
@@ -150,15 +161,8 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         onCount: count,
       },
     });
-    // Cancelled before any round: the adapter is the one HDR started from, not an HDR result.
-    if (!(result.stopReason === 'aborted' && result.rounds.length === 0)) await store.saveAdapter(
-      result.rounds.at(-1)?.round ?? 0,
-      async () => {
-        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), peftBaseModel(ctx.model));
-        return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
-      },
-      retrain.balance ?? undefined,
-    );
+    // Every finished round kept its adapter (onRound); cancelled before any round, there is none:
+    // the adapter is the one HDR started from, not an HDR result.
     Object.assign(outcome, {
       stopReason: result.stopReason,
       rounds: result.rounds.length,

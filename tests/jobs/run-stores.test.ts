@@ -189,6 +189,33 @@ describe('an HDR run that fails after its rounds', () => {
     const summary = JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'));
     expect(summary).toMatchObject({ failed: true, rounds: 1, poolStart: 2, poolEnd: rounds[0].poolAfter, added: rounds[0].accepted });
   });
+
+  // A run that failed after a finished round (here the page's round event throws, as a lost GPU or
+  // a later round's retraining would) kept no adapter: the adapter was saved once, at the very end,
+  // so the rounds it finished left nothing to evaluate or export. Each round now keeps its own.
+  it('keeps the adapter of the last finished round in Dexie and in a run folder', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const spec = engine.requireModel().spec;
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 4, batchSize: 2 };
+    const config = { ...retrainConfig(CONFIG, settings), balanceRule: 'uncertainty' as const };
+    const balance = { rule: 'uncertainty' as const, logVarCot: 0.1, logVarCall: 1.3 };
+    const examples = await demoExamples(30);
+    const events = { onRound: () => { throw new Error('GPU device was lost'); } };
+    const job = { settings, config, mineSet: examples.slice(0, 2), evalSet: [], replayPool: examples, adapter: null, balance, events };
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'demo', examples });
+    const dexie = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    const folder = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-lost-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    for (const store of [dexie, folder] as RunStore[]) {
+      await expect(engine.hdr({ ...job, store })).rejects.toThrow(/GPU device was lost/);
+      expect((await store.readAdapter(spec)).settings.rank).toBe(2);
+      expect((await store.readBalance())?.rule).toBe('uncertainty');
+    }
+    // The adapter says which round it is of.
+    expect((await db.checkpoints.where('runId').equals(dexie.runId).toArray()).map((c) => c.step)).toEqual([1]);
+    expect(JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ failed: true, rounds: 1 });
+    db.close();
+  });
 });
 
 describe('HDR from a run of the same run folder workspace', () => {
