@@ -18,7 +18,7 @@ import type { BalanceState } from '../train/balance.ts';
 import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
-import type { RunStore } from './store/runStore.ts';
+import type { HdrPool, RunStore } from './store/runStore.ts';
 import { hdrRetrainSeqLen } from '../model/sequence-length.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -84,6 +84,26 @@ export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: 
   return seqLen > config.seqLen ? { ...config, seqLen } : config;
 }
 
+/**
+ * The pool's hooks, with `outcome`'s pool and added count kept as they store them. A round's
+ * samples (real, checked answers: they stay in the data) and solved cases are stored before its
+ * retraining; counted only when the round finished, a run whose retraining then failed said fewer
+ * added and a larger pool than its files held. `rounds` counts finished rounds only (onRound).
+ */
+export function countedHooks(outcome: { poolEnd: number; added: number }, hooks: HdrPool['hooks']): HdrPool['hooks'] {
+  return {
+    ...hooks,
+    onHardCases: async (round, open) => {
+      outcome.poolEnd = open.length;
+      await hooks.onHardCases?.(round, open);
+    },
+    onAccepted: async (round, examples) => {
+      outcome.added += examples.length;
+      await hooks.onAccepted?.(round, examples);
+    },
+  };
+}
+
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
   const { settings, store, events = {} } = job;
   // Its row is `running` from the start: this job writes it.
@@ -145,9 +165,9 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       signal: ctx.signal,
       firstRound,
       hooks: {
-        ...pool.hooks,
+        ...countedHooks(outcome, pool.hooks),
         onRound: async (r) => {
-          Object.assign(outcome, { rounds: outcome.rounds + 1, poolEnd: r.poolAfter, added: outcome.added + r.accepted });
+          outcome.rounds++;
           await pool.hooks.onRound?.(r);
           // Kept with every finished round, not once at the end: a later round that fails (its
           // retraining throws, the GPU is lost) took the adapter of the rounds before it with it.
