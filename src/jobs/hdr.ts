@@ -1,7 +1,7 @@
 // The HDR job, one for the studio and the CLI: load the model with the starting adapter (or a
 // fresh LoRA), mine hard cases from the mining set, then run src/hdr's rounds (sample, gate,
 // retrain from the current adapter, re-evaluate) with the run's store keeping the pool, the
-// accepted samples and every round; at the end the retrained adapter is kept with the run, with the
+// accepted samples and every round; after each round the retrained adapter is kept with the run, with the
 // balance rule's state, so evaluation, export and a later HDR run can start from it. Retraining
 // continues α from the run HDR starts from (its balance state), not from α₀.
 // The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
@@ -18,7 +18,7 @@ import type { BalanceState } from '../train/balance.ts';
 import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
-import type { RunStore } from './store/runStore.ts';
+import type { HdrPool, RunStore } from './store/runStore.ts';
 import { hdrRetrainSeqLen } from '../model/sequence-length.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -84,6 +84,26 @@ export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: 
   return seqLen > config.seqLen ? { ...config, seqLen } : config;
 }
 
+/**
+ * The pool's hooks, with `outcome`'s pool and added count kept as they store them. A round's
+ * samples (real, checked answers: they stay in the data) and solved cases are stored before its
+ * retraining; counted only when the round finished, a run whose retraining then failed said fewer
+ * added and a larger pool than its files held. `rounds` counts finished rounds only (onRound).
+ */
+export function countedHooks(outcome: { poolEnd: number; added: number }, hooks: HdrPool['hooks']): HdrPool['hooks'] {
+  return {
+    ...hooks,
+    onHardCases: async (round, open) => {
+      outcome.poolEnd = open.length;
+      await hooks.onHardCases?.(round, open);
+    },
+    onAccepted: async (round, examples) => {
+      outcome.added += examples.length;
+      await hooks.onAccepted?.(round, examples);
+    },
+  };
+}
+
 export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult> {
   const { settings, store, events = {} } = job;
   // Its row is `running` from the start: this job writes it.
@@ -117,6 +137,14 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         events.onStep?.(round, m);
       },
     });
+    const keepAdapter = (round: number) => store.saveAdapter(
+      round,
+      async () => {
+        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), peftBaseModel(ctx.model));
+        return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
+      },
+      retrain.balance ?? undefined,
+    );
     const engine: HdrEngine = { ...access, train: (examples, round, signal) => retrain.train(examples, round, signal) };
     ctx.progress({ label: `mining hard cases from ${job.mineSet.length} examples`, done: 0, total: job.mineSet.length });
     const count = (label: string, done: number, total: number) => ctx.progress({ label, done, total });
@@ -137,10 +165,13 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       signal: ctx.signal,
       firstRound,
       hooks: {
-        ...pool.hooks,
+        ...countedHooks(outcome, pool.hooks),
         onRound: async (r) => {
-          Object.assign(outcome, { rounds: outcome.rounds + 1, poolEnd: r.poolAfter, added: outcome.added + r.accepted });
+          outcome.rounds++;
           await pool.hooks.onRound?.(r);
+          // Kept with every finished round, not once at the end: a later round that fails (its
+          // retraining throws, the GPU is lost) took the adapter of the rounds before it with it.
+          await keepAdapter(r.round);
           events.onRound?.(r);
         },
         onProgress: (text) => {
@@ -150,15 +181,8 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         onCount: count,
       },
     });
-    // Cancelled before any round: the adapter is the one HDR started from, not an HDR result.
-    if (!(result.stopReason === 'aborted' && result.rounds.length === 0)) await store.saveAdapter(
-      result.rounds.at(-1)?.round ?? 0,
-      async () => {
-        const peft = exportPeftAdapter(state.spec, await readLoraParams(state.gpu, state.lora!), peftBaseModel(ctx.model));
-        return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
-      },
-      retrain.balance ?? undefined,
-    );
+    // Every finished round kept its adapter (onRound); cancelled before any round, there is none:
+    // the adapter is the one HDR started from, not an HDR result.
     Object.assign(outcome, {
       stopReason: result.stopReason,
       rounds: result.rounds.length,

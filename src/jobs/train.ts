@@ -121,7 +121,9 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // the step (and checkpoint) it had. A stop here changed nothing: the row stays as it was (a new
     // run startable, a run started or resumed again keeps what it had trained, and its status).
     const pause = (ctx.signal.reason as RunInterruption) === 'pause';
-    if (!pause) return { status: 'created', step: 0, message: job.resume ? 'stopped by the user before training went on; the run is as it was' : NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0 };
+    // `created`: nothing changed; a resumed run says the step it keeps (step 0 read "stopped before
+    // it trained a step" for a run with steps).
+    if (!pause) return { status: 'created', step: job.resume ? await store.lastStep() : 0, message: job.resume ? 'stopped by the user before training went on; the run is as it was' : NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0 };
     const s: RunStatus = pause ? 'paused' : 'done';
     const message = pause ? undefined : 'stopped by the user';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });

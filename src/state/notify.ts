@@ -15,7 +15,8 @@ export function askToNotify(): void {
 const stoppedEarly = (status: string, step: number, steps?: number) => status === 'done' && steps !== undefined && step < steps;
 
 export function runEndedText(runName: string, status: string, step: number, steps?: number): string {
-  if (status === 'created') return `Training “${runName}” stopped before it trained a step`;
+  // `created`: stopped before a step; a resumed run keeps the steps it had trained.
+  if (status === 'created') return step > 0 ? `Training “${runName}” stopped before it went on from step ${step}` : `Training “${runName}” stopped before it trained a step`;
   // A run's step is the number of steps it finished: a failed one failed in the next.
   if (status === 'failed') return `Training “${runName}” failed after ${step} step${step === 1 ? '' : 's'}`;
   if (stoppedEarly(status, step, steps)) return `Training “${runName}” stopped at step ${step} of ${steps}`;

@@ -71,7 +71,8 @@ describe('a training run’s row', () => {
     // "done" nor startable-only; a never-trained run resumed this way stays startable too.
     await db.runs.update(run.id, { status: 'paused', lastStep: 2, message: undefined });
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config, examples, resume: true }, stopAtOnce, run.id);
-    expect(resumed).toMatchObject({ status: 'created', message: 'stopped by the user before training went on; the run is as it was' });
+    // It says the step the run keeps: step 0 read "stopped before it trained a step" in the tab.
+    expect(resumed).toMatchObject({ status: 'created', step: 2, message: 'stopped by the user before training went on; the run is as it was' });
     expect(await db.runs.get(run.id)).toMatchObject({ status: 'paused', lastStep: 2 });
     // Paused there: the outcome says the step it is paused at (it said 0, and studio train printed
     // "paused after step 0" for a run at step 2).

@@ -18,9 +18,9 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
-import { DEFAULT_HDR_SETTINGS, type HdrSettings } from '../../src/hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, runHdrRounds, type HdrEngine, type HdrSettings } from '../../src/hdr/index.ts';
 import type { JobEngine } from '../../src/jobs/engine.ts';
-import { retrainConfig } from '../../src/jobs/hdr.ts';
+import { countedHooks, retrainConfig } from '../../src/jobs/hdr.ts';
 import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
 import { BALANCE_FILE, HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
 import { adapterRun } from '../../src/cli/localFiles.ts';
@@ -188,6 +188,62 @@ describe('an HDR run that fails after its rounds', () => {
     expect(rounds).toHaveLength(1);
     const summary = JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'));
     expect(summary).toMatchObject({ failed: true, rounds: 1, poolStart: 2, poolEnd: rounds[0].poolAfter, added: rounds[0].accepted });
+  });
+
+  // A run that failed after a finished round (here the page's round event throws, as a lost GPU or
+  // a later round's retraining would) kept no adapter: the adapter was saved once, at the very end,
+  // so the rounds it finished left nothing to evaluate or export. Each round now keeps its own.
+  it('keeps the adapter of the last finished round in Dexie and in a run folder', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const spec = engine.requireModel().spec;
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 4, batchSize: 2 };
+    const config = { ...retrainConfig(CONFIG, settings), balanceRule: 'uncertainty' as const };
+    const balance = { rule: 'uncertainty' as const, logVarCot: 0.1, logVarCall: 1.3 };
+    const examples = await demoExamples(30);
+    const events = { onRound: () => { throw new Error('GPU device was lost'); } };
+    const job = { settings, config, mineSet: examples.slice(0, 2), evalSet: [], replayPool: examples, adapter: null, balance, events };
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'demo', examples });
+    const dexie = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    const folder = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-lost-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    for (const store of [dexie, folder] as RunStore[]) {
+      await expect(engine.hdr({ ...job, store })).rejects.toThrow(/GPU device was lost/);
+      expect((await store.readAdapter(spec)).settings.rank).toBe(2);
+      expect((await store.readBalance())?.rule).toBe('uncertainty');
+    }
+    // The adapter says which round it is of.
+    expect((await db.checkpoints.where('runId').equals(dexie.runId).toArray()).map((c) => c.step)).toEqual([1]);
+    expect(JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ failed: true, rounds: 1 });
+    db.close();
+  });
+});
+
+describe('an HDR run whose retraining fails', () => {
+  // A round's accepted samples and solved cases are stored before it retrains: hdr.json of a run
+  // whose retraining then failed said "added 0, pool 1 → 1" beside the sample in hdr-examples.jsonl
+  // and an empty hard-cases.jsonl. The samples are kept (checked answers); the round is not finished.
+  it('says in hdr.json the samples and pool its files hold, and no finished round', async () => {
+    const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
+    const example: Example = { id: 'a', tools, messages: [{ role: 'user', content: 'find a' }], target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: 'a' } }] }, source: 'openai' };
+    const answer = '<think>use lookup for a</think><tool_call>{"name":"lookup","arguments":{"q":"a"}}</tool_call>';
+    const engine: HdrEngine = {
+      generate: async (prompts) => prompts.map(() => ({ tokens: Array.from(answer, (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const })),
+      encodePrompt: () => [0],
+      decode: (ids) => String.fromCharCode(...ids),
+      train: () => Promise.reject(new Error('GPU device was lost')),
+    };
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
+    const store = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-retrain-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
+    const pool = await store.hdrPool(settings);
+    const outcome = { settings, config: CONFIG, stopReason: '', failed: true, rounds: 0, poolStart: 1, poolEnd: 1, added: 0 };
+    const hooks = { ...countedHooks(outcome, pool.hooks), onRound: async () => void outcome.rounds++ };
+    await expect(runHdrRounds({ pool: [{ example, failedOutputs: [], round: 0, status: 'open' }], evalSet: [], replayPool: [], engine, settings, hooks })).rejects.toThrow(/GPU/);
+    await pool.finish({ ...outcome, stopReason: 'GPU device was lost' });
+    const lines = (f: string) => readFileSync(join(store.dir, f), 'utf8').trim().split('\n').filter(Boolean);
+    expect(lines(HDR_FILES.examples)).toHaveLength(1);
+    expect(lines(HDR_FILES.hardCases)).toHaveLength(0);
+    expect(lines(HDR_FILES.rounds)).toHaveLength(0);
+    expect(JSON.parse(readFileSync(join(store.dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ failed: true, rounds: 0, poolStart: 1, poolEnd: 0, added: 1 });
   });
 });
 

@@ -24,4 +24,10 @@ describe('the title when a run ends in the background', () => {
     notifyRunEnded('a', 'done', 8, 20);
     expect(page.title).toBe('Training “a” stopped at step 8 of 20 · BalanceSFT Studio');
   });
+
+  // A resumed run stopped while it tokenized keeps its steps: it read "stopped before it trained a step".
+  it('says a resumed run stopped before it went on keeps its steps', () => {
+    expect(runEndedText('a', 'created', 0, 20)).toBe('Training “a” stopped before it trained a step');
+    expect(runEndedText('a', 'created', 2, 20)).toBe('Training “a” stopped before it went on from step 2');
+  });
 });
