@@ -161,6 +161,13 @@ const STAGING_PREFIX = '.export-';
  * user's own folder, and their hidden files that only start alike are theirs. */
 const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
 
+/** A file system error in words, without the path it names: Node's "ENOSPC: no space left on
+ * device, write '<path>'" → "ENOSPC: no space left on device", for a message that names the file
+ * the user knows (a staging file's path would name one that is already gone). */
+export function fileErrorWords(err: unknown): string {
+  return (err as Error).message.split(', ')[0];
+}
+
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
@@ -183,9 +190,7 @@ export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array
       rmSync(staging, { recursive: true, force: true });
       if (made && readdirSync(out).length === 0) rmSync(made, { recursive: true, force: true });
       const kept = earlier.length ? `the earlier export there (${earlier.join(', ')}) is kept as it was` : made ? `${out} was not created` : 'nothing of it was left there';
-      // Node's "ENOSPC: no space left on device, write '<path>'" without the path.
-      const why = (err as Error).message.split(', ')[0];
-      throw new CliError(`--out ${out}: the export could not be written (${why}); ${kept}`);
+      throw new CliError(`--out ${out}: the export could not be written (${fileErrorWords(err)}); ${kept}`);
     }
     for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(out, name));
