@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -102,7 +102,7 @@ const evalCommand: CliCommand = {
     // whole file (a BFCL category) is evaluated as it is.
     // A run folder's own split: scored on another, its held-out side would hold examples it trained on.
     const splitSeed = splitSeedFrom(f, adapterRun(f.adapter).splitSeed ?? seed);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
