@@ -27,9 +27,10 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 }
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
- * as studio train, eval and hdr all split). Import problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: { seed: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean }): Promise<FileExamples> {
-  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
+ * as studio train, eval and hdr all split, unless an --adapter run held out another share:
+ * `evalFraction`). Import problems and exclusions are printed as notes. */
+export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean }): Promise<FileExamples> {
+  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
   printNotes(data.problems);
   return data;
 }
@@ -67,16 +68,34 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
 /** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
  * training settings (a training run's run.json, an HDR run's hdr.json: `file`) and the seed of the split that
  * held examples out of its training. The studio retrains and scores a run it picks with those, so
- * the CLI does too. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; file?: string } {
+ * the CLI does too. A snapshot also records the share its dataset held out (`evalFraction`); the
+ * CLI's own folders record one only where it was not the default. */
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
-    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; dataset?: { split?: { seed?: number } } };
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; dataset?: { split?: { seed?: number; evalFraction?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, file: join(dir, file) };
   }
   return {};
+}
+
+/** The share of examples to hold out: an --adapter run's own, kept as its split seed is (held out
+ * otherwise, its held-out examples would be trained on, mined or left unscored), and said when it
+ * is not the CLI's default. */
+export function adapterEvalFraction(dir: string | undefined): number {
+  const own = adapterRun(dir).evalFraction;
+  if (own === undefined || own === DEFAULT_SPLIT.evalFraction) return DEFAULT_SPLIT.evalFraction;
+  const pct = (x: number) => `${+(100 * x).toFixed(1)}%`;
+  console.error(`note: --adapter ${dir}'s dataset held out ${pct(own)} of its examples, so this holds out ${pct(own)} too, not the usual ${pct(DEFAULT_SPLIT.evalFraction)}`);
+  return own;
+}
+
+/** The held-out share as a run folder records it: only where it is not the usual one, so folders
+ * split the usual way read as they always did. */
+export function recordedEvalFraction(evalFraction: number): { evalFraction?: number } {
+  return evalFraction === DEFAULT_SPLIT.evalFraction ? {} : { evalFraction };
 }
 
 /** A --split-seed other than the one an --adapter run folder trained with holds out other examples:
@@ -84,9 +103,9 @@ export function adapterRun(dir: string | undefined): { config?: RunConfig; split
  * not refused: a user may mean it (the README's `eval ... --split-seed 1234` after a run trained with
  * the default seed 42 did it unawares). */
 export function noteAdapterTrainedOn(adapterDir: string | undefined, splitSeed: number, held: { id: string; source?: string }[]): void {
-  const runSeed = adapterRun(adapterDir).splitSeed;
+  const { splitSeed: runSeed, evalFraction } = adapterRun(adapterDir);
   if (runSeed === undefined || runSeed === splitSeed) return;
-  const seen = held.filter((e) => sideOf(e, { seed: runSeed, evalFraction: DEFAULT_SPLIT.evalFraction }) === 'train').length;
+  const seen = held.filter((e) => sideOf(e, { seed: runSeed, evalFraction: evalFraction ?? DEFAULT_SPLIT.evalFraction }) === 'train').length;
   if (seen === 0) return;
   console.error(
     `note: --adapter ${adapterDir} was trained with split seed ${runSeed}, and --split-seed ${splitSeed} holds out other examples: ${seen} of the ${held.length} held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`,
@@ -161,6 +180,13 @@ const STAGING_PREFIX = '.export-';
  * user's own folder, and their hidden files that only start alike are theirs. */
 const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
 
+/** A file system error in words, without the path it names: Node's "ENOSPC: no space left on
+ * device, write '<path>'" → "ENOSPC: no space left on device", for a message that names the file
+ * the user knows (a staging file's path would name one that is already gone). */
+export function fileErrorWords(err: unknown): string {
+  return (err as Error).message.split(', ')[0];
+}
+
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
@@ -183,9 +209,7 @@ export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array
       rmSync(staging, { recursive: true, force: true });
       if (made && readdirSync(out).length === 0) rmSync(made, { recursive: true, force: true });
       const kept = earlier.length ? `the earlier export there (${earlier.join(', ')}) is kept as it was` : made ? `${out} was not created` : 'nothing of it was left there';
-      // Node's "ENOSPC: no space left on device, write '<path>'" without the path.
-      const why = (err as Error).message.split(', ')[0];
-      throw new CliError(`--out ${out}: the export could not be written (${why}); ${kept}`);
+      throw new CliError(`--out ${out}: the export could not be written (${fileErrorWords(err)}); ${kept}`);
     }
     for (const name of earlier) rmSync(join(out, name), { recursive: true, force: true });
     for (const name of readdirSync(staging)) renameSync(join(staging, name), join(out, name));

@@ -60,10 +60,15 @@ export function bfclScore(byCategory: Record<string, CategoryTally>): BfclScore 
   return { nonLive, live, hallucination, relevance, overall, missing, other: Object.keys(byCategory).filter((c) => !known.has(c)).sort() };
 }
 
-/** Lines for a terminal or a report: the buckets and the overall score. */
+/** What the two headline numbers count, in the same words wherever they stand side by side (the
+ * CLI's summary, the page's evaluation panel): they part whenever categories differ in size. */
+export const ACCURACY_COUNTS = 'every example counts the same';
+export const BFCL_OVERALL_COUNTS = 'an average of categories, not of examples, as the leaderboard scores, so it differs from the accuracy';
+
+/** Lines for a terminal or a report: the buckets and the overall score, and what it counts. */
 export function formatBfclScore(s: BfclScore): string {
   const pct = (b: BfclBucket | null) => (b ? `${(100 * b.accuracy).toFixed(1)}%` : 'n/a');
-  const lines = [`BFCL overall ${pct(s.overall)}  (non-live AST ${pct(s.nonLive)}, live AST ${pct(s.live)}, hallucination ${pct(s.hallucination)}${s.relevance ? `, live relevance ${pct(s.relevance)}` : ''})`];
+  const lines = [`BFCL overall ${pct(s.overall)}  (non-live AST ${pct(s.nonLive)}, live AST ${pct(s.live)}, hallucination ${pct(s.hallucination)}${s.relevance ? `, live relevance ${pct(s.relevance)}` : ''})`, `  ${BFCL_OVERALL_COUNTS}`];
   if (s.missing.length) lines.push(`  not evaluated (left out of the overall score): ${s.missing.join(', ')}`);
   if (s.other.length) lines.push(`  not BFCL categories (in no bucket): ${s.other.join(', ')}`);
   return lines.join('\n');

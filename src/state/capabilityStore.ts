@@ -51,8 +51,10 @@ export const useCapabilities = create<CapabilityState>((set, get) => ({
     // A new device after a loss: training works again, so the loss is no longer news.
     else if (e.type === 'device-ready' && get().status === 'lost') set({ status: get().capabilities ? 'ready' : 'idle', problem: null });
     else if (e.type === 'worker-crashed') set({ status: 'crashed', problem: e.message });
-    else if (e.type === 'worker-error' || e.type === 'gpu-error') {
-      const text = e.type === 'gpu-error' ? `GPU error: ${e.message}` : `The GPU worker hit an error outside any task: ${e.message}`;
+    else if (e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') {
+      // An unreadable message is no error of the worker's, and may leave a task unanswered: it
+      // says so itself, without the "outside any task" of an error that escaped the worker.
+      const text = e.type === 'gpu-error' ? `GPU error: ${e.message}` : e.type === 'message-unreadable' ? e.message : `The GPU worker hit an error outside any task: ${e.message}`;
       if (!get().strayErrors.includes(text)) set({ strayErrors: [...get().strayErrors.slice(-4), text] });
     }
   },

@@ -40,6 +40,6 @@ export function installWorkerEvents(): void {
       useJobs.getState().noteJobRows(e.runIds);
       useRuns.getState().noteEndedHere(ended);
     }
-    else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
+    else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
   });
 }

@@ -28,7 +28,7 @@ export class EngineClient {
     worker.onmessage = (ev: MessageEvent<WorkerResponse>) => this.receive(ev.data);
     // A reply that cannot be deserialized says nothing of the request it answered: none can be
     // failed for it, but the page is told rather than left waiting without a word.
-    worker.onmessageerror = () => this.tell({ type: 'worker-error', message: 'one of its messages to the page could not be read, so a task may never report that it ended; if one stays busy, reload the page' });
+    worker.onmessageerror = () => this.tell({ type: 'message-unreadable', message: 'A message from the GPU worker to the page could not be read, so a task may never report that it ended; if one stays busy, reload the page' });
     worker.onerror = (ev) => {
       const message = ev.message || 'no detail';
       if (this.ready) {

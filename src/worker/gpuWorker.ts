@@ -25,6 +25,6 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
 
 // A request that cannot be deserialized has no id to answer: the page's call for it would wait
 // without a word, so the page is told (as client.ts tells of a reply it cannot read).
-self.onmessageerror = () => post({ kind: 'event', event: { type: 'worker-error', message: 'a request from the page could not be read, so it never started and will not answer; if a task stays busy, reload the page' } });
+self.onmessageerror = () => post({ kind: 'event', event: { type: 'message-unreadable', message: 'A request from the page to the GPU worker could not be read, so it never started and will not answer; if a task stays busy, reload the page' } });
 
 post({ kind: 'event', event: { type: 'worker-ready' } });

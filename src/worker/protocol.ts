@@ -269,6 +269,9 @@ export type WorkerEvent =
    * request fails at once from then on), or an error escaped it outside any request (it lives on). */
   | { type: 'worker-crashed'; message: string }
   | { type: 'worker-error'; message: string }
+  /** A message between the page and the worker could not be read (raised by whichever side
+   * received it): the message says which way it went and what may now never answer. */
+  | { type: 'message-unreadable'; message: string }
   | { type: 'gpu-error'; message: string }
   | { type: 'run-metric'; runId: string; metric: StepMetrics }
   | { type: 'run-eval'; runId: string; metric: EvalMetrics }

@@ -20,7 +20,7 @@ describe('BFCL aggregate score', () => {
     expect(s.relevance!.accuracy).toBe(0.75);
     expect(s.overall!.accuracy).toBeCloseTo((s.nonLive!.accuracy + s.live!.accuracy + s.hallucination!.accuracy) / 3, 12);
     expect(s.missing).toEqual([]);
-    expect(formatBfclScore(s)).toMatch(/^BFCL overall 61\.1% {2}\(non-live AST 51\.\d%, live AST 57\.1%, hallucination 75\.0%, live relevance 75\.0%\)$/);
+    expect(formatBfclScore(s)).toMatch(/^BFCL overall 61\.1% {2}\(non-live AST 51\.\d%, live AST 57\.1%, hallucination 75\.0%, live relevance 75\.0%\)\n/);
   });
 
   it('leaves buckets without a category out of the overall score and names them', () => {
@@ -30,5 +30,21 @@ describe('BFCL aggregate score', () => {
     expect(s.missing).toEqual(['live']);
     expect(s.other).toEqual(['xlam_custom']);
     expect(bfclScore({}).overall).toBeNull();
+  });
+});
+
+describe('the accuracy beside the BFCL overall score', () => {
+  // The CLI printed "accuracy 74.2%" next to "BFCL overall 83.3%" with nothing saying how they differ.
+  it('says in the CLI summary what each counts, in the words the page uses', async () => {
+    const { formatEvalSummary } = await import('../../src/eval/evaluate.ts');
+    const { ACCURACY_COUNTS, BFCL_OVERALL_COUNTS } = await import('../../src/eval/bfcl-score.ts');
+    const byCategory = { simple: t(9, 10), irrelevance: t(0, 2) };
+    const summary = { total: 12, correct: 9, accuracy: 9 / 12, byCategory, failureRules: {}, finishReasons: {}, bfcl: bfclScore(byCategory) };
+    const lines = formatEvalSummary(summary as never).split('\n');
+    expect(lines[0]).toBe(`accuracy 75.0% (9/12): ${ACCURACY_COUNTS}`);
+    const overall = lines.findIndex((l) => l.startsWith('BFCL overall 45.0%'));
+    expect(lines[overall + 1]).toBe(`  ${BFCL_OVERALL_COUNTS}`);
+    expect(ACCURACY_COUNTS).toMatch(/example/);
+    expect(BFCL_OVERALL_COUNTS).toMatch(/categories, not of examples/);
   });
 });

@@ -31,6 +31,16 @@ describe('evaluation results', () => {
     expect(render(createElement(EvalResults, { datasetId: 'd3' }))).toContain('No evaluation of this dataset yet.');
   });
 
+  it('says what the accuracy and the BFCL overall score each count, in the CLI summary’s words', async () => {
+    const { ACCURACY_COUNTS, BFCL_OVERALL_COUNTS, bfclScore } = await import('../../src/eval/bfcl-score.ts');
+    const run = evalRun('e', 'd1', 1, 12, 9);
+    const byCategory = { simple: { total: 10, correct: 9, accuracy: 0.9 }, irrelevance: { total: 2, correct: 0, accuracy: 0 } };
+    useRuns.setState({ runs: [{ ...run, summary: { ...run.summary, byCategory, bfcl: bfclScore(byCategory) } }] as never });
+    const html = render(createElement(EvalResults, { datasetId: 'd1' }));
+    expect(html).toMatch(new RegExp(`data-testid="eval-accuracy">75\\.0%</strong> correct \\(9 of 12\\): ${ACCURACY_COUNTS}`));
+    expect(html).toContain(`<caption>BFCL-style score: ${BFCL_OVERALL_COUNTS} above</caption>`);
+  });
+
   it('names each base model when the compared evaluations ran on different models, and says they are not like-for-like', () => {
     const on = (id: string, createdAt: number, modelRef: string, adapterRunId: string | null) => ({ ...evalRun(id, 'd1', createdAt, 4, 2), modelRef, config: { adapterRunId, limit: 4, maxNewTokens: 96, lora: null } });
     useRuns.setState({

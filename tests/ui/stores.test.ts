@@ -130,6 +130,24 @@ describe('device and worker health', () => {
   });
 });
 
+describe('a message between the page and the worker that could not be read', () => {
+  // The page said "The GPU worker hit an error outside any task:" before a message saying a task
+  // may never answer: the two contradicted each other.
+  it('is shown as what it is, a task that may not answer, not as an error outside any task', async () => {
+    const { useCapabilities } = await import('../../src/state/capabilityStore.ts');
+    const { EngineClient } = await import('../../src/worker/client.ts');
+    useCapabilities.setState({ strayErrors: [] });
+    const worker = {} as { onmessageerror?: () => void };
+    new EngineClient(worker as unknown as Worker).onEvent((e) => useCapabilities.getState().noteHealth(e));
+    worker.onmessageerror!();
+    useCapabilities.getState().noteHealth({ type: 'worker-error', message: 'Uncaught TypeError: x is undefined' });
+    expect(useCapabilities.getState().strayErrors).toEqual([
+      'A message from the GPU worker to the page could not be read, so a task may never report that it ended; if one stays busy, reload the page',
+      'The GPU worker hit an error outside any task: Uncaught TypeError: x is undefined',
+    ]);
+  });
+});
+
 describe('the time left in words', () => {
   it('rounds before it splits into minutes and hours (no "1 min 60 s")', () => {
     expect(formatDuration(42.4)).toBe('42 s');

@@ -59,6 +59,6 @@ describe('the worker client', () => {
     void c.request('probe', {});
     // The reply to the probe, say, did not deserialize: nothing says which request it answered.
     worker.onmessageerror?.({ data: null } as MessageEvent);
-    expect(events.at(-1)).toEqual({ type: 'worker-error', message: 'one of its messages to the page could not be read, so a task may never report that it ended; if one stays busy, reload the page' });
+    expect(events.at(-1)).toEqual({ type: 'message-unreadable', message: 'A message from the GPU worker to the page could not be read, so a task may never report that it ended; if one stays busy, reload the page' });
   });
 });

@@ -19,6 +19,6 @@ describe('the GPU worker’s entry', () => {
     posted.length = 0;
     expect(typeof workerSelf.onmessageerror).toBe('function');
     (workerSelf.onmessageerror as (ev: unknown) => void)({ data: null });
-    expect(posted).toEqual([{ kind: 'event', event: { type: 'worker-error', message: expect.stringMatching(/a request from the page could not be read/) } }]);
+    expect(posted).toEqual([{ kind: 'event', event: { type: 'message-unreadable', message: expect.stringMatching(/^A request from the page to the GPU worker could not be read, so it never started and will not answer/) } }]);
   });
 });

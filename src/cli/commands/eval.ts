@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -28,26 +28,26 @@ rule, and writes one JSON line per prediction to --out. Ctrl-C ends it after the
 and writes those checked (a second Ctrl-C quits at once).
 
 options:
-  --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors); a
-                         run folder keeps its split, so its held-out examples are the ones scored
-  --split <s>            eval | train | all (default eval: the held-out side of the seeded split
-                         that studio train uses with the same --seed; use all for a BFCL file)
-  --seed <n>             sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
-  --split-seed <n>       the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
-  --include-failing      with --split eval or train, keep examples that fail the quality check
-                         (the studio leaves them out, so by default so does this)
-  --limit <n>            evaluate at most n examples, each category in its share
-  --max-tokens <n>       new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
-  --batch <n>            answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
-  --temperature <t>      sample instead of greedy decoding (default greedy); with it, --top-p <p>
-  --format <name>        force the dataset format
+  --adapter <dir>         a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors); a
+                          run folder keeps its split, so its held-out examples are the ones scored
+  --split <s>             eval | train | all (default eval: the held-out side of the seeded split
+                          that studio train uses with the same --seed; use all for a BFCL file)
+  --seed <n>              sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
+  --split-seed <n>        the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
+  --include-failing       with --split eval or train, keep examples that fail the quality check
+                          (the studio leaves them out, so by default so does this)
+  --limit <n>             evaluate at most n examples, each category in its share
+  --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
+  --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
+  --temperature <t>       sample instead of greedy decoding (default greedy); with it, --top-p <p>
+  --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
-  --summary <file>       also write the summary (accuracy, per category, per rule) as JSON
-  --resume               go on from the answers --out already holds (an evaluation interrupted by
-                         Ctrl-C): they are kept and checked again, the rest answered; give the model,
-                         adapter, data and settings it was run with
-  --hub-base <url>       Hugging Face endpoint for repo ids; --cache <dir> download cache
-  --quiet                no progress line`;
+  --summary <file>        also write the summary (accuracy, per category, per rule) as JSON
+  --resume                go on from the answers --out already holds (an evaluation interrupted by
+                          Ctrl-C): they are kept and checked again, the rest answered; give the model,
+                          adapter, data and settings it was run with
+  --hub-base <url>        Hugging Face endpoint for repo ids; --cache <dir> download cache
+  --quiet                 no progress line`;
 
 const flagsSpec = {
   model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
@@ -102,7 +102,7 @@ const evalCommand: CliCommand = {
     // whole file (a BFCL category) is evaluated as it is.
     // A run folder's own split: scored on another, its held-out side would hold examples it trained on.
     const splitSeed = splitSeedFrom(f, adapterRun(f.adapter).splitSeed ?? seed);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
     let examples = split === 'all' ? data.all : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);

@@ -2,12 +2,12 @@
 // folder transformers.js loads for text-generation, then checks it by running it with
 // onnxruntime-web (WASM) against our engine on a few prompts and writes the report beside it.
 // Owns argument handling, writing files and printing; the export is src/export/.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
-import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
+import { checkExportFolder, fileErrorWords, readAdapter, replaceExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
@@ -98,9 +98,17 @@ const command: CliCommand = {
         throw new CliError(`the export in ${out} is written, but its check could not run on onnxruntime-web (wasm): ${(err as Error).message.split('\n')[0]}`, 3);
       }
       progress.done();
-      writeFileSync(join(out, EXPORT_CHECK_FILE), JSON.stringify(report, null, 2) + '\n');
       if (f.json) console.log(JSON.stringify(report));
       else printReport(report);
+      try {
+        writeFileSync(join(out, EXPORT_CHECK_FILE), JSON.stringify(report, null, 2) + '\n');
+      } catch (err) {
+        // A full disk now fails only the report: the export is whole and was checked (printed
+        // above), and a half-written report must not stand beside it as if it were one.
+        rmSync(join(out, EXPORT_CHECK_FILE), { force: true });
+        const checked = report.passed ? 'its check passed' : 'its check failed';
+        throw new CliError(`the export in ${out} is written and ${checked}, but ${EXPORT_CHECK_FILE} could not be written (${fileErrorWords(err)})`, report.passed ? 1 : 3);
+      }
       return report.passed ? 0 : 3;
     } finally {
       ctx.destroy();

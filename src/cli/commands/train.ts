@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterRun, checkOutputFile, checkRunFolder, dataExamples, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, runFolderFacts, startFilesDigest } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -21,6 +21,7 @@ import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSou
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples } from '../../jobs/data.ts';
 import { plural } from '../../data/plural.ts';
+import { DEFAULT_SPLIT } from '../../data/split.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -240,7 +241,9 @@ const train: CliCommand = {
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
-    const data = await dataExamples(dataFiles, { seed: splitSeed, format, includeFailing: f['include-failing'], bfclPromptMode });
+    // A resumed run holds out what it recorded (the usual share where it recorded none).
+    const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
+    const data = await dataExamples(dataFiles, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode });
     if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
     seqLenFromData(config, f, model, data.train);
@@ -265,6 +268,7 @@ const train: CliCommand = {
       out,
       runFolderFacts(modelArg, dataFiles, data.counts, {
         format, bfclPromptMode, includeFailing: f['include-failing'] ?? false, splitSeed,
+        ...recordedEvalFraction(evalFraction),
         fingerprint,
         ...(startAdapter ? { startAdapter } : {}),
         ...(startBalance ? { startBalance } : {}),

@@ -70,6 +70,9 @@ export interface RunSource {
   includeFailing: boolean;
   /** The held-out split's seed (`--split-seed`); absent in folders written before it, where it was the run's seed. */
   splitSeed?: number;
+  /** The share it held out, where not the usual 10%: an --adapter snapshot's own, kept so that
+   * --adapter of this folder holds out what it held out. */
+  evalFraction?: number;
   /** The dataset fingerprint (src/data/fingerprint.ts) of the examples the run used, training and
    * held out; absent in folders written before it. */
   fingerprint?: string;

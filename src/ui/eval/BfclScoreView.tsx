@@ -1,6 +1,7 @@
 // BFCL's aggregate beside a per-category table: non-live AST, live AST, hallucination and the
 // overall score as the leaderboard combines them (computed by the worker with the evaluation;
 // evaluations stored before it carry none, and this renders nothing for them).
+import { BFCL_OVERALL_COUNTS } from '../../eval/bfcl-score.ts';
 import type { BfclBucket, BfclScore } from '../../worker/protocol.ts';
 
 const pct = (b: BfclBucket | null) => (b ? `${(100 * b.accuracy).toFixed(1)}%` : '—');
@@ -15,7 +16,7 @@ export function BfclScoreView({ score, testId = 'bfcl-score' }: { score: BfclSco
   ];
   return (
     <table className="rules" data-testid={testId}>
-      <caption>BFCL-style score: an average of categories, not of examples, as the leaderboard scores (so it differs from the accuracy above)</caption>
+      <caption>BFCL-style score: {BFCL_OVERALL_COUNTS} above</caption>
       <tbody>
         <tr>
           <th scope="row">Overall</th>

@@ -10,6 +10,7 @@ import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
 import { cutOffNote, tooLongNote } from '../../eval/evaluate.ts';
+import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick
  * holds until the next evaluation ends, which is then shown. */
@@ -108,7 +109,7 @@ function EvalSummaryView({ row }: { row: EvalRunRow }) {
   return (
     <>
       <p>
-        <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}){row.message ? ` · ${row.message}` : ''}
+        <strong data-testid="eval-accuracy">{s.total === 0 ? '—' : `${(s.accuracy * 100).toFixed(1)}%`}</strong> correct ({s.correct} of {s.total}){s.total > 0 ? `: ${ACCURACY_COUNTS}` : ''}{row.message ? ` · ${row.message}` : ''}
       </p>
       {cut && (
         <p className="muted" data-testid="eval-cut-off">

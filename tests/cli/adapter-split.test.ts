@@ -1,0 +1,66 @@
+// `--adapter` of an unzipped studio snapshot whose dataset held out another share than the CLI's
+// 10%: the CLI kept the snapshot's split seed but not its share, so `studio train` and `studio hdr`
+// trained on or mined examples the studio had held out, and `studio eval` scored other examples.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { adapterEvalFraction, adapterRun, dataExamples, recordedEvalFraction } from '../../src/cli/localFiles.ts';
+import { sideOf } from '../../src/data/split.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+
+const DATA = 'public/demo/demo-dataset.jsonl';
+
+function snapshotFolder(split: { seed: number; evalFraction: number }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'snapshot-split-'));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, dataset: { name: 'demo', fingerprint: 'sha256:x', examples: 9, split } }));
+  return dir;
+}
+
+describe('--adapter of an unzipped studio snapshot', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('holds out the share its dataset held out, with its seed, and says so', async () => {
+    const dir = snapshotFolder({ seed: 1234, evalFraction: 0.5 });
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(adapterRun(dir)).toMatchObject({ splitSeed: 1234, evalFraction: 0.5 });
+      const evalFraction = adapterEvalFraction(dir);
+      expect(evalFraction).toBe(0.5);
+      expect(said).toHaveBeenCalledWith(`note: --adapter ${dir}'s dataset held out 50% of its examples, so this holds out 50% too, not the usual 10%`);
+      const data = await dataExamples([DATA], { seed: 1234, evalFraction });
+      const studioHeldOut = [...data.train, ...data.eval].filter((e) => sideOf(e, { seed: 1234, evalFraction: 0.5 }) === 'eval');
+      expect(data.eval.map((e) => e.id).sort()).toEqual(studioHeldOut.map((e) => e.id).sort());
+      expect(data.eval.length).toBeGreaterThan(data.train.length / 2); // about half, not a tenth
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('holds out the usual 10% without a word when its dataset did', () => {
+    const dir = snapshotFolder({ seed: 1234, evalFraction: 0.1 });
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(adapterEvalFraction(dir)).toBe(0.1);
+      expect(adapterEvalFraction(undefined)).toBe(0.1);
+      expect(said).not.toHaveBeenCalled();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is kept by the run folders trained or mined from it, so --adapter of those holds out the same', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-split-'));
+    try {
+      expect(recordedEvalFraction(0.1)).toEqual({});
+      // studio train writes it into run.json's source, studio hdr into hdr.json.
+      writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { splitSeed: 1234, ...recordedEvalFraction(0.5) } }));
+      expect(adapterRun(dir)).toMatchObject({ splitSeed: 1234, evalFraction: 0.5 });
+      rmSync(join(dir, 'run.json'));
+      writeFileSync(join(dir, 'hdr.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, splitSeed: 1234, ...recordedEvalFraction(0.5) }));
+      expect(adapterRun(dir)).toMatchObject({ splitSeed: 1234, evalFraction: 0.5 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
