@@ -223,7 +223,6 @@ export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: numb
   return `${n} example${n === 1 ? ' was' : 's were'} not asked: ${n === 1 ? 'its prompt' : 'their prompts'} and the answer's ${maxNewTokens ?? 'max new'} tokens pass ${context} (not counted in the accuracy)`;
 }
 
-/** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */
 /** How many answers stopped at the token limit, in words, or null when none did. */
 export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>): string | null {
   const n = s.finishReasons.length ?? 0;
@@ -231,6 +230,7 @@ export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>): str
   return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the max-new-tokens limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
 }
 
+/** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */
 export function formatEvalSummary(s: EvalSummary): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   // Nothing scored (cancelled at once, every example too long) has no accuracy, as the studio shows none.
