@@ -250,7 +250,8 @@ export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boo
 /** --split-seed, offered by every command that splits data files into train and held-out sides. */
 export const SPLIT_SEED_HELP = `  --split-seed <n>        the held-out split's seed (default: that of the --adapter run folder, if any,
                           else --seed); the studio splits the datasets it imports with ${DEFAULT_SPLIT.seed},
-                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out`;
+                          so --split-seed ${DEFAULT_SPLIT.seed} holds out the examples it holds out; the share
+                          held out is the --adapter run folder's too (else ${DEFAULT_SPLIT.evalFraction * 100}%)`;
 
 /** The split seed: --split-seed, else `seed` (the command's --seed or its default). */
 export function splitSeedFrom(f: { 'split-seed'?: number; resume?: boolean }, seed: number): number {
