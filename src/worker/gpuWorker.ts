@@ -27,4 +27,8 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
 // without a word, so the page is told (as client.ts tells of a reply it cannot read).
 self.onmessageerror = () => post({ kind: 'event', event: { type: 'worker-error', message: 'a request from the page could not be read, so it never started and will not answer; if a task stays busy, reload the page' } });
 
-post({ kind: 'event', event: { type: 'worker-ready' } });
+// Killed by the browser (out of memory, a crash), the worker sends no word: it holds this lock for as
+// long as it lives, and the page, waiting on it, learns it is gone when the browser lets it go.
+const lifeLock = `studio-worker-${crypto.randomUUID()}`;
+if (self.navigator.locks) void self.navigator.locks.request(lifeLock, () => (post({ kind: 'event', event: { type: 'worker-ready', lifeLock } }), new Promise<never>(() => undefined)));
+else post({ kind: 'event', event: { type: 'worker-ready' } });

@@ -263,7 +263,9 @@ export type WorkerEvent =
   /** A device was acquired (first use, or again after a loss). */
   | { type: 'device-ready' }
   /** The worker's module loaded and it takes requests. */
-  | { type: 'worker-ready' }
+  /** `lifeLock`: a Web Lock the worker holds for as long as it lives (none where there are no Web
+   * Locks): the browser lets a dead worker's locks go, so the page learns when it is gone. */
+  | { type: 'worker-ready'; lifeLock?: string }
   /** Raised by the page's client, not the worker: the worker died before it was ready (every
    * request fails at once from then on), or an error escaped it outside any request (it lives on). */
   | { type: 'worker-crashed'; message: string }
