@@ -29,6 +29,8 @@ self.onmessageerror = () => post({ kind: 'event', event: { type: 'worker-error',
 
 // Killed by the browser (out of memory, a crash), the worker sends no word: it holds this lock for as
 // long as it lives, and the page, waiting on it, learns it is gone when the browser lets it go.
-const lifeLock = `studio-worker-${crypto.randomUUID()}`;
-if (self.navigator.locks) void self.navigator.locks.request(lifeLock, () => (post({ kind: 'event', event: { type: 'worker-ready', lifeLock } }), new Promise<never>(() => undefined)));
-else post({ kind: 'event', event: { type: 'worker-ready' } });
+// (Web Locks and randomUUID exist only in a secure context: elsewhere the worker is ready unwatched.)
+if (self.navigator.locks) {
+  const lifeLock = `studio-worker-${crypto.randomUUID()}`;
+  void self.navigator.locks.request(lifeLock, () => (post({ kind: 'event', event: { type: 'worker-ready', lifeLock } }), new Promise<never>(() => undefined)));
+} else post({ kind: 'event', event: { type: 'worker-ready' } });
