@@ -1,7 +1,8 @@
 // A GPU worker the browser ends while a job runs (out of memory, a crash) sends no word: the page's
 // job stayed "running" and every Start, Resume or Evaluate was held ("…is using the GPU") until a
 // reload. Through the real worker client (a stand-in worker, Web Locks as the browser keeps them):
-// the job ends with the reason, the page holds nothing, and the crash banner's store is told.
+// the job ends with the reason, the page holds nothing (nor the rows the job wrote: they read as
+// interrupted), and the crash banner's store is told.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineClient } from '../../src/worker/client.ts';
 
@@ -26,11 +27,15 @@ describe('a worker ended by the browser while an evaluation runs', () => {
     useRuns.setState({ refreshRuns: async () => undefined });
     worker.onmessage!({ data: { kind: 'event', event: { type: 'worker-ready', lifeLock: 'studio-worker-1' } } } as MessageEvent);
     const evaluating = useJobs.getState().runEvaluation('d1');
+    // Say it wrote a row (as HDR and an ablation do): with the worker gone, nothing says it ended.
+    worker.onmessage!({ data: { kind: 'event', event: { type: 'job-rows', runIds: ['hdr-1'] } } } as MessageEvent);
     expect(useJobs.getState().running?.kind).toBe('evaluate');
     release();
     await evaluating;
     expect(useJobs.getState().running).toBeNull();
     expect(useJobs.getState().error).toMatch(/^The evaluation failed: the studio's GPU worker was ended by the browser \(out of memory, or a crash\)/);
     expect(useCapabilities.getState()).toMatchObject({ status: 'crashed' });
+    // Its row, left `running`, is no longer this tab's job's: it reads as interrupted.
+    expect(useJobs.getState().rows.size).toBe(0);
   });
 });
