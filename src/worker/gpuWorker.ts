@@ -31,6 +31,6 @@ self.onmessageerror = () => post({ kind: 'event', event: { type: 'worker-error',
 // long as it lives, and the page, waiting on it, learns it is gone when the browser lets it go.
 // (Web Locks and randomUUID exist only in a secure context: elsewhere the worker is ready unwatched.)
 if (self.navigator.locks) {
-  const lifeLock = `studio-worker-${crypto.randomUUID()}`;
+  const lifeLock = `balancesft-worker:${crypto.randomUUID()}`;
   void self.navigator.locks.request(lifeLock, () => (post({ kind: 'event', event: { type: 'worker-ready', lifeLock } }), new Promise<never>(() => undefined)));
 } else post({ kind: 'event', event: { type: 'worker-ready' } });

@@ -25,7 +25,7 @@ describe('a worker ended by the browser while an evaluation runs', () => {
     installWorkerEvents();
     useModel.setState({ info: { name: 'tiny' } as never });
     useRuns.setState({ refreshRuns: async () => undefined });
-    worker.onmessage!({ data: { kind: 'event', event: { type: 'worker-ready', lifeLock: 'studio-worker-1' } } } as MessageEvent);
+    worker.onmessage!({ data: { kind: 'event', event: { type: 'worker-ready', lifeLock: 'balancesft-worker:1' } } } as MessageEvent);
     const evaluating = useJobs.getState().runEvaluation('d1');
     // Say it wrote a row (as HDR and an ablation do): with the worker gone, nothing says it ended.
     worker.onmessage!({ data: { kind: 'event', event: { type: 'job-rows', runIds: ['hdr-1'] } } } as MessageEvent);

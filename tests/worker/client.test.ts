@@ -67,7 +67,7 @@ describe('the worker client', () => {
     const { release } = lifeLockStandIn();
     try {
       const { worker, c, events } = client();
-      worker.send({ kind: 'event', event: { type: 'worker-ready', lifeLock: 'studio-worker-1' } });
+      worker.send({ kind: 'event', event: { type: 'worker-ready', lifeLock: 'balancesft-worker:1' } });
       const training = c.request('startRun', { runId: 'r', resume: false });
       release(); // the worker is killed: out of memory
       const err = await training.catch((e) => e);
@@ -84,7 +84,7 @@ describe('the worker client', () => {
     const { release, gone } = lifeLockStandIn();
     try {
       const { worker, c, events } = client();
-      worker.send({ kind: 'event', event: { type: 'worker-ready', lifeLock: 'studio-worker-1' } });
+      worker.send({ kind: 'event', event: { type: 'worker-ready', lifeLock: 'balancesft-worker:1' } });
       c.terminate();
       release();
       await gone;

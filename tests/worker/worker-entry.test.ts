@@ -29,7 +29,7 @@ describe('the GPU worker’s entry', () => {
     posted.length = 0;
     vi.resetModules();
     await import('../../src/worker/gpuWorker.ts');
-    expect(held).toEqual([expect.stringMatching(/^studio-worker-/)]);
+    expect(held).toEqual([expect.stringMatching(/^balancesft-worker:/)]);
     expect(posted).toEqual([{ kind: 'event', event: { type: 'worker-ready', lifeLock: held[0] } }]);
   });
 });
