@@ -41,18 +41,22 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     if (get().busy) return;
     set({ busy: { runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
     try {
-      const { zip, report, checkError, adapterStep, runStep } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, runName, label: p.label, done: p.done, total: p.total } }));
+      const { zip, report, checkError, adapterStep, runStep, held } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, runName, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
-      // The worker holds the export from here on, whether or not the download goes through.
-      // …and only this one (an earlier export is let go: a real model's is gigabytes).
-      set({ exportedRunIds: [runId], exportedCheck: checkError || !report ? 'unchecked' : report.passed ? 'passed' : 'failed' });
+      // The worker holds the export from here on, whether or not the download goes through, and
+      // only this one (an earlier export is let go: a real model's is gigabytes); none when the run
+      // was deleted while it exported.
+      set(held ? { exportedRunIds: [runId], exportedCheck: checkError || !report ? 'unchecked' : report.passed ? 'passed' : 'failed' } : { exportedRunIds: [], exportedCheck: null });
       downloadBytes(zip, fileName);
       set({ report: { runId, report, checkError, fileName, bytes: zip.size, adapterStep, runStep } });
     } catch (err) {
       // The worker's message says what is missing and what to do (no model, another model, no
       // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
-      // The worker lets the earlier export go as a new one starts: the playground no longer has it.
-      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.`, exportedRunIds: [], exportedCheck: null });
+      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.` });
+      // The worker lets the earlier export go once a new one starts, not when it is refused before
+      // (a job holds the GPU, no checkpoint): ask it which it holds (none if it cannot say).
+      const held = await engineClient().request('heldOnnxExports', {}).catch((): string[] => []);
+      set(held.length ? { exportedRunIds: held } : { exportedRunIds: [], exportedCheck: null });
     } finally {
       set({ busy: null, exporting: false });
     }

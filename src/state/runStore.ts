@@ -302,7 +302,9 @@ export const useRuns = create<RunState>((set, get) => {
       else if (result.message) set({ notice: result.message });
       return true;
     } catch (err) {
-      set({ error: `Training run ${runNameById(get().runs, runId)} could not run: ${(err as Error).message}.` });
+      // A worker the browser ended (client.ts) stopped a run that may have trained for hours: it did run.
+      const how = (err as Error).name === 'WorkerCrashed' ? 'stopped' : 'could not run';
+      set({ error: `Training run ${runNameById(get().runs, runId)} ${how}: ${(err as Error).message}.` });
       return false;
     } finally {
       if (get().active?.runId === runId) {

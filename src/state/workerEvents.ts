@@ -26,6 +26,13 @@ export function applyRunEvent(e: RunEvent, fromOtherTab: boolean): void {
   }
 }
 
+/** The rows this tab's job writes now ([] once it ended). */
+function noteJobRows(runIds: string[]): void {
+  const ended = [...useJobs.getState().rows].filter((id) => !runIds.includes(id));
+  useJobs.getState().noteJobRows(runIds);
+  useRuns.getState().noteEndedHere(ended);
+}
+
 export function installWorkerEvents(): void {
   if (installed) return;
   installed = true;
@@ -35,11 +42,12 @@ export function installWorkerEvents(): void {
       applyRunEvent(e, false);
       broadcast.share(e);
     } else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
-    else if (e.type === 'job-rows') {
-      const ended = [...useJobs.getState().rows].filter((id) => !e.runIds.includes(id));
-      useJobs.getState().noteJobRows(e.runIds);
-      useRuns.getState().noteEndedHere(ended);
+    else if (e.type === 'job-rows') noteJobRows(e.runIds);
+    else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') {
+      // A worker gone writes no row any more, and will never say its job's rows ended: its HDR run or
+      // ablation left `running` reads as interrupted, not as written by this tab.
+      if (e.type === 'worker-crashed') noteJobRows([]);
+      useCapabilities.getState().noteHealth(e);
     }
-    else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') useCapabilities.getState().noteHealth(e);
   });
 }

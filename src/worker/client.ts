@@ -23,6 +23,8 @@ export class EngineClient {
   private ready = false;
   /** Why the worker is gone: every request fails with it at once instead of waiting forever. */
   private dead: WorkerError | null = null;
+  /** The page ended the worker itself: its lock going is no crash. */
+  private terminated = false;
 
   constructor(private readonly worker: Worker) {
     worker.onmessage = (ev: MessageEvent<WorkerResponse>) => this.receive(ev.data);
@@ -37,11 +39,25 @@ export class EngineClient {
         this.tell({ type: 'worker-error', message });
         return;
       }
-      this.dead = new WorkerError('WorkerCrashed', `the studio's GPU worker could not start (${message}). Reload the page; if it happens again, report it with this message`);
-      for (const p of this.pending.values()) p.reject(this.dead);
-      this.pending.clear();
-      this.tell({ type: 'worker-crashed', message: this.dead.message });
+      this.die(`the studio's GPU worker could not start (${message}). Reload the page; if it happens again, report it with this message`);
     };
+  }
+
+  /** Fails every pending and later request with `message`, and tells the page: the worker is gone. */
+  private die(message: string): void {
+    if (this.dead) return;
+    this.dead = new WorkerError('WorkerCrashed', message);
+    for (const p of this.pending.values()) p.reject(this.dead);
+    this.pending.clear();
+    this.tell({ type: 'worker-crashed', message });
+  }
+
+  /** Waits on the lock the worker holds while it lives: granted, the worker is gone (the browser
+   * ended it: out of memory, a crash), and nothing it was doing will ever answer. */
+  private watchLife(lifeLock: string): void {
+    void navigator.locks?.request(lifeLock, async () => {
+      if (!this.terminated) this.die("the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there, and a training run can be resumed from its last checkpoint. Reload the page to start the worker again");
+    });
   }
 
   static spawn(): EngineClient {
@@ -68,7 +84,10 @@ export class EngineClient {
 
   private receive(msg: WorkerResponse): void {
     if (msg.kind === 'event') {
-      if (msg.event.type === 'worker-ready') this.ready = true;
+      if (msg.event.type === 'worker-ready') {
+        this.ready = true;
+        if (msg.event.lifeLock) this.watchLife(msg.event.lifeLock);
+      }
       this.tell(msg.event);
       return;
     }
@@ -83,6 +102,7 @@ export class EngineClient {
   }
 
   terminate(): void {
+    this.terminated = true;
     this.worker.terminate();
   }
 }

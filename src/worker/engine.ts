@@ -406,13 +406,18 @@ export class StudioEngine {
       // starts (the GPU ours): held through it, a real model's gigabytes were in memory twice while
       // this one was merged and checked.
       const out = await this.jobs.run('an ONNX export', (ctx, input) => (this.onnxExports.clear(), runOnnxExport(ctx, input)), { db, runId, adapter, dtype }, progress);
-      this.onnxExports.set(runId, { files: new Map(out.files), dtype });
+      // A run deleted while it exported (here or in another tab) has nothing to answer for in the
+      // playground: its gigabytes are not kept until the next export or model load.
+      const held = !!(await db.runs.get(runId));
+      if (held) this.onnxExports.set(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
       // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
       // by reference, so the tab never holds the export two or three times over.
       const zip = new Blob(writeZipParts(out.files.map(([name, data]) => ({ name, data, level: name.startsWith('onnx/') ? 0 : 6 })), new Date()) as BlobPart[], { type: 'application/zip' });
-      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep };
+      return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep, held };
     },
+
+    heldOnnxExports: async () => [...this.onnxExports.keys()],
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),
   };

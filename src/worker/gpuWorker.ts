@@ -27,4 +27,10 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
 // without a word, so the page is told (as client.ts tells of a reply it cannot read).
 self.onmessageerror = () => post({ kind: 'event', event: { type: 'message-unreadable', message: 'A request from the page to the GPU worker could not be read, so it never started and will not answer; if a task stays busy, reload the page' } });
 
-post({ kind: 'event', event: { type: 'worker-ready' } });
+// Killed by the browser (out of memory, a crash), the worker sends no word: it holds this lock for as
+// long as it lives, and the page, waiting on it, learns it is gone when the browser lets it go.
+// (Web Locks and randomUUID exist only in a secure context: elsewhere the worker is ready unwatched.)
+if (self.navigator.locks) {
+  const lifeLock = `balancesft-worker:${crypto.randomUUID()}`;
+  void self.navigator.locks.request(lifeLock, () => (post({ kind: 'event', event: { type: 'worker-ready', lifeLock } }), new Promise<never>(() => undefined)));
+} else post({ kind: 'event', event: { type: 'worker-ready' } });

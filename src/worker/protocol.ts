@@ -185,8 +185,11 @@ export interface RequestMap {
    * also stored on the run row. */
   /** `zip`: the folder zipped, a Blob (sent by reference, not copied; the page saves it as it is).
    * `checkError`: why the check could not run (the export is still returned). `adapterStep`: the
-   * step of the checkpoint merged; `runStep`: the step the run reached (a failed run's is later). */
-  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number }];
+   * step of the checkpoint merged; `runStep`: the step the run reached (a failed run's is later).
+   * `held`: whether the worker keeps it for the playground (not when its run was deleted meanwhile). */
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number; held: boolean }];
+  /** The runs whose ONNX export the worker holds for the playground (one at most). */
+  heldOnnxExports: [Record<string, never>, string[]];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with
    * the AST checker and stores an eval run with every prediction. Progress: examples done. */
   /** `aborted`: cancelled after `summary.total` of the `requested` examples (the summary covers those). */
@@ -264,7 +267,9 @@ export type WorkerEvent =
   /** A device was acquired (first use, or again after a loss). */
   | { type: 'device-ready' }
   /** The worker's module loaded and it takes requests. */
-  | { type: 'worker-ready' }
+  /** `lifeLock`: a Web Lock the worker holds for as long as it lives (none where there are no Web
+   * Locks): the browser lets a dead worker's locks go, so the page learns when it is gone. */
+  | { type: 'worker-ready'; lifeLock?: string }
   /** Raised by the page's client, not the worker: the worker died before it was ready (every
    * request fails at once from then on), or an error escaped it outside any request (it lives on). */
   | { type: 'worker-crashed'; message: string }

@@ -51,4 +51,18 @@ export const tests = {
       await blocked.close();
     }
   },
+
+  async 'a GPU worker that ends after it started is noticed: the page says so and offers Reload'({ context, baseUrl }) {
+    const page = await context.newPage();
+    const started = page.waitForEvent('worker');
+    await page.goto(baseUrl);
+    await openPanel(page, 'GPU');
+    await page.getByTestId('capability-report').waitFor({ timeout: 60_000 });
+    // Ended from inside, as the browser ends it for running out of memory: no event reaches the page.
+    await (await started).evaluate(() => setTimeout(() => self.close(), 0));
+    const banner = page.getByTestId('worker-crashed');
+    await banner.waitFor({ timeout: 30_000 });
+    assert.match(await banner.innerText(), /GPU worker was ended by the browser[\s\S]*Reload/);
+  },
 };
+

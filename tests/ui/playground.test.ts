@@ -226,7 +226,7 @@ describe('the ONNX export and the playground', () => {
     reply = (kind) => (kind === 'exportOnnx' ? new Promise((r) => (finish = r)) : Promise.resolve(undefined));
     const exporting = useOnnxExport.getState().exportOnnx('r1', 'run one', 'fp32');
     expect(useOnnxExport.getState().exporting).toBe(true);
-    finish({ zip: new Blob([new Uint8Array(4)]), report: null });
+    finish({ zip: new Blob([new Uint8Array(4)]), report: null, held: true });
     await exporting;
     expect(useOnnxExport.getState()).toMatchObject({ exporting: false, busy: null, exportedRunIds: ['r1'], report });
     useOnnxExport.setState({ report: null }); // the notice's ✕
@@ -246,23 +246,23 @@ describe('the ONNX export and the playground', () => {
     const html = render(createElement(OnnxExportStatus));
     expect(html).toContain('ONNX export of tool calls, rank 16: starting');
     expect(html).not.toContain('0b7f3c2e-run-id');
-    finish({ zip: new Blob([new Uint8Array(4)]), report: null });
+    finish({ zip: new Blob([new Uint8Array(4)]), report: null, held: true });
     await exporting;
   });
 
   it('says when the export holds an earlier step than the run reached (it failed after its newest checkpoint)', async () => {
-    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, adapterStep: 50, runStep: 80 });
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, adapterStep: 50, runStep: 80, held: true });
     await useOnnxExport.getState().exportOnnx('r5', 'run five', 'fp16');
     const html = render(createElement(OnnxExportStatus)).replaceAll('&#x27;', "'");
     expect(html).toContain("the export was not checked. It holds the adapter of step 50, the run's newest checkpoint, not of step 80 where the run stopped.");
-    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, adapterStep: 80, runStep: 80 });
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, adapterStep: 80, runStep: 80, held: true });
     await useOnnxExport.getState().exportOnnx('r5', 'run five', 'fp16');
     expect(render(createElement(OnnxExportStatus))).not.toContain('It holds the adapter of step');
   });
 
   it('says beside the ONNX backend when the export failed its check (after its notice is dismissed)', async () => {
     const failed = { passed: false, greedyEqual: false, greedyNearTie: false, maxAbsDiff: 3, kvCacheMaxAbsDiff: 0, tolerance: 0.01, dtype: 'fp32', executionProvider: 'wasm' };
-    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: failed, checkError: null });
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: failed, checkError: null, held: true });
     await useOnnxExport.getState().exportOnnx('r4', 'run four', 'fp32');
     useOnnxExport.setState({ report: null });
     usePlayground.getState().setPlaygroundDraft({ adapterRunId: 'r4', backend: 'onnx' });
@@ -273,7 +273,7 @@ describe('the ONNX export and the playground', () => {
   });
 
   it('an export whose check could not run is saved, and its notice says so as an error (not as unchecked)', async () => {
-    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: 'no available backend found' });
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: 'no available backend found', held: true });
     await useOnnxExport.getState().exportOnnx('r3', 'run three', 'fp16');
     expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: ['r3'], error: null });
     const html = render(createElement(OnnxExportStatus));
@@ -296,13 +296,33 @@ describe('the ONNX export and the playground', () => {
     expect(useOnnxExport.getState().error).toBe('Could not export run two to ONNX: the GPU ran out of memory merging layer 3.');
     // Nor the earlier one: the worker lets it go as a new export starts, so the playground does not
     // offer an ONNX backend it would answer with "export this run to ONNX first".
-    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null });
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, held: true });
     await useOnnxExport.getState().exportOnnx('r1', 'run one', 'fp32');
     expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: ['r1'], exportedCheck: 'unchecked' });
     reply = async () => {
       throw new Error('the GPU ran out of memory merging layer 3');
     };
     await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
+    expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: [], exportedCheck: null });
+  });
+
+  it('an export refused before it starts keeps the earlier export on offer (the worker still holds it)', async () => {
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, held: true });
+    await useOnnxExport.getState().exportOnnx('r1', 'run one', 'fp32');
+    reply = async (kind) => {
+      if (kind === 'heldOnnxExports') return ['r1'];
+      throw new Error('an evaluation is running; wait for it or cancel it first');
+    };
+    await useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp32');
+    expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: ['r1'], exportedCheck: 'unchecked' });
+    expect(useOnnxExport.getState().error).toBe('Could not export run two to ONNX: an evaluation is running; wait for it or cancel it first.');
+    usePlayground.getState().setPlaygroundDraft({ adapterRunId: 'r1', backend: 'onnx' });
+    expect(render(createElement(PlaygroundPanel))).toMatch(/<option value="onnx"(?![^>]*disabled)[^>]*>/);
+  });
+
+  it('an export whose run was deleted while it ran is not offered (the worker did not keep it)', async () => {
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: null, held: false });
+    await useOnnxExport.getState().exportOnnx('r1', 'run one', 'fp32');
     expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: [], exportedCheck: null });
   });
 

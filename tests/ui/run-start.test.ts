@@ -3,6 +3,7 @@
 // run that did begin is kept whatever became of it.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
+import { WorkerError } from '../../src/worker/client.ts';
 
 const requests: string[] = [];
 let reply: (kind: string) => Promise<unknown> = async () => undefined;
@@ -54,6 +55,18 @@ describe('starting a training run', () => {
     await useRuns.getState().startRun('d');
     expect(requests).toEqual(['createRun', 'startRun']);
     expect(useRuns.getState().runs.map((r) => r.id)).toEqual(['r']);
+  });
+
+  it('says a run stopped, not that it could not run, when the browser ended the worker mid-run', async () => {
+    stored = { status: 'running', lastStep: 3, name: 'long run' };
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r' };
+      if (kind === 'startRun') throw new WorkerError('WorkerCrashed', "the studio's GPU worker was ended by the browser (out of memory, or a crash)");
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    expect(useRuns.getState().error).toBe("Training run long run stopped: the studio's GPU worker was ended by the browser (out of memory, or a crash).");
+    expect(useRuns.getState().active).toBeNull();
   });
 });
 

@@ -1,8 +1,9 @@
 // The page's worker client when the worker fails: a worker that dies before it is ready fails
 // every pending and later request at once (nothing waits forever on "loading…"), while an error
 // that escapes a ready worker outside any request leaves its requests running (a run keeps its
-// pause and stop) and is only reported.
-import { describe, expect, it } from 'vitest';
+// pause and stop) and is only reported; a worker the browser ends later (out of memory, a crash)
+// sends no word, but lets go of the lock it held while it lived, and the page fails its requests.
+import { describe, expect, it, vi } from 'vitest';
 import { EngineClient } from '../../src/worker/client.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
 
@@ -31,6 +32,15 @@ function client() {
   return { worker, c, events };
 }
 
+/** Web Locks as the browser keeps them: the worker holds its life lock; the page's request for it
+ * is granted once the worker is gone (`release`). */
+function lifeLockStandIn() {
+  let release!: () => void;
+  const gone = new Promise<void>((r) => (release = r));
+  vi.stubGlobal('navigator', { locks: { request: async (_name: string, cb: () => Promise<unknown>) => (await gone, cb()) } });
+  return { release, gone };
+}
+
 describe('the worker client', () => {
   it('fails every request at once when the worker dies before it is ready', async () => {
     const { worker, c, events } = client();
@@ -51,6 +61,38 @@ describe('the worker client', () => {
     expect(events.at(-1)).toEqual({ type: 'worker-error', message: 'Uncaught TypeError: x is undefined' });
     worker.send({ kind: 'return', id: worker.posted[0].id, result: { status: 'done', step: 3 } });
     await expect(training).resolves.toEqual({ status: 'done', step: 3 });
+  });
+
+  it('fails every request once the browser ended the ready worker (its life lock let go), and says so', async () => {
+    const { release } = lifeLockStandIn();
+    try {
+      const { worker, c, events } = client();
+      worker.send({ kind: 'event', event: { type: 'worker-ready', lifeLock: 'balancesft-worker:1' } });
+      const training = c.request('startRun', { runId: 'r', resume: false });
+      release(); // the worker is killed: out of memory
+      const err = await training.catch((e) => e);
+      expect(err.name).toBe('WorkerCrashed');
+      expect(err.message).toBe("the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there, and a training run can be resumed from its last checkpoint. Reload the page to start the worker again");
+      await expect(c.request('probe', {})).rejects.toBe(err);
+      expect(events.at(-1)).toEqual({ type: 'worker-crashed', message: err.message });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('says nothing of a crash when the page ended the worker itself', async () => {
+    const { release, gone } = lifeLockStandIn();
+    try {
+      const { worker, c, events } = client();
+      worker.send({ kind: 'event', event: { type: 'worker-ready', lifeLock: 'balancesft-worker:1' } });
+      c.terminate();
+      release();
+      await gone;
+      await new Promise((r) => setTimeout(r, 0));
+      expect(events.some((e) => e.type === 'worker-crashed')).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('reports a message from the worker that could not be read, instead of waiting on it without a word', () => {

@@ -1,6 +1,7 @@
 // The worker's entry (gpuWorker.ts): a request from the page it cannot read (a message that fails to
 // deserialize) has no id to answer, so the page's call would wait for ever without a word; the page
-// is told instead, as the worker's own unreadable replies are told (client.ts).
+// is told instead, as the worker's own unreadable replies are told (client.ts). It holds a Web Lock for
+// as long as it lives and names it when ready: the page learns from it when the browser ends it.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 vi.mock('../../src/export/ortGlobal.ts', () => ({}));
@@ -20,5 +21,15 @@ describe('the GPU worker’s entry', () => {
     expect(typeof workerSelf.onmessageerror).toBe('function');
     (workerSelf.onmessageerror as (ev: unknown) => void)({ data: null });
     expect(posted).toEqual([{ kind: 'event', event: { type: 'message-unreadable', message: expect.stringMatching(/^A request from the page to the GPU worker could not be read, so it never started and will not answer/) } }]);
+  });
+
+  it('holds a lock while it lives and names it in its ready event, so the page learns when it is gone', async () => {
+    const held: string[] = [];
+    workerSelf.navigator = { locks: { request: (name: string, cb: () => unknown) => (held.push(name), cb()) } };
+    posted.length = 0;
+    vi.resetModules();
+    await import('../../src/worker/gpuWorker.ts');
+    expect(held).toEqual([expect.stringMatching(/^balancesft-worker:/)]);
+    expect(posted).toEqual([{ kind: 'event', event: { type: 'worker-ready', lifeLock: held[0] } }]);
   });
 });
