@@ -20,7 +20,7 @@ import { GpuDeviceLostError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import type { JobContext, RunInterruption } from './context.ts';
 import { evaluationSample, type JobExamples } from './data.ts';
 import { evaluateJob, type Decoding } from './evaluate.ts';
-import { fitSamples, hdrJob, retrainConfig } from './hdr.ts';
+import { fitSamples, fitSamplesOnGpu, hdrJob, retrainConfig } from './hdr.ts';
 import type { RunStore, RunWorkspace } from './store/runStore.ts';
 import { trainJob } from './train.ts';
 import { uniqueRunName } from './store/runNames.ts';
@@ -236,6 +236,10 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
   validateAblationConfig(c, ctx.model.spec);
   const heldOut = evaluationSample(job.examples.eval, c.evalLimit);
   const arms = ablationArms(c);
+  const mineSet = firstMinable(job.examples.train, c.hdrMineLimit);
+  // HDR's arm retrains at its own, longer length: refused now where this GPU cannot bind its
+  // buffers, not after the arms before it trained.
+  for (const arm of arms) if (arm.hdrFrom) fitSamplesOnGpu(ctx, arm.config, c.hdr, mineSet);
   const failed: NonNullable<AblationResult['failed']> = [];
   const result: AblationResult = {
     name: job.name,
@@ -295,7 +299,6 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
       const from = done.get(arm.hdrFrom)!;
       // It continues that arm's run, as HDR from a training run does (its snapshot is that run plus the rounds).
       // With the sequence length the job retrains at (fitSamples), so the arm's row shows it.
-      const mineSet = firstMinable(job.examples.train, c.hdrMineLimit);
       const config = fitSamples(arm.config, c.hdr, ctx.model.tokenizer, mineSet, ctx.model.spec.maxPositionEmbeddings);
       armStore = await workspace.createRun({ kind: 'hdr', name, config, settings: c.hdr, fromRunId: from.store.id });
       ctx.claimRun?.(armStore.id);

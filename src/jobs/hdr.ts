@@ -19,7 +19,8 @@ import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { HdrPool, RunStore } from './store/runStore.ts';
-import { hdrRetrainSeqLen } from '../model/sequence-length.ts';
+import { hdrRetrainSeqLen, longestMinedPrompt } from '../model/sequence-length.ts';
+import { planMemory } from '../model/memory-plan.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
@@ -73,15 +74,39 @@ export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig
  * accepted samples longer than the data were skipped as too long after all the sampling.
  */
 export function fitSamples(config: RunConfig, settings: HdrSettings, tokenizer: PreTrainedTokenizer, mineSet: Example[], context: number): RunConfig {
-  // Mining asks no example whose prompt and answer pass the context (eval/evaluate.ts), so none of
-  // its samples can be accepted: counted, one such prompt took the retraining to the whole context.
-  let longest = 0;
-  for (const e of mineSet) {
-    const prompt = renderPrompt(tokenizer, e).ids.length;
-    if (prompt + settings.maxNewTokens <= context) longest = Math.max(longest, prompt);
-  }
-  const seqLen = hdrRetrainSeqLen(config.seqLen, longest, settings.maxNewTokens, context);
+  return fitted(config, settings, minedPrompt(tokenizer, mineSet, settings, context), context);
+}
+
+/** The longest prompt of `mineSet` HDR mines (longestMinedPrompt over the rendered prompts). */
+function minedPrompt(tokenizer: PreTrainedTokenizer, mineSet: Example[], settings: HdrSettings, context: number): number {
+  // Counted, a prompt mining leaves out as too long took the retraining to the whole context.
+  return longestMinedPrompt(mineSet.map((e) => renderPrompt(tokenizer, e).ids.length), settings.maxNewTokens, context);
+}
+
+function fitted(config: RunConfig, settings: HdrSettings, longestPrompt: number, context: number): RunConfig {
+  const seqLen = hdrRetrainSeqLen(config.seqLen, longestPrompt, settings.maxNewTokens, context);
   return seqLen > config.seqLen ? { ...config, seqLen } : config;
+}
+
+/**
+ * fitSamples, refused in words where this GPU cannot bind a buffer of HDR at that length (the
+ * memory plan's verdict, HDR's own included): checked at the run's length only, HDR failed when it
+ * loaded its model with a bare GPU-limit error, or, for an ablation, after its other arms trained.
+ */
+export function fitSamplesOnGpu(ctx: Pick<JobContext, 'gpu' | 'model'>, config: RunConfig, settings: HdrSettings, mineSet: Example[]): RunConfig {
+  const { spec, tokenizer } = ctx.model;
+  const context = spec.maxPositionEmbeddings;
+  const longestPrompt = minedPrompt(tokenizer, mineSet, settings, context);
+  const retraining = fitted(config, settings, longestPrompt, context);
+  const { maxBufferSize, maxStorageBufferBindingSize } = ctx.gpu.ctx.limits;
+  const shape = { batch: config.batchSize, seqLen: config.seqLen, rank: config.lora.rank, targets: config.lora.targets, recompute: config.recompute, loraDropout: config.lora.dropout, decode: { batch: settings.batchSize, maxNewTokens: settings.maxNewTokens, promptTokens: longestPrompt, sampled: true } };
+  const plan = planMemory(spec, shape, { maxBufferSize, maxStorageBufferBindingSize });
+  const problem = [...plan.problems, ...plan.hdrProblems][0];
+  if (problem) {
+    const batch = config.batchSize > 1 ? `, the retraining batch (${config.batchSize})` : '';
+    throw new Error(`HDR cannot retrain on this GPU at sequence length ${retraining.seqLen} (its longest mined prompt, ${longestPrompt} tokens, plus an answer of up to ${settings.maxNewTokens}): ${problem}. Lower the max new tokens (${settings.maxNewTokens})${batch} or mine examples with shorter prompts`);
+  }
+  return retraining;
 }
 
 /**
@@ -111,7 +136,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
   validateHdrSettings(settings);
   validateRunConfigFor(job.config, ctx.model.spec);
   if (job.mineSet.length === 0) throw new Error('there are no training examples to mine hard cases from');
-  const config = fitSamples(job.config, settings, ctx.model.tokenizer, job.mineSet, ctx.model.spec.maxPositionEmbeddings);
+  const config = fitSamplesOnGpu(ctx, job.config, settings, job.mineSet);
   const batchTokens = config.batchSize * config.seqLen;
   const prompts = promptTokens(ctx.model.tokenizer, [...job.mineSet, ...job.evalSet], prefillChunkTokens(ctx.model.spec, ctx.gpu.ctx.limits));
   const maxTokens = Math.max(batchTokens, prompts);

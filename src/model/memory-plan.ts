@@ -111,6 +111,11 @@ export interface MemoryPlan {
   hdrBytes: number;
   /** The sequence length HDR retrains at (hdrRetrainSeqLen): its model and step are sized by it. */
   hdrSeqLen: number;
+  /** HDR's own verdict on the buffer limits: the buffers of its retraining at hdrSeqLen that one
+   * binding cannot hold (empty when they fit, or when training's own do not: those are in
+   * `problems`). Apart from `fits`, so a user who only trains is not refused for them; the HDR job
+   * refuses with them before it loads or mines anything (jobs/hdr.ts fitSamplesOnGpu). */
+  hdrProblems: string[];
   /** The largest of the three; what the verdict compares with memoryBytes. */
   peakBytes: number;
   largestBuffer: BufferSize;
@@ -220,6 +225,21 @@ function defaultChunk(spec: ModelSpec, T: number, maxBinding: number): number {
 
 const sum = (xs: BufferSize[]) => xs.reduce((a, b) => a + b.bytes, 0);
 
+/** The buffers a training step over `T` rows allocates per token: one layer's saved activations,
+ * the backward's gradient scratch and the LM-head chunk (what grows with the sequence). */
+function tokenBuffers(spec: ModelSpec, s: TrainShape, T: number, chunk: number): BufferSize[] {
+  return [
+    ...layerActivationBuffers(spec, s, T).map((b) => ({ label: `layer activation ${b.label}`, bytes: b.bytes })),
+    ...gradScratchBuffers(spec, s, T).map((b) => ({ label: `backward scratch ${b.label}`, bytes: b.bytes })),
+    { label: `LM-head chunk [${T}, ${chunk}]`, bytes: T * chunk * F32 },
+  ];
+}
+
+/** Each buffer over the limit, in words. */
+function overLimit(buffers: BufferSize[], limit: number): string[] {
+  return buffers.filter((b) => b.bytes > limit).map((b) => `${b.label} needs ${formatBytes(b.bytes)} in one buffer, over this GPU's ${formatBytes(limit)} binding limit`);
+}
+
 export function planMemory(spec: ModelSpec, s: TrainShape, limits: PlanLimits): MemoryPlan {
   const plan = planWithoutSuggestions(spec, s, limits);
   if (!plan.fits) plan.suggestions = suggest(spec, s, limits);
@@ -263,13 +283,9 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   buffers.push({ label: 'LoRA parameters (and their gradients and AdamW moments, each as large)', bytes: loraLayout(spec, loraSettings).size * F32 });
 
   const layer = layerActivationBuffers(spec, s, T);
-  const grads = gradScratchBuffers(spec, s, T);
   const { activations, scratch } = keptForBackward(spec, s, T, s.recompute);
-  buffers.push(...layer.map((b) => ({ label: `layer activation ${b.label}`, bytes: b.bytes })));
-  buffers.push(...grads.map((b) => ({ label: `backward scratch ${b.label}`, bytes: b.bytes })));
-
+  buffers.push(...tokenBuffers(spec, s, T, chunk));
   const { lmHead, inputs, kernelScratch } = stepBuffers(spec, T, chunk, limits);
-  buffers.push({ label: `LM-head chunk [${T}, ${chunk}]`, bytes: T * chunk * F32 });
 
   // Generation's rows: the longest prompt (at least the training length) plus the new tokens (the
   // last one is never fed back), and as many answers at once as one layer's cache binding holds, as
@@ -302,15 +318,18 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const hdrKept = keptForBackward(spec, s, hdrT, s.recompute);
   const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;
   const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
-  const hdrStep = stepBuffers(spec, hdrT, s.lmHeadChunk ?? defaultChunk(spec, hdrT, maxBinding), limits);
+  const hdrChunk = s.lmHeadChunk ?? defaultChunk(spec, hdrT, maxBinding);
+  const hdrStep = stepBuffers(spec, hdrT, hdrChunk, limits);
   const hdrBytes = Math.max(hdrModel + hdrStep.lmHead + hdrStep.inputs + hdrStep.kernelScratch, hdrSampling);
   const peakBytes = Math.max(trainingBytes, generationBytes, hdrBytes);
   const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 
   const bufferLimit = Math.min(maxBinding, limits.maxBufferSize);
-  for (const b of buffers) {
-    if (b.bytes > bufferLimit) problems.push(`${b.label} needs ${formatBytes(b.bytes)} in one buffer, over this GPU's ${formatBytes(bufferLimit)} binding limit`);
-  }
+  problems.push(...overLimit(buffers, bufferLimit));
+  // HDR allocates its retraining's buffers at its own, longer length: checked at the run's only, the
+  // plan said 'fits' and HDR failed on the GPU when it loaded its model. Only where training's fit
+  // (those are already the verdict's), and in words that name HDR's length.
+  const hdrProblems = problems.length > 0 || hdrSeqLen === s.seqLen ? [] : overLimit(tokenBuffers(spec, s, hdrT, hdrChunk), bufferLimit);
   if (limits.memoryBytes !== undefined && peakBytes > limits.memoryBytes) {
     // Every job that does not fit, by name: naming only the largest (HDR, which also holds the cache)
     // read as if a training step over the memory too fitted. Where training fits, say so: the user
@@ -338,6 +357,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
     generationBytes,
     hdrBytes,
     hdrSeqLen,
+    hdrProblems,
     peakBytes,
     largestBuffer,
     fits,

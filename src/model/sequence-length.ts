@@ -20,3 +20,15 @@ export function hdrRetrainSeqLen(seqLen: number, longestPrompt: number, maxNewTo
   const fitted = Math.min(Math.ceil((longestPrompt + maxNewTokens + SAMPLE_RENDER_SLACK) / SEQ_LEN_MULTIPLE) * SEQ_LEN_MULTIPLE, context);
   return Math.max(seqLen, fitted);
 }
+
+/**
+ * The longest prompt HDR mines, in tokens, of the prompts it is given (the mined examples', in
+ * tokens): mining asks no example whose prompt and answer pass the model's `context`
+ * (eval/evaluate.ts), so none of its samples can be accepted and its prompt does not count.
+ * 0 when none is left. The HDR job and the page's memory plan take HDR's length from it.
+ */
+export function longestMinedPrompt(prompts: Iterable<number>, maxNewTokens: number, context: number): number {
+  let longest = 0;
+  for (const prompt of prompts) if (prompt + maxNewTokens <= context) longest = Math.max(longest, prompt);
+  return longest;
+}

@@ -26,7 +26,7 @@ import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
-import { fitSamples, hdrJob, retrainConfig } from '../jobs/hdr.ts';
+import { fitSamplesOnGpu, hdrJob, retrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
 import { ablationArms, ablationEndText, ablationJob, uniqueAblationName, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
@@ -285,7 +285,8 @@ export class StudioEngine {
           const from = runId ? await this.adapterOf(runId) : null;
           const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
           // With the sequence length the job retrains at (fitSamples), so the run's row shows it.
-          const config = fitSamples({ ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora }, settings, model.tokenizer, mineSet, model.spec.maxPositionEmbeddings);
+          // Refused here where this GPU cannot bind HDR's buffers at that length, before its row is written.
+          const config = fitSamplesOnGpu(ctx, { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora }, settings, mineSet);
           validateRunConfigFor(config, model.spec);
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;

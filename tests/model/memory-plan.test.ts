@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parameterCount, parseModelConfig } from '../../src/model/config.ts';
-import { loraParameterCount, LORA_TARGETS } from '../../src/model/lora.ts';
+import { loraParameterCount, LORA_TARGETS, type LoraTarget } from '../../src/model/lora.ts';
 import { DEFAULT_DECODE, planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
@@ -152,6 +152,26 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(false);
     expect(plan.problems.some((p) => /layer activation gate needs 192 MiB in one buffer, over this GPU's 128 MiB binding limit/.test(p))).toBe(true);
     expect(plan.suggestions.some((t) => /shorten the sequence to 2048 tokens/.test(t))).toBe(true);
+  });
+
+  it('gives HDR its own verdict on the buffer limits at the longer length it retrains at', () => {
+    // Checked at the run's length only, the plan said "fits" and HDR then failed on the GPU: its
+    // retraining holds the longest prompt plus an answer of max new tokens (300 + 512 → 832 rows),
+    // and its gate [832, 128] f32 (416 KiB) is over a 256 KiB binding that the run's 320 rows fit.
+    const tiny = tinyModelSpec(TINY_QWEN3_DEFAULT); // I 128
+    const limits = { maxBufferSize: 256 * 1024, maxStorageBufferBindingSize: 256 * 1024 };
+    const shape = { batch: 1, seqLen: 320, rank: 4, targets: ['q', 'v'] as LoraTarget[], recompute: true, decode: { ...DEFAULT_DECODE, promptTokens: 300 } };
+    const plan = planMemory(tiny, shape, limits);
+    expect(plan.hdrSeqLen).toBe(832);
+    // Training fits: a user who only trains is not refused for HDR.
+    expect(plan.fits).toBe(true);
+    expect(plan.hdrProblems).toContain("layer activation gate needs 416 KiB in one buffer, over this GPU's 256 KiB binding limit");
+    // Answers of up to 64 tokens: HDR retrains at 384 rows, which fit.
+    expect(planMemory(tiny, { ...shape, decode: { ...shape.decode, maxNewTokens: 64 } }, limits).hdrProblems).toEqual([]);
+    // Where training's own buffers do not fit, the verdict says so once.
+    const both = planMemory(tiny, { ...shape, seqLen: 640 }, limits);
+    expect(both.fits).toBe(false);
+    expect(both.hdrProblems).toEqual([]);
   });
 
   it('suggests only a micro-batch that divides the batch, so the optimizer step keeps its examples', () => {

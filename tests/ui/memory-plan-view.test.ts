@@ -54,4 +54,17 @@ describe('the memory verdict', () => {
     expect(rows[at(/^HDR in total/)][1]).toBe(formatBytes(plan.hdrBytes));
     expect(Math.max(plan.trainingBytes, plan.generationBytes, plan.hdrBytes)).toBe(plan.peakBytes);
   });
+
+  it('gives HDR its own verdict where its longer retraining passes the binding limit and training does not', () => {
+    // The page said "✓ Fits" and HDR then failed on the GPU: its retraining at prompt + answer
+    // (1,024 + 512 → 1,600 rows) has buffers a 32 MiB binding cannot hold, the run's 320 rows fit.
+    const hdrShape = { ...shape, decode: { batch: 8, maxNewTokens: 512, promptTokens: 1024 } };
+    const plan = planMemory(spec, hdrShape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 32 * 2 ** 20 });
+    expect(plan.fits).toBe(true);
+    useModel.setState({ planShape: hdrShape, plan });
+    const html = renderNow(React.createElement(MemoryPlanView)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+    expect(verdict(html)).toMatch(/^✓ Fits this GPU's buffer limits/);
+    const hdr = /data-testid="memory-hdr-verdict">([^<]*)</.exec(html)?.[1];
+    expect(hdr).toMatch(/^✗ HDR does not fit: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* needs [\d.]+ MiB in one buffer, over this GPU's 32.0 MiB binding limit\. Lower HDR's max new tokens or the batch size\.$/);
+  });
 });

@@ -130,5 +130,10 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
     lines.push('try');
     for (const sg of plan.suggestions) lines.push(`  - ${sg}`);
   }
+  // HDR's own verdict (the studio's too): its longer retraining can pass a limit training does not.
+  if (plan.hdrProblems.length > 0) {
+    lines.push(`HDR          does NOT fit: it retrains at sequence ${plan.hdrSeqLen} (the longest prompt it mines plus up to --max-tokens ${shape.decode.maxNewTokens}); lower --max-tokens or --batch`);
+    for (const p of plan.hdrProblems) lines.push(`  - ${p}`);
+  }
   console.log(lines.join('\n'));
 }
