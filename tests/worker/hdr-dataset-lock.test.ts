@@ -29,8 +29,10 @@ describe('HDR on a dataset another tab runs HDR on', () => {
       const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files });
       const engine = new StudioEngine(undefined, () => undefined, db);
       await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
-      // The engine's job slot without a GPU: a refused request never reaches one.
-      const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
+      // The engine's job slot without a GPU: a refused request never reaches one (HDR's length is
+      // checked against its limits first).
+      const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
+      const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null, limits }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
       jobs.useModel(engine.jobs.requireModel());
       Object.assign(engine, { jobs });
       // The other tab's HDR run on the same dataset, until `end`.
