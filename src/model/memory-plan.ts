@@ -19,7 +19,7 @@ import { vocabChunkRows } from '../ops/crossEntropy.ts';
 import { loraLayout } from './deviceLora.ts';
 import { matmulScratchBytes, type MatmulScratchKind } from '../ops/matmulKernels.ts';
 import { decodeScratchBytes, kvCacheBytes, kvCachePositionLimit, prefillChunkTokens } from './kvCache.ts';
-import { hdrRetrainSeqLen } from './sequence-length.ts';
+import { hdrRetrainSeqLen, longestMinedPrompt } from './sequence-length.ts';
 
 /** How evaluation and HDR decode: answers at once (rows of the KV cache) and new tokens per answer. */
 export interface DecodeShape {
@@ -29,6 +29,10 @@ export interface DecodeShape {
    * (training's length limit does not cut them), so a longer one than the training sequence takes a
    * longer cache. Prompts up to the training sequence are assumed when absent or shorter. */
   promptTokens?: number;
+  /** The prompt lengths, in tokens, of the examples HDR mines (the training side's own, up to its
+   * mining limit): it retrains at the length that holds the longest it can accept
+   * (longestMinedPrompt, as jobs/hdr.ts fitSamples takes it). `promptTokens` when absent. */
+  minedPrompts?: number[];
   /** Tokens drawn at a temperature (studio eval --temperature) rather than taken greedily: the
    * sampler's buffers sit beside the decode scratch. Greedy when absent; HDR always samples. */
   sampled?: boolean;
@@ -312,8 +316,11 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // retrains (and so loads its model) at the length that holds its samples, the longest prompt plus
   // an answer of max new tokens: longer than the run's, so its model and step are larger than a
   // training step's (counted at the run's length, the plan said 'fits' for an HDR several times it).
-  // The data's longest prompt where known, as the job measures it; else prompts up to the run's length.
-  const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, decode.promptTokens ?? s.seqLen, decode.maxNewTokens, spec.maxPositionEmbeddings);
+  // The longest prompt it mines where known, as the job takes it (not the held-out side's, nor one
+  // mining skips); else the data's longest, or prompts up to the run's length.
+  const context = spec.maxPositionEmbeddings;
+  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, decode.maxNewTokens, context) : (decode.promptTokens ?? s.seqLen);
+  const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, hdrPrompt, decode.maxNewTokens, context);
   const hdrT = s.batch * hdrSeqLen;
   const hdrKept = keptForBackward(spec, s, hdrT, s.recompute);
   const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;

@@ -3,7 +3,7 @@
 // loaded model's tokenizer, the one training uses, or the embedded model's before any is loaded, and
 // counted again when another model is loaded), the hard cases of a dataset
 // one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
@@ -87,6 +87,14 @@ function useDatasetFits(datasetId: string | null) {
  * whole), for the memory plan; undefined until counted or without a dataset. */
 export function useLongestPrompt(datasetId: string | null): number | undefined {
   return useDatasetFits(datasetId).value?.longestPrompt;
+}
+
+/** The prompt lengths, in tokens, of the first `mineLimit` examples HDR mines from a dataset (its
+ * training side's own, in order), for the memory plan's HDR length; undefined until counted or
+ * without a dataset. The same array while neither changes. */
+export function useMinedPrompts(datasetId: string | null, mineLimit: number): number[] | undefined {
+  const prompts = useDatasetFits(datasetId).value?.minedPrompts;
+  return useMemo(() => prompts?.slice(0, mineLimit), [prompts, mineLimit]);
 }
 
 /** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a

@@ -72,6 +72,12 @@ export function plannedSettings(busy: DemoStep | null, config: RunConfig, decode
   return { config: DEMO_RUN_CONFIG, decode: demoDecode };
 }
 
+/** How many examples the Model panel's memory plan counts HDR mining: the demo's while a demo step
+ * trains, evaluates or runs HDR, otherwise `mineLimit` (the forms'). */
+export function plannedMineLimit(busy: DemoStep | null, mineLimit: number): number {
+  return busy === 'train' || busy === 'evaluate' || busy === 'hdr' ? DEMO_HDR.mineLimit : mineLimit;
+}
+
 /** The dataset the Model panel's memory plan reads the longest prompt of: the demo's while a demo
  * step trains, evaluates or runs HDR on it, whichever dataset the user has selected meanwhile;
  * otherwise `datasetId`. */

@@ -179,9 +179,17 @@ const ABLATION_LABELS: Record<string, string> = {
  * number ≥ 1) is left out; with none left, the plan's default. */
 export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): DecodeShape {
   const forms = [s.evalDraft, s.hdrDraft.settings, s.ablationDraft];
-  const most = (xs: number[], fallback: number) => Math.max(0, ...xs.filter((x) => Number.isInteger(x) && x >= 1)) || fallback;
   return { batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch), maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens) };
 }
+
+/** How many examples the HDR and ablation forms mine, the more of the two (as formsDecodeShape):
+ * HDR's retraining length in the plan is that of the longest prompt among them. */
+export function formsMineLimit(s: { hdrDraft: HdrDraft; ablationDraft: AblationDraft }): number {
+  return most([s.hdrDraft.mineLimit, s.ablationDraft.hdrMineLimit], DEFAULT_HDR_DRAFT.mineLimit);
+}
+
+/** The largest of the whole numbers ≥ 1 (a field mid-edit is none), or `fallback`. */
+const most = (xs: number[], fallback: number) => Math.max(0, ...xs.filter((x) => Number.isInteger(x) && x >= 1)) || fallback;
 
 export function ablationDraftProblem(d: AblationDraft, training: RunConfig): string | null {
   try {

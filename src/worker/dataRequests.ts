@@ -10,6 +10,7 @@ import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
+import { hardCaseRootId } from '../data/split.ts';
 import { loadTokenizer, tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { tokenizeExample } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
@@ -182,8 +183,13 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       // memory plan sizes their cache for the longest. A profile's prompt tokens hold the template's
       // tail after the target's end (total − full), which a generation prompt does not. An example
       // left out of both sides is decoded by no job.
-      const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts && decoded.has(e.id) ? e.counts.prompt - (e.counts.total - e.counts.full) : 0)));
-      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt, reasoning: { meanCotPerExample, meanCallPerExample, callShare } };
+      const promptOf = (c: { prompt: number; total: number; full: number }) => c.prompt - (c.total - c.full);
+      const longestPrompt = Math.max(0, ...counts.map((e) => (e.counts && decoded.has(e.id) ? promptOf(e.counts) : 0)));
+      // HDR mines the training side's own examples in their order (firstMinable), not the held-out
+      // side nor earlier HDR samples (`<question>#hdr…`, whose prompt is their question's anyway):
+      // the plan takes its retraining length from these, as the job does.
+      const minedPrompts = counts.flatMap((e) => (e.counts && train.has(e.id) && hardCaseRootId(e.id) === e.id ? [promptOf(e.counts)] : []));
+      return { tokenizer, fits, suggestedSeqLen: suggestSeqLen(fits.map((f) => f.full)), longestPrompt, minedPrompts, reasoning: { meanCotPerExample, meanCallPerExample, callShare } };
     },
 
     datasetLengths: async ({ datasetId, bins }, progress) => {

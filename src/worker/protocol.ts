@@ -238,7 +238,7 @@ export interface RequestMap {
    * longest prompt of any of its examples (what evaluation and HDR decode). Progress: examples. */
   /** `reasoning`: the reasoning against call tokens of the examples training takes (the included
    * training side), which the Training panel's SSB note weighs. */
-  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number; longestPrompt: number; reasoning: ReasoningShare }];
+  datasetFits: [{ datasetId: string }, { tokenizer: string; fits: ExampleFit[]; suggestedSeqLen: number; longestPrompt: number; minedPrompts: number[]; reasoning: ReasoningShare }];
   /** Per-example CoT and call token counts of a stored dataset. Progress: examples. */
   datasetLengths: [{ datasetId: string; bins: number }, DatasetLengths];
   /** A stored dataset's quality summary and its split and inclusion counts (datasetBrowse.ts).

@@ -16,6 +16,8 @@ import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { exampleFit, exampleProfile, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { DEFAULT_SPLIT, splitOf } from '../../src/data/split.ts';
+import { minableExamples } from '../../src/hdr/rounds.ts';
 import { qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 import type { LoadedModel } from '../../src/jobs/context.ts';
 
@@ -201,6 +203,31 @@ describe('the worker’s length views', () => {
     // Included again: counted again at once.
     await handlers.setExampleIncluded({ datasetId: d.id, exampleId: 'long', included: true }, () => undefined);
     expect((await handlers.datasetFits({ datasetId: d.id }, () => undefined)).longestPrompt).toBe(longest);
+    db.close();
+  });
+
+  it('names the prompts HDR mines, in its order: the training side\'s own, not the held-out side\'s, left-out ones or HDR samples', async () => {
+    // The memory plan took HDR's retraining length from the longest prompt of either side: a long
+    // held-out question (never mined) made the page plan an HDR longer than the one that runs.
+    const db = freshDb();
+    const content = `${'Please check the weather in every town. '.repeat(60)}`;
+    const heldOutId = Array.from({ length: 200 }, (_, i) => `long-${i}`).find((id) => splitOf(id, DEFAULT_SPLIT) === 'eval')!;
+    const heldOut = { ...demo[1], id: heldOutId, messages: [{ role: 'user' as const, content }] };
+    const sample = { ...demo[0], id: `${demo[0].id}#hdr1.0`, source: 'hdr' as const, hdrRound: 1 };
+    const d = await saveDataset(db, { name: 'demo', examples: [...demo.slice(0, 10), heldOut, sample] });
+    const base = await listening;
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => base, datasetInUse: () => null });
+    const tok = qwen3Tokenizer();
+    const train = (await db.examples.where('[datasetId+split+included]').equals([d.id, 'train', 1]).toArray()).sort((a, b) => a.ord - b.ord).map((r) => r.example);
+    expect(train.map((e) => e.id)).toContain(sample.id);
+    const fits = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
+    // The cache still holds the held-out prompt; HDR mines only the training side's own examples.
+    expect(fits.longestPrompt).toBe(renderPrompt(tok, heldOut).ids.length);
+    expect(fits.minedPrompts).toEqual(minableExamples(train).map((e) => renderPrompt(tok, e).ids.length));
+    expect(Math.max(...fits.minedPrompts)).toBeLessThan(fits.longestPrompt);
+    // One left out from the Dataset panel is not mined either.
+    await handlers.setExampleIncluded({ datasetId: d.id, exampleId: train[0].id, included: false }, () => undefined);
+    expect((await handlers.datasetFits({ datasetId: d.id }, () => undefined)).minedPrompts).toEqual(fits.minedPrompts.slice(1));
     db.close();
   });
 

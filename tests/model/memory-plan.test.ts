@@ -174,6 +174,19 @@ describe('memory plan', () => {
     expect(both.hdrProblems).toEqual([]);
   });
 
+  it('takes HDR\'s length from the prompts it mines, not the held-out side\'s or those mining skips', () => {
+    // The page planned HDR's retraining at the dataset's longest prompt (1,000 tokens, a held-out
+    // one) while the job retrains at the longest it mines (300): its verdict was for a longer HDR.
+    const qwen = spec('Qwen3-0.6B'); // context 40,960
+    const shape = { batch: 1, seqLen: 320, rank: 4, targets: ['q', 'v'] as LoraTarget[], recompute: true };
+    const decode = { ...DEFAULT_DECODE, promptTokens: 1000, minedPrompts: [200, 300, 40_500] };
+    const plan = planMemory(qwen, { ...shape, decode }, roomy);
+    // 300 + 512 + 8 rounded up to 64; the 40,500-token prompt leaves no room for an answer, so mining skips it.
+    expect(plan.hdrSeqLen).toBe(832);
+    // The cache still holds the longest prompt evaluation decodes.
+    expect(plan.categories.kvCache).toBe(planMemory(qwen, { ...shape, decode: { ...DEFAULT_DECODE, promptTokens: 1000 } }, roomy).categories.kvCache);
+  });
+
   it('suggests only a micro-batch that divides the batch, so the optimizer step keeps its examples', () => {
     // Batch 5 does not fit, 2 would: "micro-batch 2 with gradient accumulation ×3" trained 6 examples a
     // step, not 5 (and changed the schedule's meaning). Only 1 divides 5.

@@ -99,3 +99,19 @@ describe('the dataset whose longest prompt the plan sizes the generation cache b
     for (const step of [null, 'model', 'data'] as const) expect(plannedDatasetId(step, 'selected')).toBe('selected');
   });
 });
+
+describe('the examples HDR mines, whose longest prompt the plan retrains HDR at', () => {
+  // The plan took HDR's length from the longest prompt of the whole dataset, held-out side included;
+  // HDR mines the first examples of the training side, as many as its form (or the ablation's) says.
+  it('are as many as the HDR or ablation form mines, whichever mines more, and the demo\'s during a demo step', async () => {
+    const { formsMineLimit } = await import('../../src/state/jobStore.ts');
+    const { plannedMineLimit, DEMO_HDR } = await import('../../src/state/demoStore.ts');
+    const forms = { hdrDraft: { ...DEFAULT_HDR_DRAFT, mineLimit: 30 }, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, hdrMineLimit: 12 } };
+    expect(formsMineLimit(forms)).toBe(30);
+    expect(formsMineLimit({ ...forms, ablationDraft: { ...forms.ablationDraft, hdrMineLimit: 50 } })).toBe(50);
+    // A field mid-edit is not a limit.
+    expect(formsMineLimit({ ...forms, hdrDraft: { ...forms.hdrDraft, mineLimit: Number.NaN } })).toBe(12);
+    for (const step of ['train', 'evaluate', 'hdr'] as const) expect(plannedMineLimit(step, 30)).toBe(DEMO_HDR.mineLimit);
+    for (const step of [null, 'model', 'data'] as const) expect(plannedMineLimit(step, 30)).toBe(30);
+  });
+});

@@ -1,5 +1,6 @@
 // Keeps the memory plan in step with the training settings, the Evaluation, HDR and ablation forms'
-// decoding and the planned dataset's longest prompt (the generation cache's size) and the loaded
+// decoding and the planned dataset's longest prompt (the generation cache's size) and the prompts
+// HDR mines from it (its retraining length), and the loaded
 // model, wherever the plan is shown (Model and Training panels), so the verdict is never stale. The
 // Training panel plans its form (the next run, on the selected dataset); the Model panel what runs
 // now: the run training if there is one, on its own dataset (plannedRunConfig, plannedRunDatasetId:
@@ -8,10 +9,10 @@
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
-import { formsDecodeShape, useJobs } from '../../state/jobStore.ts';
+import { formsDecodeShape, formsMineLimit, useJobs } from '../../state/jobStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useLongestPrompt } from '../../state/datasetViews.ts';
-import { plannedDatasetId, plannedSettings, useDemo } from '../../state/demoStore.ts';
+import { useLongestPrompt, useMinedPrompts } from '../../state/datasetViews.ts';
+import { plannedDatasetId, plannedMineLimit, plannedSettings, useDemo } from '../../state/demoStore.ts';
 
 type RunsState = ReturnType<typeof useRuns.getState>;
 
@@ -28,9 +29,12 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   const planMemory = useModel((s) => s.planMemory);
   // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
   const selectedId = useDatasets((s) => s.selectedId);
-  const promptTokens = useLongestPrompt(plannedDatasetId(demoStep, useRuns((s) => dataset(s, selectedId))));
+  const datasetId = plannedDatasetId(demoStep, useRuns((s) => dataset(s, selectedId)));
+  const promptTokens = useLongestPrompt(datasetId);
+  // HDR retrains at a length that holds the longest prompt it mines, not the held-out side's.
+  const minedPrompts = useMinedPrompts(datasetId, plannedMineLimit(demoStep, useJobs(formsMineLimit)));
   useEffect(() => {
-    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, promptTokens } });
+    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, promptTokens, minedPrompts } });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads
-  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, promptTokens, planMemory]);
+  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, promptTokens, minedPrompts, planMemory]);
 }
