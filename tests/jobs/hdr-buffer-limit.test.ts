@@ -59,11 +59,9 @@ describe('HDR on a GPU whose binding limit its retraining length passes', () => 
     const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
     const db = new StudioDb(`hdr-binding-ablation-${Date.now()}`, { indexedDB, IDBKeyRange });
     const workspace = new DexieWorkspace(db, { datasetId: 'd', modelRef: 'tiny' });
-    const config = defaultAblationConfig(
-      { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
-      { rules: ['grad'], hdrRule: 'grad', hdrMineLimit: 1, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
-    );
-    config.hdr = { ...config.hdr, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 1024 };
+    // No arm should train; one step each where one does.
+    const config = defaultAblationConfig({ ...DEFAULT_RUN_CONFIG, steps: 1, evalEvery: 0, batchSize: 1, seqLen: 320 }, { rules: ['grad'], hdrRule: 'grad', hdrMineLimit: 1, evalLimit: 1 });
+    config.hdr = { ...config.hdr, maxNewTokens: 1024 };
     const store = await workspace.createRun({ kind: 'ablation', name: 'binding', config });
     const saved = { ...gpu.ctx.limits };
     Object.assign(gpu.ctx.limits, { maxStorageBufferBindingSize: 128 * 1024 });
