@@ -1,7 +1,8 @@
 // The HDR rounds table under the HDR form, rendered with react-dom/server reading the stores'
 // current state. Protects what a run with no round yet says: mining while it mines, the first
 // round once mining is done (the whole first round read "mining hard cases…"), and a run that
-// mined nothing says so instead of "every hard case was solved".
+// mined nothing says so instead of "every hard case was solved"; after its rounds, which round's
+// adapter the run keeps.
 import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { renderNow as render } from '../helpers/render.ts';
@@ -58,5 +59,23 @@ describe('HDR rounds table after a round', () => {
     expect(html).toContain(`Round 1 retrained on 1 example, skipping 1: ${tooLong.replace(/"/g, '&quot;')}.`);
     const { roundLine } = await import('../../src/cli/commands/hdr.ts');
     expect(roundLine(round).split('\n')[1]).toBe(`  round 1 retrained on 1 example, skipping 1: ${tooLong}`);
+  });
+});
+
+describe('HDR rounds table: the adapter the run keeps', () => {
+  // Every round's retrained adapter was kept in the browser, and the page said nothing of which one
+  // evaluation, export and HDR from the run use. The run keeps its last round's; the table says so.
+  const round = (n: number) => ({
+    round: n, poolBefore: 3 - n, poolAfter: 2 - n, samples: 3, passAtK: 1, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'],
+    evalAccuracyBefore: null, evalAccuracyAfter: null, training: { steps: 1, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5,
+  });
+  it('names the round whose adapter is kept, and says the earlier ones are not', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_empty', stopReason: 'pool_empty', rounds: [round(1), round(2)] })] as never, checkpointSteps: new Map([['hdr-1', 2]]) });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Kept with this run: the adapter after round 2, which evaluation, export and HDR from this run use; the earlier rounds’ adapters are not kept.');
+  });
+  it('says nothing of an adapter a run does not have', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'failed', message: 'ENOSPC', stopReason: 'ENOSPC', rounds: [round(1)] })] as never, checkpointSteps: new Map() });
+    expect(render(createElement(HdrResults, { datasetId: null }))).not.toContain('hdr-adapter-kept');
   });
 });
