@@ -380,7 +380,7 @@ export class DexieRunStore implements RunStore {
         await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length, ...(notes.length ? { notes } : {}) } });
         await markAnsweredHardCasesSolved(db, datasetId, report.predictions.filter((p) => p.valid).map((p) => p.exampleId));
       },
-      finish: (outcome) => finishHdrRun(db, runId, outcome.stopReason, outcome.failed),
+      finish: ({ stopReason, failed, poolStart, poolEnd, added }) => finishHdrRun(db, runId, stopReason, failed, { poolStart, poolEnd, added }),
     };
   }
 }
