@@ -104,11 +104,13 @@ export function latestTrainedRun(runs: StoredRun[]): StoredRun | null {
   return runs.find((r) => r.kind === 'train' && (r.lastStep ?? 0) > 0) ?? null;
 }
 
-/** Runs whose adapter a job can use: training runs, and finished HDR runs that ran a round (they
- * keep their retrained adapter, e.g. an ablation's SSB + HDR arm; one cancelled before its first
- * round keeps none). */
-export function hasAdapter(run: StoredRun): boolean {
-  return run.kind === 'train' || (run.kind === 'hdr' && run.status === 'done' && run.rounds.length > 0);
+/** Runs whose adapter a job can use: training runs, and ended HDR runs that kept one (`adapterRuns`,
+ * RunsTable's: its last finished round's, e.g. an ablation's SSB + HDR arm). One that failed in a
+ * later round, or was cut off by a closed page (`status`, effectiveStatus's), keeps the rounds
+ * before's, for evaluation and HDR too, not only export; one cancelled before its first round keeps
+ * none, and one still running replaces its adapter round by round. */
+export function hasAdapter(run: StoredRun, adapterRuns: ReadonlySet<string>, status: ReturnType<typeof effectiveStatus> = run.status): boolean {
+  return run.kind === 'train' || (run.kind === 'hdr' && (status === 'done' || status === 'failed' || status === 'interrupted') && adapterRuns.has(run.id));
 }
 
 /** A run's adapter as the pickers name it: its name, with its step (or HDR round). */
