@@ -302,8 +302,9 @@ function refreshingRuns(onProgress: (p: ProgressInfo) => void, everyMs = 2000): 
 function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string {
   const model = useModel.getState().info?.ref ?? 'the model';
   if (!adapterRunId) return `${model}, base model (no adapter)`;
-  const run = useRuns.getState().runs.find((r) => r.id === adapterRunId);
-  return `${model} with the adapter of ${run ? adapterLabel(run) : adapterRunId}${backend === 'onnx' ? ', as its ONNX export (transformers.js)' : ''}`;
+  const { runs, checkpointSteps } = useRuns.getState();
+  const run = runs.find((r) => r.id === adapterRunId);
+  return `${model} with the adapter of ${run ? adapterLabel(run, checkpointSteps) : adapterRunId}${backend === 'onnx' ? ', as its ONNX export (transformers.js)' : ''}`;
 }
 
 const NO_ROWS: ReadonlySet<string> = new Set();

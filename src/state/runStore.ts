@@ -113,9 +113,13 @@ export function hasAdapter(run: StoredRun, adapterRuns: ReadonlySet<string>, sta
   return run.kind === 'train' || (run.kind === 'hdr' && (status === 'done' || status === 'failed' || status === 'interrupted') && adapterRuns.has(run.id));
 }
 
-/** A run's adapter as the pickers name it: its name, with its step (or HDR round). */
-export function adapterLabel(run: StoredRun): string {
-  return `${run.name ?? run.id} (${run.kind === 'hdr' ? `HDR, round ${run.lastStep ?? 0}` : `step ${run.lastStep ?? 0}`})`;
+/** A run's adapter as the pickers name it: its name, with the step (or HDR round) of the adapter a
+ * job reads, its newest checkpoint's (`checkpointSteps`, RunsTable's). The run's own step may be
+ * later: a training run that failed after its last checkpoint, or an HDR run that could not keep its
+ * last round's adapter, is named by where it stopped, and a job answers with the earlier adapter. */
+export function adapterLabel(run: StoredRun, checkpointSteps?: ReadonlyMap<string, number>): string {
+  const step = checkpointSteps?.get(run.id) ?? run.lastStep ?? 0;
+  return `${run.name ?? run.id} (${run.kind === 'hdr' ? `HDR, round ${step}` : `step ${step}`})`;
 }
 
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */

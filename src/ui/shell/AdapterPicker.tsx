@@ -7,6 +7,7 @@ import { useJobs } from '../../state/jobStore.ts';
 export function AdapterPicker({ id, value, onChange }: { id: string; value: AdapterChoice; onChange: (runId: string) => void }) {
   const all = useRuns((s) => s.runs);
   const adapterRuns = useRuns((s) => s.adapterRuns);
+  const checkpointSteps = useRuns((s) => s.checkpointSteps);
   const active = useRuns((s) => s.active?.runId ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
   const jobRows = useJobs((s) => s.rows);
@@ -20,7 +21,7 @@ export function AdapterPicker({ id, value, onChange }: { id: string; value: Adap
         <option value="">base model (no adapter)</option>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {adapterLabel(r)}
+            {adapterLabel(r, checkpointSteps)}
           </option>
         ))}
       </select>
