@@ -20,7 +20,7 @@ export {
   type HdrSample,
   type RoundTraining,
 } from './rounds.ts';
-export { hdrStopText, roundSkippedText, type HdrStopReason } from './stopReason.ts';
+export { hdrStopText, hdrTotals, hdrTotalsText, roundSkippedText, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,
@@ -43,4 +43,5 @@ export {
   type EvalRunConfig,
   type EvalRunRow,
   type HdrRunRow,
+  type HdrTotals,
 } from './store.ts';

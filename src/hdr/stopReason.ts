@@ -39,3 +39,31 @@ export function roundSkippedText(r: Pick<HdrRoundReport, 'round' | 'training'>):
   const more = skipped.length > 1 ? ` (and ${plural(skipped.length - 1, 'other')})` : '';
   return `round ${r.round} retrained on ${plural(r.training!.examples, 'example')}, skipping ${skipped.length}: ${skipped[0]}${more}`;
 }
+
+/** What an HDR run's totals are read from: its row (or a run folder's hdr.json, which has the same). */
+export interface HdrTotalsSource {
+  rounds: Array<Pick<HdrRoundReport, 'poolBefore' | 'poolAfter' | 'accepted'>>;
+  mined?: unknown;
+  poolStart?: number;
+  poolEnd?: number;
+  added?: number;
+}
+
+/** An HDR run's pool from mining to its end and the samples it added to the dataset: the figures
+ * written when it ended (`recorded`), or, while it runs and on rows kept before those, its finished
+ * rounds' (which leave out the samples of a round whose retraining failed). null before mining. */
+export function hdrTotals(r: HdrTotalsSource): { poolStart: number; poolEnd: number; added: number; recorded: boolean } | null {
+  if (r.mined === undefined && r.rounds.length === 0) return null;
+  if (r.poolStart !== undefined && r.poolEnd !== undefined && r.added !== undefined) return { poolStart: r.poolStart, poolEnd: r.poolEnd, added: r.added, recorded: true };
+  if (r.rounds.length === 0) return null;
+  return { poolStart: r.rounds[0].poolBefore, poolEnd: r.rounds.at(-1)!.poolAfter, added: r.rounds.reduce((n, x) => n + x.accepted, 0), recorded: false };
+}
+
+/** hdrTotals in words, a sentence that closes the HDR rounds table: what the CLI's last line and hdr.json say,
+ * or, from the rounds alone, only what those rounds did. */
+export function hdrTotalsText(r: HdrTotalsSource): string | null {
+  const t = hdrTotals(r);
+  if (!t) return null;
+  if (t.recorded) return `Hard-case pool ${t.poolStart} → ${t.poolEnd}; ${plural(t.added, 'example')} added to the dataset`;
+  return `Hard-case pool ${t.poolStart} → ${t.poolEnd} in the finished rounds; ${plural(t.added, 'example')} accepted in them`;
+}

@@ -123,7 +123,16 @@ export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
   mined?: { examples: number; correct: number; hardCases: number; notes?: string[] };
   /** The run whose adapter HDR started from (none: the base model, or a row written before this was kept). */
   fromRunId?: string;
+  /** Written when the run ends, as hdr.json has them (absent on rows kept before, and while it runs):
+   * the hard cases it mined, those left open, and the samples it added to the dataset. They can differ
+   * from its rounds' figures: a round whose retraining failed added its samples but finished no round. */
+  poolStart?: number;
+  poolEnd?: number;
+  added?: number;
 }
+
+/** What an HDR run left when it ended (HdrRunRow's figures, hdr.json's too). */
+export type HdrTotals = Required<Pick<HdrRunRow, 'poolStart' | 'poolEnd' | 'added'>>;
 
 /** One evaluation run: its summary on its run row, and every prediction beside it, in one transaction. */
 export async function saveEvalRun(db: StudioDb, run: { id: string; datasetId: string; modelRef?: string; name?: string; config: EvalRunConfig; report: EvalReport }): Promise<EvalRunRow> {
@@ -186,8 +195,8 @@ export async function recordHdrRound(db: StudioDb, runId: string, report: HdrRou
   });
 }
 
-export async function finishHdrRun(db: StudioDb, runId: string, stopReason: string, failed = false): Promise<void> {
-  const n = await db.runs.update(runId, { status: failed ? 'failed' : 'done', updatedAt: Date.now(), message: stopReason, stopReason } as Partial<HdrRunRow>);
+export async function finishHdrRun(db: StudioDb, runId: string, stopReason: string, failed = false, totals?: HdrTotals): Promise<void> {
+  const n = await db.runs.update(runId, { status: failed ? 'failed' : 'done', updatedAt: Date.now(), message: stopReason, stopReason, ...totals } as Partial<HdrRunRow>);
   if (n === 0) throw new Error(`no HDR run "${runId}"`);
 }
 

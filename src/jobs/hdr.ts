@@ -2,7 +2,8 @@
 // fresh LoRA), mine hard cases from the mining set, then run src/hdr's rounds (sample, gate,
 // retrain from the current adapter, re-evaluate) with the run's store keeping the pool, the
 // accepted samples and every round; after each round the retrained adapter is kept with the run, with the
-// balance rule's state, so evaluation, export and a later HDR run can start from it. Retraining
+// balance rule's state, so evaluation, export and a later HDR run can start from it (it replaces the
+// round before's: the run keeps its last round's adapter). Retraining
 // continues α from the run HDR starts from (its balance state), not from α₀.
 // The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
 import type { Example } from '../data/example.ts';

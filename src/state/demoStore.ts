@@ -5,7 +5,7 @@
 // left (the run, its metrics, the evaluations, the HDR rounds) as the guide's numbers.
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
-import { DEFAULT_HDR_SETTINGS, isFinishedEval, type DecodeShape, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
+import { DEFAULT_HDR_SETTINGS, hdrTotals, isFinishedEval, type DecodeShape, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
 import { useDatasets } from './datasetStore.ts';
 import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
 import { EMBEDDED_REF, useModel } from './modelStore.ts';
@@ -223,7 +223,7 @@ export interface DemoProgress {
   /** How the run went, in numbers that do not move just because α did (see curveOf). */
   curve: DemoCurve | null;
   accuracy: { base: EvalRunRow | null; trained: EvalRunRow | null };
-  /** added: the examples its rounds accepted into the dataset. */
+  /** added: the examples it added to the dataset (hdrTotals). */
   hdr: { row: HdrRunRow; poolBefore: number; poolAfter: number; added: number } | null;
 }
 
@@ -274,6 +274,14 @@ export function curveOf(run: TrainRunRow | null): DemoCurve | null {
   return { steps: s.steps.at(-1) ?? 0, firstLoss, lastLoss, heldOut, firstAlpha, lastAlpha };
 }
 
+/** The demo's HDR outcome: the pool and samples the run recorded when it ended (what hdr.json says),
+ * or its finished rounds' while it runs (hdrTotals). Summed from the rounds alone, a run whose
+ * retraining failed after accepting samples said fewer examples were added than the dataset got. */
+function demoHdr(row: HdrRunRow): DemoProgress['hdr'] {
+  const t = hdrTotals(row)!;
+  return { row, poolBefore: t.poolStart, poolAfter: t.poolEnd, added: t.added };
+}
+
 /** The guide's view of the demo, live while the run trains. */
 export function useDemoProgress(): DemoProgress {
   const modelLoaded = useModel((s) => s.info?.ref === EMBEDDED_REF);
@@ -301,6 +309,6 @@ export function useDemoProgress(): DemoProgress {
       base: demoEvalOf(evals, null),
       trained: run ? demoEvalOf(evals, run.id) : null,
     },
-    hdr: hdrRow ? { row: hdrRow, poolBefore: hdrRow.rounds[0].poolBefore, poolAfter: hdrRow.rounds.at(-1)!.poolAfter, added: hdrRow.rounds.reduce((n, r) => n + r.accepted, 0) } : null,
+    hdr: hdrRow ? demoHdr(hdrRow) : null,
   };
 }

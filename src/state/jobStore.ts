@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, validateAblationConfig, noRoundsText, plural, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrTotalsText, validateAblationConfig, noRoundsText, plural, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -273,7 +273,7 @@ interface JobState {
   dismiss(): void;
 }
 
-export { hdrStopText, noRoundsText, plural, roundSkippedText };
+export { hdrStopText, hdrTotalsText, noRoundsText, plural, roundSkippedText };
 
 /** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing;
  * examples too long for the model's context were not asked, and it says so (an evaluation where
@@ -310,8 +310,9 @@ function refreshingRuns(onProgress: (p: ProgressInfo) => void, everyMs = 2000): 
 function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string {
   const model = useModel.getState().info?.ref ?? 'the model';
   if (!adapterRunId) return `${model}, base model (no adapter)`;
-  const run = useRuns.getState().runs.find((r) => r.id === adapterRunId);
-  return `${model} with the adapter of ${run ? adapterLabel(run) : adapterRunId}${backend === 'onnx' ? ', as its ONNX export (transformers.js)' : ''}`;
+  const { runs, checkpointSteps } = useRuns.getState();
+  const run = runs.find((r) => r.id === adapterRunId);
+  return `${model} with the adapter of ${run ? adapterLabel(run, checkpointSteps) : adapterRunId}${backend === 'onnx' ? ', as its ONNX export (transformers.js)' : ''}`;
 }
 
 const NO_ROWS: ReadonlySet<string> = new Set();

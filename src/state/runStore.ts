@@ -104,16 +104,22 @@ export function latestTrainedRun(runs: StoredRun[]): StoredRun | null {
   return runs.find((r) => r.kind === 'train' && (r.lastStep ?? 0) > 0) ?? null;
 }
 
-/** Runs whose adapter a job can use: training runs, and finished HDR runs that ran a round (they
- * keep their retrained adapter, e.g. an ablation's SSB + HDR arm; one cancelled before its first
- * round keeps none). */
-export function hasAdapter(run: StoredRun): boolean {
-  return run.kind === 'train' || (run.kind === 'hdr' && run.status === 'done' && run.rounds.length > 0);
+/** Runs whose adapter a job can use: training runs, and ended HDR runs that kept one (`adapterRuns`,
+ * RunsTable's: its last finished round's, e.g. an ablation's SSB + HDR arm). One that failed in a
+ * later round, or was cut off by a closed page (`status`, effectiveStatus's), keeps the rounds
+ * before's, for evaluation and HDR too, not only export; one cancelled before its first round keeps
+ * none, and one still running replaces its adapter round by round. */
+export function hasAdapter(run: StoredRun, adapterRuns: ReadonlySet<string>, status: ReturnType<typeof effectiveStatus> = run.status): boolean {
+  return run.kind === 'train' || (run.kind === 'hdr' && (status === 'done' || status === 'failed' || status === 'interrupted') && adapterRuns.has(run.id));
 }
 
-/** A run's adapter as the pickers name it: its name, with its step (or HDR round). */
-export function adapterLabel(run: StoredRun): string {
-  return `${run.name ?? run.id} (${run.kind === 'hdr' ? `HDR, round ${run.lastStep ?? 0}` : `step ${run.lastStep ?? 0}`})`;
+/** A run's adapter as the pickers name it: its name, with the step (or HDR round) of the adapter a
+ * job reads, its newest checkpoint's (`checkpointSteps`, RunsTable's). The run's own step may be
+ * later: a training run that failed after its last checkpoint, or an HDR run that could not keep its
+ * last round's adapter, is named by where it stopped, and a job answers with the earlier adapter. */
+export function adapterLabel(run: StoredRun, checkpointSteps?: ReadonlyMap<string, number>): string {
+  const step = checkpointSteps?.get(run.id) ?? run.lastStep ?? 0;
+  return `${run.name ?? run.id} (${run.kind === 'hdr' ? `HDR, round ${step}` : `step ${step}`})`;
 }
 
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */

@@ -35,7 +35,7 @@ export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { DEFAULT_DECODE } from '../model/memory-plan.ts';
-export { hdrStopText, noRoundsText, roundSkippedText } from '../hdr/stopReason.ts';
+export { hdrStopText, hdrTotals, hdrTotalsText, noRoundsText, roundSkippedText } from '../hdr/stopReason.ts';
 export { tooLongNote } from '../eval/index.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';

@@ -141,7 +141,8 @@ describe('jobs against both run stores', () => {
     expect(inDexie.poolStart).toBe(2);
     expect(inDexie.rounds).toBe(1);
     const row = await readRun(db, dexie.runId);
-    expect(row).toMatchObject({ kind: 'hdr', status: 'done', stopReason: inDexie.stopReason, mined: { examples: 2, hardCases: 2 } });
+    // The figures the page shows are those hdr.json has (below, the same for the same job).
+    expect(row).toMatchObject({ kind: 'hdr', status: 'done', stopReason: inDexie.stopReason, mined: { examples: 2, hardCases: 2 }, poolStart: 2, poolEnd: inDexie.poolEnd, added: inDexie.added });
     expect(row?.kind === 'hdr' && row.rounds.map((r) => r.round)).toEqual([1]);
     expect(await db.hardCases.where('[datasetId+status]').equals([dataset.id, 'open']).count()).toBe(inDexie.poolEnd);
     expect((await db.metrics.where('runId').equals(dexie.runId).toArray()).map((m) => m.step)).toEqual([1]);
@@ -155,7 +156,7 @@ describe('jobs against both run stores', () => {
     expect(read(HDR_FILES.mined)).toHaveLength(2);
     expect(read(HDR_FILES.rounds).map((r) => r.round)).toEqual([1]);
     expect(read(HDR_FILES.hardCases)).toHaveLength(inFolder.poolEnd);
-    expect(JSON.parse(readFileSync(join(dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ model: 'tiny', mine: 'train', stopReason: inFolder.stopReason, poolStart: 2, rounds: 1 });
+    expect(JSON.parse(readFileSync(join(dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ model: 'tiny', mine: 'train', stopReason: inFolder.stopReason, poolStart: 2, rounds: 1, poolEnd: inFolder.poolEnd, added: inFolder.added });
     // Same job, same seeds: the same pool and the same outcome in either store.
     expect(inFolder).toEqual(inDexie);
     expect((await folder.readAdapter(spec)).settings).toEqual(dexieAdapter.settings);
@@ -222,16 +223,19 @@ describe('an HDR run whose retraining fails', () => {
   // A round's accepted samples and solved cases are stored before it retrains: hdr.json of a run
   // whose retraining then failed said "added 0, pool 1 → 1" beside the sample in hdr-examples.jsonl
   // and an empty hard-cases.jsonl. The samples are kept (checked answers); the round is not finished.
+  const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
+  const example: Example = { id: 'a', tools, messages: [{ role: 'user', content: 'find a' }], target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: 'a' } }] }, source: 'openai' };
+  const answer = '<think>use lookup for a</think><tool_call>{"name":"lookup","arguments":{"q":"a"}}</tool_call>';
+  /** Answers every case right, then loses the GPU when it retrains. */
+  const failingRetraining: HdrEngine = {
+    generate: async (prompts) => prompts.map(() => ({ tokens: Array.from(answer, (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const })),
+    encodePrompt: () => [0],
+    decode: (ids) => String.fromCharCode(...ids),
+    train: () => Promise.reject(new Error('GPU device was lost')),
+  };
+
   it('says in hdr.json the samples and pool its files hold, and no finished round', async () => {
-    const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
-    const example: Example = { id: 'a', tools, messages: [{ role: 'user', content: 'find a' }], target: { reasoning: 'lookup it', calls: [{ name: 'lookup', arguments: { q: 'a' } }] }, source: 'openai' };
-    const answer = '<think>use lookup for a</think><tool_call>{"name":"lookup","arguments":{"q":"a"}}</tool_call>';
-    const engine: HdrEngine = {
-      generate: async (prompts) => prompts.map(() => ({ tokens: Array.from(answer, (ch) => ch.charCodeAt(0)), finishReason: 'eos' as const })),
-      encodePrompt: () => [0],
-      decode: (ids) => String.fromCharCode(...ids),
-      train: () => Promise.reject(new Error('GPU device was lost')),
-    };
+    const engine = failingRetraining;
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
     const store = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-retrain-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
     const pool = await store.hdrPool(settings);
@@ -244,6 +248,23 @@ describe('an HDR run whose retraining fails', () => {
     expect(lines(HDR_FILES.hardCases)).toHaveLength(0);
     expect(lines(HDR_FILES.rounds)).toHaveLength(0);
     expect(JSON.parse(readFileSync(join(store.dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ failed: true, rounds: 0, poolStart: 1, poolEnd: 0, added: 1 });
+  });
+
+  // The browser's row kept no such figures: the page summed its rounds' accepted samples and said
+  // none was added (and the pool unchanged) beside the sample in the dataset, where hdr.json says 1.
+  it('keeps on its Dexie row the figures hdr.json has: the samples in the dataset and the pool', async () => {
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'one', examples: [example] });
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
+    const store = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
+    const pool = await store.hdrPool(settings);
+    const outcome = { settings, config: CONFIG, stopReason: '', failed: true, rounds: 0, poolStart: 1, poolEnd: 1, added: 0 };
+    const hooks = { ...countedHooks(outcome, pool.hooks), onRound: async () => void outcome.rounds++ };
+    await expect(runHdrRounds({ pool: [{ example, failedOutputs: [], round: 0, status: 'open' }], evalSet: [], replayPool: [], engine: failingRetraining, settings, hooks })).rejects.toThrow(/GPU/);
+    await pool.finish({ ...outcome, stopReason: 'GPU device was lost' });
+    expect(await db.examples.where('datasetId').equals(dataset.id).count()).toBe(2);
+    expect(await readRun(db, store.runId)).toMatchObject({ status: 'failed', rounds: [], poolStart: 1, poolEnd: 0, added: 1 });
+    db.close();
   });
 });
 

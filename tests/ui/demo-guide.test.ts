@@ -238,6 +238,12 @@ describe('the guide’s HDR step', () => {
     useRuns.setState({ runs: [hdrRow('h1', 'r1', 2), demoRun()] as never });
     expect(text(step5())).toMatch(/Hard-case pool: 5 → 1 after one round, 9 new training examples in the dataset/);
   });
+
+  it('says the samples the run added to the dataset, as its run folder’s hdr.json does, not the sum of its finished rounds', () => {
+    // Round 2 accepted 3 samples, then its retraining failed: they are in the dataset, its round is not recorded.
+    useRuns.setState({ runs: [{ ...hdrRow('h1', 'r1', 2), status: 'failed', poolStart: 5, poolEnd: 0, added: 12 }, demoRun()] as never });
+    expect(text(step5())).toMatch(/Hard-case pool: 5 → 0 after one round, 12 new training examples in the dataset/);
+  });
 });
 
 describe('the guide’s links to other panels', () => {

@@ -1,7 +1,8 @@
 // The HDR rounds table under the HDR form, rendered with react-dom/server reading the stores'
 // current state. Protects what a run with no round yet says: mining while it mines, the first
 // round once mining is done (the whole first round read "mining hard cases…"), and a run that
-// mined nothing says so instead of "every hard case was solved".
+// mined nothing says so instead of "every hard case was solved"; after its rounds, which round's
+// adapter the run keeps, and the pool and samples added as the CLI's hdr.json says them.
 import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { renderNow as render } from '../helpers/render.ts';
@@ -58,5 +59,43 @@ describe('HDR rounds table after a round', () => {
     expect(html).toContain(`Round 1 retrained on 1 example, skipping 1: ${tooLong.replace(/"/g, '&quot;')}.`);
     const { roundLine } = await import('../../src/cli/commands/hdr.ts');
     expect(roundLine(round).split('\n')[1]).toBe(`  round 1 retrained on 1 example, skipping 1: ${tooLong}`);
+  });
+});
+
+describe('HDR rounds table: the adapter the run keeps', () => {
+  // Every round's retrained adapter was kept in the browser, and the page said nothing of which one
+  // evaluation, export and HDR from the run use. The run keeps its last round's; the table says so.
+  const round = (n: number) => ({
+    round: n, poolBefore: 3 - n, poolAfter: 2 - n, samples: 3, passAtK: 1, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'],
+    evalAccuracyBefore: null, evalAccuracyAfter: null, training: { steps: 1, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5,
+  });
+  it('names the round whose adapter is kept, and says the earlier ones are not', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_empty', stopReason: 'pool_empty', rounds: [round(1), round(2)] })] as never, checkpointSteps: new Map([['hdr-1', 2]]) });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Kept with this run: the adapter after round 2, which evaluation, export and HDR from this run use; the earlier rounds’ adapters are not kept.');
+  });
+  it('says nothing of an adapter a run does not have', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'failed', message: 'ENOSPC', stopReason: 'ENOSPC', rounds: [round(1)] })] as never, checkpointSteps: new Map() });
+    expect(render(createElement(HdrResults, { datasetId: null }))).not.toContain('hdr-adapter-kept');
+  });
+});
+
+describe('HDR rounds table: what the run added to the dataset', () => {
+  // The table showed each finished round's accepted samples only: a run whose retraining failed
+  // after accepting a sample read "no rounds", with the sample in the dataset and hdr.json's added 1.
+  it('says the pool and the samples added, as the run recorded them when it ended', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'failed', message: 'GPU device was lost', stopReason: 'GPU device was lost', mined: { examples: 2, correct: 1, hardCases: 1 }, poolStart: 1, poolEnd: 0, added: 1 })] as never, checkpointSteps: new Map() });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Hard-case pool 1 → 0; 1 example added to the dataset.');
+  });
+  it('on a row kept before those figures, says only what its finished rounds did', () => {
+    const round = { round: 1, poolBefore: 3, poolAfter: 1, samples: 3, passAtK: 1, gatePassed: 2, accepted: 2, duplicates: 0, rejectedByRule: {}, solved: ['a', 'b'], evalAccuracyBefore: null, evalAccuracyAfter: null, training: null, replayed: 0, millis: 5 };
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'round_limit', stopReason: 'round_limit', rounds: [round] })] as never, checkpointSteps: new Map() });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Hard-case pool 3 → 1 in the finished rounds; 2 examples accepted in them.');
+  });
+  it('says nothing of a pool before mining', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'failed', message: 'no model', stopReason: 'no model', poolStart: 0, poolEnd: 0, added: 0 })] as never, checkpointSteps: new Map() });
+    expect(render(createElement(HdrResults, { datasetId: null }))).not.toContain('hdr-totals');
   });
 });

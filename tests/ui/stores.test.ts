@@ -44,9 +44,18 @@ describe('run helpers', () => {
   });
 
   it('tells training runs from evaluation and HDR rows in the same table', () => {
-    // An HDR run offers its adapter once it ran a round; one cancelled before any kept none.
-    expect(hasAdapter(run({ kind: 'hdr', status: 'done', rounds: [] }))).toBe(false);
-    expect(hasAdapter(run({ kind: 'hdr', status: 'done', rounds: [{ round: 1 }] }))).toBe(true);
+    // An HDR run offers the adapter it kept (its last finished round's); one cancelled before any kept none.
+    const kept = new Set(['r1']);
+    expect(hasAdapter(run({ kind: 'hdr', status: 'done', rounds: [] }), new Set())).toBe(false);
+    expect(hasAdapter(run({ kind: 'hdr', status: 'done', rounds: [{ round: 1 }] }), kept)).toBe(true);
+    // One that failed in round 3 kept round 2's adapter so it could be evaluated, yet the pickers left
+    // it out; one whose adapter could not be written (a full disk) has none to offer.
+    expect(hasAdapter(run({ kind: 'hdr', status: 'failed', rounds: [{ round: 1 }, { round: 2 }] }), kept)).toBe(true);
+    expect(hasAdapter(run({ kind: 'hdr', status: 'failed', rounds: [{ round: 1 }] }), new Set())).toBe(false);
+    // Still running: its adapter is replaced round by round; cut off by a closed page, it ended.
+    const running = run({ kind: 'hdr', status: 'running', rounds: [{ round: 1 }] });
+    expect(hasAdapter(running, kept, effectiveStatus(running, null, new Set(['r1'])))).toBe(false);
+    expect(hasAdapter(running, kept, effectiveStatus(running, null))).toBe(true);
     expect(runKind(run())).toBe('train');
     expect(runKind(run({ kind: 'eval' }))).toBe('eval');
     expect(isTrainingRun(run({ kind: 'hdr' }))).toBe(false);

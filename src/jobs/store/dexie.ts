@@ -163,6 +163,22 @@ export async function removeOrphanRows(db: StudioDb): Promise<{ metrics: number;
   });
 }
 
+const isAdapterOnly = (row: CheckpointRow): boolean => !!(row.meta as { adapterOnly?: boolean } | undefined)?.adapterOnly;
+
+/** Removes the adapters of HDR rounds before each HDR run's last (versions before saveAdapter
+ * replaced them kept one per round). An HDR run writes adapter-only rows alone, so its older keys
+ * go without reading their blobs; the newest, the one its readers take, stays. */
+export async function removeSupersededHdrAdapters(db: StudioDb): Promise<number> {
+  return db.transaction('rw', db.runs, db.checkpoints, async () => {
+    const hdrRuns = new Set((await db.runs.where('kind').equals('hdr').primaryKeys()) as string[]);
+    // In key order: each run's newest is the last of its block.
+    const keys = ((await db.checkpoints.toCollection().primaryKeys()) as Array<[string, number]>).filter((k) => hdrRuns.has(k[0]));
+    const superseded = keys.filter((k, i) => keys[i + 1]?.[0] === k[0]);
+    await db.checkpoints.bulkDelete(superseded);
+    return superseded.length;
+  });
+}
+
 /** What an evaluation run's row is written with, besides its report. */
 export interface NewEvaluation {
   datasetId: string;
@@ -310,13 +326,20 @@ export class DexieRunStore implements RunStore {
   }
 
   /** A trainer checkpoint of that step already holds the adapter (readAdapter derives it); otherwise
-   * the PEFT files join that step's checkpoint row, or make an adapter-only one. */
+   * the PEFT files join that step's checkpoint row, or make an adapter-only one, which supersedes
+   * the run's earlier adapter-only rows: nothing reads those (readAdapter, readBalance, export and
+   * snapshots take the newest), and an HDR run kept every round's adapter, megabytes each, listed
+   * nowhere. A run folder keeps one set of PEFT files the same way. */
   async saveAdapter(step: number, files: () => Promise<AdapterFiles>, balance?: BalanceState): Promise<void> {
     const existing = await this.db.checkpoints.get([this.runId, step]);
     if (existing?.blobs[CHECKPOINT_BLOB] !== undefined) return;
     const peft = await files();
     const blobs = { ...(existing?.blobs ?? {}), [ADAPTER_CONFIG_FILE]: toArrayBuffer(new TextEncoder().encode(peft.configJson)), [ADAPTER_WEIGHTS_FILE]: toArrayBuffer(peft.weights) };
-    await this.db.checkpoints.put({ runId: this.runId, step, createdAt: Date.now(), blobs, meta: balance ? { adapterOnly: true, balance } : { adapterOnly: true } });
+    await this.db.transaction('rw', this.db.checkpoints, async () => {
+      await this.db.checkpoints.put({ runId: this.runId, step, createdAt: Date.now(), blobs, meta: balance ? { adapterOnly: true, balance } : { adapterOnly: true } });
+      const superseded = (await this.checkpointRows()).filter((r) => r.step < step && isAdapterOnly(r));
+      await this.db.checkpoints.bulkDelete(superseded.map((r) => [r.runId, r.step] as [string, number]));
+    });
   }
 
   /** The newest trainer checkpoint's balance state, else the state kept with an adapter-only row. */
@@ -357,7 +380,7 @@ export class DexieRunStore implements RunStore {
         await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length, ...(notes.length ? { notes } : {}) } });
         await markAnsweredHardCasesSolved(db, datasetId, report.predictions.filter((p) => p.valid).map((p) => p.exampleId));
       },
-      finish: (outcome) => finishHdrRun(db, runId, outcome.stopReason, outcome.failed),
+      finish: ({ stopReason, failed, poolStart, poolEnd, added }) => finishHdrRun(db, runId, stopReason, failed, { poolStart, poolEnd, added }),
     };
   }
 }

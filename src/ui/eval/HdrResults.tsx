@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { hdrStopText, noRoundsText, plural, roundSkippedText, useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, hdrTotalsText, noRoundsText, plural, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -18,6 +18,10 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
+  // The pool and the samples added, as hdr.json and the CLI's last line say them.
+  const totals = row && hdrTotalsText(row);
+  // The round whose adapter the run keeps (its newest checkpoint row; the earlier rounds' are not kept).
+  const adapterRound = useRuns((s) => (runId === null ? undefined : s.checkpointSteps.get(runId)));
   // A row left "running" by a closed page is interrupted, as the Runs panel says.
   const status = (r: HdrRunRow) => effectiveStatus(r, active, jobRows, trainingNow);
   return (
@@ -87,6 +91,12 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             const skipped = roundSkippedText(r);
             return skipped ? [<p key={`skipped-${r.round}`} className="muted">{skipped[0].toUpperCase() + skipped.slice(1)}.</p>] : [];
           })}
+          {totals && <p data-testid="hdr-totals">{totals}.</p>}
+          {adapterRound !== undefined && (
+            <p className="muted" data-testid="hdr-adapter-kept">
+              Kept with this run: the adapter after round {adapterRound}, which evaluation, export and HDR from this run use; the earlier rounds’ adapters are not kept.
+            </p>
+          )}
           {status(row) === 'interrupted' && row.rounds.length > 0 && <p className="muted">Interrupted (the page was closed) after round {row.rounds.at(-1)!.round}.</p>}
           {row.message && row.status !== 'running' && <p className="muted">Stopped: {hdrStopText(row.message)}.</p>}
         </div>

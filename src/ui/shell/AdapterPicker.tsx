@@ -1,11 +1,18 @@
 // Which adapter a generation job uses: a training run's newest checkpoint (by default the run that
 // trained last), an HDR run's retrained adapter, or the base model. Runs are named by their names,
 // with their step (or HDR round).
-import { adapterLabel, hasAdapter, resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
+import { adapterLabel, effectiveStatus, hasAdapter, resolveAdapterRun, useRuns, type AdapterChoice } from '../../state/runStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 
 export function AdapterPicker({ id, value, onChange }: { id: string; value: AdapterChoice; onChange: (runId: string) => void }) {
   const all = useRuns((s) => s.runs);
-  const runs = all.filter(hasAdapter);
+  const adapterRuns = useRuns((s) => s.adapterRuns);
+  const checkpointSteps = useRuns((s) => s.checkpointSteps);
+  const active = useRuns((s) => s.active?.runId ?? null);
+  const trainingNow = useRuns((s) => s.trainingNow);
+  const jobRows = useJobs((s) => s.rows);
+  // A row a closed page left `running` is interrupted: the rounds it finished left their adapter.
+  const runs = all.filter((r) => hasAdapter(r, adapterRuns, effectiveStatus(r, active, jobRows, trainingNow)));
   const shown = resolveAdapterRun(value, all);
   return (
     <div className="field">
@@ -14,7 +21,7 @@ export function AdapterPicker({ id, value, onChange }: { id: string; value: Adap
         <option value="">base model (no adapter)</option>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {adapterLabel(r)}
+            {adapterLabel(r, checkpointSteps)}
           </option>
         ))}
       </select>
