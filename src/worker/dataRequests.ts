@@ -46,12 +46,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   let embeddedTokenizer: Promise<PreTrainedTokenizer> | null = null;
   const embedded = () => {
     embeddedTokenizer ??= (async () => {
-      const json = async (name: string) => {
+      const text = async (name: string) => {
         const res = await fetch(new URL(`models/tiny-qwen3/${name}`, ctx.appBaseUrl()));
         if (!res.ok) throw new Error(`${name} could not be fetched (HTTP ${res.status}); rebuild the app with npm run build`);
-        return res.json();
+        return res.text();
       };
-      return loadTokenizer(await json('tokenizer.json'), await json('tokenizer_config.json'));
+      return loadTokenizer(await text('tokenizer.json'), JSON.parse(await text('tokenizer_config.json')));
     })();
     embeddedTokenizer.catch(() => (embeddedTokenizer = null));
     return embeddedTokenizer;

@@ -43,10 +43,15 @@ options:
 /** Notes printed per kind before the rest are only counted. */
 const NOTES_SHOWN = 20;
 
-function readJsonFile(path: string): unknown {
+function readModelFile(path: string): string {
   if (!existsSync(path)) throw new CliError(`missing ${path} (the --model folder must hold tokenizer.json and tokenizer_config.json)`);
+  return readFileSync(path, 'utf8');
+}
+
+function readJsonFile(path: string): unknown {
+  const text = readModelFile(path);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new CliError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
@@ -74,7 +79,8 @@ const tokenize: CliCommand = {
       // Recent transformers saves the chat template beside tokenizer_config.json, not in it.
       const jinja = join(modelDir, 'chat_template.jinja');
       if (config.chat_template == null && existsSync(jinja)) config.chat_template = readFileSync(jinja, 'utf8');
-      tokenizer = loadTokenizer(readJsonFile(join(modelDir, 'tokenizer.json')), config);
+      const tokenizerJson = join(modelDir, 'tokenizer.json');
+      tokenizer = loadTokenizer(readModelFile(tokenizerJson), config, tokenizerJson);
     } catch (err) {
       if (err instanceof CliError) throw err;
       throw new CliError(`cannot load the tokenizer from ${modelDir}: ${(err as Error).message}`);
