@@ -57,10 +57,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     return embeddedTokenizer;
   };
   /** The loaded model's tokenizer and template, which training renders with (another model's counts
-   * differ, and so would every length and "too long" count); the embedded one while none is loaded. */
+   * differ, and so would every length and "too long" count); the embedded one while none is loaded.
+   * The embedded model's own once it is loaded: building it again from the same files made the
+   * first view wait about half a second and held the vocabulary twice. */
   const tokenizer = async (): Promise<{ tokenizer: PreTrainedTokenizer; name: string }> => {
     const model = ctx.model();
-    if (model && model.ref !== EMBEDDED_MODEL_REF) return { tokenizer: model.tokenizer, name: `${model.ref} tokenizer` };
+    if (model) return { tokenizer: model.tokenizer, name: model.ref === EMBEDDED_MODEL_REF ? EMBEDDED_TOKENIZER_NAME : `${model.ref} tokenizer` };
     return { tokenizer: await embedded(), name: EMBEDDED_TOKENIZER_NAME };
   };
 

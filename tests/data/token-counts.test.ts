@@ -15,7 +15,8 @@ import { exampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { datasetTokenCounts } from '../../src/data/token-counts.ts';
 import { exampleFit, exampleProfile, tokenizeExample } from '../../src/data/tokenize-example.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
-import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { dataRequests, EMBEDDED_TOKENIZER_NAME } from '../../src/worker/dataRequests.ts';
+import { EMBEDDED_MODEL_REF } from '../../src/worker/modelSource.ts';
 import { qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 import type { LoadedModel } from '../../src/jobs/context.ts';
 
@@ -103,7 +104,9 @@ describe('a dataset’s token counts', () => {
 
 describe('the worker’s length views', () => {
   // The worker fetches the embedded model's tokenizer from the app's base URL.
+  const served: string[] = [];
   const server = createServer(async (req, res) => {
+    served.push(new URL(req.url ?? '/', 'http://x').pathname);
     try {
       res.end(await readFile(join('public', new URL(req.url ?? '/', 'http://x').pathname)));
     } catch {
@@ -229,6 +232,23 @@ describe('the worker’s length views', () => {
     const embedded = await handlers.datasetFits({ datasetId: d.id }, () => undefined);
     expect(embedded.fits).toEqual(train.map((e) => exampleFit(qwen3Tokenizer(), e)));
     expect(embedded.fits).not.toEqual(withModel.fits);
+    db.close();
+  });
+
+  it('count with the embedded model’s own tokenizer once it is loaded, not one built again from the same files', async () => {
+    // With the embedded model loaded (the guided demo loads it), the first view fetched its 11 MB
+    // tokenizer.json again and built a second tokenizer from it: about half a second the view
+    // waited, and a second copy of the vocabulary held for as long as the worker lives.
+    const db = freshDb();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 6) });
+    const base = await listening;
+    const tok = qwen3Tokenizer();
+    const handlers = dataRequests({ db: () => db, model: () => ({ ref: EMBEDDED_MODEL_REF, tokenizer: tok }) as LoadedModel, appBaseUrl: () => base, datasetInUse: () => null });
+    served.length = 0;
+    const lengths = await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
+    expect(served).toEqual([]);
+    expect(lengths.tokenizer).toBe(EMBEDDED_TOKENIZER_NAME);
+    expect(lengths.cot).toEqual(demo.slice(0, 6).map((e) => exampleProfile(tok, e).cot));
     db.close();
   });
 
