@@ -64,6 +64,12 @@ describe('a tokenizer’s fingerprint', () => {
     db.close();
   });
 
+  it('of the same files loaded again while the first is held, is that tokenizer, not one built again', () => {
+    const first = loadTokenizer(tokenizerText, config());
+    expect(loadTokenizer(tokenizerText, config())).toBe(first);
+    expect(loadTokenizer(tokenizerText, { ...config(), chat_template: `${config().chat_template}\n` })).not.toBe(first);
+  });
+
   it('names tokenizer.json when it is not JSON (a truncated copy), not just the parser’s words', () => {
     expect(() => loadTokenizer(tokenizerText.slice(0, 1000), config(), 'my-model/tokenizer.json')).toThrow(/^my-model\/tokenizer\.json: not valid JSON \(/);
   });
