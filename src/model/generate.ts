@@ -11,8 +11,8 @@
 // strings need the caller's `decode`. Never changes weights, LoRA parameters or optimizer state;
 // overwrites the model's activation scratch (m.acts) during the prefill.
 import type { ModelFiles } from './model-files.ts';
-import { readModelText } from './model-files.ts';
-import { ModelConfigError, type ModelSpec } from './config.ts';
+import { readModelJson } from './model-files.ts';
+import type { ModelSpec } from './config.ts';
 import type { ModelState } from './transformer.ts';
 import { createGenerator, kvCachePositionLimit, prefill, prepareGenerator, submitDecodeStep, type DecodeStepOutput, type PrefillItem } from './kvCache.ts';
 import { sampleToken, sequenceRng, validateSampling } from './sampling.ts';
@@ -320,17 +320,8 @@ export function decodeTokensPerSecond(tokens: number, finishReason: string, deco
  */
 export async function defaultStopTokenIds(files: ModelFiles, spec: ModelSpec): Promise<number[]> {
   const ids = new Set(spec.eosTokenIds);
-  const text = await readModelText(files, 'generation_config.json', true);
-  if (text !== null) {
-    // Named as config.json's errors are: a bare "Unexpected token" said nothing of which file.
-    const where = `${files.label}/generation_config.json`;
-    let config: unknown;
-    try {
-      config = JSON.parse(text);
-    } catch (err) {
-      throw new ModelConfigError(`${where}: not valid JSON (${(err as Error).message})`);
-    }
-    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ModelConfigError(`${where}: expected a JSON object`);
+  const config = await readModelJson(files, 'generation_config.json', true);
+  if (config !== null) {
     const eos = (config as { eos_token_id?: unknown }).eos_token_id;
     for (const id of Array.isArray(eos) ? eos : [eos]) if (typeof id === 'number') ids.add(id);
   }

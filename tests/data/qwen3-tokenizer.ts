@@ -11,7 +11,7 @@ export const QWEN3_TOKENIZER_DIR = fileURLToPath(new URL('../../node_modules/@le
 let cached: PreTrainedTokenizer | undefined;
 export function qwen3Tokenizer(): PreTrainedTokenizer {
   cached ??= loadTokenizer(
-    JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')),
+    readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8'),
     JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')),
   );
   return cached;
@@ -26,5 +26,5 @@ export function qwen25Tokenizer(chatTemplate: string): PreTrainedTokenizer {
   const reasoningTokens = new Set(['<think>', '</think>']);
   json.added_tokens = json.added_tokens.filter((t: { content: string }) => !reasoningTokens.has(t.content));
   for (const [id, t] of Object.entries(config.added_tokens_decoder as Record<string, { content: string }>)) if (reasoningTokens.has(t.content)) delete config.added_tokens_decoder[id];
-  return loadTokenizer(json, { ...config, chat_template: chatTemplate });
+  return loadTokenizer(JSON.stringify(json), { ...config, chat_template: chatTemplate });
 }

@@ -14,7 +14,7 @@ import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 const CHATML = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 const chatml = loadTokenizer(
-  JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')),
+  readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8'),
   { ...JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')), chat_template: CHATML },
 );
 
@@ -72,7 +72,7 @@ const LLAMA3_TOOLS =
   "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
 
 describe('a chat template that writes a tool-call turn without its text (Llama 3.x)', () => {
-  const llama = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), {
+  const llama = loadTokenizer(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8'), {
     ...JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')),
     chat_template: LLAMA3_TOOLS,
     bos_token: '<|begin_of_text|>',

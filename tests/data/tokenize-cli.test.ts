@@ -3,7 +3,7 @@
 // honoured, bad usage reported as one clear CliError line, and OpenAI-format records tokenized
 // exactly as transformers.js `apply_chat_template` does with their messages and tools (tool keys in
 // the input's order, as a served model sees them).
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ import tokenizeCommand from '../../src/cli/commands/tokenize.ts';
 import { CliError } from '../../src/cli/command.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { tokenizeExample } from '../../src/data/tokenize-example.ts';
+import { tokenizerFromModel } from '../../src/train/prepareData.ts';
+import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
 import { QWEN3_TOKENIZER_DIR, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 
 type Message = { role: string; content: string };
@@ -90,6 +92,18 @@ describe('studio tokenize', () => {
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'csv'])).rejects.toThrow('unknown --format "csv"');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--out', out])).rejects.toThrow('missing required option --data');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow('no such data file');
+  });
+
+  it('reads the model folder as training and the studio do: files saved with a byte-order mark load', async () => {
+    // Its own reader kept the mark that every other reader drops: a tokenizer_config.json saved by
+    // a Windows editor trained and generated, but `studio tokenize` refused it as "not valid JSON".
+    const model = join(dir, 'bom-model');
+    mkdirSync(model, { recursive: true });
+    for (const name of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(model, name), `\uFEFF${readFileSync(join(QWEN3_TOKENIZER_DIR, name), 'utf8')}`);
+    await tokenizerFromModel(nodeDirectoryModelFiles(model)); // training's reader takes it
+    const out = join(dir, 'bom.jsonl');
+    expect(await tokenizeCommand.run(['--model', model, '--data', fixture('xlam.json'), '--out', out])).toBe(0);
+    expect(readLines(out).length).toBeGreaterThan(0);
   });
 
   it('equals transformers.js apply_chat_template token for token on OpenAI-format records', async () => {

@@ -281,7 +281,7 @@ describe('templates without reasoning_content', () => {
   it('puts the reasoning inline as <think>…</think> so segments still find it (ChatML template without reasoning support)', () => {
     const config = JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8'));
     config.chat_template = CHATML_TOOLS;
-    const plainTok = loadTokenizer(JSON.parse(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')), config);
+    const plainTok = loadTokenizer(readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8'), config);
     const t = tokenizeExample(plainTok, weather);
     const d = (ids: number[]) => plainTok.decode(ids, { skip_special_tokens: false });
     expect(d(t.inputIds.filter((_, i) => t.segments[i] === SEGMENT_COT))).toBe('<think>\nTwo cities, so two calls to get_weather with unit c.\n</think>');

