@@ -594,6 +594,6 @@ describe('studio recipe', () => {
     const trained = new TextDecoder().decode(zip.get('before-hdr-recipe/data/train.jsonl')).trim().split('\n').map((l) => JSON.parse(l).id);
     expect(trained).toEqual(own.train.map((e) => e.id));
     expect([r.trainExamples, r.evalExamples]).toEqual([own.train.length, own.held.length]);
-    expect(r.notes).toEqual([`2 training examples added to the dataset after the run’s (HDR samples) are left out: the recipe trains on the run’s own ${own.train.length}, as the run did`]);
+    expect(r.notes).toEqual([`2 training examples added to or included in the dataset after the run’s are left out: the recipe trains on the run’s own ${own.train.length}, as the run did`]);
   });
 });
