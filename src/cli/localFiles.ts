@@ -35,6 +35,11 @@ export async function dataExamples(paths: string[], opts: { seed: number; evalFr
   return data;
 }
 
+/** What became of the imported examples, for a message that none is left to train on or mine. */
+export function importedWords(counts: FileExamples['counts']): string {
+  return `${counts.imported} imported, ${counts.failedQuality} failed the quality check${counts.leftOut ? `, ${counts.leftOut} left out by their lines ("included": false)` : ''}`;
+}
+
 /** At most 20 notes on stderr, then how many more there were. */
 export function printNotes(notes: string[]): void {
   for (const p of notes.slice(0, 20)) console.error(`note: ${p}`);

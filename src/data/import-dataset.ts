@@ -60,6 +60,8 @@ export interface ImportedFile {
 
 export interface ImportResult {
   examples: Example[];
+  /** The choice to train on an example or not that its line carried (parser.included), by id. */
+  included: Map<string, boolean>;
   issues: ImportIssue[];
   files: ImportedFile[];
 }
@@ -68,6 +70,8 @@ export interface ImportResult {
 export interface ImportedExample {
   example: Example;
   quality: QualityReport;
+  /** The choice its line carried (parser.included), if any. */
+  included?: boolean;
   file: string;
   line: number;
   index: number;
@@ -128,15 +132,19 @@ export async function detectDatasetFileFormat(file: DatasetFile, sampleSize = 32
 
 export async function importDatasetFiles(files: DatasetFile[], options: ImportOptions = {}): Promise<ImportResult> {
   const examples: Example[] = [];
+  const included = new Map<string, boolean>();
   const issues: ImportIssue[] = [];
   let fileReports: ImportedFile[] = [];
   for await (const batch of streamDatasetFiles(files, options)) {
-    for (const e of batch.examples) examples.push(e.example);
+    for (const e of batch.examples) {
+      examples.push(e.example);
+      if (e.included !== undefined) included.set(e.example.id, e.included);
+    }
     for (const i of batch.issues) issues.push(i);
     fileReports = batch.files;
   }
   if (fileReports.length === 0) fileReports = files.map((f) => ({ name: f.name, format: options.format, detected: false, records: 0, imported: 0, rejected: 0 }));
-  return { examples, issues, files: fileReports };
+  return { examples, included, issues, files: fileReports };
 }
 
 interface PendingQuestion {
@@ -234,7 +242,8 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         const verdict = quality(example);
         seenIds.set(example.id, fileIndex * 2 ** 32 + r.line);
         report.imported++;
-        batch.examples.push({ example, quality: verdict, file: file.name, line: r.line, index: r.index });
+        const included = parser.included?.(r.value);
+        batch.examples.push({ example, quality: verdict, ...(included !== undefined && { included }), file: file.name, line: r.line, index: r.index });
       } catch (err) {
         reject(describeError(err), id);
       }

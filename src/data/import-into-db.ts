@@ -100,7 +100,10 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
     for (const issue of batch.issues) if (issues.length < MAX_STORED_ISSUES) issues.push(issue);
     for (const e of batch.examples) {
       await fingerprint.add(e.example);
-      pending.push(exampleRow(datasetId, ord++, e.example, e.quality, split));
+      const row = exampleRow(datasetId, ord++, e.example, e.quality, split);
+      // A snapshot's dataset.jsonl line keeps the studio's choice, as opening the snapshot does.
+      if (e.included !== undefined) row.included = e.included ? 1 : 0;
+      pending.push(row);
     }
     if (pending.length >= WRITE_BATCH) await flush();
   }

@@ -54,29 +54,49 @@ export interface FileExamples extends JobExamples {
   /** One line per rejected record or excluded example, naming it and the reason; then each
    * import note (what a parser moved or left out of an example it kept). */
   problems: string[];
-  counts: { records: number; imported: number; failedQuality: number };
+  /** `leftOut`: examples that pass the check, left out by their line ("included": false). */
+  counts: { records: number; imported: number; failedQuality: number; leftOut: number };
 }
 
 export interface FileExampleOptions {
   split: SplitSettings;
   format?: SourceFormat;
-  /** Use examples that fail the quality check too (they are reported either way). */
+  /** Use examples that fail the quality check too (they are reported either way), a flagged line's
+   * "included": false too; a passing example its line leaves out stays out (fileExamples). */
   includeFailing?: boolean;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
 }
 
-/** Dataset files → examples by the same rule the browser stores: import, quality check, seeded split. */
+/** Dataset files → examples by the same rule the browser stores: import, quality check, seeded split,
+ * and the user's choice where a line carries it (a snapshot's "included"), as the studio opening that
+ * snapshot stores it (saveDataset's `included`): what it left out stays out, what it included is used. */
 export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
   const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode });
   const problems = imported.issues.map(formatIssue);
   const rows = exampleRows('files', imported.examples, opts.split);
   let failedQuality = 0;
+  let leftOut = 0;
   // After the rejections and exclusions: a note changes nothing about what trains.
   const notes: string[] = [];
   for (const r of rows) {
     for (const n of r.quality.notes ?? []) notes.push(`example "${r.id}": ${n.detail}`);
-    if (r.quality.passed) continue;
+    // A line's "included" is the studio's: true uses the example whatever the check says. false on
+    // an example that passes the check is the user's choice; on a flagged one it is the check's
+    // verdict (the studio stores it for every flagged example), which --include-failing overrides.
+    const chosen = imported.included.get(r.id);
+    if (chosen === true) {
+      r.included = 1;
+      continue;
+    }
+    if (r.quality.passed) {
+      if (chosen === false) {
+        r.included = 0;
+        leftOut++;
+        problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
+      }
+      continue;
+    }
     if (opts.includeFailing) {
       r.included = 1;
       continue;
@@ -88,7 +108,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     ...usedExamples(rows),
     all: imported.examples,
     problems: [...problems, ...notes],
-    counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality },
+    counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality, leftOut },
   };
 }
 

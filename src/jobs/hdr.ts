@@ -207,8 +207,10 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
         onCount: count,
       },
     });
-    // Every finished round kept its adapter (onRound); cancelled before any round, there is none:
-    // the adapter is the one HDR started from, not an HDR result.
+    // Every finished round kept its adapter (onRound). A run that ended before any round without being
+    // cancelled (no hard case mined) keeps the one it started from, which is its result: evaluated,
+    // exported or continued (an ablation's HDR arm) like any other. Cancelled, it keeps none.
+    if (result.rounds.length === 0 && result.stopReason !== 'aborted') await keepAdapter(0);
     Object.assign(outcome, {
       stopReason: result.stopReason,
       rounds: result.rounds.length,

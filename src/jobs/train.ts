@@ -133,7 +133,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   }
   const { config, held, tooLong, unrendered, heldSkipped } = prepared;
   let { train } = prepared;
-  /** Examples added to the dataset after the ones a resumed run trained on (resumedTrainingSet). */
+  /** Examples after the ones a resumed run trained on (resumedTrainingSet): HDR's samples, or
+   * examples the user included since that come after the run's own. */
   let addedSince = 0;
   /** `step` undefined: it failed before its checkpoint was read, and the run keeps the step it had;
    * `reported`: the step the outcome says (the checkpoint's if it was read, else the run's). */
@@ -195,7 +196,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
-    const addedNote = addedSince > 0 ? `${plural(addedSince, 'example')} added to the dataset since this run's checkpoint (HDR samples) ${addedSince === 1 ? 'is' : 'are'} not part of it: it goes on over its own ${train.length}; a new run trains on them` : '';
+    // Not only HDR's: an example included since that comes after the run's own looks the same here.
+    const addedNote = addedSince > 0 ? `${plural(addedSince, 'example')} added to or included in the dataset since this run's checkpoint, after its own, ${addedSince === 1 ? 'is' : 'are'} not part of it: it goes on over its own ${train.length}; a new run trains on ${addedSince === 1 ? 'it' : 'them'}` : '';
     const runningMessage = [skippedNote(prepared, job.examples.eval.length), addedNote].filter(Boolean).join('; ') || undefined;
     await status('running', trainer.step, runningMessage);
     const texts = (ids: number[]) => tokenTexts(ctx.model.tokenizer, ids);

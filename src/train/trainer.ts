@@ -141,10 +141,11 @@ export function ownTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trainDig
  * the count or the digest was kept are not checked for it). `digest` is passed where it is already
  * computed. */
 function checkResumeExamples(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[], digest?: string): void {
-  // Examples added to the dataset (HDR samples) or left out since the checkpoint: the seeded order
-  // over the new count is another order, and the run would go on over other examples unannounced.
+  // Examples included or left out since the checkpoint (the user's, on the Dataset panel, most often),
+  // or added to the dataset (HDR samples): the seeded order over the new count is another order, and
+  // the run would go on over other examples unannounced.
   if (s.trainExamples !== undefined && s.trainExamples !== train.length) {
-    throw new TrainingSetChangedError(`${s.trainExamples} training examples, but the training set now has ${train.length} (examples were added to or left out of its dataset since)`);
+    throw new TrainingSetChangedError(`${s.trainExamples} training examples, but the training set now has ${train.length} (examples were included in or left out of its training set, or added to its dataset, since)`);
   }
   if (s.trainDigest !== undefined && s.trainDigest !== (digest ?? trainingSetDigest(train))) {
     throw new TrainingSetChangedError(`other training examples than the ${train.length} the training set has now (as many, but examples were included, left out or re-split since, their text changed, or the model’s chat template or tokenizer now renders them otherwise)`);

@@ -363,7 +363,8 @@ export class StudioEngine {
       const sets = { ...now, train: (await new DexieRunStore(db, runId).ownTrainingSet(now.train)) ?? now.train };
       const notes: string[] = [];
       const added = now.train.length - sets.train.length;
-      if (added > 0) notes.push(`${plural(added, 'training example')} added to the dataset after the run’s (HDR samples) are left out: the recipe trains on the run’s own ${sets.train.length}, as the run did`);
+      // HDR's samples, or examples included since that come after the run's own.
+      if (added > 0) notes.push(`${plural(added, 'training example')} added to or included in the dataset after the run’s ${added === 1 ? 'is' : 'are'} left out: the recipe trains on the run’s own ${sets.train.length}, as the run did`);
       const was = row.setup?.examples;
       if (was && (was.train !== sets.train.length || was.eval !== sets.held.length)) {
         notes.push(`the dataset now gives ${sets.train.length} training and ${sets.held.length} held-out examples; the run started with ${was.train} and ${was.eval} (examples were added, included, excluded or re-split since)`);

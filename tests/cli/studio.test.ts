@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 
 function studio(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -76,6 +78,19 @@ describe('studio CLI', () => {
     const r = studio('tokenize', '--model', 'public/models/tiny-qwen3', '--data', join(dir, 'one.jsonl'), '--out', join(dir, 'out.jsonl'));
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^wrote 1 example to /);
+  });
+  it('`studio tokenize` of a snapshot\'s dataset.jsonl writes what studio train trains on: its lines\' "included" decide', async () => {
+    // It wrote every passing example, the ones the studio had left out too, and none it had included though flagged.
+    const dir = mkdtempSync(join(tmpdir(), 'tokenize-included-'));
+    const [kept, leftOut, c] = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples.filter((e) => e.target.calls.length > 0);
+    // Its call names a tool the example does not declare: the quality check flags it.
+    const flagged = { ...c, target: { ...c.target, calls: [{ name: 'not_declared', arguments: {} }] } };
+    writeFileSync(join(dir, 'dataset.jsonl'), encodeDatasetJsonl([kept, leftOut, flagged], new Map([[kept.id, true], [leftOut.id, false], [flagged.id, true]])));
+    const r = studio('tokenize', '--model', 'public/models/tiny-qwen3', '--data', join(dir, 'dataset.jsonl'), '--out', join(dir, 'out.jsonl'));
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([kept.id, flagged.id]);
+    expect(r.err).toMatch(/left out: \S*dataset.jsonl, line 2, record 2, id "[^"]+": its line says "included": false/);
+    expect(r.out).toMatch(/^wrote 2 examples to .*, 1 left out by their lines \("included": false\)/);
   });
   it('`studio ast-check` checks the predictions file `studio eval` wrote, as eval scored it', { timeout: 300_000 }, () => {
     // eval writes the generated text as "output"; ast-check read only "result" and refused the file.

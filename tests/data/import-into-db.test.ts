@@ -10,6 +10,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { listDatasets, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { importDatasetIntoDb, removeAbandonedImportRows } from '../../src/data/import-into-db.ts';
+import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 import { tidyStorage } from '../../src/worker/tidyStorage.ts';
 import { hostileCorpus } from './hostile-corpus.ts';
 import { expectPrototypeNamesKept } from './hostile-checks.ts';
@@ -107,6 +108,15 @@ describe('importing into IndexedDB a batch at a time', () => {
     const longer = await importDatasetIntoDb(db, [{ name: 'b.jsonl', blob: new Blob([lines + '\n' + JSON.stringify({ id: 'r30', query: 'q30', tools: '[]', answers: '[]' })]) }], { name: 'b' });
     expect(longer.alreadyStored).toBeUndefined();
     expect((await listDatasets(db)).length).toBe(3);
+    db.close();
+  });
+
+  it('keeps the choice a snapshot\'s dataset.jsonl line carries: a passing example left out stays out', async () => {
+    // As `studio train --data dataset.jsonl` now reads it (tests/data/studio-format.test.ts).
+    const db = freshDb();
+    const text = new TextDecoder().decode(encodeDatasetJsonl([before, { ...before, id: 'other' }], new Map([['other', false]])));
+    const r = await importDatasetIntoDb(db, [{ name: 'dataset.jsonl', blob: new Blob([text]) }], { name: 'snap', split: { seed: 1, evalFraction: 0 } });
+    expect((await loadExampleRows(db, r.row!.id)).map((x) => [x.id, x.included])).toEqual([['mine', 1], ['other', 0]]);
     db.close();
   });
 

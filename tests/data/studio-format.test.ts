@@ -78,6 +78,27 @@ describe('the studio\'s own example lines as a dataset', () => {
     expect(result.examples).toEqual(written);
   });
 
+  it('trains on a snapshot\'s dataset.jsonl as the studio did: a line left out stays out, a flagged line included is used', async () => {
+    // `studio train --data <unzipped snapshot>/dataset.jsonl` trained on every example that passed
+    // the check, so the examples the user had left out in the studio were trained on again.
+    const [kept, leftOut, a, b] = (await hdrSamples()).slice(0, 4);
+    // An HDR sample without reasoning fails the check (reasoning required).
+    const [flaggedIn, flaggedOut] = [a, b].map((e) => ({ ...e, target: { ...e.target, reasoning: '' } }));
+    const choices = new Map([[kept.id, true], [leftOut.id, false], [flaggedIn.id, true], [flaggedOut.id, false]]);
+    const text = new TextDecoder().decode(encodeDatasetJsonl([kept, leftOut, flaggedIn, flaggedOut], choices));
+    const split = { seed: 3, evalFraction: 0 };
+    const data = await fileExamples([file('dataset.jsonl', text)], { split });
+    expect(data.train.map((e) => e.id)).toEqual([kept.id, flaggedIn.id]);
+    expect(data.excludedSamples?.map((e) => e.id)).toEqual([leftOut.id, flaggedOut.id]);
+    expect(data.problems.join('\n')).toContain(`example "${leftOut.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
+    expect(data.counts).toMatchObject({ imported: 4, failedQuality: 1, leftOut: 1 });
+    // A flagged example's false is the check's own verdict, which --include-failing overrides as it
+    // does for any; a passing one's is the user's, which it does not.
+    const all = await fileExamples([file('dataset.jsonl', text)], { split, includeFailing: true });
+    expect(all.train.map((e) => e.id)).toEqual([kept.id, flaggedIn.id, flaggedOut.id]);
+    expect(all.counts).toMatchObject({ imported: 4, failedQuality: 0, leftOut: 1 });
+  });
+
   it('leaves OpenAI-shaped records to the OpenAI reader', async () => {
     const result = await importDatasetFiles([file('openai-tools.jsonl', readFileSync('tests/fixtures/data/openai-tools.jsonl', 'utf8'))]);
     expect(result.files[0].format).toBe('openai');

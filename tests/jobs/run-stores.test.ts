@@ -7,7 +7,7 @@
 // run on the same Dexie dataset starts after the rounds already recorded; an evaluation of the
 // trained adapter keeps the same predictions in either store. Stores come from each home's
 // workspace (the way a job that makes several runs gets them).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -19,7 +19,10 @@ import type { Example } from '../../src/data/example.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
 import { DEFAULT_HDR_SETTINGS, runHdrRounds, type HdrEngine, type HdrSettings } from '../../src/hdr/index.ts';
-import type { JobEngine } from '../../src/jobs/engine.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import { openLoadedModel } from '../../src/jobs/context.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { testGpu } from '../helpers/gpu.ts';
 import { countedHooks, retrainConfig } from '../../src/jobs/hdr.ts';
 import { DexieWorkspace, readRun, storedExamples } from '../../src/jobs/store/dexie.ts';
 import { BALANCE_FILE, HDR_FILES, METRICS_FILE, RunFolderWorkspace } from '../../src/jobs/store/folder.ts';
@@ -215,6 +218,37 @@ describe('an HDR run that fails after its rounds', () => {
     // The adapter says which round it is of.
     expect((await db.checkpoints.where('runId').equals(dexie.runId).toArray()).map((c) => c.step)).toEqual([1]);
     expect(JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8'))).toMatchObject({ failed: true, rounds: 1 });
+    db.close();
+  });
+});
+
+describe('an HDR run that finds no hard case', () => {
+  // Since each round keeps its adapter, a run that mined no hard case (no round to finish) kept
+  // none: `studio hdr` said 'adapter written to <out>' beside a folder without one, the run could
+  // not be evaluated or exported, and an ablation's HDR arm failed reading it. It keeps the adapter
+  // it started from, as it did before rounds kept theirs.
+  it('keeps the adapter it started from, with its α, in Dexie and in a run folder', { timeout: 300_000 }, async () => {
+    // The studio's embedded model, pre-trained on the demo's kind of request: it answers these right.
+    const dir = 'public/models/tiny-qwen3';
+    const engine = new JobEngine(testGpu);
+    engine.useModel(await openLoadedModel(memoryModelFiles(new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))])), 'tiny'), 'tiny'));
+    const spec = engine.requireModel().spec;
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 96, batchSize: 4 };
+    const config = { ...retrainConfig(CONFIG, settings), balanceRule: 'uncertainty' as const };
+    const balance = { rule: 'uncertainty' as const, logVarCot: 0.1, logVarCall: 1.3 };
+    const examples = await demoExamples(30);
+    // Greedy, it answers each of these right (demo-0002 and demo-0003 it does not).
+    const mineSet = examples.filter((e) => ['demo-0000', 'demo-0001', 'demo-0004', 'demo-0005'].includes(e.id));
+    const job = { settings, config, mineSet, evalSet: [], replayPool: examples, adapter: null, balance };
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'demo', examples });
+    const dexie = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    const folder = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-none-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null, summary: { mine: 'train' } }).createRun({ kind: 'hdr', name: 'hdr', settings, config });
+    for (const store of [dexie, folder] as RunStore[]) {
+      expect(await engine.hdr({ ...job, store })).toMatchObject({ stopReason: 'no_hard_cases', rounds: 0 });
+      expect((await store.readAdapter(spec)).settings.rank).toBe(2);
+      expect(await store.readBalance()).toEqual(balance);
+    }
     db.close();
   });
 });

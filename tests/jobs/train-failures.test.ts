@@ -126,7 +126,7 @@ describe('a paused run whose dataset gained examples after its own (HDR samples)
     const messages: Array<string | undefined> = [];
     const resumed = await engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps: 2 }, examples: { train: imported.examples.slice(0, 8), eval: [] }, resume: true, events: { onStatus: (_s, _step, m) => messages.push(m) } });
     expect(resumed).toMatchObject({ status: 'done', step: 2, trainExamples: 6 });
-    expect(messages).toContain("2 examples added to the dataset since this run's checkpoint (HDR samples) are not part of it: it goes on over its own 6; a new run trains on them");
+    expect(messages).toContain("2 examples added to or included in the dataset since this run's checkpoint, after its own, are not part of it: it goes on over its own 6; a new run trains on them");
   });
 });
 

@@ -35,6 +35,13 @@ describe('a flagged example included from the page', () => {
     expect(before.outcome).toMatchObject({ status: 'done', trainExamples: 2 });
 
     await handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'flagged', included: true }, () => undefined);
+    // Included after the run's own examples, it is left to a new run as HDR's samples are; the run
+    // said it was one of HDR's samples.
+    await db.runs.update(before.runId, { status: 'paused' });
+    const messages: Array<string | undefined> = [];
+    const resumedBefore = await engine.train({ store: new DexieRunStore(db, before.runId), config: { ...config, steps: 2 }, examples: await storedExamples(db, dataset.id), resume: true, events: { onStatus: (_s, _step, m) => messages.push(m) } });
+    expect(resumedBefore).toMatchObject({ status: 'done', step: 2, trainExamples: 2 });
+    expect(messages).toContain("1 example added to or included in the dataset since this run's checkpoint, after its own, is not part of it: it goes on over its own 2; a new run trains on it");
     const after = await train('included');
     expect(after.ids).toEqual([a.id, b.id, 'flagged']);
     expect(after.outcome).toMatchObject({ status: 'done', step: 1, trainExamples: 3 });

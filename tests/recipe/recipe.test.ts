@@ -451,6 +451,22 @@ describe('studio recipe', () => {
     expect(JSON.parse(jsonl(join(fresh.adapter, 'metrics.jsonl'))[0]).alpha).toBeCloseTo(want, 6);
   });
 
+  it('a run continued from an unzipped snapshot that held out another share exports, holding out that share', async () => {
+    // The run records the snapshot's share (source.evalFraction), but the recipe split the data
+    // files at the usual 10%, so its counts were not the run's and it refused the run's own files.
+    const snapshot = join(dir, 'snapshot-half-held-out');
+    cpSync(run, snapshot, { recursive: true });
+    writeFileSync(join(snapshot, 'run.json'), JSON.stringify({ config: runJson.config, dataset: { name: 'demo', split: { seed: SPLIT_SEED, evalFraction: 0.5 } } }));
+    const continued = join(dir, 'continued-from-snapshot');
+    const flags = ['--steps', '1', '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--rule', 'dwa', '--balance-window', '3', '--eval-every', '0', '--checkpoint-every', '0', '--quiet'];
+    expect(await trainCommand.run(['--model', EMBEDDED, '--data', DATA, '--out', continued, '--adapter', snapshot, ...flags])).toBe(0);
+    const trained = JSON.parse(readFileSync(join(continued, 'run.json'), 'utf8'));
+    expect(trained.source.evalFraction).toBe(0.5);
+    const outHalf = join(dir, 'recipe-half');
+    expect(await recipeCommand.run(['--run', continued, '--out', outHalf])).toBe(0);
+    expect(jsonl(join(outHalf, 'data/train.jsonl'))).toHaveLength(trained.examples.train);
+  });
+
   it('names the path and what is missing for a folder that is not a training run, and the loss or rule it cannot express', async () => {
     const fails = async (...argv: string[]) => {
       try {
@@ -578,6 +594,6 @@ describe('studio recipe', () => {
     const trained = new TextDecoder().decode(zip.get('before-hdr-recipe/data/train.jsonl')).trim().split('\n').map((l) => JSON.parse(l).id);
     expect(trained).toEqual(own.train.map((e) => e.id));
     expect([r.trainExamples, r.evalExamples]).toEqual([own.train.length, own.held.length]);
-    expect(r.notes).toEqual([`2 training examples added to the dataset after the run’s (HDR samples) are left out: the recipe trains on the run’s own ${own.train.length}, as the run did`]);
+    expect(r.notes).toEqual([`2 training examples added to or included in the dataset after the run’s are left out: the recipe trains on the run’s own ${own.train.length}, as the run did`]);
   });
 });

@@ -11,7 +11,7 @@ vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: as
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
 
-const note = "8 examples added to the dataset since this run's checkpoint (HDR samples) are not part of it: it goes on over its own 6; a new run trains on them";
+const note = "8 examples added to or included in the dataset since this run's checkpoint, after its own, are not part of it: it goes on over its own 6; a new run trains on them";
 const row = (message?: string) => ({ id: 'r', name: 'mine', datasetId: 'd', kind: 'train', status: 'running', createdAt: 1, updatedAt: 1, config: { steps: 30 }, lastStep: 3, message });
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#x27;/g, "'").replace(/\s+/g, ' ');
 const initial = useRuns.getState();

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { checkRunFolder, dataExamples, printNotes, runFolderFacts } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
@@ -107,7 +107,7 @@ const ablate: CliCommand = {
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const splitSeed = splitSeedFrom(f, config.seed);
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
-    if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${data.counts.imported} imported, ${data.counts.failedQuality} failed the quality check)`);
+    if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
     seqLenFromData(config, f, model, data.train);
     // Before any arm: each would fail on its own.

@@ -124,8 +124,10 @@ const recipe: CliCommand = {
 
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, tokenizerOnly: true });
     const tokenizer = await tokenizerFromModel(files);
+    // Split as the run split them: its seed and, where it recorded one, its held-out share.
     const data = await dataExamples(dataPaths, {
       seed: source?.splitSeed ?? config.seed,
+      evalFraction: source?.evalFraction,
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,

@@ -1,7 +1,8 @@
 // `studio tokenize`: dataset file(s) → JSONL of token ids with a segment per token (0 prompt,
 // 1 cot, 2 call), rendered with the model folder's own chat template. The same code path the app
 // uses (import → quality check → render → segments), so its output is what training sees: examples
-// that fail the quality check are left out unless --include-failing, as `studio train` leaves them.
+// that fail the quality check are left out unless --include-failing, as `studio train` leaves them,
+// and a line that carries the studio's choice (a snapshot's "included") is written as it says.
 // Streams: each chunk of records is imported, checked, tokenized and written before the next is
 // read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
 // Every skipped record or example is named by file, line, record index and id.
@@ -102,6 +103,7 @@ const tokenize: CliCommand = {
     let tooLong = 0;
     let failedRender = 0;
     let failedQuality = 0;
+    let leftOut = 0;
     let fileReports: ImportedFile[] = [];
     const note = (count: number, text: string) => {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
@@ -111,9 +113,15 @@ const tokenize: CliCommand = {
       for await (const batch of streamDatasetFiles(files, options)) {
         fileReports = batch.files;
         for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
-        for (const { example, quality: report, file, line, index } of batch.examples) {
+        for (const { example, quality: report, included, file, line, index } of batch.examples) {
           quality.add(report);
-          if (!report.passed && !flags['include-failing']) {
+          // The studio's choice on its line, as studio train reads it (jobs/data.ts fileExamples): false
+          // on a passing example is the user's; on a flagged one, the check's, as --include-failing takes it.
+          if (included === false && report.passed) {
+            note(++leftOut, `left out: ${formatIssue({ file, line, index, id: example.id, reason: 'its line says "included": false (the studio\'s choice)' })}`);
+            continue;
+          }
+          if (!report.passed && !included && !flags['include-failing']) {
             failedQuality++;
             continue;
           }
@@ -137,12 +145,12 @@ const tokenize: CliCommand = {
       discard(err);
     }
     for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
-    for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered']] as const) {
+    for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered'], [leftOut, 'examples left out by their lines']] as const) {
       if (count > NOTES_SHOWN) console.error(`  … and ${count - NOTES_SHOWN} more ${what}`);
     }
-    if (written + tooLong + failedRender + failedQuality === 0) discard(new CliError('no examples could be imported from the data files'));
+    if (written + tooLong + failedRender + failedQuality + leftOut === 0) discard(new CliError('no examples could be imported from the data files'));
     if (written === 0) {
-      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check (--include-failing writes them)`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
+      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check (--include-failing writes them)`, leftOut && `${leftOut} left out by their lines ("included": false)`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
     }
     renameSync(partPath, outPath);
 
@@ -155,6 +163,7 @@ const tokenize: CliCommand = {
         (tooLong ? `, ${tooLong} too long` : '') +
         (failedRender ? `, ${failedRender} could not be rendered` : '') +
         (failedQuality ? `, ${failedQuality} failing quality skipped` : '') +
+        (leftOut ? `, ${leftOut} left out by their lines ("included": false)` : '') +
         `; tokens/example mean ${s.totalTokens.mean.toFixed(1)}, max ${s.totalTokens.max}; cot ${s.cotTokens}, call ${s.callTokens} (call share ${(100 * s.callShare).toFixed(1)}%)`,
     );
     return 0;

@@ -18,4 +18,8 @@ export interface FormatParser {
   /** True when the record has this format's distinctive shape. Cheap and never throws. */
   detect(record: unknown): boolean;
   parse(record: unknown, ctx: ParseContext): Example;
+  /** The user's choice to train on the record or not, where it carries one beside the example (a
+   * snapshot's dataset.jsonl line: "included"); undefined where it carries none. Read only after
+   * `parse` accepted the record. */
+  included?(record: unknown): boolean | undefined;
 }

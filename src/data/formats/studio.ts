@@ -29,12 +29,15 @@ export const studioParser: FormatParser = {
   },
   parse(record) {
     try {
-      // A snapshot's lines carry the run's "included" choice beside the example: a setting of that
-      // run, not part of the example; a dataset import decides inclusion by its own check.
+      // A snapshot's lines carry the run's "included" choice beside the example: not part of the
+      // example (included() reads it).
       return exampleLineFromJson(withPlainNumbers(record)).example;
     } catch (err) {
       if (err instanceof FieldError) throw new RecordError(err.message);
       throw err;
     }
+  },
+  included(record) {
+    return isObject(record) && typeof record.included === 'boolean' ? record.included : undefined;
   },
 };
