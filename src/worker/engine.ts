@@ -190,14 +190,18 @@ export class StudioEngine {
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
       if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run);
-      const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
+      const job = { store: new DexieRunStore(db, runId), config: run.config, resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
         // Named: a model load refused meanwhile says which run holds the model.
         `the training run “${run.name ?? runId}”`,
         async (ctx, input: typeof job) => {
+          // Read under the run's and the dataset's locks: read before them, an example included, a
+          // re-split or a deletion in another tab meanwhile went through there and was not trained on here.
+          await requireDataset(db, run.datasetId, run);
+          const examples = await storedExamples(db, run.datasetId);
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
-          return trainJob(ctx, input);
+          return trainJob(ctx, { ...input, examples });
         },
         job,
         progress,
