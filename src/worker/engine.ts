@@ -39,7 +39,8 @@ import { trainingSets } from '../train/prepareData.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
-import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
+import { runGenerateOnnx } from './onnxPlayground.ts';
+import { HeldExports } from './heldExports.ts';
 import { runGenerate } from './playground.ts';
 import { dataRequests } from './dataRequests.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
@@ -62,7 +63,7 @@ export class StudioEngine {
   });
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
-  private readonly onnxExports = new Map<string, HeldExport>();
+  private readonly onnxExports = new HeldExports(() => this.requireDb());
 
   constructor(
     private readonly gpuApi: GPU | undefined,
@@ -410,10 +411,9 @@ export class StudioEngine {
       // starts (the GPU ours): held through it, a real model's gigabytes were in memory twice while
       // this one was merged and checked.
       const out = await this.jobs.run('an ONNX export', (ctx, input) => (this.onnxExports.clear(), runOnnxExport(ctx, input)), { db, runId, adapter, dtype }, progress);
-      // A run deleted while it exported (here or in another tab) has nothing to answer for in the
-      // playground: its gigabytes are not kept until the next export or model load.
-      const held = !!(await db.runs.get(runId));
-      if (held) this.onnxExports.set(runId, { files: new Map(out.files), dtype });
+      // A run deleted while it exported, or later (here or in another tab), has nothing to answer for
+      // in the playground: its gigabytes are not kept until the next export or model load.
+      const held = await this.onnxExports.hold(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
       // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
       // by reference, so the tab never holds the export two or three times over.
@@ -421,7 +421,7 @@ export class StudioEngine {
       return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep, held };
     },
 
-    heldOnnxExports: async () => [...this.onnxExports.keys()],
+    heldOnnxExports: async () => this.onnxExports.keys(),
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),
   };
