@@ -21,7 +21,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunCo
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
-import { holdingDataset, holdingGpu, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
+import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -197,7 +197,9 @@ export class StudioEngine {
         `the training run “${run.name ?? runId}”`,
         async (ctx, input: typeof job) => {
           // Read under the run's and the dataset's locks: read before them, an example included, a
-          // re-split or a deletion in another tab meanwhile went through there and was not trained on here.
+          // re-split or a deletion in another tab meanwhile went through there and was not trained on
+          // here (a deleted run trained on, writing metrics and checkpoints for a row nothing lists).
+          if (!(await db.runs.get(runId))) throw new Error(`“${run.name ?? runId}” was deleted (perhaps in another tab of the studio); nothing was trained`);
           await requireDataset(db, run.datasetId, run);
           const examples = await storedExamples(db, run.datasetId);
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
@@ -229,8 +231,10 @@ export class StudioEngine {
       const by = this.jobs.writing(row);
       // Its job would go on writing metrics and checkpoints under an id nothing lists any more.
       if (by) throw new Error(`“${row.name ?? runId}” is being written by ${by}; delete it once that ends, or cancel it first`);
-      if ((await runsTrainingNow()).has(runId)) throw new Error(`“${row.name ?? runId}” is training in another tab of the studio; stop it there before deleting it`);
-      await deleteRun(db, runId);
+      // Under the run's lock, not after a look at the locks: a run another tab starts training in
+      // between would train on, deleted under it.
+      const deleted = await withRunLock(runId, () => deleteRun(db, runId));
+      if (deleted.refused) throw new Error(`“${row.name ?? runId}” is training in another tab of the studio; stop it there before deleting it`);
       this.onnxExports.delete(runId);
     },
 
