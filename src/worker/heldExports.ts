@@ -31,6 +31,10 @@ export class HeldExports {
     return this.byRun.get(runId);
   }
 
+  get size(): number {
+    return this.byRun.size;
+  }
+
   keys(): string[] {
     return [...this.byRun.keys()];
   }
