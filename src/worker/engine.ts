@@ -48,8 +48,13 @@ import { trainedOnLoaded } from '../model/model-ref.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
 
-/** Why HDR (or an ablation's HDR arm) cannot start on a dataset another tab runs HDR on. */
-const HDR_ELSEWHERE = 'another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first';
+/** Runs `work` as the one HDR run (or ablation's HDR arm) on the dataset: refused in words while
+ * another tab runs HDR on it. */
+async function onlyHdrOn<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
+  const hdr = await withHdrLock(datasetId, work);
+  if (hdr.refused) throw new Error('another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first');
+  return hdr.value;
+}
 
 /** Studio runs that start from the base model train with these shapes (the studio's small defaults). */
 const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 };
@@ -286,7 +291,10 @@ export class StudioEngine {
       // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
       return this.onDataset(datasetId, () => this.jobs.run(
         'an HDR run',
-        async (ctx) => {
+        // The dataset is read once the HDR lock is ours: read before, the samples of another tab's HDR
+        // run that ended meanwhile were missed, and this run's first round took that run's round
+        // number again, its samples that run's ids (failing to add them after the mining).
+        async (ctx) => onlyHdrOn(datasetId, async () => {
           await requireDataset(db, datasetId);
           const data = await storedExamples(db, datasetId);
           const mineSet = firstMinable(data.train, mineLimit);
@@ -299,19 +307,15 @@ export class StudioEngine {
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
           const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, excludedSamples: data.excludedSamples, adapter: from?.adapter ?? null, balance };
-          const hdr = await withHdrLock(datasetId, async () => {
-            // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-            const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
-            // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
-            // interrupted, and refuses to delete it under this worker (a new id: never refused).
-            const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
-            if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
-            const r = locked.value;
-            return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
-          });
-          if (hdr.refused) throw new Error(HDR_ELSEWHERE);
-          return hdr.value;
-        },
+          // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
+          // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
+          // interrupted, and refuses to delete it under this worker (a new id: never refused).
+          const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
+          if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
+          const r = locked.value;
+          return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
+        }),
         null,
         progress,
       ));
@@ -325,11 +329,12 @@ export class StudioEngine {
       return this.onDataset(datasetId, () => this.jobs.run(
         'an ablation',
         async (ctx) => {
-          await requireDataset(db, datasetId);
-          const examples = await storedExamples(db, datasetId);
-          // Named in the result by the row's fingerprint, which the panel compares with the row's later.
-          const row = (await db.datasets.get(datasetId))!;
           const ablate = async () => {
+            // Read once the HDR lock is ours (with an HDR arm), as an HDR run reads it.
+            await requireDataset(db, datasetId);
+            const examples = await storedExamples(db, datasetId);
+            // Named in the result by the row's fingerprint, which the panel compares with the row's later.
+            const row = (await db.datasets.get(datasetId))!;
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
@@ -338,10 +343,7 @@ export class StudioEngine {
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
-          if (config.hdrRule === null) return ablate();
-          const hdr = await withHdrLock(datasetId, ablate);
-          if (hdr.refused) throw new Error(HDR_ELSEWHERE);
-          return hdr.value;
+          return config.hdrRule === null ? ablate() : onlyHdrOn(datasetId, ablate);
         },
         null,
         progress,
