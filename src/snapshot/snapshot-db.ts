@@ -18,7 +18,7 @@ import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/stor
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
-import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type MetricPoint, type ModelSpecSummary, type RunJson } from './run-json.ts';
+import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
 import { RUN_JSON_LIMITS } from './limits.ts';
@@ -112,6 +112,16 @@ export interface SnapshotFromDbOptions {
   includeDataset?: boolean;
   hdrRounds?: HdrRoundSummary[];
   evaluation?: EvaluationSummary;
+  /** The runs some worker trains now (their Web Locks, held). Given, a row still `running` that is
+   * not among them goes out as `paused`: its tab closed or its worker ended (the studio shows it
+   * interrupted), and a link saying "running at step 12" would tell its reader a run goes on that
+   * nothing trains. Opening the snapshot makes it paused anyway. */
+  trainingNow?: ReadonlySet<string>;
+}
+
+/** The status `row` goes out with (SnapshotFromDbOptions.trainingNow). */
+function exportedStatus(row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): RunStatus {
+  return row.status === 'running' && trainingNow && !trainingNow.has(row.id) ? 'paused' : row.status;
 }
 
 /** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
@@ -181,7 +191,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
         id: row.id,
         name: clip(row.name ?? `run ${row.id.slice(0, 8)}`),
         createdAt: row.createdAt,
-        status: row.status,
+        status: exportedStatus(row, options.trainingNow),
         lastStep: row.lastStep,
         message: clipMessage(row.message),
         ...(row.tags?.length ? { tags: row.tags.slice(0, RUN_JSON_LIMITS.maxTags).map((t) => clipText(t, RUN_JSON_LIMITS.tagChars)) } : {}),
@@ -260,7 +270,7 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     ...base,
     run: {
       ...base.run,
-      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) },
+      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: exportedStatus(hdr, options.trainingNow), message: clipMessage(hdr.stopReason ?? hdr.message) },
       hdrRounds,
       evaluation,
     },

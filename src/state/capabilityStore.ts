@@ -4,6 +4,7 @@ import type { Capabilities, WorkerEvent } from '../worker/protocol.ts';
 
 export type { Capabilities };
 import { engineClient } from './engine.ts';
+import { isWorkerGone } from '../worker/client.ts';
 
 /** `crashed`: the studio's own worker died, which is not the same as a browser without WebGPU. */
 export type CapabilityStatus = 'idle' | 'probing' | 'ready' | 'unavailable' | 'lost' | 'crashed';
@@ -42,7 +43,7 @@ export const useCapabilities = create<CapabilityState>((set, get) => ({
       const capabilities = await engineClient().request('probe', {});
       set({ status: 'ready', capabilities });
     } catch (err) {
-      set({ status: (err as Error).name === 'WorkerCrashed' ? 'crashed' : 'unavailable', problem: (err as Error).message });
+      set({ status: isWorkerGone(err as Error) ? 'crashed' : 'unavailable', problem: (err as Error).message });
     }
   },
   strayErrors: [],

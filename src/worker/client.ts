@@ -15,14 +15,23 @@ export class WorkerError extends Error {
   }
 }
 
+/** Whether `err` says the worker is gone: the request stopped with it (`WorkerCrashed`), or was
+ * made after (`WorkerGone`). */
+export function isWorkerGone(err: Error): boolean {
+  return err.name === 'WorkerCrashed' || err.name === 'WorkerGone';
+}
+
 export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: WorkerEvent) => void>();
   /** Set by the worker's `worker-ready` event once its module has loaded. */
   private ready = false;
-  /** Why the worker is gone: every request fails with it at once instead of waiting forever. */
+  /** Why the worker is gone: the requests under way fail with it, and stopped there. */
   private dead: WorkerError | null = null;
+  /** What a request made after that fails with at once (instead of waiting forever): it stopped
+   * nothing, and a resume pressed then is told to reload, not that its run stopped. */
+  private gone: WorkerError | null = null;
   /** The page ended the worker itself: its lock going is no crash. */
   private terminated = false;
 
@@ -43,10 +52,12 @@ export class EngineClient {
     };
   }
 
-  /** Fails every pending and later request with `message`, and tells the page: the worker is gone. */
-  private die(message: string): void {
+  /** Fails every pending request with `message` and every later one with `later` (the same words
+   * when not given), and tells the page: the worker is gone. */
+  private die(message: string, later = message): void {
     if (this.dead) return;
     this.dead = new WorkerError('WorkerCrashed', message);
+    this.gone = new WorkerError('WorkerGone', later);
     for (const p of this.pending.values()) p.reject(this.dead);
     this.pending.clear();
     this.tell({ type: 'worker-crashed', message });
@@ -56,7 +67,12 @@ export class EngineClient {
    * ended it: out of memory, a crash), and nothing it was doing will ever answer. */
   private watchLife(lifeLock: string): void {
     void navigator.locks?.request(lifeLock, async () => {
-      if (!this.terminated) this.die("the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there, and a training run can be resumed from its last checkpoint. Reload the page to start the worker again");
+      if (!this.terminated) {
+        this.die(
+          "the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there, and a training run can be resumed from its last checkpoint. Reload the page to start the worker again",
+          "the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept, and a training run resumes from its last checkpoint)",
+        );
+      }
     });
   }
 
@@ -65,7 +81,7 @@ export class EngineClient {
   }
 
   request<K extends RequestKind>(kind: K, payload: RequestMap[K][0], onProgress?: (p: ProgressInfo) => void): Promise<RequestMap[K][1]> {
-    if (this.dead) return Promise.reject(this.dead);
+    if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });

@@ -142,7 +142,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 
     exportSnapshot: async ({ runId, includeDataset }) => {
       const row = await requireSnapshotRun(ctx.db(), runId);
-      const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeDataset });
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeDataset, trainingNow: await runsTrainingNow() });
       // A run that saved no checkpoint yet has no adapter: the page must not say the zip holds one.
       return { zip: exportSnapshot(input), holds: { adapter: !!input.adapter, checkpoint: !!input.checkpoint, dataset: !!input.dataset } };
     },
@@ -158,7 +158,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const row = await requireSnapshotRun(ctx.db(), runId);
       // A link carries neither the adapter nor the checkpoint: reading them (a large model's checkpoint
       // is hundreds of MB) would only slow the link down, or fail it on a file it has no use for.
-      const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeAdapter: false, includeCheckpoint: false });
+      const input = await snapshotFromDb(ctx.db(), runId, { spec: await snapshotSpec(row), includeAdapter: false, includeCheckpoint: false, trainingNow: await runsTrainingNow() });
       const run: RunJson = { ...input.run, schema: RUN_SCHEMA, exportedAt: Date.now() };
       return { fragment: encodeShareLink(shareSummaryFromRun(run)) };
     },

@@ -21,7 +21,7 @@ import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunCo
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
 import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
-import { holdingDataset, holdingGpu, holdingModel, runsTrainingNow, withHdrLock, withRunLock } from './runLock.ts';
+import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
@@ -39,7 +39,8 @@ import { trainingSets } from '../train/prepareData.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
-import { runGenerateOnnx, type HeldExport } from './onnxPlayground.ts';
+import { runGenerateOnnx } from './onnxPlayground.ts';
+import { HeldExports } from './heldExports.ts';
 import { runGenerate } from './playground.ts';
 import { dataRequests } from './dataRequests.ts';
 import type { Capabilities, ModelInfo, ProgressInfo, RequestKind, RequestMap, WorkerEvent } from './protocol.ts';
@@ -47,8 +48,13 @@ import { trainedOnLoaded } from '../model/model-ref.ts';
 
 export type Handler<K extends RequestKind> = (payload: RequestMap[K][0], progress: (p: ProgressInfo) => void) => Promise<RequestMap[K][1]>;
 
-/** Why HDR (or an ablation's HDR arm) cannot start on a dataset another tab runs HDR on. */
-const HDR_ELSEWHERE = 'another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first';
+/** Runs `work` as the one HDR run (or ablation's HDR arm) on the dataset: refused in words while
+ * another tab runs HDR on it. */
+async function onlyHdrOn<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
+  const hdr = await withHdrLock(datasetId, work);
+  if (hdr.refused) throw new Error('another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first');
+  return hdr.value;
+}
 
 /** Studio runs that start from the base model train with these shapes (the studio's small defaults). */
 const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 };
@@ -62,7 +68,7 @@ export class StudioEngine {
   });
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
-  private readonly onnxExports = new Map<string, HeldExport>();
+  private readonly onnxExports = new HeldExports(() => this.requireDb());
 
   constructor(
     private readonly gpuApi: GPU | undefined,
@@ -190,14 +196,20 @@ export class StudioEngine {
       if (run.readOnly && !resume) throw new Error(`run ${runId} was opened read-only from a snapshot; resume it explicitly to train further`);
       if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run);
-      const job = { store: new DexieRunStore(db, runId), config: run.config, examples: await storedExamples(db, run.datasetId), resume, events: this.runEvents(runId) };
+      const job = { store: new DexieRunStore(db, runId), config: run.config, resume, events: this.runEvents(runId) };
       const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
         // Named: a model load refused meanwhile says which run holds the model.
         `the training run “${run.name ?? runId}”`,
         async (ctx, input: typeof job) => {
+          // Read under the run's and the dataset's locks: read before them, an example included, a
+          // re-split or a deletion in another tab meanwhile went through there and was not trained on
+          // here (a deleted run trained on, writing metrics and checkpoints for a row nothing lists).
+          if (!(await db.runs.get(runId))) throw new Error(`“${run.name ?? runId}” was deleted (perhaps in another tab of the studio); nothing was trained`);
+          await requireDataset(db, run.datasetId, run);
+          const examples = await storedExamples(db, run.datasetId);
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
-          return trainJob(ctx, input);
+          return trainJob(ctx, { ...input, examples });
         },
         job,
         progress,
@@ -224,8 +236,10 @@ export class StudioEngine {
       const by = this.jobs.writing(row);
       // Its job would go on writing metrics and checkpoints under an id nothing lists any more.
       if (by) throw new Error(`“${row.name ?? runId}” is being written by ${by}; delete it once that ends, or cancel it first`);
-      if ((await runsTrainingNow()).has(runId)) throw new Error(`“${row.name ?? runId}” is training in another tab of the studio; stop it there before deleting it`);
-      await deleteRun(db, runId);
+      // Under the run's lock, not after a look at the locks: a run another tab starts training in
+      // between would train on, deleted under it.
+      const deleted = await withRunLock(runId, () => deleteRun(db, runId));
+      if (deleted.refused) throw new Error(`“${row.name ?? runId}” is training in another tab of the studio; stop it there before deleting it`);
       this.onnxExports.delete(runId);
     },
 
@@ -277,7 +291,10 @@ export class StudioEngine {
       // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
       return this.onDataset(datasetId, () => this.jobs.run(
         'an HDR run',
-        async (ctx) => {
+        // The dataset is read once the HDR lock is ours: read before, the samples of another tab's HDR
+        // run that ended meanwhile were missed, and this run's first round took that run's round
+        // number again, its samples that run's ids (failing to add them after the mining).
+        async (ctx) => onlyHdrOn(datasetId, async () => {
           await requireDataset(db, datasetId);
           const data = await storedExamples(db, datasetId);
           const mineSet = firstMinable(data.train, mineLimit);
@@ -291,19 +308,15 @@ export class StudioEngine {
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;
           const job = { settings, config, mineSet, evalSet: evaluationSample(data.eval, evalLimit), replayPool: data.train, heldOutSamples: data.heldOutSamples, excludedSamples: data.excludedSamples, adapter: from?.adapter ?? null, balance };
-          const hdr = await withHdrLock(datasetId, async () => {
-            // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
-            const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
-            // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
-            // interrupted, and refuses to delete it under this worker (a new id: never refused).
-            const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
-            if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
-            const r = locked.value;
-            return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
-          });
-          if (hdr.refused) throw new Error(HDR_ELSEWHERE);
-          return hdr.value;
-        },
+          // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
+          const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({ kind: 'hdr', name: derivedRunName('hdr', from ? (from.run.name ?? runId!) : null), settings, config, fromRunId: runId });
+          // Held as a training run's is: another tab shows the HDR run as running elsewhere, not
+          // interrupted, and refuses to delete it under this worker (a new id: never refused).
+          const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
+          if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
+          const r = locked.value;
+          return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
+        }),
         null,
         progress,
       ));
@@ -317,11 +330,12 @@ export class StudioEngine {
       return this.onDataset(datasetId, () => this.jobs.run(
         'an ablation',
         async (ctx) => {
-          await requireDataset(db, datasetId);
-          const examples = await storedExamples(db, datasetId);
-          // Named in the result by the row's fingerprint, which the panel compares with the row's later.
-          const row = (await db.datasets.get(datasetId))!;
           const ablate = async () => {
+            // Read once the HDR lock is ours (with an HDR arm), as an HDR run reads it.
+            await requireDataset(db, datasetId);
+            const examples = await storedExamples(db, datasetId);
+            // Named in the result by the row's fingerprint, which the panel compares with the row's later.
+            const row = (await db.datasets.get(datasetId))!;
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
@@ -330,10 +344,7 @@ export class StudioEngine {
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
-          if (config.hdrRule === null) return ablate();
-          const hdr = await withHdrLock(datasetId, ablate);
-          if (hdr.refused) throw new Error(HDR_ELSEWHERE);
-          return hdr.value;
+          return config.hdrRule === null ? ablate() : onlyHdrOn(datasetId, ablate);
         },
         null,
         progress,
@@ -408,10 +419,9 @@ export class StudioEngine {
       // starts (the GPU ours): held through it, a real model's gigabytes were in memory twice while
       // this one was merged and checked.
       const out = await this.jobs.run('an ONNX export', (ctx, input) => (this.onnxExports.clear(), runOnnxExport(ctx, input)), { db, runId, adapter, dtype }, progress);
-      // A run deleted while it exported (here or in another tab) has nothing to answer for in the
-      // playground: its gigabytes are not kept until the next export or model load.
-      const held = !!(await db.runs.get(runId));
-      if (held) this.onnxExports.set(runId, { files: new Map(out.files), dtype });
+      // A run deleted while it exported, or later (here or in another tab), has nothing to answer for
+      // in the playground: its gigabytes are not kept until the next export or model load.
+      const held = await this.onnxExports.hold(runId, { files: new Map(out.files), dtype });
       // Weights do not compress; store them so the zip is written quickly. A Blob of the zip's
       // parts, not one array: the weights (kept above) are not copied into it, and the page gets it
       // by reference, so the tab never holds the export two or three times over.
@@ -419,7 +429,7 @@ export class StudioEngine {
       return { zip, files: out.files.map(([name]) => name), report: out.report, checkError: out.checkError, adapterStep, runStep: run.lastStep ?? adapterStep, held };
     },
 
-    heldOnnxExports: async () => [...this.onnxExports.keys()],
+    heldOnnxExports: async () => this.onnxExports.keys(),
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),
   };

@@ -39,3 +39,16 @@ describe('a worker ended by the browser while an evaluation runs', () => {
     expect(useJobs.getState().rows.size).toBe(0);
   });
 });
+
+describe('a resume pressed once the worker is gone', () => {
+  // Runs after the test above: the worker is gone by now.
+  it('says the run could not run and to reload, not that it stopped', async () => {
+    const run = { id: 'r1', datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: { steps: 10, batchSize: 1, seqLen: 64, lora: { rank: 2, targets: [] } }, name: 'long run', lastStep: 3 };
+    useRuns.setState({ runs: [run as never], refreshRuns: async () => undefined, error: null, active: null });
+    await useRuns.getState().resumeRun('r1');
+    expect(useRuns.getState().error).toBe(
+      "Training run long run could not run: the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept, and a training run resumes from its last checkpoint).",
+    );
+    expect(useCapabilities.getState()).toMatchObject({ status: 'crashed' });
+  });
+});

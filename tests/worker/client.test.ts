@@ -49,7 +49,8 @@ describe('the worker client', () => {
     const err = await pending.catch((e) => e);
     expect(err.name).toBe('WorkerCrashed');
     expect(err.message).toBe("the studio's GPU worker could not start (Uncaught SyntaxError: bad module). Reload the page; if it happens again, report it with this message");
-    await expect(c.request('probe', {})).rejects.toBe(err);
+    // A later request is told the same, as one made once the worker was gone.
+    await expect(c.request('probe', {})).rejects.toMatchObject({ name: 'WorkerGone', message: err.message });
     expect(events).toEqual([{ type: 'worker-crashed', message: err.message }]);
   });
 
@@ -73,8 +74,11 @@ describe('the worker client', () => {
       const err = await training.catch((e) => e);
       expect(err.name).toBe('WorkerCrashed');
       expect(err.message).toBe("the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there, and a training run can be resumed from its last checkpoint. Reload the page to start the worker again");
-      await expect(c.request('probe', {})).rejects.toBe(err);
       expect(events.at(-1)).toEqual({ type: 'worker-crashed', message: err.message });
+      // A request made afterwards stopped nothing: it is told the worker is gone, and to reload.
+      const later = await c.request('startRun', { runId: 'r', resume: true }).catch((e) => e);
+      expect(later.name).toBe('WorkerGone');
+      expect(later.message).toBe("the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept, and a training run resumes from its last checkpoint)");
     } finally {
       vi.unstubAllGlobals();
     }

@@ -1,6 +1,7 @@
 // Which ONNX export the worker keeps for the playground: an export whose run was deleted while it
-// ran (in this tab, or another) was kept, gigabytes of it, until the next export or model load; an
-// export refused before it starts leaves the earlier one held, and the worker says which it holds.
+// ran (in this tab, or another), or deleted in another tab after it ended, was kept, gigabytes of it,
+// until the next export or model load; an export refused before it starts leaves the earlier one
+// held, and the worker says which it holds.
 // The export itself is a stand-in (the real one is tests/worker/onnx-export-job.test.ts, minutes on a
 // software GPU); so is the device.
 import { describe, expect, it, vi } from 'vitest';
@@ -22,7 +23,10 @@ const { StudioEngine } = await import('../../src/worker/engine.ts');
 const { DEFAULT_RUN_CONFIG } = await import('../../src/train/config.ts');
 
 async function engineWithRuns(...runIds: string[]) {
-  const db = new StudioDb(`onnx-held-${Date.now()}-${Math.random()}`, { indexedDB, IDBKeyRange });
+  return engineOn(new StudioDb(`onnx-held-${Date.now()}-${Math.random()}`, { indexedDB, IDBKeyRange }), runIds);
+}
+
+async function engineOn(db: InstanceType<typeof StudioDb>, runIds: string[]) {
   for (const id of runIds) await db.runs.put({ id, datasetId: 'd', kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config: DEFAULT_RUN_CONFIG });
   const engine = new StudioEngine(undefined, () => undefined, db);
   Object.assign(engine, { device: async () => ({ ctx: { clearRefusal: () => undefined, lostError: null }, recorder: { forgetBindGroups: () => undefined } }) });
@@ -61,5 +65,21 @@ describe('the ONNX export the worker holds for the playground', () => {
     expect(await engine.handlers.heldOnnxExports({}, () => undefined)).toEqual(['r1']);
     end();
     await busy;
+  });
+
+  it('is let go when another tab deletes its run after it ended', async () => {
+    const { db, engine } = await engineWithRuns('r1', 'r2');
+    expect((await engine.handlers.exportOnnx({ runId: 'r1', dtype: 'fp32' }, () => undefined)).held).toBe(true);
+    // The other tab: its own worker, its own connection to the same database.
+    const other = new StudioDb(db.name, { indexedDB, IDBKeyRange });
+    const { engine: there } = await engineOn(other, []);
+    // Another run deleted there is none of this export's business.
+    await there.handlers.deleteRun({ runId: 'r2' }, () => undefined);
+    await vi.waitFor(async () => expect(await db.runs.get('r2')).toBeUndefined());
+    expect(await engine.handlers.heldOnnxExports({}, () => undefined)).toEqual(['r1']);
+    await there.handlers.deleteRun({ runId: 'r1' }, () => undefined);
+    await vi.waitFor(async () => expect(await engine.handlers.heldOnnxExports({}, () => undefined)).toEqual([]));
+    other.close();
+    db.close();
   });
 });
