@@ -88,6 +88,27 @@ describe('the example detail’s inclusion toggle', () => {
     expect(text(detail())).toContain('The run “there” is training in another tab of the studio on this dataset');
   });
 
+  it('names this tab’s HDR run or ablation as this tab’s, and another tab’s by what it is and what ends it', () => {
+    // This tab's HDR run holds its run's lock as a training run does: the toggle said it was
+    // "training in another tab of the studio", while the HDR panel here showed it running.
+    const hdr = { id: 'h1', name: 'hdr-1', datasetId: 'd', kind: 'hdr', status: 'running', createdAt: 1, updatedAt: 1, config: {} } as unknown as StoredRun;
+    useRuns.setState({ runs: [hdr], trainingNow: new Set(['h1']) });
+    useJobs.setState({ running: { kind: 'hdr', progress: null, datasetId: 'd' }, rows: new Set(['h1']) });
+    let html = text(detail());
+    expect(html).toContain('An HDR run is running on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.');
+    expect(html).not.toContain('another tab');
+    // Another tab's: an HDR run is waited for or cancelled there, not paused.
+    useJobs.setState({ running: null, rows: new Set() });
+    html = text(detail());
+    expect(html).toContain('The HDR run “hdr-1” is running in another tab of the studio on this dataset: include or leave out examples once it ends, or wait for it or cancel it there first.');
+    // An ablation's arm is named by its ablation.
+    const ablation = { id: 'a1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'running', createdAt: 1, updatedAt: 1, config: {} } as unknown as StoredRun;
+    useRuns.setState({ runs: [ablation, run('arm1', 'abl · sft', 'running')], trainingNow: new Set(['arm1']) });
+    expect(text(detail())).toContain('The ablation “abl” is running in another tab of the studio on this dataset: include or leave out examples once it ends, or wait for it or cancel it there first.');
+    useJobs.setState({ running: { kind: 'ablation', progress: null, datasetId: 'd' }, rows: new Set(['a1', 'arm1']) });
+    expect(text(detail())).toContain('An ablation is running on this dataset');
+  });
+
   it('warns, before a change to a training example, that a run of the dataset that could resume no longer would', () => {
     useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r3', 'elsewhere', 'paused', 'other'), run('r4', 'no checkpoint', 'paused')], checkpointSteps: new Map([['r1', 2], ['r3', 2]]) });
     expect(text(detail())).toContain('The run “ssb r8” resumes over this dataset’s training examples as they are now: after this change it cannot resume until you change it back.');
