@@ -8,6 +8,7 @@ import { truncationReport, type DatasetLengths, type Example, type ExampleFit, t
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
+import { datasetStamp } from './exampleRows.ts';
 import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
@@ -74,13 +75,18 @@ export function useTrainingReasoning(datasetId: string): Loaded<ReasoningShare> 
   return { value: fits.value?.reasoning ?? null, error: fits.error };
 }
 
-/** How often the dataset's examples were included or left out: the fits count the included ones. */
-const useInclusionEdits = (datasetId: string | null) => useDatasets((s) => s.datasets.find((d) => d.id === datasetId)?.inclusionEdits ?? 0);
+/** The dataset's examples as the list last read them (datasetStamp: HDR's samples added, an example
+ * included or left out), so what counts them counts again; its id while it is not listed. */
+const useDatasetStampOf = (datasetId: string | null) =>
+  useDatasets((s) => {
+    const d = s.datasets.find((r) => r.id === datasetId);
+    return d ? datasetStamp(d) : datasetId;
+  });
 
 function useDatasetFits(datasetId: string | null) {
   const tokenizerKey = useTokenizerKey();
-  const edits = useInclusionEdits(datasetId);
-  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}:${edits}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+  const stamp = useDatasetStampOf(datasetId);
+  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${stamp}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
 }
 
 /** The longest prompt of a dataset's examples in tokens (what evaluation and HDR decode, rendered
@@ -105,7 +111,7 @@ export function useEvalPredictions(runId: string): Loaded<Prediction[]> {
 
 /** One example row, read again when the dataset's examples are included or left out. */
 export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {
-  return useLoaded(`${datasetId}:${exampleId}:${useInclusionEdits(datasetId)}`, () => exampleRow(datasetId, exampleId), 'read the example');
+  return useLoaded(`${useDatasetStampOf(datasetId)}:${exampleId}`, () => exampleRow(datasetId, exampleId), 'read the example');
 }
 
 export { exampleRow };
