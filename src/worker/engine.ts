@@ -318,14 +318,15 @@ export class StudioEngine {
         async (ctx) => {
           await requireDataset(db, datasetId);
           const examples = await storedExamples(db, datasetId);
-          // Named in the result by the row's fingerprint, which the panel compares with the row's later.
+          // Named in the result by the row's fingerprint and inclusion edits, which the panel compares
+          // with the row's later.
           const row = (await db.datasets.get(datasetId))!;
           const ablate = async () => {
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
             const store = await workspace.createRun({ kind: 'ablation', name: unique, config });
-            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint }, lockRun: withRunLock });
+            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint, inclusionEdits: row.inclusionEdits ?? 0 }, lockRun: withRunLock });
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
