@@ -98,10 +98,17 @@ export function useLongestPrompt(datasetId: string | null): number | undefined {
 /** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a
  * re-read runs, the last list read for this dataset stays: a refresh is not an empty pool. */
 export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] | null {
-  const loaded = useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases').value;
-  const last = useRef<{ datasetId: string; rows: HardCaseRow[] } | null>(null);
-  if (loaded) last.current = { datasetId, rows: loaded };
-  return loaded ?? (last.current?.datasetId === datasetId ? last.current.rows : null);
+  return useKeptWhileRereading(useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases'), datasetId).value;
+}
+
+/** `loaded`, but while it is read again under a new key for the same `subject` (or that read
+ * failed), the last value read for that subject: a view re-read after a change stays on show (and
+ * keeps the focus) until the new value lands, instead of going blank. */
+function useKeptWhileRereading<T>(loaded: Loaded<T>, subject: string): Loaded<T> {
+  const last = useRef<{ subject: string; value: T } | null>(null);
+  if (loaded.value !== null) last.current = { subject, value: loaded.value };
+  if (loaded.value !== null || last.current?.subject !== subject) return loaded;
+  return { value: last.current.value, error: loaded.error };
 }
 
 /** An evaluation's checked answers, read when its results are shown (a run's answers never change). */
@@ -109,9 +116,11 @@ export function useEvalPredictions(runId: string): Loaded<Prediction[]> {
   return useLoaded(runId, () => evalPredictions(runId), "read the evaluation's answers");
 }
 
-/** One example row, read again when the dataset's examples are included or left out. */
+/** One example row, read again when the dataset's examples are included or left out (the row read
+ * before stays on show meanwhile: its toggle, just pressed, keeps the focus). */
 export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {
-  return useLoaded(`${useDatasetStampOf(datasetId)}:${exampleId}`, () => exampleRow(datasetId, exampleId), 'read the example');
+  const loaded = useLoaded(`${useDatasetStampOf(datasetId)}:${exampleId}`, () => exampleRow(datasetId, exampleId), 'read the example');
+  return useKeptWhileRereading(loaded, `${datasetId}\u0000${exampleId}`);
 }
 
 export { exampleRow };
