@@ -135,8 +135,26 @@ describe('the example detail’s inclusion toggle', () => {
     await useDatasets.getState().setExampleIncluded('d', 'bad', true);
     const html = detail();
     expect(text(html)).toContain('Could not include example bad: the training run “sft” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first. It is still left out.');
-    // Another example's detail does not show it.
+    // Another example's detail does not show it, nor the example of the same id in another
+    // dataset (the same file imported twice, a snapshot's copy).
     expect(text(detail({ ...flagged, id: 'other' }))).not.toContain('Could not include');
+    expect(text(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Could not include');
+  });
+
+  it('says a held-out example whose change was refused is still evaluated, not trained on', async () => {
+    reply = async () => {
+      throw new Error('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset');
+    };
+    const heldOut = { ...flagged, split: 'eval', included: 1, quality: { passed: true, failures: [] } } as ExampleRow;
+    await useDatasets.getState().setExampleIncluded('d', 'bad', false);
+    const html = text(detail(heldOut));
+    expect(html).toContain('Could not leave out example bad: a job in another tab of the studio (training, evaluating or HDR) is working on this dataset. It is still evaluated (held out).');
+    expect(html).not.toContain('still trained on');
+    // While one saves, only its own toggle says so.
+    reply = () => new Promise(() => undefined);
+    void useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(toggle(detail())).toContain('Saving…');
+    expect(toggle(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Saving…');
   });
 });
 
