@@ -48,3 +48,29 @@ describe('the dataset’s token fits', () => {
     expect(effectKeys(() => useTruncation('d', 512))).not.toEqual(before);
   });
 });
+
+describe('the Model panel’s plan', () => {
+  // It sizes the generation cache by the longest prompt of the dataset a job decodes: the training
+  // run's or the demo's, but for this tab's own evaluation, HDR run or ablation it read the selected
+  // dataset's, so selecting another dataset while HDR ran on the first changed the verdict for
+  // prompts no running job decodes.
+  it('reads the longest prompt of the dataset this tab’s job works on, whichever is selected', async () => {
+    const { usePlanFollowsDraft } = await import('../../src/ui/model/usePlanFollowsDraft.ts');
+    const { plannedRunConfig, plannedRunDatasetId } = await import('../../src/state/runStore.ts');
+    const { useJobs } = await import('../../src/state/jobStore.ts');
+    const other = { ...dataset, id: 'other', name: 'other.jsonl', fingerprint: 'sha256:other' } as DatasetRow;
+    useDatasets.setState({ datasets: [dataset, other], selectedId: 'other' });
+    const asked = () => effectKeys(() => usePlanFollowsDraft(plannedRunConfig, true, plannedRunDatasetId)).filter((k) => typeof k === 'string');
+    expect(asked().some((k) => (k as string).includes(':other:'))).toBe(true);
+    useJobs.setState({ running: { kind: 'hdr', progress: null, datasetId: 'd' } });
+    try {
+      const keys = asked();
+      expect(keys.some((k) => (k as string).includes(':d:'))).toBe(true);
+      expect(keys.some((k) => (k as string).includes(':other:'))).toBe(false);
+      // The Training panel plans its form's next run: on the selected dataset still.
+      expect(effectKeys(() => usePlanFollowsDraft()).some((k) => typeof k === 'string' && k.includes(':other:'))).toBe(true);
+    } finally {
+      useJobs.setState({ running: null });
+    }
+  });
+});
