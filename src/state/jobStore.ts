@@ -91,16 +91,21 @@ export function useDatasetHeld(datasetId: string): string | null {
 }
 
 /** The training runs of the dataset that could resume from a checkpoint (paused, interrupted,
- * failed), by name: a resume checks the training set it trained on, so including or leaving out one
- * of its training examples stops them resuming until it is changed back. */
-export function useResumableRunsOn(datasetId: string): string[] {
+ * failed), by name, that including or leaving out `example` stops resuming until it is changed
+ * back: a resume checks the training set it trained on. Not those an HDR sample came after (the
+ * HDR run that added it, by its round, began after the run did): a resume goes on over the run's
+ * own examples, and HDR's samples come after them. */
+export function useResumableRunsOn(datasetId: string, example?: { source?: string; hdrRound?: number }): string[] {
   const jobRows = useJobs((s) => s.rows);
-  const names = useRuns((s) =>
-    s.runs
+  const names = useRuns((s) => {
+    const round = example?.source === 'hdr' ? example.hdrRound : undefined;
+    const addedBy = round === undefined ? undefined : s.runs.find((r) => r.kind === 'hdr' && r.datasetId === datasetId && r.rounds.some((x) => x.round === round));
+    return s.runs
       .filter((r) => r.datasetId === datasetId && r.id !== s.active?.runId && s.checkpointSteps.has(r.id) && canResume(r, null, jobRows, s.trainingNow))
+      .filter((r) => !addedBy || r.createdAt > addedBy.createdAt)
       .map((r) => `“${r.name ?? r.id}”`)
-      .join('\u0000'),
-  );
+      .join('\u0000');
+  });
   return names ? names.split('\u0000') : [];
 }
 

@@ -119,6 +119,20 @@ describe('the example detail’s inclusion toggle', () => {
     expect(detail({ ...flagged, split: 'eval' } as ExampleRow)).not.toContain('inclusion-paused-note');
   });
 
+  it('does not name a run an HDR sample was added after: it resumes over its own examples', () => {
+    // HDR's samples come after the examples a paused run trained on, and its resume goes on over
+    // those alone: leaving one out (or including it) stops it no more than adding them did.
+    const at = (r: StoredRun, createdAt: number) => ({ ...r, createdAt }) as StoredRun;
+    const hdr = { id: 'h1', name: 'hdr of ssb r8', datasetId: 'd', kind: 'hdr', status: 'done', createdAt: 20, updatedAt: 30, config: DEFAULT_RUN_CONFIG, settings: {}, rounds: [{ round: 1 }, { round: 2 }] } as unknown as StoredRun;
+    useRuns.setState({ runs: [at(run('r1', 'ssb r8', 'paused'), 10), hdr, at(run('r2', 'after hdr', 'paused'), 40)], checkpointSteps: new Map([['r1', 2], ['r2', 2]]) });
+    const sample = { ...flagged, id: 'q#hdr2.0', included: 1, quality: { passed: true, failures: [] }, example: { ...flagged.example, id: 'q#hdr2.0', source: 'hdr', hdrRound: 2 } } as ExampleRow;
+    const html = text(detail(sample));
+    expect(html).toContain('The run “after hdr” resumes over this dataset’s training examples as they are now');
+    expect(html).not.toContain('ssb r8');
+    // An HDR sample of a round no HDR run here names (its run deleted): every run, as before.
+    expect(text(detail({ ...sample, example: { ...sample.example, hdrRound: 7 } } as ExampleRow))).toContain('The runs “ssb r8”, “after hdr” resume');
+  });
+
   it('asks the worker, then reads the dataset list again so every view stamped by it asks again', async () => {
     stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
     await useDatasets.getState().setExampleIncluded('d', 'bad', true);

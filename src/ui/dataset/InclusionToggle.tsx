@@ -9,7 +9,7 @@ import { Alert } from '../shell/Alert.tsx';
 export function InclusionToggle({ row }: { row: ExampleRow }) {
   const included = row.included === 1;
   const held = useDatasetHeld(row.datasetId);
-  const resumable = useResumableRunsOn(row.datasetId);
+  const resumable = useResumableRunsOn(row.datasetId, row.example);
   const inclusion = useDatasets(({ inclusion: i }) => (i && i.exampleId === row.id && i.datasetId === row.datasetId ? i : null));
   const saving = inclusion?.saving ?? false;
   const use = row.split === 'train' ? 'trained on' : 'evaluated (held out)';
