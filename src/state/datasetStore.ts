@@ -191,3 +191,12 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null });
   },
 }));
+
+// Another tab may have imported or deleted a dataset, included or left out its examples, or added
+// HDR samples to it while this one was in the background: every view stamped by the list (counts,
+// fits, the open example) would say what was. Look again when it is shown.
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void useDatasets.getState().refreshDatasets().catch(() => undefined);
+  });
+}
