@@ -109,6 +109,9 @@ export interface AblationResult {
 export interface AblationData {
   name: string;
   fingerprint: string;
+  /** The studio dataset row's count of examples included or left out (its `inclusionEdits`), which
+   * the fingerprint does not cover (absent where none is kept: the CLI, results made before). */
+  inclusionEdits?: number;
 }
 
 export interface AblationEvents {

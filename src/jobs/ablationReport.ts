@@ -90,13 +90,16 @@ const shortFingerprint = (fingerprint: string) => `${fingerprint.slice(0, 19)}�
 /** Why an ablation's numbers are not of its dataset as it is now (`now`: the dataset's row today,
  * undefined when it is gone), in words; null when it is the same data, or the result (made before
  * results named their data) cannot tell. */
-export function datasetChangedNote(r: AblationResult, now: { fingerprint: string } | undefined): string | null {
+export function datasetChangedNote(r: AblationResult, now: { fingerprint: string; inclusionEdits?: number } | undefined): string | null {
   if (!r.dataset) return null;
   if (!now) return `The dataset “${r.dataset.name}” this ablation ran on is no longer in the studio.`;
-  if (now.fingerprint === r.dataset.fingerprint) return null;
+  // Including or leaving out an example changes which ones the arms take, not the fingerprint.
+  const included = r.dataset.inclusionEdits !== undefined && (now.inclusionEdits ?? 0) !== r.dataset.inclusionEdits;
+  if (now.fingerprint === r.dataset.fingerprint && !included) return null;
   // Its own HDR arm adds samples to the dataset, as an HDR run does: the arms before it had fewer.
   const added = r.arms.reduce((n, a) => n + (a.hdr?.added ?? 0), 0);
-  const why = added > 0 ? `its HDR arm added ${plural(added, 'sample')}, or it was changed since` : 'HDR added samples, or it was changed since';
+  const why =
+    now.fingerprint === r.dataset.fingerprint ? 'examples were included or left out since' : added > 0 ? `its HDR arm added ${plural(added, 'sample')}, or it was changed since` : 'HDR added samples, or it was changed since';
   return `The dataset “${r.dataset.name}” holds other examples now than when this ablation ran (${why}): these numbers are of the data it had then.`;
 }
 

@@ -150,6 +150,8 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
   if (train.length === 0) {
     if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
+    // None to skip either: a longer sequence would not help.
+    if (tooLong.length === 0) return status('failed', 0, 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)');
     return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
   }
   events.onPlanned?.(config);

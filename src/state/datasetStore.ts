@@ -42,8 +42,9 @@ interface DatasetState {
   lastImport: LastImport | null;
   error: string | null;
   pendingDeletion: DatasetDeletionPlan | null;
-  /** The example whose inclusion is being changed, and why the last change was refused (by example). */
-  inclusion: { exampleId: string; saving: boolean; error: string | null } | null;
+  /** The example whose inclusion is being changed (by dataset and id: two datasets may hold the
+   * same ids), and why the last change was refused. */
+  inclusion: { datasetId: string; exampleId: string; saving: boolean; error: string | null } | null;
   refreshDatasets(): Promise<void>;
   selectDataset(id: string | null): void;
   setFormatChoice(f: FormatChoice): void;
@@ -171,13 +172,14 @@ export const useDatasets = create<DatasetState>((set, get) => ({
 
   async setExampleIncluded(datasetId, exampleId, included) {
     if (get().inclusion?.saving) return;
-    set({ inclusion: { exampleId, saving: true, error: null } });
+    set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
     try {
       await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
       await get().refreshDatasets();
       set({ inclusion: null });
     } catch (err) {
-      set({ inclusion: { exampleId, saving: false, error: `Could not ${included ? 'include' : 'leave out'} example ${exampleId}: ${(err as Error).message}. It is ${included ? 'still left out' : 'still trained on'}.` } });
+      // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
+      set({ inclusion: { datasetId, exampleId, saving: false, error: `Could not ${included ? 'include' : 'leave out'} example ${exampleId}: ${(err as Error).message}.` } });
     }
   },
 
@@ -189,3 +191,12 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null });
   },
 }));
+
+// Another tab may have imported or deleted a dataset, included or left out its examples, or added
+// HDR samples to it while this one was in the background: every view stamped by the list (counts,
+// fits, the open example) would say what was. Look again when it is shown.
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void useDatasets.getState().refreshDatasets().catch(() => undefined);
+  });
+}

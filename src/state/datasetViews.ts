@@ -8,6 +8,7 @@ import { truncationReport, type DatasetLengths, type Example, type ExampleFit, t
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
+import { datasetStamp } from './exampleRows.ts';
 import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
@@ -74,13 +75,18 @@ export function useTrainingReasoning(datasetId: string): Loaded<ReasoningShare> 
   return { value: fits.value?.reasoning ?? null, error: fits.error };
 }
 
-/** How often the dataset's examples were included or left out: the fits count the included ones. */
-const useInclusionEdits = (datasetId: string | null) => useDatasets((s) => s.datasets.find((d) => d.id === datasetId)?.inclusionEdits ?? 0);
+/** The dataset's examples as the list last read them (datasetStamp: HDR's samples added, an example
+ * included or left out), so what counts them counts again; its id while it is not listed. */
+const useDatasetStampOf = (datasetId: string | null) =>
+  useDatasets((s) => {
+    const d = s.datasets.find((r) => r.id === datasetId);
+    return d ? datasetStamp(d) : datasetId;
+  });
 
 function useDatasetFits(datasetId: string | null) {
   const tokenizerKey = useTokenizerKey();
-  const edits = useInclusionEdits(datasetId);
-  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${datasetId}:${edits}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
+  const stamp = useDatasetStampOf(datasetId);
+  return useLoaded(datasetId === null ? null : `${tokenizerKey}:${stamp}`, () => engineClient().request('datasetFits', { datasetId: datasetId! }), 'count the tokens of each example');
 }
 
 /** The longest prompt of a dataset's examples in tokens (what evaluation and HDR decode, rendered
@@ -100,10 +106,17 @@ export function useMinedPrompts(datasetId: string | null, mineLimit: number): nu
 /** A dataset's hard cases, re-read whenever `stamp` changes; null until the first read lands. While a
  * re-read runs, the last list read for this dataset stays: a refresh is not an empty pool. */
 export function useHardCases(datasetId: string, stamp: string): HardCaseRow[] | null {
-  const loaded = useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases').value;
-  const last = useRef<{ datasetId: string; rows: HardCaseRow[] } | null>(null);
-  if (loaded) last.current = { datasetId, rows: loaded };
-  return loaded ?? (last.current?.datasetId === datasetId ? last.current.rows : null);
+  return useKeptWhileRereading(useLoaded(`${datasetId}:${stamp}`, () => hardCases(datasetId), 'read the hard cases'), datasetId).value;
+}
+
+/** `loaded`, but while it is read again under a new key for the same `subject` (or that read
+ * failed), the last value read for that subject: a view re-read after a change stays on show (and
+ * keeps the focus) until the new value lands, instead of going blank. */
+function useKeptWhileRereading<T>(loaded: Loaded<T>, subject: string): Loaded<T> {
+  const last = useRef<{ subject: string; value: T } | null>(null);
+  if (loaded.value !== null) last.current = { subject, value: loaded.value };
+  if (loaded.value !== null || last.current?.subject !== subject) return loaded;
+  return { value: last.current.value, error: loaded.error };
 }
 
 /** An evaluation's checked answers, read when its results are shown (a run's answers never change). */
@@ -111,9 +124,11 @@ export function useEvalPredictions(runId: string): Loaded<Prediction[]> {
   return useLoaded(runId, () => evalPredictions(runId), "read the evaluation's answers");
 }
 
-/** One example row, read again when the dataset's examples are included or left out. */
+/** One example row, read again when the dataset's examples are included or left out (the row read
+ * before stays on show meanwhile: its toggle, just pressed, keeps the focus). */
 export function useExampleRow(datasetId: string, exampleId: string): Loaded<ExampleRow | undefined> {
-  return useLoaded(`${datasetId}:${exampleId}:${useInclusionEdits(datasetId)}`, () => exampleRow(datasetId, exampleId), 'read the example');
+  const loaded = useLoaded(`${useDatasetStampOf(datasetId)}:${exampleId}`, () => exampleRow(datasetId, exampleId), 'read the example');
+  return useKeptWhileRereading(loaded, `${datasetId}\u0000${exampleId}`);
 }
 
 export { exampleRow };

@@ -47,13 +47,19 @@ export function useTrainingElsewhere(): string | null {
 /** What holds the GPU in another tab under the run lock of `runId`, and what to do there: a training
  * run pauses or stops; an HDR run or an ablation (whose arm it is) only ends or is cancelled. */
 function heldElsewhereText(runs: StoredRun[], runId: string): string {
+  const { what, act } = runElsewhere(runs, runId);
+  return `${what} in another tab of the studio, which holds the GPU until it ends: ${act} there first.`;
+}
+
+/** The run holding the run lock of `runId` in another tab, as a sentence's start ("The HDR run “h”
+ * is running"), and what the user can do to it there. */
+function runElsewhere(runs: StoredRun[], runId: string): { what: string; act: string } {
   const row = runs.find((r) => r.id === runId);
-  const holds = 'in another tab of the studio, which holds the GPU until it ends';
-  if (row?.kind === 'hdr') return `The HDR run “${row.name ?? runId}” is running ${holds}: wait for it or cancel it there first.`;
+  if (row?.kind === 'hdr') return { what: `The HDR run “${row.name ?? runId}” is running`, act: 'wait for it or cancel it' };
   // An arm is named after its ablation (the longest such name, should one ablation's name start another's).
   const ablation = row?.kind === 'train' && row.name ? runs.filter((r) => r.kind === 'ablation' && r.name && row.name!.startsWith(`${r.name}${ARM_OF}`)).sort((a, b) => b.name!.length - a.name!.length)[0] : undefined;
-  if (ablation) return `The ablation “${ablation.name}” is running ${holds}: wait for it or cancel it there first.`;
-  return `The run “${runNameById(runs, runId)}” is training ${holds}: pause or stop it there first.`;
+  if (ablation) return { what: `The ablation “${ablation.name}” is running`, act: 'wait for it or cancel it' };
+  return { what: `The run “${runNameById(runs, runId)}” is training`, act: 'pause or stop it' };
 }
 
 /** Why a run cannot be resumed now: this tab's job or ONNX export, or another tab's training, holds
@@ -70,27 +76,36 @@ export function useResumeHeld(): string | null {
  * would reach one part of the job and not another; null: none does (the worker checks again). */
 export function useDatasetHeld(datasetId: string): string | null {
   const job = useJobs((s) => (s.running && s.running.datasetId === datasetId ? JOB_WORDS[s.running.kind] : null));
-  const run = useRuns((s) => {
-    const on = (id: string) => s.runs.find((r) => r.id === id && r.datasetId === datasetId);
-    if (s.active && on(s.active.runId)) return `The run “${runNameById(s.runs, s.active.runId)}” is training`;
-    const there = [...s.trainingNow].find((id) => on(id));
-    return there === undefined ? null : `The run “${runNameById(s.runs, there)}” is training in another tab of the studio`;
+  // This tab's HDR run and ablation arms hold run locks too: they are its job's, said by the job.
+  const ownRows = useJobs((s) => s.rows);
+  const mine = `include or leave out examples once it ends, or pause, stop or cancel it first.`;
+  return useRuns((s) => {
+    const on = (id: string) => s.runs.some((r) => r.id === id && r.datasetId === datasetId);
+    if (s.active && on(s.active.runId)) return `The run “${runNameById(s.runs, s.active.runId)}” is training on this dataset: ${mine}`;
+    if (job) return `${job} is running on this dataset: ${mine}`;
+    const there = [...s.trainingNow].find((id) => !ownRows.has(id) && on(id));
+    if (there === undefined) return null;
+    const { what, act } = runElsewhere(s.runs, there);
+    return `${what} in another tab of the studio on this dataset: include or leave out examples once it ends, or ${act} there first.`;
   });
-  const what = run ?? (job && `${job} is running`);
-  return what && `${what} on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.`;
 }
 
 /** The training runs of the dataset that could resume from a checkpoint (paused, interrupted,
- * failed), by name: a resume checks the training set it trained on, so including or leaving out one
- * of its training examples stops them resuming until it is changed back. */
-export function useResumableRunsOn(datasetId: string): string[] {
+ * failed), by name, that including or leaving out `example` stops resuming until it is changed
+ * back: a resume checks the training set it trained on. Not those an HDR sample came after (the
+ * HDR run that added it, by its round, began after the run did): a resume goes on over the run's
+ * own examples, and HDR's samples come after them. */
+export function useResumableRunsOn(datasetId: string, example?: { source?: string; hdrRound?: number }): string[] {
   const jobRows = useJobs((s) => s.rows);
-  const names = useRuns((s) =>
-    s.runs
+  const names = useRuns((s) => {
+    const round = example?.source === 'hdr' ? example.hdrRound : undefined;
+    const addedBy = round === undefined ? undefined : s.runs.find((r) => r.kind === 'hdr' && r.datasetId === datasetId && r.rounds.some((x) => x.round === round));
+    return s.runs
       .filter((r) => r.datasetId === datasetId && r.id !== s.active?.runId && s.checkpointSteps.has(r.id) && canResume(r, null, jobRows, s.trainingNow))
+      .filter((r) => !addedBy || r.createdAt > addedBy.createdAt)
       .map((r) => `“${r.name ?? r.id}”`)
-      .join('\u0000'),
-  );
+      .join('\u0000');
+  });
   return names ? names.split('\u0000') : [];
 }
 

@@ -252,7 +252,7 @@ export class StudioEngine {
         async (ctx) => {
           await requireDataset(db, datasetId);
           const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
-          if (examples.length === 0) throw new Error('the dataset has no eval examples (its split put every example on the train side)');
+          if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
           const from = runId ? await this.adapterOf(runId) : null;
           const adapter = from?.adapter ?? null;
           const source = from ? (from.run.name ?? runId!) : null;
@@ -334,13 +334,15 @@ export class StudioEngine {
             // Read once the HDR lock is ours (with an HDR arm), as an HDR run reads it.
             await requireDataset(db, datasetId);
             const examples = await storedExamples(db, datasetId);
-            // Named in the result by the row's fingerprint, which the panel compares with the row's later.
+            if (examples.eval.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the data has no held-out examples to evaluate the arms on', 'evaluate the arms on'));
+            // Named in the result by the row's fingerprint and inclusion edits, which the panel compares
+            // with the row's later.
             const row = (await db.datasets.get(datasetId))!;
             // Rows are written once the GPU is ours, so a refused request leaves nothing behind.
             const workspace = new DexieWorkspace(db, { datasetId, modelRef: model.ref });
             const unique = uniqueAblationName(name, (await db.runs.toArray()).map((r) => r.name));
             const store = await workspace.createRun({ kind: 'ablation', name: unique, config });
-            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint }, lockRun: withRunLock });
+            const r = await ablationJob(ctx, { store, workspace, name: unique, config, examples, dataset: { name: row.name, fingerprint: row.fingerprint, inclusionEdits: row.inclusionEdits ?? 0 }, lockRun: withRunLock });
             return { ablationId: store.runId, arms: r.arms.length, stopped: r.stopped, ending: ablationEndText(r, ablationArms(config).length) };
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
@@ -473,4 +475,12 @@ async function requireDataset(db: StudioDb, datasetId: string, run?: { id: strin
   const dataset = `the dataset${name ? ` “${name}”` : ''}`;
   if (run && purpose) throw new Error(`${dataset} run “${run.name ?? run.id}” trained on is not in the studio (deleted, or the run came from a snapshot); import it to ${purpose}`);
   throw new Error(`${dataset} is not in the studio any more (deleted, perhaps in another tab); pick another dataset, or import it again`);
+}
+
+/** Why a job finds no held-out examples to evaluate (`none`: the split held none out): where the split
+ * holds some out but every one is left out (flagged, or by the user), that, and how to include them. */
+async function noHeldOutText(db: StudioDb, datasetId: string, none: string, what: string): Promise<string> {
+  const heldOut = await db.examples.where('[datasetId+split+included]').between([datasetId, 'eval', 0], [datasetId, 'eval', 1], true, true).count();
+  if (heldOut === 0) return `${none} (its split put every example on the train side)`;
+  return `the dataset’s ${plural(heldOut, 'held-out example')} ${heldOut === 1 ? 'is' : 'are all'} left out (flagged by the quality check, or left out by you), so there is nothing to ${what}: include one or more in the Dataset panel’s examples table (its Show filter lists those left out)`;
 }

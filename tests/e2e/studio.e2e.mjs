@@ -116,6 +116,27 @@ export const tests = {
     assert.match(await skipped.innerText(), /Why 1 record was skipped[\s\S]*plain-calls\.jsonl.*line 6/);
   },
 
+  async 'leaving an example out from the keyboard keeps the focus on its toggle, and the table says it'({ context, baseUrl }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    await importDemo(page, 12);
+    await page.getByRole('button', { name: /^Open example / }).first().click();
+    const toggle = page.getByTestId('toggle-inclusion');
+    await toggle.waitFor({ timeout: 30_000 });
+    assert.equal(await toggle.innerText(), 'Leave it out');
+    // The change re-read the example, and its detail was gone meanwhile ("Reading example …"): the
+    // toggle the user pressed went with it, and the focus fell to the page's body.
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('example-inclusion').getByText(/^Left out by you/).waitFor({ timeout: 30_000 });
+    await page.getByTestId('example-used').getByText('left out').waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'toggle-inclusion', 'keyboard focus kept on the toggle');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('example-inclusion').getByText(/^Used: trained on|^Used: evaluated/).waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'toggle-inclusion', 'keyboard focus kept on the toggle');
+  },
+
   async 'on a phone-wide screen (390 px) no panel scrolls sideways'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);

@@ -99,6 +99,18 @@ describe('tokenizing before the first step', () => {
     expect(outcome.message).toMatch(/^no training example could be used: 1 example the chat template cannot render \(example "no-user": /);
   });
 
+  it('a run with no training examples at all says so, not that none fit the sequence length', { timeout: 120_000 }, async () => {
+    // Every training example left out (flagged by the quality check, or by the user in the studio):
+    // the run said "no training examples fit the sequence length 320 (0 too long); raise it".
+    const engine = await tinyEngine();
+    const db = new StudioDb(`no-train-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'nothing', config });
+    const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: [], eval: [] }, resume: false });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toBe('there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)');
+  });
+
   it('a step dump with no usable example says why, not that none fit the sequence length', { timeout: 120_000 }, async () => {
     const engine = await tinyEngine();
     const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;

@@ -212,6 +212,15 @@ describe('an ablation reopened after its dataset changed', () => {
     expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” this ablation ran on is no longer in the studio.');
     useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then' }] as never });
     expect(renderNow(createElement(AblationResults))).not.toContain('data-testid="ablation-data-changed"');
+    // Examples included or left out since leave the fingerprint as it was, but the arms trained and
+    // were scored on other examples than the dataset gives now.
+    const withEdits = { ...withData('sha256:then'), dataset: { name: 'bfcl sample', fingerprint: 'sha256:then', inclusionEdits: 2 } } as AblationResult;
+    useRuns.setState({ runs: [row(withEdits)] });
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then', inclusionEdits: 3 }] as never });
+    expect(renderNow(createElement(AblationResults))).toContain('The dataset “bfcl sample” holds other examples now than when this ablation ran (examples were included or left out since): these numbers are of the data it had then.');
+    useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:then', inclusionEdits: 2 }] as never });
+    expect(renderNow(createElement(AblationResults))).not.toContain('data-testid="ablation-data-changed"');
+    useRuns.setState({ runs: [row(withData('sha256:then'))] });
     // Made before results named their data: nothing to compare, nothing said.
     useDatasets.setState({ datasets: [{ id: 'd', name: 'bfcl sample', fingerprint: 'sha256:now' }] as never });
     useRuns.setState({ runs: [row(result())] });

@@ -88,6 +88,27 @@ describe('the example detail’s inclusion toggle', () => {
     expect(text(detail())).toContain('The run “there” is training in another tab of the studio on this dataset');
   });
 
+  it('names this tab’s HDR run or ablation as this tab’s, and another tab’s by what it is and what ends it', () => {
+    // This tab's HDR run holds its run's lock as a training run does: the toggle said it was
+    // "training in another tab of the studio", while the HDR panel here showed it running.
+    const hdr = { id: 'h1', name: 'hdr-1', datasetId: 'd', kind: 'hdr', status: 'running', createdAt: 1, updatedAt: 1, config: {} } as unknown as StoredRun;
+    useRuns.setState({ runs: [hdr], trainingNow: new Set(['h1']) });
+    useJobs.setState({ running: { kind: 'hdr', progress: null, datasetId: 'd' }, rows: new Set(['h1']) });
+    let html = text(detail());
+    expect(html).toContain('An HDR run is running on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.');
+    expect(html).not.toContain('another tab');
+    // Another tab's: an HDR run is waited for or cancelled there, not paused.
+    useJobs.setState({ running: null, rows: new Set() });
+    html = text(detail());
+    expect(html).toContain('The HDR run “hdr-1” is running in another tab of the studio on this dataset: include or leave out examples once it ends, or wait for it or cancel it there first.');
+    // An ablation's arm is named by its ablation.
+    const ablation = { id: 'a1', name: 'abl', datasetId: 'd', kind: 'ablation', status: 'running', createdAt: 1, updatedAt: 1, config: {} } as unknown as StoredRun;
+    useRuns.setState({ runs: [ablation, run('arm1', 'abl · sft', 'running')], trainingNow: new Set(['arm1']) });
+    expect(text(detail())).toContain('The ablation “abl” is running in another tab of the studio on this dataset: include or leave out examples once it ends, or wait for it or cancel it there first.');
+    useJobs.setState({ running: { kind: 'ablation', progress: null, datasetId: 'd' }, rows: new Set(['a1', 'arm1']) });
+    expect(text(detail())).toContain('An ablation is running on this dataset');
+  });
+
   it('warns, before a change to a training example, that a run of the dataset that could resume no longer would', () => {
     useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r3', 'elsewhere', 'paused', 'other'), run('r4', 'no checkpoint', 'paused')], checkpointSteps: new Map([['r1', 2], ['r3', 2]]) });
     expect(text(detail())).toContain('The run “ssb r8” resumes over this dataset’s training examples as they are now: after this change it cannot resume until you change it back.');
@@ -96,6 +117,20 @@ describe('the example detail’s inclusion toggle', () => {
     expect(text(detail())).toContain('The runs “ssb r8”, “broke” resume over this dataset’s training examples as they are now: after this change they cannot resume until you change it back.');
     // A held-out example is no part of their training set.
     expect(detail({ ...flagged, split: 'eval' } as ExampleRow)).not.toContain('inclusion-paused-note');
+  });
+
+  it('does not name a run an HDR sample was added after: it resumes over its own examples', () => {
+    // HDR's samples come after the examples a paused run trained on, and its resume goes on over
+    // those alone: leaving one out (or including it) stops it no more than adding them did.
+    const at = (r: StoredRun, createdAt: number) => ({ ...r, createdAt }) as StoredRun;
+    const hdr = { id: 'h1', name: 'hdr of ssb r8', datasetId: 'd', kind: 'hdr', status: 'done', createdAt: 20, updatedAt: 30, config: DEFAULT_RUN_CONFIG, settings: {}, rounds: [{ round: 1 }, { round: 2 }] } as unknown as StoredRun;
+    useRuns.setState({ runs: [at(run('r1', 'ssb r8', 'paused'), 10), hdr, at(run('r2', 'after hdr', 'paused'), 40)], checkpointSteps: new Map([['r1', 2], ['r2', 2]]) });
+    const sample = { ...flagged, id: 'q#hdr2.0', included: 1, quality: { passed: true, failures: [] }, example: { ...flagged.example, id: 'q#hdr2.0', source: 'hdr', hdrRound: 2 } } as ExampleRow;
+    const html = text(detail(sample));
+    expect(html).toContain('The run “after hdr” resumes over this dataset’s training examples as they are now');
+    expect(html).not.toContain('ssb r8');
+    // An HDR sample of a round no HDR run here names (its run deleted): every run, as before.
+    expect(text(detail({ ...sample, example: { ...sample.example, hdrRound: 7 } } as ExampleRow))).toContain('The runs “ssb r8”, “after hdr” resume');
   });
 
   it('asks the worker, then reads the dataset list again so every view stamped by it asks again', async () => {
@@ -114,8 +149,26 @@ describe('the example detail’s inclusion toggle', () => {
     await useDatasets.getState().setExampleIncluded('d', 'bad', true);
     const html = detail();
     expect(text(html)).toContain('Could not include example bad: the training run “sft” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first. It is still left out.');
-    // Another example's detail does not show it.
+    // Another example's detail does not show it, nor the example of the same id in another
+    // dataset (the same file imported twice, a snapshot's copy).
     expect(text(detail({ ...flagged, id: 'other' }))).not.toContain('Could not include');
+    expect(text(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Could not include');
+  });
+
+  it('says a held-out example whose change was refused is still evaluated, not trained on', async () => {
+    reply = async () => {
+      throw new Error('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset');
+    };
+    const heldOut = { ...flagged, split: 'eval', included: 1, quality: { passed: true, failures: [] } } as ExampleRow;
+    await useDatasets.getState().setExampleIncluded('d', 'bad', false);
+    const html = text(detail(heldOut));
+    expect(html).toContain('Could not leave out example bad: a job in another tab of the studio (training, evaluating or HDR) is working on this dataset. It is still evaluated (held out).');
+    expect(html).not.toContain('still trained on');
+    // While one saves, only its own toggle says so.
+    reply = () => new Promise(() => undefined);
+    void useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(toggle(detail())).toContain('Saving…');
+    expect(toggle(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Saving…');
   });
 });
 

@@ -112,6 +112,15 @@ describe('RunConfigForm', () => {
     }
   });
 
+  it('says when there are no training examples, not that all 0 fit whole', () => {
+    // Every training example left out: the note said "all 0 training examples fit whole" and offered a length.
+    truncation.value = { report: { examples: 0, whole: 0, shortened: 0, skipped: 0 }, suggestedSeqLen: 256, tokenizer: 'test tokenizer' };
+    const html = renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false }));
+    expect(html).toContain('No training examples: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out by you). A run has nothing to train on; include some in the Dataset panel’s examples table (its Show filter lists those left out).');
+    expect(html).not.toContain('fit whole');
+    expect(html).not.toContain('Use 256');
+  });
+
   it('says when the warm-up outlasts the run, as studio train does', () => {
     // The learning rate climbs for the whole run and never reaches the one typed.
     expect(form({ warmupSteps: 50, steps: 20, lr: 1e-3 })).toContain('Warm-up of 50 steps is longer than the run’s 20: the learning rate never reaches 0.001.');

@@ -1,12 +1,13 @@
 // An ablation's Cancel reaches it from the moment it is asked for, as an evaluation's and an HDR
 // run's do: pressed while the request still reads the dataset's examples, it used to land on no job
 // (the GPU was not yet held), and the ablation then trained and evaluated every arm regardless.
+// The result names its dataset as it was, inclusion edits too.
 // Also: a second ablation of the same name (the form's default) is told apart, arms included.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
-import { saveDataset } from '../../src/data/dataset-store.ts';
+import { saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
@@ -31,6 +32,9 @@ async function ablationSetup(dbName: string) {
 describe('cancelling an ablation in the worker', () => {
   it('stops it before its first arm when pressed while its examples are read', { timeout: 600_000 }, async () => {
     const { db, dataset, engine, config } = await ablationSetup('ablation-cancel');
+    // An example left out before it: the result names the dataset with its inclusion edits (its
+    // fingerprint does not change), so the panel can say when examples were included or left out since.
+    await setExampleIncluded(db, dataset.id, (await db.examples.toCollection().first())!.id, false);
     const phases: string[] = [];
     const ablation = engine.handlers.startAblation({ datasetId: dataset.id, name: 'cancelled', config }, (p) => phases.push(p.label));
     // Pressed at once: the request is still reading the dataset's examples.
@@ -40,6 +44,7 @@ describe('cancelling an ablation in the worker', () => {
     // No arm began: nothing tokenized, trained or evaluated.
     expect(phases).toEqual([]);
     expect((await db.runs.toArray()).map((row) => row.kind)).toEqual(['ablation']);
+    expect((await db.runs.toArray())[0]).toMatchObject({ result: { dataset: { name: 'demo', fingerprint: dataset.fingerprint, inclusionEdits: 1 } } });
     db.close();
   });
 

@@ -9,6 +9,11 @@ import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { stubLocks } from '../helpers/locks.ts';
+import { NARROW } from '../helpers/tinyEngine.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 const f = { name: 'f', parameters: { type: 'object', properties: {} } };
 const good = (id: string): Example => ({ id, tools: [f], messages: [{ role: 'user', content: `question ${id}` }], target: { reasoning: 'call f', calls: [{ name: 'f', arguments: {} }] } });
@@ -92,5 +97,27 @@ describe('including or leaving out one example', () => {
     await evaluating;
     await include();
     expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
+  });
+
+  it('an evaluation with every held-out example left out says so, not that the split held none out', async () => {
+    const db = new StudioDb(`example-inclusion-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
+    opened.push(db);
+    const dataset = await saveDataset(db, { name: 'tools.jsonl', examples: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(good), files: [], split: { seed: 1, evalFraction: 0.5 } });
+    const engine = new StudioEngine(undefined, () => undefined, db);
+    // The evaluation's job slot, without a GPU: the check comes before any answer.
+    const spec = parseModelConfig(generateTinyModel(NARROW).files.get('config.json') as string);
+    Object.assign(engine, { jobs: { requireModel: () => ({ ref: 'tiny', spec }), run: async (_what: string, work: (ctx: unknown) => Promise<unknown>) => work({}) } });
+    const heldOut = (await db.examples.where('[datasetId+split+included]').equals([dataset.id, 'eval', 1]).toArray()).map((r) => r.id);
+    expect(heldOut.length).toBeGreaterThan(0);
+    for (const id of heldOut) await engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: id, included: false }, () => undefined);
+    const evaluate = () => engine.handlers.evaluate({ datasetId: dataset.id, limit: 5, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    await expect(evaluate()).rejects.toThrow(`the dataset’s ${heldOut.length} held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate: include one or more in the Dataset panel’s examples table (its Show filter lists those left out)`);
+    // An ablation too, before it writes its row.
+    const config = defaultAblationConfig({ ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320 }, { rules: ['grad'], hdrRule: null, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } });
+    await expect(engine.handlers.startAblation({ datasetId: dataset.id, name: 'abl', config }, () => undefined)).rejects.toThrow(`held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on`);
+    expect(await db.runs.count()).toBe(0);
+    // A split that held none out is told as before.
+    const none = await saveDataset(db, { name: 'all-train.jsonl', examples: [good('x')], files: [], split: { seed: 1, evalFraction: 0 } });
+    await expect(engine.handlers.evaluate({ datasetId: none.id, limit: 5, maxNewTokens: 2, batchSize: 1 }, () => undefined)).rejects.toThrow('the dataset has no eval examples (its split put every example on the train side)');
   });
 });

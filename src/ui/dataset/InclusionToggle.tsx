@@ -9,8 +9,8 @@ import { Alert } from '../shell/Alert.tsx';
 export function InclusionToggle({ row }: { row: ExampleRow }) {
   const included = row.included === 1;
   const held = useDatasetHeld(row.datasetId);
-  const resumable = useResumableRunsOn(row.datasetId);
-  const inclusion = useDatasets((s) => (s.inclusion?.exampleId === row.id ? s.inclusion : null));
+  const resumable = useResumableRunsOn(row.datasetId, row.example);
+  const inclusion = useDatasets(({ inclusion: i }) => (i && i.exampleId === row.id && i.datasetId === row.datasetId ? i : null));
   const saving = inclusion?.saving ?? false;
   const use = row.split === 'train' ? 'trained on' : 'evaluated (held out)';
   const state = included ? `Used: ${use}${row.quality.passed ? '' : ', though the quality check flagged it'}.` : `Left out${row.quality.passed ? ' by you, though it passed the quality check' : ' by the quality check'}: not ${use}.`;
@@ -37,7 +37,7 @@ export function InclusionToggle({ row }: { row: ExampleRow }) {
           {resumable.length === 1 ? `The run ${resumable[0]} resumes` : `The runs ${resumable.join(', ')} resume`} over this dataset’s training examples as they are now: after this change {resumable.length === 1 ? 'it' : 'they'} cannot resume until you change it back.
         </p>
       )}
-      {inclusion?.error && <Alert message={inclusion.error} />}
+      {inclusion?.error && <Alert message={`${inclusion.error} It is still ${included ? use : 'left out'}.`} />}
     </div>
   );
 }

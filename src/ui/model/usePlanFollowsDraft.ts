@@ -4,8 +4,9 @@
 // model, wherever the plan is shown (Model and Training panels), so the verdict is never stale. The
 // Training panel plans its form (the next run, on the selected dataset); the Model panel what runs
 // now: the run training if there is one, on its own dataset (plannedRunConfig, plannedRunDatasetId:
-// the demo's run trains with the demo's settings, not the form's), and the demo's settings,
-// decoding and dataset while a demo step trains, evaluates or runs HDR.
+// the demo's run trains with the demo's settings, not the form's), the demo's settings,
+// decoding and dataset while a demo step trains, evaluates or runs HDR, and the dataset of the job
+// this tab runs.
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
@@ -28,8 +29,11 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
   // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
+  // On the Model panel (what runs now), the dataset this tab's evaluation, HDR run or ablation works
+  // on, whichever the user has selected since.
   const selectedId = useDatasets((s) => s.selectedId);
-  const datasetId = plannedDatasetId(demoStep, useRuns((s) => dataset(s, selectedId)));
+  const jobDatasetId = useJobs((s) => (followDemo ? s.running?.datasetId : undefined));
+  const datasetId = jobDatasetId ?? plannedDatasetId(demoStep, useRuns((s) => dataset(s, selectedId)));
   const promptTokens = useLongestPrompt(datasetId);
   // HDR retrains at a length that holds the longest prompt it mines, not the held-out side's.
   const minedPrompts = useMinedPrompts(datasetId, plannedMineLimit(demoStep, useJobs(formsMineLimit)));

@@ -14,6 +14,13 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
   if (error) return <p className="error small">{error}</p>;
   if (!value) return <p className="muted small">Counting each example's tokens against the sequence length…</p>;
   const { report: r, suggestedSeqLen } = value;
+  // No length fits or suggests anything then: the run would fail for want of examples.
+  if (r.examples === 0)
+    return (
+      <p className="note warn-text" data-testid="truncation-note" data-whole={0} data-shortened={0} data-skipped={0}>
+        No training examples: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out by you). A run has nothing to train on; include some in the Dataset panel’s examples table (its Show filter lists those left out).
+      </p>
+    );
   // Past the model's positions the run is refused: offer the most it takes.
   const offered = Math.min(suggestedSeqLen, context);
   const over = r.shortened + r.skipped;
