@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
+import { splitOf } from '../../src/data/split.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
 import { addHdrExamples, DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
@@ -54,15 +55,18 @@ async function setup() {
   });
   const db = new StudioDb(`hdr-lock-order-${Date.now()}-${Math.random()}`, { indexedDB, IDBKeyRange });
   const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-  const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files, split: { seed: 1, evalFraction: 0 } });
+  // A held-out side, which the ablation evaluates its arms on.
+  const split = { seed: 1, evalFraction: 0.25 };
+  const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files, split });
   const engine = new StudioEngine(undefined, () => undefined, db);
   await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
-  // The engine's job slot without a GPU.
-  const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
+  // The engine's job slot without a GPU, with roomy limits (HDR's length is checked against them).
+  const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
+  const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null, limits }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
   jobs.useModel(engine.jobs.requireModel());
   Object.assign(engine, { jobs });
-  // The other tab's HDR round: an accepted sample of the first example, round 1.
-  const first = imported.examples[0];
+  // The other tab's HDR round: an accepted sample of the first training-side example, round 1.
+  const first = imported.examples.slice(0, 20).find((e) => splitOf(e.id, split) === 'train')!;
   const otherTabsRound = () => addHdrExamples(db, dataset.id, [{ ...first, id: `${first.id}#hdr1.0`, source: 'hdr', hdrRound: 1 }]);
   return { db, dataset, engine, asked, grant, otherTabsRound, sampleId: `${first.id}#hdr1.0` };
 }
