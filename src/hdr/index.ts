@@ -18,9 +18,10 @@ export {
   type HdrRoundReport,
   type HdrRunInput,
   type HdrSample,
+  type RoundPhase,
   type RoundTraining,
 } from './rounds.ts';
-export { hdrStopText, roundSkippedText, type HdrStopReason } from './stopReason.ts';
+export { hdrStopText, hdrStoppedText, roundCancelledText, roundSkippedText, type CutShortRound, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { hdrStopText, noRoundsText, plural, roundSkippedText, useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -83,10 +83,9 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
               Mining: {n}.
             </p>
           ))}
-          {row.rounds.flatMap((r) => {
-            const skipped = roundSkippedText(r);
-            return skipped ? [<p key={`skipped-${r.round}`} className="muted">{skipped[0].toUpperCase() + skipped.slice(1)}.</p>] : [];
-          })}
+          {row.rounds.flatMap((r) =>
+            [roundSkippedText(r), roundCancelledText(r)].flatMap((text, i) => (text ? [<p key={`${i ? 'cancelled' : 'skipped'}-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>] : [])),
+          )}
           {status(row) === 'interrupted' && row.rounds.length > 0 && <p className="muted">Interrupted (the page was closed) after round {row.rounds.at(-1)!.round}.</p>}
           {row.message && row.status !== 'running' && <p className="muted">Stopped: {hdrStopText(row.message)}.</p>}
         </div>
