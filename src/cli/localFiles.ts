@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
+import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
 import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -16,15 +17,20 @@ import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRIC
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
 
-/** Dataset files as blobs, with a clear error for a missing path. */
+/** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
+ * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
 export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
-  return Promise.all(
+  const files = await Promise.all(
     paths.map(async (p) => {
       if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
       if (statSync(p).isDirectory()) throw new CliError(`--data ${p} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
-      return { name: basename(p), blob: await openAsBlob(p) };
+      return { name: basename(p), path: p, blob: await openAsBlob(p) };
     }),
   );
+  // Named by the path given, as the other --data errors are.
+  const found = await nonDatasetFiles(files.map((f) => new File([f.blob], f.path)));
+  if (found.length) throw new CliError(`--data ${found.join('; ')}, not a dataset; give ${DATASET_FILES_TEXT}`, 2);
+  return files.map(({ name, blob }) => ({ name, blob }));
 }
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,

@@ -36,6 +36,7 @@ export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { DEFAULT_DECODE } from '../model/memory-plan.ts';
 export { hdrStopText, hdrStoppedText, noRoundsText, roundCancelledText, roundSkippedText } from '../hdr/stopReason.ts';
+export { DATASET_FILES_TEXT, nonDatasetFiles, notADataset } from '../data/fileKinds.ts';
 export { tooLongNote } from '../eval/index.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';

@@ -89,7 +89,7 @@ describe('studio tokenize', () => {
     await expect(tokenizeCommand.run(['--model', dir, '--data', fixture('xlam.json'), '--out', out])).rejects.toThrow(/missing .*tokenizer\.json/);
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'csv'])).rejects.toThrow('unknown --format "csv"');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--out', out])).rejects.toThrow('missing required option --data');
-    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow('no such data file');
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow(`--data ${join(dir, 'nope.jsonl')}: no such file`);
   });
 
   it('equals transformers.js apply_chat_template token for token on OpenAI-format records', async () => {
