@@ -28,7 +28,8 @@ export interface CutShortRound {
 export function hdrStoppedText(r: { rounds: number; stopReason: string; cutShort?: CutShortRound }): string {
   const why = hdrStopText(r.stopReason);
   if (!r.cutShort) return `stopped after ${plural(r.rounds, 'round')} (${why})`;
-  return `stopped in round ${r.cutShort.round}'s ${r.cutShort.phase}, after ${plural(r.rounds - 1, 'finished round')} (${why})`;
+  const finished = r.rounds > 1 ? `, after ${plural(r.rounds - 1, 'finished round')}` : '';
+  return `stopped in round ${r.cutShort.round}'s ${r.cutShort.phase}${finished} (${why})`;
 }
 
 /** What a cancel left of a round it cut short, in words, or null for a round that ran to its end:

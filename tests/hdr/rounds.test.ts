@@ -363,7 +363,7 @@ describe('HDR rounds', () => {
             : null,
       );
       expect(hdrStoppedText({ rounds: 1, stopReason: r.stopReason, cutShort: phase ? { round: 1, phase } : undefined })).toBe(
-        phase ? `stopped in round 1's ${phase}, after 0 finished rounds (cancelled)` : 'stopped after 1 round (the round limit was reached)',
+        phase ? `stopped in round 1's ${phase} (cancelled)` : 'stopped after 1 round (the round limit was reached)',
       );
     }
   });
