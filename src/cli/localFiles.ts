@@ -1,10 +1,12 @@
 // Local files the CLI commands read the same way: dataset paths as blobs (and the examples in them,
 // chosen by the studio's split and quality rule) and a PEFT adapter folder, each with a one-line
 // error naming the missing path.
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openAsBlob, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
+import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
 import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -15,15 +17,20 @@ import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRIC
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
 
-/** Dataset files as blobs, with a clear error for a missing path. */
+/** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
+ * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
 export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
-  return Promise.all(
+  const files = await Promise.all(
     paths.map(async (p) => {
       if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
       if (statSync(p).isDirectory()) throw new CliError(`--data ${p} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
-      return { name: basename(p), blob: await openAsBlob(p) };
+      return { name: basename(p), path: p, blob: await openAsBlob(p) };
     }),
   );
+  // Named by the path given, as the other --data errors are.
+  const found = await nonDatasetFiles(files.map((f) => new File([f.blob], f.path)));
+  if (found.length) throw new CliError(`--data ${found.join('; ')}, not a dataset; give ${DATASET_FILES_TEXT}`, 2);
+  return files.map(({ name, blob }) => ({ name, blob }));
 }
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
@@ -152,22 +159,26 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
 }
 
+/** --out held for one export, from its first look at the folder to its check report: `earlier` are
+ * the files of an earlier export there (for `replaceExport`), `made` the first folder made on the
+ * way to --out, if any; `release` lets --out go (and takes `made` away again if nothing was written). */
+export interface ExportFolder {
+  out: string;
+  earlier: string[];
+  made: string | undefined;
+  release(): void;
+}
+
 /** Before any work: the folder an ONNX export goes to. Never a model or adapter folder it reads
  * (it would write its config.json over the model's), never a folder that holds an earlier export
- * or files the export writes (another model's config.json, tokenizer) unless `force`, and one this
- * user can write. Deletes nothing: returns the `files` and `sideFiles` found there, for
- * `replaceExport` once the new export is ready to write. */
-export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): string[] {
+ * or files the export writes (another model's config.json, tokenizer) unless `force`, one this
+ * user can write, and one no other export is writing into: its lock is taken before the folder is
+ * looked at, so two exports never both find it empty. Deletes nothing: returns the `files` and
+ * `sideFiles` found there, for `replaceExport` once the new export is ready to write. */
+export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): ExportFolder {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
   for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
     if (path !== undefined && existsSync(path) && samePath(out, path)) throw new CliError(`--out ${out} is the ${flag} folder; the export would write over it: choose another --out`, 2);
-  }
-  const present = (names: string[]) => (existsSync(out) ? names.filter((name) => existsSync(join(out, name))) : []);
-  const earlier = present(opts.files);
-  const overwritten = present(opts.sideFiles);
-  if (earlier.length && !opts.force) throw new CliError(`--out ${out} already holds an export (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
-  if (overwritten.length && !opts.force) {
-    throw new CliError(`--out ${out} holds files the export would write over (${overwritten.join(', ')}), perhaps another model's; choose another folder, or pass --force to replace them`, 2);
   }
   let parent = resolve(out);
   while (!existsSync(parent)) parent = dirname(parent);
@@ -176,8 +187,98 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   } catch {
     throw new CliError(`--out ${out}: ${parent} cannot be written here`, 2);
   }
-  // All of them go: a tokenizer file the new export does not write (merges.txt) would be read with it.
-  return [...earlier, ...overwritten];
+  const lock = lockExportFolder(out);
+  try {
+    const present = (names: string[]) => names.filter((name) => existsSync(join(out, name)));
+    const earlier = present(opts.files);
+    const overwritten = present(opts.sideFiles);
+    if (earlier.length && !opts.force) throw new CliError(`--out ${out} already holds an export (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
+    if (overwritten.length && !opts.force) {
+      throw new CliError(`--out ${out} holds files the export would write over (${overwritten.join(', ')}), perhaps another model's; choose another folder, or pass --force to replace them`, 2);
+    }
+    // All of them go: a tokenizer file the new export does not write (merges.txt) would be read with it.
+    return { out, earlier: [...earlier, ...overwritten], ...lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** The file an export keeps in --out while it writes and checks the export there. */
+export const EXPORT_LOCK_FILE = '.export.lock';
+
+/** Who holds an export lock, as its file says. */
+interface ExportLockOwner {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+/** --out (made if missing) held by this process until `release`: a second export into it is
+ * refused in words, since its clean-up of staging folders would delete this one's mid-write and its
+ * files would land among this one's (an fp16 config.json beside an fp32 model). The lock of an
+ * export whose process ended without letting go (killed mid-export) is taken over. */
+function lockExportFolder(out: string): { made: string | undefined; release(): void } {
+  const made = mkdirSync(out, { recursive: true });
+  const path = join(out, EXPORT_LOCK_FILE);
+  const owner: ExportLockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  // The folders made for the lock go again when nothing else was written there.
+  const unmake = (): void => {
+    if (made && readdirSync(out).length === 0) rmSync(made, { recursive: true, force: true });
+  };
+  const release = (): void => {
+    rmSync(path, { force: true });
+    unmake();
+  };
+  // Twice at most: a stale lock is removed and taken at the second try, unless another export took it first.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeFileSync(fd, JSON.stringify(owner) + '\n');
+      } finally {
+        closeSync(fd);
+      }
+      return { made, release };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        unmake();
+        throw new CliError(`--out ${out}: ${path} could not be written (${fileErrorWords(err)})`, 2);
+      }
+      const holder = lockHolder(path, owner.host);
+      if (holder === 'ended' && attempt === 0) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      const who = typeof holder === 'string' ? 'another export' : `another studio export-onnx (process ${holder.pid}${holder.host === owner.host ? '' : ` on ${holder.host}`}, started ${holder.started})`;
+      throw new CliError(`--out ${out} is being written by ${who}; wait for it to end, or choose another folder (if no export is running there, delete ${path})`, 2);
+    }
+  }
+}
+
+/** Who holds an export lock: its owner while its process runs (or runs on another machine, where
+ * this one cannot tell), 'ended' once it has, 'unknown' where its file names no process. */
+function lockHolder(path: string, host: string): ExportLockOwner | 'ended' | 'unknown' {
+  let holder: ExportLockOwner | undefined;
+  // An export that has just made its lock writes it a moment later: read again for up to a second.
+  for (let attempt = 0; holder === undefined && attempt < 20; attempt++) {
+    if (attempt > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    try {
+      holder = JSON.parse(readFileSync(path, 'utf8')) as ExportLockOwner;
+    } catch (err) {
+      // Gone as it was read: the export that held it ended.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'ended';
+    }
+  }
+  if (!holder || !Number.isInteger(holder.pid)) return 'unknown';
+  if (holder.host !== host) return holder;
+  try {
+    process.kill(holder.pid, 0);
+    return holder;
+  } catch (err) {
+    // EPERM: a process of another user runs under that id.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'ended' : holder;
+  }
 }
 
 const STAGING_PREFIX = '.export-';
@@ -196,10 +297,9 @@ export function fileErrorWords(err: unknown): string {
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
  * fp16 model next to a new fp32 one), and the new ones move in, which takes no space. */
-export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array>, earlier: string[]): void {
-  // The first folder this makes on the way to --out, if any: taken away again if nothing is written.
-  const made = mkdirSync(out, { recursive: true });
-  // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one.
+export function replaceExport({ out, earlier, made }: ExportFolder, files: ReadonlyMap<string, Uint8Array>): void {
+  // What an export killed mid-write (Ctrl-C) left: hidden, never an export, and as large as one. No
+  // other export is writing one now: this one holds --out's lock.
   for (const entry of readdirSync(out, { withFileTypes: true })) if (entry.isDirectory() && STAGING_NAME.test(entry.name)) rmSync(join(out, entry.name), { recursive: true, force: true });
   const staging = mkdtempSync(join(out, STAGING_PREFIX));
   try {
@@ -211,8 +311,8 @@ export function replaceExport(out: string, files: ReadonlyMap<string, Uint8Array
     } catch (err) {
       // The error names a file in the hidden staging folder, gone by the time it is read; say what
       // became of --out instead.
+      // (A folder made for --out goes when its lock is released.)
       rmSync(staging, { recursive: true, force: true });
-      if (made && readdirSync(out).length === 0) rmSync(made, { recursive: true, force: true });
       const kept = earlier.length ? `the earlier export there (${earlier.join(', ')}) is kept as it was` : made ? `${out} was not created` : 'nothing of it was left there';
       throw new CliError(`--out ${out}: the export could not be written (${fileErrorWords(err)}); ${kept}`);
     }

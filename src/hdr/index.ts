@@ -18,9 +18,10 @@ export {
   type HdrRoundReport,
   type HdrRunInput,
   type HdrSample,
+  type RoundPhase,
   type RoundTraining,
 } from './rounds.ts';
-export { hdrStopText, hdrTotals, hdrTotalsText, roundSkippedText, type HdrStopReason } from './stopReason.ts';
+export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, roundCancelledText, roundSkippedText, type CutShortRound, type HdrStopReason } from './stopReason.ts';
 export { trainerRetraining, type RetrainOptions, type Retrainer } from './retrain.ts';
 export {
   addHdrExamples,

@@ -75,7 +75,13 @@ export interface HdrRoundReport {
   training: RoundTraining | null;
   replayed: number;
   millis: number;
+  /** Where the run was cancelled inside this round, if it was: its retraining, cut short after
+   * `training.steps` (the adapter holds those), or the held-out evaluation after it. */
+  cancelledIn?: RoundPhase;
 }
+
+/** The parts of a round a cancel can cut short. */
+export type RoundPhase = 'retraining' | 're-evaluation';
 
 export interface HdrResult {
   rounds: HdrRoundReport[];
@@ -295,6 +301,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
     let training: RoundTraining | null = null;
     let evalAccuracyAfter: number | null = null;
     let replayed = 0;
+    let cancelledIn: RoundPhase | undefined;
     if (roundExamples.length + roundReused > 0) {
       // Everything HDR accepted so far, so earlier rounds' answers are not forgotten, plus replay.
       const accepted = [...added, ...reused];
@@ -303,8 +310,10 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       const replay = Array.from(order.subarray(0, replayed), (i) => qualified[i]);
       hooks.onProgress?.(`round ${round}: training ${settings.stepsPerRound} steps on ${accepted.length} HDR + ${replayed} replayed examples`);
       training = await engine.train([...accepted, ...replay], round, signal);
+      if (signal?.aborted) cancelledIn = 'retraining';
       accuracy = await evaluate(round, 'after');
       evalAccuracyAfter = accuracy;
+      if (signal?.aborted) cancelledIn ??= 're-evaluation';
     }
     const poolAfter = pool.filter((c) => c.status === 'open').length;
     const report: HdrRoundReport = {
@@ -323,6 +332,7 @@ export async function runHdrRounds(input: HdrRunInput): Promise<HdrResult> {
       training,
       replayed,
       millis: performance.now() - t0,
+      ...(cancelledIn ? { cancelledIn } : {}),
     };
     rounds.push(report);
     await hooks.onRound?.(report);

@@ -1,6 +1,6 @@
 // Why an HDR run stopped: the codes run rows and run folders keep, and the words people read.
 import { plural } from '../data/plural.ts';
-import type { HdrRoundReport } from './rounds.ts';
+import type { HdrRoundReport, RoundPhase } from './rounds.ts';
 
 export type HdrStopReason = 'no_hard_cases' | 'pool_empty' | 'pool_stopped_shrinking' | 'round_limit' | 'aborted';
 
@@ -15,6 +15,29 @@ const STOP_WORDS: Record<HdrStopReason, string> = {
 /** Why HDR stopped, in words: what the studio and the CLI say (run rows and folders keep the code). */
 export function hdrStopText(reason: string | undefined): string {
   return reason ? (STOP_WORDS[reason as HdrStopReason] ?? reason) : 'not stopped yet';
+}
+
+/** A round a cancel cut short, as a run's result names it. */
+export interface CutShortRound {
+  round: number;
+  phase: RoundPhase;
+}
+
+/** How an HDR run ended, in words: "stopped after 2 rounds (the pool stopped shrinking)", or where a
+ * cancel cut its last round short, that round, so it does not read as one of the finished ones. */
+export function hdrStoppedText(r: { rounds: number; stopReason: string; cutShort?: CutShortRound }): string {
+  const why = hdrStopText(r.stopReason);
+  if (!r.cutShort) return `stopped after ${plural(r.rounds, 'round')} (${why})`;
+  const finished = r.rounds > 1 ? `, after ${plural(r.rounds - 1, 'finished round')}` : '';
+  return `stopped in round ${r.cutShort.round}'s ${r.cutShort.phase}${finished} (${why})`;
+}
+
+/** What a cancel left of a round it cut short, in words, or null for a round that ran to its end:
+ * its rounds-table row and CLI line read as a finished round otherwise. */
+export function roundCancelledText(r: Pick<HdrRoundReport, 'round' | 'training' | 'cancelledIn'>): string | null {
+  if (r.cancelledIn === 'retraining') return `round ${r.round} was cancelled during its retraining, after ${plural(r.training?.steps ?? 0, 'step')}: the adapter holds those, and the held-out accuracy after the round was not measured`;
+  if (r.cancelledIn === 're-evaluation') return `round ${r.round} was cancelled during its held-out evaluation after retraining: the accuracy after the round was not measured`;
+  return null;
 }
 
 /** What the HDR panel's rounds table says for a run with no round recorded, by its status as the

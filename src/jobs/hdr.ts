@@ -8,7 +8,7 @@
 // The procedure is src/hdr/rounds.ts; this file only wires the model, the store and progress.
 import type { Example } from '../data/example.ts';
 import type { EvalReport } from '../eval/index.ts';
-import { mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings, type HdrStopReason } from '../hdr/index.ts';
+import { mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type CutShortRound, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings, type HdrStopReason } from '../hdr/index.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
@@ -57,10 +57,12 @@ export interface HdrEvents {
 
 export interface HdrJobResult {
   stopReason: HdrStopReason;
+  /** Rounds recorded, the one a cancel cut short (`cutShort`) among them. */
   rounds: number;
   poolStart: number;
   poolEnd: number;
   added: number;
+  cutShort?: CutShortRound;
 }
 
 /** Retraining between rounds: the run's config with a round's steps, a warm-up that fits in them,
@@ -219,7 +221,9 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
       added: result.added.length,
     });
     await pool.finish(outcome);
-    return { stopReason: result.stopReason, rounds: outcome.rounds, poolStart: outcome.poolStart, poolEnd: outcome.poolEnd, added: outcome.added };
+    const last = result.rounds.at(-1);
+    const cutShort = last?.cancelledIn ? { cutShort: { round: last.round, phase: last.cancelledIn } } : {};
+    return { stopReason: result.stopReason, rounds: outcome.rounds, poolStart: outcome.poolStart, poolEnd: outcome.poolEnd, added: outcome.added, ...cutShort };
   } catch (err) {
     await pool.finish({ ...outcome, stopReason: (err as Error).message, failed: true }).catch(() => undefined);
     throw err;

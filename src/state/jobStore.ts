@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrTotalsText, validateAblationConfig, noRoundsText, plural, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrStoppedText, hdrTotalsText, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -288,7 +288,7 @@ interface JobState {
   dismiss(): void;
 }
 
-export { hdrStopText, hdrTotalsText, noRoundsText, plural, roundSkippedText };
+export { hdrStopText, hdrTotalsText, noRoundsText, plural, roundCancelledText, roundSkippedText };
 
 /** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing;
  * examples too long for the model's context were not asked, and it says so (an evaluation where
@@ -418,7 +418,7 @@ export const useJobs = create<JobState>((set, get) => {
         // Rounds are written to the run row as they end: the rounds table fills in while HDR runs.
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
-        return `HDR stopped after ${plural(r.rounds, 'round')} (${hdrStopText(r.stopReason)}): ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
+        return `HDR ${hdrStoppedText(r)}: ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
       }, datasetId);
     },
 

@@ -315,7 +315,7 @@ export class StudioEngine {
           const locked = await withRunLock(store.runId, () => hdrJob(ctx, { ...job, store }));
           if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
           const r = locked.value;
-          return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added };
+          return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added, ...(r.cutShort ? { cutShort: r.cutShort } : {}) };
         }),
         null,
         progress,

@@ -17,7 +17,7 @@ import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
 import type { ExampleFit, LengthStats, TruncationReport } from '../data/length-stats.ts';
 import type { ExportCheckReport } from '../export/verifyExport.ts';
 import type { BfclBucket, BfclScore, EvalSummary } from '../eval/index.ts';
-import type { HdrSettings } from '../hdr/index.ts';
+import type { CutShortRound, HdrSettings } from '../hdr/index.ts';
 import type { ImportMode } from '../snapshot/snapshot-db.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
@@ -35,7 +35,8 @@ export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
 export { DEFAULT_DECODE } from '../model/memory-plan.ts';
-export { hdrStopText, hdrTotals, hdrTotalsText, noRoundsText, roundSkippedText } from '../hdr/stopReason.ts';
+export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, noRoundsText, roundCancelledText, roundSkippedText } from '../hdr/stopReason.ts';
+export { DATASET_FILES_TEXT, nonDatasetFiles, notADataset } from '../data/fileKinds.ts';
 export { tooLongNote } from '../eval/index.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
@@ -195,7 +196,7 @@ export interface RequestMap {
   /** `aborted`: cancelled after `summary.total` of the `requested` examples (the summary covers those). */
   evaluate: [EvaluateRequest, { evalRunId: string; summary: EvalSummary; aborted: boolean; requested: number }];
   /** HDR: mine hard cases, then sample / gate / retrain round by round; rounds are stored as they end. */
-  startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number }];
+  startHdr: [HdrRequest, { hdrRunId: string; stopReason: string; rounds: number; poolStart: number; added: number; cutShort?: CutShortRound }];
   /** The ablation (ablate.ts) of the dataset on the current model: a run row of kind `ablation` that
    * keeps its result after every arm, and each arm's runs. Progress names the arm and its phase.
    * `ending`: how it ended in words (ablationEndText), null when every arm finished. */

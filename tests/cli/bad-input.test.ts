@@ -11,6 +11,7 @@ import { HelpRequested, parseFlags } from '../../src/cli/args.ts';
 import { inFlagWords, runConfigFromFlags } from '../../src/cli/runFlags.ts';
 import { adapterBalanceNote, checkRunFolder, pausedUntrained } from '../../src/cli/localFiles.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { strToU8, zipSync } from 'fflate';
 
 function studio(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -145,6 +146,26 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(studio('train', '--model', model, '--data', data, '--out', hdrDone).err).toBe(`studio train: --out ${hdrDone} already holds an HDR run (hdr.json); choose another folder`);
     expect(studio('hdr', '--model', model, '--data', data, '--out', hdrDone).err).toBe(`studio hdr: --out ${hdrDone} already holds an HDR run (hdr.json); choose another folder`);
     expect(readFileSync(join(hdrDone, 'rounds.jsonl'), 'utf8')).toBe('{"round": 1}\n');
+  });
+
+  it('names a file that is not a dataset as the page does (model or adapter weights, a snapshot .zip, an image), not by a parse error on every line', () => {
+    // Each read as records before: "note: model.safetensors, line 20, record 20: not valid UTF-8 …"
+    // hundreds of times, then "no trainable examples".
+    const adapter = join(dir, 'adapter_model.safetensors');
+    writeFileSync(adapter, Buffer.concat([Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{}')]));
+    const snapshot = join(dir, 'run-step20.zip');
+    writeFileSync(snapshot, zipSync({ 'run.json': strToU8('{}') }));
+    const picture = join(dir, 'examples.jsonl');
+    writeFileSync(picture, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]));
+    const kinds: Array<[string, string]> = [[join(model, 'model.safetensors'), 'model weights'], [adapter, 'model weights'], [snapshot, 'a ZIP archive'], [picture, 'a PNG image']];
+    const give = 'not a dataset; give a .json or .jsonl file of examples (OpenAI, Hermes, ShareGPT, xLAM, FunReason or BFCL)';
+    for (const [path, kind] of kinds) {
+      const r = studio('train', '--model', model, '--data', `${data},${path}`, '--out', join(dir, 'not-data-run'));
+      expect([r.code, r.err], path).toEqual([2, `studio train: --data ${path} is ${kind}, ${give}`]);
+    }
+    expect(existsSync(join(dir, 'not-data-run'))).toBe(false);
+    expect(studio('eval', '--model', model, '--data', snapshot, '--limit', '1', '--out', join(dir, 'preds.jsonl')).err).toBe(`studio eval: --data ${snapshot} is a ZIP archive, ${give}`);
+    expect(studio('tokenize', '--model', model, '--data', adapter, '--out', join(dir, 't.jsonl')).err).toBe(`studio tokenize: --data ${adapter} is model weights, ${give}`);
   });
 
   it('resumes a run no shorter than it has trained, and lets a run that failed before its first step start again', () => {

@@ -91,7 +91,7 @@ describe('studio tokenize', () => {
     await expect(tokenizeCommand.run(['--model', dir, '--data', fixture('xlam.json'), '--out', out])).rejects.toThrow(/missing .*tokenizer\.json/);
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('xlam.json'), '--out', out, '--format', 'csv'])).rejects.toThrow('unknown --format "csv"');
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--out', out])).rejects.toThrow('missing required option --data');
-    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow('no such data file');
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', join(dir, 'nope.jsonl'), '--out', out])).rejects.toThrow(`--data ${join(dir, 'nope.jsonl')}: no such file`);
   });
 
   it('reads the model folder as training and the studio do: files saved with a byte-order mark load', async () => {

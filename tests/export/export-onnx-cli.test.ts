@@ -1,6 +1,5 @@
 // `studio export-onnx` as a user runs it (bin/studio.mjs in a child process): a tiny Qwen3 folder
 // and a trained PEFT adapter folder in, the transformers.js folder and export_check.json out.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { exportPeftAdapter, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/model/peft.ts';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { studio } from '../helpers/studio.ts';
 import { trainedTiny } from './trained-adapter.ts';
-
-function studio(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/studio.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 describe('studio export-onnx', () => {
   it('merges a PEFT adapter, writes the folder and a passing check report', async () => {

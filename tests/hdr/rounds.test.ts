@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/data/example.ts';
 import { checkPrediction, evaluateExamples, type GenerateFn } from '../../src/eval/index.ts';
-import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStopText, minableExamples, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
+import { firstMinable, hardCaseRootId, hdrSampleSeed, hdrStoppedText, hdrStopText, minableExamples, roundCancelledText, mineHardCases, replayCount, runHdrRounds, validateHdrSettings, DEFAULT_HDR_SETTINGS, type HardCase, type HdrEngine, type HdrSample, type HdrSettings } from '../../src/hdr/index.ts';
 
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }];
 const ex = (id: string): Example => ({
@@ -327,6 +327,44 @@ describe('HDR rounds', () => {
       expect(r.rounds).toHaveLength(1);
       expect(r.rounds[0].evalAccuracyAfter).toBeNull();
       expect(r.stopReason, `maxRounds ${maxRounds}`).toBe('aborted');
+      // The round says it was cut short: it read as a finished round (CLI line, rounds table).
+      expect(r.rounds[0].cancelledIn).toBe('retraining');
+    }
+  });
+
+  it('a round cancelled while it retrains or re-evaluates says so; a round that ran to its end says nothing', async () => {
+    for (const phase of ['retraining', 're-evaluation', null] as const) {
+      const cases = ['a', 'b', 'c'].map(ex);
+      // One case solved per round: the pool shrinks and does not empty in round 1.
+      const { engine } = scripted(cases, (id, sample) => (sample === 'greedy' || id !== 'a' ? wrong(id) : right(id)));
+      const controller = new AbortController();
+      const { train, generate } = engine;
+      let trained = false;
+      engine.train = async (batch, round) => {
+        if (phase === 'retraining') controller.abort();
+        const t = await train(batch, round, controller.signal);
+        trained = true;
+        // Cancelled before its 5 steps were all taken.
+        return phase === 'retraining' ? { ...t, steps: 2 } : t;
+      };
+      // Cancelled as the held-out evaluation after the retraining starts.
+      engine.generate = (prompts, s) => {
+        if (trained && phase === 're-evaluation') controller.abort();
+        return generate(prompts, s);
+      };
+      const r = await runHdrRounds({ pool: cases.map(open), evalSet: cases, replayPool: [], engine, settings: settings({ maxRounds: 1 }), signal: controller.signal, initialEvalAccuracy: 0 });
+      expect(r.rounds).toHaveLength(1);
+      expect(r.rounds[0].cancelledIn, String(phase)).toBe(phase ?? undefined);
+      expect(roundCancelledText(r.rounds[0])).toBe(
+        phase === 'retraining'
+          ? 'round 1 was cancelled during its retraining, after 2 steps: the adapter holds those, and the held-out accuracy after the round was not measured'
+          : phase === 're-evaluation'
+            ? 'round 1 was cancelled during its held-out evaluation after retraining: the accuracy after the round was not measured'
+            : null,
+      );
+      expect(hdrStoppedText({ rounds: 1, stopReason: r.stopReason, cutShort: phase ? { round: 1, phase } : undefined })).toBe(
+        phase ? `stopped in round 1's ${phase} (cancelled)` : 'stopped after 1 round (the round limit was reached)',
+      );
     }
   });
 

@@ -7,9 +7,11 @@ import { latestEvalPerAdapter, latestTrainedRun, resolveAdapterRun } from '../..
 import { configDifferences, datasetIdentity } from '../../src/state/runDifferences.ts';
 import type { DatasetRow } from '../../src/data/db.ts';
 import { RunSeries, runSeriesCsv } from '../../src/state/runSeries.ts';
-import { nonDatasetMessage, notADataset } from '../../src/state/fileKinds.ts';
+import { notADataset } from '../../src/data/fileKinds.ts';
+import { nonDatasetMessage } from '../../src/state/fileKinds.ts';
 import { evaluationNotice, hdrStopText, noRoundsText, plural } from '../../src/state/jobStore.ts';
 import { readFileSync } from 'node:fs';
+import { strToU8, zipSync } from 'fflate';
 import { DEMO_HDR, DEMO_RUN_CONFIG } from '../../src/state/demoStore.ts';
 import { hdrSettingsFromFlags } from '../../src/cli/commands/hdr.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
@@ -163,6 +165,16 @@ describe('files that are not datasets', () => {
     const text = await nonDatasetMessage([png]);
     expect(text).toMatch(/^data\.jsonl is a PNG image, not a dataset\. Drop a \.json or \.jsonl file/);
     expect(text).not.toMatch(/UTF-8|0x89/);
+  });
+
+  it('names model and adapter weights and a snapshot .zip, as `studio … --data` does', async () => {
+    const zip = new File([zipSync({ 'run.json': strToU8('{}') })], 'export.jsonl');
+    const weights = new File([new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d])], 'adapter_model.safetensors');
+    expect(await notADataset(zip)).toBe('a ZIP archive');
+    expect(await notADataset(weights)).toBe('model weights');
+    expect(await nonDatasetMessage([weights, zip])).toBe(
+      'adapter_model.safetensors is model weights; export.jsonl is a ZIP archive, not a dataset. Drop a .json or .jsonl file of examples (OpenAI, Hermes, ShareGPT, xLAM, FunReason or BFCL), or a run snapshot (.zip). Nothing was imported.',
+    );
   });
 });
 

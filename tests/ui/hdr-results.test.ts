@@ -9,10 +9,14 @@ import { renderNow as render } from '../helpers/render.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
-vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined }) }));
+/** What the worker answers a startHdr request with. */
+const hdrAnswer = vi.hoisted(() => ({ result: undefined as unknown }));
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async (kind: string) => (kind === 'startHdr' ? hdrAnswer.result : undefined) }) }));
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { HdrResults } = await import('../../src/ui/eval/HdrResults.tsx');
+const { useModel } = await import('../../src/state/modelStore.ts');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
 
 const hdrRun = (over: Record<string, unknown>) => ({
   id: 'hdr-1', datasetId: 'd1', kind: 'hdr', status: 'running', createdAt: 10, updatedAt: 10, name: 'HDR', config: DEFAULT_RUN_CONFIG, settings: DEFAULT_HDR_SETTINGS, rounds: [], ...over,
@@ -59,6 +63,34 @@ describe('HDR rounds table after a round', () => {
     expect(html).toContain(`Round 1 retrained on 1 example, skipping 1: ${tooLong.replace(/"/g, '&quot;')}.`);
     const { roundLine } = await import('../../src/cli/commands/hdr.ts');
     expect(roundLine(round).split('\n')[1]).toBe(`  round 1 retrained on 1 example, skipping 1: ${tooLong}`);
+  });
+
+  it('says a round a cancel cut short in its retraining was cut short, as the CLI does', async () => {
+    // A Cancel (Ctrl-C) while round 1 retrained: its row read as a finished round, and the run as
+    // "stopped after 1 round", with an adapter holding 2 of its steps.
+    const round = {
+      round: 1, poolBefore: 3, poolAfter: 2, samples: 9, passAtK: 1 / 3, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'],
+      evalAccuracyBefore: 0.25, evalAccuracyAfter: null, training: { steps: 2, examples: 1, lossFirst: 2, lossLast: 1, skipped: [] }, replayed: 0, millis: 5, cancelledIn: 'retraining' as const,
+    };
+    const cut = 'round 1 was cancelled during its retraining, after 2 steps: the adapter holds those, and the held-out accuracy after the round was not measured';
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'aborted', stopReason: 'aborted', rounds: [round] })] as never });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain(`R${cut.slice(1)}.`);
+    const { roundLine } = await import('../../src/cli/commands/hdr.ts');
+    expect(roundLine(round).split('\n').slice(1)).toEqual([`  ${cut}`]);
+  });
+
+  it('says an HDR run ended inside a round it cut short, not "stopped after 1 round"', async () => {
+    // A model is loaded (HDR asks for one first); the runs and datasets are not re-read here.
+    useModel.setState({ info: { ref: 'tiny' } as never });
+    useRuns.setState({ refreshRuns: async () => undefined });
+    useDatasets.setState({ refreshDatasets: async () => undefined });
+    hdrAnswer.result = { hdrRunId: 'hdr-1', stopReason: 'aborted', rounds: 2, poolStart: 3, added: 2, cutShort: { round: 2, phase: 'retraining' } };
+    await useJobs.getState().startHdr('d1');
+    expect(useJobs.getState().notice).toBe("HDR stopped in round 2's retraining, after 1 finished round (cancelled): 3 hard cases mined, 2 examples added to the dataset.");
+    hdrAnswer.result = { hdrRunId: 'hdr-1', stopReason: 'pool_empty', rounds: 2, poolStart: 3, added: 3 };
+    await useJobs.getState().startHdr('d1');
+    expect(useJobs.getState().notice).toBe('HDR stopped after 2 rounds (every hard case was solved): 3 hard cases mined, 3 examples added to the dataset.');
   });
 });
 

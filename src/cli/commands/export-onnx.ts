@@ -58,60 +58,65 @@ const command: CliCommand = {
     const steps = f.steps ?? 8;
     if (!Number.isInteger(steps) || steps < 1) throw new CliError(`--steps must be a positive integer, got ${steps}`, 2);
     const quiet = f.quiet ?? false;
-    const earlier = checkExportFolder(out, { model: modelArg, adapter: f.adapter, force: f.force ?? false, files: ['onnx', EXPORT_CHECK_FILE], sideFiles: EXPORT_SIDE_FILES });
-    const progress = new ProgressLine(quiet || f.json);
-
-    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
-    const { spec, checkpoint } = await openModel(files);
-    await checkpoint.close();
-    const adapter = (await readAdapter(spec, f.adapter, modelArg)) ?? null;
-    // Before the export is written: a check past the model's context fails only after it, on a
-    // buffer limit that does not name --steps, and leaves an export without its check report.
-    const prompts = f['no-check'] ? [] : await checkPrompts(files, spec, f.prompt ?? DEFAULT_PROMPTS);
-    const longest = Math.max(0, ...prompts.map((p) => p.length));
-    if (longest + steps > spec.maxPositionEmbeddings) {
-      throw new CliError(`--steps ${steps}: a check prompt of ${longest} tokens and ${steps} compared tokens pass the model's ${spec.maxPositionEmbeddings}-token context (max_position_embeddings); lower --steps or shorten --prompt`, 2);
-    }
-
-    const ctx = await acquireNodeGpu();
-    const gpu = createGpu(ctx);
+    const folder = checkExportFolder(out, { model: modelArg, adapter: f.adapter, force: f.force ?? false, files: ['onnx', EXPORT_CHECK_FILE], sideFiles: EXPORT_SIDE_FILES });
+    // Held until the check report is written: another export into --out is refused meanwhile.
     try {
-      const started = Date.now();
-      const result = await exportOnnxModel(gpu, files, {
-        dtype,
-        adapter,
-        onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
-      });
-      progress.done();
-      replaceExport(out, result.files, earlier);
-      if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (f['no-check']) return 0;
+      const progress = new ProgressLine(quiet || f.json);
 
-      progress.update('checking the export with onnxruntime-web (wasm) against the engine…', true);
-      let report: ExportCheckReport;
+      const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
+      const { spec, checkpoint } = await openModel(files);
+      await checkpoint.close();
+      const adapter = (await readAdapter(spec, f.adapter, modelArg)) ?? null;
+      // Before the export is written: a check past the model's context fails only after it, on a
+      // buffer limit that does not name --steps, and leaves an export without its check report.
+      const prompts = f['no-check'] ? [] : await checkPrompts(files, spec, f.prompt ?? DEFAULT_PROMPTS);
+      const longest = Math.max(0, ...prompts.map((p) => p.length));
+      if (longest + steps > spec.maxPositionEmbeddings) {
+        throw new CliError(`--steps ${steps}: a check prompt of ${longest} tokens and ${steps} compared tokens pass the model's ${spec.maxPositionEmbeddings}-token context (max_position_embeddings); lower --steps or shorten --prompt`, 2);
+      }
+
+      const ctx = await acquireNodeGpu();
+      const gpu = createGpu(ctx);
       try {
-        report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
-      } catch (err) {
-        // As in the Runs panel: a check that cannot run (a model too large for onnxruntime-web's
-        // WebAssembly heap) does not take the written export away, and says that it is there.
+        const started = Date.now();
+        const result = await exportOnnxModel(gpu, files, {
+          dtype,
+          adapter,
+          onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
+        });
         progress.done();
-        throw new CliError(`the export in ${out} is written, but its check could not run on onnxruntime-web (wasm): ${(err as Error).message.split('\n')[0]}`, 3);
+        replaceExport(folder, result.files);
+        if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        if (f['no-check']) return 0;
+
+        progress.update('checking the export with onnxruntime-web (wasm) against the engine…', true);
+        let report: ExportCheckReport;
+        try {
+          report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
+        } catch (err) {
+          // As in the Runs panel: a check that cannot run (a model too large for onnxruntime-web's
+          // WebAssembly heap) does not take the written export away, and says that it is there.
+          progress.done();
+          throw new CliError(`the export in ${out} is written, but its check could not run on onnxruntime-web (wasm): ${(err as Error).message.split('\n')[0]}`, 3);
+        }
+        progress.done();
+        if (f.json) console.log(JSON.stringify(report));
+        else printReport(report);
+        try {
+          writeFileSync(join(out, EXPORT_CHECK_FILE), JSON.stringify(report, null, 2) + '\n');
+        } catch (err) {
+          // A full disk now fails only the report: the export is whole and was checked (printed
+          // above), and a half-written report must not stand beside it as if it were one.
+          rmSync(join(out, EXPORT_CHECK_FILE), { force: true });
+          const checked = report.passed ? 'its check passed' : 'its check failed';
+          throw new CliError(`the export in ${out} is written and ${checked}, but ${EXPORT_CHECK_FILE} could not be written (${fileErrorWords(err)})`, report.passed ? 1 : 3);
+        }
+        return report.passed ? 0 : 3;
+      } finally {
+        ctx.destroy();
       }
-      progress.done();
-      if (f.json) console.log(JSON.stringify(report));
-      else printReport(report);
-      try {
-        writeFileSync(join(out, EXPORT_CHECK_FILE), JSON.stringify(report, null, 2) + '\n');
-      } catch (err) {
-        // A full disk now fails only the report: the export is whole and was checked (printed
-        // above), and a half-written report must not stand beside it as if it were one.
-        rmSync(join(out, EXPORT_CHECK_FILE), { force: true });
-        const checked = report.passed ? 'its check passed' : 'its check failed';
-        throw new CliError(`the export in ${out} is written and ${checked}, but ${EXPORT_CHECK_FILE} could not be written (${fileErrorWords(err)})`, report.passed ? 1 : 3);
-      }
-      return report.passed ? 0 : 3;
     } finally {
-      ctx.destroy();
+      folder.release();
     }
   },
 };

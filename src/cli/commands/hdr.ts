@@ -17,7 +17,7 @@ import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFla
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
-import { DEFAULT_HDR_SETTINGS, hdrStopText, minableExamples, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 
@@ -91,12 +91,12 @@ export function hdrSettingsFromFlags(
   };
 }
 
-/** A round as the CLI prints it: its numbers, then what its retraining skipped, if anything. */
+/** A round as the CLI prints it: its numbers, then what its retraining skipped and what a cancel
+ * cut short of it, if anything. */
 export function roundLine(r: HdrRoundReport): string {
   const acc = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
-  const skipped = roundSkippedText(r);
   const line = `round ${r.round}: pool ${r.poolBefore} → ${r.poolAfter}  pass@k ${(100 * r.passAtK).toFixed(1)}%  accepted ${r.accepted} (${r.duplicates} duplicates)  eval ${acc(r.evalAccuracyBefore)} → ${acc(r.evalAccuracyAfter)}`;
-  return skipped ? `${line}\n  ${skipped}` : line;
+  return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
 }
 
 const hdr: CliCommand = {
@@ -192,7 +192,7 @@ const hdr: CliCommand = {
     const interrupted = result.stopReason === 'aborted';
     // Cancelled before a round: the adapter would be the one HDR started from, so none is written.
     const adapterText = interrupted && result.rounds === 0 ? 'no round finished, so no adapter was written' : `adapter written to ${out}`;
-    console.log(`stopped after ${plural(result.rounds, 'round')} (${hdrStopText(result.stopReason)}): pool ${result.poolStart} → ${result.poolEnd}; ${plural(result.added, 'example')} added; ${adapterText}`);
+    console.log(`${hdrStoppedText(result)}: pool ${result.poolStart} → ${result.poolEnd}; ${plural(result.added, 'example')} added; ${adapterText}`);
     return interrupted ? 130 : 0;
   },
 };

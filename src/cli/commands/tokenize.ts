@@ -7,10 +7,11 @@
 // read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
 // Every skipped record or example is named by file, line, record index and id.
 // Never downloads anything: the model folder must hold tokenizer.json and tokenizer_config.json.
-import { createWriteStream, existsSync, openAsBlob, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseFlags, requireFlag } from '../args.ts';
-import { checkOutputFile } from '../localFiles.ts';
+import { checkOutputFile, datasetFiles } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { FORMAT_PARSERS, isSourceFormat } from '../../data/formats/registry.ts';
 import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
@@ -72,13 +73,8 @@ const tokenize: CliCommand = {
     }
 
     checkOutputFile(outPath, 'out', dataFiles.map((path) => ({ path, flag: '--data' })));
-    const files = await Promise.all(
-      dataFiles.map(async (path) => {
-        if (!existsSync(path)) throw new CliError(`no such data file: ${path}`);
-        if (statSync(path).isDirectory()) throw new CliError(`--data ${path} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
-        return { name: path, blob: await openAsBlob(path) };
-      }),
-    );
+    // Each named by its path, as given.
+    const files = (await datasetFiles(dataFiles)).map((f, i) => ({ ...f, name: dataFiles[i] }));
     // Written beside the output and renamed over it at the end: a run that fails leaves an
     // earlier output as it was.
     const partPath = `${outPath}.partial`;

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { hdrStopText, hdrTotalsText, noRoundsText, plural, roundSkippedText, useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, hdrTotalsText, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -87,10 +87,9 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
               Mining: {n}.
             </p>
           ))}
-          {row.rounds.flatMap((r) => {
-            const skipped = roundSkippedText(r);
-            return skipped ? [<p key={`skipped-${r.round}`} className="muted">{skipped[0].toUpperCase() + skipped.slice(1)}.</p>] : [];
-          })}
+          {row.rounds.flatMap((r) =>
+            [roundSkippedText(r), roundCancelledText(r)].flatMap((text, i) => (text ? [<p key={`${i ? 'cancelled' : 'skipped'}-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>] : [])),
+          )}
           {totals && <p data-testid="hdr-totals">{totals}.</p>}
           {adapterRound !== undefined && (
             <p className="muted" data-testid="hdr-adapter-kept">
