@@ -149,7 +149,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const chosen = await browse.select(datasetId, selection, progress);
       // The page asked for the N it showed: another number means the dataset changed under it (an
       // example included in another tab, HDR's samples), and the user confirmed something else.
-      const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now); nothing was changed: look at the new count and try again`);
+      const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
       if (chosen.ids.length !== expect) throw changedSince();
       const changed = await unlessJobOn(datasetId, () =>
         setExamplesIncluded(ctx.db(), datasetId, chosen.ids, included, {
