@@ -36,20 +36,10 @@ export function flaggedOnlyBy(failing: number, rules: number): boolean {
 
 export const rulesBits = (rules: readonly QualityRule[]): number => rules.reduce((bits, r) => bits | ruleBit(r), 0);
 
-/** A comma-separated list of rule names (`--include-flagged`), each one of QUALITY_RULES. */
-export function parseRuleList(text: string, flag: string): QualityRule[] {
-  const names = splitList(text);
-  if (!names.length) throw new Error(`${flag} needs a rule name (one of ${QUALITY_RULES.join(', ')})`);
+/** Rule names as a user gives them (`--include-flagged a,b`), each one of QUALITY_RULES, once each. */
+export function parseRuleList(names: readonly string[], flag: string): QualityRule[] {
   for (const n of names) if (!(QUALITY_RULES as readonly string[]).includes(n)) throw new Error(`${flag}: no quality rule "${n}" (the rules are ${QUALITY_RULES.join(', ')})`);
   return [...new Set(names)] as QualityRule[];
-}
-
-/** A comma-separated list, trimmed, without empty entries. */
-export function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 /** Applies the choice to rows (their `included` is set), and names each id to leave out that no

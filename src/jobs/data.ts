@@ -6,9 +6,11 @@
 // with the model's tokenizer it is given). Never writes anything.
 import type { ExampleRow } from '../data/db.ts';
 import { exampleRows } from '../data/dataset-store.ts';
+import { applyInclusionChoice, type InclusionChoice } from '../data/inclusion.ts';
 import type { Example, SourceFormat } from '../data/example.ts';
 import { importDatasetFiles, type DatasetFile } from '../data/import-dataset.ts';
 import { formatIssue } from '../data/record-error.ts';
+import { plural } from '../data/plural.ts';
 import type { SplitSettings } from '../data/split.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
@@ -62,9 +64,15 @@ export interface FileExampleOptions {
   format?: SourceFormat;
   /** Use examples that fail the quality check too (they are reported either way). */
   includeFailing?: boolean;
+  /** The user's choice over many examples (data/inclusion.ts), applied after the check as the
+   * studio's Dataset panel applies it: flagged only by these rules → used; these ids → left out. */
+  inclusion?: InclusionChoice;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
 }
+
+/** An id to leave out that no imported example has (the CLI names its flag). */
+export class UnknownLeaveOut extends Error {}
 
 /** Dataset files → examples by the same rule the browser stores: import, quality check, seeded split. */
 export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
@@ -76,9 +84,15 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   const notes: string[] = [];
   for (const r of rows) {
     for (const n of r.quality.notes ?? []) notes.push(`example "${r.id}": ${n.detail}`);
-    if (r.quality.passed) continue;
-    if (opts.includeFailing) {
-      r.included = 1;
+    if (opts.includeFailing) r.included = 1;
+  }
+  const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
+  // A typo would train on the example the user meant to drop.
+  if (unknownIds.length) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  for (const r of rows) {
+    if (r.included === 1) continue;
+    if (r.quality.passed) {
+      problems.push(`example "${r.id}": left out, as asked`);
       continue;
     }
     failedQuality++;

@@ -25,10 +25,9 @@ describe('flagged only by some rules', () => {
     expect(r.map((x) => [x.id, x.included])).toEqual([['good', 0], ['quiet1', 1], ['both', 0], ['quiet2', 0]]);
   });
 
-  it('reads rule lists as the flags give them, naming a rule that does not exist and the ones that do', () => {
-    expect(parseRuleList(' reasoning_as_promised,arg_types_match,reasoning_as_promised ', '--include-flagged')).toEqual(['reasoning_as_promised', 'arg_types_match']);
-    expect(() => parseRuleList('reasoning', '--include-flagged')).toThrow('--include-flagged: no quality rule "reasoning" (the rules are tools_valid_schema, call_names_known_tool, required_args_present, arg_types_match, no_unknown_args, reasoning_as_promised, target_json_parses)');
-    expect(() => parseRuleList(',', '--include-flagged')).toThrow('--include-flagged needs a rule name');
+  it('reads rule names as a user gives them, naming one that does not exist and the ones that do', () => {
+    expect(parseRuleList(['reasoning_as_promised', 'arg_types_match', 'reasoning_as_promised'], '--include-flagged')).toEqual(['reasoning_as_promised', 'arg_types_match']);
+    expect(() => parseRuleList(['reasoning'], '--include-flagged')).toThrow('--include-flagged: no quality rule "reasoning" (the rules are tools_valid_schema, call_names_known_tool, required_args_present, arg_types_match, no_unknown_args, reasoning_as_promised, target_json_parses)');
   });
 });
 
