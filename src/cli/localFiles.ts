@@ -79,10 +79,10 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
 export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
-    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; dataset?: { split?: { seed?: number; evalFraction?: number } } };
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; dataset?: { split?: { seed?: number; evalFraction?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...(run.source?.inclusion && { inclusion: run.source.inclusion }), file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), file: join(dir, file) };
   }
   return {};
 }

@@ -1,6 +1,7 @@
 // `studio train --include-flagged RULE --leave-out ID` as a user runs it: the examples flagged by
 // that rule alone train, the ids left out do not, run.json records the choice, and --resume uses it
-// (given again otherwise, refused before the model loads). A rule or id that does not exist is named.
+// (given again otherwise, refused before the model loads), as eval and hdr do from such a folder as
+// --adapter. A rule or id that does not exist is named.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { NARROW, TOKENIZER_DIR } from '../helpers/tinyEngine.ts';
+import { adapterRun } from '../../src/cli/localFiles.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 function modelDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-model-'));
@@ -71,5 +74,18 @@ describe('studio train --include-flagged / --leave-out', () => {
     const id = studio('eval', '--model', modelDir(), '--data', data, '--out', join(out, 'p.jsonl'), '--leave-out', 'nope,flagged-1', '--quiet');
     expect(id.code).toBe(2);
     expect(id.last).toBe(`studio eval: --leave-out: no example "nope" to leave out among the 8 examples imported from ${data}`);
+  });
+
+  it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', () => {
+    const inclusion = { includeFlagged: ['reasoning_as_promised'], leaveOut: ['x'] };
+    const trained = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));
+    writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion } }));
+    expect(adapterRun(trained)).toMatchObject({ splitSeed: 3, inclusion });
+    const hdr = mkdtempSync(join(tmpdir(), 'studio-inclusion-hdr-'));
+    writeFileSync(join(hdr, 'hdr.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, mine: 'train', splitSeed: 3, inclusion }));
+    expect(adapterRun(hdr)).toMatchObject({ splitSeed: 3, inclusion });
+    // A folder that chose none brings none.
+    writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false } }));
+    expect(adapterRun(trained).inclusion).toBeUndefined();
   });
 });

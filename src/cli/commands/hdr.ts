@@ -135,7 +135,8 @@ const hdr: CliCommand = {
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion: inclusionFromFlags(f) ?? from.inclusion });
+    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
@@ -158,7 +159,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction) } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }) } });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
