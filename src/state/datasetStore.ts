@@ -222,11 +222,13 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     };
     try {
       await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
-      await get().refreshDatasets();
-      set({ manyInclusion: null });
     } catch (err) {
       set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
+      return;
     }
+    // Saved: only a refusal says nothing changed (a failed read of the list after it would not).
+    set({ manyInclusion: null });
+    await get().refreshDatasets();
   },
 
   cancelSetManyIncluded() {

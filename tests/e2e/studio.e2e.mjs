@@ -68,6 +68,8 @@ export const tests = {
     const leaveOut = page.getByTestId('leave-out-flagged-call_names_known_tool');
     await leaveOut.waitFor({ timeout: 60_000 });
     assert.match(await page.getByTestId('quality-report').innerText(), /all used/);
+    // The button that asked gave way to its reverse: the focus is there, not on the page body.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'leave-out-flagged-call_names_known_tool', null, { timeout: 10_000 });
     await page.getByTestId('example-use').selectOption('left-out');
     await page.getByTestId('example-count').filter({ hasText: /^0 of 40$/ }).waitFor({ timeout: 30_000 });
     await screenshot('dataset-many-included', page);

@@ -9,15 +9,20 @@ import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { dialogKeys } from '../shell/dialogKeys.ts';
 import { pausedRunsNote } from './InclusionToggle.tsx';
+import { useFocusReturn } from '../shell/focusReturn.ts';
 
 type Ask = Pick<ManyInclusion, 'datasetId' | 'from' | 'selection' | 'included' | 'count' | 'what'>;
+
+/** The DOM id of the button that asks for this change (where the focus returns once it is answered). */
+const askButtonId = (ask: Pick<Ask, 'from' | 'selection' | 'included'>) =>
+  `many-inclusion-${ask.from}-${'flaggedOnlyBy' in ask.selection ? ask.selection.flaggedOnlyBy : 'shown'}-${ask.included ? 'include' : 'leave-out'}`;
 
 /** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms). */
 export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: string; testId: string }) {
   const held = useDatasetHeld(ask.datasetId);
   const busy = useDatasets((s) => s.manyInclusion?.stage === 'saving');
   return (
-    <KeepFocusButton data-testid={testId} disabled={held !== null || busy} title={held ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
+    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={held !== null || busy} title={held ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
       {label}
     </KeepFocusButton>
   );
@@ -28,6 +33,8 @@ export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; 
   const asked = useDatasets((s) => (s.manyInclusion?.datasetId === datasetId && s.manyInclusion.from === from ? s.manyInclusion : null));
   const held = useDatasetHeld(datasetId);
   const resumable = useResumableRunsOn(datasetId);
+  // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
+  useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
   if (!asked) return null;
   const { confirmSetManyIncluded, cancelSetManyIncluded } = useDatasets.getState();
   if (asked.stage === 'failed') return <Alert message={asked.error ?? ''} onDismiss={cancelSetManyIncluded} />;

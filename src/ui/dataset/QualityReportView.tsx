@@ -84,11 +84,18 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
 function FlaggedOnlyBy({ rule, datasetId, only }: { rule: QualityRule; datasetId: string; only?: { examples: number; used: number } }) {
   if (!only?.examples) return null;
   const ask = { datasetId, from: 'report' as const, selection: { flaggedOnlyBy: rule }, count: only.examples, what: `the ${plural(only.examples, 'example')} flagged only by “${RULE_TEXT[rule]}”` };
+  const actions = [
+    only.used < only.examples && { included: true, testId: `include-flagged-${rule}`, label: `Train on the ${plural(only.examples, 'example')} flagged only by this rule` },
+    only.used > 0 && { included: false, testId: `leave-out-flagged-${rule}`, label: 'Leave them out again' },
+  ].filter((a) => a !== false);
   return (
     <div className="row">
       <span className="muted">{only.used === 0 ? 'none used' : only.used === only.examples ? 'all used' : `${only.used} used`}</span>
-      {only.used < only.examples && <ManyInclusionButton ask={{ ...ask, included: true }} testId={`include-flagged-${rule}`} label={`Train on the ${plural(only.examples, 'example')} flagged only by this rule`} />}
-      {only.used > 0 && <ManyInclusionButton ask={{ ...ask, included: false }} testId={`leave-out-flagged-${rule}`} label="Leave them out again" />}
+      {/* Keyed by place: once the change went through, its button becomes the one that reverses it
+          (the same element, so the keyboard focus stays on it). */}
+      {actions.map((a, i) => (
+        <ManyInclusionButton key={i} ask={{ ...ask, included: a.included }} testId={a.testId} label={a.label} />
+      ))}
     </div>
   );
 }
