@@ -71,6 +71,11 @@ describe('studio train --include-flagged / --leave-out', () => {
     const rule = studio('train', '--model', join(out, 'no-model'), '--data', data, '--out', join(out, 'a'), '--include-flagged', 'reasoning');
     expect(rule.code).toBe(2);
     expect(rule.last).toMatch(/^studio train: --include-flagged: no quality rule "reasoning" \(the rules are tools_valid_schema, call_names_known_tool, /);
+    // Every command that reads datasets takes the flags, and names a bad rule before the model loads.
+    for (const command of ['eval', 'hdr', 'ablate']) {
+      const r = studio(command, '--model', join(out, 'no-model'), '--data', data, '--out', join(out, `${command}-out`), '--include-flagged', 'nope');
+      expect(r.last).toMatch(new RegExp(`^studio ${command}: --include-flagged: no quality rule "nope"`));
+    }
     const id = studio('eval', '--model', modelDir(), '--data', data, '--out', join(out, 'p.jsonl'), '--leave-out', 'nope,flagged-1', '--quiet');
     expect(id.code).toBe(2);
     expect(id.last).toBe(`studio eval: --leave-out: no example "nope" to leave out among the 8 examples imported from ${data}`);

@@ -129,13 +129,14 @@ const hdr: CliCommand = {
       throw new CliError(inFlagWords((err as Error).message), 2);
     }
     checkRunFolder(out, { adapter: f.adapter });
+    // The examples a run folder chose, unless the flags choose others.
+    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
-    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
     const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
