@@ -12,7 +12,8 @@ import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { fileExamples, type FileExamples } from '../jobs/data.ts';
+import { fileExamples, UnknownLeaveOut, type FileExamples } from '../jobs/data.ts';
+import type { InclusionChoice } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
@@ -35,9 +36,13 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split, unless an --adapter run held out another share:
- * `evalFraction`). Import problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean }): Promise<FileExamples> {
-  const data = await fileExamples(await datasetFiles(paths), { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode });
+ * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`). Import
+ * problems and exclusions are printed as notes. */
+export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice }): Promise<FileExamples> {
+  const files = await datasetFiles(paths);
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion }).catch((err: unknown) => {
+    throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
+  });
   printNotes(data.problems);
   return data;
 }
@@ -81,14 +86,15 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
  * training settings (a training run's run.json, an HDR run's hdr.json: `file`) and the seed of the split that
  * held examples out of its training. The studio retrains and scores a run it picks with those, so
  * the CLI does too. A snapshot also records the share its dataset held out (`evalFraction`); the
- * CLI's own folders record one only where it was not the default. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; file?: string } {
+ * CLI's own folders record one only where it was not the default, and the examples the run chose
+ * (`inclusion`: --include-flagged, --leave-out) where it chose any. */
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
-    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; dataset?: { split?: { seed?: number; evalFraction?: number } } };
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; dataset?: { split?: { seed?: number; evalFraction?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), file: join(dir, file) };
   }
   return {};
 }

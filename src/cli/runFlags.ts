@@ -16,6 +16,8 @@ import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../data/split.ts';
 import { plural } from '../data/plural.ts';
+import { parseRuleList, type InclusionChoice } from '../data/inclusion.ts';
+import { QUALITY_RULES } from '../data/quality-check.ts';
 
 export interface RunTarget {
   modelArg: string;
@@ -259,4 +261,42 @@ export function splitSeedFrom(f: { 'split-seed'?: number; resume?: boolean }, se
   if (s === undefined) return seed;
   seedFlag(s, 'split-seed', f.resume);
   return s;
+}
+
+/** Which examples a run uses beyond the quality check's say: the Dataset panel's "Train on the N
+ * examples flagged only by this rule" and its leave-out, by the same rule names (data/inclusion.ts). */
+export const INCLUSION_FLAGS = { 'include-flagged': 'strings', 'leave-out': 'strings' } as const;
+
+export const INCLUSION_HELP = `  --include-flagged <r>   use the examples flagged by the quality rules r (comma-separated) and by no
+                          other, as the studio's "Train on the N examples flagged only by this rule";
+                          the rules: ${QUALITY_RULES.slice(0, 3).join(', ')},
+                          ${QUALITY_RULES.slice(3).join(', ')}
+  --leave-out <ids>       leave these examples out (by id, comma-separated), whatever the quality check says`;
+
+/** The choice as flags, as run.json records it and an error names it; '' for none. */
+export function inclusionFlagsText(c: InclusionChoice | undefined): string {
+  return [c?.includeFlagged?.length && `--include-flagged ${c.includeFlagged.join(',')}`, c?.leaveOut?.length && `--leave-out ${c.leaveOut.join(',')}`].filter(Boolean).join(' ');
+}
+
+/** --include-flagged and --leave-out as a choice; undefined when neither is given. A resumed run
+ * (`resumed`) uses the one it recorded: given again, it must be that one (a run continued on other
+ * examples mixes two runs in one curve). */
+export function inclusionFromFlags(f: { 'include-flagged'?: string[]; 'leave-out'?: string[]; 'include-failing'?: boolean }, resumed?: { out: string; recorded?: InclusionChoice }): InclusionChoice | undefined {
+  let given: InclusionChoice | undefined;
+  if (f['include-flagged'] || f['leave-out']) {
+    if (f['include-flagged'] && f['include-failing']) throw new CliError('--include-failing uses every flagged example already; --include-flagged chooses those of some rules: give one of them', 2);
+    let rules: InclusionChoice['includeFlagged'];
+    try {
+      rules = f['include-flagged'] && parseRuleList(f['include-flagged'], '--include-flagged');
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+    given = { ...(rules && { includeFlagged: rules }), ...(f['leave-out'] && { leaveOut: [...new Set(f['leave-out'])] }) };
+  }
+  if (!resumed) return given;
+  if (given === undefined) return resumed.recorded;
+  if (inclusionFlagsText(given) !== inclusionFlagsText(resumed.recorded)) {
+    throw new CliError(`--resume: ${resumed.out} was trained with ${inclusionFlagsText(resumed.recorded) || 'no --include-flagged or --leave-out'}, not ${inclusionFlagsText(given)}; a resumed run continues on its own examples: give the same, or neither (it keeps its own)`, 2);
+  }
+  return given;
 }

@@ -121,6 +121,34 @@ export async function setExampleIncluded(db: StudioDb, datasetId: string, exampl
   });
 }
 
+/** Many examples' inclusion at once (the quality report's "flagged only by this rule", the
+ * examples table's "the N shown"), in one transaction with one count on the dataset row: a job
+ * started meanwhile reads all of the change or none of it, and the views count once. Every id must
+ * be in the dataset; nothing is written otherwise. `onProgress`: rows written so far, a batch at a
+ * time. Returns how many examples changed (some may have been as asked already); the row counts
+ * only a change. */
+export async function setExamplesIncluded(db: StudioDb, datasetId: string, exampleIds: readonly string[], included: boolean, opts: { onProgress?: (done: number, total: number) => void; check?: (d: DatasetRow) => void } = {}): Promise<number> {
+  const value = included ? 1 : 0;
+  return db.transaction('rw', db.datasets, db.examples, async () => {
+    const d = await db.datasets.get(datasetId);
+    if (!d) throw new Error(`no dataset "${datasetId}" (it may have been deleted)`);
+    opts.check?.(d);
+    let changed = 0;
+    for (let i = 0; i < exampleIds.length; i += WRITE_BATCH) {
+      const ids = exampleIds.slice(i, i + WRITE_BATCH);
+      const rows = await db.examples.bulkGet(ids.map((id) => [datasetId, id] as [string, string]));
+      const missing = ids.find((_, k) => !rows[k]);
+      if (missing !== undefined) throw new Error(`dataset "${d.name}" has no example "${missing}"; nothing was changed`);
+      const changing = (rows as ExampleRow[]).filter((r) => r.included !== value).map((r) => ({ ...r, included: value }) as ExampleRow);
+      await db.examples.bulkPut(changing);
+      changed += changing.length;
+      opts.onProgress?.(Math.min(exampleIds.length, i + WRITE_BATCH), exampleIds.length);
+    }
+    if (changed) await db.datasets.update(datasetId, { inclusionEdits: (d.inclusionEdits ?? 0) + 1 });
+    return changed;
+  });
+}
+
 /** Recomputes and stores every example's side for new split settings, in one transaction. */
 export async function resplitDataset(db: StudioDb, datasetId: string, split: SplitSettings): Promise<void> {
   splitOf('', split);

@@ -17,10 +17,12 @@ export {
   resplitDataset,
   saveDataset,
   setExampleIncluded,
+  setExamplesIncluded,
   trainingExamples,
   type DatasetDeletionPlan,
   type SaveDatasetInput,
 } from './dataset-store.ts';
+export { applyInclusionChoice, failingBits, flaggedOnlyBy, parseRuleList, ruleBit, rulesBits, type InclusionChoice } from './inclusion.ts';
 export { DEFAULT_SPLIT, splitOf, type SplitName, type SplitSettings } from './split.ts';
 export { datasetFingerprint, exampleHash } from './fingerprint.ts';
 export { loadTokenizer } from './tokenizer-load.ts';

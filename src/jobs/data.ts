@@ -6,9 +6,11 @@
 // with the model's tokenizer it is given). Never writes anything.
 import type { ExampleRow } from '../data/db.ts';
 import { exampleRows } from '../data/dataset-store.ts';
+import { applyInclusionChoice, type InclusionChoice } from '../data/inclusion.ts';
 import type { Example, SourceFormat } from '../data/example.ts';
 import { importDatasetFiles, type DatasetFile } from '../data/import-dataset.ts';
 import { formatIssue } from '../data/record-error.ts';
+import { plural } from '../data/plural.ts';
 import type { SplitSettings } from '../data/split.ts';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { suggestSeqLen, truncationReport, type ExampleFit, type TruncationReport } from '../data/length-stats.ts';
@@ -64,13 +66,20 @@ export interface FileExampleOptions {
   /** Use examples that fail the quality check too (they are reported either way), a flagged line's
    * "included": false too; a passing example its line leaves out stays out (fileExamples). */
   includeFailing?: boolean;
+  /** The user's choice over many examples (data/inclusion.ts), applied after the check as the
+   * studio's Dataset panel applies it: flagged only by these rules → used; these ids → left out. */
+  inclusion?: InclusionChoice;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
 }
 
+/** An id to leave out that no imported example has (the CLI names its flag). */
+export class UnknownLeaveOut extends Error {}
+
 /** Dataset files → examples by the same rule the browser stores: import, quality check, seeded split,
  * and the user's choice where a line carries it (a snapshot's "included"), as the studio opening that
- * snapshot stores it (saveDataset's `included`): what it left out stays out, what it included is used. */
+ * snapshot stores it (saveDataset's `included`): what it left out stays out, what it included is used;
+ * then the choice over many examples the flags give (`inclusion`), as the Dataset panel applies it. */
 export async function fileExamples(files: DatasetFile[], opts: FileExampleOptions): Promise<FileExamples> {
   const imported = await importDatasetFiles(files, { format: opts.format, bfclPromptMode: opts.bfclPromptMode });
   const problems = imported.issues.map(formatIssue);
@@ -85,20 +94,19 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     // an example that passes the check is the user's choice; on a flagged one it is the check's
     // verdict (the studio stores it for every flagged example), which --include-failing overrides.
     const chosen = imported.included.get(r.id);
-    if (chosen === true) {
-      r.included = 1;
-      continue;
-    }
+    if (chosen === true) r.included = 1;
+    else if (r.quality.passed && chosen === false) r.included = 0;
+    else if (!r.quality.passed && opts.includeFailing) r.included = 1;
+  }
+  const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
+  // A typo would train on the example the user meant to drop.
+  if (unknownIds.length) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
+  for (const r of rows) {
+    if (r.included === 1) continue;
     if (r.quality.passed) {
-      if (chosen === false) {
-        r.included = 0;
-        leftOut++;
-        problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
-      }
-      continue;
-    }
-    if (opts.includeFailing) {
-      r.included = 1;
+      leftOut++;
+      problems.push(askedOut.has(r.id) ? `example "${r.id}": left out, as asked` : `example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
       continue;
     }
     failedQuality++;

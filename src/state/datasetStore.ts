@@ -5,7 +5,7 @@
 // stored data stays as it was (the worker saves nothing then).
 import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
-import type { DatasetDeletionPlan, ImportedFile, SourceFormat } from '../worker/protocol.ts';
+import type { DatasetDeletionPlan, ExampleSelection, ImportedFile, SourceFormat } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
@@ -30,6 +30,23 @@ export interface ImportProgressView {
   bytesTotal: number;
 }
 
+/** Many examples' inclusion changed at once: asked (the page shows the count and waits for the
+ * user's word), saving (with the worker's progress), or refused (the message says nothing changed). */
+export interface ManyInclusion {
+  datasetId: string;
+  /** Which view asked ('report': the quality report's rule; 'table': the examples on show). */
+  from: 'report' | 'table';
+  selection: ExampleSelection;
+  included: boolean;
+  /** How many the page showed; the worker refuses, writing nothing, if it now finds another number. */
+  count: number;
+  /** The examples in words, for the question and any error ("the 300 examples flagged only by …"). */
+  what: string;
+  stage: 'asking' | 'saving' | 'failed';
+  progress: { done: number; total: number } | null;
+  error: string | null;
+}
+
 interface DatasetState {
   datasets: DatasetRow[];
   selectedId: string | null;
@@ -45,6 +62,7 @@ interface DatasetState {
   /** The example whose inclusion is being changed (by dataset and id: two datasets may hold the
    * same ids), and why the last change was refused. */
   inclusion: { datasetId: string; exampleId: string; saving: boolean; error: string | null } | null;
+  manyInclusion: ManyInclusion | null;
   refreshDatasets(): Promise<void>;
   selectDataset(id: string | null): void;
   setFormatChoice(f: FormatChoice): void;
@@ -56,6 +74,12 @@ interface DatasetState {
   /** Trains on the example (a flagged one too) or leaves it out; the dataset list is read again, so
    * every view stamped by it (counts, fits, the row) asks again. */
   setExampleIncluded(datasetId: string, exampleId: string, included: boolean): Promise<void>;
+  /** Asks the user to confirm including (or leaving out) many examples at once; nothing is written yet. */
+  askToSetManyIncluded(ask: Pick<ManyInclusion, 'datasetId' | 'from' | 'selection' | 'included' | 'count' | 'what'>): void;
+  /** Writes the change asked for (one worker request, one count on the dataset row), then reads the
+   * dataset list again as setExampleIncluded does. */
+  confirmSetManyIncluded(): Promise<void>;
+  cancelSetManyIncluded(): void;
   dismissError(): void;
 }
 
@@ -93,6 +117,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   error: null,
   pendingDeletion: null,
   inclusion: null,
+  manyInclusion: null,
 
   async refreshDatasets() {
     const datasets = await listDatasets();
@@ -181,6 +206,35 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
       set({ inclusion: { datasetId, exampleId, saving: false, error: `Could not ${included ? 'include' : 'leave out'} example ${exampleId}: ${(err as Error).message}.` } });
     }
+  },
+
+  askToSetManyIncluded(ask) {
+    if (get().manyInclusion?.stage === 'saving') return;
+    set({ manyInclusion: { ...ask, stage: 'asking', progress: null, error: null } });
+  },
+
+  async confirmSetManyIncluded() {
+    const asked = get().manyInclusion;
+    if (!asked || asked.stage === 'saving') return;
+    set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
+    const { datasetId, selection, included, count } = asked;
+    const onProgress = (p: { done?: number; total?: number }) => {
+      const now = get().manyInclusion;
+      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total } } });
+    };
+    try {
+      await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
+    } catch (err) {
+      set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
+      return;
+    }
+    // Saved: only a refusal says nothing changed (a failed read of the list after it would not).
+    set({ manyInclusion: null });
+    await get().refreshDatasets();
+  },
+
+  cancelSetManyIncluded() {
+    if (get().manyInclusion?.stage !== 'saving') set({ manyInclusion: null });
   },
 
   cancelDeleteDataset() {

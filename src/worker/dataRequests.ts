@@ -5,7 +5,7 @@
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
-import { deleteDataset, describeDatasetDeletion, setExampleIncluded } from '../data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
@@ -20,7 +20,8 @@ import { encodeShareLink, exportSnapshot, importSnapshot, openedBefore, RUN_SCHE
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireSnapshotRun } from '../jobs/store/dexie.ts';
 import type { Handler } from './engine.ts';
-import { datasetBrowse, type DatasetBrowseRequest } from './datasetBrowse.ts';
+import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
+import { plural } from '../data/plural.ts';
 import { sharedWork } from './sharedWork.ts';
 import { runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
@@ -30,7 +31,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -94,6 +95,21 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     return model.spec;
   };
 
+  const browse = datasetBrowse({ db: () => ctx.db() });
+
+  /** Runs an inclusion change unless a job works on the dataset, here or in another tab (refused
+   * naming it). A job reads the dataset's examples when it starts and HDR adds to them: a change
+   * under it would be trained or evaluated by one part of the job and not another. */
+  const unlessJobOn = async <T,>(datasetId: string, work: () => Promise<T>): Promise<T> => {
+    const job = ctx.datasetInUse(datasetId);
+    if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
+    let value!: T;
+    if (!(await unlessDatasetInUse(datasetId, async () => void (value = await work())))) {
+      throw new Error(`${await jobElsewhereOn(ctx.db(), datasetId)} is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first`);
+    }
+    return value;
+  };
+
   return {
     detectFormats: async ({ files }) => {
       const detected: Record<string, string> = {};
@@ -130,14 +146,23 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       }
     },
 
-    setExampleIncluded: async ({ datasetId, exampleId, included }) => {
-      // A job reads the dataset's examples when it starts and HDR adds to them: a change under it
-      // would be trained or evaluated by one part of the job and not another.
-      const job = ctx.datasetInUse(datasetId);
-      if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
-      if (!(await unlessDatasetInUse(datasetId, () => setExampleIncluded(ctx.db(), datasetId, exampleId, included)))) {
-        throw new Error(`${await jobElsewhereOn(ctx.db(), datasetId)} is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first`);
-      }
+    setExampleIncluded: ({ datasetId, exampleId, included }) => unlessJobOn(datasetId, () => setExampleIncluded(ctx.db(), datasetId, exampleId, included)),
+
+    setExamplesIncluded: async ({ datasetId, selection, included, expect }, progress) => {
+      const chosen = await browse.select(datasetId, selection, progress);
+      // The page asked for the N it showed: another number means the dataset changed under it (an
+      // example included in another tab, HDR's samples), and the user confirmed something else.
+      const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
+      if (chosen.ids.length !== expect) throw changedSince();
+      const changed = await unlessJobOn(datasetId, () =>
+        setExamplesIncluded(ctx.db(), datasetId, chosen.ids, included, {
+          check: (d) => {
+            if (!sameDatasetRow(d, chosen.signature)) throw changedSince();
+          },
+          onProgress: (done, total) => progress({ label: `${included ? 'including' : 'leaving out'} ${plural(total, 'example')}`, done, total }),
+        }),
+      );
+      return { changed };
     },
 
     exportSnapshot: async ({ runId, includeDataset }) => {
@@ -201,7 +226,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     },
 
     // The Dataset and Playground panels' reads (datasetBrowse.ts): never the whole dataset to the page.
-    ...datasetBrowse({ db: () => ctx.db() }),
+    ...browse.handlers,
   };
 }
 

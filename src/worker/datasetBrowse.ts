@@ -16,6 +16,7 @@ import type { DatasetRow, ExampleRow, StudioDb } from '../data/db.ts';
 import { argumentsJson, targetCalls } from '../data/whole-floats.ts';
 import { QUALITY_RULES, qualityTally, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
+import { failingBits, flaggedOnlyBy, ruleBit } from '../data/inclusion.ts';
 import type { Handler } from './engine.ts';
 import { sharedWork } from './sharedWork.ts';
 
@@ -94,7 +95,15 @@ export interface DatasetSummary {
   included: number;
   /** On the training side and included: what training takes (the rest of `train` is left out). */
   trainIncluded: number;
+  /** Per rule, the examples flagged by it and by no other rule (data/inclusion.ts flaggedOnlyBy),
+   * and how many of them are used: what the report's "Train on the N flagged only by this rule"
+   * and "Leave them out again" act on. */
+  flaggedOnly?: Partial<Record<QualityRule, { examples: number; used: number }>>;
 }
+
+/** Examples chosen at once (setExamplesIncluded): those flagged by one rule and no other, or those
+ * a filter of the examples table shows (every page of it). */
+export type ExampleSelection = { flaggedOnlyBy: QualityRule } | { shown: Pick<ExamplePageRequest, 'search' | 'rule' | 'use'> };
 
 /** Which examples the table lists by their use: every one, those used (trained on, or evaluated
  * when held out), those left out, or those the quality check flagged (used or not). */
@@ -165,7 +174,6 @@ export const READ_CHUNK = 1000;
 /** Datasets whose search texts and summary are kept (a 60k-example dataset's texts are tens of MB). */
 export const CACHED_DATASETS = 2;
 
-const FAILS_ANY = 0;
 const USED_BIT = 1;
 const FLAGGED_BIT = 2;
 const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
@@ -174,7 +182,6 @@ const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
   'left-out': (bits) => (bits & USED_BIT) === 0,
   flagged: (bits) => (bits & FLAGGED_BIT) !== 0,
 };
-const RULE_BIT = new Map<string, number>(QUALITY_RULES.map((r, i) => [r, 1 << i]));
 
 /** What is kept of one dataset: per example (in import order) its id and what the filters read. */
 interface BrowseIndex {
@@ -182,7 +189,7 @@ interface BrowseIndex {
   signature: string;
   ids: string[];
   texts: string[];
-  /** Bit i: fails QUALITY_RULES[i]. */
+  /** Bit i: fails QUALITY_RULES[i] (data/inclusion.ts failingBits). */
   failing: Uint8Array;
   /** USED_BIT: included; FLAGGED_BIT: failed the check. Kept apart from `failing` (seven rules fill its byte). */
   uses: Uint8Array;
@@ -201,6 +208,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
   const failing: number[] = [];
   const uses: number[] = [];
   const tally = qualityTally();
+  const flaggedOnly = Object.fromEntries(QUALITY_RULES.map((r) => [r, { examples: 0, used: 0 }])) as Record<QualityRule, { examples: number; used: number }>;
   let train = 0;
   let included = 0;
   let trainIncluded = 0;
@@ -217,9 +225,13 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     for (const r of rows) {
       ids.push(r.id);
       texts.push(searchableText(r.example));
-      let bits = FAILS_ANY;
-      for (const f of r.quality.failures) bits |= RULE_BIT.get(f.rule) ?? 0;
+      const bits = failingBits(r.quality);
       failing.push(bits);
+      for (const rule of QUALITY_RULES) {
+        if (!flaggedOnlyBy(bits, ruleBit(rule))) continue;
+        flaggedOnly[rule].examples++;
+        if (r.included === 1) flaggedOnly[rule].used++;
+      }
       uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT));
       tally.add(r.quality);
       if (r.split === 'train') train++;
@@ -244,7 +256,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
     texts,
     failing: Uint8Array.from(failing),
     uses: Uint8Array.from(uses),
-    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded },
+    summary: { quality: tally.summary(), examples: ids.length, train, heldOut: ids.length - train, included, trainIncluded, flaggedOnly },
     playground: { tools: sortedTools(tools), samples, ...(callSyntax && { callSyntax }) },
     lastFilter: null,
   };
@@ -256,7 +268,7 @@ function matchesOf(index: BrowseIndex, search: string, rule: QualityRule | null,
   if (!q && !rule && use === 'all') return null;
   const key = `${rule ?? ''}\u0000${use}\u0000${q}`;
   if (index.lastFilter?.key === key) return index.lastFilter.matches;
-  const bit = rule ? (RULE_BIT.get(rule) ?? 0) : 0;
+  const bit = rule ? ruleBit(rule) : 0;
   const usedAs = USE_TEST[use];
   const out: number[] = [];
   for (let i = 0; i < index.ids.length; i++) {
@@ -287,8 +299,20 @@ export interface DatasetBrowseContext {
   db(): StudioDb;
 }
 
-/** The browse requests, with their cache (one per worker engine). */
-export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseRequest]: Handler<K> } {
+/** The examples a selection names, in import order, read from the browse index (the same one the
+ * table and the report count with, so the N the page showed is the N chosen); `signature`: the
+ * dataset row the index was read for (a write keyed by it must find it unchanged). */
+export interface SelectedExamples {
+  ids: string[];
+  signature: string;
+}
+
+/** The browse requests, with their cache (one per worker engine), and the selection of many
+ * examples at once that the inclusion request writes. */
+export function datasetBrowse(ctx: DatasetBrowseContext): {
+  handlers: { [K in DatasetBrowseRequest]: Handler<K> };
+  select(datasetId: string, selection: ExampleSelection, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
+} {
   /** Most recently used last. */
   const cached = new Map<string, BrowseIndex>();
   const building = sharedWork<BrowseIndex>();
@@ -362,7 +386,7 @@ export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseR
     }
   }
 
-  return {
+  const handlers: { [K in DatasetBrowseRequest]: Handler<K> } = {
     datasetSummary: async ({ datasetId }, progress) => (await indexOf(datasetId, progress)).summary,
 
     examplePage: async ({ datasetId, search, rule, use = 'all', offset, limit }) => {
@@ -382,4 +406,26 @@ export function datasetBrowse(ctx: DatasetBrowseContext): { [K in DatasetBrowseR
 
     datasetPlayground: async ({ datasetId }) => (await indexOf(datasetId)).playground,
   };
+
+  async function select(datasetId: string, selection: ExampleSelection, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
+    const index = await indexOf(datasetId, progress);
+    let positions: ArrayLike<number> | null;
+    if ('flaggedOnlyBy' in selection) {
+      const bit = ruleBit(selection.flaggedOnlyBy);
+      if (!bit) throw new Error(`no quality rule "${selection.flaggedOnlyBy}" (one of ${QUALITY_RULES.join(', ')})`);
+      const chosen: number[] = [];
+      index.failing.forEach((bits, i) => flaggedOnlyBy(bits, bit) && chosen.push(i));
+      positions = chosen;
+    } else {
+      const { search, rule, use = 'all' } = selection.shown;
+      if (!USE_TEST[use]) throw new Error(`no example filter "${use}" (one of ${EXAMPLE_USES.join(', ')})`);
+      positions = matchesOf(index, search, rule, use);
+    }
+    return { ids: positions ? Array.from(positions, (p) => index.ids[p]) : [...index.ids], signature: index.signature };
+  }
+
+  return { handlers, select };
 }
+
+/** Whether the dataset row is the one a browse index was read for (SelectedExamples.signature). */
+export const sameDatasetRow = (d: DatasetRow, signature: string) => signatureOf(d) === signature;

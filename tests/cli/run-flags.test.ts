@@ -1,7 +1,7 @@
 // The training flags as studio train, hdr and ablate read them: what a run gets when a flag is not
 // given. A default taken from the data once asked for more positions than the model has.
 import { describe, expect, it, vi } from 'vitest';
-import { checkRunConfigFor, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
+import { checkRunConfigFor, inclusionFromFlags, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
 import { resolveModel } from '../../src/cli/modelSource.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -85,3 +85,23 @@ describe('settings an --adapter run folder gives (studio hdr)', () => {
     expect(() => checkRunConfigFor(stored, spec)).toThrow(/^--seq must be at most/);
   });
 });
+
+describe('--include-flagged and --leave-out', () => {
+  it('read as the page’s choice, by the quality rules’ names, each once', () => {
+    expect(inclusionFromFlags({})).toBeUndefined();
+    expect(inclusionFromFlags({ 'include-flagged': ['reasoning_as_promised', 'reasoning_as_promised'], 'leave-out': ['a', 'b', 'a'] })).toEqual({ includeFlagged: ['reasoning_as_promised'], leaveOut: ['a', 'b'] });
+    expect(() => inclusionFromFlags({ 'include-flagged': ['reasoning'] })).toThrow(/^--include-flagged: no quality rule "reasoning" \(the rules are tools_valid_schema, /);
+    expect(() => inclusionFromFlags({ 'include-flagged': ['arg_types_match'], 'include-failing': true })).toThrow('--include-failing uses every flagged example already; --include-flagged chooses those of some rules: give one of them');
+  });
+
+  it('a resumed run uses the examples it recorded, and refuses others', () => {
+    const recorded = { includeFlagged: ['reasoning_as_promised' as const], leaveOut: ['x'] };
+    expect(inclusionFromFlags({}, { out: 'runs/a', recorded })).toEqual(recorded);
+    expect(inclusionFromFlags({ 'include-flagged': ['reasoning_as_promised'], 'leave-out': ['x'] }, { out: 'runs/a', recorded })).toEqual(recorded);
+    expect(() => inclusionFromFlags({ 'include-flagged': ['reasoning_as_promised'] }, { out: 'runs/a', recorded })).toThrow(
+      '--resume: runs/a was trained with --include-flagged reasoning_as_promised --leave-out x, not --include-flagged reasoning_as_promised; a resumed run continues on its own examples: give the same, or neither (it keeps its own)',
+    );
+    expect(() => inclusionFromFlags({ 'leave-out': ['x'] }, { out: 'runs/b' })).toThrow('--resume: runs/b was trained with no --include-flagged or --leave-out, not --leave-out x;');
+  });
+});
+

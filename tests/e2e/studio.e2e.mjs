@@ -42,6 +42,44 @@ export const tests = {
     await screenshot('model-panel', page);
   },
 
+  async 'the examples one rule alone flagged are used at once, after one confirmation, and left out again'({ context, baseUrl, screenshot }) {
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await openPanel(page, 'Dataset');
+    // 40 demo examples, 12 of which call a tool they do not declare (call_names_known_tool only).
+    let flagged = 0;
+    const lines = DEMO.toString('utf8').split('\n').slice(0, 40).map((line) => {
+      const o = JSON.parse(line);
+      const call = o.messages.at(-1).tool_calls?.[0];
+      if (!call || flagged === 12) return line;
+      flagged++;
+      call.function.name = 'not_declared';
+      return JSON.stringify(o);
+    });
+    await dropFiles(page, [{ name: 'flagged.jsonl', bytes: Buffer.from(lines.join('\n')) }]);
+    await page.getByTestId('import-result').waitFor({ timeout: 60_000 });
+    const include = page.getByTestId('include-flagged-call_names_known_tool');
+    await include.waitFor({ timeout: 60_000 });
+    assert.equal(await include.innerText(), 'Train on the 12 examples flagged only by this rule');
+    await include.click();
+    const question = page.getByTestId('many-inclusion-question');
+    assert.match(await question.innerText(), /^Use the 12 examples flagged only by “calls name a provided tool”\?/);
+    await question.getByRole('button', { name: 'Use 12' }).click();
+    const leaveOut = page.getByTestId('leave-out-flagged-call_names_known_tool');
+    await leaveOut.waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('quality-report').innerText(), /all used/);
+    // The button that asked gave way to its reverse: the focus is there, not on the page body.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'leave-out-flagged-call_names_known_tool', null, { timeout: 10_000 });
+    await page.getByTestId('example-use').selectOption('left-out');
+    await page.getByTestId('example-count').filter({ hasText: /^0 of 40$/ }).waitFor({ timeout: 30_000 });
+    await screenshot('dataset-many-included', page);
+
+    await leaveOut.click();
+    await page.getByTestId('many-inclusion-question').getByRole('button', { name: 'Leave out 12' }).click();
+    await include.waitFor({ timeout: 60_000 });
+    await page.getByTestId('example-count').filter({ hasText: /^12 of 40$/ }).waitFor({ timeout: 30_000 });
+  },
+
   async 'a malformed dataset is refused with the problem named, and stored data stays'({ context, baseUrl, screenshot }) {
     const page = await context.newPage();
     await page.goto(baseUrl);

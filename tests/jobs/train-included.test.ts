@@ -1,7 +1,8 @@
 // A flagged example the user includes from the Dataset panel is trained on: the job reads the
 // dataset's included training examples (storedExamples), so the worker request's change reaches the
 // next run, and leaving it out again takes it back out (a run paused over it then cannot resume
-// until it is included again, as the toggle warns).
+// until it is included again, as the toggle warns). The examples one rule alone flagged, included at
+// once, train too: the same ones `studio train --include-flagged` picks from the same examples.
 import { readFileSync } from 'node:fs';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,10 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { createTrainRun, DexieRunStore, storedExamples } from '../../src/jobs/store/dexie.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dataExamples } from '../../src/cli/localFiles.ts';
 
 describe('a flagged example included from the page', () => {
   it('is trained on by the next run', { timeout: 300_000 }, async () => {
@@ -59,3 +64,40 @@ describe('a flagged example included from the page', () => {
     db.close();
   });
 });
+
+describe('the examples one rule alone flagged, included at once from the quality report', () => {
+  it('are trained on by the next run, the same examples studio train --include-flagged takes from the same file', { timeout: 300_000 }, async () => {
+    const engine = await tinyEngine();
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const [a, b, c] = imported.examples.filter((e) => e.target.calls.length > 0);
+    // Calls a tool the example does not declare (call_names_known_tool only)…
+    const unknownCall = (id: string) => ({ ...c, id, target: { ...c.target, calls: [{ name: 'not_declared', arguments: {} }] } });
+    // …and one that also declares a tool with no valid name (tools_valid_schema too): not vouched for.
+    const twoRules = { ...unknownCall('two-rules'), tools: [...c.tools, { name: 'not a name', parameters: { type: 'object', properties: {} } }] };
+    const examples = [a, unknownCall('flagged-1'), b, twoRules, unknownCall('flagged-2')];
+    const split = { seed: 1, evalFraction: 0 };
+    const db = new StudioDb(`train-included-many-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const dataset = await saveDataset(db, { name: 'demo', examples, files: [], split });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
+
+    expect(await handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'call_names_known_tool' }, included: true, expect: 2 }, () => undefined)).toEqual({ changed: 2 });
+    const stored = await storedExamples(db, dataset.id);
+    expect(stored.train.map((e) => e.id)).toEqual([a.id, 'flagged-1', b.id, 'flagged-2']);
+
+    // The CLI, from a file of the same examples: the same rule name picks the same ones.
+    const dir = mkdtempSync(join(tmpdir(), 'include-flagged-'));
+    writeFileSync(join(dir, 'data.jsonl'), examples.map((e) => JSON.stringify(e)).join('\n'));
+    const cli = await dataExamples([join(dir, 'data.jsonl')], { seed: split.seed, evalFraction: split.evalFraction, inclusion: { includeFlagged: ['call_names_known_tool'] } });
+    expect(cli.train.map((e) => e.id)).toEqual(stored.train.map((e) => e.id));
+
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 4, seqLen: 320, evalEvery: 0, evalExamples: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const run = await createTrainRun(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'flagged included', config });
+    expect(await engine.train({ store: new DexieRunStore(db, run.id), config, examples: stored, resume: false })).toMatchObject({ status: 'done', step: 1, trainExamples: 4 });
+
+    // Left out again at once: the next run trains on the two that pass.
+    await handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'call_names_known_tool' }, included: false, expect: 2 }, () => undefined);
+    expect((await storedExamples(db, dataset.id)).train.map((e) => e.id)).toEqual([a.id, b.id]);
+    db.close();
+  });
+});
+

@@ -204,3 +204,95 @@ describe('the example table', () => {
     expect(report(3)).not.toContain('quality-inclusion');
   });
 });
+
+describe('many examples at once', () => {
+  const quality = { tools_valid_schema: 0, call_names_known_tool: 0, required_args_present: 1, arg_types_match: 0, no_unknown_args: 0, reasoning_as_promised: 301, target_json_parses: 0, passed: 10, total: 311, noted: 0 };
+  const counts = { quality, examples: 311, train: 300, heldOut: 11, included: 10, trainIncluded: 9, flaggedOnly: { reasoning_as_promised: { examples: 300, used: 0 }, required_args_present: { examples: 0, used: 0 } } };
+  const report = (c = counts) => renderNow(createElement(QualityReportView, { counts: c, dataset, onShowFailing: () => undefined, activeRule: null }));
+  const button = (html: string, testId: string) => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>[^<]*</button>`))?.[0];
+  const ask = { datasetId: 'd', from: 'report' as const, selection: { flaggedOnlyBy: 'reasoning_as_promised' as const }, included: true, count: 300, what: 'the 300 examples flagged only by “reasoning present as the format promises”' };
+
+  it('offers, per rule, to train on the examples that rule alone flagged, and to leave them out again once any is used', () => {
+    let html = report();
+    expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('>Train on the 300 examples flagged only by this rule<');
+    expect(html).not.toContain('leave-out-flagged-reasoning_as_promised');
+    // A rule that flags no example alone (the one it flags breaks another rule too) offers nothing.
+    expect(html).not.toContain('include-flagged-required_args_present');
+    html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 300 } } });
+    expect(html).not.toContain('include-flagged-reasoning_as_promised');
+    expect(button(html, 'leave-out-flagged-reasoning_as_promised')).toContain('>Leave them out again<');
+    expect(text(html)).toContain('all used');
+  });
+
+  it('asks first, saying how many and naming the paused runs whose resume the change would refuse', () => {
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused')], checkpointSteps: new Map([['r1', 2]]) });
+    useDatasets.getState().askToSetManyIncluded(ask);
+    const html = report();
+    expect(text(html)).toContain('Use the 300 examples flagged only by “reasoning present as the format promises”? Each is trained on, or evaluated where the split holds it out, whatever the quality check said.');
+    expect(text(html)).toContain('The run “ssb r8” resumes over this dataset’s training examples as they are now: after this change it cannot resume until you change it back.');
+    expect(text(html)).toContain('Use 300');
+    expect(requests).toEqual([]);
+    // The table's question is not the report's.
+    const table = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    expect(table).not.toContain('many-inclusion-question');
+  });
+
+  it('is held, with the reason, while a job works on the dataset', () => {
+    useJobs.setState({ running: { kind: 'evaluate', progress: null, datasetId: 'd' } });
+    expect(button(report(), 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
+    useDatasets.getState().askToSetManyIncluded(ask);
+    expect(text(report())).toContain('An evaluation is running on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.');
+  });
+
+  it('sends one request with the count confirmed, shows its progress, then reads the dataset list again', async () => {
+    stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
+    let progress!: (p: { done: number; total: number }) => void;
+    let answer!: () => void;
+    const engine = await import('../../src/state/engine.ts');
+    vi.spyOn(engine, 'engineClient').mockReturnValue({
+      request: (kind: string, payload: unknown, onProgress?: (p: { done: number; total: number }) => void) => {
+        requests.push({ kind, payload });
+        progress = onProgress!;
+        return kind === 'setExamplesIncluded' ? new Promise((r) => (answer = () => r({ changed: 300 }))) : Promise.resolve(undefined);
+      },
+      onEvent: () => () => undefined,
+    } as unknown as ReturnType<typeof engine.engineClient>);
+    useDatasets.getState().askToSetManyIncluded(ask);
+    const saving = useDatasets.getState().confirmSetManyIncluded();
+    expect(requests).toEqual([{ kind: 'setExamplesIncluded', payload: { datasetId: 'd', selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 300 } }]);
+    progress({ done: 2000, total: 6000 });
+    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”');
+    expect(button(report(), 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
+    answer();
+    await saving;
+    expect(useDatasets.getState().manyInclusion).toBeNull();
+    expect(datasetStamp(useDatasets.getState().datasets[0])).not.toBe(datasetStamp(dataset));
+    vi.restoreAllMocks();
+  });
+
+  it('shows the worker’s refusal, saying nothing changed', async () => {
+    reply = async () => {
+      throw new Error('the examples chosen changed since they were counted (300 then, 299 now): look at the new count and try again');
+    };
+    useDatasets.getState().askToSetManyIncluded(ask);
+    await useDatasets.getState().confirmSetManyIncluded();
+    expect(text(report())).toContain('Could not include the 300 examples flagged only by “reasoning present as the format promises”: the examples chosen changed since they were counted (300 then, 299 now): look at the new count and try again. Nothing was changed.');
+  });
+
+  it('offers, with a filter on, to leave out or include every example it shows, every page of it', async () => {
+    useExampleBrowse.setState({ datasetId: 'd', use: 'used', search: 'book' });
+    const page: ExamplePage = { offset: 0, matching: 40, total: 311, rows: [{ id: 'ok', toolNames: ['book'], query: 'Book it', calls: [], passed: true, included: true, failedRules: [] }] };
+    reply = async () => page;
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'used', offset: 0, limit: 25 });
+    let html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    expect(button(html, 'leave-out-shown')).toContain('>Leave out the 40 shown<');
+    // Every example shown is used: including them would do nothing.
+    expect(html).not.toContain('include-shown');
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    expect(text(html)).toContain('Leave out the 40 examples shown? None of them is trained on or evaluated until you include it again.');
+    // No filter: nothing to act on at once.
+    useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: '' });
+    expect(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }))).not.toContain('leave-out-shown');
+  });
+});

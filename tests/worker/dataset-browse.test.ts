@@ -57,7 +57,10 @@ function reference(rows: ExampleRow[], search: string, rule: QualityRule | null)
 
 const summaryOf = (rows: ExampleRow[]) => {
   const train = rows.filter((r) => r.split === 'train').length;
-  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length };
+  // Flagged by this rule and no other: every failure of the example names it.
+  const only = (rule: QualityRule) => rows.filter((r) => r.quality.failures.length > 0 && r.quality.failures.every((f) => f.rule === rule));
+  const flaggedOnly = Object.fromEntries(QUALITY_RULES.map((rule) => [rule, { examples: only(rule).length, used: only(rule).filter((r) => r.included === 1).length }]));
+  return { quality: summarizeQuality(rows.map((r) => r.quality)), examples: rows.length, train, heldOut: rows.length - train, included: rows.filter((r) => r.included === 1).length, trainIncluded: rows.filter((r) => r.split === 'train' && r.included === 1).length, flaggedOnly };
 };
 
 describe('a dataset read in the worker', () => {

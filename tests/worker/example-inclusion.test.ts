@@ -5,7 +5,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { saveDataset, trainingExamples } from '../../src/data/dataset-store.ts';
+import { saveDataset, setExamplesIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { stubLocks } from '../helpers/locks.ts';
@@ -14,6 +14,7 @@ import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { inclusionExamples } from '../helpers/inclusionExamples.ts';
 
 const f = { name: 'f', parameters: { type: 'object', properties: {} } };
 const good = (id: string): Example => ({ id, tools: [f], messages: [{ role: 'user', content: `question ${id}` }], target: { reasoning: 'call f', calls: [{ name: 'f', arguments: {} }] } });
@@ -120,4 +121,73 @@ describe('including or leaving out one example', () => {
     const none = await saveDataset(db, { name: 'all-train.jsonl', examples: [good('x')], files: [], split: { seed: 1, evalFraction: 0 } });
     await expect(engine.handlers.evaluate({ datasetId: none.id, limit: 5, maxNewTokens: 2, batchSize: 1 }, () => undefined)).rejects.toThrow('the dataset has no eval examples (its split put every example on the train side)');
   });
+});
+
+describe('including or leaving out many examples at once', () => {
+  async function setupMany() {
+    const db = new StudioDb(`example-inclusion-many-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
+    opened.push(db);
+    const dataset = await saveDataset(db, { name: 'fr.jsonl', examples: inclusionExamples(), files: [], split: { seed: 1, evalFraction: 0 } });
+    return { db, dataset, engine: new StudioEngine(undefined, () => undefined, db) };
+  }
+
+  it('uses the examples flagged only by one rule, and leaves them out again, counting one edit each time', async () => {
+    const { db, dataset, engine } = await setupMany();
+    const h = engine.handlers;
+    const summary = await h.datasetSummary({ datasetId: dataset.id }, () => undefined);
+    // "both" breaks a second rule: not what the user vouched for.
+    expect(summary.flaggedOnly?.reasoning_as_promised).toEqual({ examples: 2, used: 0 });
+    expect(summary.flaggedOnly?.required_args_present).toEqual({ examples: 0, used: 0 });
+    const progress: string[] = [];
+    const selection = { flaggedOnlyBy: 'reasoning_as_promised' as const };
+    expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection, included: true, expect: 2 }, (p) => progress.push(`${p.label} ${p.done}/${p.total}`))).toEqual({ changed: 2 });
+    expect(progress).toContain('including 2 examples 2/2');
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1', 'quiet2']);
+    expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBe(1);
+    expect((await h.datasetSummary({ datasetId: dataset.id }, () => undefined)).flaggedOnly?.reasoning_as_promised).toEqual({ examples: 2, used: 2 });
+
+    expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection, included: false, expect: 2 }, () => undefined)).toEqual({ changed: 2 });
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good']);
+    expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBe(2);
+  }, 60_000);
+
+  it('leaves out (or includes) every example a table filter shows, every page of it', async () => {
+    const { db, dataset, engine } = await setupMany();
+    const h = engine.handlers;
+    // The flagged ones, whatever rule: the table's Show filter.
+    const shown = { search: '', rule: null, use: 'flagged' as const };
+    expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection: { shown }, included: true, expect: 3 }, () => undefined)).toEqual({ changed: 3 });
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1', 'both', 'quiet2']);
+    // A search: "question quiet" matches two.
+    expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection: { shown: { search: 'QUESTION quiet', rule: null, use: 'used' } }, included: false, expect: 2 }, () => undefined)).toEqual({ changed: 2 });
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'both']);
+    expect((await h.examplePage({ datasetId: dataset.id, search: '', rule: null, use: 'left-out', offset: 0, limit: 25 }, () => undefined)).rows.map((r) => r.id)).toEqual(['quiet1', 'quiet2']);
+  }, 60_000);
+
+  it('writes nothing when the selection holds another number than the page confirmed', async () => {
+    const { db, dataset, engine } = await setupMany();
+    const ask = () => engine.handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { shown: { search: '', rule: null, use: 'left-out' } }, included: true, expect: 3 }, () => undefined);
+    // Another tab included one since the page counted 3 left out.
+    await engine.handlers.datasetSummary({ datasetId: dataset.id }, () => undefined);
+    await setExamplesIncluded(db, dataset.id, ['quiet1'], true);
+    await expect(ask()).rejects.toThrow('the examples chosen changed since they were counted (3 then, 2 now): look at the new count and try again');
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1']);
+  }, 60_000);
+
+  it('is refused, naming the job, while a job of this tab or another works on the dataset', async () => {
+    vi.stubGlobal('navigator', { locks: stubLocks() });
+    const { db, dataset, engine: here } = await setupMany();
+    const there = new StudioEngine(undefined, () => undefined, db);
+    const ask = (engine: StudioEngine) => engine.handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 2 }, () => undefined);
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    Object.assign(there, { jobs: { requireModel: () => ({ ref: 'tiny' }), run: async () => ended, runningLabel: 'an evaluation' } });
+    const evaluating = there.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    await expect(ask(there)).rejects.toThrow('an evaluation is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first');
+    await expect(ask(here)).rejects.toThrow('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
+    expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBeUndefined();
+    end();
+    await evaluating;
+    expect(await ask(here)).toEqual({ changed: 2 });
+  }, 60_000);
 });

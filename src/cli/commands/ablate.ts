@@ -9,7 +9,7 @@ import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -46,10 +46,12 @@ ${ALPHA_HELP}
   --name <text>           the ablation's name in the report (default: the --out folder's name)
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
+${INCLUSION_HELP}
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
 
 const flagsSpec = {
+  ...INCLUSION_FLAGS,
   ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', rules: 'string', 'hdr-rule': 'string', 'grad-lr': 'number', 'uncertainty-lr': 'number',
   'eval-limit': 'number', 'max-tokens': 'number', 'gen-batch': 'number', 'hdr-rounds': 'number', 'hdr-samples': 'number', 'hdr-steps': 'number',
@@ -103,10 +105,11 @@ const ablate: CliCommand = {
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
+    const inclusion = inclusionFromFlags(f);
     const progress = new ProgressLine(f.quiet ?? false);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const splitSeed = splitSeedFrom(f, config.seed);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode, inclusion });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
     seqLenFromData(config, f, model, data.train);
@@ -117,7 +120,7 @@ const ablate: CliCommand = {
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint });
+    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint, ...(inclusion && { inclusion }) });
     const arms = ablationArms(config);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.

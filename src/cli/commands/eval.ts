@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAda
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -36,6 +36,9 @@ options:
   --split-seed <n>        the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
   --include-failing       with --split eval or train, keep examples that fail the quality check
                           (the studio leaves them out, so by default so does this)
+${INCLUSION_HELP}
+                          (default: the --adapter run folder's, if it chose any; --split all
+                          takes every example but those left out)
   --limit <n>             evaluate at most n examples, each category in its share
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
   --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
@@ -50,6 +53,7 @@ ${BFCL_PROMPT_HELP}
   --quiet                 no progress line`;
 
 const flagsSpec = {
+  ...INCLUSION_FLAGS,
   model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
@@ -67,7 +71,7 @@ function earlierPredictions(out: string, examples: Example[]): Prediction[] {
   const byId = new Map(examples.map((e) => [e.id, e]));
   const foreign = lines.filter((l) => !byId.has(l.id));
   if (foreign.length) {
-    throw new CliError(`--resume: ${out} answers ${foreign.length} example${foreign.length === 1 ? '' : 's'} this evaluation does not ask (${foreign[0].id}${foreign.length > 1 ? ', …' : ''}); give the --data, --split, --split-seed, --include-failing and --limit it was run with`, 2);
+    throw new CliError(`--resume: ${out} answers ${foreign.length} example${foreign.length === 1 ? '' : 's'} this evaluation does not ask (${foreign[0].id}${foreign.length > 1 ? ', …' : ''}); give the --data, --split, --split-seed, --include-failing, --include-flagged, --leave-out and --limit it was run with`, 2);
   }
   const seen = new Set<string>();
   const kept: Prediction[] = [];
@@ -101,9 +105,13 @@ const evalCommand: CliCommand = {
     // The held-out side the studio evaluates leaves out examples that fail the quality check; a
     // whole file (a BFCL category) is evaluated as it is.
     // A run folder's own split: scored on another, its held-out side would hold examples it trained on.
-    const splitSeed = splitSeedFrom(f, adapterRun(f.adapter).splitSeed ?? seed);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode });
-    let examples = split === 'all' ? data.all : data[split];
+    const from = adapterRun(f.adapter);
+    const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
+    // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
+    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion });
+    const leftOut = new Set(inclusion?.leaveOut);
+    let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);

@@ -13,7 +13,7 @@ import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, da
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -56,10 +56,13 @@ ${BALANCE_HELP}
 ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
+${INCLUSION_HELP}
+                          (default: the --adapter run folder's, if it chose any)
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
 
 const flagsSpec = {
+  ...INCLUSION_FLAGS,
   ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', rounds: 'number', samples: 'number', temperature: 'number', 'top-p': 'number',
   'steps-per-round': 'number', replay: 'number', 'max-tokens': 'number', 'gen-batch': 'number', mine: 'string', 'mine-limit': 'number', 'eval-limit': 'number',
@@ -126,13 +129,15 @@ const hdr: CliCommand = {
       throw new CliError(inFlagWords((err as Error).message), 2);
     }
     checkRunFolder(out, { adapter: f.adapter });
+    // The examples a run folder chose, unless the flags choose others.
+    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
@@ -155,7 +160,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction) } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }) } });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);

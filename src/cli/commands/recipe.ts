@@ -131,6 +131,8 @@ const recipe: CliCommand = {
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
+      // The examples the run chose (--include-flagged, --leave-out), as it trained on them.
+      inclusion: source?.inclusion,
     });
     if (source?.fingerprint && (await datasetFingerprint(fingerprintedExamples(data))) !== source.fingerprint) {
       throw new CliError(

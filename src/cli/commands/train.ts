@@ -11,7 +11,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataE
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -60,6 +60,8 @@ ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too
+${INCLUSION_HELP}
+                          (run.json records both: --resume uses the same examples)
   --dump-step <file>      write the first optimizer step's inputs, per-token NLL, losses, α (with the
                           balance state before and after) and LoRA gradients as safetensors, then stop
   --hub-base <url>        Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
@@ -68,6 +70,7 @@ ${BFCL_PROMPT_HELP}
 
 const flagsSpec = {
   ...BALANCE_FLAGS,
+  ...INCLUSION_FLAGS,
   model: 'string', data: 'strings', out: 'string', adapter: 'string', balance: 'string', steps: 'number', epochs: 'number', batch: 'number', 'grad-accum': 'number',
   seq: 'number', lr: 'number', schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', rslora: 'boolean',
   targets: 'string', loss: 'string', 'max-grad-norm': 'number', 'weight-decay': 'number', seed: 'number', 'split-seed': 'number', recompute: 'boolean',
@@ -205,7 +208,7 @@ function storedSplitSeed(stored: StoredRun): number | undefined {
 /** What a resume can check only once the data is read: the same examples, and the sequence length they give. */
 function checkResumeData(out: string, stored: StoredRun, config: RunConfig, fingerprint: string): void {
   if (stored.source?.fingerprint && stored.source.fingerprint !== fingerprint) {
-    throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing`, 2);
+    throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing${inclusionFlagsText(stored.source?.inclusion) ? ` (it keeps its own ${inclusionFlagsText(stored.source?.inclusion)})` : ''}`, 2);
   }
   const seqLen = stored.config?.seqLen;
   if (seqLen !== undefined && seqLen !== config.seqLen) throw otherSettings(out, [settingChange('seqLen', seqLen, config.seqLen)]);
@@ -238,12 +241,14 @@ const train: CliCommand = {
     // (moved, or written before folders recorded their split).
     const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
     if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
+    // A resumed run uses the examples it chose (the page's choice is stored with the dataset).
+    const inclusion = inclusionFromFlags(f, f.resume ? { out, recorded: before?.source?.inclusion } : undefined);
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     // A resumed run holds out what it recorded (the usual share where it recorded none).
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
-    const data = await dataExamples(dataFiles, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode });
+    const data = await dataExamples(dataFiles, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion });
     if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${importedWords(data.counts)})`);
     seqLenFromData(config, f, model, data.train);
@@ -268,6 +273,7 @@ const train: CliCommand = {
       out,
       runFolderFacts(modelArg, dataFiles, data.counts, {
         format, bfclPromptMode, includeFailing: f['include-failing'] ?? false, splitSeed,
+        ...(inclusion && { inclusion }),
         ...recordedEvalFraction(evalFraction),
         fingerprint,
         ...(startAdapter ? { startAdapter } : {}),

@@ -1,5 +1,6 @@
 // A searchable, paged table of examples (tools, query, calls, quality, whether training uses it),
-// filtered by use (used / left out / flagged), and the chosen example in full.
+// filtered by use (used / left out / flagged), and the chosen example in full. With a filter on,
+// every example it shows (all its pages) can be left out or included at once.
 // The worker searches and pages (state/exampleRows.ts `useExamplePage`); this renders one page, and
 // the open example is read by its id. The search and page are kept with the rule they page
 // (`useExampleBrowse`): a new rule or search starts at its first page.
@@ -14,6 +15,8 @@ import { RULE_TEXT } from './QualityReportView.tsx';
 import { useFocusReturn } from '../shell/focusReturn.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { Alert } from '../shell/Alert.tsx';
+import { plural } from '../format.ts';
+import { ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
 
 export const openExampleButtonId = (exampleId: string) => `open-example-${exampleId}`;
 
@@ -70,6 +73,8 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
           </button>
         )}
       </div>
+      {matching !== null && matching > 0 && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} />}
+      <ManyInclusionQuestion datasetId={dataset.id} from="table" />
       {shown.error && <Alert message={shown.error} />}
       <div className="tablewrap">
         <table className="examples" aria-busy={!shown.fresh}>
@@ -139,4 +144,16 @@ function OpenExample({ datasetId, exampleId, onClose }: { datasetId: string; exa
     );
   if (row === undefined) return <Alert message={`Example ${exampleId} is no longer in this dataset.`} onDismiss={onClose} />;
   return <ExampleDetail row={row} onClose={onClose} />;
+}
+
+/** Every example a filter shows, on every page: leave them out, or include them. A filter of used
+ * (left-out) examples offers only the change that does something. */
+function ShownInclusion({ datasetId, shown, matching }: { datasetId: string; shown: { search: string; rule: QualityRule | null; use: ExampleUse }; matching: number }) {
+  const ask = { datasetId, from: 'table' as const, selection: { shown }, count: matching, what: `the ${plural(matching, 'example')} shown` };
+  return (
+    <div className="row">
+      {shown.use !== 'left-out' && <ManyInclusionButton ask={{ ...ask, included: false }} testId="leave-out-shown" label={`Leave out the ${matching.toLocaleString()} shown`} />}
+      {shown.use !== 'used' && <ManyInclusionButton ask={{ ...ask, included: true }} testId="include-shown" label={`Include the ${matching.toLocaleString()} shown`} />}
+    </div>
+  );
 }

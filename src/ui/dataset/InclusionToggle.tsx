@@ -34,10 +34,16 @@ export function InclusionToggle({ row }: { row: ExampleRow }) {
       {held && <p className="muted">{held}</p>}
       {!held && resumable.length > 0 && row.split === 'train' && (
         <p className="note" data-testid="inclusion-paused-note">
-          {resumable.length === 1 ? `The run ${resumable[0]} resumes` : `The runs ${resumable.join(', ')} resume`} over this dataset’s training examples as they are now: after this change {resumable.length === 1 ? 'it' : 'they'} cannot resume until you change it back.
+          {pausedRunsNote(resumable)}
         </p>
       )}
       {inclusion?.error && <Alert message={`${inclusion.error} It is still ${included ? use : 'left out'}.`} />}
     </div>
   );
+}
+
+/** Why a change to which examples train may cost a paused run its resume (the worker refuses to
+ * resume a run over other training examples than it started with). */
+export function pausedRunsNote(resumable: string[]): string {
+  return `${resumable.length === 1 ? `The run ${resumable[0]} resumes` : `The runs ${resumable.join(', ')} resume`} over this dataset’s training examples as they are now: after this change ${resumable.length === 1 ? 'it' : 'they'} cannot resume until you change it back.`;
 }

@@ -1,9 +1,12 @@
-// The quality report: how many examples break each rule, with the failing ones one click away. It
-// renders the dataset's summary as the worker counted it (state/exampleRows.ts `useDatasetSummary`).
+// The quality report: how many examples break each rule, with the failing ones one click away, and
+// per rule the examples it alone flagged, to use (a rule the user knows is harmless on their data)
+// or to leave out again at once. It renders the dataset's summary as the worker counted it
+// (state/exampleRows.ts `useDatasetSummary`).
 import type { DatasetRow } from '../../state/queries.ts';
 import type { DatasetSummary } from '../../state/exampleRows.ts';
 import { QUALITY_RULES, type QualityRule } from '../../data/quality-check.ts';
 import { plural } from '../format.ts';
+import { ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
 
 export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
@@ -33,7 +36,7 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
       </p>
       {summary.passed < summary.total && (
         <p className="muted" data-testid="quality-inclusion">
-          The check leaves flagged examples out of training and evaluation. Open one in the examples table to train on it anyway (or leave out one that passes); its Show filter lists the examples left out.
+          The check leaves flagged examples out of training and evaluation. Open one in the examples table to train on it anyway (or leave out one that passes); its Show filter lists the examples left out. A rule you know is harmless on your data: use every example it alone flagged at once, below.
         </p>
       )}
       {summary.noted > 0 && (
@@ -49,6 +52,7 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
             <th scope="col">
               <span className="sr-only">Show</span>
             </th>
+            <th scope="col">Flagged by this rule only</th>
           </tr>
         </thead>
         <tbody>
@@ -63,10 +67,35 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
                   </button>
                 )}
               </td>
+              <td>
+                <FlaggedOnlyBy rule={rule} datasetId={dataset.id} only={counts.flaggedOnly?.[rule]} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      <ManyInclusionQuestion datasetId={dataset.id} from="report" />
+    </div>
+  );
+}
+
+/** The examples one rule alone flagged: use them all, or leave them out again (some may be either
+ * way, each opened and changed by hand). */
+function FlaggedOnlyBy({ rule, datasetId, only }: { rule: QualityRule; datasetId: string; only?: { examples: number; used: number } }) {
+  if (!only?.examples) return null;
+  const ask = { datasetId, from: 'report' as const, selection: { flaggedOnlyBy: rule }, count: only.examples, what: `the ${plural(only.examples, 'example')} flagged only by “${RULE_TEXT[rule]}”` };
+  const actions = [
+    only.used < only.examples && { included: true, testId: `include-flagged-${rule}`, label: `Train on the ${plural(only.examples, 'example')} flagged only by this rule` },
+    only.used > 0 && { included: false, testId: `leave-out-flagged-${rule}`, label: 'Leave them out again' },
+  ].filter((a) => a !== false);
+  return (
+    <div className="row">
+      <span className="muted">{only.used === 0 ? 'none used' : only.used === only.examples ? 'all used' : `${only.used} used`}</span>
+      {/* Keyed by place: once the change went through, its button becomes the one that reverses it
+          (the same element, so the keyboard focus stays on it). */}
+      {actions.map((a, i) => (
+        <ManyInclusionButton key={i} ask={{ ...ask, included: a.included }} testId={a.testId} label={a.label} />
+      ))}
     </div>
   );
 }

@@ -1,0 +1,59 @@
+// Choosing many examples at once: "the examples flagged only by these rules" (a rule the user knows
+// is harmless on their data, e.g. reasoning missing where the dataset has none) and "these ids". The
+// page's quality report and `studio train --include-flagged / --leave-out` both choose through here,
+// so one rule name picks the same examples in the browser and on the command line.
+// Never writes anything (dataset-store.ts stores the page's choice; jobs/data.ts applies the CLI's).
+import { QUALITY_RULES, type QualityReport, type QualityRule } from './quality-check.ts';
+
+/** The user's choice over a whole dataset: flagged examples to use anyway, then ids to leave out
+ * (whatever the check says). A leave-out wins over an include. */
+export interface InclusionChoice {
+  /** Use the examples every failure of which is one of these rules. */
+  includeFlagged?: QualityRule[];
+  /** Leave out the examples of these ids. */
+  leaveOut?: string[];
+}
+
+/** Bit i: QUALITY_RULES[i] (seven rules fit a byte, which the worker's browse index keeps); 0 for a
+ * name that is no rule (a stored report from another version). */
+export function ruleBit(rule: string): number {
+  const i = (QUALITY_RULES as readonly string[]).indexOf(rule);
+  return i < 0 ? 0 : 1 << i;
+}
+
+/** The rules an example fails, as bits. */
+export function failingBits(report: Pick<QualityReport, 'failures'>): number {
+  let bits = 0;
+  for (const f of report.failures) bits |= ruleBit(f.rule);
+  return bits;
+}
+
+/** Flagged, and by none but these rules (bits of ruleBit): an example that also breaks another rule
+ * is not what the user vouched for. */
+export function flaggedOnlyBy(failing: number, rules: number): boolean {
+  return failing !== 0 && (failing & ~rules) === 0;
+}
+
+export const rulesBits = (rules: readonly QualityRule[]): number => rules.reduce((bits, r) => bits | ruleBit(r), 0);
+
+/** Rule names as a user gives them (`--include-flagged a,b`), each one of QUALITY_RULES, once each. */
+export function parseRuleList(names: readonly string[], flag: string): QualityRule[] {
+  for (const n of names) if (!(QUALITY_RULES as readonly string[]).includes(n)) throw new Error(`${flag}: no quality rule "${n}" (the rules are ${QUALITY_RULES.join(', ')})`);
+  return [...new Set(names)] as QualityRule[];
+}
+
+/** Applies the choice to rows (their `included` is set), and names each id to leave out that no
+ * row has: a typo would otherwise train on the example the user meant to drop. */
+export function applyInclusionChoice(rows: Array<{ id: string; quality: QualityReport; included: 0 | 1 }>, choice: InclusionChoice): { unknownIds: string[] } {
+  const rules = rulesBits(choice.includeFlagged ?? []);
+  const leaveOut = new Set(choice.leaveOut ?? []);
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (rules && flaggedOnlyBy(failingBits(r.quality), rules)) r.included = 1;
+    if (leaveOut.has(r.id)) {
+      r.included = 0;
+      seen.add(r.id);
+    }
+  }
+  return { unknownIds: [...leaveOut].filter((id) => !seen.has(id)) };
+}

@@ -1,0 +1,74 @@
+// Including or leaving out many examples at once (the quality report's rule, the examples on show):
+// the button asks, the question says how many and names the paused runs whose resume the change
+// would refuse, and the change is saved with progress or refused with the reason. Held, as the
+// single toggle is, while a job works on the dataset (the worker refuses then too).
+import { useDatasets, type ManyInclusion } from '../../state/datasetStore.ts';
+import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
+import { Alert } from '../shell/Alert.tsx';
+import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
+import { ProgressBar } from '../shell/ProgressBar.tsx';
+import { dialogKeys } from '../shell/dialogKeys.ts';
+import { pausedRunsNote } from './InclusionToggle.tsx';
+import { useFocusReturn } from '../shell/focusReturn.ts';
+
+type Ask = Pick<ManyInclusion, 'datasetId' | 'from' | 'selection' | 'included' | 'count' | 'what'>;
+
+/** The DOM id of the button that asks for this change (where the focus returns once it is answered). */
+const askButtonId = (ask: Pick<Ask, 'from' | 'selection' | 'included'>) =>
+  `many-inclusion-${ask.from}-${'flaggedOnlyBy' in ask.selection ? ask.selection.flaggedOnlyBy : 'shown'}-${ask.included ? 'include' : 'leave-out'}`;
+
+/** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms). */
+export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: string; testId: string }) {
+  const held = useDatasetHeld(ask.datasetId);
+  const busy = useDatasets((s) => s.manyInclusion?.stage === 'saving');
+  return (
+    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={held !== null || busy} title={held ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
+      {label}
+    </KeepFocusButton>
+  );
+}
+
+/** The question, the progress or the refusal of a change asked from this view of this dataset. */
+export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; from: Ask['from'] }) {
+  const asked = useDatasets((s) => (s.manyInclusion?.datasetId === datasetId && s.manyInclusion.from === from ? s.manyInclusion : null));
+  const held = useDatasetHeld(datasetId);
+  const resumable = useResumableRunsOn(datasetId);
+  // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
+  useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
+  if (!asked) return null;
+  const { confirmSetManyIncluded, cancelSetManyIncluded } = useDatasets.getState();
+  if (asked.stage === 'failed') return <Alert message={asked.error ?? ''} onDismiss={cancelSetManyIncluded} />;
+  if (asked.stage === 'saving') {
+    const label = `${asked.included ? 'Including' : 'Leaving out'} ${asked.what}`;
+    return asked.progress ? <ProgressBar label={label} done={asked.progress.done} total={asked.progress.total} testId="many-inclusion-progress" /> : <p role="status">{label}…</p>;
+  }
+  const use = asked.included ? 'Use' : 'Leave out';
+  return (
+    // Escape keeps the examples as they are; Tab stays on the two buttons until one is pressed.
+    <div className="confirm" role="alertdialog" aria-modal="true" aria-labelledby="many-inclusion-title" onKeyDown={dialogKeys(cancelSetManyIncluded, { trap: true })} data-testid="many-inclusion-question">
+      <p id="many-inclusion-title">
+        {use} {asked.what}?{' '}
+        {asked.included ? 'Each is trained on, or evaluated where the split holds it out, whatever the quality check said.' : 'None of them is trained on or evaluated until you include it again.'}
+      </p>
+      {held ? (
+        <p className="error" id="many-inclusion-held">
+          {held}
+        </p>
+      ) : (
+        resumable.length > 0 && (
+          <p className="note" data-testid="many-inclusion-paused-note">
+            {pausedRunsNote(resumable)}
+          </p>
+        )
+      )}
+      <div className="row">
+        <KeepFocusButton disabled={held !== null} reasonId="many-inclusion-held" onClick={() => void confirmSetManyIncluded()}>
+          {use} {asked.count}
+        </KeepFocusButton>
+        <button onClick={cancelSetManyIncluded} autoFocus>
+          Keep them as they are
+        </button>
+      </div>
+    </div>
+  );
+}

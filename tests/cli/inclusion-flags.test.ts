@@ -1,0 +1,96 @@
+// `studio train --include-flagged RULE --leave-out ID` as a user runs it: the examples flagged by
+// that rule alone train, the ids left out do not, run.json records the choice, and --resume uses it
+// (given again otherwise, refused before the model loads), as eval and hdr do from such a folder as
+// --adapter. A rule or id that does not exist is named.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { NARROW, TOKENIZER_DIR } from '../helpers/tinyEngine.ts';
+import { adapterRun } from '../../src/cli/localFiles.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+
+function modelDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-model-'));
+  for (const [name, data] of generateTinyModel(NARROW).files) writeFileSync(join(dir, name), data);
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(TOKENIZER_DIR, name), join(dir, name));
+  return dir;
+}
+
+function studio(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 550_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, last: r.stderr.trim().split('\n').at(-1) };
+}
+
+/** Five demo examples with calls, two more calling a tool they do not declare (call_names_known_tool
+ * only), one that also declares a tool with no valid name (a second rule), as the studio's JSON lines. */
+async function dataFile(): Promise<string> {
+  const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples.filter((e) => e.target.calls.length > 0);
+  const unknownCall = (id: string) => ({ ...demo[0], id, target: { ...demo[0].target, calls: [{ name: 'not_declared', arguments: {} }] } });
+  const twoRules = { ...unknownCall('two-rules'), tools: [...demo[0].tools, { name: 'not a name', parameters: { type: 'object', properties: {} } }] };
+  const examples = [...demo.slice(1, 6), unknownCall('flagged-1'), unknownCall('flagged-2'), twoRules];
+  const path = join(mkdtempSync(join(tmpdir(), 'studio-inclusion-data-')), 'data.jsonl');
+  writeFileSync(path, examples.map((e) => JSON.stringify(e)).join('\n'));
+  return path;
+}
+
+describe('studio train --include-flagged / --leave-out', () => {
+  it('trains on the examples the rule alone flagged but those left out, and a resume keeps that set', { timeout: 600_000 }, async () => {
+    const model = modelDir();
+    const data = await dataFile();
+    const left = (await importDatasetFiles([{ name: 'data.jsonl', blob: new Blob([readFileSync(data)]) }])).examples[1].id;
+    const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-out-'));
+    // evalFraction is the usual 10% of 8: the split seed 3 holds none of these out (checked below).
+    const common = ['--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
+    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--include-flagged', 'call_names_known_tool', '--leave-out', left, ...common);
+    expect(first.code, first.err).toBe(0);
+    // 5 passing − 1 left out + 2 flagged by the rule alone; "two-rules" breaks another rule too.
+    expect(first.out).toContain('trained 1 step on 6 examples, holding out 0 (split seed 3)');
+    expect(first.err).toContain(`note: example "${left}": left out, as asked`);
+    expect(first.err).toContain('note: example "two-rules": excluded, fails the quality check');
+    expect(first.err).not.toContain('"flagged-1": excluded');
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.source.inclusion).toEqual({ includeFlagged: ['call_names_known_tool'], leaveOut: [left] });
+
+    // Another choice on resume is refused before the model loads (no model folder is reached).
+    const other = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '2', '--resume', '--include-flagged', 'tools_valid_schema', ...common);
+    expect(other.code).toBe(2);
+    expect(other.last).toBe(`studio train: --resume: ${out} was trained with --include-flagged call_names_known_tool --leave-out ${left}, not --include-flagged tools_valid_schema; a resumed run continues on its own examples: give the same, or neither (it keeps its own)`);
+    // Without the flags it uses the recorded set: the same examples, so the checkpoint resumes.
+    const resumed = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', ...common);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain('trained 2 steps on 6 examples');
+  });
+
+  it('names a rule or an example id that does not exist', { timeout: 300_000 }, async () => {
+    const data = await dataFile();
+    const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-bad-'));
+    const rule = studio('train', '--model', join(out, 'no-model'), '--data', data, '--out', join(out, 'a'), '--include-flagged', 'reasoning');
+    expect(rule.code).toBe(2);
+    expect(rule.last).toMatch(/^studio train: --include-flagged: no quality rule "reasoning" \(the rules are tools_valid_schema, call_names_known_tool, /);
+    // Every command that reads datasets takes the flags, and names a bad rule before the model loads.
+    for (const command of ['eval', 'hdr', 'ablate']) {
+      const r = studio(command, '--model', join(out, 'no-model'), '--data', data, '--out', join(out, `${command}-out`), '--include-flagged', 'nope');
+      expect(r.last).toMatch(new RegExp(`^studio ${command}: --include-flagged: no quality rule "nope"`));
+    }
+    const id = studio('eval', '--model', modelDir(), '--data', data, '--out', join(out, 'p.jsonl'), '--leave-out', 'nope,flagged-1', '--quiet');
+    expect(id.code).toBe(2);
+    expect(id.last).toBe(`studio eval: --leave-out: no example "nope" to leave out among the 8 examples imported from ${data}`);
+  });
+
+  it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', () => {
+    const inclusion = { includeFlagged: ['reasoning_as_promised'], leaveOut: ['x'] };
+    const trained = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));
+    writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion } }));
+    expect(adapterRun(trained)).toMatchObject({ splitSeed: 3, inclusion });
+    const hdr = mkdtempSync(join(tmpdir(), 'studio-inclusion-hdr-'));
+    writeFileSync(join(hdr, 'hdr.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, mine: 'train', splitSeed: 3, inclusion }));
+    expect(adapterRun(hdr)).toMatchObject({ splitSeed: 3, inclusion });
+    // A folder that chose none brings none.
+    writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false } }));
+    expect(adapterRun(trained).inclusion).toBeUndefined();
+  });
+});
