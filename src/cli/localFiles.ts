@@ -49,7 +49,7 @@ export async function dataExamples(paths: string[], opts: { seed: number; evalFr
 
 /** What became of the imported examples, for a message that none is left to train on or mine. */
 export function importedWords(counts: FileExamples['counts']): string {
-  return `${counts.imported} imported, ${counts.failedQuality} failed the quality check${counts.leftOut ? `, ${counts.leftOut} left out by their lines ("included": false)` : ''}`;
+  return `${counts.imported} imported, ${counts.failedQuality} failed the quality check${counts.leftOut ? `, ${counts.leftOut} left out by their lines ("included": false)` : ''}${counts.leftOutAsked ? `, ${counts.leftOutAsked} left out by --leave-out` : ''}`;
 }
 
 /** At most 20 notes on stderr, then how many more there were. */

@@ -56,8 +56,9 @@ export interface FileExamples extends JobExamples {
   /** One line per rejected record or excluded example, naming it and the reason; then each
    * import note (what a parser moved or left out of an example it kept). */
   problems: string[];
-  /** `leftOut`: examples that pass the check, left out by their line ("included": false). */
-  counts: { records: number; imported: number; failedQuality: number; leftOut: number };
+  /** `leftOut`: examples that pass the check, left out by their line ("included": false);
+   * `leftOutAsked`: left out by the choice the run was given (`inclusion.leaveOut`). */
+  counts: { records: number; imported: number; failedQuality: number; leftOut: number; leftOutAsked: number };
 }
 
 export interface FileExampleOptions {
@@ -86,6 +87,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   const rows = exampleRows('files', imported.examples, opts.split);
   let failedQuality = 0;
   let leftOut = 0;
+  let leftOutAsked = 0;
   // After the rejections and exclusions: a note changes nothing about what trains.
   const notes: string[] = [];
   for (const r of rows) {
@@ -105,8 +107,13 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   for (const r of rows) {
     if (r.included === 1) continue;
     if (r.quality.passed) {
-      leftOut++;
-      problems.push(askedOut.has(r.id) ? `example "${r.id}": left out, as asked` : `example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
+      if (askedOut.has(r.id)) {
+        leftOutAsked++;
+        problems.push(`example "${r.id}": left out, as asked`);
+      } else {
+        leftOut++;
+        problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
+      }
       continue;
     }
     failedQuality++;
@@ -116,7 +123,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     ...usedExamples(rows),
     all: imported.examples,
     problems: [...problems, ...notes],
-    counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality, leftOut },
+    counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality, leftOut, leftOutAsked },
   };
 }
 

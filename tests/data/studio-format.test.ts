@@ -97,6 +97,12 @@ describe('the studio\'s own example lines as a dataset', () => {
     const all = await fileExamples([file('dataset.jsonl', text)], { split, includeFailing: true });
     expect(all.train.map((e) => e.id)).toEqual([kept.id, flaggedIn.id, flaggedOut.id]);
     expect(all.counts).toMatchObject({ imported: 4, failedQuality: 0, leftOut: 1 });
+    // The CLI's --leave-out on top of the lines' choices: counted apart, so "no trainable examples"
+    // names each cause in the user's words.
+    const asked = await fileExamples([file('dataset.jsonl', text)], { split, inclusion: { leaveOut: [kept.id] } });
+    expect(asked.train.map((e) => e.id)).toEqual([flaggedIn.id]);
+    expect(asked.counts).toMatchObject({ imported: 4, failedQuality: 1, leftOut: 1, leftOutAsked: 1 });
+    expect(asked.problems.join('\n')).toContain(`example "${kept.id}": left out, as asked`);
   });
 
   it('leaves OpenAI-shaped records to the OpenAI reader', async () => {
