@@ -12,7 +12,8 @@ import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { fileExamples, UnknownLeaveOut, type FileExamples } from '../jobs/data.ts';
+import { fileExamples, fingerprintedExamples, UnknownLeaveOut, type FileExamples } from '../jobs/data.ts';
+import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { InclusionChoice } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
@@ -38,13 +39,25 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
  * as studio train, eval and hdr all split, unless an --adapter run held out another share:
  * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`). Import
  * problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice }): Promise<FileExamples> {
+export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples> {
   const files = await datasetFiles(paths);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion }).catch((err: unknown) => {
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
-  printNotes(data.problems);
+  if (!opts.ignoreLineChoices) printNotes(data.problems);
   return data;
+}
+
+type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; ignoreLineChoices?: boolean };
+
+/** Why the files give another dataset fingerprint than a run recorded, where the files are not to
+ * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),
+ * when every example the check passed was used whatever its line said, and read that way the files
+ * still give its examples. Undefined: they do not (edited, or other files). */
+export async function readBeforeLineChoices(paths: string[], opts: DataExampleOptions, fingerprint: string): Promise<string | undefined> {
+  const before = await dataExamples(paths, { ...opts, ignoreLineChoices: true });
+  if ((await datasetFingerprint(fingerprintedExamples(before))) !== fingerprint) return undefined;
+  return `the run was trained on them before the CLI read a line's "included" (the choice a snapshot's dataset.jsonl carries), when every example that passes the quality check was used and every flagged one left out (unless --include-failing) whatever its line said; the same files now give other examples. To use them as it did, give a copy of the files with their "included" fields removed (to train on the lines' choice instead, start a new run)`;
 }
 
 /** What became of the imported examples, for a message that none is left to train on or mine. */

@@ -72,6 +72,9 @@ export interface FileExampleOptions {
   inclusion?: InclusionChoice;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
+  /** Read no line's "included", as the CLI did before lines chose (the check and the flags alone):
+   * only to tell a run trained then that its files are unchanged (cli/localFiles.ts). */
+  ignoreLineChoices?: boolean;
 }
 
 /** An id to leave out that no imported example has (the CLI names its flag). */
@@ -95,7 +98,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     // A line's "included" is the studio's: true uses the example whatever the check says. false on
     // an example that passes the check is the user's choice; on a flagged one it is the check's
     // verdict (the studio stores it for every flagged example), which --include-failing overrides.
-    const chosen = imported.included.get(r.id);
+    const chosen = opts.ignoreLineChoices ? undefined : imported.included.get(r.id);
     if (chosen === true) r.included = 1;
     else if (r.quality.passed && chosen === false) r.included = 0;
     else if (!r.quality.passed && opts.includeFailing) r.included = 1;

@@ -13,6 +13,8 @@ import { readSafetensorsHeader, readTensorRange } from '../../src/model/safetens
 import { importPeftAdapter } from '../../src/model/peft.ts';
 import { loraManifest } from '../../src/model/lora.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
+import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 
 const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 
@@ -98,6 +100,33 @@ describe('studio train', () => {
     );
     const same = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${a},${b}`, ...flags);
     expect(same.code, same.err).toBe(0);
+  });
+
+  it('a run trained before a line\'s "included" was read is told so on --resume and studio recipe, not that its files changed', { timeout: 600_000 }, async () => {
+    // A snapshot's dataset.jsonl: until the CLI read its lines' "included", a run on it used every
+    // example the check passed. The same file read now leaves its left-out lines out: the run's
+    // fingerprint differs and --resume and recipe blamed edits or other files the user never made.
+    const out = mkdtempSync(join(tmpdir(), 'studio-train-lines-'));
+    const data = join(out, 'dataset.jsonl');
+    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').slice(0, 12).join('\n')]) }])).examples;
+    // Trained as before: no line chooses, so every passing example is used (what the old reading did).
+    writeFileSync(data, encodeDatasetJsonl(examples));
+    const run = join(out, 'run');
+    const flags = ['--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--quiet'];
+    const first = studio('train', '--model', model, '--out', run, '--steps', '1', '--checkpoint-every', '1', ...flags);
+    expect(first.code, first.err).toBe(0);
+    // The file as the snapshot wrote it: one passing example left out in the studio.
+    writeFileSync(data, encodeDatasetJsonl(examples, new Map([[examples[3].id, false]])));
+    const why = `the run was trained on them before the CLI read a line's "included" (the choice a snapshot's dataset.jsonl carries), when every example that passes the quality check was used and every flagged one left out (unless --include-failing) whatever its line said; the same files now give other examples. To use them as it did, give a copy of the files with their "included" fields removed (to train on the lines' choice instead, start a new run)`;
+    const resumed = studio('train', '--model', model, '--out', run, '--steps', '2', '--resume', ...flags);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err.trim().split('\n').at(-1)).toBe(`studio train: --resume: the data files give other examples than ${run} was trained on: ${why}`);
+    const recipe = studio('recipe', '--run', run, '--out', join(out, 'recipe'));
+    expect(recipe.err.trim().split('\n').at(-1)).toBe(`studio recipe: ${data} give other examples than the run trained on: ${why}`);
+    // A file edited otherwise is still told as edited.
+    writeFileSync(data, encodeDatasetJsonl(examples.slice(1)));
+    const edited = studio('train', '--model', model, '--out', run, '--steps', '2', '--resume', ...flags);
+    expect(edited.err.trim().split('\n').at(-1)).toContain('(another dataset fingerprint)');
   });
 
   // --epochs turns into steps only once the data is tokenized: the warmup note the studio (and

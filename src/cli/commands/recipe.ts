@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { dataExamples, modelFromAnywhere, startFilesDigest } from '../localFiles.ts';
+import { dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -125,7 +125,7 @@ const recipe: CliCommand = {
     const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, tokenizerOnly: true });
     const tokenizer = await tokenizerFromModel(files);
     // Split as the run split them: its seed and, where it recorded one, its held-out share.
-    const data = await dataExamples(dataPaths, {
+    const reading = {
       seed: source?.splitSeed ?? config.seed,
       evalFraction: source?.evalFraction,
       format: format as SourceFormat | undefined,
@@ -133,8 +133,12 @@ const recipe: CliCommand = {
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
       // The examples the run chose (--include-flagged, --leave-out), as it trained on them.
       inclusion: source?.inclusion,
-    });
+    };
+    const data = await dataExamples(dataPaths, reading);
     if (source?.fingerprint && (await datasetFingerprint(fingerprintedExamples(data))) !== source.fingerprint) {
+      // The files are the run's own; the CLI reads them otherwise since (readBeforeLineChoices).
+      const lineChoices = await readBeforeLineChoices(dataPaths, reading, source.fingerprint);
+      if (lineChoices) throw new CliError(`${dataPaths.join(', ')} give other examples than the run trained on: ${lineChoices}`);
       throw new CliError(
         `${dataPaths.join(', ')} give other examples than the run trained on (their dataset fingerprint differs from run.json's: edited since, or other files); the recipe would train on other data. Restore the files, or pass the run's own with --data (and the --format, --bfcl-prompt, --include-failing it used)`,
       );

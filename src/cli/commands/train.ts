@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
@@ -206,8 +206,10 @@ function storedSplitSeed(stored: StoredRun): number | undefined {
 }
 
 /** What a resume can check only once the data is read: the same examples, and the sequence length they give. */
-function checkResumeData(out: string, stored: StoredRun, config: RunConfig, fingerprint: string): void {
+function checkResumeData(out: string, stored: StoredRun, config: RunConfig, fingerprint: string, lineChoices?: string): void {
   if (stored.source?.fingerprint && stored.source.fingerprint !== fingerprint) {
+    // The files are its own; the CLI reads them otherwise since (readBeforeLineChoices).
+    if (lineChoices) throw new CliError(`--resume: the data files give other examples than ${out} was trained on: ${lineChoices}`, 2);
     throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing${inclusionFlagsText(stored.source?.inclusion) ? ` (it keeps its own ${inclusionFlagsText(stored.source?.inclusion)})` : ''}`, 2);
   }
   const seqLen = stored.config?.seqLen;
@@ -248,14 +250,16 @@ const train: CliCommand = {
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     // A resumed run holds out what it recorded (the usual share where it recorded none).
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
-    const data = await dataExamples(dataFiles, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion });
+    const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion };
+    const data = await dataExamples(dataFiles, reading);
     if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${importedWords(data.counts)})`);
     seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    if (before) checkResumeData(out, before, config, fingerprint);
+    const recorded = before?.source?.fingerprint;
+    if (before) checkResumeData(out, before, config, fingerprint, recorded && recorded !== fingerprint ? await readBeforeLineChoices(dataFiles, reading, recorded) : undefined);
     // What the resumed run was planned for and had trained (run.json), for the schedule's note.
     const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
