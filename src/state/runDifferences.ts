@@ -67,8 +67,30 @@ export function configDifferences(a: StoredRun, b: StoredRun, datasetOf: (run: S
   const fb = flat('', effectiveSettings(b), new Map([['model', b.modelRef ?? '—']]));
   const keys = [...new Set([...fa.keys(), ...fb.keys()])];
   const rows = keys.filter((k) => fa.get(k) !== fb.get(k)).map((k) => ({ setting: k, a: fa.get(k) ?? '—', b: fb.get(k) ?? '—' }));
-  if (da.key === db.key) return rows;
+  if (da.key === db.key) {
+    const trained = trainedOnDifference(a, b);
+    return trained ? [trained, ...rows] : rows;
+  }
   // Same examples under another split still trains on other examples: say which part differs.
   const sameLabel = da.label === db.label;
   return [{ setting: 'dataset', a: sameLabel ? `${da.label} (another split or copy)` : da.label, b: sameLabel ? `${db.label} (another split or copy)` : db.label }, ...rows];
+}
+
+/** How many training examples each run trained on, as its latest start recorded them (`setup`), where
+ * that differs, or a run that has trained did not record it: the dataset row reads today's dataset,
+ * so two runs on one dataset looked the same though examples were included, left out or added by HDR
+ * between them. null: the same count (or neither run has trained). */
+function trainedOnDifference(a: StoredRun, b: StoredRun): { setting: string; a: string; b: string } | null {
+  // HDR runs and ablations train on what their rounds and arms choose: not compared here.
+  if (a.kind !== 'train' || b.kind !== 'train') return null;
+  const count = (r: StoredRun) => (r.kind === 'train' ? r.setup?.examples.train : undefined);
+  const trained = (r: StoredRun) => (r.lastStep ?? 0) > 0;
+  const [ca, cb] = [count(a), count(b)];
+  if (ca !== undefined && cb !== undefined) {
+    if (ca === cb) return null;
+    return { setting: 'training examples', a: String(ca), b: `${cb} (${Math.abs(cb - ca)} ${cb > ca ? 'more' : 'fewer'})` };
+  }
+  if (!trained(a) && !trained(b)) return null;
+  const said = (r: StoredRun, c: number | undefined) => (c !== undefined ? String(c) : trained(r) ? 'unknown (not recorded by this run)' : 'none yet');
+  return { setting: 'training examples', a: said(a, ca), b: said(b, cb) };
 }

@@ -62,6 +62,19 @@ describe('comparing runs', () => {
     expect(diff(on('gone-1'), on('gone-2'))[0]).toEqual({ setting: 'dataset', a: 'not in this browser (deleted, or imported without its data; id gone-1)', b: 'not in this browser (deleted, or imported without its data; id gone-2)' });
   });
 
+  it('says how many more or fewer examples a run trained on, on the same dataset, from what each recorded', () => {
+    // The dataset row reads today's dataset: two runs on it showed "the same dataset" though the user
+    // had included or left out examples (or HDR had added samples) between them.
+    const on = (over: Record<string, unknown>) => run({ datasetId: 'd1', config: { loss: 'sft' }, lastStep: 5, ...over });
+    const setup = (train: number) => ({ setup: { examples: { train, eval: 2, tooLong: 0 } } });
+    expect(diff(on(setup(12)), on(setup(15)))).toEqual([{ setting: 'training examples', a: '12', b: '15 (3 more)' }]);
+    expect(diff(on(setup(12)), on(setup(10)))).toEqual([{ setting: 'training examples', a: '12', b: '10 (2 fewer)' }]);
+    expect(diff(on(setup(12)), on(setup(12)))).toEqual([]);
+    // A run that trained before its examples were recorded: unknown, never "the same".
+    expect(diff(on({}), on(setup(12)))).toEqual([{ setting: 'training examples', a: 'unknown (not recorded by this run)', b: '12' }]);
+    expect(diff(on({}), on({}))).toEqual([{ setting: 'training examples', a: 'unknown (not recorded by this run)', b: 'unknown (not recorded by this run)' }]);
+  });
+
   it('compares the balance settings runs train with: defaults for older rows, none when no α is learned', () => {
     const older = run({ datasetId: 'd1', config: { loss: 'ssb', lr: 0.001, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95 } });
     const now = run({ datasetId: 'd1', config: { loss: 'ssb', lr: 0.001, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95, balanceRule: 'grad', balanceLr: 0.001, balanceTemperature: 2, balanceWindow: 10 } });
