@@ -155,9 +155,9 @@ export const useModel = create<ModelState>((set, get) => ({
       return;
     }
     try {
-      // A job (here or in another tab) may have started with it and still read its files.
+      // A job (here or in another tab) may have started with it and still read its files, or another tab may be loading it.
       if (!(await unlessModelInUse(repo, () => deleteCachedModel(repo)))) {
-        set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another): delete its files once that ends.` });
+        set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another) or being loaded in another tab: delete its files once that ends.` });
         return;
       }
     } catch (err) {

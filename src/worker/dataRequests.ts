@@ -64,7 +64,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
    * first view wait about half a second and held the vocabulary twice. */
   const tokenizer = async (): Promise<{ tokenizer: PreTrainedTokenizer; name: string }> => {
     const model = ctx.model();
-    if (model) return { tokenizer: model.tokenizer, name: model.ref === EMBEDDED_MODEL_REF ? EMBEDDED_TOKENIZER_NAME : `${model.ref} tokenizer` };
+    // Let go of the one built for the views: kept, it held 46 MiB for the worker's life under
+    // another model's tokenizer (the embedded model's own is the loaded model's, held there).
+    if (model) {
+      embeddedTokenizer = null;
+      return { tokenizer: model.tokenizer, name: model.ref === EMBEDDED_MODEL_REF ? EMBEDDED_TOKENIZER_NAME : `${model.ref} tokenizer` };
+    }
     return { tokenizer: await embedded(), name: EMBEDDED_TOKENIZER_NAME };
   };
 

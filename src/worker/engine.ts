@@ -153,8 +153,10 @@ export class StudioEngine {
     loadModel: async ({ source }, progress) => {
       // Asked again by useModel: a job may have started while the model downloaded.
       this.jobs.refuseModelChange();
-      const files = await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond }));
-      const model = await openLoadedModel(files, modelRef(source));
+      const ref = modelRef(source);
+      // Held while the load reads the model's files: another tab's deletion of them is refused.
+      const opening = (async () => openLoadedModel(await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond })), ref))();
+      const model = await holdingModel(ref, opening);
       this.jobs.useModel(model);
       // An export was of the previous model's run.
       this.onnxExports.clear();

@@ -86,17 +86,17 @@ export async function unlessDatasetInUse(datasetId: string, work: () => Promise<
   return !(await whenFree(DATASET_LOCK_PREFIX + datasetId, work)).refused;
 }
 
-// A model's lock: shared by the jobs reading its files (an ablation loads them again for every arm),
-// taken alone by deleting its cached files, in whichever tab.
+// A model's lock: shared by the jobs reading its files (an ablation loads them again for every arm)
+// and by a load of the model, taken alone by deleting its cached files, in whichever tab.
 const MODEL_LOCK_PREFIX = 'balancesft-model:';
 
-/** Holds the model's shared lock while a job runs with it. */
+/** Holds the model's shared lock while a job runs with it, or a load reads its files. */
 export function holdingModel<T>(modelRef: string, work: Promise<T>): Promise<T> {
   return holdingShared(MODEL_LOCK_PREFIX + modelRef, work);
 }
 
-/** Runs `work` (deleting the model's cached files) unless a job of some tab runs with the model:
- * false without running it. */
+/** Runs `work` (deleting the model's cached files) unless a job of some tab runs with the model or
+ * a tab loads it: false without running it. */
 export async function unlessModelInUse(modelRef: string, work: () => Promise<void>): Promise<boolean> {
   return !(await whenFree(MODEL_LOCK_PREFIX + modelRef, work)).refused;
 }

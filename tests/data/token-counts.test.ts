@@ -23,8 +23,20 @@ import { qwen25Tokenizer, qwen3Tokenizer } from './qwen3-tokenizer.ts';
 import type { LoadedModel } from '../../src/jobs/context.ts';
 import { tokenizerFromModel } from '../../src/train/prepareData.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples.slice(0, 40);
+/** A full collection, and the turns after it that clear WeakRefs (Node exposes gc() only when asked). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((ok) => setTimeout(ok, 0));
+    gc();
+  }
+}
 const freshDb = () => new StudioDb(`token-counts-${Date.now()}-${Math.random()}`, { indexedDB, IDBKeyRange });
 
 describe('a dataset’s token counts', () => {
@@ -299,6 +311,33 @@ describe('the worker’s length views', () => {
     } finally {
       parse.mockRestore();
     }
+    db.close();
+  });
+
+  it('let go of the embedded tokenizer built for the views once another model is loaded', async () => {
+    // Built for a dataset shown before any model was loaded, it stayed held (46 MiB) for the
+    // worker's life while the views counted with the loaded model's tokenizer.
+    const db = freshDb();
+    const d = await saveDataset(db, { name: 'demo', examples: demo.slice(0, 4) });
+    // Served with a config of its own: the same files as this file's other tokenizers would give
+    // the one they hold (the same files give the same tokenizer while something holds it).
+    const files: Record<string, string> = {
+      'tokenizer.json': readFileSync(join('public/models/tiny-qwen3/tokenizer.json'), 'utf8'),
+      'tokenizer_config.json': JSON.stringify({ ...JSON.parse(readFileSync(join('public/models/tiny-qwen3/tokenizer_config.json'), 'utf8')), model_max_length: 4321 }),
+    };
+    const fetched = vi.spyOn(globalThis, 'fetch').mockImplementation(async (url) => new Response(files[String(url).split('/').pop()!]));
+    let model: LoadedModel | null = null;
+    const handlers = dataRequests({ db: () => db, model: () => model, appBaseUrl: () => 'http://studio.test/', datasetInUse: () => null });
+    try {
+      await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
+    } finally {
+      fetched.mockRestore();
+    }
+    const viewsTokenizer = new WeakRef(loadTokenizer(files['tokenizer.json'], JSON.parse(files['tokenizer_config.json'])));
+    model = { ref: 'meta-llama/Llama-3.2-1B-Instruct', tokenizer: qwen3Tokenizer() } as LoadedModel;
+    await handlers.datasetLengths({ datasetId: d.id, bins: 4 }, () => undefined);
+    await collectGarbage();
+    expect(viewsTokenizer.deref()).toBeUndefined();
     db.close();
   });
 

@@ -26,7 +26,7 @@ describe('deleting a cached model a job runs with', () => {
     await new Promise((r) => setTimeout(r, 0));
     await useModel.getState().deleteCachedModel('Qwen/Qwen3-0.6B');
     expect(deleted).toEqual([]);
-    expect(useModel.getState().cacheError).toBe('Qwen/Qwen3-0.6B is in use by a job (training, evaluating, HDR or an ablation, in this tab or another): delete its files once that ends.');
+    expect(useModel.getState().cacheError).toBe('Qwen/Qwen3-0.6B is in use by a job (training, evaluating, HDR or an ablation, in this tab or another) or being loaded in another tab: delete its files once that ends.');
     end();
     await ablation;
     await useModel.getState().deleteCachedModel('Qwen/Qwen3-0.6B');

@@ -116,9 +116,10 @@ export async function requireSnapshotRun(db: StudioDb, runId: string): Promise<T
   throw new Error(`run ${runId} is an ${row.kind} run; snapshots hold training runs and the HDR runs that continue them`);
 }
 
-/** The used examples of a stored dataset (its stored split and inclusion flags). */
+/** The used examples of a stored dataset (its stored split and inclusion flags), read in one
+ * transaction: an inclusion change between separate reads had a sample both trained on and left out. */
 export async function storedExamples(db: StudioDb, datasetId: string): Promise<JobExamples> {
-  return { train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)), excludedSamples: await excludedHdrSamples(db, datasetId) };
+  return db.transaction('r', db.examples, async () => ({ train: await trainingExamples(db, datasetId), ...byEvalRole(await evalExamples(db, datasetId)), excludedSamples: await excludedHdrSamples(db, datasetId) }));
 }
 
 export function newRunId(prefix: string): string {
