@@ -40,16 +40,23 @@ export function roundCancelledText(r: Pick<HdrRoundReport, 'round' | 'training' 
   return null;
 }
 
+/** Why a run row left "running" stopped, as far as the page knows: the worker of this page died
+ * while it ran (`workerEnded`), or, for a row an earlier page left, the page was closed or its
+ * worker died then (the row cannot tell which). */
+export function interruptedWhy(workerEnded: boolean): string {
+  return workerEnded ? 'the studio’s GPU worker was ended by the browser: out of memory, or a crash' : 'the page was closed, or its GPU worker was ended, while it ran';
+}
+
 /** What the HDR panel's rounds table says for a run with no round recorded, by its status as the
- * page sees it (a row left "running" by a closed page is "interrupted") and what its mining found,
- * once it has (the first round runs from then on). */
-export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }): string {
+ * page sees it (a row left "running" by a closed page is "interrupted"; `workerEnded`: interruptedWhy's)
+ * and what its mining found, once it has (the first round runs from then on). */
+export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }, workerEnded = false): string {
   if (status === 'running') {
     if (!mined) return 'mining hard cases…';
     const found = `${plural(mined.hardCases, 'hard case')} mined from ${plural(mined.examples, 'example')}`;
     return mined.hardCases > 0 ? `${found}; the first round is under way…` : found;
   }
-  if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
+  if (status === 'interrupted') return `interrupted (${interruptedWhy(workerEnded)}) before its first round`;
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }
 
