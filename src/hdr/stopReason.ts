@@ -34,7 +34,7 @@ export function hdrStoppedText(r: { rounds: number; stopReason: string; cutShort
 
 /** What a cancel left of a round it cut short, in words, or null for a round that ran to its end:
  * its rounds-table row and CLI line read as a finished round otherwise. */
-export function roundCancelledText(r: Pick<HdrRoundReport, 'round' | 'training' | 'cancelledIn'>): string | null {
+export function roundCancelledText(r: Pick<HdrRoundReport, 'round' | 'cancelledIn'> & { training?: { steps: number } | null }): string | null {
   if (r.cancelledIn === 'retraining') return `round ${r.round} was cancelled during its retraining, after ${plural(r.training?.steps ?? 0, 'step')}: the adapter holds those, and the held-out accuracy after the round was not measured`;
   if (r.cancelledIn === 're-evaluation') return `round ${r.round} was cancelled during its held-out evaluation after retraining: the accuracy after the round was not measured`;
   return null;
@@ -94,6 +94,11 @@ export function hdrTotals(r: HdrTotalsSource): { poolStart: number; poolEnd: num
 export function hdrTotalsText(r: HdrTotalsSource): string | null {
   const t = hdrTotals(r);
   if (!t) return null;
-  if (t.recorded) return `Hard-case pool ${t.poolStart} → ${t.poolEnd}; ${plural(t.added, 'example')} added to the dataset`;
+  if (t.recorded) return recordedTotalsText(t);
   return `Hard-case pool ${t.poolStart} → ${t.poolEnd} in the finished rounds; ${plural(t.added, 'example')} accepted in them`;
+}
+
+/** The totals a run recorded, in words (hdrTotalsText's, and a snapshot's or share link's). */
+export function recordedTotalsText(t: { poolStart: number; poolEnd: number; added: number }): string {
+  return `Hard-case pool ${t.poolStart} → ${t.poolEnd}; ${plural(t.added, 'example')} added to the dataset`;
 }

@@ -260,7 +260,8 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     .sort((a, b) => a.round - b.round)
     .map((r) => {
       step += r.training?.steps ?? 0;
-      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step };
+      const cut = r.cancelledIn ? { cancelledIn: r.cancelledIn, trainingSteps: r.training?.steps ?? 0 } : {};
+      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step, ...cut };
     });
   const hdrRounds = [...earlier, ...rounds];
   // HDR keeps its adapter under the round's number: the evaluation is of the step the rounds reached.
@@ -272,6 +273,7 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
       ...base.run,
       run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: exportedStatus(hdr, options.trainingNow), message: clipMessage(hdr.stopReason ?? hdr.message) },
       hdrRounds,
+      ...(hdr.poolStart !== undefined && hdr.poolEnd !== undefined && hdr.added !== undefined ? { hdrTotals: { poolStart: hdr.poolStart, poolEnd: hdr.poolEnd, added: hdr.added } } : {}),
       evaluation,
     },
     adapter,
