@@ -364,7 +364,15 @@ describe('snapshots from and into IndexedDB', () => {
     const link = decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run)));
     expect(link.hdrRounds.at(-1)).toMatchObject({ cancelledIn: 'retraining', trainingSteps: 2 });
     expect(link.hdrTotals).toEqual({ poolStart: 6, poolEnd: 4, added: 2 });
+    // Opened, and shared again from the studio that opened it: the totals stay with the rounds.
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, snap, 'read-only');
+    expect((await snapshotFromDb(target, row.id, { spec })).run.hdrTotals).toEqual({ poolStart: 6, poolEnd: 4, added: 2 });
+    // HDR again on it: the new run's totals (none kept yet), never the earlier run's as its own.
+    await createHdrRun(target, { id: 'hdr-d', datasetId: row.datasetId, name: 'HDR again', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: row.id, modelRef: 'embedded:tiny-qwen3' });
+    expect((await snapshotFromDb(target, 'hdr-d', { spec })).run.hdrTotals).toBeUndefined();
     source.close();
+    target.close();
   });
 
   it('links a resumed run to a dataset already in the browser by fingerprint', async () => {
