@@ -34,22 +34,29 @@ export function hdrStoppedText(r: { rounds: number; stopReason: string; cutShort
 
 /** What a cancel left of a round it cut short, in words, or null for a round that ran to its end:
  * its rounds-table row and CLI line read as a finished round otherwise. */
-export function roundCancelledText(r: Pick<HdrRoundReport, 'round' | 'training' | 'cancelledIn'>): string | null {
+export function roundCancelledText(r: Pick<HdrRoundReport, 'round' | 'cancelledIn'> & { training?: { steps: number } | null }): string | null {
   if (r.cancelledIn === 'retraining') return `round ${r.round} was cancelled during its retraining, after ${plural(r.training?.steps ?? 0, 'step')}: the adapter holds those, and the held-out accuracy after the round was not measured`;
   if (r.cancelledIn === 're-evaluation') return `round ${r.round} was cancelled during its held-out evaluation after retraining: the accuracy after the round was not measured`;
   return null;
 }
 
+/** Why a run row left "running" stopped, as far as the page knows: the worker of this page died
+ * while it ran (`workerEnded`), or, for a row an earlier page left, the page was closed or its
+ * worker died then (the row cannot tell which). */
+export function interruptedWhy(workerEnded: boolean): string {
+  return workerEnded ? 'the studio’s GPU worker was ended by the browser: out of memory, or a crash' : 'the page was closed, or its GPU worker was ended, while it ran';
+}
+
 /** What the HDR panel's rounds table says for a run with no round recorded, by its status as the
- * page sees it (a row left "running" by a closed page is "interrupted") and what its mining found,
- * once it has (the first round runs from then on). */
-export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }): string {
+ * page sees it (a row left "running" by a closed page is "interrupted"; `workerEnded`: interruptedWhy's)
+ * and what its mining found, once it has (the first round runs from then on). */
+export function noRoundsText(status: string, stopReason: string | undefined, mined?: { examples: number; hardCases: number }, workerEnded = false): string {
   if (status === 'running') {
     if (!mined) return 'mining hard cases…';
     const found = `${plural(mined.hardCases, 'hard case')} mined from ${plural(mined.examples, 'example')}`;
     return mined.hardCases > 0 ? `${found}; the first round is under way…` : found;
   }
-  if (status === 'interrupted') return 'interrupted (the page was closed) before its first round';
+  if (status === 'interrupted') return `interrupted (${interruptedWhy(workerEnded)}) before its first round`;
   return stopReason ? `no rounds: ${hdrStopText(stopReason)}` : 'no rounds';
 }
 
@@ -87,6 +94,11 @@ export function hdrTotals(r: HdrTotalsSource): { poolStart: number; poolEnd: num
 export function hdrTotalsText(r: HdrTotalsSource): string | null {
   const t = hdrTotals(r);
   if (!t) return null;
-  if (t.recorded) return `Hard-case pool ${t.poolStart} → ${t.poolEnd}; ${plural(t.added, 'example')} added to the dataset`;
+  if (t.recorded) return recordedTotalsText(t);
   return `Hard-case pool ${t.poolStart} → ${t.poolEnd} in the finished rounds; ${plural(t.added, 'example')} accepted in them`;
+}
+
+/** The totals a run recorded, in words (hdrTotalsText's, and a snapshot's or share link's). */
+export function recordedTotalsText(t: { poolStart: number; poolEnd: number; added: number }): string {
+  return `Hard-case pool ${t.poolStart} → ${t.poolEnd}; ${plural(t.added, 'example')} added to the dataset`;
 }

@@ -123,15 +123,16 @@ export interface HdrRunRow extends RunRow<'hdr', RunConfig> {
   mined?: { examples: number; correct: number; hardCases: number; notes?: string[] };
   /** The run whose adapter HDR started from (none: the base model, or a row written before this was kept). */
   fromRunId?: string;
-  /** Written when the run ends, as hdr.json has them (absent on rows kept before, and while it runs):
-   * the hard cases it mined, those left open, and the samples it added to the dataset. They can differ
-   * from its rounds' figures: a round whose retraining failed added its samples but finished no round. */
+  /** As hdr.json has them (absent on rows kept before, and before mining): the hard cases it mined,
+   * those left open, and the samples it added to the dataset. Kept up to date from mining on (the
+   * pool hooks), so a run cut off by a closed tab or a dead worker still says what it added. They can
+   * differ from its rounds' figures: a round whose retraining failed added its samples but finished no round. */
   poolStart?: number;
   poolEnd?: number;
   added?: number;
 }
 
-/** What an HDR run left when it ended (HdrRunRow's figures, hdr.json's too). */
+/** What an HDR run left (HdrRunRow's figures, hdr.json's too). */
 export type HdrTotals = Required<Pick<HdrRunRow, 'poolStart' | 'poolEnd' | 'added'>>;
 
 /** One evaluation run: its summary on its run row, and every prediction beside it, in one transaction. */
@@ -200,11 +201,24 @@ export async function finishHdrRun(db: StudioDb, runId: string, stopReason: stri
   if (n === 0) throw new Error(`no HDR run "${runId}"`);
 }
 
+async function updateHdrRun(db: StudioDb, runId: string, patch: (row: HdrRunRow) => Partial<HdrRunRow>): Promise<void> {
+  const n = await db.runs.update(runId, (row) => void Object.assign(row, patch(row as HdrRunRow)));
+  if (n === 0) throw new Error(`no HDR run "${runId}"`);
+}
+
 /** Hooks that keep the database in step with a running HDR loop. */
 export function dexieHdrHooks(db: StudioDb, datasetId: string, runId: string, keepOutputs = 4): HdrHooks {
   return {
-    onHardCases: (round, cases) => saveHardCases(db, datasetId, round, cases, keepOutputs),
-    onAccepted: (_round, examples) => addHdrExamples(db, datasetId, examples),
+    // The run's totals follow the pool and the dataset as they change, not only when the run
+    // finishes: a run nothing finishes (the tab closed, the worker died) kept none.
+    onHardCases: async (round, cases) => {
+      await saveHardCases(db, datasetId, round, cases, keepOutputs);
+      await updateHdrRun(db, runId, () => ({ poolEnd: cases.length }));
+    },
+    onAccepted: async (_round, examples) => {
+      await addHdrExamples(db, datasetId, examples);
+      await updateHdrRun(db, runId, (row) => ({ added: (row.added ?? 0) + examples.length }));
+    },
     onSolved: (round, ids) => markHardCasesSolved(db, datasetId, ids, round),
     onRound: (report) => recordHdrRound(db, runId, report),
   };

@@ -9,6 +9,7 @@ import { LORA_TARGETS } from '../model/lora.ts';
 import { BALANCE_RULES } from '../train/balance.ts';
 import { validateRunConfig, type RunConfig } from '../train/config.ts';
 import type { RunRow } from '../data/db.ts';
+import type { RoundPhase } from '../hdr/rounds.ts';
 import { RUN_JSON_LIMITS as L } from './limits.ts';
 import { arr, bool, checkEntry, int, literal, num, numOrNull, obj, oneOf, opt, record, SnapshotError, str, type Check } from './validate.ts';
 
@@ -55,6 +56,18 @@ export interface HdrRoundSummary {
   accepted: number;
   /** Optimizer step at which the round's training ended. */
   step?: number;
+  /** The phase a cancel cut the round short in (absent: it ran to its end, or an older snapshot). */
+  cancelledIn?: RoundPhase;
+  /** The round's retraining steps (what a round cut short in its retraining kept). */
+  trainingSteps?: number;
+}
+
+/** An HDR run's pool from mining to its end and the samples it added to the dataset, as its row has
+ * them (absent: a run kept before they were, or an older snapshot). */
+export interface HdrTotalsSummary {
+  poolStart: number;
+  poolEnd: number;
+  added: number;
 }
 
 export interface EvaluationSummary {
@@ -79,6 +92,8 @@ export interface RunJson {
   metrics: MetricPoint[];
   evalMetrics: EvalPoint[];
   hdrRounds: HdrRoundSummary[];
+  /** Of the HDR run a snapshot of one holds (its rounds are the last of hdrRounds). */
+  hdrTotals?: HdrTotalsSummary;
   evaluation?: EvaluationSummary;
 }
 
@@ -184,14 +199,21 @@ const metricPoint: Check<MetricPoint> = (v, path) => {
 
 const evalPoint: Check<EvalPoint> = obj({ step: int({ min: 0 }), evalLoss: numOrNull(), evalLossCot: opt(numOrNull()), evalLossCall: opt(numOrNull()), evalLossTokens: opt(numOrNull()) });
 
-const hdrRound: Check<HdrRoundSummary> = obj({
+const ROUND_PHASES = ['retraining', 're-evaluation'] as const satisfies readonly RoundPhase[];
+
+/** Checks a round as run.json and a share link carry it. */
+export const hdrRound: Check<HdrRoundSummary> = obj({
   round: int({ min: 0, max: 10_000 }),
   poolSize: count,
   sampled: opt(count),
   passRate: fraction,
   accepted: count,
   step: opt(count),
+  cancelledIn: opt(oneOf(ROUND_PHASES)),
+  trainingSteps: opt(count),
 });
+
+export const hdrTotals: Check<HdrTotalsSummary> = obj({ poolStart: count, poolEnd: count, added: count });
 
 export const evaluationSummary: Check<EvaluationSummary> = obj({
   step: opt(count),
@@ -228,6 +250,7 @@ const runJsonShape = obj({
   metrics: arr(metricPoint, { max: L.maxMetrics }),
   evalMetrics: arr(evalPoint, { max: L.maxEvalMetrics }),
   hdrRounds: arr(hdrRound, { max: L.maxHdrRounds }),
+  hdrTotals: opt(hdrTotals),
   evaluation: opt(evaluationSummary),
 });
 

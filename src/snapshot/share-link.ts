@@ -7,7 +7,7 @@
 import { deflateSync } from 'fflate';
 import { downsampleCurve, type Curve } from './downsample.ts';
 import { SHARE_LIMITS as L } from './limits.ts';
-import { evaluationSummary, RUN_STATUSES, type EvaluationSummary, type HdrRoundSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { evaluationSummary, hdrRound, hdrTotals, RUN_STATUSES, type EvaluationSummary, type HdrRoundSummary, type HdrTotalsSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { arr, checkEntry, FieldError, int, literal, num, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
 import { inflateCapped } from './zip.ts';
 import { balanceSettingsOf, type RunConfig } from '../train/config.ts';
@@ -62,6 +62,7 @@ export interface ShareSummary {
   evaluation?: EvaluationSummary;
   curves: Partial<Record<CurveName, Curve>>;
   hdrRounds: HdrRoundSummary[];
+  hdrTotals?: HdrTotalsSummary;
 }
 
 /** The finite (step, value) pairs of one metric; non-finite values (a diverged step) are left out of
@@ -127,6 +128,7 @@ export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultP
     evaluation: run.evaluation,
     curves,
     hdrRounds: run.hdrRounds.slice(-L.maxHdrRounds),
+    ...(run.hdrTotals ? { hdrTotals: run.hdrTotals } : {}),
   };
 }
 
@@ -197,10 +199,8 @@ const shareSummary: Check<ShareSummary> = obj({
   }),
   evaluation: opt(evaluationSummary),
   curves: obj(Object.fromEntries(CURVE_NAMES.map((n) => [n, opt(curve)])) as Record<CurveName, ReturnType<typeof opt<Curve>>>) as Check<Partial<Record<CurveName, Curve>>>,
-  hdrRounds: arr(
-    obj({ round: count, poolSize: count, sampled: opt(count), passRate: num({ min: 0, max: 1 }), accepted: count, step: opt(count) }),
-    { max: L.maxHdrRounds },
-  ),
+  hdrRounds: arr(hdrRound, { max: L.maxHdrRounds }),
+  hdrTotals: opt(hdrTotals),
 }) as Check<ShareSummary>;
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/stor
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
-import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
 import { RUN_JSON_LIMITS } from './limits.ts';
@@ -28,6 +28,8 @@ export interface SnapshotFacts {
   modelSpec?: ModelSpecSummary;
   datasetSummary?: RunJson['dataset'];
   hdrRounds?: HdrRoundSummary[];
+  /** Of the HDR run whose snapshot this run was opened from (its rounds are the last of hdrRounds). */
+  hdrTotals?: HdrTotalsSummary;
   evaluation?: EvaluationSummary;
   importedFrom?: { runId: string; exportedAt: number; mode: ImportMode };
 }
@@ -203,6 +205,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       metrics,
       evalMetrics,
       hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
+      ...(row.hdrTotals ? { hdrTotals: row.hdrTotals } : {}),
       // One made here is newer than the one the snapshot brought (latestEvaluation keeps only one of the newest adapter).
       evaluation: options.evaluation ?? (await latestEvaluation(db, row)) ?? (await importedEvaluation(db, row)),
     },
@@ -260,7 +263,8 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     .sort((a, b) => a.round - b.round)
     .map((r) => {
       step += r.training?.steps ?? 0;
-      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step };
+      const cut = r.cancelledIn ? { cancelledIn: r.cancelledIn, trainingSteps: r.training?.steps ?? 0 } : {};
+      return { round: r.round, poolSize: r.poolBefore, sampled: r.samples, passRate: r.samples > 0 ? r.gatePassed / r.samples : 0, accepted: r.accepted, step, ...cut };
     });
   const hdrRounds = [...earlier, ...rounds];
   // HDR keeps its adapter under the round's number: the evaluation is of the step the rounds reached.
@@ -272,6 +276,8 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
       ...base.run,
       run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: exportedStatus(hdr, options.trainingNow), message: clipMessage(hdr.stopReason ?? hdr.message) },
       hdrRounds,
+      // This run's, or none (a row kept before them): never those of the HDR run `base` was opened from.
+      hdrTotals: hdr.poolStart !== undefined && hdr.poolEnd !== undefined && hdr.added !== undefined ? { poolStart: hdr.poolStart, poolEnd: hdr.poolEnd, added: hdr.added } : undefined,
       evaluation,
     },
     adapter,
@@ -482,6 +488,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       modelSpec: run.model.spec,
       datasetSummary: run.dataset,
       hdrRounds: run.hdrRounds,
+      hdrTotals: run.hdrTotals,
       evaluation: run.evaluation,
       importedFrom: { runId: run.run.id, exportedAt: run.exportedAt, mode },
     };

@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrStoppedText, hdrTotalsText, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -249,6 +249,8 @@ interface JobState {
   /** The run rows this tab's job writes (an HDR run, an ablation and its arms), as its worker claims
    * them: they show as running here, and a row another tab's worker writes as that tab's. */
   rows: ReadonlySet<string>;
+  /** The rows this tab's job wrote when its worker died: they stopped there, not with a closed page. */
+  crashedRows: ReadonlySet<string>;
   error: string | null;
   /** The job the error is about (null: any panel with jobs shows it). */
   errorKind: JobKind | null;
@@ -285,10 +287,12 @@ interface JobState {
   noteGeneration(streamId: string, text: string): void;
   /** From the worker-event adapter: the rows the job writes now ([] once it ended). */
   noteJobRows(runIds: string[]): void;
+  /** From the worker-event adapter: the worker died, and the rows its job wrote stopped with it. */
+  noteWorkerEnded(): void;
   dismiss(): void;
 }
 
-export { hdrStopText, hdrTotalsText, noRoundsText, plural, roundCancelledText, roundSkippedText };
+export { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText };
 
 /** What an evaluation's end says: a cancelled one counts what it scored, never a 0.0% of nothing;
  * examples too long for the model's context were not asked, and it says so (an evaluation where
@@ -356,6 +360,7 @@ export const useJobs = create<JobState>((set, get) => {
   return {
     running: null,
     rows: NO_ROWS,
+    crashedRows: NO_ROWS,
     error: null,
     errorKind: null,
     notice: null,
@@ -460,6 +465,10 @@ export const useJobs = create<JobState>((set, get) => {
 
     noteJobRows(runIds) {
       set({ rows: runIds.length ? new Set(runIds) : NO_ROWS });
+    },
+
+    noteWorkerEnded() {
+      set({ crashedRows: new Set([...get().crashedRows, ...get().rows]) });
     },
 
     dismiss() {

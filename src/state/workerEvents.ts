@@ -46,7 +46,10 @@ export function installWorkerEvents(): void {
     else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') {
       // A worker gone writes no row any more, and will never say its job's rows ended: its HDR run or
       // ablation left `running` reads as interrupted, not as written by this tab.
-      if (e.type === 'worker-crashed') noteJobRows([]);
+      if (e.type === 'worker-crashed') {
+        useJobs.getState().noteWorkerEnded();
+        noteJobRows([]);
+      }
       useCapabilities.getState().noteHealth(e);
     }
   });

@@ -18,7 +18,8 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { StepMetrics } from '../../src/train/trainer.ts';
-import { DEFAULT_HDR_SETTINGS, runHdrRounds, type HdrEngine, type HdrSettings } from '../../src/hdr/index.ts';
+import { DEFAULT_HDR_SETTINGS, hdrTotalsText, runHdrRounds, type HdrEngine, type HdrRunRow, type HdrSettings } from '../../src/hdr/index.ts';
+import type { EvalReport } from '../../src/eval/index.ts';
 import { JobEngine } from '../../src/jobs/engine.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
@@ -298,6 +299,25 @@ describe('an HDR run whose retraining fails', () => {
     await pool.finish({ ...outcome, stopReason: 'GPU device was lost' });
     expect(await db.examples.where('datasetId').equals(dataset.id).count()).toBe(2);
     expect(await readRun(db, store.runId)).toMatchObject({ status: 'failed', rounds: [], poolStart: 1, poolEnd: 0, added: 1 });
+    db.close();
+  });
+
+  // The totals were written only by `finish`: a run cut off by a closed tab or a dead worker (nothing
+  // calls finish) kept a "running" row without them, and the page summed its finished rounds (none)
+  // beside the sample it had added to the dataset.
+  it('keeps them on its Dexie row as the rounds go, for a run nothing finishes', async () => {
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'one', examples: [example] });
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
+    const store = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
+    const pool = await store.hdrPool(settings);
+    const mined = [{ example, failedOutputs: ['wrong'], round: 0, status: 'open' as const }];
+    await pool.saveMined({ total: 1, correct: 0, predictions: [] } as unknown as EvalReport, mined);
+    expect(await readRun(db, store.runId)).toMatchObject({ status: 'running', poolStart: 1, poolEnd: 1, added: 0 });
+    await expect(runHdrRounds({ pool: mined, evalSet: [], replayPool: [], engine: failingRetraining, settings, hooks: pool.hooks })).rejects.toThrow(/GPU/);
+    const row = await readRun(db, store.runId);
+    expect(row).toMatchObject({ status: 'running', rounds: [], poolStart: 1, poolEnd: 0, added: 1 });
+    expect(hdrTotalsText(row as HdrRunRow)).toBe('Hard-case pool 1 → 0; 1 example added to the dataset');
     db.close();
   });
 });

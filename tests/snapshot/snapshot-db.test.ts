@@ -342,6 +342,39 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  // The snapshot and the link carried each round's figures only: a run cancelled in a round's
+  // retraining read as finished rounds, and a run that failed after adding samples as adding none.
+  it('carries an HDR run\'s totals and a round a cancel cut short, to the zip and the link', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const datasetId = (await source.datasets.toArray())[0].id;
+    await createHdrRun(source, { id: 'hdr-c', datasetId, modelRef: 'embedded:tiny-qwen3', name: 'HDR cut short', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: runId });
+    const report: HdrRoundReport = {
+      round: 1, poolBefore: 6, poolAfter: 4, samples: 18, passAtK: 0.5, gatePassed: 3, accepted: 2, duplicates: 0, rejectedByRule: {}, solved: [],
+      evalAccuracyBefore: 0.5, evalAccuracyAfter: null, training: { steps: 2, examples: 2, lossFirst: 1, lossLast: 0.5, skipped: [] }, replayed: 0, millis: 10, cancelledIn: 'retraining',
+    };
+    await recordHdrRound(source, 'hdr-c', report);
+    await finishHdrRun(source, 'hdr-c', 'aborted', false, { poolStart: 6, poolEnd: 4, added: 2 });
+    const input = await snapshotFromDb(source, 'hdr-c', { spec });
+    expect(input.run.hdrRounds.at(-1)).toMatchObject({ round: 1, cancelledIn: 'retraining', trainingSteps: 2 });
+    expect(input.run.hdrTotals).toEqual({ poolStart: 6, poolEnd: 4, added: 2 });
+    const snap = await importSnapshot(exportSnapshot(input), { spec });
+    expect(snap.run.hdrRounds.at(-1)).toMatchObject({ cancelledIn: 'retraining', trainingSteps: 2 });
+    expect(snap.run.hdrTotals).toEqual({ poolStart: 6, poolEnd: 4, added: 2 });
+    const link = decodeShareLink(encodeShareLink(shareSummaryFromRun(snap.run)));
+    expect(link.hdrRounds.at(-1)).toMatchObject({ cancelledIn: 'retraining', trainingSteps: 2 });
+    expect(link.hdrTotals).toEqual({ poolStart: 6, poolEnd: 4, added: 2 });
+    // Opened, and shared again from the studio that opened it: the totals stay with the rounds.
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, snap, 'read-only');
+    expect((await snapshotFromDb(target, row.id, { spec })).run.hdrTotals).toEqual({ poolStart: 6, poolEnd: 4, added: 2 });
+    // HDR again on it: the new run's totals (none kept yet), never the earlier run's as its own.
+    await createHdrRun(target, { id: 'hdr-d', datasetId: row.datasetId, name: 'HDR again', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: row.id, modelRef: 'embedded:tiny-qwen3' });
+    expect((await snapshotFromDb(target, 'hdr-d', { spec })).run.hdrTotals).toBeUndefined();
+    source.close();
+    target.close();
+  });
+
   it('links a resumed run to a dataset already in the browser by fingerprint', async () => {
     const source = freshDb();
     const zip = await exportRunSnapshot(source, await storedRun(source), { spec });

@@ -197,7 +197,7 @@ describe('words on screen', () => {
     expect(hdrStopText('pool_empty')).toBe('every hard case was solved');
     // A run with no rounds: a code in words, and a row a closed page left "running" is not mining.
     expect(noRoundsText('done', 'aborted')).toBe('no rounds: cancelled');
-    expect(noRoundsText('interrupted', undefined)).toBe('interrupted (the page was closed) before its first round');
+    expect(noRoundsText('interrupted', undefined)).toBe('interrupted (the page was closed, or its GPU worker was ended, while it ran) before its first round');
     expect(noRoundsText('running', undefined)).toBe('mining hard cases…');
     // A cancelled evaluation says what it scored, never "0.0% correct" of nothing.
     const summary = (total: number, correct: number) => ({ total, correct, accuracy: total ? correct / total : 0 }) as Parameters<typeof evaluationNotice>[0]['summary'];

@@ -10,8 +10,10 @@ import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 /** What the worker answers a startHdr request with. */
-const hdrAnswer = vi.hoisted(() => ({ result: undefined as unknown }));
-vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async (kind: string) => (kind === 'startHdr' ? hdrAnswer.result : undefined) }) }));
+const hdrAnswer = vi.hoisted(() => ({ result: undefined as unknown, events: [] as Array<(e: unknown) => void> }));
+vi.mock('../../src/state/engine.ts', () => ({
+  engineClient: () => ({ request: async (kind: string) => (kind === 'startHdr' ? hdrAnswer.result : undefined), onEvent: (l: (e: unknown) => void) => hdrAnswer.events.push(l) }),
+}));
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { HdrResults } = await import('../../src/ui/eval/HdrResults.tsx');
@@ -109,6 +111,30 @@ describe('HDR rounds table: the adapter the run keeps', () => {
   it('says nothing of an adapter a run does not have', () => {
     useRuns.setState({ runs: [hdrRun({ status: 'failed', message: 'ENOSPC', stopReason: 'ENOSPC', rounds: [round(1)] })] as never, checkpointSteps: new Map() });
     expect(render(createElement(HdrResults, { datasetId: null }))).not.toContain('hdr-adapter-kept');
+  });
+});
+
+describe('HDR rounds table of a run cut off', () => {
+  const round = { round: 1, poolBefore: 3, poolAfter: 2, samples: 3, passAtK: 1, gatePassed: 1, accepted: 1, duplicates: 0, rejectedByRule: {}, solved: ['a'], evalAccuracyBefore: null, evalAccuracyAfter: null, training: null, replayed: 0, millis: 5 };
+  const shown = () => render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+  // A run whose worker the browser ended while this page stayed open read "Interrupted (the page
+  // was closed)": the page knows better, its worker told it so.
+  it('says its GPU worker was ended when that is what this page saw', async () => {
+    const { installWorkerEvents } = await import('../../src/state/workerEvents.ts');
+    installWorkerEvents();
+    useJobs.setState({ rows: new Set(['hdr-1']) });
+    useRuns.setState({ runs: [hdrRun({ rounds: [round] })] as never, active: null, checkpointSteps: new Map() });
+    for (const l of hdrAnswer.events) l({ type: 'worker-crashed', message: 'gone' });
+    expect(shown()).toContain("Interrupted (the studio’s GPU worker was ended by the browser: out of memory, or a crash) after round 1.");
+    useRuns.setState({ runs: [hdrRun({})] as never });
+    expect(firstRow(shown())).toBe('interrupted (the studio’s GPU worker was ended by the browser: out of memory, or a crash) before its first round');
+  });
+  it('of a row an earlier page left running, does not claim to know which', () => {
+    useJobs.setState({ rows: new Set(), crashedRows: new Set() });
+    useRuns.setState({ runs: [hdrRun({ rounds: [round] })] as never, active: null, checkpointSteps: new Map() });
+    expect(shown()).toContain('Interrupted (the page was closed, or its GPU worker was ended, while it ran) after round 1.');
+    useRuns.setState({ runs: [hdrRun({})] as never });
+    expect(firstRow(shown())).toBe('interrupted (the page was closed, or its GPU worker was ended, while it ran) before its first round');
   });
 });
 

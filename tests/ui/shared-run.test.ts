@@ -47,4 +47,19 @@ describe('a shared run', () => {
     const older = renderNow(createElement(SharedRunView, { fragment: await linkOf('ssb'), theme: 'light' }));
     expect(older).toContain('data-testid="shared-bestEvalLoss"');
   });
+
+  // The page showed the rounds' figures only: a round a cancel cut short read as finished, and the
+  // samples the run added to the dataset were nowhere.
+  it('says a round a cancel cut short, and what the HDR run added, as the studio does', async () => {
+    const run = await runJson(40);
+    run.hdrRounds = [
+      { round: 1, poolSize: 6, sampled: 18, passRate: 0.2, accepted: 2, step: 42 },
+      { round: 2, poolSize: 4, sampled: 12, passRate: 0.1, accepted: 1, step: 43, cancelledIn: 'retraining', trainingSteps: 1 },
+    ];
+    run.hdrTotals = { poolStart: 6, poolEnd: 3, added: 3 };
+    const fragment = encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' })))));
+    const html = renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Round 2 was cancelled during its retraining, after 1 step: the adapter holds those, and the held-out accuracy after the round was not measured.');
+    expect(html).toContain('Hard-case pool 6 → 3; 3 examples added to the dataset.');
+  });
 });

@@ -378,7 +378,8 @@ export class DexieRunStore implements RunStore {
       firstRound: () => nextHdrRound(db, datasetId),
       hooks: dexieHdrHooks(db, datasetId, runId, settings.maxFailedOutputs),
       saveMined: async (report, pool, notes = []) => {
-        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length, ...(notes.length ? { notes } : {}) } });
+        // The totals start here; the pool hooks keep them up to date as the rounds go.
+        await updateRun<HdrRunRow>(db, runId, { mined: { examples: report.total, correct: report.correct, hardCases: pool.length, ...(notes.length ? { notes } : {}) }, poolStart: pool.length, poolEnd: pool.length, added: 0 });
         await markAnsweredHardCasesSolved(db, datasetId, report.predictions.filter((p) => p.valid).map((p) => p.exampleId));
       },
       finish: ({ stopReason, failed, poolStart, poolEnd, added }) => finishHdrRun(db, runId, stopReason, failed, { poolStart, poolEnd, added }),

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { exampleRow, useHardCases } from '../../state/datasetViews.ts';
 import type { ExampleRow, HardCaseRow, HdrRunRow } from '../../state/queries.ts';
 import { effectiveStatus, useRuns } from '../../state/runStore.ts';
-import { hdrStopText, hdrTotalsText, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
+import { hdrStopText, hdrTotalsText, interruptedWhy, noRoundsText, plural, roundCancelledText, roundSkippedText, useJobs } from '../../state/jobStore.ts';
 import { ExampleDetail } from '../dataset/ExampleDetail.tsx';
 import { visibleOutput } from '../dataset/exampleText.ts';
 
@@ -18,6 +18,8 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
+  // Interrupted by this page's worker dying, which the page saw, or by what an earlier page left.
+  const workerEnded = useJobs((s) => runId !== null && s.crashedRows.has(runId));
   // The pool and the samples added, as hdr.json and the CLI's last line say them.
   const totals = row && hdrTotalsText(row);
   // The round whose adapter the run keeps (its newest checkpoint row; the earlier rounds' are not kept).
@@ -61,7 +63,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
             <tbody>
               {row.rounds.length === 0 && (
                 <tr>
-                  <td colSpan={8}>{noRoundsText(status(row), row.message, row.mined)}</td>
+                  <td colSpan={8}>{noRoundsText(status(row), row.message, row.mined, workerEnded)}</td>
                 </tr>
               )}
               {row.rounds.map((r) => (
@@ -96,7 +98,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
               Kept with this run: the adapter after round {adapterRound}, which evaluation, export and HDR from this run use; the earlier rounds’ adapters are not kept.
             </p>
           )}
-          {status(row) === 'interrupted' && row.rounds.length > 0 && <p className="muted">Interrupted (the page was closed) after round {row.rounds.at(-1)!.round}.</p>}
+          {status(row) === 'interrupted' && row.rounds.length > 0 && <p className="muted">Interrupted ({interruptedWhy(workerEnded)}) after round {row.rounds.at(-1)!.round}.</p>}
           {row.message && row.status !== 'running' && <p className="muted">Stopped: {hdrStopText(row.message)}.</p>}
         </div>
       )}

@@ -8,6 +8,7 @@ import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { formatMetric } from '../format.ts';
+import { recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
   const c = s.curves[key];
@@ -151,6 +152,12 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
           </tbody>
         </table>
       )}
+      {s.hdrRounds.map((r) => {
+        // Said as the studio's HDR panel says it: the row alone reads as a finished round.
+        const text = roundCancelledText({ ...r, training: r.trainingSteps === undefined ? null : { steps: r.trainingSteps } });
+        return text && <p key={`cancelled-${r.round}`} className="muted">{text[0].toUpperCase() + text.slice(1)}.</p>;
+      })}
+      {s.hdrTotals && <p data-testid="shared-hdr-totals">{recordedTotalsText(s.hdrTotals)}.</p>}
       <p className="muted">
         This page shows only what the link carries (curves downsampled to fit a URL). <a href={location.pathname}>Open the studio</a> to train your own.
       </p>
