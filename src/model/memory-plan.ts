@@ -33,6 +33,10 @@ export interface DecodeShape {
    * mining limit): it retrains at the length that holds the longest it can accept
    * (longestMinedPrompt, as jobs/hdr.ts fitSamples takes it). `promptTokens` when absent. */
   minedPrompts?: number[];
+  /** The new tokens per answer HDR samples (the HDR form's, or the ablation's HDR arm's): with the
+   * longest mined prompt they set its retraining length. `maxNewTokens` when absent; evaluation's
+   * longer answers size the cache, not HDR's retraining. */
+  hdrMaxNewTokens?: number;
   /** Tokens drawn at a temperature (studio eval --temperature) rather than taken greedily: the
    * sampler's buffers sit beside the decode scratch. Greedy when absent; HDR always samples. */
   sampled?: boolean;
@@ -319,8 +323,10 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // The longest prompt it mines where known, as the job takes it (not the held-out side's, nor one
   // mining skips); else the data's longest, or prompts up to the run's length.
   const context = spec.maxPositionEmbeddings;
-  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, decode.maxNewTokens, context) : (decode.promptTokens ?? s.seqLen);
-  const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, hdrPrompt, decode.maxNewTokens, context);
+  const hdrAnswer = decode.hdrMaxNewTokens ?? decode.maxNewTokens;
+  if (!Number.isInteger(hdrAnswer) || hdrAnswer < 1) throw new Error(`memory plan: HDR's max new tokens must be a positive integer, got ${hdrAnswer}`);
+  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, hdrAnswer, context) : (decode.promptTokens ?? s.seqLen);
+  const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, hdrPrompt, hdrAnswer, context);
   const hdrT = s.batch * hdrSeqLen;
   const hdrKept = keptForBackward(spec, s, hdrT, s.recompute);
   const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;

@@ -68,7 +68,7 @@ export type DemoStep = 'model' | 'data' | 'train' | 'evaluate' | 'hdr';
  * set them, so planning those described another job); otherwise `config` and `decode` as given. */
 export function plannedSettings(busy: DemoStep | null, config: RunConfig, decode: DecodeShape): { config: RunConfig; decode: DecodeShape } {
   if (busy !== 'train' && busy !== 'evaluate' && busy !== 'hdr') return { config, decode };
-  const demoDecode = { batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens) };
+  const demoDecode = { batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens), hdrMaxNewTokens: DEMO_HDR.settings.maxNewTokens };
   return { config: DEMO_RUN_CONFIG, decode: demoDecode };
 }
 

@@ -190,11 +190,17 @@ const ABLATION_LABELS: Record<string, string> = {
  * (draftProblem): this is only what the ablation adds, such as no SSB rule to compare. */
 /** How the Evaluation, HDR and ablation forms decode, as one envelope (the most answers at once
  * and the most new tokens any of them asks for): the memory plan sizes the generation cache by it,
- * so its verdict holds for whichever of those jobs starts. A field being edited (not yet a whole
- * number ≥ 1) is left out; with none left, the plan's default. */
-export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): DecodeShape {
+ * so its verdict holds for whichever of those jobs starts. HDR's answers (the HDR form's and the
+ * ablation's HDR arm's) set its retraining length apart: taken from the envelope, a long Evaluation
+ * answer planned a longer HDR than runs. A field being edited (not yet a whole number ≥ 1) is left
+ * out; with none left, the plan's default. */
+export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): Required<Pick<DecodeShape, 'batch' | 'maxNewTokens' | 'hdrMaxNewTokens'>> {
   const forms = [s.evalDraft, s.hdrDraft.settings, s.ablationDraft];
-  return { batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch), maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens) };
+  return {
+    batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch),
+    maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens),
+    hdrMaxNewTokens: most([s.hdrDraft.settings.maxNewTokens, s.ablationDraft.maxNewTokens], DEFAULT_DECODE.maxNewTokens),
+  };
 }
 
 /** How many examples the HDR and ablation forms mine, the more of the two (as formsDecodeShape):

@@ -23,9 +23,10 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   // Two numbers, not a fresh object per read, so the store's selector stays stable.
   const formsBatch = useJobs((s) => formsDecodeShape(s).batch);
   const formsMaxNewTokens = useJobs((s) => formsDecodeShape(s).maxNewTokens);
-  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens });
+  const formsHdrMaxNewTokens = useJobs((s) => formsDecodeShape(s).hdrMaxNewTokens);
+  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens, hdrMaxNewTokens: formsHdrMaxNewTokens });
   const draft = planned.config;
-  const { batch: decodeBatch, maxNewTokens } = planned.decode;
+  const { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens } = planned.decode;
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
   // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
@@ -38,7 +39,7 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   // HDR retrains at a length that holds the longest prompt it mines, not the held-out side's.
   const minedPrompts = useMinedPrompts(datasetId, plannedMineLimit(demoStep, useJobs(formsMineLimit)));
   useEffect(() => {
-    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, promptTokens, minedPrompts } });
+    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens, promptTokens, minedPrompts } });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads
-  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, promptTokens, minedPrompts, planMemory]);
+  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, hdrMaxNewTokens, promptTokens, minedPrompts, planMemory]);
 }
