@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrStoppedText, hdrTotalsText, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -207,6 +207,14 @@ export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; 
  * HDR's retraining length in the plan is that of the longest prompt among them. */
 export function formsMineLimit(s: { hdrDraft: HdrDraft; ablationDraft: AblationDraft }): number {
   return most([s.hdrDraft.mineLimit, s.ablationDraft.hdrMineLimit], DEFAULT_HDR_DRAFT.mineLimit);
+}
+
+/** How the HDR form's run would retrain (hdrRetrainConfig, as the job takes it): with the run it
+ * starts from (the latest trained where it picks none), or the studio's base; the memory plan's HDR
+ * verdict is for it, not for the Training form's settings. */
+export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): RunConfig {
+  const runId = resolveAdapterRun(hdrDraft.adapterRunId, runs);
+  return hdrRetrainConfig(runs.find((r) => r.id === runId), hdrDraft.settings);
 }
 
 /** The largest of the whole numbers ≥ 1 (a field mid-edit is none), or `fallback`. */

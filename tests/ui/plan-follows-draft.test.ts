@@ -94,7 +94,24 @@ describe('the plan while the guided demo runs a step', () => {
       expect(planned.config).toBe(DEMO_RUN_CONFIG);
       expect(planned.decode).toEqual({ batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens), hdrMaxNewTokens: DEMO_HDR.settings.maxNewTokens });
     }
-    for (const step of [null, 'model', 'data'] as const) expect(plannedSettings(step, draft, forms)).toEqual({ config: draft, decode: forms });
+    for (const step of [null, 'model', 'data'] as const) expect(plannedSettings(step, draft, forms)).toEqual({ config: draft, decode: forms, hdr: undefined });
+  });
+});
+
+describe('the HDR the plan judges', () => {
+  // The Model panel planned HDR with the Training form's batch and rank; HDR retrains with the run
+  // the HDR form starts from (the latest trained where it picks none), or batch 1 × 320 from the base.
+  it('retrains with the HDR form\'s run, or the studio\'s base, as the job does', async () => {
+    const { hdrFormRetrainConfig } = await import('../../src/state/jobStore.ts');
+    const { hdrRetrainConfig } = await import('../../src/jobs/hdr.ts');
+    const picked = { ...DEFAULT_RUN_CONFIG, batchSize: 4, seqLen: 512, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 8, targets: ['q', 'v'] } };
+    const runs = [{ id: 'r', kind: 'train', lastStep: 10, config: picked }] as never;
+    const latest = hdrFormRetrainConfig(DEFAULT_HDR_DRAFT, runs);
+    expect(latest).toMatchObject({ batchSize: 4, seqLen: 512, lora: picked.lora, steps: DEFAULT_HDR_DRAFT.settings.stepsPerRound });
+    // As the worker's HDR job takes it from the same run.
+    expect(latest).toEqual(hdrRetrainConfig({ id: 'r', kind: 'train', config: picked } as never, DEFAULT_HDR_DRAFT.settings));
+    // The base model picked: the studio's batch 1 × 320, whatever the Training form says.
+    expect(hdrFormRetrainConfig({ ...DEFAULT_HDR_DRAFT, adapterRunId: '' }, runs)).toMatchObject({ batchSize: 1, seqLen: 320 });
   });
 });
 
