@@ -348,7 +348,8 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // HDR allocates its retraining's buffers at its own, longer length: checked at the run's only, the
   // plan said 'fits' and HDR failed on the GPU when it loaded its model. Only where training's fit
   // (those are already the verdict's), and in words that name HDR's length.
-  const hdrProblems = problems.length > 0 || (h === s && hdrSeqLen === s.seqLen) ? [] : overLimit(tokenBuffers(spec, h, hdrT, hdrChunk), bufferLimit);
+  // HDR retraining with its own run's shape (s.hdr) is judged whatever training's verdict says.
+  const hdrProblems = (!s.hdr && problems.length > 0) || (h === s && hdrSeqLen === s.seqLen) ? [] : overLimit(tokenBuffers(spec, h, hdrT, hdrChunk), bufferLimit);
   if (limits.memoryBytes !== undefined && peakBytes > limits.memoryBytes) {
     // Every job that does not fit, by name: naming only the largest (HDR, which also holds the cache)
     // read as if a training step over the memory too fitted. Where training fits, say so: the user

@@ -186,6 +186,10 @@ describe('memory plan', () => {
     expect(plan.fits).toBe(true);
     expect(plan.hdrSeqLen).toBe(384);
     expect(plan.hdrProblems).toContain("layer activation gate needs 384 KiB in one buffer, over this GPU's 256 KiB binding limit");
+    // Judged also where the Training form's own settings do not fit: HDR does not retrain with them.
+    const trainingOver = planMemory(tiny, { ...shape, seqLen: 1024, hdr: { batch: 2, seqLen: 320, rank: 16, targets: ['q', 'v'], recompute: true } }, limits);
+    expect(trainingOver.fits).toBe(false);
+    expect(trainingOver.hdrProblems).toContain("layer activation gate needs 384 KiB in one buffer, over this GPU's 256 KiB binding limit");
     // Its adapter's rank and targets, not training's: more LoRA state beside the same cache.
     const sameBatch = planMemory(tiny, { ...shape, hdr: { ...shape, rank: 16, targets: ['q', 'k', 'v', 'o'] } }, roomy);
     expect(sameBatch.hdrBytes).toBeGreaterThan(planMemory(tiny, shape, roomy).hdrBytes);
