@@ -216,6 +216,21 @@ export function inFlagWords(message: string, flagOf: Record<string, string> = RU
   return configMessageIn(message, flagOf);
 }
 
+/** What HDR's refusal on this GPU (jobs/hdr.ts fitSamplesOnGpu) tells the user to lower, in the
+ * flags of studio hdr and studio ablate (the HDR arm retrains with --batch, as studio hdr does). */
+const HDR_REFUSAL_FLAGS: Record<string, string> = { 'the max new tokens': '--max-tokens', 'the retraining batch': '--batch' };
+
+/** `job` (an HDR run or an ablation with an HDR arm), its failure in the command line's words: the
+ * job names the studio form's fields, which a CLI user never sees. */
+export async function inHdrFlagWords<T>(job: Promise<T>): Promise<T> {
+  try {
+    return await job;
+  } catch (err) {
+    if (err instanceof Error) err.message = inFlagWords(err.message, HDR_REFUSAL_FLAGS);
+    throw err;
+  }
+}
+
 /** --seed: a whole number from 0 to MAX_SEED, or a larger one a resumed run kept (undefined when not given). */
 export function seedFlag(value: number | undefined, flag: string, stored = false): number | undefined {
   const problem = value === undefined ? null : seedProblem(value, stored);

@@ -33,6 +33,10 @@ export interface DecodeShape {
    * mining limit): it retrains at the length that holds the longest it can accept
    * (longestMinedPrompt, as jobs/hdr.ts fitSamples takes it). `promptTokens` when absent. */
   minedPrompts?: number[];
+  /** The new tokens per answer HDR samples (the HDR form's, or the ablation's HDR arm's): with the
+   * longest mined prompt they set its retraining length. `maxNewTokens` when absent; evaluation's
+   * longer answers size the cache, not HDR's retraining. */
+  hdrMaxNewTokens?: number;
   /** Tokens drawn at a temperature (studio eval --temperature) rather than taken greedily: the
    * sampler's buffers sit beside the decode scratch. Greedy when absent; HDR always samples. */
   sampled?: boolean;
@@ -59,6 +63,10 @@ export interface TrainShape {
   /** How evaluation and HDR decode with this model (DEFAULT_DECODE when absent): their KV cache is
    * sized by it, not by the training batch. */
   decode?: DecodeShape;
+  /** How HDR retrains (jobs/hdr.ts hdrRetrainConfig: the run it starts from, or the studio's base),
+   * before its length is fitted to its samples: its model and step are sized by it. This shape's own
+   * (training's) when absent, as the ablation's HDR arm retrains. */
+  hdr?: Pick<TrainShape, 'batch' | 'seqLen' | 'rank' | 'targets' | 'recompute' | 'loraDropout'>;
 }
 
 export interface PlanLimits {
@@ -319,12 +327,16 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // The longest prompt it mines where known, as the job takes it (not the held-out side's, nor one
   // mining skips); else the data's longest, or prompts up to the run's length.
   const context = spec.maxPositionEmbeddings;
-  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, decode.maxNewTokens, context) : (decode.promptTokens ?? s.seqLen);
-  const hdrSeqLen = hdrRetrainSeqLen(s.seqLen, hdrPrompt, decode.maxNewTokens, context);
-  const hdrT = s.batch * hdrSeqLen;
-  const hdrKept = keptForBackward(spec, s, hdrT, s.recompute);
-  const hdrModel = weights + 4 * loraParams + hdrKept.activations + hdrKept.scratch;
-  const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, s.rank, true);
+  const hdrAnswer = decode.hdrMaxNewTokens ?? decode.maxNewTokens;
+  if (!Number.isInteger(hdrAnswer) || hdrAnswer < 1) throw new Error(`memory plan: HDR's max new tokens must be a positive integer, got ${hdrAnswer}`);
+  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, hdrAnswer, context) : (decode.promptTokens ?? s.seqLen);
+  const h: TrainShape = s.hdr ? { ...s, ...s.hdr } : s;
+  const hdrSeqLen = hdrRetrainSeqLen(h.seqLen, hdrPrompt, hdrAnswer, context);
+  const hdrT = h.batch * hdrSeqLen;
+  const hdrKept = keptForBackward(spec, h, hdrT, h.recompute);
+  const hdrLoraParams = loraParameterCount(spec, { ...loraSettings, rank: h.rank, targets: h.targets }) * F32;
+  const hdrModel = weights + 4 * hdrLoraParams + hdrKept.activations + hdrKept.scratch;
+  const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, h.rank, true);
   const hdrChunk = s.lmHeadChunk ?? defaultChunk(spec, hdrT, maxBinding);
   const hdrStep = stepBuffers(spec, hdrT, hdrChunk, limits);
   const hdrBytes = Math.max(hdrModel + hdrStep.lmHead + hdrStep.inputs + hdrStep.kernelScratch, hdrSampling);
@@ -336,7 +348,8 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // HDR allocates its retraining's buffers at its own, longer length: checked at the run's only, the
   // plan said 'fits' and HDR failed on the GPU when it loaded its model. Only where training's fit
   // (those are already the verdict's), and in words that name HDR's length.
-  const hdrProblems = problems.length > 0 || hdrSeqLen === s.seqLen ? [] : overLimit(tokenBuffers(spec, s, hdrT, hdrChunk), bufferLimit);
+  // HDR retraining with its own run's shape (s.hdr) is judged whatever training's verdict says.
+  const hdrProblems = (!s.hdr && problems.length > 0) || (h === s && hdrSeqLen === s.seqLen) ? [] : overLimit(tokenBuffers(spec, h, hdrT, hdrChunk), bufferLimit);
   if (limits.memoryBytes !== undefined && peakBytes > limits.memoryBytes) {
     // Every job that does not fit, by name: naming only the largest (HDR, which also holds the cache)
     // read as if a training step over the memory too fitted. Where training fits, say so: the user

@@ -65,10 +65,11 @@ export type DemoStep = 'model' | 'data' | 'train' | 'evaluate' | 'hdr';
 
 /** What the Model panel's memory plan is for: while a demo step trains, evaluates or runs HDR, the
  * demo's own training settings and decoding (it leaves the Training and Evaluation forms as the user
- * set them, so planning those described another job); otherwise `config` and `decode` as given. */
-export function plannedSettings(busy: DemoStep | null, config: RunConfig, decode: DecodeShape): { config: RunConfig; decode: DecodeShape } {
-  if (busy !== 'train' && busy !== 'evaluate' && busy !== 'hdr') return { config, decode };
-  const demoDecode = { batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens) };
+ * set them, so planning those described another job), its HDR retraining with the demo's run (the
+ * same settings: `hdr` none); otherwise `config`, `decode` and `hdr` (how HDR retrains) as given. */
+export function plannedSettings(busy: DemoStep | null, config: RunConfig, decode: DecodeShape, hdr?: RunConfig): { config: RunConfig; decode: DecodeShape; hdr?: RunConfig } {
+  if (busy !== 'train' && busy !== 'evaluate' && busy !== 'hdr') return { config, decode, hdr };
+  const demoDecode = { batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens), hdrMaxNewTokens: DEMO_HDR.settings.maxNewTokens };
   return { config: DEMO_RUN_CONFIG, decode: demoDecode };
 }
 

@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -190,17 +190,31 @@ const ABLATION_LABELS: Record<string, string> = {
  * (draftProblem): this is only what the ablation adds, such as no SSB rule to compare. */
 /** How the Evaluation, HDR and ablation forms decode, as one envelope (the most answers at once
  * and the most new tokens any of them asks for): the memory plan sizes the generation cache by it,
- * so its verdict holds for whichever of those jobs starts. A field being edited (not yet a whole
- * number ≥ 1) is left out; with none left, the plan's default. */
-export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): DecodeShape {
+ * so its verdict holds for whichever of those jobs starts. HDR's answers (the HDR form's and the
+ * ablation's HDR arm's) set its retraining length apart: taken from the envelope, a long Evaluation
+ * answer planned a longer HDR than runs. A field being edited (not yet a whole number ≥ 1) is left
+ * out; with none left, the plan's default. */
+export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): Required<Pick<DecodeShape, 'batch' | 'maxNewTokens' | 'hdrMaxNewTokens'>> {
   const forms = [s.evalDraft, s.hdrDraft.settings, s.ablationDraft];
-  return { batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch), maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens) };
+  return {
+    batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch),
+    maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens),
+    hdrMaxNewTokens: most([s.hdrDraft.settings.maxNewTokens, s.ablationDraft.maxNewTokens], DEFAULT_DECODE.maxNewTokens),
+  };
 }
 
 /** How many examples the HDR and ablation forms mine, the more of the two (as formsDecodeShape):
  * HDR's retraining length in the plan is that of the longest prompt among them. */
 export function formsMineLimit(s: { hdrDraft: HdrDraft; ablationDraft: AblationDraft }): number {
   return most([s.hdrDraft.mineLimit, s.ablationDraft.hdrMineLimit], DEFAULT_HDR_DRAFT.mineLimit);
+}
+
+/** How the HDR form's run would retrain (hdrRetrainConfig, as the job takes it): with the run it
+ * starts from (the latest trained where it picks none), or the studio's base; the memory plan's HDR
+ * verdict is for it, not for the Training form's settings. */
+export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): RunConfig {
+  const runId = resolveAdapterRun(hdrDraft.adapterRunId, runs);
+  return hdrRetrainConfig(runs.find((r) => r.id === runId), hdrDraft.settings);
 }
 
 /** The largest of the whole numbers ≥ 1 (a field mid-edit is none), or `fallback`. */

@@ -26,7 +26,7 @@ import { openLoadedModel } from '../jobs/context.ts';
 import { evaluationSample } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
-import { fitSamplesOnGpu, hdrJob, retrainConfig } from '../jobs/hdr.ts';
+import { fitSamplesOnGpu, hdrJob, hdrRetrainConfig } from '../jobs/hdr.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
 import { ablationArms, ablationEndText, ablationJob, uniqueAblationName, validateAblationConfig } from '../jobs/ablate.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
@@ -55,9 +55,6 @@ async function onlyHdrOn<T>(datasetId: string, work: () => Promise<T>): Promise<
   if (hdr.refused) throw new Error('another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first');
   return hdr.value;
 }
-
-/** Studio runs that start from the base model train with these shapes (the studio's small defaults). */
-const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 };
 
 export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
@@ -302,10 +299,9 @@ export class StudioEngine {
           const mineSet = firstMinable(data.train, mineLimit);
           if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
           const from = runId ? await this.adapterOf(runId) : null;
-          const base = from && from.run.kind !== 'eval' ? from.run.config : BASE_RETRAIN;
           // With the sequence length the job retrains at (fitSamples), so the run's row shows it.
           // Refused here where this GPU cannot bind HDR's buffers at that length, before its row is written.
-          const config = fitSamplesOnGpu(ctx, { ...retrainConfig(base, settings), lora: from?.adapter.settings ?? base.lora }, settings, mineSet);
+          const config = fitSamplesOnGpu(ctx, hdrRetrainConfig(from?.run, settings, from?.adapter.settings), settings, mineSet);
           validateRunConfigFor(config, model.spec);
           // Retraining continues the run's α: its balance state (the newest checkpoint's, or an HDR run's).
           const balance = runId ? await new DexieRunStore(db, runId).readBalance() : null;

@@ -47,6 +47,7 @@ export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
 export { ablationArms, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
+export { hdrRetrainConfig } from '../jobs/hdr.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';

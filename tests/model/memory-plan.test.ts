@@ -174,6 +174,27 @@ describe('memory plan', () => {
     expect(both.hdrProblems).toEqual([]);
   });
 
+  it('sizes HDR by the run it retrains with, not by the training settings', () => {
+    // The page planned HDR with the Training form's batch and rank, while HDR retrains with the run
+    // it starts from: a picked run of batch 2 retrains [768, 128] gates (384 KiB), over a 256 KiB
+    // binding the Training form's batch 1 (192 KiB) fits, and the plan said HDR fits.
+    const tiny = tinyModelSpec(TINY_QWEN3_DEFAULT); // I 128
+    const limits = { maxBufferSize: 256 * 1024, maxStorageBufferBindingSize: 256 * 1024 };
+    const shape = { batch: 1, seqLen: 320, rank: 4, targets: ['q', 'v'] as LoraTarget[], recompute: true, decode: { ...DEFAULT_DECODE, maxNewTokens: 64, promptTokens: 300 } };
+    expect(planMemory(tiny, shape, limits).hdrProblems).toEqual([]);
+    const plan = planMemory(tiny, { ...shape, hdr: { batch: 2, seqLen: 320, rank: 16, targets: ['q', 'k', 'v', 'o'], recompute: true } }, limits);
+    expect(plan.fits).toBe(true);
+    expect(plan.hdrSeqLen).toBe(384);
+    expect(plan.hdrProblems).toContain("layer activation gate needs 384 KiB in one buffer, over this GPU's 256 KiB binding limit");
+    // Judged also where the Training form's own settings do not fit: HDR does not retrain with them.
+    const trainingOver = planMemory(tiny, { ...shape, seqLen: 1024, hdr: { batch: 2, seqLen: 320, rank: 16, targets: ['q', 'v'], recompute: true } }, limits);
+    expect(trainingOver.fits).toBe(false);
+    expect(trainingOver.hdrProblems).toContain("layer activation gate needs 384 KiB in one buffer, over this GPU's 256 KiB binding limit");
+    // Its adapter's rank and targets, not training's: more LoRA state beside the same cache.
+    const sameBatch = planMemory(tiny, { ...shape, hdr: { ...shape, rank: 16, targets: ['q', 'k', 'v', 'o'] } }, roomy);
+    expect(sameBatch.hdrBytes).toBeGreaterThan(planMemory(tiny, shape, roomy).hdrBytes);
+  });
+
   it('takes HDR\'s length from the prompts it mines, not the held-out side\'s or those mining skips', () => {
     // The page planned HDR's retraining at the dataset's longest prompt (1,000 tokens, a held-out
     // one) while the job retrains at the longest it mines (300): its verdict was for a longer HDR.

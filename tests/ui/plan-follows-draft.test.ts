@@ -27,13 +27,29 @@ describe('the plan the panels show', () => {
     const spec = parseModelConfig(readFileSync(new URL('../fixtures/models/configs/Qwen3-0.6B.json', import.meta.url), 'utf8'));
     const forms = { evalDraft: { ...DEFAULT_EVAL_DRAFT, batchSize: 16, maxNewTokens: 1024 }, hdrDraft: DEFAULT_HDR_DRAFT, ablationDraft: DEFAULT_ABLATION_DRAFT };
     const decode = formsDecodeShape(forms);
-    expect(decode).toEqual({ batch: 16, maxNewTokens: 1024 });
+    expect(decode).toEqual({ batch: 16, maxNewTokens: 1024, hdrMaxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
     const plan = planMemory(spec, { ...draftShape({ ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 1024 }), decode }, { maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 40 });
     expect(plan.categories.kvCache).toBe(2 * 28 * 16 * (1024 + 1023) * 1024 * 4); // K and V, 28 layers, kvDim 1,024, f32
     // A field mid-edit is not a size: the others (or the plan's default) stand.
-    expect(formsDecodeShape({ ...forms, evalDraft: { ...forms.evalDraft, batchSize: Number.NaN, maxNewTokens: 0 } })).toEqual({ batch: DEFAULT_HDR_DRAFT.settings.batchSize, maxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
+    expect(formsDecodeShape({ ...forms, evalDraft: { ...forms.evalDraft, batchSize: Number.NaN, maxNewTokens: 0 } })).toEqual({ batch: DEFAULT_HDR_DRAFT.settings.batchSize, maxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens, hdrMaxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
     const none = { evalDraft: { ...forms.evalDraft, batchSize: 0 }, hdrDraft: { ...DEFAULT_HDR_DRAFT, settings: { ...DEFAULT_HDR_DRAFT.settings, batchSize: 0 } }, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, batchSize: 0 } };
     expect(formsDecodeShape(none).batch).toBe(DEFAULT_DECODE.batch);
+  });
+
+  it('plans HDR\'s retraining length from the HDR and ablation forms\' answers, not the Evaluation form\'s', () => {
+    // HDR's length was the longest mined prompt plus the most new tokens of all three forms: 2,048
+    // in the Evaluation form planned an HDR retraining at 2,368 while the HDR form's 256 retrains at 576.
+    const spec = parseModelConfig(readFileSync(new URL('../fixtures/models/configs/Qwen3-0.6B.json', import.meta.url), 'utf8'));
+    const hdrDraft = { ...DEFAULT_HDR_DRAFT, settings: { ...DEFAULT_HDR_DRAFT.settings, maxNewTokens: 256 } };
+    const forms = { evalDraft: { ...DEFAULT_EVAL_DRAFT, maxNewTokens: 2048 }, hdrDraft, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, maxNewTokens: 128 } };
+    const decode = formsDecodeShape(forms);
+    expect(decode).toMatchObject({ maxNewTokens: 2048, hdrMaxNewTokens: 256 });
+    const plan = planMemory(spec, { ...draftShape({ ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 }), decode: { ...decode, minedPrompts: [300] } }, { maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 40 });
+    expect(plan.hdrSeqLen).toBe(576); // 300 + 256 + 8, rounded up to 64
+    // The cache still holds the Evaluation form's answers.
+    expect(plan.categories.kvCache).toBe(2 * 28 * 4 * (320 + 2047) * 1024 * 4);
+    // The ablation's HDR arm asking more: its answers set the length.
+    expect(formsDecodeShape({ ...forms, ablationDraft: { ...forms.ablationDraft, maxNewTokens: 1024 } }).hdrMaxNewTokens).toBe(1024);
   });
 
   it('suggests a smaller micro-batch that keeps the draft’s examples per optimizer step', () => {
@@ -76,9 +92,26 @@ describe('the plan while the guided demo runs a step', () => {
     for (const step of ['train', 'evaluate', 'hdr'] as const) {
       const planned = plannedSettings(step, draft, forms);
       expect(planned.config).toBe(DEMO_RUN_CONFIG);
-      expect(planned.decode).toEqual({ batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens) });
+      expect(planned.decode).toEqual({ batch: Math.max(DEMO_EVAL.batchSize, DEMO_HDR.settings.batchSize), maxNewTokens: Math.max(DEMO_EVAL.maxNewTokens, DEMO_HDR.settings.maxNewTokens), hdrMaxNewTokens: DEMO_HDR.settings.maxNewTokens });
     }
-    for (const step of [null, 'model', 'data'] as const) expect(plannedSettings(step, draft, forms)).toEqual({ config: draft, decode: forms });
+    for (const step of [null, 'model', 'data'] as const) expect(plannedSettings(step, draft, forms)).toEqual({ config: draft, decode: forms, hdr: undefined });
+  });
+});
+
+describe('the HDR the plan judges', () => {
+  // The Model panel planned HDR with the Training form's batch and rank; HDR retrains with the run
+  // the HDR form starts from (the latest trained where it picks none), or batch 1 × 320 from the base.
+  it('retrains with the HDR form\'s run, or the studio\'s base, as the job does', async () => {
+    const { hdrFormRetrainConfig } = await import('../../src/state/jobStore.ts');
+    const { hdrRetrainConfig } = await import('../../src/jobs/hdr.ts');
+    const picked = { ...DEFAULT_RUN_CONFIG, batchSize: 4, seqLen: 512, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 8, targets: ['q', 'v'] } };
+    const runs = [{ id: 'r', kind: 'train', lastStep: 10, config: picked }] as never;
+    const latest = hdrFormRetrainConfig(DEFAULT_HDR_DRAFT, runs);
+    expect(latest).toMatchObject({ batchSize: 4, seqLen: 512, lora: picked.lora, steps: DEFAULT_HDR_DRAFT.settings.stepsPerRound });
+    // As the worker's HDR job takes it from the same run.
+    expect(latest).toEqual(hdrRetrainConfig({ id: 'r', kind: 'train', config: picked } as never, DEFAULT_HDR_DRAFT.settings));
+    // The base model picked: the studio's batch 1 × 320, whatever the Training form says.
+    expect(hdrFormRetrainConfig({ ...DEFAULT_HDR_DRAFT, adapterRunId: '' }, runs)).toMatchObject({ batchSize: 1, seqLen: 320 });
   });
 });
 

@@ -9,7 +9,7 @@ import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, inHdrFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -129,7 +129,7 @@ const ablate: CliCommand = {
       interrupted = true;
       engine.cancel();
     };
-    const result = await endOnCtrlC(progress, 'finishing the step in flight and writing the report of the arms done', end, () => engine.ablate(
+    const result = await endOnCtrlC(progress, 'finishing the step in flight and writing the report of the arms done', end, () => inHdrFlagWords(engine.ablate(
       {
         store: new RunFolderStore(out, facts),
         workspace: new RunFolderWorkspace(join(out, 'runs'), facts),
@@ -147,7 +147,7 @@ const ablate: CliCommand = {
         },
       },
       (p) => progress.update(p.total ? `${p.label} ${p.done}/${p.total}` : p.label),
-    ));
+    )));
     progress.done();
     const ending = ablationEnding(result, arms.length);
     for (const line of ending.failures) console.error(line);

@@ -13,7 +13,7 @@ import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, da
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, inFlagWords, inHdrFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -164,7 +164,7 @@ const hdr: CliCommand = {
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
-      return engine.hdr({
+      return inHdrFlagWords(engine.hdr({
         store,
         settings,
         config,
@@ -191,7 +191,7 @@ const hdr: CliCommand = {
           },
           onProgress: (text) => progress.update(text, true),
         },
-      });
+      }));
     });
     progress.done();
     const interrupted = result.stopReason === 'aborted';

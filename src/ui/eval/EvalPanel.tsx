@@ -6,6 +6,7 @@ import { errorFor, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts
 import { useModel } from '../../state/modelStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
+import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { EvalForm } from './EvalForm.tsx';
 import { EvalResults } from './EvalResults.tsx';
@@ -20,6 +21,8 @@ export function EvalPanel() {
   const model = useModel((s) => s.info);
   const exporting = useOnnxExport((s) => s.exporting);
   const trainingElsewhere = useTrainingElsewhere();
+  // The plan HDR's Start is held by, kept in step with the forms here too (one panel shows at a time).
+  usePlanFollowsDraft();
   const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : exporting ? EXPORTING_REASON : trainingElsewhere;
   return (
     <section className="panel" aria-labelledby="eval-title" data-testid="eval-panel">

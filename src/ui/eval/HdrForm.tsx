@@ -2,6 +2,7 @@
 // and its start button.
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useJobs } from '../../state/jobStore.ts';
+import { useModel } from '../../state/modelStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
@@ -10,6 +11,11 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
   const { hdrDraft: d, setHdrDraft, startHdr, running } = useJobs();
   const s = d.settings;
   const problem = useFirstFieldProblem(['hdr-']);
+  // The memory plan's HDR verdict (the HDR form's run, answers and mining): Start is held with it, as
+  // the Training form's is with training's, rather than refused by the job once pressed.
+  const plan = useModel((p) => p.plan);
+  const tooLong = plan?.hdrProblems[0];
+  const blocked = problem ? `Fix ${problem} first.` : tooLong ? `HDR does not fit this GPU: it retrains at sequence ${plan!.hdrSeqLen} (the longest prompt it mines plus an answer), where ${tooLong}. Lower Max new tokens or start from a run with a smaller batch.` : null;
   const setS = (p: Partial<typeof s>) => setHdrDraft({ settings: { ...s, ...p } });
   return (
     // Not disabled while a job runs (that would drop the focus from Start HDR): the button is off instead.
@@ -27,12 +33,12 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
         <NumberField id="hdr-replay" label="Replay share" value={s.replayShare} min={0} max={0.95} step={0.05} onChange={(replayShare) => setS({ replayShare })} />
         <NumberField id="hdr-tokens" label="Max new tokens" value={s.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setS({ maxNewTokens })} />
       </div>
-      <KeepFocusButton className="primary" data-testid="start-hdr" disabled={!!problem || !!running} reasonId={problem ? 'hdr-problem' : null} onClick={() => datasetId && void startHdr(datasetId)}>
+      <KeepFocusButton className="primary" data-testid="start-hdr" disabled={!!blocked || !!running} reasonId={blocked ? 'hdr-problem' : null} onClick={() => datasetId && void startHdr(datasetId)}>
         Start HDR
       </KeepFocusButton>
-      {problem && (
+      {blocked && (
         <span className="error" id="hdr-problem">
-          Fix {problem} first.
+          {blocked}
         </span>
       )}
     </fieldset>

@@ -10,7 +10,7 @@
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
-import { formsDecodeShape, formsMineLimit, useJobs } from '../../state/jobStore.ts';
+import { formsDecodeShape, formsMineLimit, hdrFormRetrainConfig, useJobs } from '../../state/jobStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useLongestPrompt, useMinedPrompts } from '../../state/datasetViews.ts';
 import { plannedDatasetId, plannedMineLimit, plannedSettings, useDemo } from '../../state/demoStore.ts';
@@ -23,9 +23,17 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   // Two numbers, not a fresh object per read, so the store's selector stays stable.
   const formsBatch = useJobs((s) => formsDecodeShape(s).batch);
   const formsMaxNewTokens = useJobs((s) => formsDecodeShape(s).maxNewTokens);
-  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens });
+  const formsHdrMaxNewTokens = useJobs((s) => formsDecodeShape(s).hdrMaxNewTokens);
+  // HDR retrains with the run the HDR form starts from (or the studio's base), not the Training
+  // form's batch and rank; while this tab's ablation runs, its HDR arm retrains with the training settings.
+  const ablating = useJobs((s) => followDemo && s.running?.kind === 'ablation');
+  const hdrDraft = useJobs((s) => s.hdrDraft);
+  const runs = useRuns((s) => s.runs);
+  const hdrConfig = ablating ? undefined : hdrFormRetrainConfig(hdrDraft, runs);
+  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens, hdrMaxNewTokens: formsHdrMaxNewTokens }, hdrConfig);
   const draft = planned.config;
-  const { batch: decodeBatch, maxNewTokens } = planned.decode;
+  const hdr = planned.hdr && trainShapeOf(planned.hdr);
+  const { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens } = planned.decode;
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
   // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
@@ -38,7 +46,7 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   // HDR retrains at a length that holds the longest prompt it mines, not the held-out side's.
   const minedPrompts = useMinedPrompts(datasetId, plannedMineLimit(demoStep, useJobs(formsMineLimit)));
   useEffect(() => {
-    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, promptTokens, minedPrompts } });
+    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens, promptTokens, minedPrompts }, ...(hdr && { hdr }) });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads
-  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, promptTokens, minedPrompts, planMemory]);
+  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, hdrMaxNewTokens, promptTokens, minedPrompts, hdr?.batch, hdr?.seqLen, hdr?.rank, hdr?.targets, hdr?.recompute, hdr?.loraDropout, planMemory]);
 }
