@@ -70,6 +70,10 @@ export interface FileExampleOptions {
   /** The user's choice over many examples (data/inclusion.ts), applied after the check as the
    * studio's Dataset panel applies it: flagged only by these rules → used; these ids → left out. */
   inclusion?: InclusionChoice;
+  /** `inclusion` is the one a run recorded over its own dataset (an --adapter run folder's), not the
+   * user's flags: an id it leaves out that these files do not hold is none of theirs (a run scored on
+   * a BFCL file), so it is no error, where a typo in a flag is. */
+  inclusionRecorded?: boolean;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
 }
@@ -102,7 +106,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   }
   const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
   // A typo would train on the example the user meant to drop.
-  if (unknownIds.length) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  if (unknownIds.length && !opts.inclusionRecorded) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;

@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAda
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -108,8 +108,10 @@ const evalCommand: CliCommand = {
     const from = adapterRun(f.adapter);
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
-    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion });
+    const { inclusion, inclusionRecorded } = inclusionOrRecorded(f, from.inclusion);
+    // --split all holds nothing out: the run's held-out share is no matter (nor said).
+    const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionRecorded });
     const leftOut = new Set(inclusion?.leaveOut);
     let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
