@@ -17,6 +17,8 @@ import type { InclusionChoice } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
+import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
+import { plural } from '../data/plural.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
  * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
@@ -38,13 +40,32 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
  * as studio train, eval and hdr all split, unless an --adapter run held out another share:
  * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`). Import
  * problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionRecorded?: boolean }): Promise<FileExamples> {
+export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionRecorded?: boolean; adapter?: string }): Promise<FileExamples> {
   const files = await datasetFiles(paths);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionRecorded: opts.inclusionRecorded }).catch((err: unknown) => {
+  const included = snapshotChoices(opts.adapter, paths);
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionRecorded: opts.inclusionRecorded, included }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   printNotes(data.problems);
+  const chosen = included ? data.all.filter((e) => included.has(e.id)).length : 0;
+  if (chosen > 0) console.error(`note: --adapter ${opts.adapter} is a studio snapshot: ${chosen} of the ${plural(data.all.length, 'example')} here are used or left out as the studio chose (its ${DATASET_FILE}'s "included")`);
   return data;
+}
+
+/** The studio's choice of examples in an unzipped snapshot given as --adapter: the page records it
+ * per line of the snapshot's dataset.jsonl ("included"), not as run.json's inclusion (which studio
+ * train --leave-out writes), so eval and hdr on the original file would otherwise score or mine
+ * other examples than the page's run used. None for another folder, or when --data is that file
+ * (its lines say it already). */
+function snapshotChoices(adapter: string | undefined, paths: string[]): ReadonlyMap<string, boolean> | undefined {
+  if (!adapter || !existsSync(join(adapter, RUN_JSON))) return undefined;
+  const path = join(adapter, DATASET_FILE);
+  if (!existsSync(path) || paths.some((p) => resolve(p) === resolve(path))) return undefined;
+  try {
+    return parseDatasetJsonl(readFileSync(path), path).inclusion;
+  } catch (err) {
+    throw new CliError(`--adapter ${adapter}: ${(err as Error).message}`, 2);
+  }
 }
 
 /** What became of the imported examples, for a message that none is left to train on or mine. */

@@ -74,6 +74,10 @@ export interface FileExampleOptions {
    * user's flags: an id it leaves out that these files do not hold is none of theirs (a run scored on
    * a BFCL file), so it is no error, where a typo in a flag is. */
   inclusionRecorded?: boolean;
+  /** Each example's "included" as a snapshot's dataset.jsonl records the studio's choice (an unzipped
+   * snapshot given as --adapter), for files that are not that dataset.jsonl: used where a line of
+   * these files says nothing, as the line would be. */
+  included?: ReadonlyMap<string, boolean>;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
 }
@@ -99,7 +103,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     // A line's "included" is the studio's: true uses the example whatever the check says. false on
     // an example that passes the check is the user's choice; on a flagged one it is the check's
     // verdict (the studio stores it for every flagged example), which --include-failing overrides.
-    const chosen = imported.included.get(r.id);
+    const chosen = imported.included.get(r.id) ?? opts.included?.get(r.id);
     if (chosen === true) r.included = 1;
     else if (r.quality.passed && chosen === false) r.included = 0;
     else if (!r.quality.passed && opts.includeFailing) r.included = 1;

@@ -37,8 +37,9 @@ options:
   --include-failing       with --split eval or train, keep examples that fail the quality check
                           (the studio leaves them out, so by default so does this)
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any; --split all
-                          takes every example but those left out)
+                          (default: the --adapter run folder's, if it chose any, over the
+                          studio's choices an --adapter snapshot's dataset.jsonl records; --split
+                          all takes every example but those these flags or the run folder leave out)
   --limit <n>             evaluate at most n examples, each category in its share
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
   --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
@@ -111,7 +112,7 @@ const evalCommand: CliCommand = {
     const { inclusion, inclusionRecorded } = inclusionOrRecorded(f, from.inclusion);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionRecorded });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionRecorded, adapter: f.adapter });
     const leftOut = new Set(inclusion?.leaveOut);
     let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));

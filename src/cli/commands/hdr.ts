@@ -57,7 +57,8 @@ ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any)
+                          (default: the --adapter run folder's, if it chose any, over the
+                          studio's choices an --adapter snapshot's dataset.jsonl records)
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
 
@@ -137,7 +138,7 @@ const hdr: CliCommand = {
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionRecorded });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionRecorded, adapter: f.adapter });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
