@@ -133,7 +133,7 @@ const evalCommand: CliCommand = {
       // store adds the earlier answers to this empty run, as to any run).
       const run = { ...summarizePredictions([]), predictions: [], aborted: false };
       await store.saveEvaluation(run);
-      console.log(formatEvalSummary(withEarlierPredictions(earlier, run, order)));
+      console.log(formatEvalSummary(withEarlierPredictions(earlier, run, order), `--max-tokens ${maxNewTokens}`));
       console.log(`every example was already answered; predictions written to ${out}`);
       return 0;
     }
@@ -154,7 +154,7 @@ const evalCommand: CliCommand = {
     );
     progress.done();
     const report = withEarlierPredictions(earlier, run, order);
-    console.log(formatEvalSummary(report));
+    console.log(formatEvalSummary(report, `--max-tokens ${maxNewTokens}`));
     if (report.aborted) {
       console.log(`interrupted: ${report.predictions.length} of ${all.length} examples evaluated; their predictions are written to ${out} (--resume goes on from them)`);
       return 130;
