@@ -18,6 +18,8 @@ import type { InclusionChoice } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
+import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
+import { plural } from '../data/plural.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
  * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
@@ -41,14 +43,18 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
  * problems and exclusions are printed as notes. */
 export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples> {
   const files = await datasetFiles(paths);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const included = opts.ignoreLineChoices ? undefined : snapshotChoices(opts.adapter, paths);
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionRecorded: opts.inclusionRecorded, included, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
-  if (!opts.ignoreLineChoices) printNotes(data.problems);
+  if (opts.ignoreLineChoices) return data;
+  printNotes(data.problems);
+  const chosen = included ? data.all.filter((e) => included.has(e.id)).length : 0;
+  if (chosen > 0) console.error(`note: --adapter ${opts.adapter} is a studio snapshot: ${chosen} of the ${plural(data.all.length, 'example')} here are used or left out as the studio chose (its ${DATASET_FILE}'s "included")`);
   return data;
 }
 
-type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; ignoreLineChoices?: boolean };
+type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionRecorded?: boolean; adapter?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to
  * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),
@@ -58,6 +64,22 @@ export async function readBeforeLineChoices(paths: string[], opts: DataExampleOp
   const before = await dataExamples(paths, { ...opts, ignoreLineChoices: true });
   if ((await datasetFingerprint(fingerprintedExamples(before))) !== fingerprint) return undefined;
   return `the run was trained on them before the CLI read a line's "included" (the choice a snapshot's dataset.jsonl carries), when every example that passes the quality check was used and every flagged one left out (unless --include-failing) whatever its line said; the same files now give other examples. To use them as it did, give a copy of the files with their "included" fields removed (to train on the lines' choice instead, start a new run)`;
+}
+
+/** The studio's choice of examples in an unzipped snapshot given as --adapter: the page records it
+ * per line of the snapshot's dataset.jsonl ("included"), not as run.json's inclusion (which studio
+ * train --leave-out writes), so eval and hdr on the original file would otherwise score or mine
+ * other examples than the page's run used. None for another folder, or when --data is that file
+ * (its lines say it already). */
+function snapshotChoices(adapter: string | undefined, paths: string[]): ReadonlyMap<string, boolean> | undefined {
+  if (!adapter || !existsSync(join(adapter, RUN_JSON))) return undefined;
+  const path = join(adapter, DATASET_FILE);
+  if (!existsSync(path) || paths.some((p) => resolve(p) === resolve(path))) return undefined;
+  try {
+    return parseDatasetJsonl(readFileSync(path), path).inclusion;
+  } catch (err) {
+    throw new CliError(`--adapter ${adapter}: ${(err as Error).message}`, 2);
+  }
 }
 
 /** What became of the imported examples, for a message that none is left to train on or mine. */

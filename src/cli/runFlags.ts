@@ -293,6 +293,15 @@ export function inclusionFlagsText(c: InclusionChoice | undefined): string {
   return [c?.includeFlagged?.length && `--include-flagged ${c.includeFlagged.join(',')}`, c?.leaveOut?.length && `--leave-out ${c.leaveOut.join(',')}`].filter(Boolean).join(' ');
 }
 
+/** The examples eval and hdr use beyond the quality check: the flags' choice, else the one an
+ * --adapter run folder recorded over its own dataset (`recorded`), marked so for dataExamples: an id
+ * it left out that these files do not hold is no error (a run scored on a BFCL file). */
+export function inclusionOrRecorded(f: Parameters<typeof inclusionFromFlags>[0], recorded: InclusionChoice | undefined): { inclusion?: InclusionChoice; inclusionRecorded?: boolean } {
+  const given = inclusionFromFlags(f);
+  if (given) return { inclusion: given };
+  return recorded ? { inclusion: recorded, inclusionRecorded: true } : {};
+}
+
 /** --include-flagged and --leave-out as a choice; undefined when neither is given. A resumed run
  * (`resumed`) uses the one it recorded: given again, it must be that one (a run continued on other
  * examples mixes two runs in one curve). */

@@ -223,21 +223,22 @@ export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: numb
   return `${n} example${n === 1 ? ' was' : 's were'} not asked: ${n === 1 ? 'its prompt' : 'their prompts'} and the answer's ${maxNewTokens ?? 'max new'} tokens pass ${context} (not counted in the accuracy)`;
 }
 
-/** How many answers stopped at the token limit, in words, or null when none did. */
-export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>): string | null {
+/** How many answers stopped at the token limit, in words, or null when none did. `limit`: the
+ * limit as the reader sets it (the CLI's flag, which is not called max-new-tokens). */
+export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'max-new-tokens'): string | null {
   const n = s.finishReasons.length ?? 0;
   if (n === 0) return null;
-  return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the max-new-tokens limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
+  return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
 }
 
 /** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */
-export function formatEvalSummary(s: EvalSummary): string {
+export function formatEvalSummary(s: EvalSummary, limit?: string): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   // Nothing scored (cancelled at once, every example too long) has no accuracy, as the studio shows none.
   const lines = [s.total === 0 ? 'accuracy n/a (0/0: no example scored)' : `accuracy ${pct(s.accuracy)} (${s.correct}/${s.total}): ${ACCURACY_COUNTS}`];
   for (const [cat, t] of Object.entries(s.byCategory)) lines.push(`  ${cat.padEnd(20)} ${pct(t.accuracy).padStart(6)} (${t.correct}/${t.total})`);
   lines.push(formatBfclScore(s.bfcl ?? bfclScore(s.byCategory)));
-  const cut = cutOffNote(s);
+  const cut = cutOffNote(s, limit);
   if (cut) lines.push(cut);
   const skipped = tooLongNote(s);
   if (skipped) lines.push(skipped);

@@ -70,6 +70,14 @@ export interface FileExampleOptions {
   /** The user's choice over many examples (data/inclusion.ts), applied after the check as the
    * studio's Dataset panel applies it: flagged only by these rules → used; these ids → left out. */
   inclusion?: InclusionChoice;
+  /** `inclusion` is the one a run recorded over its own dataset (an --adapter run folder's), not the
+   * user's flags: an id it leaves out that these files do not hold is none of theirs (a run scored on
+   * a BFCL file), so it is no error, where a typo in a flag is. */
+  inclusionRecorded?: boolean;
+  /** Each example's "included" as a snapshot's dataset.jsonl records the studio's choice (an unzipped
+   * snapshot given as --adapter), for files that are not that dataset.jsonl: used where a line of
+   * these files says nothing, as the line would be. */
+  included?: ReadonlyMap<string, boolean>;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
   /** Read no line's "included", as the CLI did before lines chose (the check and the flags alone):
@@ -98,14 +106,14 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     // A line's "included" is the studio's: true uses the example whatever the check says. false on
     // an example that passes the check is the user's choice; on a flagged one it is the check's
     // verdict (the studio stores it for every flagged example), which --include-failing overrides.
-    const chosen = opts.ignoreLineChoices ? undefined : imported.included.get(r.id);
+    const chosen = opts.ignoreLineChoices ? undefined : (imported.included.get(r.id) ?? opts.included?.get(r.id));
     if (chosen === true) r.included = 1;
     else if (r.quality.passed && chosen === false) r.included = 0;
     else if (!r.quality.passed && opts.includeFailing) r.included = 1;
   }
   const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
   // A typo would train on the example the user meant to drop.
-  if (unknownIds.length) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  if (unknownIds.length && !opts.inclusionRecorded) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;

@@ -1,6 +1,8 @@
 // Telling the user a training run ended while they looked elsewhere: a system notification when the
 // browser allows it (asked for when a run starts, which is a click), and the tab's title always,
 // until the page is looked at again. Never required: without permission only the title changes.
+import { failedWhen } from '../worker/protocol.ts';
+
 const TITLE = typeof document === 'undefined' ? '' : document.title;
 
 export function askToNotify(): void {
@@ -18,7 +20,7 @@ export function runEndedText(runName: string, status: string, step: number, step
   // `created`: stopped before a step; a resumed run keeps the steps it had trained.
   if (status === 'created') return step > 0 ? `Training “${runName}” stopped before it went on from step ${step}` : `Training “${runName}” stopped before it trained a step`;
   // A run's step is the number of steps it finished: a failed one failed in the next.
-  if (status === 'failed') return `Training “${runName}” failed after ${step} step${step === 1 ? '' : 's'}`;
+  if (status === 'failed') return `Training “${runName}” failed ${failedWhen(step)}`;
   if (stoppedEarly(status, step, steps)) return `Training “${runName}” stopped at step ${step} of ${steps}`;
   const how = status === 'done' ? 'finished' : status;
   return `Training “${runName}” ${how} at step ${step}`;

@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -62,17 +62,11 @@ export function draftProblem(draft: RunConfig, model?: Pick<ModelInfo, 'maxPosit
   }
 }
 
-/** "1 step", "2 steps": how far a run got (its step is the number of steps it finished; the step
- * that failed is the next one, which a message like "diverged at step 3" names). */
-export function stepsWord(n: number): string {
-  return `${n} step${n === 1 ? '' : 's'}`;
-}
-
 /** A failed run's error line. A message that already speaks of resuming (a lost device: resume; a
  * divergence: a resume would replay it, start a new run) gets no generic hint to resume, which
  * would repeat or contradict it. */
 function failedRunText(name: string, step: number, message: string | undefined): string {
-  const text = `Run “${name}” failed after ${stepsWord(step)}: ${message ?? 'no reason given'}.`;
+  const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
   return message && /\bresum/i.test(message) ? text : `${text} Resume it to continue from its last checkpoint.`;
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterEvalFraction, adapterRun, dataExamples, recordedEvalFraction } from '../../src/cli/localFiles.ts';
 import { sideOf } from '../../src/data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 
 const DATA = 'public/demo/demo-dataset.jsonl';
 
@@ -59,6 +60,31 @@ describe('--adapter of an unzipped studio snapshot', () => {
       rmSync(join(dir, 'run.json'));
       writeFileSync(join(dir, 'hdr.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, splitSeed: 1234, ...recordedEvalFraction(0.5) }));
       expect(adapterRun(dir)).toMatchObject({ splitSeed: 1234, evalFraction: 0.5 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The page records the user's include / leave-out choices per line of the snapshot's dataset.jsonl,
+  // not in run.json: `studio eval` / `studio hdr --adapter <snapshot>` on the original file used an
+  // example the user had left out on the page (scored or mined it) without a word.
+  it('uses and leaves out the examples of the original file as the studio chose', async () => {
+    const dir = snapshotFolder({ seed: 1234, evalFraction: 0.1 });
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const plain = await dataExamples([DATA], { seed: 1234 });
+      const used = [...plain.train, ...plain.eval];
+      const left = used[0].id;
+      writeFileSync(join(dir, 'dataset.jsonl'), encodeDatasetJsonl(plain.all, new Map(plain.all.map((e) => [e.id, used.some((u) => u.id === e.id) && e.id !== left]))));
+      said.mockClear();
+      const data = await dataExamples([DATA], { seed: 1234, adapter: dir });
+      expect([...data.train, ...data.eval].map((e) => e.id).sort()).toEqual(used.filter((e) => e.id !== left).map((e) => e.id).sort());
+      expect(said).toHaveBeenCalledWith(`note: --adapter ${dir} is a studio snapshot: ${plain.all.length} of the ${plain.all.length} examples here are used or left out as the studio chose (its dataset.jsonl's "included")`);
+      // --data that dataset.jsonl itself: its lines say it, with no word about the adapter.
+      said.mockClear();
+      const own = await dataExamples([join(dir, 'dataset.jsonl')], { seed: 1234, adapter: dir });
+      expect(own.train.length + own.eval.length).toBe(used.length - 1);
+      expect(said.mock.calls.flat().join('\n')).not.toContain('is a studio snapshot');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -93,4 +93,19 @@ describe('studio train --include-flagged / --leave-out', () => {
     writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false } }));
     expect(adapterRun(trained).inclusion).toBeUndefined();
   });
+
+  // `eval --split all --adapter <run folder>` on another file (a BFCL category) was refused with
+  // "--leave-out: no example "x" to leave out", a flag the user never gave and could not take back,
+  // after a note that it held out the run's 20% though --split all holds out nothing.
+  it('eval --split all with a run folder as --adapter: its left-out ids another file lacks are no error, and no held-out share is said', { timeout: 300_000 }, async () => {
+    const data = await dataFile();
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-other-'));
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: ['mine.jsonl'], bfclPromptMode: false, includeFailing: false, splitSeed: 3, evalFraction: 0.2, inclusion: { leaveOut: ['x'] } } }));
+    const r = studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--quiet');
+    expect(r.err).not.toMatch(/held out 20%|--leave-out/);
+    // It went on to read the adapter (this folder has only run.json).
+    expect(r.last).toBe(`studio eval: --adapter ${run}: no adapter_config.json`);
+    // A typo in the flag itself is still named.
+    expect(studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--leave-out', 'y', '--quiet').last).toBe(`studio eval: --leave-out: no example "y" to leave out among the 8 examples imported from ${data}`);
+  });
 });

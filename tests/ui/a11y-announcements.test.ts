@@ -56,6 +56,8 @@ describe('the training run’s milestones', () => {
     expect(ended('done')).toBe('Training “first” finished: 50 steps, final loss 1.500.');
     // Its step is the steps it finished: the failure was in the next (not "failed at step 50: … diverged at step 51").
     expect(ended('failed', 'training diverged at step 51')).toBe('Training “first” failed after 50 steps: training diverged at step 51, last loss 1.500.');
+    // One that failed before its first step trained nothing: not "failed after 0 steps".
+    expect(nextRunAnnouncement({ ...seen, key: 'started' }, { runId: 'r', name: 'first', phase: 'ended', status: 'failed', step: 0, message: 'the GPU was lost' })?.text).toBe('Training “first” failed before its first step: the GPU was lost.');
     const end = nextRunAnnouncement(seen, { runId: 'r', name: 'first', phase: 'ended', status: 'done', step: 50 })!;
     expect(nextRunAnnouncement(end, { runId: 'r', name: 'first', phase: 'ended', status: 'done', step: 50 })).toBeNull();
     // A row not yet updated (still running) waits; a run the strip never saw start is not announced.

@@ -71,22 +71,35 @@ describe('starting a training run', () => {
 });
 
 describe('a run that fails', () => {
-  // The run's step is the number of steps it finished; the worker's message names the step that
-  // failed: "failed at step 2: training diverged at step 3" said two different steps.
-  it('says how many steps it finished, beside the step the message names', async () => {
-    stored = { status: 'failed', lastStep: 2, message: 'training diverged at step 3', config: { steps: 20 } as never };
+  /** Starts a run the worker answers as failed after `step` steps of 20; the error line it leaves and
+   * what the run's controls then say. */
+  async function failAfter(step: number, message: string): Promise<{ error: string | null; controls: string }> {
+    stored = { status: 'failed', lastStep: step, message, config: { steps: 20 } as never };
     reply = async (kind) => {
       if (kind === 'createRun') return { runId: 'r' };
-      if (kind === 'startRun') return { status: 'failed', step: 2, message: 'training diverged at step 3' };
+      if (kind === 'startRun') return { status: 'failed', step, message };
       return undefined;
     };
     await useRuns.getState().startRun('d');
-    expect(useRuns.getState().error).toBe('Run “r” failed after 2 steps: training diverged at step 3. Resume it to continue from its last checkpoint.');
     const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
     const { renderNow } = await import('../helpers/render.ts');
     const { createElement } = await import('react');
-    const html = renderNow(createElement(RunControls, { run: useRuns.getState().runs[0] }));
-    expect(html).toContain('Failed after 2 steps of 20: training diverged at step 3.');
+    return { error: useRuns.getState().error, controls: renderNow(createElement(RunControls, { run: useRuns.getState().runs[0] })) };
+  }
+
+  // The run's step is the number of steps it finished; the worker's message names the step that
+  // failed: "failed at step 2: training diverged at step 3" said two different steps.
+  it('says how many steps it finished, beside the step the message names', async () => {
+    const { error, controls } = await failAfter(2, 'training diverged at step 3');
+    expect(error).toBe('Run “r” failed after 2 steps: training diverged at step 3. Resume it to continue from its last checkpoint.');
+    expect(controls).toContain('Failed after 2 steps of 20: training diverged at step 3.');
+  });
+
+  // "failed after 0 steps" read as if a step had run; studio train's error says the same words.
+  it('says a run that failed before its first step failed before it, in the error line and the controls', async () => {
+    const { error, controls } = await failAfter(0, 'out of GPU memory');
+    expect(error).toMatch(/^Run “r” failed before its first step: out of GPU memory\./);
+    expect(controls).toContain('Failed before its first step: out of GPU memory.');
   });
 });
 

@@ -112,6 +112,7 @@ describe('canResume', () => {
     expect(runEndedText('a', 'created', 0)).toBe('Training “a” stopped before it trained a step');
     expect(runEndedText('a', 'done', 4)).toBe('Training “a” finished at step 4');
     expect(runEndedText('a', 'failed', 1)).toBe('Training “a” failed after 1 step');
+    expect(runEndedText('a', 'failed', 0)).toBe('Training “a” failed before its first step');
   });
 
   it('offers a resume for a run that failed at its last step: its newest checkpoint may be earlier', () => {

@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAda
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -37,8 +37,9 @@ options:
   --include-failing       with --split eval or train, keep examples that fail the quality check
                           (the studio leaves them out, so by default so does this)
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any; --split all
-                          takes every example but those left out)
+                          (default: the --adapter run folder's, if it chose any, over the
+                          studio's choices an --adapter snapshot's dataset.jsonl records; --split
+                          all takes every example but those these flags or the run folder leave out)
   --limit <n>             evaluate at most n examples, each category in its share
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
   --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
@@ -108,8 +109,10 @@ const evalCommand: CliCommand = {
     const from = adapterRun(f.adapter);
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
-    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion });
+    const { inclusion, inclusionRecorded } = inclusionOrRecorded(f, from.inclusion);
+    // --split all holds nothing out: the run's held-out share is no matter (nor said).
+    const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionRecorded, adapter: f.adapter });
     const leftOut = new Set(inclusion?.leaveOut);
     let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
@@ -130,7 +133,7 @@ const evalCommand: CliCommand = {
       // store adds the earlier answers to this empty run, as to any run).
       const run = { ...summarizePredictions([]), predictions: [], aborted: false };
       await store.saveEvaluation(run);
-      console.log(formatEvalSummary(withEarlierPredictions(earlier, run, order)));
+      console.log(formatEvalSummary(withEarlierPredictions(earlier, run, order), `--max-tokens ${maxNewTokens}`));
       console.log(`every example was already answered; predictions written to ${out}`);
       return 0;
     }
@@ -151,7 +154,7 @@ const evalCommand: CliCommand = {
     );
     progress.done();
     const report = withEarlierPredictions(earlier, run, order);
-    console.log(formatEvalSummary(report));
+    console.log(formatEvalSummary(report, `--max-tokens ${maxNewTokens}`));
     if (report.aborted) {
       console.log(`interrupted: ${report.predictions.length} of ${all.length} examples evaluated; their predictions are written to ${out} (--resume goes on from them)`);
       return 130;

@@ -21,6 +21,7 @@ import { CHECKPOINT_FILE, readBalanceFile, RUN_JSON, RunFolderStore, type RunSou
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples } from '../../jobs/data.ts';
 import { plural } from '../../data/plural.ts';
+import { failedWhen } from '../../train/runWords.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -324,7 +325,7 @@ const train: CliCommand = {
       }
       return 130;
     }
-    if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} after ${outcome.step} step${outcome.step === 1 ? '' : 's'}: ${outcome.message ?? 'no reason given'}`);
+    if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} ${failedWhen(outcome.step)}: ${outcome.message ?? 'no reason given'}`);
     // The examples the data held that it did not train on: held out by the split, not lost.
     console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, holding out ${data.eval.length} (split seed ${splitSeed}) for the held-out loss and studio eval; adapter written to ${out}`);
     return 0;

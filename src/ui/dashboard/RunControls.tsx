@@ -1,7 +1,8 @@
 // The selected run's status on the dashboard itself, with what can be done from here: while it
 // trains the run strip above has its progress, pause and stop; once paused or interrupted, resume
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
-import { canResume, effectiveStatus, resumeLabel, stepsWord, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, resumeLabel, useRuns } from '../../state/runStore.ts';
+import { failedWhen } from '../../worker/protocol.ts';
 import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import type { StoredRun } from '../../state/queries.ts';
@@ -41,7 +42,7 @@ export function RunControls({ run }: { run: StoredRun }) {
           : status === 'running'
             ? `Training as part of ${jobKind === 'hdr' ? 'the HDR run' : jobKind === 'ablation' ? 'the ablation' : 'the running job'}: step ${trained} of ${steps}. Cancel it in its panel.`
           : status === 'failed'
-            ? `Failed after ${stepsWord(run.lastStep ?? 0)} of ${steps}${run.message ? `: ${run.message}` : ''}.`
+            ? `Failed ${failedWhen(run.lastStep ?? 0, steps)}${run.message ? `: ${run.message}` : ''}.`
             : `Not started yet (${steps} steps planned).`;
   return (
     <div className="row runcontrols" data-testid="run-controls" data-status={status}>

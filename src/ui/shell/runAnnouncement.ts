@@ -1,7 +1,7 @@
 // What the run strip's live region says of the active training run: that it started, about every
 // tenth of its steps, and how it ended (paused, stopped, finished, failed, with its last loss).
 // Nothing per step: a screen reader would read nothing else.
-import type { RunStatus } from '../../worker/protocol.ts';
+import { failedWhen, type RunStatus } from '../../worker/protocol.ts';
 import { formatMetric } from '../format.ts';
 
 /** The run as the strip sees it now. */
@@ -33,7 +33,7 @@ function say(now: RunMoment, key: string): string {
   if (now.phase === 'training') return `${run}: ${key.slice(6)}0% done, step ${now.step} of ${now.total}${lossText(now.loss, 'loss')}.`;
   if (now.phase !== 'ended') return '';
   if (now.status === 'paused') return `${run} paused at step ${now.step}; its checkpoint is saved${lossText(now.loss, 'loss')}.`;
-  if (now.status === 'failed') return `${run} failed after ${now.step} step${now.step === 1 ? '' : 's'}${now.message ? `: ${now.message}` : ''}${lossText(now.loss, 'last loss')}.`;
+  if (now.status === 'failed') return `${run} failed ${failedWhen(now.step)}${now.message ? `: ${now.message}` : ''}${lossText(now.loss, 'last loss')}.`;
   // A run that ends early with a reason was stopped (the only such reason is the user's Stop).
   if (now.message) return `${run} stopped at step ${now.step}${lossText(now.loss, 'final loss')}.`;
   return `${run} finished: ${now.step} steps${lossText(now.loss, 'final loss')}.`;
