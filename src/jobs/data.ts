@@ -106,14 +106,15 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;
+    // Asked first: a flagged example its line or --include-failing would have used is out by --leave-out, not the check.
+    if (askedOut.has(r.id)) {
+      leftOutAsked++;
+      problems.push(`example "${r.id}": left out, as asked`);
+      continue;
+    }
     if (r.quality.passed) {
-      if (askedOut.has(r.id)) {
-        leftOutAsked++;
-        problems.push(`example "${r.id}": left out, as asked`);
-      } else {
-        leftOut++;
-        problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
-      }
+      leftOut++;
+      problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
       continue;
     }
     failedQuality++;
