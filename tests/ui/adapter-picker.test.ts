@@ -39,8 +39,8 @@ describe('the adapter picker', () => {
     useJobs.setState({ rows: new Set() });
   });
 
-  it('names the adapter an HDR run that mined no hard case kept as the one it started from, not "round 0"', () => {
+  it('names the adapter an HDR run that mined no hard case kept as no round, not "round 0"', () => {
     useRuns.setState({ runs: [hdr('hdr-easy', { rounds: [], lastStep: 0 })] as never, checkpointSteps: new Map([['hdr-easy', 0]]), adapterRuns: new Set(['hdr-easy']) });
-    expect(options()).toEqual(['base model (no adapter)', 'hdr-easy (HDR, no round: the adapter it started from)']);
+    expect(options()).toEqual(['base model (no adapter)', 'hdr-easy (HDR, no round)']);
   });
 });

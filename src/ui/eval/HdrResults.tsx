@@ -150,7 +150,7 @@ function HardCases({ datasetId }: { datasetId: string }) {
  * the steps it took (roundCancelledText says the same in the round's line). */
 export function adapterKeptText(row: HdrRunRow, round: number): string {
   const use = 'which evaluation, export and HDR from this run use';
-  if (round === 0) return `Kept with this run: the adapter it started from (no round retrained it), ${use}.`;
+  if (round === 0) return row.fromRunId ? `Kept with this run: the adapter it started from (no round retrained it), ${use}.` : `Kept with this run: an adapter that changes nothing (it started from the base model, and no round retrained it), ${use}.`;
   const r = row.rounds.find((x) => x.round === round);
   const what = r?.cancelledIn === 'retraining' ? `the adapter of round ${round}, cut short by the cancel after ${plural(r.training?.steps ?? 0, 'step')} of its retraining` : `the adapter after round ${round}`;
   return `Kept with this run: ${what}, ${use}${round > 1 ? '; the earlier rounds’ adapters are not kept' : ''}.`;
