@@ -36,11 +36,12 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split, unless an --adapter run held out another share:
- * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`). Import
+ * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`, or the one an
+ * --adapter run folder recorded: `inclusionFrom` names its file). Import
  * problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice }): Promise<FileExamples> {
+export async function dataExamples(paths: string[], opts: { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string }): Promise<FileExamples> {
   const files = await datasetFiles(paths);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion }).catch((err: unknown) => {
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   printNotes(data.problems);

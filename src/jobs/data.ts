@@ -70,6 +70,9 @@ export interface FileExampleOptions {
   /** The user's choice over many examples (data/inclusion.ts), applied after the check as the
    * studio's Dataset panel applies it: flagged only by these rules → used; these ids → left out. */
   inclusion?: InclusionChoice;
+  /** Where `inclusion` was recorded (a run folder's run.json given as --adapter), not typed: its ids
+   * that no imported example has are noted, not refused (the run left them out of its own data). */
+  inclusionFrom?: string;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
 }
@@ -102,7 +105,9 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   }
   const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
   // A typo would train on the example the user meant to drop.
-  if (unknownIds.length) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  const ids = unknownIds.map((id) => `"${id}"`).join(', ');
+  if (unknownIds.length && !opts.inclusionFrom) throw new UnknownLeaveOut(`no example ${ids} to leave out among the ${plural(rows.length, 'example')} imported`);
+  if (unknownIds.length) problems.push(`${opts.inclusionFrom} leaves out ${ids} (the run's --leave-out), which none of the ${plural(rows.length, 'example')} imported is: nothing is left out for ${unknownIds.length === 1 ? 'it' : 'them'}`);
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;

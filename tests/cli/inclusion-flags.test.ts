@@ -81,6 +81,17 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(id.last).toBe(`studio eval: --leave-out: no example "nope" to leave out among the 8 examples imported from ${data}`);
   });
 
+  it('a run folder given as --adapter to eval another dataset: the ids it left out are noted, not refused as a typed --leave-out', { timeout: 300_000 }, async () => {
+    // `studio eval --adapter <run trained with --leave-out x> --data <other file>` was refused
+    // '--leave-out: no example "x" to leave out', a flag the user never gave and could not take back.
+    const data = await dataFile();
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion: { leaveOut: ['x'] } } }));
+    const r = studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'p.jsonl'), '--quiet');
+    expect(r.err).not.toContain('studio eval: --leave-out');
+    expect(r.err).toContain(`note: ${join(run, 'run.json')} leaves out "x" (the run's --leave-out), which none of the 8 examples imported is: nothing is left out for it`);
+  });
+
   it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', () => {
     const inclusion = { includeFlagged: ['reasoning_as_promised'], leaveOut: ['x'] };
     const trained = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));

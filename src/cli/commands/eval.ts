@@ -108,8 +108,9 @@ const evalCommand: CliCommand = {
     const from = adapterRun(f.adapter);
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
-    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion });
+    const given = inclusionFromFlags(f);
+    const inclusion = given ?? from.inclusion;
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionFrom: given ? undefined : from.file });
     const leftOut = new Set(inclusion?.leaveOut);
     let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));

@@ -130,14 +130,15 @@ const hdr: CliCommand = {
     }
     checkRunFolder(out, { adapter: f.adapter });
     // The examples a run folder chose, unless the flags choose others.
-    const inclusion = inclusionFromFlags(f) ?? from.inclusion;
+    const given = inclusionFromFlags(f);
+    const inclusion = given ?? from.inclusion;
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionFrom: given ? undefined : from.file });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
