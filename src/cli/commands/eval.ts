@@ -9,7 +9,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
-import { evaluationSample } from '../../jobs/data.ts';
+import { evaluationSample, fingerprintedExamples } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
@@ -111,8 +111,10 @@ const evalCommand: CliCommand = {
     const given = inclusionFromFlags(f);
     const inclusion = given ?? from.inclusion;
     const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction: adapterEvalFraction(f.adapter), format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionFrom: given ? undefined : from.file });
-    const leftOut = new Set(inclusion?.leaveOut);
-    let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
+    // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
+    // left out, by --leave-out or in the studio (a snapshot line's "included": false).
+    const used = new Set(fingerprintedExamples(data).map((e) => e.id));
+    let examples = split === 'all' ? data.all.filter((e) => used.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
