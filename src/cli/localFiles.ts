@@ -39,12 +39,13 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split, unless an --adapter run held out another share:
- * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`). Import
+ * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`, or the one an
+ * --adapter run folder recorded: `inclusionFrom` names its file). Import
  * problems and exclusions are printed as notes. */
 export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples> {
   const files = await datasetFiles(paths);
   const included = opts.ignoreLineChoices ? undefined : snapshotChoices(opts.adapter, paths);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionRecorded: opts.inclusionRecorded, included, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   if (opts.ignoreLineChoices) return data;
@@ -54,7 +55,7 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
   return data;
 }
 
-type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionRecorded?: boolean; adapter?: string; ignoreLineChoices?: boolean };
+type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to
  * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),

@@ -294,12 +294,13 @@ export function inclusionFlagsText(c: InclusionChoice | undefined): string {
 }
 
 /** The examples eval and hdr use beyond the quality check: the flags' choice, else the one an
- * --adapter run folder recorded over its own dataset (`recorded`), marked so for dataExamples: an id
- * it left out that these files do not hold is no error (a run scored on a BFCL file). */
-export function inclusionOrRecorded(f: Parameters<typeof inclusionFromFlags>[0], recorded: InclusionChoice | undefined): { inclusion?: InclusionChoice; inclusionRecorded?: boolean } {
+ * --adapter run folder recorded over its own dataset (`from.inclusion`), named by its file for
+ * dataExamples: an id it left out that these files do not hold is a note, not an error (a run scored
+ * on a BFCL file). */
+export function inclusionOrRecorded(f: Parameters<typeof inclusionFromFlags>[0], from: { inclusion?: InclusionChoice; file?: string }): { inclusion?: InclusionChoice; inclusionFrom?: string } {
   const given = inclusionFromFlags(f);
   if (given) return { inclusion: given };
-  return recorded ? { inclusion: recorded, inclusionRecorded: true } : {};
+  return from.inclusion ? { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' } : {};
 }
 
 /** --include-flagged and --leave-out as a choice; undefined when neither is given. A resumed run

@@ -70,10 +70,10 @@ export interface FileExampleOptions {
   /** The user's choice over many examples (data/inclusion.ts), applied after the check as the
    * studio's Dataset panel applies it: flagged only by these rules → used; these ids → left out. */
   inclusion?: InclusionChoice;
-  /** `inclusion` is the one a run recorded over its own dataset (an --adapter run folder's), not the
-   * user's flags: an id it leaves out that these files do not hold is none of theirs (a run scored on
-   * a BFCL file), so it is no error, where a typo in a flag is. */
-  inclusionRecorded?: boolean;
+  /** Where `inclusion` was recorded (a run folder's run.json given as --adapter), not typed: its ids
+   * that no imported example has are noted, not refused (the run left them out of its own data, and
+   * these files may be others: a run scored on a BFCL file). */
+  inclusionFrom?: string;
   /** Each example's "included" as a snapshot's dataset.jsonl records the studio's choice (an unzipped
    * snapshot given as --adapter), for files that are not that dataset.jsonl: used where a line of
    * these files says nothing, as the line would be. */
@@ -113,18 +113,21 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   }
   const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
   // A typo would train on the example the user meant to drop.
-  if (unknownIds.length && !opts.inclusionRecorded) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  const ids = unknownIds.map((id) => `"${id}"`).join(', ');
+  if (unknownIds.length && !opts.inclusionFrom) throw new UnknownLeaveOut(`no example ${ids} to leave out among the ${plural(rows.length, 'example')} imported`);
+  if (unknownIds.length) problems.push(`${opts.inclusionFrom} leaves out ${ids} (the run's --leave-out), which none of the ${plural(rows.length, 'example')} imported is: nothing is left out for ${unknownIds.length === 1 ? 'it' : 'them'}`);
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;
+    // Asked first: a flagged example its line or --include-failing would have used is out by --leave-out, not the check.
+    if (askedOut.has(r.id)) {
+      leftOutAsked++;
+      problems.push(`example "${r.id}": left out, as asked`);
+      continue;
+    }
     if (r.quality.passed) {
-      if (askedOut.has(r.id)) {
-        leftOutAsked++;
-        problems.push(`example "${r.id}": left out, as asked`);
-      } else {
-        leftOut++;
-        problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
-      }
+      leftOut++;
+      problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
       continue;
     }
     failedQuality++;

@@ -113,7 +113,10 @@ export function hasAdapter(run: StoredRun, adapterRuns: ReadonlySet<string>, sta
  * last round's adapter, is named by where it stopped, and a job answers with the earlier adapter. */
 export function adapterLabel(run: StoredRun, checkpointSteps?: ReadonlyMap<string, number>): string {
   const step = checkpointSteps?.get(run.id) ?? run.lastStep ?? 0;
-  return `${run.name ?? run.id} (${run.kind === 'hdr' ? `HDR, round ${step}` : `step ${step}`})`;
+  // Step 0 of an HDR run: it ended before any round (no hard case) and kept the adapter it started from
+  // (or, from the base model, an untrained one).
+  const hdr = step === 0 ? 'HDR, no round' : `HDR, round ${step}`;
+  return `${run.name ?? run.id} (${run.kind === 'hdr' ? hdr : `step ${step}`})`;
 }
 
 /** An adapter choice: a run id, '' for the base model, or null for the latest trained run. */

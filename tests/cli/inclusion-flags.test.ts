@@ -81,6 +81,27 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(id.last).toBe(`studio eval: --leave-out: no example "nope" to leave out among the 8 examples imported from ${data}`);
   });
 
+  it('a run folder given as --adapter to eval another dataset: the ids it left out are noted, not refused as a typed --leave-out', { timeout: 300_000 }, async () => {
+    // `studio eval --adapter <run trained with --leave-out x> --data <other file>` was refused
+    // '--leave-out: no example "x" to leave out', a flag the user never gave and could not take back.
+    const data = await dataFile();
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion: { leaveOut: ['x'] } } }));
+    const r = studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'p.jsonl'), '--quiet');
+    expect(r.err).not.toContain('studio eval: --leave-out');
+    expect(r.err).toContain(`note: ${join(run, 'run.json')} leaves out "x" (the run's --leave-out), which none of the 8 examples imported is: nothing is left out for it`);
+  });
+
+  it('eval --split all leaves out what a snapshot\'s lines leave out, as it leaves out --leave-out\'s', { timeout: 300_000 }, async () => {
+    // Lines the studio left out ("included": false) were scored by --split all, which left out only
+    // the ids --leave-out named: the same choice, made in the studio, counted for nothing.
+    const lines = readFileSync(await dataFile(), 'utf8').split('\n').slice(0, 5).map((l) => JSON.stringify({ ...JSON.parse(l), included: false }));
+    const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-lines-'));
+    writeFileSync(join(dir, 'dataset.jsonl'), lines.join('\n'));
+    const r = studio('eval', '--model', join(dir, 'no-model'), '--data', join(dir, 'dataset.jsonl'), '--split', 'all', '--out', join(dir, 'p.jsonl'), '--quiet');
+    expect(r.last).toBe(`studio eval: no examples to evaluate in ${join(dir, 'dataset.jsonl')} (split all; 5 imported)`);
+  });
+
   it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', () => {
     const inclusion = { includeFlagged: ['reasoning_as_promised'], leaveOut: ['x'] };
     const trained = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));

@@ -103,6 +103,14 @@ describe('the studio\'s own example lines as a dataset', () => {
     expect(asked.train.map((e) => e.id)).toEqual([flaggedIn.id]);
     expect(asked.counts).toMatchObject({ imported: 4, failedQuality: 1, leftOut: 1, leftOutAsked: 1 });
     expect(asked.problems.join('\n')).toContain(`example "${kept.id}": left out, as asked`);
+    // A flagged example the run would have used (its line includes it, or --include-failing) and
+    // --leave-out names is left out as asked, not by the check: 'no trainable examples' said '2
+    // failed the quality check' to a user who had given --include-failing.
+    const flaggedAsked = await fileExamples([file('dataset.jsonl', text)], { split, includeFailing: true, inclusion: { leaveOut: [kept.id, flaggedIn.id, flaggedOut.id] } });
+    expect(flaggedAsked.train).toEqual([]);
+    expect(flaggedAsked.counts).toMatchObject({ imported: 4, failedQuality: 0, leftOut: 1, leftOutAsked: 3 });
+    expect(flaggedAsked.problems.join('\n')).toContain(`example "${flaggedIn.id}": left out, as asked`);
+    expect(flaggedAsked.problems.join('\n')).not.toContain('excluded, fails the quality check');
   });
 
   it('leaves OpenAI-shaped records to the OpenAI reader', async () => {

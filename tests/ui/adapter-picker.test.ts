@@ -38,4 +38,9 @@ describe('the adapter picker', () => {
     expect(options()).toEqual(['base model (no adapter)', 'hdr-closed (HDR, round 2)', 'hdr-lost (HDR, round 2)']);
     useJobs.setState({ rows: new Set() });
   });
+
+  it('names the adapter an HDR run that mined no hard case kept as no round, not "round 0"', () => {
+    useRuns.setState({ runs: [hdr('hdr-easy', { rounds: [], lastStep: 0 })] as never, checkpointSteps: new Map([['hdr-easy', 0]]), adapterRuns: new Set(['hdr-easy']) });
+    expect(options()).toEqual(['base model (no adapter)', 'hdr-easy (HDR, no round)']);
+  });
 });

@@ -108,6 +108,21 @@ describe('HDR rounds table: the adapter the run keeps', () => {
     const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
     expect(html).toContain('Kept with this run: the adapter after round 2, which evaluation, export and HDR from this run use; the earlier rounds’ adapters are not kept.');
   });
+  it('a run that mined no hard case keeps the adapter it started from, not one "after round 0"', () => {
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'no_hard_cases', stopReason: 'no_hard_cases', rounds: [], fromRunId: 'sft' })] as never, checkpointSteps: new Map([['hdr-1', 0]]) });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Kept with this run: the adapter it started from (no round retrained it), which evaluation, export and HDR from this run use.');
+    expect(html).not.toContain('round 0');
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'no_hard_cases', stopReason: 'no_hard_cases', rounds: [] })] as never });
+    expect(render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '')).toContain('Kept with this run: an adapter that changes nothing (it started from the base model, and no round retrained it)');
+  });
+  it('a round a cancel cut short keeps the steps it took, and a first round has no earlier ones', () => {
+    const cut = { ...round(1), evalAccuracyAfter: null, training: { ...round(1).training, steps: 2 }, cancelledIn: 'retraining' as const };
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'aborted', stopReason: 'aborted', rounds: [cut] })] as never, checkpointSteps: new Map([['hdr-1', 1]]) });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Kept with this run: the adapter of round 1, cut short by the cancel after 2 steps of its retraining, which evaluation, export and HDR from this run use.');
+    expect(html).not.toContain('earlier rounds');
+  });
   it('says nothing of an adapter a run does not have', () => {
     useRuns.setState({ runs: [hdrRun({ status: 'failed', message: 'ENOSPC', stopReason: 'ENOSPC', rounds: [round(1)] })] as never, checkpointSteps: new Map() });
     expect(render(createElement(HdrResults, { datasetId: null }))).not.toContain('hdr-adapter-kept');

@@ -9,7 +9,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
-import { evaluationSample } from '../../jobs/data.ts';
+import { evaluationSample, fingerprintedExamples } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
@@ -39,7 +39,8 @@ options:
 ${INCLUSION_HELP}
                           (default: the --adapter run folder's, if it chose any, over the
                           studio's choices an --adapter snapshot's dataset.jsonl records; --split
-                          all takes every example but those these flags or the run folder leave out)
+                          all takes every example, flagged ones too, but those these flags, the run
+                          folder or the studio (a line's "included": false) leave out)
   --limit <n>             evaluate at most n examples, each category in its share
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
   --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts
@@ -109,12 +110,14 @@ const evalCommand: CliCommand = {
     const from = adapterRun(f.adapter);
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
-    const { inclusion, inclusionRecorded } = inclusionOrRecorded(f, from.inclusion);
+    const { inclusion, inclusionFrom } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionRecorded, adapter: f.adapter });
-    const leftOut = new Set(inclusion?.leaveOut);
-    let examples = split === 'all' ? data.all.filter((e) => !leftOut.has(e.id)) : data[split];
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
+    // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
+    // left out, by --leave-out or in the studio (a snapshot line's "included": false).
+    const used = new Set(fingerprintedExamples(data).map((e) => e.id));
+    let examples = split === 'all' ? data.all.filter((e) => used.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);

@@ -13,7 +13,7 @@ import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, da
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, inclusionOrRecorded, inFlagWords, inHdrFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, inFlagWords, inHdrFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -131,14 +131,14 @@ const hdr: CliCommand = {
     }
     checkRunFolder(out, { adapter: f.adapter });
     // The examples a run folder chose, unless the flags choose others.
-    const { inclusion, inclusionRecorded } = inclusionOrRecorded(f, from.inclusion);
+    const { inclusion, inclusionFrom } = inclusionOrRecorded(f, from);
     const progress = new ProgressLine(f.quiet ?? false);
 
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionRecorded, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);

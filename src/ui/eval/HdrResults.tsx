@@ -95,7 +95,7 @@ export function HdrResults({ datasetId }: { datasetId: string | null }) {
           {totals && <p data-testid="hdr-totals">{totals}.</p>}
           {adapterRound !== undefined && (
             <p className="muted" data-testid="hdr-adapter-kept">
-              Kept with this run: the adapter after round {adapterRound}, which evaluation, export and HDR from this run use; the earlier rounds’ adapters are not kept.
+              {adapterKeptText(row, adapterRound)}
             </p>
           )}
           {status(row) === 'interrupted' && row.rounds.length > 0 && <p className="muted">Interrupted ({interruptedWhy(workerEnded)}) after round {row.rounds.at(-1)!.round}.</p>}
@@ -145,4 +145,15 @@ function HardCases({ datasetId }: { datasetId: string }) {
       )}
     </div>
   );
+}
+
+/** Which adapter an HDR run keeps, in words: a run that ended before any round keeps the one it
+ * started from (its row is step 0), and a round a cancel cut short in its retraining holds only
+ * the steps it took (roundCancelledText says the same in the round's line). */
+export function adapterKeptText(row: HdrRunRow, round: number): string {
+  const use = 'which evaluation, export and HDR from this run use';
+  if (round === 0) return row.fromRunId ? `Kept with this run: the adapter it started from (no round retrained it), ${use}.` : `Kept with this run: an adapter that changes nothing (it started from the base model, and no round retrained it), ${use}.`;
+  const r = row.rounds.find((x) => x.round === round);
+  const what = r?.cancelledIn === 'retraining' ? `the adapter of round ${round}, cut short by the cancel after ${plural(r.training?.steps ?? 0, 'step')} of its retraining` : `the adapter after round ${round}`;
+  return `Kept with this run: ${what}, ${use}${round > 1 ? '; the earlier rounds’ adapters are not kept' : ''}.`;
 }
