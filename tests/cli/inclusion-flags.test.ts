@@ -123,7 +123,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-other-'));
     writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: ['mine.jsonl'], bfclPromptMode: false, includeFailing: false, splitSeed: 3, evalFraction: 0.2, inclusion: { leaveOut: ['x'] } } }));
     const r = studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--quiet');
-    expect(r.err).not.toMatch(/held out 20%|--leave-out/);
+    expect(r.err).not.toMatch(/held out 20%|studio eval: --leave-out/);
     // It went on to read the adapter (this folder has only run.json).
     expect(r.last).toBe(`studio eval: --adapter ${run}: no adapter_config.json`);
     // A typo in the flag itself is still named.
