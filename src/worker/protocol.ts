@@ -46,7 +46,7 @@ export { trainedOnLoaded } from '../model/model-ref.ts';
 export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
-export { ablationArms, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
+export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';

@@ -100,6 +100,21 @@ describe('including or leaving out one example', () => {
     expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
   });
 
+  it('names another tab’s ablation as an ablation, not as the training run of its arm', async () => {
+    const locks = stubLocks();
+    vi.stubGlobal('navigator', { locks });
+    const { db, dataset, engine } = await setup();
+    const on = { datasetId: dataset.id, status: 'running', createdAt: Date.now() };
+    await db.runs.bulkPut([{ id: 'ab', kind: 'ablation', name: 'abl', ...on }, { id: 'arm', kind: 'train', name: 'abl · sft', ...on }] as never);
+    // The other tab's worker: the dataset's shared lock and the arm's run lock, held until `end`.
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    const holding = Promise.all([locks.request(`balancesft-dataset:${dataset.id}`, { mode: 'shared' }, () => ended), locks.request('balancesft-run:arm', {}, () => ended)]);
+    await expect(engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined)).rejects.toThrow('the ablation “abl” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or cancel it there first');
+    end();
+    await holding;
+  });
+
   it('an evaluation with every held-out example left out says so, not that the split held none out', async () => {
     const db = new StudioDb(`example-inclusion-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
     opened.push(db);
