@@ -59,6 +59,15 @@ export interface FileExamples extends JobExamples {
   /** `leftOut`: examples that pass the check, left out by their line ("included": false);
    * `leftOutAsked`: left out by the choice the run was given (`inclusion.leaveOut`). */
   counts: { records: number; imported: number; failedQuality: number; leftOut: number; leftOutAsked: number };
+  /** Examples the split held out (no HDR sample) that are not used: flagged, or left out by a line
+   * or the choice. With none used, what to say is that, not that the split held none out. */
+  heldOutLeftOut: number;
+}
+
+/** Why there is nothing to `what` where the split held `n` examples out and each is left out (the
+ * start of a sentence the page and the CLI each end with how to use them again). */
+export function heldOutLeftOutText(n: number, what: string): string {
+  return `${plural(n, 'held-out example')} ${n === 1 ? 'is' : 'are all'} left out (flagged by the quality check, or left out by you), so there is nothing to ${what}`;
 }
 
 export interface FileExampleOptions {
@@ -124,6 +133,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     all: imported.examples,
     problems: [...problems, ...notes],
     counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality, leftOut, leftOutAsked },
+    heldOutLeftOut: rows.filter((r) => r.split === 'eval' && r.included !== 1 && r.example.source !== 'hdr').length,
   };
 }
 
