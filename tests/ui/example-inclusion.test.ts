@@ -50,6 +50,7 @@ const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: 
 beforeEach(() => {
   requests.length = 0;
   reply = async () => undefined;
+  stored.datasets = [dataset];
   useRuns.setState(initial.runs, true);
   useJobs.setState(initial.jobs, true);
   useDatasets.setState({ ...initial.datasets, datasets: [dataset], selectedId: 'd' }, true);
@@ -153,6 +154,24 @@ describe('the example detail’s inclusion toggle', () => {
     // dataset (the same file imported twice, a snapshot's copy).
     expect(text(detail({ ...flagged, id: 'other' }))).not.toContain('Could not include');
     expect(text(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Could not include');
+  });
+
+  it('says, in words, that the dataset was deleted in another tab, not what the example still is', async () => {
+    stored.datasets = [];
+    reply = async () => {
+      throw new Error('no dataset "d" (it may have been deleted)');
+    };
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(useDatasets.getState().error).toBe('Could not include example bad: the dataset “tools.jsonl” is not in the studio any more (deleted, perhaps in another tab).');
+    expect(text(detail())).not.toContain('It is still');
+    // The list follows: the dataset is not offered any more.
+    expect(useDatasets.getState().selectedId).toBeNull();
+    // Many at once, the same.
+    useDatasets.setState({ datasets: [dataset], selectedId: 'd', error: null });
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    await useDatasets.getState().confirmSetManyIncluded();
+    expect(useDatasets.getState().error).toBe('Could not leave out the 40 examples shown: the dataset “tools.jsonl” is not in the studio any more (deleted, perhaps in another tab).');
+    expect(useDatasets.getState().manyInclusion).toBeNull();
   });
 
   it('says a held-out example whose change was refused is still evaluated, not trained on', async () => {
