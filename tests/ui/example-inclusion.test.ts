@@ -189,6 +189,15 @@ describe('the example detail’s inclusion toggle', () => {
     expect(toggle(detail())).toContain('Saving…');
     expect(toggle(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Saving…');
   });
+
+  it('holds another example’s toggle, saying why, while one saves (a click there did nothing)', async () => {
+    reply = () => new Promise(() => undefined);
+    void useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    const other = detail({ ...flagged, id: 'other' });
+    expect(toggle(other)).toContain('aria-disabled="true"');
+    expect(text(other)).toContain('Example bad is being saved: change this one once it is.');
+    expect(toggle(detail())).toContain('Saving…');
+  });
 });
 
 describe('the example table', () => {
