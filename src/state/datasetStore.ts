@@ -43,7 +43,8 @@ export interface ManyInclusion {
   /** The examples in words, for the question and any error ("the 300 examples flagged only by …"). */
   what: string;
   stage: 'asking' | 'saving' | 'failed';
-  progress: { done: number; total: number } | null;
+  /** `phase`: what the worker is doing (reading the examples, then saving them), in its words. */
+  progress: { done: number; total: number; phase?: string } | null;
   error: string | null;
 }
 
@@ -220,9 +221,9 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     if (!asked || asked.stage === 'saving') return;
     set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
     const { datasetId, selection, included, count } = asked;
-    const onProgress = (p: { done?: number; total?: number }) => {
+    const onProgress = (p: { label?: string; done?: number; total?: number }) => {
       const now = get().manyInclusion;
-      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total } } });
+      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total, phase: p.label } } });
     };
     try {
       await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);

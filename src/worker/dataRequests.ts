@@ -161,7 +161,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
           check: (d) => {
             if (!sameDatasetRow(d, chosen.signature)) throw changedSince();
           },
-          onProgress: (done, total) => progress({ label: `${included ? 'including' : 'leaving out'} ${plural(total, 'example')}`, done, total }),
+          onProgress: (done, total) => progress({ label: `saving ${plural(total, 'example')}`, done, total }),
         }),
       );
       return { changed };

@@ -274,11 +274,11 @@ describe('many examples at once', () => {
 
   it('sends one request with the count confirmed, shows its progress, then reads the dataset list again', async () => {
     stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
-    let progress!: (p: { done: number; total: number }) => void;
+    let progress!: (p: { label: string; done: number; total: number }) => void;
     let answer!: () => void;
     const engine = await import('../../src/state/engine.ts');
     vi.spyOn(engine, 'engineClient').mockReturnValue({
-      request: (kind: string, payload: unknown, onProgress?: (p: { done: number; total: number }) => void) => {
+      request: (kind: string, payload: unknown, onProgress?: (p: { label: string; done: number; total: number }) => void) => {
         requests.push({ kind, payload });
         progress = onProgress!;
         return kind === 'setExamplesIncluded' ? new Promise((r) => (answer = () => r({ changed: 300 }))) : Promise.resolve(undefined);
@@ -288,8 +288,11 @@ describe('many examples at once', () => {
     useDatasets.getState().askToSetManyIncluded(ask);
     const saving = useDatasets.getState().confirmSetManyIncluded();
     expect(requests).toEqual([{ kind: 'setExamplesIncluded', payload: { datasetId: 'd', selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 300 } }]);
-    progress({ done: 2000, total: 6000 });
-    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”');
+    // Reading the dataset's examples, then writing: the bar says which (both filled it as "Including").
+    progress({ label: 'reading examples', done: 2000, total: 6000 });
+    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”: reading examples');
+    progress({ label: 'saving 300 examples', done: 100, total: 300 });
+    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”: saving 300 examples');
     expect(button(report(), 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
     answer();
     await saving;

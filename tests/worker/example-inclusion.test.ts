@@ -156,7 +156,7 @@ describe('including or leaving out many examples at once', () => {
     const progress: string[] = [];
     const selection = { flaggedOnlyBy: 'reasoning_as_promised' as const };
     expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection, included: true, expect: 2 }, (p) => progress.push(`${p.label} ${p.done}/${p.total}`))).toEqual({ changed: 2 });
-    expect(progress).toContain('including 2 examples 2/2');
+    expect(progress).toContain('saving 2 examples 2/2');
     expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1', 'quiet2']);
     expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBe(1);
     expect((await h.datasetSummary({ datasetId: dataset.id }, () => undefined)).flaggedOnly?.reasoning_as_promised).toEqual({ examples: 2, used: 2 });
