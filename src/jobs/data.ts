@@ -6,7 +6,7 @@
 // with the model's tokenizer it is given). Never writes anything.
 import type { ExampleRow } from '../data/db.ts';
 import { exampleRows } from '../data/dataset-store.ts';
-import { applyInclusionChoice, type InclusionChoice } from '../data/inclusion.ts';
+import { applyInclusionChoice, unknownLeaveOutText, type InclusionChoice } from '../data/inclusion.ts';
 import type { Example, SourceFormat } from '../data/example.ts';
 import { importDatasetFiles, type DatasetFile } from '../data/import-dataset.ts';
 import { formatIssue } from '../data/record-error.ts';
@@ -111,7 +111,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   }
   const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
   // A typo would train on the example the user meant to drop.
-  if (unknownIds.length) throw new UnknownLeaveOut(`no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(rows.length, 'example')} imported`);
+  if (unknownIds.length) throw new UnknownLeaveOut(unknownLeaveOutText(unknownIds, rows.length));
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;
