@@ -134,7 +134,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
         issues: result.issues.map(formatIssue),
         issueCount: result.issueCount,
         imported: result.imported,
-        ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name } : {}),
+        ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name, ...(result.choicesKept ? { choicesKept: result.choicesKept } : {}) } : {}),
       };
     },
 

@@ -139,6 +139,9 @@ export interface DatasetImportResult {
   /** The files held exactly the examples of this stored dataset (`datasetId`), which is named here;
    * nothing new was stored. */
   alreadyStoredAs?: string;
+  /** With `alreadyStoredAs`: how many examples it uses or leaves out otherwise than the files' lines
+   * say ("included"); it keeps its own choices. */
+  choicesKept?: number;
 }
 
 /** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */
