@@ -30,6 +30,10 @@ export interface ImportIntoDbResult {
   /** The file gave exactly a stored dataset's examples, split alike: `row` is that dataset, and
    * nothing new was stored (a second copy would double the storage and the lists, told apart by nothing). */
   alreadyStored?: boolean;
+  /** With `alreadyStored`: how many of its examples are used or left out otherwise than the file's
+   * lines say ("included", a snapshot's dataset.jsonl). The stored dataset keeps its own choices
+   * (runs of it resume over them); the page says so rather than drop the lines' choice silently. */
+  choicesKept?: number;
 }
 
 const LOCK_PREFIX = 'balancesft-import:';
@@ -90,6 +94,8 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
   let fileReports: ImportedFile[] = [];
   let pending: ExampleRow[] = [];
   let ord = 0;
+  /** The lines' choices by example id (only where a line carries one). */
+  const lineChoices = new Map<string, 0 | 1>();
   const flush = async () => {
     if (pending.length) await db.examples.bulkAdd(pending);
     pending = [];
@@ -102,7 +108,7 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
       await fingerprint.add(e.example);
       const row = exampleRow(datasetId, ord++, e.example, e.quality, split);
       // A snapshot's dataset.jsonl line keeps the studio's choice, as opening the snapshot does.
-      if (e.included !== undefined) row.included = e.included ? 1 : 0;
+      if (e.included !== undefined) lineChoices.set(row.id, (row.included = e.included ? 1 : 0));
       pending.push(row);
     }
     if (pending.length >= WRITE_BATCH) await flush();
@@ -113,7 +119,9 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
   const same = (await db.datasets.where('fingerprint').equals(digest).toArray()).find((d) => d.split.seed === split.seed && d.split.evalFraction === split.evalFraction);
   if (same) {
     await db.examples.where('datasetId').equals(datasetId).delete();
-    return { row: same, files: fileReports, issues, issueCount, imported: ord, alreadyStored: true };
+    let choicesKept = 0;
+    if (lineChoices.size) await db.examples.where('datasetId').equals(same.id).each((r) => void (lineChoices.has(r.id) && lineChoices.get(r.id) !== r.included && choicesKept++));
+    return { row: same, files: fileReports, issues, issueCount, imported: ord, alreadyStored: true, ...(choicesKept ? { choicesKept } : {}) };
   }
   const row: DatasetRow = {
     id: datasetId,

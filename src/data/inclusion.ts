@@ -3,6 +3,7 @@
 // page's quality report and `studio train --include-flagged / --leave-out` both choose through here,
 // so one rule name picks the same examples in the browser and on the command line.
 // Never writes anything (dataset-store.ts stores the page's choice; jobs/data.ts applies the CLI's).
+import { plural } from './plural.ts';
 import { QUALITY_RULES, type QualityReport, type QualityRule } from './quality-check.ts';
 
 /** The user's choice over a whole dataset: flagged examples to use anyway, then ids to leave out
@@ -42,18 +43,34 @@ export function parseRuleList(names: readonly string[], flag: string): QualityRu
   return [...new Set(names)] as QualityRule[];
 }
 
+/** The choice ready to apply to one example at a time (a file streamed, `studio tokenize`). */
+export interface ChoiceRule {
+  rules: number;
+  leaveOut: ReadonlySet<string>;
+}
+
+export const choiceRule = (choice: InclusionChoice): ChoiceRule => ({ rules: rulesBits(choice.includeFlagged ?? []), leaveOut: new Set(choice.leaveOut ?? []) });
+
+/** What the choice makes of one example: 0 left out, 1 used, undefined (it says nothing of it: the
+ * example stays as the check, or its line, has it). */
+export function chosenInclusion(rule: ChoiceRule, id: string, quality: Pick<QualityReport, 'failures'>): 0 | 1 | undefined {
+  if (rule.leaveOut.has(id)) return 0;
+  return rule.rules && flaggedOnlyBy(failingBits(quality), rule.rules) ? 1 : undefined;
+}
+
 /** Applies the choice to rows (their `included` is set), and names each id to leave out that no
  * row has: a typo would otherwise train on the example the user meant to drop. */
 export function applyInclusionChoice(rows: Array<{ id: string; quality: QualityReport; included: 0 | 1 }>, choice: InclusionChoice): { unknownIds: string[] } {
-  const rules = rulesBits(choice.includeFlagged ?? []);
-  const leaveOut = new Set(choice.leaveOut ?? []);
+  const rule = choiceRule(choice);
   const seen = new Set<string>();
   for (const r of rows) {
-    if (rules && flaggedOnlyBy(failingBits(r.quality), rules)) r.included = 1;
-    if (leaveOut.has(r.id)) {
-      r.included = 0;
-      seen.add(r.id);
-    }
+    r.included = chosenInclusion(rule, r.id, r.quality) ?? r.included;
+    if (rule.leaveOut.has(r.id)) seen.add(r.id);
   }
-  return { unknownIds: [...leaveOut].filter((id) => !seen.has(id)) };
+  return { unknownIds: [...rule.leaveOut].filter((id) => !seen.has(id)) };
+}
+
+/** Ids to leave out that no imported example has, in words (`imported`: how many there were). */
+export function unknownLeaveOutText(unknownIds: readonly string[], imported: number): string {
+  return `no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(imported, 'example')} imported`;
 }

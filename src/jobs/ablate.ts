@@ -163,6 +163,14 @@ export function defaultAblationConfig(base: RunConfig, over: Partial<AblationCon
 /** An arm's runs are named after the ablation: “<ablation> · ssb:grad”, “<ablation> · eval ssb:grad”. */
 export const ARM_OF = ' · ';
 
+/** The ablation a training run is an arm of, among `runs` (the longest such name, should one
+ * ablation's name start another's); undefined for a run of its own. */
+export function ablationOfArm<R extends { kind: string; name?: string }>(runs: readonly R[], row: R | undefined): R | undefined {
+  const name = row?.kind === 'train' ? row.name : undefined;
+  if (!name) return undefined;
+  return runs.filter((r) => r.kind === 'ablation' && r.name && name.startsWith(`${r.name}${ARM_OF}`)).sort((a, b) => b.name!.length - a.name!.length)[0];
+}
+
 /** The name a new ablation gets among the runs already named: told apart ("ablation (2)") from
  * another ablation's and from the runs one left ("ablation · sft"), since its arms are named by it
  * and the runs table could not tell two ablations' arms apart. */

@@ -6,7 +6,7 @@
 // with the model's tokenizer it is given). Never writes anything.
 import type { ExampleRow } from '../data/db.ts';
 import { exampleRows } from '../data/dataset-store.ts';
-import { applyInclusionChoice, type InclusionChoice } from '../data/inclusion.ts';
+import { applyInclusionChoice, unknownLeaveOutText, type InclusionChoice } from '../data/inclusion.ts';
 import type { Example, SourceFormat } from '../data/example.ts';
 import { importDatasetFiles, type DatasetFile } from '../data/import-dataset.ts';
 import { formatIssue } from '../data/record-error.ts';
@@ -59,6 +59,15 @@ export interface FileExamples extends JobExamples {
   /** `leftOut`: examples that pass the check, left out by their line ("included": false);
    * `leftOutAsked`: left out by the choice the run was given (`inclusion.leaveOut`). */
   counts: { records: number; imported: number; failedQuality: number; leftOut: number; leftOutAsked: number };
+  /** Examples the split held out (no HDR sample) that are not used: flagged, or left out by a line
+   * or the choice. With none used, what to say is that, not that the split held none out. */
+  heldOutLeftOut: number;
+}
+
+/** Why there is nothing to `what` where the split held `n` examples out and each is left out (the
+ * start of a sentence the page and the CLI each end with how to use them again). */
+export function heldOutLeftOutText(n: number, what: string): string {
+  return `${plural(n, 'held-out example')} ${n === 1 ? 'is' : 'are all'} left out (flagged by the quality check, or left out by you), so there is nothing to ${what}`;
 }
 
 export interface FileExampleOptions {
@@ -113,9 +122,8 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
   }
   const { unknownIds } = applyInclusionChoice(rows, opts.inclusion ?? {});
   // A typo would train on the example the user meant to drop.
-  const ids = unknownIds.map((id) => `"${id}"`).join(', ');
-  if (unknownIds.length && !opts.inclusionFrom) throw new UnknownLeaveOut(`no example ${ids} to leave out among the ${plural(rows.length, 'example')} imported`);
-  if (unknownIds.length) problems.push(`${opts.inclusionFrom} leaves out ${ids} (the run's --leave-out), which none of the ${plural(rows.length, 'example')} imported is: nothing is left out for ${unknownIds.length === 1 ? 'it' : 'them'}`);
+  if (unknownIds.length && !opts.inclusionFrom) throw new UnknownLeaveOut(unknownLeaveOutText(unknownIds, rows.length));
+  if (unknownIds.length) problems.push(`${opts.inclusionFrom} leaves out ${unknownIds.map((id) => `"${id}"`).join(', ')} (the run's --leave-out), which none of the ${plural(rows.length, 'example')} imported is: nothing is left out for ${unknownIds.length === 1 ? 'it' : 'them'}`);
   const askedOut = new Set(opts.inclusion?.leaveOut ?? []);
   for (const r of rows) {
     if (r.included === 1) continue;
@@ -138,6 +146,7 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     all: imported.examples,
     problems: [...problems, ...notes],
     counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality, leftOut, leftOutAsked },
+    heldOutLeftOut: rows.filter((r) => r.split === 'eval' && r.included !== 1 && r.example.source !== 'hdr').length,
   };
 }
 

@@ -43,7 +43,8 @@ export interface ManyInclusion {
   /** The examples in words, for the question and any error ("the 300 examples flagged only by …"). */
   what: string;
   stage: 'asking' | 'saving' | 'failed';
-  progress: { done: number; total: number } | null;
+  /** `phase`: what the worker is doing (reading the examples, then saving them), in its words. */
+  progress: { done: number; total: number; phase?: string } | null;
   error: string | null;
 }
 
@@ -203,8 +204,10 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       await get().refreshDatasets();
       set({ inclusion: null });
     } catch (err) {
+      const failed = `Could not ${included ? 'include' : 'leave out'} example ${exampleId}`;
+      if (await deletedMeanwhile(datasetId, failed)) return set({ inclusion: null });
       // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
-      set({ inclusion: { datasetId, exampleId, saving: false, error: `Could not ${included ? 'include' : 'leave out'} example ${exampleId}: ${(err as Error).message}.` } });
+      set({ inclusion: { datasetId, exampleId, saving: false, error: `${failed}: ${(err as Error).message}.` } });
     }
   },
 
@@ -218,13 +221,14 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     if (!asked || asked.stage === 'saving') return;
     set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
     const { datasetId, selection, included, count } = asked;
-    const onProgress = (p: { done?: number; total?: number }) => {
+    const onProgress = (p: { label?: string; done?: number; total?: number }) => {
       const now = get().manyInclusion;
-      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total } } });
+      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total, phase: p.label } } });
     };
     try {
       await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
     } catch (err) {
+      if (await deletedMeanwhile(datasetId, `Could not ${included ? 'include' : 'leave out'} ${asked.what}`)) return set({ manyInclusion: null });
       set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
       return;
     }
@@ -245,6 +249,18 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null });
   },
 }));
+
+/** After a change to the dataset's examples `failed` (words for what was asked): whether the
+ * dataset is gone (deleted in another tab), said in words, the list read again so the page stops
+ * offering it. The refusal's own words ("no dataset …") would name it by its id. */
+async function deletedMeanwhile(datasetId: string, failed: string): Promise<boolean> {
+  const { datasets, refreshDatasets } = useDatasets.getState();
+  const name = datasets.find((d) => d.id === datasetId)?.name ?? datasetId;
+  await refreshDatasets().catch(() => undefined);
+  if (useDatasets.getState().datasets.some((d) => d.id === datasetId)) return false;
+  useDatasets.setState({ error: `${failed}: the dataset “${name}” is not in the studio any more (deleted, perhaps in another tab).` });
+  return true;
+}
 
 // Another tab may have imported or deleted a dataset, included or left out its examples, or added
 // HDR samples to it while this one was in the background: every view stamped by the list (counts,

@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ARM_OF, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -56,8 +56,7 @@ function heldElsewhereText(runs: StoredRun[], runId: string): string {
 function runElsewhere(runs: StoredRun[], runId: string): { what: string; act: string } {
   const row = runs.find((r) => r.id === runId);
   if (row?.kind === 'hdr') return { what: `The HDR run “${row.name ?? runId}” is running`, act: 'wait for it or cancel it' };
-  // An arm is named after its ablation (the longest such name, should one ablation's name start another's).
-  const ablation = row?.kind === 'train' && row.name ? runs.filter((r) => r.kind === 'ablation' && r.name && row.name!.startsWith(`${r.name}${ARM_OF}`)).sort((a, b) => b.name!.length - a.name!.length)[0] : undefined;
+  const ablation = ablationOfArm(runs, row);
   if (ablation) return { what: `The ablation “${ablation.name}” is running`, act: 'wait for it or cancel it' };
   return { what: `The run “${runNameById(runs, runId)}” is training`, act: 'pause or stop it' };
 }

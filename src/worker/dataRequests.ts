@@ -19,6 +19,7 @@ import type { ModelSpec } from '../model/config.ts';
 import { encodeShareLink, exportSnapshot, importSnapshot, openedBefore, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireSnapshotRun } from '../jobs/store/dexie.ts';
+import { ablationOfArm } from '../jobs/ablate.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { plural } from '../data/plural.ts';
@@ -110,7 +111,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
     let value!: T;
     if (!(await unlessDatasetInUse(datasetId, async () => void (value = await work())))) {
-      throw new Error(`${await jobElsewhereOn(ctx.db(), datasetId)} is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first`);
+      const { what, act } = await jobElsewhereOn(ctx.db(), datasetId);
+      throw new Error(`${what} is working on this dataset; include or leave out examples once it ends there, or ${act} it there first`);
     }
     return value;
   };
@@ -137,7 +139,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
         issues: result.issues.map(formatIssue),
         issueCount: result.issueCount,
         imported: result.imported,
-        ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name } : {}),
+        ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name, ...(result.choicesKept ? { choicesKept: result.choicesKept } : {}) } : {}),
       };
     },
 
@@ -164,7 +166,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
           check: (d) => {
             if (!sameDatasetRow(d, chosen.signature)) throw changedSince();
           },
-          onProgress: (done, total) => progress({ label: `${included ? 'including' : 'leaving out'} ${plural(total, 'example')}`, done, total }),
+          onProgress: (done, total) => progress({ label: `saving ${plural(total, 'example')}`, done, total }),
         }),
       );
       return { changed };
@@ -236,10 +238,16 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
 }
 
 /** Another tab's job on the dataset, named by its run where one trains there (a training, HDR or
- * ablation run holds its run's lock); an evaluation holds none, and is named by what it may be. */
-async function jobElsewhereOn(db: StudioDb, datasetId: string): Promise<string> {
+ * ablation run holds its run's lock; an arm is named by its ablation, which cannot be paused), and
+ * what the user can do to it there; an evaluation holds none, and is named by what it may be. */
+async function jobElsewhereOn(db: StudioDb, datasetId: string): Promise<{ what: string; act: string }> {
   const training = await runsTrainingNow();
-  const runs = await db.runs.where('datasetId').equals(datasetId).filter((r) => training.has(r.id)).toArray();
+  const onDataset = await db.runs.where('datasetId').equals(datasetId).toArray();
+  const runs = onDataset.filter((r) => training.has(r.id));
   const named = runs.find((r) => r.kind === 'train') ?? runs[0];
-  return named ? `the ${named.kind === 'train' ? 'training' : named.kind === 'hdr' ? 'HDR' : named.kind} run “${named.name ?? named.id}” in another tab of the studio` : 'a job in another tab of the studio (training, evaluating or HDR)';
+  const ablation = ablationOfArm(onDataset, named);
+  const where = 'in another tab of the studio';
+  if (ablation) return { what: `the ablation “${ablation.name}” ${where}`, act: 'cancel' };
+  if (!named) return { what: `a job ${where} (training, evaluating or HDR)`, act: 'pause, stop or cancel' };
+  return { what: `the ${named.kind === 'train' ? 'training' : named.kind === 'hdr' ? 'HDR' : named.kind} run “${named.name ?? named.id}” ${where}`, act: named.kind === 'train' ? 'pause, stop or cancel' : 'cancel' };
 }

@@ -23,7 +23,7 @@ import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
-import { evaluationSample } from '../jobs/data.ts';
+import { evaluationSample, heldOutLeftOutText } from '../jobs/data.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { fitSamplesOnGpu, hdrJob, hdrRetrainConfig } from '../jobs/hdr.ts';
@@ -480,5 +480,5 @@ async function requireDataset(db: StudioDb, datasetId: string, run?: { id: strin
 async function noHeldOutText(db: StudioDb, datasetId: string, none: string, what: string): Promise<string> {
   const heldOut = await db.examples.where('[datasetId+split+included]').between([datasetId, 'eval', 0], [datasetId, 'eval', 1], true, true).count();
   if (heldOut === 0) return `${none} (its split put every example on the train side)`;
-  return `the dataset’s ${plural(heldOut, 'held-out example')} ${heldOut === 1 ? 'is' : 'are all'} left out (flagged by the quality check, or left out by you), so there is nothing to ${what}: include one or more in the Dataset panel’s examples table (its Show filter lists those left out)`;
+  return `the dataset’s ${heldOutLeftOutText(heldOut, what)}: include one or more in the Dataset panel’s examples table (its Show filter lists those left out)`;
 }

@@ -47,7 +47,7 @@ export { trainedOnLoaded } from '../model/model-ref.ts';
 export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
-export { ablationArms, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
+export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
 export { hdrRetrainConfig } from '../jobs/hdr.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
@@ -141,6 +141,9 @@ export interface DatasetImportResult {
   /** The files held exactly the examples of this stored dataset (`datasetId`), which is named here;
    * nothing new was stored. */
   alreadyStoredAs?: string;
+  /** With `alreadyStoredAs`: how many examples it uses or leaves out otherwise than the files' lines
+   * say ("included"); it keeps its own choices. */
+  choicesKept?: number;
 }
 
 /** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */

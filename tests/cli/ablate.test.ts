@@ -116,4 +116,16 @@ describe('studio ablate', () => {
     expect(noEval.code).toBe(1);
     expect(noEval.err).toMatch(/no held-out examples .*: the split put all \d+ on the train side/);
   });
+
+  it('says the held-out examples are all left out, not that the split held none out', async () => {
+    const { dataExamples } = await import('../../src/cli/localFiles.ts');
+    // Seed 47 holds four of the fourteen out (the run above): --leave-out takes them all.
+    const heldOut = (await dataExamples(DATA.split(','), { seed: 47 })).eval.map((e) => e.id);
+    expect(heldOut.length).toBe(4);
+    const out = mkdtempSync(join(tmpdir(), 'studio-ablate-left-out-'));
+    const r = studio('ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--seed', '47', '--leave-out', heldOut.join(','), '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`studio ablate: ${DATA.split(',').join(', ')}: the 4 held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
+    expect(r.err).not.toContain('on the train side');
+  });
 });

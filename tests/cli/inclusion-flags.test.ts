@@ -130,3 +130,25 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--leave-out', 'y', '--quiet').last).toBe(`studio eval: --leave-out: no example "y" to leave out among the 8 examples imported from ${data}`);
   });
 });
+
+describe('studio tokenize --include-flagged / --leave-out', () => {
+  it('writes the examples studio train would train on with the same flags, and names an id that does not exist', { timeout: 300_000 }, async () => {
+    const model = modelDir();
+    const data = await dataFile();
+    const left = (await importDatasetFiles([{ name: 'data.jsonl', blob: new Blob([readFileSync(data)]) }])).examples[1].id;
+    const out = join(mkdtempSync(join(tmpdir(), 'studio-inclusion-tok-')), 'tokens.jsonl');
+    const r = studio('tokenize', '--model', model, '--data', data, '--out', out, '--include-flagged', 'call_names_known_tool', '--leave-out', left);
+    expect(r.code, r.err).toBe(0);
+    const ids = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    // The two flagged by that rule alone are written, the one a second rule flags is not, nor the one left out.
+    expect(ids).toContain('flagged-1');
+    expect(ids).toContain('flagged-2');
+    expect(ids).not.toContain('two-rules');
+    expect(ids).not.toContain(left);
+    expect(ids).toHaveLength(6);
+    expect(r.out).toContain('1 left out by --leave-out');
+    const typo = studio('tokenize', '--model', model, '--data', data, '--out', out, '--leave-out', 'no-such-id');
+    expect(typo.code).toBe(2);
+    expect(typo.last).toBe(`studio tokenize: --leave-out: no example "no-such-id" to leave out among the 8 examples imported from ${data}; ${out} is unchanged`);
+  });
+});

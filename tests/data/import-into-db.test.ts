@@ -111,6 +111,20 @@ describe('importing into IndexedDB a batch at a time', () => {
     db.close();
   });
 
+  it('says how many examples the stored copy uses otherwise than the file’s lines say, as it keeps its own', async () => {
+    const db = freshDb();
+    const lines = Array.from({ length: 4 }, (_, i) => JSON.stringify({ id: `r${i}`, query: `q${i}`, tools: '[]', answers: '[]' })).join('\n');
+    const first = await importDatasetIntoDb(db, [{ name: 'a.jsonl', blob: new Blob([lines]) }], { name: 'a' });
+    const rows = await loadExampleRows(db, first.row!.id);
+    // A snapshot's dataset.jsonl of the same examples, one of them left out there.
+    const snapshot = new TextDecoder().decode(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r, i) => [r.id, i !== 1]))));
+    const again = await importDatasetIntoDb(db, [{ name: 'dataset.jsonl', blob: new Blob([snapshot]) }], { name: 'dataset' });
+    expect(again).toMatchObject({ alreadyStored: true, row: { id: first.row!.id }, choicesKept: 1 });
+    // The stored choice is kept (the page says so), not changed behind the user's back.
+    expect((await db.examples.get([first.row!.id, rows[1].id]))!.included).toBe(rows[1].included);
+    db.close();
+  });
+
   it('keeps the choice a snapshot\'s dataset.jsonl line carries: a passing example left out stays out', async () => {
     // As `studio train --data dataset.jsonl` now reads it (tests/data/studio-format.test.ts).
     const db = freshDb();

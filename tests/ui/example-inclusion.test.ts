@@ -50,6 +50,7 @@ const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: 
 beforeEach(() => {
   requests.length = 0;
   reply = async () => undefined;
+  stored.datasets = [dataset];
   useRuns.setState(initial.runs, true);
   useJobs.setState(initial.jobs, true);
   useDatasets.setState({ ...initial.datasets, datasets: [dataset], selectedId: 'd' }, true);
@@ -155,6 +156,24 @@ describe('the example detail’s inclusion toggle', () => {
     expect(text(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Could not include');
   });
 
+  it('says, in words, that the dataset was deleted in another tab, not what the example still is', async () => {
+    stored.datasets = [];
+    reply = async () => {
+      throw new Error('no dataset "d" (it may have been deleted)');
+    };
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(useDatasets.getState().error).toBe('Could not include example bad: the dataset “tools.jsonl” is not in the studio any more (deleted, perhaps in another tab).');
+    expect(text(detail())).not.toContain('It is still');
+    // The list follows: the dataset is not offered any more.
+    expect(useDatasets.getState().selectedId).toBeNull();
+    // Many at once, the same.
+    useDatasets.setState({ datasets: [dataset], selectedId: 'd', error: null });
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    await useDatasets.getState().confirmSetManyIncluded();
+    expect(useDatasets.getState().error).toBe('Could not leave out the 40 examples shown: the dataset “tools.jsonl” is not in the studio any more (deleted, perhaps in another tab).');
+    expect(useDatasets.getState().manyInclusion).toBeNull();
+  });
+
   it('says a held-out example whose change was refused is still evaluated, not trained on', async () => {
     reply = async () => {
       throw new Error('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset');
@@ -169,6 +188,15 @@ describe('the example detail’s inclusion toggle', () => {
     void useDatasets.getState().setExampleIncluded('d', 'bad', true);
     expect(toggle(detail())).toContain('Saving…');
     expect(toggle(detail({ ...flagged, datasetId: 'copy' }))).not.toContain('Saving…');
+  });
+
+  it('holds another example’s toggle, saying why, while one saves (a click there did nothing)', async () => {
+    reply = () => new Promise(() => undefined);
+    void useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    const other = detail({ ...flagged, id: 'other' });
+    expect(toggle(other)).toContain('aria-disabled="true"');
+    expect(text(other)).toContain('Example bad is being saved: change this one once it is.');
+    expect(toggle(detail())).toContain('Saving…');
   });
 });
 
@@ -246,11 +274,11 @@ describe('many examples at once', () => {
 
   it('sends one request with the count confirmed, shows its progress, then reads the dataset list again', async () => {
     stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
-    let progress!: (p: { done: number; total: number }) => void;
+    let progress!: (p: { label: string; done: number; total: number }) => void;
     let answer!: () => void;
     const engine = await import('../../src/state/engine.ts');
     vi.spyOn(engine, 'engineClient').mockReturnValue({
-      request: (kind: string, payload: unknown, onProgress?: (p: { done: number; total: number }) => void) => {
+      request: (kind: string, payload: unknown, onProgress?: (p: { label: string; done: number; total: number }) => void) => {
         requests.push({ kind, payload });
         progress = onProgress!;
         return kind === 'setExamplesIncluded' ? new Promise((r) => (answer = () => r({ changed: 300 }))) : Promise.resolve(undefined);
@@ -260,8 +288,11 @@ describe('many examples at once', () => {
     useDatasets.getState().askToSetManyIncluded(ask);
     const saving = useDatasets.getState().confirmSetManyIncluded();
     expect(requests).toEqual([{ kind: 'setExamplesIncluded', payload: { datasetId: 'd', selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 300 } }]);
-    progress({ done: 2000, total: 6000 });
-    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”');
+    // Reading the dataset's examples, then writing: the bar says which (both filled it as "Including").
+    progress({ label: 'reading examples', done: 2000, total: 6000 });
+    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”: reading examples');
+    progress({ label: 'saving 300 examples', done: 100, total: 300 });
+    expect(text(report())).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”: saving 300 examples');
     expect(button(report(), 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
     answer();
     await saving;

@@ -100,6 +100,21 @@ describe('including or leaving out one example', () => {
     expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
   });
 
+  it('names another tab’s ablation as an ablation, not as the training run of its arm', async () => {
+    const locks = stubLocks();
+    vi.stubGlobal('navigator', { locks });
+    const { db, dataset, engine } = await setup();
+    const on = { datasetId: dataset.id, status: 'running', createdAt: Date.now() };
+    await db.runs.bulkPut([{ id: 'ab', kind: 'ablation', name: 'abl', ...on }, { id: 'arm', kind: 'train', name: 'abl · sft', ...on }] as never);
+    // The other tab's worker: the dataset's shared lock and the arm's run lock, held until `end`.
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    const holding = Promise.all([locks.request(`balancesft-dataset:${dataset.id}`, { mode: 'shared' }, () => ended), locks.request('balancesft-run:arm', {}, () => ended)]);
+    await expect(engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined)).rejects.toThrow('the ablation “abl” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or cancel it there first');
+    end();
+    await holding;
+  });
+
   it('an evaluation with every held-out example left out says so, not that the split held none out', async () => {
     const db = new StudioDb(`example-inclusion-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
     opened.push(db);
@@ -141,7 +156,7 @@ describe('including or leaving out many examples at once', () => {
     const progress: string[] = [];
     const selection = { flaggedOnlyBy: 'reasoning_as_promised' as const };
     expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection, included: true, expect: 2 }, (p) => progress.push(`${p.label} ${p.done}/${p.total}`))).toEqual({ changed: 2 });
-    expect(progress).toContain('including 2 examples 2/2');
+    expect(progress).toContain('saving 2 examples 2/2');
     expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1', 'quiet2']);
     expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBe(1);
     expect((await h.datasetSummary({ datasetId: dataset.id }, () => undefined)).flaggedOnly?.reasoning_as_promised).toEqual({ examples: 2, used: 2 });

@@ -18,7 +18,7 @@ import { ABLATION_FILES, alphaMove, tallyText } from '../../jobs/ablationReport.
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
-import { fingerprintedExamples } from '../../jobs/data.ts';
+import { fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -111,6 +111,8 @@ const ablate: CliCommand = {
     const splitSeed = splitSeedFrom(f, config.seed);
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode, inclusion });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
+    // Held out but every one left out: using them again is the remedy, not more data.
+    if (data.eval.length === 0 && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate the arms on')}: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
     seqLenFromData(config, f, model, data.train);
     // Before any arm: each would fail on its own.

@@ -2,7 +2,8 @@
 // 1 cot, 2 call), rendered with the model folder's own chat template. The same code path the app
 // uses (import → quality check → render → segments), so its output is what training sees: examples
 // that fail the quality check are left out unless --include-failing, as `studio train` leaves them,
-// and a line that carries the studio's choice (a snapshot's "included") is written as it says.
+// and a line that carries the studio's choice (a snapshot's "included") is written as it says, then
+// --include-flagged / --leave-out as train takes them (data/inclusion.ts).
 // Streams: each chunk of records is imported, checked, tokenized and written before the next is
 // read, so memory stays flat with the file's size (a 300 MB file runs in a few hundred MB).
 // Every skipped record or example is named by file, line, record index and id.
@@ -24,6 +25,8 @@ import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { nodeDirectoryModelFiles } from '../../model/model-files-node.ts';
 import { MissingModelFileError } from '../../model/model-files.ts';
 import { plural } from '../../data/plural.ts';
+import { choiceRule, chosenInclusion, unknownLeaveOutText } from '../../data/inclusion.ts';
+import { INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags } from '../runFlags.ts';
 
 const usage = `usage: studio tokenize --model <dir> --data <file>[,<file>…] --out <file.jsonl> [options]
 
@@ -41,6 +44,7 @@ options:
                        unless its own --include-failing is given)
   --only-passing       skip examples that fail the quality check (the default; kept for old scripts)
   --bfcl-prompt        BFCL question files in BFCL's prompt mode (system prompt, Python-call answers)
+${INCLUSION_HELP}
   --max-record-kib <n> per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
 
 /** Notes printed per kind before the rest are only counted. */
@@ -50,7 +54,7 @@ const tokenize: CliCommand = {
   summary: 'render and tokenize a dataset with a model\'s chat template (ids + segments JSONL)',
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean' });
+    const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', ...INCLUSION_FLAGS });
     const modelDir = requireFlag(flags.model, 'model');
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
@@ -61,6 +65,9 @@ const tokenize: CliCommand = {
     if (flags['only-passing'] && flags['include-failing']) throw new CliError('--only-passing and --include-failing contradict each other; give one', 2);
     const maxRecordKib = flags['max-record-kib'];
     if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`, 2);
+    // The choice train would be given: the same examples written as trained.
+    const inclusion = inclusionFromFlags(flags);
+    const chosen = inclusion && choiceRule(inclusion);
 
     let tokenizer;
     try {
@@ -100,6 +107,9 @@ const tokenize: CliCommand = {
     let failedRender = 0;
     let failedQuality = 0;
     let leftOut = 0;
+    let leftOutAsked = 0;
+    let imported = 0;
+    const askedSeen = new Set<string>();
     let fileReports: ImportedFile[] = [];
     const note = (count: number, text: string) => {
       if (count <= NOTES_SHOWN) console.error(`  ${text}`);
@@ -111,13 +121,20 @@ const tokenize: CliCommand = {
         for (const issue of batch.issues) note(++skippedRecords, `skipped ${formatIssue(issue)}`);
         for (const { example, quality: report, included, file, line, index } of batch.examples) {
           quality.add(report);
+          imported++;
+          const choice = chosen && chosenInclusion(chosen, example.id, report);
+          if (choice === 0) {
+            askedSeen.add(example.id);
+            note(++leftOutAsked, `left out, as asked: ${formatIssue({ file, line, index, id: example.id, reason: '--leave-out' })}`);
+            continue;
+          }
           // The studio's choice on its line, as studio train reads it (jobs/data.ts fileExamples): false
           // on a passing example is the user's; on a flagged one, the check's, as --include-failing takes it.
-          if (included === false && report.passed) {
+          if (choice !== 1 && included === false && report.passed) {
             note(++leftOut, `left out: ${formatIssue({ file, line, index, id: example.id, reason: 'its line says "included": false (the studio\'s choice)' })}`);
             continue;
           }
-          if (!report.passed && !included && !flags['include-failing']) {
+          if (choice !== 1 && !report.passed && !included && !flags['include-failing']) {
             failedQuality++;
             continue;
           }
@@ -140,13 +157,16 @@ const tokenize: CliCommand = {
     } catch (err) {
       discard(err);
     }
+    const unknownIds = [...(chosen?.leaveOut ?? [])].filter((id) => !askedSeen.has(id));
+    // A typo would write the example the user meant to drop, as train would train on it.
+    if (unknownIds.length) discard(new CliError(`--leave-out: ${unknownLeaveOutText(unknownIds, imported)} from ${dataFiles.join(', ')}; ${outPath} is unchanged`, 2));
     for (const f of fileReports) console.error(`${f.name}: ${f.format ?? 'unknown format'}${f.detected ? ' (detected)' : ''}, ${f.imported} imported, ${f.rejected} rejected`);
-    for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered'], [leftOut, 'examples left out by their lines']] as const) {
+    for (const [count, what] of [[skippedRecords, 'skipped records'], [tooLong, 'too-long examples'], [failedRender, 'examples that could not be rendered'], [leftOut, 'examples left out by their lines'], [leftOutAsked, 'examples left out by --leave-out']] as const) {
       if (count > NOTES_SHOWN) console.error(`  … and ${count - NOTES_SHOWN} more ${what}`);
     }
-    if (written + tooLong + failedRender + failedQuality + leftOut === 0) discard(new CliError('no examples could be imported from the data files'));
+    if (written + tooLong + failedRender + failedQuality + leftOut + leftOutAsked === 0) discard(new CliError('no examples could be imported from the data files'));
     if (written === 0) {
-      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check (--include-failing writes them)`, leftOut && `${leftOut} left out by their lines ("included": false)`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
+      discard(new CliError(`no example was written (${[tooLong && `${tooLong} longer than --max-len ${maxLen}`, failedRender && `${failedRender} could not be rendered`, failedQuality && `${failedQuality} failed the quality check (--include-failing writes them)`, leftOut && `${leftOut} left out by their lines ("included": false)`, leftOutAsked && `${leftOutAsked} left out by --leave-out`].filter(Boolean).join(', ')}); ${outPath} is unchanged`));
     }
     renameSync(partPath, outPath);
 
@@ -160,6 +180,7 @@ const tokenize: CliCommand = {
         (failedRender ? `, ${failedRender} could not be rendered` : '') +
         (failedQuality ? `, ${failedQuality} failing quality skipped` : '') +
         (leftOut ? `, ${leftOut} left out by their lines ("included": false)` : '') +
+        (leftOutAsked ? `, ${leftOutAsked} left out by --leave-out` : '') +
         `; tokens/example mean ${s.totalTokens.mean.toFixed(1)}, max ${s.totalTokens.max}; cot ${s.cotTokens}, call ${s.callTokens} (call share ${(100 * s.callShare).toFixed(1)}%)`,
     );
     return 0;

@@ -86,8 +86,10 @@ export function DatasetImport() {
 }
 
 /** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
-export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string }): string {
+export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string; choicesKept?: number }): string {
   const skipped = r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : '';
-  if (r.alreadyStoredAs !== undefined) return `${r.imported === 1 ? 'This example is' : `These ${plural(r.imported, 'example')} are`} already stored as “${r.alreadyStoredAs}”, split alike: nothing new was saved, and “${r.alreadyStoredAs}” is selected${skipped}.`;
+  // A snapshot's lines choose which examples are used; the stored dataset keeps its own choices.
+  const kept = r.choicesKept ? ` It uses or leaves out ${plural(r.choicesKept, 'example')} otherwise than the file’s lines say ("included"): it keeps its own choices; change them in its examples table.` : '';
+  if (r.alreadyStoredAs !== undefined) return `${r.imported === 1 ? 'This example is' : `These ${plural(r.imported, 'example')} are`} already stored as “${r.alreadyStoredAs}”, split alike: nothing new was saved, and “${r.alreadyStoredAs}” is selected${skipped}.${kept}`;
   return `${plural(r.imported, 'example')} imported${skipped}.`;
 }

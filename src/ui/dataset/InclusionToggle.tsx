@@ -12,6 +12,9 @@ export function InclusionToggle({ row }: { row: ExampleRow }) {
   const resumable = useResumableRunsOn(row.datasetId, row.example);
   const inclusion = useDatasets(({ inclusion: i }) => (i && i.exampleId === row.id && i.datasetId === row.datasetId ? i : null));
   const saving = inclusion?.saving ?? false;
+  // One change is saved at a time (the store drops a second): another example's toggle says so.
+  const savingOther = useDatasets(({ inclusion: i }) => (i?.saving && !(i.exampleId === row.id && i.datasetId === row.datasetId) ? i.exampleId : null));
+  const waiting = held ?? (savingOther !== null ? `Example ${savingOther} is being saved: change this one once it is.` : null);
   const use = row.split === 'train' ? 'trained on' : 'evaluated (held out)';
   const state = included ? `Used: ${use}${row.quality.passed ? '' : ', though the quality check flagged it'}.` : `Left out${row.quality.passed ? ' by you, though it passed the quality check' : ' by the quality check'}: not ${use}.`;
   return (
@@ -22,16 +25,16 @@ export function InclusionToggle({ row }: { row: ExampleRow }) {
         </span>
         <button
           data-testid="toggle-inclusion"
-          aria-disabled={held !== null || saving}
-          title={held ?? undefined}
+          aria-disabled={waiting !== null || saving}
+          title={waiting ?? undefined}
           onClick={() => {
-            if (held === null && !saving) void useDatasets.getState().setExampleIncluded(row.datasetId, row.id, !included);
+            if (waiting === null && !saving) void useDatasets.getState().setExampleIncluded(row.datasetId, row.id, !included);
           }}
         >
           {saving ? 'Saving…' : included ? 'Leave it out' : row.split === 'train' ? 'Train on this example' : 'Evaluate on this example'}
         </button>
       </div>
-      {held && <p className="muted">{held}</p>}
+      {waiting && <p className="muted">{waiting}</p>}
       {!held && resumable.length > 0 && row.split === 'train' && (
         <p className="note" data-testid="inclusion-paused-note">
           {pausedRunsNote(resumable)}

@@ -40,7 +40,8 @@ export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; 
   if (asked.stage === 'failed') return <Alert message={asked.error ?? ''} onDismiss={cancelSetManyIncluded} />;
   if (asked.stage === 'saving') {
     const label = `${asked.included ? 'Including' : 'Leaving out'} ${asked.what}`;
-    return asked.progress ? <ProgressBar label={label} done={asked.progress.done} total={asked.progress.total} testId="many-inclusion-progress" /> : <p role="status">{label}…</p>;
+    // Reading the examples, then saving them: the bar says which, as both fill it.
+    return asked.progress ? <ProgressBar label={asked.progress.phase ? `${label}: ${asked.progress.phase}` : label} done={asked.progress.done} total={asked.progress.total} testId="many-inclusion-progress" /> : <p role="status">{label}…</p>;
   }
   const use = asked.included ? 'Use' : 'Leave out';
   return (
