@@ -118,6 +118,22 @@ describe('studio train --include-flagged / --leave-out', () => {
   // `eval --split all --adapter <run folder>` on another file (a BFCL category) was refused with
   // "--leave-out: no example "x" to leave out", a flag the user never gave and could not take back,
   // after a note that it held out the run's 20% though --split all holds out nothing.
+  it('eval with every held-out example left out says so, not that there is nothing to evaluate', { timeout: 300_000 }, async () => {
+    // It said only "no examples to evaluate in … (split eval; 8 imported)", where ablate and the
+    // page say the held-out examples are all left out and how to use them again.
+    const data = await dataFile();
+    const { dataExamples } = await import('../../src/cli/localFiles.ts');
+    let seed = 1;
+    let heldOut: string[] = [];
+    for (; heldOut.length === 0; seed++) heldOut = (await dataExamples([data], { seed })).eval.map((e) => e.id);
+    const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-held-'));
+    const r = studio('eval', '--model', join(dir, 'no-model'), '--data', data, '--split-seed', String(seed - 1), '--leave-out', heldOut.join(','), '--out', join(dir, 'p.jsonl'), '--quiet');
+    // Those the check flags on that side count too.
+    const n = (await dataExamples([data], { seed: seed - 1, inclusion: { leaveOut: heldOut } })).heldOutLeftOut;
+    expect(n).toBeGreaterThanOrEqual(heldOut.length);
+    expect(r.last).toBe(`studio eval: ${data}: the ${n} held-out example${n === 1 ? ' is' : 's are all'} left out (flagged by the quality check, or left out by you), so there is nothing to evaluate: use them (--include-failing, --include-flagged, or fewer ids in --leave-out), or change --split-seed`);
+  });
+
   it('eval --split all with a run folder as --adapter: its left-out ids another file lacks are no error, and no held-out share is said', { timeout: 300_000 }, async () => {
     const data = await dataFile();
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-other-'));

@@ -9,7 +9,7 @@ import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
-import { evaluationSample, fingerprintedExamples } from '../../jobs/data.ts';
+import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
@@ -120,6 +120,8 @@ const evalCommand: CliCommand = {
     let examples = split === 'all' ? data.all.filter((e) => used.has(e.id)) : data[split];
     if (f.limit !== undefined) examples = evaluationSample(examples, positiveInt(f.limit, 'limit', 1));
     if (split === 'eval') noteAdapterTrainedOn(f.adapter, splitSeed, examples);
+    // Held out but every one left out: using them again is the remedy, as ablate and the page say.
+    if (examples.length === 0 && split === 'eval' && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate')}: use them (--include-failing, --include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
     const all = examples;
     const earlier = f.resume ? earlierPredictions(out, all) : [];
