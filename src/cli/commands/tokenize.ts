@@ -34,18 +34,18 @@ Renders each example with the model's chat template and writes one JSON line per
   {"id": "...", "input_ids": [...], "segments": [...]}   segments: 0 prompt, 1 cot, 2 call
 
 options:
-  --model <dir>        folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
-  --data <files>       .json / .jsonl dataset files (comma-separated or repeated)
-  --out <file>         output JSONL
-  --format <name>      force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
-  --max-len <n>        token limit: earlier turns are left out, whole; an example that still does not fit
-                       is skipped (its system prompt, tools and final turn are never cut)
-  --include-failing    write examples that fail the quality check too (training leaves them out
-                       unless its own --include-failing is given)
-  --only-passing       skip examples that fail the quality check (the default; kept for old scripts)
-  --bfcl-prompt        BFCL question files in BFCL's prompt mode (system prompt, Python-call answers)
+  --model <dir>           folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
+  --data <files>          .json / .jsonl dataset files (comma-separated or repeated)
+  --out <file>            output JSONL
+  --format <name>         force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
+  --max-len <n>           token limit: earlier turns are left out, whole; an example that still does not fit
+                          is skipped (its system prompt, tools and final turn are never cut)
+  --include-failing       write examples that fail the quality check too (training leaves them out
+                          unless its own --include-failing is given)
+  --only-passing          skip examples that fail the quality check (the default; kept for old scripts)
+  --bfcl-prompt           BFCL question files in BFCL's prompt mode (system prompt, Python-call answers)
 ${INCLUSION_HELP}
-  --max-record-kib <n> per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
+  --max-record-kib <n>    per-record size limit in KiB (default ${RECORD_LIMITS.maxRecordBytes >> 10}); bigger records are skipped`;
 
 /** Notes printed per kind before the rest are only counted. */
 const NOTES_SHOWN = 20;
