@@ -123,14 +123,15 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
  * held examples out of its training. The studio retrains and scores a run it picks with those, so
  * the CLI does too. A snapshot also records the share its dataset held out (`evalFraction`); the
  * CLI's own folders record one only where it was not the default, and the examples the run chose
- * (`inclusion`: --include-flagged, --leave-out) where it chose any. */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; file?: string } {
+ * (`inclusion`: --include-flagged, --leave-out) where it chose any, and whether it used the examples
+ * the quality check flags (`includeFailing`: --include-failing). */
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: true; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
-    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; dataset?: { split?: { seed?: number; evalFraction?: number } } };
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: boolean; dataset?: { split?: { seed?: number; evalFraction?: number } } };
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), file: join(dir, file) };
   }
   return {};
 }

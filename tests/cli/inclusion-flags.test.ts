@@ -113,11 +113,27 @@ describe('studio train --include-flagged / --leave-out', () => {
     // A folder that chose none brings none.
     writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false } }));
     expect(adapterRun(trained).inclusion).toBeUndefined();
+    expect(adapterRun(trained).includeFailing).toBeUndefined();
   });
 
-  // `eval --split all --adapter <run folder>` on another file (a BFCL category) was refused with
-  // "--leave-out: no example "x" to leave out", a flag the user never gave and could not take back,
-  // after a note that it held out the run's 20% though --split all holds out nothing.
+  it('a run folder trained with --include-failing, given as --adapter, brings the flagged examples it trained on', { timeout: 300_000 }, async () => {
+    // eval and hdr left them out (their check's default), so hdr replayed and mined another set than
+    // the run trained on, and eval scored another held-out side.
+    const data = await dataFile();
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-failing-'));
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: true, splitSeed: 3 } }));
+    expect(adapterRun(run).includeFailing).toBe(true);
+    const hdr = mkdtempSync(join(tmpdir(), 'studio-inclusion-failing-hdr-'));
+    writeFileSync(join(hdr, 'hdr.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, mine: 'train', splitSeed: 3, includeFailing: true }));
+    expect(adapterRun(hdr).includeFailing).toBe(true);
+    const r = studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--split', 'train', '--out', join(run, 'p.jsonl'), '--quiet');
+    expect(r.err).not.toContain('excluded, fails the quality check');
+    const h = studio('hdr', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'hdr'), '--quiet');
+    expect(h.err).not.toContain('excluded, fails the quality check');
+    // Without the run folder the check leaves them out, as before.
+    expect(studio('eval', '--model', join(run, 'no-model'), '--data', data, '--split', 'train', '--split-seed', '3', '--out', join(run, 'q.jsonl'), '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
+  });
+
   it('eval with every held-out example left out says so, not that there is nothing to evaluate', { timeout: 300_000 }, async () => {
     // It said only "no examples to evaluate in … (split eval; 8 imported)", where ablate and the
     // page say the held-out examples are all left out and how to use them again.
@@ -134,6 +150,9 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(r.last).toBe(`studio eval: ${data}: the ${n} held-out example${n === 1 ? ' is' : 's are all'} left out (flagged by the quality check, or left out by you), so there is nothing to evaluate: use them (--include-failing, --include-flagged, or fewer ids in --leave-out), or change --split-seed`);
   });
 
+  // `eval --split all --adapter <run folder>` on another file (a BFCL category) was refused with
+  // "--leave-out: no example "x" to leave out", a flag the user never gave and could not take back,
+  // after a note that it held out the run's 20% though --split all holds out nothing.
   it('eval --split all with a run folder as --adapter: its left-out ids another file lacks are no error, and no held-out share is said', { timeout: 300_000 }, async () => {
     const data = await dataFile();
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-other-'));

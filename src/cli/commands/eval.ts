@@ -35,7 +35,8 @@ options:
   --seed <n>              sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
   --split-seed <n>        the split's seed, when it differs from those (the studio's datasets: ${DEFAULT_SPLIT.seed})
   --include-failing       with --split eval or train, keep examples that fail the quality check
-                          (the studio leaves them out, so by default so does this)
+                          (the studio leaves them out, so by default so does this, but for an
+                          --adapter run folder trained with --include-failing)
 ${INCLUSION_HELP}
                           (default: the --adapter run folder's, if it chose any, over the
                           studio's choices an --adapter snapshot's dataset.jsonl records; --split
@@ -113,7 +114,7 @@ const evalCommand: CliCommand = {
     const { inclusion, inclusionFrom } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? split === 'all', bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? (split === 'all' || from.includeFailing === true), bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
     // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
     // left out, by --leave-out or in the studio (a snapshot line's "included": false).
     const used = new Set(fingerprintedExamples(data).map((e) => e.id));
