@@ -21,6 +21,10 @@ export interface LastImport {
   issues: string[];
   issueCount: number;
   imported: number;
+  /** The stored dataset the files turned out to be (nothing new saved), and how many of its examples
+   * it uses or leaves out otherwise than the files' lines say (it keeps its own choices). */
+  alreadyStoredAs?: string;
+  choicesKept?: number;
 }
 
 export interface ImportProgressView {
