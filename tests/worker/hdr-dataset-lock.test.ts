@@ -10,13 +10,11 @@ import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
-import { JobEngine } from '../../src/jobs/engine.ts';
-import type { Gpu } from '../../src/gpu/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { withHdrLock } from '../../src/worker/runLock.ts';
 import { stubLocks } from '../helpers/locks.ts';
-import { tinyModelFiles } from '../helpers/tinyEngine.ts';
+import { tinyModelFiles, withoutGpu } from '../helpers/tinyEngine.ts';
 
 const ELSEWHERE = 'another tab of the studio is running HDR on this dataset (an HDR run, or an ablation’s HDR arm); wait for it to end there, or cancel it there first';
 
@@ -29,12 +27,8 @@ describe('HDR on a dataset another tab runs HDR on', () => {
       const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files });
       const engine = new StudioEngine(undefined, () => undefined, db);
       await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
-      // The engine's job slot without a GPU: a refused request never reaches one (HDR's length is
-      // checked against its limits first).
-      const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
-      const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null, limits }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
-      jobs.useModel(engine.jobs.requireModel());
-      Object.assign(engine, { jobs });
+      // A refused request never reaches a GPU.
+      withoutGpu(engine);
       // The other tab's HDR run on the same dataset, until `end`.
       let end!: () => void;
       const elsewhere = withHdrLock(dataset.id, () => new Promise<void>((r) => (end = r)));

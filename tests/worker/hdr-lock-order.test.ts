@@ -15,12 +15,10 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
 import { addHdrExamples, DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
-import { JobEngine } from '../../src/jobs/engine.ts';
-import type { Gpu } from '../../src/gpu/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { stubLocks } from '../helpers/locks.ts';
-import { tinyModelFiles } from '../helpers/tinyEngine.ts';
+import { tinyModelFiles, withoutGpu } from '../helpers/tinyEngine.ts';
 
 // What HDR and the ablation start from, instead of running them (no GPU here).
 const started: Array<{ ids: string[] }> = [];
@@ -60,11 +58,7 @@ async function setup() {
   const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 20), files: imported.files, split });
   const engine = new StudioEngine(undefined, () => undefined, db);
   await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
-  // The engine's job slot without a GPU, with roomy limits (HDR's length is checked against them).
-  const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
-  const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null, limits }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
-  jobs.useModel(engine.jobs.requireModel());
-  Object.assign(engine, { jobs });
+  withoutGpu(engine);
   // The other tab's HDR round: an accepted sample of the first training-side example, round 1.
   const first = imported.examples.slice(0, 20).find((e) => splitOf(e.id, split) === 'train')!;
   const otherTabsRound = () => addHdrExamples(db, dataset.id, [{ ...first, id: `${first.id}#hdr1.0`, source: 'hdr', hdrRound: 1 }]);
