@@ -15,7 +15,8 @@
 //    (the workgroup's subgroups share them through the cache) and multiply-accumulating in registers:
 //    no workgroup-memory staging, no barriers in the loop. The next step's fragments are loaded
 //    before this step's products, so loads overlap the tensor cores.
-//    (matmul_subgroup_matrix_staged.wgsl is the workgroup-memory variant; the autotune picks.)
+//    (The workgroup-memory variant is generated per tile by src/ops/matmulTensorCoreSource.ts and
+//    reads the same f16 copy of A; the autotune picks.)
 // Epilogue: each fragment goes through a 16×16 f32 square of workgroup memory, where the row scale,
 // alpha, bias, accumulate and the bounds are applied.
 // Every subgroup-matrix argument derives from subgroup_id, workgroup_id and loop counters, as the

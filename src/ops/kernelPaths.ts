@@ -3,7 +3,7 @@
 // once so what the user reads is what runs. Tuned choices per shape class are listed by the bench.
 import type { Gpu } from '../gpu/index.ts';
 import { sharedRowsApplies, subgroupMatrixLanes } from './matmulKernels.ts';
-import { MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from './matmulChoice.ts';
+import { MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, type CheckVerdict } from './matmulChoice.ts';
 import { LORA_DECODE_MAX_RANK, LORA_DECODE_MAX_ROWS } from './loraDecode.ts';
 
 export interface KernelPath {
@@ -40,11 +40,13 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
   }
   const lanes = subgroupMatrixLanes(gpu);
   const tuned = Object.keys(gpu.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH)).length;
+  const verdicts = Object.values(gpu.tuning.choices(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH)) as CheckVerdict[];
+  const checked = { passed: verdicts.filter((v) => v?.ok === true).length, total: verdicts.length };
   const matmul: KernelPath = lanes
     ? {
         op: 'matrix multiply',
-        path: `tensor cores for frozen-weight products (f16 inputs, f32 results${wgslFeatures.has('buffer_view') ? '; direct and staged kernels' : ''}), workgroup-tiled f32 and split-K for the rest`,
-        why: `subgroup matrices with ${lanes}-lane subgroups; the fastest kernel per shape is measured on this GPU (${tuned} shape classes tuned so far)`,
+        path: `tensor cores for frozen-weight products (f16 inputs, f32 results${wgslFeatures.has('buffer_view') ? '; direct and staged kernels' : ''}) where they win, workgroup-tiled f32 and split-K for the rest`,
+        why: `subgroup matrices with ${lanes}-lane subgroups; each tensor-core kernel computes an exact product on this GPU before it is used (${checked.passed} of ${checked.total} passed so far), and the fastest kernel per shape is measured here (${tuned} shape classes tuned so far)`,
       }
     : {
         op: 'matrix multiply',

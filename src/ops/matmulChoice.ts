@@ -6,15 +6,43 @@
 import { sourceHash } from '../gpu/tuning.ts';
 import type { Gpu } from '../gpu/index.ts';
 import {
-  MATMUL, MATMUL_SHARED_ROWS, MATMUL_SUBGROUP_MATRIX, MATMUL_SUBGROUP_MATRIX_STAGED, MATMUL_TILED, MATVEC, MATVEC_SUBGROUPS,
+  MATMUL, MATMUL_SHARED_ROWS, MATMUL_SUBGROUP_MATRIX, MATMUL_TILED, MATVEC, MATVEC_SUBGROUPS,
   matvecApplies, matvecSubgroupThreads, matvecThreadsFit, sharedRowsApplies, stagedApplies, subgroupMatrixApplies, subgroupMatrixFits, tiledFits,
-  type MatmulVariant, type SubgroupMatrixConfig, type TiledConfig,
+  describeVariant, type MatmulVariant, type SubgroupMatrixConfig, type TiledConfig,
 } from './matmulKernels.ts';
 import type { Operands } from './matmulOperands.ts';
+import { stagedTensorCoreSource } from './matmulTensorCoreSource.ts';
 
 export const MATMUL_TUNING_OP = 'matmul';
-/** Tuning results are invalidated whenever any matmul kernel source changes. */
-export const MATMUL_SOURCE_HASH = sourceHash(MATMUL.code, MATMUL_SHARED_ROWS.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATMUL_SUBGROUP_MATRIX_STAGED.code, MATVEC.code, MATVEC_SUBGROUPS.code);
+/** Tuning results are invalidated whenever any matmul kernel source changes (the generated
+ * tensor-core kernel stands in through one tile in both layouts of B). */
+export const MATMUL_SOURCE_HASH = sourceHash(
+  MATMUL.code, MATMUL_SHARED_ROWS.code, MATMUL_TILED.code, MATMUL_SUBGROUP_MATRIX.code, MATVEC.code, MATVEC_SUBGROUPS.code,
+  stagedTensorCoreSource({ SGM: 2, SGN: 2, FM: 2, FN: 2, BK: 32 }, 32, true), stagedTensorCoreSource({ SGM: 2, SGN: 2, FM: 2, FN: 2, BK: 32 }, 32, false),
+);
+
+/** Tensor-core variants pass a check on the adapter before use (matmulCheck.ts); verdicts are kept
+ * with the tuning, under this op. */
+export const MATMUL_CHECK_OP = 'matmul-check';
+
+export interface CheckVerdict {
+  ok: boolean;
+  /** The largest |GPU − exact| / (1 + |exact|) over the output. */
+  worst: number;
+}
+
+export function checkKey(v: MatmulVariant, transB: boolean): string {
+  return `${describeVariant(v)} ${transB ? 'B[N][K]' : 'B[K][N]'}`;
+}
+
+export function checkVerdict(gpu: Gpu, v: MatmulVariant, transB: boolean): CheckVerdict | undefined {
+  return gpu.tuning.get<CheckVerdict>(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, checkKey(v, transB));
+}
+
+/** Whether the variant may run here: only tensor-core variants are checked; they need a pass. */
+export function passedCheck(gpu: Gpu, v: MatmulVariant, transB: boolean): boolean {
+  return v.kind !== 'subgroupMatrix' || checkVerdict(gpu, v, transB)?.ok === true;
+}
 
 type ShapeFacts = Pick<Operands, 'M' | 'N' | 'K' | 'batch' | 'dtype' | 'transA' | 'transB'> & Partial<Pick<Operands, 'wb' | 'ldb'>>;
 
@@ -49,19 +77,22 @@ const TILED: TiledConfig[] = [
   { BM: 64, BN: 32, BK: 16, TM: 4, TN: 4, splitK: 1 },
 ];
 
-/** Tile shapes (rows × columns per workgroup, subgroups) tried with both kernels. */
-const SUBGROUP_MATRIX_TILES: Array<Omit<SubgroupMatrixConfig, 'staged' | 'BK'>> = [
-  { SGM: 2, SGN: 2, FM: 2, FN: 2 }, // 64×64, 4 subgroups
-  { SGM: 2, SGN: 2, FM: 4, FN: 2 }, // 128×64
-  { SGM: 2, SGN: 2, FM: 2, FN: 4 }, // 64×128
-  { SGM: 2, SGN: 2, FM: 4, FN: 4 }, // 128×128, 4 subgroups
-  { SGM: 4, SGN: 2, FM: 2, FN: 4 }, // 128×128, 8 subgroups
-  { SGM: 2, SGN: 4, FM: 4, FN: 2 }, // 128×128, 8 subgroups
+/** Tensor-core configurations the autotune races. Staged (generated) tiles, as measured on an NVIDIA
+ * H200 at 4096³ (scripts/tc-lab.mjs): 128×128×32 with 8 subgroups of 4×2 fragments 109 TFLOP/s,
+ * 256×128×16 and 128×256×16 with 8 subgroups of 4×4 about 103, 128×128×32 with 8 subgroups of 2×4
+ * 97, 64×64×32 with 4 subgroups 80 (for products with few output tiles), 128×64×32 62. Fragments
+ * straight from storage (mma_direct) where the staged copy cannot run (B at an offset or row stride
+ * that is not whole 8-half runs). */
+export const TENSOR_CORE_CONFIGS: SubgroupMatrixConfig[] = [
+  { SGM: 2, SGN: 4, FM: 4, FN: 2, staged: true, BK: 32 },
+  { SGM: 4, SGN: 2, FM: 4, FN: 4, staged: true, BK: 16 },
+  { SGM: 2, SGN: 4, FM: 4, FN: 4, staged: true, BK: 16 },
+  { SGM: 4, SGN: 2, FM: 2, FN: 4, staged: true, BK: 32 },
+  { SGM: 2, SGN: 2, FM: 2, FN: 2, staged: true, BK: 32 },
+  { SGM: 2, SGN: 2, FM: 4, FN: 2, staged: true, BK: 32 },
+  { SGM: 2, SGN: 2, FM: 2, FN: 2, staged: false, BK: 16 },
+  { SGM: 4, SGN: 2, FM: 2, FN: 4, staged: false, BK: 16 },
 ];
-const SUBGROUP_MATRIX: SubgroupMatrixConfig[] = SUBGROUP_MATRIX_TILES.flatMap((t) => [
-  { ...t, staged: false, BK: 16 },
-  { ...t, staged: true, BK: 32 },
-]);
 
 /** Output tiles of a configuration over the product (batch items included). */
 function tiles(o: ShapeFacts, BM: number, BN: number): number {
@@ -89,7 +120,7 @@ export function matmulCandidates(gpu: Gpu, o: ShapeFacts): MatmulVariant[] {
   if (matvecApplies(gpu, o, 1)) out.push({ kind: 'matvecColumns' });
   if (tiny(o)) return out;
   if (subgroupMatrixApplies(gpu, o)) {
-    for (const c of SUBGROUP_MATRIX) {
+    for (const c of TENSOR_CORE_CONFIGS) {
       if (subgroupMatrixFits(gpu, c) && (!c.staged || (o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })))) out.push({ kind: 'subgroupMatrix', ...c });
     }
   }
@@ -118,8 +149,10 @@ export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
   if (o.M <= 8 && o.N >= 64 && matvecApplies(gpu, o)) return { kind: 'matvec', G: 32 };
   if (tiny(o)) return { kind: 'register' };
   if (subgroupMatrixApplies(gpu, o)) {
-    const big = o.M >= 128 && o.N >= 128 ? SUBGROUP_MATRIX[8] : SUBGROUP_MATRIX[0];
-    if (subgroupMatrixFits(gpu, big)) return { kind: 'subgroupMatrix', ...big };
+    const staged = !!o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb });
+    const big = o.M >= 128 && o.N >= 128;
+    const v: MatmulVariant = { kind: 'subgroupMatrix', ...(staged ? TENSOR_CORE_CONFIGS[big ? 0 : 4] : TENSOR_CORE_CONFIGS[big ? 7 : 6]) };
+    if (v.kind === 'subgroupMatrix' && subgroupMatrixFits(gpu, v) && passedCheck(gpu, v, o.transB)) return v;
   }
   const c = o.M >= 128 && o.N >= 128 && tiles(o, 128, 128) >= FILL / 2 ? TILED[0] : TILED[7];
   if (!tiledFits(gpu, c)) return { kind: 'register' };

@@ -7,7 +7,8 @@ import type { Gpu } from '../gpu/index.ts';
 import { compileAhead } from '../gpu/index.ts';
 import { matmul, seenMatmulClasses, type MatmulArgs } from './matmul.ts';
 import { describeVariant, type MatmulVariant } from './matmulKernels.ts';
-import { matmulCandidates, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from './matmulChoice.ts';
+import { matmulCandidates, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, passedCheck } from './matmulChoice.ts';
+import { checkMatmulVariants } from './matmulCheck.ts';
 import { matmulOperands } from './matmulOperands.ts';
 
 export interface TunedClass {
@@ -60,6 +61,10 @@ export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<Tun
   if (gpu.ctx.adapter.isSoftware || todo.length === 0) return [];
   const candidatesOf = opts.candidates ?? ((g: Gpu, args: MatmulArgs) => matmulCandidates(g, matmulOperands(g, args)!));
   const plans = todo.map(([shapeClass, args]) => ({ shapeClass, args, candidates: candidatesOf(gpu, args) }));
+  // Tensor-core variants race only once they have computed an exact product on this adapter.
+  const tensorCore = new Map(plans.flatMap((p) => p.candidates.filter((v) => v.kind === 'subgroupMatrix').map((v) => [describeVariant(v), v] as const)));
+  await checkMatmulVariants(gpu, [...tensorCore.values()]);
+  for (const p of plans) p.candidates = p.candidates.filter((v) => passedCheck(gpu, v, p.args.transB === true));
   try {
     await compileAhead(gpu, async () => {
       for (const p of plans) for (const v of p.candidates) await matmul(gpu, { ...p.args, variant: v });

@@ -4,7 +4,7 @@
 // subgroup matrices (a visible "not available" line elsewhere). The choice logic is tested too:
 // software adapters keep the register kernel, and a tuned choice is what runs.
 import { describe, expect, it } from 'vitest';
-import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
+import { matmulCandidates, chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass, TENSOR_CORE_CONFIGS } from '../../src/ops/matmulChoice.ts';
 import { effectiveSplit, matvecApplies, matvecSubgroupThreads, sharedRowsApplies, subgroupMatrixApplies, subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { MATMUL_SHAPES, runMatmulCase } from '../helpers/matmulCase.ts';
@@ -205,12 +205,8 @@ describe('matrix–vector products (decode rows)', () => {
 });
 
 describe('tensor-core matmul (subgroup matrices, f16 inputs, f32 results)', () => {
-  const SGM: MatmulVariant[] = [
-    { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: false, BK: 16 },
-    { kind: 'subgroupMatrix', SGM: 4, SGN: 2, FM: 2, FN: 4, staged: false, BK: 16 },
-    { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: true, BK: 32 },
-    { kind: 'subgroupMatrix', SGM: 4, SGN: 2, FM: 2, FN: 4, staged: true, BK: 32 },
-  ];
+  // Every configuration the autotune races: the generated staged tiles and the direct fallbacks.
+  const SGM: MatmulVariant[] = TENSOR_CORE_CONFIGS.map((c) => ({ kind: 'subgroupMatrix', ...c }));
   it('forward y = x·Wᵀ and input gradient dx = dy·W with f16 weights, tiny gradients, bias, accumulate, tails', async (ctx) => {
     const gpu = await testGpu();
     if (!subgroupMatrixLanes(gpu)) {
