@@ -39,12 +39,13 @@ export class JobEngine {
 
   /** `onRows`: the rows the running job writes, each time it claims one and ([]) when it ends: the
    * page shows them as its own job's, and a row another tab's worker writes as that tab's.
-   * `holdModel`: keeps the job's model (its files) marked in use until the job's work settles.
+   * `holdModel`: runs the job's work once its model (its files) is marked in use, until it settles:
+   * the job is this engine's (a Cancel finds it) while it waits for a deletion of the files to end.
    * `holdGpu`: runs the job holding the GPU against other engines on it (another tab's worker), or
    * throws without running it. */
   constructor(
     private readonly device: () => Promise<Gpu>,
-    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: Promise<T>): Promise<T>; holdGpu?<T>(work: () => Promise<T>): Promise<T> } = {},
+    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: () => Promise<T>): Promise<T>; holdGpu?<T>(work: () => Promise<T>): Promise<T> } = {},
   ) {}
 
   get model(): LoadedModel | null {
@@ -89,10 +90,10 @@ export class JobEngine {
     // Set inside onGpu (a closure): typed so the finally below does not take it for always null.
     let gpu = null as Gpu | null;
     const onGpu = async () => {
-      gpu = await this.device();
-      gpu.ctx.clearRefusal();
-      const work = job({ gpu, model, progress, signal: running.abort.signal, claimRun }, input);
-      return await (this.hooks.holdModel?.(model.ref, work) ?? work);
+      const device = (gpu = await this.device());
+      device.ctx.clearRefusal();
+      const work = () => job({ gpu: device, model, progress, signal: running.abort.signal, claimRun }, input);
+      return await (this.hooks.holdModel?.(model.ref, work) ?? work());
     };
     try {
       return await (this.hooks.holdGpu?.(onGpu) ?? onGpu());

@@ -108,10 +108,13 @@ export class StudioEngine {
    * Other tabs see them by their dataset locks. */
   private readonly datasetsInUse = new Map<string, number>();
 
+  /** Runs a job's `work` on the dataset once its lock is granted (an include or a deletion another tab
+   * is saving ends first). Called inside the job (jobs.run), so a Cancel pressed while it waits lands
+   * on the job. */
   private async onDataset<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
     this.datasetsInUse.set(datasetId, (this.datasetsInUse.get(datasetId) ?? 0) + 1);
     try {
-      return await holdingDataset(datasetId, work());
+      return await holdingDataset(datasetId, work);
     } finally {
       const n = this.datasetsInUse.get(datasetId)! - 1;
       if (n > 0) this.datasetsInUse.set(datasetId, n);
@@ -151,9 +154,9 @@ export class StudioEngine {
       // Asked again by useModel: a job may have started while the model downloaded.
       this.jobs.refuseModelChange();
       const ref = modelRef(source);
-      // Held while the load reads the model's files: another tab's deletion of them is refused.
-      const opening = (async () => openLoadedModel(await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond })), ref))();
-      const model = await holdingModel(ref, opening);
+      // Read under the model's lock: another tab's deletion of its files is refused meanwhile, and
+      // one under way ends before the load reads them.
+      const model = await holdingModel(ref, async () => openLoadedModel(await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond })), ref));
       this.jobs.useModel(model);
       // An export was of the previous model's run.
       this.onnxExports.clear();
@@ -196,10 +199,10 @@ export class StudioEngine {
       if (run.modelRef && !trainedOnLoaded(run.modelRef, model.ref)) throw new Error(`run ${runId} was trained on ${run.modelRef}, but the loaded model is ${model.ref}; load that model first`);
       await requireDataset(db, run.datasetId, run);
       const job = { store: new DexieRunStore(db, runId), config: run.config, resume, events: this.runEvents(runId) };
-      const locked = await withRunLock(runId, () => this.onDataset(run.datasetId, () => this.jobs.run(
+      const locked = await withRunLock(runId, () => this.jobs.run(
         // Named: a model load refused meanwhile says which run holds the model.
         `the training run “${run.name ?? runId}”`,
-        async (ctx, input: typeof job) => {
+        async (ctx, input: typeof job) => this.onDataset(run.datasetId, async () => {
           // Read under the run's and the dataset's locks: read before them, an example included, a
           // re-split or a deletion in another tab meanwhile went through there and was not trained on
           // here (a deleted run trained on, writing metrics and checkpoints for a row nothing lists).
@@ -209,11 +212,11 @@ export class StudioEngine {
           // Resuming a read-only snapshot on purpose makes it an ordinary run.
           if (run.readOnly) await updateRun<TrainRunRow>(db, runId, { readOnly: false });
           return trainJob(ctx, { ...input, examples });
-        },
+        }),
         job,
         progress,
         runId,
-      )));
+      ));
       if (locked.refused) throw new Error(`“${run.name ?? runId}” is training in another tab of the studio; pause or stop it there first`);
       const outcome = locked.value;
       return { status: outcome.status, step: outcome.step, message: outcome.message };
@@ -246,9 +249,9 @@ export class StudioEngine {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
-      return this.onDataset(datasetId, () => this.jobs.run(
+      return this.jobs.run(
         'an evaluation',
-        async (ctx) => {
+        async (ctx) => this.onDataset(datasetId, async () => {
           await requireDataset(db, datasetId);
           const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
           if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
@@ -277,10 +280,10 @@ export class StudioEngine {
           if (aborted && summary.total === 0) await deleteRun(db, store.runId);
           else if (aborted) await namedByScored(summary.total);
           return { evalRunId: store.runId, summary, aborted, requested: examples.length };
-        },
+        }),
         null,
         progress,
-      ));
+      );
     },
 
     startHdr: async ({ datasetId, runId, settings, mineLimit, evalLimit }, progress) => {
@@ -288,12 +291,12 @@ export class StudioEngine {
       const model = this.jobs.requireModel();
       validateHdrSettings(settings);
       // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
-      return this.onDataset(datasetId, () => this.jobs.run(
+      return this.jobs.run(
         'an HDR run',
         // The dataset is read once the HDR lock is ours: read before, the samples of another tab's HDR
         // run that ended meanwhile were missed, and this run's first round took that run's round
         // number again, its samples that run's ids (failing to add them after the mining).
-        async (ctx) => onlyHdrOn(datasetId, async () => {
+        async (ctx) => this.onDataset(datasetId, () => onlyHdrOn(datasetId, async () => {
           await requireDataset(db, datasetId);
           const data = await storedExamples(db, datasetId);
           const mineSet = firstMinable(data.train, mineLimit);
@@ -314,10 +317,10 @@ export class StudioEngine {
           if (locked.refused) throw new Error(`HDR run ${store.runId} is held by another tab of the studio`);
           const r = locked.value;
           return { hdrRunId: store.runId, stopReason: r.stopReason, rounds: r.rounds, poolStart: r.poolStart, added: r.added, ...(r.cutShort ? { cutShort: r.cutShort } : {}) };
-        }),
+        })),
         null,
         progress,
-      ));
+      );
     },
 
     startAblation: async ({ datasetId, name, config }, progress) => {
@@ -325,9 +328,9 @@ export class StudioEngine {
       const model = this.jobs.requireModel();
       validateAblationConfig(config, model.spec);
       // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
-      return this.onDataset(datasetId, () => this.jobs.run(
+      return this.jobs.run(
         'an ablation',
-        async (ctx) => {
+        async (ctx) => this.onDataset(datasetId, () => {
           const ablate = async () => {
             // Read once the HDR lock is ours (with an HDR arm), as an HDR run reads it.
             await requireDataset(db, datasetId);
@@ -345,10 +348,10 @@ export class StudioEngine {
           };
           // Its HDR arm adds samples to the dataset as an HDR run does.
           return config.hdrRule === null ? ablate() : onlyHdrOn(datasetId, ablate);
-        },
+        }),
         null,
         progress,
-      ));
+      );
     },
 
     ablationReport: async ({ runId }) => {

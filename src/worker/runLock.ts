@@ -68,15 +68,16 @@ export async function holdingGpu<T>(work: () => Promise<T>): Promise<T> {
 // one tab does not delete a dataset under another tab's job (HDR adds its samples to it).
 const DATASET_LOCK_PREFIX = 'balancesft-dataset:';
 
-/** Holds the shared lock `name` until `work` settles. The work starts at once, not once the lock is
- * granted: a Cancel pressed meanwhile must find its job. */
-function holdingShared<T>(name: string, work: Promise<T>): Promise<T> {
-  void webLocks()?.request(name, { mode: 'shared' }, () => work.catch(() => undefined)).catch(() => undefined);
-  return work;
+/** Runs `work` once the shared lock `name` is granted, holding it until the work settles. A writer
+ * holding it alone (an include, a leave-out or a deletion, in any tab) ends before the work reads. */
+async function holdingShared<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const locks = webLocks();
+  if (!locks) return work();
+  return (await locks.request(name, { mode: 'shared' }, () => work())) as T;
 }
 
-/** Holds the dataset's shared lock while a job works on it. */
-export function holdingDataset<T>(datasetId: string, work: Promise<T>): Promise<T> {
+/** Runs `work` holding the dataset's shared lock (a job working on it). */
+export function holdingDataset<T>(datasetId: string, work: () => Promise<T>): Promise<T> {
   return holdingShared(DATASET_LOCK_PREFIX + datasetId, work);
 }
 
@@ -90,8 +91,8 @@ export async function unlessDatasetInUse(datasetId: string, work: () => Promise<
 // and by a load of the model, taken alone by deleting its cached files, in whichever tab.
 const MODEL_LOCK_PREFIX = 'balancesft-model:';
 
-/** Holds the model's shared lock while a job runs with it, or a load reads its files. */
-export function holdingModel<T>(modelRef: string, work: Promise<T>): Promise<T> {
+/** Runs `work` holding the model's shared lock (a job running with it, or a load reading its files). */
+export function holdingModel<T>(modelRef: string, work: () => Promise<T>): Promise<T> {
   return holdingShared(MODEL_LOCK_PREFIX + modelRef, work);
 }
 

@@ -87,8 +87,8 @@ export const tests = {
     const job = new Promise<void>((ok) => (end = ok));
     const db = new StudioDb();
     const dataset = await saveDataset(db, { name: `lock-test-${Date.now()}`, examples: [{ id: 'a', tools: [], messages: [{ role: 'user', content: 'q' }], target: { calls: [{ name: 'f', arguments: {} }] } }], files: [] });
-    void holdingDataset(dataset.id, job);
-    void holdingModel('lock-test/model', job);
+    void holdingDataset(dataset.id, () => job);
+    void holdingModel('lock-test/model', () => job);
     // A request's lock is granted a task later: wait for it to be held.
     while (!(await navigator.locks.query()).held?.some((l) => l.name?.endsWith(dataset.id))) await new Promise((ok) => setTimeout(ok, 10));
     const remove = async () => {
@@ -106,5 +106,21 @@ export const tests = {
     assert((await remove()) === null, 'the dataset could not be deleted once the job ended');
     assert(await unlessModelInUse('lock-test/model', async () => void (deleted = true)), 'the model’s files could not be deleted once the job ended');
     db.close();
+  },
+
+  async 'a job’s work on a dataset starts only once another tab’s include or deletion there ended'() {
+    // The page stands for the other tab's worker, saving an include: it holds the lock alone.
+    const name = `balancesft-dataset:lock-test-${Date.now()}`;
+    let saved!: () => void;
+    const saving = navigator.locks.request(name, () => new Promise<void>((ok) => (saved = ok)));
+    while (!(await navigator.locks.query()).held?.some((l) => l.name === name)) await new Promise((ok) => setTimeout(ok, 10));
+    let started = false;
+    const working = holdingDataset(name.slice('balancesft-dataset:'.length), async () => void (started = true));
+    while (!(await navigator.locks.query()).pending?.some((l) => l.name === name)) await new Promise((ok) => setTimeout(ok, 10));
+    assert(!started, 'the job’s work started while another tab held its dataset’s lock alone');
+    saved();
+    await saving;
+    await working;
+    assert(started, 'the job’s work did not run once the other tab let its dataset’s lock go');
   },
 };

@@ -2,12 +2,13 @@
 // worker: the check of this worker's own jobs let another tab delete a dataset under an HDR run,
 // which then failed at its first accepted sample with `no dataset "…"` (and wrote hard cases for a
 // dataset nothing listed). Node has no Web Locks: a stand-in with their shared and exclusive modes
-// takes their place, and two engines on one database are the two tabs.
+// takes their place; this tab is an engine, the other tab's job the dataset lock its worker holds.
 import { describe, expect, it, vi } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
+import { holdingDataset } from '../../src/worker/runLock.ts';
 import type { Example } from '../../src/data/example.ts';
 import { stubLocks } from '../helpers/locks.ts';
 
@@ -19,12 +20,11 @@ describe('deleting a dataset a job in another tab works on', () => {
     try {
       const db = new StudioDb(`dataset-lock-${Date.now()}`, { indexedDB, IDBKeyRange });
       const dataset = await saveDataset(db, { name: 'shared', examples: [example('a'), example('b')], files: [] });
-      const [here, there] = [new StudioEngine(undefined, () => undefined, db), new StudioEngine(undefined, () => undefined, db)];
-      // The other tab's evaluation holds its GPU until `end`: its job slot, without a GPU.
+      const here = new StudioEngine(undefined, () => undefined, db);
+      // The other tab's evaluation holds the dataset's lock, as its worker's job does, until `end`.
       let end!: () => void;
       const ended = new Promise<void>((r) => (end = r));
-      Object.assign(there, { jobs: { requireModel: () => ({ ref: 'tiny' }), run: async () => ended } });
-      const evaluating = there.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+      const evaluating = holdingDataset(dataset.id, () => ended);
       const remove = async () => here.handlers.deleteDataset({ datasetId: dataset.id, confirmToken: (await here.handlers.describeDatasetDeletion({ datasetId: dataset.id }, () => undefined)).confirmToken }, () => undefined);
       await expect(remove()).rejects.toThrow('a job in another tab of the studio is working on this dataset (training, evaluating or HDR); delete it once that ends there');
       expect(await db.datasets.get(dataset.id)).toBeDefined();

@@ -8,6 +8,8 @@ import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset, setExamplesIncluded, trainingExamples } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
+import { holdingDataset } from '../../src/worker/runLock.ts';
+import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
 import { stubLocks } from '../helpers/locks.ts';
 import { NARROW } from '../helpers/tinyEngine.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
@@ -20,6 +22,33 @@ const f = { name: 'f', parameters: { type: 'object', properties: {} } };
 const good = (id: string): Example => ({ id, tools: [f], messages: [{ role: 'user', content: `question ${id}` }], target: { reasoning: 'call f', calls: [{ name: 'f', arguments: {} }] } });
 // Calls a tool it does not declare: flagged, left out.
 const flagged: Example = { ...good('bad'), target: { reasoning: 'call g', calls: [{ name: 'g', arguments: {} }] } };
+
+// A training run of this tab, instead of training (no GPU here): it trains until `training` settles.
+let training: Promise<void> = Promise.resolve();
+vi.mock('../../src/jobs/train.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../src/jobs/train.ts')>()),
+  trainJob: async () => (await training, { status: 'done', step: 0, steps: 0, trainExamples: 0 }),
+}));
+
+/** Starts training a run on the dataset in `engine` (its job slot without a GPU) until `end()`,
+ * once the run holds the dataset. */
+async function trainingOn(db: StudioDb, engine: StudioEngine, datasetId: string): Promise<{ end(): void; run: Promise<unknown> }> {
+  let end!: () => void;
+  training = new Promise<void>((r) => (end = r));
+  const store = await new DexieWorkspace(db, { datasetId, modelRef: 'tiny' }).createRun({ kind: 'train', config: DEFAULT_RUN_CONFIG, name: 'my run' });
+  const run = async (_label: string, job: (ctx: unknown, input: unknown) => Promise<unknown>, input: unknown) => job({}, input);
+  Object.assign(engine, { jobs: { requireModel: () => ({ ref: 'tiny' }), writing: () => null, runningLabel: 'the training run “my run”', run } });
+  const started = engine.handlers.startRun({ runId: store.runId, resume: false }, () => undefined);
+  await vi.waitFor(async () => expect((await navigator.locks.query()).held).toContainEqual({ name: `balancesft-dataset:${datasetId}`, mode: 'shared' }));
+  return { end, run: started };
+}
+
+/** Another tab's evaluation: it holds the dataset's lock, as its worker's job does, until `end()`. */
+function evaluatingElsewhere(datasetId: string): { end(): void; run: Promise<unknown> } {
+  let end!: () => void;
+  const ended = new Promise<void>((r) => (end = r));
+  return { end, run: holdingDataset(datasetId, () => ended) };
+}
 
 let n = 0;
 const opened: StudioDb[] = [];
@@ -68,17 +97,12 @@ describe('including or leaving out one example', () => {
   it('is refused, naming the job, while this tab’s job works on the dataset', async () => {
     vi.stubGlobal('navigator', { locks: stubLocks() });
     const { db, dataset, engine } = await setup();
-    let end!: () => void;
-    const ended = new Promise<void>((r) => (end = r));
-    // The evaluation's job slot, without a GPU: it runs until `end`.
-    const jobs = { requireModel: () => ({ ref: 'tiny' }), run: async () => ended, runningLabel: 'an evaluation' };
-    Object.assign(engine, { jobs });
-    const evaluating = engine.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    const job = await trainingOn(db, engine, dataset.id);
     const include = () => engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
-    await expect(include()).rejects.toThrow('an evaluation is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first');
+    await expect(include()).rejects.toThrow('the training run “my run” is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first');
     expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(0);
-    end();
-    await evaluating;
+    job.end();
+    await job.run;
     await include();
     expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
   });
@@ -86,16 +110,12 @@ describe('including or leaving out one example', () => {
   it('is refused while another tab’s job works on the dataset, and goes through once it ended', async () => {
     vi.stubGlobal('navigator', { locks: stubLocks() });
     const { db, dataset, engine: here } = await setup();
-    const there = new StudioEngine(undefined, () => undefined, db);
-    let end!: () => void;
-    const ended = new Promise<void>((r) => (end = r));
-    Object.assign(there, { jobs: { requireModel: () => ({ ref: 'tiny' }), run: async () => ended } });
-    const evaluating = there.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
+    const evaluating = evaluatingElsewhere(dataset.id);
     const include = () => here.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
     await expect(include()).rejects.toThrow('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
     expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBeUndefined();
-    end();
-    await evaluating;
+    evaluating.end();
+    await evaluating.run;
     await include();
     expect((await db.examples.get([dataset.id, 'bad']))!.included).toBe(1);
   });
@@ -194,15 +214,12 @@ describe('including or leaving out many examples at once', () => {
     const { db, dataset, engine: here } = await setupMany();
     const there = new StudioEngine(undefined, () => undefined, db);
     const ask = (engine: StudioEngine) => engine.handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 2 }, () => undefined);
-    let end!: () => void;
-    const ended = new Promise<void>((r) => (end = r));
-    Object.assign(there, { jobs: { requireModel: () => ({ ref: 'tiny' }), run: async () => ended, runningLabel: 'an evaluation' } });
-    const evaluating = there.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1 }, () => undefined);
-    await expect(ask(there)).rejects.toThrow('an evaluation is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first');
-    await expect(ask(here)).rejects.toThrow('a job in another tab of the studio (training, evaluating or HDR) is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
+    const job = await trainingOn(db, there, dataset.id);
+    await expect(ask(there)).rejects.toThrow('the training run “my run” is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first');
+    await expect(ask(here)).rejects.toThrow('the training run “my run” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
     expect((await db.datasets.get(dataset.id))!.inclusionEdits).toBeUndefined();
-    end();
-    await evaluating;
+    job.end();
+    await job.run;
     expect(await ask(here)).toEqual({ changed: 2 });
   }, 60_000);
 });

@@ -5,7 +5,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { tinyModelFiles } from '../helpers/tinyEngine.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { unlessModelInUse } from '../../src/worker/runLock.ts';
+import { JobEngine } from '../../src/jobs/engine.ts';
+import type { Gpu } from '../../src/gpu/index.ts';
+import type { LoadedModel } from '../../src/jobs/context.ts';
+import { holdingModel, unlessModelInUse } from '../../src/worker/runLock.ts';
 import { stubLocks } from '../helpers/locks.ts';
 
 describe('deleting a model’s files while a tab loads it', () => {
@@ -22,6 +25,62 @@ describe('deleting a model’s files while a tab loads it', () => {
       expect(deleted).toEqual([]);
       expect(await deletion()).toBe(true);
       expect(deleted).toEqual(['local:tiny']);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+/** The model lock's request of whatever holds it shared, waiting behind an exclusive holder. */
+async function waitingForModelLock(locks: ReturnType<typeof stubLocks>, ref: string): Promise<void> {
+  await vi.waitFor(async () => expect((await locks.query()).pending).toContainEqual({ name: `balancesft-model:${ref}`, mode: 'shared' }));
+  // A turn of the event loop: work that did not wait for its grant has begun by now.
+  await new Promise((r) => setTimeout(r, 0));
+}
+
+describe('a model’s files being deleted in another tab', () => {
+  it('are read by a load started meanwhile only once the deletion ended', { timeout: 120_000 }, async () => {
+    const locks = stubLocks();
+    vi.stubGlobal('navigator', { locks });
+    try {
+      const engine = new StudioEngine(await nodeGpu(), () => undefined, null);
+      const reads: string[] = [];
+      // Dropped files that note each read of their bytes.
+      const files = tinyModelFiles().map((f) => Object.assign(f, { slice: (...a: Parameters<Blob['slice']>) => (reads.push(f.name), Blob.prototype.slice.apply(f, a)) }));
+      let deleted!: () => void;
+      const deletion = unlessModelInUse('local:tiny', () => new Promise<void>((r) => (deleted = r)));
+      const load = engine.handlers.loadModel({ source: { kind: 'files', files, label: 'tiny' } }, () => undefined);
+      await waitingForModelLock(locks, 'local:tiny');
+      expect(reads).toEqual([]);
+      deleted();
+      expect(await deletion).toBe(true);
+      await load;
+      expect(reads).toContain('config.json');
+      expect(engine.jobs.model?.ref).toBe('local:tiny');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('hold back a job started with the model until the deletion ended', async () => {
+    const locks = stubLocks();
+    vi.stubGlobal('navigator', { locks });
+    try {
+      const gpu = { ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } } as unknown as Gpu;
+      const jobs = new JobEngine(async () => gpu, { holdModel: holdingModel });
+      jobs.useModel({ ref: 'Qwen/Qwen3-0.6B' } as LoadedModel);
+      let deleted!: () => void;
+      const deletion = unlessModelInUse('Qwen/Qwen3-0.6B', () => new Promise<void>((r) => (deleted = r)));
+      let started = false;
+      const job = jobs.run('an ablation', async () => void (started = true), null);
+      await waitingForModelLock(locks, 'Qwen/Qwen3-0.6B');
+      expect(started).toBe(false);
+      // Waiting, it is this tab's job all the same: a Cancel pressed now finds it.
+      expect(jobs.runningLabel).toBe('an ablation');
+      deleted();
+      expect(await deletion).toBe(true);
+      await job;
+      expect(started).toBe(true);
     } finally {
       vi.unstubAllGlobals();
     }

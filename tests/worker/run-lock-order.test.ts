@@ -11,7 +11,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
-import { saveDataset } from '../../src/data/dataset-store.ts';
+import { saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
 import type { Example } from '../../src/data/example.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
 import type { JobExamples } from '../../src/jobs/data.ts';
@@ -90,7 +90,7 @@ async function setup() {
   Object.assign(here, { jobs: { requireModel: () => ({ ref: 'tiny' }), writing: () => null, run: async (_label: string, job: (ctx: unknown, input: unknown) => Promise<unknown>, input: unknown) => job({}, input) } });
   const there = new StudioEngine(undefined, () => undefined, db);
   const start = () => here.handlers.startRun({ runId: store.runId, resume: false }, () => undefined);
-  return { db, dataset, store, there, start, pauseNextLook };
+  return { db, dataset, store, there, start, pauseNextLook, locks };
 }
 
 describe('a training run started while another tab changes its dataset, or deletes it', () => {
@@ -101,6 +101,26 @@ describe('a training run started while another tab changes its dataset, or delet
     await look.reached;
     await there.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
     look.go();
+    await training;
+    expect(trained.map((e) => e.train.map((x) => x.id))).toEqual([['a', 'b', 'bad', 'c']]);
+  });
+
+  it('reads its examples only once an include another tab was saving ended', async () => {
+    const { db, dataset, start, locks } = await setup();
+    // The other tab's include holds the dataset's lock alone while it saves, as its worker's does.
+    const datasetLock = `balancesft-dataset:${dataset.id}`;
+    let saved!: () => void;
+    const saving = locks.request(datasetLock, {}, async () => {
+      await new Promise<void>((r) => (saved = r));
+      await setExampleIncluded(db, dataset.id, 'bad', true);
+    });
+    const training = start();
+    await vi.waitFor(async () => expect((await locks.query()).pending).toContainEqual({ name: datasetLock, mode: 'shared' }));
+    // A turn of the event loop: a run that did not wait for its grant has read its examples by now.
+    await new Promise((r) => setTimeout(r, 0));
+    expect(trained).toEqual([]);
+    saved();
+    await saving;
     await training;
     expect(trained.map((e) => e.train.map((x) => x.id))).toEqual([['a', 'b', 'bad', 'c']]);
   });
