@@ -156,7 +156,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     setExampleIncluded: ({ datasetId, exampleId, included }) => unlessJobOn(datasetId, () => setExampleIncluded(ctx.db(), datasetId, exampleId, included)),
 
     setExamplesIncluded: async ({ datasetId, selection, included, expect }, progress) => {
-      const chosen = await browse.select(datasetId, selection, progress);
+      const chosen = await browse.select(datasetId, selection, included, progress);
       // The page asked for the N it showed: another number means the dataset changed under it (an
       // example included in another tab, HDR's samples), and the user confirmed something else.
       const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);

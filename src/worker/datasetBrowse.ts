@@ -145,6 +145,9 @@ export interface ExamplePage {
   offset: number;
   /** Examples matching the search and rule. */
   matching: number;
+  /** Of those, the ones used: what leaving out all that match changes (the rest is what including
+   * them changes), so a count of a change at once is of examples it changes. */
+  used: number;
   /** Examples in the dataset. */
   total: number;
 }
@@ -311,7 +314,7 @@ export interface SelectedExamples {
  * examples at once that the inclusion request writes. */
 export function datasetBrowse(ctx: DatasetBrowseContext): {
   handlers: { [K in DatasetBrowseRequest]: Handler<K> };
-  select(datasetId: string, selection: ExampleSelection, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
+  select(datasetId: string, selection: ExampleSelection, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
 } {
   /** Most recently used last. */
   const cached = new Map<string, BrowseIndex>();
@@ -401,13 +404,16 @@ export function datasetBrowse(ctx: DatasetBrowseContext): {
       const positions = [];
       for (let i = start; i < Math.min(matching, start + size); i++) positions.push(matches ? matches[i] : i);
       const rows = await db.examples.bulkGet(positions.map((p) => [datasetId, index.ids[p]] as [string, string]));
-      return { rows: rows.filter((r): r is ExampleRow => !!r).map(listRow), offset: start, matching, total: index.ids.length };
+      const used = matches ? matches.reduce((n, p) => n + (index.uses[p] & USED_BIT), 0) : index.summary.included;
+      return { rows: rows.filter((r): r is ExampleRow => !!r).map(listRow), offset: start, matching, used, total: index.ids.length };
     },
 
     datasetPlayground: async ({ datasetId }) => (await indexOf(datasetId)).playground,
   };
 
-  async function select(datasetId: string, selection: ExampleSelection, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
+  /** `included`: the use the change asks for; only the examples not already so are chosen (the
+   * count the page confirmed is of those, and a change names no example it leaves as it was). */
+  async function select(datasetId: string, selection: ExampleSelection, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
     const index = await indexOf(datasetId, progress);
     let positions: ArrayLike<number> | null;
     if ('flaggedOnlyBy' in selection) {
@@ -421,7 +427,9 @@ export function datasetBrowse(ctx: DatasetBrowseContext): {
       if (!USE_TEST[use]) throw new Error(`no example filter "${use}" (one of ${EXAMPLE_USES.join(', ')})`);
       positions = matchesOf(index, search, rule, use);
     }
-    return { ids: positions ? Array.from(positions, (p) => index.ids[p]) : [...index.ids], signature: index.signature };
+    const changes = (p: number) => ((index.uses[p] & USED_BIT) !== 0) !== included;
+    const chosen = positions ? Array.from(positions).filter(changes) : index.ids.map((_, p) => p).filter(changes);
+    return { ids: chosen.map((p) => index.ids[p]), signature: index.signature };
   }
 
   return { handlers, select };

@@ -28,8 +28,8 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasetAnswers, useExampleBrowse, loadExamplePage, datasetStamp } = await import('../../src/state/exampleRows.ts');
 const { ExampleDetail } = await import('../../src/ui/dataset/ExampleDetail.tsx');
-const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
-const { QualityReportView } = await import('../../src/ui/dataset/QualityReportView.tsx');
+const { ExampleBrowser, shownInclusionAsks } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+const { QualityReportView, flaggedOnlyAsks } = await import('../../src/ui/dataset/QualityReportView.tsx');
 
 const dataset = { id: 'd', name: 'tools.jsonl', createdAt: 5, files: [], exampleCount: 3, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 } as DatasetRow;
 const flagged = {
@@ -204,6 +204,7 @@ describe('the example table', () => {
   const page: ExamplePage = {
     offset: 0,
     matching: 2,
+    used: 1,
     total: 3,
     rows: [
       { id: 'bad', toolNames: [], query: 'Book it', calls: [{ name: 'book', arguments: {} }], passed: false, included: false, failedRules: ['call_names_known_tool'] },
@@ -312,7 +313,7 @@ describe('many examples at once', () => {
 
   it('offers, with a filter on, to leave out or include every example it shows, every page of it', async () => {
     useExampleBrowse.setState({ datasetId: 'd', use: 'used', search: 'book' });
-    const page: ExamplePage = { offset: 0, matching: 40, total: 311, rows: [{ id: 'ok', toolNames: ['book'], query: 'Book it', calls: [], passed: true, included: true, failedRules: [] }] };
+    const page: ExamplePage = { offset: 0, matching: 40, used: 40, total: 311, rows: [{ id: 'ok', toolNames: ['book'], query: 'Book it', calls: [], passed: true, included: true, failedRules: [] }] };
     reply = async () => page;
     await loadExamplePage(dataset, { search: 'book', rule: null, use: 'used', offset: 0, limit: 25 });
     let html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
@@ -325,5 +326,47 @@ describe('many examples at once', () => {
     // No filter: nothing to act on at once.
     useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: '' });
     expect(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }))).not.toContain('leave-out-shown');
+  });
+
+  it('counts, of the examples a filter shows, those the change would change, and asks the worker for those', async () => {
+    // "book" shows 40 examples, 30 of them used: including them includes 10, leaving them out leaves out 30.
+    useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: 'book' });
+    const page = (used: number): ExamplePage => ({ offset: 0, matching: 40, used, total: 311, rows: [] });
+    reply = async () => page(30);
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'all', offset: 0, limit: 25 });
+    const table = () => renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    let html = table();
+    expect(button(html, 'include-shown')).toContain('>Include the 10 left out of the 40 shown<');
+    expect(button(html, 'leave-out-shown')).toContain('>Leave out the 30 used of the 40 shown<');
+    // What each button asks for (the count the worker must find, the examples in words).
+    const asks = shownInclusionAsks('d', { search: 'book', rule: null, use: 'all' }, { matching: 40, used: 30 });
+    const pressed = (included: boolean) => {
+      useDatasets.getState().askToSetManyIncluded(included ? asks.include : asks.leaveOut);
+      return useDatasets.getState().manyInclusion!;
+    };
+    expect(pressed(true)).toMatchObject({ included: true, count: 10, what: 'the 10 examples left out of the 40 shown' });
+    html = table();
+    expect(text(html)).toContain('Use the 10 examples left out of the 40 shown?');
+    expect(text(html)).toContain('Use 10');
+    expect(pressed(false)).toMatchObject({ included: false, count: 30, what: 'the 30 examples used of the 40 shown' });
+    // Every one shown is used: including them would change none, and the button is off.
+    useDatasets.setState({ manyInclusion: null });
+    useDatasetAnswers.setState({ answers: {} });
+    reply = async () => page(40);
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'all', offset: 0, limit: 25 });
+    html = table();
+    expect(button(html, 'include-shown')).toContain('aria-disabled="true"');
+    expect(button(html, 'include-shown')).toContain('title="All 40 examples shown are used already."');
+    expect(button(html, 'include-shown')).toContain('>Include the 0 left out of the 40 shown<');
+    expect(button(html, 'leave-out-shown')).toContain('>Leave out the 40 shown<');
+    expect(button(html, 'leave-out-shown')).not.toContain('aria-disabled');
+  });
+
+  it('counts, of a rule’s examples, those the change would change', () => {
+    const html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 100 } } });
+    expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('>Train on the 200 of them left out<');
+    const asks = flaggedOnlyAsks('d', 'reasoning_as_promised', { examples: 300, used: 100 });
+    expect(asks.include).toMatchObject({ included: true, count: 200, what: 'the 200 examples left out of the 300 flagged only by “reasoning present as the format promises”' });
+    expect(asks.leaveOut).toMatchObject({ included: false, count: 100, what: 'the 100 examples used of the 300 flagged only by “reasoning present as the format promises”' });
   });
 });
