@@ -179,6 +179,8 @@ export const CACHED_DATASETS = 2;
 
 const USED_BIT = 1;
 const FLAGGED_BIT = 2;
+/** On the training side of the split. */
+const TRAIN_BIT = 4;
 const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
   all: () => true,
   used: (bits) => (bits & USED_BIT) !== 0,
@@ -194,10 +196,13 @@ interface BrowseIndex {
   texts: string[];
   /** Bit i: fails QUALITY_RULES[i] (data/inclusion.ts failingBits). */
   failing: Uint8Array;
-  /** USED_BIT: included; FLAGGED_BIT: failed the check. Kept apart from `failing` (seven rules fill its byte). */
+  /** USED_BIT: included; FLAGGED_BIT: failed the check; TRAIN_BIT: on the training side. Kept apart
+   * from `failing` (seven rules fill its byte). */
   uses: Uint8Array;
   summary: DatasetSummary;
   playground: DatasetPlayground;
+  /** Each id's place in import order, made when first asked (the runs a change reaches). */
+  places?: Map<string, number>;
   /** The last filter asked for and its matches (paging through one search reads it once). */
   lastFilter: { key: string; matches: Int32Array | null } | null;
 }
@@ -235,7 +240,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
         flaggedOnly[rule].examples++;
         if (r.included === 1) flaggedOnly[rule].used++;
       }
-      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT));
+      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT) | (r.split === 'train' ? TRAIN_BIT : 0));
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
@@ -308,13 +313,20 @@ export interface DatasetBrowseContext {
 export interface SelectedExamples {
   ids: string[];
   signature: string;
+  /** Where those of them on the training side are in import order (the training set's order). */
+  trainPlaces: number[];
+  /** Where an example is in import order (undefined: the dataset has none of that id). */
+  placeOf(exampleId: string): number | undefined;
 }
+
+/** One example or many whose use a change flips (ExampleSelection; `exampleId`: that one). */
+export type InclusionChange = { exampleId: string } | { selection: ExampleSelection };
 
 /** The browse requests, with their cache (one per worker engine), and the selection of many
  * examples at once that the inclusion request writes. */
 export function datasetBrowse(ctx: DatasetBrowseContext): {
   handlers: { [K in DatasetBrowseRequest]: Handler<K> };
-  select(datasetId: string, selection: ExampleSelection, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
+  select(datasetId: string, change: InclusionChange, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
 } {
   /** Most recently used last. */
   const cached = new Map<string, BrowseIndex>();
@@ -413,23 +425,29 @@ export function datasetBrowse(ctx: DatasetBrowseContext): {
 
   /** `included`: the use the change asks for; only the examples not already so are chosen (the
    * count the page confirmed is of those, and a change names no example it leaves as it was). */
-  async function select(datasetId: string, selection: ExampleSelection, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
+  async function select(datasetId: string, change: InclusionChange, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
     const index = await indexOf(datasetId, progress);
+    index.places ??= new Map(index.ids.map((id, p) => [id, p]));
+    const places = index.places;
     let positions: ArrayLike<number> | null;
-    if ('flaggedOnlyBy' in selection) {
+    if ('exampleId' in change) {
+      const at = places.get(change.exampleId);
+      positions = at === undefined ? [] : [at];
+    } else if ('flaggedOnlyBy' in change.selection) {
+      const selection = change.selection;
       const bit = ruleBit(selection.flaggedOnlyBy);
       if (!bit) throw new Error(`no quality rule "${selection.flaggedOnlyBy}" (one of ${QUALITY_RULES.join(', ')})`);
       const chosen: number[] = [];
       index.failing.forEach((bits, i) => flaggedOnlyBy(bits, bit) && chosen.push(i));
       positions = chosen;
     } else {
-      const { search, rule, use = 'all' } = selection.shown;
+      const { search, rule, use = 'all' } = change.selection.shown;
       if (!USE_TEST[use]) throw new Error(`no example filter "${use}" (one of ${EXAMPLE_USES.join(', ')})`);
       positions = matchesOf(index, search, rule, use);
     }
     const changes = (p: number) => ((index.uses[p] & USED_BIT) !== 0) !== included;
     const chosen = positions ? Array.from(positions).filter(changes) : index.ids.map((_, p) => p).filter(changes);
-    return { ids: chosen.map((p) => index.ids[p]), signature: index.signature };
+    return { ids: chosen.map((p) => index.ids[p]), signature: index.signature, trainPlaces: chosen.filter((p) => index.uses[p] & TRAIN_BIT), placeOf: (id) => places.get(id) };
   }
 
   return { handlers, select };

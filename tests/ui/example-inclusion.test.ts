@@ -24,7 +24,7 @@ const stored = vi.hoisted(() => ({ datasets: [] as unknown[] }));
 vi.mock('../../src/state/queries.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), listDatasets: async () => stored.datasets }));
 vi.mock('../../src/state/datasetViews.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), useExampleTokens: () => ({ value: null, error: null }) }));
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
-const { useJobs } = await import('../../src/state/jobStore.ts');
+const { useJobs, loadResumableRunsOn } = await import('../../src/state/jobStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasetAnswers, useExampleBrowse, loadExamplePage, datasetStamp } = await import('../../src/state/exampleRows.ts');
 const { ExampleDetail } = await import('../../src/ui/dataset/ExampleDetail.tsx');
@@ -120,18 +120,32 @@ describe('the example detail’s inclusion toggle', () => {
     expect(detail({ ...flagged, split: 'eval' } as ExampleRow)).not.toContain('inclusion-paused-note');
   });
 
-  it('does not name a run an HDR sample was added after: it resumes over its own examples', () => {
-    // HDR's samples come after the examples a paused run trained on, and its resume goes on over
-    // those alone: leaving one out (or including it) stops it no more than adding them did.
-    const at = (r: StoredRun, createdAt: number) => ({ ...r, createdAt }) as StoredRun;
-    const hdr = { id: 'h1', name: 'hdr of ssb r8', datasetId: 'd', kind: 'hdr', status: 'done', createdAt: 20, updatedAt: 30, config: DEFAULT_RUN_CONFIG, settings: {}, rounds: [{ round: 1 }, { round: 2 }] } as unknown as StoredRun;
-    useRuns.setState({ runs: [at(run('r1', 'ssb r8', 'paused'), 10), hdr, at(run('r2', 'after hdr', 'paused'), 40)], checkpointSteps: new Map([['r1', 2], ['r2', 2]]) });
-    const sample = { ...flagged, id: 'q#hdr2.0', included: 1, quality: { passed: true, failures: [] }, example: { ...flagged.example, id: 'q#hdr2.0', source: 'hdr', hdrRound: 2 } } as ExampleRow;
-    const html = text(detail(sample));
-    expect(html).toContain('The run “after hdr” resumes over this dataset’s training examples as they are now');
+  it('names only the runs whose own examples the change reaches, as the worker finds them', async () => {
+    // It named every run of the dataset that could resume, though a change after a run's own
+    // examples (one included later, HDR's samples) leaves its resume going on.
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r2', 'after', 'paused')], checkpointSteps: new Map([['r1', 2], ['r2', 2]]) });
+    const change = { change: { exampleId: 'bad' }, included: true };
+    reply = async (kind) => (kind === 'runsReached' ? { runIds: ['r2'] } : undefined);
+    await loadResumableRunsOn('d', change);
+    expect(requests).toEqual([{ kind: 'runsReached', payload: { datasetId: 'd', ...change } }]);
+    let html = text(detail());
+    expect(html).toContain('The run “after” resumes over this dataset’s training examples as they are now');
     expect(html).not.toContain('ssb r8');
-    // An HDR sample of a round no HDR run here names (its run deleted): every run, as before.
-    expect(text(detail({ ...sample, example: { ...sample.example, hdrRound: 7 } } as ExampleRow))).toContain('The runs “ssb r8”, “after hdr” resume');
+    // None reached: no note.
+    useDatasetAnswers.setState({ answers: {} });
+    reply = async () => ({ runIds: [] });
+    await loadResumableRunsOn('d', change);
+    expect(detail()).not.toContain('inclusion-paused-note');
+    // The question for many at once asks of its own change.
+    requests.length = 0;
+    reply = async () => ({ runIds: ['r1'] });
+    const shown = { selection: { shown: { search: 'book', rule: null, use: 'all' as const } }, included: false };
+    await loadResumableRunsOn('d', { change: { selection: shown.selection }, included: false });
+    expect(requests).toEqual([{ kind: 'runsReached', payload: { datasetId: 'd', change: { selection: shown.selection }, included: false } }]);
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: shown.selection, included: false, count: 40, what: 'the 40 examples shown' });
+    html = text(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined })));
+    expect(html).toContain('The run “ssb r8” resumes over');
+    expect(html).not.toContain('“after”');
   });
 
   it('asks the worker, then reads the dataset list again so every view stamped by it asks again', async () => {

@@ -52,7 +52,7 @@ export function ManyInclusionButton({ ask, label, testId, none = null }: { ask: 
 export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; from: Ask['from'] }) {
   const asked = useDatasets((s) => (s.manyInclusion?.datasetId === datasetId && s.manyInclusion.from === from ? s.manyInclusion : null));
   const held = useDatasetHeld(datasetId);
-  const resumable = useResumableRunsOn(datasetId);
+  const resumable = useResumableRunsOn(datasetId, asked ? { change: { selection: asked.selection }, included: asked.included } : null);
   // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
   useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
   if (!asked) return null;
