@@ -102,7 +102,7 @@ export interface DatasetSummary {
 }
 
 /** Examples chosen at once (setExamplesIncluded): those flagged by one rule and no other, or those
- * a filter of the examples table shows (every page of it). */
+ * a filter of the examples table shows (every page of it); of them, those the change flips. */
 export type ExampleSelection = { flaggedOnlyBy: QualityRule } | { shown: Pick<ExamplePageRequest, 'search' | 'rule' | 'use'> };
 
 /** Which examples the table lists by their use: every one, those used (trained on, or evaluated

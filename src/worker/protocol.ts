@@ -229,9 +229,9 @@ export interface RequestMap {
   setExampleIncluded: [{ datasetId: string; exampleId: string; included: boolean }, void];
   /** Many examples at once (those flagged by one rule only, or every one a table filter shows), in
    * one transaction with one count on the dataset row; held and refused as setExampleIncluded is.
-   * `expect`: how many the page said it would change; refused, with nothing written, when the
-   * selection now holds another number (the dataset changed since). Progress: examples written.
-   * `changed`: how many were not as asked already. */
+   * Only the selection's examples not already as asked are chosen. `expect`: how many the page said
+   * it would change; refused, with nothing written, when the selection now holds another number (the
+   * dataset changed since). Progress: examples written. `changed`: how many were written. */
   setExamplesIncluded: [{ datasetId: string; selection: ExampleSelection; included: boolean; expect: number }, { changed: number }];
   /** The training runs of the dataset whose own examples (ownExamples.ts: the ones a resume goes on
    * over) the change would include or leave out one of: those it would stop resuming, and no other.
