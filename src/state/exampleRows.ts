@@ -9,7 +9,7 @@
 // out) is a new key once the dataset list is re-read.
 import { useEffect, useRef } from 'react';
 import { create } from 'zustand';
-import type { DatasetPlayground, DatasetSummary, ExamplePage, ExampleUse, ProgressInfo, QualityRule } from '../worker/protocol.ts';
+import type { DatasetPlayground, DatasetSummary, ExamplePage, ExampleUse, InclusionChange, ProgressInfo, QualityRule } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { exampleRow, type DatasetRow, type ExampleRow } from './queries.ts';
 
@@ -147,6 +147,29 @@ export function loadDatasetPlayground(dataset: DatasetRow): Promise<void> {
 /** What the playground offers from the dataset: its tools and held-out single questions. */
 export function useDatasetPlayground(dataset: DatasetRow | null | undefined): WorkerAnswer<DatasetPlayground> {
   return useAnswer(dataset ? playgroundKey(dataset) : null, null, dataset ? playgroundRequest(dataset) : () => Promise.reject(new Error('no dataset')), 'read the dataset’s tools') as WorkerAnswer<DatasetPlayground>;
+}
+
+/** A change the Dataset panel is about to make (the worker's runsReached names the runs it reaches). */
+export interface AskedChange {
+  change: InclusionChange;
+  included: boolean;
+}
+
+/** Keyed by the dataset's stamp and `runs` (the runs asked about, each with its newest checkpoint
+ * step: a run resumed since may own other examples). */
+const reachKey = (dataset: DatasetRow, c: AskedChange, runs: string) => `reach\u0001${datasetStamp(dataset)}\u0001${JSON.stringify(c.change)}\u0001${c.included}\u0001${runs}`;
+const reachRequest = (dataset: DatasetRow, c: AskedChange) => () => engineClient().request('runsReached', { datasetId: dataset.id, change: c.change, included: c.included }).then((r) => r.runIds);
+
+/** Asks now which training runs of the dataset the change reaches (what the note then names). */
+export function loadRunsReached(dataset: DatasetRow, c: AskedChange, runs: string): Promise<void> {
+  return useDatasetAnswers.getState().ask(reachKey(dataset, c, runs), reachRequest(dataset, c), 'tell which runs the change would stop resuming');
+}
+
+/** The training runs of the dataset whose own examples (the ones a resume goes on over) the change
+ * would include or leave out one of, by id; none asked for while `c` or `dataset` is absent. */
+export function useRunsReached(dataset: DatasetRow | undefined, c: AskedChange | null, runs: string): WorkerAnswer<string[]> {
+  const key = dataset && c ? reachKey(dataset, c, runs) : null;
+  return useAnswer(key, null, dataset && c ? reachRequest(dataset, c) : () => Promise.reject(new Error('no change')), 'tell which runs the change would stop resuming');
 }
 
 /** One example row by id (the playground's held-out question, checked against its answer); none asked

@@ -10,6 +10,7 @@ import { readPref, writePref } from './localPrefs.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
+import { loadRunsReached, useRunsReached, type AskedChange } from './exampleRows.ts';
 import { useModel } from './modelStore.ts';
 import { adapterLabel, canResume, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
@@ -89,23 +90,42 @@ export function useDatasetHeld(datasetId: string): string | null {
   });
 }
 
+/** The runs of the dataset that could resume from a checkpoint, each as its id, its newest
+ * checkpoint step (a run resumed since may own other examples) and its name, in one string (a
+ * selector's value); '' for none. */
+function resumableRunsKey(s: Pick<ReturnType<typeof useRuns.getState>, 'runs' | 'active' | 'checkpointSteps' | 'trainingNow'>, datasetId: string, jobRows: ReadonlySet<string>): string {
+  return s.runs
+    .filter((r) => r.datasetId === datasetId && r.id !== s.active?.runId && s.checkpointSteps.has(r.id) && canResume(r, null, jobRows, s.trainingNow))
+    .map((r) => `${r.id}\u0001${s.checkpointSteps.get(r.id)}\u0001${r.name ?? r.id}`)
+    .join('\u0000');
+}
+
+/** Asks the worker now which of the dataset's resumable runs the change reaches (what
+ * useResumableRunsOn asks once rendered). */
+export function loadResumableRunsOn(datasetId: string, asked: AskedChange): Promise<void> {
+  const runs = resumableRunsKey(useRuns.getState(), datasetId, useJobs.getState().rows);
+  const dataset = useDatasets.getState().datasets.find((d) => d.id === datasetId);
+  return runs && dataset ? loadRunsReached(dataset, asked, runs) : Promise.resolve();
+}
+
 /** The training runs of the dataset that could resume from a checkpoint (paused, interrupted,
- * failed), by name, that including or leaving out `example` stops resuming until it is changed
- * back: a resume checks the training set it trained on. Not those an HDR sample came after (the
- * HDR run that added it, by its round, began after the run did): a resume goes on over the run's
- * own examples, and HDR's samples come after them. */
-export function useResumableRunsOn(datasetId: string, example?: { source?: string; hdrRound?: number }): string[] {
+ * failed), by name, that the change (`asked`) stops resuming until it is changed back: those whose
+ * own examples it includes or leaves out one of, as the worker finds by the resume's own rule
+ * (train/ownExamples.ts); a change after a run's own examples (one included later, HDR's samples),
+ * or to a held-out one, leaves it going on. Until the worker answers (or where it cannot), every
+ * one that could resume: a warning too many costs less than one too few (null: no change asked, none
+ * asked of the worker). */
+export function useResumableRunsOn(datasetId: string, asked: AskedChange | null): string[] {
   const jobRows = useJobs((s) => s.rows);
-  const names = useRuns((s) => {
-    const round = example?.source === 'hdr' ? example.hdrRound : undefined;
-    const addedBy = round === undefined ? undefined : s.runs.find((r) => r.kind === 'hdr' && r.datasetId === datasetId && r.rounds.some((x) => x.round === round));
-    return s.runs
-      .filter((r) => r.datasetId === datasetId && r.id !== s.active?.runId && s.checkpointSteps.has(r.id) && canResume(r, null, jobRows, s.trainingNow))
-      .filter((r) => !addedBy || r.createdAt > addedBy.createdAt)
-      .map((r) => `“${r.name ?? r.id}”`)
-      .join('\u0000');
-  });
-  return names ? names.split('\u0000') : [];
+  const runs = useRuns((s) => resumableRunsKey(s, datasetId, jobRows));
+  const dataset = useDatasets((s) => s.datasets.find((d) => d.id === datasetId));
+  const reached = useRunsReached(dataset, runs ? asked : null, runs).value;
+  if (!runs) return [];
+  return runs
+    .split('\u0000')
+    .map((r) => r.split('\u0001'))
+    .filter(([id]) => !reached || reached.includes(id))
+    .map(([, , name]) => `“${name}”`);
 }
 
 /** Why another model cannot be loaded now: a run trains with the loaded one (named: the worker's

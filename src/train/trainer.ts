@@ -14,6 +14,7 @@ import { unflattenLora } from '../model/deviceLora.ts';
 import { applyLossWeights, buildMicroBatch, takeIndices, trainingSetDigest, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
 import { heldOutLosses, lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
 import { learningRate } from './schedule.ts';
+import { ownPrefix } from './ownExamples.ts';
 import { balanceAlpha, initialBalanceState, stepBalance, type BalanceSettings, type BalanceState } from './balance.ts';
 import { balanceSettingsOf, type RunConfig } from './config.ts';
 import { compileAhead } from '../gpu/index.ts';
@@ -133,7 +134,7 @@ export function resumedTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trai
  * left out or re-split since). */
 export function ownTrainingSet(s: Pick<TrainerState, 'trainExamples' | 'trainDigest'>, train: TokenizedExample[]): TokenizedExample[] | null {
   if (s.trainExamples === undefined || s.trainDigest === undefined || train.length < s.trainExamples) return null;
-  const own = train.slice(0, s.trainExamples);
+  const own = ownPrefix(s, train);
   return trainingSetDigest(own) === s.trainDigest ? own : null;
 }
 

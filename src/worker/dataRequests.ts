@@ -24,6 +24,8 @@ import type { Handler } from './engine.ts';
 import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { plural } from '../data/plural.ts';
 import { sharedWork } from './sharedWork.ts';
+import { changeReachesOwn } from '../train/ownExamples.ts';
+import type { TrainRunRow } from '../jobs/store/schema.ts';
 import { runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
@@ -32,7 +34,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -156,7 +158,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     setExampleIncluded: ({ datasetId, exampleId, included }) => unlessJobOn(datasetId, () => setExampleIncluded(ctx.db(), datasetId, exampleId, included)),
 
     setExamplesIncluded: async ({ datasetId, selection, included, expect }, progress) => {
-      const chosen = await browse.select(datasetId, selection, progress);
+      const chosen = await browse.select(datasetId, { selection }, included, progress);
       // The page asked for the N it showed: another number means the dataset changed under it (an
       // example included in another tab, HDR's samples), and the user confirmed something else.
       const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
@@ -170,6 +172,20 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
         }),
       );
       return { changed };
+    },
+
+    runsReached: async ({ datasetId, change, included }) => {
+      const chosen = await browse.select(datasetId, change, included);
+      const runs = await ctx.db().runs.where('datasetId').equals(datasetId).toArray();
+      const reached = runs.filter((r) => {
+        if (r.kind !== 'train') return false;
+        const last = (r as TrainRunRow).setup?.examples.lastTrainId;
+        const lastAt = last === undefined ? undefined : chosen.placeOf(last);
+        // A run that kept no last example (recorded before it was kept), or one the dataset no
+        // longer has: its own examples are not known here, so any change may reach them.
+        return lastAt === undefined ? chosen.trainPlaces.length > 0 : changeReachesOwn(chosen.trainPlaces, lastAt);
+      });
+      return { runIds: reached.map((r) => r.id) };
     },
 
     exportSnapshot: async ({ runId, includeDataset }) => {

@@ -102,7 +102,7 @@ export interface DatasetSummary {
 }
 
 /** Examples chosen at once (setExamplesIncluded): those flagged by one rule and no other, or those
- * a filter of the examples table shows (every page of it). */
+ * a filter of the examples table shows (every page of it); of them, those the change flips. */
 export type ExampleSelection = { flaggedOnlyBy: QualityRule } | { shown: Pick<ExamplePageRequest, 'search' | 'rule' | 'use'> };
 
 /** Which examples the table lists by their use: every one, those used (trained on, or evaluated
@@ -145,6 +145,9 @@ export interface ExamplePage {
   offset: number;
   /** Examples matching the search and rule. */
   matching: number;
+  /** Of those, the ones used: what leaving out all that match changes (the rest is what including
+   * them changes), so a count of a change at once is of examples it changes. */
+  used: number;
   /** Examples in the dataset. */
   total: number;
 }
@@ -176,6 +179,8 @@ export const CACHED_DATASETS = 2;
 
 const USED_BIT = 1;
 const FLAGGED_BIT = 2;
+/** On the training side of the split. */
+const TRAIN_BIT = 4;
 const USE_TEST: Record<ExampleUse, (bits: number) => boolean> = {
   all: () => true,
   used: (bits) => (bits & USED_BIT) !== 0,
@@ -191,10 +196,13 @@ interface BrowseIndex {
   texts: string[];
   /** Bit i: fails QUALITY_RULES[i] (data/inclusion.ts failingBits). */
   failing: Uint8Array;
-  /** USED_BIT: included; FLAGGED_BIT: failed the check. Kept apart from `failing` (seven rules fill its byte). */
+  /** USED_BIT: included; FLAGGED_BIT: failed the check; TRAIN_BIT: on the training side. Kept apart
+   * from `failing` (seven rules fill its byte). */
   uses: Uint8Array;
   summary: DatasetSummary;
   playground: DatasetPlayground;
+  /** Each id's place in import order, made when first asked (the runs a change reaches). */
+  places?: Map<string, number>;
   /** The last filter asked for and its matches (paging through one search reads it once). */
   lastFilter: { key: string; matches: Int32Array | null } | null;
 }
@@ -232,7 +240,7 @@ async function readIndex(db: StudioDb, dataset: DatasetRow, onProgress: (p: Prog
         flaggedOnly[rule].examples++;
         if (r.included === 1) flaggedOnly[rule].used++;
       }
-      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT));
+      uses.push((r.included === 1 ? USED_BIT : 0) | (r.quality.passed ? 0 : FLAGGED_BIT) | (r.split === 'train' ? TRAIN_BIT : 0));
       tally.add(r.quality);
       if (r.split === 'train') train++;
       if (r.included === 1) included++;
@@ -305,13 +313,20 @@ export interface DatasetBrowseContext {
 export interface SelectedExamples {
   ids: string[];
   signature: string;
+  /** Where those of them on the training side are in import order (the training set's order). */
+  trainPlaces: number[];
+  /** Where an example is in import order (undefined: the dataset has none of that id). */
+  placeOf(exampleId: string): number | undefined;
 }
+
+/** One example or many whose use a change flips (ExampleSelection; `exampleId`: that one). */
+export type InclusionChange = { exampleId: string } | { selection: ExampleSelection };
 
 /** The browse requests, with their cache (one per worker engine), and the selection of many
  * examples at once that the inclusion request writes. */
 export function datasetBrowse(ctx: DatasetBrowseContext): {
   handlers: { [K in DatasetBrowseRequest]: Handler<K> };
-  select(datasetId: string, selection: ExampleSelection, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
+  select(datasetId: string, change: InclusionChange, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples>;
 } {
   /** Most recently used last. */
   const cached = new Map<string, BrowseIndex>();
@@ -401,27 +416,38 @@ export function datasetBrowse(ctx: DatasetBrowseContext): {
       const positions = [];
       for (let i = start; i < Math.min(matching, start + size); i++) positions.push(matches ? matches[i] : i);
       const rows = await db.examples.bulkGet(positions.map((p) => [datasetId, index.ids[p]] as [string, string]));
-      return { rows: rows.filter((r): r is ExampleRow => !!r).map(listRow), offset: start, matching, total: index.ids.length };
+      const used = matches ? matches.reduce((n, p) => n + (index.uses[p] & USED_BIT), 0) : index.summary.included;
+      return { rows: rows.filter((r): r is ExampleRow => !!r).map(listRow), offset: start, matching, used, total: index.ids.length };
     },
 
     datasetPlayground: async ({ datasetId }) => (await indexOf(datasetId)).playground,
   };
 
-  async function select(datasetId: string, selection: ExampleSelection, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
+  /** `included`: the use the change asks for; only the examples not already so are chosen (the
+   * count the page confirmed is of those, and a change names no example it leaves as it was). */
+  async function select(datasetId: string, change: InclusionChange, included: boolean, progress?: (p: ProgressInfo) => void): Promise<SelectedExamples> {
     const index = await indexOf(datasetId, progress);
+    index.places ??= new Map(index.ids.map((id, p) => [id, p]));
+    const places = index.places;
     let positions: ArrayLike<number> | null;
-    if ('flaggedOnlyBy' in selection) {
+    if ('exampleId' in change) {
+      const at = places.get(change.exampleId);
+      positions = at === undefined ? [] : [at];
+    } else if ('flaggedOnlyBy' in change.selection) {
+      const selection = change.selection;
       const bit = ruleBit(selection.flaggedOnlyBy);
       if (!bit) throw new Error(`no quality rule "${selection.flaggedOnlyBy}" (one of ${QUALITY_RULES.join(', ')})`);
       const chosen: number[] = [];
       index.failing.forEach((bits, i) => flaggedOnlyBy(bits, bit) && chosen.push(i));
       positions = chosen;
     } else {
-      const { search, rule, use = 'all' } = selection.shown;
+      const { search, rule, use = 'all' } = change.selection.shown;
       if (!USE_TEST[use]) throw new Error(`no example filter "${use}" (one of ${EXAMPLE_USES.join(', ')})`);
       positions = matchesOf(index, search, rule, use);
     }
-    return { ids: positions ? Array.from(positions, (p) => index.ids[p]) : [...index.ids], signature: index.signature };
+    const changes = (p: number) => ((index.uses[p] & USED_BIT) !== 0) !== included;
+    const chosen = positions ? Array.from(positions).filter(changes) : index.ids.map((_, p) => p).filter(changes);
+    return { ids: chosen.map((p) => index.ids[p]), signature: index.signature, trainPlaces: chosen.filter((p) => index.uses[p] & TRAIN_BIT), placeOf: (id) => places.get(id) };
   }
 
   return { handlers, select };

@@ -55,8 +55,8 @@ export { truncationReport } from '../data/length-stats.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
 /** The dataset views' shapes and text helpers (the worker answers with them; the page renders them). */
-export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, ExampleSelection, ExampleUse, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
-import type { DatasetPlayground, DatasetSummary, ExamplePage, ExamplePageRequest, ExampleSelection } from './datasetBrowse.ts';
+export type { DatasetPlayground, DatasetSummary, ExampleListRow, ExamplePage, ExamplePageRequest, ExampleSelection, ExampleUse, InclusionChange, PlaygroundSample, PlaygroundSampleSummary } from './datasetBrowse.ts';
+import type { DatasetPlayground, DatasetSummary, ExamplePage, ExamplePageRequest, ExampleSelection, InclusionChange } from './datasetBrowse.ts';
 export { callText, datasetTools, EXAMPLE_USES, heldOutSamples, lastUserMessage, searchableText, targetCallTexts } from './datasetBrowse.ts';
 export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/quality-check.ts';
 
@@ -229,10 +229,14 @@ export interface RequestMap {
   setExampleIncluded: [{ datasetId: string; exampleId: string; included: boolean }, void];
   /** Many examples at once (those flagged by one rule only, or every one a table filter shows), in
    * one transaction with one count on the dataset row; held and refused as setExampleIncluded is.
-   * `expect`: how many the page said it would change; refused, with nothing written, when the
-   * selection now holds another number (the dataset changed since). Progress: examples written.
-   * `changed`: how many were not as asked already. */
+   * Only the selection's examples not already as asked are chosen. `expect`: how many the page said
+   * it would change; refused, with nothing written, when the selection now holds another number (the
+   * dataset changed since). Progress: examples written. `changed`: how many were written. */
   setExamplesIncluded: [{ datasetId: string; selection: ExampleSelection; included: boolean; expect: number }, { changed: number }];
+  /** The training runs of the dataset whose own examples (ownExamples.ts: the ones a resume goes on
+   * over) the change would include or leave out one of: those it would stop resuming, and no other.
+   * Runs recorded before their last example was kept are named for any change to training examples. */
+  runsReached: [{ datasetId: string; change: InclusionChange; included: boolean }, { runIds: string[] }];
   /** A stored run as a snapshot .zip (run.json; the PEFT adapter and checkpoint once the run saved
    * one; optionally the dataset), and which of those it holds, so the page says only what is there. */
   exportSnapshot: [{ runId: string; includeDataset: boolean }, { zip: Uint8Array; holds: SnapshotHoldings }];

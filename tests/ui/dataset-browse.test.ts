@@ -36,6 +36,7 @@ const summary: DatasetSummary = { quality, examples: 120, train: 108, heldOut: 1
 const page: ExamplePage = {
   offset: 0,
   matching: 120,
+  used: 117,
   total: 120,
   rows: [
     { id: 'x-1', toolNames: ['get_weather', 'get_time'], query: 'Weather in Oslo?', calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }], passed: true, included: true, failedRules: [] },

@@ -24,12 +24,12 @@ const stored = vi.hoisted(() => ({ datasets: [] as unknown[] }));
 vi.mock('../../src/state/queries.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), listDatasets: async () => stored.datasets }));
 vi.mock('../../src/state/datasetViews.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), useExampleTokens: () => ({ value: null, error: null }) }));
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
-const { useJobs } = await import('../../src/state/jobStore.ts');
+const { useJobs, loadResumableRunsOn } = await import('../../src/state/jobStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasetAnswers, useExampleBrowse, loadExamplePage, datasetStamp } = await import('../../src/state/exampleRows.ts');
 const { ExampleDetail } = await import('../../src/ui/dataset/ExampleDetail.tsx');
-const { ExampleBrowser } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
-const { QualityReportView } = await import('../../src/ui/dataset/QualityReportView.tsx');
+const { ExampleBrowser, shownInclusionAsks } = await import('../../src/ui/dataset/ExampleBrowser.tsx');
+const { QualityReportView, flaggedOnlyAsks } = await import('../../src/ui/dataset/QualityReportView.tsx');
 
 const dataset = { id: 'd', name: 'tools.jsonl', createdAt: 5, files: [], exampleCount: 3, fingerprint: 'sha256:ab', split: { seed: 1, evalFraction: 0.1 }, issues: [], issueCount: 0 } as DatasetRow;
 const flagged = {
@@ -120,18 +120,32 @@ describe('the example detail’s inclusion toggle', () => {
     expect(detail({ ...flagged, split: 'eval' } as ExampleRow)).not.toContain('inclusion-paused-note');
   });
 
-  it('does not name a run an HDR sample was added after: it resumes over its own examples', () => {
-    // HDR's samples come after the examples a paused run trained on, and its resume goes on over
-    // those alone: leaving one out (or including it) stops it no more than adding them did.
-    const at = (r: StoredRun, createdAt: number) => ({ ...r, createdAt }) as StoredRun;
-    const hdr = { id: 'h1', name: 'hdr of ssb r8', datasetId: 'd', kind: 'hdr', status: 'done', createdAt: 20, updatedAt: 30, config: DEFAULT_RUN_CONFIG, settings: {}, rounds: [{ round: 1 }, { round: 2 }] } as unknown as StoredRun;
-    useRuns.setState({ runs: [at(run('r1', 'ssb r8', 'paused'), 10), hdr, at(run('r2', 'after hdr', 'paused'), 40)], checkpointSteps: new Map([['r1', 2], ['r2', 2]]) });
-    const sample = { ...flagged, id: 'q#hdr2.0', included: 1, quality: { passed: true, failures: [] }, example: { ...flagged.example, id: 'q#hdr2.0', source: 'hdr', hdrRound: 2 } } as ExampleRow;
-    const html = text(detail(sample));
-    expect(html).toContain('The run “after hdr” resumes over this dataset’s training examples as they are now');
+  it('names only the runs whose own examples the change reaches, as the worker finds them', async () => {
+    // It named every run of the dataset that could resume, though a change after a run's own
+    // examples (one included later, HDR's samples) leaves its resume going on.
+    useRuns.setState({ runs: [run('r1', 'ssb r8', 'paused'), run('r2', 'after', 'paused')], checkpointSteps: new Map([['r1', 2], ['r2', 2]]) });
+    const change = { change: { exampleId: 'bad' }, included: true };
+    reply = async (kind) => (kind === 'runsReached' ? { runIds: ['r2'] } : undefined);
+    await loadResumableRunsOn('d', change);
+    expect(requests).toEqual([{ kind: 'runsReached', payload: { datasetId: 'd', ...change } }]);
+    let html = text(detail());
+    expect(html).toContain('The run “after” resumes over this dataset’s training examples as they are now');
     expect(html).not.toContain('ssb r8');
-    // An HDR sample of a round no HDR run here names (its run deleted): every run, as before.
-    expect(text(detail({ ...sample, example: { ...sample.example, hdrRound: 7 } } as ExampleRow))).toContain('The runs “ssb r8”, “after hdr” resume');
+    // None reached: no note.
+    useDatasetAnswers.setState({ answers: {} });
+    reply = async () => ({ runIds: [] });
+    await loadResumableRunsOn('d', change);
+    expect(detail()).not.toContain('inclusion-paused-note');
+    // The question for many at once asks of its own change.
+    requests.length = 0;
+    reply = async () => ({ runIds: ['r1'] });
+    const shown = { selection: { shown: { search: 'book', rule: null, use: 'all' as const } }, included: false };
+    await loadResumableRunsOn('d', { change: { selection: shown.selection }, included: false });
+    expect(requests).toEqual([{ kind: 'runsReached', payload: { datasetId: 'd', change: { selection: shown.selection }, included: false } }]);
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: shown.selection, included: false, count: 40, what: 'the 40 examples shown' });
+    html = text(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined })));
+    expect(html).toContain('The run “ssb r8” resumes over');
+    expect(html).not.toContain('“after”');
   });
 
   it('asks the worker, then reads the dataset list again so every view stamped by it asks again', async () => {
@@ -204,6 +218,7 @@ describe('the example table', () => {
   const page: ExamplePage = {
     offset: 0,
     matching: 2,
+    used: 1,
     total: 3,
     rows: [
       { id: 'bad', toolNames: [], query: 'Book it', calls: [{ name: 'book', arguments: {} }], passed: false, included: false, failedRules: ['call_names_known_tool'] },
@@ -312,7 +327,7 @@ describe('many examples at once', () => {
 
   it('offers, with a filter on, to leave out or include every example it shows, every page of it', async () => {
     useExampleBrowse.setState({ datasetId: 'd', use: 'used', search: 'book' });
-    const page: ExamplePage = { offset: 0, matching: 40, total: 311, rows: [{ id: 'ok', toolNames: ['book'], query: 'Book it', calls: [], passed: true, included: true, failedRules: [] }] };
+    const page: ExamplePage = { offset: 0, matching: 40, used: 40, total: 311, rows: [{ id: 'ok', toolNames: ['book'], query: 'Book it', calls: [], passed: true, included: true, failedRules: [] }] };
     reply = async () => page;
     await loadExamplePage(dataset, { search: 'book', rule: null, use: 'used', offset: 0, limit: 25 });
     let html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
@@ -325,5 +340,47 @@ describe('many examples at once', () => {
     // No filter: nothing to act on at once.
     useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: '' });
     expect(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }))).not.toContain('leave-out-shown');
+  });
+
+  it('counts, of the examples a filter shows, those the change would change, and asks the worker for those', async () => {
+    // "book" shows 40 examples, 30 of them used: including them includes 10, leaving them out leaves out 30.
+    useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: 'book' });
+    const page = (used: number): ExamplePage => ({ offset: 0, matching: 40, used, total: 311, rows: [] });
+    reply = async () => page(30);
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'all', offset: 0, limit: 25 });
+    const table = () => renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    let html = table();
+    expect(button(html, 'include-shown')).toContain('>Include the 10 left out of the 40 shown<');
+    expect(button(html, 'leave-out-shown')).toContain('>Leave out the 30 used of the 40 shown<');
+    // What each button asks for (the count the worker must find, the examples in words).
+    const asks = shownInclusionAsks('d', { search: 'book', rule: null, use: 'all' }, { matching: 40, used: 30 });
+    const pressed = (included: boolean) => {
+      useDatasets.getState().askToSetManyIncluded(included ? asks.include : asks.leaveOut);
+      return useDatasets.getState().manyInclusion!;
+    };
+    expect(pressed(true)).toMatchObject({ included: true, count: 10, what: 'the 10 examples left out of the 40 shown' });
+    html = table();
+    expect(text(html)).toContain('Use the 10 examples left out of the 40 shown?');
+    expect(text(html)).toContain('Use 10');
+    expect(pressed(false)).toMatchObject({ included: false, count: 30, what: 'the 30 examples used of the 40 shown' });
+    // Every one shown is used: including them would change none, and the button is off.
+    useDatasets.setState({ manyInclusion: null });
+    useDatasetAnswers.setState({ answers: {} });
+    reply = async () => page(40);
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'all', offset: 0, limit: 25 });
+    html = table();
+    expect(button(html, 'include-shown')).toContain('aria-disabled="true"');
+    expect(button(html, 'include-shown')).toContain('title="All 40 examples shown are used already."');
+    expect(button(html, 'include-shown')).toContain('>Include the 0 left out of the 40 shown<');
+    expect(button(html, 'leave-out-shown')).toContain('>Leave out the 40 shown<');
+    expect(button(html, 'leave-out-shown')).not.toContain('aria-disabled');
+  });
+
+  it('counts, of a rule’s examples, those the change would change', () => {
+    const html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 100 } } });
+    expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('>Train on the 200 of them left out<');
+    const asks = flaggedOnlyAsks('d', 'reasoning_as_promised', { examples: 300, used: 100 });
+    expect(asks.include).toMatchObject({ included: true, count: 200, what: 'the 200 examples left out of the 300 flagged only by “reasoning present as the format promises”' });
+    expect(asks.leaveOut).toMatchObject({ included: false, count: 100, what: 'the 100 examples used of the 300 flagged only by “reasoning present as the format promises”' });
   });
 });

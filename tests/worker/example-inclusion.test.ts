@@ -199,6 +199,26 @@ describe('including or leaving out many examples at once', () => {
     expect((await h.examplePage({ datasetId: dataset.id, search: '', rule: null, use: 'left-out', offset: 0, limit: 25 }, () => undefined)).rows.map((r) => r.id)).toEqual(['quiet1', 'quiet2']);
   }, 60_000);
 
+  it('chooses, of the examples a filter shows, only those the change would change, and counts them on the page', async () => {
+    const { db, dataset, engine } = await setupMany();
+    const h = engine.handlers;
+    // "question" matches all four: one used (good), three left out.
+    const shown = { search: 'question', rule: null, use: 'all' as const };
+    const page = await h.examplePage({ datasetId: dataset.id, ...shown, offset: 0, limit: 25 }, () => undefined);
+    expect({ matching: page.matching, used: page.used }).toEqual({ matching: 4, used: 1 });
+    // Including them includes the three left out: the page confirmed 3, not the 4 shown.
+    expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection: { shown }, included: true, expect: 3 }, () => undefined)).toEqual({ changed: 3 });
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1', 'both', 'quiet2']);
+    expect((await h.examplePage({ datasetId: dataset.id, ...shown, offset: 0, limit: 25 }, () => undefined)).used).toBe(4);
+    // Nothing left out to include: a request for any number is one for nothing.
+    await expect(h.setExamplesIncluded({ datasetId: dataset.id, selection: { shown }, included: true, expect: 4 }, () => undefined)).rejects.toThrow('(4 then, 0 now)');
+    // The same for a rule's examples: of the two flagged only by it, one is used already.
+    await setExamplesIncluded(db, dataset.id, ['quiet2', 'both', 'quiet1'], false);
+    await setExamplesIncluded(db, dataset.id, ['quiet1'], true);
+    expect(await h.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 1 }, () => undefined)).toEqual({ changed: 1 });
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1', 'quiet2']);
+  }, 60_000);
+
   it('writes nothing when the selection holds another number than the page confirmed', async () => {
     const { db, dataset, engine } = await setupMany();
     const ask = () => engine.handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { shown: { search: '', rule: null, use: 'left-out' } }, included: true, expect: 3 }, () => undefined);

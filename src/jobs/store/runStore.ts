@@ -36,7 +36,16 @@ export interface TrainingSetup {
   config: RunConfig;
   /** `unrendered`: training examples the chat template cannot render, skipped like the too-long
    * ones (absent in runs recorded before it was counted). */
-  examples: { train: number; eval: number; tooLong: number; unrendered?: number };
+  examples: {
+    train: number;
+    eval: number;
+    tooLong: number;
+    unrendered?: number;
+    /** The id of the last example of the run's own training set (ownExamples.ts), which its
+     * checkpoints' data order ends with: a change after it in import order leaves its resume going
+     * on (absent in runs recorded before it was kept, and with no training example). */
+    lastTrainId?: string;
+  };
   /** GPU memory the model allocated, by category (measured). */
   memory: { weights: number; lora: number; activations: number };
   gpuAdapter: AdapterSummary;

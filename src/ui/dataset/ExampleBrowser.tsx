@@ -16,7 +16,7 @@ import { useFocusReturn } from '../shell/focusReturn.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { Alert } from '../shell/Alert.tsx';
 import { plural } from '../format.ts';
-import { ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
+import { changesNoneText, inclusionAsks, ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
 
 export const openExampleButtonId = (exampleId: string) => `open-example-${exampleId}`;
 
@@ -73,7 +73,7 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
           </button>
         )}
       </div>
-      {matching !== null && matching > 0 && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} />}
+      {result && matching !== null && matching > 0 && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} used={result.used} />}
       <ManyInclusionQuestion datasetId={dataset.id} from="table" />
       {shown.error && <Alert message={shown.error} />}
       <div className="tablewrap">
@@ -146,14 +146,20 @@ function OpenExample({ datasetId, exampleId, onClose }: { datasetId: string; exa
   return <ExampleDetail row={row} onClose={onClose} />;
 }
 
-/** Every example a filter shows, on every page: leave them out, or include them. A filter of used
- * (left-out) examples offers only the change that does something. */
-function ShownInclusion({ datasetId, shown, matching }: { datasetId: string; shown: { search: string; rule: QualityRule | null; use: ExampleUse }; matching: number }) {
-  const ask = { datasetId, from: 'table' as const, selection: { shown }, count: matching, what: `the ${plural(matching, 'example')} shown` };
+/** What leaving out and including every example a filter shows asks for: the examples each changes. */
+export function shownInclusionAsks(datasetId: string, shown: { search: string; rule: QualityRule | null; use: ExampleUse }, { matching, used }: { matching: number; used: number }) {
+  return inclusionAsks({ datasetId, from: 'table', selection: { shown } }, { total: matching, used }, 'shown');
+}
+
+/** Every example a filter shows, on every page: leave out the used ones, or include the left-out
+ * ones. A filter of used (left-out) examples offers only the change that does something. */
+function ShownInclusion({ datasetId, shown, matching, used }: { datasetId: string; shown: { search: string; rule: QualityRule | null; use: ExampleUse }; matching: number; used: number }) {
+  const { include, leaveOut } = shownInclusionAsks(datasetId, shown, { matching, used });
+  const label = (verb: string, ask: typeof include, state: string) => `${verb} the ${ask.count === matching ? '' : `${ask.count.toLocaleString()} ${state} of the `}${matching.toLocaleString()} shown`;
   return (
     <div className="row">
-      {shown.use !== 'left-out' && <ManyInclusionButton ask={{ ...ask, included: false }} testId="leave-out-shown" label={`Leave out the ${matching.toLocaleString()} shown`} />}
-      {shown.use !== 'used' && <ManyInclusionButton ask={{ ...ask, included: true }} testId="include-shown" label={`Include the ${matching.toLocaleString()} shown`} />}
+      {shown.use !== 'left-out' && <ManyInclusionButton ask={leaveOut} none={changesNoneText(leaveOut, matching, 'shown')} testId="leave-out-shown" label={label('Leave out', leaveOut, 'used')} />}
+      {shown.use !== 'used' && <ManyInclusionButton ask={include} none={changesNoneText(include, matching, 'shown')} testId="include-shown" label={label('Include', include, 'left out')} />}
     </div>
   );
 }

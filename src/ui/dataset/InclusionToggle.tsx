@@ -9,7 +9,7 @@ import { Alert } from '../shell/Alert.tsx';
 export function InclusionToggle({ row }: { row: ExampleRow }) {
   const included = row.included === 1;
   const held = useDatasetHeld(row.datasetId);
-  const resumable = useResumableRunsOn(row.datasetId, row.example);
+  const resumable = useResumableRunsOn(row.datasetId, { change: { exampleId: row.id }, included: !included });
   const inclusion = useDatasets(({ inclusion: i }) => (i && i.exampleId === row.id && i.datasetId === row.datasetId ? i : null));
   const saving = inclusion?.saving ?? false;
   // One change is saved at a time (the store drops a second): another example's toggle says so.

@@ -10,19 +10,39 @@ import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { dialogKeys } from '../shell/dialogKeys.ts';
 import { pausedRunsNote } from './InclusionToggle.tsx';
 import { useFocusReturn } from '../shell/focusReturn.ts';
+import { plural } from '../format.ts';
 
 type Ask = Pick<ManyInclusion, 'datasetId' | 'from' | 'selection' | 'included' | 'count' | 'what'>;
+
+/** Including and leaving out `total` examples (`named`: which, after the count: "shown"), `used` of
+ * them used now. Each asks for the examples it changes (the left-out ones, the used ones), which is
+ * the count the worker must find and the question says. */
+export function inclusionAsks(base: Pick<Ask, 'datasetId' | 'from' | 'selection'>, { total, used }: { total: number; used: number }, named: string): { include: Ask; leaveOut: Ask } {
+  const ask = (included: boolean, count: number): Ask => ({
+    ...base,
+    included,
+    count,
+    what: count === total ? `the ${plural(total, 'example')} ${named}` : `the ${plural(count, 'example')} ${included ? 'left out' : 'used'} of the ${total.toLocaleString()} ${named}`,
+  });
+  return { include: ask(true, total - used), leaveOut: ask(false, used) };
+}
+
+/** Why a change of many examples is off though nothing holds the dataset: it would change none. */
+export const changesNoneText = (ask: Ask, total: number, named: string): string | null =>
+  ask.count > 0 ? null : `${total === 1 ? 'The example' : `All ${plural(total, 'example')}`} ${named} ${total === 1 ? 'is' : 'are'} ${ask.included ? 'used' : 'left out'} already.`;
 
 /** The DOM id of the button that asks for this change (where the focus returns once it is answered). */
 const askButtonId = (ask: Pick<Ask, 'from' | 'selection' | 'included'>) =>
   `many-inclusion-${ask.from}-${'flaggedOnlyBy' in ask.selection ? ask.selection.flaggedOnlyBy : 'shown'}-${ask.included ? 'include' : 'leave-out'}`;
 
-/** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms). */
-export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: string; testId: string }) {
+/** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms).
+ * `none`: why it would change no example (it is off then). */
+export function ManyInclusionButton({ ask, label, testId, none = null }: { ask: Ask; label: string; testId: string; none?: string | null }) {
   const held = useDatasetHeld(ask.datasetId);
   const busy = useDatasets((s) => s.manyInclusion?.stage === 'saving');
+  const off = held ?? none;
   return (
-    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={held !== null || busy} title={held ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
+    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={off !== null || busy} title={off ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
       {label}
     </KeepFocusButton>
   );
@@ -32,7 +52,7 @@ export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: s
 export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; from: Ask['from'] }) {
   const asked = useDatasets((s) => (s.manyInclusion?.datasetId === datasetId && s.manyInclusion.from === from ? s.manyInclusion : null));
   const held = useDatasetHeld(datasetId);
-  const resumable = useResumableRunsOn(datasetId);
+  const resumable = useResumableRunsOn(datasetId, asked ? { change: { selection: asked.selection }, included: asked.included } : null);
   // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
   useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
   if (!asked) return null;

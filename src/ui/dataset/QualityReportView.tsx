@@ -6,7 +6,7 @@ import type { DatasetRow } from '../../state/queries.ts';
 import type { DatasetSummary } from '../../state/exampleRows.ts';
 import { QUALITY_RULES, type QualityRule } from '../../data/quality-check.ts';
 import { plural } from '../format.ts';
-import { ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
+import { inclusionAsks, ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
 
 export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
@@ -79,14 +79,19 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
   );
 }
 
-/** The examples one rule alone flagged: use them all, or leave them out again (some may be either
- * way, each opened and changed by hand). */
+/** What using and leaving out the examples one rule alone flagged ask for: the examples each changes. */
+export function flaggedOnlyAsks(datasetId: string, rule: QualityRule, { examples, used }: { examples: number; used: number }) {
+  return inclusionAsks({ datasetId, from: 'report', selection: { flaggedOnlyBy: rule } }, { total: examples, used }, `flagged only by “${RULE_TEXT[rule]}”`);
+}
+
+/** The examples one rule alone flagged: use those left out, or leave those used out again (some may
+ * be either way, each opened and changed by hand). */
 function FlaggedOnlyBy({ rule, datasetId, only }: { rule: QualityRule; datasetId: string; only?: { examples: number; used: number } }) {
   if (!only?.examples) return null;
-  const ask = { datasetId, from: 'report' as const, selection: { flaggedOnlyBy: rule }, count: only.examples, what: `the ${plural(only.examples, 'example')} flagged only by “${RULE_TEXT[rule]}”` };
+  const { include, leaveOut } = flaggedOnlyAsks(datasetId, rule, only);
   const actions = [
-    only.used < only.examples && { included: true, testId: `include-flagged-${rule}`, label: `Train on the ${plural(only.examples, 'example')} flagged only by this rule` },
-    only.used > 0 && { included: false, testId: `leave-out-flagged-${rule}`, label: 'Leave them out again' },
+    include.count > 0 && { ask: include, testId: `include-flagged-${rule}`, label: only.used === 0 ? `Train on the ${plural(only.examples, 'example')} flagged only by this rule` : `Train on the ${include.count.toLocaleString()} of them left out` },
+    leaveOut.count > 0 && { ask: leaveOut, testId: `leave-out-flagged-${rule}`, label: 'Leave them out again' },
   ].filter((a) => a !== false);
   return (
     <div className="row">
@@ -94,7 +99,7 @@ function FlaggedOnlyBy({ rule, datasetId, only }: { rule: QualityRule; datasetId
       {/* Keyed by place: once the change went through, its button becomes the one that reverses it
           (the same element, so the keyboard focus stays on it). */}
       {actions.map((a, i) => (
-        <ManyInclusionButton key={i} ask={{ ...ask, included: a.included }} testId={a.testId} label={a.label} />
+        <ManyInclusionButton key={i} ask={a.ask} testId={a.testId} label={a.label} />
       ))}
     </div>
   );
