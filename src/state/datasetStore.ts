@@ -34,6 +34,9 @@ export interface ImportProgressView {
   bytesTotal: number;
 }
 
+/** The examples table's filter, as a selection of the examples it shows. */
+export type ShownFilter = Extract<ExampleSelection, { shown: unknown }>['shown'];
+
 /** Many examples' inclusion changed at once: asked (the page shows the count and waits for the
  * user's word), saving (with the worker's progress), or refused (the message says nothing changed). */
 export interface ManyInclusion {
@@ -253,6 +256,18 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null });
   },
 }));
+
+/** The change of many examples asked from this view (`from`) of this dataset. A question about the
+ * examples a table filter shows (`shown`) is that filter's: under another one, "the 40 examples
+ * shown" are other examples than those counted, and confirming it would change those unseen. Its
+ * progress and refusal are the table's, whatever it shows now. */
+export function manyInclusionAsked(s: Pick<DatasetState, 'manyInclusion'>, datasetId: string, from: ManyInclusion['from'], shown?: ShownFilter): ManyInclusion | null {
+  const m = s.manyInclusion;
+  if (m?.datasetId !== datasetId || m.from !== from) return null;
+  if (m.stage !== 'asking' || !shown || !('shown' in m.selection)) return m;
+  const asked = m.selection.shown;
+  return asked.search === shown.search && asked.rule === shown.rule && (asked.use ?? 'all') === (shown.use ?? 'all') ? m : null;
+}
 
 /** After a change to the dataset's examples `failed` (words for what was asked): whether the
  * dataset is gone (deleted in another tab), said in words, the list read again so the page stops

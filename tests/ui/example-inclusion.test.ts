@@ -326,4 +326,22 @@ describe('many examples at once', () => {
     useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: '' });
     expect(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }))).not.toContain('leave-out-shown');
   });
+
+  it('does not ask about "the examples shown" under another filter than the one they were counted for', async () => {
+    useExampleBrowse.setState({ datasetId: 'd', use: 'used', search: 'book' });
+    reply = async () => ({ offset: 0, matching: 40, total: 311, rows: [] }) satisfies ExamplePage;
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'used', offset: 0, limit: 25 });
+    const table = () => renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    expect(table()).toContain('many-inclusion-question');
+    // The user searched for something else (a click, past the question): its "Leave out 40" would
+    // leave out the 40 "book" examples while the table shows others.
+    useExampleBrowse.setState({ search: 'flight' });
+    expect(text(table())).not.toContain('Leave out the 40 examples shown?');
+    useExampleBrowse.setState({ search: 'book', use: 'all' });
+    expect(table()).not.toContain('many-inclusion-question');
+    // Back on the filter it was asked for, it is that filter's question again.
+    useExampleBrowse.setState({ search: 'book', use: 'used' });
+    expect(table()).toContain('many-inclusion-question');
+  });
 });

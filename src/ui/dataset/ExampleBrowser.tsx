@@ -74,7 +74,7 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
         )}
       </div>
       {matching !== null && matching > 0 && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} />}
-      <ManyInclusionQuestion datasetId={dataset.id} from="table" />
+      <ManyInclusionQuestion datasetId={dataset.id} from="table" shown={{ search: query, rule: ruleFilter, use }} />
       {shown.error && <Alert message={shown.error} />}
       <div className="tablewrap">
         <table className="examples" aria-busy={!shown.fresh}>

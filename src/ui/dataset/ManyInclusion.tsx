@@ -2,7 +2,7 @@
 // the button asks, the question says how many and names the paused runs whose resume the change
 // would refuse, and the change is saved with progress or refused with the reason. Held, as the
 // single toggle is, while a job works on the dataset (the worker refuses then too).
-import { useDatasets, type ManyInclusion } from '../../state/datasetStore.ts';
+import { manyInclusionAsked, useDatasets, type ManyInclusion, type ShownFilter } from '../../state/datasetStore.ts';
 import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -28,9 +28,10 @@ export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: s
   );
 }
 
-/** The question, the progress or the refusal of a change asked from this view of this dataset. */
-export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; from: Ask['from'] }) {
-  const asked = useDatasets((s) => (s.manyInclusion?.datasetId === datasetId && s.manyInclusion.from === from ? s.manyInclusion : null));
+/** The question, the progress or the refusal of a change asked from this view of this dataset
+ * (`shown`: the table's filter now, which a question about the examples shown must be asked for). */
+export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: string; from: Ask['from']; shown?: ShownFilter }) {
+  const asked = useDatasets((s) => manyInclusionAsked(s, datasetId, from, shown));
   const held = useDatasetHeld(datasetId);
   const resumable = useResumableRunsOn(datasetId);
   // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
