@@ -272,6 +272,34 @@ describe('many examples at once', () => {
     expect(text(report())).toContain('An evaluation is running on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.');
   });
 
+  // The worker writes either under the dataset's lock: a second change meanwhile is refused there as
+  // if "a job in another tab of the studio (training, evaluating or HDR)" worked on the dataset.
+  it('holds the example toggles of the dataset, saying why, while many of its examples are saved', async () => {
+    reply = () => new Promise(() => undefined);
+    useDatasets.getState().askToSetManyIncluded(ask);
+    void useDatasets.getState().confirmSetManyIncluded();
+    const html = detail();
+    expect(toggle(html)).toContain('aria-disabled="true"');
+    expect(text(html)).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”: change this one once that is saved.');
+    // Another dataset's examples are not held by it.
+    expect(toggle(detail({ ...flagged, datasetId: 'copy' }))).toContain('aria-disabled="false"');
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(requests.map((r) => r.kind)).toEqual(['setExamplesIncluded']);
+  });
+
+  it('holds the many-examples buttons and the question’s confirmation, saying why, while one example of the dataset is saved', async () => {
+    reply = () => new Promise(() => undefined);
+    void useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(button(report(), 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
+    useDatasets.getState().askToSetManyIncluded(ask);
+    const html = report();
+    expect(html).toMatch(/<button[^>]*aria-disabled="true"[^>]*>Use 300<\/button>/);
+    expect(text(html)).toContain('Example bad is being saved: change these once it is.');
+    await useDatasets.getState().confirmSetManyIncluded();
+    expect(requests.map((r) => r.kind)).toEqual(['setExampleIncluded']);
+    expect(useDatasets.getState().manyInclusion?.stage).toBe('asking');
+  });
+
   it('sends one request with the count confirmed, shows its progress, then reads the dataset list again', async () => {
     stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
     let progress!: (p: { label: string; done: number; total: number }) => void;

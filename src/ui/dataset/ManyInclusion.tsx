@@ -1,8 +1,9 @@
 // Including or leaving out many examples at once (the quality report's rule, the examples on show):
 // the button asks, the question says how many and names the paused runs whose resume the change
 // would refuse, and the change is saved with progress or refused with the reason. Held, as the
-// single toggle is, while a job works on the dataset (the worker refuses then too).
-import { manyInclusionAsked, useDatasets, type ManyInclusion, type ShownFilter } from '../../state/datasetStore.ts';
+// single toggle is, while a job works on the dataset or one of its examples is being saved (the
+// worker refuses then too).
+import { manyInclusionAsked, manyInclusionLabel, savingOneOf, useDatasets, type ManyInclusion, type ShownFilter } from '../../state/datasetStore.ts';
 import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -21,8 +22,10 @@ const askButtonId = (ask: Pick<Ask, 'from' | 'selection' | 'included'>) =>
 export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: string; testId: string }) {
   const held = useDatasetHeld(ask.datasetId);
   const busy = useDatasets((s) => s.manyInclusion?.stage === 'saving');
+  const savingOne = useSavingOne(ask.datasetId);
+  const waiting = held ?? savingOne;
   return (
-    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={held !== null || busy} title={held ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
+    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={waiting !== null || busy} title={waiting ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
       {label}
     </KeepFocusButton>
   );
@@ -32,7 +35,9 @@ export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: s
  * (`shown`: the table's filter now, which a question about the examples shown must be asked for). */
 export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: string; from: Ask['from']; shown?: ShownFilter }) {
   const asked = useDatasets((s) => manyInclusionAsked(s, datasetId, from, shown));
-  const held = useDatasetHeld(datasetId);
+  const jobHeld = useDatasetHeld(datasetId);
+  const savingOne = useSavingOne(datasetId);
+  const held = jobHeld ?? savingOne;
   const resumable = useResumableRunsOn(datasetId);
   // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
   useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
@@ -40,7 +45,7 @@ export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: s
   const { confirmSetManyIncluded, cancelSetManyIncluded } = useDatasets.getState();
   if (asked.stage === 'failed') return <Alert message={asked.error ?? ''} onDismiss={cancelSetManyIncluded} />;
   if (asked.stage === 'saving') {
-    const label = `${asked.included ? 'Including' : 'Leaving out'} ${asked.what}`;
+    const label = manyInclusionLabel(asked);
     // Reading the examples, then saving them: the bar says which, as both fill it.
     return asked.progress ? <ProgressBar label={asked.progress.phase ? `${label}: ${asked.progress.phase}` : label} done={asked.progress.done} total={asked.progress.total} testId="many-inclusion-progress" /> : <p role="status">{label}…</p>;
   }
@@ -73,4 +78,10 @@ export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: s
       </div>
     </div>
   );
+}
+
+/** Why many of the dataset's examples must wait: one of them is being saved (the worker would refuse). */
+function useSavingOne(datasetId: string): string | null {
+  const exampleId = useDatasets((s) => savingOneOf(s, datasetId));
+  return exampleId === null ? null : `Example ${exampleId} is being saved: change these once it is.`;
 }
