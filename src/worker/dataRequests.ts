@@ -24,7 +24,7 @@ import type { Handler } from './engine.ts';
 import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { plural } from '../data/plural.ts';
 import { sharedWork } from './sharedWork.ts';
-import { runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
+import { datasetBeingChanged, runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
@@ -111,6 +111,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
     let value!: T;
     if (!(await unlessDatasetInUse(datasetId, async () => void (value = await work())))) {
+      if (await datasetBeingChanged(datasetId)) throw new Error(`${BEING_CHANGED}: try again once it is`);
       const { what, act } = await jobElsewhereOn(ctx.db(), datasetId);
       throw new Error(`${what} is working on this dataset; include or leave out examples once it ends there, or ${act} it there first`);
     }
@@ -149,6 +150,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       // The job would go on writing hard cases and examples for a dataset nothing lists any more.
       if (ctx.datasetInUse(datasetId)) throw new Error('a job is working on this dataset (training, evaluating or HDR); delete it once that ends, or cancel it first');
       if (!(await unlessDatasetInUse(datasetId, () => deleteDataset(ctx.db(), datasetId, confirmToken)))) {
+        if (await datasetBeingChanged(datasetId)) throw new Error(`${BEING_CHANGED}: delete it once it is`);
         throw new Error('a job in another tab of the studio is working on this dataset (training, evaluating or HDR); delete it once that ends there, or cancel it there first');
       }
     },
@@ -236,6 +238,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     ...browse.handlers,
   };
 }
+
+/** Why the dataset's lock is held alone (datasetBeingChanged): the refusal would otherwise name a job. */
+const BEING_CHANGED = 'another change to this dataset is being saved (examples included or left out, in this tab or another of the studio)';
 
 /** Another tab's job on the dataset, named by its run where one trains there (a training, HDR or
  * ablation run holds its run's lock; an arm is named by its ablation, which cannot be paused), and

@@ -23,7 +23,7 @@ export function stubLocks() {
       }
     },
     async query() {
-      return { held: [...held.keys()].map((name) => ({ name })) };
+      return { held: [...held].map(([name, { mode }]) => ({ name, mode })) };
     },
   };
 }

@@ -115,6 +115,25 @@ describe('including or leaving out one example', () => {
     await holding;
   });
 
+  // Including or leaving out examples (many at once take a while) holds the dataset's lock alone, as
+  // deleting it does; a job holds it shared.
+  it('names another tab’s change of the dataset’s examples as that, not as a job to pause, stop or cancel', async () => {
+    const locks = stubLocks();
+    vi.stubGlobal('navigator', { locks });
+    const { dataset, engine } = await setup();
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    const saving = locks.request(`balancesft-dataset:${dataset.id}`, {}, () => ended);
+    await expect(engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined)).rejects.toThrow(
+      /^another change to this dataset is being saved \(examples included or left out, in this tab or another of the studio\): try again once it is$/,
+    );
+    const remove = async () => engine.handlers.deleteDataset({ datasetId: dataset.id, confirmToken: (await engine.handlers.describeDatasetDeletion({ datasetId: dataset.id }, () => undefined)).confirmToken }, () => undefined);
+    await expect(remove()).rejects.toThrow(/^another change to this dataset is being saved \(examples included or left out, in this tab or another of the studio\): delete it once it is$/);
+    end();
+    await saving;
+    await engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
+  });
+
   it('an evaluation with every held-out example left out says so, not that the split held none out', async () => {
     const db = new StudioDb(`example-inclusion-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
     opened.push(db);
