@@ -161,12 +161,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const chosen = await browse.select(datasetId, selection, progress);
       // The page asked for the N it showed: another number means the dataset changed under it (an
       // example included in another tab, HDR's samples), and the user confirmed something else.
-      const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
-      if (chosen.ids.length !== expect) throw changedSince();
+      if (chosen.ids.length !== expect) throw new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
       const changed = await unlessJobOn(datasetId, () =>
         setExamplesIncluded(ctx.db(), datasetId, chosen.ids, included, {
+          // A change saved since they were chosen (in another tab): how many they are now is not known.
           check: (d) => {
-            if (!sameDatasetRow(d, chosen.signature)) throw changedSince();
+            if (!sameDatasetRow(d, chosen.signature)) throw new Error('the dataset’s examples changed since they were counted (another change to them was saved meanwhile): look at the new count and try again');
           },
           onProgress: (done, total) => progress({ label: `saving ${plural(total, 'example')}`, done, total }),
         }),

@@ -208,6 +208,21 @@ describe('including or leaving out many examples at once', () => {
     expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1']);
   }, 60_000);
 
+  it('says the examples changed since they were counted, not "2 then, 2 now", when another change landed after they were chosen', async () => {
+    const { db, dataset, engine } = await setupMany();
+    const locks = stubLocks();
+    // Another tab includes one of them while this one, the examples chosen, asks for the dataset's lock.
+    const request: typeof locks.request = async (name, options, cb) => {
+      if (name === `balancesft-dataset:${dataset.id}` && options.mode === undefined) await setExamplesIncluded(db, dataset.id, ['quiet1'], true);
+      return locks.request(name, options, cb);
+    };
+    vi.stubGlobal('navigator', { locks: { ...locks, request } });
+    const ask = engine.handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 2 }, () => undefined);
+    await expect(ask).rejects.toThrow(/^the dataset’s examples changed since they were counted \(another change to them was saved meanwhile\): look at the new count and try again$/);
+    // Only the other tab's change: quiet2 is still left out.
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1']);
+  }, 60_000);
+
   it('is refused, naming the job, while a job of this tab or another works on the dataset', async () => {
     vi.stubGlobal('navigator', { locks: stubLocks() });
     const { db, dataset, engine: here } = await setupMany();
