@@ -355,6 +355,18 @@ describe('many examples at once', () => {
     expect(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }))).not.toContain('leave-out-shown');
   });
 
+  it('keeps the button that asked, off, once the change leaves its filter showing none: the keyboard focus returned to it', async () => {
+    // "Show: left out", "Include the 12 shown", confirmed: the filter now shows none.
+    useExampleBrowse.setState({ datasetId: 'd', use: 'left-out', search: '' });
+    reply = async () => ({ offset: 0, matching: 0, total: 311, rows: [] }) satisfies ExamplePage;
+    await loadExamplePage(dataset, { search: '', rule: null, use: 'left-out', offset: 0, limit: 25 });
+    const html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    const include = button(html, 'include-shown');
+    expect(include).toContain('id="many-inclusion-table-shown-include"');
+    expect(include).toContain('aria-disabled="true"');
+    expect(include).toContain('title="No example is shown."');
+  });
+
   it('does not ask about "the examples shown" under another filter than the one they were counted for', async () => {
     useExampleBrowse.setState({ datasetId: 'd', use: 'used', search: 'book' });
     reply = async () => ({ offset: 0, matching: 40, total: 311, rows: [] }) satisfies ExamplePage;

@@ -73,7 +73,7 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
           </button>
         )}
       </div>
-      {matching !== null && matching > 0 && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} />}
+      {matching !== null && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} />}
       <ManyInclusionQuestion datasetId={dataset.id} from="table" shown={{ search: query, rule: ruleFilter, use }} />
       {shown.error && <Alert message={shown.error} />}
       <div className="tablewrap">
@@ -147,13 +147,16 @@ function OpenExample({ datasetId, exampleId, onClose }: { datasetId: string; exa
 }
 
 /** Every example a filter shows, on every page: leave them out, or include them. A filter of used
- * (left-out) examples offers only the change that does something. */
+ * (left-out) examples offers only the change that does something. With none shown the buttons stay,
+ * off: including the left-out ones shown leaves that filter none, and the keyboard focus, back on
+ * the button that asked, would fall to the page body with it. */
 function ShownInclusion({ datasetId, shown, matching }: { datasetId: string; shown: { search: string; rule: QualityRule | null; use: ExampleUse }; matching: number }) {
   const ask = { datasetId, from: 'table' as const, selection: { shown }, count: matching, what: `the ${plural(matching, 'example')} shown` };
+  const off = matching === 0 ? 'No example is shown.' : null;
   return (
     <div className="row">
-      {shown.use !== 'left-out' && <ManyInclusionButton ask={{ ...ask, included: false }} testId="leave-out-shown" label={`Leave out the ${matching.toLocaleString()} shown`} />}
-      {shown.use !== 'used' && <ManyInclusionButton ask={{ ...ask, included: true }} testId="include-shown" label={`Include the ${matching.toLocaleString()} shown`} />}
+      {shown.use !== 'left-out' && <ManyInclusionButton ask={{ ...ask, included: false }} off={off} testId="leave-out-shown" label={`Leave out the ${matching.toLocaleString()} shown`} />}
+      {shown.use !== 'used' && <ManyInclusionButton ask={{ ...ask, included: true }} off={off} testId="include-shown" label={`Include the ${matching.toLocaleString()} shown`} />}
     </div>
   );
 }

@@ -18,12 +18,13 @@ type Ask = Pick<ManyInclusion, 'datasetId' | 'from' | 'selection' | 'included' |
 const askButtonId = (ask: Pick<Ask, 'from' | 'selection' | 'included'>) =>
   `many-inclusion-${ask.from}-${'flaggedOnlyBy' in ask.selection ? ask.selection.flaggedOnlyBy : 'shown'}-${ask.included ? 'include' : 'leave-out'}`;
 
-/** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms). */
-export function ManyInclusionButton({ ask, label, testId }: { ask: Ask; label: string; testId: string }) {
+/** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms).
+ * `off`: why it has nothing to act on now. */
+export function ManyInclusionButton({ ask, label, testId, off = null }: { ask: Ask; label: string; testId: string; off?: string | null }) {
   const held = useDatasetHeld(ask.datasetId);
   const busy = useDatasets((s) => s.manyInclusion?.stage === 'saving');
   const savingOne = useSavingOne(ask.datasetId);
-  const waiting = held ?? savingOne;
+  const waiting = held ?? savingOne ?? off;
   return (
     <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={waiting !== null || busy} title={waiting ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
       {label}
