@@ -34,6 +34,9 @@ export interface ImportProgressView {
   bytesTotal: number;
 }
 
+/** The examples table's filter, as a selection of the examples it shows. */
+export type ShownFilter = Extract<ExampleSelection, { shown: unknown }>['shown'];
+
 /** Many examples' inclusion changed at once: asked (the page shows the count and waits for the
  * user's word), saving (with the worker's progress), or refused (the message says nothing changed). */
 export interface ManyInclusion {
@@ -201,7 +204,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   },
 
   async setExampleIncluded(datasetId, exampleId, included) {
-    if (get().inclusion?.saving) return;
+    if (get().inclusion?.saving || savingManyOf(get(), datasetId)) return;
     set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
     try {
       await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
@@ -222,7 +225,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
 
   async confirmSetManyIncluded() {
     const asked = get().manyInclusion;
-    if (!asked || asked.stage === 'saving') return;
+    if (!asked || asked.stage === 'saving' || savingOneOf(get(), asked.datasetId)) return;
     set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
     const { datasetId, selection, included, count } = asked;
     const onProgress = (p: { label?: string; done?: number; total?: number }) => {
@@ -253,6 +256,30 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null });
   },
 }));
+
+/** The change of many examples asked from this view (`from`) of this dataset. A question about the
+ * examples a table filter shows (`shown`) is that filter's: under another one, "the 40 examples
+ * shown" are other examples than those counted, and confirming it would change those unseen. Its
+ * progress and refusal are the table's, whatever it shows now. */
+export function manyInclusionAsked(s: Pick<DatasetState, 'manyInclusion'>, datasetId: string, from: ManyInclusion['from'], shown?: ShownFilter): ManyInclusion | null {
+  const m = s.manyInclusion;
+  if (m?.datasetId !== datasetId || m.from !== from) return null;
+  if (m.stage !== 'asking' || !shown || !('shown' in m.selection)) return m;
+  const asked = m.selection.shown;
+  return asked.search === shown.search && asked.rule === shown.rule && (asked.use ?? 'all') === (shown.use ?? 'all') ? m : null;
+}
+
+// One change of a dataset's examples at a time: the worker writes each under the dataset's lock and
+// refuses another meanwhile, as if a job of another tab held it. The page holds the second instead.
+
+/** The change of many of the dataset's examples being saved now, if one is. */
+export const savingManyOf = (s: Pick<DatasetState, 'manyInclusion'>, datasetId: string): ManyInclusion | null => (s.manyInclusion?.stage === 'saving' && s.manyInclusion.datasetId === datasetId ? s.manyInclusion : null);
+
+/** The id of the dataset's example whose inclusion is being saved now, if one is. */
+export const savingOneOf = (s: Pick<DatasetState, 'inclusion'>, datasetId: string): string | null => (s.inclusion?.saving && s.inclusion.datasetId === datasetId ? s.inclusion.exampleId : null);
+
+/** "Including the 300 examples flagged only by …": a change of many examples as it is saved. */
+export const manyInclusionLabel = (m: Pick<ManyInclusion, 'included' | 'what'>) => `${m.included ? 'Including' : 'Leaving out'} ${m.what}`;
 
 /** After a change to the dataset's examples `failed` (words for what was asked): whether the
  * dataset is gone (deleted in another tab), said in words, the list read again so the page stops

@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type ProgressInfo, type RunConfig } from '../worker/protocol.ts';
+import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -234,6 +234,18 @@ export function formsMineLimit(s: { hdrDraft: HdrDraft; ablationDraft: AblationD
 export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): RunConfig {
   const runId = resolveAdapterRun(hdrDraft.adapterRunId, runs);
   return hdrRetrainConfig(runs.find((r) => r.id === runId), hdrDraft.settings);
+}
+
+/** The memory plan's HDR verdict where it is on the HDR form's run: the plan judges the longest HDR
+ * any form asks (formsDecodeShape, formsMineLimit); where the ablation's HDR arm answers longer or
+ * mines more, the verdict is not this run's, and holding its Start would send the user to lower an
+ * HDR field that is not the cause (the job checks its own length when it starts). */
+export function hdrFormPlanProblem(plan: Pick<MemoryPlan, 'hdrProblems'> | null, planShape: Pick<TrainShape, 'decode'> | null, hdrDraft: HdrDraft): string | null {
+  const problem = plan?.hdrProblems[0] ?? null;
+  const decode = planShape?.decode;
+  if (!problem || !decode) return problem;
+  const answers = decode.hdrMaxNewTokens ?? decode.maxNewTokens;
+  return answers === hdrDraft.settings.maxNewTokens && (decode.minedPrompts?.length ?? 0) <= hdrDraft.mineLimit ? problem : null;
 }
 
 /** The largest of the whole numbers ≥ 1 (a field mid-edit is none), or `fallback`. */

@@ -26,7 +26,7 @@ import { plural } from '../data/plural.ts';
 import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
-import { runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
+import { datasetBeingChanged, runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
 import type { ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
@@ -113,6 +113,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     if (job) throw new Error(`${job} is working on this dataset; include or leave out examples once it ends, or pause, stop or cancel it first`);
     let value!: T;
     if (!(await unlessDatasetInUse(datasetId, async () => void (value = await work())))) {
+      if (await datasetBeingChanged(datasetId)) throw new Error(`${BEING_CHANGED}: try again once it is`);
       const { what, act } = await jobElsewhereOn(ctx.db(), datasetId);
       throw new Error(`${what} is working on this dataset; include or leave out examples once it ends there, or ${act} it there first`);
     }
@@ -151,6 +152,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       // The job would go on writing hard cases and examples for a dataset nothing lists any more.
       if (ctx.datasetInUse(datasetId)) throw new Error('a job is working on this dataset (training, evaluating or HDR); delete it once that ends, or cancel it first');
       if (!(await unlessDatasetInUse(datasetId, () => deleteDataset(ctx.db(), datasetId, confirmToken)))) {
+        if (await datasetBeingChanged(datasetId)) throw new Error(`${BEING_CHANGED}: delete it once it is`);
         throw new Error('a job in another tab of the studio is working on this dataset (training, evaluating or HDR); delete it once that ends there, or cancel it there first');
       }
     },
@@ -161,12 +163,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       const chosen = await browse.select(datasetId, { selection }, included, progress);
       // The page asked for the N it showed: another number means the dataset changed under it (an
       // example included in another tab, HDR's samples), and the user confirmed something else.
-      const changedSince = () => new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
-      if (chosen.ids.length !== expect) throw changedSince();
+      if (chosen.ids.length !== expect) throw new Error(`the examples chosen changed since they were counted (${expect} then, ${chosen.ids.length} now): look at the new count and try again`);
       const changed = await unlessJobOn(datasetId, () =>
         setExamplesIncluded(ctx.db(), datasetId, chosen.ids, included, {
+          // A change saved since they were chosen (in another tab): how many they are now is not known.
           check: (d) => {
-            if (!sameDatasetRow(d, chosen.signature)) throw changedSince();
+            if (!sameDatasetRow(d, chosen.signature)) throw new Error('the dataset’s examples changed since they were counted (another change to them was saved meanwhile): look at the new count and try again');
           },
           onProgress: (done, total) => progress({ label: `saving ${plural(total, 'example')}`, done, total }),
         }),
@@ -252,6 +254,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     ...browse.handlers,
   };
 }
+
+/** Why the dataset's lock is held alone (datasetBeingChanged): the refusal would otherwise name a job. */
+const BEING_CHANGED = 'another change to this dataset is being saved (examples included or left out, in this tab or another of the studio)';
 
 /** Another tab's job on the dataset, named by its run where one trains there (a training, HDR or
  * ablation run holds its run's lock; an arm is named by its ablation, which cannot be paused), and

@@ -87,6 +87,13 @@ export async function unlessDatasetInUse(datasetId: string, work: () => Promise<
   return !(await whenFree(DATASET_LOCK_PREFIX + datasetId, work)).refused;
 }
 
+/** Whether some tab (this one too) holds the dataset's lock alone: it is saving examples included or
+ * left out, or deleting the dataset, not running a job on it (jobs share the lock). */
+export async function datasetBeingChanged(datasetId: string): Promise<boolean> {
+  const held = (await webLocks()?.query())?.held ?? [];
+  return held.some((l) => l.name === DATASET_LOCK_PREFIX + datasetId && l.mode === 'exclusive');
+}
+
 // A model's lock: shared by the jobs reading its files (an ablation loads them again for every arm)
 // and by a load of the model, taken alone by deleting its cached files, in whichever tab.
 const MODEL_LOCK_PREFIX = 'balancesft-model:';

@@ -287,6 +287,34 @@ describe('many examples at once', () => {
     expect(text(report())).toContain('An evaluation is running on this dataset: include or leave out examples once it ends, or pause, stop or cancel it first.');
   });
 
+  // The worker writes either under the dataset's lock: a second change meanwhile is refused there as
+  // if "a job in another tab of the studio (training, evaluating or HDR)" worked on the dataset.
+  it('holds the example toggles of the dataset, saying why, while many of its examples are saved', async () => {
+    reply = () => new Promise(() => undefined);
+    useDatasets.getState().askToSetManyIncluded(ask);
+    void useDatasets.getState().confirmSetManyIncluded();
+    const html = detail();
+    expect(toggle(html)).toContain('aria-disabled="true"');
+    expect(text(html)).toContain('Including the 300 examples flagged only by “reasoning present as the format promises”: change this one once that is saved.');
+    // Another dataset's examples are not held by it.
+    expect(toggle(detail({ ...flagged, datasetId: 'copy' }))).toContain('aria-disabled="false"');
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(requests.map((r) => r.kind)).toEqual(['setExamplesIncluded']);
+  });
+
+  it('holds the many-examples buttons and the question’s confirmation, saying why, while one example of the dataset is saved', async () => {
+    reply = () => new Promise(() => undefined);
+    void useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(button(report(), 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
+    useDatasets.getState().askToSetManyIncluded(ask);
+    const html = report();
+    expect(html).toMatch(/<button[^>]*aria-disabled="true"[^>]*>Use 300<\/button>/);
+    expect(text(html)).toContain('Example bad is being saved: change these once it is.');
+    await useDatasets.getState().confirmSetManyIncluded();
+    expect(requests.map((r) => r.kind)).toEqual(['setExampleIncluded']);
+    expect(useDatasets.getState().manyInclusion?.stage).toBe('asking');
+  });
+
   it('sends one request with the count confirmed, shows its progress, then reads the dataset list again', async () => {
     stored.datasets = [{ ...dataset, inclusionEdits: 1 }];
     let progress!: (p: { label: string; done: number; total: number }) => void;
@@ -382,5 +410,35 @@ describe('many examples at once', () => {
     const asks = flaggedOnlyAsks('d', 'reasoning_as_promised', { examples: 300, used: 100 });
     expect(asks.include).toMatchObject({ included: true, count: 200, what: 'the 200 examples left out of the 300 flagged only by “reasoning present as the format promises”' });
     expect(asks.leaveOut).toMatchObject({ included: false, count: 100, what: 'the 100 examples used of the 300 flagged only by “reasoning present as the format promises”' });
+  });
+
+  it('keeps the button that asked, off, once the change leaves its filter showing none: the keyboard focus returned to it', async () => {
+    // "Show: left out", "Include the 12 shown", confirmed: the filter now shows none.
+    useExampleBrowse.setState({ datasetId: 'd', use: 'left-out', search: '' });
+    reply = async () => ({ offset: 0, matching: 0, used: 0, total: 311, rows: [] }) satisfies ExamplePage;
+    await loadExamplePage(dataset, { search: '', rule: null, use: 'left-out', offset: 0, limit: 25 });
+    const html = renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    const include = button(html, 'include-shown');
+    expect(include).toContain('id="many-inclusion-table-shown-include"');
+    expect(include).toContain('aria-disabled="true"');
+    expect(include).toContain('title="No example is shown."');
+  });
+
+  it('does not ask about "the examples shown" under another filter than the one they were counted for', async () => {
+    useExampleBrowse.setState({ datasetId: 'd', use: 'used', search: 'book' });
+    reply = async () => ({ offset: 0, matching: 40, used: 40, total: 311, rows: [] }) satisfies ExamplePage;
+    await loadExamplePage(dataset, { search: 'book', rule: null, use: 'used', offset: 0, limit: 25 });
+    const table = () => renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined }));
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    expect(table()).toContain('many-inclusion-question');
+    // The user searched for something else (a click, past the question): its "Leave out 40" would
+    // leave out the 40 "book" examples while the table shows others.
+    useExampleBrowse.setState({ search: 'flight' });
+    expect(text(table())).not.toContain('Leave out the 40 examples shown?');
+    useExampleBrowse.setState({ search: 'book', use: 'all' });
+    expect(table()).not.toContain('many-inclusion-question');
+    // Back on the filter it was asked for, it is that filter's question again.
+    useExampleBrowse.setState({ search: 'book', use: 'used' });
+    expect(table()).toContain('many-inclusion-question');
   });
 });

@@ -135,6 +135,25 @@ describe('including or leaving out one example', () => {
     await holding;
   });
 
+  // Including or leaving out examples (many at once take a while) holds the dataset's lock alone, as
+  // deleting it does; a job holds it shared.
+  it('names another tab’s change of the dataset’s examples as that, not as a job to pause, stop or cancel', async () => {
+    const locks = stubLocks();
+    vi.stubGlobal('navigator', { locks });
+    const { dataset, engine } = await setup();
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    const saving = locks.request(`balancesft-dataset:${dataset.id}`, {}, () => ended);
+    await expect(engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined)).rejects.toThrow(
+      /^another change to this dataset is being saved \(examples included or left out, in this tab or another of the studio\): try again once it is$/,
+    );
+    const remove = async () => engine.handlers.deleteDataset({ datasetId: dataset.id, confirmToken: (await engine.handlers.describeDatasetDeletion({ datasetId: dataset.id }, () => undefined)).confirmToken }, () => undefined);
+    await expect(remove()).rejects.toThrow(/^another change to this dataset is being saved \(examples included or left out, in this tab or another of the studio\): delete it once it is$/);
+    end();
+    await saving;
+    await engine.handlers.setExampleIncluded({ datasetId: dataset.id, exampleId: 'bad', included: true }, () => undefined);
+  });
+
   it('an evaluation with every held-out example left out says so, not that the split held none out', async () => {
     const db = new StudioDb(`example-inclusion-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
     opened.push(db);
@@ -226,6 +245,21 @@ describe('including or leaving out many examples at once', () => {
     await engine.handlers.datasetSummary({ datasetId: dataset.id }, () => undefined);
     await setExamplesIncluded(db, dataset.id, ['quiet1'], true);
     await expect(ask()).rejects.toThrow('the examples chosen changed since they were counted (3 then, 2 now): look at the new count and try again');
+    expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1']);
+  }, 60_000);
+
+  it('says the examples changed since they were counted, not "2 then, 2 now", when another change landed after they were chosen', async () => {
+    const { db, dataset, engine } = await setupMany();
+    const locks = stubLocks();
+    // Another tab includes one of them while this one, the examples chosen, asks for the dataset's lock.
+    const request: typeof locks.request = async (name, options, cb) => {
+      if (name === `balancesft-dataset:${dataset.id}` && options.mode === undefined) await setExamplesIncluded(db, dataset.id, ['quiet1'], true);
+      return locks.request(name, options, cb);
+    };
+    vi.stubGlobal('navigator', { locks: { ...locks, request } });
+    const ask = engine.handlers.setExamplesIncluded({ datasetId: dataset.id, selection: { flaggedOnlyBy: 'reasoning_as_promised' }, included: true, expect: 2 }, () => undefined);
+    await expect(ask).rejects.toThrow(/^the dataset’s examples changed since they were counted \(another change to them was saved meanwhile\): look at the new count and try again$/);
+    // Only the other tab's change: quiet2 is still left out.
     expect((await trainingExamples(db, dataset.id)).map((e) => e.id)).toEqual(['good', 'quiet1']);
   }, 60_000);
 

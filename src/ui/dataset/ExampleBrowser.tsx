@@ -73,8 +73,8 @@ export function ExampleBrowser({ dataset, ruleFilter, onClearRule }: { dataset: 
           </button>
         )}
       </div>
-      {result && matching !== null && matching > 0 && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} used={result.used} />}
-      <ManyInclusionQuestion datasetId={dataset.id} from="table" />
+      {result && matching !== null && (query.trim() || ruleFilter || use !== 'all') && shown.sameFilter && <ShownInclusion datasetId={dataset.id} shown={{ search: query, rule: ruleFilter, use }} matching={matching} used={result.used} />}
+      <ManyInclusionQuestion datasetId={dataset.id} from="table" shown={{ search: query, rule: ruleFilter, use }} />
       {shown.error && <Alert message={shown.error} />}
       <div className="tablewrap">
         <table className="examples" aria-busy={!shown.fresh}>
@@ -152,14 +152,17 @@ export function shownInclusionAsks(datasetId: string, shown: { search: string; r
 }
 
 /** Every example a filter shows, on every page: leave out the used ones, or include the left-out
- * ones. A filter of used (left-out) examples offers only the change that does something. */
+ * ones. A filter of used (left-out) examples offers only the change that does something. With none
+ * shown the buttons stay, off: including the left-out ones shown leaves that filter none, and the
+ * keyboard focus, back on the button that asked, would fall to the page body with it. */
 function ShownInclusion({ datasetId, shown, matching, used }: { datasetId: string; shown: { search: string; rule: QualityRule | null; use: ExampleUse }; matching: number; used: number }) {
   const { include, leaveOut } = shownInclusionAsks(datasetId, shown, { matching, used });
   const label = (verb: string, ask: typeof include, state: string) => `${verb} the ${ask.count === matching ? '' : `${ask.count.toLocaleString()} ${state} of the `}${matching.toLocaleString()} shown`;
+  const off = (ask: typeof include) => (matching === 0 ? 'No example is shown.' : changesNoneText(ask, matching, 'shown'));
   return (
     <div className="row">
-      {shown.use !== 'left-out' && <ManyInclusionButton ask={leaveOut} none={changesNoneText(leaveOut, matching, 'shown')} testId="leave-out-shown" label={label('Leave out', leaveOut, 'used')} />}
-      {shown.use !== 'used' && <ManyInclusionButton ask={include} none={changesNoneText(include, matching, 'shown')} testId="include-shown" label={label('Include', include, 'left out')} />}
+      {shown.use !== 'left-out' && <ManyInclusionButton ask={leaveOut} off={off(leaveOut)} testId="leave-out-shown" label={label('Leave out', leaveOut, 'used')} />}
+      {shown.use !== 'used' && <ManyInclusionButton ask={include} off={off(include)} testId="include-shown" label={label('Include', include, 'left out')} />}
     </div>
   );
 }

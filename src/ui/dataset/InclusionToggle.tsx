@@ -2,7 +2,7 @@
 // flagged example out, and the user may know it is fine (or that a passing one is bad). Held, with
 // the reason, while a job reads the dataset's examples (the worker refuses then too).
 import type { ExampleRow } from '../../state/queries.ts';
-import { useDatasets } from '../../state/datasetStore.ts';
+import { manyInclusionLabel, savingManyOf, useDatasets } from '../../state/datasetStore.ts';
 import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 
@@ -14,7 +14,11 @@ export function InclusionToggle({ row }: { row: ExampleRow }) {
   const saving = inclusion?.saving ?? false;
   // One change is saved at a time (the store drops a second): another example's toggle says so.
   const savingOther = useDatasets(({ inclusion: i }) => (i?.saving && !(i.exampleId === row.id && i.datasetId === row.datasetId) ? i.exampleId : null));
-  const waiting = held ?? (savingOther !== null ? `Example ${savingOther} is being saved: change this one once it is.` : null);
+  const savingMany = useDatasets((s) => {
+    const many = savingManyOf(s, row.datasetId);
+    return many && manyInclusionLabel(many);
+  });
+  const waiting = held ?? (savingOther !== null ? `Example ${savingOther} is being saved: change this one once it is.` : savingMany && `${savingMany}: change this one once that is saved.`);
   const use = row.split === 'train' ? 'trained on' : 'evaluated (held out)';
   const state = included ? `Used: ${use}${row.quality.passed ? '' : ', though the quality check flagged it'}.` : `Left out${row.quality.passed ? ' by you, though it passed the quality check' : ' by the quality check'}: not ${use}.`;
   return (

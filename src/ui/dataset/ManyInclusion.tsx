@@ -1,8 +1,9 @@
 // Including or leaving out many examples at once (the quality report's rule, the examples on show):
 // the button asks, the question says how many and names the paused runs whose resume the change
 // would refuse, and the change is saved with progress or refused with the reason. Held, as the
-// single toggle is, while a job works on the dataset (the worker refuses then too).
-import { useDatasets, type ManyInclusion } from '../../state/datasetStore.ts';
+// single toggle is, while a job works on the dataset or one of its examples is being saved (the
+// worker refuses then too).
+import { manyInclusionAsked, manyInclusionLabel, savingOneOf, useDatasets, type ManyInclusion, type ShownFilter } from '../../state/datasetStore.ts';
 import { useDatasetHeld, useResumableRunsOn } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -36,22 +37,26 @@ const askButtonId = (ask: Pick<Ask, 'from' | 'selection' | 'included'>) =>
   `many-inclusion-${ask.from}-${'flaggedOnlyBy' in ask.selection ? ask.selection.flaggedOnlyBy : 'shown'}-${ask.included ? 'include' : 'leave-out'}`;
 
 /** One action over many examples; it only asks (ManyInclusionQuestion writes once the user confirms).
- * `none`: why it would change no example (it is off then). */
-export function ManyInclusionButton({ ask, label, testId, none = null }: { ask: Ask; label: string; testId: string; none?: string | null }) {
+ * `off`: why it would change no example now (it is off then). */
+export function ManyInclusionButton({ ask, label, testId, off = null }: { ask: Ask; label: string; testId: string; off?: string | null }) {
   const held = useDatasetHeld(ask.datasetId);
   const busy = useDatasets((s) => s.manyInclusion?.stage === 'saving');
-  const off = held ?? none;
+  const savingOne = useSavingOne(ask.datasetId);
+  const waiting = held ?? savingOne ?? off;
   return (
-    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={off !== null || busy} title={off ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
+    <KeepFocusButton id={askButtonId(ask)} data-testid={testId} disabled={waiting !== null || busy} title={waiting ?? undefined} onClick={() => useDatasets.getState().askToSetManyIncluded(ask)}>
       {label}
     </KeepFocusButton>
   );
 }
 
-/** The question, the progress or the refusal of a change asked from this view of this dataset. */
-export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; from: Ask['from'] }) {
-  const asked = useDatasets((s) => (s.manyInclusion?.datasetId === datasetId && s.manyInclusion.from === from ? s.manyInclusion : null));
-  const held = useDatasetHeld(datasetId);
+/** The question, the progress or the refusal of a change asked from this view of this dataset
+ * (`shown`: the table's filter now, which a question about the examples shown must be asked for). */
+export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: string; from: Ask['from']; shown?: ShownFilter }) {
+  const asked = useDatasets((s) => manyInclusionAsked(s, datasetId, from, shown));
+  const jobHeld = useDatasetHeld(datasetId);
+  const savingOne = useSavingOne(datasetId);
+  const held = jobHeld ?? savingOne;
   const resumable = useResumableRunsOn(datasetId, asked ? { change: { selection: asked.selection }, included: asked.included } : null);
   // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
   useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
@@ -59,7 +64,7 @@ export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; 
   const { confirmSetManyIncluded, cancelSetManyIncluded } = useDatasets.getState();
   if (asked.stage === 'failed') return <Alert message={asked.error ?? ''} onDismiss={cancelSetManyIncluded} />;
   if (asked.stage === 'saving') {
-    const label = `${asked.included ? 'Including' : 'Leaving out'} ${asked.what}`;
+    const label = manyInclusionLabel(asked);
     // Reading the examples, then saving them: the bar says which, as both fill it.
     return asked.progress ? <ProgressBar label={asked.progress.phase ? `${label}: ${asked.progress.phase}` : label} done={asked.progress.done} total={asked.progress.total} testId="many-inclusion-progress" /> : <p role="status">{label}…</p>;
   }
@@ -92,4 +97,10 @@ export function ManyInclusionQuestion({ datasetId, from }: { datasetId: string; 
       </div>
     </div>
   );
+}
+
+/** Why many of the dataset's examples must wait: one of them is being saved (the worker would refuse). */
+function useSavingOne(datasetId: string): string | null {
+  const exampleId = useDatasets((s) => savingOneOf(s, datasetId));
+  return exampleId === null ? null : `Example ${exampleId} is being saved: change these once it is.`;
 }
