@@ -14,7 +14,7 @@ import type { BalanceState } from '../train/balance.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { RunStatus } from '../data/db.ts';
 import { tokenTexts } from '../data/token-segments.ts';
-import type { TokenizedExample } from '../train/batching.ts';
+import { trainingSetDigest, type TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { plural } from '../data/plural.ts';
 import { trainingSets } from '../train/prepareData.ts';
@@ -203,7 +203,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       ctx.progress({ label: 'held-out loss before training', done: 0, total: config.steps });
       baseline = await trainer.evalLoss(held);
     }
-    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
+    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length, digest: trainingSetDigest(train) }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
     // Not only HDR's: an example included since that comes after the run's own looks the same here.

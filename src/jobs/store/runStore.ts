@@ -35,8 +35,9 @@ export interface StatusPatch {
 export interface TrainingSetup {
   config: RunConfig;
   /** `unrendered`: training examples the chat template cannot render, skipped like the too-long
-   * ones (absent in runs recorded before it was counted). */
-  examples: { train: number; eval: number; tooLong: number; unrendered?: number };
+   * ones (absent in runs recorded before it was counted). `digest`: trainingSetDigest of the examples
+   * it trains on, which tells two sets of one count apart (absent in runs recorded before it was kept). */
+  examples: { train: number; eval: number; tooLong: number; unrendered?: number; digest?: string };
   /** GPU memory the model allocated, by category (measured). */
   memory: { weights: number; lora: number; activations: number };
   gpuAdapter: AdapterSummary;
