@@ -32,6 +32,7 @@ const { useRuns } = await import('../../src/state/runStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
 const { installWorkerEvents } = await import('../../src/state/workerEvents.ts');
 const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+const { RunsTable } = await import('../../src/ui/runs/RunsTable.tsx');
 const { renderNow } = await import('../helpers/render.ts');
 
 const row = (id: string): StoredRun => ({ id, name: id, datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: { ...DEFAULT_RUN_CONFIG, steps: 100 }, lastStep: 40 }) as StoredRun;
@@ -62,5 +63,10 @@ describe('a worker ended by the browser while this tab trains a run', () => {
     const before = renderNow(createElement(RunControls, { run: earlier })).replace(/<!-- -->/g, '');
     expect(before).toContain('Interrupted at step 40 of 100 (the page was closed, or its GPU worker was ended, while it ran).');
     expect(before).toContain(held);
+
+    // The Runs panel's status column tells the two apart too.
+    const table = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined })).replace(/<!-- -->/g, '');
+    const statuses = [...table.matchAll(/<td class="status-([a-z]+)"[^>]*>([^<]*)<\/td>/g)].map((m) => [m[1], m[2]]);
+    expect(statuses).toEqual([['interrupted', 'interrupted (its GPU worker was ended)'], ['interrupted', 'interrupted']]);
   });
 });
