@@ -92,7 +92,7 @@ export interface EvalOptions {
  * call cut mid-argument reads as bad Python or JSON syntax. */
 export function withEndingHint(message: string, finishReason: FinishReason | string, decodeFailure = false): string {
   if (!/is never closed by </.test(message) && !(decodeFailure && finishReason === 'length')) return message;
-  const why = finishReason === 'length' ? 'the answer reached the max-new-tokens limit first' : finishReason === 'aborted' ? 'you cancelled it' : 'the model ended its answer without closing it';
+  const why = finishReason === 'length' ? 'the answer reached the Max new tokens limit first' : finishReason === 'aborted' ? 'you cancelled it' : 'the model ended its answer without closing it';
   return `${message} (${why})`;
 }
 
@@ -103,7 +103,7 @@ export function withEndingHint(message: string, finishReason: FinishReason | str
  */
 export function cutOffBeforeDeclining(category: string, finishReason: FinishReason, generatedTokens: number): AstCheckError | null {
   if (finishReason !== 'length' || categoryKind(category) !== 'irrelevance') return null;
-  return { rule: 'length:cut_off', where: 'output', message: `the answer reached the max-new-tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` };
+  return { rule: 'length:cut_off', where: 'output', message: `the answer reached the Max new tokens limit (${generatedTokens} tokens) before it ended, so it did not yet decline to call; raise the limit` };
 }
 
 /** Checks one generated output against an example's ground truth. */
@@ -224,8 +224,8 @@ export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: numb
 }
 
 /** How many answers stopped at the token limit, in words, or null when none did. `limit`: the
- * limit as the reader sets it (the CLI's flag, which is not called max-new-tokens). */
-export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'max-new-tokens'): string | null {
+ * limit as the reader sets it: the forms' "Max new tokens" field, or the CLI's --max-tokens flag. */
+export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'Max new tokens'): string | null {
   const n = s.finishReasons.length ?? 0;
   if (n === 0) return null;
   return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;

@@ -14,7 +14,7 @@ import type { BalanceState } from '../train/balance.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import type { RunStatus } from '../data/db.ts';
 import { tokenTexts } from '../data/token-segments.ts';
-import type { TokenizedExample } from '../train/batching.ts';
+import { trainingSetDigest, type TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { plural } from '../data/plural.ts';
 import { trainingSets } from '../train/prepareData.ts';
@@ -143,9 +143,12 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     events.onStatus?.(s, step, message);
     return { status: s, step: reported ?? 0, message, steps: config.steps, trainExamples: train.length };
   };
+  /** The step of the run's newest checkpoint, for a failure's resume hint: null, none (a fresh start
+   * has none until it saves one); undefined, not known (a resume that failed before reading it). */
+  let newestCheckpoint: number | null | undefined = job.resume ? undefined : null;
   const failed = async (err: unknown, step: number | undefined, reported = step): Promise<TrainOutcome> => {
     await store.flush().catch(() => undefined);
-    return status('failed', step, failureMessage(err, ctx), reported);
+    return status('failed', step, failureMessage(err, ctx, newestCheckpoint), reported);
   };
   if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
   if (train.length === 0) {
@@ -175,6 +178,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         throw new ResumeRefusedError(`the run has trained ${s.step} steps already, more than the ${config.steps} that ${job.epochs} epochs over ${train.length} training examples give; resume with more epochs, or with --steps ${s.step} to keep the adapter as it is`);
       }
     });
+    newestCheckpoint = state?.step ?? null;
     model = await loadModel(ctx, job, config);
     trainer = new Trainer(model.state, train, config);
   } catch (err) {
@@ -186,6 +190,10 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // 0 steps" read as if it had trained none).
     return failed(err, job.resume ? state?.step : 0, job.resume ? (checkpointStep ?? (await store.lastStep().catch(() => 0))) : 0);
   }
+  const saveCheckpoint = async () => {
+    await store.saveCheckpoint(await trainer.saveState());
+    newestCheckpoint = trainer.step;
+  };
   try {
     if (job.balance) trainer.useBalance(job.balance);
     if (state) trainer.restoreState(state);
@@ -195,7 +203,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       ctx.progress({ label: 'held-out loss before training', done: 0, total: config.steps });
       baseline = await trainer.evalLoss(held);
     }
-    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length, lastTrainId: train.at(-1)?.id }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
+    await store.recordSetup({ config, examples: { train: train.length, eval: held.length, tooLong: tooLong.length, unrendered: unrendered.length, lastTrainId: train.at(-1)?.id, digest: trainingSetDigest(train) }, memory: model.bytes, gpuAdapter: gpu.ctx.adapter, ...(baseline ? { baseline } : {}) });
     // The page draws it as the eval curve's step-0 point (a reload reads it from the setup).
     if (baseline) events.onEval?.(baseline);
     // Not only HDR's: an example included since that comes after the run's own looks the same here.
@@ -209,7 +217,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         // Stopped while the model loaded or the baseline ran: a fresh start with no step has no
         // adapter to keep (its earlier history went when it started again).
         if (!pause && !state && trainer.step === 0) return await status('created', 0, NOTHING_TRAINED);
-        await store.saveCheckpoint(await trainer.saveState());
+        await saveCheckpoint();
         return await status(pause ? 'paused' : 'done', trainer.step, pause ? undefined : 'stopped by the user');
       }
       const m = await trainer.trainStep();
@@ -226,14 +234,14 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
         events.onTokenLoss?.(strip);
       }
       if (config.checkpointEvery > 0 && m.step % config.checkpointEvery === 0) {
-        await store.saveCheckpoint(await trainer.saveState());
+        await saveCheckpoint();
         // The row says the step its newest checkpoint holds: a tab closed or a worker lost from
         // here on leaves a run that says how far it got (and resumes from there), not step 0.
         // (The page follows the steps by their metrics: no status event.)
         await store.setStatus('running', { lastStep: m.step, message: runningMessage, modelRef: ctx.model.ref });
       }
     }
-    await store.saveCheckpoint(await trainer.saveState());
+    await saveCheckpoint();
     await store.saveAdapter(trainer.step, async () => {
       const peft = exportPeftAdapter(model.state.spec, await readLoraParams(gpu, model.state.lora!), peftBaseModel(ctx.model));
       return { configJson: peft.adapterConfigJson, weights: peft.adapterSafetensors };
@@ -264,11 +272,15 @@ function skippedNote({ config, held, tooLong, unrendered, heldSkipped }: Prepare
   return parts.filter(Boolean).join('; ');
 }
 
-/** Why a run failed, in the words it keeps: a lost device says to resume; errors that already say
+/** Why a run failed, in the words it keeps: a lost device says whether a resume goes on from a
+ * checkpoint (`newestCheckpoint`, trainJob's) or the run must start again; errors that already say
  * what happened in words stand alone; others keep their class for the bug report. */
-function failureMessage(err: unknown, ctx: JobContext): string {
+function failureMessage(err: unknown, ctx: JobContext, newestCheckpoint: number | null | undefined): string {
   const lost = err instanceof GpuDeviceLostError ? err : ctx.gpu.ctx.lostError;
-  if (lost) return `${lost.message}. Resume the run to continue from its last checkpoint`;
+  if (lost) {
+    if (newestCheckpoint === null) return `${lost.message}. It had saved no checkpoint, so there is nothing to resume: start the run again from step 0`;
+    return `${lost.message}. Resume the run to continue from its last checkpoint${newestCheckpoint ? ` (step ${newestCheckpoint})` : ''}`;
+  }
   // A thrown string or object (a library's rejection) has no name or message of its own.
   if (!(err instanceof Error)) return String(err);
   return err instanceof TrainingDivergedError || err instanceof TrainingSetChangedError || err instanceof ResumeRefusedError || err instanceof GpuRefusedWorkError || err instanceof GpuLimitError ? err.message : `${err.name}: ${err.message}`;

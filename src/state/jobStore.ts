@@ -14,6 +14,7 @@ import { loadRunsReached, useRunsReached, type AskedChange } from './exampleRows
 import { useModel } from './modelStore.ts';
 import { adapterLabel, canResume, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
+import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
 
@@ -62,13 +63,18 @@ function runElsewhere(runs: StoredRun[], runId: string): { what: string; act: st
   return { what: `The run “${runNameById(runs, runId)}” is training`, act: 'pause or stop it' };
 }
 
-/** Why a run cannot be resumed now: this tab's job or ONNX export, or another tab's training, holds
- * the GPU, and the worker would refuse the resume once pressed (null: nothing holds it; this tab's
- * own training run is its own check). */
+/** Why no run resumes on this page once its GPU worker is gone (the client refuses every request
+ * until a reload starts a new worker). */
+export const WORKER_GONE_RESUME_HELD = 'The studio’s GPU worker was ended by the browser, so this page cannot train: reload the page to start it again, then resume (runs and their checkpoints are kept).';
+
+/** Why a run cannot be resumed now: this page's GPU worker is gone, or this tab's job or ONNX
+ * export, or another tab's training, holds the GPU, and the worker would refuse the resume once
+ * pressed (null: nothing holds it; this tab's own training run is its own check). */
 export function useResumeHeld(): string | null {
+  const gone = useCapabilities((s) => s.status === 'crashed');
   const busy = useGpuBusyReason();
   const elsewhere = useTrainingElsewhere();
-  return busy ?? elsewhere;
+  return gone ? WORKER_GONE_RESUME_HELD : (busy ?? elsewhere);
 }
 
 /** Why the dataset's examples cannot be included or left out now: a job reads them (this tab's
@@ -294,7 +300,8 @@ interface JobState {
   /** The run rows this tab's job writes (an HDR run, an ablation and its arms), as its worker claims
    * them: they show as running here, and a row another tab's worker writes as that tab's. */
   rows: ReadonlySet<string>;
-  /** The rows this tab's job wrote when its worker died: they stopped there, not with a closed page. */
+  /** The rows this tab's worker wrote when it died (its job's, and the training run it trained):
+   * they stopped there, not with a closed page. */
   crashedRows: ReadonlySet<string>;
   error: string | null;
   /** The job the error is about (null: any panel with jobs shows it). */
@@ -332,8 +339,9 @@ interface JobState {
   noteGeneration(streamId: string, text: string): void;
   /** From the worker-event adapter: the rows the job writes now ([] once it ended). */
   noteJobRows(runIds: string[]): void;
-  /** From the worker-event adapter: the worker died, and the rows its job wrote stopped with it. */
-  noteWorkerEnded(): void;
+  /** From the worker-event adapter: the worker died, and the rows its job wrote stopped with it, as
+   * did the training run it trained (`trainingRunId`, the runs store's active run), if any. */
+  noteWorkerEnded(trainingRunId: string | null): void;
   dismiss(): void;
 }
 
@@ -512,8 +520,8 @@ export const useJobs = create<JobState>((set, get) => {
       set({ rows: runIds.length ? new Set(runIds) : NO_ROWS });
     },
 
-    noteWorkerEnded() {
-      set({ crashedRows: new Set([...get().crashedRows, ...get().rows]) });
+    noteWorkerEnded(trainingRunId) {
+      set({ crashedRows: new Set([...get().crashedRows, ...get().rows, ...(trainingRunId ? [trainingRunId] : [])]) });
     },
 
     dismiss() {

@@ -76,6 +76,15 @@ export function configDifferences(a: StoredRun, b: StoredRun, datasetOf: (run: S
   return [{ setting: 'dataset', a: sameLabel ? `${da.label} (another split or copy)` : da.label, b: sameLabel ? `${db.label} (another split or copy)` : db.label }, ...rows];
 }
 
+/** Whether two training runs of one count trained on other examples, by the digest of the tokens each
+ * recorded (`setup.examples.digest`): one example left out and another included keeps the count.
+ * Only for runs that tokenize alike (one model, one sequence length; another differs as its own
+ * row), and not for a run recorded before the digest was kept (it cannot say). */
+function otherExamples(a: Extract<StoredRun, { kind: 'train' }>, b: Extract<StoredRun, { kind: 'train' }>): boolean {
+  const [da, db] = [a.setup?.examples.digest, b.setup?.examples.digest];
+  return da !== undefined && db !== undefined && da !== db && a.modelRef === b.modelRef && a.config.seqLen === b.config.seqLen;
+}
+
 /** How many training examples each run trained on, as its latest start recorded them (`setup`), where
  * that differs, or a run that has trained did not record it: the dataset row reads today's dataset,
  * so two runs on one dataset looked the same though examples were included, left out or added by HDR
@@ -87,7 +96,7 @@ function trainedOnDifference(a: StoredRun, b: StoredRun): { setting: string; a: 
   const trained = (r: StoredRun) => (r.lastStep ?? 0) > 0;
   const [ca, cb] = [count(a), count(b)];
   if (ca !== undefined && cb !== undefined) {
-    if (ca === cb) return null;
+    if (ca === cb) return otherExamples(a, b) ? { setting: 'training examples', a: String(ca), b: `${cb} (as many, but not the same examples)` } : null;
     return { setting: 'training examples', a: String(ca), b: `${cb} (${Math.abs(cb - ca)} ${cb > ca ? 'more' : 'fewer'})` };
   }
   if (!trained(a) && !trained(b)) return null;

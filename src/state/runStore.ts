@@ -62,12 +62,14 @@ export function draftProblem(draft: RunConfig, model?: Pick<ModelInfo, 'maxPosit
   }
 }
 
-/** A failed run's error line. A message that already speaks of resuming (a lost device: resume; a
- * divergence: a resume would replay it, start a new run) gets no generic hint to resume, which
- * would repeat or contradict it. */
-function failedRunText(name: string, step: number, message: string | undefined): string {
+/** A failed run's error line, with what a resume would do: go on from its newest checkpoint
+ * (`checkpointStep`), or, with none saved, start again from step 0. A message that already speaks of
+ * resuming (a lost device: resume; a divergence: a resume would replay it, start a new run) gets no
+ * such hint, which would repeat or contradict it. */
+function failedRunText(name: string, step: number, message: string | undefined, checkpointStep: number | undefined): string {
   const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
-  return message && /\bresum/i.test(message) ? text : `${text} Resume it to continue from its last checkpoint.`;
+  if (message && /\bresum/i.test(message)) return text;
+  return checkpointStep ? `${text} Resume it to continue from its last checkpoint (step ${checkpointStep}).` : `${text} It saved no checkpoint, so there is nothing to resume: start it again from step 0.`;
 }
 
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
@@ -199,8 +201,15 @@ export function canResume(run: StoredRun, activeRunId: string | null, jobRows: R
  * last step it reached: the steps after that checkpoint are trained again), or start again from step 0
  * when it has none. */
 export function resumeLabel(run: StoredRun, checkpointStep: number | null): string {
-  if (checkpointStep) return `Resume from step ${checkpointStep} (last checkpoint)`;
-  return run.lastStep ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0';
+  const verb = resumeVerb(run, checkpointStep);
+  if (verb === 'Resume') return `Resume from step ${checkpointStep} (last checkpoint)`;
+  return verb === 'Start again' ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0';
+}
+
+/** resumeLabel's verb, for a button with no room for the rest: only a run with a checkpoint resumes;
+ * one without starts again (it has steps stored, which go) or starts. */
+export function resumeVerb(run: Pick<StoredRun, 'lastStep'>, checkpointStep: number | null | undefined): 'Resume' | 'Start again' | 'Start' {
+  return checkpointStep ? 'Resume' : run.lastStep ? 'Start again' : 'Start';
 }
 
 interface RunState {
@@ -301,7 +310,11 @@ export const useRuns = create<RunState>((set, get) => {
       const run = get().runs.find((r) => r.id === runId);
       const name = run?.name ?? runId;
       notifyRunEnded(name, result.status, result.step, run && isTrainingRun(run) ? run.config.steps : undefined);
-      if (result.status === 'failed') set({ error: failedRunText(name, result.step, result.message) });
+      if (result.status === 'failed') {
+        // Whether it saved a checkpoint to resume from is the runs table's: read it again first.
+        await get().refreshRuns();
+        set({ error: failedRunText(name, result.step, result.message, get().checkpointSteps.get(runId)) });
+      }
       else if (result.message) set({ notice: result.message });
       return true;
     } catch (err) {

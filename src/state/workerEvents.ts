@@ -45,9 +45,11 @@ export function installWorkerEvents(): void {
     else if (e.type === 'job-rows') noteJobRows(e.runIds);
     else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') {
       // A worker gone writes no row any more, and will never say its job's rows ended: its HDR run or
-      // ablation left `running` reads as interrupted, not as written by this tab.
+      // ablation left `running` reads as interrupted, not as written by this tab. The run this tab
+      // trained is still active here (its request fails after this event): it stopped with the worker
+      // too, not with a closed page, though its row reads the same.
       if (e.type === 'worker-crashed') {
-        useJobs.getState().noteWorkerEnded();
+        useJobs.getState().noteWorkerEnded(useRuns.getState().active?.runId ?? null);
         noteJobRows([]);
       }
       useCapabilities.getState().noteHealth(e);

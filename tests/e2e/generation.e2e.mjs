@@ -50,9 +50,9 @@ export const tests = {
     await screenshot('playground-panel', page);
     if (await page.getByTestId('playground-error').count()) assert.fail(await page.getByTestId('playground-error').innerText());
     const answer = await page.getByTestId('playground-answer').innerText();
-    assert.match(answer, /10 tokens · stopped at the max-new-tokens limit|\d+ tokens · ended by the model/);
+    assert.match(answer, /10 tokens · stopped at the Max new tokens limit|\d+ tokens · ended by the model/);
     // How long the generation took and its rate, model loading left out.
-    assert.match(await page.getByTestId('playground-stats').innerText(), / · (stopped at the max-new-tokens limit: raise it if the answer is cut off|ended by the model) · first token after \d+(\.\d)? s, then \d+(\.\d)? tokens\/s$/);
+    assert.match(await page.getByTestId('playground-stats').innerText(), / · (stopped at the Max new tokens limit: raise it if the answer is cut off|ended by the model) · first token after \d+(\.\d)? s, then \d+(\.\d)? tokens\/s$/);
     assert.ok((await page.getByTestId('playground-text').innerText()).length > 0, 'the generated text is shown');
     // A held-out question fills the query and its tools, and says what the dataset expects.
     await page.getByTestId('play-sample').click();

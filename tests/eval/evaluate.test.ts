@@ -111,7 +111,7 @@ describe('evaluation runs', () => {
     expect(text).toContain('accuracy 40.0% (2/5)');
     expect(text).toMatch(/multiple\s+50\.0% \(1\/2\)/);
     expect(text).toMatch(/ast_decoder:decoder_failed\s+1/);
-    expect(text).toContain('1 of 5 answers stopped at the max-new-tokens limit; raise it if that answer was cut off mid-answer');
+    expect(text).toContain('1 of 5 answers stopped at the Max new tokens limit; raise it if that answer was cut off mid-answer');
     // studio eval names its own flag: there is no --max-new-tokens to raise.
     expect(formatEvalSummary(r, '--max-tokens 40')).toContain('1 of 5 answers stopped at the --max-tokens 40 limit; raise it if that answer was cut off mid-answer');
   });

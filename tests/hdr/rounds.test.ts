@@ -260,7 +260,7 @@ describe('HDR rounds', () => {
     const r = await runHdrRounds({ pool: [open(none)], evalSet: [], replayPool: [], engine, settings: settings({ maxRounds: 1 }), hooks: { onSamples: (_r, s) => void samples.push(...s) } });
     expect(r.added).toEqual([]);
     expect(samples.map((x) => [x.accepted, x.answerCorrect, x.failures[0]?.rule])).toEqual([[false, false, 'answer'], [false, false, 'answer'], [false, false, 'answer']]);
-    expect(samples[0].failures[0].detail).toMatch(/max-new-tokens limit/);
+    expect(samples[0].failures[0].detail).toMatch(/Max new tokens limit/);
     expect(r.rounds[0]).toMatchObject({ passAtK: 0, accepted: 0, solved: [] });
   });
 

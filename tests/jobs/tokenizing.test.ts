@@ -12,6 +12,9 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { createTrainRun, DexieRunStore } from '../../src/jobs/store/dexie.ts';
 import { RunFolderStore } from '../../src/jobs/store/folder.ts';
 import { dumpStep } from '../../src/jobs/train.ts';
+import type { TrainRunRow } from '../../src/jobs/store/schema.ts';
+import { trainingSets } from '../../src/train/prepareData.ts';
+import { trainingSetDigest } from '../../src/train/batching.ts';
 import type { ProgressInfo } from '../../src/worker/protocol.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
@@ -57,14 +60,20 @@ describe('tokenizing before the first step', () => {
     expect(statuses[0]).toMatch(/^skipped 1 example the chat template cannot render \(example "no-user": /);
     // The run's record counts it beside the too-long ones (train + tooLong + unrendered = the training side).
     expect(await db.runs.get(run.id)).toMatchObject({ setup: { examples: { train: 2, eval: 0, tooLong: 0, unrendered: 1 } } });
+    // With the digest of the examples it trained on (the two it could render, as tokenized): Compare
+    // runs tells two sets of one count apart by it.
+    const { train: trained } = await trainingSets(engine.requireModel().tokenizer, { train: [demo[0], demo[1]], eval: [] }, config);
+    const setup = ((await db.runs.get(run.id)) as TrainRunRow).setup!;
+    expect(setup.examples.digest).toBe(trainingSetDigest(trained));
+    expect(trainingSetDigest(trained)).not.toBe(trainingSetDigest(trained.slice(1)));
   });
 
   it("run.json counts the training examples the chat template cannot render, beside the too-long ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'unrendered-run-'));
     const store = new RunFolderStore(dir, { model: 'tiny', data: ['d.jsonl'] });
     const gpuAdapter = { vendor: 'v', architecture: 'a', device: 'd', description: 'x', isSoftware: true, subgroupMinSize: 0, subgroupMaxSize: 0, subgroupMatrixConfigs: [] };
-    await store.recordSetup({ config: DEFAULT_RUN_CONFIG, examples: { train: 7, eval: 1, tooLong: 2, unrendered: 1 }, memory: { weights: 1, lora: 2, activations: 3 }, gpuAdapter });
-    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).examples).toEqual({ train: 7, eval: 1, tooLong: 2, unrendered: 1 });
+    await store.recordSetup({ config: DEFAULT_RUN_CONFIG, examples: { train: 7, eval: 1, tooLong: 2, unrendered: 1, digest: 'crc32:0123abcd' }, memory: { weights: 1, lora: 2, activations: 3 }, gpuAdapter });
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).examples).toEqual({ train: 7, eval: 1, tooLong: 2, unrendered: 1, digest: 'crc32:0123abcd' });
   });
 
   it('says which held-out examples it passed over, and that the held-out loss is on fewer than asked', { timeout: 120_000 }, async () => {

@@ -121,8 +121,9 @@ describe('why ONNX is off', () => {
       expect(onnxWhy()).toBe('The run “there” is training in another tab of the studio, which holds the GPU until it ends: pause or stop it there first.');
       // A paused run's Resume is held for the same reason: said once, beside both.
       const paused = { ...run, status: 'paused', lastStep: 2 } as StoredRun;
+      useRuns.setState({ checkpointSteps: new Map([['r1', 2]]) });
       const html = renderNow(createElement(RunActions, { run: paused, onOpenDashboard: () => undefined }));
-      expect(html.match(/aria-label="Resume first run"[^>]*aria-describedby="([^"]+)"/)?.[1]).toBe(html.match(/data-testid="export-onnx" aria-disabled="true" aria-describedby="([^"]+)"/)?.[1]);
+      expect(html.match(/aria-label="Resume first run from step 2"[^>]*aria-describedby="([^"]+)"/)?.[1]).toBe(html.match(/data-testid="export-onnx" aria-disabled="true" aria-describedby="([^"]+)"/)?.[1]);
       expect(html.split('is training in another tab of the studio').length).toBe(2);
     } finally {
       useJobs.setState(initialJobs, true);

@@ -55,7 +55,7 @@ describe('evaluation results', () => {
     expect(html).toContain('base model HuggingFaceTB/SmolLM2-135M-Instruct (no adapter)');
     expect(html).toContain('base model Qwen/Qwen3-0.6B (no adapter)');
     expect(html).toContain('data-testid="accuracy-compare-mismatch"');
-    expect(html).toMatch(/differ in their model/);
+    expect(html).toMatch(/differ in their model, their examples or their Max new tokens,/);
   });
 
   it('says how many examples were not asked because they pass the model’s context', () => {

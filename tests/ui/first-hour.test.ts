@@ -75,6 +75,21 @@ describe('comparing runs', () => {
     expect(diff(on({}), on({}))).toEqual([{ setting: 'training examples', a: 'unknown (not recorded by this run)', b: 'unknown (not recorded by this run)' }]);
   });
 
+  it('says when two runs trained on as many examples but not the same ones, from the digest each recorded', () => {
+    // One example left out and another included between two runs keeps the count: the table said
+    // nothing, as if both had trained on the same examples.
+    const on = (digest: string | undefined, over: Record<string, unknown> = {}) =>
+      run({ datasetId: 'd1', modelRef: 'embedded:tiny-qwen3', config: { loss: 'sft', seqLen: 320 }, lastStep: 5, setup: { examples: { train: 12, eval: 2, tooLong: 0, ...(digest ? { digest } : {}) } }, ...over });
+    expect(diff(on('crc32:0000000a'), on('crc32:0000000b'))).toEqual([{ setting: 'training examples', a: '12', b: '12 (as many, but not the same examples)' }]);
+    expect(diff(on('crc32:0000000a'), on('crc32:0000000a'))).toEqual([]);
+    // A run recorded before the digest was kept cannot say: nothing is claimed either way.
+    expect(diff(on(undefined), on('crc32:0000000b'))).toEqual([]);
+    // The digest is of the tokens the run trained on: another model or sequence length tokenizes the
+    // same examples otherwise, and that difference is its own row.
+    expect(diff(on('crc32:0000000a'), on('crc32:0000000b', { modelRef: 'Qwen/Qwen3-0.6B' }))).toEqual([{ setting: 'model', a: 'embedded:tiny-qwen3', b: 'Qwen/Qwen3-0.6B' }]);
+    expect(diff(on('crc32:0000000a'), on('crc32:0000000b', { config: { loss: 'sft', seqLen: 512 } }))).toEqual([{ setting: 'seqLen', a: '320', b: '512' }]);
+  });
+
   it('compares the balance settings runs train with: defaults for older rows, none when no α is learned', () => {
     const older = run({ datasetId: 'd1', config: { loss: 'ssb', lr: 0.001, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95 } });
     const now = run({ datasetId: 'd1', config: { loss: 'ssb', lr: 0.001, alpha0: 0.7, alphaMin: 0.05, alphaMax: 0.95, balanceRule: 'grad', balanceLr: 0.001, balanceTemperature: 2, balanceWindow: 10 } });

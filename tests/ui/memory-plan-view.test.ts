@@ -65,7 +65,7 @@ describe('the memory verdict', () => {
     const html = renderNow(React.createElement(MemoryPlanView)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
     expect(verdict(html)).toMatch(/^✓ Fits this GPU's buffer limits/);
     const hdr = /data-testid="memory-hdr-verdict">([^<]*)</.exec(html)?.[1];
-    expect(hdr).toMatch(/^✗ HDR does not fit: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* needs [\d.]+ MiB in one buffer, over this GPU's 32.0 MiB binding limit\. Lower HDR's max new tokens or the batch size\.$/);
+    expect(hdr).toMatch(/^✗ HDR does not fit: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* needs [\d.]+ MiB in one buffer, over this GPU's 32.0 MiB binding limit\. Lower HDR's Max new tokens or the batch size\.$/);
     // Evaluation asking for longer answers than HDR: the verdict names HDR's, which set its length.
     const longerEval = { ...shape, decode: { batch: 8, maxNewTokens: 2048, hdrMaxNewTokens: 512, promptTokens: 1024 } };
     const planned = planMemory(spec, longerEval, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 32 * 2 ** 20 });

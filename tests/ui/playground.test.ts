@@ -136,10 +136,10 @@ describe('an empty answer', () => {
 });
 
 describe('why an answer ended', () => {
-  it('is said in words a user knows: the model ended it, or the max-new-tokens limit stopped it', () => {
+  it('is said in words a user knows: the model ended it, or the limit the form’s Max new tokens field sets stopped it', () => {
     useJobs.setState({ running: null, streamText: 'x', answer: answer({ finishReason: 'length', tokens: 96 }) });
     let html = render(createElement(PlaygroundAnswer));
-    expect(html).toMatch(/96 tokens · stopped at the max-new-tokens limit: raise it if the answer is cut off · /);
+    expect(html).toMatch(/96 tokens · stopped at the Max new tokens limit: raise it if the answer is cut off · /);
     expect(html).not.toContain('finished by length');
     useJobs.setState({ answer: answer({ finishReason: 'eos', tokens: 40 }) });
     html = render(createElement(PlaygroundAnswer));

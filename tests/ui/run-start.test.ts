@@ -23,11 +23,15 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const initial = useRuns.getState();
 /** The run rows `refreshRuns` finds: the new run, in the state the worker left it. */
 let stored: Partial<StoredRun> | null = null;
+/** The step of the run's newest checkpoint, as `refreshRuns` reads it (none: undefined). */
+let checkpoint: number | undefined;
 
 beforeEach(() => {
   requests.length = 0;
+  checkpoint = undefined;
   useModel.setState({ info: { ref: 'tiny' } as never });
-  useRuns.setState({ ...initial, active: null, error: null, refreshRuns: async () => useRuns.setState({ runs: stored ? [{ id: 'r', datasetId: 'd', kind: 'train', createdAt: 0, updatedAt: 0, config: {}, ...stored } as StoredRun] : [] }) }, true);
+  const refreshRuns = async () => useRuns.setState({ runs: stored ? [{ id: 'r', datasetId: 'd', kind: 'train', createdAt: 0, updatedAt: 0, config: {}, ...stored } as StoredRun] : [], checkpointSteps: new Map(stored && checkpoint !== undefined ? [['r', checkpoint]] : []) });
+  useRuns.setState({ ...initial, active: null, error: null, refreshRuns }, true);
 });
 
 describe('starting a training run', () => {
@@ -73,7 +77,7 @@ describe('starting a training run', () => {
 describe('a run that fails', () => {
   /** Starts a run the worker answers as failed after `step` steps of 20; the error line it leaves and
    * what the run's controls then say. */
-  async function failAfter(step: number, message: string): Promise<{ error: string | null; controls: string }> {
+  async function failAfter(step: number, message: string): Promise<{ error: string | null; controls: string; actions: string }> {
     stored = { status: 'failed', lastStep: step, message, config: { steps: 20 } as never };
     reply = async (kind) => {
       if (kind === 'createRun') return { runId: 'r' };
@@ -82,24 +86,41 @@ describe('a run that fails', () => {
     };
     await useRuns.getState().startRun('d');
     const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
+    const { RunActions } = await import('../../src/ui/runs/RunActions.tsx');
     const { renderNow } = await import('../helpers/render.ts');
     const { createElement } = await import('react');
-    return { error: useRuns.getState().error, controls: renderNow(createElement(RunControls, { run: useRuns.getState().runs[0] })) };
+    const run = useRuns.getState().runs[0];
+    const render = (el: Parameters<typeof renderNow>[0]) => renderNow(el).replace(/<!-- -->/g, '');
+    return { error: useRuns.getState().error, controls: render(createElement(RunControls, { run })), actions: render(createElement(RunActions, { run, onOpenDashboard: () => undefined })) };
   }
 
   // The run's step is the number of steps it finished; the worker's message names the step that
   // failed: "failed at step 2: training diverged at step 3" said two different steps.
   it('says how many steps it finished, beside the step the message names', async () => {
-    const { error, controls } = await failAfter(2, 'training diverged at step 3');
-    expect(error).toBe('Run “r” failed after 2 steps: training diverged at step 3. Resume it to continue from its last checkpoint.');
-    expect(controls).toContain('Failed after 2 steps of 20: training diverged at step 3.');
+    checkpoint = 2;
+    const { error, controls } = await failAfter(2, 'out of GPU memory at step 3');
+    expect(error).toBe('Run “r” failed after 2 steps: out of GPU memory at step 3. Resume it to continue from its last checkpoint (step 2).');
+    expect(controls).toContain('Failed after 2 steps of 20: out of GPU memory at step 3.');
+    expect(controls).toContain('Resume from step 2 (last checkpoint)');
+  });
+
+  // "Resume it to continue from its last checkpoint" was said of a run that had saved none: a resume
+  // there starts again from step 0, and the Runs panel's button said "Resume" all the same.
+  it('that saved no checkpoint says there is nothing to resume, and offers to start again, not to resume', async () => {
+    const { error, controls, actions } = await failAfter(2, 'out of GPU memory at step 3');
+    expect(error).toBe('Run “r” failed after 2 steps: out of GPU memory at step 3. It saved no checkpoint, so there is nothing to resume: start it again from step 0.');
+    expect(controls).toContain('Start again from step 0 (its 2 stored steps are replaced)');
+    expect(controls).not.toContain('Resume');
+    expect(actions).toMatch(/aria-label="Start r again from step 0"[^>]*>Start again<\/button>/);
+    expect(actions).not.toContain('Resume');
   });
 
   // "failed after 0 steps" read as if a step had run; studio train's error says the same words.
   it('says a run that failed before its first step failed before it, in the error line and the controls', async () => {
-    const { error, controls } = await failAfter(0, 'out of GPU memory');
-    expect(error).toMatch(/^Run “r” failed before its first step: out of GPU memory\./);
+    const { error, controls, actions } = await failAfter(0, 'out of GPU memory');
+    expect(error).toBe('Run “r” failed before its first step: out of GPU memory. It saved no checkpoint, so there is nothing to resume: start it again from step 0.');
     expect(controls).toContain('Failed before its first step: out of GPU memory.');
+    expect(actions).toMatch(/aria-label="Start r from step 0"[^>]*>Start<\/button>/);
   });
 });
 

@@ -143,7 +143,7 @@ describe('worker engine: generation jobs', () => {
     expect(playgroundResult(answer('Paris'), 'eos', 9, timing, tools).check).toBeUndefined();
     // An unclosed call says why the answer ended there: the limit, or the model itself.
     const open = '<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather"';
-    expect(playgroundResult(open, 'length', 9, timing, tools).parseError).toBe('<tool_call> number 0 is never closed by </tool_call> (the answer reached the max-new-tokens limit first)');
+    expect(playgroundResult(open, 'length', 9, timing, tools).parseError).toBe('<tool_call> number 0 is never closed by </tool_call> (the answer reached the Max new tokens limit first)');
     expect(playgroundResult(open, 'eos', 9, timing, tools, example).check!.why).toMatch(/never closed by <\/tool_call> \(the model ended its answer without closing it\)$/);
   });
 
@@ -160,7 +160,7 @@ describe('worker engine: generation jobs', () => {
     const evaluated = checkPrediction(example, cut, 'length', 96);
     expect(evaluated.valid).toBe(false);
     expect(checked).toEqual({ exampleId: 'demo-irr', correct: false, why: evaluated.errors[0].message });
-    expect(checked.why).toMatch(/max-new-tokens limit \(96 tokens\)/);
+    expect(checked.why).toMatch(/Max new tokens limit \(96 tokens\)/);
     // Ended by the model itself, declining is right.
     expect(playgroundResult('It has no tool for jokes.', 'eos', 8, { millis: 10 }, example.tools, example).check).toEqual({ exampleId: 'demo-irr', correct: true, why: undefined });
   });
@@ -172,10 +172,10 @@ describe('worker engine: generation jobs', () => {
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
       target: { reasoning: 'weather', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], callSyntax: 'python' },
     };
-    const limit = '(the answer reached the max-new-tokens limit first)';
+    const limit = '(the answer reached the Max new tokens limit first)';
     for (const cut of ['<think>\nweather\n</think>\n\n[get_weather(city="Par', '<think>\nweather\n</think>\n\n{"name": "get_weather", "arguments": {"city": "Pa']) {
       const r = playgroundResult(cut, 'length', 96, { millis: 1 }, example.tools, example);
-      expect(r.parseError).toMatch(/^(Python-call syntax|JSON): .+ \(the answer reached the max-new-tokens limit first\)$/);
+      expect(r.parseError).toMatch(/^(Python-call syntax|JSON): .+ \(the answer reached the Max new tokens limit first\)$/);
       expect(r.check!.why!.endsWith(limit)).toBe(true);
       expect(checkPrediction(example, cut, 'length', 96).errors[0].message.endsWith(limit)).toBe(true);
       // Ended by the model, the same text is plain bad syntax: no hint.

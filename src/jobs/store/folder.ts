@@ -262,8 +262,8 @@ export class RunFolderStore implements RunStore {
   }
 
   async recordSetup(setup: TrainingSetup): Promise<void> {
-    const { train, eval: held, tooLong, unrendered = 0 } = setup.examples;
-    this.runJson = { ...this.runJson, config: setup.config, examples: { train, eval: held, ...this.facts.counts, tooLong, unrendered }, memory: setup.memory, adapter: setup.gpuAdapter };
+    const { train, eval: held, tooLong, unrendered = 0, digest } = setup.examples;
+    this.runJson = { ...this.runJson, config: setup.config, examples: { train, eval: held, ...this.facts.counts, tooLong, unrendered, ...(digest ? { digest } : {}) }, memory: setup.memory, adapter: setup.gpuAdapter };
     // A resume records no baseline of its own: the run's first one stays.
     if (setup.baseline) this.runJson.baseline = setup.baseline;
     this.writeRunJson();

@@ -45,6 +45,9 @@ export interface TrainingSetup {
      * checkpoints' data order ends with: a change after it in import order leaves its resume going
      * on (absent in runs recorded before it was kept, and with no training example). */
     lastTrainId?: string;
+    /** trainingSetDigest of the examples it trains on, which tells two sets of one count apart
+     * (absent in runs recorded before it was kept). */
+    digest?: string;
   };
   /** GPU memory the model allocated, by category (measured). */
   memory: { weights: number; lora: number; activations: number };

@@ -3,7 +3,7 @@
 // continues from its newest checkpoint (named, with its step), with the run's own config and model.
 import { canResume, effectiveStatus, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { failedWhen } from '../../worker/protocol.ts';
-import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
+import { interruptedWhy, useJobs, useResumeHeld } from '../../state/jobStore.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import type { StoredRun } from '../../state/queries.ts';
 import { useRunSeriesNumber } from '../../state/runSeries.ts';
@@ -15,6 +15,8 @@ export function RunControls({ run }: { run: StoredRun }) {
   const jobRows = useJobs((s) => s.rows);
   const jobKind = useJobs((s) => s.running?.kind ?? null);
   const trainingNow = useRuns((s) => s.trainingNow);
+  // Its row reads as one a closed page left: only this page knows its worker died under it.
+  const workerEnded = useJobs((s) => s.crashedRows.has(run.id));
   const resumeHeld = useResumeHeld();
   // While a run trains its row keeps the step of its newest checkpoint; its curves go further (a
   // page closed between checkpoints, a job's run, another tab's): the step they reached is the one to name.
@@ -36,7 +38,7 @@ export function RunControls({ run }: { run: StoredRun }) {
       : status === 'paused'
         ? `Paused at step ${run.lastStep ?? 0} of ${steps}.`
         : status === 'interrupted'
-          ? `Interrupted at step ${trained} of ${steps} (the page was closed while it trained).`
+          ? `Interrupted at step ${trained} of ${steps} (${interruptedWhy(workerEnded)}).`
           : status === 'elsewhere'
             ? `Training in another tab of the studio: step ${trained} of ${steps}. Pause or stop it there.`
           : status === 'running'

@@ -62,7 +62,7 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
     <div className="tablewrap">
       {differ && (
         <p className="muted" data-testid="accuracy-compare-mismatch">
-          These evaluations differ in their model, their examples or their max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
+          These evaluations differ in their model, their examples or their Max new tokens, so their accuracies are not a like-for-like comparison; evaluate each with the same settings to compare them.
         </p>
       )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">

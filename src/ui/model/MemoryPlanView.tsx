@@ -52,7 +52,7 @@ export function MemoryPlanView() {
       {plan.hdrProblems.length > 0 && (
         // HDR's own verdict: its retraining is longer than the run's, so it can pass a limit training does not.
         <p className="verdict bad" data-testid="memory-hdr-verdict">
-          ✗ HDR does not fit: it retrains at sequence {plan.hdrSeqLen} (the longest prompt it mines plus an answer{shape.decode && ` of up to ${shape.decode.hdrMaxNewTokens ?? shape.decode.maxNewTokens} new tokens`}), where {plan.hdrProblems[0]}. Lower HDR's max new tokens or the batch size.
+          ✗ HDR does not fit: it retrains at sequence {plan.hdrSeqLen} (the longest prompt it mines plus an answer{shape.decode && ` of up to ${shape.decode.hdrMaxNewTokens ?? shape.decode.maxNewTokens} new tokens`}), where {plan.hdrProblems[0]}. Lower HDR's Max new tokens or the batch size.
         </p>
       )}
       {plan.suggestions.length > 0 && (

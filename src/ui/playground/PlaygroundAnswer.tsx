@@ -94,7 +94,7 @@ export function PlaygroundAnswer() {
 /** Why the answer ended, in the user's words (the engine's reasons are eos, length, stop, aborted). */
 function endingText(finishReason: string): string {
   if (finishReason === 'aborted') return 'you cancelled it (not checked: it was not finished)';
-  if (finishReason === 'length') return 'stopped at the max-new-tokens limit: raise it if the answer is cut off';
+  if (finishReason === 'length') return 'stopped at the Max new tokens limit: raise it if the answer is cut off';
   if (finishReason === 'eos') return 'ended by the model';
   if (finishReason === 'stop') return 'ended at a stop string';
   return `finished by ${finishReason}`;

@@ -3,7 +3,7 @@
 // words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
-import { canResume, effectiveStatus, runKind, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, resumeVerb, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
@@ -42,6 +42,9 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const snapshottable = train || startRun?.kind === 'train';
   const name = run.name ?? run.id;
   const resumable = canResume(run, active?.runId ?? null, jobRows, trainingNow);
+  // Only a run with a checkpoint resumes: one without starts again from step 0.
+  const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id));
+  const verb = resumeVerb(run, checkpointStep);
   const resumeHeld = useResumeHeld();
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
   // be a step behind, and deleting it would pull it from under that worker.
@@ -80,7 +83,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       )}
       {resumable && (
         <KeepFocusButton
-          aria-label={`Resume ${name}`}
+          aria-label={verb === 'Resume' ? `Resume ${name} from step ${checkpointStep}` : verb === 'Start again' ? `Start ${name} again from step 0` : `Start ${name} from step 0`}
           data-testid="runs-resume"
           disabled={!!resumeHeld}
           reasonId={resumeHeld ? whyId.gpuHeld : null}
@@ -89,7 +92,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
             void resumeRun(run.id);
           }}
         >
-          Resume
+          {verb}
         </KeepFocusButton>
       )}
       {snapshottable && (

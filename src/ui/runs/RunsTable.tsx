@@ -83,6 +83,9 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
   const runs = useRuns((s) => s.runs);
   const active = useRuns((s) => s.active?.runId ?? null);
   const jobRows = useJobs((s) => s.rows);
+  // Rows this page's worker was writing when the browser ended it: interrupted by that, not by a
+  // closed page, though the rows read the same.
+  const crashedRows = useJobs((s) => s.crashedRows);
   const trainingNow = useRuns((s) => s.trainingNow);
   const last = useRuns((s) => s.lastMetrics);
   const datasets = useDatasets((s) => s.datasets);
@@ -119,6 +122,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
           {runs.map((r) => {
             const m = last.get(r.id) ?? {};
             const kind = r.kind;
+            const status = effectiveStatus(r, active, jobRows, trainingNow);
             const steps = r.kind === 'train' ? r.config.steps : r.kind === 'hdr' ? r.settings.maxRounds : undefined;
             return (
               <tr key={r.id} data-testid={`run-row-${r.id}`}>
@@ -146,8 +150,9 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 <td>{kind === 'train' ? 'training' : kind === 'eval' ? 'evaluation' : kind === 'ablation' ? 'ablation' : 'HDR'}</td>
                 <td className="small">{datasetName(r.datasetId)}</td>
                 {/* An HDR run's stored stop code in words; none yet (running, or cut off by a closed page): no tooltip. */}
-                <td className={`status-${effectiveStatus(r, active, jobRows, trainingNow)}`} title={r.kind === 'hdr' && r.message ? hdrStopText(r.message) : r.message}>
-                  {effectiveStatus(r, active, jobRows, trainingNow)}
+                <td className={`status-${status}`} title={r.kind === 'hdr' && r.message ? hdrStopText(r.message) : r.message}>
+                  {status}
+                  {status === 'interrupted' && crashedRows.has(r.id) && ' (its GPU worker was ended)'}
                 </td>
                 {r.kind === 'ablation' ? (
                   <td colSpan={5}>
