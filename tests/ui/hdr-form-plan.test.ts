@@ -25,7 +25,7 @@ describe('the HDR form', () => {
     useModel.setState({ plan, planShape: shape });
     const html = renderNow(createElement(HdrForm, { datasetId: 'd', disabled: false })).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
     expect(html).toMatch(/data-testid="start-hdr" aria-disabled="true" aria-describedby="hdr-problem"/);
-    expect(/id="hdr-problem">([^<]*)</.exec(html)?.[1]).toMatch(/^HDR does not fit this GPU: it retrains at sequence 1600 \(the longest prompt it mines plus an answer\), where layer activation .* over this GPU's 32.0 MiB binding limit\. Lower Max new tokens or start from a run with a smaller batch\.$/);
+    expect(/id="hdr-problem">([^<]*)</.exec(html)?.[1]).toMatch(/^HDR does not fit this GPU: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* over this GPU's 32.0 MiB binding limit\. Lower Max new tokens or Examples to mine in the HDR form, or pick as its Adapter a run trained with a smaller batch\.$/);
     useModel.setState({ plan: planMemory(spec, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB }) });
     expect(renderNow(createElement(HdrForm, { datasetId: 'd', disabled: false }))).not.toMatch(/aria-disabled|hdr-problem/);
   });

@@ -18,7 +18,9 @@ vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: as
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { useJobs, DEFAULT_ABLATION_DRAFT, DEFAULT_HDR_DRAFT, plannedHdr } = await import('../../src/state/jobStore.ts');
 const { useRuns, plannedRunConfig, plannedRunDatasetId } = await import('../../src/state/runStore.ts');
+const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { usePlanFollowsDraft } = await import('../../src/ui/model/usePlanFollowsDraft.ts');
+const { AblationPanel } = await import('../../src/ui/ablation/AblationPanel.tsx');
 
 const initial = { jobs: useJobs.getState(), model: useModel.getState(), runs: useRuns.getState() };
 afterEach(() => {
@@ -50,6 +52,18 @@ describe('the HDR the memory plan judges', () => {
     // ablation's 1,024 were taken).
     expect(shape.hdr).toMatchObject({ batch: 1, seqLen: 320 });
     expect(shape.decode?.hdrMaxNewTokens).toBe(256);
+  });
+
+  it('is the ablation’s SSB + HDR arm, with the ablation’s answers, on the Ablation panel', () => {
+    useJobs.setState({ ...forms, hdrDraft: { ...forms.hdrDraft, settings: { ...forms.hdrDraft.settings, maxNewTokens: 2048 } } });
+    useRuns.setState({ draft: { ...initial.runs.draft, batchSize: 3, seqLen: 448 } });
+    useDatasets.setState({ datasets: [], selectedId: null });
+    const shape = plannedShape(() => AblationPanel());
+    // The arm retrains with the Training panel's settings (no HDR shape of its own), at the
+    // ablation's answers, not the HDR form's longer ones.
+    expect(shape).toMatchObject({ batch: 3, seqLen: 448 });
+    expect(shape.hdr).toBeUndefined();
+    expect(shape.decode?.hdrMaxNewTokens).toBe(1024);
   });
 
   it('is the ablation’s arm on the Model panel while this tab’s ablation runs, and the HDR form’s otherwise', () => {
