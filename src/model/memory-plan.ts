@@ -329,8 +329,9 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const context = spec.maxPositionEmbeddings;
   const hdrAnswer = decode.hdrMaxNewTokens ?? decode.maxNewTokens;
   if (!Number.isInteger(hdrAnswer) || hdrAnswer < 1) throw new Error(`memory plan: HDR's max new tokens must be a positive integer, got ${hdrAnswer}`);
-  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, hdrAnswer, context) : (decode.promptTokens ?? s.seqLen);
   const h: TrainShape = s.hdr ? { ...s, ...s.hdr } : s;
+  // Prompts up to the length of the run HDR retrains with where none are known (not training's).
+  const hdrPrompt = decode.minedPrompts ? longestMinedPrompt(decode.minedPrompts, hdrAnswer, context) : (decode.promptTokens ?? h.seqLen);
   const hdrSeqLen = hdrRetrainSeqLen(h.seqLen, hdrPrompt, hdrAnswer, context);
   const hdrT = h.batch * hdrSeqLen;
   const hdrKept = keptForBackward(spec, h, hdrT, h.recompute);

@@ -210,28 +210,37 @@ const ABLATION_LABELS: Record<string, string> = {
   maxRounds: 'HDR rounds', samplesPerCase: 'Samples per hard case', stepsPerRound: 'Retraining steps per round', batchSize: 'Answers at once',
 };
 
-/** What keeps the ablation form's draft from starting (null: nothing), checked as the job will
- * check it, in the form's words. The shared training configuration is the Training panel's to say
- * (draftProblem): this is only what the ablation adds, such as no SSB rule to compare. */
 /** How the Evaluation, HDR and ablation forms decode, as one envelope (the most answers at once
  * and the most new tokens any of them asks for): the memory plan sizes the generation cache by it,
- * so its verdict holds for whichever of those jobs starts. HDR's answers (the HDR form's and the
- * ablation's HDR arm's) set its retraining length apart: taken from the envelope, a long Evaluation
- * answer planned a longer HDR than runs. A field being edited (not yet a whole number ≥ 1) is left
- * out; with none left, the plan's default. */
-export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): Required<Pick<DecodeShape, 'batch' | 'maxNewTokens' | 'hdrMaxNewTokens'>> {
+ * so its verdict holds for whichever of those jobs starts. HDR's retraining length is no part of
+ * it: that is the HDR job's own (plannedHdr). A field being edited (not yet a whole number ≥ 1) is
+ * left out; with none left, the plan's default. */
+export function formsDecodeShape(s: { evalDraft: EvalDraft; hdrDraft: HdrDraft; ablationDraft: AblationDraft }): Required<Pick<DecodeShape, 'batch' | 'maxNewTokens'>> {
   const forms = [s.evalDraft, s.hdrDraft.settings, s.ablationDraft];
   return {
     batch: most(forms.map((f) => f.batchSize), DEFAULT_DECODE.batch),
     maxNewTokens: most(forms.map((f) => f.maxNewTokens), DEFAULT_DECODE.maxNewTokens),
-    hdrMaxNewTokens: most([s.hdrDraft.settings.maxNewTokens, s.ablationDraft.maxNewTokens], DEFAULT_DECODE.maxNewTokens),
   };
 }
 
-/** How many examples the HDR and ablation forms mine, the more of the two (as formsDecodeShape):
- * HDR's retraining length in the plan is that of the longest prompt among them. */
-export function formsMineLimit(s: { hdrDraft: HdrDraft; ablationDraft: AblationDraft }): number {
-  return most([s.hdrDraft.mineLimit, s.ablationDraft.hdrMineLimit], DEFAULT_HDR_DRAFT.mineLimit);
+/** The HDR job a memory plan's HDR verdict is for: the HDR form's run, or the ablation's SSB + HDR
+ * arm (which retrains with the Training panel's settings). */
+export type PlannedHdrJob = 'hdr-form' | 'ablation-arm';
+
+/** The new tokens per answer and the examples mined of the HDR job a plan judges, both from that
+ * job's own form: they set its retraining length (the longest prompt it mines plus an answer).
+ * Taken as the more of the HDR and ablation forms', the HDR form's run was judged at the ablation's
+ * answers and mining, an HDR neither form runs. A field being edited is left out: the default. */
+export function plannedHdr(s: { hdrDraft: HdrDraft; ablationDraft: AblationDraft }, job: PlannedHdrJob): { maxNewTokens: number; mineLimit: number } {
+  const own = (d: { hdrDraft: HdrDraft; ablationDraft: AblationDraft }) => (job === 'hdr-form' ? { maxNewTokens: d.hdrDraft.settings.maxNewTokens, mineLimit: d.hdrDraft.mineLimit } : { maxNewTokens: d.ablationDraft.maxNewTokens, mineLimit: d.ablationDraft.hdrMineLimit });
+  const [given, defaults] = [own(s), own({ hdrDraft: DEFAULT_HDR_DRAFT, ablationDraft: DEFAULT_ABLATION_DRAFT })];
+  return { maxNewTokens: most([given.maxNewTokens], defaults.maxNewTokens), mineLimit: most([given.mineLimit], defaults.mineLimit) };
+}
+
+/** The HDR job the Model panel's plan judges (what runs now): the ablation's arm while this tab's
+ * ablation runs, else the HDR form's run. */
+export function modelPanelHdrJob(s: { running: { kind: JobKind } | null }): PlannedHdrJob {
+  return s.running?.kind === 'ablation' ? 'ablation-arm' : 'hdr-form';
 }
 
 /** How the HDR form's run would retrain (hdrRetrainConfig, as the job takes it): with the run it
@@ -242,21 +251,12 @@ export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): Run
   return hdrRetrainConfig(runs.find((r) => r.id === runId), hdrDraft.settings);
 }
 
-/** The memory plan's HDR verdict where it is on the HDR form's run: the plan judges the longest HDR
- * any form asks (formsDecodeShape, formsMineLimit); where the ablation's HDR arm answers longer or
- * mines more, the verdict is not this run's, and holding its Start would send the user to lower an
- * HDR field that is not the cause (the job checks its own length when it starts). */
-export function hdrFormPlanProblem(plan: Pick<MemoryPlan, 'hdrProblems'> | null, planShape: Pick<TrainShape, 'decode'> | null, hdrDraft: HdrDraft): string | null {
-  const problem = plan?.hdrProblems[0] ?? null;
-  const decode = planShape?.decode;
-  if (!problem || !decode) return problem;
-  const answers = decode.hdrMaxNewTokens ?? decode.maxNewTokens;
-  return answers === hdrDraft.settings.maxNewTokens && (decode.minedPrompts?.length ?? 0) <= hdrDraft.mineLimit ? problem : null;
-}
-
 /** The largest of the whole numbers ≥ 1 (a field mid-edit is none), or `fallback`. */
 const most = (xs: number[], fallback: number) => Math.max(0, ...xs.filter((x) => Number.isInteger(x) && x >= 1)) || fallback;
 
+/** What keeps the ablation form's draft from starting (null: nothing), checked as the job will
+ * check it, in the form's words. The shared training configuration is the Training panel's to say
+ * (draftProblem): this is only what the ablation adds, such as no SSB rule to compare. */
 export function ablationDraftProblem(d: AblationDraft, training: RunConfig): string | null {
   try {
     validateAblationConfig(ablationConfigOf(d, training));

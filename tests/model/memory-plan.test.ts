@@ -195,6 +195,17 @@ describe('memory plan', () => {
     expect(sameBatch.hdrBytes).toBeGreaterThan(planMemory(tiny, shape, roomy).hdrBytes);
   });
 
+  it('assumes HDR\'s prompts up to its own run\'s length where none are known, not the training settings\'', () => {
+    // With no prompt lengths counted yet, HDR's prompt was taken as the Training form's sequence
+    // (1,024): the HDR form's run of 320 was judged at 1,024 + 64 → 1,152 rows, a verdict mixing
+    // two forms' settings. Its own 320 + 64 (+ 8 of render slack) is 448 after rounding up to 64.
+    const tiny = tinyModelSpec(TINY_QWEN3_DEFAULT);
+    const shape = { batch: 1, seqLen: 1024, rank: 4, targets: ['q', 'v'] as LoraTarget[], recompute: true, decode: { ...DEFAULT_DECODE, maxNewTokens: 64 } };
+    expect(planMemory(tiny, { ...shape, hdr: { ...shape, seqLen: 320 } }, roomy).hdrSeqLen).toBe(448);
+    // No HDR run of its own (the ablation's arm, the CLI): training's length, as before.
+    expect(planMemory(tiny, shape, roomy).hdrSeqLen).toBe(1152);
+  });
+
   it('takes HDR\'s length from the prompts it mines, not the held-out side\'s or those mining skips', () => {
     // The page planned HDR's retraining at the dataset's longest prompt (1,000 tokens, a held-out
     // one) while the job retrains at the longest it mines (300): its verdict was for a longer HDR.

@@ -7,6 +7,7 @@ import { parseModelConfig } from '../../src/model/config.ts';
 import { planMemory } from '../../src/model/memory-plan.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
 import { useModel } from '../../src/state/modelStore.ts';
+import { useJobs } from '../../src/state/jobStore.ts';
 import { formatBytes } from '../../src/ui/format.ts';
 import { MemoryPlanView } from '../../src/ui/model/MemoryPlanView.tsx';
 import { renderNow } from '../helpers/render.ts';
@@ -65,13 +66,27 @@ describe('the memory verdict', () => {
     const html = renderNow(React.createElement(MemoryPlanView)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
     expect(verdict(html)).toMatch(/^✓ Fits this GPU's buffer limits/);
     const hdr = /data-testid="memory-hdr-verdict">([^<]*)</.exec(html)?.[1];
-    expect(hdr).toMatch(/^✗ HDR does not fit: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* needs [\d.]+ MiB in one buffer, over this GPU's 32.0 MiB binding limit\. Lower HDR's Max new tokens or the batch size\.$/);
+    // What to change is in the HDR form (its run retrains with the batch of its Adapter run): "the
+    // batch size" read as the Training form's, which the HDR form's run does not train with.
+    expect(hdr).toMatch(/^✗ HDR does not fit this GPU: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* needs [\d.]+ MiB in one buffer, over this GPU's 32.0 MiB binding limit\. Lower Max new tokens or Examples to mine in the HDR form, or pick as its Adapter a run trained with a smaller batch\.$/);
     // Evaluation asking for longer answers than HDR: the verdict names HDR's, which set its length.
     const longerEval = { ...shape, decode: { batch: 8, maxNewTokens: 2048, hdrMaxNewTokens: 512, promptTokens: 1024 } };
     const planned = planMemory(spec, longerEval, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 32 * 2 ** 20 });
     expect(planned.hdrSeqLen).toBe(1600);
     useModel.setState({ planShape: longerEval, plan: planned });
     const said = renderNow(React.createElement(MemoryPlanView)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
-    expect(/data-testid="memory-hdr-verdict">([^<]*)</.exec(said)?.[1]).toMatch(/^✗ HDR does not fit: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\)/);
+    expect(/data-testid="memory-hdr-verdict">([^<]*)</.exec(said)?.[1]).toMatch(/^✗ HDR does not fit this GPU: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\)/);
+  });
+
+  it('names the ablation form’s fields while this tab’s ablation runs (the plan is then its SSB + HDR arm’s)', () => {
+    const hdrShape = { ...shape, decode: { batch: 8, maxNewTokens: 512, promptTokens: 1024 } };
+    useModel.setState({ planShape: hdrShape, plan: planMemory(spec, hdrShape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 32 * 2 ** 20 }) });
+    useJobs.setState({ running: { kind: 'ablation', progress: null, datasetId: 'd' } });
+    try {
+      const html = renderNow(React.createElement(MemoryPlanView)).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
+      expect(/data-testid="memory-hdr-verdict">([^<]*)</.exec(html)?.[1]).toMatch(/^✗ The SSB \+ HDR arm does not fit this GPU: it retrains at sequence 1600 .*\. Lower Max new tokens or Examples to mine in the Ablation panel, or the Training panel's Batch \(examples\), which every arm trains with\.$/);
+    } finally {
+      useJobs.setState({ running: null });
+    }
   });
 });

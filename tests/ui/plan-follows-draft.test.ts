@@ -7,7 +7,7 @@ import { parseModelConfig } from '../../src/model/config.ts';
 import { planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { trainShapeOf as draftShape } from '../../src/state/modelStore.ts';
-import { DEFAULT_ABLATION_DRAFT, DEFAULT_EVAL_DRAFT, DEFAULT_HDR_DRAFT, formsDecodeShape } from '../../src/state/jobStore.ts';
+import { DEFAULT_ABLATION_DRAFT, DEFAULT_EVAL_DRAFT, DEFAULT_HDR_DRAFT, formsDecodeShape, plannedHdr } from '../../src/state/jobStore.ts';
 import { DEFAULT_DECODE } from '../../src/model/memory-plan.ts';
 
 describe('the plan the panels show', () => {
@@ -27,29 +27,29 @@ describe('the plan the panels show', () => {
     const spec = parseModelConfig(readFileSync(new URL('../fixtures/models/configs/Qwen3-0.6B.json', import.meta.url), 'utf8'));
     const forms = { evalDraft: { ...DEFAULT_EVAL_DRAFT, batchSize: 16, maxNewTokens: 1024 }, hdrDraft: DEFAULT_HDR_DRAFT, ablationDraft: DEFAULT_ABLATION_DRAFT };
     const decode = formsDecodeShape(forms);
-    expect(decode).toEqual({ batch: 16, maxNewTokens: 1024, hdrMaxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
+    expect(decode).toEqual({ batch: 16, maxNewTokens: 1024 });
     const plan = planMemory(spec, { ...draftShape({ ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 1024 }), decode }, { maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 40 });
     expect(plan.categories.kvCache).toBe(2 * 28 * 16 * (1024 + 1023) * 1024 * 4); // K and V, 28 layers, kvDim 1,024, f32
     // A field mid-edit is not a size: the others (or the plan's default) stand.
-    expect(formsDecodeShape({ ...forms, evalDraft: { ...forms.evalDraft, batchSize: Number.NaN, maxNewTokens: 0 } })).toEqual({ batch: DEFAULT_HDR_DRAFT.settings.batchSize, maxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens, hdrMaxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
+    expect(formsDecodeShape({ ...forms, evalDraft: { ...forms.evalDraft, batchSize: Number.NaN, maxNewTokens: 0 } })).toEqual({ batch: DEFAULT_HDR_DRAFT.settings.batchSize, maxNewTokens: DEFAULT_HDR_DRAFT.settings.maxNewTokens });
     const none = { evalDraft: { ...forms.evalDraft, batchSize: 0 }, hdrDraft: { ...DEFAULT_HDR_DRAFT, settings: { ...DEFAULT_HDR_DRAFT.settings, batchSize: 0 } }, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, batchSize: 0 } };
     expect(formsDecodeShape(none).batch).toBe(DEFAULT_DECODE.batch);
   });
 
-  it('plans HDR\'s retraining length from the HDR and ablation forms\' answers, not the Evaluation form\'s', () => {
+  it('plans HDR\'s retraining length from HDR\'s own answers, not the Evaluation form\'s', () => {
     // HDR's length was the longest mined prompt plus the most new tokens of all three forms: 2,048
     // in the Evaluation form planned an HDR retraining at 2,368 while the HDR form's 256 retrains at 576.
     const spec = parseModelConfig(readFileSync(new URL('../fixtures/models/configs/Qwen3-0.6B.json', import.meta.url), 'utf8'));
     const hdrDraft = { ...DEFAULT_HDR_DRAFT, settings: { ...DEFAULT_HDR_DRAFT.settings, maxNewTokens: 256 } };
     const forms = { evalDraft: { ...DEFAULT_EVAL_DRAFT, maxNewTokens: 2048 }, hdrDraft, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, maxNewTokens: 128 } };
-    const decode = formsDecodeShape(forms);
+    const decode = { ...formsDecodeShape(forms), hdrMaxNewTokens: plannedHdr(forms, 'hdr-form').maxNewTokens };
     expect(decode).toMatchObject({ maxNewTokens: 2048, hdrMaxNewTokens: 256 });
     const plan = planMemory(spec, { ...draftShape({ ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 }), decode: { ...decode, minedPrompts: [300] } }, { maxBufferSize: 2 ** 40, maxStorageBufferBindingSize: 2 ** 40 });
     expect(plan.hdrSeqLen).toBe(576); // 300 + 256 + 8, rounded up to 64
     // The cache still holds the Evaluation form's answers.
     expect(plan.categories.kvCache).toBe(2 * 28 * 4 * (320 + 2047) * 1024 * 4);
-    // The ablation's HDR arm asking more: its answers set the length.
-    expect(formsDecodeShape({ ...forms, ablationDraft: { ...forms.ablationDraft, maxNewTokens: 1024 } }).hdrMaxNewTokens).toBe(1024);
+    // The ablation's HDR arm answers with its own form's (tests/ui/planned-hdr.test.ts).
+    expect(plannedHdr({ ...forms, ablationDraft: { ...forms.ablationDraft, maxNewTokens: 1024 } }, 'ablation-arm').maxNewTokens).toBe(1024);
   });
 
   it('suggests a smaller micro-batch that keeps the draft’s examples per optimizer step', () => {
@@ -136,14 +136,14 @@ describe('the dataset whose longest prompt the plan sizes the generation cache b
 describe('the examples HDR mines, whose longest prompt the plan retrains HDR at', () => {
   // The plan took HDR's length from the longest prompt of the whole dataset, held-out side included;
   // HDR mines the first examples of the training side, as many as its form (or the ablation's) says.
-  it('are as many as the HDR or ablation form mines, whichever mines more, and the demo\'s during a demo step', async () => {
-    const { formsMineLimit } = await import('../../src/state/jobStore.ts');
+  it('are as many as the form of the HDR job planned mines, and the demo\'s during a demo step', async () => {
     const { plannedMineLimit, DEMO_HDR } = await import('../../src/state/demoStore.ts');
     const forms = { hdrDraft: { ...DEFAULT_HDR_DRAFT, mineLimit: 30 }, ablationDraft: { ...DEFAULT_ABLATION_DRAFT, hdrMineLimit: 12 } };
-    expect(formsMineLimit(forms)).toBe(30);
-    expect(formsMineLimit({ ...forms, ablationDraft: { ...forms.ablationDraft, hdrMineLimit: 50 } })).toBe(50);
-    // A field mid-edit is not a limit.
-    expect(formsMineLimit({ ...forms, hdrDraft: { ...forms.hdrDraft, mineLimit: Number.NaN } })).toBe(12);
+    expect(plannedHdr(forms, 'hdr-form').mineLimit).toBe(30);
+    expect(plannedHdr({ ...forms, ablationDraft: { ...forms.ablationDraft, hdrMineLimit: 50 } }, 'hdr-form').mineLimit).toBe(30);
+    expect(plannedHdr(forms, 'ablation-arm').mineLimit).toBe(12);
+    // A field mid-edit is not a limit: the form's default.
+    expect(plannedHdr({ ...forms, hdrDraft: { ...forms.hdrDraft, mineLimit: Number.NaN } }, 'hdr-form').mineLimit).toBe(DEFAULT_HDR_DRAFT.mineLimit);
     for (const step of ['train', 'evaluate', 'hdr'] as const) expect(plannedMineLimit(step, 30)).toBe(DEMO_HDR.mineLimit);
     for (const step of [null, 'model', 'data'] as const) expect(plannedMineLimit(step, 30)).toBe(30);
   });

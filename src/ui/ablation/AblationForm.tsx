@@ -6,6 +6,7 @@ import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { useModel } from '../../state/modelStore.ts';
+import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -23,7 +24,13 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
-  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : null;
+  // The memory plan's verdicts (the Ablation panel plans its arms: the Training panel's settings, and
+  // the SSB + HDR arm's retraining at its own length): Start is held with them, as the HDR form's
+  // is, rather than the job refusing the ablation once pressed, or an arm failing on the GPU.
+  const plan = useModel((s) => s.plan);
+  const planShape = useModel((s) => s.planShape);
+  const memoryProblem = !plan ? null : !plan.fits ? `The arms do not fit this GPU: ${plan.problems[0]}. They train with the Training panel's settings; the Model panel says what would fit.` : d.hdrRule ? hdrNoFitText(plan, planShape, 'ablation-arm') : null;
+  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : memoryProblem;
   return (
     // Not disabled while a job runs (that would drop the focus from its button): the button is off instead.
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">

@@ -1,7 +1,8 @@
 // Settings of an HDR run (the paper's N samples at temperature T, rounds, retraining steps, replay)
 // and its start button.
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
-import { hdrFormPlanProblem, useJobs } from '../../state/jobStore.ts';
+import { hdrNoFitText } from '../../state/hdrVerdict.ts';
+import { useJobs } from '../../state/jobStore.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -13,9 +14,10 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
   const problem = useFirstFieldProblem(['hdr-']);
   // The memory plan's HDR verdict (the HDR form's run, answers and mining): Start is held with it, as
   // the Training form's is with training's, rather than refused by the job once pressed.
-  const tooLong = useModel((p) => hdrFormPlanProblem(p.plan, p.planShape, d));
-  const hdrSeqLen = useModel((p) => p.plan?.hdrSeqLen);
-  const blocked = problem ? `Fix ${problem} first.` : tooLong ? `HDR does not fit this GPU: it retrains at sequence ${hdrSeqLen} (the longest prompt it mines plus an answer), where ${tooLong}. Lower Max new tokens or start from a run with a smaller batch.` : null;
+  const plan = useModel((p) => p.plan);
+  const planShape = useModel((p) => p.planShape);
+  const tooLong = plan && hdrNoFitText(plan, planShape, 'hdr-form');
+  const blocked = problem ? `Fix ${problem} first.` : tooLong;
   const setS = (p: Partial<typeof s>) => setHdrDraft({ settings: { ...s, ...p } });
   return (
     // Not disabled while a job runs (that would drop the focus from Start HDR): the button is off instead.

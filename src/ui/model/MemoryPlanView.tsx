@@ -1,6 +1,8 @@
 // The memory plan for the current training settings: a verdict first (fits / does not fit and
 // why, with what to change), then the breakdown, before anything starts.
 import { useModel } from '../../state/modelStore.ts';
+import { modelPanelHdrJob, useJobs } from '../../state/jobStore.ts';
+import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 import { formatBytes } from '../format.ts';
 import type { MemoryPlan } from '../../worker/protocol.ts';
 
@@ -31,9 +33,12 @@ export function MemoryPlanView() {
   const shape = useModel((s) => s.planShape);
   const planError = useModel((s) => s.planError);
   const info = useModel((s) => s.info);
+  // The HDR job the Model panel's plan judges, whose own form's fields its verdict names.
+  const hdrJob = useJobs(modelPanelHdrJob);
   if (!info) return null;
   if (planError) return <p className="error">{planError}</p>;
   if (!plan || !shape) return <p className="muted">Computing the memory plan…</p>;
+  const hdrNoFit = hdrNoFitText(plan, shape, hdrJob);
   return (
     <div className="stack" data-testid="memory-plan">
       <h3>Memory plan</h3>
@@ -49,10 +54,10 @@ export function MemoryPlanView() {
           ))}
         </ul>
       )}
-      {plan.hdrProblems.length > 0 && (
+      {hdrNoFit && (
         // HDR's own verdict: its retraining is longer than the run's, so it can pass a limit training does not.
         <p className="verdict bad" data-testid="memory-hdr-verdict">
-          ✗ HDR does not fit: it retrains at sequence {plan.hdrSeqLen} (the longest prompt it mines plus an answer{shape.decode && ` of up to ${shape.decode.hdrMaxNewTokens ?? shape.decode.maxNewTokens} new tokens`}), where {plan.hdrProblems[0]}. Lower HDR's Max new tokens or the batch size.
+          ✗ {hdrNoFit}
         </p>
       )}
       {plan.suggestions.length > 0 && (

@@ -6,34 +6,40 @@
 // now: the run training if there is one, on its own dataset (plannedRunConfig, plannedRunDatasetId:
 // the demo's run trains with the demo's settings, not the form's), the demo's settings,
 // decoding and dataset while a demo step trains, evaluates or runs HDR, and the dataset of the job
-// this tab runs.
+// this tab runs. Its HDR verdict is for one HDR job with that job's own settings: the HDR form's
+// run, or the ablation's SSB + HDR arm (the Ablation panel's, and the Model panel's while this
+// tab's ablation runs).
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
-import { formsDecodeShape, formsMineLimit, hdrFormRetrainConfig, useJobs } from '../../state/jobStore.ts';
+import { formsDecodeShape, hdrFormRetrainConfig, modelPanelHdrJob, plannedHdr, useJobs, type PlannedHdrJob } from '../../state/jobStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useLongestPrompt, useMinedPrompts } from '../../state/datasetViews.ts';
 import { plannedDatasetId, plannedMineLimit, plannedSettings, useDemo } from '../../state/demoStore.ts';
 
 type RunsState = ReturnType<typeof useRuns.getState>;
 
-/** `dataset`: the dataset `settings` train on, from the selected one (the Training form's). */
-export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false, dataset: (s: RunsState, selectedId: string | null) => string | null = (_s, selectedId) => selectedId): void {
+/** `dataset`: the dataset `settings` train on, from the selected one (the Training form's).
+ * `hdrJob`: the HDR the plan judges; by default the HDR form's run (on the Model panel, the
+ * ablation's arm while this tab's ablation runs). */
+export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false, dataset: (s: RunsState, selectedId: string | null) => string | null = (_s, selectedId) => selectedId, hdrJob?: PlannedHdrJob): void {
   const demoStep = useDemo((s) => (followDemo ? s.busy : null));
-  // Two numbers, not a fresh object per read, so the store's selector stays stable.
+  // Numbers, not a fresh object per read, so the store's selectors stay stable.
   const formsBatch = useJobs((s) => formsDecodeShape(s).batch);
   const formsMaxNewTokens = useJobs((s) => formsDecodeShape(s).maxNewTokens);
-  const formsHdrMaxNewTokens = useJobs((s) => formsDecodeShape(s).hdrMaxNewTokens);
-  // HDR retrains with the run the HDR form starts from (or the studio's base), not the Training
-  // form's batch and rank; while this tab's ablation runs, its HDR arm retrains with the training settings.
-  const ablating = useJobs((s) => followDemo && s.running?.kind === 'ablation');
+  const job = useJobs((s) => hdrJob ?? (followDemo ? modelPanelHdrJob(s) : 'hdr-form'));
+  // Its answers and mining from that job's own form only, as its retraining: the HDR form's run
+  // retrains with the run it starts from (or the studio's base), not the Training form's batch and
+  // rank; the ablation's arm with the Training form's settings (no HDR shape of its own).
+  const hdrMaxNewTokens = useJobs((s) => plannedHdr(s, job).maxNewTokens);
+  const hdrMineLimit = useJobs((s) => plannedHdr(s, job).mineLimit);
   const hdrDraft = useJobs((s) => s.hdrDraft);
   const runs = useRuns((s) => s.runs);
-  const hdrConfig = ablating ? undefined : hdrFormRetrainConfig(hdrDraft, runs);
-  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens, hdrMaxNewTokens: formsHdrMaxNewTokens }, hdrConfig);
+  const hdrConfig = job === 'hdr-form' ? hdrFormRetrainConfig(hdrDraft, runs) : undefined;
+  const planned = plannedSettings(demoStep, useRuns(settings), { batch: formsBatch, maxNewTokens: formsMaxNewTokens, hdrMaxNewTokens }, hdrConfig);
   const draft = planned.config;
   const hdr = planned.hdr && trainShapeOf(planned.hdr);
-  const { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens } = planned.decode;
+  const { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens: hdrAnswerTokens } = planned.decode;
   const info = useModel((s) => s.info);
   const planMemory = useModel((s) => s.planMemory);
   // Prompts longer than the training sequence (evaluation and HDR do not cut them) take a longer cache.
@@ -44,9 +50,9 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
   const datasetId = jobDatasetId ?? plannedDatasetId(demoStep, useRuns((s) => dataset(s, selectedId)));
   const promptTokens = useLongestPrompt(datasetId);
   // HDR retrains at a length that holds the longest prompt it mines, not the held-out side's.
-  const minedPrompts = useMinedPrompts(datasetId, plannedMineLimit(demoStep, useJobs(formsMineLimit)));
+  const minedPrompts = useMinedPrompts(datasetId, plannedMineLimit(demoStep, hdrMineLimit));
   useEffect(() => {
-    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens, promptTokens, minedPrompts }, ...(hdr && { hdr }) });
+    void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens: hdrAnswerTokens, promptTokens, minedPrompts }, ...(hdr && { hdr }) });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads
-  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, hdrMaxNewTokens, promptTokens, minedPrompts, hdr?.batch, hdr?.seqLen, hdr?.rank, hdr?.targets, hdr?.recompute, hdr?.loraDropout, planMemory]);
+  }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, hdrAnswerTokens, promptTokens, minedPrompts, hdr?.batch, hdr?.seqLen, hdr?.rank, hdr?.targets, hdr?.recompute, hdr?.loraDropout, planMemory]);
 }
