@@ -11,6 +11,9 @@
 #   bash .gpu/run.sh bash scripts/gpu-check.sh recipe                    train.py under real PEFT
 #   bash .gpu/run.sh bash scripts/gpu-check.sh tests                     variants only a GPU runs
 #   bash .gpu/run.sh bash scripts/gpu-check.sh bench matmul              kernels against tfjs
+#   bash .gpu/run.sh bash scripts/gpu-check.sh tensor                    tensor cores: the lab's forms side
+#        by side, the variant and check tests, then the f16 matmul and training cases (the tuner races
+#        the tensor-core kernels that pass their check)
 set -uo pipefail
 export OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
@@ -29,6 +32,15 @@ if [ "$mode" = tests ] || [ "$mode" = all ]; then
   grep -E "✓|×|↓|FAIL|Tests |not available|AssertionError|Error:" "$OUT/tests.log" | sed 's/\x1b\[[0-9;]*m//g' | head -80
 fi
 
+if [ "$mode" = tensor ]; then
+  LAB_ONLY="raw 2x2 sg 4x4,staged" timeout 100 node --import tsx scripts/tc-lab.mjs --quick > "$OUT/tc-lab.log" 2>&1
+  echo "lab exit $?"; grep -v '^skip' "$OUT/tc-lab.log" | cut -c1-200
+  timeout 150 node node_modules/vitest/vitest.mjs run tests/ops/matmul-variants.test.ts tests/ops/matmul-check.test.ts > "$OUT/tests.log" 2>&1
+  echo "tests exit $?"
+  grep -E "✓|×|↓|FAIL|Tests |not available|AssertionError" "$OUT/tests.log" | sed 's/\x1b\[[0-9;]*m//g' | head -30
+  mode=bench; groups="matmul train"; export BENCH_ONLY=${BENCH_ONLY:-f16,0.5B}
+fi
+
 if [ -n "${EXPERIMENT:-}" ]; then
   # What Dawn's bounds checks cost the tensor-core kernels (robustness off: the kernels stay in bounds).
   STUDIO_DAWN_TOGGLES=disable_robustness STUDIO_KERNEL_TUNING="$OUT/tuning-norobust.json" timeout 120 node bin/studio.mjs bench --group matmul --only f16 --no-tfjs --json > "$OUT/bench-norobust.jsonl" 2>&1
@@ -37,7 +49,7 @@ fi
 
 if [ "$mode" = bench ] || [ "$mode" = all ]; then
   for g in $groups; do
-    timeout ${BENCH_TIMEOUT:-200} node bin/studio.mjs bench --group "$g" --json > "$OUT/bench-$g.jsonl" 2> "$OUT/bench-$g.err"
+    timeout ${BENCH_TIMEOUT:-200} node bin/studio.mjs bench --group "$g" ${BENCH_ONLY:+--only "$BENCH_ONLY"} --json > "$OUT/bench-$g.jsonl" 2> "$OUT/bench-$g.err"
     echo "bench $g exit $?"
     tail -c 3000 "$OUT/bench-$g.err"
   done
