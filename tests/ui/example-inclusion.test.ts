@@ -142,6 +142,8 @@ describe('the example detail’s inclusion toggle', () => {
     const shown = { selection: { shown: { search: 'book', rule: null, use: 'all' as const } }, included: false };
     await loadResumableRunsOn('d', { change: { selection: shown.selection }, included: false });
     expect(requests).toEqual([{ kind: 'runsReached', payload: { datasetId: 'd', change: { selection: shown.selection }, included: false } }]);
+    // The table shows what the question was asked for (a question about another filter is not shown).
+    useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: 'book' });
     useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: shown.selection, included: false, count: 40, what: 'the 40 examples shown' });
     html = text(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined })));
     expect(html).toContain('The run “ssb r8” resumes over');
