@@ -3,8 +3,11 @@
 // second Ctrl-C quits at once. (bin/studio.mjs waits for its re-executed child, which decides.)
 import type { ProgressLine } from './progress.ts';
 
-/** Runs `work`; a first Ctrl-C meanwhile says `finishing` and calls `end`. */
+/** Runs `work`; a first Ctrl-C meanwhile says `finishing` and calls `end`. Both listeners go when
+ * `work` ends: left behind, the quit-now one turned the first Ctrl-C of the next command run in the
+ * same process (main() called again, as tests do) into an exit, and they piled up with each command. */
 export async function endOnCtrlC<T>(progress: ProgressLine, finishing: string, end: () => void, work: () => Promise<T>): Promise<T> {
+  const quitNow = () => process.exit(130);
   const interrupt = () => {
     progress.update(`interrupted: ${finishing} (Ctrl-C again to quit now)`, true);
     try {
@@ -12,12 +15,13 @@ export async function endOnCtrlC<T>(progress: ProgressLine, finishing: string, e
     } catch {
       // The job ended as the Ctrl-C came: nothing is left to interrupt.
     }
-    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGINT', quitNow);
   };
   process.once('SIGINT', interrupt);
   try {
     return await work();
   } finally {
     process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGINT', quitNow);
   }
 }

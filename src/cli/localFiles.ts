@@ -103,10 +103,13 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
     // A paused run keeps a checkpoint but writes its adapter only when it ends.
     const paused = existsSync(join(dir, CHECKPOINT_FILE)) ? pausedAt(dir) : undefined;
-    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : '';
+    const hdr = unfinishedHdrRounds(dir);
+    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : '';
     throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
   }
   const adapter = await readPeftAdapter(dir, spec);
+  const hdrRounds = unfinishedHdrRounds(dir);
+  if (hdrRounds !== undefined) console.error(`note: --adapter ${dir} is an HDR run that did not end (${HDR_UNFINISHED}); its adapter is that of round ${hdrRounds}, the last it finished`);
   const trainedOn = trainedPastAdapter(dir);
   if (trainedOn) {
     console.error(`note: --adapter ${dir} is a training run ${trainedOn.words}; its adapter files hold step ${trainedOn.adapterStep}, where it finished before it was resumed, not step ${trainedOn.step}${trainedOn.hint}`);
@@ -373,6 +376,15 @@ function runState(dir: string): { status?: string; lastStep?: number; [ADAPTER_F
   } catch {
     return undefined;
   }
+}
+
+const HDR_UNFINISHED = 'its hdr.json says it was still running: cut off, or still at work';
+
+/** The rounds an HDR run folder finished, where its hdr.json says the run has not ended (a process
+ * killed mid-run leaves it so); undefined for a run that ended and for any other folder. */
+function unfinishedHdrRounds(dir: string): number | undefined {
+  const hdr = existingRunJson(join(dir, HDR_FILES.summary));
+  return hdr.status === 'running' && typeof hdr.rounds === 'number' ? hdr.rounds : undefined;
 }
 
 /** The step a paused training run reached, or undefined for any other folder. */

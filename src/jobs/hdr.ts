@@ -162,7 +162,7 @@ export async function hdrJob(ctx: JobContext, job: HdrJob): Promise<HdrJobResult
   // The retraining keeps per-layer activations as the run does, unless the prompts need more rows
   // than a training batch: then every layer would hold a prompt-sized set only generation uses.
   const recompute = config.recompute || prompts > batchTokens;
-  const pool = await store.hdrPool(settings);
+  const pool = await store.hdrPool(settings, config);
   const outcome = { settings, config, stopReason: '', failed: false, rounds: 0, poolStart: 0, poolEnd: 0, added: 0 };
   let model: EngineModel | null = null;
   try {

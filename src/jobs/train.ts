@@ -62,6 +62,9 @@ export interface TrainOutcome {
   /** The run's total steps (config.steps, or from --epochs) and training examples used. */
   steps: number;
   trainExamples: number;
+  /** Held-out examples the held-out loss was measured on: at most evalExamples of the eval side
+   * (the first that fit), none when the run never evaluates (evalEvery 0). */
+  heldOutLossExamples: number;
 }
 
 interface Prepared {
@@ -123,13 +126,13 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     const pause = (ctx.signal.reason as RunInterruption) === 'pause';
     // `created`: nothing changed; a resumed run says the step it keeps (step 0 read "stopped before
     // it trained a step" for a run with steps).
-    if (!pause) return { status: 'created', step: job.resume ? await store.lastStep() : 0, message: job.resume ? 'stopped by the user before training went on; the run is as it was' : NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0 };
+    if (!pause) return { status: 'created', step: job.resume ? await store.lastStep() : 0, message: job.resume ? 'stopped by the user before training went on; the run is as it was' : NOTHING_TRAINED, steps: job.config.steps, trainExamples: 0, heldOutLossExamples: 0 };
     const s: RunStatus = pause ? 'paused' : 'done';
     const message = pause ? undefined : 'stopped by the user';
     await store.setStatus(s, { ...(job.resume ? {} : { lastStep: 0 }), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, job.resume ? undefined : 0, message);
     // A resumed run is paused where it was ("paused after step 0" read as if its steps were lost).
-    return { status: s, step: job.resume ? await store.lastStep() : 0, message, steps: job.config.steps, trainExamples: 0 };
+    return { status: s, step: job.resume ? await store.lastStep() : 0, message, steps: job.config.steps, trainExamples: 0, heldOutLossExamples: 0 };
   }
   const { config, held, tooLong, unrendered, heldSkipped } = prepared;
   let { train } = prepared;
@@ -141,7 +144,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   const status = async (s: RunStatus, step: number | undefined, message?: string, reported = step): Promise<TrainOutcome> => {
     await store.setStatus(s, { ...(step !== undefined ? { lastStep: step } : {}), message, modelRef: ctx.model.ref });
     events.onStatus?.(s, step, message);
-    return { status: s, step: reported ?? 0, message, steps: config.steps, trainExamples: train.length };
+    return { status: s, step: reported ?? 0, message, steps: config.steps, trainExamples: train.length, heldOutLossExamples: config.evalEvery > 0 ? held.length : 0 };
   };
   /** The step of the run's newest checkpoint, for a failure's resume hint: null, none (a fresh start
    * has none until it saves one); undefined, not known (a resume that failed before reading it). */

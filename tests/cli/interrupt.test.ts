@@ -12,14 +12,19 @@ afterEach(() => {
 describe('Ctrl-C in a long command', () => {
   it('asks the job to end once, leaves a quit for a second Ctrl-C, and removes itself when the work ends', async () => {
     let asked = 0;
+    let whileWorking = 0;
     const got = await endOnCtrlC(new ProgressLine(true), 'finishing', () => void asked++, async () => {
       process.emit('SIGINT');
+      // While the job finishes, the quit-now handler waits for the second Ctrl-C; the first one's is gone.
+      whileWorking = process.listeners('SIGINT').length;
       return 7;
     });
     expect(got).toBe(7);
     expect(asked).toBe(1);
-    // The quit-now handler stays for the second Ctrl-C; the first one's is gone.
-    expect(process.listeners('SIGINT').length).toBe(before.length + 1);
+    expect(whileWorking).toBe(before.length + 1);
+    // Once the work is done the quit-now handler goes too: left behind, the next command run in
+    // this process quit on its first Ctrl-C instead of finishing its job, and handlers piled up.
+    expect(process.listeners('SIGINT').length).toBe(before.length);
   });
 
   it('takes a Ctrl-C whose job has just ended (asking throws) without failing the command', async () => {

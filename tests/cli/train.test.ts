@@ -177,7 +177,7 @@ describe('studio train', () => {
     const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...demo);
     expect(a.code, a.err).toBe(0);
     // It said "on 9 examples" of the file's 14, and not where the other 5 went.
-    expect(a.out).toContain('trained 1 step on 9 examples, holding out 5 (split seed 1234) for the held-out loss and studio eval;');
+    expect(a.out).toContain('trained 1 step on 9 examples, holding out 5 (split seed 1234) for studio eval;');
     const next = join(first, '..', 'next');
     const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...demo);
     expect(b.code, b.err).toBe(0);

@@ -83,7 +83,7 @@ describe('HDR store', () => {
       { exampleId: 'c', category: 'simple', output: 'right', valid: true, errors: [], finishReason: 'eos', generatedTokens: 3 },
     ];
     const store = await createHdrRunStore(db, { datasetId: 'ds', modelRef: 'tiny', name: 'hdr 2', settings: DEFAULT_HDR_SETTINGS, config: DEFAULT_RUN_CONFIG });
-    const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS);
+    const pool = await store.hdrPool(DEFAULT_HDR_SETTINGS, DEFAULT_RUN_CONFIG);
     const note = '1 example not mined: it fails the quality check HDR requires (example "d": call: no such function)';
     await pool.saveMined({ ...summarizePredictions(predictions), predictions, aborted: false }, [{ example: ex('a'), failedOutputs: ['still wrong'], round: 1, status: 'open' }], [note]);
     // The examples mining left out are kept with the run, for its results to say.

@@ -171,7 +171,7 @@ describe('jobs against both run stores', () => {
 
     // The Dexie pool remembers its rounds: the next HDR run on this dataset starts at round 2.
     const next = await workspace.createRun({ kind: 'hdr', name: 'hdr 2', settings, config });
-    expect(await (await next.hdrPool(settings)).firstRound()).toBe(2);
+    expect(await (await next.hdrPool(settings, config)).firstRound()).toBe(2);
     db.close();
   });
 });
@@ -273,7 +273,7 @@ describe('an HDR run whose retraining fails', () => {
     const engine = failingRetraining;
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
     const store = await new RunFolderWorkspace(mkdtempSync(join(tmpdir(), 'jobs-hdr-retrain-')), { model: 'tiny', data: ['demo.jsonl'], adapter: null }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
-    const pool = await store.hdrPool(settings);
+    const pool = await store.hdrPool(settings, CONFIG);
     const outcome = { settings, config: CONFIG, stopReason: '', failed: true, rounds: 0, poolStart: 1, poolEnd: 1, added: 0 };
     const hooks = { ...countedHooks(outcome, pool.hooks), onRound: async () => void outcome.rounds++ };
     await expect(runHdrRounds({ pool: [{ example, failedOutputs: [], round: 0, status: 'open' }], evalSet: [], replayPool: [], engine, settings, hooks })).rejects.toThrow(/GPU/);
@@ -292,7 +292,7 @@ describe('an HDR run whose retraining fails', () => {
     const dataset = await saveDataset(db, { name: 'one', examples: [example] });
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
     const store = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
-    const pool = await store.hdrPool(settings);
+    const pool = await store.hdrPool(settings, CONFIG);
     const outcome = { settings, config: CONFIG, stopReason: '', failed: true, rounds: 0, poolStart: 1, poolEnd: 1, added: 0 };
     const hooks = { ...countedHooks(outcome, pool.hooks), onRound: async () => void outcome.rounds++ };
     await expect(runHdrRounds({ pool: [{ example, failedOutputs: [], round: 0, status: 'open' }], evalSet: [], replayPool: [], engine: failingRetraining, settings, hooks })).rejects.toThrow(/GPU/);
@@ -310,7 +310,7 @@ describe('an HDR run whose retraining fails', () => {
     const dataset = await saveDataset(db, { name: 'one', examples: [example] });
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1, samplesPerCase: 1 };
     const store = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
-    const pool = await store.hdrPool(settings);
+    const pool = await store.hdrPool(settings, CONFIG);
     const mined = [{ example, failedOutputs: ['wrong'], round: 0, status: 'open' as const }];
     await pool.saveMined({ total: 1, correct: 0, predictions: [] } as unknown as EvalReport, mined);
     expect(await readRun(db, store.runId)).toMatchObject({ status: 'running', poolStart: 1, poolEnd: 1, added: 0 });
@@ -330,7 +330,7 @@ describe('HDR from a run of the same run folder workspace', () => {
     const folders = new RunFolderWorkspace(root, { model: 'tiny', data: ['demo.jsonl'], adapter: null });
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
     const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
-    await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
+    await (await store.hdrPool(settings, CONFIG)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
     expect(JSON.parse(readFileSync(join(store.dir, HDR_FILES.summary), 'utf8')).adapter).toBe(join(root, 'abl-ssb-grad'));
   });
 
@@ -342,7 +342,7 @@ describe('HDR from a run of the same run folder workspace', () => {
     const folders = new RunFolderWorkspace(root, { model: 'tiny', data: ['demo.jsonl'], source });
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
     const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
-    await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
+    await (await store.hdrPool(settings, CONFIG)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
     expect(adapterRun(store.dir).splitSeed).toBe(1234);
   });
 

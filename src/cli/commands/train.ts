@@ -225,6 +225,16 @@ function otherSettings(out: string, said: string[]): CliError {
   return new CliError(`--resume: ${out} was trained with other settings (${said.join('; ')}); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`, 2);
 }
 
+/** The examples the split held out (`heldOut`) and what they served: studio eval, and the held-out
+ * loss where the run measured one, on `lossOn` of them (at most --eval-examples, none with
+ * --eval-every 0). "for the held-out loss" of all of them claimed a loss on 50 that was on 16. */
+export function heldOutWords(heldOut: number, splitSeed: number, lossOn: number): string {
+  const held = `holding out ${heldOut} (split seed ${splitSeed})`;
+  if (lossOn === 0) return `${held} for studio eval`;
+  if (lossOn === heldOut) return `${held} for the held-out loss and studio eval`;
+  return `${held} for studio eval, the held-out loss on ${lossOn} of them`;
+}
+
 const train: CliCommand = {
   summary: 'fine-tune a LoRA adapter with the SSB loss; writes a PEFT adapter and metrics',
   usage,
@@ -327,7 +337,7 @@ const train: CliCommand = {
     }
     if (outcome.status !== 'done') throw new CliError(`training ${outcome.status} ${failedWhen(outcome.step)}: ${outcome.message ?? 'no reason given'}`);
     // The examples the data held that it did not train on: held out by the split, not lost.
-    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, holding out ${data.eval.length} (split seed ${splitSeed}) for the held-out loss and studio eval; adapter written to ${out}`);
+    console.log(`trained ${plural(outcome.steps, 'step')} on ${plural(outcome.trainExamples, 'example')}, ${heldOutWords(data.eval.length, splitSeed, outcome.heldOutLossExamples)}; adapter written to ${out}`);
     return 0;
   },
 };

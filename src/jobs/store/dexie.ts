@@ -371,7 +371,7 @@ export class DexieRunStore implements RunStore {
     });
   }
 
-  async hdrPool(settings: HdrSettings): Promise<HdrPool> {
+  async hdrPool(settings: HdrSettings, _config: RunConfig): Promise<HdrPool> {
     const { db, runId } = this;
     const { datasetId } = await requireRun(db, runId);
     return {

@@ -11,7 +11,8 @@
 //                             them, so a run started from the adapter continues its α
 //   token-loss.json           per-token loss of one held-out example at the latest eval step
 //   HDR: mine-predictions.jsonl, hard-cases.jsonl (the open pool), hdr-examples.jsonl (accepted
-//        samples as Examples), rounds.jsonl (one report per round), hdr.json (the summary)
+//        samples as Examples), rounds.jsonl (one report per round), hdr.json (the summary,
+//        rewritten as the run goes: `status` says `running` until it ends)
 //   ablation: report.md, results.csv, loss-call.png, loss-cot.png, alpha.png, ablation.json (its arms' runs are
 //        folders of the workspace it was given)
 // An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
@@ -28,6 +29,7 @@ import type { LoraAdapter } from '../../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
 import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
+import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { AdapterFiles, HdrPool, NewRun, RunStore, RunWorkspace, StatusPatch, TrainingSetup } from './runStore.ts';
@@ -86,6 +88,21 @@ export interface RunSource {
   /** Those files' SHA-256 when the run started from them (src/cli/localFiles.ts startFilesDigest);
    * absent in folders written before it. */
   startDigest?: string;
+}
+
+/** hdr.json past the run's facts: its settings and where it stands. `status` is `running` until the
+ * run ends (a folder that still says so was cut off, or is at work); the totals come once it mined;
+ * `stopReason` (and `failed: true` for a failure, as files before `status` said it) once it ended. */
+interface HdrSummary {
+  settings: HdrSettings;
+  config: RunConfig;
+  status: 'running' | 'done' | 'failed';
+  stopReason?: string;
+  rounds: number;
+  poolStart?: number;
+  poolEnd?: number;
+  added?: number;
+  failed?: true;
 }
 
 /** An evaluation's output paths (`studio eval --out … --summary …`). */
@@ -355,29 +372,56 @@ export class RunFolderStore implements RunStore {
     for (const f of ablationReportFiles(result)) this.write(f.name, f.bytes);
   }
 
-  async hdrPool(_settings: HdrSettings): Promise<HdrPool> {
+  async hdrPool(settings: HdrSettings, config: RunConfig): Promise<HdrPool> {
     // A new HDR run in this folder starts its files afresh.
     this.write(HDR_FILES.rounds, '');
     this.write(HDR_FILES.examples, '');
+    // hdr.json follows the run, not only its end: a process killed mid-run (SIGKILL, a crash, the
+    // power) left rounds and a retrained adapter with no summary of them. Totals appear once mined,
+    // as on the browser's row; each write is whole (writeWhole), so a kill mid-write keeps the last.
+    let running: HdrSummary = { settings, config, status: 'running', rounds: 0 };
+    const keep = (change: Partial<HdrSummary>) => {
+      running = { ...running, ...change };
+      this.writeHdrSummary(running);
+    };
+    keep({});
     return {
       firstRound: async () => 1,
       hooks: {
-        onHardCases: (_round, open) => this.write(HDR_FILES.hardCases, hardCaseLines(open)),
-        onAccepted: (_round, examples) => this.append(HDR_FILES.examples, examples.map((e) => JSON.stringify(e) + '\n').join('')),
+        onHardCases: (_round, open) => {
+          this.write(HDR_FILES.hardCases, hardCaseLines(open));
+          keep({ poolEnd: open.length });
+        },
+        onAccepted: (_round, examples) => {
+          this.append(HDR_FILES.examples, examples.map((e) => JSON.stringify(e) + '\n').join(''));
+          keep({ added: (running.added ?? 0) + examples.length });
+        },
         // Solved cases leave the pool; onHardCases rewrites the open ones right after.
         onSolved: () => undefined,
-        onRound: (r) => this.append(HDR_FILES.rounds, JSON.stringify(r) + '\n'),
+        onRound: (r) => {
+          this.append(HDR_FILES.rounds, JSON.stringify(r) + '\n');
+          keep({ rounds: running.rounds + 1 });
+        },
       },
-      saveMined: async (report) => this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p) + '\n').join('')),
+      saveMined: async (report, pool) => {
+        this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
+        keep({ poolStart: pool.length, poolEnd: pool.length, added: 0 });
+      },
       finish: async (o) => {
-        const { model, adapter = null, data, summary, source } = this.facts;
-        // The split the data was split with (an ablation's run folders keep it in `source`), so
-        // --adapter of this folder scores and continues on its held-out side, not --seed's.
-        const split = source?.splitSeed === undefined ? {} : { splitSeed: source.splitSeed };
-        const out = { model, adapter, data, settings: o.settings, config: o.config, ...split, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
-        this.write(HDR_FILES.summary, JSON.stringify(o.failed ? { ...out, failed: true } : out, null, 2) + '\n');
+        const { stopReason, rounds, poolStart, poolEnd, added } = o;
+        this.writeHdrSummary({ settings: o.settings, config: o.config, status: o.failed ? 'failed' : 'done', stopReason, rounds, poolStart, poolEnd, added, ...(o.failed ? { failed: true } : {}) });
       },
     };
+  }
+
+  /** hdr.json: the run's facts, then where it stands. */
+  private writeHdrSummary(s: HdrSummary): void {
+    const { model, adapter = null, data, summary, source } = this.facts;
+    // The split the data was split with (an ablation's run folders keep it in `source`), so
+    // --adapter of this folder scores and continues on its held-out side, not --seed's.
+    const split = source?.splitSeed === undefined ? {} : { splitSeed: source.splitSeed };
+    const { settings, config, ...standing } = s;
+    this.write(HDR_FILES.summary, JSON.stringify({ model, adapter, data, settings, config, ...split, ...summary, ...standing }, null, 2) + '\n');
   }
 }
 

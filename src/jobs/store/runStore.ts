@@ -123,8 +123,9 @@ export interface RunStore {
   saveEvaluation(report: EvalReport): Promise<void>;
 
   // HDR pool
-  /** The run's hard-case pool, opened for an HDR run with these settings. */
-  hdrPool(settings: HdrSettings): Promise<HdrPool>;
+  /** The run's hard-case pool, opened for an HDR run with these settings, retraining with `config`
+   * (a store that keeps a summary as the run goes has it before the run ends). */
+  hdrPool(settings: HdrSettings, config: RunConfig): Promise<HdrPool>;
 
   // Ablations
   /** Keeps an ablation's result (and where the home keeps files, its report). */
