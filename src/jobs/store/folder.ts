@@ -372,9 +372,15 @@ export class RunFolderStore implements RunStore {
       finish: async (o) => {
         const { model, adapter = null, data, summary, source } = this.facts;
         // The split the data was split with (an ablation's run folders keep it in `source`), so
-        // --adapter of this folder scores and continues on its held-out side, not --seed's.
-        const split = source?.splitSeed === undefined ? {} : { splitSeed: source.splitSeed };
-        const out = { model, adapter, data, settings: o.settings, config: o.config, ...split, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
+        // --adapter of this folder scores and continues on its held-out side, not --seed's; and the
+        // examples it was read with (--include-flagged, --leave-out, --include-failing), so that side
+        // holds the ones its run used, as studio hdr's own summary records them.
+        const dataRead = {
+          ...(source?.splitSeed !== undefined && { splitSeed: source.splitSeed }),
+          ...(source?.inclusion && { inclusion: source.inclusion }),
+          ...(source?.includeFailing && { includeFailing: true }),
+        };
+        const out = { model, adapter, data, settings: o.settings, config: o.config, ...dataRead, ...summary, stopReason: o.stopReason, rounds: o.rounds, poolStart: o.poolStart, poolEnd: o.poolEnd, added: o.added };
         this.write(HDR_FILES.summary, JSON.stringify(o.failed ? { ...out, failed: true } : out, null, 2) + '\n');
       },
     };
