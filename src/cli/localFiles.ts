@@ -280,6 +280,10 @@ function lockExportFolder(out: string): { made: string | undefined; release(): v
       const fd = openSync(path, 'wx');
       try {
         writeFileSync(fd, JSON.stringify(owner) + '\n');
+      } catch (err) {
+        // Left empty (a full disk), it would name no process, so no later export could take it over.
+        rmSync(path, { force: true });
+        throw err;
       } finally {
         closeSync(fd);
       }
