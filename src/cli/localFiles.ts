@@ -44,8 +44,9 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
  * problems and exclusions are printed as notes. */
 export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples> {
   const files = await datasetFiles(paths);
-  const included = opts.ignoreLineChoices ? undefined : snapshotChoices(opts.adapter, paths);
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(opts.adapter, paths);
+  const included = snapshot?.included;
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom: snapshot?.path, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   if (opts.ignoreLineChoices) return data;
@@ -70,14 +71,14 @@ export async function readBeforeLineChoices(paths: string[], opts: DataExampleOp
 /** The studio's choice of examples in an unzipped snapshot given as --adapter: the page records it
  * per line of the snapshot's dataset.jsonl ("included"), not as run.json's inclusion (which studio
  * train --leave-out writes), so eval and hdr on the original file would otherwise score or mine
- * other examples than the page's run used. None for another folder, or when --data is that file
- * (its lines say it already). */
-function snapshotChoices(adapter: string | undefined, paths: string[]): ReadonlyMap<string, boolean> | undefined {
+ * other examples than the page's run used; `path`, that file, names it in the notes. None for
+ * another folder, or when --data is that file (its lines say it already). */
+function snapshotChoices(adapter: string | undefined, paths: string[]): { included: ReadonlyMap<string, boolean>; path: string } | undefined {
   if (!adapter || !existsSync(join(adapter, RUN_JSON))) return undefined;
   const path = join(adapter, DATASET_FILE);
   if (!existsSync(path) || paths.some((p) => resolve(p) === resolve(path))) return undefined;
   try {
-    return parseDatasetJsonl(readFileSync(path), path).inclusion;
+    return { included: parseDatasetJsonl(readFileSync(path), path).inclusion, path };
   } catch (err) {
     throw new CliError(`--adapter ${adapter}: ${(err as Error).message}`, 2);
   }
@@ -282,6 +283,10 @@ function lockExportFolder(out: string): { made: string | undefined; release(): v
       const fd = openSync(path, 'wx');
       try {
         writeFileSync(fd, JSON.stringify(owner) + '\n');
+      } catch (err) {
+        // Left empty (a full disk), it would name no process, so no later export could take it over.
+        rmSync(path, { force: true });
+        throw err;
       } finally {
         closeSync(fd);
       }

@@ -16,7 +16,7 @@ import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
 import { DEFAULT_SPLIT } from '../data/split.ts';
 import { plural } from '../data/plural.ts';
-import { parseRuleList, type InclusionChoice } from '../data/inclusion.ts';
+import { parseRuleList, sameInclusion, type InclusionChoice } from '../data/inclusion.ts';
 import { QUALITY_RULES } from '../data/quality-check.ts';
 
 export interface RunTarget {
@@ -320,8 +320,9 @@ export function inclusionFromFlags(f: { 'include-flagged'?: string[]; 'leave-out
   }
   if (!resumed) return given;
   if (given === undefined) return resumed.recorded;
-  if (inclusionFlagsText(given) !== inclusionFlagsText(resumed.recorded)) {
+  if (!sameInclusion(given, resumed.recorded)) {
     throw new CliError(`--resume: ${resumed.out} was trained with ${inclusionFlagsText(resumed.recorded) || 'no --include-flagged or --leave-out'}, not ${inclusionFlagsText(given)}; a resumed run continues on its own examples: give the same, or neither (it keeps its own)`, 2);
   }
-  return given;
+  // Given in another order, the same choice: run.json keeps the one it recorded.
+  return resumed.recorded;
 }

@@ -43,6 +43,17 @@ export function parseRuleList(names: readonly string[], flag: string): QualityRu
   return [...new Set(names)] as QualityRule[];
 }
 
+/** Two choices that pick the same examples: the same rules and ids, in any order (`--leave-out b,a`
+ * leaves out what `--leave-out a,b` does). None and an empty one are the same. */
+export function sameInclusion(a: InclusionChoice | undefined, b: InclusionChoice | undefined): boolean {
+  const same = (x: readonly string[] = [], y: readonly string[] = []) => {
+    const ys = new Set(y);
+    const xs = new Set(x);
+    return xs.size === ys.size && [...xs].every((v) => ys.has(v));
+  };
+  return same(a?.includeFlagged, b?.includeFlagged) && same(a?.leaveOut, b?.leaveOut);
+}
+
 /** The choice ready to apply to one example at a time (a file streamed, `studio tokenize`). */
 export interface ChoiceRule {
   rules: number;

@@ -87,6 +87,9 @@ export interface FileExampleOptions {
    * snapshot given as --adapter), for files that are not that dataset.jsonl: used where a line of
    * these files says nothing, as the line would be. */
   included?: ReadonlyMap<string, boolean>;
+  /** The file `included` was read from, named in the note of an example it leaves out: that
+   * example's own line says nothing. */
+  includedFrom?: string;
   /** BFCL question files in BFCL's prompt mode (import-dataset.ts). */
   bfclPromptMode?: boolean;
   /** Read no line's "included", as the CLI did before lines chose (the check and the flags alone):
@@ -135,7 +138,8 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     }
     if (r.quality.passed) {
       leftOut++;
-      problems.push(`example "${r.id}": left out, as its line says ("included": false: the studio's choice, as it passes the quality check)`);
+      const line = imported.included.has(r.id) || !opts.includedFrom ? 'its line' : `its line in ${opts.includedFrom}`;
+      problems.push(`example "${r.id}": left out, as ${line} says ("included": false: the studio's choice, as it passes the quality check)`);
       continue;
     }
     failedQuality++;

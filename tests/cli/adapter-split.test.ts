@@ -80,6 +80,8 @@ describe('--adapter of an unzipped studio snapshot', () => {
       const data = await dataExamples([DATA], { seed: 1234, adapter: dir });
       expect([...data.train, ...data.eval].map((e) => e.id).sort()).toEqual(used.filter((e) => e.id !== left).map((e) => e.id).sort());
       expect(said).toHaveBeenCalledWith(`note: --adapter ${dir} is a studio snapshot: ${plain.all.length} of the ${plain.all.length} examples here are used or left out as the studio chose (its dataset.jsonl's "included")`);
+      // The example's own line in DATA says nothing of it: the snapshot's line does.
+      expect(said).toHaveBeenCalledWith(`note: example "${left}": left out, as its line in ${join(dir, 'dataset.jsonl')} says ("included": false: the studio's choice, as it passes the quality check)`);
       // --data that dataset.jsonl itself: its lines say it, with no word about the adapter.
       said.mockClear();
       const own = await dataExamples([join(dir, 'dataset.jsonl')], { seed: 1234, adapter: dir });

@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { NARROW, TOKENIZER_DIR } from '../helpers/tinyEngine.ts';
@@ -163,6 +163,65 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(r.last).toBe(`studio eval: --adapter ${run}: no adapter_config.json`);
     // A typo in the flag itself is still named.
     expect(studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--leave-out', 'y', '--quiet').last).toBe(`studio eval: --leave-out: no example "y" to leave out among the 8 examples imported from ${data}`);
+  });
+});
+
+describe('a run trained with --leave-out, its data file cleaned of the example it left out', () => {
+  // Taking the example out of the file is what a user does once it is left out; the files then give
+  // the run's very examples (its fingerprint), but studio recipe refused them with '--leave-out: no
+  // example "x" to leave out …', a flag recipe does not have and the user never gave it.
+  it('studio train --resume goes on over it, noting that the id is in no example', { timeout: 600_000 }, async () => {
+    // It was refused '--leave-out: no example "x" to leave out …' though the user gave no flag on
+    // the resume and the files give the run's examples.
+    const model = modelDir();
+    const data = await dataFile();
+    const lines = readFileSync(data, 'utf8').split('\n');
+    const left = JSON.parse(lines[1]).id as string;
+    const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-clean-'));
+    const common = ['--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
+    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--leave-out', left, ...common);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain('trained 1 step on 4 examples');
+    writeFileSync(data, lines.filter((_, i) => i !== 1).join('\n'));
+    const resumed = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', ...common);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain('trained 2 steps on 4 examples');
+    expect(resumed.err).toContain(`note: ${join(out, 'run.json')} leaves out "${left}" (the run's --leave-out), which none of the 7 examples imported is: nothing is left out for it`);
+  });
+
+  it('studio recipe exports it, noting that the id is in no example', { timeout: 300_000 }, async () => {
+    const { dataExamples } = await import('../../src/cli/localFiles.ts');
+    const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
+    const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
+    const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
+    const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
+    const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
+    const data = await dataFile();
+    const lines = readFileSync(data, 'utf8').split('\n');
+    const left = JSON.parse(lines[1]).id as string;
+    const model = 'public/models/tiny-qwen3';
+    const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
+    // What the run trained on: the whole file, that example left out (its run.json, as studio train writes it).
+    const inclusion = { leaveOut: [left] };
+    const trained = await dataExamples([data], { seed: 3, inclusion });
+    const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-recipe-'));
+    const cleaned = join(run, 'data.jsonl');
+    writeFileSync(cleaned, lines.filter((_, i) => i !== 1).join('\n'));
+    const source = { model: resolve(model), data: [cleaned], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)) };
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source }));
+    const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    let said: unknown[] = [];
+    try {
+      expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
+    } finally {
+      said = notes.mock.calls.map(([m]) => m);
+      notes.mockRestore();
+      printed.mockRestore();
+    }
+    expect(readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(sets.train.length);
+    expect(said).toContain(`note: ${join(run, 'run.json')} leaves out "${left}" (the run's --leave-out), which none of the 7 examples imported is: nothing is left out for it`);
   });
 });
 

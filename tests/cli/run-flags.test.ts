@@ -107,6 +107,15 @@ describe('--include-flagged and --leave-out', () => {
     );
     expect(() => inclusionFromFlags({ 'leave-out': ['x'] }, { out: 'runs/b' })).toThrow('--resume: runs/b was trained with no --include-flagged or --leave-out, not --leave-out x;');
   });
+
+  it('a resumed run given its own rules and ids in another order resumes: the same examples', () => {
+    // `--leave-out b,a` on a run trained with `--leave-out a,b` was refused as another choice
+    // ('was trained with --leave-out a,b, not --leave-out b,a'), though it leaves out the same two.
+    const recorded = { includeFlagged: ['reasoning_as_promised' as const, 'arg_types_match' as const], leaveOut: ['a', 'b'] };
+    expect(inclusionFromFlags({ 'include-flagged': ['arg_types_match', 'reasoning_as_promised'], 'leave-out': ['b', 'a', 'b'] }, { out: 'runs/a', recorded })).toEqual(recorded);
+    // Another set is still refused.
+    expect(() => inclusionFromFlags({ 'include-flagged': ['arg_types_match', 'reasoning_as_promised'], 'leave-out': ['b'] }, { out: 'runs/a', recorded })).toThrow('--resume: runs/a was trained with --include-flagged reasoning_as_promised,arg_types_match --leave-out a,b, not --include-flagged arg_types_match,reasoning_as_promised --leave-out b;');
+  });
 });
 
 

@@ -346,6 +346,20 @@ describe('HDR from a run of the same run folder workspace', () => {
     expect(adapterRun(store.dir).splitSeed).toBe(1234);
   });
 
+  // `studio ablate --leave-out x --include-flagged r`: the SSB + HDR arm's hdr.json kept the split
+  // but not the choice, so `studio eval --adapter <that arm>` scored the held-out examples the
+  // ablation left out (and left out the flagged ones it used), as its SSB arm's run.json does not.
+  it('records the examples its data was read with (--include-flagged, --leave-out), so --adapter of its folder uses them', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'jobs-hdr-inclusion-'));
+    const inclusion = { includeFlagged: ['reasoning_as_promised' as const], leaveOut: ['x'] };
+    const source = { model: 'tiny', data: ['/data/demo.jsonl'], bfclPromptMode: false, includeFailing: false, splitSeed: 1234, inclusion };
+    const folders = new RunFolderWorkspace(root, { model: 'tiny', data: ['demo.jsonl'], source });
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
+    const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
+    await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
+    expect(adapterRun(store.dir)).toMatchObject({ splitSeed: 1234, inclusion });
+  });
+
   // A studio snapshot unzipped into a folder is a PEFT adapter with the run's run.json: its split is
   // the studio dataset's (run.json's dataset.split), not the run's seed (42), or --adapter of it
   // scored examples it trained on.

@@ -105,6 +105,17 @@ describe('studio inspect', () => {
     await expect(inspect.run([modelDir, '--prompt-tokens', '0'])).rejects.toThrow(/--prompt-tokens must be a positive integer, got 0/);
   });
 
+  it('names where HDR\'s prompt length came from when HDR does not fit: --prompt-tokens, else --seq', async () => {
+    // It said 'the longest prompt it mines', though inspect reads no data: the length was --seq's
+    // (prompts up to it) or the --prompt-tokens given. The embedded model (intermediate 128): its
+    // gate activation at batch 80 fits the 128 MiB binding at 2048 tokens, not at HDR's 4096.
+    const embedded = 'public/models/tiny-qwen3';
+    const bySeq = (await runCaptured([embedded, '--batch', '80', '--seq', '2048', '--max-tokens', '2048'])).out;
+    expect(bySeq).toContain('HDR          does NOT fit: it retrains at sequence 4096 (prompts up to --seq 2048, plus up to --max-tokens 2048); lower --max-tokens or --batch');
+    const byPrompt = (await runCaptured([embedded, '--batch', '80', '--seq', '1024', '--prompt-tokens', '3000', '--max-tokens', '1000'])).out;
+    expect(byPrompt).toContain('HDR          does NOT fit: it retrains at sequence 4032 (a prompt of --prompt-tokens 3000, plus up to --max-tokens 1000); lower --max-tokens or --batch');
+  });
+
   it('fails with one-line errors for bad arguments', async () => {
     await expect(inspect.run([])).rejects.toThrow(CliError);
     await expect(inspect.run([modelDir, '--targets', 'q,attn'])).rejects.toThrow(/unknown LoRA target "attn"/);

@@ -132,7 +132,9 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
   }
   // HDR's own verdict (the studio's too): its longer retraining can pass a limit training does not.
   if (plan.hdrProblems.length > 0) {
-    lines.push(`HDR          does NOT fit: it retrains at sequence ${plan.hdrSeqLen} (the longest prompt it mines plus up to --max-tokens ${shape.decode.maxNewTokens}); lower --max-tokens or --batch`);
+    // Inspect reads no data: the prompt is the one it was told, or its assumption (prompts up to --seq).
+    const prompt = shape.decode.promptTokens !== undefined ? `a prompt of --prompt-tokens ${shape.decode.promptTokens}` : `prompts up to --seq ${shape.seqLen}`;
+    lines.push(`HDR          does NOT fit: it retrains at sequence ${plan.hdrSeqLen} (${prompt}, plus up to --max-tokens ${shape.decode.maxNewTokens}); lower --max-tokens or --batch`);
     for (const p of plan.hdrProblems) lines.push(`  - ${p}`);
   }
   console.log(lines.join('\n'));

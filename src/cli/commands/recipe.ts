@@ -131,8 +131,11 @@ const recipe: CliCommand = {
       format: format as SourceFormat | undefined,
       includeFailing: f['include-failing'] ?? source?.includeFailing,
       bfclPromptMode: f['bfcl-prompt'] ?? source?.bfclPromptMode,
-      // The examples the run chose (--include-flagged, --leave-out), as it trained on them.
+      // The examples the run chose (--include-flagged, --leave-out), as it trained on them; an id it
+      // left out that the files no longer hold is noted, not refused as a typed flag (the
+      // fingerprint below says whether the files still give its examples).
       inclusion: source?.inclusion,
+      inclusionFrom: join(runDir, RUN_JSON),
     };
     const data = await dataExamples(dataPaths, reading);
     if (source?.fingerprint && (await datasetFingerprint(fingerprintedExamples(data))) !== source.fingerprint) {

@@ -261,7 +261,9 @@ const train: CliCommand = {
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     // A resumed run holds out what it recorded (the usual share where it recorded none).
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
-    const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion };
+    // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
+    // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
+    const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion, ...(f.resume && { inclusionFrom: join(out, RUN_JSON) }) };
     const data = await dataExamples(dataFiles, reading);
     if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${importedWords(data.counts)})`);

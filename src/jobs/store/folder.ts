@@ -418,10 +418,16 @@ export class RunFolderStore implements RunStore {
   private writeHdrSummary(s: HdrSummary): void {
     const { model, adapter = null, data, summary, source } = this.facts;
     // The split the data was split with (an ablation's run folders keep it in `source`), so
-    // --adapter of this folder scores and continues on its held-out side, not --seed's.
-    const split = source?.splitSeed === undefined ? {} : { splitSeed: source.splitSeed };
+    // --adapter of this folder scores and continues on its held-out side, not --seed's; and the
+    // examples it was read with (--include-flagged, --leave-out, --include-failing), so that side
+    // holds the ones its run used, as studio hdr's own summary records them.
+    const dataRead = {
+      ...(source?.splitSeed !== undefined && { splitSeed: source.splitSeed }),
+      ...(source?.inclusion && { inclusion: source.inclusion }),
+      ...(source?.includeFailing && { includeFailing: true }),
+    };
     const { settings, config, ...standing } = s;
-    this.write(HDR_FILES.summary, JSON.stringify({ model, adapter, data, settings, config, ...split, ...summary, ...standing }, null, 2) + '\n');
+    this.write(HDR_FILES.summary, JSON.stringify({ model, adapter, data, settings, config, ...dataRead, ...summary, ...standing }, null, 2) + '\n');
   }
 }
 
