@@ -356,7 +356,7 @@ describe('HDR from a run of the same run folder workspace', () => {
     const folders = new RunFolderWorkspace(root, { model: 'tiny', data: ['demo.jsonl'], source });
     const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
     const store = await folders.createRun({ kind: 'hdr', name: 'abl · ssb:grad+hdr', settings, config: CONFIG, fromRunId: 'abl-ssb-grad' });
-    await (await store.hdrPool(settings)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
+    await (await store.hdrPool(settings, CONFIG)).finish({ settings, config: CONFIG, stopReason: 'max-rounds', failed: false, rounds: 1, poolStart: 1, poolEnd: 1, added: 0 });
     expect(adapterRun(store.dir)).toMatchObject({ splitSeed: 1234, inclusion });
   });
 
