@@ -2,8 +2,11 @@
 // tokens) for the embedded tiny model and the Qwen2.5-0.5B shape, at batch 1, 4 and 16, with and
 // without a LoRA adapter (evaluation, HDR and the playground always decode with one), prefill timed
 // apart from decoding. Each case also reports what a decode step costs the CPU: recording it through
-// the ops, and replaying its captured program (gpu/recorder.ts), with its dispatch count.
-import type { Gpu } from '../gpu/index.ts';
+// the ops, and replaying its captured program (gpu/recorder.ts), with its dispatch count; how many of
+// the timed run's steps replayed (every one after the first two should: one that records again costs
+// about ten times the CPU); and, where the adapter has timestamps, one replayed step's GPU time by
+// kernel, so a rate the CPU cannot explain shows where the GPU spends it.
+import type { Gpu, ProgramCounts } from '../gpu/index.ts';
 import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
 import { benchModel } from './benchModel.ts';
 import { memoryModelFiles } from '../model/model-files.ts';
@@ -57,13 +60,25 @@ export interface GenerationRow {
   dispatchesPerStep: number;
   /** Command buffers submitted per decode step (the readback's copy rides in the last). */
   submitsPerStep: number;
+  /** Decode steps of the timed generation, and how many of them replayed a captured program. */
+  replayedSteps: { replayed: number; steps: number };
+  /** GPU milliseconds of one replayed step by kernel, largest first (adapters with timestamps). */
+  stepGpuKernels: Array<{ label: string; millis: number; dispatches: number }> | null;
+}
+
+/** Decode steps taken since `before` (each one capture or replay of its program), and the replays. */
+function stepsSince(m: ModelState, before: ProgramCounts): GenerationRow['replayedSteps'] {
+  const now = m.gpu.recorder.programCounts;
+  const spoiled = (c: ProgramCounts) => Object.values(c.spoiled).reduce((n, k) => n + k, 0);
+  const replayed = now.replayed - before.replayed;
+  return { replayed, steps: replayed + now.kept - before.kept + spoiled(now) - spoiled(before) };
 }
 
 /** CPU time of submitting greedy decode steps, each awaited before the next so the GPU is idle. */
-async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep' | 'submitsPerStep'>> {
+async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep' | 'submitsPerStep' | 'stepGpuKernels'>> {
   const steps = 12;
   const B = prompts.length;
-  const g = createGenerator(m, B, prompts[0].length + steps);
+  const g = createGenerator(m, B, prompts[0].length + steps + 1);
   try {
     await prefill(g, prompts.map((p, seq) => ({ seq, ids: p.slice(0, -1) })));
     const recorded: number[] = [];
@@ -87,7 +102,18 @@ async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<Gen
       await step.output;
       if (i >= 2) (record ? recorded : replayed).push(ms);
     }
-    return { stepCpuMillis: { recorded: median(recorded), replayed: median(replayed) }, dispatchesPerStep: dispatches, submitsPerStep: submits };
+    // One more replayed step, each dispatch timed in its own pass (the profile costs the GPU a
+    // little, so this says where a step's time goes, not how long it takes).
+    let stepGpuKernels: GenerationRow['stepGpuKernels'] = null;
+    if (m.gpu.recorder.startProfile()) {
+      try {
+        const step = await submitDecodeStep(g, { ids: prompts.map((p) => p.at(-1)!), positions: prompts.map((p) => p.length - 1 + steps), active: prompts.map(() => true), output: 'greedy', idsFromChosen: true });
+        await step.output;
+      } finally {
+        stepGpuKernels = await m.gpu.recorder.endProfile();
+      }
+    }
+    return { stepCpuMillis: { recorded: median(recorded), replayed: median(replayed) }, dispatchesPerStep: dispatches, submitsPerStep: submits, stepGpuKernels };
   } finally {
     g.destroy();
   }
@@ -112,9 +138,11 @@ export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<Ge
       return { prefill: firstTokenAt - t0, decode: performance.now() - firstTokenAt };
     };
     await run(); // pipeline compilation
+    const before = structuredClone(model.state.gpu.recorder.programCounts);
     const { prefill, decode } = await run();
+    const replayedSteps = stepsSince(model.state, before);
     const cpu = await stepCpuCost(model.state, prompts);
-    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, ...cpu };
+    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, replayedSteps, ...cpu };
   } finally {
     model.release();
   }
@@ -124,7 +152,14 @@ export function formatGenerationRows(rows: GenerationRow[]): string {
   return rows
     .map((r) => {
       const cpu = `CPU per step ${r.stepCpuMillis.recorded.toFixed(2)} ms recorded, ${r.stepCpuMillis.replayed.toFixed(2)} ms replayed, ${r.dispatchesPerStep} dispatches in ${r.submitsPerStep} submit${r.submitsPerStep === 1 ? '' : 's'}`;
-      return `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu})`;
+      const replays = `${r.replayedSteps.replayed} of ${r.replayedSteps.steps} steps replayed`;
+      let line = `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu}; ${replays})`;
+      if (r.stepGpuKernels?.length) {
+        const total = r.stepGpuKernels.reduce((n, k) => n + k.millis, 0);
+        const top = r.stepGpuKernels.slice(0, 4).map((k) => `${k.label} ${k.millis.toFixed(2)} ms ×${k.dispatches}`).join(', ');
+        line += `\n  GPU per replayed step, kernels alone: ${total.toFixed(2)} ms (${top})`;
+      }
+      return line;
     })
     .join('\n');
 }

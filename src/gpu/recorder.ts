@@ -64,11 +64,28 @@ class Program implements RecordedProgram {
   }
 }
 
+/** Why a capture was not kept: a dispatch found no bind group as it was, a buffer was retired
+ * during the recording, or the recording was timed, profiled or discarded. */
+export type SpoilReason = 'bind group made' | 'bind group rewritten' | 'buffer retired' | 'timed, profiled or discarded';
+
+/** What became of captures and replays so far (tests and the benchmark read it: a decode step
+ * that records again each token costs about ten times the CPU of one that replays). */
+export interface ProgramCounts {
+  /** Captures kept as programs. */
+  kept: number;
+  /** Captures not kept, by reason (one each: a bind group's before a retired buffer). */
+  spoiled: Partial<Record<SpoilReason, number>>;
+  /** Replays that emitted their program. */
+  replayed: number;
+  /** Replays refused (program released, or a buffer retired since its capture). */
+  refused: number;
+}
+
 /** What a capture saw: its commands, the bind groups they use, and whether it may be replayed. */
 interface Capture {
   ops: ProgramOp[];
   groups: CachedGroup[];
-  spoiled: boolean;
+  spoiled: SpoilReason | null;
 }
 
 export class Recorder {
@@ -93,6 +110,7 @@ export class Recorder {
   private profile: { sets: GPUQuerySet[]; labels: string[] } | null = null;
   private capturing: Capture | null = null;
   private retiredCount = 0;
+  readonly programCounts: ProgramCounts = { kept: 0, spoiled: {}, replayed: 0, refused: 0 };
 
   /** `bindGroupLimit`: cached bind groups kept before the least recently used go (tests lower it). */
   constructor(
@@ -131,7 +149,7 @@ export class Recorder {
       // Only a recording that found every bind group as it was is steady enough to replay (the
       // first decode step makes them, the second reuses them): one made or rewritten now may be
       // rewritten again by a later dispatch of the same recording once a submit lies between them.
-      if (found !== 'as-is') this.capturing.spoiled = true;
+      if (found !== 'as-is') this.capturing.spoiled ??= found === 'made' ? 'bind group made' : 'bind group rewritten';
       this.capturing.ops.push({ kind: 'dispatch', pipeline, group: cached.group, x, y, z });
       this.capturing.groups.push(cached);
     }
@@ -160,7 +178,8 @@ export class Recorder {
    */
   async capture(record: () => Promise<void>): Promise<RecordedProgram | null> {
     if (this.capturing) throw new Error('Recorder.capture: a capture is already running');
-    const cap: Capture = { ops: [], groups: [], spoiled: this.discarding || !!this.profile || this.timedPass !== 'off' };
+    const untimed = !this.discarding && !this.profile && this.timedPass === 'off';
+    const cap: Capture = { ops: [], groups: [], spoiled: untimed ? null : 'timed, profiled or discarded' };
     const retiredBefore = this.retiredCount;
     this.capturing = cap;
     try {
@@ -168,7 +187,13 @@ export class Recorder {
     } finally {
       this.capturing = null;
     }
-    if (cap.spoiled || this.retiredCount !== retiredBefore) return null;
+    if (this.retiredCount !== retiredBefore) cap.spoiled ??= 'buffer retired';
+    if (cap.spoiled) {
+      const counts = this.programCounts.spoiled;
+      counts[cap.spoiled] = (counts[cap.spoiled] ?? 0) + 1;
+      return null;
+    }
+    this.programCounts.kept++;
     this.bindGroups.pin(cap.groups);
     return new Program(cap.ops, cap.groups, this.bindGroups, this.retiredCount);
   }
@@ -180,8 +205,12 @@ export class Recorder {
    */
   replay(program: RecordedProgram): boolean {
     const p = program as Program;
-    if (!p.live || p.retiredAt !== this.retiredCount || this.discarding) return false;
+    if (!p.live || p.retiredAt !== this.retiredCount || this.discarding) {
+      this.programCounts.refused++;
+      return false;
+    }
     this.ctx.throwIfLost();
+    this.programCounts.replayed++;
     for (const op of p.ops) {
       if (op.kind === 'dispatch') this.emit(op.pipeline, op.group, op.x, op.y, op.z);
       else if (op.kind === 'copy') this.copy(op.src, op.srcOffset, op.dst, op.dstOffset, op.bytes);
@@ -205,7 +234,7 @@ export class Recorder {
    * little: use it to see where a step's time goes, not to time the step). Needs timestamp-query. */
   startProfile(): boolean {
     if (!this.ctx.features.has('timestamp-query')) return false;
-    if (this.capturing) this.capturing.spoiled = true;
+    if (this.capturing) this.capturing.spoiled ??= 'timed, profiled or discarded';
     this.submit();
     this.profile = { sets: [], labels: [] };
     return true;
@@ -292,7 +321,7 @@ export class Recorder {
 
   /** See timeRecorded. A copy or clear inside `record` splits the pass; the time is then wall-clock. */
   async timed(record: () => Promise<void> | void): Promise<{ millis: number; source: 'timestamps' | 'wall' }> {
-    if (this.capturing) this.capturing.spoiled = true;
+    if (this.capturing) this.capturing.spoiled ??= 'timed, profiled or discarded';
     this.submit();
     await this.ctx.device.queue.onSubmittedWorkDone();
     const useTimestamps = this.ctx.features.has('timestamp-query');

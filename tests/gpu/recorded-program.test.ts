@@ -47,6 +47,7 @@ describe('recorded programs', () => {
     expectClose(await readF32(gpu.ctx, bufs.mirror, n), a.map((v) => 4.5 * v), { atol: 1e-5, rtol: 1e-6 }, 'mirror (the copy replayed too)');
     program!.release();
     expect(gpu.recorder.replay(program!)).toBe(false);
+    expect(gpu.recorder.programCounts).toEqual({ kept: 1, spoiled: { 'bind group made': 1 }, replayed: 3, refused: 1 });
     Object.values(bufs).forEach((b) => b.destroy());
   });
 
@@ -68,6 +69,8 @@ describe('recorded programs', () => {
     gpu.recorder.discarding = true;
     expect(await gpu.recorder.capture(step)).toBeNull();
     gpu.recorder.discarding = false;
+    // Each refusal counted, with why: the first capture made bind groups.
+    expect(gpu.recorder.programCounts).toEqual({ kept: 1, spoiled: { 'bind group made': 1, 'buffer retired': 1, 'timed, profiled or discarded': 2 }, replayed: 0, refused: 1 });
     await expect(gpu.recorder.capture(() => gpu.recorder.capture(step).then(() => undefined))).rejects.toThrow(/already running/);
     gpu.recorder.submit();
     Object.values(bufs).forEach((b) => b.destroy());

@@ -307,16 +307,26 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(g.programs.size).toBe(0);
   });
 
-  it('a decode step of a deep model with LoRA on every target is one submit, however many dispatches', async () => {
-    // 24 layers (Qwen2.5-0.5B's count) at toy width: past the recorder's 256-dispatch split.
+  it('a decode step of a deep model with LoRA on every target is one submit, however many dispatches, and every step after the first two replays', async () => {
+    // 24 layers (Qwen2.5-0.5B's count) at toy width: past the recorder's 256-dispatch split, and the
+    // LoRA dispatches of the 0.5B shape (four a layer), all sharing one adapter buffer.
     const deep = generateTinyModel({ ...tinyTestOptions('qwen2'), numLayers: 24 });
     const gpu = await testGpu();
     const lora: LoraSettings = { ...LORA, rank: 4 };
     const m = await loadEngineModel(gpu, memoryModelFiles(deep.files, 'deep'), { lora: null, adapter: initLoraAdapter(deep.spec, lora, 3), maxTokens: 8 });
+    const counts = gpu.recorder.programCounts;
+    const since = (before: typeof counts) => ({
+      kept: counts.kept - before.kept,
+      spoiled: Object.values(counts.spoiled).reduce((a, b) => a + b, 0) - Object.values(before.spoiled).reduce((a, b) => a + b, 0),
+      replayed: counts.replayed - before.replayed,
+      refused: counts.refused - before.refused,
+    });
+    const snapshot = () => ({ ...counts, spoiled: { ...counts.spoiled } });
     const g = createGenerator(m.state, 2, 8);
     try {
       await prefill(g, [{ seq: 0, ids: [1, 2] }, { seq: 1, ids: [3] }]);
-      for (let i = 0; i < 4; i++) {
+      const before = snapshot();
+      for (let i = 0; i < 5; i++) {
         const d0 = gpu.recorder.dispatchCount;
         const s0 = gpu.recorder.submitCount;
         const step = await submitDecodeStep(g, { ids: [4, 5], positions: [2 + i, 1 + i], active: [true, true], output: 'greedy', idsFromChosen: i > 0 });
@@ -325,8 +335,18 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
         await step.output;
       }
       expect(gpu.recorder.splitLongRecordings).toBe(true);
+      // Step 0 (fed from the CPU) makes the bind groups; step 1 (fed on the GPU) is kept; 2–4 replay.
+      expect(since(before)).toEqual({ kept: 1, spoiled: 1, replayed: 3, refused: 0 });
     } finally {
       g.destroy();
+    }
+    try {
+      // The same through generate's pipelined loop (step N+1 submitted before N is read back), with a
+      // fresh generator: eight tokens, eight steps, all but the first two replayed.
+      const before = snapshot();
+      await generate(m.state, [[1, 2, 4], [3, 5]], { maxNewTokens: 8, stopTokenIds: [] });
+      expect(since(before)).toEqual({ kept: 1, spoiled: 1, replayed: 6, refused: 0 });
+    } finally {
       m.release();
     }
   });
@@ -341,7 +361,9 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(row.stepCpuMillis.replayed).toBeGreaterThan(0);
     expect(row.submitsPerStep).toBe(1);
     expect(row.dispatchesPerStep).toBeGreaterThan(20);
-    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit\)$/);
+    // Four new tokens, four steps: the first makes the generator's bind groups, the second is kept.
+    expect(row.replayedSteps).toEqual({ replayed: 2, steps: 4 });
+    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit; 2 of 4 steps replayed\)/);
   });
 
   it('streams every token once, in order, per sequence', async () => {
