@@ -19,7 +19,7 @@ import { matmul, seenMatmulClasses } from '../ops/matmul.ts';
 import { tuneMatmuls } from '../ops/matmulTune.ts';
 import { rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeAppend } from '../ops/rope.ts';
-import { attentionCachedRows, attentionDecode } from '../ops/attention.ts';
+import { attentionCachedRows, attentionDecode, attentionDecodeForm, attentionDecodeScratchBytes, type AttentionDecodeForm } from '../ops/attention.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { argmaxRows } from '../ops/decode.ts';
 import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
@@ -58,6 +58,9 @@ interface DecodeBuffers {
   loraU: GPUBuffer; // [B, r] x·Aᵀ, reused by every target in turn
   logits: GPUBuffer; // [B, V]
   chosen: GPUBuffer; // [B] u32 chosen ids
+  /** The split decode attention's per-chunk partials, sized once for the cache's capacity (null
+   * where the single pass runs). */
+  attentionPartials: GPUBuffer | null;
   /** Made on the first sampled step (greedy generation never needs them). */
   sampler: { draws: GPUBuffer; table: GPUBuffer; weights: GPUBuffer } | null;
 }
@@ -66,6 +69,8 @@ export interface Generator {
   m: ModelState;
   cache: KvCache;
   buffers: DecodeBuffers;
+  /** How each layer's decode attention walks the cache (chosen once, by the cache's capacity). */
+  attention: AttentionDecodeForm;
   /** Captured decode steps by what they compute (programKey). */
   programs: Map<string, RecordedProgram>;
   destroy(): void;
@@ -77,10 +82,12 @@ export function kvCacheBytes(spec: ModelSpec, B: number, maxSeq: number): number
   return 2 * spec.numLayers * B * maxSeq * kvDim(spec) * 4;
 }
 
-/** GPU bytes of a decode step's scratch for B sequences (DecodeBuffers, made by createGenerator),
- * with the sampler's buffers when tokens are drawn (temperature > 0) rather than taken greedily:
- * the [B, V] logits, and for sampling their [B, V] weights, dominate. */
-export function decodeScratchBytes(spec: ModelSpec, B: number, rank: number, sampled: boolean): number {
+/** GPU bytes of a decode step's scratch for B sequences of maxSeq positions (DecodeBuffers, made by
+ * createGenerator), with the sampler's buffers when tokens are drawn (temperature > 0) rather than
+ * taken greedily: the [B, V] logits, and for sampling their [B, V] weights, dominate. The split
+ * attention's partials are counted whatever the adapter runs (the plan does not know it; they are
+ * about H/(512·layers·nKv) of the cache: 0.06% on Qwen2.5-0.5B). */
+export function decodeScratchBytes(spec: ModelSpec, B: number, rank: number, sampled: boolean, maxSeq: number): number {
   const qd = qDim(spec);
   const kvd = kvDim(spec);
   // ids, lengths, rstd, chosen [B]; x, h [B, H]; qPre, att [B, qd]; kPre, v [B, kvd]; head rstd; gate, up, act; LoRA u; logits.
@@ -89,7 +96,7 @@ export function decodeScratchBytes(spec: ModelSpec, B: number, rank: number, sam
   if (spec.qkNorm) floats += B * qd + B * kvd;
   // The sampler: one draw per row, the exp2 table, the [B, V] weights (samplerBuffers).
   if (sampled) floats += B + exp2Table().length + B * spec.vocabSize;
-  return floats * 4;
+  return floats * 4 + attentionDecodeScratchBytes(decodeAttentionShape(spec, B, maxSeq));
 }
 
 /** Positions each of B rows can hold on a GPU with these limits: one layer's K (or V) for all rows
@@ -98,8 +105,18 @@ export function kvCachePositionLimit(spec: ModelSpec, limits: { maxStorageBuffer
   return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / (B * kvDim(spec) * 4));
 }
 
+export interface GeneratorOptions {
+  /** The decode attention's form; default: attentionDecodeForm's rule for this adapter and maxSeq. */
+  attention?: AttentionDecodeForm;
+}
+
+/** The decode attention's shape for B rows of maxSeq positions. */
+function decodeAttentionShape(spec: ModelSpec, B: number, maxSeq: number) {
+  return { batch: B, maxSeqLen: maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim };
+}
+
 /** Allocates the cache for B sequences of up to maxSeq positions, and the decode scratch. */
-export function createGenerator(m: ModelState, B: number, maxSeq: number): Generator {
+export function createGenerator(m: ModelState, B: number, maxSeq: number, opts: GeneratorOptions = {}): Generator {
   const { gpu, spec } = m;
   // Generation never drops LoRA inputs; a training step leaves its micro-batch's dropout set.
   m.dropout = null;
@@ -145,8 +162,11 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       loraU: f32(B * (m.lora?.settings.rank ?? 1), 'decode.loraU'),
       logits: f32(B * spec.vocabSize, 'decode.logits'),
       chosen: f32(B, 'decode.chosen'),
+      attentionPartials: null,
       sampler: null,
     };
+    const attention = attentionDecodeForm(gpu, maxSeq, { form: opts.attention });
+    if (attention === 'split') buffers.attentionPartials = f32(attentionDecodeScratchBytes(decodeAttentionShape(spec, B, maxSeq)) / 4, 'decode.attentionPartials');
     // As in activations.ts: without q/k norm RoPE rotates the projection output in place.
     buffers.q = spec.qkNorm ? f32(B * qd, 'decode.q') : buffers.qPre;
     buffers.k = spec.qkNorm ? f32(B * kvd, 'decode.k') : buffers.kPre;
@@ -155,6 +175,7 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number): Gener
       m,
       cache,
       buffers,
+      attention,
       programs,
       destroy: () => {
         programs.forEach((p) => p.release());
@@ -381,7 +402,7 @@ async function decodeLayer(g: Generator, l: number, buf: LayerBuffers): Promise<
         invFreq: m.invFreq, lengths: d.lengths, q: d.q, k: d.k, v: d.v, kCache: cache.k[l], vCache: cache.v[l],
         B, maxT: cache.maxSeq, qHeads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim,
       });
-      await attentionDecode(gpu, { batch: B, maxSeqLen: cache.maxSeq, nHeads: spec.numHeads, nKvHeads: spec.numKvHeads, headDim: spec.headDim }, { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att });
+      await attentionDecode(gpu, decodeAttentionShape(spec, B, cache.maxSeq), { q: d.q, kCache: cache.k[l], vCache: cache.v[l], lengths: d.lengths, out: d.att, partials: d.attentionPartials ?? undefined }, { form: g.attention });
     },
   });
 }

@@ -318,7 +318,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   // the batch inputs); no grads, moments or saved activations.
   const P = Math.min(prompt, prefillChunkTokens(spec, limits));
   const prefillBytes = sum(layerActivationBuffers(spec, s, P)) + 2 * P * H * F32 + P * F32 + 3 * P * 4;
-  const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, decode.sampled ?? false);
+  const generationBytes = weights + loraParams + kvCache + prefillBytes + decodeScratchBytes(spec, decodeRows, s.rank, decode.sampled ?? false, positions);
   // HDR samples with the model it retrains (jobs/hdr.ts): the trainer's loss head and batch are
   // freed between rounds, the rest of a training step stays beside the cache and the sampler. It
   // retrains (and so loads its model) at the length that holds its samples, the longest prompt plus
@@ -337,7 +337,7 @@ function planWithoutSuggestions(spec: ModelSpec, s: TrainShape, limits: PlanLimi
   const hdrKept = keptForBackward(spec, h, hdrT, h.recompute);
   const hdrLoraParams = loraParameterCount(spec, { ...loraSettings, rank: h.rank, targets: h.targets }) * F32;
   const hdrModel = weights + 4 * hdrLoraParams + hdrKept.activations + hdrKept.scratch;
-  const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, h.rank, true);
+  const hdrSampling = hdrModel + kvCache + decodeScratchBytes(spec, decodeRows, h.rank, true, positions);
   const hdrChunk = s.lmHeadChunk ?? defaultChunk(spec, hdrT, maxBinding);
   const hdrStep = stepBuffers(spec, hdrT, hdrChunk, limits);
   const hdrBytes = Math.max(hdrModel + hdrStep.lmHead + hdrStep.inputs + hdrStep.kernelScratch, hdrSampling);

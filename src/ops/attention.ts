@@ -12,7 +12,9 @@
 // This one rule covers both needs: an attention mask [B, T] (1 = token, 0 = padding, left or right)
 // is passed as `segments` unchanged, and packed sequences number their tokens 1, 2, 3, …
 // Padded query rows output zeros and get zero gradients; padded keys are never attended.
-import { packParams, shaderFile, splitWorkgroups, type Gpu } from '../gpu/index.ts';
+// Decode (one new query per sequence against its KV cache) runs in one of two forms chosen by the
+// cache's capacity (attentionDecodeForm): a single pass, or split into chunks and merged.
+import { packParams, shaderFile, splitWorkgroups, type Gpu, type Workgroups } from '../gpu/index.ts';
 import fwdCode from '../../shaders/attention_fwd.wgsl?raw';
 import bwdCode from '../../shaders/attention_bwd.wgsl?raw';
 import decodeCode from '../../shaders/attention_decode.wgsl?raw';
@@ -37,9 +39,19 @@ const MAX_TILE_ROWS = 32;
  * (32 KiB: ~8 s per pipeline). */
 const TILE_BUDGET_BYTES = 8 * 1024;
 const DELTA_WG = 256;
+/** Threads per decode workgroup: a power of two (the split form's tree reductions), ≥ head_dim / 4. */
 const DECODE_WG = 64;
-/** Keys scored per decode chunk (CH in attention_decode.wgsl). */
+/** Keys scored per decode chunk (CH in attention_decode.wgsl), and the positions of one split chunk. */
 const DECODE_CHUNK = 256;
+/** Cache capacity above which a hardware GPU decodes in the split form. The single pass runs one
+ * workgroup per (head, row) (14 at B = 1 on Qwen2.5-0.5B) whose 16 folding threads walk every cached
+ * position in turn: fine for two chunks, ~95 ms a token at 6,000 positions on an H200. The split form
+ * gives each 256-position chunk its own workgroup and costs a second (merge) dispatch, which only
+ * pays once the single pass walks more than two chunks. Software adapters (SwiftShader, CI) keep the
+ * single pass at every length: their few CPU threads gain nothing from more workgroups. The rule
+ * reads the capacity, not the current length, so each step records the same dispatches and a
+ * generation's captured step replays at every length. */
+export const SPLIT_DECODE_MIN_POSITIONS = 2 * DECODE_CHUNK;
 
 /** How key (or query) tiles reach the threads that use them. */
 export interface AttentionOptions {
@@ -252,23 +264,54 @@ export interface AttentionDecodeBuffers {
   lengths: GPUBuffer;
   /** written: [B, nHeads, headDim]; zeros for a sequence of length 0 */
   out: GPUBuffer;
+  /** The split form's scratch of attentionDecodeScratchBytes(shape) bytes (unused by the single pass). */
+  partials?: GPUBuffer;
+}
+
+/** 'single-pass': one workgroup per (head, row) walks the whole cache. 'split': one per 256-position
+ * chunk, then a merge (see attention_decode.wgsl). */
+export type AttentionDecodeForm = 'single-pass' | 'split';
+
+export interface AttentionDecodeOptions {
+  /** Default: attentionDecodeForm's rule. */
+  form?: AttentionDecodeForm;
+}
+
+/** Which decode form runs for a cache of maxSeqLen positions (rule at SPLIT_DECODE_MIN_POSITIONS). */
+export function attentionDecodeForm(gpu: Gpu, maxSeqLen: number, opts: AttentionDecodeOptions = {}): AttentionDecodeForm {
+  return opts.form ?? (!gpu.ctx.adapter.isSoftware && maxSeqLen > SPLIT_DECODE_MIN_POSITIONS ? 'split' : 'single-pass');
+}
+
+/** Bytes of the split form's partials, sized by the cache's capacity so they are allocated once:
+ * per (row, head, chunk) the chunk's max and sum of exps in one vec4, then its weighted V. */
+export function attentionDecodeScratchBytes(shape: Omit<AttentionDecodeShape, 'scale'>): number {
+  const chunks = Math.ceil(shape.maxSeqLen / DECODE_CHUNK);
+  return shape.batch * shape.nHeads * chunks * (shape.headDim / 4 + 1) * 16;
 }
 
 /** Records one decode step: each sequence's new query against its first lengths[b] cached keys. */
-export async function attentionDecode(gpu: Gpu, shape: AttentionDecodeShape, b: AttentionDecodeBuffers): Promise<void> {
+export async function attentionDecode(gpu: Gpu, shape: AttentionDecodeShape, b: AttentionDecodeBuffers, opts: AttentionDecodeOptions = {}): Promise<void> {
   checkHeads(shape.nHeads, shape.nKvHeads, shape.headDim);
   const qBytes = shape.batch * shape.nHeads * shape.headDim * 4;
   const cacheBytes = shape.batch * shape.maxSeqLen * shape.nKvHeads * shape.headDim * 4;
   checkSizes('attentionDecode', { q: [b.q, qBytes], kCache: [b.kCache, cacheBytes], vCache: [b.vCache, cacheBytes], lengths: [b.lengths, shape.batch * 4], out: [b.out, qBytes] });
-  await dispatchCacheAttention(gpu, 'attention_decode', shape, 0, shape.batch, { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 5: b.out });
+  if (attentionDecodeForm(gpu, shape.maxSeqLen, opts) === 'single-pass') {
+    await dispatchCacheAttention(gpu, 'attention_decode', shape, 0, [shape.nHeads, shape.batch], { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 5: b.out });
+    return;
+  }
+  if (!b.partials) throw new Error(`attentionDecode: the split form needs a "partials" buffer of ${attentionDecodeScratchBytes(shape)} bytes`);
+  checkSizes('attentionDecode', { partials: [b.partials, attentionDecodeScratchBytes(shape)] });
+  const chunks = Math.ceil(shape.maxSeqLen / DECODE_CHUNK);
+  await dispatchCacheAttention(gpu, 'attention_decode_split', shape, 0, [chunks, shape.nHeads, shape.batch], { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 8: b.partials });
+  await dispatchCacheAttention(gpu, 'attention_decode_merge', shape, 0, [shape.nHeads, shape.batch], { 4: b.lengths, 5: b.out, 8: b.partials });
 }
 
-/** One workgroup per (head, query row) of attention_decode.wgsl's entry point `entry`. */
-async function dispatchCacheAttention(gpu: Gpu, entry: string, shape: Omit<AttentionDecodeShape, 'batch'>, firstRow: number, rows: number, bindings: Record<number, GPUBuffer>): Promise<void> {
+/** A dispatch of attention_decode.wgsl's entry point `entry`. */
+async function dispatchCacheAttention(gpu: Gpu, entry: string, shape: Omit<AttentionDecodeShape, 'batch'>, firstRow: number, workgroups: Workgroups, bindings: Record<number, GPUBuffer>): Promise<void> {
   const pipeline = await gpu.pipelines.pipeline(ATTENTION_DECODE, entry, { WG: DECODE_WG, CH: DECODE_CHUNK, HD4: shape.headDim / 4 });
   const scale = shape.scale ?? 1 / Math.sqrt(shape.headDim);
   const params = packParams([{ u32: shape.maxSeqLen }, { u32: shape.nHeads }, { u32: shape.nKvHeads }, { f32: scale }, { u32: firstRow }]);
-  gpu.recorder.dispatch(pipeline, params, bindings, [shape.nHeads, rows]);
+  gpu.recorder.dispatch(pipeline, params, bindings, workgroups);
 }
 
 export interface AttentionCachedRowsShape {
@@ -310,6 +353,6 @@ export async function attentionCachedRows(gpu: Gpu, shape: AttentionCachedRowsSh
   // A chunk may hold more rows than one dispatch has workgroups along y.
   const most = gpu.ctx.limits.maxComputeWorkgroupsPerDimension;
   for (let first = 0; first < shape.rows; first += most) {
-    await dispatchCacheAttention(gpu, 'attention_cached_rows', shape, first, Math.min(most, shape.rows - first), { 1: b.q, 2: b.kCache, 3: b.vCache, 5: b.out, 6: b.positions, 7: b.cacheRows });
+    await dispatchCacheAttention(gpu, 'attention_cached_rows', shape, first, [shape.nHeads, Math.min(most, shape.rows - first)], { 1: b.q, 2: b.kCache, 3: b.vCache, 5: b.out, 6: b.positions, 7: b.cacheRows });
   }
 }

@@ -5,6 +5,7 @@ import type { Gpu } from '../gpu/index.ts';
 import { sharedRowsApplies, subgroupMatrixLanes } from './matmulKernels.ts';
 import { MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, type CheckVerdict } from './matmulChoice.ts';
 import { LORA_DECODE_MAX_RANK, LORA_DECODE_MAX_ROWS } from './loraDecode.ts';
+import { SPLIT_DECODE_MIN_POSITIONS } from './attention.ts';
 
 export interface KernelPath {
   op: string;
@@ -13,11 +14,11 @@ export interface KernelPath {
   why: string;
 }
 
-/** Generation: the same on every adapter but for the kernel of its few rows. */
-function decoding(rows: string): KernelPath {
+/** Generation: the same on every adapter but for the kernel of its few rows and its attention. */
+function decoding(rows: string, attention: string): KernelPath {
   return {
     op: 'generation',
-    path: `${rows}; the LoRA shares of one input in one dispatch (to ${LORA_DECODE_MAX_ROWS} sequences and rank ${LORA_DECODE_MAX_RANK}); from the third token, each step replays its recorded commands in one submit`,
+    path: `${rows}; ${attention}; the LoRA shares of one input in one dispatch (to ${LORA_DECODE_MAX_ROWS} sequences and rank ${LORA_DECODE_MAX_RANK}); from the third token, each step replays its recorded commands in one submit`,
     why: 'a token is hundreds of small products: recording them costs the CPU as much as running them costs the GPU',
   };
 }
@@ -35,7 +36,7 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
       { op: 'cross-entropy and RMSNorm rows', path: 'four values a load, a quarter of the threads', why: 'a software adapter (CPU) loads lane by lane; the same sums in the same order' },
       { op: 'attention', path: 'a row per thread', why: 'a software adapter (CPU)' },
       { op: 'frozen weights', path: 'the checkpoint’s dtype (bf16/f16), math in f32', why: 'no tensor cores on a software adapter' },
-      decoding('1 or 2 sequences: 8 output columns a thread, more: register-tiled'),
+      decoding('1 or 2 sequences: 8 output columns a thread, more: register-tiled', 'attention walks the cache in one workgroup per head and sequence'),
     ];
   }
   const lanes = subgroupMatrixLanes(gpu);
@@ -61,6 +62,9 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
       path: lanes ? 'bf16 checkpoints held as f16 (exact in f16’s range; a weight beyond ±65504 keeps the model in bf16)' : 'the checkpoint’s dtype (bf16/f16), math in f32',
       why: lanes ? 'tensor cores read f16' : features.has('shader-f16') ? 'f16 alone would not make the products faster' : 'no shader-f16',
     },
-    decoding('up to 8 sequences: matrix–vector kernels (threads share each output’s sum), the one measured fastest on a first generation'),
+    decoding(
+      'up to 8 sequences: matrix–vector kernels (threads share each output’s sum), the one measured fastest on a first generation',
+      `attention against a cache of more than ${SPLIT_DECODE_MIN_POSITIONS} positions in chunks of its own workgroups, merged after`,
+    ),
   ];
 }

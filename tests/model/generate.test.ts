@@ -307,6 +307,43 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(g.programs.size).toBe(0);
   });
 
+  it('a cache of three chunks decoded in the split form gives the single pass\'s greedy tokens and logits, and its step replays', async () => {
+    // Rows of 530 positions (two 256-position chunks and a partial third) and of 40 (one partial
+    // chunk): the split form's chunk borders, rows of different lengths, GQA (4 heads on 2).
+    const long = [randomPrompt(spec.vocabSize, 530, 203), randomPrompt(spec.vocabSize, 40, 204)];
+    const maxSeq = 540;
+    const run = async (g: ReturnType<typeof createGenerator>) => {
+      const replay = vi.spyOn(model.state.gpu.recorder, 'replay');
+      try {
+        await prefill(g, long.map((p, seq) => ({ seq, ids: p.slice(0, -1) })));
+        const steps = [];
+        for (let i = 0; i < 6; i++) {
+          steps.push(await submitDecodeStep(g, { ids: long.map((p) => p.at(-1)!), positions: long.map((p) => p.length - 1 + i), active: [true, true], output: 'greedy', idsFromChosen: i > 0 }));
+        }
+        const chosen = (await Promise.all(steps.map((s) => s.output))) as Array<{ chosen: Uint32Array }>;
+        const replayed = replay.mock.results.map((r) => r.value);
+        // One more step, reading back the logits of the last chosen tokens.
+        const last = chosen[5].chosen;
+        const out = await (await submitDecodeStep(g, { ids: last, positions: long.map((p) => p.length + 5), active: [true, true], output: 'logits' })).output;
+        return { tokens: [0, 1].map((b) => chosen.map((c) => c.chosen[b])), replayed, logits: (out as { logits: Float32Array }).logits };
+      } finally {
+        replay.mockRestore();
+        g.destroy();
+      }
+    };
+    const single = createGenerator(model.state, 2, maxSeq);
+    expect(single.attention).toBe('single-pass'); // a software adapter keeps the single pass
+    const split = createGenerator(model.state, 2, maxSeq, { attention: 'split' });
+    expect(split.buffers.attentionPartials).not.toBeNull();
+    const a = await run(single);
+    const b = await run(split);
+    expect(b.tokens).toEqual(a.tokens);
+    // f32 on both sides, the same sums in another order: ~1e-6 apart; a wrong chunk moves logits by ~1e-2.
+    expectClose(b.logits, a.logits, { atol: 1e-4, rtol: 1e-4 }, 'split vs single-pass logits');
+    // Steps 2–5 replayed step 1's captured program: the split adds no per-step bind group or buffer.
+    expect(b.replayed).toEqual([true, true, true, true]);
+  });
+
   it('a decode step of a deep model with LoRA on every target is one submit, however many dispatches, and every step after the first two replays', async () => {
     // 24 layers (Qwen2.5-0.5B's count) at toy width: past the recorder's 256-dispatch split, and the
     // LoRA dispatches of the 0.5B shape (four a layer), all sharing one adapter buffer.

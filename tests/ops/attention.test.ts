@@ -2,10 +2,14 @@
 // forward, backward and decode against the reference at shapes that are not multiples of the tiles
 // (tiles: 64 rows per workgroup, ≤32 rows per shared tile), T = 1, GQA ratios 1, 2 and 7, left and
 // right padding, and two packed sequences in one row. Every GPU check runs both tile paths: staged in
-// workgroup memory (the real-GPU default) and read straight from storage (the CPU default).
+// workgroup memory (the real-GPU default) and read straight from storage (the CPU default). Decode
+// runs both its forms (single pass, and split into 256-position chunks then merged) around the chunk borders.
 import { describe, expect, it } from 'vitest';
 import { createGpu, createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { attentionBackward, attentionBackwardScratchBytes, attentionCachedRows, attentionDecode, attentionForward, attentionKernel, tiledWorkgroupBytes, type AttentionOptions, type AttentionShape } from '../../src/ops/attention.ts';
+import {
+  attentionBackward, attentionBackwardScratchBytes, attentionCachedRows, attentionDecode, attentionDecodeForm, attentionDecodeScratchBytes, attentionForward, attentionKernel, tiledWorkgroupBytes,
+  type AttentionDecodeOptions, type AttentionOptions, type AttentionShape,
+} from '../../src/ops/attention.ts';
 import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { attentionBackwardRef, attentionCachedRowsRef, attentionDecodeRef, attentionForwardRef, type AttentionRefShape } from '../reference/attention.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
@@ -221,26 +225,91 @@ describe('attention backward on the GPU', () => {
   }
 });
 
+interface DecodeCase {
+  name: string;
+  maxT: number;
+  H: number;
+  Hkv: number;
+  d: number;
+  /** one per sequence (B = lengths.length); 0 = an inactive row */
+  lengths: number[];
+  qScale?: number;
+}
+
+// Both decode forms at shapes around the split's 256-position chunks: lengths 0 (inactive), 1, a
+// chunk exactly (256), one past it (257), a full cache whose last chunk is partial (700 = 2·256 +
+// 188), GQA 1, 3 and 7, and head dims whose vec4 columns fill the workgroup in 4 lanes (d = 64),
+// 2 lanes (128) and 12 lanes with 4 threads idle (20).
+const decodeCases: DecodeCase[] = [
+  { name: 'lengths 0, 1, 280 and 17, GQA 7', maxT: 300, H: 14, Hkv: 2, d: 16, lengths: [0, 1, 280, 17] },
+  { name: 'a full cache with a partial last chunk, a chunk exactly, an inactive row; peaked softmax, d=64', maxT: 700, H: 4, Hkv: 2, d: 64, lengths: [700, 256, 0], qScale: 8 },
+  { name: 'one past a chunk and two past, GQA 3, d=128', maxT: 520, H: 6, Hkv: 2, d: 128, lengths: [257, 513] },
+  { name: 'd=20 (lanes that do not fill the workgroup), GQA 1', maxT: 600, H: 2, Hkv: 2, d: 20, lengths: [599, 3] },
+];
+
+async function checkDecode(gpu: Gpu, c: DecodeCase, seed: number, opts: AttentionDecodeOptions): Promise<void> {
+  const B = c.lengths.length;
+  const shape = { batch: B, maxSeqLen: c.maxT, nHeads: c.H, nKvHeads: c.Hkv, headDim: c.d };
+  const lengths = Uint32Array.from(c.lengths);
+  const q = randomArray(B * c.H * c.d, seed + 1, c.qScale ?? 1);
+  const kCache = randomArray(B * c.maxT * c.Hkv * c.d, seed + 2);
+  const vCache = randomArray(B * c.maxT * c.Hkv * c.d, seed + 3);
+  const b = {
+    q: uploadBuffer(gpu.ctx, q, 'q'),
+    kCache: uploadBuffer(gpu.ctx, kCache, 'kCache'),
+    vCache: uploadBuffer(gpu.ctx, vCache, 'vCache'),
+    lengths: uploadBuffer(gpu.ctx, lengths, 'lengths'),
+    // out and the partials start as garbage: inactive rows must be written as zeros, and chunks
+    // past a row's length must not be read
+    out: uploadBuffer(gpu.ctx, randomArray(B * c.H * c.d, seed + 4, 100), 'out'),
+    partials: uploadBuffer(gpu.ctx, randomArray(attentionDecodeScratchBytes(shape) / 4, seed + 5, 100), 'partials'),
+  };
+  await attentionDecode(gpu, shape, b, opts);
+  gpu.recorder.submit();
+  const want = attentionDecodeRef({ B, maxT: c.maxT, H: c.H, Hkv: c.Hkv, d: c.d, scale: 1 / Math.sqrt(c.d) }, q, kCache, vCache, lengths);
+  const out = await readF32(gpu.ctx, b.out);
+  expectClose(out, want, FWD_TOL, `decode out (${opts.form}: ${c.name})`);
+  const width = c.H * c.d;
+  c.lengths.forEach((L, r) => {
+    if (L === 0) for (let e = 0; e < width; e++) expect(out[r * width + e]).toBe(0);
+  });
+  Object.values(b).forEach((buf) => buf.destroy());
+}
+
 describe('attention decode on the GPU', () => {
-  it('matches the reference across a chunk border, with lengths 0, 1, 280 and 17 (GQA 7)', async () => {
+  for (const form of ['single-pass', 'split'] as const) {
+    decodeCases.forEach((c, ci) => {
+      it(`matches the reference (${form}): ${c.name}`, async () => checkDecode(await testGpu(), c, 900 + 10 * ci, { form }));
+    });
+  }
+
+  it('splits the cache on a GPU once it holds more than two chunks, never on a software adapter', async () => {
     const gpu = await testGpu();
-    const B = 4, maxT = 300, H = 14, Hkv = 2, d = 16;
-    const lengths = new Uint32Array([0, 1, 280, 17]);
-    const q = randomArray(B * H * d, 901);
-    const kCache = randomArray(B * maxT * Hkv * d, 902);
-    const vCache = randomArray(B * maxT * Hkv * d, 903);
+    const hardware: Gpu = { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } } };
+    const software: Gpu = { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: true } } };
+    expect(attentionDecodeForm(hardware, 6000)).toBe('split');
+    expect(attentionDecodeForm(hardware, 513)).toBe('split');
+    expect(attentionDecodeForm(hardware, 512)).toBe('single-pass');
+    expect(attentionDecodeForm(software, 6000)).toBe('single-pass');
+    expect(attentionDecodeForm(software, 6000, { form: 'split' })).toBe('split');
+  });
+
+  it('the split form without its partials buffer, or with one too small, says which and how large', async () => {
+    const gpu = await testGpu();
+    const shape = { batch: 2, maxSeqLen: 600, nHeads: 4, nKvHeads: 2, headDim: 16 };
+    const qBytes = 2 * 4 * 16 * 4;
+    const cacheBytes = 2 * 600 * 2 * 16 * 4;
     const b = {
-      q: uploadBuffer(gpu.ctx, q, 'q'),
-      kCache: uploadBuffer(gpu.ctx, kCache, 'kCache'),
-      vCache: uploadBuffer(gpu.ctx, vCache, 'vCache'),
-      lengths: uploadBuffer(gpu.ctx, lengths, 'lengths'),
-      out: createStorageBuffer(gpu.ctx, B * H * d * 4, 'out'),
+      q: createStorageBuffer(gpu.ctx, qBytes, 'q'),
+      kCache: createStorageBuffer(gpu.ctx, cacheBytes, 'k'),
+      vCache: createStorageBuffer(gpu.ctx, cacheBytes, 'v'),
+      lengths: createStorageBuffer(gpu.ctx, 8, 'lengths'),
+      out: createStorageBuffer(gpu.ctx, qBytes, 'out'),
     };
-    await attentionDecode(gpu, { batch: B, maxSeqLen: maxT, nHeads: H, nKvHeads: Hkv, headDim: d }, b);
-    gpu.recorder.submit();
-    const want = attentionDecodeRef({ B, maxT, H, Hkv, d, scale: 1 / Math.sqrt(d) }, q, kCache, vCache, lengths);
-    expectClose(await readF32(gpu.ctx, b.out), want, FWD_TOL, 'decode out');
-    Object.values(b).forEach((buf) => buf.destroy());
+    await expect(attentionDecode(gpu, shape, b, { form: 'split' })).rejects.toThrow(/partials/);
+    const small = createStorageBuffer(gpu.ctx, attentionDecodeScratchBytes(shape) - 16, 'partials');
+    await expect(attentionDecode(gpu, shape, { ...b, partials: small }, { form: 'split' })).rejects.toThrow(new RegExp(`"partials" holds ${small.size} bytes, the shape needs ${attentionDecodeScratchBytes(shape)}`));
+    [small, ...Object.values(b)].forEach((buf) => buf.destroy());
   });
 
   it('equals the last row of the causal forward when the cache holds the same keys', async () => {
