@@ -216,9 +216,10 @@ export function inFlagWords(message: string, flagOf: Record<string, string> = RU
   return configMessageIn(message, flagOf);
 }
 
-/** What HDR's refusal on this GPU (jobs/hdr.ts fitSamplesOnGpu) tells the user to lower, in the
- * flags of studio hdr and studio ablate (the HDR arm retrains with --batch, as studio hdr does). */
-const HDR_REFUSAL_FLAGS: Record<string, string> = { 'the max new tokens': '--max-tokens', 'the retraining batch': '--batch' };
+/** What HDR's refusal on this GPU (jobs/hdr.ts fitSamplesOnGpu) tells the user to lower, named as the
+ * studio's forms label it, in the flags of studio hdr and studio ablate (the HDR arm retrains with
+ * --batch, as studio hdr does). */
+const HDR_REFUSAL_FLAGS: Record<string, string> = { 'Max new tokens': '--max-tokens', 'the retraining batch': '--batch' };
 
 /** `job` (an HDR run or an ablation with an HDR arm), its failure in the command line's words: the
  * job names the studio form's fields, which a CLI user never sees. */

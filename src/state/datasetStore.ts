@@ -270,7 +270,8 @@ export function manyInclusionAsked(s: Pick<DatasetState, 'manyInclusion'>, datas
 }
 
 // One change of a dataset's examples at a time: the worker writes each under the dataset's lock and
-// refuses another meanwhile, as if a job of another tab held it. The page holds the second instead.
+// refuses another meanwhile ("another change to this dataset is being saved"). The page holds the
+// second instead, naming the change it waits for.
 
 /** The change of many of the dataset's examples being saved now, if one is. */
 export const savingManyOf = (s: Pick<DatasetState, 'manyInclusion'>, datasetId: string): ManyInclusion | null => (s.manyInclusion?.stage === 'saving' && s.manyInclusion.datasetId === datasetId ? s.manyInclusion : null);

@@ -121,7 +121,7 @@ describe('--include-flagged and --leave-out', () => {
 
 describe('inHdrFlagWords', () => {
   it('names the flags of HDR’s refusal on this GPU, not the studio form’s fields', async () => {
-    // The job's message said "Lower the max new tokens (1024), the retraining batch (2)": words of
+    // The job's message says "Lower Max new tokens (1024), the retraining batch (2)": words of
     // the studio's HDR form, which studio hdr and studio ablate set with --max-tokens and --batch.
     const model = await openLoadedModel(await resolveModel(MODEL), MODEL);
     const { examples } = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);

@@ -44,7 +44,9 @@ describe('HDR on a GPU whose binding limit its retraining length passes', () => 
     const progress: ProgressInfo[] = [];
     try {
       const job = engine.hdr({ store, settings, config, mineSet, evalSet: [], replayPool: examples, adapter: null }, (p) => progress.push(p));
-      await expect(job).rejects.toThrow(new RegExp(`^HDR cannot retrain on this GPU at sequence length ${fitted} \\(its longest mined prompt, \\d+ tokens, plus an answer of up to 1024\\): layer activation x needs [\\d.]+ KiB in one buffer, over this GPU's 128 KiB binding limit\\. Lower the max new tokens \\(1024\\)`));
+      // The field as the HDR form labels it (and as the memory plan's HDR verdict names it): "the max
+      // new tokens" was the one place the page read otherwise.
+      await expect(job).rejects.toThrow(new RegExp(`^HDR cannot retrain on this GPU at sequence length ${fitted} \\(its longest mined prompt, \\d+ tokens, plus an answer of up to 1024\\): layer activation x needs [\\d.]+ KiB in one buffer, over this GPU's 128 KiB binding limit\\. Lower Max new tokens \\(1024\\)`));
     } finally {
       Object.assign(gpu.ctx.limits, saved);
     }
@@ -66,7 +68,7 @@ describe('HDR on a GPU whose binding limit its retraining length passes', () => 
     const saved = { ...gpu.ctx.limits };
     Object.assign(gpu.ctx.limits, { maxStorageBufferBindingSize: 128 * 1024 });
     try {
-      await expect(engine.ablate({ store, workspace, name: 'binding', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } })).rejects.toThrow(/^HDR cannot retrain on this GPU at sequence length \d+ .*binding limit\. Lower the max new tokens \(1024\)/);
+      await expect(engine.ablate({ store, workspace, name: 'binding', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } })).rejects.toThrow(/^HDR cannot retrain on this GPU at sequence length \d+ .*binding limit\. Lower Max new tokens \(1024\)/);
     } finally {
       Object.assign(gpu.ctx.limits, saved);
     }

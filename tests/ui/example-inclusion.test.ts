@@ -145,6 +145,8 @@ describe('the example detail’s inclusion toggle', () => {
     // The table shows what the question was asked for (a question about another filter is not shown).
     useExampleBrowse.setState({ datasetId: 'd', use: 'all', search: 'book' });
     useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: shown.selection, included: false, count: 40, what: 'the 40 examples shown' });
+    // On show under the filter it was asked for (a question about the examples shown is that filter's).
+    useExampleBrowse.setState({ datasetId: 'd', search: 'book', use: 'all' });
     html = text(renderNow(createElement(ExampleBrowser, { dataset, ruleFilter: null, onClearRule: () => undefined })));
     expect(html).toContain('The run “ssb r8” resumes over');
     expect(html).not.toContain('“after”');
