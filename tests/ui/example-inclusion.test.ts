@@ -20,8 +20,14 @@ vi.mock('../../src/state/engine.ts', () => ({
     onEvent: () => () => undefined,
   }),
 }));
-const stored = vi.hoisted(() => ({ datasets: [] as unknown[] }));
-vi.mock('../../src/state/queries.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), listDatasets: async () => stored.datasets }));
+const stored = vi.hoisted(() => ({ datasets: [] as unknown[], listError: null as Error | null }));
+vi.mock('../../src/state/queries.ts', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  listDatasets: async () => {
+    if (stored.listError) throw stored.listError;
+    return stored.datasets;
+  },
+}));
 vi.mock('../../src/state/datasetViews.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), useExampleTokens: () => ({ value: null, error: null }) }));
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useJobs, loadResumableRunsOn } = await import('../../src/state/jobStore.ts');
@@ -51,6 +57,7 @@ beforeEach(() => {
   requests.length = 0;
   reply = async () => undefined;
   stored.datasets = [dataset];
+  stored.listError = null;
   useRuns.setState(initial.runs, true);
   useJobs.setState(initial.jobs, true);
   useDatasets.setState({ ...initial.datasets, datasets: [dataset], selectedId: 'd' }, true);
@@ -155,6 +162,20 @@ describe('the example detail’s inclusion toggle', () => {
     const now = useDatasets.getState().datasets[0];
     expect(datasetStamp(now)).not.toBe(datasetStamp(dataset));
     expect(useDatasets.getState().inclusion).toBeNull();
+  });
+
+  it('says a change that was saved was saved, when the dataset list cannot be read again after it', async () => {
+    stored.listError = new Error('the database connection is closing');
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(useDatasets.getState().inclusion).toBeNull();
+    expect(text(detail())).not.toContain('Could not include');
+    expect(useDatasets.getState().error).toBe('Included example bad (saved), but the dataset list could not be read again: the database connection is closing. The counts shown may be out of date; reload the page to see them.');
+    // Many at once: the same words, and the promise the page does not wait on resolves.
+    useDatasets.setState({ error: null });
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    await expect(useDatasets.getState().confirmSetManyIncluded()).resolves.toBeUndefined();
+    expect(useDatasets.getState().manyInclusion).toBeNull();
+    expect(useDatasets.getState().error).toBe('Left out the 40 examples shown (saved), but the dataset list could not be read again: the database connection is closing. The counts shown may be out of date; reload the page to see them.');
   });
 
   it('shows the worker’s refusal with the example it was for, and the example as it still is', async () => {
