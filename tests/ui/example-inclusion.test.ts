@@ -279,13 +279,28 @@ describe('many examples at once', () => {
   it('offers, per rule, to train on the examples that rule alone flagged, and to leave them out again once any is used', () => {
     let html = report();
     expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('>Train on the 300 examples flagged only by this rule<');
-    expect(html).not.toContain('leave-out-flagged-reasoning_as_promised');
+    expect(button(html, 'include-flagged-reasoning_as_promised')).not.toContain('aria-disabled');
+    expect(button(html, 'leave-out-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
     // A rule that flags no example alone (the one it flags breaks another rule too) offers nothing.
     expect(html).not.toContain('include-flagged-required_args_present');
     html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 300 } } });
-    expect(html).not.toContain('include-flagged-reasoning_as_promised');
+    expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
     expect(button(html, 'leave-out-flagged-reasoning_as_promised')).toContain('>Leave them out again<');
+    expect(button(html, 'leave-out-flagged-reasoning_as_promised')).not.toContain('aria-disabled');
     expect(text(html)).toContain('all used');
+  });
+
+  it('keeps a rule’s button that asked, off with its reason, once the change leaves it nothing to change: the keyboard focus returned to it', () => {
+    // 100 of the 300 used, "Leave them out again", confirmed: none is used now.
+    const html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 0 } } });
+    const leaveOut = button(html, 'leave-out-flagged-reasoning_as_promised');
+    expect(leaveOut).toContain('id="many-inclusion-report-reasoning_as_promised-leave-out"');
+    expect(leaveOut).toContain('aria-disabled="true"');
+    expect(leaveOut).toContain('title="All 300 examples flagged only by “reasoning present as the format promises” are left out already."');
+    // And the other way: all used after "Train on the 200 of them left out".
+    const include = button(report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 300 } } }), 'include-flagged-reasoning_as_promised');
+    expect(include).toContain('id="many-inclusion-report-reasoning_as_promised-include"');
+    expect(include).toContain('title="All 300 examples flagged only by “reasoning present as the format promises” are used already."');
   });
 
   it('asks first, saying how many and naming the paused runs whose resume the change would refuse', () => {
