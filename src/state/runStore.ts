@@ -199,11 +199,12 @@ export function canResume(run: StoredRun, activeRunId: string | null, jobRows: R
 
 /** What a resume button does to `run`: go on from its newest checkpoint (`checkpointStep`, not the
  * last step it reached: the steps after that checkpoint are trained again), or start again from step 0
- * when it has none. */
-export function resumeLabel(run: StoredRun, checkpointStep: number | null): string {
+ * when it has none. `named`: with the run's name after the verb, for a button away from the run. */
+export function resumeLabel(run: StoredRun, checkpointStep: number | null | undefined, { named = false } = {}): string {
   const verb = resumeVerb(run, checkpointStep);
-  if (verb === 'Resume') return `Resume from step ${checkpointStep} (last checkpoint)`;
-  return verb === 'Start again' ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0';
+  const who = named ? ` “${run.name ?? run.id}”` : '';
+  if (verb === 'Resume') return `Resume${who} from step ${checkpointStep} (last checkpoint)`;
+  return verb === 'Start again' ? `Start${who} again from step 0 (its ${run.lastStep} stored steps are replaced)` : `Start${who} from step 0`;
 }
 
 /** resumeLabel's verb, for a button with no room for the rest: only a run with a checkpoint resumes;
