@@ -186,6 +186,13 @@ export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobR
 }
 const NONE: ReadonlySet<string> = new Set();
 
+/** A run's status as the run lists word it (`status`: effectiveStatus's): an interruption this
+ * page saw its GPU worker cause (`workerEnded`: the run is in jobStore's crashedRows) says so,
+ * where a row an earlier page left cannot tell. */
+export function runStatusText(status: ReturnType<typeof effectiveStatus>, workerEnded: boolean): string {
+  return status === 'interrupted' && workerEnded ? 'interrupted (its GPU worker was ended)' : status;
+}
+
 /** Whether resuming would train anything: a run that is not training and has steps left, or one
  * this studio trained that failed (at its last step too: its newest checkpoint, where resuming
  * continues, may be earlier; an imported read-only run may have none to continue from). */
