@@ -208,14 +208,16 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
     try {
       await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
-      await get().refreshDatasets();
-      set({ inclusion: null });
     } catch (err) {
       const failed = `Could not ${included ? 'include' : 'leave out'} example ${exampleId}`;
       if (await deletedMeanwhile(datasetId, failed)) return set({ inclusion: null });
       // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
       set({ inclusion: { datasetId, exampleId, saving: false, error: `${failed}: ${(err as Error).message}.` } });
+      return;
     }
+    // Saving… until the list is read again: the toggle would say the old state meanwhile.
+    await refreshAfterSaved(`${included ? 'Included' : 'Left out'} example ${exampleId}`);
+    set({ inclusion: null });
   },
 
   askToSetManyIncluded(ask) {
@@ -239,9 +241,8 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
       return;
     }
-    // Saved: only a refusal says nothing changed (a failed read of the list after it would not).
     set({ manyInclusion: null });
-    await get().refreshDatasets();
+    await refreshAfterSaved(`${included ? 'Included' : 'Left out'} ${asked.what}`);
   },
 
   cancelSetManyIncluded() {
@@ -281,6 +282,17 @@ export const savingOneOf = (s: Pick<DatasetState, 'inclusion'>, datasetId: strin
 
 /** "Including the 300 examples flagged only by …": a change of many examples as it is saved. */
 export const manyInclusionLabel = (m: Pick<ManyInclusion, 'included' | 'what'>) => `${m.included ? 'Including' : 'Leaving out'} ${m.what}`;
+
+/** After a change to examples was saved (`saved`: what, in words): the dataset list read again. A
+ * failed read says the change is saved all the same (only a refusal says nothing changed), and is
+ * caught here: the page does not wait on the promise. */
+async function refreshAfterSaved(saved: string): Promise<void> {
+  try {
+    await useDatasets.getState().refreshDatasets();
+  } catch (err) {
+    useDatasets.setState({ error: `${saved} (saved), but the dataset list could not be read again: ${(err as Error).message}. The counts shown may be out of date; reload the page to see them.` });
+  }
+}
 
 /** After a change to the dataset's examples `failed` (words for what was asked): whether the
  * dataset is gone (deleted in another tab), said in words, the list read again so the page stops

@@ -34,6 +34,9 @@ export const MODEL_PRESETS: ModelPreset[] = [
   { repo: 'Qwen/Qwen2.5-1.5B-Instruct', label: 'Qwen2.5 1.5B Instruct', parameters: '1.5B', downloadBytes: 3.09e9 },
 ];
 
+/** Whether two plan requests ask the same (a shape is plain data, built in one place: trainShapeOf). */
+const sameShape = (a: TrainShape, b: TrainShape) => JSON.stringify(a) === JSON.stringify(b);
+
 /** The source a stored run reference can be reopened from without asking the user for files. */
 export function sourceForRef(ref: string): ModelSource | null {
   if (ref === EMBEDDED_REF) return { kind: 'embedded' };
@@ -46,8 +49,13 @@ interface ModelState {
   info: ModelInfo | null;
   loading: { source: string; progress: ProgressInfo | null; startedAt: number } | null;
   error: string | null;
+  /** The plan of `planShape`, or null while that shape's plan is on its way: a verdict never reads
+   * one shape's plan beside another shape. */
   plan: MemoryPlan | null;
+  /** The shape asked for last (the panel on show's). */
   planShape: TrainShape | null;
+  /** The shape the last plan that arrived was made for (`plan` is it while it is `planShape`'s). */
+  planFor: TrainShape | null;
   planError: string | null;
   cached: CachedModel[];
   cacheError: string | null;
@@ -81,6 +89,7 @@ export const useModel = create<ModelState>((set, get) => ({
   error: null,
   plan: null,
   planShape: null,
+  planFor: null,
   planError: null,
   cached: [],
   cacheError: null,
@@ -106,7 +115,7 @@ export const useModel = create<ModelState>((set, get) => ({
     set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
-      set({ info, plan: null, planError: null });
+      set({ info, plan: null, planFor: null, planError: null });
       // The worker let the previous model's ONNX export go.
       useOnnxExport.setState({ exportedRunIds: [] });
       // A downloaded model lives in OPFS: worth keeping.
@@ -131,12 +140,18 @@ export const useModel = create<ModelState>((set, get) => ({
   },
 
   async planMemory(shape) {
-    set({ planShape: shape });
+    // Another shape than the plan shown was made for: no verdict until its own plan arrives. The
+    // same one asked again (a model loaded, an effect run twice) keeps it meanwhile.
+    const { plan, planFor } = get();
+    set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null });
     if (!get().info) return;
+    // An answer for a shape asked before the current one is dropped: it would show under the newer shape.
+    const current = () => get().planShape === shape;
     try {
-      set({ plan: await engineClient().request('planMemory', shape), planError: null });
+      const planned = await engineClient().request('planMemory', shape);
+      if (current()) set({ plan: planned, planFor: shape, planError: null });
     } catch (err) {
-      set({ plan: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
+      if (current()) set({ plan: null, planFor: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
     }
   },
 

@@ -186,6 +186,13 @@ export function effectiveStatus(run: StoredRun, activeRunId: string | null, jobR
 }
 const NONE: ReadonlySet<string> = new Set();
 
+/** A run's status as the run lists word it (`status`: effectiveStatus's): an interruption this
+ * page saw its GPU worker cause (`workerEnded`: the run is in jobStore's crashedRows) says so,
+ * where a row an earlier page left cannot tell. */
+export function runStatusText(status: ReturnType<typeof effectiveStatus>, workerEnded: boolean): string {
+  return status === 'interrupted' && workerEnded ? 'interrupted (its GPU worker was ended)' : status;
+}
+
 /** Whether resuming would train anything: a run that is not training and has steps left, or one
  * this studio trained that failed (at its last step too: its newest checkpoint, where resuming
  * continues, may be earlier; an imported read-only run may have none to continue from). */
@@ -199,11 +206,12 @@ export function canResume(run: StoredRun, activeRunId: string | null, jobRows: R
 
 /** What a resume button does to `run`: go on from its newest checkpoint (`checkpointStep`, not the
  * last step it reached: the steps after that checkpoint are trained again), or start again from step 0
- * when it has none. */
-export function resumeLabel(run: StoredRun, checkpointStep: number | null): string {
+ * when it has none. `named`: with the run's name after the verb, for a button away from the run. */
+export function resumeLabel(run: StoredRun, checkpointStep: number | null | undefined, { named = false } = {}): string {
   const verb = resumeVerb(run, checkpointStep);
-  if (verb === 'Resume') return `Resume from step ${checkpointStep} (last checkpoint)`;
-  return verb === 'Start again' ? `Start again from step 0 (its ${run.lastStep} stored steps are replaced)` : 'Start from step 0';
+  const who = named ? ` “${run.name ?? run.id}”` : '';
+  if (verb === 'Resume') return `Resume${who} from step ${checkpointStep} (last checkpoint)`;
+  return verb === 'Start again' ? `Start${who} again from step 0 (its ${run.lastStep} stored steps are replaced)` : `Start${who} from step 0`;
 }
 
 /** resumeLabel's verb, for a button with no room for the rest: only a run with a checkpoint resumes;

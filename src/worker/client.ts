@@ -69,8 +69,9 @@ export class EngineClient {
     void navigator.locks?.request(lifeLock, async () => {
       if (!this.terminated) {
         this.die(
-          "the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there, and a training run can be resumed from its last checkpoint. Reload the page to start the worker again",
-          "the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept, and a training run resumes from its last checkpoint)",
+          // Whether the run it trained saved a checkpoint the client does not know: both cases said.
+          "the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there (a training run resumes from its last checkpoint if it saved one, and starts again if it saved none). Reload the page to start the worker again",
+          "the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; a training run resumes from its last checkpoint if it saved one, and starts again if it saved none)",
         );
       }
     });

@@ -66,17 +66,18 @@ export const tests = {
     assert.match(await question.innerText(), /^Use the 12 examples flagged only by “calls name a provided tool”\?/);
     await question.getByRole('button', { name: 'Use 12' }).click();
     const leaveOut = page.getByTestId('leave-out-flagged-call_names_known_tool');
-    await leaveOut.waitFor({ timeout: 60_000 });
-    assert.match(await page.getByTestId('quality-report').innerText(), /all used/);
-    // The button that asked gave way to its reverse: the focus is there, not on the page body.
-    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'leave-out-flagged-call_names_known_tool', null, { timeout: 10_000 });
+    await page.getByTestId('quality-report').filter({ hasText: /all used/ }).waitFor({ timeout: 60_000 });
+    // The button that asked stays, off with its reason: the focus is back on it, not on the page body.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'include-flagged-call_names_known_tool', null, { timeout: 10_000 });
+    assert.equal(await include.getAttribute('aria-disabled'), 'true');
     await page.getByTestId('example-use').selectOption('left-out');
     await page.getByTestId('example-count').filter({ hasText: /^0 of 40$/ }).waitFor({ timeout: 30_000 });
     await screenshot('dataset-many-included', page);
 
     await leaveOut.click();
     await page.getByTestId('many-inclusion-question').getByRole('button', { name: 'Leave out 12' }).click();
-    await include.waitFor({ timeout: 60_000 });
+    await page.getByTestId('quality-report').filter({ hasText: /none used/ }).waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'leave-out-flagged-call_names_known_tool', null, { timeout: 10_000 });
     await page.getByTestId('example-count').filter({ hasText: /^12 of 40$/ }).waitFor({ timeout: 30_000 });
   },
 

@@ -20,8 +20,14 @@ vi.mock('../../src/state/engine.ts', () => ({
     onEvent: () => () => undefined,
   }),
 }));
-const stored = vi.hoisted(() => ({ datasets: [] as unknown[] }));
-vi.mock('../../src/state/queries.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), listDatasets: async () => stored.datasets }));
+const stored = vi.hoisted(() => ({ datasets: [] as unknown[], listError: null as Error | null }));
+vi.mock('../../src/state/queries.ts', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  listDatasets: async () => {
+    if (stored.listError) throw stored.listError;
+    return stored.datasets;
+  },
+}));
 vi.mock('../../src/state/datasetViews.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), useExampleTokens: () => ({ value: null, error: null }) }));
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useJobs, loadResumableRunsOn } = await import('../../src/state/jobStore.ts');
@@ -51,6 +57,7 @@ beforeEach(() => {
   requests.length = 0;
   reply = async () => undefined;
   stored.datasets = [dataset];
+  stored.listError = null;
   useRuns.setState(initial.runs, true);
   useJobs.setState(initial.jobs, true);
   useDatasets.setState({ ...initial.datasets, datasets: [dataset], selectedId: 'd' }, true);
@@ -161,6 +168,20 @@ describe('the example detail’s inclusion toggle', () => {
     expect(useDatasets.getState().inclusion).toBeNull();
   });
 
+  it('says a change that was saved was saved, when the dataset list cannot be read again after it', async () => {
+    stored.listError = new Error('the database connection is closing');
+    await useDatasets.getState().setExampleIncluded('d', 'bad', true);
+    expect(useDatasets.getState().inclusion).toBeNull();
+    expect(text(detail())).not.toContain('Could not include');
+    expect(useDatasets.getState().error).toBe('Included example bad (saved), but the dataset list could not be read again: the database connection is closing. The counts shown may be out of date; reload the page to see them.');
+    // Many at once: the same words, and the promise the page does not wait on resolves.
+    useDatasets.setState({ error: null });
+    useDatasets.getState().askToSetManyIncluded({ datasetId: 'd', from: 'table', selection: { shown: { search: 'book', rule: null, use: 'used' } }, included: false, count: 40, what: 'the 40 examples shown' });
+    await expect(useDatasets.getState().confirmSetManyIncluded()).resolves.toBeUndefined();
+    expect(useDatasets.getState().manyInclusion).toBeNull();
+    expect(useDatasets.getState().error).toBe('Left out the 40 examples shown (saved), but the dataset list could not be read again: the database connection is closing. The counts shown may be out of date; reload the page to see them.');
+  });
+
   it('shows the worker’s refusal with the example it was for, and the example as it still is', async () => {
     reply = async () => {
       throw new Error('the training run “sft” in another tab of the studio is working on this dataset; include or leave out examples once it ends there, or pause, stop or cancel it there first');
@@ -262,13 +283,28 @@ describe('many examples at once', () => {
   it('offers, per rule, to train on the examples that rule alone flagged, and to leave them out again once any is used', () => {
     let html = report();
     expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('>Train on the 300 examples flagged only by this rule<');
-    expect(html).not.toContain('leave-out-flagged-reasoning_as_promised');
+    expect(button(html, 'include-flagged-reasoning_as_promised')).not.toContain('aria-disabled');
+    expect(button(html, 'leave-out-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
     // A rule that flags no example alone (the one it flags breaks another rule too) offers nothing.
     expect(html).not.toContain('include-flagged-required_args_present');
     html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 300 } } });
-    expect(html).not.toContain('include-flagged-reasoning_as_promised');
+    expect(button(html, 'include-flagged-reasoning_as_promised')).toContain('aria-disabled="true"');
     expect(button(html, 'leave-out-flagged-reasoning_as_promised')).toContain('>Leave them out again<');
+    expect(button(html, 'leave-out-flagged-reasoning_as_promised')).not.toContain('aria-disabled');
     expect(text(html)).toContain('all used');
+  });
+
+  it('keeps a rule’s button that asked, off with its reason, once the change leaves it nothing to change: the keyboard focus returned to it', () => {
+    // 100 of the 300 used, "Leave them out again", confirmed: none is used now.
+    const html = report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 0 } } });
+    const leaveOut = button(html, 'leave-out-flagged-reasoning_as_promised');
+    expect(leaveOut).toContain('id="many-inclusion-report-reasoning_as_promised-leave-out"');
+    expect(leaveOut).toContain('aria-disabled="true"');
+    expect(leaveOut).toContain('title="All 300 examples flagged only by “reasoning present as the format promises” are left out already."');
+    // And the other way: all used after "Train on the 200 of them left out".
+    const include = button(report({ ...counts, flaggedOnly: { ...counts.flaggedOnly, reasoning_as_promised: { examples: 300, used: 300 } } }), 'include-flagged-reasoning_as_promised');
+    expect(include).toContain('id="many-inclusion-report-reasoning_as_promised-include"');
+    expect(include).toContain('title="All 300 examples flagged only by “reasoning present as the format promises” are used already."');
   });
 
   it('asks first, saying how many and naming the paused runs whose resume the change would refuse', () => {

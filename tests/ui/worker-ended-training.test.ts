@@ -4,7 +4,7 @@
 // (a stand-in worker, Web Locks as the browser keeps them): the run is marked as the crash's, the
 // dashboard says the worker was ended, and its Resume is held with what to do (reload, then resume):
 // this page's worker is gone, so a resume here could only fail. A row an earlier page left still says
-// it cannot tell which happened.
+// it cannot tell which happened. The Runs table and the dashboard's run picker say the same.
 import { describe, expect, it, vi } from 'vitest';
 import { createElement } from 'react';
 import { EngineClient } from '../../src/worker/client.ts';
@@ -33,6 +33,7 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { installWorkerEvents } = await import('../../src/state/workerEvents.ts');
 const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
 const { RunsTable } = await import('../../src/ui/runs/RunsTable.tsx');
+const { RunPicker } = await import('../../src/ui/dashboard/RunPicker.tsx');
 const { renderNow } = await import('../helpers/render.ts');
 
 const row = (id: string): StoredRun => ({ id, name: id, datasetId: 'd', kind: 'train', status: 'running', createdAt: 0, updatedAt: 0, config: { ...DEFAULT_RUN_CONFIG, steps: 100 }, lastStep: 40 }) as StoredRun;
@@ -68,5 +69,9 @@ describe('a worker ended by the browser while this tab trains a run', () => {
     const table = renderNow(createElement(RunsTable, { compare: [], onToggleCompare: () => undefined, onOpenDashboard: () => undefined })).replace(/<!-- -->/g, '');
     const statuses = [...table.matchAll(/<td class="status-([a-z]+)"[^>]*>([^<]*)<\/td>/g)].map((m) => [m[1], m[2]]);
     expect(statuses).toEqual([['interrupted', 'interrupted (its GPU worker was ended)'], ['interrupted', 'interrupted']]);
+    // And the dashboard's run picker, in the same words.
+    const picker = renderNow(createElement(RunPicker)).replace(/<!-- -->/g, '');
+    const options = [...picker.matchAll(/<option[^>]*>([^<]*)<\/option>/g)].map((m) => m[1]);
+    expect(options).toEqual(['long run · interrupted (its GPU worker was ended)', 'earlier run · interrupted']);
   });
 });

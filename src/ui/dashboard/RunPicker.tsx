@@ -1,5 +1,5 @@
 // Which run the dashboard shows.
-import { effectiveStatus, isTrainingRun, useRuns } from '../../state/runStore.ts';
+import { effectiveStatus, isTrainingRun, runStatusText, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 
 export function RunPicker() {
@@ -9,6 +9,7 @@ export function RunPicker() {
   const active = useRuns((s) => s.active?.runId ?? null);
   const selectRun = useRuns((s) => s.selectRun);
   const jobRows = useJobs((s) => s.rows);
+  const crashedRows = useJobs((s) => s.crashedRows);
   const trainingNow = useRuns((s) => s.trainingNow);
   if (runs.length === 0) return null;
   return (
@@ -17,7 +18,7 @@ export function RunPicker() {
       <select id="dash-run" value={selected ?? ''} onChange={(e) => selectRun(e.target.value)}>
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name ?? r.id} · {effectiveStatus(r, active, jobRows, trainingNow)}
+            {r.name ?? r.id} · {runStatusText(effectiveStatus(r, active, jobRows, trainingNow), crashedRows.has(r.id))}
             {r.readOnly ? ' · read-only' : ''}
           </option>
         ))}

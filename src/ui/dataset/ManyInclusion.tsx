@@ -58,7 +58,7 @@ export function ManyInclusionQuestion({ datasetId, from, shown }: { datasetId: s
   const savingOne = useSavingOne(datasetId);
   const held = jobHeld ?? savingOne;
   const resumable = useResumableRunsOn(datasetId, asked ? { change: { selection: asked.selection }, included: asked.included } : null);
-  // Back to the asking button (QualityReportView keeps its element when it turns into the reverse one).
+  // Back to the asking button (the views keep it, off with its reason, once it has nothing to change).
   useFocusReturn(asked ? askButtonId(asked) : null, (id) => id);
   if (!asked) return null;
   const { confirmSetManyIncluded, cancelSetManyIncluded } = useDatasets.getState();

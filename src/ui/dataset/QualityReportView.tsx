@@ -6,7 +6,7 @@ import type { DatasetRow } from '../../state/queries.ts';
 import type { DatasetSummary } from '../../state/exampleRows.ts';
 import { QUALITY_RULES, type QualityRule } from '../../data/quality-check.ts';
 import { plural } from '../format.ts';
-import { inclusionAsks, ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
+import { changesNoneText, inclusionAsks, ManyInclusionButton, ManyInclusionQuestion } from './ManyInclusion.tsx';
 
 export const RULE_TEXT: Record<QualityRule, string> = {
   tools_valid_schema: 'tool schemas are valid JSON Schema',
@@ -79,28 +79,28 @@ export function QualityReportView({ counts, dataset, onShowFailing, activeRule }
   );
 }
 
+/** The examples one rule alone flagged, in words, after their count. */
+const flaggedOnlyNamed = (rule: QualityRule) => `flagged only by “${RULE_TEXT[rule]}”`;
+
 /** What using and leaving out the examples one rule alone flagged ask for: the examples each changes. */
 export function flaggedOnlyAsks(datasetId: string, rule: QualityRule, { examples, used }: { examples: number; used: number }) {
-  return inclusionAsks({ datasetId, from: 'report', selection: { flaggedOnlyBy: rule } }, { total: examples, used }, `flagged only by “${RULE_TEXT[rule]}”`);
+  return inclusionAsks({ datasetId, from: 'report', selection: { flaggedOnlyBy: rule } }, { total: examples, used }, flaggedOnlyNamed(rule));
 }
 
 /** The examples one rule alone flagged: use those left out, or leave those used out again (some may
- * be either way, each opened and changed by hand). */
+ * be either way, each opened and changed by hand). Both buttons stay, the one that would change
+ * nothing off with its reason, as the examples table's do: once a change goes through, the button
+ * that asked it keeps the keyboard focus instead of dropping it to the page body. */
 function FlaggedOnlyBy({ rule, datasetId, only }: { rule: QualityRule; datasetId: string; only?: { examples: number; used: number } }) {
   if (!only?.examples) return null;
   const { include, leaveOut } = flaggedOnlyAsks(datasetId, rule, only);
-  const actions = [
-    include.count > 0 && { ask: include, testId: `include-flagged-${rule}`, label: only.used === 0 ? `Train on the ${plural(only.examples, 'example')} flagged only by this rule` : `Train on the ${include.count.toLocaleString()} of them left out` },
-    leaveOut.count > 0 && { ask: leaveOut, testId: `leave-out-flagged-${rule}`, label: 'Leave them out again' },
-  ].filter((a) => a !== false);
+  const named = flaggedOnlyNamed(rule);
+  const includeLabel = include.count > 0 && only.used > 0 ? `Train on the ${include.count.toLocaleString()} of them left out` : `Train on the ${plural(only.examples, 'example')} flagged only by this rule`;
   return (
     <div className="row">
       <span className="muted">{only.used === 0 ? 'none used' : only.used === only.examples ? 'all used' : `${only.used} used`}</span>
-      {/* Keyed by place: once the change went through, its button becomes the one that reverses it
-          (the same element, so the keyboard focus stays on it). */}
-      {actions.map((a, i) => (
-        <ManyInclusionButton key={i} ask={a.ask} testId={a.testId} label={a.label} />
-      ))}
+      <ManyInclusionButton ask={include} off={changesNoneText(include, only.examples, named)} testId={`include-flagged-${rule}`} label={includeLabel} />
+      <ManyInclusionButton ask={leaveOut} off={changesNoneText(leaveOut, only.examples, named)} testId={`leave-out-flagged-${rule}`} label="Leave them out again" />
     </div>
   );
 }

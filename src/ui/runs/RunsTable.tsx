@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
-import { effectiveStatus, useRuns } from '../../state/runStore.ts';
+import { effectiveStatus, runStatusText, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
@@ -151,8 +151,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 <td className="small">{datasetName(r.datasetId)}</td>
                 {/* An HDR run's stored stop code in words; none yet (running, or cut off by a closed page): no tooltip. */}
                 <td className={`status-${status}`} title={r.kind === 'hdr' && r.message ? hdrStopText(r.message) : r.message}>
-                  {status}
-                  {status === 'interrupted' && crashedRows.has(r.id) && ' (its GPU worker was ended)'}
+                  {runStatusText(status, crashedRows.has(r.id))}
                 </td>
                 {r.kind === 'ablation' ? (
                   <td colSpan={5}>

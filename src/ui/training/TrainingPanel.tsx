@@ -2,7 +2,7 @@
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useModel } from '../../state/modelStore.ts';
-import { canResume, draftProblem, useRuns } from '../../state/runStore.ts';
+import { canResume, draftProblem, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useGpuBusyReason, useJobs, useResumeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
@@ -77,9 +77,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
               void resumeRun(selected.id);
             }}
           >
-            {checkpointSteps.has(selected.id)
-              ? `Resume “${selected.name ?? selected.id}” from step ${checkpointSteps.get(selected.id)} (its last checkpoint)`
-              : `Start “${selected.name ?? selected.id}” again from step 0${selected.lastStep ? ` (its ${selected.lastStep} stored steps are replaced)` : ''}`}
+            {resumeLabel(selected, checkpointSteps.get(selected.id), { named: true })}
           </KeepFocusButton>
         )}
         {blocked && (
