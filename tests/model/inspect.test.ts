@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import inspect from '../../src/cli/commands/inspect.ts';
 import { CliError } from '../../src/cli/command.ts';
 import { parameterCount } from '../../src/model/config.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
 import { startHub, type Served } from './hub-server.ts';
@@ -103,6 +104,17 @@ describe('studio inspect', () => {
     const text = (await runCaptured([modelDir, '--seq', '64', '--prompt-tokens', '500'])).out;
     expect(text).toContain('of up to 500 prompt + 512 new tokens');
     await expect(inspect.run([modelDir, '--prompt-tokens', '0'])).rejects.toThrow(/--prompt-tokens must be a positive integer, got 0/);
+  });
+
+  it('advises studio hdr’s own flags when HDR alone does not fit', async () => {
+    // It said "lower --max-tokens or --batch": inspect's --batch is the training batch, while
+    // studio hdr retrains at its own --batch, else the --adapter run's, over the prompts it mines.
+    const { code, out } = await runCaptured([modelDir, '--batch', '256', '--seq', '64', '--prompt-tokens', '3000', '--max-tokens', '200', '--memory-gib', '64']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/verdict {6}fits/);
+    const verdict = out.split('\n').find((l) => l.startsWith('HDR          does NOT fit'));
+    expect(verdict).toContain('it retrains at sequence 3264 (the longest prompt it mines plus up to --max-tokens 200)');
+    expect(verdict).toContain(`for studio hdr: lower its --max-tokens, or --mine-limit (fewer examples mined, so a shorter longest prompt), or retrain at a smaller --batch (default: the --adapter run folder’s, else ${DEFAULT_RUN_CONFIG.batchSize})`);
   });
 
   it('fails with one-line errors for bad arguments', async () => {
