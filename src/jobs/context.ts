@@ -6,13 +6,13 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import type { Gpu } from '../gpu/index.ts';
-import { openModel } from '../model/checkpoint.ts';
+import { openCheckpoint, openModel } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../model/generate.ts';
 import { PREFILL_CHUNK_TOKENS, prefillChunkTokens } from '../model/kvCache.ts';
 import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
-import type { ModelFiles } from '../model/model-files.ts';
+import { MissingModelFileError, type ModelFiles } from '../model/model-files.ts';
 import type { UploadProgress } from '../model/upload.ts';
 import { tokenizerFromModel } from '../train/prepareData.ts';
 import { bindGenerator, tokenizerModelAccess, type ModelAccess } from '../eval/index.ts';
@@ -71,6 +71,21 @@ export async function openLoadedModel(files: ModelFiles, ref: string): Promise<L
   // first evaluation or answer, after a run was trained on it.
   const stopTokenIds = await defaultStopTokenIds(files, spec);
   return { ref, files, spec, tokenizer: await tokenizerFromModel(files), stopTokenIds };
+}
+
+/** Throws, naming the model, when its weights are no longer there: another tab (or this one)
+ * deleted its cached files while `job` waited for the model's lock. Checked once the lock is
+ * granted, so the job is refused in words before it starts, not failed by a missing file later (an
+ * ablation reads the weights again for each arm). Reads the safetensors headers only. */
+export async function requireModelFiles(model: LoadedModel, job: string): Promise<void> {
+  let checkpoint;
+  try {
+    checkpoint = await openCheckpoint(model.files);
+  } catch (err) {
+    if (!(err instanceof MissingModelFileError)) throw err;
+    throw new Error(`${job} cannot start: the files of ${model.ref} were deleted (in this tab or another) while it waited for them; load ${model.ref} again in the Model panel, then start it again`);
+  }
+  await checkpoint.close();
 }
 
 /** Activation rows for generation: the longest prompt, up to one prefill chunk (longer ones take

@@ -6,7 +6,7 @@
 // and the abort signal, and keeps what it makes in the RunStore its input names.
 // Never chooses a store and never reads flags or messages: its callers do.
 import type { Gpu } from '../gpu/index.ts';
-import type { JobContext, LoadedModel, ProgressInfo, RunInterruption } from './context.ts';
+import { requireModelFiles, type JobContext, type LoadedModel, type ProgressInfo, type RunInterruption } from './context.ts';
 import { evaluateJob, type EvalJob } from './evaluate.ts';
 import { hdrJob, type HdrJob, type HdrJobResult } from './hdr.ts';
 import { trainJob, type TrainJob, type TrainOutcome } from './train.ts';
@@ -93,7 +93,9 @@ export class JobEngine {
       const device = (gpu = await this.device());
       device.ctx.clearRefusal();
       const work = () => job({ gpu: device, model, progress, signal: running.abort.signal, claimRun }, input);
-      return await (this.hooks.holdModel?.(model.ref, work) ?? work());
+      const { holdModel } = this.hooks;
+      // A deletion of the model's files held its lock alone: granted after one, the files may be gone.
+      return await (holdModel ? holdModel(model.ref, async () => (await requireModelFiles(model, label), work())) : work());
     };
     try {
       return await (this.hooks.holdGpu?.(onGpu) ?? onGpu());

@@ -3,7 +3,7 @@
 // settings at all when neither run learns α), its dataset by content and split rather than by name
 // (names come from file names and clash), and its model.
 import type { DatasetRow } from '../jobs/store/schema.ts';
-import { balanceSettingsOf, DEFAULT_SPLIT, LORA_TARGETS, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
+import { balanceSettingsOf, DEFAULT_SPLIT, LORA_TARGETS, trainingSetChange, type RunConfig, type SplitSettings } from '../worker/protocol.ts';
 import type { StoredRun } from './queries.ts';
 
 /** A run's dataset as the compare table tells it apart (`key`) and names it (`label`). */
@@ -76,13 +76,11 @@ export function configDifferences(a: StoredRun, b: StoredRun, datasetOf: (run: S
   return [{ setting: 'dataset', a: sameLabel ? `${da.label} (another split or copy)` : da.label, b: sameLabel ? `${db.label} (another split or copy)` : db.label }, ...rows];
 }
 
-/** Whether two training runs of one count trained on other examples, by the digest of the tokens each
- * recorded (`setup.examples.digest`): one example left out and another included keeps the count.
- * Only for runs that tokenize alike (one model, one sequence length; another differs as its own
- * row), and not for a run recorded before the digest was kept (it cannot say). */
-function otherExamples(a: Extract<StoredRun, { kind: 'train' }>, b: Extract<StoredRun, { kind: 'train' }>): boolean {
-  const [da, db] = [a.setup?.examples.digest, b.setup?.examples.digest];
-  return da !== undefined && db !== undefined && da !== db && a.modelRef === b.modelRef && a.config.seqLen === b.config.seqLen;
+/** Whether two runs tokenized their examples alike (one model, one sequence length): only then do
+ * their digests (`setup.examples.digest`) tell whether they trained on the same examples; another
+ * model or length differs as its own row. */
+function tokenizedAlike(a: Extract<StoredRun, { kind: 'train' }>, b: Extract<StoredRun, { kind: 'train' }>): boolean {
+  return a.modelRef === b.modelRef && a.config.seqLen === b.config.seqLen;
 }
 
 /** How many training examples each run trained on, as its latest start recorded them (`setup`), where
@@ -92,12 +90,15 @@ function otherExamples(a: Extract<StoredRun, { kind: 'train' }>, b: Extract<Stor
 function trainedOnDifference(a: StoredRun, b: StoredRun): { setting: string; a: string; b: string } | null {
   // HDR runs and ablations train on what their rounds and arms choose: not compared here.
   if (a.kind !== 'train' || b.kind !== 'train') return null;
-  const count = (r: StoredRun) => (r.kind === 'train' ? r.setup?.examples.train : undefined);
   const trained = (r: StoredRun) => (r.lastStep ?? 0) > 0;
-  const [ca, cb] = [count(a), count(b)];
-  if (ca !== undefined && cb !== undefined) {
-    if (ca === cb) return otherExamples(a, b) ? { setting: 'training examples', a: String(ca), b: `${cb} (as many, but not the same examples)` } : null;
-    return { setting: 'training examples', a: String(ca), b: `${cb} (${Math.abs(cb - ca)} ${cb > ca ? 'more' : 'fewer'})` };
+  const [sa, sb] = [a.setup?.examples, b.setup?.examples];
+  const [ca, cb] = [sa?.train, sb?.train];
+  if (sa && sb) {
+    // One example left out and another included keeps the count: the digests tell.
+    const change = trainingSetChange(sa, sb, tokenizedAlike(a, b));
+    if (change === null) return null;
+    if (change === 'examples') return { setting: 'training examples', a: String(sa.train), b: `${sb.train} (as many, but not the same examples)` };
+    return { setting: 'training examples', a: String(sa.train), b: `${sb.train} (${Math.abs(sb.train - sa.train)} ${sb.train > sa.train ? 'more' : 'fewer'})` };
   }
   if (!trained(a) && !trained(b)) return null;
   const said = (r: StoredRun, c: number | undefined) => (c !== undefined ? String(c) : trained(r) ? 'unknown (not recorded by this run)' : 'none yet');

@@ -36,6 +36,8 @@ import { deleteRun, DexieRunStore, DexieWorkspace, readRun, requireRun, requireT
 import { derivedRunName, uniqueRunName } from '../jobs/store/runNames.ts';
 import type { StoredRun, TrainRunRow } from '../jobs/store/schema.ts';
 import { trainingSets } from '../train/prepareData.ts';
+import { trainingSetDigest } from '../train/batching.ts';
+import { trainingSetChange } from '../train/trainingSetChange.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { modelRef, openModelSource } from './modelSource.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
@@ -380,8 +382,13 @@ export class StudioEngine {
       // HDR's samples, or examples included since that come after the run's own.
       if (added > 0) notes.push(`${plural(added, 'training example')} added to or included in the dataset after the run’s ${added === 1 ? 'is' : 'are'} left out: the recipe trains on the run’s own ${sets.train.length}, as the run did`);
       const was = row.setup?.examples;
-      if (was && (was.train !== sets.train.length || was.eval !== sets.held.length)) {
+      // Tokenized with the run's own model (checked above) at its own length: where the run kept a
+      // digest, it tells as many examples from the same ones.
+      const change = was && trainingSetChange(was, { train: sets.train.length, digest: trainingSetDigest(sets.train) }, row.modelRef !== undefined);
+      if (was && (change === 'count' || was.eval !== sets.held.length)) {
         notes.push(`the dataset now gives ${sets.train.length} training and ${sets.held.length} held-out examples; the run started with ${was.train} and ${was.eval} (examples were added, included, excluded or re-split since)`);
+      } else if (change === 'examples') {
+        notes.push(`the dataset now gives ${sets.train.length} training and ${sets.held.length} held-out examples, as many as the run started with, but other training examples (examples were included and left out, or re-split, since)`);
       }
       const name = row.name ?? runId;
       const folder = `${runFolderName(name)}-recipe`;

@@ -41,6 +41,7 @@ export { tooLongNote } from '../eval/index.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 export { failedWhen } from '../train/runWords.ts';
+export { trainingSetChange } from '../train/trainingSetChange.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';

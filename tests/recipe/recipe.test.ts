@@ -49,7 +49,7 @@ import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../src
 import { trainingSets } from '../../src/train/prepareData.ts';
 import { RECIPE_BALANCE_RULES, RECIPE_PYTHON, recipeFiles, recipeJson, recipeRefusal, shellWord } from '../../src/recipe/recipe.ts';
 import { StudioDb } from '../../src/data/db.ts';
-import { deleteDataset, describeDatasetDeletion, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
+import { deleteDataset, describeDatasetDeletion, loadExampleRows, saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { PYTHON, python, studio } from './helpers.ts';
@@ -533,6 +533,29 @@ describe('studio recipe', () => {
     expect(recipeRefusal({ ...DEFAULT_RUN_CONFIG, loss: 'fixed:1.5' })).toMatch(/fixed:1\.5/);
   });
 
+  it('stops where the data give the run’s counts but other training tokens than its digest (a folder written before the fingerprint was kept)', async () => {
+    // Only the counts were checked without a fingerprint: a training example's text edited kept them,
+    // and the recipe trained on other examples than the run did.
+    const edited = join(dir, 'edited-train.jsonl');
+    const lines = readFileSync(DATA, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('"content"') && !splitEval.has(JSON.parse(l).id));
+    lines[at] = lines[at].replace(/"content": ?"/, '$&Please, ');
+    writeFileSync(edited, lines.join('\n'));
+    const unprinted = join(dir, 'unprinted-digest');
+    cpSync(run, unprinted, { recursive: true });
+    const j = JSON.parse(readFileSync(join(unprinted, 'run.json'), 'utf8'));
+    delete j.source.fingerprint;
+    writeFileSync(join(unprinted, 'run.json'), JSON.stringify(j));
+    expect(j.examples.digest).toMatch(/^crc32:/);
+    const out = join(dir, 'unprinted-out');
+    await expect(recipeCommand.run(['--run', unprinted, '--out', out, '--data', edited])).rejects.toThrow(
+      `${edited} give the run’s ${j.examples.train} training examples in number, but other ones than it trained on (the digest of their tokens differs from run.json’s); pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
+    );
+    expect(existsSync(out)).toBe(false);
+    // The run's own file passes.
+    expect(await recipeCommand.run(['--run', unprinted, '--out', out, '--data', DATA])).toBe(0);
+  });
+
   it('exports a run trained before seeds were limited to 32 bits (it was refused for its seed)', () => {
     expect(recipeRefusal({ ...DEFAULT_RUN_CONFIG, seed: 5_000_000_000 })).toBeNull();
   });
@@ -571,13 +594,7 @@ describe('studio recipe', () => {
   });
 
   it('a run’s recipe after HDR added samples to its dataset holds the run’s own examples and says how many it leaves out', async () => {
-    const db = new StudioDb(`recipe-hdr-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const imported = await importDatasetFiles([{ name: 'recipe-demo.jsonl', blob: new Blob([readFileSync(DATA)]) }]);
-    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples, files: imported.files });
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 1, seqLen: 320, evalExamples: 4, loss: 'fixed:0.4' };
-    const engine = new StudioEngine(undefined, () => undefined, db);
-    const files = readdirSync(model).map((n) => new File([readFileSync(join(model, n))], n));
-    await engine.handlers.loadModel({ source: { kind: 'files', files, label: 'tiny' } }, () => undefined);
+    const { db, dataset, config, engine } = await demoDatasetWithModel('recipe-hdr');
     const own = await trainingSets(engine.jobs.requireModel().tokenizer, await storedExamples(db, dataset.id), config);
     await db.runs.put({ id: 'run-h', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config, name: 'before hdr', modelRef: 'local:tiny', setup: { examples: { train: own.train.length, eval: own.held.length } } } as never);
     // The run's checkpoint keeps its training set's count and digest, as the trainer writes them.
@@ -597,3 +614,42 @@ describe('studio recipe', () => {
     expect(r.notes).toEqual([`2 training examples added to or included in the dataset after the run’s are left out: the recipe trains on the run’s own ${own.train.length}, as the run did`]);
   });
 });
+
+describe('the worker’s recipe export of a run whose dataset trains on as many but other examples', () => {
+  it('notes that the examples changed, by the digest the run recorded (it compared counts alone and said nothing)', async () => {
+    const { db, dataset, config, engine } = await demoDatasetWithModel('recipe-digest');
+    const sets = async () => trainingSets(engine.jobs.requireModel().tokenizer, await storedExamples(db, dataset.id), config);
+    // The run trained with its first training example left out, as its setup records.
+    const [first, second] = (await loadExampleRows(db, dataset.id, 'train')).map((r) => r.id);
+    await setExampleIncluded(db, dataset.id, first, false);
+    const was = await sets();
+    await db.runs.put({ id: 'run-d', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 0, updatedAt: 0, config, name: 'digest run', modelRef: 'local:tiny', setup: { examples: { train: was.train.length, eval: was.held.length, tooLong: 0, digest: trainingSetDigest(was.train) } } } as never);
+    // Since: that one included again and the next left out, as many as before.
+    await setExampleIncluded(db, dataset.id, first, true);
+    await setExampleIncluded(db, dataset.id, second, false);
+    const now = await sets();
+    expect([now.train.length, now.held.length]).toEqual([was.train.length, was.held.length]);
+
+    const r = await engine.handlers.exportRecipe({ runId: 'run-d' }, () => undefined);
+    expect(r.notes).toEqual([
+      `the dataset now gives ${now.train.length} training and ${now.held.length} held-out examples, as many as the run started with, but other training examples (examples were included and left out, or re-split, since)`,
+    ]);
+    // Back as the run trained on: nothing to note.
+    await setExampleIncluded(db, dataset.id, first, false);
+    await setExampleIncluded(db, dataset.id, second, true);
+    expect((await engine.handlers.exportRecipe({ runId: 'run-d' }, () => undefined)).notes).toEqual([]);
+  });
+});
+
+/** The demo data stored as the dataset "demo" in a fresh database, a worker engine on it with the
+ * embedded model loaded as dropped files (`local:tiny`), and a run config the recipe exports. */
+async function demoDatasetWithModel(dbName: string) {
+  const db = new StudioDb(`${dbName}-${Date.now()}`, { indexedDB, IDBKeyRange });
+  const imported = await importDatasetFiles([{ name: 'recipe-demo.jsonl', blob: new Blob([readFileSync(DATA)]) }]);
+  const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples, files: imported.files });
+  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 3, batchSize: 1, seqLen: 320, evalExamples: 4, loss: 'fixed:0.4' };
+  const engine = new StudioEngine(undefined, () => undefined, db);
+  const files = readdirSync(EMBEDDED).map((n) => new File([readFileSync(join(EMBEDDED, n))], n));
+  await engine.handlers.loadModel({ source: { kind: 'files', files, label: 'tiny' } }, () => undefined);
+  return { db, dataset, config, engine };
+}

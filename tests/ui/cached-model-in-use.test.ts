@@ -4,6 +4,7 @@
 // A stand-in for Web Locks plays the tabs; the worker's job engine holds the job's model.
 import { describe, expect, it, vi } from 'vitest';
 import { stubLocks } from '../helpers/locks.ts';
+import { modelWithTinyFiles } from '../helpers/tinyEngine.ts';
 
 const deleted: string[] = [];
 vi.mock('../../src/state/cachedModels.ts', () => ({
@@ -20,7 +21,7 @@ describe('deleting a cached model a job runs with', () => {
   it('is refused while the job runs, and goes through once it ended', async () => {
     useModel.setState({ info: { ref: 'HuggingFaceTB/SmolLM2-135M-Instruct' } as never });
     const jobs = new JobEngine(async () => ({ ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } }) as never, { holdModel: holdingModel });
-    jobs.useModel({ ref: 'Qwen/Qwen3-0.6B' } as never);
+    jobs.useModel(modelWithTinyFiles('Qwen/Qwen3-0.6B').model);
     let end!: () => void;
     const ablation = jobs.run('an ablation', () => new Promise<void>((r) => (end = r)), null);
     await new Promise((r) => setTimeout(r, 0));

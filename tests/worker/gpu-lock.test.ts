@@ -5,7 +5,7 @@
 // are the two tabs (with a stand-in device: the refusal comes before any GPU work).
 import { describe, expect, it, vi } from 'vitest';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import type { LoadedModel } from '../../src/jobs/context.ts';
+import { modelWithTinyFiles } from '../helpers/tinyEngine.ts';
 import type { Gpu } from '../../src/gpu/index.ts';
 import { stubLocks } from '../helpers/locks.ts';
 
@@ -13,7 +13,7 @@ function tab(): StudioEngine {
   const engine = new StudioEngine(undefined, () => undefined, null);
   const gpu = { ctx: { clearRefusal: () => undefined, lostError: null }, recorder: { forgetBindGroups: () => undefined } } as unknown as Gpu;
   Object.assign(engine, { device: async () => gpu });
-  engine.jobs.useModel({ ref: 'tiny' } as LoadedModel);
+  engine.jobs.useModel(modelWithTinyFiles('tiny').model);
   return engine;
 }
 

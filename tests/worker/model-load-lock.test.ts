@@ -1,13 +1,12 @@
 // A model's cached files are not deleted (from this tab or another) while a tab loads the model: the
 // load held no lock, so a deletion in another tab went through mid-load, under the files it read.
 // A stand-in for Web Locks plays the tabs.
-import { describe, expect, it, vi } from 'vitest';
-import { tinyModelFiles } from '../helpers/tinyEngine.ts';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { modelWithTinyFiles, tinyModelFiles } from '../helpers/tinyEngine.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { JobEngine } from '../../src/jobs/engine.ts';
 import type { Gpu } from '../../src/gpu/index.ts';
-import type { LoadedModel } from '../../src/jobs/context.ts';
 import { holdingModel, unlessModelInUse } from '../../src/worker/runLock.ts';
 import { stubLocks } from '../helpers/locks.ts';
 
@@ -63,26 +62,44 @@ describe('a model’s files being deleted in another tab', () => {
   });
 
   it('hold back a job started with the model until the deletion ended', async () => {
-    const locks = stubLocks();
-    vi.stubGlobal('navigator', { locks });
-    try {
-      const gpu = { ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } } as unknown as Gpu;
-      const jobs = new JobEngine(async () => gpu, { holdModel: holdingModel });
-      jobs.useModel({ ref: 'Qwen/Qwen3-0.6B' } as LoadedModel);
-      let deleted!: () => void;
-      const deletion = unlessModelInUse('Qwen/Qwen3-0.6B', () => new Promise<void>((r) => (deleted = r)));
-      let started = false;
-      const job = jobs.run('an ablation', async () => void (started = true), null);
-      await waitingForModelLock(locks, 'Qwen/Qwen3-0.6B');
-      expect(started).toBe(false);
-      // Waiting, it is this tab's job all the same: a Cancel pressed now finds it.
-      expect(jobs.runningLabel).toBe('an ablation');
-      deleted();
-      expect(await deletion).toBe(true);
-      await job;
-      expect(started).toBe(true);
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    // A deletion that removes nothing (it failed, say): the files stay, and the job runs with them.
+    const { jobs, job, started, deletion, deleted } = await ablationWaitingForDeletion({ removesFiles: false });
+    expect(started()).toBe(false);
+    // Waiting, it is this tab's job all the same: a Cancel pressed now finds it.
+    expect(jobs.runningLabel).toBe('an ablation');
+    deleted();
+    expect(await deletion).toBe(true);
+    await job;
+    expect(started()).toBe(true);
+  });
+
+  it('refuse a job that waited for them once they are gone, naming the model', async () => {
+    // It ran on without them and failed later (an ablation reads the weights again for each arm).
+    const { jobs, job, started, deletion, deleted } = await ablationWaitingForDeletion({ removesFiles: true });
+    deleted();
+    expect(await deletion).toBe(true);
+    await expect(job).rejects.toThrow(/^an ablation cannot start: the files of Qwen\/Qwen3-0\.6B were deleted \(in this tab or another\) while it waited for them; load Qwen\/Qwen3-0\.6B again in the Model panel, then start it again$/);
+    expect(started()).toBe(false);
+    // The slot is free again for the next job.
+    expect(jobs.runningLabel).toBe(null);
   });
 });
+
+/** An ablation started with a model while another tab deletes its cached files, holding the model's
+ * lock alone until `deleted()` (emptying the files when `removesFiles`): the job waits for the lock.
+ * Web Locks are stubbed until the test ends. */
+async function ablationWaitingForDeletion({ removesFiles }: { removesFiles: boolean }) {
+  const locks = stubLocks();
+  vi.stubGlobal('navigator', { locks });
+  onTestFinished(() => void vi.unstubAllGlobals());
+  const gpu = { ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } } as unknown as Gpu;
+  const jobs = new JobEngine(async () => gpu, { holdModel: holdingModel });
+  const { model, files } = modelWithTinyFiles('Qwen/Qwen3-0.6B');
+  jobs.useModel(model);
+  let deleted!: () => void;
+  const deletion = unlessModelInUse(model.ref, () => new Promise<void>((r) => (deleted = () => (removesFiles && files.clear(), r()))));
+  let started = false;
+  const job = jobs.run('an ablation', async () => void (started = true), null);
+  await waitingForModelLock(locks, model.ref);
+  return { jobs, job, deletion, deleted, started: () => started };
+}

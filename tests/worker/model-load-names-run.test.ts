@@ -6,7 +6,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';
-import type { LoadedModel } from '../../src/jobs/context.ts';
+import { modelWithTinyFiles } from '../helpers/tinyEngine.ts';
 import type { Gpu } from '../../src/gpu/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
@@ -20,7 +20,7 @@ describe('a model load while a run trains', () => {
     const engine = new StudioEngine(undefined, () => undefined, db);
     const gpu = { ctx: { clearRefusal: () => undefined, lostError: null }, recorder: { forgetBindGroups: () => undefined } } as unknown as Gpu;
     Object.assign(engine, { device: async () => gpu });
-    engine.jobs.useModel({ ref: 'tiny' } as LoadedModel);
+    engine.jobs.useModel(modelWithTinyFiles('tiny').model);
     // The run's job is held (no training: no GPU here) until `end`.
     let end!: () => void;
     let started!: () => void;

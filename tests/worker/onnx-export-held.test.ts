@@ -6,6 +6,7 @@
 // software GPU); so is the device.
 import { describe, expect, it, vi } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { modelWithTinyFiles } from '../helpers/tinyEngine.ts';
 
 let exporting: { started: () => void; finish: Promise<void> } | null = null;
 vi.mock('../../src/worker/onnxExportJob.ts', () => ({
@@ -32,7 +33,7 @@ async function engineOn(db: InstanceType<typeof StudioDb>, runIds: string[]) {
   Object.assign(engine, { device: async () => ({ ctx: { clearRefusal: () => undefined, lostError: null }, recorder: { forgetBindGroups: () => undefined } }) });
   // The run's adapter, as read from its checkpoint: not looked at by the stand-in export.
   Object.assign(engine, { adapterOf: async (runId: string) => ({ adapter: {}, run: await db.runs.get(runId) }) });
-  engine.jobs.useModel({ ref: 'tiny' } as never);
+  engine.jobs.useModel(modelWithTinyFiles('tiny').model);
   return { db, engine };
 }
 

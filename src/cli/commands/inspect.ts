@@ -8,6 +8,7 @@ import { parameterCount, type ModelSpec } from '../../model/config.ts';
 import { DEFAULT_LORA, loraParameterCount, parseLoraTargets } from '../../model/lora.ts';
 import { DEFAULT_DECODE, formatBytes, planMemory, type DecodeShape, type MemoryPlan, type PlanLimits } from '../../model/memory-plan.ts';
 import { matmulScratchKind } from '../../ops/matmulKernels.ts';
+import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
@@ -131,10 +132,12 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
     for (const sg of plan.suggestions) lines.push(`  - ${sg}`);
   }
   // HDR's own verdict (the studio's too): its longer retraining can pass a limit training does not.
+  // The remedy is in studio hdr's flags: it retrains at its own --batch (else its --adapter run's),
+  // not at this command's --batch, over the longest prompt among those it mines.
   if (plan.hdrProblems.length > 0) {
     // Inspect reads no data: the prompt is the one it was told, or its assumption (prompts up to --seq).
     const prompt = shape.decode.promptTokens !== undefined ? `a prompt of --prompt-tokens ${shape.decode.promptTokens}` : `prompts up to --seq ${shape.seqLen}`;
-    lines.push(`HDR          does NOT fit: it retrains at sequence ${plan.hdrSeqLen} (${prompt}, plus up to --max-tokens ${shape.decode.maxNewTokens}); lower --max-tokens or --batch`);
+    lines.push(`HDR          does NOT fit: it retrains at sequence ${plan.hdrSeqLen} (${prompt}, plus up to --max-tokens ${shape.decode.maxNewTokens}); for studio hdr: lower its --max-tokens, or --mine-limit (fewer examples mined, so a shorter longest prompt), or retrain at a smaller --batch (default: the --adapter run folder’s, else ${DEFAULT_RUN_CONFIG.batchSize})`);
     for (const p of plan.hdrProblems) lines.push(`  - ${p}`);
   }
   console.log(lines.join('\n'));

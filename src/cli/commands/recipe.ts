@@ -1,7 +1,8 @@
 // `studio recipe`: a training run's folder (as `studio train` writes it) → a folder that trains the
 // same thing with transformers + PEFT on one GPU or a cluster (src/recipe/recipe.ts). Re-reads the
 // run's data files (run.json's `source`, or --data) with the run's split and length rule, checks
-// that they give the run's example counts, and writes the tokenized examples beside the trainer.
+// that they give the run's example counts (and, where run.json kept one, its training set's digest),
+// and writes the tokenized examples beside the trainer.
 // Never starts a GPU; reads only the model's tokenizer files.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +19,8 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../model/peft.ts';
 import type { RunConfig } from '../../train/config.ts';
 import { learningRate } from '../../train/schedule.ts';
 import { trainingSets, tokenizerFromModel } from '../../train/prepareData.ts';
+import { trainingSetDigest } from '../../train/batching.ts';
+import { trainingSetChange } from '../../train/trainingSetChange.ts';
 import { baseModelOf, recipeFiles, recipeRefusal, launchLines, shellWord, type RecipeStart } from '../../recipe/recipe.ts';
 
 const usage = `usage: studio recipe --run <dir> --out <dir> [options]
@@ -47,7 +50,7 @@ interface RunFolderJson {
   model?: string;
   data?: string[];
   config?: RunConfig;
-  examples?: { train?: number; eval?: number; tooLong?: number };
+  examples?: { train?: number; eval?: number; tooLong?: number; digest?: string };
   status?: string;
   source?: RunSource;
 }
@@ -152,6 +155,14 @@ const recipe: CliCommand = {
     if (got.train !== want.train || got.eval !== want.eval || got.tooLong !== (want.tooLong ?? 0)) {
       throw new CliError(
         `${dataPaths.join(', ')} give ${got.train} training, ${got.eval} held-out and ${got.tooLong} too-long examples, but the run had ${want.train}, ${want.eval} and ${want.tooLong ?? 0}; pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
+      );
+    }
+    // As many is not the same (files without a fingerprint, or a tokenizer that renders them
+    // otherwise): the digest the run kept tells, where the tokenizer read is the run's own.
+    const ownTokenizer = f.model === undefined || f.model === (source?.model ?? run.model);
+    if (trainingSetChange({ train: want.train!, digest: want.digest }, { train: got.train, digest: trainingSetDigest(sets.train) }, ownTokenizer) === 'examples') {
+      throw new CliError(
+        `${dataPaths.join(', ')} give the run’s ${got.train} training examples in number, but other ones than it trained on (the digest of their tokens differs from run.json’s); pass the data files (and --format, --bfcl-prompt, --include-failing) the run was trained with`,
       );
     }
 
