@@ -61,10 +61,6 @@ export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<Tun
   if (gpu.ctx.adapter.isSoftware || todo.length === 0) return [];
   const candidatesOf = opts.candidates ?? ((g: Gpu, args: MatmulArgs) => matmulCandidates(g, matmulOperands(g, args)!));
   const plans = todo.map(([shapeClass, args]) => ({ shapeClass, args, candidates: candidatesOf(gpu, args) }));
-  // Tensor-core variants race only once they have computed an exact product on this adapter.
-  const tensorCore = new Map(plans.flatMap((p) => p.candidates.filter((v) => v.kind === 'subgroupMatrix').map((v) => [describeVariant(v), v] as const)));
-  await checkMatmulVariants(gpu, [...tensorCore.values()]);
-  for (const p of plans) p.candidates = p.candidates.filter((v) => passedCheck(gpu, v, p.args.transB === true));
   try {
     await compileAhead(gpu, async () => {
       for (const p of plans) for (const v of p.candidates) await matmul(gpu, { ...p.args, variant: v });
@@ -80,6 +76,11 @@ export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<Tun
       p.candidates = ok.length ? ok : [{ kind: 'register' }];
     }
   }
+  // Tensor-core variants race only once they have computed an exact product on this adapter. Checked
+  // after every racer is compiled: the check reads results back, and no pipeline is made after that.
+  const tensorCore = new Map(plans.flatMap((p) => p.candidates.filter((v) => v.kind === 'subgroupMatrix').map((v) => [describeVariant(v), v] as const)));
+  await checkMatmulVariants(gpu, [...tensorCore.values()]);
+  for (const p of plans) p.candidates = p.candidates.filter((v) => passedCheck(gpu, v, p.args.transB === true));
   // An idle GPU runs at low clocks for a while: keep it busy first, or the first classes timed
   // look slower than they are and may get the wrong kernel.
   const warmUntil = performance.now() + WARM_MS;
