@@ -103,12 +103,12 @@ function buildCases(gpu: Gpu, owned: GPUBuffer[]): Case[] {
  * been seen to destabilise Dawn). A variant the driver cannot compile fails its check.
  */
 export async function checkMatmulVariants(gpu: Gpu, variants: MatmulVariant[]): Promise<void> {
-  const todo = variants.filter((v) => checkVerdict(gpu, v, true) === undefined || checkVerdict(gpu, v, false) === undefined);
-  if (todo.length === 0) return;
+  const unchecked = variants.filter((v) => checkVerdict(gpu, v, true) === undefined || checkVerdict(gpu, v, false) === undefined);
+  if (unchecked.length === 0) return;
   const owned: GPUBuffer[] = [];
   try {
     const cases = buildCases(gpu, owned);
-    const runs = todo.flatMap((v) => cases.map((c) => {
+    const runs = unchecked.flatMap((v) => cases.map((c) => {
       const out = c.init ? uploadBuffer(gpu.ctx, c.init, 'matmul-check:c') : createStorageBuffer(gpu.ctx, M * N * 4, 'matmul-check:c');
       owned.push(out);
       return { v, c, out, compiled: false };
