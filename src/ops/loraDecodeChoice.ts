@@ -30,7 +30,17 @@ export interface LoraDecodeShape {
 /** The kernel as first written: what software adapters run. */
 export const LORA_DECODE_FIRST: LoraDecodeVariant = { WG: 64, u: 'oneSum' };
 
-const CANDIDATES: LoraDecodeVariant[] = [64, 256].flatMap((WG) => (['oneSum', 'fourSums', 'split'] as const).map((u) => ({ WG, u }) as LoraDecodeVariant));
+/** The first layout, four sums and the split at both sizes (64: more workgroups to spread a wide
+ * output over a large GPU; 256: a quarter of the serial loop and of the repeats of u). Not 256 with
+ * one sum: four sums do the same work with more loads in flight, and every racer costs a first
+ * generation its pipelines (seconds each on SwiftShader, where tests present it as hardware). */
+const CANDIDATES: LoraDecodeVariant[] = [
+  { WG: 64, u: 'oneSum' },
+  { WG: 64, u: 'fourSums' },
+  { WG: 64, u: 'split' },
+  { WG: 256, u: 'fourSums' },
+  { WG: 256, u: 'split' },
+];
 
 export function describeLoraDecodeVariant(v: LoraDecodeVariant): string {
   return `wg${v.WG} ${v.u === 'oneSum' ? 'one sum' : v.u === 'fourSums' ? 'four sums' : 'split K'}`;
@@ -54,15 +64,15 @@ export function defaultLoraDecodeVariant(gpu: Gpu, s: LoraDecodeShape): LoraDeco
   return { WG: Math.max(...s.outs) > 64 ? 256 : 64, u: 'fourSums' };
 }
 
-/** Whether a (possibly stored, possibly damaged) choice is one this kernel can run. */
-function isVariant(v: unknown): v is LoraDecodeVariant {
+/** Whether a (possibly stored, possibly damaged) choice is one of the layouts raced (and tested). */
+function isCandidate(v: unknown): v is LoraDecodeVariant {
   const c = v as Partial<LoraDecodeVariant> | undefined;
-  return !!c && (c.WG === 64 || c.WG === 256) && (c.u === 'oneSum' || c.u === 'fourSums' || c.u === 'split');
+  return !!c && CANDIDATES.some((k) => k.WG === c.WG && k.u === c.u);
 }
 
 /** The layout this call runs: tuned for its class on this adapter, else the rule of thumb. */
 export function chooseLoraDecodeVariant(gpu: Gpu, s: LoraDecodeShape): LoraDecodeVariant {
   if (gpu.ctx.adapter.isSoftware) return LORA_DECODE_FIRST;
   const tuned = gpu.tuning.get<unknown>(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, loraDecodeShapeClass(s));
-  return isVariant(tuned) ? { WG: tuned.WG, u: tuned.u } : defaultLoraDecodeVariant(gpu, s);
+  return isCandidate(tuned) ? { WG: tuned.WG, u: tuned.u } : defaultLoraDecodeVariant(gpu, s);
 }

@@ -28,7 +28,7 @@ function loraRef(x: Float32Array, lora: Float32Array, t: { offA: number; offB: n
 // a few 1e-7 per sum, so 1e-5 relative plus 1e-5 absolute (outputs near zero) is ample.
 const TOL = { atol: 1e-5, rtol: 1e-5 };
 
-// Every layout raced on a GPU, and none (the call's own choice: the first layout on SwiftShader).
+// Every layout the autotune races, and none (the call's own choice: the first layout on SwiftShader).
 const layouts: Array<LoraDecodeVariant | undefined> = [undefined, ...loraDecodeCandidates()];
 
 describe.each(layouts.map((v) => [v ? describeLoraDecodeVariant(v) : 'as chosen', v] as const))('lora decode kernel, %s', (_, variant) => {
