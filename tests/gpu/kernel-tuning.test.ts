@@ -16,6 +16,7 @@ import { tuneMatmuls } from '../../src/ops/matmulTune.ts';
 import { loraDecode, loraDecodeVariantsRun, seenLoraDecodeClasses } from '../../src/ops/loraDecode.ts';
 import { chooseLoraDecodeVariant, defaultLoraDecodeVariant, LORA_DECODE_FIRST, LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP, loraDecodeShapeClass, type LoraDecodeVariant } from '../../src/ops/loraDecodeChoice.ts';
 import { tuneLoraDecodes } from '../../src/ops/loraDecodeTune.ts';
+import { kernelPaths } from '../../src/ops/kernelPaths.ts';
 import { addForward } from '../../src/ops/elementwise.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { matmulRef } from '../reference/matmul.ts';
@@ -240,11 +241,15 @@ describe('the tuning table', () => {
       expect(chooseLoraDecodeVariant(gpu, shape)).toEqual(tuned[0].chosen);
       await loraDecode(gpu, args);
       expect(loraDecodeVariantsRun(gpu).get(key)).toEqual(tuned[0].chosen);
+      // `studio gpu` and the GPU panel say the layout is measured, and how many classes are.
+      expect(kernelPaths(gpu).find((k) => k.op === 'generation')?.path).toMatch(/LoRA shares[^;]*measured fastest per shape[^;]*\(1 shape classes tuned so far\)/);
       // Tuned classes are not raced again; a damaged stored choice falls back to the rule.
       await compileAhead(gpu, () => loraDecode(gpu, args));
       expect(await tuneLoraDecodes(gpu, () => racers)).toEqual([]);
-      gpu.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key, { WG: 128, u: 'split' });
-      expect(chooseLoraDecodeVariant(gpu, shape)).toEqual(defaultLoraDecodeVariant(gpu, shape));
+      for (const bad of [{ WG: 128, u: 'split' }, { WG: 256 }, 'split', null]) {
+        gpu.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key, bad);
+        expect(chooseLoraDecodeVariant(gpu, shape), JSON.stringify(bad)).toEqual(defaultLoraDecodeVariant(gpu, shape));
+      }
       // The software adapter: the first layout, whatever its table says, and nothing kept to tune.
       soft.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key, { WG: 256, u: 'split' });
       seenLoraDecodeClasses(soft).clear();
