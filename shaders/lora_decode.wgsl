@@ -7,6 +7,12 @@
 // with all seven targets; decoding then costs more in dispatches than in arithmetic. Each workgroup
 // recomputes its target's u (M·r·K multiply-adds, small at decode's M) instead of waiting for
 // another dispatch to write it: two barriers, no second pass.
+// That u is the kernel's critical path: a thread's share of M·r·K products, in order, before its
+// column's work (1,216 long at Qwen2.5-0.5B's down, K 4,864, with 64 threads at M 1, rank 16). How
+// the loop is laid out is a variant the autotune races per adapter (ops/loraDecodeChoice.ts):
+//   SPLIT 0: each u value's K loop over threadsPerU threads, SUMS (1 or 4) sums in flight a thread;
+//   SPLIT 1: four u values at a time, each K loop over the whole workgroup, then a tree reduction.
+// Software adapters run WG 64, SUMS 1, SPLIT 0 (the kernel as first written) and are never tuned.
 // Layout: A_t and B_t live in the adapter's one flat f32 buffer at element offsets (deviceLora.ts);
 // workgroups [firstGroup_t, firstGroup_t + ⌈outF_t / WG⌉) serve target t, one output column a thread.
 
@@ -36,10 +42,13 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y1: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y2: array<f32>;
 
-override WG: u32 = 64;
+override WG: u32 = 64;   // a power of two (the split layout halves it to a tree)
+override SUMS: u32 = 1;  // independent sums a thread keeps in u's K loop (1 or 4), SPLIT 0 only
+override SPLIT: u32 = 0; // 1: every K loop over the whole workgroup, four u values at a time
 const MAX_U = 512u; // M·r ≤ 8·64
+const SPLIT_VALUES = 4u; // u values a split pass computes at once (the four sums in flight)
 
-var<workgroup> partial: array<f32, WG>;
+var<workgroup> partial: array<f32, 4u * WG>;
 var<workgroup> u: array<f32, MAX_U>;
 
 struct Column {
@@ -55,22 +64,49 @@ fn prologue(group: u32, lid: u32) -> Column {
     if (group >= p.t[i].firstGroup) { t = i; }
   }
   let tg = p.t[t];
+  if (SPLIT == 1u) { fillUSplit(tg.offA, lid); } else { fillUGroups(tg.offA, lid); }
+  let n = (group - tg.firstGroup) * WG + lid;
+  return Column(t, n, n < tg.outF);
+}
+
+// Σ_k x[m, k]·A[j, k] over this thread's k (k ≡ first mod stride), SUMS sums in flight: with four,
+// the loop waits one memory latency per four products rather than per product.
+fn dotStrided(xa: u32, aa: u32, first: u32, stride: u32) -> f32 {
+  if (SUMS == 1u) {
+    var acc = 0.0;
+    for (var k = first; k < p.K; k += stride) { acc += x[xa + k] * lora[aa + k]; }
+    return acc;
+  }
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var a2 = 0.0;
+  var a3 = 0.0;
+  var k = first;
+  while (k + 3u * stride < p.K) {
+    a0 += x[xa + k] * lora[aa + k];
+    a1 += x[xa + k + stride] * lora[aa + k + stride];
+    a2 += x[xa + k + 2u * stride] * lora[aa + k + 2u * stride];
+    a3 += x[xa + k + 3u * stride] * lora[aa + k + 3u * stride];
+    k += 4u * stride;
+  }
+  while (k < p.K) {
+    a0 += x[xa + k] * lora[aa + k];
+    k += stride;
+  }
+  return (a0 + a1) + (a2 + a3);
+}
+
+// Each of the M·r values of u is a K-long dot product split over P threads (partials in workgroup
+// memory, then one thread adds its value's P partials in order).
+fn fillUGroups(offA: u32, lid: u32) {
   let nU = p.M * p.r;
   let P = p.threadsPerU;
   let perPass = WG / P;
   let part = lid % P;
-  // Each of the M·r values of u is a K-long dot product split over P threads (partials in workgroup
-  // memory, then one thread adds its value's P partials in order).
   for (var base = 0u; base < nU; base += perPass) {
     let o = base + lid / P;
     var acc = 0.0;
-    if (o < nU) {
-      let m = o / p.r;
-      let j = o % p.r;
-      let xa = m * p.K;
-      let aa = tg.offA + j * p.K;
-      for (var k = part; k < p.K; k += P) { acc += x[xa + k] * lora[aa + k]; }
-    }
+    if (o < nU) { acc = dotStrided((o / p.r) * p.K, offA + (o % p.r) * p.K, part, P); }
     partial[lid] = acc;
     workgroupBarrier();
     if (part == 0u && o < nU) {
@@ -80,8 +116,33 @@ fn prologue(group: u32, lid: u32) -> Column {
     }
     workgroupBarrier();
   }
-  let n = (group - tg.firstGroup) * WG + lid;
-  return Column(t, n, n < tg.outF);
+}
+
+// Four u values a pass, each K loop over all WG threads (K/WG products a thread), then the WG
+// partials of each value summed by a tree: log2(WG) barriers a pass instead of a long serial loop.
+fn fillUSplit(offA: u32, lid: u32) {
+  let nU = p.M * p.r;
+  for (var base = 0u; base < nU; base += SPLIT_VALUES) {
+    for (var c = 0u; c < SPLIT_VALUES; c++) {
+      let o = base + c;
+      var acc = 0.0;
+      if (o < nU) {
+        let xa = (o / p.r) * p.K;
+        let aa = offA + (o % p.r) * p.K;
+        for (var k = lid; k < p.K; k += WG) { acc += x[xa + k] * lora[aa + k]; }
+      }
+      partial[c * WG + lid] = acc;
+    }
+    workgroupBarrier();
+    for (var half = WG / 2u; half > 0u; half = half / 2u) {
+      if (lid < half) {
+        for (var c = 0u; c < SPLIT_VALUES; c++) { partial[c * WG + lid] += partial[c * WG + lid + half]; }
+      }
+      workgroupBarrier();
+    }
+    if (lid < SPLIT_VALUES && base + lid < nU) { u[base + lid] = partial[lid * WG]; }
+    workgroupBarrier();
+  }
 }
 
 // s · Σ_j u[m, j] · B_t[n, j]

@@ -5,7 +5,8 @@
 // the ops, and replaying its captured program (gpu/recorder.ts), with its dispatch count; how many of
 // the timed run's steps replayed (every one after the first two should: one that records again costs
 // about ten times the CPU); and, where the adapter has timestamps, one replayed step's GPU time by
-// kernel, so a rate the CPU cannot explain shows where the GPU spends it.
+// kernel, so a rate the CPU cannot explain shows where the GPU spends it; and which layout of
+// lora_decode each LoRA case's step ran (the autotune's choice per shape class on a GPU).
 import type { Gpu, ProgramCounts } from '../gpu/index.ts';
 import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
 import { benchModel } from './benchModel.ts';
@@ -13,6 +14,8 @@ import { memoryModelFiles } from '../model/model-files.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
 import { generate } from '../model/generate.ts';
 import { createGenerator, prefill, submitDecodeStep } from '../model/kvCache.ts';
+import { loraDecodeVariantsRun } from '../ops/loraDecode.ts';
+import { describeLoraDecodeVariant } from '../ops/loraDecodeChoice.ts';
 import { DEFAULT_LORA } from '../model/lora.ts';
 import type { ModelState } from '../model/transformer.ts';
 import { QWEN25_05B_SHAPE } from './training.ts';
@@ -64,6 +67,8 @@ export interface GenerationRow {
   replayedSteps: { replayed: number; steps: number };
   /** GPU milliseconds of one replayed step by kernel, largest first (adapters with timestamps). */
   stepGpuKernels: Array<{ label: string; millis: number; dispatches: number }> | null;
+  /** The lora_decode layout each of the step's shape classes ran (empty without an adapter). */
+  loraDecodeVariants: Array<{ shapeClass: string; variant: string }>;
 }
 
 /** Decode steps taken since `before` (each one capture or replay of its program), and the replays. */
@@ -137,12 +142,15 @@ export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<Ge
       });
       return { prefill: firstTokenAt - t0, decode: performance.now() - firstTokenAt };
     };
-    await run(); // pipeline compilation
+    const ran = loraDecodeVariantsRun(model.state.gpu);
+    ran.clear();
+    await run(); // pipeline compilation (and on a GPU, tuning)
     const before = structuredClone(model.state.gpu.recorder.programCounts);
     const { prefill, decode } = await run();
     const replayedSteps = stepsSince(model.state, before);
     const cpu = await stepCpuCost(model.state, prompts);
-    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, replayedSteps, ...cpu };
+    const loraDecodeVariants = [...ran].map(([shapeClass, v]) => ({ shapeClass, variant: describeLoraDecodeVariant(v) }));
+    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, replayedSteps, ...cpu, loraDecodeVariants };
   } finally {
     model.release();
   }
@@ -159,6 +167,7 @@ export function formatGenerationRows(rows: GenerationRow[]): string {
         const top = r.stepGpuKernels.slice(0, 4).map((k) => `${k.label} ${k.millis.toFixed(2)} ms ×${k.dispatches}`).join(', ');
         line += `\n  GPU per replayed step, kernels alone: ${total.toFixed(2)} ms (${top})`;
       }
+      if (r.loraDecodeVariants.length) line += `\n  lora_decode layouts: ${r.loraDecodeVariants.map((l) => `${l.shapeClass} → ${l.variant}`).join(', ')}`;
       return line;
     })
     .join('\n');

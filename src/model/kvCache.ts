@@ -17,6 +17,8 @@
 import { compileAhead, createReadback, createStorageBuffer, readF32, uploadBuffer, writeBuffer, type Gpu, type RecordedProgram } from '../gpu/index.ts';
 import { matmul, seenMatmulClasses } from '../ops/matmul.ts';
 import { tuneMatmuls } from '../ops/matmulTune.ts';
+import { seenLoraDecodeClasses } from '../ops/loraDecode.ts';
+import { tuneLoraDecodes } from '../ops/loraDecodeTune.ts';
 import { rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeAppend } from '../ops/rope.ts';
 import { attentionCachedRows, attentionDecode, attentionDecodeForm, attentionDecodeScratchBytes, type AttentionDecodeForm } from '../ops/attention.ts';
@@ -333,7 +335,8 @@ async function prefillChunk(g: Generator, slots: BatchSlots, chunk: PrefillPiece
  * On a GPU, before a generation's first prefill: compiles every pipeline the prefill of `items` and
  * a decode step with this `output` use, concurrently, and tunes the products they meet that this
  * adapter has no choice for yet (ops/matmulTune.ts; cached per adapter, so only a first generation
- * of a shape pays), so decode rows run the kernel measured fastest rather than a rule of thumb.
+ * of a shape pays), and the adapter's fused LoRA shares alike (ops/loraDecodeTune.ts), so decode rows
+ * run the kernels measured fastest rather than a rule of thumb.
  * The timed products overwrite prefill and decode scratch, which holds nothing yet. Software
  * adapters are never tuned: there it does nothing.
  */
@@ -342,6 +345,7 @@ export async function prepareGenerator(g: Generator, items: PrefillItem[], step:
   if (gpu.ctx.adapter.isSoftware) return;
   // Only this generation's products: classes left from other work may name buffers since freed.
   seenMatmulClasses(gpu).clear();
+  seenLoraDecodeClasses(gpu).clear();
   const B = g.cache.B;
   const input: DecodeStepInput = { ids: new Array(B).fill(0), positions: new Array(B).fill(0), active: new Array(B).fill(true), ...step };
   await compileAhead(gpu, async () => {
@@ -349,6 +353,7 @@ export async function prepareGenerator(g: Generator, items: PrefillItem[], step:
     await recordDecodeStep(g, input);
   });
   await tuneMatmuls(gpu);
+  await tuneLoraDecodes(gpu);
 }
 
 /** One decode step's inputs, per sequence (row) b of the generator. */

@@ -1,10 +1,12 @@
 // Which kernel each heavy op runs on this adapter, in words for the GPU panel and `studio gpu`: the
-// same decisions the ops make (matmulChoice.ts, attention.ts, engineModel's weight dtype), stated
-// once so what the user reads is what runs. Tuned choices per shape class are listed by the bench.
+// same decisions the ops make (matmulChoice.ts, loraDecodeChoice.ts, attention.ts, engineModel's
+// weight dtype), stated once so what the user reads is what runs. Tuned choices per shape class are
+// listed by the bench.
 import type { Gpu } from '../gpu/index.ts';
 import { sharedRowsApplies, subgroupMatrixLanes } from './matmulKernels.ts';
 import { MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, type CheckVerdict } from './matmulChoice.ts';
 import { LORA_DECODE_MAX_RANK, LORA_DECODE_MAX_ROWS } from './loraDecode.ts';
+import { LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP } from './loraDecodeChoice.ts';
 import { SPLIT_DECODE_MIN_POSITIONS } from './attention.ts';
 
 export interface KernelPath {
@@ -14,11 +16,12 @@ export interface KernelPath {
   why: string;
 }
 
-/** Generation: the same on every adapter but for the kernel of its few rows and its attention. */
-function decoding(rows: string, attention: string): KernelPath {
+/** Generation: the same on every adapter but for the kernel of its few rows, its attention and how
+ * the LoRA kernel's threads share their work. */
+function decoding(rows: string, attention: string, lora: string): KernelPath {
   return {
     op: 'generation',
-    path: `${rows}; ${attention}; the LoRA shares of one input in one dispatch (to ${LORA_DECODE_MAX_ROWS} sequences and rank ${LORA_DECODE_MAX_RANK}); from the third token, each step replays its recorded commands in one submit`,
+    path: `${rows}; ${attention}; the LoRA shares of one input in one dispatch (to ${LORA_DECODE_MAX_ROWS} sequences and rank ${LORA_DECODE_MAX_RANK}), ${lora}; from the third token, each step replays its recorded commands in one submit`,
     why: 'a token is hundreds of small products: recording them costs the CPU as much as running them costs the GPU',
   };
 }
@@ -36,11 +39,12 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
       { op: 'cross-entropy and RMSNorm rows', path: 'four values a load, a quarter of the threads', why: 'a software adapter (CPU) loads lane by lane; the same sums in the same order' },
       { op: 'attention', path: 'a row per thread', why: 'a software adapter (CPU)' },
       { op: 'frozen weights', path: 'the checkpoint’s dtype (bf16/f16), math in f32', why: 'no tensor cores on a software adapter' },
-      decoding('1 or 2 sequences: 8 output columns a thread, more: register-tiled', 'attention walks the cache in one workgroup per head and sequence'),
+      decoding('1 or 2 sequences: 8 output columns a thread, more: register-tiled', 'attention walks the cache in one workgroup per head and sequence', 'workgroups of 64 threads'),
     ];
   }
   const lanes = subgroupMatrixLanes(gpu);
   const tuned = Object.keys(gpu.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH)).length;
+  const loraTuned = Object.keys(gpu.tuning.choices(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH)).length;
   const verdicts = Object.values(gpu.tuning.choices(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH)) as CheckVerdict[];
   const checked = { passed: verdicts.filter((v) => v?.ok === true).length, total: verdicts.length };
   const matmul: KernelPath = lanes
@@ -65,6 +69,7 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
     decoding(
       'up to 8 sequences: matrix–vector kernels (threads share each output’s sum), the one measured fastest on a first generation',
       `attention against a cache of more than ${SPLIT_DECODE_MIN_POSITIONS} positions in chunks of its own workgroups, merged after`,
+      `its threads laid out as measured fastest per shape on a first generation (${loraTuned} shape classes tuned so far)`,
     ),
   ];
 }

@@ -49,13 +49,13 @@ type ShapeFacts = Pick<Operands, 'M' | 'N' | 'K' | 'batch' | 'dtype' | 'transA' 
 const MATVEC_THREADS = [16, 32, 64];
 
 /** Sizes that tune alike: exact below 16, then by octave (⌈log2⌉). */
-function bucket(x: number): string {
+export function sizeClass(x: number): string {
   return x < 16 ? `${x}` : `2^${Math.ceil(Math.log2(x))}`;
 }
 
 /** The key under which a tuned choice is stored: layout, dtype and the sizes by octave. */
 export function matmulShapeClass(o: ShapeFacts): string {
-  return [`tA${+o.transA}`, `tB${+o.transB}`, o.dtype, `M${bucket(o.M)}`, `N${bucket(o.N)}`, `K${bucket(o.K)}`, o.batch > 1 ? 'batched' : 'single'].join(' ');
+  return [`tA${+o.transA}`, `tB${+o.transB}`, o.dtype, `M${sizeClass(o.M)}`, `N${sizeClass(o.N)}`, `K${sizeClass(o.K)}`, o.batch > 1 ? 'batched' : 'single'].join(' ');
 }
 
 /** Products this small are decode rows or per-head slivers: the register kernel's flat workgroups

@@ -5,6 +5,7 @@
 // Overwrites the output buffers of the calls it times; callers tune before those buffers hold data.
 import type { Gpu } from '../gpu/index.ts';
 import { compileAhead } from '../gpu/index.ts';
+import { raceVariants, warmGpu } from '../gpu/race.ts';
 import { matmul, seenMatmulClasses, type MatmulArgs } from './matmul.ts';
 import { describeVariant, type MatmulVariant } from './matmulKernels.ts';
 import { matmulCandidates, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, passedCheck } from './matmulChoice.ts';
@@ -22,11 +23,6 @@ export interface TunedClass {
   timings: Array<{ variant: string; millis: number }>;
 }
 
-/** Aim for about this much GPU time per measurement, so timer resolution and submit cost vanish. */
-const TARGET_MS = 2;
-const MAX_REPS = 64;
-const WARM_MS = 300;
-
 /** CPU cost of recording one more dispatch (bind group, uniforms), charged to variants that use
  * two (split-K, tensor cores): GPU time alone would favour them for products of a few microseconds. */
 const DISPATCH_COST_MS = 0.006;
@@ -35,18 +31,10 @@ function dispatches(v: MatmulVariant): number {
   return v.kind === 'subgroupMatrix' || (v.kind === 'tiled' && v.splitK > 1) ? 2 : 1;
 }
 
-async function timeVariant(gpu: Gpu, args: MatmulArgs, v: MatmulVariant, reps: number): Promise<number> {
-  const { millis } = await gpu.recorder.timed(async () => {
-    for (let i = 0; i < reps; i++) await matmul(gpu, { ...args, variant: v });
-  });
-  return millis / reps + DISPATCH_COST_MS * dispatches(v);
-}
-
 /**
  * Tunes every shape class recorded since the last call that this adapter has no choice for yet.
  * Pipelines of all candidates are compiled first, together (creating pipelines between readbacks
- * has been seen to destabilise Dawn), then each candidate is timed: one warm-up, then enough
- * repetitions for ~2 ms, best of two.
+ * has been seen to destabilise Dawn), then each candidate is timed (gpu/race.ts).
  */
 export interface TuneOptions {
   onProgress?: (done: number, total: number) => void;
@@ -81,21 +69,11 @@ export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<Tun
   const tensorCore = new Map(plans.flatMap((p) => p.candidates.filter((v) => v.kind === 'subgroupMatrix').map((v) => [describeVariant(v), v] as const)));
   await checkMatmulVariants(gpu, [...tensorCore.values()]);
   for (const p of plans) p.candidates = p.candidates.filter((v) => passedCheck(gpu, v, p.args.transB === true));
-  // An idle GPU runs at low clocks for a while: keep it busy first, or the first classes timed
-  // look slower than they are and may get the wrong kernel.
-  const warmUntil = performance.now() + WARM_MS;
-  while (performance.now() < warmUntil) await timeVariant(gpu, plans[0].args, plans[0].candidates[plans[0].candidates.length - 1], 8);
+  const last = plans[0].candidates[plans[0].candidates.length - 1];
+  await warmGpu(gpu, () => matmul(gpu, { ...plans[0].args, variant: last }));
   const out: TunedClass[] = [];
   for (const [i, p] of plans.entries()) {
-    const timings: Array<{ variant: MatmulVariant; millis: number }> = [];
-    for (const v of p.candidates) {
-      const first = await timeVariant(gpu, p.args, v, 1); // warm-up, and a first estimate
-      const reps = Math.max(1, Math.min(MAX_REPS, Math.ceil(TARGET_MS / Math.max(first, 1e-3))));
-      const a = await timeVariant(gpu, p.args, v, reps);
-      const b = await timeVariant(gpu, p.args, v, reps);
-      timings.push({ variant: v, millis: Math.min(a, b) });
-    }
-    timings.sort((x, y) => x.millis - y.millis);
+    const timings = await raceVariants(gpu, p.candidates, (v) => matmul(gpu, { ...p.args, variant: v }), (v) => DISPATCH_COST_MS * dispatches(v));
     const chosen = timings[0].variant;
     gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, p.shapeClass, chosen);
     out.push({

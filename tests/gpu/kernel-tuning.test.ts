@@ -13,6 +13,10 @@ import { matmul, seenMatmulClasses, type MatmulVariant } from '../../src/ops/mat
 import { chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
 import { matmulOperands } from '../../src/ops/matmulOperands.ts';
 import { tuneMatmuls } from '../../src/ops/matmulTune.ts';
+import { loraDecode, loraDecodeVariantsRun, seenLoraDecodeClasses } from '../../src/ops/loraDecode.ts';
+import { chooseLoraDecodeVariant, defaultLoraDecodeVariant, LORA_DECODE_FIRST, LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP, loraDecodeShapeClass, type LoraDecodeVariant } from '../../src/ops/loraDecodeChoice.ts';
+import { tuneLoraDecodes } from '../../src/ops/loraDecodeTune.ts';
+import { kernelPaths } from '../../src/ops/kernelPaths.ts';
 import { addForward } from '../../src/ops/elementwise.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { matmulRef } from '../reference/matmul.ts';
@@ -206,5 +210,56 @@ describe('the tuning table', () => {
     await compileAhead(gpu, () => matmul(gpu, args));
     expect(await tuneMatmuls(gpu, { candidates: () => racers })).toEqual([]);
     [a, b, c].forEach((x) => x.destroy());
+  });
+
+  it('the lora_decode autotune races its layouts on a recorded call, keeps the fastest, and the call then runs it; software adapters keep the first layout untuned', async () => {
+    const shared = await testGpu();
+    const gpu = asHardware(shared);
+    gpu.tuning = new KernelTuning('test-hardware-lora', null);
+    const soft: Gpu = { ...shared, tuning: new KernelTuning('test-software-lora', null) };
+    // Qwen2.5-0.5B's down at one row and rank 16, narrowed: K past the workgroups, an output past 64.
+    const M = 1, K = 1200, r = 16, outF = 96;
+    const x = uploadBuffer(gpu.ctx, randomArray(M * K, 7), 'x');
+    const lora = uploadBuffer(gpu.ctx, randomArray(r * K + outF * r, 8, 0.5), 'lora');
+    const y = createStorageBuffer(gpu.ctx, M * outF * 4, 'y');
+    const args = { x, lora, scale: 2, M, K, r, targets: [{ offA: 0, offB: r * K, outF, y }] };
+    const shape = { M, K, r, outs: [outF] };
+    const key = loraDecodeShapeClass(shape);
+    try {
+      // Untuned on a GPU: the rule of thumb (256 threads for an output past 64), and the class is kept to tune.
+      seenLoraDecodeClasses(gpu).clear();
+      expect(chooseLoraDecodeVariant(gpu, shape)).toEqual(defaultLoraDecodeVariant(gpu, shape));
+      expect(defaultLoraDecodeVariant(gpu, shape)).toEqual({ WG: 256, u: 'fourSums' });
+      await compileAhead(gpu, () => loraDecode(gpu, args));
+      expect([...seenLoraDecodeClasses(gpu).keys()]).toEqual([key]);
+      const racers: LoraDecodeVariant[] = [{ WG: 64, u: 'oneSum' }, { WG: 256, u: 'split' }];
+      const tuned = await tuneLoraDecodes(gpu, () => racers);
+      expect(tuned.map((t) => t.shapeClass)).toEqual([key]);
+      expect(tuned[0].timings.map((t) => t.millis)).toEqual([...tuned[0].timings.map((t) => t.millis)].sort((p, q) => p - q));
+      expect(tuned[0].timings).toHaveLength(2);
+      expect(gpu.tuning.get(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key)).toEqual(tuned[0].chosen);
+      expect(chooseLoraDecodeVariant(gpu, shape)).toEqual(tuned[0].chosen);
+      await loraDecode(gpu, args);
+      expect(loraDecodeVariantsRun(gpu).get(key)).toEqual(tuned[0].chosen);
+      // `studio gpu` and the GPU panel say the layout is measured, and how many classes are.
+      expect(kernelPaths(gpu).find((k) => k.op === 'generation')?.path).toMatch(/LoRA shares[^;]*measured fastest per shape[^;]*\(1 shape classes tuned so far\)/);
+      // Tuned classes are not raced again; a damaged stored choice falls back to the rule.
+      await compileAhead(gpu, () => loraDecode(gpu, args));
+      expect(await tuneLoraDecodes(gpu, () => racers)).toEqual([]);
+      for (const bad of [{ WG: 128, u: 'split' }, { WG: 256 }, 'split', null]) {
+        gpu.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key, bad);
+        expect(chooseLoraDecodeVariant(gpu, shape), JSON.stringify(bad)).toEqual(defaultLoraDecodeVariant(gpu, shape));
+      }
+      // The software adapter: the first layout, whatever its table says, and nothing kept to tune.
+      soft.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key, { WG: 256, u: 'split' });
+      seenLoraDecodeClasses(soft).clear();
+      expect(chooseLoraDecodeVariant(soft, shape)).toEqual(LORA_DECODE_FIRST);
+      await loraDecode(soft, args);
+      expect(seenLoraDecodeClasses(soft).size).toBe(0);
+      expect(await tuneLoraDecodes(soft)).toEqual([]);
+      soft.recorder.submit();
+    } finally {
+      [x, lora, y].forEach((b) => b.destroy());
+    }
   });
 });

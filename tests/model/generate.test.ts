@@ -22,6 +22,7 @@ import { expectClose, maxAbsDiff, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { KernelTuning, type Gpu } from '../../src/gpu/index.ts';
 import { MATMUL_SOURCE_HASH, MATMUL_TUNING_OP } from '../../src/ops/matmulChoice.ts';
+import { LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP } from '../../src/ops/loraDecodeChoice.ts';
 
 const LORA: LoraSettings = { rank: 4, alpha: 8, useRsLora: false, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
 // f32 GPU vs f64 reference through 2 layers, as in gpu-parity.test.ts: logits O(1), errors ~1e-5.
@@ -141,17 +142,28 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     const gpu = model.state.gpu;
     const hw: Gpu = { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } }, tuning: new KernelTuning('generation-test', null) };
     const state = { ...model.state, gpu: hw };
+    const loraTunings = vi.spyOn(hw.tuning, 'set');
+    const loraSets = () => loraTunings.mock.calls.filter(([op]) => op === LORA_DECODE_TUNING_OP).length;
     const tuned = await generate(state, prompts, { maxNewTokens: N, stopTokenIds: [] });
     expect(tuned).toEqual(greedy);
     const classes = Object.keys(hw.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH));
     // Decode rows (M = 2 sequences) against every weight, the LM head among them, and the prefill's.
     expect(classes.filter((c) => c.includes(' M2 ')).length).toBeGreaterThanOrEqual(3);
     expect(classes.some((c) => c.includes(`N${spec.vocabSize < 16 ? spec.vocabSize : `2^${Math.ceil(Math.log2(spec.vocabSize))}`} `))).toBe(true);
-    // Sampling too, and a second generation finds everything tuned.
+    // The adapter's fused shares of the decode step, each class once: q/k/v, o, gate/up and down
+    // (o and down may share a class where their widths fall in one octave).
+    const loraClasses = Object.keys(hw.tuning.choices(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH));
+    expect(loraClasses.filter((c) => c.startsWith('M2 r4 ')).map((c) => c.split(' ').at(-1)).sort()).toEqual(expect.arrayContaining(['t1', 't2', 't3']));
+    expect(loraSets()).toBe(loraClasses.length);
+    // Sampling too, and a second generation finds everything tuned: nothing raced again.
     const hot = { maxNewTokens: N, stopTokenIds: [], temperature: 1.3, topP: 0.9, seed: 5 };
     expect(await generate(state, prompts, hot)).toEqual(await generate(model.state, prompts, hot));
     expect(Object.keys(hw.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH))).toEqual(classes);
-  });
+    expect(Object.keys(hw.tuning.choices(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH))).toEqual(loraClasses);
+    expect(loraSets()).toBe(loraClasses.length);
+    // A first generation on a "GPU" compiles and races every layout of matmul and lora_decode, each
+    // pipeline seconds on SwiftShader: about 50 s for the matmuls and 45 for lora_decode on 2 cores.
+  }, 300_000);
 
   it('a batched sequence gets the same tokens as when generated alone', async () => {
     const alone = await generate(model.state, [prompts[1]], { maxNewTokens: N, stopTokenIds: [] });
@@ -401,6 +413,11 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     // Four new tokens, four steps: the first makes the generator's bind groups, the second is kept.
     expect(row.replayedSteps).toEqual({ replayed: 2, steps: 4 });
     expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit; 2 of 4 steps replayed\)/);
+    // Which lora_decode layout each of the step's fused shares ran (SwiftShader: the first, untuned),
+    // so a GPU run's report says what the autotune picked.
+    expect(row.loraDecodeVariants.map((l) => l.shapeClass.split(' ').at(-1)).sort()).toEqual(expect.arrayContaining(['t1', 't2', 't3']));
+    expect(new Set(row.loraDecodeVariants.map((l) => l.variant))).toEqual(new Set(['wg64 one sum']));
+    expect(formatGenerationRows([row])).toMatch(/\n  lora_decode layouts: M1 r16 K\S+ N\S+ t\d → wg64 one sum/);
   });
 
   it('streams every token once, in order, per sequence', async () => {
