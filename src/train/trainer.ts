@@ -165,7 +165,7 @@ export interface PrepareReport {
 export class Trainer {
   readonly mode: LossMode;
   step = 0;
-  /** Set once prepare() ran (the first trainStep runs it when nobody did). */
+  /** Set once prepare() ran (the first trainStep or evalLoss runs it when nobody did). */
   prepared: PrepareReport | null = null;
   cursor: DataCursor = { epoch: 0, index: 0 };
   /** How α is learned (used when the loss is SSB) and where the rule stands. */
@@ -279,9 +279,11 @@ export class Trainer {
     return buildMicroBatch(Array.from({ length: batchSize }, (_, i) => ({ id: `prepare-${i}`, inputIds: ids, segments })), seqLen);
   }
 
-  /** The step's GPU work recorded with dispatches dropped (see compileAhead). */
+  /** A step's and a held-out loss's GPU work recorded with dispatches dropped (see compileAhead):
+   * the held-out forward ends in its own loss kernel. */
   private async recordStepShapes(): Promise<void> {
     const lora = this.model.lora!;
+    await this.runMicroBatch(this.largestMicroBatch(), false);
     await this.runMicroBatch(this.largestMicroBatch(), true);
     await gradNorm(this.gpu, { grads: [{ buffer: lora.grads, length: lora.size }], partials: this.partials, result: this.normResult, maxNorm: this.config.maxGradNorm });
     await adamWUpdate(this.gpu, {
@@ -291,10 +293,12 @@ export class Trainer {
   }
 
   /**
-   * Creates every pipeline a step uses, concurrently, and tunes this run's matmul shapes on this
-   * adapter (cached per adapter, so only a first run pays), so the first step costs what later ones
-   * do. Touches no trainable state: the tuner's timed products write activations and gradients that
-   * every step overwrites or clears first.
+   * Creates every pipeline a step and a held-out loss use, concurrently, and tunes this run's matmul
+   * shapes on this adapter (cached per adapter, so only a first run pays), so the first step or
+   * held-out loss costs what later ones do (compiled one by one on first use, a software GPU's
+   * pipelines made a run's baseline held-out loss take over twice as long as later ones). Touches
+   * no trainable state: the tuner's timed products write activations and gradients that every step
+   * overwrites or clears first.
    */
   async prepare(): Promise<PrepareReport> {
     if (this.prepared) return this.prepared;
@@ -343,6 +347,7 @@ export class Trainer {
 
   /** Held-out loss under the current adapter and balance: forward only. */
   async evalLoss(examples: TokenizedExample[]): Promise<EvalMetrics> {
+    if (!this.prepared) await this.prepare();
     const totals = { nllCot: 0, nllCall: 0, nCot: 0, nCall: 0 };
     resetSegmentSums(this.gpu, this.head);
     for (let i = 0; i < examples.length; i += this.config.batchSize) {

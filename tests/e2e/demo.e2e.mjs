@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { launchContext } from './chromium.mjs';
-import { assertSameChart, chartState, dropFiles, openPanel, waitForChartStep } from './studioHelpers.mjs';
+import { assertSameChart, chartState, dropFiles, nextFrames, openPanel, phaseClock, waitForChartStep } from './studioHelpers.mjs';
 
 // SwiftShader trains a demo step (2 examples) in ~5–15 s on a shared 2-core CPU.
 const STEP_BUDGET_MS = 30_000;
@@ -25,13 +25,14 @@ async function screenshotsOfEveryPanel(page, screenshot, theme) {
   assert.ok(panels.length >= 9, `the nav lists the panels: ${panels}`);
   for (const name of panels) {
     await openPanel(page, name);
-    await page.waitForTimeout(300); // charts draw on the next frame
+    await nextFrames(page); // charts draw on the next frame
     await screenshot(`panel-${name.toLowerCase().replace(/[^a-z]+/g, '-')}-${theme}`, page);
   }
 }
 
 export const tests = {
   async 'the guided demo: a new user trains the embedded model and sees it learn, then pauses, reloads, resumes, evaluates, runs HDR and shares'({ context, baseUrl, screenshot }) {
+    const mark = phaseClock('demo');
     const page = await context.newPage();
     await page.goto(baseUrl);
     // First visit: the guide, saying what the embedded model is and what a real model needs.
@@ -40,12 +41,14 @@ export const tests = {
     assert.match(note, /pre-trained from scratch on its own synthetic function-calling examples/);
     assert.match(note, /A real model .* needs a hardware GPU/);
     await screenshot('start-here', page);
+    mark('first page load');
 
     await page.getByTestId('demo-model').click();
     await page.getByTestId('demo-step-1').locator('.demo-mark', { hasText: '✓' }).waitFor({ timeout: 120_000 });
     await page.getByTestId('demo-data').click();
     await page.getByTestId('demo-dataset').waitFor({ timeout: 120_000 });
     assert.match(await page.getByTestId('demo-dataset').innerText(), /320 examples/);
+    mark('model and demo data loaded');
 
     // Item 2: before training, how many examples the sequence length fits and what happens to the rest.
     await openPanel(page, 'Training');
@@ -56,6 +59,7 @@ export const tests = {
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="truncation-note"]')?.dataset.skipped ?? 0) > 0, null, { timeout: 10_000 });
     assert.match(await trunc.innerText(), /too long even so and will be skipped, not cut/);
     await screenshot('training-truncation', page);
+    mark('truncation note and sequence length');
     // A value the run cannot take is said beside its field and holds Start; the value shown is
     // never silently replaced by the last good one.
     await page.getByLabel('Steps', { exact: true }).fill('0');
@@ -70,21 +74,18 @@ export const tests = {
     assert.match(await page.getByTestId('start-blocked').innerText(), /^Fix the configuration first: need 0 ≤ α min < α₀ < α max ≤ 1, got 0\.9, 0\.7, 0\.95\.$/);
     await page.getByLabel('α min', { exact: true }).fill('0.05');
     await page.getByTestId('start-blocked').waitFor({ state: 'detached' });
-    // The form keeps what the user typed across a reload (item 3).
-    await page.reload();
-    await openPanel(page, 'Training');
-    assert.equal(await page.getByLabel('Sequence length (tokens)').inputValue(), '200');
+    mark('form checks');
 
     // Train from the guide: the demo's settings go to its run, not to the form; the dashboard opens.
     await openPanel(page, 'Start here');
-    await page.getByTestId('demo-model').click(); // the reload dropped the model; the guide reloads it
-    await page.getByTestId('demo-step-1').locator('.demo-mark', { hasText: '✓' }).waitFor({ timeout: 120_000 });
     await page.getByTestId('demo-train').click();
     await page.getByTestId('dashboard').waitFor();
     await waitForChartStep(page, 'chart-loss', 2, 180_000);
+    mark('training started, step 2 drawn');
     await screenshot('dashboard-training', page);
     await waitForChartStep(page, 'chart-loss', PAUSE_AT, PAUSE_AT * STEP_BUDGET_MS);
     await page.getByRole('button', { name: /Pause training/ }).click();
+    mark('training to the pause');
     // Item 3: pausing leaves status and a Resume on the dashboard itself.
     const controls = page.getByTestId('run-controls');
     await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.dataset.status === 'paused', null, { timeout: 2 * STEP_BUDGET_MS });
@@ -92,6 +93,7 @@ export const tests = {
     assert.match(await controls.innerText(), new RegExp(`Paused at step ${pausedAt} of ${DEMO_STEPS}`));
     assert.match(await page.getByTestId('dashboard-resume').innerText(), new RegExp(`Resume from step ${pausedAt} \\(last checkpoint\\)`));
     await screenshot('dashboard-paused', page);
+    mark('paused');
     // A reload shows the very same curves, read back from IndexedDB.
     const pausedLoss = await chartState(page, 'chart-loss');
     const pausedAlpha = await chartState(page, 'chart-alpha');
@@ -100,6 +102,11 @@ export const tests = {
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.dataset.points ?? 0) === n, pausedLoss.points, { timeout: 30_000 });
     assertSameChart(pausedLoss, await chartState(page, 'chart-loss'), 'loss chart after reload');
     assertSameChart(pausedAlpha, await chartState(page, 'chart-alpha'), 'α chart after reload');
+    // The form keeps what the user typed across a reload (item 3), and the demo's run left it as it was.
+    await openPanel(page, 'Training');
+    assert.equal(await page.getByLabel('Sequence length (tokens)').inputValue(), '200');
+    await openPanel(page, 'Dashboard');
+    mark('reload while paused');
 
     // Resume from the dashboard (the reload dropped the model: resume loads the run's own), let it
     // pass a checkpoint (every 5 steps), then close the page mid-run.
@@ -107,9 +114,11 @@ export const tests = {
     const checkpointAfter = Math.ceil((pausedAt + 1) / 5) * 5;
     await waitForChartStep(page, 'chart-loss', checkpointAfter + 1, (checkpointAfter - pausedAt + 2) * STEP_BUDGET_MS);
     const beforeReload = await chartState(page, 'chart-loss');
+    mark('resume past a checkpoint');
     await page.reload();
     await page.getByTestId('dashboard').waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="run-controls"]')?.dataset.status === 'interrupted', null, { timeout: 30_000 });
+    mark('reload mid-run');
     // Resume continues from the newest checkpoint (not the pause), with the run's own model: the
     // page has no model loaded after the reload, resume loads the one the run trained on.
     const resumeText = await page.getByTestId('dashboard-resume').innerText();
@@ -118,6 +127,7 @@ export const tests = {
     await page.getByTestId('dashboard-resume').click();
     await waitForChartStep(page, 'chart-loss', DEMO_STEPS, (DEMO_STEPS - resumeFrom + 4) * STEP_BUDGET_MS);
     await page.getByTestId('run-strip').waitFor({ state: 'detached', timeout: STEP_BUDGET_MS });
+    mark('resume to the last step');
     const loss = await chartState(page, 'chart-loss');
     // One row per step, and step 0: the held-out loss before training, where the eval curve starts.
     assert.equal(loss.points, DEMO_STEPS + 1, 'one point per step: the resumed curve continues the paused one');
@@ -133,6 +143,7 @@ export const tests = {
     assert.match(alphaNote, /Here the reasoning is short: plain SFT already gives the call/);
     await page.getByTestId('token-strip').waitFor();
     await screenshot('dashboard-done', page);
+    mark('finished dashboard checks');
 
     // The learning (item 1): the held-out loss falls and α moves, as the guide reports.
     await openPanel(page, 'Start here');
@@ -157,6 +168,7 @@ export const tests = {
     // (measured: 74.2% → 80.6%, 23 → 25 of 31).
     assert.ok(Number(acc.trained) > Number(acc.base), `the demo's training improves held-out accuracy: ${acc.base} → ${acc.trained}`);
     console.log(`    demo: held-out accuracy base ${acc.base} → trained ${acc.trained}`);
+    mark('evaluation, base and trained');
     // Per category, base beside trained, with the counts of the same examples on both sides.
     const categories = await page.getByTestId('demo-categories').locator('tbody tr').evaluateAll((rows) => rows.map((r) => ({ ...r.dataset, text: r.textContent })));
     assert.ok(categories.length >= 3, `base vs trained per category: ${JSON.stringify(categories)}`);
@@ -172,6 +184,7 @@ export const tests = {
     // sample that passes the checks leaves the pool (measured: 3 → 2, a call that did not parse).
     assert.ok(Number(hdr.poolBefore) > 0 && Number(hdr.poolAfter) < Number(hdr.poolBefore), `HDR shrinks the pool: ${hdr.poolBefore} → ${hdr.poolAfter}`);
     console.log(`    demo: hard-case pool ${hdr.poolBefore} → ${hdr.poolAfter}, ${hdr.added} example(s) added`);
+    mark('HDR round');
     // What HDR accepted is in the dataset, and the guide and the dataset list count it (they kept
     // saying 320 once).
     const withAdded = `${320 + Number(hdr.added)} examples`;
@@ -183,6 +196,7 @@ export const tests = {
     // HDR's notice is for the Evaluation & HDR panel, not every panel that runs jobs.
     await openPanel(page, 'Ablation');
     assert.equal(await page.getByTestId('job-notice').count(), 0, 'no HDR notice in the Ablation panel');
+    mark('dataset after HDR');
 
     // Item 6: evaluation, HDR and the playground default to the run just trained, by name; the
     // results name runs by name and show both accuracies side by side.
@@ -211,6 +225,7 @@ export const tests = {
     assert.match(await table.innerText(), /my first run\s*demo\s*ssb[\s\S]*30 steps on SwiftShader/);
     // The runs the studio named after it follow the rename.
     assert.match(await table.innerText(), /HDR from “my first run”[\s\S]*eval of “my first run” on 31 examples/);
+    mark('defaults and runs table');
 
     // Export the run with its dataset and make a share link.
     const downloading = page.waitForEvent('download', { timeout: 60_000 });
@@ -222,11 +237,13 @@ export const tests = {
     await page.getByRole('button', { name: 'Copy a share link for my first run' }).click();
     const shareUrl = await page.locator('#share-url').inputValue({ timeout: 30_000 });
     await screenshot('runs-panel', page);
+    mark('export and share link');
 
     // Every panel, light and dark, with a trained run, evaluations and HDR in them.
     await screenshotsOfEveryPanel(page, screenshot, 'light');
     await page.getByRole('button', { name: /switch to dark theme/i }).click();
     await screenshotsOfEveryPanel(page, screenshot, 'dark');
+    mark('every panel, light and dark');
     const finalAlphaText = await (async () => {
       await openPanel(page, 'Dashboard');
       return page.getByTestId('headline-alpha').innerText();
@@ -250,6 +267,7 @@ export const tests = {
       assert.doesNotMatch(imported, /Runs panel/);
       assert.doesNotMatch(await other.getByTestId('token-strip').innerText(), /appears here at the first eval step/);
       await screenshot('snapshot-dashboard', other);
+      mark('snapshot imported read-only');
 
       await openPanel(other, 'Runs & snapshots');
       await other.getByLabel('Open as').selectOption('resume');
@@ -259,6 +277,7 @@ export const tests = {
       await other.getByTestId('compare-alpha').waitFor();
       assert.match(await other.getByTestId('compare-config').innerText(), /same settings, dataset and model|Settings that differ/);
       await screenshot('runs-compare', other);
+      mark('snapshot imported resumable, compared');
 
       // The share link: a read-only dashboard from the URL alone.
       const shared = await fresh.newPage();
@@ -273,6 +292,7 @@ export const tests = {
         assert.ok(Number(await shared.getByTestId(id).getAttribute('data-points')) > 0, `${id} is drawn`);
       }
       await screenshot('share-link-view', shared);
+      mark('share link view');
     } finally {
       await fresh.close();
     }

@@ -1,6 +1,7 @@
 // End-to-end tests of the production build (dist/, from `npm run build`) in headless Chromium
 // with WebGPU on SwiftShader. Each tests/e2e/*.e2e.mjs exports `tests`: { name: async (t) => … }
 // where t = { context, baseUrl, screenshot(name, page) }. Screenshots go to test-results/screenshots/.
+// `node tests/e2e/run-e2e.mjs <filter>` runs the tests whose "<file> <name>" contains the filter.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +13,9 @@ if (!existsSync('dist/index.html')) {
   process.exit(1);
 }
 const filter = process.argv[2];
+// E2E_TRACE=1: every page's console as it comes, timed from the test's start, with the worker
+// protocol traced (workerTrace.js): where a slow run spent its time.
+const trace = !!process.env.E2E_TRACE;
 const shotsDir = 'test-results/screenshots';
 mkdirSync(shotsDir, { recursive: true });
 
@@ -26,12 +30,16 @@ try {
     for (const [name, fn] of Object.entries(tests)) {
       if (filter && !`${spec} ${name}`.includes(filter)) continue;
       const context = await launchContext();
+      if (trace) await context.addInitScript({ path: 'tests/e2e/workerTrace.js' });
       const logs = [];
+      const t0 = Date.now();
       context.on('page', (p) => {
-        p.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+        p.on('console', (m) => {
+          logs.push(`[${m.type()}] ${m.text()}`);
+          if (trace) console.log(`      ${((Date.now() - t0) / 1000).toFixed(1)} s [${m.type()}] ${m.text()}`);
+        });
         p.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
       });
-      const t0 = Date.now();
       try {
         await fn({
           context,

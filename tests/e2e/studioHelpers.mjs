@@ -25,6 +25,12 @@ export async function chartState(page, testId) {
   return el.evaluate((e) => ({ points: Number(e.dataset.points), lastStep: Number(e.dataset.lastStep), digest: e.dataset.digest, nonNull: (e.dataset.nonNull ?? '').split(',').map(Number) }));
 }
 
+/** Resolves once the page has drawn two more frames: what a panel just opened draws on its next
+ * frame (a chart) is on screen by then, without a fixed wait. */
+export async function nextFrames(page) {
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
+}
+
 export async function waitForChartStep(page, testId, step, timeout) {
   await page.waitForFunction(
     ([id, s]) => Number(document.querySelector(`[data-testid="${id}"]`)?.dataset.lastStep ?? 0) >= s,
@@ -37,4 +43,16 @@ export function assertSameChart(a, b, what) {
   assert.equal(b.points, a.points, `${what}: point count`);
   assert.equal(b.lastStep, a.lastStep, `${what}: last step`);
   assert.equal(b.digest, a.digest, `${what}: values fingerprint`);
+}
+
+/** Logs each phase of a long test with its own duration and the time since the start, so a slow
+ * CI run says which phase grew: `mark('training to the pause')` after the phase ends. */
+export function phaseClock(testName) {
+  const start = Date.now();
+  let last = start;
+  return (phase) => {
+    const now = Date.now();
+    console.log(`    [${testName} ${((now - start) / 1000).toFixed(1)} s] ${phase}: ${((now - last) / 1000).toFixed(1)} s`);
+    last = now;
+  };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { TokenizedExample } from '../../src/train/batching.ts';
 import { seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
-import { Recorder } from '../../src/gpu/index.ts';
+import { createGpu, Recorder } from '../../src/gpu/index.ts';
 import { readLoraParams } from '../../src/model/deviceLora.ts';
 
 const tiny = generateTinyModel(tinyTestOptions('qwen3'));
@@ -249,5 +249,31 @@ describe('trainer', () => {
     other.release();
     m.release();
     expect(Array.from(after)).toEqual(Array.from(want));
+  });
+});
+
+describe('compiling ahead', () => {
+  // On a software GPU a pipeline compiled on first use costs seconds, one after another: a held-out
+  // loss measured before the first step (a run's baseline) or first in a fresh worker (a resumed
+  // run's first eval step) paid the whole forward pass's compiles in series.
+  it('a held-out loss before the first step compiles ahead first, and nothing a step or held-out loss uses is compiled later', async () => {
+    const c = config({ steps: 3, batchSize: 2, seqLen: 20 });
+    const shared = await testGpu();
+    // Its own pipeline cache on the shared device: what other tests compiled does not count here.
+    const gpu = createGpu(shared.ctx);
+    const m = await loadEngineModel(gpu, memoryModelFiles(tiny.files, 'tiny-qwen3'), { lora: c.lora, seed: c.seed, maxTokens: c.batchSize * c.seqLen });
+    const t = new Trainer(m.state, dataset(8, 'learnable', 'learnable'), c);
+    const held = dataset(5, 'learnable', 'noisy', 7);
+    try {
+      await t.evalLoss(held);
+      expect(t.prepared, 'prepared by the held-out loss').not.toBeNull();
+      const ahead = gpu.pipelines.size;
+      await t.trainStep();
+      await t.evalLoss(held);
+      expect(gpu.pipelines.size, 'pipelines created after prepare').toBe(ahead);
+    } finally {
+      t.destroy();
+      m.release();
+    }
   });
 });
