@@ -5,19 +5,22 @@
 // the ops, and replaying its captured program (gpu/recorder.ts), with its dispatch count; how many of
 // the timed run's steps replayed (every one after the first two should: one that records again costs
 // about ten times the CPU); and, where the adapter has timestamps, one replayed step's GPU time by
-// kernel, so a rate the CPU cannot explain shows where the GPU spends it; and which layout of
-// lora_decode each LoRA case's step ran (the autotune's choice per shape class on a GPU).
+// kernel, so a rate the CPU cannot explain shows where the GPU spends it; which layout of
+// lora_decode each LoRA case's step ran (the autotune's choice per shape class on a GPU); and the
+// decode attention form that ran (split-K flash-decoding or one pass: see ops/attention.ts), which
+// changes both the rate and the dispatch count.
 import type { Gpu, ProgramCounts } from '../gpu/index.ts';
 import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.ts';
 import { benchModel } from './benchModel.ts';
 import { memoryModelFiles } from '../model/model-files.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
-import { generate } from '../model/generate.ts';
+import { generate, generationCachePositions } from '../model/generate.ts';
 import { createGenerator, prefill, submitDecodeStep } from '../model/kvCache.ts';
 import { loraDecodeVariantsRun } from '../ops/loraDecode.ts';
 import { describeLoraDecodeVariant } from '../ops/loraDecodeChoice.ts';
 import { DEFAULT_LORA } from '../model/lora.ts';
 import type { ModelState } from '../model/transformer.ts';
+import { attentionDecodeForm, DECODE_CHUNK, type AttentionDecodeForm } from '../ops/attention.ts';
 import { QWEN25_05B_SHAPE } from './training.ts';
 import { median } from './timing.ts';
 
@@ -61,6 +64,10 @@ export interface GenerationRow {
    * and replayed from its captured program (what every step after the first two does). */
   stepCpuMillis: { recorded: number; replayed: number };
   dispatchesPerStep: number;
+  /** How each layer's decode attention walked the cache, and the cache's positions (its capacity,
+   * which the form is chosen by). */
+  decodeAttention: AttentionDecodeForm;
+  cachePositions: number;
   /** Command buffers submitted per decode step (the readback's copy rides in the last). */
   submitsPerStep: number;
   /** Decode steps of the timed generation, and how many of them replayed a captured program. */
@@ -79,11 +86,12 @@ function stepsSince(m: ModelState, before: ProgramCounts): GenerationRow['replay
   return { replayed, steps: replayed + now.kept - before.kept + spoiled(now) - spoiled(before) };
 }
 
-/** CPU time of submitting greedy decode steps, each awaited before the next so the GPU is idle. */
-async function stepCpuCost(m: ModelState, prompts: number[][]): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep' | 'submitsPerStep' | 'stepGpuKernels'>> {
+/** CPU time of submitting greedy decode steps, each awaited before the next so the GPU is idle, in
+ * the attention form the timed generation ran. */
+async function stepCpuCost(m: ModelState, prompts: number[][], attention: AttentionDecodeForm): Promise<Pick<GenerationRow, 'stepCpuMillis' | 'dispatchesPerStep' | 'submitsPerStep' | 'stepGpuKernels'>> {
   const steps = 12;
   const B = prompts.length;
-  const g = createGenerator(m, B, prompts[0].length + steps + 1);
+  const g = createGenerator(m, B, prompts[0].length + steps + 1, { attention });
   try {
     await prefill(g, prompts.map((p, seq) => ({ seq, ids: p.slice(0, -1) })));
     const recorded: number[] = [];
@@ -148,9 +156,12 @@ export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<Ge
     const before = structuredClone(model.state.gpu.recorder.programCounts);
     const { prefill, decode } = await run();
     const replayedSteps = stepsSince(model.state, before);
-    const cpu = await stepCpuCost(model.state, prompts);
+    // As generate chose it, by its cache's capacity.
+    const cachePositions = generationCachePositions(prompts, c.newTokens);
+    const decodeAttention = attentionDecodeForm(gpu, cachePositions);
+    const cpu = await stepCpuCost(model.state, prompts, decodeAttention);
     const loraDecodeVariants = [...ran].map(([shapeClass, v]) => ({ shapeClass, variant: describeLoraDecodeVariant(v) }));
-    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, replayedSteps, ...cpu, loraDecodeVariants };
+    return { name: c.name, decodeTokensPerSecond: (c.batch * (c.newTokens - 1)) / (decode / 1000), prefillMillis: prefill, replayedSteps, decodeAttention, cachePositions, ...cpu, loraDecodeVariants };
   } finally {
     model.release();
   }
@@ -161,7 +172,10 @@ export function formatGenerationRows(rows: GenerationRow[]): string {
     .map((r) => {
       const cpu = `CPU per step ${r.stepCpuMillis.recorded.toFixed(2)} ms recorded, ${r.stepCpuMillis.replayed.toFixed(2)} ms replayed, ${r.dispatchesPerStep} dispatches in ${r.submitsPerStep} submit${r.submitsPerStep === 1 ? '' : 's'}`;
       const replays = `${r.replayedSteps.replayed} of ${r.replayedSteps.steps} steps replayed`;
-      let line = `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu}; ${replays})`;
+      const attention = r.decodeAttention === 'split'
+        ? `decode attention split-K over the cache of ${r.cachePositions} positions (flash-decoding: chunks of ${DECODE_CHUNK}, merged after)`
+        : `decode attention in one pass over the cache of ${r.cachePositions} positions`;
+      let line = `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu}; ${replays}; ${attention})`;
       if (r.stepGpuKernels?.length) {
         const total = r.stepGpuKernels.reduce((n, k) => n + k.millis, 0);
         const top = r.stepGpuKernels.slice(0, 4).map((k) => `${k.label} ${k.millis.toFixed(2)} ms ×${k.dispatches}`).join(', ');

@@ -277,39 +277,81 @@ function lockExportFolder(out: string): { made: string | undefined; release(): v
     rmSync(path, { force: true });
     unmake();
   };
-  // Twice at most: a stale lock is removed and taken at the second try, unless another export took it first.
+  /** Makes the lock; false where one is there already. */
+  const create = (): boolean => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      unmake();
+      throw new CliError(`--out ${out}: ${path} could not be written (${fileErrorWords(err)})`, 2);
+    }
+    try {
+      writeFileSync(fd, JSON.stringify(owner) + '\n');
+    } catch (err) {
+      // Left empty (a full disk), it would name no process, so no later export could take it over.
+      rmSync(path, { force: true });
+      unmake();
+      throw new CliError(`--out ${out}: ${path} could not be written (${fileErrorWords(err)})`, 2);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  };
+  const refuse = (who: string, files = path): never => {
+    throw new CliError(`--out ${out} is being ${who}; wait for it to end, or choose another folder (if no export is running there, delete ${files})`, 2);
+  };
+  // Twice at most: a stale lock is taken over at the second try, unless another export took it first.
+  for (let attempt = 0; ; attempt++) {
+    if (create()) return { made, release };
+    const holder = lockHolder(path, owner.host);
+    if (holder === 'gone' && attempt === 0) continue;
+    if (holder === 'ended' && attempt === 0) {
+      const took = underTakeover(path, () => {
+        // Judged again while no other export can take it over: one that did so first has made its
+        // own lock by now, and removing that would leave two exports writing here.
+        if (lockHolder(path, owner.host) === 'ended') rmSync(path, { force: true });
+        return create();
+      });
+      if (took === 'busy') refuse('taken over by another export', `${path} and ${path}${TAKEOVER_SUFFIX}`);
+      if (took) return { made, release };
+      continue;
+    }
+    refuse(typeof holder === 'string' ? 'written by another export' : `written by another studio export-onnx (process ${holder.pid}${holder.host === owner.host ? '' : ` on ${holder.host}`}, started ${holder.started})`);
+  }
+}
+
+/** Beside a lock while an export takes it over from one that ended. */
+const TAKEOVER_SUFFIX = '.takeover';
+
+/** `take` run while this process alone may take over the lock at `path`: the takeover file is made
+ * exclusively (O_EXCL), so two exports that found the same ended lock cannot both remove it and each
+ * make their own. 'busy': another export held it for a second (or one killed while holding it left it). */
+function underTakeover(path: string, take: () => boolean): boolean | 'busy' {
+  const takeover = path + TAKEOVER_SUFFIX;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeFileSync(fd, JSON.stringify(owner) + '\n');
-      } catch (err) {
-        // Left empty (a full disk), it would name no process, so no later export could take it over.
-        rmSync(path, { force: true });
-        throw err;
-      } finally {
-        closeSync(fd);
-      }
-      return { made, release };
+      closeSync(openSync(takeover, 'wx'));
+      break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        unmake();
-        throw new CliError(`--out ${out}: ${path} could not be written (${fileErrorWords(err)})`, 2);
-      }
-      const holder = lockHolder(path, owner.host);
-      if (holder === 'ended' && attempt === 0) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      const who = typeof holder === 'string' ? 'another export' : `another studio export-onnx (process ${holder.pid}${holder.host === owner.host ? '' : ` on ${holder.host}`}, started ${holder.started})`;
-      throw new CliError(`--out ${out} is being written by ${who}; wait for it to end, or choose another folder (if no export is running there, delete ${path})`, 2);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A takeover lasts microseconds: wait for it up to a second, as lockHolder waits for a lock's words.
+      if (attempt >= 20) return 'busy';
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
+  }
+  try {
+    return take();
+  } finally {
+    rmSync(takeover, { force: true });
   }
 }
 
 /** Who holds an export lock: its owner while its process runs (or runs on another machine, where
- * this one cannot tell), 'ended' once it has, 'unknown' where its file names no process. */
-function lockHolder(path: string, host: string): ExportLockOwner | 'ended' | 'unknown' {
+ * this one cannot tell), 'ended' once it has, 'gone' where its file is no longer there, 'unknown'
+ * where its file names no process. */
+function lockHolder(path: string, host: string): ExportLockOwner | 'ended' | 'gone' | 'unknown' {
   let holder: ExportLockOwner | undefined;
   // An export that has just made its lock writes it a moment later: read again for up to a second.
   for (let attempt = 0; holder === undefined && attempt < 20; attempt++) {
@@ -318,7 +360,7 @@ function lockHolder(path: string, host: string): ExportLockOwner | 'ended' | 'un
       holder = JSON.parse(readFileSync(path, 'utf8')) as ExportLockOwner;
     } catch (err) {
       // Gone as it was read: the export that held it ended.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'ended';
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     }
   }
   if (!holder || !Number.isInteger(holder.pid)) return 'unknown';

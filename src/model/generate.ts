@@ -98,6 +98,12 @@ function findStopString(text: string, stops: readonly string[]): number {
   return at;
 }
 
+/** Positions of KV cache a row of `generate` holds for these prompts: the last generated token is
+ * never fed back, so the longest prompt + maxNewTokens − 1. */
+export function generationCachePositions(prompts: number[][], maxNewTokens: number): number {
+  return Math.max(...prompts.map((p) => p.length)) + maxNewTokens - 1;
+}
+
 /** Generates for every prompt (token ids, already rendered with the chat template), batched. */
 export async function generate(m: ModelState, prompts: number[][], opts: GenerateOptions): Promise<GenerationResult[]> {
   const { spec } = m;
@@ -141,8 +147,7 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
   }
   if (opts.signal?.aborted) return results();
 
-  // The last generated token is never fed back, so a row needs prompt + maxNewTokens − 1 positions.
-  const maxSeq = Math.max(...prompts.map((p) => p.length)) + opts.maxNewTokens - 1;
+  const maxSeq = generationCachePositions(prompts, opts.maxNewTokens);
   const fits = kvCachePositionLimit(spec, m.gpu.ctx.limits, 1);
   if (maxSeq > fits) {
     throw new RangeError(`a prompt of ${maxSeq + 1 - opts.maxNewTokens} tokens with ${opts.maxNewTokens} new tokens needs ${maxSeq} positions of KV cache, more than the ${fits} this GPU's largest buffer holds for one layer: shorten the prompt or ask for fewer new tokens`);

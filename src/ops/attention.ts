@@ -42,7 +42,7 @@ const DELTA_WG = 256;
 /** Threads per decode workgroup: a power of two (the split form's tree reductions), ≥ head_dim / 4. */
 const DECODE_WG = 64;
 /** Keys scored per decode chunk (CH in attention_decode.wgsl), and the positions of one split chunk. */
-const DECODE_CHUNK = 256;
+export const DECODE_CHUNK = 256;
 /** Cache capacity above which a hardware GPU decodes in the split form. The single pass runs one
  * workgroup per (head, row) (14 at B = 1 on Qwen2.5-0.5B) whose 16 folding threads walk every cached
  * position in turn: fine for two chunks, ~95 ms a token at 6,000 positions on an H200. The split form

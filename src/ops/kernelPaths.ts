@@ -4,7 +4,7 @@
 // listed by the bench.
 import type { Gpu } from '../gpu/index.ts';
 import { sharedRowsApplies, subgroupMatrixLanes } from './matmulKernels.ts';
-import { MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, type CheckVerdict } from './matmulChoice.ts';
+import { MATMUL_CHECK_HASH, MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, type CheckVerdict } from './matmulChoice.ts';
 import { LORA_DECODE_MAX_RANK, LORA_DECODE_MAX_ROWS } from './loraDecode.ts';
 import { LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP } from './loraDecodeChoice.ts';
 import { SPLIT_DECODE_MIN_POSITIONS } from './attention.ts';
@@ -45,7 +45,7 @@ export function kernelPaths(gpu: Gpu): KernelPath[] {
   const lanes = subgroupMatrixLanes(gpu);
   const tuned = Object.keys(gpu.tuning.choices(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH)).length;
   const loraTuned = Object.keys(gpu.tuning.choices(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH)).length;
-  const verdicts = Object.values(gpu.tuning.choices(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH)) as CheckVerdict[];
+  const verdicts = Object.values(gpu.tuning.choices(MATMUL_CHECK_OP, MATMUL_CHECK_HASH)) as CheckVerdict[];
   const checked = { passed: verdicts.filter((v) => v?.ok === true).length, total: verdicts.length };
   const matmul: KernelPath = lanes
     ? {

@@ -2,22 +2,18 @@
 // differs per driver, and their tile code is generated per configuration: each one is run on this
 // adapter once, on a product whose result is exact, before the autotune may race it or the rule of
 // thumb may pick it. A configuration that computes anything else is never used here; the verdict is
-// kept with the adapter's tuning (per kernel source), so the check runs once per adapter.
+// kept with the adapter's tuning (per kernel source and per check), so the check runs once per adapter.
 //
-// The product: values k/256 (|k| ≤ 256) in A and in the f16 weight, so every f16 copy is exact, every
-// product is exact in f32 and so is every partial sum (K·2^16 < 2^24); the per-row scaling and alpha
-// are powers of two. Sizes cross every tile edge: M over two 256-row tiles and a tail, N a tail of
-// 16-column fragments, K a tail of half a 32-wide step. One form has B [N][K] at an offset with bias,
-// alpha and accumulate; the other B [K][N].
+// The product (its sizes and forms: matmulCheckCases.ts): values k/256 (|k| ≤ 256) in A and in the
+// f16 weight, so every f16 copy is exact, every product is exact in f32 and so is every partial sum
+// (K·2^16 < 2^24); the per-row scaling and alpha are powers of two.
 import { createStorageBuffer, compileAhead, readF32, uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { matmul } from './matmul.ts';
 import type { MatmulVariant } from './matmulKernels.ts';
-import { checkKey, checkVerdict, MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, type CheckVerdict } from './matmulChoice.ts';
+import { checkKey, checkVerdict, MATMUL_CHECK_HASH, MATMUL_CHECK_OP, type CheckVerdict } from './matmulChoice.ts';
+import { MATMUL_CHECK_CASES, type MatmulCheckForm } from './matmulCheckCases.ts';
 
-const M = 300;
-const N = 272;
-const K = 80;
-const B_OFFSET = 16; // halves: a whole 8-half run, as the staged copy needs
+const { M, N, K } = MATMUL_CHECK_CASES;
 
 /** Deterministic k/256 values, |k| ≤ 256 (exact in f16 and bf16). */
 function exactValues(n: number, seed: number): Float32Array {
@@ -53,10 +49,6 @@ export function worstDifference(got: Float32Array, want: Float64Array): number {
   return worst;
 }
 
-/** f32 rounding of the bias and accumulate additions is all that separates a right kernel from the
- * exact result; a wrong one is off by O(1). */
-const TOLERANCE = 1e-5;
-
 type MatmulCall = Omit<Parameters<typeof matmul>[1], 'c' | 'variant'>;
 
 interface Case {
@@ -68,31 +60,31 @@ interface Case {
 }
 
 function buildCases(gpu: Gpu, owned: GPUBuffer[]): Case[] {
-  const a = exactValues(M * K, 11);
-  const w = exactValues(N * K, 23); // as [N][K]; the [K][N] form is its transpose
-  const bias = exactValues(N, 31);
-  const start = exactValues(M * N, 37);
+  const { seeds, forms } = MATMUL_CHECK_CASES;
+  const a = exactValues(M * K, seeds.a);
+  const w = exactValues(N * K, seeds.w); // as [N][K]; the [K][N] form is its transpose
+  const bias = exactValues(N, seeds.bias);
+  const start = exactValues(M * N, seeds.start);
   const keep = (b: GPUBuffer) => (owned.push(b), b);
   const ga = keep(uploadBuffer(gpu.ctx, a, 'matmul-check:a'));
   const gbias = keep(uploadBuffer(gpu.ctx, bias, 'matmul-check:bias'));
-  const wNK = keep(uploadBuffer(gpu.ctx, packHalves(w, B_OFFSET), 'matmul-check:w[N][K]'));
   const wT = new Float32Array(K * N);
   for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wT[k * N + n] = w[n * K + k];
-  const wKN = keep(uploadBuffer(gpu.ctx, packHalves(wT, 0), 'matmul-check:w[K][N]'));
-  const nk = new Float64Array(M * N);
-  const kn = new Float64Array(M * N);
+  const products = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
       let s = 0;
       for (let k = 0; k < K; k++) s += a[m * K + k] * w[n * K + k];
-      nk[m * N + n] = start[m * N + n] + 0.5 * s + bias[n];
-      kn[m * N + n] = s;
+      products[m * N + n] = s;
     }
   }
-  return [
-    { transB: true, init: start, want: nk, args: { a: ga, b: wNK, M, N, K, transB: true, bDtype: 'f16', offsetB: B_OFFSET, bias: gbias, alpha: 0.5, accumulate: true } },
-    { transB: false, init: null, want: kn, args: { a: ga, b: wKN, M, N, K, bDtype: 'f16' } },
-  ];
+  return forms.map((f: MatmulCheckForm) => {
+    const b = keep(uploadBuffer(gpu.ctx, packHalves(f.transB ? w : wT, f.offsetB), `matmul-check:w${f.transB ? '[N][K]' : '[K][N]'}`));
+    const want = new Float64Array(M * N);
+    for (let i = 0; i < M * N; i++) want[i] = (f.accumulate ? start[i] : 0) + f.alpha * products[i] + (f.bias ? bias[i % N] : 0);
+    const args: MatmulCall = { a: ga, b, M, N, K, transB: f.transB, bDtype: 'f16', offsetB: f.offsetB, alpha: f.alpha, accumulate: f.accumulate, ...(f.bias && { bias: gbias }) };
+    return { transB: f.transB, init: f.accumulate ? start : null, want, args };
+  });
 }
 
 /**
@@ -118,10 +110,14 @@ export async function checkMatmulVariants(gpu: Gpu, variants: MatmulVariant[]): 
     }
     for (const r of runs) if (r.compiled) await matmul(gpu, { ...r.c.args, c: r.out, variant: r.v });
     gpu.recorder.submit();
+    // A layout's verdict is its worst form's.
+    const worst = new Map<string, number>();
     for (const r of runs) {
-      const worst = r.compiled ? worstDifference(await readF32(gpu.ctx, r.out, M * N), r.c.want) : Infinity;
-      gpu.tuning.set(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, checkKey(r.v, r.c.transB), { ok: worst <= TOLERANCE, worst } satisfies CheckVerdict);
+      const key = checkKey(r.v, r.c.transB);
+      const d = r.compiled ? worstDifference(await readF32(gpu.ctx, r.out, M * N), r.c.want) : Infinity;
+      worst.set(key, Math.max(worst.get(key) ?? 0, d));
     }
+    for (const [key, d] of worst) gpu.tuning.set(MATMUL_CHECK_OP, MATMUL_CHECK_HASH, key, { ok: d <= MATMUL_CHECK_CASES.tolerance, worst: d } satisfies CheckVerdict);
   } finally {
     for (const b of owned) b.destroy();
   }

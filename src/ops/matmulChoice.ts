@@ -12,6 +12,7 @@ import {
 } from './matmulKernels.ts';
 import type { Operands } from './matmulOperands.ts';
 import { stagedTensorCoreSource } from './matmulTensorCoreSource.ts';
+import { MATMUL_CHECK_CASES, type MatmulCheckCases } from './matmulCheckCases.ts';
 
 export const MATMUL_TUNING_OP = 'matmul';
 /** Tuning results are invalidated whenever any matmul kernel source changes (the generated
@@ -25,6 +26,17 @@ export const MATMUL_SOURCE_HASH = sourceHash(
  * with the tuning, under this op. */
 export const MATMUL_CHECK_OP = 'matmul-check';
 
+/** What a verdict was reached with: the kernels and the check's own product (its sizes, forms and
+ * tolerance). */
+export function matmulCheckHash(cases: MatmulCheckCases): string {
+  return sourceHash(MATMUL_SOURCE_HASH, JSON.stringify(cases));
+}
+
+/** Verdicts are invalidated when the kernels or the check change. The autotune's choices are not:
+ * only the classes a tensor-core variant won lose theirs (tunedChoice), and are raced again once
+ * their racers are checked anew; the others keep what they measured. */
+export const MATMUL_CHECK_HASH = matmulCheckHash(MATMUL_CHECK_CASES);
+
 export interface CheckVerdict {
   ok: boolean;
   /** The largest |GPU − exact| / (1 + |exact|) over the output. */
@@ -36,7 +48,7 @@ export function checkKey(v: MatmulVariant, transB: boolean): string {
 }
 
 export function checkVerdict(gpu: Gpu, v: MatmulVariant, transB: boolean): CheckVerdict | undefined {
-  return gpu.tuning.get<CheckVerdict>(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, checkKey(v, transB));
+  return gpu.tuning.get<CheckVerdict>(MATMUL_CHECK_OP, MATMUL_CHECK_HASH, checkKey(v, transB));
 }
 
 /** Whether the variant may run here: only tensor-core variants are checked; they need a pass. */
@@ -160,10 +172,18 @@ export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
   return { kind: 'tiled', ...c, splitK: splits[splits.length - 1] };
 }
 
+/** The autotune's choice for the product's class, unless it is a tensor-core variant without a pass
+ * of the check as it is now (the check changed since it won): then the class has none, and the
+ * autotune races it again. */
+export function tunedChoice(gpu: Gpu, o: ShapeFacts): MatmulVariant | undefined {
+  const tuned = gpu.tuning.get<MatmulVariant>(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o));
+  return tuned && passedCheck(gpu, tuned, o.transB) ? tuned : undefined;
+}
+
 /** The variant this product runs: tuned for its class on this adapter, else the rule of thumb. */
 export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
   if (gpu.ctx.adapter.isSoftware) return softwareVariant(gpu, o);
-  const tuned = gpu.tuning.get<MatmulVariant>(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o));
+  const tuned = tunedChoice(gpu, o);
   if (tuned && variantApplies(gpu, o, tuned)) return tuned;
   return defaultMatmulVariant(gpu, o);
 }

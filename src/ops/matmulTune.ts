@@ -8,7 +8,7 @@ import { compileAhead } from '../gpu/index.ts';
 import { raceVariants, warmGpu } from '../gpu/race.ts';
 import { matmul, seenMatmulClasses, type MatmulArgs } from './matmul.ts';
 import { describeVariant, type MatmulVariant } from './matmulKernels.ts';
-import { matmulCandidates, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, passedCheck } from './matmulChoice.ts';
+import { matmulCandidates, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, passedCheck, tunedChoice } from './matmulChoice.ts';
 import { checkMatmulVariants } from './matmulCheck.ts';
 import { matmulOperands } from './matmulOperands.ts';
 
@@ -44,7 +44,7 @@ export interface TuneOptions {
 
 export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<TunedClass[]> {
   const classes = seenMatmulClasses(gpu);
-  const todo = [...classes].filter(([key]) => gpu.tuning.get(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key) === undefined);
+  const todo = [...classes].filter(([, args]) => tunedChoice(gpu, matmulOperands(gpu, args)!) === undefined);
   classes.clear();
   if (gpu.ctx.adapter.isSoftware || todo.length === 0) return [];
   const candidatesOf = opts.candidates ?? ((g: Gpu, args: MatmulArgs) => matmulCandidates(g, matmulOperands(g, args)!));

@@ -65,6 +65,31 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(resumed.out).toContain('trained 2 steps on 6 examples');
   });
 
+  // eval and hdr took an --adapter folder's choice of examples; train took neither a run's --leave-out
+  // nor a snapshot's lines ("included"), so training on from a run went on over the examples it left out.
+  it('with --adapter of a run folder or a snapshot, trains on the examples it chose, as eval and hdr do', { timeout: 600_000 }, async () => {
+    const model = modelDir();
+    const data = await dataFile();
+    const examples = (await importDatasetFiles([{ name: 'data.jsonl', blob: new Blob([readFileSync(data)]) }])).examples;
+    const left = examples[1].id;
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-from-'));
+    const common = ['--model', model, '--data', data, '--steps', '1', '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
+    const first = studio('train', '--out', run, '--leave-out', left, ...common);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain('trained 1 step on 4 examples, holding out 0 (split seed 3)');
+    const on = studio('train', '--adapter', run, '--out', join(run, 'on'), ...common);
+    expect(on.code, on.err).toBe(0);
+    expect(on.out).toContain('trained 1 step on 4 examples');
+    expect(JSON.parse(readFileSync(join(run, 'on', 'run.json'), 'utf8')).source.inclusion).toEqual({ leaveOut: [left] });
+    // The folder as an unzipped snapshot: its dataset.jsonl's lines leave out one more.
+    const lines = readFileSync(data, 'utf8').split('\n').map((l) => JSON.parse(l));
+    writeFileSync(join(run, 'dataset.jsonl'), lines.map((e) => JSON.stringify(e.id === examples[2].id ? { ...e, included: false } : e)).join('\n'));
+    const snapshot = studio('train', '--adapter', run, '--out', join(run, 'snapshot'), ...common);
+    expect(snapshot.code, snapshot.err).toBe(0);
+    expect(snapshot.out).toContain('trained 1 step on 3 examples');
+    expect(snapshot.err).toContain(`note: --adapter ${run} is a studio snapshot`);
+  });
+
   it('names a rule or an example id that does not exist', { timeout: 300_000 }, async () => {
     const data = await dataFile();
     const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-bad-'));

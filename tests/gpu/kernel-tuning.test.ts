@@ -209,6 +209,12 @@ describe('the tuning table', () => {
     // Tuned classes are not raced again.
     await compileAhead(gpu, () => matmul(gpu, args));
     expect(await tuneMatmuls(gpu, { candidates: () => racers })).toEqual([]);
+    // A tensor-core winner without a pass of the check as it is now (a verdict of an earlier check)
+    // is raced again: the racers it beat may be faster than what the rule of thumb would run.
+    gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key, { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: false, BK: 16 });
+    await compileAhead(gpu, () => matmul(gpu, args));
+    expect((await tuneMatmuls(gpu, { candidates: () => racers })).map((t) => t.shapeClass)).toEqual([key]);
+    expect(racers).toContainEqual(gpu.tuning.get(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key));
     [a, b, c].forEach((x) => x.destroy());
   });
 

@@ -322,6 +322,31 @@ describe('an HDR run whose retraining fails', () => {
   });
 });
 
+describe('the configuration an HDR run retrains with', () => {
+  const example: Example = { id: 'a', tools: [], messages: [{ role: 'user', content: 'find a' }], target: { calls: [{ name: 'lookup', arguments: { q: 'a' } }] }, source: 'openai' };
+
+  // The job opens its pool with the length fitSamples raised the run's to; hdr.json recorded it, the
+  // browser's row kept the one the row was made with, so the page showed a length the run never used.
+  it('is the one its pool was opened with, on the Dexie row as in hdr.json', async () => {
+    const settings: HdrSettings = { ...DEFAULT_HDR_SETTINGS, maxRounds: 1 };
+    const fitted: RunConfig = { ...CONFIG, seqLen: CONFIG.seqLen * 2 };
+    const db = freshDb();
+    const dataset = await saveDataset(db, { name: 'one', examples: [example] });
+    const row = await new DexieWorkspace(db, { datasetId: dataset.id, modelRef: 'tiny' }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
+    await row.hdrPool(settings, fitted);
+    expect(((await readRun(db, row.runId)) as HdrRunRow).config.seqLen).toBe(fitted.seqLen);
+    db.close();
+    const root = mkdtempSync(join(tmpdir(), 'studio-hdr-config-'));
+    try {
+      const folder = await new RunFolderWorkspace(root, { model: 'tiny', data: [] }).createRun({ kind: 'hdr', name: 'hdr', settings, config: CONFIG });
+      await folder.hdrPool(settings, fitted);
+      expect(JSON.parse(readFileSync(join(folder.dir, HDR_FILES.summary), 'utf8')).config.seqLen).toBe(fitted.seqLen);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('HDR from a run of the same run folder workspace', () => {
   // An ablation's SSB + HDR arm starts from its SSB arm's folder: hdr.json names that adapter
   // instead of saying the rounds started from the base model (adapter null).

@@ -412,7 +412,7 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(row.dispatchesPerStep).toBeGreaterThan(20);
     // Four new tokens, four steps: the first makes the generator's bind groups, the second is kept.
     expect(row.replayedSteps).toEqual({ replayed: 2, steps: 4 });
-    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit; 2 of 4 steps replayed\)/);
+    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit; 2 of 4 steps replayed; decode attention in one pass over the cache of 11 positions\)/);
     // Which lora_decode layout each of the step's fused shares ran (SwiftShader: the first, untuned),
     // so a GPU run's report says what the autotune picked.
     expect(row.loraDecodeVariants.map((l) => l.shapeClass.split(' ').at(-1)).sort()).toEqual(expect.arrayContaining(['t1', 't2', 't3']));

@@ -4,7 +4,9 @@
 // has; the tensor-core kernels themselves are tested in matmul-variants.test.ts where they exist.
 import { describe, expect, it } from 'vitest';
 import { checkMatmulVariants, worstDifference } from '../../src/ops/matmulCheck.ts';
-import { checkKey, checkVerdict, MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, passedCheck, TENSOR_CORE_CONFIGS } from '../../src/ops/matmulChoice.ts';
+import { checkKey, checkVerdict, chooseMatmulVariant, defaultMatmulVariant, MATMUL_CHECK_HASH, MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulCheckHash, matmulShapeClass, passedCheck, TENSOR_CORE_CONFIGS } from '../../src/ops/matmulChoice.ts';
+import { MATMUL_CHECK_CASES } from '../../src/ops/matmulCheckCases.ts';
+import { KernelTuning, type Gpu } from '../../src/gpu/index.ts';
 import { subgroupMatrixLanes, type MatmulVariant } from '../../src/ops/matmulKernels.ts';
 import { stagedGeometry, stagedTensorCoreSource } from '../../src/ops/matmulTensorCoreSource.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -36,7 +38,7 @@ describe('the check before a tensor-core variant is used', () => {
     expect(passedCheck(gpu, v, false)).toBe(lanes > 0);
     // A stored verdict is kept: a second call runs nothing and changes nothing.
     const stored = { ok: !verdict.ok, worst: 123 };
-    gpu.tuning.set(MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, checkKey(v, true), stored);
+    gpu.tuning.set(MATMUL_CHECK_OP, MATMUL_CHECK_HASH, checkKey(v, true), stored);
     await checkMatmulVariants(gpu, [v]);
     expect(checkVerdict(gpu, v, true)).toEqual(stored);
   });
@@ -54,6 +56,49 @@ describe('the check before a tensor-core variant is used', () => {
     expect(worstDifference(new Float32Array([1, Number.NaN, 300]), want)).toBe(Infinity);
     expect(worstDifference(new Float32Array([1, -2, 0]), want)).toBeCloseTo(300 / 301, 6);
     expect(worstDifference(new Float32Array([1, -2, 300.01]), want)).toBeLessThan(1e-4);
+  });
+});
+
+describe('verdicts of an earlier check', () => {
+  // The verdicts were kept under the kernel sources' hash alone: a stricter check (other sizes, an
+  // epilogue it did not ask for) would have found every variant an adapter passed already judged.
+  it('are kept under a hash of the check\'s own product as well as the kernels', () => {
+    const changed = [
+      { ...MATMUL_CHECK_CASES, M: MATMUL_CHECK_CASES.M + 1 },
+      { ...MATMUL_CHECK_CASES, K: MATMUL_CHECK_CASES.K + 16 },
+      { ...MATMUL_CHECK_CASES, tolerance: MATMUL_CHECK_CASES.tolerance / 10 },
+      { ...MATMUL_CHECK_CASES, forms: MATMUL_CHECK_CASES.forms.map((f) => ({ ...f, accumulate: false })) },
+      { ...MATMUL_CHECK_CASES, forms: MATMUL_CHECK_CASES.forms.map((f) => ({ ...f, offsetB: f.offsetB + 8 })) },
+      { ...MATMUL_CHECK_CASES, forms: [...MATMUL_CHECK_CASES.forms, { ...MATMUL_CHECK_CASES.forms[0], alpha: 2 }] },
+      { ...MATMUL_CHECK_CASES, seeds: { ...MATMUL_CHECK_CASES.seeds, a: MATMUL_CHECK_CASES.seeds.a + 1 } },
+    ];
+    expect(MATMUL_CHECK_HASH).toBe(matmulCheckHash(MATMUL_CHECK_CASES));
+    expect(MATMUL_CHECK_HASH).not.toBe(MATMUL_SOURCE_HASH);
+    const hashes = changed.map(matmulCheckHash);
+    expect(new Set([MATMUL_CHECK_HASH, ...hashes]).size).toBe(changed.length + 1);
+  });
+
+  it('are not reused: the variant is checked again, and a tensor-core winner of the autotune stops running until it passes', async () => {
+    const gpu = { ...(await testGpu()), tuning: new KernelTuning('check-test', null) };
+    const earlier = matmulCheckHash({ ...MATMUL_CHECK_CASES, M: 64 });
+    const register: MatmulVariant = { kind: 'register' };
+    gpu.tuning.set(MATMUL_CHECK_OP, earlier, checkKey(register, true), { ok: false, worst: 9 });
+    expect(checkVerdict(gpu, register, true)).toBeUndefined();
+    await checkMatmulVariants(gpu, [register]);
+    expect(checkVerdict(gpu, register, true)).toMatchObject({ ok: true });
+
+    // This device presented as one with tensor cores (chosen, not run), a tensor-core kernel tuned for a class.
+    const tc = { ...gpu, ctx: { ...gpu.ctx, features: new Set([...gpu.ctx.features, 'subgroups', 'shader-f16', 'chromium-experimental-subgroup-matrix'] as const) } } as Gpu;
+    tc.ctx.adapter = { ...tc.ctx.adapter, isSoftware: false, subgroupMinSize: 32, subgroupMaxSize: 32, subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }] };
+    tc.tuning = new KernelTuning('check-test-tc', null);
+    const o = { M: 256, N: 256, K: 256, batch: 1, dtype: 'f16' as const, transA: false, transB: true };
+    const winner: MatmulVariant = { kind: 'subgroupMatrix', ...TENSOR_CORE_CONFIGS[6] };
+    tc.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o), winner);
+    tc.tuning.set(MATMUL_CHECK_OP, MATMUL_CHECK_HASH, checkKey(winner, true), { ok: true, worst: 0 });
+    expect(chooseMatmulVariant(tc, o)).toEqual(winner);
+    tc.tuning.set(MATMUL_CHECK_OP, earlier, checkKey(winner, true), { ok: true, worst: 0 });
+    expect(chooseMatmulVariant(tc, o)).toEqual(defaultMatmulVariant(tc, o));
+    expect(defaultMatmulVariant(tc, o).kind).not.toBe('subgroupMatrix');
   });
 });
 

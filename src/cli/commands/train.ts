@@ -11,7 +11,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataE
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -62,7 +62,9 @@ ${SPLIT_SEED_HELP}
 ${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too
 ${INCLUSION_HELP}
-                          (run.json records both: --resume uses the same examples)
+                          (default: the --adapter run folder's, if it chose any, over the
+                          studio's choices an --adapter snapshot's dataset.jsonl records;
+                          run.json records them: --resume uses the same examples)
   --dump-step <file>      write the first optimizer step's inputs, per-token NLL, losses, α (with the
                           balance state before and after) and LoRA gradients as safetensors, then stop
   --hub-base <url>        Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)
@@ -254,8 +256,11 @@ const train: CliCommand = {
     // (moved, or written before folders recorded their split).
     const splitSeed = splitSeedFrom(f, (before ? storedSplitSeed(before) : adapterRun(startAdapter).splitSeed) ?? config.seed);
     if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
-    // A resumed run uses the examples it chose (the page's choice is stored with the dataset).
-    const inclusion = inclusionFromFlags(f, f.resume ? { out, recorded: before?.source?.inclusion } : undefined);
+    // A resumed run uses the examples it chose (the page's choice is stored with the dataset); a run
+    // from an --adapter run folder those the folder chose, unless the flags choose others, as eval
+    // and hdr do (and a snapshot's lines' choice: dataExamples).
+    const chosen = f.resume ? { inclusion: inclusionFromFlags(f, { out, recorded: before?.source?.inclusion }), inclusionFrom: join(out, RUN_JSON) } : inclusionOrRecorded(f, adapterRun(startAdapter));
+    const { inclusion } = chosen;
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
@@ -263,7 +268,7 @@ const train: CliCommand = {
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
     // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
     // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
-    const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion, ...(f.resume && { inclusionFrom: join(out, RUN_JSON) }) };
+    const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), adapter: startAdapter };
     const data = await dataExamples(dataFiles, reading);
     if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${importedWords(data.counts)})`);

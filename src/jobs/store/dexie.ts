@@ -371,9 +371,12 @@ export class DexieRunStore implements RunStore {
     });
   }
 
-  async hdrPool(settings: HdrSettings, _config: RunConfig): Promise<HdrPool> {
+  async hdrPool(settings: HdrSettings, config: RunConfig): Promise<HdrPool> {
     const { db, runId } = this;
     const { datasetId } = await requireRun(db, runId);
+    // The row was made with the run's configuration; the job retrains at the length fitSamples may
+    // have raised it to, and the row says what ran (as hdr.json does).
+    await updateRun<HdrRunRow>(db, runId, { config });
     return {
       firstRound: () => nextHdrRound(db, datasetId),
       hooks: dexieHdrHooks(db, datasetId, runId, settings.maxFailedOutputs),
