@@ -54,4 +54,32 @@ describe('the runs a change to the examples would stop resuming', () => {
     await expect(trainNow(3)).rejects.toThrow(/^the checkpoint's data order runs over/);
     db.close();
   });
+
+  it('leave out the examples a run skipped as too long for its sequence length: it never trained on them, and its resume goes on', { timeout: 600_000 }, async () => {
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const db = new StudioDb(`inclusion-reach-skipped-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const dataset = await saveDataset(db, { name: 'demo.jsonl', examples: imported.examples.slice(0, 10), files: [], split: { seed: 1, evalFraction: 0.3 } });
+    const train = await trainingExamples(db, dataset.id);
+    expect(train.length).toBeGreaterThan(3);
+    // The first training example, given reasoning far past the run's 320 tokens: the run skips it.
+    const long = train[0];
+    await db.examples.update([dataset.id, long.id], { example: { ...long, target: { ...long.target, reasoning: 'weigh the tools once more. '.repeat(200) } } });
+    const engine = await tinyEngine();
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+    const run = await createTrainRun(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'paused', config });
+    const trainNow = async (steps: number) => engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps }, examples: { train: await trainingExamples(db, dataset.id), eval: [] }, resume: steps > 1 });
+    expect(await trainNow(1)).toMatchObject({ status: 'done', trainExamples: train.length - 1 });
+
+    // The worker with the run's model loaded: it renders as the run did.
+    const worker = new StudioEngine(undefined, () => undefined, db);
+    worker.jobs.useModel(engine.requireModel());
+    const reached = async (exampleId: string, included: boolean) => (await worker.handlers.runsReached({ datasetId: dataset.id, change: { exampleId }, included }, () => undefined)).runIds;
+    expect(await reached(long.id, false)).toEqual([]);
+    expect(await reached(train[1].id, false)).toEqual([run.id]);
+
+    // The resume agrees: with the skipped example left out, it goes on.
+    await setExamplesIncluded(db, dataset.id, [long.id], false);
+    expect(await trainNow(2)).toMatchObject({ status: 'done', step: 2 });
+    db.close();
+  });
 });
