@@ -14,6 +14,16 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
+/** A run of the tiny model at sequence length 320 on the dataset's training side; `trainNow(n)`
+ * trains it (resumed past its first step) up to step n. */
+async function pausedRun(db: StudioDb, datasetId: string) {
+  const engine = await tinyEngine();
+  const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
+  const run = await createTrainRun(db, { datasetId, modelRef: 'tiny', name: 'paused', config });
+  const trainNow = async (steps: number) => engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps }, examples: { train: await trainingExamples(db, datasetId), eval: [] }, resume: steps > 1 });
+  return { engine, run, trainNow };
+}
+
 describe('the runs a change to the examples would stop resuming', () => {
   it('are those whose own examples it includes or leaves out one of, as their resume then finds', { timeout: 600_000 }, async () => {
     const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
@@ -27,10 +37,7 @@ describe('the runs a change to the examples would stop resuming', () => {
     // the run's own.
     const later = train.at(-1)!;
     await setExamplesIncluded(db, dataset.id, [later.id], false);
-    const engine = await tinyEngine();
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    const run = await createTrainRun(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'paused', config });
-    const trainNow = async (steps: number) => engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps }, examples: { train: await trainingExamples(db, dataset.id), eval: [] }, resume: steps > 1 });
+    const { run, trainNow } = await pausedRun(db, dataset.id);
     expect(await trainNow(1)).toMatchObject({ status: 'done', trainExamples: train.length - 1 });
 
     const worker = new StudioEngine(undefined, () => undefined, db);
@@ -64,10 +71,7 @@ describe('the runs a change to the examples would stop resuming', () => {
     // The first training example, given reasoning far past the run's 320 tokens: the run skips it.
     const long = train[0];
     await db.examples.update([dataset.id, long.id], { example: { ...long, target: { ...long.target, reasoning: 'weigh the tools once more. '.repeat(200) } } });
-    const engine = await tinyEngine();
-    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 2, seqLen: 320, evalEvery: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } };
-    const run = await createTrainRun(db, { datasetId: dataset.id, modelRef: 'tiny', name: 'paused', config });
-    const trainNow = async (steps: number) => engine.train({ store: new DexieRunStore(db, run.id), config: { ...config, steps }, examples: { train: await trainingExamples(db, dataset.id), eval: [] }, resume: steps > 1 });
+    const { engine, run, trainNow } = await pausedRun(db, dataset.id);
     expect(await trainNow(1)).toMatchObject({ status: 'done', trainExamples: train.length - 1 });
 
     // The worker with the run's model loaded: it renders as the run did.
