@@ -7,6 +7,9 @@ export interface CliCommand {
   summary: string;
   /** Usage text shown on `studio <command> --help` and on a usage error. */
   usage: string;
+  /** The studio forms' labels the jobs' messages name (OUT_OF_MEMORY_LOWER, HDR's refusal), as this
+   * command's flags: main prints every error with them in their place. */
+  formFlags?: Record<string, string>;
   /** Returns the process exit code (0 when omitted). Throw CliError for a one-line failure. */
   run(argv: string[]): Promise<number | void>;
 }

@@ -3,6 +3,7 @@
 // not read from the folder, so that a bundle of the CLI (bin/cli-bundle.mjs) holds every command.
 import { HelpRequested } from './args.ts';
 import { CliError, type CliCommand } from './command.ts';
+import { configMessageIn } from '../train/config.ts';
 import packageJson from '../../package.json';
 
 type CommandModule = Promise<{ default: CliCommand }>;
@@ -46,8 +47,14 @@ async function helpText(): Promise<string> {
 
 const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'InternalError']);
 
+/** `message` as `cmd` prints it: the studio forms' labels it names, as the command's flags. */
+export function inCommandWords(message: string, cmd: CliCommand | undefined): string {
+  return cmd?.formFlags ? configMessageIn(message, cmd.formFlags) : message;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  let command: CliCommand | undefined;
   try {
     if (!name) {
       // A script that calls `studio` with an empty argument list did not do what it meant.
@@ -63,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`studio ${packageJson.version}`);
       return 0;
     }
-    const cmd = await loadCommand(name);
+    const cmd = (command = await loadCommand(name));
     try {
       return (await cmd.run(rest)) ?? 0;
     } catch (err) {
@@ -73,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = inCommandWords(err instanceof Error ? err.message : String(err), command);
     // The project's own errors say what went wrong in words; a class name only helps for a bug.
     const prefix = err instanceof Error && BUG_ERRORS.has(err.name) ? `${err.name}: ` : '';
     console.error(`studio ${name ?? ''}: ${prefix}${message.split('\n')[0]}`);

@@ -19,6 +19,7 @@ import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -70,6 +71,7 @@ function ruleList(text: string | undefined): BalanceRule[] {
 const ablate: CliCommand = {
   summary: 'the ablation: sft, fixed α, each SSB rule and SSB + HDR on one split, evaluated alike; writes a report',
   usage,
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch or --seq when training, --gen-batch or --max-tokens when generating' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);

@@ -20,6 +20,7 @@ import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
 const usage = `usage: studio hdr --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -106,6 +107,7 @@ export function roundLine(r: HdrRoundReport): string {
 const hdr: CliCommand = {
   summary: 'hard data re-sampling: sample, gate and retrain on the examples the model fails',
   usage,
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch or --seq when retraining, --gen-batch or --max-tokens when generating' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
