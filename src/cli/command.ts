@@ -1,6 +1,7 @@
 // The contract every `studio <command>` module implements. Commands live one per file in
 // src/cli/commands/, listed in ../main.ts (a test checks the list against the folder) and loaded
 // only when run.
+import { configMessageIn } from '../train/config.ts';
 
 export interface CliCommand {
   /** One line for `studio help`. */
@@ -20,4 +21,9 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** `message` as `cmd` prints it: the studio forms' labels it names, as the command's flags. */
+export function inCommandWords(message: string, cmd: CliCommand | undefined): string {
+  return cmd?.formFlags ? configMessageIn(message, cmd.formFlags) : message;
 }

@@ -2,8 +2,7 @@
 // ./commands/, imported only when asked for, so `studio ast-check` never starts a GPU. Listed here,
 // not read from the folder, so that a bundle of the CLI (bin/cli-bundle.mjs) holds every command.
 import { HelpRequested } from './args.ts';
-import { CliError, type CliCommand } from './command.ts';
-import { configMessageIn } from '../train/config.ts';
+import { CliError, inCommandWords, type CliCommand } from './command.ts';
 import packageJson from '../../package.json';
 
 type CommandModule = Promise<{ default: CliCommand }>;
@@ -46,11 +45,6 @@ async function helpText(): Promise<string> {
 }
 
 const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'InternalError']);
-
-/** `message` as `cmd` prints it: the studio forms' labels it names, as the command's flags. */
-export function inCommandWords(message: string, cmd: CliCommand | undefined): string {
-  return cmd?.formFlags ? configMessageIn(message, cmd.formFlags) : message;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
