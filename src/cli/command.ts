@@ -1,12 +1,16 @@
 // The contract every `studio <command>` module implements. Commands live one per file in
 // src/cli/commands/, listed in ../main.ts (a test checks the list against the folder) and loaded
 // only when run.
+import { configMessageIn } from '../train/config.ts';
 
 export interface CliCommand {
   /** One line for `studio help`. */
   summary: string;
   /** Usage text shown on `studio <command> --help` and on a usage error. */
   usage: string;
+  /** The studio forms' labels the jobs' messages name (OUT_OF_MEMORY_LOWER, HDR's refusal), as this
+   * command's flags: main prints every error with them in their place. */
+  formFlags?: Record<string, string>;
   /** Returns the process exit code (0 when omitted). Throw CliError for a one-line failure. */
   run(argv: string[]): Promise<number | void>;
 }
@@ -17,4 +21,9 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** `message` as `cmd` prints it: the studio forms' labels it names, as the command's flags. */
+export function inCommandWords(message: string, cmd: CliCommand | undefined): string {
+  return cmd?.formFlags ? configMessageIn(message, cmd.formFlags) : message;
 }

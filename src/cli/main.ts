@@ -2,7 +2,7 @@
 // ./commands/, imported only when asked for, so `studio ast-check` never starts a GPU. Listed here,
 // not read from the folder, so that a bundle of the CLI (bin/cli-bundle.mjs) holds every command.
 import { HelpRequested } from './args.ts';
-import { CliError, type CliCommand } from './command.ts';
+import { CliError, inCommandWords, type CliCommand } from './command.ts';
 import packageJson from '../../package.json';
 
 type CommandModule = Promise<{ default: CliCommand }>;
@@ -48,6 +48,7 @@ const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalE
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  let command: CliCommand | undefined;
   try {
     if (!name) {
       // A script that calls `studio` with an empty argument list did not do what it meant.
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`studio ${packageJson.version}`);
       return 0;
     }
-    const cmd = await loadCommand(name);
+    const cmd = (command = await loadCommand(name));
     try {
       return (await cmd.run(rest)) ?? 0;
     } catch (err) {
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = inCommandWords(err instanceof Error ? err.message : String(err), command);
     // The project's own errors say what went wrong in words; a class name only helps for a bug.
     const prefix = err instanceof Error && BUG_ERRORS.has(err.name) ? `${err.name}: ` : '';
     console.error(`studio ${name ?? ''}: ${prefix}${message.split('\n')[0]}`);

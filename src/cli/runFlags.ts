@@ -217,20 +217,9 @@ export function inFlagWords(message: string, flagOf: Record<string, string> = RU
 }
 
 /** What HDR's refusal on this GPU (jobs/hdr.ts fitSamplesOnGpu) tells the user to lower, named as the
- * studio's forms label it, in the flags of studio hdr and studio ablate (the HDR arm retrains with
- * --batch, as studio hdr does). */
-const HDR_REFUSAL_FLAGS: Record<string, string> = { 'Max new tokens': '--max-tokens', 'the retraining batch': '--batch' };
-
-/** `job` (an HDR run or an ablation with an HDR arm), its failure in the command line's words: the
- * job names the studio form's fields, which a CLI user never sees. */
-export async function inHdrFlagWords<T>(job: Promise<T>): Promise<T> {
-  try {
-    return await job;
-  } catch (err) {
-    if (err instanceof Error) err.message = inFlagWords(err.message, HDR_REFUSAL_FLAGS);
-    throw err;
-  }
-}
+ * studio's forms label it, in the flags of studio hdr and studio ablate (their formFlags; the HDR arm
+ * retrains with --batch, as studio hdr does). */
+export const HDR_REFUSAL_FLAGS: Record<string, string> = { 'Max new tokens': '--max-tokens', 'the retraining batch': '--batch', 'Examples to mine': '--mine-limit' };
 
 /** --seed: a whole number from 0 to MAX_SEED, or a larger one a resumed run kept (undefined when not given). */
 export function seedFlag(value: number | undefined, flag: string, stored = false): number | undefined {

@@ -65,12 +65,18 @@ export interface TruncationReport {
   skipped: number;
 }
 
+/** Whether training at `seqLen` skips the example, by its fit: too long even with every earlier turn
+ * left out (tokenizeExample's rule), or `null`, an example the chat template cannot render. */
+export function skippedAtLength(fit: Pick<ExampleFit, 'minimum'> | null, seqLen: number): boolean {
+  return fit === null || fit.minimum > seqLen;
+}
+
 /** What a sequence length does to these examples (DESIGN.md's rule, as tokenizeExample applies it). */
 export function truncationReport(fits: ExampleFit[], seqLen: number): TruncationReport {
   const r = { examples: fits.length, whole: 0, shortened: 0, skipped: 0 };
   for (const f of fits) {
     if (f.full <= seqLen) r.whole++;
-    else if (f.minimum <= seqLen) r.shortened++;
+    else if (!skippedAtLength(f, seqLen)) r.shortened++;
     else r.skipped++;
   }
   return r;

@@ -73,6 +73,15 @@ export async function openLoadedModel(files: ModelFiles, ref: string): Promise<L
   return { ref, files, spec, tokenizer: await tokenizerFromModel(files), stopTokenIds };
 }
 
+/** A job refused because its model's files were deleted: the model cannot run any more job, so the
+ * engine lets it go (JobEngine.run) and the page shows it as not loaded, with this message. */
+export class ModelFilesGoneError extends Error {
+  constructor(readonly modelRef: string, message: string) {
+    super(message);
+    this.name = 'ModelFilesGoneError';
+  }
+}
+
 /** Throws, naming the model, when its weights are no longer there: another tab (or this one)
  * deleted its cached files while `job` waited for the model's lock. Checked once the lock is
  * granted, so the job is refused in words before it starts, not failed by a missing file later (an
@@ -83,7 +92,7 @@ export async function requireModelFiles(model: LoadedModel, job: string): Promis
     checkpoint = await openCheckpoint(model.files);
   } catch (err) {
     if (!(err instanceof MissingModelFileError)) throw err;
-    throw new Error(`${job} cannot start: the files of ${model.ref} were deleted (in this tab or another) while it waited for them; load ${model.ref} again in the Model panel, then start it again`);
+    throw new ModelFilesGoneError(model.ref, `${job} cannot start: the files of ${model.ref} were deleted (in this tab or another) while it waited for them; load ${model.ref} again in the Model panel, then start it again`);
   }
   await checkpoint.close();
 }

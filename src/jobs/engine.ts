@@ -6,7 +6,7 @@
 // and the abort signal, and keeps what it makes in the RunStore its input names.
 // Never chooses a store and never reads flags or messages: its callers do.
 import type { Gpu } from '../gpu/index.ts';
-import { requireModelFiles, type JobContext, type LoadedModel, type ProgressInfo, type RunInterruption } from './context.ts';
+import { ModelFilesGoneError, requireModelFiles, type JobContext, type LoadedModel, type ProgressInfo, type RunInterruption } from './context.ts';
 import { evaluateJob, type EvalJob } from './evaluate.ts';
 import { hdrJob, type HdrJob, type HdrJobResult } from './hdr.ts';
 import { trainJob, type TrainJob, type TrainOutcome } from './train.ts';
@@ -42,10 +42,11 @@ export class JobEngine {
    * `holdModel`: runs the job's work once its model (its files) is marked in use, until it settles:
    * the job is this engine's (a Cancel finds it) while it waits for a deletion of the files to end.
    * `holdGpu`: runs the job holding the GPU against other engines on it (another tab's worker), or
-   * throws without running it. */
+   * throws without running it.
+   * `onModelFilesGone`: the loaded model was let go, its files deleted (ModelFilesGoneError's message). */
   constructor(
     private readonly device: () => Promise<Gpu>,
-    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: () => Promise<T>): Promise<T>; holdGpu?<T>(work: () => Promise<T>): Promise<T> } = {},
+    private readonly hooks: { onRows?(runIds: string[]): void; holdModel?<T>(modelRef: string, work: () => Promise<T>): Promise<T>; holdGpu?<T>(work: () => Promise<T>): Promise<T>; onModelFilesGone?(modelRef: string, message: string): void } = {},
   ) {}
 
   get model(): LoadedModel | null {
@@ -99,6 +100,13 @@ export class JobEngine {
     };
     try {
       return await (this.hooks.holdGpu?.(onGpu) ?? onGpu());
+    } catch (err) {
+      // Kept, it would read as loaded and refuse every next job the same way.
+      if (err instanceof ModelFilesGoneError && this.current === model) {
+        this.current = null;
+        this.hooks.onModelFilesGone?.(model.ref, err.message);
+      }
+      throw err;
     } finally {
       this.running = null;
       if (running.claimed.size > 0) this.hooks.onRows?.([]);

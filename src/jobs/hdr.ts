@@ -123,7 +123,7 @@ export function fitSamplesOnGpu(ctx: Pick<JobContext, 'gpu' | 'model'>, config: 
   const problem = [...plan.problems, ...plan.hdrProblems][0];
   if (problem) {
     const batch = config.batchSize > 1 ? `, the retraining batch (${config.batchSize})` : '';
-    throw new Error(`HDR cannot retrain on this GPU at sequence length ${retraining.seqLen} (its longest mined prompt, ${longestPrompt} tokens, plus an answer of up to ${settings.maxNewTokens}): ${problem}. Lower Max new tokens (${settings.maxNewTokens})${batch} or mine examples with shorter prompts`);
+    throw new Error(`HDR cannot retrain on this GPU at sequence length ${retraining.seqLen} (its longest mined prompt, ${longestPrompt} tokens, plus an answer of up to ${settings.maxNewTokens}): ${problem}. Lower Max new tokens (${settings.maxNewTokens})${batch} or Examples to mine (${mineSet.length} mined; fewer can leave the longest prompt out)`);
   }
   return retraining;
 }

@@ -66,6 +66,8 @@ interface ModelState {
   planMemory(shape: TrainShape): Promise<void>;
   refreshCachedModels(): Promise<void>;
   deleteCachedModel(repo: string): Promise<void>;
+  /** The worker let the model go, its files deleted (`message`: the refused job's words). */
+  noteModelFilesGone(modelRef: string, message: string): void;
 }
 
 /** Why a cached model's files may not be deleted now: the worker reads them while the model is
@@ -161,6 +163,11 @@ export const useModel = create<ModelState>((set, get) => ({
     } catch (err) {
       set({ cacheError: `Could not list cached models: ${(err as Error).message}. The browser may block storage for this site.` });
     }
+  },
+
+  noteModelFilesGone(modelRef, message) {
+    if (get().info?.ref !== modelRef) return;
+    set({ info: null, error: message, plan: null, planFor: null, planError: null });
   },
 
   async deleteCachedModel(repo) {

@@ -6,6 +6,7 @@ import { engineClient } from './engine.ts';
 import { routeEvalEvent, routeMetricEvent } from './runSeries.ts';
 import { useRuns } from './runStore.ts';
 import { useJobs } from './jobStore.ts';
+import { useModel } from './modelStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import { routeTokenLoss } from './tokenLossStream.ts';
 import { isRunEvent, openRunBroadcast, type RunEvent } from './runBroadcast.ts';
@@ -43,6 +44,7 @@ export function installWorkerEvents(): void {
       broadcast.share(e);
     } else if (e.type === 'generation') useJobs.getState().noteGeneration(e.streamId, e.text);
     else if (e.type === 'job-rows') noteJobRows(e.runIds);
+    else if (e.type === 'model-files-gone') useModel.getState().noteModelFilesGone(e.modelRef, e.message);
     else if (e.type === 'device-lost' || e.type === 'device-ready' || e.type === 'worker-crashed' || e.type === 'worker-error' || e.type === 'message-unreadable' || e.type === 'gpu-error') {
       // A worker gone writes no row any more, and will never say its job's rows ended: its HDR run or
       // ablation left `running` reads as interrupted, not as written by this tab. The run this tab

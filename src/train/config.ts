@@ -141,6 +141,6 @@ export function validateRunConfigFor(c: RunConfig, model: Pick<ModelSpec, 'maxPo
 /** A config or settings message with its field names in the words of where it was typed (the
  * CLI's flags, the Training form's labels) and without its "run config: " prefix. */
 export function configMessageIn(message: string, names: Record<string, string>): string {
-  const keys = Object.keys(names).sort((a, b) => b.length - a.length).map((k) => k.replace(/ /g, '\\s'));
+  const keys = Object.keys(names).sort((a, b) => b.length - a.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s'));
   return message.replace(/^(run config|HDR settings): /, '').replace(new RegExp(`(?<![\\w-])(${keys.join('|')})(?![\\w])`, 'g'), (k) => names[k.replace(/\s/g, ' ')] ?? k);
 }

@@ -14,8 +14,10 @@ export function ownPrefix<T>(s: { trainExamples?: number }, train: readonly T[])
 /** Whether including or leaving out the training examples at `changedAt` (places in import order)
  * reaches a run's own examples, the last of which is at `lastOwnAt`: one at or before it changes
  * which examples the first `trainExamples` are; one after it leaves them as they were, and the
- * resume goes on. An example the run skipped (too long, or one its template cannot render) counts
- * as one of its own: the page cannot tell, and a warning too many costs less than one too few. */
+ * resume goes on. `changedAt` holds no example the run skipped (too long for its sequence length,
+ * or one its template cannot render): never trained on, it is none of its own, and its change
+ * leaves the resume going on. Where that cannot be told (another model loaded than the run's), a
+ * skipped one is passed in: a warning too many costs less than one too few. */
 export function changeReachesOwn(changedAt: Iterable<number>, lastOwnAt: number): boolean {
   for (const at of changedAt) if (at <= lastOwnAt) return true;
   return false;

@@ -6,6 +6,7 @@ import { Nav, PANELS, tabPanelProps, type PanelId } from './shell/Nav.tsx';
 import { focusPanelHeading } from './shell/focusReturn.ts';
 import { PageDrop } from './shell/PageDrop.tsx';
 import { RunStrip } from './shell/RunStrip.tsx';
+import { StrayErrorsBanner } from './shell/StrayErrorsBanner.tsx';
 import { ModelPanel } from './model/ModelPanel.tsx';
 import { DatasetPanel } from './dataset/DatasetPanel.tsx';
 import { TrainingPanel } from './training/TrainingPanel.tsx';
@@ -65,8 +66,6 @@ export function App() {
   const noWebGpu = useCapabilities((s) => s.status === 'unavailable');
   const gpuProblem = useCapabilities((s) => s.problem);
   const workerCrashed = useCapabilities((s) => (s.status === 'crashed' ? s.problem : null));
-  const strayErrors = useCapabilities((s) => s.strayErrors);
-  const dismissStrayErrors = useCapabilities((s) => s.dismissStrayErrors);
   useEffect(() => writePref('theme', theme), [theme]);
   useEffect(() => writePref('studio.panel', panel), [panel]);
   useEffect(() => {
@@ -126,18 +125,7 @@ export function App() {
           {workerCrashed[0].toUpperCase() + workerCrashed.slice(1)}. <button onClick={() => location.reload()}>Reload</button>
         </p>
       )}
-      {strayErrors.length > 0 && (
-        <div className="error banner" role="alert" data-testid="stray-errors">
-          {strayErrors.map((m) => (
-            <p key={m}>{m}</p>
-          ))}
-          <p>
-            Work that was running goes on; if a result looks wrong or something stops responding, reload the page (your runs and
-            datasets are kept; a run training now resumes from its last checkpoint).{' '}
-            <button onClick={() => location.reload()}>Reload</button> <button onClick={dismissStrayErrors}>Dismiss</button>
-          </p>
-        </div>
-      )}
+      <StrayErrorsBanner />
       <div className="layout">
         <Nav current={panel} onChange={setPanel} />
         <main className="panels" ref={main} {...tabPanelProps(panel)}>

@@ -8,11 +8,11 @@ import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat } from '../data/import-dataset.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
-import { lengthStats, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
+import { lengthStats, skippedAtLength, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
 import { hardCaseRootId } from '../data/split.ts';
 import { loadTokenizer, tokenizerFingerprint } from '../data/tokenizer-load.ts';
-import { tokenizeExample } from '../data/tokenize-example.ts';
+import { tokenizeExample, type ExampleProfile } from '../data/tokenize-example.ts';
 import { datasetTokenCounts, type DatasetTokenCounts } from '../data/token-counts.ts';
 import { tokenTexts } from '../data/token-segments.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -176,18 +176,40 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       return { changed };
     },
 
-    runsReached: async ({ datasetId, change, included }) => {
+    runsReached: async ({ datasetId, change, included }, progress) => {
       const chosen = await browse.select(datasetId, change, included);
       const runs = await ctx.db().runs.where('datasetId').equals(datasetId).toArray();
-      const reached = runs.filter((r) => {
-        if (r.kind !== 'train') return false;
-        const last = (r as TrainRunRow).setup?.examples.lastTrainId;
+      const loadedRef = ctx.model()?.ref;
+      // Counted only for a change that reaches a run by its place, and kept (the dataset views share them).
+      let fits: Map<string, ExampleProfile | null> | undefined;
+      const trainedPlaces = async (seqLen: number): Promise<number[]> => {
+        fits ??= new Map((await countsOf(datasetId, progress)).counts.map((e) => [e.id, e.counts]));
+        const trainSide = new Set(chosen.trainPlaces);
+        return chosen.ids.flatMap((id) => {
+          const at = chosen.placeOf(id)!;
+          const fit = fits!.get(id);
+          return trainSide.has(at) && (fit === undefined || !skippedAtLength(fit, seqLen)) ? [at] : [];
+        });
+      };
+      const reached: string[] = [];
+      for (const row of runs) {
+        if (row.kind !== 'train') continue;
+        const r = row as TrainRunRow;
+        const last = r.setup?.examples.lastTrainId;
         const lastAt = last === undefined ? undefined : chosen.placeOf(last);
         // A run that kept no last example (recorded before it was kept), or one the dataset no
         // longer has: its own examples are not known here, so any change may reach them.
-        return lastAt === undefined ? chosen.trainPlaces.length > 0 : changeReachesOwn(chosen.trainPlaces, lastAt);
-      });
-      return { runIds: reached.map((r) => r.id) };
+        if (lastAt === undefined) {
+          if (chosen.trainPlaces.length > 0) reached.push(r.id);
+          continue;
+        }
+        if (!changeReachesOwn(chosen.trainPlaces, lastAt)) continue;
+        // An example the run skipped (too long for its sequence length, or not renderable) was never
+        // one of its own: told apart only with the run's own model loaded, which renders as it did.
+        if (trainedOnLoaded(r.modelRef ?? '', loadedRef) && !changeReachesOwn(await trainedPlaces(r.config.seqLen), lastAt)) continue;
+        reached.push(r.id);
+      }
+      return { runIds: reached };
     },
 
     exportSnapshot: async ({ runId, includeDataset }) => {

@@ -62,6 +62,7 @@ export class StudioEngine {
   private gpu: Promise<Gpu> | null = null;
   readonly jobs = new JobEngine(() => this.device(), {
     onRows: (runIds) => this.emit({ type: 'job-rows', runIds }),
+    onModelFilesGone: (modelRef, message) => this.emit({ type: 'model-files-gone', modelRef, message }),
     holdModel: holdingModel,
     holdGpu: holdingGpu,
   });

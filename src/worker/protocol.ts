@@ -295,6 +295,8 @@ export type WorkerEvent =
    * received it): the message says which way it went and what may now never answer. */
   | { type: 'message-unreadable'; message: string }
   | { type: 'gpu-error'; message: string }
+  /** The loaded model was let go: a job found its files deleted (the message is the job's refusal). */
+  | { type: 'model-files-gone'; modelRef: string; message: string }
   | { type: 'run-metric'; runId: string; metric: StepMetrics }
   | { type: 'run-eval'; runId: string; metric: EvalMetrics }
   /** `step` absent: the run keeps the step it had (it failed before its checkpoint was read). */

@@ -1,15 +1,11 @@
 // The training flags as studio train, hdr and ablate read them: what a run gets when a flag is not
 // given. A default taken from the data once asked for more positions than the model has.
 import { describe, expect, it, vi } from 'vitest';
-import { checkRunConfigFor, inclusionFromFlags, inHdrFlagWords, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
+import { checkRunConfigFor, inclusionFromFlags, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
 import { resolveModel } from '../../src/cli/modelSource.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { Example } from '../../src/data/example.ts';
-import { readFileSync } from 'node:fs';
-import { importDatasetFiles } from '../../src/data/import-dataset.ts';
-import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
-import { fitSamplesOnGpu, retrainConfig } from '../../src/jobs/hdr.ts';
 
 const MODEL = 'public/models/tiny-qwen3';
 
@@ -115,21 +111,5 @@ describe('--include-flagged and --leave-out', () => {
     expect(inclusionFromFlags({ 'include-flagged': ['arg_types_match', 'reasoning_as_promised'], 'leave-out': ['b', 'a', 'b'] }, { out: 'runs/a', recorded })).toEqual(recorded);
     // Another set is still refused.
     expect(() => inclusionFromFlags({ 'include-flagged': ['arg_types_match', 'reasoning_as_promised'], 'leave-out': ['b'] }, { out: 'runs/a', recorded })).toThrow('--resume: runs/a was trained with --include-flagged reasoning_as_promised,arg_types_match --leave-out a,b, not --include-flagged arg_types_match,reasoning_as_promised --leave-out b;');
-  });
-});
-
-
-describe('inHdrFlagWords', () => {
-  it('names the flags of HDR’s refusal on this GPU, not the studio form’s fields', async () => {
-    // The job's message says "Lower Max new tokens (1024), the retraining batch (2)": words of
-    // the studio's HDR form, which studio hdr and studio ablate set with --max-tokens and --batch.
-    const model = await openLoadedModel(await resolveModel(MODEL), MODEL);
-    const { examples } = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
-    const settings = { ...DEFAULT_HDR_SETTINGS, maxNewTokens: 1024 };
-    const config = retrainConfig({ ...DEFAULT_RUN_CONFIG, batchSize: 2, seqLen: 320 }, settings);
-    // A binding limit the tiny model's retraining at HDR's length passes (its [T, 32] f32 layer input).
-    const ctx = { model, gpu: { ctx: { limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 128 * 1024 } } } } as unknown as Parameters<typeof fitSamplesOnGpu>[0];
-    const job = (async () => fitSamplesOnGpu(ctx, config, settings, examples.slice(0, 2)))();
-    await expect(inHdrFlagWords(job)).rejects.toThrow(/^HDR cannot retrain on this GPU at sequence length \d+ .*\. Lower --max-tokens \(1024\), --batch \(2\) or mine examples with shorter prompts$/);
   });
 });

@@ -56,6 +56,14 @@ describe('studio tokenize', () => {
     await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--include-failing', '--only-passing'])).rejects.toThrow(/contradict/);
   });
 
+  it('refuses --only-passing with --include-flagged, naming both: one skips every flagged example, the other writes some', async () => {
+    const out = join(dir, 'both.jsonl');
+    await expect(tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing', '--include-flagged', 'reasoning_as_promised'])).rejects.toThrow(
+      new CliError('--only-passing skips every example the quality check flags; --include-flagged writes those flagged only by the rules it names: give one of them', 2),
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('applies --max-len (too-long targets skipped) and --only-passing', async () => {
     const out = join(dir, 'short.jsonl');
     await tokenizeCommand.run(['--model', QWEN3_TOKENIZER_DIR, '--data', fixture('malformed.jsonl'), '--out', out, '--only-passing']);

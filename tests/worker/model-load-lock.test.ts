@@ -75,13 +75,17 @@ describe('a model’s files being deleted in another tab', () => {
 
   it('refuse a job that waited for them once they are gone, naming the model', async () => {
     // It ran on without them and failed later (an ablation reads the weights again for each arm).
-    const { jobs, job, started, deletion, deleted } = await ablationWaitingForDeletion({ removesFiles: true });
+    const { jobs, job, started, deletion, deleted, gone } = await ablationWaitingForDeletion({ removesFiles: true });
     deleted();
     expect(await deletion).toBe(true);
     await expect(job).rejects.toThrow(/^an ablation cannot start: the files of Qwen\/Qwen3-0\.6B were deleted \(in this tab or another\) while it waited for them; load Qwen\/Qwen3-0\.6B again in the Model panel, then start it again$/);
     expect(started()).toBe(false);
     // The slot is free again for the next job.
     expect(jobs.runningLabel).toBe(null);
+    // Nor is the model loaded any more: it has no files to run with, and the page is told why (it
+    // showed the model loaded until the user loaded it again).
+    expect(jobs.model).toBeNull();
+    expect(gone).toEqual([{ ref: 'Qwen/Qwen3-0.6B', message: expect.stringMatching(/^an ablation cannot start: the files of Qwen\/Qwen3-0\.6B were deleted/) }]);
   });
 });
 
@@ -93,7 +97,8 @@ async function ablationWaitingForDeletion({ removesFiles }: { removesFiles: bool
   vi.stubGlobal('navigator', { locks });
   onTestFinished(() => void vi.unstubAllGlobals());
   const gpu = { ctx: { clearRefusal() {}, lostError: null }, recorder: { forgetBindGroups: () => 0 } } as unknown as Gpu;
-  const jobs = new JobEngine(async () => gpu, { holdModel: holdingModel });
+  const gone: Array<{ ref: string; message: string }> = [];
+  const jobs = new JobEngine(async () => gpu, { holdModel: holdingModel, onModelFilesGone: (ref, message) => gone.push({ ref, message }) });
   const { model, files } = modelWithTinyFiles('Qwen/Qwen3-0.6B');
   jobs.useModel(model);
   let deleted!: () => void;
@@ -101,5 +106,5 @@ async function ablationWaitingForDeletion({ removesFiles }: { removesFiles: bool
   let started = false;
   const job = jobs.run('an ablation', async () => void (started = true), null);
   await waitingForModelLock(locks, model.ref);
-  return { jobs, job, deletion, deleted, started: () => started };
+  return { jobs, job, deletion, deleted, gone, started: () => started };
 }

@@ -4,12 +4,12 @@
 // (report.md, results.csv, loss-call.png, loss-cot.png, alpha.png, ablation.json) to <out>.
 import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
-import { CliError, type CliCommand } from '../command.ts';
+import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags, inHdrFlagWords, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -19,6 +19,7 @@ import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -36,9 +37,10 @@ options:
   --grad-lr <x> --uncertainty-lr <x>   the rules' rates (defaults as studio train --balance-lr)
   --eval-limit <n>        held-out examples every arm answers, each category in its share (default 32)
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}); --gen-batch <n> answers at once (default ${DEFAULT_DECODE.batch})
-  --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-mine <n> --hdr-temperature <t>
+  --hdr-rounds <n> --hdr-samples <k> --hdr-steps <n> --hdr-temperature <t>
                           HDR arm: rounds (default 2), samples per hard case (${DEFAULT_HDR_SETTINGS.samplesPerCase}), retraining steps per
-                          round (default: a fifth of --steps), training examples mined (default 32), temperature
+                          round (default: a fifth of --steps), temperature
+  --mine-limit <n>        HDR arm: mine the first n training examples (default 32), as studio hdr
   --steps <n> --batch <n> --grad-accum <n> --seq <n> --lr <x> --schedule <s> --warmup <n>
   --rank <n> --alpha <x> --targets <list> --seed <n>   shared by every arm, as in studio train
 ${SPLIT_SEED_HELP}
@@ -55,10 +57,17 @@ const flagsSpec = {
   ...BALANCE_FLAGS,
   model: 'string', data: 'strings', out: 'string', rules: 'string', 'hdr-rule': 'string', 'grad-lr': 'number', 'uncertainty-lr': 'number',
   'eval-limit': 'number', 'max-tokens': 'number', 'gen-batch': 'number', 'hdr-rounds': 'number', 'hdr-samples': 'number', 'hdr-steps': 'number',
-  'hdr-mine': 'number', 'hdr-temperature': 'number', steps: 'number', batch: 'number', 'grad-accum': 'number', seq: 'number', lr: 'number',
+  'mine-limit': 'number', 'hdr-mine': 'number', 'hdr-temperature': 'number', steps: 'number', batch: 'number', 'grad-accum': 'number', seq: 'number', lr: 'number',
   schedule: 'string', warmup: 'number', rank: 'number', alpha: 'number', targets: 'string', seed: 'number', 'split-seed': 'number', name: 'string', format: 'string',
   'bfcl-prompt': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
+
+/** --mine-limit, as studio hdr names it, or --hdr-mine, the name it had here first (kept for scripts). */
+function mineLimitFlag(f: { 'mine-limit'?: number; 'hdr-mine'?: number }): number {
+  if (f['hdr-mine'] === undefined) return positiveInt(f['mine-limit'], 'mine-limit', 32);
+  if (f['mine-limit'] !== undefined) throw new CliError('--hdr-mine is the old name of --mine-limit: give one of them', 2);
+  return positiveInt(f['hdr-mine'], 'hdr-mine', 32);
+}
 
 function ruleList(text: string | undefined): BalanceRule[] {
   if (text === undefined) return [...BALANCE_RULES];
@@ -70,6 +79,7 @@ function ruleList(text: string | undefined): BalanceRule[] {
 const ablate: CliCommand = {
   summary: 'the ablation: sft, fixed α, each SSB rule and SSB + HDR on one split, evaluated alike; writes a report',
   usage,
+  formFlags: { ...HDR_REFUSAL_FLAGS, [OUT_OF_MEMORY_LOWER]: '--batch or --seq when training, --gen-batch or --max-tokens when generating' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
@@ -96,7 +106,7 @@ const ablate: CliCommand = {
         batchSize: positiveInt(f['gen-batch'], 'gen-batch', DEFAULT_DECODE.batch),
         seed: base.seed,
       },
-      hdrMineLimit: positiveInt(f['hdr-mine'], 'hdr-mine', 32),
+      hdrMineLimit: mineLimitFlag(f),
       evalLimit: positiveInt(f['eval-limit'], 'eval-limit', 32),
       decoding: { maxNewTokens: positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens), batchSize: positiveInt(f['gen-batch'], 'gen-batch', DEFAULT_DECODE.batch), seed: base.seed },
     });
@@ -131,7 +141,7 @@ const ablate: CliCommand = {
       interrupted = true;
       engine.cancel();
     };
-    const result = await endOnCtrlC(progress, 'finishing the step in flight and writing the report of the arms done', end, () => inHdrFlagWords(engine.ablate(
+    const result = await endOnCtrlC(progress, 'finishing the step in flight and writing the report of the arms done', end, () => engine.ablate(
       {
         store: new RunFolderStore(out, facts),
         workspace: new RunFolderWorkspace(join(out, 'runs'), facts),
@@ -149,10 +159,10 @@ const ablate: CliCommand = {
         },
       },
       (p) => progress.update(p.total ? `${p.label} ${p.done}/${p.total}` : p.label),
-    )));
+    ));
     progress.done();
     const ending = ablationEnding(result, arms.length);
-    for (const line of ending.failures) console.error(line);
+    for (const line of ending.failures) console.error(inCommandWords(line, ablate));
     if (ending.summary) console.log(ending.summary);
     console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, 'runs')}`);
     return interrupted ? 130 : ending.failures.length ? 1 : 0;

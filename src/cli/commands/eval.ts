@@ -19,6 +19,7 @@ import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
 import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
 import type { Example } from '../../data/example.ts';
 import { readPredictionLines, RunFolderStore } from '../../jobs/store/folder.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] --out <predictions.jsonl> [options]
 
@@ -89,6 +90,7 @@ function earlierPredictions(out: string, examples: Example[]): Prediction[] {
 const evalCommand: CliCommand = {
   summary: 'generate answers with the model (+ adapter) and score them with the AST checker',
   usage,
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch (answers at once) or --max-tokens' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);

@@ -23,6 +23,7 @@ import { ToolsNotListedError } from '../../data/chat-render.ts';
 import { normalizeToolList } from '../../data/tool-schema.ts';
 import { stableText } from '../../eval/index.ts';
 import type { Example, FunctionSchema, Message } from '../../data/example.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 /** The speed line on stderr: the prompt's cost (the first token) and the decoding rate apart; an
  * answer with no step after its first token has no rate (not "0.0 tokens/s"). */
@@ -98,6 +99,7 @@ export function questionPrompt(tokenizer: PreTrainedTokenizer, q: { prompt: stri
 const command: CliCommand = {
   summary: 'generate a reply to a prompt with the chat template and a KV cache, streamed',
   usage,
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--max-tokens' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');

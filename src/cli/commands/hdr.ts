@@ -13,13 +13,14 @@ import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, da
 import { evaluationSample } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, inFlagWords, inHdrFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
 const usage = `usage: studio hdr --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
@@ -106,6 +107,7 @@ export function roundLine(r: HdrRoundReport): string {
 const hdr: CliCommand = {
   summary: 'hard data re-sampling: sample, gate and retrain on the examples the model fails',
   usage,
+  formFlags: { ...HDR_REFUSAL_FLAGS, [OUT_OF_MEMORY_LOWER]: '--batch or --seq when retraining, --gen-batch or --max-tokens when generating' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
@@ -167,7 +169,7 @@ const hdr: CliCommand = {
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);
-      return inHdrFlagWords(engine.hdr({
+      return engine.hdr({
         store,
         settings,
         config,
@@ -194,7 +196,7 @@ const hdr: CliCommand = {
           },
           onProgress: (text) => progress.update(text, true),
         },
-      }));
+      });
     });
     progress.done();
     const interrupted = result.stopReason === 'aborted';

@@ -63,6 +63,7 @@ const tokenize: CliCommand = {
     const format = flags.format;
     if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: ${FORMAT_PARSERS.map((p) => p.format).join(', ')})`, 2);
     if (flags['only-passing'] && flags['include-failing']) throw new CliError('--only-passing and --include-failing contradict each other; give one', 2);
+    if (flags['only-passing'] && flags['include-flagged']) throw new CliError('--only-passing skips every example the quality check flags; --include-flagged writes those flagged only by the rules it names: give one of them', 2);
     const maxRecordKib = flags['max-record-kib'];
     if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`, 2);
     // The choice train would be given: the same examples written as trained.

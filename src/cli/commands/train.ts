@@ -23,6 +23,7 @@ import { fingerprintedExamples } from '../../jobs/data.ts';
 import { plural } from '../../data/plural.ts';
 import { failedWhen } from '../../train/runWords.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio train --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
 
@@ -240,6 +241,7 @@ export function heldOutWords(heldOut: number, splitSeed: number, lossOn: number)
 const train: CliCommand = {
   summary: 'fine-tune a LoRA adapter with the SSB loss; writes a PEFT adapter and metrics',
   usage,
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch or --seq' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
