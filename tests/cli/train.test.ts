@@ -70,8 +70,9 @@ describe('studio train', () => {
       `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
     );
     // …and its own data: other examples under the same flags would mix two datasets in one curve.
+    // Refused before the model loads too: the data decide it, not the model.
     expect(run.source.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const otherData = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
+    const otherData = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
     expect(otherData.code).toBe(2);
     expect(otherData.err.trim().split('\n').at(-1)).toMatch(`studio train: --resume: the data files give other examples than ${out} was trained on (another dataset fingerprint)`);
     // A resume that cannot go on (a truncated checkpoint) fails, and the run keeps its config and examples.
@@ -118,14 +119,15 @@ describe('studio train', () => {
     // The file as the snapshot wrote it: one passing example left out in the studio.
     writeFileSync(data, encodeDatasetJsonl(examples, new Map([[examples[3].id, false]])));
     const why = `the run was trained on them before the CLI read a line's "included" (the choice a snapshot's dataset.jsonl carries), when every example that passes the quality check was used and every flagged one left out (unless --include-failing) whatever its line said; the same files now give other examples. To use them as it did, give a copy of the files with their "included" fields removed (to train on the lines' choice instead, start a new run)`;
-    const resumed = studio('train', '--model', model, '--out', run, '--steps', '2', '--resume', ...flags);
+    // Told before the model loads (a model folder that is not there is never reached).
+    const resumed = studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
     expect(resumed.code).toBe(2);
     expect(resumed.err.trim().split('\n').at(-1)).toBe(`studio train: --resume: the data files give other examples than ${run} was trained on: ${why}`);
     const recipe = studio('recipe', '--run', run, '--out', join(out, 'recipe'));
     expect(recipe.err.trim().split('\n').at(-1)).toBe(`studio recipe: ${data} give other examples than the run trained on: ${why}`);
     // A file edited otherwise is still told as edited.
     writeFileSync(data, encodeDatasetJsonl(examples.slice(1)));
-    const edited = studio('train', '--model', model, '--out', run, '--steps', '2', '--resume', ...flags);
+    const edited = studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
     expect(edited.err.trim().split('\n').at(-1)).toContain('(another dataset fingerprint)');
   });
 
