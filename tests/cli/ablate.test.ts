@@ -112,7 +112,8 @@ describe('studio ablate', () => {
     const hdr = studio(...base, '--rules', 'grad', '--hdr-rule', 'dwa');
     expect(hdr.code).toBe(2);
     expect(hdr.err).toContain('the HDR arm starts from the ssb:dwa arm, which is not among the rules (grad)');
-    const noEval = studio(...base, '--seed', '3'); // seed 3 holds none of the fourteen out
+    // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
+    const noEval = studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '3'); // seed 3 holds none of the fourteen out
     expect(noEval.code).toBe(1);
     expect(noEval.err).toMatch(/no held-out examples .*: the split put all \d+ on the train side/);
   });
@@ -123,7 +124,8 @@ describe('studio ablate', () => {
     const heldOut = (await dataExamples(DATA.split(','), { seed: 47 })).eval.map((e) => e.id);
     expect(heldOut.length).toBe(4);
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-left-out-'));
-    const r = studio('ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--seed', '47', '--leave-out', heldOut.join(','), '--quiet');
+    // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
+    const r = studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '47', '--leave-out', heldOut.join(','), '--quiet');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`studio ablate: ${DATA.split(',').join(', ')}: the 4 held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     expect(r.err).not.toContain('on the train side');

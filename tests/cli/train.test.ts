@@ -1,5 +1,5 @@
 // `studio train` as a user runs it: a model folder (real Qwen3 tokenizer, narrow random weights),
-// the demo dataset, a PEFT adapter + metrics + checkpoint out, --resume continuing the same curve,
+// examples of the demo dataset, a PEFT adapter + metrics + checkpoint out, --resume continuing the same curve,
 // and --dump-step writing exactly the tensors DESIGN.md names for a PyTorch cross-check.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -30,12 +30,15 @@ function studio(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const common = ['--data', 'public/demo/demo-dataset.jsonl', '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet'];
+// 14 of the demo dataset's examples: a step trains on one, and every process tokenized all 320 of
+// the whole set before its first step (seconds each) for runs of a few steps.
+const DATA = 'tests/fixtures/data/recipe-demo.jsonl';
+const common = ['--data', DATA, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet'];
 
 describe('studio train', () => {
   const model = modelDir();
 
-  // Two CLI processes, each tokenizing the demo set and compiling pipelines: minutes on a loaded CPU.
+  // Two CLI processes, each reading the data and compiling pipelines: minutes on a loaded CPU.
   it('writes a PEFT adapter, metrics and a checkpoint, and --resume continues the curve', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-train-out-'));
     const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
@@ -70,8 +73,9 @@ describe('studio train', () => {
       `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
     );
     // …and its own data: other examples under the same flags would mix two datasets in one curve.
+    // Refused before the model loads too: the data decide it, not the model.
     expect(run.source.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const otherData = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
+    const otherData = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
     expect(otherData.code).toBe(2);
     expect(otherData.err.trim().split('\n').at(-1)).toMatch(`studio train: --resume: the data files give other examples than ${out} was trained on (another dataset fingerprint)`);
     // A resume that cannot go on (a truncated checkpoint) fails, and the run keeps its config and examples.
@@ -118,14 +122,15 @@ describe('studio train', () => {
     // The file as the snapshot wrote it: one passing example left out in the studio.
     writeFileSync(data, encodeDatasetJsonl(examples, new Map([[examples[3].id, false]])));
     const why = `the run was trained on them before the CLI read a line's "included" (the choice a snapshot's dataset.jsonl carries), when every example that passes the quality check was used and every flagged one left out (unless --include-failing) whatever its line said; the same files now give other examples. To use them as it did, give a copy of the files with their "included" fields removed (to train on the lines' choice instead, start a new run)`;
-    const resumed = studio('train', '--model', model, '--out', run, '--steps', '2', '--resume', ...flags);
+    // Told before the model loads (a model folder that is not there is never reached).
+    const resumed = studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
     expect(resumed.code).toBe(2);
     expect(resumed.err.trim().split('\n').at(-1)).toBe(`studio train: --resume: the data files give other examples than ${run} was trained on: ${why}`);
     const recipe = studio('recipe', '--run', run, '--out', join(out, 'recipe'));
     expect(recipe.err.trim().split('\n').at(-1)).toBe(`studio recipe: ${data} give other examples than the run trained on: ${why}`);
     // A file edited otherwise is still told as edited.
     writeFileSync(data, encodeDatasetJsonl(examples.slice(1)));
-    const edited = studio('train', '--model', model, '--out', run, '--steps', '2', '--resume', ...flags);
+    const edited = studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
     expect(edited.err.trim().split('\n').at(-1)).toContain('(another dataset fingerprint)');
   });
 
@@ -134,7 +139,8 @@ describe('studio train', () => {
   // length without a word, so the learning rate climbed back up from the finished run's 0.
   it('--epochs says when the warmup outlasts the run, and a longer resume says how its schedule moves', { timeout: 600_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-train-epochs-'));
-    const first = studio('train', '--model', model, '--out', out, '--epochs', '0.01', '--eval-every', '0', ...common);
+    // 0.25 epochs over the 12 training examples: 3 steps, shorter than the default warmup.
+    const first = studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--eval-every', '0', ...common);
     expect(first.code, first.err).toBe(0);
     const steps = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.steps as number;
     expect(steps).toBeLessThan(5);
@@ -147,9 +153,9 @@ describe('studio train', () => {
     expect(longer.err).toContain(`note: the run was planned for ${steps} steps and now runs 8: its cosine learning-rate schedule is laid over 8 steps, so step 7 trains at lr ${lr} where the schedule over ${steps} has 0.00e+0 (the ${steps} steps trained keep theirs)\n`);
     // Fewer epochs than it has trained: refused in words, and the finished run stays finished in
     // run.json (it said "failed", with the refusal as the reason).
-    const fewer = studio('train', '--model', model, '--out', out, '--epochs', '0.01', '--resume', '--eval-every', '0', ...common);
+    const fewer = studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--resume', '--eval-every', '0', ...common);
     expect(fewer.code, fewer.err).toBe(2);
-    expect(fewer.err.trim().split('\n').at(-1)).toMatch(new RegExp(`^studio train: --resume: the run has trained 8 steps already, more than the ${steps} that 0.01 epochs over \\d+ training examples give; resume with more epochs, or with --steps 8 to keep the adapter as it is$`));
+    expect(fewer.err.trim().split('\n').at(-1)).toMatch(new RegExp(`^studio train: --resume: the run has trained 8 steps already, more than the ${steps} that 0.25 epochs over 12 training examples give; resume with more epochs, or with --steps 8 to keep the adapter as it is$`));
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 8 });
   });
 
@@ -171,15 +177,14 @@ describe('studio train', () => {
   });
 
   it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, () => {
-    // recipe-demo holds out 2 examples with seed 42 and 5 with 1234 (the studio's split).
-    const demo = ['--data', 'tests/fixtures/data/recipe-demo.jsonl', ...common.slice(2)];
+    // recipe-demo (common's data) holds out 2 examples with seed 42 and 5 with 1234 (the studio's split).
     const first = join(mkdtempSync(join(tmpdir(), 'studio-train-split-')), 'first');
-    const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...demo);
+    const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...common);
     expect(a.code, a.err).toBe(0);
     // It said "on 9 examples" of the file's 14, and not where the other 5 went.
     expect(a.out).toContain('trained 1 step on 9 examples, holding out 5 (split seed 1234) for studio eval;');
     const next = join(first, '..', 'next');
-    const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...demo);
+    const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
     expect(b.code, b.err).toBe(0);
     const run = JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'));
     expect(run.source.splitSeed).toBe(1234);
@@ -187,7 +192,7 @@ describe('studio train', () => {
     // A resume keeps the split the run recorded, whatever became of the folder it started from
     // (moved away here; or one written before run folders recorded their split, where it used to be --seed's).
     renameSync(first, `${first}-moved`);
-    const resumed = studio('train', '--model', model, '--out', next, '--resume', '--steps', '2', '--eval-every', '0', ...demo);
+    const resumed = studio('train', '--model', model, '--out', next, '--resume', '--steps', '2', '--eval-every', '0', ...common);
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'))).toMatchObject({ lastStep: 2, source: { splitSeed: 1234 }, examples: { train: 9, eval: 5 } });
   });
@@ -196,7 +201,7 @@ describe('studio train', () => {
     // At lr 100 the embedded model saturates into the same logits for every token by step 3: no
     // NaN ever appears, and the run used to finish "done" with a useless adapter.
     const out = mkdtempSync(join(tmpdir(), 'studio-diverge-'));
-    const r = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '100', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', ...common.slice(0, 2), '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet');
+    const r = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '100', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', '--data', 'public/demo/demo-dataset.jsonl', '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n').at(-1)).toMatch(
       /^studio train: training failed after \d steps?: training diverged at step \d \(loss 11\.93\d+, gradient norm 0\); start a new run with a lower learning rate or a tighter gradient clip \(a resumed run keeps this run's settings and would replay the same steps\)$/,
@@ -204,7 +209,7 @@ describe('studio train', () => {
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status).toBe('failed');
     // The advice it used to give, "resume from the last checkpoint with a lower learning rate",
     // cannot be followed: a resume refuses another --lr (and this run has no checkpoint at all).
-    const lower = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '1', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', ...common.slice(0, 2), '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet', '--resume');
+    const lower = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '1', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', '--data', 'public/demo/demo-dataset.jsonl', '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet', '--resume');
     expect(lower.code).not.toBe(0);
   });
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const MODEL = 'public/models/tiny-qwen3';
 const DATA = 'tests/fixtures/data/openai-tools.jsonl';
+const DEMO = 'tests/fixtures/data/recipe-demo.jsonl';
 
 function studio(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args, '--quiet'], { encoding: 'utf8', timeout: 300_000 });
@@ -60,44 +61,46 @@ describe('studio eval and studio hdr', () => {
     expect(again.out).toMatch(/accuracy \d+\.\d% \(\d\/1\)/);
   }, 300_000);
 
+  // One training run (the split, schedule, batch, length and weight decay the tests below look for)
+  // and one HDR run from it serve three tests: each of them was a CLI process compiling the
+  // pipelines again, and the three HDR runs differed only in what the tests read from them.
+  let fromRun: { run: string; out: string; hdr: ReturnType<typeof studio> } | undefined;
+  const hdrFromRun = () => {
+    if (fromRun) return fromRun;
+    // recipe-demo's held-out side: demo-0098 and demo-0137 with seed 42, five others with 1234 (the studio's).
+    const run = join(dir, 'split-1234');
+    const t = studio('train', '--model', MODEL, '--data', DEMO, '--out', run, '--split-seed', '1234', '--steps', '1', '--batch', '1', '--seq', '384', '--lr', '1e-3', '--schedule', 'constant', '--warmup', '0', '--weight-decay', '0.01', '--eval-every', '0');
+    expect(t.code, t.err).toBe(0);
+    const out = join(dir, 'hdr-from-run');
+    const hdr = studio('hdr', '--model', MODEL, '--data', DEMO, '--adapter', run, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '4', '--steps-per-round', '1', '--mine-limit', '1', '--eval-limit', '0', '--lr', '2e-3');
+    expect(hdr.code, hdr.err).toBe(0);
+    return (fromRun = { run, out, hdr });
+  };
+
   it('hdr --eval-limit 0 skips the held-out evaluation, as the studio\'s "0 = skip" does', () => {
-    const out = join(dir, 'hdr-no-eval');
-    const r = studio('hdr', '--model', MODEL, '--data', DATA, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '4', '--steps-per-round', '1', '--batch', '2', '--seq', '512', '--mine-limit', '1', '--eval-limit', '0');
-    expect(r.code, r.err).toBe(0);
+    const { out, hdr } = hdrFromRun();
     const rounds = readFileSync(join(out, 'rounds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rounds[0]).toMatchObject({ round: 1, evalAccuracyBefore: null, evalAccuracyAfter: null });
-    expect(r.out).toContain('eval n/a → n/a');
+    expect(hdr.out).toContain('eval n/a → n/a');
     const bad = studio('hdr', '--model', MODEL, '--data', DATA, '--out', join(dir, 'hdr-bad-eval'), '--eval-limit', '-1');
     expect(bad.code).toBe(2);
     expect(bad.err.trim()).toBe('studio hdr: --eval-limit must be a whole number ≥ 0, got -1');
   }, 300_000);
 
   it('hdr from a training run retrains with that run\'s settings, as the studio\'s HDR does', () => {
-    const run = join(dir, 'trained');
-    const t = studio('train', '--model', MODEL, '--data', DATA, '--out', run, '--steps', '1', '--batch', '1', '--seq', '384', '--lr', '1e-3', '--schedule', 'constant', '--warmup', '0', '--weight-decay', '0.01', '--eval-every', '0');
-    expect(t.code, t.err).toBe(0);
-    const out = join(dir, 'hdr-from-run');
-    const r = studio('hdr', '--model', MODEL, '--data', DATA, '--adapter', run, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '4', '--steps-per-round', '1', '--mine-limit', '1', '--eval-limit', '0', '--lr', '2e-3');
-    expect(r.code, r.err).toBe(0);
+    const { out } = hdrFromRun();
     const { config } = JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8'));
     // The run's own schedule, batch, sequence length and weight decay; a flag given (--lr) overrides.
     expect(config).toMatchObject({ schedule: 'constant', warmupSteps: 0, batchSize: 1, seqLen: 384, weightDecay: 0.01, lr: 2e-3, steps: 1 });
   }, 300_000);
 
   it('eval and hdr of a run folder keep the split it trained with, not --seed\'s', () => {
-    // recipe-demo's held-out side: demo-0098 and demo-0137 with seed 42, five others with 1234 (the studio's).
-    const demo = 'tests/fixtures/data/recipe-demo.jsonl';
-    const run = join(dir, 'split-1234');
-    const t = studio('train', '--model', MODEL, '--data', demo, '--out', run, '--split-seed', '1234', '--steps', '1', '--batch', '1', '--seq', '384', '--eval-every', '0');
-    expect(t.code, t.err).toBe(0);
+    const { run, out } = hdrFromRun();
     const preds = join(dir, 'split-preds.jsonl');
-    const e = studio('eval', '--model', MODEL, '--adapter', run, '--data', demo, '--max-tokens', '1', '--out', preds);
+    const e = studio('eval', '--model', MODEL, '--adapter', run, '--data', DEMO, '--max-tokens', '1', '--out', preds);
     expect(e.code, e.err).toBe(0);
     const ids = readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
     expect(ids).toEqual(['demo-0002', 'demo-0012', 'demo-0032', 'demo-0034', 'demo-0110']);
-    const out = join(dir, 'hdr-split');
-    const h = studio('hdr', '--model', MODEL, '--data', demo, '--adapter', run, '--out', out, '--rounds', '1', '--samples', '1', '--max-tokens', '1', '--steps-per-round', '1', '--mine-limit', '1', '--eval-limit', '0');
-    expect(h.code, h.err).toBe(0);
     // Recorded, so an HDR run started from this one splits the same way too.
     expect(JSON.parse(readFileSync(join(out, 'hdr.json'), 'utf8')).splitSeed).toBe(1234);
   }, 300_000);

@@ -117,13 +117,15 @@ const ablate: CliCommand = {
     }
     const inclusion = inclusionFromFlags(f);
     const progress = new ProgressLine(f.quiet ?? false);
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     const splitSeed = splitSeedFrom(f, config.seed);
+    // The data are read before the model: a split that leaves nothing to train or evaluate on is
+    // refused without waiting for a model to load (minutes for a large one).
     const data = await dataExamples(dataPaths, { seed: splitSeed, format, bfclPromptMode, inclusion });
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     // Held out but every one left out: using them again is the remedy, not more data.
     if (data.eval.length === 0 && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate the arms on')}: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
+    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     seqLenFromData(config, f, model, data.train);
     // Before any arm: each would fail on its own.
     checkRunConfigFor({ ...config, loss: 'sft' }, model.spec);

@@ -173,7 +173,8 @@ function storedRun(out: string): StoredRun | undefined {
 }
 
 /** Refuses a resume under other settings before the model and the data load (minutes for a large
- * model). Only a sequence length the data decides (no --seq) waits for the data: checkResumeData.
+ * model). Other data waits for the data (checkResumeFingerprint, still before the model), and only a
+ * sequence length the data decides (no --seq) for the model's tokenizer: checkResumeSeqLen.
  * `stepsFromData`: --epochs, whose steps are known once the data is tokenized (config.steps is not them). */
 function checkResumeSettings(out: string, stored: StoredRun, config: RunConfig, splitSeed: number, seqFromData: boolean, stepsFromData: boolean, dataFiles: string[]): void {
   if (!existsSync(join(out, CHECKPOINT_FILE))) {
@@ -209,13 +210,17 @@ function storedSplitSeed(stored: StoredRun): number | undefined {
   return stored.source?.splitSeed ?? (stored.config?.seed as number | undefined);
 }
 
-/** What a resume can check only once the data is read: the same examples, and the sequence length they give. */
-function checkResumeData(out: string, stored: StoredRun, config: RunConfig, fingerprint: string, lineChoices?: string): void {
+/** What a resume can check once the data is read (before the model loads): the same examples. */
+function checkResumeFingerprint(out: string, stored: StoredRun, fingerprint: string, lineChoices?: string): void {
   if (stored.source?.fingerprint && stored.source.fingerprint !== fingerprint) {
     // The files are its own; the CLI reads them otherwise since (readBeforeLineChoices).
     if (lineChoices) throw new CliError(`--resume: the data files give other examples than ${out} was trained on: ${lineChoices}`, 2);
     throw new CliError(`--resume: the data files give other examples than ${out} was trained on (another dataset fingerprint); a resumed run continues on its own data: give the files it used (${(stored.source.data ?? []).join(', ')}), unchanged, with the same --format, --bfcl-prompt and --include-failing${inclusionFlagsText(stored.source?.inclusion) ? ` (it keeps its own ${inclusionFlagsText(stored.source?.inclusion)})` : ''}`, 2);
   }
+}
+
+/** What a resume can check only once the model's tokenizer has measured the data: the sequence length they give (no --seq). */
+function checkResumeSeqLen(out: string, stored: StoredRun, config: RunConfig): void {
   const seqLen = stored.config?.seqLen;
   if (seqLen !== undefined && seqLen !== config.seqLen) throw otherSettings(out, [settingChange('seqLen', seqLen, config.seqLen)]);
 }
@@ -265,21 +270,24 @@ const train: CliCommand = {
     const { inclusion } = chosen;
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     // A resumed run holds out what it recorded (the usual share where it recorded none).
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
     // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
     // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
     const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), adapter: startAdapter };
+    // The data are read before the model: a resume on other data is refused without waiting for a
+    // model to load (minutes for a large one), and so is a dataset with nothing to train on.
     const data = await dataExamples(dataFiles, reading);
     if (!f.resume) noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     if (data.train.length === 0) throw new CliError(`no trainable examples in ${dataFiles.join(', ')} (${importedWords(data.counts)})`);
+    const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
+    const recorded = before?.source?.fingerprint;
+    if (before) checkResumeFingerprint(out, before, fingerprint, recorded && recorded !== fingerprint ? await readBeforeLineChoices(dataFiles, reading, recorded) : undefined);
+    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
     seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
-    const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    const recorded = before?.source?.fingerprint;
-    if (before) checkResumeData(out, before, config, fingerprint, recorded && recorded !== fingerprint ? await readBeforeLineChoices(dataFiles, reading, recorded) : undefined);
+    if (before) checkResumeSeqLen(out, before, config);
     // What the resumed run was planned for and had trained (run.json), for the schedule's note.
     const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
