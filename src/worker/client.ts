@@ -70,8 +70,8 @@ export class EngineClient {
       if (!this.terminated) {
         this.die(
           // Whether the run it trained saved a checkpoint the client does not know: both cases said.
-          "the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there (a training run resumes from its last checkpoint if it saved one, and starts again if it saved none). Reload the page to start the worker again",
-          "the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; a training run resumes from its last checkpoint if it saved one, and starts again if it saved none)",
+          "the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there (after the reload, Resume continues a training run from its last checkpoint if it saved one, or from its start if it saved none). Reload the page to start the worker again",
+          "the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; after the reload, Resume continues a training run from its last checkpoint if it saved one, or from its start if it saved none)",
         );
       }
     });

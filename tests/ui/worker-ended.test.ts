@@ -35,7 +35,7 @@ describe('a worker ended by the browser while an evaluation runs', () => {
     expect(useJobs.getState().running).toBeNull();
     expect(useJobs.getState().error).toMatch(/^The evaluation failed: the studio's GPU worker was ended by the browser \(out of memory, or a crash\)/);
     // A run that saved no checkpoint has none to resume from: the words promise only what is so.
-    expect(useJobs.getState().error).toContain('a training run resumes from its last checkpoint if it saved one, and starts again if it saved none');
+    expect(useJobs.getState().error).toContain('after the reload, Resume continues a training run from its last checkpoint if it saved one, or from its start if it saved none');
     expect(useCapabilities.getState()).toMatchObject({ status: 'crashed' });
     // Its row, left `running`, is no longer this tab's job's: it reads as interrupted.
     expect(useJobs.getState().rows.size).toBe(0);
@@ -49,7 +49,7 @@ describe('a resume pressed once the worker is gone', () => {
     useRuns.setState({ runs: [run as never], refreshRuns: async () => undefined, error: null, active: null });
     await useRuns.getState().resumeRun('r1');
     expect(useRuns.getState().error).toBe(
-      "Training run long run could not run: the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; a training run resumes from its last checkpoint if it saved one, and starts again if it saved none).",
+      "Training run long run could not run: the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; after the reload, Resume continues a training run from its last checkpoint if it saved one, or from its start if it saved none).",
     );
     expect(useCapabilities.getState()).toMatchObject({ status: 'crashed' });
   });

@@ -73,12 +73,12 @@ describe('the worker client', () => {
       release(); // the worker is killed: out of memory
       const err = await training.catch((e) => e);
       expect(err.name).toBe('WorkerCrashed');
-      expect(err.message).toBe("the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there (a training run resumes from its last checkpoint if it saved one, and starts again if it saved none). Reload the page to start the worker again");
+      expect(err.message).toBe("the studio's GPU worker was ended by the browser (out of memory, or a crash); what it was doing stopped there (after the reload, Resume continues a training run from its last checkpoint if it saved one, or from its start if it saved none). Reload the page to start the worker again");
       expect(events.at(-1)).toEqual({ type: 'worker-crashed', message: err.message });
       // A request made afterwards stopped nothing: it is told the worker is gone, and to reload.
       const later = await c.request('startRun', { runId: 'r', resume: true }).catch((e) => e);
       expect(later.name).toBe('WorkerGone');
-      expect(later.message).toBe("the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; a training run resumes from its last checkpoint if it saved one, and starts again if it saved none)");
+      expect(later.message).toBe("the studio's GPU worker was ended by the browser earlier (out of memory, or a crash), so this page can start nothing more; reload the page to start the worker again (runs and datasets are kept; after the reload, Resume continues a training run from its last checkpoint if it saved one, or from its start if it saved none)");
     } finally {
       vi.unstubAllGlobals();
     }
