@@ -37,6 +37,24 @@ export const MODEL_PRESETS: ModelPreset[] = [
 /** Whether two plan requests ask the same (a shape is plain data, built in one place: trainShapeOf). */
 const sameShape = (a: TrainShape, b: TrainShape) => JSON.stringify(a) === JSON.stringify(b);
 
+/** Beside a Start the memory plan's verdict holds, while that plan is on its way: pressed then, a
+ * job could begin what the plan is about to refuse. */
+export const PLAN_PENDING_REASON = 'Checking whether these settings fit in GPU memory…';
+
+type PlanState = Pick<ModelState, 'info' | 'plan' | 'planError'>;
+
+/** Why a Start the plan's verdict holds waits: the loaded model's plan for the settings on show has
+ * not arrived. Null once it arrives or fails (a job checks this GPU's limits itself, so a plan the
+ * worker cannot make holds nothing for good), and with no model (nothing is planned then). */
+export function planPendingReason(s: PlanState): string | null {
+  return s.info && !s.plan && !s.planError ? PLAN_PENDING_REASON : null;
+}
+
+/** A failed plan in words for the forms whose Start it would have held, which stay on. */
+export function planFailedNote(s: PlanState): string | null {
+  return s.info && s.planError ? `${s.planError} Starting still works: a job that does not fit this GPU stops, saying why.` : null;
+}
+
 /** The source a stored run reference can be reopened from without asking the user for files. */
 export function sourceForRef(ref: string): ModelSource | null {
   if (ref === EMBEDDED_REF) return { kind: 'embedded' };
@@ -143,9 +161,10 @@ export const useModel = create<ModelState>((set, get) => ({
 
   async planMemory(shape) {
     // Another shape than the plan shown was made for: no verdict until its own plan arrives. The
-    // same one asked again (a model loaded, an effect run twice) keeps it meanwhile.
-    const { plan, planFor } = get();
-    set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null });
+    // same one asked again (a model loaded, an effect run twice) keeps it meanwhile, and so keeps
+    // the failure of the shape asked last: another shape's would read as this one's.
+    const { plan, planFor, planShape, planError } = get();
+    set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null, planError: planShape && sameShape(planShape, shape) ? planError : null });
     if (!get().info) return;
     // An answer for a shape asked before the current one is dropped: it would show under the newer shape.
     const current = () => get().planShape === shape;

@@ -2,11 +2,15 @@
 // Web Lock): Start training here was on, and pressing it made a run, had it refused ("another tab of
 // the studio is using the GPU") and removed it again; an evaluation, HDR, an ablation or a playground
 // answer were refused alike once pressed. They are now off up front, naming the run.
+import { readFileSync } from 'node:fs';
 import { createElement } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { StoredRun } from '../../src/jobs/store/schema.ts';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { planMemory } from '../../src/model/memory-plan.ts';
+import { LORA_TARGETS } from '../../src/model/lora.ts';
 
 let reply: (kind: string) => Promise<unknown> = async () => undefined;
 const worker = vi.hoisted(() => ({ emit: (_e: unknown) => {} }));
@@ -29,12 +33,16 @@ const button = (html: string, testId: string) => html.match(new RegExp(`<button[
 const startButton = (html: string) => button(html, 'start-run');
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
+const spec = parseModelConfig(readFileSync('tests/fixtures/models/configs/Qwen2.5-0.5B-Instruct.json', 'utf8'));
+const fittingPlan = planMemory(spec, { batch: 1, seqLen: 256, rank: 4, targets: [...LORA_TARGETS], recompute: true }, { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 });
+
 const initial = { runs: useRuns.getState(), jobs: useJobs.getState(), datasets: useDatasets.getState(), model: useModel.getState() };
 beforeEach(() => {
   useRuns.setState({ ...initial.runs, runs: [trainRow('r-there', 'ssb r8 there')] }, true);
   useJobs.setState(initial.jobs, true);
   useDatasets.setState({ ...initial.datasets, datasets: [{ id: 'd', name: 'train.jsonl', exampleCount: 40 }] as never, selectedId: 'd' }, true);
-  useModel.setState({ ...initial.model, info: { ref: 'tiny' } as never }, true);
+  // The memory plan for the form's settings has arrived and fits: Start waits for it otherwise.
+  useModel.setState({ ...initial.model, info: { ref: 'tiny' } as never, plan: fittingPlan }, true);
 });
 
 describe('Start training while a run trains in another tab', () => {

@@ -5,7 +5,8 @@ import { BALANCE_RULES, draftProblem, useRuns, type BalanceRule } from '../../st
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { NumberField } from '../training/NumberField.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
-import { useModel } from '../../state/modelStore.ts';
+import { planPendingReason, useModel } from '../../state/modelStore.ts';
+import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
@@ -29,8 +30,9 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   // is, rather than the job refusing the ablation once pressed, or an arm failing on the GPU.
   const plan = useModel((s) => s.plan);
   const planShape = useModel((s) => s.planShape);
+  const planPending = useModel(planPendingReason);
   const memoryProblem = !plan ? null : !plan.fits ? `The arms do not fit this GPU: ${plan.problems[0]}. They train with the Training panel's settings; the Model panel says what would fit.` : d.hdrRule ? hdrNoFitText(plan, planShape, 'ablation-arm') : null;
-  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : memoryProblem;
+  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : (memoryProblem ?? planPending);
   return (
     // Not disabled while a job runs (that would drop the focus from its button): the button is off instead.
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">
@@ -78,12 +80,13 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
       <p className="muted" data-testid="ablation-arms">
         {arms.length} arms: {arms.join(', ')}
       </p>
+      <PlanFailedNote />
       <div className="row">
         <KeepFocusButton className="primary" data-testid="start-ablation" disabled={!!problem || !!running} reasonId={problem ? 'ablation-problem' : null} onClick={() => datasetId && void start(datasetId)}>
           Run the ablation
         </KeepFocusButton>
         {problem && (
-          <span className="error" id="ablation-problem">
+          <span className={problem === planPending ? 'muted' : 'error'} id="ablation-problem">
             {problem}
           </span>
         )}

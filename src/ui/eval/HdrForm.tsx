@@ -3,10 +3,11 @@
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
 import { useJobs } from '../../state/jobStore.ts';
-import { useModel } from '../../state/modelStore.ts';
+import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { NumberField } from '../training/NumberField.tsx';
+import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 
 export function HdrForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const { hdrDraft: d, setHdrDraft, startHdr, running } = useJobs();
@@ -17,7 +18,8 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
   const plan = useModel((p) => p.plan);
   const planShape = useModel((p) => p.planShape);
   const tooLong = plan && hdrNoFitText(plan, planShape, 'hdr-form');
-  const blocked = problem ? `Fix ${problem} first.` : tooLong;
+  const planPending = useModel(planPendingReason);
+  const blocked = problem ? `Fix ${problem} first.` : (tooLong ?? planPending);
   const setS = (p: Partial<typeof s>) => setHdrDraft({ settings: { ...s, ...p } });
   return (
     // Not disabled while a job runs (that would drop the focus from Start HDR): the button is off instead.
@@ -35,11 +37,12 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
         <NumberField id="hdr-replay" label="Replay share" value={s.replayShare} min={0} max={0.95} step={0.05} onChange={(replayShare) => setS({ replayShare })} />
         <NumberField id="hdr-tokens" label="Max new tokens" value={s.maxNewTokens} min={1} integer step={1} onChange={(maxNewTokens) => setS({ maxNewTokens })} />
       </div>
+      <PlanFailedNote />
       <KeepFocusButton className="primary" data-testid="start-hdr" disabled={!!blocked || !!running} reasonId={blocked ? 'hdr-problem' : null} onClick={() => datasetId && void startHdr(datasetId)}>
         Start HDR
       </KeepFocusButton>
       {blocked && (
-        <span className="error" id="hdr-problem">
+        <span className={blocked === planPending ? 'muted' : 'error'} id="hdr-problem">
           {blocked}
         </span>
       )}

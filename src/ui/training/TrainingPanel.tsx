@@ -1,7 +1,7 @@
 // The Training panel: the run configuration, what will be trained on what, and start / resume.
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useModel } from '../../state/modelStore.ts';
+import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { canResume, draftProblem, resumeLabel, useRuns } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useGpuBusyReason, useJobs, useResumeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
@@ -12,12 +12,14 @@ import { RunConfigForm } from './RunConfigForm.tsx';
 import { TruncationNote } from './TruncationNote.tsx';
 import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
+import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const datasets = useDatasets((s) => s.datasets);
   const datasetId = useDatasets((s) => s.selectedId);
   const model = useModel((s) => s.info);
   const plan = useModel((s) => s.plan);
+  const planPending = useModel(planPendingReason);
   const { active, error, notice, runs, selectedRunId, startRun, resumeRun, dismissError, checkpointSteps } = useRuns();
   usePlanFollowsDraft();
   const dataset = datasets.find((d) => d.id === datasetId);
@@ -32,7 +34,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();
-  const blocked = missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : null);
+  // The plan on its way comes last: it lasts a moment, and what holds the GPU or needs fixing says more.
+  const blocked = missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : planPending);
   // A resume takes the run's own settings, dataset and model: only what holds the GPU holds it.
   const resumeHeld = useResumeHeld();
 
@@ -53,6 +56,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
       <RunConfigForm disabled={!!active} />
       {dataset && <ReasoningNote datasetId={dataset.id} loss={draftLoss} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
+      <PlanFailedNote />
       <div className="row">
         {/* Off with its reason beside it (start-blocked); on, it opens the Dashboard, whose heading takes the focus. */}
         <KeepFocusButton
@@ -81,7 +85,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
           </KeepFocusButton>
         )}
         {blocked && (
-          <span className={missing ? 'muted' : 'error'} id="start-blocked" data-testid="start-blocked">
+          <span className={missing || blocked === planPending ? 'muted' : 'error'} id="start-blocked" data-testid="start-blocked">
             {blocked}
           </span>
         )}
