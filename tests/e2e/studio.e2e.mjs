@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { strToU8, zipSync } from 'fflate';
-import { dropFiles, openPanel } from './studioHelpers.mjs';
+import { dropFiles, nextFrames, openPanel } from './studioHelpers.mjs';
 
 const DEMO = readFileSync('public/demo/demo-dataset.jsonl');
 
@@ -185,7 +185,7 @@ export const tests = {
     const wide = [];
     for (const panel of await page.getByRole('tab').allInnerTexts()) {
       await openPanel(page, panel);
-      await page.waitForTimeout(300);
+      await nextFrames(page); // what the panel draws on its next frame (a chart) is laid out by then
       const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
       if (scroll > client + 1) {
         wide.push(`${panel}: ${scroll} px`);
