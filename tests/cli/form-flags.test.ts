@@ -63,4 +63,10 @@ describe('studio ablate --mine-limit', () => {
     expect((await command('ablate')).usage).toMatch(/--mine-limit <n>/);
     expect((await command('ablate')).usage).not.toMatch(/--hdr-mine/);
   });
+
+  it('a mistyped option lists the current name among the known ones, not the old one', async () => {
+    const known = ((await ablate(['--mine-limt', '4']).catch((e) => e)) as Error).message;
+    expect(known).toMatch(/^unknown option --mine-limt \(known: .*--mine-limit, /);
+    expect(known).not.toContain('--hdr-mine');
+  });
 });
