@@ -24,9 +24,11 @@ export class HelpRequested extends Error {}
  * add up). A value is never taken from the next
  * option (`--prompt --max-tokens 1` is an error, not the prompt "--max-tokens"; write
  * `--prompt=--max-tokens` to mean it). Words outside options are refused unless the command takes
- * them (`positionals`).
+ * them (`positionals`). `oldNames` maps an option's old name (in `spec`, kept for scripts) to its
+ * current one: accepted, never both, and left out of the names an unknown option is told.
  */
-export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options: { positionals?: boolean } = {}): ParsedFlags<S> {
+export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options: { positionals?: boolean; oldNames?: Partial<Record<keyof S & string, keyof S & string>> } = {}): ParsedFlags<S> {
+  const oldNames: Record<string, string | undefined> = options.oldNames ?? {};
   const out: Record<string, unknown> & { _: string[] } = { _: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -44,7 +46,7 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
       name = name.slice(0, eq);
     }
     const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (!kind) throw new CliError(`unknown option --${name} (known: ${Object.keys(spec).map((k) => '--' + k).join(', ')})`, 2);
+    if (!kind) throw new CliError(`unknown option --${name} (known: ${Object.keys(spec).filter((k) => !Object.hasOwn(oldNames, k)).map((k) => '--' + k).join(', ')})`, 2);
     // A second value would silently win (`--out a … --out b` writes only b); lists add up instead.
     if (kind !== 'strings' && kind !== 'texts' && Object.hasOwn(out, name)) throw new CliError(`option --${name} is given twice; give it once`, 2);
     if (kind === 'boolean') {
@@ -76,6 +78,9 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
       if (value === '') throw new CliError(`option --${name} needs a value, got an empty one`, 2);
       out[name] = value;
     }
+  }
+  for (const [oldName, current] of Object.entries(oldNames)) {
+    if (current !== undefined && Object.hasOwn(out, oldName) && Object.hasOwn(out, current)) throw new CliError(`--${oldName} is the old name of --${current}: give one of them`, 2);
   }
   return out as ParsedFlags<S>;
 }

@@ -2,6 +2,11 @@
 // src/cli/commands/, listed in ../main.ts (a test checks the list against the folder) and loaded
 // only when run.
 import { configMessageIn } from '../train/config.ts';
+import { OUT_OF_MEMORY_ADVICE, OUT_OF_MEMORY_LOWER } from '../gpu/errors.ts';
+
+/** An out-of-memory refusal's advice where the command has no setting that lowers what it holds on
+ * the GPU (studio gpu, inspect): freeing memory, not the studio forms' fields it has no flags for. */
+const OUT_OF_MEMORY_ADVICE_WITHOUT_FLAGS = 'Close other programs that use the GPU (browser tabs among them), and try again';
 
 export interface CliCommand {
   /** One line for `studio help`. */
@@ -9,7 +14,8 @@ export interface CliCommand {
   /** Usage text shown on `studio <command> --help` and on a usage error. */
   usage: string;
   /** The studio forms' labels the jobs' messages name (OUT_OF_MEMORY_LOWER, HDR's refusal), as this
-   * command's flags: main prints every error with them in their place. */
+   * command's flags: main prints every error with them in their place. A command without an
+   * OUT_OF_MEMORY_LOWER entry says OUT_OF_MEMORY_ADVICE_WITHOUT_FLAGS instead. */
   formFlags?: Record<string, string>;
   /** Returns the process exit code (0 when omitted). Throw CliError for a one-line failure. */
   run(argv: string[]): Promise<number | void>;
@@ -25,5 +31,6 @@ export class CliError extends Error {
 
 /** `message` as `cmd` prints it: the studio forms' labels it names, as the command's flags. */
 export function inCommandWords(message: string, cmd: CliCommand | undefined): string {
-  return cmd?.formFlags ? configMessageIn(message, cmd.formFlags) : message;
+  const said = cmd?.formFlags?.[OUT_OF_MEMORY_LOWER] ? message : message.replace(OUT_OF_MEMORY_ADVICE, OUT_OF_MEMORY_ADVICE_WITHOUT_FLAGS);
+  return cmd?.formFlags ? configMessageIn(said, cmd.formFlags) : said;
 }

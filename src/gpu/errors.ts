@@ -30,6 +30,9 @@ export class GpuDeviceLostError extends Error {
  * it in each command's flags: CliCommand.formFlags). */
 export const OUT_OF_MEMORY_LOWER = 'Batch (examples) or Sequence length (tokens) when training, Answers at once or Max new tokens when generating';
 
+/** The whole advice of an out-of-memory refusal: what a command with no setting to lower replaces. */
+export const OUT_OF_MEMORY_ADVICE = `Lower ${OUT_OF_MEMORY_LOWER}, or close other tabs that use the GPU, and try again`;
+
 /** The GPU refused work nobody was checking for errors (a validation error, or memory it could not
  * give): the commands after it may have been skipped, so nothing read back since can be trusted. */
 export class GpuRefusedWorkError extends Error {
@@ -39,7 +42,7 @@ export class GpuRefusedWorkError extends Error {
   ) {
     super(
       kind === 'out-of-memory'
-        ? `the GPU ran out of memory (${detail}); results since then cannot be trusted, so the job stopped without keeping them. Lower ${OUT_OF_MEMORY_LOWER}, or close other tabs that use the GPU, and try again`
+        ? `the GPU ran out of memory (${detail}); results since then cannot be trusted, so the job stopped without keeping them. ${OUT_OF_MEMORY_ADVICE}`
         : `the GPU refused the studio's work (${detail}); results since then cannot be trusted, so the job stopped without keeping them. This is a bug in the studio: please report it with this message`,
     );
     this.name = 'GpuRefusedWorkError';

@@ -14,6 +14,9 @@ import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { fitSamplesOnGpu, retrainConfig } from '../../src/jobs/hdr.ts';
 
+import { commandNames } from '../../src/cli/main.ts';
+import { selfTestInCommandWords, selfTestLine } from '../../src/cli/commands/gpu.ts';
+
 const MODEL = 'public/models/tiny-qwen3';
 
 const command = async (name: string): Promise<CliCommand> => (await import(`../../src/cli/commands/${name}.ts`)).default;
@@ -26,8 +29,26 @@ describe('an out-of-memory refusal, as each command prints it', () => {
     ['generate', '--max-tokens'],
     ['hdr', '--batch or --seq when retraining, --gen-batch or --max-tokens when generating'],
     ['ablate', '--batch or --seq when training, --gen-batch or --max-tokens when generating'],
+    ['export-onnx', '--steps or the --prompt texts of the check (--no-check skips it)'],
+    ['bench', 'the cases run (--quick skips the Qwen2.5-0.5B-shaped ones; --only or --group runs fewer)'],
   ])('studio %s names its flags', async (name, lower) => {
     expect(inCommandWords(message, await command(name))).toContain(`so the job stopped without keeping them. Lower ${lower}, or close other tabs that use the GPU`);
+  });
+
+  it.each(['gpu', 'inspect'])('studio %s, with no flag that lowers what it holds on the GPU, says what frees memory, not the page\u2019s fields', async (name) => {
+    expect(inCommandWords(message, await command(name))).toBe(
+      'the GPU ran out of memory (Not enough memory left); results since then cannot be trusted, so the job stopped without keeping them. Close other programs that use the GPU (browser tabs among them), and try again',
+    );
+  });
+
+  it('studio gpu prints a self-test the GPU refused for memory in those words (its table and --json)', () => {
+    const line = selfTestLine(selfTestInCommandWords({ ok: false, elements: 0, maxAbsDiff: Number.NaN, millis: 1, error: message }));
+    expect(line).toBe('self-test FAILED: the GPU ran out of memory (Not enough memory left); results since then cannot be trusted, so the job stopped without keeping them. Close other programs that use the GPU (browser tabs among them), and try again');
+  });
+
+  it.each(commandNames())('studio %s never names the page\u2019s fields', async (name) => {
+    const said = inCommandWords(message, await command(name));
+    for (const field of ['Batch (examples)', 'Sequence length (tokens)', 'Answers at once', 'Max new tokens']) expect(said).not.toContain(field);
   });
 });
 
@@ -62,5 +83,11 @@ describe('studio ablate --mine-limit', () => {
     await expect(ablate(['--mine-limit', '4', '--hdr-mine', '4'])).rejects.toThrow(new CliError('--hdr-mine is the old name of --mine-limit: give one of them', 2));
     expect((await command('ablate')).usage).toMatch(/--mine-limit <n>/);
     expect((await command('ablate')).usage).not.toMatch(/--hdr-mine/);
+  });
+
+  it('a mistyped option lists the current name among the known ones, not the old one', async () => {
+    const known = ((await ablate(['--mine-limt', '4']).catch((e) => e)) as Error).message;
+    expect(known).toMatch(/^unknown option --mine-limt \(known: .*--mine-limit, /);
+    expect(known).not.toContain('--hdr-mine');
   });
 });

@@ -118,4 +118,17 @@ describe('studio eval and studio hdr', () => {
     expect(m.code).toBe(2);
     expect(m.err.trim()).toBe('studio hdr: --mine-limit must be a whole number ≥ 1, got 0');
   }, 60_000);
+
+  it('hdr refuses what the data alone decide before the model loads', () => {
+    // A model folder that is not there is never reached: the data are read first (minutes saved for
+    // a large model), as studio train and studio ablate do.
+    const model = join(dir, 'no-model');
+    const leaveOut = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-leave-out'), '--leave-out', 'nope');
+    expect(leaveOut.code).toBe(2);
+    expect(leaveOut.err.trim().split('\n').at(-1)).toBe(`studio hdr: --leave-out: no example "nope" to leave out among the 4 examples imported from ${DATA}`);
+    // Four examples hold none out, so there is no eval side to mine.
+    const noEval = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-no-eval'), '--mine', 'eval');
+    expect(noEval.code).toBe(1);
+    expect(noEval.err.trim().split('\n').at(-1)).toBe(`studio hdr: no eval examples to mine hard cases from in ${DATA} (4 imported, 0 failed the quality check)`);
+  }, 60_000);
 });

@@ -16,10 +16,17 @@ import { exportRunSnapshot } from '../../src/snapshot/snapshot-db.ts';
 import type { NewRun, RunStore, RunWorkspace } from '../../src/jobs/store/runStore.ts';
 import { tinyEngine } from '../helpers/tinyEngine.ts';
 
+/** The demo set's first nine examples: every test here trains on at most eight and holds out the
+ * ninth, so the other 311 are not imported. */
+async function demoExamples() {
+  const lines = readFileSync('public/demo/demo-dataset.jsonl', 'utf8').split('\n').slice(0, 9);
+  return (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([lines.join('\n')]) }])).examples;
+}
+
 describe('an ablation with a failing arm', () => {
   it('runs the other arms and names the failed one with its reason', { timeout: 600_000 }, async () => {
     const engine = await tinyEngine();
-    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const examples = await demoExamples();
     const db = new StudioDb(`ablation-failures-${Date.now()}`, { indexedDB, IDBKeyRange });
     const dexie = new DexieWorkspace(db, { datasetId: 'd', modelRef: 'tiny' });
     // The fixed-α arm's adapter cannot be stored.
@@ -91,7 +98,7 @@ describe('an ablation’s SSB + HDR arm', () => {
   // training run does, so it exports and shares as one ("every arm is an ordinary run").
   it('is an HDR run from its SSB arm’s run, and exports as a snapshot', { timeout: 600_000 }, async () => {
     const engine = await tinyEngine();
-    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const examples = await demoExamples();
     const db = new StudioDb(`ablation-hdr-arm-${Date.now()}`, { indexedDB, IDBKeyRange });
     // HDR keeps its hard cases with the dataset's row.
     await db.datasets.add({ id: 'd', name: 'demo', createdAt: 1, exampleCount: 9, fingerprint: `sha256:${'a'.repeat(64)}`, split: { seed: 1, evalFraction: 0.1 } } as never);
@@ -133,7 +140,7 @@ describe('an ablation whose first arm fails before it tokenizes', () => {
   // before tokenizing left the user never hearing which examples every arm skipped.
   it('still tells the too-long examples, once, from the next arm', { timeout: 600_000 }, async () => {
     const engine = await tinyEngine();
-    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const examples = await demoExamples();
     const long = { ...examples[0], id: 'long-reasoning', target: { ...examples[0].target, reasoning: 'step by step '.repeat(400) } };
     // Qwen3's template writes no <think> for an answer with no user message before it: skipped too, for another reason.
     const unrenderable = { ...examples[1], id: 'no-user', messages: [{ role: 'system' as const, content: 'You call functions.' }] };

@@ -62,10 +62,10 @@ const flagsSpec = {
   'bfcl-prompt': 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
-/** --mine-limit, as studio hdr names it, or --hdr-mine, the name it had here first (kept for scripts). */
+/** --mine-limit, as studio hdr names it, or --hdr-mine, the name it had here first (kept for scripts;
+ * parseFlags refuses both). A bad value is told by the name the user typed. */
 function mineLimitFlag(f: { 'mine-limit'?: number; 'hdr-mine'?: number }): number {
   if (f['hdr-mine'] === undefined) return positiveInt(f['mine-limit'], 'mine-limit', 32);
-  if (f['mine-limit'] !== undefined) throw new CliError('--hdr-mine is the old name of --mine-limit: give one of them', 2);
   return positiveInt(f['hdr-mine'], 'hdr-mine', 32);
 }
 
@@ -81,7 +81,7 @@ const ablate: CliCommand = {
   usage,
   formFlags: { ...HDR_REFUSAL_FLAGS, [OUT_OF_MEMORY_LOWER]: '--batch or --seq when training, --gen-batch or --max-tokens when generating' },
   async run(argv) {
-    const f = parseFlags(argv, flagsSpec);
+    const f = parseFlags(argv, flagsSpec, { oldNames: { 'hdr-mine': 'mine-limit' } });
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
     // The arms choose the rules: one rule for all of them would be silently overruled.
     if (f.rule !== undefined) throw new CliError('--rule: the ablation trains one arm per rule; list the rules with --rules', 2);

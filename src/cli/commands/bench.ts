@@ -3,6 +3,7 @@
 import type { CliCommand } from '../command.ts';
 import { CliError } from '../command.ts';
 import { parseFlags } from '../args.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const bench: CliCommand = {
   summary: 'benchmark kernels against tfjs-backend-webgpu, training steps (MFU) and generation',
@@ -15,6 +16,8 @@ const bench: CliCommand = {
     '  --json     print one JSON object per case instead of the table',
     'Decoding against transformers.js (our ONNX export, onnxruntime-web) runs in Chromium: npm run bench:browser',
   ].join('\n'),
+  // Each case's shapes are fixed: fewer or smaller cases are what lowers the memory.
+  formFlags: { [OUT_OF_MEMORY_LOWER]: 'the cases run (--quick skips the Qwen2.5-0.5B-shaped ones; --only or --group runs fewer)' },
   async run(argv) {
     const flags = parseFlags(argv, { only: 'strings', group: 'string', 'no-tfjs': 'boolean', json: 'boolean', quick: 'boolean' });
     const { acquireNodeGpu } = await import('../../gpu/nodeGpu.ts');

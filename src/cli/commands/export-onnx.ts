@@ -6,6 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 import { resolveModel } from '../modelSource.ts';
 import { checkExportFolder, fileErrorWords, readAdapter, replaceExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
@@ -49,6 +50,8 @@ const flagsSpec = {
 const command: CliCommand = {
   summary: 'export the model with its LoRA merged to ONNX for transformers.js, and check it',
   usage,
+  // The check runs the engine on the prompts for --steps tokens; the merge holds the model alone.
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--steps or the --prompt texts of the check (--no-check skips it)' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');

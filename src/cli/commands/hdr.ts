@@ -136,7 +136,6 @@ const hdr: CliCommand = {
     const { inclusion, inclusionFrom } = inclusionOrRecorded(f, from);
     const progress = new ProgressLine(f.quiet ?? false);
 
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     const evalFraction = adapterEvalFraction(f.adapter);
@@ -147,6 +146,9 @@ const hdr: CliCommand = {
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
+    // The data are read before the model: what they alone refuse (an unknown --leave-out id, nothing
+    // to mine) is said without waiting for a model to load (minutes for a large one).
+    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
 
     if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec, { from: from.file === undefined ? undefined : { flags: f, file: from.file } });
