@@ -155,8 +155,35 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(r.err).not.toContain('excluded, fails the quality check');
     const h = studio('hdr', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'hdr'), '--quiet');
     expect(h.err).not.toContain('excluded, fails the quality check');
+    // train too: continuing the run, it left them out (and read them before the model, which is not there).
+    const t = studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--quiet');
+    expect(t.last).toContain('no-model');
+    expect(t.err).not.toContain('excluded, fails the quality check');
+    // --include-failing=false leaves them out, as the check does.
+    expect(studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--include-failing=false', '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
     // Without the run folder the check leaves them out, as before.
     expect(studio('eval', '--model', join(run, 'no-model'), '--data', data, '--split', 'train', '--split-seed', '3', '--out', join(run, 'q.jsonl'), '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
+  });
+
+  // Inherited from the --adapter folder, --include-failing is recorded, and a resume given no flag
+  // keeps it: it read the files without the flagged examples, refused as other data.
+  it('train from a run folder trained with --include-failing trains on the flagged ones too, and resumes without the flag', { timeout: 600_000 }, async () => {
+    const model = modelDir();
+    const data = await dataFile();
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-failing-train-'));
+    const common = ['--model', model, '--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--checkpoint-every', '1', '--split-seed', '3', '--quiet'];
+    const first = studio('train', '--out', run, '--steps', '1', '--include-failing', ...common);
+    expect(first.code, first.err).toBe(0);
+    // 5 passing and 3 flagged, but "two-rules" is longer than --seq 320; the split seed 3 holds none of these out.
+    expect(first.out).toContain('trained 1 step on 7 examples, holding out 0 (split seed 3)');
+    const on = join(run, 'on');
+    const next = studio('train', '--adapter', run, '--out', on, '--steps', '1', ...common);
+    expect(next.code, next.err).toBe(0);
+    expect(next.out).toContain('trained 1 step on 7 examples');
+    expect(JSON.parse(readFileSync(join(on, 'run.json'), 'utf8')).source.includeFailing).toBe(true);
+    const resumed = studio('train', '--out', on, '--steps', '2', '--resume', ...common);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain('trained 2 steps on 7 examples');
   });
 
   it('eval with every held-out example left out says so, not that there is nothing to evaluate', { timeout: 300_000 }, async () => {
