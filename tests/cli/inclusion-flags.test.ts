@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
@@ -88,6 +88,23 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(snapshot.code, snapshot.err).toBe(0);
     expect(snapshot.out).toContain('trained 1 step on 3 examples');
     expect(snapshot.err).toContain(`note: --adapter ${run} is a studio snapshot`);
+    // A run from the snapshot records its lines' choice (hdr.json's and run.json's inclusion cannot
+    // hold it: a line's "included": true on a flagged example has no flag), so --adapter of its
+    // folder, to train or eval, uses the snapshot's examples; it used the check's alone.
+    const hdr = join(run, 'hdr');
+    const mined = studio('hdr', '--model', model, '--adapter', run, '--data', data, '--out', hdr, '--rounds', '1', '--samples', '1', '--steps-per-round', '1', '--mine-limit', '1', '--max-tokens', '4', '--eval-limit', '0', '--quiet');
+    expect(mined.code, mined.err).toBe(0);
+    const leftByLine = `note: example "${examples[2].id}": left out, as its line in ${join(run, 'dataset.jsonl')}`;
+    expect(mined.err).toContain(leftByLine);
+    for (const folder of [hdr, join(run, 'snapshot')]) {
+      const noModel = ['--model', join(run, 'no-model'), '--adapter', folder, '--data', data, '--quiet'];
+      const trainFrom = studio('train', ...noModel, '--out', join(run, 'from', basename(folder)));
+      expect(trainFrom.last).toContain('no-model');
+      expect(trainFrom.err).toContain(leftByLine);
+      const evalFrom = studio('eval', ...noModel, '--split', 'train', '--out', join(run, `${basename(folder)}.jsonl`));
+      expect(evalFrom.last).toContain('no-model');
+      expect(evalFrom.err).toContain(leftByLine);
+    }
   });
 
   it('names a rule or an example id that does not exist', { timeout: 300_000 }, async () => {
@@ -139,6 +156,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false } }));
     expect(adapterRun(trained).inclusion).toBeUndefined();
     expect(adapterRun(trained).includeFailing).toBeUndefined();
+    expect(adapterRun(trained).lineChoices).toBeUndefined();
   });
 
   it('a run folder trained with --include-failing, given as --adapter, brings the flagged examples it trained on', { timeout: 300_000 }, async () => {

@@ -165,7 +165,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }) } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) } });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);

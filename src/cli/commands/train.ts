@@ -310,6 +310,7 @@ const train: CliCommand = {
       runFolderFacts(modelArg, dataFiles, data.counts, {
         format, bfclPromptMode, includeFailing: includeFailing ?? false, splitSeed,
         ...(inclusion && { inclusion }),
+        ...(data.lineChoices && { lineChoices: data.lineChoices }),
         ...recordedEvalFraction(evalFraction),
         fingerprint,
         ...(startAdapter ? { startAdapter } : {}),
