@@ -45,7 +45,8 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
  * to record). Import problems and exclusions are printed as notes. */
 export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples & { lineChoices?: LineChoices }> {
   const files = await datasetFiles(paths);
-  const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(opts.adapter, paths);
+  const folder = opts.adapter ?? opts.ownRun;
+  const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(folder, paths);
   const included = snapshot?.included;
   const includedFrom = snapshot && (snapshot.recordedIn ? `${snapshot.path} (as ${snapshot.recordedIn} records it)` : snapshot.path);
   const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
@@ -58,12 +59,14 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
   const chosen = data.all.filter((e) => snapshot.included.has(e.id)).length;
   if (chosen > 0) {
     const whose = snapshot.recordedIn ? `started from a studio snapshot (${snapshot.recordedIn} records its choice)` : 'is a studio snapshot';
-    console.error(`note: --adapter ${opts.adapter} ${whose}: ${chosen} of the ${plural(data.all.length, 'example')} here are used or left out as the studio chose (its ${DATASET_FILE}'s "included")`);
+    console.error(`note: ${opts.adapter ? `--adapter ${opts.adapter}` : folder} ${whose}: ${chosen} of the ${plural(data.all.length, 'example')} here are used or left out as the studio chose (its ${DATASET_FILE}'s "included")`);
   }
   return { ...data, lineChoices: lineChoicesRecord(snapshot.included, resolve(snapshot.path)) };
 }
 
-type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ignoreLineChoices?: boolean };
+/** `adapter`: the --adapter folder, whose snapshot lines' choice applies (snapshotChoices);
+ * `ownRun`: instead, the run folder read again (studio recipe --run), whose recorded one does. */
+type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to
  * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),

@@ -3,7 +3,7 @@
 // (given again otherwise, refused before the model loads), as eval and hdr do from such a folder as
 // --adapter. A rule or id that does not exist is named.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -292,6 +292,47 @@ describe('a run trained with --leave-out, its data file cleaned of the example i
     }
     expect(readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(sets.train.length);
     expect(said).toContain(`note: ${join(run, 'run.json')} leaves out "${left}" (the run's --leave-out), which none of the 7 examples imported is: nothing is left out for it`);
+  });
+});
+
+describe('a run trained from a snapshot, on the snapshot\'s choice of examples', () => {
+  // The run's fingerprint is of the examples the snapshot's lines chose; studio recipe read the
+  // files with the check alone and refused them as edited ("other examples than the run trained on").
+  it('studio recipe exports it on the examples it trained on, from the choice its run.json records', { timeout: 300_000 }, async () => {
+    const { dataExamples } = await import('../../src/cli/localFiles.ts');
+    const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
+    const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
+    const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
+    const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
+    const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
+    const data = await dataFile();
+    const lines = readFileSync(data, 'utf8').split('\n').map((l) => JSON.parse(l));
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-recipe-lines-'));
+    // The snapshot it started from: its lines leave one passing example out and use a flagged one.
+    const snapshot = join(run, 'snapshot');
+    mkdirSync(snapshot);
+    writeFileSync(join(snapshot, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG }));
+    writeFileSync(join(snapshot, 'dataset.jsonl'), lines.map((e, i) => JSON.stringify(i === 1 ? { ...e, included: false } : e.id === 'flagged-1' ? { ...e, included: true } : e)).join('\n'));
+    const model = 'public/models/tiny-qwen3';
+    const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
+    const trained = await dataExamples([data], { seed: 3, adapter: snapshot });
+    expect(trained.lineChoices).toEqual({ from: join(snapshot, 'dataset.jsonl'), included: ['flagged-1'], leftOut: [lines[1].id] });
+    const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
+    // As studio train --adapter <snapshot> writes it (less the start adapter, which the recipe ships:
+    // it tells nothing of the examples); the snapshot is gone since.
+    const source = { model: resolve(model), data: [data], bfclPromptMode: false, includeFailing: false, splitSeed: 3, lineChoices: trained.lineChoices, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)) };
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source }));
+    rmSync(snapshot, { recursive: true });
+    const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
+    } finally {
+      notes.mockRestore();
+      printed.mockRestore();
+    }
+    const exported = readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n');
+    expect(exported).toHaveLength(sets.train.length);
   });
 });
 
