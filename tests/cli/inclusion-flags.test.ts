@@ -12,6 +12,7 @@ import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { NARROW, TOKENIZER_DIR } from '../helpers/tinyEngine.ts';
 import { adapterRun } from '../../src/cli/localFiles.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { FileExamples } from '../../src/jobs/data.ts';
 
 function modelDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-model-'));
@@ -236,6 +237,33 @@ describe('studio train --include-flagged / --leave-out', () => {
   });
 });
 
+/** `trained` (the examples a run read, split with seed 3) as studio train records them in `run`'s
+ * run.json, `source` giving its files and choices, then exported by studio recipe: how many examples
+ * it trained on, how many rows the recipe wrote to train on, and the notes the recipe printed. */
+async function recipeOfRun(run: string, trained: FileExamples, source: Record<string, unknown>): Promise<{ trainedOn: number; exported: number; said: unknown[] }> {
+  const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
+  const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
+  const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
+  const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
+  const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
+  const model = 'public/models/tiny-qwen3';
+  const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
+  const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
+  const recorded = { model: resolve(model), bfclPromptMode: false, includeFailing: false, splitSeed: 3, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)), ...source };
+  writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source: recorded }));
+  const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  let said: unknown[] = [];
+  try {
+    expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
+  } finally {
+    said = notes.mock.calls.map(([m]) => m);
+    notes.mockRestore();
+    printed.mockRestore();
+  }
+  return { trainedOn: sets.train.length, exported: readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n').length, said };
+}
+
 describe('a run trained with --leave-out, its data file cleaned of the example it left out', () => {
   // Taking the example out of the file is what a user does once it is left out; the files then give
   // the run's very examples (its fingerprint), but studio recipe refused them with '--leave-out: no
@@ -261,36 +289,17 @@ describe('a run trained with --leave-out, its data file cleaned of the example i
 
   it('studio recipe exports it, noting that the id is in no example', { timeout: 300_000 }, async () => {
     const { dataExamples } = await import('../../src/cli/localFiles.ts');
-    const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
-    const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
-    const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
-    const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
-    const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
     const data = await dataFile();
     const lines = readFileSync(data, 'utf8').split('\n');
     const left = JSON.parse(lines[1]).id as string;
-    const model = 'public/models/tiny-qwen3';
-    const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
     // What the run trained on: the whole file, that example left out (its run.json, as studio train writes it).
     const inclusion = { leaveOut: [left] };
     const trained = await dataExamples([data], { seed: 3, inclusion });
-    const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-recipe-'));
     const cleaned = join(run, 'data.jsonl');
     writeFileSync(cleaned, lines.filter((_, i) => i !== 1).join('\n'));
-    const source = { model: resolve(model), data: [cleaned], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)) };
-    writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source }));
-    const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    let said: unknown[] = [];
-    try {
-      expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
-    } finally {
-      said = notes.mock.calls.map(([m]) => m);
-      notes.mockRestore();
-      printed.mockRestore();
-    }
-    expect(readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(sets.train.length);
+    const { trainedOn, exported, said } = await recipeOfRun(run, trained, { data: [cleaned], inclusion });
+    expect(exported).toBe(trainedOn);
     expect(said).toContain(`note: ${join(run, 'run.json')} leaves out "${left}" (the run's --leave-out), which none of the 7 examples imported is: nothing is left out for it`);
   });
 });
@@ -300,11 +309,6 @@ describe('a run trained from a snapshot, on the snapshot\'s choice of examples',
   // files with the check alone and refused them as edited ("other examples than the run trained on").
   it('studio recipe exports it on the examples it trained on, from the choice its run.json records', { timeout: 300_000 }, async () => {
     const { dataExamples } = await import('../../src/cli/localFiles.ts');
-    const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
-    const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
-    const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
-    const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
-    const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
     const data = await dataFile();
     const lines = readFileSync(data, 'utf8').split('\n').map((l) => JSON.parse(l));
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-recipe-lines-'));
@@ -313,26 +317,14 @@ describe('a run trained from a snapshot, on the snapshot\'s choice of examples',
     mkdirSync(snapshot);
     writeFileSync(join(snapshot, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG }));
     writeFileSync(join(snapshot, 'dataset.jsonl'), lines.map((e, i) => JSON.stringify(i === 1 ? { ...e, included: false } : e.id === 'flagged-1' ? { ...e, included: true } : e)).join('\n'));
-    const model = 'public/models/tiny-qwen3';
-    const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
     const trained = await dataExamples([data], { seed: 3, adapter: snapshot });
     expect(trained.lineChoices).toEqual({ from: join(snapshot, 'dataset.jsonl'), included: ['flagged-1'], leftOut: [lines[1].id] });
-    const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
-    // As studio train --adapter <snapshot> writes it (less the start adapter, which the recipe ships:
-    // it tells nothing of the examples); the snapshot is gone since.
-    const source = { model: resolve(model), data: [data], bfclPromptMode: false, includeFailing: false, splitSeed: 3, lineChoices: trained.lineChoices, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)) };
-    writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source }));
+    // As studio train --adapter <snapshot> records it (less the start adapter, which the recipe
+    // ships: it tells nothing of the examples); the snapshot is gone since.
+    const recorded = { data: [data], lineChoices: trained.lineChoices };
     rmSync(snapshot, { recursive: true });
-    const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    try {
-      expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
-    } finally {
-      notes.mockRestore();
-      printed.mockRestore();
-    }
-    const exported = readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n');
-    expect(exported).toHaveLength(sets.train.length);
+    const { trainedOn, exported } = await recipeOfRun(run, trained, recorded);
+    expect(exported).toBe(trainedOn);
   });
 });
 
