@@ -65,7 +65,7 @@ export async function dataExamples(paths: string[], opts: DataExampleOptions): P
 }
 
 /** `adapter`: the --adapter folder, whose snapshot lines' choice applies (snapshotChoices);
- * `ownRun`: instead, the run folder read again (studio recipe --run), whose recorded one does. */
+ * `ownRun`: instead, the run folder read again (train --resume, recipe --run), whose recorded one does. */
 type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to

@@ -106,6 +106,12 @@ describe('studio train --include-flagged / --leave-out', () => {
       expect(evalFrom.last).toContain('no-model');
       expect(evalFrom.err).toContain(leftByLine);
     }
+    // A resume of the run from the snapshot reads its own record: the snapshot's file gone, the
+    // files gave other examples than it trained on (refused before the model, which is not there).
+    rmSync(join(run, 'dataset.jsonl'));
+    const resumed = studio('train', '--resume', '--out', join(run, 'snapshot'), '--model', join(run, 'no-model'), '--data', data, '--steps', '2', ...common.slice(6));
+    expect(resumed.last).toContain('no-model');
+    expect(resumed.err).toContain(leftByLine);
   });
 
   it('names a rule or an example id that does not exist', { timeout: 300_000 }, async () => {

@@ -278,7 +278,10 @@ const train: CliCommand = {
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
     // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
     // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
-    const reading = { seed: splitSeed, evalFraction, format, includeFailing, bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), adapter: startAdapter };
+    // A resumed run that recorded the lines' choice of the snapshot it started from reads its record:
+    // the snapshot may be gone (runs written before the record read the snapshot again).
+    const lineChoicesFrom = before?.source?.lineChoices ? { ownRun: out } : { adapter: startAdapter };
+    const reading = { seed: splitSeed, evalFraction, format, includeFailing, bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
     // The data are read before the model: a resume on other data is refused without waiting for a
     // model to load (minutes for a large one), and so is a dataset with nothing to train on.
     const data = await dataExamples(dataFiles, reading);
