@@ -14,7 +14,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { fileExamples, fingerprintedExamples, UnknownLeaveOut, type FileExamples } from '../jobs/data.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
-import type { InclusionChoice } from '../data/inclusion.ts';
+import { lineChoicesMap, lineChoicesRecord, type InclusionChoice, type LineChoices } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
@@ -40,23 +40,33 @@ export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
  * as studio train, eval and hdr all split, unless an --adapter run held out another share:
  * `evalFraction`), with the user's --include-flagged / --leave-out choice (`inclusion`, or the one an
- * --adapter run folder recorded: `inclusionFrom` names its file). Import
- * problems and exclusions are printed as notes. */
-export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples> {
+ * --adapter run folder recorded: `inclusionFrom` names its file), and the studio's per-line choice of
+ * an --adapter snapshot or of a run that started from one (`lineChoices`, for the run's own folder
+ * to record). Import problems and exclusions are printed as notes. */
+export async function dataExamples(paths: string[], opts: DataExampleOptions): Promise<FileExamples & { lineChoices?: LineChoices }> {
   const files = await datasetFiles(paths);
-  const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(opts.adapter, paths);
+  const folder = opts.adapter ?? opts.ownRun;
+  const snapshot = opts.ignoreLineChoices ? undefined : snapshotChoices(folder, paths);
   const included = snapshot?.included;
-  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom: snapshot?.path, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
+  const includedFrom = snapshot && (snapshot.recordedIn ? `${snapshot.path} (as ${snapshot.recordedIn} records it)` : snapshot.path);
+  const data = await fileExamples(files, { split: { seed: opts.seed, evalFraction: opts.evalFraction ?? DEFAULT_SPLIT.evalFraction }, format: opts.format, includeFailing: opts.includeFailing, bfclPromptMode: opts.bfclPromptMode, inclusion: opts.inclusion, inclusionFrom: opts.inclusionFrom, included, includedFrom, ignoreLineChoices: opts.ignoreLineChoices }).catch((err: unknown) => {
     throw err instanceof UnknownLeaveOut ? new CliError(`--leave-out: ${err.message} from ${paths.join(', ')}`, 2) : err;
   });
   if (opts.ignoreLineChoices) return data;
   printNotes(data.problems);
-  const chosen = included ? data.all.filter((e) => included.has(e.id)).length : 0;
-  if (chosen > 0) console.error(`note: --adapter ${opts.adapter} is a studio snapshot: ${chosen} of the ${plural(data.all.length, 'example')} here are used or left out as the studio chose (its ${DATASET_FILE}'s "included")`);
-  return data;
+  // A snapshot whose lines chose nothing has nothing to record.
+  if (!snapshot?.included.size) return data;
+  const chosen = data.all.filter((e) => snapshot.included.has(e.id)).length;
+  if (chosen > 0) {
+    const whose = snapshot.recordedIn ? `started from a studio snapshot (${snapshot.recordedIn} records its choice)` : 'is a studio snapshot';
+    console.error(`note: ${opts.adapter ? `--adapter ${opts.adapter}` : folder} ${whose}: ${chosen} of the ${plural(data.all.length, 'example')} here are used or left out as the studio chose (its ${DATASET_FILE}'s "included")`);
+  }
+  return { ...data, lineChoices: lineChoicesRecord(snapshot.included, resolve(snapshot.path)) };
 }
 
-type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ignoreLineChoices?: boolean };
+/** `adapter`: the --adapter folder, whose snapshot lines' choice applies (snapshotChoices);
+ * `ownRun`: instead, the run folder read again (train --resume, recipe --run), whose recorded one does. */
+type DataExampleOptions = { seed: number; evalFraction?: number; format?: SourceFormat; includeFailing?: boolean; bfclPromptMode?: boolean; inclusion?: InclusionChoice; inclusionFrom?: string; adapter?: string; ownRun?: string; ignoreLineChoices?: boolean };
 
 /** Why the files give another dataset fingerprint than a run recorded, where the files are not to
  * blame: the run was trained before the CLI read a line's "included" (a snapshot's dataset.jsonl),
@@ -71,12 +81,18 @@ export async function readBeforeLineChoices(paths: string[], opts: DataExampleOp
 /** The studio's choice of examples in an unzipped snapshot given as --adapter: the page records it
  * per line of the snapshot's dataset.jsonl ("included"), not as run.json's inclusion (which studio
  * train --leave-out writes), so eval and hdr on the original file would otherwise score or mine
- * other examples than the page's run used; `path`, that file, names it in the notes. None for
- * another folder, or when --data is that file (its lines say it already). */
-function snapshotChoices(adapter: string | undefined, paths: string[]): { included: ReadonlyMap<string, boolean>; path: string } | undefined {
-  if (!adapter || !existsSync(join(adapter, RUN_JSON))) return undefined;
+ * other examples than the page's run used; `path`, that file, names it in the notes. A run folder
+ * that started from a snapshot recorded its choice (`recordedIn`: its run.json or hdr.json), and
+ * that record is read, the snapshot itself may be gone. None for another folder, or when --data is
+ * that file (its lines say it already). */
+function snapshotChoices(adapter: string | undefined, paths: string[]): { included: ReadonlyMap<string, boolean>; path: string; recordedIn?: string } | undefined {
+  if (!adapter) return undefined;
+  const given = (path: string) => paths.some((p) => resolve(p) === resolve(path));
+  const run = adapterRun(adapter);
+  if (run.lineChoices) return given(run.lineChoices.from) ? undefined : { included: lineChoicesMap(run.lineChoices), path: run.lineChoices.from, recordedIn: run.file };
+  if (!existsSync(join(adapter, RUN_JSON))) return undefined;
   const path = join(adapter, DATASET_FILE);
-  if (!existsSync(path) || paths.some((p) => resolve(p) === resolve(path))) return undefined;
+  if (!existsSync(path) || given(path)) return undefined;
   try {
     return { included: parseDatasetJsonl(readFileSync(path), path).inclusion, path };
   } catch (err) {
@@ -128,14 +144,16 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
  * the CLI does too. A snapshot also records the share its dataset held out (`evalFraction`); the
  * CLI's own folders record one only where it was not the default, and the examples the run chose
  * (`inclusion`: --include-flagged, --leave-out) where it chose any, and whether it used the examples
- * the quality check flags (`includeFailing`: --include-failing). */
-export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: true; file?: string } {
+ * the quality check flags (`includeFailing`: --include-failing), and the studio's per-line choice of
+ * the snapshot it started from (`lineChoices`), where it had one. */
+export function adapterRun(dir: string | undefined): { config?: RunConfig; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: true; lineChoices?: LineChoices; file?: string } {
   if (!dir) return {};
   for (const file of [RUN_JSON, HDR_FILES.summary]) {
-    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: boolean; dataset?: { split?: { seed?: number; evalFraction?: number } } };
+    const run = existingRunJson(join(dir, file)) as { config?: RunConfig; source?: RunSource; splitSeed?: number; evalFraction?: number; inclusion?: InclusionChoice; includeFailing?: boolean; lineChoices?: LineChoices; dataset?: { split?: { seed?: number; evalFraction?: number } } };
+    const lineChoices = run.source?.lineChoices ?? run.lineChoices;
     // A studio snapshot unzipped keeps its dataset's split in run.json's dataset (1234 for the
     // studio's imports); folders written before the split seed was recorded split with the run's seed.
-    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), file: join(dir, file) };
+    if (run.config) return { config: run.config, splitSeed: run.source?.splitSeed ?? run.splitSeed ?? run.dataset?.split?.seed ?? run.config.seed, evalFraction: run.source?.evalFraction ?? run.evalFraction ?? run.dataset?.split?.evalFraction, ...((run.source?.inclusion ?? run.inclusion) && { inclusion: run.source?.inclusion ?? run.inclusion }), ...((run.source?.includeFailing ?? run.includeFailing) === true && { includeFailing: true as const }), ...(typeof lineChoices?.from === 'string' && { lineChoices }), file: join(dir, file) };
   }
   return {};
 }

@@ -283,14 +283,17 @@ export function inclusionFlagsText(c: InclusionChoice | undefined): string {
   return [c?.includeFlagged?.length && `--include-flagged ${c.includeFlagged.join(',')}`, c?.leaveOut?.length && `--leave-out ${c.leaveOut.join(',')}`].filter(Boolean).join(' ');
 }
 
-/** The examples eval and hdr use beyond the quality check: the flags' choice, else the one an
+/** The examples train, eval and hdr use beyond the quality check: the flags' choice, else the one an
  * --adapter run folder recorded over its own dataset (`from.inclusion`), named by its file for
  * dataExamples: an id it left out that these files do not hold is a note, not an error (a run scored
- * on a BFCL file). */
-export function inclusionOrRecorded(f: Parameters<typeof inclusionFromFlags>[0], from: { inclusion?: InclusionChoice; file?: string }): { inclusion?: InclusionChoice; inclusionFrom?: string } {
+ * on a BFCL file). Likewise the flagged examples (`includeFailing`): --include-failing's word, else
+ * the folder's, but where --include-flagged chooses some of them (all of them would undo that). */
+export function inclusionOrRecorded(f: Parameters<typeof inclusionFromFlags>[0], from: { inclusion?: InclusionChoice; includeFailing?: true; file?: string }): { inclusion?: InclusionChoice; inclusionFrom?: string; includeFailing?: boolean } {
   const given = inclusionFromFlags(f);
-  if (given) return { inclusion: given };
-  return from.inclusion ? { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' } : {};
+  const includeFailing = f['include-failing'] ?? (given?.includeFlagged ? undefined : from.includeFailing);
+  const failing = includeFailing === undefined ? {} : { includeFailing };
+  if (given) return { inclusion: given, ...failing };
+  return { ...(from.inclusion && { inclusion: from.inclusion, inclusionFrom: from.file ?? 'the --adapter run' }), ...failing };
 }
 
 /** --include-flagged and --leave-out as a choice; undefined when neither is given. A resumed run

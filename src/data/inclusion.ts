@@ -85,3 +85,25 @@ export function applyInclusionChoice(rows: Array<{ id: string; quality: QualityR
 export function unknownLeaveOutText(unknownIds: readonly string[], imported: number): string {
   return `no example ${unknownIds.map((id) => `"${id}"`).join(', ')} to leave out among the ${plural(imported, 'example')} imported`;
 }
+
+/** The studio's choice per example as an unzipped snapshot's dataset.jsonl carries it (each line's
+ * "included"), as a run folder that read it records it: an InclusionChoice cannot hold it (an
+ * "included": true on a flagged example has no rule to name), so a later --adapter of that folder,
+ * or of a run that started from it, uses the snapshot's examples without the snapshot. `from`: that
+ * dataset.jsonl, for the notes. */
+export interface LineChoices {
+  from: string;
+  included: string[];
+  leftOut: string[];
+}
+
+export function lineChoicesRecord(choices: ReadonlyMap<string, boolean>, from: string): LineChoices {
+  const ids = (chosen: boolean) => [...choices].filter(([, c]) => c === chosen).map(([id]) => id);
+  return { from, included: ids(true), leftOut: ids(false) };
+}
+
+/** The record as a line's "included" per id; a field hand-edited into no list reads as none. */
+export function lineChoicesMap(record: Partial<LineChoices>): Map<string, boolean> {
+  const ids = (list: unknown) => (Array.isArray(list) ? list.filter((id): id is string => typeof id === 'string') : []);
+  return new Map([...ids(record.included).map((id) => [id, true] as const), ...ids(record.leftOut).map((id) => [id, false] as const)]);
+}

@@ -3,15 +3,16 @@
 // (given again otherwise, refused before the model loads), as eval and hdr do from such a folder as
 // --adapter. A rule or id that does not exist is named.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { NARROW, TOKENIZER_DIR } from '../helpers/tinyEngine.ts';
 import { adapterRun } from '../../src/cli/localFiles.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import type { FileExamples } from '../../src/jobs/data.ts';
 
 function modelDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-model-'));
@@ -88,6 +89,29 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(snapshot.code, snapshot.err).toBe(0);
     expect(snapshot.out).toContain('trained 1 step on 3 examples');
     expect(snapshot.err).toContain(`note: --adapter ${run} is a studio snapshot`);
+    // A run from the snapshot records its lines' choice (hdr.json's and run.json's inclusion cannot
+    // hold it: a line's "included": true on a flagged example has no flag), so --adapter of its
+    // folder, to train or eval, uses the snapshot's examples; it used the check's alone.
+    const hdr = join(run, 'hdr');
+    const mined = studio('hdr', '--model', model, '--adapter', run, '--data', data, '--out', hdr, '--rounds', '1', '--samples', '1', '--steps-per-round', '1', '--mine-limit', '1', '--max-tokens', '4', '--eval-limit', '0', '--quiet');
+    expect(mined.code, mined.err).toBe(0);
+    const leftByLine = `note: example "${examples[2].id}": left out, as its line in ${join(run, 'dataset.jsonl')}`;
+    expect(mined.err).toContain(leftByLine);
+    for (const folder of [hdr, join(run, 'snapshot')]) {
+      const noModel = ['--model', join(run, 'no-model'), '--adapter', folder, '--data', data, '--quiet'];
+      const trainFrom = studio('train', ...noModel, '--out', join(run, 'from', basename(folder)));
+      expect(trainFrom.last).toContain('no-model');
+      expect(trainFrom.err).toContain(leftByLine);
+      const evalFrom = studio('eval', ...noModel, '--split', 'train', '--out', join(run, `${basename(folder)}.jsonl`));
+      expect(evalFrom.last).toContain('no-model');
+      expect(evalFrom.err).toContain(leftByLine);
+    }
+    // A resume of the run from the snapshot reads its own record: the snapshot's file gone, the
+    // files gave other examples than it trained on (refused before the model, which is not there).
+    rmSync(join(run, 'dataset.jsonl'));
+    const resumed = studio('train', '--resume', '--out', join(run, 'snapshot'), '--model', join(run, 'no-model'), '--data', data, '--steps', '2', ...common.slice(6));
+    expect(resumed.last).toContain('no-model');
+    expect(resumed.err).toContain(leftByLine);
   });
 
   it('names a rule or an example id that does not exist', { timeout: 300_000 }, async () => {
@@ -139,6 +163,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false } }));
     expect(adapterRun(trained).inclusion).toBeUndefined();
     expect(adapterRun(trained).includeFailing).toBeUndefined();
+    expect(adapterRun(trained).lineChoices).toBeUndefined();
   });
 
   it('a run folder trained with --include-failing, given as --adapter, brings the flagged examples it trained on', { timeout: 300_000 }, async () => {
@@ -155,8 +180,35 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(r.err).not.toContain('excluded, fails the quality check');
     const h = studio('hdr', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'hdr'), '--quiet');
     expect(h.err).not.toContain('excluded, fails the quality check');
+    // train too: continuing the run, it left them out (and read them before the model, which is not there).
+    const t = studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--quiet');
+    expect(t.last).toContain('no-model');
+    expect(t.err).not.toContain('excluded, fails the quality check');
+    // --include-failing=false leaves them out, as the check does.
+    expect(studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--include-failing=false', '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
     // Without the run folder the check leaves them out, as before.
     expect(studio('eval', '--model', join(run, 'no-model'), '--data', data, '--split', 'train', '--split-seed', '3', '--out', join(run, 'q.jsonl'), '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
+  });
+
+  // Inherited from the --adapter folder, --include-failing is recorded, and a resume given no flag
+  // keeps it: it read the files without the flagged examples, refused as other data.
+  it('train from a run folder trained with --include-failing trains on the flagged ones too, and resumes without the flag', { timeout: 600_000 }, async () => {
+    const model = modelDir();
+    const data = await dataFile();
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-failing-train-'));
+    const common = ['--model', model, '--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--checkpoint-every', '1', '--split-seed', '3', '--quiet'];
+    const first = studio('train', '--out', run, '--steps', '1', '--include-failing', ...common);
+    expect(first.code, first.err).toBe(0);
+    // 5 passing and 3 flagged, but "two-rules" is longer than --seq 320; the split seed 3 holds none of these out.
+    expect(first.out).toContain('trained 1 step on 7 examples, holding out 0 (split seed 3)');
+    const on = join(run, 'on');
+    const next = studio('train', '--adapter', run, '--out', on, '--steps', '1', ...common);
+    expect(next.code, next.err).toBe(0);
+    expect(next.out).toContain('trained 1 step on 7 examples');
+    expect(JSON.parse(readFileSync(join(on, 'run.json'), 'utf8')).source.includeFailing).toBe(true);
+    const resumed = studio('train', '--out', on, '--steps', '2', '--resume', ...common);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain('trained 2 steps on 7 examples');
   });
 
   it('eval with every held-out example left out says so, not that there is nothing to evaluate', { timeout: 300_000 }, async () => {
@@ -191,6 +243,33 @@ describe('studio train --include-flagged / --leave-out', () => {
   });
 });
 
+/** `trained` (the examples a run read, split with seed 3) as studio train records them in `run`'s
+ * run.json, `source` giving its files and choices, then exported by studio recipe: how many examples
+ * it trained on, how many rows the recipe wrote to train on, and the notes the recipe printed. */
+async function recipeOfRun(run: string, trained: FileExamples, source: Record<string, unknown>): Promise<{ trainedOn: number; exported: number; said: unknown[] }> {
+  const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
+  const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
+  const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
+  const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
+  const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
+  const model = 'public/models/tiny-qwen3';
+  const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
+  const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
+  const recorded = { model: resolve(model), bfclPromptMode: false, includeFailing: false, splitSeed: 3, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)), ...source };
+  writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source: recorded }));
+  const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  let said: unknown[] = [];
+  try {
+    expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
+  } finally {
+    said = notes.mock.calls.map(([m]) => m);
+    notes.mockRestore();
+    printed.mockRestore();
+  }
+  return { trainedOn: sets.train.length, exported: readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n').length, said };
+}
+
 describe('a run trained with --leave-out, its data file cleaned of the example it left out', () => {
   // Taking the example out of the file is what a user does once it is left out; the files then give
   // the run's very examples (its fingerprint), but studio recipe refused them with '--leave-out: no
@@ -216,37 +295,42 @@ describe('a run trained with --leave-out, its data file cleaned of the example i
 
   it('studio recipe exports it, noting that the id is in no example', { timeout: 300_000 }, async () => {
     const { dataExamples } = await import('../../src/cli/localFiles.ts');
-    const { fingerprintedExamples } = await import('../../src/jobs/data.ts');
-    const { datasetFingerprint } = await import('../../src/data/fingerprint.ts');
-    const { trainingSets, tokenizerFromModel } = await import('../../src/train/prepareData.ts');
-    const { nodeDirectoryModelFiles } = await import('../../src/model/model-files-node.ts');
-    const { default: recipeCommand } = await import('../../src/cli/commands/recipe.ts');
     const data = await dataFile();
     const lines = readFileSync(data, 'utf8').split('\n');
     const left = JSON.parse(lines[1]).id as string;
-    const model = 'public/models/tiny-qwen3';
-    const config = { ...DEFAULT_RUN_CONFIG, seqLen: 320 };
     // What the run trained on: the whole file, that example left out (its run.json, as studio train writes it).
     const inclusion = { leaveOut: [left] };
     const trained = await dataExamples([data], { seed: 3, inclusion });
-    const sets = await trainingSets(await tokenizerFromModel(nodeDirectoryModelFiles(model)), trained, config);
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-recipe-'));
     const cleaned = join(run, 'data.jsonl');
     writeFileSync(cleaned, lines.filter((_, i) => i !== 1).join('\n'));
-    const source = { model: resolve(model), data: [cleaned], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion, fingerprint: await datasetFingerprint(fingerprintedExamples(trained)) };
-    writeFileSync(join(run, 'run.json'), JSON.stringify({ model, data: ['data.jsonl'], config, examples: { train: sets.train.length, eval: sets.held.length, tooLong: sets.tooLong.length }, status: 'done', source }));
-    const notes = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    let said: unknown[] = [];
-    try {
-      expect(await recipeCommand.run(['--run', run, '--out', join(run, 'recipe')])).toBe(0);
-    } finally {
-      said = notes.mock.calls.map(([m]) => m);
-      notes.mockRestore();
-      printed.mockRestore();
-    }
-    expect(readFileSync(join(run, 'recipe', 'data', 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(sets.train.length);
+    const { trainedOn, exported, said } = await recipeOfRun(run, trained, { data: [cleaned], inclusion });
+    expect(exported).toBe(trainedOn);
     expect(said).toContain(`note: ${join(run, 'run.json')} leaves out "${left}" (the run's --leave-out), which none of the 7 examples imported is: nothing is left out for it`);
+  });
+});
+
+describe('a run trained from a snapshot, on the snapshot\'s choice of examples', () => {
+  // The run's fingerprint is of the examples the snapshot's lines chose; studio recipe read the
+  // files with the check alone and refused them as edited ("other examples than the run trained on").
+  it('studio recipe exports it on the examples it trained on, from the choice its run.json records', { timeout: 300_000 }, async () => {
+    const { dataExamples } = await import('../../src/cli/localFiles.ts');
+    const data = await dataFile();
+    const lines = readFileSync(data, 'utf8').split('\n').map((l) => JSON.parse(l));
+    const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-recipe-lines-'));
+    // The snapshot it started from: its lines leave one passing example out and use a flagged one.
+    const snapshot = join(run, 'snapshot');
+    mkdirSync(snapshot);
+    writeFileSync(join(snapshot, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG }));
+    writeFileSync(join(snapshot, 'dataset.jsonl'), lines.map((e, i) => JSON.stringify(i === 1 ? { ...e, included: false } : e.id === 'flagged-1' ? { ...e, included: true } : e)).join('\n'));
+    const trained = await dataExamples([data], { seed: 3, adapter: snapshot });
+    expect(trained.lineChoices).toEqual({ from: join(snapshot, 'dataset.jsonl'), included: ['flagged-1'], leftOut: [lines[1].id] });
+    // As studio train --adapter <snapshot> records it (less the start adapter, which the recipe
+    // ships: it tells nothing of the examples); the snapshot is gone since.
+    const recorded = { data: [data], lineChoices: trained.lineChoices };
+    rmSync(snapshot, { recursive: true });
+    const { trainedOn, exported } = await recipeOfRun(run, trained, recorded);
+    expect(exported).toBe(trainedOn);
   });
 });
 

@@ -1,7 +1,7 @@
 // The training flags as studio train, hdr and ablate read them: what a run gets when a flag is not
 // given. A default taken from the data once asked for more positions than the model has.
 import { describe, expect, it, vi } from 'vitest';
-import { checkRunConfigFor, inclusionFromFlags, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
+import { checkRunConfigFor, inclusionFromFlags, inclusionOrRecorded, noteRescheduledResume, runConfigFromFlags, seqLenFromData } from '../../src/cli/runFlags.ts';
 import { resolveModel } from '../../src/cli/modelSource.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
@@ -92,6 +92,17 @@ describe('--include-flagged and --leave-out', () => {
     expect(inclusionFromFlags({ 'include-flagged': ['reasoning_as_promised', 'reasoning_as_promised'], 'leave-out': ['a', 'b', 'a'] })).toEqual({ includeFlagged: ['reasoning_as_promised'], leaveOut: ['a', 'b'] });
     expect(() => inclusionFromFlags({ 'include-flagged': ['reasoning'] })).toThrow(/^--include-flagged: no quality rule "reasoning" \(the rules are tools_valid_schema, /);
     expect(() => inclusionFromFlags({ 'include-flagged': ['arg_types_match'], 'include-failing': true })).toThrow('--include-failing uses every flagged example already; --include-flagged chooses those of some rules: give one of them');
+  });
+
+  // An --adapter run folder trained with --include-failing used every flagged example; where the
+  // flags pick the flagged examples of some rules, taking all of them too would undo that pick.
+  it('an --adapter run folder’s --include-failing is taken but where the flags pick flagged examples or say otherwise', () => {
+    const from = { includeFailing: true as const, inclusion: { leaveOut: ['x'] }, file: 'runs/a/run.json' };
+    expect(inclusionOrRecorded({}, from)).toEqual({ inclusion: { leaveOut: ['x'] }, inclusionFrom: 'runs/a/run.json', includeFailing: true });
+    expect(inclusionOrRecorded({ 'leave-out': ['y'] }, from)).toEqual({ inclusion: { leaveOut: ['y'] }, includeFailing: true });
+    expect(inclusionOrRecorded({ 'include-flagged': ['arg_types_match'] }, from)).toEqual({ inclusion: { includeFlagged: ['arg_types_match'] } });
+    expect(inclusionOrRecorded({ 'include-failing': false }, from)).toMatchObject({ includeFailing: false });
+    expect(inclusionOrRecorded({}, {})).toEqual({});
   });
 
   it('a resumed run uses the examples it recorded, and refuses others', () => {

@@ -113,10 +113,10 @@ const evalCommand: CliCommand = {
     const from = adapterRun(f.adapter);
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
-    const { inclusion, inclusionFrom } = inclusionOrRecorded(f, from);
+    const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
     // --split all holds nothing out: the run's held-out share is no matter (nor said).
     const evalFraction = split === 'all' ? undefined : adapterEvalFraction(f.adapter);
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'] ?? (split === 'all' || from.includeFailing === true), bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, includeFailing: includeFailing ?? (split === 'all'), bfclPromptMode, inclusion, inclusionFrom, adapter: f.adapter });
     // All: both sides in the files' order, every flagged one too (includeFailing), but those the user
     // left out, by --leave-out or in the studio (a snapshot line's "included": false).
     const used = new Set(fingerprintedExamples(data).map((e) => e.id));

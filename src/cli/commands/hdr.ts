@@ -133,7 +133,7 @@ const hdr: CliCommand = {
     }
     checkRunFolder(out, { adapter: f.adapter });
     // The examples a run folder chose, unless the flags choose others.
-    const { inclusion, inclusionFrom } = inclusionOrRecorded(f, from);
+    const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
     const progress = new ProgressLine(f.quiet ?? false);
 
     // A run folder's own split, so its held-out examples are neither replayed nor mined from the train side.
@@ -141,7 +141,7 @@ const hdr: CliCommand = {
     const evalFraction = adapterEvalFraction(f.adapter);
     // A run trained with --include-failing trained on the flagged examples: they are its replay pool
     // and mined as its own, and its held-out side holds the flagged ones it held out.
-    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionFrom, includeFailing: from.includeFailing, adapter: f.adapter });
+    const data = await dataExamples(dataPaths, { seed: splitSeed, evalFraction, format, bfclPromptMode, inclusion, inclusionFrom, includeFailing, adapter: f.adapter });
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
@@ -167,7 +167,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(from.includeFailing && { includeFailing: true }) } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) } });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);

@@ -139,6 +139,8 @@ const recipe: CliCommand = {
       // fingerprint below says whether the files still give its examples).
       inclusion: source?.inclusion,
       inclusionFrom: join(runDir, RUN_JSON),
+      // And those the lines of the snapshot it started from chose, as run.json records them.
+      ownRun: runDir,
     };
     const data = await dataExamples(dataPaths, reading);
     if (source?.fingerprint && (await datasetFingerprint(fingerprintedExamples(data))) !== source.fingerprint) {

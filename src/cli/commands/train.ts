@@ -61,7 +61,8 @@ ${SPLIT_SEED_HELP}
   --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
-  --include-failing       train on examples that fail the quality check too
+  --include-failing       train on examples that fail the quality check too (default: as the
+                          --adapter run folder did; --include-failing=false leaves them out)
 ${INCLUSION_HELP}
                           (default: the --adapter run folder's, if it chose any, over the
                           studio's choices an --adapter snapshot's dataset.jsonl records;
@@ -265,16 +266,22 @@ const train: CliCommand = {
     if (f.resume) checkResumeSettings(out, before ?? {}, config, splitSeed, f.seq === undefined, f.epochs !== undefined, dataFiles);
     // A resumed run uses the examples it chose (the page's choice is stored with the dataset); a run
     // from an --adapter run folder those the folder chose, unless the flags choose others, as eval
-    // and hdr do (and a snapshot's lines' choice: dataExamples).
-    const chosen = f.resume ? { inclusion: inclusionFromFlags(f, { out, recorded: before?.source?.inclusion }), inclusionFrom: join(out, RUN_JSON) } : inclusionOrRecorded(f, adapterRun(startAdapter));
-    const { inclusion } = chosen;
+    // and hdr do (and a snapshot's lines' choice: dataExamples). Both record --include-failing's
+    // word: a resume that dropped it, or inherited it, would read other examples than the run's.
+    const chosen = f.resume
+      ? { inclusion: inclusionFromFlags(f, { out, recorded: before?.source?.inclusion }), inclusionFrom: join(out, RUN_JSON), includeFailing: f['include-failing'] ?? before?.source?.includeFailing }
+      : inclusionOrRecorded(f, adapterRun(startAdapter));
+    const { inclusion, includeFailing } = chosen;
     const quiet = f.quiet ?? false;
     const progress = new ProgressLine(quiet);
     // A resumed run holds out what it recorded (the usual share where it recorded none).
     const evalFraction = before ? (before.source?.evalFraction ?? DEFAULT_SPLIT.evalFraction) : adapterEvalFraction(startAdapter);
     // A resumed run's choice is the one run.json recorded (inclusionFromFlags): an id it left out
     // that the files no longer hold is noted, not refused as a typo; the fingerprint decides.
-    const reading = { seed: splitSeed, evalFraction, format, includeFailing: f['include-failing'], bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), adapter: startAdapter };
+    // A resumed run that recorded the lines' choice of the snapshot it started from reads its record:
+    // the snapshot may be gone (runs written before the record read the snapshot again).
+    const lineChoicesFrom = before?.source?.lineChoices ? { ownRun: out } : { adapter: startAdapter };
+    const reading = { seed: splitSeed, evalFraction, format, includeFailing, bfclPromptMode, inclusion, ...(chosen.inclusionFrom && { inclusionFrom: chosen.inclusionFrom }), ...lineChoicesFrom };
     // The data are read before the model: a resume on other data is refused without waiting for a
     // model to load (minutes for a large one), and so is a dataset with nothing to train on.
     const data = await dataExamples(dataFiles, reading);
@@ -304,8 +311,9 @@ const train: CliCommand = {
     const store = new RunFolderStore(
       out,
       runFolderFacts(modelArg, dataFiles, data.counts, {
-        format, bfclPromptMode, includeFailing: f['include-failing'] ?? false, splitSeed,
+        format, bfclPromptMode, includeFailing: includeFailing ?? false, splitSeed,
         ...(inclusion && { inclusion }),
+        ...(data.lineChoices && { lineChoices: data.lineChoices }),
         ...recordedEvalFraction(evalFraction),
         fingerprint,
         ...(startAdapter ? { startAdapter } : {}),

@@ -20,7 +20,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
-import type { InclusionChoice } from '../../data/inclusion.ts';
+import type { InclusionChoice, LineChoices } from '../../data/inclusion.ts';
 import { errorsText, withEarlierPredictions, type EvalReport, type Prediction } from '../../eval/index.ts';
 import type { HardCase, HdrSettings } from '../../hdr/index.ts';
 import { nodeFileSource } from '../../model/byte-source-node.ts';
@@ -73,6 +73,9 @@ export interface RunSource {
   includeFailing: boolean;
   /** `--include-flagged` / `--leave-out` (data/inclusion.ts), when given: a resume uses the same examples. */
   inclusion?: InclusionChoice;
+  /** The studio's choice per example of the --adapter snapshot it started from (its dataset.jsonl's
+   * "included"), where it used one; absent in folders written before it. */
+  lineChoices?: LineChoices;
   /** The held-out split's seed (`--split-seed`); absent in folders written before it, where it was the run's seed. */
   splitSeed?: number;
   /** The share it held out, where not the usual 10%: an --adapter snapshot's own, kept so that
