@@ -72,8 +72,10 @@ describe.each(layouts.map((v) => [v ? describeLoraDecodeVariant(v) : 'as chosen'
       [xBuf, loraBuf, ...yBufs].forEach((b) => b.destroy());
     });
   }
+});
 
-  it.runIf(variant === undefined)('says which shapes it takes and refuses others by name', async () => {
+describe('lora decode kernel limits', () => {
+  it('says which shapes it takes and refuses others by name', async () => {
     const gpu = await testGpu();
     expect(loraDecodeFits(LORA_DECODE_MAX_ROWS, LORA_DECODE_MAX_RANK, 3)).toBe(true);
     expect(loraDecodeFits(LORA_DECODE_MAX_ROWS + 1, 16, 1)).toBe(false);
