@@ -20,16 +20,16 @@ export interface TunedLoraDecodeClass {
  * been seen to destabilise Dawn). */
 export async function tuneLoraDecodes(gpu: Gpu, candidates: () => LoraDecodeVariant[] = loraDecodeCandidates): Promise<TunedLoraDecodeClass[]> {
   const classes = seenLoraDecodeClasses(gpu);
-  const todo = [...classes].filter(([key]) => gpu.tuning.get(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key) === undefined);
+  const untuned = [...classes].filter(([key]) => gpu.tuning.get(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key) === undefined);
   classes.clear();
-  if (gpu.ctx.adapter.isSoftware || todo.length === 0) return [];
+  if (gpu.ctx.adapter.isSoftware || untuned.length === 0) return [];
   const racers = candidates();
   await compileAhead(gpu, async () => {
-    for (const [, args] of todo) for (const v of racers) await loraDecode(gpu, { ...args, variant: v });
+    for (const [, args] of untuned) for (const v of racers) await loraDecode(gpu, { ...args, variant: v });
   });
-  await warmGpu(gpu, () => loraDecode(gpu, { ...todo[0][1], variant: racers[0] }));
+  await warmGpu(gpu, () => loraDecode(gpu, { ...untuned[0][1], variant: racers[0] }));
   const out: TunedLoraDecodeClass[] = [];
-  for (const [shapeClass, args] of todo) {
+  for (const [shapeClass, args] of untuned) {
     const timings = await raceVariants(gpu, racers, (v) => loraDecode(gpu, { ...args, variant: v }));
     const chosen = timings[0].variant;
     gpu.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, shapeClass, chosen);

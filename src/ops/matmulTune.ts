@@ -44,11 +44,11 @@ export interface TuneOptions {
 
 export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<TunedClass[]> {
   const classes = seenMatmulClasses(gpu);
-  const todo = [...classes].filter(([, args]) => tunedChoice(gpu, matmulOperands(gpu, args)!) === undefined);
+  const untuned = [...classes].filter(([, args]) => tunedChoice(gpu, matmulOperands(gpu, args)!) === undefined);
   classes.clear();
-  if (gpu.ctx.adapter.isSoftware || todo.length === 0) return [];
+  if (gpu.ctx.adapter.isSoftware || untuned.length === 0) return [];
   const candidatesOf = opts.candidates ?? ((g: Gpu, args: MatmulArgs) => matmulCandidates(g, matmulOperands(g, args)!));
-  const plans = todo.map(([shapeClass, args]) => ({ shapeClass, args, candidates: candidatesOf(gpu, args) }));
+  const plans = untuned.map(([shapeClass, args]) => ({ shapeClass, args, candidates: candidatesOf(gpu, args) }));
   try {
     await compileAhead(gpu, async () => {
       for (const p of plans) for (const v of p.candidates) await matmul(gpu, { ...p.args, variant: v });
