@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -70,6 +70,25 @@ function failedRunText(name: string, step: number, message: string | undefined, 
   const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
   if (message && /\bresum/i.test(message)) return text;
   return checkpointStep ? `${text} Resume it to continue from its last checkpoint (step ${checkpointStep}).` : `${text} It saved no checkpoint, so there is nothing to resume: start it again from step 0.`;
+}
+
+/** Settings as the memory plan's refusals name them: what sizes the step. */
+function memorySettingsWords(c: RunConfig): string {
+  return `batch ${c.batchSize} × ${c.seqLen} tokens, LoRA rank ${c.lora.rank}${c.recompute ? ', recompute on' : ''}`;
+}
+
+/** The memory plan's refusal of a new run with `config`, for Start training's reason and for the
+ * store's start (one message, whichever way the run was started): the Training form's settings, or
+ * the named run's (the guided demo's, which the user does not set, so no change to suggest). */
+export function startRefusal(plan: Pick<MemoryPlan, 'problems'>, config: RunConfig, runName?: string): string {
+  const whose = runName ? `the settings of “${runName}”` : 'these settings';
+  const then = runName ? 'No run was started.' : 'See the Model panel for what to change.';
+  return `The memory plan says ${whose} do not fit this GPU (${memorySettingsWords(config)}): ${plan.problems[0] ?? 'see the Model panel'}. ${then}`;
+}
+
+/** The memory plan's refusal of a resume: the run keeps its own settings, not the form's. */
+function resumeRefusal(plan: Pick<MemoryPlan, 'problems'>, config: RunConfig, runName: string): string {
+  return `“${runName}” does not fit this GPU with its own settings (${memorySettingsWords(config)}): ${plan.problems[0] ?? 'see the Model panel'}. A resumed run keeps its settings: start a new run with smaller ones (the Model panel says what would fit).`;
 }
 
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
@@ -339,16 +358,14 @@ export const useRuns = create<RunState>((set, get) => {
     }
   }
 
-  /** Why a run's own settings do not fit this GPU, or null. A resume trains the stored config, not
-   * the form's, so the verdict the panels show (the form's) says nothing about it; a run that does
-   * not fit failed only after its weights were uploaded. No plan (none computed): the worker decides. */
-  async function resumeMemoryProblem(run: StoredRun): Promise<string | null> {
-    if (!isTrainingRun(run)) return null;
-    const c = run.config;
-    const plan = await engineClient().request('planMemory', trainShapeOf(c)).catch(() => undefined);
-    if (!plan || plan.fits) return null;
-    const settings = `batch ${c.batchSize} × ${c.seqLen} tokens, LoRA rank ${c.lora.rank}${c.recompute ? ', recompute on' : ''}`;
-    return `“${run.name ?? run.id}” does not fit this GPU with its own settings (${settings}): ${plan.problems[0] ?? 'see the Model panel'}. A resumed run keeps its settings: start a new run with smaller ones (the Model panel says what would fit).`;
+  /** The memory plan for training with `config` where it refuses it; null where it fits, or where the
+   * worker could not make one (the job checks this GPU's limits itself). Every start and resume asks
+   * here and waits for the answer: the panels' plan is the form's, on its way or another's (the guided
+   * demo's run and a resumed run train their own settings), and a run that does not fit fails only
+   * after its weights were uploaded. */
+  async function refusingPlan(config: RunConfig): Promise<MemoryPlan | null> {
+    const plan = await engineClient().request('planMemory', trainShapeOf(config)).catch(() => undefined);
+    return plan && !plan.fits ? plan : null;
   }
 
   /** Runs `begin` unless a run trains or is being started: one start at a time. */
@@ -403,6 +420,8 @@ export const useRuns = create<RunState>((set, get) => {
     startRun: (datasetId, name, config = get().draft) => startOnce(async () => {
       const model = useModel.getState().info;
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
+      const refused = await refusingPlan(config);
+      if (refused) return set({ error: startRefusal(refused, config, name) });
       let runId: string;
       try {
         ({ runId } = await engineClient().request('createRun', { datasetId, config, name }));
@@ -431,8 +450,10 @@ export const useRuns = create<RunState>((set, get) => {
         const loaded = await model.loadModel(source);
         if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
       }
-      const memory = await resumeMemoryProblem(run);
-      if (memory) return set({ error: memory });
+      if (isTrainingRun(run)) {
+        const refused = await refusingPlan(run.config);
+        if (refused) return set({ error: resumeRefusal(refused, run.config, run.name ?? run.id) });
+      }
       await train(runId, true);
     }, 'A run is already training or starting; pause or stop it before resuming another.'),
 

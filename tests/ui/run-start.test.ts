@@ -44,7 +44,7 @@ describe('starting a training run', () => {
       return undefined;
     };
     await useRuns.getState().startRun('d');
-    expect(requests).toEqual(['createRun', 'startRun', 'deleteRun']);
+    expect(requests).toEqual(['planMemory', 'createRun', 'startRun', 'deleteRun']);
     expect(useRuns.getState().runs).toEqual([]);
     expect(useRuns.getState().error).toMatch(/could not run: an evaluation is running; wait for it or cancel it first/);
   });
@@ -57,7 +57,7 @@ describe('starting a training run', () => {
       return undefined;
     };
     await useRuns.getState().startRun('d');
-    expect(requests).toEqual(['createRun', 'startRun']);
+    expect(requests).toEqual(['planMemory', 'createRun', 'startRun']);
     expect(useRuns.getState().runs.map((r) => r.id)).toEqual(['r']);
   });
 

@@ -86,7 +86,8 @@ describe('Start training while the memory plan is on its way', () => {
     await answerPlan(notFitting);
     const html = trainingPanel();
     expect(button(html, 'start-run')).toMatch(/aria-disabled="true"/);
-    expect(reason(html, 'start-run')?.text).toBe('The memory plan says this does not fit: see the Model panel for what to change.');
+    // The form's settings (the studio's defaults) and the plan's first problem, as the store's start says it too.
+    expect(reason(html, 'start-run')?.text).toBe(`The memory plan says these settings do not fit this GPU (batch 1 × 320 tokens, LoRA rank 4): ${notFitting.problems[0]}. See the Model panel for what to change.`);
   });
 
   it('waits again when the settings change, for the new settings’ plan', async () => {

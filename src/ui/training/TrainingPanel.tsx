@@ -2,7 +2,7 @@
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
-import { canResume, draftProblem, resumeLabel, useRuns } from '../../state/runStore.ts';
+import { canResume, draftProblem, resumeLabel, startRefusal, useRuns } from '../../state/runStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useGpuBusyReason, useJobs, useResumeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
@@ -30,8 +30,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
 
   const fieldProblem = useFirstFieldProblem(['cfg-']);
   const configProblem = useRuns((s) => draftProblem(s.draft, model));
-  const draftLoss = useRuns((s) => s.draft.loss);
-  const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? 'The memory plan says this does not fit: see the Model panel for what to change.' : null;
+  const draft = useRuns((s) => s.draft);
+  const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? startRefusal(plan, draft) : null;
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();
   // The plan on its way comes last: it lasts a moment, and what holds the GPU or needs fixing says more.
@@ -54,7 +54,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         )}
       </p>
       <RunConfigForm disabled={!!active} />
-      {dataset && <ReasoningNote datasetId={dataset.id} loss={draftLoss} />}
+      {dataset && <ReasoningNote datasetId={dataset.id} loss={draft.loss} />}
       {dataset && <TruncationNote datasetId={dataset.id} disabled={!!active} />}
       <PlanFailedNote />
       <div className="row">
