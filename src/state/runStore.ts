@@ -365,7 +365,7 @@ export const useRuns = create<RunState>((set, get) => {
    * after its weights were uploaded. */
   async function refusingPlan(config: RunConfig): Promise<MemoryPlan | null> {
     const plan = await engineClient().request('planMemory', trainShapeOf(config)).catch(() => undefined);
-    return plan && !plan.fits ? plan : null;
+    return plan?.fits === false ? plan : null;
   }
 
   /** Runs `begin` unless a run trains or is being started: one start at a time. */
