@@ -348,17 +348,17 @@ const TAKEOVER_SUFFIX = '.takeover';
  * make their own. 'busy': another export held it for a second (or one killed while holding it left it). */
 function underTakeover(path: string, take: () => boolean): boolean | 'busy' {
   const takeover = path + TAKEOVER_SUFFIX;
-  for (let attempt = 0; ; attempt++) {
+  // Another export's takeover lasts microseconds: wait for it.
+  const made = retryForASecond(() => {
     try {
       closeSync(openSync(takeover, 'wx'));
-      break;
+      return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A takeover lasts microseconds: wait for it up to a second, as lockHolder waits for a lock's words.
-      if (attempt >= 20) return 'busy';
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      return undefined;
     }
-  }
+  });
+  if (!made) return 'busy';
   try {
     return take();
   } finally {
@@ -370,17 +370,16 @@ function underTakeover(path: string, take: () => boolean): boolean | 'busy' {
  * this one cannot tell), 'ended' once it has, 'gone' where its file is no longer there, 'unknown'
  * where its file names no process. */
 function lockHolder(path: string, host: string): ExportLockOwner | 'ended' | 'gone' | 'unknown' {
-  let holder: ExportLockOwner | undefined;
-  // An export that has just made its lock writes it a moment later: read again for up to a second.
-  for (let attempt = 0; holder === undefined && attempt < 20; attempt++) {
-    if (attempt > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  // An export that has just made its lock writes it a moment later: read again.
+  const holder = retryForASecond((): ExportLockOwner | 'gone' | undefined => {
     try {
-      holder = JSON.parse(readFileSync(path, 'utf8')) as ExportLockOwner;
+      return JSON.parse(readFileSync(path, 'utf8')) as ExportLockOwner;
     } catch (err) {
       // Gone as it was read: the export that held it ended.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+      return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
     }
-  }
+  });
+  if (holder === 'gone') return 'gone';
   if (!holder || !Number.isInteger(holder.pid)) return 'unknown';
   if (holder.host !== host) return holder;
   try {
@@ -390,6 +389,18 @@ function lockHolder(path: string, host: string): ExportLockOwner | 'ended' | 'go
     // EPERM: a process of another user runs under that id.
     return (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'ended' : holder;
   }
+}
+
+/** `attempt` again every 50 ms until it gives an answer, for up to a second; undefined if it never
+ * did. It blocks: what the export lock waits for (another export writing its lock, or taking one
+ * over) lasts microseconds, and the CLI has nothing else to do meanwhile. */
+function retryForASecond<T>(attempt: () => T | undefined): T | undefined {
+  for (let tries = 0; tries <= 20; tries++) {
+    if (tries > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    const answer = attempt();
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
 }
 
 const STAGING_PREFIX = '.export-';

@@ -7,3 +7,4 @@ export * from './recorder.ts';
 export * from './engine.ts';
 export * from './scratch.ts';
 export * from './tuning.ts';
+export * from './perGpu.ts';

@@ -93,6 +93,16 @@ export class KernelTuning {
   }
 }
 
+/** Empties a record of the shape classes met while recording (class → one call of it) and returns
+ * those to race: the ones without a stored choice the op would run. A damaged choice (hand-edited,
+ * half-written, a layout since removed) is ignored where the op runs, so it counts as none here too;
+ * were it skipped, its class would run the rule of thumb for good and never be measured. */
+export function takeUntunedClasses<Call>(seen: Map<string, Call>, usableChoice: (shapeClass: string, call: Call) => unknown): Array<[string, Call]> {
+  const untuned = [...seen].filter(([shapeClass, call]) => usableChoice(shapeClass, call) === undefined);
+  seen.clear();
+  return untuned;
+}
+
 function isPlainObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -4,7 +4,7 @@
 // with no backward (decoding); training runs the two-product path in model/transformer.ts.
 // Which layout of the kernel runs is chosen per adapter and shape class (loraDecodeChoice.ts), as the
 // autotune (loraDecodeTune.ts) measured; `variant` forces one (tests and the tuner).
-import { packParams, shaderFile, type Gpu } from '../gpu/index.ts';
+import { packParams, perGpu, shaderFile, type Gpu } from '../gpu/index.ts';
 import { chooseLoraDecodeVariant, loraDecodeShapeClass, type LoraDecodeVariant } from './loraDecodeChoice.ts';
 import code from '../../shaders/lora_decode.wgsl?raw';
 
@@ -39,22 +39,8 @@ export interface LoraDecodeArgs {
 /** Shape classes met while recording on a hardware adapter, with one call of each (what a tuning
  * pass measures), and the layout each class last ran, on any adapter (what the generation benchmark
  * reports). */
-const seen = new WeakMap<Gpu, Map<string, LoraDecodeArgs>>();
-const ran = new WeakMap<Gpu, Map<string, LoraDecodeVariant>>();
-
-function perGpu<T>(map: WeakMap<Gpu, Map<string, T>>, gpu: Gpu): Map<string, T> {
-  let m = map.get(gpu);
-  if (!m) map.set(gpu, (m = new Map()));
-  return m;
-}
-
-export function seenLoraDecodeClasses(gpu: Gpu): Map<string, LoraDecodeArgs> {
-  return perGpu(seen, gpu);
-}
-
-export function loraDecodeVariantsRun(gpu: Gpu): Map<string, LoraDecodeVariant> {
-  return perGpu(ran, gpu);
-}
+export const seenLoraDecodeClasses = perGpu(() => new Map<string, LoraDecodeArgs>());
+export const loraDecodeVariantsRun = perGpu(() => new Map<string, LoraDecodeVariant>());
 
 /** Whether the fused kernel can run this shape (else use the two products per target). */
 export function loraDecodeFits(M: number, r: number, targets: number): boolean {

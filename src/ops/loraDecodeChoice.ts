@@ -70,9 +70,15 @@ function isCandidate(v: unknown): v is LoraDecodeVariant {
   return !!c && CANDIDATES.some((k) => k.WG === c.WG && k.u === c.u);
 }
 
+/** The autotune's choice for a shape class, unless none is stored or it is damaged: then the class
+ * runs the rule of thumb, and the autotune races it (again). */
+export function tunedLoraDecodeVariant(gpu: Gpu, shapeClass: string): LoraDecodeVariant | undefined {
+  const tuned = gpu.tuning.get<unknown>(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, shapeClass);
+  return isCandidate(tuned) ? { WG: tuned.WG, u: tuned.u } : undefined;
+}
+
 /** The layout this call runs: tuned for its class on this adapter, else the rule of thumb. */
 export function chooseLoraDecodeVariant(gpu: Gpu, s: LoraDecodeShape): LoraDecodeVariant {
   if (gpu.ctx.adapter.isSoftware) return LORA_DECODE_FIRST;
-  const tuned = gpu.tuning.get<unknown>(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, loraDecodeShapeClass(s));
-  return isCandidate(tuned) ? { WG: tuned.WG, u: tuned.u } : defaultLoraDecodeVariant(gpu, s);
+  return tunedLoraDecodeVariant(gpu, loraDecodeShapeClass(s)) ?? defaultLoraDecodeVariant(gpu, s);
 }

@@ -3,10 +3,10 @@
 // own buffers and keep the fastest for this adapter (gpu.tuning, saved to its store). Runs once per
 // class per adapter and kernel source, before a generation's first step, never inside one. Adds to
 // the output buffers of the calls it times: callers tune before those buffers hold data.
-import { compileAhead, type Gpu } from '../gpu/index.ts';
+import { compileAhead, takeUntunedClasses, type Gpu } from '../gpu/index.ts';
 import { raceVariants, warmGpu } from '../gpu/race.ts';
 import { loraDecode, seenLoraDecodeClasses } from './loraDecode.ts';
-import { describeLoraDecodeVariant, loraDecodeCandidates, LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP, type LoraDecodeVariant } from './loraDecodeChoice.ts';
+import { describeLoraDecodeVariant, loraDecodeCandidates, LORA_DECODE_SOURCE_HASH, LORA_DECODE_TUNING_OP, tunedLoraDecodeVariant, type LoraDecodeVariant } from './loraDecodeChoice.ts';
 
 export interface TunedLoraDecodeClass {
   shapeClass: string;
@@ -15,13 +15,12 @@ export interface TunedLoraDecodeClass {
   timings: Array<{ variant: string; millis: number }>;
 }
 
-/** Tunes every class recorded since the last call that this adapter has no choice for yet. Every
+/** Tunes every class recorded since the last call that this adapter has no usable choice for yet
+ * (none stored, or a damaged one). Every
  * candidate's pipeline is compiled before anything is timed (pipelines made between readbacks have
  * been seen to destabilise Dawn). */
 export async function tuneLoraDecodes(gpu: Gpu, candidates: () => LoraDecodeVariant[] = loraDecodeCandidates): Promise<TunedLoraDecodeClass[]> {
-  const classes = seenLoraDecodeClasses(gpu);
-  const untuned = [...classes].filter(([key]) => gpu.tuning.get(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key) === undefined);
-  classes.clear();
+  const untuned = takeUntunedClasses(seenLoraDecodeClasses(gpu), (shapeClass) => tunedLoraDecodeVariant(gpu, shapeClass));
   if (gpu.ctx.adapter.isSoftware || untuned.length === 0) return [];
   const racers = candidates();
   await compileAhead(gpu, async () => {

@@ -12,7 +12,7 @@
 // Which kernel runs (matmulKernels.ts) is chosen per adapter and shape class (matmulChoice.ts): the
 // register-tiled kernel on software adapters, workgroup-tiled f32 / split-K / tensor cores on GPUs,
 // as the autotune (matmulTune.ts) measured. `variant` forces one (tests and the tuner).
-import type { Gpu } from '../gpu/index.ts';
+import { perGpu, type Gpu } from '../gpu/index.ts';
 import { matmulOperands, type MatmulArgs } from './matmulOperands.ts';
 import { recordMatmul, type MatmulVariant } from './matmulKernels.ts';
 import { chooseMatmulVariant, matmulShapeClass, variantApplies } from './matmulChoice.ts';
@@ -21,13 +21,7 @@ export { bindWindow, type MatmulArgs, type WeightDtype } from './matmulOperands.
 export { MATMUL, matmulWorkgroup, describeVariant, type MatmulVariant } from './matmulKernels.ts';
 
 /** Shape classes met while recording, with one call of each (what a tuning pass measures). */
-const seen = new WeakMap<Gpu, Map<string, MatmulArgs>>();
-
-export function seenMatmulClasses(gpu: Gpu): Map<string, MatmulArgs> {
-  let m = seen.get(gpu);
-  if (!m) seen.set(gpu, (m = new Map()));
-  return m;
-}
+export const seenMatmulClasses = perGpu(() => new Map<string, MatmulArgs>());
 
 /** Records C (+)= alpha·op(A)·op(B) (+ bias). */
 export async function matmul(gpu: Gpu, args: MatmulArgs & { variant?: MatmulVariant }): Promise<void> {

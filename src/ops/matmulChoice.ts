@@ -172,12 +172,12 @@ export function defaultMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
   return { kind: 'tiled', ...c, splitK: splits[splits.length - 1] };
 }
 
-/** The autotune's choice for the product's class, unless it is a tensor-core variant without a pass
- * of the check as it is now (the check changed since it won): then the class has none, and the
- * autotune races it again. */
+/** The autotune's choice for the product's class, unless it is damaged (no variant this adapter can
+ * run) or a tensor-core variant without a pass of the check as it is now (the check changed since it
+ * won): then the class has none, and the autotune races it again. */
 export function tunedChoice(gpu: Gpu, o: ShapeFacts): MatmulVariant | undefined {
   const tuned = gpu.tuning.get<MatmulVariant>(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(o));
-  return tuned && passedCheck(gpu, tuned, o.transB) ? tuned : undefined;
+  return tuned && variantRunsHere(gpu, tuned) && passedCheck(gpu, tuned, o.transB) ? tuned : undefined;
 }
 
 /** The variant this product runs: tuned for its class on this adapter, else the rule of thumb. */
@@ -188,14 +188,23 @@ export function chooseMatmulVariant(gpu: Gpu, o: ShapeFacts): MatmulVariant {
   return defaultMatmulVariant(gpu, o);
 }
 
+/** Whether a (possibly stored, possibly damaged) variant is one this adapter can run at all: a known
+ * kind in a configuration that fits the device. A stored choice that is not is damaged; one that is
+ * may still not apply to every product of its class (variantApplies), which leaves the choice good. */
+function variantRunsHere(gpu: Gpu, v: MatmulVariant): boolean {
+  if (v.kind === 'register') return !v.sharedRows || sharedRowsApplies(gpu);
+  if (v.kind === 'matvec') return v.subgroups ? matvecSubgroupThreads(gpu).includes(v.G) : matvecThreadsFit(v.G);
+  if (v.kind === 'matvecColumns') return true;
+  if (v.kind === 'tiled') return tiledFits(gpu, v);
+  if (v.kind === 'subgroupMatrix') return subgroupMatrixFits(gpu, v);
+  return false;
+}
+
 /** Whether a (possibly stored) variant can run this product on this device. */
 export function variantApplies(gpu: Gpu, o: ShapeFacts, v: MatmulVariant): boolean {
-  if (v.kind === 'register') return !v.sharedRows || sharedRowsApplies(gpu);
-  if (v.kind === 'matvec') return (v.subgroups ? matvecSubgroupThreads(gpu).includes(v.G) : matvecThreadsFit(v.G)) && matvecApplies(gpu, o, v.G);
+  if (!variantRunsHere(gpu, v)) return false;
+  if (v.kind === 'matvec') return matvecApplies(gpu, o, v.G);
   if (v.kind === 'matvecColumns') return matvecApplies(gpu, o, 1);
-  if (v.kind === 'tiled') return tiledFits(gpu, v);
-  if (v.kind === 'subgroupMatrix') {
-    return subgroupMatrixApplies(gpu, o) && subgroupMatrixFits(gpu, v) && (!v.staged || (!!o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })));
-  }
-  return false;
+  if (v.kind === 'subgroupMatrix') return subgroupMatrixApplies(gpu, o) && (!v.staged || (!!o.wb && o.ldb !== undefined && stagedApplies(gpu, { wb: o.wb, ldb: o.ldb })));
+  return true;
 }

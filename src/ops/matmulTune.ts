@@ -4,7 +4,7 @@
 // a job's first step (Trainer.prepare, the benchmark), never inside one: it submits and waits.
 // Overwrites the output buffers of the calls it times; callers tune before those buffers hold data.
 import type { Gpu } from '../gpu/index.ts';
-import { compileAhead } from '../gpu/index.ts';
+import { compileAhead, takeUntunedClasses } from '../gpu/index.ts';
 import { raceVariants, warmGpu } from '../gpu/race.ts';
 import { matmul, seenMatmulClasses, type MatmulArgs } from './matmul.ts';
 import { describeVariant, type MatmulVariant } from './matmulKernels.ts';
@@ -32,7 +32,8 @@ function dispatches(v: MatmulVariant): number {
 }
 
 /**
- * Tunes every shape class recorded since the last call that this adapter has no choice for yet.
+ * Tunes every shape class recorded since the last call that this adapter has no usable choice for
+ * yet (none stored, or one it cannot run: damaged, or a tensor-core winner without a current pass).
  * Pipelines of all candidates are compiled first, together (creating pipelines between readbacks
  * has been seen to destabilise Dawn), then each candidate is timed (gpu/race.ts).
  */
@@ -43,9 +44,7 @@ export interface TuneOptions {
 }
 
 export async function tuneMatmuls(gpu: Gpu, opts: TuneOptions = {}): Promise<TunedClass[]> {
-  const classes = seenMatmulClasses(gpu);
-  const untuned = [...classes].filter(([, args]) => tunedChoice(gpu, matmulOperands(gpu, args)!) === undefined);
-  classes.clear();
+  const untuned = takeUntunedClasses(seenMatmulClasses(gpu), (_, args) => tunedChoice(gpu, matmulOperands(gpu, args)!));
   if (gpu.ctx.adapter.isSoftware || untuned.length === 0) return [];
   const candidatesOf = opts.candidates ?? ((g: Gpu, args: MatmulArgs) => matmulCandidates(g, matmulOperands(g, args)!));
   const plans = untuned.map(([shapeClass, args]) => ({ shapeClass, args, candidates: candidatesOf(gpu, args) }));

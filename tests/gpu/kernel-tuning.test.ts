@@ -26,6 +26,22 @@ function asHardware(gpu: Gpu): Gpu {
   return { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } } };
 }
 
+/** A lora_decode call as Qwen2.5-0.5B's down makes it at one row and rank 16, narrowed: K past the
+ * workgroups, an output past 64. */
+function loraDownCall(gpu: Gpu) {
+  const M = 1, K = 1200, r = 16, outF = 96;
+  const x = uploadBuffer(gpu.ctx, randomArray(M * K, 7), 'x');
+  const lora = uploadBuffer(gpu.ctx, randomArray(r * K + outF * r, 8, 0.5), 'lora');
+  const y = createStorageBuffer(gpu.ctx, M * outF * 4, 'y');
+  const shape = { M, K, r, outs: [outF] };
+  return {
+    args: { x, lora, scale: 2, M, K, r, targets: [{ offA: 0, offB: r * K, outF, y }] },
+    shape,
+    key: loraDecodeShapeClass(shape),
+    destroy: () => [x, lora, y].forEach((b) => b.destroy()),
+  };
+}
+
 describe('GPU timing and profiling', () => {
   it('times recorded work with timestamp queries and attributes a profile to kernels', async () => {
     const gpu = await testGpu();
@@ -218,19 +234,65 @@ describe('the tuning table', () => {
     [a, b, c].forEach((x) => x.destroy());
   });
 
+  it('a damaged stored matmul choice counts as untuned: the next autotune races its class and stores a good one', async () => {
+    const gpu = asHardware(await testGpu());
+    gpu.tuning = new KernelTuning('test-hardware-damaged', null);
+    // This device without `subgroups` (a copy of the features: the shared test device keeps them).
+    gpu.ctx.features = new Set([...gpu.ctx.features].filter((f) => f !== 'subgroups'));
+    const M = 96, N = 80, K = 64;
+    const a = uploadBuffer(gpu.ctx, randomArray(M * K, 5), 'a');
+    const b = uploadBuffer(gpu.ctx, randomArray(N * K, 6), 'b');
+    const c = createStorageBuffer(gpu.ctx, M * N * 4, 'c');
+    const args = { a, b, c, M, N, K, transB: true };
+    const key = matmulShapeClass(matmulOperands(gpu, args)!);
+    const racers: MatmulVariant[] = [{ kind: 'register' }, { kind: 'tiled', BM: 32, BN: 32, BK: 8, TM: 4, TN: 4, splitK: 1 }];
+    const damaged: unknown[] = [
+      { kind: 'tiled', BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 }, // no splitK
+      { kind: 'register', sharedRows: true }, // needs subgroups this device was not given
+      { kind: 'mystery' },
+      'register',
+    ];
+    try {
+      for (const bad of damaged) {
+        gpu.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key, bad);
+        seenMatmulClasses(gpu).clear();
+        await compileAhead(gpu, () => matmul(gpu, args));
+        const tuned = await tuneMatmuls(gpu, { candidates: () => racers });
+        expect(tuned.map((t) => t.shapeClass), JSON.stringify(bad)).toEqual([key]);
+        expect(racers).toContainEqual(gpu.tuning.get(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, key));
+        expect(chooseMatmulVariant(gpu, matmulOperands(gpu, args)!)).toEqual(tuned[0].chosen);
+      }
+    } finally {
+      [a, b, c].forEach((x) => x.destroy());
+    }
+  });
+
+  it('a damaged stored lora_decode choice counts as untuned: the next autotune races its class and stores a good one', async () => {
+    const gpu = asHardware(await testGpu());
+    gpu.tuning = new KernelTuning('test-hardware-lora-damaged', null);
+    const { args, shape, key, destroy } = loraDownCall(gpu);
+    const racers: LoraDecodeVariant[] = [{ WG: 64, u: 'oneSum' }, { WG: 256, u: 'split' }];
+    try {
+      for (const bad of [{ WG: 128, u: 'split' }, { WG: 256 }, 'split', null]) {
+        gpu.tuning.set(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key, bad);
+        seenLoraDecodeClasses(gpu).clear();
+        await compileAhead(gpu, () => loraDecode(gpu, args));
+        const tuned = await tuneLoraDecodes(gpu, () => racers);
+        expect(tuned.map((t) => t.shapeClass), JSON.stringify(bad)).toEqual([key]);
+        expect(racers).toContainEqual(gpu.tuning.get(LORA_DECODE_TUNING_OP, LORA_DECODE_SOURCE_HASH, key));
+        expect(chooseLoraDecodeVariant(gpu, shape)).toEqual(tuned[0].chosen);
+      }
+    } finally {
+      destroy();
+    }
+  });
+
   it('the lora_decode autotune races its layouts on a recorded call, keeps the fastest, and the call then runs it; software adapters keep the first layout untuned', async () => {
     const shared = await testGpu();
     const gpu = asHardware(shared);
     gpu.tuning = new KernelTuning('test-hardware-lora', null);
     const soft: Gpu = { ...shared, tuning: new KernelTuning('test-software-lora', null) };
-    // Qwen2.5-0.5B's down at one row and rank 16, narrowed: K past the workgroups, an output past 64.
-    const M = 1, K = 1200, r = 16, outF = 96;
-    const x = uploadBuffer(gpu.ctx, randomArray(M * K, 7), 'x');
-    const lora = uploadBuffer(gpu.ctx, randomArray(r * K + outF * r, 8, 0.5), 'lora');
-    const y = createStorageBuffer(gpu.ctx, M * outF * 4, 'y');
-    const args = { x, lora, scale: 2, M, K, r, targets: [{ offA: 0, offB: r * K, outF, y }] };
-    const shape = { M, K, r, outs: [outF] };
-    const key = loraDecodeShapeClass(shape);
+    const { args, shape, key, destroy } = loraDownCall(gpu);
     try {
       // Untuned on a GPU: the rule of thumb (256 threads for an output past 64), and the class is kept to tune.
       seenLoraDecodeClasses(gpu).clear();
@@ -265,7 +327,7 @@ describe('the tuning table', () => {
       expect(await tuneLoraDecodes(soft)).toEqual([]);
       soft.recorder.submit();
     } finally {
-      [x, lora, y].forEach((b) => b.destroy());
+      destroy();
     }
   });
 });
