@@ -14,7 +14,7 @@ import { evaluationSample, heldOutLeftOutText, type FileExamples } from '../../j
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -59,8 +59,7 @@ ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any, over the
-                          studio's choices an --adapter snapshot's dataset.jsonl records)
+${INCLUSION_DEFAULT_HELP}
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
 
