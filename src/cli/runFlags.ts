@@ -18,6 +18,8 @@ import { DEFAULT_SPLIT } from '../data/split.ts';
 import { plural } from '../data/plural.ts';
 import { parseRuleList, sameInclusion, type InclusionChoice } from '../data/inclusion.ts';
 import { QUALITY_RULES } from '../data/quality-check.ts';
+import { HDR_FILES, RUN_JSON } from '../jobs/store/folder.ts';
+import { DATASET_FILE } from '../snapshot/dataset-jsonl.ts';
 
 export interface RunTarget {
   modelArg: string;
@@ -277,6 +279,14 @@ export const INCLUSION_HELP = `  --include-flagged <r>   use the examples flagge
                           the rules: ${QUALITY_RULES.slice(0, 3).join(', ')},
                           ${QUALITY_RULES.slice(3).join(', ')}
   --leave-out <ids>       leave these examples out (by id, comma-separated), whatever the quality check says`;
+
+/** Where --include-flagged and --leave-out default from where an --adapter folder can give them
+ * (train, eval, hdr; each says what else follows in its own help): the folder's recorded choice,
+ * else the studio's per-line "included", read from an unzipped snapshot's dataset.jsonl or from the
+ * lineChoices a run folder started from a snapshot records (localFiles.ts snapshotChoices). */
+export const INCLUSION_DEFAULT_HELP = `                          (default: the --adapter run folder's, if it chose any, over the studio's
+                          per-line choices of the snapshot it is or started from: its ${DATASET_FILE},
+                          or the lineChoices its ${RUN_JSON} or ${HDR_FILES.summary} records)`;
 
 /** The choice as flags, as run.json records it and an error names it; '' for none. */
 export function inclusionFlagsText(c: InclusionChoice | undefined): string {

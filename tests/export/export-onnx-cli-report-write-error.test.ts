@@ -2,10 +2,9 @@
 // after the export and its check: the raw ENOSPC did not say that the export itself was written
 // (and checked); now the command says so, prints the check, and leaves no half-written report.
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { exportOnnxInProcess } from '../helpers/exportOnnxCli.ts';
 import type { ExportCheckReport } from '../../src/export/verifyExport.ts';
 
 vi.mock('node:fs', async (importOriginal) => {
@@ -29,23 +28,11 @@ vi.mock('../../src/export/verifyExport.ts', async (importOriginal) => ({
 
 describe('studio export-onnx when its check report cannot be written', () => {
   it('says the export is written and checked, prints the check, and leaves no half report', async () => {
-    const root = fs.mkdtempSync(join(tmpdir(), 'studio-export-report-error-'));
-    const errors: string[] = [];
-    const printed: string[] = [];
-    const [error, log] = [console.error, console.log];
-    console.error = (m: string) => errors.push(m);
-    console.log = (m: string) => printed.push(m);
-    try {
-      const out = join(root, 'onnx');
-      const code = await main(['export-onnx', '--model', 'public/models/tiny-qwen3', '--out', out, '--quiet']);
-      expect(code).toBe(1);
-      expect(errors.at(-1)).toBe(`studio export-onnx: the export in ${out} is written and its check passed, but export_check.json could not be written (ENOSPC: no space left on device)`);
-      expect(printed.at(-1)).toMatch(/^check \(wasm, fp32\): .* → passed$/);
-      expect(fs.existsSync(join(out, 'onnx/model.onnx'))).toBe(true);
-      expect(fs.existsSync(join(out, 'export_check.json'))).toBe(false);
-    } finally {
-      [console.error, console.log] = [error, log];
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+    const { code, out, errors, printed } = await exportOnnxInProcess('studio-export-report-error-');
+    expect(code).toBe(1);
+    expect(errors.at(-1)).toBe(`studio export-onnx: the export in ${out} is written and its check passed, but export_check.json could not be written (ENOSPC: no space left on device)`);
+    expect(printed.at(-1)).toMatch(/^check \(wasm, fp32\): .* → passed$/);
+    expect(fs.existsSync(join(out, 'onnx/model.onnx'))).toBe(true);
+    expect(fs.existsSync(join(out, 'export_check.json'))).toBe(false);
   }, 300_000);
 });

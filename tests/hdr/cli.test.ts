@@ -4,10 +4,11 @@
 // protect is the plumbing: predictions and summaries written and consistent, the round record and
 // adapter written by hdr, that adapter loadable by eval, and one-line errors for bad flags.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 
 const MODEL = 'public/models/tiny-qwen3';
 const DATA = 'tests/fixtures/data/openai-tools.jsonl';
@@ -126,9 +127,28 @@ describe('studio eval and studio hdr', () => {
     const leaveOut = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-leave-out'), '--leave-out', 'nope');
     expect(leaveOut.code).toBe(2);
     expect(leaveOut.err.trim().split('\n').at(-1)).toBe(`studio hdr: --leave-out: no example "nope" to leave out among the 4 examples imported from ${DATA}`);
-    // Four examples hold none out, so there is no eval side to mine.
+    // Split seed 42 (the default --seed) holds none of the four out: the message says that is why
+    // there is no eval side to mine, and what to do, not only how many were imported.
     const noEval = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-no-eval'), '--mine', 'eval');
     expect(noEval.code).toBe(1);
-    expect(noEval.err.trim().split('\n').at(-1)).toBe(`studio hdr: no eval examples to mine hard cases from in ${DATA} (4 imported, 0 failed the quality check)`);
+    expect(noEval.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no eval examples to mine hard cases from in ${DATA}: the split (split seed 42, holding out 10%) held none of the 4 imported examples out; mine the training side with --mine train, or choose a --split-seed that holds some out`,
+    );
+    // Split seed 4 holds oa-1 out; left out, the eval side is empty for that reason, not the split's.
+    const leftOut = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-eval-left-out'), '--mine', 'eval', '--split-seed', '4', '--leave-out', 'oa-1');
+    expect(leftOut.code).toBe(1);
+    expect(leftOut.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no eval examples to mine hard cases from in ${DATA}: the 1 held-out example is left out (flagged by the quality check, or left out by you), so there is nothing to mine hard cases from: use it (--include-flagged, or fewer ids in --leave-out), mine the training side with --mine train, or change --split-seed`,
+    );
+    // A run folder that held out nothing (a held-out share of 0) holds out nothing here either, and
+    // no --split-seed changes that: only --mine train is offered.
+    const run = join(dir, 'run-held-out-nothing');
+    mkdirSync(run);
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, evalFraction: 0 }));
+    const shareZero = studio('hdr', '--model', model, '--data', DATA, '--adapter', run, '--out', join(dir, 'hdr-share-zero'), '--mine', 'eval');
+    expect(shareZero.code).toBe(1);
+    expect(shareZero.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no eval examples to mine hard cases from in ${DATA}: the --adapter run ${run} held none of its examples out (its held-out share is 0%), and this run holds out the same share; mine the training side with --mine train`,
+    );
   }, 60_000);
 });

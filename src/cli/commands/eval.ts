@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAda
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BFCL_PROMPT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
+import { BFCL_PROMPT_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -39,10 +39,9 @@ options:
                           (the studio leaves them out, so by default so does this, but for an
                           --adapter run folder trained with --include-failing)
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any, over the
-                          studio's choices an --adapter snapshot's dataset.jsonl records; --split
-                          all takes every example, flagged ones too, but those these flags, the run
-                          folder or the studio (a line's "included": false) leave out)
+${INCLUSION_DEFAULT_HELP}; --split all takes
+                          every example, flagged ones too, but those these flags, the run folder or
+                          the studio (a line's "included": false) leave out
   --limit <n>             evaluate at most n examples, each category in its share
   --max-tokens <n>        new tokens per answer (default ${DEFAULT_DECODE.maxNewTokens}: room for the reasoning before the call)
   --batch <n>             answers generated at once (default ${DEFAULT_DECODE.batch}); as one ends, the next example starts

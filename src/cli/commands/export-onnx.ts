@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
+import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError, OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 import { resolveModel } from '../modelSource.ts';
 import { checkExportFolder, fileErrorWords, readAdapter, replaceExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
@@ -99,8 +99,11 @@ const command: CliCommand = {
         } catch (err) {
           // As in the Runs panel: a check that cannot run (a model too large for onnxruntime-web's
           // WebAssembly heap) does not take the written export away, and says that it is there.
+          // The GPU layer's errors come from our engine's side of the check (onnxruntime-web runs on
+          // the CPU here): its out-of-memory is said as the engine's, with this command's flags.
           progress.done();
-          throw new CliError(`the export in ${out} is written, but its check could not run on onnxruntime-web (wasm): ${(err as Error).message.split('\n')[0]}`, 3);
+          const side = isGpuError(err) ? 'our engine' : 'on onnxruntime-web (wasm)';
+          throw new CliError(`the export in ${out} is written, but its check could not run ${side}: ${(err as Error).message.split('\n')[0]}`, 3);
         }
         progress.done();
         if (f.json) console.log(JSON.stringify(report));
@@ -124,6 +127,11 @@ const command: CliCommand = {
   },
 };
 export default command;
+
+/** An error the GPU layer raised: memory it could not give, a lost device, a buffer past a limit. */
+function isGpuError(err: unknown): boolean {
+  return err instanceof GpuRefusedWorkError || err instanceof GpuDeviceLostError || err instanceof GpuLimitError;
+}
 
 /** Prompt texts → ids with the model's tokenizer, encoded plainly: no chat template is rendered, so
  * a model without one (a base model) is checked too. A model without a tokenizer (tiny test models)

@@ -10,10 +10,11 @@ import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliEngine } from '../engine.ts';
 import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
-import { evaluationSample } from '../../jobs/data.ts';
+import { evaluationSample, heldOutLeftOutText, type FileExamples } from '../../jobs/data.ts';
+import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -58,8 +59,7 @@ ${SPLIT_SEED_HELP}
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any, over the
-                          studio's choices an --adapter snapshot's dataset.jsonl records)
+${INCLUSION_DEFAULT_HELP}
   --hub-base <url> --cache <dir>   model download
   --quiet                 no progress line`;
 
@@ -104,6 +104,17 @@ export function roundLine(r: HdrRoundReport): string {
   return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
 }
 
+/** Why `--mine eval` finds nothing to mine, and what to do: the split held examples out but
+ * each is left out, or it held none out (its seed put all on the train side, or the --adapter run's
+ * held-out share is 0, which no --split-seed changes). */
+function whyNoneHeldOut(data: Pick<FileExamples, 'heldOutLeftOut' | 'counts'>, split: SplitSettings, adapter: string | undefined): string {
+  const mineTrain = 'mine the training side with --mine train';
+  const n = data.heldOutLeftOut;
+  if (n) return `the ${heldOutLeftOutText(n, 'mine hard cases from')}: use ${n === 1 ? 'it' : 'them'} (--include-flagged, or fewer ids in --leave-out), ${mineTrain}, or change --split-seed`;
+  if (split.evalFraction === 0) return `the --adapter run ${adapter} held none of its examples out (its held-out share is 0%), and this run holds out the same share; ${mineTrain}`;
+  return `the split (split seed ${split.seed}, holding out ${+(100 * split.evalFraction).toFixed(1)}%) held none of the ${plural(data.counts.imported, 'imported example')} out; ${mineTrain}, or choose a --split-seed that holds some out`;
+}
+
 const hdr: CliCommand = {
   summary: 'hard data re-sampling: sample, gate and retrain on the examples the model fails',
   usage,
@@ -145,6 +156,7 @@ const hdr: CliCommand = {
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
+    if (mineSet.length === 0 && mine === 'eval') throw new CliError(`no eval examples to mine hard cases from in ${dataPaths.join(', ')}: ${whyNoneHeldOut(data, { seed: splitSeed, evalFraction }, f.adapter)}`);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     // The data are read before the model: what they alone refuse (an unknown --leave-out id, nothing
     // to mine) is said without waiting for a model to load (minutes for a large one).

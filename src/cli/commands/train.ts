@@ -11,7 +11,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataE
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -64,9 +64,8 @@ ${BFCL_PROMPT_HELP}
   --include-failing       train on examples that fail the quality check too (default: as the
                           --adapter run folder did; --include-failing=false leaves them out)
 ${INCLUSION_HELP}
-                          (default: the --adapter run folder's, if it chose any, over the
-                          studio's choices an --adapter snapshot's dataset.jsonl records;
-                          run.json records them: --resume uses the same examples)
+${INCLUSION_DEFAULT_HELP};
+                          run.json records them: --resume uses the same examples
   --dump-step <file>      write the first optimizer step's inputs, per-token NLL, losses, α (with the
                           balance state before and after) and LoRA gradients as safetensors, then stop
   --hub-base <url>        Hugging Face endpoint for repo ids (default https://huggingface.co or $HF_ENDPOINT)

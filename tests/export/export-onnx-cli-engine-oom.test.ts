@@ -1,0 +1,35 @@
+// `studio export-onnx` when the GPU runs out of memory in our engine's side of the export check:
+// that is the engine's out-of-memory, said in export-onnx's flags (as every command says it), not a
+// check that "could not run on onnxruntime-web", which would send the user after the wrong runtime.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { exportOnnxInProcess } from '../helpers/exportOnnxCli.ts';
+
+// The engine opens for the check as it does; then the device reports memory it could not give, as
+// Dawn does (an uncaptured error event): the GPU layer turns that into its refusal, and the engine's
+// first readback throws it.
+vi.mock('../../src/export/engineLogits.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/export/engineLogits.ts')>();
+  return {
+    ...real,
+    openEngineRunner: async (...args: Parameters<typeof real.openEngineRunner>) => {
+      const runner = await real.openEngineRunner(...args);
+      const outOfMemory = new Event('uncapturederror');
+      Object.defineProperty(outOfMemory, 'error', { value: { message: 'Out of memory: could not allocate the export check logits' } });
+      args[0].ctx.device.dispatchEvent(outOfMemory);
+      return runner;
+    },
+  };
+});
+
+describe('studio export-onnx when our engine runs out of GPU memory in the check', () => {
+  it('keeps the export and says the engine ran out of memory, with what to lower in its flags, not onnxruntime-web', async () => {
+    const { code, out, errors } = await exportOnnxInProcess('studio-export-engine-oom-');
+    expect(code).toBe(3);
+    expect(existsSync(join(out, 'onnx/model.onnx'))).toBe(true);
+    expect(errors.at(-1)).toBe(
+      `studio export-onnx: the export in ${out} is written, but its check could not run our engine: the GPU ran out of memory (Out of memory: could not allocate the export check logits); results since then cannot be trusted, so the job stopped without keeping them. Lower --steps or the --prompt texts of the check (--no-check skips it), or close other tabs that use the GPU, and try again`,
+    );
+  }, 300_000);
+});
