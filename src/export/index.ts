@@ -9,7 +9,7 @@ import type { Gpu } from '../gpu/index.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { exportOnnxModel, type OnnxExportOptions, type OnnxExportProgress, type OnnxExportResult } from './onnxExport.ts';
-import { verifyOnnxExport, type ExportCheckReport, type VerifyOptions } from './verifyExport.ts';
+import { checkFailure, verifyOnnxExport, type ExportCheckFailure, type ExportCheckReport, type VerifyOptions } from './verifyExport.ts';
 
 export * from './onnxExport.ts';
 export * from './verifyExport.ts';
@@ -25,13 +25,14 @@ export interface ExportAndCheckOptions extends Omit<OnnxExportOptions, 'onProgre
 
 /** Export, then check the export by running it; the report belongs with the run (Dexie `runs`).
  * A check that cannot run (onnxruntime-web cannot open the model: no such backend, a WebAssembly
- * heap too small for it) does not take the export away: its files come back with `checkError`. */
+ * heap too small for it; or our engine runs out of GPU memory) does not take the export away: its
+ * files come back with `checkError`, which says the side that failed. */
 export async function exportAndCheck(
   gpu: Gpu,
   source: ModelFiles,
   adapter: LoraAdapter | null,
   opts: ExportAndCheckOptions,
-): Promise<{ result: OnnxExportResult; report: ExportCheckReport | null; checkError: string | null }> {
+): Promise<{ result: OnnxExportResult; report: ExportCheckReport | null; checkError: ExportCheckFailure | null }> {
   const result = await exportOnnxModel(gpu, source, { dtype: opts.dtype, adapter, externalDataThresholdBytes: opts.externalDataThresholdBytes, onProgress: opts.onProgress });
   if (opts.prompts.length === 0) return { result, report: null, checkError: null };
   opts.onProgress?.({ stage: 'check' });
@@ -41,6 +42,6 @@ export async function exportAndCheck(
     });
     return { result, report, checkError: null };
   } catch (err) {
-    return { result, report: null, checkError: (err as Error).message };
+    return { result, report: null, checkError: checkFailure(err) };
   }
 }

@@ -4,11 +4,12 @@
 // engine by full forwards), and the KV-cache path against ONNX's own no-cache logits at the last
 // step. The report is plain JSON so the UI can show it and store it with the run.
 // Never changes the export; loads one engine model and one ORT session, both released at the end.
+// A check that cannot run throws ExportCheckError, naming the runtime that failed.
 import type { Gpu } from '../gpu/index.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { argmax, openEngineRunner } from './engineLogits.ts';
-import { openOrtDecoder, runDecoderStep, type OrtExecutionProvider } from './onnxRuntime.ts';
+import { openOrtDecoder, runDecoderStep, type OrtDecoder, type OrtExecutionProvider } from './onnxRuntime.ts';
 import type { OnnxExportDtype, OnnxExportResult } from './onnxExport.ts';
 
 /** Allowed max |logit diff| per unit of logit scale (max(1, largest |logit|)) at two layers.
@@ -57,6 +58,44 @@ export interface ExportCheckReport {
   checkedAt: string;
 }
 
+/** The runtime a check that could not run failed in: our engine (the GPU: its memory, a lost device,
+ * a limit) or onnxruntime-web (its WebAssembly heap, a missing backend). What the user can do differs
+ * (lower what the engine holds, or run the export elsewhere), so the CLI and the page word it apart. */
+export type ExportCheckSide = 'engine' | 'onnxruntime-web';
+
+/** Why a check could not run, as plain data that crosses the worker boundary. `side` null: neither
+ * runtime failed, the check refused its own input (no prompt, an empty one). */
+export interface ExportCheckFailure {
+  side: ExportCheckSide | null;
+  message: string;
+}
+
+/** An error out of one runtime of the check, named by its side (the original is its `cause`). */
+export class ExportCheckError extends Error {
+  constructor(
+    readonly side: ExportCheckSide,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'ExportCheckError';
+  }
+}
+
+/** Why a check that threw `err` could not run, and on which side: read so by exportAndCheck (the
+ * worker, for the page) and by studio export-onnx alike. */
+export function checkFailure(err: unknown): ExportCheckFailure {
+  return { side: err instanceof ExportCheckError ? err.side : null, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** `work` as one side of the check: what it throws is said as that side's. */
+async function onSide<T>(side: ExportCheckSide, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw err instanceof ExportCheckError ? err : new ExportCheckError(side, err);
+  }
+}
+
 export interface VerifyOptions {
   /** Token id sequences (already tokenized prompts). */
   prompts: number[][];
@@ -75,11 +114,15 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
   const eos = opts.eosTokenIds ?? [];
   const V = exported.spec.vocabSize;
   const maxTokens = Math.max(...opts.prompts.map((p) => p.length)) + steps;
-  const engine = await openEngineRunner(gpu, source, adapter, maxTokens);
+  // Each runtime's calls go through its side, so a failure says which one it was (an engine
+  // out-of-memory is not onnxruntime-web's to fix).
+  const onEngine = <T>(work: () => Promise<T>) => onSide('engine', work);
+  const onOrt = <T>(work: () => Promise<T>) => onSide('onnxruntime-web', work);
+  const engine = await onEngine(() => openEngineRunner(gpu, source, adapter, maxTokens));
   const executionProvider = opts.executionProvider ?? 'wasm';
-  let dec;
+  let dec: OrtDecoder;
   try {
-    dec = await openOrtDecoder(exported.spec, exported.files, exported.modelPath, executionProvider);
+    dec = await onOrt(() => openOrtDecoder(exported.spec, exported.files, exported.modelPath, executionProvider));
   } catch (err) {
     engine.release();
     throw err;
@@ -87,11 +130,11 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
   const prompts: PromptCheck[] = [];
   try {
     for (const ids of opts.prompts) {
-      const want = await engine.logits(ids);
-      const first = await runDecoderStep(dec, [ids], null);
+      const want = await onEngine(() => engine.logits(ids));
+      const first = await onOrt(() => runDecoderStep(dec, [ids], null));
       const maxAbsDiff = maxAbs(first.logits, want);
       const maxAbsLogit = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-      const engineTokens = await engine.greedy(ids, steps, eos);
+      const engineTokens = await onEngine(() => engine.greedy(ids, steps, eos));
 
       // ONNX greedy through the KV cache: one token per step after the prompt.
       const onnxTokens: number[] = [];
@@ -103,26 +146,26 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
         onnxTokens.push(next);
         if (eos.includes(next) || s === steps - 1) break;
         seq = [...seq, next];
-        step = await runDecoderStep(dec, [[next]], step.present);
+        step = await onOrt(() => runDecoderStep(dec, [[next]], step.present));
         lastLogits = step.logits;
       }
       // The cache is what transformers.js decodes through: when greedy decoding stopped at its first
       // token (end of sequence, or one step asked), one step still goes through it to be compared.
       if (seq.length === ids.length) {
         seq = [...ids, onnxTokens[0]];
-        step = await runDecoderStep(dec, [[onnxTokens[0]]], first.present);
+        step = await onOrt(() => runDecoderStep(dec, [[onnxTokens[0]]], first.present));
         lastLogits = step.logits;
       }
       const kvCacheSteps = seq.length - ids.length;
       // The cached last step against a full no-cache run of the same sequence.
-      const full = await runDecoderStep(dec, [seq], null);
+      const full = await onOrt(() => runDecoderStep(dec, [seq], null));
       const kvCacheMaxAbsDiff = maxAbs(lastLogits, full.logits.subarray((seq.length - 1) * V, seq.length * V));
       const greedyEqual = sameTokens(engineTokens, onnxTokens);
       let greedyTieGap: number | null = null;
       if (!greedyEqual) {
         // Both sides decoded the same prefix up to the first difference d: the engine's logits there.
         const d = engineTokens.findIndex((t, i) => t !== onnxTokens[i]);
-        const at = await engine.logits([...ids, ...engineTokens.slice(0, d)]);
+        const at = await onEngine(() => engine.logits([...ids, ...engineTokens.slice(0, d)]));
         const row = (ids.length + d - 1) * V;
         greedyTieGap = at[row + engineTokens[d]] - at[row + onnxTokens[d]];
       }
@@ -130,7 +173,7 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
     }
   } finally {
     engine.release();
-    await dec.release();
+    await onOrt(() => dec.release());
   }
   const maxAbsDiff = Math.max(...prompts.map((p) => p.maxAbsDiff));
   const kvCacheMaxAbsDiff = Math.max(...prompts.map((p) => p.kvCacheMaxAbsDiff));

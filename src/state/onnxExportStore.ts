@@ -3,13 +3,13 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
-import type { ExportCheckReport } from '../worker/protocol.ts';
+import { OUT_OF_MEMORY_ADVICE, type ExportCheckFailure, type ExportCheckReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
 
 /** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */
-type ExportNotice = { runId: string; report: ExportCheckReport | null; checkError?: string | null; fileName: string; bytes: number; adapterStep?: number; runStep?: number };
+type ExportNotice = { runId: string; report: ExportCheckReport | null; checkError?: ExportCheckFailure | null; fileName: string; bytes: number; adapterStep?: number; runStep?: number };
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
@@ -21,7 +21,8 @@ interface OnnxExportState {
   /** What that export's check said, for the Playground to say beside its answers (kept when the
    * notice is dismissed): a failed or unchecked export may answer otherwise than the engine. */
   exportedCheck: 'passed' | 'failed' | 'unchecked' | null;
-  /** The last export's notice (its ✕ sets this to null); `checkError`: why its check could not run. */
+  /** The last export's notice (its ✕ sets this to null); `checkError`: why its check could not run,
+   * and on which side (our engine or onnxruntime-web). */
   report: ExportNotice | null;
   error: string | null;
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
@@ -70,8 +71,20 @@ export function describeReport(r: Omit<ExportNotice, 'runId'>): string {
 }
 
 function describeCheck(r: Omit<ExportNotice, 'runId'>, size: string): string {
-  if (r.checkError) return `Saved ${r.fileName} (${size}), but its check could not run on onnxruntime-web: ${r.checkError}.`;
+  if (r.checkError) return `Saved ${r.fileName} (${size}), but ${checkErrorWords(r.checkError)}.`;
   if (!r.report) return `Saved ${r.fileName} (${size}); the export was not checked.`;
   const x = r.report;
   return `Saved ${r.fileName} (${size}). Check on onnxruntime-web (${x.executionProvider}, ${x.dtype}): max |logit difference| ${x.maxAbsDiff.toExponential(1)} (tolerance ${x.tolerance.toExponential(1)}), KV-cache step ${x.kvCacheMaxAbsDiff.toExponential(1)}, greedy tokens ${x.greedyEqual ? 'equal' : x.greedyNearTie ? 'equal up to a near-tie' : 'differ'}: ${x.passed ? 'passed' : 'FAILED'}.`;
+}
+
+/** What frees GPU memory for the check in the page: none of the forms' fields (Batch, Max new
+ * tokens) sizes it; it runs the model on three short prompts beside whatever else uses the GPU. */
+const CHECK_OUT_OF_MEMORY_ADVICE = 'Close other tabs that use the GPU, and press ONNX again to check the export';
+
+/** Why the check did not run, said as the side that failed: an engine out-of-memory sent to
+ * onnxruntime-web would have the user chase the wrong runtime. */
+function checkErrorWords(e: ExportCheckFailure): string {
+  if (e.side === 'engine') return `its check could not run our engine: ${e.message.replace(OUT_OF_MEMORY_ADVICE, CHECK_OUT_OF_MEMORY_ADVICE)}`;
+  if (e.side === 'onnxruntime-web') return `its check could not run on onnxruntime-web: ${e.message}`;
+  return `its check could not run: ${e.message}`;
 }

@@ -1,10 +1,10 @@
 // "Export ONNX" for a run: its adapter merged into the loaded base model on the GPU, written as a
 // transformers.js folder, then checked by running the export with onnxruntime-web against our
 // engine on a few prompts. The check report is stored on the run row; a check that could not run
-// comes back as `checkError` beside the files.
+// comes back as `checkError` beside the files, naming the side that failed.
 import type { StudioDb } from '../data/db.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { exportAndCheck, onnxWeightBytes, type ExportCheckReport, type OnnxExportDtype } from '../export/index.ts';
+import { exportAndCheck, onnxWeightBytes, type ExportCheckFailure, type ExportCheckReport, type OnnxExportDtype } from '../export/index.ts';
 import { formatBytes } from '../model/memory-plan.ts';
 import { ZIP_MAX_BYTES } from '../snapshot/zip.ts';
 import type { JobContext } from '../jobs/context.ts';
@@ -21,7 +21,7 @@ export interface OnnxExportInput {
   dtype: OnnxExportDtype;
 }
 
-export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Promise<{ files: Array<[string, Uint8Array]>; report: ExportCheckReport | null; checkError: string | null }> {
+export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Promise<{ files: Array<[string, Uint8Array]>; report: ExportCheckReport | null; checkError: ExportCheckFailure | null }> {
   const { tokenizer, files, spec } = ctx.model;
   // The export comes back as one .zip download: said before minutes of merging, not by writeZip after.
   const weightBytes = onnxWeightBytes(spec, job.dtype);

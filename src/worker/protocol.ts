@@ -15,7 +15,7 @@ import type { Call, Example, FunctionSchema, SourceFormat } from '../data/exampl
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
 import type { ExampleFit, LengthStats, TruncationReport } from '../data/length-stats.ts';
-import type { ExportCheckReport } from '../export/verifyExport.ts';
+import type { ExportCheckFailure, ExportCheckReport } from '../export/verifyExport.ts';
 import type { BfclBucket, BfclScore, EvalSummary } from '../eval/index.ts';
 import type { CutShortRound, HdrSettings } from '../hdr/index.ts';
 import type { ImportMode } from '../snapshot/snapshot-db.ts';
@@ -25,7 +25,7 @@ import type { AblationArmResult, AblationConfig, AblationPoint, AblationResult }
 import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
-export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
+export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckFailure, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
 export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
 export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
@@ -40,6 +40,9 @@ export { DATASET_FILES_TEXT, nonDatasetFiles, notADataset } from '../data/fileKi
 export { tooLongNote } from '../eval/index.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
+/** The GPU layer's out-of-memory advice (the forms' fields to lower), which a page message about a
+ * job those fields do not size replaces with its own. */
+export { OUT_OF_MEMORY_ADVICE } from '../gpu/errors.ts';
 export { failedWhen } from '../train/runWords.ts';
 export { trainingSetChange } from '../train/trainingSetChange.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
@@ -191,10 +194,10 @@ export interface RequestMap {
    * (the file names listed), with the check report (logits vs our engine on onnxruntime-web),
    * also stored on the run row. */
   /** `zip`: the folder zipped, a Blob (sent by reference, not copied; the page saves it as it is).
-   * `checkError`: why the check could not run (the export is still returned). `adapterStep`: the
+   * `checkError`: why the check could not run, and on which side (the export is still returned). `adapterStep`: the
    * step of the checkpoint merged; `runStep`: the step the run reached (a failed run's is later).
    * `held`: whether the worker keeps it for the playground (not when its run was deleted meanwhile). */
-  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: string | null; adapterStep: number; runStep: number; held: boolean }];
+  exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: ExportCheckFailure | null; adapterStep: number; runStep: number; held: boolean }];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */
   heldOnnxExports: [Record<string, never>, string[]];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with

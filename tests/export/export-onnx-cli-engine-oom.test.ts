@@ -6,22 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { exportOnnxInProcess } from '../helpers/exportOnnxCli.ts';
 
-// The engine opens for the check as it does; then the device reports memory it could not give, as
-// Dawn does (an uncaptured error event): the GPU layer turns that into its refusal, and the engine's
-// first readback throws it.
-vi.mock('../../src/export/engineLogits.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/export/engineLogits.ts')>();
-  return {
-    ...real,
-    openEngineRunner: async (...args: Parameters<typeof real.openEngineRunner>) => {
-      const runner = await real.openEngineRunner(...args);
-      const outOfMemory = new Event('uncapturederror');
-      Object.defineProperty(outOfMemory, 'error', { value: { message: 'Out of memory: could not allocate the export check logits' } });
-      args[0].ctx.device.dispatchEvent(outOfMemory);
-      return runner;
-    },
-  };
-});
+// The engine's side of the check runs out of GPU memory on the real device (engineOutOfMemory.ts).
+vi.mock('../../src/export/engineLogits.ts', async (importOriginal) =>
+  (await import('../helpers/engineOutOfMemory.ts')).withEngineOutOfMemory(await importOriginal()),
+);
 
 describe('studio export-onnx when our engine runs out of GPU memory in the check', () => {
   it('keeps the export and says the engine ran out of memory, with what to lower in its flags, not onnxruntime-web', async () => {

@@ -89,7 +89,7 @@ describe('export check sensitivity', () => {
     const out = await exportAndCheck(gpu, files, adapter, { dtype: 'fp32', prompts: PROMPTS, executionProvider: 'webgpu' });
     expect(out.result.files.get('onnx/model.onnx')?.byteLength).toBeGreaterThan(0);
     expect(out.report).toBeNull();
-    expect(out.checkError).toMatch(/webgpu/);
+    expect(out.checkError).toEqual({ side: 'onnxruntime-web', message: expect.stringMatching(/webgpu/) });
   });
 
   it('checks the KV cache even when greedy decoding stops at its first token (one step asked, or end of sequence)', async () => {

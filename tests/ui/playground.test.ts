@@ -273,7 +273,7 @@ describe('the ONNX export and the playground', () => {
   });
 
   it('an export whose check could not run is saved, and its notice says so as an error (not as unchecked)', async () => {
-    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: 'no available backend found', held: true });
+    reply = async () => ({ zip: new Blob([new Uint8Array(4)]), report: null, checkError: { side: 'onnxruntime-web', message: 'no available backend found' }, held: true });
     await useOnnxExport.getState().exportOnnx('r3', 'run three', 'fp16');
     expect(useOnnxExport.getState()).toMatchObject({ exportedRunIds: ['r3'], error: null });
     const html = render(createElement(OnnxExportStatus));

@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError, OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
+import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 import { resolveModel } from '../modelSource.ts';
 import { checkExportFolder, fileErrorWords, readAdapter, replaceExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
@@ -16,7 +16,7 @@ import { openModel } from '../../model/checkpoint.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import { readModelText, type ModelFiles } from '../../model/model-files.ts';
 import { EXPORT_SIDE_FILES, exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
-import { verifyOnnxExport, type ExportCheckReport } from '../../export/verifyExport.ts';
+import { checkFailure, verifyOnnxExport, type ExportCheckReport, type ExportCheckSide } from '../../export/verifyExport.ts';
 
 export const EXPORT_CHECK_FILE = 'export_check.json';
 
@@ -99,11 +99,11 @@ const command: CliCommand = {
         } catch (err) {
           // As in the Runs panel: a check that cannot run (a model too large for onnxruntime-web's
           // WebAssembly heap) does not take the written export away, and says that it is there.
-          // The GPU layer's errors come from our engine's side of the check (onnxruntime-web runs on
-          // the CPU here): its out-of-memory is said as the engine's, with this command's flags.
+          // The check says which side failed: our engine's out-of-memory is said as the engine's,
+          // with this command's flags (main words it), not as onnxruntime-web's.
           progress.done();
-          const side = isGpuError(err) ? 'our engine' : 'on onnxruntime-web (wasm)';
-          throw new CliError(`the export in ${out} is written, but its check could not run ${side}: ${(err as Error).message.split('\n')[0]}`, 3);
+          const { side, message } = checkFailure(err);
+          throw new CliError(`the export in ${out} is written, but its check could not run${side ? ` ${SIDE_WORDS[side]}` : ''}: ${message.split('\n')[0]}`, 3);
         }
         progress.done();
         if (f.json) console.log(JSON.stringify(report));
@@ -128,10 +128,8 @@ const command: CliCommand = {
 };
 export default command;
 
-/** An error the GPU layer raised: memory it could not give, a lost device, a buffer past a limit. */
-function isGpuError(err: unknown): boolean {
-  return err instanceof GpuRefusedWorkError || err instanceof GpuDeviceLostError || err instanceof GpuLimitError;
-}
+/** The side a check that could not run failed on, after "its check could not run". */
+const SIDE_WORDS: Record<ExportCheckSide, string> = { engine: 'our engine', 'onnxruntime-web': 'on onnxruntime-web (wasm)' };
 
 /** Prompt texts → ids with the model's tokenizer, encoded plainly: no chat template is rendered, so
  * a model without one (a base model) is checked too. A model without a tokenizer (tiny test models)
