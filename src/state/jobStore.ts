@@ -17,7 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { datasetPrompts, refusingPlan, startRefusal, type PlannedStart } from './startPlan.ts';
+import { datasetPrompts, PLAN_CHECK_LABEL, refusingPlan, startRefusal, type PlannedStart } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -406,6 +406,24 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 const NO_ROWS: ReadonlySet<string> = new Set();
 
 export const useJobs = create<JobState>((set, get) => {
+  /** The start waiting for its memory plan, if one is: it has sent the worker nothing to cancel. */
+  let startWaiting: { cancelled: boolean } | null = null;
+
+  /** Asks the memory plan for `planned` and waits for it; what ends the start instead (a refusal, or
+   * a Cancel pressed meanwhile: nothing was sent to the worker yet), or null to go on. */
+  async function waitForPlan(kind: JobKind, What: string, planned: () => Promise<PlannedStart>): Promise<Partial<JobState> | null> {
+    const waiting = { cancelled: false };
+    startWaiting = waiting;
+    try {
+      const start = await planned();
+      const refused = await refusingPlan(start);
+      if (waiting.cancelled) return { notice: `${What} was cancelled before it started.`, noticeKind: kind };
+      return refused && { error: startRefusal(refused, start), errorKind: kind };
+    } finally {
+      startWaiting = null;
+    }
+  }
+
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
    * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`. */
   async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: () => Promise<PlannedStart>): Promise<void> {
@@ -413,20 +431,21 @@ export const useJobs = create<JobState>((set, get) => {
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
     const on = datasetId === undefined ? {} : { datasetId };
-    set({ running: { kind, progress: null, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
+    const What = `${what[0].toUpperCase()}${what.slice(1)}`;
+    const progress = planned ? { label: PLAN_CHECK_LABEL, done: 0, total: 0 } : null;
+    set({ running: { kind, progress, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
     try {
       // The memory plan for the settings this job runs, waited for while the job holds its place (one
       // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
       // not those of a start made elsewhere (the guided demo's HDR step).
       if (planned) {
-        const start = await planned();
-        const refused = await refusingPlan(start);
-        if (refused) return set({ error: startRefusal(refused, start), errorKind: kind });
+        const ended = await waitForPlan(kind, What, planned);
+        if (ended) return set(ended);
       }
       const notice = await work((progress) => set({ running: { kind, progress, ...on } }));
       set({ notice, noticeKind: kind });
     } catch (err) {
-      set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.`, errorKind: kind });
+      set({ error: `${What} failed: ${(err as Error).message}.`, errorKind: kind });
     } finally {
       set({ running: null });
       await useRuns.getState().refreshRuns();
@@ -536,6 +555,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     async cancelJob() {
+      if (startWaiting) return void (startWaiting.cancelled = true);
       await engineClient().request('cancelJob', {}).catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
     },
 

@@ -8,6 +8,9 @@ import type { DecodeShape, MemoryPlan, RunConfig, TrainShape } from '../worker/p
 import { engineClient } from './engine.ts';
 import { trainShapeOf } from './modelStore.ts';
 
+/** What a job's progress says while its start waits for the plan. */
+export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
+
 /** A start as the plan is asked about it and its refusal names it: what the job trains with (a
  * training run's config, HDR's retraining, the ablation's arms) and, for HDR and the ablation, how it
  * decodes and whether it retrains as HDR does (its retraining at its own, longer length is then part

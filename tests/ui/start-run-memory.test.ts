@@ -39,6 +39,8 @@ const { useJobs } = await import('../../src/state/jobStore.ts');
 const { DEMO_DATASET_NAME, DEMO_HDR, DEMO_RUN_CONFIG, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
 const { DemoGuide } = await import('../../src/ui/demo/DemoGuide.tsx');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
+const { PLAN_CHECK_LABEL } = await import('../../src/state/startPlan.ts');
 
 const PROBLEM = "layer activation gate needs 2.00 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
 const HDR_PROBLEM = "layer activation gate needs 1.50 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
@@ -195,5 +197,22 @@ describe.each(starts)('$what', ({ start, asks, sends, sent, waiting, holding, er
     await starting;
     expect(kinds()).toEqual([...asks, ...sends]);
     expect(error()).toBeNull();
+  });
+});
+
+describe('Cancel while an HDR or ablation start waits for its plan', () => {
+  it('says it is checking the plan, and a Cancel pressed then ends the start with nothing sent to the worker', async () => {
+    const running = useJobs.getState().startHdr('d1');
+    await settle();
+    const bar = text(renderNow(createElement(JobProgress, { kinds: ['hdr'] })));
+    expect(bar).toContain(PLAN_CHECK_LABEL);
+    expect(bar).toContain('Cancel');
+    await useJobs.getState().cancelJob();
+    planAnswers.shift()!.resolve(fitting);
+    await running;
+    expect(kinds()).toEqual(['datasetFits', 'planMemory']);
+    expect(useJobs.getState().running).toBeNull();
+    expect(useJobs.getState().notice).toBe('The HDR run was cancelled before it started.');
+    expect(useJobs.getState().error).toBeNull();
   });
 });
