@@ -17,6 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
+import { datasetPrompts, PLAN_CHECK_LABEL, refusingPlan, startRefusal, type PlannedStart } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -251,6 +252,21 @@ export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): Run
   return hdrRetrainConfig(runs.find((r) => r.id === runId), hdrDraft.settings);
 }
 
+/** An HDR start as the memory plan judges it: retraining as the job does (hdrFormRetrainConfig: the
+ * run it starts from, or the studio's base), sampling with its settings, on `prompts` (datasetPrompts). */
+function hdrStart(d: HdrDraft, runs: StoredRun[], prompts: Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>): PlannedStart {
+  const from = runs.find((r) => r.id === resolveAdapterRun(d.adapterRunId, runs));
+  const decode = { batch: d.settings.batchSize, maxNewTokens: d.settings.maxNewTokens, sampled: true, ...prompts };
+  return { job: 'hdr', config: hdrFormRetrainConfig(d, runs), decode, name: from ? (from.name ?? from.id) : undefined };
+}
+
+/** An ablation's start as the memory plan judges it: every arm trains with the shared settings, the
+ * held-out examples are answered (and the SSB + HDR arm samples and retrains) with its decoding. */
+function ablationStart(c: AblationConfig, name: string, prompts: Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>): PlannedStart {
+  const withHdr = c.hdrRule !== null;
+  return { job: 'ablation', config: c, decode: { batch: c.decoding.batchSize, maxNewTokens: c.decoding.maxNewTokens, ...(withHdr && { sampled: true }), ...prompts }, withHdr, name };
+}
+
 /** The largest of the whole numbers ≥ 1 (a field mid-edit is none), or `fallback`. */
 const most = (xs: number[], fallback: number) => Math.max(0, ...xs.filter((x) => Number.isInteger(x) && x >= 1)) || fallback;
 
@@ -390,18 +406,46 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 const NO_ROWS: ReadonlySet<string> = new Set();
 
 export const useJobs = create<JobState>((set, get) => {
-  /** Common guard and bookkeeping for a job; the work returns a notice for the user. */
-  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string): Promise<void> {
+  /** The start waiting for its memory plan, if one is: it has sent the worker nothing to cancel. */
+  let startWaiting: { cancelled: boolean } | null = null;
+
+  /** Asks the memory plan for `planned` and waits for it; what ends the start instead (a refusal, or
+   * a Cancel pressed meanwhile: nothing was sent to the worker yet), or null to go on. */
+  async function waitForPlan(kind: JobKind, What: string, planned: () => Promise<PlannedStart>): Promise<Partial<JobState> | null> {
+    const waiting = { cancelled: false };
+    startWaiting = waiting;
+    try {
+      const start = await planned();
+      const refused = await refusingPlan(start);
+      if (waiting.cancelled) return { notice: `${What} was cancelled before it started.`, noticeKind: kind };
+      return refused && { error: startRefusal(refused, start), errorKind: kind };
+    } finally {
+      startWaiting = null;
+    }
+  }
+
+  /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
+   * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`. */
+  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: () => Promise<PlannedStart>): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
     const on = datasetId === undefined ? {} : { datasetId };
-    set({ running: { kind, progress: null, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
+    const What = `${what[0].toUpperCase()}${what.slice(1)}`;
+    const progress = planned ? { label: PLAN_CHECK_LABEL, done: 0, total: 0 } : null;
+    set({ running: { kind, progress, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
     try {
+      // The memory plan for the settings this job runs, waited for while the job holds its place (one
+      // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
+      // not those of a start made elsewhere (the guided demo's HDR step).
+      if (planned) {
+        const ended = await waitForPlan(kind, What, planned);
+        if (ended) return set(ended);
+      }
       const notice = await work((progress) => set({ running: { kind, progress, ...on } }));
       set({ notice, noticeKind: kind });
     } catch (err) {
-      set({ error: `${what[0].toUpperCase()}${what.slice(1)} failed: ${(err as Error).message}.`, errorKind: kind });
+      set({ error: `${What} failed: ${(err as Error).message}.`, errorKind: kind });
     } finally {
       set({ running: null });
       await useRuns.getState().refreshRuns();
@@ -443,13 +487,14 @@ export const useJobs = create<JobState>((set, get) => {
     startAblation(datasetId) {
       const d = get().ablationDraft;
       const config = ablationConfigOf(d, useRuns.getState().draft);
+      const name = d.name.trim() || 'ablation';
       return job('ablation', 'the ablation', async (onProgress) => {
         // Each arm's result is written to the ablation's row as it ends: the table fills in as it goes.
         const progress = refreshingRuns(onProgress);
-        const r = await engineClient().request('startAblation', { datasetId, name: d.name.trim() || 'ablation', config }, progress);
+        const r = await engineClient().request('startAblation', { datasetId, name, config }, progress);
         // Arms that failed while the others ran are no stop: the ending counts them.
         return r.ending ? `The ablation ended: ${r.ending}; the results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
-      }, datasetId);
+      }, datasetId, async () => ablationStart(config, name, await datasetPrompts(datasetId, config.hdrRule === null ? null : config.hdrMineLimit)));
     },
 
     async downloadAblationReport(runId) {
@@ -471,13 +516,14 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     startHdr(datasetId, d = get().hdrDraft) {
-      const runId = resolveAdapterRun(d.adapterRunId, useRuns.getState().runs);
+      const runs = useRuns.getState().runs;
+      const runId = resolveAdapterRun(d.adapterRunId, runs);
       return job('hdr', 'the HDR run', async (onProgress) => {
         // Rounds are written to the run row as they end: the rounds table fills in while HDR runs.
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR ${hdrStoppedText(r)}: ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
-      }, datasetId);
+      }, datasetId, async () => hdrStart(d, runs, await datasetPrompts(datasetId, d.mineLimit)));
     },
 
     async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {
@@ -509,6 +555,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     async cancelJob() {
+      if (startWaiting) return void (startWaiting.cancelled = true);
       await engineClient().request('cancelJob', {}).catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
     },
 

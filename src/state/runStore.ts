@@ -13,7 +13,8 @@ import { catchUpRunSeries } from './runSeries.ts';
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
-import { sourceForRef, trainShapeOf, useModel } from './modelStore.ts';
+import { sourceForRef, useModel } from './modelStore.ts';
+import { memorySettingsWords, refusingPlan, startRefusal } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 
@@ -70,20 +71,6 @@ function failedRunText(name: string, step: number, message: string | undefined, 
   const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
   if (message && /\bresum/i.test(message)) return text;
   return checkpointStep ? `${text} Resume it to continue from its last checkpoint (step ${checkpointStep}).` : `${text} It saved no checkpoint, so there is nothing to resume: start it again from step 0.`;
-}
-
-/** Settings as the memory plan's refusals name them: what sizes the step. */
-function memorySettingsWords(c: RunConfig): string {
-  return `batch ${c.batchSize} × ${c.seqLen} tokens, LoRA rank ${c.lora.rank}${c.recompute ? ', recompute on' : ''}`;
-}
-
-/** The memory plan's refusal of a new run with `config`, for Start training's reason and for the
- * store's start (one message, whichever way the run was started): the Training form's settings, or
- * the named run's (the guided demo's, which the user does not set, so no change to suggest). */
-export function startRefusal(plan: Pick<MemoryPlan, 'problems'>, config: RunConfig, runName?: string): string {
-  const whose = runName ? `the settings of “${runName}”` : 'these settings';
-  const then = runName ? 'No run was started.' : 'See the Model panel for what to change.';
-  return `The memory plan says ${whose} do not fit this GPU (${memorySettingsWords(config)}): ${plan.problems[0] ?? 'see the Model panel'}. ${then}`;
 }
 
 /** The memory plan's refusal of a resume: the run keeps its own settings, not the form's. */
@@ -358,16 +345,6 @@ export const useRuns = create<RunState>((set, get) => {
     }
   }
 
-  /** The memory plan for training with `config` where it refuses it; null where it fits, or where the
-   * worker could not make one (the job checks this GPU's limits itself). Every start and resume asks
-   * here and waits for the answer: the panels' plan is the form's, on its way or another's (the guided
-   * demo's run and a resumed run train their own settings), and a run that does not fit fails only
-   * after its weights were uploaded. */
-  async function refusingPlan(config: RunConfig): Promise<MemoryPlan | null> {
-    const plan = await engineClient().request('planMemory', trainShapeOf(config)).catch(() => undefined);
-    return plan?.fits === false ? plan : null;
-  }
-
   /** Runs `begin` unless a run trains or is being started: one start at a time. */
   async function startOnce(begin: () => Promise<void>, busy: string): Promise<void> {
     if (get().active || starting) return set({ error: busy });
@@ -420,8 +397,11 @@ export const useRuns = create<RunState>((set, get) => {
     startRun: (datasetId, name, config = get().draft) => startOnce(async () => {
       const model = useModel.getState().info;
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
-      const refused = await refusingPlan(config);
-      if (refused) return set({ error: startRefusal(refused, config, name) });
+      // Asked here, and waited for, for every start: the panels' plan is the form's, on its way or
+      // another's (the guided demo's run trains its own settings).
+      const start = { job: 'training', config, name } as const;
+      const refused = await refusingPlan(start);
+      if (refused) return set({ error: startRefusal(refused, start) });
       let runId: string;
       try {
         ({ runId } = await engineClient().request('createRun', { datasetId, config, name }));
@@ -451,7 +431,7 @@ export const useRuns = create<RunState>((set, get) => {
         if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
       }
       if (isTrainingRun(run)) {
-        const refused = await refusingPlan(run.config);
+        const refused = await refusingPlan({ job: 'training', config: run.config });
         if (refused) return set({ error: resumeRefusal(refused, run.config, run.name ?? run.id) });
       }
       await train(runId, true);

@@ -1,8 +1,10 @@
-// Every way of starting a training run goes through the memory plan, in the store's startRun (as
-// Resume does), not only the Training panel's Start, which is off while its plan is on its way or
-// refuses. The guided demo's Train started its run with no plan asked: settings the plan refuses
-// made a run that the job then stopped, and a plan on its way was not waited for. A plan the worker
-// cannot make holds nothing (the job checks this GPU's limits itself).
+// Every way of starting a training, HDR or ablation run goes through the memory plan, in the stores'
+// starts (startRun, as Resume does; startHdr, startAblation), asked for the settings that job really
+// runs and waited for, not only the panels' Start buttons, which are off while the panels' plan (the
+// forms' settings) is on its way or refuses. The guided demo's Train and HDR steps started with no
+// plan asked: settings the plan refuses made a job that then stopped, and a plan on its way was not
+// waited for. A refusal says the settings and the limit; a plan the worker cannot make holds nothing
+// (the job checks this GPU's limits itself).
 import { createElement } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
@@ -11,6 +13,9 @@ import type { MemoryPlan, TrainShape } from '../../src/worker/protocol.ts';
 const requests: Array<{ kind: string; payload: unknown }> = [];
 /** The worker's planMemory answers, one per request, settled by the test. */
 let planAnswers: Array<{ resolve: (p: unknown) => void; reject: (e: Error) => void }> = [];
+/** The demo dataset's prompt lengths as the worker counts them: the longest decoded, and those HDR mines in order. */
+const MINED_PROMPTS = Array.from({ length: 130 }, (_, i) => 100 + i);
+const LONGEST_PROMPT = 260;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -19,6 +24,9 @@ vi.mock('../../src/state/engine.ts', () => ({
       if (kind === 'planMemory') return new Promise((resolve, reject) => planAnswers.push({ resolve, reject }));
       if (kind === 'createRun') return Promise.resolve({ runId: 'r-new' });
       if (kind === 'startRun') return Promise.resolve({ status: 'done', step: 30 });
+      if (kind === 'datasetFits') return Promise.resolve({ longestPrompt: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS });
+      if (kind === 'startHdr') return Promise.resolve({ hdrRunId: 'h1', stopReason: 'max_rounds', rounds: 1, poolStart: 3, added: 4 });
+      if (kind === 'startAblation') return Promise.resolve({ arms: 5 });
       return Promise.resolve(undefined);
     },
   }),
@@ -28,17 +36,30 @@ const { useModel, EMBEDDED_REF } = await import('../../src/state/modelStore.ts')
 const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useJobs } = await import('../../src/state/jobStore.ts');
-const { DEMO_DATASET_NAME, DEMO_RUN_CONFIG, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
+const { DEMO_DATASET_NAME, DEMO_HDR, DEMO_RUN_CONFIG, DEMO_RUN_NAME, useDemo } = await import('../../src/state/demoStore.ts');
 const { DemoGuide } = await import('../../src/ui/demo/DemoGuide.tsx');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
+const { PLAN_CHECK_LABEL } = await import('../../src/state/startPlan.ts');
 
 const PROBLEM = "layer activation gate needs 2.00 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
-const refusing = { fits: false, problems: [PROBLEM], suggestions: ['turn recompute on'] } as unknown as MemoryPlan;
-const fitting = { fits: true, problems: [], suggestions: [] } as unknown as MemoryPlan;
+const HDR_PROBLEM = "layer activation gate needs 1.50 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
+const plan = (p: Partial<MemoryPlan>) => ({ fits: true, problems: [], hdrProblems: [], hdrSeqLen: 320, suggestions: [], ...p }) as unknown as MemoryPlan;
+const refusing = plan({ fits: false, problems: [PROBLEM], suggestions: ['turn recompute on'] });
+const fitting = plan({});
+/** Training fits; HDR's retraining at its own, longer length does not (the plan's HDR verdict). */
+const hdrRefusing = (hdrSeqLen: number) => plan({ hdrProblems: [HDR_PROBLEM], hdrSeqLen });
 const kinds = () => requests.map((r) => r.kind);
+const payloadOf = (kind: string) => requests.find((r) => r.kind === kind)?.payload;
 const settle = () => new Promise((r) => setTimeout(r, 0));
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#x27;/g, "'").replace(/<!-- -->/g, '').replace(/\s+/g, ' ');
 
+const demoRun = { id: 'r-demo', kind: 'train', name: DEMO_RUN_NAME, datasetId: 'd1', status: 'done', createdAt: 1, updatedAt: 1, config: DEMO_RUN_CONFIG };
+/** The Training form's settings (every ablation arm's) and the ablation form's, with an SSB + HDR arm. */
+function ablationForms() {
+  useRuns.getState().updateDraft({ batchSize: 4, seqLen: 512, recompute: true, lora: { ...useRuns.getState().draft.lora, rank: 16 } });
+  useJobs.getState().setAblationDraft({ name: 'rules', hdrRule: 'uncertainty', maxNewTokens: 128, batchSize: 6, hdrMineLimit: 20 });
+}
 const stores = { runs: useRuns.getState(), demo: useDemo.getState(), jobs: useJobs.getState(), model: useModel.getState() };
 beforeEach(() => {
   requests.length = 0;
@@ -47,7 +68,7 @@ beforeEach(() => {
   useDemo.setState(stores.demo, true);
   useModel.setState({ ...stores.model, info: { ref: EMBEDDED_REF } as never }, true);
   useDatasets.setState({ datasets: [{ id: 'd1', name: DEMO_DATASET_NAME, exampleCount: 320 } as never], selectedId: 'd1', refreshDatasets: async () => undefined, selectDataset: () => undefined } as never);
-  useRuns.setState({ ...stores.runs, runs: [], active: null, error: null, refreshRuns: async () => undefined }, true);
+  useRuns.setState({ ...stores.runs, runs: [demoRun as never], active: null, error: null, refreshRuns: async () => undefined }, true);
 });
 
 describe('the demo’s Train, whose run has its own settings', () => {
@@ -62,27 +83,6 @@ describe('the demo’s Train, whose run has its own settings', () => {
     const error = useDemo.getState().error;
     expect(error).toBe(`The memory plan says the settings of “${DEMO_RUN_NAME}” do not fit this GPU (batch 2 × 320 tokens, LoRA rank 8): ${PROBLEM}. No run was started.`);
     expect(text(renderNow(createElement(DemoGuide, { onOpen: () => undefined })))).toContain(error!);
-  });
-
-  it('waits for its plan while it is on its way, then starts the run where it fits', async () => {
-    const training = useDemo.getState().train();
-    await settle();
-    expect(kinds()).toEqual(['planMemory']);
-    expect(useDemo.getState().busy).toBe('train');
-    planAnswers.shift()!.resolve(fitting);
-    await training;
-    expect(kinds()).toEqual(['planMemory', 'createRun', 'startRun']);
-    expect(requests.find((r) => r.kind === 'createRun')?.payload).toMatchObject({ name: DEMO_RUN_NAME, config: DEMO_RUN_CONFIG });
-    expect(useDemo.getState().error).toBeNull();
-  });
-
-  it('starts the run where the plan could not be made (the job checks this GPU’s limits itself)', async () => {
-    const training = useDemo.getState().train();
-    await settle();
-    planAnswers.shift()!.reject(new Error('the GPU adapter was lost'));
-    await training;
-    expect(kinds()).toEqual(['planMemory', 'createRun', 'startRun']);
-    expect(useDemo.getState().error).toBeNull();
   });
 });
 
@@ -99,5 +99,120 @@ describe('Start training and the store’s start', () => {
     await starting;
     expect(kinds()).not.toContain('createRun');
     expect(useRuns.getState().error).toBe(buttonReason);
+  });
+});
+
+describe('the demo’s HDR step, which runs HDR from the demo run with the demo’s settings', () => {
+  it('asks the plan for HDR’s own retraining and sampling, and starts nothing when it refuses, saying why', async () => {
+    const running = useDemo.getState().runHdr();
+    await settle();
+    // Retrains with the demo run's settings, samples as the demo's HDR does, at the length its mined prompts need.
+    expect(payloadOf('datasetFits')).toEqual({ datasetId: 'd1' });
+    expect(payloadOf('planMemory')).toMatchObject({
+      batch: DEMO_RUN_CONFIG.batchSize, seqLen: DEMO_RUN_CONFIG.seqLen, rank: DEMO_RUN_CONFIG.lora.rank,
+      decode: { batch: DEMO_HDR.settings.batchSize, maxNewTokens: DEMO_HDR.settings.maxNewTokens, sampled: true, promptTokens: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS.slice(0, DEMO_HDR.mineLimit) },
+    } satisfies Partial<TrainShape>);
+    planAnswers.shift()!.resolve(refusing);
+    await running;
+    expect(kinds()).not.toContain('startHdr');
+    const error = useDemo.getState().error;
+    expect(error).toBe(`The memory plan says HDR from “${DEMO_RUN_NAME}” does not fit this GPU (retraining with batch 2 × 320 tokens, LoRA rank 8; sampling 8 answers at once, up to 96 new tokens each): ${PROBLEM}. No HDR run was started.`);
+    expect(text(renderNow(createElement(DemoGuide, { onOpen: () => undefined })))).toContain(error!);
+    expect(useJobs.getState().running).toBeNull();
+  });
+
+  it('is refused by the plan’s HDR verdict too, naming the length HDR retrains at', async () => {
+    const running = useDemo.getState().runHdr();
+    await settle();
+    planAnswers.shift()!.resolve(hdrRefusing(352));
+    await running;
+    expect(kinds()).not.toContain('startHdr');
+    expect(useDemo.getState().error).toBe(`The memory plan says HDR from “${DEMO_RUN_NAME}” does not fit this GPU (retraining with batch 2 × 320 tokens, LoRA rank 8, at sequence 352 to hold its longest mined prompt and an answer; sampling 8 answers at once, up to 96 new tokens each): ${HDR_PROBLEM}. No HDR run was started.`);
+  });
+});
+
+describe('the ablation’s start, whose arms train with the Training panel’s settings', () => {
+  beforeEach(ablationForms);
+
+  it('asks the plan for the arms’ training, evaluation and HDR arm, and starts nothing when it refuses, saying why', async () => {
+    const starting = useJobs.getState().startAblation('d1');
+    await settle();
+    expect(payloadOf('planMemory')).toMatchObject({
+      batch: 4, seqLen: 512, rank: 16, recompute: true,
+      decode: { batch: 6, maxNewTokens: 128, sampled: true, promptTokens: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS.slice(0, 20) },
+    } satisfies Partial<TrainShape>);
+    planAnswers.shift()!.resolve(refusing);
+    await starting;
+    expect(kinds()).not.toContain('startAblation');
+    expect(useJobs.getState().error).toBe(`The memory plan says the ablation “rules” does not fit this GPU (every arm trains with batch 4 × 512 tokens, LoRA rank 16, recompute on; evaluating 6 answers at once, up to 128 new tokens each): ${PROBLEM}. The ablation was not started.`);
+    expect(useJobs.getState().errorKind).toBe('ablation');
+    expect(useJobs.getState().running).toBeNull();
+  });
+
+  it('is refused by the plan’s HDR verdict where it has an SSB + HDR arm, and not without one', async () => {
+    let starting = useJobs.getState().startAblation('d1');
+    await settle();
+    planAnswers.shift()!.resolve(hdrRefusing(640));
+    await starting;
+    expect(kinds()).not.toContain('startAblation');
+    expect(useJobs.getState().error).toBe(`The memory plan says the ablation “rules” does not fit this GPU (every arm trains with batch 4 × 512 tokens, LoRA rank 16, recompute on; the SSB + HDR arm retrains at sequence 640 to hold its longest mined prompt and an answer; evaluating 6 answers at once, up to 128 new tokens each): ${HDR_PROBLEM}. The ablation was not started.`);
+
+    requests.length = 0;
+    useJobs.getState().setAblationDraft({ hdrRule: null });
+    starting = useJobs.getState().startAblation('d1');
+    await settle();
+    expect(payloadOf('planMemory')).not.toHaveProperty('decode.sampled', true);
+    planAnswers.shift()!.resolve(hdrRefusing(640));
+    await starting;
+    expect(kinds()).toContain('startAblation');
+    expect(useJobs.getState().error).toBeNull();
+  });
+});
+
+/** Each start made outside its form: what it asks before its plan, what it sends once the plan lets
+ * it (the first request's payload), what shows it waiting, and where its error shows. */
+const starts = [
+  { what: 'the demo’s Train', start: () => useDemo.getState().train(), asks: ['planMemory'], sends: ['createRun', 'startRun'], sent: { name: DEMO_RUN_NAME, config: DEMO_RUN_CONFIG }, waiting: () => useDemo.getState().busy, holding: 'train', error: () => useDemo.getState().error },
+  { what: 'the demo’s HDR step', start: () => useDemo.getState().runHdr(), asks: ['datasetFits', 'planMemory'], sends: ['startHdr'], sent: { datasetId: 'd1', runId: 'r-demo', settings: DEMO_HDR.settings, mineLimit: DEMO_HDR.mineLimit }, waiting: () => useDemo.getState().busy, holding: 'hdr', error: () => useDemo.getState().error },
+  { what: 'the ablation’s start', start: () => (ablationForms(), useJobs.getState().startAblation('d1')), asks: ['datasetFits', 'planMemory'], sends: ['startAblation'], sent: { datasetId: 'd1', name: 'rules' }, waiting: () => useJobs.getState().running?.kind, holding: 'ablation', error: () => useJobs.getState().error },
+];
+
+describe.each(starts)('$what', ({ start, asks, sends, sent, waiting, holding, error }) => {
+  it('waits for its plan while it is on its way, then starts where it fits', async () => {
+    const starting = start();
+    await settle();
+    expect(kinds()).toEqual(asks);
+    expect(waiting()).toBe(holding);
+    planAnswers.shift()!.resolve(fitting);
+    await starting;
+    expect(kinds()).toEqual([...asks, ...sends]);
+    expect(payloadOf(sends[0])).toMatchObject(sent);
+    expect(error()).toBeNull();
+  });
+
+  it('starts where the plan could not be made (the job checks this GPU’s limits itself)', async () => {
+    const starting = start();
+    await settle();
+    planAnswers.shift()!.reject(new Error('the GPU adapter was lost'));
+    await starting;
+    expect(kinds()).toEqual([...asks, ...sends]);
+    expect(error()).toBeNull();
+  });
+});
+
+describe('Cancel while an HDR or ablation start waits for its plan', () => {
+  it('says it is checking the plan, and a Cancel pressed then ends the start with nothing sent to the worker', async () => {
+    const running = useJobs.getState().startHdr('d1');
+    await settle();
+    const bar = text(renderNow(createElement(JobProgress, { kinds: ['hdr'] })));
+    expect(bar).toContain(PLAN_CHECK_LABEL);
+    expect(bar).toContain('Cancel');
+    await useJobs.getState().cancelJob();
+    planAnswers.shift()!.resolve(fitting);
+    await running;
+    expect(kinds()).toEqual(['datasetFits', 'planMemory']);
+    expect(useJobs.getState().running).toBeNull();
+    expect(useJobs.getState().notice).toBe('The HDR run was cancelled before it started.');
+    expect(useJobs.getState().error).toBeNull();
   });
 });

@@ -2,7 +2,8 @@
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
-import { canResume, draftProblem, resumeLabel, startRefusal, useRuns } from '../../state/runStore.ts';
+import { canResume, draftProblem, resumeLabel, useRuns } from '../../state/runStore.ts';
+import { startRefusal } from '../../state/startPlan.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useGpuBusyReason, useJobs, useResumeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
@@ -31,7 +32,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const fieldProblem = useFirstFieldProblem(['cfg-']);
   const configProblem = useRuns((s) => draftProblem(s.draft, model));
   const draft = useRuns((s) => s.draft);
-  const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? startRefusal(plan, draft) : null;
+  const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? startRefusal(plan, { job: 'training', config: draft }) : null;
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();
   // The plan on its way comes last: it lasts a moment, and what holds the GPU or needs fixing says more.

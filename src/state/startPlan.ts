@@ -1,0 +1,79 @@
+// The memory plan every start waits for: a training run's start and resume (runStore), an HDR run's
+// and an ablation's (jobStore), each asked for the settings its job really runs, and the refusal in
+// words naming those settings and the limit. The panels' plan is the forms' (on its way, or for
+// another job: the guided demo's steps and a resumed run run their own settings), so no start relies
+// on it. Never decides what fits: the worker's plan does; one it cannot make holds nothing (the job
+// checks this GPU's limits itself).
+import type { DecodeShape, MemoryPlan, RunConfig, TrainShape } from '../worker/protocol.ts';
+import { engineClient } from './engine.ts';
+import { trainShapeOf } from './modelStore.ts';
+
+/** What a job's progress says while its start waits for the plan. */
+export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
+
+/** A start as the plan is asked about it and its refusal names it: what the job trains with (a
+ * training run's config, HDR's retraining, the ablation's arms) and, for HDR and the ablation, how it
+ * decodes and whether it retrains as HDR does (its retraining at its own, longer length is then part
+ * of the verdict: the plan's hdrProblems, apart from `fits` so that training alone is not refused for
+ * them). `name`: the run started (training), the run HDR starts from, the ablation's. */
+export type PlannedStart =
+  | { job: 'training'; config: RunConfig; name?: string }
+  | { job: 'hdr'; config: RunConfig; decode: DecodeShape; name?: string }
+  | { job: 'ablation'; config: RunConfig; decode: DecodeShape; withHdr: boolean; name: string };
+
+const judgesHdr = (start: PlannedStart) => start.job === 'hdr' || (start.job === 'ablation' && start.withHdr);
+
+/** The shape the worker plans for `start`. */
+function shapeOf(start: PlannedStart): TrainShape {
+  return { ...trainShapeOf(start.config), ...(start.job !== 'training' && { decode: start.decode }) };
+}
+
+/** The worker's plan for `start` where it refuses it; null where it fits, or where the worker could
+ * not make one. Every start asks here and waits for the answer. */
+export async function refusingPlan(start: PlannedStart): Promise<MemoryPlan | null> {
+  const plan = await engineClient().request('planMemory', shapeOf(start)).catch(() => undefined);
+  if (!plan) return null;
+  return plan.fits === false || (judgesHdr(start) && (plan.hdrProblems?.length ?? 0) > 0) ? plan : null;
+}
+
+/** How the HDR and ablation starts decode a dataset's prompts, as the jobs take them: the longest
+ * prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the training
+ * side) its retraining length. Unknown where the worker cannot count them: the plan then assumes
+ * prompts up to the training length. */
+export async function datasetPrompts(datasetId: string, mineLimit: number | null): Promise<Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>> {
+  const counted = await engineClient().request('datasetFits', { datasetId }).catch(() => undefined);
+  if (!counted) return {};
+  return { promptTokens: counted.longestPrompt, ...(mineLimit !== null && { minedPrompts: counted.minedPrompts.slice(0, mineLimit) }) };
+}
+
+/** Settings as the memory plan's refusals name them: what sizes the step. */
+export function memorySettingsWords(c: RunConfig): string {
+  return `batch ${c.batchSize} × ${c.seqLen} tokens, LoRA rank ${c.lora.rank}${c.recompute ? ', recompute on' : ''}`;
+}
+
+/** HDR's retraining length, where the plan's verdict takes it longer than the run's. */
+const hdrLengthWords = (plan: { hdrSeqLen?: number }, c: RunConfig) => (plan.hdrSeqLen !== undefined && plan.hdrSeqLen > c.seqLen ? `at sequence ${plan.hdrSeqLen} to hold its longest mined prompt and an answer` : null);
+
+const decodeWords = (d: DecodeShape) => `${d.batch} answers at once, up to ${d.maxNewTokens} new tokens each`;
+
+/** The memory plan's refusal of `start`, for Start training's reason and for the stores' starts (one
+ * message, whichever way a job was started): the job, its settings as the plan was asked, the plan's
+ * first problem (which names the limit), and what happened. A training run without a name is the
+ * Training form's, whose settings the user can change there. */
+export function startRefusal(plan: Pick<MemoryPlan, 'problems'> & Partial<Pick<MemoryPlan, 'hdrProblems' | 'hdrSeqLen'>>, start: PlannedStart): string {
+  const problem = [...plan.problems, ...(judgesHdr(start) ? (plan.hdrProblems ?? []) : [])][0] ?? 'see the Model panel';
+  const c = start.config;
+  const says = (who: string, settings: Array<string | null>, then: string) => `The memory plan says ${who} fit this GPU (${settings.filter((s) => s).join('; ')}): ${problem}. ${then}`;
+  switch (start.job) {
+    case 'training':
+      return start.name ? says(`the settings of “${start.name}” do not`, [memorySettingsWords(c)], 'No run was started.') : says('these settings do not', [memorySettingsWords(c)], 'See the Model panel for what to change.');
+    case 'hdr': {
+      const length = hdrLengthWords(plan, c);
+      return says(`HDR from ${start.name ? `“${start.name}”` : 'the base model'} does not`, [`retraining with ${memorySettingsWords(c)}${length ? `, ${length}` : ''}`, `sampling ${decodeWords(start.decode)}`], 'No HDR run was started.');
+    }
+    case 'ablation': {
+      const length = start.withHdr && hdrLengthWords(plan, c);
+      return says(`the ablation “${start.name}” does not`, [`every arm trains with ${memorySettingsWords(c)}`, length ? `the SSB + HDR arm retrains ${length}` : null, `evaluating ${decodeWords(start.decode)}`], 'The ablation was not started.');
+    }
+  }
+}
