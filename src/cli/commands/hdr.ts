@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { cliEngine } from '../engine.ts';
+import { openCliModel } from '../engine.ts';
 import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
 import { evaluationSample, heldOutLeftOutText, type FileExamples } from '../../jobs/data.ts';
 import type { SplitSettings } from '../../data/split.ts';
@@ -159,8 +159,10 @@ const hdr: CliCommand = {
     if (mineSet.length === 0 && mine === 'eval') throw new CliError(`no eval examples to mine hard cases from in ${dataPaths.join(', ')}: ${whyNoneHeldOut(data, { seed: splitSeed, evalFraction }, f.adapter)}`);
     if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
     // The data are read before the model: what they alone refuse (an unknown --leave-out id, nothing
-    // to mine) is said without waiting for a model to load (minutes for a large one).
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    // to mine) is said without waiting for a model to load (minutes for a large one); what the
+    // model's config and tokenizer refuse, before its weights are read (or downloaded).
+    const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    const { model } = described;
 
     if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec, { from: from.file === undefined ? undefined : { flags: f, file: from.file } });
@@ -169,6 +171,7 @@ const hdr: CliCommand = {
     if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
+    const { engine } = await described.engine();
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
     // also under other --alpha-min / --alpha-max than the folder's run learned it with.
     const kept = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;

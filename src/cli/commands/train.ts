@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { cliEngine } from '../engine.ts';
+import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
@@ -289,7 +289,10 @@ const train: CliCommand = {
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
     const recorded = before?.source?.fingerprint;
     if (before) checkResumeFingerprint(out, before, fingerprint, recorded && recorded !== fingerprint ? await readBeforeLineChoices(dataFiles, reading, recorded) : undefined);
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
+    // The settings are checked against the model's config and tokenizer before its weights are read
+    // (or downloaded: gigabytes for a hub model).
+    const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
+    const { model } = described;
     seqLenFromData(config, f, model, data.train);
     checkRunConfigFor(config, model.spec, { stored: f.resume });
     if (!f.resume && f.epochs === undefined && !f['dump-step']) noteShortWarmup(config, f.warmup);
@@ -298,6 +301,7 @@ const train: CliCommand = {
     const resumedFrom = typeof before?.config?.steps === 'number' && before.lastStep !== undefined ? { steps: before.config.steps, lastStep: before.lastStep } : undefined;
     const startBalance = f.balance ? resolve(f.balance) : before?.source?.startBalance;
     const adapter = await readAdapter(model.spec, f.adapter, modelArg);
+    const { engine } = await described.engine();
     const start = { config, examples: data, epochs: f.epochs, adapter, balance: f.balance ? balanceFromFlag(f.balance, config) : undefined };
     const startDigest = f.adapter || f.balance ? startFilesDigest(startAdapter, startBalance) : before?.source?.startDigest;
 
