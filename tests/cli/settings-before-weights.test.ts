@@ -1,6 +1,7 @@
 // studio train, hdr, ablate and eval check their settings against the model's config.json and
 // tokenizer before its weights are read or downloaded: a user of a 1.5 GB hub model was told a
-// --seq past the model's context (or an adapter for another model) only after the download. The
+// --seq past the model's context, or one no example fits (or an adapter for another model), only
+// after the download. The
 // model folders here have a valid config and tokenizer and weights that cannot load (missing or
 // damaged), so the weights' error would come first if they were read first; the hub repo serves
 // weights, and no request for them may come.
@@ -54,6 +55,23 @@ describe('settings refused before the weights are read', () => {
     const r = await studio('train', '--model', modelWithBadWeights('missing'), '--data', DATA, '--out', out('run'), ...PAST_CONTEXT);
     expect(r.errors).toBe(`studio train: ${SEQ_REFUSAL}`);
     expect(r.code).toBe(2);
+  });
+
+  // 12 of recipe-demo's 14 examples are on the training side (seed 42), each far over 16 tokens.
+  const NOTHING_FITS = 'no training examples fit the sequence length 16 (12 too long); raise it or check the dataset';
+
+  it('studio train refuses a --seq no training example fits without reading damaged weights', async () => {
+    const r = await studio('train', '--model', modelWithBadWeights('damaged'), '--data', DATA, '--out', out('run'), '--seq', '16');
+    expect(r.errors.split('\n').at(-1)).toBe(`studio train: ${NOTHING_FITS}`);
+    // Each skipped example is named first, as the run named them.
+    expect(r.errors).toMatch(/^note: example "demo-0002": \d+ tokens even with earlier turns left out .*over the 16-token limit; skipped$/m);
+    expect(r.code).toBe(1);
+  });
+
+  it('studio ablate refuses a --seq no training example fits before any arm, without reading missing weights', async () => {
+    const r = await studio('ablate', '--model', modelWithBadWeights('missing'), '--data', DATA, '--out', out('ablation'), '--seq', '16');
+    expect(r.errors.split('\n').at(-1)).toBe(`studio ablate: ${NOTHING_FITS}`);
+    expect(r.code).toBe(1);
   });
 
   it('studio hdr refuses a --seq past the context without reading damaged weights', async () => {

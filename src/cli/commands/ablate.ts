@@ -9,7 +9,7 @@ import { openCliModel } from '../engine.ts';
 import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
-import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
@@ -131,6 +131,7 @@ const ablate: CliCommand = {
     seqLenFromData(config, f, described.model, data.train);
     // Before any arm: each would fail on its own.
     checkRunConfigFor({ ...config, loss: 'sft' }, described.model.spec);
+    await checkSomeExampleFits(described.model, data.train, config.seqLen);
     noteShortWarmup(config, f.warmup);
     const { engine } = await described.engine();
     const name = f.name ?? basename(out);
