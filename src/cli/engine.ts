@@ -1,17 +1,41 @@
 // The job engine in the CLI's own thread (the worker serves the same one to the studio): the
 // --model folder or hub repo opened as the current model, and the GPU (Dawn; SwiftShader without
 // a GPU) acquired when the first job needs it. Commands then choose a run store and call a job.
+// A model opens in two parts: its config and tokenizer first (openCliModel), which a command checks
+// its settings against, then its weights (`engine()`): a hub model's 1–15 GB download, or a folder's
+// weights read, come only after the settings that would refuse the run have been told.
 import { createGpu, type Gpu } from '../gpu/index.ts';
 import { acquireNodeGpu } from '../gpu/nodeGpu.ts';
-import { openLoadedModel, type LoadedModel } from '../jobs/context.ts';
+import { describeModel, withWeights, type LoadedModel } from '../jobs/context.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { modelFromAnywhere } from './localFiles.ts';
 import { resolveModel, type ModelSourceOptions } from './modelSource.ts';
 
+/** The --model as its config and tokenizer describe it, and the one way to go on to its weights. */
+export interface CliModel {
+  /** Spec (config.json's dtype until the weights are read), tokenizer and stop ids. */
+  model: LoadedModel;
+  /** Downloads (a hub repo) and checks the weights, and gives the engine holding the model. */
+  engine(): Promise<{ engine: JobEngine; model: LoadedModel }>;
+}
+
+export async function openCliModel(modelArg: string, opts: ModelSourceOptions): Promise<CliModel> {
+  // One load in two downloads: if the first updated the config, the cached old weights are no model offline.
+  const source = { ...opts, load: { updating: false } };
+  const described = { ...(await describeModel(await resolveModel(modelArg, { ...source, withoutWeights: true }), modelArg)), peftBase: modelFromAnywhere(modelArg) };
+  return {
+    model: described,
+    async engine() {
+      const model = await withWeights(described, await resolveModel(modelArg, source));
+      let gpu: Promise<Gpu> | null = null;
+      const engine = new JobEngine(() => (gpu ??= acquireNodeGpu().then(createGpu)));
+      engine.useModel(model);
+      return { engine, model };
+    },
+  };
+}
+
+/** Both parts at once, for work with no settings to check first. */
 export async function cliEngine(modelArg: string, opts: ModelSourceOptions): Promise<{ engine: JobEngine; model: LoadedModel }> {
-  const model = { ...(await openLoadedModel(await resolveModel(modelArg, opts), modelArg)), peftBase: modelFromAnywhere(modelArg) };
-  let gpu: Promise<Gpu> | null = null;
-  const engine = new JobEngine(() => (gpu ??= acquireNodeGpu().then(createGpu)));
-  engine.useModel(model);
-  return { engine, model };
+  return (await openCliModel(modelArg, opts)).engine();
 }

@@ -19,6 +19,10 @@ export interface ModelSourceOptions {
   quiet?: boolean;
   /** Download only the tokenizer's files (see HubOptions.tokenizerOnly). */
   tokenizerOnly?: boolean;
+  /** Download every file but the weights (see HubOptions.withoutWeights). */
+  withoutWeights?: boolean;
+  /** Shared by the downloads of one model load in parts (see HubOptions.load). */
+  load?: { updating: boolean };
   /** How messages name the model argument (default "--model"; `studio inspect` takes it bare). */
   label?: string;
 }
@@ -56,6 +60,8 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
       timeoutMs: hubTimeoutMs(),
       token,
       tokenizerOnly: opts.tokenizerOnly,
+      withoutWeights: opts.withoutWeights,
+      load: opts.load,
       onProgress: (p) =>
         progress.update(`${arg}: ${p.file} ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB ${(p.bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s`),
     });

@@ -14,6 +14,8 @@ import { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, isBalanceRule } from
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { defaultSeqLen } from '../jobs/data.ts';
+import { nothingToTrain } from '../jobs/train.ts';
+import { printNotes } from './localFiles.ts';
 import { DEFAULT_SPLIT } from '../data/split.ts';
 import { plural } from '../data/plural.ts';
 import { parseRuleList, sameInclusion, type InclusionChoice } from '../data/inclusion.ts';
@@ -254,6 +256,15 @@ export function seqLenFromData(config: RunConfig, f: { seq?: number; quiet?: boo
     const cap = seqLen === context ? `, at most the model's ${context}-token context` : '';
     console.error(`sequence length ${seqLen} (95th percentile of the training examples' tokens, rounded up to 64${cap}; --seq to choose): ${report.whole} of ${report.examples} fit whole${rest ? `, ${rest}` : ''}`);
   }
+}
+
+/** Refuses, before the model's weights are read, a sequence length no training example fits (or
+ * data none of whose examples can be used), in the training job's words, after a note per example. */
+export async function checkSomeExampleFits(model: { tokenizer: PreTrainedTokenizer }, train: Example[], seqLen: number): Promise<void> {
+  const none = await nothingToTrain(model.tokenizer, train, seqLen);
+  if (!none) return;
+  printNotes(none.skipped);
+  throw new CliError(none.message);
 }
 
 /** --split-seed, offered by every command that splits data files into train and held-out sides. */

@@ -6,7 +6,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
 import type { Gpu } from '../gpu/index.ts';
-import { openCheckpoint, openModel } from '../model/checkpoint.ts';
+import { openCheckpoint, openWeights, readModelSpec } from '../model/checkpoint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { defaultStopTokenIds, generate } from '../model/generate.ts';
@@ -65,12 +65,26 @@ export interface JobContext {
 export type RunInterruption = 'pause' | 'stop';
 
 export async function openLoadedModel(files: ModelFiles, ref: string): Promise<LoadedModel> {
-  const { spec, checkpoint } = await openModel(files);
-  await checkpoint.close();
+  return withWeights(await describeModel(files, ref));
+}
+
+/** A model as its config.json and tokenizer describe it, its weights not yet read: what a job's
+ * settings are checked against (the context, the layers, the data's tokens) before gigabytes of
+ * weights are downloaded or read. Its spec has config.json's dtype until withWeights. */
+export async function describeModel(files: ModelFiles, ref: string): Promise<LoadedModel> {
+  const spec = await readModelSpec(files);
   // Read now: a generation_config.json that does not parse is refused with the model, not at the
   // first evaluation or answer, after a run was trained on it.
   const stopTokenIds = await defaultStopTokenIds(files, spec);
   return { ref, files, spec, tokenizer: await tokenizerFromModel(files), stopTokenIds };
+}
+
+/** The described model with its weights' headers checked against its config (names, shapes, the
+ * files' dtype): `files` hold the weights where the description's did not (a hub download of the rest). */
+export async function withWeights(model: LoadedModel, files: ModelFiles = model.files): Promise<LoadedModel> {
+  const { spec, checkpoint } = await openWeights(files, model.spec);
+  await checkpoint.close();
+  return { ...model, files, spec };
 }
 
 /** A job refused because its model's files were deleted: the model cannot run any more job, so the

@@ -62,12 +62,19 @@ export interface FileExamples extends JobExamples {
   /** Examples the split held out (no HDR sample) that are not used: flagged, or left out by a line
    * or the choice. With none used, what to say is that, not that the split held none out. */
   heldOutLeftOut: number;
+  /** The same for the training side: what `studio hdr --mine train` says when it has none to mine. */
+  trainLeftOut: number;
 }
 
 /** Why there is nothing to `what` where the split held `n` examples out and each is left out (the
  * start of a sentence the page and the CLI each end with how to use them again). */
 export function heldOutLeftOutText(n: number, what: string): string {
-  return `${plural(n, 'held-out example')} ${n === 1 ? 'is' : 'are all'} left out (flagged by the quality check, or left out by you), so there is nothing to ${what}`;
+  return leftOutText(n, 'eval', what);
+}
+
+/** heldOutLeftOutText for either side of the split. */
+export function leftOutText(n: number, side: 'train' | 'eval', what: string): string {
+  return `${plural(n, side === 'eval' ? 'held-out example' : 'training example')} ${n === 1 ? 'is' : 'are all'} left out (flagged by the quality check, or left out by you), so there is nothing to ${what}`;
 }
 
 export interface FileExampleOptions {
@@ -145,12 +152,14 @@ export async function fileExamples(files: DatasetFile[], opts: FileExampleOption
     failedQuality++;
     problems.push(`example "${r.id}": excluded, fails the quality check (${r.quality.failures.map((f) => `${f.rule}: ${f.detail}`).join('; ')})`);
   }
+  const leftOutOn = (side: 'train' | 'eval') => rows.filter((r) => r.split === side && r.included !== 1 && r.example.source !== 'hdr').length;
   return {
     ...usedExamples(rows),
     all: imported.examples,
     problems: [...problems, ...notes],
     counts: { records: imported.files.reduce((n, f) => n + f.records, 0), imported: imported.examples.length, failedQuality, leftOut, leftOutAsked },
-    heldOutLeftOut: rows.filter((r) => r.split === 'eval' && r.included !== 1 && r.example.source !== 'hdr').length,
+    heldOutLeftOut: leftOutOn('eval'),
+    trainLeftOut: leftOutOn('train'),
   };
 }
 

@@ -6,6 +6,8 @@
 // A lost GPU device or any error ends the run as `failed` with a message; the checkpoint stays for
 // a resume. A resume refused (another training set, too few epochs) throws and leaves the run as
 // it was. Where the run is kept (Dexie or a folder) is the RunStore's business, never this file's.
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { Example } from '../data/example.ts';
 import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
@@ -17,7 +19,7 @@ import { tokenTexts } from '../data/token-segments.ts';
 import { trainingSetDigest, type TokenizedExample } from '../train/batching.ts';
 import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { plural } from '../data/plural.ts';
-import { trainingSets } from '../train/prepareData.ts';
+import { tokenizeAllForTraining, trainingSets } from '../train/prepareData.ts';
 import { resumedTrainingSet, Trainer, TrainingDivergedError, TrainingSetChangedError, type DumpedStep, type EvalMetrics, type StepMetrics } from '../train/trainer.ts';
 import { peftBaseModel, uploadProgress, type JobContext, type RunInterruption } from './context.ts';
 import type { JobExamples } from './data.ts';
@@ -154,12 +156,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     return status('failed', step, failureMessage(err, ctx, newestCheckpoint), reported);
   };
   if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
-  if (train.length === 0) {
-    if (unrendered.length) return status('failed', 0, `no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
-    // None to skip either: a longer sequence would not help.
-    if (tooLong.length === 0) return status('failed', 0, 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)');
-    return status('failed', 0, `no training examples fit the sequence length ${config.seqLen} (${tooLong.length} too long); raise it or check the dataset`);
-  }
+  if (train.length === 0) return status('failed', 0, noTrainingExampleText(tooLong, unrendered, config.seqLen));
   events.onPlanned?.(config);
 
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
@@ -258,6 +255,22 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
   }
 }
 
+/** Why a run has no training example to train on, from what tokenizing skipped. */
+function noTrainingExampleText(tooLong: string[], unrendered: string[], seqLen: number): string {
+  if (unrendered.length) return `no training example could be used: ${skippedText(tooLong, unrendered, seqLen)}`;
+  // None to skip either: a longer sequence would not help.
+  if (tooLong.length === 0) return 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)';
+  return `no training examples fit the sequence length ${seqLen} (${tooLong.length} too long); raise it or check the dataset`;
+}
+
+/** Why a run on `train` at `seqLen` would train nothing (the job's words, and a note per example
+ * skipped), or null when an example fits: for a caller to say before it loads the model's weights.
+ * Tokenizes up to the first example that fits, so a run that can train pays for one. */
+export async function nothingToTrain(tokenizer: PreTrainedTokenizer, train: Example[], seqLen: number): Promise<{ message: string; skipped: string[] } | null> {
+  const { examples, tooLong, unrendered } = await tokenizeAllForTraining(tokenizer, train, seqLen, { limit: 1 });
+  return examples.length ? null : { message: noTrainingExampleText(tooLong, unrendered, seqLen), skipped: [...tooLong, ...unrendered] };
+}
+
 /** The examples a run skipped, in words: how many were too long, and how many the chat template
  * cannot render with the first one's reason (often the template's own, the same for them all). */
 function skippedText(tooLong: string[], unrendered: string[], seqLen: number): string {
@@ -294,7 +307,7 @@ function failureMessage(err: unknown, ctx: JobContext, newestCheckpoint: number 
  * same data, model and balance state a training run would start with. */
 export async function dumpStep(ctx: JobContext, job: TrainingStart): Promise<DumpedStep> {
   const { config, train, tooLong, unrendered } = await prepare(ctx, job);
-  if (train.length === 0) throw new Error(`no training example could be used: ${skippedText(tooLong, unrendered, config.seqLen)}`);
+  if (train.length === 0) throw new Error(noTrainingExampleText(tooLong, unrendered, config.seqLen));
   const model = await loadModel(ctx, job, config);
   const trainer = new Trainer(model.state, train, config);
   try {

@@ -174,7 +174,17 @@ export interface LoadedModel {
 
 /** config.json → spec, then open and validate the checkpoint against it. */
 export async function openModel(files: ModelFiles): Promise<LoadedModel> {
-  const spec = parseModelConfig(await readModelText(files, 'config.json'), `${files.label}/config.json`);
+  return openWeights(files, await readModelSpec(files));
+}
+
+/** config.json → spec, without the weights: enough to check a run's settings against the model's
+ * shape before the weights are read (or downloaded). The dtype is config.json's until openWeights. */
+export async function readModelSpec(files: ModelFiles): Promise<ModelSpec> {
+  return parseModelConfig(await readModelText(files, 'config.json'), `${files.label}/config.json`);
+}
+
+/** Opens the checkpoint of `files` and validates it against `spec`; the spec returned has the files' dtype. */
+export async function openWeights(files: ModelFiles, spec: ModelSpec): Promise<LoadedModel> {
   const checkpoint = await openCheckpoint(files);
   try {
     // The files' dtype, not config.json's torch_dtype, is what is uploaded and planned for.

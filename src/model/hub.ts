@@ -47,6 +47,12 @@ export interface HubOptions {
   /** Only the tokenizer's files (tokenizer.json, tokenizer_config.json, chat_template.jinja): no
    * config or weights, for work that only tokenizes (`studio recipe`). */
   tokenizerOnly?: boolean;
+  /** Every file but the weights (config, generation config, tokenizer): what a run's settings are
+   * checked against before gigabytes of weights are downloaded. A later full download finds them cached. */
+  withoutWeights?: boolean;
+  /** Shared by the downloads of one load in parts (withoutWeights, then the rest): once one of them
+   * began updating a file, a later one offline does not use the cache's mix of new and old files either. */
+  load?: { updating: boolean };
 }
 
 export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
@@ -127,6 +133,11 @@ const TOKENIZER_FILES = new Set(['tokenizer.json', 'tokenizer_config.json', 'cha
 /** The files besides weights a download fetches. */
 function filesBesideWeights(tokenizerOnly: boolean | undefined): Array<{ file: string; optional: boolean }> {
   return tokenizerOnly ? MODEL_FILES.filter((f) => TOKENIZER_FILES.has(f.file)) : MODEL_FILES;
+}
+
+/** The download leaves the weights alone: it neither fetches nor judges them. */
+function skipsWeights(opts: Pick<HubOptions, 'tokenizerOnly' | 'withoutWeights'>): boolean {
+  return !!(opts.tokenizerOnly || opts.withoutWeights);
 }
 
 export function hubFileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
@@ -258,25 +269,27 @@ function remoteFile(c: Ctx, file: string): Promise<RemoteFile | null> {
  * unless this attempt already found the hub's files newer than it: the cache then mixes versions
  * (a new config.json beside old weights) and is no model at all. */
 export async function downloadHubModel(repo: string, opts: HubOptions): Promise<ModelFiles> {
-  const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set(), updating: false };
+  const session: Session = { bytesDone: 0, bytesTotal: 0, networkBytes: 0, started: Date.now(), fetched: new Set(), updating: opts.load?.updating ?? false };
   try {
     return await downloadOnline(repo, opts, session);
   } catch (err) {
     if (!(err instanceof HubNetworkError) && !(err instanceof HubTimeoutError)) throw err;
     const revision = opts.revision ?? 'main';
-    if (!(await isCompletelyCached(opts.cache, repo, revision, opts.tokenizerOnly))) throw err;
+    if (!(await isCompletelyCached(opts.cache, repo, revision, opts))) throw err;
     if (session.updating) {
       err.message += `; the copy cached earlier is not used instead, since the hub has a newer version of ${repo} and only part of it is downloaded (what was downloaded is kept: try again once connected and it resumes)`;
       throw err;
     }
     return cachedHubModelFiles(opts.cache, repo, revision);
+  } finally {
+    if (opts.load) opts.load.updating = session.updating;
   }
 }
 
 /** Every required file and all weight files are complete in the cache (sizes were verified when stored). */
-async function isCompletelyCached(cache: ModelCache, repo: string, revision: string, tokenizerOnly?: boolean): Promise<boolean> {
-  for (const { file, optional } of filesBesideWeights(tokenizerOnly)) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
-  if (tokenizerOnly) return true;
+async function isCompletelyCached(cache: ModelCache, repo: string, revision: string, opts: Pick<HubOptions, 'tokenizerOnly' | 'withoutWeights'>): Promise<boolean> {
+  for (const { file, optional } of filesBesideWeights(opts.tokenizerOnly)) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
+  if (skipsWeights(opts)) return true;
   if ((await cache.completeSize(repo, revision, SINGLE_FILE)) !== null) return true;
   const index = await cache.open(repo, revision, INDEX_FILE);
   if (!index) return false;
@@ -311,9 +324,9 @@ async function downloadOnline(repo: string, opts: HubOptions, session: Session):
   session.started = Date.now();
   // transformers loads model.safetensors whenever a repo has one, whatever index lies beside it (a
   // re-save as one file leaves the old index behind): so do we.
-  const single = opts.tokenizerOnly ? null : await remoteFile(c, SINGLE_FILE);
-  const index = opts.tokenizerOnly || single ? null : await remoteFile(c, INDEX_FILE);
-  if (opts.tokenizerOnly) {
+  const single = skipsWeights(opts) ? null : await remoteFile(c, SINGLE_FILE);
+  const index = skipsWeights(opts) || single ? null : await remoteFile(c, INDEX_FILE);
+  if (skipsWeights(opts)) {
     // No weights wanted.
   } else if (single) {
     plan.push({ file: SINGLE_FILE, ...single });
@@ -341,15 +354,16 @@ async function downloadOnline(repo: string, opts: HubOptions, session: Session):
   // not (the shards of a repo re-saved as one file, a deleted generation_config.json) would
   // otherwise still be served, now and offline.
   const current = new Set(plan.map((p) => p.file));
-  await removeStale(c, current, opts.tokenizerOnly);
+  await removeStale(c, current, opts);
   return cachedHubModelFiles(c.cache, repo, c.revision, current);
 }
 
-/** Removes cached files of `c.repo` that the hub's current revision does not have (a tokenizer-only
- * download judges only the tokenizer's files: it never saw the rest). */
-async function removeStale(c: Ctx, current: ReadonlySet<string>, tokenizerOnly: boolean | undefined): Promise<void> {
+/** Removes cached files of `c.repo` that the hub's current revision does not have (a download judges
+ * only the files it looked for: a tokenizer-only one the tokenizer's, one without weights all but the weights). */
+async function removeStale(c: Ctx, current: ReadonlySet<string>, opts: Pick<HubOptions, 'tokenizerOnly' | 'withoutWeights'>): Promise<void> {
+  const judged = new Set(filesBesideWeights(opts.tokenizerOnly).map((f) => f.file));
   for (const file of await c.cache.files(c.repo, c.revision)) {
-    if (current.has(file) || (tokenizerOnly && !TOKENIZER_FILES.has(file))) continue;
+    if (current.has(file) || (skipsWeights(opts) && !judged.has(file))) continue;
     await c.cache.remove(c.repo, c.revision, file);
   }
 }

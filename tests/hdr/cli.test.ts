@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
+import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 
 const MODEL = 'public/models/tiny-qwen3';
 const DATA = 'tests/fixtures/data/openai-tools.jsonl';
@@ -149,6 +150,39 @@ describe('studio eval and studio hdr', () => {
     expect(shareZero.code).toBe(1);
     expect(shareZero.err.trim().split('\n').at(-1)).toBe(
       `studio hdr: no eval examples to mine hard cases from in ${DATA}: the --adapter run ${run} held none of its examples out (its held-out share is 0%), and this run holds out the same share; mine the training side with --mine train`,
+    );
+  }, 60_000);
+
+  it('hdr --mine train with no training example to mine says why, as --mine eval does', async () => {
+    const model = join(dir, 'no-model');
+    // Split seed 4 holds oa-1 out; the other three, on the training side, are left out.
+    const trainLeftOut = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-train-left-out'), '--split-seed', '4', '--leave-out', 'oa-2,oa-3,oa-4');
+    expect(trainLeftOut.code).toBe(1);
+    expect(trainLeftOut.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no train examples to mine hard cases from in ${DATA}: the 3 training examples are all left out (flagged by the quality check, or left out by you), so there is nothing to mine hard cases from: use them (--include-flagged, or fewer ids in --leave-out), mine the held-out side with --mine eval, or change --split-seed`,
+    );
+    // Every example left out: the held-out side has none to offer either.
+    const allLeftOut = studio('hdr', '--model', model, '--data', DATA, '--out', join(dir, 'hdr-all-left-out'), '--leave-out', 'oa-1,oa-2,oa-3,oa-4');
+    expect(allLeftOut.code).toBe(1);
+    expect(allLeftOut.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no train examples to mine hard cases from in ${DATA}: the 4 training examples are all left out (flagged by the quality check, or left out by you), so there is nothing to mine hard cases from: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`,
+    );
+    // One example, which split seed 4 holds out: the training side is empty by the split.
+    const one = join(dir, 'one-example.jsonl');
+    writeFileSync(one, readFileSync(DATA, 'utf8').split('\n')[0] + '\n');
+    const allHeldOut = studio('hdr', '--model', model, '--data', one, '--out', join(dir, 'hdr-all-held-out'), '--split-seed', '4');
+    expect(allHeldOut.code).toBe(1);
+    expect(allHeldOut.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no train examples to mine hard cases from in ${one}: the split (split seed 4, holding out 10%) held out all of the 1 imported example; mine the held-out side with --mine eval, or choose a --split-seed that keeps some for training`,
+    );
+    // Samples an earlier HDR run added (hdr-examples.jsonl) stay on the training side, and are never mined again.
+    const samples = join(dir, 'hdr-samples.jsonl');
+    const examples = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync(DEMO, 'utf8')]) }])).examples.slice(0, 3);
+    writeFileSync(samples, examples.map((e) => JSON.stringify({ ...e, id: `${e.id}#hdr1`, source: 'hdr', hdrRound: 1 })).join('\n') + '\n');
+    const onlySamples = studio('hdr', '--model', model, '--data', samples, '--out', join(dir, 'hdr-only-samples'));
+    expect(onlySamples.code).toBe(1);
+    expect(onlySamples.err.trim().split('\n').at(-1)).toBe(
+      `studio hdr: no train examples to mine hard cases from in ${samples}: the 3 examples on its training side are all samples an earlier HDR run added, which are not mined again; give the dataset they were sampled from`,
     );
   }, 60_000);
 });

@@ -105,6 +105,25 @@ describe('hub download', () => {
     await expect(downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: 'http://127.0.0.1:9', retries: 0 })).rejects.toThrow(HubNetworkError);
   });
 
+  it('downloads all but the weights when asked, keeps weights cached before, and the full download then fetches only them', async () => {
+    const cacheDir = await tempDir();
+    const cache = nodeDirectoryModelCache(cacheDir);
+    hub.log.length = 0;
+    const light = await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: hub.base, withoutWeights: true });
+    expect(hub.log.filter((l) => l.includes('safetensors'))).toEqual([]);
+    expect(await light.open('model.safetensors.index.json')).toBeNull();
+    expect(JSON.parse(await readModelText(light, 'config.json')).model_type).toBe('qwen2');
+    expect(await readModelText(light, 'generation_config.json')).toBeTruthy();
+    hub.log.length = 0;
+    await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: hub.base });
+    const fetched = hub.log.filter((l) => l.startsWith('GET') && !l.startsWith('GET /cdn/')).map((l) => l.split('/').at(-1));
+    expect(fetched.every((name) => name!.includes('safetensors'))).toBe(true);
+    await sameFiles(cacheDir, 'test-org/tiny-sharded');
+    // Asked again without weights, it leaves the weights it did not look for where they are.
+    await downloadHubModel('test-org/tiny-sharded', { cache, baseUrl: hub.base, withoutWeights: true });
+    await sameFiles(cacheDir, 'test-org/tiny-sharded');
+  });
+
   it('sends an access token for a gated repo, and says what to do without one or with one that has no access', async () => {
     hub.gated['test-org/tiny-single'] = 'hf_right';
     try {
@@ -350,6 +369,24 @@ describe('hub download', () => {
     const files = await downloadHubModel(repo, { cache, baseUrl: hub.base });
     expect(JSON.parse(await readModelText(files, 'config.json')).rms_norm_eps).toBe(1e-3);
     await sameFiles(cacheDir, repo);
+  });
+
+  it('a load in two parts (all but the weights, then the weights) that goes offline after the first does not mix the new config with the cached old weights', async () => {
+    const repo = 'test-org/updated-in-parts';
+    const dir = await tempDir();
+    await cp(REPOS['test-org/tiny-single'], dir, { recursive: true });
+    REPOS[repo] = dir;
+    const cache = nodeDirectoryModelCache(await tempDir());
+    await downloadHubModel(repo, { cache, baseUrl: hub.base });
+    const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    cfg.rms_norm_eps = 1e-3;
+    await writeFile(join(dir, 'config.json'), JSON.stringify(cfg));
+    const load = { updating: false };
+    // The first part brings the new config.json; then the hub cannot be reached at all.
+    await downloadHubModel(repo, { cache, baseUrl: hub.base, withoutWeights: true, load });
+    const err = await downloadHubModel(repo, { cache, baseUrl: 'http://127.0.0.1:9', retries: 0, load }).catch((e) => e);
+    expect(err).toBeInstanceOf(HubNetworkError);
+    expect(err.message).toMatch(/the copy cached earlier is not used instead, since the hub has a newer version of test-org\/updated-in-parts/);
   });
 
   it('finishes a partial file that already holds every byte, and starts a file over when the server refuses its range (416)', async () => {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { cliEngine } from '../engine.ts';
+import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -145,8 +145,10 @@ const evalCommand: CliCommand = {
       return 0;
     }
 
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
+    // An adapter for another model is refused before the weights are read (or downloaded).
+    const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    const adapter = (await readAdapter(described.model.spec, f.adapter, modelArg)) ?? null;
+    const { engine } = await described.engine();
     const t0 = performance.now();
     // Ctrl-C ends the evaluation after the batch in flight and writes what was checked (it lost
     // every answer of an hours-long run).

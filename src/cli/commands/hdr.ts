@@ -8,9 +8,9 @@
 import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { cliEngine } from '../engine.ts';
-import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
-import { evaluationSample, heldOutLeftOutText, type FileExamples } from '../../jobs/data.ts';
+import { openCliModel } from '../engine.ts';
+import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
+import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/data.ts';
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -104,15 +104,23 @@ export function roundLine(r: HdrRoundReport): string {
   return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
 }
 
-/** Why `--mine eval` finds nothing to mine, and what to do: the split held examples out but
- * each is left out, or it held none out (its seed put all on the train side, or the --adapter run's
- * held-out share is 0, which no --split-seed changes). */
-function whyNoneHeldOut(data: Pick<FileExamples, 'heldOutLeftOut' | 'counts'>, split: SplitSettings, adapter: string | undefined): string {
-  const mineTrain = 'mine the training side with --mine train';
-  const n = data.heldOutLeftOut;
-  if (n) return `the ${heldOutLeftOutText(n, 'mine hard cases from')}: use ${n === 1 ? 'it' : 'them'} (--include-flagged, or fewer ids in --leave-out), ${mineTrain}, or change --split-seed`;
-  if (split.evalFraction === 0) return `the --adapter run ${adapter} held none of its examples out (its held-out share is 0%), and this run holds out the same share; ${mineTrain}`;
-  return `the split (split seed ${split.seed}, holding out ${+(100 * split.evalFraction).toFixed(1)}%) held none of the ${plural(data.counts.imported, 'imported example')} out; ${mineTrain}, or choose a --split-seed that holds some out`;
+/** Why `--mine` finds nothing to mine on its side, and what to do: the split put examples there
+ * but each is left out, or it put none there (for the eval side: its seed put all on the train side,
+ * or the --adapter run's held-out share is 0, which no --split-seed changes; for the train side: its
+ * seed held every example out, or it holds only HDR samples). The other side is offered where it has
+ * examples to mine. */
+function whyNoneToMine(mine: 'train' | 'eval', data: Pick<FileExamples, 'heldOutLeftOut' | 'trainLeftOut' | 'counts' | 'train' | 'eval'>, split: SplitSettings, adapter: string | undefined): string {
+  const other = mine === 'eval' ? 'train' : 'eval';
+  const mineOther = minableExamples(data[other]).length ? `mine the ${other === 'train' ? 'training' : 'held-out'} side with --mine ${other}` : null;
+  const orOther = mineOther ? `${mineOther}, or ` : '';
+  const n = mine === 'eval' ? data.heldOutLeftOut : data.trainLeftOut;
+  const share = `${+(100 * split.evalFraction).toFixed(1)}%`;
+  if (n) return `the ${leftOutText(n, mine, 'mine hard cases from')}: use ${n === 1 ? 'it' : 'them'} (--include-flagged, or fewer ids in --leave-out), ${mineOther ? `${mineOther}, ` : ''}or change --split-seed`;
+  // HDR samples are never mined again (minableExamples): a file of only those has no train side to mine.
+  if (mine === 'train' && data.train.length) return `the ${plural(data.train.length, 'example')} on its training side ${data.train.length === 1 ? 'is a sample' : 'are all samples'} an earlier HDR run added, which are not mined again; ${orOther}give the dataset they were sampled from`;
+  if (mine === 'train') return `the split (split seed ${split.seed}, holding out ${share}) held out all of the ${plural(data.counts.imported, 'imported example')}; ${orOther}choose a --split-seed that keeps some for training`;
+  if (split.evalFraction === 0) return `the --adapter run ${adapter} held none of its examples out (its held-out share is 0%), and this run holds out the same share${mineOther ? `; ${mineOther}` : ''}`;
+  return `the split (split seed ${split.seed}, holding out ${share}) held none of the ${plural(data.counts.imported, 'imported example')} out; ${orOther}choose a --split-seed that holds some out`;
 }
 
 const hdr: CliCommand = {
@@ -156,11 +164,12 @@ const hdr: CliCommand = {
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
-    if (mineSet.length === 0 && mine === 'eval') throw new CliError(`no eval examples to mine hard cases from in ${dataPaths.join(', ')}: ${whyNoneHeldOut(data, { seed: splitSeed, evalFraction }, f.adapter)}`);
-    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')} (${importedWords(data.counts)})`);
+    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')}: ${whyNoneToMine(mine, data, { seed: splitSeed, evalFraction }, f.adapter)}`);
     // The data are read before the model: what they alone refuse (an unknown --leave-out id, nothing
-    // to mine) is said without waiting for a model to load (minutes for a large one).
-    const { engine, model } = await cliEngine(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    // to mine) is said without waiting for a model to load (minutes for a large one); what the
+    // model's config and tokenizer refuse, before its weights are read (or downloaded).
+    const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
+    const { model } = described;
 
     if (!from.config) seqLenFromData(config, f, model, [...mineSet, ...data.train]);
     checkRunConfigFor(config, model.spec, { from: from.file === undefined ? undefined : { flags: f, file: from.file } });
@@ -169,6 +178,7 @@ const hdr: CliCommand = {
     if (fitted > config.seqLen && !f.quiet) console.error(`note: retraining at sequence length ${fitted}, not ${config.seqLen}: an accepted sample is a mined prompt plus up to --max-tokens ${settings.maxNewTokens} of answer, and a shorter length would skip it as too long`);
     const adapter = (await readAdapter(model.spec, f.adapter, modelArg)) ?? null;
     if (adapter) config.lora = adapter.settings;
+    const { engine } = await described.engine();
     // A run folder (studio train, or an earlier studio hdr) keeps its balance state: α continues,
     // also under other --alpha-min / --alpha-max than the folder's run learned it with.
     const kept = f.adapter ? await new RunFolderStore(f.adapter, { model: modelArg, data: [] }).readBalance() : null;
