@@ -92,6 +92,12 @@ export async function trainingExamples(db: StudioDb, datasetId: string): Promise
   return rows.sort((a, b) => a.ord - b.ord).map((r) => r.example);
 }
 
+/** How many of one side's examples are left out (flagged, or by the user), HDR samples not
+ * counted: a side with none used says that, not that the split put none there. */
+export function leftOutCount(db: StudioDb, datasetId: string, split: SplitName): Promise<number> {
+  return db.examples.where('[datasetId+split+included]').equals([datasetId, split, 0]).filter((r) => r.example.source !== 'hdr').count();
+}
+
 /** How many examples of one side training or evaluation uses (included ones). */
 export function usedCount(db: StudioDb, datasetId: string, split: SplitName): Promise<number> {
   return db.examples.where('[datasetId+split+included]').equals([datasetId, split, 1]).count();

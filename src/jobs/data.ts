@@ -62,7 +62,7 @@ export interface FileExamples extends JobExamples {
   /** Examples the split held out (no HDR sample) that are not used: flagged, or left out by a line
    * or the choice. With none used, what to say is that, not that the split held none out. */
   heldOutLeftOut: number;
-  /** The same for the training side: what `studio hdr --mine train` says when it has none to mine. */
+  /** The same for the training side: why HDR has none to mine there (noneToMine.ts). */
   trainLeftOut: number;
 }
 

@@ -16,6 +16,8 @@ import { planMemory } from '../model/memory-plan.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
 import { plural } from '../data/plural.ts';
 import type { StudioDb } from '../data/db.ts';
+import { leftOutCount } from '../data/dataset-store.ts';
+import type { Example } from '../data/example.ts';
 import { tokenizerFingerprint } from '../data/tokenizer-load.ts';
 import { DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { firstMinable, validateHdrSettings } from '../hdr/index.ts';
@@ -23,7 +25,8 @@ import { writeZip, writeZipParts } from '../snapshot/zip.ts';
 import { readOnlyResumeProblem, type SnapshotRunRow } from '../snapshot/snapshot-db.ts';
 import { holdingDataset, holdingGpu, holdingModel, withHdrLock, withRunLock } from './runLock.ts';
 import { openLoadedModel } from '../jobs/context.ts';
-import { evaluationSample, heldOutLeftOutText } from '../jobs/data.ts';
+import { evaluationSample, heldOutLeftOutText, leftOutText } from '../jobs/data.ts';
+import { whyNoneToMine } from '../jobs/noneToMine.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
 import { fitSamplesOnGpu, hdrJob, hdrRetrainConfig } from '../jobs/hdr.ts';
@@ -303,7 +306,7 @@ export class StudioEngine {
           await requireDataset(db, datasetId);
           const data = await storedExamples(db, datasetId);
           const mineSet = firstMinable(data.train, mineLimit);
-          if (mineSet.length === 0) throw new Error('the dataset has no training examples to mine hard cases from');
+          if (mineSet.length === 0) throw new Error(await noneToMineText(db, datasetId, data.train));
           const from = runId ? await this.adapterOf(runId) : null;
           // With the sequence length the job retrains at (fitSamples), so the run's row shows it.
           // Refused here where this GPU cannot bind HDR's buffers at that length, before its row is written.
@@ -491,5 +494,19 @@ async function requireDataset(db: StudioDb, datasetId: string, run?: { id: strin
 async function noHeldOutText(db: StudioDb, datasetId: string, none: string, what: string): Promise<string> {
   const heldOut = await db.examples.where('[datasetId+split+included]').between([datasetId, 'eval', 0], [datasetId, 'eval', 1], true, true).count();
   if (heldOut === 0) return `${none} (its split put every example on the train side)`;
-  return `the dataset’s ${heldOutLeftOutText(heldOut, what)}: include one or more in the Dataset panel’s examples table (its Show filter lists those left out)`;
+  return `the dataset’s ${heldOutLeftOutText(heldOut, what)}: ${INCLUDE_LEFT_OUT}`;
+}
+
+/** Where the page includes examples left out. */
+const INCLUDE_LEFT_OUT = 'include one or more in the Dataset panel’s examples table (its Show filter lists those left out)';
+
+/** Why a dataset whose used training examples are `train` has none HDR can mine (jobs/noneToMine.ts),
+ * in the page's terms: studio hdr says the same in its flags. */
+async function noneToMineText(db: StudioDb, datasetId: string, train: Example[]): Promise<string> {
+  const why = whyNoneToMine({ used: train, leftOut: await leftOutCount(db, datasetId, 'train') });
+  if (why?.reason === 'left-out') return `the dataset’s ${leftOutText(why.count, 'train', 'mine hard cases from')}: ${INCLUDE_LEFT_OUT}`;
+  if (why?.reason === 'only-samples') return `the dataset’s ${plural(why.count, 'training example')} ${why.count === 1 ? 'is a sample' : 'are all samples'} an earlier HDR run added, which are not mined again; run HDR on the dataset they were sampled from`;
+  const { split, exampleCount } = (await db.datasets.get(datasetId))!;
+  const heldOut = exampleCount === 1 ? 'its only example' : `all ${exampleCount} of its examples`;
+  return `the dataset has no training examples to mine hard cases from: its split (seed ${split.seed}, holding out ${+(100 * split.evalFraction).toFixed(1)}%) held out ${heldOut}; import more examples`;
 }

@@ -20,6 +20,7 @@ import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
 import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
+import { whyNoneToMine } from '../../jobs/noneToMine.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
@@ -104,20 +105,18 @@ export function roundLine(r: HdrRoundReport): string {
   return [line, ...[roundSkippedText(r), roundCancelledText(r)].filter((t) => t !== null).map((t) => `  ${t}`)].join('\n');
 }
 
-/** Why `--mine` finds nothing to mine on its side, and what to do: the split put examples there
- * but each is left out, or it put none there (for the eval side: its seed put all on the train side,
- * or the --adapter run's held-out share is 0, which no --split-seed changes; for the train side: its
- * seed held every example out, or it holds only HDR samples). The other side is offered where it has
- * examples to mine. */
-function whyNoneToMine(mine: 'train' | 'eval', data: Pick<FileExamples, 'heldOutLeftOut' | 'trainLeftOut' | 'counts' | 'train' | 'eval'>, split: SplitSettings, adapter: string | undefined): string {
+/** Why `--mine` finds nothing to mine on its side (jobs/noneToMine.ts, as the studio's HDR finds
+ * it), in flags, and what to do: for a side the split put none on, the eval side's may be an
+ * --adapter run's held-out share of 0, which no --split-seed changes. The other side is offered
+ * where it has examples to mine. */
+function noneToMineInFlags(mine: 'train' | 'eval', data: Pick<FileExamples, 'heldOutLeftOut' | 'trainLeftOut' | 'counts' | 'train' | 'eval'>, split: SplitSettings, adapter: string | undefined): string {
   const other = mine === 'eval' ? 'train' : 'eval';
   const mineOther = minableExamples(data[other]).length ? `mine the ${other === 'train' ? 'training' : 'held-out'} side with --mine ${other}` : null;
   const orOther = mineOther ? `${mineOther}, or ` : '';
-  const n = mine === 'eval' ? data.heldOutLeftOut : data.trainLeftOut;
+  const why = whyNoneToMine(mine === 'eval' ? { used: data.eval, leftOut: data.heldOutLeftOut } : { used: data.train, leftOut: data.trainLeftOut });
   const share = `${+(100 * split.evalFraction).toFixed(1)}%`;
-  if (n) return `the ${leftOutText(n, mine, 'mine hard cases from')}: use ${n === 1 ? 'it' : 'them'} (--include-flagged, or fewer ids in --leave-out), ${mineOther ? `${mineOther}, ` : ''}or change --split-seed`;
-  // HDR samples are never mined again (minableExamples): a file of only those has no train side to mine.
-  if (mine === 'train' && data.train.length) return `the ${plural(data.train.length, 'example')} on its training side ${data.train.length === 1 ? 'is a sample' : 'are all samples'} an earlier HDR run added, which are not mined again; ${orOther}give the dataset they were sampled from`;
+  if (why?.reason === 'left-out') return `the ${leftOutText(why.count, mine, 'mine hard cases from')}: use ${why.count === 1 ? 'it' : 'them'} (--include-flagged, or fewer ids in --leave-out), ${mineOther ? `${mineOther}, ` : ''}or change --split-seed`;
+  if (why?.reason === 'only-samples') return `the ${plural(why.count, 'example')} on its ${mine === 'train' ? 'training' : 'held-out'} side ${why.count === 1 ? 'is a sample' : 'are all samples'} an earlier HDR run added, which are not mined again; ${orOther}give the dataset they were sampled from`;
   if (mine === 'train') return `the split (split seed ${split.seed}, holding out ${share}) held out all of the ${plural(data.counts.imported, 'imported example')}; ${orOther}choose a --split-seed that keeps some for training`;
   if (split.evalFraction === 0) return `the --adapter run ${adapter} held none of its examples out (its held-out share is 0%), and this run holds out the same share${mineOther ? `; ${mineOther}` : ''}`;
   return `the split (split seed ${split.seed}, holding out ${share}) held none of the ${plural(data.counts.imported, 'imported example')} out; ${orOther}choose a --split-seed that holds some out`;
@@ -164,7 +163,7 @@ const hdr: CliCommand = {
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
-    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')}: ${whyNoneToMine(mine, data, { seed: splitSeed, evalFraction }, f.adapter)}`);
+    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')}: ${noneToMineInFlags(mine, data, { seed: splitSeed, evalFraction }, f.adapter)}`);
     // The data are read before the model: what they alone refuse (an unknown --leave-out id, nothing
     // to mine) is said without waiting for a model to load (minutes for a large one); what the
     // model's config and tokenizer refuse, before its weights are read (or downloaded).
