@@ -1,4 +1,4 @@
-// studio train, hdr, ablate and eval check their settings against the model's config.json and
+// studio train, hdr, ablate, eval, generate and export-onnx check their settings against the model's config.json and
 // tokenizer before its weights are read or downloaded: a user of a 1.5 GB hub model was told a
 // --seq past the model's context, or one no example fits (or an adapter for another model), only
 // after the download. The
@@ -27,6 +27,17 @@ function modelWithBadWeights(weights: 'missing' | 'damaged'): string {
   for (const name of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(EMBEDDED, name), join(dir, name));
   if (weights === 'damaged') writeFileSync(join(dir, 'model.safetensors'), 'not a safetensors file');
   return dir;
+}
+
+/** A PEFT adapter of a narrower model of the family: its tensors' shapes are not the embedded model's. */
+function narrowAdapter(): string {
+  const narrow = generateTinyModel({ ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1 }).spec;
+  const settings = { rank: 2, alpha: 4, useRsLora: false, dropout: 0, targets: ['q' as const] };
+  const peft = exportPeftAdapter(narrow, initLoraAdapter(narrow, settings, 1), 'narrow');
+  const adapter = mkdtempSync(join(tmpdir(), 'studio-narrow-adapter-'));
+  writeFileSync(join(adapter, 'adapter_config.json'), peft.adapterConfigJson);
+  writeFileSync(join(adapter, 'adapter_model.safetensors'), peft.adapterSafetensors);
+  return adapter;
 }
 
 async function studio(...args: string[]): Promise<{ code: number; errors: string }> {
@@ -87,16 +98,30 @@ describe('settings refused before the weights are read', () => {
   });
 
   it('studio eval refuses an adapter of another model without reading missing weights', async () => {
-    // An adapter of a narrower model of the family: its tensors' shapes are not the embedded model's.
-    const narrow = generateTinyModel({ ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1 }).spec;
-    const settings = { rank: 2, alpha: 4, useRsLora: false, dropout: 0, targets: ['q' as const] };
-    const peft = exportPeftAdapter(narrow, initLoraAdapter(narrow, settings, 1), 'narrow');
-    const adapter = mkdtempSync(join(tmpdir(), 'studio-narrow-adapter-'));
-    writeFileSync(join(adapter, 'adapter_config.json'), peft.adapterConfigJson);
-    writeFileSync(join(adapter, 'adapter_model.safetensors'), peft.adapterSafetensors);
-    const r = await studio('eval', '--model', modelWithBadWeights('missing'), '--adapter', adapter, '--data', DATA, '--split', 'all', '--out', out('preds.jsonl'));
+    const r = await studio('eval', '--model', modelWithBadWeights('missing'), '--adapter', narrowAdapter(), '--data', DATA, '--split', 'all', '--out', out('preds.jsonl'));
     expect(r.errors).toMatch(/^studio eval: .*adapter_model\.safetensors: tensor "[^"]+" has shape \[2, 32\], but r=2 on Qwen3ForCausalLM needs \[2, 64\]$/);
     expect(r.code).toBe(1);
+  });
+
+  it('studio generate refuses --max-tokens past the context without reading missing weights', async () => {
+    const r = await studio('generate', '--model', modelWithBadWeights('missing'), '--prompt', 'hello', '--max-tokens', '5000');
+    expect(r.errors).toMatch(/^studio generate: the prompt is \d+ tokens; with --max-tokens 5000 that passes the model's 4096-token context \(max_position_embeddings\)/);
+    expect(r.code).toBe(2);
+  });
+
+  it('studio generate refuses an adapter of another model without reading damaged weights', async () => {
+    const r = await studio('generate', '--model', modelWithBadWeights('damaged'), '--adapter', narrowAdapter(), '--prompt', 'hello');
+    expect(r.errors).toMatch(/^studio generate: .*adapter_model\.safetensors: tensor "[^"]+" has shape \[2, 32\], but r=2 on Qwen3ForCausalLM needs \[2, 64\]$/);
+    expect(r.code).toBe(1);
+  });
+
+  it('studio export-onnx refuses --steps past the context, and an adapter of another model, without reading missing weights', async () => {
+    const steps = await studio('export-onnx', '--model', modelWithBadWeights('missing'), '--out', out('onnx'), '--steps', '5000');
+    expect(steps.errors).toMatch(/^studio export-onnx: --steps 5000: a check prompt of \d+ tokens and 5000 compared tokens pass the model's 4096-token context \(max_position_embeddings\); lower --steps or shorten --prompt$/);
+    expect(steps.code).toBe(2);
+    const adapter = await studio('export-onnx', '--model', modelWithBadWeights('damaged'), '--adapter', narrowAdapter(), '--out', out('onnx'));
+    expect(adapter.errors).toMatch(/^studio export-onnx: .*adapter_model\.safetensors: tensor "[^"]+" has shape \[2, 32\], but r=2 on Qwen3ForCausalLM needs \[2, 64\]$/);
+    expect(adapter.code).toBe(1);
   });
 
   describe('a hub model', () => {

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
-import { resolveModel } from '../modelSource.ts';
+import { openCliModelFiles } from '../engine.ts';
 import { checkExportFolder, fileErrorWords, readAdapter, replaceExport } from '../localFiles.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
-import { openModel } from '../../model/checkpoint.ts';
+import { openWeights, readModelSpec } from '../../model/checkpoint.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import { readModelText, type ModelFiles } from '../../model/model-files.ts';
 import { EXPORT_SIDE_FILES, exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
@@ -66,17 +66,22 @@ const command: CliCommand = {
     try {
       const progress = new ProgressLine(quiet || f.json);
 
-      const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
-      const { spec, checkpoint } = await openModel(files);
-      await checkpoint.close();
-      const adapter = (await readAdapter(spec, f.adapter, modelArg)) ?? null;
+      // The adapter and --steps are checked against the model's config and tokenizer before its
+      // weights are read (or downloaded), as studio train's settings are.
+      const head = await openCliModelFiles(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
+      const config = await readModelSpec(head.files);
+      const adapter = (await readAdapter(config, f.adapter, modelArg)) ?? null;
       // Before the export is written: a check past the model's context fails only after it, on a
       // buffer limit that does not name --steps, and leaves an export without its check report.
-      const prompts = f['no-check'] ? [] : await checkPrompts(files, spec, f.prompt ?? DEFAULT_PROMPTS);
+      const prompts = f['no-check'] ? [] : await checkPrompts(head.files, config, f.prompt ?? DEFAULT_PROMPTS);
       const longest = Math.max(0, ...prompts.map((p) => p.length));
-      if (longest + steps > spec.maxPositionEmbeddings) {
-        throw new CliError(`--steps ${steps}: a check prompt of ${longest} tokens and ${steps} compared tokens pass the model's ${spec.maxPositionEmbeddings}-token context (max_position_embeddings); lower --steps or shorten --prompt`, 2);
+      if (longest + steps > config.maxPositionEmbeddings) {
+        throw new CliError(`--steps ${steps}: a check prompt of ${longest} tokens and ${steps} compared tokens pass the model's ${config.maxPositionEmbeddings}-token context (max_position_embeddings); lower --steps or shorten --prompt`, 2);
       }
+      const files = await head.weightFiles();
+      // The weights' headers against the config (their dtype is the spec's from here), before a GPU starts.
+      const { spec, checkpoint } = await openWeights(files, config);
+      await checkpoint.close();
 
       const ctx = await acquireNodeGpu();
       const gpu = createGpu(ctx);

@@ -6,16 +6,14 @@
 // printing only; generation is src/model/generate.ts.
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { resolveModel } from '../modelSource.ts';
+import { openCliModel } from '../engine.ts';
 import { readAdapter } from '../localFiles.ts';
 import { samplingFlags, seedFlag } from '../runFlags.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
-import { openModel } from '../../model/checkpoint.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
-import { decodeTokensPerSecond, defaultStopTokenIds, generate } from '../../model/generate.ts';
+import { decodeTokensPerSecond, generate } from '../../model/generate.ts';
 import { prefillChunkTokens } from '../../model/kvCache.ts';
-import { tokenizerFromModel } from '../../train/prepareData.ts';
 import { readFileSync } from 'node:fs';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { renderPrompt, type RenderedPrompt } from '../../data/render-prompt.ts';
@@ -110,13 +108,12 @@ const command: CliCommand = {
     const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;
 
-    const files = await resolveModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
-    const tokenizer = await tokenizerFromModel(files);
-    const { spec, checkpoint } = await openModel(files);
-    await checkpoint.close();
-    const adapter = await readAdapter(spec, f.adapter, modelArg);
-
     const tools = f.tools !== undefined ? readToolsFile(f.tools) : [];
+    // The prompt, --max-tokens and the adapter are checked against the model's config and tokenizer
+    // before its weights are read (or downloaded), as studio train's settings are.
+    const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet });
+    const { spec, tokenizer } = described.model;
+    const adapter = await readAdapter(spec, f.adapter, modelArg);
     const { ids } = questionPrompt(tokenizer, { prompt, system: f.system, tools, pythonCalls: f['python-calls'] ?? false });
     const decode = (t: number[]) => tokenizer.decode(t, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
     // Past its context the model reads positions it was never trained on and writes nonsense (it
@@ -125,6 +122,7 @@ const command: CliCommand = {
       throw new CliError(`the prompt is ${ids.length} tokens; with --max-tokens ${maxNewTokens} that passes the model's ${spec.maxPositionEmbeddings}-token context (max_position_embeddings): shorten the prompt or the system prompt, or lower --max-tokens`, 2);
     }
 
+    const { files, stopTokenIds } = await described.withWeights();
     const gpu = createGpu(await acquireNodeGpu());
     // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
     // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
@@ -144,7 +142,7 @@ const command: CliCommand = {
         temperature,
         topP,
         seed,
-        stopTokenIds: await defaultStopTokenIds(files, spec),
+        stopTokenIds,
         onToken: (_seq, token) => {
           if (tokens.length === 0) firstTokenMs = performance.now() - started;
           tokens.push(token);
