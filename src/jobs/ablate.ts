@@ -9,6 +9,7 @@
 // report (./ablationReport.ts) where its home keeps files.
 // Runs the other jobs' functions in sequence with the one GPU; never touches storage directly.
 import type { EvalSummary } from '../eval/index.ts';
+import type { Example } from '../data/example.ts';
 import { DEFAULT_HDR_SETTINGS, firstMinable, validateHdrSettings, type HdrSettings } from '../hdr/index.ts';
 import { BALANCE_RULES, balanceAlpha, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { balanceSettingsOf, lossLabel, validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
@@ -241,6 +242,16 @@ export function ablationEndText(result: Pick<AblationResult, 'arms' | 'failed' |
   return `${result.arms.length} of ${armCount} arms trained and evaluated; ${failed.length} failed (${failed.map((f) => f.id).join(', ')})`;
 }
 
+/** Why the SSB + HDR arm would find nothing to mine in `train`, or null. Found only when its turn
+ * came, every arm before it had trained for nothing; with training examples to train on, the only
+ * way to have none to mine is a side of samples an earlier HDR run added. `withoutHdr` says how to
+ * leave the arm out where the message is read (the form's choice, or `--hdr-rule none`). */
+export function hdrArmNothingToMine(c: Pick<AblationConfig, 'hdrRule'>, train: Example[], withoutHdr: string): string | null {
+  if (c.hdrRule === null || train.length === 0 || firstMinable(train, 1).length) return null;
+  const n = train.length;
+  return `the ssb:${c.hdrRule}+hdr arm has nothing to mine: ${n === 1 ? 'the training example is a sample' : `the ${n} training examples are all samples`} an earlier HDR run added, which are not mined again; ${withoutHdr}, or on the dataset they were sampled from`;
+}
+
 export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<AblationResult> {
   const { config: c, workspace, store, events = {} } = job;
   ctx.claimRun?.(store.id);
@@ -373,6 +384,8 @@ export async function ablationJob(ctx: JobContext, job: AblationJob): Promise<Ab
     // Inside the try: the ablation's row says why it could not start instead of staying "created".
     if (heldOut.length === 0) throw new Error('the data has no held-out examples to evaluate the arms on (its split put every example on the train side)');
     if (job.examples.train.length === 0) throw new Error('the data has no training examples');
+    const nothingToMine = hdrArmNothingToMine(c, job.examples.train, 'run the ablation without its HDR arm');
+    if (nothingToMine) throw new Error(nothingToMine);
     await store.setStatus('running', { lastStep: 0, modelRef: ctx.model.ref });
     for (const [index, arm] of arms.entries()) {
       if (ctx.signal.aborted) break;

@@ -7,7 +7,7 @@
 // work with one line naming the flag. Kept small (2 steps, 2 held-out examples, 2 new tokens):
 // it proves the job runs end to end, not that any arm is better.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,5 +129,24 @@ describe('studio ablate', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`studio ablate: ${DATA.split(',').join(', ')}: the 4 held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     expect(r.err).not.toContain('on the train side');
+  });
+
+  it('refuses an HDR arm with nothing to mine before the model loads, not after the other arms trained', async () => {
+    const { dataExamples } = await import('../../src/cli/localFiles.ts');
+    const out = mkdtempSync(join(tmpdir(), 'studio-ablate-samples-'));
+    // The training side holds only samples an earlier HDR run added (they stay on it, and are never
+    // mined again); one example of the fixtures, none of whose samples is among them, is held out.
+    const samples = join(out, 'hdr-samples.jsonl');
+    const examples = (await dataExamples([join(D, 'openai-tools.jsonl')], { seed: 1, evalFraction: 0 })).train;
+    writeFileSync(samples, examples.slice(1, 4).map((e) => JSON.stringify({ ...e, id: `${e.id}#hdr1`, source: 'hdr', hdrRound: 1 })).join('\n') + '\n');
+    const one = join(out, 'one.jsonl');
+    writeFileSync(one, readFileSync(join(D, 'openai-tools.jsonl'), 'utf8').split('\n')[0] + '\n');
+    let seed = 1;
+    while ((await dataExamples([one], { seed })).eval.length === 0) seed++;
+    const r = studio('ablate', '--model', join(out, 'no-model'), '--data', `${samples},${one}`, '--out', join(out, 'abl'), '--seed', String(seed), '--rules', 'grad', '--hdr-rule', 'grad', '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n').at(-1)).toBe(
+      `studio ablate: ${samples}, ${one}: the ssb:grad+hdr arm has nothing to mine: the 3 training examples are all samples an earlier HDR run added, which are not mined again; give --hdr-rule none to run it without that arm, or on the dataset they were sampled from`,
+    );
   });
 });

@@ -79,6 +79,18 @@ describe('an ablation with a failing arm', () => {
     const empty = await workspace.createRun({ kind: 'ablation', name: 'empty', config });
     await expect(engine.ablate({ store: empty, workspace, name: 'empty', config, examples: { train: examples.slice(0, 8), eval: [] } })).rejects.toThrow(/no held-out examples/);
     expect(await db.runs.get(empty.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/no held-out examples/) });
+
+    // An HDR arm whose training side holds only earlier HDR samples (never mined again) is refused
+    // before any arm trains: it failed only after every arm before it had trained.
+    const samples = examples.slice(0, 8).map((e) => ({ ...e, id: `${e.id}#hdr1.0`, source: 'hdr' as const }));
+    const withHdr = { ...config, hdrRule: 'grad' as const };
+    const nothingToMine = await workspace.createRun({ kind: 'ablation', name: 'samples-only', config: withHdr });
+    const runsBefore = (await db.runs.count());
+    await expect(engine.ablate({ store: nothingToMine, workspace, name: 'samples-only', config: withHdr, examples: { train: samples, eval: examples.slice(8, 9) } })).rejects.toThrow(
+      'the ssb:grad+hdr arm has nothing to mine: the 8 training examples are all samples an earlier HDR run added, which are not mined again; run the ablation without its HDR arm, or on the dataset they were sampled from',
+    );
+    expect(await db.runs.count()).toBe(runsBefore);
+    expect(await db.runs.get(nothingToMine.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/nothing to mine/) });
   });
 });
 

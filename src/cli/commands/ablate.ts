@@ -13,7 +13,7 @@ import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, checkSo
 import { BALANCE_RULES, isBalanceRule, type BalanceRule } from '../../train/balance.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
-import { ablationArms, ablationEndText, defaultAblationConfig, validateAblationConfig, type AblationArmResult, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
+import { ablationArms, ablationEndText, defaultAblationConfig, hdrArmNothingToMine, validateAblationConfig, type AblationArmResult, type AblationConfig, type AblationResult } from '../../jobs/ablate.ts';
 import { ABLATION_FILES, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
@@ -125,6 +125,8 @@ const ablate: CliCommand = {
     // Held out but every one left out: using them again is the remedy, not more data.
     if (data.eval.length === 0 && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate the arms on')}: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     if (data.eval.length === 0) throw new CliError(`no held-out examples in ${dataPaths.join(', ')}: the split put all ${data.train.length} on the train side; add data or change --split-seed`);
+    const nothingToMine = hdrArmNothingToMine(config, data.train, 'give --hdr-rule none to run it without that arm');
+    if (nothingToMine) throw new CliError(`${dataPaths.join(', ')}: ${nothingToMine}`);
     // The settings are checked against the model's config and tokenizer before its weights are read
     // (or downloaded: gigabytes for a hub model).
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
