@@ -17,7 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { datasetPrompts, PLAN_CHECK_LABEL, refusingPlan, startRefusal, type PlannedStart } from './startPlan.ts';
+import { datasetPrompts, PLAN_CHECK_LABEL, startCancelledText, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -406,23 +406,8 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 const NO_ROWS: ReadonlySet<string> = new Set();
 
 export const useJobs = create<JobState>((set, get) => {
-  /** The start waiting for its memory plan, if one is: it has sent the worker nothing to cancel. */
-  let startWaiting: { cancelled: boolean } | null = null;
-
-  /** Asks the memory plan for `planned` and waits for it; what ends the start instead (a refusal, or
-   * a Cancel pressed meanwhile: nothing was sent to the worker yet), or null to go on. */
-  async function waitForPlan(kind: JobKind, What: string, planned: () => Promise<PlannedStart>): Promise<Partial<JobState> | null> {
-    const waiting = { cancelled: false };
-    startWaiting = waiting;
-    try {
-      const start = await planned();
-      const refused = await refusingPlan(start);
-      if (waiting.cancelled) return { notice: `${What} was cancelled before it started.`, noticeKind: kind };
-      return refused && { error: startRefusal(refused, start), errorKind: kind };
-    } finally {
-      startWaiting = null;
-    }
-  }
+  /** The job's start while it waits for its memory plan (Cancel ends it there: nothing reached the worker). */
+  const planWait = startPlanWait();
 
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
    * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`. */
@@ -439,8 +424,9 @@ export const useJobs = create<JobState>((set, get) => {
       // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
       // not those of a start made elsewhere (the guided demo's HDR step).
       if (planned) {
-        const ended = await waitForPlan(kind, What, planned);
-        if (ended) return set(ended);
+        const ended = await planWait.wait(planned);
+        if (ended === 'cancelled') return set({ notice: startCancelledText(What), noticeKind: kind });
+        if (ended) return set({ error: startRefusal(ended.refused, ended.start), errorKind: kind });
       }
       const notice = await work((progress) => set({ running: { kind, progress, ...on } }));
       set({ notice, noticeKind: kind });
@@ -555,7 +541,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     async cancelJob() {
-      if (startWaiting) return void (startWaiting.cancelled = true);
+      if (planWait.cancel()) return;
       await engineClient().request('cancelJob', {}).catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
     },
 

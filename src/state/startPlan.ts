@@ -4,7 +4,7 @@
 // another job: the guided demo's steps and a resumed run run their own settings), so no start relies
 // on it. Never decides what fits: the worker's plan does; one it cannot make holds nothing (the job
 // checks this GPU's limits itself).
-import type { DecodeShape, MemoryPlan, RunConfig, TrainShape } from '../worker/protocol.ts';
+import type { DecodeShape, MemoryPlan, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { trainShapeOf } from './modelStore.ts';
 
@@ -35,6 +35,44 @@ export async function refusingPlan(start: PlannedStart): Promise<MemoryPlan | nu
   if (!plan) return null;
   return plan.fits === false || (judgesHdr(start) && (plan.hdrProblems?.length ?? 0) > 0) ? plan : null;
 }
+
+/** How a start's wait for its plan ended where it does not go on: the plan refused it, or the user
+ * cancelled it while it waited. */
+export type PlanWaitEnd = { refused: MemoryPlan; start: PlannedStart } | 'cancelled';
+
+/** The one start of a store (runStore's training start and resume, jobStore's HDR and ablation) that
+ * waits for its memory plan, and its Cancel: nothing has reached the worker while it waits, so the
+ * worker has nothing to cancel; a Cancel ends the wait there and then, and the plan's answer, when
+ * it comes, starts nothing. */
+export function startPlanWait() {
+  let cancelWaiting: (() => void) | null = null;
+  return {
+    /** Asks the plan for the start `planned` says (its reading of the dataset reports `onProgress`)
+     * and waits for it: null to go on, or what ended the start. */
+    async wait(planned: (onProgress: (p: ProgressInfo) => void) => Promise<PlannedStart>, onProgress: (p: ProgressInfo) => void = () => undefined): Promise<PlanWaitEnd | null> {
+      const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
+      const judged = (async () => {
+        const start = await planned(onProgress);
+        const refused = await refusingPlan(start);
+        return refused && { refused, start };
+      })();
+      try {
+        return await Promise.race([cancelled, judged]);
+      } finally {
+        cancelWaiting = null;
+      }
+    },
+    /** Cancels the start waiting for its plan; false where none waits (the job, if any, is the worker's to cancel). */
+    cancel(): boolean {
+      if (!cancelWaiting) return false;
+      cancelWaiting();
+      return true;
+    },
+  };
+}
+
+/** What a start cancelled while it waited for its plan says: `what` names it ("The HDR run"). */
+export const startCancelledText = (what: string) => `${what} was cancelled before it started.`;
 
 /** How the HDR and ablation starts decode a dataset's prompts, as the jobs take them: the longest
  * prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the training

@@ -41,6 +41,8 @@ const { DemoGuide } = await import('../../src/ui/demo/DemoGuide.tsx');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PLAN_CHECK_LABEL } = await import('../../src/state/startPlan.ts');
+const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
+const { DashboardPanel } = await import('../../src/ui/dashboard/DashboardPanel.tsx');
 
 const PROBLEM = "layer activation gate needs 2.00 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
 const HDR_PROBLEM = "layer activation gate needs 1.50 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
@@ -214,5 +216,45 @@ describe('Cancel while an HDR or ablation start waits for its plan', () => {
     expect(useJobs.getState().running).toBeNull();
     expect(useJobs.getState().notice).toBe('The HDR run was cancelled before it started.');
     expect(useJobs.getState().error).toBeNull();
+  });
+});
+
+describe('Cancel while a training start waits for its plan', () => {
+  const strip = () => renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
+
+  it('shows the start checking the plan, with a Cancel that ends it with nothing sent to the worker (the demo’s Train)', async () => {
+    const training = useDemo.getState().train();
+    await settle();
+    const bar = text(strip());
+    expect(bar).toContain(PLAN_CHECK_LABEL);
+    expect(bar).toContain(`Training ${DEMO_RUN_NAME}`);
+    expect(strip()).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
+    // Start training is off meanwhile: pressed, it only said a run was starting.
+    expect(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }))).toMatch(/<button[^>]*data-testid="start-run"[^>]*aria-disabled="true"/);
+    await useRuns.getState().cancelStart();
+    await training;
+    expect(kinds()).toEqual(['planMemory']);
+    expect(useRuns.getState().notice).toBe(`The training run “${DEMO_RUN_NAME}” was cancelled before it started.`);
+    expect(useRuns.getState().error).toBeNull();
+    expect(useDemo.getState().error).toBeNull();
+    expect(text(strip())).not.toContain(PLAN_CHECK_LABEL);
+    // Start training and the demo's Train open the dashboard: the notice is there.
+    expect(text(renderNow(createElement(DashboardPanel, { theme: 'light' })))).toContain(useRuns.getState().notice!);
+    // The plan answering late starts nothing.
+    planAnswers.shift()!.resolve(fitting);
+    await settle();
+    expect(kinds()).toEqual(['planMemory']);
+  });
+
+  it('ends a resume waiting for its plan too', async () => {
+    const paused = { ...demoRun, id: 'r-paused', name: 'paused run', status: 'paused', lastStep: 3 };
+    useRuns.setState({ runs: [paused as never] });
+    const resuming = useRuns.getState().resumeRun('r-paused');
+    await settle();
+    expect(text(strip())).toContain(PLAN_CHECK_LABEL);
+    await useRuns.getState().cancelStart();
+    await resuming;
+    expect(kinds()).toEqual(['planMemory']);
+    expect(useRuns.getState().notice).toBe('Resuming “paused run” was cancelled before it started.');
   });
 });
