@@ -17,7 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { datasetPrompts, PLAN_CHECK_LABEL, startCancelledText, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
+import { datasetPrompts, startCancelledText, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -411,24 +411,24 @@ export const useJobs = create<JobState>((set, get) => {
 
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
    * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`. */
-  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: () => Promise<PlannedStart>): Promise<void> {
+  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
     const on = datasetId === undefined ? {} : { datasetId };
     const What = `${what[0].toUpperCase()}${what.slice(1)}`;
-    const progress = planned ? { label: PLAN_CHECK_LABEL, done: 0, total: 0 } : null;
-    set({ running: { kind, progress, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
+    set({ running: { kind, progress: null, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
+    const onProgress = (progress: ProgressInfo) => set({ running: { kind, progress, ...on } });
     try {
       // The memory plan for the settings this job runs, waited for while the job holds its place (one
       // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
       // not those of a start made elsewhere (the guided demo's HDR step).
       if (planned) {
-        const ended = await planWait.wait(planned);
+        const ended = await planWait.wait(planned, onProgress);
         if (ended === 'cancelled') return set({ notice: startCancelledText(What), noticeKind: kind });
         if (ended) return set({ error: startRefusal(ended.refused, ended.start), errorKind: kind });
       }
-      const notice = await work((progress) => set({ running: { kind, progress, ...on } }));
+      const notice = await work(onProgress);
       set({ notice, noticeKind: kind });
     } catch (err) {
       set({ error: `${What} failed: ${(err as Error).message}.`, errorKind: kind });
@@ -480,7 +480,7 @@ export const useJobs = create<JobState>((set, get) => {
         const r = await engineClient().request('startAblation', { datasetId, name, config }, progress);
         // Arms that failed while the others ran are no stop: the ending counts them.
         return r.ending ? `The ablation ended: ${r.ending}; the results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
-      }, datasetId, async () => ablationStart(config, name, await datasetPrompts(datasetId, config.hdrRule === null ? null : config.hdrMineLimit)));
+      }, datasetId, async (counting) => ablationStart(config, name, await datasetPrompts(datasetId, config.hdrRule === null ? null : config.hdrMineLimit, counting)));
     },
 
     async downloadAblationReport(runId) {
@@ -509,7 +509,7 @@ export const useJobs = create<JobState>((set, get) => {
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR ${hdrStoppedText(r)}: ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
-      }, datasetId, async () => hdrStart(d, runs, await datasetPrompts(datasetId, d.mineLimit)));
+      }, datasetId, async (counting) => hdrStart(d, runs, await datasetPrompts(datasetId, d.mineLimit, counting)));
     },
 
     async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {

@@ -11,6 +11,13 @@ import { trainShapeOf } from './modelStore.ts';
 /** What a job's progress says while its start waits for the plan. */
 export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
 
+/** A start's progress while it waits for its plan: the check, and the worker counting the dataset's
+ * tokens for it (`counting`, datasetFits' progress: on a dataset no panel counted yet, the whole
+ * dataset is tokenized first, which takes a while on a large one). */
+export function planCheckProgress(counting?: ProgressInfo): ProgressInfo {
+  return counting ? { label: `${PLAN_CHECK_LABEL}: ${counting.label}`, done: counting.done, total: counting.total, unit: 'examples' } : { label: PLAN_CHECK_LABEL, done: 0, total: 0 };
+}
+
 /** A start as the plan is asked about it and its refusal names it: what the job trains with (a
  * training run's config, HDR's retraining, the ablation's arms) and, for HDR and the ablation, how it
  * decodes and whether it retrains as HDR does (its retraining at its own, longer length is then part
@@ -47,18 +54,25 @@ export type PlanWaitEnd = { refused: MemoryPlan; start: PlannedStart } | 'cancel
 export function startPlanWait() {
   let cancelWaiting: (() => void) | null = null;
   return {
-    /** Asks the plan for the start `planned` says (its reading of the dataset reports `onProgress`)
-     * and waits for it: null to go on, or what ended the start. */
-    async wait(planned: (onProgress: (p: ProgressInfo) => void) => Promise<PlannedStart>, onProgress: (p: ProgressInfo) => void = () => undefined): Promise<PlanWaitEnd | null> {
+    /** Asks the plan for the start `planned` says and waits for it, telling `onProgress` where it is
+     * (planCheckProgress: `planned`'s counting of the dataset, then the check): null to go on, or
+     * what ended the start. */
+    async wait(planned: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>, onProgress: (p: ProgressInfo) => void = () => undefined): Promise<PlanWaitEnd | null> {
       const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
+      // Once the wait is over (cancelled), a count or plan still on its way reports to no one.
+      let over = false;
+      const report = (counting?: ProgressInfo) => over || onProgress(planCheckProgress(counting));
+      report();
       const judged = (async () => {
-        const start = await planned(onProgress);
+        const start = await planned(report);
+        report();
         const refused = await refusingPlan(start);
         return refused && { refused, start };
       })();
       try {
         return await Promise.race([cancelled, judged]);
       } finally {
+        over = true;
         cancelWaiting = null;
       }
     },
@@ -76,10 +90,10 @@ export const startCancelledText = (what: string) => `${what} was cancelled befor
 
 /** How the HDR and ablation starts decode a dataset's prompts, as the jobs take them: the longest
  * prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the training
- * side) its retraining length. Unknown where the worker cannot count them: the plan then assumes
+ * side) its retraining length. `counting`: the worker's progress where it tokenizes the dataset. Unknown where the worker cannot count them: the plan then assumes
  * prompts up to the training length. */
-export async function datasetPrompts(datasetId: string, mineLimit: number | null): Promise<Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>> {
-  const counted = await engineClient().request('datasetFits', { datasetId }).catch(() => undefined);
+export async function datasetPrompts(datasetId: string, mineLimit: number | null, counting?: (p: ProgressInfo) => void): Promise<Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>> {
+  const counted = await engineClient().request('datasetFits', { datasetId }, counting).catch(() => undefined);
   if (!counted) return {};
   return { promptTokens: counted.longestPrompt, ...(mineLimit !== null && { minedPrompts: counted.minedPrompts.slice(0, mineLimit) }) };
 }
