@@ -17,7 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { datasetPrompts, startCancelledText, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
+import { countedPrompts, datasetCounts, startCancelledText, type CountedPrompts, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -253,12 +253,22 @@ export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): Run
 }
 
 /** An HDR start as the memory plan judges it: retraining as the job does (hdrFormRetrainConfig: the
- * run it starts from, or the studio's base), sampling with its settings, on `prompts` (datasetPrompts). */
+ * run it starts from, or the studio's base), sampling with its settings, on `prompts` (countedPrompts). */
 function hdrStart(d: HdrDraft, runs: StoredRun[], prompts: Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>): PlannedStart {
   const from = runs.find((r) => r.id === resolveAdapterRun(d.adapterRunId, runs));
   const decode = { batch: d.settings.batchSize, maxNewTokens: d.settings.maxNewTokens, sampled: true, ...prompts };
   return { job: 'hdr', config: hdrFormRetrainConfig(d, runs), decode, name: from ? (from.name ?? from.id) : undefined };
 }
+
+/** The ablation the form would start, as the memory plan judges it, on the dataset's prompts
+ * (`counted`, datasetFits' answer: countedPrompts): what startAblation asks and what the Ablation
+ * panel's plan is asked for, so the form's Start and the store's start agree. */
+export function ablationPlannedStart(d: AblationDraft, training: RunConfig, counted: CountedPrompts): PlannedStart {
+  const config = ablationConfigOf(d, training);
+  return ablationStart(config, ablationName(d), countedPrompts(counted, config.hdrRule === null ? null : config.hdrMineLimit));
+}
+
+const ablationName = (d: AblationDraft) => d.name.trim() || 'ablation';
 
 /** An ablation's start as the memory plan judges it: every arm trains with the shared settings, the
  * held-out examples are answered (and the SSB + HDR arm samples and retrains) with its decoding. */
@@ -472,15 +482,16 @@ export const useJobs = create<JobState>((set, get) => {
 
     startAblation(datasetId) {
       const d = get().ablationDraft;
-      const config = ablationConfigOf(d, useRuns.getState().draft);
-      const name = d.name.trim() || 'ablation';
+      const training = useRuns.getState().draft;
+      const config = ablationConfigOf(d, training);
+      const name = ablationName(d);
       return job('ablation', 'the ablation', async (onProgress) => {
         // Each arm's result is written to the ablation's row as it ends: the table fills in as it goes.
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startAblation', { datasetId, name, config }, progress);
         // Arms that failed while the others ran are no stop: the ending counts them.
         return r.ending ? `The ablation ended: ${r.ending}; the results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
-      }, datasetId, async (counting) => ablationStart(config, name, await datasetPrompts(datasetId, config.hdrRule === null ? null : config.hdrMineLimit, counting)));
+      }, datasetId, async (counting) => ablationPlannedStart(d, training, await datasetCounts(datasetId, counting)));
     },
 
     async downloadAblationReport(runId) {
@@ -509,7 +520,7 @@ export const useJobs = create<JobState>((set, get) => {
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR ${hdrStoppedText(r)}: ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
-      }, datasetId, async (counting) => hdrStart(d, runs, await datasetPrompts(datasetId, d.mineLimit, counting)));
+      }, datasetId, async (counting) => hdrStart(d, runs, countedPrompts(await datasetCounts(datasetId, counting), d.mineLimit)));
     },
 
     async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {

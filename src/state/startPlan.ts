@@ -30,15 +30,15 @@ export type PlannedStart =
 
 const judgesHdr = (start: PlannedStart) => start.job === 'hdr' || (start.job === 'ablation' && start.withHdr);
 
-/** The shape the worker plans for `start`. */
-function shapeOf(start: PlannedStart): TrainShape {
+/** The shape the worker plans for `start` (a form whose Start must agree with the store's asks this too). */
+export function plannedShape(start: PlannedStart): TrainShape {
   return { ...trainShapeOf(start.config), ...(start.job !== 'training' && { decode: start.decode }) };
 }
 
 /** The worker's plan for `start` where it refuses it; null where it fits, or where the worker could
  * not make one. Every start asks here and waits for the answer. */
 export async function refusingPlan(start: PlannedStart): Promise<MemoryPlan | null> {
-  const plan = await engineClient().request('planMemory', shapeOf(start)).catch(() => undefined);
+  const plan = await engineClient().request('planMemory', plannedShape(start)).catch(() => undefined);
   if (!plan) return null;
   return plan.fits === false || (judgesHdr(start) && (plan.hdrProblems?.length ?? 0) > 0) ? plan : null;
 }
@@ -88,12 +88,19 @@ export function startPlanWait() {
 /** What a start cancelled while it waited for its plan says: `what` names it ("The HDR run"). */
 export const startCancelledText = (what: string) => `${what} was cancelled before it started.`;
 
-/** How the HDR and ablation starts decode a dataset's prompts, as the jobs take them: the longest
- * prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the training
- * side) its retraining length. `counting`: the worker's progress where it tokenizes the dataset. Unknown where the worker cannot count them: the plan then assumes
- * prompts up to the training length. */
-export async function datasetPrompts(datasetId: string, mineLimit: number | null, counting?: (p: ProgressInfo) => void): Promise<Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>> {
-  const counted = await engineClient().request('datasetFits', { datasetId }, counting).catch(() => undefined);
+/** A dataset's prompt lengths as the worker counts them (datasetFits), for the HDR and ablation
+ * starts' plans; undefined where it cannot count them. `counting`: its progress where it tokenizes
+ * the dataset (one no panel counted yet). */
+export type CountedPrompts = { longestPrompt: number; minedPrompts: number[] } | undefined;
+export function datasetCounts(datasetId: string, counting?: (p: ProgressInfo) => void): Promise<CountedPrompts> {
+  return engineClient().request('datasetFits', { datasetId }, counting).catch(() => undefined);
+}
+
+/** How the HDR and ablation starts decode a dataset's prompts (`counted`), as the jobs take them:
+ * the longest prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the
+ * training side) its retraining length. Unknown where the worker could not count them: the plan then
+ * assumes prompts up to the training length. */
+export function countedPrompts(counted: CountedPrompts, mineLimit: number | null): Pick<DecodeShape, 'promptTokens' | 'minedPrompts'> {
   if (!counted) return {};
   return { promptTokens: counted.longestPrompt, ...(mineLimit !== null && { minedPrompts: counted.minedPrompts.slice(0, mineLimit) }) };
 }
