@@ -9,6 +9,7 @@ import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { datasetStamp } from './exampleRows.ts';
+import type { CountedPrompts } from './startPlan.ts';
 import { evalPredictions, exampleRow, hardCases, type ExampleRow, type HardCaseRow, type Prediction } from './queries.ts';
 
 export type { DatasetLengths, ExampleTokens } from '../worker/protocol.ts';
@@ -93,6 +94,12 @@ function useDatasetFits(datasetId: string | null) {
  * whole), for the memory plan; undefined until counted or without a dataset. */
 export function useLongestPrompt(datasetId: string | null): number | undefined {
   return useDatasetFits(datasetId).value?.longestPrompt;
+}
+
+/** A dataset's prompt lengths as a start's plan takes them (countedPrompts); undefined until counted
+ * or without a dataset. */
+export function useCountedPrompts(datasetId: string | null): CountedPrompts {
+  return useDatasetFits(datasetId).value ?? undefined;
 }
 
 /** The prompt lengths, in tokens, of the first `mineLimit` examples HDR mines from a dataset (its

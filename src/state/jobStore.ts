@@ -17,7 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { datasetPrompts, PLAN_CHECK_LABEL, refusingPlan, startRefusal, type PlannedStart } from './startPlan.ts';
+import { countedPrompts, datasetCounts, startCancelledText, type CountedPrompts, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -253,12 +253,22 @@ export function hdrFormRetrainConfig(hdrDraft: HdrDraft, runs: StoredRun[]): Run
 }
 
 /** An HDR start as the memory plan judges it: retraining as the job does (hdrFormRetrainConfig: the
- * run it starts from, or the studio's base), sampling with its settings, on `prompts` (datasetPrompts). */
+ * run it starts from, or the studio's base), sampling with its settings, on `prompts` (countedPrompts). */
 function hdrStart(d: HdrDraft, runs: StoredRun[], prompts: Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>): PlannedStart {
   const from = runs.find((r) => r.id === resolveAdapterRun(d.adapterRunId, runs));
   const decode = { batch: d.settings.batchSize, maxNewTokens: d.settings.maxNewTokens, sampled: true, ...prompts };
   return { job: 'hdr', config: hdrFormRetrainConfig(d, runs), decode, name: from ? (from.name ?? from.id) : undefined };
 }
+
+/** The ablation the form would start, as the memory plan judges it, on the dataset's prompts
+ * (`counted`, datasetFits' answer: countedPrompts): what startAblation asks and what the Ablation
+ * panel's plan is asked for, so the form's Start and the store's start agree. */
+export function ablationPlannedStart(d: AblationDraft, training: RunConfig, counted: CountedPrompts): PlannedStart {
+  const config = ablationConfigOf(d, training);
+  return ablationStart(config, ablationName(d), countedPrompts(counted, config.hdrRule === null ? null : config.hdrMineLimit));
+}
+
+const ablationName = (d: AblationDraft) => d.name.trim() || 'ablation';
 
 /** An ablation's start as the memory plan judges it: every arm trains with the shared settings, the
  * held-out examples are answered (and the SSB + HDR arm samples and retrains) with its decoding. */
@@ -406,43 +416,29 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 const NO_ROWS: ReadonlySet<string> = new Set();
 
 export const useJobs = create<JobState>((set, get) => {
-  /** The start waiting for its memory plan, if one is: it has sent the worker nothing to cancel. */
-  let startWaiting: { cancelled: boolean } | null = null;
-
-  /** Asks the memory plan for `planned` and waits for it; what ends the start instead (a refusal, or
-   * a Cancel pressed meanwhile: nothing was sent to the worker yet), or null to go on. */
-  async function waitForPlan(kind: JobKind, What: string, planned: () => Promise<PlannedStart>): Promise<Partial<JobState> | null> {
-    const waiting = { cancelled: false };
-    startWaiting = waiting;
-    try {
-      const start = await planned();
-      const refused = await refusingPlan(start);
-      if (waiting.cancelled) return { notice: `${What} was cancelled before it started.`, noticeKind: kind };
-      return refused && { error: startRefusal(refused, start), errorKind: kind };
-    } finally {
-      startWaiting = null;
-    }
-  }
+  /** The job's start while it waits for its memory plan (Cancel ends it there: nothing reached the worker). */
+  const planWait = startPlanWait();
 
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
    * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`. */
-  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: () => Promise<PlannedStart>): Promise<void> {
+  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
     const on = datasetId === undefined ? {} : { datasetId };
     const What = `${what[0].toUpperCase()}${what.slice(1)}`;
-    const progress = planned ? { label: PLAN_CHECK_LABEL, done: 0, total: 0 } : null;
-    set({ running: { kind, progress, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
+    set({ running: { kind, progress: null, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
+    const onProgress = (progress: ProgressInfo) => set({ running: { kind, progress, ...on } });
     try {
       // The memory plan for the settings this job runs, waited for while the job holds its place (one
       // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
       // not those of a start made elsewhere (the guided demo's HDR step).
       if (planned) {
-        const ended = await waitForPlan(kind, What, planned);
-        if (ended) return set(ended);
+        const ended = await planWait.wait(planned, onProgress);
+        if (ended === 'cancelled') return set({ notice: startCancelledText(What), noticeKind: kind });
+        if (ended) return set({ error: startRefusal(ended.refused, ended.start), errorKind: kind });
       }
-      const notice = await work((progress) => set({ running: { kind, progress, ...on } }));
+      const notice = await work(onProgress);
       set({ notice, noticeKind: kind });
     } catch (err) {
       set({ error: `${What} failed: ${(err as Error).message}.`, errorKind: kind });
@@ -486,15 +482,16 @@ export const useJobs = create<JobState>((set, get) => {
 
     startAblation(datasetId) {
       const d = get().ablationDraft;
-      const config = ablationConfigOf(d, useRuns.getState().draft);
-      const name = d.name.trim() || 'ablation';
+      const training = useRuns.getState().draft;
+      const config = ablationConfigOf(d, training);
+      const name = ablationName(d);
       return job('ablation', 'the ablation', async (onProgress) => {
         // Each arm's result is written to the ablation's row as it ends: the table fills in as it goes.
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startAblation', { datasetId, name, config }, progress);
         // Arms that failed while the others ran are no stop: the ending counts them.
         return r.ending ? `The ablation ended: ${r.ending}; the results are below.` : `The ablation finished: ${plural(r.arms, 'arm')} trained and evaluated on the same held-out examples.`;
-      }, datasetId, async () => ablationStart(config, name, await datasetPrompts(datasetId, config.hdrRule === null ? null : config.hdrMineLimit)));
+      }, datasetId, async (counting) => ablationPlannedStart(d, training, await datasetCounts(datasetId, counting)));
     },
 
     async downloadAblationReport(runId) {
@@ -523,7 +520,7 @@ export const useJobs = create<JobState>((set, get) => {
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR ${hdrStoppedText(r)}: ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
-      }, datasetId, async () => hdrStart(d, runs, await datasetPrompts(datasetId, d.mineLimit)));
+      }, datasetId, async (counting) => hdrStart(d, runs, countedPrompts(await datasetCounts(datasetId, counting), d.mineLimit)));
     },
 
     async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {
@@ -555,7 +552,7 @@ export const useJobs = create<JobState>((set, get) => {
     },
 
     async cancelJob() {
-      if (startWaiting) return void (startWaiting.cancelled = true);
+      if (planWait.cancel()) return;
       await engineClient().request('cancelJob', {}).catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
     },
 

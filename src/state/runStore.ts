@@ -14,7 +14,7 @@ export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/prot
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
-import { memorySettingsWords, refusingPlan, startRefusal } from './startPlan.ts';
+import { memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type PlannedStart } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 
@@ -240,6 +240,9 @@ interface RunState {
   selectedRunId: string | null;
   draft: RunConfig;
   active: ActiveRun | null;
+  /** A start or resume waiting for its memory plan (`name`: the run as the run strip shows it), which
+   * cancelStart ends: it holds the GPU for nothing yet, and `active` is not set until it trains. */
+  startWaiting: { name: string } | null;
   error: string | null;
   notice: string | null;
   refreshRuns(): Promise<void>;
@@ -249,6 +252,8 @@ interface RunState {
    * (the guided demo's run). */
   startRun(datasetId: string, name?: string, config?: RunConfig): Promise<void>;
   resumeRun(runId: string): Promise<void>;
+  /** Ends the start or resume waiting for its memory plan (startWaiting), before anything reaches the worker. */
+  cancelStart(): void;
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
   deleteRun(runId: string): Promise<void>;
@@ -345,6 +350,19 @@ export const useRuns = create<RunState>((set, get) => {
     }
   }
 
+  const planWait = startPlanWait();
+
+  /** Waits for the memory plan of a training start or resume, shown in the run strip as `name` with
+   * its Cancel (cancelStart); what ended it, or null to go on. */
+  async function waitForPlan(start: PlannedStart, name: string): Promise<PlanWaitEnd | null> {
+    set({ startWaiting: { name } });
+    try {
+      return await planWait.wait(async () => start);
+    } finally {
+      set({ startWaiting: null });
+    }
+  }
+
   /** Runs `begin` unless a run trains or is being started: one start at a time. */
   async function startOnce(begin: () => Promise<void>, busy: string): Promise<void> {
     if (get().active || starting) return set({ error: busy });
@@ -365,6 +383,7 @@ export const useRuns = create<RunState>((set, get) => {
     selectedRunId: readPref(SELECTED_RUN_KEY),
     draft: savedDraft(),
     active: null,
+    startWaiting: null,
     error: null,
     notice: null,
     recipeBusy: null,
@@ -399,9 +418,9 @@ export const useRuns = create<RunState>((set, get) => {
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
       // Asked here, and waited for, for every start: the panels' plan is the form's, on its way or
       // another's (the guided demo's run trains its own settings).
-      const start = { job: 'training', config, name } as const;
-      const refused = await refusingPlan(start);
-      if (refused) return set({ error: startRefusal(refused, start) });
+      const ended = await waitForPlan({ job: 'training', config, name }, name ?? 'a new run');
+      if (ended === 'cancelled') return set({ notice: startCancelledText(name ? `The training run “${name}”` : 'The training run') });
+      if (ended) return set({ error: startRefusal(ended.refused, ended.start) });
       let runId: string;
       try {
         ({ runId } = await engineClient().request('createRun', { datasetId, config, name }));
@@ -431,11 +450,17 @@ export const useRuns = create<RunState>((set, get) => {
         if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
       }
       if (isTrainingRun(run)) {
-        const refused = await refusingPlan({ job: 'training', config: run.config });
-        if (refused) return set({ error: resumeRefusal(refused, run.config, run.name ?? run.id) });
+        const name = run.name ?? run.id;
+        const ended = await waitForPlan({ job: 'training', config: run.config }, name);
+        if (ended === 'cancelled') return set({ notice: startCancelledText(`Resuming “${name}”`) });
+        if (ended) return set({ error: resumeRefusal(ended.refused, run.config, name) });
       }
       await train(runId, true);
     }, 'A run is already training or starting; pause or stop it before resuming another.'),
+
+    cancelStart() {
+      planWait.cancel();
+    },
 
     async pauseRun() {
       const a = get().active;

@@ -4,12 +4,19 @@
 // another job: the guided demo's steps and a resumed run run their own settings), so no start relies
 // on it. Never decides what fits: the worker's plan does; one it cannot make holds nothing (the job
 // checks this GPU's limits itself).
-import type { DecodeShape, MemoryPlan, RunConfig, TrainShape } from '../worker/protocol.ts';
+import type { DecodeShape, MemoryPlan, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { trainShapeOf } from './modelStore.ts';
 
 /** What a job's progress says while its start waits for the plan. */
 export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
+
+/** A start's progress while it waits for its plan: the check, and the worker counting the dataset's
+ * tokens for it (`counting`, datasetFits' progress: on a dataset no panel counted yet, the whole
+ * dataset is tokenized first, which takes a while on a large one). */
+export function planCheckProgress(counting?: ProgressInfo): ProgressInfo {
+  return counting ? { label: `${PLAN_CHECK_LABEL}: ${counting.label}`, done: counting.done, total: counting.total, unit: 'examples' } : { label: PLAN_CHECK_LABEL, done: 0, total: 0 };
+}
 
 /** A start as the plan is asked about it and its refusal names it: what the job trains with (a
  * training run's config, HDR's retraining, the ablation's arms) and, for HDR and the ablation, how it
@@ -23,25 +30,77 @@ export type PlannedStart =
 
 const judgesHdr = (start: PlannedStart) => start.job === 'hdr' || (start.job === 'ablation' && start.withHdr);
 
-/** The shape the worker plans for `start`. */
-function shapeOf(start: PlannedStart): TrainShape {
+/** The shape the worker plans for `start` (a form whose Start must agree with the store's asks this too). */
+export function plannedShape(start: PlannedStart): TrainShape {
   return { ...trainShapeOf(start.config), ...(start.job !== 'training' && { decode: start.decode }) };
 }
 
 /** The worker's plan for `start` where it refuses it; null where it fits, or where the worker could
  * not make one. Every start asks here and waits for the answer. */
 export async function refusingPlan(start: PlannedStart): Promise<MemoryPlan | null> {
-  const plan = await engineClient().request('planMemory', shapeOf(start)).catch(() => undefined);
+  const plan = await engineClient().request('planMemory', plannedShape(start)).catch(() => undefined);
   if (!plan) return null;
   return plan.fits === false || (judgesHdr(start) && (plan.hdrProblems?.length ?? 0) > 0) ? plan : null;
 }
 
-/** How the HDR and ablation starts decode a dataset's prompts, as the jobs take them: the longest
- * prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the training
- * side) its retraining length. Unknown where the worker cannot count them: the plan then assumes
- * prompts up to the training length. */
-export async function datasetPrompts(datasetId: string, mineLimit: number | null): Promise<Pick<DecodeShape, 'promptTokens' | 'minedPrompts'>> {
-  const counted = await engineClient().request('datasetFits', { datasetId }).catch(() => undefined);
+/** How a start's wait for its plan ended where it does not go on: the plan refused it, or the user
+ * cancelled it while it waited. */
+export type PlanWaitEnd = { refused: MemoryPlan; start: PlannedStart } | 'cancelled';
+
+/** The one start of a store (runStore's training start and resume, jobStore's HDR and ablation) that
+ * waits for its memory plan, and its Cancel: nothing has reached the worker while it waits, so the
+ * worker has nothing to cancel; a Cancel ends the wait there and then, and the plan's answer, when
+ * it comes, starts nothing. */
+export function startPlanWait() {
+  let cancelWaiting: (() => void) | null = null;
+  return {
+    /** Asks the plan for the start `planned` says and waits for it, telling `onProgress` where it is
+     * (planCheckProgress: `planned`'s counting of the dataset, then the check): null to go on, or
+     * what ended the start. */
+    async wait(planned: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>, onProgress: (p: ProgressInfo) => void = () => undefined): Promise<PlanWaitEnd | null> {
+      const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
+      // Once the wait is over (cancelled), a count or plan still on its way reports to no one.
+      let over = false;
+      const report = (counting?: ProgressInfo) => over || onProgress(planCheckProgress(counting));
+      report();
+      const judged = (async () => {
+        const start = await planned(report);
+        report();
+        const refused = await refusingPlan(start);
+        return refused && { refused, start };
+      })();
+      try {
+        return await Promise.race([cancelled, judged]);
+      } finally {
+        over = true;
+        cancelWaiting = null;
+      }
+    },
+    /** Cancels the start waiting for its plan; false where none waits (the job, if any, is the worker's to cancel). */
+    cancel(): boolean {
+      if (!cancelWaiting) return false;
+      cancelWaiting();
+      return true;
+    },
+  };
+}
+
+/** What a start cancelled while it waited for its plan says: `what` names it ("The HDR run"). */
+export const startCancelledText = (what: string) => `${what} was cancelled before it started.`;
+
+/** A dataset's prompt lengths as the worker counts them (datasetFits), for the HDR and ablation
+ * starts' plans; undefined where it cannot count them. `counting`: its progress where it tokenizes
+ * the dataset (one no panel counted yet). */
+export type CountedPrompts = { longestPrompt: number; minedPrompts: number[] } | undefined;
+export function datasetCounts(datasetId: string, counting?: (p: ProgressInfo) => void): Promise<CountedPrompts> {
+  return engineClient().request('datasetFits', { datasetId }, counting).catch(() => undefined);
+}
+
+/** How the HDR and ablation starts decode a dataset's prompts (`counted`), as the jobs take them:
+ * the longest prompt they decode sizes the cache, the prompts HDR mines (the first `mineLimit` of the
+ * training side) its retraining length. Unknown where the worker could not count them: the plan then
+ * assumes prompts up to the training length. */
+export function countedPrompts(counted: CountedPrompts, mineLimit: number | null): Pick<DecodeShape, 'promptTokens' | 'minedPrompts'> {
   if (!counted) return {};
   return { promptTokens: counted.longestPrompt, ...(mineLimit !== null && { minedPrompts: counted.minedPrompts.slice(0, mineLimit) }) };
 }

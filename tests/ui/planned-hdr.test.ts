@@ -60,10 +60,11 @@ describe('the HDR the memory plan judges', () => {
     useDatasets.setState({ datasets: [], selectedId: null });
     const shape = plannedShape(() => AblationPanel());
     // The arm retrains with the Training panel's settings (no HDR shape of its own), at the
-    // ablation's answers, not the HDR form's longer ones.
+    // ablation's answers (its own decoding's, which the plan takes for HDR's answers where no
+    // other is given), not the HDR form's longer ones.
     expect(shape).toMatchObject({ batch: 3, seqLen: 448 });
     expect(shape.hdr).toBeUndefined();
-    expect(shape.decode?.hdrMaxNewTokens).toBe(1024);
+    expect(shape.decode?.hdrMaxNewTokens ?? shape.decode?.maxNewTokens).toBe(1024);
   });
 
   it('is the ablation’s arm on the Model panel while this tab’s ablation runs, and the HDR form’s otherwise', () => {

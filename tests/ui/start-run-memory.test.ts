@@ -8,7 +8,7 @@
 import { createElement } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
-import type { MemoryPlan, TrainShape } from '../../src/worker/protocol.ts';
+import type { MemoryPlan, ProgressInfo, TrainShape } from '../../src/worker/protocol.ts';
 
 const requests: Array<{ kind: string; payload: unknown }> = [];
 /** The worker's planMemory answers, one per request, settled by the test. */
@@ -16,12 +16,20 @@ let planAnswers: Array<{ resolve: (p: unknown) => void; reject: (e: Error) => vo
 /** The demo dataset's prompt lengths as the worker counts them: the longest decoded, and those HDR mines in order. */
 const MINED_PROMPTS = Array.from({ length: 130 }, (_, i) => 100 + i);
 const LONGEST_PROMPT = 260;
+/** Where set, datasetFits counts as the worker does on a dataset not counted yet: it reports its
+ * progress, and answers when the test says so. */
+let counting: { progress: ProgressInfo; answer?: () => void } | null = null;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
-    request: (kind: string, payload: unknown) => {
+    request: (kind: string, payload: unknown, onProgress?: (p: ProgressInfo) => void) => {
       requests.push({ kind, payload });
       if (kind === 'planMemory') return new Promise((resolve, reject) => planAnswers.push({ resolve, reject }));
+      if (kind === 'datasetFits' && counting) {
+        onProgress?.(counting.progress);
+        const c = counting;
+        return new Promise((resolve) => (c.answer = () => resolve({ longestPrompt: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS })));
+      }
       if (kind === 'createRun') return Promise.resolve({ runId: 'r-new' });
       if (kind === 'startRun') return Promise.resolve({ status: 'done', step: 30 });
       if (kind === 'datasetFits') return Promise.resolve({ longestPrompt: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS });
@@ -41,6 +49,8 @@ const { DemoGuide } = await import('../../src/ui/demo/DemoGuide.tsx');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
 const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PLAN_CHECK_LABEL } = await import('../../src/state/startPlan.ts');
+const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
+const { DashboardPanel } = await import('../../src/ui/dashboard/DashboardPanel.tsx');
 
 const PROBLEM = "layer activation gate needs 2.00 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
 const HDR_PROBLEM = "layer activation gate needs 1.50 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
@@ -64,6 +74,7 @@ const stores = { runs: useRuns.getState(), demo: useDemo.getState(), jobs: useJo
 beforeEach(() => {
   requests.length = 0;
   planAnswers = [];
+  counting = null;
   useJobs.setState(stores.jobs, true);
   useDemo.setState(stores.demo, true);
   useModel.setState({ ...stores.model, info: { ref: EMBEDDED_REF } as never }, true);
@@ -214,5 +225,78 @@ describe('Cancel while an HDR or ablation start waits for its plan', () => {
     expect(useJobs.getState().running).toBeNull();
     expect(useJobs.getState().notice).toBe('The HDR run was cancelled before it started.');
     expect(useJobs.getState().error).toBeNull();
+  });
+});
+
+describe('Cancel while a training start waits for its plan', () => {
+  const strip = () => renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
+
+  it('shows the start checking the plan, with a Cancel that ends it with nothing sent to the worker (the demo’s Train)', async () => {
+    const training = useDemo.getState().train();
+    await settle();
+    const bar = text(strip());
+    expect(bar).toContain(PLAN_CHECK_LABEL);
+    expect(bar).toContain(`Training ${DEMO_RUN_NAME}`);
+    expect(strip()).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
+    // Start training is off meanwhile: pressed, it only said a run was starting.
+    expect(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }))).toMatch(/<button[^>]*data-testid="start-run"[^>]*aria-disabled="true"/);
+    await useRuns.getState().cancelStart();
+    await training;
+    expect(kinds()).toEqual(['planMemory']);
+    expect(useRuns.getState().notice).toBe(`The training run “${DEMO_RUN_NAME}” was cancelled before it started.`);
+    expect(useRuns.getState().error).toBeNull();
+    expect(useDemo.getState().error).toBeNull();
+    expect(text(strip())).not.toContain(PLAN_CHECK_LABEL);
+    // Start training and the demo's Train open the dashboard: the notice is there.
+    expect(text(renderNow(createElement(DashboardPanel, { theme: 'light' })))).toContain(useRuns.getState().notice!);
+    // The plan answering late starts nothing.
+    planAnswers.shift()!.resolve(fitting);
+    await settle();
+    expect(kinds()).toEqual(['planMemory']);
+  });
+
+  it('ends a resume waiting for its plan too', async () => {
+    const paused = { ...demoRun, id: 'r-paused', name: 'paused run', status: 'paused', lastStep: 3 };
+    useRuns.setState({ runs: [paused as never] });
+    const resuming = useRuns.getState().resumeRun('r-paused');
+    await settle();
+    expect(text(strip())).toContain(PLAN_CHECK_LABEL);
+    await useRuns.getState().cancelStart();
+    await resuming;
+    expect(kinds()).toEqual(['planMemory']);
+    expect(useRuns.getState().notice).toBe('Resuming “paused run” was cancelled before it started.');
+  });
+});
+
+describe('an HDR or ablation start on a dataset the panels have not counted yet', () => {
+  it('shows the worker counting its tokens on the bar while it waits, then the plan check', async () => {
+    counting = { progress: { label: 'counting tokens', done: 120, total: 321 } };
+    ablationForms();
+    const starting = useJobs.getState().startAblation('d1');
+    await settle();
+    const bar = text(renderNow(createElement(JobProgress, { kinds: ['ablation'] })));
+    expect(bar).toContain(`${PLAN_CHECK_LABEL}: counting tokens`);
+    expect(bar).toContain('120 of 321 examples');
+    counting.answer!();
+    await settle();
+    const planning = text(renderNow(createElement(JobProgress, { kinds: ['ablation'] })));
+    expect(planning).toContain(PLAN_CHECK_LABEL);
+    expect(planning).not.toContain('counting tokens');
+    planAnswers.shift()!.resolve(fitting);
+    await starting;
+    expect(kinds()).toEqual(['datasetFits', 'planMemory', 'startAblation']);
+  });
+
+  it('ends at a Cancel pressed while the worker counts, and the count ending later shows nothing', async () => {
+    counting = { progress: { label: 'counting tokens', done: 5, total: 321 } };
+    const running = useJobs.getState().startHdr('d1');
+    await settle();
+    await useJobs.getState().cancelJob();
+    await running;
+    expect(useJobs.getState().notice).toBe('The HDR run was cancelled before it started.');
+    counting.answer!();
+    await settle();
+    expect(useJobs.getState().running).toBeNull();
+    expect(kinds()).not.toContain('startHdr');
   });
 });

@@ -25,9 +25,11 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
-  // The memory plan's verdicts (the Ablation panel plans its arms: the Training panel's settings, and
-  // the SSB + HDR arm's retraining at its own length): Start is held with them, as the HDR form's
-  // is, rather than the job refusing the ablation once pressed, or an arm failing on the GPU.
+  // The memory plan's verdicts on the ablation's own start (the Ablation panel plans it as the store's
+  // start does: its arms with the Training panel's settings, its decoding, the SSB + HDR arm's
+  // retraining at its own length): Start is held with them, as the HDR form's is, rather than the job
+  // refusing the ablation once pressed, or an arm failing on the GPU; and held by nothing the store's
+  // start would let run.
   const plan = useModel((s) => s.plan);
   const planShape = useModel((s) => s.planShape);
   const planPending = useModel(planPendingReason);

@@ -9,7 +9,7 @@ import { Alert } from '../shell/Alert.tsx';
 import { JobProgress } from '../shell/JobProgress.tsx';
 import { AblationForm } from './AblationForm.tsx';
 import { AblationResults } from './AblationResults.tsx';
-import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
+import { useAblationPlanFollowsForm } from '../model/usePlanFollowsDraft.ts';
 
 export function AblationPanel() {
   const error = useJobs((s) => errorFor(s, ['ablation']));
@@ -18,9 +18,9 @@ export function AblationPanel() {
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const model = useModel((s) => s.info);
   const trainingElsewhere = useTrainingElsewhere();
-  // The plan the form's Start is held by: its arms (the Training panel's settings) and its SSB + HDR
-  // arm's retraining (one panel shows at a time).
-  usePlanFollowsDraft(undefined, false, undefined, 'ablation-arm');
+  // The plan the form's Start is held by: the ablation's own start, as the store's start judges it
+  // (its arms with the Training panel's settings, its decoding, its SSB + HDR arm; one panel shows at a time).
+  useAblationPlanFollowsForm();
   const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : trainingElsewhere;
   return (
     <section className="panel" aria-labelledby="ablation-title" data-testid="ablation-panel">

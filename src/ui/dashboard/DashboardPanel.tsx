@@ -14,6 +14,8 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
   const runId = useRuns((s) => s.selectedRunId);
   const run = useRuns((s) => s.runs.find((r) => r.id === runId));
   const error = useRuns((s) => s.error);
+  // Where Start training and the guided demo's Train send the user: a start cancelled there says so here too.
+  const notice = useRuns((s) => s.notice);
   const dismissError = useRuns((s) => s.dismissError);
   return (
     <section className="panel" aria-labelledby="dash-title" data-testid="dashboard">
@@ -22,6 +24,7 @@ export function DashboardPanel({ theme }: { theme: Theme }) {
         <RunPicker />
       </div>
       {error && <Alert message={error} onDismiss={dismissError} testId="dashboard-run-error" />}
+      {notice && <Alert kind="notice" message={notice} onDismiss={dismissError} testId="dashboard-run-notice" />}
       {run && <RunControls run={run} />}
       {!run ? (
         <p className="muted">No run yet. Start one in the Training panel; its curves appear here as it trains and stay after a reload.</p>

@@ -7,27 +7,28 @@
 // the demo's run trains with the demo's settings, not the form's), the demo's settings,
 // decoding and dataset while a demo step trains, evaluates or runs HDR, and the dataset of the job
 // this tab runs. Its HDR verdict is for one HDR job with that job's own settings: the HDR form's
-// run, or the ablation's SSB + HDR arm (the Ablation panel's, and the Model panel's while this
-// tab's ablation runs).
+// run, or the ablation's SSB + HDR arm (the Model panel's while this tab's ablation runs). The
+// Ablation panel plans the ablation's own start instead (useAblationPlanFollowsForm).
 import { useEffect } from 'react';
 import { trainShapeOf, useModel } from '../../state/modelStore.ts';
-import { useRuns } from '../../state/runStore.ts';
-import { formsDecodeShape, hdrFormRetrainConfig, modelPanelHdrJob, plannedHdr, useJobs, type PlannedHdrJob } from '../../state/jobStore.ts';
+import { draftProblem, useRuns } from '../../state/runStore.ts';
+import { ablationDraftProblem, ablationPlannedStart, formsDecodeShape, hdrFormRetrainConfig, modelPanelHdrJob, plannedHdr, useJobs } from '../../state/jobStore.ts';
 import { useDatasets } from '../../state/datasetStore.ts';
-import { useLongestPrompt, useMinedPrompts } from '../../state/datasetViews.ts';
+import { useCountedPrompts, useLongestPrompt, useMinedPrompts } from '../../state/datasetViews.ts';
+import { plannedShape } from '../../state/startPlan.ts';
 import { plannedDatasetId, plannedMineLimit, plannedSettings, useDemo } from '../../state/demoStore.ts';
 
 type RunsState = ReturnType<typeof useRuns.getState>;
 
-/** `dataset`: the dataset `settings` train on, from the selected one (the Training form's).
- * `hdrJob`: the HDR the plan judges; by default the HDR form's run (on the Model panel, the
- * ablation's arm while this tab's ablation runs). */
-export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false, dataset: (s: RunsState, selectedId: string | null) => string | null = (_s, selectedId) => selectedId, hdrJob?: PlannedHdrJob): void {
+/** `dataset`: the dataset `settings` train on, from the selected one (the Training form's). The HDR
+ * the plan judges is the HDR form's run (on the Model panel, the ablation's arm while this tab's
+ * ablation runs). */
+export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft'] = (s) => s.draft, followDemo = false, dataset: (s: RunsState, selectedId: string | null) => string | null = (_s, selectedId) => selectedId): void {
   const demoStep = useDemo((s) => (followDemo ? s.busy : null));
   // Numbers, not a fresh object per read, so the store's selectors stay stable.
   const formsBatch = useJobs((s) => formsDecodeShape(s).batch);
   const formsMaxNewTokens = useJobs((s) => formsDecodeShape(s).maxNewTokens);
-  const job = useJobs((s) => hdrJob ?? (followDemo ? modelPanelHdrJob(s) : 'hdr-form'));
+  const job = useJobs((s) => (followDemo ? modelPanelHdrJob(s) : 'hdr-form'));
   // Its answers and mining from that job's own form only, as its retraining: the HDR form's run
   // retrains with the run it starts from (or the studio's base), not the Training form's batch and
   // rank; the ablation's arm with the Training form's settings (no HDR shape of its own).
@@ -55,4 +56,23 @@ export function usePlanFollowsDraft(settings: (s: RunsState) => RunsState['draft
     void planMemory({ ...trainShapeOf(draft), decode: { batch: decodeBatch, maxNewTokens, hdrMaxNewTokens: hdrAnswerTokens, promptTokens, minedPrompts }, ...(hdr && { hdr }) });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the fields the shape reads
   }, [info, draft.batchSize, draft.gradAccum, draft.seqLen, draft.lora.rank, draft.lora.targets, draft.lora.dropout, draft.recompute, decodeBatch, maxNewTokens, hdrAnswerTokens, promptTokens, minedPrompts, hdr?.batch, hdr?.seqLen, hdr?.rank, hdr?.targets, hdr?.recompute, hdr?.loraDropout, planMemory]);
+}
+
+/** The Ablation panel's plan: the ablation's own start (ablationPlannedStart, what startAblation asks
+ * the plan) on the selected dataset, so the form's Start is held by the verdict the store's start
+ * reaches, not by the decoding of whichever form asks the most. Settings with a problem (a field
+ * mid-edit) ask nothing: the form holds its Start with that problem. */
+export function useAblationPlanFollowsForm(): void {
+  const d = useJobs((s) => s.ablationDraft);
+  const training = useRuns((s) => s.draft);
+  const counted = useCountedPrompts(useDatasets((s) => s.selectedId));
+  const info = useModel((s) => s.info);
+  const planMemory = useModel((s) => s.planMemory);
+  const shape = plannedShape(ablationPlannedStart(d, training, counted));
+  const asks = !draftProblem(training, info) && !ablationDraftProblem(d, training);
+  const key = JSON.stringify(shape);
+  useEffect(() => {
+    if (asks) void planMemory(shape);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the shape, by its value
+  }, [info, key, asks, planMemory]);
 }

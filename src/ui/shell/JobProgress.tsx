@@ -32,7 +32,7 @@ export function JobProgress({ kinds }: { kinds: JobKind[] }) {
       </p>
       {mine && (
         <div className="row" data-testid={`job-${mine.kind}`}>
-          <ProgressBar label={NAMES[mine.kind]} done={p?.done ?? 0} total={p?.total ?? 0} detail={p ? `${p.label}${p.total > 1 || p.done > 0 ? ` · ${p.unit === 'bytes' ? `${formatBytes(p.done)} of ${formatBytes(p.total)}` : `${p.done} / ${p.total}`}` : ''}` : 'starting…'} />
+          <ProgressBar label={NAMES[mine.kind]} done={p?.done ?? 0} total={p?.total ?? 0} detail={p ? `${p.label}${p.total > 1 || p.done > 0 ? ` · ${p.unit === 'bytes' ? `${formatBytes(p.done)} of ${formatBytes(p.total)}` : p.unit === 'examples' ? `${p.done} of ${p.total} examples` : `${p.done} / ${p.total}`}` : ''}` : 'starting…'} />
           {/* type="button": the playground shows this inside its form, where a plain button submits. */}
           <button type="button" onClick={() => void cancelJob()} aria-label={`Cancel the ${NAMES[mine.kind].toLowerCase()} job`}>
             Cancel

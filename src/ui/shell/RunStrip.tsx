@@ -3,6 +3,7 @@
 // so the end is heard too.
 import { useState } from 'react';
 import { etaSeconds, useRuns } from '../../state/runStore.ts';
+import { PLAN_CHECK_LABEL } from '../../state/startPlan.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
@@ -15,6 +16,8 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const lastMetrics = useRuns((s) => s.lastMetrics);
   const pauseRun = useRuns((s) => s.pauseRun);
   const stopRun = useRuns((s) => s.stopRun);
+  const startWaiting = useRuns((s) => s.startWaiting);
+  const cancelStart = useRuns((s) => s.cancelStart);
   const selectRun = useRuns((s) => s.selectRun);
   const [said, setSaid] = useState<RunAnnouncement | null>(null);
   // Pause or Stop had the focus when the strip went: the panel (main) takes it.
@@ -45,6 +48,21 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       {said?.text}
     </p>
   );
+  // A start waiting for its memory plan has sent the worker nothing: no pause or stop yet, only Cancel.
+  if (!active && startWaiting)
+    return (
+      <>
+        {announcer}
+        <section className="runstrip" aria-label="Training run starting" data-testid="run-strip">
+          <ProgressBar label={`Training ${startWaiting.name}`} done={0} total={0} detail={`${PLAN_CHECK_LABEL}…`} testId="run-progress" />
+          <div className="row">
+            <KeepFocusButton data-testid="run-start-cancel" onClick={() => cancelStart()} aria-label="Cancel starting the training run">
+              Cancel
+            </KeepFocusButton>
+          </div>
+        </section>
+      </>
+    );
   if (!active) return announcer;
 
   const eta = training ? etaSeconds(active.stepTimes, total) : null;

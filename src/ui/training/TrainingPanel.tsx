@@ -26,6 +26,8 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const dataset = datasets.find((d) => d.id === datasetId);
   const selected = runs.find((r) => r.id === selectedRunId);
   const trainingNow = useRuns((s) => s.trainingNow);
+  // A start waiting for its plan (this form's or the guided demo's): the run strip has its Cancel.
+  const starting = useRuns((s) => s.startWaiting !== null);
   const jobRows = useJobs((s) => s.rows);
   const resumable = selected && canResume(selected, active?.runId ?? null, jobRows, trainingNow);
 
@@ -63,7 +65,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         <KeepFocusButton
           className="primary"
           data-testid="start-run"
-          disabled={!!active || !!blocked}
+          disabled={!!active || starting || !!blocked}
           reasonId={blocked ? 'start-blocked' : null}
           onClick={() => {
             onOpenDashboard();
@@ -75,7 +77,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         {resumable && (
           <KeepFocusButton
             data-testid="resume-run"
-            disabled={!!active || !!resumeHeld}
+            disabled={!!active || starting || !!resumeHeld}
             reasonId={resumeHeld ? (resumeHeld === blocked ? 'start-blocked' : 'resume-held') : null}
             onClick={() => {
               onOpenDashboard();
