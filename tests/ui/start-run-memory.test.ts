@@ -239,7 +239,10 @@ describe('Cancel while a training start waits for its plan', () => {
     expect(bar).toContain(`Training ${DEMO_RUN_NAME}`);
     expect(strip()).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
     // Start training is off meanwhile: pressed, it only said a run was starting.
-    expect(renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }))).toMatch(/<button[^>]*data-testid="start-run"[^>]*aria-disabled="true"/);
+    const panel = renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }));
+    expect(panel).toMatch(/<button[^>]*data-testid="start-run"[^>]*aria-disabled="true"/);
+    // …with its reason beside it, as every other reason it is off has.
+    expect(panel.replace(/<!-- -->/g, '').replace(/&#x27;/g, "'")).toMatch(/id="start-blocked"[^>]*>A run is starting: its memory plan is being checked \(the run strip's Cancel stops it\)\.</);
     await useRuns.getState().cancelStart();
     await training;
     expect(kinds()).toEqual(['planMemory']);

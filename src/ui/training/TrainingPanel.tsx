@@ -15,6 +15,10 @@ import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 
+/** Why Start training and Resume are off while a start (this form's, the guided demo's, a resume)
+ * waits for its memory plan. */
+const STARTING_REASON = "A run is starting: its memory plan is being checked (the run strip's Cancel stops it).";
+
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const datasets = useDatasets((s) => s.datasets);
   const datasetId = useDatasets((s) => s.selectedId);
@@ -38,7 +42,9 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();
   // The plan on its way comes last: it lasts a moment, and what holds the GPU or needs fixing says more.
-  const blocked = missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : planPending);
+  // A start on its way comes first: it is why the button is off, and it ends in a moment or by Cancel.
+  const startingReason = starting ? STARTING_REASON : null;
+  const blocked = startingReason ?? missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : planPending);
   // A resume takes the run's own settings, dataset and model: only what holds the GPU holds it.
   const resumeHeld = useResumeHeld();
 
@@ -65,7 +71,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
         <KeepFocusButton
           className="primary"
           data-testid="start-run"
-          disabled={!!active || starting || !!blocked}
+          disabled={!!active || !!blocked}
           reasonId={blocked ? 'start-blocked' : null}
           onClick={() => {
             onOpenDashboard();
@@ -78,7 +84,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
           <KeepFocusButton
             data-testid="resume-run"
             disabled={!!active || starting || !!resumeHeld}
-            reasonId={resumeHeld ? (resumeHeld === blocked ? 'start-blocked' : 'resume-held') : null}
+            reasonId={starting ? 'start-blocked' : resumeHeld ? (resumeHeld === blocked ? 'start-blocked' : 'resume-held') : null}
             onClick={() => {
               onOpenDashboard();
               void resumeRun(selected.id);
@@ -88,7 +94,7 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
           </KeepFocusButton>
         )}
         {blocked && (
-          <span className={missing || blocked === planPending ? 'muted' : 'error'} id="start-blocked" data-testid="start-blocked">
+          <span className={startingReason || missing || blocked === planPending ? 'muted' : 'error'} id="start-blocked" data-testid="start-blocked">
             {blocked}
           </span>
         )}
