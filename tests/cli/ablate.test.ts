@@ -1,4 +1,4 @@
-// `studio ablate` as a user runs it, on the embedded model (public/models/tiny-qwen3) and fixture
+// `studio ablate` with a user's flags (main() in this process), on the embedded model (public/models/tiny-qwen3) and fixture
 // files in five formats: every arm (sft, fixed:α₀, each SSB rule, SSB + HDR) trains on the same
 // split and is evaluated on the same held-out examples; the report folder holds report.md,
 // results.csv, the curves as PNG and ablation.json; every arm is an ordinary run folder; α is
@@ -6,18 +6,17 @@
 // the segment losses differ; the HDR arm continues its SSB arm's α. Bad flags fail before any GPU
 // work with one line naming the flag. Kept small (2 steps, 2 held-out examples, 2 new tokens):
 // it proves the job runs end to end, not that any arm is better.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 
 const D = 'tests/fixtures/data';
 const DATA = ['openai-tools.jsonl', 'hermes-text.jsonl', 'xlam.json', 'funreason.jsonl', 'sharegpt.json'].map((f) => join(D, f)).join(',');
 
 function studio(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 550_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return studioInProcess(args);
 }
 
 const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -25,13 +24,13 @@ const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').ma
 const byArm = (result: { arms: Array<{ id: string; run: { id: string } }> }, id: string) => result.arms.find((a) => a.id === id)!;
 
 describe('studio ablate', () => {
-  it('runs every arm on one split, evaluates them alike and writes the report folder', { timeout: 600_000 }, () => {
+  it('runs every arm on one split, evaluates them alike and writes the report folder', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-'));
     // Seed 47 puts four of the fixtures' fourteen examples on the held-out side (two are evaluated).
     // DWA compares windows of one step, so two steps are enough for it to move α. Four examples a
     // step, so that both steps hold reasoning: the xLAM and Hermes records have none, and a step
     // without reasoning tokens leaves α where it is (DWA needs both segments in both windows).
-    const r = studio(
+    const r = await studio(
       'ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out, '--name', 'fixtures', '--seed', '47', '--steps', '2', '--batch', '4',
       '--rank', '2', '--alpha', '4', '--lr', '1e-2', '--eval-limit', '2', '--max-tokens', '2', '--gen-batch', '2', '--balance-window', '1',
       '--hdr-rounds', '1', '--hdr-samples', '1', '--hdr-steps', '1', '--hdr-mine', '1', '--quiet',
@@ -79,7 +78,7 @@ describe('studio ablate', () => {
     }
     expect(heldOutIds.size).toBe(2);
     // An arm's folder exports as a recipe with no --data: run.json says where the data is and its split.
-    const recipe = studio('recipe', '--run', join(out, 'runs', byArm(result, 'ssb:grad').run.id), '--out', join(out, 'recipe'));
+    const recipe = await studio('recipe', '--run', join(out, 'runs', byArm(result, 'ssb:grad').run.id), '--out', join(out, 'recipe'));
     expect(recipe.code, recipe.err).toBe(0);
     expect(existsSync(join(out, 'recipe', 'train.py'))).toBe(true);
 
@@ -103,17 +102,17 @@ describe('studio ablate', () => {
     if (hdr.hdr.added === 0) expect(hdr.finalAlpha).toBeCloseTo(byId['ssb:uncertainty'].finalAlpha, 12);
   });
 
-  it('refuses bad flags with one line naming them, before any GPU work', () => {
+  it('refuses bad flags with one line naming them, before any GPU work', async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-bad-'));
     const base = ['ablate', '--model', 'public/models/tiny-qwen3', '--data', DATA, '--out', out];
-    const rules = studio(...base, '--rules', 'grad,focal');
+    const rules = await studio(...base, '--rules', 'grad,focal');
     expect(rules.code).toBe(2);
     expect(rules.err.trim()).toBe('studio ablate: --rules: unknown rule "focal" (use grad, uncertainty, dwa)');
-    const hdr = studio(...base, '--rules', 'grad', '--hdr-rule', 'dwa');
+    const hdr = await studio(...base, '--rules', 'grad', '--hdr-rule', 'dwa');
     expect(hdr.code).toBe(2);
     expect(hdr.err).toContain('the HDR arm starts from the ssb:dwa arm, which is not among the rules (grad)');
     // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
-    const noEval = studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '3'); // seed 3 holds none of the fourteen out
+    const noEval = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '3'); // seed 3 holds none of the fourteen out
     expect(noEval.code).toBe(1);
     expect(noEval.err).toMatch(/no held-out examples .*: the split put all \d+ on the train side/);
   });
@@ -125,7 +124,7 @@ describe('studio ablate', () => {
     expect(heldOut.length).toBe(4);
     const out = mkdtempSync(join(tmpdir(), 'studio-ablate-left-out-'));
     // Decided by the data alone: refused before the model loads (a model folder that is not there is never reached).
-    const r = studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '47', '--leave-out', heldOut.join(','), '--quiet');
+    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', DATA, '--out', out, '--seed', '47', '--leave-out', heldOut.join(','), '--quiet');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`studio ablate: ${DATA.split(',').join(', ')}: the 4 held-out examples are all left out (flagged by the quality check, or left out by you), so there is nothing to evaluate the arms on: use them (--include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     expect(r.err).not.toContain('on the train side');
@@ -143,7 +142,7 @@ describe('studio ablate', () => {
     writeFileSync(one, readFileSync(join(D, 'openai-tools.jsonl'), 'utf8').split('\n')[0] + '\n');
     let seed = 1;
     while ((await dataExamples([one], { seed })).eval.length === 0) seed++;
-    const r = studio('ablate', '--model', join(out, 'no-model'), '--data', `${samples},${one}`, '--out', join(out, 'abl'), '--seed', String(seed), '--rules', 'grad', '--hdr-rule', 'grad', '--quiet');
+    const r = await studio('ablate', '--model', join(out, 'no-model'), '--data', `${samples},${one}`, '--out', join(out, 'abl'), '--seed', String(seed), '--rules', 'grad', '--hdr-rule', 'grad', '--quiet');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n').at(-1)).toBe(
       `studio ablate: ${samples}, ${one}: the ssb:grad+hdr arm has nothing to mine: the 3 training examples are all samples an earlier HDR run added, which are not mined again; give --hdr-rule none to run it without that arm, or on the dataset they were sampled from`,

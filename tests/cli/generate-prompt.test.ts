@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { questionPrompt, readToolsFile } from '../../src/cli/commands/generate.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { renderPrompt } from '../../src/data/render-prompt.ts';
@@ -64,13 +65,13 @@ describe('studio generate --tools', () => {
     expect(r.stdout).toMatch(/<tool_call>\s*\{"name": "get_weather", "arguments": \{"city": "Oslo"/);
   });
 
-  it('generates from that prompt on the embedded model', () => {
+  it('generates from that prompt on the embedded model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tools-'));
     const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Get the weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
     writeFileSync(join(dir, 'tools.json'), JSON.stringify(tools));
-    const r = spawnSync(process.execPath, ['bin/studio.mjs', 'generate', '--model', 'public/models/tiny-qwen3', '--prompt', 'Weather in Oslo?', '--tools', join(dir, 'tools.json'), '--max-tokens', '2'], { encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, r.stderr).toBe(0);
+    const r = await studioInProcess(['generate', '--model', 'public/models/tiny-qwen3', '--prompt', 'Weather in Oslo?', '--tools', join(dir, 'tools.json'), '--max-tokens', '2']);
+    expect(r.code, r.err).toBe(0);
     const want = questionPrompt(qwen3Tokenizer(), { prompt: 'Weather in Oslo?', tools: readToolsFile(join(dir, 'tools.json')), pythonCalls: false }).ids.length;
-    expect(r.stderr).toMatch(new RegExp(`from a ${want}-token prompt`));
+    expect(r.err).toMatch(new RegExp(`from a ${want}-token prompt`));
   });
 });

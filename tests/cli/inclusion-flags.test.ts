@@ -1,12 +1,12 @@
-// `studio train --include-flagged RULE --leave-out ID` as a user runs it: the examples flagged by
+// `studio train --include-flagged RULE --leave-out ID` with a user's flags (main() in this process): the examples flagged by
 // that rule alone train, the ids left out do not, run.json records the choice, and --resume uses it
 // (given again otherwise, refused before the model loads), as eval and hdr do from such a folder as
 // --adapter. A rule or id that does not exist is named.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { NARROW, TOKENIZER_DIR } from '../helpers/tinyEngine.ts';
@@ -21,9 +21,9 @@ function modelDir(): string {
   return dir;
 }
 
-function studio(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 550_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr, last: r.stderr.trim().split('\n').at(-1) };
+async function studio(...args: string[]) {
+  const r = await studioInProcess(args);
+  return { ...r, last: r.err.trim().split('\n').at(-1) };
 }
 
 /** Five demo examples with calls, two more calling a tool they do not declare (call_names_known_tool
@@ -46,7 +46,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-out-'));
     // evalFraction is the usual 10% of 8: the split seed 3 holds none of these out (checked below).
     const common = ['--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
-    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--include-flagged', 'call_names_known_tool', '--leave-out', left, ...common);
+    const first = await studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--include-flagged', 'call_names_known_tool', '--leave-out', left, ...common);
     expect(first.code, first.err).toBe(0);
     // 5 passing − 1 left out + 2 flagged by the rule alone; "two-rules" breaks another rule too.
     expect(first.out).toContain('trained 1 step on 6 examples, holding out 0 (split seed 3)');
@@ -57,11 +57,11 @@ describe('studio train --include-flagged / --leave-out', () => {
     expect(run.source.inclusion).toEqual({ includeFlagged: ['call_names_known_tool'], leaveOut: [left] });
 
     // Another choice on resume is refused before the model loads (no model folder is reached).
-    const other = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '2', '--resume', '--include-flagged', 'tools_valid_schema', ...common);
+    const other = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '2', '--resume', '--include-flagged', 'tools_valid_schema', ...common);
     expect(other.code).toBe(2);
     expect(other.last).toBe(`studio train: --resume: ${out} was trained with --include-flagged call_names_known_tool --leave-out ${left}, not --include-flagged tools_valid_schema; a resumed run continues on its own examples: give the same, or neither (it keeps its own)`);
     // Without the flags it uses the recorded set: the same examples, so the checkpoint resumes.
-    const resumed = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', ...common);
+    const resumed = await studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', ...common);
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('trained 2 steps on 6 examples');
   });
@@ -75,17 +75,17 @@ describe('studio train --include-flagged / --leave-out', () => {
     const left = examples[1].id;
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-from-'));
     const common = ['--model', model, '--data', data, '--steps', '1', '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
-    const first = studio('train', '--out', run, '--leave-out', left, ...common);
+    const first = await studio('train', '--out', run, '--leave-out', left, ...common);
     expect(first.code, first.err).toBe(0);
     expect(first.out).toContain('trained 1 step on 4 examples, holding out 0 (split seed 3)');
-    const on = studio('train', '--adapter', run, '--out', join(run, 'on'), ...common);
+    const on = await studio('train', '--adapter', run, '--out', join(run, 'on'), ...common);
     expect(on.code, on.err).toBe(0);
     expect(on.out).toContain('trained 1 step on 4 examples');
     expect(JSON.parse(readFileSync(join(run, 'on', 'run.json'), 'utf8')).source.inclusion).toEqual({ leaveOut: [left] });
     // The folder as an unzipped snapshot: its dataset.jsonl's lines leave out one more.
     const lines = readFileSync(data, 'utf8').split('\n').map((l) => JSON.parse(l));
     writeFileSync(join(run, 'dataset.jsonl'), lines.map((e) => JSON.stringify(e.id === examples[2].id ? { ...e, included: false } : e)).join('\n'));
-    const snapshot = studio('train', '--adapter', run, '--out', join(run, 'snapshot'), ...common);
+    const snapshot = await studio('train', '--adapter', run, '--out', join(run, 'snapshot'), ...common);
     expect(snapshot.code, snapshot.err).toBe(0);
     expect(snapshot.out).toContain('trained 1 step on 3 examples');
     expect(snapshot.err).toContain(`note: --adapter ${run} is a studio snapshot`);
@@ -93,23 +93,23 @@ describe('studio train --include-flagged / --leave-out', () => {
     // hold it: a line's "included": true on a flagged example has no flag), so --adapter of its
     // folder, to train or eval, uses the snapshot's examples; it used the check's alone.
     const hdr = join(run, 'hdr');
-    const mined = studio('hdr', '--model', model, '--adapter', run, '--data', data, '--out', hdr, '--rounds', '1', '--samples', '1', '--steps-per-round', '1', '--mine-limit', '1', '--max-tokens', '4', '--eval-limit', '0', '--quiet');
+    const mined = await studio('hdr', '--model', model, '--adapter', run, '--data', data, '--out', hdr, '--rounds', '1', '--samples', '1', '--steps-per-round', '1', '--mine-limit', '1', '--max-tokens', '4', '--eval-limit', '0', '--quiet');
     expect(mined.code, mined.err).toBe(0);
     const leftByLine = `note: example "${examples[2].id}": left out, as its line in ${join(run, 'dataset.jsonl')}`;
     expect(mined.err).toContain(leftByLine);
     for (const folder of [hdr, join(run, 'snapshot')]) {
       const noModel = ['--model', join(run, 'no-model'), '--adapter', folder, '--data', data, '--quiet'];
-      const trainFrom = studio('train', ...noModel, '--out', join(run, 'from', basename(folder)));
+      const trainFrom = await studio('train', ...noModel, '--out', join(run, 'from', basename(folder)));
       expect(trainFrom.last).toContain('no-model');
       expect(trainFrom.err).toContain(leftByLine);
-      const evalFrom = studio('eval', ...noModel, '--split', 'train', '--out', join(run, `${basename(folder)}.jsonl`));
+      const evalFrom = await studio('eval', ...noModel, '--split', 'train', '--out', join(run, `${basename(folder)}.jsonl`));
       expect(evalFrom.last).toContain('no-model');
       expect(evalFrom.err).toContain(leftByLine);
     }
     // A resume of the run from the snapshot reads its own record: the snapshot's file gone, the
     // files gave other examples than it trained on (refused before the model, which is not there).
     rmSync(join(run, 'dataset.jsonl'));
-    const resumed = studio('train', '--resume', '--out', join(run, 'snapshot'), '--model', join(run, 'no-model'), '--data', data, '--steps', '2', ...common.slice(6));
+    const resumed = await studio('train', '--resume', '--out', join(run, 'snapshot'), '--model', join(run, 'no-model'), '--data', data, '--steps', '2', ...common.slice(6));
     expect(resumed.last).toContain('no-model');
     expect(resumed.err).toContain(leftByLine);
   });
@@ -117,15 +117,15 @@ describe('studio train --include-flagged / --leave-out', () => {
   it('names a rule or an example id that does not exist', { timeout: 300_000 }, async () => {
     const data = await dataFile();
     const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-bad-'));
-    const rule = studio('train', '--model', join(out, 'no-model'), '--data', data, '--out', join(out, 'a'), '--include-flagged', 'reasoning');
+    const rule = await studio('train', '--model', join(out, 'no-model'), '--data', data, '--out', join(out, 'a'), '--include-flagged', 'reasoning');
     expect(rule.code).toBe(2);
     expect(rule.last).toMatch(/^studio train: --include-flagged: no quality rule "reasoning" \(the rules are tools_valid_schema, call_names_known_tool, /);
     // Every command that reads datasets takes the flags, and names a bad rule before the model loads.
     for (const command of ['eval', 'hdr', 'ablate']) {
-      const r = studio(command, '--model', join(out, 'no-model'), '--data', data, '--out', join(out, `${command}-out`), '--include-flagged', 'nope');
+      const r = await studio(command, '--model', join(out, 'no-model'), '--data', data, '--out', join(out, `${command}-out`), '--include-flagged', 'nope');
       expect(r.last).toMatch(new RegExp(`^studio ${command}: --include-flagged: no quality rule "nope"`));
     }
-    const id = studio('eval', '--model', modelDir(), '--data', data, '--out', join(out, 'p.jsonl'), '--leave-out', 'nope,flagged-1', '--quiet');
+    const id = await studio('eval', '--model', modelDir(), '--data', data, '--out', join(out, 'p.jsonl'), '--leave-out', 'nope,flagged-1', '--quiet');
     expect(id.code).toBe(2);
     expect(id.last).toBe(`studio eval: --leave-out: no example "nope" to leave out among the 8 examples imported from ${data}`);
   });
@@ -136,7 +136,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     const data = await dataFile();
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));
     writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion: { leaveOut: ['x'] } } }));
-    const r = studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'p.jsonl'), '--quiet');
+    const r = await studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'p.jsonl'), '--quiet');
     expect(r.err).not.toContain('studio eval: --leave-out');
     expect(r.err).toContain(`note: ${join(run, 'run.json')} leaves out "x" (the run's --leave-out), which none of the 8 examples imported is: nothing is left out for it`);
   });
@@ -147,11 +147,11 @@ describe('studio train --include-flagged / --leave-out', () => {
     const lines = readFileSync(await dataFile(), 'utf8').split('\n').slice(0, 5).map((l) => JSON.stringify({ ...JSON.parse(l), included: false }));
     const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-lines-'));
     writeFileSync(join(dir, 'dataset.jsonl'), lines.join('\n'));
-    const r = studio('eval', '--model', join(dir, 'no-model'), '--data', join(dir, 'dataset.jsonl'), '--split', 'all', '--out', join(dir, 'p.jsonl'), '--quiet');
+    const r = await studio('eval', '--model', join(dir, 'no-model'), '--data', join(dir, 'dataset.jsonl'), '--split', 'all', '--out', join(dir, 'p.jsonl'), '--quiet');
     expect(r.last).toBe(`studio eval: no examples to evaluate in ${join(dir, 'dataset.jsonl')} (split all; 5 imported)`);
   });
 
-  it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', () => {
+  it('a run folder given as --adapter (to eval or hdr) brings the examples it chose, a training run\'s and an HDR run\'s', async () => {
     const inclusion = { includeFlagged: ['reasoning_as_promised'], leaveOut: ['x'] };
     const trained = mkdtempSync(join(tmpdir(), 'studio-inclusion-run-'));
     writeFileSync(join(trained, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: [], bfclPromptMode: false, includeFailing: false, splitSeed: 3, inclusion } }));
@@ -176,18 +176,18 @@ describe('studio train --include-flagged / --leave-out', () => {
     const hdr = mkdtempSync(join(tmpdir(), 'studio-inclusion-failing-hdr-'));
     writeFileSync(join(hdr, 'hdr.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, mine: 'train', splitSeed: 3, includeFailing: true }));
     expect(adapterRun(hdr).includeFailing).toBe(true);
-    const r = studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--split', 'train', '--out', join(run, 'p.jsonl'), '--quiet');
+    const r = await studio('eval', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--split', 'train', '--out', join(run, 'p.jsonl'), '--quiet');
     expect(r.err).not.toContain('excluded, fails the quality check');
-    const h = studio('hdr', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'hdr'), '--quiet');
+    const h = await studio('hdr', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'hdr'), '--quiet');
     expect(h.err).not.toContain('excluded, fails the quality check');
     // train too: continuing the run, it left them out (and read them before the model, which is not there).
-    const t = studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--quiet');
+    const t = await studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--quiet');
     expect(t.last).toContain('no-model');
     expect(t.err).not.toContain('excluded, fails the quality check');
     // --include-failing=false leaves them out, as the check does.
-    expect(studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--include-failing=false', '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
+    expect((await studio('train', '--model', join(run, 'no-model'), '--adapter', run, '--data', data, '--out', join(run, 'train'), '--include-failing=false', '--quiet')).err).toContain('note: example "flagged-1": excluded, fails the quality check');
     // Without the run folder the check leaves them out, as before.
-    expect(studio('eval', '--model', join(run, 'no-model'), '--data', data, '--split', 'train', '--split-seed', '3', '--out', join(run, 'q.jsonl'), '--quiet').err).toContain('note: example "flagged-1": excluded, fails the quality check');
+    expect((await studio('eval', '--model', join(run, 'no-model'), '--data', data, '--split', 'train', '--split-seed', '3', '--out', join(run, 'q.jsonl'), '--quiet')).err).toContain('note: example "flagged-1": excluded, fails the quality check');
   });
 
   // Inherited from the --adapter folder, --include-failing is recorded, and a resume given no flag
@@ -197,16 +197,16 @@ describe('studio train --include-flagged / --leave-out', () => {
     const data = await dataFile();
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-failing-train-'));
     const common = ['--model', model, '--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--checkpoint-every', '1', '--split-seed', '3', '--quiet'];
-    const first = studio('train', '--out', run, '--steps', '1', '--include-failing', ...common);
+    const first = await studio('train', '--out', run, '--steps', '1', '--include-failing', ...common);
     expect(first.code, first.err).toBe(0);
     // 5 passing and 3 flagged, but "two-rules" is longer than --seq 320; the split seed 3 holds none of these out.
     expect(first.out).toContain('trained 1 step on 7 examples, holding out 0 (split seed 3)');
     const on = join(run, 'on');
-    const next = studio('train', '--adapter', run, '--out', on, '--steps', '1', ...common);
+    const next = await studio('train', '--adapter', run, '--out', on, '--steps', '1', ...common);
     expect(next.code, next.err).toBe(0);
     expect(next.out).toContain('trained 1 step on 7 examples');
     expect(JSON.parse(readFileSync(join(on, 'run.json'), 'utf8')).source.includeFailing).toBe(true);
-    const resumed = studio('train', '--out', on, '--steps', '2', '--resume', ...common);
+    const resumed = await studio('train', '--out', on, '--steps', '2', '--resume', ...common);
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('trained 2 steps on 7 examples');
   });
@@ -220,7 +220,7 @@ describe('studio train --include-flagged / --leave-out', () => {
     let heldOut: string[] = [];
     for (; heldOut.length === 0; seed++) heldOut = (await dataExamples([data], { seed })).eval.map((e) => e.id);
     const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-held-'));
-    const r = studio('eval', '--model', join(dir, 'no-model'), '--data', data, '--split-seed', String(seed - 1), '--leave-out', heldOut.join(','), '--out', join(dir, 'p.jsonl'), '--quiet');
+    const r = await studio('eval', '--model', join(dir, 'no-model'), '--data', data, '--split-seed', String(seed - 1), '--leave-out', heldOut.join(','), '--out', join(dir, 'p.jsonl'), '--quiet');
     // Those the check flags on that side count too.
     const n = (await dataExamples([data], { seed: seed - 1, inclusion: { leaveOut: heldOut } })).heldOutLeftOut;
     expect(n).toBeGreaterThanOrEqual(heldOut.length);
@@ -234,12 +234,12 @@ describe('studio train --include-flagged / --leave-out', () => {
     const data = await dataFile();
     const run = mkdtempSync(join(tmpdir(), 'studio-inclusion-other-'));
     writeFileSync(join(run, 'run.json'), JSON.stringify({ config: DEFAULT_RUN_CONFIG, source: { model: 'm', data: ['mine.jsonl'], bfclPromptMode: false, includeFailing: false, splitSeed: 3, evalFraction: 0.2, inclusion: { leaveOut: ['x'] } } }));
-    const r = studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--quiet');
+    const r = await studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--quiet');
     expect(r.err).not.toMatch(/held out 20%|studio eval: --leave-out/);
     // It went on to read the adapter (this folder has only run.json).
     expect(r.last).toBe(`studio eval: --adapter ${run}: no adapter_config.json`);
     // A typo in the flag itself is still named.
-    expect(studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--leave-out', 'y', '--quiet').last).toBe(`studio eval: --leave-out: no example "y" to leave out among the 8 examples imported from ${data}`);
+    expect((await studio('eval', '--model', modelDir(), '--adapter', run, '--data', data, '--split', 'all', '--out', join(run, 'p.jsonl'), '--leave-out', 'y', '--quiet')).last).toBe(`studio eval: --leave-out: no example "y" to leave out among the 8 examples imported from ${data}`);
   });
 });
 
@@ -283,11 +283,11 @@ describe('a run trained with --leave-out, its data file cleaned of the example i
     const left = JSON.parse(lines[1]).id as string;
     const out = mkdtempSync(join(tmpdir(), 'studio-inclusion-clean-'));
     const common = ['--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--split-seed', '3', '--quiet'];
-    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--leave-out', left, ...common);
+    const first = await studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--leave-out', left, ...common);
     expect(first.code, first.err).toBe(0);
     expect(first.out).toContain('trained 1 step on 4 examples');
     writeFileSync(data, lines.filter((_, i) => i !== 1).join('\n'));
-    const resumed = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', ...common);
+    const resumed = await studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', ...common);
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('trained 2 steps on 4 examples');
     expect(resumed.err).toContain(`note: ${join(out, 'run.json')} leaves out "${left}" (the run's --leave-out), which none of the 7 examples imported is: nothing is left out for it`);
@@ -340,7 +340,7 @@ describe('studio tokenize --include-flagged / --leave-out', () => {
     const data = await dataFile();
     const left = (await importDatasetFiles([{ name: 'data.jsonl', blob: new Blob([readFileSync(data)]) }])).examples[1].id;
     const out = join(mkdtempSync(join(tmpdir(), 'studio-inclusion-tok-')), 'tokens.jsonl');
-    const r = studio('tokenize', '--model', model, '--data', data, '--out', out, '--include-flagged', 'call_names_known_tool', '--leave-out', left);
+    const r = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--include-flagged', 'call_names_known_tool', '--leave-out', left);
     expect(r.code, r.err).toBe(0);
     const ids = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
     // The two flagged by that rule alone are written, the one a second rule flags is not, nor the one left out.
@@ -350,7 +350,7 @@ describe('studio tokenize --include-flagged / --leave-out', () => {
     expect(ids).not.toContain(left);
     expect(ids).toHaveLength(6);
     expect(r.out).toContain('1 left out by --leave-out');
-    const typo = studio('tokenize', '--model', model, '--data', data, '--out', out, '--leave-out', 'no-such-id');
+    const typo = await studio('tokenize', '--model', model, '--data', data, '--out', out, '--leave-out', 'no-such-id');
     expect(typo.code).toBe(2);
     expect(typo.last).toBe(`studio tokenize: --leave-out: no example "no-such-id" to leave out among the 8 examples imported from ${data}; ${out} is unchanged`);
   });

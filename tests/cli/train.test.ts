@@ -1,12 +1,12 @@
-// `studio train` as a user runs it: a model folder (real Qwen3 tokenizer, narrow random weights),
+// `studio train` with a user's flags (main() in this process, helpers/studioInProcess.ts): a model folder (real Qwen3 tokenizer, narrow random weights),
 // examples of the demo dataset, a PEFT adapter + metrics + checkpoint out, --resume continuing the same curve,
 // and --dump-step writing exactly the tensors DESIGN.md names for a PyTorch cross-check.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
 import { describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 import { memorySource } from '../../src/model/byte-source.ts';
 import { readSafetensorsHeader, readTensorRange } from '../../src/model/safetensors.ts';
@@ -26,8 +26,7 @@ function modelDir(): string {
 }
 
 function studio(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 550_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return studioInProcess(args);
 }
 
 // 14 of the demo dataset's examples: a step trains on one, and every process tokenized all 320 of
@@ -38,12 +37,11 @@ const common = ['--data', DATA, '--batch', '1', '--seq', '320', '--rank', '2', '
 describe('studio train', () => {
   const model = modelDir();
 
-  // Two CLI processes, each reading the data and compiling pipelines: minutes on a loaded CPU.
   it('writes a PEFT adapter, metrics and a checkpoint, and --resume continues the curve', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-train-out-'));
-    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
+    const first = await studio('train', '--model', model, '--out', out, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
     expect(first.code, first.err).toBe(0);
-    const resumed = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--eval-every', '0', ...common);
+    const resumed = await studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--eval-every', '0', ...common);
     expect(resumed.code, resumed.err).toBe(0);
     // Said as the run starts, naming the default the user never typed; not again on the resume.
     expect(first.err).toContain("note: the default warmup of 5 steps is longer than the run's 1 step; the learning rate never reaches --lr 0.0002 (set --warmup to change that)");
@@ -60,14 +58,14 @@ describe('studio train', () => {
     expect(scheduleDrift(out, run.config)).toBeUndefined();
 
     // Training into the run again without --resume would truncate its metrics: refused up front.
-    const again = studio('train', '--model', model, '--out', out, '--steps', '1', ...common);
+    const again = await studio('train', '--model', model, '--out', out, '--steps', '1', ...common);
     expect(again.code).toBe(2);
     expect(again.err.trim().split('\n').at(-1)).toBe(`studio train: --out ${out} already holds a run (run.json); continue it with --resume, or choose another folder`);
     // A resume keeps the run's own settings: other ones (another rank, lr or split) are refused, only
     // --steps may grow (it used to go on with the new lr and split as if the run had always had them).
     // Refused before the model loads (minutes for a large one): a model folder that is not there is
     // never reached.
-    const other = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
+    const other = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--lr', '1e-3', '--seed', '7', ...common);
     expect(other.code).toBe(2);
     expect(other.err.trim().split('\n').at(-1)).toBe(
       `studio train: --resume: ${out} was trained with other settings (--lr 0.0002 → 0.001; --seed 42 → 7); a resumed run keeps its own (only --steps and the eval/checkpoint cadence may change): give its flags again, or start a new run in another folder`,
@@ -75,34 +73,34 @@ describe('studio train', () => {
     // …and its own data: other examples under the same flags would mix two datasets in one curve.
     // Refused before the model loads too: the data decide it, not the model.
     expect(run.source.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const otherData = studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
+    const otherData = await studio('train', '--model', join(out, 'no-model'), '--out', out, '--steps', '3', '--resume', '--data', 'tests/fixtures/data/openai-tools.jsonl', ...common.slice(2));
     expect(otherData.code).toBe(2);
     expect(otherData.err.trim().split('\n').at(-1)).toMatch(`studio train: --resume: the data files give other examples than ${out} was trained on (another dataset fingerprint)`);
     // A resume that cannot go on (a truncated checkpoint) fails, and the run keeps its config and examples.
     const checkpoint = join(out, 'checkpoint.safetensors');
     writeFileSync(checkpoint, readFileSync(checkpoint).subarray(0, 200));
-    const broken = studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', ...common);
+    const broken = await studio('train', '--model', model, '--out', out, '--steps', '3', '--resume', ...common);
     expect(broken.code).toBe(1);
     const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(after).toMatchObject({ status: 'failed', config: run.config, examples: run.examples });
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it('--resume with the data files in another order is refused up front, naming the order', { timeout: 600_000 }, () => {
+  it('--resume with the data files in another order is refused up front, naming the order', { timeout: 600_000 }, async () => {
     // The same files in another order give the same examples (the fingerprint ignores order), but
     // another data order: the trainer refused it only after loading the model, blaming edits to
     // the data, the chat template or the tokenizer, none of which the user had made.
     const out = mkdtempSync(join(tmpdir(), 'studio-train-order-'));
     const [a, b] = ['tests/fixtures/data/openai-tools.jsonl', 'tests/fixtures/data/hermes-text.jsonl'];
     const flags = ['--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--quiet'];
-    const first = studio('train', '--model', model, '--out', out, '--steps', '1', '--data', `${a},${b}`, ...flags);
+    const first = await studio('train', '--model', model, '--out', out, '--steps', '1', '--data', `${a},${b}`, ...flags);
     expect(first.code, first.err).toBe(0);
-    const swapped = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${b},${a}`, ...flags);
+    const swapped = await studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${b},${a}`, ...flags);
     expect(swapped.code).toBe(2);
     expect(swapped.err.trim().split('\n').at(-1)).toBe(
       `studio train: --resume: ${out} was trained on its data files in this order: ${resolve(a)}, ${resolve(b)}; give them in that order (in another one its examples come in another order, which its checkpoint's data order does not run over)`,
     );
-    const same = studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${a},${b}`, ...flags);
+    const same = await studio('train', '--model', model, '--out', out, '--steps', '2', '--resume', '--data', `${a},${b}`, ...flags);
     expect(same.code, same.err).toBe(0);
   });
 
@@ -117,35 +115,35 @@ describe('studio train', () => {
     writeFileSync(data, encodeDatasetJsonl(examples));
     const run = join(out, 'run');
     const flags = ['--data', data, '--batch', '1', '--seq', '320', '--rank', '2', '--alpha', '4', '--eval-every', '0', '--quiet'];
-    const first = studio('train', '--model', model, '--out', run, '--steps', '1', '--checkpoint-every', '1', ...flags);
+    const first = await studio('train', '--model', model, '--out', run, '--steps', '1', '--checkpoint-every', '1', ...flags);
     expect(first.code, first.err).toBe(0);
     // The file as the snapshot wrote it: one passing example left out in the studio.
     writeFileSync(data, encodeDatasetJsonl(examples, new Map([[examples[3].id, false]])));
     const why = `the run was trained on them before the CLI read a line's "included" (the choice a snapshot's dataset.jsonl carries), when every example that passes the quality check was used and every flagged one left out (unless --include-failing) whatever its line said; the same files now give other examples. To use them as it did, give a copy of the files with their "included" fields removed (to train on the lines' choice instead, start a new run)`;
     // Told before the model loads (a model folder that is not there is never reached).
-    const resumed = studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
+    const resumed = await studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
     expect(resumed.code).toBe(2);
     expect(resumed.err.trim().split('\n').at(-1)).toBe(`studio train: --resume: the data files give other examples than ${run} was trained on: ${why}`);
-    const recipe = studio('recipe', '--run', run, '--out', join(out, 'recipe'));
+    const recipe = await studio('recipe', '--run', run, '--out', join(out, 'recipe'));
     expect(recipe.err.trim().split('\n').at(-1)).toBe(`studio recipe: ${data} give other examples than the run trained on: ${why}`);
     // A file edited otherwise is still told as edited.
     writeFileSync(data, encodeDatasetJsonl(examples.slice(1)));
-    const edited = studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
+    const edited = await studio('train', '--model', join(out, 'no-model'), '--out', run, '--steps', '2', '--resume', ...flags);
     expect(edited.err.trim().split('\n').at(-1)).toContain('(another dataset fingerprint)');
   });
 
   // --epochs turns into steps only once the data is tokenized: the warmup note the studio (and
   // --steps) gives was never printed. A resume with more steps laid the cosine schedule over the new
   // length without a word, so the learning rate climbed back up from the finished run's 0.
-  it('--epochs says when the warmup outlasts the run, and a longer resume says how its schedule moves', { timeout: 600_000 }, () => {
+  it('--epochs says when the warmup outlasts the run, and a longer resume says how its schedule moves', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-train-epochs-'));
     // 0.25 epochs over the 12 training examples: 3 steps, shorter than the default warmup.
-    const first = studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--eval-every', '0', ...common);
+    const first = await studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--eval-every', '0', ...common);
     expect(first.code, first.err).toBe(0);
     const steps = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).config.steps as number;
     expect(steps).toBeLessThan(5);
     expect(first.err).toContain(`note: the default warmup of 5 steps is longer than the run's ${steps} steps; the learning rate never reaches --lr 0.0002 (set --warmup to change that)`);
-    const longer = studio('train', '--model', model, '--out', out, '--steps', '8', '--resume', '--eval-every', '0', ...common);
+    const longer = await studio('train', '--model', model, '--out', out, '--steps', '8', '--resume', '--eval-every', '0', ...common);
     expect(longer.code, longer.err).toBe(0);
     expect(longer.err).not.toContain('note: the default warmup');
     // The first step past the warmup where the two schedules part: cosine over 8 − 5 decay steps.
@@ -153,7 +151,7 @@ describe('studio train', () => {
     expect(longer.err).toContain(`note: the run was planned for ${steps} steps and now runs 8: its cosine learning-rate schedule is laid over 8 steps, so step 7 trains at lr ${lr} where the schedule over ${steps} has 0.00e+0 (the ${steps} steps trained keep theirs)\n`);
     // Fewer epochs than it has trained: refused in words, and the finished run stays finished in
     // run.json (it said "failed", with the refusal as the reason).
-    const fewer = studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--resume', '--eval-every', '0', ...common);
+    const fewer = await studio('train', '--model', model, '--out', out, '--epochs', '0.25', '--resume', '--eval-every', '0', ...common);
     expect(fewer.code, fewer.err).toBe(2);
     expect(fewer.err.trim().split('\n').at(-1)).toMatch(new RegExp(`^studio train: --resume: the run has trained 8 steps already, more than the ${steps} that 0.25 epochs over 12 training examples give; resume with more epochs, or with --steps 8 to keep the adapter as it is$`));
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'done', lastStep: 8 });
@@ -166,7 +164,7 @@ describe('studio train', () => {
     writeFileSync(join(prev, 'run.json'), JSON.stringify({ config: { ...DEFAULT_RUN_CONFIG, alphaMin: 0.05, alphaMax: 0.95 } }));
     writeFileSync(join(prev, 'balance.json'), JSON.stringify({ rule: 'grad', theta: { value: 0, m: 0.01, v: 0.001, step: 3 } }));
     const file = join(prev, 'step.safetensors');
-    const r = studio('train', '--model', model, '--out', join(prev, 'next'), '--balance', join(prev, 'balance.json'), '--alpha-min', '0.3', '--alpha-max', '0.9', '--dump-step', file, ...common);
+    const r = await studio('train', '--model', model, '--out', join(prev, 'next'), '--balance', join(prev, 'balance.json'), '--alpha-min', '0.3', '--alpha-max', '0.9', '--dump-step', file, ...common);
     expect(r.code, r.err).toBe(0);
     const src = memorySource(new Uint8Array(readFileSync(file)));
     const header = await readSafetensorsHeader(src);
@@ -176,15 +174,15 @@ describe('studio train', () => {
     expect(JSON.parse(header.metadata!.balance_before)).toMatchObject({ rule: 'grad', theta: { m: 0.01, v: 0.001, step: 3 } });
   });
 
-  it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, () => {
+  it('continuing a run folder\'s adapter keeps its split, so the examples it held out stay out of training', { timeout: 300_000 }, async () => {
     // recipe-demo (common's data) holds out 2 examples with seed 42 and 5 with 1234 (the studio's split).
     const first = join(mkdtempSync(join(tmpdir(), 'studio-train-split-')), 'first');
-    const a = studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...common);
+    const a = await studio('train', '--model', model, '--out', first, '--split-seed', '1234', '--steps', '1', '--eval-every', '0', ...common);
     expect(a.code, a.err).toBe(0);
     // It said "on 9 examples" of the file's 14, and not where the other 5 went.
     expect(a.out).toContain('trained 1 step on 9 examples, holding out 5 (split seed 1234) for studio eval;');
     const next = join(first, '..', 'next');
-    const b = studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
+    const b = await studio('train', '--model', model, '--adapter', first, '--out', next, '--steps', '1', '--checkpoint-every', '1', '--eval-every', '0', ...common);
     expect(b.code, b.err).toBe(0);
     const run = JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'));
     expect(run.source.splitSeed).toBe(1234);
@@ -192,16 +190,16 @@ describe('studio train', () => {
     // A resume keeps the split the run recorded, whatever became of the folder it started from
     // (moved away here; or one written before run folders recorded their split, where it used to be --seed's).
     renameSync(first, `${first}-moved`);
-    const resumed = studio('train', '--model', model, '--out', next, '--resume', '--steps', '2', '--eval-every', '0', ...common);
+    const resumed = await studio('train', '--model', model, '--out', next, '--resume', '--steps', '2', '--eval-every', '0', ...common);
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(readFileSync(join(next, 'run.json'), 'utf8'))).toMatchObject({ lastStep: 2, source: { splitSeed: 1234 }, examples: { train: 9, eval: 5 } });
   });
 
-  it('stops a run whose model collapsed (loss ln V, gradient exactly 0) instead of saving a dead adapter as done', { timeout: 300_000 }, () => {
+  it('stops a run whose model collapsed (loss ln V, gradient exactly 0) instead of saving a dead adapter as done', { timeout: 300_000 }, async () => {
     // At lr 100 the embedded model saturates into the same logits for every token by step 3: no
     // NaN ever appears, and the run used to finish "done" with a useless adapter.
     const out = mkdtempSync(join(tmpdir(), 'studio-diverge-'));
-    const r = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '100', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', '--data', 'public/demo/demo-dataset.jsonl', '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet');
+    const r = await studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '100', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', '--data', 'public/demo/demo-dataset.jsonl', '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet');
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n').at(-1)).toMatch(
       /^studio train: training failed after \d steps?: training diverged at step \d \(loss 11\.93\d+, gradient norm 0\); start a new run with a lower learning rate or a tighter gradient clip \(a resumed run keeps this run's settings and would replay the same steps\)$/,
@@ -209,14 +207,14 @@ describe('studio train', () => {
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status).toBe('failed');
     // The advice it used to give, "resume from the last checkpoint with a lower learning rate",
     // cannot be followed: a resume refuses another --lr (and this run has no checkpoint at all).
-    const lower = studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '1', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', '--data', 'public/demo/demo-dataset.jsonl', '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet', '--resume');
+    const lower = await studio('train', '--model', 'public/models/tiny-qwen3', '--out', out, '--steps', '6', '--lr', '1', '--warmup', '0', '--schedule', 'constant', '--eval-every', '0', '--data', 'public/demo/demo-dataset.jsonl', '--batch', '2', '--seq', '320', '--rank', '2', '--alpha', '4', '--quiet', '--resume');
     expect(lower.code).not.toBe(0);
   });
 
   it('--dump-step writes the first step’s inputs, per-token NLL, losses, α and every LoRA gradient', { timeout: 600_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-dump-'));
     const file = join(out, 'step.safetensors');
-    const r = studio('train', '--model', model, '--out', out, '--grad-accum', '2', '--dump-step', file, ...common);
+    const r = await studio('train', '--model', model, '--out', out, '--grad-accum', '2', '--dump-step', file, ...common);
     expect(r.code, r.err).toBe(0);
     const bytes = new Uint8Array(readFileSync(file));
     const src = memorySource(bytes);

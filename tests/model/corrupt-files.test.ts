@@ -3,11 +3,11 @@
 // without its weights file. Protects issue 17: each is refused before use with a message that names
 // the file (and the tensor and element where there is one) — never a resumed run that "diverges",
 // never `generate` printing "!!!" and exiting 0, never a bare ENOENT.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { memorySource } from '../../src/model/byte-source.ts';
 import { CheckpointError, openModel, streamModelWeights } from '../../src/model/checkpoint.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
@@ -108,9 +108,9 @@ describe('base weights with NaN or Infinity', () => {
       weights[at] = 0xc0; // bf16 0x7fc0 = NaN
       weights[at + 1] = 0x7f;
       writeFileSync(join(dir, 'model.safetensors'), weights);
-      const r = spawnSync(process.execPath, ['bin/studio.mjs', 'generate', '--model', dir, '--prompt', 'hi', '--max-tokens', '2'], { encoding: 'utf8', timeout: 300_000 });
-      expect(r.status, r.stderr).toBe(1);
-      expect(r.stderr).toContain(`studio generate: ${dir}/model.safetensors: tensor "model.layers.0.self_attn.q_proj.weight" holds NaN at element 0`);
+      const r = await studioInProcess(['generate', '--model', dir, '--prompt', 'hi', '--max-tokens', '2']);
+      expect(r.code, r.err).toBe(1);
+      expect(r.err).toContain(`studio generate: ${dir}/model.safetensors: tensor "model.layers.0.self_attn.q_proj.weight" holds NaN at element 0`);
     })();
   }, 300_000);
 });
@@ -168,7 +168,7 @@ describe('PEFT adapters', () => {
     );
   });
 
-  it('a folder without adapter_model.safetensors is named, not a raw ENOENT', () => {
+  it('a folder without adapter_model.safetensors is named, not a raw ENOENT', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-peft-'));
     const model = join(dir, 'model');
     mkdirSync(model);
@@ -177,8 +177,8 @@ describe('PEFT adapters', () => {
     const adapter = join(dir, 'adapter');
     mkdirSync(adapter);
     writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 2, lora_alpha: 4, target_modules: ['q_proj'] }));
-    const r = spawnSync(process.execPath, ['bin/studio.mjs', 'generate', '--model', model, '--adapter', adapter, '--prompt', 'hi'], { encoding: 'utf8', timeout: 300_000 });
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe(`studio generate: ${adapter}/adapter_model.safetensors: no such file`);
+    const r = await studioInProcess(['generate', '--model', model, '--adapter', adapter, '--prompt', 'hi']);
+    expect(r.code).toBe(1);
+    expect(r.err.trim()).toBe(`studio generate: ${adapter}/adapter_model.safetensors: no such file`);
   }, 300_000);
 });

@@ -1,5 +1,6 @@
-// Shared by the recipe tests: Debian's Python with torch, and the studio CLI as a user runs it.
+// Shared by the recipe tests: Debian's Python with torch, and the studio CLI's main() in this process.
 import { spawnSync } from 'node:child_process';
+import { studioInProcess, type StudioResult } from '../helpers/studioInProcess.ts';
 
 /** Debian's python3 (python3-torch installs torch for it); `python3` on PATH may be another one. */
 export const PYTHON = '/usr/bin/python3';
@@ -12,9 +13,8 @@ export function python(args: string[], opts: { cwd?: string; env?: Record<string
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** `studio <args>` through bin/studio.mjs, as a user runs it. */
-export function studio(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+/** `studio <args>`: main() in this process (helpers/studioInProcess.ts). */
+export function studio(...args: string[]): Promise<StudioResult> {
+  return studioInProcess(args);
 }
 

@@ -141,7 +141,7 @@ describe('recipe loss parity with the studio', () => {
 });
 
 describe('a recipe of a run that skipped examples the chat template cannot render', () => {
-  it('counts them in recipe.json and the README, beside the too-long ones (it said only the too-long were skipped)', () => {
+  it('counts them in recipe.json and the README, beside the too-long ones (it said only the too-long were skipped)', async () => {
     const input = { run: { name: 'r', from: 'r', model: EMBEDDED }, baseModel: null, config: DEFAULT_RUN_CONFIG, train: [{ id: 'x', inputIds: [1, 2], segments: [0, 1] }], held: [], tooLong: ['example "a": too long'], unrendered: ['example "b": no user message', 'example "c": no user message'] };
     expect(recipeJson(input).data).toMatchObject({ tooLong: ['example "a": too long'], unrendered: ['example "b": no user message', 'example "c": no user message'] });
     const readme = new TextDecoder().decode(recipeFiles(input).find((f) => f.name === 'README.md')!.bytes);
@@ -150,7 +150,7 @@ describe('a recipe of a run that skipped examples the chat template cannot rende
 });
 
 describe('a run whose learning rate left its one schedule', () => {
-  it('is named with the step where it did (resumed with more --steps), and a run that kept it is not', () => {
+  it('is named with the step where it did (resumed with more --steps), and a run that kept it is not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'recipe-drift-'));
     const config = { ...DEFAULT_RUN_CONFIG, steps: 6, warmupSteps: 0, lr: 2e-4, schedule: 'cosine' as const };
     const at = (steps: number, s: number) => learningRate({ kind: 'cosine', lr: 2e-4, warmupSteps: 0, totalSteps: steps }, s - 1);
@@ -206,7 +206,7 @@ describe('studio recipe', () => {
     const outcome = await engine.train({ config, examples: data, store, resume: false });
     if (outcome.status !== 'done') throw new Error(`training ${outcome.status}: ${outcome.message}`);
     runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
-    const r = studio('recipe', '--run', run, '--out', out);
+    const r = await studio('recipe', '--run', run, '--out', out);
     if (r.code !== 0) throw new Error(`studio recipe failed: ${r.err}`);
   }, 180_000);
 
@@ -245,7 +245,7 @@ describe('studio recipe', () => {
     expect(readFileSync(join(out, 'accelerate_fsdp.yaml'), 'utf8')).toMatch(/distributed_type: FSDP/);
   });
 
-  it('train.py compiles and its parser accepts the README’s launch lines; the Python runs under torch', () => {
+  it('train.py compiles and its parser accepts the README’s launch lines; the Python runs under torch', async () => {
     const work = join(dir, 'compile');
     cpSync(out, work, { recursive: true });
     for (const name of Object.keys(RECIPE_PYTHON)) {
@@ -309,7 +309,7 @@ describe('studio recipe', () => {
     expect(parsePeftAdapterConfig(JSON.stringify(peftWritten), spec)).toEqual({ ...runJson.config.lora, layers: undefined });
   });
 
-  it('train.py writes no held-out reasoning loss (null, as the studio does) when the held-out rows have no reasoning', () => {
+  it('train.py writes no held-out reasoning loss (null, as the studio does) when the held-out rows have no reasoning', async () => {
     // Every held-out reasoning token relabelled as call: data without <think>, as xLAM's.
     const { r, adapter } = smokeRun(out, 'smoke-no-cot', { steps: 1, evalEvery: 1, checkpointEvery: 0 }, (s) => s.map((x) => (x === 1 ? 2 : x)));
     expect(r.code, r.out + r.err).toBe(0);
@@ -319,7 +319,7 @@ describe('studio recipe', () => {
     expect(e.evalLossTokens).toBeCloseTo(e.evalLossCall, 9);
   });
 
-  it('train.py runs end to end on the exported folder with stand-ins for accelerate, transformers and peft, writing what the studio reads', () => {
+  it('train.py runs end to end on the exported folder with stand-ins for accelerate, transformers and peft, writing what the studio reads', async () => {
     // 2 steps with an eval and a checkpoint after each, so every branch of train() runs.
     const { r, adapter } = smokeRun(out, 'smoke', { steps: 2, evalEvery: 1, checkpointEvery: 1 });
     expect(r.code, r.out + r.err).toBe(0);
@@ -372,7 +372,7 @@ describe('studio recipe', () => {
     expect(shellWord('Qwen/Qwen3-0.6B')).toBe('Qwen/Qwen3-0.6B');
   });
 
-  it('train.py names a missing or damaged recipe or data file in one line, without a traceback', () => {
+  it('train.py names a missing or damaged recipe or data file in one line, without a traceback', async () => {
     const broken = join(dir, 'broken');
     cpSync(out, broken, { recursive: true });
     const check = (...extra: string[]) => python(['train.py', '--check-args', ...extra], { cwd: broken });
@@ -556,7 +556,7 @@ describe('studio recipe', () => {
     expect(await recipeCommand.run(['--run', unprinted, '--out', out, '--data', DATA])).toBe(0);
   });
 
-  it('exports a run trained before seeds were limited to 32 bits (it was refused for its seed)', () => {
+  it('exports a run trained before seeds were limited to 32 bits (it was refused for its seed)', async () => {
     expect(recipeRefusal({ ...DEFAULT_RUN_CONFIG, seed: 5_000_000_000 })).toBeNull();
   });
 

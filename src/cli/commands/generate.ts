@@ -6,11 +6,9 @@
 // printing only; generation is src/model/generate.ts.
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { openCliModel } from '../engine.ts';
+import { cliGpu, openCliModel } from '../engine.ts';
 import { readAdapter } from '../localFiles.ts';
 import { samplingFlags, seedFlag } from '../runFlags.ts';
-import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
-import { createGpu } from '../../gpu/index.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
 import { decodeTokensPerSecond, generate } from '../../model/generate.ts';
 import { prefillChunkTokens } from '../../model/kvCache.ts';
@@ -123,7 +121,7 @@ const command: CliCommand = {
     }
 
     const { files, stopTokenIds } = await described.withWeights();
-    const gpu = createGpu(await acquireNodeGpu());
+    const gpu = await cliGpu();
     // The prefill runs the prompt (but its last token) through the model's activations, a chunk at a
     // time. Generation needs one layer's activations, shared (context.ts loadForGeneration).
     const model = await loadEngineModel(gpu, files, { lora: null, adapter, maxTokens: Math.max(1, Math.min(ids.length - 1, prefillChunkTokens(spec, gpu.ctx.limits))), forwardOnly: true });
