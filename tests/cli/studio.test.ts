@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 
@@ -11,6 +12,9 @@ function studio(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/studio.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** The commands whose work, not their entry, a test is about: main() in this process, on one GPU device. */
+const inProcess = (...args: string[]) => studioInProcess(args);
 
 describe('studio CLI', () => {
   it('`studio gpu` prints the adapter, its limits and a passing self-test', () => {
@@ -53,7 +57,7 @@ describe('studio CLI', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown option --bogus/);
   });
-  it('`studio eval` holds out what the studio holds out: examples failing the quality check stay out unless asked for', { timeout: 300_000 }, () => {
+  it('`studio eval` holds out what the studio holds out: examples failing the quality check stay out unless asked for', { timeout: 300_000 }, async () => {
     // demo-0002 is held out under the studio's split seed; an argument its tool does not have makes
     // it fail the quality check.
     const dir = mkdtempSync(join(tmpdir(), 'eval-split-'));
@@ -61,16 +65,16 @@ describe('studio CLI', () => {
     const flagged = lines.map((l) => (l.includes('"id":"demo-0002"') ? l.replace('"arguments":{"symbol":"NVDA"}', '"arguments":{"symbol":"NVDA","exchange":"NASDAQ"}') : l));
     expect(flagged).not.toEqual(lines);
     writeFileSync(join(dir, 'data.jsonl'), flagged.join('\n') + '\n');
-    const evaluated = (...extra: string[]) => {
+    const evaluated = async (...extra: string[]) => {
       const out = join(dir, `p${extra.length}.jsonl`);
-      const r = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', join(dir, 'data.jsonl'), '--split-seed', '1234', '--max-tokens', '1', '--out', out, '--quiet', ...extra);
+      const r = await inProcess('eval', '--model', 'public/models/tiny-qwen3', '--data', join(dir, 'data.jsonl'), '--split-seed', '1234', '--max-tokens', '1', '--out', out, '--quiet', ...extra);
       expect(r.code, r.err).toBe(0);
       return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
     };
-    const held = evaluated();
+    const held = await evaluated();
     expect(held.length).toBeGreaterThan(20);
     expect(held).not.toContain('demo-0002');
-    expect(evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
+    expect(await evaluated('--include-failing')).toEqual(expect.arrayContaining([...held, 'demo-0002']));
   });
   it('`studio tokenize` of one example says "1 example"', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenize-one-'));
@@ -92,13 +96,13 @@ describe('studio CLI', () => {
     expect(r.err).toMatch(/left out: \S*dataset.jsonl, line 2, record 2, id "[^"]+": its line says "included": false/);
     expect(r.out).toMatch(/^wrote 2 examples to .*, 1 left out by their lines \("included": false\)/);
   });
-  it('`studio ast-check` checks the predictions file `studio eval` wrote, as eval scored it', { timeout: 300_000 }, () => {
+  it('`studio ast-check` checks the predictions file `studio eval` wrote, as eval scored it', { timeout: 300_000 }, async () => {
     // eval writes the generated text as "output"; ast-check read only "result" and refused the file.
     const bfcl = 'tests/fixtures/bfcl';
     const out = join(mkdtempSync(join(tmpdir(), 'eval-ast-check-')), 'preds.jsonl');
-    const evaluated = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', `${bfcl}/BFCL_v3_simple.json,${bfcl}/possible_answer/BFCL_v3_simple.json`, '--split', 'all', '--limit', '4', '--max-tokens', '4', '--out', out, '--quiet');
+    const evaluated = await inProcess('eval', '--model', 'public/models/tiny-qwen3', '--data', `${bfcl}/BFCL_v3_simple.json,${bfcl}/possible_answer/BFCL_v3_simple.json`, '--split', 'all', '--limit', '4', '--max-tokens', '4', '--out', out, '--quiet');
     expect(evaluated.code, evaluated.err).toBe(0);
-    const checked = studio('ast-check', '--questions', `${bfcl}/BFCL_v3_simple.json`, '--answers', `${bfcl}/possible_answer/BFCL_v3_simple.json`, '--predictions', out);
+    const checked = await inProcess('ast-check', '--questions', `${bfcl}/BFCL_v3_simple.json`, '--answers', `${bfcl}/possible_answer/BFCL_v3_simple.json`, '--predictions', out);
     expect(checked.code, checked.err).toBe(0);
     const byId = new Map(checked.out.trim().split('\n').slice(0, -1).map((l) => [JSON.parse(l).id, JSON.parse(l).valid]));
     const scored = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -118,14 +122,14 @@ describe('studio CLI', () => {
     writeFileSync(join(run, 'adapter_config.json'), peft.adapterConfigJson);
     writeFileSync(join(run, 'adapter_model.safetensors'), peft.adapterSafetensors);
     writeFileSync(join(run, 'run.json'), JSON.stringify({ model: 'public/models/tiny-qwen3', config: DEFAULT_RUN_CONFIG, source: { splitSeed: 42 } }));
-    const evaluate = (...extra: string[]) => {
-      const r = studio('eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--adapter', run, '--limit', '4', '--max-tokens', '1', '--out', join(run, `p${extra.length}.jsonl`), '--quiet', ...extra);
+    const evaluate = async (...extra: string[]) => {
+      const r = await inProcess('eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--adapter', run, '--limit', '4', '--max-tokens', '1', '--out', join(run, `p${extra.length}.jsonl`), '--quiet', ...extra);
       expect(r.code, r.err).toBe(0);
       return r.err;
     };
-    expect(evaluate('--split-seed', '1234')).toMatch(
+    expect(await evaluate('--split-seed', '1234')).toMatch(
       new RegExp(`note: --adapter ${run} was trained with split seed 42, and --split-seed 1234 holds out other examples: [1-4] of the 4 held out here are ones it trained on, so its held-out scores are flattered; leave out --split-seed to hold out what it held out`),
     );
-    expect(evaluate(), 'its own split').not.toMatch(/note:/);
+    expect(await evaluate(), 'its own split').not.toMatch(/note:/);
   });
 });

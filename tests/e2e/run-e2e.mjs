@@ -1,7 +1,9 @@
 // End-to-end tests of the production build (dist/, from `npm run build`) in headless Chromium
 // with WebGPU on SwiftShader. Each tests/e2e/*.e2e.mjs exports `tests`: { name: async (t) => … }
 // where t = { context, baseUrl, screenshot(name, page) }. Screenshots go to test-results/screenshots/.
-// `node tests/e2e/run-e2e.mjs <filter>` runs the tests whose "<file> <name>" contains the filter.
+// `node tests/e2e/run-e2e.mjs <filter>` runs the tests whose "<file> <name>" contains the filter;
+// `--except <text>` leaves out those whose "<file> <name>" contains it, and `--counts <name>` writes
+// the counts to test-results/<name>.counts (e2e.counts): scripts/test-all.sh runs two lanes at once.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +14,7 @@ if (!existsSync('dist/index.html')) {
   console.error('dist/ is missing: run `npm run build` first');
   process.exit(1);
 }
-const filter = process.argv[2];
+const { filter, except, counts } = readArgs(process.argv.slice(2));
 // E2E_TRACE=1: every page's console as it comes, timed from the test's start, with the worker
 // protocol traced (workerTrace.js): where a slow run spent its time.
 const trace = !!process.env.E2E_TRACE;
@@ -28,7 +30,8 @@ try {
   for (const spec of specs) {
     const { tests } = await import(pathToFileURL(join('tests/e2e', spec)).href);
     for (const [name, fn] of Object.entries(tests)) {
-      if (filter && !`${spec} ${name}`.includes(filter)) continue;
+      const id = `${spec} ${name}`;
+      if ((filter && !id.includes(filter)) || (except && id.includes(except))) continue;
       const context = await launchContext();
       if (trace) await context.addInitScript({ path: 'tests/e2e/workerTrace.js' });
       const logs = [];
@@ -65,5 +68,24 @@ if (passed + failed === 0) {
   process.exit(1);
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
-writeFileSync('test-results/e2e.counts', `${passed} ${failed}`);
+writeFileSync(`test-results/${counts}.counts`, `${passed} ${failed}`);
 process.exit(failed ? 1 : 0);
+
+function readArgs(argv) {
+  const out = { filter: undefined, except: undefined, counts: 'e2e' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--except' || a === '--counts') {
+      const value = argv[++i];
+      if (!value) {
+        console.error(`${a} needs a value`);
+        process.exit(2);
+      }
+      out[a.slice(2)] = value;
+    } else if (a.startsWith('--')) {
+      console.error(`unknown option ${a}; options: <filter>, --except <text>, --counts <name>`);
+      process.exit(2);
+    } else out.filter = a;
+  }
+  return out;
+}
