@@ -6,17 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
+started=$(date +%s)
+# Each stage's start, in seconds since this script began: where CI's time went.
+stage() { echo "== $1 (at $(( $(date +%s) - started )) s)"; }
 rm -f test-results/*.counts
 bash scripts/ensure-system-deps.sh
 node scripts/prepare-assets.mjs
 
-echo "== typecheck"
+stage "typecheck"
 npx tsc --noEmit -p tsconfig.json
 
-echo "== unit and GPU tests (Node, Dawn)"
+stage "unit and GPU tests (Node, Dawn)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 
-echo "== production build"
+stage "production build"
 npx vite build --logLevel warn
 
 # The guided demo's end-to-end test (five minutes) keeps about 1.6 of CI's 2 cores busy, and the
@@ -27,15 +30,16 @@ node tests/e2e/run-e2e.mjs "$DEMO" --counts e2e-demo > test-results/e2e-demo.log
 demo=$!
 failed=0
 
-echo "== browser tests (Chromium, WebGPU on SwiftShader)"
+stage "browser tests (Chromium, WebGPU on SwiftShader)"
 node tests/browser/run-browser-tests.mjs || failed=1
 
-echo "== end-to-end (built app in Chromium)"
+stage "end-to-end (built app in Chromium)"
 node tests/e2e/run-e2e.mjs --except "$DEMO" || failed=1
 
-echo "== end-to-end: the guided demo (ran beside the stages above)"
+stage "end-to-end: the guided demo (ran beside the stages above)"
 wait "$demo" || failed=1
 cat test-results/e2e-demo.log
 
+stage "done"
 node scripts/sum-test-counts.mjs
 exit "$failed"
