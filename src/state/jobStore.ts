@@ -17,7 +17,7 @@ import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { countedPrompts, datasetCounts, startCancelledText, type CountedPrompts, startPlanWait, startRefusal, type PlannedStart } from './startPlan.ts';
+import { countedPrompts, countingStart, datasetCounts, startCancelledText, type CountedPrompts, startPlanWait, startRefusal, type PlannedStart, type StartProgress } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -321,8 +321,9 @@ export function savedJobDraft<T extends object>(key: string, defaults: T): T {
 const DRAFT_KEYS = { eval: 'studio.evalDraft', hdr: 'studio.hdrDraft', ablation: 'studio.ablationDraft' } as const;
 
 interface JobState {
-  /** `datasetId`: the dataset the job works on (none for a playground answer): its examples stay as they are meanwhile. */
-  running: { kind: JobKind; progress: ProgressInfo | null; datasetId?: string } | null;
+  /** `datasetId`: the dataset the job works on (none for a playground answer): its examples stay as they are meanwhile.
+   * `starting`: the phase of its start in words (StartProgress), while it waits for its memory plan. */
+  running: { kind: JobKind; progress: ProgressInfo | null; datasetId?: string; starting?: string } | null;
   /** The run rows this tab's job writes (an HDR run, an ablation and its arms), as its worker claims
    * them: they show as running here, and a row another tab's worker writes as that tab's. */
   rows: ReadonlySet<string>;
@@ -427,16 +428,21 @@ export const useJobs = create<JobState>((set, get) => {
     if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
     const on = datasetId === undefined ? {} : { datasetId };
     const What = `${what[0].toUpperCase()}${what.slice(1)}`;
-    set({ running: { kind, progress: null, ...on }, error: null, errorKind: null, notice: null, noticeKind: null });
-    const onProgress = (progress: ProgressInfo) => set({ running: { kind, progress, ...on } });
+    // A planned job (HDR, the ablation) begins by counting its dataset's prompts; its place is held
+    // from here, in that phase, so its live region never says it started before its plan lets it.
+    const holding = (start: StartProgress | undefined, progress: ProgressInfo | null = start?.progress ?? null) => ({ kind, progress, ...(start && { starting: start.words }), ...on });
+    set({ running: holding(planned && countingStart()), error: null, errorKind: null, notice: null, noticeKind: null });
+    const onProgress = (progress: ProgressInfo) => set({ running: holding(undefined, progress) });
     try {
       // The memory plan for the settings this job runs, waited for while the job holds its place (one
       // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
       // not those of a start made elsewhere (the guided demo's HDR step).
       if (planned) {
-        const ended = await planWait.wait(planned, onProgress);
+        const ended = await planWait.wait((report) => planned((p) => report(countingStart(p))), (start) => set({ running: holding(start) }), countingStart());
         if (ended === 'cancelled') return set({ notice: startCancelledText(What), noticeKind: kind });
         if (ended) return set({ error: startRefusal(ended.refused, ended.start), errorKind: kind });
+        // Started: the job's own progress follows, from its first report.
+        set({ running: holding(undefined) });
       }
       const notice = await work(onProgress);
       set({ notice, noticeKind: kind });

@@ -14,9 +14,32 @@ export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
 /** A start's progress while it waits for its plan: the check, and the worker counting the dataset's
  * tokens for it (`counting`, datasetFits' progress: on a dataset no panel counted yet, the whole
  * dataset is tokenized first, which takes a while on a large one). */
-export function planCheckProgress(counting?: ProgressInfo): ProgressInfo {
+function planCheckProgress(counting?: ProgressInfo): ProgressInfo {
   return counting ? { label: `${PLAN_CHECK_LABEL}: ${counting.label}`, done: counting.done, total: counting.total, unit: 'examples' } : { label: PLAN_CHECK_LABEL, done: 0, total: 0 };
 }
+
+/** Where a start on its way to its job is, for its bar (`progress`, which moves) and its live region
+ * (`words`, the phase alone: a status that changed with every count would be read out each time, and
+ * one phase must be said once). In order: loading the model it needs (a resume of a run trained on
+ * another), the worker counting the dataset's tokens (HDR and the ablation, whose plan needs their
+ * prompt lengths), the plan's check. */
+export interface StartProgress {
+  phase: 'loading' | 'counting' | 'checking';
+  words: string;
+  progress: ProgressInfo;
+}
+
+export const checkingStart = (): StartProgress => ({ phase: 'checking', words: PLAN_CHECK_LABEL, progress: planCheckProgress() });
+
+/** Counting starts where the worker reads the counts; on a dataset counted already it ends at once. */
+export const countingStart = (counting?: ProgressInfo): StartProgress => ({ phase: 'counting', words: 'counting the dataset’s tokens for its memory check', progress: planCheckProgress(counting) });
+
+/** `model` as the Model panel names it; `loading`: the worker's progress (a file, in bytes). */
+export const loadingStart = (model: string, loading?: ProgressInfo | null): StartProgress => ({
+  phase: 'loading',
+  words: `loading ${model}`,
+  progress: { label: `loading ${model}${loading ? ` (${loading.label})` : ''}`, done: loading?.done ?? 0, total: loading?.total ?? 0, unit: 'bytes' },
+});
 
 /** A start as the plan is asked about it and its refusal names it: what the job trains with (a
  * training run's config, HDR's retraining, the ablation's arms) and, for HDR and the ablation, how it
@@ -47,25 +70,26 @@ export async function refusingPlan(start: PlannedStart): Promise<MemoryPlan | nu
  * cancelled it while it waited. */
 export type PlanWaitEnd = { refused: MemoryPlan; start: PlannedStart } | 'cancelled';
 
-/** The one start of a store (runStore's training start and resume, jobStore's HDR and ablation) that
- * waits for its memory plan, and its Cancel: nothing has reached the worker while it waits, so the
- * worker has nothing to cancel; a Cancel ends the wait there and then, and the plan's answer, when
- * it comes, starts nothing. */
+/** The one start of a store (runStore's training start and resume, jobStore's HDR and ablation) on
+ * its way to its job, and its Cancel: nothing has reached the job while it waits, so the worker has
+ * nothing to cancel; a Cancel ends the wait there and then, and what was on its way (a model loading,
+ * a count, the plan), when it ends, sends and starts nothing. */
 export function startPlanWait() {
   let cancelWaiting: (() => void) | null = null;
   return {
-    /** Asks the plan for the start `planned` says and waits for it, telling `onProgress` where it is
-     * (planCheckProgress: `planned`'s counting of the dataset, then the check): null to go on, or
-     * what ended the start. */
-    async wait(planned: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>, onProgress: (p: ProgressInfo) => void = () => undefined): Promise<PlanWaitEnd | null> {
+    /** Waits for what `planned` does before the plan (loading a model, counting: it says where it is
+     * through its `report`), then asks the plan for the start it gives, telling `onProgress` each
+     * step; `first`: where the start begins. Null to go on, or what ended the start. */
+    async wait(planned: (report: (p: StartProgress) => void) => Promise<PlannedStart>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
       const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
-      // Once the wait is over (cancelled), a count or plan still on its way reports to no one.
+      // Once the wait is over (cancelled), what is still on its way reports to no one and asks nothing.
       let over = false;
-      const report = (counting?: ProgressInfo) => over || onProgress(planCheckProgress(counting));
-      report();
+      const report = (p: StartProgress) => over || onProgress(p);
+      report(first);
       const judged = (async () => {
         const start = await planned(report);
-        report();
+        if (over) return null;
+        report(checkingStart());
         const refused = await refusingPlan(start);
         return refused && { refused, start };
       })();
@@ -76,7 +100,7 @@ export function startPlanWait() {
         cancelWaiting = null;
       }
     },
-    /** Cancels the start waiting for its plan; false where none waits (the job, if any, is the worker's to cancel). */
+    /** Cancels the start on its way; false where none is (the job, if any, is the worker's to cancel). */
     cancel(): boolean {
       if (!cancelWaiting) return false;
       cancelWaiting();

@@ -18,7 +18,7 @@ const MINED_PROMPTS = Array.from({ length: 130 }, (_, i) => 100 + i);
 const LONGEST_PROMPT = 260;
 /** Where set, datasetFits counts as the worker does on a dataset not counted yet: it reports its
  * progress, and answers when the test says so. */
-let counting: { progress: ProgressInfo; answer?: () => void } | null = null;
+let counting: { progress: ProgressInfo; answer?: () => void; report?: (p: ProgressInfo) => void } | null = null;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -28,6 +28,7 @@ vi.mock('../../src/state/engine.ts', () => ({
       if (kind === 'datasetFits' && counting) {
         onProgress?.(counting.progress);
         const c = counting;
+        c.report = onProgress;
         return new Promise((resolve) => (c.answer = () => resolve({ longestPrompt: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS })));
       }
       if (kind === 'createRun') return Promise.resolve({ runId: 'r-new' });
@@ -300,6 +301,48 @@ describe('an HDR or ablation start on a dataset the panels have not counted yet'
     counting.answer!();
     await settle();
     expect(useJobs.getState().running).toBeNull();
-    expect(kinds()).not.toContain('startHdr');
+    // Not even the plan is asked: the start is over.
+    expect(kinds()).toEqual(['datasetFits']);
+  });
+});
+
+describe('the job bar’s live region while an HDR or ablation start is on its way', () => {
+  /** What a screen reader hears, in order: the job bar's status each time its text changes while the
+   * job holds its place, and the refusal's alert. Read at every store change, so a phase said for an
+   * instant is heard too. */
+  function listen(kind: 'hdr' | 'ablation') {
+    const heard: string[] = [];
+    const hear = (said: string) => said && said !== heard.at(-1) && heard.push(said);
+    const stop = useJobs.subscribe((s) => {
+      if (s.running) hear(/data-testid="job-announcer">([^<]*)</.exec(renderNow(createElement(JobProgress, { kinds: [kind] })).replace(/<!-- -->/g, ''))![1].replace(/&#x27;/g, "'"));
+      else if (s.error) hear(s.error);
+    });
+    return { heard, stop };
+  }
+
+  it('says each phase once, in order: counting, checking whether it fits, started', async () => {
+    counting = { progress: { label: 'counting tokens', done: 5, total: 321 } };
+    ablationForms();
+    const { heard, stop } = listen('ablation');
+    const starting = useJobs.getState().startAblation('d1');
+    await settle();
+    for (const done of [90, 170, 250, 320]) counting.report!({ label: 'counting tokens', done, total: 321 });
+    counting.answer!();
+    await settle();
+    planAnswers.shift()!.resolve(fitting);
+    await starting;
+    stop();
+    expect(heard).toEqual(['Ablation: counting the dataset’s tokens for its memory check.', `Ablation: ${PLAN_CHECK_LABEL}.`, 'Ablation started.']);
+  });
+
+  it('says the refusal after the check, and never that it started', async () => {
+    const { heard, stop } = listen('hdr');
+    const running = useJobs.getState().startHdr('d1');
+    await settle();
+    planAnswers.shift()!.resolve(refusing);
+    await running;
+    stop();
+    expect(heard).toEqual(['HDR: counting the dataset’s tokens for its memory check.', `HDR: ${PLAN_CHECK_LABEL}.`, useJobs.getState().error]);
+    expect(useJobs.getState().error).toMatch(/^The memory plan says HDR from .* No HDR run was started\.$/);
   });
 });

@@ -1,6 +1,7 @@
 // Progress of the running evaluation / HDR / ablation / playground job, with a cancel button. The
-// bar is not a live region (it changes with every chunk); a hidden status says the start, each
-// quarter and the job's result.
+// bar is not a live region (it changes with every chunk); a hidden status says each phase of a start
+// on its way (counting, the memory plan's check: once each, not by quarters), the start, each quarter
+// and the job's result.
 import { useState } from 'react';
 import { useJobs, type JobKind } from '../../state/jobStore.ts';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -24,7 +25,7 @@ export function JobProgress({ kinds }: { kinds: JobKind[] }) {
   const p = mine?.progress;
   // A generated answer says itself (PlaygroundAnswer); an error is an alert already.
   // After the job: its result (the notice); nothing once that is dismissed.
-  const said = mine ? progressMilestone(NAMES[mine.kind], p?.done ?? 0, p?.total ?? 0) : ran && ran !== 'generate' && !error ? (notice ?? '') : '';
+  const said = mine ? (mine.starting ? `${NAMES[mine.kind]}: ${mine.starting}.` : progressMilestone(NAMES[mine.kind], p?.done ?? 0, p?.total ?? 0)) : ran && ran !== 'generate' && !error ? (notice ?? '') : '';
   return (
     <>
       <p className="sr-only" role="status" data-testid="job-announcer">
