@@ -80,7 +80,8 @@ interface ModelState {
   /** Sent with every hub download of this page (presets, a repo id, a run's own model); '' for none. */
   hubToken: string;
   setHubToken(token: string): void;
-  loadModel(source: ModelSource): Promise<ModelInfo | null>;
+  /** `onProgress`: the load's progress for whoever waits on it too (a resume loading its run's model). */
+  loadModel(source: ModelSource, onProgress?: (p: ProgressInfo) => void): Promise<ModelInfo | null>;
   planMemory(shape: TrainShape): Promise<void>;
   refreshCachedModels(): Promise<void>;
   deleteCachedModel(repo: string): Promise<void>;
@@ -97,7 +98,8 @@ export function cachedModelInUse(repo: string, loadedRef: string | null, loading
   return null;
 }
 
-function describeSource(source: ModelSource): string {
+/** A model source as the Model panel names it while it loads. */
+export function describeSource(source: ModelSource): string {
   if (source.kind === 'embedded') return 'the embedded tiny Qwen3';
   if (source.kind === 'hub') return source.repo;
   return `${source.files.length} dropped files`;
@@ -119,7 +121,7 @@ export const useModel = create<ModelState>((set, get) => ({
     set({ hubToken: token.trim() });
   },
 
-  async loadModel(given) {
+  async loadModel(given, onProgress) {
     const token = get().hubToken;
     const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
     const label = describeSource(source);
@@ -134,7 +136,10 @@ export const useModel = create<ModelState>((set, get) => ({
     // while this one loads, and for good if this one fails.
     set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
     try {
-      const info = await engineClient().request('loadModel', { source }, (progress) => set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } }));
+      const info = await engineClient().request('loadModel', { source }, (progress) => {
+        set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } });
+        onProgress?.(progress);
+      });
       set({ info, plan: null, planFor: null, planError: null });
       // The worker let the previous model's ONNX export go.
       useOnnxExport.setState({ exportedRunIds: [] });

@@ -13,8 +13,8 @@ import { catchUpRunSeries } from './runSeries.ts';
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
-import { sourceForRef, useModel } from './modelStore.ts';
-import { memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type PlannedStart } from './startPlan.ts';
+import { describeSource, sourceForRef, useModel } from './modelStore.ts';
+import { loadingStart, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 
@@ -76,6 +76,14 @@ function failedRunText(name: string, step: number, message: string | undefined, 
 /** The memory plan's refusal of a resume: the run keeps its own settings, not the form's. */
 function resumeRefusal(plan: Pick<MemoryPlan, 'problems'>, config: RunConfig, runName: string): string {
   return `“${runName}” does not fit this GPU with its own settings (${memorySettingsWords(config)}): ${plan.problems[0] ?? 'see the Model panel'}. A resumed run keeps its settings: start a new run with smaller ones (the Model panel says what would fit).`;
+}
+
+/** Why Start training and Resume are off while a start (the Training form's, the guided demo's, a
+ * resume) is on its way (`waiting`: startWaiting), saying what it is doing; null when none is. */
+export function startingRunReason(waiting: { phase: StartProgress } | null): string | null {
+  if (!waiting) return null;
+  const doing = waiting.phase.phase === 'checking' ? 'its memory plan is being checked' : waiting.phase.words;
+  return `A run is starting: ${doing} (the run strip's Cancel stops it).`;
 }
 
 export function etaSeconds(stepTimes: ActiveRun['stepTimes'], totalSteps: number): number | null {
@@ -240,9 +248,10 @@ interface RunState {
   selectedRunId: string | null;
   draft: RunConfig;
   active: ActiveRun | null;
-  /** A start or resume waiting for its memory plan (`name`: the run as the run strip shows it), which
-   * cancelStart ends: it holds the GPU for nothing yet, and `active` is not set until it trains. */
-  startWaiting: { name: string } | null;
+  /** A start or resume on its way to training (`name`: the run as the run strip shows it; `phase`:
+   * where it is, StartProgress's: a resume loading its run's model, then the memory plan's check),
+   * which cancelStart ends: it holds the GPU for nothing yet, and `active` is not set until it trains. */
+  startWaiting: { name: string; phase: StartProgress } | null;
   error: string | null;
   notice: string | null;
   refreshRuns(): Promise<void>;
@@ -252,7 +261,8 @@ interface RunState {
    * (the guided demo's run). */
   startRun(datasetId: string, name?: string, config?: RunConfig): Promise<void>;
   resumeRun(runId: string): Promise<void>;
-  /** Ends the start or resume waiting for its memory plan (startWaiting), before anything reaches the worker. */
+  /** Ends the start or resume on its way (startWaiting), before it trains: what is on its way then (a
+   * model loading, the plan) starts nothing when it ends. */
   cancelStart(): void;
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
@@ -352,12 +362,12 @@ export const useRuns = create<RunState>((set, get) => {
 
   const planWait = startPlanWait();
 
-  /** Waits for the memory plan of a training start or resume, shown in the run strip as `name` with
-   * its Cancel (cancelStart); what ended it, or null to go on. */
-  async function waitForPlan(start: PlannedStart, name: string): Promise<PlanWaitEnd | null> {
-    set({ startWaiting: { name } });
+  /** Waits for what a training start or resume does before it trains (`planned`, from `first`: a
+   * resume loads its run's model) and for its memory plan, shown in the run strip as `name` with its
+   * Cancel (cancelStart); what ended it, or null to go on. */
+  async function waitForPlan(name: string, planned: Parameters<typeof planWait.wait>[0], first?: StartProgress): Promise<PlanWaitEnd | null> {
     try {
-      return await planWait.wait(async () => start);
+      return await planWait.wait(planned, (phase) => set({ startWaiting: { name, phase } }), first);
     } finally {
       set({ startWaiting: null });
     }
@@ -418,7 +428,7 @@ export const useRuns = create<RunState>((set, get) => {
       if (!model) return set({ error: 'No model is loaded. Choose one in the Model panel (the embedded model works offline), then start again.' });
       // Asked here, and waited for, for every start: the panels' plan is the form's, on its way or
       // another's (the guided demo's run trains its own settings).
-      const ended = await waitForPlan({ job: 'training', config, name }, name ?? 'a new run');
+      const ended = await waitForPlan(name ?? 'a new run', async () => ({ job: 'training', config, name }));
       if (ended === 'cancelled') return set({ notice: startCancelledText(name ? `The training run “${name}”` : 'The training run') });
       if (ended) return set({ error: startRefusal(ended.refused, ended.start) });
       let runId: string;
@@ -442,19 +452,29 @@ export const useRuns = create<RunState>((set, get) => {
       await get().refreshRuns();
       const run = get().runs.find((r) => r.id === runId);
       if (!run) return set({ error: `Run ${runId} no longer exists. Pick another run in the Runs panel.` });
-      const model = useModel.getState();
-      if (run.modelRef && !trainedOnLoaded(run.modelRef, model.info?.ref)) {
-        const source = sourceForRef(run.modelRef);
-        if (!source) return set({ error: `Run ${runId} was trained on ${run.modelRef}. Drop that model's folder in the Model panel, then resume.` });
-        const loaded = await model.loadModel(source);
-        if (!loaded) return set({ error: `Run ${runId} needs ${run.modelRef}, which could not be loaded (see the Model panel).` });
+      if (!isTrainingRun(run)) return set({ error: `“${run.name ?? runId}” is not a training run: only a training run resumes.` });
+      const name = run.name ?? run.id;
+      // A run trained on another model than the loaded one loads its own first (a hub model may take
+      // minutes), as part of the start: the strip shows it, and its Cancel ends the resume there.
+      const needs = run.modelRef && !trainedOnLoaded(run.modelRef, useModel.getState().info?.ref) ? run.modelRef : null;
+      const source = needs && sourceForRef(needs);
+      if (needs && !source) return set({ error: `Run ${runId} was trained on ${needs}. Drop that model's folder in the Model panel, then resume.` });
+      const loading = source ? loadingStart(describeSource(source)) : undefined;
+      let ended: PlanWaitEnd | null;
+      try {
+        ended = await waitForPlan(name, async (report) => {
+          if (source && !(await useModel.getState().loadModel(source, (p) => report(loadingStart(describeSource(source), p))))) throw new Error(`Run ${runId} needs ${needs}, which could not be loaded (see the Model panel).`);
+          return { job: 'training', config: run.config };
+        }, loading);
+      } catch (err) {
+        return set({ error: (err as Error).message });
       }
-      if (isTrainingRun(run)) {
-        const name = run.name ?? run.id;
-        const ended = await waitForPlan({ job: 'training', config: run.config }, name);
-        if (ended === 'cancelled') return set({ notice: startCancelledText(`Resuming “${name}”`) });
-        if (ended) return set({ error: resumeRefusal(ended.refused, run.config, name) });
+      if (ended === 'cancelled') {
+        // The worker cannot stop a load part-way: the model goes on loading, and the Model panel shows it.
+        const stillLoading = source && useModel.getState().loading ? ` ${describeSource(source)} goes on loading (the Model panel shows it).` : '';
+        return set({ notice: `${startCancelledText(`Resuming “${name}”`)}${stillLoading}` });
       }
+      if (ended) return set({ error: resumeRefusal(ended.refused, run.config, name) });
       await train(runId, true);
     }, 'A run is already training or starting; pause or stop it before resuming another.'),
 

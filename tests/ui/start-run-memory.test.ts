@@ -19,6 +19,8 @@ const LONGEST_PROMPT = 260;
 /** Where set, datasetFits counts as the worker does on a dataset not counted yet: it reports its
  * progress, and answers when the test says so. */
 let counting: { progress: ProgressInfo; answer?: () => void; report?: (p: ProgressInfo) => void } | null = null;
+/** Where set, loadModel loads as the worker does a hub model: it reports its bytes, and answers when the test says so. */
+let loading: { progress: ProgressInfo; answer?: () => void } | null = null;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -30,6 +32,11 @@ vi.mock('../../src/state/engine.ts', () => ({
         const c = counting;
         c.report = onProgress;
         return new Promise((resolve) => (c.answer = () => resolve({ longestPrompt: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS })));
+      }
+      if (kind === 'loadModel' && loading) {
+        onProgress?.(loading.progress);
+        const l = loading;
+        return new Promise((resolve) => (l.answer = () => resolve({ ref: (payload as { source: { repo: string } }).source.repo })));
       }
       if (kind === 'createRun') return Promise.resolve({ runId: 'r-new' });
       if (kind === 'startRun') return Promise.resolve({ status: 'done', step: 30 });
@@ -76,6 +83,7 @@ beforeEach(() => {
   requests.length = 0;
   planAnswers = [];
   counting = null;
+  loading = null;
   useJobs.setState(stores.jobs, true);
   useDemo.setState(stores.demo, true);
   useModel.setState({ ...stores.model, info: { ref: EMBEDDED_REF } as never }, true);
@@ -303,6 +311,57 @@ describe('an HDR or ablation start on a dataset the panels have not counted yet'
     expect(useJobs.getState().running).toBeNull();
     // Not even the plan is asked: the start is over.
     expect(kinds()).toEqual(['datasetFits']);
+  });
+});
+
+describe('a resume of a run trained on another model than the one loaded', () => {
+  // A hub model of about 1 GB: its download takes a while, which the strip used to leave blank, with no Cancel.
+  const HUB = 'Qwen/Qwen2.5-0.5B-Instruct';
+  const hubRun = { ...demoRun, id: 'r-hub', name: 'hub run', status: 'paused', lastStep: 3, modelRef: HUB };
+  const strip = () => renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
+  /** What the strip's live region says (each phase once: its text names the phase, not its bytes). */
+  const announced = (html: string) => /data-testid="run-announcer">([^<]*)</.exec(html)![1];
+  beforeEach(() => {
+    useRuns.setState({ runs: [hubRun as never] });
+    loading = { progress: { label: 'model.safetensors', done: 300 * 2 ** 20, total: 942 * 2 ** 20 } };
+  });
+
+  it('shows the strip loading that model with its bytes, then checking the plan, then trains', async () => {
+    const resuming = useRuns.getState().resumeRun('r-hub');
+    await settle();
+    const html = strip();
+    expect(text(html)).toContain(`Training hub run`);
+    expect(text(html)).toContain(`loading ${HUB}`);
+    expect(text(html)).toContain('300 MiB of 942 MiB');
+    expect(html).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
+    expect(announced(html)).toBe(`Training “hub run”: loading ${HUB}.`);
+    // Start training is off meanwhile, saying what the start is doing.
+    const panel = renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }));
+    expect(panel.replace(/<!-- -->/g, '').replace(/&#x27;/g, "'")).toMatch(new RegExp(`id="start-blocked"[^>]*>A run is starting: loading ${HUB} \\(the run strip's Cancel stops it\\)\\.<`));
+    expect(kinds()).toEqual(['loadModel']);
+    loading!.answer!();
+    await settle();
+    const checking = strip();
+    expect(text(checking)).toContain(PLAN_CHECK_LABEL);
+    expect(text(checking)).not.toContain(`loading ${HUB}`);
+    expect(announced(checking)).toBe(`Training “hub run”: ${PLAN_CHECK_LABEL}.`);
+    planAnswers.shift()!.resolve(fitting);
+    await resuming;
+    expect(kinds()).toEqual(['loadModel', 'planMemory', 'startRun']);
+  });
+
+  it('ends at the strip’s Cancel pressed while the model loads, and sends nothing once the load ends', async () => {
+    const resuming = useRuns.getState().resumeRun('r-hub');
+    await settle();
+    await useRuns.getState().cancelStart();
+    await resuming;
+    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${HUB} goes on loading (the Model panel shows it).`);
+    expect(text(strip())).not.toContain(`loading ${HUB}`);
+    loading!.answer!();
+    await settle();
+    await settle();
+    expect(kinds()).toEqual(['loadModel']);
+    expect(useRuns.getState().active).toBeNull();
   });
 });
 

@@ -1,14 +1,27 @@
-// The active run's progress, shown above every panel: step, tokens/s, ETA, and pause/stop. Its live
-// region says the run's milestones only (runAnnouncement.ts); it stays mounted after the run ends,
-// so the end is heard too.
+// The active run's progress, shown above every panel: step, tokens/s, ETA, and pause/stop; before it,
+// a start on its way (its run's model loading, its memory plan) with its Cancel. Its live region says
+// the run's milestones only (runAnnouncement.ts); it stays mounted after the run ends, so the end is
+// heard too.
 import { useState } from 'react';
 import { etaSeconds, useRuns } from '../../state/runStore.ts';
-import { PLAN_CHECK_LABEL } from '../../state/startPlan.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
 import { nextRunAnnouncement, type RunAnnouncement, type RunMoment } from './runAnnouncement.ts';
 import { formatBytes, formatDuration } from '../format.ts';
+import type { ProgressInfo } from '../../worker/protocol.ts';
+
+/** Whether a bar before the first step counts something (a large dataset tokenizing, a large model
+ * loading or uploading, for minutes): examples or bytes. */
+const countsSomething = (p: ProgressInfo) => !!p.unit && p.total > 1;
+
+/** The bar's words before the first step: what it counts, and how far it is. */
+function beforeTrainingDetail(p: ProgressInfo | null): string {
+  if (!p) return 'starting…';
+  if (!countsSomething(p)) return `${p.label}…`;
+  if (p.unit === 'bytes') return `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}…`;
+  return `${p.label === 'tokenizing' ? 'tokenizing the examples' : p.label}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}…`;
+}
 
 export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const active = useRuns((s) => s.active);
@@ -28,14 +41,15 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const total = (run?.config as { steps?: number } | undefined)?.steps ?? active?.progress?.total ?? 0;
   const p = active?.progress ?? null;
   const training = p?.label === 'training';
-  // Before the first step a large dataset tokenizes and a large model uploads for minutes: their
-  // bars count examples and bytes.
-  const counted = !training && !!p?.unit && p.total > 1;
+  const counted = !training && !!p && countsSomething(p);
   const loss = run ? lastMetrics.get(run.id)?.loss : undefined;
+  // A start on its way has no run yet (a new run's is made once its plan lets it): it is told apart by its name.
   const moment: RunMoment | null = active
     ? training
       ? { runId: active.runId, name, phase: 'training', step: p.done, total, loss }
       : { runId: active.runId, name, phase: 'starting' }
+    : startWaiting
+      ? { runId: `starting ${startWaiting.name}`, name: startWaiting.name, phase: 'waiting', words: startWaiting.phase.words }
     : run && said && said.key !== 'ended'
       ? { runId: run.id, name, phase: 'ended', status: run.status, step: run.lastStep ?? 0, message: run.message, loss }
       : null;
@@ -48,13 +62,15 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       {said?.text}
     </p>
   );
-  // A start waiting for its memory plan has sent the worker nothing: no pause or stop yet, only Cancel.
-  if (!active && startWaiting)
+  // A start on its way (its run's model loading, its memory plan) has sent the run nothing: no pause
+  // or stop yet, only Cancel.
+  if (!active && startWaiting) {
+    const w = startWaiting.phase.progress;
     return (
       <>
         {announcer}
         <section className="runstrip" aria-label="Training run starting" data-testid="run-strip">
-          <ProgressBar label={`Training ${startWaiting.name}`} done={0} total={0} detail={`${PLAN_CHECK_LABEL}…`} testId="run-progress" />
+          <ProgressBar label={`Training ${startWaiting.name}`} done={countsSomething(w) ? w.done : 0} total={countsSomething(w) ? w.total : 0} detail={beforeTrainingDetail(w)} testId="run-progress" />
           <div className="row">
             <KeepFocusButton data-testid="run-start-cancel" onClick={() => cancelStart()} aria-label="Cancel starting the training run">
               Cancel
@@ -63,18 +79,13 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
         </section>
       </>
     );
+  }
   if (!active) return announcer;
 
   const eta = training ? etaSeconds(active.stepTimes, total) : null;
   const detail = training
     ? `step ${p.done} / ${total}${p.rate ? ` · ${Math.round(p.rate).toLocaleString()} tokens/s` : ''}${eta !== null ? ` · about ${formatDuration(eta)} left` : ''}`
-    : p
-      ? counted
-        ? p.unit === 'bytes'
-          ? `${p.label}: ${formatBytes(p.done)} of ${formatBytes(p.total)}…`
-          : `${p.label === 'tokenizing' ? 'tokenizing the examples' : p.label}: ${p.done.toLocaleString()} of ${p.total.toLocaleString()}…`
-        : `${p.label}…`
-      : 'starting…';
+    : beforeTrainingDetail(p);
   const ending = active.pausing || active.stopping;
   return (
     <>

@@ -1,11 +1,13 @@
-// What the run strip's live region says of the active training run: that it started, about every
-// tenth of its steps, and how it ended (paused, stopped, finished, failed, with its last loss).
+// What the run strip's live region says of the active training run: each phase of its start on its
+// way (its model loading, the memory plan's check), that it started, about every tenth of its steps,
+// and how it ended (paused, stopped, finished, failed, with its last loss).
 // Nothing per step: a screen reader would read nothing else.
 import { failedWhen, type RunStatus } from '../../worker/protocol.ts';
 import { formatMetric } from '../format.ts';
 
 /** The run as the strip sees it now. */
 export type RunMoment =
+  | { runId: string; name: string; phase: 'waiting'; words: string }
   | { runId: string; name: string; phase: 'starting' }
   | { runId: string; name: string; phase: 'training'; step: number; total: number; loss?: number }
   | { runId: string; name: string; phase: 'ended'; status: RunStatus; step: number; message?: string; loss?: number };
@@ -19,6 +21,7 @@ export interface RunAnnouncement {
 
 function milestoneKey(now: RunMoment): string | null {
   if (now.phase === 'ended') return now.status === 'paused' || now.status === 'done' || now.status === 'failed' ? 'ended' : null;
+  if (now.phase === 'waiting') return `waiting: ${now.words}`;
   if (now.phase === 'starting' || !(now.total > 0)) return 'started';
   // Tenths 1 to 9: the last step is said as "finished", not as 100%.
   const tenth = Math.min(9, Math.floor((10 * now.step) / now.total));
@@ -29,6 +32,7 @@ const lossText = (loss: number | undefined, what: string) => (loss === undefined
 
 function say(now: RunMoment, key: string): string {
   const run = `Training “${now.name}”`;
+  if (now.phase === 'waiting') return `${run}: ${now.words}.`;
   if (now.phase === 'starting' || key === 'started') return `${run} started.`;
   if (now.phase === 'training') return `${run}: ${key.slice(6)}0% done, step ${now.step} of ${now.total}${lossText(now.loss, 'loss')}.`;
   if (now.phase !== 'ended') return '';

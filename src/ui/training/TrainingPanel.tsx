@@ -2,7 +2,7 @@
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
-import { canResume, draftProblem, resumeLabel, useRuns } from '../../state/runStore.ts';
+import { canResume, draftProblem, resumeLabel, startingRunReason, useRuns } from '../../state/runStore.ts';
 import { startRefusal } from '../../state/startPlan.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { useGpuBusyReason, useJobs, useResumeHeld, useTrainingElsewhere } from '../../state/jobStore.ts';
@@ -15,10 +15,6 @@ import { ReasoningNote } from './ReasoningNote.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 
-/** Why Start training and Resume are off while a start (this form's, the guided demo's, a resume)
- * waits for its memory plan. */
-const STARTING_REASON = "A run is starting: its memory plan is being checked (the run strip's Cancel stops it).";
-
 export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void }) {
   const datasets = useDatasets((s) => s.datasets);
   const datasetId = useDatasets((s) => s.selectedId);
@@ -30,8 +26,9 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const dataset = datasets.find((d) => d.id === datasetId);
   const selected = runs.find((r) => r.id === selectedRunId);
   const trainingNow = useRuns((s) => s.trainingNow);
-  // A start waiting for its plan (this form's or the guided demo's): the run strip has its Cancel.
-  const starting = useRuns((s) => s.startWaiting !== null);
+  // A start on its way (this form's, the guided demo's, a resume): the run strip has its Cancel.
+  const startingReason = useRuns((s) => startingRunReason(s.startWaiting));
+  const starting = startingReason !== null;
   const jobRows = useJobs((s) => s.rows);
   const resumable = selected && canResume(selected, active?.runId ?? null, jobRows, trainingNow);
 
@@ -43,7 +40,6 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const trainingElsewhere = useTrainingElsewhere();
   // The plan on its way comes last: it lasts a moment, and what holds the GPU or needs fixing says more.
   // A start on its way comes first: it is why the button is off, and it ends in a moment or by Cancel.
-  const startingReason = starting ? STARTING_REASON : null;
   const blocked = startingReason ?? missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : planPending);
   // A resume takes the run's own settings, dataset and model: only what holds the GPU holds it.
   const resumeHeld = useResumeHeld();
