@@ -7,6 +7,7 @@
 // (a release that fails after a failed check never replaces why the check failed).
 // A check that cannot run throws ExportCheckError, naming the runtime that failed.
 import type { Gpu } from '../gpu/index.ts';
+import { GpuRefusedWorkError, REFUSED_WORK_NOT_KEPT } from '../gpu/errors.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { argmax, openEngineRunner, type EngineRunner } from './engineLogits.ts';
@@ -83,10 +84,17 @@ export class ExportCheckError extends Error {
   }
 }
 
+/** What a GPU refusal (out of memory) of the engine's side did, in place of REFUSED_WORK_NOT_KEPT:
+ * the export was written before the check ran, so only the check lost its results. */
+const CHECK_STOPPED_EXPORT_KEPT = 'only the check stopped: the export was written before it and is kept as it is';
+
 /** Why a check that threw `err` could not run, and on which side: read so by exportAndCheck (the
  * worker, for the page) and by studio export-onnx alike. */
 export function checkFailure(err: unknown): ExportCheckFailure {
-  return { side: err instanceof ExportCheckError ? err.side : null, message: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof ExportCheckError)) return { side: null, message };
+  const refused = err.cause instanceof GpuRefusedWorkError;
+  return { side: err.side, message: refused ? message.replace(REFUSED_WORK_NOT_KEPT, CHECK_STOPPED_EXPORT_KEPT) : message };
 }
 
 /** `work` as one side of the check: what it throws is said as that side's. */
