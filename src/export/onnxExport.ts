@@ -16,6 +16,7 @@ import { ELEMENT_BYTES } from '../ops/convert.ts';
 import { OnnxGraphBuilder, type ExternalLocation } from './onnxBuilder.ts';
 import { buildDecoderGraph, type OnnxWeightType } from './decoderGraph.ts';
 import { loraFactorsByWeight, mergeTensor } from './mergeLora.ts';
+import { releaseAfter } from './releaseAfter.ts';
 
 export type OnnxExportDtype = 'fp32' | 'fp16';
 
@@ -79,7 +80,8 @@ export function onnxWeightBytes(spec: ModelSpec, dtype: OnnxExportDtype): number
 
 export async function exportOnnxModel(gpu: Gpu, source: ModelFiles, opts: OnnxExportOptions): Promise<OnnxExportResult> {
   const { spec, checkpoint } = await openModel(source);
-  try {
+  // Closed whatever the export met; a close that fails after a failed export does not replace why.
+  return releaseAfter(async () => {
     if (opts.adapter) validateLoraSettings(spec, opts.adapter.settings);
     const factors = opts.adapter ? loraFactorsByWeight(spec, opts.adapter) : new Map();
     const manifest = weightManifest(spec);
@@ -132,9 +134,7 @@ export async function exportOnnxModel(gpu: Gpu, source: ModelFiles, opts: OnnxEx
     await addSideFiles(files, source, spec, opts.dtype, external);
     opts.onProgress?.({ stage: 'done', tensorsDone: manifest.length, tensorsTotal: manifest.length, bytesDone, bytesTotal: weightBytes });
     return { spec, files, modelPath, externalDataPath, weightBytes, dtype: opts.dtype };
-  } finally {
-    await checkpoint.close();
-  }
+  }, () => checkpoint.close());
 }
 
 /** config.json with the transformers.js hints, generation_config.json, the tokenizer files. */
@@ -154,12 +154,7 @@ async function addSideFiles(files: Map<string, Uint8Array>, source: ModelFiles, 
   files.set('generation_config.json', enc.encode(generationConfig));
   for (const name of TOKENIZER_FILES) {
     const src = await source.open(name);
-    if (!src) continue;
-    try {
-      files.set(name, await src.read(0, src.size));
-    } finally {
-      await src.close();
-    }
+    if (src) files.set(name, await releaseAfter(() => src.read(0, src.size), () => src.close()));
   }
   // transformers.js's tokenizer reads its chat template from tokenizer_config.json only: one kept in
   // chat_template.jinja (as recent transformers saves it, and the studio trained with) goes in there.

@@ -3,14 +3,17 @@
 // over every position, greedy tokens from both (the ONNX side decodes through its KV cache, the
 // engine by full forwards), and the KV-cache path against ONNX's own no-cache logits at the last
 // step. The report is plain JSON so the UI can show it and store it with the run.
-// Never changes the export; loads one engine model and one ORT session, both released at the end.
+// Never changes the export; loads one engine model and one ORT session, both released at the end
+// (a release that fails after a failed check never replaces why the check failed).
 // A check that cannot run throws ExportCheckError, naming the runtime that failed.
 import type { Gpu } from '../gpu/index.ts';
+import { GpuRefusedWorkError, REFUSED_WORK_NOT_KEPT } from '../gpu/errors.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { argmax, openEngineRunner } from './engineLogits.ts';
+import { argmax, openEngineRunner, type EngineRunner } from './engineLogits.ts';
 import { openOrtDecoder, runDecoderStep, type OrtDecoder, type OrtExecutionProvider } from './onnxRuntime.ts';
 import type { OnnxExportDtype, OnnxExportResult } from './onnxExport.ts';
+import { releaseAfter } from './releaseAfter.ts';
 
 /** Allowed max |logit diff| per unit of logit scale (max(1, largest |logit|)) at two layers.
  * fp32: the merged weight W + s·B·A is rounded once to f32 and the two runtimes sum in different
@@ -81,10 +84,17 @@ export class ExportCheckError extends Error {
   }
 }
 
+/** What a GPU refusal (out of memory) of the engine's side did, in place of REFUSED_WORK_NOT_KEPT:
+ * the export was written before the check ran, so only the check lost its results. */
+const CHECK_STOPPED_EXPORT_KEPT = 'only the check stopped: the export was written before it and is kept as it is';
+
 /** Why a check that threw `err` could not run, and on which side: read so by exportAndCheck (the
  * worker, for the page) and by studio export-onnx alike. */
 export function checkFailure(err: unknown): ExportCheckFailure {
-  return { side: err instanceof ExportCheckError ? err.side : null, message: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof ExportCheckError)) return { side: null, message };
+  const refused = err.cause instanceof GpuRefusedWorkError;
+  return { side: err.side, message: refused ? message.replace(REFUSED_WORK_NOT_KEPT, CHECK_STOPPED_EXPORT_KEPT) : message };
 }
 
 /** `work` as one side of the check: what it throws is said as that side's. */
@@ -108,73 +118,28 @@ export interface VerifyOptions {
   eosTokenIds?: number[];
 }
 
+// Each runtime's calls go through its side, so a failure says which one it was (an engine
+// out-of-memory is not onnxruntime-web's to fix).
+const onEngine = <T>(work: () => Promise<T>) => onSide('engine', work);
+const onOrt = <T>(work: () => Promise<T>) => onSide('onnxruntime-web', work);
+
 export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: LoraAdapter | null, exported: OnnxExportResult, opts: VerifyOptions): Promise<ExportCheckReport> {
   if (opts.prompts.length === 0 || opts.prompts.some((p) => p.length === 0)) throw new Error('export check needs at least one non-empty prompt');
   const steps = opts.steps ?? 6;
   const eos = opts.eosTokenIds ?? [];
-  const V = exported.spec.vocabSize;
   const maxTokens = Math.max(...opts.prompts.map((p) => p.length)) + steps;
-  // Each runtime's calls go through its side, so a failure says which one it was (an engine
-  // out-of-memory is not onnxruntime-web's to fix).
-  const onEngine = <T>(work: () => Promise<T>) => onSide('engine', work);
-  const onOrt = <T>(work: () => Promise<T>) => onSide('onnxruntime-web', work);
-  const engine = await onEngine(() => openEngineRunner(gpu, source, adapter, maxTokens));
   const executionProvider = opts.executionProvider ?? 'wasm';
-  let dec: OrtDecoder;
-  try {
-    dec = await onOrt(() => openOrtDecoder(exported.spec, exported.files, exported.modelPath, executionProvider));
-  } catch (err) {
-    engine.release();
-    throw err;
-  }
-  const prompts: PromptCheck[] = [];
-  try {
-    for (const ids of opts.prompts) {
-      const want = await onEngine(() => engine.logits(ids));
-      const first = await onOrt(() => runDecoderStep(dec, [ids], null));
-      const maxAbsDiff = maxAbs(first.logits, want);
-      const maxAbsLogit = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-      const engineTokens = await onEngine(() => engine.greedy(ids, steps, eos));
-
-      // ONNX greedy through the KV cache: one token per step after the prompt.
-      const onnxTokens: number[] = [];
-      let step = first;
-      let seq = [...ids];
-      let lastLogits = first.logits.subarray((ids.length - 1) * V, ids.length * V);
-      for (let s = 0; s < steps; s++) {
-        const next = argmax(lastLogits, 0, V);
-        onnxTokens.push(next);
-        if (eos.includes(next) || s === steps - 1) break;
-        seq = [...seq, next];
-        step = await onOrt(() => runDecoderStep(dec, [[next]], step.present));
-        lastLogits = step.logits;
-      }
-      // The cache is what transformers.js decodes through: when greedy decoding stopped at its first
-      // token (end of sequence, or one step asked), one step still goes through it to be compared.
-      if (seq.length === ids.length) {
-        seq = [...ids, onnxTokens[0]];
-        step = await onOrt(() => runDecoderStep(dec, [[onnxTokens[0]]], first.present));
-        lastLogits = step.logits;
-      }
-      const kvCacheSteps = seq.length - ids.length;
-      // The cached last step against a full no-cache run of the same sequence.
-      const full = await onOrt(() => runDecoderStep(dec, [seq], null));
-      const kvCacheMaxAbsDiff = maxAbs(lastLogits, full.logits.subarray((seq.length - 1) * V, seq.length * V));
-      const greedyEqual = sameTokens(engineTokens, onnxTokens);
-      let greedyTieGap: number | null = null;
-      if (!greedyEqual) {
-        // Both sides decoded the same prefix up to the first difference d: the engine's logits there.
-        const d = engineTokens.findIndex((t, i) => t !== onnxTokens[i]);
-        const at = await onEngine(() => engine.logits([...ids, ...engineTokens.slice(0, d)]));
-        const row = (ids.length + d - 1) * V;
-        greedyTieGap = at[row + engineTokens[d]] - at[row + onnxTokens[d]];
-      }
-      prompts.push({ promptIds: ids, maxAbsDiff, maxAbsLogit, engineTokens, onnxTokens, greedyEqual, greedyTieGap, kvCacheMaxAbsDiff, kvCacheSteps });
-    }
-  } finally {
-    engine.release();
-    await onOrt(() => dec.release());
-  }
+  // Both runtimes are released whatever the check met; when it failed, that failure is what is
+  // said, not a release that failed after it.
+  const engine = await onEngine(() => openEngineRunner(gpu, source, adapter, maxTokens));
+  const prompts = await releaseAfter(async () => {
+    const dec = await onOrt(() => openOrtDecoder(exported.spec, exported.files, exported.modelPath, executionProvider));
+    return releaseAfter(async () => {
+      const checks: PromptCheck[] = [];
+      for (const ids of opts.prompts) checks.push(await checkPrompt(engine, dec, ids, steps, eos));
+      return checks;
+    }, () => onOrt(() => dec.release()));
+  }, () => onEngine(async () => engine.release()));
   const maxAbsDiff = Math.max(...prompts.map((p) => p.maxAbsDiff));
   const kvCacheMaxAbsDiff = Math.max(...prompts.map((p) => p.kvCacheMaxAbsDiff));
   const greedyEqual = prompts.every((p) => p.greedyEqual);
@@ -192,6 +157,51 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
     passed: maxAbsDiff <= tolerance && kvCacheMaxAbsDiff <= tolerance && (greedyEqual || greedyNearTie),
     checkedAt: new Date().toISOString(),
   };
+}
+
+/** One prompt through both runtimes: logits, greedy tokens, and the ONNX KV-cache path. */
+async function checkPrompt(engine: EngineRunner, dec: OrtDecoder, ids: number[], steps: number, eos: number[]): Promise<PromptCheck> {
+  const V = dec.spec.vocabSize;
+  const want = await onEngine(() => engine.logits(ids));
+  const first = await onOrt(() => runDecoderStep(dec, [ids], null));
+  const maxAbsDiff = maxAbs(first.logits, want);
+  const maxAbsLogit = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  const engineTokens = await onEngine(() => engine.greedy(ids, steps, eos));
+
+  // ONNX greedy through the KV cache: one token per step after the prompt.
+  const onnxTokens: number[] = [];
+  let step = first;
+  let seq = [...ids];
+  let lastLogits = first.logits.subarray((ids.length - 1) * V, ids.length * V);
+  for (let s = 0; s < steps; s++) {
+    const next = argmax(lastLogits, 0, V);
+    onnxTokens.push(next);
+    if (eos.includes(next) || s === steps - 1) break;
+    seq = [...seq, next];
+    step = await onOrt(() => runDecoderStep(dec, [[next]], step.present));
+    lastLogits = step.logits;
+  }
+  // The cache is what transformers.js decodes through: when greedy decoding stopped at its first
+  // token (end of sequence, or one step asked), one step still goes through it to be compared.
+  if (seq.length === ids.length) {
+    seq = [...ids, onnxTokens[0]];
+    step = await onOrt(() => runDecoderStep(dec, [[onnxTokens[0]]], first.present));
+    lastLogits = step.logits;
+  }
+  const kvCacheSteps = seq.length - ids.length;
+  // The cached last step against a full no-cache run of the same sequence.
+  const full = await onOrt(() => runDecoderStep(dec, [seq], null));
+  const kvCacheMaxAbsDiff = maxAbs(lastLogits, full.logits.subarray((seq.length - 1) * V, seq.length * V));
+  const greedyEqual = sameTokens(engineTokens, onnxTokens);
+  let greedyTieGap: number | null = null;
+  if (!greedyEqual) {
+    // Both sides decoded the same prefix up to the first difference d: the engine's logits there.
+    const d = engineTokens.findIndex((t, i) => t !== onnxTokens[i]);
+    const at = await onEngine(() => engine.logits([...ids, ...engineTokens.slice(0, d)]));
+    const row = (ids.length + d - 1) * V;
+    greedyTieGap = at[row + engineTokens[d]] - at[row + onnxTokens[d]];
+  }
+  return { promptIds: ids, maxAbsDiff, maxAbsLogit, engineTokens, onnxTokens, greedyEqual, greedyTieGap, kvCacheMaxAbsDiff, kvCacheSteps };
 }
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -33,6 +33,10 @@ export const OUT_OF_MEMORY_LOWER = 'Batch (examples) or Sequence length (tokens)
 /** The whole advice of an out-of-memory refusal: what a command with no setting to lower replaces. */
 export const OUT_OF_MEMORY_ADVICE = `Lower ${OUT_OF_MEMORY_LOWER}, or close other tabs that use the GPU, and try again`;
 
+/** What a refusal did to the job's results, in a refusal's message: true of a training or evaluation
+ * job; a job whose results were kept before the refused work (the ONNX export's check) says its own. */
+export const REFUSED_WORK_NOT_KEPT = 'results since then cannot be trusted, so the job stopped without keeping them';
+
 /** The GPU refused work nobody was checking for errors (a validation error, or memory it could not
  * give): the commands after it may have been skipped, so nothing read back since can be trusted. */
 export class GpuRefusedWorkError extends Error {
@@ -42,8 +46,8 @@ export class GpuRefusedWorkError extends Error {
   ) {
     super(
       kind === 'out-of-memory'
-        ? `the GPU ran out of memory (${detail}); results since then cannot be trusted, so the job stopped without keeping them. ${OUT_OF_MEMORY_ADVICE}`
-        : `the GPU refused the studio's work (${detail}); results since then cannot be trusted, so the job stopped without keeping them. This is a bug in the studio: please report it with this message`,
+        ? `the GPU ran out of memory (${detail}); ${REFUSED_WORK_NOT_KEPT}. ${OUT_OF_MEMORY_ADVICE}`
+        : `the GPU refused the studio's work (${detail}); ${REFUSED_WORK_NOT_KEPT}. This is a bug in the studio: please report it with this message`,
     );
     this.name = 'GpuRefusedWorkError';
   }

@@ -1,0 +1,21 @@
+// Work that holds a resource (an engine model, an ORT session, an open file), then its release,
+// whatever the work met. Why the work stopped is what the user must hear: a release that fails
+// after a failed work (a runtime half torn down by the same failure) must not replace that error.
+// Never hides a failed release after work that succeeded: nothing else would tell of it.
+
+/** `work`'s result, once `release` has run; `work`'s error when it failed, even if `release` then throws. */
+export async function releaseAfter<T>(work: () => Promise<T>, release: () => unknown): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    try {
+      await release();
+    } catch {
+      // The work's failure is the one to tell; this one most likely follows from it.
+    }
+    throw err;
+  }
+  await release();
+  return result;
+}
