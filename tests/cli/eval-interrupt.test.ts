@@ -1,18 +1,19 @@
 // Ctrl-C during `studio eval` ends it after the batch in flight and writes the answers checked so
 // far (an hours-long evaluation lost every answer to a Ctrl-C, a driver reset or a full GPU), and
 // --resume answers the rest: the file ends as one uninterrupted run writes it.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interruptedStudio } from '../helpers/interrupt.ts';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 
 describe('studio eval interrupted', () => {
   it('writes what was checked and exits 130; --resume answers the rest as one run would', { timeout: 300_000 }, async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'eval-interrupt-')), 'predictions.jsonl');
     const args = (file: string, ...extra: string[]) => ['eval', '--model', 'public/models/tiny-qwen3', '--data', 'public/demo/demo-dataset.jsonl', '--split', 'all', '--max-tokens', '4', '--out', file, ...(extra.includes('--limit') ? [] : ['--limit', '60']), ...extra];
-    const studio = (...a: string[]) => spawnSync(process.execPath, ['bin/studio.mjs', ...a], { encoding: 'utf8', timeout: 240_000 });
+    // What follows the Ctrl-C runs in this process (main(), helpers/studioInProcess.ts), on one device.
+    const studio = (...a: string[]) => studioInProcess(a);
     const r = await interruptedStudio(args(out, '--batch', '1'), /evaluated [1-9]\d*\/60/);
     // Exited, not killed: a process ending under a pending GPU read-back crashed in Dawn (SIGSEGV).
     expect([r.code, r.signal], r.stderr).toEqual([130, null]);
@@ -24,23 +25,23 @@ describe('studio eval interrupted', () => {
 
     // Resumed (more answers at once: greedy answers do not depend on the batch), it answers the rest
     // and writes what one uninterrupted run writes.
-    const resumed = studio(...args(out, '--batch', '8', '--resume', '--quiet'));
-    expect(resumed.status, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain(`resuming: ${written.length} of 60 examples already answered in ${out}; ${60 - written.length} left`);
+    const resumed = await studio(...args(out, '--batch', '8', '--resume', '--quiet'));
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.err).toContain(`resuming: ${written.length} of 60 examples already answered in ${out}; ${60 - written.length} left`);
     const straight = join(mkdtempSync(join(tmpdir(), 'eval-straight-')), 'predictions.jsonl');
-    expect(studio(...args(straight, '--batch', '8', '--quiet')).status).toBe(0);
+    expect((await studio(...args(straight, '--batch', '8', '--quiet'))).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(straight, 'utf8'));
     // Resuming a finished evaluation answers nothing and leaves the file as it was (it was written twice over).
     const before = readFileSync(straight, 'utf8');
-    expect(resumed.stdout.split('\n')[0]).toBe(studio(...args(straight, '--batch', '8', '--resume', '--quiet')).stdout.split('\n')[0]);
+    expect(resumed.out.split('\n')[0]).toBe((await studio(...args(straight, '--batch', '8', '--resume', '--quiet'))).out.split('\n')[0]);
     expect(readFileSync(straight, 'utf8')).toBe(before);
     // Another sample of the data (another --limit) is refused, naming an answer it does not ask for;
     // so is a file that is not there.
-    const other = studio(...args(out, '--limit', '5', '--resume', '--quiet'));
-    expect(other.status).toBe(2);
-    expect(other.stderr).toMatch(/--resume: .* answers \d+ examples? this evaluation does not ask \(demo-\d+/);
-    const none = studio(...args(join(tmpdir(), 'no-such-predictions.jsonl'), '--resume', '--quiet'));
-    expect(none.status).toBe(2);
-    expect(none.stderr).toContain('does not exist, so there is nothing to resume');
+    const other = await studio(...args(out, '--limit', '5', '--resume', '--quiet'));
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/--resume: .* answers \d+ examples? this evaluation does not ask \(demo-\d+/);
+    const none = await studio(...args(join(tmpdir(), 'no-such-predictions.jsonl'), '--resume', '--quiet'));
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('does not exist, so there is nothing to resume');
   });
 });

@@ -1,12 +1,12 @@
 // Ctrl-C during `studio train` pauses the run as the studio's Pause does: the step in flight ends,
 // a checkpoint is written and --resume goes on from it (it lost every step since the last
 // checkpoint, 20 by default). A resume to the step it reached writes the adapter as it is.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interruptedStudio } from '../helpers/interrupt.ts';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
 
 const STEPS = 5000;
 const args = (out: string, steps: number) => [
@@ -32,9 +32,9 @@ describe('studio train interrupted', () => {
     expect(existsSync(join(out, 'adapter_model.safetensors'))).toBe(false);
 
     // Resumed to the step it reached: no step trained again, the adapter written.
-    const resumed = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, reached), '--resume', '--quiet'], { encoding: 'utf8', timeout: 240_000 });
-    expect(resumed.status, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain(`trained ${reached} steps`);
+    const resumed = await studioInProcess([...args(out, reached), '--resume', '--quiet']);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain(`trained ${reached} steps`);
     expect(steps()).toHaveLength(reached);
     expect(existsSync(join(out, 'adapter_model.safetensors'))).toBe(true);
   });
@@ -52,11 +52,11 @@ describe('studio train interrupted', () => {
     expect(r.stdout).toContain(`interrupted before the first step: nothing was trained; the same command starts the run again in ${out}`);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ status: 'paused', lastStep: 0 });
     // --resume has nothing to go on from, and says how to start again.
-    const resumed = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, 1), '--resume', '--quiet'], { encoding: 'utf8', timeout: 240_000 });
-    expect(resumed.status).toBe(1);
-    expect(resumed.stderr.trim().split('\n').at(-1)).toBe(`studio train: --resume: ${join(out, 'checkpoint.safetensors')} does not exist; the run was interrupted before its first step, so start it again without --resume`);
-    const again = spawnSync(process.execPath, ['bin/studio.mjs', ...args(out, 1), '--quiet'], { encoding: 'utf8', timeout: 240_000 });
-    expect(again.status, again.stderr).toBe(0);
-    expect(again.stdout).toContain('trained 1 step on ');
+    const resumed = await studioInProcess([...args(out, 1), '--resume', '--quiet']);
+    expect(resumed.code).toBe(1);
+    expect(resumed.err.trim().split('\n').at(-1)).toBe(`studio train: --resume: ${join(out, 'checkpoint.safetensors')} does not exist; the run was interrupted before its first step, so start it again without --resume`);
+    const again = await studioInProcess([...args(out, 1), '--quiet']);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toContain('trained 1 step on ');
   });
 });
