@@ -16,7 +16,7 @@ import { ELEMENT_BYTES } from '../ops/convert.ts';
 import { OnnxGraphBuilder, type ExternalLocation } from './onnxBuilder.ts';
 import { buildDecoderGraph, type OnnxWeightType } from './decoderGraph.ts';
 import { loraFactorsByWeight, mergeTensor } from './mergeLora.ts';
-import { releaseAfter } from './releaseAfter.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 
 export type OnnxExportDtype = 'fp32' | 'fp16';
 

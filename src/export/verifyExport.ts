@@ -13,7 +13,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { argmax, openEngineRunner, type EngineRunner } from './engineLogits.ts';
 import { openOrtDecoder, runDecoderStep, type OrtDecoder, type OrtExecutionProvider } from './onnxRuntime.ts';
 import type { OnnxExportDtype, OnnxExportResult } from './onnxExport.ts';
-import { releaseAfter } from './releaseAfter.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 
 /** Allowed max |logit diff| per unit of logit scale (max(1, largest |logit|)) at two layers.
  * fp32: the merged weight W + s·B·A is rounded once to f32 and the two runtimes sum in different
