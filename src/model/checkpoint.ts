@@ -11,6 +11,7 @@ import type { WeightDtype } from './dtype.ts';
 import { DTYPE_BYTES } from './dtype.ts';
 import { firstNonFinite } from './finite.ts';
 import { readModelText, MissingModelFileError, type ModelFiles } from './model-files.ts';
+import { releaseOnFailure } from './releaseAfter.ts';
 import { readSafetensorsHeader, readTensorRange, type TensorBytes, type TensorInfo } from './safetensors.ts';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -116,7 +117,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
   const close = async () => {
     await Promise.all(sources.map((s) => s.close()));
   };
-  try {
+  await releaseOnFailure(async () => {
     for (const file of fileNames) {
       const raw = await files.open(file);
       if (!raw) throw new MissingModelFileError(file, files.label);
@@ -136,10 +137,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
         if (!tensors.has(name)) throw new CheckpointError(`${files.label}: ${INDEX_FILE} lists "${name}" in ${file}, but that shard does not contain it`);
       }
     }
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  }, close);
   return { label: files.label, files: fileNames, tensors, close };
 }
 
@@ -186,14 +184,11 @@ export async function readModelSpec(files: ModelFiles): Promise<ModelSpec> {
 /** Opens the checkpoint of `files` and validates it against `spec`; the spec returned has the files' dtype. */
 export async function openWeights(files: ModelFiles, spec: ModelSpec): Promise<LoadedModel> {
   const checkpoint = await openCheckpoint(files);
-  try {
+  return releaseOnFailure(async () => {
     // The files' dtype, not config.json's torch_dtype, is what is uploaded and planned for.
     const dtype = validateCheckpoint(spec, checkpoint);
     return { spec: dtype === spec.dtype ? spec : { ...spec, dtype }, checkpoint };
-  } catch (err) {
-    await checkpoint.close();
-    throw err;
-  }
+  }, () => checkpoint.close());
 }
 
 /** The spec's tensors one at a time, in manifest order (the uploader drops each after writing it). */

@@ -3,6 +3,7 @@
 // and the RoPE table. Returns everything the transformer and the loss head need, and a `release`.
 import { uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { openModel } from './checkpoint.ts';
+import { releaseAfter } from './releaseAfter.ts';
 import type { ModelFiles } from './model-files.ts';
 import { uploadModelWeights, destroyWeights, type UploadProgress } from './upload.ts';
 import { arrangeWeights } from './deviceWeights.ts';
@@ -42,21 +43,18 @@ export interface EngineModel {
 
 export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineModelOptions): Promise<EngineModel> {
   const { spec, checkpoint } = await openModel(files);
-  let uploaded;
   let weightNote: string | null = null;
-  try {
+  const uploaded = await releaseAfter(async () => {
     const toF16 = (opts.weightPrecision ?? 'auto') === 'auto' && subgroupMatrixLanes(gpu) > 0;
     try {
-      uploaded = await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress, bf16AsF16: toF16 });
+      return await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress, bf16AsF16: toF16 });
     } catch (err) {
       if (!(err instanceof F16RangeError)) throw err;
       // Tensor cores need f16; a weight f16 cannot hold keeps the whole model in bf16 (f32 math).
       weightNote = `${err.message}; the model stays in bf16 and its products run without tensor cores`;
-      uploaded = await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress });
+      return uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress });
     }
-  } finally {
-    await checkpoint.close();
-  }
+  }, () => checkpoint.close());
   // What is made below is freed again when a later part throws (an adapter that does not fit, a
   // batch over the adapter's limits): the worker lives on, and so would the memory.
   let weights: Awaited<ReturnType<typeof arrangeWeights>> | undefined;

@@ -4,6 +4,7 @@
 // above it (config, tokenizer, checkpoint) asks for files by their hub name only.
 import { blobSource, readAllText, type ByteSource } from './byte-source.ts';
 import { ModelConfigError } from './config.ts';
+import { releaseAfter } from './releaseAfter.ts';
 
 export interface ModelFiles {
   /** For messages: a folder path, or `repo@revision`. */
@@ -56,11 +57,7 @@ export async function readModelText(files: ModelFiles, name: string, optional = 
     if (optional) return null;
     throw new MissingModelFileError(name, files.label);
   }
-  try {
-    return await readAllText(src);
-  } finally {
-    await src.close();
-  }
+  return releaseAfter(() => readAllText(src), () => src.close());
 }
 
 /** A file of a dropped folder with its path in it (`folder/sub/config.json`). A drop's walk gets

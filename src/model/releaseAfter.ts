@@ -7,9 +7,16 @@
 
 /** `work`'s result, once `release` has run; `work`'s error when it failed, even if `release` then throws. */
 export async function releaseAfter<T>(work: () => Promise<T>, release: () => unknown): Promise<T> {
-  let result: T;
+  const result = await releaseOnFailure(work, release);
+  await release();
+  return result;
+}
+
+/** `work`'s result, the resource kept for the caller; when `work` fails, `release` runs and
+ * `work`'s error is thrown, even if `release` throws too. */
+export async function releaseOnFailure<T>(work: () => Promise<T>, release: () => unknown): Promise<T> {
   try {
-    result = await work();
+    return await work();
   } catch (err) {
     try {
       await release();
@@ -18,6 +25,4 @@ export async function releaseAfter<T>(work: () => Promise<T>, release: () => unk
     }
     throw err;
   }
-  await release();
-  return result;
 }

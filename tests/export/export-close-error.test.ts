@@ -5,39 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { exportOnnxModel } from '../../src/export/onnxExport.ts';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
-import { memoryModelFiles, type ModelFiles } from '../../src/model/model-files.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { initLoraAdapter } from '../../src/model/lora.ts';
 import { testGpu } from '../helpers/gpu.ts';
-
-const CLOSE_ERROR = 'close failed';
-const READ_ERROR = 'tokenizer.json: EIO: i/o error, read';
-
-/** `files` where `name`, once read from (or asked to, when `readFails`), throws on close after
- * releasing it: the checkpoint's probe for model.safetensors opens and closes it without reading. */
-function closeFails(files: ModelFiles, name: string, readFails = false): ModelFiles {
-  return {
-    label: files.label,
-    async open(opened) {
-      const src = await files.open(opened);
-      if (!src || opened !== name) return src;
-      let read = false;
-      const close = async () => {
-        await src.close();
-        if (read) throw new Error(`${name}: ${CLOSE_ERROR}`);
-      };
-      return {
-        name: src.name,
-        size: src.size,
-        read: async (offset, length) => {
-          read = true;
-          if (readFails) throw new Error(READ_ERROR);
-          return src.read(offset, length);
-        },
-        close,
-      };
-    },
-  };
-}
+import { CLOSE_ERROR, closeFails, READ_ERROR } from '../helpers/closeFails.ts';
 
 describe('ONNX export: a failed close of a model file does not hide why the export failed', () => {
   const tiny = generateTinyModel(tinyTestOptions('qwen3'));
@@ -52,8 +23,8 @@ describe('ONNX export: a failed close of a model file does not hide why the expo
 
   it('a tokenizer file that cannot be read is what is said, not its close', async () => {
     const withTokenizer = new Map(tiny.files).set('tokenizer.json', '{}');
-    const files = closeFails(memoryModelFiles(withTokenizer, 'tiny-qwen3'), 'tokenizer.json', true);
-    await expect(exportOnnxModel(await testGpu(), files, { dtype: 'fp32', adapter: null })).rejects.toThrow(READ_ERROR);
+    const files = closeFails(memoryModelFiles(withTokenizer, 'tiny-qwen3'), 'tokenizer.json', { readFailsFrom: 0 });
+    await expect(exportOnnxModel(await testGpu(), files, { dtype: 'fp32', adapter: null })).rejects.toThrow(`tokenizer.json: ${READ_ERROR}`);
   });
 
   it('after an export that succeeded, the failed close is said', async () => {

