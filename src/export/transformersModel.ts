@@ -8,6 +8,7 @@ import './ortGlobal.ts';
 import * as ort from 'onnxruntime-web';
 import { onnxModelPath, type OnnxExportDtype } from './onnxExport.ts';
 import type { OrtExecutionProvider } from './onnxRuntime.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 
 type Transformers = typeof import('@huggingface/transformers');
 let loaded: Promise<Transformers> | null = null;
@@ -200,17 +201,16 @@ async function readExternalDataNode(dir: string, dtype: OnnxExportDtype): Promis
   const out = [];
   for (const name of names.filter((n) => n.startsWith(`${base}_data`)).sort()) {
     const file = await open(join(dir, sub, name), 'r');
-    try {
-      const data = new Uint8Array((await file.stat()).size);
-      for (let at = 0; at < data.byteLength; ) {
-        const { bytesRead } = await file.read(data, at, Math.min(READ_PIECE_BYTES, data.byteLength - at), at);
-        if (bytesRead === 0) throw new Error(`${join(dir, sub, name)}: file shrank while reading (${at} of ${data.byteLength} bytes)`);
+    const data = await releaseAfter(async () => {
+      const bytes = new Uint8Array((await file.stat()).size);
+      for (let at = 0; at < bytes.byteLength; ) {
+        const { bytesRead } = await file.read(bytes, at, Math.min(READ_PIECE_BYTES, bytes.byteLength - at), at);
+        if (bytesRead === 0) throw new Error(`${join(dir, sub, name)}: file shrank while reading (${at} of ${bytes.byteLength} bytes)`);
         at += bytesRead;
       }
-      out.push({ path: name, data });
-    } finally {
-      await file.close();
-    }
+      return bytes;
+    }, () => file.close());
+    out.push({ path: name, data });
   }
   return out;
 }
