@@ -27,6 +27,7 @@ import { nodeFileSource } from '../../model/byte-source-node.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import type { LoraAdapter } from '../../model/lora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeftAdapter } from '../../model/peft.ts';
+import { releaseAfter } from '../../model/releaseAfter.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpointFile.ts';
 import { parseBalanceState, type BalanceState } from '../../train/balance.ts';
 import type { RunConfig } from '../../train/config.ts';
@@ -158,11 +159,7 @@ export async function readPeftAdapter(dir: string, spec: ModelSpec): Promise<Lor
   const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
   if (!existsSync(cfgPath)) throw new Error(`${dir}: no ${ADAPTER_CONFIG_FILE}`);
   const weights = await nodeFileSource(join(dir, ADAPTER_WEIGHTS_FILE));
-  try {
-    return await importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), weights);
-  } finally {
-    await weights.close();
-  }
+  return releaseAfter(() => importPeftAdapter(spec, readFileSync(cfgPath, 'utf8'), weights), () => weights.close());
 }
 
 /** A balance state file (balance.json, as run folders and a recipe's train.py keep it), or an
