@@ -7,6 +7,7 @@
 import { stableText } from '../eval/index.ts';
 import type { OnnxExportDtype } from '../export/onnxExport.ts';
 import type { JobContext } from '../jobs/context.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 import { playgroundPrompt, playgroundResult, type GenerateRequest, type GenerateResult, type PromptBound } from './playground.ts';
 import type { WorkerEvent } from './protocol.ts';
 
@@ -28,7 +29,8 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
   // the worker entry's first import) and only this backend needs it.
   const { loadTransformersCausalLM } = await import('../export/transformersModel.ts');
   const lm = await loadTransformersCausalLM({ kind: 'memory', files: req.held.files }, { dtype: req.held.dtype, executionProvider: 'wasm' });
-  try {
+  // A runtime that aborted mid-answer may fail its dispose too: the abort is what the page shows.
+  return releaseAfter(async () => {
     ctx.progress({ label: 'generating with transformers.js (greedy)', done: 0, total: 1 });
     const stops = new Set(ctx.model.stopTokenIds);
     const decode = (ids: number[]) => (ids.length ? ctx.model.tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }) : '');
@@ -54,7 +56,5 @@ export async function runGenerateOnnx(ctx: JobContext, req: GenerateRequest & { 
     req.emit({ type: 'generation', streamId: req.streamId, text });
     const finish = end >= 0 ? 'eos' : ctx.signal.aborted ? 'aborted' : 'length';
     return playgroundResult(text, finish, tokens.length, { millis, firstTokenMillis }, req.tools, req.expectation);
-  } finally {
-    await lm.dispose();
-  }
+  }, () => lm.dispose());
 }
