@@ -105,40 +105,28 @@ export function describeSource(source: ModelSource): string {
   return `${source.files.length} dropped files`;
 }
 
-export const useModel = create<ModelState>((set, get) => ({
-  info: null,
-  loading: null,
-  error: null,
-  plan: null,
-  planShape: null,
-  planFor: null,
-  planError: null,
-  cached: [],
-  cacheError: null,
-  hubToken: '',
+export const useModel = create<ModelState>((set, get) => {
+  /** The one load on its way (its label, as `loading` names it): whoever asks for the same model
+   * meanwhile waits for it (joinLoad), each told its progress. */
+  let inFlight: { label: string; listeners: Set<(p: ProgressInfo) => void>; loaded: Promise<ModelInfo | null> } | null = null;
 
-  setHubToken(token) {
-    set({ hubToken: token.trim() });
-  },
-
-  async loadModel(given, onProgress) {
-    const token = get().hubToken;
-    const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
-    const label = describeSource(source);
-    // The worker holds one model: a second load would race the first, and whichever ended last
-    // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
-    const busy = get().loading;
-    if (busy) {
-      set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
-      return null;
+  async function joinLoad(load: NonNullable<typeof inFlight>, progress: ProgressInfo | null, onProgress?: (p: ProgressInfo) => void): Promise<ModelInfo | null> {
+    if (!onProgress) return load.loaded;
+    // Where it is now: the worker says nothing more until its next chunk.
+    if (progress) onProgress(progress);
+    load.listeners.add(onProgress);
+    try {
+      return await load.loaded;
+    } finally {
+      load.listeners.delete(onProgress);
     }
-    // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
-    // while this one loads, and for good if this one fails.
-    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
+  }
+
+  async function load(source: ModelSource, label: string, listeners: Set<(p: ProgressInfo) => void>): Promise<ModelInfo | null> {
     try {
       const info = await engineClient().request('loadModel', { source }, (progress) => {
         set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } });
-        onProgress?.(progress);
+        for (const listener of listeners) listener(progress);
       });
       set({ info, plan: null, planFor: null, planError: null });
       // The worker let the previous model's ONNX export go.
@@ -161,54 +149,96 @@ export const useModel = create<ModelState>((set, get) => ({
       return null;
     } finally {
       set({ loading: null });
+      inFlight = null;
     }
-  },
+  }
 
-  async planMemory(shape) {
-    // Another shape than the plan shown was made for: no verdict until its own plan arrives. The
-    // same one asked again (a model loaded, an effect run twice) keeps it meanwhile, and so keeps
-    // the failure of the shape asked last: another shape's would read as this one's.
-    const { plan, planFor, planShape, planError } = get();
-    set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null, planError: planShape && sameShape(planShape, shape) ? planError : null });
-    if (!get().info) return;
-    // An answer for a shape asked before the current one is dropped: it would show under the newer shape.
-    const current = () => get().planShape === shape;
-    try {
-      const planned = await engineClient().request('planMemory', shape);
-      if (current()) set({ plan: planned, planFor: shape, planError: null });
-    } catch (err) {
-      if (current()) set({ plan: null, planFor: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
-    }
-  },
+  return {
+    info: null,
+    loading: null,
+    error: null,
+    plan: null,
+    planShape: null,
+    planFor: null,
+    planError: null,
+    cached: [],
+    cacheError: null,
+    hubToken: '',
 
-  async refreshCachedModels() {
-    try {
-      set({ cached: await listCachedModels(), cacheError: null });
-    } catch (err) {
-      set({ cacheError: `Could not list cached models: ${(err as Error).message}. The browser may block storage for this site.` });
-    }
-  },
+    setHubToken(token) {
+      set({ hubToken: token.trim() });
+    },
 
-  noteModelFilesGone(modelRef, message) {
-    if (get().info?.ref !== modelRef) return;
-    set({ info: null, error: message, plan: null, planFor: null, planError: null });
-  },
+    async loadModel(given, onProgress) {
+      const token = get().hubToken;
+      const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
+      const label = describeSource(source);
+      // The worker holds one model: a second load would race the first, and whichever ended last
+      // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
+      const busy = get().loading;
+      // The same model asked for again while it loads (a resume pressed again after its Cancel, an
+      // export of a run on it): the load on its way is that model's, so this waits for it too. Dropped
+      // files are never the same load: two folders may hold as many files.
+      if (busy && inFlight?.label === label && source.kind !== 'files') return joinLoad(inFlight, busy.progress, onProgress);
+      if (busy) {
+        set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
+        return null;
+      }
+      // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
+      // while this one loads, and for good if this one fails.
+      set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
+      const listeners = new Set(onProgress ? [onProgress] : []);
+      const loaded = load(source, label, listeners);
+      inFlight = { label, listeners, loaded };
+      return loaded;
+    },
 
-  async deleteCachedModel(repo) {
-    const inUse = cachedModelInUse(repo, get().info?.ref ?? null, get().loading?.source ?? null);
-    if (inUse) {
-      set({ cacheError: inUse === 'loaded' ? `${repo} is the loaded model: load another model before deleting its files.` : `${repo} is downloading now: wait for its load to end before deleting its files.` });
-      return;
-    }
-    try {
-      // A job (here or in another tab) may have started with it and still read its files, or another tab may be loading it.
-      if (!(await unlessModelInUse(repo, () => deleteCachedModel(repo)))) {
-        set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another) or being loaded in another tab: delete its files once that ends.` });
+    async planMemory(shape) {
+      // Another shape than the plan shown was made for: no verdict until its own plan arrives. The
+      // same one asked again (a model loaded, an effect run twice) keeps it meanwhile, and so keeps
+      // the failure of the shape asked last: another shape's would read as this one's.
+      const { plan, planFor, planShape, planError } = get();
+      set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null, planError: planShape && sameShape(planShape, shape) ? planError : null });
+      if (!get().info) return;
+      // An answer for a shape asked before the current one is dropped: it would show under the newer shape.
+      const current = () => get().planShape === shape;
+      try {
+        const planned = await engineClient().request('planMemory', shape);
+        if (current()) set({ plan: planned, planFor: shape, planError: null });
+      } catch (err) {
+        if (current()) set({ plan: null, planFor: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
+      }
+    },
+
+    async refreshCachedModels() {
+      try {
+        set({ cached: await listCachedModels(), cacheError: null });
+      } catch (err) {
+        set({ cacheError: `Could not list cached models: ${(err as Error).message}. The browser may block storage for this site.` });
+      }
+    },
+
+    noteModelFilesGone(modelRef, message) {
+      if (get().info?.ref !== modelRef) return;
+      set({ info: null, error: message, plan: null, planFor: null, planError: null });
+    },
+
+    async deleteCachedModel(repo) {
+      const inUse = cachedModelInUse(repo, get().info?.ref ?? null, get().loading?.source ?? null);
+      if (inUse) {
+        set({ cacheError: inUse === 'loaded' ? `${repo} is the loaded model: load another model before deleting its files.` : `${repo} is downloading now: wait for its load to end before deleting its files.` });
         return;
       }
-    } catch (err) {
-      set({ cacheError: `Could not delete ${repo}: ${(err as Error).message}. Close other tabs of the studio and try again.` });
-    }
-    await get().refreshCachedModels();
-  },
-}));
+      try {
+        // A job (here or in another tab) may have started with it and still read its files, or another tab may be loading it.
+        if (!(await unlessModelInUse(repo, () => deleteCachedModel(repo)))) {
+          set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another) or being loaded in another tab: delete its files once that ends.` });
+          return;
+        }
+      } catch (err) {
+        set({ cacheError: `Could not delete ${repo}: ${(err as Error).message}. Close other tabs of the studio and try again.` });
+      }
+      await get().refreshCachedModels();
+    },
+  };
+});

@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -14,7 +14,7 @@ export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/prot
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { describeSource, sourceForRef, useModel } from './modelStore.ts';
-import { loadingStart, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
+import { loadGoesOnText, loadingStart, loadModelFor, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 
@@ -40,6 +40,14 @@ export interface ActiveRun {
   stepTimes: Array<{ step: number; at: number }>;
   pausing: boolean;
   stopping: boolean;
+}
+
+/** What the run strip's line of a training start or resume says it is doing (startWaiting.doing). */
+export const DOING_TRAINING = 'Training';
+
+/** Why a start waits while an export on its way loads its run's model (`waiting`: startWaiting). */
+function loadingForActionReason(waiting: { doing: string; name: string }): string {
+  return `${waiting.doing} ${waiting.name} is loading its model (the run strip's Cancel stops it): start once it has loaded.`;
 }
 
 /** Seconds left, from the pace of the last steps (null until two steps are seen). */
@@ -80,8 +88,9 @@ function resumeRefusal(plan: Pick<MemoryPlan, 'problems'>, config: RunConfig, ru
 
 /** Why Start training and Resume are off while a start (the Training form's, the guided demo's, a
  * resume) is on its way (`waiting`: startWaiting), saying what it is doing; null when none is. */
-export function startingRunReason(waiting: { phase: StartProgress } | null): string | null {
+export function startingRunReason(waiting: { doing: string; name: string; phase: StartProgress } | null): string | null {
   if (!waiting) return null;
+  if (waiting.doing !== DOING_TRAINING) return loadingForActionReason(waiting);
   const doing = waiting.phase.phase === 'checking' ? 'its memory plan is being checked' : waiting.phase.words;
   return `A run is starting: ${doing} (the run strip's Cancel stops it).`;
 }
@@ -251,7 +260,7 @@ interface RunState {
   /** A start or resume on its way to training (`name`: the run as the run strip shows it; `phase`:
    * where it is, StartProgress's: a resume loading its run's model, then the memory plan's check),
    * which cancelStart ends: it holds the GPU for nothing yet, and `active` is not set until it trains. */
-  startWaiting: { name: string; phase: StartProgress } | null;
+  startWaiting: { name: string; doing: string; phase: StartProgress } | null;
   error: string | null;
   notice: string | null;
   refreshRuns(): Promise<void>;
@@ -262,8 +271,12 @@ interface RunState {
   startRun(datasetId: string, name?: string, config?: RunConfig): Promise<void>;
   resumeRun(runId: string): Promise<void>;
   /** Ends the start or resume on its way (startWaiting), before it trains: what is on its way then (a
-   * model loading, the plan) starts nothing when it ends. */
+   * model loading, the plan) starts nothing when it ends. Ends an export's load the same way. */
   cancelStart(): void;
+  /** Loads `source` before an action on a run trained on it (`doing` `name`: "Exporting a snapshot
+   * of", the run), shown on the run strip as a start's load is, with its Cancel: 'cancelled' where the
+   * user cancelled it (the action then sends nothing); throws why it did not load. */
+  loadModelForAction(name: string, doing: string, source: ModelSource): Promise<'loaded' | 'cancelled'>;
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
   deleteRun(runId: string): Promise<void>;
@@ -367,7 +380,7 @@ export const useRuns = create<RunState>((set, get) => {
    * Cancel (cancelStart); what ended it, or null to go on. */
   async function waitForPlan(name: string, planned: Parameters<typeof planWait.wait>[0], first?: StartProgress): Promise<PlanWaitEnd | null> {
     try {
-      return await planWait.wait(planned, (phase) => set({ startWaiting: { name, phase } }), first);
+      return await planWait.wait(planned, (phase) => set({ startWaiting: { name, doing: DOING_TRAINING, phase } }), first);
     } finally {
       set({ startWaiting: null });
     }
@@ -375,7 +388,8 @@ export const useRuns = create<RunState>((set, get) => {
 
   /** Runs `begin` unless a run trains or is being started: one start at a time. */
   async function startOnce(begin: () => Promise<void>, busy: string): Promise<void> {
-    if (get().active || starting) return set({ error: busy });
+    const waiting = get().startWaiting;
+    if (get().active || starting) return set({ error: waiting && waiting.doing !== DOING_TRAINING ? loadingForActionReason(waiting) : busy });
     starting = true;
     try {
       await begin();
@@ -463,16 +477,15 @@ export const useRuns = create<RunState>((set, get) => {
       let ended: PlanWaitEnd | null;
       try {
         ended = await waitForPlan(name, async (report) => {
-          if (source && !(await useModel.getState().loadModel(source, (p) => report(loadingStart(describeSource(source), p))))) throw new Error(`Run ${runId} needs ${needs}, which could not be loaded (see the Model panel).`);
+          const failed = source && (await loadModelFor(source, report));
+          if (failed) throw new Error(`Resuming “${name}” needs ${needs}, which did not load. ${failed}`);
           return { job: 'training', config: run.config };
         }, loading);
       } catch (err) {
         return set({ error: (err as Error).message });
       }
       if (ended === 'cancelled') {
-        // The worker cannot stop a load part-way: the model goes on loading, and the Model panel shows it.
-        const stillLoading = source && useModel.getState().loading ? ` ${describeSource(source)} goes on loading (the Model panel shows it).` : '';
-        return set({ notice: `${startCancelledText(`Resuming “${name}”`)}${stillLoading}` });
+        return set({ notice: `${startCancelledText(`Resuming “${name}”`)}${loadGoesOnText(source || null)}` });
       }
       if (ended) return set({ error: resumeRefusal(ended.refused, run.config, name) });
       await train(runId, true);
@@ -480,6 +493,23 @@ export const useRuns = create<RunState>((set, get) => {
 
     cancelStart() {
       planWait.cancel();
+    },
+
+    async loadModelForAction(name, doing, source) {
+      // One wait on the strip at a time: its Cancel ends the one it shows.
+      const waiting = get().startWaiting;
+      if (waiting || starting) throw new Error(waiting ? `${waiting.doing.toLowerCase()} ${waiting.name} is on its way (the run strip shows it); try again once it has started or been cancelled` : 'a run is starting; try again once it has started');
+      starting = true;
+      try {
+        const failed = await planWait.waitFor((report) => loadModelFor(source, report), (phase) => set({ startWaiting: { name, doing, phase } }), loadingStart(describeSource(source)));
+        if (failed === 'cancelled') return failed;
+        // Its words end with a full stop; the action's message adds its own.
+        if (failed) throw new Error(`its model did not load. ${failed.replace(/\.$/, '')}`);
+        return 'loaded';
+      } finally {
+        starting = false;
+        set({ startWaiting: null });
+      }
     },
 
     async pauseRun() {
@@ -531,7 +561,7 @@ export const useRuns = create<RunState>((set, get) => {
         if (run?.modelRef && !trainedOnLoaded(run.modelRef, useModel.getState().info?.ref)) {
           const source = sourceForRef(run.modelRef);
           if (!source) throw new Error(`it was trained on ${run.modelRef}; drop that model's folder in the Model panel first`);
-          if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${run.modelRef} could not be loaded (see the Model panel)`);
+          if ((await get().loadModelForAction(name, 'Exporting a recipe of', source)) === 'cancelled') return set({ recipeNotice: `The recipe of “${name}” was not exported: cancelled while its model loaded.${loadGoesOnText(source)}` });
         }
         const r = await engineClient().request('exportRecipe', { runId });
         downloadBytes(r.zip, r.fileName);

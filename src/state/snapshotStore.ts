@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import { trainedOnLoaded, type ImportMode, type SnapshotHoldings } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
+import { loadGoesOnText } from './startPlan.ts';
 import { runNameById, useRuns } from './runStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
@@ -73,17 +74,20 @@ async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
 /**
  * A snapshot describes the adapter with the model's spec. An imported run carries its own summary
  * (and so does an HDR run that continued one: it travels as that run); otherwise the run's model
- * must be the one the worker holds (loaded here if it can be reopened without the user).
+ * must be the one the worker holds (loaded here if it can be reopened without the user, as `doing`
+ * the run). Null to go on; where the user cancelled that load, the words that say so.
  */
-async function ensureModelFor(row: TrainRunRow | HdrRunRow): Promise<void> {
+async function ensureModelFor(row: TrainRunRow | HdrRunRow, doing: string): Promise<string | null> {
   const trained = row.kind === 'hdr' ? useRuns.getState().runs.find((r) => r.id === row.fromRunId) : row;
-  if (trained?.kind === 'train' && trained.modelSpec) return;
+  if (trained?.kind === 'train' && trained.modelSpec) return null;
   const ref = row.modelRef;
   if (!ref) throw new Error('it has no model reference');
-  if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return;
+  if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return null;
   const source = sourceForRef(ref);
   if (!source) throw new Error(`it was trained on ${ref}; drop that model's folder in the Model panel first`);
-  if (!(await useModel.getState().loadModel(source))) throw new Error(`its model ${ref} could not be loaded (see the Model panel)`);
+  // Loaded as a resume loads its run's model: on the run strip, with its Cancel.
+  const loaded = await useRuns.getState().loadModelForAction(row.name ?? row.id, doing, source);
+  return loaded === 'cancelled' ? `cancelled while its model loaded.${loadGoesOnText(source)}` : null;
 }
 
 export const useSnapshots = create<SnapshotState>((set, get) => ({
@@ -150,7 +154,8 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     set({ busy: `Exporting ${title}`, error: null, notice: null });
     try {
       const row = await snapshotRun(runId);
-      await ensureModelFor(row);
+      const cancelled = await ensureModelFor(row, 'Exporting a snapshot of');
+      if (cancelled) return set({ notice: `The snapshot of ${title} was not exported: ${cancelled}` });
       const { zip: bytes, holds } = await engineClient().request('exportSnapshot', { runId, includeDataset: withDataset });
       const name = snapshotFileName(row);
       downloadBytes(bytes, name);
@@ -168,7 +173,8 @@ export const useSnapshots = create<SnapshotState>((set, get) => ({
     set({ busy: `Making a share link for ${title}`, error: null, notice: null });
     try {
       const row = await snapshotRun(runId);
-      await ensureModelFor(row);
+      const cancelled = await ensureModelFor(row, 'Making a share link for');
+      if (cancelled) return set({ notice: `No share link for ${title} was made: ${cancelled}` });
       const { fragment } = await engineClient().request('shareLink', { runId });
       const url = `${location.origin}${location.pathname}${fragment}`;
       let copied = false;

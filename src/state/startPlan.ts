@@ -4,9 +4,9 @@
 // another job: the guided demo's steps and a resumed run run their own settings), so no start relies
 // on it. Never decides what fits: the worker's plan does; one it cannot make holds nothing (the job
 // checks this GPU's limits itself).
-import type { DecodeShape, MemoryPlan, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
+import type { DecodeShape, MemoryPlan, ModelSource, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { trainShapeOf } from './modelStore.ts';
+import { describeSource, trainShapeOf, useModel } from './modelStore.ts';
 
 /** What a job's progress says while its start waits for the plan. */
 export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
@@ -73,32 +73,38 @@ export type PlanWaitEnd = { refused: MemoryPlan; start: PlannedStart } | 'cancel
 /** The one start of a store (runStore's training start and resume, jobStore's HDR and ablation) on
  * its way to its job, and its Cancel: nothing has reached the job while it waits, so the worker has
  * nothing to cancel; a Cancel ends the wait there and then, and what was on its way (a model loading,
- * a count, the plan), when it ends, sends and starts nothing. */
+ * a count, the plan), when it ends, sends and starts nothing. runStore's exports of a run on another
+ * model wait here too, for the load alone (`waitFor`): one Cancel, one strip line. */
 export function startPlanWait() {
   let cancelWaiting: (() => void) | null = null;
+  /** Waits for `work`, telling `onProgress` where it is (from `first`) until it ends or is cancelled;
+   * `over()`: the wait ended, so `work` must ask nothing further. */
+  async function waitFor<T>(work: (report: (p: StartProgress) => void, over: () => boolean) => Promise<T>, onProgress: (p: StartProgress) => void, first: StartProgress): Promise<T | 'cancelled'> {
+    const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
+    // Once the wait is over (cancelled), what is still on its way reports to no one and asks nothing.
+    let over = false;
+    const report = (p: StartProgress) => over || onProgress(p);
+    report(first);
+    try {
+      return await Promise.race([cancelled, work(report, () => over)]);
+    } finally {
+      over = true;
+      cancelWaiting = null;
+    }
+  }
   return {
+    waitFor,
     /** Waits for what `planned` does before the plan (loading a model, counting: it says where it is
      * through its `report`), then asks the plan for the start it gives, telling `onProgress` each
      * step; `first`: where the start begins. Null to go on, or what ended the start. */
-    async wait(planned: (report: (p: StartProgress) => void) => Promise<PlannedStart>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
-      const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
-      // Once the wait is over (cancelled), what is still on its way reports to no one and asks nothing.
-      let over = false;
-      const report = (p: StartProgress) => over || onProgress(p);
-      report(first);
-      const judged = (async () => {
+    wait(planned: (report: (p: StartProgress) => void) => Promise<PlannedStart>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
+      return waitFor(async (report, over) => {
         const start = await planned(report);
-        if (over) return null;
+        if (over()) return null;
         report(checkingStart());
         const refused = await refusingPlan(start);
         return refused && { refused, start };
-      })();
-      try {
-        return await Promise.race([cancelled, judged]);
-      } finally {
-        over = true;
-        cancelWaiting = null;
-      }
+      }, onProgress, first);
     },
     /** Cancels the start on its way; false where none is (the job, if any, is the worker's to cancel). */
     cancel(): boolean {
@@ -107,6 +113,21 @@ export function startPlanWait() {
       return true;
     },
   };
+}
+
+/** Loads `source` as the first phase of a start or an action on its way (a resume, an export of a run
+ * trained on another model), saying its bytes through `report`. Null once loaded, or why it did not
+ * load, in the Model panel's words. */
+export async function loadModelFor(source: ModelSource, report: (p: StartProgress) => void): Promise<string | null> {
+  const model = describeSource(source);
+  const info = await useModel.getState().loadModel(source, (p) => report(loadingStart(model, p)));
+  return info ? null : (useModel.getState().error ?? `${model} did not load.`);
+}
+
+/** What a Cancel of a start or action that was loading `source` adds: the worker cannot stop a load
+ * part-way, so the model goes on loading. */
+export function loadGoesOnText(source: ModelSource | null | undefined): string {
+  return source && useModel.getState().loading ? ` ${describeSource(source)} goes on loading (the Model panel shows it).` : '';
 }
 
 /** What a start cancelled while it waited for its plan says: `what` names it ("The HDR run"). */

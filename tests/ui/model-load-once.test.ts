@@ -6,9 +6,11 @@ const pending: Array<{ source: { kind: string }; resolve: (info: unknown) => voi
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     request: (kind: string, req: { source: { kind: string } }) => (kind === 'loadModel' ? new Promise((resolve) => pending.push({ source: req.source, resolve })) : Promise.resolve(null)),
+    onEvent: () => () => undefined,
   }),
 }));
-const { useModel } = await import('../../src/state/modelStore.ts');
+const { useModel, EMBEDDED_REF } = await import('../../src/state/modelStore.ts');
+const { useDemo } = await import('../../src/state/demoStore.ts');
 
 describe('loading a model', () => {
   it('refuses a second load while one runs, saying which one, and keeps the first', async () => {
@@ -26,5 +28,18 @@ describe('loading a model', () => {
     const again = useModel.getState().loadModel({ kind: 'files', files: [new File(['{}'], 'config.json')] });
     pending[1].resolve({ ref: 'local:dropped files' });
     expect(await again).toEqual({ ref: 'local:dropped files' });
+  });
+
+  it('waits for the load on its way where the same model is asked for again (the guide’s Load after the Model panel’s), saying nothing failed', async () => {
+    pending.length = 0;
+    const fromPanel = useModel.getState().loadModel({ kind: 'embedded' });
+    const step = useDemo.getState().loadModel();
+    expect(pending.map((p) => p.source.kind)).toEqual(['embedded']);
+    pending[0].resolve({ ref: EMBEDDED_REF });
+    await Promise.all([fromPanel, step]);
+    expect(useDemo.getState().error).toBeNull();
+    expect(useModel.getState().error).toBeNull();
+    expect(useModel.getState().info?.ref).toBe(EMBEDDED_REF);
+    expect(pending).toHaveLength(1);
   });
 });

@@ -39,6 +39,8 @@ vi.mock('../../src/state/engine.ts', () => ({
         return new Promise((resolve) => (l.answer = () => resolve({ ref: (payload as { source: { repo: string } }).source.repo })));
       }
       if (kind === 'createRun') return Promise.resolve({ runId: 'r-new' });
+      if (kind === 'exportRecipe') return Promise.resolve({ zip: new Uint8Array(10), fileName: 'hub-run-recipe.zip', trainExamples: 3, evalExamples: 1, notes: [] });
+      if (kind === 'exportSnapshot') return Promise.resolve({ zip: new Uint8Array(10), holds: { adapter: true, checkpoint: true, dataset: false } });
       if (kind === 'startRun') return Promise.resolve({ status: 'done', step: 30 });
       if (kind === 'datasetFits') return Promise.resolve({ longestPrompt: LONGEST_PROMPT, minedPrompts: MINED_PROMPTS });
       if (kind === 'startHdr') return Promise.resolve({ hdrRunId: 'h1', stopReason: 'max_rounds', rounds: 1, poolStart: 3, added: 4 });
@@ -47,6 +49,8 @@ vi.mock('../../src/state/engine.ts', () => ({
     },
   }),
 }));
+
+vi.mock('../../src/state/download.ts', () => ({ downloadBytes: () => undefined }));
 
 const { useModel, EMBEDDED_REF } = await import('../../src/state/modelStore.ts');
 const { useRuns } = await import('../../src/state/runStore.ts');
@@ -59,6 +63,7 @@ const { JobProgress } = await import('../../src/ui/shell/JobProgress.tsx');
 const { PLAN_CHECK_LABEL } = await import('../../src/state/startPlan.ts');
 const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
 const { DashboardPanel } = await import('../../src/ui/dashboard/DashboardPanel.tsx');
+const { useSnapshots } = await import('../../src/state/snapshotStore.ts');
 
 const PROBLEM = "layer activation gate needs 2.00 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
 const HDR_PROBLEM = "layer activation gate needs 1.50 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
@@ -314,16 +319,32 @@ describe('an HDR or ablation start on a dataset the panels have not counted yet'
   });
 });
 
+// A hub model of about 1 GB: its download takes a while, which the strip used to leave blank, with no Cancel.
+const HUB = 'Qwen/Qwen2.5-0.5B-Instruct';
+const hubRun = { ...demoRun, id: 'r-hub', name: 'hub run', status: 'paused', lastStep: 3, modelRef: HUB };
+const HUB_BYTES_SO_FAR: ProgressInfo = { label: 'model.safetensors', done: 300 * 2 ** 20, total: 942 * 2 ** 20 };
+const hubStrip = () => renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
+/** The strip shows HUB loading, with its bytes so far and a Cancel. */
+function expectStripLoadingHub(html: string) {
+  expect(text(html)).toContain(`loading ${HUB}`);
+  expect(text(html)).toContain('300 MiB of 942 MiB');
+  expect(html).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
+}
+/** Starts `action` (a resume, an export), and cancels it on the strip while HUB loads. */
+async function cancelledWhileLoading(action: () => Promise<void>) {
+  const acting = action();
+  await settle();
+  await useRuns.getState().cancelStart();
+  await acting;
+}
+
 describe('a resume of a run trained on another model than the one loaded', () => {
-  // A hub model of about 1 GB: its download takes a while, which the strip used to leave blank, with no Cancel.
-  const HUB = 'Qwen/Qwen2.5-0.5B-Instruct';
-  const hubRun = { ...demoRun, id: 'r-hub', name: 'hub run', status: 'paused', lastStep: 3, modelRef: HUB };
-  const strip = () => renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
+  const strip = hubStrip;
   /** What the strip's live region says (each phase once: its text names the phase, not its bytes). */
   const announced = (html: string) => /data-testid="run-announcer">([^<]*)</.exec(html)![1];
   beforeEach(() => {
     useRuns.setState({ runs: [hubRun as never] });
-    loading = { progress: { label: 'model.safetensors', done: 300 * 2 ** 20, total: 942 * 2 ** 20 } };
+    loading = { progress: HUB_BYTES_SO_FAR };
   });
 
   it('shows the strip loading that model with its bytes, then checking the plan, then trains', async () => {
@@ -331,9 +352,7 @@ describe('a resume of a run trained on another model than the one loaded', () =>
     await settle();
     const html = strip();
     expect(text(html)).toContain(`Training hub run`);
-    expect(text(html)).toContain(`loading ${HUB}`);
-    expect(text(html)).toContain('300 MiB of 942 MiB');
-    expect(html).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
+    expectStripLoadingHub(html);
     expect(announced(html)).toBe(`Training “hub run”: loading ${HUB}.`);
     // Start training is off meanwhile, saying what the start is doing.
     const panel = renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined }));
@@ -351,10 +370,7 @@ describe('a resume of a run trained on another model than the one loaded', () =>
   });
 
   it('ends at the strip’s Cancel pressed while the model loads, and sends nothing once the load ends', async () => {
-    const resuming = useRuns.getState().resumeRun('r-hub');
-    await settle();
-    await useRuns.getState().cancelStart();
-    await resuming;
+    await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
     expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${HUB} goes on loading (the Model panel shows it).`);
     expect(text(strip())).not.toContain(`loading ${HUB}`);
     loading!.answer!();
@@ -362,6 +378,73 @@ describe('a resume of a run trained on another model than the one loaded', () =>
     await settle();
     expect(kinds()).toEqual(['loadModel']);
     expect(useRuns.getState().active).toBeNull();
+  });
+
+  it.each([
+    { first: 'a resume', cancelled: () => useRuns.getState().resumeRun('r-hub') },
+    { first: 'a recipe export', cancelled: () => useRuns.getState().exportRecipe('r-hub') },
+  ])('pressed after a Cancel of $first while the model still loads, waits for that load (its bytes and a Cancel on the strip), then trains', async ({ cancelled }) => {
+    await cancelledWhileLoading(cancelled);
+    // The load the cancelled action started goes on: the resume waits for it, not for a second download.
+    const resuming = useRuns.getState().resumeRun('r-hub');
+    await settle();
+    expectStripLoadingHub(strip());
+    expect(useRuns.getState().error).toBeNull();
+    loading!.answer!();
+    await settle();
+    planAnswers.shift()!.resolve(fitting);
+    await resuming;
+    expect(useRuns.getState().error).toBeNull();
+    expect(kinds()).toEqual(['loadModel', 'planMemory', 'startRun']);
+  });
+
+  it('pressed again then, can be cancelled too, and nothing is sent once the load ends', async () => {
+    await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
+    await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
+    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${HUB} goes on loading (the Model panel shows it).`);
+    loading!.answer!();
+    await settle();
+    expect(kinds()).toEqual(['loadModel']);
+    expect(useRuns.getState().error).toBeNull();
+  });
+});
+
+describe('exporting a run trained on another model than the one loaded, which loads it first', () => {
+  const strip = hubStrip;
+  beforeEach(() => {
+    useRuns.setState({ runs: [hubRun as never], recipeBusy: null, recipeNotice: null, notice: null });
+    useSnapshots.setState({ busy: null, error: null, notice: null });
+    loading = { progress: HUB_BYTES_SO_FAR };
+  });
+  const exports = [
+    { what: 'a recipe', title: 'Exporting a recipe of hub run', run: () => useRuns.getState().exportRecipe('r-hub'), sends: 'exportRecipe', notice: () => useRuns.getState().recipeNotice, error: () => useRuns.getState().error, cancelled: `The recipe of “hub run” was not exported: cancelled while its model loaded. ${HUB} goes on loading (the Model panel shows it).` },
+    { what: 'a snapshot', title: 'Exporting a snapshot of hub run', run: () => useSnapshots.getState().exportSnapshot('r-hub', false), sends: 'exportSnapshot', notice: () => useSnapshots.getState().notice, error: () => useSnapshots.getState().error, cancelled: `The snapshot of “hub run” was not exported: cancelled while its model loaded. ${HUB} goes on loading (the Model panel shows it).` },
+  ];
+
+  it.each(exports)('$what: the strip shows the load with its bytes and a Cancel, then the export goes on', async ({ title, run, sends, notice, error }) => {
+    const exporting = run();
+    await settle();
+    const html = strip();
+    expect(text(html)).toContain(title);
+    expectStripLoadingHub(html);
+    expect(kinds()).toEqual(['loadModel']);
+    loading!.answer!();
+    await exporting;
+    expect(kinds()).toEqual(['loadModel', sends]);
+    expect(error()).toBeNull();
+    expect(notice()).toMatch(/^Saved /);
+    expect(text(strip())).not.toContain(`loading ${HUB}`);
+  });
+
+  it.each(exports)('$what: a Cancel while the model loads ends the export, and nothing is sent once the load ends', async ({ run, notice, error, cancelled }) => {
+    await cancelledWhileLoading(run);
+    expect(notice()).toBe(cancelled);
+    expect(error()).toBeNull();
+    expect(text(strip())).not.toContain(`loading ${HUB}`);
+    loading!.answer!();
+    await settle();
+    await settle();
+    expect(kinds()).toEqual(['loadModel']);
   });
 });
 

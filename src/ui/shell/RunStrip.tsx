@@ -3,7 +3,7 @@
 // the run's milestones only (runAnnouncement.ts); it stays mounted after the run ends, so the end is
 // heard too.
 import { useState } from 'react';
-import { etaSeconds, useRuns } from '../../state/runStore.ts';
+import { DOING_TRAINING, etaSeconds, useRuns } from '../../state/runStore.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import { KeepFocusButton } from './KeepFocusButton.tsx';
 import { useFocusReturn } from './focusReturn.ts';
@@ -49,7 +49,7 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       ? { runId: active.runId, name, phase: 'training', step: p.done, total, loss }
       : { runId: active.runId, name, phase: 'starting' }
     : startWaiting
-      ? { runId: `starting ${startWaiting.name}`, name: startWaiting.name, phase: 'waiting', words: startWaiting.phase.words }
+      ? { runId: `${startWaiting.doing} ${startWaiting.name}`, name: startWaiting.name, phase: 'waiting', doing: startWaiting.doing, words: startWaiting.phase.words }
     : run && said && said.key !== 'ended'
       ? { runId: run.id, name, phase: 'ended', status: run.status, step: run.lastStep ?? 0, message: run.message, loss }
       : null;
@@ -62,17 +62,19 @@ export function RunStrip({ onOpenDashboard }: { onOpenDashboard: () => void }) {
       {said?.text}
     </p>
   );
-  // A start on its way (its run's model loading, its memory plan) has sent the run nothing: no pause
-  // or stop yet, only Cancel.
+  // A start on its way (its run's model loading, its memory plan), or an export loading its run's
+  // model, has sent the run nothing: no pause or stop yet, only Cancel.
   if (!active && startWaiting) {
     const w = startWaiting.phase.progress;
+    const startingTraining = startWaiting.doing === DOING_TRAINING;
+    const doing = `${startWaiting.doing} ${startWaiting.name}`;
     return (
       <>
         {announcer}
-        <section className="runstrip" aria-label="Training run starting" data-testid="run-strip">
-          <ProgressBar label={`Training ${startWaiting.name}`} done={countsSomething(w) ? w.done : 0} total={countsSomething(w) ? w.total : 0} detail={beforeTrainingDetail(w)} testId="run-progress" />
+        <section className="runstrip" aria-label={startingTraining ? 'Training run starting' : doing} data-testid="run-strip">
+          <ProgressBar label={doing} done={countsSomething(w) ? w.done : 0} total={countsSomething(w) ? w.total : 0} detail={beforeTrainingDetail(w)} testId="run-progress" />
           <div className="row">
-            <KeepFocusButton data-testid="run-start-cancel" onClick={() => cancelStart()} aria-label="Cancel starting the training run">
+            <KeepFocusButton data-testid="run-start-cancel" onClick={() => cancelStart()} aria-label={startingTraining ? 'Cancel starting the training run' : `Cancel ${startWaiting.doing.toLowerCase()} ${startWaiting.name}`}>
               Cancel
             </KeepFocusButton>
           </div>

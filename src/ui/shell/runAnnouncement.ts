@@ -7,7 +7,7 @@ import { formatMetric } from '../format.ts';
 
 /** The run as the strip sees it now. */
 export type RunMoment =
-  | { runId: string; name: string; phase: 'waiting'; words: string }
+  | { runId: string; name: string; phase: 'waiting'; doing: string; words: string }
   | { runId: string; name: string; phase: 'starting' }
   | { runId: string; name: string; phase: 'training'; step: number; total: number; loss?: number }
   | { runId: string; name: string; phase: 'ended'; status: RunStatus; step: number; message?: string; loss?: number };
@@ -32,7 +32,8 @@ const lossText = (loss: number | undefined, what: string) => (loss === undefined
 
 function say(now: RunMoment, key: string): string {
   const run = `Training “${now.name}”`;
-  if (now.phase === 'waiting') return `${run}: ${now.words}.`;
+  // A start's, or an export's that loads its run's model first ("Exporting a recipe of").
+  if (now.phase === 'waiting') return `${now.doing} “${now.name}”: ${now.words}.`;
   if (now.phase === 'starting' || key === 'started') return `${run} started.`;
   if (now.phase === 'training') return `${run}: ${key.slice(6)}0% done, step ${now.step} of ${now.total}${lossText(now.loss, 'loss')}.`;
   if (now.phase !== 'ended') return '';
