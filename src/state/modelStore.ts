@@ -105,140 +105,136 @@ export function describeSource(source: ModelSource): string {
   return `${source.files.length} dropped files`;
 }
 
-export const useModel = create<ModelState>((set, get) => {
-  /** The one load on its way (its label, as `loading` names it): whoever asks for the same model
-   * meanwhile waits for it (joinLoad), each told its progress. */
-  let inFlight: { label: string; listeners: Set<(p: ProgressInfo) => void>; loaded: Promise<ModelInfo | null> } | null = null;
+/** The one load on its way (`loading` names it): whoever asks for the same model meanwhile waits
+ * for it (joinLoad), each told its progress. */
+let inFlight: { listeners: Set<(p: ProgressInfo) => void>; loaded: Promise<ModelInfo | null> } | null = null;
 
-  async function joinLoad(load: NonNullable<typeof inFlight>, progress: ProgressInfo | null, onProgress?: (p: ProgressInfo) => void): Promise<ModelInfo | null> {
-    if (!onProgress) return load.loaded;
-    // Where it is now: the worker says nothing more until its next chunk.
-    if (progress) onProgress(progress);
-    load.listeners.add(onProgress);
-    try {
-      return await load.loaded;
-    } finally {
-      load.listeners.delete(onProgress);
-    }
+async function joinLoad(load: NonNullable<typeof inFlight>, progress: ProgressInfo | null, onProgress?: (p: ProgressInfo) => void): Promise<ModelInfo | null> {
+  if (!onProgress) return load.loaded;
+  // Where it is now: the worker says nothing more until its next chunk.
+  if (progress) onProgress(progress);
+  load.listeners.add(onProgress);
+  try {
+    return await load.loaded;
+  } finally {
+    load.listeners.delete(onProgress);
   }
+}
 
-  async function load(source: ModelSource, label: string, listeners: Set<(p: ProgressInfo) => void>): Promise<ModelInfo | null> {
-    try {
-      const info = await engineClient().request('loadModel', { source }, (progress) => {
-        set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } });
-        for (const listener of listeners) listener(progress);
-      });
-      set({ info, plan: null, planFor: null, planError: null });
-      // The worker let the previous model's ONNX export go.
-      useOnnxExport.setState({ exportedRunIds: [] });
-      // A downloaded model lives in OPFS: worth keeping.
-      if (source.kind === 'hub') askToKeepStorage();
-      if (source.kind === 'hub') void get().refreshCachedModels();
-      const shape = get().planShape;
-      if (shape) void get().planMemory(shape);
-      return info;
-    } catch (err) {
-      const { name } = err as Error;
-      const storage = name === 'HubStorageError';
-      const refused = name === 'HubAccessError';
-      // Its message says to check the repo id; the connection is fine. A load refused while a job
-      // holds the GPU says what to wait for; nothing is wrong with the model's files. A configuration
-      // the engine refuses names its file and what is wrong there: every file arrived.
-      const hint = storage || name === 'HubRepoNotFoundError' || name === 'ModelInUseError' || name === 'ModelConfigError' ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
-      set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
+export const useModel = create<ModelState>((set, get) => ({
+  info: null,
+  loading: null,
+  error: null,
+  plan: null,
+  planShape: null,
+  planFor: null,
+  planError: null,
+  cached: [],
+  cacheError: null,
+  hubToken: '',
+
+  setHubToken(token) {
+    set({ hubToken: token.trim() });
+  },
+
+  async loadModel(given, onProgress) {
+    const token = get().hubToken;
+    const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
+    const label = describeSource(source);
+    // The worker holds one model: a second load would race the first, and whichever ended last
+    // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
+    const busy = get().loading;
+    // The same model asked for again while it loads (a resume pressed again after its Cancel, an
+    // export of a run on it): the load on its way is that model's, so this waits for it too. Dropped
+    // files are never the same load: two folders may hold as many files.
+    if (busy && inFlight && busy.source === label && source.kind !== 'files') return joinLoad(inFlight, busy.progress, onProgress);
+    if (busy) {
+      set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
       return null;
-    } finally {
-      set({ loading: null });
-      inFlight = null;
     }
-  }
-
-  return {
-    info: null,
-    loading: null,
-    error: null,
-    plan: null,
-    planShape: null,
-    planFor: null,
-    planError: null,
-    cached: [],
-    cacheError: null,
-    hubToken: '',
-
-    setHubToken(token) {
-      set({ hubToken: token.trim() });
-    },
-
-    async loadModel(given, onProgress) {
-      const token = get().hubToken;
-      const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
-      const label = describeSource(source);
-      // The worker holds one model: a second load would race the first, and whichever ended last
-      // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
-      const busy = get().loading;
-      // The same model asked for again while it loads (a resume pressed again after its Cancel, an
-      // export of a run on it): the load on its way is that model's, so this waits for it too. Dropped
-      // files are never the same load: two folders may hold as many files.
-      if (busy && inFlight?.label === label && source.kind !== 'files') return joinLoad(inFlight, busy.progress, onProgress);
-      if (busy) {
-        set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
+    // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
+    // while this one loads, and for good if this one fails.
+    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
+    const listeners = new Set(onProgress ? [onProgress] : []);
+    const loaded = (async () => {
+      try {
+        const info = await engineClient().request('loadModel', { source }, (progress) => {
+          set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } });
+          for (const listener of listeners) listener(progress);
+        });
+        set({ info, plan: null, planFor: null, planError: null });
+        // The worker let the previous model's ONNX export go.
+        useOnnxExport.setState({ exportedRunIds: [] });
+        // A downloaded model lives in OPFS: worth keeping.
+        if (source.kind === 'hub') askToKeepStorage();
+        if (source.kind === 'hub') void get().refreshCachedModels();
+        const shape = get().planShape;
+        if (shape) void get().planMemory(shape);
+        return info;
+      } catch (err) {
+        const { name } = err as Error;
+        const storage = name === 'HubStorageError';
+        const refused = name === 'HubAccessError';
+        // Its message says to check the repo id; the connection is fine. A load refused while a job
+        // holds the GPU says what to wait for; nothing is wrong with the model's files. A configuration
+        // the engine refuses names its file and what is wrong there: every file arrived.
+        const hint = storage || name === 'HubRepoNotFoundError' || name === 'ModelInUseError' || name === 'ModelConfigError' ? '' : refused ? (source.kind === 'hub' && source.token ? '' : ' Paste an access token (huggingface.co/settings/tokens) under “Access token” and load again.') : source.kind === 'hub' ? ' Check the repo id and your connection; a partial download resumes when you try again.' : source.kind === 'files' ? ' Drop a folder with config.json, model.safetensors (or shards), tokenizer.json and tokenizer_config.json.' : ' Reload the page; if it persists, rebuild the app (npm run build).';
+        set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
         return null;
+      } finally {
+        set({ loading: null });
+        inFlight = null;
       }
-      // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
-      // while this one loads, and for good if this one fails.
-      set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
-      const listeners = new Set(onProgress ? [onProgress] : []);
-      const loaded = load(source, label, listeners);
-      inFlight = { label, listeners, loaded };
-      return loaded;
-    },
+    })();
+    inFlight = { listeners, loaded };
+    return loaded;
+  },
 
-    async planMemory(shape) {
-      // Another shape than the plan shown was made for: no verdict until its own plan arrives. The
-      // same one asked again (a model loaded, an effect run twice) keeps it meanwhile, and so keeps
-      // the failure of the shape asked last: another shape's would read as this one's.
-      const { plan, planFor, planShape, planError } = get();
-      set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null, planError: planShape && sameShape(planShape, shape) ? planError : null });
-      if (!get().info) return;
-      // An answer for a shape asked before the current one is dropped: it would show under the newer shape.
-      const current = () => get().planShape === shape;
-      try {
-        const planned = await engineClient().request('planMemory', shape);
-        if (current()) set({ plan: planned, planFor: shape, planError: null });
-      } catch (err) {
-        if (current()) set({ plan: null, planFor: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
-      }
-    },
+  async planMemory(shape) {
+    // Another shape than the plan shown was made for: no verdict until its own plan arrives. The
+    // same one asked again (a model loaded, an effect run twice) keeps it meanwhile, and so keeps
+    // the failure of the shape asked last: another shape's would read as this one's.
+    const { plan, planFor, planShape, planError } = get();
+    set({ planShape: shape, plan: planFor && sameShape(planFor, shape) ? plan : null, planError: planShape && sameShape(planShape, shape) ? planError : null });
+    if (!get().info) return;
+    // An answer for a shape asked before the current one is dropped: it would show under the newer shape.
+    const current = () => get().planShape === shape;
+    try {
+      const planned = await engineClient().request('planMemory', shape);
+      if (current()) set({ plan: planned, planFor: shape, planError: null });
+    } catch (err) {
+      if (current()) set({ plan: null, planFor: null, planError: `The memory plan failed: ${(err as Error).message}. Check the training settings.` });
+    }
+  },
 
-    async refreshCachedModels() {
-      try {
-        set({ cached: await listCachedModels(), cacheError: null });
-      } catch (err) {
-        set({ cacheError: `Could not list cached models: ${(err as Error).message}. The browser may block storage for this site.` });
-      }
-    },
+  async refreshCachedModels() {
+    try {
+      set({ cached: await listCachedModels(), cacheError: null });
+    } catch (err) {
+      set({ cacheError: `Could not list cached models: ${(err as Error).message}. The browser may block storage for this site.` });
+    }
+  },
 
-    noteModelFilesGone(modelRef, message) {
-      if (get().info?.ref !== modelRef) return;
-      set({ info: null, error: message, plan: null, planFor: null, planError: null });
-    },
+  noteModelFilesGone(modelRef, message) {
+    if (get().info?.ref !== modelRef) return;
+    set({ info: null, error: message, plan: null, planFor: null, planError: null });
+  },
 
-    async deleteCachedModel(repo) {
-      const inUse = cachedModelInUse(repo, get().info?.ref ?? null, get().loading?.source ?? null);
-      if (inUse) {
-        set({ cacheError: inUse === 'loaded' ? `${repo} is the loaded model: load another model before deleting its files.` : `${repo} is downloading now: wait for its load to end before deleting its files.` });
+  async deleteCachedModel(repo) {
+    const inUse = cachedModelInUse(repo, get().info?.ref ?? null, get().loading?.source ?? null);
+    if (inUse) {
+      set({ cacheError: inUse === 'loaded' ? `${repo} is the loaded model: load another model before deleting its files.` : `${repo} is downloading now: wait for its load to end before deleting its files.` });
+      return;
+    }
+    try {
+      // A job (here or in another tab) may have started with it and still read its files, or another tab may be loading it.
+      if (!(await unlessModelInUse(repo, () => deleteCachedModel(repo)))) {
+        set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another) or being loaded in another tab: delete its files once that ends.` });
         return;
       }
-      try {
-        // A job (here or in another tab) may have started with it and still read its files, or another tab may be loading it.
-        if (!(await unlessModelInUse(repo, () => deleteCachedModel(repo)))) {
-          set({ cacheError: `${repo} is in use by a job (training, evaluating, HDR or an ablation, in this tab or another) or being loaded in another tab: delete its files once that ends.` });
-          return;
-        }
-      } catch (err) {
-        set({ cacheError: `Could not delete ${repo}: ${(err as Error).message}. Close other tabs of the studio and try again.` });
-      }
-      await get().refreshCachedModels();
-    },
-  };
-});
+    } catch (err) {
+      set({ cacheError: `Could not delete ${repo}: ${(err as Error).message}. Close other tabs of the studio and try again.` });
+    }
+    await get().refreshCachedModels();
+  },
+}));
