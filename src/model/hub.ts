@@ -14,6 +14,8 @@
 import type { ModelCache } from './model-cache.ts';
 import type { ModelFiles } from './model-files.ts';
 import { INDEX_FILE, SINGLE_FILE, shardNamesFromIndex } from './checkpoint.ts';
+import { readAllText } from './byte-source.ts';
+import { releaseAfter } from './releaseAfter.ts';
 
 export const DEFAULT_HUB_BASE_URL = 'https://huggingface.co';
 
@@ -291,12 +293,17 @@ async function isCompletelyCached(cache: ModelCache, repo: string, revision: str
   for (const { file, optional } of filesBesideWeights(opts.tokenizerOnly)) if (!optional && (await cache.completeSize(repo, revision, file)) === null) return false;
   if (skipsWeights(opts)) return true;
   if ((await cache.completeSize(repo, revision, SINGLE_FILE)) !== null) return true;
-  const index = await cache.open(repo, revision, INDEX_FILE);
-  if (!index) return false;
-  const text = new TextDecoder().decode(await index.read(0, index.size));
-  await index.close();
+  const text = await readCachedText(cache, repo, revision, INDEX_FILE);
+  if (text === null) return false;
   for (const shard of shardNamesFromIndex(text, `${repo}/${INDEX_FILE}`)) if ((await cache.completeSize(repo, revision, shard)) === null) return false;
   return true;
+}
+
+/** A cached file's text, its handle closed whatever the read met; null when the cache has no such file. */
+async function readCachedText(cache: ModelCache, repo: string, revision: string, file: string): Promise<string | null> {
+  const src = await cache.open(repo, revision, file);
+  if (!src) return null;
+  return releaseAfter(() => readAllText(src), () => src.close());
 }
 
 async function downloadOnline(repo: string, opts: HubOptions, session: Session): Promise<ModelFiles> {
@@ -335,9 +342,8 @@ async function downloadOnline(repo: string, opts: HubOptions, session: Session):
     const indexEntry = { file: INDEX_FILE, ...index };
     plan.push(indexEntry);
     await fetchIntoCache(c, indexEntry, session);
-    const src = await c.cache.open(repo, c.revision, INDEX_FILE);
-    const text = new TextDecoder().decode(await src!.read(0, src!.size));
-    await src!.close();
+    const text = await readCachedText(c.cache, repo, c.revision, INDEX_FILE);
+    if (text === null) throw new HubStorageError(`${repo}/${INDEX_FILE} was downloaded but the model cache no longer has it`);
     for (const shard of shardNamesFromIndex(text, `${repo}/${INDEX_FILE}`)) {
       const remote = await remoteFile(c, shard);
       if (remote === null) throw new HubFileNotFoundError(shard, repo, hubFileUrl(c.baseUrl, repo, c.revision, shard));

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openModel } from '../../src/model/checkpoint.ts';
 import { downloadHubModel, HubAccessError, HubFileNotFoundError, HubNetworkError, HubRepoNotFoundError, HubStorageError, HubTruncatedError, type DownloadProgress } from '../../src/model/hub.ts';
 import { readModelText } from '../../src/model/model-files.ts';
+import type { ModelCache } from '../../src/model/model-cache.ts';
 import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
 import { tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { writeTinyModel } from '../../scripts/gen-tiny-model.ts';
@@ -283,6 +284,31 @@ describe('hub download', () => {
     hub.log.length = 0;
     await downloadHubModel(repo, { cache, baseUrl: hub.base });
     expect(hub.log.filter((l) => l.startsWith('GET'))).toEqual([]);
+  });
+
+  it('closes the cached shard index whatever its read met, online and offline', async () => {
+    // A disk error reading the index: the error reaches the caller and the file handle is released,
+    // both where the download reads the index it just fetched and where an offline load checks the cache.
+    const cacheDir = await tempDir();
+    const real = nodeDirectoryModelCache(cacheDir);
+    let opened = 0;
+    let closed = 0;
+    const failing: ModelCache = {
+      ...real,
+      async open(repo, revision, file) {
+        const src = await real.open(repo, revision, file);
+        if (!src || file !== 'model.safetensors.index.json') return src;
+        opened++;
+        return { ...src, read: async () => { throw new Error('EIO: i/o error, read'); }, close: async () => { closed++; await src.close(); } };
+      },
+    };
+    await expect(downloadHubModel('test-org/tiny-sharded', { cache: failing, baseUrl: hub.base })).rejects.toThrow('EIO: i/o error, read');
+    expect([opened, closed]).toEqual([1, 1]);
+    await downloadHubModel('test-org/tiny-sharded', { cache: real, baseUrl: hub.base });
+    const closedHub = await startHub({});
+    await new Promise((ok) => closedHub.server.close(ok));
+    await expect(downloadHubModel('test-org/tiny-sharded', { cache: failing, baseUrl: closedHub.base })).rejects.toThrow('EIO: i/o error, read');
+    expect([opened, closed]).toEqual([2, 2]);
   });
 
   it('names the file, repo and URL when the server cannot be reached, unless a complete copy is cached', async () => {
