@@ -12,7 +12,7 @@ import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { loadRunsReached, useRunsReached, type AskedChange } from './exampleRows.ts';
 import { useModel } from './modelStore.ts';
-import { adapterLabel, canResume, resolveAdapterRun, runNameById, useRuns, type AdapterChoice } from './runStore.ts';
+import { adapterLabel, canResume, resolveAdapterRun, runNameById, startingRunReason, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
@@ -68,14 +68,17 @@ function runElsewhere(runs: StoredRun[], runId: string): { what: string; act: st
  * until a reload starts a new worker). */
 export const WORKER_GONE_RESUME_HELD = 'The studio’s GPU worker was ended by the browser, so this page cannot train: reload the page to start it again, then resume (runs and their checkpoints are kept).';
 
-/** Why a run cannot be resumed now: this page's GPU worker is gone, or this tab's job or ONNX
- * export, or another tab's training, holds the GPU, and the worker would refuse the resume once
- * pressed (null: nothing holds it; this tab's own training run is its own check). */
+/** Why a run cannot be resumed now: this page's GPU worker is gone, a start or an export that loads
+ * its run's model is on its way, or this tab's job or ONNX export, or another tab's training, holds
+ * the GPU, and the resume would be refused once pressed (null: nothing holds it; this tab's own
+ * training run is its own check). */
 export function useResumeHeld(): string | null {
   const gone = useCapabilities((s) => s.status === 'crashed');
+  // A start or an export on its way (the run strip shows it, with its Cancel) holds the one start.
+  const starting = useRuns((s) => startingRunReason(s.startWaiting));
   const busy = useGpuBusyReason();
   const elsewhere = useTrainingElsewhere();
-  return gone ? WORKER_GONE_RESUME_HELD : (busy ?? elsewhere);
+  return gone ? WORKER_GONE_RESUME_HELD : (starting ?? busy ?? elsewhere);
 }
 
 /** Why the dataset's examples cannot be included or left out now: a job reads them (this tab's

@@ -168,6 +168,21 @@ describe('Resume while another tab trains or this tab’s job holds the GPU', ()
     });
   });
 
+  it('is off while an export on its way loads its run’s model, or a start checks its plan, saying so', () => {
+    // Pressed, the resume was refused there and then ("… is loading its model"): it is now off up front.
+    useRuns.setState({ startWaiting: { name: 'ssb r8 there', doing: 'Exporting a recipe of', phase: { phase: 'loading', words: 'loading the model' } } } as never);
+    resumes().forEach((html, i) => {
+      expect(button(html, ids[i])).toMatch(/aria-disabled="true"/);
+      const describedBy = button(html, ids[i]).match(/aria-describedby="([^"]+)"/)![1];
+      expect(text(html.match(new RegExp(`id="${describedBy}"[^>]*>([^<]*)<`))![1])).toMatch(/^Exporting a recipe of ssb r8 there is loading its model \(the run strip(&#x27;|')s Cancel stops it\)/);
+    });
+    useRuns.setState({ startWaiting: { name: 'new run', doing: 'Training', phase: { phase: 'checking', words: 'checking' } } } as never);
+    resumes().forEach((html, i) => {
+      expect(button(html, ids[i])).toMatch(/aria-disabled="true"/);
+      expect(text(html)).toContain('A run is starting: its memory plan is being checked');
+    });
+  });
+
   it('is off while this tab’s evaluation holds the GPU, saying so', () => {
     useJobs.setState({ running: { kind: 'eval', progress: null } } as never);
     resumes().forEach((html, i) => {
