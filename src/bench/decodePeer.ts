@@ -7,6 +7,7 @@ import type { Gpu } from '../gpu/index.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 import { generate } from '../model/generate.ts';
 import { exportOnnxModel } from '../export/onnxExport.ts';
 import { loadTransformersCausalLM } from '../export/transformersModel.ts';
@@ -110,7 +111,8 @@ export async function runDecodePeerBench(gpu: Gpu, files: ModelFiles, adapter: L
     try {
       const lm = await loadTransformersCausalLM({ kind: 'memory', files: exported.files }, { dtype: 'fp32', executionProvider: ep });
       const t = lm.transformers;
-      try {
+      // What failed in the peer's run is what the row records, not a dispose that follows from it.
+      await releaseAfter(async () => {
         for (const b of row.batches) {
           const side = await timeSide(`transformers.js (onnxruntime-web ${ep})`, opts, b.batch, async (prompts) => {
             const B = prompts.length;
@@ -130,9 +132,7 @@ export async function runDecodePeerBench(gpu: Gpu, files: ModelFiles, adapter: L
           const sameTokens = side.tokens.every((tk, i) => tk.join() === b.ours.tokens[i].join());
           b.peers.push({ ...side, executionProvider: ep, sameTokens, decodeRatio: b.ours.decodeTokensPerSecond / side.decodeTokensPerSecond, ttftRatio: side.ttftMillis / b.ours.ttftMillis });
         }
-      } finally {
-        await lm.dispose();
-      }
+      }, () => lm.dispose());
     } catch (err) {
       row.failed.push({ executionProvider: ep, error: (err as Error)?.message ?? String(err) });
     }

@@ -14,6 +14,7 @@ import { TINY_QWEN3_DEFAULT, type TinyModelOptions } from '../model/tiny-model.t
 import { benchModel } from './benchModel.ts';
 import { memoryModelFiles } from '../model/model-files.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 import { generate, generationCachePositions } from '../model/generate.ts';
 import { createGenerator, prefill, submitDecodeStep } from '../model/kvCache.ts';
 import { loraDecodeVariantsRun } from '../ops/loraDecode.ts';
@@ -119,12 +120,13 @@ async function stepCpuCost(m: ModelState, prompts: number[][], attention: Attent
     // little, so this says where a step's time goes, not how long it takes).
     let stepGpuKernels: GenerationRow['stepGpuKernels'] = null;
     if (m.gpu.recorder.startProfile()) {
-      try {
-        const step = await submitDecodeStep(g, { ids: prompts.map((p) => p.at(-1)!), positions: prompts.map((p) => p.length - 1 + steps), active: prompts.map(() => true), output: 'greedy', idsFromChosen: true });
-        await step.output;
-      } finally {
-        stepGpuKernels = await m.gpu.recorder.endProfile();
-      }
+      await releaseAfter(
+        async () => {
+          const step = await submitDecodeStep(g, { ids: prompts.map((p) => p.at(-1)!), positions: prompts.map((p) => p.length - 1 + steps), active: prompts.map(() => true), output: 'greedy', idsFromChosen: true });
+          await step.output;
+        },
+        async () => (stepGpuKernels = await m.gpu.recorder.endProfile()),
+      );
     }
     return { stepCpuMillis: { recorded: median(recorded), replayed: median(replayed) }, dispatchesPerStep: dispatches, submitsPerStep: submits, stepGpuKernels };
   } finally {

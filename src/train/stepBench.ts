@@ -5,6 +5,7 @@ import type { Gpu } from '../gpu/index.ts';
 import { kvDim, qDim, type ModelSpec } from '../model/config.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import { loadEngineModel } from '../model/engineModel.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
 import { planMemory, type MemoryPlan } from '../model/memory-plan.ts';
 import { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 import { targetShape } from '../model/lora.ts';
@@ -105,11 +106,8 @@ export async function benchTrainingStep(
   }
   let profile: StepBenchResult['profile'] = null;
   if (gpu.recorder.startProfile()) {
-    try {
-      await trainer.trainStep();
-    } finally {
-      profile = await gpu.recorder.endProfile();
-    }
+    // A failed step's error is the one to report, not the profile's readback that follows from it.
+    await releaseAfter(() => trainer.trainStep(), async () => (profile = await gpu.recorder.endProfile()));
   }
   const T = opts.batch * opts.seqLen;
   const lossTokens = opts.batch * (opts.seqLen - Math.ceil(opts.seqLen / 4));
