@@ -5,12 +5,13 @@
 // code runs on the GPU engine, in the worker and in pure-logic tests.
 // Never touches storage and never changes the model: it only reads generations.
 import type { Call, Example } from '../data/example.ts';
-import { DEFAULT_DECODE } from '../model/memory-plan.ts';
+import { DEFAULT_DECODE } from '../model/decoding.ts';
 import { categoryKind, type AstCheckError } from './ast-checker.ts';
 import { checkGeneratedOutput, DECODER_FAILED, RELEVANCE_DECODER_FAILED } from './check-generation.ts';
 import type { FinishReason, GeneratedSequence, GenerateFn } from './generator.ts';
 import { groundTruthOf } from './ground-truth.ts';
 import { ACCURACY_COUNTS, bfclScore, formatBfclScore, type BfclScore } from './bfcl-score.ts';
+import { cutOffNote, tooLongNote } from './summaryNotes.ts';
 
 export interface Prediction {
   exampleId: string;
@@ -213,22 +214,6 @@ export async function evaluateExamples(examples: Example[], model: ModelAccess, 
     aborted = outs.some((o) => o.finishReason === 'aborted');
   }
   return report(aborted);
-}
-
-/** Why some examples were not asked, in words, or null when every one was. */
-export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: number, maxPositions?: number): string | null {
-  const n = s.tooLong ?? 0;
-  if (n === 0) return null;
-  const context = maxPositions ? `the model's ${maxPositions.toLocaleString('en-US')}-token context` : "the model's context";
-  return `${n} example${n === 1 ? ' was' : 's were'} not asked: ${n === 1 ? 'its prompt' : 'their prompts'} and the answer's ${maxNewTokens ?? 'max new'} tokens pass ${context} (not counted in the accuracy)`;
-}
-
-/** How many answers stopped at the token limit, in words, or null when none did. `limit`: the
- * limit as the reader sets it: the forms' "Max new tokens" field, or the CLI's --max-tokens flag. */
-export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'Max new tokens'): string | null {
-  const n = s.finishReasons.length ?? 0;
-  if (n === 0) return null;
-  return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
 }
 
 /** A few lines for a terminal or a log: overall, per category, BFCL's aggregate, per failure rule. */

@@ -22,8 +22,6 @@ export { bindGenerator, type FinishReason, type GeneratedSequence, type Generate
 export {
   checkPrediction,
   cutOffBeforeDeclining,
-  cutOffNote,
-  tooLongNote,
   withEndingHint,
   evaluateExamples,
   formatEvalSummary,
@@ -36,5 +34,6 @@ export {
   type ModelAccess,
   type Prediction,
 } from './evaluate.ts';
+export { cutOffNote, tooLongNote } from './summaryNotes.ts';
 export { stableText, tokenizerModelAccess } from './model-access.ts';
 export { bfclScore, formatBfclScore, BFCL_HALLUCINATION, BFCL_LIVE, BFCL_NON_LIVE, type BfclBucket, type BfclScore } from './bfcl-score.ts';

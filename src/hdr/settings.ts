@@ -1,7 +1,7 @@
 // HDR settings: the paper's N samples at temperature T per hard case, the round limit, and ours
 // (top-p, retraining steps, replay share, generation limits), with defaults and validation whose
 // messages name the field. Pure data; used by the round loop, the worker, the CLI and the UI.
-import { DEFAULT_DECODE } from '../model/memory-plan.ts';
+import { DEFAULT_DECODE } from '../model/decoding.ts';
 import { seedProblem } from '../model/random.ts';
 
 export interface HdrSettings {

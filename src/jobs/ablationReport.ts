@@ -4,8 +4,10 @@
 // The CLI's run folder writes these files; the worker zips them for the studio's download.
 // Pure: from an AblationResult to bytes; never reads a store.
 import { plural } from '../data/plural.ts';
-import { bfclScore, tooLongNote, type BfclBucket, type CategoryTally } from '../eval/index.ts';
-import { hdrStopText } from '../hdr/index.ts';
+import { bfclScore, type BfclBucket } from '../eval/bfcl-score.ts';
+import type { CategoryTally } from '../eval/evaluate.ts';
+import { tooLongNote } from '../eval/summaryNotes.ts';
+import { hdrStopText } from '../hdr/stopReason.ts';
 import type { AblationArmResult, AblationResult } from './ablate.ts';
 import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineChart.ts';
 

@@ -10,9 +10,9 @@ import type { Example } from '../data/example.ts';
 import type { EvalReport } from '../eval/index.ts';
 import { mineHardCases, runHdrRounds, trainerRetraining, validateHdrSettings, type CutShortRound, type HardCase, type HdrEngine, type HdrRoundReport, type HdrSettings, type HdrStopReason } from '../hdr/index.ts';
 import { readLoraParams } from '../model/deviceLora.ts';
-import type { LoraAdapter, LoraSettings } from '../model/lora.ts';
+import type { LoraAdapter } from '../model/lora.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
-import { DEFAULT_RUN_CONFIG, validateRunConfigFor, type RunConfig } from '../train/config.ts';
+import { validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import { tokenizeForTraining } from '../train/prepareData.ts';
 import type { StepMetrics } from '../train/trainer.ts';
 import type { BalanceState } from '../train/balance.ts';
@@ -20,7 +20,6 @@ import type { EngineModel } from '../model/engineModel.ts';
 import { loadForGeneration, peftBaseModel, promptTokens, type JobContext } from './context.ts';
 import { prefillChunkTokens } from '../model/kvCache.ts';
 import type { HdrPool, RunStore } from './store/runStore.ts';
-import type { StoredRun } from './store/schema.ts';
 import { hdrRetrainSeqLen, longestMinedPrompt } from '../model/sequence-length.ts';
 import { planMemory } from '../model/memory-plan.ts';
 import { renderPrompt } from '../data/render-prompt.ts';
@@ -64,27 +63,6 @@ export interface HdrJobResult {
   poolEnd: number;
   added: number;
   cutShort?: CutShortRound;
-}
-
-/** Retraining between rounds: the run's config with a round's steps, a warm-up that fits in them,
- * and the HDR seed. */
-export function retrainConfig(base: RunConfig, settings: HdrSettings): RunConfig {
-  return { ...base, steps: settings.stepsPerRound, warmupSteps: Math.min(base.warmupSteps, Math.max(0, settings.stepsPerRound - 1)), seed: settings.seed };
-}
-
-/** What HDR retrains with when it starts from the base model (no run picked): the studio's small
- * defaults. */
-const BASE_RETRAIN: RunConfig = { ...DEFAULT_RUN_CONFIG, batchSize: 1, seqLen: 320 };
-
-/**
- * The configuration the studio's HDR retrains with (before fitSamples sets its length): that of the
- * run it starts from (a training or HDR run; the adapter's LoRA where read), or the studio's base.
- * One rule for the job and the memory plan's HDR verdict: the plan took the Training form's batch
- * and rank, and judged another HDR than the one that runs.
- */
-export function hdrRetrainConfig(from: StoredRun | null | undefined, settings: HdrSettings, lora?: LoraSettings): RunConfig {
-  const base = from && (from.kind === 'train' || from.kind === 'hdr') ? from.config : BASE_RETRAIN;
-  return { ...retrainConfig(base, settings), lora: lora ?? base.lora };
 }
 
 /**

@@ -305,20 +305,6 @@ export async function generate(m: ModelState, prompts: number[][], opts: Generat
   }
 }
 
-/** Decode steps after the first token of an answer of `tokens` tokens: an answer the model ended
- * took one more step for its end-of-answer token, which it does not count (a rate over the answer's
- * tokens alone read 10% low at 10 tokens). */
-export function decodeStepsAfterFirst(tokens: number, finishReason: string): number {
-  return Math.max(0, tokens - 1 + (finishReason === 'eos' ? 1 : 0));
-}
-
-/** The decoding rate (tokens/s): the steps after the first token over their time; null when no step
- * followed it (a one-token answer the limit cut off), not a rate of 0. */
-export function decodeTokensPerSecond(tokens: number, finishReason: string, decodeMillis: number): number | null {
-  const steps = decodeStepsAfterFirst(tokens, finishReason);
-  return steps > 0 && decodeMillis > 0 ? steps / (decodeMillis / 1000) : null;
-}
-
 /**
  * The ids that end a generation by default: config.json's eos ids plus generation_config.json's
  * (instruct models often list the end-of-turn token only there, e.g. Qwen's <|im_end|>).

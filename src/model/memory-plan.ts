@@ -20,32 +20,7 @@ import { loraLayout } from './deviceLora.ts';
 import { matmulScratchBytes, type MatmulScratchKind } from '../ops/matmulKernels.ts';
 import { decodeScratchBytes, kvCacheBytes, kvCachePositionLimit, prefillChunkTokens } from './kvCache.ts';
 import { hdrRetrainSeqLen, longestMinedPrompt } from './sequence-length.ts';
-
-/** How evaluation and HDR decode: answers at once (rows of the KV cache) and new tokens per answer. */
-export interface DecodeShape {
-  batch: number;
-  maxNewTokens: number;
-  /** The longest prompt they decode, in tokens, where the data is known: prompts are rendered whole
-   * (training's length limit does not cut them), so a longer one than the training sequence takes a
-   * longer cache. Prompts up to the training sequence are assumed when absent or shorter. */
-  promptTokens?: number;
-  /** The prompt lengths, in tokens, of the examples HDR mines (the training side's own, up to its
-   * mining limit): it retrains at the length that holds the longest it can accept
-   * (longestMinedPrompt, as jobs/hdr.ts fitSamples takes it). `promptTokens` when absent. */
-  minedPrompts?: number[];
-  /** The new tokens per answer HDR samples (the HDR form's, or the ablation's HDR arm's): with the
-   * longest mined prompt they set its retraining length. `maxNewTokens` when absent; evaluation's
-   * longer answers size the cache, not HDR's retraining. */
-  hdrMaxNewTokens?: number;
-  /** Tokens drawn at a temperature (studio eval --temperature) rather than taken greedily: the
-   * sampler's buffers sit beside the decode scratch. Greedy when absent; HDR always samples. */
-  sampled?: boolean;
-}
-
-/** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
- * assumes when the shape names none: the one source of those defaults (eval/evaluate.ts,
- * hdr/settings.ts and jobs/ablate.ts read it). */
-export const DEFAULT_DECODE: DecodeShape = { batch: 8, maxNewTokens: 512 };
+import { DEFAULT_DECODE, type DecodeShape } from './decoding.ts';
 
 export interface TrainShape {
   batch: number;

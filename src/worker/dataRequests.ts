@@ -19,7 +19,7 @@ import type { ModelSpec } from '../model/config.ts';
 import { encodeShareLink, exportSnapshot, importSnapshot, openedBefore, RUN_SCHEMA, saveImportedSnapshot, shareSummaryFromRun, snapshotFromDb, type RunJson } from '../snapshot/index.ts';
 import type { LoadedModel } from '../jobs/context.ts';
 import { requireSnapshotRun } from '../jobs/store/dexie.ts';
-import { ablationOfArm } from '../jobs/ablate.ts';
+import { ablationOfArm } from '../jobs/ablationConfig.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { plural } from '../data/plural.ts';

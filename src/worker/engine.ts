@@ -29,9 +29,11 @@ import { evaluationSample, heldOutLeftOutText, leftOutText } from '../jobs/data.
 import { whyNoneToMine } from '../jobs/noneToMine.ts';
 import { JobEngine } from '../jobs/engine.ts';
 import { evaluateJob } from '../jobs/evaluate.ts';
-import { fitSamplesOnGpu, hdrJob, hdrRetrainConfig } from '../jobs/hdr.ts';
+import { fitSamplesOnGpu, hdrJob } from '../jobs/hdr.ts';
+import { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 import { trainJob, type TrainEvents } from '../jobs/train.ts';
-import { ablationArms, ablationEndText, ablationJob, uniqueAblationName, validateAblationConfig } from '../jobs/ablate.ts';
+import { ablationEndText, ablationJob } from '../jobs/ablate.ts';
+import { ablationArms, uniqueAblationName, validateAblationConfig } from '../jobs/ablationConfig.ts';
 import { ablationReportFiles } from '../jobs/ablationReport.ts';
 import { runFolderName } from '../jobs/store/fileName.ts';
 import { runInfoPatch } from '../jobs/store/runInfo.ts';

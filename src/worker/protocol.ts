@@ -6,7 +6,8 @@
 // (src/state/queries.ts). The types a request or answer mentions are re-exported here, with the
 // defaults a request is filled from, so the page needs no engine module.
 import type { AdapterSummary, LimitName, OptionalFeature } from '../gpu/context.ts';
-import type { DecodeShape, MemoryPlan, TrainShape } from '../model/memory-plan.ts';
+import type { MemoryPlan, TrainShape } from '../model/memory-plan.ts';
+import type { DecodeShape } from '../model/decoding.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { EvalMetrics, StepMetrics } from '../train/trainer.ts';
 import type { RunConfig } from '../train/config.ts';
@@ -21,7 +22,8 @@ import type { CutShortRound, HdrSettings } from '../hdr/index.ts';
 import type { ImportMode } from '../snapshot/snapshot-db.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
-import type { AblationArmResult, AblationConfig, AblationPoint, AblationResult } from '../jobs/ablate.ts';
+import type { AblationArmResult, AblationPoint, AblationResult } from '../jobs/ablate.ts';
+import type { AblationConfig } from '../jobs/ablationConfig.ts';
 import type { ModelSource } from './modelSource.ts';
 import type { GenerateRequest, GenerateResult } from './playground.ts';
 
@@ -34,10 +36,10 @@ export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
 export { runInfoProblem } from '../jobs/store/runInfo.ts';
 export { RUN_JSON_LIMITS } from '../snapshot/limits.ts';
 export { DEFAULT_HDR_SETTINGS } from '../hdr/settings.ts';
-export { DEFAULT_DECODE } from '../model/memory-plan.ts';
+export { DEFAULT_DECODE, decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/decoding.ts';
 export { hdrStopText, hdrStoppedText, hdrTotals, hdrTotalsText, interruptedWhy, noRoundsText, roundCancelledText, roundSkippedText } from '../hdr/stopReason.ts';
 export { DATASET_FILES_TEXT, nonDatasetFiles, notADataset } from '../data/fileKinds.ts';
-export { tooLongNote } from '../eval/index.ts';
+export { tooLongNote } from '../eval/summaryNotes.ts';
 export { runLockReleased, runsTrainingNow, unlessModelInUse } from './runLock.ts';
 export { plural } from '../data/plural.ts';
 /** The GPU layer's out-of-memory advice (the forms' fields to lower), which a page message about a
@@ -48,11 +50,10 @@ export { trainingSetChange } from '../train/trainingSetChange.ts';
 export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
-export { decodeStepsAfterFirst, decodeTokensPerSecond } from '../model/generate.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
 export { isFinishedEval } from '../hdr/store.ts';
-export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablate.ts';
-export { hdrRetrainConfig } from '../jobs/hdr.ts';
+export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
+export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
 export { truncationReport } from '../data/length-stats.ts';

@@ -12,7 +12,8 @@ import { openLoadedModel } from '../../src/jobs/context.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
-import { fitSamplesOnGpu, retrainConfig } from '../../src/jobs/hdr.ts';
+import { fitSamplesOnGpu } from '../../src/jobs/hdr.ts';
+import { retrainConfig } from '../../src/jobs/hdrRetrain.ts';
 
 import { commandNames } from '../../src/cli/main.ts';
 import { selfTestInCommandWords, selfTestLine } from '../../src/cli/commands/gpu.ts';

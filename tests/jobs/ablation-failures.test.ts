@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StudioDb } from '../../src/data/db.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
-import { ablationArms, defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablate.ts';
+import { ablationArms, defaultAblationConfig, validateAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { fitSamples } from '../../src/jobs/hdr.ts';
 import { ablationMarkdown, hdrArmText } from '../../src/jobs/ablationReport.ts';
 import { DexieWorkspace } from '../../src/jobs/store/dexie.ts';

@@ -10,7 +10,7 @@ import { derivedRunName, renamedDerivedName, uniqueRunName } from '../../src/job
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { EvalReport } from '../../src/eval/index.ts';
-import { uniqueAblationName } from '../../src/jobs/ablate.ts';
+import { uniqueAblationName } from '../../src/jobs/ablationConfig.ts';
 
 describe('derived run names', () => {
   it('follow a rename only while they read as the studio wrote them', () => {

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parameterCount, parseModelConfig } from '../../src/model/config.ts';
 import { loraParameterCount, LORA_TARGETS, type LoraTarget } from '../../src/model/lora.ts';
-import { DEFAULT_DECODE, planMemory } from '../../src/model/memory-plan.ts';
+import { planMemory } from '../../src/model/memory-plan.ts';
+import { DEFAULT_DECODE } from '../../src/model/decoding.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
-import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { tinyModelSpec, TINY_QWEN3_DEFAULT } from '../../src/model/tiny-model.ts';
 

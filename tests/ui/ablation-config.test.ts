@@ -4,7 +4,7 @@
 // longer in the browser and stored more. Neither changes what an arm learns; the ablation decides.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { ablationArms, defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { ablationArms, defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { ablationConfigOf, DEFAULT_ABLATION_DRAFT } from '../../src/state/jobStore.ts';
 import { runConfigFromFlags } from '../../src/cli/runFlags.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';

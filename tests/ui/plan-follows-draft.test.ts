@@ -8,7 +8,7 @@ import { planMemory } from '../../src/model/memory-plan.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { trainShapeOf as draftShape } from '../../src/state/modelStore.ts';
 import { DEFAULT_ABLATION_DRAFT, DEFAULT_EVAL_DRAFT, DEFAULT_HDR_DRAFT, formsDecodeShape, plannedHdr } from '../../src/state/jobStore.ts';
-import { DEFAULT_DECODE } from '../../src/model/memory-plan.ts';
+import { DEFAULT_DECODE } from '../../src/model/decoding.ts';
 
 describe('the plan the panels show', () => {
   it('counts LoRA dropout when the draft uses it', () => {
@@ -103,7 +103,7 @@ describe('the HDR the plan judges', () => {
   // the HDR form starts from (the latest trained where it picks none), or batch 1 × 320 from the base.
   it('retrains with the HDR form\'s run, or the studio\'s base, as the job does', async () => {
     const { hdrFormRetrainConfig } = await import('../../src/state/jobStore.ts');
-    const { hdrRetrainConfig } = await import('../../src/jobs/hdr.ts');
+    const { hdrRetrainConfig } = await import('../../src/jobs/hdrRetrain.ts');
     const picked = { ...DEFAULT_RUN_CONFIG, batchSize: 4, seqLen: 512, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 8, targets: ['q', 'v'] } };
     const runs = [{ id: 'r', kind: 'train', lastStep: 10, config: picked }] as never;
     const latest = hdrFormRetrainConfig(DEFAULT_HDR_DRAFT, runs);

@@ -11,7 +11,7 @@ import { saveDataset, setExampleIncluded } from '../../src/data/dataset-store.ts
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { nodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
-import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { tinyModelFiles } from '../helpers/tinyEngine.ts';
 

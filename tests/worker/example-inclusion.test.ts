@@ -14,7 +14,7 @@ import { stubLocks } from '../helpers/locks.ts';
 import { NARROW } from '../helpers/tinyEngine.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
-import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { inclusionExamples } from '../helpers/inclusionExamples.ts';
 

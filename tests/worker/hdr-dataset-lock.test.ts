@@ -9,7 +9,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { saveDataset } from '../../src/data/dataset-store.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
-import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { withHdrLock } from '../../src/worker/runLock.ts';

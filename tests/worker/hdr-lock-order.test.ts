@@ -14,7 +14,7 @@ import { splitOf } from '../../src/data/split.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import type { Example } from '../../src/data/example.ts';
 import { addHdrExamples, DEFAULT_HDR_SETTINGS } from '../../src/hdr/index.ts';
-import { defaultAblationConfig } from '../../src/jobs/ablate.ts';
+import { defaultAblationConfig } from '../../src/jobs/ablationConfig.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import { stubLocks } from '../helpers/locks.ts';

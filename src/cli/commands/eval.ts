@@ -15,7 +15,7 @@ import { ProgressLine } from '../progress.ts';
 import { BFCL_PROMPT_HELP, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, runTarget, samplingFlags, seedFlag, splitSeedFrom } from '../runFlags.ts';
 import { DEFAULT_SPLIT } from '../../data/split.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
-import { DEFAULT_DECODE } from '../../model/memory-plan.ts';
+import { DEFAULT_DECODE } from '../../model/decoding.ts';
 import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
 import type { Example } from '../../data/example.ts';
 import { readPredictionLines, RunFolderStore } from '../../jobs/store/folder.ts';

@@ -19,7 +19,8 @@ import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } f
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
 import { DEFAULT_HDR_SETTINGS, hdrStoppedText, minableExamples, roundCancelledText, roundSkippedText, validateHdrSettings, type HdrRoundReport, type HdrSettings } from '../../hdr/index.ts';
-import { fitSamples, retrainConfig } from '../../jobs/hdr.ts';
+import { fitSamples } from '../../jobs/hdr.ts';
+import { retrainConfig } from '../../jobs/hdrRetrain.ts';
 import { whyNoneToMine } from '../../jobs/noneToMine.ts';
 import { RunFolderStore } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';

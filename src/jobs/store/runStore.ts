@@ -14,7 +14,8 @@ import type { LoraAdapter } from '../../model/lora.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../../train/trainer.ts';
 import type { BalanceState } from '../../train/balance.ts';
-import type { AblationConfig, AblationResult } from '../ablate.ts';
+import type { AblationResult } from '../ablate.ts';
+import type { AblationConfig } from '../ablationConfig.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 
 /** A PEFT adapter as its two files (adapter_config.json text, adapter_model.safetensors bytes). */

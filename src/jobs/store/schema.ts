@@ -10,7 +10,8 @@ import type { SnapshotFacts } from '../../snapshot/snapshot-db.ts';
 import type { RunConfig } from '../../train/config.ts';
 import type { TokenLossStrip } from '../tokenLoss.ts';
 import type { TrainingSetup } from './runStore.ts';
-import type { AblationConfig, AblationResult } from '../ablate.ts';
+import type { AblationResult } from '../ablate.ts';
+import type { AblationConfig } from '../ablationConfig.ts';
 
 export { StudioDb, DB_NAME, LATEST_DB_VERSION } from '../../data/db.ts';
 export type { CheckpointRow, DatasetRow, ExampleRow, HardCaseRow, MetricRow, PredictionsRow, RunKind, RunRow, RunStatus } from '../../data/db.ts';

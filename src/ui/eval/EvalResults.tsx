@@ -9,7 +9,7 @@ import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
-import { cutOffNote, tooLongNote } from '../../eval/evaluate.ts';
+import { cutOffNote, tooLongNote } from '../../eval/summaryNotes.ts';
 import { ACCURACY_COUNTS } from '../../eval/bfcl-score.ts';
 
 /** The selected dataset's evaluations (all of them while none is selected), newest first; a pick

@@ -3,7 +3,7 @@
 // started on this page. All text from the link is rendered as text.
 import { useMemo } from 'react';
 import type { Theme } from '../App.tsx';
-import { decodeShareLink, type ShareSummary } from '../../snapshot/index.ts';
+import { decodeShareLink, type ShareSummary } from '../../snapshot/share-link.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';

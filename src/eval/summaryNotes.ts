@@ -1,0 +1,19 @@
+// What an evaluation's summary adds in words about the answers it did not score whole: the examples
+// not asked, and the answers the token limit cut off. The page, the CLI and the reports say them alike.
+import type { EvalSummary } from './evaluate.ts';
+
+/** Why some examples were not asked, in words, or null when every one was. */
+export function tooLongNote(s: Pick<EvalSummary, 'tooLong'>, maxNewTokens?: number, maxPositions?: number): string | null {
+  const n = s.tooLong ?? 0;
+  if (n === 0) return null;
+  const context = maxPositions ? `the model's ${maxPositions.toLocaleString('en-US')}-token context` : "the model's context";
+  return `${n} example${n === 1 ? ' was' : 's were'} not asked: ${n === 1 ? 'its prompt' : 'their prompts'} and the answer's ${maxNewTokens ?? 'max new'} tokens pass ${context} (not counted in the accuracy)`;
+}
+
+/** How many answers stopped at the token limit, in words, or null when none did. `limit`: the
+ * limit as the reader sets it: the forms' "Max new tokens" field, or the CLI's --max-tokens flag. */
+export function cutOffNote(s: Pick<EvalSummary, 'finishReasons' | 'total'>, limit = 'Max new tokens'): string | null {
+  const n = s.finishReasons.length ?? 0;
+  if (n === 0) return null;
+  return `${n} of ${s.total} answer${s.total === 1 ? '' : 's'} stopped at the ${limit} limit; raise it if ${n === 1 ? 'that answer was' : 'they were'} cut off mid-answer`;
+}
