@@ -275,7 +275,8 @@ interface RunState {
   cancelStart(): void;
   /** Loads `source` before an action on a run trained on it (`doing` `name`: "Exporting a snapshot
    * of", the run), shown on the run strip as a start's load is, with its Cancel: 'cancelled' where the
-   * user cancelled it (the action then sends nothing); throws why it did not load. */
+   * user cancelled it (that Cancel, or the Model panel's of its load: the action then sends nothing);
+   * throws why it did not load. */
   loadModelForAction(name: string, doing: string, source: ModelSource): Promise<'loaded' | 'cancelled'>;
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
@@ -477,8 +478,9 @@ export const useRuns = create<RunState>((set, get) => {
       let ended: PlanWaitEnd | null;
       try {
         ended = await waitForPlan(name, async (report, cancel) => {
-          const failed = source && (await loadModelFor(source, report, cancel));
-          if (failed) throw new Error(`Resuming “${name}” needs ${needs}, which did not load. ${failed}`);
+          const loaded = source ? await loadModelFor(source, report, cancel) : 'loaded';
+          if (loaded === 'cancelled') return loaded;
+          if (loaded !== 'loaded') throw new Error(`Resuming “${name}” needs ${needs}, which did not load. ${loaded.failed}`);
           return { job: 'training', config: run.config };
         }, loading);
       } catch (err) {
@@ -501,11 +503,10 @@ export const useRuns = create<RunState>((set, get) => {
       if (waiting || starting) throw new Error(waiting ? `${waiting.doing.toLowerCase()} ${waiting.name} is on its way (the run strip shows it); try again once it has started or been cancelled` : 'a run is starting; try again once it has started');
       starting = true;
       try {
-        const failed = await planWait.waitFor((report, _over, cancel) => loadModelFor(source, report, cancel), (phase) => set({ startWaiting: { name, doing, phase } }), loadingStart(describeSource(source)));
-        if (failed === 'cancelled') return failed;
+        const loaded = await planWait.waitFor((report, _over, cancel) => loadModelFor(source, report, cancel), (phase) => set({ startWaiting: { name, doing, phase } }), loadingStart(describeSource(source)));
+        if (loaded === 'loaded' || loaded === 'cancelled') return loaded;
         // Its words end with a full stop; the action's message adds its own.
-        if (failed) throw new Error(`its model did not load. ${failed.replace(/\.$/, '')}`);
-        return 'loaded';
+        throw new Error(`its model did not load. ${loaded.failed.replace(/\.$/, '')}`);
       } finally {
         starting = false;
         set({ startWaiting: null });

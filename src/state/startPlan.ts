@@ -99,9 +99,11 @@ export function startPlanWait() {
     /** Waits for what `planned` does before the plan (loading a model, counting: it says where it is
      * through its `report`), then asks the plan for the start it gives, telling `onProgress` each
      * step; `first`: where the start begins. Null to go on, or what ended the start. */
-    wait(planned: (report: (p: StartProgress) => void, cancel: AbortSignal) => Promise<PlannedStart>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
+    wait(planned: (report: (p: StartProgress) => void, cancel: AbortSignal) => Promise<PlannedStart | 'cancelled'>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
       return waitFor(async (report, over, cancel) => {
         const start = await planned(report, cancel);
+        // 'cancelled': what it waited on was cancelled elsewhere (its model's load, in the Model panel).
+        if (start === 'cancelled') return start;
         if (over()) return null;
         report(checkingStart());
         const refused = await refusingPlan(start);
@@ -117,15 +119,18 @@ export function startPlanWait() {
   };
 }
 
+/** How a start's or action's load of its model ended: `failed`, why, in the Model panel's words;
+ * 'cancelled' by the user (the action's Cancel, or the Model panel's). */
+export type LoadEnd = 'loaded' | 'cancelled' | { failed: string };
+
 /** Loads `source` as the first phase of a start or an action on its way (a resume, an export of a run
  * trained on another model), saying its bytes through `report`; `cancel`, the action's Cancel, stops
- * the load where the action began it (not one it joined: the Model panel's, say). Null once loaded,
- * or why it did not load, in the Model panel's words. */
-export async function loadModelFor(source: ModelSource, report: (p: StartProgress) => void, cancel: AbortSignal): Promise<string | null> {
+ * the load where the action began it (not one it joined: the Model panel's, say). */
+export async function loadModelFor(source: ModelSource, report: (p: StartProgress) => void, cancel: AbortSignal): Promise<LoadEnd> {
   const model = describeSource(source);
-  const info = await useModel.getState().loadModel(source, (p) => report(loadingStart(model, p)), cancel);
-  const { error, notice } = useModel.getState();
-  return info ? null : (error ?? notice ?? `${model} did not load.`);
+  if (await useModel.getState().loadModel(source, (p) => report(loadingStart(model, p)), cancel)) return 'loaded';
+  if (loadCancelled(source)) return 'cancelled';
+  return { failed: useModel.getState().error ?? `${model} did not load.` };
 }
 
 /** What a Cancel of a start or action that was loading `source` adds: the load it began stops with

@@ -420,6 +420,16 @@ describe('a resume of a run trained on another model than the one loaded', () =>
     expect(useModel.getState().loading).toBeNull();
   });
 
+  it('ends as cancelled, not failed, where the Model panel’s Cancel stops the load it waits on', async () => {
+    const resuming = useRuns.getState().resumeRun('r-hub');
+    await settle();
+    await useModel.getState().cancelLoad();
+    await resuming;
+    expect(useRuns.getState().error).toBeNull();
+    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${STOPPED_TOO}`);
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+  });
+
   it('whose load joined one the Model panel began, leaves that load going at its Cancel, and says so', async () => {
     const fromPanel = useModel.getState().loadModel({ kind: 'hub', repo: HUB });
     await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
@@ -469,6 +479,16 @@ describe('exporting a run trained on another model than the one loaded, which lo
     await settle();
     expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
     expect(useModel.getState().loading).toBeNull();
+  });
+
+  it.each(exports)('$what: ends as cancelled, not failed, where the Model panel’s Cancel stops the load it waits on', async ({ run, notice, error, cancelled }) => {
+    const exporting = run();
+    await settle();
+    await useModel.getState().cancelLoad();
+    await exporting;
+    expect(error()).toBeNull();
+    expect(notice()).toBe(cancelled);
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
   });
 
   it.each(exports)('$what: a Cancel while it waits on a load the Model panel began leaves that load going, and says so', async ({ run, notice, sends, cancelled }) => {
