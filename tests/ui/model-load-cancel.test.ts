@@ -102,3 +102,16 @@ describe('the Model panel’s Cancel of a model download', () => {
     expect(await again).toBeNull();
   });
 });
+
+describe('the guided demo’s Load step, whose load is cancelled in the Model panel', () => {
+  it('ends without an error: the panel’s notice says what happened', async () => {
+    const { useDemo } = await import('../../src/state/demoStore.ts');
+    const step = useDemo.getState().loadModel();
+    await settle();
+    await useModel.getState().cancelLoad();
+    await step;
+    expect(useDemo.getState().error).toBeNull();
+    expect(useDemo.getState().busy).toBeNull();
+    expect(useModel.getState().notice).toBe('Loading the embedded tiny Qwen3 was cancelled.');
+  });
+});
