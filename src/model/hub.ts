@@ -166,7 +166,9 @@ class Deadline {
   private readonly onOuterAbort: () => void;
   constructor(private readonly ms: number, private readonly outer: AbortSignal | undefined) {
     this.onOuterAbort = () => this.controller.abort(outer?.reason);
-    outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+    // Aborted already (between two files, in a retry's pause): the abort event will not come again.
+    if (outer?.aborted) this.onOuterAbort();
+    else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
     this.restart();
   }
   /** Progress was made (headers arrived, bytes came): the wait starts again. */

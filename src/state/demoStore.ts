@@ -8,7 +8,7 @@ import { create } from 'zustand';
 import { DEFAULT_HDR_SETTINGS, hdrTotals, isFinishedEval, type DecodeShape, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
 import { useDatasets } from './datasetStore.ts';
 import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
-import { EMBEDDED_REF, useModel } from './modelStore.ts';
+import { EMBEDDED_REF, loadCancelled, useModel } from './modelStore.ts';
 import type { EvalRunRow, HdrRunRow, StoredRun, TrainRunRow } from './queries.ts';
 import { runSeries } from './runSeries.ts';
 import { STUDIO_DEFAULT_CONFIG, useRuns } from './runStore.ts';
@@ -139,7 +139,13 @@ export const useDemo = create<DemoState>((set, get) => {
     busy: null,
     error: null,
 
-    loadModel: () => step('model', async () => ((await useModel.getState().loadModel({ kind: 'embedded' })) ? null : (useModel.getState().error ?? 'The embedded model did not load.'))),
+    loadModel: () =>
+      step('model', async () => {
+        const embedded = { kind: 'embedded' } as const;
+        if (await useModel.getState().loadModel(embedded)) return null;
+        // Cancelled in the Model panel: its notice says so; the step is simply not done.
+        return useModel.getState().error ?? (loadCancelled(embedded) ? null : 'The embedded model did not load.');
+      }),
 
     useDemoData: () =>
       step('data', async () => {

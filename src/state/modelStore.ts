@@ -65,8 +65,11 @@ export function sourceForRef(ref: string): ModelSource | null {
 
 interface ModelState {
   info: ModelInfo | null;
-  loading: { source: string; progress: ProgressInfo | null; startedAt: number } | null;
+  /** `cancelling`: the user cancelled it, and the worker has not answered yet. */
+  loading: { source: string; progress: ProgressInfo | null; startedAt: number; cancelling?: boolean } | null;
   error: string | null;
+  /** How the last load ended where that was no failure (the user cancelled it). */
+  notice: string | null;
   /** The plan of `planShape`, or null while that shape's plan is on its way: a verdict never reads
    * one shape's plan beside another shape. */
   plan: MemoryPlan | null;
@@ -80,8 +83,12 @@ interface ModelState {
   /** Sent with every hub download of this page (presets, a repo id, a run's own model); '' for none. */
   hubToken: string;
   setHubToken(token: string): void;
-  /** `onProgress`: the load's progress for whoever waits on it too (a resume loading its run's model). */
-  loadModel(source: ModelSource, onProgress?: (p: ProgressInfo) => void): Promise<ModelInfo | null>;
+  /** `onProgress`: the load's progress for whoever waits on it too (a resume loading its run's model).
+   * `cancelled`: the caller's Cancel, which stops the load where this call began it; a call that
+   * joined a load on its way (the same model, asked for meanwhile) leaves that load alone. */
+  loadModel(source: ModelSource, onProgress?: (p: ProgressInfo) => void, cancelled?: AbortSignal): Promise<ModelInfo | null>;
+  /** Stops the load on its way (the Model panel's Cancel): it ends with a notice, not an error. */
+  cancelLoad(): Promise<void>;
   planMemory(shape: TrainShape): Promise<void>;
   refreshCachedModels(): Promise<void>;
   deleteCachedModel(repo: string): Promise<void>;
@@ -105,6 +112,28 @@ export function describeSource(source: ModelSource): string {
   return `${source.files.length} dropped files`;
 }
 
+/** What a cancelled load of `source` leaves: its download where it stopped, for the next load. */
+export function downloadKeptText(source: ModelSource): string {
+  return source.kind === 'hub' ? 'what was downloaded is kept, and loading it again resumes the download' : '';
+}
+
+/** The Model panel's notice once a load of `source` was cancelled; `kept`: the model still loaded. */
+function loadCancelledText(source: ModelSource, kept: ModelInfo | null): string {
+  const download = downloadKeptText(source);
+  return `Loading ${describeSource(source)} was cancelled${download ? `: ${download}` : ''}.${kept ? ` ${kept.ref} stays loaded.` : ''}`;
+}
+
+/** The model (as `loading` names it) whose load the user cancelled last, until another load begins:
+ * a start's Cancel that stopped its load says so after the worker answered too. */
+let lastCancelled: string | null = null;
+
+/** Whether the load of `source` was cancelled: it is being stopped, or the last load ended so. */
+export function loadCancelled(source: ModelSource): boolean {
+  const label = describeSource(source);
+  const loading = useModel.getState().loading;
+  return loading ? loading.source === label && !!loading.cancelling : lastCancelled === label;
+}
+
 /** The one load on its way (`loading` names it): whoever asks for the same model meanwhile waits
  * for it (joinLoad), each told its progress. */
 let inFlight: { listeners: Set<(p: ProgressInfo) => void>; loaded: Promise<ModelInfo | null> } | null = null;
@@ -125,6 +154,7 @@ export const useModel = create<ModelState>((set, get) => ({
   info: null,
   loading: null,
   error: null,
+  notice: null,
   plan: null,
   planShape: null,
   planFor: null,
@@ -137,10 +167,16 @@ export const useModel = create<ModelState>((set, get) => ({
     set({ hubToken: token.trim() });
   },
 
-  async loadModel(given, onProgress) {
+  async loadModel(given, onProgress, cancelled) {
     const token = get().hubToken;
     const source: ModelSource = given.kind === 'hub' && !given.token && token ? { ...given, token } : given;
     const label = describeSource(source);
+    // A load being cancelled ends in a moment: asked for now (a resume pressed again at once), this
+    // one begins after it, and resumes what it downloaded.
+    if (get().loading?.cancelling && inFlight) {
+      await inFlight.loaded;
+      return cancelled?.aborted ? null : get().loadModel(given, onProgress, cancelled);
+    }
     // The worker holds one model: a second load would race the first, and whichever ended last
     // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
     const busy = get().loading;
@@ -154,12 +190,17 @@ export const useModel = create<ModelState>((set, get) => ({
     }
     // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
     // while this one loads, and for good if this one fails.
-    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null });
+    lastCancelled = null;
+    set({ loading: { source: label, progress: null, startedAt: performance.now() }, error: null, notice: null });
     const listeners = new Set(onProgress ? [onProgress] : []);
+    // This call began the load: its caller's Cancel is the load's.
+    const cancelOwn = () => void get().cancelLoad();
+    cancelled?.addEventListener('abort', cancelOwn, { once: true });
     const loaded = (async () => {
       try {
         const info = await engineClient().request('loadModel', { source }, (progress) => {
-          set({ loading: { source: label, progress, startedAt: get().loading?.startedAt ?? performance.now() } });
+          const was = get().loading;
+          set({ loading: { source: label, progress, startedAt: was?.startedAt ?? performance.now(), cancelling: was?.cancelling } });
           for (const listener of listeners) listener(progress);
         });
         set({ info, plan: null, planFor: null, planError: null });
@@ -173,6 +214,12 @@ export const useModel = create<ModelState>((set, get) => ({
         return info;
       } catch (err) {
         const { name } = err as Error;
+        // The user's own Cancel: nothing is wrong; the model loaded before (if any) stays.
+        if (name === 'ModelLoadCancelledError') {
+          lastCancelled = label;
+          set({ notice: loadCancelledText(source, get().info) });
+          return null;
+        }
         const storage = name === 'HubStorageError';
         const refused = name === 'HubAccessError';
         // Its message says to check the repo id; the connection is fine. A load refused while a job
@@ -182,12 +229,26 @@ export const useModel = create<ModelState>((set, get) => ({
         set({ error: `Could not load ${label}: ${(err as Error).message}.${hint}` });
         return null;
       } finally {
+        cancelled?.removeEventListener('abort', cancelOwn);
         set({ loading: null });
         inFlight = null;
       }
     })();
     inFlight = { listeners, loaded };
     return loaded;
+  },
+
+  async cancelLoad() {
+    const busy = get().loading;
+    if (!busy || busy.cancelling) return;
+    set({ loading: { ...busy, cancelling: true } });
+    try {
+      await engineClient().request('cancelModelLoad', {});
+    } catch (err) {
+      const now = get().loading;
+      if (now) set({ loading: { ...now, cancelling: false } });
+      set({ error: `Could not cancel loading ${busy.source}: ${(err as Error).message}. It goes on loading; reload the page to stop it.` });
+    }
   },
 
   async planMemory(shape) {

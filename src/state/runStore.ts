@@ -14,7 +14,7 @@ export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/prot
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { describeSource, sourceForRef, useModel } from './modelStore.ts';
-import { loadGoesOnText, loadingStart, loadModelFor, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
+import { loadEndText, loadingStart, loadModelFor, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 
@@ -275,7 +275,8 @@ interface RunState {
   cancelStart(): void;
   /** Loads `source` before an action on a run trained on it (`doing` `name`: "Exporting a snapshot
    * of", the run), shown on the run strip as a start's load is, with its Cancel: 'cancelled' where the
-   * user cancelled it (the action then sends nothing); throws why it did not load. */
+   * user cancelled it (that Cancel, or the Model panel's of its load: the action then sends nothing);
+   * throws why it did not load. */
   loadModelForAction(name: string, doing: string, source: ModelSource): Promise<'loaded' | 'cancelled'>;
   pauseRun(): Promise<void>;
   stopRun(): Promise<void>;
@@ -476,16 +477,17 @@ export const useRuns = create<RunState>((set, get) => {
       const loading = source ? loadingStart(describeSource(source)) : undefined;
       let ended: PlanWaitEnd | null;
       try {
-        ended = await waitForPlan(name, async (report) => {
-          const failed = source && (await loadModelFor(source, report));
-          if (failed) throw new Error(`Resuming “${name}” needs ${needs}, which did not load. ${failed}`);
+        ended = await waitForPlan(name, async (report, cancel) => {
+          const loaded = source ? await loadModelFor(source, report, cancel) : 'loaded';
+          if (loaded === 'cancelled') return loaded;
+          if (loaded !== 'loaded') throw new Error(`Resuming “${name}” needs ${needs}, which did not load. ${loaded.failed}`);
           return { job: 'training', config: run.config };
         }, loading);
       } catch (err) {
         return set({ error: (err as Error).message });
       }
       if (ended === 'cancelled') {
-        return set({ notice: `${startCancelledText(`Resuming “${name}”`)}${loadGoesOnText(source || null)}` });
+        return set({ notice: `${startCancelledText(`Resuming “${name}”`)}${loadEndText(source || null)}` });
       }
       if (ended) return set({ error: resumeRefusal(ended.refused, run.config, name) });
       await train(runId, true);
@@ -501,11 +503,10 @@ export const useRuns = create<RunState>((set, get) => {
       if (waiting || starting) throw new Error(waiting ? `${waiting.doing.toLowerCase()} ${waiting.name} is on its way (the run strip shows it); try again once it has started or been cancelled` : 'a run is starting; try again once it has started');
       starting = true;
       try {
-        const failed = await planWait.waitFor((report) => loadModelFor(source, report), (phase) => set({ startWaiting: { name, doing, phase } }), loadingStart(describeSource(source)));
-        if (failed === 'cancelled') return failed;
+        const loaded = await planWait.waitFor((report, _over, cancel) => loadModelFor(source, report, cancel), (phase) => set({ startWaiting: { name, doing, phase } }), loadingStart(describeSource(source)));
+        if (loaded === 'loaded' || loaded === 'cancelled') return loaded;
         // Its words end with a full stop; the action's message adds its own.
-        if (failed) throw new Error(`its model did not load. ${failed.replace(/\.$/, '')}`);
-        return 'loaded';
+        throw new Error(`its model did not load. ${loaded.failed.replace(/\.$/, '')}`);
       } finally {
         starting = false;
         set({ startWaiting: null });
@@ -561,7 +562,7 @@ export const useRuns = create<RunState>((set, get) => {
         if (run?.modelRef && !trainedOnLoaded(run.modelRef, useModel.getState().info?.ref)) {
           const source = sourceForRef(run.modelRef);
           if (!source) throw new Error(`it was trained on ${run.modelRef}; drop that model's folder in the Model panel first`);
-          if ((await get().loadModelForAction(name, 'Exporting a recipe of', source)) === 'cancelled') return set({ recipeNotice: `The recipe of “${name}” was not exported: cancelled while its model loaded.${loadGoesOnText(source)}` });
+          if ((await get().loadModelForAction(name, 'Exporting a recipe of', source)) === 'cancelled') return set({ recipeNotice: `The recipe of “${name}” was not exported: cancelled while its model loaded.${loadEndText(source)}` });
         }
         const r = await engineClient().request('exportRecipe', { runId });
         downloadBytes(r.zip, r.fileName);

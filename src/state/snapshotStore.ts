@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import { trainedOnLoaded, type ImportMode, type SnapshotHoldings } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { sourceForRef, useModel } from './modelStore.ts';
-import { loadGoesOnText } from './startPlan.ts';
+import { loadEndText } from './startPlan.ts';
 import { runNameById, useRuns } from './runStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
@@ -87,7 +87,7 @@ async function ensureModelFor(row: TrainRunRow | HdrRunRow, doing: string): Prom
   if (!source) throw new Error(`it was trained on ${ref}; drop that model's folder in the Model panel first`);
   // Loaded as a resume loads its run's model: on the run strip, with its Cancel.
   const loaded = await useRuns.getState().loadModelForAction(row.name ?? row.id, doing, source);
-  return loaded === 'cancelled' ? `cancelled while its model loaded.${loadGoesOnText(source)}` : null;
+  return loaded === 'cancelled' ? `cancelled while its model loaded.${loadEndText(source)}` : null;
 }
 
 export const useSnapshots = create<SnapshotState>((set, get) => ({

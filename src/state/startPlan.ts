@@ -6,7 +6,7 @@
 // checks this GPU's limits itself).
 import type { DecodeShape, MemoryPlan, ModelSource, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { describeSource, trainShapeOf, useModel } from './modelStore.ts';
+import { describeSource, downloadKeptText, loadCancelled, trainShapeOf, useModel } from './modelStore.ts';
 
 /** What a job's progress says while its start waits for the plan. */
 export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
@@ -78,15 +78,17 @@ export type PlanWaitEnd = { refused: MemoryPlan; start: PlannedStart } | 'cancel
 export function startPlanWait() {
   let cancelWaiting: (() => void) | null = null;
   /** Waits for `work`, telling `onProgress` where it is (from `first`) until it ends or is cancelled;
-   * `over()`: the wait ended, so `work` must ask nothing further. */
-  async function waitFor<T>(work: (report: (p: StartProgress) => void, over: () => boolean) => Promise<T>, onProgress: (p: StartProgress) => void, first: StartProgress): Promise<T | 'cancelled'> {
-    const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => resolve('cancelled')));
+   * `over()`: the wait ended, so `work` must ask nothing further. `cancel`: aborted by the Cancel,
+   * for what `work` began that stops with it (a model load). */
+  async function waitFor<T>(work: (report: (p: StartProgress) => void, over: () => boolean, cancel: AbortSignal) => Promise<T>, onProgress: (p: StartProgress) => void, first: StartProgress): Promise<T | 'cancelled'> {
+    const cancel = new AbortController();
+    const cancelled = new Promise<'cancelled'>((resolve) => (cancelWaiting = () => (cancel.abort(), resolve('cancelled'))));
     // Once the wait is over (cancelled), what is still on its way reports to no one and asks nothing.
     let over = false;
     const report = (p: StartProgress) => over || onProgress(p);
     report(first);
     try {
-      return await Promise.race([cancelled, work(report, () => over)]);
+      return await Promise.race([cancelled, work(report, () => over, cancel.signal)]);
     } finally {
       over = true;
       cancelWaiting = null;
@@ -97,9 +99,11 @@ export function startPlanWait() {
     /** Waits for what `planned` does before the plan (loading a model, counting: it says where it is
      * through its `report`), then asks the plan for the start it gives, telling `onProgress` each
      * step; `first`: where the start begins. Null to go on, or what ended the start. */
-    wait(planned: (report: (p: StartProgress) => void) => Promise<PlannedStart>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
-      return waitFor(async (report, over) => {
-        const start = await planned(report);
+    wait(planned: (report: (p: StartProgress) => void, cancel: AbortSignal) => Promise<PlannedStart | 'cancelled'>, onProgress: (p: StartProgress) => void = () => undefined, first: StartProgress = checkingStart()): Promise<PlanWaitEnd | null> {
+      return waitFor(async (report, over, cancel) => {
+        const start = await planned(report, cancel);
+        // 'cancelled': what it waited on was cancelled elsewhere (its model's load, in the Model panel).
+        if (start === 'cancelled') return start;
         if (over()) return null;
         report(checkingStart());
         const refused = await refusingPlan(start);
@@ -115,19 +119,30 @@ export function startPlanWait() {
   };
 }
 
+/** How a start's or action's load of its model ended: `failed`, why, in the Model panel's words;
+ * 'cancelled' by the user (the action's Cancel, or the Model panel's). */
+export type LoadEnd = 'loaded' | 'cancelled' | { failed: string };
+
 /** Loads `source` as the first phase of a start or an action on its way (a resume, an export of a run
- * trained on another model), saying its bytes through `report`. Null once loaded, or why it did not
- * load, in the Model panel's words. */
-export async function loadModelFor(source: ModelSource, report: (p: StartProgress) => void): Promise<string | null> {
+ * trained on another model), saying its bytes through `report`; `cancel`, the action's Cancel, stops
+ * the load where the action began it (not one it joined: the Model panel's, say). */
+export async function loadModelFor(source: ModelSource, report: (p: StartProgress) => void, cancel: AbortSignal): Promise<LoadEnd> {
   const model = describeSource(source);
-  const info = await useModel.getState().loadModel(source, (p) => report(loadingStart(model, p)));
-  return info ? null : (useModel.getState().error ?? `${model} did not load.`);
+  if (await useModel.getState().loadModel(source, (p) => report(loadingStart(model, p)), cancel)) return 'loaded';
+  if (loadCancelled(source)) return 'cancelled';
+  return { failed: useModel.getState().error ?? `${model} did not load.` };
 }
 
-/** What a Cancel of a start or action that was loading `source` adds: the worker cannot stop a load
- * part-way, so the model goes on loading. */
-export function loadGoesOnText(source: ModelSource | null | undefined): string {
-  return source && useModel.getState().loading ? ` ${describeSource(source)} goes on loading (the Model panel shows it).` : '';
+/** What a Cancel of a start or action that was loading `source` adds: the load it began stops with
+ * it (its Cancel is the load's), one it joined goes on. */
+export function loadEndText(source: ModelSource | null | undefined): string {
+  if (!source) return '';
+  const model = describeSource(source);
+  if (loadCancelled(source)) {
+    const kept = downloadKeptText(source);
+    return ` Loading ${model} stopped too${kept ? `: ${kept}` : ''}.`;
+  }
+  return useModel.getState().loading ? ` ${model} goes on loading (the Model panel shows it).` : '';
 }
 
 /** What a start cancelled while it waited for its plan says: `what` names it ("The HDR run"). */

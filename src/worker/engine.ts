@@ -44,7 +44,8 @@ import { trainingSets } from '../train/prepareData.ts';
 import { trainingSetDigest } from '../train/batching.ts';
 import { trainingSetChange } from '../train/trainingSetChange.ts';
 import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
-import { modelRef, openModelSource } from './modelSource.ts';
+import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
+import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { runGenerateOnnx } from './onnxPlayground.ts';
 import { HeldExports } from './heldExports.ts';
@@ -74,6 +75,8 @@ export class StudioEngine {
   /** The latest ONNX export (for the playground's ONNX backend), by run: one at most, since an
    * export of a real model is gigabytes. */
   private readonly onnxExports = new HeldExports(() => this.requireDb());
+  /** Cancels the model load on its way (cancelModelLoad); null while none is. */
+  private loadCancel: AbortController | null = null;
 
   constructor(
     private readonly gpuApi: GPU | undefined,
@@ -81,6 +84,8 @@ export class StudioEngine {
     private readonly db: StudioDb | null = null,
     /** Base URL the embedded model is served from (the app's origin in the browser). */
     private readonly appBaseUrl = typeof location !== 'undefined' ? location.origin + '/' : 'http://localhost/',
+    /** Where hub downloads are kept (OPFS in the browser; a folder in tests). */
+    private readonly modelCache: ModelCache = opfsModelCache(),
   ) {}
 
   /** The device, acquired on first use and again after a loss. */
@@ -162,9 +167,21 @@ export class StudioEngine {
       // Asked again by useModel: a job may have started while the model downloaded.
       this.jobs.refuseModelChange();
       const ref = modelRef(source);
-      // Read under the model's lock: another tab's deletion of its files is refused meanwhile, and
-      // one under way ends before the load reads them.
-      const model = await holdingModel(ref, async () => openLoadedModel(await openModelSource(source, this.appBaseUrl, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond })), ref));
+      // One load at a time: the page asks for no second while one is on its way (modelStore).
+      const cancel = new AbortController();
+      this.loadCancel = cancel;
+      let model;
+      try {
+        // Read under the model's lock: another tab's deletion of its files is refused meanwhile, and
+        // one under way ends before the load reads them.
+        const access = { appBaseUrl: this.appBaseUrl, cache: this.modelCache, signal: cancel.signal };
+        model = await holdingModel(ref, async () => openLoadedModel(await openModelSource(source, access, (p) => progress({ label: p.label, done: p.bytesDone, total: p.bytesTotal, rate: p.bytesPerSecond })), ref));
+      } finally {
+        if (this.loadCancel === cancel) this.loadCancel = null;
+      }
+      // Cancelled while its files were read (after the download): the model loaded before stays,
+      // as it does through any load until the new model is open.
+      if (cancel.signal.aborted) throw new ModelLoadCancelledError(source);
       this.jobs.useModel(model);
       // An export was of the previous model's run.
       this.onnxExports.clear();
@@ -419,6 +436,12 @@ export class StudioEngine {
     },
 
     cancelJob: async () => this.jobs.cancel(),
+
+    cancelModelLoad: async () => {
+      if (!this.loadCancel) return false;
+      this.loadCancel.abort();
+      return true;
+    },
 
     exportAdapter: async ({ runId }) => {
       const { adapter, spec, baseRef } = await this.adapterOf(runId);

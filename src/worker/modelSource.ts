@@ -1,7 +1,8 @@
 // Where the worker gets a model: the embedded tiny default (served with the app, no download), a
-// Hugging Face repo (downloaded with progress into the OPFS cache), or files the user dropped.
+// Hugging Face repo (downloaded with progress into the OPFS cache), or files the user dropped. A load
+// may be cancelled part-way (its `signal`): what a download wrote stays in the cache for the next load.
 import { downloadHubModel, DEFAULT_HUB_BASE_URL, type DownloadProgress } from '../model/hub.ts';
-import { opfsModelCache } from '../model/model-cache.ts';
+import type { ModelCache } from '../model/model-cache.ts';
 import { droppedFolderName, fileListModelFiles, memoryModelFiles, type ModelFiles, type PathedFile } from '../model/model-files.ts';
 
 /** A hub source's `token` (gated and private repos) goes to the hub with the downloads and nowhere else. */
@@ -24,6 +25,22 @@ export function modelRef(source: ModelSource): string {
   return `local:${source.label || droppedFolderName(source.files) || 'dropped files'}`;
 }
 
+/** A load the page cancelled (`name` tells it apart from a failure): nothing was loaded. */
+export class ModelLoadCancelledError extends Error {
+  constructor(source: ModelSource) {
+    super(source.kind === 'hub' ? `loading ${source.repo} was cancelled: what was downloaded is kept, and loading it again resumes the download` : `loading ${source.kind === 'embedded' ? 'the embedded model' : modelRef(source)} was cancelled`);
+    this.name = 'ModelLoadCancelledError';
+  }
+}
+
+/** Where a source is read from: the app's origin (the embedded model), the hub's download cache, and
+ * the signal that cancels the load. */
+export interface SourceAccess {
+  appBaseUrl: string;
+  cache: ModelCache;
+  signal?: AbortSignal;
+}
+
 /** Bytes a response's body reads to, when its headers say: a compressed body's content-length is
  * the compressed size, not that. */
 function bodyBytes(res: Response): number | null {
@@ -34,8 +51,8 @@ function bodyBytes(res: Response): number | null {
 /** The embedded model's files, fetched from the app's own origin (public/models/tiny-qwen3/). All
  * are requested first, so the progress total covers every file from its first report (the
  * 716-byte config.json read as the whole); 0, unknown, when a server does not say every size. */
-async function embeddedFiles(baseUrl: string, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
-  const responses = await Promise.all(EMBEDDED_FILES.map((name) => fetch(new URL(`models/tiny-qwen3/${name}`, baseUrl))));
+async function embeddedFiles(baseUrl: string, signal: AbortSignal | undefined, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
+  const responses = await Promise.all(EMBEDDED_FILES.map((name) => fetch(new URL(`models/tiny-qwen3/${name}`, baseUrl), { signal })));
   const sizes = responses.map(bodyBytes);
   const total = sizes.every((n) => n !== null) ? sizes.reduce((a: number, b) => a + b!, 0) : 0;
   const files = new Map<string, Uint8Array>();
@@ -51,15 +68,29 @@ async function embeddedFiles(baseUrl: string, onProgress?: (p: SourceProgress) =
   return memoryModelFiles(files, EMBEDDED_MODEL_REF);
 }
 
-export async function openModelSource(source: ModelSource, appBaseUrl: string, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
+/** `source`'s files; a cancel (`access.signal`) ends it with ModelLoadCancelledError. */
+export async function openModelSource(source: ModelSource, access: SourceAccess, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
+  const { signal } = access;
+  try {
+    signal?.throwIfAborted();
+    return await openFiles(source, access, onProgress);
+  } catch (err) {
+    // Whatever the abort broke (a fetch, a body stream) reads as the cancel it was.
+    if (signal?.aborted) throw new ModelLoadCancelledError(source);
+    throw err;
+  }
+}
+
+function openFiles(source: ModelSource, { appBaseUrl, cache, signal }: SourceAccess, onProgress?: (p: SourceProgress) => void): Promise<ModelFiles> {
   switch (source.kind) {
     case 'embedded':
-      return embeddedFiles(appBaseUrl, onProgress);
+      return embeddedFiles(appBaseUrl, signal, onProgress);
     case 'files':
-      return fileListModelFiles(source.files, modelRef(source));
+      return Promise.resolve(fileListModelFiles(source.files, modelRef(source)));
     case 'hub':
       return downloadHubModel(source.repo, {
-        cache: opfsModelCache(),
+        cache,
+        signal,
         baseUrl: source.baseUrl ?? DEFAULT_HUB_BASE_URL,
         revision: source.revision,
         token: source.token,

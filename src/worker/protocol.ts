@@ -221,6 +221,10 @@ export interface RequestMap {
   generate: [GenerateRequest, GenerateResult];
   /** Aborts the running evaluation, HDR or generation (it ends with what it has). */
   cancelJob: [Record<string, never>, void];
+  /** Stops the model load on its way: it fails with a ModelLoadCancelledError, loads nothing (the
+   * model loaded before stays) and keeps what it downloaded, which the next load resumes. False
+   * where no load was on its way. */
+  cancelModelLoad: [Record<string, never>, boolean];
   /** The format each file would be read as (before importing), by file name. */
   detectFormats: [{ files: File[] }, Record<string, string>];
   /** Imports dataset files (quality check, seeded split) as one new dataset. Progress: bytes read,

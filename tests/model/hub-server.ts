@@ -1,7 +1,8 @@
 // A static Hugging Face–style file server for tests: `${base}/${repo}/resolve/${rev}/${file}`, with
 // weights (*.safetensors) behind a 302 to `/cdn/…` carrying `x-linked-size` and `x-linked-etag` (as
 // HF's LFS CDN does), ETags (the content's sha256), HEAD, `Range: bytes=N-` honoured only while an
-// `If-Range` ETag still matches, and a switch to cut a file's next body in half. Listens on 127.0.0.1:0.
+// `If-Range` ETag still matches, a switch to cut a file's next body in half, and one to send half of it
+// and then hold the rest for as long as the client waits (a download in progress). Listens on 127.0.0.1:0.
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -15,13 +16,15 @@ export interface Served {
   log: string[];
   /** Files whose next GET is cut after half the bytes (socket destroyed). */
   truncateNext: Set<string>;
+  /** Files whose next GET sends half the bytes, then nothing more until the client goes away. */
+  holdNext: Set<string>;
   /** Gated repos: repo id → the access token their requests must carry (401 without, 403 with another). */
   gated: Record<string, string>;
 }
 
 /** `repos` maps repo id → directory; it is read on every request, so tests may add repos later. */
 export async function startHub(repos: Record<string, string>): Promise<Served> {
-  const served: Served = { server: null as unknown as Server, base: '', log: [], truncateNext: new Set(), gated: {} };
+  const served: Served = { server: null as unknown as Server, base: '', log: [], truncateNext: new Set(), holdNext: new Set(), gated: {} };
   served.server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     served.log.push(`${req.method} ${url.pathname}${req.headers.range ? ` ${req.headers.range}` : ''}`);
@@ -68,6 +71,10 @@ export async function startHub(repos: Record<string, string>): Promise<Served> {
     }
     if (served.truncateNext.delete(file!)) {
       res.write(body.subarray(0, Math.floor(body.byteLength / 2)), () => res.socket?.destroy());
+      return;
+    }
+    if (served.holdNext.delete(file!)) {
+      res.write(body.subarray(0, Math.floor(body.byteLength / 2)));
       return;
     }
     res.end(body);

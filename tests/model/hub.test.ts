@@ -181,6 +181,18 @@ describe('hub download', () => {
     await sameFiles(cacheDir, 'test-org/tiny-single');
   });
 
+  it('stops at an abort between two files: no file after it is requested (a Cancel there went unheard)', async () => {
+    const cache = nodeDirectoryModelCache(await tempDir());
+    const cancel = new AbortController();
+    hub.log.length = 0;
+    const download = downloadHubModel('test-org/tiny-single', { cache, baseUrl: hub.base, signal: cancel.signal, onProgress: (p) => p.file === 'config.json' && p.status === 'done' && cancel.abort() });
+    await expect(download).rejects.toThrow();
+    expect(cancel.signal.aborted).toBe(true);
+    const gets = hub.log.filter((l) => l.startsWith('GET'));
+    expect(gets).toEqual(['GET /test-org/tiny-single/resolve/main/config.json']);
+    expect(await cache.completeSize('test-org/tiny-single', 'main', 'model.safetensors')).toBeNull();
+  });
+
   it('refuses before the first byte when the cache has no room for what is left, counting what is cached', async () => {
     const cacheDir = await tempDir();
     const real = nodeDirectoryModelCache(cacheDir);

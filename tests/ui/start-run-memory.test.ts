@@ -19,8 +19,9 @@ const LONGEST_PROMPT = 260;
 /** Where set, datasetFits counts as the worker does on a dataset not counted yet: it reports its
  * progress, and answers when the test says so. */
 let counting: { progress: ProgressInfo; answer?: () => void; report?: (p: ProgressInfo) => void } | null = null;
-/** Where set, loadModel loads as the worker does a hub model: it reports its bytes, and answers when the test says so. */
-let loading: { progress: ProgressInfo; answer?: () => void } | null = null;
+/** Where set, loadModel loads as the worker does a hub model: it reports its bytes, and answers when
+ * the test says so, or ends at a cancelModelLoad as the worker's does (by the error's name). */
+let loading: { progress: ProgressInfo; answer?: () => void; cancel?: () => void } | null = null;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -36,7 +37,14 @@ vi.mock('../../src/state/engine.ts', () => ({
       if (kind === 'loadModel' && loading) {
         onProgress?.(loading.progress);
         const l = loading;
-        return new Promise((resolve) => (l.answer = () => resolve({ ref: (payload as { source: { repo: string } }).source.repo })));
+        return new Promise((resolve, reject) => {
+          l.answer = () => resolve({ ref: (payload as { source: { repo: string } }).source.repo });
+          l.cancel = () => reject(Object.assign(new Error('loading was cancelled'), { name: 'ModelLoadCancelledError' }));
+        });
+      }
+      if (kind === 'cancelModelLoad') {
+        queueMicrotask(() => loading?.cancel?.());
+        return Promise.resolve(!!loading?.cancel);
       }
       if (kind === 'createRun') return Promise.resolve({ runId: 'r-new' });
       if (kind === 'exportRecipe') return Promise.resolve({ zip: new Uint8Array(10), fileName: 'hub-run-recipe.zip', trainExamples: 3, evalExamples: 1, notes: [] });
@@ -322,6 +330,8 @@ describe('an HDR or ablation start on a dataset the panels have not counted yet'
 // A hub model of about 1 GB: its download takes a while, which the strip used to leave blank, with no Cancel.
 const HUB = 'Qwen/Qwen2.5-0.5B-Instruct';
 const hubRun = { ...demoRun, id: 'r-hub', name: 'hub run', status: 'paused', lastStep: 3, modelRef: HUB };
+/** What a Cancel on the strip adds where its action began the model's load. */
+const STOPPED_TOO = `Loading ${HUB} stopped too: what was downloaded is kept, and loading it again resumes the download.`;
 const HUB_BYTES_SO_FAR: ProgressInfo = { label: 'model.safetensors', done: 300 * 2 ** 20, total: 942 * 2 ** 20 };
 const hubStrip = () => renderNow(createElement(RunStrip, { onOpenDashboard: () => undefined }));
 /** The strip shows HUB loading, with its bytes so far and a Cancel. */
@@ -369,23 +379,25 @@ describe('a resume of a run trained on another model than the one loaded', () =>
     expect(kinds()).toEqual(['loadModel', 'planMemory', 'startRun']);
   });
 
-  it('ends at the strip’s Cancel pressed while the model loads, and sends nothing once the load ends', async () => {
+  it('ends at the strip’s Cancel pressed while the model loads, stopping the load it began, and sends nothing more', async () => {
     await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
-    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${HUB} goes on loading (the Model panel shows it).`);
+    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${STOPPED_TOO}`);
     expect(text(strip())).not.toContain(`loading ${HUB}`);
-    loading!.answer!();
     await settle();
     await settle();
-    expect(kinds()).toEqual(['loadModel']);
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
     expect(useRuns.getState().active).toBeNull();
+    // The Model panel says it as its own Cancel would; the model loaded before stays.
+    expect(useModel.getState().loading).toBeNull();
+    expect(useModel.getState().notice).toBe(`Loading ${HUB} was cancelled: what was downloaded is kept, and loading it again resumes the download. ${EMBEDDED_REF} stays loaded.`);
+    expect(useModel.getState().info?.ref).toBe(EMBEDDED_REF);
   });
 
   it.each([
     { first: 'a resume', cancelled: () => useRuns.getState().resumeRun('r-hub') },
     { first: 'a recipe export', cancelled: () => useRuns.getState().exportRecipe('r-hub') },
-  ])('pressed after a Cancel of $first while the model still loads, waits for that load (its bytes and a Cancel on the strip), then trains', async ({ cancelled }) => {
+  ])('pressed at once after a Cancel of $first, loads the model again once the cancelled load ended (its bytes and a Cancel on the strip), then trains', async ({ cancelled }) => {
     await cancelledWhileLoading(cancelled);
-    // The load the cancelled action started goes on: the resume waits for it, not for a second download.
     const resuming = useRuns.getState().resumeRun('r-hub');
     await settle();
     expectStripLoadingHub(strip());
@@ -395,17 +407,39 @@ describe('a resume of a run trained on another model than the one loaded', () =>
     planAnswers.shift()!.resolve(fitting);
     await resuming;
     expect(useRuns.getState().error).toBeNull();
-    expect(kinds()).toEqual(['loadModel', 'planMemory', 'startRun']);
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad', 'loadModel', 'planMemory', 'startRun']);
   });
 
-  it('pressed again then, can be cancelled too, and nothing is sent once the load ends', async () => {
+  it('pressed again then, can be cancelled too, and nothing more is sent', async () => {
     await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
+    await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
+    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${STOPPED_TOO}`);
+    await settle();
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad', 'loadModel', 'cancelModelLoad']);
+    expect(useRuns.getState().error).toBeNull();
+    expect(useModel.getState().loading).toBeNull();
+  });
+
+  it('ends as cancelled, not failed, where the Model panel’s Cancel stops the load it waits on', async () => {
+    const resuming = useRuns.getState().resumeRun('r-hub');
+    await settle();
+    await useModel.getState().cancelLoad();
+    await resuming;
+    expect(useRuns.getState().error).toBeNull();
+    expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${STOPPED_TOO}`);
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+  });
+
+  it('whose load joined one the Model panel began, leaves that load going at its Cancel, and says so', async () => {
+    const fromPanel = useModel.getState().loadModel({ kind: 'hub', repo: HUB });
     await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
     expect(useRuns.getState().notice).toBe(`Resuming “hub run” was cancelled before it started. ${HUB} goes on loading (the Model panel shows it).`);
+    expect(useModel.getState().loading?.source).toBe(HUB);
     loading!.answer!();
+    expect((await fromPanel)?.ref).toBe(HUB);
     await settle();
     expect(kinds()).toEqual(['loadModel']);
-    expect(useRuns.getState().error).toBeNull();
+    expect(useModel.getState().info?.ref).toBe(HUB);
   });
 });
 
@@ -417,8 +451,8 @@ describe('exporting a run trained on another model than the one loaded, which lo
     loading = { progress: HUB_BYTES_SO_FAR };
   });
   const exports = [
-    { what: 'a recipe', title: 'Exporting a recipe of hub run', run: () => useRuns.getState().exportRecipe('r-hub'), sends: 'exportRecipe', notice: () => useRuns.getState().recipeNotice, error: () => useRuns.getState().error, cancelled: `The recipe of “hub run” was not exported: cancelled while its model loaded. ${HUB} goes on loading (the Model panel shows it).` },
-    { what: 'a snapshot', title: 'Exporting a snapshot of hub run', run: () => useSnapshots.getState().exportSnapshot('r-hub', false), sends: 'exportSnapshot', notice: () => useSnapshots.getState().notice, error: () => useSnapshots.getState().error, cancelled: `The snapshot of “hub run” was not exported: cancelled while its model loaded. ${HUB} goes on loading (the Model panel shows it).` },
+    { what: 'a recipe', title: 'Exporting a recipe of hub run', run: () => useRuns.getState().exportRecipe('r-hub'), sends: 'exportRecipe', notice: () => useRuns.getState().recipeNotice, error: () => useRuns.getState().error, cancelled: `The recipe of “hub run” was not exported: cancelled while its model loaded. ${STOPPED_TOO}` },
+    { what: 'a snapshot', title: 'Exporting a snapshot of hub run', run: () => useSnapshots.getState().exportSnapshot('r-hub', false), sends: 'exportSnapshot', notice: () => useSnapshots.getState().notice, error: () => useSnapshots.getState().error, cancelled: `The snapshot of “hub run” was not exported: cancelled while its model loaded. ${STOPPED_TOO}` },
   ];
 
   it.each(exports)('$what: the strip shows the load with its bytes and a Cancel, then the export goes on', async ({ title, run, sends, notice, error }) => {
@@ -436,15 +470,36 @@ describe('exporting a run trained on another model than the one loaded, which lo
     expect(text(strip())).not.toContain(`loading ${HUB}`);
   });
 
-  it.each(exports)('$what: a Cancel while the model loads ends the export, and nothing is sent once the load ends', async ({ run, notice, error, cancelled }) => {
+  it.each(exports)('$what: a Cancel while the model loads ends the export and the load it began, and sends nothing more', async ({ run, notice, error, cancelled }) => {
     await cancelledWhileLoading(run);
     expect(notice()).toBe(cancelled);
     expect(error()).toBeNull();
     expect(text(strip())).not.toContain(`loading ${HUB}`);
-    loading!.answer!();
     await settle();
+    await settle();
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+    expect(useModel.getState().loading).toBeNull();
+  });
+
+  it.each(exports)('$what: ends as cancelled, not failed, where the Model panel’s Cancel stops the load it waits on', async ({ run, notice, error, cancelled }) => {
+    const exporting = run();
+    await settle();
+    await useModel.getState().cancelLoad();
+    await exporting;
+    expect(error()).toBeNull();
+    expect(notice()).toBe(cancelled);
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+  });
+
+  it.each(exports)('$what: a Cancel while it waits on a load the Model panel began leaves that load going, and says so', async ({ run, notice, sends, cancelled }) => {
+    const fromPanel = useModel.getState().loadModel({ kind: 'hub', repo: HUB });
+    await cancelledWhileLoading(run);
+    expect(notice()).toBe(cancelled.replace(STOPPED_TOO, `${HUB} goes on loading (the Model panel shows it).`));
+    loading!.answer!();
+    expect((await fromPanel)?.ref).toBe(HUB);
     await settle();
     expect(kinds()).toEqual(['loadModel']);
+    expect(kinds()).not.toContain(sends);
   });
 });
 

@@ -2,6 +2,7 @@
 // messages name it, so two different folders must not get the same name.
 import { describe, expect, it, vi } from 'vitest';
 import { modelRef, openModelSource } from '../../src/worker/modelSource.ts';
+import { opfsModelCache } from '../../src/model/model-cache.ts';
 import { trainedOnLoaded } from '../../src/model/model-ref.ts';
 
 describe('a local model’s name', () => {
@@ -39,7 +40,7 @@ describe('the embedded model’s load progress', () => {
   const progressOf = async () => {
     const seen: Array<{ label: string; bytesDone: number; bytesTotal: number }> = [];
     // The files are not a model (zeros): only the progress reported while they are read matters here.
-    await openModelSource({ kind: 'embedded' }, 'http://studio.test/', (p) => seen.push(p)).catch(() => undefined);
+    await openModelSource({ kind: 'embedded' }, { appBaseUrl: 'http://studio.test/', cache: opfsModelCache() }, (p) => seen.push(p)).catch(() => undefined);
     return seen;
   };
 

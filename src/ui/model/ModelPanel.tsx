@@ -13,12 +13,14 @@ import { usePlanFollowsDraft } from './usePlanFollowsDraft.ts';
 
 export function ModelPanel() {
   const error = useModel((s) => s.error);
+  const notice = useModel((s) => s.notice);
   usePlanFollowsDraft(plannedRunConfig, true, plannedRunDatasetId);
 
   return (
     <section className="panel" aria-labelledby="model-title" data-testid="model-panel">
       <h2 id="model-title" tabIndex={-1}>Model</h2>
       {error && <Alert message={error} onDismiss={() => useModel.setState({ error: null })} testId="model-error" />}
+      {notice && <Alert kind="notice" message={notice} onDismiss={() => useModel.setState({ notice: null })} testId="model-notice" />}
       <div className="grid2">
         <div>
           <ModelSourcePicker />
