@@ -75,8 +75,3 @@ export function cliGpu(): Promise<Gpu> {
   }
   return processGpu;
 }
-
-/** Both parts at once, for work with no settings to check first. */
-export async function cliEngine(modelArg: string, opts: ModelSourceOptions): Promise<{ engine: JobEngine; model: LoadedModel }> {
-  return (await openCliModel(modelArg, opts)).engine();
-}

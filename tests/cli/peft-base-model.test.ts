@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEngine } from '../../src/cli/engine.ts';
+import { openCliModel } from '../../src/cli/engine.ts';
 import { modelFromAnywhere } from '../../src/cli/localFiles.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { RunFolderStore } from '../../src/jobs/store/folder.ts';
@@ -23,7 +23,7 @@ describe('the base model a CLI run\'s adapter_config.json names', () => {
       for (const name of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(root, name), readFileSync(join(TOKENIZER_DIR, name)));
       const given = relative(process.cwd(), root);
       expect(given.startsWith('/')).toBe(false);
-      const { engine } = await cliEngine(given, { quiet: true });
+      const { engine } = await (await openCliModel(given, { quiet: true })).engine();
       const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
       const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalExamples: 0, evalEvery: 0 };
       const out = join(root, 'run');

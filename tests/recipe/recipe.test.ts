@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { unzipSync } from 'fflate';
-import { cliEngine } from '../../src/cli/engine.ts';
+import { openCliModel } from '../../src/cli/engine.ts';
 import { dataExamples, startFilesDigest } from '../../src/cli/localFiles.ts';
 import { scheduleDrift } from '../../src/cli/commands/recipe.ts';
 import { runConfigFromFlags, type RunConfigFlags } from '../../src/cli/runFlags.ts';
@@ -92,7 +92,7 @@ const jsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Bo
 
 // One engine on the embedded model for the whole file: the step dumps and the training run that
 // makes the run folder share its compiled pipelines.
-const cli = cliEngine(EMBEDDED, { quiet: true });
+const cli = openCliModel(EMBEDDED, { quiet: true }).then((m) => m.engine());
 
 describe('recipe loss parity with the studio', () => {
   it('ssb_loss.py reproduces dumped steps: loss, L_cot, L_call, α, ∂L/∂α and the next balance state, for grad, uncertainty, dwa, sft and fixed', { timeout: 240_000 }, async () => {
