@@ -22,8 +22,9 @@ describe('studio hdr and ablate interrupted', () => {
 
   it('hdr: cancelled while sampling its first round, keeps the mined pool and writes no adapter', { timeout: 300_000 }, async () => {
     const out = folder('hdr');
-    // Sampling (16 answers per hard case) outlasts the moment a Ctrl-C takes to land.
-    const r = await interruptedStudio(['hdr', ...common(out), '--mine-limit', '8', '--eval-limit', '2', '--samples', '16', '--max-tokens', '64'], /round 1: sampling/);
+    // Sampling (16 answers of up to 32 tokens per hard case, tens of seconds) outlasts the moment a
+    // Ctrl-C takes to land. 32 tokens, not 64: mining and the evaluation before it take half as long.
+    const r = await interruptedStudio(['hdr', ...common(out), '--mine-limit', '8', '--eval-limit', '2', '--samples', '16', '--max-tokens', '32'], /round 1: sampling/);
     expect([r.code, r.signal], r.stderr).toEqual([130, null]);
     const mined = /^mined (\d+) hard cases? from 8 train examples/m.exec(r.stdout);
     expect(mined, r.stdout).not.toBeNull();

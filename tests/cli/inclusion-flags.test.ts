@@ -14,7 +14,14 @@ import { adapterRun } from '../../src/cli/localFiles.ts';
 import { DEFAULT_RUN_CONFIG } from '../../src/train/config.ts';
 import type { FileExamples } from '../../src/jobs/data.ts';
 
+// One model folder for the file: the commands only read it, and each test wrote its own (the
+// narrow weights generated and written, a third of a second each).
+let modelFolder: string | undefined;
 function modelDir(): string {
+  return (modelFolder ??= writeModelDir());
+}
+
+function writeModelDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-inclusion-model-'));
   for (const [name, data] of generateTinyModel(NARROW).files) writeFileSync(join(dir, name), data);
   for (const name of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(TOKENIZER_DIR, name), join(dir, name));

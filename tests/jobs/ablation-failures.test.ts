@@ -119,8 +119,9 @@ describe('an ablation’s SSB + HDR arm', () => {
       { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 320, evalEvery: 0, checkpointEvery: 0, warmupSteps: 0, lora: { ...DEFAULT_RUN_CONFIG.lora, rank: 2, alpha: 4 } },
       { rules: ['grad'], hdrRule: 'grad', hdrMineLimit: 1, evalLimit: 1, decoding: { maxNewTokens: 2, batchSize: 1, seed: 1 } },
     );
-    // Answers up to 320 tokens do not fit the arms' 320 with a prompt: HDR retrains longer.
-    config.hdr = { ...config.hdr, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 320 };
+    // Answers up to 64 tokens do not fit the arms' 320 with the mined prompt: HDR retrains longer.
+    // (64, not 320: the random model never stops early, so mining and sampling decode every one.)
+    config.hdr = { ...config.hdr, maxRounds: 1, samplesPerCase: 1, stepsPerRound: 1, maxNewTokens: 64 };
     const store = await workspace.createRun({ kind: 'ablation', name: 'lineage', config });
     const result = await engine.ablate({ store, workspace, name: 'lineage', config, examples: { train: examples.slice(0, 8), eval: examples.slice(8, 9) } });
     expect(result.failed).toEqual([]);
