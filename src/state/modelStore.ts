@@ -134,6 +134,18 @@ export function loadCancelled(source: ModelSource): boolean {
   return loading ? loading.source === label && !!loading.cancelling : lastCancelled === label;
 }
 
+/** The model whose load on its way keeps `source` from loading now (null: none does). The worker
+ * holds one model: a second load would race the first, and whichever ended last would be the model,
+ * whatever the page said (a folder dropped mid-download lost to the download). The same model asked
+ * for again (a resume pressed again after its Cancel, an export of a run on it) joins the load on
+ * its way instead, and one being cancelled is waited for; dropped files are never the same load:
+ * two folders may hold as many files. */
+export function otherLoadOnItsWay(source: ModelSource): string | null {
+  const busy = useModel.getState().loading;
+  if (!busy || (busy.cancelling && inFlight)) return null;
+  return inFlight && busy.source === describeSource(source) && source.kind !== 'files' ? null : busy.source;
+}
+
 /** The one load on its way (`loading` names it): whoever asks for the same model meanwhile waits
  * for it (joinLoad), each told its progress. */
 let inFlight: { listeners: Set<(p: ProgressInfo) => void>; loaded: Promise<ModelInfo | null> } | null = null;
@@ -177,17 +189,13 @@ export const useModel = create<ModelState>((set, get) => ({
       await inFlight.loaded;
       return cancelled?.aborted ? null : get().loadModel(given, onProgress, cancelled);
     }
-    // The worker holds one model: a second load would race the first, and whichever ended last
-    // would be the model, whatever the page said (a folder dropped mid-download lost to the download).
     const busy = get().loading;
-    // The same model asked for again while it loads (a resume pressed again after its Cancel, an
-    // export of a run on it): the load on its way is that model's, so this waits for it too. Dropped
-    // files are never the same load: two folders may hold as many files.
-    if (busy && inFlight && busy.source === label && source.kind !== 'files') return joinLoad(inFlight, busy.progress, onProgress);
-    if (busy) {
-      set({ error: `Could not load ${label}: ${busy.source} is still loading. Wait for it to finish, then load ${label} again.` });
+    const other = otherLoadOnItsWay(source);
+    if (other) {
+      set({ error: `Could not load ${label}: ${other} is still loading. Wait for it to finish, then load ${label} again.` });
       return null;
     }
+    if (busy && inFlight) return joinLoad(inFlight, busy.progress, onProgress);
     // The plan shown stays the loaded model's until another replaces it: the worker keeps that model
     // while this one loads, and for good if this one fails.
     lastCancelled = null;

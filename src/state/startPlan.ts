@@ -6,7 +6,7 @@
 // checks this GPU's limits itself).
 import type { DecodeShape, MemoryPlan, ModelSource, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { describeSource, downloadKeptText, loadCancelled, trainShapeOf, useModel } from './modelStore.ts';
+import { describeSource, downloadKeptText, loadCancelled, otherLoadOnItsWay, trainShapeOf, useModel } from './modelStore.ts';
 
 /** What a job's progress says while its start waits for the plan. */
 export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
@@ -128,6 +128,9 @@ export type LoadEnd = 'loaded' | 'cancelled' | { failed: string };
  * the load where the action began it (not one it joined: the Model panel's, say). */
 export async function loadModelFor(source: ModelSource, report: (p: StartProgress) => void, cancel: AbortSignal): Promise<LoadEnd> {
   const model = describeSource(source);
+  // Said in the action's words, not as the Model panel's error: the user asked the action, not the panel.
+  const other = otherLoadOnItsWay(source);
+  if (other) return { failed: `${other} is loading now, and the studio holds one model at a time: try again once it has loaded, or cancel its load in the Model panel.` };
   if (await useModel.getState().loadModel(source, (p) => report(loadingStart(model, p)), cancel)) return 'loaded';
   if (loadCancelled(source)) return 'cancelled';
   return { failed: useModel.getState().error ?? `${model} did not load.` };

@@ -430,6 +430,20 @@ describe('a resume of a run trained on another model than the one loaded', () =>
     expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
   });
 
+  it('while another model loads, says so in its own words and leaves the Model panel without an error', async () => {
+    // It was refused with the Model panel's words ("Wait for it to finish, then load … again"),
+    // shown in the panel too, as if the user had asked it there.
+    const other = useModel.getState().loadModel({ kind: 'hub', repo: 'Qwen/Qwen3-0.6B' });
+    await useRuns.getState().resumeRun('r-hub');
+    expect(useRuns.getState().error).toBe(
+      `Resuming “hub run” needs ${HUB}, which did not load. Qwen/Qwen3-0.6B is loading now, and the studio holds one model at a time: try again once it has loaded, or cancel its load in the Model panel.`,
+    );
+    expect(useModel.getState().error).toBeNull();
+    expect(kinds()).toEqual(['loadModel']);
+    loading!.answer!();
+    await other;
+  });
+
   it('whose load joined one the Model panel began, leaves that load going at its Cancel, and says so', async () => {
     const fromPanel = useModel.getState().loadModel({ kind: 'hub', repo: HUB });
     await cancelledWhileLoading(() => useRuns.getState().resumeRun('r-hub'));
