@@ -1,8 +1,7 @@
 // What an ablation compares and how, as configuration: its defaults, its checks, its arms and the
 // names of its runs. One rule for the job (./ablate.ts), the CLI and the page's Ablation form, which
 // imports it: no engine code here.
-import type { HdrSettings } from '../hdr/settings.ts';
-import { DEFAULT_HDR_SETTINGS, validateHdrSettings } from '../hdr/settings.ts';
+import { DEFAULT_HDR_SETTINGS, validateHdrSettings, type HdrSettings } from '../hdr/settings.ts';
 import { BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 import { validateRunConfig, validateRunConfigFor, type RunConfig } from '../train/config.ts';
 import type { ModelSpec } from '../model/config.ts';

@@ -25,7 +25,7 @@ export interface DecodeShape {
 
 /** How evaluation, HDR and the ablation decode unless told otherwise, and so the decoding the plan
  * assumes when the shape names none: the one source of those defaults (eval/evaluate.ts,
- * hdr/settings.ts and jobs/ablate.ts read it). */
+ * hdr/settings.ts and jobs/ablationConfig.ts read it). */
 export const DEFAULT_DECODE: DecodeShape = { batch: 8, maxNewTokens: 512 };
 
 /** Decode steps after the first token of an answer of `tokens` tokens: an answer the model ended
