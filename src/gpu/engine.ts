@@ -16,7 +16,7 @@ export interface Gpu {
 
 export function createGpu(ctx: GpuContext): Gpu {
   const recorder = new Recorder(ctx);
-  const tuning = new KernelTuning(adapterKey(ctx.adapter, ctx.features), ctx.tuningStore ?? null);
+  const tuning = new KernelTuning(adapterKey(ctx.adapter, ctx.features, ctx.wgslFeatures), ctx.tuningStore ?? null);
   // Loading is asynchronous; until it lands, ops use their rules of thumb (see ops/matmulChoice.ts).
   void tuning.load();
   return { ctx, pipelines: new PipelineCache(ctx), recorder, tuning, scratch: new ScratchBuffers(ctx, recorder) };

@@ -23,9 +23,11 @@ export interface TuningTable {
   ops: Record<string, { sourceHash: string; choices: Record<string, unknown> }>;
 }
 
-/** A stable key for an adapter: what it is and which driver runs it. */
-export function adapterKey(a: AdapterSummary, features: Iterable<string>): string {
-  return [a.vendor, a.architecture, a.device, a.description, [...features].sort().join('+')].join('|');
+/** A stable key for an adapter: what it is, which driver runs it, and what its shaders may use (the
+ * device's features and WGSL's language features): the variants an autotune races depend on both, so
+ * a browser that gains one, or loses one, tunes again. */
+export function adapterKey(a: AdapterSummary, features: Iterable<string>, wgslFeatures: Iterable<string>): string {
+  return [a.vendor, a.architecture, a.device, a.description, [...features].sort().join('+'), [...wgslFeatures].sort().join('+')].join('|');
 }
 
 /** FNV-1a of a string, as 8 hex digits: a cheap fingerprint of shader sources. */

@@ -196,7 +196,9 @@ function variantRunsHere(gpu: Gpu, v: MatmulVariant): boolean {
   if (v.kind === 'matvec') return v.subgroups ? matvecSubgroupThreads(gpu).includes(v.G) : matvecThreadsFit(v.G);
   if (v.kind === 'matvecColumns') return true;
   if (v.kind === 'tiled') return tiledFits(gpu, v);
-  if (v.kind === 'subgroupMatrix') return subgroupMatrixFits(gpu, v);
+  // Staged tiles need WGSL's buffer_view, which the adapter key does not name (it lists the device's
+  // features): a browser that no longer offers it keeps the key and the stored choice.
+  if (v.kind === 'subgroupMatrix') return subgroupMatrixFits(gpu, v) && (!v.staged || gpu.ctx.wgslFeatures.has('buffer_view'));
   return false;
 }
 

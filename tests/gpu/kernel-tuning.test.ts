@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileAhead, createGpu, createStorageBuffer, KernelTuning, readF32, sourceHash, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { adapterKey, compileAhead, createGpu, createStorageBuffer, KernelTuning, readF32, sourceHash, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { fileTuningStore } from '../../src/gpu/tuningStoreNode.ts';
 import { matmul, seenMatmulClasses, type MatmulVariant } from '../../src/ops/matmul.ts';
-import { chooseMatmulVariant, defaultMatmulVariant, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass } from '../../src/ops/matmulChoice.ts';
+import { checkKey, chooseMatmulVariant, defaultMatmulVariant, MATMUL_CHECK_HASH, MATMUL_CHECK_OP, MATMUL_SOURCE_HASH, MATMUL_TUNING_OP, matmulShapeClass, tunedChoice } from '../../src/ops/matmulChoice.ts';
 import { matmulOperands } from '../../src/ops/matmulOperands.ts';
 import { tuneMatmuls } from '../../src/ops/matmulTune.ts';
 import { loraDecode, loraDecodeVariantsRun, seenLoraDecodeClasses } from '../../src/ops/loraDecode.ts';
@@ -98,6 +98,16 @@ describe('compiling ahead', () => {
 });
 
 describe('the tuning table', () => {
+  it('keys an adapter by what its shaders may use: another WGSL language feature (buffer_view) or device feature is another key', async () => {
+    const gpu = await testGpu();
+    const key = (features: string[], wgsl: string[]) => adapterKey(gpu.ctx.adapter, features, wgsl);
+    expect(key(['subgroups', 'shader-f16'], ['packed_4x8_integer_dot_product'])).toBe(key(['shader-f16', 'subgroups'], ['packed_4x8_integer_dot_product']));
+    expect(key(['subgroups'], ['buffer_view'])).not.toBe(key(['subgroups'], []));
+    expect(key(['subgroups', 'shader-f16'], [])).not.toBe(key(['subgroups'], []));
+    // The engine's table is under the device's key, WGSL's features included.
+    expect(gpu.tuning.adapterKey).toBe(adapterKey(gpu.ctx.adapter, gpu.ctx.features, gpu.ctx.wgslFeatures));
+  });
+
   it('keeps choices per adapter in a file and forgets them when the kernel source changes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tuning-'));
     try {
@@ -199,6 +209,17 @@ describe('the tuning table', () => {
       const f16 = { ...o, dtype: 'f16' as const };
       tc.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(f16), { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 0, FN: 2, staged: false, BK: 16 });
       expect(chooseMatmulVariant(tc, f16)).toEqual(defaultMatmulVariant(tc, f16));
+      // A staged tile that won and passed the check where WGSL had buffer_view, stored under an adapter
+      // key that does not name WGSL's features: where buffer_view is gone the choice is damaged (its
+      // class is raced again), not kept and passed over product by product.
+      const staged: MatmulVariant = { kind: 'subgroupMatrix', SGM: 2, SGN: 2, FM: 2, FN: 2, staged: true, BK: 32 };
+      tc.ctx.limits = { ...tc.ctx.limits, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 256 };
+      tc.tuning.set(MATMUL_TUNING_OP, MATMUL_SOURCE_HASH, matmulShapeClass(f16), staged);
+      tc.tuning.set(MATMUL_CHECK_OP, MATMUL_CHECK_HASH, checkKey(staged, f16.transB), { ok: true, worst: 0 });
+      tc.ctx.wgslFeatures = new Set([...gpu.ctx.wgslFeatures, 'buffer_view']);
+      expect(tunedChoice(tc, f16)).toEqual(staged);
+      tc.ctx.wgslFeatures = new Set([...gpu.ctx.wgslFeatures].filter((f) => f !== 'buffer_view'));
+      expect(tunedChoice(tc, f16)).toBeUndefined();
     } finally {
       [a, b, c].forEach((t) => t.destroy());
     }
