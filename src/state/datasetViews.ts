@@ -69,13 +69,14 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
-/** Why a run at `seqLen` would have nothing to train on (null: something fits, even shortened):
+/** Why a run at `seqLen` would have nothing to train on (null: something fits, even shortened;
+ * `field`: where the length is set, as the form asking names it):
  * the training job refuses such a run before its first step, so Start says it first. */
-export function nothingToTrain(report: TruncationReport, seqLen: number): string | null {
+export function nothingToTrain(report: TruncationReport, seqLen: number, field = 'Sequence length'): string | null {
   if (report.examples === 0) return 'Include some training examples first: none on the training side is used (Dataset panel).';
   if (report.whole + report.shortened > 0) return null;
   const which = report.examples === 1 ? 'the one training example fits' : `none of the ${report.examples} training examples fits`;
-  return `Raise Sequence length first: ${which} in ${seqLen} tokens, even without earlier turns.`;
+  return `Raise ${field} first: ${which} in ${seqLen} tokens, even without earlier turns.`;
 }
 
 /** The reasoning against call tokens of the examples training takes (the Training panel's SSB

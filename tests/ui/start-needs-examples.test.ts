@@ -18,6 +18,7 @@ const { useRuns } = await import('../../src/state/runStore.ts');
 const { useDatasets } = await import('../../src/state/datasetStore.ts');
 const { useModel } = await import('../../src/state/modelStore.ts');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
+const { AblationForm } = await import('../../src/ui/ablation/AblationForm.tsx');
 
 const initial = { runs: useRuns.getState(), datasets: useDatasets.getState(), model: useModel.getState() };
 beforeEach(() => {
@@ -29,8 +30,13 @@ beforeEach(() => {
 });
 
 const panel = () => renderNow(createElement(TrainingPanel, { onOpenDashboard: () => undefined })).replace(/<!-- -->/g, '');
-const startButton = (html: string) => html.match(/<button[^>]*data-testid="start-run"[^>]*>/)![0];
-const startReason = (html: string) => /data-testid="start-blocked"[^>]*>([^<]*)</.exec(html)?.[1].replace(/&#x27;/g, "'") ?? null;
+const startButton = (html: string, testId = 'start-run') => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))![0];
+/** The words the button points to (aria-describedby). */
+const startReason = (html: string, testId = 'start-run') => {
+  const id = /aria-describedby="([^"]+)"/.exec(startButton(html, testId))?.[1];
+  return id ? new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)![1].replace(/&#x27;/g, "'") : null;
+};
+const ablationForm = () => renderNow(createElement(AblationForm, { datasetId: 'd', disabled: false })).replace(/<!-- -->/g, '');
 
 describe('Start training and the training examples the sequence length fits', () => {
   it('is off, naming the length, where every training example is too long even without earlier turns', () => {
@@ -53,5 +59,16 @@ describe('Start training and the training examples the sequence length fits', ()
     expect(startReason(panel())).toBeNull();
     counted.report = null;
     expect(startButton(panel())).not.toMatch(/aria-disabled/);
+  });
+});
+
+describe('Run the ablation, whose arms train with the Training panel’s sequence length', () => {
+  it('is off, naming that length, where it fits no training example', () => {
+    counted.report = { examples: 16, whole: 0, shortened: 0, skipped: 16 };
+    const html = ablationForm();
+    expect(startButton(html, 'start-ablation')).toMatch(/aria-disabled="true"/);
+    expect(startReason(html, 'start-ablation')).toBe('Raise the Training panel’s Sequence length first: none of the 16 training examples fits in 128 tokens, even without earlier turns.');
+    counted.report = { examples: 16, whole: 3, shortened: 0, skipped: 13 };
+    expect(startReason(ablationForm(), 'start-ablation')).toBeNull();
   });
 });
