@@ -127,7 +127,8 @@ function HardCases({ datasetId }: { datasetId: string }) {
               {c.exampleId}
             </button>
             <span className="muted">
-              {c.status} · round {c.round} · {plural(c.failedOutputs.length, 'failed output')}
+              {/* An open case's round is the last it failed in (0: when mined); a solved one's, the round that solved it. */}
+              {c.status} · {c.status === 'open' ? (c.round === 0 ? 'failed when mined' : `last failed in round ${c.round}`) : c.round === 0 ? 'before any round' : `round ${c.round}`} · {plural(c.failedOutputs.length, 'failed output')}
             </span>
           </li>
         ))}
