@@ -123,8 +123,14 @@ export interface SnapshotFromDbOptions {
 
 /** The status `row` goes out with (SnapshotFromDbOptions.trainingNow). */
 function exportedStatus(row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): RunStatus {
-  return row.status === 'running' && trainingNow && !trainingNow.has(row.id) ? 'paused' : row.status;
+  return leftRunning(row, trainingNow) ? 'paused' : row.status;
 }
+
+/** A row still `running` that no worker runs: its tab closed or its worker ended. */
+const leftRunning = (row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): boolean => row.status === 'running' && !!trainingNow && !trainingNow.has(row.id);
+
+/** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can. */
+const HDR_INTERRUPTED = 'interrupted: the page was closed, or its GPU worker was ended, while it ran';
 
 /** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
  * surrogate pair (an emoji cut in two travels as a lone surrogate and shows as �). */
@@ -274,7 +280,13 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     ...base,
     run: {
       ...base.run,
-      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: exportedStatus(hdr, options.trainingNow), message: clipMessage(hdr.stopReason ?? hdr.message) },
+      run: {
+        ...base.run.run,
+        id: hdr.id,
+        name: clip(name),
+        createdAt: hdr.createdAt,
+        ...(leftRunning(hdr, options.trainingNow) ? { status: 'failed' as const, message: HDR_INTERRUPTED } : { status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) }),
+      },
       hdrRounds,
       // This run's, or none (a row kept before them): never those of the HDR run `base` was opened from.
       hdrTotals: hdr.poolStart !== undefined && hdr.poolEnd !== undefined && hdr.added !== undefined ? { poolStart: hdr.poolStart, poolEnd: hdr.poolEnd, added: hdr.added } : undefined,
