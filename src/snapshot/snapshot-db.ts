@@ -479,7 +479,9 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
   // last step has nothing left to resume.
   const status = mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status;
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
-    const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
+    // A copy of a run this browser has (its own export, opened back) is named apart from it.
+    const copy = !!(await db.runs.get(run.run.id));
+    const id = copy ? newRunId() : run.run.id;
     const row: SnapshotRunRow = {
       id,
       datasetId,
@@ -488,7 +490,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       createdAt: run.run.createdAt,
       updatedAt: now,
       config: run.config,
-      name: run.run.name,
+      name: copy ? `${run.run.name ?? run.run.id} (copy from a snapshot)` : run.run.name,
       modelRef: run.model.ref,
       lastStep: mode === 'resume' ? checkpointStep : run.run.lastStep,
       // The message explains the status it was written with: a failed run opened as resumable is
