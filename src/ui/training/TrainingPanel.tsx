@@ -2,6 +2,7 @@
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { nothingToTrain, useTruncation } from '../../state/datasetViews.ts';
+import { useRestartHeld } from '../../state/restartHeld.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { canResume, draftProblem, resumeLabel, startingRunReason, useRuns } from '../../state/runStore.ts';
 import { startRefusal } from '../../state/startPlan.ts';
@@ -46,7 +47,10 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   // A start on its way comes first: it is why the button is off, and it ends in a moment or by Cancel.
   const blocked = startingReason ?? missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : (nothingFits ?? planPending));
   // A resume takes the run's own settings, dataset and model: only what holds the GPU holds it.
-  const resumeHeld = useResumeHeld();
+  const gpuHeld = useResumeHeld();
+  // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
+  const restartHeld = useRestartHeld(selected, !!selected && checkpointSteps.get(selected.id) === undefined);
+  const resumeHeld = gpuHeld ?? restartHeld;
 
   return (
     <section className="panel" aria-labelledby="train-title" data-testid="training-panel">
