@@ -167,17 +167,19 @@ function parseToolCallBlocks(text: string, baseOffset: number, readJson: JsonRea
       break;
     }
     outside.push(text.slice(i, open));
+    // Messages count the blocks as people do: the first is number 1.
+    const where = `<tool_call> number ${calls.length + 1}`;
     const bodyStart = open + TOOL_OPEN.length;
     const close = text.indexOf(TOOL_CLOSE, bodyStart);
     if (close < 0) {
-      return fail({ kind: 'unterminated_tool_call', message: `<tool_call> number ${calls.length} is never closed by </tool_call>`, offset: baseOffset + open });
+      return fail({ kind: 'unterminated_tool_call', message: `${where} is never closed by </tool_call>`, offset: baseOffset + open });
     }
     const body = text.slice(bodyStart, close);
     const bodyOffset = baseOffset + bodyStart + (body.length - body.trimStart().length);
-    const parsed = parseJsonCalls(body.trim(), bodyOffset, readJson, `<tool_call> number ${calls.length}`);
+    const parsed = parseJsonCalls(body.trim(), bodyOffset, readJson, where);
     if ('error' in parsed) return fail(parsed.error);
     if (parsed.calls.length !== 1) {
-      return fail({ kind: 'invalid_call_shape', message: `<tool_call> number ${calls.length} must hold one {"name", "arguments"} object`, offset: bodyOffset });
+      return fail({ kind: 'invalid_call_shape', message: `${where} must hold one {"name", "arguments"} object`, offset: bodyOffset });
     }
     calls.push(parsed.calls[0]);
     i = close + TOOL_CLOSE.length;

@@ -123,8 +123,14 @@ export interface SnapshotFromDbOptions {
 
 /** The status `row` goes out with (SnapshotFromDbOptions.trainingNow). */
 function exportedStatus(row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): RunStatus {
-  return row.status === 'running' && trainingNow && !trainingNow.has(row.id) ? 'paused' : row.status;
+  return leftRunning(row, trainingNow) ? 'paused' : row.status;
 }
+
+/** A row still `running` that no worker runs: its tab closed or its worker ended. */
+const leftRunning = (row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): boolean => row.status === 'running' && !!trainingNow && !trainingNow.has(row.id);
+
+/** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can. */
+const HDR_INTERRUPTED = 'interrupted: the page was closed, or its GPU worker was ended, while it ran';
 
 /** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
  * surrogate pair (an emoji cut in two travels as a lone surrogate and shows as �). */
@@ -274,7 +280,13 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
     ...base,
     run: {
       ...base.run,
-      run: { ...base.run.run, id: hdr.id, name: clip(name), createdAt: hdr.createdAt, status: exportedStatus(hdr, options.trainingNow), message: clipMessage(hdr.stopReason ?? hdr.message) },
+      run: {
+        ...base.run.run,
+        id: hdr.id,
+        name: clip(name),
+        createdAt: hdr.createdAt,
+        ...(leftRunning(hdr, options.trainingNow) ? { status: 'failed' as const, message: HDR_INTERRUPTED } : { status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) }),
+      },
       hdrRounds,
       // This run's, or none (a row kept before them): never those of the HDR run `base` was opened from.
       hdrTotals: hdr.poolStart !== undefined && hdr.poolEnd !== undefined && hdr.added !== undefined ? { poolStart: hdr.poolStart, poolEnd: hdr.poolEnd, added: hdr.added } : undefined,
@@ -467,7 +479,9 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
   // last step has nothing left to resume.
   const status = mode === 'resume' ? (checkpointStep! >= run.config.steps ? 'done' : 'paused') : run.run.status === 'running' ? 'paused' : run.run.status;
   return db.transaction('rw', db.runs, db.metrics, db.checkpoints, async () => {
-    const id = (await db.runs.get(run.run.id)) ? newRunId() : run.run.id;
+    // A copy of a run this browser has (its own export, opened back) is named apart from it.
+    const copy = !!(await db.runs.get(run.run.id));
+    const id = copy ? newRunId() : run.run.id;
     const row: SnapshotRunRow = {
       id,
       datasetId,
@@ -476,7 +490,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       createdAt: run.run.createdAt,
       updatedAt: now,
       config: run.config,
-      name: run.run.name,
+      name: copy ? `${run.run.name ?? run.run.id} (copy from a snapshot)` : run.run.name,
       modelRef: run.model.ref,
       lastStep: mode === 'resume' ? checkpointStep : run.run.lastStep,
       // The message explains the status it was written with: a failed run opened as resumable is

@@ -11,6 +11,7 @@ import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { nonDatasetMessage } from './fileKinds.ts';
 import { fingerprintTag } from './runDifferences.ts';
+import { plural } from '../worker/protocol.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
 
@@ -102,7 +103,7 @@ export function datasetLabel(d: { name: string; fingerprint: string }, all: Read
 
 export function datasetNameOf(files: Array<{ name: string }>): string {
   const stem = files[0]?.name.replace(/^.*[\\/]/, '').replace(/\.(jsonl|ndjson|json)$/i, '') ?? 'dataset';
-  return files.length > 1 ? `${stem} (+${files.length - 1} files)` : stem;
+  return files.length > 1 ? `${stem} (+${plural(files.length - 1, 'file')})` : stem;
 }
 
 /** The error shown when nothing could be imported: names the first problems so the user can fix them. */

@@ -69,6 +69,18 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
+/** Why a run at `seqLen` would have nothing to train on (null: something fits, even shortened):
+ * the training job refuses such a run before its first step, so its Start says it first. `field`:
+ * where a form sets the length, as that form names it; `ownSettings`: a run started again with the
+ * settings it has, whose length only a new run can change. */
+export function nothingToTrain(report: TruncationReport, seqLen: number, { field = 'Sequence length', ownSettings = false } = {}): string | null {
+  if (report.examples === 0) return 'Include some training examples first: none on the training side is used (Dataset panel).';
+  if (report.whole + report.shortened > 0) return null;
+  const which = report.examples === 1 ? 'the one training example fits' : `none of the ${report.examples} training examples fits`;
+  if (ownSettings) return `Its sequence length fits nothing: ${which} in ${seqLen} tokens, even without earlier turns. Start a new run with a longer one (Training panel).`;
+  return `Raise ${field} first: ${which} in ${seqLen} tokens, even without earlier turns.`;
+}
+
 /** The reasoning against call tokens of the examples training takes (the Training panel's SSB
  * note); null until counted. Follows the examples included or left out. */
 export function useTrainingReasoning(datasetId: string): Loaded<ReasoningShare> {

@@ -67,16 +67,17 @@ describe('<tool_call> blocks', () => {
   it('reports an unclosed block, bad JSON and a wrong shape, each with where it happened', () => {
     const cut = parseGeneratedCalls('<tool_call>{"name": "f", "arguments": {}}</tool_call>\n<tool_call>{"name": "g", "argu');
     expect(cut.error).toMatchObject({ kind: 'unterminated_tool_call', offset: 54 });
-    expect(cut.error?.message).toMatch(/<tool_call> number 1 is never closed/);
+    // Counted as people count: the second block is number 2 (it said "number 1", and the first "number 0").
+    expect(cut.error?.message).toMatch(/<tool_call> number 2 is never closed/);
     expect(cut.calls).toEqual([]);
 
     const badJson = parseGeneratedCalls('<tool_call>\n{"name": "f", arguments: {}}\n</tool_call>');
     expect(badJson.error).toMatchObject({ kind: 'invalid_json', offset: 12 });
-    expect(badJson.error?.message).toMatch(/^<tool_call> number 0:/);
+    expect(badJson.error?.message).toMatch(/^<tool_call> number 1:/);
 
     expect(parseGeneratedCalls('<tool_call>{"arguments": {}}</tool_call>').error).toMatchObject({ kind: 'invalid_call_shape' });
     expect(parseGeneratedCalls('<tool_call>{"name": "f", "arguments": [1]}</tool_call>').error?.message).toMatch(/"arguments" of f must be an object, got an array/);
-    expect(parseGeneratedCalls('<tool_call>[{"name": "f"}, {"name": "g"}]</tool_call>').error?.message).toMatch(/must hold one/);
+    expect(parseGeneratedCalls('<tool_call>[{"name": "f"}, {"name": "g"}]</tool_call>').error?.message).toMatch(/^<tool_call> number 1 must hold one/);
     expect(parseGeneratedCalls('{"name": "f"}</tool_call>').error).toMatchObject({ kind: 'unmatched_tool_call_close' });
   });
 });

@@ -13,6 +13,8 @@ import { decodeShareLink } from '../../src/snapshot/share-link.ts';
 import { importSnapshot } from '../../src/snapshot/snapshot-file.ts';
 import { dataRequests } from '../../src/worker/dataRequests.ts';
 import { withRunLock } from '../../src/worker/runLock.ts';
+import { createHdrRun } from '../../src/hdr/store.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
 import { stubLocks } from '../helpers/locks.ts';
 import { config, examples, metricHistory, spec } from './fixtures.ts';
 
@@ -44,6 +46,25 @@ describe('a run left running by a worker that is gone', () => {
     const { db, status } = await runLeftRunning();
     const out = await withRunLock('run-a', status);
     expect(out).toEqual({ refused: false, value: { link: 'running', snapshot: 'running' } });
+    db.close();
+  });
+});
+
+describe('an HDR run left running by a worker that is gone', () => {
+  // An HDR run cannot be paused or resumed: its link said "paused at step 12 of 50" for HDR rounds
+  // a closed tab had ended before the first, where the studio itself says it was interrupted.
+  it('goes out as failed, saying it was interrupted, in its share link and snapshot', async () => {
+    const { db } = await runLeftRunning();
+    await db.runs.update('run-a', { status: 'done' });
+    const datasetId = (await db.runs.get('run-a'))!.datasetId;
+    await createHdrRun(db, { id: 'hdr-a', datasetId, name: 'HDR from “long run”', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: 'run-a', modelRef: 'embedded:tiny-qwen3' });
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
+    const link = decodeShareLink((await handlers.shareLink({ runId: 'hdr-a' }, () => undefined)).fragment);
+    expect(link.status).toBe('failed');
+    const snapshot = await importSnapshot((await handlers.exportSnapshot({ runId: 'hdr-a', includeDataset: false }, () => undefined)).zip, { spec });
+    expect(snapshot.run.run).toMatchObject({ status: 'failed', message: 'interrupted: the page was closed, or its GPU worker was ended, while it ran' });
+    // While a worker runs it, it goes out as running.
+    expect(await withRunLock('hdr-a', async () => decodeShareLink((await handlers.shareLink({ runId: 'hdr-a' }, () => undefined)).fragment).status)).toEqual({ refused: false, value: 'running' });
     db.close();
   });
 });

@@ -458,6 +458,10 @@ describe('snapshots from and into IndexedDB', () => {
     const runId = await storedRun(db);
     const row = await saveImportedSnapshot(db, await importSnapshot(await exportRunSnapshot(db, runId, { spec })), 'read-only');
     expect(row.id).not.toBe('run-a');
+    // Named apart from the run it copies: the runs table listed two “first run” rows alike, with
+    // every action (Export, Delete…) named the same on both.
+    expect(row.name).toBe('first run (copy from a snapshot)');
+    expect((await db.runs.get('run-a'))!.name).toBe('first run');
     expect(row.importedFrom).toMatchObject({ runId: 'run-a', mode: 'read-only' });
     expect((await db.runs.get('run-a'))!.readOnly).toBeUndefined();
     expect(await db.metrics.where('runId').equals(row.id).count()).toBe(30);

@@ -107,7 +107,10 @@ describe('jobs, model downloads and imports', () => {
     expect(html).toContain('answering · 31 / 40');
     // Before the first answer the weights go to the GPU, counted in bytes.
     useJobs.setState({ running: { kind: 'evaluate', progress: { label: 'loading the model onto the GPU', done: 2 ** 30, total: 4 * 2 ** 30, unit: 'bytes' } } });
-    expect(renderNow(createElement(JobProgress, { kinds: ['evaluate'] }))).toContain('loading the model onto the GPU · 1.0 GiB of 4.0 GiB');
+    const loading = renderNow(createElement(JobProgress, { kinds: ['evaluate'] }));
+    expect(loading).toContain('loading the model onto the GPU · 1.0 GiB of 4.0 GiB');
+    // The load's quarters are the load's: "Evaluation: 75% done." was said while no example was answered.
+    expect(textOf(loading, 'job-announcer')).toBe('Evaluation: loading the model onto the GPU, 25% done.');
   });
 
   it('a model download is said by quarters, not by network chunk', () => {

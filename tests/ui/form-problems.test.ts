@@ -112,6 +112,16 @@ describe('RunConfigForm', () => {
     }
   });
 
+  it('ends the sentence about examples that lose earlier turns before the suggestion starts', () => {
+    // It read "… (never the system prompt, the tools or the answer); The data suggests 384".
+    truncation.value = { report: { examples: 8, whole: 0, shortened: 8, skipped: 0 }, suggestedSeqLen: 384, tokenizer: 'test tokenizer' };
+    const text = renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })).replace(/<[^>]+>/g, '');
+    expect(text).toContain('Sequence length 320: 0 of 8 training examples fit whole; 8 are longer and lose their earlier turns to fit (never the system prompt, the tools or the answer). The data suggests 384');
+    truncation.value = { report: { examples: 8, whole: 2, shortened: 3, skipped: 3 }, suggestedSeqLen: 384, tokenizer: 'test tokenizer' };
+    const both = renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })).replace(/<[^>]+>/g, '');
+    expect(both).toContain('2 of 8 training examples fit whole; 3 are longer and lose their earlier turns to fit (never the system prompt, the tools or the answer); 3 are too long even so and will be skipped, not cut. The data suggests 384');
+  });
+
   it('says when there are no training examples, not that all 0 fit whole', () => {
     // Every training example left out: the note said "all 0 training examples fit whole" and offered a length.
     truncation.value = { report: { examples: 0, whole: 0, shortened: 0, skipped: 0 }, suggestedSeqLen: 256, tokenizer: 'test tokenizer' };

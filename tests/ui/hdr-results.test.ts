@@ -116,6 +116,16 @@ describe('HDR rounds table: the adapter the run keeps', () => {
     useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'no_hard_cases', stopReason: 'no_hard_cases', rounds: [] })] as never });
     expect(render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '')).toContain('Kept with this run: an adapter that changes nothing (it started from the base model, and no round retrained it)');
   });
+  it('a round that accepted nothing retrained nothing: the adapter kept is the last one a round retrained', () => {
+    // Round 1's samples all failed the gate, so it did not retrain; the text said "the adapter after round 1".
+    const idle = (n: number) => ({ ...round(n), poolAfter: round(n).poolBefore, gatePassed: 0, accepted: 0, solved: [], training: null });
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_stopped_shrinking', stopReason: 'pool_stopped_shrinking', rounds: [idle(1)], fromRunId: 'sft' })] as never, checkpointSteps: new Map([['hdr-1', 1]]) });
+    const html = render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '');
+    expect(html).toContain('Kept with this run: the adapter it started from (no round retrained it), which evaluation, export and HDR from this run use.');
+    expect(html).not.toContain('after round 1');
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_stopped_shrinking', stopReason: 'pool_stopped_shrinking', rounds: [round(1), idle(2)] })] as never, checkpointSteps: new Map([['hdr-1', 2]]) });
+    expect(render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '')).toContain('Kept with this run: the adapter after round 1 (round 2 retrained nothing), which evaluation, export and HDR from this run use.');
+  });
   it('a round a cancel cut short keeps the steps it took, and a first round has no earlier ones', () => {
     const cut = { ...round(1), evalAccuracyAfter: null, training: { ...round(1).training, steps: 2 }, cancelledIn: 'retraining' as const };
     useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'aborted', stopReason: 'aborted', rounds: [cut] })] as never, checkpointSteps: new Map([['hdr-1', 1]]) });

@@ -79,7 +79,8 @@ describe('model refs', () => {
 describe('dataset import messages', () => {
   it('names the dataset after the first file', () => {
     expect(datasetNameOf([{ name: 'dir/train.jsonl' }])).toBe('train');
-    expect(datasetNameOf([{ name: 'BFCL_v3_simple.json' }, { name: 'answers.json' }])).toBe('BFCL_v3_simple (+1 files)');
+    expect(datasetNameOf([{ name: 'BFCL_v3_simple.json' }, { name: 'answers.json' }])).toBe('BFCL_v3_simple (+1 file)');
+    expect(datasetNameOf([{ name: 'a.jsonl' }, { name: 'b.jsonl' }, { name: 'c.json' }])).toBe('a (+2 files)');
   });
 
   it('names the file, the first bad lines and says nothing was saved', () => {

@@ -26,6 +26,23 @@ describe('the per-token loss strip without a strip', () => {
   });
 });
 
+describe('the per-token loss strip of a run with no held-out example', () => {
+  // The dataset's split held none out (8 examples, all on the training side): the strip promised one
+  // at the first eval step while training, and said "it had no eval steps" once done.
+  const run = (status: string) => ({ id: 'no-held', name: 'r', datasetId: 'd', kind: 'train', status, createdAt: 0, updatedAt: 0, config: { steps: 3, evalEvery: 3 }, setup: { examples: { train: 8, eval: 0, tooLong: 0 } } });
+  const NONE = 'No per-token loss for this run: it has no held-out example to measure (the dataset’s split holds none out, or none fits the sequence length).';
+  it('says so while it trains and once it is done', () => {
+    useRuns.setState({ runs: [run('running')] as never });
+    const running = renderNow(createElement(TokenLossStrip, { runId: 'no-held', evalEvery: 3 }));
+    expect(running).not.toContain('appears here at the first eval step');
+    expect(running).toContain(NONE);
+    useRuns.setState({ runs: [run('done')] as never });
+    const done = renderNow(createElement(TokenLossStrip, { runId: 'no-held', evalEvery: 3, finished: true }));
+    expect(done).not.toContain('it had no eval steps');
+    expect(done).toContain(NONE);
+  });
+});
+
 describe('the per-token loss strip of a resumed run', () => {
   // Resumed from its step-40 checkpoint, the run trains steps 41… again: the strip of step 45 is of
   // an adapter that is gone, and stood beside a chart back at step 41.

@@ -143,7 +143,7 @@ describe('worker engine: generation jobs', () => {
     expect(playgroundResult(answer('Paris'), 'eos', 9, timing, tools).check).toBeUndefined();
     // An unclosed call says why the answer ended there: the limit, or the model itself.
     const open = '<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather"';
-    expect(playgroundResult(open, 'length', 9, timing, tools).parseError).toBe('<tool_call> number 0 is never closed by </tool_call> (the answer reached the Max new tokens limit first)');
+    expect(playgroundResult(open, 'length', 9, timing, tools).parseError).toBe('<tool_call> number 1 is never closed by </tool_call> (the answer reached the Max new tokens limit first)');
     expect(playgroundResult(open, 'eos', 9, timing, tools, example).check!.why).toMatch(/never closed by <\/tool_call> \(the model ended its answer without closing it\)$/);
   });
 

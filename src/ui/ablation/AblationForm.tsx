@@ -8,6 +8,7 @@ import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
+import { nothingToTrain, useTruncation } from '../../state/datasetViews.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -25,6 +26,9 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const fieldProblem = useFirstFieldProblem(['abl-']);
   const configProblem = draftProblem(training, model);
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
+  // Every arm would fail before its first step: the Training panel's Start says the same.
+  const truncation = useTruncation(datasetId, training.seqLen).value;
+  const nothingFits = truncation && nothingToTrain(truncation.report, training.seqLen, { field: 'the Training panel’s Sequence length' });
   // The memory plan's verdicts on the ablation's own start (the Ablation panel plans it as the store's
   // start does: its arms with the Training panel's settings, its decoding, the SSB + HDR arm's
   // retraining at its own length): Start is held with them, as the HDR form's is, rather than the job
@@ -34,7 +38,7 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const planShape = useModel((s) => s.planShape);
   const planPending = useModel(planPendingReason);
   const memoryProblem = !plan ? null : !plan.fits ? `The arms do not fit this GPU: ${plan.problems[0]}. They train with the Training panel's settings; the Model panel says what would fit.` : d.hdrRule ? hdrNoFitText(plan, planShape, 'ablation-arm') : null;
-  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : (memoryProblem ?? planPending);
+  const problem = fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the Training panel's configuration first: ${configProblem}.` : ablationProblem ? `${ablationProblem[0].toUpperCase()}${ablationProblem.slice(1)}.` : (nothingFits ?? memoryProblem ?? planPending);
   return (
     // Not disabled while a job runs (that would drop the focus from its button): the button is off instead.
     <fieldset className="stack" disabled={disabled} data-testid="ablation-form">

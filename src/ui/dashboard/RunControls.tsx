@@ -7,6 +7,7 @@ import { interruptedWhy, useJobs, useResumeHeld } from '../../state/jobStore.ts'
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import type { StoredRun } from '../../state/queries.ts';
 import { useRunSeriesNumber } from '../../state/runSeries.ts';
+import { useRestartHeld } from '../../state/restartHeld.ts';
 
 export function RunControls({ run }: { run: StoredRun }) {
   const active = useRuns((s) => s.active?.runId ?? null);
@@ -17,7 +18,10 @@ export function RunControls({ run }: { run: StoredRun }) {
   const trainingNow = useRuns((s) => s.trainingNow);
   // Its row reads as one a closed page left: only this page knows its worker died under it.
   const workerEnded = useJobs((s) => s.crashedRows.has(run.id));
-  const resumeHeld = useResumeHeld();
+  const gpuHeld = useResumeHeld();
+  // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
+  const restartHeld = useRestartHeld(run, checkpointStep === null && run.id !== active);
+  const resumeHeld = gpuHeld ?? restartHeld;
   // While a run trains its row keeps the step of its newest checkpoint; its curves go further (a
   // page closed between checkpoints, a job's run, another tab's): the step they reached is the one to name.
   const curvesStep = useRunSeriesNumber(run.id, (s) => s.steps.at(-1) ?? null);

@@ -31,6 +31,11 @@ export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: 
     const run = s.runs.find((r) => r.id === runId);
     return run?.kind === 'train' ? (run.tokenLoss ?? null) : null;
   });
+  // Held-out examples the run measures its loss on (counted as it starts): none, no strip ever comes.
+  const heldOut = useRuns((s) => {
+    const run = s.runs.find((r) => r.id === runId);
+    return run?.kind === 'train' ? run.setup?.examples.eval : undefined;
+  });
   const [live, setLive] = useState<{ runId: string; strip: Strip } | null>(null);
   useEffect(() => onTokenLoss(runId, (strip) => setLive({ runId, strip })), [runId]);
   const latest = live?.runId === runId ? live.strip : stored;
@@ -44,9 +49,11 @@ export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: 
         <p className="muted">
           {evalEvery === 0
             ? 'No per-token loss for this run: it takes no eval steps (its “Eval loss every” is 0).'
-            : finished
-              ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).'
-              : 'Per-token loss of a held-out example appears here at the first eval step.'}
+            : heldOut === 0
+              ? 'No per-token loss for this run: it has no held-out example to measure (the dataset’s split holds none out, or none fits the sequence length).'
+              : finished
+                ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).'
+                : 'Per-token loss of a held-out example appears here at the first eval step.'}
         </p>
       </div>
     );

@@ -127,7 +127,8 @@ function HardCases({ datasetId }: { datasetId: string }) {
               {c.exampleId}
             </button>
             <span className="muted">
-              {c.status} · round {c.round} · {plural(c.failedOutputs.length, 'failed output')}
+              {/* An open case's round is the last it failed in (0: when mined); a solved one's, the round that solved it. */}
+              {c.status} · {c.status === 'open' ? (c.round === 0 ? 'failed when mined' : `last failed in round ${c.round}`) : c.round === 0 ? 'before any round' : `round ${c.round}`} · {plural(c.failedOutputs.length, 'failed output')}
             </span>
           </li>
         ))}
@@ -152,8 +153,11 @@ function HardCases({ datasetId }: { datasetId: string }) {
  * the steps it took (roundCancelledText says the same in the round's line). */
 export function adapterKeptText(row: HdrRunRow, round: number): string {
   const use = 'which evaluation, export and HDR from this run use';
-  if (round === 0) return row.fromRunId ? `Kept with this run: the adapter it started from (no round retrained it), ${use}.` : `Kept with this run: an adapter that changes nothing (it started from the base model, and no round retrained it), ${use}.`;
-  const r = row.rounds.find((x) => x.round === round);
-  const what = r?.cancelledIn === 'retraining' ? `the adapter of round ${round}, cut short by the cancel after ${plural(r.training?.steps ?? 0, 'step')} of its retraining` : `the adapter after round ${round}`;
-  return `Kept with this run: ${what}, ${use}${round > 1 ? '; the earlier rounds’ adapters are not kept' : ''}.`;
+  // A round that accepted nothing did not retrain: its adapter is the one before it.
+  const retrained = row.rounds.filter((x) => x.round <= round && (x.training?.steps ?? 0) > 0).at(-1)?.round ?? 0;
+  if (retrained === 0) return row.fromRunId ? `Kept with this run: the adapter it started from (no round retrained it), ${use}.` : `Kept with this run: an adapter that changes nothing (it started from the base model, and no round retrained it), ${use}.`;
+  const r = row.rounds.find((x) => x.round === retrained);
+  const what = r?.cancelledIn === 'retraining' ? `the adapter of round ${retrained}, cut short by the cancel after ${plural(r.training?.steps ?? 0, 'step')} of its retraining` : `the adapter after round ${retrained}`;
+  const idle = retrained < round ? ` (${round - retrained === 1 ? `round ${round}` : `rounds ${retrained + 1}–${round}`} retrained nothing)` : '';
+  return `Kept with this run: ${what}${idle}, ${use}${retrained > 1 ? '; the earlier rounds’ adapters are not kept' : ''}.`;
 }

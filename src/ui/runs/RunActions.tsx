@@ -7,6 +7,7 @@ import { canResume, effectiveStatus, resumeVerb, runKind, useRuns } from '../../
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
+import { useRestartHeld } from '../../state/restartHeld.ts';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { focusPanelHeading, useFocusReturn } from '../shell/focusReturn.ts';
 
@@ -45,6 +46,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // Only a run with a checkpoint resumes: one without starts again from step 0.
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id));
   const verb = resumeVerb(run, checkpointStep);
+  // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
+  const restartHeld = useRestartHeld(run, checkpointStep === undefined);
   const resumeHeld = useResumeHeld();
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
   // be a step behind, and deleting it would pull it from under that worker.
@@ -65,7 +68,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // worker would refuse either): one reason beside both.
   const onnxHeld = train && !written && !onnxWhy && !onnxBusy ? resumeHeld : null;
   const gpuHeldWhy = resumable || onnxHeld ? resumeHeld : null;
-  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}` };
+  const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}`, restart: `run-restart-why-${run.id}` };
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
   return (
@@ -85,8 +88,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
         <KeepFocusButton
           aria-label={verb === 'Resume' ? `Resume ${name} from step ${checkpointStep}` : verb === 'Start again' ? `Start ${name} again from step 0` : `Start ${name} from step 0`}
           data-testid="runs-resume"
-          disabled={!!resumeHeld}
-          reasonId={resumeHeld ? whyId.gpuHeld : null}
+          disabled={!!resumeHeld || !!restartHeld}
+          reasonId={resumeHeld ? whyId.gpuHeld : restartHeld ? whyId.restart : null}
           onClick={() => {
             onOpenDashboard();
             void resumeRun(run.id);
@@ -163,6 +166,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
       {gpuHeldWhy && (
         <span className="small muted" id={whyId.gpuHeld}>
           {gpuHeldWhy}
+        </span>
+      )}
+      {resumable && !resumeHeld && restartHeld && (
+        <span className="small muted" id={whyId.restart}>
+          {restartHeld}
         </span>
       )}
       {train && onnxWhy && (

@@ -23,9 +23,10 @@ export function JobProgress({ kinds }: { kinds: JobKind[] }) {
   // Cancel had the focus when the job ended: the panel (main) takes it.
   useFocusReturn(mine?.kind ?? null, () => 'main');
   const p = mine?.progress;
-  // A generated answer says itself (PlaygroundAnswer); an error is an alert already.
+  // A generated answer says itself (PlaygroundAnswer); an error is an alert already. Bytes are the
+  // model's upload before the job's own work: its quarters are said as the upload's.
   // After the job: its result (the notice); nothing once that is dismissed.
-  const said = mine ? (mine.starting ? `${NAMES[mine.kind]}: ${mine.starting}.` : progressMilestone(NAMES[mine.kind], p?.done ?? 0, p?.total ?? 0)) : ran && ran !== 'generate' && !error ? (notice ?? '') : '';
+  const said = mine ? (mine.starting ? `${NAMES[mine.kind]}: ${mine.starting}.` : progressMilestone(NAMES[mine.kind], p?.done ?? 0, p?.total ?? 0, p?.unit === 'bytes' ? p.label : undefined)) : ran && ran !== 'generate' && !error ? (notice ?? '') : '';
   return (
     <>
       <p className="sr-only" role="status" data-testid="job-announcer">

@@ -8,8 +8,11 @@ export function quarterOf(done: number, total: number): number {
   return Math.min(3, Math.floor((4 * done) / total));
 }
 
-/** "Evaluation started." then "Evaluation: 25% done." … */
-export function progressMilestone(name: string, done: number, total: number): string {
+/** "Evaluation started." then "Evaluation: 25% done." … With `phase` (a step before the job's own
+ * work, such as the model's upload), the quarters are that phase's: "Evaluation: loading the model
+ * onto the GPU, 25% done." */
+export function progressMilestone(name: string, done: number, total: number, phase?: string): string {
   const q = quarterOf(done, total);
+  if (phase) return q === 0 ? `${name}: ${phase}.` : `${name}: ${phase}, ${q * 25}% done.`;
   return q === 0 ? `${name} started.` : `${name}: ${q * 25}% done.`;
 }

@@ -7,7 +7,7 @@ import { decodeShareLink, type ShareSummary } from '../../snapshot/share-link.ts
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
 import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
-import { formatMetric } from '../format.ts';
+import { categoryWords, formatMetric } from '../format.ts';
 import { recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
@@ -26,7 +26,7 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const where = `${e.examples} ${e.split === 'eval' || e.split === undefined ? 'held-out ' : ''}example${e.examples === 1 ? '' : 's'}${e.step !== undefined ? ` at step ${e.step}` : ''}`;
   const categories = Object.entries(e.byCategory ?? {});
-  const by = categories.length > 1 ? ` (${categories.map(([k, v]) => `${k} ${pct(v)}`).join(', ')})` : '';
+  const by = categories.length > 1 ? ` (${categories.map(([k, v]) => `${categoryWords(k)} ${pct(v)}`).join(', ')})` : '';
   return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${by}`;
 }
 

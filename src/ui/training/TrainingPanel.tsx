@@ -1,6 +1,8 @@
 // The Training panel: the run configuration, what will be trained on what, and start / resume.
 // Pause and stop live in the run strip above every panel while a run trains.
 import { useDatasets } from '../../state/datasetStore.ts';
+import { nothingToTrain, useTruncation } from '../../state/datasetViews.ts';
+import { useRestartHeld } from '../../state/restartHeld.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { canResume, draftProblem, resumeLabel, startingRunReason, useRuns } from '../../state/runStore.ts';
 import { startRefusal } from '../../state/startPlan.ts';
@@ -35,14 +37,20 @@ export function TrainingPanel({ onOpenDashboard }: { onOpenDashboard: () => void
   const fieldProblem = useFirstFieldProblem(['cfg-']);
   const configProblem = useRuns((s) => draftProblem(s.draft, model));
   const draft = useRuns((s) => s.draft);
+  // The note below counts the same (datasetFits, counted once in the worker); until then nothing holds Start.
+  const truncation = useTruncation(dataset?.id ?? null, draft.seqLen).value;
+  const nothingFits = truncation && nothingToTrain(truncation.report, draft.seqLen);
   const missing = !dataset ? 'Import a dataset first (drop a file anywhere on the page).' : !model ? 'Load a model first (Model panel; the embedded one works offline).' : plan && !plan.fits ? startRefusal(plan, { job: 'training', config: draft }) : null;
   const gpuBusy = useGpuBusyReason();
   const trainingElsewhere = useTrainingElsewhere();
   // The plan on its way comes last: it lasts a moment, and what holds the GPU or needs fixing says more.
   // A start on its way comes first: it is why the button is off, and it ends in a moment or by Cancel.
-  const blocked = startingReason ?? missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : planPending);
+  const blocked = startingReason ?? missing ?? gpuBusy ?? trainingElsewhere ?? (fieldProblem ? `Fix ${fieldProblem} first.` : configProblem ? `Fix the configuration first: ${configProblem}.` : (nothingFits ?? planPending));
   // A resume takes the run's own settings, dataset and model: only what holds the GPU holds it.
-  const resumeHeld = useResumeHeld();
+  const gpuHeld = useResumeHeld();
+  // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
+  const restartHeld = useRestartHeld(selected, !!selected && checkpointSteps.get(selected.id) === undefined);
+  const resumeHeld = gpuHeld ?? restartHeld;
 
   return (
     <section className="panel" aria-labelledby="train-title" data-testid="training-panel">

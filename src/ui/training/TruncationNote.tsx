@@ -27,7 +27,7 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
   return (
     <p className={r.skipped > 0 ? 'note warn-text' : 'note'} data-testid="truncation-note" data-whole={r.whole} data-shortened={r.shortened} data-skipped={r.skipped}>
       Sequence length {seqLen}: {over === 0 ? `all ${plural(r.examples, 'training example')} fit whole.` : `${r.whole} of ${plural(r.examples, 'training example')} fit whole;`}
-      {r.shortened > 0 && ` ${r.shortened} ${r.shortened === 1 ? 'is longer and loses its' : 'are longer and lose their'} earlier turns to fit (never the system prompt, the tools or the answer);`}
+      {r.shortened > 0 && ` ${r.shortened} ${r.shortened === 1 ? 'is longer and loses its' : 'are longer and lose their'} earlier turns to fit (never the system prompt, the tools or the answer)${r.skipped > 0 ? ';' : '.'}`}
       {r.skipped > 0 && ` ${r.skipped} ${r.skipped === 1 ? 'is' : 'are'} too long even so and will be skipped, not cut.`}{' '}
       The data suggests {suggestedSeqLen} (95% of examples fit whole; counted with the {value.tokenizer}).
       {offered < suggestedSeqLen && ` The model reads at most ${offered} tokens (its context).`}

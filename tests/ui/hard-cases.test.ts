@@ -1,0 +1,32 @@
+// The hard cases under the HDR results: an open one says when it last failed. A case mined and not yet
+// re-sampled (an HDR run interrupted before its first round) read "open · round 0".
+import { createElement } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import type { HardCaseRow } from '../../src/state/queries.ts';
+
+vi.mock('../../src/state/engine.ts', () => ({ engineClient: () => ({ request: async () => undefined, onEvent: () => () => undefined }) }));
+// The stored hard cases, fixed (a server render runs no effect, so the hook's read never lands).
+const stored = vi.hoisted(() => ({ cases: [] as unknown[] }));
+vi.mock('../../src/state/datasetViews.ts', async (original) => ({
+  ...(await original<typeof import('../../src/state/datasetViews.ts')>()),
+  useHardCases: () => stored.cases,
+}));
+const { HdrResults } = await import('../../src/ui/eval/HdrResults.tsx');
+
+const hardCase = (exampleId: string, round: number, status: HardCaseRow['status'], failed: number): HardCaseRow => ({ id: `h-${exampleId}`, datasetId: 'd', exampleId, round, status, failedOutputs: Array.from({ length: failed }, () => 'x'), createdAt: 0 });
+
+describe('hard cases', () => {
+  it('say when an open one last failed, and never "round 0"', () => {
+    stored.cases = [hardCase('x0', 0, 'open', 1), hardCase('x1', 2, 'open', 3), hardCase('x2', 0, 'solved', 1), hardCase('x3', 1, 'solved', 2)];
+    const text = renderNow(createElement(HdrResults, { datasetId: 'd' })).replace(/<!-- -->/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Hard cases (2 open of 4)');
+    expect(text).toContain('x0 open · failed when mined · 1 failed output');
+    expect(text).toContain('x1 open · last failed in round 2 · 3 failed outputs');
+    // A solved case's round is the one that solved it (or, solved by a later mining, the last it
+    // failed in): it is named as a round, never as a failure.
+    expect(text).toContain('x2 solved · before any round · 1 failed output');
+    expect(text).toContain('x3 solved · round 1 · 2 failed outputs');
+    expect(text).not.toContain('round 0');
+  });
+});
