@@ -254,19 +254,40 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   }
   const lock = lockExportFolder(out);
   try {
-    const present = (names: string[]) => names.filter((name) => existsSync(join(out, name)));
-    const earlier = present(opts.files);
-    const overwritten = present(opts.sideFiles);
-    if (earlier.length && !opts.force) throw new CliError(`--out ${out} already holds an export (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
-    if (overwritten.length && !opts.force) {
-      throw new CliError(`--out ${out} holds files the export would write over (${overwritten.join(', ')}), perhaps another model's; choose another folder, or pass --force to replace them`, 2);
-    }
+    const earlier = presentIn(out, opts.files);
+    const overwritten = presentIn(out, opts.sideFiles);
+    if (!opts.force) refuseEarlierFiles(out, ['an export', 'the export'], earlier, overwritten, ", perhaps another model's");
     // All of them go: a tokenizer file the new export does not write (merges.txt) would be read with it.
     return { out, earlier: [...earlier, ...overwritten], ...lock };
   } catch (err) {
     lock.release();
     throw err;
   }
+}
+
+/** Those of `names` (relative to `folder`) that are there. */
+function presentIn(folder: string, names: string[]): string[] {
+  return names.filter((name) => existsSync(join(folder, name)));
+}
+
+/** Refuses an --out folder where `what` (an export, a recipe) would replace an earlier one (`earlier`:
+ * its files there) or other files of its names (`overwritten`), until the user passes --force. */
+function refuseEarlierFiles(out: string, [a, the]: [string, string], earlier: string[], overwritten: string[], whose = ''): void {
+  if (earlier.length) throw new CliError(`--out ${out} already holds ${a} (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
+  if (overwritten.length) throw new CliError(`--out ${out} holds files ${the} would write over (${overwritten.join(', ')})${whose}; choose another folder, or pass --force to replace them`, 2);
+}
+
+/** Before a recipe is written (`names`: its files, relative to --out): never over a file the run
+ * reads (`inputs`: its data files, the adapter and α state it started from), --force or not: a
+ * project folder's data/train.jsonl is as likely the user's dataset as an earlier recipe's. Never
+ * over an earlier recipe (`recipeConfig`, its recipe.json) or another file of those names, but with `force`. */
+export function checkRecipeFolder(out: string, opts: { names: string[]; recipeConfig: string; inputs: Array<{ path: string; what: string }>; force: boolean }): void {
+  for (const name of opts.names) {
+    const input = opts.inputs.find(({ path }) => samePath(join(out, name), path));
+    if (input) throw new CliError(`--out ${out} would write ${name} over ${input.path}, ${input.what}; choose another --out`, 2);
+  }
+  if (opts.force) return;
+  refuseEarlierFiles(out, ['a recipe', 'the recipe'], presentIn(out, [opts.recipeConfig]), presentIn(out, opts.names));
 }
 
 /** The file an export keeps in --out while it writes and checks the export there. */
