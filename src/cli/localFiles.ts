@@ -11,7 +11,7 @@ import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PeftAdapterError } from '../model/peft.ts';
 import { fileExamples, fingerprintedExamples, UnknownLeaveOut, type FileExamples } from '../jobs/data.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import { lineChoicesMap, lineChoicesRecord, type InclusionChoice, type LineChoices } from '../data/inclusion.ts';
@@ -124,18 +124,34 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
     const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : '';
     throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
   }
-  const adapter = await readPeftAdapter(dir, spec);
+  const base = adapterBaseModel(dir);
+  const otherBase = base !== undefined && modelName(base) !== modelName(modelArg);
+  const adapter = await readPeftAdapter(dir, spec).catch((err: unknown) => {
+    // Its file's words name a tensor, not the folder, nor the likely cause: another model.
+    if (!(err instanceof PeftAdapterError)) throw err;
+    throw new CliError(`--adapter ${dir}${otherBase ? ` was trained on "${base}", not --model ${modelArg}, and does not fit it` : ''}: ${err.message}`);
+  });
   const hdrRounds = unfinishedHdrRounds(dir);
   if (hdrRounds !== undefined) console.error(`note: --adapter ${dir} is an HDR run that did not end (${HDR_UNFINISHED}); its adapter is that of round ${hdrRounds}, the last it finished`);
   const trainedOn = trainedPastAdapter(dir);
   if (trainedOn) {
     console.error(`note: --adapter ${dir} is a training run ${trainedOn.words}; its adapter files hold step ${trainedOn.adapterStep}, where it finished before it was resumed, not step ${trainedOn.step}${trainedOn.hint}`);
   }
-  const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
-  if (typeof base === 'string' && base && modelName(base) !== modelName(modelArg)) {
+  if (otherBase) {
     console.error(`note: --adapter ${dir} was trained on "${base}", and --model is "${modelArg}"; its shapes fit, but if these are different models its answers are meaningless`);
   }
   return adapter;
+}
+
+/** The model an adapter folder's adapter_config.json names (base_model_name_or_path), if any. */
+function adapterBaseModel(dir: string): string | undefined {
+  try {
+    const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
+    return typeof base === 'string' && base ? base : undefined;
+  } catch {
+    // Not JSON: the adapter's reader says so, in its words.
+    return undefined;
+  }
 }
 
 /** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
