@@ -18,6 +18,7 @@ import { lineChoicesMap, lineChoicesRecord, type InclusionChoice, type LineChoic
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
 import { CliError } from './command.ts';
+import { fileErrorWords } from './flagPaths.ts';
 import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
 import { plural } from '../data/plural.ts';
 
@@ -117,6 +118,7 @@ export function printNotes(notes: string[]): void {
 export async function readAdapter(spec: ModelSpec, dir: string | undefined, modelArg: string): Promise<LoraAdapter | undefined> {
   if (!dir) return undefined;
   if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new CliError(`--adapter ${dir} is a file; give the adapter's folder (${ADAPTER_CONFIG_FILE}, ${ADAPTER_WEIGHTS_FILE})`, 2);
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
     // A paused run keeps a checkpoint but writes its adapter only when it ends.
     const paused = existsSync(join(dir, CHECKPOINT_FILE)) ? pausedAt(dir) : undefined;
@@ -444,13 +446,6 @@ const STAGING_PREFIX = '.export-';
 /** A staging folder's name as mkdtempSync makes it (the prefix and six characters): --out may be the
  * user's own folder, and their hidden files that only start alike are theirs. */
 const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
-
-/** A file system error in words, without the path it names: Node's "ENOSPC: no space left on
- * device, write '<path>'" → "ENOSPC: no space left on device", for a message that names the file
- * the user knows (a staging file's path would name one that is already gone). */
-export function fileErrorWords(err: unknown): string {
-  return (err as Error).message.split(', ')[0];
-}
 
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and

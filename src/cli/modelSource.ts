@@ -43,10 +43,16 @@ function hubTimeoutMs(): number | undefined {
   return seconds * 1000;
 }
 
+/** A model argument that must be a local folder (studio tokenize never downloads): there, and a folder. */
+export function checkModelFolder(arg: string, label = '--model'): void {
+  if (!existsSync(arg)) throw new CliError(`${label} ${arg}: no such folder`);
+  if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+}
+
 export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): Promise<ModelFiles> {
   const label = opts.label ?? '--model';
   if (existsSync(arg)) {
-    if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+    checkModelFolder(arg, label);
     return nodeDirectoryModelFiles(arg);
   }
   if (EMBEDDED_MODEL.test(arg)) throw new CliError(`${label} ${arg}: the embedded model is not generated yet in this checkout; run node scripts/prepare-assets.mjs (npm start and npm test run it too)`);

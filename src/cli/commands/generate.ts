@@ -8,6 +8,7 @@ import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliGpu, openCliModel } from '../engine.ts';
 import { readAdapter } from '../localFiles.ts';
+import { checkInputFile } from '../flagPaths.ts';
 import { samplingFlags, seedFlag } from '../runFlags.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
 import { generate } from '../../model/generate.ts';
@@ -60,12 +61,8 @@ const flagsSpec = {
 
 /** The tools of a --tools file, refused with the file's name and what is wrong. */
 export function readToolsFile(path: string): FunctionSchema[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`--tools ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2);
-  }
+  checkInputFile(path, 'tools', 'the JSON file of the tools');
+  const text = readFileSync(path, 'utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));

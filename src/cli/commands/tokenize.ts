@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { parseFlags, requireFlag } from '../args.ts';
 import { checkOutputFile, datasetFiles } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
+import { checkModelFolder } from '../modelSource.ts';
 import { FORMAT_PARSERS, isSourceFormat } from '../../data/formats/registry.ts';
 import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
 import { lengthAccumulator } from '../../data/length-stats.ts';
@@ -56,6 +57,7 @@ const tokenize: CliCommand = {
   async run(argv) {
     const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', ...INCLUSION_FLAGS });
     const modelDir = requireFlag(flags.model, 'model');
+    checkModelFolder(modelDir);
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
     const maxLen = flags['max-len'];

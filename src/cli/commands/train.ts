@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
+import { checkInputFile } from '../flagPaths.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest } from '../localFiles.ts';
@@ -135,7 +136,7 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
 
 /** --balance: a balance state as studio's balance.json holds it, for this run's rule. */
 function balanceFromFlag(path: string, config: RunConfig): BalanceState {
-  if (!existsSync(path)) throw new CliError(`--balance ${path}: no such file`);
+  checkInputFile(path, 'balance', "a balance state file (a run folder's balance.json)");
   let state: BalanceState;
   try {
     state = readBalanceFile(path);
