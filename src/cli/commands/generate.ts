@@ -4,7 +4,7 @@
 // plus its generation prompt, the BFCL system prompt for Python-call syntax), generates with the KV cache and streams the text to
 // stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
 // printing only; generation is src/model/generate.ts.
-import { parseFlags, requireFlag } from '../args.ts';
+import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliGpu, openCliModel } from '../engine.ts';
 import { readAdapter } from '../localFiles.ts';
@@ -98,8 +98,7 @@ const command: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');
     const prompt = requireFlag(f.prompt, 'prompt');
-    const maxNewTokens = f['max-tokens'] ?? 256;
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new CliError(`--max-tokens must be a positive integer, got ${maxNewTokens}`, 2);
+    const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 256);
     const { temperature, topP } = samplingFlags(f);
     const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;
