@@ -17,6 +17,7 @@ import { datasetFingerprint } from '../data/fingerprint.ts';
 import { lineChoicesMap, lineChoicesRecord, type InclusionChoice, type LineChoices } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
+import { ABLATION_FILES, ABLATION_RUNS_FOLDER } from '../jobs/ablationReport.ts';
 import { CliError } from './command.ts';
 import { fileErrorWords } from './flagPaths.ts';
 import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
@@ -560,6 +561,11 @@ export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Re
 export function checkRunFolder(out: string, opts: { resume?: boolean; adapter?: string }): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the run`, 2);
   if (opts.adapter !== undefined && samePath(out, opts.adapter)) throw new CliError(`--out ${out} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`, 2);
+  // An ablation keeps a run.json of its own (no training config, no checkpoint) beside its report:
+  // neither a run to continue nor one to train over.
+  if (existsSync(join(out, ABLATION_FILES.json))) {
+    throw new CliError(`--out ${out} holds an ablation (${ABLATION_FILES.json}), not a run; choose another folder (its arms' run folders are in ${join(out, ABLATION_RUNS_FOLDER)})`, 2);
+  }
   if (!opts.resume && existsSync(join(out, RUN_JSON)) && !(opts.resume === false && pausedUntrained(out))) {
     throw new CliError(`--out ${out} already holds a run (run.json)${opts.resume === false ? '; continue it with --resume, or choose another folder' : '; choose another folder'}`, 2);
   }
