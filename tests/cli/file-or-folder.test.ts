@@ -49,4 +49,10 @@ describe('a flag given a folder for a file, a file for a folder, or nothing ther
     expect(await studio('tokenize', '--model', file, '--data', DATA, '--out', out)).toEqual({ code: 1, last: `studio tokenize: --model ${file} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)` });
     expect(await studio('tokenize', '--model', join(dir, 'none'), '--data', DATA, '--out', out)).toEqual({ code: 1, last: `studio tokenize: --model ${join(dir, 'none')}: no such folder` });
   });
+
+  it('a hub download: --cache a file, --hub-base not a URL, said before any request', async () => {
+    const repo = 'Qwen/Qwen3-0.6B';
+    expect(await studio('inspect', repo, '--cache', file)).toEqual({ code: 2, last: `studio inspect: --cache ${file} is a file; give a folder for the downloaded models` });
+    expect(await studio('generate', '--model', repo, '--prompt', 'hi', '--hub-base', 'hub.example')).toEqual({ code: 2, last: 'studio generate: --hub-base hub.example is not an http(s) URL (like https://huggingface.co)' });
+  });
 });
