@@ -19,7 +19,7 @@ import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRIC
 import type { RunConfig } from '../train/config.ts';
 import { ABLATION_FILES, ABLATION_RUNS_FOLDER } from '../jobs/ablationReport.ts';
 import { CliError } from './command.ts';
-import { fileErrorWords } from './flagPaths.ts';
+import { checkUnderFolder, fileErrorWords } from './flagPaths.ts';
 import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
 import { plural } from '../data/plural.ts';
 
@@ -239,8 +239,9 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
     if (samePath(path, input.path)) throw new CliError(`--${flag} ${path} is also the ${input.flag} file; writing it would destroy it: choose another --${flag}`, 2);
   }
   if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`--${flag} ${path} is a folder; give a file path`, 2);
+  checkUnderFolder(path, flag);
   const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
+  if (!existsSync(dir)) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
 }
 
 /** --out held for one export, from its first look at the folder to its check report: `earlier` are
@@ -261,6 +262,7 @@ export interface ExportFolder {
  * `sideFiles` found there, for `replaceExport` once the new export is ready to write. */
 export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): ExportFolder {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
+  checkUnderFolder(out, 'out');
   for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
     if (path !== undefined && existsSync(path) && samePath(out, path)) throw new CliError(`--out ${out} is the ${flag} folder; the export would write over it: choose another --out`, 2);
   }
@@ -560,6 +562,7 @@ export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Re
  * into, and never the folder a run starts from. */
 export function checkRunFolder(out: string, opts: { resume?: boolean; adapter?: string }): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the run`, 2);
+  checkUnderFolder(out, 'out');
   if (opts.adapter !== undefined && samePath(out, opts.adapter)) throw new CliError(`--out ${out} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`, 2);
   // An ablation keeps a run.json of its own (no training config, no checkpoint) beside its report:
   // neither a run to continue nor one to train over.

@@ -55,4 +55,17 @@ describe('a flag given a folder for a file, a file for a folder, or nothing ther
     expect(await studio('inspect', repo, '--cache', file)).toEqual({ code: 2, last: `studio inspect: --cache ${file} is a file; give a folder for the downloaded models` });
     expect(await studio('generate', '--model', repo, '--prompt', 'hi', '--hub-base', 'hub.example')).toEqual({ code: 2, last: 'studio generate: --hub-base hub.example is not an http(s) URL (like https://huggingface.co)' });
   });
+
+  it('an --out under a file (notes.txt/run) is named as such, before any work, by every command that writes', async () => {
+    const under = join(file, 'run');
+    const said = (command: string) => ({ code: 2, last: `studio ${command}: --out ${under}: ${file} is a file, not a folder` });
+    const quiet = ['--quiet'];
+    expect(await studio('train', '--model', MODEL, '--data', DATA, '--out', under, ...quiet)).toEqual(said('train'));
+    expect(await studio('hdr', '--model', MODEL, '--data', DATA, '--out', under, ...quiet)).toEqual(said('hdr'));
+    expect(await studio('ablate', '--model', MODEL, '--data', DATA, '--out', under, ...quiet)).toEqual(said('ablate'));
+    expect(await studio('export-onnx', '--model', MODEL, '--out', under, ...quiet)).toEqual(said('export-onnx'));
+    expect(await studio('recipe', '--run', dir, '--out', under)).toEqual(said('recipe'));
+    expect(await studio('eval', '--model', MODEL, '--data', DATA, '--out', join(under, 'p.jsonl'), ...quiet)).toEqual({ code: 2, last: `studio eval: --out ${join(under, 'p.jsonl')}: ${file} is a file, not a folder` });
+    expect(await studio('tokenize', '--model', MODEL, '--data', DATA, '--out', join(file, 'p.jsonl'))).toEqual({ code: 2, last: `studio tokenize: --out ${join(file, 'p.jsonl')}: ${file} is a file, not a folder` });
+  });
 });

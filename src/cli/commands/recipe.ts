@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
+import { checkUnderFolder } from '../flagPaths.ts';
 import { checkRecipeFolder, dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
@@ -110,6 +111,7 @@ const recipe: CliCommand = {
     const runDir = requireFlag(f.run, 'run');
     const out = requireFlag(f.out, 'out');
     if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the recipe`, 2);
+    checkUnderFolder(out, 'out');
     const run = readTrainingRun(runDir);
     const config = run.config!;
     const refusal = recipeRefusal(config);
