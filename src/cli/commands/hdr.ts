@@ -14,7 +14,7 @@ import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/dat
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -140,6 +140,7 @@ const hdr: CliCommand = {
     // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
     const from = adapterRun(f.adapter);
     const config = retrainConfig(runConfigFromFlags(f, from.config, from.file), settings);
+    refuseOtherRuleFlags(f, config, from.config !== undefined);
     try {
       validateHdrSettings(settings);
     } catch (err) {

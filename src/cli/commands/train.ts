@@ -12,7 +12,7 @@ import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataE
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -252,6 +252,7 @@ const train: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
     const config = runConfigFromFlags(f);
+    refuseOtherRuleFlags(f, config, false);
     if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
     if (f.epochs !== undefined && f.steps !== undefined) throw new CliError('--steps and --epochs both say how long to train; give one of them', 2);
     if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
