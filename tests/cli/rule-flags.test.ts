@@ -34,4 +34,10 @@ describe("a balance rule's flag with another rule", () => {
     // Each rule with its own flags still runs past the flags (here, to the missing model weights' check or further).
     expect((await refusal('train', '--out', out, '--rule', 'dwa', '--balance-window', '3', '--steps', '0'))[1]).toBe('studio train: --steps must be a whole number ≥ 1, got 0');
   });
+
+  it('is refused by ablate when the rule it sets has no arm', async () => {
+    const out = join(DIR, 'ablation');
+    expect(await refusal('ablate', '--out', out, '--rules', 'grad,uncertainty', '--balance-window', '3', '--steps', '1')).toEqual([2, "studio ablate: --balance-window sets dwa's window; dwa is not among --rules (grad, uncertainty)"]);
+    expect(await refusal('ablate', '--out', out, '--rules', 'dwa', '--hdr-rule', 'none', '--grad-lr', '0.1', '--steps', '1')).toEqual([2, "studio ablate: --grad-lr sets the grad arm's rate; grad is not among --rules (dwa)"]);
+  });
 });

@@ -91,6 +91,14 @@ const ablate: CliCommand = {
     // The arms' held-out loss and checkpoints are the ablation's to set (defaultAblationConfig).
     const base = runConfigFromFlags(f);
     const rules = ruleList(f.rules);
+    // A rule's setting with no arm of that rule would do nothing, without a word.
+    const noArm = (flag: 'grad-lr' | 'uncertainty-lr' | 'balance-temperature' | 'balance-window', rule: BalanceRule, what: string) => {
+      if (f[flag] !== undefined && !rules.includes(rule)) throw new CliError(`--${flag} sets ${what}; ${rule} is not among --rules (${rules.join(', ')})`, 2);
+    };
+    noArm('grad-lr', 'grad', "the grad arm's rate");
+    noArm('uncertainty-lr', 'uncertainty', "the uncertainty arm's rate");
+    noArm('balance-temperature', 'dwa', "dwa's temperature");
+    noArm('balance-window', 'dwa', "dwa's window");
     const hdrRuleFlag = f['hdr-rule'] ?? (rules.includes('uncertainty') ? 'uncertainty' : rules[0]);
     if (hdrRuleFlag !== 'none' && hdrRuleFlag !== undefined && !isBalanceRule(hdrRuleFlag)) throw new CliError(`--hdr-rule must be one of ${BALANCE_RULES.join(', ')} or none, not ${hdrRuleFlag}`, 2);
     const config: AblationConfig = defaultAblationConfig(base, {
