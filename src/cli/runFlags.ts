@@ -254,7 +254,7 @@ export function samplingFlags(f: { temperature?: number; 'top-p'?: number }): { 
   const temperature = f.temperature ?? 0;
   const topP = f['top-p'];
   if (!(temperature >= 0)) throw new CliError(`--temperature must be ≥ 0 (0: greedy), got ${temperature}`, 2);
-  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be above 0 and at most 1, got ${topP}`, 2);
+  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`, 2);
   if (topP !== undefined && !(temperature > 0)) throw new CliError('--top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it', 2);
   return { temperature, topP };
 }

@@ -1,7 +1,8 @@
 // One bound, one wording, whichever command is given the flag: --max-tokens 0 was "a whole number
 // ≥ 1" to studio eval and "a positive integer" to studio generate, --batch 0 "a positive number" to
 // studio train (which refuses 2.5, positive as it is) and "a whole number ≥ 1" to studio eval, and
-// --temperature -1 "≥ 0 (0: greedy)" to eval but "0 (greedy) or above" to inspect.
+// --temperature -1 "≥ 0 (0: greedy)" to eval but "0 (greedy) or above" to inspect, and --top-p 1.5
+// "above 0 and at most 1" to eval but "in (0, 1]" to hdr.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,5 +36,10 @@ describe('a whole-number flag given 0, and a negative temperature', () => {
     const negative = (command: string) => [2, `studio ${command}: --temperature must be ≥ 0 (0: greedy), got -1`];
     expect(await refusal('inspect', MODEL, '--temperature', '-1')).toEqual(negative('inspect'));
     expect(await refusal('eval', '--model', MODEL, '--data', DATA, '--out', join(DIR, 'p.jsonl'), '--temperature', '-1')).toEqual(negative('eval'));
+    // --top-p: one range, whether the command samples only when asked (eval, generate) or always (hdr).
+    const topP = (command: string) => [2, `studio ${command}: --top-p must be in (0, 1], got 1.5`];
+    expect(await refusal('generate', '--model', MODEL, '--prompt', 'hi', '--temperature', '1', '--top-p', '1.5')).toEqual(topP('generate'));
+    expect(await refusal('eval', '--model', MODEL, '--data', DATA, '--out', join(DIR, 'p.jsonl'), '--temperature', '1', '--top-p', '1.5')).toEqual(topP('eval'));
+    expect(await refusal('hdr', '--model', MODEL, '--data', DATA, '--out', join(DIR, 'h'), '--top-p', '1.5')).toEqual(topP('hdr'));
   });
 });
