@@ -22,6 +22,7 @@ import { CliError } from './command.ts';
 import { checkUnderFolder, fileErrorWords } from './flagPaths.ts';
 import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
 import { plural } from '../data/plural.ts';
+import { hdrStopText } from '../hdr/stopReason.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
  * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
@@ -124,7 +125,8 @@ export async function readAdapter(spec: ModelSpec, dir: string | undefined, mode
     // A paused run keeps a checkpoint but writes its adapter only when it ends.
     const paused = existsSync(join(dir, CHECKPOINT_FILE)) ? pausedAt(dir) : undefined;
     const hdr = unfinishedHdrRounds(dir);
-    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : '';
+    const ended = hdr === undefined ? endedHdrWithoutRound(dir) : undefined;
+    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : (ended ?? '');
     throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
   }
   const base = adapterBaseModel(dir);
@@ -496,6 +498,15 @@ const HDR_UNFINISHED = 'its hdr.json says it was still running: cut off, or stil
 function unfinishedHdrRounds(dir: string): number | undefined {
   const hdr = existingRunJson(join(dir, HDR_FILES.summary));
   return hdr.status === 'running' && typeof hdr.rounds === 'number' ? hdr.rounds : undefined;
+}
+
+/** Why an HDR run folder that ended before its first round finished has no adapter, and what it
+ * started from (its own last line said so; --adapter named only the missing file), or undefined. */
+function endedHdrWithoutRound(dir: string): string | undefined {
+  const hdr = existingRunJson(join(dir, HDR_FILES.summary));
+  if (hdr.status === 'running' || hdr.rounds !== 0) return undefined;
+  const from = typeof hdr.adapter === 'string' ? `give the one it started from, ${hdr.adapter}` : 'it started from a fresh LoRA';
+  return `; it is an HDR run that ended (${hdrStopText(typeof hdr.stopReason === 'string' ? hdr.stopReason : undefined)}) before it finished a round, so it has no adapter: ${from}`;
 }
 
 /** The step a paused training run reached, or undefined for any other folder. */
