@@ -30,9 +30,12 @@ export class HelpRequested extends Error {}
 export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options: { positionals?: boolean; oldNames?: Partial<Record<keyof S & string, keyof S & string>> } = {}): ParsedFlags<S> {
   const oldNames: Record<string, string | undefined> = options.oldNames ?? {};
   const out: Record<string, unknown> & { _: string[] } = { _: [] };
+  const known = () => Object.keys(spec).filter((k) => !Object.hasOwn(oldNames, k)).map((k) => '--' + k).join(', ');
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new HelpRequested();
+    // -q, -o: the short options of other tools, not a value out of place.
+    if (/^-[A-Za-z]/.test(arg)) throw new CliError(`unknown option ${arg} (options are spelled out with two dashes; known: ${known()})`, 2);
     if (!arg.startsWith('--')) {
       if (!options.positionals) throw new CliError(`unexpected argument "${arg}" (every value follows its option; quote a value with spaces: --prompt "a b")`, 2);
       out._.push(arg);
@@ -46,7 +49,7 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, options:
       name = name.slice(0, eq);
     }
     const kind = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (!kind) throw new CliError(`unknown option --${name} (known: ${Object.keys(spec).filter((k) => !Object.hasOwn(oldNames, k)).map((k) => '--' + k).join(', ')})`, 2);
+    if (!kind) throw new CliError(`unknown option --${name} (known: ${known()})`, 2);
     // A second value would silently win (`--out a … --out b` writes only b); lists add up instead.
     if (kind !== 'strings' && kind !== 'texts' && Object.hasOwn(out, name)) throw new CliError(`option --${name} is given twice; give it once`, 2);
     if (kind === 'boolean') {

@@ -11,15 +11,18 @@ import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { LoraAdapter } from '../model/lora.ts';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PeftAdapterError } from '../model/peft.ts';
 import { fileExamples, fingerprintedExamples, UnknownLeaveOut, type FileExamples } from '../jobs/data.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
 import { lineChoicesMap, lineChoicesRecord, type InclusionChoice, type LineChoices } from '../data/inclusion.ts';
 import { ADAPTER_FILES_STEP, CHECKPOINT_FILE, existingRunJson, HDR_FILES, METRICS_FILE, readPeftAdapter, RUN_JSON, type RunFolderFacts, type RunSource } from '../jobs/store/folder.ts';
 import type { RunConfig } from '../train/config.ts';
+import { ABLATION_FILES, ABLATION_RUNS_FOLDER } from '../jobs/ablationReport.ts';
 import { CliError } from './command.ts';
+import { checkUnderFolder, fileErrorWords } from './flagPaths.ts';
 import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
 import { plural } from '../data/plural.ts';
+import { hdrStopText } from '../hdr/stopReason.ts';
 
 /** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
  * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
@@ -117,25 +120,43 @@ export function printNotes(notes: string[]): void {
 export async function readAdapter(spec: ModelSpec, dir: string | undefined, modelArg: string): Promise<LoraAdapter | undefined> {
   if (!dir) return undefined;
   if (!existsSync(dir)) throw new CliError(`--adapter ${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new CliError(`--adapter ${dir} is a file; give the adapter's folder (${ADAPTER_CONFIG_FILE}, ${ADAPTER_WEIGHTS_FILE})`, 2);
   if (!existsSync(join(dir, ADAPTER_CONFIG_FILE))) {
     // A paused run keeps a checkpoint but writes its adapter only when it ends.
     const paused = existsSync(join(dir, CHECKPOINT_FILE)) ? pausedAt(dir) : undefined;
     const hdr = unfinishedHdrRounds(dir);
-    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : '';
+    const ended = hdr === undefined ? endedHdrWithoutRound(dir) : undefined;
+    const hint = paused ? `; it is a training run paused at step ${paused}: ${resumeToWrite(dir, paused)}` : hdr !== undefined ? `; it is an HDR run that finished no round (${HDR_UNFINISHED}), so it has no adapter yet` : (ended ?? '');
     throw new CliError(`--adapter ${dir}: no ${ADAPTER_CONFIG_FILE}${hint}`);
   }
-  const adapter = await readPeftAdapter(dir, spec);
+  const base = adapterBaseModel(dir);
+  const otherBase = base !== undefined && modelName(base) !== modelName(modelArg);
+  const adapter = await readPeftAdapter(dir, spec).catch((err: unknown) => {
+    // Its file's words name a tensor, not the folder, nor the likely cause: another model.
+    if (!(err instanceof PeftAdapterError)) throw err;
+    throw new CliError(`--adapter ${dir}${otherBase ? ` was trained on "${base}", not --model ${modelArg}, and does not fit it` : ''}: ${err.message}`);
+  });
   const hdrRounds = unfinishedHdrRounds(dir);
   if (hdrRounds !== undefined) console.error(`note: --adapter ${dir} is an HDR run that did not end (${HDR_UNFINISHED}); its adapter is that of round ${hdrRounds}, the last it finished`);
   const trainedOn = trainedPastAdapter(dir);
   if (trainedOn) {
     console.error(`note: --adapter ${dir} is a training run ${trainedOn.words}; its adapter files hold step ${trainedOn.adapterStep}, where it finished before it was resumed, not step ${trainedOn.step}${trainedOn.hint}`);
   }
-  const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
-  if (typeof base === 'string' && base && modelName(base) !== modelName(modelArg)) {
+  if (otherBase) {
     console.error(`note: --adapter ${dir} was trained on "${base}", and --model is "${modelArg}"; its shapes fit, but if these are different models its answers are meaningless`);
   }
   return adapter;
+}
+
+/** The model an adapter folder's adapter_config.json names (base_model_name_or_path), if any. */
+function adapterBaseModel(dir: string): string | undefined {
+  try {
+    const base = (JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as { base_model_name_or_path?: unknown }).base_model_name_or_path;
+    return typeof base === 'string' && base ? base : undefined;
+  } catch {
+    // Not JSON: the adapter's reader says so, in its words.
+    return undefined;
+  }
 }
 
 /** What the run that wrote an --adapter folder recorded (nothing for a bare PEFT folder): its
@@ -220,8 +241,9 @@ export function checkOutputFile(path: string, flag: string, inputs: Array<{ path
     if (samePath(path, input.path)) throw new CliError(`--${flag} ${path} is also the ${input.flag} file; writing it would destroy it: choose another --${flag}`, 2);
   }
   if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`--${flag} ${path} is a folder; give a file path`, 2);
+  checkUnderFolder(path, flag);
   const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
+  if (!existsSync(dir)) throw new CliError(`--${flag} ${path}: the folder ${dir} does not exist`, 2);
 }
 
 /** --out held for one export, from its first look at the folder to its check report: `earlier` are
@@ -242,6 +264,7 @@ export interface ExportFolder {
  * `sideFiles` found there, for `replaceExport` once the new export is ready to write. */
 export function checkExportFolder(out: string, opts: { model: string; adapter?: string; force: boolean; files: string[]; sideFiles: string[] }): ExportFolder {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the export`, 2);
+  checkUnderFolder(out, 'out');
   for (const [flag, path] of [['--model', opts.model], ['--adapter', opts.adapter]] as const) {
     if (path !== undefined && existsSync(path) && samePath(out, path)) throw new CliError(`--out ${out} is the ${flag} folder; the export would write over it: choose another --out`, 2);
   }
@@ -254,19 +277,40 @@ export function checkExportFolder(out: string, opts: { model: string; adapter?: 
   }
   const lock = lockExportFolder(out);
   try {
-    const present = (names: string[]) => names.filter((name) => existsSync(join(out, name)));
-    const earlier = present(opts.files);
-    const overwritten = present(opts.sideFiles);
-    if (earlier.length && !opts.force) throw new CliError(`--out ${out} already holds an export (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
-    if (overwritten.length && !opts.force) {
-      throw new CliError(`--out ${out} holds files the export would write over (${overwritten.join(', ')}), perhaps another model's; choose another folder, or pass --force to replace them`, 2);
-    }
+    const earlier = presentIn(out, opts.files);
+    const overwritten = presentIn(out, opts.sideFiles);
+    if (!opts.force) refuseEarlierFiles(out, ['an export', 'the export'], earlier, overwritten, ", perhaps another model's");
     // All of them go: a tokenizer file the new export does not write (merges.txt) would be read with it.
     return { out, earlier: [...earlier, ...overwritten], ...lock };
   } catch (err) {
     lock.release();
     throw err;
   }
+}
+
+/** Those of `names` (relative to `folder`) that are there. */
+function presentIn(folder: string, names: string[]): string[] {
+  return names.filter((name) => existsSync(join(folder, name)));
+}
+
+/** Refuses an --out folder where `what` (an export, a recipe) would replace an earlier one (`earlier`:
+ * its files there) or other files of its names (`overwritten`), until the user passes --force. */
+function refuseEarlierFiles(out: string, [a, the]: [string, string], earlier: string[], overwritten: string[], whose = ''): void {
+  if (earlier.length) throw new CliError(`--out ${out} already holds ${a} (${earlier.join(', ')}); choose another folder, or pass --force to replace it`, 2);
+  if (overwritten.length) throw new CliError(`--out ${out} holds files ${the} would write over (${overwritten.join(', ')})${whose}; choose another folder, or pass --force to replace them`, 2);
+}
+
+/** Before a recipe is written (`names`: its files, relative to --out): never over a file the run
+ * reads (`inputs`: its data files, the adapter and α state it started from), --force or not: a
+ * project folder's data/train.jsonl is as likely the user's dataset as an earlier recipe's. Never
+ * over an earlier recipe (`recipeConfig`, its recipe.json) or another file of those names, but with `force`. */
+export function checkRecipeFolder(out: string, opts: { names: string[]; recipeConfig: string; inputs: Array<{ path: string; what: string }>; force: boolean }): void {
+  for (const name of opts.names) {
+    const input = opts.inputs.find(({ path }) => samePath(join(out, name), path));
+    if (input) throw new CliError(`--out ${out} would write ${name} over ${input.path}, ${input.what}; choose another --out`, 2);
+  }
+  if (opts.force) return;
+  refuseEarlierFiles(out, ['a recipe', 'the recipe'], presentIn(out, [opts.recipeConfig]), presentIn(out, opts.names));
 }
 
 /** The file an export keeps in --out while it writes and checks the export there. */
@@ -408,13 +452,6 @@ const STAGING_PREFIX = '.export-';
  * user's own folder, and their hidden files that only start alike are theirs. */
 const STAGING_NAME = /^\.export-[A-Za-z0-9]{6}$/;
 
-/** A file system error in words, without the path it names: Node's "ENOSPC: no space left on
- * device, write '<path>'" → "ENOSPC: no space left on device", for a message that names the file
- * the user knows (a staging file's path would name one that is already gone). */
-export function fileErrorWords(err: unknown): string {
-  return (err as Error).message.split(', ')[0];
-}
-
 /** An export's files written into `out` in place of the `earlier` one's. Written first into a
  * folder inside `out`, so a write that fails (a full disk) leaves the earlier export whole and
  * nothing of the new one; only then do the earlier files go, none left stale beside the new ones (an
@@ -461,6 +498,15 @@ const HDR_UNFINISHED = 'its hdr.json says it was still running: cut off, or stil
 function unfinishedHdrRounds(dir: string): number | undefined {
   const hdr = existingRunJson(join(dir, HDR_FILES.summary));
   return hdr.status === 'running' && typeof hdr.rounds === 'number' ? hdr.rounds : undefined;
+}
+
+/** Why an HDR run folder that ended before its first round finished has no adapter, and what it
+ * started from (its own last line said so; --adapter named only the missing file), or undefined. */
+function endedHdrWithoutRound(dir: string): string | undefined {
+  const hdr = existingRunJson(join(dir, HDR_FILES.summary));
+  if (hdr.status === 'running' || hdr.rounds !== 0) return undefined;
+  const from = typeof hdr.adapter === 'string' ? `give the one it started from, ${hdr.adapter}` : 'it started from a fresh LoRA';
+  return `; it is an HDR run that ended (${hdrStopText(typeof hdr.stopReason === 'string' ? hdr.stopReason : undefined)}) before it finished a round, so it has no adapter: ${from}`;
 }
 
 /** The step a paused training run reached, or undefined for any other folder. */
@@ -527,7 +573,13 @@ export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Re
  * into, and never the folder a run starts from. */
 export function checkRunFolder(out: string, opts: { resume?: boolean; adapter?: string }): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the run`, 2);
+  checkUnderFolder(out, 'out');
   if (opts.adapter !== undefined && samePath(out, opts.adapter)) throw new CliError(`--out ${out} is the --adapter folder; the run would overwrite the adapter it starts from: choose another --out`, 2);
+  // An ablation keeps a run.json of its own (no training config, no checkpoint) beside its report:
+  // neither a run to continue nor one to train over.
+  if (existsSync(join(out, ABLATION_FILES.json))) {
+    throw new CliError(`--out ${out} holds an ablation (${ABLATION_FILES.json}), not a run; choose another folder (its arms' run folders are in ${join(out, ABLATION_RUNS_FOLDER)})`, 2);
+  }
   if (!opts.resume && existsSync(join(out, RUN_JSON)) && !(opts.resume === false && pausedUntrained(out))) {
     throw new CliError(`--out ${out} already holds a run (run.json)${opts.resume === false ? '; continue it with --resume, or choose another folder' : '; choose another folder'}`, 2);
   }

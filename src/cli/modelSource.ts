@@ -43,20 +43,32 @@ function hubTimeoutMs(): number | undefined {
   return seconds * 1000;
 }
 
+/** A model argument that must be a local folder (studio tokenize never downloads): there, and a folder. */
+export function checkModelFolder(arg: string, label = '--model'): void {
+  if (!existsSync(arg)) throw new CliError(`${label} ${arg}: no such folder`);
+  if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+}
+
 export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): Promise<ModelFiles> {
   const label = opts.label ?? '--model';
   if (existsSync(arg)) {
-    if (!statSync(arg).isDirectory()) throw new CliError(`${label} ${arg} is a file; give the model's folder (config.json, model.safetensors, tokenizer files)`);
+    checkModelFolder(arg, label);
     return nodeDirectoryModelFiles(arg);
   }
   if (EMBEDDED_MODEL.test(arg)) throw new CliError(`${label} ${arg}: the embedded model is not generated yet in this checkout; run node scripts/prepare-assets.mjs (npm start and npm test run it too)`);
   if (!/^[\w.-]+\/[\w.-]+$/.test(arg)) throw new CliError(`${label} ${arg}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cacheFrom = opts.cacheDir !== undefined ? '--cache' : process.env.STUDIO_CACHE !== undefined ? '$STUDIO_CACHE' : 'the download cache';
+  if (existsSync(cacheDir) && !statSync(cacheDir).isDirectory()) throw new CliError(`${cacheFrom} ${cacheDir} is a file; give a folder for the downloaded models`, 2);
+  const baseUrl = opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL;
+  // A mistyped base is no network failure to retry three times.
+  if (!/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) throw new CliError(`${opts.hubBase !== undefined ? '--hub-base' : '$HF_ENDPOINT'} ${baseUrl} is not an http(s) URL (like ${DEFAULT_HUB_BASE_URL})`, 2);
   const progress = new ProgressLine(opts.quiet);
   const token = process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
   try {
     return await downloadHubModel(arg, {
-      cache: nodeDirectoryModelCache(opts.cacheDir ?? defaultCacheDir()),
-      baseUrl: opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL,
+      cache: nodeDirectoryModelCache(cacheDir),
+      baseUrl,
       timeoutMs: hubTimeoutMs(),
       token,
       tokenizerOnly: opts.tokenizerOnly,

@@ -207,6 +207,22 @@ export function noteRescheduledResume(config: RunConfig, stored: { steps: number
   console.error(`note: the run was planned for ${plural(steps, 'step')} and now runs ${config.steps}: its ${config.schedule} learning-rate schedule is laid over ${config.steps} steps, so step ${step + 1} trains at lr ${rate(config.steps)} where the schedule over ${steps} has ${rate(steps)} (the ${plural(lastStep, 'step')} trained keep theirs)${asPlanned}`);
 }
 
+/** Flags that set one balance rule, refused with another (train and hdr learn α with one rule; the
+ * ablation shares them among its arms): --rule dwa --balance-lr did nothing, as a flag of α's rule
+ * does with a loss that learns no α. `fromAdapter`: the rule not given is the --adapter run's. */
+export function refuseOtherRuleFlags(f: RunConfigFlags, config: RunConfig, fromAdapter: boolean): void {
+  if (config.loss !== 'ssb') return;
+  const rule = config.balanceRule ?? 'grad';
+  const given = f.rule !== undefined ? `--rule ${rule}` : f.loss?.startsWith('ssb:') ? `--loss ${f.loss}` : undefined;
+  const words = (otherRule: string) => given ?? (fromAdapter ? `the ${rule} rule of the --adapter run` : `the default rule, ${rule} (--rule ${otherRule} to use it)`);
+  if (rule === 'dwa' && f['balance-lr'] !== undefined) {
+    throw new CliError(`--balance-lr sets the rate of the grad and uncertainty rules; it does nothing with ${given ?? (fromAdapter ? `the dwa rule of the --adapter run` : 'dwa')} (--balance-temperature and --balance-window set dwa)`, 2);
+  }
+  for (const [flag, what] of [['balance-temperature', 'temperature'], ['balance-window', 'window']] as const) {
+    if (rule !== 'dwa' && f[flag] !== undefined) throw new CliError(`--${flag} sets dwa's ${what}; it does nothing with ${words('dwa')}`, 2);
+  }
+}
+
 /** The config's field names as the flags that set them. */
 const RUN_FLAGS: Record<string, string> = {
   lr: '--lr', steps: '--steps', batchSize: '--batch', gradAccum: '--grad-accum', seqLen: '--seq', warmupSteps: '--warmup', evalEvery: '--eval-every',
@@ -238,7 +254,7 @@ export function samplingFlags(f: { temperature?: number; 'top-p'?: number }): { 
   const temperature = f.temperature ?? 0;
   const topP = f['top-p'];
   if (!(temperature >= 0)) throw new CliError(`--temperature must be ≥ 0 (0: greedy), got ${temperature}`, 2);
-  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be above 0 and at most 1, got ${topP}`, 2);
+  if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new CliError(`--top-p must be in (0, 1], got ${topP}`, 2);
   if (topP !== undefined && !(temperature > 0)) throw new CliError('--top-p needs a --temperature above 0: greedy decoding (the default, and --temperature 0) ignores it', 2);
   return { temperature, topP };
 }

@@ -15,6 +15,8 @@ import { lineChartPng, type ChartSeries, type YAxisSpan } from './report/lineCha
 export const ARM_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'] as const;
 
 export const ABLATION_FILES = { report: 'report.md', csv: 'results.csv', lossCall: 'loss-call.png', lossCot: 'loss-cot.png', alpha: 'alpha.png', json: 'ablation.json' } as const;
+/** The folder of an ablation's folder that holds its arms' run folders (studio ablate). */
+export const ABLATION_RUNS_FOLDER = 'runs';
 
 export interface ReportFile {
   name: string;

@@ -10,7 +10,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Example } from '../data/example.ts';
 import { GpuDeviceLostError, GpuLimitError, GpuRefusedWorkError } from '../gpu/errors.ts';
 import { loadEngineModel, type EngineModel } from '../model/engineModel.ts';
-import { readLoraParams } from '../model/deviceLora.ts';
+import { loraLayout, readLoraParams } from '../model/deviceLora.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import type { BalanceState } from '../train/balance.ts';
 import { exportPeftAdapter } from '../model/peft.ts';
@@ -169,6 +169,12 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     // Refused before the history is cut back to the checkpoint: the run keeps its metrics and step.
     state = await store.openHistory(job.resume, (s) => {
       checkpointStep = s.step;
+      // Another model's checkpoint (other widths or depth) fits no LoRA of this one: refused while
+      // the run is as it was, not failed after its model loaded.
+      const want = loraLayout(ctx.model.spec, job.adapter?.settings ?? config.lora).size;
+      if (s.loraParams.length !== want) {
+        throw new ResumeRefusedError(`the run's checkpoint holds a LoRA of ${s.loraParams.length} values, where ${ctx.model.ref} needs ${want} for the same LoRA settings: it was trained on another model; resume it with that one`);
+      }
       const own = resumedTrainingSet(s, train);
       addedSince = train.length - own.length;
       train = own;

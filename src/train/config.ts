@@ -99,13 +99,9 @@ export function lossLabel(c: Pick<RunConfig, 'loss' | 'balanceRule'>): string {
  * 32-bit limit (seedProblem); new runs are held to it. */
 export function validateRunConfig(c: RunConfig, options: { stored?: boolean } = {}): void {
   parseLossMode(c.loss);
-  const positive: Array<keyof RunConfig> = ['lr', 'steps', 'batchSize', 'gradAccum', 'seqLen'];
-  for (const k of positive) {
-    const v = c[k] as number;
-    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`run config: ${k} must be a positive number, got ${v}`);
-  }
+  if (!(typeof c.lr === 'number' && c.lr > 0 && Number.isFinite(c.lr))) throw new Error(`run config: lr must be a positive number, got ${c.lr}`);
   for (const k of ['steps', 'batchSize', 'gradAccum', 'seqLen'] as const) {
-    if (!Number.isInteger(c[k])) throw new Error(`run config: ${k} must be a whole number ≥ 1, got ${c[k]}`);
+    if (!(Number.isInteger(c[k]) && c[k] >= 1)) throw new Error(`run config: ${k} must be a whole number ≥ 1, got ${c[k]}`);
   }
   for (const k of ['warmupSteps', 'evalEvery', 'evalExamples', 'checkpointEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`run config: ${k} must be a whole number ≥ 0, got ${c[k]}`);

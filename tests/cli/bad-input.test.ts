@@ -247,14 +247,14 @@ describe('studio on bad input (before any GPU work)', () => {
     expect(await train('--seed', String(2 ** 32 + 1))).toBe('studio train: --seed must be a whole number from 0 to 4,294,967,295, got 4294967297');
     expect(await train('--split-seed', String(2 ** 32))).toBe('studio train: --split-seed must be a whole number from 0 to 4,294,967,295, got 4294967296');
     expect(await train('--loss', 'sft', '--rule', 'dwa')).toBe('studio train: --rule sets how SSB learns α; it does nothing with --loss sft');
-    expect(await train('--batch', '0')).toBe('studio train: --batch must be a positive number, got 0');
+    expect(await train('--batch', '0')).toBe('studio train: --batch must be a whole number ≥ 1, got 0');
     expect(await train('--steps', '3', '--epochs', '2')).toBe('studio train: --steps and --epochs both say how long to train; give one of them');
     expect(await train('--steps', '1.5')).toBe('studio train: --steps must be a whole number ≥ 1, got 1.5');
     // Past the model's positions RoPE turns by angles it never saw (and trained without a word).
     expect(await train('--seq', '5000')).toBe("studio train: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     expect((await studio('hdr', '--model', model, '--data', data, '--out', join(dir, 'h3'), '--seq', '5000')).err).toBe("studio hdr: --seq must be at most the model's 4096-token context (max_position_embeddings), got 5000");
     const tok = await studio('tokenize', '--model', model, '--data', data, '--out', join(dir, 'never.jsonl'), '--max-len', '0');
-    expect([tok.code, tok.err]).toEqual([2, 'studio tokenize: --max-len must be a positive integer, got 0']);
+    expect([tok.code, tok.err]).toEqual([2, 'studio tokenize: --max-len must be a whole number ≥ 1, got 0']);
     const missing = join(dir, 'missing-model');
     expect((await studio('inspect', missing)).err).toBe(`studio inspect: model ${missing}: no such folder, and not a hub repo id like Qwen/Qwen2.5-0.5B-Instruct`);
     const ungenerated = join(dir, 'clone', 'public', 'models', 'tiny-qwen3');

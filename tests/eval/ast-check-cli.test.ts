@@ -104,7 +104,7 @@ describe('studio ast-check', () => {
     const simpleQA = ['--questions', f('BFCL_v3_simple.json'), '--answers', f('possible_answer/BFCL_v3_simple.json')];
     await expect(run([...simpleQA, '--predictions', join(dir, 'stray.jsonl')])).rejects.toThrow(/stray\.jsonl:2: id "simple_99" is not in the question file/);
     await expect(run([...simpleQA, '--predictions', join(dir, 'broken.jsonl')])).rejects.toThrow(/broken\.jsonl:2: not valid JSON/);
-    await expect(run([...simpleQA, '--predictions', join(dir, 'missing.jsonl')])).rejects.toThrow(/cannot read --predictions .*missing\.jsonl: ENOENT/);
+    await expect(run([...simpleQA, '--predictions', join(dir, 'missing.jsonl')])).rejects.toThrow(`--predictions ${join(dir, 'missing.jsonl')}: no such file`);
     await expect(run(['--questions', f('BFCL_v3_simple.json'), '--predictions', f('predictions_simple.jsonl')])).rejects.toThrow('"simple_0" (category simple) needs its ground truth: give the possible_answer file with --answers (only irrelevance questions need none)');
     await expect(run([...simpleQA, '--predictions', f('predictions_simple.jsonl'), '--category', 'java'])).rejects.toThrow(CliError);
     await expect(run([...simpleQA])).rejects.toThrow('missing required option --predictions');

@@ -184,4 +184,17 @@ describe('studio eval and studio hdr', () => {
       `studio hdr: no train examples to mine hard cases from in ${samples}: the 3 examples on its training side are all samples an earlier HDR run added, which are not mined again; give the dataset they were sampled from`,
     );
   }, 60_000);
+
+  it('hdr on a file whose every record is bad says none was imported, as studio train does, not that the split held them out', async () => {
+    const model = join(dir, 'no-model');
+    const bad = join(dir, 'all-bad.jsonl');
+    writeFileSync(bad, '{"foo": 1}\nnot json\n');
+    for (const mine of ['train', 'eval']) {
+      const r = await studio('hdr', '--model', model, '--data', bad, '--out', join(dir, `hdr-all-bad-${mine}`), '--mine', mine);
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split('\n').at(-1)).toBe(`studio hdr: no ${mine} examples to mine hard cases from in ${bad} (0 imported, 0 failed the quality check)`);
+    }
+    const train = await studio('train', '--model', model, '--data', bad, '--out', join(dir, 'train-all-bad'));
+    expect(train.err.trim().split('\n').at(-1)).toBe(`studio train: no trainable examples in ${bad} (0 imported, 0 failed the quality check)`);
+  }, 60_000);
 });

@@ -81,7 +81,7 @@ describe('studio inspect', () => {
     // It retrains at a length that holds a prompt of up to 64 tokens and a 100-token answer.
     expect(plan.hdrSeqLen).toBe(192);
     expect(text).toMatch(/HDR +[\d.]+ [KMG]i?B +\(the model it retrains at sequence 192, with the KV cache and sampler\)/);
-    await expect(inspect.run([modelDir, '--gen-batch', '0'])).rejects.toThrow(/--gen-batch must be a positive integer/);
+    await expect(inspect.run([modelDir, '--gen-batch', '0'])).rejects.toThrow(/--gen-batch must be a whole number ≥ 1/);
   });
 
   it('plans a sampled evaluation (studio eval --temperature) with the sampler’s buffers', async () => {
@@ -94,7 +94,7 @@ describe('studio inspect', () => {
     expect(sampled.generationBytes - greedy.generationBytes).toBeGreaterThanOrEqual(3 * spec.vocabSize * 4);
     expect(JSON.parse((await runCaptured([...args, '--temperature', '0', '--json'])).out).plan.generationBytes).toBe(greedy.generationBytes);
     expect((await runCaptured([...args, '--temperature', '0.7'])).out).toMatch(/generation +[\d.]+ [KMG]i?B +\(evaluation: weights \+ adapter \+ KV cache [\d.]+ [KMG]i?B, with the sampler\)/);
-    await expect(inspect.run([modelDir, '--temperature', '-1'])).rejects.toThrow(/--temperature must be 0 \(greedy\) or above, got -1/);
+    await expect(inspect.run([modelDir, '--temperature', '-1'])).rejects.toThrow('--temperature must be ≥ 0 (0: greedy), got -1');
   });
 
   it('plans the cache for prompts longer than the training sequence when told the longest', async () => {
@@ -103,7 +103,7 @@ describe('studio inspect', () => {
     expect(plan.categories.kvCache).toBe(2 * 2 * 3 * (500 + 99) * 32 * 4); // K and V, 2 layers, 3 answers, kvDim 32, f32
     const text = (await runCaptured([modelDir, '--seq', '64', '--prompt-tokens', '500'])).out;
     expect(text).toContain('of up to 500 prompt + 512 new tokens');
-    await expect(inspect.run([modelDir, '--prompt-tokens', '0'])).rejects.toThrow(/--prompt-tokens must be a positive integer, got 0/);
+    await expect(inspect.run([modelDir, '--prompt-tokens', '0'])).rejects.toThrow(/--prompt-tokens must be a whole number ≥ 1, got 0/);
   });
 
   it('names where HDR\'s prompt length came from when HDR does not fit: --prompt-tokens, else --seq', async () => {
@@ -131,7 +131,7 @@ describe('studio inspect', () => {
   it('fails with one-line errors for bad arguments', async () => {
     await expect(inspect.run([])).rejects.toThrow(CliError);
     await expect(inspect.run([modelDir, '--targets', 'q,attn'])).rejects.toThrow(/unknown LoRA target "attn"/);
-    await expect(inspect.run([modelDir, '--seq', '0'])).rejects.toThrow(/--seq must be a positive integer/);
+    await expect(inspect.run([modelDir, '--seq', '0'])).rejects.toThrow(/--seq must be a whole number ≥ 1/);
     await expect(inspect.run(['not a model'])).rejects.toThrow(/not a model: no such folder, and not a hub repo id/);
   });
 });

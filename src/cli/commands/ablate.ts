@@ -15,7 +15,7 @@ import { DEFAULT_HDR_SETTINGS } from '../../hdr/index.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
 import { ablationEndText, hdrArmNothingToMine, type AblationArmResult, type AblationResult } from '../../jobs/ablate.ts';
 import { ablationArms, defaultAblationConfig, validateAblationConfig, type AblationConfig } from '../../jobs/ablationConfig.ts';
-import { ABLATION_FILES, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
+import { ABLATION_FILES, ABLATION_RUNS_FOLDER, alphaMove, tallyText } from '../../jobs/ablationReport.ts';
 import { RunFolderStore, RunFolderWorkspace } from '../../jobs/store/folder.ts';
 import type { StepMetrics } from '../../train/trainer.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -91,6 +91,14 @@ const ablate: CliCommand = {
     // The arms' held-out loss and checkpoints are the ablation's to set (defaultAblationConfig).
     const base = runConfigFromFlags(f);
     const rules = ruleList(f.rules);
+    // A rule's setting with no arm of that rule would do nothing, without a word.
+    const noArm = (flag: 'grad-lr' | 'uncertainty-lr' | 'balance-temperature' | 'balance-window', rule: BalanceRule, what: string) => {
+      if (f[flag] !== undefined && !rules.includes(rule)) throw new CliError(`--${flag} sets ${what}; ${rule} is not among --rules (${rules.join(', ')})`, 2);
+    };
+    noArm('grad-lr', 'grad', "the grad arm's rate");
+    noArm('uncertainty-lr', 'uncertainty', "the uncertainty arm's rate");
+    noArm('balance-temperature', 'dwa', "dwa's temperature");
+    noArm('balance-window', 'dwa', "dwa's window");
     const hdrRuleFlag = f['hdr-rule'] ?? (rules.includes('uncertainty') ? 'uncertainty' : rules[0]);
     if (hdrRuleFlag !== 'none' && hdrRuleFlag !== undefined && !isBalanceRule(hdrRuleFlag)) throw new CliError(`--hdr-rule must be one of ${BALANCE_RULES.join(', ')} or none, not ${hdrRuleFlag}`, 2);
     const config: AblationConfig = defaultAblationConfig(base, {
@@ -153,7 +161,7 @@ const ablate: CliCommand = {
     const result = await endOnCtrlC(progress, 'finishing the step in flight and writing the report of the arms done', end, () => engine.ablate(
       {
         store: new RunFolderStore(out, facts),
-        workspace: new RunFolderWorkspace(join(out, 'runs'), facts),
+        workspace: new RunFolderWorkspace(join(out, ABLATION_RUNS_FOLDER), facts),
         name,
         config,
         examples: data,
@@ -173,7 +181,7 @@ const ablate: CliCommand = {
     const ending = ablationEnding(result, arms.length);
     for (const line of ending.failures) console.error(inCommandWords(line, ablate));
     if (ending.summary) console.log(ending.summary);
-    console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, 'runs')}`);
+    console.log(`report written to ${join(out, ABLATION_FILES.report)} (with ${ABLATION_FILES.csv}, ${ABLATION_FILES.lossCall}, ${ABLATION_FILES.lossCot}, ${ABLATION_FILES.alpha}); the arms' runs are in ${join(out, ABLATION_RUNS_FOLDER)}`);
     return interrupted ? 130 : ending.failures.length ? 1 : 0;
   },
 };

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
+import { checkInputFile, fileErrorWords } from '../flagPaths.ts';
 import { categoryKind, errorsText } from '../../eval/ast-checker.ts';
 import { categoryFromFileName, categoryFromId, parseBfclAnswers, parseBfclQuestions, parsePredictions } from '../../eval/bfcl-files.ts';
 import { checkGeneratedOutput } from '../../eval/check-generation.ts';
@@ -23,11 +24,12 @@ const usage = `usage: studio ast-check --questions <BFCL question file> --answer
   Prints one JSON line per question id {"id", "valid", "error_type"?, "where"?, "error"?}, then
   {"accuracy", "correct_count", "total_count"} (with per-category counts when several are mixed).`;
 
-function readText(path: string, flag: string): string {
+function readText(path: string, flag: string, what: string): string {
+  checkInputFile(path, flag, what);
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read --${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(`cannot read --${flag} ${path}: ${fileErrorWords(err)}`);
   }
 }
 
@@ -60,10 +62,13 @@ const astCheckCommand: CliCommand = {
     const forced = flags.category === undefined ? undefined : validCategory(flags.category, '--category');
     const fromFile = categoryFromFileName(questionsPath);
 
-    const questions = parseOrFail(() => parseBfclQuestions(readText(questionsPath, 'questions'), questionsPath));
+    const questionsText = readText(questionsPath, 'questions', 'a BFCL question file');
+    const answersText = flags.answers === undefined ? undefined : readText(flags.answers, 'answers', 'a BFCL possible_answer file');
+    const predictionsText = readText(predictionsPath, 'predictions', 'a predictions file (JSONL)');
+    const questions = parseOrFail(() => parseBfclQuestions(questionsText, questionsPath));
     if (questions.length === 0) throw new CliError(`${questionsPath} holds no questions; there is nothing to check`);
-    const answers = flags.answers === undefined ? new Map() : parseOrFail(() => parseBfclAnswers(readText(flags.answers!, 'answers'), flags.answers!));
-    const predictions = parseOrFail(() => parsePredictions(readText(predictionsPath, 'predictions'), predictionsPath));
+    const answers = answersText === undefined ? new Map() : parseOrFail(() => parseBfclAnswers(answersText, flags.answers!));
+    const predictions = parseOrFail(() => parsePredictions(predictionsText, predictionsPath));
 
     const questionIds = new Set(questions.map((q) => q.id));
     const stray = predictions.find((p) => !questionIds.has(p.id));

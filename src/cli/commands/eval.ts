@@ -62,8 +62,9 @@ const flagsSpec = {
 } as const;
 
 /** --resume: the answers --out holds, checked again against their examples (the checker is
- * deterministic), refused when one answers an example this evaluation does not ask. */
-function earlierPredictions(out: string, examples: Example[]): Prediction[] {
+ * deterministic), refused when one answers an example this evaluation does not ask, or was
+ * generated under another --max-tokens (an answer the limit stopped ends at exactly the limit). */
+function earlierPredictions(out: string, examples: Example[], maxNewTokens: number): Prediction[] {
   if (!existsSync(out)) throw new CliError(`--resume: ${out} does not exist, so there is nothing to resume; run without --resume`, 2);
   let lines;
   try {
@@ -75,6 +76,12 @@ function earlierPredictions(out: string, examples: Example[]): Prediction[] {
   const foreign = lines.filter((l) => !byId.has(l.id));
   if (foreign.length) {
     throw new CliError(`--resume: ${out} answers ${foreign.length} example${foreign.length === 1 ? '' : 's'} this evaluation does not ask (${foreign[0].id}${foreign.length > 1 ? ', …' : ''}); give the --data, --split, --split-seed, --include-failing, --include-flagged, --leave-out and --limit it was run with`, 2);
+  }
+  const otherLimit = lines.find((l) => l.generatedTokens > maxNewTokens || (l.finishReason === 'length' && l.generatedTokens !== maxNewTokens));
+  if (otherLimit) {
+    const { id, finishReason, generatedTokens } = otherLimit;
+    const said = finishReason === 'length' ? `stopped at the limit after ${generatedTokens} new tokens` : `has ${generatedTokens} new tokens`;
+    throw new CliError(`--resume: ${out} holds answers generated with another --max-tokens ("${id}" ${said}, where this evaluation allows ${maxNewTokens}); give the --max-tokens it was run with`, 2);
   }
   const seen = new Set<string>();
   const kept: Prediction[] = [];
@@ -126,7 +133,7 @@ const evalCommand: CliCommand = {
     if (examples.length === 0 && split === 'eval' && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate')}: use them (--include-failing, --include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
     const all = examples;
-    const earlier = f.resume ? earlierPredictions(out, all) : [];
+    const earlier = f.resume ? earlierPredictions(out, all, maxNewTokens) : [];
     if (earlier.length) {
       const done = new Set(earlier.map((p) => p.exampleId));
       examples = all.filter((e) => !done.has(e.id));

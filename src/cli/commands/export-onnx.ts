@@ -4,11 +4,12 @@
 // Owns argument handling, writing files and printing; the export is src/export/.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFlags, requireFlag } from '../args.ts';
+import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 import { openCliModelFiles } from '../engine.ts';
-import { checkExportFolder, fileErrorWords, readAdapter, replaceExport } from '../localFiles.ts';
+import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
+import { fileErrorWords } from '../flagPaths.ts';
 import { ProgressLine } from '../progress.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
@@ -58,8 +59,7 @@ const command: CliCommand = {
     const out = requireFlag(f.out, 'out');
     const dtype = (f.dtype ?? 'fp32') as OnnxExportDtype;
     if (dtype !== 'fp32' && dtype !== 'fp16') throw new CliError(`--dtype must be fp32 or fp16, got ${f.dtype}`, 2);
-    const steps = f.steps ?? 8;
-    if (!Number.isInteger(steps) || steps < 1) throw new CliError(`--steps must be a positive integer, got ${steps}`, 2);
+    const steps = positiveInt(f.steps, 'steps', 8);
     const quiet = f.quiet ?? false;
     const folder = checkExportFolder(out, { model: modelArg, adapter: f.adapter, force: f.force ?? false, files: ['onnx', EXPORT_CHECK_FILE], sideFiles: EXPORT_SIDE_FILES });
     // Held until the check report is written: another export into --out is refused meanwhile.

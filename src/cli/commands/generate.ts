@@ -4,10 +4,11 @@
 // plus its generation prompt, the BFCL system prompt for Python-call syntax), generates with the KV cache and streams the text to
 // stdout as tokens arrive; speed and the finish reason go to stderr. Owns argument handling and
 // printing only; generation is src/model/generate.ts.
-import { parseFlags, requireFlag } from '../args.ts';
+import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { cliGpu, openCliModel } from '../engine.ts';
 import { readAdapter } from '../localFiles.ts';
+import { checkInputFile } from '../flagPaths.ts';
 import { samplingFlags, seedFlag } from '../runFlags.ts';
 import { loadEngineModel } from '../../model/engineModel.ts';
 import { generate } from '../../model/generate.ts';
@@ -60,12 +61,8 @@ const flagsSpec = {
 
 /** The tools of a --tools file, refused with the file's name and what is wrong. */
 export function readToolsFile(path: string): FunctionSchema[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`--tools ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 2);
-  }
+  checkInputFile(path, 'tools', 'the JSON file of the tools');
+  const text = readFileSync(path, 'utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -101,8 +98,7 @@ const command: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');
     const prompt = requireFlag(f.prompt, 'prompt');
-    const maxNewTokens = f['max-tokens'] ?? 256;
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new CliError(`--max-tokens must be a positive integer, got ${maxNewTokens}`, 2);
+    const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 256);
     const { temperature, topP } = samplingFlags(f);
     const seed = seedFlag(f.seed, 'seed') ?? 0;
     const quiet = f.quiet ?? false;

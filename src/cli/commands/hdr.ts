@@ -9,12 +9,12 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
+import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
 import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/data.ts';
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionOrRecorded, HDR_REFUSAL_FLAGS, inFlagWords, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seedFlag, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, lossLabel, validateRunConfig } from '../../train/config.ts';
 import { rebaseBalance } from '../../train/balance.ts';
 import { plural } from '../../data/plural.ts';
@@ -140,6 +140,7 @@ const hdr: CliCommand = {
     // A run folder retrains with its own settings, as the studio's HDR does with the run it picks.
     const from = adapterRun(f.adapter);
     const config = retrainConfig(runConfigFromFlags(f, from.config, from.file), settings);
+    refuseOtherRuleFlags(f, config, from.config !== undefined);
     try {
       validateHdrSettings(settings);
     } catch (err) {
@@ -164,7 +165,12 @@ const hdr: CliCommand = {
     noteAdapterTrainedOn(f.adapter, splitSeed, data.eval);
     const mineSet = minableExamples(mine === 'train' ? data.train : data.eval).slice(0, mineLimit);
     const evalSet = evalLimit === undefined ? data.eval : evaluationSample(data.eval, evalLimit);
-    if (mineSet.length === 0) throw new CliError(`no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')}: ${noneToMineInFlags(mine, data, { seed: splitSeed, evalFraction }, f.adapter)}`);
+    if (mineSet.length === 0) {
+      const none = `no ${mine} examples to mine hard cases from in ${dataPaths.join(', ')}`;
+      // Nothing imported is no split's doing: said as studio train says it (the notes above name the records).
+      if (data.counts.imported === 0) throw new CliError(`${none} (${importedWords(data.counts)})`);
+      throw new CliError(`${none}: ${noneToMineInFlags(mine, data, { seed: splitSeed, evalFraction }, f.adapter)}`);
+    }
     // The data are read before the model: what they alone refuse (an unknown --leave-out id, nothing
     // to mine) is said without waiting for a model to load (minutes for a large one); what the
     // model's config and tokenizer refuse, before its weights are read (or downloaded).

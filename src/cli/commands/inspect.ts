@@ -10,7 +10,8 @@ import { formatBytes, planMemory, type MemoryPlan, type PlanLimits } from '../..
 import { DEFAULT_DECODE, type DecodeShape } from '../../model/decoding.ts';
 import { matmulScratchKind } from '../../ops/matmulKernels.ts';
 import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
-import { parseFlags } from '../args.ts';
+import { parseFlags, positiveInt } from '../args.ts';
+import { samplingFlags } from '../runFlags.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { resolveModel } from '../modelSource.ts';
 
@@ -56,12 +57,11 @@ const command: CliCommand = {
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
-    const temperature = f.temperature ?? 0;
-    if (!(temperature >= 0)) throw new CliError(`--temperature must be 0 (greedy) or above, got ${temperature}`, 2);
+    const { temperature } = samplingFlags(f);
     const decode: DecodeShape = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens, promptTokens: f['prompt-tokens'], sampled: temperature > 0 };
     const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false, decode };
     for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank, 'gen-batch': decode.batch, 'max-tokens': decode.maxNewTokens, ...(decode.promptTokens !== undefined && { 'prompt-tokens': decode.promptTokens }) })) {
-      if (!Number.isInteger(v) || v < 1) throw new CliError(`--${k} must be a positive integer, got ${v}`, 2);
+      positiveInt(v, k, 1);
     }
     // Before the model is read (or downloaded) and a GPU started, as every other flag.
     const memoryGib = f['memory-gib'] ?? ASSUMED_GPU_MEMORY_BYTES / 2 ** 30;

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
-import { dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
+import { checkUnderFolder } from '../flagPaths.ts';
+import { checkRecipeFolder, dataExamples, modelFromAnywhere, readBeforeLineChoices, startFilesDigest } from '../localFiles.ts';
 import { resolveModel } from '../modelSource.ts';
 import { isSourceFormat } from '../../data/formats/registry.ts';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
@@ -21,7 +22,7 @@ import { learningRate } from '../../train/schedule.ts';
 import { trainingSets, tokenizerFromModel } from '../../train/prepareData.ts';
 import { trainingSetDigest } from '../../train/batching.ts';
 import { trainingSetChange } from '../../train/trainingSetChange.ts';
-import { baseModelOf, recipeFiles, recipeRefusal, launchLines, shellWord, type RecipeStart } from '../../recipe/recipe.ts';
+import { baseModelOf, RECIPE_CONFIG_FILE, recipeFiles, recipeRefusal, launchLines, shellWord, type RecipeStart } from '../../recipe/recipe.ts';
 
 const usage = `usage: studio recipe --run <dir> --out <dir> [options]
 
@@ -38,12 +39,13 @@ options:
   --format <name>         force the dataset format (default: as the run was trained)
   --bfcl-prompt           BFCL question files in BFCL's prompt mode (default: as the run was trained)
   --include-failing       use examples that fail the quality check (default: as the run was trained)
+  --force                 replace an earlier recipe in --out (never the run's data files)
   --hub-base <url>        Hugging Face endpoint for a repo id (default https://huggingface.co or $HF_ENDPOINT)
   --cache <dir>           model download cache`;
 
 const flagsSpec = {
   run: 'string', out: 'string', data: 'strings', model: 'string', 'base-model': 'string', format: 'string', 'bfcl-prompt': 'boolean',
-  'include-failing': 'boolean', 'hub-base': 'string', cache: 'string',
+  'include-failing': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string',
 } as const;
 
 interface RunFolderJson {
@@ -109,6 +111,7 @@ const recipe: CliCommand = {
     const runDir = requireFlag(f.run, 'run');
     const out = requireFlag(f.out, 'out');
     if (existsSync(out) && !statSync(out).isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the recipe`, 2);
+    checkUnderFolder(out, 'out');
     const run = readTrainingRun(runDir);
     const config = run.config!;
     const refusal = recipeRefusal(config);
@@ -175,6 +178,13 @@ const recipe: CliCommand = {
     // A folder as an absolute path: train.py runs from the recipe's folder, not from here.
     const baseModel = baseFlag !== undefined ? modelFromAnywhere(baseFlag) : baseModelOf(modelFromAnywhere(modelArg));
     const written = recipeFiles({ run: { name: runDir.replace(/\/+$/, '').split('/').pop() || runDir, from: resolve(runDir), model: run.model ?? modelArg }, baseModel, config, ...sets, start });
+    // Checked once the files are known, before the first is written: the work before only reads.
+    const inputs = [
+      ...dataPaths.map((path) => ({ path, what: 'a data file of the run' })),
+      ...(source?.startAdapter ? [ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE].map((name) => ({ path: join(source.startAdapter!, name), what: 'a file of the adapter the run started from' })) : []),
+      ...(source?.startBalance ? [{ path: source.startBalance, what: 'the α state the run started from' }] : []),
+    ];
+    checkRecipeFolder(out, { names: written.map((file) => file.name), recipeConfig: RECIPE_CONFIG_FILE, inputs, force: f.force ?? false });
     for (const file of written) {
       const path = join(out, file.name);
       mkdirSync(dirname(path), { recursive: true });

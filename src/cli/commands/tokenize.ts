@@ -11,9 +11,10 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { parseFlags, requireFlag } from '../args.ts';
+import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { checkOutputFile, datasetFiles } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
+import { checkModelFolder } from '../modelSource.ts';
 import { FORMAT_PARSERS, isSourceFormat } from '../../data/formats/registry.ts';
 import { streamDatasetFiles, type ImportedFile } from '../../data/import-dataset.ts';
 import { lengthAccumulator } from '../../data/length-stats.ts';
@@ -56,16 +57,15 @@ const tokenize: CliCommand = {
   async run(argv) {
     const flags = parseFlags(argv, { model: 'string', data: 'strings', out: 'string', format: 'string', 'max-len': 'number', 'only-passing': 'boolean', 'include-failing': 'boolean', 'max-record-kib': 'number', 'bfcl-prompt': 'boolean', ...INCLUSION_FLAGS });
     const modelDir = requireFlag(flags.model, 'model');
+    checkModelFolder(modelDir);
     const dataFiles = requireFlag(flags.data, 'data');
     const outPath = requireFlag(flags.out, 'out');
-    const maxLen = flags['max-len'];
-    if (maxLen !== undefined && (!Number.isInteger(maxLen) || maxLen < 1)) throw new CliError(`--max-len must be a positive integer, got ${maxLen}`, 2);
+    const maxLen = flags['max-len'] === undefined ? undefined : positiveInt(flags['max-len'], 'max-len', 1);
     const format = flags.format;
     if (format !== undefined && !isSourceFormat(format)) throw new CliError(`unknown --format "${format}" (known: ${FORMAT_PARSERS.map((p) => p.format).join(', ')})`, 2);
     if (flags['only-passing'] && flags['include-failing']) throw new CliError('--only-passing and --include-failing contradict each other; give one', 2);
     if (flags['only-passing'] && flags['include-flagged']) throw new CliError('--only-passing skips every example the quality check flags; --include-flagged writes those flagged only by the rules it names: give one of them', 2);
-    const maxRecordKib = flags['max-record-kib'];
-    if (maxRecordKib !== undefined && !(Number.isInteger(maxRecordKib) && maxRecordKib >= 1)) throw new CliError(`--max-record-kib must be a positive integer, got ${maxRecordKib}`, 2);
+    const maxRecordKib = flags['max-record-kib'] === undefined ? undefined : positiveInt(flags['max-record-kib'], 'max-record-kib', 1);
     // The choice train would be given: the same examples written as trained.
     const inclusion = inclusionFromFlags(flags);
     const chosen = inclusion && choiceRule(inclusion);

@@ -5,13 +5,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseFlags } from '../args.ts';
+import { checkInputFile } from '../flagPaths.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, checkRunFolder, dataExamples, importedWords, readBeforeLineChoices, noteAdapterTrainedOn, pausedUntrained, printNotes, readAdapter, recordedEvalFraction, runFolderFacts, startFilesDigest } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { phaseText, ProgressLine, stepLossText } from '../progress.ts';
 import type { ProgressInfo } from '../../jobs/context.ts';
-import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
+import { BALANCE_FLAGS, BALANCE_HELP, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_DEFAULT_HELP, INCLUSION_FLAGS, INCLUSION_HELP, inclusionFlagsText, inclusionFromFlags, inclusionOrRecorded, inFlagWords, noteRescheduledResume, noteShortWarmup, refuseOtherRuleFlags, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
 import { encodeSafetensors, type TensorToWrite } from '../../model/safetensors.ts';
 import { balanceSettingsOf, DEFAULT_RUN_CONFIG, type RunConfig } from '../../train/config.ts';
 import { rebaseBalance, type BalanceState } from '../../train/balance.ts';
@@ -135,7 +136,7 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
 
 /** --balance: a balance state as studio's balance.json holds it, for this run's rule. */
 function balanceFromFlag(path: string, config: RunConfig): BalanceState {
-  if (!existsSync(path)) throw new CliError(`--balance ${path}: no such file`);
+  checkInputFile(path, 'balance', "a balance state file (a run folder's balance.json)");
   let state: BalanceState;
   try {
     state = readBalanceFile(path);
@@ -251,6 +252,7 @@ const train: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths: dataFiles, out, format, bfclPromptMode } = runTarget(f);
     const config = runConfigFromFlags(f);
+    refuseOtherRuleFlags(f, config, false);
     if (f.epochs !== undefined && !(f.epochs > 0 && Number.isFinite(f.epochs))) throw new CliError(`--epochs must be a number above 0, got ${f.epochs}`, 2);
     if (f.epochs !== undefined && f.steps !== undefined) throw new CliError('--steps and --epochs both say how long to train; give one of them', 2);
     if (f['dump-step']) checkOutputFile(f['dump-step'], 'dump-step', dataFiles.map((path) => ({ path, flag: '--data' })));
