@@ -37,6 +37,8 @@ describe('a shared run', () => {
     const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('fixed:0.7'), theme: 'light' }));
     expect(html).toContain('Balance weight α (fixed)');
     expect(html).not.toContain('SSB');
+    // The held-out total is the run's own loss, worded as the dashboard words it for this rule.
+    expect(html).toContain('eval total (the run’s loss: weighted by the fixed α = 0.7)');
   });
 
   it('names the evaluation\'s categories in the words the Evaluation panel uses', async () => {

@@ -5,7 +5,7 @@ import { useMemo } from 'react';
 import type { Theme } from '../App.tsx';
 import { decodeShareLink, type ShareSummary } from '../../snapshot/share-link.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
-import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
+import { ALPHA_AXIS, evalTotalLabel } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { categoryWords, formatMetric } from '../format.ts';
 import { hdrStatusText, recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
@@ -127,7 +127,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         ) : (
           <StaticChart title={s.config.loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} yAxis={ALPHA_AXIS} />
         )}
-        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
+        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', evalTotalLabel(s.config.loss), (c) => c.text), ...line(s, 'evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
         <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
         <StaticChart title="Gradient norm (before clipping)" testId="shared-chart-gradnorm" lines={line(s, 'gradNorm', 'grad norm', (c) => c.bad)} />
         <StaticChart title="Throughput (tokens/s)" testId="shared-chart-tps" lines={line(s, 'tokensPerSecond', 'tokens/s', (c) => c.ok)} />
