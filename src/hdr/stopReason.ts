@@ -12,6 +12,9 @@ const STOP_WORDS: Record<HdrStopReason, string> = {
   aborted: 'cancelled',
 };
 
+/** A stop code, as opposed to the error text a failed run's row keeps in the same field. */
+export const isHdrStopReason = (reason: string | undefined): reason is HdrStopReason => reason !== undefined && Object.hasOwn(STOP_WORDS, reason);
+
 /** Why HDR stopped, in words: what the studio and the CLI say (run rows and folders keep the code). */
 export function hdrStopText(reason: string | undefined): string {
   return reason ? (STOP_WORDS[reason as HdrStopReason] ?? reason) : 'not stopped yet';
@@ -30,6 +33,16 @@ export function hdrStoppedText(r: { rounds: number; stopReason: string; cutShort
   if (!r.cutShort) return `stopped after ${plural(r.rounds, 'round')} (${why})`;
   const finished = r.rounds > 1 ? `, after ${plural(r.rounds - 1, 'finished round')}` : '';
   return `stopped in round ${r.cutShort.round}'s ${r.cutShort.phase}${finished} (${why})`;
+}
+
+/** An HDR run's status counted in its own rounds (a share link's: the steps it carries are those of
+ * the training run HDR continued). `lastRound`: this run's newest, if it finished any; a cancel may
+ * have cut it short. */
+export function hdrStatusText(status: string, r: { rounds: number; maxRounds: number; stopReason?: string; lastRound?: { round: number; cancelledIn?: RoundPhase } }): string {
+  if (status === 'running') return `running, ${r.rounds} of at most ${plural(r.maxRounds, 'round')} finished`;
+  const cutShort = r.lastRound?.cancelledIn ? { round: r.lastRound.round, phase: r.lastRound.cancelledIn } : undefined;
+  if (status === 'done' && r.stopReason) return `done: ${hdrStoppedText({ rounds: r.rounds, stopReason: r.stopReason, cutShort })}`;
+  return r.rounds === 0 ? `${status} before its first round` : `${status} after ${plural(r.rounds, 'round')}`;
 }
 
 /** What a cancel left of a round it cut short, in words, or null for a round that ran to its end:

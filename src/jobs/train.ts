@@ -67,7 +67,15 @@ export interface TrainOutcome {
   /** Held-out examples the held-out loss was measured on: at most evalExamples of the eval side
    * (the first that fit), none when the run never evaluates (evalEvery 0). */
   heldOutLossExamples: number;
+  /** Why it failed before its first step with no training example to train on (its message says
+   * it in words): a caller reads this, not the words, to say what would help. */
+  nothingToTrain?: NothingToTrainCause;
 }
+
+/** Why a run has no training example: every one is longer than its sequence length (only a new run
+ * with a longer one helps: a run keeps its settings), none on the training side is used, or the
+ * chat template cannot render some (the others, if any, too long). */
+export type NothingToTrainCause = 'too_long' | 'none_used' | 'unrenderable';
 
 interface Prepared {
   config: RunConfig;
@@ -156,7 +164,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
     return status('failed', step, failureMessage(err, ctx, newestCheckpoint), reported);
   };
   if (tooLong.length + unrendered.length + heldSkipped.length) events.onSkipped?.([...tooLong, ...unrendered, ...heldSkipped], unrendered.length, heldSkipped.length);
-  if (train.length === 0) return status('failed', 0, noTrainingExampleText(tooLong, unrendered, config.seqLen));
+  if (train.length === 0) return { ...(await status('failed', 0, noTrainingExampleText(tooLong, unrendered, config.seqLen))), nothingToTrain: nothingToTrainCause(tooLong, unrendered) };
   events.onPlanned?.(config);
 
   // A failure before training (a corrupt checkpoint, a model or batch the GPU cannot hold) marks
@@ -262,10 +270,17 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
 }
 
 /** Why a run has no training example to train on, from what tokenizing skipped. */
-function noTrainingExampleText(tooLong: string[], unrendered: string[], seqLen: number): string {
-  if (unrendered.length) return `no training example could be used: ${skippedText(tooLong, unrendered, seqLen)}`;
+function nothingToTrainCause(tooLong: string[], unrendered: string[]): NothingToTrainCause {
+  if (unrendered.length) return 'unrenderable';
   // None to skip either: a longer sequence would not help.
-  if (tooLong.length === 0) return 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)';
+  return tooLong.length ? 'too_long' : 'none_used';
+}
+
+/** nothingToTrainCause in words, with what tokenizing skipped. */
+function noTrainingExampleText(tooLong: string[], unrendered: string[], seqLen: number): string {
+  const cause = nothingToTrainCause(tooLong, unrendered);
+  if (cause === 'unrenderable') return `no training example could be used: ${skippedText(tooLong, unrendered, seqLen)}`;
+  if (cause === 'none_used') return 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)';
   return `no training examples fit the sequence length ${seqLen} (${tooLong.length} too long); raise it or check the dataset`;
 }
 

@@ -70,6 +70,15 @@ export interface HdrTotalsSummary {
   added: number;
 }
 
+/** Of the HDR run a snapshot of one holds, what it is counted in: its own rounds (the last of
+ * hdrRounds), its round limit, and its stop code once it stopped (never a failed run's error text).
+ * Absent: a training run, or an older snapshot. */
+export interface HdrRunSummary {
+  rounds: number;
+  maxRounds: number;
+  stopReason?: string;
+}
+
 export interface EvaluationSummary {
   step?: number;
   split?: string;
@@ -94,6 +103,7 @@ export interface RunJson {
   hdrRounds: HdrRoundSummary[];
   /** Of the HDR run a snapshot of one holds (its rounds are the last of hdrRounds). */
   hdrTotals?: HdrTotalsSummary;
+  hdrRun?: HdrRunSummary;
   evaluation?: EvaluationSummary;
 }
 
@@ -215,6 +225,8 @@ export const hdrRound: Check<HdrRoundSummary> = obj({
 
 export const hdrTotals: Check<HdrTotalsSummary> = obj({ poolStart: count, poolEnd: count, added: count });
 
+export const hdrRunSummary: Check<HdrRunSummary> = obj({ rounds: count, maxRounds: count, stopReason: opt(str({ max: 40 })) });
+
 export const evaluationSummary: Check<EvaluationSummary> = obj({
   step: opt(count),
   split: opt(str({ max: 40 })),
@@ -251,6 +263,7 @@ const runJsonShape = obj({
   evalMetrics: arr(evalPoint, { max: L.maxEvalMetrics }),
   hdrRounds: arr(hdrRound, { max: L.maxHdrRounds }),
   hdrTotals: opt(hdrTotals),
+  hdrRun: opt(hdrRunSummary),
   evaluation: opt(evaluationSummary),
 });
 

@@ -7,7 +7,7 @@
 import { deflateSync } from 'fflate';
 import { downsampleCurve, type Curve } from './downsample.ts';
 import { SHARE_LIMITS as L } from './limits.ts';
-import { evaluationSummary, hdrRound, hdrTotals, RUN_STATUSES, type EvaluationSummary, type HdrRoundSummary, type HdrTotalsSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { evaluationSummary, hdrRound, hdrRunSummary, hdrTotals, RUN_STATUSES, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { arr, checkEntry, FieldError, int, literal, num, obj, oneOf, opt, SnapshotError, str, type Check } from './validate.ts';
 import { inflateCapped } from './zip.ts';
 import { balanceSettingsOf, type RunConfig } from '../train/config.ts';
@@ -63,6 +63,9 @@ export interface ShareSummary {
   curves: Partial<Record<CurveName, Curve>>;
   hdrRounds: HdrRoundSummary[];
   hdrTotals?: HdrTotalsSummary;
+  /** Present for an HDR run, whose status is told in its rounds: `lastStep` and `config.steps` are
+   * the training run's it continued (links made before have none). */
+  hdrRun?: HdrRunSummary;
 }
 
 /** The finite (step, value) pairs of one metric; non-finite values (a diverged step) are left out of
@@ -129,6 +132,7 @@ export function shareSummaryFromRun(run: RunJson, maxPoints: number = L.defaultP
     curves,
     hdrRounds: run.hdrRounds.slice(-L.maxHdrRounds),
     ...(run.hdrTotals ? { hdrTotals: run.hdrTotals } : {}),
+    ...(run.hdrRun ? { hdrRun: run.hdrRun } : {}),
   };
 }
 
@@ -201,6 +205,7 @@ const shareSummary: Check<ShareSummary> = obj({
   curves: obj(Object.fromEntries(CURVE_NAMES.map((n) => [n, opt(curve)])) as Record<CurveName, ReturnType<typeof opt<Curve>>>) as Check<Partial<Record<CurveName, Curve>>>,
   hdrRounds: arr(hdrRound, { max: L.maxHdrRounds }),
   hdrTotals: opt(hdrTotals),
+  hdrRun: opt(hdrRunSummary),
 }) as Check<ShareSummary>;
 
 // ---------------------------------------------------------------------------------------------

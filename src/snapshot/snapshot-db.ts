@@ -15,6 +15,7 @@ import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
+import { isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -290,6 +291,8 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
       hdrRounds,
       // This run's, or none (a row kept before them): never those of the HDR run `base` was opened from.
       hdrTotals: hdr.poolStart !== undefined && hdr.poolEnd !== undefined && hdr.added !== undefined ? { poolStart: hdr.poolStart, poolEnd: hdr.poolEnd, added: hdr.added } : undefined,
+      // Its status is counted in rounds: the steps the run carries are those of the run it continued.
+      hdrRun: { rounds: hdr.rounds.length, maxRounds: hdr.settings.maxRounds, ...(isHdrStopReason(hdr.stopReason) ? { stopReason: hdr.stopReason } : {}) },
       evaluation,
     },
     adapter,

@@ -69,6 +69,10 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
 }
 
+/** What helps a run whose own sequence length fits none of its training examples, said after a
+ * sentence that names that length: the run keeps it, so starting it again fails the same way. */
+export const LONGER_IN_A_NEW_RUN = 'Start a new run with a longer one (Training panel).';
+
 /** Why a run at `seqLen` would have nothing to train on (null: something fits, even shortened):
  * the training job refuses such a run before its first step, so its Start says it first. `field`:
  * where a form sets the length, as that form names it; `ownSettings`: a run started again with the
@@ -77,7 +81,7 @@ export function nothingToTrain(report: TruncationReport, seqLen: number, { field
   if (report.examples === 0) return 'Include some training examples first: none on the training side is used (Dataset panel).';
   if (report.whole + report.shortened > 0) return null;
   const which = report.examples === 1 ? 'the one training example fits' : `none of the ${report.examples} training examples fits`;
-  if (ownSettings) return `Its sequence length fits nothing: ${which} in ${seqLen} tokens, even without earlier turns. Start a new run with a longer one (Training panel).`;
+  if (ownSettings) return `Its sequence length fits nothing: ${which} in ${seqLen} tokens, even without earlier turns. ${LONGER_IN_A_NEW_RUN}`;
   return `Raise ${field} first: ${which} in ${seqLen} tokens, even without earlier turns.`;
 }
 

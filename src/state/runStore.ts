@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -17,6 +17,7 @@ import { describeSource, sourceForRef, useModel } from './modelStore.ts';
 import { loadEndText, loadingStart, loadModelFor, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
+import { LONGER_IN_A_NEW_RUN } from './datasetViews.ts';
 
 /** Defaults for the embedded model on a software GPU: short sequences of the demo fit in 320
  * tokens, batch 1 keeps a step to seconds. */
@@ -74,9 +75,11 @@ export function draftProblem(draft: RunConfig, model?: Pick<ModelInfo, 'maxPosit
 /** A failed run's error line, with what a resume would do: go on from its newest checkpoint
  * (`checkpointStep`), or, with none saved, start again from step 0. A message that already speaks of
  * resuming (a lost device: resume; a divergence: a resume would replay it, start a new run) gets no
- * such hint, which would repeat or contradict it. */
-function failedRunText(name: string, step: number, message: string | undefined, checkpointStep: number | undefined): string {
+ * such hint, which would repeat or contradict it; nor does a run whose own sequence length fits
+ * none of its training examples (`nothingToTrain`, the job's code), which only a new run can change. */
+function failedRunText(name: string, step: number, message: string | undefined, checkpointStep: number | undefined, nothingToTrain?: NothingToTrainCause): string {
   const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
+  if (nothingToTrain === 'too_long') return `${text} A run keeps its own sequence length. ${LONGER_IN_A_NEW_RUN}`;
   if (message && /\bresum/i.test(message)) return text;
   return checkpointStep ? `${text} Resume it to continue from its last checkpoint (step ${checkpointStep}).` : `${text} It saved no checkpoint, so there is nothing to resume: start it again from step 0.`;
 }
@@ -356,7 +359,7 @@ export const useRuns = create<RunState>((set, get) => {
       if (result.status === 'failed') {
         // Whether it saved a checkpoint to resume from is the runs table's: read it again first.
         await get().refreshRuns();
-        set({ error: failedRunText(name, result.step, result.message, get().checkpointSteps.get(runId)) });
+        set({ error: failedRunText(name, result.step, result.message, get().checkpointSteps.get(runId), result.nothingToTrain) });
       }
       else if (result.message) set({ notice: result.message });
       return true;

@@ -244,7 +244,7 @@ export class StudioEngine {
       ));
       if (locked.refused) throw new Error(`“${run.name ?? runId}” is training in another tab of the studio; pause or stop it there first`);
       const outcome = locked.value;
-      return { status: outcome.status, step: outcome.step, message: outcome.message };
+      return { status: outcome.status, step: outcome.step, message: outcome.message, ...(outcome.nothingToTrain ? { nothingToTrain: outcome.nothingToTrain } : {}) };
     },
 
     pauseRun: async ({ runId }) => this.jobs.interrupt(runId, 'pause'),

@@ -22,6 +22,7 @@ import type { CutShortRound, HdrSettings } from '../hdr/index.ts';
 import type { ImportMode } from '../snapshot/snapshot-db.ts';
 import type { ProgressInfo } from '../jobs/context.ts';
 import type { TokenLossStrip } from '../jobs/tokenLoss.ts';
+import type { NothingToTrainCause, TrainOutcome } from '../jobs/train.ts';
 import type { AblationArmResult, AblationPoint, AblationResult } from '../jobs/ablate.ts';
 import type { AblationConfig } from '../jobs/ablationConfig.ts';
 import type { ModelSource } from './modelSource.ts';
@@ -29,7 +30,7 @@ import type { GenerateRequest, GenerateResult } from './playground.ts';
 
 export type { AdapterSummary, BfclBucket, BfclScore, Call, DatasetDeletionPlan, EvalMetrics, EvalSummary, Example, ExportCheckFailure, ExportCheckReport, FunctionSchema, GenerateRequest, GenerateResult, HdrSettings, ImportedFile, ImportMode };
 export type { DecodeShape, ExampleFit, LengthStats, TruncationReport, MemoryPlan, ModelSource, ModelSpec, ProgressInfo, RunConfig, RunStatus, SourceFormat, StepMetrics, TokenLossStrip, TrainShape };
-export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult };
+export type { AblationArmResult, AblationConfig, AblationPoint, AblationResult, NothingToTrainCause };
 /** Defaults a request is filled from, and the LoRA target names (plain data). */
 export { balanceSettingsOf, configMessageIn, DEFAULT_RUN_CONFIG, validateRunConfig, validateRunConfigFor } from '../train/config.ts';
 export { DEFAULT_SPLIT, type SplitSettings } from '../data/split.ts';
@@ -182,7 +183,7 @@ export interface RequestMap {
   createRun: [{ datasetId: string; config: RunConfig; name?: string }, { runId: string }];
   /** Trains run `runId` on the current model; resolves when the run ends (done, paused, stopped or
    * failed) with its final status. Resuming a read-only snapshot makes it trainable. */
-  startRun: [{ runId: string; resume: boolean }, { status: RunStatus; step: number; message?: string }];
+  startRun: [{ runId: string; resume: boolean }, Pick<TrainOutcome, 'status' | 'step' | 'message' | 'nothingToTrain'>];
   pauseRun: [{ runId: string }, void];
   stopRun: [{ runId: string }, void];
   /** Renames a run, or sets its tags and notes (only what is given changes). */

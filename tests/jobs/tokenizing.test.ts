@@ -106,6 +106,19 @@ describe('tokenizing before the first step', () => {
     const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: [unrenderable], eval: [] }, resume: false });
     expect(outcome.status).toBe('failed');
     expect(outcome.message).toMatch(/^no training example could be used: 1 example the chat template cannot render \(example "no-user": /);
+    expect(outcome.nothingToTrain).toBe('unrenderable');
+  });
+
+  // The page told a run that failed for this to "start it again from step 0", which fails the same
+  // way: its length is its own. The outcome says why in a code, so the page need not read the words.
+  it('a run whose sequence length fits no training example says so, in words and in a code', { timeout: 120_000 }, async () => {
+    const engine = await tinyEngine();
+    const demo = (await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }])).examples;
+    const db = new StudioDb(`none-fit-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 16, evalExamples: 0 };
+    const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'too short', config });
+    const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: demo.slice(0, 3), eval: [] }, resume: false });
+    expect(outcome).toMatchObject({ status: 'failed', step: 0, message: 'no training examples fit the sequence length 16 (3 too long); raise it or check the dataset', nothingToTrain: 'too_long' });
   });
 
   it('a run with no training examples at all says so, not that none fit the sequence length', { timeout: 120_000 }, async () => {
@@ -118,6 +131,7 @@ describe('tokenizing before the first step', () => {
     const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: [], eval: [] }, resume: false });
     expect(outcome.status).toBe('failed');
     expect(outcome.message).toBe('there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)');
+    expect(outcome.nothingToTrain).toBe('none_used');
   });
 
   it('a step dump with no usable example says why, not that none fit the sequence length', { timeout: 120_000 }, async () => {

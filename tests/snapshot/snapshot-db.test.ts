@@ -319,6 +319,8 @@ describe('snapshots from and into IndexedDB', () => {
     expect(input.checkpoint).toBeUndefined();
     const snap = await importSnapshot(exportSnapshot(input), { spec });
     for (const [key, values] of retrained.tensors) expect(snap.adapter!.adapter.tensors.get(key)).toEqual(values);
+    // Its own rounds and limit travel with it (its status is told in rounds); 'pool empty' is no stop code.
+    expect(snap.run.hdrRun).toEqual({ rounds: 2, maxRounds: DEFAULT_HDR_SETTINGS.maxRounds });
     const target = freshDb();
     expect(await refusal(saveImportedSnapshot(target, snap, 'resume'))).toBe('resuming needs checkpoint.safetensors; this snapshot can only be opened read-only');
     const row = await saveImportedSnapshot(target, snap, 'read-only');

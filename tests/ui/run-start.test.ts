@@ -124,6 +124,22 @@ describe('a run that fails', () => {
   });
 });
 
+describe('a run whose own sequence length fits none of its training examples', () => {
+  // The alert said "start it again from step 0" beside a Start again that is off for this very
+  // reason (restartHeld): started again with its own length, it fails the same way.
+  it('points at a new run with a longer sequence length, not at starting it again', async () => {
+    const message = 'no training examples fit the sequence length 16 (3 too long); raise it or check the dataset';
+    stored = { status: 'failed', lastStep: 0, message, config: { steps: 20 } as never };
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r' };
+      if (kind === 'startRun') return { status: 'failed', step: 0, message, nothingToTrain: 'too_long' };
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    expect(useRuns.getState().error).toBe(`Run “r” failed before its first step: ${message}. A run keeps its own sequence length. Start a new run with a longer one (Training panel).`);
+  });
+});
+
 describe('a failed run whose message already says what to do', () => {
   // A divergence says a resume would replay it (start a new run); the generic "Resume it to continue
   // from its last checkpoint" after it contradicted that, and after a lost device's own "Resume the

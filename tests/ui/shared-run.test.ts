@@ -2,12 +2,21 @@
 // plain-SFT run has no balance weight: its logged "α" is the reasoning tokens' share of the batch,
 // so the page must not call it α (as the dashboard's headline and charts do not).
 import { createElement } from 'react';
-import { describe, expect, it, vi } from 'vitest';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
-import { validateRunJson } from '../../src/snapshot/run-json.ts';
+import { specSummary, validateRunJson } from '../../src/snapshot/run-json.ts';
 import { encodeShareLink, shareSummaryFromRun } from '../../src/snapshot/share-link.ts';
 import { SharedRunView } from '../../src/ui/snapshot/SharedRunView.tsx';
-import { runJson } from '../snapshot/fixtures.ts';
+import { config, examples, metricHistory, runJson, spec } from '../snapshot/fixtures.ts';
+import { StudioDb } from '../../src/data/db.ts';
+import { saveDataset } from '../../src/data/dataset-store.ts';
+import { createHdrRun, finishHdrRun, recordHdrRound } from '../../src/hdr/store.ts';
+import { DEFAULT_HDR_SETTINGS } from '../../src/hdr/settings.ts';
+import type { HdrRoundReport } from '../../src/hdr/rounds.ts';
+import { dataRequests } from '../../src/worker/dataRequests.ts';
+import { withRunLock } from '../../src/worker/runLock.ts';
+import { stubLocks } from '../helpers/locks.ts';
 
 vi.stubGlobal('location', { pathname: '/' });
 
@@ -28,6 +37,8 @@ describe('a shared run', () => {
     const html = renderNow(createElement(SharedRunView, { fragment: await linkOf('fixed:0.7'), theme: 'light' }));
     expect(html).toContain('Balance weight α (fixed)');
     expect(html).not.toContain('SSB');
+    // The held-out total is the run's own loss, worded as the dashboard words it for this rule.
+    expect(html).toContain('eval total (the run’s loss: weighted by the fixed α = 0.7)');
   });
 
   it('names the evaluation\'s categories in the words the Evaluation panel uses', async () => {
@@ -67,5 +78,62 @@ describe('a shared run', () => {
     const html = renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
     expect(html).toContain('Round 2 was cancelled during its retraining, after 1 step: the adapter holds those, and the held-out accuracy after the round was not measured.');
     expect(html).toContain('Hard-case pool 6 → 3; 3 examples added to the dataset.');
+  });
+});
+
+// An HDR run's link read "running at step 12 of 50" (or "done at step 12 of 50"): the steps of the
+// training run it continued, where the studio speaks of an HDR run by its rounds.
+describe('a shared HDR run', () => {
+  let n = 0;
+  afterEach(() => vi.unstubAllGlobals());
+
+  async function hdrRunLink(finish: (db: StudioDb) => Promise<void>, { lockHeld = false, rounds = 1 } = {}): Promise<string> {
+    vi.stubGlobal('navigator', { locks: stubLocks() });
+    vi.stubGlobal('location', { pathname: '/' });
+    const db = new StudioDb(`shared-hdr-${++n}-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const dataset = await saveDataset(db, { name: 'adds', examples: examples(8) });
+    await db.runs.add({ id: 'run-a', datasetId: dataset.id, kind: 'train', status: 'done', createdAt: 1, updatedAt: 2, config, name: 'long run', modelRef: 'embedded:tiny-qwen3', lastStep: 12, modelSpec: specSummary(spec) } as never);
+    await db.metrics.bulkPut(metricHistory(12).map((m) => ({ runId: 'run-a', step: m.step, values: { ...m } as Record<string, number> })));
+    await createHdrRun(db, { id: 'hdr-a', datasetId: dataset.id, name: 'HDR from “long run”', settings: { ...DEFAULT_HDR_SETTINGS, maxRounds: 3 }, config, fromRunId: 'run-a', modelRef: 'embedded:tiny-qwen3' });
+    for (let r = 1; r <= rounds; r++) await recordHdrRound(db, 'hdr-a', round(r));
+    await finish(db);
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
+    const share = () => handlers.shareLink({ runId: 'hdr-a' }, () => undefined);
+    const held = lockHeld ? await withRunLock('hdr-a', share) : null;
+    const { fragment } = held ? (held.refused ? expect.unreachable('the run lock was held') : held.value) : await share();
+    db.close();
+    return renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
+  }
+
+  const round = (r: number, cancelledIn?: HdrRoundReport['cancelledIn']): HdrRoundReport => ({
+    round: r, poolBefore: 6, poolAfter: 4, samples: 18, passAtK: 0.5, gatePassed: 3, accepted: 2, duplicates: 0, rejectedByRule: {}, solved: [],
+    evalAccuracyBefore: 0.5, evalAccuracyAfter: 0.6, training: { steps: 2, examples: 2, lossFirst: 1, lossLast: 0.5, skipped: [] }, replayed: 0, millis: 10, ...(cancelledIn ? { cancelledIn } : {}),
+  });
+  const status = (html: string) => /<dt>Status<\/dt><dd>(.*?)<\/dd>/.exec(html)?.[1]?.replace(/&#x27;/g, "'");
+
+  it('says a running HDR run\'s rounds, not the steps of the run it continued', async () => {
+    const html = await hdrRunLink(async () => {}, { lockHeld: true });
+    expect(status(html)).toBe('running, 1 of at most 3 rounds finished');
+  });
+
+  it('says how a finished HDR run stopped, as the studio does', async () => {
+    const html = await hdrRunLink((db) => finishHdrRun(db, 'hdr-a', 'pool_stopped_shrinking'));
+    expect(status(html)).toBe('done: stopped after 1 round (the pool stopped shrinking)');
+  });
+
+  it('says a round a cancel cut short', async () => {
+    const html = await hdrRunLink(async (db) => {
+      await recordHdrRound(db, 'hdr-a', round(2, 'retraining'));
+      await finishHdrRun(db, 'hdr-a', 'aborted');
+    });
+    expect(status(html)).toBe('done: stopped in round 2\'s retraining, after 1 finished round (cancelled)');
+  });
+
+  it('says when an HDR run failed, in rounds, without the error\'s text', async () => {
+    const html = await hdrRunLink((db) => finishHdrRun(db, 'hdr-a', 'GPU device lost', true));
+    expect(status(html)).toBe('failed after 1 round');
+    // A run a closed tab cut off before its first round (no lock held: no worker runs it).
+    const cutOff = await hdrRunLink(async () => {}, { rounds: 0 });
+    expect(status(cutOff)).toBe('failed before its first round');
   });
 });

@@ -66,4 +66,19 @@ describe('worker engine: a training run', () => {
     const someB = [...back.tensors].find(([k]) => k.includes('lora_B'))![1];
     expect(someB.some((x) => x !== 0)).toBe(true); // trained: B moved away from its zero init
   });
+
+  // The page words its alert by the job's code for this failure (a run keeps its length: starting it
+  // again fails the same way), so the worker's answer must carry it, not only the words.
+  it('answers a run whose sequence length fits no training example with the job\'s code for it', { timeout: 300_000 }, async () => {
+    const db = new StudioDb(`engine-none-fit-${Date.now()}`, { indexedDB, IDBKeyRange });
+    const imported = await importDatasetFiles([{ name: 'demo.jsonl', blob: new Blob([readFileSync('public/demo/demo-dataset.jsonl')]) }]);
+    const dataset = await saveDataset(db, { name: 'demo', examples: imported.examples.slice(0, 10), files: imported.files });
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 2, batchSize: 1, seqLen: 16, evalExamples: 0 };
+    await db.runs.put({ id: 'run-short', datasetId: dataset.id, kind: 'train', status: 'created', createdAt: Date.now(), updatedAt: Date.now(), config, name: 'too short' });
+    const engine = new StudioEngine(await nodeGpu(), () => undefined, db);
+    await engine.handlers.loadModel({ source: { kind: 'files', files: tinyModelFiles(), label: 'tiny' } }, () => undefined);
+    const result = await engine.handlers.startRun({ runId: 'run-short', resume: false }, () => undefined);
+    expect(result).toMatchObject({ status: 'failed', step: 0, nothingToTrain: 'too_long' });
+    expect(result.message).toMatch(/^no training examples fit the sequence length 16 \(\d+ too long\)/);
+  });
 });

@@ -6,15 +6,24 @@ import { useChartPrefs } from '../../state/chartPrefs.ts';
 import { downloadRunCsv, runSeries, useRunSeriesNumber } from '../../state/runSeries.ts';
 import { MetricChart, type ChartLine } from './MetricChart.tsx';
 import { TokenLossStrip } from './TokenLossStrip.tsx';
+import { useNoHeldOutLoss } from './noHeldOutLoss.ts';
 import { alphaStory, type AlphaFacts, NOTHING_TO_BALANCE, nothingToBalance } from './alphaStory.ts';
 
-export function runChartLines(runId: string) {
+/** The held-out total's legend, by the run's loss rule: it is the run's own loss, weighing the
+ * segments as its training does (under SSB it also falls when α moves, not only when the model does). */
+export function evalTotalLabel(loss: string): string {
+  if (loss === 'sft') return 'eval total (the run’s loss: the plain token mean)';
+  if (loss === 'ssb') return 'eval total (the run’s loss: α-weighted, α learned)';
+  return `eval total (the run’s loss: weighted by the fixed α${loss.startsWith('fixed:') ? ` = ${loss.slice('fixed:'.length)}` : ''})`;
+}
+
+export function runChartLines(runId: string, loss: string) {
   const line = (key: ChartLine['key'], label: string, color: ChartLine['color'], extra: Partial<ChartLine> = {}): ChartLine => ({ runId, key, label, color, ...extra });
   return {
     losses: [line('loss', 'total loss', (c) => c.text), line('lossCot', 'CoT loss', (c) => c.cot), line('lossCall', 'call loss', (c) => c.call)],
     alpha: [line('alpha', 'α (weight on CoT)', (c) => c.accent)],
     evalLoss: [
-      line('evalLoss', 'eval total (the run’s loss: α-weighted under SSB)', (c) => c.text, { spanGaps: true }),
+      line('evalLoss', evalTotalLabel(loss), (c) => c.text, { spanGaps: true }),
       line('evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent, { spanGaps: true }),
       line('evalLossCot', 'eval CoT', (c) => c.cot, { spanGaps: true }),
       line('evalLossCall', 'eval call', (c) => c.call, { spanGaps: true }),
@@ -87,7 +96,8 @@ export function ChartToolbar({ runId, name }: { runId: string; name: string }) {
 }
 
 export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEvery }: { runId: string; loss?: string; rule?: AlphaFacts['rule']; finished?: boolean; evalEvery?: number }) {
-  const l = runChartLines(runId);
+  const l = runChartLines(runId, loss);
+  const noHeldOutLoss = useNoHeldOutLoss(runId, evalEvery);
   const { smoothing, logScale } = useChartPrefs();
   const lossOptions = { smoothing, logY: logScale };
   runSeries(runId); // starts loading the stored metrics before the first chart mounts
@@ -102,7 +112,7 @@ export function RunCharts({ runId, loss = 'ssb', rule, finished = false, evalEve
       ) : (
         <MetricChart title={loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} lines={l.alpha} testId="chart-alpha" height={260} options={ALPHA_AXIS} note={<AlphaNote runId={runId} loss={loss} rule={rule} />} />
       )}
-      <MetricChart title="Eval loss (held-out)" lines={l.evalLoss} testId="chart-eval" options={lossOptions} />
+      <MetricChart title="Eval loss (held-out)" lines={l.evalLoss} testId="chart-eval" options={lossOptions} note={noHeldOutLoss && <p className="note small muted">{`No held-out loss for this run: ${noHeldOutLoss}.`}</p>} />
       <MetricChart title="Learning rate" lines={l.lr} testId="chart-lr" />
       <MetricChart title="Gradient norm (before clipping)" lines={l.gradNorm} testId="chart-gradnorm" options={{ smoothing }} />
       <MetricChart title="Throughput" lines={l.tokensPerSecond} testId="chart-tps" yLabel="tokens/s" options={{ smoothing }} />

@@ -7,6 +7,7 @@ import { useRuns } from '../../state/runStore.ts';
 import { onTokenLoss, type TokenLossStrip as Strip } from '../../state/tokenLossStream.ts';
 import { useRunSeriesNumber } from '../../state/runSeries.ts';
 import { SEGMENT_WORDS, segmentMarkerAt } from '../dataset/segmentMarkers.ts';
+import { useNoHeldOutLoss } from './noHeldOutLoss.ts';
 
 const SEGMENT = ['seg-prompt', 'seg-cot', 'seg-call'];
 
@@ -31,11 +32,8 @@ export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: 
     const run = s.runs.find((r) => r.id === runId);
     return run?.kind === 'train' ? (run.tokenLoss ?? null) : null;
   });
-  // Held-out examples the run measures its loss on (counted as it starts): none, no strip ever comes.
-  const heldOut = useRuns((s) => {
-    const run = s.runs.find((r) => r.id === runId);
-    return run?.kind === 'train' ? run.setup?.examples.eval : undefined;
-  });
+  // A run that measures no held-out loss never gets a strip.
+  const none = useNoHeldOutLoss(runId, evalEvery);
   const [live, setLive] = useState<{ runId: string; strip: Strip } | null>(null);
   useEffect(() => onTokenLoss(runId, (strip) => setLive({ runId, strip })), [runId]);
   const latest = live?.runId === runId ? live.strip : stored;
@@ -47,13 +45,11 @@ export function TokenLossStrip({ runId, finished = false, evalEvery }: { runId: 
     return (
       <div className="chart note" data-testid="token-strip">
         <p className="muted">
-          {evalEvery === 0
-            ? 'No per-token loss for this run: it takes no eval steps (its “Eval loss every” is 0).'
-            : heldOut === 0
-              ? 'No per-token loss for this run: it has no held-out example to measure (the dataset’s split holds none out, or none fits the sequence length).'
-              : finished
-                ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).'
-                : 'Per-token loss of a held-out example appears here at the first eval step.'}
+          {none
+            ? `No per-token loss for this run: ${none}.`
+            : finished
+              ? 'No per-token loss was kept for this run (it had no eval steps, or it came from a snapshot without them).'
+              : 'Per-token loss of a held-out example appears here at the first eval step.'}
         </p>
       </div>
     );

@@ -5,10 +5,10 @@ import { useMemo } from 'react';
 import type { Theme } from '../App.tsx';
 import { decodeShareLink, type ShareSummary } from '../../snapshot/share-link.ts';
 import { StaticChart, type StaticLine } from '../dashboard/StaticChart.tsx';
-import { ALPHA_AXIS } from '../dashboard/RunCharts.tsx';
+import { ALPHA_AXIS, evalTotalLabel } from '../dashboard/RunCharts.tsx';
 import type { ChartColors } from '../dashboard/chartTheme.ts';
 import { categoryWords, formatMetric } from '../format.ts';
-import { recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
+import { hdrStatusText, recordedTotalsText, roundCancelledText } from '../../hdr/stopReason.ts';
 
 function line(s: ShareSummary, key: keyof ShareSummary['curves'], label: string, color: (c: ChartColors) => string): StaticLine[] {
   const c = s.curves[key];
@@ -28,6 +28,13 @@ function evaluationText(e: NonNullable<ShareSummary['evaluation']>): string {
   const categories = Object.entries(e.byCategory ?? {});
   const by = categories.length > 1 ? ` (${categories.map(([k, v]) => `${categoryWords(k)} ${pct(v)}`).join(', ')})` : '';
   return `${pct(e.astAccuracy)} of calls correct by the AST checker on ${where}${by}`;
+}
+
+/** "running at step 12 of 50"; an HDR run's in its own rounds, as the studio counts them (its steps
+ * are those of the training run it continued). */
+function statusText(s: ShareSummary): string {
+  if (!s.hdrRun) return `${s.status} at step ${s.lastStep ?? '—'} of ${s.config.steps}`;
+  return hdrStatusText(s.status, { ...s.hdrRun, lastRound: s.hdrRun.rounds > 0 ? s.hdrRounds.at(-1) : undefined });
 }
 
 /** A headline figure: its key (the test id), label and value. */
@@ -86,9 +93,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
           {s.dataset.name} ({s.dataset.examples} examples, {s.dataset.fingerprint.slice(0, 19)}…)
         </dd>
         <dt>Status</dt>
-        <dd>
-          {s.status} at step {s.lastStep ?? '—'} of {s.config.steps}
-        </dd>
+        <dd>{statusText(s)}</dd>
         <dt>Config</dt>
         <dd>
           loss {lossText(s.config)} · lr {s.config.lr} ({s.config.schedule}) · LoRA r{s.config.rank} α{s.config.alpha} on {s.config.targets.join(',')} · batch {s.config.batchSize}×{s.config.gradAccum} · seq {s.config.seqLen} · seed{' '}
@@ -122,7 +127,7 @@ export function SharedRunView({ fragment, theme }: { fragment: string; theme: Th
         ) : (
           <StaticChart title={s.config.loss === 'ssb' ? 'Balance weight α (SSB, learned)' : 'Balance weight α (fixed)'} testId="shared-chart-alpha" lines={line(s, 'alpha', 'α', (c) => c.accent)} yAxis={ALPHA_AXIS} />
         )}
-        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', 'eval total', (c) => c.text), ...line(s, 'evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
+        <StaticChart title="Eval loss (held-out)" testId="shared-chart-eval" lines={[...line(s, 'evalLoss', evalTotalLabel(s.config.loss), (c) => c.text), ...line(s, 'evalLossTokens', 'eval per token (moves only when the model does)', (c) => c.accent), ...line(s, 'evalLossCot', 'eval CoT', (c) => c.cot), ...line(s, 'evalLossCall', 'eval call', (c) => c.call)]} />
         <StaticChart title="Learning rate" lines={line(s, 'lr', 'learning rate', (c) => c.accent)} />
         <StaticChart title="Gradient norm (before clipping)" testId="shared-chart-gradnorm" lines={line(s, 'gradNorm', 'grad norm', (c) => c.bad)} />
         <StaticChart title="Throughput (tokens/s)" testId="shared-chart-tps" lines={line(s, 'tokensPerSecond', 'tokens/s', (c) => c.ok)} />
