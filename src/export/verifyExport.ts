@@ -67,7 +67,7 @@ export interface ExportCheckReport {
 export type ExportCheckSide = 'engine' | 'onnxruntime-web';
 
 /** Why a check could not run, as plain data that crosses the worker boundary. `side` null: neither
- * runtime failed, the check refused its own input (no prompt, an empty one). */
+ * runtime failed, the check refused its own input (no prompt, an empty one, one whose logits are all 0). */
 export interface ExportCheckFailure {
   side: ExportCheckSide | null;
   message: string;
@@ -123,6 +123,18 @@ export interface VerifyOptions {
 const onEngine = <T>(work: () => Promise<T>) => onSide('engine', work);
 const onOrt = <T>(work: () => Promise<T>) => onSide('onnxruntime-web', work);
 
+/** What to change when a check prompt compares nothing, in the studio's words; studio export-onnx
+ * names its flag in their place (its formFlags). */
+export const CHECK_PROMPT_ADVICE = 'check with prompts in words the model was trained on';
+
+/** Why a prompt whose engine logits are all exactly 0 cannot check the export. No trained model
+ * gives exactly 0 everywhere: the prompt's tokens have zero embedding rows (the embedded tiny model
+ * keeps rows only for the tokens it was pre-trained on), so every layer sees zeros, both runtimes
+ * give 0 everywhere, and "equal" would say nothing about the export. */
+function zeroLogitsMessage(prompt: number, tokens: number): string {
+  return `check prompt ${prompt} (${tokens} tokens) gets logit 0 for every token at every position from the model itself: it has no trained embedding for those tokens, so the two runtimes would be compared on nothing; ${CHECK_PROMPT_ADVICE}`;
+}
+
 export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: LoraAdapter | null, exported: OnnxExportResult, opts: VerifyOptions): Promise<ExportCheckReport> {
   if (opts.prompts.length === 0 || opts.prompts.some((p) => p.length === 0)) throw new Error('export check needs at least one non-empty prompt');
   const steps = opts.steps ?? 6;
@@ -136,7 +148,7 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
     const dec = await onOrt(() => openOrtDecoder(exported.spec, exported.files, exported.modelPath, executionProvider));
     return releaseAfter(async () => {
       const checks: PromptCheck[] = [];
-      for (const ids of opts.prompts) checks.push(await checkPrompt(engine, dec, ids, steps, eos));
+      for (const [p, ids] of opts.prompts.entries()) checks.push(await checkPrompt(engine, dec, ids, p + 1, steps, eos));
       return checks;
     }, () => onOrt(() => dec.release()));
   }, () => onEngine(async () => engine.release()));
@@ -160,12 +172,14 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
 }
 
 /** One prompt through both runtimes: logits, greedy tokens, and the ONNX KV-cache path. */
-async function checkPrompt(engine: EngineRunner, dec: OrtDecoder, ids: number[], steps: number, eos: number[]): Promise<PromptCheck> {
+async function checkPrompt(engine: EngineRunner, dec: OrtDecoder, ids: number[], prompt: number, steps: number, eos: number[]): Promise<PromptCheck> {
   const V = dec.spec.vocabSize;
   const want = await onEngine(() => engine.logits(ids));
+  const maxAbsLogit = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  // Thrown outside both sides: neither runtime failed, the prompt cannot check anything.
+  if (maxAbsLogit === 0) throw new Error(zeroLogitsMessage(prompt, ids.length));
   const first = await onOrt(() => runDecoderStep(dec, [ids], null));
   const maxAbsDiff = maxAbs(first.logits, want);
-  const maxAbsLogit = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
   const engineTokens = await onEngine(() => engine.greedy(ids, steps, eos));
 
   // ONNX greedy through the KV cache: one token per step after the prompt.
