@@ -1,10 +1,12 @@
 // studio eval --resume with another --max-tokens than the answers it keeps were generated with:
 // refused, naming the flag, before any model loads. The kept answers were scored and summed with
 // the new ones under the new limit ("N answers stopped at the --max-tokens 512 limit" of answers
-// cut at 40), a mix no single setting produced.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// cut at 40), a mix no single setting produced. So are other settings that change answers (the
+// model, sampling temperature, top-p, seed): they are written beside --out; an --out from before they
+// were (no settings file) still resumes, with a note that only its --max-tokens can be checked.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
 
@@ -37,5 +39,39 @@ describe('studio eval --resume', () => {
     const same = await resume('--max-tokens', '40');
     expect(same.code, same.err).toBe(0);
     expect(same.out).toContain(`every example was already answered; predictions written to ${out}`);
+  });
+
+  it('records the answer settings beside --out and refuses a resume under others, naming both values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-eval-resume-settings-'));
+    const out = join(dir, 'p.jsonl');
+    const ids = readFileSync(DATA, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as string);
+    // Every example answered (sampled at 0.7, seed 5): a resume writes the summary again without a model.
+    writeFileSync(out, ids.map((id) => JSON.stringify({ id, output: '<think>\nI', finish_reason: 'eos', generated_tokens: 12 })).join('\n') + '\n');
+    const resume = (...flags: string[]) => studioInProcess(['eval', '--data', DATA, '--split', 'all', '--out', out, '--resume', '--quiet', '--max-tokens', '40', ...flags]);
+    const sampled = ['--model', MODEL, '--temperature', '0.7', '--seed', '5'];
+
+    // Written before settings were recorded: resumed, with a note, and the settings recorded now.
+    const older = await resume(...sampled);
+    expect(older.code, older.err).toBe(0);
+    expect(older.err).toContain(`note: ${out} has no p.jsonl.settings.json (an older studio eval wrote it), so only the --max-tokens of its answers can be checked; resume with the --model, --adapter, --max-tokens, --temperature, --top-p, --seed, --bfcl-prompt it was run with`);
+    expect(existsSync(`${out}.settings.json`)).toBe(true);
+
+    const refusal = (flag: string, there: string, here: string) =>
+      `studio eval: --resume: ${out} holds answers generated with another ${flag} (${there} there, ${here} here); give the ${flag} it was run with`;
+    const cases: Array<[string[], string]> = [
+      [['--model', 'Qwen/Qwen3-0.6B', '--temperature', '0.7', '--seed', '5'], refusal('--model', resolve(MODEL), 'Qwen/Qwen3-0.6B')],
+      [['--model', MODEL, '--seed', '5'], refusal('--temperature', '0.7', '0')],
+      [['--model', MODEL, '--temperature', '0.7', '--seed', '6'], refusal('--seed', '5', '6')],
+      [['--model', MODEL, '--temperature', '0.7', '--seed', '5', '--top-p', '0.9'], refusal('--top-p', 'none', '0.9')],
+    ];
+    for (const [flags, said] of cases) {
+      const r = await resume(...flags);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err.trim().split('\n').at(-1)).toBe(said);
+    }
+    // The same settings resume, with no note.
+    const same = await resume(...sampled);
+    expect(same.code, same.err).toBe(0);
+    expect(same.err).not.toContain('settings.json');
   });
 });

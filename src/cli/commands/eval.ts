@@ -4,7 +4,7 @@
 // as JSONL. Owns only flags, the output paths and printing; the evaluation is src/jobs/evaluate.ts,
 // the same one the studio's worker runs.
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
@@ -18,7 +18,7 @@ import { DEFAULT_RUN_CONFIG } from '../../train/config.ts';
 import { DEFAULT_DECODE } from '../../model/decoding.ts';
 import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPredictions, type Prediction } from '../../eval/index.ts';
 import type { Example } from '../../data/example.ts';
-import { readPredictionLines, RunFolderStore } from '../../jobs/store/folder.ts';
+import { answerSettingsPath, readAnswerSettings, readPredictionLines, RunFolderStore, type AnswerSettings } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] --out <predictions.jsonl> [options]
@@ -51,7 +51,8 @@ ${BFCL_PROMPT_HELP}
   --summary <file>        also write the summary (accuracy, per category, per rule) as JSON
   --resume                go on from the answers --out already holds (an evaluation interrupted by
                           Ctrl-C): they are kept and checked again, the rest answered; give the model,
-                          adapter, data and settings it was run with
+                          adapter, data and settings it was run with (those that change answers are
+                          kept in <out>.settings.json, and a resume under others is refused)
   --hub-base <url>        Hugging Face endpoint for repo ids; --cache <dir> download cache
   --quiet                 no progress line`;
 
@@ -61,17 +62,49 @@ const flagsSpec = {
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
+/** What changes the answers, as the flags name it: written beside --out, compared on --resume.
+ * Local model and adapter folders by their full path (a resume may be run from elsewhere); the
+ * seed only where answers are sampled (greedy decoding ignores it). */
+function answerSettings(f: { adapter?: string; 'top-p'?: number; 'bfcl-prompt'?: boolean }, modelArg: string, maxNewTokens: number, temperature: number, seed: number): AnswerSettings {
+  return {
+    '--model': existsSync(modelArg) ? resolve(modelArg) : modelArg,
+    '--adapter': f.adapter === undefined ? null : resolve(f.adapter),
+    '--max-tokens': maxNewTokens,
+    '--temperature': temperature,
+    '--top-p': f['top-p'] ?? null,
+    '--seed': temperature > 0 ? seed : null,
+    '--bfcl-prompt': f['bfcl-prompt'] ?? false,
+  };
+}
+
+function settingWords(value: AnswerSettings[string] | undefined): string {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'boolean') return value ? 'given' : 'not given';
+  return String(value);
+}
+
 /** --resume: the answers --out holds, checked again against their examples (the checker is
  * deterministic), refused when one answers an example this evaluation does not ask, or was
- * generated under another --max-tokens (an answer the limit stopped ends at exactly the limit). */
-function earlierPredictions(out: string, examples: Example[], maxNewTokens: number): Prediction[] {
+ * generated under other settings: those recorded beside --out, and --max-tokens also from the
+ * answers themselves (an answer the limit stopped ends at exactly the limit), which is all an
+ * older --out without recorded settings can be checked for. */
+function earlierPredictions(out: string, examples: Example[], settings: AnswerSettings): Prediction[] {
   if (!existsSync(out)) throw new CliError(`--resume: ${out} does not exist, so there is nothing to resume; run without --resume`, 2);
   let lines;
+  let recorded;
   try {
     lines = readPredictionLines(out);
+    recorded = readAnswerSettings(out);
   } catch (err) {
     throw new CliError(`--resume: ${(err as Error).message}`, 2);
   }
+  if (recorded === null) {
+    console.error(`note: ${out} has no ${basename(answerSettingsPath(out))} (an older studio eval wrote it), so only the --max-tokens of its answers can be checked; resume with the ${Object.keys(settings).join(', ')} it was run with`);
+  } else {
+    const other = Object.keys(settings).find((flag) => recorded[flag] !== settings[flag]);
+    if (other) throw new CliError(`--resume: ${out} holds answers generated with another ${other} (${settingWords(recorded[other])} there, ${settingWords(settings[other])} here); give the ${other} it was run with`, 2);
+  }
+  const maxNewTokens = settings['--max-tokens'] as number;
   const byId = new Map(examples.map((e) => [e.id, e]));
   const foreign = lines.filter((l) => !byId.has(l.id));
   if (foreign.length) {
@@ -105,7 +138,7 @@ const evalCommand: CliCommand = {
     const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', DEFAULT_DECODE.maxNewTokens);
     const batchSize = positiveInt(f.batch, 'batch', DEFAULT_DECODE.batch);
     const seed = seedFlag(f.seed, 'seed') ?? DEFAULT_RUN_CONFIG.seed;
-    samplingFlags(f);
+    const { temperature } = samplingFlags(f);
     // The outputs are checked before hours of generation, and never overwrite an input.
     const inputs = dataPaths.map((path) => ({ path, flag: '--data' }));
     checkOutputFile(out, 'out', inputs);
@@ -133,7 +166,8 @@ const evalCommand: CliCommand = {
     if (examples.length === 0 && split === 'eval' && data.heldOutLeftOut) throw new CliError(`${dataPaths.join(', ')}: the ${heldOutLeftOutText(data.heldOutLeftOut, 'evaluate')}: use them (--include-failing, --include-flagged, or fewer ids in --leave-out), or change --split-seed`);
     if (examples.length === 0) throw new CliError(`no examples to evaluate in ${dataPaths.join(', ')} (split ${split}; ${data.all.length} imported)`);
     const all = examples;
-    const earlier = f.resume ? earlierPredictions(out, all, maxNewTokens) : [];
+    const settings = answerSettings(f, modelArg, maxNewTokens, temperature, seed);
+    const earlier = f.resume ? earlierPredictions(out, all, settings) : [];
     if (earlier.length) {
       const done = new Set(earlier.map((p) => p.exampleId));
       examples = all.filter((e) => !done.has(e.id));
@@ -141,7 +175,7 @@ const evalCommand: CliCommand = {
     }
     const order = all.map((e) => e.id);
     const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } };
-    const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order } }, facts);
+    const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order }, settings }, facts);
     if (examples.length === 0) {
       // Every answer is there already: the summary is written again, with no model loaded (the
       // store adds the earlier answers to this empty run, as to any run).

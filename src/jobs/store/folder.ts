@@ -16,7 +16,8 @@
 //   ablation: report.md, results.csv, loss-call.png, loss-cot.png, alpha.png, ablation.json (its arms' runs are
 //        folders of the workspace it was given)
 // An evaluation writes predictions (one JSON line each) and an optional summary to the paths the
-// command names. Node only (node:fs); never imported by the worker.
+// command names, and beside the predictions <predictions>.settings.json: the settings that change
+// its answers, so a resume can refuse to mix answers of other settings into one score. Node only (node:fs); never imported by the worker.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunStatus } from '../../data/db.ts';
@@ -115,6 +116,30 @@ export interface EvaluationFiles {
   summary?: string;
   /** A resumed evaluation: the answers kept from before, written with this run's, in `order` (ids). */
   earlier?: { predictions: Prediction[]; order: string[] };
+  /** The settings that change the answers, written beside the predictions (answerSettingsPath). */
+  settings?: AnswerSettings;
+}
+
+/** The settings an evaluation's answers were generated with, as the command names them (flag → value). */
+export type AnswerSettings = Record<string, string | number | boolean | null>;
+
+/** Where a predictions file's answer settings are kept: beside it, named after it. */
+export function answerSettingsPath(predictions: string): string {
+  return `${predictions}.settings.json`;
+}
+
+/** A predictions file's answer settings, or null where it has none (written by an older studio eval). */
+export function readAnswerSettings(predictions: string): AnswerSettings | null {
+  const path = answerSettingsPath(predictions);
+  if (!existsSync(path)) return null;
+  let settings: unknown;
+  try {
+    settings = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new Error(`${path} is not JSON`);
+  }
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new Error(`${path} is not the settings studio eval wrote (a JSON object)`);
+  return settings as AnswerSettings;
 }
 
 /** Whole or not at all: a process killed while it wrote (Ctrl-C twice, a closed terminal, the OOM
@@ -359,6 +384,7 @@ export class RunFolderStore implements RunStore {
     const files = this.evaluationFiles;
     if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
     const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
+    if (files.settings) writeWhole(answerSettingsPath(files.predictions), JSON.stringify(files.settings, null, 2) + '\n');
     // Whole: a resumed evaluation rewrites the earlier answers too, and a cut file would lose them.
     writeWhole(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
     // `aborted` is kept when true: without it the summary of an evaluation that Ctrl-C ended after
