@@ -200,6 +200,10 @@ describe('studio on bad input (before any GPU work)', () => {
     expect((await studio('export-onnx', '--model', model, '--out', data)).err).toBe(`studio export-onnx: --out ${data} is a file; give a folder for the export`);
     const tooLong = join(dir, 'export-too-long');
     expect((await studio('export-onnx', '--model', model, '--out', tooLong, '--steps', '100000')).err).toMatch(/^studio export-onnx: --steps 100000: a check prompt of \d+ tokens and 100000 compared tokens pass the model's 4096-token context \(max_position_embeddings\); lower --steps or shorten --prompt$/);
+    // A long --prompt alone is named as given: it once read "--steps 8:", a flag never given.
+    const longPrompt = 'word '.repeat(5000);
+    expect((await studio('export-onnx', '--model', model, '--out', tooLong, '--prompt', longPrompt)).err).toMatch(/^studio export-onnx: --prompt: a check prompt of \d+ tokens and 8 compared tokens \(--steps, default 8\) pass the model's 4096-token context \(max_position_embeddings\); shorten --prompt$/);
+    expect((await studio('export-onnx', '--model', model, '--out', tooLong, '--prompt', 'word '.repeat(4090), '--steps', '20')).err).toMatch(/^studio export-onnx: --prompt and --steps 20: a check prompt of \d+ tokens and 20 compared tokens pass .*; lower --steps or shorten --prompt$/);
     expect(existsSync(tooLong)).toBe(false);
     const earlier = join(dir, 'export');
     mkdirSync(join(earlier, 'onnx'), { recursive: true });

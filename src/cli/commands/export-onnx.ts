@@ -75,9 +75,7 @@ const command: CliCommand = {
       // buffer limit that does not name --steps, and leaves an export without its check report.
       const prompts = f['no-check'] ? [] : await checkPrompts(head.files, config, f.prompt ?? DEFAULT_PROMPTS);
       const longest = Math.max(0, ...prompts.map((p) => p.length));
-      if (longest + steps > config.maxPositionEmbeddings) {
-        throw new CliError(`--steps ${steps}: a check prompt of ${longest} tokens and ${steps} compared tokens pass the model's ${config.maxPositionEmbeddings}-token context (max_position_embeddings); lower --steps or shorten --prompt`, 2);
-      }
+      if (prompts.length && longest + steps > config.maxPositionEmbeddings) throw new CliError(checkTooLong(f, longest, steps, config.maxPositionEmbeddings), 2);
       const files = await head.weightFiles();
       // The weights' headers against the config (their dtype is the spec's from here), before a GPU starts.
       const { spec, checkpoint } = await openWeights(files, config);
@@ -135,6 +133,16 @@ export default command;
 
 /** The side a check that could not run failed on, after "its check could not run". */
 const SIDE_WORDS: Record<ExportCheckSide, string> = { engine: 'our engine', 'onnxruntime-web': 'on onnxruntime-web (wasm)' };
+
+/** A check past the model's context, said as the flags the user gave (a long --prompt alone was
+ * once told "--steps 8:", a flag never given); a prompt past the context alone is shortened, not
+ * helped by fewer --steps. */
+function checkTooLong(f: { prompt?: string[]; steps?: number }, longest: number, steps: number, context: number): string {
+  const gave = [f.prompt && '--prompt', f.steps !== undefined && `--steps ${steps}`].filter(Boolean).join(' and ') || 'the default check';
+  const compared = f.steps === undefined ? `${steps} compared tokens (--steps, default ${steps})` : `${steps} compared tokens`;
+  const remedy = longest >= context ? 'shorten --prompt' : 'lower --steps or shorten --prompt';
+  return `${gave}: a check prompt of ${longest} tokens and ${compared} pass the model's ${context}-token context (max_position_embeddings); ${remedy}`;
+}
 
 /** Prompt texts → ids with the model's tokenizer, encoded plainly: no chat template is rendered, so
  * a model without one (a base model) is checked too. A model without a tokenizer (tiny test models)
