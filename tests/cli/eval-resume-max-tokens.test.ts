@@ -39,6 +39,10 @@ describe('studio eval --resume', () => {
     const same = await resume('--max-tokens', '40');
     expect(same.code, same.err).toBe(0);
     expect(same.out).toContain(`every example was already answered; predictions written to ${out}`);
+    // Its answers' error texts name the flag, as the summary does, not the studio's field.
+    const cut = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]);
+    expect(cut.error).toMatch(/\(the answer reached the --max-tokens limit first\)$/);
+    expect(readFileSync(out, 'utf8')).not.toContain('Max new tokens');
   });
 
   it('records the answer settings beside --out and refuses a resume under others, naming both values', async () => {

@@ -149,7 +149,7 @@ const ablate: CliCommand = {
     // Each arm's run.json says where its model and data are and how they were split, as studio
     // train's does, so its run can be exported as a recipe or evaluated again from its folder.
     const fingerprint = await datasetFingerprint(fingerprintedExamples(data));
-    const facts = runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint, ...(inclusion && { inclusion }) });
+    const facts = { ...runFolderFacts(modelArg, dataPaths, data.counts, { format, bfclPromptMode, includeFailing: false, splitSeed, fingerprint, ...(inclusion && { inclusion }) }), errorWords: (m: string) => inCommandWords(m, ablate) };
     const arms = ablationArms(config);
     if (!f.quiet) console.error(`${arms.length} arms (${arms.map((a) => a.id).join(', ')}), ${config.steps} steps each, evaluated on ${Math.min(config.evalLimit, data.eval.length)} held-out examples`);
     // Ctrl-C ends the ablation after the step in flight; the report keeps the arms done.

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
-import { CliError, type CliCommand } from '../command.ts';
+import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
 import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
@@ -129,7 +129,7 @@ function earlierPredictions(out: string, examples: Example[], settings: AnswerSe
 const evalCommand: CliCommand = {
   summary: 'generate answers with the model (+ adapter) and score them with the AST checker',
   usage,
-  formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch (answers at once) or --max-tokens' },
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--batch (answers at once) or --max-tokens', 'Max new tokens': '--max-tokens' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const { modelArg, dataPaths, out, format, bfclPromptMode } = runTarget(f);
@@ -174,7 +174,7 @@ const evalCommand: CliCommand = {
       console.error(`resuming: ${earlier.length} of ${all.length} examples already answered in ${out}; ${examples.length} left`);
     }
     const order = all.map((e) => e.id);
-    const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split } };
+    const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split }, errorWords: (m: string) => inCommandWords(m, evalCommand) };
     const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order }, settings }, facts);
     if (examples.length === 0) {
       // Every answer is there already: the summary is written again, with no model loaded (the

@@ -7,7 +7,7 @@
 // the procedure src/hdr/rounds.ts.
 import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
-import { CliError, type CliCommand } from '../command.ts';
+import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
 import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
 import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/data.ts';
@@ -195,7 +195,7 @@ const hdr: CliCommand = {
     if (balance && (balance.rule !== (config.balanceRule ?? 'grad') || config.loss !== 'ssb')) {
       console.error(`note: ${f.adapter} learned α with the ${balance.rule} rule; this run (${lossLabel(config)}) starts its own at α₀`);
     }
-    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) } });
+    const store = new RunFolderStore(out, { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { mine, splitSeed, ...recordedEvalFraction(evalFraction), ...(inclusion && { inclusion }), ...(includeFailing && { includeFailing: true }), ...(data.lineChoices && { lineChoices: data.lineChoices }) }, errorWords: (m) => inCommandWords(m, hdr) });
     // Ctrl-C ends the run at the phase in flight with the rounds done (stop reason 'aborted').
     const result = await endOnCtrlC(progress, 'finishing the phase in flight and writing the rounds done', () => engine.cancel(), () => {
       progress.update(`mining: answering ${mineSet.length} ${mine} examples`, true);

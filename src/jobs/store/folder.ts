@@ -63,6 +63,9 @@ export interface RunFolderFacts {
   /** A training run's inputs as run.json's `source` (absolute paths and the import options), so
    * the run can be rebuilt from its folder (`studio recipe`). */
   source?: RunSource;
+  /** The answers' error texts in the command's words (its flags for the studio's field labels, as
+   * it prints its errors), for the predictions it writes. */
+  errorWords?: (message: string) => string;
 }
 
 /** run.json's `source`: the model (absolute folder or hub repo id), the data files (absolute) and
@@ -152,9 +155,10 @@ function writeWhole(path: string, text: string | Uint8Array): void {
 
 /** One prediction as a JSON line (the format `studio eval` and HDR mining have always written); its
  * error holds every reason, as `studio ast-check` writes it (a parallel "no match" alone said nothing). */
-export function predictionLine(p: Prediction): string {
+export function predictionLine(p: Prediction, errorWords: (message: string) => string = (m) => m): string {
+  const error = errorsText(p.errors);
   return JSON.stringify({
-    id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: errorsText(p.errors),
+    id: p.exampleId, category: p.category, valid: p.valid, error_type: p.errors[0]?.rule, error: error === undefined ? undefined : errorWords(error),
     finish_reason: p.finishReason, generated_tokens: p.generatedTokens, output: p.output,
   });
 }
@@ -386,7 +390,7 @@ export class RunFolderStore implements RunStore {
     const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
     if (files.settings) writeWhole(answerSettingsPath(files.predictions), JSON.stringify(files.settings, null, 2) + '\n');
     // Whole: a resumed evaluation rewrites the earlier answers too, and a cut file would lose them.
-    writeWhole(files.predictions, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
+    writeWhole(files.predictions, report.predictions.map((p) => predictionLine(p, this.facts.errorWords) + '\n').join(''));
     // `aborted` is kept when true: without it the summary of an evaluation that Ctrl-C ended after
     // 3 of 60 examples read like a finished evaluation of 3.
     const { predictions: _predictions, aborted, ...summary } = report;
@@ -430,7 +434,7 @@ export class RunFolderStore implements RunStore {
         },
       },
       saveMined: async (report, pool) => {
-        this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p) + '\n').join(''));
+        this.write(HDR_FILES.mined, report.predictions.map((p) => predictionLine(p, this.facts.errorWords) + '\n').join(''));
         keep({ poolStart: pool.length, poolEnd: pool.length, added: 0 });
       },
       finish: async (o) => {
