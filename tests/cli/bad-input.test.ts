@@ -270,6 +270,8 @@ describe('studio on bad input (before any GPU work)', () => {
     expect((await studio('eval', '--model', model, '--data', data, '--out', join(dir, 'q.jsonl'), '--temperature', '-1')).err).toBe('studio eval: --temperature must be ≥ 0 (0: greedy), got -1');
     expect((await studio('generate', '--model', model, '--prompt', 'hi', '--seed', '-1')).err).toBe('studio generate: --seed must be a whole number from 0 to 4,294,967,295, got -1');
     expect((await studio('generate', '--model', model, '--prompt', 'hi', 'world')).err).toMatch(/^studio generate: unexpected argument "world"/);
+    // Only spaces: the model would answer an empty question (the Playground refuses one too).
+    expect((await studio('generate', '--model', model, '--prompt', '   ')).err).toBe('studio generate: --prompt holds only spaces: give the question to ask');
     // Past the model's context it would answer nonsense without a word.
     expect((await studio('generate', '--model', model, '--prompt', 'hi', '--max-tokens', '5000')).err).toMatch(/^studio generate: the prompt is \d+ tokens; with --max-tokens 5000 that passes the model's 4096-token context \(max_position_embeddings\)/);
     expect((await studio('inspect', model, '--memory-gib', '-5')).err).toBe('studio inspect: --memory-gib must be above 0, got -5');

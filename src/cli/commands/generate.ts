@@ -98,6 +98,8 @@ const command: CliCommand = {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');
     const prompt = requireFlag(f.prompt, 'prompt');
+    // The Playground refuses a blank question too; the model would answer an empty turn.
+    if (!prompt.trim()) throw new CliError('--prompt holds only spaces: give the question to ask', 2);
     const maxNewTokens = positiveInt(f['max-tokens'], 'max-tokens', 256);
     const { temperature, topP } = samplingFlags(f);
     const seed = seedFlag(f.seed, 'seed') ?? 0;
