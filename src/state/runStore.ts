@@ -72,14 +72,28 @@ export function draftProblem(draft: RunConfig, model?: Pick<ModelInfo, 'maxPosit
   }
 }
 
+/** What helps a run that had nothing to train (`nothingToTrain`, the job's code): a restart keeps the
+ * run's sequence length but reads the dataset's examples as they are then (the worker's startRun), so
+ * the Dataset panel's changes reach it and a longer length needs a new run. */
+function nothingToTrainAdvice(cause: NothingToTrainCause): string {
+  switch (cause) {
+    case 'too_long':
+      return `A run keeps its own sequence length. ${LONGER_IN_A_NEW_RUN}`;
+    case 'none_used':
+      return 'Include training examples in the Dataset panel, then start it again.';
+    case 'unrenderable':
+      return 'Fix the examples the chat template cannot render, or leave them out, in the Dataset panel, then start it again.';
+  }
+}
+
 /** A failed run's error line, with what a resume would do: go on from its newest checkpoint
  * (`checkpointStep`), or, with none saved, start again from step 0. A message that already speaks of
  * resuming (a lost device: resume; a divergence: a resume would replay it, start a new run) gets no
- * such hint, which would repeat or contradict it; nor does a run whose own sequence length fits
- * none of its training examples (`nothingToTrain`, the job's code), which only a new run can change. */
+ * such hint, which would repeat or contradict it; a run that had nothing to train says what helps
+ * instead (nothingToTrainAdvice). */
 function failedRunText(name: string, step: number, message: string | undefined, checkpointStep: number | undefined, nothingToTrain?: NothingToTrainCause): string {
   const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
-  if (nothingToTrain === 'too_long') return `${text} A run keeps its own sequence length. ${LONGER_IN_A_NEW_RUN}`;
+  if (nothingToTrain) return `${text} ${nothingToTrainAdvice(nothingToTrain)}`;
   if (message && /\bresum/i.test(message)) return text;
   return checkpointStep ? `${text} Resume it to continue from its last checkpoint (step ${checkpointStep}).` : `${text} It saved no checkpoint, so there is nothing to resume: start it again from step 0.`;
 }
