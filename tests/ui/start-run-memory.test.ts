@@ -21,7 +21,7 @@ const LONGEST_PROMPT = 260;
 let counting: { progress: ProgressInfo; answer?: () => void; report?: (p: ProgressInfo) => void } | null = null;
 /** Where set, loadModel loads as the worker does a hub model: it reports its bytes, and answers when
  * the test says so, or ends at a cancelModelLoad as the worker's does (by the error's name). */
-let loading: { progress: ProgressInfo; answer?: () => void; cancel?: () => void } | null = null;
+let loading: { progress: ProgressInfo; answer?: () => void; cancel?: () => void; fail?: (err: Error) => void } | null = null;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -40,6 +40,7 @@ vi.mock('../../src/state/engine.ts', () => ({
         return new Promise((resolve, reject) => {
           l.answer = () => resolve({ ref: (payload as { source: { repo: string } }).source.repo });
           l.cancel = () => reject(Object.assign(new Error('loading was cancelled'), { name: 'ModelLoadCancelledError' }));
+          l.fail = reject;
         });
       }
       if (kind === 'cancelModelLoad') {
@@ -621,6 +622,16 @@ describe('Run evaluation and Start HDR on the adapter of a run whose model is no
     expect(useJobs.getState().notice).toBe(`The HDR run was cancelled before it started. ${STOPPED_TOO}`);
     await settle();
     expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+  });
+
+  it('says the model did not load, in the evaluation’s words, and evaluates nothing', async () => {
+    const evaluating = useJobs.getState().runEvaluation('d1');
+    await settle();
+    loading!.fail!(new Error('the download of model.safetensors failed: HTTP 503'));
+    await evaluating;
+    expect(useJobs.getState().error).toMatch(new RegExp(`^The evaluation needs ${HUB}, which did not load\\. .*HTTP 503`));
+    expect(kinds()).toEqual(['loadModel']);
+    expect(useJobs.getState().running).toBeNull();
   });
 
   it('keeps "Load a model first" where no model can be told: the base model chosen, none loaded', async () => {
