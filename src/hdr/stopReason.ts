@@ -37,8 +37,9 @@ export function hdrStoppedText(r: { rounds: number; stopReason: string; cutShort
 
 /** An HDR run's status counted in its own rounds (a share link's: the steps it carries are those of
  * the training run HDR continued). `lastRound`: this run's newest, if it finished any; a cancel may
- * have cut it short. */
-export function hdrStatusText(status: string, r: { rounds: number; maxRounds: number; stopReason?: string; lastRound?: { round: number; cancelledIn?: RoundPhase } }): string {
+ * have cut it short. `interrupted`: left running by a closed page, said as the HDR panel says it. */
+export function hdrStatusText(status: string, r: { rounds: number; maxRounds: number; stopReason?: string; interrupted?: boolean; lastRound?: { round: number; cancelledIn?: RoundPhase } }): string {
+  if (r.interrupted) return `interrupted (${interruptedWhy(false)}) ${r.lastRound ? `after round ${r.lastRound.round}` : 'before its first round'}`;
   if (status === 'running') return `running, ${r.rounds} of at most ${plural(r.maxRounds, 'round')} finished`;
   const cutShort = r.lastRound?.cancelledIn ? { round: r.lastRound.round, phase: r.lastRound.cancelledIn } : undefined;
   if (status === 'done' && r.stopReason) return `done: ${hdrStoppedText({ rounds: r.rounds, stopReason: r.stopReason, cutShort })}`;

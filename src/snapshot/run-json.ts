@@ -72,11 +72,13 @@ export interface HdrTotalsSummary {
 
 /** Of the HDR run a snapshot of one holds, what it is counted in: its own rounds (the last of
  * hdrRounds), its round limit, and its stop code once it stopped (never a failed run's error text).
- * Absent: a training run, or an older snapshot. */
+ * Absent: a training run, or an older snapshot. `interrupted`: it was left running (its tab closed, or
+ * its worker ended), which its `failed` status alone cannot tell from an error; absent in older ones. */
 export interface HdrRunSummary {
   rounds: number;
   maxRounds: number;
   stopReason?: string;
+  interrupted?: boolean;
 }
 
 export interface EvaluationSummary {
@@ -225,7 +227,7 @@ export const hdrRound: Check<HdrRoundSummary> = obj({
 
 export const hdrTotals: Check<HdrTotalsSummary> = obj({ poolStart: count, poolEnd: count, added: count });
 
-export const hdrRunSummary: Check<HdrRunSummary> = obj({ rounds: count, maxRounds: count, stopReason: opt(str({ max: 40 })) });
+export const hdrRunSummary: Check<HdrRunSummary> = obj({ rounds: count, maxRounds: count, stopReason: opt(str({ max: 40 })), interrupted: opt(bool) });
 
 export const evaluationSummary: Check<EvaluationSummary> = obj({
   step: opt(count),

@@ -15,7 +15,7 @@ import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
-import { isHdrStopReason } from '../hdr/stopReason.ts';
+import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -131,7 +131,7 @@ function exportedStatus(row: { id: string; status: RunStatus }, trainingNow: Rea
 const leftRunning = (row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): boolean => row.status === 'running' && !!trainingNow && !trainingNow.has(row.id);
 
 /** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can. */
-const HDR_INTERRUPTED = 'interrupted: the page was closed, or its GPU worker was ended, while it ran';
+const HDR_INTERRUPTED = `interrupted: ${interruptedWhy(false)}`;
 
 /** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
  * surrogate pair (an emoji cut in two travels as a lone surrogate and shows as �). */
@@ -277,6 +277,7 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
   // HDR keeps its adapter under the round's number: the evaluation is of the step the rounds reached.
   const latest = options.evaluation ?? (await latestEvaluation(db, { id: hdr.id, datasetId: hdr.datasetId, lastStep: step } as SnapshotRunRow));
   const evaluation = latest && !options.evaluation ? { ...latest, step } : latest;
+  const interrupted = leftRunning(hdr, options.trainingNow);
   return {
     ...base,
     run: {
@@ -286,13 +287,14 @@ async function hdrSnapshotFromDb(db: StudioDb, hdr: HdrRunRow, options: Snapshot
         id: hdr.id,
         name: clip(name),
         createdAt: hdr.createdAt,
-        ...(leftRunning(hdr, options.trainingNow) ? { status: 'failed' as const, message: HDR_INTERRUPTED } : { status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) }),
+        ...(interrupted ? { status: 'failed' as const, message: HDR_INTERRUPTED } : { status: hdr.status, message: clipMessage(hdr.stopReason ?? hdr.message) }),
       },
       hdrRounds,
       // This run's, or none (a row kept before them): never those of the HDR run `base` was opened from.
       hdrTotals: hdr.poolStart !== undefined && hdr.poolEnd !== undefined && hdr.added !== undefined ? { poolStart: hdr.poolStart, poolEnd: hdr.poolEnd, added: hdr.added } : undefined,
       // Its status is counted in rounds: the steps the run carries are those of the run it continued.
-      hdrRun: { rounds: hdr.rounds.length, maxRounds: hdr.settings.maxRounds, ...(isHdrStopReason(hdr.stopReason) ? { stopReason: hdr.stopReason } : {}) },
+      // A reader of `failed` alone would take the closed tab for an error (the studio says "Interrupted").
+      hdrRun: { rounds: hdr.rounds.length, maxRounds: hdr.settings.maxRounds, ...(isHdrStopReason(hdr.stopReason) ? { stopReason: hdr.stopReason } : {}), ...(interrupted && { interrupted }) },
       evaluation,
     },
     adapter,

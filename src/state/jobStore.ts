@@ -3,7 +3,7 @@
 // answer. Results live in IndexedDB (eval, HDR and ablation runs in the runs table); this store
 // keeps only what is in flight, the forms' drafts and the last playground answer.
 import { create } from 'zustand';
-import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
+import { ablationArms, ablationOfArm, BALANCE_RULES, configMessageIn, DEFAULT_DECODE, DEFAULT_HDR_SETTINGS, defaultAblationConfig, hdrRetrainConfig, hdrStopText, hdrStoppedText, hdrTotalsText, interruptedWhy, validateAblationConfig, noRoundsText, plural, roundCancelledText, roundSkippedText, tooLongNote, type AblationConfig, type BalanceRule, type DecodeShape, type EvalSummary, type FunctionSchema, type GenerateRequest, type GenerateResult, type HdrSettings, type MemoryPlan, type ModelInfo, type ModelSource, type ProgressInfo, type RunConfig, type TrainShape } from '../worker/protocol.ts';
 import { downloadBytes } from './download.ts';
 import { readPref, writePref } from './localPrefs.ts';
 
@@ -11,13 +11,13 @@ export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, 
 import { engineClient } from './engine.ts';
 import { useDatasets } from './datasetStore.ts';
 import { loadRunsReached, useRunsReached, type AskedChange } from './exampleRows.ts';
-import { useModel } from './modelStore.ts';
+import { describeSource, useModel } from './modelStore.ts';
 import { adapterLabel, canResume, resolveAdapterRun, runNameById, startingRunReason, useRuns, type AdapterChoice } from './runStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from './onnxExportStore.ts';
 import { useCapabilities } from './capabilityStore.ts';
 import type { StoredRun } from './queries.ts';
 import { newSampleSeed, playgroundMessages, type PlaygroundQuestion } from './playgroundStore.ts';
-import { countedPrompts, countingStart, datasetCounts, startCancelledText, type CountedPrompts, startPlanWait, startRefusal, type PlannedStart, type StartProgress } from './startPlan.ts';
+import { countedPrompts, countingStart, datasetCounts, loadEndText, loadingStart, loadModelFor, modelDidNotLoadText, modelToLoad, startCancelledText, type CountedPrompts, startPlanWait, startRefusal, type PlannedStart, type StartProgress } from './startPlan.ts';
 
 export type JobKind = 'evaluate' | 'hdr' | 'ablation' | 'generate';
 
@@ -419,38 +419,84 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 
 const NO_ROWS: ReadonlySet<string> = new Set();
 
+/** What a job on the adapter of `runId` ('' : the base model) needs of the model before it starts:
+ * nothing (null), a model to load first (`load`, the run's: a job then loads it as a resume does), or
+ * what the user must do (`missing`, no full stop): where no model is loaded and none can be told
+ * from the run, or the run's is one the studio cannot reopen by itself. One rule for the forms'
+ * buttons and the store's start, so a button is on exactly when its start can work. */
+export type JobModelNeed = { load: ModelSource; ref: string } | { missing: string } | null;
+export function jobModelNeed(runId: string, runs: StoredRun[], loaded: Pick<ModelInfo, 'ref'> | null): JobModelNeed {
+  const run = runId ? runs.find((r) => r.id === runId) : undefined;
+  const needs = modelToLoad(run, loaded?.ref);
+  if (needs?.source) return { load: needs.source, ref: needs.ref };
+  if (needs) return { missing: `“${run!.name ?? run!.id}” was trained on ${needs.ref}: drop that model’s folder in the Model panel first` };
+  return loaded ? null : { missing: 'Load a model first (Model panel)' };
+}
+
+/** Why a form's start on `choice` cannot work for want of a model, with a full stop; null where it can. */
+export function useJobModelMissing(choice: AdapterChoice): string | null {
+  const runs = useRuns((s) => s.runs);
+  const loaded = useModel((s) => s.info);
+  const need = jobModelNeed(resolveAdapterRun(choice, runs), runs, loaded);
+  return need && 'missing' in need ? `${need.missing}.` : null;
+}
+
+/** A job's start whose model did not load: its message is the whole error. */
+class ModelDidNotLoadError extends Error {}
+
 export const useJobs = create<JobState>((set, get) => {
   /** The job's start while it waits for its memory plan (Cancel ends it there: nothing reached the worker). */
   const planWait = startPlanWait();
 
   /** Common guard and bookkeeping for a job; the work returns a notice for the user. `planned`: the
-   * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`. */
-  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>): Promise<void> {
+   * start as the memory plan judges it (HDR, the ablation), whose refusal ends it before `work`.
+   * `adapterRunId`: the run whose adapter the job uses ('' : the base model), whose model it loads
+   * first where another (or none) is loaded, as a resume does (jobModelNeed). */
+  async function job(kind: JobKind, what: string, work: (onProgress: (p: ProgressInfo) => void) => Promise<string>, datasetId?: string, planned?: (counting: (p: ProgressInfo) => void) => Promise<PlannedStart>, adapterRunId = ''): Promise<void> {
     if (get().running) return set({ error: jobBusyText(get().running!.kind), errorKind: kind });
     if (useRuns.getState().active) return set({ error: `A training run is using the GPU; pause it before ${what}.`, errorKind: kind });
-    if (!useModel.getState().info) return set({ error: `Load a model first (Model panel), then try ${what} again.`, errorKind: kind });
+    const need = jobModelNeed(adapterRunId, useRuns.getState().runs, useModel.getState().info);
+    if (need && 'missing' in need) return set({ error: `${need.missing}, then try ${what} again.`, errorKind: kind });
+    const load = need?.load ?? null;
     const on = datasetId === undefined ? {} : { datasetId };
     const What = `${what[0].toUpperCase()}${what.slice(1)}`;
-    // A planned job (HDR, the ablation) begins by counting its dataset's prompts; its place is held
-    // from here, in that phase, so its live region never says it started before its plan lets it.
+    // A job on a run whose model is not loaded begins by loading it; a planned job (HDR, the
+    // ablation) then counts its dataset's prompts. Its place is held from here, in that phase, so its
+    // live region never says it started before its plan lets it.
+    const first = load ? loadingStart(describeSource(load)) : planned && countingStart();
     const holding = (start: StartProgress | undefined, progress: ProgressInfo | null = start?.progress ?? null) => ({ kind, progress, ...(start && { starting: start.words }), ...on });
-    set({ running: holding(planned && countingStart()), error: null, errorKind: null, notice: null, noticeKind: null });
+    set({ running: holding(first), error: null, errorKind: null, notice: null, noticeKind: null });
     const onProgress = (progress: ProgressInfo) => set({ running: holding(undefined, progress) });
+    /** Loads the run's model (its bytes on the job's bar); 'cancelled' by the job's Cancel or the Model panel's. */
+    const loadFirst = async (report: (p: StartProgress) => void, cancel: AbortSignal): Promise<'loaded' | 'cancelled'> => {
+      if (!load) return 'loaded';
+      const loaded = await loadModelFor(load, report, cancel);
+      if (loaded === 'loaded' || loaded === 'cancelled') return loaded;
+      throw new ModelDidNotLoadError(modelDidNotLoadText(What, need!.ref, loaded.failed));
+    };
+    const cancelled = () => set({ notice: `${startCancelledText(What)}${loadEndText(load)}`, noticeKind: kind });
     try {
       // The memory plan for the settings this job runs, waited for while the job holds its place (one
       // start at a time): the forms' Start waits for the panels' plan, which is the forms' settings,
       // not those of a start made elsewhere (the guided demo's HDR step).
       if (planned) {
-        const ended = await planWait.wait((report) => planned((p) => report(countingStart(p))), (start) => set({ running: holding(start) }), countingStart());
-        if (ended === 'cancelled') return set({ notice: startCancelledText(What), noticeKind: kind });
+        const ended = await planWait.wait(async (report, cancel) => {
+          if ((await loadFirst(report, cancel)) === 'cancelled' || cancel.aborted) return 'cancelled';
+          return planned((p) => report(countingStart(p)));
+        }, (start) => set({ running: holding(start) }), first || countingStart());
+        if (ended === 'cancelled') return cancelled();
         if (ended) return set({ error: startRefusal(ended.refused, ended.start), errorKind: kind });
         // Started: the job's own progress follows, from its first report.
+        set({ running: holding(undefined) });
+      } else if (first) {
+        // Only a model to load: one Cancel for it, as a resume's.
+        if ((await planWait.waitFor((report, _over, cancel) => loadFirst(report, cancel), (start) => set({ running: holding(start) }), first)) === 'cancelled') return cancelled();
         set({ running: holding(undefined) });
       }
       const notice = await work(onProgress);
       set({ notice, noticeKind: kind });
     } catch (err) {
-      set({ error: `${What} failed: ${(err as Error).message}.`, errorKind: kind });
+      set({ error: err instanceof ModelDidNotLoadError ? err.message : `${What} failed: ${(err as Error).message}.`, errorKind: kind });
     } finally {
       set({ running: null });
       await useRuns.getState().refreshRuns();
@@ -518,7 +564,7 @@ export const useJobs = create<JobState>((set, get) => {
         const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
         set({ lastEval: result });
         return evaluationNotice(result, d.maxNewTokens);
-      }, datasetId);
+      }, datasetId, undefined, runId);
     },
 
     startHdr(datasetId, d = get().hdrDraft) {
@@ -529,7 +575,7 @@ export const useJobs = create<JobState>((set, get) => {
         const progress = refreshingRuns(onProgress);
         const r = await engineClient().request('startHdr', { datasetId, runId: runId || undefined, settings: d.settings, mineLimit: d.mineLimit, evalLimit: d.evalLimit }, progress);
         return `HDR ${hdrStoppedText(r)}: ${plural(r.poolStart, 'hard case')} mined, ${plural(r.added, 'example')} added to the dataset.`;
-      }, datasetId, async (counting) => hdrStart(d, runs, countedPrompts(await datasetCounts(datasetId, counting), d.mineLimit)));
+      }, datasetId, async (counting) => hdrStart(d, runs, countedPrompts(await datasetCounts(datasetId, counting), d.mineLimit)), runId);
     },
 
     async generateAnswer({ adapterRunId, tools, query, callSyntax, heldOut, maxNewTokens, temperature, backend = 'engine', expectation = heldOut, seed = temperature > 0 ? newSampleSeed() : undefined }) {

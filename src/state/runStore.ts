@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, trainedOnLoaded, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -13,8 +13,8 @@ import { catchUpRunSeries } from './runSeries.ts';
 export { LORA_TARGETS, type LoraTarget, type ScheduleKind } from '../worker/protocol.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../worker/protocol.ts';
 import { readPref, writePref } from './localPrefs.ts';
-import { describeSource, sourceForRef, useModel } from './modelStore.ts';
-import { loadEndText, loadingStart, loadModelFor, memorySettingsWords, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
+import { describeSource, useModel } from './modelStore.ts';
+import { loadEndText, loadingStart, loadModelFor, memorySettingsWords, modelDidNotLoadText, modelToLoad, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
 import { LONGER_IN_A_NEW_RUN } from './datasetViews.ts';
@@ -72,14 +72,28 @@ export function draftProblem(draft: RunConfig, model?: Pick<ModelInfo, 'maxPosit
   }
 }
 
+/** What helps a run that had nothing to train (`nothingToTrain`, the job's code): a restart keeps the
+ * run's sequence length but reads the dataset's examples as they are then (the worker's startRun), so
+ * the Dataset panel's changes reach it and a longer length needs a new run. */
+function nothingToTrainAdvice(cause: NothingToTrainCause): string {
+  switch (cause) {
+    case 'too_long':
+      return `A run keeps its own sequence length. ${LONGER_IN_A_NEW_RUN}`;
+    case 'none_used':
+      return 'Include training examples in the Dataset panel, then start it again.';
+    case 'unrenderable':
+      return 'Fix the examples the chat template cannot render, or leave them out, in the Dataset panel, then start it again.';
+  }
+}
+
 /** A failed run's error line, with what a resume would do: go on from its newest checkpoint
  * (`checkpointStep`), or, with none saved, start again from step 0. A message that already speaks of
  * resuming (a lost device: resume; a divergence: a resume would replay it, start a new run) gets no
- * such hint, which would repeat or contradict it; nor does a run whose own sequence length fits
- * none of its training examples (`nothingToTrain`, the job's code), which only a new run can change. */
+ * such hint, which would repeat or contradict it; a run that had nothing to train says what helps
+ * instead (nothingToTrainAdvice). */
 function failedRunText(name: string, step: number, message: string | undefined, checkpointStep: number | undefined, nothingToTrain?: NothingToTrainCause): string {
   const text = `Run “${name}” failed ${failedWhen(step)}: ${message ?? 'no reason given'}.`;
-  if (nothingToTrain === 'too_long') return `${text} A run keeps its own sequence length. ${LONGER_IN_A_NEW_RUN}`;
+  if (nothingToTrain) return `${text} ${nothingToTrainAdvice(nothingToTrain)}`;
   if (message && /\bresum/i.test(message)) return text;
   return checkpointStep ? `${text} Resume it to continue from its last checkpoint (step ${checkpointStep}).` : `${text} It saved no checkpoint, so there is nothing to resume: start it again from step 0.`;
 }
@@ -474,16 +488,16 @@ export const useRuns = create<RunState>((set, get) => {
       const name = run.name ?? run.id;
       // A run trained on another model than the loaded one loads its own first (a hub model may take
       // minutes), as part of the start: the strip shows it, and its Cancel ends the resume there.
-      const needs = run.modelRef && !trainedOnLoaded(run.modelRef, useModel.getState().info?.ref) ? run.modelRef : null;
-      const source = needs && sourceForRef(needs);
-      if (needs && !source) return set({ error: `Run ${runId} was trained on ${needs}. Drop that model's folder in the Model panel, then resume.` });
+      const needs = modelToLoad(run, useModel.getState().info?.ref);
+      const source = needs?.source;
+      if (needs && !source) return set({ error: `Run ${runId} was trained on ${needs.ref}. Drop that model's folder in the Model panel, then resume.` });
       const loading = source ? loadingStart(describeSource(source)) : undefined;
       let ended: PlanWaitEnd | null;
       try {
         ended = await waitForPlan(name, async (report, cancel) => {
           const loaded = source ? await loadModelFor(source, report, cancel) : 'loaded';
           if (loaded === 'cancelled') return loaded;
-          if (loaded !== 'loaded') throw new Error(`Resuming “${name}” needs ${needs}, which did not load. ${loaded.failed}`);
+          if (loaded !== 'loaded') throw new Error(modelDidNotLoadText(`Resuming “${name}”`, needs!.ref, loaded.failed));
           return { job: 'training', config: run.config };
         }, loading);
       } catch (err) {
@@ -562,9 +576,10 @@ export const useRuns = create<RunState>((set, get) => {
       const name = run?.name ?? runId;
       set({ recipeBusy: runId, error: null, recipeNotice: null });
       try {
-        if (run?.modelRef && !trainedOnLoaded(run.modelRef, useModel.getState().info?.ref)) {
-          const source = sourceForRef(run.modelRef);
-          if (!source) throw new Error(`it was trained on ${run.modelRef}; drop that model's folder in the Model panel first`);
+        const needs = modelToLoad(run, useModel.getState().info?.ref);
+        if (needs) {
+          const source = needs.source;
+          if (!source) throw new Error(`it was trained on ${needs.ref}; drop that model's folder in the Model panel first`);
           if ((await get().loadModelForAction(name, 'Exporting a recipe of', source)) === 'cancelled') return set({ recipeNotice: `The recipe of “${name}” was not exported: cancelled while its model loaded.${loadEndText(source)}` });
         }
         const r = await engineClient().request('exportRecipe', { runId });

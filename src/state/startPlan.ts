@@ -6,7 +6,8 @@
 // checks this GPU's limits itself).
 import type { DecodeShape, MemoryPlan, ModelSource, ProgressInfo, RunConfig, TrainShape } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { describeSource, downloadKeptText, loadCancelled, otherLoadOnItsWay, trainShapeOf, useModel } from './modelStore.ts';
+import { trainedOnLoaded } from '../worker/protocol.ts';
+import { describeSource, downloadKeptText, loadCancelled, otherLoadOnItsWay, sourceForRef, trainShapeOf, useModel } from './modelStore.ts';
 
 /** What a job's progress says while its start waits for the plan. */
 export const PLAN_CHECK_LABEL = 'checking whether it fits in GPU memory';
@@ -135,6 +136,18 @@ export async function loadModelFor(source: ModelSource, report: (p: StartProgres
   if (loadCancelled(source)) return 'cancelled';
   return { failed: useModel.getState().error ?? `${model} did not load.` };
 }
+
+/** The model a start or action on `run` (a resume, an export, an evaluation or HDR run on its adapter)
+ * must load first: null where it names none or was trained on the loaded one; `source` null where
+ * the studio cannot reopen it by itself (a dropped folder: the user drops it again). */
+export function modelToLoad(run: { modelRef?: string } | undefined, loadedRef: string | null | undefined): { ref: string; source: ModelSource | null } | null {
+  const ref = run?.modelRef;
+  if (!ref || trainedOnLoaded(ref, loadedRef)) return null;
+  return { ref, source: sourceForRef(ref) };
+}
+
+/** A start whose model (`ref`) did not load: `doing` names it ("Resuming “r”", "The evaluation"). */
+export const modelDidNotLoadText = (doing: string, ref: string, failed: string) => `${doing} needs ${ref}, which did not load. ${failed}`;
 
 /** What a Cancel of a start or action that was loading `source` adds: the load it began stops with
  * it (its Cancel is the load's), one it joined goes on. */

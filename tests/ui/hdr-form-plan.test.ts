@@ -22,7 +22,8 @@ describe('the HDR form', () => {
     // Retraining at 1,024 + 512 → 1,600 rows passes a 32 MiB binding the run's 320 rows fit.
     const plan = planMemory(spec, shape, { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 32 * 2 ** 20 });
     expect(plan.hdrProblems.length).toBeGreaterThan(0);
-    useModel.setState({ plan, planShape: shape });
+    // The plan is of a loaded model (a form with none loaded and no run to load one from says so first).
+    useModel.setState({ info: { ref: 'Qwen/Qwen2.5-1.5B-Instruct' } as never, plan, planShape: shape });
     const html = renderNow(createElement(HdrForm, { datasetId: 'd', disabled: false })).replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
     expect(html).toMatch(/data-testid="start-hdr" aria-disabled="true" aria-describedby="hdr-problem"/);
     expect(/id="hdr-problem">([^<]*)</.exec(html)?.[1]).toMatch(/^HDR does not fit this GPU: it retrains at sequence 1600 \(the longest prompt it mines plus an answer of up to 512 new tokens\), where layer activation .* over this GPU's 32.0 MiB binding limit\. Lower Max new tokens or Examples to mine in the HDR form, or pick as its Adapter a run trained with a smaller batch\.$/);

@@ -140,6 +140,31 @@ describe('a run whose own sequence length fits none of its training examples', (
   });
 });
 
+describe('a run that had nothing to train for another reason than its sequence length', () => {
+  // The alert ended "start it again from step 0" as if a restart alone would help; a restart reads
+  // the dataset's examples as they are then (the worker's startRun), so what helps is changing them.
+  async function failedWith(cause: 'none_used' | 'unrenderable', message: string): Promise<string | null> {
+    stored = { status: 'failed', lastStep: 0, message, config: { steps: 20 } as never };
+    reply = async (kind) => {
+      if (kind === 'createRun') return { runId: 'r' };
+      if (kind === 'startRun') return { status: 'failed', step: 0, message, nothingToTrain: cause };
+      return undefined;
+    };
+    await useRuns.getState().startRun('d');
+    return useRuns.getState().error;
+  }
+
+  it('with no training example used, says to include some in the Dataset panel, then start it again', async () => {
+    const message = 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out';
+    expect(await failedWith('none_used', message)).toBe(`Run “r” failed before its first step: ${message}. Include training examples in the Dataset panel, then start it again.`);
+  });
+
+  it('with examples the chat template cannot render, says to fix or leave them out in the Dataset panel', async () => {
+    const message = 'no training example could be used: 3 examples the chat template cannot render (no tools)';
+    expect(await failedWith('unrenderable', message)).toBe(`Run “r” failed before its first step: ${message}. Fix the examples the chat template cannot render, or leave them out, in the Dataset panel, then start it again.`);
+  });
+});
+
 describe('a failed run whose message already says what to do', () => {
   // A divergence says a resume would replay it (start a new run); the generic "Resume it to continue
   // from its last checkpoint" after it contradicted that, and after a lost device's own "Resume the

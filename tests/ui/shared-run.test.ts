@@ -132,8 +132,25 @@ describe('a shared HDR run', () => {
   it('says when an HDR run failed, in rounds, without the error\'s text', async () => {
     const html = await hdrRunLink((db) => finishHdrRun(db, 'hdr-a', 'GPU device lost', true));
     expect(status(html)).toBe('failed after 1 round');
-    // A run a closed tab cut off before its first round (no lock held: no worker runs it).
+  });
+
+  // A run a closed tab cut off (no lock held: no worker runs it) read "failed after 1 round" on the
+  // link, where the studio says "Interrupted (…) after round 1".
+  it('says an HDR run a closed tab cut off was interrupted, in the studio\'s words', async () => {
+    const interrupted = await hdrRunLink(async () => {}, { rounds: 2 });
+    expect(status(interrupted)).toBe('interrupted (the page was closed, or its GPU worker was ended, while it ran) after round 2');
     const cutOff = await hdrRunLink(async () => {}, { rounds: 0 });
-    expect(status(cutOff)).toBe('failed before its first round');
+    expect(status(cutOff)).toBe('interrupted (the page was closed, or its GPU worker was ended, while it ran) before its first round');
+  });
+
+  it('still opens a link made before it carried that an HDR run was interrupted', async () => {
+    vi.stubGlobal('location', { pathname: '/' });
+    const run = await runJson(12);
+    run.run.status = 'failed';
+    run.hdrRounds = [{ round: 1, poolSize: 6, sampled: 18, passRate: 0.2, accepted: 2, step: 14 }];
+    run.hdrRun = { rounds: 1, maxRounds: 3 };
+    const fragment = encodeShareLink(shareSummaryFromRun(validateRunJson(JSON.parse(JSON.stringify({ ...run, schema: 'balancesft-run/1' })))));
+    const html = renderNow(createElement(SharedRunView, { fragment, theme: 'light' })).replace(/<!-- -->/g, '');
+    expect(status(html)).toBe('failed after 1 round');
   });
 });

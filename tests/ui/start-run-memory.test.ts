@@ -21,7 +21,7 @@ const LONGEST_PROMPT = 260;
 let counting: { progress: ProgressInfo; answer?: () => void; report?: (p: ProgressInfo) => void } | null = null;
 /** Where set, loadModel loads as the worker does a hub model: it reports its bytes, and answers when
  * the test says so, or ends at a cancelModelLoad as the worker's does (by the error's name). */
-let loading: { progress: ProgressInfo; answer?: () => void; cancel?: () => void } | null = null;
+let loading: { progress: ProgressInfo; answer?: () => void; cancel?: () => void; fail?: (err: Error) => void } | null = null;
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
@@ -40,6 +40,7 @@ vi.mock('../../src/state/engine.ts', () => ({
         return new Promise((resolve, reject) => {
           l.answer = () => resolve({ ref: (payload as { source: { repo: string } }).source.repo });
           l.cancel = () => reject(Object.assign(new Error('loading was cancelled'), { name: 'ModelLoadCancelledError' }));
+          l.fail = reject;
         });
       }
       if (kind === 'cancelModelLoad') {
@@ -72,6 +73,7 @@ const { PLAN_CHECK_LABEL } = await import('../../src/state/startPlan.ts');
 const { RunStrip } = await import('../../src/ui/shell/RunStrip.tsx');
 const { DashboardPanel } = await import('../../src/ui/dashboard/DashboardPanel.tsx');
 const { useSnapshots } = await import('../../src/state/snapshotStore.ts');
+const { EvalPanel } = await import('../../src/ui/eval/EvalPanel.tsx');
 
 const PROBLEM = "layer activation gate needs 2.00 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
 const HDR_PROBLEM = "layer activation gate needs 1.50 GiB in one buffer, over this GPU's 1.00 GiB binding limit";
@@ -341,10 +343,10 @@ function expectStripLoadingHub(html: string) {
   expect(html).toMatch(/<button[^>]*data-testid="run-start-cancel"[^>]*>Cancel</);
 }
 /** Starts `action` (a resume, an export), and cancels it on the strip while HUB loads. */
-async function cancelledWhileLoading(action: () => Promise<void>) {
+async function cancelledWhileLoading(action: () => Promise<void>, cancel: () => unknown = () => useRuns.getState().cancelStart()) {
   const acting = action();
   await settle();
-  await useRuns.getState().cancelStart();
+  await cancel();
   await acting;
 }
 
@@ -555,5 +557,103 @@ describe('the job bar’s live region while an HDR or ablation start is on its w
     stop();
     expect(heard).toEqual(['HDR: counting the dataset’s tokens for its memory check.', `HDR: ${PLAN_CHECK_LABEL}.`, useJobs.getState().error]);
     expect(useJobs.getState().error).toMatch(/^The memory plan says HDR from .* No HDR run was started\.$/);
+  });
+});
+
+// After a page reload no model is loaded: the Evaluation & HDR panel said "Load a model first" and
+// sent the user to the Model panel, while a Resume of the same run loads the run's own model itself.
+describe('Run evaluation and Start HDR on the adapter of a run whose model is not loaded', () => {
+  const hubDone = { ...hubRun, status: 'done', lastStep: 30 };
+  const job = (kind: 'evaluate' | 'hdr') => renderNow(createElement(JobProgress, { kinds: [kind] }));
+  const panel = () => renderNow(createElement(EvalPanel)).replace(/<!-- -->/g, '');
+  const off = (html: string, testId: string) => new RegExp(`data-testid="${testId}"[^>]*aria-disabled="true"`).test(html);
+  beforeEach(() => {
+    useModel.setState({ info: null });
+    useRuns.setState({ runs: [hubDone as never], checkpointSteps: new Map([['r-hub', 30]]) });
+    useJobs.setState({ evalDraft: { ...useJobs.getState().evalDraft, adapterRunId: 'r-hub' }, hdrDraft: { ...useJobs.getState().hdrDraft, adapterRunId: 'r-hub' } });
+    loading = { progress: HUB_BYTES_SO_FAR };
+  });
+
+  it('leaves both starts on, saying nothing of loading a model first', () => {
+    const html = panel();
+    expect(text(html)).not.toContain('Load a model first');
+    expect(html).not.toMatch(/<fieldset[^>]*disabled/);
+    expect(off(html, 'run-eval')).toBe(false);
+    expect(off(html, 'start-hdr')).toBe(false);
+  });
+
+  it('Run evaluation loads that model, with its bytes and a Cancel, then evaluates that adapter', async () => {
+    const evaluating = useJobs.getState().runEvaluation('d1');
+    await settle();
+    expect(text(job('evaluate'))).toContain(`loading ${HUB}`);
+    expect(text(job('evaluate'))).toContain('300 MiB of 942 MiB');
+    expect(job('evaluate')).toMatch(/<button[^>]*aria-label="Cancel the evaluation job"[^>]*>Cancel</);
+    expect(kinds()).toEqual(['loadModel']);
+    loading!.answer!();
+    await evaluating;
+    expect(kinds()).toEqual(['loadModel', 'evaluate']);
+    expect(payloadOf('evaluate')).toMatchObject({ runId: 'r-hub' });
+  });
+
+  it('Start HDR loads that model, then counts, checks the plan and starts', async () => {
+    const starting = useJobs.getState().startHdr('d1');
+    await settle();
+    expect(text(job('hdr'))).toContain(`loading ${HUB}`);
+    loading!.answer!();
+    await settle();
+    planAnswers.shift()!.resolve(fitting);
+    await starting;
+    expect(kinds()).toEqual(['loadModel', 'datasetFits', 'planMemory', 'startHdr']);
+    expect(useJobs.getState().error).toBeNull();
+  });
+
+  it('ends at the Cancel pressed while the model loads, stopping that load, and sends nothing more', async () => {
+    await cancelledWhileLoading(() => useJobs.getState().runEvaluation('d1'), () => useJobs.getState().cancelJob());
+    expect(useJobs.getState().notice).toBe(`The evaluation was cancelled before it started. ${STOPPED_TOO}`);
+    await settle();
+    await settle();
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+    expect(useJobs.getState().running).toBeNull();
+  });
+
+  it('ends as cancelled, not failed, where the Model panel’s Cancel stops the load HDR waits on', async () => {
+    await cancelledWhileLoading(() => useJobs.getState().startHdr('d1'), () => useModel.getState().cancelLoad());
+    expect(useJobs.getState().error).toBeNull();
+    expect(useJobs.getState().notice).toBe(`The HDR run was cancelled before it started. ${STOPPED_TOO}`);
+    await settle();
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+  });
+
+  it('says the model did not load, in the evaluation’s words, and evaluates nothing', async () => {
+    const evaluating = useJobs.getState().runEvaluation('d1');
+    await settle();
+    loading!.fail!(new Error('the download of model.safetensors failed: HTTP 503'));
+    await evaluating;
+    expect(useJobs.getState().error).toMatch(new RegExp(`^The evaluation needs ${HUB}, which did not load\\. .*HTTP 503`));
+    expect(kinds()).toEqual(['loadModel']);
+    expect(useJobs.getState().running).toBeNull();
+  });
+
+  it('keeps "Load a model first" where no model can be told: the base model chosen, none loaded', async () => {
+    useJobs.setState({ evalDraft: { ...useJobs.getState().evalDraft, adapterRunId: '' } });
+    const html = panel();
+    expect(off(html, 'run-eval')).toBe(true);
+    expect(/id="eval-problem"[^>]*>([^<]*)</.exec(html)?.[1]).toBe('Load a model first (Model panel).');
+    // HDR still starts from the hub run's adapter.
+    expect(off(html, 'start-hdr')).toBe(false);
+    await useJobs.getState().runEvaluation('d1');
+    expect(useJobs.getState().error).toBe('Load a model first (Model panel), then try the evaluation again.');
+    expect(kinds()).toEqual([]);
+  });
+
+  it('says to drop the folder of a model the studio cannot reopen itself, with Start HDR off', async () => {
+    useRuns.setState({ runs: [{ ...hubDone, modelRef: 'local:my-model' } as never] });
+    const html = panel().replace(/&#x27;/g, "'");
+    expect(off(html, 'start-hdr')).toBe(true);
+    const why = '“hub run” was trained on local:my-model: drop that model’s folder in the Model panel first.';
+    expect(/id="hdr-problem"[^>]*>([^<]*)</.exec(html)?.[1]).toBe(why);
+    await useJobs.getState().startHdr('d1');
+    expect(useJobs.getState().error).toBe('“hub run” was trained on local:my-model: drop that model’s folder in the Model panel first, then try the HDR run again.');
+    expect(kinds()).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@
 // pass@k and accepted per round, and open any hard case.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { errorFor, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
-import { useModel } from '../../state/modelStore.ts';
 import { EXPORTING_REASON, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { usePlanFollowsDraft } from '../model/usePlanFollowsDraft.ts';
@@ -18,12 +17,13 @@ export function EvalPanel() {
   const error = useJobs((s) => errorFor(s, ['evaluate', 'hdr']));
   const notice = useJobs((s) => (s.noticeKind === 'evaluate' || s.noticeKind === 'hdr' ? s.notice : null));
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
-  const model = useModel((s) => s.info);
   const exporting = useOnnxExport((s) => s.exporting);
   const trainingElsewhere = useTrainingElsewhere();
   // The plan HDR's Start is held by, kept in step with the forms here too (one panel shows at a time).
   usePlanFollowsDraft();
-  const missing = !dataset ? 'Import a dataset first.' : !model ? 'Load a model first (Model panel).' : exporting ? EXPORTING_REASON : trainingElsewhere;
+  // No model loaded is no dead end here: a start on a run's adapter loads that run's model itself, so
+  // each form says (by its adapter) where it cannot.
+  const missing = !dataset ? 'Import a dataset first.' : exporting ? EXPORTING_REASON : trainingElsewhere;
   return (
     <section className="panel" aria-labelledby="eval-title" data-testid="eval-panel">
       <h2 id="eval-title" tabIndex={-1}>Evaluation &amp; HDR</h2>

@@ -2,7 +2,7 @@
 // and its start button.
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
-import { useJobs } from '../../state/jobStore.ts';
+import { useJobModelMissing, useJobs } from '../../state/jobStore.ts';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { AdapterPicker } from '../shell/AdapterPicker.tsx';
 import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
@@ -19,7 +19,8 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
   const planShape = useModel((p) => p.planShape);
   const tooLong = plan && hdrNoFitText(plan, planShape, 'hdr-form');
   const planPending = useModel(planPendingReason);
-  const blocked = problem ? `Fix ${problem} first.` : (tooLong ?? planPending);
+  const modelMissing = useJobModelMissing(d.adapterRunId);
+  const blocked = problem ? `Fix ${problem} first.` : (modelMissing ?? tooLong ?? planPending);
   const setS = (p: Partial<typeof s>) => setHdrDraft({ settings: { ...s, ...p } });
   return (
     // Not disabled while a job runs (that would drop the focus from Start HDR): the button is off instead.
@@ -42,7 +43,7 @@ export function HdrForm({ datasetId, disabled }: { datasetId: string | null; dis
         Start HDR
       </KeepFocusButton>
       {blocked && (
-        <span className={blocked === planPending ? 'muted' : 'error'} id="hdr-problem">
+        <span className={blocked === planPending || blocked === modelMissing ? 'muted' : 'error'} id="hdr-problem">
           {blocked}
         </span>
       )}
