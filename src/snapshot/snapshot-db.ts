@@ -19,7 +19,7 @@ import { isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
-import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
 import { RUN_JSON_LIMITS } from './limits.ts';
@@ -31,6 +31,8 @@ export interface SnapshotFacts {
   hdrRounds?: HdrRoundSummary[];
   /** Of the HDR run whose snapshot this run was opened from (its rounds are the last of hdrRounds). */
   hdrTotals?: HdrTotalsSummary;
+  /** That HDR run's own round count and stop (its status is told in rounds, not this row's steps). */
+  hdrRun?: HdrRunSummary;
   evaluation?: EvaluationSummary;
   importedFrom?: { runId: string; exportedAt: number; mode: ImportMode };
 }
@@ -213,6 +215,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       evalMetrics,
       hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
       ...(row.hdrTotals ? { hdrTotals: row.hdrTotals } : {}),
+      ...(row.hdrRun ? { hdrRun: row.hdrRun } : {}),
       // One made here is newer than the one the snapshot brought (latestEvaluation keeps only one of the newest adapter).
       evaluation: options.evaluation ?? (await latestEvaluation(db, row)) ?? (await importedEvaluation(db, row)),
     },
@@ -506,6 +509,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       datasetSummary: run.dataset,
       hdrRounds: run.hdrRounds,
       hdrTotals: run.hdrTotals,
+      hdrRun: run.hdrRun,
       evaluation: run.evaluation,
       importedFrom: { runId: run.run.id, exportedAt: run.exportedAt, mode },
     };
