@@ -15,7 +15,7 @@ import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
 import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
-import { isHdrStopReason } from '../hdr/stopReason.ts';
+import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -132,8 +132,9 @@ function exportedStatus(row: { id: string; status: RunStatus }, trainingNow: Rea
 /** A row still `running` that no worker runs: its tab closed or its worker ended. */
 const leftRunning = (row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): boolean => row.status === 'running' && !!trainingNow && !trainingNow.has(row.id);
 
-/** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can. */
-const HDR_INTERRUPTED = 'interrupted: the page was closed, or its GPU worker was ended, while it ran';
+/** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can.
+ * Said as the HDR panel says it of a row an earlier page left. */
+const HDR_INTERRUPTED = `interrupted: ${interruptedWhy(false)}`;
 
 /** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
  * surrogate pair (an emoji cut in two travels as a lone surrogate and shows as �). */
