@@ -196,8 +196,8 @@ function variantRunsHere(gpu: Gpu, v: MatmulVariant): boolean {
   if (v.kind === 'matvec') return v.subgroups ? matvecSubgroupThreads(gpu).includes(v.G) : matvecThreadsFit(v.G);
   if (v.kind === 'matvecColumns') return true;
   if (v.kind === 'tiled') return tiledFits(gpu, v);
-  // Staged tiles need WGSL's buffer_view, which the adapter key does not name (it lists the device's
-  // features): a browser that no longer offers it keeps the key and the stored choice.
+  // Staged tiles need WGSL's buffer_view. The adapter key names WGSL's features, so a browser that
+  // lacks it reads another table; a staged choice under a key without it is a damaged table.
   if (v.kind === 'subgroupMatrix') return subgroupMatrixFits(gpu, v) && (!v.staged || gpu.ctx.wgslFeatures.has('buffer_view'));
   return false;
 }

@@ -19,7 +19,7 @@ import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
-import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
+import { specFromSummary, specSummary, type EvalPoint, type EvaluationSummary, type HdrRoundSummary, type HdrRunSummary, type HdrTotalsSummary, type MetricPoint, type ModelSpecSummary, type RunJson, type RunStatus } from './run-json.ts';
 import { exportSnapshot, type AdapterFiles, type ImportedSnapshot, type SnapshotInput } from './snapshot-file.ts';
 import { SnapshotError } from './validate.ts';
 import { RUN_JSON_LIMITS } from './limits.ts';
@@ -31,6 +31,8 @@ export interface SnapshotFacts {
   hdrRounds?: HdrRoundSummary[];
   /** Of the HDR run whose snapshot this run was opened from (its rounds are the last of hdrRounds). */
   hdrTotals?: HdrTotalsSummary;
+  /** That HDR run's own round count and stop (its status is told in rounds, not this row's steps). */
+  hdrRun?: HdrRunSummary;
   evaluation?: EvaluationSummary;
   importedFrom?: { runId: string; exportedAt: number; mode: ImportMode };
 }
@@ -130,7 +132,8 @@ function exportedStatus(row: { id: string; status: RunStatus }, trainingNow: Rea
 /** A row still `running` that no worker runs: its tab closed or its worker ended. */
 const leftRunning = (row: { id: string; status: RunStatus }, trainingNow: ReadonlySet<string> | undefined): boolean => row.status === 'running' && !!trainingNow && !trainingNow.has(row.id);
 
-/** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can. */
+/** An HDR run left running was interrupted: it cannot be paused and resumed as a training run can.
+ * Said as the HDR panel says it of a row an earlier page left. */
 const HDR_INTERRUPTED = `interrupted: ${interruptedWhy(false)}`;
 
 /** `text` in at most `max` UTF-16 units, cut with an ellipsis; never between the halves of a
@@ -213,6 +216,7 @@ export async function snapshotFromDb(db: StudioDb, runId: string, options: Snaps
       evalMetrics,
       hdrRounds: options.hdrRounds ?? row.hdrRounds ?? [],
       ...(row.hdrTotals ? { hdrTotals: row.hdrTotals } : {}),
+      ...(row.hdrRun ? { hdrRun: row.hdrRun } : {}),
       // One made here is newer than the one the snapshot brought (latestEvaluation keeps only one of the newest adapter).
       evaluation: options.evaluation ?? (await latestEvaluation(db, row)) ?? (await importedEvaluation(db, row)),
     },
@@ -508,6 +512,7 @@ export async function saveImportedSnapshot(db: StudioDb, snapshot: ImportedSnaps
       datasetSummary: run.dataset,
       hdrRounds: run.hdrRounds,
       hdrTotals: run.hdrTotals,
+      hdrRun: run.hdrRun,
       evaluation: run.evaluation,
       importedFrom: { runId: run.run.id, exportedAt: run.exportedAt, mode },
     };

@@ -80,7 +80,7 @@ export const LONGER_IN_A_NEW_RUN = 'Start a new run with a longer one (Training 
 export function nothingToTrain(report: TruncationReport, seqLen: number, { field = 'Sequence length', ownSettings = false } = {}): string | null {
   if (report.examples === 0) return 'Include some training examples first: none on the training side is used (Dataset panel).';
   if (report.whole + report.shortened > 0) return null;
-  const which = report.examples === 1 ? 'the one training example fits' : `none of the ${report.examples} training examples fits`;
+  const which = report.examples === 1 ? 'the one training example does not fit' : `none of the ${report.examples} training examples fits`;
   if (ownSettings) return `Its sequence length fits nothing: ${which} in ${seqLen} tokens, even without earlier turns. ${LONGER_IN_A_NEW_RUN}`;
   return `Raise ${field} first: ${which} in ${seqLen} tokens, even without earlier turns.`;
 }

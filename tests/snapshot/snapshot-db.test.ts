@@ -377,6 +377,27 @@ describe('snapshots from and into IndexedDB', () => {
     target.close();
   });
 
+  // The row an opened snapshot keeps carried the HDR run's rounds and totals but not its own count
+  // (hdrRun): shared again, its link went back to the steps of the training run HDR continued.
+  it('keeps an opened HDR snapshot\'s own rounds (hdrRun) when it is shared again', async () => {
+    const source = freshDb();
+    const runId = await storedRun(source);
+    const datasetId = (await source.datasets.toArray())[0].id;
+    await createHdrRun(source, { id: 'hdr-r', datasetId, modelRef: 'embedded:tiny-qwen3', name: 'HDR shared twice', settings: DEFAULT_HDR_SETTINGS, config, fromRunId: runId });
+    await finishHdrRun(source, 'hdr-r', 'no_hard_cases', false, { poolStart: 6, poolEnd: 6, added: 0 });
+    const snap = await importSnapshot(exportSnapshot(await snapshotFromDb(source, 'hdr-r', { spec })), { spec });
+    const own = { rounds: 0, maxRounds: DEFAULT_HDR_SETTINGS.maxRounds, stopReason: 'no_hard_cases' };
+    expect(snap.run.hdrRun).toEqual(own);
+    const target = freshDb();
+    const row = await saveImportedSnapshot(target, snap, 'read-only');
+    const again = await snapshotFromDb(target, row.id, { spec });
+    expect(again.run.hdrRun).toEqual(own);
+    const reopened = await importSnapshot(exportSnapshot(again), { spec });
+    expect(decodeShareLink(encodeShareLink(shareSummaryFromRun(reopened.run))).hdrRun).toEqual(own);
+    source.close();
+    target.close();
+  });
+
   it('links a resumed run to a dataset already in the browser by fingerprint', async () => {
     const source = freshDb();
     const zip = await exportRunSnapshot(source, await storedRun(source), { spec });

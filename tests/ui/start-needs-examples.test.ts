@@ -46,6 +46,12 @@ describe('Start training and the training examples the sequence length fits', ()
     expect(startReason(html)).toBe('Raise Sequence length first: none of the 16 training examples fits in 128 tokens, even without earlier turns.');
   });
 
+  // With one example the reason read "the one training example fits in 128 tokens": the opposite of why.
+  it('says of a single training example that it does not fit', () => {
+    counted.report = { examples: 1, whole: 0, shortened: 0, skipped: 1 };
+    expect(startReason(panel())).toBe('Raise Sequence length first: the one training example does not fit in 128 tokens, even without earlier turns.');
+  });
+
   it('is off where no training example is used', () => {
     counted.report = { examples: 0, whole: 0, shortened: 0, skipped: 0 };
     const html = panel();
