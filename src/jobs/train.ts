@@ -179,7 +179,7 @@ export async function trainJob(ctx: JobContext, job: TrainJob): Promise<TrainOut
       checkpointStep = s.step;
       // Another model's checkpoint (other widths or depth) fits no LoRA of this one: refused while
       // the run is as it was, not failed after its model loaded.
-      const want = loraLayout(ctx.model.spec, job.adapter?.settings ?? config.lora).size;
+      const want = loraLayout(ctx.model.spec, config.lora).size;
       if (s.loraParams.length !== want) {
         throw new ResumeRefusedError(`the run's checkpoint holds a LoRA of ${s.loraParams.length} values, where ${ctx.model.ref} needs ${want} for the same LoRA settings: it was trained on another model; resume it with that one`);
       }
@@ -281,7 +281,7 @@ function noTrainingExampleText(tooLong: string[], unrendered: string[], seqLen: 
   const cause = nothingToTrainCause(tooLong, unrendered);
   if (cause === 'unrenderable') return `no training example could be used: ${skippedText(tooLong, unrendered, seqLen)}`;
   if (cause === 'none_used') return 'there are no training examples to train on: the dataset’s training side is empty, or every example on it is left out (flagged by the quality check, or left out in the studio’s examples table)';
-  return `no training examples fit the sequence length ${seqLen} (${tooLong.length} too long); raise it or check the dataset`;
+  return `no training examples fit the sequence length ${seqLen} (${tooLong.length} too long): train with a longer one, or check the dataset`;
 }
 
 /** Why a run on `train` at `seqLen` would train nothing (the job's words, and a note per example

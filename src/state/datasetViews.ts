@@ -77,7 +77,7 @@ export const LONGER_IN_A_NEW_RUN = 'Start a new run with a longer one (Training 
  * the training job refuses such a run before its first step, so its Start says it first. `field`:
  * where a form sets the length, as that form names it; `ownSettings`: a run started again with the
  * settings it has, whose length only a new run can change. */
-export function nothingToTrain(report: TruncationReport, seqLen: number, { field = 'Sequence length', ownSettings = false } = {}): string | null {
+export function nothingToTrainReason(report: TruncationReport, seqLen: number, { field = 'Sequence length', ownSettings = false } = {}): string | null {
   if (report.examples === 0) return 'Include some training examples first: none on the training side is used (Dataset panel).';
   if (report.whole + report.shortened > 0) return null;
   const which = report.examples === 1 ? 'the one training example does not fit' : `none of the ${report.examples} training examples fits`;

@@ -69,7 +69,7 @@ describe('settings refused before the weights are read', () => {
   });
 
   // 12 of recipe-demo's 14 examples are on the training side (seed 42), each far over 16 tokens.
-  const NOTHING_FITS = 'no training examples fit the sequence length 16 (12 too long); raise it or check the dataset';
+  const NOTHING_FITS = 'no training examples fit the sequence length 16 (12 too long): train with a longer one, or check the dataset';
 
   it('studio train refuses a --seq no training example fits without reading damaged weights', async () => {
     const r = await studio('train', '--model', modelWithBadWeights('damaged'), '--data', DATA, '--out', out('run'), '--seq', '16');

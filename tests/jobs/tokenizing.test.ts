@@ -118,7 +118,7 @@ describe('tokenizing before the first step', () => {
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, steps: 1, batchSize: 1, seqLen: 16, evalExamples: 0 };
     const run = await createTrainRun(db, { datasetId: 'd', modelRef: 'tiny', name: 'too short', config });
     const outcome = await engine.train({ store: new DexieRunStore(db, run.id), config, examples: { train: demo.slice(0, 3), eval: [] }, resume: false });
-    expect(outcome).toMatchObject({ status: 'failed', step: 0, message: 'no training examples fit the sequence length 16 (3 too long); raise it or check the dataset', nothingToTrain: 'too_long' });
+    expect(outcome).toMatchObject({ status: 'failed', step: 0, message: 'no training examples fit the sequence length 16 (3 too long): train with a longer one, or check the dataset', nothingToTrain: 'too_long' });
   });
 
   it('a run with no training examples at all says so, not that none fit the sequence length', { timeout: 120_000 }, async () => {

@@ -23,7 +23,7 @@ const { RunControls } = await import('../../src/ui/dashboard/RunControls.tsx');
 const { RunActions } = await import('../../src/ui/runs/RunActions.tsx');
 const { TrainingPanel } = await import('../../src/ui/training/TrainingPanel.tsx');
 
-const failed = { id: 'r', name: 'short', datasetId: 'd', kind: 'train', status: 'failed', createdAt: 0, updatedAt: 0, lastStep: 0, message: 'no training examples fit the sequence length 128 (16 too long); raise it or check the dataset', config: { steps: 20, seqLen: 128 } } as unknown as StoredRun;
+const failed = { id: 'r', name: 'short', datasetId: 'd', kind: 'train', status: 'failed', createdAt: 0, updatedAt: 0, lastStep: 0, message: 'no training examples fit the sequence length 128 (16 too long): train with a longer one, or check the dataset', config: { steps: 20, seqLen: 128 } } as unknown as StoredRun;
 const HELD = 'Its sequence length fits nothing: none of the 16 training examples fits in 128 tokens, even without earlier turns. Start a new run with a longer one (Training panel).';
 const clean = (html: string) => html.replace(/<!-- -->/g, '').replace(/&#x27;/g, "'");
 const button = (html: string, testId: string) => html.match(new RegExp(`<button[^>]*data-testid="${testId}"[^>]*>`))![0];

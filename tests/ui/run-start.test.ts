@@ -128,7 +128,7 @@ describe('a run whose own sequence length fits none of its training examples', (
   // The alert said "start it again from step 0" beside a Start again that is off for this very
   // reason (restartHeld): started again with its own length, it fails the same way.
   it('points at a new run with a longer sequence length, not at starting it again', async () => {
-    const message = 'no training examples fit the sequence length 16 (3 too long); raise it or check the dataset';
+    const message = 'no training examples fit the sequence length 16 (3 too long): train with a longer one, or check the dataset';
     stored = { status: 'failed', lastStep: 0, message, config: { steps: 20 } as never };
     reply = async (kind) => {
       if (kind === 'createRun') return { runId: 'r' };

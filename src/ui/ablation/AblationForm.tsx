@@ -8,7 +8,7 @@ import { KeepFocusButton } from '../shell/KeepFocusButton.tsx';
 import { planPendingReason, useModel } from '../../state/modelStore.ts';
 import { PlanFailedNote } from '../model/PlanFailedNote.tsx';
 import { hdrNoFitText } from '../../state/hdrVerdict.ts';
-import { nothingToTrain, useTruncation } from '../../state/datasetViews.ts';
+import { nothingToTrainReason, useTruncation } from '../../state/datasetViews.ts';
 
 export function AblationForm({ datasetId, disabled }: { datasetId: string | null; disabled: boolean }) {
   const d = useJobs((s) => s.ablationDraft);
@@ -28,7 +28,7 @@ export function AblationForm({ datasetId, disabled }: { datasetId: string | null
   const ablationProblem = configProblem ? null : ablationDraftProblem(d, training);
   // Every arm would fail before its first step: the Training panel's Start says the same.
   const truncation = useTruncation(datasetId, training.seqLen).value;
-  const nothingFits = truncation && nothingToTrain(truncation.report, training.seqLen, { field: 'the Training panel’s Sequence length' });
+  const nothingFits = truncation && nothingToTrainReason(truncation.report, training.seqLen, { field: 'the Training panel’s Sequence length' });
   // The memory plan's verdicts on the ablation's own start (the Ablation panel plans it as the store's
   // start does: its arms with the Training panel's settings, its decoding, the SSB + HDR arm's
   // retraining at its own length): Start is held with them, as the HDR form's is, rather than the job
