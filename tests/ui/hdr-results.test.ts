@@ -125,6 +125,9 @@ describe('HDR rounds table: the adapter the run keeps', () => {
     expect(html).not.toContain('after round 1');
     useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_stopped_shrinking', stopReason: 'pool_stopped_shrinking', rounds: [round(1), idle(2)] })] as never, checkpointSteps: new Map([['hdr-1', 2]]) });
     expect(render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '')).toContain('Kept with this run: the adapter after round 1 (round 2 retrained nothing), which evaluation, export and HDR from this run use.');
+    // Round 2 retrained after an idle round 1: no earlier round made an adapter to keep or drop.
+    useRuns.setState({ runs: [hdrRun({ status: 'done', message: 'pool_empty', stopReason: 'pool_empty', rounds: [idle(1), round(2)], fromRunId: 'sft' })] as never, checkpointSteps: new Map([['hdr-1', 2]]) });
+    expect(render(createElement(HdrResults, { datasetId: null })).replace(/<!-- -->/g, '')).toContain('Kept with this run: the adapter after round 2, which evaluation, export and HDR from this run use.');
   });
   it('a round a cancel cut short keeps the steps it took, and a first round has no earlier ones', () => {
     const cut = { ...round(1), evalAccuracyAfter: null, training: { ...round(1).training, steps: 2 }, cancelledIn: 'retraining' as const };

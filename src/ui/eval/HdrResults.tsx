@@ -159,5 +159,7 @@ export function adapterKeptText(row: HdrRunRow, round: number): string {
   const r = row.rounds.find((x) => x.round === retrained);
   const what = r?.cancelledIn === 'retraining' ? `the adapter of round ${retrained}, cut short by the cancel after ${plural(r.training?.steps ?? 0, 'step')} of its retraining` : `the adapter after round ${retrained}`;
   const idle = retrained < round ? ` (${round - retrained === 1 ? `round ${round}` : `rounds ${retrained + 1}–${round}`} retrained nothing)` : '';
-  return `Kept with this run: ${what}${idle}, ${use}${retrained > 1 ? '; the earlier rounds’ adapters are not kept' : ''}.`;
+  // Only rounds that retrained made adapters of their own to drop.
+  const dropped = row.rounds.some((x) => x.round < retrained && (x.training?.steps ?? 0) > 0);
+  return `Kept with this run: ${what}${idle}, ${use}${dropped ? '; the earlier rounds’ adapters are not kept' : ''}.`;
 }
