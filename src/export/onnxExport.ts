@@ -46,6 +46,8 @@ export interface OnnxExportOptions {
   /** Weights larger than this many bytes are written as external data (default just under 2 GiB). */
   externalDataThresholdBytes?: number;
   onProgress?: (p: OnnxExportProgress) => void;
+  /** Stops the merge before its next tensor (throwing the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface OnnxExportResult {
@@ -105,6 +107,7 @@ export async function exportOnnxModel(gpu: Gpu, source: ModelFiles, opts: OnnxEx
     buildDecoderGraph(b, spec, WEIGHT_TYPE[opts.dtype]);
     let bytesDone = 0;
     for (const [i, w] of manifest.entries()) {
+      opts.signal?.throwIfAborted();
       const t = checkpoint.tensors.get(w.name);
       if (!t) throw new Error(`${checkpoint.label}: tensor "${w.name}" is missing`);
       const rowBytes = t.shape.length > 1 ? t.byteLength / t.shape[0] : t.byteLength;

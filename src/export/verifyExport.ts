@@ -116,6 +116,8 @@ export interface VerifyOptions {
   tolerance?: number;
   /** Stop greedy decoding at these ids on both sides. */
   eosTokenIds?: number[];
+  /** Stops the check before its next prompt (throwing the signal's reason). */
+  signal?: AbortSignal;
 }
 
 // Each runtime's calls go through its side, so a failure says which one it was (an engine
@@ -148,7 +150,10 @@ export async function verifyOnnxExport(gpu: Gpu, source: ModelFiles, adapter: Lo
     const dec = await onOrt(() => openOrtDecoder(exported.spec, exported.files, exported.modelPath, executionProvider));
     return releaseAfter(async () => {
       const checks: PromptCheck[] = [];
-      for (const [p, ids] of opts.prompts.entries()) checks.push(await checkPrompt(engine, dec, ids, p + 1, steps, eos));
+      for (const [p, ids] of opts.prompts.entries()) {
+        opts.signal?.throwIfAborted();
+        checks.push(await checkPrompt(engine, dec, ids, p + 1, steps, eos));
+      }
       return checks;
     }, () => onOrt(() => dec.release()));
   }, () => onEngine(async () => engine.release()));

@@ -584,6 +584,9 @@ export const useJobs = create<JobState>((set, get) => {
       if (useOnnxExport.getState().exporting) return set({ error: EXPORTING_REASON, errorKind: 'generate' });
       // Named now: the pickers may change while the answer is generated.
       const answerFrom = answerSource(adapterRunId, backend);
+      // Our engine loads the adapter's run's model first, as an evaluation does. The ONNX backend
+      // loads none: it answers from the export the worker holds, which a model load drops, with the
+      // tokenizer of the model loaded (the one that exported it).
       return job('generate', 'the playground answer', async (onProgress) => {
         const streamId = `gen-${Date.now()}`;
         // Put back if this request writes nothing (cancelled while the model loads, or failed).
@@ -603,7 +606,7 @@ export const useJobs = create<JobState>((set, get) => {
         set({ answer, streamText: answer.text });
         if (answer.finishReason === 'aborted') return `Cancelled after ${plural(answer.tokens, 'token')}.`;
         return `${answer.tokens} tokens (${answer.finishReason})${backend === 'onnx' ? ' from the exported ONNX model via transformers.js' : ''}.`;
-      });
+      }, undefined, undefined, backend === 'engine' ? adapterRunId : '');
     },
 
     async cancelJob() {

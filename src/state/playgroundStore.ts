@@ -81,7 +81,8 @@ const JOB_HOLDING_GPU: Record<'evaluate' | 'hdr' | 'ablation', string> = {
 /** Why Generate is held, or null when it can run: the first thing the user has to do. `job`: the
  * job running now (the playground's own answer has its Cancel beside Generate: no reason to say). */
 export function playgroundBlocker(s: {
-  modelLoaded: boolean;
+  /** Why the answer cannot have its model (useJobModelMissing), or null: it has one, or loads the run's. */
+  modelMissing: string | null;
   training: boolean;
   /** Why not while another tab of the studio trains (useTrainingElsewhere), or null. */
   trainingElsewhere?: string | null;
@@ -93,7 +94,7 @@ export function playgroundBlocker(s: {
   /** Why the held-out example on show cannot be asked as itself (its read failed, or it is gone). */
   exampleProblem?: string | null;
 }): string | null {
-  if (!s.modelLoaded) return 'Load a model first (Model panel).';
+  if (s.modelMissing) return s.modelMissing;
   if (s.training) return 'A training run is using the GPU; pause it to try the model here.';
   if (s.trainingElsewhere) return s.trainingElsewhere;
   if (s.exporting) return EXPORTING_REASON;

@@ -3,10 +3,10 @@
 // make a share link (summary + curves, compressed into the URL fragment; nothing is uploaded).
 // Never renders snapshot text as HTML and never writes a snapshot that failed validation.
 import { create } from 'zustand';
-import { trainedOnLoaded, type ImportMode, type SnapshotHoldings } from '../worker/protocol.ts';
+import type { ImportMode, SnapshotHoldings } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
-import { sourceForRef, useModel } from './modelStore.ts';
-import { loadEndText } from './startPlan.ts';
+import { useModel } from './modelStore.ts';
+import { loadEndText, modelToLoad } from './startPlan.ts';
 import { runNameById, useRuns } from './runStore.ts';
 import { useDatasets } from './datasetStore.ts';
 import { dropRunSeries } from './runSeries.ts';
@@ -74,20 +74,19 @@ async function snapshotRun(runId: string): Promise<TrainRunRow | HdrRunRow> {
 /**
  * A snapshot describes the adapter with the model's spec. An imported run carries its own summary
  * (and so does an HDR run that continued one: it travels as that run); otherwise the run's model
- * must be the one the worker holds (loaded here if it can be reopened without the user, as `doing`
- * the run). Null to go on; where the user cancelled that load, the words that say so.
+ * must be the one the worker holds, loaded here where another is (modelToLoad, the rule every start
+ * on a run follows) if it can be reopened without the user, as `doing` the run. A run that names no
+ * model is the worker's to judge. Null to go on; where the user cancelled that load, the words that say so.
  */
 async function ensureModelFor(row: TrainRunRow | HdrRunRow, doing: string): Promise<string | null> {
   const trained = row.kind === 'hdr' ? useRuns.getState().runs.find((r) => r.id === row.fromRunId) : row;
   if (trained?.kind === 'train' && trained.modelSpec) return null;
-  const ref = row.modelRef;
-  if (!ref) throw new Error('it has no model reference');
-  if (trainedOnLoaded(ref, useModel.getState().info?.ref)) return null;
-  const source = sourceForRef(ref);
-  if (!source) throw new Error(`it was trained on ${ref}; drop that model's folder in the Model panel first`);
+  const needs = modelToLoad(row, useModel.getState().info?.ref);
+  if (!needs) return null;
+  if (!needs.source) throw new Error(`it was trained on ${needs.ref}; drop that model's folder in the Model panel first`);
   // Loaded as a resume loads its run's model: on the run strip, with its Cancel.
-  const loaded = await useRuns.getState().loadModelForAction(row.name ?? row.id, doing, source);
-  return loaded === 'cancelled' ? `cancelled while its model loaded.${loadEndText(source)}` : null;
+  const loaded = await useRuns.getState().loadModelForAction(row.name ?? row.id, doing, needs.source);
+  return loaded === 'cancelled' ? `cancelled while its model loaded.${loadEndText(needs.source)}` : null;
 }
 
 export const useSnapshots = create<SnapshotState>((set, get) => ({

@@ -97,7 +97,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   const snapshotSpec = async (row: Awaited<ReturnType<typeof requireSnapshotRun>>): Promise<ModelSpec | undefined> => {
     const trained = row.kind === 'hdr' && row.fromRunId ? await ctx.db().runs.get(row.fromRunId) : row;
     if ((trained as { modelSpec?: unknown } | undefined)?.modelSpec) return undefined;
-    if (!row.modelRef) throw new Error('it has no model reference');
+    if (!row.modelRef) throw new Error('it does not say which model it was trained on; load that model first');
     const model = ctx.model();
     if (!model || !trainedOnLoaded(row.modelRef, model.ref)) throw new Error(`it was trained on ${row.modelRef}, but the loaded model is ${model?.ref ?? 'none'}; load that model first`);
     return model.spec;

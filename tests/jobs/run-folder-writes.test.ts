@@ -116,3 +116,32 @@ describe('a training run folder resumed past its adapter files', () => {
     expect(await store.readBalance()).toBeNull();
   });
 });
+
+describe('the texts a CLI run folder keeps besides its predictions', () => {
+  it('say them in the command’s words (--max-tokens, --mine-limit), as its predictions and its errors do', async () => {
+    const { inCommandWords } = await import('../../src/cli/command.ts');
+    const hdr = (await import('../../src/cli/commands/hdr.ts')).default;
+    const dir = mkdtempSync(join(tmpdir(), 'run-folder-words-'));
+    const store = new RunFolderStore(dir, { model: 'tiny', data: ['d.jsonl'], errorWords: (m) => inCommandWords(m, hdr) });
+    // HDR's refusal to retrain, as jobs/hdr.ts words it for the studio's form.
+    const why = 'HDR cannot retrain on this GPU at sequence length 900: too big. Lower Max new tokens (96) or Examples to mine (40 mined; fewer can leave the longest prompt out)';
+    const pool = await store.hdrPool({} as never, DEFAULT_RUN_CONFIG);
+    await pool.finish({ settings: {} as never, config: DEFAULT_RUN_CONFIG, stopReason: why, failed: true, rounds: 0, poolStart: 0, poolEnd: 0, added: 0 });
+    await store.setStatus('failed', { message: why });
+    for (const file of ['hdr.json', 'run.json']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text, file).toContain('Lower --max-tokens (96) or --mine-limit (40 mined');
+      expect(text, file).not.toContain('Max new tokens');
+    }
+    // studio ablate's report names an arm that failed so, with its reason.
+    const ablate = (await import('../../src/cli/commands/ablate.ts')).default;
+    const report = new RunFolderStore(dir, { model: 'tiny', data: ['d.jsonl'], errorWords: (m) => inCommandWords(m, ablate) });
+    const shared = { steps: 1, seed: 1, batchSize: 1, seqLen: 64, lr: 1e-4, lora: DEFAULT_RUN_CONFIG.lora, alpha0: 0.5, alphaMin: 0, alphaMax: 1, decoding: { maxNewTokens: 96, temperature: 0 } };
+    await report.saveAblation({ name: 'a', arms: [], heldOut: 0, shared: shared as never, stopped: false, skipped: 0, failed: [{ id: 'ssb+hdr', message: why }] });
+    for (const file of ['report.md', 'ablation.json']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text, file).toContain('Lower --max-tokens (96) or --mine-limit (40 mined');
+      expect(text, file).not.toContain('Max new tokens');
+    }
+  });
+});

@@ -741,6 +741,8 @@ describe('snapshots from and into IndexedDB', () => {
     expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toMatch(/^run “first run”: its checkpoint has \d+ LoRA values, the model embedded:tiny-qwen3 needs \d+$/);
     await db.runs.update('run-a', { modelRef: undefined });
     expect(await refusal(snapshotFromDb(db, 'run-a', { spec }))).toBe('run “first run” does not say which model it was trained on; load that model first');
+    // The worker says so in the same words (it said "it has no model reference").
+    await expect(handlers.exportSnapshot({ runId: 'run-a', includeDataset: false }, () => undefined)).rejects.toThrow(/^it does not say which model it was trained on; load that model first$/);
     db.close();
   });
 });

@@ -328,7 +328,7 @@ describe('the ONNX export and the playground', () => {
 
   it('holds Generate while an export runs, saying to wait (an export has no Cancel)', async () => {
     useOnnxExport.setState({ exporting: true, busy: { runId: 'r1', runName: 'run one', label: 'merging', done: 0, total: 1 } });
-    expect(playgroundBlocker({ modelLoaded: true, training: false, fieldProblem: null, exporting: true })).toBe(EXPORTING_REASON);
+    expect(playgroundBlocker({ modelMissing: null, training: false, fieldProblem: null, exporting: true })).toBe(EXPORTING_REASON);
     expect(EXPORTING_REASON).not.toMatch(/cancel/i);
     usePlayground.getState().setPlaygroundDraft({ query: 'Weather in Paris?' });
     const html = render(createElement(PlaygroundPanel));
@@ -354,7 +354,7 @@ describe('why Generate is off', () => {
     const html = render(createElement(PlaygroundPanel));
     expect(html).toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true" aria-describedby="play-blocked"/);
     expect(html).toContain('An evaluation is using the GPU: wait for it, or cancel it in the Evaluation &amp; HDR panel.');
-    const blocked = (job: 'hdr' | 'ablation' | 'generate') => playgroundBlocker({ modelLoaded: true, training: false, fieldProblem: null, exporting: false, job, query: 'q' });
+    const blocked = (job: 'hdr' | 'ablation' | 'generate') => playgroundBlocker({ modelMissing: null, training: false, fieldProblem: null, exporting: false, job, query: 'q' });
     expect(blocked('ablation')).toMatch(/^An ablation is using the GPU: .* Ablation panel\.$/);
     expect(blocked('hdr')).toMatch(/^An HDR run is using the GPU/);
     // The playground's own answer has its Cancel beside Generate.
@@ -420,5 +420,71 @@ describe('a cancelled playground answer', () => {
     expect(html).not.toContain('finished by aborted');
     expect(html).not.toContain('data-testid="playground-check"');
     expect(html).toContain('Answer cancelled after 12 tokens.');
+  });
+});
+
+describe('Generate on the adapter of a run whose model is not loaded', () => {
+  const HUB = 'Qwen/Qwen2.5-0.5B-Instruct';
+  const hubRun = { id: 'r-hub', kind: 'train', name: 'hub run', datasetId: 'd1', status: 'done', createdAt: 1, updatedAt: 1, lastStep: 30, modelRef: HUB };
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  const kinds = () => requests.map((r) => r.kind);
+  /** loadModel answers when the test says so, or ends at a cancelModelLoad as the worker's does. */
+  let loading: { answer?: () => void; cancel?: () => void } = {};
+  beforeEach(() => {
+    loading = {};
+    useModel.setState({ info: null });
+    useRuns.setState({ runs: [hubRun as never] });
+    usePlayground.setState({ draft: { ...DEFAULT_PLAYGROUND_DRAFT, query: 'Weather in Oslo?', adapterRunId: 'r-hub' } });
+    reply = (kind, p) => {
+      if (kind === 'loadModel') {
+        return new Promise((resolve, reject) => {
+          loading.answer = () => resolve({ ref: (p.source as { repo: string }).repo });
+          loading.cancel = () => reject(Object.assign(new Error('loading was cancelled'), { name: 'ModelLoadCancelledError' }));
+        });
+      }
+      if (kind === 'cancelModelLoad') return Promise.resolve(queueMicrotask(() => loading.cancel?.()) ?? true);
+      return Promise.resolve(kind === 'generate' ? answer() : undefined);
+    };
+  });
+
+  it('leaves Generate on, saying nothing of loading a model first', () => {
+    const html = render(createElement(PlaygroundPanel));
+    expect(html).not.toContain('Load a model first');
+    expect(html).not.toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true"/);
+  });
+
+  it('loads that model, with a Cancel on the answer’s bar, then answers with that adapter', async () => {
+    const answering = useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-hub', temperature: 0 });
+    await settle();
+    expect(kinds()).toEqual(['loadModel']);
+    const bar = render(createElement(JobProgress, { kinds: ['generate'] })).replace(/<!-- -->/g, '');
+    expect(bar).toContain(`loading ${HUB}`);
+    expect(bar).toMatch(/<button[^>]*>Cancel</);
+    loading.answer!();
+    await answering;
+    expect(kinds()).toEqual(['loadModel', 'generate']);
+    expect(requests[1].payload).toMatchObject({ runId: 'r-hub' });
+    expect(useJobs.getState().error).toBeNull();
+  });
+
+  it('ends at the Cancel pressed while the model loads, stopping that load, and asks nothing', async () => {
+    const answering = useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-hub', temperature: 0 });
+    await settle();
+    await useJobs.getState().cancelJob();
+    await answering;
+    await settle();
+    expect(kinds()).toEqual(['loadModel', 'cancelModelLoad']);
+    expect(useJobs.getState().notice).toMatch(/^The playground answer was cancelled before it started\. Loading Qwen/);
+    expect(useJobs.getState().running).toBeNull();
+  });
+
+  it('the ONNX backend loads nothing (a load would drop the export it answers from) and needs the model that exported it', async () => {
+    useModel.setState({ info: { ref: HUB } as never });
+    useOnnxExport.setState({ exportedRunIds: ['r-hub'] });
+    usePlayground.getState().setPlaygroundDraft({ backend: 'onnx' });
+    expect(render(createElement(PlaygroundPanel))).not.toMatch(/<button[^>]*data-testid="play-generate" aria-disabled="true"/);
+    await useJobs.getState().generateAnswer({ ...input, adapterRunId: 'r-hub', temperature: 0, backend: 'onnx' });
+    expect(kinds()).toEqual(['generate']);
+    expect(requests[0].payload).toMatchObject({ runId: 'r-hub', backend: 'onnx' });
   });
 });

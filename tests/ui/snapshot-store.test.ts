@@ -80,6 +80,16 @@ describe('snapshot actions in the Runs panel', () => {
     expect(requests).toEqual([]);
   });
 
+  it('leave a run that names no model to the worker, as every start on a run does (modelToLoad), loading nothing', async () => {
+    // The page refused it by itself ('Could not export “first run”: it has no model reference.').
+    const unnamed = { ...train, modelRef: undefined } as StoredRun;
+    useRuns.setState({ runs: [unnamed] });
+    await useSnapshots.getState().exportSnapshot('run-a', false);
+    await useSnapshots.getState().copyShareLink('run-a');
+    expect(useSnapshots.getState().error).toBeNull();
+    expect(requests.map(([kind]) => kind)).toEqual(['exportSnapshot', 'shareLink']);
+  });
+
   it('export and share an HDR run of an imported training run without its model, as the training run itself exports', async () => {
     // The training run's stored spec summary describes the adapter; the HDR run asked for the model
     // ('it was trained on local:my-model; drop that model's folder in the Model panel first').

@@ -11,6 +11,7 @@ import { openCliModelFiles } from '../engine.ts';
 import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
 import { fileErrorWords } from '../flagPaths.ts';
 import { ProgressLine } from '../progress.ts';
+import { endOnCtrlC } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openWeights, readModelSpec } from '../../model/checkpoint.ts';
@@ -81,25 +82,32 @@ const command: CliCommand = {
       const { spec, checkpoint } = await openWeights(files, config);
       await checkpoint.close();
 
+      // Ctrl-C stops the merge before its next tensor (nothing is written) or the check before its
+      // next prompt (the export stays, without its report); --out's lock goes either way.
+      const stop = new AbortController();
+      let written = false;
       const ctx = await acquireNodeGpu();
       const gpu = createGpu(ctx);
-      try {
+      const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
         const result = await exportOnnxModel(gpu, files, {
           dtype,
           adapter,
+          signal: stop.signal,
           onProgress: (p) => progress.update(`export ${p.stage} ${p.tensorsDone}/${p.tensorsTotal} tensors, ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.stage !== 'weights'),
         });
         progress.done();
         replaceExport(folder, result.files);
+        written = true;
         if (!f.json) console.log(`exported ${result.files.size} files (${(result.weightBytes / 2 ** 20).toFixed(1)} MiB of ${dtype} weights${adapter ? ', LoRA merged' : ''}) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         if (f['no-check']) return 0;
 
         progress.update('checking the export with onnxruntime-web (wasm) against the engine…', true);
         let report: ExportCheckReport;
         try {
-          report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds });
+          report = await verifyOnnxExport(gpu, files, adapter, result, { prompts, steps, eosTokenIds: spec.eosTokenIds, signal: stop.signal });
         } catch (err) {
+          if (stop.signal.aborted) throw err;
           // As in the Runs panel: a check that cannot run (a model too large for onnxruntime-web's
           // WebAssembly heap) does not take the written export away, and says that it is there.
           // The check says which side failed: our engine's out-of-memory is said as the engine's,
@@ -121,6 +129,14 @@ const command: CliCommand = {
           throw new CliError(`the export in ${out} is written and ${checked}, but ${EXPORT_CHECK_FILE} could not be written (${fileErrorWords(err)})`, report.passed ? 1 : 3);
         }
         return report.passed ? 0 : 3;
+      };
+      try {
+        return await endOnCtrlC(progress, 'stopping at the next tensor or check prompt', () => stop.abort(), () => exportAndCheck());
+      } catch (err) {
+        if (!stop.signal.aborted) throw err;
+        progress.done();
+        console.log(written ? `interrupted: the export in ${out} is written, but not checked (no ${EXPORT_CHECK_FILE})` : `interrupted: nothing was exported; ${out} is as it was`);
+        return 130;
       } finally {
         ctx.destroy();
       }

@@ -63,8 +63,9 @@ export interface RunFolderFacts {
   /** A training run's inputs as run.json's `source` (absolute paths and the import options), so
    * the run can be rebuilt from its folder (`studio recipe`). */
   source?: RunSource;
-  /** The answers' error texts in the command's words (its flags for the studio's field labels, as
-   * it prints its errors), for the predictions it writes. */
+  /** Texts in the command's words (its flags for the studio's field labels, as it prints its
+   * errors), for every reason the folder keeps: the predictions' errors, run.json's message,
+   * hdr.json's stop reason and the ablation report's failed arms. */
   errorWords?: (message: string) => string;
 }
 
@@ -299,7 +300,7 @@ export class RunFolderStore implements RunStore {
   }
 
   async setStatus(status: RunStatus, patch: StatusPatch = {}): Promise<void> {
-    this.runJson = { ...this.runJson, status, lastStep: patch.lastStep ?? this.runJson.lastStep, message: patch.message };
+    this.runJson = { ...this.runJson, status, lastStep: patch.lastStep ?? this.runJson.lastStep, message: patch.message === undefined ? undefined : this.words(patch.message) };
     this.writeRunJson();
   }
 
@@ -399,7 +400,14 @@ export class RunFolderStore implements RunStore {
 
   /** report.md, results.csv, the charts as PNG and ablation.json (ablationReport.ts). */
   async saveAblation(result: AblationResult): Promise<void> {
-    for (const f of ablationReportFiles(result)) this.write(f.name, f.bytes);
+    const failed = result.failed?.map((f) => ({ ...f, message: this.words(f.message) }));
+    const arms = result.arms.map((a) => (a.hdr ? { ...a, hdr: { ...a.hdr, stopReason: this.words(a.hdr.stopReason) } } : a));
+    for (const f of ablationReportFiles({ ...result, arms, ...(failed && { failed }) })) this.write(f.name, f.bytes);
+  }
+
+  /** A reason as the command says it (RunFolderFacts.errorWords). */
+  private words(message: string): string {
+    return this.facts.errorWords ? this.facts.errorWords(message) : message;
   }
 
   async hdrPool(settings: HdrSettings, config: RunConfig): Promise<HdrPool> {
@@ -456,7 +464,7 @@ export class RunFolderStore implements RunStore {
       ...(source?.inclusion && { inclusion: source.inclusion }),
       ...(source?.includeFailing && { includeFailing: true }),
     };
-    const { settings, config, ...standing } = s;
+    const { settings, config, ...standing } = { ...s, ...(s.stopReason !== undefined && { stopReason: this.words(s.stopReason) }) };
     this.write(HDR_FILES.summary, JSON.stringify({ model, adapter, data, settings, config, ...dataRead, ...summary, ...standing }, null, 2) + '\n');
   }
 }

@@ -2,9 +2,8 @@
 // the streamed text, then the reasoning and the calls parsed out of it.
 import { useDatasets } from '../../state/datasetStore.ts';
 import { useDatasetPlayground, useExampleById, type DatasetPlayground } from '../../state/exampleRows.ts';
-import { errorFor, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
+import { errorFor, useJobModelMissing, useJobs, useTrainingElsewhere } from '../../state/jobStore.ts';
 import { resolveAdapterRun, useRuns } from '../../state/runStore.ts';
-import { useModel } from '../../state/modelStore.ts';
 import { useFirstFieldProblem } from '../../state/fieldProblems.ts';
 import { askedAsHeldOut, playgroundBlocker, usePlayground } from '../../state/playgroundStore.ts';
 import { Alert } from '../shell/Alert.tsx';
@@ -24,7 +23,6 @@ export function PlaygroundPanel() {
   // The dataset's tools and held-out questions, gathered by the worker (never its rows on the page).
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   const offered = useDatasetPlayground(dataset);
-  const model = useModel((s) => s.info);
   const { running, dismiss, generateAnswer } = useJobs();
   const error = useJobs((s) => errorFor(s, ['generate']));
   // The seed the last sampled answer had: ticking "Same seed every time" keeps it.
@@ -62,7 +60,10 @@ export function PlaygroundPanel() {
   const toggle = (name: string) => setDraft({ pickedTools: chosen.includes(name) ? chosen.filter((n) => n !== name) : [...chosen, name] });
   const exampleProblem = sample && read.fresh && !expectation ? (read.error ?? `The held-out example ${sample.s.id} is no longer in the dataset.`) : null;
   const trainingElsewhere = useTrainingElsewhere();
-  const missing = playgroundBlocker({ modelLoaded: !!model, training, trainingElsewhere, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !read.fresh, exampleProblem });
+  // The engine answers with the run's model, loading it first (generateAnswer); the ONNX backend
+  // loads none, answering with the model that made the export.
+  const modelMissing = useJobModelMissing(useBackend === 'engine' ? draft.adapterRunId : '');
+  const missing = playgroundBlocker({ modelMissing, training, trainingElsewhere, fieldProblem, exporting, job: running?.kind ?? null, query, readingExample: !!sample && !read.fresh, exampleProblem });
   const generateOff = !!missing || !!running;
   return (
     <section className="panel" aria-labelledby="play-title" data-testid="playground-panel">
