@@ -389,9 +389,14 @@ export class RunFolderStore implements RunStore {
     const files = this.evaluationFiles;
     if (!files) throw new Error(`${this.dir} was not opened for an evaluation`);
     const report = files.earlier ? withEarlierPredictions(files.earlier.predictions, run, files.earlier.order) : run;
-    if (files.settings) writeWhole(answerSettingsPath(files.predictions), JSON.stringify(files.settings, null, 2) + '\n');
+    // The settings go before the answers are replaced and come back after them: a kill in between
+    // leaves answers without settings (a resume then says it cannot check them), never answers
+    // beside the settings of others.
+    const settingsPath = answerSettingsPath(files.predictions);
+    if (files.settings) rmSync(settingsPath, { force: true });
     // Whole: a resumed evaluation rewrites the earlier answers too, and a cut file would lose them.
     writeWhole(files.predictions, report.predictions.map((p) => predictionLine(p, this.facts.errorWords) + '\n').join(''));
+    if (files.settings) writeWhole(settingsPath, JSON.stringify(files.settings, null, 2) + '\n');
     // `aborted` is kept when true: without it the summary of an evaluation that Ctrl-C ended after
     // 3 of 60 examples read like a finished evaluation of 3.
     const { predictions: _predictions, aborted, ...summary } = report;
