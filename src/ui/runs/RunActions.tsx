@@ -47,7 +47,8 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const checkpointStep = useRuns((s) => s.checkpointSteps.get(run.id));
   const verb = resumeVerb(run, checkpointStep);
   // Without a checkpoint it starts again from step 0 with its own settings: held where they fit nothing.
-  const restartHeld = useRestartHeld(run, checkpointStep === undefined);
+  // Counted only for a row that offers the start: every other row of the table asks the worker nothing.
+  const restartHeld = useRestartHeld(run, resumable && checkpointStep === undefined);
   const resumeHeld = useResumeHeld();
   // Its worker (this tab's, or another tab's for 'elsewhere') is writing it: what is read now would
   // be a step behind, and deleting it would pull it from under that worker.
