@@ -112,15 +112,24 @@ const INVOCATIONS = 256;
 /** The narrowest workgroup row matmulWorkgroup gives (16×16). */
 const MIN_WG_X = 16;
 
+/** Rows of invocations a CPU adapter's workgroup gets when all of N fits one workgroup row. */
+const CPU_NARROW_Y = 4;
+
 /** Block of C per invocation (8×8, or 4 on a side when M or N ≤ 8 so tiny products don't compute
  * mostly clamped rows) and workgroup shape: 16×16 invocations normally, flatter when M is small so no
- * invocation row is spent on rows that do not exist (M ≤ 4 → 256×1). */
-export function matmulWorkgroup(M: number, N: number): { x: number; y: number; rows: number; cols: number } {
+ * invocation row is spent on rows that do not exist (M ≤ 4 → 256×1).
+ * `cpu`: a software adapter, where a workgroup is a task for one CPU thread. A product whose N fits
+ * one workgroup row (N ≤ 128: the LM head's backward into the hidden state, the embedded model's
+ * layers) then gets its rows in workgroups of 4 invocation rows, not 16: M = 100 was one workgroup,
+ * one core busy, and runs as four. Its lanes past N leave at once (whole subgroups), so they cost
+ * nothing there; on a GPU they would idle, so GPUs keep the square shape. */
+export function matmulWorkgroup(M: number, N: number, cpu = false): { x: number; y: number; rows: number; cols: number } {
   const rows = M > 2 * BLOCK ? 2 * BLOCK : BLOCK;
   const cols = N > 2 * BLOCK ? 2 * BLOCK : BLOCK;
   const rowsOfBlocks = Math.ceil(M / rows);
   let y = INVOCATIONS / MIN_WG_X;
   while (y > 1 && y / 2 >= rowsOfBlocks) y /= 2;
+  if (cpu && Math.ceil(N / cols) <= MIN_WG_X) y = Math.min(y, CPU_NARROW_Y);
   return { x: INVOCATIONS / y, y, rows, cols };
 }
 
@@ -151,7 +160,7 @@ export function sharedRowsApplies(gpu: Gpu): boolean {
 }
 
 async function recordRegister(gpu: Gpu, o: Operands, sharedRows: boolean): Promise<void> {
-  const wg = matmulWorkgroup(o.M, o.N);
+  const wg = matmulWorkgroup(o.M, o.N, gpu.ctx.adapter.isSoftware);
   const [shader, entry] = sharedRows ? [MATMUL_SHARED_ROWS, 'matmul_shared_rows'] : [MATMUL, 'matmul'];
   // The workgroup shape and the bias go in the uniform, not in overrides: one pipeline serves every
   // shape (see matmul.wgsl).

@@ -110,6 +110,25 @@ describe('matmul epilogue and batching', () => {
     }
   });
 
+  it('on a CPU adapter, a product whose N fits one workgroup row spreads its rows over more workgroups, and each matches the reference', async () => {
+    // The LM head's backward into the hidden state (N = hidden size 64, M = the loss rows): 16×16
+    // invocations made M = 100 one workgroup, one thread of SwiftShader's; 64×4 makes it four.
+    expect(matmulWorkgroup(100, 64, true)).toEqual({ x: 64, y: 4, rows: 8, cols: 8 });
+    expect(matmulWorkgroup(100, 64)).toEqual({ x: 16, y: 16, rows: 8, cols: 8 });
+    expect(matmulWorkgroup(100, 136, true), 'N past one workgroup row keeps the square shape').toEqual({ x: 16, y: 16, rows: 8, cols: 8 });
+    expect(matmulWorkgroup(9, 64, true), 'few rows keep their flat shape').toEqual({ x: 128, y: 2, rows: 8, cols: 8 });
+    const shared = await testGpu();
+    expect(shared.ctx.adapter.isSoftware, 'these tests run on SwiftShader').toBe(true);
+    const variants: MatmulVariant[] = [{ kind: 'register' }];
+    if (sharedRowsApplies(shared)) variants.push({ kind: 'register', sharedRows: true });
+    for (const variant of variants) {
+      // Rows past M in the last workgroup, columns past N in every one, K tails, a packed weight, accumulate.
+      await runCase(shared, { M: 100, N: 64, K: 40, variant });
+      await runCase(shared, { M: 70, N: 50, K: 37, transB: true, bDtype: 'bf16', accumulate: true, alpha: 0.5, variant });
+      await runCase(shared, { M: 33, N: 128, K: 16, transA: true, withBias: true, variant });
+    }
+  });
+
   it('runs a batch of independent products with strides and offsets (attention heads)', async () => {
     const gpu = await testGpu();
     // Scores S[h] = Q[h]·K[h]ᵀ over 3 heads, then O[h] = P[h]·V[h] with padded strides.
