@@ -122,9 +122,12 @@ const CPU_NARROW_Y = 4;
  * one workgroup row (N ≤ 128: the LM head's backward into the hidden state, the embedded model's
  * layers) then gets its rows in workgroups of 4 invocation rows, not 16: M = 100 was one workgroup,
  * one core busy, and runs as four. Its lanes past N leave at once (whole subgroups), so they cost
- * nothing there; on a GPU they would idle, so GPUs keep the square shape. */
+ * nothing there; on a GPU they would idle, so GPUs keep the square shape. And 5 to 8 rows (a decode
+ * step's batch against the LM head) are one block of 8 there, not two of 4: each weight value is
+ * read once, not twice, which costs more than the clamped rows it adds (a batch of 8 against the
+ * embedded model's 151,936-row head: 37 → 34 ms). */
 export function matmulWorkgroup(M: number, N: number, cpu = false): { x: number; y: number; rows: number; cols: number } {
-  const rows = M > 2 * BLOCK ? 2 * BLOCK : BLOCK;
+  const rows = M > 2 * BLOCK || (cpu && M > BLOCK) ? 2 * BLOCK : BLOCK;
   const cols = N > 2 * BLOCK ? 2 * BLOCK : BLOCK;
   const rowsOfBlocks = Math.ceil(M / rows);
   let y = INVOCATIONS / MIN_WG_X;

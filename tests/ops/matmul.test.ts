@@ -110,13 +110,18 @@ describe('matmul epilogue and batching', () => {
     }
   });
 
-  it('on a CPU adapter, a product whose N fits one workgroup row spreads its rows over more workgroups, and each matches the reference', async () => {
+  it('on a CPU adapter, a product whose N fits one workgroup row spreads its rows over more workgroups, 5 to 8 rows are one block, and each matches the reference', async () => {
     // The LM head's backward into the hidden state (N = hidden size 64, M = the loss rows): 16×16
     // invocations made M = 100 one workgroup, one thread of SwiftShader's; 64×4 makes it four.
     expect(matmulWorkgroup(100, 64, true)).toEqual({ x: 64, y: 4, rows: 8, cols: 8 });
     expect(matmulWorkgroup(100, 64)).toEqual({ x: 16, y: 16, rows: 8, cols: 8 });
     expect(matmulWorkgroup(100, 136, true), 'N past one workgroup row keeps the square shape').toEqual({ x: 16, y: 16, rows: 8, cols: 8 });
     expect(matmulWorkgroup(9, 64, true), 'few rows keep their flat shape').toEqual({ x: 128, y: 2, rows: 8, cols: 8 });
+    // A decode step's rows against the LM head: one block of 8 reads each weight value once.
+    expect(matmulWorkgroup(8, 151936, true)).toEqual({ x: 256, y: 1, rows: 8, cols: 8 });
+    expect(matmulWorkgroup(5, 151936, true)).toEqual({ x: 256, y: 1, rows: 8, cols: 8 });
+    expect(matmulWorkgroup(8, 151936)).toEqual({ x: 128, y: 2, rows: 4, cols: 8 });
+    expect(matmulWorkgroup(4, 151936, true)).toEqual({ x: 256, y: 1, rows: 4, cols: 8 });
     const shared = await testGpu();
     expect(shared.ctx.adapter.isSoftware, 'these tests run on SwiftShader').toBe(true);
     const variants: MatmulVariant[] = [{ kind: 'register' }];
@@ -126,6 +131,9 @@ describe('matmul epilogue and batching', () => {
       await runCase(shared, { M: 100, N: 64, K: 40, variant });
       await runCase(shared, { M: 70, N: 50, K: 37, transB: true, bDtype: 'bf16', accumulate: true, alpha: 0.5, variant });
       await runCase(shared, { M: 33, N: 128, K: 16, transA: true, withBias: true, variant });
+      // 5 to 8 rows in one block of 8: rows past M clamped, columns past N in the last workgroup.
+      await runCase(shared, { M: 8, N: 2100, K: 64, transB: true, bDtype: 'bf16', variant });
+      await runCase(shared, { M: 5, N: 2051, K: 66, transB: true, accumulate: true, variant });
     }
   });
 
