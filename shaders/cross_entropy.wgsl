@@ -2,7 +2,9 @@
 // the chunk's logits [T, C] come from matmul.wgsl). Never sees the whole [T, V] logits.
 //   forward   lse[t] = log Σ_v exp(z[t,v])     nll[t] = lse[t] − z[t, target[t]]   (0 if ignored)
 //   gradient  dH[t] = w[t] · (Σ_v softmax(z[t])_v · W[v] − W[target[t]])            (0 if ignored)
-// A target is ignored when it is outside [0, V) (−1 by convention: prompt, padding).
+// A target is ignored when it is outside [0, V) (−1 by convention: prompt, padding). With the LM
+// head's all-zero rows left out of W (ce_fold_zero_rows), V is W's rows + 1 and target V − 1 is
+// one of those rows.
 // Per chunk, `ce_chunk_stats` folds the chunk into a running (max m, Σ exp(z − m), target logit) per
 // token: m' = max(m, m_c), s' = s·e^(m−m') + s_c·e^(m_c−m'). `ce_finalize` turns those into lse, nll
 // and the per-segment NLL sums and token counts (segment 0 prompt, 1 cot, 2 call).
@@ -312,6 +314,27 @@ fn ce_chunk_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   let scale = exp(old.x - mNew);
   rescaleRunningSum(t, lid, scale);
   if (lid == 0u) { storeStats(t, mNew, old.y * scale + redS[0], tl); }
+}
+
+// ---- ce_fold_zero_rows: one invocation per token row ----
+// The LM head's rows that are all zero (src/model/compactHead.ts leaves them out of W) have logit
+// exactly 0 for every token: p.C of them fold into the running stats at once, as a chunk whose max
+// is 0 and whose Σ e^(z − 0) is p.C would. A target among them has logit 0, the stats' start value.
+// Training (p.flag 1) rescales the row's running Σ e^(z − m)·W to the new max; the zero rows add
+// nothing to it. Runs after every chunk of W.
+@compute @workgroup_size(WG)
+fn ce_fold_zero_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  if (t >= p.T) { return; }
+  let old = vec3<f32>(stats[t * 3u], stats[t * 3u + 1u], stats[t * 3u + 2u]);
+  let mNew = max(old.x, 0.0);
+  let scale = exp(old.x - mNew);
+  storeStats(t, mNew, old.y * scale + f32(p.C) * exp(-mNew), old.z);
+  if (p.flag == 1u) {
+    for (var h = 0u; h < p.H; h++) {
+      acc[t * p.H + h] *= scale;
+    }
+  }
 }
 
 // ---- ce_grad_finalize: one invocation per element of dH [T, H] (folded 1-D), in place ----

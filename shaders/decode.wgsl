@@ -4,6 +4,9 @@
 //                the lowest index (src/model/sampling.ts argmax), so only B ids are read back, not B·V
 //                logits. One workgroup per row; each thread scans a slice of the row, then a tree reduce.
 //   sample_rows  a temperature / top-p draw per row, also reading back only B ids (below).
+//   scatter_columns  the logits of an LM head without its all-zero rows (src/model/compactHead.ts),
+//                [B, C], into their columns of the [B, V] logits; the other columns stay the 0 the
+//                buffer was made with, which is exactly what a row of zeros gives.
 
 struct ArgmaxParams {
   V: u32,
@@ -240,4 +243,26 @@ fn sample_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     p = next;
   }
   chosen[wid.x] = lastKept;
+}
+
+// ---- scatter_columns: one thread per compact logit, workgroups (C / SWG) × rows ----
+
+struct ScatterParams {
+  V: u32,  // row length of the whole logits
+  C: u32,  // row length of the compact ones
+}
+
+@group(0) @binding(0) var<uniform> scatter: ScatterParams;
+@group(0) @binding(12) var<storage, read> compactLogits: array<f32>;  // [B, C]
+@group(0) @binding(13) var<storage, read> columns: array<u32>;        // [C] each one's vocabulary id
+@group(0) @binding(14) var<storage, read_write> allLogits: array<f32>; // [B, V]
+
+override SWG: u32 = 64;
+
+@compute @workgroup_size(SWG)
+fn scatter_columns(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let j = wid.x * SWG + lid;
+  if (j >= scatter.C) { return; }
+  let row = wid.y;
+  allLogits[row * scatter.V + columns[j]] = compactLogits[row * scatter.C + j];
 }

@@ -6,6 +6,12 @@ import { embeddingForward, type TableChunk } from '../ops/embedding.ts';
 import type { WeightDtype as OpDtype } from '../ops/matmul.ts';
 import type { ModelSpec } from './config.ts';
 import type { GpuWeight } from './upload.ts';
+import { buildCompactHead, type CompactHead } from './compactHead.ts';
+
+/** The tensor the LM head is: the embedding's when tied. */
+export function lmHeadTensor(spec: ModelSpec): string {
+  return spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+}
 
 export interface LayerWeights {
   inputNorm: GPUBuffer;
@@ -32,6 +38,8 @@ export interface DeviceWeights {
   embed: TableChunk[];
   /** Row chunks of the LM head: the embedding's own when tied. */
   lmHead: TableChunk[];
+  /** The LM head without its all-zero rows, for the loss, where almost all are (compactHead.ts). */
+  compactHead: CompactHead | null;
   finalNorm: GPUBuffer;
   layers: LayerWeights[];
   /** Buffers this module allocated itself (the f32 biases), freed with the weights. */
@@ -100,11 +108,19 @@ export async function arrangeWeights(gpu: Gpu, spec: ModelSpec, weights: Map<str
     layers.push(l);
   }
   const embed = chunks(weights, 'model.embed_tokens.weight');
+  const lmHead = spec.tieWordEmbeddings ? embed : chunks(weights, 'lm_head.weight');
+  const kept = weights.get(lmHeadTensor(spec))?.keptRows;
+  let compactHead: CompactHead | null = null;
+  if (kept) {
+    compactHead = await buildCompactHead(gpu, lmHead, dtype, spec.vocabSize, spec.hiddenSize, kept);
+    owned.push(compactHead.buffer, compactHead.columns);
+  }
   return {
     spec,
     dtype,
     embed,
-    lmHead: spec.tieWordEmbeddings ? embed : chunks(weights, 'lm_head.weight'),
+    lmHead,
+    compactHead,
     finalNorm: single(weights, 'model.norm.weight'),
     layers,
     owned,

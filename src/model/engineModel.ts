@@ -6,7 +6,7 @@ import { openModel } from './checkpoint.ts';
 import { releaseAfter } from './releaseAfter.ts';
 import type { ModelFiles } from './model-files.ts';
 import { uploadModelWeights, destroyWeights, type UploadProgress } from './upload.ts';
-import { arrangeWeights } from './deviceWeights.ts';
+import { arrangeWeights, lmHeadTensor } from './deviceWeights.ts';
 import { createDeviceLora, destroyDeviceLora, deviceLoraBytes } from './deviceLora.ts';
 import { createActivations, destroyActivations } from './activations.ts';
 import { initLoraAdapter, validateLoraSettings, type LoraAdapter, type LoraSettings } from './lora.ts';
@@ -47,12 +47,12 @@ export async function loadEngineModel(gpu: Gpu, files: ModelFiles, opts: EngineM
   const uploaded = await releaseAfter(async () => {
     const toF16 = (opts.weightPrecision ?? 'auto') === 'auto' && subgroupMatrixLanes(gpu) > 0;
     try {
-      return await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress, bf16AsF16: toF16 });
+      return await uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress, bf16AsF16: toF16, findNonzeroRows: lmHeadTensor(spec) });
     } catch (err) {
       if (!(err instanceof F16RangeError)) throw err;
       // Tensor cores need f16; a weight f16 cannot hold keeps the whole model in bf16 (f32 math).
       weightNote = `${err.message}; the model stays in bf16 and its products run without tensor cores`;
-      return uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress });
+      return uploadModelWeights(gpu.ctx, spec, checkpoint, { onProgress: opts.onProgress, findNonzeroRows: lmHeadTensor(spec) });
     }
   }, () => checkpoint.close());
   // What is made below is freed again when a later part throws (an adapter that does not fit, a

@@ -23,7 +23,7 @@ import { rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeAppend } from '../ops/rope.ts';
 import { attentionCachedRows, attentionDecode, attentionDecodeForm, attentionDecodeScratchBytes, type AttentionDecodeForm } from '../ops/attention.ts';
 import { embeddingForward } from '../ops/embedding.ts';
-import { argmaxRows } from '../ops/decode.ts';
+import { argmaxRows, scatterColumns } from '../ops/decode.ts';
 import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import { createBatchSlots, writeBatch, type BatchSlots } from './batchBuffers.ts';
@@ -58,7 +58,9 @@ interface DecodeBuffers {
   up: GPUBuffer; // [B, I]
   act: GPUBuffer; // [B, I]
   loraU: GPUBuffer; // [B, r] x·Aᵀ, reused by every target in turn
-  logits: GPUBuffer; // [B, V]
+  logits: GPUBuffer; // [B, V]; columns of the LM head's zero rows are never written: they stay 0
+  /** [B, rows] the logits of the model's compact LM head (compactHead.ts), when it has one. */
+  compactLogits: GPUBuffer | null;
   chosen: GPUBuffer; // [B] u32 chosen ids
   /** The split decode attention's per-chunk partials, sized once for the cache's capacity (null
    * where the single pass runs). */
@@ -163,6 +165,7 @@ export function createGenerator(m: ModelState, B: number, maxSeq: number, opts: 
       act: f32(B * I, 'decode.act'),
       loraU: f32(B * (m.lora?.settings.rank ?? 1), 'decode.loraU'),
       logits: f32(B * spec.vocabSize, 'decode.logits'),
+      compactLogits: m.weights.compactHead ? f32(B * m.weights.compactHead.rows, 'decode.compactLogits') : null,
       chosen: f32(B, 'decode.chosen'),
       attentionPartials: null,
       sampler: null,
@@ -496,10 +499,17 @@ async function recordDecodeStep(g: Generator, input: DecodeStepInput): Promise<v
   const buf = decodeLayerBuffers(g);
   for (let l = 0; l < spec.numLayers; l++) await decodeLayer(g, l, buf);
   await rmsNormForward(gpu, { x: d.x, weight: m.weights.finalNorm, weightDtype: m.weights.dtype, y: d.h, rstd: d.rstd, rows: B, C: spec.hiddenSize, eps: spec.rmsNormEps });
-  // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
-  // writes its columns of the [B, V] logits.
-  for (const chunk of m.weights.lmHead) {
-    await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
+  const compact = m.weights.compactHead;
+  if (compact) {
+    // Only the head's rows that are not all zero: the others' columns hold the 0 they would give.
+    await matmul(gpu, { a: d.h, b: compact.buffer, c: d.compactLogits!, M: B, N: compact.rows, K: spec.hiddenSize, transB: true, bDtype: 'f32' });
+    await scatterColumns(gpu, { compact: d.compactLogits!, columns: compact.columns, out: d.logits, rows: B, C: compact.rows, V });
+  } else {
+    // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk
+    // writes its columns of the [B, V] logits.
+    for (const chunk of m.weights.lmHead) {
+      await matmul(gpu, { a: d.h, b: chunk.buffer, c: d.logits, M: B, N: chunk.rows, K: spec.hiddenSize, transB: true, bDtype: m.weights.dtype, offsetC: chunk.firstRow, rowStrideC: V });
+    }
   }
   if (input.output === 'greedy') {
     await argmaxRows(gpu, { logits: d.logits, chosen: d.chosen, rows: B, V });

@@ -3,10 +3,13 @@
 // ∂L/∂(final norm output) into grads.dH from per-token loss weights, taken in the same pass.
 // Only positions with a target go through the LM head: their hidden rows are gathered into a
 // compact [M, H] block first (prompt tokens carry no loss, and with a 150k vocabulary the head
-// dominates a small model's step), and the backward scatters the gradient rows back.
+// dominates a small model's step), and the backward scatters the gradient rows back. Where the
+// model's LM head is almost all zero rows (compactHead.ts: the embedded model), the products run
+// against its other rows only, the targets renumbered to them on the CPU.
 import { createStorageBuffer, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { embeddingBackward, embeddingForward, uploadEmbeddingBackwardPlan, type EmbeddingGradPlanBuffers } from '../ops/embedding.ts';
-import { createCrossEntropyScratch, crossEntropyChunk, crossEntropyForward, crossEntropyWithGradient, SEGMENT_COUNT, type CrossEntropyScratch } from '../ops/crossEntropy.ts';
+import { createCrossEntropyScratch, crossEntropyChunk, crossEntropyForward, crossEntropyWithGradient, SEGMENT_COUNT, type CrossEntropyScratch, type CrossEntropyShape } from '../ops/crossEntropy.ts';
+import { compactTarget, type CompactHead } from './compactHead.ts';
 import type { ModelState } from './transformer.ts';
 
 export interface LossInputs {
@@ -37,6 +40,8 @@ export interface LossHead {
   segmentCount: GPUBuffer;
   scratch: CrossEntropyScratch;
   chunk: number;
+  /** The model's LM head without its zero rows, when it has one: targets are written as its rows. */
+  compact: CompactHead | null;
   bytes: number;
   destroy(): void;
 }
@@ -64,6 +69,7 @@ export function createLossHead(gpu: Gpu, m: ModelState, maxTokens: number): Loss
     plan: null,
     scratch,
     chunk,
+    compact: m.weights.compactHead,
     bytes: all.reduce((n, b) => n + b.size, 0),
     destroy: () => {
       all.forEach((b) => b.destroy());
@@ -85,7 +91,8 @@ export function writeLossInputs(gpu: Gpu, head: LossHead, inputs: LossInputs): n
   head.plan = M > 0 ? uploadEmbeddingBackwardPlan(gpu.ctx, head.lossRows) : null;
   if (M === 0) return 0;
   writeBuffer(gpu.ctx, head.rows, head.lossRows);
-  writeBuffer(gpu.ctx, head.targets, Int32Array.from(rows, (i) => inputs.targets[i]));
+  const compact = head.compact;
+  writeBuffer(gpu.ctx, head.targets, Int32Array.from(rows, (i) => (compact ? compactTarget(compact, inputs.targets[i]) : inputs.targets[i])));
   writeBuffer(gpu.ctx, head.segments, Uint32Array.from(rows, (i) => inputs.targetSegments[i]));
   writeBuffer(gpu.ctx, head.tokenWeights, Float32Array.from(rows, (i) => inputs.weights[i]));
   return M;
@@ -102,7 +109,7 @@ export async function lossForward(m: ModelState, head: LossHead, N: number): Pro
   const M = head.lossRows.length;
   if (M === 0) return;
   await gatherLossRows(m, head, N);
-  await crossEntropyForward(m.gpu, { T: M, H: m.spec.hiddenSize, V: m.spec.vocabSize, chunk: head.chunk }, lossBuffers(m, head));
+  await crossEntropyForward(m.gpu, lossShape(m, head, M), lossBuffers(m, head));
 }
 
 /** The NLL as lossForward, and ∂L/∂(final norm output) written into grads.dH (rows without a loss
@@ -113,7 +120,7 @@ export async function lossForwardBackward(m: ModelState, head: LossHead, N: numb
   m.gpu.recorder.clear(m.acts.grads.dH, 0, N * H * 4);
   if (M === 0) return;
   await gatherLossRows(m, head, N);
-  await crossEntropyWithGradient(m.gpu, { T: M, H, V: m.spec.vocabSize, chunk: head.chunk }, {
+  await crossEntropyWithGradient(m.gpu, lossShape(m, head, M), {
     ...lossBuffers(m, head),
     tokenWeight: head.tokenWeights,
     dHidden: head.compactGrad,
@@ -128,11 +135,17 @@ async function gatherLossRows(m: ModelState, head: LossHead, N: number): Promise
   await embeddingForward(m.gpu, { ids: head.rows, table: [{ buffer: m.acts.finalNormOut, firstRow: 0, rows: N }], out: head.compactHidden, tokens: head.lossRows.length, C: H, vocab: N });
 }
 
+function lossShape(m: ModelState, head: LossHead, M: number): CrossEntropyShape {
+  const H = m.spec.hiddenSize;
+  if (!head.compact) return { T: M, H, V: m.spec.vocabSize, chunk: head.chunk };
+  return { T: M, H, V: head.compact.rows, chunk: head.chunk, zeroRows: head.compact.zeroRows };
+}
+
 function lossBuffers(m: ModelState, head: LossHead) {
   return {
     hidden: head.compactHidden,
-    weight: m.weights.lmHead,
-    weightDtype: m.weights.dtype,
+    weight: head.compact ? head.compact.buffer : m.weights.lmHead,
+    weightDtype: head.compact ? ('f32' as const) : m.weights.dtype,
     targets: head.targets,
     segments: head.segments,
     nll: head.nll,

@@ -12,6 +12,7 @@ import type { Checkpoint } from './checkpoint.ts';
 import { DTYPE_BYTES, type WeightDtype } from './dtype.ts';
 import { readTensorRange } from './safetensors.ts';
 import { bf16BytesToF16 } from './f16Weights.ts';
+import { NonzeroRowScan } from './compactHead.ts';
 
 export interface GpuWeightPart {
   buffer: GPUBuffer;
@@ -26,6 +27,9 @@ export interface GpuWeight {
   shape: number[];
   /** One part unless the tensor exceeds the binding limit. */
   parts: GpuWeightPart[];
+  /** For the tensor named by UploadOptions.findNonzeroRows: its rows that are not all zero, or null
+   * when more than compactHead.ts's share are. */
+  keptRows?: Uint32Array | null;
 }
 
 export interface UploadProgress {
@@ -42,6 +46,8 @@ export interface UploadOptions {
   onProgress?: (p: UploadProgress) => void;
   /** Store bf16 tensors as f16 (throws F16RangeError naming a tensor that does not fit). */
   bf16AsF16?: boolean;
+  /** A [rows, …] tensor (the LM head) whose all-zero rows to find as its bytes stream past. */
+  findNonzeroRows?: string;
 }
 
 /** Rows per part so each part fits both maxBufferSize and maxStorageBufferBindingSize. */
@@ -72,6 +78,7 @@ export async function uploadModelWeights(ctx: GpuContext, spec: ModelSpec, ckpt:
       const totalRows = shape.length > 1 ? shape[0] : 1;
       const weight: GpuWeight = { name: w.name, dtype, shape, parts: [] };
       out.set(w.name, weight);
+      const scan = opts.findNonzeroRows === w.name && shape.length === 2 ? new NonzeroRowScan(shape[0], shape[1], t.dtype as WeightDtype) : null;
       for (let firstRow = 0; firstRow < totalRows; firstRow += perPart) {
         const rows = Math.min(perPart, totalRows - firstRow);
         const partBytes = rows * rowBytes;
@@ -81,9 +88,11 @@ export async function uploadModelWeights(ctx: GpuContext, spec: ModelSpec, ckpt:
         for (let off = 0; off < partBytes; off += chunkBytes) {
           const len = Math.min(chunkBytes, partBytes - off);
           const read = await readTensorRange(t.source, t, firstRow * rowBytes + off, len);
+          scan?.add(read, firstRow * rowBytes + off);
           writeBuffer(ctx, buffer, convert ? bf16BytesToF16(read, w.name) : read, off);
         }
       }
+      if (scan) weight.keptRows = scan.keptRows();
       bytesDone += t.byteLength;
       opts.onProgress?.({ tensor: w.name, tensorsDone: i + 1, tensorsTotal: manifest.length, bytesDone, bytesTotal });
     }

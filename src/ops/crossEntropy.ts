@@ -40,6 +40,15 @@ export interface CrossEntropyShape {
   /** How rows of logits are read (rowLoads.ts; 'vec4' only for chunks of a multiple of 4 columns);
    * default rowLoads(gpu). Either gives the same bits. */
   rowLoads?: RowLoads;
+  /** Rows of the LM head left out of W because they are all zero (src/model/compactHead.ts): W holds
+   * the V others, a target is an index into W or V for one of the left-out rows, and their logits,
+   * exactly 0, are folded in after the chunks (ce_fold_zero_rows) instead of computed. */
+  zeroRows?: number;
+}
+
+/** The V the kernels check targets against: one past W's rows when a target may be a left-out row. */
+function targetLimit(s: CrossEntropyShape): number {
+  return s.V + ((s.zeroRows ?? 0) > 0 ? 1 : 0);
 }
 
 /** The entry point for one chunk's rows, its workgroup size and the binding of its logits. */
@@ -164,8 +173,9 @@ export async function crossEntropyForward(gpu: Gpu, s: CrossEntropyShape, b: Cro
     const stats = rowEntry(gpu, s, c.C, 'ce_chunk_stats', 1, 13);
     // Both read the target's logit through binding 1.
     const bindings = { 1: b.scratch.logits, 2: b.targets, 3: b.scratch.stats, [stats.binding]: b.scratch.logits };
-    gpu.recorder.dispatch(await stats.pipeline, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0), bindings, rows);
+    gpu.recorder.dispatch(await stats.pipeline, params(s.T, c.C, c.v0, targetLimit(s), c.v0 === 0 ? 1 : 0), bindings, rows);
   }
+  await foldZeroRows(gpu, s, b.scratch.stats, null, b.lse);
   await finalizeLoss(gpu, s, b);
 }
 
@@ -179,15 +189,27 @@ export async function crossEntropyWithGradient(gpu: Gpu, s: CrossEntropyShape, b
     await chunkLogits(gpu, s, b.hidden, c, b.weightDtype, b.scratch.logits);
     const softmax = rowEntry(gpu, s, c.C, 'ce_chunk_softmax', 9, 14);
     const bindings = { 2: b.targets, 3: b.scratch.stats, [softmax.binding]: b.scratch.logits, 11: b.dHidden };
-    gpu.recorder.dispatch(await softmax.pipeline, params(s.T, c.C, c.v0, s.V, c.v0 === 0 ? 1 : 0, s.H), bindings, rows);
+    gpu.recorder.dispatch(await softmax.pipeline, params(s.T, c.C, c.v0, targetLimit(s), c.v0 === 0 ? 1 : 0, s.H), bindings, rows);
     // Σ[T,H] (+)= e^(z − m)[T,C] · W[v0:v0+C, :]  (W rows are the chunk's [C, H], not transposed)
     await matmul(gpu, { a: b.scratch.logits, b: c.part.buffer, c: b.dHidden, M: s.T, N: s.H, K: c.C, bDtype: b.weightDtype, offsetB: c.offset, accumulate: c.v0 > 0 });
   }
+  await foldZeroRows(gpu, s, b.scratch.stats, b.dHidden, b.lse);
   await finalizeLoss(gpu, s, b);
   await embeddingForward(gpu, { ids: b.targets, table: b.weight, tableDtype: b.weightDtype, out: b.targetRows, tokens: s.T, C: s.H, vocab: s.V });
   const finalize = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_grad_finalize', { WG });
   const groups = splitWorkgroups(Math.ceil((s.T * s.H) / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
-  gpu.recorder.dispatch(finalize, params(s.T, 0, 0, s.V, 0, s.H), { 2: b.targets, 3: b.scratch.stats, 10: b.tokenWeight, 11: b.dHidden, 12: b.targetRows }, groups);
+  gpu.recorder.dispatch(finalize, params(s.T, 0, 0, targetLimit(s), 0, s.H), { 2: b.targets, 3: b.scratch.stats, 10: b.tokenWeight, 11: b.dHidden, 12: b.targetRows }, groups);
+}
+
+/** The left-out zero rows (shape.zeroRows) folded into the running stats, and, when training, the
+ * running Σ e^(z − m)·W in `runningSum` rescaled to the new max. `unused` fills the running sum's
+ * binding when there is none (the entry point's layout has it; the forward never touches it). */
+async function foldZeroRows(gpu: Gpu, s: CrossEntropyShape, stats: GPUBuffer, runningSum: GPUBuffer | null, unused: GPUBuffer): Promise<void> {
+  const Z = s.zeroRows ?? 0;
+  if (Z === 0) return;
+  const fold = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_fold_zero_rows', { WG });
+  const groups = splitWorkgroups(Math.ceil(s.T / WG), gpu.ctx.limits.maxComputeWorkgroupsPerDimension);
+  gpu.recorder.dispatch(fold, params(s.T, Z, 0, targetLimit(s), runningSum ? 1 : 0, s.H), { 3: stats, 11: runningSum ?? unused }, groups);
 }
 
 /** lse, nll and the segment sums from the running stats. */
@@ -195,7 +217,7 @@ async function finalizeLoss(gpu: Gpu, s: CrossEntropyShape, b: CrossEntropyForwa
   const finalize = await gpu.pipelines.pipeline(CROSS_ENTROPY, 'ce_finalize', { WG });
   gpu.recorder.dispatch(
     finalize,
-    params(s.T, 0, 0, s.V, b.accumulateSegments ? 1 : 0),
+    params(s.T, 0, 0, targetLimit(s), b.accumulateSegments ? 1 : 0),
     { 2: b.targets, 3: b.scratch.stats, 4: b.segments, 5: b.lse, 6: b.nll, 7: b.segmentNll, 8: b.segmentCount },
     [1],
   );

@@ -1,5 +1,6 @@
 // Launches of shaders/decode.wgsl: the greedy argmax over rows of logits (its sampling kernel is
-// launched by ./sampling.ts). Records into gpu.recorder only; never submits, never reads back.
+// launched by ./sampling.ts), and the compact LM head's logits put in their columns. Records into
+// gpu.recorder only; never submits, never reads back.
 import { packParams, shaderFile, type Gpu } from '../gpu/index.ts';
 import { rowLoads } from './rowLoads.ts';
 import code from '../../shaders/decode.wgsl?raw';
@@ -29,4 +30,14 @@ export async function argmaxRows(gpu: Gpu, a: { logits: GPUBuffer; chosen: GPUBu
   const chunks = (a.scan ?? rowScan(gpu)) === 'chunks';
   const pipeline = await gpu.pipelines.pipeline(DECODE, 'argmax_rows', { AWG: chunks ? ARGMAX_WG_CHUNKS : ARGMAX_WG, ROW_CHUNKS: chunks ? 1 : 0 });
   gpu.recorder.dispatch(pipeline, packParams([{ u32: a.V }, { u32: a.offset ?? 0 }]), { 6: a.logits, 7: a.chosen, 11: a.logits }, [a.rows]);
+}
+
+const SCATTER_WG = 64;
+
+/** Records out[b·V + columns[j]] = compact[b·C + j] for b < rows, j < C: the logits of an LM head
+ * without its all-zero rows into the whole row, whose other columns the caller keeps at 0. */
+export async function scatterColumns(gpu: Gpu, a: { compact: GPUBuffer; columns: GPUBuffer; out: GPUBuffer; rows: number; C: number; V: number }): Promise<void> {
+  if (a.rows > gpu.ctx.limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`scatterColumns: ${a.rows} rows exceed one dispatch dimension`);
+  const pipeline = await gpu.pipelines.pipeline(DECODE, 'scatter_columns', { SWG: SCATTER_WG });
+  gpu.recorder.dispatch(pipeline, packParams([{ u32: a.V }, { u32: a.C }]), { 12: a.compact, 13: a.columns, 14: a.out }, [Math.ceil(a.C / SCATTER_WG), a.rows]);
 }

@@ -54,7 +54,7 @@ function uploadWeight(gpu: Gpu, pr: Problem, parts?: number[]): GPUBuffer | Tabl
   });
 }
 
-async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array }; parts?: number[]; rowLoads?: RowLoads } = {}) {
+async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumulateFrom?: { nll: Float32Array; count: Uint32Array }; parts?: number[]; rowLoads?: RowLoads; zeroRows?: number } = {}) {
   const { T, H, V } = pr;
   const used = chunk ?? crossEntropyChunk(gpu, T, V);
   const hidden = uploadBuffer(gpu.ctx, pr.hidden as Float32Array, 'hidden');
@@ -66,7 +66,7 @@ async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumul
   const segmentNll = uploadBuffer(gpu.ctx, opts.accumulateFrom?.nll ?? new Float32Array(3), 'segNll');
   const segmentCount = uploadBuffer(gpu.ctx, opts.accumulateFrom?.count ?? new Uint32Array(3), 'segCount');
   const scratch = createCrossEntropyScratch(gpu, T, used);
-  await crossEntropyForward(gpu, { T, H, V, chunk, rowLoads: opts.rowLoads }, { hidden, weight, weightDtype: pr.dtype, targets, segments, nll, lse, segmentNll, segmentCount, scratch, accumulateSegments: !!opts.accumulateFrom });
+  await crossEntropyForward(gpu, { T, H, V, chunk, rowLoads: opts.rowLoads, zeroRows: opts.zeroRows }, { hidden, weight, weightDtype: pr.dtype, targets, segments, nll, lse, segmentNll, segmentCount, scratch, accumulateSegments: !!opts.accumulateFrom });
   gpu.recorder.submit();
   const out = {
     nll: await readF32(gpu.ctx, nll, T),
@@ -81,7 +81,7 @@ async function runForward(gpu: Gpu, pr: Problem, chunk?: number, opts: { accumul
 
 /** The training pass: the forward's outputs and dH, from crossEntropyWithGradient. With
  * `intoHidden` the targets' rows are gathered into the hidden buffer (as the loss head does). */
-async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opts: { parts?: number[]; intoHidden?: boolean; rowLoads?: RowLoads } = {}) {
+async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opts: { parts?: number[]; intoHidden?: boolean; rowLoads?: RowLoads; zeroRows?: number } = {}) {
   const { T, H, V } = pr;
   const used = chunk ?? crossEntropyChunk(gpu, T, V);
   const bufs = {
@@ -99,7 +99,7 @@ async function runGradient(gpu: Gpu, pr: Problem, chunk: number | undefined, opt
     dHidden: uploadBuffer(gpu.ctx, new Float32Array(T * H).fill(Number.NaN), 'dH'),
     rows: createStorageBuffer(gpu.ctx, T * H * 4, 'targetRows'),
   };
-  await crossEntropyWithGradient(gpu, { T, H, V, chunk, rowLoads: opts.rowLoads }, { ...bufs, weightDtype: pr.dtype, targetRows: opts.intoHidden ? bufs.hidden : bufs.rows });
+  await crossEntropyWithGradient(gpu, { T, H, V, chunk, rowLoads: opts.rowLoads, zeroRows: opts.zeroRows }, { ...bufs, weightDtype: pr.dtype, targetRows: opts.intoHidden ? bufs.hidden : bufs.rows });
   gpu.recorder.submit();
   const out = {
     nll: await readF32(gpu.ctx, bufs.nll, T),
@@ -227,6 +227,55 @@ describe('LM-head cross-entropy with its gradient (training)', () => {
     await expect(runForward(gpu, pr, 8, { parts: [8, 8] })).rejects.toThrow('cross-entropy: no part of the LM head holds vocabulary row 16 (of 20)');
   });
 });
+
+describe('LM-head cross-entropy with the head’s all-zero rows left out (folded in as logits of exactly 0)', () => {
+  /** The problem with most rows of W zeroed, and the same problem on W's other rows only: targets
+   * renumbered to them, one past them for a zero row (compactHead.ts's convention). */
+  function withZeroRows(pr: Problem, kept: number[]): { full: Problem; compact: Problem; zeroRows: number } {
+    const { V, H } = pr;
+    const W = Float64Array.from(pr.weight);
+    for (let v = 0; v < V; v++) if (!kept.includes(v)) W.fill(0, v * H, (v + 1) * H);
+    const full = { ...pr, weight: W, weightPacked: Float32Array.from(W) };
+    const compactW = Float32Array.from(kept.flatMap((v) => Array.from(W.subarray(v * H, (v + 1) * H))));
+    const targets = Int32Array.from(pr.targets, (t) => (t < 0 || t >= V ? -1 : kept.includes(t) ? kept.indexOf(t) : kept.length));
+    return { full, compact: { ...pr, V: kept.length, weight: compactW, weightPacked: compactW, targets }, zeroRows: V - kept.length };
+  }
+
+  it('matches the whole head’s loss and gradient, over several chunks, with targets on zero rows and rows whose logits are all below 0', async () => {
+    const gpu = await testGpu();
+    const pr = makeProblem(9, 6, 50, 'f32', 77);
+    const kept = [2, 3, 11, 17, 30, 41, 49];
+    // Targets on zero rows (0, 5) beside kept ones; one row's hidden state makes every kept logit
+    // far below 0, so the zero rows hold its max.
+    (pr.targets as Int32Array).set([5, 3, 0, 41], 1);
+    const row = 2;
+    const W = pr.weight as Float32Array;
+    for (const v of kept) W[v * pr.H] = Math.abs(W[v * pr.H]) + 0.5;
+    const h = pr.hidden as Float32Array;
+    h.fill(0, row * pr.H, (row + 1) * pr.H);
+    h[row * pr.H] = -10;
+    const { full, compact, zeroRows } = withZeroRows(pr, kept);
+    const wantNll = crossEntropyForwardRef(full);
+    expect(Array.from(kept, (v) => dotRow(full, row, v)).every((z) => z < -1), 'row 2: every kept logit below 0').toBe(true);
+    for (const chunk of [3, 7, undefined]) {
+      const { out, bufs } = await runForward(gpu, compact, chunk, { zeroRows });
+      expectClose(out.lse, wantNll.lse, NLL_TOL, `lse chunk=${chunk}`);
+      expectClose(out.nll, wantNll.nll, NLL_TOL, `nll chunk=${chunk}`);
+      expectClose(out.segmentNll, wantNll.segmentNll, { atol: 1e-4, rtol: 1e-5 }, `segment sums chunk=${chunk}`);
+      expect(Array.from(out.segmentCount), 'a target on a zero row counts').toEqual(Array.from(wantNll.segmentCount));
+      destroyAll(bufs);
+      const trained = await runGradient(gpu, compact, chunk, { zeroRows });
+      expectClose(trained.out.nll, wantNll.nll, NLL_TOL, `nll with the gradient chunk=${chunk}`);
+      expectClose(trained.dH, crossEntropyBackwardRef(full, full.tokenWeight), GRAD_TOL, `dH chunk=${chunk}`);
+    }
+  });
+});
+
+function dotRow(pr: Problem, t: number, v: number): number {
+  let z = 0;
+  for (let j = 0; j < pr.H; j++) z += (pr.hidden[t * pr.H + j] as number) * (pr.weight[v * pr.H + j] as number);
+  return z;
+}
 
 describe('LM-head cross-entropy rows read four logits a load (CPU adapters)', () => {
   it('gives the bits of one logit a load: loss, running stats, segment sums and dH, over chunks of 8,192 and a last one of 3,616; in parts, chunks of 3,610 and 6 (not multiples of 4) read one a load', async () => {

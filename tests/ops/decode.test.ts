@@ -1,10 +1,10 @@
 // The decode step's choice on the GPU against the CPU: the argmax equals the greedy choice, ties to the
 // lowest index, over a 151,936-wide row, with each way a thread may scan its share of the row (strided
 // on GPUs, contiguous stretches four at a time on CPU adapters; both run here). (Its RoPE and
-// KV-cache append: tests/ops/rope.test.ts.)
+// KV-cache append: tests/ops/rope.test.ts.) And the compact LM head's logits put in their columns.
 import { describe, expect, it } from 'vitest';
-import { readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { argmaxRows, rowScan, type RowScan } from '../../src/ops/decode.ts';
+import { readF32, readU32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { argmaxRows, rowScan, scatterColumns, type RowScan } from '../../src/ops/decode.ts';
 import { argmax } from '../../src/model/sampling.ts';
 import { randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -74,4 +74,21 @@ describe.each(['strided', 'chunks'] as const)('greedy argmax on the GPU, %s', (s
 it('CPU adapters scan contiguous stretches, GPUs strided', async () => {
   const gpu = await testGpu();
   expect(rowScan(gpu)).toBe(gpu.ctx.adapter.isSoftware ? 'chunks' : 'strided');
+});
+
+it('puts each compact logit in its column of its row, over more columns than a workgroup, and leaves the other columns as they were', async () => {
+  const gpu = await testGpu();
+  const rows = 3;
+  const V = 1000;
+  const columns = Uint32Array.from({ length: 150 }, (_, j) => j * 6 + (j % 5));
+  const C = columns.length;
+  const compact = randomArray(rows * C, 8, 1);
+  const before = Float32Array.from({ length: rows * V }, (_, i) => -i);
+  const want = Float32Array.from(before);
+  for (let b = 0; b < rows; b++) for (let j = 0; j < C; j++) want[b * V + columns[j]] = compact[b * C + j];
+  const [gc, gcols, out] = [uploadBuffer(gpu.ctx, compact, 'compact'), uploadBuffer(gpu.ctx, columns, 'columns'), uploadBuffer(gpu.ctx, before, 'logits')];
+  await scatterColumns(gpu, { compact: gc, columns: gcols, out, rows, C, V });
+  gpu.recorder.submit();
+  expect(Array.from(await readF32(gpu.ctx, out, rows * V))).toEqual(Array.from(want));
+  [gc, gcols, out].forEach((x) => x.destroy());
 });
