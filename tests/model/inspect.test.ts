@@ -56,7 +56,7 @@ describe('studio inspect', () => {
     const report = JSON.parse(out);
     expect(report.model).toBe('org/tiny@main');
     expect(report.spec.family).toBe('qwen2');
-    expect(report.settings).toMatchObject({ batch: 1, seqLen: 1024, recompute: true });
+    expect(report.settings).toMatchObject({ batch: DEFAULT_RUN_CONFIG.batchSize, seqLen: 1024, recompute: true });
     expect(report.plan.fits).toBe(true);
     // bf16 weights, plus the q/k/v biases the engine keeps widened to f32: 2 layers × (64 + 2·32) floats.
     expect(report.plan.categories.weights).toBe(report.parameters * 2 + 2 * (64 + 2 * 32) * 4);
@@ -126,6 +126,25 @@ describe('studio inspect', () => {
     const verdict = out.split('\n').find((l) => l.startsWith('HDR          does NOT fit'));
     expect(verdict).toContain('it retrains at sequence 3264 (a prompt of --prompt-tokens 3000, plus up to --max-tokens 200)');
     expect(verdict).toContain(`for studio hdr: lower its --max-tokens, or --mine-limit (fewer examples mined, so a shorter longest prompt), or retrain at a smaller --batch (default: the --adapter run folder’s, else ${DEFAULT_RUN_CONFIG.batchSize})`);
+  });
+
+  it('plans, without flags, the run studio train makes by default, and its help names those defaults', async () => {
+    // It planned batch 1 at LoRA rank 16 (the model code's adapter), while studio train runs batch
+    // 4 at rank 8: asking whether a default training run fits got the plan of another run.
+    const { settings, seqLenAssumed } = JSON.parse((await runCaptured([modelDir, '--json'])).out);
+    const d = DEFAULT_RUN_CONFIG;
+    expect(settings).toMatchObject({ batch: d.batchSize, rank: d.lora.rank, targets: d.lora.targets, recompute: d.recompute });
+    expect(inspect.usage).toMatch(new RegExp(`--batch N +micro-batch size \\(default ${d.batchSize}, as studio train\\)`));
+    expect(inspect.usage).toMatch(new RegExp(`--rank N +LoRA rank \\(default ${d.lora.rank}, as studio train\\)`));
+    expect(inspect.usage).toMatch(/--targets LIST +LoRA targets: q,k,v,o,gate,up,down or all \(default all, as studio train\)/);
+    expect(inspect.usage).toMatch(/keeps only layer inputs;\s+default off, as studio train\)/);
+    // Train takes the length from its data; inspect has none, so it says its length is assumed.
+    expect(inspect.usage).toMatch(/--seq N +sequence length in tokens \(default 1024; studio train picks it from the data\s+unless --seq is given\)/);
+    expect(seqLenAssumed).toBe(true);
+    expect(JSON.parse((await runCaptured([modelDir, '--seq', '64', '--json'])).out).seqLenAssumed).toBe(false);
+    const text = (await runCaptured([modelDir])).out;
+    expect(text).toContain(`memory plan  batch ${d.batchSize} × seq 1024 (assumed: studio train picks the length from the data unless --seq is given) = ${(d.batchSize * 1024).toLocaleString('en-US')} tokens`);
+    expect((await runCaptured([modelDir, '--seq', '64'])).out).toMatch(new RegExp(`memory plan  batch ${d.batchSize} × seq 64 = `));
   });
 
   it('fails with one-line errors for bad arguments', async () => {

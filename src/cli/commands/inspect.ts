@@ -5,7 +5,7 @@
 import { ASSUMED_GPU_MEMORY_BYTES } from '../../gpu/context.ts';
 import { openModel } from '../../model/checkpoint.ts';
 import { parameterCount, type ModelSpec } from '../../model/config.ts';
-import { DEFAULT_LORA, loraParameterCount, parseLoraTargets } from '../../model/lora.ts';
+import { LORA_TARGETS, loraParameterCount, parseLoraTargets, type LoraTarget } from '../../model/lora.ts';
 import { formatBytes, planMemory, type MemoryPlan, type PlanLimits } from '../../model/memory-plan.ts';
 import { DEFAULT_DECODE, type DecodeShape } from '../../model/decoding.ts';
 import { matmulScratchKind } from '../../ops/matmulKernels.ts';
@@ -18,12 +18,24 @@ import { resolveModel } from '../modelSource.ts';
 /** WebGPU's default limits: what every adapter grants, so a plan that fits these fits anywhere. */
 const WEBGPU_DEFAULT_LIMITS = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 };
 
+/** The run planned without flags is the one `studio train` makes without them, so "does a default
+ * run fit" gets that run's plan. */
+const TRAIN = DEFAULT_RUN_CONFIG;
+
+/** Train takes its length from the data, which inspect does not read: this stands in for it. */
+const ASSUMED_SEQ_LEN = 1024;
+
+const targetsWord = (targets: readonly LoraTarget[]) => (targets.length === LORA_TARGETS.length ? 'all' : targets.join(','));
+
 const usage = `studio inspect <model dir | owner/name> [options]
-  --batch N          micro-batch size (default 1)
-  --seq N            sequence length in tokens (default 1024)
-  --rank N           LoRA rank (default ${DEFAULT_LORA.rank})
-  --targets LIST     LoRA targets: q,k,v,o,gate,up,down or all (default all)
-  --recompute        recompute each layer's activations in backward (keeps only layer inputs)
+  --batch N          micro-batch size (default ${TRAIN.batchSize}, as studio train)
+  --seq N            sequence length in tokens (default ${ASSUMED_SEQ_LEN}; studio train picks it from the data
+                     unless --seq is given): the 95th percentile of the training examples' tokens,
+                     rounded up to 64; give that length here to plan the same run
+  --rank N           LoRA rank (default ${TRAIN.lora.rank}, as studio train)
+  --targets LIST     LoRA targets: q,k,v,o,gate,up,down or all (default ${targetsWord(TRAIN.lora.targets)}, as studio train)
+  --recompute        recompute each layer's activations in backward (keeps only layer inputs;
+                     default ${TRAIN.recompute ? 'on' : 'off'}, as studio train)
   --gen-batch N      answers generated at once by evaluation and HDR (default ${DEFAULT_DECODE.batch})
   --max-tokens N     new tokens per answer in evaluation and HDR (default ${DEFAULT_DECODE.maxNewTokens})
   --prompt-tokens N  the longest prompt evaluation and HDR decode (they render prompts whole,
@@ -53,13 +65,14 @@ const command: CliCommand = {
     }
     let targets;
     try {
-      targets = f.targets ? parseLoraTargets(f.targets) : [...DEFAULT_LORA.targets];
+      targets = f.targets ? parseLoraTargets(f.targets) : [...TRAIN.lora.targets];
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
     const { temperature } = samplingFlags(f);
     const decode: DecodeShape = { batch: f['gen-batch'] ?? DEFAULT_DECODE.batch, maxNewTokens: f['max-tokens'] ?? DEFAULT_DECODE.maxNewTokens, promptTokens: f['prompt-tokens'], sampled: temperature > 0 };
-    const shape = { batch: f.batch ?? 1, seqLen: f.seq ?? 1024, rank: f.rank ?? DEFAULT_LORA.rank, targets, recompute: f.recompute ?? false, decode };
+    const shape = { batch: f.batch ?? TRAIN.batchSize, seqLen: f.seq ?? ASSUMED_SEQ_LEN, rank: f.rank ?? TRAIN.lora.rank, targets, recompute: f.recompute ?? TRAIN.recompute, decode };
+    const seqLenAssumed = f.seq === undefined;
     for (const [k, v] of Object.entries({ batch: shape.batch, seq: shape.seqLen, rank: shape.rank, 'gen-batch': decode.batch, 'max-tokens': decode.maxNewTokens, ...(decode.promptTokens !== undefined && { 'prompt-tokens': decode.promptTokens }) })) {
       positiveInt(v, k, 1);
     }
@@ -85,12 +98,12 @@ const command: CliCommand = {
     }
     limits.memoryBytes = Math.round(memoryGib * 2 ** 30);
     const plan = planMemory(spec, shape, limits);
-    const loraParams = loraParameterCount(spec, { ...DEFAULT_LORA, rank: shape.rank, targets });
+    const loraParams = loraParameterCount(spec, { ...TRAIN.lora, rank: shape.rank, targets });
 
     if (f.json) {
-      console.log(JSON.stringify({ model: files.label, spec, parameters: parameterCount(spec), weightFiles, loraParameters: loraParams, settings: shape, limits, plan }));
+      console.log(JSON.stringify({ model: files.label, spec, parameters: parameterCount(spec), weightFiles, loraParameters: loraParams, settings: shape, seqLenAssumed, limits, plan }));
     } else {
-      printReport(files.label, spec, weightFiles, loraParams, shape, limits, plan);
+      printReport(files.label, spec, weightFiles, loraParams, shape, seqLenAssumed, limits, plan);
     }
     return plan.fits ? 0 : 3;
   },
@@ -99,7 +112,7 @@ export default command;
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-function printReport(label: string, s: ModelSpec, weightFiles: string[], loraParams: number, shape: { batch: number; seqLen: number; rank: number; targets: string[]; recompute: boolean; decode: DecodeShape }, limits: PlanLimits & { source: string }, plan: MemoryPlan): void {
+function printReport(label: string, s: ModelSpec, weightFiles: string[], loraParams: number, shape: { batch: number; seqLen: number; rank: number; targets: string[]; recompute: boolean; decode: DecodeShape }, seqLenAssumed: boolean, limits: PlanLimits & { source: string }, plan: MemoryPlan): void {
   const rope = s.ropeScaling ? `llama3 scaling ×${s.ropeScaling.factor} from ${s.ropeScaling.originalMaxPositionEmbeddings}` : 'no scaling';
   const parts = [s.tieWordEmbeddings ? 'tied LM head' : 'separate LM head', s.qkvBias ? 'q/k/v bias' : '', s.qkNorm ? 'q/k norm' : ''].filter(Boolean);
   const lines = [
@@ -109,7 +122,7 @@ function printReport(label: string, s: ModelSpec, weightFiles: string[], loraPar
     `parameters   ${n(parameterCount(s))} (${formatBytes(plan.categories.weights)} in ${weightFiles.join(', ')})`,
     `LoRA         r=${shape.rank} on ${shape.targets.join(',')}: ${n(loraParams)} trainable parameters`,
     '',
-    `memory plan  batch ${shape.batch} × seq ${shape.seqLen} = ${n(plan.tokens)} tokens, recompute ${shape.recompute ? 'on' : 'off'}, LM-head chunk ${plan.lmHeadChunk}`,
+    `memory plan  batch ${shape.batch} × seq ${shape.seqLen}${seqLenAssumed ? ' (assumed: studio train picks the length from the data unless --seq is given)' : ''} = ${n(plan.tokens)} tokens, recompute ${shape.recompute ? 'on' : 'off'}, LM-head chunk ${plan.lmHeadChunk}`,
   ];
   const c = plan.categories;
   const rows: Array<[string, number]> = [

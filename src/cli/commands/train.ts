@@ -42,23 +42,23 @@ options:
                           an HDR run) instead of α₀; its rule must be this run's
   --steps <n>             optimizer steps (default ${DEFAULT_RUN_CONFIG.steps}); or --epochs <n>
   --batch <n>             examples per micro-batch (default ${DEFAULT_RUN_CONFIG.batchSize})
-  --grad-accum <n>        micro-batches per optimizer step (default 1)
+  --grad-accum <n>        micro-batches per optimizer step (default ${DEFAULT_RUN_CONFIG.gradAccum})
   --seq <n>               sequence length in tokens (default: the 95th percentile of the training
                           examples' tokens, rounded up to 64); longer examples lose earlier turns,
                           whole, or are skipped (system prompt, tools and final turn are never cut)
   --lr <x>                learning rate (default ${DEFAULT_RUN_CONFIG.lr})
-  --schedule <s>          cosine | linear | constant (default cosine); --warmup <steps>
-  --rank <n> --alpha <x>  LoRA rank and alpha (default 8, 16); --rslora
+  --schedule <s>          cosine | linear | constant (default ${DEFAULT_RUN_CONFIG.schedule}); --warmup <steps>
+  --rank <n> --alpha <x>  LoRA rank and alpha (default ${DEFAULT_RUN_CONFIG.lora.rank}, ${DEFAULT_RUN_CONFIG.lora.alpha}); --rslora
   --targets <list>        q,k,v,o,gate,up,down or all (default all)
-  --loss <l>              ssb | sft | fixed:<α> (default ssb)
+  --loss <l>              ssb | sft | fixed:<α> (default ${DEFAULT_RUN_CONFIG.loss})
 ${BALANCE_HELP}
-  --max-grad-norm <x>     global-norm clip (default 1; 0 disables)
-  --weight-decay <x>      AdamW decoupled weight decay (default 0)
-  --seed <n>              data order, LoRA init and split seed (default 42)
+  --max-grad-norm <x>     global-norm clip (default ${DEFAULT_RUN_CONFIG.maxGradNorm}; 0 disables)
+  --weight-decay <x>      AdamW decoupled weight decay (default ${DEFAULT_RUN_CONFIG.weightDecay})
+  --seed <n>              data order, LoRA init and split seed (default ${DEFAULT_RUN_CONFIG.seed})
 ${SPLIT_SEED_HELP}
   --recompute             recompute activations per layer in the backward (less memory)
-  --eval-every <n>        held-out loss every n steps (default 20, 0 = never); --eval-examples <n>
-  --checkpoint-every <n>  checkpoint every n steps (default 20; always at the end)
+  --eval-every <n>        held-out loss every n steps (default ${DEFAULT_RUN_CONFIG.evalEvery}, 0 = never); --eval-examples <n>
+  --checkpoint-every <n>  checkpoint every n steps (default ${DEFAULT_RUN_CONFIG.checkpointEvery}; always at the end)
   --resume                continue from <out>/checkpoint.safetensors, on the split the run recorded
   --format <name>         force the dataset format
 ${BFCL_PROMPT_HELP}
