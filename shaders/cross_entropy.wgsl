@@ -321,7 +321,7 @@ fn ce_chunk_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
 // exactly 0 for every token: p.C of them fold into the running stats at once, as a chunk whose max
 // is 0 and whose Σ e^(z − 0) is p.C would. A target among them has logit 0, the stats' start value.
 // Training (p.flag 1) rescales the row's running Σ e^(z − m)·W to the new max; the zero rows add
-// nothing to it. Runs after every chunk of W.
+// nothing to it. Runs once, after the last chunk of W.
 @compute @workgroup_size(WG)
 fn ce_fold_zero_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = gid.x + gid.y * nwg.x * WG;

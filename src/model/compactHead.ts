@@ -1,8 +1,11 @@
-// The LM head without its all-zero rows, for the loss. A row of zeros gives logit exactly 0 for every
-// hidden state, so the cross-entropy needs only how many there are (ops/crossEntropy.ts folds them
-// in at once, `zeroRows`), not a product with each. The embedded model keeps embedding rows only for
-// the 547 tokens it was pre-trained on, and its head is that embedding (tied): the loss's products
-// with 151,936 rows, 83% of a training step on a software adapter, shrink to products with 547.
+// The LM head without its all-zero rows, for the loss and for decoding. A row of zeros gives logit
+// exactly 0 for every hidden state, so the cross-entropy needs only how many there are
+// (ops/crossEntropy.ts folds them in at once, `zeroRows`), not a product with each, and a decode
+// step only leaves their columns of the logits at 0 (kvCache.ts). The embedded model keeps embedding
+// rows only for the 547 tokens it was pre-trained on, and its head is that embedding (tied): the
+// products with 151,936 rows, 83% of a training step on a software adapter and most of a decode
+// step, shrink to products with 547.
+// (DESIGN.md has the loss take the whole vocabulary; this departs from it only for such heads.)
 // A checkpoint whose head has more than one row in COMPACT_MAX_SHARE that is not zero (every real
 // model) keeps the whole head; the scan that decides stops as soon as that many are found.
 import { createStorageBuffer, uploadBuffer, type Gpu } from '../gpu/index.ts';

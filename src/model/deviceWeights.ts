@@ -38,11 +38,12 @@ export interface DeviceWeights {
   embed: TableChunk[];
   /** Row chunks of the LM head: the embedding's own when tied. */
   lmHead: TableChunk[];
-  /** The LM head without its all-zero rows, for the loss, where almost all are (compactHead.ts). */
+  /** The LM head without its all-zero rows, for the loss and decoding, where almost all are
+   * (compactHead.ts); null for every real model. */
   compactHead: CompactHead | null;
   finalNorm: GPUBuffer;
   layers: LayerWeights[];
-  /** Buffers this module allocated itself (the f32 biases), freed with the weights. */
+  /** Buffers this module allocated itself (the f32 biases, the compact head), freed with the weights. */
   owned: GPUBuffer[];
   /** Only needed until the recorded widening ran: destroy after the next submit. */
   temporary: GPUBuffer[];
