@@ -14,7 +14,7 @@
 // activations in f32: each weight goes through a Cast, which ORT folds once at load.
 // Owns the graph's structure; the weight bytes are added by the writer (onnxExport.ts) under the
 // HF tensor names listed by `weightManifest(spec)`. Never touches the GPU.
-import { qDim, type ModelSpec } from '../model/config.ts';
+import { lmHeadTensor, qDim, type ModelSpec } from '../model/config.ts';
 import { ropeInverseFrequencies } from '../model/rope.ts';
 import { OnnxGraphBuilder, TensorType } from './onnxBuilder.ts';
 
@@ -138,7 +138,7 @@ export function buildDecoderGraph(b: OnnxGraphBuilder, spec: ModelSpec, weightTy
   }
 
   const final = rmsNorm(x, 'model.norm.weight');
-  const head = spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const head = lmHeadTensor(spec);
   // The last num_logits_to_keep positions of each sequence (-0 = 0 starts at the first: all).
   const start = b.op('Unsqueeze', [b.op('Neg', [keep]), b.int64([0])]);
   const kept = b.op('Slice', [b.op('Reshape', [final, shapeOf(spec.hiddenSize)]), start, b.int64([Number.MAX_SAFE_INTEGER]), b.int64([1])]);

@@ -243,6 +243,11 @@ export interface WeightEntry {
 export const qDim = (s: ModelSpec) => s.numHeads * s.headDim;
 export const kvDim = (s: ModelSpec) => s.numKvHeads * s.headDim;
 
+/** The tensor the LM head is: the embedding's when tied. */
+export function lmHeadTensor(spec: ModelSpec): string {
+  return spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+}
+
 /** Every tensor the spec needs, by its HF name, with its shape ([out, in] for linears). */
 export function weightManifest(spec: ModelSpec): WeightEntry[] {
   const H = spec.hiddenSize;

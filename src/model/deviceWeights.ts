@@ -4,14 +4,9 @@
 import { createStorageBuffer, uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { embeddingForward, type TableChunk } from '../ops/embedding.ts';
 import type { WeightDtype as OpDtype } from '../ops/matmul.ts';
-import type { ModelSpec } from './config.ts';
+import { lmHeadTensor, type ModelSpec } from './config.ts';
 import type { GpuWeight } from './upload.ts';
 import { buildCompactHead, type CompactHead } from './compactHead.ts';
-
-/** The tensor the LM head is: the embedding's when tied. */
-export function lmHeadTensor(spec: ModelSpec): string {
-  return spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-}
 
 export interface LayerWeights {
   inputNorm: GPUBuffer;

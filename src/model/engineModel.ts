@@ -3,10 +3,11 @@
 // and the RoPE table. Returns everything the transformer and the loss head need, and a `release`.
 import { uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { openModel } from './checkpoint.ts';
+import { lmHeadTensor } from './config.ts';
 import { releaseAfter } from './releaseAfter.ts';
 import type { ModelFiles } from './model-files.ts';
 import { uploadModelWeights, destroyWeights, type UploadProgress } from './upload.ts';
-import { arrangeWeights, lmHeadTensor } from './deviceWeights.ts';
+import { arrangeWeights } from './deviceWeights.ts';
 import { createDeviceLora, destroyDeviceLora, deviceLoraBytes } from './deviceLora.ts';
 import { createActivations, destroyActivations } from './activations.ts';
 import { initLoraAdapter, validateLoraSettings, type LoraAdapter, type LoraSettings } from './lora.ts';

@@ -8,9 +8,8 @@ import { readF32 } from '../../src/gpu/index.ts';
 import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
 import { openModel } from '../../src/model/checkpoint.ts';
 import { loadEngineModel } from '../../src/model/engineModel.ts';
-import { modelBackward, modelForward } from '../../src/model/transformer.ts';
 import { createBatchSlots, writeBatch } from '../../src/model/batchBuffers.ts';
-import { createLossHead, lossForwardBackward, resetSegmentSums, writeLossInputs } from '../../src/model/lossHead.ts';
+import { createLossHead, writeLossInputs } from '../../src/model/lossHead.ts';
 import { readLoraGrads } from '../../src/model/deviceLora.ts';
 import { initLoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
 import { COMPACT_MAX_SHARE, compactTarget, NonzeroRowScan } from '../../src/model/compactHead.ts';
@@ -21,6 +20,7 @@ import { argmax } from '../../src/model/sampling.ts';
 import { loadReferenceWeights, referenceForward, referenceLoraGrads, refLoraFromAdapter } from '../reference/transformer.ts';
 import { expectClose, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { gradientPass } from '../helpers/gradientPass.ts';
 
 const EMBEDDED = 'public/models/tiny-qwen3';
 
@@ -121,12 +121,7 @@ describe('the embedded model’s loss with the compact head', () => {
     writeBatch(gpu, slots, { B: 1, T, inputIds: ids, positions: Uint32Array.from({ length: T }, (_, t) => t), attnSegments: new Uint32Array(T).fill(1) });
     const head = createLossHead(gpu, m, T);
     const M = writeLossInputs(gpu, head, { targets, targetSegments: segs, weights });
-    resetSegmentSums(gpu, head);
-    gpu.recorder.clear(m.lora!.grads);
-    await modelForward(m, slots);
-    await lossForwardBackward(m, head, T);
-    await modelBackward(m, slots);
-    gpu.recorder.submit();
+    await gradientPass(m, slots, head, T);
     const nll = await readF32(gpu.ctx, head.nll, M);
     const grads = await readLoraGrads(gpu, m.lora!);
 

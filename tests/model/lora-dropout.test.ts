@@ -7,14 +7,14 @@ import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.t
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { openModel } from '../../src/model/checkpoint.ts';
 import { loadEngineModel } from '../../src/model/engineModel.ts';
-import { modelBackward, modelForward } from '../../src/model/transformer.ts';
 import { createBatchSlots, writeBatch } from '../../src/model/batchBuffers.ts';
-import { createLossHead, lossForwardBackward, resetSegmentSums, writeLossInputs } from '../../src/model/lossHead.ts';
+import { createLossHead, writeLossInputs } from '../../src/model/lossHead.ts';
 import { readLoraGrads } from '../../src/model/deviceLora.ts';
 import { initLoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
 import { loadReferenceWeights, referenceLoraGrads, referenceLoss, refLoraFromAdapter } from '../reference/transformer.ts';
 import { expectClose, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { gradientPass } from '../helpers/gradientPass.ts';
 
 const LORA: LoraSettings = { rank: 4, alpha: 8, useRsLora: false, dropout: 0.3, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
 
@@ -42,12 +42,7 @@ describe('LoRA dropout', () => {
     writeLossInputs(gpu, head, { targets, targetSegments: segs, weights });
     const run = async (dropoutOn: boolean) => {
       m.dropout = dropoutOn ? { p: LORA.dropout, batchSeed } : null;
-      resetSegmentSums(gpu, head);
-      gpu.recorder.clear(m.lora!.grads);
-      await modelForward(m, slots);
-      await lossForwardBackward(m, head, T);
-      await modelBackward(m, slots);
-      gpu.recorder.submit();
+      await gradientPass(m, slots, head, T);
       return { grads: await readLoraGrads(gpu, m.lora!), nll: await readF32(gpu.ctx, head.nll, T - 1) };
     };
     const withDrop = await run(true);
