@@ -44,6 +44,8 @@ override CH: u32 = 256;  // keys scored per chunk
 override HD4: u32 = 16;  // head_dim / 4 (≤ MAX_D4), a constant so the dot products unroll
 
 const MAX_D4 = 32u;
+override THREAD_HEADS: u32 = 4; // attention_decode_thread: heads of a row per workgroup
+const MAX_CH = 256u; // CH's bound (attention_decode_thread keeps a chunk's scores)
 
 var<workgroup> qs: array<vec4<f32>, MAX_D4>;
 var<workgroup> sc: array<f32, CH>;
@@ -108,6 +110,51 @@ fn attend(qoff: u32, c: u32, hk: u32, L: u32, lid: u32) {
     workgroupBarrier(); // scores consumed before the next chunk overwrites them
   }
   if (lid < HD4) { out[qoff + lid] = select(vec4<f32>(0.0), o / l, L > 0u); }
+}
+
+// attention_decode_thread: attention_decode with one invocation per (head, row) (CPU adapters,
+// where a workgroup's barriers cost more than its threads save). It does attend's arithmetic in
+// attend's order for all HD4 columns at once, so it gives the same bits; its loops over the head
+// dimension are written out by unrollLoops (attention.ts), keeping q and o in registers.
+@compute @workgroup_size(THREAD_HEADS)
+fn attention_decode_thread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let h = wid.x * THREAD_HEADS + lid;
+  let b = wid.y;
+  if (h >= p.H) { return; }
+  let hk = h / (p.H / p.Hkv);
+  let qoff = (b * p.H + h) * HD4;
+  let L = min(lengths[b], p.maxT);
+  var qr: array<vec4<f32>, MAX_D4>;
+  var o: array<vec4<f32>, MAX_D4>;
+  for (var c = 0u; c < HD4; c++) {
+    qr[c] = q[qoff + c] * p.scale;
+    o[c] = vec4<f32>(0.0);
+  }
+  var st: array<f32, MAX_CH>; // this chunk's scores
+  var m = -3.0e38;
+  var l = 0.0;
+  for (var t0 = 0u; t0 < L; t0 += CH) {
+    let cnt = min(CH, L - t0);
+    var mt = m;
+    for (var e = 0u; e < cnt; e++) {
+      let koff = ((b * p.maxT + t0 + e) * p.Hkv + hk) * HD4;
+      var acc = vec4<f32>(0.0);
+      for (var c = 0u; c < HD4; c++) { acc += qr[c] * kc[koff + c]; }
+      st[e] = acc.x + acc.y + acc.z + acc.w;
+      mt = max(mt, st[e]);
+    }
+    let corr = exp(m - mt);
+    l *= corr;
+    for (var c = 0u; c < HD4; c++) { o[c] *= corr; }
+    m = mt;
+    for (var e = 0u; e < cnt; e++) {
+      let pt = exp(st[e] - m);
+      l += pt;
+      let voff = ((b * p.maxT + t0 + e) * p.Hkv + hk) * HD4;
+      for (var c = 0u; c < HD4; c++) { o[c] += pt * vc[voff + c]; }
+    }
+  }
+  for (var c = 0u; c < HD4; c++) { out[qoff + c] = select(vec4<f32>(0.0), o[c] / l, L > 0u); }
 }
 
 // Chunks per cache row: the partials' stride.

@@ -6,7 +6,8 @@
 // forward/backward: one workgroup per row; WG threads stride over C and tree-reduce in workgroup
 // memory (a row is contiguous, so consecutive threads read consecutive words). The forward saves
 // rstd [rows] for the backward. weightGrad: one thread per feature looping over rows (a column
-// reduction with no atomics, deterministic order).
+// reduction with no atomics, deterministic order). forward4/backward4 and forward_thread/
+// backward_thread are CPU adapters' forms of forward/backward with the same bits (below).
 // The norm weight is bound as u32 words: f32 bits, or bf16/f16 packed two per word (element 2i in the
 // low half), chosen by the WEIGHT_DTYPE override; arithmetic is f32 throughout.
 
@@ -171,6 +172,68 @@ fn backward4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   let r = rstdSaved[row];
   let k = r * r * r * total / f32(p.C);
   for (var q = lid; q < (p.C >> 2u); q += WG) {
+    let d = r * dy4[base4 + q] * weight4(q * 4u) - x4[base4 + q] * k;
+    dx4[base4 + q] = select(d, dx4[base4 + q] + d, p.accumulate == 1u);
+  }
+}
+
+// ---- forward_thread, backward_thread: a row per invocation (CPU adapters; rmsNorm.ts rowWalk) ----
+// Part l sums what invocation l of forward4/backward4 sums, in the same order, and the
+// tree pairs parts as reduceSum4 pairs red4: the same bits, without workgroup memory or barriers
+// (SwiftShader runs a barrier as a switch between SIMD groups, several per row at these widths).
+// Written out by unrollLoops (WG, WG_LEVELS), every index is a literal and the parts stay in
+// registers. WG is forward4's invocation count (a power of two, ≤ 64).
+
+override ROWS: u32 = 64;     // rows per workgroup (one per invocation)
+override WG_LEVELS: u32 = 3; // log2(WG)
+
+// Σ of the parts as reduceSum4 adds red4's.
+fn treeTotal(part: ptr<function, array<vec4<f32>, 64>>) -> f32 {
+  for (var t = 0u; t < WG_LEVELS; t++) {
+    for (var l = 0u; l < WG; l++) {
+      // min(…): the index of a pair not taken must still be in bounds once it is a literal.
+      if (l < (WG >> (t + 1u))) { (*part)[l] = (*part)[l] + (*part)[min(l + (WG >> (t + 1u)), 63u)]; }
+    }
+  }
+  let h = (*part)[0].xy + (*part)[0].zw;
+  return h.x + h.y;
+}
+
+@compute @workgroup_size(ROWS)
+fn forward_thread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.x + wid.y * nwg.x) * ROWS + lid;
+  if (row >= p.rows) { return; }
+  let base4 = row * (p.C >> 2u);
+  var part: array<vec4<f32>, 64>; // zeros
+  for (var q0 = 0u; q0 < (p.C >> 2u); q0 += WG) {
+    for (var l = 0u; l < WG; l++) {
+      if (q0 + l < (p.C >> 2u)) { let v = x4[base4 + q0 + l]; part[l] += v * v; }
+    }
+  }
+  let r = inverseSqrt(treeTotal(&part) / f32(p.C) + p.eps);
+  for (var q = 0u; q < (p.C >> 2u); q++) {
+    y4[base4 + q] = x4[base4 + q] * r * weight4(q * 4u);
+  }
+  rstd[row] = r;
+}
+
+@compute @workgroup_size(ROWS)
+fn backward_thread(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.x + wid.y * nwg.x) * ROWS + lid;
+  if (row >= p.rows) { return; }
+  let base4 = row * (p.C >> 2u);
+  var part: array<vec4<f32>, 64>; // zeros
+  for (var q0 = 0u; q0 < (p.C >> 2u); q0 += WG) {
+    for (var l = 0u; l < WG; l++) {
+      let q = q0 + l;
+      if (q < (p.C >> 2u)) { part[l] += dy4[base4 + q] * weight4(q * 4u) * x4[base4 + q]; }
+    }
+  }
+  let r = rstdSaved[row];
+  let k = r * r * r * treeTotal(&part) / f32(p.C);
+  for (var q = 0u; q < (p.C >> 2u); q++) {
     let d = r * dy4[base4 + q] * weight4(q * 4u) - x4[base4 + q] * k;
     dx4[base4 + q] = select(d, dx4[base4 + q] + d, p.accumulate == 1u);
   }

@@ -176,7 +176,7 @@ export function formatGenerationRows(rows: GenerationRow[]): string {
       const replays = `${r.replayedSteps.replayed} of ${r.replayedSteps.steps} steps replayed`;
       const attention = r.decodeAttention === 'split'
         ? `decode attention split-K over the cache of ${r.cachePositions} positions (flash-decoding: chunks of ${DECODE_CHUNK}, merged after)`
-        : `decode attention in one pass over the cache of ${r.cachePositions} positions`;
+        : `decode attention in one pass over the cache of ${r.cachePositions} positions${r.decodeAttention === 'thread' ? ', an invocation per head' : ''}`;
       let line = `${r.name}: ${r.decodeTokensPerSecond.toFixed(1)} tokens/s decoding with the KV cache (time to first token ${(r.prefillMillis / 1000).toFixed(3)} s; ${cpu}; ${replays}; ${attention})`;
       if (r.stepGpuKernels?.length) {
         const total = r.stepGpuKernels.reduce((n, k) => n + k.millis, 0);

@@ -7,6 +7,8 @@ import { WgslCompileError } from './errors.ts';
 export interface ShaderFile {
   file: string;
   code: string;
+  /** Set on a rewritten copy of a file (unrollLoops.ts): it compiles apart, errors name `file`. */
+  variant?: string;
 }
 
 export function shaderFile(file: string, code: string): ShaderFile {
@@ -15,9 +17,13 @@ export function shaderFile(file: string, code: string): ShaderFile {
 
 export type OverrideConstants = Record<string, number>;
 
+function moduleKey(shader: ShaderFile): string {
+  return shader.variant === undefined ? shader.file : `${shader.file}[${shader.variant}]`;
+}
+
 function cacheKey(shader: ShaderFile, entryPoint: string, constants?: OverrideConstants): string {
   const c = constants ? Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',') : '';
-  return `${shader.file}#${entryPoint}#${c}`;
+  return `${moduleKey(shader)}#${entryPoint}#${c}`;
 }
 
 /** Handed out instead of a pipeline while compiling ahead; the recorder drops its dispatches. */
@@ -32,11 +38,12 @@ export class PipelineCache {
   constructor(private readonly ctx: GpuContext) {}
 
   module(shader: ShaderFile): Promise<GPUShaderModule> {
-    let m = this.modules.get(shader.file);
+    const key = moduleKey(shader);
+    let m = this.modules.get(key);
     if (!m) {
       m = compileModule(this.ctx.device, shader);
-      this.modules.set(shader.file, m);
-      m.catch(() => this.modules.delete(shader.file));
+      this.modules.set(key, m);
+      m.catch(() => this.modules.delete(key));
     }
     return m;
   }

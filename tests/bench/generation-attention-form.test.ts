@@ -1,7 +1,8 @@
 // A generate row of the benchmark names the decode attention form that ran: split-K
 // flash-decoding (chunks of the cache in workgroups of their own, merged after) for caches past
-// SPLIT_DECODE_MIN_POSITIONS on a hardware adapter, else one pass. Only its dispatch count hinted
-// at it, so a rate measured on one form read as the other's.
+// SPLIT_DECODE_MIN_POSITIONS on a hardware adapter, else one pass (by an invocation per head on a
+// software adapter). Only its dispatch count hinted at it, so a rate measured on one form read as
+// the other's.
 import { describe, expect, it } from 'vitest';
 import { GENERATION_CASES, formatGenerationRows, runGenerationCase } from '../../src/bench/generation.ts';
 import { KernelTuning, type Gpu } from '../../src/gpu/index.ts';
@@ -18,10 +19,10 @@ class RegisterTuned extends KernelTuning {
 const tiny = GENERATION_CASES.find((c) => !c.large && !c.lora && c.batch === 1)!;
 
 describe('a generate row of the benchmark', () => {
-  it('names the one-pass decode attention where it ran', async () => {
+  it('names the one-pass decode attention where it ran (on a software adapter, an invocation per head)', async () => {
     const row = await runGenerationCase(await testGpu(), { ...tiny, promptTokens: 8, newTokens: 3 });
-    expect(row.decodeAttention).toBe('single-pass');
-    expect(formatGenerationRows([row])).toMatch(/; decode attention in one pass over the cache of 10 positions[;)]/);
+    expect(row.decodeAttention).toBe('thread');
+    expect(formatGenerationRows([row])).toMatch(/; decode attention in one pass over the cache of 10 positions, an invocation per head[;)]/);
   });
 
   it('names split-K flash-decoding where a hardware adapter runs it for a long cache, with its extra dispatches', { timeout: 300_000 }, async () => {

@@ -343,8 +343,8 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
         g.destroy();
       }
     };
-    const single = createGenerator(model.state, 2, maxSeq);
-    expect(single.attention).toBe('single-pass'); // a software adapter keeps the single pass
+    expect(createGenerator(model.state, 2, maxSeq).attention).toBe('thread'); // a software adapter's own form
+    const single = createGenerator(model.state, 2, maxSeq, { attention: 'single-pass' });
     const split = createGenerator(model.state, 2, maxSeq, { attention: 'split' });
     expect(split.buffers.attentionPartials).not.toBeNull();
     const a = await run(single);
@@ -412,7 +412,7 @@ describe('sampling and stopping contract (tiny Qwen3 with LoRA)', () => {
     expect(row.dispatchesPerStep).toBeGreaterThan(20);
     // Four new tokens, four steps: the first makes the generator's bind groups, the second is kept.
     expect(row.replayedSteps).toEqual({ replayed: 2, steps: 4 });
-    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit; 2 of 4 steps replayed; decode attention in one pass over the cache of 11 positions\)/);
+    expect(formatGenerationRows([row])).toMatch(/LoRA r16: [\d.]+ tokens\/s .*CPU per step [\d.]+ ms recorded, [\d.]+ ms replayed, \d+ dispatches in 1 submit; 2 of 4 steps replayed; decode attention in one pass over the cache of 11 positions, an invocation per head\)/);
     // Which lora_decode layout each of the step's fused shares ran (SwiftShader: the first, untuned),
     // so a GPU run's report says what the autotune picked.
     expect(row.loraDecodeVariants.map((l) => l.shapeClass.split(' ').at(-1)).sort()).toEqual(expect.arrayContaining(['t1', 't2', 't3']));

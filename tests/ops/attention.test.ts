@@ -2,8 +2,9 @@
 // forward, backward and decode against the reference at shapes that are not multiples of the tiles
 // (tiles: 64 rows per workgroup, ≤32 rows per shared tile), T = 1, GQA ratios 1, 2 and 7, left and
 // right padding, and two packed sequences in one row. Every GPU check runs both tile paths: staged in
-// workgroup memory (the real-GPU default) and read straight from storage (the CPU default). Decode
-// runs both its forms (single pass, and split into 256-position chunks then merged) around the chunk borders.
+// workgroup memory (the real-GPU default) and read straight from storage with the loops over the
+// head dimension written out (the CPU default). Decode runs both its forms (single pass, and split
+// into 256-position chunks then merged) around the chunk borders.
 import { describe, expect, it } from 'vitest';
 import { createGpu, createStorageBuffer, readF32, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import {
@@ -36,8 +37,9 @@ interface Case {
 
 const full = () => 1;
 const modes: Array<{ label: string; opts: AttentionOptions }> = [
-  { label: 'staged tiles', opts: { kernel: 'rows', stageTiles: true } },
-  { label: 'direct reads', opts: { kernel: 'rows', stageTiles: false } },
+  // What a GPU runs where the tiled kernel does not fit, and what a CPU adapter runs (unrollLoops.ts).
+  { label: 'staged tiles', opts: { kernel: 'rows', stageTiles: true, unrollHead: false } },
+  { label: 'direct reads, head loops written out', opts: { kernel: 'rows', stageTiles: false, unrollHead: true } },
 ];
 // The GPU kernel (attention_tiled.wgsl) runs head dims that are multiples of 32 (≤ 64 backward):
 // the same situations again at those widths, plus its own tile borders (64-row blocks, 32-column tiles).
@@ -236,7 +238,7 @@ interface DecodeCase {
   qScale?: number;
 }
 
-// Both decode forms at shapes around the split's 256-position chunks: lengths 0 (inactive), 1, a
+// The decode forms at shapes around the split's 256-position chunks: lengths 0 (inactive), 1, a
 // chunk exactly (256), one past it (257), a full cache whose last chunk is partial (700 = 2·256 +
 // 188), GQA 1, 3 and 7, and head dims whose vec4 columns fill the workgroup in 4 lanes (d = 64),
 // 2 lanes (128) and 12 lanes with 4 threads idle (20).
@@ -247,7 +249,7 @@ const decodeCases: DecodeCase[] = [
   { name: 'd=20 (lanes that do not fill the workgroup), GQA 1', maxT: 600, H: 2, Hkv: 2, d: 20, lengths: [599, 3] },
 ];
 
-async function checkDecode(gpu: Gpu, c: DecodeCase, seed: number, opts: AttentionDecodeOptions): Promise<void> {
+async function checkDecode(gpu: Gpu, c: DecodeCase, seed: number, opts: AttentionDecodeOptions): Promise<Float32Array> {
   const B = c.lengths.length;
   const shape = { batch: B, maxSeqLen: c.maxT, nHeads: c.H, nKvHeads: c.Hkv, headDim: c.d };
   const lengths = Uint32Array.from(c.lengths);
@@ -274,23 +276,32 @@ async function checkDecode(gpu: Gpu, c: DecodeCase, seed: number, opts: Attentio
     if (L === 0) for (let e = 0; e < width; e++) expect(out[r * width + e]).toBe(0);
   });
   Object.values(b).forEach((buf) => buf.destroy());
+  return out;
 }
 
 describe('attention decode on the GPU', () => {
-  for (const form of ['single-pass', 'split'] as const) {
+  const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
+  for (const form of ['single-pass', 'split', 'thread'] as const) {
     decodeCases.forEach((c, ci) => {
-      it(`matches the reference (${form}): ${c.name}`, async () => checkDecode(await testGpu(), c, 900 + 10 * ci, { form }));
+      it(`matches the reference (${form}): ${c.name}`, async () => {
+        const gpu = await testGpu();
+        const out = await checkDecode(gpu, c, 900 + 10 * ci, { form });
+        // The single pass's arithmetic in its order, by one invocation per head (four to a
+        // workgroup: 14, 6 and 2 heads leave lanes past the last head).
+        if (form === 'thread') expect(bits(out)).toEqual(bits(await checkDecode(gpu, c, 900 + 10 * ci, { form: 'single-pass' })));
+      });
     });
   }
 
-  it('splits the cache on a GPU once it holds more than two chunks, never on a software adapter', async () => {
+  it('splits the cache on a GPU once it holds more than two chunks; a software adapter runs an invocation per head', async () => {
     const gpu = await testGpu();
     const hardware: Gpu = { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: false } } };
     const software: Gpu = { ...gpu, ctx: { ...gpu.ctx, adapter: { ...gpu.ctx.adapter, isSoftware: true } } };
     expect(attentionDecodeForm(hardware, 6000)).toBe('split');
     expect(attentionDecodeForm(hardware, 513)).toBe('split');
     expect(attentionDecodeForm(hardware, 512)).toBe('single-pass');
-    expect(attentionDecodeForm(software, 6000)).toBe('single-pass');
+    expect(attentionDecodeForm(software, 6000)).toBe('thread');
+    expect(attentionDecodeForm(software, 100)).toBe('thread');
     expect(attentionDecodeForm(software, 6000, { form: 'split' })).toBe('split');
   });
 

@@ -2,7 +2,7 @@
 // against finite differences. Weights in f32 and packed bf16/f16 (the checkpoint's dtype).
 import { describe, expect, it } from 'vitest';
 import { createStorageBuffer, readF32, uploadBuffer } from '../../src/gpu/index.ts';
-import { headRmsNormBackward, headRmsNormForward, rmsNormBackward, rmsNormForward, type WeightDtype } from '../../src/ops/rmsNorm.ts';
+import { headRmsNormBackward, headRmsNormForward, rmsNormBackward, rmsNormForward, type RowWalk, type WeightDtype } from '../../src/ops/rmsNorm.ts';
 import type { RowLoads } from '../../src/ops/rowLoads.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -134,10 +134,10 @@ describe('rmsNorm on the GPU', () => {
   });
 });
 
-describe('rmsNorm rows read four elements a load (CPU adapters)', () => {
+describe('rmsNorm rows read four elements a load, and a row per invocation (CPU adapters)', () => {
   const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer));
 
-  async function run(rowLoads: RowLoads, rows: number, C: number, dtype: WeightDtype, accumulate: boolean) {
+  async function run(form: { rowLoads: RowLoads; rowWalk: RowWalk }, rows: number, C: number, dtype: WeightDtype, accumulate: boolean) {
     const gpu = await testGpu();
     const x = randomArray(rows * C, rows * 100 + C, 1.5);
     const w = weightBuffer(randomArray(C, C + 7, 1), dtype);
@@ -147,24 +147,29 @@ describe('rmsNorm rows read four elements a load (CPU adapters)', () => {
     const y = createStorageBuffer(gpu.ctx, rows * C * 4, 'y');
     const rstd = createStorageBuffer(gpu.ctx, rows * 4, 'rstd');
     const dx = uploadBuffer(gpu.ctx, randomArray(rows * C, 9), 'dx');
-    await rmsNormForward(gpu, { x: gx, weight: gw, weightDtype: dtype, y, rstd, rows, C, eps: EPS, rowLoads });
-    await rmsNormBackward(gpu, { x: gx, weight: gw, weightDtype: dtype, rstd, dy: gdy, dx, rows, C, accumulate, rowLoads });
+    await rmsNormForward(gpu, { x: gx, weight: gw, weightDtype: dtype, y, rstd, rows, C, eps: EPS, ...form });
+    await rmsNormBackward(gpu, { x: gx, weight: gw, weightDtype: dtype, rstd, dy: gdy, dx, rows, C, accumulate, ...form });
     gpu.recorder.submit();
     const out = { y: await readF32(gpu.ctx, y, rows * C), rstd: await readF32(gpu.ctx, rstd, rows), dx: await readF32(gpu.ctx, dx, rows * C) };
     [gx, gw, gdy, y, rstd, dx].forEach((b) => b.destroy());
     return out;
   }
 
-  it('gives the bits of one a load: y, rstd and dx (overwritten and accumulated), f32 and packed weights, rows of 4 to 896, folded workgroups', async () => {
+  // Rows of 4 to 896 are 8 to 64 parts a row per invocation (every depth of its tree); 130 rows are
+  // three workgroups of the per-invocation form, the last one part full.
+  it('give the bits of one a load by a workgroup: y, rstd and dx (overwritten and accumulated), f32 and packed weights, rows of 4 to 896, folded workgroups', async () => {
     const gpu = await testGpu();
     const cases: Array<[number, number, WeightDtype, boolean]> = [
-      [5, 64, 'f32', false], [2, 896, 'bf16', true], [33, 16, 'f16', false], [3, 4, 'bf16', true], [7, 132, 'f32', true],
-      [gpu.ctx.limits.maxComputeWorkgroupsPerDimension + 3, 4, 'f32', false],
+      [5, 64, 'f32', false], [2, 896, 'bf16', true], [33, 16, 'f16', false], [3, 4, 'bf16', true], [7, 132, 'f32', true], [130, 256, 'f32', false],
+      [3, 448, 'bf16', false], [gpu.ctx.limits.maxComputeWorkgroupsPerDimension + 3, 4, 'f32', false],
     ];
     for (const [rows, C, dtype, accumulate] of cases) {
-      const scalar = await run('scalar', rows, C, dtype, accumulate);
-      const vec4 = await run('vec4', rows, C, dtype, accumulate);
-      for (const k of ['y', 'rstd', 'dx'] as const) expect(bits(vec4[k]), `${k} [${rows},${C}] ${dtype}${accumulate ? ' accumulated' : ''}`).toEqual(bits(scalar[k]));
+      const scalar = await run({ rowLoads: 'scalar', rowWalk: 'workgroup' }, rows, C, dtype, accumulate);
+      for (const form of [{ rowLoads: 'vec4', rowWalk: 'workgroup' }, { rowLoads: 'scalar', rowWalk: 'thread' }] as const) {
+        const got = await run(form, rows, C, dtype, accumulate);
+        const what = `[${rows},${C}] ${dtype}${accumulate ? ' accumulated' : ''}, ${form.rowWalk === 'thread' ? 'a row per invocation' : 'four a load'}`;
+        for (const k of ['y', 'rstd', 'dx'] as const) expect(bits(got[k]), `${k} ${what}`).toEqual(bits(scalar[k]));
+      }
     }
   });
 });
