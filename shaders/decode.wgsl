@@ -3,6 +3,7 @@
 //   argmax_rows  the greedy token of each row of logits [B, V]: the index of the largest value, ties to
 //                the lowest index (src/model/sampling.ts argmax), so only B ids are read back, not B·V
 //                logits. One workgroup per row; each thread scans a slice of the row, then a tree reduce.
+//   argmax_compact  argmax_rows's token from a compact LM head's logits, without the whole row (below).
 //   sample_rows  a temperature / top-p draw per row, also reading back only B ids (below).
 //   scatter_columns  the logits of an LM head without its all-zero rows (src/model/compactHead.ts),
 //                [B, C], into their columns of the [B, V] logits; the other columns stay the 0 the
@@ -101,6 +102,34 @@ fn argmax_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   let best = rowArgmax(lid, xp.offset + wid.x * xp.V, xp.V);
   // A row of NaN only: token 0, as the CPU argmax gives.
   if (lid == 0u) { chosen[wid.x] = select(best, 0u, best == NONE); }
+}
+
+// argmax_compact: argmax_rows's token for a compact LM head (src/model/compactHead.ts) without the
+// whole row: its logits [B, C] (bound as logits), their vocabulary ids (columns, ascending), and
+// the first id of an all-zero row, whose logit is exactly 0 as every other zero row's. The first
+// maximum of the whole row is the kept one if it is above 0; the first zero row if the kept are
+// below 0 (or NaN only); if it is 0, whichever id of the two is lower. Same token as argmax_rows
+// over the scattered row, for a fraction of its reads.
+
+struct CompactArgmaxParams {
+  C: u32,
+  firstZero: u32, // NONE: every row of the head is kept
+}
+
+@group(0) @binding(0) var<uniform> cp: CompactArgmaxParams;
+
+@compute @workgroup_size(AWG)
+fn argmax_compact(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x * cp.C;
+  let j = rowArgmax(lid, row, cp.C);
+  if (lid != 0u) { return; }
+  var token = select(0u, cp.firstZero, cp.firstZero != NONE); // no number kept
+  if (j != NONE) {
+    let v = logits[row + j];
+    let kept = columns[j];
+    if (cp.firstZero == NONE || v > 0.0) { token = kept; } else if (v == 0.0) { token = min(kept, cp.firstZero); }
+  }
+  chosen[wid.x] = token;
 }
 
 // sample_rows: temperature and top-p (nucleus) sampling of one token per row of logits [B, V], one

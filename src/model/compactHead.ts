@@ -27,6 +27,9 @@ export interface CompactHead {
   rowOf: Int32Array;
   /** [rows] u32: each row's vocabulary id (decoding puts each logit in its column). */
   columns: GPUBuffer;
+  /** The lowest vocabulary id whose row is left out (the greedy choice among the logits of 0), or
+   * null when none is. */
+  firstZeroRow: number | null;
 }
 
 /** Finds the rows of a [V, H] tensor that hold anything but ±0, from its bytes as they stream past
@@ -98,5 +101,7 @@ export async function buildCompactHead(gpu: Gpu, head: TableChunk[], dtype: OpDt
   const columns = uploadBuffer(gpu.ctx, kept, 'lm-head.kept-rows');
   const buffer = createStorageBuffer(gpu.ctx, kept.length * hidden * 4, 'lm-head.compact');
   await embeddingForward(gpu, { ids: columns, table: head, tableDtype: dtype, out: buffer, tokens: kept.length, C: hidden, vocab });
-  return { buffer, rows: kept.length, zeroRows: vocab - kept.length, rowOf: compactRowMap(vocab, kept), columns };
+  const rowOf = compactRowMap(vocab, kept);
+  const firstZero = rowOf.indexOf(-1);
+  return { buffer, rows: kept.length, zeroRows: vocab - kept.length, rowOf, columns, firstZeroRow: firstZero < 0 ? null : firstZero };
 }

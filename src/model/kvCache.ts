@@ -23,7 +23,7 @@ import { rmsNormForward } from '../ops/rmsNorm.ts';
 import { ropeAppend } from '../ops/rope.ts';
 import { attentionCachedRows, attentionDecode, attentionDecodeForm, attentionDecodeScratchBytes, type AttentionDecodeForm } from '../ops/attention.ts';
 import { embeddingForward } from '../ops/embedding.ts';
-import { argmaxRows, scatterColumns } from '../ops/decode.ts';
+import { argmaxCompactRows, argmaxRows, scatterColumns } from '../ops/decode.ts';
 import { exp2Table, sampleRows, type SamplingParams } from '../ops/sampling.ts';
 import { kvDim, qDim, type ModelSpec } from './config.ts';
 import { createBatchSlots, writeBatch, type BatchSlots } from './batchBuffers.ts';
@@ -503,6 +503,11 @@ async function recordDecodeStep(g: Generator, input: DecodeStepInput): Promise<v
   if (compact) {
     // Only the head's rows that are not all zero: the others' columns hold the 0 they would give.
     await matmul(gpu, { a: d.h, b: compact.buffer, c: d.compactLogits!, M: B, N: compact.rows, K: spec.hiddenSize, transB: true, bDtype: 'f32' });
+    if (input.output === 'greedy') {
+      // The greedy token needs no whole row: the kept logits and the first zero row decide it.
+      await argmaxCompactRows(gpu, { compact: d.compactLogits!, columns: compact.columns, chosen: d.chosen, rows: B, C: compact.rows, firstZero: compact.firstZeroRow });
+      return;
+    }
     await scatterColumns(gpu, { compact: d.compactLogits!, columns: compact.columns, out: d.logits, rows: B, C: compact.rows, V });
   } else {
     // The LM head may be split by rows (vocabulary chunks past the binding limit): each chunk

@@ -1,5 +1,6 @@
-// Launches of shaders/decode.wgsl: the greedy argmax over rows of logits (its sampling kernel is
-// launched by ./sampling.ts), and the compact LM head's logits put in their columns. Records into
+// Launches of shaders/decode.wgsl: the greedy argmax over rows of logits, or over a compact LM head's
+// logits (its sampling kernel is launched by ./sampling.ts), and the compact LM head's logits put in
+// their columns. Records into
 // gpu.recorder only; never submits, never reads back.
 import { packParams, shaderFile, type Gpu } from '../gpu/index.ts';
 import { rowLoads } from './rowLoads.ts';
@@ -31,6 +32,21 @@ export async function argmaxRows(gpu: Gpu, a: { logits: GPUBuffer; chosen: GPUBu
   const pipeline = await gpu.pipelines.pipeline(DECODE, 'argmax_rows', { AWG: chunks ? ARGMAX_WG_CHUNKS : ARGMAX_WG, ROW_CHUNKS: chunks ? 1 : 0 });
   gpu.recorder.dispatch(pipeline, packParams([{ u32: a.V }, { u32: a.offset ?? 0 }]), { 6: a.logits, 7: a.chosen, 11: a.logits }, [a.rows]);
 }
+
+/** Records chosen[b] = argmaxRows's token for row b of the whole logits, from the compact LM head's
+ * logits [rows, C] alone (shaders/decode.wgsl argmax_compact): `columns` [C] their vocabulary ids,
+ * ascending; `firstZero` the lowest id whose head row is all zeros (logit exactly 0), or null when
+ * the head kept every row. */
+export async function argmaxCompactRows(gpu: Gpu, a: { compact: GPUBuffer; columns: GPUBuffer; chosen: GPUBuffer; rows: number; C: number; firstZero: number | null; scan?: RowScan }): Promise<void> {
+  if (a.rows > gpu.ctx.limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`argmaxCompactRows: ${a.rows} rows exceed one dispatch dimension`);
+  const chunks = (a.scan ?? rowScan(gpu)) === 'chunks';
+  const pipeline = await gpu.pipelines.pipeline(DECODE, 'argmax_compact', { AWG: chunks ? ARGMAX_WG_CHUNKS : ARGMAX_WG, ROW_CHUNKS: chunks ? 1 : 0 });
+  const params = packParams([{ u32: a.C }, { u32: a.firstZero ?? NO_ZERO_ROW }]);
+  gpu.recorder.dispatch(pipeline, params, { 6: a.compact, 11: a.compact, 13: a.columns, 7: a.chosen }, [a.rows]);
+}
+
+/** NONE in decode.wgsl: no row of the head is all zeros. */
+const NO_ZERO_ROW = 0xffffffff;
 
 const SCATTER_WG = 64;
 
