@@ -2,9 +2,13 @@ import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 // @ts-expect-error plain .mjs helper shared with bin/studio.mjs
 import { dawnEnv } from './scripts/dawn-env.mjs';
+// @ts-expect-error plain .mjs helper
+import { sharedProcessTests } from './scripts/test-projects.mjs';
 
 // Test workers are forked after this file runs, so Dawn in them sees SwiftShader.
 Object.assign(process.env, dawnEnv());
+
+const shared: string[] = sharedProcessTests(import.meta.dirname);
 
 export default defineConfig({
   plugins: [react()],
@@ -13,12 +17,15 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   test: {
-    include: ['tests/**/*.test.ts'],
-    exclude: ['tests/e2e/**', 'node_modules/**'],
     globalSetup: ['tests/helpers/tempRoot.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // scripts/test-projects.mjs says which files share worker processes, and why.
+    projects: [
+      { extends: true, test: { name: 'shared', include: shared, isolate: false } },
+      { extends: true, test: { name: 'isolated', include: ['tests/**/*.test.ts'], exclude: ['tests/e2e/**', 'node_modules/**', ...shared] } },
+    ],
   },
 });

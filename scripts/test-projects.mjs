@@ -1,0 +1,35 @@
+// Which unit-test files run in shared worker processes (vitest isolate: false) and which each in a
+// process of its own. Sharing is what makes the GPU tests affordable on CI's two cores: a file that
+// trains or decodes the embedded model spends seconds compiling the engine's pipelines for
+// SwiftShader, building the Qwen3 tokenizer and importing transformers.js, and in a shared process
+// the files after the first find all three done (tests/jobs + tests/cli: 224 → 159 s).
+// A file shares only if it is in one of SHARED_DIRS (engine, CLI and job tests, which keep their
+// state in their own folders and buffers) and neither it nor a helper it imports changes what the
+// next file would see: mocks and spies, fake timers, stubbed or assigned globals and environment
+// variables. Every other file (the UI's stores, the worker's, IndexedDB) runs isolated as before.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const SHARED_DIRS = ['ops', 'model', 'train', 'jobs', 'cli', 'hdr', 'export', 'eval', 'recipe', 'bench'];
+
+/** What a file may leave behind for the next one in its process, or needs to find undone: the
+ * onnxruntime global transformers.js binds to as it is first evaluated (src/export/ortGlobal.ts). */
+const STATEFUL = /\bexport\/(ortGlobal|transformersModel)\.ts'|\bvi\.(mock|doMock|unmock|stubGlobal|stubEnv|spyOn|useFakeTimers|resetModules)\b|\bprocess\.env(\.\w+|\[[^\]]+\])\s*=(?!=)|\bdelete process\.env\b|\bglobalThis(\.\w+|\[[^\]]+\])\s*=(?!=)|\bprocess\.(on|once)\(/;
+
+/** Paths (relative to `root`, with forward slashes) of the test files that share processes. */
+export function sharedProcessTests(root) {
+  const helpers = join(root, 'tests', 'helpers');
+  const statefulHelpers = readdirSync(helpers)
+    .filter((f) => f.endsWith('.ts') && STATEFUL.test(readFileSync(join(helpers, f), 'utf8')))
+    .map((f) => f.replace(/\.ts$/, ''));
+  const importsStatefulHelper = (text) => statefulHelpers.some((h) => text.includes(`/helpers/${h}.ts'`) || text.includes(`/helpers/${h}'`));
+  const shared = [];
+  for (const dir of SHARED_DIRS) {
+    for (const f of readdirSync(join(root, 'tests', dir)).sort()) {
+      if (!f.endsWith('.test.ts')) continue;
+      const text = readFileSync(join(root, 'tests', dir, f), 'utf8');
+      if (!STATEFUL.test(text) && !importsStatefulHelper(text)) shared.push(`tests/${dir}/${f}`);
+    }
+  }
+  return shared;
+}
