@@ -24,7 +24,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // scripts/test-projects.mjs says which files share worker processes, and why.
     projects: [
-      { extends: true, test: { name: 'shared', include: shared, isolate: false } },
+      { extends: true, test: { name: 'shared', include: shared, isolate: false, restoreMocks: true } },
       { extends: true, test: { name: 'isolated', include: ['tests/**/*.test.ts'], exclude: ['tests/e2e/**', 'node_modules/**', ...shared] } },
     ],
   },

@@ -5,8 +5,9 @@
 // the files after the first find all three done (tests/jobs + tests/cli: 224 → 159 s).
 // A file shares only if it is in one of SHARED_DIRS (engine, CLI and job tests, which keep their
 // state in their own folders and buffers) and neither it nor a helper it imports changes what the
-// next file would see: mocks and spies, fake timers, stubbed or assigned globals and environment
-// variables. Every other file (the UI's stores, the worker's, IndexedDB) runs isolated as before.
+// next file would see: module mocks, fake timers, stubbed or assigned globals and environment
+// variables. Spies are restored after every test of a shared file (restoreMocks in vite.config.ts).
+// Every other file (the UI's stores, the worker's, IndexedDB) runs isolated as before.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,14 +15,19 @@ const SHARED_DIRS = ['ops', 'model', 'train', 'jobs', 'cli', 'hdr', 'export', 'e
 
 /** What a file may leave behind for the next one in its process, or needs to find undone: the
  * onnxruntime global transformers.js binds to as it is first evaluated (src/export/ortGlobal.ts). */
-const STATEFUL = /\bexport\/(ortGlobal|transformersModel)\.ts'|\bvi\.(mock|doMock|unmock|stubGlobal|stubEnv|spyOn|useFakeTimers|resetModules)\b|\bprocess\.env(\.\w+|\[[^\]]+\])\s*=(?!=)|\bdelete process\.env\b|\bglobalThis(\.\w+|\[[^\]]+\])\s*=(?!=)|\bprocess\.(on|once)\(/;
+const STATEFUL = /\bexport\/(ortGlobal|transformersModel)\.ts'|\bvi\.(mock|doMock|unmock|stubGlobal|stubEnv|useFakeTimers|resetModules)\b|\bprocess\.env(\.\w+|\[[^\]]+\])\s*=(?!=)|\bdelete process\.env\b|\bglobalThis(\.\w+|\[[^\]]+\])\s*=(?!=)|\bprocess\.(on|once)\(/;
+
+/** Helpers that put back what they change (studioInProcess: the environment and stdout it sets
+ * for one command). */
+const RESTORING_HELPERS = ['studioInProcess'];
 
 /** Paths (relative to `root`, with forward slashes) of the test files that share processes. */
 export function sharedProcessTests(root) {
   const helpers = join(root, 'tests', 'helpers');
   const statefulHelpers = readdirSync(helpers)
     .filter((f) => f.endsWith('.ts') && STATEFUL.test(readFileSync(join(helpers, f), 'utf8')))
-    .map((f) => f.replace(/\.ts$/, ''));
+    .map((f) => f.replace(/\.ts$/, ''))
+    .filter((h) => !RESTORING_HELPERS.includes(h));
   const importsStatefulHelper = (text) => statefulHelpers.some((h) => text.includes(`/helpers/${h}.ts'`) || text.includes(`/helpers/${h}'`));
   const shared = [];
   for (const dir of SHARED_DIRS) {
