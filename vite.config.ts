@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 // @ts-expect-error plain .mjs helper shared with bin/studio.mjs
@@ -8,7 +9,7 @@ import { sharedProcessTests } from './scripts/test-projects.mjs';
 // Test workers are forked after this file runs, so Dawn in them sees SwiftShader.
 Object.assign(process.env, dawnEnv());
 
-const shared: string[] = sharedProcessTests(import.meta.dirname);
+const shared: string[] = sharedProcessTests(fileURLToPath(new URL('.', import.meta.url)));
 
 export default defineConfig({
   plugins: [react()],

@@ -8,7 +8,7 @@
 // next file would see: module mocks, fake timers, stubbed or assigned globals and environment
 // variables. Spies are restored after every test of a shared file (restoreMocks in vite.config.ts).
 // Every other file (the UI's stores, the worker's, IndexedDB) runs isolated as before.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SHARED_DIRS = ['ops', 'model', 'train', 'jobs', 'cli', 'hdr', 'export', 'eval', 'recipe', 'bench'];
@@ -31,6 +31,7 @@ export function sharedProcessTests(root) {
   const importsStatefulHelper = (text) => statefulHelpers.some((h) => text.includes(`/helpers/${h}.ts'`) || text.includes(`/helpers/${h}'`));
   const shared = [];
   for (const dir of SHARED_DIRS) {
+    if (!existsSync(join(root, 'tests', dir))) continue;
     for (const f of readdirSync(join(root, 'tests', dir)).sort()) {
       if (!f.endsWith('.test.ts')) continue;
       const text = readFileSync(join(root, 'tests', dir, f), 'utf8');

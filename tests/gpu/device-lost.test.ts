@@ -6,6 +6,7 @@ import { createStorageBuffer, GpuDeviceLostError, readBuffer } from '../../src/g
 import { readsWaitingOnDevice } from '../../src/gpu/buffers.ts';
 import { StudioEngine } from '../../src/worker/engine.ts';
 import type { WorkerEvent } from '../../src/worker/protocol.ts';
+import { testGpu } from '../helpers/gpu.ts';
 
 describe('device loss', () => {
   it('a read in flight when the device is lost fails with the loss; reads leave nothing waiting on the device', async () => {
@@ -40,5 +41,16 @@ describe('device loss', () => {
     expect(caps.selfTest.ok).toBe(true);
     const second = await engine.device();
     expect(second.ctx.device).not.toBe(first.ctx.device);
+  });
+
+  it('the tests\' device is replaced once a test destroyed it, for the tests after it in the process', async () => {
+    const first = await testGpu();
+    expect(await testGpu()).toBe(first);
+    first.ctx.device.destroy();
+    await first.ctx.lost;
+    const second = await testGpu();
+    expect(second).not.toBe(first);
+    expect(second.ctx.lostError).toBeNull();
+    createStorageBuffer(second.ctx, 64, 'after-replacement').destroy();
   });
 });

@@ -11,9 +11,11 @@ export function testGpu(): Promise<Gpu> {
   if (!shared) {
     const made = acquireNodeGpu().then(createGpu);
     shared = made;
-    void made.then((gpu) => gpu.ctx.lost.then(() => {
+    const forget = () => {
       if (shared === made) shared = null;
-    }));
+    };
+    // A failed acquisition is the caller's to report (through `made`); the next call tries again.
+    void made.then((gpu) => gpu.ctx.lost.then(forget), forget);
   }
   return shared;
 }

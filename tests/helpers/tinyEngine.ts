@@ -20,8 +20,9 @@ export function tinyModelMap(): Map<string, string | Uint8Array> {
   return files;
 }
 
-// Opened once per test file: jobs only read a loaded model, and opening it (the 151,936-row
-// embedding generated, the tokenizer parsed) took a second for every engine a test made.
+// Opened once per test process (a file, or the files sharing one): jobs only read a loaded model,
+// and opening it (the 151,936-row embedding generated, the tokenizer parsed) took a second for every
+// engine a test made.
 let narrowModel: Promise<LoadedModel> | undefined;
 
 /** A fresh job engine with `files` (by default tinyModelMap's, opened once per file) as its model, named 'tiny'. */
