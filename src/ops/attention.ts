@@ -315,8 +315,7 @@ export async function attentionDecode(gpu: Gpu, shape: AttentionDecodeShape, b: 
   checkSizes('attentionDecode', { q: [b.q, qBytes], kCache: [b.kCache, cacheBytes], vCache: [b.vCache, cacheBytes], lengths: [b.lengths, shape.batch * 4], out: [b.out, qBytes] });
   const form = attentionDecodeForm(gpu, shape.maxSeqLen, opts);
   if (form !== 'split') {
-    const entry = form === 'thread' ? 'attention_decode_thread' : 'attention_decode';
-    const x = form === 'thread' ? Math.ceil(shape.nHeads / THREAD_HEADS) : shape.nHeads;
+    const [entry, x] = form === 'thread' ? ['attention_decode_thread', Math.ceil(shape.nHeads / THREAD_HEADS)] : ['attention_decode', shape.nHeads];
     await dispatchCacheAttention(gpu, entry, shape, 0, [x, shape.batch], { 1: b.q, 2: b.kCache, 3: b.vCache, 4: b.lengths, 5: b.out });
     return;
   }
@@ -330,8 +329,10 @@ export async function attentionDecode(gpu: Gpu, shape: AttentionDecodeShape, b: 
 /** A dispatch of attention_decode.wgsl's entry point `entry`. */
 async function dispatchCacheAttention(gpu: Gpu, entry: string, shape: Omit<AttentionDecodeShape, 'batch'>, firstRow: number, workgroups: Workgroups, bindings: Record<number, GPUBuffer>): Promise<void> {
   const hd4 = shape.headDim / 4;
-  const shader = entry === 'attention_decode_thread' ? unrollLoops(ATTENTION_DECODE, { HD4: hd4 }) : ATTENTION_DECODE;
-  const pipeline = await gpu.pipelines.pipeline(shader, entry, { WG: DECODE_WG, CH: DECODE_CHUNK, HD4: hd4, ...(entry === 'attention_decode_thread' ? { THREAD_HEADS } : {}) });
+  const constants = { WG: DECODE_WG, CH: DECODE_CHUNK, HD4: hd4 };
+  const pipeline = entry === 'attention_decode_thread'
+    ? await gpu.pipelines.pipeline(unrollLoops(ATTENTION_DECODE, { HD4: hd4 }), entry, { ...constants, THREAD_HEADS })
+    : await gpu.pipelines.pipeline(ATTENTION_DECODE, entry, constants);
   const scale = shape.scale ?? 1 / Math.sqrt(shape.headDim);
   const params = packParams([{ u32: shape.maxSeqLen }, { u32: shape.nHeads }, { u32: shape.nKvHeads }, { f32: scale }, { u32: firstRow }]);
   gpu.recorder.dispatch(pipeline, params, bindings, workgroups);
