@@ -14,6 +14,19 @@ import { firstNonFinite } from '../model/finite.ts';
 
 export const GPU_DTYPE: Record<FileDtype, GpuDtype> = { F32: 'f32', BF16: 'bf16', F16: 'f16' };
 
+/** What to do when a weight does not fit fp16, in the studio's words (the Runs panel offers the fp32
+ * export beside them); studio export-onnx names its flag in their place (its formFlags). */
+export const FP16_OVERFLOW_ADVICE = 'export it in fp32 instead';
+
+/** A merged weight past fp16's range: known by name across the worker boundary, where the page
+ * offers the fp32 export in its place. */
+export class Fp16OverflowError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Fp16OverflowError';
+  }
+}
+
 /** The LoRA factors of one linear layer: A [r, in], B [out, r]. */
 export interface LoraFactors {
   A: Float32Array;
@@ -98,7 +111,7 @@ export async function mergeTensor(gpu: Gpu, src: MergeSource, lora: LoraFactors 
       const overflow = outDtype === 'f16' ? firstNonFinite(chunk, 'F16') : null;
       if (overflow) {
         const at = r0 * cols + overflow.index;
-        throw new RangeError(`merge ${src.name}: element [${Math.floor(at / cols)}, ${at % cols}] is past fp16's largest value (±65504)${lora ? ' with the LoRA merged' : ''}; export this model in fp32 (studio export-onnx --dtype fp32)`);
+        throw new Fp16OverflowError(`merge ${src.name}: element [${Math.floor(at / cols)}, ${at % cols}] is past fp16's largest value (±65504)${lora ? ' with the LoRA merged' : ''}; ${FP16_OVERFLOW_ADVICE}`);
       }
       out.set(chunk, r0 * cols * ELEMENT_BYTES[outDtype]);
     }

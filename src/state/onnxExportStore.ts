@@ -25,8 +25,15 @@ interface OnnxExportState {
    * and on which side (our engine or onnxruntime-web). */
   report: ExportNotice | null;
   error: string | null;
+  /** The fp16 export `error` tells of stopped at a weight fp16 cannot hold: the run its Export in
+   * fp32 button exports (fp32 holds every weight, at twice the size). */
+  fp32Instead: { runId: string; runName: string } | null;
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
 }
+
+/** The worker's error when a merged weight is past fp16's range (export/mergeLora.ts), by name:
+ * the page does not load the export code to know it. */
+const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 
 /** Why a job cannot start while an export runs (there is no Cancel for an export: it is waited for). */
 export const EXPORTING_REASON = 'An ONNX export is running (Runs panel); wait for it to finish.';
@@ -38,9 +45,10 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   exportedCheck: null,
   report: null,
   error: null,
+  fp32Instead: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
-    set({ busy: { runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null });
+    set({ busy: { runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null });
     try {
       const { zip, report, checkError, adapterStep, runStep, held } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, runName, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
@@ -53,7 +61,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     } catch (err) {
       // The worker's message says what is missing and what to do (no model, another model, no
       // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
-      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.` });
+      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.`, fp32Instead: (err as Error).name === FP16_OVERFLOW_ERROR && dtype === 'fp16' ? { runId, runName } : null });
       // The worker lets the earlier export go once a new one starts, not when it is refused before
       // (a job holds the GPU, no checkpoint): ask it which it holds (none if it cannot say).
       const held = await engineClient().request('heldOnnxExports', {}).catch((): string[] => []);

@@ -2,6 +2,8 @@
 // and f32/f16 output, with the tensor split into several row chunks (odd element counts per chunk).
 import { describe, expect, it } from 'vitest';
 import { mergeTensor, type LoraFactors } from '../../src/export/mergeLora.ts';
+import { inCommandWords } from '../../src/cli/command.ts';
+import exportOnnxCommand from '../../src/cli/commands/export-onnx.ts';
 import { decodeToFloat64, encodeFromNumbers, f16BitsToF32, type WeightDtype } from '../../src/model/dtype.ts';
 import { expectClose, randomArray } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -68,15 +70,17 @@ describe('mergeTensor', () => {
     expect(Array.from(out)).toEqual(Array.from(fileBytes));
   });
 
-  it('refuses an fp16 output past ±65504 by tensor and element, where it would be Infinity (and the export answer NaN)', async () => {
+  it('refuses an fp16 output past ±65504 by tensor and element, where it would be Infinity (and the export answer NaN), advising fp32 in each surface’s words', async () => {
     const gpu = await testGpu();
     const values = randomArray(rows * cols, 5, 0.5);
     values[20 * cols + 7] = 70_000; // a bf16 weight fp16 cannot hold
     const fileBytes = encodeFromNumbers(values, 'BF16');
     const rowBytes = fileBytes.byteLength / rows;
-    await expect(
-      mergeTensor(gpu, { name: 'model.layers.3.mlp.down_proj.weight', dtype: 'BF16', shape: [rows, cols], readRows: async (r0, n) => fileBytes.slice(r0 * rowBytes, (r0 + n) * rowBytes) }, null, 'f16', new Uint8Array(rows * cols * 2), 5 * cols * 4),
-    ).rejects.toThrow("merge model.layers.3.mlp.down_proj.weight: element [20, 7] is past fp16's largest value (±65504); export this model in fp32 (studio export-onnx --dtype fp32)");
+    const err: Error = await mergeTensor(gpu, { name: 'model.layers.3.mlp.down_proj.weight', dtype: 'BF16', shape: [rows, cols], readRows: async (r0, n) => fileBytes.slice(r0 * rowBytes, (r0 + n) * rowBytes) }, null, 'f16', new Uint8Array(rows * cols * 2), 5 * cols * 4).then(() => new Error('merged'), (e: Error) => e);
+    // Known by name in the page (the Runs panel offers the fp32 export); each surface words the advice.
+    expect(err.name).toBe('Fp16OverflowError');
+    expect(err.message).toBe("merge model.layers.3.mlp.down_proj.weight: element [20, 7] is past fp16's largest value (±65504); export it in fp32 instead");
+    expect(inCommandWords(err.message, exportOnnxCommand)).toBe("merge model.layers.3.mlp.down_proj.weight: element [20, 7] is past fp16's largest value (±65504); export it with --dtype fp32 (the default)");
   });
 
   it('rejects LoRA factors that do not fit the weight', async () => {

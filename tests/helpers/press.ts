@@ -21,5 +21,6 @@ const textOf = (children: unknown): string => (Array.isArray(children) ? childre
 export function press(text: string): void {
   const button = created.findLast((e) => e.type === 'button' && textOf(e.props.children).trim() === text);
   if (!button) throw new Error(`no button "${text}" was rendered`);
-  (button.props.onClick as (e: unknown) => void)({ preventDefault: () => undefined });
+  // No DOM: the button is in no panel (a dismiss that moves the focus to its panel's heading finds none).
+  (button.props.onClick as (e: unknown) => void)({ preventDefault: () => undefined, currentTarget: { closest: () => null } });
 }

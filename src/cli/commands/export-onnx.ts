@@ -18,6 +18,7 @@ import { openWeights, readModelSpec } from '../../model/checkpoint.ts';
 import type { ModelSpec } from '../../model/config.ts';
 import { readModelText, type ModelFiles } from '../../model/model-files.ts';
 import { EXPORT_SIDE_FILES, exportOnnxModel, type OnnxExportDtype } from '../../export/onnxExport.ts';
+import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import { CHECK_PROMPT_ADVICE, checkFailure, verifyOnnxExport, type ExportCheckReport, type ExportCheckSide } from '../../export/verifyExport.ts';
 
 export const EXPORT_CHECK_FILE = 'export_check.json';
@@ -53,7 +54,7 @@ const command: CliCommand = {
   summary: 'export the model with its LoRA merged to ONNX for transformers.js, and check it',
   usage,
   // The check runs the engine on the prompts for --steps tokens; the merge holds the model alone.
-  formFlags: { [OUT_OF_MEMORY_LOWER]: '--steps or the --prompt texts of the check (--no-check skips it)', [CHECK_PROMPT_ADVICE]: 'give --prompt texts in words the model was trained on' },
+  formFlags: { [OUT_OF_MEMORY_LOWER]: '--steps or the --prompt texts of the check (--no-check skips it)', [CHECK_PROMPT_ADVICE]: 'give --prompt texts in words the model was trained on', [FP16_OVERFLOW_ADVICE]: 'export it with --dtype fp32 (the default)' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');
