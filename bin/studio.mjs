@@ -20,12 +20,15 @@ if (extra.LD_LIBRARY_PATH && !process.env.STUDIO_REEXEC) {
   process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 1));
 }
 Object.assign(process.env, extra);
-// A reader that stops early (studio generate … | head) closes the pipe: end as Unix tools end on a
-// closed pipe (128 + SIGPIPE), not with an unhandled EPIPE's stack trace (and Dawn's segfault after it).
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(141);
-  throw err;
-});
+// A reader that stops early (studio generate … | head, or one reading the progress lines on stderr)
+// closes the pipe: end as Unix tools end on a closed pipe (128 + SIGPIPE), not with an unhandled
+// EPIPE's stack trace (and Dawn's segfault after it).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
 // Stack traces name the TypeScript sources (only asked for: mapping costs start-up time).
 if (process.env.STUDIO_DEBUG) process.setSourceMapsEnabled(true);
 const bundled = await cliBundle(fileURLToPath(new URL('..', import.meta.url)));
