@@ -41,7 +41,7 @@ export async function tokenLossStrip(gpu: Gpu, model: ModelState, example: Token
   const savedDropout = model.dropout;
   model.dropout = null;
   try {
-    writeBatch(gpu, slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
+    writeBatch(gpu, slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attnSegments });
     const M = writeLossInputs(gpu, head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: new Float32Array(N) });
     if (M === 0) return { step, exampleId: example.id, tokens: [], segments: [], nll: [] };
     await modelForward(model, slots);

@@ -1,7 +1,9 @@
-// Turns tokenized examples into the GPU's batch arrays: right-padded [B, T] token ids, positions,
-// attention mask, next-token targets with the segment of the token being predicted, and the
-// per-token loss weights once the optimizer batch's segment counts are known (SSB means run over
-// the whole optimizer batch, so weights are filled after all its micro-batches are built).
+// Turns tokenized examples into the GPU's batch arrays: [B, T] token ids, positions, the attention's
+// segments, next-token targets with the segment of the token being predicted, and the per-token
+// loss weights once the optimizer batch's segment counts are known (SSB means run over the whole
+// optimizer batch, so weights are filled after all its micro-batches are built).
+// Short examples share a row (packed end to end, each with its own positions and attention segment)
+// where that leaves fewer rows than examples; the rest is right-padding.
 // Also the seeded data order, its resumable cursor and the digest of the set it runs over. CPU only.
 import { crc32 } from '../model/crc32.ts';
 import type { LossWeights } from './ssb.ts';
@@ -17,12 +19,16 @@ export interface TokenizedExample {
 
 export interface MicroBatch {
   ids: string[];
+  /** Rows: an example alone, or several packed end to end (packRows). */
   B: number;
-  /** Padded length of this micro-batch (≤ the run's sequence length). */
+  /** Row length: the micro-batch's longest example (≤ the run's sequence length). */
   T: number;
   inputIds: Int32Array; // [B*T]
+  /** Each token's position in its own example (0 where an example starts, in any row). */
   positions: Uint32Array; // [B*T]
-  attentionMask: Uint32Array; // [B*T], 1 real token, 0 padding
+  /** The attention's segments: which example of its row a token is, from 1; 0 is padding. A token
+   * sees only the earlier tokens of its own example. */
+  attnSegments: Uint32Array; // [B*T]
   /** Segment of each input token (the dump's `segments`). */
   segments: Int32Array; // [B*T]
   /** Next-token target at each position, -1 where there is no loss. */
@@ -35,15 +41,38 @@ export interface MicroBatch {
   nCall: number;
 }
 
-export function buildMicroBatch(examples: TokenizedExample[], maxLen: number): MicroBatch {
-  const B = examples.length;
-  if (B === 0) throw new Error('a micro-batch needs at least one example');
-  let T = 0;
+/** Which examples share each row: first-fit decreasing into rows as long as the longest example,
+ * so the micro-batch's [B, T] never grows, only loses rows of padding. Rows of one example each, in
+ * the given order, when packing saves no row (the layout, and so every bit, of an unpacked batch). */
+export function packRows(lengths: number[]): number[][] {
+  const T = Math.max(...lengths);
+  const rows: number[][] = [];
+  const used: number[] = [];
+  const longestFirst = lengths.map((_, i) => i).sort((x, y) => lengths[y] - lengths[x] || x - y);
+  for (const i of longestFirst) {
+    const r = used.findIndex((u) => u + lengths[i] <= T);
+    if (r >= 0) {
+      rows[r].push(i);
+      used[r] += lengths[i];
+    } else {
+      rows.push([i]);
+      used.push(lengths[i]);
+    }
+  }
+  return rows.length < lengths.length ? rows : lengths.map((_, i) => [i]);
+}
+
+/** `pack: false` gives every example a row of its own (the step dump, whose rows are examples). */
+export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, opts: { pack?: boolean } = {}): MicroBatch {
+  if (examples.length === 0) throw new Error('a micro-batch needs at least one example');
   for (const ex of examples) {
     if (ex.inputIds.length !== ex.segments.length) throw new Error(`example ${ex.id}: ${ex.inputIds.length} tokens but ${ex.segments.length} segments`);
     if (ex.inputIds.length > maxLen) throw new Error(`example ${ex.id} has ${ex.inputIds.length} tokens, more than the sequence length ${maxLen}`);
-    T = Math.max(T, ex.inputIds.length);
   }
+  const lengths = examples.map((ex) => ex.inputIds.length);
+  const rows = opts.pack === false ? lengths.map((_, i) => [i]) : packRows(lengths);
+  const B = rows.length;
+  const T = Math.max(...lengths);
   const n = B * T;
   const mb: MicroBatch = {
     ids: examples.map((e) => e.id),
@@ -51,7 +80,7 @@ export function buildMicroBatch(examples: TokenizedExample[], maxLen: number): M
     T,
     inputIds: new Int32Array(n),
     positions: new Uint32Array(n),
-    attentionMask: new Uint32Array(n),
+    attnSegments: new Uint32Array(n),
     segments: new Int32Array(n),
     targets: new Int32Array(n).fill(-1),
     targetSegments: new Uint32Array(n),
@@ -59,24 +88,30 @@ export function buildMicroBatch(examples: TokenizedExample[], maxLen: number): M
     nCot: 0,
     nCall: 0,
   };
-  examples.forEach((ex, b) => {
-    const L = ex.inputIds.length;
-    for (let t = 0; t < L; t++) {
-      const i = b * T + t;
-      mb.inputIds[i] = ex.inputIds[t];
-      mb.positions[i] = t;
-      mb.attentionMask[i] = 1;
-      mb.segments[i] = ex.segments[t];
-      if (t + 1 < L) {
-        const seg = ex.segments[t + 1];
-        if (seg === SEGMENT.cot || seg === SEGMENT.call) {
-          mb.targets[i] = ex.inputIds[t + 1];
-          mb.targetSegments[i] = seg;
-          if (seg === SEGMENT.cot) mb.nCot++;
-          else mb.nCall++;
+  rows.forEach((row, b) => {
+    let offset = b * T;
+    row.forEach((e, k) => {
+      const ex = examples[e];
+      const L = ex.inputIds.length;
+      for (let t = 0; t < L; t++) {
+        const i = offset + t;
+        mb.inputIds[i] = ex.inputIds[t];
+        mb.positions[i] = t;
+        mb.attnSegments[i] = k + 1;
+        mb.segments[i] = ex.segments[t];
+        // An example's last token predicts nothing: the next one in its row is another example's.
+        if (t + 1 < L) {
+          const seg = ex.segments[t + 1];
+          if (seg === SEGMENT.cot || seg === SEGMENT.call) {
+            mb.targets[i] = ex.inputIds[t + 1];
+            mb.targetSegments[i] = seg;
+            if (seg === SEGMENT.cot) mb.nCot++;
+            else mb.nCall++;
+          }
         }
       }
-    }
+      offset += L;
+    });
   });
   return mb;
 }

@@ -207,13 +207,13 @@ export class Trainer {
   }
 
   /** Builds the optimizer step's micro-batches with loss weights from the whole step's counts. */
-  private nextBatches(): MicroBatch[] {
+  private nextBatches(pack = true): MicroBatch[] {
     const { batchSize, gradAccum, seqLen, seed } = this.config;
     const { indices, next } = takeIndices(this.train.length, seed, this.cursor, batchSize * gradAccum);
     this.cursor = next;
     const batches: MicroBatch[] = [];
     for (let i = 0; i < gradAccum; i++) {
-      batches.push(buildMicroBatch(indices.slice(i * batchSize, (i + 1) * batchSize).map((j) => this.train[j]), seqLen));
+      batches.push(buildMicroBatch(indices.slice(i * batchSize, (i + 1) * batchSize).map((j) => this.train[j]), seqLen, { pack }));
     }
     return batches;
   }
@@ -224,7 +224,7 @@ export class Trainer {
     // resumed run draws the same masks as an uninterrupted one.
     const p = this.model.lora!.settings.dropout;
     this.model.dropout = backward && p > 0 ? { p, batchSeed: dropoutBatchSeed(this.config.seed, this.step, microIndex, this.config.gradAccum) } : null;
-    writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attentionMask });
+    writeBatch(this.gpu, this.slots, { B: mb.B, T: mb.T, inputIds: mb.inputIds, positions: mb.positions, attnSegments: mb.attnSegments });
     writeLossInputs(this.gpu, this.head, { targets: mb.targets, targetSegments: mb.targetSegments, weights: mb.weights });
     await modelForward(this.model, this.slots);
     if (backward) {
@@ -338,7 +338,7 @@ export class Trainer {
     this.balance = this.balanceAfter(value);
     this.step++;
     const millis = performance.now() - t0;
-    const tokens = batches.reduce((n, b) => n + b.attentionMask.reduce((s, x) => s + x, 0), 0);
+    const tokens = batches.reduce((n, b) => n + b.attnSegments.reduce((s, x) => s + (x > 0 ? 1 : 0), 0), 0);
     return {
       step: this.step, epoch, loss: value.loss, lossCot: value.lossCot, lossCall: value.lossCall, alpha: value.alpha, gradAlpha: value.gradAlpha,
       lr, gradNorm: norm, tokensPerSecond: tokens / (millis / 1000), cotTokens: totals.nCot, callTokens: totals.nCall, tokens, millis,
@@ -359,10 +359,12 @@ export class Trainer {
   }
 
   /** The gradient of the next optimizer batch without updating anything (for `--dump-step`), with
-   * each micro-batch's per-token NLL (read back after each one: a dump is no training step). */
-  async dumpNextStep(): Promise<DumpedStep> {
+   * each micro-batch's per-token NLL (read back after each one: a dump is no training step).
+   * A row per example unless `pack` (a training step's rows, which the dump's layout cannot hold):
+   * packing moves tokens, not their losses or the gradient, which is what `pack` lets a test show. */
+  async dumpNextStep(opts: { pack?: boolean } = {}): Promise<DumpedStep> {
     const saved = { ...this.cursor };
-    const batches = this.nextBatches();
+    const batches = this.nextBatches(opts.pack ?? false);
     this.cursor = saved;
     const tokenNll: Float32Array[] = [];
     await this.accumulateGradients(batches, async (i) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLossWeights, buildMicroBatch, epochOrder, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
+import { applyLossWeights, buildMicroBatch, epochOrder, packRows, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
 
 const a = { id: 'a', inputIds: [10, 11, 12, 13, 14], segments: [0, 0, 1, 1, 2] };
 const b = { id: 'b', inputIds: [20, 21, 22], segments: [0, 2, 2] };
@@ -9,12 +9,42 @@ describe('micro-batches', () => {
     const mb = buildMicroBatch([a, b], 8);
     expect(mb.T).toBe(5);
     expect([...mb.inputIds]).toEqual([10, 11, 12, 13, 14, 20, 21, 22, 0, 0]);
-    expect([...mb.attentionMask]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    expect([...mb.attnSegments]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
     expect([...mb.targets]).toEqual([-1, 12, 13, 14, -1, 21, 22, -1, -1, -1]);
     expect([...mb.targetSegments]).toEqual([0, 1, 1, 2, 0, 2, 2, 0, 0, 0]);
     expect([mb.nCot, mb.nCall]).toEqual([2, 3]);
     applyLossWeights(mb, { cot: 0.35, call: 0.1, alpha: 0.7 });
     expect([...mb.weights].map((x) => +x.toFixed(2))).toEqual([0, 0.35, 0.35, 0.1, 0, 0.1, 0.1, 0, 0, 0]);
+  });
+
+  it('packs short examples end to end into rows as long as the longest, each with its own positions, segment and targets', () => {
+    const c = { id: 'c', inputIds: [30, 31], segments: [0, 2] };
+    const d = { id: 'd', inputIds: [40, 41, 42, 43], segments: [0, 1, 2, 2] };
+    // Longest first, each into the first row with room: a | d | b c. Three rows for four examples.
+    expect(packRows([5, 3, 2, 4])).toEqual([[0], [3], [1, 2]]);
+    const mb = buildMicroBatch([a, b, c, d], 8);
+    expect([mb.B, mb.T]).toEqual([3, 5]);
+    expect([...mb.inputIds]).toEqual([10, 11, 12, 13, 14, 40, 41, 42, 43, 0, 20, 21, 22, 30, 31]);
+    expect([...mb.positions]).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 0, 0, 1, 2, 0, 1]);
+    expect([...mb.attnSegments]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 2, 2]);
+    // b's last token predicts nothing: the token after it in the row is c's.
+    expect([...mb.targets]).toEqual([-1, 12, 13, 14, -1, 41, 42, 43, -1, -1, 21, 22, -1, 31, -1]);
+    expect([...mb.targetSegments]).toEqual([0, 1, 1, 2, 0, 1, 2, 2, 0, 0, 2, 2, 0, 2, 0]);
+    const alone = buildMicroBatch([a, b, c, d], 8, { pack: false });
+    expect([alone.B, alone.T, alone.nCot, alone.nCall]).toEqual([4, 5, mb.nCot, mb.nCall]);
+    // The tokens and targets are the same ones, only placed otherwise.
+    const real = (m: typeof mb) => [...m.targets].filter((x, i) => m.attnSegments[i] > 0 && x >= 0).sort();
+    expect(real(mb)).toEqual(real(alone));
+  });
+
+  it('keeps a row per example, in the given order, where packing saves no row', () => {
+    // Three rows either way (no two of 5, 3, 4 fit in 5): the layout of an unpacked batch, bit for bit.
+    expect(packRows([5, 3, 4])).toEqual([[0], [1], [2]]);
+    const d = { id: 'd', inputIds: [40, 41, 42, 43], segments: [0, 1, 2, 2] };
+    const packed = buildMicroBatch([a, b, d], 8);
+    const alone = buildMicroBatch([a, b, d], 8, { pack: false });
+    for (const k of ['inputIds', 'positions', 'attnSegments', 'targets', 'targetSegments'] as const) expect([...packed[k]], k).toEqual([...alone[k]]);
+    expect(packRows([7])).toEqual([[0]]);
   });
 
   it('refuses an example longer than the sequence length, naming it', () => {

@@ -7,7 +7,7 @@ import { loadEngineModel, type EngineModel } from '../../src/model/engineModel.t
 import { dropoutBatchSeed, Trainer } from '../../src/train/trainer.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../src/train/config.ts';
 import type { TokenizedExample } from '../../src/train/batching.ts';
-import { seededRandom } from '../helpers/compare.ts';
+import { expectClose, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { createGpu, Recorder } from '../../src/gpu/index.ts';
 import { readLoraParams } from '../../src/model/deviceLora.ts';
@@ -164,6 +164,33 @@ describe('trainer', () => {
       t.destroy();
       m.release();
     }
+  });
+
+  it('packs short examples into shared rows without changing the step’s losses or gradient', async () => {
+    // Examples of 10 to 14 tokens, and every fourth of 23: two short ones share a row of 23.
+    const r = seededRandom(5);
+    const data: TokenizedExample[] = Array.from({ length: 12 }, (_, i) => {
+      const cot = Array.from({ length: i % 4 === 0 ? 14 : 1 + Math.floor(r() * 5) }, () => 20 + Math.floor(r() * 7));
+      const prompt = [3, 10 + (i % 4), 40, 41];
+      const call = [60, 61 + (i % 3), 62, 63];
+      return { id: `ex${i}`, inputIds: [...prompt, ...cot, ...call, 2], segments: [0, 0, 0, 0, ...cot.map(() => 1), 2, 2, 2, 2, 2] };
+    });
+    const c = config({ batchSize: 6, gradAccum: 2, seqLen: 24 });
+    const m = await model(c);
+    const t = new Trainer(m.state, data, c);
+    const alone = await t.dumpNextStep();
+    const packed = await t.dumpNextStep({ pack: true });
+    const rows = (d: typeof alone) => d.batches.reduce((n, b) => n + b.B, 0);
+    expect(rows(alone)).toBe(12);
+    expect(rows(packed)).toBeLessThan(12);
+    for (const k of ['loss', 'lossCot', 'lossCall', 'gradAlpha'] as const) expect(packed[k], k).toBeCloseTo(alone[k], 5);
+    const want = new Map(alone.grads);
+    for (const [key, g] of packed.grads) expectClose(g, want.get(key)!, { atol: 1e-6, rtol: 1e-4 }, key);
+    // A training step packs too, and counts only real tokens.
+    const step = await t.trainStep();
+    expect(step.tokens).toBe(alone.batches.reduce((n, b) => n + b.attnSegments.filter((x) => x > 0).length, 0));
+    t.destroy();
+    m.release();
   });
 
   it('a run resumed from saved state ends with the same adapter as an uninterrupted run', async () => {

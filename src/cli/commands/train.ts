@@ -92,8 +92,9 @@ function f32Tensor(name: string, shape: number[], values: ArrayLike<number>): Te
   return { name, dtype: 'F32', shape, data: new Uint8Array(a.buffer) };
 }
 
-/** DESIGN.md's dump layout: the optimizer batch's rows padded to its longest micro-batch; the
- * step, the run config and the balance state before and after the step as JSON metadata. */
+/** DESIGN.md's dump layout: the optimizer batch's examples, a row each (the dump's micro-batches
+ * are not packed), padded to its longest micro-batch; the step, the run config and the balance
+ * state before and after the step as JSON metadata. */
 export function encodeDumpStep(d: DumpedStep): Uint8Array {
   const T = Math.max(...d.batches.map((b) => b.T));
   const rows = d.batches.reduce((n, b) => n + b.B, 0);
@@ -106,8 +107,9 @@ export function encodeDumpStep(d: DumpedStep): Uint8Array {
     for (let i = 0; i < b.B; i++, r++) {
       for (let t = 0; t < b.T; t++) {
         ids[r * T + t] = b.inputIds[i * b.T + t];
-        mask[r * T + t] = b.attentionMask[i * b.T + t];
-        segs[r * T + t] = b.attentionMask[i * b.T + t] ? b.segments[i * b.T + t] : 0;
+        const real = b.attnSegments[i * b.T + t] > 0;
+        mask[r * T + t] = real ? 1 : 0;
+        segs[r * T + t] = real ? b.segments[i * b.T + t] : 0;
         nll[r * T + t] = d.tokenNll[k][i * b.T + t];
       }
     }
