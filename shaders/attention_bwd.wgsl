@@ -6,7 +6,10 @@
 //                       dK_j = scale · Σ_{h in group} Σ_i P_ij (dO_i·v_j − D_i) q_i   (one thread per key row)
 // with P_ij = exp(scale·q_i·k_j − lse_i) on the visible pairs (same sequence, j ≤ i, seg equal and
 // non-zero; see attention_fwd.wgsl). The dK/dV pass owns a kv head and loops over its query heads,
-// so GQA needs no float atomics. Padded rows get zero gradients. Layouts as in attention_fwd.wgsl;
+// so GQA needs no float atomics. Padded rows get zero gradients. As in the forward, the dQ pass
+// starts at its first non-padded row's bound; the dK/dV pass stops where its keys' sequences end
+// (sequences are contiguous: a later query of another label, or padding, ends a key's sequence).
+// Layouts as in attention_fwd.wgsl;
 // stats is a scratch [B·T, H] of vec2 (packing lse and D keeps every pass within 8 storage buffers).
 // Tiling, SHARED_KV and HD4 as in attention_fwd.wgsl; here the staged tiles are K/V (dq pass) or
 // Q/dO (dkv pass).
@@ -40,9 +43,31 @@ override HD4: u32 = 16;           // head_dim / 4 (≤ MAX_D4)
 override SHARED_KV: bool = true;  // stage tiles in workgroup memory
 
 const MAX_D4 = 32u; // head_dim ≤ 128
+const NONE = 0xffffffffu;
 
 var<workgroup> ta: array<vec4<f32>, select(1u, BC * HD4, SHARED_KV)>; // K tile (dq) or Q tile (dkv)
 var<workgroup> tb: array<vec4<f32>, select(1u, BC * HD4, SHARED_KV)>; // V tile (dq) or dO tile (dkv)
+var<workgroup> blockLo: u32;          // dq: attention_fwd.wgsl's firstSeenKey
+var<workgroup> blockLast: vec2<u32>;  // dkv: the block's last non-padded key and its label
+var<workgroup> tileAfter: u32;        // dkv: 1 once a query tile starts past the block's sequences
+
+// As attention_fwd.wgsl's: the first key a row of [row0, end) may see, NONE when all are padding.
+fn firstSeenKey(base: u32, row0: u32, end: u32) -> u32 {
+  for (var r = row0; r < end; r++) {
+    let s = seg[base + r];
+    if (s != 0u) { return s - 1u; }
+  }
+  return NONE;
+}
+
+// The last non-padded row of [row0, end) and its label; (NONE, 0) when all are padding.
+fn lastSeenKey(base: u32, row0: u32, end: u32) -> vec2<u32> {
+  for (var r = end; r > row0; r--) {
+    let s = seg[base + r - 1u];
+    if (s != 0u) { return vec2<u32>(r - 1u, s); }
+  }
+  return vec2<u32>(NONE, 0u);
+}
 
 // Element c of row `r` of the current tile; `g` is the row's index in storage.
 fn k_at(g: u32, r: u32, c: u32) -> vec4<f32> { if (SHARED_KV) { return ta[r * HD4 + c]; } return k[g + c]; }
@@ -85,7 +110,10 @@ fn attention_bwd_dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
   let st = statsIn[n * p.H + h]; // (lse, D)
 
   let keyEnd = min(row0 + BR, p.T);
-  for (var j0 = 0u; j0 < keyEnd; j0 += BC) {
+  if (lid == 0u) { blockLo = firstSeenKey(base, row0, keyEnd); }
+  let lo = workgroupUniformLoad(&blockLo);
+  let own = select(0u, si - 1u, si != 0u);
+  for (var j0 = select((lo / BC) * BC, keyEnd, lo == NONE); j0 < keyEnd; j0 += BC) {
     if (SHARED_KV) {
       workgroupBarrier();
       for (var e = lid; e < BC * HD4; e += BR) {
@@ -99,9 +127,9 @@ fn attention_bwd_dq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
       workgroupBarrier();
     }
 
-    if (si != 0u && i >= j0) {
+    if (si != 0u && i >= j0 && j0 + BC > own) {
       let cnt = min(BC, i + 1u - j0);
-      for (var jj = 0u; jj < cnt; jj++) {
+      for (var jj = select(0u, own - j0, own > j0); jj < cnt; jj++) {
         if (seg[base + j0 + jj] != si) { continue; }
         let g = ((base + j0 + jj) * p.Hkv + hk) * HD4;
         var xs = vec4<f32>(0.0);
@@ -148,11 +176,19 @@ fn attention_bwd_dkv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
     gv[c] = vec4<f32>(0.0);
   }
 
+  if (lid == 0u) { blockLast = lastSeenKey(base, row0, min(row0 + BR, p.T)); }
+  let last = workgroupUniformLoad(&blockLast);
   for (var h = hk * group; h < (hk + 1u) * group; h++) {
+    var ended = false; // this key's sequence has no more queries
     // causal: queries before row0 see none of this block's keys
-    for (var i0 = row0; i0 < p.T; i0 += BC) {
+    for (var i0 = select(row0, p.T, last.x == NONE); i0 < p.T; i0 += BC) {
       if (SHARED_KV) {
-        workgroupBarrier();
+        // A tile past the block's last key that starts outside its sequence sees none of the
+        // block's keys, nor does any later one: the block is done (a barrier, so staged GPU
+        // tiles only; a CPU adapter's rows end on their own below). The load's barrier is also
+        // the one that keeps the tiles below from being overwritten while they are read.
+        if (lid == 0u) { tileAfter = select(0u, 1u, i0 > last.x && seg[base + i0] != last.y); }
+        if (workgroupUniformLoad(&tileAfter) != 0u) { break; }
         for (var e = lid; e < BC * HD4; e += BR) {
           let i = i0 + e / HD4;
           if (i < p.T) {
@@ -164,11 +200,15 @@ fn attention_bwd_dkv(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
         workgroupBarrier();
       }
 
-      if (sj != 0u) {
+      if (sj != 0u && !ended) {
         let cnt = min(BC, p.T - i0);
         for (var ii = select(0u, j - i0, j > i0); ii < cnt; ii++) { // i ≥ j
           let ni = base + i0 + ii;
-          if (seg[ni] != sj) { continue; }
+          // The first query after j of another label (or padding) is past j's sequence, and so is every later one.
+          if (seg[ni] != sj) {
+            ended = true;
+            break;
+          }
           let st = statsIn[ni * p.H + h];
           let g = (ni * p.H + h) * HD4;
           var xs = vec4<f32>(0.0);

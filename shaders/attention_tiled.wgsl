@@ -15,6 +15,12 @@
 // every BR×32 tile product, and output columns {cc·32 + tx·4 .. +3} of the head dimension, so the
 // rows of its scores and of its outputs are the same: per-row softmax factors never leave the thread.
 // head_dim must be a multiple of 32 (HD4 = head_dim/4; ≤ 32 forward, ≤ 16 backward, for workgroup memory).
+// Skipped tiles, as in the rows kernels (attention_fwd.wgsl's segment rule): the forward and dQ start
+// at the key tile of their first non-padded row's bound (none when the block is all padding), the
+// dK/dV pass stops at the first query tile past the block's last sequence. A skipped tile is one no
+// pair of the block sees, so the outputs are those of the full walk. What the block's bounds are
+// travels through a workgroup array the entry point already holds, as an f32 (exact below 2^24):
+// its workgroup memory is counted to the byte (tiledWorkgroupBytes), 32 KiB at head_dim 128.
 
 struct Params {
   T: u32,
@@ -136,6 +142,21 @@ fn chunkProductB(acc: Block, tx: u32, ty: u32) -> Block {
   return s;
 }
 
+// The first key a row of [row0, end) may see (attention_fwd.wgsl's firstSeenKey), −1 when all are padding.
+fn firstSeenKeyF(base: u32, row0: u32, end: u32) -> f32 {
+  for (var r = row0; r < end; r++) {
+    let s = seg[base + r];
+    if (s != 0u) { return f32(s - 1u); }
+  }
+  return -1.0;
+}
+
+// The first key tile a block walks from the bound above (in a workgroup slot); `keyEnd` (none) for −1.
+fn firstKeyTile(lo: f32, keyEnd: u32) -> u32 {
+  if (lo < 0.0) { return keyEnd; }
+  return (u32(lo) / BC) * BC;
+}
+
 fn visible(query: u32, key: u32, segQ: u32, segK: u32) -> bool {
   return key <= query && key < p.T && query < p.T && segQ != 0u && segQ == segK;
 }
@@ -161,7 +182,9 @@ fn attn_fwd_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   for (var e = 0u; e < 4u * NCC; e++) { o[e] = vec4<f32>(0.0); }
 
   let keyEnd = min(row0 + BR, p.T);
-  for (var j0 = 0u; j0 < keyEnd; j0 += BC) {
+  if (lid == 0u) { red[0] = firstSeenKeyF(base, row0, keyEnd); }
+  let lo = workgroupUniformLoad(&red[0]); // read by all before the loop's first barrier lets red be written
+  for (var j0 = firstKeyTile(lo, keyEnd); j0 < keyEnd; j0 += BC) {
     var s = zeroBlock();
     for (var d0 = 0u; d0 < HD4; d0 += DC / 4u) {
       workgroupBarrier();
@@ -262,7 +285,9 @@ fn attn_dq_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   for (var e = 0u; e < 4u * NCC; e++) { g[e] = vec4<f32>(0.0); }
 
   let keyEnd = min(row0 + BR, p.T);
-  for (var j0 = 0u; j0 < keyEnd; j0 += BC) {
+  if (lid == 0u) { dprobs[0].x = firstSeenKeyF(base, row0, keyEnd); }
+  let lo = workgroupUniformLoad(&dprobs[0]).x;
+  for (var j0 = firstKeyTile(lo, keyEnd); j0 < keyEnd; j0 += BC) {
     var s = zeroBlock();
     var dp = zeroBlock();
     for (var d0 = 0u; d0 < HD4; d0 += DC / 4u) {
@@ -332,9 +357,29 @@ fn attn_dkv_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
     gv[e] = vec4<f32>(0.0);
   }
 
+  // The block's last non-padded key and its label (−1: all padding; the rows kernels' lastSeenKey).
+  if (lid == 0u) {
+    var last = vec4<f32>(-1.0, 0.0, 0.0, 0.0);
+    for (var r = min(key0 + BR, p.T); r > key0; r--) {
+      let sk = seg[base + r - 1u];
+      if (sk != 0u) {
+        last = vec4<f32>(f32(r - 1u), f32(sk), 0.0, 0.0);
+        break;
+      }
+    }
+    probs[0] = last;
+  }
+  let last = workgroupUniformLoad(&probs[0]);
+  let iStart = select(key0, p.T, last.x < 0.0);
   for (var h = hk * group; h < (hk + 1u) * group; h++) {
     // Causal: queries before key0 see none of this block's keys.
-    for (var i0 = key0; i0 < p.T; i0 += BC) {
+    for (var i0 = iStart; i0 < p.T; i0 += BC) {
+      // A tile past the block's last key that starts outside its sequence sees none of the block's
+      // keys (sequences are contiguous), nor does any later one. The barrier: the last tile's
+      // readers of probs are done before its first slot carries the answer.
+      workgroupBarrier();
+      if (lid == 0u) { probs[0].x = select(0.0, 1.0, f32(i0) > last.x && f32(seg[base + i0]) != last.y); }
+      if (workgroupUniformLoad(&probs[0]).x != 0.0) { break; }
       var s = zeroBlock();   // Sᵀ: rows = keys, columns = queries
       var dp = zeroBlock();  // dPᵀ
       for (var d0 = 0u; d0 < HD4; d0 += DC / 4u) {

@@ -290,11 +290,11 @@ async function prefillChunk(g: Generator, slots: BatchSlots, chunk: PrefillPiece
   const attnSegments = new Uint32Array(T);
   const rows = new Uint32Array(T);
   let off = 0;
-  chunk.forEach((p, i) => {
+  chunk.forEach((p) => {
     for (let t = 0; t < p.ids.length; t++) {
       inputIds[off + t] = p.ids[t];
       positions[off + t] = p.start + t;
-      attnSegments[off + t] = i + 1;
+      attnSegments[off + t] = off + 1;
       rows[off + t] = p.seq;
     }
     off += p.ids.length;

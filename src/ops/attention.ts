@@ -10,7 +10,11 @@
 //   lse                   [B·T, nHeads]   logsumexp of each row's scaled scores (0 on padded rows)
 // Visibility: query i sees key j of the same batch row iff j ≤ i and segments[j] = segments[i] ≠ 0.
 // This one rule covers both needs: an attention mask [B, T] (1 = token, 0 = padding, left or right)
-// is passed as `segments` unchanged, and packed sequences number their tokens 1, 2, 3, …
+// is passed as `segments` unchanged, and packed sequences label their tokens by sequence. A
+// sequence is one run of its row, labelled at most 1 + the index of its first token (a mask, or
+// labels 1, 2, 3, … in order, qualify; batchBuffers.ts checks it): the kernels skip the keys before a
+// row's label − 1, and stop a key's walk over the queries where its run ends. Packed batches label
+// each sequence exactly 1 + its first index, so nothing before it is walked.
 // Padded query rows output zeros and get zero gradients; padded keys are never attended.
 // Decode (one new query per sequence against its KV cache) runs in one of three forms chosen by the
 // adapter and the cache's capacity (attentionDecodeForm): a single pass, split into chunks and

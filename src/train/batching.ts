@@ -26,8 +26,9 @@ export interface MicroBatch {
   inputIds: Int32Array; // [B*T]
   /** Each token's position in its own example (0 where an example starts, in any row). */
   positions: Uint32Array; // [B*T]
-  /** The attention's segments: which example of its row a token is, from 1; 0 is padding. A token
-   * sees only the earlier tokens of its own example. */
+  /** The attention's segments: 1 + the index in its row of the first token of the token's example
+   * (what lets attention skip the keys before it; ops/attention.ts); 0 is padding. A token sees
+   * only the earlier tokens of its own example. */
   attnSegments: Uint32Array; // [B*T]
   /** Segment of each input token (the dump's `segments`). */
   segments: Int32Array; // [B*T]
@@ -89,15 +90,15 @@ export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, op
     nCall: 0,
   };
   rows.forEach((row, b) => {
-    let offset = b * T;
-    row.forEach((e, k) => {
+    let start = 0;
+    for (const e of row) {
       const ex = examples[e];
       const L = ex.inputIds.length;
       for (let t = 0; t < L; t++) {
-        const i = offset + t;
+        const i = b * T + start + t;
         mb.inputIds[i] = ex.inputIds[t];
         mb.positions[i] = t;
-        mb.attnSegments[i] = k + 1;
+        mb.attnSegments[i] = start + 1;
         mb.segments[i] = ex.segments[t];
         // An example's last token predicts nothing: the next one in its row is another example's.
         if (t + 1 < L) {
@@ -110,8 +111,8 @@ export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, op
           }
         }
       }
-      offset += L;
-    });
+      start += L;
+    }
   });
   return mb;
 }

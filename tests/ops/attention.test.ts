@@ -36,6 +36,8 @@ interface Case {
 }
 
 const full = () => 1;
+/** Sequences starting at `starts`, each labelled 1 + its start (as packed batches are), padding from `end`. */
+const byStarts = (starts: number[], end: number) => (_b: number, t: number) => (t >= end ? 0 : starts.findLast((s) => s <= t)! + 1);
 const modes: Array<{ label: string; opts: AttentionOptions }> = [
   // What a GPU runs where the tiled kernel does not fit, and what a CPU adapter runs (unrollLoops.ts).
   { label: 'staged tiles', opts: { kernel: 'rows', stageTiles: true, unrollHead: false } },
@@ -54,6 +56,10 @@ const cases: Case[] = [
   { name: 'head_dim 128, T=33 (a staged tile of 8 rows with a tail of 1)', B: 1, T: 33, H: 2, Hkv: 2, d: 128, seg: (_b, t) => (t < 3 ? 0 : 1) },
   { name: 'T=65: a row block with a tail of 1, B=2, GQA 2', B: 2, T: 65, H: 2, Hkv: 1, d: 8, seg: full },
   { name: 'peaked softmax (q×8): the running max moves across tiles', B: 1, T: 50, H: 2, Hkv: 1, d: 16, seg: full, qScale: 8 },
+  // Labelled as packed batches are (1 + the first position), which the kernels skip keys by: a row
+  // block starting inside a sequence, one holding several, a key block whose sequence ends mid-tile.
+  { name: 'three packed sequences labelled by their starts, a block border inside one, then padding', B: 1, T: 150, H: 2, Hkv: 1, d: 16, seg: byStarts([0, 20, 100], 140) },
+  { name: 'short packed sequences, then row blocks of padding only (row 0); one sequence (row 1)', B: 2, T: 140, H: 2, Hkv: 2, d: 8, seg: (b, t) => (b === 0 ? byStarts([0, 5, 11, 18, 30, 31, 47], 60)(b, t) : 1) },
 ];
 
 const tiledCases: Case[] = [
@@ -64,6 +70,8 @@ const tiledCases: Case[] = [
   { name: 'two packed sequences then padding across a block border, d=64', B: 1, T: 100, H: 2, Hkv: 2, d: 64, seg: (_b, t) => (t < 45 ? 1 : t < 90 ? 2 : 0) },
   { name: 'T=130: three row blocks, tails of 2, B=2, GQA 2, d=64', B: 2, T: 130, H: 2, Hkv: 1, d: 64, seg: full },
   { name: 'peaked softmax (q×8) over five key tiles, d=32', B: 1, T: 150, H: 2, Hkv: 1, d: 32, seg: full, qScale: 8 },
+  { name: 'four packed sequences labelled by their starts across three row blocks, then padding, d=32', B: 1, T: 200, H: 2, Hkv: 1, d: 32, seg: byStarts([0, 40, 70, 150], 190) },
+  { name: 'short packed sequences, then row blocks of padding only, B=2, d=32', B: 2, T: 160, H: 2, Hkv: 1, d: 32, seg: (b, t) => (b === 0 ? byStarts([0, 3, 9, 33, 34], 50)(b, t) : byStarts([0, 70], 130)(b, t)) },
 ];
 const tiledForwardOnly: Case[] = [{ name: 'head_dim 128, T=70 (forward only)', B: 1, T: 70, H: 2, Hkv: 1, d: 128, seg: (_b, t) => (t < 3 ? 0 : 1) }];
 

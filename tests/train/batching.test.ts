@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyLossWeights, buildMicroBatch, epochOrder, packRows, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
+import { segmentRuleBreak } from '../../src/model/batchBuffers.ts';
+import { seededRandom } from '../helpers/compare.ts';
 
 const a = { id: 'a', inputIds: [10, 11, 12, 13, 14], segments: [0, 0, 1, 1, 2] };
 const b = { id: 'b', inputIds: [20, 21, 22], segments: [0, 2, 2] };
@@ -26,7 +28,8 @@ describe('micro-batches', () => {
     expect([mb.B, mb.T]).toEqual([3, 5]);
     expect([...mb.inputIds]).toEqual([10, 11, 12, 13, 14, 40, 41, 42, 43, 0, 20, 21, 22, 30, 31]);
     expect([...mb.positions]).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 0, 0, 1, 2, 0, 1]);
-    expect([...mb.attnSegments]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 2, 2]);
+    // Each labelled 1 + the index of its first token in the row: c starts at 3.
+    expect([...mb.attnSegments]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 4, 4]);
     // b's last token predicts nothing: the token after it in the row is c's.
     expect([...mb.targets]).toEqual([-1, 12, 13, 14, -1, 41, 42, 43, -1, -1, 21, 22, -1, 31, -1]);
     expect([...mb.targetSegments]).toEqual([0, 1, 1, 2, 0, 1, 2, 2, 0, 0, 2, 2, 0, 2, 0]);
@@ -45,6 +48,22 @@ describe('micro-batches', () => {
     const alone = buildMicroBatch([a, b, d], 8, { pack: false });
     for (const k of ['inputIds', 'positions', 'attnSegments', 'targets', 'targetSegments'] as const) expect([...packed[k]], k).toEqual([...alone[k]]);
     expect(packRows([7])).toEqual([[0]]);
+  });
+
+  it('labels rows by the attention’s segment rule, which refuses labels that would let attention skip keys a row sees', () => {
+    const r = seededRandom(3);
+    for (let k = 0; k < 20; k++) {
+      const examples = Array.from({ length: 2 + Math.floor(r() * 9) }, (_, i) => {
+        const n = 1 + Math.floor(r() * 30);
+        return { id: `e${i}`, inputIds: Array.from({ length: n }, (_, t) => t), segments: Array.from({ length: n }, () => 1) };
+      });
+      const mb = buildMicroBatch(examples, 30);
+      expect(segmentRuleBreak(mb.attnSegments, mb.B, mb.T)).toBeNull();
+    }
+    // An attention mask, left padding and sequences numbered 1, 2, … are within the rule too.
+    for (const ok of [[1, 1, 0], [0, 0, 1, 1], [1, 1, 2, 2, 3]]) expect(segmentRuleBreak(Uint32Array.from(ok), 1, ok.length)).toBeNull();
+    expect(segmentRuleBreak(Uint32Array.from([1, 1, 0, 1]), 1, 4)).toBe('row 0, position 3: label 1 comes back after another run');
+    expect(segmentRuleBreak(Uint32Array.from([1, 1, 1, 1, 5, 5]), 2, 3)).toBe("row 1, position 1: label 5 is past 1 + its run's first position (1)");
   });
 
   it('refuses an example longer than the sequence length, naming it', () => {
