@@ -73,7 +73,7 @@ if [ "$mode" = bench ] || [ "$mode" = all ]; then
     for (const line of read("train")) {
       if (!line.startsWith("{")) continue;
       const r = JSON.parse(line);
-      console.log([r.name, (r.tokens / (r.stepMillis / 1000)).toFixed(0) + " tok/s", "step " + r.stepMillis.toFixed(0) + " ms", "first " + r.firstStepMillis.toFixed(0) + " ms", "prepare " + r.prepare.millis.toFixed(0) + " ms", r.dispatchesPerStep + " dispatches", "plan " + (r.plan/1e9).toFixed(2) + " GB", "alloc " + (r.measuredBytes/1e9).toFixed(2) + " GB", "scratch " + (r.scratchBytes/1e6).toFixed(0) + " MB", r.weightDtype].join(" | "));
+      console.log([r.name, (r.tokens / (r.stepMillis / 1000)).toFixed(0) + " tok/s", "step " + r.stepMillis.toFixed(0) + " ms", r.tokens + " tokens as " + r.laidOutTokens, "first " + r.firstStepMillis.toFixed(0) + " ms", "prepare " + r.prepare.millis.toFixed(0) + " ms", r.dispatchesPerStep + " dispatches", "plan " + (r.plan/1e9).toFixed(2) + " GB", "alloc " + (r.measuredBytes/1e9).toFixed(2) + " GB", "scratch " + (r.scratchBytes/1e6).toFixed(0) + " MB", r.weightDtype].join(" | "));
       if (r.profile) { const tot = r.profile.reduce((n, k) => n + k.millis, 0); console.log("   profile total " + tot.toFixed(1) + " ms: " + r.profile.slice(0, 12).map((k) => k.label.replace(".wgsl", "") + " " + k.millis.toFixed(1)).join(", ")); }
     }
   ' 2>&1

@@ -12,7 +12,7 @@ import { targetShape } from '../model/lora.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from './config.ts';
 import { Trainer, type PrepareReport } from './trainer.ts';
 import { matmulScratchKind } from '../ops/matmulKernels.ts';
-import type { TokenizedExample } from './batching.ts';
+import { buildMicroBatch, type TokenizedExample } from './batching.ts';
 import { median } from '../bench/timing.ts';
 
 export interface StepBenchResult {
@@ -23,7 +23,9 @@ export interface StepBenchResult {
   /** Matmul FLOPs of one step (frozen base: no weight gradients), and attention FLOPs. */
   matmulFlops: number;
   attentionFlops: number;
+  /** Tokens of the examples a step trains on, and as its micro-batches lay them out (with padding). */
   tokens: number;
+  laidOutTokens: number;
   lossTokens: number;
   plan: MemoryPlan;
   /** Bytes the engine allocated for the step (weights, adapter + moments, activations, loss head, inputs). */
@@ -69,8 +71,17 @@ export async function benchTrainingStep(
   gpu: Gpu,
   files: ModelFiles,
   spec: ModelSpec,
-  opts: { batch: number; seqLen: number; rank: number; steps: number; recompute?: boolean; targets?: LoraTarget[] },
+  opts: {
+    batch: number; seqLen: number; rank: number; steps: number; recompute?: boolean; targets?: LoraTarget[];
+    /** One example per length (as many as the batch, so every step holds them all); default: `batch × 4` of seqLen. */
+    lengths?: number[];
+    /** false: a row per example, as before packing (the comparison). */
+    packRows?: boolean;
+  },
 ): Promise<StepBenchResult> {
+  if (opts.lengths && (opts.lengths.length !== opts.batch || opts.lengths.some((n) => n < 4 || n > opts.seqLen))) {
+    throw new Error(`bench: give one length per example of the batch (${opts.batch}), each 4 to ${opts.seqLen} tokens`);
+  }
   const targets = opts.targets ?? [...LORA_TARGETS];
   const config: RunConfig = {
     ...DEFAULT_RUN_CONFIG,
@@ -84,13 +95,15 @@ export async function benchTrainingStep(
   const t0 = performance.now();
   const model = await loadEngineModel(gpu, files, { lora: config.lora, seed: 1, maxTokens: opts.batch * opts.seqLen, recompute: config.recompute });
   const loadMillis = performance.now() - t0;
-  // Synthetic sequences of the full length: the first quarter prompt, then reasoning, then the call.
-  const examples: TokenizedExample[] = Array.from({ length: opts.batch * 4 }, (_, e) => {
-    const ids = Array.from({ length: opts.seqLen }, (_, t) => (e * 7919 + t * 104729) % Math.min(spec.vocabSize, 50000));
-    const segments = ids.map((_, t) => (t < opts.seqLen / 4 ? 0 : t < (opts.seqLen * 3) / 4 ? 1 : 2));
+  // Synthetic sequences (of the full length unless given): the first quarter prompt, then reasoning, then the call.
+  const lengths = opts.lengths ?? Array.from({ length: opts.batch * 4 }, () => opts.seqLen);
+  const examples: TokenizedExample[] = lengths.map((n, e) => {
+    const ids = Array.from({ length: n }, (_, t) => (e * 7919 + t * 104729) % Math.min(spec.vocabSize, 50000));
+    const segments = ids.map((_, t) => (t < n / 4 ? 0 : t < (n * 3) / 4 ? 1 : 2));
     return { id: `bench-${e}`, inputIds: ids, segments };
   });
-  const trainer = new Trainer(model.state, examples, config);
+  const trainer = new Trainer(model.state, examples, config, { packRows: opts.packRows });
+  const layout = buildMicroBatch(examples.slice(0, opts.batch), opts.seqLen, { pack: opts.packRows ?? true });
   const prepare = await trainer.prepare();
   const times: number[] = [];
   let first = 0;
@@ -110,7 +123,9 @@ export async function benchTrainingStep(
     await releaseAfter(() => trainer.trainStep(), async () => (profile = await gpu.recorder.endProfile()));
   }
   const T = opts.batch * opts.seqLen;
-  const lossTokens = opts.batch * (opts.seqLen - Math.ceil(opts.seqLen / 4));
+  const stepLengths = lengths.slice(0, opts.batch);
+  const tokens = stepLengths.reduce((a, n) => a + n, 0);
+  const lossTokens = stepLengths.reduce((a, n) => a + n - Math.ceil(n / 4), 0);
   const plan = planMemory(spec, { batch: opts.batch, seqLen: opts.seqLen, rank: opts.rank, targets, recompute: config.recompute }, { ...gpu.ctx.limits, matmulScratch: matmulScratchKind(gpu) });
   const measuredBytes = model.bytes.weights + model.bytes.lora + model.bytes.activations + trainer.lossHeadBytes + 3 * T * 4 + gpu.scratch.bytes;
   trainer.destroy();
@@ -119,9 +134,11 @@ export async function benchTrainingStep(
     stepMillis: times.length ? median(times) : first,
     firstStepMillis: first,
     loadMillis,
-    matmulFlops: stepMatmulFlops(spec, T, lossTokens, opts.rank, targets),
-    attentionFlops: stepAttentionFlops(spec, opts.batch, opts.seqLen),
-    tokens: T,
+    // The work the step does: its laid-out rows (padding included) through the layers.
+    matmulFlops: stepMatmulFlops(spec, layout.B * layout.T, lossTokens, opts.rank, targets),
+    attentionFlops: stepAttentionFlops(spec, layout.B, layout.T),
+    tokens,
+    laidOutTokens: layout.B * layout.T,
     lossTokens,
     plan,
     measuredBytes,

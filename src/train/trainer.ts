@@ -179,10 +179,12 @@ export class Trainer {
   private readonly maxTokens: number;
   private digest: string | undefined;
 
+  /** `packRows: false` gives every example a row of its own (the bench's comparison; training packs). */
   constructor(
     private readonly model: ModelState,
     private readonly train: TokenizedExample[],
     readonly config: RunConfig,
+    private readonly options: { packRows?: boolean } = {},
   ) {
     if (!model.lora) throw new Error('the trainer needs a model with a LoRA adapter');
     if (model.acts.forwardOnly) throw new Error('the trainer needs a model loaded for training: this one was loaded for generation only (no gradient buffers)');
@@ -207,7 +209,7 @@ export class Trainer {
   }
 
   /** Builds the optimizer step's micro-batches with loss weights from the whole step's counts. */
-  private nextBatches(pack = true): MicroBatch[] {
+  private nextBatches(pack = this.options.packRows ?? true): MicroBatch[] {
     const { batchSize, gradAccum, seqLen, seed } = this.config;
     const { indices, next } = takeIndices(this.train.length, seed, this.cursor, batchSize * gradAccum);
     this.cursor = next;
