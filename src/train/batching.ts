@@ -46,12 +46,16 @@ export interface MicroBatch {
  * so the micro-batch's [B, T] never grows, only loses rows of padding. Rows of one example each, in
  * the given order, when packing saves no row (the layout, and so every bit, of an unpacked batch). */
 export function packRows(lengths: number[]): number[][] {
-  const T = Math.max(...lengths);
+  const rows = firstFitDecreasing(lengths, Math.max(...lengths));
+  return rows.length < lengths.length ? rows : lengths.map((_, i) => [i]);
+}
+
+function firstFitDecreasing(lengths: number[], capacity: number): number[][] {
   const rows: number[][] = [];
   const used: number[] = [];
   const longestFirst = lengths.map((_, i) => i).sort((x, y) => lengths[y] - lengths[x] || x - y);
   for (const i of longestFirst) {
-    const r = used.findIndex((u) => u + lengths[i] <= T);
+    const r = used.findIndex((u) => u + lengths[i] <= capacity);
     if (r >= 0) {
       rows[r].push(i);
       used[r] += lengths[i];
@@ -60,20 +64,55 @@ export function packRows(lengths: number[]): number[][] {
       used.push(lengths[i]);
     }
   }
-  return rows.length < lengths.length ? rows : lengths.map((_, i) => [i]);
+  return rows;
 }
 
-/** `pack: false` gives every example a row of its own (the step dump, whose rows are examples). */
-export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, opts: { pack?: boolean } = {}): MicroBatch {
+function checkExamples(examples: TokenizedExample[], maxLen: number): void {
   if (examples.length === 0) throw new Error('a micro-batch needs at least one example');
   for (const ex of examples) {
     if (ex.inputIds.length !== ex.segments.length) throw new Error(`example ${ex.id}: ${ex.inputIds.length} tokens but ${ex.segments.length} segments`);
     if (ex.inputIds.length > maxLen) throw new Error(`example ${ex.id} has ${ex.inputIds.length} tokens, more than the sequence length ${maxLen}`);
   }
+}
+
+/** `pack: false` gives every example a row of its own (the step dump, whose rows are examples). */
+export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, opts: { pack?: boolean } = {}): MicroBatch {
+  checkExamples(examples, maxLen);
   const lengths = examples.map((ex) => ex.inputIds.length);
-  const rows = opts.pack === false ? lengths.map((_, i) => [i]) : packRows(lengths);
+  return layRows(examples, opts.pack === false ? lengths.map((_, i) => [i]) : packRows(lengths));
+}
+
+/**
+ * The optimizer step's micro-batches of `batchSize` examples, in the order given, each packed; or,
+ * where that lays out fewer tokens, the step's examples packed together into rows as long as the
+ * longest of them, fullest rows first, `batchSize` rows to a micro-batch (as long as its fullest
+ * row): with gradient accumulation, short examples then share rows across micro-batches, and rows
+ * of like lengths share a micro-batch. Either way the step trains on the same examples with the
+ * same loss weights (SSB's means run over the whole step) and adds up the same gradient.
+ */
+export function buildStepBatches(examples: TokenizedExample[], batchSize: number, maxLen: number, opts: { pack?: boolean } = {}): MicroBatch[] {
+  checkExamples(examples, maxLen);
+  const chunks: TokenizedExample[][] = [];
+  for (let i = 0; i < examples.length; i += batchSize) chunks.push(examples.slice(i, i + batchSize));
+  const each = chunks.map((c) => buildMicroBatch(c, maxLen, opts));
+  if (opts.pack === false || chunks.length === 1) return each;
+  const lengths = examples.map((ex) => ex.inputIds.length);
+  const fill = (row: number[]) => row.reduce((n, e) => n + lengths[e], 0);
+  const rows = firstFitDecreasing(lengths, Math.max(...lengths)).sort((a, b) => fill(b) - fill(a));
+  const groups: number[][][] = [];
+  for (let i = 0; i < rows.length; i += batchSize) groups.push(rows.slice(i, i + batchSize));
+  const pooledTokens = groups.reduce((n, g) => n + g.length * fill(g[0]), 0);
+  if (pooledTokens >= each.reduce((n, mb) => n + mb.B * mb.T, 0)) return each;
+  return groups.map((g) => {
+    const own = g.flat();
+    return layRows(own.map((e) => examples[e]), g.map((row) => row.map((e) => own.indexOf(e))));
+  });
+}
+
+/** The micro-batch of `rows` (each a list of indices into `examples`, laid end to end), as long as its fullest row. */
+function layRows(examples: TokenizedExample[], rows: number[][]): MicroBatch {
   const B = rows.length;
-  const T = Math.max(...lengths);
+  const T = Math.max(...rows.map((row) => row.reduce((n, e) => n + examples[e].inputIds.length, 0)));
   const n = B * T;
   const mb: MicroBatch = {
     ids: examples.map((e) => e.id),

@@ -11,7 +11,7 @@ import { modelBackward, modelForward, type ModelState } from '../model/transform
 import { createBatchSlots, writeBatch, type BatchSlots } from '../model/batchBuffers.ts';
 import { createLossHead, lossForward, lossForwardBackward, resetSegmentSums, writeLossInputs, type LossHead } from '../model/lossHead.ts';
 import { unflattenLora } from '../model/deviceLora.ts';
-import { applyLossWeights, buildMicroBatch, takeIndices, trainingSetDigest, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
+import { applyLossWeights, buildMicroBatch, buildStepBatches, takeIndices, trainingSetDigest, type DataCursor, type MicroBatch, type TokenizedExample } from './batching.ts';
 import { heldOutLosses, lossValue, lossWeights, parseLossMode, type LossMode, type LossValue } from './ssb.ts';
 import { learningRate } from './schedule.ts';
 import { ownPrefix } from './ownExamples.ts';
@@ -213,11 +213,7 @@ export class Trainer {
     const { batchSize, gradAccum, seqLen, seed } = this.config;
     const { indices, next } = takeIndices(this.train.length, seed, this.cursor, batchSize * gradAccum);
     this.cursor = next;
-    const batches: MicroBatch[] = [];
-    for (let i = 0; i < gradAccum; i++) {
-      batches.push(buildMicroBatch(indices.slice(i * batchSize, (i + 1) * batchSize).map((j) => this.train[j]), seqLen, { pack }));
-    }
-    return batches;
+    return buildStepBatches(indices.map((j) => this.train[j]), batchSize, seqLen, { pack });
   }
 
   private async runMicroBatch(mb: MicroBatch, backward: boolean, microIndex = 0): Promise<void> {

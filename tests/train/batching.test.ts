@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLossWeights, buildMicroBatch, epochOrder, packRows, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
+import { applyLossWeights, buildMicroBatch, buildStepBatches, epochOrder, packRows, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
 import { segmentRuleBreak } from '../../src/model/batchBuffers.ts';
 import { seededRandom } from '../helpers/compare.ts';
 
@@ -48,6 +48,25 @@ describe('micro-batches', () => {
     const alone = buildMicroBatch([a, b, d], 8, { pack: false });
     for (const k of ['inputIds', 'positions', 'attnSegments', 'targets', 'targetSegments'] as const) expect([...packed[k]], k).toEqual([...alone[k]]);
     expect(packRows([7])).toEqual([[0]]);
+  });
+
+  it('with gradient accumulation, packs the step’s examples together where that lays out fewer tokens', () => {
+    const ex = (id: string, n: number, seg = 1) => ({ id, inputIds: Array.from({ length: n }, (_, t) => 100 + t), segments: Array.from({ length: n }, (_, t) => (t === 0 ? 0 : seg)) });
+    const step = [ex('a', 10), ex('b', 2, 2), ex('c', 9), ex('d', 3, 2)];
+    // Two micro-batches of two, each packed on its own: [a][b] × 10 and [c][d] × 9, 38 tokens.
+    const each = buildStepBatches(step, 2, 16, { pack: false });
+    expect(each.map((mb) => [mb.B, mb.T])).toEqual([[2, 10], [2, 9]]);
+    // Packed together: rows [a] [c] [d b], fullest first, two to a micro-batch: 20 + 5 tokens.
+    const pooled = buildStepBatches(step, 2, 16);
+    expect(pooled.map((mb) => [mb.B, mb.T, mb.ids.join('')])).toEqual([[2, 10, 'ac'], [1, 5, 'db']]);
+    expect([...pooled[1].positions]).toEqual([0, 1, 2, 0, 1]);
+    expect([...pooled[1].attnSegments]).toEqual([1, 1, 1, 4, 4]);
+    const totals = (mbs: typeof each) => [mbs.reduce((n, mb) => n + mb.nCot, 0), mbs.reduce((n, mb) => n + mb.nCall, 0)];
+    expect(totals(pooled)).toEqual(totals(each));
+    // Where packing together saves nothing, the micro-batches are those of the given order, bit for bit.
+    const even = [ex('a', 5), ex('b', 5), ex('c', 4), ex('d', 4)];
+    expect(buildStepBatches(even, 2, 16).map((mb) => [...mb.inputIds])).toEqual(buildStepBatches(even, 2, 16, { pack: false }).map((mb) => [...mb.inputIds]));
+    expect(buildStepBatches([ex('a', 3)], 2, 16)).toHaveLength(1);
   });
 
   it('labels rows by the attention’s segment rule, which refuses labels that would let attention skip keys a row sees', () => {
