@@ -348,8 +348,8 @@ export class Trainer {
     if (!this.prepared) await this.prepare();
     const totals = { nllCot: 0, nllCall: 0, nCot: 0, nCall: 0 };
     resetSegmentSums(this.gpu, this.head);
-    for (let i = 0; i < examples.length; i += this.config.batchSize) {
-      const mb = buildMicroBatch(examples.slice(i, i + this.config.batchSize), this.config.seqLen);
+    // One sum over all of them: laid out as one step's examples are (rows of like lengths together).
+    for (const mb of examples.length ? buildStepBatches(examples, this.config.batchSize, this.config.seqLen, { pack: this.options.packRows }) : []) {
       await this.runMicroBatch(mb, false);
     }
     Object.assign(totals, await this.readSegmentTotals());
