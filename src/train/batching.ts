@@ -3,7 +3,8 @@
 // loss weights once the optimizer batch's segment counts are known (SSB means run over the whole
 // optimizer batch, so weights are filled after all its micro-batches are built).
 // Short examples share a row (packed end to end, each with its own positions and attention segment)
-// where that leaves fewer rows than examples; the rest is right-padding.
+// where that leaves fewer rows than examples, and with gradient accumulation a step's examples are
+// packed together where that lays out fewer tokens (buildStepBatches); the rest is right-padding.
 // Also the seeded data order, its resumable cursor and the digest of the set it runs over. CPU only.
 import { crc32 } from '../model/crc32.ts';
 import type { LossWeights } from './ssb.ts';
@@ -21,7 +22,7 @@ export interface MicroBatch {
   ids: string[];
   /** Rows: an example alone, or several packed end to end (packRows). */
   B: number;
-  /** Row length: the micro-batch's longest example (≤ the run's sequence length). */
+  /** Row length: its fullest row, at least its longest example (≤ the run's sequence length). */
   T: number;
   inputIds: Int32Array; // [B*T]
   /** Each token's position in its own example (0 where an example starts, in any row). */
