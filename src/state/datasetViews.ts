@@ -4,7 +4,7 @@
 // counted again when another model is loaded), the hard cases of a dataset
 // one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
+import { layoutPerToken, truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
@@ -67,6 +67,19 @@ export function useTruncation(datasetId: string | null, seqLen: number): Loaded<
   const fits = useDatasetFits(datasetId);
   if (!fits.value) return { value: null, error: fits.error };
   return { value: { report: truncationReport(fits.value.fits as ExampleFit[], seqLen), suggestedSeqLen: fits.value.suggestedSeqLen, tokenizer: fits.value.tokenizer }, error: null };
+}
+
+/** Tokens a step lays out (padding included) per token it trains on, packed as training packs and
+ * with a row per example, for the Training panel's batch settings; null until counted. An example
+ * that loses earlier turns to fit is counted at the whole length (it is at most that), a skipped one
+ * not at all. */
+export function useBatchLayout(datasetId: string | null, seqLen: number, batchSize: number, gradAccum: number): { packed: number; rowEach: number } | null {
+  const fits = useDatasetFits(datasetId).value?.fits as ExampleFit[] | undefined;
+  return useMemo(() => {
+    if (!fits || !(batchSize >= 1) || !(gradAccum >= 1)) return null;
+    const lengths = fits.filter((f) => f.minimum <= seqLen).map((f) => Math.min(f.full, seqLen));
+    return lengths.length ? layoutPerToken(lengths, batchSize, gradAccum) : null;
+  }, [fits, seqLen, batchSize, gradAccum]);
 }
 
 /** What helps a run whose own sequence length fits none of its training examples, said after a

@@ -93,21 +93,48 @@ export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, op
  */
 export function buildStepBatches(examples: TokenizedExample[], batchSize: number, maxLen: number, opts: { pack?: boolean } = {}): MicroBatch[] {
   checkExamples(examples, maxLen);
-  const chunks: TokenizedExample[][] = [];
-  for (let i = 0; i < examples.length; i += batchSize) chunks.push(examples.slice(i, i + batchSize));
-  const each = chunks.map((c) => buildMicroBatch(c, maxLen, opts));
-  if (opts.pack === false || chunks.length === 1) return each;
-  const lengths = examples.map((ex) => ex.inputIds.length);
-  const fill = (row: number[]) => row.reduce((n, e) => n + lengths[e], 0);
-  const rows = firstFitDecreasing(lengths, Math.max(...lengths)).sort((a, b) => fill(b) - fill(a));
-  const groups: number[][][] = [];
-  for (let i = 0; i < rows.length; i += batchSize) groups.push(rows.slice(i, i + batchSize));
-  const pooledTokens = groups.reduce((n, g) => n + g.length * fill(g[0]), 0);
-  if (pooledTokens >= each.reduce((n, mb) => n + mb.B * mb.T, 0)) return each;
+  const groups = stepRows(examples.map((ex) => ex.inputIds.length), batchSize, opts.pack ?? true);
   return groups.map((g) => {
     const own = g.flat();
     return layRows(own.map((e) => examples[e]), g.map((row) => row.map((e) => own.indexOf(e))));
   });
+}
+
+/** buildStepBatches' layout over lengths alone: per micro-batch, its rows as indices into `lengths`. */
+function stepRows(lengths: number[], batchSize: number, pack: boolean): number[][][] {
+  const each: number[][][] = [];
+  for (let i = 0; i < lengths.length; i += batchSize) {
+    const chunk = lengths.slice(i, i + batchSize);
+    each.push((pack ? packRows(chunk) : chunk.map((_, k) => [k])).map((row) => row.map((k) => i + k)));
+  }
+  if (!pack || each.length === 1) return each;
+  const fill = (row: number[]) => row.reduce((n, e) => n + lengths[e], 0);
+  const rows = firstFitDecreasing(lengths, Math.max(...lengths)).sort((a, b) => fill(b) - fill(a));
+  const pooled: number[][][] = [];
+  for (let i = 0; i < rows.length; i += batchSize) pooled.push(rows.slice(i, i + batchSize));
+  return laidOut(pooled, lengths) < laidOut(each, lengths) ? pooled : each;
+}
+
+/** Tokens micro-batches of these rows lay out: each as many rows as it has, as long as its fullest. */
+function laidOut(groups: number[][][], lengths: number[]): number {
+  return groups.reduce((n, g) => n + g.length * Math.max(...g.map((row) => row.reduce((m, e) => m + lengths[e], 0))), 0);
+}
+
+/** Tokens laid out (padding included) per token trained on, over an epoch of these example lengths
+ * in a seeded order, as training packs them and with a row per example: what the Training panel
+ * says a batch size costs before a run starts. */
+export function layoutPerToken(lengths: number[], batchSize: number, gradAccum: number): { packed: number; rowEach: number } {
+  const perStep = Math.min(lengths.length, batchSize * gradAccum);
+  if (perStep === 0) return { packed: 1, rowEach: 1 };
+  const order = epochOrder(lengths.length, 0x5eed, 0);
+  const sum = { real: 0, packed: 0, rowEach: 0 };
+  for (let s = 0; s + perStep <= lengths.length; s += perStep) {
+    const step = Array.from(order.subarray(s, s + perStep), (i) => lengths[i]);
+    sum.real += step.reduce((n, l) => n + l, 0);
+    sum.packed += laidOut(stepRows(step, batchSize, true), step);
+    sum.rowEach += laidOut(stepRows(step, batchSize, false), step);
+  }
+  return { packed: sum.packed / sum.real, rowEach: sum.rowEach / sum.real };
 }
 
 /** The micro-batch of `rows` (each a list of indices into `examples`, laid end to end), as long as its fullest row. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLossWeights, buildMicroBatch, buildStepBatches, epochOrder, packRows, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
+import { applyLossWeights, buildMicroBatch, buildStepBatches, epochOrder, layoutPerToken, packRows, takeIndices, trainingSetDigest } from '../../src/train/batching.ts';
 import { segmentRuleBreak } from '../../src/model/batchBuffers.ts';
 import { seededRandom } from '../helpers/compare.ts';
 
@@ -67,6 +67,23 @@ describe('micro-batches', () => {
     const even = [ex('a', 5), ex('b', 5), ex('c', 4), ex('d', 4)];
     expect(buildStepBatches(even, 2, 16).map((mb) => [...mb.inputIds])).toEqual(buildStepBatches(even, 2, 16, { pack: false }).map((mb) => [...mb.inputIds]));
     expect(buildStepBatches([ex('a', 3)], 2, 16)).toHaveLength(1);
+  });
+
+  it('says what a batch size lays out per token trained on, packed and a row each', () => {
+    // One step of 8, 4, 4: packed [8] [4 4], 16 tokens for 16; a row each 3 × 8.
+    expect(layoutPerToken([8, 4, 4], 3, 1)).toEqual({ packed: 1, rowEach: 1.5 });
+    // Single examples are never padded; more steps, or accumulation, never lay out more packed.
+    expect(layoutPerToken([8, 4, 4, 7, 1], 1, 1)).toEqual({ packed: 1, rowEach: 1 });
+    const r = seededRandom(9);
+    const lengths = Array.from({ length: 200 }, () => 20 + Math.floor(r() * 300));
+    // Two examples never share a row as long as the longer of them, so batches of 2 save only by
+    // accumulating.
+    for (const [b, a, saves] of [[2, 1, false], [4, 2, true], [8, 1, true], [2, 8, true]] as const) {
+      const x = layoutPerToken(lengths, b, a);
+      expect(x.packed, `${b} × ${a}`).toBeGreaterThanOrEqual(1);
+      if (saves) expect(x.packed, `${b} × ${a}`).toBeLessThan(x.rowEach);
+      else expect(x.packed, `${b} × ${a}`).toBe(x.rowEach);
+    }
   });
 
   it('labels rows by the attention’s segment rule, which refuses labels that would let attention skip keys a row sees', () => {

@@ -11,8 +11,8 @@ import { RunConfigForm } from '../../src/ui/training/RunConfigForm.tsx';
 import { TruncationNote } from '../../src/ui/training/TruncationNote.tsx';
 
 // The worker's token counts of a dataset, fixed (no worker in Node).
-const truncation = vi.hoisted(() => ({ value: null as unknown }));
-vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }) }));
+const truncation = vi.hoisted(() => ({ value: null as unknown, layout: null as unknown }));
+vi.mock('../../src/state/datasetViews.ts', () => ({ useTruncation: () => ({ value: truncation.value, error: null }), useBatchLayout: () => truncation.layout }));
 import { fieldText, numberProblem, useFieldProblems } from '../../src/state/fieldProblems.ts';
 import { draftProblem, STUDIO_DEFAULT_CONFIG } from '../../src/state/runStore.ts';
 import { errorFor, savedJobDraft } from '../../src/state/jobStore.ts';
@@ -120,6 +120,28 @@ describe('RunConfigForm', () => {
     truncation.value = { report: { examples: 8, whole: 2, shortened: 3, skipped: 3 }, suggestedSeqLen: 384, tokenizer: 'test tokenizer' };
     const both = renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })).replace(/<[^>]+>/g, '');
     expect(both).toContain('2 of 8 training examples fit whole; 3 are longer and lose their earlier turns to fit (never the system prompt, the tools or the answer); 3 are too long even so and will be skipped, not cut. The data suggests 384');
+  });
+
+  it('says how much of a batch is padding, and what packing short examples into shared rows saves', () => {
+    truncation.value = { report: { examples: 8, whole: 8, shortened: 0, skipped: 0 }, suggestedSeqLen: 320, tokenizer: 'test tokenizer' };
+    const before = useRuns.getState();
+    try {
+      useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320, batchSize: 8, gradAccum: 1 } });
+      truncation.layout = { packed: 1.21, rowEach: 1.66 };
+      const text = () => renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })).replace(/<[^>]+>/g, '');
+      expect(text()).toMatch(/The data suggests 320 \(95% of examples fit whole; counted with the test tokenizer\)\. Batches of 8 examples are 17% padding: short examples share rows \(a row each, 40%\)\.$/);
+      useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320, batchSize: 2, gradAccum: 4 } });
+      truncation.layout = { packed: 1.04, rowEach: 1.21 };
+      expect(text()).toContain('Batches of 2 examples (4 accumulated a step) are 4% padding: short examples share rows (a row each, 17%).');
+      // Nothing to share (one example a batch, or lengths too alike): the padding alone.
+      truncation.layout = { packed: 1.07, rowEach: 1.07 };
+      expect(text()).toContain('Batches of 2 examples (4 accumulated a step) are 7% padding.');
+      truncation.layout = null; // not counted yet
+      expect(text()).not.toContain('padding');
+    } finally {
+      useRuns.setState(before, true);
+      truncation.layout = null;
+    }
   });
 
   it('says when there are no training examples, not that all 0 fit whole', () => {

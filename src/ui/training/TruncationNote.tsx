@@ -1,16 +1,19 @@
 // Before a run starts: how many training examples the sequence length fits whole, how many lose
 // earlier turns to fit (never the system prompt, the tools or the answer), and how many are skipped
 // because even that is too long — with the length the data suggests, one click away.
-import { useTruncation } from '../../state/datasetViews.ts';
+import { useBatchLayout, useTruncation } from '../../state/datasetViews.ts';
 import { useModel } from '../../state/modelStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { plural } from '../format.ts';
 
 export function TruncationNote({ datasetId, disabled }: { datasetId: string; disabled: boolean }) {
   const seqLen = useRuns((s) => s.draft.seqLen);
+  const batchSize = useRuns((s) => s.draft.batchSize);
+  const gradAccum = useRuns((s) => s.draft.gradAccum);
   const update = useRuns((s) => s.updateDraft);
   const context = useModel((s) => s.info?.maxPositionEmbeddings) ?? Infinity;
   const { value, error } = useTruncation(datasetId, seqLen);
+  const layout = useBatchLayout(datasetId, seqLen, batchSize, gradAccum);
   if (error) return <p className="error small">{error}</p>;
   if (!value) return <p className="muted small">Counting each example's tokens against the sequence length…</p>;
   const { report: r, suggestedSeqLen } = value;
@@ -31,6 +34,7 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
       {r.skipped > 0 && ` ${r.skipped} ${r.skipped === 1 ? 'is' : 'are'} too long even so and will be skipped, not cut.`}{' '}
       The data suggests {suggestedSeqLen} (95% of examples fit whole; counted with the {value.tokenizer}).
       {offered < suggestedSeqLen && ` The model reads at most ${offered} tokens (its context).`}
+      {layout && ` ${layoutWords(layout, batchSize, gradAccum)}`}
       {offered !== seqLen && (
         <>
           {' '}
@@ -41,4 +45,12 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
       )}
     </p>
   );
+}
+
+/** What the batch settings lay out per token trained on: the padding a step computes for nothing. */
+function layoutWords(layout: { packed: number; rowEach: number }, batchSize: number, gradAccum: number): string {
+  const batches = `Batches of ${plural(batchSize, 'example')}${gradAccum > 1 ? ` (${gradAccum} accumulated a step)` : ''}`;
+  const padding = (x: number) => `${Math.round((1 - 1 / x) * 100)}%`;
+  if (layout.rowEach - layout.packed < 0.01) return `${batches} are ${padding(layout.packed)} padding.`;
+  return `${batches} are ${padding(layout.packed)} padding: short examples share rows (a row each, ${padding(layout.rowEach)}).`;
 }
