@@ -34,7 +34,6 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
       {r.skipped > 0 && ` ${r.skipped} ${r.skipped === 1 ? 'is' : 'are'} too long even so and will be skipped, not cut.`}{' '}
       The data suggests {suggestedSeqLen} (95% of examples fit whole; counted with the {value.tokenizer}).
       {offered < suggestedSeqLen && ` The model reads at most ${offered} tokens (its context).`}
-      {layout && ` ${layoutWords(layout, batchSize, gradAccum)}`}
       {offered !== seqLen && (
         <>
           {' '}
@@ -43,6 +42,7 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
           </button>
         </>
       )}
+      {layout && ` ${layoutWords(layout, batchSize, gradAccum)}`}
     </p>
   );
 }
