@@ -222,6 +222,9 @@ export const tests = {
     await editor.getByLabel('Tags (comma-separated)').fill('demo, ssb');
     await editor.getByLabel('Notes').fill('30 steps on SwiftShader');
     await editor.getByRole('button', { name: 'Save' }).click();
+    // Saved once the editor closes: the rows named after the run (its evaluation, its HDR) can show
+    // the new name a render before the renamed row leaves its editor.
+    await editor.waitFor({ state: 'detached' });
     await page.waitForFunction(() => /my first run/.test(document.querySelector('[data-testid="runs-table"]')?.textContent ?? ''));
     assert.match(await table.innerText(), /my first run\s*demo\s*ssb[\s\S]*30 steps on SwiftShader/);
     // The runs the studio named after it follow the rename.
