@@ -129,13 +129,17 @@ describe('RunConfigForm', () => {
       useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320, batchSize: 8, gradAccum: 1 } });
       truncation.layout = { packed: 1.21, rowEach: 1.66 };
       const text = () => renderNow(createElement(TruncationNote, { datasetId: 'd', disabled: false })).replace(/<[^>]+>/g, '');
-      expect(text()).toMatch(/The data suggests 320 \(95% of examples fit whole; counted with the test tokenizer\)\. Batches of 8 examples are 17% padding: short examples share rows \(a row each, 40%\)\.$/);
+      expect(text()).toBe('Sequence length 320: all 8 training examples fit whole. Batches of 8 examples are 17% padding: short examples share rows (a row each, 40%). The data suggests 320 (95% of examples fit whole; counted with the test tokenizer).');
       useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320, batchSize: 2, gradAccum: 4 } });
       truncation.layout = { packed: 1.04, rowEach: 1.21 };
       expect(text()).toContain('Batches of 2 examples (4 accumulated a step) are 4% padding: short examples share rows (a row each, 17%).');
       // Nothing to share (one example a batch, or lengths too alike): the padding alone.
       truncation.layout = { packed: 1.07, rowEach: 1.07 };
       expect(text()).toContain('Batches of 2 examples (4 accumulated a step) are 7% padding.');
+      // One example a step: never padded, so nothing said.
+      useRuns.setState({ draft: { ...STUDIO_DEFAULT_CONFIG, seqLen: 320, batchSize: 1, gradAccum: 1 } });
+      truncation.layout = { packed: 1, rowEach: 1 };
+      expect(text()).not.toContain('padding');
       truncation.layout = null; // not counted yet
       expect(text()).not.toContain('padding');
     } finally {

@@ -14,6 +14,7 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
   const context = useModel((s) => s.info?.maxPositionEmbeddings) ?? Infinity;
   const { value, error } = useTruncation(datasetId, seqLen);
   const layout = useBatchLayout(datasetId, seqLen, batchSize, gradAccum);
+  const padding = layout && layoutWords(layout, batchSize, gradAccum);
   if (error) return <p className="error small">{error}</p>;
   if (!value) return <p className="muted small">Counting each example's tokens against the sequence length…</p>;
   const { report: r, suggestedSeqLen } = value;
@@ -31,7 +32,8 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
     <p className={r.skipped > 0 ? 'note warn-text' : 'note'} data-testid="truncation-note" data-whole={r.whole} data-shortened={r.shortened} data-skipped={r.skipped}>
       Sequence length {seqLen}: {over === 0 ? `all ${plural(r.examples, 'training example')} fit whole.` : `${r.whole} of ${plural(r.examples, 'training example')} fit whole;`}
       {r.shortened > 0 && ` ${r.shortened} ${r.shortened === 1 ? 'is longer and loses its' : 'are longer and lose their'} earlier turns to fit (never the system prompt, the tools or the answer)${r.skipped > 0 ? ';' : '.'}`}
-      {r.skipped > 0 && ` ${r.skipped} ${r.skipped === 1 ? 'is' : 'are'} too long even so and will be skipped, not cut.`}{' '}
+      {r.skipped > 0 && ` ${r.skipped} ${r.skipped === 1 ? 'is' : 'are'} too long even so and will be skipped, not cut.`}
+      {padding && ` ${padding}`}{' '}
       The data suggests {suggestedSeqLen} (95% of examples fit whole; counted with the {value.tokenizer}).
       {offered < suggestedSeqLen && ` The model reads at most ${offered} tokens (its context).`}
       {offered !== seqLen && (
@@ -42,15 +44,16 @@ export function TruncationNote({ datasetId, disabled }: { datasetId: string; dis
           </button>
         </>
       )}
-      {layout && ` ${layoutWords(layout, batchSize, gradAccum)}`}
     </p>
   );
 }
 
-/** What the batch settings lay out per token trained on: the padding a step computes for nothing. */
-function layoutWords(layout: { packed: number; rowEach: number }, batchSize: number, gradAccum: number): string {
+/** What the batch settings lay out per token trained on: the padding a step computes for nothing
+ * (null where there is none to speak of: one example a step is never padded). */
+function layoutWords(layout: { packed: number; rowEach: number }, batchSize: number, gradAccum: number): string | null {
   const batches = `Batches of ${plural(batchSize, 'example')}${gradAccum > 1 ? ` (${gradAccum} accumulated a step)` : ''}`;
   const padding = (x: number) => `${Math.round((1 - 1 / x) * 100)}%`;
+  if (layout.rowEach < 1.005) return null;
   if (layout.rowEach - layout.packed < 0.01) return `${batches} are ${padding(layout.packed)} padding.`;
   return `${batches} are ${padding(layout.packed)} padding: short examples share rows (a row each, ${padding(layout.rowEach)}).`;
 }
