@@ -4,7 +4,7 @@
 // counted again when another model is loaded), the hard cases of a dataset
 // one example row and an evaluation's answers. Re-read when `stamp` changes (a job wrote something).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { layoutPerToken, truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
+import { layoutPerToken, skippedAtLength, truncationReport, type DatasetLengths, type Example, type ExampleFit, type ExampleTokens, type ReasoningShare, type TruncationReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { useModel } from './modelStore.ts';
 import { useDatasets } from './datasetStore.ts';
@@ -77,7 +77,7 @@ export function useBatchLayout(datasetId: string | null, seqLen: number, batchSi
   const fits = useDatasetFits(datasetId).value?.fits as ExampleFit[] | undefined;
   return useMemo(() => {
     if (!fits || !(batchSize >= 1) || !(gradAccum >= 1)) return null;
-    const lengths = fits.filter((f) => f.minimum <= seqLen).map((f) => Math.min(f.full, seqLen));
+    const lengths = fits.filter((f) => !skippedAtLength(f, seqLen)).map((f) => Math.min(f.full, seqLen));
     return lengths.length ? layoutPerToken(lengths, batchSize, gradAccum) : null;
   }, [fits, seqLen, batchSize, gradAccum]);
 }

@@ -57,7 +57,7 @@ export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAbl
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
 /** What a sequence length does to a dataset's examples (DESIGN.md's length rule), from their fits. */
-export { truncationReport } from '../data/length-stats.ts';
+export { skippedAtLength, truncationReport } from '../data/length-stats.ts';
 export { layoutPerToken } from '../train/batching.ts';
 export type { ScheduleKind } from '../train/schedule.ts';
 
