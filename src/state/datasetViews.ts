@@ -78,7 +78,7 @@ export function useBatchLayout(datasetId: string | null, seqLen: number, batchSi
   return useMemo(() => {
     if (!fits || !(batchSize >= 1) || !(gradAccum >= 1)) return null;
     const lengths = fits.filter((f) => !skippedAtLength(f, seqLen)).map((f) => Math.min(f.full, seqLen));
-    return lengths.length ? layoutPerToken(lengths, batchSize, gradAccum) : null;
+    return lengths.length ? layoutPerToken(lengths, batchSize, gradAccum, seqLen) : null;
   }, [fits, seqLen, batchSize, gradAccum]);
 }
 

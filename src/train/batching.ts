@@ -2,9 +2,10 @@
 // segments, next-token targets with the segment of the token being predicted, and the per-token
 // loss weights once the optimizer batch's segment counts are known (SSB means run over the whole
 // optimizer batch, so weights are filled after all its micro-batches are built).
-// Short examples share a row (packed end to end, each with its own positions and attention segment)
-// where that leaves fewer rows than examples, and with gradient accumulation a step's examples are
-// packed together where that lays out fewer tokens (buildStepBatches); the rest is right-padding.
+// Short examples share a row (packed end to end, each with its own positions and attention segment,
+// rows up to the sequence length) where that lays out fewer tokens, and with gradient accumulation a
+// step's examples are packed together where that lays out fewer still (buildStepBatches); the rest
+// is right-padding.
 // Also the seeded data order, its resumable cursor and the digest of the set it runs over. CPU only.
 import { crc32 } from '../model/crc32.ts';
 import type { LossWeights } from './ssb.ts';
@@ -43,19 +44,42 @@ export interface MicroBatch {
   nCall: number;
 }
 
-/** Which examples share each row: first-fit decreasing into rows as long as the longest example,
- * so the micro-batch's [B, T] never grows, only loses rows of padding. Rows of one example each, in
- * the given order, when packing saves no row (the layout, and so every bit, of an unpacked batch). */
-export function packRows(lengths: number[]): number[][] {
-  const rows = firstFitDecreasing(lengths, Math.max(...lengths));
-  return rows.length < lengths.length ? rows : lengths.map((_, i) => [i]);
+/** Which examples share each row, so that the micro-batch lays out the fewest tokens (rows × its
+ * fullest row). Of the layouts tried (packedLayouts), rows of one example each in the given order
+ * win ties: where packing saves nothing, the layout, and so every bit, of an unpacked batch. */
+export function packRows(lengths: number[], maxLen: number): number[][] {
+  let best = lengths.map((_, i) => [i]);
+  for (const rows of packedLayouts(lengths, maxLen)) if (laidOut([rows], lengths) < laidOut([best], lengths)) best = rows;
+  return best;
 }
+
+/**
+ * Packed layouts worth trying: first-fit decreasing into rows as long as the longest example (the
+ * micro-batch's [B, T] never grows, it only loses rows of padding), then, for each row count k that
+ * could do better, longest first onto the emptiest of k rows, where no row outgrows `maxLen` (the
+ * run's sequence length, which its memory is planned for). Rows of like fill are what lay out few
+ * tokens: a row as long as the sequence length can hold several short examples.
+ */
+function packedLayouts(lengths: number[], maxLen: number): number[][][] {
+  const firstFit = firstFitDecreasing(lengths, Math.max(...lengths));
+  const layouts = [firstFit];
+  const total = lengths.reduce((n, l) => n + l, 0);
+  // More rows than first-fit needs are all at least as long as the longest example: never fewer tokens.
+  for (let k = Math.max(1, Math.ceil(total / maxLen)); k <= firstFit.length; k++) {
+    const rows = ontoEmptiest(lengths, k);
+    if (Math.max(...rows.map((row) => fillOf(row, lengths))) <= maxLen) layouts.push(rows);
+  }
+  return layouts;
+}
+
+const fillOf = (row: number[], lengths: number[]) => row.reduce((n, e) => n + lengths[e], 0);
+
+const longestFirst = (lengths: number[]) => lengths.map((_, i) => i).sort((x, y) => lengths[y] - lengths[x] || x - y);
 
 function firstFitDecreasing(lengths: number[], capacity: number): number[][] {
   const rows: number[][] = [];
   const used: number[] = [];
-  const longestFirst = lengths.map((_, i) => i).sort((x, y) => lengths[y] - lengths[x] || x - y);
-  for (const i of longestFirst) {
+  for (const i of longestFirst(lengths)) {
     const r = used.findIndex((u) => u + lengths[i] <= capacity);
     if (r >= 0) {
       rows[r].push(i);
@@ -63,6 +87,30 @@ function firstFitDecreasing(lengths: number[], capacity: number): number[][] {
     } else {
       rows.push([i]);
       used.push(lengths[i]);
+    }
+  }
+  return rows;
+}
+
+/** Longest first, each onto the emptiest of `k` rows (the lowest-numbered of equals). A heap of
+ * (fill, row): a step of many examples tries many k. */
+function ontoEmptiest(lengths: number[], k: number): number[][] {
+  const rows: number[][] = Array.from({ length: k }, () => []);
+  const fill = new Array<number>(k).fill(0);
+  const heap = Array.from({ length: k }, (_, r) => r);
+  const less = (x: number, y: number) => fill[x] < fill[y] || (fill[x] === fill[y] && x < y);
+  for (const i of longestFirst(lengths)) {
+    const r = heap[0];
+    rows[r].push(i);
+    fill[r] += lengths[i];
+    // The root only grew: sift it down.
+    for (let at = 0; ; ) {
+      const l = 2 * at + 1;
+      if (l >= k) break;
+      const c = l + 1 < k && less(heap[l + 1], heap[l]) ? l + 1 : l;
+      if (!less(heap[c], heap[at])) break;
+      [heap[at], heap[c]] = [heap[c], heap[at]];
+      at = c;
     }
   }
   return rows;
@@ -80,20 +128,20 @@ function checkExamples(examples: TokenizedExample[], maxLen: number): void {
 export function buildMicroBatch(examples: TokenizedExample[], maxLen: number, opts: { pack?: boolean } = {}): MicroBatch {
   checkExamples(examples, maxLen);
   const lengths = examples.map((ex) => ex.inputIds.length);
-  return layRows(examples, opts.pack === false ? lengths.map((_, i) => [i]) : packRows(lengths));
+  return layRows(examples, opts.pack === false ? lengths.map((_, i) => [i]) : packRows(lengths, maxLen));
 }
 
 /**
  * The optimizer step's micro-batches of `batchSize` examples, in the order given, each packed; or,
- * where that lays out fewer tokens, the step's examples packed together into rows as long as the
- * longest of them, fullest rows first, `batchSize` rows to a micro-batch (as long as its fullest
- * row): with gradient accumulation, short examples then share rows across micro-batches, and rows
- * of like lengths share a micro-batch. Either way the step trains on the same examples with the
- * same loss weights (SSB's means run over the whole step) and adds up the same gradient.
+ * where that lays out fewer tokens, the step's examples packed together (packedLayouts over all of
+ * them), fullest rows first, `batchSize` rows to a micro-batch (as long as its fullest row): with
+ * gradient accumulation, short examples then share rows across micro-batches, and rows of like
+ * fill share a micro-batch. Either way the step trains on the same examples with the same loss
+ * weights (SSB's means run over the whole step) and adds up the same gradient.
  */
 export function buildStepBatches(examples: TokenizedExample[], batchSize: number, maxLen: number, opts: { pack?: boolean } = {}): MicroBatch[] {
   checkExamples(examples, maxLen);
-  const groups = stepRows(examples.map((ex) => ex.inputIds.length), batchSize, opts.pack ?? true);
+  const groups = stepRows(examples.map((ex) => ex.inputIds.length), batchSize, maxLen, opts.pack ?? true);
   return groups.map((g) => {
     const own = g.flat();
     return layRows(own.map((e) => examples[e]), g.map((row) => row.map((e) => own.indexOf(e))));
@@ -101,29 +149,31 @@ export function buildStepBatches(examples: TokenizedExample[], batchSize: number
 }
 
 /** buildStepBatches' layout over lengths alone: per micro-batch, its rows as indices into `lengths`. */
-function stepRows(lengths: number[], batchSize: number, pack: boolean): number[][][] {
-  const each: number[][][] = [];
+function stepRows(lengths: number[], batchSize: number, maxLen: number, pack: boolean): number[][][] {
+  let best: number[][][] = [];
   for (let i = 0; i < lengths.length; i += batchSize) {
     const chunk = lengths.slice(i, i + batchSize);
-    each.push((pack ? packRows(chunk) : chunk.map((_, k) => [k])).map((row) => row.map((k) => i + k)));
+    best.push((pack ? packRows(chunk, maxLen) : chunk.map((_, k) => [k])).map((row) => row.map((k) => i + k)));
   }
-  if (!pack || each.length === 1) return each;
-  const fill = (row: number[]) => row.reduce((n, e) => n + lengths[e], 0);
-  const rows = firstFitDecreasing(lengths, Math.max(...lengths)).sort((a, b) => fill(b) - fill(a));
-  const pooled: number[][][] = [];
-  for (let i = 0; i < rows.length; i += batchSize) pooled.push(rows.slice(i, i + batchSize));
-  return laidOut(pooled, lengths) < laidOut(each, lengths) ? pooled : each;
+  if (!pack || best.length === 1) return best;
+  for (const layout of packedLayouts(lengths, maxLen)) {
+    const rows = layout.sort((a, b) => fillOf(b, lengths) - fillOf(a, lengths));
+    const pooled: number[][][] = [];
+    for (let i = 0; i < rows.length; i += batchSize) pooled.push(rows.slice(i, i + batchSize));
+    if (laidOut(pooled, lengths) < laidOut(best, lengths)) best = pooled;
+  }
+  return best;
 }
 
 /** Tokens micro-batches of these rows lay out: each as many rows as it has, as long as its fullest. */
 function laidOut(groups: number[][][], lengths: number[]): number {
-  return groups.reduce((n, g) => n + g.length * Math.max(...g.map((row) => row.reduce((m, e) => m + lengths[e], 0))), 0);
+  return groups.reduce((n, g) => n + g.length * Math.max(...g.map((row) => fillOf(row, lengths))), 0);
 }
 
 /** Tokens laid out (padding included) per token trained on, over an epoch of these example lengths
- * in a seeded order, as training packs them and with a row per example: what the Training panel
- * says a batch size costs before a run starts. */
-export function layoutPerToken(lengths: number[], batchSize: number, gradAccum: number): { packed: number; rowEach: number } {
+ * in a seeded order, as training packs them (rows up to `maxLen`) and with a row per example: what
+ * the Training panel says a batch size costs before a run starts. */
+export function layoutPerToken(lengths: number[], batchSize: number, gradAccum: number, maxLen: number): { packed: number; rowEach: number } {
   const perStep = Math.min(lengths.length, batchSize * gradAccum);
   if (perStep === 0) return { packed: 1, rowEach: 1 };
   const order = epochOrder(lengths.length, 0x5eed, 0);
@@ -131,8 +181,8 @@ export function layoutPerToken(lengths: number[], batchSize: number, gradAccum: 
   for (let s = 0; s + perStep <= lengths.length; s += perStep) {
     const step = Array.from(order.subarray(s, s + perStep), (i) => lengths[i]);
     sum.real += step.reduce((n, l) => n + l, 0);
-    sum.packed += laidOut(stepRows(step, batchSize, true), step);
-    sum.rowEach += laidOut(stepRows(step, batchSize, false), step);
+    sum.packed += laidOut(stepRows(step, batchSize, maxLen, true), step);
+    sum.rowEach += laidOut(stepRows(step, batchSize, maxLen, false), step);
   }
   return { packed: sum.packed / sum.real, rowEach: sum.rowEach / sum.real };
 }

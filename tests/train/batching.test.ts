@@ -8,7 +8,7 @@ const b = { id: 'b', inputIds: [20, 21, 22], segments: [0, 2, 2] };
 
 describe('micro-batches', () => {
   it('right-pads, shifts targets by one and labels each with the predicted token’s segment', () => {
-    const mb = buildMicroBatch([a, b], 8);
+    const mb = buildMicroBatch([a, b], 6);
     expect(mb.T).toBe(5);
     expect([...mb.inputIds]).toEqual([10, 11, 12, 13, 14, 20, 21, 22, 0, 0]);
     expect([...mb.attnSegments]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
@@ -19,12 +19,13 @@ describe('micro-batches', () => {
     expect([...mb.weights].map((x) => +x.toFixed(2))).toEqual([0, 0.35, 0.35, 0.1, 0, 0.1, 0.1, 0, 0, 0]);
   });
 
-  it('packs short examples end to end into rows as long as the longest, each with its own positions, segment and targets', () => {
+  it('packs short examples end to end into rows, each with its own positions, segment and targets', () => {
     const c = { id: 'c', inputIds: [30, 31], segments: [0, 2] };
     const d = { id: 'd', inputIds: [40, 41, 42, 43], segments: [0, 1, 2, 2] };
-    // Longest first, each into the first row with room: a | d | b c. Three rows for four examples.
-    expect(packRows([5, 3, 2, 4])).toEqual([[0], [3], [1, 2]]);
-    const mb = buildMicroBatch([a, b, c, d], 8);
+    // With a sequence length of 5, rows as long as the longest example: longest first, each into
+    // the first row with room: a | d | b c. Three rows for four examples.
+    expect(packRows([5, 3, 2, 4], 5)).toEqual([[0], [3], [1, 2]]);
+    const mb = buildMicroBatch([a, b, c, d], 5);
     expect([mb.B, mb.T]).toEqual([3, 5]);
     expect([...mb.inputIds]).toEqual([10, 11, 12, 13, 14, 40, 41, 42, 43, 0, 20, 21, 22, 30, 31]);
     expect([...mb.positions]).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 0, 0, 1, 2, 0, 1]);
@@ -33,21 +34,41 @@ describe('micro-batches', () => {
     // b's last token predicts nothing: the token after it in the row is c's.
     expect([...mb.targets]).toEqual([-1, 12, 13, 14, -1, 41, 42, 43, -1, -1, 21, 22, -1, 31, -1]);
     expect([...mb.targetSegments]).toEqual([0, 1, 1, 2, 0, 1, 2, 2, 0, 0, 2, 2, 0, 2, 0]);
-    const alone = buildMicroBatch([a, b, c, d], 8, { pack: false });
+    const alone = buildMicroBatch([a, b, c, d], 5, { pack: false });
     expect([alone.B, alone.T, alone.nCot, alone.nCall]).toEqual([4, 5, mb.nCot, mb.nCall]);
     // The tokens and targets are the same ones, only placed otherwise.
     const real = (m: typeof mb) => [...m.targets].filter((x, i) => m.attnSegments[i] > 0 && x >= 0).sort();
     expect(real(mb)).toEqual(real(alone));
   });
 
-  it('keeps a row per example, in the given order, where packing saves no row', () => {
-    // Three rows either way (no two of 5, 3, 4 fit in 5): the layout of an unpacked batch, bit for bit.
-    expect(packRows([5, 3, 4])).toEqual([[0], [1], [2]]);
+  it('fills rows up to the sequence length where that lays out fewer tokens', () => {
+    const c = { id: 'c', inputIds: [30, 31], segments: [0, 2] };
     const d = { id: 'd', inputIds: [40, 41, 42, 43], segments: [0, 1, 2, 2] };
-    const packed = buildMicroBatch([a, b, d], 8);
-    const alone = buildMicroBatch([a, b, d], 8, { pack: false });
+    // With 8: longest first onto the emptier of two rows, a c | d b, 2 × 7 tokens where rows as
+    // long as a lay out 3 × 5.
+    expect(packRows([5, 3, 2, 4], 8)).toEqual([[0, 2], [3, 1]]);
+    const mb = buildMicroBatch([a, b, c, d], 8);
+    expect([mb.B, mb.T]).toEqual([2, 7]);
+    expect([...mb.inputIds]).toEqual([10, 11, 12, 13, 14, 30, 31, 40, 41, 42, 43, 20, 21, 22]);
+    expect([...mb.positions]).toEqual([0, 1, 2, 3, 4, 0, 1, 0, 1, 2, 3, 0, 1, 2]);
+    expect([...mb.attnSegments]).toEqual([1, 1, 1, 1, 1, 6, 6, 1, 1, 1, 1, 5, 5, 5]);
+    expect(segmentRuleBreak(mb.attnSegments, mb.B, mb.T)).toBeNull();
+    // With 6 two rows would outgrow it, and three lay out no fewer than first-fit's a | d | b c.
+    expect(packRows([5, 3, 2, 4], 6)).toEqual([[0], [3], [1, 2]]);
+    // One row where all fit in it.
+    expect(packRows([5, 3, 2, 4], 14)).toEqual([[0, 3, 1, 2]]);
+  });
+
+  it('keeps a row per example, in the given order, where packing saves nothing', () => {
+    // No two of 5, 3, 4 fit in 5, and two rows would need 7 (within 7 they save a token: [5] [4 3]).
+    // The layout of an unpacked batch, bit for bit.
+    for (const maxLen of [5, 6]) expect(packRows([5, 3, 4], maxLen), `${maxLen}`).toEqual([[0], [1], [2]]);
+    expect(packRows([5, 3, 4], 7)).toEqual([[0], [2, 1]]);
+    const d = { id: 'd', inputIds: [40, 41, 42, 43], segments: [0, 1, 2, 2] };
+    const packed = buildMicroBatch([a, b, d], 5);
+    const alone = buildMicroBatch([a, b, d], 5, { pack: false });
     for (const k of ['inputIds', 'positions', 'attnSegments', 'targets', 'targetSegments'] as const) expect([...packed[k]], k).toEqual([...alone[k]]);
-    expect(packRows([7])).toEqual([[0]]);
+    expect(packRows([7], 7)).toEqual([[0]]);
   });
 
   it('with gradient accumulation, packs the step’s examples together where that lays out fewer tokens', () => {
@@ -56,8 +77,9 @@ describe('micro-batches', () => {
     // Two micro-batches of two, each packed on its own: [a][b] × 10 and [c][d] × 9, 38 tokens.
     const each = buildStepBatches(step, 2, 16, { pack: false });
     expect(each.map((mb) => [mb.B, mb.T])).toEqual([[2, 10], [2, 9]]);
-    // Packed together: rows [a] [c] [d b], fullest first, two to a micro-batch: 20 + 5 tokens.
-    const pooled = buildStepBatches(step, 2, 16);
+    // With a sequence length of 10, packed together: rows [a] [c] [d b], fullest first, two to a
+    // micro-batch: 20 + 5 tokens.
+    const pooled = buildStepBatches(step, 2, 10);
     expect(pooled.map((mb) => [mb.B, mb.T, mb.ids.join('')])).toEqual([[2, 10, 'ac'], [1, 5, 'db']]);
     expect([...pooled[1].positions]).toEqual([0, 1, 2, 0, 1]);
     expect([...pooled[1].attnSegments]).toEqual([1, 1, 1, 4, 4]);
@@ -67,23 +89,35 @@ describe('micro-batches', () => {
     const even = [ex('a', 5), ex('b', 5), ex('c', 4), ex('d', 4)];
     expect(buildStepBatches(even, 2, 16).map((mb) => [...mb.inputIds])).toEqual(buildStepBatches(even, 2, 16, { pack: false }).map((mb) => [...mb.inputIds]));
     expect(buildStepBatches([ex('a', 3)], 2, 16)).toHaveLength(1);
+    // Within 16, each micro-batch alone packs into one row: [a b] and [c d], 12 + 12 tokens, nothing
+    // padded.
+    expect(buildStepBatches(step, 2, 16).map((mb) => [mb.B, mb.T, mb.ids.join('')])).toEqual([[1, 12, 'ab'], [1, 12, 'cd']]);
+    // In the order a c d b that leaves [a] [c] × 10 and [d b] × 5, 25 tokens; the step packed
+    // together is one micro-batch of two rows, [a b] [c d], 24.
+    const across = buildStepBatches([step[0], step[2], step[3], step[1]], 2, 16);
+    expect(across.map((mb) => [mb.B, mb.T, mb.ids.join('')])).toEqual([[2, 12, 'abcd']]);
+    expect(totals(across)).toEqual(totals(each));
   });
 
   it('says what a batch size lays out per token trained on, packed and a row each', () => {
     // One step of 8, 4, 4: packed [8] [4 4], 16 tokens for 16; a row each 3 × 8.
-    expect(layoutPerToken([8, 4, 4], 3, 1)).toEqual({ packed: 1, rowEach: 1.5 });
+    expect(layoutPerToken([8, 4, 4], 3, 1, 8)).toEqual({ packed: 1, rowEach: 1.5 });
     // Single examples are never padded; more steps, or accumulation, never lay out more packed.
-    expect(layoutPerToken([8, 4, 4, 7, 1], 1, 1)).toEqual({ packed: 1, rowEach: 1 });
+    expect(layoutPerToken([8, 4, 4, 7, 1], 1, 1, 8)).toEqual({ packed: 1, rowEach: 1 });
     const r = seededRandom(9);
     const lengths = Array.from({ length: 200 }, () => 20 + Math.floor(r() * 300));
-    // Two examples never share a row as long as the longer of them, so batches of 2 save only by
-    // accumulating.
-    for (const [b, a, saves] of [[2, 1, false], [4, 2, true], [8, 1, true], [2, 8, true]] as const) {
-      const x = layoutPerToken(lengths, b, a);
+    for (const [b, a] of [[2, 1], [4, 2], [8, 1], [2, 8]] as const) {
+      const x = layoutPerToken(lengths, b, a, 320);
       expect(x.packed, `${b} × ${a}`).toBeGreaterThanOrEqual(1);
-      if (saves) expect(x.packed, `${b} × ${a}`).toBeLessThan(x.rowEach);
-      else expect(x.packed, `${b} × ${a}`).toBe(x.rowEach);
+      expect(x.packed, `${b} × ${a}`).toBeLessThan(x.rowEach);
+      // Rows as long as 640 hold more than rows of 320.
+      expect(layoutPerToken(lengths, b, a, 640).packed, `${b} × ${a}`).toBeLessThan(x.packed);
     }
+    // Two examples longer than half the sequence length never share a row: batches of 2 save only
+    // by accumulating.
+    const long = lengths.map((l) => 161 + (l % 160));
+    expect(layoutPerToken(long, 2, 1, 320).packed).toBe(layoutPerToken(long, 2, 1, 320).rowEach);
+    expect(layoutPerToken(long, 2, 4, 320).packed).toBeLessThan(layoutPerToken(long, 2, 4, 320).rowEach);
   });
 
   it('labels rows by the attention’s segment rule, which refuses labels that would let attention skip keys a row sees', () => {

@@ -167,30 +167,37 @@ describe('trainer', () => {
   });
 
   it('packs short examples into shared rows without changing the step’s losses or gradient', async () => {
-    // Examples of 10 to 14 tokens, and every fourth of 23: two short ones share a row of 23.
+    // Examples of 10 to 14 tokens, and every fourth of 23: within 24, two short ones share a row as
+    // long as the longest. Without the long ones, within 64: rows longer than any example.
     const r = seededRandom(5);
-    const data: TokenizedExample[] = Array.from({ length: 12 }, (_, i) => {
-      const cot = Array.from({ length: i % 4 === 0 ? 14 : 1 + Math.floor(r() * 5) }, () => 20 + Math.floor(r() * 7));
+    const example = (i: number, withLong: boolean): TokenizedExample => {
+      const cot = Array.from({ length: withLong && i % 4 === 0 ? 14 : 1 + Math.floor(r() * 5) }, () => 20 + Math.floor(r() * 7));
       const prompt = [3, 10 + (i % 4), 40, 41];
       const call = [60, 61 + (i % 3), 62, 63];
       return { id: `ex${i}`, inputIds: [...prompt, ...cot, ...call, 2], segments: [0, 0, 0, 0, ...cot.map(() => 1), 2, 2, 2, 2, 2] };
-    });
-    const c = config({ batchSize: 6, gradAccum: 2, seqLen: 24 });
-    const m = await model(c);
-    const t = new Trainer(m.state, data, c);
-    const alone = await t.dumpNextStep();
-    const packed = await t.dumpNextStep({ pack: true });
-    const rows = (d: typeof alone) => d.batches.reduce((n, b) => n + b.B, 0);
-    expect(rows(alone)).toBe(12);
-    expect(rows(packed)).toBeLessThan(12);
-    for (const k of ['loss', 'lossCot', 'lossCall', 'gradAlpha'] as const) expect(packed[k], k).toBeCloseTo(alone[k], 5);
-    const want = new Map(alone.grads);
-    for (const [key, g] of packed.grads) expectClose(g, want.get(key)!, { atol: 1e-6, rtol: 1e-4 }, key);
-    // A training step packs too, and counts only real tokens.
-    const step = await t.trainStep();
-    expect(step.tokens).toBe(alone.batches.reduce((n, b) => n + b.attnSegments.filter((x) => x > 0).length, 0));
-    t.destroy();
-    m.release();
+    };
+    for (const seqLen of [24, 64]) {
+      const data = Array.from({ length: 12 }, (_, i) => example(i, seqLen === 24));
+      const c = config({ batchSize: 6, gradAccum: 2, seqLen });
+      const m = await model(c);
+      const t = new Trainer(m.state, data, c);
+      const alone = await t.dumpNextStep();
+      const packed = await t.dumpNextStep({ pack: true });
+      const rows = (d: typeof alone) => d.batches.reduce((n, b) => n + b.B, 0);
+      expect(rows(alone)).toBe(12);
+      expect(rows(packed)).toBeLessThan(seqLen === 24 ? 12 : 6);
+      const longestRow = Math.max(...packed.batches.map((b) => b.T));
+      if (seqLen === 24) expect(longestRow).toBe(23);
+      else expect(longestRow).toBeGreaterThan(14);
+      for (const k of ['loss', 'lossCot', 'lossCall', 'gradAlpha'] as const) expect(packed[k], `${k} at ${seqLen}`).toBeCloseTo(alone[k], 5);
+      const want = new Map(alone.grads);
+      for (const [key, g] of packed.grads) expectClose(g, want.get(key)!, { atol: 1e-6, rtol: 1e-4 }, `${key} at ${seqLen}`);
+      // A training step packs too, and counts only real tokens.
+      const step = await t.trainStep();
+      expect(step.tokens).toBe(alone.batches.reduce((n, b) => n + b.attnSegments.filter((x) => x > 0).length, 0));
+      t.destroy();
+      m.release();
+    }
   });
 
   it('a run resumed from saved state ends with the same adapter as an uninterrupted run', async () => {
