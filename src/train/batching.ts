@@ -55,19 +55,26 @@ export function packRows(lengths: number[], maxLen: number): number[][] {
 
 /**
  * Packed layouts worth trying: first-fit decreasing into rows as long as the longest example (the
- * micro-batch's [B, T] never grows, it only loses rows of padding), then, for each row count k that
- * could do better, longest first onto the emptiest of k rows, where no row outgrows `maxLen` (the
- * run's sequence length, which its memory is planned for). Rows of like fill are what lay out few
- * tokens: a row as long as the sequence length can hold several short examples.
+ * micro-batch's [B, T] never grows, it only loses rows of padding), then longest first onto the
+ * emptiest of k rows, where no row outgrows `maxLen` (the run's sequence length, which its memory is
+ * planned for): rows of like fill are what lay out few tokens, and a row as long as the sequence
+ * length can hold several short examples. The k tried: the three fewest that fit, and, for rows
+ * taken `group` to a micro-batch, each multiple of `group` (full micro-batches). Trying every k
+ * laid out under 1% fewer tokens on steps of hundreds of examples, and took 25× the time: 2.4 s
+ * an epoch of 10,000 examples for the Training panel's estimate.
  */
-function packedLayouts(lengths: number[], maxLen: number): number[][][] {
+function packedLayouts(lengths: number[], maxLen: number, group = 1): number[][][] {
   const firstFit = firstFitDecreasing(lengths, Math.max(...lengths));
   const layouts = [firstFit];
   const total = lengths.reduce((n, l) => n + l, 0);
+  let fitted = 0;
   // More rows than first-fit needs are all at least as long as the longest example: never fewer tokens.
   for (let k = Math.max(1, Math.ceil(total / maxLen)); k <= firstFit.length; k++) {
+    if (fitted >= 3 && !(group > 1 && k % group === 0)) continue;
     const rows = ontoEmptiest(lengths, k);
-    if (Math.max(...rows.map((row) => fillOf(row, lengths))) <= maxLen) layouts.push(rows);
+    if (Math.max(...rows.map((row) => fillOf(row, lengths))) > maxLen) continue;
+    layouts.push(rows);
+    fitted++;
   }
   return layouts;
 }
@@ -156,7 +163,7 @@ function stepRows(lengths: number[], batchSize: number, maxLen: number, pack: bo
     best.push((pack ? packRows(chunk, maxLen) : chunk.map((_, k) => [k])).map((row) => row.map((k) => i + k)));
   }
   if (!pack || best.length === 1) return best;
-  for (const layout of packedLayouts(lengths, maxLen)) {
+  for (const layout of packedLayouts(lengths, maxLen, batchSize)) {
     const rows = layout.sort((a, b) => fillOf(b, lengths) - fillOf(a, lengths));
     const pooled: number[][][] = [];
     for (let i = 0; i < rows.length; i += batchSize) pooled.push(rows.slice(i, i + batchSize));
