@@ -137,8 +137,9 @@ fn argmax_compact(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 // rounding, and the two must pick the same token for the same logits and draw, so only operations
 // whose f32 result WGSL defines exactly are used: +, −, × (correctly rounded), comparisons, integer
 // ops, bitcasts and table lookups. No exp() (its precision is the implementation's), no division,
-// and no sum of a rounded product (a driver may fuse x·y + z into one fma): weights go through
-// the scratch buffer before they are summed.
+// and no sum of a rounded product (a driver may fuse x·y + z into one fma): a weight's last step is
+// a scaling by a power of two, exact for the normal weights there are, so a sum that takes the
+// weight as it is made adds the same value, fused or not.
 //
 //   z' = z with |z| < 2^-126 taken as 0 (subnormals: a GPU may flush them, the CPU does not)
 //   m  = (max z)' (NaN skipped; = max z', as z ↦ z' never decreases); d = (z' − m), subnormal d as 0
@@ -198,13 +199,24 @@ fn sumAll(lid: u32, x: f32) -> f32 {
   return bestValue[0];
 }
 
-// mass(t): kept weights at threshold t, strided partial sums then the tree.
-fn massAbove(lid: u32, row: u32, t: f32) -> f32 {
+// mass(t): kept weights at threshold t, strided partial sums then the tree. A thread's weights are
+// its own entries row + lid + AWG·j, j < *n, in index order; those below `keep` (or 0) are dropped
+// as it goes, the rest moved up in order. Only a bound the search has already reached is passed as
+// `keep`, so every later t is at least it: a weight dropped adds nothing to any later sum, and the
+// sums are those of the whole row, in the same order. After the first steps the search reads the
+// few weights near the nucleus, not the row (31 passes over 151,936 weights before).
+fn massAbove(lid: u32, row: u32, t: f32, keep: f32, n: ptr<function, u32>) -> f32 {
   var acc = 0.0;
-  for (var i = lid; i < sp.V; i += AWG) {
-    let w = weights[row + i];
+  var kept = 0u;
+  for (var j = 0u; j < *n; j++) {
+    let w = weights[row + lid + AWG * j];
     if (w >= t && w > 0.0) { acc = acc + w; }
+    if (w >= keep && w > 0.0) {
+      if (kept != j) { weights[row + lid + AWG * kept] = w; }
+      kept++;
+    }
   }
+  *n = kept;
   return sumAll(lid, acc);
 }
 
@@ -215,31 +227,39 @@ fn sample_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
   let fallback = select(best, 0u, best == NONE);
   let zMax = flushSubnormal(select(logits[row + fallback], 0.0, best == NONE));
 
-  // Weights, each written and (in the mass sums) read back by the same thread.
-  for (var i = lid; i < sp.V; i += AWG) {
-    weights[row + i] = weightOf(logits[row + i], zMax);
-  }
   var t = 0.0;
   if (sp.topP < 1.0) {
-    let goal = sp.topP * massAbove(lid, row, 0.0);
+    // The weights above 0, each thread's own at its entries in index order (massAbove), summed as
+    // they are made: mass(0).
+    var n = 0u;
+    var acc = 0.0;
+    for (var i = lid; i < sp.V; i += AWG) {
+      let w = weightOf(logits[row + i], zMax);
+      if (w > 0.0) {
+        weights[row + lid + AWG * n] = w;
+        n++;
+        acc = acc + w;
+      }
+    }
+    let goal = sp.topP * sumAll(lid, acc);
     var lo = 0u; // mass(lo) ≥ goal (lo = 0: every kept weight)
     var hi = ONE_BITS + 1u; // mass(hi) < goal (no weight exceeds 1)
     for (var step = 0u; step < SEARCH_STEPS; step++) {
       let mid = lo + (hi - lo) / 2u;
-      if (massAbove(lid, row, bitcast<f32>(mid)) >= goal) { lo = mid; } else { hi = mid; }
+      if (massAbove(lid, row, bitcast<f32>(mid), bitcast<f32>(lo), &n) >= goal) { lo = mid; } else { hi = mid; }
     }
     t = bitcast<f32>(lo);
   }
 
-  // The draw reads other threads' weights: their stores must be visible.
-  storageBarrier();
+  // The draw makes each weight again where it reads it (the search left the scratch reordered, and
+  // without a nucleus no pass wrote them).
   let L = (sp.V + AWG - 1u) / AWG;
   let begin = min(lid * L, sp.V);
   let end = min(begin + L, sp.V);
   var sum = 0.0;
   var last = NONE;
   for (var i = begin; i < end; i++) {
-    let w = weights[row + i];
+    let w = weightOf(logits[row + i], zMax);
     if (w >= t && w > 0.0) { sum = sum + w; last = i; }
   }
   workgroupBarrier(); // the reductions' last reads of bestValue are done
@@ -262,7 +282,7 @@ fn sample_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
       var local = 0.0;
       let cEnd = min(c * L + L, sp.V);
       for (var i = c * L; i < cEnd; i++) {
-        let w = weights[row + i];
+        let w = weightOf(logits[row + i], zMax);
         if (w >= t && w > 0.0) {
           local = local + w;
           if (r < p + local) { chosen[wid.x] = i; return; }

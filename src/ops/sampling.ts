@@ -53,7 +53,7 @@ export interface SampleRowsArgs {
   draws: GPUBuffer;
   /** exp2Table() uploaded. */
   table: GPUBuffer;
-  /** [rows, V] f32 scratch (overwritten with the weights). */
+  /** [rows, V] f32 scratch (the nucleus search's weights, left reordered). */
   weights: GPUBuffer;
   /** [rows] u32: the chosen token per row. */
   chosen: GPUBuffer;

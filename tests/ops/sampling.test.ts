@@ -13,8 +13,10 @@ import { argmax, sampleRowExact, samplingWeights } from '../../src/model/samplin
 import { randomArray, seededRandom } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
-/** Runs the kernel on rows of logits [B, V] with one draw per row; returns the B chosen ids. The
- * weights it leaves in its scratch must equal the CPU's bit for bit (the 2^y emulation is exact). */
+/** Runs the kernel on rows of logits [B, V] with one draw per row; returns the B chosen ids. Its
+ * weights are not read back: the kernel keeps none whole (the draw computes each where it reads it,
+ * and the nucleus search leaves the scratch reordered). A weight off by a bit moves the draws that
+ * land near its edges, which the many-draws case below shows on tens of tokens. */
 async function sampleOnGpu(gpu: Gpu, logits: Float32Array, draws: Float32Array, V: number, params: SamplingParams, scan?: RowScan): Promise<number[]> {
   const B = draws.length;
   const bufs = {
@@ -27,14 +29,7 @@ async function sampleOnGpu(gpu: Gpu, logits: Float32Array, draws: Float32Array, 
   await sampleRows(gpu, { ...bufs, rows: B, V, params, scan });
   gpu.recorder.submit();
   const got = Array.from(await readU32(gpu.ctx, bufs.chosen, B));
-  const weights = await readU32(gpu.ctx, bufs.weights, B * V);
   Object.values(bufs).forEach((b) => b.destroy());
-  for (let b = 0; b < B; b++) {
-    const want = new Uint32Array(samplingWeights(logits.subarray(b * V, (b + 1) * V), params).weights.buffer);
-    const row = weights.subarray(b * V, (b + 1) * V);
-    const bad = row.findIndex((w, i) => w !== want[i]);
-    expect(bad, `row ${b}: first weight whose bits differ from the CPU's`).toBe(-1);
-  }
   return got;
 }
 
