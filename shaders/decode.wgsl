@@ -200,23 +200,36 @@ fn sumAll(lid: u32, x: f32) -> f32 {
 }
 
 // mass(t): kept weights at threshold t, strided partial sums then the tree. A thread's weights are
-// its own entries row + lid + AWG·j, j < *n, in index order; those below `keep` (or 0) are dropped
-// as it goes, the rest moved up in order. Only a bound the search has already reached is passed as
-// `keep`, so every later t is at least it: a weight dropped adds nothing to any later sum, and the
-// sums are those of the whole row, in the same order. After the first steps the search reads the
-// few weights near the nucleus, not the row (31 passes over 151,936 weights before).
-fn massAbove(lid: u32, row: u32, t: f32, keep: f32, n: ptr<function, u32>) -> f32 {
+// its own entries row + lid + AWG·j, j < *n, in index order, all above 0. `*above` is set to how
+// many are at least t. With `compact`, those below `keep` are dropped as it goes and the rest moved
+// up in order. Only a bound the search has already reached is passed as `keep`, so every later t is
+// at least it: a weight dropped adds nothing to any later sum, and the sums are those of the whole
+// row, in the same order.
+fn massAbove(lid: u32, row: u32, t: f32, keep: f32, compact: bool, n: ptr<function, u32>, above: ptr<function, u32>) -> f32 {
+  // Branch-free sums: a weight below t adds +0, which leaves the sum as it is.
   var acc = 0.0;
-  var kept = 0u;
-  for (var j = 0u; j < *n; j++) {
-    let w = weights[row + lid + AWG * j];
-    if (w >= t && w > 0.0) { acc = acc + w; }
-    if (w >= keep && w > 0.0) {
-      if (kept != j) { weights[row + lid + AWG * kept] = w; }
-      kept++;
+  var count = 0u;
+  let m = *n;
+  if (compact) {
+    var kept = 0u;
+    for (var j = 0u; j < m; j++) {
+      let w = weights[row + lid + AWG * j];
+      acc = acc + select(0.0, w, w >= t);
+      count += select(0u, 1u, w >= t);
+      if (w >= keep) {
+        if (kept != j) { weights[row + lid + AWG * kept] = w; }
+        kept++;
+      }
+    }
+    *n = kept;
+  } else {
+    for (var j = 0u; j < m; j++) {
+      let w = weights[row + lid + AWG * j];
+      acc = acc + select(0.0, w, w >= t);
+      count += select(0u, 1u, w >= t);
     }
   }
-  *n = kept;
+  *above = count;
   return sumAll(lid, acc);
 }
 
@@ -244,9 +257,19 @@ fn sample_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     let goal = sp.topP * sumAll(lid, acc);
     var lo = 0u; // mass(lo) ≥ goal (lo = 0: every kept weight)
     var hi = ONE_BITS + 1u; // mass(hi) < goal (no weight exceeds 1)
+    // A thread drops its weights below lo once that at least halves them (atLo: how many are ≥ lo),
+    // so it moves each weight a few times at most: a peaked row's search soon reads the few weights
+    // near the nucleus, not 151,936 a step, and a flat row's reads the row as it did.
+    var atLo = n;
+    var above = 0u;
     for (var step = 0u; step < SEARCH_STEPS; step++) {
       let mid = lo + (hi - lo) / 2u;
-      if (massAbove(lid, row, bitcast<f32>(mid), bitcast<f32>(lo), &n) >= goal) { lo = mid; } else { hi = mid; }
+      if (massAbove(lid, row, bitcast<f32>(mid), bitcast<f32>(lo), 2u * atLo <= n, &n, &above) >= goal) {
+        lo = mid;
+        atLo = above;
+      } else {
+        hi = mid;
+      }
     }
     t = bitcast<f32>(lo);
   }

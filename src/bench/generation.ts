@@ -38,11 +38,14 @@ export interface GenerationCase {
   /** Prefill chunk in tokens (default: the whole batch's prompts in one): a longer prompt's later
    * chunks attend to the cache, as evaluation's prompts past 4,096 tokens do. */
   prefillChunk?: number;
+  /** Tokens drawn as HDR samples them (sample_rows over the whole vocabulary each step), not greedy. */
+  sampling?: { temperature: number; topP: number };
 }
 
 export const GENERATION_CASES: GenerationCase[] = [
   { name: 'generate: embedded tiny Qwen3, B=1', model: TINY_QWEN3_DEFAULT, batch: 1, promptTokens: 64, newTokens: 16, large: false },
   { name: 'generate: embedded tiny Qwen3, B=4', model: TINY_QWEN3_DEFAULT, batch: 4, promptTokens: 64, newTokens: 16, large: false },
+  { name: 'generate: embedded tiny Qwen3, B=8, sampled (T 0.7, top-p 0.95)', model: TINY_QWEN3_DEFAULT, batch: 8, promptTokens: 64, newTokens: 16, large: false, sampling: { temperature: 0.7, topP: 0.95 } },
   { name: 'generate: embedded tiny Qwen3, B=1, LoRA r16', model: TINY_QWEN3_DEFAULT, batch: 1, promptTokens: 64, newTokens: 16, large: false, lora: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=1', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 32, newTokens: 8, large: true },
   // GPU-sized: the batch sizes of the targets, enough tokens for a steady rate.
@@ -51,6 +54,7 @@ export const GENERATION_CASES: GenerationCase[] = [
   { name: 'generate: Qwen2.5-0.5B shape, B=4, 64 new', model: QWEN25_05B_SHAPE, batch: 4, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true },
   { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new, LoRA r16', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true, lora: true },
+  { name: 'generate: Qwen2.5-0.5B shape, B=16, 64 new, LoRA r16, sampled (T 0.7, top-p 0.95)', model: QWEN25_05B_SHAPE, batch: 16, promptTokens: 32, newTokens: 64, large: true, gpuOnly: true, lora: true, sampling: { temperature: 0.7, topP: 0.95 } },
   // Time to first token of a long prompt (a many-tool BFCL prompt): two 4,096-token prefill chunks.
   { name: 'generate: Qwen2.5-0.5B shape, B=1, 6,000-token prompt', model: QWEN25_05B_SHAPE, batch: 1, promptTokens: 6000, newTokens: 16, large: true, gpuOnly: true, lora: true, prefillChunk: 4096 },
 ];
@@ -146,6 +150,7 @@ export async function runGenerationCase(gpu: Gpu, c: GenerationCase): Promise<Ge
       await generate(model.state, prompts, {
         maxNewTokens: c.newTokens,
         stopTokenIds: [],
+        ...(c.sampling && { ...c.sampling, seed: 1 }),
         onToken: () => {
           if (!firstTokenAt) firstTokenAt = performance.now();
         },
