@@ -127,6 +127,24 @@ describe('GPU sampling equals the CPU sampler token for token', () => {
       for (const scan of ['strided', 'chunks'] as const) expect(await sampleOnGpu(gpu, logits, draws, V, params, scan), scan).toEqual(want);
     }
   });
+
+  it('over a peaked row of 151,936 (the embedded model’s: most logits exactly 0), where the nucleus search soon drops most weights', async () => {
+    const gpu = await testGpu();
+    const V = 151_936;
+    const B = 4;
+    const r = seededRandom(11);
+    const logits = new Float32Array(B * V);
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < 3000; k++) logits[b * V + Math.floor(r() * V)] = (r() - 0.5) * 16;
+      logits[b * V + 77 + b] = 14 - b * 3; // one clear favourite, less clear down the rows
+    }
+    const draws = Float32Array.from([0, 1 - 2 ** -24, 0.5, 0.97]);
+    for (const topP of [0.999, 0.95, 0.5, 1]) {
+      const params = samplingParams(0.7, topP)!;
+      const want = cpuTokens(logits, draws, V, params);
+      for (const scan of ['strided', 'chunks'] as const) expect(await sampleOnGpu(gpu, logits, draws, V, params, scan), `${scan} top-p ${topP}`).toEqual(want);
+    }
+  });
 });
 
 describe('the exact sampler’s weights', () => {
