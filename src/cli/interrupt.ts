@@ -25,3 +25,19 @@ export async function endOnCtrlC<T>(progress: ProgressLine, finishing: string, e
     process.removeListener('SIGINT', quitNow);
   }
 }
+
+/** From now until the returned function is called, a Ctrl-C ends the command at once, after `quit`
+ * (which puts back what the command made, and says so): for work with nothing to finish or keep,
+ * such as a model downloading or read before anything is written. Calling the returned function
+ * again does nothing. */
+export function quitOnCtrlC(quit: () => void): () => void {
+  const onCtrlC = () => {
+    try {
+      quit();
+    } finally {
+      process.exit(130);
+    }
+  };
+  process.once('SIGINT', onCtrlC);
+  return () => process.removeListener('SIGINT', onCtrlC);
+}

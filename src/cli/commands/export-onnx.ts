@@ -11,7 +11,7 @@ import { openCliModelFiles } from '../engine.ts';
 import { checkExportFolder, readAdapter, replaceExport } from '../localFiles.ts';
 import { fileErrorWords } from '../flagPaths.ts';
 import { ProgressLine } from '../progress.ts';
-import { endOnCtrlC } from '../interrupt.ts';
+import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { openWeights, readModelSpec } from '../../model/checkpoint.ts';
@@ -64,10 +64,17 @@ const command: CliCommand = {
     const steps = positiveInt(f.steps, 'steps', 8);
     const quiet = f.quiet ?? false;
     const folder = checkExportFolder(out, { model: modelArg, adapter: f.adapter, force: f.force ?? false, files: ['onnx', EXPORT_CHECK_FILE], sideFiles: EXPORT_SIDE_FILES });
-    // Held until the check report is written: another export into --out is refused meanwhile.
+    const progress = new ProgressLine(quiet || f.json);
+    // Before the merge (the model's files downloading or read, the GPU started) nothing is written
+    // that a Ctrl-C should finish or keep: the command ends at once, without its lock, and without
+    // --out where the lock made it. The download's progress line is cleared first.
+    const untilMerge = quitOnCtrlC(() => {
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+      folder.release();
+      console.log(`interrupted: nothing was exported; ${out} is as it was`);
+    });
+    // The lock is held until the check report is written: another export into --out is refused meanwhile.
     try {
-      const progress = new ProgressLine(quiet || f.json);
-
       // The adapter and --steps are checked against the model's config and tokenizer before its
       // weights are read (or downloaded), as studio train's settings are.
       const head = await openCliModelFiles(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
@@ -131,6 +138,7 @@ const command: CliCommand = {
         }
         return report.passed ? 0 : 3;
       };
+      untilMerge();
       try {
         return await endOnCtrlC(progress, 'stopping at the next tensor or check prompt', () => stop.abort(), () => exportAndCheck());
       } catch (err) {
@@ -142,6 +150,7 @@ const command: CliCommand = {
         ctx.destroy();
       }
     } finally {
+      untilMerge();
       folder.release();
     }
   },
