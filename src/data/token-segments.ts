@@ -1,9 +1,10 @@
 // Maps character borders in a rendered text to a segment per token (0 prompt, 1 cot, 2 call).
-// Exact by construction: the text is tokenized piece by piece and the concatenation is checked
-// against the whole-text tokenization; only when a token spans a border (the pieces tokenize
-// differently) does it fall back to per-token end offsets from incremental decoding, where a
-// straddling token takes the later segment (DESIGN.md, "Tokens and segments").
-// Never guesses: if neither method reproduces the text, it throws naming the example.
+// Exact by construction: the whole text is tokenized once and each border must fall between two
+// tokens, proven by decoding each piece's tokens back to the piece's text. Where that proof fails,
+// the text is tokenized piece by piece and the concatenation checked against the whole; only when a
+// token spans a border (the pieces tokenize differently) does it fall back to per-token end offsets
+// from incremental decoding, where a straddling token takes the later segment (DESIGN.md, "Tokens
+// and segments"). Never guesses: if no method reproduces the text, it throws naming the example.
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 
 export const SEGMENT_PROMPT = 0;
@@ -21,7 +22,7 @@ export interface TextPiece {
 export interface SegmentedTokens {
   ids: number[];
   segments: SegmentId[];
-  /** 'pieces' when piecewise tokenization matched the whole text, 'offsets' when the fallback ran. */
+  /** 'pieces' when every border falls between two tokens, 'offsets' when a token crosses one. */
   method: 'pieces' | 'offsets';
 }
 
@@ -74,8 +75,68 @@ function firstTokenEndingAfter(tokenizer: PreTrainedTokenizer, ids: number[], bo
   return lo;
 }
 
+/** Each token decoded alone, per tokenizer: a dataset repeats the same few thousand tokens. */
+const decodedAlone = new WeakMap<PreTrainedTokenizer, Map<number, string>>();
+
+/**
+ * Where each token ends in the decoded text, from each token decoded alone (cached); a character
+ * split over byte tokens ends at the token that completes it, the tokens before it where it starts.
+ * Fast, and proven by nothing: segmentsBetweenTokens checks what it finds by decoding.
+ */
+function tokenEnds(tokenizer: PreTrainedTokenizer, ids: number[]): Int32Array {
+  let alone = decodedAlone.get(tokenizer);
+  if (!alone) decodedAlone.set(tokenizer, (alone = new Map()));
+  const ends = new Int32Array(ids.length);
+  let at = 0;
+  let from = -1; // the first token of a character under way
+  for (let i = 0; i < ids.length; i++) {
+    if (from < 0) {
+      let text = alone.get(ids[i]);
+      if (text === undefined) alone.set(ids[i], (text = tokenizer.decode([ids[i]], AS_WRITTEN)));
+      if (!text.endsWith('\uFFFD')) {
+        ends[i] = at += text.length;
+        continue;
+      }
+      from = i;
+    }
+    const text = tokenizer.decode(ids.slice(from, i + 1), AS_WRITTEN);
+    if (text.endsWith('\uFFFD') && i + 1 < ids.length && i + 1 - from < MAX_CHARACTER_TOKENS) {
+      ends[i] = at;
+      continue;
+    }
+    ends[i] = at += text.length;
+    from = -1;
+  }
+  return ends;
+}
+
+/**
+ * The segments when every border falls between two tokens of the whole text's tokenization, else
+ * undefined. Each piece's tokens, decoded together, must give back exactly the piece's text, and the
+ * pieces' tokens must be all the tokens: that proves no token crosses a border, whatever tokenEnds
+ * estimated.
+ */
+function segmentsBetweenTokens(tokenizer: PreTrainedTokenizer, ids: number[], text: string, pieces: TextPiece[]): SegmentId[] | undefined {
+  const ends = tokenEnds(tokenizer, ids);
+  const segments = new Array<SegmentId>(ids.length);
+  let from = 0;
+  for (const p of pieces) {
+    if (p.end === p.start) continue;
+    let to = from;
+    while (to < ids.length && ends[to] < p.end) to++;
+    if (to === ids.length || ends[to] !== p.end) return undefined;
+    to++; // the first token ending at the border is the piece's last
+    if (tokenizer.decode(ids.slice(from, to), AS_WRITTEN) !== text.slice(p.start, p.end)) return undefined;
+    segments.fill(p.segment, from, to);
+    from = to;
+  }
+  return from === ids.length ? segments : undefined;
+}
+
 export function segmentTokens(tokenizer: PreTrainedTokenizer, text: string, pieces: TextPiece[], exampleId = '?'): SegmentedTokens {
   const whole = encodePlain(tokenizer, text);
+  const between = whole.length > 0 ? segmentsBetweenTokens(tokenizer, whole, text, pieces) : undefined;
+  if (between) return { ids: whole, segments: between, method: 'pieces' };
   const pieceIds: number[] = [];
   const pieceSegments: SegmentId[] = [];
   for (const p of pieces) {

@@ -5,7 +5,7 @@
 // over-long examples lose earlier turns, whole, and never the system prompt, tools or final turn.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderExample, templateInput } from '../../src/data/chat-render.ts';
 import type { Example } from '../../src/data/example.ts';
 import { lengthStats, suggestSeqLen, truncationReport } from '../../src/data/length-stats.ts';
@@ -195,6 +195,47 @@ describe('segments per token (Qwen3 tokenizer)', () => {
     // Border on a token boundary: the exact piecewise method applies.
     const exact = segmentTokens(tok, text, [{ start: 0, end: 5, segment: SEGMENT_PROMPT }, { start: 5, end: 11, segment: SEGMENT_CALL }]);
     expect(exact).toEqual({ ids, segments: [SEGMENT_PROMPT, SEGMENT_CALL], method: 'pieces' });
+  });
+
+  it('tokenizes the text once when every border falls between tokens, next to a character split over byte tokens too', () => {
+    const encode = vi.spyOn(tok, 'encode');
+    try {
+      // 🦜 is two byte tokens, each decoding alone to U+FFFD: the border before it ends where the
+      // token before the first of them ends, the border after it where the second one ends.
+      const text = 'x<think>🦜</think>y';
+      const ids = tok.encode(text, { add_special_tokens: false });
+      expect(ids.map((id) => decode([id]))).toEqual(['x', '<think>', '\uFFFD', '\uFFFD', '</think>', 'y']);
+      encode.mockClear();
+      const r = segmentTokens(tok, text, [
+        { start: 0, end: 8, segment: SEGMENT_PROMPT },
+        { start: 8, end: 10, segment: SEGMENT_COT },
+        { start: 10, end: text.length, segment: SEGMENT_CALL },
+      ]);
+      expect(r).toEqual({ ids, segments: [SEGMENT_PROMPT, SEGMENT_PROMPT, SEGMENT_COT, SEGMENT_COT, SEGMENT_CALL, SEGMENT_CALL], method: 'pieces' });
+      expect(encode).toHaveBeenCalledTimes(1);
+      // A border at the end of a split character, right before an added token.
+      const after = segmentTokens(tok, 'say 🦜<think>', [{ start: 0, end: 6, segment: SEGMENT_PROMPT }, { start: 6, end: 13, segment: SEGMENT_COT }]);
+      expect(after.segments).toEqual([SEGMENT_PROMPT, SEGMENT_PROMPT, SEGMENT_PROMPT, SEGMENT_PROMPT, SEGMENT_COT]);
+      expect(encode).toHaveBeenCalledTimes(2);
+      // Text the tokenizer writes otherwise (NFC) cannot be proven from the whole text's tokens: it is
+      // tokenized piece by piece as well, and the pieces still agree with the whole.
+      encode.mockClear();
+      const decomposed = segmentTokens(tok, 'cafe\u0301<think>', [{ start: 0, end: 5, segment: SEGMENT_PROMPT }, { start: 5, end: 12, segment: SEGMENT_COT }]);
+      expect(decomposed.method).toBe('pieces');
+      expect(decode(decomposed.ids.filter((_, i) => decomposed.segments[i] === SEGMENT_PROMPT))).toBe('café');
+      expect(encode).toHaveBeenCalledTimes(3);
+      // Written composed, "é<think>" ends at character 8, where the text's "<think" ends, and the
+      // whole is as long as the text (U+0344 composes to two characters): a token end at the
+      // border's offset that is not the border. Decoding the piece's tokens catches it, and
+      // "<think>", across the border, takes the later segment.
+      const sameLength = 'e\u0301<think>\u0344';
+      const shifted = segmentTokens(tok, sameLength, [{ start: 0, end: 8, segment: SEGMENT_PROMPT }, { start: 8, end: 10, segment: SEGMENT_CALL }]);
+      expect(decode(shifted.ids)).toHaveLength(sameLength.length);
+      expect(shifted.ids.map((id) => decode([id]))).toEqual(['é', '<think>', '\uFFFD', '\uFFFD', '\u0301']);
+      expect(shifted).toMatchObject({ segments: [SEGMENT_PROMPT, SEGMENT_CALL, SEGMENT_CALL, SEGMENT_CALL, SEGMENT_CALL], method: 'offsets' });
+    } finally {
+      encode.mockRestore();
+    }
   });
 });
 
