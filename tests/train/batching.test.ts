@@ -120,6 +120,29 @@ describe('micro-batches', () => {
     expect(layoutPerToken(long, 2, 4, 320).packed).toBeLessThan(layoutPerToken(long, 2, 4, 320).rowEach);
   });
 
+  it('estimates a large set from the first 4,096 examples of its seeded epoch order, and from at least one whole step', () => {
+    // The Training panel recomputes the estimate on every field edit: a 60,000-example set must not
+    // pack 60,000 examples each time.
+    const r = seededRandom(11);
+    const lengths = Array.from({ length: 60_000 }, () => 20 + Math.floor(r() * 300));
+    const order = epochOrder(lengths.length, 0x5eed, 0);
+    const estimate = layoutPerToken(lengths, 8, 1, 320);
+    // Lengths past the sample change nothing; one inside it does.
+    const outside = lengths.slice();
+    for (const i of order.subarray(4096)) outside[i] = 319;
+    expect(layoutPerToken(outside, 8, 1, 320)).toEqual(estimate);
+    const inside = lengths.slice();
+    inside[order[4095]] = lengths[order[4095]] === 319 ? 20 : 319;
+    expect(layoutPerToken(inside, 8, 1, 320)).not.toEqual(estimate);
+    // A step of 64 × 128 = 8,192 examples is larger than the sample: the estimate is of that step.
+    const bigStep = layoutPerToken(lengths, 64, 128, 320);
+    const onlyThatStep = outside.slice();
+    for (const i of order.subarray(0, 8192)) onlyThatStep[i] = lengths[i];
+    expect(layoutPerToken(onlyThatStep, 64, 128, 320)).toEqual(bigStep);
+    onlyThatStep[order[8191]] = onlyThatStep[order[8191]] === 319 ? 20 : 319;
+    expect(layoutPerToken(onlyThatStep, 64, 128, 320)).not.toEqual(bigStep);
+  });
+
   it('labels rows by the attention’s segment rule, which refuses labels that would let attention skip keys a row sees', () => {
     const r = seededRandom(3);
     for (let k = 0; k < 20; k++) {
