@@ -19,6 +19,7 @@ import { recordShapeProblem } from './record-limits.ts';
 import { readRecords, type RawRecord, type ReadOptions } from './record-reader.ts';
 import { numericValue } from './python/integral-float.ts';
 import { storableExample } from './whole-floats.ts';
+import { datasetFileStem } from './fileKinds.ts';
 
 export interface DatasetFile {
   name: string;
@@ -73,7 +74,8 @@ export interface ImportedExample {
   /** The choice its line carried (parser.included), if any. */
   included?: boolean;
   file: string;
-  line: number;
+  /** Its line in a text file; a Parquet row has none. */
+  line?: number;
   index: number;
 }
 
@@ -91,9 +93,6 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-function baseName(name: string): string {
-  return name.replace(/^.*[\\/]/, '').replace(/\.(jsonl|ndjson|json)$/i, '');
-}
 
 /** A record that parsed as JSON and is shallow enough for the format detectors to look at. */
 function isReadable(r: RawRecord): boolean {
@@ -151,14 +150,18 @@ interface PendingQuestion {
   example: Example;
   file: string;
   report: ImportedFile;
-  line: number;
+  line?: number;
   index: number;
 }
 
 export async function* streamDatasetFiles(files: DatasetFile[], options: ImportOptions = {}): AsyncGenerator<ImportBatch> {
   const fileReports: ImportedFile[] = [];
-  // id → where it was first seen, packed as fileIndex·2³² + line (a number per id, not a string).
+  // id → where it was first seen, packed as fileIndex·2³² + line (a number per id, not a string);
+  // for a Parquet file, which has no lines, its record number.
   const seenIds = new Map<string, number>();
+  const place = (r: RawRecord) => r.line ?? r.index + 1;
+  const placeWords = (fileIndex: number, at: number) => `${files[fileIndex].name} ${fileHasLines[fileIndex] ? 'line' : 'record'} ${at}`;
+  const fileHasLines: boolean[] = [];
   const answers = new Map<string, PossibleAnswer>();
   // BFCL questions wait for their possible_answer file, which may come later in the list; BFCL
   // files are small (hundreds of questions), so holding them does not break the memory bound.
@@ -175,9 +178,9 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
   for (const [fileIndex, file] of files.entries()) {
     const report: ImportedFile = { name: file.name, format: options.format, detected: false, records: 0, imported: 0, rejected: 0 };
     fileReports.push(report);
-    const named = (filesNamed.get(baseName(file.name)) ?? 0) + 1;
-    filesNamed.set(baseName(file.name), named);
-    const stem = named === 1 ? baseName(file.name) : `${baseName(file.name)}.${named}`;
+    const named = (filesNamed.get(datasetFileStem(file.name)) ?? 0) + 1;
+    filesNamed.set(datasetFileStem(file.name), named);
+    const stem = named === 1 ? datasetFileStem(file.name) : `${datasetFileStem(file.name)}.${named}`;
     let parser: FormatParser | undefined = options.format ? parserFor(options.format) : undefined;
     let answerFile = false;
     let decided = false;
@@ -201,6 +204,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
     };
     /** One record, start to end, inside its own guard. */
     const handle = (r: RawRecord, batch: ImportBatch) => {
+      if (r.line !== undefined) fileHasLines[fileIndex] = true;
       report.records++;
       recordsDone++;
       const reject = (reason: string, id?: string) => {
@@ -229,18 +233,18 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
         const example = storableExample(parsed);
         const first = seenIds.get(example.id);
         if (first !== undefined) {
-          return reject(`duplicate id "${example.id}" (first seen at ${files[Math.floor(first / 2 ** 32)].name} line ${first % 2 ** 32})`, example.id);
+          return reject(`duplicate id "${example.id}" (first seen at ${placeWords(Math.floor(first / 2 ** 32), first % 2 ** 32)})`, example.id);
         }
         // A BFCL question file's questions wait for their answers; the studio's own lines of BFCL
         // questions already carry them.
         if (example.source === 'bfcl' && parser.format === 'bfcl') {
-          seenIds.set(example.id, fileIndex * 2 ** 32 + r.line);
+          seenIds.set(example.id, fileIndex * 2 ** 32 + place(r));
           report.imported++;
           bfclPending.push({ example, file: file.name, report, line: r.line, index: r.index });
           return;
         }
         const verdict = quality(example);
-        seenIds.set(example.id, fileIndex * 2 ** 32 + r.line);
+        seenIds.set(example.id, fileIndex * 2 ** 32 + place(r));
         report.imported++;
         const included = parser.included?.(r.value);
         batch.examples.push({ example, quality: verdict, ...(included !== undefined && { included }), file: file.name, line: r.line, index: r.index });

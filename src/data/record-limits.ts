@@ -20,6 +20,18 @@ export const RECORD_LIMITS = {
   maxDepth: 34,
 } as const;
 
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** Why a record of `bytes` was skipped unread. */
+export function overLimit(limit: number, bytes: number): string {
+  return `record is over the ${formatBytes(limit)} per-record limit (${formatBytes(bytes)}); skipped`;
+}
+
 interface Visit {
   value: unknown;
   depth: number;

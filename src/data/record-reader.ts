@@ -11,11 +11,14 @@
 // chunk size plus one record, except for a JSON object that is not a streamable wrapper: that is
 // parsed whole, so it has a size cap of its own.
 import { parseJsonKeepingFloats } from './python/json-keeping-floats.ts';
-import { RECORD_LIMITS } from './record-limits.ts';
+import { isParquet, readParquetRecords } from './parquet-records.ts';
+import { formatBytes, overLimit, RECORD_LIMITS } from './record-limits.ts';
+import { notADataset } from './fileKinds.ts';
 
+/** `line`: where the record starts in a text file; a Parquet row has none. */
 export type RawRecord =
-  | { line: number; index: number; value: unknown; error?: undefined }
-  | { line: number; index: number; error: string; value?: undefined };
+  | { line?: number; index: number; value: unknown; error?: undefined }
+  | { line?: number; index: number; error: string; value?: undefined };
 
 export interface RecordChunk {
   records: RawRecord[];
@@ -37,15 +40,6 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
 export const MAX_WHOLE_OBJECT_BYTES = 64 << 20;
 const NEWLINE = 0x0a;
 
-export function formatBytes(n: number): string {
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
-function overLimit(limit: number, bytes: number): string {
-  return `record is over the ${formatBytes(limit)} per-record limit (${formatBytes(bytes)}); skipped`;
-}
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
@@ -367,9 +361,56 @@ async function* readJsonObject(blob: Blob, opts: Required<ReadOptions>, jsonlUnl
   yield { records, bytesDone: blob.size, bytesTotal: blob.size };
 }
 
+/** Bytes a gzipped file may hold: it is unpacked into memory, where an unzipped file is read from
+ * disk a piece at a time. */
+export const MAX_GUNZIPPED_BYTES = 2 * 2 ** 30;
+
+function isGzip(head: Uint8Array): boolean {
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** The file's bytes un-gzipped, or why they cannot be. */
+async function gunzip(blob: Blob): Promise<Blob | string> {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = blob.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      if (bytes > MAX_GUNZIPPED_BYTES) {
+        await reader.cancel();
+        return `it holds more than ${formatBytes(MAX_GUNZIPPED_BYTES)} unzipped, more than the studio unpacks in memory; unzip it and import the unzipped file, which is read from disk a piece at a time`;
+      }
+      parts.push(value);
+    }
+  } catch (err) {
+    return `not a readable gzip file (${(err as Error)?.message ?? String(err)})`;
+  }
+  return new Blob(parts as BlobPart[]);
+}
+
+/** The records of a gzipped file, its progress counted in the file's own (compressed) bytes. */
+async function* readGzipped(blob: Blob, fileName: string, options: ReadOptions): AsyncGenerator<RecordChunk> {
+  const inner = await gunzip(blob);
+  const innerName = fileName.replace(/\.gz$/i, '');
+  const whole = (error: string): RecordChunk => ({ records: [{ index: 0, error }], bytesDone: blob.size, bytesTotal: blob.size });
+  if (typeof inner === 'string') return void (yield whole(inner));
+  const kind = await notADataset(new File([inner], innerName));
+  if (kind) return void (yield whole(`it holds ${kind}, not a dataset`));
+  for await (const chunk of readRecords(inner, innerName, options)) {
+    yield { ...chunk, bytesDone: Math.round((chunk.bytesDone / Math.max(1, chunk.bytesTotal)) * blob.size), bytesTotal: blob.size };
+  }
+}
+
+/** The records of a dataset file: JSONL, JSON, Parquet, or any of them gzipped. */
 export async function* readRecords(blob: Blob, fileName: string, options: ReadOptions = {}): AsyncGenerator<RecordChunk> {
   const opts: Required<ReadOptions> = { chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES, maxRecordBytes: options.maxRecordBytes ?? RECORD_LIMITS.maxRecordBytes };
   if (blob.size === 0) return;
+  const head = await readSlice(blob, 0, 4);
+  if (isGzip(head)) return yield* readGzipped(blob, fileName, options);
+  if (isParquet(head)) return yield* readParquetRecords(blob, opts.maxRecordBytes);
   const sniffed = await sniffLayout(blob, fileName, opts.maxRecordBytes);
   if (sniffed.layout === 'jsonl') yield* readJsonl(blob, opts);
   else if (sniffed.layout === 'json-array') yield* readJsonArray(blob, opts, sniffed.arrayStart ?? 0, sniffed.arrayLine ?? 1);

@@ -5,7 +5,7 @@
 // stored data stays as it was (the worker saves nothing then).
 import { askToKeepStorage } from './keepStorage.ts';
 import { create } from 'zustand';
-import type { DatasetDeletionPlan, ExampleSelection, ImportedFile, SourceFormat } from '../worker/protocol.ts';
+import { datasetFileStem, type DatasetDeletionPlan, type ExampleSelection, type ImportedFile, type SourceFormat } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
@@ -94,15 +94,15 @@ interface DatasetState {
 
 const SELECTED_KEY = 'studio.selectedDataset';
 
-/** A dataset name from the files: the first file's stem, plus a count when there are several. */
 /** A dataset as the panels name it: its name, and where another dataset has the same name (a file
  * imported again after an edit), its fingerprint's first hex digits. */
 export function datasetLabel(d: { name: string; fingerprint: string }, all: ReadonlyArray<{ name: string }>): string {
   return all.filter((o) => o.name === d.name).length > 1 ? `${d.name}${fingerprintTag(d.fingerprint)}` : d.name;
 }
 
+/** A dataset name from the files: the first file's stem, plus a count when there are several. */
 export function datasetNameOf(files: Array<{ name: string }>): string {
-  const stem = files[0]?.name.replace(/^.*[\\/]/, '').replace(/\.(jsonl|ndjson|json)$/i, '') ?? 'dataset';
+  const stem = files[0] ? datasetFileStem(files[0].name) : 'dataset';
   return files.length > 1 ? `${stem} (+${plural(files.length - 1, 'file')})` : stem;
 }
 

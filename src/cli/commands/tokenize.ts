@@ -36,7 +36,7 @@ Renders each example with the model's chat template and writes one JSON line per
 
 options:
   --model <dir>           folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
-  --data <files>          .json / .jsonl dataset files (comma-separated or repeated)
+  --data <files>          dataset files: .json, .jsonl or .parquet, gzipped (.gz) or not (comma-separated or repeated)
   --out <file>            output JSONL
   --format <name>         force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
   --max-len <n>           token limit: earlier turns are left out, whole; an example that still does not fit

@@ -15,7 +15,7 @@ export function DatasetImport() {
   return (
     <div className="stack" data-testid="dataset-import">
       <h3>Import</h3>
-      <p className="muted">Drop .json / .jsonl files anywhere on this page (OpenAI tools, Hermes, ShareGPT, xLAM, FunReason/BalanceSFT, BFCL with its possible_answer file), or:</p>
+      <p className="muted">Drop .json / .jsonl / .parquet files, gzipped (.gz) or not, anywhere on this page (OpenAI tools, Hermes, ShareGPT, xLAM, FunReason/BalanceSFT, BFCL with its possible_answer file; a Hugging Face dataset's Parquet files as its page offers them), or:</p>
       <div className="row">
         <label className="filebutton">
           Choose dataset files…
@@ -23,7 +23,7 @@ export function DatasetImport() {
               body; its click (which would open the file picker) is refused instead. */}
           <input
             type="file"
-            accept=".json,.jsonl,.ndjson,application/json"
+            accept=".json,.jsonl,.ndjson,.parquet,.gz,application/json"
             multiple
             aria-label="Choose dataset files"
             aria-disabled={importing || undefined}

@@ -1,4 +1,4 @@
-// Drag-and-drop anywhere on the page: dataset files (.json/.jsonl/.ndjson) are imported, a
+// Drag-and-drop anywhere on the page: dataset files (.json/.jsonl/.parquet, gzipped or not) are imported, a
 // snapshot (.zip) is opened. Listens on window (native events), so a drop on any panel works;
 // zones that take other files (the model folder) stop propagation themselves.
 import { useEffect, useState } from 'react';
@@ -64,7 +64,7 @@ export function PageDrop({ onDataset, onSnapshot }: { onDataset: () => void; onS
   if (!dragging) return null;
   return (
     <div className="drop-overlay" aria-hidden="true">
-      <p>Drop a dataset (.json, .jsonl) to import it, or a run snapshot (.zip) to open it.</p>
+      <p>Drop a dataset (.json, .jsonl, .parquet, or any of them .gz) to import it, or a run snapshot (.zip) to open it.</p>
     </div>
   );
 }

@@ -1,0 +1,43 @@
+// A Hugging Face dataset as the Hub serves it, through the studio's own drop path in Chromium: the
+// dataset store's importDataset (what PageDrop calls) → the GPU worker, which loads the Parquet
+// reader only now and unzips with the browser's DecompressionStream → real IndexedDB.
+// tests/data/parquet-gzip-import.test.ts holds the reading itself to the JSON it was written from.
+import { StudioDb } from '../../src/data/db.ts';
+import { loadExampleRows } from '../../src/data/dataset-store.ts';
+import { useDatasets } from '../../src/state/datasetStore.ts';
+
+function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new Error(message);
+}
+
+async function fixtureFile(name: string): Promise<File> {
+  const response = await fetch(`/tests/fixtures/data/parquet/${name}`);
+  assert(response.ok, `${name}: HTTP ${response.status}`);
+  return new File([await response.blob()], name);
+}
+
+/** The stored dataset's name and its examples' ids. */
+async function imported(file: File): Promise<{ name: string | undefined; ids: string[] }> {
+  const id = await useDatasets.getState().importDataset([file]);
+  assert(id, `${file.name}: the import saved nothing: ${useDatasets.getState().error}`);
+  const last = useDatasets.getState().lastImport!;
+  assert(last.issueCount === 0, `${file.name}: ${last.issues.join('; ')}`);
+  const db = new StudioDb();
+  const rows = await loadExampleRows(db, id);
+  const name = (await db.datasets.get(id))?.name;
+  db.close();
+  return { name, ids: rows.map((r) => r.id) };
+}
+
+const demoIds = (n: number) => Array.from({ length: n }, (_, i) => `demo-${String(i).padStart(4, '0')}`);
+
+export const tests: Record<string, () => Promise<void>> = {
+  async 'a dropped Parquet file (snappy, as push_to_hub writes it) and a .jsonl.gz are stored whole'() {
+    const parquet = await imported(await fixtureFile('demo.parquet'));
+    assert(JSON.stringify(parquet.ids) === JSON.stringify(demoIds(320)), `demo.parquet stored ${parquet.ids.length} examples: ${parquet.ids.slice(0, 3).join(', ')}…`);
+    assert(parquet.name === 'demo', `the dataset is named ${parquet.name}, not by its file's stem`);
+    const gz = await imported(await fixtureFile('demo-50.jsonl.gz'));
+    assert(JSON.stringify(gz.ids) === JSON.stringify(demoIds(50)), `demo-50.jsonl.gz stored ${gz.ids.length} examples`);
+    assert(gz.name === 'demo-50', `the dataset is named ${gz.name}`);
+  },
+};
