@@ -83,6 +83,14 @@ describe('studio CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^wrote 1 example to /);
   });
+  it('`studio tokenize` reads a Hugging Face Parquet file and a .jsonl.gz, naming a bad row by its record number', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenize-parquet-'));
+    const parquet = studio('tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'tests/fixtures/data/parquet/edge-rows.parquet,tests/fixtures/data/parquet/demo-50.jsonl.gz', '--out', join(dir, 'out.jsonl'));
+    expect(parquet.code, parquet.err).toBe(0);
+    expect(readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['w-1', 'w-4', ...Array.from({ length: 50 }, (_, i) => `demo-${String(i).padStart(4, '0')}`)]);
+    expect(parquet.err).toMatch(/edge-rows\.parquet, record 2, id "w-1": duplicate id "w-1" \(first seen at \S*edge-rows\.parquet record 1\)/);
+    expect(parquet.out).toMatch(/^wrote 52 examples to /);
+  });
   it('`studio tokenize` of a snapshot\'s dataset.jsonl writes what studio train trains on: its lines\' "included" decide', async () => {
     // It wrote every passing example, the ones the studio had left out too, and none it had included though flagged.
     const dir = mkdtempSync(join(tmpdir(), 'tokenize-included-'));
