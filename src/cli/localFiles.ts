@@ -7,6 +7,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
 import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
+import { downloadHubDataset } from '../data/hub-dataset.ts';
+import { formatBytes } from '../data/record-limits.ts';
+import { DEFAULT_HUB_BASE_URL, HubAccessError, HubError } from '../model/hub.ts';
+import { hubTimeoutMs } from './modelSource.ts';
+import { ProgressLine } from './progress.ts';
 import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
 import type { ModelSpec } from '../model/config.ts';
@@ -24,20 +29,60 @@ import { DATASET_FILE, parseDatasetJsonl } from '../snapshot/dataset-jsonl.ts';
 import { plural } from '../data/plural.ts';
 import { hdrStopText } from '../hdr/stopReason.ts';
 
+/** A Hugging Face dataset given as --data: `hf://datasets/<owner>/<name>`. */
+const HUB_DATASET = /^hf:\/\/datasets\//i;
+
+/** What a command's --data takes, for its usage text. */
+export const DATA_FLAG_HELP = `--data takes .json, .jsonl or .parquet files, gzipped (.gz) or not; hf://datasets/<owner>/<name>
+downloads a Hugging Face dataset's train split (HF_TOKEN for a gated one, HF_ENDPOINT for a mirror).`;
+
+export function isHubDataset(path: string): boolean {
+  return HUB_DATASET.test(path);
+}
+
+/** The dataset files of a Hub dataset (data/hub-dataset.ts chooses them), from $HF_ENDPOINT with
+ * $HF_TOKEN, as the model downloads are. */
+async function hubDatasetFiles(given: string, quiet: boolean, namedAsGiven: boolean): Promise<DatasetFile[]> {
+  const baseUrl = process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL;
+  if (!/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) throw new CliError(`$HF_ENDPOINT ${baseUrl} is not an http(s) URL (like ${DEFAULT_HUB_BASE_URL})`, 2);
+  const token = process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
+  const progress = new ProgressLine(quiet);
+  try {
+    const got = await downloadHubDataset(given, { baseUrl, token, timeoutMs: hubTimeoutMs(), onProgress: (p) => progress.update(`${given}: ${p.file} ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`) });
+    progress.done();
+    const from = got.revision === 'main' ? '' : ` (the Hub's Parquet conversion, ${got.revision})`;
+    if (!quiet) console.error(`${given}: ${plural(got.files.length, 'file')}${from}${got.leftOut.length ? `, the train split; left out: ${got.leftOut.join(', ')}` : ''}`);
+    return got.files.map((f) => ({ name: namedAsGiven ? `hf://datasets/${got.repo}/${f.name}` : f.name, blob: f.blob }));
+  } catch (err) {
+    progress.done();
+    if (err instanceof HubAccessError && !token) throw new CliError(`--data ${err.message}; here, set HF_TOKEN to an access token that may read it`);
+    if (err instanceof HubError) throw new CliError(`--data ${err.message}`);
+    throw err;
+  }
+}
+
 /** Dataset files as blobs, with a clear error for a missing path and for a file that is plainly
- * not a dataset (model weights, a snapshot .zip, an image), named as the page names it. */
-export async function datasetFiles(paths: string[]): Promise<DatasetFile[]> {
+ * not a dataset (model weights, a snapshot .zip, an image), named as the page names it; an
+ * `hf://datasets/<owner>/<name>` path is that Hub dataset's files. Each is named by its file name,
+ * or `namedAsGiven` by its path as given (a Hub dataset's files: hf://datasets/<owner>/<name>/<file>). */
+export async function datasetFiles(paths: string[], opts: { quiet?: boolean; namedAsGiven?: boolean } = {}): Promise<DatasetFile[]> {
+  const local = paths.filter((p) => !HUB_DATASET.test(p));
   const files = await Promise.all(
-    paths.map(async (p) => {
+    local.map(async (p) => {
       if (!existsSync(p)) throw new CliError(`--data ${p}: no such file`);
       if (statSync(p).isDirectory()) throw new CliError(`--data ${p} is a folder; give the dataset files in it (several: --data a.jsonl,b.jsonl)`, 2);
-      return { name: basename(p), path: p, blob: await openAsBlob(p) };
+      return { path: p, blob: await openAsBlob(p) };
     }),
   );
   // Named by the path given, as the other --data errors are.
   const found = await nonDatasetFiles(files.map((f) => new File([f.blob], f.path)));
   if (found.length) throw new CliError(`--data ${found.join('; ')}, not a dataset; give ${DATASET_FILES_TEXT}`, 2);
-  return files.map(({ name, blob }) => ({ name, blob }));
+  const out: DatasetFile[] = [];
+  for (const p of paths) {
+    if (HUB_DATASET.test(p)) out.push(...(await hubDatasetFiles(p, opts.quiet ?? false, opts.namedAsGiven ?? false)));
+    else out.push({ name: opts.namedAsGiven ? p : basename(p), blob: files[local.indexOf(p)].blob });
+  }
+  return out;
 }
 
 /** The examples of the --data files: imported, quality-checked and split with `seed` (10% held out,
@@ -564,8 +609,8 @@ export function modelFromAnywhere(arg: string): string {
  * counts, and (`source`) where they are, absolute, with the import options, so `studio recipe` can
  * read the run's examples again. */
 export function runFolderFacts(modelArg: string, dataFiles: string[], counts: Record<string, number>, opts: Omit<RunSource, 'model' | 'data'>): RunFolderFacts {
-  const source: RunSource = { model: modelFromAnywhere(modelArg), data: dataFiles.map((p) => resolve(p)), ...opts };
-  return { model: modelArg, data: dataFiles.map((p) => basename(p)), counts, source };
+  const source: RunSource = { model: modelFromAnywhere(modelArg), data: dataFiles.map((p) => (isHubDataset(p) ? p : resolve(p))), ...opts };
+  return { model: modelArg, data: dataFiles.map((p) => (isHubDataset(p) ? p : basename(p))), counts, source };
 }
 
 /** Before any work: a run folder to write into. A run already there is continued only with

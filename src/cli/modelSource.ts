@@ -35,7 +35,7 @@ export function defaultCacheDir(): string {
 }
 
 /** HF_HUB_DOWNLOAD_TIMEOUT in milliseconds, or undefined for the hub module's default. */
-function hubTimeoutMs(): number | undefined {
+export function hubTimeoutMs(): number | undefined {
   const raw = process.env.HF_HUB_DOWNLOAD_TIMEOUT;
   if (raw === undefined || raw === '') return undefined;
   const seconds = Number(raw);

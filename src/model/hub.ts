@@ -219,27 +219,33 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
     throw new HubNetworkError(file, c.repo, url, err);
   }
   deadline.restart();
+  // 416 to a range: the caller starts the file over.
+  const unsatisfiedRange = res.status === 416 && !!(init.headers as Record<string, string> | undefined)?.range;
+  return hubAnswer(res, { repo: c.repo, token: c.token, url, file }, res.ok || res.status === 206 || unsatisfiedRange, {
+    withToken: ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)',
+    without: ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)',
+  });
+}
+
+/**
+ * The Hub's answer to a request for `file` (a model's file, a dataset's, or its file list): the
+ * response when `usable`, null for a file that is not there (404); it throws for a repo that does
+ * not exist (the Hub's RepoNotFound, whatever the status), a refusal (401/403: `refusal` says why,
+ * with or without a token) and any other failure.
+ */
+export async function hubAnswer(res: Response, at: { repo: string; token?: string; url: string; file: string }, usable: boolean, refusal: { withToken: string; without: string }): Promise<Response | null> {
   if (res.headers.get('x-error-code') === 'RepoNotFound') {
     await res.body?.cancel();
-    throw new HubRepoNotFoundError(c.repo, url, res.status, !!c.token);
+    throw new HubRepoNotFoundError(at.repo, at.url, res.status, !!at.token);
   }
   if (res.status === 404) {
     await res.body?.cancel();
     return null;
   }
-  // 416 to a range: the caller starts the file over.
-  const unsatisfiedRange = res.status === 416 && !!(init.headers as Record<string, string> | undefined)?.range;
-  if (!res.ok && res.status !== 206 && !unsatisfiedRange) {
+  if (!usable) {
     await res.body?.cancel();
-    const message = `could not download ${file} of ${c.repo}: HTTP ${res.status} ${res.statusText} from ${url}`;
-    if (res.status === 401 || res.status === 403) {
-      throw new HubAccessError(
-        message +
-          (c.token
-            ? ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)'
-            : ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)'),
-      );
-    }
+    const message = `could not download ${at.file} of ${at.repo}: HTTP ${res.status} ${res.statusText} from ${at.url}`;
+    if (res.status === 401 || res.status === 403) throw new HubAccessError(message + (at.token ? refusal.withToken : refusal.without));
     throw new HubError(message);
   }
   return res;

@@ -11,7 +11,8 @@ import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { nonDatasetMessage } from './fileKinds.ts';
 import { fingerprintTag } from './runDifferences.ts';
-import { plural } from '../worker/protocol.ts';
+import { plural, type HubImportFacts } from '../worker/protocol.ts';
+import { useModel } from './modelStore.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
 
@@ -26,9 +27,13 @@ export interface LastImport {
    * it uses or leaves out otherwise than the files' lines say (it keeps its own choices). */
   alreadyStoredAs?: string;
   choicesKept?: number;
+  /** A Hub import: the repo, the revision read and the other splits' files left out. */
+  hub?: HubImportFacts;
 }
 
 export interface ImportProgressView {
+  /** Downloading a Hub dataset's files, or importing them. */
+  phase?: 'download' | 'import';
   file: string;
   recordsDone: number;
   bytesDone: number;
@@ -77,6 +82,9 @@ interface DatasetState {
   setFormatChoice(f: FormatChoice): void;
   setBfclPromptMode(on: boolean): void;
   importDataset(files: File[]): Promise<string | null>;
+  /** A dataset repo of the Hugging Face Hub by its id (or page address), with the model panel's
+   * access token for a gated one; `baseUrl` for a mirror (tests serve one). */
+  importHubDataset(repo: string, baseUrl?: string): Promise<string | null>;
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
   cancelDeleteDataset(): void;
@@ -115,149 +123,183 @@ export function nothingImportedMessage(files: Array<{ name: string }>, issues: s
   return `No example could be imported from ${names}${why}. Nothing was saved; your existing datasets are unchanged. Fix the file or choose its format with the override, then drop it again.`;
 }
 
-export const useDatasets = create<DatasetState>((set, get) => ({
-  datasets: [],
-  selectedId: readPref(SELECTED_KEY),
-  formatChoice: 'auto',
-  bfclPromptMode: false,
-  detected: {},
-  progress: null,
-  lastImport: null,
-  error: null,
-  pendingDeletion: null,
-  inclusion: null,
-  manyInclusion: null,
-
-  async refreshDatasets() {
-    const datasets = await listDatasets();
-    const selectedId = get().selectedId;
-    set({ datasets, selectedId: datasets.some((d) => d.id === selectedId) ? selectedId : (datasets.at(-1)?.id ?? null) });
-  },
-
-  selectDataset(id) {
-    writePref(SELECTED_KEY, id);
-    set({ selectedId: id });
-  },
-
-  setFormatChoice(formatChoice) {
-    set({ formatChoice });
-  },
-
-  setBfclPromptMode(bfclPromptMode) {
-    set({ bfclPromptMode });
-  },
-
-  async importDataset(files) {
-    if (get().progress) {
-      set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
+export const useDatasets = create<DatasetState>((set, get) => {
+  /** After an import: what it did, shown; the new dataset (or the one the files already were) listed and selected. */
+  const storedImport = async (result: LastImport): Promise<string | null> => {
+    set({ lastImport: result });
+    if (result.datasetId === null) {
+      set({ error: nothingImportedMessage(result.files, result.issues, result.issueCount) });
       return null;
     }
-    const wrongKind = await nonDatasetMessage(files);
-    if (wrongKind) {
-      set({ error: wrongKind, lastImport: null });
-      return null;
-    }
-    const bytesTotal = files.reduce((s, f) => s + f.size, 0);
-    set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
-    try {
-      const client = engineClient();
-      set({ detected: await client.request('detectFormats', { files }) });
-      const choice = get().formatChoice;
-      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
-        set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
-      );
-      set({ lastImport: result });
-      if (result.datasetId === null) {
-        set({ error: nothingImportedMessage(result.files, result.issues, result.issueCount) });
+    askToKeepStorage();
+    await get().refreshDatasets();
+    get().selectDataset(result.datasetId);
+    return result.datasetId;
+  };
+  return {
+    datasets: [],
+    selectedId: readPref(SELECTED_KEY),
+    formatChoice: 'auto',
+    bfclPromptMode: false,
+    detected: {},
+    progress: null,
+    lastImport: null,
+    error: null,
+    pendingDeletion: null,
+    inclusion: null,
+    manyInclusion: null,
+
+    async refreshDatasets() {
+      const datasets = await listDatasets();
+      const selectedId = get().selectedId;
+      set({ datasets, selectedId: datasets.some((d) => d.id === selectedId) ? selectedId : (datasets.at(-1)?.id ?? null) });
+    },
+
+    selectDataset(id) {
+      writePref(SELECTED_KEY, id);
+      set({ selectedId: id });
+    },
+
+    setFormatChoice(formatChoice) {
+      set({ formatChoice });
+    },
+
+    setBfclPromptMode(bfclPromptMode) {
+      set({ bfclPromptMode });
+    },
+
+    async importDataset(files) {
+      if (get().progress) {
+        set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
         return null;
       }
-      askToKeepStorage();
-      await get().refreshDatasets();
-      get().selectDataset(result.datasetId);
-      return result.datasetId;
-    } catch (err) {
-      set({ error: `Importing ${datasetNameOf(files)} failed: ${(err as Error).message}. Nothing was saved; your existing datasets are unchanged.` });
-      return null;
-    } finally {
-      set({ progress: null });
-    }
-  },
+      const wrongKind = await nonDatasetMessage(files);
+      if (wrongKind) {
+        set({ error: wrongKind, lastImport: null });
+        return null;
+      }
+      const bytesTotal = files.reduce((s, f) => s + f.size, 0);
+      set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
+      try {
+        const client = engineClient();
+        set({ detected: await client.request('detectFormats', { files }) });
+        const choice = get().formatChoice;
+        const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+          set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+        );
+        return await storedImport(result);
+      } catch (err) {
+        set({ error: `Importing ${datasetNameOf(files)} failed: ${(err as Error).message}. Nothing was saved; your existing datasets are unchanged.` });
+        return null;
+      } finally {
+        set({ progress: null });
+      }
+    },
 
-  async askToDeleteDataset(id) {
-    try {
-      set({ pendingDeletion: await engineClient().request('describeDatasetDeletion', { datasetId: id }) });
-    } catch (err) {
-      set({ error: `Could not prepare the deletion: ${(err as Error).message}. Reload the page and try again.` });
-    }
-  },
+    async importHubDataset(repo, baseUrl) {
+      const id = repo.trim();
+      if (get().progress) {
+        set({ error: 'An import is already running; wait for it to finish, then import the next dataset.' });
+        return null;
+      }
+      if (!id) {
+        set({ error: 'Write a Hugging Face dataset id first, as owner/name (like Salesforce/xlam-function-calling-60k).' });
+        return null;
+      }
+      const token = useModel.getState().hubToken || undefined;
+      set({ error: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
+      try {
+        const choice = get().formatChoice;
+        const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+          set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+        );
+        return await storedImport(result);
+      } catch (err) {
+        const name = (err as Error).name;
+        const hint = name === 'HubAccessError' && !token ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.' : '';
+        set({ error: `Importing ${id} from the Hugging Face Hub failed: ${(err as Error).message}.${hint} Nothing was saved; your existing datasets are unchanged.` });
+        return null;
+      } finally {
+        set({ progress: null });
+      }
+    },
 
-  async confirmDeleteDataset() {
-    const plan = get().pendingDeletion;
-    if (!plan) return;
-    try {
-      await engineClient().request('deleteDataset', { datasetId: plan.datasetId, confirmToken: plan.confirmToken });
+    async askToDeleteDataset(id) {
+      try {
+        set({ pendingDeletion: await engineClient().request('describeDatasetDeletion', { datasetId: id }) });
+      } catch (err) {
+        set({ error: `Could not prepare the deletion: ${(err as Error).message}. Reload the page and try again.` });
+      }
+    },
+
+    async confirmDeleteDataset() {
+      const plan = get().pendingDeletion;
+      if (!plan) return;
+      try {
+        await engineClient().request('deleteDataset', { datasetId: plan.datasetId, confirmToken: plan.confirmToken });
+        set({ pendingDeletion: null });
+        if (get().selectedId === plan.datasetId) get().selectDataset(null);
+        await get().refreshDatasets();
+      } catch (err) {
+        set({ pendingDeletion: null, error: `Deleting "${plan.name}" failed: ${(err as Error).message}. Nothing was removed.` });
+      }
+    },
+
+    async setExampleIncluded(datasetId, exampleId, included) {
+      if (get().inclusion?.saving || savingManyOf(get(), datasetId)) return;
+      set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
+      try {
+        await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
+      } catch (err) {
+        const failed = `Could not ${included ? 'include' : 'leave out'} example ${exampleId}`;
+        if (await deletedMeanwhile(datasetId, failed)) return set({ inclusion: null });
+        // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
+        set({ inclusion: { datasetId, exampleId, saving: false, error: `${failed}: ${(err as Error).message}.` } });
+        return;
+      }
+      // Saving… until the list is read again: the toggle would say the old state meanwhile.
+      await refreshAfterSaved(`${included ? 'Included' : 'Left out'} example ${exampleId}`);
+      set({ inclusion: null });
+    },
+
+    askToSetManyIncluded(ask) {
+      if (get().manyInclusion?.stage === 'saving') return;
+      set({ manyInclusion: { ...ask, stage: 'asking', progress: null, error: null } });
+    },
+
+    async confirmSetManyIncluded() {
+      const asked = get().manyInclusion;
+      if (!asked || asked.stage === 'saving' || savingOneOf(get(), asked.datasetId)) return;
+      set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
+      const { datasetId, selection, included, count } = asked;
+      const onProgress = (p: { label?: string; done?: number; total?: number }) => {
+        const now = get().manyInclusion;
+        if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total, phase: p.label } } });
+      };
+      try {
+        await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
+      } catch (err) {
+        if (await deletedMeanwhile(datasetId, `Could not ${included ? 'include' : 'leave out'} ${asked.what}`)) return set({ manyInclusion: null });
+        set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
+        return;
+      }
+      set({ manyInclusion: null });
+      await refreshAfterSaved(`${included ? 'Included' : 'Left out'} ${asked.what}`);
+    },
+
+    cancelSetManyIncluded() {
+      if (get().manyInclusion?.stage !== 'saving') set({ manyInclusion: null });
+    },
+
+    cancelDeleteDataset() {
       set({ pendingDeletion: null });
-      if (get().selectedId === plan.datasetId) get().selectDataset(null);
-      await get().refreshDatasets();
-    } catch (err) {
-      set({ pendingDeletion: null, error: `Deleting "${plan.name}" failed: ${(err as Error).message}. Nothing was removed.` });
-    }
-  },
+    },
 
-  async setExampleIncluded(datasetId, exampleId, included) {
-    if (get().inclusion?.saving || savingManyOf(get(), datasetId)) return;
-    set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
-    try {
-      await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
-    } catch (err) {
-      const failed = `Could not ${included ? 'include' : 'leave out'} example ${exampleId}`;
-      if (await deletedMeanwhile(datasetId, failed)) return set({ inclusion: null });
-      // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
-      set({ inclusion: { datasetId, exampleId, saving: false, error: `${failed}: ${(err as Error).message}.` } });
-      return;
-    }
-    // Saving… until the list is read again: the toggle would say the old state meanwhile.
-    await refreshAfterSaved(`${included ? 'Included' : 'Left out'} example ${exampleId}`);
-    set({ inclusion: null });
-  },
-
-  askToSetManyIncluded(ask) {
-    if (get().manyInclusion?.stage === 'saving') return;
-    set({ manyInclusion: { ...ask, stage: 'asking', progress: null, error: null } });
-  },
-
-  async confirmSetManyIncluded() {
-    const asked = get().manyInclusion;
-    if (!asked || asked.stage === 'saving' || savingOneOf(get(), asked.datasetId)) return;
-    set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
-    const { datasetId, selection, included, count } = asked;
-    const onProgress = (p: { label?: string; done?: number; total?: number }) => {
-      const now = get().manyInclusion;
-      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total, phase: p.label } } });
-    };
-    try {
-      await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
-    } catch (err) {
-      if (await deletedMeanwhile(datasetId, `Could not ${included ? 'include' : 'leave out'} ${asked.what}`)) return set({ manyInclusion: null });
-      set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
-      return;
-    }
-    set({ manyInclusion: null });
-    await refreshAfterSaved(`${included ? 'Included' : 'Left out'} ${asked.what}`);
-  },
-
-  cancelSetManyIncluded() {
-    if (get().manyInclusion?.stage !== 'saving') set({ manyInclusion: null });
-  },
-
-  cancelDeleteDataset() {
-    set({ pendingDeletion: null });
-  },
-
-  dismissError() {
-    set({ error: null });
-  },
-}));
+    dismissError() {
+      set({ error: null });
+    },
+  };
+});
 
 /** The change of many examples asked from this view (`from`) of this dataset. A question about the
  * examples a table filter shows (`shown`) is that filter's: under another one, "the 40 examples

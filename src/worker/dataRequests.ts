@@ -6,7 +6,9 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
-import { detectDatasetFileFormat } from '../data/import-dataset.ts';
+import { detectDatasetFileFormat, type DatasetFile } from '../data/import-dataset.ts';
+import { downloadHubDataset } from '../data/hub-dataset.ts';
+import type { SourceFormat } from '../data/example.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, skippedAtLength, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
 import { formatIssue } from '../data/record-error.ts';
@@ -27,14 +29,14 @@ import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
 import { datasetBeingChanged, runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
-import type { ProgressInfo, RequestKind } from './protocol.ts';
+import type { DatasetImportResult, ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -120,6 +122,23 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     return value;
   };
 
+  /** Dataset files into the database a batch at a time (memory stays flat with file size); a file
+   * with no usable record saves nothing, and the stored datasets stay as they were. */
+  async function importFiles(files: DatasetFile[], opts: { name: string; format?: SourceFormat; bfclPromptMode?: boolean }, progress: (p: ProgressInfo) => void): Promise<DatasetImportResult> {
+    const result = await importDatasetIntoDb(ctx.db(), files, {
+      ...opts,
+      onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
+    });
+    return {
+      datasetId: result.row?.id ?? null,
+      files: result.files,
+      issues: result.issues.map(formatIssue),
+      issueCount: result.issueCount,
+      imported: result.imported,
+      ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name, ...(result.choicesKept ? { choicesKept: result.choicesKept } : {}) } : {}),
+    };
+  }
+
   return {
     detectFormats: async ({ files }) => {
       const detected: Record<string, string> = {};
@@ -127,23 +146,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       return detected;
     },
 
-    importDataset: async ({ files, name, format, bfclPromptMode }, progress) => {
-      // Written to the database a batch at a time (memory stays flat with file size); a file with
-      // no usable record saves nothing, and the stored datasets stay as they were.
-      const result = await importDatasetIntoDb(ctx.db(), files.map((f) => ({ name: f.name, blob: f })), {
-        name,
-        format,
-        bfclPromptMode,
-        onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
-      });
-      return {
-        datasetId: result.row?.id ?? null,
-        files: result.files,
-        issues: result.issues.map(formatIssue),
-        issueCount: result.issueCount,
-        imported: result.imported,
-        ...(result.alreadyStored ? { alreadyStoredAs: result.row!.name, ...(result.choicesKept ? { choicesKept: result.choicesKept } : {}) } : {}),
-      };
+    importDataset: ({ files, name, format, bfclPromptMode }, progress) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, progress),
+
+    importHubDataset: async ({ repo, token, baseUrl, format, bfclPromptMode }, progress) => {
+      const hub = await downloadHubDataset(repo, { token, baseUrl, onProgress: (p) => progress({ label: `Downloading ${p.file}`, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+      const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, progress);
+      return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
     },
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),

@@ -153,6 +153,15 @@ export interface DatasetImportResult {
   choicesKept?: number;
 }
 
+/** Where a Hub import's files came from: the revision (`refs/convert/parquet` for the Hub's Parquet
+ * conversion), the files imported and the other splits' files left out. */
+export interface HubImportFacts {
+  repo: string;
+  revision: string;
+  files: string[];
+  leftOut: string[];
+}
+
 /** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */
 export interface ExampleTokens {
   tokenizer: string;
@@ -232,6 +241,8 @@ export interface RequestMap {
   /** Imports dataset files (quality check, seeded split) as one new dataset. Progress: bytes read,
    * `items` records. */
   importDataset: [{ files: File[]; name: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult];
+  /** A dataset repo of the Hugging Face Hub (data/hub-dataset.ts chooses its files), stored under its id. */
+  importHubDataset: [{ repo: string; token?: string; baseUrl?: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult & { hub: HubImportFacts }];
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];

@@ -40,4 +40,20 @@ export const tests: Record<string, () => Promise<void>> = {
     assert(JSON.stringify(gz.ids) === JSON.stringify(demoIds(50)), `demo-50.jsonl.gz stored ${gz.ids.length} examples`);
     assert(gz.name === 'demo-50', `the dataset is named ${gz.name}`);
   },
+
+  async 'a Hugging Face dataset by its id: its train split downloaded in the worker and stored under the id'() {
+    const id = await useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
+    const state = useDatasets.getState();
+    assert(id, `the Hub import saved nothing: ${state.error}`);
+    assert(JSON.stringify(state.lastImport?.hub) === JSON.stringify({ repo: 'local/fc-demo', revision: 'main', files: ['data/train-00000-of-00001.parquet'], leftOut: ['data/test-00000-of-00001.parquet'] }), `hub facts ${JSON.stringify(state.lastImport?.hub)}`);
+    const db = new StudioDb();
+    const rows = await loadExampleRows(db, id);
+    const name = (await db.datasets.get(id))?.name;
+    db.close();
+    assert(name === 'local/fc-demo', `the dataset is named ${name}`);
+    // xLAM's three examples (tests/fixtures/data/parquet/xlam-gzip.parquet), none stored by another test.
+    assert(rows.length === 3 && state.lastImport?.files[0].format === 'xlam', `stored ${rows.length} examples, read as ${state.lastImport?.files[0].format}`);
+    const missing = await useDatasets.getState().importHubDataset('local/no-such-set', `${location.origin}/hub`);
+    assert(missing === null && /^Importing local\/no-such-set from the Hugging Face Hub failed: .*Nothing was saved/.test(useDatasets.getState().error ?? ''), `a missing repo: ${useDatasets.getState().error}`);
+  },
 };

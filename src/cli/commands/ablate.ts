@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts } from '../localFiles.ts';
+import { checkRunFolder, dataExamples, importedWords, printNotes, runFolderFacts, DATA_FLAG_HELP } from '../localFiles.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine, stepLossText } from '../progress.ts';
 import { ALPHA_HELP, BALANCE_FLAGS, BFCL_PROMPT_HELP, checkRunConfigFor, checkSomeExampleFits, INCLUSION_FLAGS, INCLUSION_HELP, HDR_REFUSAL_FLAGS, inclusionFromFlags, noteShortWarmup, runConfigFromFlags, runTarget, seqLenFromData, SPLIT_SEED_HELP, splitSeedFrom } from '../runFlags.ts';
@@ -23,6 +23,7 @@ import { fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio ablate --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
+${DATA_FLAG_HELP}
 
 Trains one arm per loss on the same split, seed, steps and LoRA settings — sft, fixed:<α₀>, ssb with
 each balance rule, and ssb + HDR — evaluates every adapter on the same held-out examples with the

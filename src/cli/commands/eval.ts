@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter } from '../localFiles.ts';
+import { adapterEvalFraction, adapterRun, checkOutputFile, dataExamples, noteAdapterTrainedOn, readAdapter, DATA_FLAG_HELP } from '../localFiles.ts';
 import { evaluationSample, fingerprintedExamples, heldOutLeftOutText } from '../../jobs/data.ts';
 import { endOnCtrlC } from '../interrupt.ts';
 import { ProgressLine } from '../progress.ts';
@@ -22,6 +22,7 @@ import { answerSettingsPath, readAnswerSettings, readPredictionLines, RunFolderS
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] --out <predictions.jsonl> [options]
+${DATA_FLAG_HELP}
 
 Generates an answer for each example with the model (and adapter), checks the calls against the
 ground truth with the BFCL AST checker, prints accuracy overall, per category and per failure

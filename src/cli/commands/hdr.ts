@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseFlags, positiveInt, wholeNumber } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
-import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction } from '../localFiles.ts';
+import { adapterBalanceNote, adapterEvalFraction, adapterRun, checkRunFolder, dataExamples, importedWords, noteAdapterTrainedOn, readAdapter, recordedEvalFraction, DATA_FLAG_HELP } from '../localFiles.ts';
 import { evaluationSample, leftOutText, type FileExamples } from '../../jobs/data.ts';
 import type { SplitSettings } from '../../data/split.ts';
 import { endOnCtrlC } from '../interrupt.ts';
@@ -27,6 +27,7 @@ import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
 
 const d = DEFAULT_HDR_SETTINGS;
 const usage = `usage: studio hdr --model <dir|repo> --data <file>[,<file>…] --out <dir> [options]
+${DATA_FLAG_HELP}
 
 Hard Data Re-sampling: finds the training examples the model (+ adapter) answers wrongly, then per
 round samples answers for them, keeps those that pass the quality gate (parse, AST check against

@@ -12,7 +12,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
-import { checkOutputFile, datasetFiles } from '../localFiles.ts';
+import { checkOutputFile, datasetFiles, DATA_FLAG_HELP } from '../localFiles.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { checkModelFolder } from '../modelSource.ts';
 import { FORMAT_PARSERS, isSourceFormat } from '../../data/formats/registry.ts';
@@ -30,13 +30,14 @@ import { choiceRule, chosenInclusion, unknownLeaveOutText } from '../../data/inc
 import { INCLUSION_FLAGS, INCLUSION_HELP, inclusionFromFlags } from '../runFlags.ts';
 
 const usage = `usage: studio tokenize --model <dir> --data <file>[,<file>…] --out <file.jsonl> [options]
+${DATA_FLAG_HELP}
 
 Renders each example with the model's chat template and writes one JSON line per example:
   {"id": "...", "input_ids": [...], "segments": [...]}   segments: 0 prompt, 1 cot, 2 call
 
 options:
   --model <dir>           folder with tokenizer.json and tokenizer_config.json (Hugging Face layout)
-  --data <files>          dataset files: .json, .jsonl or .parquet, gzipped (.gz) or not (comma-separated or repeated)
+  --data <files>          dataset files (comma-separated or repeated)
   --out <file>            output JSONL
   --format <name>         force the format: ${FORMAT_PARSERS.map((p) => p.format).join(', ')}
   --max-len <n>           token limit: earlier turns are left out, whole; an example that still does not fit
@@ -82,7 +83,7 @@ const tokenize: CliCommand = {
 
     checkOutputFile(outPath, 'out', dataFiles.map((path) => ({ path, flag: '--data' })));
     // Each named by its path, as given.
-    const files = (await datasetFiles(dataFiles)).map((f, i) => ({ ...f, name: dataFiles[i] }));
+    const files = await datasetFiles(dataFiles, { namedAsGiven: true });
     // Written beside the output and renamed over it at the end: a run that fails leaves an
     // earlier output as it was.
     const partPath = `${outPath}.partial`;

@@ -1,17 +1,20 @@
-// Importing files: the picker, the format override next to what was detected, progress while
-// reading, and what happened (imported/rejected per file, each rejected record with its reason).
+// Importing files: the picker, a Hugging Face dataset by its id, the format override next to what was
+// detected, progress while downloading and reading, and what happened (imported/rejected per file,
+// each rejected record with its reason).
 // The bar is not a live region (it moves ~20 times an import); a hidden status says the start, each
 // quarter, and the result.
-import { useDatasets, type FormatChoice } from '../../state/datasetStore.ts';
+import { useState } from 'react';
+import { useDatasets, type FormatChoice, type ImportProgressView } from '../../state/datasetStore.ts';
 import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { progressMilestone } from '../shell/progressMilestone.ts';
 import { formatBytes, plural } from '../format.ts';
 
 export function DatasetImport() {
-  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset } = useDatasets();
+  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, importHubDataset } = useDatasets();
   const importing = !!progress;
-  const said = progress ? progressMilestone(`Importing ${progress.file}`, progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
+  const [hubId, setHubId] = useState('');
+  const said = progress ? progressMilestone(progressLabel(progress), progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
   return (
     <div className="stack" data-testid="dataset-import">
       <h3>Import</h3>
@@ -35,6 +38,20 @@ export function DatasetImport() {
           Download the demo dataset
         </a>
       </div>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!importing) void importHubDataset(hubId);
+        }}
+      >
+        <label htmlFor="hub-dataset">From the Hugging Face Hub</label>
+        <input id="hub-dataset" type="text" placeholder="owner/name, like Salesforce/xlam-function-calling-60k" value={hubId} onChange={(e) => setHubId(e.target.value)} spellCheck={false} autoComplete="off" size={44} />
+        <button type="submit" aria-disabled={importing || undefined}>
+          Import
+        </button>
+      </form>
+      <p className="muted">Its train split’s .json, .jsonl or .parquet files (the Hub’s Parquet conversion when it has none); a gated dataset uses the access token given in the Model panel.</p>
       <div className="field inline">
         <label htmlFor="format-choice">Format</label>
         <select id="format-choice" value={formatChoice} onChange={(e) => setFormatChoice(e.target.value as FormatChoice)}>
@@ -57,10 +74,11 @@ export function DatasetImport() {
       <p className="sr-only" role="status" data-testid="import-announcer">
         {said}
       </p>
-      {progress && <ProgressBar label={`Importing ${progress.file}`} done={progress.bytesDone} total={progress.bytesTotal} detail={`${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />}
+      {progress && <ProgressBar label={progressLabel(progress)} done={progress.bytesDone} total={progress.bytesTotal} detail={progress.phase === 'download' ? `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}` : `${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />}
       {lastImport && (
         <div data-testid="import-result">
           <p>{importResultText(lastImport)}</p>
+          {lastImport.hub && <p className="muted" data-testid="hub-import-source">{hubSourceText(lastImport.hub)}</p>}
           <ul className="plain">
             {lastImport.files.map((f) => (
               <li key={f.name}>
@@ -86,6 +104,17 @@ export function DatasetImport() {
 }
 
 /** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
+function progressLabel(p: ImportProgressView): string {
+  return `${p.phase === 'download' ? 'Downloading' : 'Importing'} ${p.file}`;
+}
+
+/** Where a Hub import's files came from, and what of the repo it left out. */
+export function hubSourceText(hub: { repo: string; revision: string; files: string[]; leftOut: string[] }): string {
+  const from = hub.revision === 'refs/convert/parquet' ? ' (the Hub’s Parquet conversion of it: the repo holds no .json, .jsonl or .parquet files)' : hub.revision === 'main' ? '' : ` at ${hub.revision}`;
+  const left = hub.leftOut.length ? ` Its train split only; left out: ${hub.leftOut.join(', ')}.` : '';
+  return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}.${left}`;
+}
+
 export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string; choicesKept?: number }): string {
   const skipped = r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : '';
   // A snapshot's lines choose which examples are used; the stored dataset keeps its own choices.
