@@ -216,7 +216,12 @@ export const useDatasets = create<DatasetState>((set, get) => {
         return await storedImport(result);
       } catch (err) {
         const name = (err as Error).name;
-        const hint = name === 'HubAccessError' && !token ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.' : '';
+        const hint =
+        name === 'HubAccessError' && !token
+          ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.'
+          : name === 'HubNetworkError' || name === 'HubTimeoutError' || name === 'HubTruncatedError'
+            ? ' Check your connection and import again.'
+            : '';
         set({ error: `Importing ${id} from the Hugging Face Hub failed: ${(err as Error).message}.${hint} Nothing was saved; your existing datasets are unchanged.` });
         return null;
       } finally {
