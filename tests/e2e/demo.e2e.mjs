@@ -311,7 +311,7 @@ export const tests = {
     const error = page.getByTestId('dataset-error');
     await error.waitFor({ timeout: 30_000 });
     const text = await error.innerText();
-    assert.match(text, /screenshot\.png is a PNG image, not a dataset\. Drop a \.json or \.jsonl file/);
+    assert.match(text, /screenshot\.png is a PNG image, not a dataset\. Drop a \.json, \.jsonl or \.parquet file/);
     assert.doesNotMatch(text, /UTF-8|0x89|override/);
     await screenshot('dataset-png-dropped', page);
   },
