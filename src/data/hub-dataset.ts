@@ -172,6 +172,7 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
   let bytesDone = 0;
   const out: DatasetFile[] = [];
   for (const entry of files) {
+    opts.signal?.throwIfAborted();
     opts.onProgress?.({ file: entry.path, bytesDone, bytesTotal });
     const blob = await download(c, revision, entry, (n) => {
       bytesDone += n;

@@ -85,6 +85,8 @@ interface DatasetState {
   /** A dataset repo of the Hugging Face Hub by its id (or page address), with the model panel's
    * access token for a gated one; `baseUrl` for a mirror (tests serve one). */
   importHubDataset(repo: string, baseUrl?: string): Promise<string | null>;
+  /** Stops a Hub import's download; once its files are here, its import runs to the end. */
+  cancelHubDownload(): Promise<void>;
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
   cancelDeleteDataset(): void;
@@ -216,6 +218,10 @@ export const useDatasets = create<DatasetState>((set, get) => {
         return await storedImport(result);
       } catch (err) {
         const name = (err as Error).name;
+        if (name === 'HubDownloadCancelledError') {
+          set({ error: `The download of ${id} was cancelled; nothing was saved, and your existing datasets are unchanged.` });
+          return null;
+        }
         const hint =
         name === 'HubAccessError' && !token
           ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.'
@@ -226,6 +232,15 @@ export const useDatasets = create<DatasetState>((set, get) => {
         return null;
       } finally {
         set({ progress: null });
+      }
+    },
+
+    async cancelHubDownload() {
+      if (get().progress?.phase !== 'download') return;
+      try {
+        await engineClient().request('cancelHubDownload', {});
+      } catch (err) {
+        set({ error: `Could not cancel the download: ${(err as Error).message}. It goes on; reload the page to stop it.` });
       }
     },
 

@@ -33,10 +33,18 @@ import type { DatasetImportResult, ProgressInfo, RequestKind } from './protocol.
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 
+/** A Hub dataset's download stopped by the user: nothing was saved. */
+export class HubDownloadCancelledError extends Error {
+  constructor(repo: string) {
+    super(`the download of ${repo} was cancelled; nothing was saved`);
+    this.name = 'HubDownloadCancelledError';
+  }
+}
+
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'cancelHubDownload' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -122,6 +130,10 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     return value;
   };
 
+  /** The Hub dataset download under way, for cancelHubDownload (one import at a time: the page asks
+   * for no second while one runs). */
+  let hubDownload: AbortController | null = null;
+
   /** Dataset files into the database a batch at a time (memory stays flat with file size); a file
    * with no usable record saves nothing, and the stored datasets stay as they were. */
   async function importFiles(files: DatasetFile[], opts: { name: string; format?: SourceFormat; bfclPromptMode?: boolean }, progress: (p: ProgressInfo) => void): Promise<DatasetImportResult> {
@@ -149,9 +161,26 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     importDataset: ({ files, name, format, bfclPromptMode }, progress) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, progress),
 
     importHubDataset: async ({ repo, token, baseUrl, format, bfclPromptMode }, progress) => {
-      const hub = await downloadHubDataset(repo, { token, baseUrl, onProgress: (p) => progress({ label: `Downloading ${p.file}`, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+      const cancel = new AbortController();
+      hubDownload = cancel;
+      let hub;
+      try {
+        hub = await downloadHubDataset(repo, { token, baseUrl, signal: cancel.signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+      } catch (err) {
+        if (cancel.signal.aborted) throw new HubDownloadCancelledError(repo.trim());
+        throw err;
+      } finally {
+        if (hubDownload === cancel) hubDownload = null;
+      }
+      // Once the files are here the import runs to its end: it saves all of them or nothing.
       const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, progress);
       return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
+    },
+
+    cancelHubDownload: async () => {
+      if (!hubDownload) return false;
+      hubDownload.abort();
+      return true;
     },
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),

@@ -48,6 +48,8 @@ let server: Server;
 let base = '';
 const log: string[] = [];
 const cutNext = new Set<string>();
+/** Files whose next GET sends half its bytes, then nothing more until the client goes away. */
+const holdNext = new Set<string>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -83,6 +85,11 @@ beforeAll(async () => {
     const data = files[decodeURIComponent(resolve![3])];
     if (!data) {
       res.writeHead(404).end('Entry not found');
+      return;
+    }
+    if (holdNext.delete(resolve![3])) {
+      res.writeHead(200, { 'content-length': String(data.length) });
+      res.write(data.subarray(0, data.length >> 1));
       return;
     }
     if (cutNext.delete(resolve![3])) {
@@ -183,6 +190,16 @@ describe('a dataset from the Hugging Face Hub', () => {
     expect(progress.slice(firstImport).every((p) => p.unit !== 'bytes')).toBe(true);
     // A failure saves nothing.
     await expect(handlers.importHubDataset({ repo: 'local/gated', baseUrl: base }, () => undefined)).rejects.toThrow(/gated or private/);
+    expect(await db.datasets.count()).toBe(1);
+    // Cancelled while a file comes in: the request ends at once, saving nothing.
+    holdNext.add('data/train-00001-of-00002.parquet');
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    const held = handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base }, (p) => p.unit === 'bytes' && p.label === 'data/train-00001-of-00002.parquet' && p.done > fixture('parquet/demo-zstd-row-groups.parquet').length && started());
+    await inFlight;
+    expect(await handlers.cancelHubDownload({}, () => undefined)).toBe(true);
+    await expect(held).rejects.toThrow('the download of local/fc-demo was cancelled; nothing was saved');
+    expect(await handlers.cancelHubDownload({}, () => undefined)).toBe(false);
     expect(await db.datasets.count()).toBe(1);
     db.close();
   });

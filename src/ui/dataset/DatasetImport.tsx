@@ -11,7 +11,7 @@ import { progressMilestone } from '../shell/progressMilestone.ts';
 import { formatBytes, plural } from '../format.ts';
 
 export function DatasetImport() {
-  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, importHubDataset } = useDatasets();
+  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, importHubDataset, cancelHubDownload } = useDatasets();
   const importing = !!progress;
   const [hubId, setHubId] = useState('');
   const said = progress ? progressMilestone(progressLabel(progress), progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
@@ -75,6 +75,11 @@ export function DatasetImport() {
         {said}
       </p>
       {progress && <ProgressBar label={progressLabel(progress)} done={progress.bytesDone} total={progress.bytesTotal} detail={progress.phase === 'download' ? `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}` : `${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />}
+      {progress?.phase === 'download' && (
+        <button type="button" onClick={() => void cancelHubDownload()}>
+          Cancel the download
+        </button>
+      )}
       {lastImport && (
         <div data-testid="import-result">
           <p>{importResultText(lastImport)}</p>
