@@ -93,7 +93,6 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-
 /** A record that parsed as JSON and is shallow enough for the format detectors to look at. */
 function isReadable(r: RawRecord): boolean {
   return r.error === undefined && recordShapeProblem(r.value) === undefined;

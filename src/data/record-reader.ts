@@ -3,13 +3,15 @@
 // broken), a top-level JSON array element by element, a wrapper object
 // `{"data": [...]}` whose list comes after scalar fields the same way, and any other JSON object
 // whole (one record, or the list found in it). Each record carries its 1-based
-// line and 0-based index so every problem can be reported where it is.
+// line and 0-based index so every problem can be reported where it is. A Parquet file is read a row
+// group at a time (parquet-records.ts; its rows have no line), a gzipped file of any of these after
+// unzipping it in memory.
 // A record's whole floats (`5.0`) come back boxed, as the parsers of argument text keep them
 // (python/json-keeping-floats.ts): a call's arguments given as a JSON object train `5.0` as written.
 // Never throws for bad content: undecodable bytes, broken JSON, oversized records and truncation
 // become per-record errors, and reading goes on with the next record. Memory is bounded by the
 // chunk size plus one record, except for a JSON object that is not a streamable wrapper: that is
-// parsed whole, so it has a size cap of its own.
+// parsed whole, so it has a size cap of its own, as a gzipped file's unzipped bytes have.
 import { parseJsonKeepingFloats } from './python/json-keeping-floats.ts';
 import { isParquet, readParquetRecords } from './parquet-records.ts';
 import { formatBytes, overLimit, RECORD_LIMITS } from './record-limits.ts';
@@ -39,7 +41,6 @@ const DEFAULT_CHUNK_BYTES = 1 << 20;
 /** A JSON object file whose list cannot be streamed is decoded and parsed whole; above this size it is refused. */
 export const MAX_WHOLE_OBJECT_BYTES = 64 << 20;
 const NEWLINE = 0x0a;
-
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];

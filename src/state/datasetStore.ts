@@ -125,201 +125,200 @@ export function nothingImportedMessage(files: Array<{ name: string }>, issues: s
   return `No example could be imported from ${names}${why}. Nothing was saved; your existing datasets are unchanged. Fix the file or choose its format with the override, then drop it again.`;
 }
 
-export const useDatasets = create<DatasetState>((set, get) => {
-  /** After an import: what it did, shown; the new dataset (or the one the files already were) listed and selected. */
-  const storedImport = async (result: LastImport): Promise<string | null> => {
-    set({ lastImport: result });
-    if (result.datasetId === null) {
-      set({ error: nothingImportedMessage(result.files, result.issues, result.issueCount) });
+/** After an import: what it did, shown; the new dataset (or the one the files already were) listed and selected. */
+async function storedImport(result: LastImport, set: (partial: Partial<DatasetState>) => void, get: () => DatasetState): Promise<string | null> {
+  set({ lastImport: result });
+  if (result.datasetId === null) {
+    set({ error: nothingImportedMessage(result.files, result.issues, result.issueCount) });
+    return null;
+  }
+  askToKeepStorage();
+  await get().refreshDatasets();
+  get().selectDataset(result.datasetId);
+  return result.datasetId;
+}
+
+export const useDatasets = create<DatasetState>((set, get) => ({
+  datasets: [],
+  selectedId: readPref(SELECTED_KEY),
+  formatChoice: 'auto',
+  bfclPromptMode: false,
+  detected: {},
+  progress: null,
+  lastImport: null,
+  error: null,
+  pendingDeletion: null,
+  inclusion: null,
+  manyInclusion: null,
+
+  async refreshDatasets() {
+    const datasets = await listDatasets();
+    const selectedId = get().selectedId;
+    set({ datasets, selectedId: datasets.some((d) => d.id === selectedId) ? selectedId : (datasets.at(-1)?.id ?? null) });
+  },
+
+  selectDataset(id) {
+    writePref(SELECTED_KEY, id);
+    set({ selectedId: id });
+  },
+
+  setFormatChoice(formatChoice) {
+    set({ formatChoice });
+  },
+
+  setBfclPromptMode(bfclPromptMode) {
+    set({ bfclPromptMode });
+  },
+
+  async importDataset(files) {
+    if (get().progress) {
+      set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
       return null;
     }
-    askToKeepStorage();
-    await get().refreshDatasets();
-    get().selectDataset(result.datasetId);
-    return result.datasetId;
-  };
-  return {
-    datasets: [],
-    selectedId: readPref(SELECTED_KEY),
-    formatChoice: 'auto',
-    bfclPromptMode: false,
-    detected: {},
-    progress: null,
-    lastImport: null,
-    error: null,
-    pendingDeletion: null,
-    inclusion: null,
-    manyInclusion: null,
+    const wrongKind = await nonDatasetMessage(files);
+    if (wrongKind) {
+      set({ error: wrongKind, lastImport: null });
+      return null;
+    }
+    const bytesTotal = files.reduce((s, f) => s + f.size, 0);
+    set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
+    try {
+      const client = engineClient();
+      set({ detected: await client.request('detectFormats', { files }) });
+      const choice = get().formatChoice;
+      const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+        set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+      );
+      return await storedImport(result, set, get);
+    } catch (err) {
+      set({ error: `Importing ${datasetNameOf(files)} failed: ${(err as Error).message}. Nothing was saved; your existing datasets are unchanged.` });
+      return null;
+    } finally {
+      set({ progress: null });
+    }
+  },
 
-    async refreshDatasets() {
-      const datasets = await listDatasets();
-      const selectedId = get().selectedId;
-      set({ datasets, selectedId: datasets.some((d) => d.id === selectedId) ? selectedId : (datasets.at(-1)?.id ?? null) });
-    },
-
-    selectDataset(id) {
-      writePref(SELECTED_KEY, id);
-      set({ selectedId: id });
-    },
-
-    setFormatChoice(formatChoice) {
-      set({ formatChoice });
-    },
-
-    setBfclPromptMode(bfclPromptMode) {
-      set({ bfclPromptMode });
-    },
-
-    async importDataset(files) {
-      if (get().progress) {
-        set({ error: 'An import is already running; wait for it to finish, then drop the next file.' });
+  async importHubDataset(repo, baseUrl) {
+    const id = repo.trim();
+    if (get().progress) {
+      set({ error: 'An import is already running; wait for it to finish, then import the next dataset.' });
+      return null;
+    }
+    if (!id) {
+      set({ error: 'Write a Hugging Face dataset id first, as owner/name (like Salesforce/xlam-function-calling-60k).' });
+      return null;
+    }
+    const token = useModel.getState().hubToken || undefined;
+    set({ error: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
+    try {
+      const choice = get().formatChoice;
+      const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+        set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+      );
+      return await storedImport(result, set, get);
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === 'HubDownloadCancelledError') {
+        set({ error: `The download of ${id} was cancelled; nothing was saved, and your existing datasets are unchanged.` });
         return null;
       }
-      const wrongKind = await nonDatasetMessage(files);
-      if (wrongKind) {
-        set({ error: wrongKind, lastImport: null });
-        return null;
-      }
-      const bytesTotal = files.reduce((s, f) => s + f.size, 0);
-      set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
-      try {
-        const client = engineClient();
-        set({ detected: await client.request('detectFormats', { files }) });
-        const choice = get().formatChoice;
-        const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
-          set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
-        );
-        return await storedImport(result);
-      } catch (err) {
-        set({ error: `Importing ${datasetNameOf(files)} failed: ${(err as Error).message}. Nothing was saved; your existing datasets are unchanged.` });
-        return null;
-      } finally {
-        set({ progress: null });
-      }
-    },
-
-    async importHubDataset(repo, baseUrl) {
-      const id = repo.trim();
-      if (get().progress) {
-        set({ error: 'An import is already running; wait for it to finish, then import the next dataset.' });
-        return null;
-      }
-      if (!id) {
-        set({ error: 'Write a Hugging Face dataset id first, as owner/name (like Salesforce/xlam-function-calling-60k).' });
-        return null;
-      }
-      const token = useModel.getState().hubToken || undefined;
-      set({ error: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
-      try {
-        const choice = get().formatChoice;
-        const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
-          set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
-        );
-        return await storedImport(result);
-      } catch (err) {
-        const name = (err as Error).name;
-        if (name === 'HubDownloadCancelledError') {
-          set({ error: `The download of ${id} was cancelled; nothing was saved, and your existing datasets are unchanged.` });
-          return null;
-        }
-        const hint =
+      const hint =
         name === 'HubAccessError' && !token
           ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.'
           : name === 'HubNetworkError' || name === 'HubTimeoutError' || name === 'HubTruncatedError'
             ? ' Check your connection and import again.'
             : '';
-        set({ error: `Importing ${id} from the Hugging Face Hub failed: ${(err as Error).message}.${hint} Nothing was saved; your existing datasets are unchanged.` });
-        return null;
-      } finally {
-        set({ progress: null });
-      }
-    },
+      set({ error: `Importing ${id} from the Hugging Face Hub failed: ${(err as Error).message}.${hint} Nothing was saved; your existing datasets are unchanged.` });
+      return null;
+    } finally {
+      set({ progress: null });
+    }
+  },
 
-    async cancelHubDownload() {
-      if (get().progress?.phase !== 'download') return;
-      try {
-        await engineClient().request('cancelHubDownload', {});
-      } catch (err) {
-        set({ error: `Could not cancel the download: ${(err as Error).message}. It goes on; reload the page to stop it.` });
-      }
-    },
+  async cancelHubDownload() {
+    if (get().progress?.phase !== 'download') return;
+    try {
+      await engineClient().request('cancelHubDownload', {});
+    } catch (err) {
+      set({ error: `Could not cancel the download: ${(err as Error).message}. It goes on; reload the page to stop it.` });
+    }
+  },
 
-    async askToDeleteDataset(id) {
-      try {
-        set({ pendingDeletion: await engineClient().request('describeDatasetDeletion', { datasetId: id }) });
-      } catch (err) {
-        set({ error: `Could not prepare the deletion: ${(err as Error).message}. Reload the page and try again.` });
-      }
-    },
+  async askToDeleteDataset(id) {
+    try {
+      set({ pendingDeletion: await engineClient().request('describeDatasetDeletion', { datasetId: id }) });
+    } catch (err) {
+      set({ error: `Could not prepare the deletion: ${(err as Error).message}. Reload the page and try again.` });
+    }
+  },
 
-    async confirmDeleteDataset() {
-      const plan = get().pendingDeletion;
-      if (!plan) return;
-      try {
-        await engineClient().request('deleteDataset', { datasetId: plan.datasetId, confirmToken: plan.confirmToken });
-        set({ pendingDeletion: null });
-        if (get().selectedId === plan.datasetId) get().selectDataset(null);
-        await get().refreshDatasets();
-      } catch (err) {
-        set({ pendingDeletion: null, error: `Deleting "${plan.name}" failed: ${(err as Error).message}. Nothing was removed.` });
-      }
-    },
-
-    async setExampleIncluded(datasetId, exampleId, included) {
-      if (get().inclusion?.saving || savingManyOf(get(), datasetId)) return;
-      set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
-      try {
-        await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
-      } catch (err) {
-        const failed = `Could not ${included ? 'include' : 'leave out'} example ${exampleId}`;
-        if (await deletedMeanwhile(datasetId, failed)) return set({ inclusion: null });
-        // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
-        set({ inclusion: { datasetId, exampleId, saving: false, error: `${failed}: ${(err as Error).message}.` } });
-        return;
-      }
-      // Saving… until the list is read again: the toggle would say the old state meanwhile.
-      await refreshAfterSaved(`${included ? 'Included' : 'Left out'} example ${exampleId}`);
-      set({ inclusion: null });
-    },
-
-    askToSetManyIncluded(ask) {
-      if (get().manyInclusion?.stage === 'saving') return;
-      set({ manyInclusion: { ...ask, stage: 'asking', progress: null, error: null } });
-    },
-
-    async confirmSetManyIncluded() {
-      const asked = get().manyInclusion;
-      if (!asked || asked.stage === 'saving' || savingOneOf(get(), asked.datasetId)) return;
-      set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
-      const { datasetId, selection, included, count } = asked;
-      const onProgress = (p: { label?: string; done?: number; total?: number }) => {
-        const now = get().manyInclusion;
-        if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total, phase: p.label } } });
-      };
-      try {
-        await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
-      } catch (err) {
-        if (await deletedMeanwhile(datasetId, `Could not ${included ? 'include' : 'leave out'} ${asked.what}`)) return set({ manyInclusion: null });
-        set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
-        return;
-      }
-      set({ manyInclusion: null });
-      await refreshAfterSaved(`${included ? 'Included' : 'Left out'} ${asked.what}`);
-    },
-
-    cancelSetManyIncluded() {
-      if (get().manyInclusion?.stage !== 'saving') set({ manyInclusion: null });
-    },
-
-    cancelDeleteDataset() {
+  async confirmDeleteDataset() {
+    const plan = get().pendingDeletion;
+    if (!plan) return;
+    try {
+      await engineClient().request('deleteDataset', { datasetId: plan.datasetId, confirmToken: plan.confirmToken });
       set({ pendingDeletion: null });
-    },
+      if (get().selectedId === plan.datasetId) get().selectDataset(null);
+      await get().refreshDatasets();
+    } catch (err) {
+      set({ pendingDeletion: null, error: `Deleting "${plan.name}" failed: ${(err as Error).message}. Nothing was removed.` });
+    }
+  },
 
-    dismissError() {
-      set({ error: null });
-    },
-  };
-});
+  async setExampleIncluded(datasetId, exampleId, included) {
+    if (get().inclusion?.saving || savingManyOf(get(), datasetId)) return;
+    set({ inclusion: { datasetId, exampleId, saving: true, error: null } });
+    try {
+      await engineClient().request('setExampleIncluded', { datasetId, exampleId, included });
+    } catch (err) {
+      const failed = `Could not ${included ? 'include' : 'leave out'} example ${exampleId}`;
+      if (await deletedMeanwhile(datasetId, failed)) return set({ inclusion: null });
+      // What the example still is (trained on, or evaluated) the toggle says, which knows its side.
+      set({ inclusion: { datasetId, exampleId, saving: false, error: `${failed}: ${(err as Error).message}.` } });
+      return;
+    }
+    // Saving… until the list is read again: the toggle would say the old state meanwhile.
+    await refreshAfterSaved(`${included ? 'Included' : 'Left out'} example ${exampleId}`);
+    set({ inclusion: null });
+  },
+
+  askToSetManyIncluded(ask) {
+    if (get().manyInclusion?.stage === 'saving') return;
+    set({ manyInclusion: { ...ask, stage: 'asking', progress: null, error: null } });
+  },
+
+  async confirmSetManyIncluded() {
+    const asked = get().manyInclusion;
+    if (!asked || asked.stage === 'saving' || savingOneOf(get(), asked.datasetId)) return;
+    set({ manyInclusion: { ...asked, stage: 'saving', error: null } });
+    const { datasetId, selection, included, count } = asked;
+    const onProgress = (p: { label?: string; done?: number; total?: number }) => {
+      const now = get().manyInclusion;
+      if (now?.stage === 'saving' && p.total) set({ manyInclusion: { ...now, progress: { done: p.done ?? 0, total: p.total, phase: p.label } } });
+    };
+    try {
+      await engineClient().request('setExamplesIncluded', { datasetId, selection, included, expect: count }, onProgress);
+    } catch (err) {
+      if (await deletedMeanwhile(datasetId, `Could not ${included ? 'include' : 'leave out'} ${asked.what}`)) return set({ manyInclusion: null });
+      set({ manyInclusion: { ...asked, stage: 'failed', progress: null, error: `Could not ${included ? 'include' : 'leave out'} ${asked.what}: ${(err as Error).message}. Nothing was changed.` } });
+      return;
+    }
+    set({ manyInclusion: null });
+    await refreshAfterSaved(`${included ? 'Included' : 'Left out'} ${asked.what}`);
+  },
+
+  cancelSetManyIncluded() {
+    if (get().manyInclusion?.stage !== 'saving') set({ manyInclusion: null });
+  },
+
+  cancelDeleteDataset() {
+    set({ pendingDeletion: null });
+  },
+
+  dismissError() {
+    set({ error: null });
+  },
+}));
 
 /** The change of many examples asked from this view (`from`) of this dataset. A question about the
  * examples a table filter shows (`shown`) is that filter's: under another one, "the 40 examples

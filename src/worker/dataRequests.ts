@@ -1,6 +1,6 @@
-// The worker's requests that need no GPU: dataset import and deletion, run snapshots (export,
-// import, share links), and tokens for the dataset views with the loaded model's tokenizer (the
-// embedded model's before any is loaded). They run here, off the page's thread, so the page only
+// The worker's requests that need no GPU: dataset import (dropped files, or a Hugging Face dataset
+// downloaded here) and deletion, run snapshots (export, import, share links), and tokens for the
+// dataset views with the loaded model's tokenizer (the embedded model's before any is loaded). They run here, off the page's thread, so the page only
 // reads the tables and renders.
 // Never trains or generates (engine.ts does, through the job engine).
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -172,7 +172,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       } finally {
         if (hubDownload === cancel) hubDownload = null;
       }
-      // Once the files are here the import runs to its end: it saves all of them or nothing.
+      // Once the files are here, the import runs to its end, as a dropped file's does.
       const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, progress);
       return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
     },

@@ -108,7 +108,6 @@ export function DatasetImport() {
   );
 }
 
-/** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
 function progressLabel(p: ImportProgressView): string {
   return `${p.phase === 'download' ? 'Downloading' : 'Importing'} ${p.file}`;
 }
@@ -120,6 +119,7 @@ export function hubSourceText(hub: { repo: string; revision: string; files: stri
   return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}.${left}`;
 }
 
+/** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
 export function importResultText(r: { imported: number; issueCount: number; alreadyStoredAs?: string; choicesKept?: number }): string {
   const skipped = r.issueCount > 0 ? `, ${plural(r.issueCount, 'record')} skipped` : '';
   // A snapshot's lines choose which examples are used; the stored dataset keeps its own choices.
