@@ -9,8 +9,8 @@ import type { SourceFormat } from '../data/example.ts';
 import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
 import { downloadHubDataset } from '../data/hub-dataset.ts';
 import { formatBytes } from '../data/record-limits.ts';
-import { DEFAULT_HUB_BASE_URL, HubAccessError, HubError } from '../model/hub.ts';
-import { hubTimeoutMs } from './modelSource.ts';
+import { HubAccessError, HubError } from '../model/hub.ts';
+import { hubBaseUrl, hubTimeoutMs, hubToken } from './modelSource.ts';
 import { ProgressLine } from './progress.ts';
 import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
@@ -43,9 +43,8 @@ export function isHubDataset(path: string): boolean {
 /** The dataset files of a Hub dataset (data/hub-dataset.ts chooses them), from $HF_ENDPOINT with
  * $HF_TOKEN, as the model downloads are. */
 async function hubDatasetFiles(given: string, quiet: boolean, namedAsGiven: boolean): Promise<DatasetFile[]> {
-  const baseUrl = process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL;
-  if (!/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) throw new CliError(`$HF_ENDPOINT ${baseUrl} is not an http(s) URL (like ${DEFAULT_HUB_BASE_URL})`, 2);
-  const token = process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
+  const baseUrl = hubBaseUrl();
+  const token = hubToken();
   const progress = new ProgressLine(quiet);
   try {
     const got = await downloadHubDataset(given, { baseUrl, token, timeoutMs: hubTimeoutMs(), onProgress: (p) => progress.update(`${given}: ${p.file} ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`) });

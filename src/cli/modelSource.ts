@@ -34,6 +34,19 @@ export function defaultCacheDir(): string {
   return process.env.STUDIO_CACHE ?? join(homedir(), '.cache', 'balancesft-studio', 'models');
 }
 
+/** The Hub to download from: --hub-base, else $HF_ENDPOINT, else huggingface.co. */
+export function hubBaseUrl(flag?: string): string {
+  const baseUrl = flag ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL;
+  // A mistyped base is no network failure to retry three times.
+  if (!/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) throw new CliError(`${flag !== undefined ? '--hub-base' : '$HF_ENDPOINT'} ${baseUrl} is not an http(s) URL (like ${DEFAULT_HUB_BASE_URL})`, 2);
+  return baseUrl;
+}
+
+/** The access token for gated and private repos, as huggingface_hub reads it. */
+export function hubToken(): string | undefined {
+  return process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
+}
+
 /** HF_HUB_DOWNLOAD_TIMEOUT in milliseconds, or undefined for the hub module's default. */
 export function hubTimeoutMs(): number | undefined {
   const raw = process.env.HF_HUB_DOWNLOAD_TIMEOUT;
@@ -60,11 +73,9 @@ export async function resolveModel(arg: string, opts: ModelSourceOptions = {}): 
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const cacheFrom = opts.cacheDir !== undefined ? '--cache' : process.env.STUDIO_CACHE !== undefined ? '$STUDIO_CACHE' : 'the download cache';
   if (existsSync(cacheDir) && !statSync(cacheDir).isDirectory()) throw new CliError(`${cacheFrom} ${cacheDir} is a file; give a folder for the downloaded models`, 2);
-  const baseUrl = opts.hubBase ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL;
-  // A mistyped base is no network failure to retry three times.
-  if (!/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) throw new CliError(`${opts.hubBase !== undefined ? '--hub-base' : '$HF_ENDPOINT'} ${baseUrl} is not an http(s) URL (like ${DEFAULT_HUB_BASE_URL})`, 2);
+  const baseUrl = hubBaseUrl(opts.hubBase);
   const progress = new ProgressLine(opts.quiet);
-  const token = process.env.HF_TOKEN || process.env.HUGGING_FACE_HUB_TOKEN || undefined;
+  const token = hubToken();
   try {
     return await downloadHubModel(arg, {
       cache: nodeDirectoryModelCache(cacheDir),

@@ -4,7 +4,7 @@
 // is read from the Parquet conversion the Hub keeps for its dataset viewer (`refs/convert/parquet`).
 // Errors say what to do: a mistyped id, a gated repo without a token, a stalled download.
 // Never stores anything: the files go to the same import as dropped files.
-import { DEFAULT_HUB_BASE_URL, HubError, hubAnswer, HubNetworkError, HubTimeoutError, HubTruncatedError } from '../model/hub.ts';
+import { Deadline, DEFAULT_HUB_BASE_URL, HubError, hubAnswer, HubNetworkError, HubTimeoutError, HubTruncatedError } from '../model/hub.ts';
 import type { DatasetFile } from './import-dataset.ts';
 import { formatBytes } from './record-limits.ts';
 
@@ -61,20 +61,18 @@ interface Ctx extends Required<Pick<HubDatasetOptions, 'timeoutMs'>> {
   signal?: AbortSignal;
 }
 
-/** fetch with the token, a deadline for the response, and the Hub's errors in words. `what` names the
- * request in messages: a file, or the file list. */
-async function hubGet(c: Ctx, url: string, what: string, abort: AbortController): Promise<Response | null> {
-  const timer = setTimeout(() => abort.abort(new Error('read timeout')), c.timeoutMs);
+/** fetch with the token, `deadline` for the response, and the Hub's errors in words. `what` names
+ * the request in messages: a file, or the file list. */
+async function hubGet(c: Ctx, url: string, what: string, deadline: Deadline): Promise<Response | null> {
   let res: Response;
   try {
-    res = await c.fetch(url, { signal: abort.signal, headers: { 'accept-encoding': 'identity', ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) } });
+    res = await c.fetch(url, { signal: deadline.controller.signal, headers: { 'accept-encoding': 'identity', ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) } });
   } catch (err) {
     if (c.signal?.aborted) throw err;
-    if (abort.signal.aborted) throw new HubTimeoutError(what, c.repo, url, c.timeoutMs, 'headers');
+    if (deadline.expired) throw new HubTimeoutError(what, c.repo, url, c.timeoutMs, 'headers');
     throw new HubNetworkError(what, c.repo, url, err);
-  } finally {
-    clearTimeout(timer);
   }
+  deadline.restart();
   return hubAnswer(res, { repo: c.repo, token: c.token, url, file: what }, res.ok, {
     withToken: ' (the dataset is gated or private, and this token has no access to it: accept its terms on its page, or use a token that may read it)',
     without: ' (the dataset is gated or private: it needs a Hugging Face access token that may read it)',
@@ -86,9 +84,16 @@ async function listFiles(c: Ctx, revision: string): Promise<TreeEntry[] | null> 
   const entries: TreeEntry[] = [];
   let url: string | null = `${c.base}/api/datasets/${c.repo}/tree/${encodeURIComponent(revision)}?recursive=true`;
   while (url) {
-    const res = await hubGet(c, url, 'the file list', abortWith(c.signal));
-    if (!res) return entries.length ? entries : null;
-    const page = (await res.json()) as unknown;
+    const deadline = new Deadline(c.timeoutMs, c.signal);
+    let res: Response | null;
+    let page: unknown;
+    try {
+      res = await hubGet(c, url, 'the file list', deadline);
+      if (!res) return entries.length ? entries : null;
+      page = await res.json();
+    } finally {
+      deadline.stop();
+    }
     if (!Array.isArray(page)) throw new HubError(`${c.repo}: the Hub's file list is not a list (from ${url})`);
     entries.push(...(page as TreeEntry[]));
     // The Hub pages long listings: Link: <…&cursor=…>; rel="next"
@@ -96,13 +101,6 @@ async function listFiles(c: Ctx, revision: string): Promise<TreeEntry[] | null> 
     url = next ? new URL(next, c.base).href : null;
   }
   return entries;
-}
-
-function abortWith(outer: AbortSignal | undefined): AbortController {
-  const abort = new AbortController();
-  if (outer?.aborted) abort.abort(outer.reason);
-  else outer?.addEventListener('abort', () => abort.abort(outer.reason), { once: true });
-  return abort;
 }
 
 /** The dataset files to import: the train split's when the repo names one, else all of them. */
@@ -118,31 +116,33 @@ function sizeOf(e: TreeEntry): number {
 
 async function download(c: Ctx, revision: string, entry: TreeEntry, progress: (bytes: number) => void): Promise<Blob> {
   const url = `${c.base}/datasets/${c.repo}/resolve/${encodeURIComponent(revision)}/${entry.path.split('/').map(encodeURIComponent).join('/')}`;
-  const abort = abortWith(c.signal);
-  const res = await hubGet(c, url, entry.path, abort);
-  if (!res?.body) throw new HubError(`${entry.path} was listed in ${c.repo} but the Hub has no such file (404 from ${url})`);
-  const parts: Uint8Array[] = [];
-  let received = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const timer = setTimeout(() => abort.abort(new Error('read timeout')), c.timeoutMs);
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (err) {
-      if (c.signal?.aborted) throw err;
-      if (abort.signal.aborted) throw new HubTimeoutError(entry.path, c.repo, url, c.timeoutMs, 'body');
-      throw new HubNetworkError(entry.path, c.repo, url, err);
-    } finally {
-      clearTimeout(timer);
+  const deadline = new Deadline(c.timeoutMs, c.signal);
+  try {
+    const res = await hubGet(c, url, entry.path, deadline);
+    if (!res?.body) throw new HubError(`${entry.path} was listed in ${c.repo} but the Hub has no such file (404 from ${url})`);
+    const parts: Uint8Array[] = [];
+    let received = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (c.signal?.aborted) throw err;
+        if (deadline.expired) throw new HubTimeoutError(entry.path, c.repo, url, c.timeoutMs, 'body');
+        throw new HubNetworkError(entry.path, c.repo, url, err);
+      }
+      if (chunk.done) break;
+      deadline.restart();
+      parts.push(chunk.value);
+      received += chunk.value.length;
+      progress(chunk.value.length);
     }
-    if (chunk.done) break;
-    parts.push(chunk.value);
-    received += chunk.value.length;
-    progress(chunk.value.length);
+    if (received !== sizeOf(entry)) throw new HubTruncatedError(entry.path, c.repo, received, sizeOf(entry));
+    return new Blob(parts as BlobPart[]);
+  } finally {
+    deadline.stop();
   }
-  if (received !== sizeOf(entry)) throw new HubTruncatedError(entry.path, c.repo, received, sizeOf(entry));
-  return new Blob(parts as BlobPart[]);
 }
 
 /** Downloads the dataset files of a Hub dataset repo (see the header for which). */

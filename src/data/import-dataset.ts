@@ -159,8 +159,8 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
   // for a Parquet file, which has no lines, its record number.
   const seenIds = new Map<string, number>();
   const place = (r: RawRecord) => r.line ?? r.index + 1;
-  const placeWords = (fileIndex: number, at: number) => `${files[fileIndex].name} ${fileHasLines[fileIndex] ? 'line' : 'record'} ${at}`;
   const fileHasLines: boolean[] = [];
+  const placeWords = (fileIndex: number, at: number) => `${files[fileIndex].name} ${fileHasLines[fileIndex] ? 'line' : 'record'} ${at}`;
   const answers = new Map<string, PossibleAnswer>();
   // BFCL questions wait for their possible_answer file, which may come later in the list; BFCL
   // files are small (hundreds of questions), so holding them does not break the memory bound.

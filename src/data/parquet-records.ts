@@ -82,17 +82,18 @@ export async function* readParquetRecords(blob: Blob, maxRecordBytes: number): A
     return;
   }
   const rowsTotal = Number(metadata.num_rows);
+  /** Progress in the file's bytes, as the share of its rows read. */
+  const bytesAt = (row: number) => Math.round((blob.size * Math.min(row, rowsTotal)) / Math.max(1, rowsTotal));
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const bytesDone = () => Math.round((blob.size * Math.min(rowEnd, rowsTotal)) / Math.max(1, rowsTotal));
     let rows: Array<Record<string, unknown>>;
     try {
       // utf8: false leaves bytes not marked as text as bytes, for jsonValue to tell text from binary.
       rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, utf8: false });
     } catch (err) {
       const error = `rows ${rowStart + 1}–${rowEnd} (a row group) could not be read: ${describe(err)}`;
-      yield { records: [{ index: rowStart, error }], bytesDone: bytesDone(), bytesTotal: blob.size };
+      yield { records: [{ index: rowStart, error }], bytesDone: bytesAt(rowEnd), bytesTotal: blob.size };
       rowStart = rowEnd;
       continue;
     }
@@ -109,8 +110,7 @@ export async function* readParquetRecords(blob: Blob, maxRecordBytes: number): A
           return { index, error: `row could not be read: ${describe(err)}` };
         }
       });
-      const last = from + ROWS_PER_CHUNK >= rows.length;
-      yield { records, bytesDone: last ? bytesDone() : Math.round((blob.size * (rowStart + from + records.length)) / Math.max(1, rowsTotal)), bytesTotal: blob.size };
+      yield { records, bytesDone: bytesAt(rowStart + from + records.length), bytesTotal: blob.size };
     }
     rowStart = rowEnd;
   }

@@ -159,7 +159,7 @@ interface Ctx {
 }
 
 /** One request's deadline: aborts the fetch (and its body stream) after `ms` without progress. */
-class Deadline {
+export class Deadline {
   readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   expired = false;

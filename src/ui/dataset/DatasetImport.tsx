@@ -4,7 +4,7 @@
 // The bar is not a live region (it moves ~20 times an import); a hidden status says the start, each
 // quarter, and the result.
 import { useState } from 'react';
-import { useDatasets, type FormatChoice, type ImportProgressView } from '../../state/datasetStore.ts';
+import { useDatasets, type FormatChoice, type ImportProgressView, type LastImport } from '../../state/datasetStore.ts';
 import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { progressMilestone } from '../shell/progressMilestone.ts';
@@ -113,7 +113,7 @@ function progressLabel(p: ImportProgressView): string {
 }
 
 /** Where a Hub import's files came from, and what of the repo it left out. */
-export function hubSourceText(hub: { repo: string; revision: string; files: string[]; leftOut: string[] }): string {
+export function hubSourceText(hub: NonNullable<LastImport['hub']>): string {
   const from = hub.revision === 'refs/convert/parquet' ? ' (the Hub’s Parquet conversion of it: the repo holds no .json, .jsonl or .parquet files)' : hub.revision === 'main' ? '' : ` at ${hub.revision}`;
   const left = hub.leftOut.length ? ` Its train split only; left out: ${hub.leftOut.join(', ')}.` : '';
   return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}.${left}`;
