@@ -47,6 +47,21 @@ export interface ImportOptions extends ReadOptions {
    * answer as Python calls `[f(a=1)]` (what FunReason trains on and how the leaderboard prompts
    * models without native tools), instead of native tools and JSON tool calls. */
   bfclPromptMode?: boolean;
+  /** Cancels the import between two chunks: the generator throws ImportCancelledError. */
+  signal?: AbortSignal;
+}
+
+/** The user cancelled the import (or its download); the caller saves nothing. */
+export class ImportCancelledError extends Error {
+  constructor(what: string) {
+    super(`${what} was cancelled; nothing was saved`);
+    this.name = 'ImportCancelledError';
+  }
+}
+
+/** Throws ImportCancelledError once `signal` is aborted. */
+export function unlessCancelled(signal: AbortSignal | undefined, what = 'the import'): void {
+  if (signal?.aborted) throw new ImportCancelledError(what);
 }
 
 export interface ImportedFile {
@@ -253,7 +268,9 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
     };
     const newBatch = (): ImportBatch => ({ examples: [], issues: [], files: fileReports, progress: undefined as unknown as ImportProgress });
 
+    unlessCancelled(options.signal);
     for await (const chunk of readRecords(file.blob, file.name, options)) {
+      unlessCancelled(options.signal);
       const batch = newBatch();
       if (!decided) {
         for (const r of chunk.records) held.push(r); // a loop: spreading 300k records overflows the stack
@@ -266,6 +283,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
       options.onProgress?.(batch.progress);
       yield batch;
       await yieldToEventLoop();
+      unlessCancelled(options.signal);
     }
     if (!decided) {
       decide();
@@ -277,6 +295,7 @@ export async function* streamDatasetFiles(files: DatasetFile[], options: ImportO
     bytesBefore += file.blob.size;
   }
 
+  unlessCancelled(options.signal);
   // BFCL: the target calls come from the possible_answer file, joined by question id.
   const last = newFinalBatch(fileReports, { file: files.at(-1)?.name ?? '', filesDone: files.length, filesTotal: files.length, recordsDone, bytesDone: bytesTotal, bytesTotal });
   for (const p of bfclPending) {

@@ -3,14 +3,15 @@
 // the file is (the fingerprint keeps 32 bytes per example, the duplicate check one id).
 // Visibility is all or nothing: example rows are written under a fresh dataset id that no dataset
 // row names yet, and the dataset row comes last, in its own transaction, so until then no view or
-// query sees a half-written dataset. A failed import deletes its rows; rows left by a closed tab
+// query sees a half-written dataset. A failed or cancelled import (options.signal, looked at between
+// chunks and once more before the dataset row) deletes its rows; rows left by a closed tab
 // are removed by the next import (never those of an import still running, here or in another tab:
 // each holds a Web Lock named after its dataset id).
 // Never touches a dataset that was stored before: it only adds rows under its own new id.
 import type { DatasetRow, ExampleRow, StudioDb } from './db.ts';
 import { exampleRow, MAX_STORED_ISSUES, newDatasetId, WRITE_BATCH } from './dataset-store.ts';
 import { fingerprintBuilder } from './fingerprint.ts';
-import { streamDatasetFiles, type DatasetFile, type ImportedFile, type ImportOptions } from './import-dataset.ts';
+import { streamDatasetFiles, unlessCancelled, type DatasetFile, type ImportedFile, type ImportOptions } from './import-dataset.ts';
 import type { ImportIssue } from './record-error.ts';
 import { DEFAULT_SPLIT, splitOf, type SplitSettings } from './split.ts';
 
@@ -114,6 +115,7 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
     if (pending.length >= WRITE_BATCH) await flush();
   }
   await flush();
+  unlessCancelled(options.signal);
   if (ord === 0) return { row: null, files: fileReports, issues, issueCount, imported: 0 };
   const digest = await fingerprint.digest();
   const same = (await db.datasets.where('fingerprint').equals(digest).toArray()).find((d) => d.split.seed === split.seed && d.split.evalFraction === split.evalFraction);
@@ -134,6 +136,8 @@ async function writeImport(db: StudioDb, datasetId: string, files: DatasetFile[]
     issues,
     issueCount,
   };
+  // The last moment a cancel counts: once the row is written, the dataset is there.
+  unlessCancelled(options.signal);
   await db.datasets.add(row);
   return { row, files: fileReports, issues, issueCount, imported: ord };
 }

@@ -34,6 +34,8 @@ export interface LastImport {
 export interface ImportProgressView {
   /** Downloading a Hub dataset's files, or importing them. */
   phase?: 'download' | 'import';
+  /** The user asked to cancel; the import ends at its next chunk. */
+  cancelling?: boolean;
   file: string;
   recordsDone: number;
   bytesDone: number;
@@ -72,6 +74,8 @@ interface DatasetState {
   progress: ImportProgressView | null;
   lastImport: LastImport | null;
   error: string | null;
+  /** What the user did that is no error (an import they cancelled). */
+  notice: string | null;
   pendingDeletion: DatasetDeletionPlan | null;
   /** The example whose inclusion is being changed (by dataset and id: two datasets may hold the
    * same ids), and why the last change was refused. */
@@ -85,8 +89,9 @@ interface DatasetState {
   /** A dataset repo of the Hugging Face Hub by its id (or page address), with the model panel's
    * access token for a gated one; `baseUrl` for a mirror (tests serve one). */
   importHubDataset(repo: string, baseUrl?: string): Promise<string | null>;
-  /** Stops a Hub import's download; once its files are here, its import runs to the end. */
-  cancelHubDownload(): Promise<void>;
+  /** Stops the import under way (a Hub dataset's download included) at its next chunk: nothing is
+   * saved, and a notice says so. */
+  cancelImport(): Promise<void>;
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
   cancelDeleteDataset(): void;
@@ -138,6 +143,16 @@ async function storedImport(result: LastImport, set: (partial: Partial<DatasetSt
   return result.datasetId;
 }
 
+const importCancelled = (what: string) => Object.assign(new Error(`${what} was cancelled; nothing was saved`), { name: 'ImportCancelledError' });
+
+/** A cancelled import (the worker's ImportCancelledError) is said as a notice, not an error. */
+function wasCancelled(err: unknown, set: (partial: Partial<DatasetState>) => void): boolean {
+  if ((err as Error)?.name !== 'ImportCancelledError') return false;
+  const said = (err as Error).message;
+  set({ notice: `${said.charAt(0).toUpperCase()}${said.slice(1)}, and your existing datasets are unchanged.` });
+  return true;
+}
+
 export const useDatasets = create<DatasetState>((set, get) => ({
   datasets: [],
   selectedId: readPref(SELECTED_KEY),
@@ -147,6 +162,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   progress: null,
   lastImport: null,
   error: null,
+  notice: null,
   pendingDeletion: null,
   inclusion: null,
   manyInclusion: null,
@@ -181,16 +197,18 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       return null;
     }
     const bytesTotal = files.reduce((s, f) => s + f.size, 0);
-    set({ error: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
+    set({ error: null, notice: null, lastImport: null, progress: { file: files[0]?.name ?? '', recordsDone: 0, bytesDone: 0, bytesTotal } });
     try {
       const client = engineClient();
       set({ detected: await client.request('detectFormats', { files }) });
+      if (get().progress?.cancelling) throw importCancelled(`the import of ${datasetNameOf(files)}`);
       const choice = get().formatChoice;
       const result = await client.request('importDataset', { files, name: datasetNameOf(files), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
-        set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+        set({ progress: { file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total, cancelling: get().progress?.cancelling } }),
       );
       return await storedImport(result, set, get);
     } catch (err) {
+      if (wasCancelled(err, set)) return null;
       set({ error: `Importing ${datasetNameOf(files)} failed: ${(err as Error).message}. Nothing was saved; your existing datasets are unchanged.` });
       return null;
     } finally {
@@ -209,19 +227,16 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       return null;
     }
     const token = useModel.getState().hubToken || undefined;
-    set({ error: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
+    set({ error: null, notice: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
     try {
       const choice = get().formatChoice;
       const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
-        set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total } }),
+        set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total, cancelling: get().progress?.cancelling } }),
       );
       return await storedImport(result, set, get);
     } catch (err) {
+      if (wasCancelled(err, set)) return null;
       const name = (err as Error).name;
-      if (name === 'HubDownloadCancelledError') {
-        set({ error: `The download of ${id} was cancelled; nothing was saved, and your existing datasets are unchanged.` });
-        return null;
-      }
       const hint =
         name === 'HubAccessError' && !token
           ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.'
@@ -235,12 +250,15 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     }
   },
 
-  async cancelHubDownload() {
-    if (get().progress?.phase !== 'download') return;
+  async cancelImport() {
+    const progress = get().progress;
+    if (!progress || progress.cancelling) return;
+    set({ progress: { ...progress, cancelling: true } });
     try {
-      await engineClient().request('cancelHubDownload', {});
+      // False while the files' formats are still being detected: importDataset sees `cancelling` next.
+      await engineClient().request('cancelImport', {});
     } catch (err) {
-      set({ error: `Could not cancel the download: ${(err as Error).message}. It goes on; reload the page to stop it.` });
+      set({ error: `Could not cancel the import: ${(err as Error).message}. It goes on; reload the page to stop it.` });
     }
   },
 

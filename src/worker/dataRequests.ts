@@ -6,7 +6,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
-import { detectDatasetFileFormat, type DatasetFile } from '../data/import-dataset.ts';
+import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
 import { downloadHubDataset } from '../data/hub-dataset.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
@@ -33,18 +33,10 @@ import type { DatasetImportResult, ProgressInfo, RequestKind } from './protocol.
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 
-/** A Hub dataset's download stopped by the user: nothing was saved. */
-export class HubDownloadCancelledError extends Error {
-  constructor(repo: string) {
-    super(`the download of ${repo} was cancelled; nothing was saved`);
-    this.name = 'HubDownloadCancelledError';
-  }
-}
-
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'cancelHubDownload' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'cancelImport' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -130,17 +122,33 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     return value;
   };
 
-  /** The Hub dataset download under way, for cancelHubDownload (one import at a time: the page asks
-   * for no second while one runs). */
-  let hubDownload: AbortController | null = null;
+  /** The import under way (its download first, for a Hub dataset), for cancelImport. One at a time:
+   * the page asks for no second while one runs. */
+  let importing: AbortController | null = null;
+  const cancellable = async <T,>(work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const cancel = new AbortController();
+    importing = cancel;
+    try {
+      return await work(cancel.signal);
+    } finally {
+      if (importing === cancel) importing = null;
+    }
+  };
 
   /** Dataset files into the database a batch at a time (memory stays flat with file size); a file
-   * with no usable record saves nothing, and the stored datasets stay as they were. */
-  async function importFiles(files: DatasetFile[], opts: { name: string; format?: SourceFormat; bfclPromptMode?: boolean }, progress: (p: ProgressInfo) => void): Promise<DatasetImportResult> {
-    const result = await importDatasetIntoDb(ctx.db(), files, {
-      ...opts,
-      onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
-    });
+   * with no usable record, or an import cancelled, saves nothing, and the stored datasets stay as they were. */
+  async function importFiles(files: DatasetFile[], opts: { name: string; format?: SourceFormat; bfclPromptMode?: boolean }, signal: AbortSignal, progress: (p: ProgressInfo) => void): Promise<DatasetImportResult> {
+    let result;
+    try {
+      result = await importDatasetIntoDb(ctx.db(), files, {
+        ...opts,
+        signal,
+        onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, items: p.recordsDone }),
+      });
+    } catch (err) {
+      if (err instanceof ImportCancelledError) throw new ImportCancelledError(`the import of ${opts.name}`);
+      throw err;
+    }
     return {
       datasetId: result.row?.id ?? null,
       files: result.files,
@@ -158,28 +166,25 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       return detected;
     },
 
-    importDataset: ({ files, name, format, bfclPromptMode }, progress) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, progress),
+    importDataset: ({ files, name, format, bfclPromptMode }, progress) =>
+      cancellable((signal) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, signal, progress)),
 
-    importHubDataset: async ({ repo, token, baseUrl, format, bfclPromptMode }, progress) => {
-      const cancel = new AbortController();
-      hubDownload = cancel;
-      let hub;
-      try {
-        hub = await downloadHubDataset(repo, { token, baseUrl, signal: cancel.signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
-      } catch (err) {
-        if (cancel.signal.aborted) throw new HubDownloadCancelledError(repo.trim());
-        throw err;
-      } finally {
-        if (hubDownload === cancel) hubDownload = null;
-      }
-      // Once the files are here, the import runs to its end, as a dropped file's does.
-      const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, progress);
-      return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
-    },
+    importHubDataset: ({ repo, token, baseUrl, format, bfclPromptMode }, progress) =>
+      cancellable(async (signal) => {
+        let hub;
+        try {
+          hub = await downloadHubDataset(repo, { token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+        } catch (err) {
+          if (signal.aborted) throw new ImportCancelledError(`the download of ${repo.trim()}`);
+          throw err;
+        }
+        const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, signal, progress);
+        return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
+      }),
 
-    cancelHubDownload: async () => {
-      if (!hubDownload) return false;
-      hubDownload.abort();
+    cancelImport: async () => {
+      if (!importing) return false;
+      importing.abort();
       return true;
     },
 

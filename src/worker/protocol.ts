@@ -243,8 +243,9 @@ export interface RequestMap {
   importDataset: [{ files: File[]; name: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult];
   /** A dataset repo of the Hugging Face Hub (data/hub-dataset.ts chooses its files), stored under its id. */
   importHubDataset: [{ repo: string; token?: string; baseUrl?: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult & { hub: HubImportFacts }];
-  /** Stops a Hub dataset's download (not its import, once the files are here); false when none runs. */
-  cancelHubDownload: [Record<string, never>, boolean];
+  /** Stops the import under way, a Hub dataset's download included: it fails with an
+   * ImportCancelledError and saves nothing. False when none runs (or it had just saved its dataset). */
+  cancelImport: [Record<string, never>, boolean];
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];

@@ -197,10 +197,16 @@ describe('a dataset from the Hugging Face Hub', () => {
     const inFlight = new Promise<void>((resolve) => (started = resolve));
     const held = handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base }, (p) => p.unit === 'bytes' && p.label === 'data/train-00001-of-00002.parquet' && p.done > fixture('parquet/demo-zstd-row-groups.parquet').length && started());
     await inFlight;
-    expect(await handlers.cancelHubDownload({}, () => undefined)).toBe(true);
+    expect(await handlers.cancelImport({}, () => undefined)).toBe(true);
     await expect(held).rejects.toThrow('the download of local/fc-demo was cancelled; nothing was saved');
-    expect(await handlers.cancelHubDownload({}, () => undefined)).toBe(false);
+    expect(await handlers.cancelImport({}, () => undefined)).toBe(false);
     expect(await db.datasets.count()).toBe(1);
+    // Cancelled once the files are here and their records are being read: the import stops too.
+    const importing = handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base }, (p) => p.unit !== 'bytes' && void handlers.cancelImport({}, () => undefined));
+    await expect(importing).rejects.toThrow('the import of local/fc-demo was cancelled; nothing was saved');
+    await expect(importing).rejects.toMatchObject({ name: 'ImportCancelledError' });
+    expect(await db.datasets.count()).toBe(1);
+    expect(await db.examples.count()).toBe(53);
     db.close();
   });
 });

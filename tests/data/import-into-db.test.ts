@@ -10,6 +10,7 @@ import { StudioDb } from '../../src/data/db.ts';
 import { listDatasets, loadExampleRows, saveDataset } from '../../src/data/dataset-store.ts';
 import { datasetFingerprint } from '../../src/data/fingerprint.ts';
 import { importDatasetIntoDb, removeAbandonedImportRows } from '../../src/data/import-into-db.ts';
+import { ImportCancelledError } from '../../src/data/import-dataset.ts';
 import { encodeDatasetJsonl } from '../../src/snapshot/dataset-jsonl.ts';
 import { tidyStorage } from '../../src/worker/tidyStorage.ts';
 import { hostileCorpus } from './hostile-corpus.ts';
@@ -81,7 +82,6 @@ describe('importing into IndexedDB a batch at a time', () => {
             throw new Error('NotReadableError: the file could not be read');
           },
         };
-        return good.slice(start, end); { arrayBuffer: () => Promise.reject(new Error('NotReadableError: the file could not be read')) };
         return good.slice(start, end);
       },
     } as unknown as Blob;
@@ -89,6 +89,39 @@ describe('importing into IndexedDB a batch at a time', () => {
     expect(rowsBeforeFailure).toBeGreaterThan(4000);
     expect(await db.examples.count()).toBe(1);
     expect((await listDatasets(db)).map((d) => d.id)).toEqual([earlier.id]);
+    db.close();
+  });
+
+  it('a cancelled import stops at its next chunk and leaves no rows and no dataset behind, however late the cancel', async () => {
+    const db = freshDb();
+    const earlier = await saveDataset(db, { name: 'earlier', examples: [before] });
+    const file = (n: number) => [{ name: 'big.jsonl', blob: new Blob([Array.from({ length: n }, (_, i) => JSON.stringify({ id: `r${i}`, query: `q${i}`, tools: '[]', answers: '[]' })).join('\n')]) }];
+    // Cancelled once ~4,000 rows (two write batches) are read: the chunks after it are never read.
+    const mid = new AbortController();
+    let rowsAtCancel = -1;
+    let chunksAfter = 0;
+    const cancelled = importDatasetIntoDb(db, file(8_000), {
+      name: 'big',
+      chunkBytes: 16 << 10,
+      signal: mid.signal,
+      onProgress: (p) => {
+        if (mid.signal.aborted) chunksAfter++;
+        else if (p.recordsDone > 4_000) void db.examples.count().then((n) => ((rowsAtCancel = n), mid.abort()));
+      },
+    });
+    await expect(cancelled).rejects.toThrow(ImportCancelledError);
+    await expect(cancelled).rejects.toThrow('the import was cancelled; nothing was saved');
+    expect(rowsAtCancel).toBeGreaterThanOrEqual(2000);
+    expect(chunksAfter).toBeLessThanOrEqual(1);
+    expect(await db.examples.count()).toBe(1);
+    expect((await listDatasets(db)).map((d) => d.id)).toEqual([earlier.id]);
+    // Cancelled with the last chunk read, every row written but the dataset row: still nothing.
+    const late = new AbortController();
+    await expect(importDatasetIntoDb(db, file(300), { name: 'big', signal: late.signal, onProgress: (p) => p.bytesDone === p.bytesTotal && late.abort() })).rejects.toThrow(ImportCancelledError);
+    expect(await db.examples.count()).toBe(1);
+    expect((await listDatasets(db)).map((d) => d.id)).toEqual([earlier.id]);
+    // The same file, not cancelled, is stored whole.
+    expect((await importDatasetIntoDb(db, file(300), { name: 'big', signal: new AbortController().signal })).imported).toBe(300);
     db.close();
   });
 

@@ -1,5 +1,5 @@
 // Importing files: the picker, a Hugging Face dataset by its id, the format override next to what was
-// detected, progress while downloading and reading, and what happened (imported/rejected per file,
+// detected, progress while downloading and reading (and a button that cancels either), and what happened (imported/rejected per file,
 // each rejected record with its reason).
 // The bar is not a live region (it moves ~20 times an import); a hidden status says the start, each
 // quarter, and the result.
@@ -11,7 +11,7 @@ import { progressMilestone } from '../shell/progressMilestone.ts';
 import { formatBytes, plural } from '../format.ts';
 
 export function DatasetImport() {
-  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, importHubDataset, cancelHubDownload } = useDatasets();
+  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, importHubDataset, cancelImport } = useDatasets();
   const importing = !!progress;
   const [hubId, setHubId] = useState('');
   const said = progress ? progressMilestone(progressLabel(progress), progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
@@ -75,9 +75,9 @@ export function DatasetImport() {
         {said}
       </p>
       {progress && <ProgressBar label={progressLabel(progress)} done={progress.bytesDone} total={progress.bytesTotal} detail={progress.phase === 'download' ? `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}` : `${progress.recordsDone.toLocaleString()} records · ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)}`} testId="import-progress" />}
-      {progress?.phase === 'download' && (
-        <button type="button" onClick={() => void cancelHubDownload()}>
-          Cancel the download
+      {progress && (
+        <button type="button" aria-disabled={progress.cancelling || undefined} onClick={() => void cancelImport()}>
+          {progress.cancelling ? 'Cancelling…' : progress.phase === 'download' ? 'Cancel the download' : 'Cancel the import'}
         </button>
       )}
       {lastImport && (

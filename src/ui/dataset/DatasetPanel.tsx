@@ -13,6 +13,7 @@ import { LengthHistogram } from './LengthHistogram.tsx';
 export function DatasetPanel() {
   const error = useDatasets((s) => s.error);
   const dismissError = useDatasets((s) => s.dismissError);
+  const notice = useDatasets((s) => s.notice);
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === s.selectedId));
   // Counted by the worker (the page never reads a whole dataset's rows); the table pages through it.
   const summary = useDatasetSummary(dataset);
@@ -22,6 +23,7 @@ export function DatasetPanel() {
     <section className="panel" aria-labelledby="data-title" data-testid="dataset-panel">
       <h2 id="data-title" tabIndex={-1}>Dataset</h2>
       {error && <Alert message={error} onDismiss={dismissError} testId="dataset-error" />}
+      {notice && <Alert kind="notice" message={notice} onDismiss={() => useDatasets.setState({ notice: null })} testId="dataset-notice" />}
       <div className="grid2">
         <DatasetImport />
         <DatasetList />
