@@ -10,7 +10,8 @@ import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
 import { downloadHubDataset } from '../data/hub-dataset.ts';
 import { formatBytes } from '../data/record-limits.ts';
 import { HubAccessError, HubError } from '../model/hub.ts';
-import { hubBaseUrl, hubTimeoutMs, hubToken } from './modelSource.ts';
+import { datasetCacheDir, hubBaseUrl, hubTimeoutMs, hubToken } from './modelSource.ts';
+import { nodeDirectoryModelCache } from '../model/model-cache-node.ts';
 import { ProgressLine } from './progress.ts';
 import { DEFAULT_SPLIT, sideOf } from '../data/split.ts';
 import type { DatasetFile } from '../data/import-dataset.ts';
@@ -34,20 +35,24 @@ const HUB_DATASET = /^hf:\/\/datasets\//i;
 
 /** What a command's --data takes, for its usage text. */
 export const DATA_FLAG_HELP = `--data takes .json, .jsonl or .parquet files, gzipped (.gz) or not; hf://datasets/<owner>/<name>
-downloads a Hugging Face dataset's train split (HF_TOKEN for a gated one, HF_ENDPOINT for a mirror).`;
+downloads a Hugging Face dataset's train split (HF_TOKEN for a gated one, HF_ENDPOINT for a mirror)
+into $STUDIO_DATASET_CACHE (default ~/.cache/balancesft-studio/datasets), where the next command finds it.`;
 
 export function isHubDataset(path: string): boolean {
   return HUB_DATASET.test(path);
 }
 
 /** The dataset files of a Hub dataset (data/hub-dataset.ts chooses them), from $HF_ENDPOINT with
- * $HF_TOKEN, as the model downloads are. */
+ * $HF_TOKEN, as the model downloads are; kept in the dataset cache, so the next command on the same
+ * dataset reads them from there (while the Hub lists the same versions of them). */
 async function hubDatasetFiles(given: string, quiet: boolean, namedAsGiven: boolean): Promise<DatasetFile[]> {
   const baseUrl = hubBaseUrl();
   const token = hubToken();
   const progress = new ProgressLine(quiet);
   try {
-    const got = await downloadHubDataset(given, { baseUrl, token, timeoutMs: hubTimeoutMs(), onProgress: (p) => progress.update(`${given}: ${p.file} ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`) });
+    const cacheDir = datasetCacheDir();
+    if (existsSync(cacheDir) && !statSync(cacheDir).isDirectory()) throw new CliError(`${process.env.STUDIO_DATASET_CACHE ? '$STUDIO_DATASET_CACHE' : 'the dataset download cache'} ${cacheDir} is a file; give a folder for the downloaded datasets`, 2);
+    const got = await downloadHubDataset(given, { cache: nodeDirectoryModelCache(cacheDir), baseUrl, token, timeoutMs: hubTimeoutMs(), onProgress: (p) => progress.update(`${given}: ${p.file} ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`) });
     progress.done();
     const from = got.revision === 'main' ? '' : ` (the Hub's Parquet conversion, ${got.revision})`;
     if (!quiet) console.error(`${given}: ${plural(got.files.length, 'file')}${from}${got.leftOut.length ? `, the train split; left out: ${got.leftOut.join(', ')}` : ''}`);

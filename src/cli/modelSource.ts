@@ -34,6 +34,12 @@ export function defaultCacheDir(): string {
   return process.env.STUDIO_CACHE ?? join(homedir(), '.cache', 'balancesft-studio', 'models');
 }
 
+/** Where `--data hf://datasets/…` downloads go, kept for the next command: $STUDIO_DATASET_CACHE, or
+ * beside the models' default cache. */
+export function datasetCacheDir(): string {
+  return process.env.STUDIO_DATASET_CACHE || join(homedir(), '.cache', 'balancesft-studio', 'datasets');
+}
+
 /** The Hub to download from: --hub-base, else $HF_ENDPOINT, else huggingface.co. */
 export function hubBaseUrl(flag?: string): string {
   const baseUrl = flag ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB_BASE_URL;

@@ -1,14 +1,19 @@
 // A dataset repo on the Hugging Face Hub as dataset files: its file list from the Hub's tree API,
 // the dataset files in it (.json, .jsonl, .parquet, gzipped or not; only the train split's when
-// the repo names one), downloaded with progress. A repo with no such files (CSV, a loading script)
-// is read from the Parquet conversion the Hub keeps for its dataset viewer (`refs/convert/parquet`).
+// the repo names one), downloaded with progress into a download cache as a model's files are
+// (model/hub.ts: resumed, retried, not fetched again while the cached copy is the listed version),
+// and read from there. A repo with no such files (CSV, a loading script) is read from the Parquet
+// conversion the Hub keeps for its dataset viewer (`refs/convert/parquet`).
 // Errors say what to do: a mistyped id, a gated repo without a token, a stalled download.
-// Never stores anything: the files go to the same import as dropped files.
-import { Deadline, DEFAULT_HUB_BASE_URL, HubError, hubAnswer, HubNetworkError, HubTimeoutError, HubTruncatedError } from '../model/hub.ts';
+// Never imports anything: the files go to the same import as dropped files.
+import { Deadline, DEFAULT_HUB_BASE_URL, downloadDatasetFiles, HubError, hubAnswer, HubNetworkError, HubStorageError, HubTimeoutError, type ListedFile } from '../model/hub.ts';
+import type { ModelCache } from '../model/model-cache.ts';
 import type { DatasetFile } from './import-dataset.ts';
 import { formatBytes } from './record-limits.ts';
 
 export interface HubDatasetOptions {
+  /** Where the files are downloaded to, and read from by the import. */
+  cache: ModelCache;
   baseUrl?: string;
   revision?: string;
   /** A Hugging Face access token: gated and private datasets need one. */
@@ -18,6 +23,8 @@ export interface HubDatasetOptions {
   fetch?: typeof fetch;
   /** Longest wait for a response, or for the next bytes of one (default 10 s). */
   timeoutMs?: number;
+  /** Further attempts at a file after a timeout, a dropped connection or a cut body (default 2). */
+  retries?: number;
   onProgress?: (p: { file: string; bytesDone: number; bytesTotal: number }) => void;
 }
 
@@ -29,7 +36,8 @@ export interface HubDataset {
   leftOut: string[];
 }
 
-/** What the studio downloads from one dataset repo at most: the files are held in memory until imported. */
+/** What the studio downloads from one dataset repo at most: its examples are stored a second time
+ * (in the database) before the download can be deleted. */
 export const MAX_HUB_DATASET_BYTES = 2 * 2 ** 30;
 const CONVERTED_PARQUET = 'refs/convert/parquet';
 const DATASET_FILE = /\.(jsonl|ndjson|json|parquet)(\.gz)?$/i;
@@ -49,8 +57,15 @@ interface TreeEntry {
   type: string;
   path: string;
   size?: number;
-  lfs?: { size?: number };
+  /** The git blob's hash; `lfs.oid` the content's sha256 for a file kept in LFS. */
+  oid?: string;
+  lfs?: { size?: number; oid?: string };
 }
+
+const DATASET_REFUSAL = {
+  withToken: ' (the dataset is gated or private, and this token has no access to it: accept its terms on its page, or use a token that may read it)',
+  without: ' (the dataset is gated or private: it needs a Hugging Face access token that may read it)',
+};
 
 interface Ctx extends Required<Pick<HubDatasetOptions, 'timeoutMs'>> {
   repo: string;
@@ -73,10 +88,7 @@ async function hubGet(c: Ctx, url: string, what: string, deadline: Deadline): Pr
     throw new HubNetworkError(what, c.repo, url, err);
   }
   deadline.restart();
-  return hubAnswer(res, { repo: c.repo, token: c.token, url, file: what }, res.ok, {
-    withToken: ' (the dataset is gated or private, and this token has no access to it: accept its terms on its page, or use a token that may read it)',
-    without: ' (the dataset is gated or private: it needs a Hugging Face access token that may read it)',
-  });
+  return hubAnswer(res, { repo: c.repo, token: c.token, url, file: what }, res.ok, DATASET_REFUSAL);
 }
 
 /** The repo's files at `revision`, every page of the listing; null when the revision does not exist. */
@@ -114,39 +126,14 @@ function sizeOf(e: TreeEntry): number {
   return e.lfs?.size ?? e.size ?? 0;
 }
 
-async function download(c: Ctx, revision: string, entry: TreeEntry, progress: (bytes: number) => void): Promise<Blob> {
-  const url = `${c.base}/datasets/${c.repo}/resolve/${encodeURIComponent(revision)}/${entry.path.split('/').map(encodeURIComponent).join('/')}`;
-  const deadline = new Deadline(c.timeoutMs, c.signal);
-  try {
-    const res = await hubGet(c, url, entry.path, deadline);
-    if (!res?.body) throw new HubError(`${entry.path} was listed in ${c.repo} but the Hub has no such file (404 from ${url})`);
-    const parts: Uint8Array[] = [];
-    let received = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        if (c.signal?.aborted) throw err;
-        if (deadline.expired) throw new HubTimeoutError(entry.path, c.repo, url, c.timeoutMs, 'body');
-        throw new HubNetworkError(entry.path, c.repo, url, err);
-      }
-      if (chunk.done) break;
-      deadline.restart();
-      parts.push(chunk.value);
-      received += chunk.value.length;
-      progress(chunk.value.length);
-    }
-    if (received !== sizeOf(entry)) throw new HubTruncatedError(entry.path, c.repo, received, sizeOf(entry));
-    return new Blob(parts as BlobPart[]);
-  } finally {
-    deadline.stop();
-  }
+/** The listed file as the download cache keys its version: its content's hash, quoted as an ETag. */
+function listedFile(e: TreeEntry): ListedFile {
+  const hash = e.lfs?.oid ?? e.oid;
+  return { file: e.path, size: sizeOf(e), version: hash ? `"${hash}"` : null };
 }
 
 /** Downloads the dataset files of a Hub dataset repo (see the header for which). */
-export async function downloadHubDataset(idText: string, opts: HubDatasetOptions = {}): Promise<HubDataset> {
+export async function downloadHubDataset(idText: string, opts: HubDatasetOptions): Promise<HubDataset> {
   const repo = hubDatasetId(idText);
   const c: Ctx = { repo, base: (opts.baseUrl ?? DEFAULT_HUB_BASE_URL).replace(/\/+$/, ''), fetch: opts.fetch ?? ((input, init) => fetch(input, init)), token: opts.token, signal: opts.signal, timeoutMs: opts.timeoutMs ?? 10_000 };
   let revision = opts.revision ?? 'main';
@@ -169,16 +156,24 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
   if (bytesTotal > MAX_HUB_DATASET_BYTES) {
     throw new HubError(`${repo}'s ${chosen.length === 1 ? 'file is' : `${chosen.length} files are`} ${formatBytes(bytesTotal)}, more than the ${formatBytes(MAX_HUB_DATASET_BYTES)} the studio downloads at once; download ${chosen.length === 1 ? 'it' : 'a few of them'} and drop ${chosen.length === 1 ? 'it' : 'them'}`);
   }
-  let bytesDone = 0;
+  const listed = files.map(listedFile);
+  await downloadDatasetFiles(repo, listed, {
+    cache: opts.cache,
+    refusal: DATASET_REFUSAL,
+    revision,
+    baseUrl: c.base,
+    fetch: c.fetch,
+    token: c.token,
+    signal: c.signal,
+    timeoutMs: c.timeoutMs,
+    retries: opts.retries,
+    onProgress: (p) => opts.onProgress?.({ file: p.file, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+  });
   const out: DatasetFile[] = [];
-  for (const entry of files) {
-    opts.signal?.throwIfAborted();
-    opts.onProgress?.({ file: entry.path, bytesDone, bytesTotal });
-    const blob = await download(c, revision, entry, (n) => {
-      bytesDone += n;
-      opts.onProgress?.({ file: entry.path, bytesDone, bytesTotal });
-    });
-    out.push({ name: entry.path, blob });
+  for (const { file } of listed) {
+    const blob = await opts.cache.openBlob(repo, revision, file);
+    if (!blob) throw new HubStorageError(`${file} of ${repo} was downloaded, but ${opts.cache.description} no longer has it; import it again`);
+    out.push({ name: file, blob });
   }
   return { repo, revision, files: out, leftOut };
 }

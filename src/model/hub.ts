@@ -10,6 +10,8 @@
 // download with a HubTimeoutError within ~33 s. The cache is keyed by branch, not commit, so a
 // finished download leaves only the current revision's files there, and a download that fails
 // part-way through an update never falls back to the cache's mix of old and new files.
+// A dataset's files (downloadDatasetFiles; data/hub-dataset.ts lists and chooses them) go through the
+// same download, at `${baseUrl}/datasets/${repo}/resolve/…`.
 // Never parses weights (checkpoint.ts does) and never writes outside the cache.
 import type { ModelCache } from './model-cache.ts';
 import type { ModelFiles } from './model-files.ts';
@@ -142,12 +144,27 @@ function skipsWeights(opts: Pick<HubOptions, 'tokenizerOnly' | 'withoutWeights'>
   return !!(opts.tokenizerOnly || opts.withoutWeights);
 }
 
+/** `repo` is `owner/name` for a model, `datasets/owner/name` for a dataset; a file may be a path. */
 export function hubFileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
+  return `${baseUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
 }
+
+/** What a refused request (401/403) adds to its message, with a token and without one. */
+interface Refusal {
+  withToken: string;
+  without: string;
+}
+
+const MODEL_REFUSAL: Refusal = {
+  withToken: ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)',
+  without: ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)',
+};
 
 interface Ctx {
   repo: string;
+  /** The repo in URLs: `datasets/owner/name` for a dataset. */
+  urlRepo: string;
+  refusal: Refusal;
   revision: string;
   baseUrl: string;
   cache: ModelCache;
@@ -206,7 +223,7 @@ async function withRetries<T>(c: Ctx, attempt: () => Promise<T>): Promise<T> {
 }
 
 async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadline): Promise<Response | null> {
-  const url = hubFileUrl(c.baseUrl, c.repo, c.revision, file);
+  const url = hubFileUrl(c.baseUrl, c.urlRepo, c.revision, file);
   let res: Response;
   try {
     // identity: a compressed body would not match the sizes we verify against.
@@ -221,10 +238,7 @@ async function request(c: Ctx, file: string, init: RequestInit, deadline: Deadli
   deadline.restart();
   // 416 to a range: the caller starts the file over.
   const unsatisfiedRange = res.status === 416 && !!(init.headers as Record<string, string> | undefined)?.range;
-  return hubAnswer(res, { repo: c.repo, token: c.token, url, file }, res.ok || res.status === 206 || unsatisfiedRange, {
-    withToken: ' (the repo is gated or private, and this token has no access to it: accept its terms on the hub, or use a token that may read it)',
-    without: ' (the repo may be gated or private: give a Hugging Face access token, or download the repo and load its folder)',
-  });
+  return hubAnswer(res, { repo: c.repo, token: c.token, url, file }, res.ok || res.status === 206 || unsatisfiedRange, c.refusal);
 }
 
 /**
@@ -314,9 +328,11 @@ async function readCachedText(cache: ModelCache, repo: string, revision: string,
   return releaseAfter(() => readAllText(src), () => src.close());
 }
 
-async function downloadOnline(repo: string, opts: HubOptions, session: Session): Promise<ModelFiles> {
-  const c: Ctx = {
+function ctxOf(repo: string, urlRepo: string, refusal: Refusal, opts: HubOptions): Ctx {
+  return {
     repo,
+    urlRepo,
+    refusal,
     revision: opts.revision ?? 'main',
     baseUrl: opts.baseUrl ?? DEFAULT_HUB_BASE_URL,
     cache: opts.cache,
@@ -326,6 +342,10 @@ async function downloadOnline(repo: string, opts: HubOptions, session: Session):
     retries: opts.retries ?? DEFAULT_HUB_RETRIES,
     token: opts.token,
   };
+}
+
+async function downloadOnline(repo: string, opts: HubOptions, session: Session): Promise<ModelFiles> {
+  const c = ctxOf(repo, repo, MODEL_REFUSAL, opts);
   // 1. Which files, and how big: sizes first, so progress has a true total from the start.
   const plan: Array<{ file: string } & RemoteFile> = [];
   for (const { file, optional } of filesBesideWeights(opts.tokenizerOnly)) {
@@ -379,6 +399,29 @@ async function removeStale(c: Ctx, current: ReadonlySet<string>, opts: Pick<HubO
   for (const file of await c.cache.files(c.repo, c.revision)) {
     if (current.has(file) || (skipsWeights(opts) && !judged.has(file))) continue;
     await c.cache.remove(c.repo, c.revision, file);
+  }
+}
+
+/** A file of a repo whose size and version its listing gave (the tree API): nothing to ask first. */
+export interface ListedFile {
+  file: string;
+  size: number;
+  /** Its content's hash (`lfs.oid`, else the git `oid`), quoted as the hub's ETag is; null when not listed. */
+  version: string | null;
+}
+
+/**
+ * A dataset's files into `opts.cache` as a model's are downloaded: what is complete and current there
+ * is not fetched again, an unfinished file is resumed, a dropped connection retried, and there must be
+ * room first. The caller opens the files from the cache.
+ */
+export async function downloadDatasetFiles(repo: string, files: ListedFile[], opts: Omit<HubOptions, 'tokenizerOnly' | 'withoutWeights' | 'load'> & { refusal: Refusal }): Promise<void> {
+  const c = ctxOf(repo, `datasets/${repo}`, opts.refusal, opts);
+  const session: Session = { bytesDone: 0, bytesTotal: files.reduce((a, f) => a + f.size, 0), networkBytes: 0, started: Date.now(), fetched: new Set(), updating: false };
+  await checkRoom(c, files);
+  for (const entry of files) {
+    c.signal?.throwIfAborted();
+    await fetchIntoCache(c, entry, session, opts.onProgress);
   }
 }
 
@@ -460,7 +503,7 @@ async function fetchOnce(c: Ctx, { file, size, version }: { file: string } & Rem
 
 /** The GET and its body into the cache writer; every chunk restarts the deadline. */
 async function receive(c: Ctx, file: string, size: number, version: string | null, s: Session, have: number, deadline: Deadline, report: (done: number, status: DownloadProgress['status']) => void): Promise<void> {
-  const url = hubFileUrl(c.baseUrl, c.repo, c.revision, file);
+  const url = hubFileUrl(c.baseUrl, c.urlRepo, c.revision, file);
   const range = have > 0 ? { range: `bytes=${have}-`, ...(version ? { 'if-range': version } : {}) } : {};
   const res = await request(c, file, { method: 'GET', headers: range }, deadline);
   if (!res) throw new HubFileNotFoundError(file, c.repo, url);

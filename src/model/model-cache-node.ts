@@ -1,6 +1,7 @@
-// ModelCache over a Node directory: `<root>/<owner>/<name>/<revision>/<file>`, with unfinished
+// ModelCache over a Node directory: `<root>/<owner>/<name>/<revision>/<file path>`, with unfinished
 // downloads in `<file>.part` and renamed into place on commit (rename is atomic, so a complete
 // file is always whole), and the hub's ETag of the bytes in `<file>.version`. Node-only.
+import { openAsBlob } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nodeFileSource } from './byte-source-node.ts';
@@ -67,6 +68,10 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
       const path = pathOf(repo, revision, file);
       return (await sizeOf(path)) === null ? null : nodeFileSource(path, `${repo}/${file}`);
     },
+    async openBlob(repo, revision, file) {
+      const path = pathOf(repo, revision, file);
+      return (await sizeOf(path)) === null ? null : openAsBlob(path);
+    },
     async files(repo, revision) {
       const dir = dirname(pathOf(repo, revision, 'x'));
       const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
@@ -80,6 +85,15 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
     async remove(repo, revision, file) {
       const path = pathOf(repo, revision, file);
       for (const p of [path, path + '.version', path + '.part', path + '.part.version']) await rm(p, { force: true });
+    },
+    async clear(keep) {
+      const listed = async (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const owner of await listed(root)) {
+        if (!owner.isDirectory()) continue;
+        for (const name of await listed(join(root, owner.name))) {
+          if (`${owner.name}/${name.name}` !== keep) await rm(join(root, owner.name, name.name), { recursive: true, force: true });
+        }
+      }
     },
     async freeBytes() {
       await mkdir(root, { recursive: true });

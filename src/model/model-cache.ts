@@ -1,5 +1,7 @@
-// Where downloaded model files live: an interface with an OPFS implementation (browser) here and a
-// Node directory implementation in model-cache-node.ts. Files are keyed by (repo, revision, file).
+// Where downloaded Hub files live (a model's, and a dataset's until it is imported): an interface
+// with an OPFS implementation (browser) here and a Node directory implementation in
+// model-cache-node.ts. Files are keyed by (repo, revision, file); a dataset's file is a path
+// (`data/train-00000-of-00001.parquet`), stored in folders as the repo has it.
 // A download writes a partial file that only becomes "complete" on commit, so an interrupted
 // download is resumed (or restarted) and never mistaken for a finished one.
 // Never fetches anything; hub.ts decides what to download.
@@ -27,10 +29,15 @@ export interface ModelCache {
   openWriter(repo: string, revision: string, file: string, append: boolean, version?: string | null): Promise<CacheWriter>;
   /** A complete file, or null. */
   open(repo: string, revision: string, file: string): Promise<ByteSource | null>;
+  /** A complete file as a Blob read from storage as it is sliced (what the dataset import reads), or null. */
+  openBlob(repo: string, revision: string, file: string): Promise<Blob | null>;
   /** Names of the files stored for (repo, revision), complete or partial. */
   files(repo: string, revision: string): Promise<string[]>;
   /** Deletes `file` (complete or partial, with its markers); nothing when it is absent. */
   remove(repo: string, revision: string, file: string): Promise<void>;
+  /** Deletes every repo's files but those of `keep` (all of them without it). A repo whose files are
+   * being written or read elsewhere now (another tab) is left as it is. */
+  clear(keep?: string): Promise<void>;
   /** Bytes the cache may still store (the browser's quota left for this site, the disk's free
    * space), or null when that cannot be known. */
   freeBytes?(): Promise<number | null>;
@@ -63,24 +70,28 @@ async function syncHandleOf(handle: FileSystemFileHandle): Promise<SyncHandle | 
 }
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A folder or file name of a repo's file path: what OPFS and the usual disks store as named. */
+const FILE_SEGMENT = /^[^\\/:*?"<>|\0-\x1f]+$/;
 
-/** Splits a repo id / revision / file name into safe path segments (no `..`, no absolute paths). */
+/** Splits a repo id / revision / file path into safe path segments (no `..`, no absolute paths). */
 export function cachePathSegments(repo: string, revision: string, file: string): string[] {
   const repoParts = repo.split('/');
   if (repoParts.length > 2 || !repoParts.every((p) => SEGMENT.test(p) && !p.includes('..'))) throw new Error(`"${repo}" is not a valid Hugging Face repo id (owner/name)`);
   // Branch names may contain "/"; encode them into one segment.
   const rev = encodeURIComponent(revision);
   if (!rev || rev === '.' || rev === '..') throw new Error(`"${revision}" is not a valid revision`);
-  if (!SEGMENT.test(file) || file.includes('..')) throw new Error(`"${file}" is not a valid model file name`);
-  return [...repoParts, rev, file];
+  const fileParts = file.split('/');
+  if (!fileParts.every((p) => FILE_SEGMENT.test(p) && p !== '.' && p !== '..' && !p.startsWith('.'))) throw new Error(`"${file}" is not a valid file name for the download cache`);
+  return [...repoParts, rev, ...fileParts];
 }
 
-/** OPFS layout: `models/<owner>/<name>/<revision>/<file>` plus `<file>.complete` holding the size
- * and `<file>.version` the hub's ETag of its bytes. */
-export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
+/** OPFS layout: `<folder>/<owner>/<name>/<revision>/<file>` plus `<file>.complete` holding the size
+ * and `<file>.version` the hub's ETag of its bytes; `folder` is `models`, or `datasets` for the
+ * files of Hub datasets. */
+export function opfsModelCache(root?: FileSystemDirectoryHandle, folder: 'models' | 'datasets' = 'models'): ModelCache {
   const rootDir = async () => root ?? (await navigator.storage.getDirectory());
   const dirFor = async (segments: string[], create: boolean): Promise<FileSystemDirectoryHandle | null> => {
-    let dir = await (await rootDir()).getDirectoryHandle('models', { create });
+    let dir = await (await rootDir()).getDirectoryHandle(folder, { create });
     for (const s of segments.slice(0, -1)) {
       try {
         dir = await dir.getDirectoryHandle(s, { create });
@@ -99,8 +110,9 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
       throw err;
     }
   };
-  const state = async (repo: string, revision: string, file: string) => {
-    const seg = cachePathSegments(repo, revision, file);
+  const state = async (repo: string, revision: string, path: string) => {
+    const seg = cachePathSegments(repo, revision, path);
+    const file = seg.at(-1)!;
     const dir = await dirFor(seg, false).catch((err) => {
       if ((err as DOMException)?.name === 'NotFoundError') return null;
       throw err;
@@ -110,6 +122,10 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
     const markerFile = await fileIn(dir, `${file}.complete`);
     const marker = markerFile ? Number(await markerFile.text()) : null;
     return { data, marker };
+  };
+  const openBlob = async (repo: string, revision: string, file: string): Promise<File | null> => {
+    const { data, marker } = await state(repo, revision, file);
+    return data && marker !== null && data.size === marker ? data : null;
   };
   return {
     description: 'the browser Origin Private File System',
@@ -122,13 +138,15 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
       return data && marker === null ? data.size : 0;
     },
     // The file is written in place (its .complete marker goes first), so one version describes it.
-    async version(repo, revision, file) {
-      const dir = await dirFor(cachePathSegments(repo, revision, file), false).catch(() => null);
-      const f = dir ? await fileIn(dir, `${file}.version`) : null;
+    async version(repo, revision, path) {
+      const seg = cachePathSegments(repo, revision, path);
+      const dir = await dirFor(seg, false).catch(() => null);
+      const f = dir ? await fileIn(dir, `${seg.at(-1)}.version`) : null;
       return f ? (await f.text()) || null : null;
     },
-    async openWriter(repo, revision, file, append, version) {
-      const seg = cachePathSegments(repo, revision, file);
+    async openWriter(repo, revision, path, append, version) {
+      const seg = cachePathSegments(repo, revision, path);
+      const file = seg.at(-1)!;
       const dir = (await dirFor(seg, true))!;
       await dir.removeEntry(`${file}.complete`).catch(() => undefined);
       if (!append) {
@@ -209,8 +227,10 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
       }
       return names;
     },
-    async remove(repo, revision, file) {
-      const dir = await dirFor(cachePathSegments(repo, revision, file), false).catch(() => null);
+    async remove(repo, revision, path) {
+      const seg = cachePathSegments(repo, revision, path);
+      const file = seg.at(-1)!;
+      const dir = await dirFor(seg, false).catch(() => null);
       if (!dir) return;
       // The marker first: a file that cannot be removed (read elsewhere now) is then no longer complete.
       for (const name of [`${file}.complete`, `${file}.version`, file]) {
@@ -220,9 +240,21 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle): ModelCache {
       }
     },
     async open(repo, revision, file) {
-      const { data, marker } = await state(repo, revision, file);
-      if (!data || marker === null || data.size !== marker) return null;
-      return blobSource(data, `${repo}/${file}`);
+      const data = await openBlob(repo, revision, file);
+      return data && blobSource(data, `${repo}/${file}`);
+    },
+    openBlob,
+    async clear(keep) {
+      const top = await (await rootDir()).getDirectoryHandle(folder).catch(() => null);
+      if (!top) return;
+      const entries = (dir: FileSystemDirectoryHandle) => (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
+      for await (const [owner, ownerDir] of entries(top)) {
+        if (ownerDir.kind !== 'directory') continue;
+        for await (const [name] of entries(ownerDir as FileSystemDirectoryHandle)) {
+          if (`${owner}/${name}` === keep) continue;
+          await (ownerDir as FileSystemDirectoryHandle).removeEntry(name, { recursive: true }).catch(() => undefined);
+        }
+      }
     },
     async freeBytes() {
       const e = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);

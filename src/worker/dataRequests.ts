@@ -7,7 +7,8 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
-import { downloadHubDataset } from '../data/hub-dataset.ts';
+import { downloadHubDataset, hubDatasetId } from '../data/hub-dataset.ts';
+import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
 import { lengthStats, skippedAtLength, suggestSeqLen, type ExampleFit } from '../data/length-stats.ts';
@@ -47,6 +48,8 @@ export interface DataRequestContext {
   /** The job of this worker working on the dataset now, as messages name it ("the training run
    * “sft”", "an evaluation"); null when none is (its rows must stay as they are while one is). */
   datasetInUse(datasetId: string): string | null;
+  /** Where Hub datasets are downloaded to (default: OPFS, `datasets/`). */
+  datasetCache?(): ModelCache;
 }
 
 export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Handler<K> } & Partial<Record<Exclude<RequestKind, DataRequest>, never>> {
@@ -125,6 +128,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   /** The import under way (its download first, for a Hub dataset), for cancelImport. One at a time:
    * the page asks for no second while one runs. */
   let importing: AbortController | null = null;
+  let datasetCache: ModelCache | null = null;
+  const downloads = () => (datasetCache ??= ctx.datasetCache?.() ?? opfsModelCache(undefined, 'datasets'));
   const cancellable = async <T,>(work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const cancel = new AbortController();
     importing = cancel;
@@ -169,16 +174,22 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     importDataset: ({ files, name, format, bfclPromptMode }, progress) =>
       cancellable((signal) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, signal, progress)),
 
+    // The download stays in the cache until its examples are stored: importing again after a cut
+    // connection, a cancel or with another format chosen does not download it again. Another
+    // dataset's download left there (never imported) goes when the next one starts.
     importHubDataset: ({ repo, token, baseUrl, format, bfclPromptMode }, progress) =>
       cancellable(async (signal) => {
+        const cache = downloads();
+        await cache.clear(hubDatasetId(repo));
         let hub;
         try {
-          hub = await downloadHubDataset(repo, { token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+          hub = await downloadHubDataset(repo, { cache, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
         } catch (err) {
           if (signal.aborted) throw new ImportCancelledError(`the download of ${repo.trim()}`);
           throw err;
         }
         const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, signal, progress);
+        if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
         return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
       }),
 

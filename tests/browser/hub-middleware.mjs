@@ -1,7 +1,8 @@
 // A local stand-in for the Hugging Face hub inside the browser-test server: serves the generated
 // embedded model (public/models/tiny-qwen3/) as repo `local/tiny-qwen3` in the hub's URL layout
 // (`/hub/<owner>/<name>/resolve/<revision>/<file>`), with HEAD sizes and Range requests, and counts
-// GETs at `/hub-stats` so a test can tell a cached load from a download. And one dataset repo,
+// GETs at `/hub-stats` so a test can tell a cached load from a download (`datasetGets` for the
+// dataset's files). And one dataset repo,
 // `local/fc-demo`: the parquet fixtures as its train and test split files, listed by the tree API
 // (`/hub/api/datasets/<repo>/tree/<revision>`) and served at `/hub/datasets/<repo>/resolve/<revision>/<path>`.
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ const DATASET_FILES = {
 };
 
 /** The dataset repo's requests; false for any other. */
-function serveDataset(req, res) {
+function serveDataset(req, res, stats) {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/hub/api/datasets/local/fc-demo/tree/main') {
     const entries = Object.entries(DATASET_FILES).map(([path, file]) => ({ type: 'file', path, size: statSync(file).size, lfs: { size: statSync(file).size } }));
@@ -25,12 +26,13 @@ function serveDataset(req, res) {
   const m = /^\/hub\/datasets\/local\/fc-demo\/resolve\/main\/(.+)$/.exec(url.pathname);
   if (!m || !DATASET_FILES[m[1]]) return false;
   res.setHeader('content-length', String(statSync(DATASET_FILES[m[1]]).size));
+  stats.datasetGets++;
   createReadStream(DATASET_FILES[m[1]]).pipe(res);
   return true;
 }
 
 export function localHubPlugin() {
-  const stats = { gets: 0, bytes: 0 };
+  const stats = { gets: 0, bytes: 0, datasetGets: 0 };
   return {
     name: 'studio-local-hub',
     configureServer(server) {
@@ -41,7 +43,7 @@ export function localHubPlugin() {
           return;
         }
         if (!(req.url ?? '').startsWith('/hub/')) return next();
-        if (serveDataset(req, res)) return;
+        if (serveDataset(req, res, stats)) return;
         // Like the hub: anything but the one repo is 404 (never the dev server's index.html).
         const m = /^\/hub\/local\/tiny-qwen3\/resolve\/main\/([\w.-]+)$/.exec(req.url ?? '');
         const path = m ? join(ROOT, m[1]) : '';

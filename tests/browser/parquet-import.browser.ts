@@ -1,6 +1,7 @@
 // A Hugging Face dataset as the Hub serves it, through the studio's own drop path in Chromium: the
 // dataset store's importDataset (what PageDrop calls) → the GPU worker, which loads the Parquet
-// reader only now and unzips with the browser's DecompressionStream → real IndexedDB.
+// reader only now and unzips with the browser's DecompressionStream → real IndexedDB; a Hub dataset
+// downloaded into OPFS, kept there until its examples are stored.
 // tests/data/parquet-gzip-import.test.ts holds the reading itself to the JSON it was written from.
 import { StudioDb } from '../../src/data/db.ts';
 import { loadExampleRows } from '../../src/data/dataset-store.ts';
@@ -29,6 +30,19 @@ async function imported(file: File): Promise<{ name: string | undefined; ids: st
   return { name, ids: rows.map((r) => r.id) };
 }
 
+/** A Hub dataset's file as the worker downloaded it into OPFS (complete or not), or null. */
+async function downloaded(repo: string, path: string): Promise<File | null> {
+  let dir = await navigator.storage.getDirectory();
+  const parts = ['datasets', ...repo.split('/'), 'main', ...path.split('/')];
+  try {
+    for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p);
+    return await (await dir.getFileHandle(parts.at(-1)!)).getFile();
+  } catch (err) {
+    if ((err as DOMException).name === 'NotFoundError') return null;
+    throw err;
+  }
+}
+
 const demoIds = (n: number) => Array.from({ length: n }, (_, i) => `demo-${String(i).padStart(4, '0')}`);
 
 export const tests: Record<string, () => Promise<void>> = {
@@ -42,7 +56,24 @@ export const tests: Record<string, () => Promise<void>> = {
   },
 
   async 'a Hugging Face dataset by its id: its train split downloaded in the worker and stored under the id'() {
+    // Read as the wrong format, nothing is imported: the download stays in OPFS for the next try.
+    const gets = async () => ((await (await fetch('/hub-stats')).json()) as { datasetGets: number }).datasetGets;
+    const before = await gets();
+    // Another dataset's download left behind (its import never finished) goes when this one starts.
+    let left = await navigator.storage.getDirectory();
+    for (const p of ['datasets', 'other', 'abandoned', 'main']) left = await left.getDirectoryHandle(p, { create: true });
+    await (await left.getFileHandle('train.jsonl', { create: true })).createWritable().then(async (w) => (await w.write('{}'), await w.close()));
+    assert(await downloaded('other/abandoned', 'train.jsonl'), 'the left-behind file was not written');
+    useDatasets.getState().setFormatChoice('bfcl');
+    const wrong = await useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
+    useDatasets.getState().setFormatChoice('auto');
+    assert(wrong === null && /^No example could be imported/.test(useDatasets.getState().error ?? ''), `read as BFCL: ${useDatasets.getState().error}`);
+    assert((await downloaded('other/abandoned', 'train.jsonl')) === null, 'another dataset’s download left behind is still there');
+    const kept = await downloaded('local/fc-demo', 'data/train-00000-of-00001.parquet');
+    assert(kept?.size === (await fixtureFile('xlam-gzip.parquet')).size, `the download kept in OPFS holds ${kept?.size} bytes`);
     const id = await useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
+    assert((await gets()) === before + 1, `the train file was fetched ${(await gets()) - before} times for the two imports`);
+    assert((await downloaded('local/fc-demo', 'data/train-00000-of-00001.parquet')) === null, 'the download outlived its import');
     const state = useDatasets.getState();
     assert(id, `the Hub import saved nothing: ${state.error}`);
     assert(JSON.stringify(state.lastImport?.hub) === JSON.stringify({ repo: 'local/fc-demo', revision: 'main', files: ['data/train-00000-of-00001.parquet'], leftOut: ['data/test-00000-of-00001.parquet'] }), `hub facts ${JSON.stringify(state.lastImport?.hub)}`);

@@ -2,9 +2,12 @@
 // (`/api/datasets/<repo>/tree/<revision>?recursive=true`, paged with a Link header as the Hub pages
 // long listings), files at `/datasets/<repo>/resolve/<revision>/<path>`, the viewer's Parquet
 // conversion at revision `refs/convert/parquet`, a gated repo, and the Hub's answer to a repo that
-// does not exist (401 with X-Error-Code: RepoNotFound).
+// does not exist (401 with X-Error-Code: RepoNotFound); files listed with their hashes, and served
+// in ranges.
 // Protects: which files a repo gives (the train split's, never its metadata), that they import as the
-// same files dropped would, and every failure said in words a user can act on.
+// same files dropped would, that a download is kept (resumed after a cut, never fetched twice while
+// the Hub lists the same version), and every failure said in words a user can act on.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +24,7 @@ import type { ProgressInfo } from '../../src/worker/protocol.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url)));
 
@@ -43,6 +47,11 @@ const REPOS: Record<string, Record<string, Record<string, Buffer>>> = {
   'local/gated': { main: { 'train.jsonl.gz': fixture('parquet/demo-50.jsonl.gz') } },
 };
 const GATED_TOKEN = 'hf_reader';
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** A download cache of its own, as the worker's OPFS one and the CLI's folder are. */
+const freshCache = () => nodeDirectoryModelCache(mkdtempSync(join(tmpdir(), 'hub-dataset-cache-')));
+/** The GETs of a repo's files (not its listing) logged since `from`. */
+const fileGets = (repo: string, from: number) => log.slice(from).filter((l) => l.startsWith(`GET /datasets/${repo}/resolve/`));
 
 let server: Server;
 let base = '';
@@ -54,7 +63,7 @@ const holdNext = new Set<string>();
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    log.push(`${req.method} ${url.pathname}${url.search}`);
+    log.push(`${req.method} ${url.pathname}${url.search}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const tree = /^\/api\/datasets\/([^/]+\/[^/]+)\/tree\/(.+)$/.exec(url.pathname);
     const resolve = /^\/datasets\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const repo = tree?.[1] ?? resolve?.[1];
@@ -75,7 +84,7 @@ beforeAll(async () => {
     if (tree) {
       // Two entries a page, folders listed as the Hub lists them.
       const entries = [...new Set(Object.keys(files).flatMap((p) => p.split('/').slice(0, -1).map((_, i, s) => s.slice(0, i + 1).join('/'))))].map((path) => ({ type: 'directory', path, size: 0 }));
-      entries.push(...Object.entries(files).map(([path, data]) => ({ type: 'file', path, size: data.length, ...(path.endsWith('.parquet') ? { lfs: { size: data.length } } : {}) })));
+      entries.push(...Object.entries(files).map(([path, data]) => ({ type: 'file', path, size: data.length, oid: createHash('sha1').update(data).digest('hex'), ...(path.endsWith('.parquet') ? { lfs: { size: data.length, oid: sha256(data) } } : {}) })));
       const from = Number(url.searchParams.get('cursor') ?? 0);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (from + 2 < entries.length) headers.link = `<${base}${url.pathname}?recursive=true&cursor=${from + 2}>; rel="next"`;
@@ -87,6 +96,14 @@ beforeAll(async () => {
       res.writeHead(404).end('Entry not found');
       return;
     }
+    // A range continues the file only while it is the version the client names (If-Range).
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const ifRange = req.headers['if-range'];
+    if (range && (!ifRange || ifRange === `"${sha256(data)}"` || ifRange === `"${createHash('sha1').update(data).digest('hex')}"`)) {
+      const from = Number(range[1]);
+      res.writeHead(206, { 'content-length': String(data.length - from), 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` }).end(data.subarray(from));
+      return;
+    }
     if (holdNext.delete(resolve![3])) {
       res.writeHead(200, { 'content-length': String(data.length) });
       res.write(data.subarray(0, data.length >> 1));
@@ -94,7 +111,8 @@ beforeAll(async () => {
     }
     if (cutNext.delete(resolve![3])) {
       res.writeHead(200, { 'content-length': String(data.length) });
-      res.write(data.subarray(0, data.length >> 1), () => res.destroy());
+      // Destroyed at once, the client would see none of the bytes written.
+      res.write(data.subarray(0, data.length >> 1), () => setTimeout(() => res.destroy(), 100));
       return;
     }
     res.writeHead(200, { 'content-length': String(data.length) }).end(data);
@@ -122,7 +140,7 @@ describe('a dataset from the Hugging Face Hub', () => {
 
   it('downloads the train split over a paged listing, with progress, and the files import as dropped ones do', async () => {
     const progress: Array<[string, number, number]> = [];
-    const got = await downloadHubDataset('local/fc-demo', { baseUrl: base, onProgress: (p) => progress.push([p.file, p.bytesDone, p.bytesTotal]) });
+    const got = await downloadHubDataset('local/fc-demo', { cache: freshCache(), baseUrl: base, onProgress: (p) => progress.push([p.file, p.bytesDone, p.bytesTotal]) });
     expect(got.revision).toBe('main');
     expect(got.files.map((f) => f.name)).toEqual(['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet']);
     expect(got.leftOut).toEqual(['data/test-00000-of-00001.parquet']);
@@ -140,36 +158,75 @@ describe('a dataset from the Hugging Face Hub', () => {
   });
 
   it('reads a repo without dataset files from the Hub\'s Parquet conversion', async () => {
-    const got = await downloadHubDataset('https://huggingface.co/datasets/local/csv-only', { baseUrl: base });
+    const got = await downloadHubDataset('https://huggingface.co/datasets/local/csv-only', { cache: freshCache(), baseUrl: base });
     expect(got).toMatchObject({ repo: 'local/csv-only', revision: 'refs/convert/parquet', leftOut: [] });
     expect(got.files.map((f) => f.name)).toEqual(['default/train/0000.parquet']);
     expect(log).toContain('GET /datasets/local/csv-only/resolve/refs%2Fconvert%2Fparquet/default/train/0000.parquet');
   });
 
-  it('says what to do about a repo that does not exist, a gated one, a cut download and no dataset files', async () => {
-    await expect(downloadHubDataset('local/no-such-set', { baseUrl: base })).rejects.toThrow(/^local\/no-such-set was not found on the hub \(HTTP 401 from .*\): no such repo \(or it is private\); check the repo id$/);
-    await expect(downloadHubDataset('local/gated', { baseUrl: base })).rejects.toThrow(/HTTP 401 .* \(the dataset is gated or private: it needs a Hugging Face access token that may read it\)$/);
-    await expect(downloadHubDataset('local/gated', { baseUrl: base, token: 'hf_other' })).rejects.toThrow(/HTTP 403 .* this token has no access to it/);
-    const gated = await downloadHubDataset('local/gated', { baseUrl: base, token: GATED_TOKEN });
-    expect((await importDatasetFiles(gated.files)).examples).toHaveLength(50);
-    cutNext.add('train.jsonl.gz');
-    await expect(downloadHubDataset('local/gated', { baseUrl: base, token: GATED_TOKEN })).rejects.toThrow(/train\.jsonl\.gz/);
-    await expect(downloadHubDataset('local/fc-demo', { baseUrl: base, revision: 'v2' })).rejects.toThrow('local/fc-demo has no revision "v2" on the Hub');
-    REPOS['local/empty'] = { main: { 'README.md': Buffer.from('#\n') } };
-    await expect(downloadHubDataset('local/empty', { baseUrl: base })).rejects.toThrow('local/empty holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that');
+  it('keeps a download: the same dataset again fetches nothing, a cut file resumes where it stopped, a changed file is fetched again', async () => {
+    const cache = freshCache();
+    const total = fixture('parquet/demo-zstd-row-groups.parquet').length + fixture('parquet/xlam-gzip.parquet').length;
+    let at = log.length;
+    const first = await downloadHubDataset('local/fc-demo', { cache, baseUrl: base });
+    expect(fileGets('local/fc-demo', at)).toHaveLength(2);
+    at = log.length;
+    const progress: number[] = [];
+    const again = await downloadHubDataset('local/fc-demo', { cache, baseUrl: base, onProgress: (p) => progress.push(p.bytesDone) });
+    expect(fileGets('local/fc-demo', at)).toEqual([]);
+    expect(progress.at(-1)).toBe(total);
+    expect((await importDatasetFiles(again.files)).examples).toEqual((await importDatasetFiles(first.files)).examples);
+
+    // The connection drops half-way through a file: the retry asks for the rest only.
+    const xlam = 'data/train-00001-of-00002.parquet';
+    cutNext.add(xlam);
+    at = log.length;
+    const resumed = await downloadHubDataset('local/fc-demo', { cache: freshCache(), baseUrl: base });
+    expect(fileGets('local/fc-demo', at).filter((l) => l.includes(xlam))).toEqual([`GET /datasets/local/fc-demo/resolve/main/${xlam}`, `GET /datasets/local/fc-demo/resolve/main/${xlam} bytes=${fixture('parquet/xlam-gzip.parquet').length >> 1}-`]);
+    expect((await importDatasetFiles(resumed.files)).examples).toEqual((await importDatasetFiles(first.files)).examples);
+
+    // A file changed on the Hub with its size kept: its listed hash is new, so it is fetched again.
+    const lines = (q: string) => Buffer.from([0, 1, 2].map((i) => JSON.stringify({ id: `c${i}`, query: `${q}${i}`, tools: '[]', answers: '[]' })).join('\n'));
+    REPOS['local/changing'] = { main: { 'train.jsonl': lines('a') } };
+    const changing = freshCache();
+    expect((await importDatasetFiles((await downloadHubDataset('local/changing', { cache: changing, baseUrl: base })).files)).examples.map((e) => e.messages[0].content)).toEqual(['a0', 'a1', 'a2']);
+    REPOS['local/changing'].main['train.jsonl'] = lines('b');
+    at = log.length;
+    const changed = await downloadHubDataset('local/changing', { cache: changing, baseUrl: base });
+    expect(fileGets('local/changing', at)).toEqual(['GET /datasets/local/changing/resolve/main/train.jsonl']);
+    expect((await importDatasetFiles(changed.files)).examples.map((e) => e.messages[0].content)).toEqual(['b0', 'b1', 'b2']);
   });
 
-  it('`studio tokenize --data hf://datasets/<owner>/<name>` reads the train split from $HF_ENDPOINT, with $HF_TOKEN for a gated one', async () => {
+  it('says what to do about a repo that does not exist, a gated one, a cut download and no dataset files', async () => {
+    await expect(downloadHubDataset('local/no-such-set', { cache: freshCache(), baseUrl: base })).rejects.toThrow(/^local\/no-such-set was not found on the hub \(HTTP 401 from .*\): no such repo \(or it is private\); check the repo id$/);
+    await expect(downloadHubDataset('local/gated', { cache: freshCache(), baseUrl: base })).rejects.toThrow(/HTTP 401 .* \(the dataset is gated or private: it needs a Hugging Face access token that may read it\)$/);
+    await expect(downloadHubDataset('local/gated', { cache: freshCache(), baseUrl: base, token: 'hf_other' })).rejects.toThrow(/HTTP 403 .* this token has no access to it/);
+    const gated = await downloadHubDataset('local/gated', { cache: freshCache(), baseUrl: base, token: GATED_TOKEN });
+    expect((await importDatasetFiles(gated.files)).examples).toHaveLength(50);
+    cutNext.add('train.jsonl.gz');
+    await expect(downloadHubDataset('local/gated', { cache: freshCache(), baseUrl: base, token: GATED_TOKEN, retries: 0 })).rejects.toThrow(/train\.jsonl\.gz/);
+    await expect(downloadHubDataset('local/fc-demo', { cache: freshCache(), baseUrl: base, revision: 'v2' })).rejects.toThrow('local/fc-demo has no revision "v2" on the Hub');
+    REPOS['local/empty'] = { main: { 'README.md': Buffer.from('#\n') } };
+    await expect(downloadHubDataset('local/empty', { cache: freshCache(), baseUrl: base })).rejects.toThrow('local/empty holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that');
+  });
+
+  it('`studio tokenize --data hf://datasets/<owner>/<name>` reads the train split from $HF_ENDPOINT, with $HF_TOKEN for a gated one, into $STUDIO_DATASET_CACHE', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hub-dataset-')), 'tokens.jsonl');
-    const env = { HF_ENDPOINT: base, HF_TOKEN: undefined, HUGGING_FACE_HUB_TOKEN: undefined };
+    const env = { HF_ENDPOINT: base, HF_TOKEN: undefined, HUGGING_FACE_HUB_TOKEN: undefined, STUDIO_DATASET_CACHE: mkdtempSync(join(tmpdir(), 'hub-dataset-cli-cache-')) };
+    const at = log.length;
     const r = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo', '--out', out], env);
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(53);
     expect(r.err).toContain('hf://datasets/local/fc-demo: 2 files, the train split; left out: data/test-00000-of-00001.parquet');
     expect(r.err).toContain('hf://datasets/local/fc-demo/data/train-00001-of-00002.parquet: xlam (detected), 3 imported, 0 rejected');
+    expect(readFileSync(join(env.STUDIO_DATASET_CACHE, 'local/fc-demo/main/data/train-00001-of-00002.parquet'))).toEqual(fixture('parquet/xlam-gzip.parquet'));
+    // The next command on the dataset reads the cached files.
+    const again = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo', '--out', out], env);
+    expect(again.code, again.err).toBe(0);
+    expect(fileGets('local/fc-demo', at)).toHaveLength(2);
     const gated = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out], env);
     expect(gated.code).toBe(1);
-    expect(gated.err).toMatch(/\nstudio tokenize: --data could not download train\.jsonl\.gz of local\/gated: HTTP 401 .*; here, set HF_TOKEN to an access token that may read it\n$/);
+    expect(gated.err).toMatch(/^studio tokenize: --data could not download train\.jsonl\.gz of local\/gated: HTTP 401 .*; here, set HF_TOKEN to an access token that may read it\n$/);
     const withToken = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out], { ...env, HF_TOKEN: GATED_TOKEN });
     expect(withToken.code, withToken.err).toBe(0);
     expect(withToken.out).toMatch(/^wrote 50 examples to /);
@@ -177,12 +234,15 @@ describe('a dataset from the Hugging Face Hub', () => {
 
   it('the studio\'s worker downloads, then imports into the database under the repo\'s id, saying where the files came from', async () => {
     const db = new StudioDb(`hub-dataset-${Date.now()}`, { indexedDB, IDBKeyRange });
-    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null });
+    const cache = freshCache();
+    const handlers = dataRequests({ db: () => db, model: () => null, appBaseUrl: () => 'http://localhost/', datasetInUse: () => null, datasetCache: () => cache });
     const progress: ProgressInfo[] = [];
     const r = await handlers.importHubDataset({ repo: 'https://huggingface.co/datasets/local/fc-demo', baseUrl: base }, (p) => progress.push(p));
     expect(r).toMatchObject({ imported: 53, issueCount: 0, hub: { repo: 'local/fc-demo', revision: 'main', files: ['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet'], leftOut: ['data/test-00000-of-00001.parquet'] } });
     expect((await db.datasets.get(r.datasetId!))?.name).toBe('local/fc-demo');
     expect(await loadExampleRows(db, r.datasetId!)).toHaveLength(53);
+    // Its examples stored, the download is deleted.
+    expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00000-of-00002.parquet')).toBeNull();
     // Bytes downloaded first, then records imported.
     const firstImport = progress.findIndex((p) => p.unit !== 'bytes');
     expect(firstImport).toBeGreaterThan(0);
@@ -201,12 +261,20 @@ describe('a dataset from the Hugging Face Hub', () => {
     await expect(held).rejects.toThrow('the download of local/fc-demo was cancelled; nothing was saved');
     expect(await handlers.cancelImport({}, () => undefined)).toBe(false);
     expect(await db.datasets.count()).toBe(1);
-    // Cancelled once the files are here and their records are being read: the import stops too.
+    // Cancelled once the files are here and their records are being read: the import stops too. Its
+    // download resumed the file cut by the cancel, and fetched the other one no more.
+    const at = log.length;
     const importing = handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base }, (p) => p.unit !== 'bytes' && void handlers.cancelImport({}, () => undefined));
     await expect(importing).rejects.toThrow('the import of local/fc-demo was cancelled; nothing was saved');
     await expect(importing).rejects.toMatchObject({ name: 'ImportCancelledError' });
     expect(await db.datasets.count()).toBe(1);
     expect(await db.examples.count()).toBe(53);
+    expect(fileGets('local/fc-demo', at)).toEqual([`GET /datasets/local/fc-demo/resolve/main/data/train-00001-of-00002.parquet bytes=${fixture('parquet/xlam-gzip.parquet').length >> 1}-`]);
+    // The download stays for the next import of it; another dataset's import deletes it.
+    expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00001-of-00002.parquet')).toBe(fixture('parquet/xlam-gzip.parquet').length);
+    expect((await handlers.importHubDataset({ repo: 'local/csv-only', baseUrl: base }, () => undefined)).imported).toBe(3);
+    expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00001-of-00002.parquet')).toBeNull();
+    expect(await cache.completeSize('local/csv-only', 'refs/convert/parquet', 'default/train/0000.parquet')).toBeNull();
     db.close();
   });
 });

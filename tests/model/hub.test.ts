@@ -476,6 +476,6 @@ describe('hub download', () => {
   it('refuses repo ids that would escape the cache directory', async () => {
     const cache = nodeDirectoryModelCache(await tempDir());
     await expect(cache.openWriter('../etc', 'main', 'config.json', false)).rejects.toThrow(/not a valid Hugging Face repo id/);
-    await expect(cache.openWriter('a/b', 'main', '../x', false)).rejects.toThrow(/not a valid model file name/);
+    await expect(cache.openWriter('a/b', 'main', '../x', false)).rejects.toThrow(/not a valid file name for the download cache/);
   });
 });

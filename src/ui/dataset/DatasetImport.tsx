@@ -51,7 +51,7 @@ export function DatasetImport() {
           Import
         </button>
       </form>
-      <p className="muted">Its train split’s .json, .jsonl or .parquet files (the Hub’s Parquet conversion when it has none); a gated dataset uses the access token given in the Model panel.</p>
+      <p className="muted">Its train split’s .json, .jsonl or .parquet files (the Hub’s Parquet conversion when it has none); a gated dataset uses the access token given in the Model panel. A download cut short or cancelled goes on from where it stopped when you import the dataset again.</p>
       <div className="field inline">
         <label htmlFor="format-choice">Format</label>
         <select id="format-choice" value={formatChoice} onChange={(e) => setFormatChoice(e.target.value as FormatChoice)}>
