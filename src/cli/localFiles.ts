@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { SourceFormat } from '../data/example.ts';
 import { DATASET_FILES_TEXT, nonDatasetFiles } from '../data/fileKinds.ts';
-import { downloadHubDataset } from '../data/hub-dataset.ts';
+import { downloadHubDataset, hubDatasetPath } from '../data/hub-dataset.ts';
 import { formatBytes } from '../data/record-limits.ts';
 import { HubAccessError, HubError } from '../model/hub.ts';
 import { datasetCacheDir, hubBaseUrl, hubTimeoutMs, hubToken } from './modelSource.ts';
@@ -35,7 +35,8 @@ const HUB_DATASET = /^hf:\/\/datasets\//i;
 
 /** What a command's --data takes, for its usage text. */
 export const DATA_FLAG_HELP = `--data takes .json, .jsonl or .parquet files, gzipped (.gz) or not; hf://datasets/<owner>/<name>
-downloads a Hugging Face dataset's train split (HF_TOKEN for a gated one, HF_ENDPOINT for a mirror)
+downloads a Hugging Face dataset's train split, hf://datasets/<owner>/<name>/<path> the file (or glob:
+data/*.jsonl) you name (HF_TOKEN for a gated one, HF_ENDPOINT for a mirror)
 into $STUDIO_DATASET_CACHE (default ~/.cache/balancesft-studio/datasets), where the next command finds it.`;
 
 export function isHubDataset(path: string): boolean {
@@ -52,10 +53,12 @@ async function hubDatasetFiles(given: string, quiet: boolean, namedAsGiven: bool
   try {
     const cacheDir = datasetCacheDir();
     if (existsSync(cacheDir) && !statSync(cacheDir).isDirectory()) throw new CliError(`${process.env.STUDIO_DATASET_CACHE ? '$STUDIO_DATASET_CACHE' : 'the dataset download cache'} ${cacheDir} is a file; give a folder for the downloaded datasets`, 2);
-    const got = await downloadHubDataset(given, { cache: nodeDirectoryModelCache(cacheDir), baseUrl, token, timeoutMs: hubTimeoutMs(), onProgress: (p) => progress.update(`${given}: ${p.file} ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`) });
+    const { repo, files } = hubDatasetPath(given);
+    const got = await downloadHubDataset(repo, { cache: nodeDirectoryModelCache(cacheDir), files: files ? [files] : undefined, baseUrl, token, timeoutMs: hubTimeoutMs(), onProgress: (p) => progress.update(`${given}: ${p.file} ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`) });
     progress.done();
     const from = got.revision === 'main' ? '' : ` (the Hub's Parquet conversion, ${got.revision})`;
-    if (!quiet) console.error(`${given}: ${plural(got.files.length, 'file')}${from}${got.leftOut.length ? `, the train split; left out: ${got.leftOut.join(', ')}` : ''}`);
+    const split = files ? '' : got.leftOut.length ? `, the train split; left out: ${got.leftOut.join(', ')}` : '';
+    if (!quiet) console.error(`${given}: ${plural(got.files.length, 'file')}${from}${split}`);
     return got.files.map((f) => ({ name: namedAsGiven ? `hf://datasets/${got.repo}/${f.name}` : f.name, blob: f.blob }));
   } catch (err) {
     progress.done();

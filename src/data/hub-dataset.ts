@@ -1,6 +1,6 @@
 // A dataset repo on the Hugging Face Hub as dataset files: its file list from the Hub's tree API,
-// the dataset files in it (.json, .jsonl, .parquet, gzipped or not; only the train split's when
-// the repo names one), downloaded with progress into a download cache as a model's files are
+// the dataset files in it (.json, .jsonl, .parquet, gzipped or not): those the user chose (paths, or
+// globs like `data/train-*.parquet`), else only the train split's when the repo names one, downloaded with progress into a download cache as a model's files are
 // (model/hub.ts: resumed, retried, not fetched again while the cached copy is the listed version),
 // and read from there. A repo with no such files (CSV, a loading script) is read from the Parquet
 // conversion the Hub keeps for its dataset viewer (`refs/convert/parquet`).
@@ -11,9 +11,7 @@ import type { ModelCache } from '../model/model-cache.ts';
 import type { DatasetFile } from './import-dataset.ts';
 import { formatBytes } from './record-limits.ts';
 
-export interface HubDatasetOptions {
-  /** Where the files are downloaded to, and read from by the import. */
-  cache: ModelCache;
+export interface HubListingOptions {
   baseUrl?: string;
   revision?: string;
   /** A Hugging Face access token: gated and private datasets need one. */
@@ -23,6 +21,14 @@ export interface HubDatasetOptions {
   fetch?: typeof fetch;
   /** Longest wait for a response, or for the next bytes of one (default 10 s). */
   timeoutMs?: number;
+}
+
+export interface HubDatasetOptions extends HubListingOptions {
+  /** Where the files are downloaded to, and read from by the import. */
+  cache: ModelCache;
+  /** The files to download: paths the listing gave, or globs of them (`*` within a folder, `**`
+   * across folders); without it, the train split's. */
+  files?: string[];
   /** Further attempts at a file after a timeout, a dropped connection or a cut body (default 2). */
   retries?: number;
   onProgress?: (p: { file: string; bytesDone: number; bytesTotal: number }) => void;
@@ -32,7 +38,7 @@ export interface HubDataset {
   repo: string;
   revision: string;
   files: DatasetFile[];
-  /** Dataset files of the repo left out (other splits). */
+  /** Dataset files of the repo left out (other splits, or those the user did not choose). */
   leftOut: string[];
 }
 
@@ -44,6 +50,31 @@ const DATASET_FILE = /\.(jsonl|ndjson|json|parquet)(\.gz)?$/i;
 /** JSON files a dataset repo keeps beside its data. */
 const METADATA_FILE = /(^|\/)(dataset_infos?|dataset_dict|state|config)\.json$/i;
 const TRAIN = /(^|[/._-])train([/._-]|$)/i;
+
+/** A glob of repo paths: `*` and `?` within a folder, `**` across folders. */
+function globRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (ch === '*' && glob[i + 1] === '*') {
+      // `**/` is any folders (or none); a `**` at the end, anything.
+      const folders = glob[i + 2] === '/';
+      out += folders ? '(?:.*/)?' : '.*';
+      i += folders ? 2 : 1;
+    } else if (ch === '*') out += '[^/]*';
+    else if (ch === '?') out += '[^/]';
+    else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** A Hub dataset as the CLI takes it: `hf://datasets/<owner>/<name>`, then optionally the path of a
+ * file in it or a glob of them (`hf://datasets/<owner>/<name>/data/train-*.parquet`). */
+export function hubDatasetPath(text: string): { repo: string; files?: string } {
+  const m = /^hf:\/\/datasets\/([^/]+\/[^/]+)(?:\/(.+))?$/.exec(text.trim());
+  if (!m) return { repo: hubDatasetId(text) };
+  return { repo: hubDatasetId(m[1]), ...(m[2] ? { files: m[2] } : {}) };
+}
 
 /** `owner/name` from what a user may paste: the id, the dataset page's URL, or an `hf://datasets/` path. */
 export function hubDatasetId(text: string): string {
@@ -67,7 +98,7 @@ const DATASET_REFUSAL = {
   without: ' (the dataset is gated or private: it needs a Hugging Face access token that may read it)',
 };
 
-interface Ctx extends Required<Pick<HubDatasetOptions, 'timeoutMs'>> {
+interface Ctx extends Required<Pick<HubListingOptions, 'timeoutMs'>> {
   repo: string;
   base: string;
   /** Called as c.fetch(…): the global one wrapped, since a browser's fetch refuses another `this`. */
@@ -132,26 +163,70 @@ function listedFile(e: TreeEntry): ListedFile {
   return { file: e.path, size: sizeOf(e), version: hash ? `"${hash}"` : null };
 }
 
-/** Downloads the dataset files of a Hub dataset repo (see the header for which). */
-export async function downloadHubDataset(idText: string, opts: HubDatasetOptions): Promise<HubDataset> {
-  const repo = hubDatasetId(idText);
-  const c: Ctx = { repo, base: (opts.baseUrl ?? DEFAULT_HUB_BASE_URL).replace(/\/+$/, ''), fetch: opts.fetch ?? ((input, init) => fetch(input, init)), token: opts.token, signal: opts.signal, timeoutMs: opts.timeoutMs ?? 10_000 };
-  let revision = opts.revision ?? 'main';
+/** A dataset repo's files as the Hub lists them, before anything is downloaded. */
+export interface HubDatasetListing {
+  repo: string;
+  /** `main`, or the Hub's Parquet conversion when the repo holds no dataset files. */
+  revision: string;
+  /** Every dataset file (.json, .jsonl, .parquet, gzipped or not; never metadata), with its size in bytes. */
+  files: Array<{ path: string; size: number }>;
+  /** What is imported unless the user chooses: the train split's files when the repo names one, else all. */
+  chosen: string[];
+}
+
+type ListingWithEntries = HubDatasetListing & { entries: Map<string, TreeEntry> };
+
+function ctxOf(repo: string, opts: HubListingOptions): Ctx {
+  return { repo, base: (opts.baseUrl ?? DEFAULT_HUB_BASE_URL).replace(/\/+$/, ''), fetch: opts.fetch ?? ((input, init) => fetch(input, init)), token: opts.token, signal: opts.signal, timeoutMs: opts.timeoutMs ?? 10_000 };
+}
+
+async function listing(c: Ctx, pinned: string | undefined): Promise<ListingWithEntries> {
+  let revision = pinned ?? 'main';
   let entries = await listFiles(c, revision);
-  if (!entries) throw new HubError(`${repo} has no revision "${revision}" on the Hub`);
-  let { chosen, leftOut } = chooseDatasetFiles(entries.filter((e) => e.type === 'file').map((e) => e.path));
-  if (!chosen.length && opts.revision === undefined) {
+  if (!entries) throw new HubError(`${c.repo} has no revision "${revision}" on the Hub`);
+  let paths = entries.filter((e) => e.type === 'file').map((e) => e.path);
+  if (!chooseDatasetFiles(paths).chosen.length && pinned === undefined) {
     // CSV, Arrow or a loading script: the Hub's viewer converted it to Parquet, if it could.
     const converted = await listFiles(c, CONVERTED_PARQUET);
     if (converted) {
       entries = converted;
       revision = CONVERTED_PARQUET;
-      ({ chosen, leftOut } = chooseDatasetFiles(converted.filter((e) => e.type === 'file').map((e) => e.path)));
+      paths = converted.filter((e) => e.type === 'file').map((e) => e.path);
     }
   }
-  if (!chosen.length) throw new HubError(`${repo} holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that`);
+  const { chosen, leftOut } = chooseDatasetFiles(paths);
+  if (!chosen.length) throw new HubError(`${c.repo} holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that`);
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const files = chosen.map((p) => byPath.get(p)!);
+  const files = [...chosen, ...leftOut].sort().map((path) => ({ path, size: sizeOf(byPath.get(path)!) }));
+  return { repo: c.repo, revision, files, chosen, entries: byPath };
+}
+
+/** A Hub dataset's dataset files and the ones imported by default, without downloading any. */
+export async function listHubDataset(idText: string, opts: HubListingOptions = {}): Promise<HubDatasetListing> {
+  const { entries: _entries, ...shown } = await listing(ctxOf(hubDatasetId(idText), opts), opts.revision);
+  return shown;
+}
+
+/** Downloads the dataset files of a Hub dataset repo: `opts.files` when given (paths of its listing),
+ * else those the listing chooses (see the header). */
+export async function downloadHubDataset(idText: string, opts: HubDatasetOptions): Promise<HubDataset> {
+  const repo = hubDatasetId(idText);
+  const c = ctxOf(repo, opts);
+  const repoFiles = await listing(c, opts.revision);
+  const { revision } = repoFiles;
+  const known = new Set(repoFiles.files.map((f) => f.path));
+  const matched = opts.files?.map((f) => (known.has(f) ? [f] : repoFiles.files.map((x) => x.path).filter((p) => globRegExp(f).test(p))));
+  const unknown = opts.files?.filter((_, i) => !matched![i].length) ?? [];
+  if (unknown.length) {
+    const names = repoFiles.files.slice(0, 8).map((f) => f.path).join(', ') + (repoFiles.files.length > 8 ? `, and ${repoFiles.files.length - 8} more` : '');
+    throw new HubError(`${repo} has no dataset file ${unknown.map((f) => `"${f}"`).join(', ')}${revision === 'main' ? '' : ` at ${revision}`}; its dataset files are ${names}`);
+  }
+  if (opts.files?.length === 0) throw new HubError(`no file of ${repo} was chosen; choose at least one`);
+  // The user's files in the listing's order, each once, however many patterns name it.
+  const named = new Set(matched?.flat());
+  const chosen = matched ? repoFiles.files.map((f) => f.path).filter((p) => named.has(p)) : repoFiles.chosen;
+  const leftOut = repoFiles.files.map((f) => f.path).filter((p) => !chosen.includes(p));
+  const files = chosen.map((p) => repoFiles.entries.get(p)!);
   const bytesTotal = files.reduce((n, e) => n + sizeOf(e), 0);
   if (bytesTotal > MAX_HUB_DATASET_BYTES) {
     throw new HubError(`${repo}'s ${chosen.length === 1 ? 'file is' : `${chosen.length} files are`} ${formatBytes(bytesTotal)}, more than the ${formatBytes(MAX_HUB_DATASET_BYTES)} the studio downloads at once; download ${chosen.length === 1 ? 'it' : 'a few of them'} and drop ${chosen.length === 1 ? 'it' : 'them'}`);

@@ -11,10 +11,18 @@ import { listDatasets, type DatasetRow } from './queries.ts';
 import { readPref, writePref } from './localPrefs.ts';
 import { nonDatasetMessage } from './fileKinds.ts';
 import { fingerprintTag } from './runDifferences.ts';
-import { plural, type HubImportFacts } from '../worker/protocol.ts';
+import { plural, type HubDatasetListing, type HubImportFacts } from '../worker/protocol.ts';
 import { useModel } from './modelStore.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
+
+/** A Hub dataset's files listed for the user to choose from before anything is downloaded. */
+export interface HubChoice extends HubDatasetListing {
+  /** The files the user has ticked (the train split's to start with). */
+  picked: string[];
+  /** Where it was listed from (a mirror; tests serve one); undefined for huggingface.co. */
+  baseUrl?: string;
+}
 
 export interface LastImport {
   datasetId: string | null;
@@ -76,6 +84,9 @@ interface DatasetState {
   error: string | null;
   /** What the user did that is no error (an import they cancelled). */
   notice: string | null;
+  /** A Hub dataset's files to choose from, once listed; the id being listed meanwhile. */
+  hubChoice: HubChoice | null;
+  hubListing: string | null;
   pendingDeletion: DatasetDeletionPlan | null;
   /** The example whose inclusion is being changed (by dataset and id: two datasets may hold the
    * same ids), and why the last change was refused. */
@@ -88,7 +99,12 @@ interface DatasetState {
   importDataset(files: File[]): Promise<string | null>;
   /** A dataset repo of the Hugging Face Hub by its id (or page address), with the model panel's
    * access token for a gated one; `baseUrl` for a mirror (tests serve one). */
-  importHubDataset(repo: string, baseUrl?: string): Promise<string | null>;
+  importHubDataset(repo: string, baseUrl?: string, files?: string[]): Promise<string | null>;
+  /** Lists a Hub dataset's files (nothing is downloaded) for the user to choose which to import. */
+  listHubDataset(repo: string, baseUrl?: string): Promise<void>;
+  /** Ticks or unticks files of the listed Hub dataset (all of them: `paths` of the listing). */
+  pickHubFiles(paths: string[], picked: boolean): void;
+  closeHubChoice(): void;
   /** Stops the import under way (a Hub dataset's download included) at its next chunk: nothing is
    * saved, and a notice says so. */
   cancelImport(): Promise<void>;
@@ -143,6 +159,14 @@ async function storedImport(result: LastImport, set: (partial: Partial<DatasetSt
   return result.datasetId;
 }
 
+/** What to do about a Hub request's failure, by its error's name: a token for a gated dataset, the connection. */
+function hubHint(err: unknown, withToken: boolean, again: string): string {
+  const name = (err as Error)?.name;
+  if (name === 'HubAccessError' && !withToken) return ` Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and ${again}.`;
+  if (name === 'HubNetworkError' || name === 'HubTimeoutError' || name === 'HubTruncatedError') return ` Check your connection and ${again}.`;
+  return '';
+}
+
 const importCancelled = (what: string) => Object.assign(new Error(`${what} was cancelled; nothing was saved`), { name: 'ImportCancelledError' });
 
 /** A cancelled import (the worker's ImportCancelledError) is said as a notice, not an error. */
@@ -163,6 +187,8 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   lastImport: null,
   error: null,
   notice: null,
+  hubChoice: null,
+  hubListing: null,
   pendingDeletion: null,
   inclusion: null,
   manyInclusion: null,
@@ -216,7 +242,38 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     }
   },
 
-  async importHubDataset(repo, baseUrl) {
+  async listHubDataset(repo, baseUrl) {
+    const id = repo.trim();
+    if (get().hubListing) return;
+    if (!id) {
+      set({ error: 'Write a Hugging Face dataset id first, as owner/name (like Salesforce/xlam-function-calling-60k).' });
+      return;
+    }
+    set({ error: null, notice: null, hubChoice: null, hubListing: id });
+    try {
+      const listing = await engineClient().request('listHubDataset', { repo: id, token: useModel.getState().hubToken || undefined, baseUrl });
+      set({ hubChoice: { ...listing, picked: listing.chosen, ...(baseUrl ? { baseUrl } : {}) } });
+    } catch (err) {
+      set({ error: `Looking up ${id} on the Hugging Face Hub failed: ${(err as Error).message}.${hubHint(err, !!useModel.getState().hubToken, 'look it up again')}` });
+    } finally {
+      set({ hubListing: null });
+    }
+  },
+
+  pickHubFiles(paths, picked) {
+    const choice = get().hubChoice;
+    if (!choice) return;
+    const now = new Set(choice.picked);
+    for (const p of paths) if (picked) now.add(p); else now.delete(p);
+    // In the listing's order, whatever order they were ticked in: the import reads them so.
+    set({ hubChoice: { ...choice, picked: choice.files.map((f) => f.path).filter((p) => now.has(p)) } });
+  },
+
+  closeHubChoice() {
+    set({ hubChoice: null });
+  },
+
+  async importHubDataset(repo, baseUrl, files) {
     const id = repo.trim();
     if (get().progress) {
       set({ error: 'An import is already running; wait for it to finish, then import the next dataset.' });
@@ -230,20 +287,15 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ error: null, notice: null, lastImport: null, detected: {}, progress: { phase: 'download', file: id, recordsDone: 0, bytesDone: 0, bytesTotal: 0 } });
     try {
       const choice = get().formatChoice;
-      const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
+      const result = await engineClient().request('importHubDataset', { repo: id, token, baseUrl, ...(files ? { files } : {}), format: choice === 'auto' ? undefined : choice, bfclPromptMode: get().bfclPromptMode }, (p) =>
         set({ progress: { phase: p.unit === 'bytes' ? 'download' : 'import', file: p.label, recordsDone: p.items ?? 0, bytesDone: p.done, bytesTotal: p.total, cancelling: get().progress?.cancelling } }),
       );
-      return await storedImport(result, set, get);
+      const stored = await storedImport(result, set, get);
+      if (stored !== null) set({ hubChoice: null });
+      return stored;
     } catch (err) {
       if (wasCancelled(err, set)) return null;
-      const name = (err as Error).name;
-      const hint =
-        name === 'HubAccessError' && !token
-          ? ' Paste an access token (huggingface.co/settings/tokens) under “Access token” in the Model panel and import again.'
-          : name === 'HubNetworkError' || name === 'HubTimeoutError' || name === 'HubTruncatedError'
-            ? ' Check your connection and import again.'
-            : '';
-      set({ error: `Importing ${id} from the Hugging Face Hub failed: ${(err as Error).message}.${hint} Nothing was saved; your existing datasets are unchanged.` });
+      set({ error: `Importing ${id} from the Hugging Face Hub failed: ${(err as Error).message}.${hubHint(err, !!token, 'import again')} Nothing was saved; your existing datasets are unchanged.` });
       return null;
     } finally {
       set({ progress: null });

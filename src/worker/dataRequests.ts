@@ -7,7 +7,7 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { StudioDb } from '../data/db.ts';
 import { deleteDataset, describeDatasetDeletion, setExampleIncluded, setExamplesIncluded } from '../data/dataset-store.ts';
 import { detectDatasetFileFormat, ImportCancelledError, type DatasetFile } from '../data/import-dataset.ts';
-import { downloadHubDataset, hubDatasetId } from '../data/hub-dataset.ts';
+import { downloadHubDataset, hubDatasetId, listHubDataset } from '../data/hub-dataset.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import type { SourceFormat } from '../data/example.ts';
 import { importDatasetIntoDb } from '../data/import-into-db.ts';
@@ -37,7 +37,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'cancelImport' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'cancelImport' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -177,20 +177,22 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     // The download stays in the cache until its examples are stored: importing again after a cut
     // connection, a cancel or with another format chosen does not download it again. Another
     // dataset's download left there (never imported) goes when the next one starts.
-    importHubDataset: ({ repo, token, baseUrl, format, bfclPromptMode }, progress) =>
+    listHubDataset: ({ repo, token, baseUrl }) => listHubDataset(repo, { token, baseUrl }),
+
+    importHubDataset: ({ repo, token, baseUrl, files, format, bfclPromptMode }, progress) =>
       cancellable(async (signal) => {
         const cache = downloads();
         await cache.clear(hubDatasetId(repo));
         let hub;
         try {
-          hub = await downloadHubDataset(repo, { cache, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+          hub = await downloadHubDataset(repo, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
         } catch (err) {
           if (signal.aborted) throw new ImportCancelledError(`the download of ${repo.trim()}`);
           throw err;
         }
         const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, signal, progress);
         if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
-        return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut } };
+        return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut, ...(files ? { chosen: true } : {}) } };
       }),
 
     cancelImport: async () => {

@@ -15,6 +15,8 @@ import type { RunStatus } from '../data/db.ts';
 import type { Call, Example, FunctionSchema, SourceFormat } from '../data/example.ts';
 import type { ImportedFile } from '../data/import-dataset.ts';
 import type { DatasetDeletionPlan } from '../data/dataset-store.ts';
+import type { HubDatasetListing } from '../data/hub-dataset.ts';
+export type { HubDatasetListing };
 import type { ExampleFit, LengthStats, TruncationReport } from '../data/length-stats.ts';
 import type { ExportCheckFailure, ExportCheckReport } from '../export/verifyExport.ts';
 import type { BfclBucket, BfclScore, EvalSummary } from '../eval/index.ts';
@@ -154,12 +156,14 @@ export interface DatasetImportResult {
 }
 
 /** Where a Hub import's files came from: the revision (`refs/convert/parquet` for the Hub's Parquet
- * conversion), the files imported and the other splits' files left out. */
+ * conversion), the files imported and the repo's other dataset files left out: by the user's choice
+ * (`chosen`), or as other splits than train. */
 export interface HubImportFacts {
   repo: string;
   revision: string;
   files: string[];
   leftOut: string[];
+  chosen?: boolean;
 }
 
 /** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */
@@ -242,7 +246,10 @@ export interface RequestMap {
    * `items` records. */
   importDataset: [{ files: File[]; name: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult];
   /** A dataset repo of the Hugging Face Hub (data/hub-dataset.ts chooses its files), stored under its id. */
-  importHubDataset: [{ repo: string; token?: string; baseUrl?: string; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult & { hub: HubImportFacts }];
+  importHubDataset: [{ repo: string; token?: string; baseUrl?: string; files?: string[]; format?: SourceFormat; bfclPromptMode?: boolean }, DatasetImportResult & { hub: HubImportFacts }];
+  /** A Hub dataset repo's dataset files with their sizes, and those imported unless the user chooses
+   * (its train split's); nothing is downloaded. */
+  listHubDataset: [{ repo: string; token?: string; baseUrl?: string }, HubDatasetListing];
   /** Stops the import under way, a Hub dataset's download included: it fails with an
    * ImportCancelledError and saves nothing. False when none runs (or it had just saved its dataset). */
   cancelImport: [Record<string, never>, boolean];

@@ -84,6 +84,19 @@ export const tests: Record<string, () => Promise<void>> = {
     assert(name === 'local/fc-demo', `the dataset is named ${name}`);
     // xLAM's three examples (tests/fixtures/data/parquet/xlam-gzip.parquet), none stored by another test.
     assert(rows.length === 3 && state.lastImport?.files[0].format === 'xlam', `stored ${rows.length} examples, read as ${state.lastImport?.files[0].format}`);
+    // Listed first, another split chosen: the worker downloads and stores that file only.
+    await useDatasets.getState().listHubDataset('local/fc-demo', `${location.origin}/hub`);
+    const choice = useDatasets.getState().hubChoice;
+    assert(JSON.stringify(choice?.files.map((f) => f.path)) === JSON.stringify(['data/test-00000-of-00001.parquet', 'data/train-00000-of-00001.parquet']), `listed ${JSON.stringify(choice?.files)}`);
+    assert(JSON.stringify(choice?.picked) === JSON.stringify(['data/train-00000-of-00001.parquet']), `ticked ${JSON.stringify(choice?.picked)}`);
+    useDatasets.getState().pickHubFiles(['data/train-00000-of-00001.parquet'], false);
+    useDatasets.getState().pickHubFiles(['data/test-00000-of-00001.parquet'], true);
+    const picked = useDatasets.getState().hubChoice!;
+    const testId = await useDatasets.getState().importHubDataset(picked.repo, picked.baseUrl, picked.picked);
+    const chosen = useDatasets.getState().lastImport;
+    assert(testId && chosen?.files[0].format === 'sharegpt' && chosen.imported > 0, `the chosen file: ${useDatasets.getState().error ?? JSON.stringify(chosen?.files)}`);
+    assert(JSON.stringify(chosen.hub) === JSON.stringify({ repo: 'local/fc-demo', revision: 'main', files: ['data/test-00000-of-00001.parquet'], leftOut: ['data/train-00000-of-00001.parquet'], chosen: true }), `hub facts ${JSON.stringify(chosen.hub)}`);
+    assert(useDatasets.getState().hubChoice === null, 'the listing stays after its import');
     const missing = await useDatasets.getState().importHubDataset('local/no-such-set', `${location.origin}/hub`);
     assert(missing === null && /^Importing local\/no-such-set from the Hugging Face Hub failed: .*Nothing was saved/.test(useDatasets.getState().error ?? ''), `a missing repo: ${useDatasets.getState().error}`);
   },

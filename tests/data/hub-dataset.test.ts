@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseDatasetFiles, downloadHubDataset, hubDatasetId } from '../../src/data/hub-dataset.ts';
+import { chooseDatasetFiles, downloadHubDataset, hubDatasetId, hubDatasetPath, listHubDataset } from '../../src/data/hub-dataset.ts';
 import { importDatasetFiles } from '../../src/data/import-dataset.ts';
 import { studioInProcess } from '../helpers/studioInProcess.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
@@ -164,6 +164,38 @@ describe('a dataset from the Hugging Face Hub', () => {
     expect(log).toContain('GET /datasets/local/csv-only/resolve/refs%2Fconvert%2Fparquet/default/train/0000.parquet');
   });
 
+  it('lists the dataset files with their sizes before any download, and downloads the files chosen: paths or globs', async () => {
+    const at = log.length;
+    const sizes = { train0: fixture('parquet/demo-zstd-row-groups.parquet').length, train1: fixture('parquet/xlam-gzip.parquet').length, test: fixture('parquet/sharegpt-brotli.parquet').length };
+    expect(await listHubDataset('local/fc-demo', { baseUrl: base })).toEqual({
+      repo: 'local/fc-demo',
+      revision: 'main',
+      files: [
+        { path: 'data/test-00000-of-00001.parquet', size: sizes.test },
+        { path: 'data/train-00000-of-00002.parquet', size: sizes.train0 },
+        { path: 'data/train-00001-of-00002.parquet', size: sizes.train1 },
+      ],
+      chosen: ['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet'],
+    });
+    expect(fileGets('local/fc-demo', at)).toEqual([]);
+    expect((await listHubDataset('local/csv-only', { baseUrl: base })).files).toEqual([{ path: 'default/train/0000.parquet', size: fixture('parquet/xlam-gzip.parquet').length }]);
+
+    const cache = freshCache();
+    const test = await downloadHubDataset('local/fc-demo', { cache, baseUrl: base, files: ['data/test-00000-of-00001.parquet'] });
+    expect(test.files.map((f) => f.name)).toEqual(['data/test-00000-of-00001.parquet']);
+    expect(test.leftOut).toEqual(['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet']);
+    expect((await importDatasetFiles(test.files)).files[0]).toMatchObject({ format: 'sharegpt', rejected: 0 });
+    // A glob within a folder, one across folders, and a path named twice: each file once, in the listing's order.
+    expect((await downloadHubDataset('local/fc-demo', { cache, baseUrl: base, files: ['**/train-00001-of-00002.parquet', 'data/test-*.parquet', 'data/test-00000-of-00001.parquet'] })).files.map((f) => f.name)).toEqual(['data/test-00000-of-00001.parquet', 'data/train-00001-of-00002.parquet']);
+    expect((await downloadHubDataset('local/fc-demo', { cache, baseUrl: base, files: ['**/*.parquet'] })).files).toHaveLength(3);
+    await expect(downloadHubDataset('local/fc-demo', { cache, baseUrl: base, files: ['data/validation.parquet', 'data/train-0000?-of-00002.parquet'] })).rejects.toThrow('local/fc-demo has no dataset file "data/validation.parquet"; its dataset files are data/test-00000-of-00001.parquet, data/train-00000-of-00002.parquet, data/train-00001-of-00002.parquet');
+    await expect(downloadHubDataset('local/fc-demo', { cache, baseUrl: base, files: ['README.md'] })).rejects.toThrow('has no dataset file "README.md"');
+    await expect(downloadHubDataset('local/fc-demo', { cache, baseUrl: base, files: [] })).rejects.toThrow('no file of local/fc-demo was chosen; choose at least one');
+    expect(hubDatasetPath('hf://datasets/local/fc-demo')).toEqual({ repo: 'local/fc-demo' });
+    expect(hubDatasetPath('hf://datasets/local/fc-demo/data/train-*.parquet')).toEqual({ repo: 'local/fc-demo', files: 'data/train-*.parquet' });
+    expect(() => hubDatasetPath('hf://datasets/fc-demo')).toThrow(/is not a Hugging Face dataset id/);
+  });
+
   it('keeps a download: the same dataset again fetches nothing, a cut file resumes where it stopped, a changed file is fetched again', async () => {
     const cache = freshCache();
     const total = fixture('parquet/demo-zstd-row-groups.parquet').length + fixture('parquet/xlam-gzip.parquet').length;
@@ -230,6 +262,14 @@ describe('a dataset from the Hugging Face Hub', () => {
     const withToken = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out], { ...env, HF_TOKEN: GATED_TOKEN });
     expect(withToken.code, withToken.err).toBe(0);
     expect(withToken.out).toMatch(/^wrote 50 examples to /);
+    // A file of the repo by its path (or a glob): that file, whatever the split.
+    const test = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/test-*.parquet', '--out', out], env);
+    expect(test.code, test.err).toBe(0);
+    expect(test.err).toContain('hf://datasets/local/fc-demo/data/test-*.parquet: 1 file\n');
+    expect(test.err).toContain('hf://datasets/local/fc-demo/data/test-00000-of-00001.parquet: sharegpt (detected)');
+    const none = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/valid*.parquet', '--out', out], env);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/^studio tokenize: --data local\/fc-demo has no dataset file "data\/valid\*\.parquet"; its dataset files are data\/test-00000-of-00001\.parquet, /);
   });
 
   it('the studio\'s worker downloads, then imports into the database under the repo\'s id, saying where the files came from', async () => {

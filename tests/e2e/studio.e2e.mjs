@@ -100,9 +100,10 @@ export const tests = {
     await screenshot('dataset-malformed', page);
     // A Hugging Face dataset id that is none: said before any download, and nothing changes.
     await page.getByLabel('From the Hugging Face Hub').fill('xlam-function-calling');
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('button', { name: 'Look up its files', exact: true }).click();
     await page.waitForFunction(() => /is not a Hugging Face dataset id/.test(document.querySelector('[data-testid="dataset-error"]')?.textContent ?? ''), null, { timeout: 30_000 });
-    assert.match(await error.innerText(), /^Importing xlam-function-calling from the Hugging Face Hub failed: "xlam-function-calling" is not a Hugging Face dataset id; write it as owner\/name .* Nothing was saved; your existing datasets are unchanged\./);
+    assert.match(await error.innerText(), /^Looking up xlam-function-calling on the Hugging Face Hub failed: "xlam-function-calling" is not a Hugging Face dataset id; write it as owner\/name .*\.$/);
+    assert.equal(await page.getByTestId('hub-file-choice').count(), 0, 'no files listed');
     assert.equal(await list.locator('li').count(), 1, 'still exactly one dataset');
   },
 

@@ -1,4 +1,5 @@
-// Importing files: the picker, a Hugging Face dataset by its id, the format override next to what was
+// Importing files: the picker, a Hugging Face dataset by its id (its files listed to choose from
+// first: HubFileChoice), the format override next to what was
 // detected, progress while downloading and reading (and a button that cancels either), and what happened (imported/rejected per file,
 // each rejected record with its reason).
 // The bar is not a live region (it moves ~20 times an import); a hidden status says the start, each
@@ -9,9 +10,10 @@ import { FORMAT_PARSERS } from '../../data/formats/registry.ts';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 import { progressMilestone } from '../shell/progressMilestone.ts';
 import { formatBytes, plural } from '../format.ts';
+import { HubFileChoice } from './HubFileChoice.tsx';
 
 export function DatasetImport() {
-  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, importHubDataset, cancelImport } = useDatasets();
+  const { formatChoice, setFormatChoice, bfclPromptMode, setBfclPromptMode, progress, detected, lastImport, importDataset, listHubDataset, hubListing, cancelImport } = useDatasets();
   const importing = !!progress;
   const [hubId, setHubId] = useState('');
   const said = progress ? progressMilestone(progressLabel(progress), progress.bytesDone, progress.bytesTotal) : lastImport ? importResultText(lastImport) : '';
@@ -42,16 +44,17 @@ export function DatasetImport() {
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!importing) void importHubDataset(hubId);
+          if (!importing && !hubListing) void listHubDataset(hubId);
         }}
       >
         <label htmlFor="hub-dataset">From the Hugging Face Hub</label>
         <input id="hub-dataset" type="text" placeholder="owner/name, like Salesforce/xlam-function-calling-60k" value={hubId} onChange={(e) => setHubId(e.target.value)} spellCheck={false} autoComplete="off" size={44} />
-        <button type="submit" aria-disabled={importing || undefined}>
-          Import
+        <button type="submit" aria-disabled={importing || !!hubListing || undefined}>
+          {hubListing ? 'Looking up…' : 'Look up its files'}
         </button>
       </form>
-      <p className="muted">Its train split’s .json, .jsonl or .parquet files (the Hub’s Parquet conversion when it has none); a gated dataset uses the access token given in the Model panel. A download cut short or cancelled goes on from where it stopped when you import the dataset again.</p>
+      <p className="muted">Its .json, .jsonl or .parquet files (the Hub’s Parquet conversion when it has none) are listed with their sizes, the train split’s ticked; nothing is downloaded until you import. A gated dataset uses the access token given in the Model panel. A download cut short or cancelled goes on from where it stopped when you import the dataset again.</p>
+      <HubFileChoice />
       <div className="field inline">
         <label htmlFor="format-choice">Format</label>
         <select id="format-choice" value={formatChoice} onChange={(e) => setFormatChoice(e.target.value as FormatChoice)}>
@@ -115,7 +118,8 @@ function progressLabel(p: ImportProgressView): string {
 /** Where a Hub import's files came from, and what of the repo it left out. */
 export function hubSourceText(hub: NonNullable<LastImport['hub']>): string {
   const from = hub.revision === 'refs/convert/parquet' ? ' (the Hub’s Parquet conversion of it: the repo holds no .json, .jsonl or .parquet files)' : hub.revision === 'main' ? '' : ` at ${hub.revision}`;
-  const left = hub.leftOut.length ? ` Its train split only; left out: ${hub.leftOut.join(', ')}.` : '';
+  const shown = hub.leftOut.slice(0, 10).join(', ') + (hub.leftOut.length > 10 ? `, and ${hub.leftOut.length - 10} more` : '');
+  const left = !hub.leftOut.length ? '' : hub.chosen ? ` The files you chose; left out: ${shown}.` : ` Its train split only; left out: ${shown}.`;
   return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}.${left}`;
 }
 

@@ -149,7 +149,7 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
         of the demo's held-out requests wrong, mostly calls that do not parse. A few minutes of LoRA on a CPU fix some of them (measured: 74% → 81% right), and HDR then re-samples answers for
         training examples the adapter still gets wrong; on this little data an adapter may also unlearn a call it knew: the table under step 4 shows each kind once it has run. It cannot chat beyond a few replies. <strong>A real model</strong> (Qwen2.5 0.5B
         Instruct, Qwen3 0.6B from the Model panel) is 50× larger: it needs a hardware GPU with 2–4 GB free and a 1–1.5 GB download, cached after the first time. <strong>Your own data</strong>: the Dataset
-        panel takes .json, .jsonl and .parquet files, or a Hugging Face dataset by its id (owner/name), whose train split it downloads.
+        panel takes .json, .jsonl and .parquet files, or a Hugging Face dataset by its id (owner/name): it lists the dataset’s files with their sizes, the train split’s ticked, and downloads the ones you tick.
       </div>
       {error && <Alert message={error} onDismiss={dismiss} testId="demo-error" />}
       <ol className="demo-steps">
