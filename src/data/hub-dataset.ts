@@ -172,6 +172,8 @@ export interface HubDatasetListing {
   files: Array<{ path: string; size: number }>;
   /** What is imported unless the user chooses: the train split's files when the repo names one, else all. */
   chosen: string[];
+  /** The most bytes one import downloads (MAX_HUB_DATASET_BYTES). */
+  maxBytes: number;
 }
 
 type ListingWithEntries = HubDatasetListing & { entries: Map<string, TreeEntry> };
@@ -198,7 +200,7 @@ async function listing(c: Ctx, pinned: string | undefined): Promise<ListingWithE
   if (!chosen.length) throw new HubError(`${c.repo} holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that`);
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const files = [...chosen, ...leftOut].sort().map((path) => ({ path, size: sizeOf(byPath.get(path)!) }));
-  return { repo: c.repo, revision, files, chosen, entries: byPath };
+  return { repo: c.repo, revision, files, chosen, maxBytes: MAX_HUB_DATASET_BYTES, entries: byPath };
 }
 
 /** A Hub dataset's dataset files and the ones imported by default, without downloading any. */

@@ -176,6 +176,7 @@ describe('a dataset from the Hugging Face Hub', () => {
         { path: 'data/train-00001-of-00002.parquet', size: sizes.train1 },
       ],
       chosen: ['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet'],
+      maxBytes: 2 * 2 ** 30,
     });
     expect(fileGets('local/fc-demo', at)).toEqual([]);
     expect((await listHubDataset('local/csv-only', { baseUrl: base })).files).toEqual([{ path: 'default/train/0000.parquet', size: fixture('parquet/xlam-gzip.parquet').length }]);

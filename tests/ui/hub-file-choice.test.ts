@@ -18,6 +18,7 @@ const LISTING: HubDatasetListing = {
     { path: 'json-mode-agentic.json', size: 12 * 2 ** 20 },
   ],
   chosen: ['func-calling-singleturn.json', 'func-calling.json', 'json-mode-agentic.json'],
+  maxBytes: 20 * 2 ** 20,
 };
 const worker = vi.hoisted(() => ({ sent: [] as Array<{ kind: string; payload: Record<string, unknown> }>, lookup: null as null | Error }));
 vi.mock('../../src/state/engine.ts', () => ({
@@ -54,7 +55,11 @@ describe('choosing a Hugging Face dataset’s files before the import', () => {
     let html = text(panel());
     expect(html).toContain('Files of NousResearch/hermes-function-calling-v1');
     expect(html).toContain('func-calling.json · 9.0 MiB');
-    expect(html).toContain('3 files ticked, 25.0 MiB to download.');
+    // Over what one import takes: said, and no import offered.
+    expect(html).toContain('3 files ticked, 25.0 MiB to download: more than the 20.0 MiB one import takes; untick some, and import them next.');
+    expect(panel()).toContain('<button type="button" aria-disabled="true">Import 3 files</button>');
+    press('Import 3 files');
+    expect(worker.sent.map((r) => r.kind)).toEqual(['listHubDataset']);
 
     // JSON mode is not function calling: untick it.
     useDatasets.getState().pickHubFiles(['json-mode-agentic.json'], false);

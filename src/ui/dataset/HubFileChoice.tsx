@@ -12,6 +12,8 @@ export function HubFileChoice() {
   const bytes = pickedBytes(choice);
   const all = choice.files.map((f) => f.path);
   const none = choice.picked.length === 0;
+  const tooBig = bytes > choice.maxBytes;
+  const off = importing || none || tooBig;
   return (
     <fieldset className="stack" data-testid="hub-file-choice">
       <legend>
@@ -36,10 +38,10 @@ export function HubFileChoice() {
         ))}
       </ul>
       <p className="muted" data-testid="hub-choice-total">
-        {none ? 'No file ticked.' : `${plural(choice.picked.length, 'file')} ticked, ${formatBytes(bytes)} to download.`}
+        {none ? 'No file ticked.' : `${plural(choice.picked.length, 'file')} ticked, ${formatBytes(bytes)} to download${tooBig ? `: more than the ${formatBytes(choice.maxBytes)} one import takes; untick some, and import them next` : ''}.`}
       </p>
       <div className="row">
-        <button type="button" aria-disabled={importing || none || undefined} onClick={() => !importing && !none && void importHubDataset(choice.repo, choice.baseUrl, choice.picked)}>
+        <button type="button" aria-disabled={off || undefined} onClick={() => !off && void importHubDataset(choice.repo, choice.baseUrl, choice.picked)}>
           {none ? 'Import' : `Import ${plural(choice.picked.length, 'file')}`}
         </button>
         <button type="button" aria-disabled={importing || undefined} onClick={() => !importing && closeHubChoice()}>
