@@ -78,8 +78,8 @@ export function hubDatasetPath(text: string): { repo: string; files?: string } {
 
 /** `owner/name` from what a user may paste: the id, the dataset page's URL, or an `hf://datasets/` path. */
 export function hubDatasetId(text: string): string {
-  const t = text.trim().replace(/\/+$/, '');
-  const m = /^(?:hf:\/\/datasets\/|https?:\/\/(?:www\.)?huggingface\.co\/datasets\/)?([\w.-]+\/[\w.-]+)(?:\/(?:tree|blob|viewer)\/.*)?$/.exec(t);
+  const t = text.trim().replace(/[?#].*$/, '').replace(/\/+$/, '');
+  const m = /^(?:hf:\/\/datasets\/|https?:\/\/(?:www\.)?huggingface\.co\/datasets\/)?([\w.-]+\/[\w.-]+)(?:\/(?:tree|blob|resolve|viewer)\/.*)?$/.exec(t);
   if (!m || m[1].includes('..')) throw new HubError(`"${text.trim()}" is not a Hugging Face dataset id; write it as owner/name (like Salesforce/xlam-function-calling-60k), or paste the dataset page's address`);
   return m[1];
 }
@@ -204,9 +204,20 @@ async function listing(c: Ctx, pinned: string | undefined): Promise<ListingWithE
 }
 
 /** A Hub dataset's dataset files and the ones imported by default, without downloading any. */
+/** The file or folder a pasted Hub address points into (`…/blob/main/data/train.jsonl`,
+ * `…/tree/main/data`), or null for the dataset's page. */
+function pastedPath(text: string): string | null {
+  const m = /^https?:\/\/(?:www\.)?huggingface\.co\/datasets\/[\w.-]+\/[\w.-]+\/(?:tree|blob|resolve)\/[^/]+\/(.+)$/.exec(text.trim().replace(/[?#].*$/, '').replace(/\/+$/, ''));
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+/** A Hub dataset's dataset files and the ones imported by default, without downloading any: those
+ * under the file or folder a pasted address points into, else the train split's. */
 export async function listHubDataset(idText: string, opts: HubListingOptions = {}): Promise<HubDatasetListing> {
   const { entries: _entries, ...shown } = await listing(ctxOf(hubDatasetId(idText), opts), opts.revision);
-  return shown;
+  const within = pastedPath(idText);
+  const pointed = within === null ? [] : shown.files.map((f) => f.path).filter((p) => p === within || p.startsWith(`${within}/`));
+  return pointed.length ? { ...shown, chosen: pointed } : shown;
 }
 
 /** Downloads the dataset files of a Hub dataset repo: `opts.files` when given (paths of its listing),

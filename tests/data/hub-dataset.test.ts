@@ -124,7 +124,7 @@ afterAll(() => server.close());
 
 describe('a dataset from the Hugging Face Hub', () => {
   it('reads the id as a user pastes it: owner/name, the dataset page, or an hf:// path', () => {
-    for (const text of ['Salesforce/xlam-function-calling-60k', ' https://huggingface.co/datasets/Salesforce/xlam-function-calling-60k/ ', 'https://huggingface.co/datasets/Salesforce/xlam-function-calling-60k/viewer/default/train', 'hf://datasets/Salesforce/xlam-function-calling-60k']) {
+    for (const text of ['Salesforce/xlam-function-calling-60k', ' https://huggingface.co/datasets/Salesforce/xlam-function-calling-60k/ ', 'https://huggingface.co/datasets/Salesforce/xlam-function-calling-60k/viewer/default/train', 'https://huggingface.co/datasets/Salesforce/xlam-function-calling-60k/resolve/main/xlam_function_calling_60k.json?download=true', 'hf://datasets/Salesforce/xlam-function-calling-60k']) {
       expect(hubDatasetId(text), text).toBe('Salesforce/xlam-function-calling-60k');
     }
     for (const text of ['xlam', 'https://huggingface.co/Salesforce/xlam', 'a/b/c', '../x/y']) expect(() => hubDatasetId(text), text).toThrow(/is not a Hugging Face dataset id; write it as owner\/name/);
@@ -179,6 +179,10 @@ describe('a dataset from the Hugging Face Hub', () => {
       maxBytes: 2 * 2 ** 30,
     });
     expect(fileGets('local/fc-demo', at)).toEqual([]);
+    // An address pasted from the Hub's file pages ticks the file, or the folder's files, it points to.
+    expect((await listHubDataset('https://huggingface.co/datasets/local/fc-demo/blob/main/data/test-00000-of-00001.parquet?download=true', { baseUrl: base })).chosen).toEqual(['data/test-00000-of-00001.parquet']);
+    expect((await listHubDataset('https://huggingface.co/datasets/local/fc-demo/tree/main/data/', { baseUrl: base })).chosen).toHaveLength(3);
+    expect((await listHubDataset('https://huggingface.co/datasets/local/fc-demo/blob/main/README.md', { baseUrl: base })).chosen).toEqual(['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet']);
     expect((await listHubDataset('local/csv-only', { baseUrl: base })).files).toEqual([{ path: 'default/train/0000.parquet', size: fixture('parquet/xlam-gzip.parquet').length }]);
 
     const cache = freshCache();
