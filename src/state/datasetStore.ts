@@ -104,6 +104,9 @@ interface DatasetState {
   listHubDataset(repo: string, baseUrl?: string): Promise<void>;
   /** Ticks or unticks files of the listed Hub dataset (all of them: `paths` of the listing). */
   pickHubFiles(paths: string[], picked: boolean): void;
+  /** Imports the ticked files of the listed Hub dataset; when they are the ones it ticked itself, the
+   * default choice (so the dataset is named by the repo alone). */
+  importHubChoice(): Promise<string | null>;
   closeHubChoice(): void;
   /** Stops the import under way (a Hub dataset's download included) at its next chunk: nothing is
    * saved, and a notice says so. */
@@ -267,6 +270,13 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     for (const p of paths) if (picked) now.add(p); else now.delete(p);
     // In the listing's order, whatever order they were ticked in: the import reads them so.
     set({ hubChoice: { ...choice, picked: choice.files.map((f) => f.path).filter((p) => now.has(p)) } });
+  },
+
+  importHubChoice() {
+    const choice = get().hubChoice;
+    if (!choice) return Promise.resolve(null);
+    const asListed = choice.picked.length === choice.chosen.length && choice.picked.every((p) => choice.chosen.includes(p));
+    return get().importHubDataset(choice.repo, choice.baseUrl, asListed ? undefined : choice.picked);
   },
 
   closeHubChoice() {

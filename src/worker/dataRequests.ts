@@ -26,6 +26,7 @@ import { ablationOfArm } from '../jobs/ablationConfig.ts';
 import type { Handler } from './engine.ts';
 import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { plural } from '../data/plural.ts';
+import { datasetFileStem } from '../data/fileKinds.ts';
 import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -190,7 +191,9 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
           if (signal.aborted) throw new ImportCancelledError(`the download of ${repo.trim()}`);
           throw err;
         }
-        const result = await importFiles(hub.files, { name: hub.repo, format, bfclPromptMode }, signal, progress);
+        // Files the user chose are one dataset of the repo among others: named by them too.
+        const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
+        const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);
         if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
         return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut, ...(files ? { chosen: true } : {}) } };
       }),

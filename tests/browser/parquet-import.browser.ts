@@ -91,12 +91,15 @@ export const tests: Record<string, () => Promise<void>> = {
     assert(JSON.stringify(choice?.picked) === JSON.stringify(['data/train-00000-of-00001.parquet']), `ticked ${JSON.stringify(choice?.picked)}`);
     useDatasets.getState().pickHubFiles(['data/train-00000-of-00001.parquet'], false);
     useDatasets.getState().pickHubFiles(['data/test-00000-of-00001.parquet'], true);
-    const picked = useDatasets.getState().hubChoice!;
-    const testId = await useDatasets.getState().importHubDataset(picked.repo, picked.baseUrl, picked.picked);
+    const testId = await useDatasets.getState().importHubChoice();
     const chosen = useDatasets.getState().lastImport;
     assert(testId && chosen?.files[0].format === 'sharegpt' && chosen.imported > 0, `the chosen file: ${useDatasets.getState().error ?? JSON.stringify(chosen?.files)}`);
     assert(JSON.stringify(chosen.hub) === JSON.stringify({ repo: 'local/fc-demo', revision: 'main', files: ['data/test-00000-of-00001.parquet'], leftOut: ['data/train-00000-of-00001.parquet'], chosen: true }), `hub facts ${JSON.stringify(chosen.hub)}`);
     assert(useDatasets.getState().hubChoice === null, 'the listing stays after its import');
+    const db2 = new StudioDb();
+    const testName = (await db2.datasets.get(testId))?.name;
+    db2.close();
+    assert(testName === 'local/fc-demo · test-00000-of-00001', `the chosen file's dataset is named ${testName}`);
     const missing = await useDatasets.getState().importHubDataset('local/no-such-set', `${location.origin}/hub`);
     assert(missing === null && /^Importing local\/no-such-set from the Hugging Face Hub failed: .*Nothing was saved/.test(useDatasets.getState().error ?? ''), `a missing repo: ${useDatasets.getState().error}`);
   },

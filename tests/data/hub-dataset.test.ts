@@ -318,6 +318,10 @@ describe('a dataset from the Hugging Face Hub', () => {
     // The download stays for the next import of it; another dataset's import deletes it.
     expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00001-of-00002.parquet')).toBe(fixture('parquet/xlam-gzip.parquet').length);
     expect((await handlers.importHubDataset({ repo: 'local/csv-only', baseUrl: base }, () => undefined)).imported).toBe(3);
+    // Files the user chose: named by them beside the repo, and said to be chosen.
+    const test = await handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base, files: ['data/test-00000-of-00001.parquet'] }, () => undefined);
+    expect(test.hub).toMatchObject({ files: ['data/test-00000-of-00001.parquet'], chosen: true });
+    expect((await db.datasets.get(test.datasetId!))?.name).toBe('local/fc-demo · test-00000-of-00001');
     expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00001-of-00002.parquet')).toBeNull();
     expect(await cache.completeSize('local/csv-only', 'refs/convert/parquet', 'default/train/0000.parquet')).toBeNull();
     db.close();

@@ -71,6 +71,17 @@ describe('choosing a Hugging Face dataset’s files before the import', () => {
     expect(hubSourceText(useDatasets.getState().lastImport!.hub!)).toBe('From NousResearch/hermes-function-calling-v1: 2 files. The files you chose; left out: json-mode-agentic.json.');
   });
 
+  it('with the ticks as listed, imports the default choice (the dataset is then named by the repo alone)', async () => {
+    await useDatasets.getState().listHubDataset('NousResearch/hermes-function-calling-v1');
+    useDatasets.setState({ hubChoice: { ...useDatasets.getState().hubChoice!, maxBytes: 2 ** 31 } });
+    useDatasets.getState().pickHubFiles(['json-mode-agentic.json'], false);
+    useDatasets.getState().pickHubFiles(['json-mode-agentic.json'], true);
+    panel();
+    press('Import 3 files');
+    await vi.waitFor(() => expect(worker.sent.map((r) => r.kind)).toContain('importHubDataset'));
+    expect(worker.sent.find((r) => r.kind === 'importHubDataset')?.payload).not.toHaveProperty('files');
+  });
+
   it('keeps the listing’s order whatever order files are ticked in, and offers no import with none ticked', async () => {
     await useDatasets.getState().listHubDataset('NousResearch/hermes-function-calling-v1');
     useDatasets.getState().pickHubFiles(LISTING.files.map((f) => f.path), false);

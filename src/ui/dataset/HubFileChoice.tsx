@@ -7,7 +7,7 @@ import { formatBytes, plural } from '../format.ts';
 export function HubFileChoice() {
   const choice = useDatasets((s) => s.hubChoice);
   const importing = useDatasets((s) => !!s.progress);
-  const { pickHubFiles, closeHubChoice, importHubDataset } = useDatasets.getState();
+  const { pickHubFiles, closeHubChoice, importHubChoice } = useDatasets.getState();
   if (!choice) return null;
   const bytes = pickedBytes(choice);
   const all = choice.files.map((f) => f.path);
@@ -41,7 +41,7 @@ export function HubFileChoice() {
         {none ? 'No file ticked.' : `${plural(choice.picked.length, 'file')} ticked, ${formatBytes(bytes)} to download${tooBig ? `: more than the ${formatBytes(choice.maxBytes)} one import takes; untick some, and import them next` : ''}.`}
       </p>
       <div className="row">
-        <button type="button" aria-disabled={off || undefined} onClick={() => !off && void importHubDataset(choice.repo, choice.baseUrl, choice.picked)}>
+        <button type="button" aria-disabled={off || undefined} onClick={() => !off && void importHubChoice()}>
           {none ? 'Import' : `Import ${plural(choice.picked.length, 'file')}`}
         </button>
         <button type="button" aria-disabled={importing || undefined} onClick={() => !importing && closeHubChoice()}>
