@@ -13,6 +13,7 @@ import { nonDatasetMessage } from './fileKinds.ts';
 import { fingerprintTag } from './runDifferences.ts';
 import { plural, type HubDatasetListing, type HubImportFacts } from '../worker/protocol.ts';
 import { useModel } from './modelStore.ts';
+import { downloadBytes } from './download.ts';
 
 export type FormatChoice = SourceFormat | 'auto';
 
@@ -111,6 +112,10 @@ interface DatasetState {
   /** Stops the import under way (a Hub dataset's download included) at its next chunk: nothing is
    * saved, and a notice says so. */
   cancelImport(): Promise<void>;
+  /** Saves a stored dataset as a JSONL file in the studio's format (importable here again, and by
+   * `studio train --data`); `exporting` names it meanwhile. */
+  downloadDataset(id: string): Promise<void>;
+  exporting: string | null;
   askToDeleteDataset(id: string): Promise<void>;
   confirmDeleteDataset(): Promise<void>;
   cancelDeleteDataset(): void;
@@ -192,6 +197,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   notice: null,
   hubChoice: null,
   hubListing: null,
+  exporting: null,
   pendingDeletion: null,
   inclusion: null,
   manyInclusion: null,
@@ -321,6 +327,20 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       await engineClient().request('cancelImport', {});
     } catch (err) {
       set({ error: `Could not cancel the import: ${(err as Error).message}. It goes on; reload the page to stop it.` });
+    }
+  },
+
+  async downloadDataset(id) {
+    if (get().exporting) return;
+    const name = get().datasets.find((d) => d.id === id)?.name ?? 'the dataset';
+    set({ exporting: id, error: null });
+    try {
+      const { file, name: fileName } = await engineClient().request('exportDataset', { datasetId: id });
+      downloadBytes(file, fileName, 'application/jsonl');
+    } catch (err) {
+      set({ error: `Could not download “${name}”: ${(err as Error).message}. The stored dataset is unchanged.` });
+    } finally {
+      set({ exporting: null });
     }
   },
 

@@ -27,6 +27,7 @@ import type { Handler } from './engine.ts';
 import { datasetBrowse, sameDatasetRow, type DatasetBrowseRequest } from './datasetBrowse.ts';
 import { plural } from '../data/plural.ts';
 import { datasetFileStem } from '../data/fileKinds.ts';
+import { exportDatasetJsonl } from '../snapshot/dataset-export.ts';
 import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
@@ -38,7 +39,7 @@ import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'cancelImport' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'cancelImport' | 'exportDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -203,6 +204,8 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       importing.abort();
       return true;
     },
+
+    exportDataset: ({ datasetId }, progress) => exportDatasetJsonl(ctx.db(), datasetId, (done, total) => progress({ label: 'examples', done, total })),
 
     describeDatasetDeletion: ({ datasetId }) => describeDatasetDeletion(ctx.db(), datasetId),
 

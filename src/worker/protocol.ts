@@ -253,6 +253,9 @@ export interface RequestMap {
   /** Stops the import under way, a Hub dataset's download included: it fails with an
    * ImportCancelledError and saves nothing. False when none runs (or it had just saved its dataset). */
   cancelImport: [Record<string, never>, boolean];
+  /** A stored dataset as a JSONL file in the studio's format (a snapshot's dataset.jsonl), with each
+   * example's use; progress in examples. */
+  exportDataset: [{ datasetId: string }, { name: string; file: Blob; examples: number }];
   /** What deleting a dataset would remove, and the token that confirms it. */
   describeDatasetDeletion: [{ datasetId: string }, DatasetDeletionPlan];
   deleteDataset: [{ datasetId: string; confirmToken: string }, void];

@@ -1,4 +1,4 @@
-// The stored datasets: select one, or delete it after confirming what goes with it.
+// The stored datasets: select one, download it as JSONL, or delete it after confirming what goes with it.
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import { useRuns } from '../../state/runStore.ts';
 import { plural } from '../format.ts';
@@ -10,7 +10,7 @@ import { useFocusReturn } from '../shell/focusReturn.ts';
 export const deleteDatasetButtonId = (datasetId: string) => `delete-dataset-${datasetId}`;
 
 export function DatasetList() {
-  const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset } = useDatasets();
+  const { datasets, selectedId, selectDataset, askToDeleteDataset, pendingDeletion, confirmDeleteDataset, cancelDeleteDataset, downloadDataset, exporting } = useDatasets();
   // A run training on the dataset reads its examples and writes its hard cases: not while it runs.
   const trainingOn = useRuns((s) => (s.active ? (s.runs.find((r) => r.id === s.active!.runId)?.datasetId ?? null) : null));
   // The confirmation closes: back to the dataset's Delete button, or (it was deleted) the list's heading.
@@ -36,6 +36,14 @@ export function DatasetList() {
               {plural(d.exampleCount, 'example')} · {d.files.map((f) => f.format ?? '?').join(', ')}
               {d.issueCount ? ` · ${d.issueCount} skipped` : ''}
             </span>
+            <button
+              aria-label={`Download dataset ${nameOf(d)} as JSONL`}
+              title="Every example (HDR's added ones too) with whether it is trained on, in the studio's JSONL: import it here again, or give it to studio train --data"
+              aria-disabled={!!exporting || undefined}
+              onClick={() => !exporting && void downloadDataset(d.id)}
+            >
+              {exporting === d.id ? 'Saving…' : 'Download'}
+            </button>
             <button id={deleteDatasetButtonId(d.id)} aria-label={`Delete dataset ${nameOf(d)}`} onClick={() => void askToDeleteDataset(d.id)}>
               Delete
             </button>

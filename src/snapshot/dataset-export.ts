@@ -1,0 +1,41 @@
+// A stored dataset as one JSONL file in the studio's own format (a snapshot's dataset.jsonl): every
+// example in its order, HDR's added ones too, each with the user's choice to train on it or not. The
+// studio imports it back as the same dataset (its fingerprint is the same), and `studio train --data`
+// reads it with those choices.
+// Read in one transaction, so a job adding examples meanwhile gives all of them or none; a chunk of
+// lines at a time, so the page never holds the rows of a large dataset at once.
+import type { StudioDb } from '../data/db.ts';
+import { encodeDatasetJsonl } from './dataset-jsonl.ts';
+
+const ROWS_PER_CHUNK = 2000;
+
+export interface DatasetExport {
+  /** A file name from the dataset's name (`my data.jsonl`). */
+  name: string;
+  file: Blob;
+  examples: number;
+}
+
+/** What a dataset's name may not carry into a file name on the usual systems. */
+const NOT_IN_FILE_NAMES = /[\\/:*?"<>|\u0000-\u001f]+/g;
+
+export async function exportDatasetJsonl(db: StudioDb, datasetId: string, onProgress?: (done: number, total: number) => void, rowsPerChunk = ROWS_PER_CHUNK): Promise<DatasetExport> {
+  return db.transaction('r', db.datasets, db.examples, async () => {
+    const row = await db.datasets.get(datasetId);
+    if (!row) throw new Error('this dataset is no longer stored (deleted in another tab?)');
+    const total = await db.examples.where('datasetId').equals(datasetId).count();
+    const parts: Uint8Array[] = [];
+    let done = 0;
+    let after = -Infinity;
+    for (;;) {
+      const rows = await db.examples.where('[datasetId+ord]').between([datasetId, after], [datasetId, Infinity], false, true).limit(rowsPerChunk).toArray();
+      if (!rows.length) break;
+      parts.push(encodeDatasetJsonl(rows.map((r) => r.example), new Map(rows.map((r) => [r.id, r.included === 1]))));
+      done += rows.length;
+      after = rows.at(-1)!.ord;
+      onProgress?.(done, total);
+    }
+    const stem = row.name.replace(NOT_IN_FILE_NAMES, '-').replace(/^[.\s-]+|[.\s]+$/g, '') || 'dataset';
+    return { name: `${stem}.jsonl`, file: new Blob(parts as BlobPart[], { type: 'application/jsonl' }), examples: done };
+  });
+}
