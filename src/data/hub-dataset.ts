@@ -1,8 +1,8 @@
 // A dataset repo on the Hugging Face Hub as dataset files: its file list from the Hub's tree API,
 // the dataset files in it (.json, .jsonl, .parquet, gzipped or not): those the user chose (paths, or
-// globs like `data/train-*.parquet`), else only the train split's when the repo names one, downloaded with progress into a download cache as a model's files are
-// (model/hub.ts: resumed, retried, not fetched again while the cached copy is the listed version),
-// and read from there. A repo with no such files (CSV, a loading script) is read from the Parquet
+// globs like `data/train-*.parquet`), else only the train split's when the repo names one. They are
+// downloaded with progress into a download cache as a model's files are (model/hub.ts: resumed,
+// retried, not fetched again while the cached copy is the listed version), and read from there. A repo with no such files (CSV, a loading script) is read from the Parquet
 // conversion the Hub keeps for its dataset viewer (`refs/convert/parquet`).
 // Errors say what to do: a mistyped id, a gated repo without a token, a stalled download.
 // Never imports anything: the files go to the same import as dropped files.
@@ -203,7 +203,6 @@ async function listing(c: Ctx, pinned: string | undefined): Promise<ListingWithE
   return { repo: c.repo, revision, files, chosen, maxBytes: MAX_HUB_DATASET_BYTES, entries: byPath };
 }
 
-/** A Hub dataset's dataset files and the ones imported by default, without downloading any. */
 /** The file or folder a pasted Hub address points into (`…/blob/main/data/train.jsonl`,
  * `…/tree/main/data`), or null for the dataset's page. */
 function pastedPath(text: string): string | null {
@@ -242,7 +241,7 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
   const files = chosen.map((p) => repoFiles.entries.get(p)!);
   const bytesTotal = files.reduce((n, e) => n + sizeOf(e), 0);
   if (bytesTotal > MAX_HUB_DATASET_BYTES) {
-    throw new HubError(`${repo}'s ${chosen.length === 1 ? 'file is' : `${chosen.length} files are`} ${formatBytes(bytesTotal)}, more than the ${formatBytes(MAX_HUB_DATASET_BYTES)} the studio downloads at once; download ${chosen.length === 1 ? 'it' : 'a few of them'} and drop ${chosen.length === 1 ? 'it' : 'them'}`);
+    throw new HubError(`${repo}'s ${chosen.length === 1 ? 'file is' : `${chosen.length} files are`} ${formatBytes(bytesTotal)}, more than the ${formatBytes(MAX_HUB_DATASET_BYTES)} the studio downloads at once; ${chosen.length === 1 ? 'download it and drop it' : `import fewer of them at a time (tick them in the studio's listing; on the command line, name them: hf://datasets/${repo}/<path or glob>)`}`);
   }
   const listed = files.map(listedFile);
   await downloadDatasetFiles(repo, listed, {

@@ -60,8 +60,8 @@ export class ImportCancelledError extends Error {
 }
 
 /** Throws ImportCancelledError once `signal` is aborted. */
-export function unlessCancelled(signal: AbortSignal | undefined, what = 'the import'): void {
-  if (signal?.aborted) throw new ImportCancelledError(what);
+export function unlessCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ImportCancelledError('the import');
 }
 
 export interface ImportedFile {

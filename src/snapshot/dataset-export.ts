@@ -3,7 +3,8 @@
 // studio imports it back as the same dataset (its fingerprint is the same), and `studio train --data`
 // reads it with those choices.
 // Read in one transaction, so a job adding examples meanwhile gives all of them or none; a chunk of
-// lines at a time, so the page never holds the rows of a large dataset at once.
+// rows at a time, turned into lines at once, so the worker holds the file's bytes but never every
+// row of a large dataset.
 import type { StudioDb } from '../data/db.ts';
 import { encodeDatasetJsonl } from './dataset-jsonl.ts';
 

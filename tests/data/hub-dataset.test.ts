@@ -47,6 +47,8 @@ const REPOS: Record<string, Record<string, Record<string, Buffer>>> = {
   'local/gated': { main: { 'train.jsonl.gz': fixture('parquet/demo-50.jsonl.gz') } },
 };
 const GATED_TOKEN = 'hf_reader';
+/** Sizes the listing gives instead of the bytes' own, by `<repo>/<path>`: a dataset too big to download. */
+const LISTED_SIZE: Record<string, number> = {};
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 /** A download cache of its own, as the worker's OPFS one and the CLI's folder are. */
 const freshCache = () => nodeDirectoryModelCache(mkdtempSync(join(tmpdir(), 'hub-dataset-cache-')));
@@ -84,7 +86,7 @@ beforeAll(async () => {
     if (tree) {
       // Two entries a page, folders listed as the Hub lists them.
       const entries = [...new Set(Object.keys(files).flatMap((p) => p.split('/').slice(0, -1).map((_, i, s) => s.slice(0, i + 1).join('/'))))].map((path) => ({ type: 'directory', path, size: 0 }));
-      entries.push(...Object.entries(files).map(([path, data]) => ({ type: 'file', path, size: data.length, oid: createHash('sha1').update(data).digest('hex'), ...(path.endsWith('.parquet') ? { lfs: { size: data.length, oid: sha256(data) } } : {}) })));
+      entries.push(...Object.entries(files).map(([path, data]) => ({ type: 'file', path, size: LISTED_SIZE[`${repo}/${path}`] ?? data.length, oid: createHash('sha1').update(data).digest('hex'), ...(path.endsWith('.parquet') ? { lfs: { size: data.length, oid: sha256(data) } } : {}) })));
       const from = Number(url.searchParams.get('cursor') ?? 0);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (from + 2 < entries.length) headers.link = `<${base}${url.pathname}?recursive=true&cursor=${from + 2}>; rel="next"`;
@@ -243,6 +245,9 @@ describe('a dataset from the Hugging Face Hub', () => {
     cutNext.add('train.jsonl.gz');
     await expect(downloadHubDataset('local/gated', { cache: freshCache(), baseUrl: base, token: GATED_TOKEN, retries: 0 })).rejects.toThrow(/train\.jsonl\.gz/);
     await expect(downloadHubDataset('local/fc-demo', { cache: freshCache(), baseUrl: base, revision: 'v2' })).rejects.toThrow('local/fc-demo has no revision "v2" on the Hub');
+    REPOS['local/huge'] = { main: { 'train-1.jsonl': Buffer.from('{}'), 'train-2.jsonl': Buffer.from('{}') } };
+    LISTED_SIZE['local/huge/train-1.jsonl'] = LISTED_SIZE['local/huge/train-2.jsonl'] = 1.5 * 2 ** 30;
+    await expect(downloadHubDataset('local/huge', { cache: freshCache(), baseUrl: base })).rejects.toThrow("local/huge's 2 files are 3.0 GiB, more than the 2.0 GiB the studio downloads at once; import fewer of them at a time (tick them in the studio's listing; on the command line, name them: hf://datasets/local/huge/<path or glob>)");
     REPOS['local/empty'] = { main: { 'README.md': Buffer.from('#\n') } };
     await expect(downloadHubDataset('local/empty', { cache: freshCache(), baseUrl: base })).rejects.toThrow('local/empty holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that');
   });

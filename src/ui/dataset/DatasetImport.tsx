@@ -1,6 +1,6 @@
 // Importing files: the picker, a Hugging Face dataset by its id (its files listed to choose from
-// first: HubFileChoice), the format override next to what was
-// detected, progress while downloading and reading (and a button that cancels either), and what happened (imported/rejected per file,
+// first: HubFileChoice), the format override next to what was detected, progress while downloading
+// and reading (and a button that cancels either), and what happened (imported/rejected per file,
 // each rejected record with its reason).
 // The bar is not a live region (it moves ~20 times an import); a hidden status says the start, each
 // quarter, and the result.
