@@ -56,7 +56,7 @@ describe('choosing a Hugging Face dataset’s files before the import', () => {
     expect(html).toContain('Files of NousResearch/hermes-function-calling-v1');
     expect(html).toContain('func-calling.json · 9.0 MiB');
     // Over what one import takes: said, and no import offered.
-    expect(html).toContain('3 files ticked, 25.0 MiB to download: more than the 20.0 MiB one import takes; untick some, and import them next.');
+    expect(html).toContain('3 dataset files listed; 3 files ticked, 25.0 MiB to download: more than the 20.0 MiB one import takes; untick some, and import them next.');
     expect(panel()).toContain('<button type="button" aria-disabled="true">Import 3 files</button>');
     press('Import 3 files');
     expect(worker.sent.map((r) => r.kind)).toEqual(['listHubDataset']);
@@ -64,7 +64,7 @@ describe('choosing a Hugging Face dataset’s files before the import', () => {
     // JSON mode is not function calling: untick it.
     useDatasets.getState().pickHubFiles(['json-mode-agentic.json'], false);
     html = text(panel());
-    expect(html).toContain('2 files ticked, 13.0 MiB to download.');
+    expect(html).toContain('3 dataset files listed; 2 files ticked, 13.0 MiB to download.');
     press('Import 2 files');
     await vi.waitFor(() => expect(useDatasets.getState().hubChoice).toBeNull());
     expect(worker.sent.find((r) => r.kind === 'importHubDataset')?.payload).toMatchObject({ repo: 'NousResearch/hermes-function-calling-v1', files: ['func-calling-singleturn.json', 'func-calling.json'] });
@@ -85,7 +85,7 @@ describe('choosing a Hugging Face dataset’s files before the import', () => {
   it('keeps the listing’s order whatever order files are ticked in, and offers no import with none ticked', async () => {
     await useDatasets.getState().listHubDataset('NousResearch/hermes-function-calling-v1');
     useDatasets.getState().pickHubFiles(LISTING.files.map((f) => f.path), false);
-    expect(text(panel())).toContain('No file ticked.');
+    expect(text(panel())).toContain('3 dataset files listed; no file ticked.');
     expect(panel()).toContain('<button type="button" aria-disabled="true">Import</button>');
     press('Import');
     expect(worker.sent.map((r) => r.kind)).toEqual(['listHubDataset']);

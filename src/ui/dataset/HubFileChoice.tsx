@@ -37,8 +37,10 @@ export function HubFileChoice() {
           </li>
         ))}
       </ul>
-      <p className="muted" data-testid="hub-choice-total">
-        {none ? 'No file ticked.' : `${plural(choice.picked.length, 'file')} ticked, ${formatBytes(bytes)} to download${tooBig ? `: more than the ${formatBytes(choice.maxBytes)} one import takes; untick some, and import them next` : ''}.`}
+      {/* A status: it says the listing came (the lookup's button gives no other sign) and each tick's total. */}
+      <p className="muted" role="status" data-testid="hub-choice-total">
+        {choice.files.length > 1 ? `${plural(choice.files.length, 'dataset file')} listed; ` : ''}
+        {none ? 'no file ticked.' : `${plural(choice.picked.length, 'file')} ticked, ${formatBytes(bytes)} to download${tooBig ? `: more than the ${formatBytes(choice.maxBytes)} one import takes; untick some, and import them next` : ''}.`}
       </p>
       <div className="row">
         <button type="button" aria-disabled={off || undefined} onClick={() => !off && void importHubChoice()}>
