@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   bench: () => import('./commands/bench.ts'),
   eval: () => import('./commands/eval.ts'),
   'export-onnx': () => import('./commands/export-onnx.ts'),
+  files: () => import('./commands/files.ts'),
   generate: () => import('./commands/generate.ts'),
   gpu: () => import('./commands/gpu.ts'),
   hdr: () => import('./commands/hdr.ts'),

@@ -219,6 +219,23 @@ export async function listHubDataset(idText: string, opts: HubListingOptions = {
   return pointed.length ? { ...shown, chosen: pointed } : shown;
 }
 
+/** The listed files that `files` name (paths or globs), in the listing's order, each once however
+ * many name it; without `files`, the listing's own choice. A name that matches nothing is refused,
+ * with the files there are. */
+export function chosenFiles(listing: Pick<HubDatasetListing, 'repo' | 'revision' | 'files' | 'chosen'>, files?: string[]): { chosen: string[]; leftOut: string[] } {
+  const paths = listing.files.map((f) => f.path);
+  const matched = files?.map((f) => (paths.includes(f) ? [f] : paths.filter((p) => globRegExp(f).test(p))));
+  const unknown = files?.filter((_, i) => !matched![i].length) ?? [];
+  if (unknown.length) {
+    const names = paths.slice(0, 8).join(', ') + (paths.length > 8 ? `, and ${paths.length - 8} more` : '');
+    throw new HubError(`${listing.repo} has no dataset file ${unknown.map((f) => `"${f}"`).join(', ')}${listing.revision === 'main' ? '' : ` at ${listing.revision}`}; its dataset files are ${names}`);
+  }
+  if (files?.length === 0) throw new HubError(`no file of ${listing.repo} was chosen; choose at least one`);
+  const named = new Set(matched?.flat());
+  const chosen = matched ? paths.filter((p) => named.has(p)) : listing.chosen;
+  return { chosen, leftOut: paths.filter((p) => !chosen.includes(p)) };
+}
+
 /** Downloads the dataset files of a Hub dataset repo: `opts.files` when given (paths of its listing),
  * else those the listing chooses (see the header). */
 export async function downloadHubDataset(idText: string, opts: HubDatasetOptions): Promise<HubDataset> {
@@ -226,18 +243,7 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
   const c = ctxOf(repo, opts);
   const repoFiles = await listing(c, opts.revision);
   const { revision } = repoFiles;
-  const known = new Set(repoFiles.files.map((f) => f.path));
-  const matched = opts.files?.map((f) => (known.has(f) ? [f] : repoFiles.files.map((x) => x.path).filter((p) => globRegExp(f).test(p))));
-  const unknown = opts.files?.filter((_, i) => !matched![i].length) ?? [];
-  if (unknown.length) {
-    const names = repoFiles.files.slice(0, 8).map((f) => f.path).join(', ') + (repoFiles.files.length > 8 ? `, and ${repoFiles.files.length - 8} more` : '');
-    throw new HubError(`${repo} has no dataset file ${unknown.map((f) => `"${f}"`).join(', ')}${revision === 'main' ? '' : ` at ${revision}`}; its dataset files are ${names}`);
-  }
-  if (opts.files?.length === 0) throw new HubError(`no file of ${repo} was chosen; choose at least one`);
-  // The user's files in the listing's order, each once, however many patterns name it.
-  const named = new Set(matched?.flat());
-  const chosen = matched ? repoFiles.files.map((f) => f.path).filter((p) => named.has(p)) : repoFiles.chosen;
-  const leftOut = repoFiles.files.map((f) => f.path).filter((p) => !chosen.includes(p));
+  const { chosen, leftOut } = chosenFiles(repoFiles, opts.files);
   const files = chosen.map((p) => repoFiles.entries.get(p)!);
   const bytesTotal = files.reduce((n, e) => n + sizeOf(e), 0);
   if (bytesTotal > MAX_HUB_DATASET_BYTES) {

@@ -25,6 +25,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeDirectoryModelCache } from '../../src/model/model-cache-node.ts';
+import { formatBytes } from '../../src/data/record-limits.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/data/${name}`, import.meta.url)));
 
@@ -277,6 +278,19 @@ describe('a dataset from the Hugging Face Hub', () => {
     expect(test.code, test.err).toBe(0);
     expect(test.err).toContain('hf://datasets/local/fc-demo/data/test-*.parquet: 1 file\n');
     expect(test.err).toContain('hf://datasets/local/fc-demo/data/test-00000-of-00001.parquet: sharegpt (detected)');
+    // `studio files` says which files those words take, before any download.
+    const at2 = log.length;
+    const listed = await studioInProcess(['files', 'hf://datasets/local/fc-demo'], env);
+    expect(listed.code, listed.err).toBe(0);
+    const sizes = ['demo-zstd-row-groups', 'xlam-gzip', 'sharegpt-brotli'].map((n) => formatBytes(fixture(`parquet/${n}.parquet`).length));
+    expect(listed.out).toBe(
+      `local/fc-demo: 3 dataset files; --data hf://datasets/local/fc-demo takes the 2 marked *, ${formatBytes(fixture('parquet/demo-zstd-row-groups.parquet').length + fixture('parquet/xlam-gzip.parquet').length)}\n` +
+        `  data/test-00000-of-00001.parquet   ${sizes[2]}\n* data/train-00000-of-00002.parquet  ${sizes[0]}\n* data/train-00001-of-00002.parquet  ${sizes[1]}\n`,
+    );
+    const globbed = await studioInProcess(['files', 'hf://datasets/local/fc-demo/**/test-*', '--json'], env);
+    expect(JSON.parse(globbed.out).files.map((x: { path: string; taken: boolean }) => [x.path, x.taken])).toEqual([['data/test-00000-of-00001.parquet', true], ['data/train-00000-of-00002.parquet', false], ['data/train-00001-of-00002.parquet', false]]);
+    expect(fileGets('local/fc-demo', at2)).toEqual([]);
+    expect((await studioInProcess(['files', 'local/fc-demo'], env)).err).toMatch(/^studio files: expected one hf:\/\/datasets\/<owner>\/<name> address; /);
     const none = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo/data/valid*.parquet', '--out', out], env);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/^studio tokenize: --data local\/fc-demo has no dataset file "data\/valid\*\.parquet"; its dataset files are data\/test-00000-of-00001\.parquet, /);
