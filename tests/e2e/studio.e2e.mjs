@@ -102,7 +102,7 @@ export const tests = {
     await page.getByLabel('From the Hugging Face Hub').fill('xlam-function-calling');
     await page.getByRole('button', { name: 'Look up its files', exact: true }).click();
     await page.waitForFunction(() => /is not a Hugging Face dataset id/.test(document.querySelector('[data-testid="dataset-error"]')?.textContent ?? ''), null, { timeout: 30_000 });
-    assert.match(await error.innerText(), /^Looking up xlam-function-calling on the Hugging Face Hub failed: "xlam-function-calling" is not a Hugging Face dataset id; write it as owner\/name .*\.$/);
+    assert.match(await error.innerText(), /^Looking up xlam-function-calling on the Hugging Face Hub failed: "xlam-function-calling" is not a Hugging Face dataset id; write it as owner\/name \(like Salesforce\/xlam-function-calling-60k\), or paste the dataset page's address\./);
     assert.equal(await page.getByTestId('hub-file-choice').count(), 0, 'no files listed');
     assert.equal(await list.locator('li').count(), 1, 'still exactly one dataset');
   },
