@@ -91,7 +91,7 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
       for (const owner of await listed(root)) {
         if (!owner.isDirectory()) continue;
         for (const name of await listed(join(root, owner.name))) {
-          if (`${owner.name}/${name.name}` !== keep) await rm(join(root, owner.name, name.name), { recursive: true, force: true });
+          if (!keep?.(`${owner.name}/${name.name}`)) await rm(join(root, owner.name, name.name), { recursive: true, force: true });
         }
       }
     },

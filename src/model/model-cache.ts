@@ -35,9 +35,9 @@ export interface ModelCache {
   files(repo: string, revision: string): Promise<string[]>;
   /** Deletes `file` (complete or partial, with its markers); nothing when it is absent. */
   remove(repo: string, revision: string, file: string): Promise<void>;
-  /** Deletes every repo's files but those of `keep` (all of them without it). A repo whose files are
-   * being written or read elsewhere now (another tab) is left as it is. */
-  clear(keep?: string): Promise<void>;
+  /** Deletes every repo's files but those of the repos `keep` names (`owner/name`; all of them
+   * without it). A file open elsewhere now (being written in another tab) stays. */
+  clear(keep?: (repo: string) => boolean): Promise<void>;
   /** Bytes the cache may still store (the browser's quota left for this site, the disk's free
    * space), or null when that cannot be known. */
   freeBytes?(): Promise<number | null>;
@@ -251,7 +251,7 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle, folder: 'models
       for await (const [owner, ownerDir] of entries(top)) {
         if (ownerDir.kind !== 'directory') continue;
         for await (const [name] of entries(ownerDir as FileSystemDirectoryHandle)) {
-          if (`${owner}/${name}` === keep) continue;
+          if (keep?.(`${owner}/${name}`)) continue;
           await (ownerDir as FileSystemDirectoryHandle).removeEntry(name, { recursive: true }).catch(() => undefined);
         }
       }

@@ -31,7 +31,7 @@ import { exportDatasetJsonl } from '../snapshot/dataset-export.ts';
 import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
-import { datasetBeingChanged, runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
+import { datasetBeingChanged, holdingHubDataset, hubDatasetsInUse, runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
 import type { DatasetImportResult, ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
@@ -176,27 +176,32 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     importDataset: ({ files, name, format, bfclPromptMode }, progress) =>
       cancellable((signal) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, signal, progress)),
 
-    // The download stays in the cache until its examples are stored: importing again after a cut
-    // connection, a cancel or with another format chosen does not download it again. Another
-    // dataset's download left there (never imported) goes when the next one starts.
     listHubDataset: ({ repo, token, baseUrl }) => listHubDataset(repo, { token, baseUrl }),
 
+    // The download stays in the cache until its examples are stored: importing again after a cut
+    // connection, a cancel or with another format chosen does not download it again. Another
+    // dataset's download left there (never imported) goes when the next import starts, unless an
+    // import in another tab holds it (the dataset's lock, held from download to stored examples).
     importHubDataset: ({ repo, token, baseUrl, files, format, bfclPromptMode }, progress) =>
-      cancellable(async (signal) => {
-        const cache = downloads();
-        await cache.clear(hubDatasetId(repo));
-        let hub;
-        try {
-          hub = await downloadHubDataset(repo, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
-        } catch (err) {
-          if (signal.aborted) throw new ImportCancelledError(`the download of ${repo.trim()}`);
-          throw err;
-        }
-        // Files the user chose are one dataset of the repo among others: named by them too.
-        const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
-        const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);
-        if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
-        return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut, ...(files ? { chosen: true } : {}) } };
+      cancellable((signal) => {
+        const id = hubDatasetId(repo);
+        return holdingHubDataset(id, async () => {
+          const cache = downloads();
+          const inUse = await hubDatasetsInUse();
+          await cache.clear((other) => other === id || inUse.has(other));
+          let hub;
+          try {
+            hub = await downloadHubDataset(id, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
+          } catch (err) {
+            if (signal.aborted) throw new ImportCancelledError(`the download of ${id}`);
+            throw err;
+          }
+          // Files the user chose are one dataset of the repo among others: named by them too.
+          const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
+          const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);
+          if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
+          return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut, ...(files ? { chosen: true } : {}) } };
+        });
       }),
 
     cancelImport: async () => {

@@ -94,6 +94,24 @@ export async function datasetBeingChanged(datasetId: string): Promise<boolean> {
   return held.some((l) => l.name === DATASET_LOCK_PREFIX + datasetId && l.mode === 'exclusive');
 }
 
+// A Hub dataset's download: held by the import downloading and reading its files, in whichever tab.
+// Another tab's import of the same dataset waits for it (then finds the files downloaded), and a sweep
+// of the download cache (another dataset's import starting) leaves its files alone.
+const HUB_DATASET_LOCK_PREFIX = 'balancesft-hub-dataset:';
+
+/** Runs `work` holding the Hub dataset's lock alone, once no other tab's import of it holds it. */
+export async function holdingHubDataset<T>(repo: string, work: () => Promise<T>): Promise<T> {
+  const locks = webLocks();
+  if (!locks) return work();
+  return (await locks.request(HUB_DATASET_LOCK_PREFIX + repo, {}, () => work())) as T;
+}
+
+/** The Hub datasets (`owner/name`) some tab's import downloads or reads now. */
+export async function hubDatasetsInUse(): Promise<Set<string>> {
+  const held = (await webLocks()?.query())?.held ?? [];
+  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(HUB_DATASET_LOCK_PREFIX)).map((n) => n.slice(HUB_DATASET_LOCK_PREFIX.length)));
+}
+
 // A model's lock: shared by the jobs reading its files (an ablation loads them again for every arm)
 // and by a load of the model, taken alone by deleting its cached files, in whichever tab.
 const MODEL_LOCK_PREFIX = 'balancesft-model:';

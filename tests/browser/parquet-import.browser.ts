@@ -64,11 +64,20 @@ export const tests: Record<string, () => Promise<void>> = {
     for (const p of ['datasets', 'other', 'abandoned', 'main']) left = await left.getDirectoryHandle(p, { create: true });
     await (await left.getFileHandle('train.jsonl', { create: true })).createWritable().then(async (w) => (await w.write('{}'), await w.close()));
     assert(await downloaded('other/abandoned', 'train.jsonl'), 'the left-behind file was not written');
+    // One another tab's import holds (its lock) stays.
+    let held = await navigator.storage.getDirectory();
+    for (const p of ['datasets', 'other', 'held', 'main']) held = await held.getDirectoryHandle(p, { create: true });
+    await (await held.getFileHandle('train.jsonl', { create: true })).createWritable().then(async (w) => (await w.write('{}'), await w.close()));
+    let release!: () => void;
+    const holding = new Promise<void>((granted) => void navigator.locks.request('balancesft-hub-dataset:other/held', () => (granted(), new Promise<void>((r) => (release = r)))));
+    await holding;
     useDatasets.getState().setFormatChoice('bfcl');
     const wrong = await useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
     useDatasets.getState().setFormatChoice('auto');
     assert(wrong === null && /^No example could be imported/.test(useDatasets.getState().error ?? ''), `read as BFCL: ${useDatasets.getState().error}`);
     assert((await downloaded('other/abandoned', 'train.jsonl')) === null, 'another dataset’s download left behind is still there');
+    assert(await downloaded('other/held', 'train.jsonl'), 'the download another tab’s import holds was deleted');
+    release();
     const kept = await downloaded('local/fc-demo', 'data/train-00000-of-00001.parquet');
     assert(kept?.size === (await fixtureFile('xlam-gzip.parquet')).size, `the download kept in OPFS holds ${kept?.size} bytes`);
     const id = await useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
