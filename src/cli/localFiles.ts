@@ -58,7 +58,8 @@ async function hubDatasetFiles(given: string, quiet: boolean, namedAsGiven: bool
     progress.done();
     const from = got.revision === 'main' ? '' : ` (the Hub's Parquet conversion, ${got.revision})`;
     const split = files ? '' : got.leftOut.length ? `, the train split; left out: ${got.leftOut.join(', ')}` : '';
-    if (!quiet) console.error(`${given}: ${plural(got.files.length, 'file')}${from}${split}`);
+    const cached = !got.reused.length ? '' : got.reused.length === got.files.length ? ' (read from the download cache)' : ` (${got.reused.length} read from the download cache)`;
+    if (!quiet) console.error(`${given}: ${plural(got.files.length, 'file')}${from}${cached}${split}`);
     return got.files.map((f) => ({ name: namedAsGiven ? `hf://datasets/${got.repo}/${f.name}` : f.name, blob: f.blob }));
   } catch (err) {
     progress.done();

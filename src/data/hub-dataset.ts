@@ -40,6 +40,8 @@ export interface HubDataset {
   files: DatasetFile[];
   /** Dataset files of the repo left out (other splits, or those the user did not choose). */
   leftOut: string[];
+  /** The files read from an earlier download, current on the Hub: nothing of them was fetched. */
+  reused: string[];
 }
 
 /** What the studio downloads from one dataset repo at most: its examples are stored a second time
@@ -250,6 +252,7 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
     throw new HubError(`${repo}'s ${chosen.length === 1 ? 'file is' : `${chosen.length} files are`} ${formatBytes(bytesTotal)}, more than the ${formatBytes(MAX_HUB_DATASET_BYTES)} the studio downloads at once; ${chosen.length === 1 ? 'download it and drop it' : `import fewer of them at a time (tick them in the studio's listing; on the command line, name them: hf://datasets/${repo}/<path or glob>)`}`);
   }
   const listed = files.map(listedFile);
+  const reused: string[] = [];
   await downloadDatasetFiles(repo, listed, {
     cache: opts.cache,
     refusal: DATASET_REFUSAL,
@@ -260,7 +263,10 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
     signal: c.signal,
     timeoutMs: c.timeoutMs,
     retries: opts.retries,
-    onProgress: (p) => opts.onProgress?.({ file: p.file, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+    onProgress: (p) => {
+      if (p.status === 'cached') reused.push(p.file);
+      opts.onProgress?.({ file: p.file, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
+    },
   });
   const out: DatasetFile[] = [];
   for (const { file } of listed) {
@@ -268,5 +274,5 @@ export async function downloadHubDataset(idText: string, opts: HubDatasetOptions
     if (!blob) throw new HubStorageError(`${file} of ${repo} was downloaded, but ${opts.cache.description} no longer has it; import it again`);
     out.push({ name: file, blob });
   }
-  return { repo, revision, files: out, leftOut };
+  return { repo, revision, files: out, leftOut, reused };
 }

@@ -164,6 +164,8 @@ export interface HubImportFacts {
   files: string[];
   leftOut: string[];
   chosen?: boolean;
+  /** The files an earlier download had stored (an import cut short, cancelled or refused): not fetched again. */
+  reused?: string[];
 }
 
 /** An example as the page shows it: its tokens' text, each with its segment (0 prompt, 1 CoT, 2 call). */

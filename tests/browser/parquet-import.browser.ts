@@ -85,7 +85,7 @@ export const tests: Record<string, () => Promise<void>> = {
     assert((await downloaded('local/fc-demo', 'data/train-00000-of-00001.parquet')) === null, 'the download outlived its import');
     const state = useDatasets.getState();
     assert(id, `the Hub import saved nothing: ${state.error}`);
-    assert(JSON.stringify(state.lastImport?.hub) === JSON.stringify({ repo: 'local/fc-demo', revision: 'main', files: ['data/train-00000-of-00001.parquet'], leftOut: ['data/test-00000-of-00001.parquet'] }), `hub facts ${JSON.stringify(state.lastImport?.hub)}`);
+    assert(JSON.stringify(state.lastImport?.hub) === JSON.stringify({ repo: 'local/fc-demo', revision: 'main', files: ['data/train-00000-of-00001.parquet'], leftOut: ['data/test-00000-of-00001.parquet'], reused: ['data/train-00000-of-00001.parquet'] }), `hub facts ${JSON.stringify(state.lastImport?.hub)}`);
     const db = new StudioDb();
     const rows = await loadExampleRows(db, id);
     const name = (await db.datasets.get(id))?.name;

@@ -215,6 +215,8 @@ describe('a dataset from the Hugging Face Hub', () => {
     const again = await downloadHubDataset('local/fc-demo', { cache, baseUrl: base, onProgress: (p) => progress.push(p.bytesDone) });
     expect(fileGets('local/fc-demo', at)).toEqual([]);
     expect(progress.at(-1)).toBe(total);
+    expect(first.reused).toEqual([]);
+    expect(again.reused).toEqual(['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet']);
     expect((await importDatasetFiles(again.files)).examples).toEqual((await importDatasetFiles(first.files)).examples);
 
     // The connection drops half-way through a file: the retry asks for the rest only.
@@ -267,6 +269,7 @@ describe('a dataset from the Hugging Face Hub', () => {
     const again = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/fc-demo', '--out', out], env);
     expect(again.code, again.err).toBe(0);
     expect(fileGets('local/fc-demo', at)).toHaveLength(2);
+    expect(again.err).toContain('hf://datasets/local/fc-demo: 2 files (read from the download cache), the train split; left out: data/test-00000-of-00001.parquet');
     const gated = await studioInProcess(['tokenize', '--model', 'public/models/tiny-qwen3', '--data', 'hf://datasets/local/gated', '--out', out], env);
     expect(gated.code).toBe(1);
     expect(gated.err).toMatch(/^studio tokenize: --data could not download train\.jsonl\.gz of local\/gated: HTTP 401 .*; here, set HF_TOKEN to an access token that may read it\n$/);
@@ -334,8 +337,13 @@ describe('a dataset from the Hugging Face Hub', () => {
     expect(await db.datasets.count()).toBe(1);
     expect(await db.examples.count()).toBe(53);
     expect(fileGets('local/fc-demo', at)).toEqual([`GET /datasets/local/fc-demo/resolve/main/data/train-00001-of-00002.parquet bytes=${fixture('parquet/xlam-gzip.parquet').length >> 1}-`]);
-    // The download stays for the next import of it; another dataset's import deletes it.
+    // The download stays for the next import of it, which reads it as it is and says so.
     expect(await cache.completeSize('local/fc-demo', 'main', 'data/train-00001-of-00002.parquet')).toBe(fixture('parquet/xlam-gzip.parquet').length);
+    const reimported = await handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base }, () => undefined);
+    expect(reimported.hub.reused).toEqual(['data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet']);
+    expect(reimported.alreadyStoredAs).toBe('local/fc-demo');
+    // Another dataset's import deletes a download left behind.
+    await cache.openWriter('local/fc-demo', 'main', 'data/train-00001-of-00002.parquet', false).then(async (w) => (await w.write(new Uint8Array(8)), await w.commit()));
     expect((await handlers.importHubDataset({ repo: 'local/csv-only', baseUrl: base }, () => undefined)).imported).toBe(3);
     // Files the user chose: named by them beside the repo, and said to be chosen.
     const test = await handlers.importHubDataset({ repo: 'local/fc-demo', baseUrl: base, files: ['data/test-00000-of-00001.parquet'] }, () => undefined);

@@ -69,6 +69,10 @@ describe('choosing a Hugging Face dataset’s files before the import', () => {
     await vi.waitFor(() => expect(useDatasets.getState().hubChoice).toBeNull());
     expect(worker.sent.find((r) => r.kind === 'importHubDataset')?.payload).toMatchObject({ repo: 'NousResearch/hermes-function-calling-v1', files: ['func-calling-singleturn.json', 'func-calling.json'] });
     expect(hubSourceText(useDatasets.getState().lastImport!.hub!)).toBe('From NousResearch/hermes-function-calling-v1: 2 files. The files you chose; left out: json-mode-agentic.json.');
+    // An earlier download of them (an import cut short or refused) is read, not fetched again.
+    const hub = { repo: 'a/b', revision: 'main', files: ['x.jsonl', 'y.jsonl'], leftOut: [] };
+    expect(hubSourceText({ ...hub, reused: ['x.jsonl', 'y.jsonl'] })).toBe('From a/b: 2 files (downloaded earlier: nothing was fetched again).');
+    expect(hubSourceText({ ...hub, reused: ['y.jsonl'] })).toBe('From a/b: 2 files (1 of them downloaded earlier, not fetched again).');
   });
 
   it('with the ticks as listed, imports the default choice (the dataset is then named by the repo alone)', async () => {

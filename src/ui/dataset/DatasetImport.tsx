@@ -120,7 +120,8 @@ export function hubSourceText(hub: NonNullable<LastImport['hub']>): string {
   const from = hub.revision === 'refs/convert/parquet' ? ' (the Hub’s Parquet conversion of it: the repo holds no .json, .jsonl or .parquet files)' : hub.revision === 'main' ? '' : ` at ${hub.revision}`;
   const shown = hub.leftOut.slice(0, 10).join(', ') + (hub.leftOut.length > 10 ? `, and ${hub.leftOut.length - 10} more` : '');
   const left = !hub.leftOut.length ? '' : hub.chosen ? ` The files you chose; left out: ${shown}.` : ` Its train split only; left out: ${shown}.`;
-  return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}.${left}`;
+  const reused = !hub.reused?.length ? '' : hub.reused.length === hub.files.length ? ' (downloaded earlier: nothing was fetched again)' : ` (${hub.reused.length} of them downloaded earlier, not fetched again)`;
+  return `From ${hub.repo}${from}: ${plural(hub.files.length, 'file')}${reused}.${left}`;
 }
 
 /** "120 examples imported, 3 records skipped.", or that they are a stored dataset's already. */
