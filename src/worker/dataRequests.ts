@@ -185,23 +185,21 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
     importHubDataset: ({ repo, token, baseUrl, files, format, bfclPromptMode }, progress) =>
       cancellable((signal) => {
         const id = hubDatasetId(repo);
-        return holdingHubDataset(id, async () => {
+        // Cancelled while another tab's import of it holds the lock, or while the files come in.
+        const downloadCancelled = (err: unknown) => {
+          throw signal.aborted && !(err instanceof ImportCancelledError) ? new ImportCancelledError(`the download of ${id}`) : err;
+        };
+        return holdingHubDataset(id, signal, async () => {
           const cache = downloads();
           const inUse = await hubDatasetsInUse();
           await cache.clear((other) => other === id || inUse.has(other));
-          let hub;
-          try {
-            hub = await downloadHubDataset(id, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
-          } catch (err) {
-            if (signal.aborted) throw new ImportCancelledError(`the download of ${id}`);
-            throw err;
-          }
+          const hub = await downloadHubDataset(id, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) }).catch(downloadCancelled);
           // Files the user chose are one dataset of the repo among others: named by them too.
           const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
           const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);
           if (result.datasetId !== null) for (const f of hub.files) await cache.remove(hub.repo, hub.revision, f.name).catch(() => undefined);
           return { ...result, hub: { repo: hub.repo, revision: hub.revision, files: hub.files.map((f) => f.name), leftOut: hub.leftOut, ...(files ? { chosen: true } : {}), ...(hub.reused.length ? { reused: hub.reused } : {}) } };
-        });
+        }).catch(downloadCancelled);
       }),
 
     cancelImport: async () => {

@@ -8,7 +8,7 @@ export const RUN_LOCK_PREFIX = 'balancesft-run:';
 
 type LockCallback = (lock: unknown) => Promise<unknown>;
 interface Locks {
-  request(name: string, options: { ifAvailable?: boolean; mode?: 'shared' | 'exclusive' }, cb: LockCallback): Promise<unknown>;
+  request(name: string, options: { ifAvailable?: boolean; mode?: 'shared' | 'exclusive'; signal?: AbortSignal }, cb: LockCallback): Promise<unknown>;
   query(): Promise<{ held?: Array<{ name?: string; mode?: 'shared' | 'exclusive' }> }>;
 }
 const webLocks = (): Locks | undefined => (globalThis.navigator as { locks?: Locks } | undefined)?.locks;
@@ -99,11 +99,12 @@ export async function datasetBeingChanged(datasetId: string): Promise<boolean> {
 // of the download cache (another dataset's import starting) leaves its files alone.
 const HUB_DATASET_LOCK_PREFIX = 'balancesft-hub-dataset:';
 
-/** Runs `work` holding the Hub dataset's lock alone, once no other tab's import of it holds it. */
-export async function holdingHubDataset<T>(repo: string, work: () => Promise<T>): Promise<T> {
+/** Runs `work` holding the Hub dataset's lock alone, once no other tab's import of it holds it; the
+ * wait ends (rejected) when `signal` aborts. */
+export async function holdingHubDataset<T>(repo: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
   const locks = webLocks();
   if (!locks) return work();
-  return (await locks.request(HUB_DATASET_LOCK_PREFIX + repo, {}, () => work())) as T;
+  return (await locks.request(HUB_DATASET_LOCK_PREFIX + repo, { signal }, () => work())) as T;
 }
 
 /** The Hub datasets (`owner/name`) some tab's import downloads or reads now. */

@@ -109,6 +109,15 @@ export const tests: Record<string, () => Promise<void>> = {
     const testName = (await db2.datasets.get(testId))?.name;
     db2.close();
     assert(testName === 'local/fc-demo · test-00000-of-00001', `the chosen file's dataset is named ${testName}`);
+    // While another tab's import of the dataset holds it, this one waits; cancelled, it stops waiting.
+    let letGo!: () => void;
+    await new Promise<void>((granted) => void navigator.locks.request('balancesft-hub-dataset:local/fc-demo', () => (granted(), new Promise<void>((r) => (letGo = r)))));
+    const waiting = useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
+    await new Promise((r) => setTimeout(r, 200));
+    await useDatasets.getState().cancelImport();
+    const cancelled = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    letGo();
+    assert(cancelled === null && useDatasets.getState().notice === 'The download of local/fc-demo was cancelled; nothing was saved, and your existing datasets are unchanged.', `cancelled while waiting: ${String(cancelled)}, ${useDatasets.getState().notice}`);
     const missing = await useDatasets.getState().importHubDataset('local/no-such-set', `${location.origin}/hub`);
     assert(missing === null && /^Importing local\/no-such-set from the Hugging Face Hub failed: .*Nothing was saved/.test(useDatasets.getState().error ?? ''), `a missing repo: ${useDatasets.getState().error}`);
   },
