@@ -113,7 +113,11 @@ export const tests: Record<string, () => Promise<void>> = {
     let letGo!: () => void;
     await new Promise<void>((granted) => void navigator.locks.request('balancesft-hub-dataset:local/fc-demo', () => (granted(), new Promise<void>((r) => (letGo = r)))));
     const waiting = useDatasets.getState().importHubDataset('local/fc-demo', `${location.origin}/hub`);
-    await new Promise((r) => setTimeout(r, 200));
+    // Cancelled once the worker's import waits for the lock (a pending request), not before.
+    for (let tries = 0; !((await navigator.locks.query()).pending ?? []).some((l) => l.name === 'balancesft-hub-dataset:local/fc-demo'); tries++) {
+      assert(tries < 500, 'the import never asked for the dataset’s lock');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await useDatasets.getState().cancelImport();
     const cancelled = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
     letGo();
