@@ -188,17 +188,17 @@ async function listing(c: Ctx, pinned: string | undefined): Promise<ListingWithE
   let revision = pinned ?? 'main';
   let entries = await listFiles(c, revision);
   if (!entries) throw new HubError(`${c.repo} has no revision "${revision}" on the Hub`);
-  let paths = entries.filter((e) => e.type === 'file').map((e) => e.path);
-  if (!chooseDatasetFiles(paths).chosen.length && pinned === undefined) {
+  const choose = (listed: TreeEntry[]) => chooseDatasetFiles(listed.filter((e) => e.type === 'file').map((e) => e.path));
+  let { chosen, leftOut } = choose(entries);
+  if (!chosen.length && pinned === undefined) {
     // CSV, Arrow or a loading script: the Hub's viewer converted it to Parquet, if it could.
     const converted = await listFiles(c, CONVERTED_PARQUET);
     if (converted) {
       entries = converted;
       revision = CONVERTED_PARQUET;
-      paths = converted.filter((e) => e.type === 'file').map((e) => e.path);
+      ({ chosen, leftOut } = choose(converted));
     }
   }
-  const { chosen, leftOut } = chooseDatasetFiles(paths);
   if (!chosen.length) throw new HubError(`${c.repo} holds no .json, .jsonl or .parquet files, and the Hub has no Parquet conversion of it; download its data and convert it to JSONL, then drop that`);
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const files = [...chosen, ...leftOut].sort().map((path) => ({ path, size: sizeOf(byPath.get(path)!) }));

@@ -193,7 +193,7 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
           const cache = downloads();
           const inUse = await hubDatasetsInUse();
           await cache.clear((other) => other === id || inUse.has(other));
-          const hub = await downloadHubDataset(id, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) }).catch(downloadCancelled);
+          const hub = await downloadHubDataset(id, { cache, files, token, baseUrl, signal, onProgress: (p) => progress({ label: p.file, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes' }) });
           // Files the user chose are one dataset of the repo among others: named by them too.
           const name = files ? `${hub.repo} · ${datasetFileStem(hub.files[0].name)}${hub.files.length > 1 ? ` (+${plural(hub.files.length - 1, 'file')})` : ''}` : hub.repo;
           const result = await importFiles(hub.files, { name, format, bfclPromptMode }, signal, progress);

@@ -5,6 +5,7 @@
 // Never downloads a file.
 import { chosenFiles, hubDatasetPath, listHubDataset } from '../../data/hub-dataset.ts';
 import { formatBytes } from '../../data/record-limits.ts';
+import { plural } from '../../data/plural.ts';
 import { HubAccessError, HubError } from '../../model/hub.ts';
 import { parseFlags } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
@@ -42,7 +43,7 @@ const command: CliCommand = {
     }
     const bytes = listing.files.reduce((n, x) => n + (taken.has(x.path) ? x.size : 0), 0);
     const from = listing.revision === 'main' ? '' : ` (the Hub's Parquet conversion, ${listing.revision})`;
-    console.log(`${listing.repo}${from}: ${listing.files.length} dataset file${listing.files.length === 1 ? '' : 's'}; --data ${given} takes the ${taken.size} marked *, ${formatBytes(bytes)}`);
+    console.log(`${listing.repo}${from}: ${plural(listing.files.length, 'dataset file')}; --data ${given} takes the ${taken.size} marked *, ${formatBytes(bytes)}`);
     const width = Math.max(...listing.files.map((x) => x.path.length));
     for (const x of listing.files) console.log(`${taken.has(x.path) ? '*' : ' '} ${x.path.padEnd(width)}  ${formatBytes(x.size)}`);
     return 0;
