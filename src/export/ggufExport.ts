@@ -1,0 +1,225 @@
+// GGUF export of a base model with its LoRA adapter merged in: one file that llama.cpp, Ollama and
+// LM Studio load as they would one written by llama.cpp's convert_hf_to_gguf.py from the merged
+// Hugging Face model. Same architecture names, metadata keys, tensor names and types, the Q/K row
+// order llama.cpp's Llama expects, and the tokenizer as tokenizer.* keys (ggufVocab.ts).
+// Streams: the header is written first (every tensor's size is known from its shape and type), then
+// each tensor merged on the GPU in row blocks and encoded, so memory holds one block at a time.
+import type { Gpu } from '../gpu/index.ts';
+import { openModel } from '../model/checkpoint.ts';
+import { weightManifest, type ModelSpec } from '../model/config.ts';
+import { readModelJson, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
+import { readTensorRange } from '../model/safetensors.ts';
+import { validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
+import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
+import { alignUp, ggufLayout, ggmlTensorBytes, Q8_0_BLOCK, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
+import { quantizeQ8_0 } from './ggufQuant.ts';
+import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
+import type { CheckpointTensor } from '../model/checkpoint.ts';
+
+/** What the matrices are stored as (vectors are always f32, as llama.cpp's converter keeps them). */
+export type GgufExportType = 'f32' | 'f16' | 'q8_0';
+export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'f16', 'f32'];
+
+const MATRIX_TYPE: Record<GgufExportType, GgmlTypeName> = { f32: 'F32', f16: 'F16', q8_0: 'Q8_0' };
+/** llama.cpp's `LlamaFileType` (general.file_type). */
+const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7 };
+const ARCH: Record<ModelSpec['family'], string> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3' };
+
+/** Largest f32 block of rows merged at once. */
+const BLOCK_BYTES = 64 * 2 ** 20;
+
+export interface GgufExportProgress {
+  tensor: string;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface GgufExportOptions {
+  type: GgufExportType;
+  adapter: LoraAdapter | null;
+  /** general.name: what the model is called in llama.cpp's and Ollama's listings. */
+  name: string;
+  /** The model's tokenizer (its ids name llama.cpp's pre-tokenizer). */
+  encode: TokenizerSources['encode'];
+  /** Receives the file in order; awaited before the next bytes. */
+  write(bytes: Uint8Array): Promise<void> | void;
+  onProgress?: (p: GgufExportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface GgufExportResult {
+  spec: ModelSpec;
+  bytes: number;
+  tensors: number;
+  /** tokenizer.ggml.pre: llama.cpp's pre-tokenizer for this tokenizer. */
+  preTokenizer: string;
+}
+
+/** Hugging Face weight name → llama.cpp tensor name. */
+export function ggufTensorName(hf: string): string {
+  const fixed: Record<string, string> = { 'model.embed_tokens.weight': 'token_embd.weight', 'model.norm.weight': 'output_norm.weight', 'lm_head.weight': 'output.weight' };
+  if (fixed[hf]) return fixed[hf];
+  const m = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(hf);
+  const part: Record<string, string> = {
+    input_layernorm: 'attn_norm', 'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v', 'self_attn.o_proj': 'attn_output',
+    'self_attn.q_norm': 'attn_q_norm', 'self_attn.k_norm': 'attn_k_norm', post_attention_layernorm: 'ffn_norm',
+    'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+  };
+  if (!m || !part[m[2]]) throw new Error(`GGUF export: no llama.cpp name for the weight ${hf}`);
+  return `blk.${m[1]}.${part[m[2]]}.${m[3]}`;
+}
+
+/** A matrix as `type`, except where llama.cpp's converter keeps another: vectors f32, and rows
+ * Q8_0 cannot block (not a multiple of 32 values) f16. */
+function storedType(shape: number[], type: GgufExportType): GgmlTypeName {
+  if (shape.length < 2) return 'F32';
+  if (type === 'q8_0' && shape[shape.length - 1] % Q8_0_BLOCK !== 0) return 'F16';
+  return MATRIX_TYPE[type];
+}
+
+/** llama.cpp's Llama rotates (x[2i], x[2i+1]) pairs where Hugging Face rotates (x[i], x[i+d/2]):
+ * the converter reorders each head's rows of q_proj and k_proj to match (LlamaModel.permute). */
+function ropeRowOrder(rows: number, heads: number): Int32Array {
+  const d = rows / heads;
+  const order = new Int32Array(rows);
+  for (let h = 0; h < heads; h++) for (let i = 0; i < d / 2; i++) for (let j = 0; j < 2; j++) order[h * d + i * 2 + j] = h * d + j * (d / 2) + i;
+  return order;
+}
+
+function permuteRows(bytes: Uint8Array, order: Int32Array): Uint8Array {
+  const rowBytes = bytes.byteLength / order.length;
+  const out = new Uint8Array(bytes.byteLength);
+  for (let r = 0; r < order.length; r++) out.set(bytes.subarray(order[r] * rowBytes, (order[r] + 1) * rowBytes), r * rowBytes);
+  return out;
+}
+
+/** Llama 3's RoPE scaling as the per-frequency factors llama.cpp reads from rope_freqs.weight. */
+export function llama3RopeFactors(spec: ModelSpec): Float32Array | null {
+  const s = spec.ropeScaling;
+  if (!s) return null;
+  const dim = spec.headDim;
+  const lowWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  const out = new Float32Array(dim / 2);
+  for (let i = 0; i < dim / 2; i++) {
+    const freq = Math.fround(1 / Math.fround(spec.ropeTheta ** Math.fround((2 * i) / dim)));
+    const wavelen = (2 * Math.PI) / freq;
+    if (wavelen < highWavelen) out[i] = 1;
+    else if (wavelen > lowWavelen) out[i] = s.factor;
+    else {
+      const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      out[i] = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+  }
+  return out;
+}
+
+function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string): Array<[string, GgufValue]> {
+  const a = ARCH[spec.family];
+  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+  const f32 = (value: number): GgufValue => ({ type: 'f32', value });
+  const out: Array<[string, GgufValue]> = [
+    ['general.architecture', { type: 'string', value: a }],
+    ['general.type', { type: 'string', value: 'model' }],
+    ['general.name', { type: 'string', value: name }],
+    [`${a}.block_count`, u32(spec.numLayers)],
+    [`${a}.context_length`, u32(spec.maxPositionEmbeddings)],
+    [`${a}.embedding_length`, u32(spec.hiddenSize)],
+    [`${a}.feed_forward_length`, u32(spec.intermediateSize)],
+    [`${a}.attention.head_count`, u32(spec.numHeads)],
+    [`${a}.attention.head_count_kv`, u32(spec.numKvHeads)],
+    [`${a}.rope.freq_base`, f32(spec.ropeTheta)],
+    [`${a}.attention.layer_norm_rms_epsilon`, f32(spec.rmsNormEps)],
+    [`${a}.attention.key_length`, u32(spec.headDim)],
+    [`${a}.attention.value_length`, u32(spec.headDim)],
+    ['general.file_type', u32(FILE_TYPE[type])],
+    [`${a}.vocab_size`, u32(spec.vocabSize)],
+  ];
+  if (spec.family === 'llama') out.push([`${a}.rope.dimension_count`, u32(spec.headDim)]);
+  out.push(['general.quantization_version', u32(2)]);
+  return out;
+}
+
+/** What the file's weights weigh, known before anything is merged (limits are checked first). */
+export function ggufWeightBytes(spec: ModelSpec, type: GgufExportType): number {
+  return weightManifest(spec).reduce((sum, w) => sum + alignUp(ggmlTensorBytes(storedType(w.shape, type), w.shape)), 0);
+}
+
+export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufExportOptions): Promise<GgufExportResult> {
+  const [tokenizer, tokenizerConfig, config] = await Promise.all([readModelJson(source, 'tokenizer.json'), readTokenizerConfig(source), readModelJson(source, 'config.json')]);
+  const { spec, checkpoint } = await openModel(source);
+  return releaseAfter(async () => {
+    if (opts.adapter) validateLoraSettings(spec, opts.adapter.settings);
+    const vocab = await ggufTokenizerMetadata({ tokenizer, tokenizerConfig, config, vocabSize: spec.vocabSize, encode: opts.encode });
+    const factors = opts.adapter ? loraFactorsByWeight(spec, opts.adapter) : new Map<string, LoraFactors>();
+    const ropeFactors = spec.family === 'llama' ? llama3RopeFactors(spec) : null;
+    const manifest = weightManifest(spec);
+    const infos: GgufTensorInfo[] = [];
+    if (ropeFactors) infos.push({ name: 'rope_freqs.weight', shape: [ropeFactors.length], type: 'F32' });
+    for (const w of manifest) infos.push({ name: ggufTensorName(w.name), shape: w.shape, type: storedType(w.shape, opts.type) });
+    const layout = ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab], infos);
+    const bytesTotal = layout.header.byteLength + layout.dataBytes;
+
+    let written = 0;
+    const write = async (bytes: Uint8Array) => {
+      await opts.write(bytes);
+      written += bytes.byteLength;
+    };
+    const pad = async (n: number) => {
+      if (n > 0) await write(new Uint8Array(n));
+    };
+    await write(layout.header);
+    const dataStart = written;
+    const placed = new Map(layout.tensors.map((t) => [t.name, t]));
+    if (ropeFactors) {
+      await write(new Uint8Array(ropeFactors.buffer));
+      await pad(alignUp(ropeFactors.byteLength) - ropeFactors.byteLength);
+    }
+    for (const w of manifest) {
+      opts.signal?.throwIfAborted();
+      const t = checkpoint.tensors.get(w.name);
+      if (!t) throw new Error(`${checkpoint.label}: tensor "${w.name}" is missing`);
+      const info = placed.get(ggufTensorName(w.name))!;
+      if (written - dataStart !== info.offset) throw new Error(`GGUF export: ${info.name} would land at ${written - dataStart}, its header says ${info.offset}`);
+      const heads = spec.family !== 'llama' ? 0 : /\.q_proj\.(weight|bias)$/.test(w.name) ? spec.numHeads : /\.k_proj\.(weight|bias)$/.test(w.name) ? spec.numKvHeads : 0;
+      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads)) {
+        await write(block);
+        opts.onProgress?.({ tensor: w.name, bytesDone: written, bytesTotal });
+      }
+      await pad(alignUp(info.bytes) - info.bytes);
+    }
+    if (written !== bytesTotal) throw new Error(`GGUF export: wrote ${written} bytes, the layout has ${bytesTotal}`);
+    return { spec, bytes: written, tensors: infos.length, preTokenizer: (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value };
+  }, () => checkpoint.close());
+}
+
+/** One weight merged (W + scale·B·A on the GPU) and encoded as `type`, in blocks of whole rows.
+ * `ropeHeads` > 0: q/k rows reordered for llama.cpp's Llama, a whole tensor at once. */
+async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | null, type: GgmlTypeName, ropeHeads: number): AsyncGenerator<Uint8Array> {
+  const matrix = t.shape.length > 1;
+  const rows = matrix ? t.shape[0] : 1;
+  const cols = matrix ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0];
+  const rowBytes = t.byteLength / rows;
+  const blockRows = ropeHeads > 0 ? rows : Math.max(1, Math.min(rows, Math.floor(BLOCK_BYTES / (cols * 4))));
+  const gpuOut = type === 'F16' ? 'f16' : 'f32';
+  for (let r0 = 0; r0 < rows; r0 += blockRows) {
+    const n = Math.min(blockRows, rows - r0);
+    const out = new Uint8Array(n * cols * (gpuOut === 'f16' ? 2 : 4));
+    await mergeTensor(
+      gpu,
+      {
+        name: t.name,
+        dtype: t.dtype as 'F32' | 'F16' | 'BF16',
+        shape: matrix ? [n, cols] : [cols],
+        readRows: (a, m) => readTensorRange(t.source, t, (r0 + a) * rowBytes, m * rowBytes),
+      },
+      lora && { ...lora, B: lora.B.subarray(r0 * lora.rank, (r0 + n) * lora.rank) },
+      gpuOut,
+      out,
+    );
+    // A bias is reordered as the rows it belongs to: one value per row.
+    const ordered = ropeHeads > 0 ? permuteRows(out, ropeRowOrder(matrix ? n : cols, ropeHeads)) : out;
+    yield type === 'Q8_0' ? quantizeQ8_0(new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4)) : ordered;
+  }
+}
