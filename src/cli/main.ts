@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   'ast-check': () => import('./commands/ast-check.ts'),
   bench: () => import('./commands/bench.ts'),
   eval: () => import('./commands/eval.ts'),
+  'export-gguf': () => import('./commands/export-gguf.ts'),
   'export-onnx': () => import('./commands/export-onnx.ts'),
   files: () => import('./commands/files.ts'),
   generate: () => import('./commands/generate.ts'),

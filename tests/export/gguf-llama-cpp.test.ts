@@ -1,15 +1,16 @@
 // The GGUF export run by llama.cpp itself (node-llama-cpp's prebuilt CPU build): tiny Qwen3 (q/k
 // norm, tied head), Qwen2 (q/k/v bias, untied) and Llama (llama3 rope scaling, Q/K rows reordered)
 // models with the real Qwen3 tokenizer and a LoRA adapter merged. llama.cpp must tokenize as our
-// tokenizer does, and give our engine's next-token distribution at every position: in f32 to
-// f32 rounding (its KV cache set to f32), in f16 and Q8_0 within their rounding.
+// tokenizer does, and give our engine's next-token distribution at every position (the check
+// studio export-gguf runs): in f32 to f32 rounding (its KV cache set to f32), in f16 and Q8_0
+// within their rounding.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getLlama, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, type Llama } from 'node-llama-cpp';
 import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
-import { openEngineRunner } from '../../src/export/engineLogits.ts';
+import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE } from '../../src/export/ggufCheck.ts';
 import { generateTinyModel, tinyTestOptions } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles, type ModelFiles } from '../../src/model/model-files.ts';
 import { initLoraAdapter, type LoraAdapter } from '../../src/model/lora.ts';
@@ -54,56 +55,34 @@ async function exportTo(files: ModelFiles, adapter: LoraAdapter | null, type: Gg
   return path;
 }
 
-/** Largest difference between llama.cpp's and our engine's log-probability gaps to each
- * position's top token, over llama.cpp's 40 most likely tokens at every position of `ids`. */
-async function maxLogitGapDiff(model: LlamaModel, files: ModelFiles, adapter: LoraAdapter | null, ids: number[]): Promise<number> {
-  const ctx = await model.createContext({ contextSize: 64, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', flashAttention: false });
-  try {
-    const seq = ctx.getSequence();
-    const out = await seq.controlledEvaluate(ids.map((id) => [id as Token, { generateNext: { probabilities: true, options: { temperature: 1, topK: 40, topP: 1, minP: 0 } } }]));
-    const engine = await openEngineRunner(await testGpu(), files, adapter, ids.length);
-    try {
-      const V = engine.state.spec.vocabSize;
-      const logits = await engine.logits(ids);
-      let worst = 0;
-      for (let p = 0; p < ids.length; p++) {
-        const probs = out[p]?.next?.probabilities;
-        if (!probs || probs.size < 40) throw new Error(`llama.cpp gave ${probs?.size ?? 0} probabilities at position ${p}`);
-        const [topId, topP] = probs.entries().next().value!;
-        for (const [id, prob] of probs) {
-          const ours = logits[p * V + id] - logits[p * V + topId];
-          worst = Math.max(worst, Math.abs(Math.log(prob) - Math.log(topP) - ours));
-        }
-      }
-      return worst;
-    } finally {
-      engine.release();
-    }
-  } finally {
-    await ctx.dispose();
-  }
-}
+const checkTexts = () => TEXTS.map((text) => ({ text, ids: tokenizer.encode(text) }));
 
 describe.each(['qwen3', 'qwen2', 'llama'] as const)('GGUF export of tiny %s with a merged adapter, run by llama.cpp', (family) => {
   it('f32: the same tokens, and the engine\'s logits to f32 rounding', async () => {
     const { files, adapter } = tinyWithTokenizer(family);
-    const model = await (await cpuLlama()).loadModel({ modelPath: await exportTo(files, adapter, 'f32', family) });
+    const path = await exportTo(files, adapter, 'f32', family);
+    const model = await (await cpuLlama()).loadModel({ modelPath: path });
     try {
-      for (const text of TEXTS) expect([...model.tokenize(text, true)], text).toEqual(tokenizer.encode(text));
       // What llama.cpp (and Ollama, through its template) reads from the file.
       const meta = model.fileInfo.metadata as unknown as { general: { architecture: string; name: string }; tokenizer: { chat_template: string; ggml: { pre: string } } };
       expect(meta.general).toMatchObject({ architecture: family, name: family });
       expect(meta.tokenizer.ggml.pre).toBe('qwen2');
       expect(meta.tokenizer.chat_template).toBe(JSON.parse(tokenizerConfig).chat_template);
       expect(model.tokens.eos).toBe(151_645); // <|im_end|>, where a chat answer ends
-      const ids = tokenizer.encode(TEXTS[0]).slice(0, 16);
-      // Measured 5.3e-6 on all three.
-      expect(await maxLogitGapDiff(model, files, adapter, ids)).toBeLessThan(1e-4);
-      // The check sees the adapter: without it merged, the engine's logits are far off.
-      expect(await maxLogitGapDiff(model, files, null, ids)).toBeGreaterThan(0.05);
     } finally {
       await model.dispose();
     }
+    const gpu = await testGpu();
+    const report = await checkGgufWithLlamaCpp(gpu, files, adapter, path, 'f32', checkTexts(), 16);
+    for (const t of report.texts) expect(t.llamaCppIds, t.text).toEqual(tokenizer.encode(t.text));
+    expect(report.tokenizerEqual).toBe(true);
+    // Measured 5.3e-6 on all three.
+    expect(report.maxGapDiff).toBeLessThan(F32_GAP_TOLERANCE);
+    expect(report.passed).toBe(true);
+    // The check sees the adapter: against the engine without it, the file fails.
+    const without = await checkGgufWithLlamaCpp(gpu, files, null, path, 'f32', checkTexts(), 16);
+    expect(without.maxGapDiff).toBeGreaterThan(0.05);
+    expect(without.passed).toBe(false);
   }, 120_000);
 });
 
@@ -113,13 +92,12 @@ describe('GGUF f16 and Q8_0 through llama.cpp', () => {
     ['q8_0', 0.6],
   ] as const)('%s: the engine\'s logits within its rounding', async (type, bound) => {
     const { files, adapter } = tinyWithTokenizer('qwen2');
-    const model = await (await cpuLlama()).loadModel({ modelPath: await exportTo(files, adapter, type, 'qwen2') });
-    try {
-      const ids = tokenizer.encode(TEXTS[0]).slice(0, 16);
-      // Measured 0.012 (f16) and 0.32 (Q8_0) on this random tiny model.
-      expect(await maxLogitGapDiff(model, files, adapter, ids)).toBeLessThan(bound);
-    } finally {
-      await model.dispose();
-    }
+    const path = await exportTo(files, adapter, type, 'qwen2');
+    const report = await checkGgufWithLlamaCpp(await testGpu(), files, adapter, path, type, checkTexts(), 16);
+    // Measured 0.012 (f16) and 0.32 (Q8_0) on this random tiny model.
+    expect(report.maxGapDiff).toBeLessThan(bound);
+    expect(report.maxGapDiff).toBeGreaterThan(F32_GAP_TOLERANCE);
+    expect(report.topDisagreements).toBe(0);
+    expect(report.passed).toBe(true);
   }, 120_000);
 });

@@ -1,0 +1,164 @@
+// `studio export-gguf`: merges a PEFT LoRA adapter into a model on the GPU and writes one GGUF file
+// for llama.cpp, Ollama and LM Studio, then checks it by running it in llama.cpp (node-llama-cpp,
+// on the CPU) against our engine. Owns argument handling, the output file and printing; the export
+// is src/export/ggufExport.ts, the check src/export/ggufCheck.ts.
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseFlags, positiveInt, requireFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../command.ts';
+import { openCliModel } from '../engine.ts';
+import { readAdapter } from '../localFiles.ts';
+import { fileErrorWords } from '../flagPaths.ts';
+import { ProgressLine } from '../progress.ts';
+import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
+import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
+import { createGpu } from '../../gpu/index.ts';
+import { exportGgufModel, GGUF_EXPORT_TYPES, type GgufExportType } from '../../export/ggufExport.ts';
+import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
+
+const DEFAULT_PROMPTS = ['What is the weather in Paris?', 'Book a table for two at 7pm.', 'Convert 12 inches to centimetres.'];
+
+const usage = `usage: studio export-gguf --model <dir|repo> --out <file.gguf> [options]
+
+Merges the adapter into the weights (W + scale·B·A, on the GPU) and writes one GGUF file that
+llama.cpp, Ollama (a Modelfile's FROM) and LM Studio load: the weights, the model's shape, its
+tokenizer and chat template. Then runs the file in llama.cpp (node-llama-cpp, on the CPU) against
+our engine on a few prompts: the same tokens, and the same next-token distribution.
+
+options:
+  --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors),
+                         such as a finished studio train run's folder
+  --type q8_0|f16|f32    how the weight matrices are stored (default q8_0: a quarter of f32's size;
+                         f16 half; vectors stay f32)
+  --name <text>          the model's name in the file (default: the --model as given)
+  --prompt <text>        a check prompt (repeatable; default: three short requests)
+  --tokens <n>           tokens of each prompt compared (default 32)
+  --no-check             skip running the file in llama.cpp
+  --force                replace an existing --out
+  --hub-base <url>       Hugging Face endpoint for repo ids
+  --cache <dir>          model download cache
+  --json                 print the check report as one JSON object
+  --quiet                no progress line
+Exit code 0 when the check passes (or is skipped), 3 when it fails or cannot run (the file stays).`;
+
+const flagsSpec = {
+  model: 'string', adapter: 'string', out: 'string', type: 'string', name: 'string', prompt: 'texts', tokens: 'number',
+  'no-check': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean', quiet: 'boolean',
+} as const;
+
+const command: CliCommand = {
+  summary: 'export the model with its LoRA merged as one GGUF file for llama.cpp / Ollama, and check it in llama.cpp',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flagsSpec);
+    const modelArg = requireFlag(f.model, 'model');
+    const out = resolve(requireFlag(f.out, 'out'));
+    const type = (f.type ?? 'q8_0') as GgufExportType;
+    if (!GGUF_EXPORT_TYPES.includes(type)) throw new CliError(`--type must be one of ${GGUF_EXPORT_TYPES.join(', ')}, got ${f.type}`, 2);
+    const tokens = positiveInt(f.tokens, 'tokens', 32);
+    const quiet = f.quiet ?? false;
+    if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder; give the file to write, such as ${resolve(out, 'model.gguf')}`, 2);
+    if (existsSync(out) && !f.force) throw new CliError(`--out ${out} exists; pass --force to replace it`, 2);
+    if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: the folder ${dirname(out)} does not exist`, 2);
+    const progress = new ProgressLine(quiet || f.json);
+    // Written beside --out and renamed when whole: a stopped or failed export never leaves a file
+    // llama.cpp would half read.
+    const partial = `${out}.partial`;
+    const untilMerge = quitOnCtrlC(() => {
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+      console.log(`interrupted: nothing was exported; ${out} is as it was`);
+    });
+    try {
+      const cli = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
+      const adapter = (await readAdapter(cli.model.spec, f.adapter, modelArg)) ?? null;
+      const model = await cli.withWeights();
+      const texts = (f.prompt ?? DEFAULT_PROMPTS).map((text) => ({ text, ids: model.tokenizer.encode(text) as number[] }));
+      if (texts.some((t) => t.ids.length === 0)) throw new CliError('--prompt: a check prompt is empty', 2);
+
+      const stop = new AbortController();
+      const ctx = await acquireNodeGpu();
+      const gpu = createGpu(ctx);
+      let written = false;
+      const exportAndCheck = async (): Promise<number> => {
+        const started = Date.now();
+        let fd: number;
+        try {
+          fd = openSync(partial, 'w');
+        } catch (err) {
+          throw new CliError(`cannot write ${partial} (${fileErrorWords(err)})`);
+        }
+        let result;
+        try {
+          result = await exportGgufModel(gpu, model.files, {
+            type,
+            adapter,
+            name: f.name ?? modelArg,
+            encode: (t) => model.tokenizer.encode(t),
+            signal: stop.signal,
+            write: (bytes) => {
+              try {
+                writeSync(fd, bytes);
+              } catch (err) {
+                throw new CliError(`cannot write ${partial} (${fileErrorWords(err)}); nothing was exported`);
+              }
+            },
+            onProgress: (p) => progress.update(`export ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB (${p.tensor})`),
+          });
+          closeSync(fd);
+          renameSync(partial, out);
+        } catch (err) {
+          try {
+            closeSync(fd);
+          } catch {
+            // Closed already, after the rename failed.
+          }
+          rmSync(partial, { force: true });
+          throw err;
+        }
+        written = true;
+        progress.done();
+        if (!f.json) console.log(`exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        if (f['no-check']) return 0;
+
+        progress.update('checking the file in llama.cpp (CPU) against the engine…', true);
+        let report: GgufCheckReport;
+        try {
+          report = await checkGgufWithLlamaCpp(gpu, model.files, adapter, out, type, texts, tokens);
+        } catch (err) {
+          if (stop.signal.aborted) throw err;
+          progress.done();
+          throw new CliError(`${out} is written, but its check could not run: ${(err as Error).message.split('\n')[0]}`, 3);
+        }
+        progress.done();
+        if (f.json) console.log(JSON.stringify(report));
+        else printReport(report);
+        return report.passed ? 0 : 3;
+      };
+      untilMerge();
+      try {
+        return await endOnCtrlC(progress, 'stopping at the next tensor', () => stop.abort(), () => exportAndCheck());
+      } catch (err) {
+        if (!stop.signal.aborted) throw err;
+        progress.done();
+        console.log(written ? `interrupted: ${out} is written, but not checked` : `interrupted: nothing was exported; ${out} is as it was`);
+        return 130;
+      } finally {
+        ctx.destroy();
+      }
+    } finally {
+      untilMerge();
+    }
+  },
+};
+export default command;
+
+function printReport(r: GgufCheckReport): void {
+  const bound = r.type === 'f32' ? ` (f32 allows ${F32_GAP_TOLERANCE.toExponential(0)})` : ` (${r.type} rounding)`;
+  console.log(
+    `check in llama.cpp: tokens ${r.tokenizerEqual ? 'equal' : 'DIFFER'}, max |logit gap difference| ${r.maxGapDiff.toExponential(2)}${bound}, most likely next tokens ${r.topDisagreements ? `DIFFER at ${r.topDisagreements} positions` : 'equal'} → ${r.passed ? 'passed' : 'FAILED'}`,
+  );
+  for (const t of r.texts) {
+    const split = t.tokensEqual ? '' : `; llama.cpp split it otherwise: [${t.llamaCppIds.slice(0, 12).join(' ')}${t.llamaCppIds.length > 12 ? ' …' : ''}]`;
+    console.log(`  "${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text}": ${t.ids.length} tokens compared, max diff ${t.maxGapDiff.toExponential(2)}${split}`);
+  }
+}

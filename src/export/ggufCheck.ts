@@ -1,0 +1,106 @@
+// A written GGUF checked by running it in llama.cpp (node-llama-cpp's CPU build, Node only): the
+// file's tokenizer must split the check texts into our tokenizer's ids, and at every position of
+// each text llama.cpp's next-token distribution must be our engine's (adapter unmerged, on the
+// GPU). Compared as log-probability gaps to the position's most likely token over llama.cpp's 40
+// most likely: a gap is a logit difference, free of the softmax's normalisation over a cut list.
+// Its KV cache is f32, so an f32 export agrees to f32 rounding; f16 and Q8_0 carry their rounding,
+// so for them the most likely tokens must agree (up to near-ties) and the gap is reported.
+import type { Gpu } from '../gpu/index.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import type { LoraAdapter } from '../model/lora.ts';
+import { releaseAfter } from '../model/releaseAfter.ts';
+import { argmax, openEngineRunner } from './engineLogits.ts';
+import type { GgufExportType } from './ggufExport.ts';
+
+/** f32 gaps agree to f32 rounding (measured 5e-6 on the tiny models); this is 20 times that. */
+export const F32_GAP_TOLERANCE = 1e-4;
+const TOP = 40;
+
+export interface GgufCheckText {
+  text: string;
+  /** The ids compared (our tokenizer's, cut to the check's length). */
+  ids: number[];
+  /** llama.cpp's ids of the whole text, and whether they are ours. */
+  llamaCppIds: number[];
+  tokensEqual: boolean;
+  /** Largest |gap difference| over its positions, and the positions whose top tokens differ by
+   * more than that allows (a near-tie is not a disagreement). */
+  maxGapDiff: number;
+  topDisagreements: number;
+}
+
+export interface GgufCheckReport {
+  type: GgufExportType;
+  texts: GgufCheckText[];
+  tokenizerEqual: boolean;
+  maxGapDiff: number;
+  topDisagreements: number;
+  passed: boolean;
+}
+
+export class LlamaCppMissingError extends Error {
+  constructor(cause: unknown) {
+    super(`the check runs the file in llama.cpp through the node-llama-cpp package, which could not be loaded (${(cause as Error).message.split('\n')[0]}); install the studio's packages with npm ci, or pass --no-check`);
+    this.name = 'LlamaCppMissingError';
+  }
+}
+
+export async function checkGgufWithLlamaCpp(
+  gpu: Gpu,
+  source: ModelFiles,
+  adapter: LoraAdapter | null,
+  ggufPath: string,
+  type: GgufExportType,
+  texts: Array<{ text: string; ids: number[] }>,
+  maxTokens: number,
+): Promise<GgufCheckReport> {
+  if (texts.some((t) => t.ids.length === 0)) throw new Error('GGUF check: every check text needs at least one token');
+  const { getLlama } = await import('node-llama-cpp').catch((err: unknown) => {
+    throw new LlamaCppMissingError(err);
+  });
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const model = await llama.loadModel({ modelPath: ggufPath });
+  return releaseAfter(async () => {
+    const engine = await openEngineRunner(gpu, source, adapter, maxTokens);
+    return releaseAfter(async () => {
+      const V = engine.state.spec.vocabSize;
+      const checked: GgufCheckText[] = [];
+      for (const { text, ids: all } of texts) {
+        const ids = all.slice(0, maxTokens);
+        const llamaCppIds = [...model.tokenize(text, true)].map(Number);
+        const context = await model.createContext({ contextSize: Math.max(32, ids.length), experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', flashAttention: false });
+        const out = await releaseAfter(
+          () => context.getSequence().controlledEvaluate(ids.map((id) => [id as never, { generateNext: { probabilities: true, options: { temperature: 1, topK: TOP, topP: 1, minP: 0 } } }])),
+          () => context.dispose(),
+        );
+        const logits = await engine.logits(ids);
+        let maxGapDiff = 0;
+        const tops: Array<{ ours: number; theirs: number; oursGap: number }> = [];
+        for (let p = 0; p < ids.length; p++) {
+          const probs = out[p]?.next?.probabilities;
+          if (!probs?.size) throw new Error(`GGUF check: llama.cpp gave no probabilities at position ${p}`);
+          const [topId, topP] = [...probs.entries()][0] as [number, number];
+          for (const [id, prob] of probs as Map<number, number>) {
+            const ours = logits[p * V + id] - logits[p * V + topId];
+            maxGapDiff = Math.max(maxGapDiff, Math.abs(Math.log(prob) - Math.log(topP) - ours));
+          }
+          const oursTop = argmax(logits, p * V, V);
+          tops.push({ ours: oursTop, theirs: topId, oursGap: logits[p * V + oursTop] - logits[p * V + topId] });
+        }
+        // Top tokens whose logits differ by less than twice the largest difference seen are a tie.
+        const tie = Math.max(2 * maxGapDiff, F32_GAP_TOLERANCE);
+        const topDisagreements = tops.filter((t) => t.ours !== t.theirs && t.oursGap > tie).length;
+        checked.push({ text, ids, llamaCppIds, tokensEqual: sameIds(llamaCppIds, all), maxGapDiff, topDisagreements });
+      }
+      const tokenizerEqual = checked.every((t) => t.tokensEqual);
+      const maxGapDiff = Math.max(...checked.map((t) => t.maxGapDiff));
+      const topDisagreements = checked.reduce((n, t) => n + t.topDisagreements, 0);
+      const passed = tokenizerEqual && topDisagreements === 0 && (type !== 'f32' || maxGapDiff <= F32_GAP_TOLERANCE);
+      return { type, texts: checked, tokenizerEqual, maxGapDiff, topDisagreements, passed };
+    }, () => engine.release());
+  }, () => model.dispose());
+}
+
+function sameIds(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,63 @@
+// `studio export-gguf` as a user runs it: a studio training run's folder as the adapter, one GGUF
+// out, checked in llama.cpp; and the refusals that keep an existing file and never leave half of one.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
+import { tinyModelMap } from '../helpers/tinyEngine.ts';
+import type { GgufCheckReport } from '../../src/export/ggufCheck.ts';
+
+function modelDir(root: string): string {
+  const dir = join(root, 'model');
+  mkdirSync(dir);
+  for (const [name, data] of tinyModelMap()) writeFileSync(join(dir, name), data);
+  return dir;
+}
+
+describe('studio export-gguf', () => {
+  it('merges a trained run\'s adapter into one GGUF that llama.cpp runs as the engine does', { timeout: 180_000 }, async () => {
+    const root = mkdtempSync(join(tmpdir(), 'studio-gguf-'));
+    const model = modelDir(root);
+    const run = join(root, 'run');
+    const trained = await studioInProcess(['train', '--model', model, '--data', 'public/demo/demo-dataset.jsonl', '--out', run, '--steps', '2', '--batch', '1', '--seq', '320', '--rank', '2', '--eval-every', '0', '--quiet']);
+    expect(trained.code, trained.err).toBe(0);
+    const out = join(root, 'tiny.gguf');
+
+    const r = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', out, '--type', 'f32', '--tokens', '12', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out.trim().split('\n').at(-1)!) as GgufCheckReport;
+    expect(report).toMatchObject({ type: 'f32', tokenizerEqual: true, topDisagreements: 0, passed: true });
+    expect(report.texts).toHaveLength(3);
+    expect(report.maxGapDiff).toBeLessThan(1e-4);
+    expect(readFileSync(out).subarray(0, 4).toString()).toBe('GGUF');
+    expect(readdirSync(root).sort()).toEqual(['model', 'run', 'tiny.gguf']);
+
+    // Without --force the file stays as it is; with it, a Q8_0 file replaces it (its matrices a quarter of f32's).
+    const f32Bytes = statSync(out).size;
+    const again = await studioInProcess(['export-gguf', '--model', model, '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/--out .*tiny\.gguf exists; pass --force to replace it/);
+    expect(statSync(out).size).toBe(f32Bytes);
+    const q8 = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', out, '--force', '--no-check', '--quiet']);
+    expect(q8.code, q8.err).toBe(0);
+    expect(q8.out).toMatch(/exported .*tiny\.gguf: [\d.]+ MiB, 24 tensors as q8_0, LoRA merged, llama\.cpp pre-tokenizer qwen2/);
+    expect(statSync(out).size / f32Bytes).toBeGreaterThan(0.25);
+    expect(statSync(out).size / f32Bytes).toBeLessThan(0.5); // the tokenizer's 2.5 MB is in both
+  });
+
+  it('refuses a folder as --out, a missing folder, and a type it does not write, before any work', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'studio-gguf-bad-'));
+    const cases: Array<[string[], RegExp]> = [
+      [['--out', root], /--out .* is a folder; give the file to write, such as .*model\.gguf/],
+      [['--out', join(root, 'nowhere', 'x.gguf')], /the folder .*nowhere does not exist/],
+      [['--out', join(root, 'x.gguf'), '--type', 'q4_k'], /--type must be one of q8_0, f16, f32, got q4_k/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await studioInProcess(['export-gguf', '--model', 'public/models/tiny-qwen3', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    expect(existsSync(join(root, 'x.gguf'))).toBe(false);
+  });
+});
