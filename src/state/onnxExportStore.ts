@@ -1,5 +1,7 @@
-// The "Export ONNX" action: asks the worker to merge the run's adapter and write a transformers.js
-// folder, downloads it as one .zip, and keeps the check report (also stored on the run row) to show.
+// The model exports of a run, which hold the GPU one at a time: "ONNX" asks the worker to merge the
+// run's adapter and write a transformers.js folder, downloads it as one .zip, and keeps the check
+// report (also stored on the run row) to show; "GGUF" has it write one GGUF file for llama.cpp and
+// Ollama, downloads it, and says how to run it.
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
@@ -11,9 +13,23 @@ import { downloadBytes } from './download.ts';
 /** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */
 type ExportNotice = { runId: string; report: ExportCheckReport | null; checkError?: ExportCheckFailure | null; fileName: string; bytes: number; adapterStep?: number; runStep?: number };
 
+/** A GGUF file saved: what it holds, for the notice that says how to run it. */
+export interface GgufSaved {
+  runId: string;
+  runName: string;
+  fileName: string;
+  bytes: number;
+  type: GgufType;
+  preTokenizer: string;
+  adapterStep: number;
+  runStep: number;
+}
+
+export type GgufType = 'q8_0' | 'f16' | 'f32';
+
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
-  busy: { runId: string; runName: string; label: string; done: number; total: number } | null;
+  busy: { kind: 'ONNX' | 'GGUF'; runId: string; runName: string; label: string; done: number; total: number } | null;
   /** An export is running: it holds the GPU (other jobs are refused) and cannot be cancelled. */
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
@@ -29,6 +45,9 @@ interface OnnxExportState {
    * fp32 button exports (fp32 holds every weight, at twice the size). */
   fp32Instead: { runId: string; runName: string } | null;
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
+  /** The last GGUF file saved (its ✕ sets this to null). */
+  gguf: GgufSaved | null;
+  exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
 }
 
 /** The worker's error when a merged weight is past fp16's range (export/mergeLora.ts), by name:
@@ -36,7 +55,10 @@ interface OnnxExportState {
 const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 
 /** Why a job cannot start while an export runs (there is no Cancel for an export: it is waited for). */
-export const EXPORTING_REASON = 'An ONNX export is running (Runs panel); wait for it to finish.';
+export const EXPORTING_REASON = 'A model export (ONNX or GGUF) is running (Runs panel); wait for it to finish.';
+
+/** A run's name as a file name. */
+const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run';
 
 export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   busy: null,
@@ -46,12 +68,13 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   report: null,
   error: null,
   fp32Instead: null,
+  gguf: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
-    set({ busy: { runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null });
+    set({ busy: { kind: 'ONNX', runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null });
     try {
-      const { zip, report, checkError, adapterStep, runStep, held } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { runId, runName, label: p.label, done: p.done, total: p.total } }));
-      const fileName = `${runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run'}-onnx-${dtype}.zip`;
+      const { zip, report, checkError, adapterStep, runStep, held } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { kind: 'ONNX', runId, runName, label: p.label, done: p.done, total: p.total } }));
+      const fileName = `${fileStem(runName)}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through, and
       // only this one (an earlier export is let go: a real model's is gigabytes); none when the run
       // was deleted while it exported.
@@ -70,7 +93,32 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       set({ busy: null, exporting: false });
     }
   },
+  async exportGguf(runId, runName, type) {
+    if (get().busy) return;
+    set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null, gguf: null });
+    try {
+      const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total } }));
+      const fileName = `${fileStem(runName)}-${type}.gguf`;
+      downloadBytes(out.file, fileName, 'application/octet-stream');
+      set({ gguf: { runId, runName, fileName, bytes: out.bytes, type, preTokenizer: out.preTokenizer, adapterStep: out.adapterStep, runStep: out.runStep } });
+    } catch (err) {
+      set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
+    } finally {
+      set({ busy: null, exporting: false });
+    }
+  },
 }));
+
+/** What a saved GGUF is and how to run it, in the words of the tools that load it. */
+export function describeGguf(g: GgufSaved): string {
+  const behind = g.adapterStep < g.runStep ? ` It holds the adapter of step ${g.adapterStep}, the run's newest checkpoint, not of step ${g.runStep} where the run stopped.` : '';
+  const stem = g.fileName.replace(/\.gguf$/, '');
+  return (
+    `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${behind} ` +
+    `Run it with llama.cpp: llama-server -m ${g.fileName} --jinja; or with Ollama: a Modelfile holding FROM ./${g.fileName}, then ollama create ${stem.toLowerCase()} -f Modelfile. ` +
+    `The command line's studio export-gguf writes the same file and checks it in llama.cpp against this engine.`
+  );
+}
 
 export function describeReport(r: Omit<ExportNotice, 'runId'>): string {
   const behind = r.adapterStep !== undefined && r.runStep !== undefined && r.adapterStep < r.runStep;

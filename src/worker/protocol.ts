@@ -216,6 +216,9 @@ export interface RequestMap {
    * step of the checkpoint merged; `runStep`: the step the run reached (a failed run's is later).
    * `held`: whether the worker keeps it for the playground (not when its run was deleted meanwhile). */
   exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: ExportCheckFailure | null; adapterStep: number; runStep: number; held: boolean }];
+  /** The run's adapter merged into the loaded model as one GGUF file (llama.cpp, Ollama, LM
+   * Studio), a Blob the page saves as it is; `preTokenizer`: the llama.cpp tokenizer it names. */
+  exportGguf: [{ runId: string; type: 'q8_0' | 'f16' | 'f32' }, { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number }];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */
   heldOnnxExports: [Record<string, never>, string[]];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with

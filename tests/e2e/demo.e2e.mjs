@@ -5,7 +5,7 @@
 // the form and resumes from the newest checkpoint with the run's own model; evaluation and HDR
 // defaulting to the run just trained, named by name; the runs table (rename, tags, notes, dataset,
 // an evaluation's accuracy); a snapshot exported, imported read-only and resumable, compared with
-// a config diff; the share link; and every panel in light and dark.
+// a config diff; the share link; a GGUF file llama.cpp loads; and every panel in light and dark.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { launchContext } from './chromium.mjs';
@@ -242,6 +242,29 @@ export const tests = {
     const shareUrl = await page.locator('#share-url').inputValue({ timeout: 30_000 });
     await screenshot('runs-panel', page);
     mark('export and share link');
+
+    // The trained model as one GGUF file, which llama.cpp itself loads: its name, architecture and
+    // chat template as the studio wrote them (tests/export/gguf-llama-cpp.test.ts checks its logits).
+    const ggufDownloading = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByRole('button', { name: /^Export my first run as one GGUF file/ }).click();
+    const ggufDownload = await ggufDownloading;
+    assert.equal(ggufDownload.suggestedFilename(), 'my-first-run-q8_0.gguf');
+    const ggufPath = await ggufDownload.path();
+    await page.getByTestId('gguf-export-saved').waitFor();
+    assert.match(await page.getByTestId('gguf-export-saved').innerText(), /Saved my-first-run-q8_0\.gguf \([\d.]+ MiB, Q8_0 weights, the adapter merged[\s\S]*llama-server -m my-first-run-q8_0\.gguf --jinja/);
+    await screenshot('runs-gguf-saved', page);
+    const { getLlama } = await import('node-llama-cpp');
+    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+    const gguf = await llama.loadModel({ modelPath: ggufPath });
+    try {
+      assert.equal(gguf.fileInfo.metadata.general.name, 'my first run');
+      assert.equal(gguf.fileInfo.metadata.general.architecture, 'qwen3');
+      assert.match(gguf.fileInfo.metadata.tokenizer.chat_template, /<tool_call>/);
+      assert.equal(gguf.tokens.eos, 151_645);
+    } finally {
+      await gguf.dispose();
+    }
+    mark('GGUF export loaded by llama.cpp');
 
     // Every panel, light and dark, with a trained run, evaluations and HDR in them.
     await screenshotsOfEveryPanel(page, screenshot, 'light');

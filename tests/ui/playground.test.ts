@@ -327,7 +327,7 @@ describe('the ONNX export and the playground', () => {
   });
 
   it('holds Generate while an export runs, saying to wait (an export has no Cancel)', async () => {
-    useOnnxExport.setState({ exporting: true, busy: { runId: 'r1', runName: 'run one', label: 'merging', done: 0, total: 1 } });
+    useOnnxExport.setState({ exporting: true, busy: { kind: 'ONNX', runId: 'r1', runName: 'run one', label: 'merging', done: 0, total: 1 } });
     expect(playgroundBlocker({ modelMissing: null, training: false, fieldProblem: null, exporting: true })).toBe(EXPORTING_REASON);
     expect(EXPORTING_REASON).not.toMatch(/cancel/i);
     usePlayground.getState().setPlaygroundDraft({ query: 'Weather in Paris?' });

@@ -1,8 +1,16 @@
-// Progress and outcome of "Export ONNX": the merge/write progress, then the check report (logits of
-// the exported model on onnxruntime-web against our engine), or what went wrong.
-import { describeReport, useOnnxExport } from '../../state/onnxExportStore.ts';
+// Progress and outcome of a model export: the merge/write progress; for ONNX then the check report
+// (logits of the exported model on onnxruntime-web against our engine), for GGUF what the file is
+// and how to run it, with the other weight types a click away; or what went wrong.
+import { describeGguf, describeReport, useOnnxExport, type GgufType } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
+
+/** The GGUF weight types offered after one is saved, with what each is for. */
+const OTHER_TYPES: Record<GgufType, Array<[GgufType, string]>> = {
+  q8_0: [['f16', 'twice the size, closer to the trained model'], ['f32', 'four times the size, the trained model exactly']],
+  f16: [['q8_0', 'half the size'], ['f32', 'twice the size, the trained model exactly']],
+  f32: [['q8_0', 'a quarter of the size'], ['f16', 'half the size']],
+};
 
 export function OnnxExportStatus() {
   const busy = useOnnxExport((s) => s.busy);
@@ -10,9 +18,11 @@ export function OnnxExportStatus() {
   const error = useOnnxExport((s) => s.error);
   const fp32Instead = useOnnxExport((s) => s.fp32Instead);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
+  const gguf = useOnnxExport((s) => s.gguf);
+  const exportGguf = useOnnxExport((s) => s.exportGguf);
   return (
     <>
-      {busy && <ProgressBar label={`ONNX export of ${busy.runName}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
+      {busy && <ProgressBar label={`${busy.kind} export of ${busy.runName}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
       {error && (
         <Alert
           message={error}
@@ -29,6 +39,19 @@ export function OnnxExportStatus() {
       )}
       {report && !busy && (
         <Alert kind={report.checkError || (report.report && !report.report.passed) ? 'error' : 'notice'} message={describeReport(report)} onDismiss={() => useOnnxExport.setState({ report: null })} testId="onnx-export-report" />
+      )}
+      {gguf && !busy && (
+        <Alert
+          kind="notice"
+          message={describeGguf(gguf)}
+          onDismiss={() => useOnnxExport.setState({ gguf: null })}
+          testId="gguf-export-saved"
+          action={OTHER_TYPES[gguf.type].map(([type, why]) => (
+            <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${why})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
+              Export in {type.toUpperCase()}
+            </button>
+          ))}
+        />
       )}
     </>
   );

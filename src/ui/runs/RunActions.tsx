@@ -1,5 +1,5 @@
-// Actions on one run: show it on the dashboard, resume it, export a snapshot, an ONNX model or a
-// transformers + PEFT recipe, copy a share link, delete. An action that is off says why in visible
+// Actions on one run: show it on the dashboard, resume it, export a snapshot, an ONNX model, a GGUF
+// file or a transformers + PEFT recipe, copy a share link, delete. An action that is off says why in visible
 // words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
@@ -32,6 +32,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const { exportSnapshot, copyShareLink, busy } = useSnapshots();
   const [confirming, setConfirming] = useState(false);
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
+  const exportGguf = useOnnxExport((s) => s.exportGguf);
   const onnxBusy = useOnnxExport((s) => s.busy);
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
@@ -54,16 +55,17 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // be a step behind, and deleting it would pull it from under that worker.
   const written = status === 'running' || status === 'elsewhere';
   const writtenWhy = status === 'elsewhere' ? 'It trains in another tab of the studio; wait until it ends there' : 'It is being written now; wait until its job ends';
-  // Why the ONNX export is off, besides the run being written (a running export shows itself
-  // where it runs). It merges the newest checkpoint's adapter on the GPU a training run holds.
+  // Why the model exports (ONNX, GGUF) are off, besides the run being written (a running export
+  // shows itself where it runs). They merge the newest checkpoint's adapter on the GPU a training
+  // run holds.
   const onnxWhy = written
     ? null
     : !run.lastStep
-      ? 'ONNX needs a trained step'
+      ? 'ONNX and GGUF need a trained step'
       : !hasAdapter
-        ? 'ONNX needs a saved checkpoint, and this run has none'
+        ? 'ONNX and GGUF need a saved checkpoint, and this run has none'
         : active
-          ? 'ONNX waits for the run that is training; export it once that ends'
+          ? 'ONNX and GGUF wait for the run that is training; export it once that ends'
           : null;
   // This tab's job or another tab's run holding the GPU holds the export as it holds Resume (the
   // worker would refuse either): one reason beside both.
@@ -118,6 +120,17 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           data-testid="export-onnx"
         >
           ONNX
+        </KeepFocusButton>
+      )}
+      {train && (
+        <KeepFocusButton
+          aria-label={`Export ${name} as one GGUF file for llama.cpp, Ollama and LM Studio (Q8_0 weights, the adapter merged)`}
+          disabled={!!onnxBusy || written || !!onnxWhy || !!onnxHeld}
+          reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : onnxHeld ? whyId.gpuHeld : null}
+          onClick={() => void exportGguf(run.id, name, 'q8_0')}
+          data-testid="export-gguf"
+        >
+          GGUF
         </KeepFocusButton>
       )}
       {train && (

@@ -1,0 +1,46 @@
+// "GGUF" for a run: its adapter merged into the loaded base model on the GPU and written as one
+// GGUF file (export/ggufExport.ts) for llama.cpp, Ollama and LM Studio. The file is gathered as a
+// Blob folded together every few tens of megabytes, so the browser can keep it out of the worker's
+// memory (a Blob of Blobs is not a copy) while the next tensors are merged.
+import type { LoraAdapter } from '../model/lora.ts';
+import { exportGgufModel, type GgufExportType } from '../export/ggufExport.ts';
+import type { JobContext } from '../jobs/context.ts';
+
+/** Bytes gathered before they are folded into the Blob. */
+const FOLD_BYTES = 32 * 2 ** 20;
+
+export interface GgufExportInput {
+  adapter: LoraAdapter;
+  type: GgufExportType;
+  /** general.name: the run as the Runs panel names it. */
+  name: string;
+}
+
+export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<{ file: Blob; preTokenizer: string }> {
+  const { tokenizer, files } = ctx.model;
+  let file = new Blob([]);
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const fold = () => {
+    file = new Blob([file, ...(pending as BlobPart[])]);
+    pending = [];
+    pendingBytes = 0;
+  };
+  const result = await exportGgufModel(ctx.gpu, files, {
+    type: job.type,
+    adapter: job.adapter,
+    name: job.name,
+    encode: (t) => tokenizer.encode(t),
+    write: (bytes) => {
+      // The header and the blocks are this call's own arrays; a copy only where a view of a
+      // larger buffer would keep that buffer alive.
+      pending.push(bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
+      pendingBytes += bytes.byteLength;
+      if (pendingBytes >= FOLD_BYTES) fold();
+    },
+    onProgress: (p) => ctx.progress({ label: `writing the GGUF file (${p.tensor})`, done: p.bytesDone, total: p.bytesTotal }),
+  });
+  fold();
+  if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
+  return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer };
+}

@@ -1,0 +1,86 @@
+// The Runs panel's GGUF export: the button asks the worker for a Q8_0 file of the run, the page
+// saves the Blob it sends under the run's name, and the notice says what the file holds and how to
+// run it in llama.cpp and Ollama, with the other weight types a press away; while it runs, other
+// GPU jobs wait for it; a failure is said with the run's name.
+import { createElement } from 'react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { renderNow } from '../helpers/render.ts';
+import { press } from '../helpers/press.ts';
+
+vi.mock('react/jsx-dev-runtime', async (original) => (await import('../helpers/press.ts')).recordingJsxRuntime(original));
+const worker = vi.hoisted(() => ({ asked: [] as Array<{ runId: string; type: string }>, fail: null as null | Error, hold: null as null | Promise<void> }));
+const saved = vi.hoisted(() => [] as Array<{ size: number; name: string; type: string | undefined }>);
+vi.mock('../../src/state/engine.ts', () => ({
+  engineClient: () => ({
+    onEvent: () => () => undefined,
+    request: async (kind: string, payload: { runId: string; type: string }, progress?: (p: { label: string; done: number; total: number }) => void) => {
+      if (kind !== 'exportGguf') throw new Error(`unexpected request ${kind}`);
+      worker.asked.push({ runId: payload.runId, type: payload.type });
+      progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
+      await worker.hold;
+      if (worker.fail) throw worker.fail;
+      const bytes = { q8_0: 530.5, f16: 990, f32: 1980 }[payload.type]! * 2 ** 20;
+      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20 };
+    },
+  }),
+}));
+vi.mock('../../src/state/download.ts', () => ({ downloadBytes: (file: Blob, name: string, type?: string) => void saved.push({ size: file.size, name, type }) }));
+
+const { useOnnxExport, EXPORTING_REASON } = await import('../../src/state/onnxExportStore.ts');
+const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
+
+const initial = useOnnxExport.getState();
+const status = () => renderNow(createElement(OnnxExportStatus));
+
+beforeEach(() => {
+  useOnnxExport.setState(initial, true);
+  worker.asked.length = 0;
+  worker.fail = null;
+  worker.hold = null;
+  saved.length = 0;
+});
+
+describe('the Runs panel’s GGUF export', () => {
+  it('saves the file under the run’s name and says how to run it, offering f16 and f32 next', async () => {
+    await useOnnxExport.getState().exportGguf('r1', 'tool calls, rank 16', 'q8_0');
+    expect(worker.asked).toEqual([{ runId: 'r1', type: 'q8_0' }]);
+    expect(saved).toEqual([{ size: 530.5 * 2 ** 20, name: 'tool-calls-rank-16-q8_0.gguf', type: 'application/octet-stream' }]);
+    const html = status();
+    expect(html).toContain('Saved tool-calls-rank-16-q8_0.gguf (530.5 MiB, Q8_0 weights, the adapter merged, with the model&#x27;s tokenizer and chat template).');
+    expect(html).toContain('llama-server -m tool-calls-rank-16-q8_0.gguf --jinja');
+    expect(html).toContain('FROM ./tool-calls-rank-16-q8_0.gguf, then ollama create tool-calls-rank-16-q8_0 -f Modelfile');
+    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with F16 weights (twice the size, closer to the trained model)"');
+    expect(html).not.toContain('with Q8_0 weights');
+
+    press('Export in F16');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
+    expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'f16' });
+    expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-f16.gguf');
+    expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (half the size)"');
+  });
+
+  it('says which checkpoint it holds when the run went on past it', async () => {
+    await useOnnxExport.getState().exportGguf('failed-later', 'late', 'q8_0');
+    expect(status()).toContain('It holds the adapter of step 20, the run&#x27;s newest checkpoint, not of step 26 where the run stopped.');
+  });
+
+  it('shows its progress, holds other GPU jobs meanwhile, and says a failure with the run’s name', async () => {
+    let release = () => undefined as void;
+    worker.hold = new Promise<void>((r) => (release = r));
+    const running = useOnnxExport.getState().exportGguf('r1', 'run one', 'q8_0');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy?.done).toBe(10));
+    expect(status()).toContain('GGUF export of run one: writing the GGUF file (model.embed_tokens.weight)');
+    // What useGpuBusyReason and the job stores read to hold Evaluate, HDR, ablations and answers.
+    expect(useOnnxExport.getState().exporting).toBe(true);
+    expect(EXPORTING_REASON).toMatch(/ONNX or GGUF/);
+    // A second press while it runs asks nothing more.
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'f32');
+    worker.fail = new Error('the GGUF export knows the tokenizers of Qwen2/2.5/3, Llama 3 and SmolLM/SmolLM2, and this model\u2019s is none of them');
+    release();
+    await running;
+    expect(worker.asked).toEqual([{ runId: 'r1', type: 'q8_0' }]);
+    expect(saved).toEqual([]);
+    expect(useOnnxExport.getState()).toMatchObject({ busy: null, exporting: false, gguf: null });
+    expect(useOnnxExport.getState().error).toMatch(/^Could not export run one as GGUF: the GGUF export knows the tokenizers of .*\.$/);
+  });
+});
