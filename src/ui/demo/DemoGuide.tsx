@@ -57,10 +57,10 @@ function CategoryComparison({ base, trained }: { base: EvalSummary; trained: Eva
   );
 }
 
-export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset') => void }) {
+export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | 'model' | 'dataset' | 'runs') => void }) {
   const { busy, error, dismiss, loadModel, useDemoData, train, resume, evaluate, runHdr, showDemo } = useDemo();
   // A link to another panel shows the demo's dataset and run there.
-  const open = (panel: 'dashboard' | 'eval' | 'dataset') => {
+  const open = (panel: 'dashboard' | 'eval' | 'dataset' | 'runs') => {
     showDemo();
     onOpen(panel);
   };
@@ -264,6 +264,15 @@ export function DemoGuide({ onOpen }: { onOpen: (panel: 'dashboard' | 'eval' | '
           )}
         </Step>
       </ol>
+      {p.run?.status === 'done' && (
+        <p data-testid="demo-take-home">
+          To use the trained model elsewhere, <strong>Runs &amp; snapshots</strong> saves it as one GGUF file for llama.cpp, Ollama or LM Studio (the adapter merged into the weights), as an ONNX model for
+          transformers.js, or the run as a .zip whose adapter Python PEFT loads.{' '}
+          <button className="link" onClick={() => open('runs')}>
+            Open Runs &amp; snapshots
+          </button>
+        </p>
+      )}
     </section>
   );
 }
