@@ -12,7 +12,7 @@ import { readTensorRange } from '../model/safetensors.ts';
 import { validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
-import { alignUp, ggufLayout, ggmlTensorBytes, Q8_0_BLOCK, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
+import { alignUp, ggufLayout, Q8_0_BLOCK, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
 import { quantizeQ8_0 } from './ggufQuant.ts';
 import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
 import type { CheckpointTensor } from '../model/checkpoint.ts';
@@ -139,11 +139,6 @@ function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string): Arr
   if (spec.family === 'llama') out.push([`${a}.rope.dimension_count`, u32(spec.headDim)]);
   out.push(['general.quantization_version', u32(2)]);
   return out;
-}
-
-/** What the file's weights weigh, known before anything is merged (limits are checked first). */
-export function ggufWeightBytes(spec: ModelSpec, type: GgufExportType): number {
-  return weightManifest(spec).reduce((sum, w) => sum + alignUp(ggmlTensorBytes(storedType(w.shape, type), w.shape)), 0);
 }
 
 export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufExportOptions): Promise<GgufExportResult> {

@@ -3,7 +3,7 @@
 // on the CPU) against our engine. Owns argument handling, the output file and printing; the export
 // is src/export/ggufExport.ts, the check src/export/ggufCheck.ts.
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
@@ -14,6 +14,7 @@ import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
 import { exportGgufModel, GGUF_EXPORT_TYPES, type GgufExportType } from '../../export/ggufExport.ts';
+import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
 
 const DEFAULT_PROMPTS = ['What is the weather in Paris?', 'Book a table for two at 7pm.', 'Convert 12 inches to centimetres.'];
@@ -30,7 +31,7 @@ options:
                          such as a finished studio train run's folder
   --type q8_0|f16|f32    how the weight matrices are stored (default q8_0: a quarter of f32's size;
                          f16 half; vectors stay f32)
-  --name <text>          the model's name in the file (default: the --model as given)
+  --name <text>          the model's name in the file (default: the --adapter's folder name, else the --model's)
   --prompt <text>        a check prompt (repeatable; default: three short requests)
   --tokens <n>           tokens of each prompt compared (default 32)
   --no-check             skip running the file in llama.cpp
@@ -49,6 +50,7 @@ const flagsSpec = {
 const command: CliCommand = {
   summary: 'export the model with its LoRA merged as one GGUF file for llama.cpp / Ollama, and check it in llama.cpp',
   usage,
+  formFlags: { [FP16_OVERFLOW_ADVICE]: 'export it with --type q8_0 or --type f32' },
   async run(argv) {
     const f = parseFlags(argv, flagsSpec);
     const modelArg = requireFlag(f.model, 'model');
@@ -92,7 +94,7 @@ const command: CliCommand = {
           result = await exportGgufModel(gpu, model.files, {
             type,
             adapter,
-            name: f.name ?? modelArg,
+            name: f.name ?? basename(f.adapter ? resolve(f.adapter) : modelArg),
             encode: (t) => model.tokenizer.encode(t),
             signal: stop.signal,
             write: (bytes) => {
