@@ -53,6 +53,8 @@ export async function checkGgufWithLlamaCpp(
   type: GgufExportType,
   texts: Array<{ text: string; ids: number[] }>,
   maxTokens: number,
+  /** A GGUF adapter file llama.cpp applies over `ggufPath` (then a file of the base model alone). */
+  loraPath?: string,
 ): Promise<GgufCheckReport> {
   if (texts.some((t) => t.ids.length === 0)) throw new Error('GGUF check: every check text needs at least one token');
   const { getLlama } = await import('node-llama-cpp').catch((err: unknown) => {
@@ -68,7 +70,13 @@ export async function checkGgufWithLlamaCpp(
       for (const { text, ids: all } of texts) {
         const ids = all.slice(0, maxTokens);
         const llamaCppIds = [...model.tokenize(text, true)].map(Number);
-        const context = await model.createContext({ contextSize: Math.max(32, ids.length), experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', flashAttention: false });
+        const context = await model.createContext({
+          contextSize: Math.max(32, ids.length),
+          experimentalKvCacheKeyType: 'F32',
+          experimentalKvCacheValueType: 'F32',
+          flashAttention: false,
+          ...(loraPath ? { lora: { adapters: [{ filePath: loraPath, scale: 1 }] } } : {}),
+        });
         const out = await releaseAfter(
           () => context.getSequence().controlledEvaluate(ids.map((id) => [id as never, { generateNext: { probabilities: true, options: { temperature: 1, topK: TOP, topP: 1, minP: 0 } } }])),
           () => context.dispose(),

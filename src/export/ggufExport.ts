@@ -9,7 +9,7 @@ import { openModel } from '../model/checkpoint.ts';
 import { weightManifest, type ModelSpec } from '../model/config.ts';
 import { readModelJson, readTokenizerConfig, type ModelFiles } from '../model/model-files.ts';
 import { readTensorRange } from '../model/safetensors.ts';
-import { validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
+import { loraScale, validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
 import { alignUp, ggufLayout, Q8_0_BLOCK, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
@@ -115,13 +115,13 @@ export function llama3RopeFactors(spec: ModelSpec): Float32Array | null {
   return out;
 }
 
-function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string): Array<[string, GgufValue]> {
+function modelMetadata(spec: ModelSpec, type: GgufExportType, name: string, fileKind: 'model' | 'adapter' = 'model'): Array<[string, GgufValue]> {
   const a = ARCH[spec.family];
   const u32 = (value: number): GgufValue => ({ type: 'u32', value });
   const f32 = (value: number): GgufValue => ({ type: 'f32', value });
   const out: Array<[string, GgufValue]> = [
     ['general.architecture', { type: 'string', value: a }],
-    ['general.type', { type: 'string', value: 'model' }],
+    ['general.type', { type: 'string', value: fileKind }],
     ['general.name', { type: 'string', value: name }],
     [`${a}.block_count`, u32(spec.numLayers)],
     [`${a}.context_length`, u32(spec.maxPositionEmbeddings)],
@@ -217,4 +217,49 @@ async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | 
     const ordered = ropeHeads > 0 ? permuteRows(out, ropeRowOrder(matrix ? n : cols, ropeHeads)) : out;
     yield type === 'Q8_0' ? quantizeQ8_0(new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4)) : ordered;
   }
+}
+
+export interface GgufAdapterOptions {
+  name: string;
+  write(bytes: Uint8Array): Promise<void> | void;
+}
+
+/** The LoRA adapter alone as a GGUF adapter file, as llama.cpp's convert_lora_to_gguf.py writes
+ * one: for `llama-server --lora`, or Ollama's ADAPTER over the same base model. Each adapted weight
+ * W gets `<its tensor name>.lora_a` (A, [r, in]) and `.lora_b` (B, [out, r]), in f32 as trained,
+ * B's rows of Llama's q/k in llama.cpp's order; llama.cpp scales B·A by alpha / r, so the alpha
+ * written is the run's own scale times r (rsLoRA's alpha / √r included). No GPU: nothing is merged. */
+export async function exportGgufAdapter(spec: ModelSpec, adapter: LoraAdapter, opts: GgufAdapterOptions): Promise<{ bytes: number; tensors: number; alpha: number }> {
+  validateLoraSettings(spec, adapter.settings);
+  const rank = adapter.settings.rank;
+  const factors = loraFactorsByWeight(spec, adapter);
+  if (factors.size === 0) throw new Error('GGUF adapter: the adapter adapts no weight');
+  const alpha = loraScale(adapter.settings) * rank;
+  const parts: Array<{ name: string; shape: number[]; data: Float32Array }> = [];
+  for (const [weight, f] of factors) {
+    const name = ggufTensorName(weight);
+    const rows = f.B.length / rank;
+    const heads = spec.family !== 'llama' ? 0 : /\.q_proj\.weight$/.test(weight) ? spec.numHeads : /\.k_proj\.weight$/.test(weight) ? spec.numKvHeads : 0;
+    const B = heads > 0 ? new Float32Array(permuteRows(new Uint8Array(f.B.buffer, f.B.byteOffset, f.B.byteLength), ropeRowOrder(rows, heads)).buffer) : f.B;
+    parts.push({ name: `${name}.lora_a`, shape: [rank, f.A.length / rank], data: f.A });
+    parts.push({ name: `${name}.lora_b`, shape: [rows, rank], data: B });
+  }
+  const metadata: Array<[string, GgufValue]> = [
+    ...modelMetadata(spec, 'f32', opts.name, 'adapter').filter(([k]) => k !== 'general.file_type' && k !== 'general.quantization_version'),
+    ['adapter.type', { type: 'string', value: 'lora' }],
+    ['adapter.lora.alpha', { type: 'f32', value: alpha }],
+  ];
+  const layout = ggufLayout(metadata, parts.map((p) => ({ name: p.name, shape: p.shape, type: 'F32' as const })));
+  let written = 0;
+  const write = async (bytes: Uint8Array) => {
+    await opts.write(bytes);
+    written += bytes.byteLength;
+  };
+  await write(layout.header);
+  for (const p of parts) {
+    const bytes = new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength);
+    await write(bytes.slice());
+    if (alignUp(bytes.byteLength) > bytes.byteLength) await write(new Uint8Array(alignUp(bytes.byteLength) - bytes.byteLength));
+  }
+  return { bytes: written, tensors: parts.length, alpha };
 }

@@ -13,14 +13,15 @@ import { downloadBytes } from './download.ts';
 /** `adapterStep` < `runStep`: the run failed after its newest checkpoint, which is what was exported. */
 type ExportNotice = { runId: string; report: ExportCheckReport | null; checkError?: ExportCheckFailure | null; fileName: string; bytes: number; adapterStep?: number; runStep?: number };
 
-/** A GGUF file saved: what it holds, for the notice that says how to run it. */
+/** A GGUF file saved: what it holds, for the notice that says how to run it. `kind`: the model
+ * with the adapter merged (in `type`), or the adapter alone. */
 export interface GgufSaved {
+  kind: 'model' | 'adapter';
   runId: string;
   runName: string;
   fileName: string;
   bytes: number;
   type: GgufType;
-  preTokenizer: string;
   adapterStep: number;
   runStep: number;
 }
@@ -48,6 +49,7 @@ interface OnnxExportState {
   /** The last GGUF file saved (its ✕ sets this to null). */
   gguf: GgufSaved | null;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
+  exportGgufAdapter(runId: string, runName: string): Promise<void>;
 }
 
 /** The worker's error when a merged weight is past fp16's range (export/mergeLora.ts), by name:
@@ -100,11 +102,26 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
-      set({ gguf: { runId, runName, fileName, bytes: out.bytes, type, preTokenizer: out.preTokenizer, adapterStep: out.adapterStep, runStep: out.runStep } });
+      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep } });
     } catch (err) {
       set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
     } finally {
       set({ busy: null, exporting: false });
+    }
+  },
+  async exportGgufAdapter(runId, runName) {
+    if (get().busy) return;
+    // No GPU: the adapter's own tensors are written as they are, in a moment.
+    set({ busy: { kind: 'GGUF', runId, runName, label: 'writing the adapter', done: 0, total: 1 }, error: null, fp32Instead: null, gguf: null });
+    try {
+      const out = await engineClient().request('exportGgufAdapter', { runId });
+      const fileName = `${fileStem(runName)}-lora.gguf`;
+      downloadBytes(out.file, fileName, 'application/octet-stream');
+      set({ gguf: { kind: 'adapter', runId, runName, fileName, bytes: out.bytes, type: 'f32', adapterStep: out.adapterStep, runStep: out.runStep } });
+    } catch (err) {
+      set({ error: `Could not export ${runName}'s adapter as GGUF: ${(err as Error).message}.` });
+    } finally {
+      set({ busy: null });
     }
   },
 }));
@@ -113,6 +130,12 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
 export function describeGguf(g: GgufSaved): string {
   const behind = g.adapterStep < g.runStep ? ` It holds the adapter of step ${g.adapterStep}, the run's newest checkpoint, not of step ${g.runStep} where the run stopped.` : '';
   const stem = g.fileName.replace(/\.gguf$/, '');
+  if (g.kind === 'adapter') {
+    return (
+      `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, the LoRA adapter alone, f32 as trained).${behind} It applies over the same base model the run trained on: ` +
+      `llama-server -m <that model>.gguf --lora ${g.fileName} --jinja; or in Ollama, a Modelfile holding FROM <that model> and ADAPTER ./${g.fileName}.`
+    );
+  }
   return (
     `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${behind} ` +
     `Run it with llama.cpp: llama-server -m ${g.fileName} --jinja; or with Ollama: a Modelfile holding FROM ./${g.fileName}, then ollama create ${stem.toLowerCase()} -f Modelfile. ` +

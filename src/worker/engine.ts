@@ -47,7 +47,7 @@ import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
-import { runGgufExport } from './ggufExportJob.ts';
+import { ggufAdapterFile, runGgufExport } from './ggufExportJob.ts';
 import { runGenerateOnnx } from './onnxPlayground.ts';
 import { HeldExports } from './heldExports.ts';
 import { runGenerate } from './playground.ts';
@@ -477,6 +477,13 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name: run.name ?? runId }, progress);
       return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep };
+    },
+
+    exportGgufAdapter: async ({ runId }) => {
+      const { adapter, spec, run } = await this.adapterOf(runId);
+      const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
+      const file = await ggufAdapterFile(spec, adapter, run.name ?? runId);
+      return { file, bytes: file.size, adapterStep, runStep: run.lastStep ?? adapterStep };
     },
 
     ...dataRequests({ db: () => this.requireDb(), model: () => this.jobs.model, appBaseUrl: () => this.appBaseUrl, datasetInUse: (id) => ((this.datasetsInUse.get(id) ?? 0) > 0 ? (this.jobs.runningLabel ?? 'a job') : null) }),

@@ -3,7 +3,8 @@
 // Blob folded together every few tens of megabytes, so the browser can keep it out of the worker's
 // memory (a Blob of Blobs is not a copy) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
-import { exportGgufModel, type GgufExportType } from '../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, type GgufExportType } from '../export/ggufExport.ts';
+import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
 
 /** Bytes gathered before they are folded into the Blob. */
@@ -43,4 +44,11 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
   return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer };
+}
+
+/** The adapter alone as a GGUF adapter file (small: no weights of the model, no GPU). */
+export async function ggufAdapterFile(spec: ModelSpec, adapter: LoraAdapter, name: string): Promise<Blob> {
+  const parts: Uint8Array[] = [];
+  await exportGgufAdapter(spec, adapter, { name, write: (bytes) => void parts.push(bytes) });
+  return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
 }

@@ -219,6 +219,8 @@ export interface RequestMap {
   /** The run's adapter merged into the loaded model as one GGUF file (llama.cpp, Ollama, LM
    * Studio), a Blob the page saves as it is; `preTokenizer`: the llama.cpp tokenizer it names. */
   exportGguf: [{ runId: string; type: 'q8_0' | 'f16' | 'f32' }, { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number }];
+  /** The run's adapter alone as a GGUF adapter file (llama.cpp's --lora, Ollama's ADAPTER). */
+  exportGgufAdapter: [{ runId: string }, { file: Blob; bytes: number; adapterStep: number; runStep: number }];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */
   heldOnnxExports: [Record<string, never>, string[]];
   /** Answers the dataset's eval examples with a run's adapter (or the base model), checks them with

@@ -44,6 +44,13 @@ describe('studio export-gguf', () => {
     expect(q8.out).toMatch(/exported .*tiny\.gguf: [\d.]+ MiB, 24 tensors as q8_0, LoRA merged, llama\.cpp pre-tokenizer qwen2/);
     expect(statSync(out).size / f32Bytes).toBeGreaterThan(0.25);
     expect(statSync(out).size / f32Bytes).toBeLessThan(0.5); // the tokenizer's 2.5 MB is in both
+
+    // The adapter alone: a small file of its tensors, which llama.cpp applies over the base model.
+    const lora = join(root, 'run-lora.gguf');
+    const alone = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--adapter-only', '--out', lora, '--no-check']);
+    expect(alone.code, alone.err).toBe(0);
+    expect(alone.out).toMatch(/exported .*run-lora\.gguf: [\d.]+ MiB, the LoRA adapter alone \(\d+ tensors, f32, alpha [\d.]+ for rank 2\)/);
+    expect(statSync(lora).size).toBeLessThan(statSync(out).size / 10);
   });
 
   it('refuses a folder as --out, a missing folder, and a type it does not write, before any work', async () => {
@@ -52,6 +59,8 @@ describe('studio export-gguf', () => {
       [['--out', root], /--out .* is a folder; give the file to write, such as .*model\.gguf/],
       [['--out', join(root, 'nowhere', 'x.gguf')], /the folder .*nowhere does not exist/],
       [['--out', join(root, 'x.gguf'), '--type', 'q4_k'], /--type must be one of q8_0, f16, f32, got q4_k/],
+      [['--out', join(root, 'x.gguf'), '--adapter-only'], /--adapter-only writes the adapter alone: give it with --adapter/],
+      [['--out', join(root, 'x.gguf'), '--adapter-only', '--adapter', root, '--type', 'f16'], /--adapter-only writes the adapter as trained \(f32\); --type is for the whole model/],
     ];
     for (const [args, message] of cases) {
       const r = await studioInProcess(['export-gguf', '--model', 'public/models/tiny-qwen3', ...args]);

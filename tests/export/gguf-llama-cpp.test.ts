@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGgufFileInfo } from 'node-llama-cpp';
-import { exportGgufModel, ggufTensorName, type GgufExportType } from '../../src/export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, ggufTensorName, type GgufExportType } from '../../src/export/ggufExport.ts';
 import { weightManifest } from '../../src/model/config.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE } from '../../src/export/ggufCheck.ts';
 import { generateTinyModel, tinyModelSpec, tinyTestOptions } from '../../src/model/tiny-model.ts';
@@ -88,6 +88,33 @@ describe.each(['qwen3', 'qwen2', 'llama'] as const)('GGUF export of tiny %s with
     const without = await checkGgufWithLlamaCpp(gpu, files, null, path, 'f32', checkTexts().slice(0, 1), 16);
     expect(without.maxGapDiff).toBeGreaterThan(0.05);
     expect(without.passed).toBe(false);
+  }, 120_000);
+});
+
+describe.each(['qwen3', 'llama'] as const)('the adapter alone as a GGUF adapter over tiny %s\'s base, run by llama.cpp', (family) => {
+  it('llama.cpp applying it to the base file gives the engine\'s logits with the adapter, to f32 rounding', async () => {
+    const { files, adapter } = tinyWithTokenizer(family);
+    const base = await exportTo(files, null, 'f32', `${family}-base`);
+    const parts: Uint8Array[] = [];
+    const spec = tinyModelSpec(tinyTestOptions(family, { vocabSize: 151_936 }));
+    // An rsLoRA adapter: llama.cpp's alpha / r must come out as the run's alpha / √r.
+    const rs = { ...adapter, settings: { ...adapter.settings, useRsLora: true } };
+    const result = await exportGgufAdapter(spec, rs, { name: 'tiny adapter', write: (b) => void parts.push(b.slice()) });
+    expect(result.alpha).toBeCloseTo(8 * Math.sqrt(4), 12); // alpha 8, rank 4: scale 8/√4, times 4
+    const path = join(dir, `${family}-adapter.gguf`);
+    writeFileSync(path, Buffer.concat(parts));
+    const info = await readGgufFileInfo(path, { readTensorInfo: true });
+    expect((info.metadata as unknown as { general: { type: string }; adapter: { type: string } }).general.type).toBe('adapter');
+    expect(info.tensorInfo?.find((t) => t.name === 'blk.0.attn_q.weight.lora_a')?.dimensions.map(Number)).toEqual([spec.hiddenSize, 4]);
+    expect(result.tensors).toBe(2 * 7 * spec.numLayers);
+
+    const gpu = await testGpu();
+    const report = await checkGgufWithLlamaCpp(gpu, files, rs, base, 'f32', checkTexts().slice(0, 1), 16, path);
+    expect(report.maxGapDiff).toBeLessThan(F32_GAP_TOLERANCE);
+    expect(report.passed).toBe(true);
+    // Without the adapter applied, the base file is the base model: far from the engine with it.
+    const bare = await checkGgufWithLlamaCpp(gpu, files, rs, base, 'f32', checkTexts().slice(0, 1), 16);
+    expect(bare.maxGapDiff).toBeGreaterThan(0.05);
   }, 120_000);
 });
 

@@ -14,6 +14,10 @@ vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
     request: async (kind: string, payload: { runId: string; type: string }, progress?: (p: { label: string; done: number; total: number }) => void) => {
+      if (kind === 'exportGgufAdapter') {
+        worker.asked.push({ runId: payload.runId, type: 'adapter' });
+        return { file: { size: 4.5 * 2 ** 20 } as Blob, bytes: 4.5 * 2 ** 20, adapterStep: 20, runStep: 20 };
+      }
       if (kind !== 'exportGguf') throw new Error(`unexpected request ${kind}`);
       worker.asked.push({ runId: payload.runId, type: payload.type });
       progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
@@ -57,6 +61,21 @@ describe('the Runs panel’s GGUF export', () => {
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'f16' });
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-f16.gguf');
     expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (half the size)"');
+  });
+
+  it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q8_0');
+    status();
+    press('The adapter alone');
+    await vi.waitFor(() => expect(useOnnxExport.getState().gguf?.kind).toBe('adapter'));
+    expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'adapter' });
+    expect(saved.at(-1)).toEqual({ size: 4.5 * 2 ** 20, name: 'run-one-lora.gguf', type: 'application/octet-stream' });
+    const html = status();
+    expect(html).toContain('Saved run-one-lora.gguf (4.5 MiB, the LoRA adapter alone, f32 as trained). It applies over the same base model the run trained on: llama-server -m &lt;that model&gt;.gguf --lora run-one-lora.gguf --jinja; or in Ollama, a Modelfile holding FROM &lt;that model&gt; and ADAPTER ./run-one-lora.gguf.');
+    expect(html).not.toContain('Export in F16');
+    press('The whole model');
+    await vi.waitFor(() => expect(useOnnxExport.getState().gguf?.kind).toBe('model'));
+    expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q8_0' });
   });
 
   it('says which checkpoint it holds when the run went on past it', async () => {

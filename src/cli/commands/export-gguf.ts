@@ -2,8 +2,9 @@
 // for llama.cpp, Ollama and LM Studio, then checks it by running it in llama.cpp (node-llama-cpp,
 // on the CPU) against our engine. Owns argument handling, the output file and printing; the export
 // is src/export/ggufExport.ts, the check src/export/ggufCheck.ts.
-import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { closeSync, existsSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseFlags, positiveInt, requireFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../command.ts';
 import { openCliModel } from '../engine.ts';
@@ -13,7 +14,7 @@ import { ProgressLine } from '../progress.ts';
 import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
-import { exportGgufModel, GGUF_EXPORT_TYPES, type GgufExportType } from '../../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, type GgufExportType } from '../../export/ggufExport.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
 
@@ -31,6 +32,8 @@ options:
                          such as a finished studio train run's folder
   --type q8_0|f16|f32    how the weight matrices are stored (default q8_0: a quarter of f32's size;
                          f16 half; vectors stay f32)
+  --adapter-only         write the adapter alone as a GGUF adapter file, for llama.cpp's --lora or
+                         Ollama's ADAPTER over the same base model (checked over an F16 file of it)
   --name <text>          the model's name in the file (default: the --adapter's folder name, else the --model's)
   --prompt <text>        a check prompt (repeatable; default: three short requests)
   --tokens <n>           tokens of each prompt compared (default 32)
@@ -43,7 +46,7 @@ options:
 Exit code 0 when the check passes (or is skipped), 3 when it fails or cannot run (the file stays).`;
 
 const flagsSpec = {
-  model: 'string', adapter: 'string', out: 'string', type: 'string', name: 'string', prompt: 'texts', tokens: 'number',
+  model: 'string', adapter: 'string', 'adapter-only': 'boolean', out: 'string', type: 'string', name: 'string', prompt: 'texts', tokens: 'number',
   'no-check': 'boolean', force: 'boolean', 'hub-base': 'string', cache: 'string', json: 'boolean', quiet: 'boolean',
 } as const;
 
@@ -58,14 +61,14 @@ const command: CliCommand = {
     const type = (f.type ?? 'q8_0') as GgufExportType;
     if (!GGUF_EXPORT_TYPES.includes(type)) throw new CliError(`--type must be one of ${GGUF_EXPORT_TYPES.join(', ')}, got ${f.type}`, 2);
     const tokens = positiveInt(f.tokens, 'tokens', 32);
+    const adapterOnly = f['adapter-only'] ?? false;
+    if (adapterOnly && !f.adapter) throw new CliError('--adapter-only writes the adapter alone: give it with --adapter', 2);
+    if (adapterOnly && f.type) throw new CliError('--adapter-only writes the adapter as trained (f32); --type is for the whole model', 2);
     const quiet = f.quiet ?? false;
     if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${out} is a folder; give the file to write, such as ${resolve(out, 'model.gguf')}`, 2);
     if (existsSync(out) && !f.force) throw new CliError(`--out ${out} exists; pass --force to replace it`, 2);
     if (!existsSync(dirname(out))) throw new CliError(`--out ${out}: the folder ${dirname(out)} does not exist`, 2);
     const progress = new ProgressLine(quiet || f.json);
-    // Written beside --out and renamed when whole: a stopped or failed export never leaves a file
-    // llama.cpp would half read.
-    const partial = `${out}.partial`;
     const untilMerge = quitOnCtrlC(() => {
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
       console.log(`interrupted: nothing was exported; ${out} is as it was`);
@@ -81,59 +84,56 @@ const command: CliCommand = {
       const ctx = await acquireNodeGpu();
       const gpu = createGpu(ctx);
       let written = false;
+      const name = f.name ?? basename(f.adapter ? resolve(f.adapter) : modelArg);
       const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
-        let fd: number;
-        try {
-          fd = openSync(partial, 'w');
-        } catch (err) {
-          throw new CliError(`cannot write ${partial} (${fileErrorWords(err)})`);
-        }
-        let result;
-        try {
-          result = await exportGgufModel(gpu, model.files, {
-            type,
-            adapter,
-            name: f.name ?? basename(f.adapter ? resolve(f.adapter) : modelArg),
-            encode: (t) => model.tokenizer.encode(t),
-            signal: stop.signal,
-            write: (bytes) => {
-              try {
-                writeSync(fd, bytes);
-              } catch (err) {
-                throw new CliError(`cannot write ${partial} (${fileErrorWords(err)}); nothing was exported`);
-              }
-            },
-            onProgress: (p) => progress.update(`export ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB (${p.tensor})`),
-          });
-          closeSync(fd);
-          renameSync(partial, out);
-        } catch (err) {
-          try {
-            closeSync(fd);
-          } catch {
-            // Closed already, after the rename failed.
-          }
-          rmSync(partial, { force: true });
-          throw err;
+        let said: string;
+        if (adapterOnly && adapter) {
+          const result = await writeFile(out, (write) => exportGgufAdapter(model.spec, adapter, { name, write }));
+          said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(2)} MiB, the LoRA adapter alone (${result.tensors} tensors, f32, alpha ${result.alpha.toPrecision(6)} for rank ${adapter.settings.rank})`;
+        } else {
+          const result = await writeFile(out, (write) =>
+            exportGgufModel(gpu, model.files, {
+              type, adapter, name, write, signal: stop.signal,
+              encode: (t) => model.tokenizer.encode(t),
+              onProgress: (p) => progress.update(`export ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB (${p.tensor})`),
+            }),
+          );
+          said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}`;
         }
         written = true;
         progress.done();
-        if (!f.json) console.log(`exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        if (!f.json) console.log(`${said}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         if (f['no-check']) return 0;
 
-        progress.update('checking the file in llama.cpp (CPU) against the engine…', true);
         let report: GgufCheckReport;
+        // The adapter alone is checked as llama.cpp applies it: over an F16 file of the base model,
+        // written beside the system's temporary files for the check and deleted after it.
+        const scratch = adapterOnly ? mkdtempSync(join(tmpdir(), 'studio-gguf-base-')) : null;
         try {
-          report = await checkGgufWithLlamaCpp(gpu, model.files, adapter, out, type, texts, tokens);
+          let base = out;
+          if (scratch) {
+            base = join(scratch, 'base-f16.gguf');
+            await writeFile(base, (write) =>
+              exportGgufModel(gpu, model.files, {
+                type: 'f16', adapter: null, name: 'base', write, signal: stop.signal,
+                encode: (t) => model.tokenizer.encode(t),
+                onProgress: (p) => progress.update(`writing the base model for the check ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`),
+              }),
+            );
+          }
+          progress.update('checking the file in llama.cpp (CPU) against the engine…', true);
+          report = await checkGgufWithLlamaCpp(gpu, model.files, adapter, base, scratch ? 'f16' : type, texts, tokens, scratch ? out : undefined);
         } catch (err) {
           if (stop.signal.aborted) throw err;
           progress.done();
           throw new CliError(`${out} is written, but its check could not run: ${(err as Error).message.split('\n')[0]}`, 3);
+        } finally {
+          if (scratch) rmSync(scratch, { recursive: true, force: true });
         }
         progress.done();
         if (f.json) console.log(JSON.stringify(report));
-        else printReport(report);
+        else printReport(report, adapterOnly);
         return report.passed ? 0 : 3;
       };
       untilMerge();
@@ -154,10 +154,42 @@ const command: CliCommand = {
 };
 export default command;
 
-function printReport(r: GgufCheckReport): void {
-  const bound = r.type === 'f32' ? ` (f32 allows ${F32_GAP_TOLERANCE.toExponential(0)})` : ` (${r.type} rounding)`;
+/** Writes `path` through `<path>.partial`, renamed when whole: a stopped or failed export never
+ * leaves a file llama.cpp would half read. */
+async function writeFile<T>(path: string, produce: (write: (bytes: Uint8Array) => void) => Promise<T>): Promise<T> {
+  const partial = `${path}.partial`;
+  let fd: number;
+  try {
+    fd = openSync(partial, 'w');
+  } catch (err) {
+    throw new CliError(`cannot write ${partial} (${fileErrorWords(err)})`);
+  }
+  try {
+    const result = await produce((bytes) => {
+      try {
+        writeSync(fd, bytes);
+      } catch (err) {
+        throw new CliError(`cannot write ${partial} (${fileErrorWords(err)}); nothing was exported`);
+      }
+    });
+    closeSync(fd);
+    renameSync(partial, path);
+    return result;
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Closed already, after the rename failed.
+    }
+    rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
+function printReport(r: GgufCheckReport, adapterOnly: boolean): void {
+  const bound = r.type === 'f32' ? ` (f32 allows ${F32_GAP_TOLERANCE.toExponential(0)})` : ` (${r.type} rounding${adapterOnly ? ' of the base file' : ''})`;
   console.log(
-    `check in llama.cpp: tokens ${r.tokenizerEqual ? 'equal' : 'DIFFER'}, max |logit gap difference| ${r.maxGapDiff.toExponential(2)}${bound}, most likely next tokens ${r.topDisagreements ? `DIFFER at ${r.topDisagreements} positions` : 'equal'} → ${r.passed ? 'passed' : 'FAILED'}`,
+    `check in llama.cpp${adapterOnly ? ', the adapter over an F16 file of the base model' : ''}: tokens ${r.tokenizerEqual ? 'equal' : 'DIFFER'}, max |logit gap difference| ${r.maxGapDiff.toExponential(2)}${bound}, most likely next tokens ${r.topDisagreements ? `DIFFER at ${r.topDisagreements} positions` : 'equal'} → ${r.passed ? 'passed' : 'FAILED'}`,
   );
   for (const t of r.texts) {
     const split = t.tokensEqual ? '' : `; llama.cpp split it otherwise: [${t.llamaCppIds.slice(0, 12).join(' ')}${t.llamaCppIds.length > 12 ? ' …' : ''}]`;

@@ -20,6 +20,7 @@ export function OnnxExportStatus() {
   const exportOnnx = useOnnxExport((s) => s.exportOnnx);
   const gguf = useOnnxExport((s) => s.gguf);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
+  const exportGgufAdapter = useOnnxExport((s) => s.exportGgufAdapter);
   return (
     <>
       {busy && <ProgressBar label={`${busy.kind} export of ${busy.runName}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
@@ -46,11 +47,24 @@ export function OnnxExportStatus() {
           message={describeGguf(gguf)}
           onDismiss={() => useOnnxExport.setState({ gguf: null })}
           testId="gguf-export-saved"
-          action={OTHER_TYPES[gguf.type].map(([type, why]) => (
-            <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${why})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
-              Export in {type.toUpperCase()}
-            </button>
-          ))}
+          action={
+            gguf.kind === 'adapter' ? (
+              <button aria-label={`Export ${gguf.runName} as one GGUF file with the adapter merged (Q8_0 weights)`} onClick={() => void exportGguf(gguf.runId, gguf.runName, 'q8_0')}>
+                The whole model
+              </button>
+            ) : (
+              <>
+                {OTHER_TYPES[gguf.type].map(([type, why]) => (
+                  <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${why})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
+                    Export in {type.toUpperCase()}
+                  </button>
+                ))}
+                <button aria-label={`Export ${gguf.runName}'s LoRA adapter alone as a GGUF adapter file (for llama.cpp's --lora or Ollama's ADAPTER over the same base model)`} onClick={() => void exportGgufAdapter(gguf.runId, gguf.runName)}>
+                  The adapter alone
+                </button>
+              </>
+            )
+          }
         />
       )}
     </>
