@@ -60,7 +60,7 @@ const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 export const EXPORTING_REASON = 'A model export (ONNX or GGUF) is running (Runs panel); wait for it to finish.';
 
 /** A run's name as a file name. */
-const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'run';
+const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
 
 export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   busy: null,

@@ -253,7 +253,7 @@ export const tests = {
     await page.getByTestId('gguf-export-saved').waitFor();
     assert.match(await page.getByTestId('gguf-export-saved').innerText(), /Saved my-first-run-q8_0\.gguf \([\d.]+ MiB, Q8_0 weights, the adapter merged[\s\S]*llama-server -m my-first-run-q8_0\.gguf --jinja/);
     await screenshot('runs-gguf-saved', page);
-    const { getLlama } = await import('node-llama-cpp');
+    const { getLlama, readGgufFileInfo } = await import('node-llama-cpp');
     const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
     const gguf = await llama.loadModel({ modelPath: ggufPath });
     try {
@@ -264,6 +264,13 @@ export const tests = {
     } finally {
       await gguf.dispose();
     }
+    // HDR's adapter, the model its round retrained, goes the same way.
+    const hdrDownloading = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByRole('button', { name: /^Export HDR from “my first run” as one GGUF file .*the last HDR round’s adapter merged/ }).click();
+    const hdrDownload = await hdrDownloading;
+    assert.equal(hdrDownload.suggestedFilename(), 'HDR-from-my-first-run-q8_0.gguf');
+    const hdrInfo = await readGgufFileInfo(await hdrDownload.path());
+    assert.equal(hdrInfo.metadata.general.name, 'HDR from “my first run”');
     mark('GGUF export loaded by llama.cpp');
 
     // Every panel, light and dark, with a trained run, evaluations and HDR in them.

@@ -158,6 +158,20 @@ describe('what a run offers', () => {
     // HDR that continued an evaluation's model, not a training run: no history to carry.
     expect(renderNow(createElement(RunActions, { run: hdr('hdr-c', 'e'), onOpenDashboard: () => undefined }))).not.toContain('snapshot .zip');
   });
+
+  it('an ended HDR run with an adapter (its last round’s) exports it as GGUF, waiting while a run trains; one without an adapter offers none', () => {
+    const hdr = { ...trainRow('h1'), kind: 'hdr', name: 'hdr one', settings: {}, rounds: [] } as unknown as StoredRun;
+    useRuns.setState({ runs: [hdr], adapterRuns: new Set(['h1']), active: null });
+    const on = renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }));
+    expect(on).toMatch(/<button aria-label="Export hdr one as one GGUF file for llama.cpp, Ollama and LM Studio \(Q8_0 weights, the last HDR round’s adapter merged\)" data-testid="export-gguf">GGUF<\/button>/);
+    expect(on).not.toContain('export-onnx');
+    useRuns.setState({ runs: [hdr, trainRow('r2', { status: 'running' })], active: { runId: 'r2', progress: null, stepTimes: [], pausing: false, stopping: false } });
+    const waiting = renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }));
+    expect(waiting).toMatch(/data-testid="export-gguf" aria-disabled="true" aria-describedby="run-onnx-why-h1"/);
+    expect(waiting).toContain('<span class="small muted" id="run-onnx-why-h1">GGUF waits for the run that is training; export it once that ends.</span>');
+    useRuns.setState({ adapterRuns: new Set(), active: null });
+    expect(renderNow(createElement(RunActions, { run: hdr, onOpenDashboard: () => undefined }))).not.toContain('export-gguf');
+  });
 });
 
 describe('numbers behind the pictures', () => {

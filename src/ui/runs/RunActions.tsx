@@ -3,7 +3,7 @@
 // words its button points to (aria-describedby), and keeps the focus (KeepFocusButton).
 import { useState } from 'react';
 import type { StoredRun } from '../../state/queries.ts';
-import { canResume, effectiveStatus, resumeVerb, runKind, useRuns } from '../../state/runStore.ts';
+import { canResume, effectiveStatus, hasAdapter as hasAdapterToUse, resumeVerb, runKind, useRuns } from '../../state/runStore.ts';
 import { useSnapshots } from '../../state/snapshotStore.ts';
 import { useOnnxExport } from '../../state/onnxExportStore.ts';
 import { useJobs, useResumeHeld } from '../../state/jobStore.ts';
@@ -37,6 +37,7 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   const jobRows = useJobs((s) => s.rows);
   const trainingNow = useRuns((s) => s.trainingNow);
   const hasAdapter = useRuns((s) => s.adapterRuns.has(run.id));
+  const adapterRuns = useRuns((s) => s.adapterRuns);
   const status = effectiveStatus(run, active?.runId ?? null, jobRows, trainingNow);
   const train = runKind(run) === 'train';
   // An HDR run that continued a training run travels as that run with HDR's rounds and adapter.
@@ -70,7 +71,12 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
   // This tab's job or another tab's run holding the GPU holds the export as it holds Resume (the
   // worker would refuse either): one reason beside both.
   const onnxHeld = train && !written && !onnxWhy && !onnxBusy ? resumeHeld : null;
-  const gpuHeldWhy = resumable || onnxHeld ? resumeHeld : null;
+  // An ended HDR run's adapter (its last round's) is the model HDR made: GGUF takes it as it takes a
+  // training run's, once no run trains.
+  const hdrAdapter = run.kind === 'hdr' && !written && hasAdapterToUse(run, adapterRuns, status);
+  const ggufWhy = hdrAdapter ? (active ? 'GGUF waits for the run that is training; export it once that ends' : null) : onnxWhy;
+  const ggufHeld = (train || hdrAdapter) && !written && !ggufWhy && !onnxBusy ? resumeHeld : null;
+  const gpuHeldWhy = resumable || onnxHeld || ggufHeld ? resumeHeld : null;
   const whyId = { written: `run-why-${run.id}`, onnx: `run-onnx-why-${run.id}`, gpuHeld: `run-gpu-why-${run.id}`, restart: `run-restart-why-${run.id}` };
   // "Keep" closes the confirmation: back to Delete.
   useFocusReturn(confirming ? run.id : null, deleteRunButtonId);
@@ -122,11 +128,11 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           ONNX
         </KeepFocusButton>
       )}
-      {train && (
+      {(train || hdrAdapter) && (
         <KeepFocusButton
-          aria-label={`Export ${name} as one GGUF file for llama.cpp, Ollama and LM Studio (Q8_0 weights, the adapter merged)`}
-          disabled={!!onnxBusy || written || !!onnxWhy || !!onnxHeld}
-          reasonId={written ? whyId.written : onnxWhy ? whyId.onnx : onnxHeld ? whyId.gpuHeld : null}
+          aria-label={`Export ${name} as one GGUF file for llama.cpp, Ollama and LM Studio (Q8_0 weights, the ${hdrAdapter ? 'last HDR round’s ' : ''}adapter merged)`}
+          disabled={!!onnxBusy || written || !!ggufWhy || !!ggufHeld}
+          reasonId={written ? whyId.written : ggufWhy ? whyId.onnx : ggufHeld ? whyId.gpuHeld : null}
           onClick={() => void exportGguf(run.id, name, 'q8_0')}
           data-testid="export-gguf"
         >
@@ -187,9 +193,9 @@ export function RunActions({ run, onOpenDashboard }: { run: StoredRun; onOpenDas
           {restartHeld}
         </span>
       )}
-      {train && onnxWhy && (
+      {((train && onnxWhy) || (hdrAdapter && ggufWhy)) && (
         <span className="small muted" id={whyId.onnx}>
-          {onnxWhy}.
+          {train ? onnxWhy : ggufWhy}.
         </span>
       )}
     </div>
