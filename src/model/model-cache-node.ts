@@ -5,7 +5,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nodeFileSource } from './byte-source-node.ts';
-import { cachePathSegments, type ModelCache } from './model-cache.ts';
+import { cachePathSegments, isCacheMarker, type CachedRepo, type ModelCache } from './model-cache.ts';
 
 async function sizeOf(path: string): Promise<number | null> {
   try {
@@ -94,6 +94,30 @@ export function nodeDirectoryModelCache(root: string): ModelCache {
           if (!keep?.(`${owner.name}/${name.name}`)) await rm(join(root, owner.name, name.name), { recursive: true, force: true });
         }
       }
+    },
+    async repos() {
+      const listed = async (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
+      const addUp = async (dir: string, into: CachedRepo): Promise<void> => {
+        for (const e of await listed(dir)) {
+          if (e.isDirectory()) await addUp(join(dir, e.name), into);
+          else if (e.isFile() && !isCacheMarker(e.name)) {
+            into.bytes += (await stat(join(dir, e.name)).catch(() => null))?.size ?? 0;
+            into.files++;
+          }
+        }
+      };
+      const out: CachedRepo[] = [];
+      for (const owner of await listed(root)) {
+        if (!owner.isDirectory()) continue;
+        for (const name of await listed(join(root, owner.name))) {
+          if (!name.isDirectory()) continue;
+          const repo: CachedRepo = { repo: `${owner.name}/${name.name}`, bytes: 0, files: 0 };
+          await addUp(join(root, owner.name, name.name), repo);
+          // A folder whose files went (removed one by one) holds nothing.
+          if (repo.files > 0) out.push(repo);
+        }
+      }
+      return out.sort((a, b) => a.repo.localeCompare(b.repo));
     },
     async freeBytes() {
       await mkdir(root, { recursive: true });

@@ -15,6 +15,15 @@ export interface CacheWriter {
   abort(): Promise<void>;
 }
 
+export interface CachedRepo {
+  repo: string;
+  bytes: number;
+  files: number;
+}
+
+/** A cache's own bookkeeping beside a file, not a file of the repo. */
+export const isCacheMarker = (name: string) => name.endsWith('.complete') || name.endsWith('.version');
+
 export interface ModelCache {
   readonly description: string;
   /** Size of the complete cached file, or null when it is absent or partial. */
@@ -38,6 +47,9 @@ export interface ModelCache {
   /** Deletes every repo's files but those of the repos `keep` names (`owner/name`; all of them
    * without it). A file open elsewhere now (being written in another tab) stays. */
   clear(keep?: (repo: string) => boolean): Promise<void>;
+  /** Every repo stored, with the bytes and number of its files (complete or partial, markers not
+   * counted): what the cache takes on disk. */
+  repos(): Promise<CachedRepo[]>;
   /** Bytes the cache may still store (the browser's quota left for this site, the disk's free
    * space), or null when that cannot be known. */
   freeBytes?(): Promise<number | null>;
@@ -255,6 +267,33 @@ export function opfsModelCache(root?: FileSystemDirectoryHandle, folder: 'models
           await (ownerDir as FileSystemDirectoryHandle).removeEntry(name, { recursive: true }).catch(() => undefined);
         }
       }
+    },
+    async repos() {
+      const top = await (await rootDir()).getDirectoryHandle(folder).catch(() => null);
+      if (!top) return [];
+      const entries = (dir: FileSystemDirectoryHandle) => (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries();
+      const sizeOf = async (dir: FileSystemDirectoryHandle, into: CachedRepo): Promise<void> => {
+        for await (const [name, h] of entries(dir)) {
+          if (h.kind === 'directory') await sizeOf(h as FileSystemDirectoryHandle, into);
+          else if (!isCacheMarker(name)) {
+            // A file being written in another tab may refuse to be read: it counts, its size does not.
+            into.bytes += await (h as FileSystemFileHandle).getFile().then((f) => f.size, () => 0);
+            into.files++;
+          }
+        }
+      };
+      const out: CachedRepo[] = [];
+      for await (const [owner, ownerDir] of entries(top)) {
+        if (ownerDir.kind !== 'directory') continue;
+        for await (const [name, repoDir] of entries(ownerDir as FileSystemDirectoryHandle)) {
+          if (repoDir.kind !== 'directory') continue;
+          const repo: CachedRepo = { repo: `${owner}/${name}`, bytes: 0, files: 0 };
+          await sizeOf(repoDir as FileSystemDirectoryHandle, repo);
+          // A folder whose files went (removed one by one) holds nothing.
+          if (repo.files > 0) out.push(repo);
+        }
+      }
+      return out.sort((a, b) => a.repo.localeCompare(b.repo));
     },
     async freeBytes() {
       const e = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);

@@ -32,14 +32,14 @@ import { sharedWork } from './sharedWork.ts';
 import { changeReachesOwn } from '../train/ownExamples.ts';
 import type { TrainRunRow } from '../jobs/store/schema.ts';
 import { datasetBeingChanged, holdingHubDataset, hubDatasetsInUse, runsTrainingNow, unlessDatasetInUse } from './runLock.ts';
-import type { DatasetImportResult, ProgressInfo, RequestKind } from './protocol.ts';
+import type { DatasetDownload, DatasetImportResult, ProgressInfo, RequestKind } from './protocol.ts';
 import { trainedOnLoaded } from '../model/model-ref.ts';
 import { EMBEDDED_MODEL_REF } from './modelSource.ts';
 
 /** The tokenizer the dataset views count with while no model (or the embedded one) is loaded. */
 export const EMBEDDED_TOKENIZER_NAME = 'Qwen3 tokenizer (embedded model)';
 
-type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'cancelImport' | 'exportDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
+type DataRequest = 'detectFormats' | 'importDataset' | 'importHubDataset' | 'listHubDataset' | 'datasetDownloads' | 'clearDatasetDownloads' | 'cancelImport' | 'exportDataset' | 'describeDatasetDeletion' | 'deleteDataset' | 'setExampleIncluded' | 'setExamplesIncluded' | 'runsReached' | 'exportSnapshot' | 'importSnapshot' | 'shareLink' | 'exampleTokens' | 'datasetLengths' | 'datasetFits' | DatasetBrowseRequest;
 
 export interface DataRequestContext {
   db(): StudioDb;
@@ -132,6 +132,10 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
   let importing: AbortController | null = null;
   let datasetCache: ModelCache | null = null;
   const downloads = () => (datasetCache ??= ctx.datasetCache?.() ?? opfsModelCache(undefined, 'datasets'));
+  const listDownloads = async (): Promise<DatasetDownload[]> => {
+    const inUse = await hubDatasetsInUse();
+    return (await downloads().repos()).map((r) => ({ ...r, inUse: inUse.has(r.repo) }));
+  };
   const cancellable = async <T,>(work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const cancel = new AbortController();
     importing = cancel;
@@ -177,6 +181,12 @@ export function dataRequests(ctx: DataRequestContext): { [K in DataRequest]: Han
       cancellable((signal) => importFiles(files.map((f) => ({ name: f.name, blob: f })), { name, format, bfclPromptMode }, signal, progress)),
 
     listHubDataset: ({ repo, token, baseUrl }) => listHubDataset(repo, { token, baseUrl }),
+    datasetDownloads: () => listDownloads(),
+    clearDatasetDownloads: async () => {
+      const inUse = await hubDatasetsInUse();
+      await downloads().clear((repo) => inUse.has(repo));
+      return listDownloads();
+    },
 
     // The download stays in the cache until its examples are stored: importing again after a cut
     // connection, a cancel or with another format chosen does not download it again. Another

@@ -73,6 +73,15 @@ export type { KernelPath } from '../ops/kernelPaths.ts';
 import type { SelfTestResult } from '../ops/selfTest.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
 
+/** A Hub dataset's downloaded files kept in the browser (until its examples are stored, or the next
+ * Hub import clears them); `inUse`: an import of some tab is reading them now. */
+export interface DatasetDownload {
+  repo: string;
+  bytes: number;
+  files: number;
+  inUse: boolean;
+}
+
 export interface Capabilities {
   adapter: AdapterSummary;
   limits: Record<LimitName, number>;
@@ -257,6 +266,10 @@ export interface RequestMap {
   /** A Hub dataset repo's dataset files with their sizes, and those imported unless the user chooses
    * (its train split's); nothing is downloaded. */
   listHubDataset: [{ repo: string; token?: string; baseUrl?: string }, HubDatasetListing];
+  /** The Hub dataset files kept in this browser's download cache, per repo. */
+  datasetDownloads: [Record<string, never>, DatasetDownload[]];
+  /** Deletes them, but those of an import running now in some tab; answers what is left. */
+  clearDatasetDownloads: [Record<string, never>, DatasetDownload[]];
   /** Stops the import under way, a Hub dataset's download included: it fails with an
    * ImportCancelledError and saves nothing. False when none runs (or it had just saved its dataset). */
   cancelImport: [Record<string, never>, boolean];

@@ -6,6 +6,7 @@
 import { StudioDb } from '../../src/data/db.ts';
 import { loadExampleRows } from '../../src/data/dataset-store.ts';
 import { useDatasets } from '../../src/state/datasetStore.ts';
+import { useStorage } from '../../src/state/storageStore.ts';
 
 function assert(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
@@ -77,6 +78,12 @@ export const tests: Record<string, () => Promise<void>> = {
     assert(wrong === null && /^No example could be imported/.test(useDatasets.getState().error ?? ''), `read as BFCL: ${useDatasets.getState().error}`);
     assert((await downloaded('other/abandoned', 'train.jsonl')) === null, 'another dataset’s download left behind is still there');
     assert(await downloaded('other/held', 'train.jsonl'), 'the download another tab’s import holds was deleted');
+    // The Model panel's Storage section lists what is kept, the held one as in use.
+    await useStorage.getState().refresh();
+    const listed = useStorage.getState().downloads;
+    const fixtureBytes = (await fixtureFile('xlam-gzip.parquet')).size;
+    assert(JSON.stringify(listed) === JSON.stringify([{ repo: 'local/fc-demo', bytes: fixtureBytes, files: 1, inUse: false }, { repo: 'other/held', bytes: 2, files: 1, inUse: true }]), `storage lists ${JSON.stringify(listed)}`);
+    assert((useStorage.getState().estimate?.usage ?? 0) >= fixtureBytes, `the estimate says ${JSON.stringify(useStorage.getState().estimate)}`);
     release();
     const kept = await downloaded('local/fc-demo', 'data/train-00000-of-00001.parquet');
     assert(kept?.size === (await fixtureFile('xlam-gzip.parquet')).size, `the download kept in OPFS holds ${kept?.size} bytes`);
@@ -122,6 +129,24 @@ export const tests: Record<string, () => Promise<void>> = {
     const cancelled = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
     letGo();
     assert(cancelled === null && useDatasets.getState().notice === 'The download of local/fc-demo was cancelled; nothing was saved, and your existing datasets are unchanged.', `cancelled while waiting: ${String(cancelled)}, ${useDatasets.getState().notice}`);
+    // Deleted from the Storage section: every download but one an import reads now.
+    const keep = async (path: string[], text: string) => {
+      let dir = await navigator.storage.getDirectory();
+      for (const p of path.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
+      await (await dir.getFileHandle(path.at(-1)!, { create: true })).createWritable().then(async (w) => (await w.write(text), await w.close()));
+    };
+    await keep(['datasets', 'other', 'nested', 'main', 'data', 'part.jsonl'], '{"a":1}');
+    await keep(['datasets', 'other', 'held', 'main', 'train.jsonl'], '{}');
+    let unlock!: () => void;
+    await new Promise<void>((granted) => void navigator.locks.request('balancesft-hub-dataset:other/held', () => (granted(), new Promise<void>((r) => (unlock = r)))));
+    await useStorage.getState().refresh();
+    assert(JSON.stringify(useStorage.getState().downloads) === JSON.stringify([{ repo: 'other/held', bytes: 2, files: 1, inUse: true }, { repo: 'other/nested', bytes: 7, files: 1, inUse: false }]), `before the delete: ${JSON.stringify(useStorage.getState().downloads)}`);
+    await useStorage.getState().clearDownloads();
+    unlock();
+    assert(JSON.stringify(useStorage.getState().downloads.map((d) => d.repo)) === JSON.stringify(['other/held']), `left ${JSON.stringify(useStorage.getState().downloads)}`);
+    assert((await downloaded('other/nested', 'data/part.jsonl')) === null, 'the nested download is still there');
+    await useStorage.getState().clearDownloads();
+    assert(useStorage.getState().downloads.length === 0 && useStorage.getState().error === null, `after the lock went: ${JSON.stringify(useStorage.getState())}`);
     const missing = await useDatasets.getState().importHubDataset('local/no-such-set', `${location.origin}/hub`);
     assert(missing === null && /^Importing local\/no-such-set from the Hugging Face Hub failed: .*Nothing was saved/.test(useDatasets.getState().error ?? ''), `a missing repo: ${useDatasets.getState().error}`);
   },

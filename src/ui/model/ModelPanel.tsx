@@ -9,6 +9,7 @@ import { ModelLoadProgress } from './ModelLoadProgress.tsx';
 import { LoadedModel } from './LoadedModel.tsx';
 import { MemoryPlanView } from './MemoryPlanView.tsx';
 import { CachedModels } from './CachedModels.tsx';
+import { StorageUse } from './StorageUse.tsx';
 import { usePlanFollowsDraft } from './usePlanFollowsDraft.ts';
 
 export function ModelPanel() {
@@ -26,6 +27,7 @@ export function ModelPanel() {
           <ModelSourcePicker />
           <ModelLoadProgress />
           <CachedModels />
+          <StorageUse />
         </div>
         <div>
           <LoadedModel />
