@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => CommandModule> = {
   ablate: () => import('./commands/ablate.ts'),
   'ast-check': () => import('./commands/ast-check.ts'),
   bench: () => import('./commands/bench.ts'),
+  cache: () => import('./commands/cache.ts'),
   eval: () => import('./commands/eval.ts'),
   'export-gguf': () => import('./commands/export-gguf.ts'),
   'export-onnx': () => import('./commands/export-onnx.ts'),
