@@ -56,7 +56,7 @@ export async function checkGgufWithLlamaCpp(
   /** A GGUF adapter file llama.cpp applies over `ggufPath` (then a file of the base model alone). */
   loraPath?: string,
 ): Promise<GgufCheckReport> {
-  if (texts.some((t) => t.ids.length === 0)) throw new Error('GGUF check: every check text needs at least one token');
+  if (texts.length === 0 || texts.some((t) => t.ids.length === 0)) throw new Error('GGUF check: it needs check texts of at least one token each');
   const { getLlama } = await import('node-llama-cpp').catch((err: unknown) => {
     throw new LlamaCppMissingError(err);
   });
