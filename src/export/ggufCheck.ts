@@ -45,23 +45,44 @@ export class LlamaCppMissingError extends Error {
   }
 }
 
-export async function checkGgufWithLlamaCpp(
-  gpu: Gpu,
-  source: ModelFiles,
-  adapter: LoraAdapter | null,
-  ggufPath: string,
-  type: GgufExportType,
-  texts: Array<{ text: string; ids: number[] }>,
-  maxTokens: number,
-  /** A GGUF adapter file llama.cpp applies over `ggufPath` (then a file of the base model alone). */
-  loraPath?: string,
-): Promise<GgufCheckReport> {
-  if (texts.length === 0 || texts.some((t) => t.ids.length === 0)) throw new Error('GGUF check: it needs check texts of at least one token each');
+export interface GgufCheckOptions {
+  /** The GGUF file, and how its matrices are stored. */
+  path: string;
+  type: GgufExportType;
+  /** Texts with our tokenizer's ids; `maxTokens` of each are compared. */
+  texts: Array<{ text: string; ids: number[] }>;
+  maxTokens: number;
+  /** A GGUF adapter file llama.cpp applies over `path` (then a file of the base model alone). */
+  loraPath?: string;
+  /** llama.cpp's threads (default: its own choice, every core). */
+  threads?: number;
+}
+
+let llama: ReturnType<typeof loadLlama> | null = null;
+
+async function loadLlama() {
   const { getLlama } = await import('node-llama-cpp').catch((err: unknown) => {
     throw new LlamaCppMissingError(err);
   });
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-  const model = await llama.loadModel({ modelPath: ggufPath });
+  return getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+}
+
+/** llama.cpp's CPU build, loaded once a process (a second load of its binding took a second). */
+function cpuLlama(): ReturnType<typeof loadLlama> {
+  if (!llama) {
+    const loading = loadLlama();
+    llama = loading;
+    loading.catch(() => {
+      if (llama === loading) llama = null;
+    });
+  }
+  return llama;
+}
+
+export async function checkGgufWithLlamaCpp(gpu: Gpu, source: ModelFiles, adapter: LoraAdapter | null, opts: GgufCheckOptions): Promise<GgufCheckReport> {
+  const { path: ggufPath, type, texts, maxTokens, loraPath } = opts;
+  if (texts.length === 0 || texts.some((t) => t.ids.length === 0)) throw new Error('GGUF check: it needs check texts of at least one token each');
+  const model = await (await cpuLlama()).loadModel({ modelPath: ggufPath });
   return releaseAfter(async () => {
     const engine = await openEngineRunner(gpu, source, adapter, maxTokens);
     return releaseAfter(async () => {
@@ -75,6 +96,7 @@ export async function checkGgufWithLlamaCpp(
           experimentalKvCacheKeyType: 'F32',
           experimentalKvCacheValueType: 'F32',
           flashAttention: false,
+          ...(opts.threads ? { threads: opts.threads } : {}),
           ...(loraPath ? { lora: { adapters: [{ filePath: loraPath, scale: 1 }] } } : {}),
         });
         const out = await releaseAfter(

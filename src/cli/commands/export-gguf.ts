@@ -123,7 +123,7 @@ const command: CliCommand = {
             );
           }
           progress.update('checking the file in llama.cpp (CPU) against the engine…', true);
-          report = await checkGgufWithLlamaCpp(gpu, model.files, adapter, base, scratch ? 'f16' : type, texts, tokens, scratch ? out : undefined);
+          report = await checkGgufWithLlamaCpp(gpu, model.files, adapter, { path: base, type: scratch ? 'f16' : type, texts, maxTokens: tokens, loraPath: scratch ? out : undefined });
         } catch (err) {
           if (stop.signal.aborted) throw err;
           progress.done();
