@@ -76,6 +76,7 @@ const command: CliCommand = {
     try {
       const cli = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: quiet || f.json });
       const adapter = (await readAdapter(cli.model.spec, f.adapter, modelArg)) ?? null;
+      if (tokens > cli.model.spec.maxPositionEmbeddings) throw new CliError(`--tokens ${tokens} is past the model's ${cli.model.spec.maxPositionEmbeddings}-token context (max_position_embeddings)`, 2);
       const model = await cli.withWeights();
       const texts = (f.prompt ?? DEFAULT_PROMPTS).map((text) => ({ text, ids: model.tokenizer.encode(text) as number[] }));
       if (texts.some((t) => t.ids.length === 0)) throw new CliError('--prompt: a check prompt is empty', 2);
