@@ -86,6 +86,15 @@ const command: CliCommand = {
       const gpu = createGpu(ctx);
       let written = false;
       const name = f.name ?? basename(f.adapter ? resolve(f.adapter) : modelArg);
+      /** The model (with `withAdapter` merged) as a GGUF file at `path`, its progress said by `label`. */
+      const writeModel = (path: string, as: GgufExportType, withAdapter: typeof adapter, fileName: string, label: (mib: string, tensor: string) => string) =>
+        writeFile(path, (write) =>
+          exportGgufModel(gpu, model.files, {
+            type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal,
+            encode: (t) => model.tokenizer.encode(t),
+            onProgress: (p) => progress.update(label(`${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.tensor)),
+          }),
+        );
       const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
         let said: string;
@@ -93,13 +102,7 @@ const command: CliCommand = {
           const result = await writeFile(out, (write) => exportGgufAdapter(model.spec, adapter, { name, write }));
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(2)} MiB, the LoRA adapter alone (${result.tensors} tensors, f32, alpha ${result.alpha.toPrecision(6)} for rank ${adapter.settings.rank})`;
         } else {
-          const result = await writeFile(out, (write) =>
-            exportGgufModel(gpu, model.files, {
-              type, adapter, name, write, signal: stop.signal,
-              encode: (t) => model.tokenizer.encode(t),
-              onProgress: (p) => progress.update(`export ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB (${p.tensor})`),
-            }),
-          );
+          const result = await writeModel(out, type, adapter, name, (mib, tensor) => `export ${mib} (${tensor})`);
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}`;
         }
         written = true;
@@ -115,13 +118,7 @@ const command: CliCommand = {
           let base = out;
           if (scratch) {
             base = join(scratch, 'base-f16.gguf');
-            await writeFile(base, (write) =>
-              exportGgufModel(gpu, model.files, {
-                type: 'f16', adapter: null, name: 'base', write, signal: stop.signal,
-                encode: (t) => model.tokenizer.encode(t),
-                onProgress: (p) => progress.update(`writing the base model for the check ${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`),
-              }),
-            );
+            await writeModel(base, 'f16', null, 'base', (mib) => `writing the base model for the check ${mib}`);
           }
           progress.update('checking the file in llama.cpp (CPU) against the engine…', true);
           report = await checkGgufWithLlamaCpp(gpu, model.files, adapter, { path: base, type: scratch ? 'f16' : type, texts, maxTokens: tokens, loraPath: scratch ? out : undefined });
