@@ -12,22 +12,24 @@ import { readTensorRange } from '../model/safetensors.ts';
 import { loraScale, validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
-import { alignUp, ggufLayout, Q8_0_BLOCK, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
-import { quantizeQ8_0 } from './ggufQuant.ts';
+import { alignUp, ggufLayout, QUANT_BLOCK, type GgmlQuantType, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
+import { quantize } from './ggufQuant.ts';
 import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
 import type { CheckpointTensor } from '../model/checkpoint.ts';
 
-/** What the matrices are stored as (vectors are always f32, as llama.cpp's converter keeps them). */
-export type GgufExportType = 'f32' | 'f16' | 'q8_0';
-export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'f16', 'f32'];
+/** What the matrices are stored as (vectors are always f32, as llama.cpp's converter keeps them);
+ * q4_k_m is llama-quantize's mix of that name. */
+export type GgufExportType = 'f32' | 'f16' | 'q8_0' | 'q4_k_m';
+export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'q4_k_m', 'f16', 'f32'];
 
-const MATRIX_TYPE: Record<GgufExportType, GgmlTypeName> = { f32: 'F32', f16: 'F16', q8_0: 'Q8_0' };
 /** llama.cpp's `LlamaFileType` (general.file_type). */
-const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7 };
+const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15 };
 const ARCH: Record<ModelSpec['family'], string> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3' };
 
-/** Largest f32 block of rows merged at once. */
+/** Largest f32 block of rows merged at once; smaller where the CPU quantizes it after (a K-quant
+ * block of 8 MiB takes about a second), so progress and cancelling keep up. */
 const BLOCK_BYTES = 64 * 2 ** 20;
+const QUANTIZED_BLOCK_BYTES = 8 * 2 ** 20;
 
 export interface GgufExportProgress {
   tensor: string;
@@ -54,6 +56,8 @@ export interface GgufExportResult {
   tensors: number;
   /** tokenizer.ggml.pre: llama.cpp's pre-tokenizer for this tokenizer. */
   preTokenizer: string;
+  /** How many tensors are stored as each ggml type (q4_k_m mixes several). */
+  tensorTypes: Partial<Record<GgmlTypeName, number>>;
 }
 
 /** Hugging Face weight name → llama.cpp tensor name. */
@@ -70,12 +74,31 @@ export function ggufTensorName(hf: string): string {
   return `blk.${m[1]}.${part[m[2]]}.${m[3]}`;
 }
 
-/** A matrix as `type`, except where llama.cpp's converter keeps another: vectors f32, and rows
- * Q8_0 cannot block (not a multiple of 32 values) f16. */
-function storedType(shape: number[], type: GgufExportType): GgmlTypeName {
+/** How one tensor is stored: vectors in f32 (as llama.cpp's converter keeps them), matrices as
+ * `type` says. For q4_k_m, llama-quantize's choice for LLAMA_FTYPE_MOSTLY_Q4_K_M without an
+ * importance matrix (llama_tensor_get_type, for these dense architectures): Q4_K, with Q6_K for the
+ * output matrix (the embedding where it is tied) and for attn_v and ffn_down in the layers
+ * use_more_bits picks; then its fallbacks where a row is not whole blocks (Q4_K → Q5_0,
+ * Q6_K → Q8_0, F16 past those). The tests compare it with llama-quantize's own file. */
+export function ggufTensorType(name: string, shape: number[], type: GgufExportType, layers: number, tiedEmbedding: boolean): GgmlTypeName {
   if (shape.length < 2) return 'F32';
-  if (type === 'q8_0' && shape[shape.length - 1] % Q8_0_BLOCK !== 0) return 'F16';
-  return MATRIX_TYPE[type];
+  const cols = shape[shape.length - 1];
+  const fits = (t: GgmlQuantType) => cols % QUANT_BLOCK[t].values === 0;
+  if (type === 'f32') return 'F32';
+  if (type === 'f16') return 'F16';
+  if (type === 'q8_0') return fits('Q8_0') ? 'Q8_0' : 'F16';
+  let t: GgmlQuantType = 'Q4_K';
+  const layer = /^blk\.(\d+)\./.exec(name);
+  if (name === 'output.weight' || (tiedEmbedding && name === 'token_embd.weight')) t = fits('Q6_K') ? 'Q6_K' : 'Q8_0';
+  else if (layer && /\.(attn_v|ffn_down)\.weight$/.test(name) && useMoreBits(Number(layer[1]), layers)) t = 'Q6_K';
+  if (!fits(t)) t = t === 'Q4_K' ? 'Q5_0' : t === 'Q6_K' ? 'Q8_0' : t;
+  return fits(t) ? t : 'F16';
+}
+
+/** llama-quantize's layers that get more bits: the first and last eighth, and every third between. */
+function useMoreBits(layer: number, layers: number): boolean {
+  const eighth = Math.trunc(layers / 8);
+  return layer < eighth || layer >= Math.trunc((7 * layers) / 8) || (layer - eighth) % 3 === 2;
 }
 
 /** llama.cpp's Llama rotates (x[2i], x[2i+1]) pairs where Hugging Face rotates (x[i], x[i+d/2]):
@@ -152,7 +175,11 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
     const manifest = weightManifest(spec);
     const infos: GgufTensorInfo[] = [];
     if (ropeFactors) infos.push({ name: 'rope_freqs.weight', shape: [ropeFactors.length], type: 'F32' });
-    for (const w of manifest) infos.push({ name: ggufTensorName(w.name), shape: w.shape, type: storedType(w.shape, opts.type) });
+    const tied = !manifest.some((w) => w.name === 'lm_head.weight');
+    for (const w of manifest) {
+      const name = ggufTensorName(w.name);
+      infos.push({ name, shape: w.shape, type: ggufTensorType(name, w.shape, opts.type, spec.numLayers, tied) });
+    }
     const layout = ggufLayout([...modelMetadata(spec, opts.type, opts.name), ...vocab], infos);
     const bytesTotal = layout.header.byteLength + layout.dataBytes;
 
@@ -178,27 +205,31 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
       const info = placed.get(ggufTensorName(w.name))!;
       if (written - dataStart !== info.offset) throw new Error(`GGUF export: ${info.name} would land at ${written - dataStart}, its header says ${info.offset}`);
       const heads = spec.family !== 'llama' ? 0 : /\.q_proj\.(weight|bias)$/.test(w.name) ? spec.numHeads : /\.k_proj\.(weight|bias)$/.test(w.name) ? spec.numKvHeads : 0;
-      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads)) {
+      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads, opts.signal)) {
         await write(block);
         opts.onProgress?.({ tensor: w.name, bytesDone: written, bytesTotal });
       }
       await pad(alignUp(info.bytes) - info.bytes);
     }
     if (written !== bytesTotal) throw new Error(`GGUF export: wrote ${written} bytes, the layout has ${bytesTotal}`);
-    return { spec, bytes: written, tensors: infos.length, preTokenizer: (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value };
+    const tensorTypes: Partial<Record<GgmlTypeName, number>> = {};
+    for (const t of infos) tensorTypes[t.type] = (tensorTypes[t.type] ?? 0) + 1;
+    return { spec, bytes: written, tensors: infos.length, preTokenizer: (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value, tensorTypes };
   }, () => checkpoint.close());
 }
 
 /** One weight merged (W + scale·B·A on the GPU) and encoded as `type`, in blocks of whole rows.
  * `ropeHeads` > 0: q/k rows reordered for llama.cpp's Llama, a whole tensor at once. */
-async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | null, type: GgmlTypeName, ropeHeads: number): AsyncGenerator<Uint8Array> {
+async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | null, type: GgmlTypeName, ropeHeads: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const matrix = t.shape.length > 1;
   const rows = matrix ? t.shape[0] : 1;
   const cols = matrix ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0];
   const rowBytes = t.byteLength / rows;
-  const blockRows = ropeHeads > 0 ? rows : Math.max(1, Math.min(rows, Math.floor(BLOCK_BYTES / (cols * 4))));
+  const quantized = type in QUANT_BLOCK;
+  const blockRows = ropeHeads > 0 ? rows : Math.max(1, Math.min(rows, Math.floor((quantized ? QUANTIZED_BLOCK_BYTES : BLOCK_BYTES) / (cols * 4))));
   const gpuOut = type === 'F16' ? 'f16' : 'f32';
   for (let r0 = 0; r0 < rows; r0 += blockRows) {
+    signal?.throwIfAborted();
     const n = Math.min(blockRows, rows - r0);
     const out = new Uint8Array(n * cols * (gpuOut === 'f16' ? 2 : 4));
     await mergeTensor(
@@ -215,7 +246,7 @@ async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | 
     );
     // A bias is reordered as the rows it belongs to: one value per row.
     const ordered = ropeHeads > 0 ? permuteRows(out, ropeRowOrder(matrix ? n : cols, ropeHeads)) : out;
-    yield type === 'Q8_0' ? quantizeQ8_0(new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4)) : ordered;
+    yield quantized ? quantize(type as GgmlQuantType, new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4)) : ordered;
   }
 }
 

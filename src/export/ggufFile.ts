@@ -12,12 +12,17 @@ export const GGUF_ALIGNMENT = 32;
 export const GGUF_VALUE = { UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12 } as const;
 
 /** The tensor types the export writes (ggml.h `enum ggml_type`). */
-export const GGML_TYPE = { F32: 0, F16: 1, Q8_0: 8, BF16: 30 } as const;
+export const GGML_TYPE = { F32: 0, F16: 1, Q5_0: 6, Q8_0: 8, Q4_K: 12, Q6_K: 14, BF16: 30 } as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
+export type GgmlQuantType = 'Q8_0' | 'Q5_0' | 'Q4_K' | 'Q6_K';
 
-/** Q8_0: blocks of 32 values as one f16 scale and 32 int8s. */
-export const Q8_0_BLOCK = 32;
-const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
+/** Values per block of a quantized type (along a row), and the bytes a block takes. */
+export const QUANT_BLOCK: Record<GgmlQuantType, { values: number; bytes: number }> = {
+  Q8_0: { values: 32, bytes: 34 },
+  Q5_0: { values: 32, bytes: 22 },
+  Q4_K: { values: 256, bytes: 144 },
+  Q6_K: { values: 256, bytes: 210 },
+};
 
 export type GgufValue =
   | { type: 'u32'; value: number }
@@ -36,7 +41,7 @@ export interface GgufTensorInfo {
   type: GgmlTypeName;
 }
 
-/** Bytes a tensor of `shape` takes as `type`; Q8_0 needs rows whose length is a multiple of 32. */
+/** Bytes a tensor of `shape` takes as `type`; a quantized type needs rows of whole blocks. */
 export function ggmlTensorBytes(type: GgmlTypeName, shape: number[]): number {
   const n = shape.reduce((a, b) => a * b, 1);
   switch (type) {
@@ -45,10 +50,11 @@ export function ggmlTensorBytes(type: GgmlTypeName, shape: number[]): number {
     case 'F16':
     case 'BF16':
       return n * 2;
-    case 'Q8_0': {
+    default: {
+      const block = QUANT_BLOCK[type];
       const cols = shape[shape.length - 1];
-      if (cols % Q8_0_BLOCK !== 0) throw new RangeError(`Q8_0 needs rows of a multiple of ${Q8_0_BLOCK} values; this tensor's rows have ${cols}`);
-      return (n / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+      if (cols % block.values !== 0) throw new RangeError(`${type} needs rows of a multiple of ${block.values} values; this tensor's rows have ${cols}`);
+      return (n / block.values) * block.bytes;
     }
   }
 }

@@ -1,29 +1,325 @@
-// Q8_0 quantization as ggml's reference (`quantize_row_q8_0_ref`) does it, bit for bit: per block of
-// 32 values d = max|x| / 127 in f32, q = roundf(x · (1/d)) (halves away from zero), d stored as f16.
-// The f32 steps are rounded as C's floats are (Math.fround), so the bytes equal llama.cpp's own.
-import { f32ToF16Bits } from '../model/dtype.ts';
-import { Q8_0_BLOCK } from './ggufFile.ts';
+// GGUF's block quantizations as ggml's reference quantizers (ggml-quants.c, `quantize_row_*_ref`)
+// compute them, bit for bit: the bytes llama-quantize writes for the same f32 values without an
+// importance matrix. Every f32 step of the C code is rounded as C's floats are (Math.fround after
+// each operation: an f32 +, −, ×, ÷ or √ done in double and rounded once is the f32 result), and
+// ggml's `nearest_int` is its own bit trick, so ties and huge values go where llama.cpp's go.
+//   Q8_0: 32 values → an f16 scale and 32 int8s.
+//   Q5_0: 32 values → an f16 scale, 32 5-bit codes (the fifth bits packed in a u32).
+//   Q4_K: 256 values → 8 sub-blocks of 32, each a 6-bit scale and min of two f16 super-scales and
+//         4-bit codes; each sub-block's scale and min searched by weighted least squares.
+//   Q6_K: 256 values → 16 sub-blocks of 16, each an int8 scale of one f16 super-scale, 6-bit codes.
+// Tests compare every type with llama.cpp's own bytes (scripts/gguf-kquant-golden.py).
+import { f16BitsToF32, f32ToF16Bits } from '../model/dtype.ts';
+import { QUANT_BLOCK, type GgmlQuantType } from './ggufFile.ts';
 
-/** `values` (a whole number of rows of a length divisible by 32) as Q8_0 blocks. */
-export function quantizeQ8_0(values: Float32Array): Uint8Array {
-  if (values.length % Q8_0_BLOCK !== 0) throw new RangeError(`Q8_0 needs a multiple of ${Q8_0_BLOCK} values, got ${values.length}`);
-  const blocks = values.length / Q8_0_BLOCK;
-  const out = new Uint8Array(blocks * (2 + Q8_0_BLOCK));
-  const q = new Int8Array(out.buffer);
-  for (let b = 0; b < blocks; b++) {
-    const x0 = b * Q8_0_BLOCK;
-    let amax = 0;
-    for (let i = 0; i < Q8_0_BLOCK; i++) amax = Math.max(amax, Math.abs(values[x0 + i]));
-    const d = Math.fround(amax / 127);
-    const id = d === 0 ? 0 : Math.fround(1 / d);
-    const o = b * (2 + Q8_0_BLOCK);
-    const h = f32ToF16Bits(d);
-    out[o] = h & 0xff;
-    out[o + 1] = h >>> 8;
-    for (let i = 0; i < Q8_0_BLOCK; i++) {
-      const v = Math.fround(values[x0 + i] * id);
-      q[o + 2 + i] = Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
+/** `values` (whole rows, their length a multiple of the type's block) as `type`'s blocks. */
+export function quantize(type: GgmlQuantType, values: Float32Array): Uint8Array {
+  const { values: per, bytes } = QUANT_BLOCK[type];
+  if (values.length % per !== 0) throw new RangeError(`${type} needs a multiple of ${per} values, got ${values.length}`);
+  const out = new Uint8Array((values.length / per) * bytes);
+  const quantizeBlock = BLOCK_QUANTIZERS[type];
+  for (let b = 0; b < values.length / per; b++) quantizeBlock(values, b * per, out, b * bytes);
+  return out;
+}
+
+export const quantizeQ8_0 = (values: Float32Array): Uint8Array => quantize('Q8_0', values);
+
+const f32 = Math.fround;
+const F32_0_1 = f32(0.1);
+const GROUP_MAX_EPS = f32(1e-15);
+
+const nearestF = new Float32Array(1);
+const nearestI = new Int32Array(nearestF.buffer);
+/** ggml's nearest_int: 1.5·2²³ added in f32 leaves the value rounded half to even in the mantissa.
+ * Within ±2²² that is the f32 sum less 1.5·2²³; past it (and for NaN) the bits are read as ggml
+ * reads them. */
+function nearestInt(v: number): number {
+  if (v < 4194304 && v > -4194304) return f32(v + 12582912) - 12582912;
+  nearestF[0] = v + 12582912;
+  return (nearestI[0] & 0x007fffff) - 0x00400000;
+}
+
+function putF16(out: Uint8Array, at: number, x: number): number {
+  const h = f32ToF16Bits(x);
+  out[at] = h & 0xff;
+  out[at + 1] = h >>> 8;
+  return f16BitsToF32(h);
+}
+
+const BLOCK_QUANTIZERS: Record<GgmlQuantType, (x: Float32Array, xo: number, out: Uint8Array, o: number) => void> = {
+  Q8_0: quantizeBlockQ8_0,
+  Q5_0: quantizeBlockQ5_0,
+  Q4_K: quantizeBlockQ4_K,
+  Q6_K: quantizeBlockQ6_K,
+};
+
+function quantizeBlockQ8_0(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  let amax = 0;
+  for (let i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[xo + i]));
+  const d = f32(amax / 127);
+  const id = d === 0 ? 0 : f32(1 / d);
+  putF16(out, o, d);
+  for (let i = 0; i < 32; i++) {
+    const v = f32(x[xo + i] * id);
+    out[o + 2 + i] = (Math.sign(v) * Math.floor(Math.abs(v) + 0.5)) & 0xff; // roundf: halves away from zero
+  }
+}
+
+function quantizeBlockQ5_0(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  let amax = 0;
+  let max = 0;
+  for (let j = 0; j < 32; j++) {
+    const v = x[xo + j];
+    if (amax < Math.abs(v)) {
+      amax = Math.abs(v);
+      max = v;
     }
   }
-  return out;
+  const d = f32(max / -16);
+  const id = d ? f32(1 / d) : 0;
+  putF16(out, o, d);
+  let qh = 0;
+  for (let j = 0; j < 16; j++) {
+    // (int8_t) truncates toward zero.
+    const xi0 = Math.min(31, Math.trunc(f32(f32(x[xo + j] * id) + 16.5)));
+    const xi1 = Math.min(31, Math.trunc(f32(f32(x[xo + 16 + j] * id) + 16.5)));
+    out[o + 6 + j] = (xi0 & 0x0f) | ((xi1 & 0x0f) << 4);
+    qh |= ((xi0 & 0x10) >> 4) << j;
+    qh |= ((xi1 & 0x10) >> 4) << (j + 16);
+  }
+  out[o + 2] = qh & 0xff;
+  out[o + 3] = (qh >>> 8) & 0xff;
+  out[o + 4] = (qh >>> 16) & 0xff;
+  out[o + 5] = (qh >>> 24) & 0xff;
+}
+
+// Scratch shared by the K quantizers (one block at a time, never re-entered).
+const L = new Uint8Array(256);
+const Laux = new Uint8Array(32);
+const xs = new Float32Array(32);
+const xm = new Float32Array(32);
+const weights = new Float32Array(32);
+const subScales = new Float32Array(16);
+const subMins = new Float32Array(8);
+const packedScales = new Uint8Array(12);
+const sc6 = new Int8Array(16);
+let qkx2Min = 0;
+
+/** ggml's make_qkx2_quants: codes 0..nmax with a scale and a min (returned in qkx2Min as −min)
+ * for x[xo..xo+n), the scale searched over nstep + 1 candidates by weighted least squares. */
+function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, w: Float32Array, lo: number, rmin: number, rdelta: number, nstep: number): number {
+  let min = x[xo];
+  let max = x[xo];
+  let sumW = w[0];
+  let sumX = f32(sumW * x[xo]);
+  xs[0] = x[xo];
+  for (let i = 1; i < n; i++) {
+    const xi = x[xo + i];
+    xs[i] = xi;
+    if (xi < min) min = xi;
+    if (xi > max) max = xi;
+    sumW = f32(sumW + w[i]);
+    sumX = f32(sumX + f32(w[i] * xi));
+  }
+  if (min > 0) min = 0;
+  if (max === min) {
+    L.fill(0, lo, lo + n);
+    qkx2Min = -min;
+    return 0;
+  }
+  for (let i = 0; i < n; i++) xm[i] = f32(xs[i] - min);
+  let iscale = f32(nmax / f32(max - min));
+  let scale = f32(1 / iscale);
+  let bestError = 0;
+  for (let i = 0; i < n; i++) {
+    const q = nearestInt(f32(iscale * xm[i]));
+    const l = q < 0 ? 0 : q > nmax ? nmax : q;
+    L[lo + i] = l;
+    const diff = f32(f32(f32(scale * l) + min) - xs[i]);
+    bestError = f32(bestError + f32(w[i] * f32(diff * diff)));
+  }
+  for (let is = 0; is <= nstep; is++) {
+    // min moves with each better candidate, and the range with it.
+    iscale = f32(f32(f32(rmin + f32(rdelta * is)) + nmax) / f32(max - min));
+    // A candidate with the last one's codes has its sums, scale, min and error: it cannot beat
+    // the best (which the last one either became or did not beat), so it is not weighed again.
+    let same = is > 0;
+    for (let i = 0; i < n; i++) {
+      const q = nearestInt(f32(iscale * xm[i]));
+      const l = q < 0 ? 0 : q > nmax ? nmax : q;
+      if (l !== Laux[i]) same = false;
+      Laux[i] = l;
+    }
+    if (same) continue;
+    let sumL = 0;
+    let sumL2 = 0;
+    let sumXL = 0;
+    for (let i = 0; i < n; i++) {
+      const l = Laux[i];
+      const wl = f32(w[i] * l);
+      sumL = f32(sumL + wl);
+      sumL2 = f32(sumL2 + f32(wl * l));
+      sumXL = f32(sumXL + f32(wl * xs[i]));
+    }
+    const D = f32(f32(sumW * sumL2) - f32(sumL * sumL));
+    if (D > 0) {
+      let thisScale = f32(f32(f32(sumW * sumXL) - f32(sumX * sumL)) / D);
+      let thisMin = f32(f32(f32(sumL2 * sumX) - f32(sumL * sumXL)) / D);
+      if (thisMin > 0) {
+        thisMin = 0;
+        thisScale = f32(sumXL / sumL2);
+      }
+      let error = 0;
+      for (let i = 0; i < n; i++) {
+        const diff = f32(f32(f32(thisScale * Laux[i]) + thisMin) - xs[i]);
+        error = f32(error + f32(w[i] * f32(diff * diff)));
+      }
+      if (error < bestError) {
+        for (let i = 0; i < n; i++) L[lo + i] = Laux[i];
+        bestError = error;
+        scale = thisScale;
+        if (thisMin !== min) {
+          min = thisMin;
+          for (let i = 0; i < n; i++) xm[i] = f32(xs[i] - min);
+        }
+      }
+    }
+  }
+  qkx2Min = -min;
+  return scale;
+}
+
+function quantizeBlockQ4_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  let maxScale = 0;
+  let maxMin = 0;
+  for (let j = 0; j < 8; j++) {
+    const s = xo + 32 * j;
+    let sumX2 = 0;
+    for (let l = 0; l < 32; l++) sumX2 = f32(sumX2 + f32(x[s + l] * x[s + l]));
+    const avX = f32(Math.sqrt(f32(sumX2 / 32)));
+    for (let l = 0; l < 32; l++) weights[l] = f32(avX + Math.abs(x[s + l]));
+    subScales[j] = makeQkx2Quants(32, 15, x, s, weights, 32 * j, -1, F32_0_1, 20);
+    subMins[j] = qkx2Min;
+    if (subScales[j] > maxScale) maxScale = subScales[j];
+    if (subMins[j] > maxMin) maxMin = subMins[j];
+  }
+  const invScale = maxScale > 0 ? f32(63 / maxScale) : 0;
+  const invMin = maxMin > 0 ? f32(63 / maxMin) : 0;
+  packedScales.fill(0);
+  for (let j = 0; j < 8; j++) {
+    const ls = Math.min(63, nearestInt(f32(invScale * subScales[j])) & 0xff);
+    const lm = Math.min(63, nearestInt(f32(invMin * subMins[j])) & 0xff);
+    if (j < 4) {
+      packedScales[j] = ls;
+      packedScales[j + 4] = lm;
+    } else {
+      packedScales[j + 4] = (ls & 0xf) | ((lm & 0xf) << 4);
+      packedScales[j - 4] |= (ls >> 4) << 6;
+      packedScales[j] |= (lm >> 4) << 6;
+    }
+  }
+  const d = putF16(out, o, f32(maxScale / 63));
+  const dmin = putF16(out, o + 2, f32(maxMin / 63));
+  out.set(packedScales, o + 4);
+  for (let j = 0; j < 8; j++) {
+    // get_scale_min_k4
+    const sc = j < 4 ? packedScales[j] & 63 : (packedScales[j + 4] & 0xf) | ((packedScales[j - 4] >> 6) << 4);
+    const m = j < 4 ? packedScales[j + 4] & 63 : (packedScales[j + 4] >> 4) | ((packedScales[j] >> 6) << 4);
+    const dj = f32(d * sc);
+    if (!dj) continue;
+    const dm = f32(dmin * m);
+    for (let ii = 0; ii < 32; ii++) L[32 * j + ii] = Math.max(0, Math.min(15, nearestInt(f32(f32(x[xo + 32 * j + ii] + dm) / dj))));
+  }
+  const q = o + 16;
+  for (let j = 0; j < 256; j += 64) for (let l = 0; l < 32; l++) out[q + j / 2 + l] = L[j + l] | (L[j + l + 32] << 4);
+}
+
+let qxSumLX = 0;
+let qxSumL2 = 0;
+/** make_qx_quants' sums for one candidate scale (weights x²), its codes written to L if `write`. */
+function qxSums(n: number, nmax: number, x: Float32Array, xo: number, lo: number, iscale: number, write: boolean): void {
+  let sumlx = 0;
+  let suml2 = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[xo + i];
+    let l = nearestInt(f32(iscale * xi));
+    l = l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
+    if (write) L[lo + i] = l + nmax;
+    const w = f32(xi * xi);
+    sumlx = f32(sumlx + f32(f32(w * xi) * l));
+    suml2 = f32(suml2 + f32(f32(w * l) * l));
+  }
+  qxSumLX = sumlx;
+  qxSumL2 = suml2;
+}
+
+/** ggml's make_qx_quants with rmse_type 1 (weights x²) and no importance: symmetric codes
+ * −nmax..nmax−1 (stored + nmax) and the scale, searched over 19 candidates. */
+function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, lo: number): number {
+  let max = 0;
+  let amax = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = Math.abs(x[xo + i]);
+    if (ax > amax) {
+      amax = ax;
+      max = x[xo + i];
+    }
+  }
+  if (amax < GROUP_MAX_EPS) {
+    L.fill(0, lo, lo + n);
+    return 0;
+  }
+  qxSums(n, nmax, x, xo, lo, f32(-nmax / max), true);
+  let sumlx = qxSumLX;
+  let suml2 = qxSumL2;
+  let scale = suml2 ? f32(sumlx / suml2) : 0;
+  let best = f32(scale * sumlx);
+  for (let is = -9; is <= 9; is++) {
+    if (is === 0) continue;
+    const iscale = f32(-f32(nmax + f32(F32_0_1 * is)) / max);
+    qxSums(n, nmax, x, xo, lo, iscale, false);
+    sumlx = qxSumLX;
+    suml2 = qxSumL2;
+    if (suml2 > 0 && f32(sumlx * sumlx) > f32(best * suml2)) {
+      qxSums(n, nmax, x, xo, lo, iscale, true);
+      scale = f32(sumlx / suml2);
+      best = f32(scale * sumlx);
+    }
+  }
+  return scale;
+}
+
+function quantizeBlockQ6_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  let maxScale = 0;
+  let maxAbsScale = 0;
+  for (let ib = 0; ib < 16; ib++) {
+    const scale = makeQxQuants(16, 32, x, xo + 16 * ib, 16 * ib);
+    subScales[ib] = scale;
+    if (Math.abs(scale) > maxAbsScale) {
+      maxAbsScale = Math.abs(scale);
+      maxScale = scale;
+    }
+  }
+  if (maxAbsScale < GROUP_MAX_EPS) {
+    out.fill(0, o, o + 210);
+    return;
+  }
+  const iscale = f32(-128 / maxScale);
+  const d = putF16(out, o + 208, f32(1 / iscale));
+  for (let ib = 0; ib < 16; ib++) {
+    sc6[ib] = Math.min(127, nearestInt(f32(iscale * subScales[ib])));
+    out[o + 192 + ib] = sc6[ib] & 0xff;
+  }
+  for (let j = 0; j < 16; j++) {
+    const dj = f32(d * sc6[j]);
+    if (!dj) continue;
+    for (let ii = 0; ii < 16; ii++) L[16 * j + ii] = Math.max(-32, Math.min(31, nearestInt(f32(x[xo + 16 * j + ii] / dj)))) + 32;
+  }
+  for (let j = 0, ql = o, qh = o + 128; j < 256; j += 128, ql += 64, qh += 32) {
+    for (let l = 0; l < 32; l++) {
+      out[ql + l] = (L[j + l] & 0xf) | ((L[j + l + 64] & 0xf) << 4);
+      out[ql + l + 32] = (L[j + l + 32] & 0xf) | ((L[j + l + 96] & 0xf) << 4);
+      out[qh + l] = (L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6);
+    }
+  }
 }

@@ -26,7 +26,7 @@ export interface GgufSaved {
   runStep: number;
 }
 
-export type GgufType = 'q8_0' | 'f16' | 'f32';
+export type GgufType = 'q8_0' | 'q4_k_m' | 'f16' | 'f32';
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */

@@ -1,6 +1,6 @@
 // `studio export-gguf` as a user runs it: a studio training run's folder as the adapter, one GGUF
 // out, checked in llama.cpp; and the refusals that keep an existing file and never leave half of one.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,15 @@ describe('studio export-gguf', () => {
     expect(statSync(out).size / f32Bytes).toBeGreaterThan(0.25);
     expect(statSync(out).size / f32Bytes).toBeLessThan(0.5); // the tokenizer's 2.5 MB is in both
 
+    // Q4_K_M: llama-quantize's mix. The embedded model's rows of 64 are not whole 256-value
+    // K-quant blocks, so it falls back as llama-quantize does (tests/export/gguf-kquant.test.ts
+    // compares the bytes with llama.cpp's).
+    const q4 = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--out', join(root, 'tiny-q4.gguf'), '--type', 'q4_k_m', '--no-check', '--quiet']);
+    expect(q4.code, q4.err).toBe(0);
+    expect(q4.out).toMatch(/exported .*tiny-q4\.gguf: [\d.]+ MiB, 24 tensors as q4_k_m \(12 Q5_0, 3 Q8_0, 9 F32\), LoRA merged/);
+    expect(statSync(join(root, 'tiny-q4.gguf')).size).toBeLessThan(statSync(out).size);
+    rmSync(join(root, 'tiny-q4.gguf'));
+
     // The adapter alone: a small file of its tensors, which llama.cpp applies over the base model.
     const lora = join(root, 'run-lora.gguf');
     const alone = await studioInProcess(['export-gguf', '--model', model, '--adapter', run, '--adapter-only', '--out', lora, '--no-check']);
@@ -58,7 +67,7 @@ describe('studio export-gguf', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--out', root], /--out .* is a folder; give the file to write, such as .*model\.gguf/],
       [['--out', join(root, 'nowhere', 'x.gguf')], /the folder .*nowhere does not exist/],
-      [['--out', join(root, 'x.gguf'), '--type', 'q4_k'], /--type must be one of q8_0, f16, f32, got q4_k/],
+      [['--out', join(root, 'x.gguf'), '--type', 'q4_k'], /--type must be one of q8_0, q4_k_m, f16, f32, got q4_k/],
       [['--out', join(root, 'x.gguf'), '--adapter-only'], /--adapter-only writes the adapter alone: give it with --adapter/],
       [['--out', join(root, 'x.gguf'), '--tokens', '5000'], /--tokens 5000 is past the model's 4096-token context \(max_position_embeddings\)/],
       [['--out', join(root, 'x.gguf'), '--adapter-only', '--adapter', root, '--type', 'f16'], /--adapter-only writes the adapter as trained \(f32\); --type is for the whole model/],

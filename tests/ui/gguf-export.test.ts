@@ -23,7 +23,7 @@ vi.mock('../../src/state/engine.ts', () => ({
       progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
       await worker.hold;
       if (worker.fail) throw worker.fail;
-      const bytes = { q8_0: 530.5, f16: 990, f32: 1980 }[payload.type]! * 2 ** 20;
+      const bytes = { q8_0: 530.5, q4_k_m: 396.8, f16: 990, f32: 1980 }[payload.type]! * 2 ** 20;
       return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20 };
     },
   }),
@@ -45,7 +45,7 @@ beforeEach(() => {
 });
 
 describe('the Runs panel’s GGUF export', () => {
-  it('saves the file under the run’s name and says how to run it, offering f16 and f32 next', async () => {
+  it('saves the file under the run’s name and says how to run it, offering Q4_K_M, f16 and f32 next', async () => {
     await useOnnxExport.getState().exportGguf('r1', 'tool calls, rank 16', 'q8_0');
     expect(worker.asked).toEqual([{ runId: 'r1', type: 'q8_0' }]);
     expect(saved).toEqual([{ size: 530.5 * 2 ** 20, name: 'tool-calls-rank-16-q8_0.gguf', type: 'application/octet-stream' }]);
@@ -61,6 +61,16 @@ describe('the Runs panel’s GGUF export', () => {
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'f16' });
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-f16.gguf');
     expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (half the size)"');
+
+    // Q4_K_M, what Ollama and LM Studio download by default, from the Q8_0 notice or this one.
+    expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q4_K_M weights (about a third of the size)"');
+    press('Export in Q4_K_M');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
+    expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q4_k_m' });
+    expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-q4_k_m.gguf');
+    const q4 = status();
+    expect(q4).toContain('Saved tool-calls-rank-16-q4_k_m.gguf (396.8 MiB, Q4_K_M weights, the adapter merged');
+    expect(q4).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (closer to the trained model, about 1.7 times the size)"');
   });
 
   it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {

@@ -1,0 +1,122 @@
+# Writes tests/fixtures/gguf/kquant-golden.json: llama.cpp's own quantized bytes, from the ggml
+# library node-llama-cpp ships (ggml_quantize_chunk without an importance matrix, the function
+# llama-quantize calls), for rows of values chosen to reach every branch of the quantizers.
+#   pip install numpy && python scripts/gguf-kquant-golden.py
+# With --model IN.gguf OUT.json: llama.cpp's llama_model_quantize turns the F32 file IN into Q4_K_M,
+# and OUT gets each tensor's type and the SHA-256 of its bytes (tests/export/gguf-kquant.test.ts
+# compares `studio export-gguf --type q4_k_m` of the same model with it).
+import base64, ctypes, glob, hashlib, json, os, sys
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINS = os.path.join(ROOT, 'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64')
+GGML_TYPE = {'Q5_0': 6, 'Q8_0': 8, 'Q4_K': 12, 'Q6_K': 14}
+BLOCK = {'Q5_0': (32, 22), 'Q8_0': (32, 34), 'Q4_K': (256, 144), 'Q6_K': (256, 210)}
+
+
+def ggml_base():
+    lib = ctypes.CDLL(os.path.join(BINS, 'libggml-base.so'))
+    lib.ggml_quantize_chunk.restype = ctypes.c_size_t
+    lib.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+    return lib
+
+
+def quantize(lib, type_name, rows):
+    rows = np.ascontiguousarray(rows, dtype=np.float32)
+    per, size = BLOCK[type_name]
+    out = np.zeros(rows.size // per * size, dtype=np.uint8)
+    n = lib.ggml_quantize_chunk(GGML_TYPE[type_name], rows.ctypes.data, out.ctypes.data, 0, rows.shape[0], rows.shape[1], None)
+    assert n == out.size, (n, out.size)
+    return out.tobytes()
+
+
+def cases():
+    rng = np.random.default_rng(7)
+    out = []
+    # Weight-like rows, and rows of one sign (Q4_K's min clamps to 0; Q6_K's scale sign).
+    out.append(('normal', rng.normal(0, 0.02, (4, 512))))
+    out.append(('uniform', rng.uniform(-1, 1, (2, 512))))
+    out.append(('positive', rng.uniform(0.1, 2, (1, 512))))
+    out.append(('negative', -rng.uniform(0.1, 2, (1, 512))))
+    # Blocks of 32 that are zero, constant, one value, tiny (f16 scales underflow), outliers beside
+    # small values, and integers and halves (ties of the rounding).
+    special = np.zeros((1, 512))
+    special[0, 32:64] = 0.75
+    special[0, 64 + 5] = -3.0
+    special[0, 96:128] = rng.normal(0, 1e-7, 32)
+    special[0, 128:160] = rng.normal(0, 1e-3, 32)
+    special[0, 150] = 40.0
+    special[0, 160:192] = np.arange(32) - 15.5
+    special[0, 192:224] = np.round(rng.normal(0, 4, 32)) / 2
+    special[0, 256:512] = rng.standard_t(2, 256) * 0.05
+    out.append(('special', special))
+    # A whole super-block of tiny values, and one of zeros (Q6_K's and Q4_K's all-zero paths).
+    tiny = np.zeros((1, 512))
+    tiny[0, :256] = rng.normal(0, 1e-12, 256)
+    out.append(('tiny', tiny))
+    return out
+
+
+def blocks_golden():
+    lib = ggml_base()
+    result = []
+    for name, rows in cases():
+        rows = rows.astype(np.float32)
+        entry = {'name': name, 'rows': rows.shape[0], 'cols': rows.shape[1], 'values': base64.b64encode(rows.tobytes()).decode()}
+        for t in GGML_TYPE:
+            entry[t] = base64.b64encode(quantize(lib, t, rows)).decode()
+        result.append(entry)
+    path = os.path.join(ROOT, 'tests/fixtures/gguf/kquant-golden.json')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump({'source': 'ggml_quantize_chunk of node-llama-cpp ' + llama_cpp_release(), 'cases': result}, f, indent=1)
+        f.write('\n')
+    print('wrote', path)
+
+
+def llama_cpp_release():
+    with open(os.path.join(BINS, '_nlcBuildMetadata.json')) as f:
+        return 'llama.cpp ' + json.load(f)['buildOptions']['llamaCpp']['release']
+
+
+class QuantizeParams(ctypes.Structure):
+    # llama.h's llama_model_quantize_params of the release node-llama-cpp ships.
+    _fields_ = [
+        ('nthread', ctypes.c_int32), ('ftype', ctypes.c_int), ('output_tensor_type', ctypes.c_int), ('token_embedding_type', ctypes.c_int),
+        ('allow_requantize', ctypes.c_bool), ('quantize_output_tensor', ctypes.c_bool), ('only_copy', ctypes.c_bool), ('pure', ctypes.c_bool),
+        ('keep_split', ctypes.c_bool), ('dry_run', ctypes.c_bool),
+        ('imatrix', ctypes.c_void_p), ('kv_overrides', ctypes.c_void_p), ('tt_overrides', ctypes.c_void_p), ('prune_layers', ctypes.c_void_p),
+        ('max_buf_size', ctypes.c_size_t),
+    ]
+
+
+def model_golden(inp, out_json):
+    import gguf
+    for so in ['libggml-base.so', 'libggml.v0.4.0.so']:
+        ctypes.CDLL(os.path.join(BINS, so), mode=ctypes.RTLD_GLOBAL)
+    llama = ctypes.CDLL(glob.glob(os.path.join(BINS, 'libllama.v*.so'))[0])
+    llama.llama_model_quantize_default_params.restype = QuantizeParams
+    llama.llama_model_quantize.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(QuantizeParams)]
+    llama.llama_model_quantize.restype = ctypes.c_uint32
+    llama.llama_backend_init()
+    params = llama.llama_model_quantize_default_params()
+    assert params.quantize_output_tensor and not params.pure and params.imatrix is None, 'llama_model_quantize_params layout differs from llama.h'
+    params.ftype = 15  # LLAMA_FTYPE_MOSTLY_Q4_K_M
+    params.nthread = 1
+    tmp = out_json + '.gguf'
+    rc = llama.llama_model_quantize(inp.encode(), tmp.encode(), ctypes.byref(params))
+    assert rc == 0, rc
+    reader = gguf.GGUFReader(tmp)
+    tensors = {t.name: {'type': t.tensor_type.name, 'sha256': hashlib.sha256(t.data.tobytes()).hexdigest()} for t in reader.tensors}
+    os.remove(tmp)
+    with open(out_json, 'w') as f:
+        json.dump({'source': 'llama_model_quantize (Q4_K_M) of node-llama-cpp ' + llama_cpp_release(), 'tensors': tensors}, f, indent=1)
+        f.write('\n')
+    print('wrote', out_json, len(tensors), 'tensors')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 4 and sys.argv[1] == '--model':
+        model_golden(sys.argv[2], sys.argv[3])
+    else:
+        blocks_golden()
