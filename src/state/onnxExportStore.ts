@@ -30,8 +30,9 @@ export type GgufType = 'q8_0' | 'q4_k_m' | 'f16' | 'f32';
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
-  busy: { kind: 'ONNX' | 'GGUF'; runId: string; runName: string; label: string; done: number; total: number } | null;
-  /** An export is running: it holds the GPU (other jobs are refused) and cannot be cancelled. */
+  busy: { kind: 'ONNX' | 'GGUF'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
+  /** An export is running: it holds the GPU (other jobs are refused). A GGUF export can be
+   * cancelled (`cancelGguf`: a Q4_K_M file of a larger model takes minutes); an ONNX one is waited for. */
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
   exportedRunIds: string[];
@@ -48,7 +49,11 @@ interface OnnxExportState {
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
   /** The last GGUF file saved (its ✕ sets this to null). */
   gguf: GgufSaved | null;
+  /** The GGUF export cancelled last, by the run's name (its notice's ✕ sets this to null). */
+  ggufCancelled: string | null;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
+  /** Asks the worker to stop the GGUF export running (at its next block of rows): nothing is saved. */
+  cancelGguf(): Promise<void>;
   exportGgufAdapter(runId: string, runName: string): Promise<void>;
 }
 
@@ -56,7 +61,7 @@ interface OnnxExportState {
  * the page does not load the export code to know it. */
 const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 
-/** Why a job cannot start while an export runs (there is no Cancel for an export: it is waited for). */
+/** Why a job cannot start while an export runs. */
 export const EXPORTING_REASON = 'A model export (ONNX or GGUF) is running (Runs panel); wait for it to finish.';
 
 /** A run's name as a file name. */
@@ -71,6 +76,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   error: null,
   fp32Instead: null,
   gguf: null,
+  ggufCancelled: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
     set({ busy: { kind: 'ONNX', runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null });
@@ -97,22 +103,29 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   },
   async exportGguf(runId, runName, type) {
     if (get().busy) return;
-    set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null, gguf: null });
+    set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, error: null, fp32Instead: null, gguf: null, ggufCancelled: null });
     try {
-      const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total } }));
+      const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
       set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep } });
     } catch (err) {
-      set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
+      if ((err as Error).name === 'AbortError') set({ ggufCancelled: runName });
+      else set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
     } finally {
       set({ busy: null, exporting: false });
     }
   },
+  async cancelGguf() {
+    if (!get().busy?.cancellable) return;
+    await engineClient()
+      .request('cancelJob', {})
+      .catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
+  },
   async exportGgufAdapter(runId, runName) {
     if (get().busy) return;
     // No GPU: the adapter's own tensors are written as they are, in a moment.
-    set({ busy: { kind: 'GGUF', runId, runName, label: 'writing the adapter', done: 0, total: 1 }, error: null, fp32Instead: null, gguf: null });
+    set({ busy: { kind: 'GGUF', runId, runName, label: 'writing the adapter', done: 0, total: 1 }, error: null, fp32Instead: null, gguf: null, ggufCancelled: null });
     try {
       const out = await engineClient().request('exportGgufAdapter', { runId });
       const fileName = `${fileStem(runName)}-lora.gguf`;

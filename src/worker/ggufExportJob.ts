@@ -40,6 +40,8 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
       if (pendingBytes >= FOLD_BYTES) fold();
     },
     onProgress: (p) => ctx.progress({ label: `writing the GGUF file (${p.tensor})`, done: p.bytesDone, total: p.bytesTotal }),
+    // The page's Cancel (cancelJob): the export stops before its next block of rows.
+    signal: ctx.signal,
   });
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);

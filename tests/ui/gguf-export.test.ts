@@ -8,7 +8,7 @@ import { renderNow } from '../helpers/render.ts';
 import { press } from '../helpers/press.ts';
 
 vi.mock('react/jsx-dev-runtime', async (original) => (await import('../helpers/press.ts')).recordingJsxRuntime(original));
-const worker = vi.hoisted(() => ({ asked: [] as Array<{ runId: string; type: string }>, fail: null as null | Error, hold: null as null | Promise<void> }));
+const worker = vi.hoisted(() => ({ asked: [] as Array<{ runId: string; type: string }>, fail: null as null | Error, hold: null as null | Promise<void>, cancel: null as null | (() => void) }));
 const saved = vi.hoisted(() => [] as Array<{ size: number; name: string; type: string | undefined }>);
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
@@ -17,6 +17,11 @@ vi.mock('../../src/state/engine.ts', () => ({
       if (kind === 'exportGgufAdapter') {
         worker.asked.push({ runId: payload.runId, type: 'adapter' });
         return { file: { size: 4.5 * 2 ** 20 } as Blob, bytes: 4.5 * 2 ** 20, adapterStep: 20, runStep: 20 };
+      }
+      if (kind === 'cancelJob') {
+        worker.asked.push({ runId: '', type: 'cancel' });
+        worker.cancel?.();
+        return undefined;
       }
       if (kind !== 'exportGguf') throw new Error(`unexpected request ${kind}`);
       worker.asked.push({ runId: payload.runId, type: payload.type });
@@ -41,6 +46,7 @@ beforeEach(() => {
   worker.asked.length = 0;
   worker.fail = null;
   worker.hold = null;
+  worker.cancel = null;
   saved.length = 0;
 });
 
@@ -86,6 +92,33 @@ describe('the Runs panel’s GGUF export', () => {
     press('The whole model');
     await vi.waitFor(() => expect(useOnnxExport.getState().gguf?.kind).toBe('model'));
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q8_0' });
+  });
+
+  it('is cancelled with its Cancel: the worker asked to stop, nothing saved, and the notice says so', async () => {
+    let release = () => undefined as void;
+    worker.hold = new Promise<void>((r) => (release = r));
+    // The worker's job ends as an aborted export does: its AbortError, by name across the boundary.
+    worker.cancel = () => {
+      worker.fail = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+      release();
+    };
+    const running = useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy?.done).toBe(10));
+    expect(status()).toContain('aria-label="Cancel the GGUF export of run one (nothing is saved)"');
+    press('Cancel');
+    await running;
+    expect(worker.asked).toEqual([{ runId: 'r1', type: 'q4_k_m' }, { runId: '', type: 'cancel' }]);
+    expect(saved).toEqual([]);
+    expect(useOnnxExport.getState()).toMatchObject({ busy: null, exporting: false, error: null, gguf: null, ggufCancelled: 'run one' });
+    const html = status();
+    expect(html).toContain('The GGUF export of run one was cancelled; nothing was saved.');
+    expect(html).not.toContain('Cancel the GGUF export');
+    // The adapter alone is written in a moment, without the GPU: nothing to cancel.
+    worker.cancel = null;
+    worker.fail = null;
+    worker.hold = null;
+    await useOnnxExport.getState().exportGgufAdapter('r1', 'run one');
+    expect(useOnnxExport.getState().ggufCancelled).toBeNull();
   });
 
   it('says which checkpoint it holds when the run went on past it', async () => {
