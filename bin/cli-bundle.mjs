@@ -69,8 +69,9 @@ function hashingLoader(inputs) {
 
 /** Builds `entry` (and what it imports, packages left to node_modules) into a new folder of
  * `cacheDir`, makes it the current one, and returns its main module. `tsconfig` is an input too
- * (esbuild reads it: class fields, JSX). Throws what esbuild throws. */
-export async function buildBundle(entry, cacheDir, tsconfig) {
+ * (esbuild reads it: class fields, JSX). `workers`: more entries, name → source, built beside main
+ * as <name>.mjs (worker threads the program starts from its own folder). Throws what esbuild throws. */
+export async function buildBundle(entry, cacheDir, tsconfig, workers = {}) {
   const { build } = await import('esbuild');
   const inputs = {};
   if (tsconfig) inputs[tsconfig] = sha1(readFileSync(tsconfig));
@@ -78,7 +79,7 @@ export async function buildBundle(entry, cacheDir, tsconfig) {
   mkdirSync(tmp, { recursive: true });
   try {
     await build({
-      entryPoints: { main: entry },
+      entryPoints: { main: entry, ...workers },
       bundle: true,
       splitting: true, // each command's own code stays in its chunk, loaded only when it runs
       format: 'esm',
@@ -132,7 +133,9 @@ export async function cliBundle(root) {
   const cacheDir = join(root, 'node_modules', '.cache', 'studio-cli');
   const entry = join(root, 'src', 'cli', 'main.ts');
   try {
-    const main = freshBundle(cacheDir, entry) ?? (await buildBundle(entry, cacheDir, join(root, 'tsconfig.json')));
+    // The GGUF export's quantization threads (src/cli/quantWorkers.ts starts ./quant-worker.mjs).
+    const workers = { 'quant-worker': join(root, 'src', 'cli', 'quantWorker.ts') };
+    const main = freshBundle(cacheDir, entry) ?? (await buildBundle(entry, cacheDir, join(root, 'tsconfig.json'), workers));
     return pathToFileURL(main).href;
   } catch (err) {
     if (process.env.STUDIO_DEBUG) console.error(`studio: running from the sources (no bundle: ${err?.message ?? err})`);

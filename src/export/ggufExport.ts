@@ -14,6 +14,7 @@ import { releaseAfter } from '../model/releaseAfter.ts';
 import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
 import { alignUp, ggufLayout, QUANT_BLOCK, type GgmlQuantType, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
 import { quantize } from './ggufQuant.ts';
+import type { QuantPool } from './quantPool.ts';
 import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
 import type { CheckpointTensor } from '../model/checkpoint.ts';
 
@@ -48,6 +49,8 @@ export interface GgufExportOptions {
   write(bytes: Uint8Array): Promise<void> | void;
   onProgress?: (p: GgufExportProgress) => void;
   signal?: AbortSignal;
+  /** Quantizes blocks of rows on other threads (quantPool.ts); without it, on this one. */
+  quantPool?: Pick<QuantPool, 'quantize'>;
 }
 
 export interface GgufExportResult {
@@ -205,7 +208,7 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
       const info = placed.get(ggufTensorName(w.name))!;
       if (written - dataStart !== info.offset) throw new Error(`GGUF export: ${info.name} would land at ${written - dataStart}, its header says ${info.offset}`);
       const heads = spec.family !== 'llama' ? 0 : /\.q_proj\.(weight|bias)$/.test(w.name) ? spec.numHeads : /\.k_proj\.(weight|bias)$/.test(w.name) ? spec.numKvHeads : 0;
-      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads, opts.signal)) {
+      for await (const block of mergedBlocks(gpu, t, factors.get(w.name) ?? null, info.type, heads, opts.signal, opts.quantPool)) {
         await write(block);
         opts.onProgress?.({ tensor: w.name, bytesDone: written, bytesTotal });
       }
@@ -220,7 +223,15 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
 
 /** One weight merged (W + scale·B·A on the GPU) and encoded as `type`, in blocks of whole rows.
  * `ropeHeads` > 0: q/k rows reordered for llama.cpp's Llama, a whole tensor at once. */
-async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | null, type: GgmlTypeName, ropeHeads: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* mergedBlocks(
+  gpu: Gpu,
+  t: CheckpointTensor,
+  lora: LoraFactors | null,
+  type: GgmlTypeName,
+  ropeHeads: number,
+  signal?: AbortSignal,
+  pool?: Pick<QuantPool, 'quantize'>,
+): AsyncGenerator<Uint8Array> {
   const matrix = t.shape.length > 1;
   const rows = matrix ? t.shape[0] : 1;
   const cols = matrix ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0];
@@ -246,7 +257,11 @@ async function* mergedBlocks(gpu: Gpu, t: CheckpointTensor, lora: LoraFactors | 
     );
     // A bias is reordered as the rows it belongs to: one value per row.
     const ordered = ropeHeads > 0 ? permuteRows(out, ropeRowOrder(matrix ? n : cols, ropeHeads)) : out;
-    yield quantized ? quantize(type as GgmlQuantType, new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4)) : ordered;
+    if (!quantized) yield ordered;
+    else {
+      const values = new Float32Array(ordered.buffer, ordered.byteOffset, ordered.byteLength / 4);
+      yield pool ? await pool.quantize(type as GgmlQuantType, values) : quantize(type as GgmlQuantType, values);
+    }
   }
 }
 

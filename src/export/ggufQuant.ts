@@ -31,10 +31,10 @@ const GROUP_MAX_EPS = f32(1e-15);
 const nearestF = new Float32Array(1);
 const nearestI = new Int32Array(nearestF.buffer);
 /** ggml's nearest_int: 1.5·2²³ added in f32 leaves the value rounded half to even in the mantissa.
- * Within ±2²² that is the f32 sum less 1.5·2²³; past it (and for NaN) the bits are read as ggml
- * reads them. */
+ * Well within ±2²² that is the f32 sum less 1.5·2²³; near and past it (where the sum can round to
+ * 2²⁴ and the mantissa wraps), and for NaN, the bits are read as ggml reads them. */
 function nearestInt(v: number): number {
-  if (v < 4194304 && v > -4194304) return f32(v + 12582912) - 12582912;
+  if (v < 4194303 && v > -4194303) return f32(v + 12582912) - 12582912;
   nearestF[0] = v + 12582912;
   return (nearestI[0] & 0x007fffff) - 0x00400000;
 }

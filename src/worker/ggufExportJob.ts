@@ -6,6 +6,7 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { exportGgufAdapter, exportGgufModel, type GgufExportType } from '../export/ggufExport.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
+import { QuantPool } from '../export/quantPool.ts';
 
 /** Bytes gathered before they are folded into the Blob. */
 const FOLD_BYTES = 32 * 2 ** 20;
@@ -17,7 +18,32 @@ export interface GgufExportInput {
   name: string;
 }
 
+/** Quantization workers for a quantized export, a core each (up to 8: this worker waits on them
+ * while they work), where this runs in a browser (Node's tests run it on this thread). */
+function pagePool(type: GgufExportType): QuantPool | null {
+  if (type === 'f16' || type === 'f32' || typeof Worker === 'undefined') return null;
+  const size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2));
+  return new QuantPool(() => {
+    const w = new Worker(new URL('./quantWorker.ts', import.meta.url), { type: 'module', name: 'gguf-quantize' });
+    return {
+      post: (req, transfer) => w.postMessage(req, transfer),
+      onReply: (listener) => w.addEventListener('message', (e) => listener(e.data)),
+      onFailure: (listener) => w.addEventListener('error', (e) => listener(new Error(e.message || 'the worker could not start'))),
+      terminate: () => w.terminate(),
+    };
+  }, size);
+}
+
 export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<{ file: Blob; preTokenizer: string }> {
+  const pool = pagePool(job.type);
+  try {
+    return await gatherGguf(ctx, job, pool);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool | null): Promise<{ file: Blob; preTokenizer: string }> {
   const { tokenizer, files } = ctx.model;
   let file = new Blob([]);
   let pending: Uint8Array[] = [];
@@ -42,6 +68,7 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
     onProgress: (p) => ctx.progress({ label: `writing the GGUF file (${p.tensor})`, done: p.bytesDone, total: p.bytesTotal }),
     // The page's Cancel (cancelJob): the export stops before its next block of rows.
     signal: ctx.signal,
+    ...(pool ? { quantPool: pool } : {}),
   });
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);

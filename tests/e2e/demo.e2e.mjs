@@ -261,6 +261,16 @@ export const tests = {
     assert.equal(metadata.general.architecture, 'qwen3');
     assert.match(metadata.tokenizer.chat_template, /<tool_call>/);
     assert.equal(metadata.tokenizer.ggml.eos_token_id, 151_645);
+    // Q4_K_M from the notice: quantized by the GPU worker's own workers. The embedded model's rows
+    // of 64 are not whole K-quant blocks, so llama-quantize's fallbacks (Q5_0, Q8_0) are what it holds.
+    const q4Downloading = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByRole('button', { name: /^Export my first run as GGUF with Q4_K_M weights/ }).click();
+    const q4Download = await q4Downloading;
+    assert.equal(q4Download.suggestedFilename(), 'my-first-run-q4_k_m.gguf');
+    const q4 = await readGgufFileInfo(await q4Download.path(), { readTensorInfo: true });
+    assert.equal(q4.metadata.general.file_type, 15); // LLAMA_FTYPE_MOSTLY_Q4_K_M
+    assert.deepEqual([...new Set(q4.tensorInfo.map((t) => t.ggmlType))].sort((a, b) => a - b), [0, 6, 8]); // F32, Q5_0, Q8_0
+    await page.getByTestId('gguf-export-saved').filter({ hasText: 'Q4_K_M weights' }).waitFor();
     // The HDR run offers its last round's adapter too (read as Evaluate reads it; the export is the same).
     await page.getByRole('button', { name: /^Export HDR from “my first run” as one GGUF file .*the last HDR round’s adapter merged/ }).waitFor();
     mark('GGUF export read back');

@@ -20,6 +20,8 @@ import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 import { openLoadedModel, type JobContext } from '../../src/jobs/context.ts';
 import { runGgufExport } from '../../src/worker/ggufExportJob.ts';
 import { initLoraAdapter } from '../../src/model/lora.ts';
+import { nodeQuantPool } from '../../src/cli/quantWorkers.ts';
+import type { QuantPool } from '../../src/export/quantPool.ts';
 import { QWEN3_TOKENIZER_DIR } from '../../scripts/gen-tiny-model.ts';
 import { KQUANT_MODELS, kquantGoldenPath } from '../../scripts/gguf-kquant-models.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -52,6 +54,19 @@ describe('GGUF block quantizers', () => {
     expect(() => quantize('Q4_K', new Float32Array(320))).toThrow(/Q4_K needs a multiple of 256 values, got 320/);
     expect(() => quantize('Q5_0', new Float32Array(48))).toThrow(/multiple of 32/);
   });
+
+  it('on worker threads (the CLI\'s pool) gives the same bytes, its shares put back in order', async () => {
+    const pool = nodeQuantPool(2);
+    try {
+      // 2,100 blocks of 256: shares of 256K values and a short last one, over two threads.
+      const values = new Float32Array(256 * 2100).map((_, i) => Math.sin(i * 0.37) * 0.04 + (i % 997 === 0 ? 1 : 0));
+      for (const type of ['Q4_K', 'Q6_K', 'Q8_0'] as GgmlQuantType[]) expect(Buffer.from(await pool.quantize(type, values)).equals(Buffer.from(quantize(type, values))), type).toBe(true);
+      await expect(pool.quantize('Q4_K', new Float32Array(320))).rejects.toThrow(/Q4_K needs a multiple of 256 values/);
+    } finally {
+      pool.close();
+    }
+    await expect(pool.quantize('Q8_0', new Float32Array(32))).rejects.toThrow(/the quantization pool was closed/);
+  }, 60_000);
 });
 
 const GGML_NAME = new Map<number, GgmlTypeName>(Object.entries(GGML_TYPE).map(([name, id]) => [id, name as GgmlTypeName]));
@@ -64,10 +79,11 @@ function modelFiles(name: string) {
   return { files: memoryModelFiles(map, name), spec: tiny.spec };
 }
 
-async function exportQ4KM(name: string): Promise<{ path: string; files: ReturnType<typeof memoryModelFiles> }> {
+/** `quantPool`: as the CLI exports it, on worker threads. */
+async function exportQ4KM(name: string, quantPool?: QuantPool): Promise<{ path: string; files: ReturnType<typeof memoryModelFiles> }> {
   const { files } = modelFiles(name);
   const parts: Uint8Array[] = [];
-  await exportGgufModel(await testGpu(), files, { type: 'q4_k_m', adapter: null, name, encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()) });
+  await exportGgufModel(await testGpu(), files, { type: 'q4_k_m', adapter: null, name, encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()), ...(quantPool ? { quantPool } : {}) });
   const path = join(dir, `${name}-q4_k_m.gguf`);
   writeFileSync(path, Buffer.concat(parts));
   return { path, files };
@@ -75,7 +91,9 @@ async function exportQ4KM(name: string): Promise<{ path: string; files: ReturnTy
 
 describe.each(Object.keys(KQUANT_MODELS))('Q4_K_M export of tiny %s', (name) => {
   it('is llama-quantize\'s file: the same type and bytes for every tensor', async () => {
-    const { path, files } = await exportQ4KM(name);
+    // The larger one as the CLI writes it, on worker threads; the other on this thread.
+    const pool = name === 'qwen3-k' ? nodeQuantPool(2) : undefined;
+    const { path, files } = await exportQ4KM(name, pool).finally(() => pool?.close());
     const golden = JSON.parse(readFileSync(kquantGoldenPath(name), 'utf8')) as { tensors: Record<string, { type: string; sha256: string }> };
     const info = await readGgufFileInfo(path, { readTensorInfo: true });
     expect((info.metadata as unknown as { general: { file_type: number } }).general.file_type).toBe(15); // LLAMA_FTYPE_MOSTLY_Q4_K_M

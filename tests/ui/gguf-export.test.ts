@@ -76,7 +76,7 @@ describe('the Runs panel’s GGUF export', () => {
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-q4_k_m.gguf');
     const q4 = status();
     expect(q4).toContain('Saved tool-calls-rank-16-q4_k_m.gguf (396.8 MiB, Q4_K_M weights, the adapter merged');
-    expect(q4).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (closer to the trained model, about 1.7 times the size)"');
+    expect(q4).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (closer to the trained model, about 1.6 times the size)"');
   });
 
   it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {

@@ -18,6 +18,7 @@ import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, type GgufExportT
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import type { GgmlTypeName } from '../../export/ggufFile.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
+import { nodeQuantPool } from '../quantWorkers.ts';
 
 /** How a q4_k_m file's mix of tensor types is listed: fewest bits first. */
 const MIX_ORDER: GgmlTypeName[] = ['Q4_K', 'Q5_0', 'Q6_K', 'Q8_0', 'F16', 'F32'];
@@ -94,13 +95,20 @@ const command: CliCommand = {
       const name = f.name ?? basename(f.adapter ? resolve(f.adapter) : modelArg);
       /** The model (with `withAdapter` merged) as a GGUF file at `path`, its progress said by `label`. */
       const writeModel = (path: string, as: GgufExportType, withAdapter: typeof adapter, fileName: string, label: (mib: string, tensor: string) => string) =>
-        writeFile(path, (write) =>
-          exportGgufModel(gpu, model.files, {
-            type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal,
-            encode: (t) => model.tokenizer.encode(t),
-            onProgress: (p) => progress.update(label(`${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.tensor)),
-          }),
-        );
+        writeFile(path, async (write) => {
+          // Quantized types are made on worker threads, a block of rows shared among them.
+          const quantPool = as === 'q8_0' || as === 'q4_k_m' ? nodeQuantPool() : null;
+          try {
+            return await exportGgufModel(gpu, model.files, {
+              type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal,
+              encode: (t) => model.tokenizer.encode(t),
+              onProgress: (p) => progress.update(label(`${(p.bytesDone / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(1)} MiB`, p.tensor)),
+              ...(quantPool ? { quantPool } : {}),
+            });
+          } finally {
+            quantPool?.close();
+          }
+        });
       const exportAndCheck = async (): Promise<number> => {
         const started = Date.now();
         let said: string;

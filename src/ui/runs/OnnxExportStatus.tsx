@@ -10,7 +10,7 @@ import { ProgressBar } from '../shell/ProgressBar.tsx';
  * own rules and rounding, on the CPU (minutes for a model of half a billion weights). */
 const OTHER_TYPES: Record<GgufType, Array<[GgufType, string]>> = {
   q8_0: [['q4_k_m', 'about 60% of the size, what Ollama and LM Studio download by default'], ['f16', 'twice the size, closer to the trained model'], ['f32', 'four times the size, the trained model exactly']],
-  q4_k_m: [['q8_0', 'closer to the trained model, about 1.7 times the size'], ['f16', 'about 3 times the size'], ['f32', 'the trained model exactly, about 6 times the size']],
+  q4_k_m: [['q8_0', 'closer to the trained model, about 1.6 times the size'], ['f16', 'about 3 times the size'], ['f32', 'the trained model exactly, about 6 times the size']],
   f16: [['q8_0', 'half the size'], ['q4_k_m', 'about a third of the size'], ['f32', 'twice the size, the trained model exactly']],
   f32: [['q8_0', 'a quarter of the size'], ['q4_k_m', 'about a sixth of the size'], ['f16', 'half the size']],
 };

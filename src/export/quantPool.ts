@@ -1,0 +1,123 @@
+// Block quantization spread over worker threads: a Q4_K_M export is CPU work (llama.cpp's own
+// reference rounding, ~0.3 µs a value in JavaScript: minutes for a model of half a billion
+// weights), and every block of rows can be quantized apart from the others. The page's GPU worker
+// and the CLI each start the pool's workers their own way (a module Worker, a worker_threads
+// Worker: `QuantWorkerSpawn`); the work and the messages are this module's, the bytes are
+// ggufQuant.ts's whichever thread makes them.
+import type { GgmlQuantType } from './ggufFile.ts';
+import { QUANT_BLOCK } from './ggufFile.ts';
+import { quantize } from './ggufQuant.ts';
+
+export interface QuantRequest {
+  id: number;
+  type: GgmlQuantType;
+  values: Float32Array;
+}
+
+export type QuantReply = { id: number; bytes: Uint8Array } | { id: number; error: string };
+
+/** One quantization in a worker: what its message handler runs. */
+export function answerQuantRequest(req: QuantRequest): { reply: QuantReply; transfer: ArrayBuffer[] } {
+  try {
+    const bytes = quantize(req.type, req.values);
+    return { reply: { id: req.id, bytes }, transfer: [bytes.buffer as ArrayBuffer] };
+  } catch (err) {
+    return { reply: { id: req.id, error: (err as Error).message }, transfer: [] };
+  }
+}
+
+/** A started worker as the pool uses it. */
+export interface QuantWorker {
+  post(req: QuantRequest, transfer: ArrayBuffer[]): void;
+  onReply(listener: (reply: QuantReply) => void): void;
+  onFailure(listener: (err: Error) => void): void;
+  terminate(): void;
+}
+
+export type QuantWorkerSpawn = () => QuantWorker;
+
+/** Values a worker is handed at once (whole blocks): small enough that a few workers share a
+ * block of rows, large enough that the message costs nothing beside the work (~0.1 s of Q4_K). */
+const SHARE_VALUES = 256 * 1024;
+
+export class QuantPool {
+  private readonly workers: QuantWorker[] = [];
+  private readonly idle: QuantWorker[] = [];
+  private readonly waiting: Array<{ resolve(w: QuantWorker): void; reject(e: Error): void }> = [];
+  private readonly pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private failed: Error | null = null;
+
+  constructor(spawn: QuantWorkerSpawn, size: number) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const worker = spawn();
+      worker.onReply((reply) => {
+        const p = this.pending.get(reply.id);
+        if (!p) return;
+        this.pending.delete(reply.id);
+        this.release(worker);
+        if ('error' in reply) p.reject(new Error(reply.error));
+        else p.resolve(reply.bytes);
+      });
+      worker.onFailure((err) => this.fail(new Error(`a quantization worker failed: ${err.message}`)));
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** `values` (whole rows of whole blocks) as `type`'s blocks: the bytes `quantize` gives, the
+   * shares quantized side by side. */
+  async quantize(type: GgmlQuantType, values: Float32Array): Promise<Uint8Array> {
+    const { values: per, bytes: blockBytes } = QUANT_BLOCK[type];
+    if (values.length % per !== 0) throw new RangeError(`${type} needs a multiple of ${per} values, got ${values.length}`);
+    const share = Math.max(per, Math.floor(Math.min(SHARE_VALUES, Math.ceil(values.length / this.workers.length)) / per) * per);
+    const out = new Uint8Array((values.length / per) * blockBytes);
+    const parts: Promise<void>[] = [];
+    for (let v0 = 0; v0 < values.length; v0 += share) {
+      const piece = values.slice(v0, Math.min(values.length, v0 + share));
+      const at = (v0 / per) * blockBytes;
+      parts.push(this.run(type, piece).then((bytes) => out.set(bytes, at)));
+    }
+    await Promise.all(parts);
+    return out;
+  }
+
+  close(): void {
+    for (const w of this.workers) w.terminate();
+    this.fail(new Error('the quantization pool was closed'));
+  }
+
+  private async run(type: GgmlQuantType, values: Float32Array): Promise<Uint8Array> {
+    const worker = await this.acquire();
+    const id = this.nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.post({ id, type, values }, [values.buffer as ArrayBuffer]);
+    });
+  }
+
+  private acquire(): Promise<QuantWorker> {
+    if (this.failed) return Promise.reject(this.failed);
+    const w = this.idle.pop();
+    return w ? Promise.resolve(w) : new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private release(worker: QuantWorker): void {
+    const next = this.waiting.shift();
+    if (next) next.resolve(worker);
+    else this.idle.push(worker);
+  }
+
+  private fail(err: Error): void {
+    this.failed ??= err;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(this.failed);
+    }
+    for (const wait of this.waiting.splice(0)) wait.reject(this.failed);
+  }
+}
