@@ -3,7 +3,8 @@
 // weights), and every block of rows can be quantized apart from the others. The page's GPU worker
 // and the CLI each start the pool's workers their own way (a module Worker, a worker_threads
 // Worker: `QuantWorkerSpawn`); the work and the messages are this module's, the bytes are
-// ggufQuant.ts's whichever thread makes them.
+// ggufQuant.ts's whichever thread makes them. Should a worker fail to start or die, the export is
+// not lost: what was given to the workers, and all after, is quantized on the calling thread.
 import type { GgmlQuantType } from './ggufFile.ts';
 import { QUANT_BLOCK } from './ggufFile.ts';
 import { quantize } from './ggufQuant.ts';
@@ -44,9 +45,11 @@ export class QuantPool {
   private readonly workers: QuantWorker[] = [];
   private readonly idle: QuantWorker[] = [];
   private readonly waiting: Array<{ resolve(w: QuantWorker): void; reject(e: Error): void }> = [];
-  private readonly pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void; type: GgmlQuantType; values: Float32Array }>();
   private nextId = 1;
-  private failed: Error | null = null;
+  private closed = false;
+  /** A worker failed (it could not start, or died): what is left is quantized on this thread. */
+  private broken: Error | null = null;
 
   constructor(spawn: QuantWorkerSpawn, size: number) {
     for (let i = 0; i < Math.max(1, size); i++) {
@@ -59,7 +62,7 @@ export class QuantPool {
         if ('error' in reply) p.reject(new Error(reply.error));
         else p.resolve(reply.bytes);
       });
-      worker.onFailure((err) => this.fail(new Error(`a quantization worker failed: ${err.message}`)));
+      worker.onFailure((err) => this.breakDown(err));
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -67,6 +70,11 @@ export class QuantPool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Why the workers are not used any more (the export goes on without them), or null. */
+  get failure(): Error | null {
+    return this.broken;
   }
 
   /** `values` (whole rows of whole blocks) as `type`'s blocks: the bytes `quantize` gives, the
@@ -78,6 +86,7 @@ export class QuantPool {
     const out = new Uint8Array((values.length / per) * blockBytes);
     const parts: Promise<void>[] = [];
     for (let v0 = 0; v0 < values.length; v0 += share) {
+      // A copy of its own: a view would take its whole buffer along to the worker.
       const piece = values.slice(v0, Math.min(values.length, v0 + share));
       const at = (v0 / per) * blockBytes;
       parts.push(this.run(type, piece).then((bytes) => out.set(bytes, at)));
@@ -87,21 +96,33 @@ export class QuantPool {
   }
 
   close(): void {
+    this.closed = true;
     for (const w of this.workers) w.terminate();
-    this.fail(new Error('the quantization pool was closed'));
+    const err = new Error('the quantization pool was closed');
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const wait of this.waiting.splice(0)) wait.reject(err);
   }
 
   private async run(type: GgmlQuantType, values: Float32Array): Promise<Uint8Array> {
-    const worker = await this.acquire();
+    if (this.closed) throw new Error('the quantization pool was closed');
+    if (this.broken) return quantize(type, values);
+    let worker: QuantWorker;
+    try {
+      worker = await this.acquire();
+    } catch (err) {
+      if (this.closed) throw err;
+      return quantize(type, values);
+    }
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.post({ id, type, values }, [values.buffer as ArrayBuffer]);
+      // Copied to the worker, not moved: kept to be quantized here should the worker fail.
+      this.pending.set(id, { resolve, reject, type, values });
+      worker.post({ id, type, values }, []);
     });
   }
 
   private acquire(): Promise<QuantWorker> {
-    if (this.failed) return Promise.reject(this.failed);
     const w = this.idle.pop();
     return w ? Promise.resolve(w) : new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
@@ -112,12 +133,19 @@ export class QuantPool {
     else this.idle.push(worker);
   }
 
-  private fail(err: Error): void {
-    this.failed ??= err;
+  /** A worker failed: the shares it and the others were given are quantized here, as is all after. */
+  private breakDown(err: Error): void {
+    if (this.closed || this.broken) return;
+    this.broken = new Error(`a quantization worker failed (${err.message}); quantizing on one thread`);
+    for (const w of this.workers) w.terminate();
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      p.reject(this.failed);
+      try {
+        p.resolve(quantize(p.type, p.values));
+      } catch (e) {
+        p.reject(e as Error);
+      }
     }
-    for (const wait of this.waiting.splice(0)) wait.reject(this.failed);
+    for (const wait of this.waiting.splice(0)) wait.reject(this.broken);
   }
 }

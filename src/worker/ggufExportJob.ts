@@ -19,10 +19,19 @@ export interface GgufExportInput {
 }
 
 /** Quantization workers for a quantized export, a core each (up to 8: this worker waits on them
- * while they work), where this runs in a browser (Node's tests run it on this thread). */
+ * while they work), where this runs in a browser (Node's tests run it on this thread, as does a
+ * browser that refuses to start them). */
 function pagePool(type: GgufExportType): QuantPool | null {
   if (type === 'f16' || type === 'f32' || typeof Worker === 'undefined') return null;
   const size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2));
+  try {
+    return startPagePool(size);
+  } catch {
+    return null;
+  }
+}
+
+function startPagePool(size: number): QuantPool {
   return new QuantPool(() => {
     const w = new Worker(new URL('./quantWorker.ts', import.meta.url), { type: 'module', name: 'gguf-quantize' });
     return {

@@ -21,7 +21,7 @@ import { openLoadedModel, type JobContext } from '../../src/jobs/context.ts';
 import { runGgufExport } from '../../src/worker/ggufExportJob.ts';
 import { initLoraAdapter } from '../../src/model/lora.ts';
 import { nodeQuantPool } from '../../src/cli/quantWorkers.ts';
-import type { QuantPool } from '../../src/export/quantPool.ts';
+import { QuantPool, type QuantWorker } from '../../src/export/quantPool.ts';
 import { QWEN3_TOKENIZER_DIR } from '../../scripts/gen-tiny-model.ts';
 import { KQUANT_MODELS, kquantGoldenPath } from '../../scripts/gguf-kquant-models.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -67,6 +67,20 @@ describe('GGUF block quantizers', () => {
     }
     await expect(pool.quantize('Q8_0', new Float32Array(32))).rejects.toThrow(/the quantization pool was closed/);
   }, 60_000);
+
+  it('quantizes on this thread when its workers fail (a worker file that does not load), and says why', async () => {
+    // Workers that fail as the first share reaches them, as a browser's does when its script 404s.
+    const spawn = (): QuantWorker => {
+      let failed = (_: Error) => undefined as void;
+      return { post: () => void setTimeout(() => failed(new Error('404 quantWorker.js'))), onReply: () => undefined, onFailure: (l) => (failed = l), terminate: () => undefined };
+    };
+    const pool = new QuantPool(spawn, 3);
+    const values = new Float32Array(256 * 3000).map((_, i) => Math.cos(i * 0.11) * 0.03);
+    expect(Buffer.from(await pool.quantize('Q6_K', values)).equals(Buffer.from(quantize('Q6_K', values)))).toBe(true);
+    expect(pool.failure?.message).toMatch(/a quantization worker failed \(404 quantWorker\.js\); quantizing on one thread/);
+    expect(Buffer.from(await pool.quantize('Q8_0', values)).equals(Buffer.from(quantize('Q8_0', values)))).toBe(true);
+    pool.close();
+  });
 });
 
 const GGML_NAME = new Map<number, GgmlTypeName>(Object.entries(GGML_TYPE).map(([name, id]) => [id, name as GgmlTypeName]));
