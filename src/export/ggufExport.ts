@@ -12,7 +12,7 @@ import { readTensorRange } from '../model/safetensors.ts';
 import { loraScale, validateLoraSettings, type LoraAdapter } from '../model/lora.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { loraFactorsByWeight, mergeTensor, type LoraFactors } from './mergeLora.ts';
-import { alignUp, ggufLayout, QUANT_BLOCK, type GgmlQuantType, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
+import { alignUp, ggmlTensorBytes, ggufLayout, QUANT_BLOCK, type GgmlQuantType, type GgmlTypeName, type GgufTensorInfo, type GgufValue } from './ggufFile.ts';
 import { quantize } from './ggufQuant.ts';
 import type { QuantPool } from './quantPool.ts';
 import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
@@ -61,6 +61,9 @@ export interface GgufExportResult {
   preTokenizer: string;
   /** How many tensors are stored as each ggml type (q4_k_m mixes several). */
   tensorTypes: Partial<Record<GgmlTypeName, number>>;
+  /** The file's bytes had it been written as each type (the header is the same length in all:
+   * a type is a fixed-width field), `bytes` for its own: what the studio offers next, by size. */
+  bytesAs: Record<GgufExportType, number>;
 }
 
 /** Hugging Face weight name → llama.cpp tensor name. */
@@ -217,7 +220,14 @@ export async function exportGgufModel(gpu: Gpu, source: ModelFiles, opts: GgufEx
     if (written !== bytesTotal) throw new Error(`GGUF export: wrote ${written} bytes, the layout has ${bytesTotal}`);
     const tensorTypes: Partial<Record<GgmlTypeName, number>> = {};
     for (const t of infos) tensorTypes[t.type] = (tensorTypes[t.type] ?? 0) + 1;
-    return { spec, bytes: written, tensors: infos.length, preTokenizer: (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value, tensorTypes };
+    const bytesAs = {} as Record<GgufExportType, number>;
+    for (const as of GGUF_EXPORT_TYPES) {
+      const data = infos.reduce((n, t) => n + alignUp(ggmlTensorBytes(ggufTensorType(t.name, t.shape, as, spec.numLayers, tied), t.shape)), 0);
+      bytesAs[as] = layout.header.byteLength + data;
+    }
+    if (bytesAs[opts.type] !== written) throw new Error(`GGUF export: wrote ${written} bytes, its size as ${opts.type} says ${bytesAs[opts.type]}`);
+    const preTokenizer = (vocab.find(([k]) => k === 'tokenizer.ggml.pre')![1] as { value: string }).value;
+    return { spec, bytes: written, tensors: infos.length, preTokenizer, tensorTypes, bytesAs };
   }, () => checkpoint.close());
 }
 

@@ -24,9 +24,29 @@ export interface GgufSaved {
   type: GgufType;
   adapterStep: number;
   runStep: number;
+  /** The model's file in each type, in bytes (the worker says, from the tensors' shapes). */
+  bytesAs?: Record<GgufType, number>;
 }
 
 export type GgufType = 'q8_0' | 'q4_k_m' | 'f16' | 'f32';
+
+/** What each GGUF type is for, beside its size. Q4_K_M is what Ollama and LM Studio download by
+ * default: 4-bit blocks, written by llama.cpp's own rules and rounding on the CPU (minutes for a
+ * model of half a billion weights); a model whose rows are not whole 256-value blocks (the
+ * embedded one's are 64) keeps most of it in 5- and 8-bit types, so its size says what it saves. */
+const GGUF_TYPE_USE: Record<GgufType, string> = {
+  q8_0: 'close to the trained model',
+  q4_k_m: 'what Ollama and LM Studio download by default',
+  f16: 'closer to the trained model',
+  f32: 'the trained model exactly',
+};
+
+/** The other types a saved GGUF can be exported in, each with its file's size and use. */
+export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: string | null; use: string }> {
+  return (Object.keys(GGUF_TYPE_USE) as GgufType[])
+    .filter((t) => t !== g.type)
+    .map((type) => ({ type, size: g.bytesAs ? formatBytesShort(g.bytesAs[type]) : null, use: GGUF_TYPE_USE[type] }));
+}
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
@@ -108,7 +128,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
-      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep } });
+      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs } });
     } catch (err) {
       if ((err as Error).name === 'AbortError') set({ ggufCancelled: runName });
       else set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });

@@ -476,7 +476,7 @@ export class StudioEngine {
       const { adapter, run } = await this.adapterOf(runId);
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name: run.name ?? runId }, progress);
-      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep };
+      return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs };
     },
 
     exportGgufAdapter: async ({ runId }) => {

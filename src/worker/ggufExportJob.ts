@@ -43,7 +43,9 @@ function startPagePool(size: number): QuantPool {
   }, size);
 }
 
-export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<{ file: Blob; preTokenizer: string }> {
+export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number> };
+
+export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Promise<GgufExportOutput> {
   const pool = pagePool(job.type);
   try {
     return await gatherGguf(ctx, job, pool);
@@ -52,7 +54,7 @@ export async function runGgufExport(ctx: JobContext, job: GgufExportInput): Prom
   }
 }
 
-async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool | null): Promise<{ file: Blob; preTokenizer: string }> {
+async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool | null): Promise<GgufExportOutput> {
   const { tokenizer, files } = ctx.model;
   let file = new Blob([]);
   let pending: Uint8Array[] = [];
@@ -81,7 +83,7 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
   });
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
-  return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer };
+  return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer, bytesAs: result.bytesAs };
 }
 
 /** The adapter alone as a GGUF adapter file (small: no weights of the model, no GPU). */

@@ -72,6 +72,7 @@ export { QUALITY_RULES, type QualityRule, type QualitySummary } from '../data/qu
 export type { KernelPath } from '../ops/kernelPaths.ts';
 import type { SelfTestResult } from '../ops/selfTest.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
+import type { GgufExportType } from '../export/ggufExport.ts';
 
 /** A Hub dataset's downloaded files kept in the browser (until its examples are stored, or the next
  * Hub import clears them); `inUse`: an import of some tab is reading them now. */
@@ -227,7 +228,11 @@ export interface RequestMap {
   exportOnnx: [{ runId: string; dtype: 'fp32' | 'fp16' }, { zip: Blob; files: string[]; report: ExportCheckReport | null; checkError: ExportCheckFailure | null; adapterStep: number; runStep: number; held: boolean }];
   /** The run's adapter merged into the loaded model as one GGUF file (llama.cpp, Ollama, LM
    * Studio), a Blob the page saves as it is; `preTokenizer`: the llama.cpp tokenizer it names. */
-  exportGguf: [{ runId: string; type: 'q8_0' | 'q4_k_m' | 'f16' | 'f32' }, { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number }];
+  exportGguf: [
+    { runId: string; type: GgufExportType },
+    /** `bytesAs`: the file's size had it been written as each type (the studio offers them by size). */
+    { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number; bytesAs: Record<GgufExportType, number> },
+  ];
   /** The run's adapter alone as a GGUF adapter file (llama.cpp's --lora, Ollama's ADAPTER). */
   exportGgufAdapter: [{ runId: string }, { file: Blob; bytes: number; adapterStep: number; runStep: number }];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */

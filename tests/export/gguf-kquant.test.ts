@@ -135,6 +135,21 @@ describe.each(Object.keys(KQUANT_MODELS))('Q4_K_M export of tiny %s', (name) => 
   }, 120_000);
 });
 
+describe('GGUF file sizes', () => {
+  it('an export says the size its file has in every other type, to the byte', async () => {
+    const { files } = modelFiles('llama-fallback');
+    const written = new Map<string, { bytes: number; bytesAs: Record<string, number> }>();
+    const types = ['q8_0', 'q4_k_m'] as const;
+    for (const type of types) {
+      let bytes = 0;
+      const r = await exportGgufModel(await testGpu(), files, { type, adapter: null, name: 'sizes', encode: (t) => tokenizer.encode(t), write: (b) => void (bytes += b.byteLength) });
+      expect(r.bytes).toBe(bytes);
+      written.set(type, r);
+    }
+    for (const a of types) for (const b of types) expect(written.get(a)!.bytesAs[b], `${a}'s size as ${b}`).toBe(written.get(b)!.bytes);
+  }, 60_000);
+});
+
 describe('the studio\'s GGUF export job', () => {
   it('stops at the next block of rows when the page cancels it, and keeps nothing', async () => {
     const { files, spec } = modelFiles('llama-fallback');

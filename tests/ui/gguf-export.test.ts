@@ -28,8 +28,9 @@ vi.mock('../../src/state/engine.ts', () => ({
       progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
       await worker.hold;
       if (worker.fail) throw worker.fail;
-      const bytes = { q8_0: 530.5, q4_k_m: 396.8, f16: 990, f32: 1980 }[payload.type]! * 2 ** 20;
-      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20 };
+      const bytesAs = { q8_0: 530.5 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
+      const bytes = bytesAs[payload.type as keyof typeof bytesAs];
+      return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs };
     },
   }),
 }));
@@ -59,24 +60,26 @@ describe('the Runs panel’s GGUF export', () => {
     expect(html).toContain('Saved tool-calls-rank-16-q8_0.gguf (530.5 MiB, Q8_0 weights, the adapter merged, with the model&#x27;s tokenizer and chat template).');
     expect(html).toContain('llama-server -m tool-calls-rank-16-q8_0.gguf --jinja');
     expect(html).toContain('FROM ./tool-calls-rank-16-q8_0.gguf, then ollama create tool-calls-rank-16-q8_0 -f Modelfile');
-    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with F16 weights (twice the size, closer to the trained model)"');
+    // The other types by their file's size, as the worker counted it from the model's shapes.
+    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q4_K_M weights (396.8 MiB, what Ollama and LM Studio download by default)"');
+    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with F16 weights (990.0 MiB, closer to the trained model)"');
+    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with F32 weights (1.94 GiB, the trained model exactly)"');
     expect(html).not.toContain('with Q8_0 weights');
 
-    press('Export in F16');
+    press('Export in F16 (990.0 MiB)');
     await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'f16' });
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-f16.gguf');
-    expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (half the size)"');
+    expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (530.5 MiB, close to the trained model)"');
 
     // Q4_K_M, what Ollama and LM Studio download by default, from the Q8_0 notice or this one.
-    expect(status()).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q4_K_M weights (about a third of the size)"');
-    press('Export in Q4_K_M');
+    press('Export in Q4_K_M (396.8 MiB)');
     await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q4_k_m' });
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-q4_k_m.gguf');
     const q4 = status();
     expect(q4).toContain('Saved tool-calls-rank-16-q4_k_m.gguf (396.8 MiB, Q4_K_M weights, the adapter merged');
-    expect(q4).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (closer to the trained model, about 1.6 times the size)"');
+    expect(q4).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (530.5 MiB, close to the trained model)"');
   });
 
   it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {

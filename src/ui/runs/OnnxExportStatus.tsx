@@ -1,19 +1,9 @@
 // Progress and outcome of a model export: the merge/write progress; for ONNX then the check report
 // (logits of the exported model on onnxruntime-web against our engine), for GGUF what the file is
 // and how to run it, with the other weight types a click away; or what went wrong.
-import { describeGguf, describeReport, useOnnxExport, type GgufType } from '../../state/onnxExportStore.ts';
+import { describeGguf, describeReport, ggufAlternatives, useOnnxExport } from '../../state/onnxExportStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
-
-/** The GGUF weight types offered after one is saved, with what each is for. Q4_K_M is what Ollama
- * and LM Studio download by default: 4-bit blocks, about 60% of Q8_0's size; written by llama.cpp's
- * own rules and rounding, on the CPU (minutes for a model of half a billion weights). */
-const OTHER_TYPES: Record<GgufType, Array<[GgufType, string]>> = {
-  q8_0: [['q4_k_m', 'about 60% of the size, what Ollama and LM Studio download by default'], ['f16', 'twice the size, closer to the trained model'], ['f32', 'four times the size, the trained model exactly']],
-  q4_k_m: [['q8_0', 'closer to the trained model, about 1.6 times the size'], ['f16', 'about 3 times the size'], ['f32', 'the trained model exactly, about 6 times the size']],
-  f16: [['q8_0', 'half the size'], ['q4_k_m', 'about a third of the size'], ['f32', 'twice the size, the trained model exactly']],
-  f32: [['q8_0', 'a quarter of the size'], ['q4_k_m', 'about a sixth of the size'], ['f16', 'half the size']],
-};
 
 export function OnnxExportStatus() {
   const busy = useOnnxExport((s) => s.busy);
@@ -67,9 +57,10 @@ export function OnnxExportStatus() {
               </button>
             ) : (
               <>
-                {OTHER_TYPES[gguf.type].map(([type, why]) => (
-                  <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${why})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
+                {ggufAlternatives(gguf).map(({ type, size, use }) => (
+                  <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${size ? `${size}, ` : ''}${use})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
                     Export in {type.toUpperCase()}
+                    {size && ` (${size})`}
                   </button>
                 ))}
                 <button aria-label={`Export ${gguf.runName}'s LoRA adapter alone as a GGUF adapter file (for llama.cpp's --lora or Ollama's ADAPTER over the same base model)`} onClick={() => void exportGgufAdapter(gguf.runId, gguf.runName)}>
