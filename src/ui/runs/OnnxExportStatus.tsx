@@ -56,7 +56,7 @@ export function OnnxExportStatus() {
                 The whole model
               </button>
             ) : (
-              <>
+              <span className="alert-actions">
                 {ggufAlternatives(gguf).map(({ type, size, use }) => (
                   <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${size ? `${size}, ` : ''}${use})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
                     Export in {type.toUpperCase()}
@@ -66,7 +66,7 @@ export function OnnxExportStatus() {
                 <button aria-label={`Export ${gguf.runName}'s LoRA adapter alone as a GGUF adapter file (for llama.cpp's --lora or Ollama's ADAPTER over the same base model)`} onClick={() => void exportGgufAdapter(gguf.runId, gguf.runName)}>
                   The adapter alone
                 </button>
-              </>
+              </span>
             )
           }
         />
