@@ -19,10 +19,12 @@ export interface GgufExportInput {
 }
 
 /** Quantization workers for a quantized export, a core each (up to 8: this worker waits on them
- * while they work), where this runs in a browser (Node's tests run it on this thread, as does a
- * browser that refuses to start them). */
+ * while they work), where this runs in a browser's worker. Node's tests run it on this thread (a
+ * package there may have put a Worker global of its own, which cannot load this TypeScript), as
+ * does a browser that refuses to start them. */
 function pagePool(type: GgufExportType): QuantPool | null {
-  if (type === 'f16' || type === 'f32' || typeof Worker === 'undefined') return null;
+  const inBrowserWorker = typeof WorkerGlobalScope !== 'undefined' && typeof Worker !== 'undefined';
+  if (type === 'f16' || type === 'f32' || !inBrowserWorker) return null;
   const size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2));
   try {
     return startPagePool(size);
