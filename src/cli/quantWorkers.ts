@@ -14,7 +14,7 @@ export function nodeQuantPool(size = Math.min(8, availableParallelism())): Quant
   return new QuantPool(() => {
     const w = new Worker(entry, { execArgv });
     return {
-      post: (req, transfer) => w.postMessage(req, transfer),
+      post: (req) => w.postMessage(req),
       onReply: (listener) => w.on('message', listener),
       onFailure: (listener) => w.on('error', listener),
       terminate: () => void w.terminate(),

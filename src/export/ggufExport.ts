@@ -23,6 +23,9 @@ import type { CheckpointTensor } from '../model/checkpoint.ts';
 export type GgufExportType = 'f32' | 'f16' | 'q8_0' | 'q4_k_m';
 export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'q4_k_m', 'f16', 'f32'];
 
+/** Whether `type` stores matrices in blocks the CPU quantizes (the exports worth a quantization pool). */
+export const isQuantizedExport = (type: GgufExportType): boolean => type === 'q8_0' || type === 'q4_k_m';
+
 /** llama.cpp's `LlamaFileType` (general.file_type). */
 const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15 };
 const ARCH: Record<ModelSpec['family'], string> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3' };

@@ -12,17 +12,21 @@
 import { f16BitsToF32, f32ToF16Bits } from '../model/dtype.ts';
 import { QUANT_BLOCK, type GgmlQuantType } from './ggufFile.ts';
 
+/** Refuses a count of values that is not whole blocks of `type`. */
+export function assertWholeBlocks(type: GgmlQuantType, count: number): void {
+  const per = QUANT_BLOCK[type].values;
+  if (count % per !== 0) throw new RangeError(`${type} needs a multiple of ${per} values, got ${count}`);
+}
+
 /** `values` (whole rows, their length a multiple of the type's block) as `type`'s blocks. */
 export function quantize(type: GgmlQuantType, values: Float32Array): Uint8Array {
+  assertWholeBlocks(type, values.length);
   const { values: per, bytes } = QUANT_BLOCK[type];
-  if (values.length % per !== 0) throw new RangeError(`${type} needs a multiple of ${per} values, got ${values.length}`);
   const out = new Uint8Array((values.length / per) * bytes);
   const quantizeBlock = BLOCK_QUANTIZERS[type];
   for (let b = 0; b < values.length / per; b++) quantizeBlock(values, b * per, out, b * bytes);
   return out;
 }
-
-export const quantizeQ8_0 = (values: Float32Array): Uint8Array => quantize('Q8_0', values);
 
 const f32 = Math.fround;
 const F32_0_1 = f32(0.1);

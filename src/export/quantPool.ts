@@ -7,7 +7,7 @@
 // not lost: what was given to the workers, and all after, is quantized on the calling thread.
 import type { GgmlQuantType } from './ggufFile.ts';
 import { QUANT_BLOCK } from './ggufFile.ts';
-import { quantize } from './ggufQuant.ts';
+import { assertWholeBlocks, quantize } from './ggufQuant.ts';
 
 export interface QuantRequest {
   id: number;
@@ -29,7 +29,7 @@ export function answerQuantRequest(req: QuantRequest): { reply: QuantReply; tran
 
 /** A started worker as the pool uses it. */
 export interface QuantWorker {
-  post(req: QuantRequest, transfer: ArrayBuffer[]): void;
+  post(req: QuantRequest): void;
   onReply(listener: (reply: QuantReply) => void): void;
   onFailure(listener: (err: Error) => void): void;
   terminate(): void;
@@ -68,10 +68,6 @@ export class QuantPool {
     }
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
   /** Why the workers are not used any more (the export goes on without them), or null. */
   get failure(): Error | null {
     return this.broken;
@@ -80,8 +76,8 @@ export class QuantPool {
   /** `values` (whole rows of whole blocks) as `type`'s blocks: the bytes `quantize` gives, the
    * shares quantized side by side. */
   async quantize(type: GgmlQuantType, values: Float32Array): Promise<Uint8Array> {
+    assertWholeBlocks(type, values.length);
     const { values: per, bytes: blockBytes } = QUANT_BLOCK[type];
-    if (values.length % per !== 0) throw new RangeError(`${type} needs a multiple of ${per} values, got ${values.length}`);
     const share = Math.max(per, Math.floor(Math.min(SHARE_VALUES, Math.ceil(values.length / this.workers.length)) / per) * per);
     const out = new Uint8Array((values.length / per) * blockBytes);
     const parts: Promise<void>[] = [];
@@ -118,7 +114,7 @@ export class QuantPool {
     return new Promise<Uint8Array>((resolve, reject) => {
       // Copied to the worker, not moved: kept to be quantized here should the worker fail.
       this.pending.set(id, { resolve, reject, type, values });
-      worker.post({ id, type, values }, []);
+      worker.post({ id, type, values });
     });
   }
 

@@ -3,7 +3,7 @@
 // Blob folded together every few tens of megabytes, so the browser can keep it out of the worker's
 // memory (a Blob of Blobs is not a copy) while the next tensors are merged.
 import type { LoraAdapter } from '../model/lora.ts';
-import { exportGgufAdapter, exportGgufModel, type GgufExportType } from '../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, isQuantizedExport, type GgufExportType } from '../export/ggufExport.ts';
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { QuantPool } from '../export/quantPool.ts';
@@ -24,25 +24,21 @@ export interface GgufExportInput {
  * does a browser that refuses to start them. */
 function pagePool(type: GgufExportType): QuantPool | null {
   const inBrowserWorker = typeof WorkerGlobalScope !== 'undefined' && typeof Worker !== 'undefined';
-  if (type === 'f16' || type === 'f32' || !inBrowserWorker) return null;
+  if (!isQuantizedExport(type) || !inBrowserWorker) return null;
   const size = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2));
   try {
-    return startPagePool(size);
+    return new QuantPool(() => {
+      const w = new Worker(new URL('./quantWorker.ts', import.meta.url), { type: 'module', name: 'gguf-quantize' });
+      return {
+        post: (req) => w.postMessage(req),
+        onReply: (listener) => w.addEventListener('message', (e) => listener(e.data)),
+        onFailure: (listener) => w.addEventListener('error', (e) => listener(new Error(e.message || 'the worker could not start'))),
+        terminate: () => w.terminate(),
+      };
+    }, size);
   } catch {
     return null;
   }
-}
-
-function startPagePool(size: number): QuantPool {
-  return new QuantPool(() => {
-    const w = new Worker(new URL('./quantWorker.ts', import.meta.url), { type: 'module', name: 'gguf-quantize' });
-    return {
-      post: (req, transfer) => w.postMessage(req, transfer),
-      onReply: (listener) => w.addEventListener('message', (e) => listener(e.data)),
-      onFailure: (listener) => w.addEventListener('error', (e) => listener(new Error(e.message || 'the worker could not start'))),
-      terminate: () => w.terminate(),
-    };
-  }, size);
 }
 
 export type GgufExportOutput = { file: Blob; preTokenizer: string; bytesAs: Record<GgufExportType, number> };

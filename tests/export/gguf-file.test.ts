@@ -3,7 +3,7 @@
 // quantize() wrote for the same inputs (regenerate with scripts/gguf-golden.py).
 import { describe, expect, it } from 'vitest';
 import { ggufLayout, ggmlTensorBytes, type GgufValue } from '../../src/export/ggufFile.ts';
-import { quantizeQ8_0 } from '../../src/export/ggufQuant.ts';
+import { quantize } from '../../src/export/ggufQuant.ts';
 import { f32ToF16Bits } from '../../src/model/dtype.ts';
 import { ggufTensorName, llama3RopeFactors } from '../../src/export/ggufExport.ts';
 import { tinyModelSpec, tinyTestOptions } from '../../src/model/tiny-model.ts';
@@ -58,8 +58,8 @@ describe('Q8_0', () => {
       ...new Array(32).fill(0),
       ...Array.from({ length: 32 }, (_, i) => 1e-6 * (i - 16)),
     ]);
-    expect(hex(quantizeQ8_0(values))).toBe(GOLDEN_Q8_0);
-    expect(() => quantizeQ8_0(new Float32Array(33))).toThrow(/multiple of 32/);
+    expect(hex(quantize('Q8_0', values))).toBe(GOLDEN_Q8_0);
+    expect(() => quantize('Q8_0', new Float32Array(33))).toThrow(/multiple of 32/);
   });
 });
 

@@ -14,7 +14,7 @@ import { ProgressLine } from '../progress.ts';
 import { endOnCtrlC, quitOnCtrlC } from '../interrupt.ts';
 import { acquireNodeGpu } from '../../gpu/nodeGpu.ts';
 import { createGpu } from '../../gpu/index.ts';
-import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, type GgufExportType } from '../../export/ggufExport.ts';
+import { exportGgufAdapter, exportGgufModel, GGUF_EXPORT_TYPES, isQuantizedExport, type GgufExportType } from '../../export/ggufExport.ts';
 import { FP16_OVERFLOW_ADVICE } from '../../export/mergeLora.ts';
 import type { GgmlTypeName } from '../../export/ggufFile.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
@@ -97,7 +97,7 @@ const command: CliCommand = {
       const writeModel = (path: string, as: GgufExportType, withAdapter: typeof adapter, fileName: string, label: (mib: string, tensor: string) => string) =>
         writeFile(path, async (write) => {
           // Quantized types are made on worker threads, a block of rows shared among them.
-          const quantPool = as === 'q8_0' || as === 'q4_k_m' ? nodeQuantPool() : null;
+          const quantPool = isQuantizedExport(as) ? nodeQuantPool() : null;
           try {
             return await exportGgufModel(gpu, model.files, {
               type: as, adapter: withAdapter, name: fileName, write, signal: stop.signal,
