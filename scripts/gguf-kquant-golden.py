@@ -2,16 +2,18 @@
 # library node-llama-cpp ships (ggml_quantize_chunk without an importance matrix, the function
 # llama-quantize calls), for rows of values chosen to reach every branch of the quantizers.
 #   pip install numpy && python scripts/gguf-kquant-golden.py
-# With --model IN.gguf OUT.json: llama.cpp's llama_model_quantize turns the F32 file IN into Q4_K_M,
-# and OUT gets each tensor's type and the SHA-256 of its bytes (tests/export/gguf-kquant.test.ts
-# compares `studio export-gguf --type q4_k_m` of the same model with it).
+# With --model IN.gguf OUT.json TYPE: llama.cpp's llama_model_quantize turns the F32 file IN into
+# TYPE (q4_k_m, q5_k_m or q6_k), and OUT gets each tensor's type and the SHA-256 of its bytes
+# (tests/export/gguf-kquant.test.ts compares `studio export-gguf --type TYPE` of the same model with it).
 import base64, ctypes, glob, hashlib, json, os, sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINS = os.path.join(ROOT, 'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64')
-GGML_TYPE = {'Q5_0': 6, 'Q8_0': 8, 'Q4_K': 12, 'Q6_K': 14}
-BLOCK = {'Q5_0': (32, 22), 'Q8_0': (32, 34), 'Q4_K': (256, 144), 'Q6_K': (256, 210)}
+GGML_TYPE = {'Q5_0': 6, 'Q5_1': 7, 'Q8_0': 8, 'Q4_K': 12, 'Q5_K': 13, 'Q6_K': 14}
+BLOCK = {'Q5_0': (32, 22), 'Q5_1': (32, 24), 'Q8_0': (32, 34), 'Q4_K': (256, 144), 'Q5_K': (256, 176), 'Q6_K': (256, 210)}
+# llama.h's LLAMA_FTYPE_MOSTLY_*.
+FTYPE = {'q4_k_m': 15, 'q5_k_m': 17, 'q6_k': 18}
 
 
 def ggml_base():
@@ -90,7 +92,7 @@ class QuantizeParams(ctypes.Structure):
     ]
 
 
-def model_golden(inp, out_json):
+def model_golden(inp, out_json, ftype):
     import gguf
     for so in ['libggml-base.so', 'libggml.v0.4.0.so']:
         ctypes.CDLL(os.path.join(BINS, so), mode=ctypes.RTLD_GLOBAL)
@@ -101,7 +103,7 @@ def model_golden(inp, out_json):
     llama.llama_backend_init()
     params = llama.llama_model_quantize_default_params()
     assert params.quantize_output_tensor and not params.pure and params.imatrix is None, 'llama_model_quantize_params layout differs from llama.h'
-    params.ftype = 15  # LLAMA_FTYPE_MOSTLY_Q4_K_M
+    params.ftype = FTYPE[ftype]
     params.nthread = 1
     tmp = out_json + '.gguf'
     rc = llama.llama_model_quantize(inp.encode(), tmp.encode(), ctypes.byref(params))
@@ -110,13 +112,13 @@ def model_golden(inp, out_json):
     tensors = {t.name: {'type': t.tensor_type.name, 'sha256': hashlib.sha256(t.data.tobytes()).hexdigest()} for t in reader.tensors}
     os.remove(tmp)
     with open(out_json, 'w') as f:
-        json.dump({'source': 'llama_model_quantize (Q4_K_M) of node-llama-cpp ' + llama_cpp_release(), 'tensors': tensors}, f, indent=1)
+        json.dump({'source': 'llama_model_quantize (' + ftype.upper() + ') of node-llama-cpp ' + llama_cpp_release(), 'tensors': tensors}, f, indent=1)
         f.write('\n')
     print('wrote', out_json, len(tensors), 'tensors')
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 4 and sys.argv[1] == '--model':
-        model_golden(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == '--model':
+        model_golden(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         blocks_golden()

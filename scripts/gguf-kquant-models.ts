@@ -1,7 +1,7 @@
-// The tiny models whose Q4_K_M export tests/export/gguf-kquant.test.ts compares with llama.cpp's own
-// llama-quantize, and (run as a script) the writer of those goldens: each model written with the
-// real Qwen3 tokenizer, exported as F32 GGUF by `studio export-gguf`, then quantized by
-// scripts/gguf-kquant-golden.py through node-llama-cpp's libllama.
+// The tiny models whose K-quant exports (Q4_K_M, Q5_K_M, Q6_K) tests/export/gguf-kquant.test.ts
+// compares with llama.cpp's own llama-quantize, and (run as a script) the writer of those goldens:
+// each model written with the real Qwen3 tokenizer, exported as F32 GGUF by `studio export-gguf`,
+// then quantized by scripts/gguf-kquant-golden.py through node-llama-cpp's libllama.
 //   npx tsx scripts/gguf-kquant-models.ts      (needs python3 with numpy and gguf)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,13 +15,16 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Qwen3 (tied) with rows of 256 and 512 values: every matrix K-quantized, 8 layers so the
  * layers given Q6_K differ from the rest. Llama (untied) with rows of 64 but for ffn_down's 512:
- * Q4_K falls back to Q5_0 and the output's Q6_K to Q8_0, as for Qwen2.5-0.5B's rows of 896. */
+ * Q4_K falls back to Q5_0, Q5_K to Q5_1 and the output's Q6_K to Q8_0, as for Qwen2.5-0.5B's rows
+ * of 896. */
 export const KQUANT_MODELS: Record<string, TinyModelOptions> = {
   'qwen3-k': tinyTestOptions('qwen3', { vocabSize: 151_936, hiddenSize: 256, intermediateSize: 512, numLayers: 8, numHeads: 2, numKvHeads: 1, headDim: 128, initStd: 0.05 }),
   'llama-fallback': tinyTestOptions('llama', { vocabSize: 151_936, intermediateSize: 512, numLayers: 3, initStd: 0.05 }),
 };
 
-export const kquantGoldenPath = (name: string) => join(repoRoot, 'tests', 'fixtures', 'gguf', `q4_k_m-${name}.json`);
+export const KQUANT_TYPES = ['q4_k_m', 'q5_k_m', 'q6_k'] as const;
+
+export const kquantGoldenPath = (type: (typeof KQUANT_TYPES)[number], name: string) => join(repoRoot, 'tests', 'fixtures', 'gguf', `${type}-${name}.json`);
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const dir = mkdtempSync(join(tmpdir(), 'kquant-golden-'));
@@ -31,7 +34,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       await writeTinyModel(model, options);
       const f32 = join(dir, `${name}-f32.gguf`);
       execFileSync('node', [join(repoRoot, 'bin', 'studio.mjs'), 'export-gguf', '--model', model, '--out', f32, '--type', 'f32', '--no-check', '--quiet'], { stdio: 'inherit' });
-      execFileSync(process.env.PYTHON ?? 'python3', [join(repoRoot, 'scripts', 'gguf-kquant-golden.py'), '--model', f32, kquantGoldenPath(name)], { stdio: 'inherit' });
+      for (const type of KQUANT_TYPES) execFileSync(process.env.PYTHON ?? 'python3', [join(repoRoot, 'scripts', 'gguf-kquant-golden.py'), '--model', f32, kquantGoldenPath(type, name), type], { stdio: 'inherit' });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

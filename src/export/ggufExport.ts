@@ -19,15 +19,15 @@ import { ggufTokenizerMetadata, type TokenizerSources } from './ggufVocab.ts';
 import type { CheckpointTensor } from '../model/checkpoint.ts';
 
 /** What the matrices are stored as (vectors are always f32, as llama.cpp's converter keeps them);
- * q4_k_m is llama-quantize's mix of that name. */
-export type GgufExportType = 'f32' | 'f16' | 'q8_0' | 'q4_k_m';
-export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'q4_k_m', 'f16', 'f32'];
+ * q4_k_m, q5_k_m and q6_k are llama-quantize's mixes of those names. */
+export type GgufExportType = 'f32' | 'f16' | 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m';
+export const GGUF_EXPORT_TYPES: GgufExportType[] = ['q8_0', 'q6_k', 'q5_k_m', 'q4_k_m', 'f16', 'f32'];
 
 /** Whether `type` stores matrices in blocks the CPU quantizes (the exports worth a quantization pool). */
-export const isQuantizedExport = (type: GgufExportType): boolean => type === 'q8_0' || type === 'q4_k_m';
+export const isQuantizedExport = (type: GgufExportType): boolean => type !== 'f32' && type !== 'f16';
 
 /** llama.cpp's `LlamaFileType` (general.file_type). */
-const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15 };
+const FILE_TYPE: Record<GgufExportType, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15, q5_k_m: 17, q6_k: 18 };
 const ARCH: Record<ModelSpec['family'], string> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3' };
 
 /** Largest f32 block of rows merged at once; smaller where the CPU quantizes it after (a K-quant
@@ -83,12 +83,23 @@ export function ggufTensorName(hf: string): string {
   return `blk.${m[1]}.${part[m[2]]}.${m[3]}`;
 }
 
+/** The K-quant mixes' main type, and what a tensor that needs more bits gets. */
+const K_MIX: Partial<Record<GgufExportType, { base: GgmlQuantType; more: GgmlQuantType }>> = {
+  q4_k_m: { base: 'Q4_K', more: 'Q6_K' },
+  q5_k_m: { base: 'Q5_K', more: 'Q6_K' },
+  q6_k: { base: 'Q6_K', more: 'Q6_K' },
+};
+
+/** llama-quantize's type for a row that is not whole blocks of a K-quant: the 32-value type nearest it. */
+const K_FALLBACK: Partial<Record<GgmlQuantType, GgmlQuantType>> = { Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0' };
+
 /** How one tensor is stored: vectors in f32 (as llama.cpp's converter keeps them), matrices as
- * `type` says. For q4_k_m, llama-quantize's choice for LLAMA_FTYPE_MOSTLY_Q4_K_M without an
- * importance matrix (llama_tensor_get_type, for these dense architectures): Q4_K, with Q6_K for the
- * output matrix (the embedding where it is tied) and for attn_v and ffn_down in the layers
- * use_more_bits picks; then its fallbacks where a row is not whole blocks (Q4_K → Q5_0,
- * Q6_K → Q8_0, F16 past those). The tests compare it with llama-quantize's own file. */
+ * `type` says. For the K-quant mixes, llama-quantize's choice for its LLAMA_FTYPE_MOSTLY_Q4_K_M,
+ * Q5_K_M and Q6_K without an importance matrix (llama_tensor_get_type, for these dense
+ * architectures): the mix's type, with Q6_K for the output matrix (the embedding where it is tied)
+ * and, in Q4_K_M and Q5_K_M, for attn_v and ffn_down in the layers use_more_bits picks; then its
+ * fallbacks where a row is not whole blocks (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, F16 past
+ * those). The tests compare it with llama-quantize's own files. */
 export function ggufTensorType(name: string, shape: number[], type: GgufExportType, layers: number, tiedEmbedding: boolean): GgmlTypeName {
   if (shape.length < 2) return 'F32';
   const cols = shape[shape.length - 1];
@@ -96,11 +107,12 @@ export function ggufTensorType(name: string, shape: number[], type: GgufExportTy
   if (type === 'f32') return 'F32';
   if (type === 'f16') return 'F16';
   if (type === 'q8_0') return fits('Q8_0') ? 'Q8_0' : 'F16';
-  let t: GgmlQuantType = 'Q4_K';
+  const mix = K_MIX[type]!;
+  let t = mix.base;
   const layer = /^blk\.(\d+)\./.exec(name);
-  if (name === 'output.weight' || (tiedEmbedding && name === 'token_embd.weight')) t = fits('Q6_K') ? 'Q6_K' : 'Q8_0';
-  else if (layer && /\.(attn_v|ffn_down)\.weight$/.test(name) && useMoreBits(Number(layer[1]), layers)) t = 'Q6_K';
-  if (!fits(t)) t = t === 'Q4_K' ? 'Q5_0' : t === 'Q6_K' ? 'Q8_0' : t;
+  if (name === 'output.weight' || (tiedEmbedding && name === 'token_embd.weight')) t = fits(mix.base) ? 'Q6_K' : 'Q8_0';
+  else if (layer && /\.(attn_v|ffn_down)\.weight$/.test(name) && useMoreBits(Number(layer[1]), layers)) t = mix.more;
+  if (!fits(t)) t = K_FALLBACK[t] ?? t;
   return fits(t) ? t : 'F16';
 }
 

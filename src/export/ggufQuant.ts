@@ -5,8 +5,10 @@
 // ggml's `nearest_int` is its own bit trick, so ties and huge values go where llama.cpp's go.
 //   Q8_0: 32 values → an f16 scale and 32 int8s.
 //   Q5_0: 32 values → an f16 scale, 32 5-bit codes (the fifth bits packed in a u32).
+//   Q5_1: 32 values → an f16 scale and min, 32 5-bit codes from the min up.
 //   Q4_K: 256 values → 8 sub-blocks of 32, each a 6-bit scale and min of two f16 super-scales and
 //         4-bit codes; each sub-block's scale and min searched by weighted least squares.
+//   Q5_K: Q4_K's layout and search with 5-bit codes.
 //   Q6_K: 256 values → 16 sub-blocks of 16, each an int8 scale of one f16 super-scale, 6-bit codes.
 // Tests compare every type with llama.cpp's own bytes (scripts/gguf-kquant-golden.py).
 import { f16BitsToF32, f32ToF16Bits } from '../model/dtype.ts';
@@ -53,7 +55,9 @@ function putF16(out: Uint8Array, at: number, x: number): number {
 const BLOCK_QUANTIZERS: Record<GgmlQuantType, (x: Float32Array, xo: number, out: Uint8Array, o: number) => void> = {
   Q8_0: quantizeBlockQ8_0,
   Q5_0: quantizeBlockQ5_0,
+  Q5_1: quantizeBlockQ5_1,
   Q4_K: quantizeBlockQ4_K,
+  Q5_K: quantizeBlockQ5_K,
   Q6_K: quantizeBlockQ6_K,
 };
 
@@ -82,19 +86,42 @@ function quantizeBlockQ5_0(x: Float32Array, xo: number, out: Uint8Array, o: numb
   const d = f32(max / -16);
   const id = d ? f32(1 / d) : 0;
   putF16(out, o, d);
+  // (int8_t) truncates toward zero.
+  for (let j = 0; j < 32; j++) codes5[j] = Math.min(31, Math.trunc(f32(f32(x[xo + j] * id) + 16.5)));
+  pack5BitCodes(out, o + 2);
+}
+
+function quantizeBlockQ5_1(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0; j < 32; j++) {
+    const v = x[xo + j];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const d = f32(f32(max - min) / 31);
+  const id = d ? f32(1 / d) : 0;
+  putF16(out, o, d);
+  putF16(out, o + 2, min);
+  // (uint8_t) truncates.
+  for (let j = 0; j < 32; j++) codes5[j] = Math.trunc(f32(f32(f32(x[xo + j] - min) * id) + 0.5)) & 0xff;
+  pack5BitCodes(out, o + 4);
+}
+
+const codes5 = new Uint8Array(32);
+/** Q5_0's and Q5_1's codes (codes5) at `at`: their fifth bits as a little-endian u32, then the low
+ * four bits of codes j and j + 16 in byte j. */
+function pack5BitCodes(out: Uint8Array, at: number): void {
   let qh = 0;
   for (let j = 0; j < 16; j++) {
-    // (int8_t) truncates toward zero.
-    const xi0 = Math.min(31, Math.trunc(f32(f32(x[xo + j] * id) + 16.5)));
-    const xi1 = Math.min(31, Math.trunc(f32(f32(x[xo + 16 + j] * id) + 16.5)));
-    out[o + 6 + j] = (xi0 & 0x0f) | ((xi1 & 0x0f) << 4);
-    qh |= ((xi0 & 0x10) >> 4) << j;
-    qh |= ((xi1 & 0x10) >> 4) << (j + 16);
+    out[at + 4 + j] = (codes5[j] & 0x0f) | ((codes5[j + 16] & 0x0f) << 4);
+    qh |= ((codes5[j] & 0x10) >> 4) << j;
+    qh |= ((codes5[j + 16] & 0x10) >> 4) << (j + 16);
   }
-  out[o + 2] = qh & 0xff;
-  out[o + 3] = (qh >>> 8) & 0xff;
-  out[o + 4] = (qh >>> 16) & 0xff;
-  out[o + 5] = (qh >>> 24) & 0xff;
+  out[at] = qh & 0xff;
+  out[at + 1] = (qh >>> 8) & 0xff;
+  out[at + 2] = (qh >>> 16) & 0xff;
+  out[at + 3] = (qh >>> 24) & 0xff;
 }
 
 // Scratch shared by the K quantizers (one block at a time, never re-entered).
@@ -193,7 +220,10 @@ function makeQkx2Quants(n: number, nmax: number, x: Float32Array, xo: number, w:
   return scale;
 }
 
-function quantizeBlockQ4_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+/** Q4_K's and Q5_K's shared part: each sub-block of 32 gets codes 0..nmax (in L) with a scale and a
+ * min searched by make_qkx2_quants, both stored as 6-bit multiples of the super-block's f16 d and
+ * dmin (written at o, then the 12 packed scale bytes), and the codes recomputed from those. */
+function quantizeScalesAndMinsK(x: Float32Array, xo: number, out: Uint8Array, o: number, nmax: number, rmin: number, nstep: number): void {
   let maxScale = 0;
   let maxMin = 0;
   for (let j = 0; j < 8; j++) {
@@ -202,7 +232,7 @@ function quantizeBlockQ4_K(x: Float32Array, xo: number, out: Uint8Array, o: numb
     for (let l = 0; l < 32; l++) sumX2 = f32(sumX2 + f32(x[s + l] * x[s + l]));
     const avX = f32(Math.sqrt(f32(sumX2 / 32)));
     for (let l = 0; l < 32; l++) weights[l] = f32(avX + Math.abs(x[s + l]));
-    subScales[j] = makeQkx2Quants(32, 15, x, s, weights, 32 * j, -1, F32_0_1, 20);
+    subScales[j] = makeQkx2Quants(32, nmax, x, s, weights, 32 * j, rmin, F32_0_1, nstep);
     subMins[j] = qkx2Min;
     if (subScales[j] > maxScale) maxScale = subScales[j];
     if (subMins[j] > maxMin) maxMin = subMins[j];
@@ -232,10 +262,31 @@ function quantizeBlockQ4_K(x: Float32Array, xo: number, out: Uint8Array, o: numb
     const dj = f32(d * sc);
     if (!dj) continue;
     const dm = f32(dmin * m);
-    for (let ii = 0; ii < 32; ii++) L[32 * j + ii] = Math.max(0, Math.min(15, nearestInt(f32(f32(x[xo + 32 * j + ii] + dm) / dj))));
+    for (let ii = 0; ii < 32; ii++) L[32 * j + ii] = Math.max(0, Math.min(nmax, nearestInt(f32(f32(x[xo + 32 * j + ii] + dm) / dj))));
   }
+}
+
+function quantizeBlockQ4_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  quantizeScalesAndMinsK(x, xo, out, o, 15, -1, 20);
   const q = o + 16;
   for (let j = 0; j < 256; j += 64) for (let l = 0; l < 32; l++) out[q + j / 2 + l] = L[j + l] | (L[j + l + 32] << 4);
+}
+
+function quantizeBlockQ5_K(x: Float32Array, xo: number, out: Uint8Array, o: number): void {
+  quantizeScalesAndMinsK(x, xo, out, o, 31, -0.5, 15);
+  // The low 4 bits of a code in qs as Q4_K has them; its fifth bit in qh, two bits per 64 values.
+  const qh = o + 16;
+  const ql = o + 48;
+  out.fill(0, qh, qh + 32);
+  for (let n = 0, m1 = 1, m2 = 2; n < 256; n += 64, m1 <<= 2, m2 <<= 2) {
+    for (let j = 0; j < 32; j++) {
+      const l1 = L[n + j];
+      const l2 = L[n + j + 32];
+      if (l1 > 15) out[qh + j] |= m1;
+      if (l2 > 15) out[qh + j] |= m2;
+      out[ql + n / 2 + j] = (l1 & 0xf) | ((l2 & 0xf) << 4);
+    }
+  }
 }
 
 let qxSumLX = 0;

@@ -67,7 +67,7 @@ describe('studio export-gguf', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--out', root], /--out .* is a folder; give the file to write, such as .*model\.gguf/],
       [['--out', join(root, 'nowhere', 'x.gguf')], /the folder .*nowhere does not exist/],
-      [['--out', join(root, 'x.gguf'), '--type', 'q4_k'], /--type must be one of q8_0, q4_k_m, f16, f32, got q4_k/],
+      [['--out', join(root, 'x.gguf'), '--type', 'q4_k'], /--type must be one of q8_0, q6_k, q5_k_m, q4_k_m, f16, f32, got q4_k/],
       [['--out', join(root, 'x.gguf'), '--adapter-only'], /--adapter-only writes the adapter alone: give it with --adapter/],
       [['--out', join(root, 'x.gguf'), '--tokens', '5000'], /--tokens 5000 is past the model's 4096-token context \(max_position_embeddings\)/],
       [['--out', join(root, 'x.gguf'), '--adapter-only', '--adapter', root, '--type', 'f16'], /--adapter-only writes the adapter as trained \(f32\); --type is for the whole model/],

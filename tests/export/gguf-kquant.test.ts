@@ -1,9 +1,9 @@
-// Q4_K_M, the GGUF most people run in Ollama and LM Studio, compared with llama.cpp itself (the
-// build node-llama-cpp ships): the quantizers give ggml's own bytes for rows that reach every
-// branch (scripts/gguf-kquant-golden.py); a whole export has llama-quantize's tensor types and
-// bytes, tensor for tensor, for a model K-quantized throughout and for one whose rows (320) make
-// llama-quantize fall back (scripts/gguf-kquant-models.ts); and llama.cpp runs it as our engine
-// does, within Q4_K's rounding.
+// Q4_K_M, the GGUF most people run in Ollama and LM Studio, and Q5_K_M and Q6_K, compared with
+// llama.cpp itself (the build node-llama-cpp ships): the quantizers give ggml's own bytes for rows
+// that reach every branch (scripts/gguf-kquant-golden.py); a whole export has llama-quantize's
+// tensor types and bytes, tensor for tensor, for a model K-quantized throughout and for one whose
+// rows (64) make llama-quantize fall back (scripts/gguf-kquant-models.ts); and llama.cpp runs it as
+// our engine does, within Q4_K's rounding.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +12,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { quantize } from '../../src/export/ggufQuant.ts';
 import { ggmlTensorBytes, GGML_TYPE, type GgmlQuantType, type GgmlTypeName } from '../../src/export/ggufFile.ts';
-import { exportGgufModel } from '../../src/export/ggufExport.ts';
+import { exportGgufModel, ggufTensorName, ggufTensorType, type GgufExportType } from '../../src/export/ggufExport.ts';
+import { weightManifest } from '../../src/model/config.ts';
 import { checkGgufWithLlamaCpp } from '../../src/export/ggufCheck.ts';
-import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { generateTinyModel, tinyModelSpec } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
 import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
 import { openLoadedModel, type JobContext } from '../../src/jobs/context.ts';
@@ -23,7 +24,7 @@ import { initLoraAdapter } from '../../src/model/lora.ts';
 import { nodeQuantPool } from '../../src/cli/quantWorkers.ts';
 import { QuantPool, type QuantWorker } from '../../src/export/quantPool.ts';
 import { QWEN3_TOKENIZER_DIR } from '../../scripts/gen-tiny-model.ts';
-import { KQUANT_MODELS, kquantGoldenPath } from '../../scripts/gguf-kquant-models.ts';
+import { KQUANT_MODELS, KQUANT_TYPES, kquantGoldenPath } from '../../scripts/gguf-kquant-models.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gguf-kquant-'));
@@ -42,7 +43,7 @@ interface BlockCase {
 describe('GGUF block quantizers', () => {
   const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/gguf/kquant-golden.json'), 'utf8')) as { cases: BlockCase[] };
 
-  it.each(['Q8_0', 'Q5_0', 'Q4_K', 'Q6_K'] as GgmlQuantType[])('%s gives llama.cpp\'s bytes: weight-like rows, one sign, zero, constant, tiny, outliers, ties', (type) => {
+  it.each(['Q8_0', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K'] as GgmlQuantType[])('%s gives llama.cpp\'s bytes: weight-like rows, one sign, zero, constant, tiny, outliers, ties', (type) => {
     for (const c of golden.cases) {
       const raw = Buffer.from(c.values, 'base64');
       const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
@@ -94,23 +95,48 @@ function modelFiles(name: string) {
 }
 
 /** `quantPool`: as the CLI exports it, on worker threads. */
-async function exportQ4KM(name: string, quantPool?: QuantPool): Promise<{ path: string; files: ReturnType<typeof memoryModelFiles> }> {
+async function exportAs(type: GgufExportType, name: string, quantPool?: QuantPool): Promise<{ path: string; files: ReturnType<typeof memoryModelFiles> }> {
   const { files } = modelFiles(name);
   const parts: Uint8Array[] = [];
-  await exportGgufModel(await testGpu(), files, { type: 'q4_k_m', adapter: null, name, encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()), ...(quantPool ? { quantPool } : {}) });
-  const path = join(dir, `${name}-q4_k_m.gguf`);
+  await exportGgufModel(await testGpu(), files, { type, adapter: null, name, encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()), ...(quantPool ? { quantPool } : {}) });
+  const path = join(dir, `${name}-${type}.gguf`);
   writeFileSync(path, Buffer.concat(parts));
   return { path, files };
 }
 
-describe.each(Object.keys(KQUANT_MODELS))('Q4_K_M export of tiny %s', (name) => {
+/** llama.h's LLAMA_FTYPE_MOSTLY_*, as general.file_type. */
+const FILE_TYPE = { q4_k_m: 15, q5_k_m: 17, q6_k: 18 };
+
+interface KquantGolden {
+  tensors: Record<string, { type: string; sha256: string }>;
+}
+const kquantGolden = (type: (typeof KQUANT_TYPES)[number], name: string) => JSON.parse(readFileSync(kquantGoldenPath(type, name), 'utf8')) as KquantGolden;
+
+describe('K-quant mixes', () => {
+  it.each(KQUANT_TYPES)('%s gives each tensor llama-quantize\'s type: a tied Qwen3 K-quantized throughout, a Llama whose rows of 64 fall back', (type) => {
+    for (const name of Object.keys(KQUANT_MODELS)) {
+      const spec = tinyModelSpec(KQUANT_MODELS[name]);
+      const manifest = weightManifest(spec);
+      const tied = !manifest.some((w) => w.name === 'lm_head.weight');
+      const ours = Object.fromEntries(manifest.map((w) => [ggufTensorName(w.name), ggufTensorType(ggufTensorName(w.name), w.shape, type, spec.numLayers, tied)]));
+      const theirs = Object.fromEntries(Object.entries(kquantGolden(type, name).tensors).filter(([n]) => n !== 'rope_freqs.weight').map(([n, t]) => [n, t.type]));
+      expect(ours, `${type} of ${name}`).toEqual(theirs);
+    }
+  });
+});
+
+// Whole files, byte for byte: Q4_K_M of both models; Q5_K_M and Q6_K of the smaller one, whose
+// file holds each of their types (Q5_K, Q5_1, Q6_K, Q8_0; the blocks above cover the rest).
+const WHOLE_FILES = [['q4_k_m', 'qwen3-k'], ['q4_k_m', 'llama-fallback'], ['q5_k_m', 'llama-fallback'], ['q6_k', 'llama-fallback']] as const;
+
+describe.each(WHOLE_FILES)('%s export of tiny %s', (type, name) => {
   it('is llama-quantize\'s file: the same type and bytes for every tensor', async () => {
-    // The larger one as the CLI writes it, on worker threads; the other on this thread.
+    // The larger one as the CLI writes it, on worker threads; the others on this thread.
     const pool = name === 'qwen3-k' ? nodeQuantPool(2) : undefined;
-    const { path, files } = await exportQ4KM(name, pool).finally(() => pool?.close());
-    const golden = JSON.parse(readFileSync(kquantGoldenPath(name), 'utf8')) as { tensors: Record<string, { type: string; sha256: string }> };
+    const { path, files } = await exportAs(type, name, pool).finally(() => pool?.close());
+    const golden = kquantGolden(type, name);
     const info = await readGgufFileInfo(path, { readTensorInfo: true });
-    expect((info.metadata as unknown as { general: { file_type: number } }).general.file_type).toBe(15); // LLAMA_FTYPE_MOSTLY_Q4_K_M
+    expect((info.metadata as unknown as { general: { file_type: number } }).general.file_type).toBe(FILE_TYPE[type]);
     const bytes = readFileSync(path);
     const ours: Record<string, { type: string; sha256: string }> = {};
     for (const t of info.tensorInfo ?? []) {
@@ -120,7 +146,7 @@ describe.each(Object.keys(KQUANT_MODELS))('Q4_K_M export of tiny %s', (name) => 
       ours[t.name] = { type, sha256: createHash('sha256').update(bytes.subarray(start, start + size)).digest('hex') };
     }
     expect(ours).toEqual(golden.tensors);
-    if (name !== 'llama-fallback') return;
+    if (name !== 'llama-fallback' || type !== 'q4_k_m') return;
 
     // llama.cpp runs it (Q4_K, Q6_K, Q5_0 and Q8_0 matrices: the smaller model has all four), and
     // its next-token distribution is our engine's within their rounding.
@@ -139,7 +165,7 @@ describe('GGUF file sizes', () => {
   it('an export says the size its file has in every other type, to the byte', async () => {
     const { files } = modelFiles('llama-fallback');
     const written = new Map<string, { bytes: number; bytesAs: Record<string, number> }>();
-    const types = ['q8_0', 'q4_k_m'] as const;
+    const types = ['q8_0', 'q5_k_m'] as const;
     for (const type of types) {
       let bytes = 0;
       const r = await exportGgufModel(await testGpu(), files, { type, adapter: null, name: 'sizes', encode: (t) => tokenizer.encode(t), write: (b) => void (bytes += b.byteLength) });

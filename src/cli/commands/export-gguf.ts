@@ -20,8 +20,8 @@ import type { GgmlTypeName } from '../../export/ggufFile.ts';
 import { checkGgufWithLlamaCpp, F32_GAP_TOLERANCE, type GgufCheckReport } from '../../export/ggufCheck.ts';
 import { nodeQuantPool } from '../quantWorkers.ts';
 
-/** How a q4_k_m file's mix of tensor types is listed: fewest bits first. */
-const MIX_ORDER: GgmlTypeName[] = ['Q4_K', 'Q5_0', 'Q6_K', 'Q8_0', 'F16', 'F32'];
+/** How a K-quant file's mix of tensor types is listed: fewest bits first. */
+const MIX_ORDER: GgmlTypeName[] = ['Q4_K', 'Q5_0', 'Q5_K', 'Q5_1', 'Q6_K', 'Q8_0', 'F16', 'F32'];
 
 const DEFAULT_PROMPTS = ['What is the weather in Paris?', 'Book a table for two at 7pm.', 'Convert 12 inches to centimetres.'];
 
@@ -36,9 +36,10 @@ options:
   --adapter <dir>        a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors),
                          such as a finished studio train run's folder
   --type <type>          how the weight matrices are stored (vectors stay f32): q8_0 (default, a
-                         quarter of f32's size), q4_k_m (llama-quantize's Q4_K_M: about 60% of
-                         q8_0's size, what Ollama and LM Studio download by default; quantized on
-                         the CPU, minutes for a model of half a billion weights), f16, f32
+                         quarter of f32's size), llama-quantize's K-quant mixes q6_k, q5_k_m and
+                         q4_k_m (about 80%, 70% and 60% of q8_0's size; q4_k_m is what Ollama and
+                         LM Studio download by default; quantized on the CPU, minutes for a model
+                         of half a billion weights), f16, f32
   --adapter-only         write the adapter alone as a GGUF adapter file, for llama.cpp's --lora or
                          Ollama's ADAPTER over the same base model (checked over an F16 file of it)
   --name <text>          the model's name in the file (default: the --adapter's folder name, else the --model's)
@@ -117,7 +118,7 @@ const command: CliCommand = {
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(2)} MiB, the LoRA adapter alone (${result.tensors} tensors, f32, alpha ${result.alpha.toPrecision(6)} for rank ${adapter.settings.rank})`;
         } else {
           const result = await writeModel(out, type, adapter, name, (mib, tensor) => `export ${mib} (${tensor})`);
-          const mix = type === 'q4_k_m' ? ` (${MIX_ORDER.filter((t) => result.tensorTypes[t]).map((t) => `${result.tensorTypes[t]} ${t}`).join(', ')})` : '';
+          const mix = isQuantizedExport(type) && type !== 'q8_0' ? ` (${MIX_ORDER.filter((t) => result.tensorTypes[t]).map((t) => `${result.tensorTypes[t]} ${t}`).join(', ')})` : '';
           said = `exported ${out}: ${(result.bytes / 2 ** 20).toFixed(1)} MiB, ${result.tensors} tensors as ${type}${mix}${adapter ? ', LoRA merged' : ''}, llama.cpp pre-tokenizer ${result.preTokenizer}`;
         }
         written = true;
