@@ -33,15 +33,17 @@ export async function exportAndCheck(
   adapter: LoraAdapter | null,
   opts: ExportAndCheckOptions,
 ): Promise<{ result: OnnxExportResult; report: ExportCheckReport | null; checkError: ExportCheckFailure | null }> {
-  const result = await exportOnnxModel(gpu, source, { dtype: opts.dtype, adapter, externalDataThresholdBytes: opts.externalDataThresholdBytes, onProgress: opts.onProgress });
+  const result = await exportOnnxModel(gpu, source, { dtype: opts.dtype, adapter, externalDataThresholdBytes: opts.externalDataThresholdBytes, onProgress: opts.onProgress, signal: opts.signal });
   if (opts.prompts.length === 0) return { result, report: null, checkError: null };
   opts.onProgress?.({ stage: 'check' });
   try {
     const report = await verifyOnnxExport(gpu, source, adapter, result, {
-      prompts: opts.prompts, steps: opts.steps, executionProvider: opts.executionProvider, tolerance: opts.tolerance, eosTokenIds: opts.eosTokenIds,
+      prompts: opts.prompts, steps: opts.steps, executionProvider: opts.executionProvider, tolerance: opts.tolerance, eosTokenIds: opts.eosTokenIds, signal: opts.signal,
     });
     return { result, report, checkError: null };
   } catch (err) {
+    // Cancelled is not a check that could not run: nothing is kept.
+    if (opts.signal?.aborted) throw err;
     return { result, report: null, checkError: checkFailure(err) };
   }
 }

@@ -28,14 +28,18 @@ export interface GgufSaved {
   bytesAs?: Record<GgufType, number>;
 }
 
-export type GgufType = 'q8_0' | 'q4_k_m' | 'f16' | 'f32';
+export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
 
 /** What each GGUF type is for, beside its size. Q4_K_M is what Ollama and LM Studio download by
  * default: 4-bit blocks, written by llama.cpp's own rules and rounding on the CPU (minutes for a
- * model of half a billion weights); a model whose rows are not whole 256-value blocks (the
- * embedded one's are 64) keeps most of it in 5- and 8-bit types, so its size says what it saves. */
+ * model of half a billion weights), as Q5_K_M and Q6_K are; small models lose more to 4 bits than
+ * large ones, so those two are offered between it and Q8_0. A model whose rows are not whole
+ * 256-value blocks (the embedded one's are 64) keeps most of it in 5- and 8-bit types, so its size
+ * says what it saves. */
 const GGUF_TYPE_USE: Record<GgufType, string> = {
   q8_0: 'close to the trained model',
+  q6_k: 'nearly as close as Q8_0',
+  q5_k_m: 'between Q6_K and Q4_K_M',
   q4_k_m: 'what Ollama and LM Studio download by default',
   f16: 'closer to the trained model',
   f32: 'the trained model exactly',
@@ -51,8 +55,9 @@ export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: st
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
   busy: { kind: 'ONNX' | 'GGUF'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
-  /** An export is running: it holds the GPU (other jobs are refused). A GGUF export can be
-   * cancelled (`cancelGguf`: a Q4_K_M file of a larger model takes minutes); an ONNX one is waited for. */
+  /** An export is running: it holds the GPU (other jobs are refused). A model export can be
+   * cancelled (`cancelExport`: a K-quant GGUF of a larger model takes minutes on the CPU, an ONNX
+   * one's check runs the model in WebAssembly). */
   exporting: boolean;
   /** The run whose latest export the worker keeps in memory for the Playground (one at most). */
   exportedRunIds: string[];
@@ -69,11 +74,12 @@ interface OnnxExportState {
   exportOnnx(runId: string, runName: string, dtype: 'fp32' | 'fp16'): Promise<void>;
   /** The last GGUF file saved (its ✕ sets this to null). */
   gguf: GgufSaved | null;
-  /** The GGUF export cancelled last, by the run's name (its notice's ✕ sets this to null). */
-  ggufCancelled: string | null;
+  /** The export cancelled last, by the run's name (its notice's ✕ sets this to null). */
+  cancelled: { kind: 'ONNX' | 'GGUF'; runName: string } | null;
   exportGguf(runId: string, runName: string, type: GgufType): Promise<void>;
-  /** Asks the worker to stop the GGUF export running (at its next block of rows): nothing is saved. */
-  cancelGguf(): Promise<void>;
+  /** Asks the worker to stop the export running (a GGUF one at its next block of rows, an ONNX one
+   * at its next tensor or check prompt): nothing is saved. */
+  cancelExport(): Promise<void>;
   exportGgufAdapter(runId: string, runName: string): Promise<void>;
 }
 
@@ -96,12 +102,12 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   error: null,
   fp32Instead: null,
   gguf: null,
-  ggufCancelled: null,
+  cancelled: null,
   async exportOnnx(runId, runName, dtype) {
     if (get().busy) return;
-    set({ busy: { kind: 'ONNX', runId, runName, label: 'starting', done: 0, total: 1 }, exporting: true, error: null, fp32Instead: null });
+    set({ busy: { kind: 'ONNX', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, report: null, error: null, fp32Instead: null, cancelled: null });
     try {
-      const { zip, report, checkError, adapterStep, runStep, held } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { kind: 'ONNX', runId, runName, label: p.label, done: p.done, total: p.total } }));
+      const { zip, report, checkError, adapterStep, runStep, held } = await engineClient().request('exportOnnx', { runId, dtype }, (p) => set({ busy: { kind: 'ONNX', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-onnx-${dtype}.zip`;
       // The worker holds the export from here on, whether or not the download goes through, and
       // only this one (an earlier export is let go: a real model's is gigabytes); none when the run
@@ -112,7 +118,8 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     } catch (err) {
       // The worker's message says what is missing and what to do (no model, another model, no
       // checkpoint yet); a fixed hint after it would point a GPU or memory failure at a checkpoint.
-      set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.`, fp32Instead: (err as Error).name === FP16_OVERFLOW_ERROR && dtype === 'fp16' ? { runId, runName } : null });
+      if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'ONNX', runName } });
+      else set({ error: `Could not export ${runName} to ONNX: ${(err as Error).message}.`, fp32Instead: (err as Error).name === FP16_OVERFLOW_ERROR && dtype === 'fp16' ? { runId, runName } : null });
       // The worker lets the earlier export go once a new one starts, not when it is refused before
       // (a job holds the GPU, no checkpoint): ask it which it holds (none if it cannot say).
       const held = await engineClient().request('heldOnnxExports', {}).catch((): string[] => []);
@@ -123,20 +130,20 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   },
   async exportGguf(runId, runName, type) {
     if (get().busy) return;
-    set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, error: null, fp32Instead: null, gguf: null, ggufCancelled: null });
+    set({ busy: { kind: 'GGUF', runId, runName, label: 'starting', done: 0, total: 1, cancellable: true }, exporting: true, error: null, fp32Instead: null, gguf: null, cancelled: null });
     try {
       const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
       set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs } });
     } catch (err) {
-      if ((err as Error).name === 'AbortError') set({ ggufCancelled: runName });
+      if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'GGUF', runName } });
       else set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
     } finally {
       set({ busy: null, exporting: false });
     }
   },
-  async cancelGguf() {
+  async cancelExport() {
     if (!get().busy?.cancellable) return;
     await engineClient()
       .request('cancelJob', {})
@@ -145,7 +152,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
   async exportGgufAdapter(runId, runName) {
     if (get().busy) return;
     // No GPU: the adapter's own tensors are written as they are, in a moment.
-    set({ busy: { kind: 'GGUF', runId, runName, label: 'writing the adapter', done: 0, total: 1 }, error: null, fp32Instead: null, gguf: null, ggufCancelled: null });
+    set({ busy: { kind: 'GGUF', runId, runName, label: 'writing the adapter', done: 0, total: 1 }, error: null, fp32Instead: null, gguf: null, cancelled: null });
     try {
       const out = await engineClient().request('exportGgufAdapter', { runId });
       const fileName = `${fileStem(runName)}-lora.gguf`;

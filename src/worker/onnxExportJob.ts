@@ -36,6 +36,8 @@ export async function runOnnxExport(ctx: JobContext, job: OnnxExportInput): Prom
     steps: 6,
     eosTokenIds: spec.eosTokenIds,
     executionProvider: 'wasm',
+    // The page's Cancel (cancelJob): the merge stops before its next tensor, the check before its next prompt.
+    signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress(
         p.stage === 'check'

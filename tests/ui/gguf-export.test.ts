@@ -1,7 +1,8 @@
 // The Runs panel's GGUF export: the button asks the worker for a Q8_0 file of the run, the page
 // saves the Blob it sends under the run's name, and the notice says what the file holds and how to
 // run it in llama.cpp and Ollama, with the other weight types a press away; while it runs, other
-// GPU jobs wait for it; a failure is said with the run's name.
+// GPU jobs wait for it; a failure is said with the run's name. It, and the ONNX export, can be
+// cancelled.
 import { createElement } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderNow } from '../helpers/render.ts';
@@ -13,7 +14,15 @@ const saved = vi.hoisted(() => [] as Array<{ size: number; name: string; type: s
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
-    request: async (kind: string, payload: { runId: string; type: string }, progress?: (p: { label: string; done: number; total: number }) => void) => {
+    request: async (kind: string, payload: { runId: string; type: string; dtype?: string }, progress?: (p: { label: string; done: number; total: number }) => void) => {
+      if (kind === 'heldOnnxExports') return [];
+      if (kind === 'exportOnnx') {
+        worker.asked.push({ runId: payload.runId, type: `onnx ${payload.dtype}` });
+        progress?.({ label: 'writing the ONNX model (model.embed_tokens.weight)', done: 5, total: 40 });
+        await worker.hold;
+        if (worker.fail) throw worker.fail;
+        return { zip: new Blob([new Uint8Array(8)]), files: ['onnx/model.onnx'], report: null, checkError: null, adapterStep: 20, runStep: 20, held: true };
+      }
       if (kind === 'exportGgufAdapter') {
         worker.asked.push({ runId: payload.runId, type: 'adapter' });
         return { file: { size: 4.5 * 2 ** 20 } as Blob, bytes: 4.5 * 2 ** 20, adapterStep: 20, runStep: 20 };
@@ -28,7 +37,7 @@ vi.mock('../../src/state/engine.ts', () => ({
       progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
       await worker.hold;
       if (worker.fail) throw worker.fail;
-      const bytesAs = { q8_0: 530.5 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
+      const bytesAs = { q8_0: 530.5 * 2 ** 20, q6_k: 482.6 * 2 ** 20, q5_k_m: 400.6 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
       const bytes = bytesAs[payload.type as keyof typeof bytesAs];
       return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs };
     },
@@ -52,7 +61,7 @@ beforeEach(() => {
 });
 
 describe('the Runs panel’s GGUF export', () => {
-  it('saves the file under the run’s name and says how to run it, offering Q4_K_M, f16 and f32 next', async () => {
+  it('saves the file under the run’s name and says how to run it, offering Q6_K, Q5_K_M, Q4_K_M, f16 and f32 next', async () => {
     await useOnnxExport.getState().exportGguf('r1', 'tool calls, rank 16', 'q8_0');
     expect(worker.asked).toEqual([{ runId: 'r1', type: 'q8_0' }]);
     expect(saved).toEqual([{ size: 530.5 * 2 ** 20, name: 'tool-calls-rank-16-q8_0.gguf', type: 'application/octet-stream' }]);
@@ -61,6 +70,8 @@ describe('the Runs panel’s GGUF export', () => {
     expect(html).toContain('llama-server -m tool-calls-rank-16-q8_0.gguf --jinja');
     expect(html).toContain('FROM ./tool-calls-rank-16-q8_0.gguf, then ollama create tool-calls-rank-16-q8_0 -f Modelfile');
     // The other types by their file's size, as the worker counted it from the model's shapes.
+    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q6_K weights (482.6 MiB, nearly as close as Q8_0)"');
+    expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q5_K_M weights (400.6 MiB, between Q6_K and Q4_K_M)"');
     expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q4_K_M weights (396.8 MiB, what Ollama and LM Studio download by default)"');
     expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with F16 weights (990.0 MiB, closer to the trained model)"');
     expect(html).toContain('aria-label="Export tool calls, rank 16 as GGUF with F32 weights (1.94 GiB, the trained model exactly)"');
@@ -80,6 +91,12 @@ describe('the Runs panel’s GGUF export', () => {
     const q4 = status();
     expect(q4).toContain('Saved tool-calls-rank-16-q4_k_m.gguf (396.8 MiB, Q4_K_M weights, the adapter merged');
     expect(q4).toContain('aria-label="Export tool calls, rank 16 as GGUF with Q8_0 weights (530.5 MiB, close to the trained model)"');
+
+    press('Export in Q5_K_M (400.6 MiB)');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy).toBeNull());
+    expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q5_k_m' });
+    expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-q5_k_m.gguf');
+    expect(status()).toContain('Saved tool-calls-rank-16-q5_k_m.gguf (400.6 MiB, Q5_K_M weights, the adapter merged');
   });
 
   it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {
@@ -97,14 +114,18 @@ describe('the Runs panel’s GGUF export', () => {
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q8_0' });
   });
 
-  it('is cancelled with its Cancel: the worker asked to stop, nothing saved, and the notice says so', async () => {
+  it('is cancelled with its Cancel: the worker asked to stop, nothing saved, and the notice says so; so is an ONNX export', async () => {
     let release = () => undefined as void;
-    worker.hold = new Promise<void>((r) => (release = r));
-    // The worker's job ends as an aborted export does: its AbortError, by name across the boundary.
-    worker.cancel = () => {
-      worker.fail = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
-      release();
+    const holdUntilCancelled = () => {
+      worker.fail = null;
+      worker.hold = new Promise<void>((r) => (release = r));
+      // The worker's job ends as an aborted export does: its AbortError, by name across the boundary.
+      worker.cancel = () => {
+        worker.fail = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+        release();
+      };
     };
+    holdUntilCancelled();
     const running = useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
     await vi.waitFor(() => expect(useOnnxExport.getState().busy?.done).toBe(10));
     expect(status()).toContain('aria-label="Cancel the GGUF export of run one (nothing is saved)"');
@@ -112,8 +133,8 @@ describe('the Runs panel’s GGUF export', () => {
     await running;
     expect(worker.asked).toEqual([{ runId: 'r1', type: 'q4_k_m' }, { runId: '', type: 'cancel' }]);
     expect(saved).toEqual([]);
-    expect(useOnnxExport.getState()).toMatchObject({ busy: null, exporting: false, error: null, gguf: null, ggufCancelled: 'run one' });
-    const html = status();
+    expect(useOnnxExport.getState()).toMatchObject({ busy: null, exporting: false, error: null, gguf: null, cancelled: { kind: 'GGUF', runName: 'run one' } });
+    let html = status();
     expect(html).toContain('The GGUF export of run one was cancelled; nothing was saved.');
     expect(html).not.toContain('Cancel the GGUF export');
     // The adapter alone is written in a moment, without the GPU: nothing to cancel.
@@ -121,7 +142,23 @@ describe('the Runs panel’s GGUF export', () => {
     worker.fail = null;
     worker.hold = null;
     await useOnnxExport.getState().exportGgufAdapter('r1', 'run one');
-    expect(useOnnxExport.getState().ggufCancelled).toBeNull();
+    expect(useOnnxExport.getState().cancelled).toBeNull();
+
+    // ONNX: its check runs the model in WebAssembly, a minute or more for a real model.
+    useOnnxExport.setState({ gguf: null });
+    holdUntilCancelled();
+    const onnx = useOnnxExport.getState().exportOnnx('r2', 'run two', 'fp16');
+    await vi.waitFor(() => expect(useOnnxExport.getState().busy?.done).toBe(5));
+    expect(status()).toContain('aria-label="Cancel the ONNX export of run two (nothing is saved)"');
+    press('Cancel');
+    await onnx;
+    expect(worker.asked.slice(-2)).toEqual([{ runId: 'r2', type: 'onnx fp16' }, { runId: '', type: 'cancel' }]);
+    expect(saved.map((f) => f.name)).toEqual(['run-one-lora.gguf']);
+    expect(useOnnxExport.getState()).toMatchObject({ busy: null, exporting: false, error: null, report: null, exportedRunIds: [], cancelled: { kind: 'ONNX', runName: 'run two' } });
+    html = status();
+    expect(html).toContain('The ONNX export of run two was cancelled; nothing was saved.');
+    press('✕');
+    expect(useOnnxExport.getState().cancelled).toBeNull();
   });
 
   it('says which checkpoint it holds when the run went on past it', async () => {

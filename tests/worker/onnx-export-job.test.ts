@@ -1,5 +1,6 @@
 // The worker's "Export ONNX" job for a trained run: the run's adapter merged into the loaded model,
-// a transformers.js folder out, and the onnxruntime-web check report passed and stored on the run.
+// a transformers.js folder out, and the onnxruntime-web check report passed and stored on the run;
+// cancelled, nothing.
 import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,14 @@ describe('worker: Export ONNX', () => {
     const row = (await db.runs.get('run-onnx')) as unknown as { onnxExportCheck?: { passed: boolean } };
     expect(row.onnxExportCheck?.passed).toBe(true);
     expect([out.adapterStep, out.runStep]).toEqual([2, 2]);
+    // Cancelled by the page as its check begins: no files come back and none are held (the earlier
+    // export went as this one started), and the run keeps the report of the export it has.
+    const cancelled = await engine.handlers
+      .exportOnnx({ runId: 'run-onnx', dtype: 'fp32' }, (p) => void (/checking/.test(p.label) && engine.handlers.cancelJob({}, () => undefined)))
+      .then(() => null, (e: Error) => e);
+    expect(cancelled?.name).toBe('AbortError');
+    expect((engine as unknown as { onnxExports: Map<string, unknown> }).onnxExports.size).toBe(0);
+    expect(((await db.runs.get('run-onnx')) as unknown as { onnxExportCheck?: { passed: boolean } }).onnxExportCheck?.passed).toBe(true);
     // A run that failed at step 5 after its newest checkpoint (step 2): the export says it holds step 2.
     await db.runs.update('run-onnx', { status: 'failed', lastStep: 5 });
     // While it merges and checks, the earlier export is no longer held beside it (a real model's

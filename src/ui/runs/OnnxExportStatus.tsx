@@ -14,18 +14,18 @@ export function OnnxExportStatus() {
   const gguf = useOnnxExport((s) => s.gguf);
   const exportGguf = useOnnxExport((s) => s.exportGguf);
   const exportGgufAdapter = useOnnxExport((s) => s.exportGgufAdapter);
-  const cancelGguf = useOnnxExport((s) => s.cancelGguf);
-  const ggufCancelled = useOnnxExport((s) => s.ggufCancelled);
+  const cancelExport = useOnnxExport((s) => s.cancelExport);
+  const cancelled = useOnnxExport((s) => s.cancelled);
   return (
     <>
       {busy && <ProgressBar label={`${busy.kind} export of ${busy.runName}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
       {busy?.cancellable && (
-        <button type="button" onClick={() => void cancelGguf()} aria-label={`Cancel the GGUF export of ${busy.runName} (nothing is saved)`} data-testid="gguf-export-cancel">
+        <button type="button" onClick={() => void cancelExport()} aria-label={`Cancel the ${busy.kind} export of ${busy.runName} (nothing is saved)`} data-testid="export-cancel">
           Cancel
         </button>
       )}
-      {ggufCancelled && !busy && (
-        <Alert kind="notice" message={`The GGUF export of ${ggufCancelled} was cancelled; nothing was saved.`} onDismiss={() => useOnnxExport.setState({ ggufCancelled: null })} testId="gguf-export-cancelled" />
+      {cancelled && !busy && (
+        <Alert kind="notice" message={`The ${cancelled.kind} export of ${cancelled.runName} was cancelled; nothing was saved.`} onDismiss={() => useOnnxExport.setState({ cancelled: null })} testId="export-cancelled" />
       )}
       {error && (
         <Alert
