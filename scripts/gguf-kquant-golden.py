@@ -1,6 +1,7 @@
 # Writes tests/fixtures/gguf/kquant-golden.json: llama.cpp's own quantized bytes, from the ggml
 # library node-llama-cpp ships (ggml_quantize_chunk without an importance matrix, the function
-# llama-quantize calls), for rows of values chosen to reach every branch of the quantizers.
+# llama-quantize calls), for rows of values chosen to reach every branch of the quantizers, and
+# the values ggml reads those bytes back as (its type traits' to_float).
 #   pip install numpy && python scripts/gguf-kquant-golden.py
 # With --model IN.gguf OUT.json TYPE: llama.cpp's llama_model_quantize turns the F32 file IN into
 # TYPE (q4_k_m, q5_k_m or q6_k), and OUT gets each tensor's type and the SHA-256 of its bytes
@@ -21,6 +22,23 @@ def ggml_base():
     lib.ggml_quantize_chunk.restype = ctypes.c_size_t
     lib.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
     return lib
+
+
+class TypeTraits(ctypes.Structure):
+    # ggml.h's struct ggml_type_traits.
+    _fields_ = [('type_name', ctypes.c_char_p), ('blck_size', ctypes.c_int64), ('blck_size_interleave', ctypes.c_int64), ('type_size', ctypes.c_size_t),
+                ('is_quantized', ctypes.c_bool), ('to_float', ctypes.c_void_p), ('from_float_ref', ctypes.c_void_p)]
+
+
+def dequantize(lib, type_name, data, count):
+    lib.ggml_get_type_traits.restype = ctypes.POINTER(TypeTraits)
+    traits = lib.ggml_get_type_traits(GGML_TYPE[type_name]).contents
+    assert traits.type_name.decode().upper() == type_name, traits.type_name
+    to_float = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(traits.to_float)
+    src = np.frombuffer(data, dtype=np.uint8).copy()
+    out = np.zeros(count, dtype=np.float32)
+    to_float(src.ctypes.data, out.ctypes.data, count)
+    return out.tobytes()
 
 
 def quantize(lib, type_name, rows):
@@ -66,7 +84,10 @@ def blocks_golden():
         rows = rows.astype(np.float32)
         entry = {'name': name, 'rows': rows.shape[0], 'cols': rows.shape[1], 'values': base64.b64encode(rows.tobytes()).decode()}
         for t in GGML_TYPE:
-            entry[t] = base64.b64encode(quantize(lib, t, rows)).decode()
+            q = quantize(lib, t, rows)
+            entry[t] = base64.b64encode(q).decode()
+            # What llama.cpp reads those bytes back as (dequantize_row_*).
+            entry[t + ' values'] = base64.b64encode(dequantize(lib, t, q, rows.size)).decode()
         result.append(entry)
     path = os.path.join(ROOT, 'tests/fixtures/gguf/kquant-golden.json')
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -9,11 +9,12 @@ import type { Gpu } from '../gpu/index.ts';
 import type { ModelFiles } from '../model/model-files.ts';
 import type { LoraAdapter } from '../model/lora.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
-import { argmax, openEngineRunner } from './engineLogits.ts';
+import { openEngineRunner } from './engineLogits.ts';
+import { compareGaps, F32_GAP_TOLERANCE } from './nextTokenGaps.ts';
+
+export { F32_GAP_TOLERANCE };
 import type { GgufExportType } from './ggufExport.ts';
 
-/** f32 gaps agree to f32 rounding (measured 5e-6 on the tiny models); this is 20 times that. */
-export const F32_GAP_TOLERANCE = 1e-4;
 const TOP = 40;
 
 export interface GgufCheckText {
@@ -104,22 +105,16 @@ export async function checkGgufWithLlamaCpp(gpu: Gpu, source: ModelFiles, adapte
           () => context.dispose(),
         );
         const logits = await engine.logits(ids);
-        let maxGapDiff = 0;
-        const tops: Array<{ ours: number; theirs: number; oursGap: number }> = [];
-        for (let p = 0; p < ids.length; p++) {
-          const probs = out[p]?.next?.probabilities;
-          if (!probs?.size) throw new Error(`GGUF check: llama.cpp gave no probabilities at position ${p}`);
-          const [topId, topP] = [...probs.entries()][0] as [number, number];
-          for (const [id, prob] of probs as Map<number, number>) {
-            const ours = logits[p * V + id] - logits[p * V + topId];
-            maxGapDiff = Math.max(maxGapDiff, Math.abs(Math.log(prob) - Math.log(topP) - ours));
-          }
-          const oursTop = argmax(logits, p * V, V);
-          tops.push({ ours: oursTop, theirs: topId, oursGap: logits[p * V + oursTop] - logits[p * V + topId] });
-        }
-        // Top tokens whose logits differ by less than twice the largest difference seen are a tie.
-        const tie = Math.max(2 * maxGapDiff, F32_GAP_TOLERANCE);
-        const topDisagreements = tops.filter((t) => t.ours !== t.theirs && t.oursGap > tie).length;
+        const { maxGapDiff, topDisagreements } = compareGaps(
+          logits,
+          V,
+          ids.map((_, p) => {
+            const probs = out[p]?.next?.probabilities;
+            if (!probs?.size) throw new Error(`GGUF check: llama.cpp gave no probabilities at position ${p}`);
+            const [topId, topP] = [...probs.entries()][0] as [number, number];
+            return { top: topId, gaps: [...(probs as Map<number, number>)].map(([id, prob]) => [id, Math.log(prob) - Math.log(topP)] as [number, number]) };
+          }),
+        );
         checked.push({ text, ids, llamaCppIds, tokensEqual: sameIds(llamaCppIds, all), maxGapDiff, topDisagreements });
       }
       const tokenizerEqual = checked.every((t) => t.tokensEqual);

@@ -124,7 +124,7 @@ function useMoreBits(layer: number, layers: number): boolean {
 
 /** llama.cpp's Llama rotates (x[2i], x[2i+1]) pairs where Hugging Face rotates (x[i], x[i+d/2]):
  * the converter reorders each head's rows of q_proj and k_proj to match (LlamaModel.permute). */
-function ropeRowOrder(rows: number, heads: number): Int32Array {
+export function ropeRowOrder(rows: number, heads: number): Int32Array {
   const d = rows / heads;
   const order = new Int32Array(rows);
   for (let h = 0; h < heads; h++) for (let i = 0; i < d / 2; i++) for (let j = 0; j < 2; j++) order[h * d + i * 2 + j] = h * d + j * (d / 2) + i;

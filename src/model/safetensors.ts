@@ -180,12 +180,19 @@ export function safetensorsLayout(tensors: TensorToWrite[], metadata?: Record<st
     if (t.data.byteLength !== want) throw new Error(`tensor "${t.name}": ${t.data.byteLength} bytes given, ${t.dtype}${JSON.stringify(t.shape)} needs ${want}`);
   }
   const order = tensors.slice().sort(compareForWrite);
+  const { prefix, dataBytes } = safetensorsHeader(order, metadata);
+  return { prefix, order, totalBytes: prefix.byteLength + dataBytes };
+}
+
+/** The 8-byte length and JSON header of tensors laid out in the order given, and their data's size. */
+export function safetensorsHeader(order: Array<Pick<TensorToWrite, 'name' | 'dtype' | 'shape'>>, metadata?: Record<string, string> | null): { prefix: Uint8Array; dataBytes: number } {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const t of order) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+    const bytes = elementCount(t.shape) * DTYPE_BYTES[t.dtype];
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let json = JSON.stringify(header);
   // Pad with spaces so the data section starts 8-byte aligned (the reader relies on it for zero-copy).
@@ -195,7 +202,7 @@ export function safetensorsLayout(tensors: TensorToWrite[], metadata?: Record<st
   const prefix = new Uint8Array(8 + jsonBytes.byteLength);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(jsonBytes.byteLength), true);
   prefix.set(jsonBytes, 8);
-  return { prefix, order, totalBytes: prefix.byteLength + offset };
+  return { prefix, dataBytes: offset };
 }
 
 /** The whole file in memory (adapters, dumps, tiny models). */

@@ -1,0 +1,103 @@
+// GGUF's block types read back as f32 values, as ggml's `dequantize_row_*` computes them (each f32
+// step rounded as C's floats are): what llama.cpp multiplies by when it runs the file, so the
+// studio can run a quantized export in its own engine and see what the rounding did to the model.
+// Tests compare every type with ggml's own values for the same bytes.
+import { f16BitsToF32 } from '../model/dtype.ts';
+import { QUANT_BLOCK, type GgmlQuantType, type GgmlTypeName } from './ggufFile.ts';
+
+const f32 = Math.fround;
+
+/** `count` values (whole blocks) of `type` from `bytes` (their blocks, from the start). */
+export function dequantize(type: GgmlTypeName, bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  if (type === 'F32') {
+    out.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4)));
+    return out;
+  }
+  if (type === 'F16') {
+    for (let i = 0; i < count; i++) out[i] = f16BitsToF32(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+    return out;
+  }
+  if (type === 'BF16') throw new Error('GGUF read-back: BF16 tensors are not written by the export');
+  const { values: per, bytes: size } = QUANT_BLOCK[type];
+  if (count % per !== 0) throw new RangeError(`${type} holds whole blocks of ${per} values, asked for ${count}`);
+  if (bytes.byteLength < (count / per) * size) throw new RangeError(`${type}: ${count} values need ${(count / per) * size} bytes, got ${bytes.byteLength}`);
+  const block = BLOCK_DEQUANTIZERS[type];
+  for (let b = 0; b < count / per; b++) block(bytes, b * size, out, b * per);
+  return out;
+}
+
+const f16At = (x: Uint8Array, at: number) => f16BitsToF32(x[at] | (x[at + 1] << 8));
+const u32At = (x: Uint8Array, at: number) => (x[at] | (x[at + 1] << 8) | (x[at + 2] << 16) | (x[at + 3] << 24)) >>> 0;
+
+const BLOCK_DEQUANTIZERS: Record<GgmlQuantType, (x: Uint8Array, o: number, y: Float32Array, yo: number) => void> = {
+  Q8_0(x, o, y, yo) {
+    const d = f16At(x, o);
+    for (let j = 0; j < 32; j++) y[yo + j] = f32(((x[o + 2 + j] << 24) >> 24) * d);
+  },
+  Q5_0(x, o, y, yo) {
+    const d = f16At(x, o);
+    const qh = u32At(x, o + 2);
+    for (let j = 0; j < 16; j++) {
+      const q = x[o + 6 + j];
+      y[yo + j] = f32((((q & 0x0f) | (((qh >>> j) << 4) & 0x10)) - 16) * d);
+      y[yo + j + 16] = f32((((q >> 4) | ((qh >>> (j + 12)) & 0x10)) - 16) * d);
+    }
+  },
+  Q5_1(x, o, y, yo) {
+    const d = f16At(x, o);
+    const m = f16At(x, o + 2);
+    const qh = u32At(x, o + 4);
+    for (let j = 0; j < 16; j++) {
+      const q = x[o + 8 + j];
+      y[yo + j] = f32(f32(((q & 0x0f) | (((qh >>> j) << 4) & 0x10)) * d) + m);
+      y[yo + j + 16] = f32(f32(((q >> 4) | ((qh >>> (j + 12)) & 0x10)) * d) + m);
+    }
+  },
+  Q4_K(x, o, y, yo) {
+    kBlock(x, o, y, yo, false);
+  },
+  Q5_K(x, o, y, yo) {
+    kBlock(x, o, y, yo, true);
+  },
+  Q6_K(x, o, y, yo) {
+    const d = f16At(x, o + 208);
+    for (let n = 0, ql = o, qh = o + 128, sc = o + 192; n < 256; n += 128, ql += 64, qh += 32, sc += 8) {
+      for (let l = 0; l < 32; l++) {
+        const is = l >> 4;
+        const h = x[qh + l];
+        const q1 = ((x[ql + l] & 0xf) | ((h & 3) << 4)) - 32;
+        const q2 = ((x[ql + l + 32] & 0xf) | (((h >> 2) & 3) << 4)) - 32;
+        const q3 = ((x[ql + l] >> 4) | (((h >> 4) & 3) << 4)) - 32;
+        const q4 = ((x[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4)) - 32;
+        const s = (k: number) => (x[sc + is + k] << 24) >> 24;
+        y[yo + n + l] = f32(f32(d * s(0)) * q1);
+        y[yo + n + l + 32] = f32(f32(d * s(2)) * q2);
+        y[yo + n + l + 64] = f32(f32(d * s(4)) * q3);
+        y[yo + n + l + 96] = f32(f32(d * s(6)) * q4);
+      }
+    }
+  },
+};
+
+/** Q4_K and Q5_K: per 64 values two sub-blocks, each value d·sc·q − dmin·m (Q5_K's fifth bit in qh). */
+function kBlock(x: Uint8Array, o: number, y: Float32Array, yo: number, fifthBit: boolean): void {
+  const d = f16At(x, o);
+  const min = f16At(x, o + 2);
+  const scales = o + 4;
+  const qh = o + 16;
+  let q = fifthBit ? o + 48 : o + 16;
+  for (let j = 0, is = 0, u1 = 1, u2 = 2; j < 256; j += 64, is += 2, q += 32, u1 <<= 2, u2 <<= 2) {
+    const [d1, m1] = scaleMin(x, scales, is, d, min);
+    const [d2, m2] = scaleMin(x, scales, is + 1, d, min);
+    for (let l = 0; l < 32; l++) y[yo + j + l] = f32(f32(d1 * ((x[q + l] & 0xf) + (fifthBit && x[qh + l] & u1 ? 16 : 0))) - m1);
+    for (let l = 0; l < 32; l++) y[yo + j + 32 + l] = f32(f32(d2 * ((x[q + l] >> 4) + (fifthBit && x[qh + l] & u2 ? 16 : 0))) - m2);
+  }
+}
+
+/** get_scale_min_k4: sub-block j's 6-bit scale and min, times the super-block's d and dmin. */
+function scaleMin(x: Uint8Array, s: number, j: number, d: number, min: number): [number, number] {
+  const sc = j < 4 ? x[s + j] & 63 : (x[s + j + 4] & 0xf) | ((x[s + j - 4] >> 6) << 4);
+  const m = j < 4 ? x[s + j + 4] & 63 : (x[s + j + 4] >> 4) | ((x[s + j] >> 6) << 4);
+  return [f32(d * sc), f32(min * m)];
+}

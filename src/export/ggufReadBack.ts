@@ -1,0 +1,186 @@
+// A GGUF the export wrote, read back as the Hugging Face model folder the engine opens: the source
+// model's config and tokenizer files, and a model.safetensors made on demand from the GGUF's
+// tensors, each dequantized as llama.cpp reads it (ggufDequant.ts), Llama's Q/K rows put back in
+// Hugging Face's order. Nothing is copied up front: the engine's reads of row ranges become reads
+// of the GGUF's blocks for those rows, so a quantized file is checked in the memory of its weights.
+import type { ByteSource } from '../model/byte-source.ts';
+import { weightManifest, type ModelSpec } from '../model/config.ts';
+import { f32ToF16Bits } from '../model/dtype.ts';
+import type { ModelFiles } from '../model/model-files.ts';
+import { safetensorsHeader } from '../model/safetensors.ts';
+import { SINGLE_FILE, INDEX_FILE } from '../model/checkpoint.ts';
+import { dequantize } from './ggufDequant.ts';
+import { alignUp, ggmlTensorBytes, GGML_TYPE, GGUF_ALIGNMENT, GGUF_MAGIC, type GgmlTypeName } from './ggufFile.ts';
+import { ggufTensorName, ropeRowOrder } from './ggufExport.ts';
+
+export interface GgufTensorEntry {
+  name: string;
+  /** Outermost first, as Hugging Face and the engine write shapes. */
+  shape: number[];
+  type: GgmlTypeName;
+  /** From the start of the file. */
+  offset: number;
+}
+
+const GGML_NAME = new Map<number, GgmlTypeName>(Object.entries(GGML_TYPE).map(([name, id]) => [id, name as GgmlTypeName]));
+/** Bytes of each GGUF metadata value type of fixed size (gguf.h `enum gguf_type`; 8 string, 9 array). */
+const VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+
+/** The tensor table of a GGUF file (its metadata walked past, general.alignment honoured). */
+export async function readGgufTensors(file: ByteSource): Promise<GgufTensorEntry[]> {
+  const r = new ChunkReader(file);
+  if ((await r.u32()) !== GGUF_MAGIC) throw new Error(`${file.name} is not a GGUF file`);
+  const version = await r.u32();
+  if (version !== 3) throw new Error(`${file.name}: GGUF version ${version}; the read-back knows version 3`);
+  const tensorCount = await r.u64();
+  const kvCount = await r.u64();
+  let alignment = GGUF_ALIGNMENT;
+  for (let i = 0; i < kvCount; i++) {
+    const key = await r.string();
+    const type = await r.u32();
+    if (key === 'general.alignment' && type === 4) alignment = await r.u32();
+    else await r.skipValue(type);
+  }
+  const infos: GgufTensorEntry[] = [];
+  for (let i = 0; i < tensorCount; i++) {
+    const name = await r.string();
+    const dims = await r.u32();
+    const ne: number[] = [];
+    for (let d = 0; d < dims; d++) ne.push(await r.u64());
+    const type = GGML_NAME.get(await r.u32());
+    if (!type) throw new Error(`${file.name}: tensor ${name} has a type the read-back does not know`);
+    infos.push({ name, shape: ne.reverse(), type, offset: await r.u64() });
+  }
+  const dataStart = alignUp(r.position, alignment);
+  return infos.map((t) => ({ ...t, offset: dataStart + t.offset }));
+}
+
+/** `source`'s files with `gguf`'s weights as its model.safetensors (all `dtype`: f32 for an F32
+ * file, f16 for the others, whose values f16 holds to well within their own rounding). */
+export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf: ByteSource, dtype: 'F32' | 'F16'): Promise<ModelFiles> {
+  const table = new Map((await readGgufTensors(gguf)).map((t) => [t.name, t]));
+  const order = weightManifest(spec).map((w) => {
+    const t = table.get(ggufTensorName(w.name));
+    if (!t) throw new Error(`${gguf.name}: it has no tensor ${ggufTensorName(w.name)} for ${w.name}`);
+    if (t.shape.join() !== w.shape.join()) throw new Error(`${gguf.name}: ${t.name} is [${t.shape}], the model's ${w.name} is [${w.shape}]`);
+    const heads = spec.family !== 'llama' ? 0 : /\.q_proj\./.test(w.name) ? spec.numHeads : /\.k_proj\./.test(w.name) ? spec.numKvHeads : 0;
+    return { name: w.name, dtype, shape: w.shape, gguf: t, heads };
+  });
+  const { prefix, dataBytes } = safetensorsHeader(order, { format: 'pt' });
+  const width = dtype === 'F32' ? 4 : 2;
+  const starts: number[] = [];
+  let at = prefix.byteLength;
+  for (const t of order) {
+    starts.push(at);
+    at += t.shape.reduce((a, b) => a * b, 1) * width;
+  }
+
+  /** Rows r0..r0+n of one tensor, in Hugging Face's row order, as `dtype` bytes. */
+  async function rows(i: number, r0: number, n: number): Promise<Uint8Array> {
+    const t = order[i];
+    const cols = t.shape.length > 1 ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0];
+    const rowBytes = ggmlTensorBytes(t.gguf.type, [1, cols]);
+    let values: Float32Array;
+    if (t.heads > 0) {
+      // The GGUF holds row order[p] at p: the whole (small) tensor is read and its rows put back.
+      const all = dequantize(t.gguf.type, await gguf.read(t.gguf.offset, rowBytes * t.shape[0]), t.shape[0] * cols);
+      const fileRow = new Int32Array(t.shape[0]);
+      ropeRowOrder(t.shape[0], t.heads).forEach((hf, p) => (fileRow[hf] = p));
+      values = new Float32Array(n * cols);
+      for (let r = 0; r < n; r++) values.set(all.subarray(fileRow[r0 + r] * cols, (fileRow[r0 + r] + 1) * cols), r * cols);
+    } else {
+      values = dequantize(t.gguf.type, await gguf.read(t.gguf.offset + r0 * rowBytes, n * rowBytes), n * cols);
+    }
+    if (dtype === 'F32') return new Uint8Array(values.buffer);
+    const out = new Uint16Array(values.length);
+    for (let k = 0; k < values.length; k++) out[k] = f32ToF16Bits(values[k]);
+    return new Uint8Array(out.buffer);
+  }
+
+  const weights: ByteSource = {
+    name: `${gguf.name} (read back)`,
+    size: prefix.byteLength + dataBytes,
+    async read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`${this.name}: ${length} bytes at ${offset} are past its ${this.size}`);
+      const out = new Uint8Array(length);
+      if (offset < prefix.byteLength) out.set(prefix.subarray(offset, Math.min(prefix.byteLength, offset + length)));
+      // Each tensor the range touches: its whole rows read back, the part asked for copied.
+      for (let i = 0; i < order.length; i++) {
+        const t = order[i];
+        const start = starts[i];
+        const end = start + t.shape.reduce((a, b) => a * b, 1) * width;
+        const lo = Math.max(offset, start);
+        const hi = Math.min(offset + length, end);
+        if (lo >= hi) continue;
+        const rowLen = (t.shape.length > 1 ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0]) * width;
+        const r0 = Math.floor((lo - start) / rowLen);
+        const r1 = Math.ceil((hi - start) / rowLen);
+        const bytes = await rows(i, r0, r1 - r0);
+        out.set(bytes.subarray(lo - start - r0 * rowLen, hi - start - r0 * rowLen), lo - offset);
+      }
+      return out;
+    },
+    close: async () => undefined,
+  };
+  return {
+    label: `${source.label} as ${gguf.name}`,
+    open: async (name) => (name === SINGLE_FILE ? weights : name === INDEX_FILE || /\.safetensors$/.test(name) ? null : source.open(name)),
+  };
+}
+
+/** Sequential reads of a GGUF's header through a ByteSource, a megabyte at a time. */
+class ChunkReader {
+  private buf: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  private base = 0;
+  constructor(private readonly file: ByteSource) {}
+
+  get position(): number {
+    return this.base + this.at;
+  }
+
+  private async need(n: number): Promise<DataView> {
+    if (this.at + n > this.buf.byteLength) {
+      const from = this.base + this.at;
+      const length = Math.min(Math.max(n, 2 ** 20), this.file.size - from);
+      if (length < n) throw new Error(`${this.file.name}: its header ends early (at byte ${from})`);
+      this.buf = await this.file.read(from, length);
+      this.base = from;
+      this.at = 0;
+    }
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.at, n);
+    this.at += n;
+    return view;
+  }
+
+  async u32(): Promise<number> {
+    return (await this.need(4)).getUint32(0, true);
+  }
+
+  async u64(): Promise<number> {
+    const v = (await this.need(8)).getBigUint64(0, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${this.file.name}: a count or offset past 2^53 in its header`);
+    return Number(v);
+  }
+
+  async string(): Promise<string> {
+    const n = await this.u64();
+    const view = await this.need(n);
+    return new TextDecoder().decode(new Uint8Array(view.buffer, view.byteOffset, n));
+  }
+
+  async skipValue(type: number): Promise<void> {
+    if (type === 8) {
+      await this.need(await this.u64());
+    } else if (type === 9) {
+      const elem = await this.u32();
+      const count = await this.u64();
+      if (VALUE_BYTES[elem] !== undefined) await this.need(VALUE_BYTES[elem] * count);
+      else for (let i = 0; i < count; i++) await this.skipValue(elem);
+    } else if (VALUE_BYTES[type] !== undefined) {
+      await this.need(VALUE_BYTES[type]);
+    } else {
+      throw new Error(`${this.file.name}: metadata of unknown type ${type}`);
+    }
+  }
+}

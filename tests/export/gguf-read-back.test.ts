@@ -1,0 +1,98 @@
+// A GGUF read back as llama.cpp reads it, for the studio's check of an export where llama.cpp
+// cannot run: ggml's own values for every block type's bytes (scripts/gguf-kquant-golden.py), the
+// tensor table as node-llama-cpp reads it, and the file run in the engine: an F32 export of a Llama
+// (whose Q/K rows the export reorders) with a LoRA merged gives the trained model's logits to f32
+// rounding, a Q4_K_M one its most likely tokens.
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readGgufFileInfo } from 'node-llama-cpp';
+import { dequantize } from '../../src/export/ggufDequant.ts';
+import { GGML_TYPE, type GgmlQuantType } from '../../src/export/ggufFile.ts';
+import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
+import { readGgufTensors } from '../../src/export/ggufReadBack.ts';
+import { checkGgufInEngine } from '../../src/export/ggufEngineCheck.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { memorySource } from '../../src/model/byte-source.ts';
+import { initLoraAdapter } from '../../src/model/lora.ts';
+import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
+import { QWEN3_TOKENIZER_DIR } from '../../scripts/gen-tiny-model.ts';
+import { KQUANT_MODELS } from '../../scripts/gguf-kquant-models.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gguf-read-back-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('GGUF blocks read back', () => {
+  const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/gguf/kquant-golden.json'), 'utf8')) as { cases: Array<Record<string, string>> };
+  const floats = (b64: string) => {
+    const raw = Buffer.from(b64, 'base64');
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  };
+
+  it.each(['Q8_0', 'Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K'] as GgmlQuantType[])('%s gives the values ggml reads from the same bytes', (type) => {
+    for (const c of golden.cases) {
+      const theirs = floats(c[`${type} values`]);
+      const ours = dequantize(type, new Uint8Array(Buffer.from(c[type], 'base64')), theirs.length);
+      expect(Buffer.from(ours.buffer).equals(Buffer.from(theirs.buffer)), `${c.name} as ${type}`).toBe(true);
+    }
+  });
+
+  it('refuses a count that is not whole blocks, or bytes too few for it', () => {
+    expect(() => dequantize('Q4_K', new Uint8Array(144), 320)).toThrow(/Q4_K holds whole blocks of 256 values, asked for 320/);
+    expect(() => dequantize('Q8_0', new Uint8Array(34), 64)).toThrow(/Q8_0: 64 values need 68 bytes, got 34/);
+  });
+});
+
+describe('a GGUF export read back and run in the engine', () => {
+  const tokenizerJson = readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer.json'), 'utf8');
+  const tokenizerConfig = readFileSync(join(QWEN3_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8');
+  const tokenizer = loadTokenizer(tokenizerJson, JSON.parse(tokenizerConfig));
+  const tiny = generateTinyModel(KQUANT_MODELS['llama-fallback']);
+  const map = new Map(tiny.files);
+  map.set('tokenizer.json', tokenizerJson);
+  map.set('tokenizer_config.json', tokenizerConfig);
+  const files = memoryModelFiles(map, 'llama-fallback');
+  // A trained-looking adapter: B non-zero, so the merge changes every targeted weight.
+  const adapter = initLoraAdapter(tiny.spec, { rank: 2, alpha: 4, useRsLora: false, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, 3);
+  for (const [key, values] of adapter.tensors) if (key.includes('lora_B')) values.forEach((_, i, b) => (b[i] = Math.sin(i * 1.7) * 0.05));
+  const texts = ['What is the weather in Oslo?', 'Convert 5 miles to kilometers.'].map((t) => tokenizer.encode(t));
+
+  async function exported(type: GgufExportType): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    await exportGgufModel(await testGpu(), files, { type, adapter, name: 'read-back', encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()) });
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  it('reads the tensor table node-llama-cpp reads; F32 with the adapter merged gives the trained model\'s logits to f32 rounding', async () => {
+    const file = await exported('f32');
+    const path = join(dir, 'f32.gguf');
+    writeFileSync(path, file);
+    const info = await readGgufFileInfo(path, { readTensorInfo: true });
+    const ours = await readGgufTensors(memorySource(file, 'f32.gguf'));
+    const dataStart = Number(info.tensorInfo![0].fileOffset) - Number(info.tensorInfo![0].offset);
+    expect(ours).toEqual(
+      info.tensorInfo!.map((t) => ({ name: t.name, shape: t.dimensions.map(Number).reverse(), type: Object.entries(GGML_TYPE).find(([, id]) => id === t.ggmlType)![0], offset: dataStart + Number(t.offset) })),
+    );
+    const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'f32.gguf'), { texts, f32: true });
+    expect(report).toMatchObject({ texts: 2, positions: texts[0].length + texts[1].length, topDisagreements: 0, passed: true });
+    expect(report.maxGapDiff).toBeLessThan(1e-4);
+  }, 60_000);
+
+  it('Q4_K_M: the most likely tokens, its rounding in the gaps; a file of another model is refused by name', async () => {
+    const file = await exported('q4_k_m');
+    const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'q4.gguf'), { texts, f32: false });
+    expect(report.topDisagreements).toBe(0);
+    expect(report.passed).toBe(true);
+    // llama.cpp's own check of this model's Q4_K_M gave 0.32 (gguf-kquant.test.ts).
+    expect(report.maxGapDiff).toBeGreaterThan(0.01);
+    expect(report.maxGapDiff).toBeLessThan(1.5);
+
+    const other = generateTinyModel({ ...KQUANT_MODELS['llama-fallback'], intermediateSize: 256 });
+    await expect(checkGgufInEngine(await testGpu(), files, other.spec, null, memorySource(file, 'q4.gguf'), { texts, f32: false })).rejects.toThrow(
+      /q4\.gguf: blk\.0\.ffn_gate\.weight is \[512,64\], the model's model\.layers\.0\.mlp\.gate_proj\.weight is \[256,64\]/,
+    );
+  }, 60_000);
+});
