@@ -5,7 +5,7 @@
 // Which runs the worker holds an export of (the Playground's ONNX backend runs those) is kept apart
 // from the report: dismissing the notice must not take the backend away.
 import { create } from 'zustand';
-import { OUT_OF_MEMORY_ADVICE, type ExportCheckFailure, type ExportCheckReport } from '../worker/protocol.ts';
+import { OUT_OF_MEMORY_ADVICE, type ExportCheckFailure, type ExportCheckReport, type GgufEngineCheckReport } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { formatBytesShort } from './formatBytesShort.ts';
 import { downloadBytes } from './download.ts';
@@ -26,6 +26,12 @@ export interface GgufSaved {
   runStep: number;
   /** The model's file in each type, in bytes (the worker says, from the tensors' shapes). */
   bytesAs?: Record<GgufType, number>;
+  /** The model's file as saved, kept while its notice shows so "Check it" can send it back to the
+   * worker (a Blob: no copy). */
+  file?: Blob;
+  /** What "Check it" found: the file's weights run in the engine against the trained model
+   * (`adapterStep`: the checkpoint it was compared with). */
+  check?: GgufEngineCheckReport & { adapterStep: number };
 }
 
 export type GgufType = 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'f16' | 'f32';
@@ -54,7 +60,7 @@ export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: st
 
 interface OnnxExportState {
   /** `runName`: the run as the Runs panel names it (its id only when it has no name). */
-  busy: { kind: 'ONNX' | 'GGUF'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
+  busy: { kind: 'ONNX' | 'GGUF' | 'GGUF check'; runId: string; runName: string; label: string; done: number; total: number; cancellable?: boolean } | null;
   /** An export is running: it holds the GPU (other jobs are refused). A model export can be
    * cancelled (`cancelExport`: a K-quant GGUF of a larger model takes minutes on the CPU, an ONNX
    * one's check runs the model in WebAssembly). */
@@ -81,6 +87,9 @@ interface OnnxExportState {
    * at its next tensor or check prompt): nothing is saved. */
   cancelExport(): Promise<void>;
   exportGgufAdapter(runId: string, runName: string): Promise<void>;
+  /** Runs the saved GGUF's weights in the engine against the trained model (the browser has no
+   * llama.cpp to run it in); the result joins its notice. */
+  checkGguf(): Promise<void>;
 }
 
 /** The worker's error when a merged weight is past fp16's range (export/mergeLora.ts), by name:
@@ -88,7 +97,7 @@ interface OnnxExportState {
 const FP16_OVERFLOW_ERROR = 'Fp16OverflowError';
 
 /** Why a job cannot start while an export runs. */
-export const EXPORTING_REASON = 'A model export (ONNX or GGUF) is running (Runs panel); wait for it to finish.';
+export const EXPORTING_REASON = 'A model export (ONNX or GGUF) or a GGUF check is running (Runs panel); wait for it to finish.';
 
 /** A run's name as a file name. */
 const fileStem = (runName: string) => runName.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
@@ -135,7 +144,7 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
       const out = await engineClient().request('exportGguf', { runId, type }, (p) => set({ busy: { kind: 'GGUF', runId, runName, label: p.label, done: p.done, total: p.total, cancellable: true } }));
       const fileName = `${fileStem(runName)}-${type}.gguf`;
       downloadBytes(out.file, fileName, 'application/octet-stream');
-      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs } });
+      set({ gguf: { kind: 'model', runId, runName, fileName, bytes: out.bytes, type, adapterStep: out.adapterStep, runStep: out.runStep, bytesAs: out.bytesAs, file: out.file } });
     } catch (err) {
       if ((err as Error).name === 'AbortError') set({ cancelled: { kind: 'GGUF', runName } });
       else set({ error: `Could not export ${runName} as GGUF: ${(err as Error).message}.` });
@@ -148,6 +157,22 @@ export const useOnnxExport = create<OnnxExportState>((set, get) => ({
     await engineClient()
       .request('cancelJob', {})
       .catch((err) => set({ error: `Cancel failed: ${(err as Error).message}.` }));
+  },
+  async checkGguf() {
+    const g = get().gguf;
+    if (get().busy || !g?.file) return;
+    const busy = (label: string, done: number, total: number) => ({ kind: 'GGUF check' as const, runId: g.runId, runName: g.runName, label, done, total, cancellable: true });
+    set({ busy: busy('starting', 0, 1), exporting: true, error: null, cancelled: null });
+    try {
+      const { report, adapterStep } = await engineClient().request('checkGguf', { runId: g.runId, file: g.file, fileName: g.fileName, type: g.type }, (p) => set({ busy: busy(p.label, p.done, p.total) }));
+      // The notice may have been dismissed or replaced meanwhile: the result goes with its own file.
+      if (get().gguf === g) set({ gguf: { ...g, check: { ...report, adapterStep } } });
+    } catch (err) {
+      // Cancelled: the notice stays as it was, its Check it still there.
+      if ((err as Error).name !== 'AbortError') set({ error: `Could not check ${g.fileName}: ${(err as Error).message}.` });
+    } finally {
+      set({ busy: null, exporting: false });
+    }
   },
   async exportGgufAdapter(runId, runName) {
     if (get().busy) return;
@@ -179,8 +204,22 @@ export function describeGguf(g: GgufSaved): string {
   return (
     `Saved ${g.fileName} (${formatBytesShort(g.bytes)}, ${g.type.toUpperCase()} weights, the adapter merged, with the model's tokenizer and chat template).${behind} ` +
     `Run it with llama.cpp: llama-server -m ${g.fileName} --jinja; or with Ollama: a Modelfile holding FROM ./${g.fileName}, then ollama create ${stem.toLowerCase()} -f Modelfile. ` +
-    `The command line's studio export-gguf writes the same file and checks it in llama.cpp against this engine.`
+    (g.check ? describeGgufCheck(g, g.check) : `The command line's studio export-gguf writes the same file and checks it in llama.cpp against this engine; Check it runs its weights here.`)
   );
+}
+
+function describeGgufCheck(g: GgufSaved, c: NonNullable<GgufSaved['check']>): string {
+  const where = `${c.positions} positions of ${c.texts} check prompts`;
+  const against = c.adapterStep !== g.adapterStep ? ` (the run's checkpoint of step ${c.adapterStep}, newer than the file's)` : '';
+  const gap = c.maxGapDiff.toPrecision(2);
+  const head = `Checked in this engine: ${g.fileName}'s weights, read back as llama.cpp reads them, against the trained model${against}: `;
+  if (!c.passed && c.topDisagreements > 0) {
+    return `${head}at ${c.topDisagreements} of ${where} its most likely next token is not the trained model's (largest log-probability gap difference ${gap}). ${g.type.toUpperCase()} rounds this model too coarsely; a type with more bits keeps closer to it.`;
+  }
+  if (!c.passed) return `${head}the same most likely next tokens at all ${where}, but the gaps differ by up to ${gap}, more than F32 should (1e-4).`;
+  return g.type === 'f32'
+    ? `${head}the same next-token distribution at all ${where}, to f32 rounding (largest log-probability gap difference ${gap}).`
+    : `${head}the same most likely next token at all ${where}; its ${g.type.toUpperCase()} rounding moves the log-probability gaps by up to ${gap}.`;
 }
 
 export function describeReport(r: Omit<ExportNotice, 'runId'>): string {

@@ -47,7 +47,7 @@ import { baseModelOf, recipeFiles, recipeRefusal } from '../recipe/recipe.ts';
 import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSource.ts';
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
-import { ggufAdapterFile, runGgufExport } from './ggufExportJob.ts';
+import { ggufAdapterFile, runGgufCheck, runGgufExport } from './ggufExportJob.ts';
 import { runGenerateOnnx } from './onnxPlayground.ts';
 import { HeldExports } from './heldExports.ts';
 import { runGenerate } from './playground.ts';
@@ -477,6 +477,13 @@ export class StudioEngine {
       const adapterStep = (await new DexieRunStore(db, runId).adapterStep()) ?? 0;
       const out = await this.jobs.run('a GGUF export', runGgufExport, { adapter, type, name: run.name ?? runId }, progress);
       return { file: out.file, bytes: out.file.size, preTokenizer: out.preTokenizer, adapterStep, runStep: run.lastStep ?? adapterStep, bytesAs: out.bytesAs };
+    },
+
+    checkGguf: async ({ runId, file, fileName, type }, progress) => {
+      const { adapter } = await this.adapterOf(runId);
+      const adapterStep = (await new DexieRunStore(this.requireDb(), runId).adapterStep()) ?? 0;
+      const report = await this.jobs.run('a GGUF check', runGgufCheck, { adapter, file, fileName, type }, progress);
+      return { report, adapterStep };
     },
 
     exportGgufAdapter: async ({ runId }) => {

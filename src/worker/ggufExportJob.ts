@@ -7,6 +7,9 @@ import { exportGgufAdapter, exportGgufModel, isQuantizedExport, type GgufExportT
 import type { ModelSpec } from '../model/config.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { QuantPool } from '../export/quantPool.ts';
+import { checkGgufInEngine, type GgufEngineCheckReport } from '../export/ggufEngineCheck.ts';
+import { blobSource } from '../model/byte-source.ts';
+import { ONNX_CHECK_PROMPTS } from './onnxExportJob.ts';
 
 /** Bytes gathered before they are folded into the Blob. */
 const FOLD_BYTES = 32 * 2 ** 20;
@@ -82,6 +85,26 @@ async function gatherGguf(ctx: JobContext, job: GgufExportInput, pool: QuantPool
   fold();
   if (file.size !== result.bytes) throw new Error(`GGUF export: gathered ${file.size} bytes, the file has ${result.bytes}`);
   return { file: new Blob([file], { type: 'application/octet-stream' }), preTokenizer: result.preTokenizer, bytesAs: result.bytesAs };
+}
+
+export interface GgufCheckInput {
+  adapter: LoraAdapter;
+  /** The saved file (the page sends back the Blob it downloaded: no copy). */
+  file: Blob;
+  fileName: string;
+  type: GgufExportType;
+}
+
+/** "Check it": the saved file's weights, read back as llama.cpp reads them, run in this engine
+ * against the loaded model with the run's adapter on the export's check prompts. */
+export async function runGgufCheck(ctx: JobContext, job: GgufCheckInput): Promise<GgufEngineCheckReport> {
+  const { tokenizer, files, spec } = ctx.model;
+  ctx.progress({ label: `running ${job.fileName}'s weights and the trained model on ${ONNX_CHECK_PROMPTS.length} prompts`, done: 0, total: 1 });
+  return checkGgufInEngine(ctx.gpu, files, spec, job.adapter, blobSource(job.file, job.fileName), {
+    texts: ONNX_CHECK_PROMPTS.map((t) => tokenizer.encode(t)),
+    f32: job.type === 'f32',
+    signal: ctx.signal,
+  });
 }
 
 /** The adapter alone as a GGUF adapter file (small: no weights of the model, no GPU). */

@@ -73,6 +73,8 @@ export type { KernelPath } from '../ops/kernelPaths.ts';
 import type { SelfTestResult } from '../ops/selfTest.ts';
 import type { KernelPath } from '../ops/kernelPaths.ts';
 import type { GgufExportType } from '../export/ggufExport.ts';
+import type { GgufEngineCheckReport } from '../export/ggufEngineCheck.ts';
+export type { GgufEngineCheckReport };
 
 /** A Hub dataset's downloaded files kept in the browser (until its examples are stored, or the next
  * Hub import clears them); `inUse`: an import of some tab is reading them now. */
@@ -233,6 +235,9 @@ export interface RequestMap {
     /** `bytesAs`: the file's size had it been written as each type (the studio offers them by size). */
     { file: Blob; bytes: number; preTokenizer: string; adapterStep: number; runStep: number; bytesAs: Record<GgufExportType, number> },
   ];
+  /** A saved GGUF file (sent back by the page) run in this engine against the run's trained model;
+   * `adapterStep`: the step of the checkpoint it was compared with. */
+  checkGguf: [{ runId: string; file: Blob; fileName: string; type: GgufExportType }, { report: GgufEngineCheckReport; adapterStep: number }];
   /** The run's adapter alone as a GGUF adapter file (llama.cpp's --lora, Ollama's ADAPTER). */
   exportGgufAdapter: [{ runId: string }, { file: Blob; bytes: number; adapterStep: number; runStep: number }];
   /** The runs whose ONNX export the worker holds for the playground (one at most). */

@@ -271,6 +271,13 @@ export const tests = {
     assert.equal(q4.metadata.general.file_type, 15); // LLAMA_FTYPE_MOSTLY_Q4_K_M
     assert.deepEqual([...new Set(q4.tensorInfo.map((t) => t.ggmlType))].sort((a, b) => a - b), [0, 6, 8]); // F32, Q5_0, Q8_0
     await page.getByTestId('gguf-export-saved').filter({ hasText: 'Q4_K_M weights' }).waitFor();
+    // Checked where llama.cpp cannot run: the saved file sent back to the GPU worker, its weights
+    // read back as llama.cpp reads them and run against the trained model.
+    await page.getByRole('button', { name: /^Check my-first-run-q4_k_m\.gguf: run its weights/ }).click();
+    const checked = page.getByTestId('gguf-export-saved').filter({ hasText: 'Checked in this engine' });
+    await checked.waitFor({ timeout: 60_000 });
+    assert.match(await checked.innerText(), /against the trained model: the same most likely next token at all \d+ positions of 3 check prompts; its Q4_K_M rounding moves the log-probability gaps by up to [\d.]+\./);
+    await screenshot('runs-gguf-checked', page);
     // The HDR run offers its last round's adapter too (read as Evaluate reads it; the export is the same).
     await page.getByRole('button', { name: /^Export HDR from “my first run” as one GGUF file .*the last HDR round’s adapter merged/ }).waitFor();
     mark('GGUF export read back');

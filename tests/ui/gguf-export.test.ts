@@ -9,13 +9,26 @@ import { renderNow } from '../helpers/render.ts';
 import { press } from '../helpers/press.ts';
 
 vi.mock('react/jsx-dev-runtime', async (original) => (await import('../helpers/press.ts')).recordingJsxRuntime(original));
-const worker = vi.hoisted(() => ({ asked: [] as Array<{ runId: string; type: string }>, fail: null as null | Error, hold: null as null | Promise<void>, cancel: null as null | (() => void) }));
+const worker = vi.hoisted(() => ({
+  asked: [] as Array<{ runId: string; type: string }>,
+  fail: null as null | Error,
+  hold: null as null | Promise<void>,
+  cancel: null as null | (() => void),
+  checkReport: null as null | Record<string, unknown>,
+}));
 const saved = vi.hoisted(() => [] as Array<{ size: number; name: string; type: string | undefined }>);
 vi.mock('../../src/state/engine.ts', () => ({
   engineClient: () => ({
     onEvent: () => () => undefined,
-    request: async (kind: string, payload: { runId: string; type: string; dtype?: string }, progress?: (p: { label: string; done: number; total: number }) => void) => {
+    request: async (kind: string, payload: { runId: string; type: string; dtype?: string; fileName?: string; file?: Blob }, progress?: (p: { label: string; done: number; total: number }) => void) => {
       if (kind === 'heldOnnxExports') return [];
+      if (kind === 'checkGguf') {
+        worker.asked.push({ runId: payload.runId, type: `check ${payload.fileName} of ${payload.file?.size} bytes as ${payload.type}` });
+        progress?.({ label: 'running its weights and the trained model on 3 prompts', done: 0, total: 1 });
+        await worker.hold;
+        if (worker.fail) throw worker.fail;
+        return { report: worker.checkReport, adapterStep: 20 };
+      }
       if (kind === 'exportOnnx') {
         worker.asked.push({ runId: payload.runId, type: `onnx ${payload.dtype}` });
         progress?.({ label: 'writing the ONNX model (model.embed_tokens.weight)', done: 5, total: 40 });
@@ -58,6 +71,7 @@ beforeEach(() => {
   worker.hold = null;
   worker.cancel = null;
   saved.length = 0;
+  worker.checkReport = null;
 });
 
 describe('the Runs panel’s GGUF export', () => {
@@ -159,6 +173,38 @@ describe('the Runs panel’s GGUF export', () => {
     expect(html).toContain('The ONNX export of run two was cancelled; nothing was saved.');
     press('✕');
     expect(useOnnxExport.getState().cancelled).toBeNull();
+  });
+
+  it('runs the saved file\'s weights in the engine against the trained model when asked, and says what it found', async () => {
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
+    expect(status()).toContain('checks it in llama.cpp against this engine; Check it runs its weights here.');
+    worker.checkReport = { texts: 3, positions: 27, maxGapDiff: 0.4213, topDisagreements: 0, passed: true };
+    press('Check it');
+    await vi.waitFor(() => expect(useOnnxExport.getState().gguf?.check).toBeTruthy());
+    // The Blob the page saved goes back to the worker as it is.
+    expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: `check run-one-q4_k_m.gguf of ${396.8 * 2 ** 20} bytes as q4_k_m` });
+    let html = status();
+    expect(html).toContain(
+      'Checked in this engine: run-one-q4_k_m.gguf&#x27;s weights, read back as llama.cpp reads them, against the trained model: the same most likely next token at all 27 positions of 3 check prompts; its Q4_K_M rounding moves the log-probability gaps by up to 0.42.',
+    );
+    expect(html).not.toContain('data-testid="gguf-check"');
+    expect(html).toContain('role="status"');
+
+    // A type too coarse for the model: said as a problem, with what to do.
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
+    worker.checkReport = { texts: 3, positions: 27, maxGapDiff: 5.1, topDisagreements: 4, passed: false };
+    await useOnnxExport.getState().checkGguf();
+    html = status();
+    expect(html).toContain('at 4 of 27 positions of 3 check prompts its most likely next token is not the trained model&#x27;s (largest log-probability gap difference 5.1). Q4_K_M rounds this model too coarsely; a type with more bits keeps closer to it.');
+    expect(html).toContain('role="alert"');
+
+    // A check that cannot run says why; the notice and its file stay.
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q8_0');
+    worker.fail = Object.assign(new Error('out of GPU memory'), { name: 'GPUOutOfMemoryError' });
+    await useOnnxExport.getState().checkGguf();
+    expect(useOnnxExport.getState().error).toBe('Could not check run-one-q8_0.gguf: out of GPU memory.');
+    expect(useOnnxExport.getState().gguf?.fileName).toBe('run-one-q8_0.gguf');
+    expect(status()).toContain('data-testid="gguf-check"');
   });
 
   it('says which checkpoint it holds when the run went on past it', async () => {

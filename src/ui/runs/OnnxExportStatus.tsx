@@ -16,11 +16,13 @@ export function OnnxExportStatus() {
   const exportGgufAdapter = useOnnxExport((s) => s.exportGgufAdapter);
   const cancelExport = useOnnxExport((s) => s.cancelExport);
   const cancelled = useOnnxExport((s) => s.cancelled);
+  const checkGguf = useOnnxExport((s) => s.checkGguf);
+  const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : `${busy.kind} export of ${busy.runName}`);
   return (
     <>
-      {busy && <ProgressBar label={`${busy.kind} export of ${busy.runName}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
+      {busy && <ProgressBar label={`${title}: ${busy.label}`} done={busy.done} total={Math.max(1, busy.total)} testId="onnx-export-progress" />}
       {busy?.cancellable && (
-        <button type="button" onClick={() => void cancelExport()} aria-label={`Cancel the ${busy.kind} export of ${busy.runName} (nothing is saved)`} data-testid="export-cancel">
+        <button type="button" onClick={() => void cancelExport()} aria-label={`Cancel the ${title} (${busy.kind === 'GGUF check' ? 'the file stays saved' : 'nothing is saved'})`} data-testid="export-cancel">
           Cancel
         </button>
       )}
@@ -46,7 +48,7 @@ export function OnnxExportStatus() {
       )}
       {gguf && !busy && (
         <Alert
-          kind="notice"
+          kind={gguf.check && !gguf.check.passed ? 'error' : 'notice'}
           message={describeGguf(gguf)}
           onDismiss={() => useOnnxExport.setState({ gguf: null })}
           testId="gguf-export-saved"
@@ -57,6 +59,11 @@ export function OnnxExportStatus() {
               </button>
             ) : (
               <span className="alert-actions">
+                {gguf.file && !gguf.check && (
+                  <button aria-label={`Check ${gguf.fileName}: run its weights, read back as llama.cpp reads them, in this engine against the trained model`} onClick={() => void checkGguf()} data-testid="gguf-check">
+                    Check it
+                  </button>
+                )}
                 {ggufAlternatives(gguf).map(({ type, size, use }) => (
                   <button key={type} aria-label={`Export ${gguf.runName} as GGUF with ${type.toUpperCase()} weights (${size ? `${size}, ` : ''}${use})`} onClick={() => void exportGguf(gguf.runId, gguf.runName, type)}>
                     Export in {type.toUpperCase()}
