@@ -11,9 +11,9 @@ import type { LoraAdapter } from '../model/lora.ts';
 import { releaseAfter } from '../model/releaseAfter.ts';
 import { openEngineRunner } from './engineLogits.ts';
 import { compareGaps, F32_GAP_TOLERANCE } from './nextTokenGaps.ts';
+import type { GgufExportType } from './ggufExport.ts';
 
 export { F32_GAP_TOLERANCE };
-import type { GgufExportType } from './ggufExport.ts';
 
 const TOP = 40;
 
