@@ -51,11 +51,19 @@ const GGUF_TYPE_USE: Record<GgufType, string> = {
   f32: 'the trained model exactly',
 };
 
-/** The other types a saved GGUF can be exported in, each with its file's size and use. */
+/** The other types a saved GGUF can be exported in, each with its file's size and use. A Q6_K
+ * file as large as the Q8_0 one holds no Q6_K block: the model's rows are not whole 256-value
+ * blocks (Qwen2.5-0.5B's 896, the embedded model's 64), so llama-quantize's fallback made every
+ * matrix Q8_0, and that is said rather than offered as something smaller. */
 export function ggufAlternatives(g: GgufSaved): Array<{ type: GgufType; size: string | null; use: string }> {
+  const q6IsQ8 = g.bytesAs !== undefined && g.bytesAs.q6_k === g.bytesAs.q8_0;
   return (Object.keys(GGUF_TYPE_USE) as GgufType[])
     .filter((t) => t !== g.type)
-    .map((type) => ({ type, size: g.bytesAs ? formatBytesShort(g.bytesAs[type]) : null, use: GGUF_TYPE_USE[type] }));
+    .map((type) => ({
+      type,
+      size: g.bytesAs ? formatBytesShort(g.bytesAs[type]) : null,
+      use: type === 'q6_k' && q6IsQ8 ? 'the same weights as Q8_0 for this model: its rows are not whole 256-value blocks' : GGUF_TYPE_USE[type],
+    }));
 }
 
 interface OnnxExportState {

@@ -15,6 +15,7 @@ const worker = vi.hoisted(() => ({
   hold: null as null | Promise<void>,
   cancel: null as null | (() => void),
   checkReport: null as null | Record<string, unknown>,
+  bytesAs: null as null | Record<string, number>,
 }));
 const saved = vi.hoisted(() => [] as Array<{ size: number; name: string; type: string | undefined }>);
 vi.mock('../../src/state/engine.ts', () => ({
@@ -50,7 +51,7 @@ vi.mock('../../src/state/engine.ts', () => ({
       progress?.({ label: 'writing the GGUF file (model.embed_tokens.weight)', done: 10, total: 40 });
       await worker.hold;
       if (worker.fail) throw worker.fail;
-      const bytesAs = { q8_0: 530.5 * 2 ** 20, q6_k: 482.6 * 2 ** 20, q5_k_m: 400.6 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
+      const bytesAs = worker.bytesAs ?? { q8_0: 530.5 * 2 ** 20, q6_k: 482.6 * 2 ** 20, q5_k_m: 400.6 * 2 ** 20, q4_k_m: 396.8 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
       const bytes = bytesAs[payload.type as keyof typeof bytesAs];
       return { file: { size: bytes } as Blob, bytes, preTokenizer: 'qwen2', adapterStep: 20, runStep: payload.runId === 'failed-later' ? 26 : 20, bytesAs };
     },
@@ -72,6 +73,7 @@ beforeEach(() => {
   worker.cancel = null;
   saved.length = 0;
   worker.checkReport = null;
+  worker.bytesAs = null;
 });
 
 describe('the Runs panel’s GGUF export', () => {
@@ -111,6 +113,12 @@ describe('the Runs panel’s GGUF export', () => {
     expect(worker.asked.at(-1)).toEqual({ runId: 'r1', type: 'q5_k_m' });
     expect(saved.at(-1)?.name).toBe('tool-calls-rank-16-q5_k_m.gguf');
     expect(status()).toContain('Saved tool-calls-rank-16-q5_k_m.gguf (400.6 MiB, Q5_K_M weights, the adapter merged');
+  });
+
+  it('says a Q6_K file would hold Q8_0\'s weights where the model\'s rows are not whole 256-value blocks (Qwen2.5-0.5B\'s 896)', async () => {
+    worker.bytesAs = { q8_0: 530.5 * 2 ** 20, q6_k: 530.5 * 2 ** 20, q5_k_m: 420.1 * 2 ** 20, q4_k_m: 400.2 * 2 ** 20, f16: 990 * 2 ** 20, f32: 1.94 * 2 ** 30 };
+    await useOnnxExport.getState().exportGguf('r1', 'run one', 'q4_k_m');
+    expect(status()).toContain('aria-label="Export run one as GGUF with Q6_K weights (530.5 MiB, the same weights as Q8_0 for this model: its rows are not whole 256-value blocks)"');
   });
 
   it('offers the adapter alone, which applies over the same base model, and the whole model back from there', async () => {
