@@ -9,11 +9,8 @@ const f32 = Math.fround;
 
 /** `count` values (whole blocks) of `type` from `bytes` (their blocks, from the start). */
 export function dequantize(type: GgmlTypeName, bytes: Uint8Array, count: number): Float32Array {
+  if (type === 'F32') return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
   const out = new Float32Array(count);
-  if (type === 'F32') {
-    out.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4)));
-    return out;
-  }
   if (type === 'F16') {
     for (let i = 0; i < count; i++) out[i] = f16BitsToF32(bytes[2 * i] | (bytes[2 * i + 1] << 8));
     return out;

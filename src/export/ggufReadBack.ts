@@ -59,33 +59,33 @@ export async function readGgufTensors(file: ByteSource): Promise<GgufTensorEntry
  * file, f16 for the others, whose values f16 holds to well within their own rounding). */
 export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf: ByteSource, dtype: 'F32' | 'F16'): Promise<ModelFiles> {
   const table = new Map((await readGgufTensors(gguf)).map((t) => [t.name, t]));
+  const width = dtype === 'F32' ? 4 : 2;
+  let at = 0;
   const order = weightManifest(spec).map((w) => {
     const t = table.get(ggufTensorName(w.name));
     if (!t) throw new Error(`${gguf.name}: it has no tensor ${ggufTensorName(w.name)} for ${w.name}`);
     if (t.shape.join() !== w.shape.join()) throw new Error(`${gguf.name}: ${t.name} is [${t.shape}], the model's ${w.name} is [${w.shape}]`);
+    const rows = w.shape.length > 1 ? w.shape[0] : 1;
+    const cols = w.shape.reduce((a, b) => a * b, 1) / rows;
     const heads = spec.family !== 'llama' ? 0 : /\.q_proj\./.test(w.name) ? spec.numHeads : /\.k_proj\./.test(w.name) ? spec.numKvHeads : 0;
-    return { name: w.name, dtype, shape: w.shape, gguf: t, heads };
+    // The GGUF holds Hugging Face's row order[p] at p: where each row is in the file.
+    const fileRow = heads > 0 ? new Int32Array(rows) : null;
+    if (fileRow) ropeRowOrder(rows, heads).forEach((hf, p) => (fileRow[hf] = p));
+    const entry = { name: w.name, dtype, shape: w.shape, gguf: t, rows, cols, fileRow, start: at, rowLen: cols * width };
+    at += rows * entry.rowLen;
+    return entry;
   });
   const { prefix, dataBytes } = safetensorsHeader(order, { format: 'pt' });
-  const width = dtype === 'F32' ? 4 : 2;
-  const starts: number[] = [];
-  let at = prefix.byteLength;
-  for (const t of order) {
-    starts.push(at);
-    at += t.shape.reduce((a, b) => a * b, 1) * width;
-  }
+  for (const t of order) t.start += prefix.byteLength;
 
   /** Rows r0..r0+n of one tensor, in Hugging Face's row order, as `dtype` bytes. */
-  async function rows(i: number, r0: number, n: number): Promise<Uint8Array> {
-    const t = order[i];
-    const cols = t.shape.length > 1 ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0];
+  async function readRows(t: (typeof order)[number], r0: number, n: number): Promise<Uint8Array> {
+    const { cols, fileRow } = t;
     const rowBytes = ggmlTensorBytes(t.gguf.type, [1, cols]);
     let values: Float32Array;
-    if (t.heads > 0) {
-      // The GGUF holds row order[p] at p: the whole (small) tensor is read and its rows put back.
-      const all = dequantize(t.gguf.type, await gguf.read(t.gguf.offset, rowBytes * t.shape[0]), t.shape[0] * cols);
-      const fileRow = new Int32Array(t.shape[0]);
-      ropeRowOrder(t.shape[0], t.heads).forEach((hf, p) => (fileRow[hf] = p));
+    if (fileRow) {
+      // Rows reordered for llama.cpp: the whole (small) tensor is read and its rows put back.
+      const all = dequantize(t.gguf.type, await gguf.read(t.gguf.offset, rowBytes * t.rows), t.rows * cols);
       values = new Float32Array(n * cols);
       for (let r = 0; r < n; r++) values.set(all.subarray(fileRow[r0 + r] * cols, (fileRow[r0 + r] + 1) * cols), r * cols);
     } else {
@@ -105,18 +105,14 @@ export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf
       const out = new Uint8Array(length);
       if (offset < prefix.byteLength) out.set(prefix.subarray(offset, Math.min(prefix.byteLength, offset + length)));
       // Each tensor the range touches: its whole rows read back, the part asked for copied.
-      for (let i = 0; i < order.length; i++) {
-        const t = order[i];
-        const start = starts[i];
-        const end = start + t.shape.reduce((a, b) => a * b, 1) * width;
-        const lo = Math.max(offset, start);
-        const hi = Math.min(offset + length, end);
+      for (const t of order) {
+        const lo = Math.max(offset, t.start);
+        const hi = Math.min(offset + length, t.start + t.rows * t.rowLen);
         if (lo >= hi) continue;
-        const rowLen = (t.shape.length > 1 ? t.shape.slice(1).reduce((a, b) => a * b, 1) : t.shape[0]) * width;
-        const r0 = Math.floor((lo - start) / rowLen);
-        const r1 = Math.ceil((hi - start) / rowLen);
-        const bytes = await rows(i, r0, r1 - r0);
-        out.set(bytes.subarray(lo - start - r0 * rowLen, hi - start - r0 * rowLen), lo - offset);
+        const r0 = Math.floor((lo - t.start) / t.rowLen);
+        const r1 = Math.ceil((hi - t.start) / t.rowLen);
+        const bytes = await readRows(t, r0, r1 - r0);
+        out.set(bytes.subarray(lo - t.start - r0 * t.rowLen, hi - t.start - r0 * t.rowLen), lo - offset);
       }
       return out;
     },
