@@ -34,8 +34,9 @@ export interface CliModel {
   model: LoadedModel;
   /** Downloads (a hub repo) and checks the weights: the model whole, for a command that drives the GPU itself. */
   withWeights(): Promise<LoadedModel>;
-  /** withWeights, and the engine holding the model. */
-  engine(): Promise<{ engine: JobEngine; model: LoadedModel }>;
+  /** withWeights, and the engine holding the model; `weights`: files holding the model's weights in
+   * place of its own (a GGUF file read back), whose own are then not read. */
+  engine(weights?: ModelFiles): Promise<{ engine: JobEngine; model: LoadedModel }>;
 }
 
 export async function openCliModel(modelArg: string, opts: ModelSourceOptions): Promise<CliModel> {
@@ -45,8 +46,8 @@ export async function openCliModel(modelArg: string, opts: ModelSourceOptions): 
   return {
     model: described,
     withWeights: whole,
-    async engine() {
-      const model = await whole();
+    async engine(weights) {
+      const model = weights ? await withWeights(described, weights) : await whole();
       const engine = new JobEngine(cliGpu);
       engine.useModel(model);
       return { engine, model };

@@ -15,7 +15,12 @@ export function dequantize(type: GgmlTypeName, bytes: Uint8Array, count: number)
     for (let i = 0; i < count; i++) out[i] = f16BitsToF32(bytes[2 * i] | (bytes[2 * i + 1] << 8));
     return out;
   }
-  if (type === 'BF16') throw new Error('GGUF read-back: BF16 tensors are not written by the export');
+  if (type === 'BF16') {
+    // bf16 is f32's upper half: the value exactly.
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) bits[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16;
+    return out;
+  }
   const { values: per, bytes: size } = QUANT_BLOCK[type];
   if (count % per !== 0) throw new RangeError(`${type} holds whole blocks of ${per} values, asked for ${count}`);
   if (bytes.byteLength < (count / per) * size) throw new RangeError(`${type}: ${count} values need ${(count / per) * size} bytes, got ${bytes.byteLength}`);

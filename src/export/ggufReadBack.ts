@@ -23,11 +23,28 @@ export interface GgufTensorEntry {
 }
 
 const GGML_NAME = new Map<number, GgmlTypeName>(Object.entries(GGML_TYPE).map(([name, id]) => [id, name as GgmlTypeName]));
+/** ggml's other tensor types (ggml.h `enum ggml_type`), by name for the refusal of a file holding one. */
+const OTHER_GGML_TYPES: Record<number, string> = { 2: 'Q4_0', 3: 'Q4_1', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S', 22: 'IQ2_S', 23: 'IQ4_XS', 29: 'IQ1_M', 34: 'TQ1_0', 35: 'TQ2_0', 39: 'MXFP4' };
+/** llama.cpp's names of its file types (`enum llama_ftype`, general.file_type), as llama-quantize takes them. */
+const FILE_TYPE_NAME: Record<number, string> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M', 13: 'Q3_K_L', 14: 'Q4_K_S', 15: 'Q4_K_M', 16: 'Q5_K_S', 17: 'Q5_K_M',
+  18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS', 21: 'Q2_K_S', 22: 'IQ3_XS', 23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M', 28: 'IQ2_S', 29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16',
+};
+/** What the read-back reads, for the refusal of a file it cannot. */
+const READABLE = 'F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0 and Q4_K (those of Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q4_K_M and Q4_K_S files)';
 /** Bytes of each GGUF metadata value type of fixed size (gguf.h `enum gguf_type`; 8 string, 9 array). */
 const VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 
-/** The tensor table of a GGUF file (its metadata walked past, general.alignment honoured). */
-export async function readGgufTensors(file: ByteSource): Promise<GgufTensorEntry[]> {
+export interface GgufHeader {
+  tensors: GgufTensorEntry[];
+  /** general.file_type in llama-quantize's words (Q4_K_M), null where the file does not say. */
+  fileType: string | null;
+}
+
+/** The tensor table of a GGUF file and its file type (its other metadata walked past,
+ * general.alignment honoured). A tensor of a type the read-back cannot dequantize is refused here,
+ * by name, before anything is read or run. */
+export async function readGgufHeader(file: ByteSource): Promise<GgufHeader> {
   const r = new ChunkReader(file);
   if ((await r.u32()) !== GGUF_MAGIC) throw new Error(`${file.name} is not a GGUF file`);
   const version = await r.u32();
@@ -35,11 +52,15 @@ export async function readGgufTensors(file: ByteSource): Promise<GgufTensorEntry
   const tensorCount = await r.u64();
   const kvCount = await r.u64();
   let alignment = GGUF_ALIGNMENT;
+  let fileType: string | null = null;
   for (let i = 0; i < kvCount; i++) {
     const key = await r.string();
     const type = await r.u32();
     if (key === 'general.alignment' && type === 4) alignment = await r.u32();
-    else await r.skipValue(type);
+    else if (key === 'general.file_type' && type === 4) {
+      const id = await r.u32();
+      fileType = FILE_TYPE_NAME[id] ?? `file type ${id}`;
+    } else await r.skipValue(type);
   }
   const infos: GgufTensorEntry[] = [];
   for (let i = 0; i < tensorCount; i++) {
@@ -47,31 +68,37 @@ export async function readGgufTensors(file: ByteSource): Promise<GgufTensorEntry
     const dims = await r.u32();
     const ne: number[] = [];
     for (let d = 0; d < dims; d++) ne.push(await r.u64());
-    const type = GGML_NAME.get(await r.u32());
-    if (!type) throw new Error(`${file.name}: tensor ${name} has a type the read-back does not know`);
+    const id = await r.u32();
+    const type = GGML_NAME.get(id);
+    if (!type) throw new Error(`${file.name}: tensor ${name} is ${OTHER_GGML_TYPES[id] ?? `of ggml type ${id}`}, which the studio cannot read; it reads ${READABLE}`);
     infos.push({ name, shape: ne.reverse(), type, offset: await r.u64() });
   }
   const dataStart = alignUp(r.position, alignment);
-  return infos.map((t) => ({ ...t, offset: dataStart + t.offset }));
+  return { tensors: infos.map((t) => ({ ...t, offset: dataStart + t.offset })), fileType };
 }
 
-/** `source`'s files with `gguf`'s weights as its model.safetensors (all `dtype`: f32 for an F32
- * file, f16 for the others, whose values f16 holds to well within their own rounding). */
-export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf: ByteSource, dtype: 'F32' | 'F16'): Promise<ModelFiles> {
-  const table = new Map((await readGgufTensors(gguf)).map((t) => [t.name, t]));
-  const width = dtype === 'F32' ? 4 : 2;
-  let at = 0;
-  const order = weightManifest(spec).map((w) => {
+/** `source`'s files with `gguf`'s weights as its model.safetensors, all in `dtype`. By default f16
+ * where every matrix is f16 or quantized (values f16 holds to well within their own rounding), f32
+ * where one is f32 or bf16 (which f16 would round, or not hold). */
+export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf: ByteSource, dtype?: 'F32' | 'F16'): Promise<ModelFiles> {
+  const table = new Map((await readGgufHeader(gguf)).tensors.map((t) => [t.name, t]));
+  const tensors = weightManifest(spec).map((w) => {
     const t = table.get(ggufTensorName(w.name));
     if (!t) throw new Error(`${gguf.name}: it has no tensor ${ggufTensorName(w.name)} for ${w.name}`);
     if (t.shape.join() !== w.shape.join()) throw new Error(`${gguf.name}: ${t.name} is [${t.shape}], the model's ${w.name} is [${w.shape}]`);
+    return { w, t };
+  });
+  const as = dtype ?? (tensors.some(({ w, t }) => t.type === 'BF16' || (t.type === 'F32' && w.shape.length > 1)) ? 'F32' : 'F16');
+  const width = as === 'F32' ? 4 : 2;
+  let at = 0;
+  const order = tensors.map(({ w, t }) => {
     const rows = w.shape.length > 1 ? w.shape[0] : 1;
     const cols = w.shape.reduce((a, b) => a * b, 1) / rows;
     const heads = spec.family !== 'llama' ? 0 : /\.q_proj\./.test(w.name) ? spec.numHeads : /\.k_proj\./.test(w.name) ? spec.numKvHeads : 0;
     // The GGUF holds Hugging Face's row order[p] at p: where each row is in the file.
     const fileRow = heads > 0 ? new Int32Array(rows) : null;
     if (fileRow) ropeRowOrder(rows, heads).forEach((hf, p) => (fileRow[hf] = p));
-    const entry = { name: w.name, dtype, shape: w.shape, gguf: t, rows, cols, fileRow, start: at, rowLen: cols * width };
+    const entry = { name: w.name, dtype: as, shape: w.shape, gguf: t, rows, cols, fileRow, start: at, rowLen: cols * width };
     at += rows * entry.rowLen;
     return entry;
   });
@@ -91,7 +118,7 @@ export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf
     } else {
       values = dequantize(t.gguf.type, await gguf.read(t.gguf.offset + r0 * rowBytes, n * rowBytes), n * cols);
     }
-    if (dtype === 'F32') return new Uint8Array(values.buffer);
+    if (as === 'F32') return new Uint8Array(values.buffer);
     const out = new Uint16Array(values.length);
     for (let k = 0; k < values.length; k++) out[k] = f32ToF16Bits(values[k]);
     return new Uint8Array(out.buffer);
@@ -122,6 +149,15 @@ export async function ggufAsModelFiles(source: ModelFiles, spec: ModelSpec, gguf
     label: `${source.label} as ${gguf.name}`,
     open: async (name) => (name === SINGLE_FILE ? weights : name === INDEX_FILE || /\.safetensors$/.test(name) ? null : source.open(name)),
   };
+}
+
+/** A GGUF file's weights to answer with in place of `source`'s (an evaluation of the file): the
+ * model files as ggufAsModelFiles makes them, what the file says it is, and its size. Refused, by
+ * the file's name and the tensor, before anything runs when it is not this model's. */
+export async function openGgufWeights(source: ModelFiles, spec: ModelSpec, gguf: ByteSource): Promise<{ files: ModelFiles; gguf: { fileName: string; bytes: number; fileType: string | null } }> {
+  const { fileType } = await readGgufHeader(gguf);
+  const files = await ggufAsModelFiles(source, spec, gguf);
+  return { files, gguf: { fileName: gguf.name, bytes: gguf.size, fileType } };
 }
 
 /** Sequential reads of a GGUF's header through a ByteSource, a megabyte at a time. */

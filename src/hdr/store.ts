@@ -102,6 +102,22 @@ export interface EvalRunConfig {
   limit: number;
   maxNewTokens: number;
   lora: LoraSettings | null;
+  /** Answered with a GGUF file's weights in place of the model's: the run's adapter merged into them
+   * (`adapterRunId`: the run it was exported from, null for a file the user gave), at the file's
+   * rounding. Its accuracy is the file's, not the adapter's. */
+  gguf?: EvalGguf;
+}
+
+/** A GGUF file an evaluation answered with: its name, size and llama.cpp file type (Q4_K_M). */
+export interface EvalGguf {
+  fileName: string;
+  bytes: number;
+  fileType: string | null;
+}
+
+/** Whether an evaluation scored the adapter itself (or the base model), not a GGUF file of it. */
+export function scoresAdapter(config: EvalRunConfig): boolean {
+  return config.gguf === undefined;
 }
 
 /** The predictions are in their own table (`predictions`, by run): the runs table reads its rows whole. */

@@ -134,6 +134,9 @@ export interface GenerationModelOptions {
    * no per-layer inputs, no gradient scratch (per-layer sets for a 4,096-token prefill were 7.7 GiB
    * on Qwen2.5-0.5B, 15.9 GiB on Qwen3-1.7B, for nothing). */
   trains?: { recompute: boolean };
+  /** Weights to answer with in place of the model's own (a GGUF file read back,
+   * export/ggufReadBack.ts): the same names and shapes, with the model's config and tokenizer. */
+  weights?: ModelFiles;
 }
 
 const UPLOAD_LABEL = 'loading the model onto the GPU';
@@ -147,7 +150,8 @@ export function uploadProgress(ctx: JobContext): (p: UploadProgress) => void {
 /** The model on the GPU with its adapter, and the generate/encode/decode functions evaluation uses. */
 export async function loadForGeneration(ctx: JobContext, opts: GenerationModelOptions): Promise<{ model: EngineModel; access: ModelAccess }> {
   const onProgress = uploadProgress(ctx);
-  const { files, spec, tokenizer, stopTokenIds } = ctx.model;
+  const { spec, tokenizer, stopTokenIds } = ctx.model;
+  const files = opts.weights ?? ctx.model.files;
   // Generation reads a longer prompt in several prefill chunks, so its rows can shrink to what one
   // binding holds; a model that also trains keeps the rows of its micro-batch (the memory plan's).
   const maxTokens = opts.trains ? opts.maxTokens : Math.min(opts.maxTokens, prefillChunkTokens(spec, ctx.gpu.ctx.limits));

@@ -1,10 +1,12 @@
-// The evaluation job, one for the studio and the CLI: load the model with an adapter (or none),
-// answer every example, check each answer with the AST checker, and keep the report (every
-// prediction and the summary) in the run's store. Decoding is greedy unless a temperature is given.
-// An aborted evaluation is kept as what it has (the report says `aborted`).
+// The evaluation job, one for the studio and the CLI: load the model with an adapter (or none, or
+// a GGUF file's weights in place of its own), answer every example, check each answer with the AST
+// checker, and keep the report (every prediction and the summary) in the run's store. Decoding is
+// greedy unless a temperature is given. An aborted evaluation is kept as what it has (the report
+// says `aborted`).
 import type { Example } from '../data/example.ts';
 import { evaluateExamples, summarizePredictions, type EvalReport } from '../eval/index.ts';
 import type { LoraAdapter } from '../model/lora.ts';
+import type { ModelFiles } from '../model/model-files.ts';
 import { DEFAULT_RUN_CONFIG } from '../train/config.ts';
 import { loadForGeneration, promptTokens, type JobContext } from './context.ts';
 import type { RunStore } from './store/runStore.ts';
@@ -23,6 +25,9 @@ export interface EvalJob {
   store: RunStore;
   examples: Example[];
   adapter: LoraAdapter | null;
+  /** Answer with these weights instead of the model's (a GGUF export read back, its adapter merged
+   * in): `adapter` is then null. */
+  weights?: ModelFiles;
   decoding: Decoding;
   onProgress?(p: { done: number; total: number; correct: number }): void;
 }
@@ -36,7 +41,7 @@ export async function evaluateJob(ctx: JobContext, job: EvalJob): Promise<EvalRe
     return report;
   }
   const seed = job.decoding.seed ?? DEFAULT_RUN_CONFIG.seed;
-  const { model, access } = await loadForGeneration(ctx, { adapter: job.adapter, lora: null, seed, maxTokens: promptTokens(ctx.model.tokenizer, job.examples) });
+  const { model, access } = await loadForGeneration(ctx, { adapter: job.adapter, lora: null, seed, weights: job.weights, maxTokens: promptTokens(ctx.model.tokenizer, job.examples) });
   let partial: EvalReport | undefined;
   try {
     const report = await evaluateExamples(job.examples, access, {

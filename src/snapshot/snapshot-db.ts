@@ -14,7 +14,7 @@ import { datasetFingerprint } from '../data/fingerprint.ts';
 import type { ModelSpec } from '../model/config.ts';
 import { loraLayout, unflattenLora } from '../model/deviceLora.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../model/peft.ts';
-import { isEvalRun, isFinishedEval, isHdrRun, type HdrRunRow } from '../hdr/store.ts';
+import { isEvalRun, isFinishedEval, isHdrRun, scoresAdapter, type HdrRunRow } from '../hdr/store.ts';
 import { interruptedWhy, isHdrStopReason } from '../hdr/stopReason.ts';
 import { decodeCheckpoint } from '../train/checkpointFile.ts';
 import type { RunConfig } from '../train/config.ts';
@@ -59,12 +59,13 @@ async function newestCheckpoint(db: StudioDb, runId: string): Promise<Checkpoint
 
 /** The newest finished evaluation of the run's newest adapter, as run.json summarizes one (an
  * evaluation older than the newest checkpoint scored an earlier adapter: left out; so is one the
- * user stopped, stored `done` but scoring only the examples it answered). */
+ * user stopped, stored `done` but scoring only the examples it answered, and one of a GGUF export,
+ * which scored the file's rounding of it). */
 async function latestEvaluation(db: StudioDb, row: SnapshotRunRow): Promise<EvaluationSummary | undefined> {
   const newest = await newestCheckpoint(db, row.id);
   const evals = (await db.runs.where('datasetId').equals(row.datasetId).toArray())
     .filter(isEvalRun)
-    .filter((e) => e.config.adapterRunId === row.id && isFinishedEval(e) && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
+    .filter((e) => e.config.adapterRunId === row.id && scoresAdapter(e.config) && isFinishedEval(e) && e.summary.total > 0 && (!newest || e.createdAt >= newest.createdAt))
     .sort((a, b) => b.createdAt - a.createdAt);
   const s = evals[0]?.summary;
   if (!s) return undefined;

@@ -5,7 +5,7 @@
 // left (the run, its metrics, the evaluations, the HDR rounds) as the guide's numbers.
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
-import { DEFAULT_HDR_SETTINGS, hdrTotals, isFinishedEval, type DecodeShape, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
+import { DEFAULT_HDR_SETTINGS, hdrTotals, isFinishedEval, scoresAdapter, type DecodeShape, type EvalMetrics, type RunConfig } from '../worker/protocol.ts';
 import { useDatasets } from './datasetStore.ts';
 import { DEFAULT_EVAL_DRAFT, useJobs, type EvalDraft, type HdrDraft } from './jobStore.ts';
 import { EMBEDDED_REF, loadCancelled, useModel } from './modelStore.ts';
@@ -257,11 +257,12 @@ function demoEvals(runs: StoredRun[], datasetId: string | null | undefined): Eva
 
 /** The newest evaluation of `adapterRunId` (null: the base model, the embedded one) that answered
  * every example the demo asks, at the demo's settings: a cancelled or failed one, one a user ran by
- * hand with another limit, or another model's base evaluation, is not the demo's comparison.
+ * hand with another limit, another model's base evaluation, or one of a GGUF file, is not the
+ * demo's comparison.
  * `evals` newest first. */
 export function demoEvalOf(evals: EvalRunRow[], adapterRunId: string | null): EvalRunRow | null {
   const demoModel = (r: EvalRunRow) => adapterRunId !== null || r.modelRef === EMBEDDED_REF;
-  return evals.find((r) => r.config.adapterRunId === adapterRunId && demoModel(r) && isFinishedEval(r) && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
+  return evals.find((r) => r.config.adapterRunId === adapterRunId && scoresAdapter(r.config) && demoModel(r) && isFinishedEval(r) && r.config.limit === DEMO_EVAL.limit && r.config.maxNewTokens === DEMO_EVAL.maxNewTokens) ?? null;
 }
 
 export function curveOf(run: TrainRunRow | null): DemoCurve | null {

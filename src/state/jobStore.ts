@@ -154,6 +154,16 @@ export interface EvalDraft {
   batchSize: number;
 }
 
+/** A GGUF file an evaluation answers with in place of the model's weights: a saved export's
+ * (`runId`: the run it was exported from, whose model it needs) or one the user chose. Held in page
+ * memory only: a file is not kept across a reload. */
+export interface EvalGgufChoice {
+  file: Blob;
+  fileName: string;
+  runId: string | null;
+  runName: string | null;
+}
+
 export interface HdrDraft {
   adapterRunId: AdapterChoice;
   mineLimit: number;
@@ -340,6 +350,8 @@ interface JobState {
   /** The job the notice is about: each panel shows the notices of its own jobs. */
   noticeKind: JobKind | null;
   evalDraft: EvalDraft;
+  /** The Evaluation panel's GGUF file, in place of its adapter (null: the adapter answers). */
+  evalGguf: EvalGgufChoice | null;
   hdrDraft: HdrDraft;
   ablationDraft: AblationDraft;
   /** `aborted`: cancelled part-way (its summary counts only what was answered). */
@@ -351,14 +363,20 @@ interface JobState {
   /** Who writes the streamed text and `answer`: the model and the adapter asked (the picker may have moved on since). */
   answerFrom: string | null;
   setEvalDraft(p: Partial<EvalDraft>): void;
+  /** Chooses the GGUF file the Evaluation panel's next evaluation answers with (null: its adapter),
+   * and, for a file exported from a run, selects that run's dataset (whose held-out examples the
+   * run's adapter was scored on); a file that is no GGUF is refused at once, in words, and the
+   * choice stays as it was. */
+  chooseEvalGguf(choice: EvalGgufChoice | null): Promise<void>;
   setHdrDraft(p: Partial<HdrDraft>): void;
   setAblationDraft(p: Partial<AblationDraft>): void;
   /** Runs the ablation of the dataset with the draft and the training form's configuration. */
   startAblation(datasetId: string): Promise<void>;
   /** Saves an ablation's report (report.md, results.csv, charts, ablation.json) as a .zip. */
   downloadAblationReport(runId: string): Promise<void>;
-  /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. */
-  runEvaluation(datasetId: string, draft?: EvalDraft): Promise<void>;
+  /** Evaluates with the draft's settings (or these); `adapterRunId` '' is the base model. With
+   * `gguf`, that file's weights answer in place of the model's (and of the draft's adapter). */
+  runEvaluation(datasetId: string, draft?: EvalDraft, gguf?: EvalGgufChoice | null): Promise<void>;
   startHdr(datasetId: string, draft?: HdrDraft): Promise<void>;
   /** `seed`: the sampler's (temperature > 0); by default a fresh one, so each answer is a new sample.
    * `heldOut`: the held-out example asked as it stands, sent instead of `query` and `tools` so the
@@ -418,6 +436,12 @@ function answerSource(adapterRunId: string, backend: 'engine' | 'onnx'): string 
 }
 
 const NO_ROWS: ReadonlySet<string> = new Set();
+
+/** Whether a file begins as every GGUF file does (its magic, "GGUF"). */
+async function isGguf(file: Blob): Promise<boolean> {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return new TextDecoder().decode(head) === 'GGUF';
+}
 
 /** What a job on the adapter of `runId` ('' : the base model) needs of the model before it starts:
  * nothing (null), a model to load first (`load`, the run's: a job then loads it as a resume does), or
@@ -514,6 +538,7 @@ export const useJobs = create<JobState>((set, get) => {
     notice: null,
     noticeKind: null,
     evalDraft: savedJobDraft(DRAFT_KEYS.eval, DEFAULT_EVAL_DRAFT),
+    evalGguf: null,
     hdrDraft: savedJobDraft(DRAFT_KEYS.hdr, DEFAULT_HDR_DRAFT),
     ablationDraft: savedJobDraft(DRAFT_KEYS.ablation, DEFAULT_ABLATION_DRAFT),
     lastEval: null,
@@ -558,12 +583,21 @@ export const useJobs = create<JobState>((set, get) => {
       }
     },
 
-    runEvaluation(datasetId, d = get().evalDraft) {
-      const runId = resolveAdapterRun(d.adapterRunId, useRuns.getState().runs);
-      return job('evaluate', 'the evaluation', async (onProgress) => {
-        const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize }, onProgress);
+    async chooseEvalGguf(choice) {
+      if (choice && !(await isGguf(choice.file))) return set({ error: `${choice.fileName} is not a GGUF file (it does not begin with “GGUF”): choose a .gguf file, such as the Runs panel’s GGUF export saves.`, errorKind: 'evaluate' });
+      set({ evalGguf: choice, ...(get().errorKind === 'evaluate' && { error: null, errorKind: null }) });
+      const datasetId = choice?.runId ? useRuns.getState().runs.find((r) => r.id === choice.runId)?.datasetId : undefined;
+      if (datasetId) useDatasets.getState().selectDataset(datasetId);
+    },
+
+    runEvaluation(datasetId, d = get().evalDraft, gguf = null) {
+      // A file exported from a run needs that run's model (its job loads it); one the user chose, the loaded one.
+      const runId = gguf ? (gguf.runId ?? '') : resolveAdapterRun(d.adapterRunId, useRuns.getState().runs);
+      return job('evaluate', gguf ? `the evaluation of ${gguf.fileName}` : 'the evaluation', async (onProgress) => {
+        const result = await engineClient().request('evaluate', { datasetId, runId: runId || undefined, limit: d.limit, maxNewTokens: d.maxNewTokens, batchSize: d.batchSize, ...(gguf && { gguf: { file: gguf.file, fileName: gguf.fileName } }) }, onProgress);
         set({ lastEval: result });
-        return evaluationNotice(result, d.maxNewTokens);
+        const notice = evaluationNotice(result, d.maxNewTokens);
+        return gguf ? `With the weights of ${gguf.fileName}: ${notice[0].toLowerCase()}${notice.slice(1)}` : notice;
       }, datasetId, undefined, runId);
     },
 

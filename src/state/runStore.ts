@@ -5,7 +5,7 @@
 // Never computes metrics: they come from the worker (events and Dexie), see runSeries.ts.
 import { useOnnxExport } from './onnxExportStore.ts';
 import { create } from 'zustand';
-import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics } from '../worker/protocol.ts';
+import { configMessageIn, DEFAULT_RUN_CONFIG, failedWhen, runLockReleased, runsTrainingNow, validateRunConfig, validateRunConfigFor, type MemoryPlan, type ModelInfo, type ModelSource, type NothingToTrainCause, type ProgressInfo, type RunConfig, type RunStatus, type StepMetrics, type EvalGguf } from '../worker/protocol.ts';
 import { engineClient } from './engine.ts';
 import { newestValues, runsTable, type RunKind, type StoredRun } from './queries.ts';
 import { catchUpRunSeries } from './runSeries.ts';
@@ -17,6 +17,7 @@ import { describeSource, useModel } from './modelStore.ts';
 import { loadEndText, loadingStart, loadModelFor, memorySettingsWords, modelDidNotLoadText, modelToLoad, startCancelledText, startPlanWait, startRefusal, type PlanWaitEnd, type StartProgress } from './startPlan.ts';
 import { askToNotify, notifyRunEnded } from './notify.ts';
 import { downloadBytes } from './download.ts';
+import { formatBytesShort } from './formatBytesShort.ts';
 import { LONGER_IN_A_NEW_RUN } from './datasetViews.ts';
 
 /** Defaults for the embedded model on a software GPU: short sequences of the demo fit in 320
@@ -171,14 +172,23 @@ export function resolveAdapterRun(choice: AdapterChoice, runs: StoredRun[]): str
 }
 
 /** The newest finished evaluation of each adapter (null: the base model, one per model: another
- * model's base is not this adapter's base) among `evals` (newest first), base models first: the
- * rows of a base-vs-adapter comparison. One stopped part-way scored only some examples, so it is
- * not a row. */
-export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null }; summary?: unknown; status?: string; stopped?: boolean; modelRef?: string }>(evals: R[]): R[] {
+ * model's base is not this adapter's base) and of each GGUF file among `evals` (newest first), base
+ * models first, each file after the adapter it was exported from: the rows of a base-vs-adapter
+ * comparison. One stopped part-way scored only some examples, so it is not a row. */
+export function latestEvalPerAdapter<R extends { config: { adapterRunId: string | null; gguf?: EvalGguf }; summary?: unknown; status?: string; stopped?: boolean; modelRef?: string }>(evals: R[]): R[] {
   const seen = new Set<string>();
-  const key = (r: R) => r.config.adapterRunId ?? `base model ${r.modelRef ?? ''}`;
+  const file = (r: R) => (r.config.gguf ? `${r.config.gguf.fileName} ${r.config.gguf.bytes}` : '');
+  const key = (r: R) => `${r.config.adapterRunId ?? `base model ${r.modelRef ?? ''}`}\u0000${file(r)}`;
   const out = evals.filter((r) => r.summary && r.status !== 'failed' && !r.stopped && !seen.has(key(r)) && (seen.add(key(r)), true));
-  return [...out.filter((r) => r.config.adapterRunId === null), ...out.filter((r) => r.config.adapterRunId !== null)];
+  const runIds = [...new Set(out.map((r) => r.config.adapterRunId).filter((id) => id !== null))];
+  const ofRun = (id: string | null, gguf: boolean) => out.filter((r) => r.config.adapterRunId === id && !!r.config.gguf === gguf);
+  return [...ofRun(null, false), ...runIds.flatMap((id) => [...ofRun(id, false), ...ofRun(id, true)]), ...ofRun(null, true)];
+}
+
+/** A GGUF file an evaluation answered with, in words; `fromRun`: the name of the run it was
+ * exported from (null: a file the user gave). */
+export function ggufEvalText(g: EvalGguf, fromRun: string | null): string {
+  return `${fromRun === null ? '' : `${fromRun} as `}${g.fileName} (${g.fileType ?? 'GGUF'} weights, ${formatBytesShort(g.bytes)})`;
 }
 
 /** Evaluation and HDR runs share the runs table; every row says its kind. */

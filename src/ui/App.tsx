@@ -141,7 +141,7 @@ export function App() {
           {panel === 'eval' && <EvalPanel />}
           {panel === 'ablation' && <AblationPanel />}
           {panel === 'playground' && <PlaygroundPanel />}
-          {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => openPanel('dashboard')} />}
+          {panel === 'runs' && <RunsPanel theme={theme} onOpenDashboard={() => openPanel('dashboard')} onOpenEval={() => openPanel('eval')} />}
         </main>
       </div>
       <PageDrop onDataset={() => openPanel('dataset')} onSnapshot={() => openPanel('runs')} />

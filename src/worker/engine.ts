@@ -48,6 +48,8 @@ import { ModelLoadCancelledError, modelRef, openModelSource } from './modelSourc
 import { opfsModelCache, type ModelCache } from '../model/model-cache.ts';
 import { runOnnxExport } from './onnxExportJob.ts';
 import { ggufAdapterFile, runGgufCheck, runGgufExport } from './ggufExportJob.ts';
+import { openGgufWeights } from '../export/ggufReadBack.ts';
+import { blobSource } from '../model/byte-source.ts';
 import { runGenerateOnnx } from './onnxPlayground.ts';
 import { HeldExports } from './heldExports.ts';
 import { runGenerate } from './playground.ts';
@@ -271,7 +273,7 @@ export class StudioEngine {
       this.onnxExports.delete(runId);
     },
 
-    evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize }, progress) => {
+    evaluate: async ({ datasetId, runId, limit, maxNewTokens, batchSize, gguf }, progress) => {
       const db = this.requireDb();
       const model = this.jobs.requireModel();
       // Read inside the job, so a Cancel pressed while it reads lands on it (not on nothing).
@@ -282,18 +284,20 @@ export class StudioEngine {
           const examples = evaluationSample((await storedExamples(db, datasetId)).eval, limit);
           if (examples.length === 0) throw new Error(await noHeldOutText(db, datasetId, 'the dataset has no eval examples', 'evaluate'));
           const from = runId ? await this.adapterOf(runId) : null;
-          const adapter = from?.adapter ?? null;
-          const source = from ? (from.run.name ?? runId!) : null;
+          // A GGUF file holds the run's adapter merged into its weights: it is not applied again.
+          const file = gguf ? await openGgufWeights(ctx.model.files, ctx.model.spec, blobSource(gguf.file, gguf.fileName)) : null;
+          const adapter = file ? null : (from?.adapter ?? null);
+          const source = file ? file.gguf.fileName : from ? (from.run.name ?? runId!) : null;
           // The run's row is written once the GPU is ours, so a refused request leaves nothing behind.
           const store = await new DexieWorkspace(db, { datasetId, modelRef: model.ref }).createRun({
             kind: 'eval',
             name: derivedRunName('eval', source, examples.length),
-            config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null },
+            config: { adapterRunId: runId ?? null, limit, maxNewTokens, lora: adapter?.settings ?? null, ...(file && { gguf: file.gguf }) },
           });
           const namedByScored = (total: number) => updateRun(db, store.runId, { name: derivedRunName('eval', source, total) });
           let report;
           try {
-            report = await evaluateJob(ctx, { store, examples, adapter, decoding: { maxNewTokens, batchSize } });
+            report = await evaluateJob(ctx, { store, examples, adapter, weights: file?.files, decoding: { maxNewTokens, batchSize } });
           } catch (err) {
             // A failed evaluation keeps what it scored (evaluateJob saves it), named by that as a cancelled one is.
             const kept = await readRun(db, store.runId);

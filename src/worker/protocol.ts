@@ -54,7 +54,7 @@ export { LORA_TARGETS, type LoraTarget } from '../model/lora.ts';
 export { BALANCE_DEFAULTS, BALANCE_RULES, defaultBalanceLr, type BalanceRule } from '../train/balance.ts';
 export { trainedOnLoaded } from '../model/model-ref.ts';
 export { MAX_SEED, seedProblem } from '../model/random.ts';
-export { isFinishedEval } from '../hdr/store.ts';
+export { isFinishedEval, scoresAdapter, type EvalGguf } from '../hdr/store.ts';
 export { ablationArms, ablationOfArm, ARM_OF, defaultAblationConfig, validateAblationConfig } from '../jobs/ablationConfig.ts';
 export { hdrRetrainConfig } from '../jobs/hdrRetrain.ts';
 export { ARM_COLORS, datasetChangedNote, failureRules, hdrArmsNote, hdrArmText, notAskedNote, reportCategories, skippedNote, tallyText } from '../jobs/ablationReport.ts';
@@ -137,6 +137,9 @@ export interface EvaluateRequest {
   limit: number;
   maxNewTokens: number;
   batchSize: number;
+  /** Answer with this GGUF file's weights in place of the model's (its adapter merged in; `runId`:
+   * the run it was exported from, whose adapter is then not applied again). */
+  gguf?: { file: Blob; fileName: string };
 }
 
 export interface HdrRequest {

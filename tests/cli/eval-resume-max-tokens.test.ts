@@ -57,7 +57,7 @@ describe('studio eval --resume', () => {
     // Written before settings were recorded: resumed, with a note, and the settings recorded now.
     const older = await resume(...sampled);
     expect(older.code, older.err).toBe(0);
-    expect(older.err).toContain(`note: ${out} has no p.jsonl.settings.json (an older studio eval wrote it), so only the --max-tokens of its answers can be checked; resume with the --model, --adapter, --max-tokens, --temperature, --top-p, --seed, --bfcl-prompt it was run with`);
+    expect(older.err).toContain(`note: ${out} has no p.jsonl.settings.json (an older studio eval wrote it), so only the --max-tokens of its answers can be checked; resume with the --model, --adapter, --gguf, --max-tokens, --temperature, --top-p, --seed, --bfcl-prompt it was run with`);
     expect(existsSync(`${out}.settings.json`)).toBe(true);
 
     const refusal = (flag: string, there: string, here: string) =>

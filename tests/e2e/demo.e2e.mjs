@@ -278,6 +278,20 @@ export const tests = {
     await checked.waitFor({ timeout: 60_000 });
     assert.match(await checked.innerText(), /against the trained model: the same most likely next token at all \d+ positions of 3 check prompts; its Q4_K_M rounding moves the log-probability gaps by up to [\d.]+\./);
     await screenshot('runs-gguf-checked', page);
+    // What the rounding costs in accuracy: the file evaluated on the run's held-out examples, at the
+    // demo's settings, beside the adapter it holds.
+    await page.getByTestId('gguf-evaluate').click();
+    const chosen = page.getByTestId('eval-gguf-chosen');
+    await chosen.waitFor();
+    assert.match(await chosen.innerText(), /^Answers with the weights of my-first-run-q4_k_m\.gguf \([\d.]+ MiB, “my first run” with its adapter merged\), read as llama\.cpp reads them/);
+    for (const [field, value] of [['#eval-limit', '32'], ['#eval-tokens', '96'], ['#eval-batch', '8']]) await page.locator(field).fill(value);
+    await page.getByRole('button', { name: 'Evaluate my-first-run-q4_k_m.gguf' }).click();
+    await page.getByTestId('job-notice').filter({ hasText: 'With the weights of my-first-run-q4_k_m.gguf: evaluated 31 examples' }).waitFor({ timeout: 300_000 });
+    const compared = await page.getByTestId('accuracy-compare').innerText();
+    assert.match(compared, /my first run\s+31\s+96\s+[\d.]+%[\s\S]*my first run as my-first-run-q4_k_m\.gguf \(Q4_K_M weights, [\d.]+ MiB\)\s+31\s+96\s+[\d.]+%/);
+    await screenshot('eval-gguf', page);
+    mark('GGUF evaluated');
+    await openPanel(page, 'Runs & snapshots');
     // The HDR run offers its last round's adapter too (read as Evaluate reads it; the export is the same).
     await page.getByRole('button', { name: /^Export HDR from “my first run” as one GGUF file .*the last HDR round’s adapter merged/ }).waitFor();
     mark('GGUF export read back');

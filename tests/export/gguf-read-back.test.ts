@@ -11,7 +11,7 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { dequantize } from '../../src/export/ggufDequant.ts';
 import { GGML_TYPE, type GgmlQuantType } from '../../src/export/ggufFile.ts';
 import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
-import { readGgufTensors } from '../../src/export/ggufReadBack.ts';
+import { readGgufHeader } from '../../src/export/ggufReadBack.ts';
 import { checkGgufInEngine } from '../../src/export/ggufEngineCheck.ts';
 import { generateTinyModel } from '../../src/model/tiny-model.ts';
 import { memoryModelFiles } from '../../src/model/model-files.ts';
@@ -40,9 +40,51 @@ describe('GGUF blocks read back', () => {
     }
   });
 
+  it('BF16 gives each value exactly (f32\'s upper half), as a GGUF converted from bf16 holds them', () => {
+    const values = new Float32Array([1, -2.5, 3.140625, 1e30, -1e-30, 0, 65504, 1 / 3]);
+    const bits = new Uint32Array(values.buffer);
+    const bf16 = new Uint8Array(values.length * 2);
+    bits.forEach((b, i) => ((bf16[2 * i] = (b >>> 16) & 0xff), (bf16[2 * i + 1] = b >>> 24)));
+    const back = dequantize('BF16', bf16, values.length);
+    back.forEach((v, i) => expect(v).toBe(new Float32Array(new Uint32Array([bits[i] & 0xffff0000]).buffer)[0]));
+  });
+
   it('refuses a count that is not whole blocks, or bytes too few for it', () => {
     expect(() => dequantize('Q4_K', new Uint8Array(144), 320)).toThrow(/Q4_K holds whole blocks of 256 values, asked for 320/);
     expect(() => dequantize('Q8_0', new Uint8Array(34), 64)).toThrow(/Q8_0: 64 values need 68 bytes, got 34/);
+  });
+});
+
+describe('a GGUF header', () => {
+  /** A GGUF of one tensor of ggml type `type` (its data left out: only the header is read). */
+  function oneTensorGguf(type: number, name = 'blk.0.attn_q.weight'): Uint8Array {
+    const parts: number[] = [];
+    const u32 = (v: number) => parts.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
+    const u64 = (v: number) => (u32(v), u32(0));
+    const str = (s: string) => (u64(s.length), parts.push(...new TextEncoder().encode(s)));
+    u32(0x46554747); // "GGUF"
+    u32(3);
+    u64(1);
+    u64(1);
+    str('general.file_type');
+    u32(4);
+    u32(2); // MOSTLY_Q4_0
+    str(name);
+    u32(2);
+    u64(64);
+    u64(4);
+    u32(type);
+    u64(0);
+    return new Uint8Array(parts);
+  }
+
+  it('names a tensor of a type the studio cannot read, and what it reads', async () => {
+    await expect(readGgufHeader(memorySource(oneTensorGguf(2), 'llama-q4_0.gguf'))).rejects.toThrow(
+      'llama-q4_0.gguf: tensor blk.0.attn_q.weight is Q4_0, which the studio cannot read; it reads F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0 and Q4_K (those of Q8_0, Q6_K, Q5_K_M, Q5_K_S, Q4_K_M and Q4_K_S files)',
+    );
+    await expect(readGgufHeader(memorySource(oneTensorGguf(99), 'x.gguf'))).rejects.toThrow(/^x\.gguf: tensor blk\.0\.attn_q\.weight is of ggml type 99, which the studio cannot read/);
+    // Its file type, as llama-quantize names it; a readable tensor's shape outermost first.
+    expect(await readGgufHeader(memorySource(oneTensorGguf(8), 'q8.gguf'))).toMatchObject({ fileType: 'Q4_0', tensors: [{ name: 'blk.0.attn_q.weight', shape: [4, 64], type: 'Q8_0' }] });
   });
 });
 
@@ -71,7 +113,7 @@ describe('a GGUF export read back and run in the engine', () => {
     const path = join(dir, 'f32.gguf');
     writeFileSync(path, file);
     const info = await readGgufFileInfo(path, { readTensorInfo: true });
-    const ours = await readGgufTensors(memorySource(file, 'f32.gguf'));
+    const ours = (await readGgufHeader(memorySource(file, 'f32.gguf'))).tensors;
     const dataStart = Number(info.tensorInfo![0].fileOffset) - Number(info.tensorInfo![0].offset);
     expect(ours).toEqual(
       info.tensorInfo!.map((t) => ({ name: t.name, shape: t.dimensions.map(Number).reverse(), type: Object.entries(GGML_TYPE).find(([, id]) => id === t.ggmlType)![0], offset: dataStart + Number(t.offset) })),
@@ -83,6 +125,7 @@ describe('a GGUF export read back and run in the engine', () => {
 
   it('Q4_K_M: the most likely tokens, its rounding in the gaps; a file of another model is refused by name', async () => {
     const file = await exported('q4_k_m');
+    expect((await readGgufHeader(memorySource(file, 'q4.gguf'))).fileType).toBe('Q4_K_M');
     const report = await checkGgufInEngine(await testGpu(), files, tiny.spec, adapter, memorySource(file, 'q4.gguf'), { texts, f32: false });
     expect(report.topDisagreements).toBe(0);
     expect(report.passed).toBe(true);

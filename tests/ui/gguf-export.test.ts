@@ -63,7 +63,7 @@ const { useOnnxExport, EXPORTING_REASON } = await import('../../src/state/onnxEx
 const { OnnxExportStatus } = await import('../../src/ui/runs/OnnxExportStatus.tsx');
 
 const initial = useOnnxExport.getState();
-const status = () => renderNow(createElement(OnnxExportStatus));
+const status = () => renderNow(createElement(OnnxExportStatus, { onOpenEval: () => undefined }));
 
 beforeEach(() => {
   useOnnxExport.setState(initial, true);

@@ -68,6 +68,25 @@ describe('worker engine: generation jobs', () => {
     // The job's buffers are gone, and with them every bind group that bound them.
     expect((await engine.device()).recorder.cachedBindGroups).toBe(0);
 
+    // The run's GGUF export evaluated: its F32 weights (the adapter merged in) answer as the
+    // adapter did, the adapter not applied a second time; the row says which file answered.
+    const { file: f32 } = await engine.handlers.exportGguf({ runId: 'run-1', type: 'f32' }, () => undefined);
+    const fromFile = await engine.handlers.evaluate({ datasetId: dataset.id, runId: 'run-1', limit: 4, maxNewTokens: 4, batchSize: 2, gguf: { file: f32, fileName: 'one-step-f32.gguf' } }, () => undefined);
+    const fileRow = (await db.runs.get(fromFile.evalRunId)) as EvalRunRow;
+    expect(fileRow).toMatchObject({ name: 'eval of “one-step-f32.gguf” on 4 examples', config: { adapterRunId: 'run-1', lora: null, gguf: { fileName: 'one-step-f32.gguf', bytes: f32.size, fileType: 'F32' } } });
+    const fileAnswers = (await db.predictions.get(fromFile.evalRunId))!.predictions;
+    expect(fileAnswers.map((p) => [p.exampleId, p.output])).toEqual(answers.map((p) => [p.exampleId, p.output]));
+    // A file that is not this model's, or no GGUF, is refused by name before any row is written.
+    const rowsNow = await db.runs.count();
+    for (const [bytes, said] of [
+      [new Uint8Array(64), /^not-gguf\.bin is not a GGUF file$/],
+      [new Uint8Array(await f32.slice(0, 24).arrayBuffer()), /^short\.gguf: its header ends early \(at byte 24\)$/],
+    ] as const) {
+      const name = said.source.includes('not-gguf') ? 'not-gguf.bin' : 'short.gguf';
+      await expect(engine.handlers.evaluate({ datasetId: dataset.id, limit: 1, maxNewTokens: 2, batchSize: 1, gguf: { file: new Blob([bytes]), fileName: name } }, () => undefined)).rejects.toThrow(said);
+    }
+    expect(await db.runs.count()).toBe(rowsNow);
+
     // Cancelled after its first answer: says so, and is named by what it scored.
     // While it runs, its dataset cannot be deleted under it.
     let deleting: Promise<string> | null = null;

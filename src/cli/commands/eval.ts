@@ -3,7 +3,7 @@
 // checker, prints accuracy overall / per category / per failure rule and writes every prediction
 // as JSONL. Owns only flags, the output paths and printing; the evaluation is src/jobs/evaluate.ts,
 // the same one the studio's worker runs.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseFlags, positiveInt } from '../args.ts';
 import { CliError, inCommandWords, type CliCommand } from '../command.ts';
@@ -20,6 +20,10 @@ import { checkPrediction, formatEvalSummary, summarizePredictions, withEarlierPr
 import type { Example } from '../../data/example.ts';
 import { answerSettingsPath, readAnswerSettings, readPredictionLines, RunFolderStore, type AnswerSettings } from '../../jobs/store/folder.ts';
 import { OUT_OF_MEMORY_LOWER } from '../../gpu/errors.ts';
+import { openGgufWeights } from '../../export/ggufReadBack.ts';
+import { nodeFileSource } from '../../model/byte-source-node.ts';
+import type { ModelFiles } from '../../model/model-files.ts';
+import type { LoadedModel } from '../../jobs/context.ts';
 
 const usage = `usage: studio eval --model <dir|repo> --data <file>[,<file>…] --out <predictions.jsonl> [options]
 ${DATA_FLAG_HELP}
@@ -32,6 +36,12 @@ and writes those checked (a second Ctrl-C quits at once).
 options:
   --adapter <dir>         a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors); a
                           run folder keeps its split, so its held-out examples are the ones scored
+  --gguf <file>           answer with this GGUF file's weights in place of --model's (a studio
+                          export-gguf file, the adapter merged in, or llama-quantize's Q8_0, Q6_K,
+                          Q5_K_M/S or Q4_K_M/S of --model), each read as llama.cpp reads it, with
+                          --model's config and tokenizer: what the file's rounding costs in accuracy;
+                          with --adapter <run folder>, that run's held-out examples are scored and
+                          its adapter is not applied again (the file holds it)
   --split <s>             eval | train | all (default eval: the held-out side of the seeded split
                           that studio train uses with the same --seed; use all for a BFCL file)
   --seed <n>              sampling seed, and split seed but for a run folder's (default ${DEFAULT_RUN_CONFIG.seed}, as studio train)
@@ -59,17 +69,18 @@ ${BFCL_PROMPT_HELP}
 
 const flagsSpec = {
   ...INCLUSION_FLAGS,
-  model: 'string', adapter: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
+  model: 'string', adapter: 'string', gguf: 'string', data: 'strings', out: 'string', split: 'string', 'include-failing': 'boolean', seed: 'number', 'split-seed': 'number', limit: 'number', 'max-tokens': 'number',
   batch: 'number', temperature: 'number', 'top-p': 'number', format: 'string', 'bfcl-prompt': 'boolean', summary: 'string', resume: 'boolean', 'hub-base': 'string', cache: 'string', quiet: 'boolean',
 } as const;
 
 /** What changes the answers, as the flags name it: written beside --out, compared on --resume.
  * Local model and adapter folders by their full path (a resume may be run from elsewhere); the
  * seed only where answers are sampled (greedy decoding ignores it). */
-function answerSettings(f: { adapter?: string; 'top-p'?: number; 'bfcl-prompt'?: boolean }, modelArg: string, maxNewTokens: number, temperature: number, seed: number): AnswerSettings {
+function answerSettings(f: { adapter?: string; gguf?: string; 'top-p'?: number; 'bfcl-prompt'?: boolean }, modelArg: string, maxNewTokens: number, temperature: number, seed: number): AnswerSettings {
   return {
     '--model': existsSync(modelArg) ? resolve(modelArg) : modelArg,
     '--adapter': f.adapter === undefined ? null : resolve(f.adapter),
+    '--gguf': f.gguf === undefined ? null : resolve(f.gguf),
     '--max-tokens': maxNewTokens,
     '--temperature': temperature,
     '--top-p': f['top-p'] ?? null,
@@ -102,7 +113,8 @@ function earlierPredictions(out: string, examples: Example[], settings: AnswerSe
   if (recorded === null) {
     console.error(`note: ${out} has no ${basename(answerSettingsPath(out))} (an older studio eval wrote it), so only the --max-tokens of its answers can be checked; resume with the ${Object.keys(settings).join(', ')} it was run with`);
   } else {
-    const other = Object.keys(settings).find((flag) => recorded[flag] !== settings[flag]);
+    // A flag added since an --out was written (--gguf) was not given then.
+    const other = Object.keys(settings).find((flag) => (recorded[flag] ?? null) !== settings[flag]);
     if (other) throw new CliError(`--resume: ${out} holds answers generated with another ${other} (${settingWords(recorded[other])} there, ${settingWords(settings[other])} here); give the ${other} it was run with`, 2);
   }
   const maxNewTokens = settings['--max-tokens'] as number;
@@ -125,6 +137,31 @@ function earlierPredictions(out: string, examples: Example[], settings: AnswerSe
     kept.push(checkPrediction(byId.get(l.id)!, l.output, l.finishReason, l.generatedTokens));
   }
   return kept;
+}
+
+/** --gguf before any example is read: a file, and --adapter beside it only as a run folder (whose
+ * held-out examples it names), for the file holds its adapter merged in. */
+function checkGgufFlags(path: string, adapter: string | undefined, runFolder: boolean): void {
+  if (!existsSync(path)) throw new CliError(`--gguf ${path}: no such file`);
+  if (statSync(path).isDirectory()) throw new CliError(`--gguf ${path} is a folder; give the .gguf file`, 2);
+  if (adapter !== undefined && !runFolder) {
+    throw new CliError(`--adapter ${adapter} beside --gguf only chooses a run folder's held-out examples (the file holds the adapter merged in), and ${adapter} is no run folder of studio train or studio hdr: leave --adapter out`, 2);
+  }
+}
+
+/** --gguf's weights as the model's files, with --model's config and tokenizer; a file of another
+ * model (or of a type the studio cannot read) refused in words before the GPU is touched. */
+async function ggufModelFiles(path: string, modelArg: string, model: LoadedModel): Promise<{ files: ModelFiles; fileType: string | null }> {
+  const source = await nodeFileSource(path);
+  try {
+    const { files, gguf } = await openGgufWeights(model.files, model.spec, source);
+    return { files, fileType: gguf.fileType };
+  } catch (err) {
+    await source.close();
+    const words = (err as Error).message.replace(`${source.name}: `, '');
+    const shapes = /is \[[\d,]*\], the model's/.test(words) || /has no tensor/.test(words) ? `; it is not a file of --model ${modelArg}` : '';
+    throw new CliError(`--gguf ${path}: ${words}${shapes}`);
+  }
 }
 
 const evalCommand: CliCommand = {
@@ -151,6 +188,7 @@ const evalCommand: CliCommand = {
     // whole file (a BFCL category) is evaluated as it is.
     // A run folder's own split: scored on another, its held-out side would hold examples it trained on.
     const from = adapterRun(f.adapter);
+    if (f.gguf !== undefined) checkGgufFlags(f.gguf, f.adapter, from.config !== undefined);
     const splitSeed = splitSeedFrom(f, from.splitSeed ?? seed);
     // The examples a run folder chose are the ones it held out and scored, unless flags say otherwise.
     const { inclusion, inclusionFrom, includeFailing } = inclusionOrRecorded(f, from);
@@ -175,7 +213,7 @@ const evalCommand: CliCommand = {
       console.error(`resuming: ${earlier.length} of ${all.length} examples already answered in ${out}; ${examples.length} left`);
     }
     const order = all.map((e) => e.id);
-    const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split }, errorWords: (m: string) => inCommandWords(m, evalCommand) };
+    const facts = { model: modelArg, adapter: f.adapter ?? null, data: dataPaths.map((p) => basename(p)), summary: { split, ...(f.gguf !== undefined && { gguf: resolve(f.gguf) }) }, errorWords: (m: string) => inCommandWords(m, evalCommand) };
     const store = RunFolderStore.forEvaluation({ predictions: out, summary: f.summary, earlier: { predictions: earlier, order }, settings }, facts);
     if (examples.length === 0) {
       // Every answer is there already: the summary is written again, with no model loaded (the
@@ -189,8 +227,12 @@ const evalCommand: CliCommand = {
 
     // An adapter for another model is refused before the weights are read (or downloaded).
     const described = await openCliModel(modelArg, { hubBase: f['hub-base'], cacheDir: f.cache, quiet: f.quiet });
-    const adapter = (await readAdapter(described.model.spec, f.adapter, modelArg)) ?? null;
-    const { engine } = await described.engine();
+    // A GGUF file holds the adapter merged (the run folder only chose the examples), and its
+    // weights are the model's: --model's own are not read (nor downloaded).
+    const adapter = f.gguf !== undefined ? null : ((await readAdapter(described.model.spec, f.adapter, modelArg)) ?? null);
+    const gguf = f.gguf === undefined ? null : await ggufModelFiles(f.gguf, modelArg, described.model);
+    if (gguf) console.error(`answering with the weights of ${f.gguf} (${gguf.fileType ?? 'GGUF'}), read as llama.cpp reads them, and the config and tokenizer of ${modelArg}`);
+    const { engine } = await described.engine(gguf?.files);
     const t0 = performance.now();
     // Ctrl-C ends the evaluation after the batch in flight and writes what was checked (it lost
     // every answer of an hours-long run).

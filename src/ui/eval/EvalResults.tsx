@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { categoryWords } from '../format.ts';
 import { useEvalPredictions, useExampleRow } from '../../state/datasetViews.ts';
 import type { EvalRunRow, Prediction } from '../../state/queries.ts';
-import { latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
+import { ggufEvalText, latestEvalPerAdapter, useRuns } from '../../state/runStore.ts';
 import { useJobs } from '../../state/jobStore.ts';
 import { targetCallTexts, visibleOutput } from '../dataset/exampleText.ts';
 import { BfclScoreView } from './BfclScoreView.tsx';
@@ -52,7 +52,9 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
   const models = new Set(rows.map((r) => r.modelRef));
   const adapterName = (r: EvalRunRow) => {
     const id = r.config.adapterRunId;
-    if (id !== null) return all.find((run) => run.id === id)?.name ?? 'a deleted run';
+    const run = id === null ? null : (all.find((x) => x.id === id)?.name ?? 'a deleted run');
+    if (r.config.gguf) return ggufEvalText(r.config.gguf, run);
+    if (run !== null) return run;
     return models.size > 1 ? `base model ${r.modelRef ?? '(unknown)'} (no adapter)` : 'base model (no adapter)';
   };
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.summary.byCategory)))].sort();
@@ -66,10 +68,10 @@ function AccuracyByAdapter({ runs }: { runs: EvalRunRow[] }) {
         </p>
       )}
       <table className="rules accuracy-compare" data-testid="accuracy-compare">
-        <caption>Accuracy by adapter (each adapter's latest evaluation)</caption>
+        <caption>Accuracy by adapter (each adapter's and each GGUF file's latest evaluation)</caption>
         <thead>
           <tr>
-            <th scope="col">Adapter</th>
+            <th scope="col">Adapter or file</th>
             <th scope="col">Examples</th>
             <th scope="col">Max new tokens</th>
             <th scope="col">Accuracy</th>

@@ -2,10 +2,12 @@
 // (logits of the exported model on onnxruntime-web against our engine), for GGUF what the file is
 // and how to run it, with the other weight types a click away; or what went wrong.
 import { describeGguf, describeReport, ggufAlternatives, useOnnxExport } from '../../state/onnxExportStore.ts';
+import { useJobs } from '../../state/jobStore.ts';
 import { Alert } from '../shell/Alert.tsx';
 import { ProgressBar } from '../shell/ProgressBar.tsx';
 
-export function OnnxExportStatus() {
+/** `onOpenEval`: opens the Evaluation panel, where a saved GGUF's "Evaluate it" leads. */
+export function OnnxExportStatus({ onOpenEval }: { onOpenEval: () => void }) {
   const busy = useOnnxExport((s) => s.busy);
   const report = useOnnxExport((s) => s.report);
   const error = useOnnxExport((s) => s.error);
@@ -17,6 +19,11 @@ export function OnnxExportStatus() {
   const cancelExport = useOnnxExport((s) => s.cancelExport);
   const cancelled = useOnnxExport((s) => s.cancelled);
   const checkGguf = useOnnxExport((s) => s.checkGguf);
+  const chooseEvalGguf = useJobs((s) => s.chooseEvalGguf);
+  const evaluateGguf = (file: Blob, g: NonNullable<typeof gguf>) => {
+    void chooseEvalGguf({ file, fileName: g.fileName, runId: g.runId, runName: g.runName });
+    onOpenEval();
+  };
   const title = busy && (busy.kind === 'GGUF check' ? `GGUF check of ${busy.runName}` : `${busy.kind} export of ${busy.runName}`);
   return (
     <>
@@ -62,6 +69,11 @@ export function OnnxExportStatus() {
                 {gguf.file && !gguf.check && (
                   <button aria-label={`Check ${gguf.fileName}: run its weights, read back as llama.cpp reads them, in this engine against the trained model`} onClick={() => void checkGguf()} data-testid="gguf-check">
                     Check it
+                  </button>
+                )}
+                {gguf.file && (
+                  <button aria-label={`Evaluate ${gguf.fileName}: its weights answer the held-out examples of the run's dataset (Evaluation panel), beside the trained adapter's accuracy`} onClick={() => evaluateGguf(gguf.file!, gguf)} data-testid="gguf-evaluate">
+                    Evaluate it
                   </button>
                 )}
                 {ggufAlternatives(gguf).map(({ type, size, use }) => (

@@ -12,7 +12,7 @@ import { SnapshotImport } from '../snapshot/SnapshotImport.tsx';
 import { ShareLinkBox } from '../snapshot/ShareLinkBox.tsx';
 import { OnnxExportStatus } from './OnnxExportStatus.tsx';
 
-export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDashboard: () => void }) {
+export function RunsPanel({ theme, onOpenDashboard, onOpenEval }: { theme: Theme; onOpenDashboard: () => void; onOpenEval: () => void }) {
   const error = useRuns((s) => s.error);
   const dismissError = useRuns((s) => s.dismissError);
   const recipeNotice = useRuns((s) => s.recipeNotice);
@@ -31,7 +31,7 @@ export function RunsPanel({ theme, onOpenDashboard }: { theme: Theme; onOpenDash
       {recipeNotice && <Alert kind="notice" message={recipeNotice} onDismiss={dismissError} testId="recipe-notice" />}
       {snapshotError && <Alert message={snapshotError} onDismiss={dismissSnapshot} testId="snapshot-error" />}
       {snapshotNotice && <Alert kind="notice" message={snapshotNotice} onDismiss={dismissSnapshot} testId="snapshot-notice" />}
-      <OnnxExportStatus />
+      <OnnxExportStatus onOpenEval={onOpenEval} />
       <SnapshotImport />
       <ShareLinkBox />
       <RunsTable compare={compare} onToggleCompare={toggleCompare} onOpenDashboard={onOpenDashboard} />

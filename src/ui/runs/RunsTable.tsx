@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { datasetLabel, useDatasets } from '../../state/datasetStore.ts';
 import type { StoredRun } from '../../state/queries.ts';
-import { effectiveStatus, runStatusText, useRuns } from '../../state/runStore.ts';
+import { effectiveStatus, ggufEvalText, runStatusText, useRuns } from '../../state/runStore.ts';
 import { hdrStopText, useJobs } from '../../state/jobStore.ts';
 import { RunActions } from './RunActions.tsx';
 import { formatMetric } from '../format.ts';
@@ -160,7 +160,7 @@ export function RunsTable({ compare, onToggleCompare, onOpenDashboard }: { compa
                 ) : r.kind === 'eval' ? (
                   <td colSpan={5}>
                     {r.summary ? evalScoreText(r.summary, r.status, r.message, r.stopped) : '—'}
-                    {r.config.adapterRunId === null ? ' · base model' : ''}
+                    {r.config.gguf ? ` · ${ggufEvalText(r.config.gguf, null)}` : r.config.adapterRunId === null ? ' · base model' : ''}
                   </td>
                 ) : (
                   <>

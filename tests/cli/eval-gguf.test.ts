@@ -1,0 +1,104 @@
+// studio eval --gguf: a GGUF file's weights answer in place of --model's, read as llama.cpp reads
+// them, with --model's config and tokenizer. An F32 export of a run answers exactly as the run's
+// adapter does (the adapter merged in, not applied again); a Q8_0 one answers every example, and
+// the summary and the resume settings name the file. Files that cannot be this model's weights, and
+// an --adapter beside --gguf that is no run folder, are refused in words before anything runs.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { studioInProcess } from '../helpers/studioInProcess.ts';
+import { exportGgufModel, type GgufExportType } from '../../src/export/ggufExport.ts';
+import { readPeftAdapter } from '../../src/jobs/store/folder.ts';
+import { nodeDirectoryModelFiles } from '../../src/model/model-files-node.ts';
+import { readModelSpec } from '../../src/model/checkpoint.ts';
+import { generateTinyModel } from '../../src/model/tiny-model.ts';
+import { memoryModelFiles } from '../../src/model/model-files.ts';
+import { initLoraAdapter } from '../../src/model/lora.ts';
+import { loadTokenizer } from '../../src/data/tokenizer-load.ts';
+import { KQUANT_MODELS } from '../../scripts/gguf-kquant-models.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import type { ModelFiles } from '../../src/model/model-files.ts';
+import type { LoraAdapter } from '../../src/model/lora.ts';
+
+const MODEL = 'public/models/tiny-qwen3';
+const DATA = 'public/demo/demo-dataset.jsonl';
+const dir = mkdtempSync(join(tmpdir(), 'studio-eval-gguf-'));
+const run = join(dir, 'run');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const tokenizer = loadTokenizer(readFileSync(join(MODEL, 'tokenizer.json'), 'utf8'), JSON.parse(readFileSync(join(MODEL, 'tokenizer_config.json'), 'utf8')));
+
+async function writeGguf(files: ModelFiles, adapter: LoraAdapter | null, type: GgufExportType, path: string): Promise<void> {
+  const parts: Uint8Array[] = [];
+  await exportGgufModel(await testGpu(), files, { type, adapter, name: 'eval-gguf', encode: (t) => tokenizer.encode(t), write: (b) => void parts.push(b.slice()) });
+  writeFileSync(path, Buffer.concat(parts));
+}
+
+const evalFlags = ['--data', DATA, '--limit', '6', '--max-tokens', '24', '--batch', '3', '--quiet'];
+const outputs = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; output: string });
+
+describe('studio eval --gguf', () => {
+  beforeAll(async () => {
+    const trained = await studioInProcess(['train', '--model', MODEL, '--data', DATA, '--out', run, '--steps', '2', '--batch', '2', '--seq', '320', '--quiet']);
+    expect(trained.code, trained.err).toBe(0);
+    const files = nodeDirectoryModelFiles(MODEL);
+    const adapter = await readPeftAdapter(run, await readModelSpec(files));
+    await writeGguf(files, adapter, 'f32', join(dir, 'run-f32.gguf'));
+    await writeGguf(files, adapter, 'q8_0', join(dir, 'run-q8_0.gguf'));
+  }, 240_000);
+
+  it('an F32 export answers as the run adapter does; Q8_0 answers every example, and the summary names the file', { timeout: 240_000 }, async () => {
+    const byAdapter = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--out', join(dir, 'adapter.jsonl'), ...evalFlags]);
+    expect(byAdapter.code, byAdapter.err).toBe(0);
+    const f32 = join(dir, 'run-f32.gguf');
+    // The run folder only chooses the held-out examples: its adapter is in the file already.
+    const byFile = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'f32.jsonl'), '--summary', join(dir, 'f32-summary.json'), ...evalFlags]);
+    expect(byFile.code, byFile.err).toBe(0);
+    expect(byFile.err).toContain(`answering with the weights of ${f32} (F32), read as llama.cpp reads them, and the config and tokenizer of ${MODEL}`);
+    expect(outputs(join(dir, 'f32.jsonl'))).toEqual(outputs(join(dir, 'adapter.jsonl')));
+    expect(JSON.parse(readFileSync(join(dir, 'f32-summary.json'), 'utf8'))).toMatchObject({ split: 'eval', gguf: resolve(f32), total: 6 });
+    expect(JSON.parse(readFileSync(join(dir, 'f32.jsonl.settings.json'), 'utf8'))).toMatchObject({ '--gguf': resolve(f32), '--adapter': resolve(run) });
+
+    const q8 = join(dir, 'run-q8_0.gguf');
+    const byQ8 = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', q8, '--out', join(dir, 'q8.jsonl'), ...evalFlags]);
+    expect(byQ8.code, byQ8.err).toBe(0);
+    expect(byQ8.err).toContain(`answering with the weights of ${q8} (Q8_0)`);
+    expect(outputs(join(dir, 'q8.jsonl')).map((p) => p.id)).toEqual(outputs(join(dir, 'adapter.jsonl')).map((p) => p.id));
+    // Its answers are another file's: a resume under the F32 file is refused, naming --gguf.
+    const resumed = await studioInProcess(['eval', '--model', MODEL, '--adapter', run, '--gguf', f32, '--out', join(dir, 'q8.jsonl'), '--resume', ...evalFlags]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err.trim().split('\n').at(-1)).toBe(`studio eval: --resume: ${join(dir, 'q8.jsonl')} holds answers generated with another --gguf (${resolve(q8)} there, ${resolve(f32)} here); give the --gguf it was run with`);
+  });
+
+  it('refuses, in words, a file that cannot be the model\'s weights, and an --adapter beside it that is no run folder', { timeout: 120_000 }, async () => {
+    const evalWith = (...flags: string[]) => studioInProcess(['eval', '--model', MODEL, '--out', join(dir, 'refused.jsonl'), ...evalFlags, ...flags]);
+    const lastLine = (r: { err: string }) => r.err.trim().split('\n').at(-1);
+    const missing = join(dir, 'none.gguf');
+    expect(lastLine(await evalWith('--gguf', missing))).toBe(`studio eval: --gguf ${missing}: no such file`);
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    const asFolder = await evalWith('--gguf', folder);
+    expect(asFolder.code).toBe(2);
+    expect(lastLine(asFolder)).toBe(`studio eval: --gguf ${folder} is a folder; give the .gguf file`);
+    expect(lastLine(await evalWith('--gguf', DATA))).toBe(`studio eval: --gguf ${DATA}: demo-dataset.jsonl is not a GGUF file`);
+
+    // A plain PEFT adapter folder (no run.json) beside --gguf chooses nothing.
+    const plain = join(dir, 'plain-adapter');
+    mkdirSync(plain);
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors']) cpSync(join(run, f), join(plain, f));
+    const besides = await evalWith('--adapter', plain, '--gguf', join(dir, 'run-f32.gguf'));
+    expect(besides.code).toBe(2);
+    expect(lastLine(besides)).toBe(`studio eval: --adapter ${plain} beside --gguf only chooses a run folder's held-out examples (the file holds the adapter merged in), and ${plain} is no run folder of studio train or studio hdr: leave --adapter out`);
+
+    // Another model's file (a Llama with rows of 64): refused by its first tensor that differs.
+    const llama = generateTinyModel(KQUANT_MODELS['llama-fallback']);
+    const llamaFiles = new Map(llama.files);
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) llamaFiles.set(f, readFileSync(join(MODEL, f), 'utf8'));
+    const other = join(dir, 'llama-q8_0.gguf');
+    await writeGguf(memoryModelFiles(llamaFiles, 'llama'), initLoraAdapter(llama.spec, { rank: 2, alpha: 4, useRsLora: false, dropout: 0, targets: ['q'] }, 1), 'q8_0', other);
+    const foreign = await evalWith('--gguf', other);
+    expect(foreign.code).toBe(1);
+    expect(lastLine(foreign)).toMatch(new RegExp(`^studio eval: --gguf ${other.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (it has no tensor \\S+ for \\S+|\\S+ is \\[[\\d,]+\\], the model's \\S+ is \\[[\\d,]+\\]); it is not a file of --model ${MODEL}$`));
+  });
+});
